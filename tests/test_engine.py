@@ -1,0 +1,482 @@
+"""The scalar engine: every derivative rule, graph bookkeeping, accumulation, errors."""
+
+import gc
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tinygrad_edu import OPS, DomainError, Value, dot, enable_grad, grad, no_grad, vsum, walk
+from tinygrad_edu.engine import is_grad_enabled
+
+RTOL, ATOL = 1e-5, 1e-8
+KINK_MARGIN = 1e-3
+
+
+def numeric_partials(f, xs):
+    """Central differences of f (a function of floats) at xs, one partial per argument."""
+    partials = []
+    for i, x in enumerate(xs):
+        h = 1e-6 * max(1.0, abs(x))
+        up = list(xs)
+        down = list(xs)
+        up[i] += h
+        down[i] -= h
+        partials.append((f(*up) - f(*down)) / (2 * h))
+    return partials
+
+
+def assert_close(analytic, numeric, what):
+    assert abs(analytic - numeric) <= ATOL + RTOL * abs(numeric), (
+        f"{what}: analytic {analytic!r} vs numeric {numeric!r}"
+    )
+
+
+def point(interval, kinks):
+    lo, hi = interval
+    return st.floats(lo, hi, allow_nan=False).filter(
+        lambda x: all(abs(x - k) > KINK_MARGIN for k in kinks)
+    )
+
+
+UNARY = sorted(name for name, op in OPS.items() if op.arity == 1)
+BINARY = sorted(name for name, op in OPS.items() if op.arity == 2)
+
+
+def test_registry_covers_every_operator_and_method():
+    expected = {"+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid", "relu",
+                "leaky_relu", "sqrt", "abs", "sin", "cos", "dot", "vsum"}
+    assert expected <= set(OPS)
+
+
+@pytest.mark.parametrize("name", UNARY)
+@given(data=st.data())
+def test_unary_derivative_matches_central_differences(name, data):
+    op = OPS[name]
+    x = data.draw(point(op.domain[0], op.kinks), label="x")
+    v = Value(x)
+    y = op(v)
+    y.backward()
+    (numeric,) = numeric_partials(lambda t: op(Value(t)).data, [x])
+    assert_close(v.grad, numeric, f"d {name}(x)/dx at x={x!r}")
+    assert y.local_grads == (v.grad,)
+
+
+@pytest.mark.parametrize("name", BINARY)
+@pytest.mark.parametrize("which", ["value-value", "value-number", "number-value"])
+@given(data=st.data())
+def test_binary_derivative_matches_central_differences(name, which, data):
+    op = OPS[name]
+    a = data.draw(point(op.domain[0], op.kinks), label="a")
+    b = data.draw(point(op.domain[1], op.kinks), label="b")
+    va, vb = Value(a), Value(b)
+    left = va if which != "number-value" else a
+    right = vb if which != "value-number" else b
+    out = op(left, right)
+    out.backward()
+    da, db = numeric_partials(lambda s, t: op(Value(s), Value(t)).data, [a, b])
+    if which != "number-value":
+        assert_close(va.grad, da, f"d({a!r} {name} {b!r})/da")
+    if which != "value-number":
+        assert_close(vb.grad, db, f"d({a!r} {name} {b!r})/db")
+    assert out.parents == tuple(v for v in (left, right) if isinstance(v, Value))
+
+
+@given(st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=1, max_size=8))
+def test_dot_derivatives(pairs):
+    ws = [Value(w) for w, _ in pairs]
+    xs = [Value(x) for _, x in pairs]
+    out = dot(ws, xs)
+    out.backward()
+    for (w, x), vw, vx in zip(pairs, ws, xs):
+        assert vw.grad == x and vx.grad == w  # exact: the local derivative is the other factor
+    assert math.isclose(out.data, math.fsum(w * x for w, x in pairs), rel_tol=1e-12, abs_tol=1e-12)
+
+
+@given(st.lists(st.floats(-3, 3), min_size=1, max_size=8), st.floats(-3, 3))
+def test_vsum_derivatives_and_plain_numbers(xs, c):
+    vs = [Value(x) for x in xs]
+    out = vsum([*vs, c])
+    out.backward()
+    assert all(v.grad == 1.0 for v in vs)
+    assert out.parents == tuple(vs)
+    assert math.isclose(out.data, math.fsum([*xs, c]), abs_tol=1e-12)
+
+
+def test_negative_base_with_integer_constant_exponent():
+    x = Value(-1.5)
+    y = x**3
+    y.backward()
+    assert y.data == pytest.approx(-3.375) and x.grad == pytest.approx(3 * 1.5**2)
+
+
+# ----------------------------------------------------------------------------- the seeds
+
+
+def test_seed_product():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.backward()
+    assert (c.data, a.grad, b.grad) == (6.0, 3.0, 2.0)
+
+
+def test_seed_sum_times_difference():
+    x, y = Value(3.0), Value(2.0)
+    a, b = x + y, x - y
+    f = a * b
+    f.backward()
+    assert (a.data, b.data, f.data) == (5.0, 1.0, 5.0)
+    assert (a.grad, b.grad) == (1.0, 5.0)  # df/da = b, df/db = a
+    assert (x.grad, y.grad) == (6.0, -4.0)
+
+
+@given(st.floats(-3, 3))
+def test_seed_chain_rule_polynomial(x):
+    v = Value(x)
+    ((v**2 + 1) ** 3).backward()
+    expected = 6 * x * (x * x + 1) ** 2
+    assert v.grad == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_seed_limit_definition_of_the_derivative():
+    x = Value(3.0)
+    (x**2).backward()
+    assert x.grad == 6.0
+    approximations = [((3 + h) ** 2 - 9) / h for h in (0.1, 0.01, 0.001)]
+    assert approximations == pytest.approx([6.1, 6.01, 6.001])
+
+
+# ----------------------------------------------------------------------------- graphs
+
+
+def test_diamond_reuse_counts_every_path():
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert b.parents == (a, a) and a.grad == 4.0
+
+
+def test_square_via_self_product_has_two_edges():
+    a = Value(3.0)
+    c = a * a
+    c.backward()
+    assert c.parents == (a, a) and a.grad == 6.0
+
+
+SAFE_UNARY = ["tanh", "sigmoid", "sin", "cos", "neg"]
+SAFE_BINARY = ["+", "-", "*"]
+
+
+@st.composite
+def expression_programs(draw, max_nodes=14):
+    """A random DAG as a program: leaves, then ops that may reuse any earlier node."""
+    n_leaves = draw(st.integers(1, 4))
+    leaves = draw(st.lists(st.floats(-1.5, 1.5), min_size=n_leaves, max_size=n_leaves))
+    program = []
+    for k in range(draw(st.integers(1, max_nodes))):
+        available = n_leaves + k
+        if draw(st.booleans()):
+            program.append((draw(st.sampled_from(SAFE_UNARY)), draw(st.integers(0, available - 1))))
+        else:
+            i = draw(st.integers(0, available - 1))
+            j = draw(st.integers(0, available - 1))  # i == j allowed: x * x, x + x
+            program.append((draw(st.sampled_from(SAFE_BINARY)), i, j))
+    return leaves, program
+
+
+def run_program(leaves, program, ops):
+    nodes = list(leaves)
+    for name, *args in program:
+        nodes.append(ops[name](*(nodes[i] for i in args)))
+    return nodes
+
+
+VALUE_OPS = {name: OPS[name] for name in SAFE_UNARY + SAFE_BINARY}
+
+
+def path_sum(node, leaf, memo):
+    """d(node)/d(leaf) as the sum over every path of the product of local derivatives."""
+    if node is leaf:
+        return 1.0
+    if node not in memo:
+        memo[node] = math.fsum(
+            local * path_sum(p, leaf, memo) for p, local in zip(node.parents, node.local_grads)
+        )
+    return memo[node]
+
+
+@given(expression_programs())
+def test_random_graphs_match_path_sums_and_central_differences(prog):
+    leaves, program = prog
+    values = [Value(x) for x in leaves]
+    out = run_program(values, program, VALUE_OPS)[-1]
+    out.backward()
+    float_ops = {name: op.forward for name, op in VALUE_OPS.items()}
+    numeric = numeric_partials(lambda *xs: run_program(list(xs), program, float_ops)[-1], leaves)
+    for i, v in enumerate(values):
+        expected = path_sum(out, v, {}) if v is not out else 1.0
+        assert v.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        assert_close(v.grad, numeric[i], f"leaf {i} of program {program}")
+
+
+def test_walk_is_topological_and_lists_each_node_once():
+    x, y = Value(3.0), Value(2.0)
+    a, b = x + y, x - y
+    f = a * b * a
+    order = walk(f)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(order) == len(set(order)) == 6
+    assert all(position[p] < position[n] for n in order for p in n.parents)
+    assert order[-1] is f
+
+
+def test_million_node_chain_needs_no_recursion():
+    x = Value(1.0)
+    y = x
+    for _ in range(500_000):
+        y = y * 1.0001 + 0.0001  # two nodes per step: a chain of a million
+    y.backward()
+    assert len(walk(y)) == 1_000_001
+    assert x.grad == pytest.approx(1.0001**500_000, rel=1e-6)
+    del y  # freeing a deep chain must not overflow the C stack either
+
+
+# ----------------------------------------------------------------------------- accumulation
+
+
+def test_gradients_accumulate_across_backward_calls_like_pytorch():
+    a, b = Value(2.0), Value(-3.0)
+    h = a * b
+    out = h.tanh()
+    out.backward()
+    first = (a.grad, b.grad, h.grad)
+    out.backward()
+    assert (a.grad, b.grad) == pytest.approx((2 * first[0], 2 * first[1]))
+    assert h.grad == pytest.approx(first[2])  # inner nodes show the latest pass only
+
+
+def test_gradients_from_two_outputs_add_up():
+    x = Value(1.5)
+    h = x * x
+    (h * 3.0).backward()
+    (h + 1.0).backward()
+    assert x.grad == pytest.approx(3.0 * 3.0 + 3.0)
+
+
+def test_backward_with_a_seed_gradient():
+    x = Value(2.0)
+    (x * 5.0).backward(0.5)
+    assert x.grad == 2.5
+
+
+def test_zero_grad_clears_every_node_in_the_graph():
+    a, b = Value(1.0), Value(2.0)
+    c = (a * b).exp()
+    c.backward()
+    c.zero_grad()
+    assert all(node.grad == 0.0 for node in walk(c))
+
+
+# ----------------------------------------------------------------------------- no_grad, detach
+
+
+def test_no_grad_context_builds_no_graph():
+    a = Value(2.0)
+    with no_grad():
+        b = a * 3 + 1
+        assert not is_grad_enabled()
+        with enable_grad():
+            c = a * 3
+    assert is_grad_enabled()
+    assert b.data == 7.0 and b.parents == () and b.op == ""
+    assert c.parents == (a,)
+
+
+def test_no_grad_decorator_with_and_without_parentheses():
+    @no_grad
+    def f(v):
+        return v * 2
+
+    @no_grad()
+    def g(v, depth):
+        return g(v, depth - 1) if depth else v * 2  # recursion must restore the mode
+
+    assert f(Value(1.0)).parents == ()
+    assert g(Value(1.0), 3).parents == ()
+    assert is_grad_enabled()
+
+
+def test_no_grad_restores_mode_after_an_exception():
+    with pytest.raises(DomainError), no_grad():
+        Value(-1.0).log()
+    assert is_grad_enabled()
+
+
+def test_detach_cuts_history():
+    a = Value(2.0)
+    b = (a * 3).detach()
+    (b * 2).backward()
+    assert b.parents == () and a.grad == 0.0
+
+
+# ----------------------------------------------------------------------------- Value basics
+
+
+def test_repr_and_attributes():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.label = "c"
+    c.backward()
+    assert repr(c) == "Value(data=6.0, grad=1.0, label='c', op='*')"
+    assert repr(Value(1)) == "Value(data=1.0, grad=0.0)"
+    assert c.op == "*" and a.op == "" and c.parents == (a, b)
+    assert f"{c:.2f}" == "6.00" and c.item() == 6.0
+
+
+@pytest.mark.parametrize("number", [2, 2.5, True, -0.0])
+def test_value_stores_floats(number):
+    assert type(Value(number).data) is float
+
+
+def test_numpy_scalars_work_on_either_side():
+    np = pytest.importorskip("numpy")
+    x = Value(2.0)
+    y = np.int64(-1) * x + np.float64(0.5) * x - x * np.float32(2.0)
+    y.backward()
+    assert isinstance(y, Value) and x.grad == pytest.approx(-1 + 0.5 - 2)
+    assert type(Value(np.float64(1.5)).data) is float
+
+
+def test_relu_returns_float_and_its_derivative_at_the_kink_is_zero():
+    for x in (-2.0, 0.0):
+        v = Value(x)
+        r = v.relu()
+        r.backward()
+        assert type(r.data) is float and r.data == 0.0 and v.grad == 0.0
+
+
+def test_kink_conventions_match_pytorch():
+    for method, expected in (("abs", 0.0), ("leaky_relu", 0.01)):
+        v = Value(0.0)
+        getattr(v, method)().backward()
+        assert v.grad == expected
+
+
+def test_leaky_relu_alpha():
+    v = Value(-2.0)
+    y = v.leaky_relu(0.2)
+    y.backward()
+    assert y.data == pytest.approx(-0.4) and v.grad == 0.2
+
+
+@pytest.mark.parametrize("x", [1000.0, -1000.0, 1e308, -1e308])
+def test_sigmoid_and_tanh_are_stable_for_any_float(x):
+    for method, limit in (("sigmoid", 1.0 if x > 0 else 0.0), ("tanh", math.copysign(1.0, x))):
+        v = Value(x)
+        y = getattr(v, method)()
+        y.backward()
+        assert y.data == limit and v.grad == 0.0
+
+
+def test_comparisons_use_numbers_but_equality_is_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a < 2 and b >= a and max(a, Value(3.0)).data == 3.0
+    assert a != b and len({a, b}) == 2
+
+
+def test_dropped_graph_is_freed_by_reference_counting_alone():
+    gc.collect()
+    gc.disable()
+    try:
+        before = sum(type(o) is Value for o in gc.get_objects())
+        x = Value(0.5)
+        y = x
+        for _ in range(200):
+            y = (y * x).tanh() + y.sigmoid()
+        y.backward()
+        del y
+        after = sum(type(o) is Value for o in gc.get_objects())
+        assert after == before + 1  # only x survives, with no collector run
+        assert gc.collect() == 0  # and no cycles were left behind for the collector
+    finally:
+        gc.enable()
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("abc", "got str 'abc'"), (None, "got NoneType None"), ([1.0], "got list [1.0]"),
+    (1 + 2j, "got complex (1+2j)"),
+])
+def test_non_numeric_data_is_rejected_with_what_was_passed(bad, words):
+    with pytest.raises(TypeError, match="Value needs a real number") as info:
+        Value(bad)
+    assert words in str(info.value)
+
+
+def test_a_value_inside_a_value_gets_a_hint():
+    with pytest.raises(TypeError, match=r"v\.data"):
+        Value(Value(1.0))
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: Value(-2.0).log(), DomainError, "log: got -2.0"),
+    (lambda: Value(0.0).log(), DomainError, "log: got 0.0"),
+    (lambda: Value(-1.0).sqrt(), DomainError, "sqrt: got -1.0"),
+    (lambda: Value(3.0) / 0, ZeroDivisionError, r"/: division by zero in 3\.0 / 0\.0"),
+    (lambda: 3.0 / Value(0.0), ZeroDivisionError, "division by zero"),
+    (lambda: Value(-2.0) ** Value(2.0), DomainError, r"base -2\.0 is negative"),
+    (lambda: 2.0 ** Value(-2.0) * 0 + (-2.0) ** Value(2.0), DomainError, "exponent is a Value"),
+    (lambda: Value(-8.0) ** (1 / 3), DomainError, "not a real number"),
+    (lambda: Value(0.0) ** -1, ZeroDivisionError, "negative power"),
+    (lambda: Value(10.0) ** 400, OverflowError, r"\*\*: 10\.0 \*\* 400"),
+    (lambda: Value(1000.0).exp(), OverflowError, r"exp: exp\(1000\.0\) is too large"),
+])
+def test_numeric_errors_name_the_op_and_the_value(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_unsupported_operand_types_raise_type_error():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError, match="unsupported operand"):
+        "a" - Value(2.0)
+
+
+def test_dot_length_mismatch():
+    with pytest.raises(ValueError, match="dot: 2 weights but 3 inputs"):
+        dot([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
+
+
+def test_backward_rejects_a_non_numeric_seed():
+    with pytest.raises(TypeError, match=r"backward\(grad\) needs a real number"):
+        Value(1.0).backward("1")
+
+
+# ----------------------------------------------------------------------------- grad()
+
+
+def test_functional_grad_leaves_dot_grad_alone():
+    x, y = Value(3.0), Value(2.0)
+    f = (x + y) * (x - y)
+    assert grad(f, [x, y]) == (6.0, -4.0)
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_functional_grad_unused_input():
+    x, z = Value(1.0), Value(2.0, label="z")
+    with pytest.raises(ValueError, match="input 1 \\('z'\\) is not used"):
+        grad(x * 2, [x, z])
+    assert grad(x * 2, [x, z], allow_unused=True) == (2.0, None)
+
+
+@given(st.floats(-2, 2))
+def test_second_derivative_of_a_cube(x):
+    v = Value(x)
+    (d1,) = grad(v**3, [v], create_graph=True)
+    (d2,) = grad(d1, [v])
+    assert d1.data == pytest.approx(3 * x * x) and d2 == pytest.approx(6 * x, abs=1e-12)

@@ -1,0 +1,62 @@
+"""The engine against PyTorch (float64), op by op and on random graphs.
+
+These run only where the pinned torch extra is installed; the numeric checks in
+test_engine.py stand on their own without it."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import requires_torch, torch
+from tests.test_engine import VALUE_OPS, expression_programs, point, run_program
+from tinygrad_edu import OPS, Value
+
+pytestmark = requires_torch
+
+TORCH_OPS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a**b, "neg": lambda x: -x,
+    "exp": lambda x: x.exp(), "log": lambda x: x.log(), "sqrt": lambda x: x.sqrt(),
+    "tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid(), "relu": lambda x: x.relu(),
+    "leaky_relu": lambda x: torch.nn.functional.leaky_relu(x, 0.01),
+    "abs": lambda x: x.abs(), "sin": lambda x: x.sin(), "cos": lambda x: x.cos(),
+}
+
+
+def leaf(x):
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def test_every_fixed_arity_op_has_a_torch_twin():
+    assert {name for name, op in OPS.items() if op.arity} <= set(TORCH_OPS)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.arity))
+@given(data=st.data())
+def test_op_matches_torch(name, data):
+    op = OPS[name]
+    xs = [data.draw(point(interval, op.kinks), label=f"x{i}") for i, interval in enumerate(op.domain)]
+    values = [Value(x) for x in xs]
+    out = op(*values)
+    out.backward()
+    tensors = [leaf(x) for x in xs]
+    reference = TORCH_OPS[name](*tensors)
+    reference.backward()
+    assert out.data == pytest.approx(reference.item(), rel=1e-12, abs=1e-12)
+    for v, t in zip(values, tensors):
+        assert v.grad == pytest.approx(t.grad.item(), rel=1e-10, abs=1e-12)
+
+
+@given(expression_programs())
+def test_random_graphs_match_torch(prog):
+    leaves, program = prog
+    values = [Value(x) for x in leaves]
+    out = run_program(values, program, VALUE_OPS)[-1]
+    out.backward()
+    tensors = [leaf(x) for x in leaves]
+    t_out = run_program(tensors, program, TORCH_OPS)[-1]
+    if t_out.requires_grad and t_out.grad_fn is not None:
+        t_out.backward()
+    for v, t in zip(values, tensors):
+        expected = 0.0 if t.grad is None else t.grad.item()
+        assert v.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)

@@ -1,0 +1,681 @@
+"""The scalar autograd engine. Read it top to bottom in one sitting.
+
+1. A ``Value`` holds a number (``data``), the derivative of the final output with respect
+   to it (``grad``), the values it was made from (``parents``) and the local derivatives
+   d(self)/d(parent) (``local_grads``), worked out during the forward pass.
+2. ``walk`` lists a graph in topological order (parents before the nodes made from them),
+   without recursion, so a chain of a million nodes is fine.
+3. ``Value.backward`` visits that list backwards and applies the chain rule at every edge:
+   ``parent.grad += local_grad * node.grad``.
+4. The operations. Each is a forward function with its local derivative written beside it.
+
+micrograd gives every node a ``_backward`` closure. All a closure ever does is multiply the
+upstream gradient by numbers that are known as soon as the forward pass has run, so we keep
+those numbers instead. It is the same chain rule, but no node refers back to itself through
+its closure: a graph you drop is freed at once by reference counting instead of waiting for
+the cyclic garbage collector, and a node needs about a quarter of micrograd's memory.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ContextDecorator
+from typing import Any, Union
+
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+
+# ----------------------------------------------------------------------------- grad mode
+
+_grad_enabled = True
+
+
+class _GradMode(ContextDecorator):
+    enabled = True
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        mode = super().__new__(cls)
+        return mode if func is None else mode(func)  # allow both @no_grad and @no_grad()
+
+    def __enter__(self) -> _GradMode:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def _recreate_cm(self) -> _GradMode:  # a fresh object per call keeps recursion safe
+        return type(self)()
+
+
+class no_grad(_GradMode):
+    """Inside ``with no_grad():`` (or a function decorated with it) operations build no graph:
+    results are plain leaves, which is faster and uses less memory. Use it for inference and
+    for updating parameters."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Switch graph building back on inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless we are inside ``no_grad``."""
+    return _grad_enabled
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+class DomainError(ValueError):
+    """An operation was given a number outside the set where it is defined, e.g. log(-1)."""
+
+
+def _to_float(x: object, where: str) -> float:
+    """Turn a real number (int, float, bool, NumPy scalar) into a float, or explain the problem."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if isinstance(x, Value):
+        hint = "use v.data for its number, or v.detach() for a copy without history"
+    elif isinstance(x, complex):
+        hint = "the engine works with real numbers only"
+    elif isinstance(x, str):
+        hint = f"convert it first, e.g. float({x!r})"
+    elif isinstance(x, (list, tuple)):
+        hint = "make one Value per number: [Value(v) for v in ...]"
+    else:
+        hint = "pass an int or a float"
+    raise TypeError(f"{where} needs a real number, got {type(x).__name__} {x!r}; {hint}")
+
+
+def _operand(x: object) -> float | None:
+    """The float for a plain-number operand, or None if ``x`` is not a real number."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    return None
+
+
+def _num(x: Value | float) -> float:
+    """The number inside ``x`` (used where a derivative rule must branch on a value)."""
+    return x.data if isinstance(x, Value) else x
+
+
+# ----------------------------------------------------------------------------- Value
+
+
+class Value:
+    """A number that remembers how it was computed, so that derivatives can flow back to it.
+
+    >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    >>> c = a * b
+    >>> c.backward()
+    >>> a.grad, b.grad          # dc/da = b and dc/db = a
+    (3.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "parents", "local_grads", "_op", "_const")  # noqa: RUF023
+
+    data: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
+    label: str
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+
+    def __init__(
+        self,
+        data: Number,
+        label: str = "",
+        _parents: tuple[Value, ...] = (),
+        _local_grads: tuple[float, ...] = (),
+        _op: Op | None = None,
+        _const: float | None = None,
+    ) -> None:
+        if type(data) is not float:
+            data = _to_float(data, "Value")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.parents = _parents  # the Values this one was computed from, in operand order
+        self.local_grads = _local_grads  # d(self)/d(parent) for each parent
+        self._op = _op  # the Op that made it (None for a leaf)
+        self._const = _const  # a plain-number operand or parameter of that op, if any
+
+    @property
+    def op(self) -> str:
+        """The operation that made this value: ``'*'``, ``'tanh'``, ... or ``''`` for a leaf."""
+        return "" if self._op is None else self._op.name
+
+    def __repr__(self) -> str:
+        text = f"Value(data={self.data!r}, grad={self.grad!r}"
+        if self.label:
+            text += f", label={self.label!r}"
+        if self._op is not None:
+            text += f", op={self._op.name!r}"
+        return text + ")"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec)  # f"{loss:.3f}" formats the number
+
+    def item(self) -> float:
+        """The plain float, as in PyTorch."""
+        return self.data
+
+    # Comparisons look at the numbers (handy in derivative rules and for max()); == and
+    # hashing stay "is the same node", so Values can be used in sets and dict keys.
+    def __lt__(self, other: Value | float) -> bool:
+        return self.data < _num(other)
+
+    def __le__(self, other: Value | float) -> bool:
+        return self.data <= _num(other)
+
+    def __gt__(self, other: Value | float) -> bool:
+        return self.data > _num(other)
+
+    def __ge__(self, other: Value | float) -> bool:
+        return self.data >= _num(other)
+
+    def detach(self) -> Value:
+        """A new leaf with the same number and no history."""
+        return Value(self.data, self.label)
+
+    def backward(self, grad: float | Value = 1.0, create_graph: bool = False) -> None:
+        """Fill ``.grad`` of every value this one depends on with d(self)/d(value) × ``grad``.
+
+        Gradients accumulate as in PyTorch: every leaf (an input or a parameter) *adds* this
+        pass's gradient to the one it holds, so call ``zero_grad()`` between training steps.
+        Inner nodes hold the gradient of the latest pass. With ``create_graph=True`` the
+        gradients are themselves Values with a graph, so they can be differentiated again.
+        """
+        if create_graph:
+            for node, g in _backprop([self], [grad], create_graph=True).items():
+                node.grad = g if node.parents else node.grad + g
+            return
+        order = walk(self)
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+        self.grad += _to_float(grad, "backward(grad)") if type(grad) is not float else grad
+        for node in reversed(order):  # every node after all the nodes made from it
+            upstream = node.grad
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * upstream  # the chain rule
+
+    def zero_grad(self) -> None:
+        """Set the gradient of this value and of everything it depends on to 0."""
+        for node in walk(self):
+            node.grad = 0.0
+
+
+# ----------------------------------------------------------------------------- the walker
+
+
+def walk(*roots: Value) -> list[Value]:
+    """Every value the roots depend on (the roots included), each once, in topological order:
+    a value comes after all of its parents. Iterative, so graph depth is not limited by
+    Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack = [(root, False) for root in reversed(roots)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))  # comes back once everything above it is listed
+            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+    return order
+
+
+def _backprop(
+    roots: Sequence[Value], seeds: Sequence[float | Value], create_graph: bool
+) -> dict[Value, Any]:
+    """The chain rule from several roots at once, into a dict instead of ``.grad``.
+
+    With ``create_graph`` the local derivatives are recomputed as Values (by the same rules
+    the forward pass used on floats), so the gradients get a graph of their own."""
+    grads: dict[Value, Any] = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = grads[root] + seed if root in grads else seed
+    for node in reversed(walk(*roots)):
+        upstream = grads.get(node)
+        if upstream is None or not node.parents:
+            continue
+        locals_ = node._op.graph_local_grads(node) if create_graph else node.local_grads
+        for parent, local in zip(node.parents, locals_):
+            contribution = local * upstream
+            grads[parent] = grads[parent] + contribution if parent in grads else contribution
+    return grads
+
+
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: float | Sequence[float] | None = None,
+    *,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """d(outputs)/d(inputs) as a tuple, like ``torch.autograd.grad``; no ``.grad`` is touched.
+
+    Plain floats by default. With ``create_graph=True`` each gradient is a Value with its own
+    graph, so ``grad`` can be applied to it again: second derivatives, Hessians, Newton steps.
+    """
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    if grad_outputs is None:
+        seeds: list[Any] = [1.0] * len(outputs)
+    else:
+        seeds = [grad_outputs] if not isinstance(grad_outputs, Sequence) else list(grad_outputs)
+    if len(seeds) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(seeds)} grad_outputs")
+    grads = _backprop(outputs, seeds, create_graph)
+    result: list[Any] = []
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: input {i} is a {type(x).__name__}, not a Value")
+        g = grads.get(x)
+        if g is None and not allow_unused:
+            name = f" ({x.label!r})" if x.label else ""
+            raise ValueError(
+                f"grad: input {i}{name} is not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        if create_graph and g is not None and not isinstance(g, Value):
+            g = Value(g)  # a constant gradient: a leaf, so it can still be used as a Value
+        result.append(_num(g) if g is not None and not create_graph else g)
+    return tuple(result)
+
+
+# ----------------------------------------------------------------------------- operations
+
+
+class Op:
+    """One operation the engine can differentiate: a forward function and its local derivatives.
+
+    ``derivatives`` holds one rule per operand. A rule gets the operands and the output ``y``
+    and returns d(output)/d(operand). The rules use plain arithmetic, so the very same rule
+    runs on floats in an ordinary backward pass and on Values under ``create_graph=True``.
+
+    ``domain`` and ``kinks`` describe where the op is smooth with derivatives of order one
+    (an interval per operand) and where its derivative jumps. The property tests, the testing
+    helpers and the docs all read them from the registry ``OPS``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        derivatives: tuple[Callable[..., Any], ...],
+        *,
+        formula: str,
+        local_text: tuple[str, ...],
+        domain: tuple[tuple[float, float], ...],
+        kinks: tuple[float, ...] = (),
+        const_left: bool = False,
+        doc: str = "",
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.derivatives = derivatives
+        self.formula = formula  # how to print it: "{0} * {1}", "tanh({0})"
+        self.local_text = local_text  # each local derivative in words: "{1}", "1 - {out}²"
+        self.domain = domain
+        self.kinks = kinks
+        self.const_left = const_left  # a binary op whose plain-number operand came first
+        self.doc = doc
+        self.apply: Callable[..., Any] = forward  # replaced by the Value-aware function
+
+    @property
+    def arity(self) -> int | None:
+        """Number of operands; None for ops that take a whole list (``dot``, ``vsum``)."""
+        return len(self.derivatives) or None
+
+    def graph_local_grads(self, node: Value) -> tuple[Any, ...]:
+        """``node``'s local derivatives recomputed from its parents as Values (with a graph)."""
+        parents, const = node.parents, node._const
+        if len(self.derivatives) == 1:
+            extra = () if const is None else (const,)
+            return (self.derivatives[0](parents[0], node, *extra),)
+        if len(self.derivatives) == 2:
+            d_left, d_right = self.derivatives
+            if len(parents) == 2:
+                a, b = parents
+                return (d_left(a, b, node), d_right(a, b, node))
+            if self.const_left:
+                return (d_right(const, parents[0], node),)
+            return (d_left(parents[0], const, node),)
+        return _NARY_GRAPH_RULES[self.name](node)
+
+    def __call__(self, *operands: Any) -> Any:
+        """Apply the op to Values and/or plain numbers: ``OPS["*"](a, 2.0)``, ``OPS["tanh"](x)``."""
+        return self.apply(*operands)
+
+    def __repr__(self) -> str:
+        return f"<Op {self.name!r}>"
+
+
+OPS: dict[str, Op] = {}
+"""Every registered operation by name: the one registry tests, helpers and docs read."""
+
+
+def register(op: Op) -> Op:
+    """Add ``op`` to ``OPS`` so that the property tests and helpers cover it too."""
+    if op.name in OPS and OPS[op.name] is not op:
+        raise ValueError(f"an op named {op.name!r} is already registered")
+    OPS[op.name] = op
+    return op
+
+
+def unary_op(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Callable[..., Any],
+    *,
+    formula: str | None = None,
+    local: str | None = None,
+    domain: tuple[float, float] = (-3.0, 3.0),
+    kinks: tuple[float, ...] = (),
+    param: float | None = None,
+    doc: str = "",
+    register_op: bool = True,
+) -> Callable[..., Any]:
+    """Make a one-input operation from its forward function and its local derivative.
+
+    ``forward(x)`` computes the output from a float; ``derivative(x, y)`` returns dy/dx from
+    the input ``x`` and the output ``y``. Write the derivative with arithmetic and with this
+    package's functions (``exp``, ``log``, ``sigmoid``, ...), not ``math``, so that it also
+    works on Values and second derivatives come for free. With ``param`` the op takes one
+    extra number, passed to both as a last argument (like ``leaky_relu``'s ``alpha``).
+
+    The result accepts a Value (and returns a Value that remembers how it was made) or a
+    plain number (and returns a plain number)::
+
+        softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
+                            lambda x, y: sigmoid(x))
+    """
+    op = Op(
+        name,
+        forward,
+        (derivative,),
+        formula=formula or f"{name}({{0}})",
+        local_text=(local or f"{name}'({{0}})",),
+        domain=(domain,),
+        kinks=kinks,
+        doc=doc,
+    )
+    if register_op:
+        register(op)
+
+    if param is None:
+
+        def apply(x: Value | float) -> Value | float:
+            if not isinstance(x, Value):
+                return forward(_to_float(x, name))
+            xd = x.data
+            y = forward(xd)
+            if _grad_enabled:
+                return Value(y, "", (x,), (derivative(xd, y),), op)
+            return Value(y)
+
+    else:
+
+        def apply(x: Value | float, p: float = param) -> Value | float:
+            if not isinstance(x, Value):
+                return forward(_to_float(x, name), p)
+            xd = x.data
+            y = forward(xd, p)
+            if _grad_enabled:
+                return Value(y, "", (x,), (derivative(xd, y, p),), op, p)
+            return Value(y)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = apply
+    return apply
+
+
+def binary_op(
+    name: str,
+    forward: Callable[[float, float], float],
+    d_left: Callable[..., Any],
+    d_right: Callable[..., Any],
+    *,
+    formula: str,
+    local: tuple[str, str],
+    domain: tuple[tuple[float, float], tuple[float, float]] = ((-3.0, 3.0), (-3.0, 3.0)),
+    doc: str = "",
+    register_op: bool = True,
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Make a two-input operation: ``forward(a, b)``, ``d_left(a, b, y)`` = dy/da and
+    ``d_right(a, b, y)`` = dy/db. Returns the method for ``value <op> other`` and the one for
+    ``number <op> value``. A plain-number operand is remembered but gets no gradient."""
+    spec = dict(formula=formula, local_text=local, domain=domain, doc=doc)
+    op = Op(name, forward, (d_left, d_right), **spec)
+    op_number_first = Op(name, forward, (d_left, d_right), const_left=True, **spec)
+    if register_op:
+        register(op)
+
+    def apply(a: Value, b: Value | float) -> Value:
+        if isinstance(b, Value):
+            ad, bd = a.data, b.data
+            y = forward(ad, bd)
+            if _grad_enabled:
+                return Value(y, "", (a, b), (d_left(ad, bd, y), d_right(ad, bd, y)), op)
+            return Value(y)
+        bd = _operand(b)
+        if bd is None:
+            return NotImplemented  # lets Python raise "unsupported operand type(s)"
+        ad = a.data
+        y = forward(ad, bd)
+        if _grad_enabled:
+            return Value(y, "", (a,), (d_left(ad, bd, y),), op, bd)
+        return Value(y)
+
+    def apply_number_first(b: Value, a: float) -> Value:  # Python ran ``a <op> b``
+        ad = _operand(a)
+        if ad is None:
+            return NotImplemented
+        bd = b.data
+        y = forward(ad, bd)
+        if _grad_enabled:
+            return Value(y, "", (b,), (d_right(ad, bd, y),), op_number_first, ad)
+        return Value(y)
+
+    def apply_any(a: Value | float, b: Value | float) -> Value:
+        return apply(a, b) if isinstance(a, Value) else apply_number_first(b, a)
+
+    apply.op = apply_number_first.op = op  # type: ignore[attr-defined]
+    op.apply = op_number_first.apply = apply_any
+    return apply, apply_number_first
+
+
+# Forward functions that check their input and explain what went wrong.
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"/: division by zero in {a!r} / {b!r}")
+    return a / b
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        y = a**b
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {b!r}") from None
+    except OverflowError:
+        raise OverflowError(f"**: {a!r} ** {b!r} is too large for a float") from None
+    if isinstance(y, complex):
+        raise DomainError(
+            f"**: ({a!r}) ** {b!r} is not a real number; a negative base needs an integer exponent"
+        )
+    return y
+
+
+def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
+    """d(a**b)/da = b·a**(b-1); infinite at a = 0 when 0 < b < 1, as in PyTorch."""
+    if _num(a) == 0 and _num(b) < 1:
+        return 0.0 if _num(b) == 0 else math.inf
+    return b * a ** (b - 1)
+
+
+def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
+    """d(a**b)/db = a**b·ln(a): needs a > 0 (taken as 0 at a = 0, as in PyTorch)."""
+    if a > 0:
+        return y * log(a)
+    if _num(a) == 0:
+        return 0.0
+    raise DomainError(
+        f"**: the base {_num(a)!r} is negative and the exponent is a Value, but "
+        "d(a**b)/db = a**b·ln(a) needs a > 0; if the exponent is a constant, pass a plain "
+        "number (x ** 2), not a Value"
+    )
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(
+            f"exp: exp({x!r}) is too large for a float (inputs above about 709.78 overflow); "
+            "scale the input down, or use a stable form such as log_softmax or logsumexp"
+        ) from None
+
+
+def _log(x: float) -> float:
+    if x <= 0:
+        raise DomainError(
+            f"log: got {x!r}, but log is only defined for positive numbers; "
+            "clamp the input (e.g. x + 1e-12) or use a stable loss such as cross_entropy"
+        )
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0:
+        raise DomainError(f"sqrt: got {x!r}, but sqrt is only defined for numbers >= 0")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:  # never exponentiate a large positive number
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+# The operations. Forward value and local derivative side by side; ``y`` is the output.
+#                                 forward                derivative(s)
+
+add, radd = binary_op("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
+                      formula="{0} + {1}", local=("1", "1"))
+sub, rsub = binary_op("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
+                      formula="{0} - {1}", local=("1", "-1"))
+mul, rmul = binary_op("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
+                      formula="{0} * {1}", local=("{1}", "{0}"))
+div, rdiv = binary_op("/", _div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
+                      formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"),
+                      domain=((-3.0, 3.0), (0.5, 3.0)))
+pow_, rpow = binary_op("**", _pow, _d_pow_base, _d_pow_exponent,
+                       formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"),
+                       domain=((0.5, 2.5), (-2.5, 2.5)))
+
+neg = unary_op("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local="-1")
+exp = unary_op("exp", _exp, lambda x, y: y, local="{out}", domain=(-3.0, 3.0))
+log = unary_op("log", _log, lambda x, y: 1 / x, local="1/{0}", domain=(0.2, 5.0))
+sqrt = unary_op("sqrt", _sqrt, lambda x, y: 0.5 / y if y > 0 else math.inf,
+                local="1/(2·{out})", domain=(0.2, 5.0))
+tanh = unary_op("tanh", math.tanh, lambda x, y: 1 - y * y, local="1 - {out}²",
+                domain=(-2.0, 2.0))
+sigmoid = unary_op("sigmoid", _sigmoid, lambda x, y: y * (1 - y),
+                   local="{out}·(1 - {out})", domain=(-3.0, 3.0))
+relu = unary_op("relu", lambda x: x if x > 0 else 0.0, lambda x, y: 1.0 if x > 0 else 0.0,
+                local="1 if {0} > 0 else 0", kinks=(0.0,),
+                doc="max(0, x). Its derivative is 1 for x > 0 and 0 for x <= 0 (0 at the "
+                    "kink x = 0, as in PyTorch).")
+leaky_relu = unary_op("leaky_relu", lambda x, a: x if x > 0 else a * x,
+                      lambda x, y, a: 1.0 if x > 0 else a, param=0.01,
+                      local="1 if {0} > 0 else α", kinks=(0.0,),
+                      doc="x for x > 0, else alpha·x. Derivative 1 for x > 0, alpha for "
+                          "x <= 0 (alpha at the kink, as in PyTorch).")
+abs_ = unary_op("abs", abs, lambda x, y: 1.0 if x > 0 else (-1.0 if x < 0 else 0.0),
+                local="sign({0})", kinks=(0.0,),
+                doc="|x|. Derivative sign(x), taken as 0 at x = 0, as in PyTorch.")
+sin = unary_op("sin", math.sin, lambda x, y: cos(x), local="cos({0})")
+cos = unary_op("cos", math.cos, lambda x, y: -sin(x), local="-sin({0})")
+
+
+# Operations on a whole list: one node with many parents, which keeps graphs small and
+# fast. A neuron's w·x + b is one ``dot`` and one ``+`` instead of 2n separate nodes.
+
+
+def _as_values(items: Iterable[Value | float]) -> list[Value]:
+    return [v if isinstance(v, Value) else Value(v) for v in items]
+
+
+def vsum(values: Iterable[Value | float]) -> Value:
+    """Σ vᵢ as a single node; the local derivative for every vᵢ is 1. Plain numbers are added
+    to the result but are not parents."""
+    nodes = [v for v in values]
+    parents = tuple(v for v in nodes if isinstance(v, Value))
+    total = math.fsum(v.data if isinstance(v, Value) else _to_float(v, "vsum") for v in nodes)
+    if not _grad_enabled:
+        return Value(total)
+    return Value(total, "", parents, (1.0,) * len(parents), _VSUM)
+
+
+def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
+    """w·x = Σ wᵢ·xᵢ as a single node. Local derivatives: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, which is
+    the seeds' dW = Xᵀ·dZ one neuron at a time. Plain numbers become constant leaves."""
+    if len(ws) != len(xs):
+        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs; they must match")
+    ws, xs = _as_values(ws), _as_values(xs)
+    wd = [w.data for w in ws]
+    xd = [x.data for x in xs]
+    total = math.fsum(map(operator.mul, wd, xd))
+    if not _grad_enabled:
+        return Value(total)
+    return Value(total, "", (*ws, *xs), (*xd, *wd), _DOT)
+
+
+_VSUM = register(Op("vsum", math.fsum, (), formula="sum({all})", local_text=("1",),
+                    domain=((-3.0, 3.0),)))
+_DOT = register(Op("dot", lambda w, x: math.fsum(map(operator.mul, w, x)), (),
+                   formula="dot({all})", local_text=("x_i", "w_i"), domain=((-3.0, 3.0),)))
+_VSUM.apply, _DOT.apply = vsum, dot
+
+
+def _swap_halves(items: tuple[Value, ...]) -> tuple[Value, ...]:
+    half = len(items) // 2
+    return items[half:] + items[:half]
+
+
+_NARY_GRAPH_RULES: dict[str, Callable[[Value], tuple[Any, ...]]] = {
+    "vsum": lambda node: (1.0,) * len(node.parents),
+    "dot": lambda node: _swap_halves(node.parents),  # d/dwᵢ = xᵢ, d/dxᵢ = wᵢ
+}
+
+# The operators and methods of Value.
+Value.__add__, Value.__radd__ = add, radd
+Value.__sub__, Value.__rsub__ = sub, rsub
+Value.__mul__, Value.__rmul__ = mul, rmul
+Value.__truediv__, Value.__rtruediv__ = div, rdiv
+Value.__pow__, Value.__rpow__ = pow_, rpow
+Value.__neg__ = neg
+Value.__abs__ = abs_
+Value.__pos__ = lambda self: self
+for _f in (exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, sin, cos):
+    setattr(Value, _f.__name__, _f)
+Value.abs = abs_
