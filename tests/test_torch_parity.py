@@ -35,7 +35,8 @@ def test_every_fixed_arity_op_has_a_torch_twin():
 @given(data=st.data())
 def test_op_matches_torch(name, data):
     op = OPS[name]
-    xs = [data.draw(point(interval, op.kinks), label=f"x{i}") for i, interval in enumerate(op.domain)]
+    xs = [data.draw(point(interval, op.kinks), label=f"x{i}")
+          for i, interval in enumerate(op.domain)]
     values = [Value(x) for x in xs]
     out = op(*values)
     out.backward()
