@@ -1,0 +1,141 @@
+"""Optimizers and learning-rate schedules, with PyTorch's names and update rules.
+
+They only read ``p.grad`` and update ``p.data`` with ordinary arithmetic, so the same code
+steps scalar ``Value`` parameters (floats) and tensor parameters (NumPy arrays, updated in
+place).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def _squared_norm(g: Any) -> float:
+    return float((g * g).sum()) if hasattr(g, "sum") else g * g
+
+
+class Optimizer:
+    """Holds the parameters and the learning rate; subclasses define ``step``."""
+
+    def __init__(self, params: Iterable[Any], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
+        if not lr > 0:
+            raise ValueError(f"{type(self).__name__}: the learning rate must be > 0, got {lr!r}")
+        self.lr = lr
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient to 0 (gradients accumulate otherwise)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent: ``w ← w - lr·g``.
+
+    ``weight_decay`` adds ``weight_decay·w`` to the gradient (an L2 penalty). With
+    ``momentum`` μ the step follows a running velocity ``v ← μ·v + g`` instead of ``g``
+    (``nesterov=True`` looks one step ahead: ``g + μ·v``). Same rules as ``torch.optim.SGD``.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(params, lr)
+        if nesterov and momentum <= 0:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.momentum, self.weight_decay, self.nesterov = momentum, weight_decay, nesterov
+
+    def step(self) -> None:
+        for p, state in zip(self.params, self.state):
+            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            if self.momentum:
+                v = state["velocity"] = (
+                    g if "velocity" not in state else self.momentum * state["velocity"] + g
+                )
+                g = g + self.momentum * v if self.nesterov else v
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam: a step along a running mean of gradients, scaled by their running RMS.
+
+    ``m ← β₁m + (1-β₁)g``, ``v ← β₂v + (1-β₂)g²``, both bias-corrected, then
+    ``w ← w - lr·m̂/(√v̂ + ε)``. Same rules and defaults as ``torch.optim.Adam``.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        self.t = 0
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        for p, state in zip(self.params, self.state):
+            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+            v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
+            p.data -= self.lr * (m / c1) / ((v / c2) ** 0.5 + self.eps)
+
+
+class LRScheduler:
+    """Sets ``optimizer.lr = base_lr · factor(epoch)``; call ``step()`` once per epoch."""
+
+    def __init__(self, optimizer: Optimizer, factor: Callable[[int], float]) -> None:
+        self.optimizer, self.factor = optimizer, factor
+        self.base_lr = optimizer.lr
+        self.epoch = 0
+
+    def step(self) -> None:
+        self.epoch += 1
+        self.optimizer.lr = self.base_lr * self.factor(self.epoch)
+
+    def get_last_lr(self) -> float:
+        return self.optimizer.lr
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (step decay)."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        super().__init__(optimizer, lambda epoch: gamma ** (epoch // step_size))
+
+
+class LambdaLR(LRScheduler):
+    """Learning rate = base rate × ``lr_lambda(epoch)``, for any schedule you can write."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
+        super().__init__(optimizer, lr_lambda)
+
+
+def clip_grad_norm(params: Iterable[Any], max_norm: float) -> float:
+    """Scale all gradients down together so that their joint L2 norm is at most ``max_norm``.
+    Returns the norm before clipping, as ``torch.nn.utils.clip_grad_norm_`` does."""
+    params = list(params)
+    norm = math.sqrt(math.fsum(_squared_norm(p.grad) for p in params))
+    if norm > max_norm:
+        scale = max_norm / (norm + 1e-6)
+        for p in params:
+            p.grad = p.grad * scale
+    return norm
