@@ -1,0 +1,166 @@
+"""Second derivatives: differentiating the backward pass with create_graph=True."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import requires_torch, torch
+from tests.test_engine import (
+    VALUE_OPS,
+    assert_close,
+    expression_programs,
+    numeric_partials,
+    point,
+    run_program,
+)
+from tests.test_torch_parity import TORCH_OPS, leaf
+from tinygrad_edu import OPS, Value, dot, grad, vsum
+
+FIXED_ARITY = sorted(name for name, op in OPS.items() if op.arity)
+
+
+def first_derivatives(op, xs):
+    """The engine's ordinary (first-order) gradient of op at xs, as plain floats."""
+    values = [Value(x) for x in xs]
+    return list(grad(op(*values), values))
+
+
+def hessian(f, values):
+    """Second derivatives of the scalar f(*values) with two passes of grad()."""
+    out = f(*values)
+    firsts = grad(out, values, create_graph=True, allow_unused=True)
+    return [[None] * len(values) if g is None else list(grad(g, values, allow_unused=True))
+            for g in firsts]
+
+
+@pytest.mark.parametrize("name", FIXED_ARITY)
+@given(data=st.data())
+def test_second_derivatives_match_central_differences_of_the_first(name, data):
+    op = OPS[name]
+    xs = [data.draw(point(iv, op.kinks), label=f"x{i}") for i, iv in enumerate(op.domain)]
+    h = hessian(op, [Value(x) for x in xs])
+    for i in range(len(xs)):
+        numeric = numeric_partials(lambda *t, i=i: first_derivatives(op, t)[i], xs)
+        for j, n in enumerate(numeric):
+            analytic = 0.0 if h[i][j] is None else h[i][j]
+            assert_close(analytic, n, f"d²({name})/dx{i}dx{j} at {xs}")
+
+
+@pytest.mark.parametrize("name", ["+", "-", "*", "/", "**"])
+@pytest.mark.parametrize("number_first", [False, True])
+@given(data=st.data())
+def test_second_derivatives_with_a_plain_number_operand(name, number_first, data):
+    op = OPS[name]
+    a = data.draw(point(op.domain[0], op.kinks))
+    b = data.draw(point(op.domain[1], op.kinks))
+    v = Value(b if number_first else a)
+    f = (lambda t: op(a, t)) if number_first else (lambda t: op(t, b))
+    ((d2,),) = hessian(f, [v])
+    x = v.data
+    (numeric,) = numeric_partials(lambda t: first_derivative(f, t), [x])
+    assert_close(0.0 if d2 is None else d2, numeric, f"d²/dx² of {name} at {x}")
+
+
+def first_derivative(f, t):
+    v = Value(t)
+    return grad(f(v), [v])[0]
+
+
+@given(st.lists(st.tuples(st.floats(-2, 2), st.floats(-2, 2)), min_size=1, max_size=4))
+def test_dot_and_vsum_second_derivatives(pairs):
+    n = len(pairs)
+    values = [Value(w) for w, _ in pairs] + [Value(x) for _, x in pairs]
+    h = hessian(lambda *v: dot(v[:n], v[n:]) * vsum(v[:n]), values)
+    w = [p[0] for p in pairs]
+    x = [p[1] for p in pairs]
+    # f = (w·x)(Σw): ∂²f/∂wᵢ∂wⱼ = xᵢ + xⱼ, ∂²f/∂wᵢ∂xⱼ = wⱼ + [i = j]·Σw, ∂²f/∂xᵢ∂xⱼ = 0
+    for i in range(n):
+        for j in range(n):
+            assert h[i][j] == pytest.approx(x[i] + x[j], abs=1e-12)
+            assert h[i][n + j] == pytest.approx(w[j] + (math.fsum(w) if i == j else 0.0), abs=1e-12)
+            assert h[n + i][n + j] in (None, 0.0)
+
+
+@given(expression_programs(max_nodes=10))
+def test_mixed_partials_are_symmetric_and_match_numeric_hessians(prog):
+    leaves, program = prog
+    values = [Value(x) for x in leaves]
+    h = hessian(lambda *v: run_program(list(v), program, VALUE_OPS)[-1], values)
+    h = [[0.0 if e is None else e for e in row] for row in h]
+
+    def gradient_entry(i):
+        def f(*xs):
+            vs = [Value(x) for x in xs]
+            out = run_program(list(vs), program, VALUE_OPS)[-1]
+            return grad(out, vs, allow_unused=True)[i] or 0.0
+        return f
+
+    for i in range(len(leaves)):
+        numeric = numeric_partials(gradient_entry(i), leaves)
+        for j in range(len(leaves)):
+            assert h[i][j] == pytest.approx(h[j][i], rel=1e-9, abs=1e-12)
+            assert_close(h[i][j], numeric[j], f"H[{i}][{j}] of {program}")
+
+
+def test_cube_second_and_third_derivatives():
+    x = Value(2.0)
+    (d1,) = grad(x**3, [x], create_graph=True)
+    (d2,) = grad(d1, [x], create_graph=True)
+    (d3,) = grad(d2, [x])
+    assert (d1.data, d2.data, d3) == (12.0, 12.0, 6.0)  # 3x², 6x, 6
+
+
+def test_hessian_of_a_small_function():
+    # f(x, y) = x²y + sin(y): H = [[2y, 2x], [2x, -sin y]]
+    x, y = Value(1.5), Value(-0.5)
+    h = hessian(lambda a, b: a * a * b + b.sin(), [x, y])
+    assert h[0] == pytest.approx([2 * -0.5, 2 * 1.5])
+    assert h[1] == pytest.approx([2 * 1.5, -math.sin(-0.5)])
+
+
+def test_newton_step_on_a_one_dimensional_problem():
+    # minimise f(x) = x⁴ - 3x² + x; Newton: x ← x - f'(x)/f''(x)
+    x = 2.0
+    for _ in range(8):
+        v = Value(x)
+        (d1,) = grad(v**4 - 3 * v**2 + v, [v], create_graph=True)
+        (d2,) = grad(d1, [v])
+        x -= d1.data / d2
+    assert 4 * x**3 - 6 * x + 1 == pytest.approx(0.0, abs=1e-12)
+
+
+def test_backward_create_graph_then_backward_again_accumulates_like_pytorch():
+    x = Value(3.0)
+    (x**3).backward(create_graph=True)
+    g = x.grad
+    assert isinstance(g, Value) and g.data == 27.0
+    g.backward()  # adds d(3x²)/dx = 6x = 18 to x.grad, as torch does
+    assert x.grad.data == pytest.approx(27.0 + 18.0)
+
+
+def test_gradient_of_a_linear_function_is_a_constant_value():
+    x = Value(1.0)
+    (g,) = grad(x * 4.0 + 1.0, [x], create_graph=True)
+    assert isinstance(g, Value) and g.data == 4.0 and grad(g, [x], allow_unused=True) == (None,)
+
+
+@requires_torch
+@given(expression_programs(max_nodes=8))
+def test_hessians_match_torch(prog):
+    leaves, program = prog
+    values = [Value(x) for x in leaves]
+    h = hessian(lambda *v: run_program(list(v), program, VALUE_OPS)[-1], values)
+    tensors = [leaf(x) for x in leaves]
+    out = run_program(list(tensors), program, TORCH_OPS)[-1]
+    if out.grad_fn is None:
+        return
+    firsts = torch.autograd.grad(out, tensors, create_graph=True, allow_unused=True)
+    for i, g in enumerate(firsts):
+        if g is None or g.grad_fn is None:
+            continue
+        row = torch.autograd.grad(g, tensors, retain_graph=True, allow_unused=True)
+        for j, t in enumerate(row):
+            expected = 0.0 if t is None else t.item()
+            assert (h[i][j] or 0.0) == pytest.approx(expected, rel=1e-9, abs=1e-12)
