@@ -23,6 +23,7 @@ import numbers
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
+from itertools import filterfalse
 from typing import Any, Union
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
@@ -225,16 +226,19 @@ def walk(*roots: Value) -> list[Value]:
     Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk."""
     order: list[Value] = []
     seen: set[Value] = set()
-    stack = [(root, False) for root in reversed(roots)]
+    stack: list[Any] = list(reversed(roots))
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = stack.pop()
+        if node is _EMIT:  # every parent of the node below this marker is now listed
+            order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            stack.append((node, True))  # comes back once everything above it is listed
-            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+            stack += (node, _EMIT)
+            stack.extend(filterfalse(seen.__contains__, reversed(node.parents)))
     return order
+
+
+_EMIT = object()
 
 
 def _backprop(
@@ -622,13 +626,16 @@ cos = unary_op("cos", math.cos, lambda x, y: -sin(x), local="-sin({0})")
 
 
 def _as_values(items: Iterable[Value | float]) -> list[Value]:
+    items = list(items)
+    if all(type(v) is Value for v in items):
+        return items
     return [v if isinstance(v, Value) else Value(v) for v in items]
 
 
 def vsum(values: Iterable[Value | float]) -> Value:
     """Σ vᵢ as a single node; the local derivative for every vᵢ is 1. Plain numbers are added
     to the result but are not parents."""
-    nodes = [v for v in values]
+    nodes = list(values)
     parents = tuple(v for v in nodes if isinstance(v, Value))
     total = math.fsum(v.data if isinstance(v, Value) else _to_float(v, "vsum") for v in nodes)
     if not _grad_enabled:
@@ -641,7 +648,12 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
     the seeds' dW = Xᵀ·dZ one neuron at a time. Plain numbers become constant leaves."""
     if len(ws) != len(xs):
         raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs; they must match")
-    ws, xs = _as_values(ws), _as_values(xs)
+    return _dot(_as_values(ws), _as_values(xs))
+
+
+def _dot(ws: list[Value], xs: list[Value]) -> Value:
+    """``dot`` for equally long lists of Values (a layer checks its input once, then calls
+    this for every neuron)."""
     wd = [w.data for w in ws]
     xd = [x.data for x in xs]
     total = math.fsum(map(operator.mul, wd, xd))
