@@ -2,7 +2,9 @@
 
 They only read ``p.grad`` and update ``p.data`` with ordinary arithmetic, so the same code
 steps scalar ``Value`` parameters (floats) and tensor parameters (NumPy arrays, updated in
-place).
+place). A parameter whose ``grad`` is None (it has not been used yet) is skipped, as in
+PyTorch. The optimizer's state never shares an array with ``p.grad``, so a gradient that is
+later changed in place cannot corrupt it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 
 def _squared_norm(g: Any) -> float:
-    return float((g * g).sum()) if hasattr(g, "sum") else g * g
+    return float((g * g).sum()) if hasattr(g, "sum") else float(g * g)
 
 
 class Optimizer:
@@ -60,11 +62,11 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         for p, state in zip(self.params, self.state):
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            if self.momentum:
-                v = state["velocity"] = (
-                    g if "velocity" not in state else self.momentum * state["velocity"] + g
-                )
+            if self.momentum:  # the first step starts from v = 0, so v = g (as in PyTorch)
+                v = state["velocity"] = self.momentum * state.get("velocity", 0.0) + g
                 g = g + self.momentum * v if self.nesterov else v
             p.data -= self.lr * g
 
@@ -93,6 +95,8 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
         for p, state in zip(self.params, self.state):
+            if p.grad is None:
+                continue
             g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
             m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
             v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
@@ -100,12 +104,14 @@ class Adam(Optimizer):
 
 
 class LRScheduler:
-    """Sets ``optimizer.lr = base_lr · factor(epoch)``; call ``step()`` once per epoch."""
+    """Sets ``optimizer.lr = base_lr · factor(epoch)``, starting with epoch 0 when it is made;
+    call ``step()`` once per epoch, after the optimizer's steps."""
 
     def __init__(self, optimizer: Optimizer, factor: Callable[[int], float]) -> None:
         self.optimizer, self.factor = optimizer, factor
         self.base_lr = optimizer.lr
         self.epoch = 0
+        optimizer.lr = self.base_lr * factor(0)
 
     def step(self) -> None:
         self.epoch += 1
@@ -132,7 +138,7 @@ class LambdaLR(LRScheduler):
 def clip_grad_norm(params: Iterable[Any], max_norm: float) -> float:
     """Scale all gradients down together so that their joint L2 norm is at most ``max_norm``.
     Returns the norm before clipping, as ``torch.nn.utils.clip_grad_norm_`` does."""
-    params = list(params)
+    params = [p for p in params if p.grad is not None]
     norm = math.sqrt(math.fsum(_squared_norm(p.grad) for p in params))
     if norm > max_norm:
         scale = max_norm / (norm + 1e-6)
