@@ -13,7 +13,8 @@ micrograd gives every node a ``_backward`` closure. All a closure ever does is m
 upstream gradient by numbers that are known as soon as the forward pass has run, so we keep
 those numbers instead. It is the same chain rule, but no node refers back to itself through
 its closure: a graph you drop is freed at once by reference counting instead of waiting for
-the cyclic garbage collector, and a node needs about a quarter of micrograd's memory.
+the cyclic garbage collector, and a node needs a third or less of micrograd's memory
+(see benchmarks/).
 """
 
 from __future__ import annotations
