@@ -11,10 +11,10 @@
 
 micrograd gives every node a ``_backward`` closure. All a closure ever does is multiply the
 upstream gradient by numbers that are known as soon as the forward pass has run, so we keep
-those numbers instead. It is the same chain rule, but no node refers back to itself through
-its closure: a graph you drop is freed at once by reference counting instead of waiting for
-the cyclic garbage collector, and a node needs a third or less of micrograd's memory
-(see benchmarks/).
+those numbers instead, and ``node._backward()`` is a method that does that one step. It is
+the same chain rule, but no node refers back to itself through a closure: a graph you drop
+is freed at once by reference counting instead of waiting for the cyclic garbage collector,
+and a node needs a third or less of micrograd's memory (see benchmarks/).
 """
 
 from __future__ import annotations
@@ -208,9 +208,15 @@ class Value:
                 node.grad = 0.0
         self.grad += _to_float(grad, "backward(grad)") if type(grad) is not float else grad
         for node in reversed(order):  # every node after all the nodes made from it
-            upstream = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * upstream  # the chain rule
+            node._backward()
+
+    def _backward(self) -> None:
+        """micrograd's one-node step of the chain rule: pass this value's gradient on to its
+        parents, ``parent.grad += local_grad * self.grad``. ``backward()`` calls it on every
+        node in reverse topological order; you can call it by hand to do one step yourself."""
+        upstream = self.grad
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * upstream  # the chain rule
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
