@@ -46,7 +46,9 @@ __all__ = [
 ]
 
 INSTALL_HINT = "sudo apt-get install graphviz, or pip install 'tinygrad-edu[render]'"
-MAX_NODES = 250  # values; dot needs seconds beyond this and nobody can read the picture
+# Values. One example through MLP(2, [16, 16, 1]) is 437 and lays out in 0.1 s; past about
+# 800 values dot needs seconds, and nobody can read the picture anyway.
+MAX_NODES = 500
 
 # Where pip puts graphviz-pure; a notebook kernel's PATH often lacks its environment's bin.
 _SCRIPT_DIRS = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
