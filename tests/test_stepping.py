@@ -1,7 +1,11 @@
 """Stepping through backward: the steps do exactly what backward() does, and read well."""
 
+import contextlib
 import doctest
+import io
 import math
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -243,3 +247,14 @@ def test_function_and_method_agree():
 def test_bad_seed_is_refused():
     with pytest.raises(TypeError, match="backward_steps"):
         list(Value(1.0).backward_steps("one"))
+
+
+def test_readme_five_lines_print_what_the_readme_shows():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Step through backward", 1)[1]
+    code, shown = re.findall(r"```(?:python|text)\n(.*?)```", section, re.S)[:2]
+    assert len(code.strip().splitlines()) == 5
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, {})
+    assert out.getvalue() == shown

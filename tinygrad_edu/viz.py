@@ -279,8 +279,9 @@ def _escape_plain(text: str) -> str:
 
 def frames(root: Value, **draw_kwargs: Any) -> list[Drawing]:
     """Run ``root``'s backward pass step by step and draw the graph after each step, with
-    that step highlighted (``drawing.step`` is the step). It leaves the gradients that
-    ``root.backward()`` leaves. Keyword arguments go to ``draw_dot``."""
+    that step highlighted (``drawing.step`` is the step). Like ``root.backward()``, it adds
+    to the leaves' gradients: call ``root.zero_grad()`` first to replay a graph that has been
+    through backward already. Keyword arguments go to ``draw_dot``."""
     limit = draw_kwargs.get("max_nodes", MAX_NODES)
     if len(walk(root)) > limit:
         draw_dot(root, **draw_kwargs)  # raises GraphTooLarge before any gradient changes
