@@ -1,7 +1,6 @@
 """Drawing graphs: DOT structure, styles, determinism, highlighted steps, the size limit and
 every rendering path (Graphviz's dot, graphviz-pure, nothing installed)."""
 
-import os
 import re
 import shutil
 import stat
@@ -220,8 +219,10 @@ def test_without_dot_graphviz_pure_renders(monkeypatch, tmp_path):
     assert d._repr_mimebundle_()["image/svg+xml"] == svg
     path = d.render(tmp_path / "out" / "graph", format="svg")
     assert path.endswith("graph.svg") and "<svg" in open(path, encoding="utf-8").read()
-    png = d.render(outfile=tmp_path / "g.png", cleanup=True)
-    assert open(png, "rb").read(4) == b"\x89PNG" and not os.path.exists(tmp_path / "g.gv")
+    png = d.render(outfile=tmp_path / "g.png")
+    assert open(png, "rb").read(4) == b"\x89PNG" and (tmp_path / "g.gv").exists()
+    d.render(outfile=tmp_path / "h.svg", cleanup=True)
+    assert (tmp_path / "h.svg").exists() and not (tmp_path / "h.gv").exists()
     assert "<svg" in d._html()
 
 
@@ -298,3 +299,12 @@ def test_demo_neuron_picture(tmp_path):
     assert draw_neuron(*demo_inputs(), tmp_path / "neuron.svg") is True
     svg = (tmp_path / "neuron.svg").read_text()
     assert "<svg" in svg and ">out<" in svg and ">w1<" in svg
+
+
+def test_demo_neuron_shows_its_own_gradients_not_leftovers(monkeypatch, tmp_path):
+    hide_renderers(monkeypatch, tmp_path, keep_pure=False)
+    model, X = demo_inputs()
+    for p in model.parameters():
+        p.grad = 100.0  # as if training had left gradients behind
+    draw_neuron(model, X, tmp_path / "neuron.svg")
+    assert "grad 100" not in (tmp_path / "neuron.gv").read_text()

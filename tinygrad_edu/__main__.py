@@ -96,6 +96,7 @@ def draw_neuron(model: Any, X: Any, path: Path) -> bool:
     neuron = next((n for n in neurons if n(x).data > 0), neurons[0])
     out = neuron(x)
     out.label = "out"
+    out.zero_grad()  # the parameters still hold the training gradients: show this output's
     out.backward()
     drawing = draw_dot(out, rankdir="LR", show_grad=True, params=neuron.parameters())
     try:  # Graphviz's dot, else graphviz-pure

@@ -114,7 +114,7 @@ class Drawing(graphviz.Digraph):
         format = format or self.format
         picture = self._pipe_pure(tool, format, engine or self.engine)  # fails before saving
         if outfile is not None and filename is None:
-            filename = outfile.with_suffix(".gv").name
+            filename = outfile.with_suffix(".gv")  # beside it, as graphviz does
         source = self.save(filename, directory=directory)
         target = Path(outfile if outfile is not None else f"{source}.{format}")
         if raise_if_result_exists and target.exists():
