@@ -26,6 +26,7 @@ from tinygrad_edu.engine import (
     vsum,
     walk,
 )
+from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph
 
 __version__ = "0.1.0"
 
@@ -33,8 +34,10 @@ __all__ = [
     "OPS",
     "DomainError",
     "Op",
+    "Step",
     "Value",
     "abs_",
+    "backward_steps",
     "binary_op",
     "cos",
     "dot",
@@ -45,12 +48,14 @@ __all__ = [
     "leaky_relu",
     "log",
     "no_grad",
+    "node_names",
     "register",
     "relu",
     "sigmoid",
     "sin",
     "sqrt",
     "tanh",
+    "text_graph",
     "unary_op",
     "vsum",
     "walk",

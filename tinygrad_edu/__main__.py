@@ -89,16 +89,25 @@ def draw_neuron(model: Any, X: Any, path: Path) -> bool:
               file=sys.stderr)
         return False
     from tinygrad_edu import Value
+    from tinygrad_edu.viz import RenderError
 
     x = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(X[0])]
     neurons = model.layers[0].neurons
     neuron = next((n for n in neurons if n(x).data > 0), neurons[0])
     out = neuron(x)
     out.label = "out"
+    out.zero_grad()  # the parameters still hold the training gradients: show this output's
     out.backward()
-    svg = draw_dot(out, rankdir="LR", show_grad=True, params=neuron.parameters()).pipe(
-        format="svg")
-    path.write_bytes(svg if isinstance(svg, bytes) else svg.encode("utf-8"))
+    drawing = draw_dot(out, rankdir="LR", show_grad=True, params=neuron.parameters())
+    try:  # Graphviz's dot, else graphviz-pure
+        svg = drawing.pipe(format="svg")
+    except RenderError as error:
+        source = path.with_suffix(".gv")
+        source.write_text(drawing.source, encoding="utf-8")
+        print(f"skipped {path}, wrote its DOT text to {source} instead: {error}",
+              file=sys.stderr)
+        return False
+    path.write_bytes(svg)
     return True
 
 

@@ -22,10 +22,13 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ContextDecorator
 from itertools import filterfalse
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    from tinygrad_edu.stepping import Step
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
 
@@ -209,6 +212,13 @@ class Value:
         self.grad += _to_float(grad, "backward(grad)") if type(grad) is not float else grad
         for node in reversed(order):  # every node after all the nodes made from it
             node._backward()
+
+    def backward_steps(self, grad: float = 1.0) -> Iterator[Step]:
+        """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
+        ``print(step)`` shows the numbers. See ``tinygrad_edu.stepping``."""
+        from tinygrad_edu.stepping import backward_steps  # stepping builds on this module
+
+        return backward_steps(self, grad)
 
     def _backward(self) -> None:
         """micrograd's one-node step of the chain rule: pass this value's gradient on to its

@@ -1,0 +1,310 @@
+"""Drawing graphs: DOT structure, styles, determinism, highlighted steps, the size limit and
+every rendering path (Graphviz's dot, graphviz-pure, nothing installed)."""
+
+import re
+import shutil
+import stat
+import sys
+
+import graphviz
+import numpy as np
+import pytest
+
+from tinygrad_edu import Value, dot, grad, viz, vsum, walk
+from tinygrad_edu.__main__ import draw_neuron
+from tinygrad_edu.nn import MLP, Neuron
+from tinygrad_edu.viz import Drawing, GraphTooLarge, RenderError, draw_dot, frames, step_slider
+
+DOT = shutil.which("dot")
+PURE = next(filter(None, (shutil.which("graphviz-pure", path=d)
+                           for d in (None, *viz._SCRIPT_DIRS))), None)
+requires_dot = pytest.mark.skipif(
+    DOT is None, reason="Graphviz's dot is not installed: sudo apt-get install graphviz")
+requires_pure = pytest.mark.skipif(
+    PURE is None, reason="graphviz-pure is not installed: pip install 'tinygrad-edu[render]'")
+
+
+def seeds_example():
+    x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    return x, y, (x + y) * (x - y)
+
+
+def nodes(source):
+    """{id: attribute text} for every node statement of a DOT source."""
+    return dict(re.findall(r"^\t(n\d+(?:op)?) \[(.*)\]$", source, re.M))
+
+
+def edges(source):
+    return re.findall(r"^\t(n\d+(?:op)?) -> (n\d+(?:op)?)", source, re.M)
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+def test_records_ops_and_edges_of_the_seeds_example():
+    f = seeds_example()[2]
+    f.backward()
+    d = draw_dot(f)
+    assert isinstance(d, graphviz.Digraph) and d.format == "svg"
+    found = nodes(d.source)
+    assert found["n0"].startswith('label="{ x | data 3.0 | grad 6.0 }"')
+    assert found["n1"].startswith('label="{ y | data 2.0 | grad -4.0 }"')
+    assert found["n4"].startswith('label="{ v3 | data 5.0 | grad 1.0 }"')
+    assert [found[f"n{i}op"].split('"')[1] for i in (2, 3, 4)] == ["+", "-", "*"]
+    assert sorted(edges(d.source)) == sorted([
+        ("n2op", "n2"), ("n0", "n2op"), ("n1", "n2op"),
+        ("n3op", "n3"), ("n0", "n3op"), ("n1", "n3op"),
+        ("n4op", "n4"), ("n2", "n4op"), ("n3", "n4op")])
+
+
+def test_one_edge_per_operand_use():
+    a = Value(3.0, label="a")
+    source = draw_dot(a * a).source
+    assert edges(source).count(("n0", "n1op")) == 2
+    assert len(nodes(source)) == 3
+
+
+def test_counts_for_a_neuron_with_dot_and_constants():
+    model = MLP(3, [4, 1], seed=1)
+    out = model([1.0, -2.0, 0.5]) * 2 - 1
+    graph = walk(out)
+    source = draw_dot(out).source
+    inner = [n for n in graph if n.parents]
+    assert len(nodes(source)) == len(graph) + len(inner)
+    assert len(edges(source)) == len(inner) + sum(len(n.parents) for n in inner)
+    assert '[label="* 2.0"' in source and '[label="- 1.0"' in source
+    assert '[label="2.0 -"' in draw_dot(2 - Value(1.0)).source
+    assert '[label="Σ"' in draw_dot(vsum([Value(1.0), Value(2.0)])).source
+
+
+def test_show_grad_and_rankdir():
+    f = seeds_example()[2]
+    assert "grad" not in draw_dot(f, show_grad=False).source
+    top_down = draw_dot(f, rankdir="TB").source
+    assert "rankdir=TB" in top_down and 'label="x | data 3.0 | grad 0.0"' in top_down
+
+
+def test_record_characters_in_labels_are_escaped():
+    v = Value(1.0, label="x{1}|<a>")
+    assert r'label="{ x\{1\}\|\<a\> | data 1.0' in draw_dot(v * 2).source
+
+
+def test_styles_for_inputs_parameters_operations_and_output():
+    x = [Value(0.5, label="x1"), Value(-1.0, label="x2")]
+    neuron = Neuron(2, seed=0)
+    out = neuron(x)
+    found = nodes(draw_dot(out, params=neuron.parameters()).source)
+    names = {n: re.search(r"\{ (\S+) \|", a).group(1) for n, a in found.items() if "op" not in n}
+    fill = {names[n]: re.search(r'fillcolor="?([^" ]+)', a).group(1)
+            for n, a in found.items() if "op" not in n}
+    assert fill["x1"] == fill["x2"] == viz.STYLE["input"]["fillcolor"]
+    assert fill["w1"] == fill["w2"] == fill["b"] == viz.STYLE["param"]["fillcolor"]
+    assert fill[names[f"n{len(walk(out)) - 1}"]] == viz.STYLE["output"]["fillcolor"]
+    assert all(viz.OP_STYLE["fillcolor"] in a for n, a in found.items() if n.endswith("op"))
+    assert len(set(fill.values())) == 4  # inputs, parameters, the inner value, the output
+
+
+def test_deterministic_across_calls_and_fresh_graphs():
+    def build():
+        a, b = Value(2.0), Value(-1.0)
+        c = (a * b + a).tanh()
+        return dot([c, a], [b, c]) + vsum([a, b, 3.0])
+
+    one, two = build(), build()
+    one.backward()
+    two.backward()
+    assert draw_dot(one).source == draw_dot(one).source == draw_dot(two).source
+    assert str(id(one)) not in draw_dot(one).source
+
+
+# ----------------------------------------------------------------------------- highlight
+
+
+def test_frames_highlight_each_step_and_leave_backwards_gradients():
+    x, y, f = seeds_example()
+    pictures = frames(f)
+    assert [p.step.name for p in pictures] == ["v3", "v2", "v1"]
+    assert (x.grad, y.grad) == (6.0, -4.0)
+    second = pictures[1].source  # v2 = x - y passes 5.0 * 1 to x and 5.0 * -1 to y
+    assert 'label="step 2: v2 = x - y, upstream 5.0"' in second
+    found = nodes(second)
+    assert viz.HOT in found["n3"] and viz.HOT in found["n3op"]
+    assert viz.WARM in found["n0"] and viz.WARM in found["n1"]
+    assert viz.HOT not in found["n2"] and viz.WARM not in found["n2"]
+    assert re.search(r'n0 -> n3op \[label="\+= 5.0".*dir=back', second)
+    assert re.search(r'n1 -> n3op \[label="\+= -5.0"', second)
+    assert 'x | data 3.0 | grad 5.0' in second  # the gradients as they were after step 2
+    assert 'x | data 3.0 | grad 6.0' in pictures[2].source
+    assert frames(Value(1.0)) == []
+
+
+def test_highlight_a_value_or_refuse_a_stranger():
+    x, _, f = seeds_example()
+    assert viz.HOT in nodes(draw_dot(f, highlight=x).source)["n0"]
+    with pytest.raises(ValueError, match="not in this graph"):
+        draw_dot(f, highlight=Value(1.0))
+
+
+# ----------------------------------------------------------------------------- size limit
+
+
+def test_large_graphs_are_refused_with_advice():
+    model = MLP(4, [16, 16, 1], seed=0)
+    out = vsum([model([0.1 * i, 0.2, 0.3, 0.4]) for i in range(2)])  # two examples
+    n = len(walk(out))
+    with pytest.raises(GraphTooLarge, match=rf"{n} values, more than max_nodes=500") as info:
+        draw_dot(out)
+    assert "neuron" in str(info.value) and f"max_nodes={n}" in str(info.value)
+    assert isinstance(info.value, ValueError)
+    assert len(nodes(draw_dot(out, max_nodes=n).source)) > n
+    with pytest.raises(GraphTooLarge):
+        frames(out, max_nodes=10)
+    assert out.grad == 0.0  # refused before any step ran
+
+
+# ----------------------------------------------------------------------------- graphs of grads
+
+
+def test_the_graph_of_a_gradient_can_be_drawn():
+    x = Value(2.0, label="x")
+    (dy,) = grad(x**3 * x.tanh(), [x], create_graph=True)
+    source = draw_dot(dy).source
+    assert len(nodes(source)) > 4 and "x | data 2.0" in source
+    y = Value(1.5, label="y")
+    loss = (x * y).sigmoid()
+    loss.backward(create_graph=True)
+    assert isinstance(x.grad, Value)
+    assert f"x | data 2.0 | grad {viz.fmt(x.grad.data)}" in draw_dot(loss).source
+    d2 = draw_dot(x.grad)
+    if viz.find_renderer():
+        assert "<svg" in d2.pipe(format="svg", encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+@requires_dot
+def test_real_svg_with_graphviz_dot(tmp_path):
+    f = seeds_example()[2]
+    f.backward()
+    d = draw_dot(f)
+    svg = d.pipe(format="svg", encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "graphviz-pure" not in svg
+    assert "grad 6.0" in svg and "data 5.0" in svg
+    assert set(d._repr_mimebundle_()) == {"image/svg+xml"}
+    path = d.render(tmp_path / "graph")
+    assert path.endswith("graph.svg") and "grad 6.0" in open(path, encoding="utf-8").read()
+
+
+def hide_renderers(monkeypatch, tmp_path, keep_pure):
+    """PATH with neither dot nor (unless keep_pure) graphviz-pure on it."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if keep_pure:
+        (bin_dir / "graphviz-pure").symlink_to(PURE)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(viz, "_SCRIPT_DIRS", [str(bin_dir)])
+    return bin_dir
+
+
+@requires_pure
+def test_without_dot_graphviz_pure_renders(monkeypatch, tmp_path):
+    hide_renderers(monkeypatch, tmp_path, keep_pure=True)
+    assert viz.find_renderer().endswith("graphviz-pure")
+    f = seeds_example()[2]
+    d = draw_dot(f)
+    svg = d.pipe(format="svg", encoding="utf-8")
+    assert "graphviz-pure" in svg and "<svg" in svg and "data 5.0" in svg
+    assert isinstance(d.pipe(format="svg"), bytes)
+    assert d._repr_mimebundle_()["image/svg+xml"] == svg
+    path = d.render(tmp_path / "out" / "graph", format="svg")
+    assert path.endswith("graph.svg") and "<svg" in open(path, encoding="utf-8").read()
+    png = d.render(outfile=tmp_path / "g.png")
+    assert open(png, "rb").read(4) == b"\x89PNG" and (tmp_path / "g.gv").exists()
+    d.render(outfile=tmp_path / "h.svg", cleanup=True)
+    assert (tmp_path / "h.svg").exists() and not (tmp_path / "h.gv").exists()
+    assert "<svg" in d._html()
+
+
+def test_with_no_renderer_display_shows_dot_text_and_files_raise(monkeypatch, tmp_path):
+    hide_renderers(monkeypatch, tmp_path, keep_pure=False)
+    assert viz.find_renderer() is None
+    d = draw_dot(seeds_example()[2])
+    bundle = d._repr_mimebundle_()
+    text = bundle["text/plain"]
+    assert set(bundle) == {"text/plain"}
+    assert "apt-get install graphviz" in text.splitlines()[0]
+    assert "tinygrad-edu[render]" in text.splitlines()[0]
+    assert text.endswith(d.source)
+    for attempt in (lambda: d.pipe(format="svg"), lambda: d.render(tmp_path / "g"),
+                    lambda: d.render(outfile=tmp_path / "g.svg")):
+        with pytest.raises(RenderError, match=r"apt-get install graphviz.*tinygrad-edu\[render\]"):
+            attempt()
+    assert not list(tmp_path.glob("g*"))  # nothing half-written
+    assert issubclass(RenderError, graphviz.ExecutableNotFound)
+    assert "<pre>" in d._html()
+
+
+def test_display_survives_a_broken_dot(monkeypatch, tmp_path):
+    bin_dir = hide_renderers(monkeypatch, tmp_path, keep_pure=False)
+    broken = bin_dir / "dot"
+    broken.write_text("#!/bin/sh\necho 'dot: out of cheese' >&2\nexit 3\n")
+    broken.chmod(broken.stat().st_mode | stat.S_IXUSR)
+    d = draw_dot(seeds_example()[2])
+    text = d._repr_mimebundle_()["text/plain"]
+    assert text.startswith("(drawing failed:") and text.endswith(d.source)
+    with pytest.raises(graphviz.CalledProcessError):
+        d.pipe(format="svg")
+
+
+# ----------------------------------------------------------------------------- notebook, demo
+
+
+def test_step_slider_moves_through_frames():
+    widgets = pytest.importorskip("ipywidgets")
+    x, y, f = seeds_example()
+    box = step_slider(f)
+    slider, caption, picture = box.children
+    assert isinstance(box, widgets.VBox) and (slider.min, slider.max) == (1, 3)
+    assert "v3 = v1 * v2" in caption.value and picture.value
+    slider.value = 2
+    assert "v2 = x - y" in caption.value
+    assert (x.grad, y.grad) == (6.0, -4.0)
+    with pytest.raises(ValueError, match="leaf"):
+        step_slider(Value(1.0))
+
+
+def test_step_slider_without_ipywidgets_returns_frames(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.warns(UserWarning, match="pip install ipywidgets"):
+        pictures = step_slider(seeds_example()[2])
+    assert [p.step.index for p in pictures] == [1, 2, 3]
+    assert all(isinstance(p, Drawing) for p in pictures)
+
+
+def demo_inputs():
+    model = MLP(2, [4, 1], seed=3)
+    return model, np.array([[0.5, -1.0], [1.0, 2.0]])
+
+
+def test_demo_neuron_picture_without_any_renderer_writes_dot_text(monkeypatch, tmp_path, capsys):
+    hide_renderers(monkeypatch, tmp_path, keep_pure=False)
+    assert draw_neuron(*demo_inputs(), tmp_path / "neuron.svg") is False
+    assert "digraph" in (tmp_path / "neuron.gv").read_text()
+    assert "tinygrad-edu[render]" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(DOT is None and PURE is None, reason="no Graphviz renderer installed")
+def test_demo_neuron_picture(tmp_path):
+    assert draw_neuron(*demo_inputs(), tmp_path / "neuron.svg") is True
+    svg = (tmp_path / "neuron.svg").read_text()
+    assert "<svg" in svg and ">out<" in svg and ">w1<" in svg
+
+
+def test_demo_neuron_shows_its_own_gradients_not_leftovers(monkeypatch, tmp_path):
+    hide_renderers(monkeypatch, tmp_path, keep_pure=False)
+    model, X = demo_inputs()
+    for p in model.parameters():
+        p.grad = 100.0  # as if training had left gradients behind
+    draw_neuron(model, X, tmp_path / "neuron.svg")
+    assert "grad 100" not in (tmp_path / "neuron.gv").read_text()
