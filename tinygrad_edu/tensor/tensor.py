@@ -496,7 +496,9 @@ def _elementwise(op: str, a: Any, b: Any) -> Tensor:
     x, y, parents, a_is, b_is = _operands(op, a, b)
     try:
         z = forward(x, y)
-    except ValueError:
+    except DomainError:
+        raise
+    except ValueError:  # NumPy could not broadcast the shapes
         shapes = f"{shape_str(np.shape(x))} {op} {shape_str(np.shape(y))}"
         raise ValueError(
             f"{op}: {shapes}: shapes do not broadcast; counted from the right, each pair of "
