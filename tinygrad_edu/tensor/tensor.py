@@ -60,7 +60,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)  # leading axes that broadcasting put in front
-    stretched = tuple(extra + i for i, n in enumerate(shape) if n == 1 != grad.shape[extra + i])
+    stretched = tuple(  # axes where the operand had size 1 and was stretched
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] > 1
+    )
     return grad.sum(axis=tuple(range(extra)) + stretched, keepdims=True).reshape(shape)
 
 
@@ -439,6 +441,8 @@ def _constant(x: Any, dtype: np.dtype, op: str) -> np.ndarray | float:
 def _operands(op: str, a: Any, b: Any) -> tuple[Any, Any, tuple[Tensor, ...], bool, bool]:
     """The arrays of a binary op, its parents, and which of a and b are Tensors."""
     a_is, b_is = isinstance(a, Tensor), isinstance(b, Tensor)
+    if not (a_is or b_is):
+        raise TypeError(f"{op}: at least one operand must be a Tensor")
     dtype = a.data.dtype if a_is else b.data.dtype
     x = a.data if a_is else _constant(a, dtype, op)
     y = b.data if b_is else _constant(b, dtype, op)
@@ -459,10 +463,13 @@ def _div(x: Any, y: Any) -> np.ndarray:
 
 
 def _pow(x: Any, y: Any) -> np.ndarray:
-    if np.min(x) < 0 and not np.all(np.equal(np.mod(y, 1), 0)):
+    if np.min(x) < 0 and not np.all(np.mod(y, 1) == 0):
+        bad = np.broadcast_to(x, np.broadcast_shapes(np.shape(x), np.shape(y)))
+        bad = bad[(bad < 0) & (np.mod(y, 1) != 0)]
         raise DomainError(
-            "**: a negative base raised to a non-integer power is not a real number; "
-            "use integer exponents for negative bases"
+            f"**: {bad.size} negative bases have a non-integer exponent (the first base is "
+            f"{float(bad[0])!r}), which is not a real number; use integer exponents for "
+            "negative bases"
         )
     return x**y
 
