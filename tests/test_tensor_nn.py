@@ -226,3 +226,14 @@ def test_an_mlp_learns_the_moons():
         accuracy = (model(X).data.argmax(axis=1) == y).mean()
     assert losses[-1] < 0.2 * losses[0]
     assert accuracy >= 0.97
+
+
+def test_optimizer_zero_grad_still_gives_scalar_values_zero():
+    from tinygrad_edu import Value
+
+    v = Value(1.0)
+    v.grad = 2.0
+    opt = SGD([v], lr=0.1)
+    opt.step()
+    opt.zero_grad()
+    assert v.data == pytest.approx(0.8) and v.grad == 0.0
