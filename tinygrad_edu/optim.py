@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 
 def _squared_norm(g: Any) -> float:
     return float((g * g).sum()) if hasattr(g, "sum") else float(g * g)
@@ -31,9 +33,10 @@ class Optimizer:
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
     def zero_grad(self) -> None:
-        """Reset every parameter's gradient to 0 (gradients accumulate otherwise)."""
+        """Reset every parameter's gradient (gradients accumulate otherwise): 0.0 for a
+        scalar ``Value``, None for a ``Tensor`` (as PyTorch does; ``step`` skips it)."""
         for p in self.params:
-            p.grad = 0.0
+            p.grad = None if isinstance(p.data, np.ndarray) else 0.0
 
     def step(self) -> None:
         raise NotImplementedError

@@ -1,0 +1,57 @@
+"""The tensor engine: the scalar engine's chain rule on NumPy arrays, with Dense layers.
+
+>>> from tinygrad_edu.tensor import MLP, Adam, cross_entropy
+>>> model = MLP(784, [128, 10], seed=0)
+>>> optimizer = Adam(model.parameters(), lr=1e-3)
+>>> # for images, labels in batches:
+>>> #     loss = cross_entropy(model(images), labels)
+>>> #     optimizer.zero_grad(); loss.backward(); optimizer.step()
+
+No op supports ``create_graph`` (second derivatives): use the scalar engine for those.
+"""
+
+from tinygrad_edu.engine import enable_grad, is_grad_enabled, no_grad
+from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.tensor.nn import ACTIVATIONS, INITS, MLP, Dense, Module, Sequential
+from tinygrad_edu.tensor.tensor import (
+    Tensor,
+    cross_entropy,
+    exp,
+    leaky_relu,
+    log,
+    log_softmax,
+    matmul,
+    relu,
+    shape_str,
+    sigmoid,
+    softmax,
+    tanh,
+    unbroadcast,
+)
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Dense",
+    "Module",
+    "Sequential",
+    "Tensor",
+    "cross_entropy",
+    "enable_grad",
+    "exp",
+    "is_grad_enabled",
+    "leaky_relu",
+    "log",
+    "log_softmax",
+    "matmul",
+    "no_grad",
+    "relu",
+    "shape_str",
+    "sigmoid",
+    "softmax",
+    "tanh",
+    "unbroadcast",
+]
