@@ -140,6 +140,7 @@ def gradcheck(
     >>> gradcheck(lambda x, y: x * y.tanh(), [2.0, 0.5]).ok
     True
     """
+    __tracebackhide__ = True  # under pytest, show the failure where gradcheck was called
     xs = _floats(inputs)
     names = [
         v.label if isinstance(v, Value) and v.label else f"x{i}" for i, v in enumerate(inputs)

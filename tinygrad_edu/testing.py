@@ -25,6 +25,7 @@ A test of a new op takes a few lines::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,14 +105,23 @@ def floats_in(
     lo, hi = interval
     pieces, start = [], lo
     for k in sorted(kinks):
-        if k - margin > start:
-            pieces.append((start, min(k - margin, hi)))
-        start = max(start, k + margin)
+        below, above = _away(k, -margin), _away(k, margin)
+        if below > start:
+            pieces.append((start, min(below, hi)))
+        start = max(start, above)
     if hi > start:
         pieces.append((start, hi))
     if not pieces:
         raise ValueError(f"no room in {interval} once {margin} around the kinks {kinks} is cut out")
     return st.one_of([st.floats(a, b, allow_nan=False, allow_infinity=False) for a, b in pieces])
+
+
+def _away(k: float, step: float) -> float:
+    """k + step, nudged outwards until it really is at least |step| from k in floats."""
+    x = k + step
+    while abs(x - k) < abs(step):
+        x = math.nextafter(x, math.copysign(math.inf, step))
+    return x
 
 
 def floats_in_domain(
@@ -240,6 +250,7 @@ def assert_grads_close(
     project's tolerances (relative 1e-5). ``f`` takes one Value per input and returns a Value.
     On failure raises ``GradcheckError`` (an AssertionError) with the input, both numbers and
     the whole table."""
+    __tracebackhide__ = True  # pytest shows the failure at your test, not in here
     return gradcheck(f, inputs, eps=eps, atol=atol, rtol=rtol)
 
 
@@ -255,6 +266,7 @@ def assert_op_derivatives(
     on either side; then (``second_order``) the second derivatives that
     ``grad(..., create_graph=True)`` builds from the same rules on Values. A rule written with
     ``math`` works on floats only: pass ``second_order=False`` for it."""
+    __tracebackhide__ = True
     op = as_op(op)
     if op.arity and len(xs) != op.arity:
         raise TypeError(f"assert_op_derivatives: {op.name} takes {op.arity} operand(s), "
@@ -277,6 +289,7 @@ def assert_op_derivatives(
 
 def _check(f: Callable[..., Any], leaves: list[Value], rtol: float, atol: float,
            what: str) -> None:
+    __tracebackhide__ = True
     try:
         gradcheck(f, leaves, atol=atol, rtol=rtol)
     except GradcheckError as failure:
@@ -285,6 +298,7 @@ def _check(f: Callable[..., Any], leaves: list[Value], rtol: float, atol: float,
 
 def _check_second_order(f: Callable[..., Any], leaves: list[Value], rtol: float, atol: float,
                         where: str) -> None:
+    __tracebackhide__ = True
     fresh = [Value(v.data, label=v.label) for v in leaves]
     try:
         firsts = grad(f(*fresh), fresh, create_graph=True, allow_unused=True)
@@ -324,6 +338,7 @@ def check_op(
     its kinks). Call it inside a test; extra keywords are hypothesis settings, e.g.
     ``check_op("tanh", max_examples=50)``. Raises the first failure, after hypothesis has
     shrunk it to a simple point."""
+    __tracebackhide__ = True
     op = as_op(op)
 
     @settings(deadline=None, **hypothesis_settings)
