@@ -405,3 +405,17 @@ def test_the_doc_expression_example_runs(tmp_path):
     (tmp_path / "test_graphs.py").write_text(blocks[0] + header + example)
     result = run_pytest(["-q", "test_graphs.py"], tmp_path)
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
+
+
+def test_the_readme_example_passes_and_fails_when_broken(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Check gradients and property-test your own ops"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "test_readme_softplus.py").write_text(code)
+    assert run_pytest(["-q", "test_readme_softplus.py"], tmp_path).returncode == 0
+    broken = code.replace("lambda x, y: sigmoid(x)", "lambda x, y: sigmoid(-x)")
+    (tmp_path / "test_readme_softplus.py").write_text(broken)
+    result = run_pytest(["-q", "test_readme_softplus.py"], tmp_path)
+    assert result.returncode == 1
+    assert "backward() gives 0.2689414213699951, central differences give 0.731058578" in (
+        result.stdout)

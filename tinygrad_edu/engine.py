@@ -426,6 +426,12 @@ def unary_op(
 
         softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
                             lambda x, y: sigmoid(x))
+
+    ``formula`` and ``local`` are what stepping and drawing print (default ``name({0})`` and
+    ``name'({0})``; ``{out}`` is the output). ``domain`` and ``kinks`` tell the property
+    checks where to test the derivative. The op joins ``OPS`` (unless ``register_op=False``),
+    so the project's tests cover it; ``tinygrad_edu.testing.check_op(softplus)`` checks it
+    against central differences (see docs/property-testing.md).
     """
     op = Op(
         name,
