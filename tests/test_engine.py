@@ -9,9 +9,15 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import OPS, DomainError, Value, dot, enable_grad, grad, no_grad, vsum, walk
 from tinygrad_edu.engine import is_grad_enabled
-
-RTOL, ATOL = 1e-5, 1e-8
-KINK_MARGIN = 1e-3
+from tinygrad_edu.testing import (
+    ATOL,
+    RTOL,
+    assert_grads_close,
+    assert_op_derivatives,
+    call_op,
+    expressions,
+    op_inputs,
+)
 
 
 def numeric_partials(f, xs):
@@ -33,54 +39,30 @@ def assert_close(analytic, numeric, what):
     )
 
 
-def point(interval, kinks):
-    lo, hi = interval
-    return st.floats(lo, hi, allow_nan=False).filter(
-        lambda x: all(abs(x - k) > KINK_MARGIN for k in kinks)
-    )
-
-
-UNARY = sorted(name for name, op in OPS.items() if op.arity == 1)
-BINARY = sorted(name for name, op in OPS.items() if op.arity == 2)
-
-
 def test_registry_covers_every_operator_and_method():
     expected = {"+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid", "relu",
                 "leaky_relu", "sqrt", "abs", "sin", "cos", "dot", "vsum"}
     assert expected <= set(OPS)
 
 
-@pytest.mark.parametrize("name", UNARY)
+# Every op in the registry, read at collection time: registering an op makes it tested here.
+@pytest.mark.parametrize("name", sorted(OPS))
 @given(data=st.data())
-def test_unary_derivative_matches_central_differences(name, data):
+def test_derivatives_match_central_differences(name, data):
+    """Values on both sides and, for two-input ops, a plain number on either side."""
     op = OPS[name]
-    x = data.draw(point(op.domain[0], op.kinks), label="x")
-    v = Value(x)
-    y = op(v)
-    y.backward()
-    (numeric,) = numeric_partials(lambda t: op(Value(t)).data, [x])
-    assert_close(v.grad, numeric, f"d {name}(x)/dx at x={x!r}")
-    assert y.local_grads == (v.grad,)
+    assert_op_derivatives(op, *data.draw(op_inputs(op), label="xs"), second_order=False)
 
 
-@pytest.mark.parametrize("name", BINARY)
-@pytest.mark.parametrize("which", ["value-value", "value-number", "number-value"])
+@pytest.mark.parametrize("name", sorted(OPS))
 @given(data=st.data())
-def test_binary_derivative_matches_central_differences(name, which, data):
+def test_local_grads_are_the_gradients_of_one_node(name, data):
     op = OPS[name]
-    a = data.draw(point(op.domain[0], op.kinks), label="a")
-    b = data.draw(point(op.domain[1], op.kinks), label="b")
-    va, vb = Value(a), Value(b)
-    left = va if which != "number-value" else a
-    right = vb if which != "value-number" else b
-    out = op(left, right)
+    values = [Value(x) for x in data.draw(op_inputs(op), label="xs")]
+    out = call_op(op, values)
     out.backward()
-    da, db = numeric_partials(lambda s, t: op(Value(s), Value(t)).data, [a, b])
-    if which != "number-value":
-        assert_close(va.grad, da, f"d({a!r} {name} {b!r})/da")
-    if which != "value-number":
-        assert_close(vb.grad, db, f"d({a!r} {name} {b!r})/db")
-    assert out.parents == tuple(v for v in (left, right) if isinstance(v, Value))
+    assert out.parents == tuple(values) and out._op is op
+    assert out.local_grads == tuple(v.grad for v in values)
 
 
 @given(st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=1, max_size=8))
@@ -165,37 +147,6 @@ def test_square_via_self_product_has_two_edges():
     assert c.parents == (a, a) and a.grad == 6.0
 
 
-SAFE_UNARY = ["tanh", "sigmoid", "sin", "cos", "neg"]
-SAFE_BINARY = ["+", "-", "*"]
-
-
-@st.composite
-def expression_programs(draw, max_nodes=14):
-    """A random DAG as a program: leaves, then ops that may reuse any earlier node."""
-    n_leaves = draw(st.integers(1, 4))
-    leaves = draw(st.lists(st.floats(-1.5, 1.5), min_size=n_leaves, max_size=n_leaves))
-    program = []
-    for k in range(draw(st.integers(1, max_nodes))):
-        available = n_leaves + k
-        if draw(st.booleans()):
-            program.append((draw(st.sampled_from(SAFE_UNARY)), draw(st.integers(0, available - 1))))
-        else:
-            i = draw(st.integers(0, available - 1))
-            j = draw(st.integers(0, available - 1))  # i == j allowed: x * x, x + x
-            program.append((draw(st.sampled_from(SAFE_BINARY)), i, j))
-    return leaves, program
-
-
-def run_program(leaves, program, ops):
-    nodes = list(leaves)
-    for name, *args in program:
-        nodes.append(ops[name](*(nodes[i] for i in args)))
-    return nodes
-
-
-VALUE_OPS = {name: OPS[name] for name in SAFE_UNARY + SAFE_BINARY}
-
-
 def path_sum(node, leaf, memo):
     """d(node)/d(leaf) as the sum over every path of the product of local derivatives."""
     if node is leaf:
@@ -207,18 +158,14 @@ def path_sum(node, leaf, memo):
     return memo[node]
 
 
-@given(expression_programs())
-def test_random_graphs_match_path_sums_and_central_differences(prog):
-    leaves, program = prog
-    values = [Value(x) for x in leaves]
-    out = run_program(values, program, VALUE_OPS)[-1]
+@given(expressions())
+def test_random_graphs_match_path_sums_and_central_differences(expr):
+    """Every registered op with a fixed number of operands, each inside its domain."""
+    leaves, out = expr.build()
     out.backward()
-    float_ops = {name: op.forward for name, op in VALUE_OPS.items()}
-    numeric = numeric_partials(lambda *xs: run_program(list(xs), program, float_ops)[-1], leaves)
-    for i, v in enumerate(values):
-        expected = path_sum(out, v, {}) if v is not out else 1.0
-        assert v.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)
-        assert_close(v.grad, numeric[i], f"leaf {i} of program {program}")
+    for v in leaves:
+        assert v.grad == pytest.approx(path_sum(out, v, {}), rel=1e-9, abs=1e-12)
+    assert_grads_close(expr, expr.inputs)
 
 
 def test_walk_is_topological_and_lists_each_node_once():

@@ -7,24 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import requires_torch, torch
-from tests.test_engine import (
-    VALUE_OPS,
-    assert_close,
-    expression_programs,
-    numeric_partials,
-    point,
-    run_program,
-)
-from tests.test_torch_parity import TORCH_OPS, leaf
-from tinygrad_edu import OPS, Value, dot, grad, vsum
-
-FIXED_ARITY = sorted(name for name, op in OPS.items() if op.arity)
-
-
-def first_derivatives(op, xs):
-    """The engine's ordinary (first-order) gradient of op at xs, as plain floats."""
-    values = [Value(x) for x in xs]
-    return list(grad(op(*values), values))
+from tests.test_torch_parity import TORCH_OPS, leaf, with_twins
+from tinygrad_edu import OPS, Value, dot, enable_grad, grad, vsum
+from tinygrad_edu.testing import assert_grads_close, assert_op_derivatives, expressions, op_inputs
 
 
 def hessian(f, values):
@@ -35,37 +20,14 @@ def hessian(f, values):
             for g in firsts]
 
 
-@pytest.mark.parametrize("name", FIXED_ARITY)
+# Every registered op: Values on both sides and a plain number on either side; the first
+# derivatives built with create_graph=True must equal backward()'s, and differentiating
+# them again must match central differences of the first derivatives.
+@pytest.mark.parametrize("name", sorted(OPS))
 @given(data=st.data())
 def test_second_derivatives_match_central_differences_of_the_first(name, data):
     op = OPS[name]
-    xs = [data.draw(point(iv, op.kinks), label=f"x{i}") for i, iv in enumerate(op.domain)]
-    h = hessian(op, [Value(x) for x in xs])
-    for i in range(len(xs)):
-        numeric = numeric_partials(lambda *t, i=i: first_derivatives(op, t)[i], xs)
-        for j, n in enumerate(numeric):
-            analytic = 0.0 if h[i][j] is None else h[i][j]
-            assert_close(analytic, n, f"d²({name})/dx{i}dx{j} at {xs}")
-
-
-@pytest.mark.parametrize("name", ["+", "-", "*", "/", "**"])
-@pytest.mark.parametrize("number_first", [False, True])
-@given(data=st.data())
-def test_second_derivatives_with_a_plain_number_operand(name, number_first, data):
-    op = OPS[name]
-    a = data.draw(point(op.domain[0], op.kinks))
-    b = data.draw(point(op.domain[1], op.kinks))
-    v = Value(b if number_first else a)
-    f = (lambda t: op(a, t)) if number_first else (lambda t: op(t, b))
-    ((d2,),) = hessian(f, [v])
-    x = v.data
-    (numeric,) = numeric_partials(lambda t: first_derivative(f, t), [x])
-    assert_close(0.0 if d2 is None else d2, numeric, f"d²/dx² of {name} at {x}")
-
-
-def first_derivative(f, t):
-    v = Value(t)
-    return grad(f(v), [v])[0]
+    assert_op_derivatives(op, *data.draw(op_inputs(op), label="xs"), second_order=True)
 
 
 @given(st.lists(st.tuples(st.floats(-2, 2), st.floats(-2, 2)), min_size=1, max_size=4))
@@ -83,25 +45,24 @@ def test_dot_and_vsum_second_derivatives(pairs):
             assert h[n + i][n + j] in (None, 0.0)
 
 
-@given(expression_programs(max_nodes=10))
-def test_mixed_partials_are_symmetric_and_match_numeric_hessians(prog):
-    leaves, program = prog
-    values = [Value(x) for x in leaves]
-    h = hessian(lambda *v: run_program(list(v), program, VALUE_OPS)[-1], values)
+def gradient_entry(expr, i):
+    """x ↦ d(expr)/dx_i as a Value with a graph (0.0 where the input is unused)."""
+    def f(*vs):
+        with enable_grad():
+            g = grad(expr(*vs), list(vs), create_graph=True, allow_unused=True)[i]
+        return 0.0 if g is None else g
+    return f
+
+
+@given(expressions(max_nodes=10))
+def test_mixed_partials_are_symmetric_and_match_numeric_hessians(expr):
+    leaves, _ = expr.build()
+    h = hessian(expr, leaves)
     h = [[0.0 if e is None else e for e in row] for row in h]
-
-    def gradient_entry(i):
-        def f(*xs):
-            vs = [Value(x) for x in xs]
-            out = run_program(list(vs), program, VALUE_OPS)[-1]
-            return grad(out, vs, allow_unused=True)[i] or 0.0
-        return f
-
     for i in range(len(leaves)):
-        numeric = numeric_partials(gradient_entry(i), leaves)
         for j in range(len(leaves)):
             assert h[i][j] == pytest.approx(h[j][i], rel=1e-9, abs=1e-12)
-            assert_close(h[i][j], numeric[j], f"H[{i}][{j}] of {program}")
+        assert_grads_close(gradient_entry(expr, i), expr.inputs)
 
 
 def test_cube_second_and_third_derivatives():
@@ -147,13 +108,12 @@ def test_gradient_of_a_linear_function_is_a_constant_value():
 
 
 @requires_torch
-@given(expression_programs(max_nodes=8))
-def test_hessians_match_torch(prog):
-    leaves, program = prog
-    values = [Value(x) for x in leaves]
-    h = hessian(lambda *v: run_program(list(v), program, VALUE_OPS)[-1], values)
-    tensors = [leaf(x) for x in leaves]
-    out = run_program(list(tensors), program, TORCH_OPS)[-1]
+@given(with_twins())
+def test_hessians_match_torch(expr):
+    values, _ = expr.build()
+    h = hessian(expr, values)
+    tensors = [leaf(x) for x in expr.inputs]
+    out = expr(*tensors, ops=TORCH_OPS)
     if out.grad_fn is None:
         return
     firsts = torch.autograd.grad(out, tensors, create_graph=True, allow_unused=True)

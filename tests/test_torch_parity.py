@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import requires_torch, torch
-from tests.test_engine import VALUE_OPS, expression_programs, point, run_program
 from tinygrad_edu import OPS, Value
+from tinygrad_edu.testing import expressions, op_inputs
 
 pytestmark = requires_torch
 
@@ -31,31 +31,40 @@ def test_every_fixed_arity_op_has_a_torch_twin():
     assert {name for name, op in OPS.items() if op.arity} <= set(TORCH_OPS)
 
 
+def twin(name):
+    if name not in TORCH_OPS:
+        pytest.skip(f"no PyTorch twin for the op {name!r}; add one to TORCH_OPS to compare")
+    return TORCH_OPS[name]
+
+
 @pytest.mark.parametrize("name", sorted(n for n, op in OPS.items() if op.arity))
 @given(data=st.data())
 def test_op_matches_torch(name, data):
     op = OPS[name]
-    xs = [data.draw(point(interval, op.kinks), label=f"x{i}")
-          for i, interval in enumerate(op.domain)]
+    reference_op = twin(name)
+    xs = data.draw(op_inputs(op), label="xs")
     values = [Value(x) for x in xs]
     out = op(*values)
     out.backward()
     tensors = [leaf(x) for x in xs]
-    reference = TORCH_OPS[name](*tensors)
+    reference = reference_op(*tensors)
     reference.backward()
     assert out.data == pytest.approx(reference.item(), rel=1e-12, abs=1e-12)
     for v, t in zip(values, tensors):
         assert v.grad == pytest.approx(t.grad.item(), rel=1e-10, abs=1e-12)
 
 
-@given(expression_programs())
-def test_random_graphs_match_torch(prog):
-    leaves, program = prog
-    values = [Value(x) for x in leaves]
-    out = run_program(values, program, VALUE_OPS)[-1]
+def with_twins():
+    """Random graphs over every registered op that has a PyTorch twin."""
+    return expressions(ops=[op for name, op in sorted(OPS.items()) if name in TORCH_OPS])
+
+
+@given(with_twins())
+def test_random_graphs_match_torch(expr):
+    values, out = expr.build()
     out.backward()
-    tensors = [leaf(x) for x in leaves]
-    t_out = run_program(tensors, program, TORCH_OPS)[-1]
+    tensors = [leaf(x) for x in expr.inputs]
+    t_out = expr(*tensors, ops=TORCH_OPS)
     if t_out.requires_grad and t_out.grad_fn is not None:
         t_out.backward()
     for v, t in zip(values, tensors):

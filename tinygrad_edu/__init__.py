@@ -26,6 +26,7 @@ from tinygrad_edu.engine import (
     vsum,
     walk,
 )
+from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph
 
 __version__ = "0.1.0"
@@ -33,6 +34,8 @@ __version__ = "0.1.0"
 __all__ = [
     "OPS",
     "DomainError",
+    "GradcheckError",
+    "GradcheckReport",
     "Op",
     "Step",
     "Value",
@@ -44,11 +47,13 @@ __all__ = [
     "enable_grad",
     "exp",
     "grad",
+    "gradcheck",
     "is_grad_enabled",
     "leaky_relu",
     "log",
     "no_grad",
     "node_names",
+    "numerical_grad",
     "register",
     "relu",
     "sigmoid",

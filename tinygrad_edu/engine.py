@@ -344,6 +344,7 @@ class Op:
         domain: tuple[tuple[float, float], ...],
         kinks: tuple[float, ...] = (),
         const_left: bool = False,
+        param: float | None = None,
         doc: str = "",
     ) -> None:
         self.name = name
@@ -354,6 +355,7 @@ class Op:
         self.domain = domain
         self.kinks = kinks
         self.const_left = const_left  # a binary op whose plain-number operand came first
+        self.param = param  # the default of a one-input op's extra number (leaky_relu's alpha)
         self.doc = doc
         self.apply: Callable[..., Any] = forward  # replaced by the Value-aware function
 
@@ -424,6 +426,12 @@ def unary_op(
 
         softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
                             lambda x, y: sigmoid(x))
+
+    ``formula`` and ``local`` are what stepping and drawing print (default ``name({0})`` and
+    ``name'({0})``; ``{out}`` is the output). ``domain`` and ``kinks`` tell the property
+    checks where to test the derivative. The op joins ``OPS`` (unless ``register_op=False``),
+    so the project's tests cover it; ``tinygrad_edu.testing.check_op(softplus)`` checks it
+    against central differences (see docs/property-testing.md).
     """
     op = Op(
         name,
@@ -433,6 +441,7 @@ def unary_op(
         local_text=(local or f"{name}'({{0}})",),
         domain=(domain,),
         kinks=kinks,
+        param=param,
         doc=doc,
     )
     if register_op:
@@ -473,15 +482,19 @@ def binary_op(
     d_left: Callable[..., Any],
     d_right: Callable[..., Any],
     *,
-    formula: str,
-    local: tuple[str, str],
+    formula: str | None = None,
+    local: tuple[str, str] | None = None,
     domain: tuple[tuple[float, float], tuple[float, float]] = ((-3.0, 3.0), (-3.0, 3.0)),
     doc: str = "",
     register_op: bool = True,
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Make a two-input operation: ``forward(a, b)``, ``d_left(a, b, y)`` = dy/da and
     ``d_right(a, b, y)`` = dy/db. Returns the method for ``value <op> other`` and the one for
-    ``number <op> value``. A plain-number operand is remembered but gets no gradient."""
+    ``number <op> value``. A plain-number operand is remembered but gets no gradient.
+    ``formula`` and ``local`` are what stepping and drawing print (default ``name({0}, {1})``
+    and ``∂name/∂{0}``, ``∂name/∂{1}``); ``OPS[name](a, b)`` applies it either way round."""
+    formula = formula or f"{name}({{0}}, {{1}})"
+    local = local or (f"∂{name}/∂{{0}}", f"∂{name}/∂{{1}}")
     spec = dict(formula=formula, local_text=local, domain=domain, doc=doc)
     op = Op(name, forward, (d_left, d_right), **spec)
     op_number_first = Op(name, forward, (d_left, d_right), const_left=True, **spec)

@@ -1,0 +1,98 @@
+"""The tests have teeth: break each built-in derivative rule in turn and watch the check fail.
+
+For every op in the registry and every one of its derivative rules we put a broken copy of
+the op in ``OPS`` (scaled by 1.1, sign flipped, or, where the rule is a product, a factor
+dropped), run the property check that the suite runs on the real op, and require it to
+fail with a report that names the op. ``monkeypatch`` puts the real op back afterwards.
+The controls swap in an unbroken copy made the same way, which must pass, so a failure is
+the break's doing and not the copying's.
+"""
+
+import pytest
+from hypothesis import Phase
+
+from tinygrad_edu import OPS, GradcheckError, binary_op, unary_op
+from tinygrad_edu.engine import _NARY_GRAPH_RULES
+from tinygrad_edu.testing import check_op
+
+# Few examples and no shrinking: a broken rule shows up on the first example or two (a scaled
+# derivative that happens to be 0 there, relu for x < 0, takes a few more).
+FAST = dict(max_examples=40, database=None, phases=[Phase.explicit, Phase.generate],
+            report_multiple_bugs=False)
+
+FIXED = sorted(name for name, op in OPS.items() if op.arity)
+RULES = [(name, i) for name in FIXED for i in range(OPS[name].arity)]
+
+# A factor left out of a product, where the rule has one: the classic slip.
+DROPPED = {
+    ("*", 0): lambda a, b, y: 1.0,  # d(ab)/da = b
+    ("*", 1): lambda a, b, y: 1.0,  # d(ab)/db = a
+    ("/", 0): lambda a, b, y: 1.0,  # 1/b
+    ("/", 1): lambda a, b, y: -y,  # -y/b
+    ("**", 0): lambda a, b, y: a ** (b - 1),  # b·a^(b-1)
+    ("**", 1): lambda a, b, y: y,  # y·ln a
+    ("sqrt", 0): lambda x, y: 1 / y,  # 1/(2y)
+    ("tanh", 0): lambda x, y: 1 - y,  # 1 - y·y
+    ("sigmoid", 0): lambda x, y: y,  # y·(1 - y)
+    ("leaky_relu", 0): lambda x, y, alpha: 1.0,  # alpha for x < 0
+}
+
+BREAKS = {
+    "scaled by 1.1": lambda rule: lambda *args: 1.1 * rule(*args),
+    "sign flipped": lambda rule: lambda *args: -rule(*args),
+}
+
+
+def copy_with_rule(op, operand, rule):
+    """A copy of ``op`` (same forward, formula, domain, kinks, parameter) with the derivative
+    rule for ``operand`` replaced, made by the public factories and not registered."""
+    rules = list(op.derivatives)
+    rules[operand] = rule
+    if op.arity == 1:
+        return unary_op(op.name, op.forward, rules[0], formula=op.formula,
+                        local=op.local_text[0], domain=op.domain[0], kinks=op.kinks,
+                        param=op.param, register_op=False).op
+    method, _ = binary_op(op.name, op.forward, *rules, formula=op.formula,
+                          local=op.local_text, domain=op.domain, register_op=False)
+    return method.op
+
+
+def assert_caught(name, second_order):
+    with pytest.raises(GradcheckError) as failure:
+        check_op(name, second_order=second_order, **FAST)
+    assert f"{name} at " in str(failure.value)  # names the op and the point
+    assert "backward()" in str(failure.value)
+
+
+CASES = [(name, i, how) for name, i in RULES for how in BREAKS] + [
+    (name, i, "factor dropped") for name, i in DROPPED
+]
+
+
+@pytest.mark.parametrize("name, operand, how", CASES)
+def test_a_broken_rule_is_caught(name, operand, how, monkeypatch):
+    real = OPS[name]
+    rule = real.derivatives[operand]
+    broken = DROPPED[name, operand] if how == "factor dropped" else BREAKS[how](rule)
+    with monkeypatch.context() as patch:
+        patch.setitem(OPS, name, copy_with_rule(real, operand, broken))
+        assert_caught(name, second_order=False)  # the first-order check alone catches it
+    assert OPS[name] is real
+
+
+@pytest.mark.parametrize("name, operand", RULES)
+def test_control_an_unbroken_copy_passes(name, operand, monkeypatch):
+    real = OPS[name]
+    monkeypatch.setitem(OPS, name, copy_with_rule(real, operand, real.derivatives[operand]))
+    check_op(name, **FAST)
+
+
+# dot and vsum compute their local derivatives inline (x_i, w_i and 1); the rules that build
+# them as Values under create_graph=True live in _NARY_GRAPH_RULES. Break those.
+@pytest.mark.parametrize("name", ["dot", "vsum"])
+@pytest.mark.parametrize("how", sorted(BREAKS))
+def test_a_broken_list_op_graph_rule_is_caught(name, how, monkeypatch):
+    real = _NARY_GRAPH_RULES[name]
+    change = BREAKS[how](lambda g: g)
+    monkeypatch.setitem(_NARY_GRAPH_RULES, name, lambda node: tuple(map(change, real(node))))
+    assert_caught(name, second_order=True)

@@ -1,0 +1,421 @@
+"""gradcheck, tinygrad_edu.testing, user-defined ops and the property-testing doc."""
+
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import requires_torch, torch
+from tinygrad_edu import (
+    OPS,
+    GradcheckError,
+    Value,
+    backward_steps,
+    binary_op,
+    grad,
+    gradcheck,
+    numerical_grad,
+    sigmoid,
+    text_graph,
+    unary_op,
+)
+from tinygrad_edu.testing import (
+    KINK_MARGIN,
+    as_op,
+    assert_grads_close,
+    assert_op_derivatives,
+    check_op,
+    expressions,
+    floats_in,
+    floats_in_domain,
+    op_inputs,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def softplus_forward(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@pytest.fixture
+def softplus():
+    """softplus registered in OPS for one test, then removed again."""
+    f = unary_op("softplus", softplus_forward, lambda x, y: sigmoid(x), local="σ({0})")
+    yield f
+    del OPS["softplus"]
+
+
+def wrong_softplus():
+    return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)
+
+
+# ----------------------------------------------------------------------------- gradcheck
+
+
+def test_gradcheck_passes_and_reports_every_input():
+    y = Value(0.5, label="y")
+    report = gradcheck(lambda x, y: x * y.tanh(), [2.0, y])
+    assert report.ok and bool(report)
+    x_entry, y_entry = report.entries
+    assert (x_entry.name, y_entry.name) == ("x0", "y")
+    assert x_entry.analytic == pytest.approx(math.tanh(0.5), rel=1e-12)
+    assert y_entry.analytic == pytest.approx(2 * (1 - math.tanh(0.5) ** 2), rel=1e-12)
+    assert y_entry.numeric == pytest.approx(y_entry.analytic, rel=1e-8)
+    assert report.relative_error < 1e-7  # the teaching texts' bar for a correct gradient
+    assert y.grad == 0.0  # the caller's Values are left alone
+    text = str(report)
+    assert "analytic (backward)" in text and "numeric (central diff.)" in text
+    assert text.splitlines()[-1].startswith("gradcheck passed")
+
+
+def test_gradcheck_failure_names_the_input_and_both_numbers():
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: wrong_softplus()(x) * 2.0, [Value(1.0, label="t")])
+    message = str(info.value)
+    assert isinstance(info.value, AssertionError)
+    assert "gradient of input t = 1.0 is wrong" in message
+    assert f"backward() gives {2 * sigmoid(-1.0)!r}" in message
+    assert "central differences give 1.46211715" in message
+    assert "FAILED for 1 of 1" in message
+
+
+def test_gradcheck_can_return_the_failing_report():
+    report = gradcheck(lambda x: wrong_softplus()(x), [1.0], raise_exception=False)
+    assert not report.ok and not report
+    (entry,) = report.failures
+    a, n = sigmoid(-1.0), sigmoid(1.0)
+    assert entry.analytic == a and entry.numeric == pytest.approx(n, rel=1e-9)
+    assert entry.abs_error == pytest.approx(n - a, rel=1e-9)
+    assert entry.rel_error == pytest.approx((n - a) / (n + a), rel=1e-9)  # the seeds' formula
+    assert "NO" in str(report)
+
+
+def test_pytorch_criterion_uses_atol_plus_rtol_times_numeric():
+    scaled = unary_op("scaled", lambda x: 2 * x, lambda x, y: 2.0 * (1 + 5e-4), register_op=False)
+    assert gradcheck(scaled, [1.0]).ok  # off by 1e-3 < 1e-5 + 1e-3·2
+    assert not gradcheck(scaled, [1.0], rtol=1e-4, raise_exception=False).ok
+
+
+def test_a_nan_or_infinite_gradient_is_never_accepted():
+    for bad in (math.nan, math.inf):
+        op = unary_op("bad", lambda x: x, lambda x, y, bad=bad: bad, register_op=False)
+        report = gradcheck(op, [1.0], atol=math.inf, raise_exception=False)
+        assert not report.ok
+        with pytest.raises(GradcheckError, match="not a finite number"):
+            gradcheck(op, [1.0])
+
+
+def test_gradcheck_of_a_constant_and_bad_arguments():
+    assert gradcheck(lambda x: 3.0, [1.0]).entries[0].analytic == 0.0
+    with pytest.raises(TypeError, match=r"a list of numbers or Values, e\.g\. \[x\]"):
+        gradcheck(lambda x: x, Value(1.0))
+    with pytest.raises(TypeError, match="f should take one Value per input and return a Value"):
+        gradcheck(lambda x: "x", [1.0])
+
+
+@given(st.floats(-3, 3))
+def test_numerical_grad_matches_known_derivatives(x):
+    (d,) = numerical_grad(lambda v: v.sin(), [x])
+    assert d == pytest.approx(math.cos(x), rel=1e-6, abs=1e-9)
+    da, db = numerical_grad(lambda a, b: a * b * b, [x, 2.0])
+    assert (da, db) == pytest.approx((4.0, 4 * x), rel=1e-6, abs=1e-8)
+
+
+@requires_torch
+def test_numeric_gradients_agree_with_torch_gradcheck():
+    def f_engine(a, b):
+        return (a * b).sigmoid() + a.sin() / b
+
+    def f_torch(a, b):
+        return (a * b).sigmoid() + a.sin() / b
+
+    xs = [0.7, 1.3]
+    report = gradcheck(f_engine, xs)
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    assert torch.autograd.gradcheck(f_torch, tensors)
+    f_torch(*tensors).backward()
+    for entry, t in zip(report.entries, tensors):
+        assert entry.analytic == pytest.approx(t.grad.item(), rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- strategies
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@given(data=st.data())
+def test_op_inputs_stay_in_the_domain_and_away_from_kinks(name, data):
+    op = OPS[name]
+    xs = data.draw(op_inputs(op))
+    if op.arity:
+        assert len(xs) == op.arity
+    elif name == "dot":
+        assert len(xs) % 2 == 0 and xs
+    for i, x in enumerate(xs):
+        lo, hi = op.domain[min(i, len(op.domain) - 1)] if op.arity else op.domain[0]
+        assert lo <= x <= hi and all(abs(x - k) >= KINK_MARGIN for k in op.kinks)
+
+
+@given(floats_in((-1.0, 1.0), kinks=(0.0, 0.5), margin=0.1))
+def test_floats_in_cuts_a_margin_around_each_kink(x):
+    assert -1 <= x <= 1 and abs(x) >= 0.1 and abs(x - 0.5) >= 0.1
+
+
+def test_floats_in_domain_reaches_both_sides_of_a_kink():
+    assert find(floats_in_domain("relu"), lambda x: x < 0) < 0
+    assert find(floats_in_domain("relu"), lambda x: x > 0) > 0
+
+
+def test_floats_in_refuses_an_interval_with_no_room():
+    with pytest.raises(ValueError, match="no room"):
+        floats_in((-0.01, 0.01), kinks=(0.0,), margin=0.1)
+
+
+@settings(max_examples=200)
+@given(expressions())
+def test_every_op_in_an_expression_sees_operands_inside_its_domain(expr):
+    assert 1 <= len(expr.inputs) <= 4 and 1 <= len(expr.steps) <= 12
+    nodes = [x for x in expr.inputs]
+    for op, args in expr.steps:
+        for i, j in enumerate(args):
+            lo, hi = op.domain[i]
+            assert lo <= nodes[j] <= hi and all(abs(nodes[j] - k) >= KINK_MARGIN
+                                                for k in op.kinks)
+        nodes.append(op(*(Value(nodes[j]) for j in args)).data)
+    leaves, root = expr.build()
+    assert root.data == nodes[-1] and [v.label for v in leaves][:1] == ["x0"]
+
+
+def test_expressions_share_sub_expressions_and_use_every_op():
+    seen, shared = set(), []
+
+    @settings(max_examples=300, derandomize=True, database=None, phases=[Phase.generate])
+    @given(expressions())
+    def collect(e):
+        seen.update(op.name for op, _ in e.steps)
+        inner_uses = [j for _, args in e.steps for j in args if j >= len(e.inputs)]
+        shared.append(len(inner_uses) > len(set(inner_uses)))  # a node used twice
+
+    collect()
+    assert seen == {n for n, op in OPS.items() if op.arity}
+    assert sum(shared) > 30
+
+
+@given(expressions(ops=["*", "tanh"], n_leaves=2, max_nodes=3))
+def test_expressions_use_only_the_ops_asked_for(expr):
+    assert len(expr.inputs) == 2 and {op.name for op, _ in expr.steps} <= {"*", "tanh"}
+
+
+def test_as_op_accepts_names_ops_and_factory_functions():
+    method, reflected = binary_op("hyp", math.hypot, lambda a, b, y: a / y,
+                                  lambda a, b, y: b / y, register_op=False)
+    assert as_op("tanh") is OPS["tanh"] is as_op(OPS["tanh"]) is as_op(Value.tanh)
+    assert as_op(method) is as_op((method, reflected)) is method.op
+    with pytest.raises(KeyError, match="no op named 'nope' in OPS"):
+        as_op("nope")
+    with pytest.raises(TypeError, match="made by unary_op/binary_op"):
+        as_op(len)
+
+
+def test_assert_grads_close_reports_both_numbers_and_the_input():
+    with pytest.raises(GradcheckError, match=r"input x0 = 0\.5 is wrong: backward\(\) gives"):
+        assert_grads_close(lambda x: wrong_softplus()(x), [0.5])
+    assert_grads_close(lambda x, y: (x * y).exp() - y.log(), [0.3, 1.7])
+
+
+def test_assert_op_derivatives_checks_a_plain_number_on_either_side():
+    # right when both operands are floats (backward) or both Values (create_graph), wrong
+    # when a plain number meets a Value, which only happens for `a * 2.0` under create_graph
+    def d_left(a, b, y):
+        return b if isinstance(a, Value) == isinstance(b, Value) else 2 * b
+
+    method, _ = binary_op("mixed", lambda a, b: a * b, d_left, lambda a, b, y: a,
+                          register_op=False)
+    assert_op_derivatives(method, 0.5, 2.0, second_order=False)
+    with pytest.raises(GradcheckError, match=r"mixed at a = 0\.5, b = 2\.0 with b = 2\.0 a plain"):
+        assert_op_derivatives(method, 0.5, 2.0)
+
+
+def test_assert_op_derivatives_wants_one_number_per_operand():
+    with pytest.raises(TypeError, match=r"\* takes 2 operand\(s\), got 1"):
+        assert_op_derivatives("*", 1.0)
+
+
+def test_a_rule_written_with_math_is_told_how_to_get_second_derivatives():
+    floats_only = unary_op("sp_math", softplus_forward,
+                           lambda x, y: 1 / (1 + math.exp(-x)), register_op=False)
+    assert_op_derivatives(floats_only, 0.4, second_order=False)
+    check_op(floats_only, second_order=False, max_examples=20)
+    with pytest.raises(TypeError, match="instead of math, or pass second_order=False"):
+        assert_op_derivatives(floats_only, 0.4)
+
+
+def test_a_rule_that_differs_on_values_is_caught_by_the_second_order_check():
+    # right on floats, doubled on Values: only create_graph=True sees the difference
+    sneaky = unary_op("sneaky", math.sin,
+                      lambda x, y: math.cos(x) if isinstance(x, float) else 2 * x.cos(),
+                      register_op=False)
+    assert_op_derivatives(sneaky, 0.4, second_order=False)
+    with pytest.raises(GradcheckError, match="different numbers on Values than on floats"):
+        assert_op_derivatives(sneaky, 0.4)
+
+
+# ----------------------------------------------------------------------------- user ops
+
+
+def test_user_softplus_works_everywhere(softplus):
+    x = Value(0.8, label="x")
+    y = softplus(x) * 3.0
+    y.backward()
+    assert x.grad == pytest.approx(3 * sigmoid(0.8), rel=1e-12)
+    assert softplus(0.8) == pytest.approx(math.log1p(math.exp(0.8)), rel=1e-15)
+    assert softplus(800.0) == 800.0  # the stable forward does not overflow
+    (d1,) = grad(softplus(x), [x], create_graph=True)
+    (d2,) = grad(d1, [x])
+    assert d2 == pytest.approx(sigmoid(0.8) * (1 - sigmoid(0.8)), rel=1e-12)  # σ' = σ(1 - σ)
+    assert OPS["softplus"] is softplus.op and softplus.__name__ == "softplus"
+    check_op(softplus, max_examples=30)
+    check_op("softplus", max_examples=30)
+    assert_grads_close(lambda a, b: softplus(a * b) + softplus(-b), [0.4, -1.2])
+
+
+def test_user_op_steps_and_draws(softplus):
+    viz = pytest.importorskip("tinygrad_edu.viz")
+    x = Value(0.8, label="x")
+    y = softplus(x)
+    y.label = "y"
+    text = str(next(iter(backward_steps(y))))
+    assert "y = softplus(x)" in text and "dy/dx = σ(x)" in text
+    assert "softplus(x)" in text_graph(y)
+    assert "softplus" in viz.draw_dot(y).source
+
+
+def test_user_binary_op_gets_readable_default_text():
+    method, reflected = binary_op("hypot", math.hypot, lambda a, b, y: a / y,
+                                  lambda a, b, y: b / y, domain=((0.5, 3.0), (0.5, 3.0)),
+                                  register_op=False)
+    a, b = Value(3.0, label="a"), Value(4.0, label="b")
+    c = method(a, b)
+    c.label = "c"
+    step = str(next(iter(c.backward_steps())))
+    assert "c = hypot(a, b)" in step and "dc/da = ∂hypot/∂a" in step
+    assert reflected(b, 3.0).data == 5.0  # 3.0 first, as Python calls a reflected method
+    check_op(method, max_examples=30)
+
+
+def test_registered_user_op_joins_random_expressions(softplus):
+    used = []
+
+    @settings(max_examples=100, derandomize=True, database=None)
+    @given(expressions())
+    def check(e):
+        used.append(any(op is softplus.op for op, _ in e.steps))
+        assert_grads_close(e, e.inputs)
+
+    check()
+    assert sum(used) > 10
+
+
+def test_importing_testing_without_hypothesis_says_what_to_install():
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "try:\n    import tinygrad_edu.testing\n"
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
+    assert "pip install hypothesis" in out and "tinygrad-edu[testing]" in out
+
+
+# ----------------------------------------------------------------------------- the suite
+
+
+PLUGIN = """
+import math
+from tinygrad_edu import sigmoid, unary_op
+forward = lambda x: max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+unary_op("softplus_good", forward, lambda x, y: sigmoid(x))
+unary_op("softplus_bad", forward, lambda x, y: sigmoid(-x))
+"""
+
+
+def run_pytest(args, cwd, extra_path=()):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *map(str, extra_path)])}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                           "-p", "no:xdist", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True)
+
+
+def test_a_newly_registered_op_is_picked_up_by_the_project_tests(tmp_path):
+    """Two ops registered by a plugin before collection: the right one passes every per-op
+    test, the wrong one fails them, and the teeth test breaks both."""
+    (tmp_path / "softplus_plugin.py").write_text(PLUGIN)
+    files = ["tests/test_engine.py", "tests/test_higher_order.py", "tests/test_teeth.py"]
+    result = run_pytest(["-p", "softplus_plugin", "-k", "softplus", "-rA", "-q", *files],
+                        ROOT, [tmp_path])
+    out = result.stdout + result.stderr
+    for test, bad_outcome in (
+        ("test_engine.py::test_derivatives_match_central_differences[{}]", "FAILED"),
+        ("test_higher_order.py::test_second_derivatives_match_central_differences_of_the_first"
+         "[{}]", "FAILED"),
+        ("test_teeth.py::test_control_an_unbroken_copy_passes[{}-0]", "FAILED"),
+        ("test_teeth.py::test_a_broken_rule_is_caught[{}-0-sign flipped]", "PASSED"),
+    ):
+        assert f"PASSED tests/{test.format('softplus_good')}" in out, out
+        assert f"{bad_outcome} tests/{test.format('softplus_bad')}" in out, out
+    assert "softplus_bad at x = " in out and result.returncode == 1
+
+
+# ----------------------------------------------------------------------------- the doc
+
+
+def doc_blocks():
+    text = (ROOT / "docs" / "property-testing.md").read_text()
+    return text, [b for b in re.findall(r"```python\n(.*?)```", text, re.S)]
+
+
+def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
+    text, blocks = doc_blocks()
+    test_file, broken_line = blocks[0], blocks[1].rstrip("\n")
+    code_lines = [ln for ln in test_file.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(code_lines) < 15
+    (tmp_path / "test_softplus.py").write_text(test_file)
+    passing = run_pytest(["-q", "test_softplus.py"], tmp_path)
+    assert passing.returncode == 0 and "1 passed" in passing.stdout, passing.stdout
+
+    good_line = next(ln for ln in test_file.splitlines() if ln.startswith("    lambda x, y:"))
+    (tmp_path / "test_softplus.py").write_text(test_file.replace(good_line, broken_line))
+    failing = run_pytest(["-q", "test_softplus.py"], tmp_path)
+    assert failing.returncode == 1, failing.stdout
+    shown = re.search(r"```text\n(E .*?)```", text, re.S).group(1).splitlines()
+    real = [ln.rstrip() for ln in failing.stdout.splitlines()]
+    for line in shown:
+        assert line.rstrip() in real, f"the doc shows {line!r}, which pytest did not print"
+
+
+def test_the_doc_expression_example_runs(tmp_path):
+    _, blocks = doc_blocks()
+    example = "\n".join(ln[2:] for ln in blocks[2].splitlines())
+    header = "from tinygrad_edu.testing import assert_grads_close, expressions\n"
+    (tmp_path / "test_graphs.py").write_text(blocks[0] + header + example)
+    result = run_pytest(["-q", "test_graphs.py"], tmp_path)
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
+
+
+def test_the_readme_example_passes_and_fails_when_broken(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Check gradients and property-test your own ops"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "test_readme_softplus.py").write_text(code)
+    assert run_pytest(["-q", "test_readme_softplus.py"], tmp_path).returncode == 0
+    broken = code.replace("lambda x, y: sigmoid(x)", "lambda x, y: sigmoid(-x)")
+    (tmp_path / "test_readme_softplus.py").write_text(broken)
+    result = run_pytest(["-q", "test_readme_softplus.py"], tmp_path)
+    assert result.returncode == 1
+    assert "backward() gives 0.2689414213699951, central differences give 0.731058578" in (
+        result.stdout)

@@ -1,0 +1,188 @@
+"""Gradient checking: compare what ``backward()`` says with what the numbers say.
+
+The derivative of f at x is the slope of f there, and the slope can be measured without any
+calculus: nudge x by a small h each way and use the central difference
+
+    df/dx ≈ (f(x + h) - f(x - h)) / (2h)
+
+whose error shrinks like h². ``gradcheck`` does this for every input (in float64) and
+compares it with the analytic gradient from ``backward()``, using PyTorch's criterion
+
+    |analytic - numeric| <= atol + rtol·|numeric|
+
+and reports, beside the absolute error, the relative error
+|a - n| / (|a| + |n|) that the teaching texts use (about 1e-7 or less when all is well).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from tinygrad_edu.engine import Number, Value, no_grad
+
+
+class GradcheckError(AssertionError):
+    """``backward()`` and central differences disagree. An AssertionError, so pytest shows it
+    like a failed ``assert`` with the whole report."""
+
+
+@dataclass(frozen=True)
+class GradcheckEntry:
+    """The check for one input: its value, both derivatives and how far apart they are."""
+
+    name: str
+    value: float
+    analytic: float
+    numeric: float
+    abs_error: float
+    rel_error: float  # |a - n| / (|a| + |n|), 0 when both are 0
+    ok: bool
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """What ``gradcheck`` found, one entry per input. ``print(report)`` shows a table;
+    ``bool(report)`` is ``report.ok``."""
+
+    entries: tuple[GradcheckEntry, ...]
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        return all(e.ok for e in self.entries)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def failures(self) -> tuple[GradcheckEntry, ...]:
+        return tuple(e for e in self.entries if not e.ok)
+
+    @property
+    def relative_error(self) -> float:
+        """The seeds' ‖a - n‖ / (‖a‖ + ‖n‖) over all inputs at once (Euclidean norms)."""
+        a = [e.analytic for e in self.entries]
+        n = [e.numeric for e in self.entries]
+        return _relative_error(math.hypot(*(x - y for x, y in zip(a, n))),
+                               math.hypot(*a), math.hypot(*n))
+
+    def __str__(self) -> str:
+        head = ("input", "value", "analytic (backward)", "numeric (central diff.)",
+                "abs error", "rel error", "ok")
+        rows = [head] + [
+            (e.name, _g(e.value), _g(e.analytic), _g(e.numeric), f"{e.abs_error:.2e}",
+             f"{e.rel_error:.2e}", "yes" if e.ok else "NO")
+            for e in self.entries
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        verdict = "passed" if self.ok else f"FAILED for {len(self.failures)} of {len(self.entries)}"
+        lines.append(f"gradcheck {verdict}: |analytic - numeric| <= atol + rtol·|numeric| "
+                     f"with atol={self.atol:g}, rtol={self.rtol:g}, eps={self.eps:g}")
+        return "\n".join(lines)
+
+    def failure_message(self) -> str:
+        """One sentence per failing input naming it and both numbers, then the table."""
+        lines = []
+        for e in self.failures:
+            if not (math.isfinite(e.analytic) and math.isfinite(e.numeric)):
+                why = "a gradient that is not a finite number is never accepted"
+            else:
+                why = (f"|a - n| = {e.abs_error:.3g} > atol + rtol·|n| = "
+                       f"{self.atol + self.rtol * abs(e.numeric):.3g}")
+            lines.append(f"gradient of input {e.name} = {e.value!r} is wrong: backward() gives "
+                         f"{e.analytic!r}, central differences give {e.numeric!r}; {why}")
+        return "\n".join([*lines, "", str(self)])
+
+
+def numerical_grad(
+    f: Callable[..., Value | float], inputs: Sequence[Number | Value], eps: float = 1e-6
+) -> list[float]:
+    """Central differences (f(x + h) - f(x - h)) / 2h of ``f`` for each input, in float64.
+
+    ``f`` takes one Value per input and returns a Value (a plain number is fine too). The step
+    is h = eps·max(1, |x|), so large inputs get a step that still changes them. ``f`` runs
+    under ``no_grad``, so no graph is built."""
+    xs = _floats(inputs)
+    partials = []
+    with no_grad():
+        for i, x in enumerate(xs):
+            h = eps * max(1.0, abs(x))
+            up = [Value(v) for v in xs]
+            down = [Value(v) for v in xs]
+            up[i] = Value(x + h)
+            down[i] = Value(x - h)
+            partials.append((_number(f(*up), "f") - _number(f(*down), "f")) / (2 * h))
+    return partials
+
+
+def gradcheck(
+    f: Callable[..., Value | float],
+    inputs: Sequence[Number | Value],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> GradcheckReport:
+    """Check ``f``'s gradients from ``backward()`` against central differences.
+
+    ``f`` takes one Value per input (inputs are numbers or Values; ``f`` gets fresh leaves with
+    the same numbers and labels, so your Values' ``grad`` is left alone) and returns a Value.
+    The defaults are PyTorch's gradcheck tolerances. A NaN or infinite gradient always fails.
+    On failure raises ``GradcheckError`` naming the input and both numbers, or with
+    ``raise_exception=False`` returns the failing report.
+
+    >>> gradcheck(lambda x, y: x * y.tanh(), [2.0, 0.5]).ok
+    True
+    """
+    __tracebackhide__ = True  # under pytest, show the failure where gradcheck was called
+    xs = _floats(inputs)
+    names = [
+        v.label if isinstance(v, Value) and v.label else f"x{i}" for i, v in enumerate(inputs)
+    ]
+    leaves = [Value(x, label=name) for x, name in zip(xs, names)]
+    out = f(*leaves)
+    if isinstance(out, Value):
+        out.backward()
+    else:
+        _number(out, "f")  # a constant: every gradient is 0
+    numeric = numerical_grad(f, xs, eps)
+    entries = []
+    for name, x, leaf, n in zip(names, xs, leaves, numeric):
+        a = _number(leaf.grad, "grad")
+        err = abs(a - n)
+        ok = math.isfinite(a) and math.isfinite(n) and err <= atol + rtol * abs(n)
+        entries.append(GradcheckEntry(name, x, a, n, err, _relative_error(err, abs(a), abs(n)), ok))
+    report = GradcheckReport(tuple(entries), eps, atol, rtol)
+    if raise_exception and not report.ok:
+        raise GradcheckError(report.failure_message())
+    return report
+
+
+def _floats(inputs: Sequence[Number | Value]) -> list[float]:
+    if isinstance(inputs, (Value, numbers.Real)):
+        raise TypeError("gradcheck: inputs must be a list of numbers or Values, e.g. [x] "
+                        f"rather than x; got {inputs!r}")
+    return [v.data if isinstance(v, Value) else _number(v, "input") for v in inputs]
+
+
+def _number(x: object, what: str) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise TypeError(f"gradcheck: {what} must be a Value or a number, got {type(x).__name__} "
+                    f"{x!r}; f should take one Value per input and return a Value")
+
+
+def _relative_error(err: float, a: float, n: float) -> float:
+    return 0.0 if err == 0 else err / (a + n)
+
+
+def _g(x: float) -> str:
+    return f"{x:.10g}"
