@@ -40,7 +40,8 @@ def epochs_of(out: str) -> list[tuple[float, float, float]]:
     return [(float(loss), float(train), float(test)) for _, _, loss, train, test in lines]
 
 
-def test_trains_on_a_tiny_synthetic_set(tmp_path, capsys):
+def test_trains_on_a_tiny_synthetic_set(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)  # show the progress bar
     data = synthetic_set(tmp_path / "tiny")
     code = main(["train-mnist", "--data", str(data), "--epochs", "6", "--batch-size", "32",
                  "--hidden", "32", "16", "--lr", "1e-2", "--seed", "1"])
@@ -54,6 +55,14 @@ def test_trains_on_a_tiny_synthetic_set(tmp_path, capsys):
     assert losses[-1] < losses[0] / 3  # it learns
     assert history[-1][2] >= 95.0  # and generalises to the test images
     assert "batch" in err  # the progress bar went to stderr
+
+
+def test_no_progress_bar_in_ci_logs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    data = synthetic_set(tmp_path / "tiny", n_train=100, n_test=30)
+    assert main(["train-mnist", "--data", str(data), "--epochs", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert len(epochs_of(out)) == 2 and err == ""
 
 
 def test_same_seed_same_numbers(tmp_path, capsys):
