@@ -1,4 +1,5 @@
-"""Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]``."""
+"""Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]`` and
+``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``."""
 
 from __future__ import annotations
 
@@ -111,6 +112,76 @@ def draw_neuron(model: Any, X: Any, path: Path) -> bool:
     return True
 
 
+def train_mnist(args: argparse.Namespace) -> int:
+    """Train an MLP on Fashion-MNIST or MNIST with the tensor engine (Adam, cross-entropy)."""
+    import time
+
+    import numpy as np
+    from tqdm.auto import tqdm
+
+    from tinygrad_edu.optim import StepLR
+    from tinygrad_edu.tensor import MLP, Adam, IDXError, cross_entropy, no_grad
+    from tinygrad_edu.tensor.data import load_fashion_mnist, load_mnist
+    from tinygrad_edu.train import _quiet_log
+
+    load = load_fashion_mnist if args.dataset == "fashion" else load_mnist
+    try:
+        train_images, y_train = load(args.data, kind="train")
+        test_images, y_test = load(args.data, kind="test")
+    except (FileNotFoundError, IDXError) as error:
+        print(f"train-mnist: {error}", file=sys.stderr)
+        return 1
+    if args.limit:
+        train_images, y_train = train_images[: args.limit], y_train[: args.limit]
+
+    def as_inputs(images: Any) -> Any:  # one row of pixels in [0, 1] per image, float32
+        return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
+
+    X_train, X_test = as_inputs(train_images), as_inputs(test_images)
+    y_train, y_test = y_train.astype(np.intp), y_test.astype(np.intp)
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    model = MLP(X_train.shape[1], [*args.hidden, n_classes], seed=args.seed, dtype=np.float32)
+    optimizer = Adam(model.parameters(), lr=args.lr)
+    schedule = StepLR(optimizer, step_size=1, gamma=args.lr_decay)  # gamma 1: constant
+    rng = np.random.default_rng(args.seed)
+    name = "Fashion-MNIST" if args.dataset == "fashion" else "MNIST"
+    print(f"{model}\n")
+    print(f"{name}: {len(X_train)} training and {len(X_test)} test images of "
+          f"{X_train.shape[1]} pixels, {n_classes} classes. Adam lr {args.lr:g}"
+          f"{f' × {args.lr_decay:g} per epoch' if args.lr_decay != 1 else ''}, batch "
+          f"{args.batch_size}, {args.epochs} epochs.")
+
+    def test_accuracy() -> float:
+        with no_grad():  # no graph is recorded: just the forward pass
+            return float((model(X_test).data.argmax(axis=1) == y_test).mean())
+
+    quiet = args.no_progress or _quiet_log()  # a CI log gets the epoch lines only
+    for epoch in range(1, args.epochs + 1):
+        start = time.perf_counter()
+        order = rng.permutation(len(X_train))  # a new shuffle every epoch
+        batches = range(0, len(order), args.batch_size)
+        total_loss = correct = 0.0
+        bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
+                   disable=quiet)
+        for i in bar:
+            idx = order[i : i + args.batch_size]
+            logits = model(X_train[idx])  # the images are a constant: no gradient for them
+            loss = cross_entropy(logits, y_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(idx)
+            correct += int((logits.data.argmax(axis=1) == y_train[idx]).sum())
+            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        bar.close()
+        seconds = time.perf_counter() - start
+        print(f"epoch {epoch:2d}/{args.epochs}: train loss {total_loss / len(order):.4f}, "
+              f"train accuracy {correct / len(order):6.2%}, test accuracy "
+              f"{test_accuracy():6.2%} ({seconds:.2f} s)", flush=True)
+        schedule.step()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,9 +193,42 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, default=1337,
                      help="seed for the data and the weights (default: %(default)s)")
     run.set_defaults(run=demo)
+
+    train = commands.add_parser("train-mnist", help=train_mnist.__doc__,
+                                description=train_mnist.__doc__)
+    train.add_argument("--data", metavar="DIR", default=None,
+                       help="folder with train-images-idx3-ubyte(.gz) etc. (default: "
+                            "$TINYGRAD_EDU_FASHION_MNIST or $TINYGRAD_EDU_MNIST, then Debian's "
+                            "/usr/share/datasets/fashion-mnist for Fashion-MNIST)")
+    train.add_argument("--dataset", choices=["fashion", "mnist"], default="fashion",
+                       help="which data set the files are (default: %(default)s)")
+    train.add_argument("--epochs", type=int, default=10, help="default: %(default)s")
+    train.add_argument("--batch-size", type=int, default=128, help="default: %(default)s")
+    train.add_argument("--lr", type=float, default=1e-3,
+                       help="Adam's learning rate (default: %(default)s)")
+    train.add_argument("--lr-decay", type=float, default=1.0, metavar="GAMMA",
+                       help="multiply the learning rate by GAMMA after every epoch, e.g. 0.9 "
+                            "(default: %(default)s, constant)")
+    train.add_argument("--hidden", type=int, nargs="+", default=[128], metavar="N",
+                       help="hidden layer widths, e.g. --hidden 256 128 (default: 128)")
+    train.add_argument("--seed", type=int, default=0,
+                       help="seed for the weights and the batch order (default: %(default)s)")
+    train.add_argument("--limit", type=int, default=None, metavar="N",
+                       help="train on the first N training images only (the test set is "
+                            "always used whole)")
+    train.add_argument("--no-progress", action="store_true",
+                       help="no progress bar (also off under CI=true without a terminal)")
+    train.set_defaults(run=train_mnist)
     args = parser.parse_args(argv)
     if getattr(args, "steps", 0) < 0:
         parser.error("--steps must be >= 0")
+    if args.command == "train-mnist":
+        for option in ("epochs", "batch_size", "limit", "lr", "lr_decay"):
+            value = getattr(args, option)
+            if value is not None and not value > 0:
+                parser.error(f"--{option.replace('_', '-')} must be > 0, got {value}")
+        if min(args.hidden) < 1:
+            parser.error(f"--hidden widths must be >= 1, got {args.hidden}")
     return args.run(args)
 
 

@@ -12,6 +12,13 @@ No op supports ``create_graph`` (second derivatives): use the scalar engine for 
 
 from tinygrad_edu.engine import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.tensor.data import (
+    FASHION_MNIST_CLASSES,
+    IDXError,
+    load_fashion_mnist,
+    load_idx,
+    load_mnist,
+)
 from tinygrad_edu.tensor.nn import ACTIVATIONS, INITS, MLP, Dense, Module, Sequential
 from tinygrad_edu.tensor.tensor import (
     Tensor,
@@ -31,11 +38,13 @@ from tinygrad_edu.tensor.tensor import (
 
 __all__ = [
     "ACTIVATIONS",
+    "FASHION_MNIST_CLASSES",
     "INITS",
     "MLP",
     "SGD",
     "Adam",
     "Dense",
+    "IDXError",
     "Module",
     "Sequential",
     "Tensor",
@@ -44,6 +53,9 @@ __all__ = [
     "exp",
     "is_grad_enabled",
     "leaky_relu",
+    "load_fashion_mnist",
+    "load_idx",
+    "load_mnist",
     "log",
     "log_softmax",
     "matmul",

@@ -1,0 +1,42 @@
+"""``benchmarks/bench_tensor.py --quick`` runs, and both engines, trained from the same weights
+on the same batches, end up with nearly the same model."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import requires_torch
+from tinygrad_edu.tensor import data as idx_data
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@requires_torch
+@pytest.mark.skipif(not idx_data.DEBIAN_FASHION_MNIST.is_dir(),
+                    reason="Debian's Fashion-MNIST is not installed: "
+                           "sudo apt-get install dataset-fashion-mnist")
+def test_quick_benchmark_trains_both_engines_alike():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop(idx_data.FASHION_MNIST_ENV, None)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_tensor.py"), "--quick", "--epochs",
+         "1"], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "torch.set_num_threads(1); NumPy BLAS threads: 1" in out
+    assert "10000 training and 10000 test images, 1 epochs" in out
+    row = re.search(r"^\| 1 \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+)% \| ([\d.]+)% \|$",
+                    out, re.MULTILINE)
+    assert row, out
+    ours, theirs = float(row[4]), float(row[5])
+    assert ours > 70 and abs(ours - theirs) < 1.0  # 77.58% for both on this machine
+    line = re.search(r"^ +1 +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+% +[\d.]+% +([\d.]+) +([\d.]+)$",
+                     out, re.MULTILINE)
+    assert line and abs(float(line[1]) - float(line[2])) < 1e-3  # the same mean loss
+    assert "| total |" in out and "Final test accuracy" in out

@@ -1,0 +1,199 @@
+"""Read IDX files, the format of MNIST and Fashion-MNIST, into NumPy arrays.
+
+An IDX file is a tiny header followed by the numbers, big-endian:
+
+- 4 magic bytes: ``0x00 0x00``, a type code (``0x08`` unsigned byte, ``0x09`` signed byte,
+  ``0x0B`` int16, ``0x0C`` int32, ``0x0D`` float32, ``0x0E`` float64) and the number of
+  dimensions;
+- one 4-byte size per dimension (60000, 28, 28 for the training images);
+- the numbers themselves, row after row (C order).
+
+Files are often gzipped (``*.gz``); ``load_idx`` looks at the first bytes, not the name.
+
+>>> images, labels = load_fashion_mnist(kind="train")   # (60000×28×28) uint8, (60000) uint8
+>>> X = images.reshape(len(images), -1).astype(np.float32) / 255   # pixels in [0, 1]
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+IDX_TYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(">u1"),  # unsigned byte (the pixels and labels of MNIST)
+    0x09: np.dtype(">i1"),  # signed byte
+    0x0B: np.dtype(">i2"),  # short
+    0x0C: np.dtype(">i4"),  # int
+    0x0D: np.dtype(">f4"),  # float
+    0x0E: np.dtype(">f8"),  # double
+}
+"""The IDX type codes and the big-endian NumPy dtypes they stand for (0x0A is unused)."""
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+FASHION_MNIST_ENV = "TINYGRAD_EDU_FASHION_MNIST"
+MNIST_ENV = "TINYGRAD_EDU_MNIST"
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+"""Where Debian's ``dataset-fashion-mnist`` package puts the four gzipped files."""
+
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+"""The names of Fashion-MNIST's labels 0..9."""
+
+Kind = Literal["train", "test"]
+
+
+class IDXError(ValueError):
+    """A file is not a valid IDX file: wrong magic number, unknown type code, cut short."""
+
+
+def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """The array stored in an IDX file (gzipped or not), with the file's dtype in native byte
+    order and the file's shape: ``(60000×28×28)`` uint8 for MNIST's training images.
+
+    Raises ``IDXError`` (a ``ValueError``) naming the file when the magic number or the type
+    code is wrong, or when there are fewer or more bytes than the header promises."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if raw[:2] == GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as error:
+            raise IDXError(
+                f"{path}: broken gzip data ({error}); the download was probably cut short, "
+                "fetch the file again"
+            ) from None
+    if len(raw) < 4:
+        raise IDXError(
+            f"{path}: truncated: an IDX file starts with a 4-byte magic number, but the file "
+            f"has only {len(raw)} bytes"
+        )
+    zero, code, ndim = raw[:2], raw[2], raw[3]
+    if zero != b"\x00\x00":
+        raise IDXError(
+            f"{path}: not an IDX file: the magic number {raw[:4].hex(' ')} should start with "
+            "00 00 (then a type code and the number of dimensions)"
+        )
+    if code not in IDX_TYPES:
+        known = ", ".join(f"0x{c:02X} ({t.name})" for c, t in IDX_TYPES.items())
+        raise IDXError(f"{path}: unknown IDX type code 0x{code:02X}; known codes: {known}")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise IDXError(
+            f"{path}: truncated header: {ndim} dimensions need {header} header bytes, the "
+            f"file has {len(raw)}"
+        )
+    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    dtype = IDX_TYPES[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    actual = len(raw) - header
+    if actual != expected:
+        problem = "truncated" if actual < expected else "size mismatch"
+        dims = "×".join(map(str, shape))
+        raise IDXError(
+            f"{path}: {problem}: the header promises ({dims}) {dtype.name} values = {expected} "
+            f"bytes of data, but the file has {actual} (expected {expected}, got {actual})"
+        )
+    data = np.frombuffer(raw, dtype, offset=header).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+
+
+# ----------------------------------------------------------------------------- MNIST files
+
+_PREFIX = {"train": "train", "test": "t10k"}
+
+
+def _candidates(prefix: str, what: str, dims: int) -> list[str]:
+    """The usual names of one file: ``train-images-idx3-ubyte.gz`` and its variants."""
+    names = [f"{prefix}-{what}-idx{dims}-ubyte", f"{prefix}-{what}.idx{dims}-ubyte"]
+    return [name + gz for name in names for gz in (".gz", "")]
+
+
+def _find(directory: Path, prefix: str, what: str, dims: int) -> Path | None:
+    for name in _candidates(prefix, what, dims):
+        if (directory / name).is_file():
+            return directory / name
+    return None
+
+
+def _load_pair(
+    name: str,
+    path: str | os.PathLike[str] | None,
+    kind: str,
+    env: str,
+    default: Path | None,
+    how_to_get: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find a data set's images and labels (argument, then env var, then ``default``)."""
+    if kind not in _PREFIX:
+        raise ValueError(f"load_{name}: kind must be 'train' or 'test', got {kind!r}")
+    prefix = _PREFIX[kind]
+    if path is not None:
+        tried = [(Path(path), "the path given")]
+    elif os.environ.get(env):
+        tried = [(Path(os.environ[env]), f"${env}")]
+    else:
+        tried = [(default, "the default")] if default is not None else []
+    for directory, _ in tried:
+        if directory.is_dir():
+            images = _find(directory, prefix, "images", 3)
+            labels = _find(directory, prefix, "labels", 1)
+            if images is not None and labels is not None:
+                break
+    else:
+        looked = "; ".join(f"{d} ({why}{'' if d.is_dir() else ', no such directory'})"
+                           for d, why in tried) or "nowhere (no directory given)"
+        wanted = " and ".join(f"{prefix}-{w}-idx{d}-ubyte[.gz]" for w, d in
+                              (("images", 3), ("labels", 1)))
+        raise FileNotFoundError(
+            f"load_{name}: could not find the {kind} files {wanted}. Looked in: {looked}. "
+            f"{how_to_get}"
+        )
+    X, y = load_idx(images), load_idx(labels)
+    if X.ndim != 3 or y.ndim != 1 or len(X) != len(y):
+        raise IDXError(
+            f"load_{name}: {images} has shape {X.shape} and {labels} has shape {y.shape}; "
+            "expected (N×rows×cols) images and N labels"
+        )
+    return X, y
+
+
+def load_fashion_mnist(
+    path: str | os.PathLike[str] | None = None, kind: Kind = "train"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fashion-MNIST's ``(images, labels)``: (60000×28×28) and (60000) uint8 arrays for
+    ``kind="train"``, 10000 of each for ``kind="test"``. Labels name clothes, see
+    ``FASHION_MNIST_CLASSES``.
+
+    The files (``train-images-idx3-ubyte.gz`` and friends, gzipped or not) are looked for in
+    ``path`` if given, else in the directory named by ``$TINYGRAD_EDU_FASHION_MNIST``, else
+    in Debian's ``/usr/share/datasets/fashion-mnist/``."""
+    return _load_pair(
+        "fashion_mnist", path, kind, FASHION_MNIST_ENV, DEBIAN_FASHION_MNIST,
+        "Install Debian's copy with `sudo apt-get install dataset-fashion-mnist`, or put the "
+        f"four IDX files in a directory and pass it (path=..., --data DIR) or set "
+        f"{FASHION_MNIST_ENV}=DIR.",
+    )
+
+
+def load_mnist(
+    path: str | os.PathLike[str] | None = None, kind: Kind = "train"
+) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's handwritten digits as ``(images, labels)``: (60000×28×28) and (60000) uint8
+    arrays for ``kind="train"``, 10000 for ``kind="test"``. The four IDX files
+    (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``, ``t10k-...``) are looked
+    for in ``path``, else in the directory named by ``$TINYGRAD_EDU_MNIST`` (Debian has no
+    MNIST package)."""
+    return _load_pair(
+        "mnist", path, kind, MNIST_ENV, None,
+        "Download the four MNIST IDX files (train-images-idx3-ubyte.gz, "
+        "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) "
+        f"into a directory and pass it (path=..., --data DIR) or set {MNIST_ENV}=DIR.",
+    )
