@@ -247,36 +247,70 @@ def test_initialisations_have_the_documented_spread(init, bound, std):
 # ----------------------------------------------------------------------------- micrograd's demo
 
 
-def test_micrograd_demo_loop_runs_and_trains():
-    """micrograd's notebook, re-told: numpy data in -1/+1 labels, rows mapped to Values, a
-    single-output model returning a Value, max-margin loss built with Python's sum and
-    relu, an L2 term over model.parameters(), zero_grad, backward, hand-written SGD."""
+def micrograd_demo(Value, MLP, steps):
+    """micrograd's demo.ipynb, cell by cell in its own code shape, with its imports (Value,
+    MLP and make_moons) passed in: returns (loss, accuracy) before each step and the model."""
     np.random.seed(1337)
     random.seed(1337)
     X, y = make_moons(n_samples=100, noise=0.1)
-    y = y * 2 - 1
+    y = y*2 - 1
     model = MLP(2, [16, 16, 1])
-    accuracies = []
-    for step in range(30):
-        rows = [list(map(Value, row)) for row in X]
-        scores = list(map(model, rows))
-        margins = [(1 + -label * score).relu() for label, score in zip(y, scores)]
-        loss = sum(margins) * (1.0 / len(margins)) + 1e-4 * sum(p * p for p in model.parameters())
-        accuracies.append(np.mean([(t > 0) == (s.data > 0) for t, s in zip(y, scores)]))
+    assert len(model.parameters()) == 337
+
+    def loss(batch_size=None):
+        if batch_size is None:
+            Xb, yb = X, y
+        else:
+            ri = np.random.permutation(X.shape[0])[:batch_size]
+            Xb, yb = X[ri], y[ri]
+        inputs = [list(map(Value, xrow)) for xrow in Xb]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi*scorei).relu() for yi, scorei in zip(yb, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum((p*p for p in model.parameters()))  # noqa: UP034 (as written)
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    history = []
+    for k in range(steps):
+        total_loss, acc = loss()
         model.zero_grad()
-        loss.grad = 1  # micrograd's older notebook sets this by hand: harmless
-        loss.backward()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9*k/100
         for p in model.parameters():
-            p.data -= (1.0 - 0.9 * step / 100) * p.grad
-    assert isinstance(scores[0], Value)
-    assert accuracies[0] == 0.5 and accuracies[-1] >= 0.9
+            p.data -= learning_rate * p.grad
+        history.append((total_loss.data, acc))
+    mini_loss, mini_acc = loss(batch_size=10)  # the notebook's mini-batch branch runs too
+    assert isinstance(mini_loss, Value) and 0 <= mini_acc <= 1
+    return history, model
+
+
+def test_micrograd_demo_loop_runs_and_trains():
+    history, model = micrograd_demo(Value, MLP, steps=12)
+    # the numbers micrograd's notebook printed: the same data, weights and first steps
+    assert history[0] == (pytest.approx(0.8958441028683222, rel=1e-12), 0.5)
+    assert history[1] == (pytest.approx(1.7235905336972022, rel=1e-9), 0.81)
+    assert history[10] == (pytest.approx(0.2451, abs=5e-5), 0.91)
     # the same numbers through the library's loss functions
-    rows = [list(map(Value, row)) for row in X]
-    scores = [model(r) for r in rows]
+    X, y = make_moons(n_samples=100, noise=0.1, seed=np.random.RandomState(1337))
+    y = y * 2 - 1
+    scores = [model(list(map(Value, row))) for row in X]
     ours = hinge_loss(scores, y) + l2_penalty(model.parameters(), 1e-4)
     theirs = sum((1 + -t * s).relu() for t, s in zip(y, scores)) * (1.0 / len(scores)) + \
         1e-4 * sum(p * p for p in model.parameters())
     assert ours.data == pytest.approx(theirs.data, rel=1e-12)
+
+
+@pytest.mark.skipif(micrograd_nn is None, reason="micrograd is not installed (dev extra)")
+def test_micrograd_demo_gives_the_same_numbers_with_micrograd_itself():
+    from micrograd.engine import Value as MicrogradValue
+
+    ours, _ = micrograd_demo(Value, MLP, steps=1)  # micrograd is slow: one step, forward and
+    theirs, _ = micrograd_demo(MicrogradValue, micrograd_nn.MLP, steps=1)  # mini-batch check
+    assert [acc for _, acc in ours] == [acc for _, acc in theirs]
+    assert [loss for loss, _ in ours] == pytest.approx([loss for loss, _ in theirs], rel=1e-12)
 
 
 # ----------------------------------------------------------------------------- save and load

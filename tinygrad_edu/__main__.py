@@ -34,7 +34,7 @@ def demo(args: argparse.Namespace) -> int:
     steps = max(args.steps, 1)
     schedule = LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / steps)
     history = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=1e-4,
-                  scheduler=schedule, desc="training")
+                  scheduler=schedule, seed=args.seed, desc="training")
     every = max(1, args.steps // 10)
     for k in range(0, args.steps, every):
         print(f"  step {k:4d}   loss {history.loss[k]:.4f}   accuracy {history.accuracy[k]:6.1%}")

@@ -259,5 +259,8 @@ def train_test_split(
     order = (np.random.RandomState(seed) if seed is not None else np.random.mtrand._rand) \
         .permutation(len(X))
     n_test = max(1, math.ceil(test_fraction * len(X)))
+    if n_test >= len(X):
+        raise ValueError(f"train_test_split: a test fraction of {test_fraction} of {len(X)} "
+                         f"samples leaves no training samples; use a smaller test_fraction")
     test, train = order[:n_test], order[n_test:]
     return _take(X, train), _take(X, test), _take(y, train), _take(y, test)

@@ -10,10 +10,17 @@ later changed in place cannot corrupt it.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+
+
+def _check(who: str, what: str, x: Any, ok: Callable[[float], bool], rule: str) -> None:
+    """Raise a ValueError naming the optimizer and the argument unless ``ok(x)``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not ok(x):
+        raise ValueError(f"{who}: {what} must be a number {rule}, got {x!r}")
 
 
 def _squared_norm(g: Any) -> float:
@@ -24,11 +31,19 @@ class Optimizer:
     """Holds the parameters and the learning rate; subclasses define ``step``."""
 
     def __init__(self, params: Iterable[Any], lr: float) -> None:
+        name = type(self).__name__
+        if hasattr(params, "parameters") or hasattr(params, "grad"):
+            raise TypeError(f"{name} needs a list of parameters: pass model.parameters() "
+                            f"(or [value]), not {type(params).__name__}")
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: the learning rate must be > 0, got {lr!r}")
+            raise ValueError(f"{name}: got no parameters to optimize")
+        for i, p in enumerate(self.params):
+            if not (hasattr(p, "data") and hasattr(p, "grad")):
+                raise TypeError(f"{name}: parameter {i} is {type(p).__name__} {p!r}, not a "
+                                "Value or Tensor (it needs .data and .grad)")
+        _check(name, "the learning rate lr", lr, lambda x: x > 0, "> 0")
+        self.lr = lr
         self.lr = lr
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
@@ -59,6 +74,8 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
+        _check("SGD", "momentum", momentum, lambda x: x >= 0, ">= 0")
+        _check("SGD", "weight_decay", weight_decay, lambda x: x >= 0, ">= 0")
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.momentum, self.weight_decay, self.nesterov = momentum, weight_decay, nesterov
@@ -90,6 +107,12 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            _check("Adam", f"betas[{i}]", beta, lambda x: 0 <= x < 1, "in [0, 1)")
+        _check("Adam", "eps", eps, lambda x: x >= 0, ">= 0")
+        _check("Adam", "weight_decay", weight_decay, lambda x: x >= 0, ">= 0")
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.t = 0
 
@@ -111,6 +134,12 @@ class LRScheduler:
     call ``step()`` once per epoch, after the optimizer's steps."""
 
     def __init__(self, optimizer: Optimizer, factor: Callable[[int], float]) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__} needs an optimizer such as SGD(...), got "
+                            f"{type(optimizer).__name__}")
+        if not callable(factor):
+            raise TypeError(f"{type(self).__name__}: the schedule must be a function of the "
+                            f"epoch, got {factor!r}")
         self.optimizer, self.factor = optimizer, factor
         self.base_lr = optimizer.lr
         self.epoch = 0
@@ -128,6 +157,10 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (step decay)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"StepLR: step_size must be an int >= 1 (epochs between "
+                             f"decays), got {step_size!r}")
+        _check("StepLR", "gamma", gamma, lambda x: x > 0, "> 0")
         super().__init__(optimizer, lambda epoch: gamma ** (epoch // step_size))
 
 
@@ -141,6 +174,7 @@ class LambdaLR(LRScheduler):
 def clip_grad_norm(params: Iterable[Any], max_norm: float) -> float:
     """Scale all gradients down together so that their joint L2 norm is at most ``max_norm``.
     Returns the norm before clipping, as ``torch.nn.utils.clip_grad_norm_`` does."""
+    _check("clip_grad_norm", "max_norm", max_norm, lambda x: x > 0, "> 0")
     params = [p for p in params if p.grad is not None]
     norm = math.sqrt(math.fsum(_squared_norm(p.grad) for p in params))
     if norm > max_norm:

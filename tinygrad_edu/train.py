@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -27,17 +28,20 @@ from tinygrad_edu.optim import LRScheduler, Optimizer, clip_grad_norm
 def accuracy(outputs: Sequence[Any], targets: Sequence[Any]) -> float:
     """The fraction of samples classified right.
 
-    A single score per sample is a binary classifier: it says "positive" when the score is
-    > 0, and targets may be 0/1 or -1/+1. A list of scores per sample says the class with
-    the largest score, and targets are class indices."""
+    A single score per sample (a number, or a list of one such as a ``Layer`` returns) is a
+    binary classifier: it says "positive" when the score is > 0, and targets may be 0/1 or
+    -1/+1. A list of scores per sample says the class with the largest score (the first one
+    on a tie), and targets are class indices."""
     if len(outputs) != len(targets):
         raise ValueError(f"accuracy: {len(outputs)} outputs but {len(targets)} targets")
+    if len(outputs) == 0:
+        raise ValueError("accuracy: no outputs to score (the accuracy of nothing is undefined)")
     correct = 0
     for out, t in zip(outputs, targets):
-        if isinstance(out, (Value, int, float)):
-            correct += (_num(out) > 0) == (t > 0)
+        scores = [_num(out)] if isinstance(out, (Value, numbers.Real)) else [_num(s) for s in out]
+        if len(scores) == 1:
+            correct += (scores[0] > 0) == (t > 0)
         else:
-            scores = [_num(s) for s in out]
             correct += scores.index(max(scores)) == t
     return correct / len(outputs)
 
