@@ -32,3 +32,11 @@ def test_one_step_moves_gradient_to_the_parents_only():
     assert (c.grad, a.grad, b.grad) == (1.0, 1.0, 0.0)
     c._backward()
     assert (a.grad, b.grad) == (1.0 + 3.0, 2.0)
+
+
+def test_leaky_relu_takes_alpha_by_keyword_as_documented():
+    x = Value(-2.0)
+    y = x.leaky_relu(alpha=0.2)
+    y.backward()
+    assert (y.data, x.grad) == (-0.4, 0.2)
+    assert Value(-2.0).leaky_relu(0.2).data == -0.4

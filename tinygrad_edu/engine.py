@@ -419,7 +419,8 @@ def unary_op(
     the input ``x`` and the output ``y``. Write the derivative with arithmetic and with this
     package's functions (``exp``, ``log``, ``sigmoid``, ...), not ``math``, so that it also
     works on Values and second derivatives come for free. With ``param`` the op takes one
-    extra number, passed to both as a last argument (like ``leaky_relu``'s ``alpha``).
+    extra number ``alpha`` (default ``param``), passed to both as a last argument, as in
+    ``leaky_relu(x, alpha=0.01)``.
 
     The result accepts a Value (and returns a Value that remembers how it was made) or a
     plain number (and returns a plain number)::
@@ -460,13 +461,13 @@ def unary_op(
 
     else:
 
-        def apply(x: Value | float, p: float = param) -> Value | float:
+        def apply(x: Value | float, alpha: float = param) -> Value | float:
             if not isinstance(x, Value):
-                return forward(_to_float(x, name), p)
+                return forward(_to_float(x, name), alpha)
             xd = x.data
-            y = forward(xd, p)
+            y = forward(xd, alpha)
             if _grad_enabled:
-                return Value(y, "", (x,), (derivative(xd, y, p),), op, p)
+                return Value(y, "", (x,), (derivative(xd, y, alpha),), op, alpha)
             return Value(y)
 
     apply.__name__ = apply.__qualname__ = name
