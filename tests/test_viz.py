@@ -308,3 +308,10 @@ def test_demo_neuron_shows_its_own_gradients_not_leftovers(monkeypatch, tmp_path
         p.grad = 100.0  # as if training had left gradients behind
     draw_neuron(model, X, tmp_path / "neuron.svg")
     assert "grad 100" not in (tmp_path / "neuron.gv").read_text()
+
+
+def test_drawing_repr_is_stable():
+    """A notebook stores repr() as text/plain beside the picture: no memory address in it."""
+    a = Value(2.0, label="a")
+    first, second = repr(draw_dot(a * a)), repr(draw_dot(a * a))
+    assert first == second and "0x" not in first

@@ -83,6 +83,11 @@ class Drawing(graphviz.Digraph):
 
     step: Step | None = None
 
+    def __repr__(self) -> str:
+        # Without this, a notebook's text/plain output holds a memory address that changes on
+        # every run, so committed notebooks would differ after each execution.
+        return f"<{type(self).__name__}: {len(self.body)} DOT statements>"
+
     def pipe(self, format: str | None = None, renderer: str | None = None,
              formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False, *,
              engine: str | None = None, encoding: str | None = None) -> Any:
