@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, tanh, viz, walk
-from tinygrad_edu.__main__ import replay_neuron
+from tinygrad_edu.__main__ import main, replay_neuron
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.replay import Replay, replay_html
 from tinygrad_edu.stepping import backward_steps, fmt
@@ -173,6 +173,21 @@ def test_the_demo_without_a_renderer_skips_the_page_with_a_message(monkeypatch, 
                              tmp_path / "backward.html")
     assert "tinygrad-edu[render]" in capsys.readouterr().err
     assert not (tmp_path / "backward.html").exists()
+
+
+@requires_renderer
+@pytest.mark.skipif(PURE is None,
+                    reason="graphviz-pure is not installed: pip install 'tinygrad-edu[render]'")
+def test_the_demo_on_a_machine_without_graphviz_writes_every_file(monkeypatch, tmp_path, capsys):
+    """What ./run.sh demo gives on a fresh machine: the render extra, no system Graphviz."""
+    pytest.importorskip("matplotlib", reason="the demo needs pip install 'tinygrad-edu[plot]'")
+    hide_renderers(monkeypatch, tmp_path, keep_pure=True)
+    out = tmp_path / "demo_output"
+    assert main(["demo", "--steps", "2", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["backward.html", "decision_boundary.png",
+                                                     "neuron.svg"]
+    printed = capsys.readouterr()
+    assert "skipped" not in printed.err and f"wrote {out / 'backward.html'}" in printed.out
 
 
 @requires_renderer
