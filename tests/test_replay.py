@@ -3,6 +3,7 @@ every time, and what happens without a renderer. tests/test_replay_browser.py cl
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,3 +197,18 @@ def test_numbers_use_the_same_format_as_the_steps():
     f = tanh(x * 1e-7) * 12345678.0
     data = embedded(replay_html(f))
     assert [n["data"] for n in data["nodes"]] == [fmt(v.data) for v in walk(f)]
+
+
+@requires_renderer
+def test_the_readme_example_writes_the_page_it_promises(tmp_path, monkeypatch):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Replay backward in a browser", 1)[1].split("\n## ", 1)[0]
+    command, code = re.findall(r"```(?:bash|python)\n(.*?)```", section, re.S)[:2]
+    assert (Path(__file__).parent.parent / "docs" / "replay.png").stat().st_size < 150_000
+    monkeypatch.chdir(tmp_path)
+    exec(code, {})
+    page = (tmp_path / "replay.html").read_text(encoding="utf-8")
+    assert "v3 = v1 * v2  upstream dv3/dv3 = 1.0" in page
+    assert command.startswith("python -m tinygrad_edu replay ")
+    size = len(page.encode("utf-8")) / 1000
+    assert 10 < size < 30, f"the README says about 20 KB; the page is {size:.0f} KB"
