@@ -67,7 +67,7 @@ class Replay:
                 'border: 1px solid #d1d5db; border-radius: 6px"></iframe>')
 
     def __repr__(self) -> str:
-        return f"<Replay: {self.title}, {self.steps} backward steps>"
+        return f"<Replay: {self.title}, {_count(self.steps, 'backward step')}>"
 
 
 def replay_html(
@@ -175,7 +175,7 @@ def replay_command(formula: str, assignments: list[str], out: str = "replay.html
     taken = {node.label for node in walk(root)}
     root.label = "f" if "f" not in taken else "out" if "out" not in taken else ""
     given = ", ".join(f"{name} = {fmt(values[name])}" for name in values if name in used)
-    title = f"{root.label or 'the result'} = {formula.strip()} at {given}"
+    title = f"{root.label or 'the result'} = {formula.strip()}{f' at {given}' if given else ''}"
     try:
         page = replay_html(root, forward=forward, rankdir=rankdir, title=title)
     except (RenderError, GraphTooLarge) as error:
@@ -187,9 +187,13 @@ def replay_command(formula: str, assignments: list[str], out: str = "replay.html
         page.save(out)
     except OSError as error:
         return fail(1, f"cannot write {out}: {error.strerror or error}")
-    steps = f"{page.steps} backward step{'s' if page.steps > 1 else ''}"
-    print(f"wrote {out}: {steps} of {title}; open it in a web browser")
+    print(f"wrote {out}: {_count(page.steps, 'backward step')} of {title}; open it in a web "
+          "browser")
     return 0
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 # ----------------------------------------------------------------------------- the frames
@@ -290,8 +294,7 @@ def _page(title: str, svg: str, data: object) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     # The policy forbids every request and every script but ours: a page from disk stays
     # offline, and a label can never become code.
-    policy = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
-              "img-src data:")
+    policy = f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'"
     filled = {"TITLE": escape(title), "POLICY": policy, "SVG": svg,
               "DATA": _json_for_script(data), "SCRIPT": script,
               "HOT": HOT, "WARM": WARM, "FORWARD": FORWARD}
