@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One entry point that sets everything up on a fresh Debian/Ubuntu machine (Python >= 3.10).
 #
-#   ./run.sh demo     train a small network on moons; pictures land in ./demo_output/
+#   ./run.sh demo     train a small network on moons; pictures and a page land in ./demo_output/
 #   ./run.sh test     the whole test suite: unit and property tests, notebooks, PyTorch parity
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
 #
 # It creates ./.venv on first use and installs only what the chosen job needs. System
-# packages (Graphviz's `dot`, Debian's Fashion-MNIST) are installed with apt-get when the
-# test job needs them and we are root or have password-less sudo; otherwise it says how.
+# packages (Graphviz's `dot`, Debian's Fashion-MNIST, Chromium for the browser tests) are
+# installed with apt-get when the test job needs them and we are root or have password-less
+# sudo; otherwise it says how.
 # Set TINYGRAD_EDU_NO_TORCH=1 to skip installing PyTorch (its parity tests then skip).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -70,7 +71,7 @@ pip_install() {
 make_venv
 case "$job" in
   demo)
-    pip_install -e ".[plot]"
+    pip_install -e ".[plot,render]"  # render: draws the graphs without a system Graphviz
     exec .venv/bin/python -m tinygrad_edu demo "$@"
     ;;
   test)
@@ -82,6 +83,12 @@ case "$job" in
       apt_install "${missing[@]}" ||
         echo "Could not install ${missing[*]} (needs root); the tests that need them will be skipped." \
              "To run them: sudo apt-get install ${missing[*]}" >&2
+    fi
+    if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+      say "installing Chromium for the browser tests of the replay page"
+      apt_install chromium ||  # on its own: where it is missing, the rest still installs
+        echo "Could not install chromium; the browser tests will be skipped." \
+             "To run them: sudo apt-get install chromium" >&2
     fi
     extras="dev,plot,render"
     [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"

@@ -1,5 +1,6 @@
-"""Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]`` and
-``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``."""
+"""Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]``,
+``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``
+and ``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html``."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def demo(args: argparse.Namespace) -> int:
     svg = out / "neuron.svg"
     if draw_neuron(model, X, svg):
         print(f"wrote {svg}: the graph of one neuron, w·x + b then relu, with its gradients")
+    page = out / "backward.html"
+    if replay_neuron(model, X, page):
+        print(f"wrote {page}: the same neuron's forward and backward pass step by step "
+              "(open it in a web browser)")
     return 0
 
 
@@ -80,26 +85,34 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: Path, title: str) -
     figure.savefig(path, dpi=100)
 
 
-def draw_neuron(model: Any, X: Any, path: Path) -> bool:
-    """Save the graph of the first neuron of the first layer that fires on the first point,
-    after a backward pass from its output. False (with a message) if drawing is unavailable."""
-    try:
-        from tinygrad_edu.viz import draw_dot
-    except ImportError:
-        print(f"skipped {path}: this version of tinygrad_edu has no tinygrad_edu.viz",
-              file=sys.stderr)
-        return False
+def demo_neuron(model: Any, X: Any) -> tuple[Any, list[Any]]:
+    """The first neuron of the first layer that fires on the first point: its output on that
+    point (labelled ``out``) and its parameters."""
     from tinygrad_edu import Value
-    from tinygrad_edu.viz import RenderError
 
     x = [Value(float(v), label=f"x{i + 1}") for i, v in enumerate(X[0])]
     neurons = model.layers[0].neurons
     neuron = next((n for n in neurons if n(x).data > 0), neurons[0])
     out = neuron(x)
     out.label = "out"
+    return out, neuron.parameters()
+
+
+def draw_neuron(model: Any, X: Any, path: Path) -> bool:
+    """Save the graph of the demo's neuron (``demo_neuron``) after a backward pass from its
+    output. False (with a message) if drawing is unavailable."""
+    try:
+        from tinygrad_edu.viz import draw_dot
+    except ImportError:
+        print(f"skipped {path}: this version of tinygrad_edu has no tinygrad_edu.viz",
+              file=sys.stderr)
+        return False
+    from tinygrad_edu.viz import RenderError
+
+    out, params = demo_neuron(model, X)
     out.zero_grad()  # the parameters still hold the training gradients: show this output's
     out.backward()
-    drawing = draw_dot(out, rankdir="LR", show_grad=True, params=neuron.parameters())
+    drawing = draw_dot(out, rankdir="LR", show_grad=True, params=params)
     try:  # Graphviz's dot, else graphviz-pure
         svg = drawing.pipe(format="svg")
     except RenderError as error:
@@ -109,6 +122,20 @@ def draw_neuron(model: Any, X: Any, path: Path) -> bool:
               file=sys.stderr)
         return False
     path.write_bytes(svg)
+    return True
+
+
+def replay_neuron(model: Any, X: Any, path: Path) -> bool:
+    """Save a web page replaying the demo neuron's forward and backward pass. False (with a
+    message) if it cannot be drawn."""
+    from tinygrad_edu.viz import RenderError, replay_html
+
+    out, params = demo_neuron(model, X)
+    try:
+        replay_html(out, path, params=params)
+    except RenderError as error:
+        print(f"skipped {path}: {error}", file=sys.stderr)
+        return False
     return True
 
 
@@ -182,12 +209,21 @@ def train_mnist(args: argparse.Namespace) -> int:
     return 0
 
 
+def replay(args: argparse.Namespace) -> int:
+    """Write a web page that replays the forward and backward pass of a formula."""
+    from tinygrad_edu.replay import replay_command
+
+    return replay_command(args.formula, args.values, args.out, forward=not args.backward_only,
+                          rankdir=args.rankdir)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("demo", help=demo.__doc__, description=demo.__doc__)
     run.add_argument("--out", default="demo_output",
-                     help="folder for decision_boundary.png and neuron.svg (default: %(default)s)")
+                     help="folder for decision_boundary.png, neuron.svg and backward.html "
+                          "(default: %(default)s)")
     run.add_argument("--steps", type=int, default=100,
                      help="full-batch training steps (default: %(default)s)")
     run.add_argument("--seed", type=int, default=1337,
@@ -219,6 +255,25 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--no-progress", action="store_true",
                        help="no progress bar (also off under CI=true without a terminal)")
     train.set_defaults(run=train_mnist)
+
+    page = commands.add_parser(
+        "replay", help=replay.__doc__,
+        description=f"{replay.__doc__} Example: python -m tinygrad_edu replay "
+                    "\"(x + y) * (x - y)\" x=3 y=2 -o replay.html. The formula may use names, "
+                    "numbers, + - * / **, unary minus and the ops tanh, relu, exp, log, "
+                    "sigmoid, sqrt, sin, cos, abs, leaky_relu(x, 0.1), dot([w1, w2], [x1, x2]) "
+                    "and vsum([a, b]); it is parsed, never run as Python.")
+    page.add_argument("formula", help='the formula, in quotes: "(x + y) * (x - y)" (one that '
+                                      'starts with - goes after --: -- "-x * y")')
+    page.add_argument("values", nargs="*", metavar="NAME=VALUE",
+                      help="a number for every name in the formula, e.g. x=3 y=2")
+    page.add_argument("-o", "--out", default="replay.html", metavar="FILE",
+                      help="where to write the page, - for stdout (default: %(default)s)")
+    page.add_argument("--backward-only", action="store_true",
+                      help="start with every value computed: replay only the backward pass")
+    page.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
+                      help="draw left to right or top to bottom (default: %(default)s)")
+    page.set_defaults(run=replay)
     args = parser.parse_args(argv)
     if getattr(args, "steps", 0) < 0:
         parser.error("--steps must be >= 0")

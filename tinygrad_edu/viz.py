@@ -38,9 +38,11 @@ __all__ = [
     "Drawing",
     "GraphTooLarge",
     "RenderError",
+    "Replay",  # noqa: F822 (these two come from tinygrad_edu.replay via __getattr__)
     "draw_dot",
     "find_renderer",
     "frames",
+    "replay_html",  # noqa: F822
     "step_slider",
     "text_graph",
 ]
@@ -319,3 +321,13 @@ def step_slider(root: Value, **draw_kwargs: Any) -> Any:
     slider.observe(show, names="value")
     show()
     return widgets.VBox([slider, caption, picture])
+
+
+def __getattr__(name: str) -> Any:
+    """``replay_html`` and ``Replay`` live in ``tinygrad_edu.replay``, which builds on this
+    module; they are imported on first use so that either module can be imported first."""
+    if name in ("Replay", "replay_html"):
+        from tinygrad_edu import replay
+
+        return getattr(replay, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,301 @@
+"""The replay page in a real browser: headless Chromium driven by Playwright opens the page
+from disk, clicks and presses keys through every step, and reads what a learner would see.
+
+Needs Playwright (the ``dev`` extra) and a system Chromium (``sudo apt-get install
+chromium``; ``./run.sh test`` installs it); nothing is downloaded. Without them these tests
+skip and say why. Set TINYGRAD_EDU_CHROMIUM to use another Chromium binary.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from tinygrad_edu import Value, viz, walk
+from tinygrad_edu.replay import replay_html
+from tinygrad_edu.stepping import backward_steps, fmt
+
+from .test_replay import requires_renderer
+from .test_viz import DOT, PURE, hide_renderers
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:
+    sync_playwright = None
+
+CHROMIUM = next(filter(None, (shutil.which(name) for name in (
+    os.environ.get("TINYGRAD_EDU_CHROMIUM") or "chromium", "chromium", "chromium-browser",
+    "google-chrome"))), None)
+pytestmark = [
+    pytest.mark.skipif(sync_playwright is None,
+                       reason="Playwright is not installed: pip install -e '.[dev]'"),
+    pytest.mark.skipif(CHROMIUM is None,
+                       reason="no Chromium to test the page in: sudo apt-get install chromium"),
+    requires_renderer,
+]
+# Headless, and nothing that phones home: the page must be the only thing loaded.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+class Opened:
+    """A page in the browser, with everything it asked the network for and every error."""
+
+    def __init__(self, browser, path):
+        self.context = browser.new_context(viewport={"width": 1000, "height": 600})
+        self.requests, self.errors, self.dialogs = [], [], []
+        self.url = path.as_uri()
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda r: r.url == self.url or self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(self.url)
+
+    def _route(self, route):
+        if route.request.url == self.url:
+            route.continue_()
+        else:  # never let anything else out; note that it was asked for
+            self.requests.append(route.request.url)
+            route.abort()
+
+    def status(self):
+        return self.page.text_content("#status")
+
+    def line(self):
+        return self.page.text_content("#line")
+
+    def boxes(self):
+        """{DOT name: [name, "data ...", "grad ..."]} as the picture shows them now."""
+        return self.page.evaluate("""() => {
+            const shown = {};
+            document.querySelectorAll("#graph g.node").forEach(g => {
+                const name = g.querySelector("title").textContent;
+                if (!name.endsWith("op")) {
+                    shown[name] = Array.from(g.querySelectorAll("text"), t => t.textContent);
+                }
+            });
+            return shown;
+        }""")
+
+    def marked(self, kind):
+        """The DOT names of the nodes and arrows drawn as ``kind`` (hot, warm, fwd)."""
+        return sorted(self.page.evaluate(
+            f"""() => Array.from(document.querySelectorAll("#graph g.{kind}"),
+                                 g => g.querySelector("title").textContent)"""))
+
+    def flows(self):
+        return sorted(t for t in self.page.evaluate(
+            """() => Array.from(document.querySelectorAll("#graph g.edge text"),
+                                t => t.textContent)""") if t)
+
+    def close(self):
+        """Close it, and require that it asked for nothing and raised nothing."""
+        self.context.close()
+        assert self.requests == [], f"the page made network requests: {self.requests}"
+        assert self.errors == [] and self.dialogs == []
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):
+    opened = []
+
+    def open_(replay, name="replay.html"):
+        path = tmp_path / name
+        replay.save(path)
+        opened.append(Opened(browser, path))
+        return opened[-1]
+
+    yield open_
+    for page in opened:  # a test that failed half-way leaves its page open
+        page.context.close()
+
+
+def seeds_example():
+    x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    f = (x + y) * (x - y)
+    f.label = "f"
+    return f
+
+
+def click_through(page):
+    """Press Next until it is disabled; the chain-rule line of every backward step."""
+    lines = []
+    while not page.page.is_disabled("#next"):
+        page.page.click("#next")
+        if page.status().startswith("backward"):
+            lines.append(page.line())
+    return lines
+
+
+def expected_after_backward(root):
+    """What the boxes must show at the end: backward()'s gradients, on a fresh copy."""
+    root.zero_grad()
+    root.backward()
+    return {f"n{i}": [fmt(node.data), fmt(node.grad)] for i, node in enumerate(walk(root))}
+
+
+def final_numbers(page):
+    return {name: [texts[-2].removeprefix("data "), texts[-1].removeprefix("grad ")]
+            for name, texts in page.boxes().items()}
+
+
+# ----------------------------------------------------------------------------- stepping
+
+
+@pytest.mark.parametrize("renderer", ["dot", "graphviz-pure"])
+def test_next_through_every_step_shows_backward_steps_and_backward_gradients(
+        open_page, renderer, monkeypatch, tmp_path):
+    if renderer == "dot" and DOT is None:
+        pytest.skip("Graphviz's dot is not installed: sudo apt-get install graphviz")
+    if renderer == "graphviz-pure":
+        if PURE is None:
+            pytest.skip("graphviz-pure is not installed: pip install 'tinygrad-edu[render]'")
+        hide_renderers(monkeypatch, tmp_path, keep_pure=True)
+    f = seeds_example()
+    page = open_page(replay_html(f))
+    assert page.status() == "start"
+    assert page.line().startswith("The inputs hold their numbers.")
+    start = page.boxes()
+    assert start["n0"] == ["x", "data 3.0", "grad ?"]
+    assert start["n4"] == ["f", "data ?", "grad ?"]  # not computed yet
+    page.page.click("#next")
+    assert (page.status(), page.line()) == ("forward 1 of 3", "v1 = x + y = 5.0")
+    assert page.boxes()["n2"][1] == "data 5.0"
+    assert page.marked("fwd") == ["n0->n2op", "n1->n2op", "n2", "n2op", "n2op->n2"]
+    lines = click_through(page)
+    assert lines == [str(step) for step in backward_steps(seeds_example())]
+    assert page.status() == "done"
+    assert page.line() == "Done: every value holds df/d(value). x.grad = 6.0, y.grad = -4.0"
+    assert final_numbers(page) == expected_after_backward(f)
+    page.close()
+
+
+def test_keys_back_reset_and_what_is_highlighted(open_page):
+    page = open_page(replay_html(seeds_example()))
+    for _ in range(4):
+        page.page.keyboard.press("ArrowRight")
+    assert page.status() == "backward step 1 of 3"
+    assert page.marked("hot") == ["n2->n4op", "n3->n4op", "n4", "n4op", "n4op->n4"]
+    assert page.marked("warm") == ["n2", "n3"]
+    assert page.flows() == ["+= 1.0", "+= 5.0"]
+    assert page.boxes()["n2"][2] == "grad 1.0" and page.boxes()["n0"][2] == "grad ?"
+    page.page.keyboard.press("ArrowRight")
+    assert page.status() == "backward step 2 of 3"
+    assert page.line().startswith("v2 = x - y  upstream df/dv2 = 5.0")
+    page.page.keyboard.press("ArrowLeft")
+    assert page.status() == "backward step 1 of 3"
+    assert page.boxes()["n1"][2] == "grad ?"  # going back takes the gradient away again
+    page.page.keyboard.press("End")
+    assert page.status() == "done" and page.page.is_disabled("#next")
+    page.page.keyboard.press("ArrowRight")  # past the end: stays
+    assert page.status() == "done" and page.marked("hot") == [] and page.flows() == []
+    page.page.keyboard.press("Home")
+    assert page.status() == "start" and page.page.is_disabled("#back")
+    page.page.click("#next")
+    page.page.click("#next")
+    page.page.click("#back")
+    assert page.status() == "forward 1 of 3"
+    page.page.click("#reset")
+    assert page.status() == "start" and page.boxes()["n2"] == ["v1", "data ?", "grad ?"]
+    assert page.marked("fwd") == [] and page.marked("hot") == []
+    page.close()
+
+
+def test_play_and_pause(open_page):
+    page = open_page(replay_html(seeds_example(), forward=False))
+    page.page.click("#play")
+    assert page.page.text_content("#play") == "Pause"
+    expect(page.page.locator("#status")).not_to_have_text("start")  # waits for a tick
+    page.page.click("#play")
+    assert page.page.text_content("#play") == "Play"
+    stopped_at = page.status()
+    page.page.keyboard.press("End")
+    page.page.click("#play")  # at the end, Play starts again from the beginning
+    assert page.status() == "start" and page.page.text_content("#play") == "Pause"
+    page.page.focus("h1")
+    page.page.keyboard.press(" ")  # Space pauses when no button has the focus
+    assert page.page.text_content("#play") == "Play"
+    assert stopped_at.startswith("backward step")
+    page.close()
+
+
+def test_a_reused_node_adds_up_on_the_page(open_page):
+    a = Value(3.0, label="a")
+    g = a * a + a
+    g.label = "g"
+    page = open_page(replay_html(g, forward=False))
+    page.page.keyboard.press("ArrowRight")
+    assert page.boxes()["n0"] == ["a", "data 3.0", "grad 1.0"]
+    page.page.keyboard.press("ArrowRight")
+    assert page.line().endswith("= 3.0 (now 4.0);  dv1/da = a = 3.0 -> a.grad += 1.0 * 3.0 = "
+                                "3.0 (now 7.0)")
+    assert page.flows() == ["+= 3.0", "+= 3.0"]  # one label on each of the two arrows
+    assert page.marked("warm") == ["n0"]
+    page.page.keyboard.press("Home")
+    assert click_through(page) == [str(step) for step in backward_steps(g)]
+    assert final_numbers(page) == expected_after_backward(g)
+    page.close()
+
+
+def test_labels_with_html_in_them_stay_text(open_page):
+    nasty = 'a<b>&"q\'</script><script>alert(1)</script>'
+    a = Value(2.0, label=nasty)
+    f = a * a + 1
+    page = open_page(replay_html(f, title=f"title {nasty}"))
+    assert page.page.text_content("h1") == f"title {nasty}"
+    assert page.page.title() == f"title {nasty}"
+    assert page.boxes()["n0"] == [nasty, "data 2.0", "grad ?"]
+    assert page.page.evaluate("document.scripts.length") == 2
+    assert page.page.evaluate("document.querySelectorAll('b:not(.legend b)').length") == 0
+    click_through(page)
+    assert page.line() == f"Done: every value holds dv2/d(value). {nasty}.grad = 4.0"
+    page.close()  # and no alert() ran: close() requires no dialogs
+
+
+def test_the_request_check_catches_a_page_that_fetches(browser, tmp_path):
+    """The no-network check used above, shown to fail on a page that loads an image."""
+    path = tmp_path / "leaky.html"
+    path.write_text('<img src="http://127.0.0.1:9/pixel.png">', encoding="utf-8")
+    page = Opened(browser, path)
+    with pytest.raises(AssertionError, match="network requests"):
+        page.close()
+
+
+def test_the_notebook_frame_runs_the_page(browser, tmp_path):
+    """What a notebook shows (``_repr_html_``): the page inside a sandboxed frame."""
+    host = tmp_path / "notebook.html"
+    frame_html = replay_html(seeds_example())._repr_html_()
+    host.write_text(f"<!DOCTYPE html><html><body>{frame_html}</body></html>", encoding="utf-8")
+    page = Opened(browser, host)
+    frame = page.page.frame_locator("iframe")
+    assert frame.locator("#status").text_content() == "start"
+    frame.locator("#next").click()
+    assert frame.locator("#line").text_content() == "v1 = x + y = 5.0"
+    page.close()
+
+
+def test_screenshot_of_a_highlighted_step(open_page, tmp_path):
+    """A picture of what a learner sees at the first backward step (look at it yourself:
+    pytest --basetemp=DIR keeps it)."""
+    page = open_page(replay_html(seeds_example()))
+    for _ in range(4):
+        page.page.keyboard.press("ArrowRight")
+    shot = tmp_path / "replay_step.png"
+    page.page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = pytest.importorskip("PIL.Image").open(shot).convert("RGB")
+    red = tuple(int(viz.HOT[i:i + 2], 16) for i in (1, 3, 5))
+    counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 24)}
+    assert counts.get(red, 0) > 500  # the highlighted step is drawn in red
+    page.close()

@@ -1,0 +1,499 @@
+"""Replay the forward and the backward pass in any browser: one self-contained HTML page.
+
+>>> from tinygrad_edu import Value
+>>> from tinygrad_edu.viz import replay_html
+>>> x, y = Value(3.0, label="x"), Value(2.0, label="y")
+>>> f = (x + y) * (x - y)
+>>> page = replay_html(f, "replay.html")   # doctest: +SKIP
+
+The page shows the graph as ``draw_dot`` draws it, with buttons Back, Next, Play and Reset
+(or the arrow keys, Home, End and Space). First the forward pass computes the values in
+topological order; then the backward pass runs one ``backward_steps()`` step at a time: the
+node passing its gradient back in red, the parents receiving it in orange with the amount on
+each arrow, and below the graph the chain-rule line that ``print(step)`` shows.
+
+The page needs no network and no Python: the picture is drawn once, when the page is made
+(with Graphviz's ``dot`` or ``graphviz-pure``), and a small script changes its numbers and
+colours. Open it from disk, mail it, put it on a class website. In a notebook the returned
+``Replay`` shows itself in a frame.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+from os import PathLike
+from pathlib import Path
+
+from tinygrad_edu.engine import Value, walk
+from tinygrad_edu.stepping import Step, backward_steps, fmt, node_names
+from tinygrad_edu.viz import HOT, MAX_NODES, WARM, draw_dot
+
+__all__ = ["Replay", "replay_html"]
+
+FORWARD = "#2563eb"  # the value being computed in the forward pass
+PLAY_INTERVAL_MS = 1000  # one frame a second when playing
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A replay page: ``html`` is the whole page, ``steps`` the number of backward steps.
+    A notebook shows it in a frame; ``save(path)`` writes it to a file."""
+
+    html: str
+    steps: int
+    title: str
+    path: Path | None = None  # where replay_html wrote it, if it did
+
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write the page to ``path`` (UTF-8) and return that path."""
+        target = Path(path)
+        target.write_text(self.html, encoding="utf-8")
+        return target
+
+    def _repr_html_(self) -> str:
+        # A frame keeps the page's script and styles apart from the notebook's.
+        match = re.search(r'<svg width="[\d.]+pt" height="([\d.]+)pt"', self.html)
+        graph_px = float(match.group(1)) * 4 / 3 if match else 300.0
+        height = int(min(max(graph_px + 260, 360), 900))
+        return (f'<iframe srcdoc="{escape(self.html, quote=True)}" title="{escape(self.title)}" '
+                f'sandbox="allow-scripts" style="width: 100%; height: {height}px; '
+                'border: 1px solid #d1d5db; border-radius: 6px"></iframe>')
+
+    def __repr__(self) -> str:
+        return f"<Replay: {self.title}, {_count(self.steps, 'backward step')}>"
+
+
+def replay_html(
+    root: Value,
+    path: str | PathLike[str] | None = None,
+    *,
+    params: Iterable[Value] | None = None,
+    rankdir: str = "LR",
+    forward: bool = True,
+    title: str | None = None,
+    max_nodes: int = MAX_NODES,
+) -> Replay:
+    """A self-contained web page that replays how ``root`` was computed and differentiated.
+
+    ``path``, if given, is where the page is written. ``params``, ``rankdir`` and
+    ``max_nodes`` mean what they mean for ``draw_dot`` (its size limit and advice apply).
+    ``forward=False`` starts with every value computed and replays the backward pass only.
+    ``title`` heads the page (default: the root's formula).
+
+    The page replays ``root.backward()`` from zero gradients, and this function leaves every
+    gradient in the graph as it found it, so the same graph always gives the same page.
+    Drawing needs Graphviz's ``dot`` or ``pip install 'tinygrad-edu[render]'``; without
+    either it raises ``RenderError`` naming both.
+    """
+    order = walk(root)
+    if len(order) > max_nodes:
+        draw_dot(root, max_nodes=max_nodes)  # raises GraphTooLarge with its advice
+    if not root.parents:
+        raise ValueError("replay_html: the root is a leaf, so backward has no steps to replay; "
+                         "pass a value computed from others, e.g. x * y")
+    names = node_names(root)
+    saved = [node.grad for node in order]
+    try:
+        for node in order:
+            node.grad = 0.0
+        steps = list(backward_steps(root))
+        finals = {node: node.grad for node in order}
+        grads, flows = _widest_texts(steps)
+        for node, widest in grads.items():
+            node.grad = widest  # so that every number the page will show fits its box
+        drawing = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes)
+        drawing.body = _with_flow_labels(drawing.body, order, flows)
+        svg = drawing.pipe(format="svg", encoding="utf-8")
+    finally:
+        for node, grad in zip(order, saved):
+            node.grad = grad
+    if title is None:
+        title = f"{'Forward and backward' if forward else 'Backward'} pass of " \
+                f"{steps[0].name} = {steps[0].formula}"
+    data = {
+        "nodes": [{"data": fmt(node.data), "known": not forward or not node.parents}
+                  for node in order],
+        "frames": _frames(order, names, steps, finals, forward),
+        "interval": PLAY_INTERVAL_MS,
+    }
+    page = Replay(_page(title, _clean_svg(svg, len(order)), data), len(steps), title)
+    if path is not None:
+        page = Replay(page.html, page.steps, title, page.save(path))
+    return page
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def replay_command(formula: str, assignments: list[str], out: str = "replay.html", *,
+                   forward: bool = True, rankdir: str = "LR") -> int:
+    """``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html``.
+
+    Builds the graph of ``formula`` (see ``tinygrad_edu.expression``) with the names set by
+    ``NAME=VALUE`` assignments and writes its replay page to ``out`` (``-`` for stdout).
+    Returns the exit code: 0, 2 for a mistake in the formula or the values, 1 when the page
+    cannot be drawn or written. Every problem is one message on stderr, never a traceback.
+    """
+    from tinygrad_edu.expression import ExpressionError, parse_expression
+    from tinygrad_edu.viz import GraphTooLarge, RenderError
+
+    def fail(code: int, message: str) -> int:
+        print(f"replay: {message}", file=sys.stderr)
+        return code
+
+    values: dict[str, float] = {}
+    for text in assignments:
+        name, equals, number = text.partition("=")
+        name, number = name.strip(), number.strip()
+        if not equals or not name.isidentifier():
+            return fail(2, f"expected NAME=VALUE, such as x=3, but got {text!r}")
+        if name in values:
+            return fail(2, f"{name} is given twice ({name}={fmt(values[name])} and {text})")
+        try:
+            values[name] = float(number)
+        except ValueError:
+            return fail(2, f"{text}: {number!r} is not a number")
+    try:
+        root = parse_expression(formula, values)
+    except ExpressionError as error:
+        return fail(2, str(error))
+    used = {node.label for node in walk(root) if not node.parents}
+    for name in values:
+        if name not in used:
+            print(f"replay: note: {name}={fmt(values[name])} is not used in the formula",
+                  file=sys.stderr)
+    if not root.parents:
+        return fail(2, f"the formula {formula.strip()!r} is a single value, so backward has "
+                       "nothing to do; write one that computes something, e.g. x * x")
+    taken = {node.label for node in walk(root)}
+    root.label = "f" if "f" not in taken else "out" if "out" not in taken else ""
+    given = ", ".join(f"{name} = {fmt(values[name])}" for name in values if name in used)
+    title = f"{root.label or 'the result'} = {formula.strip()}{f' at {given}' if given else ''}"
+    try:
+        page = replay_html(root, forward=forward, rankdir=rankdir, title=title)
+    except (RenderError, GraphTooLarge) as error:
+        return fail(1, str(error))
+    if out == "-":
+        sys.stdout.write(page.html)
+        return 0
+    try:
+        page.save(out)
+    except OSError as error:
+        return fail(1, f"cannot write {out}: {error.strerror or error}")
+    print(f"wrote {out}: {_count(page.steps, 'backward step')} of {title}; open it in a web "
+          "browser")
+    return 0
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
+# ----------------------------------------------------------------------------- the frames
+
+
+def _widest_texts(steps: list[Step]) -> tuple[dict[Value, float], dict[tuple[Value, Value], str]]:
+    """The longest text each value's gradient and each arrow's contribution will show during
+    the replay: the picture is laid out with room for them."""
+    grads: dict[Value, float] = {}
+    flows: dict[tuple[Value, Value], str] = {}
+
+    def note(node: Value, grad: float) -> None:
+        if node not in grads or len(fmt(grad)) > len(fmt(grads[node])):
+            grads[node] = grad
+
+    for step in steps:
+        note(step.node, step.upstream)
+        for update in step.updates:
+            note(update.parent, update.grad_after)
+            edge, text = (update.parent, step.node), fmt(update.contribution)
+            if len(text) > len(flows.get(edge, "")):
+                flows[edge] = text
+    return grads, flows
+
+
+def _with_flow_labels(body: list[str], order: list[Value],
+                      flows: dict[tuple[Value, Value], str]) -> list[str]:
+    """draw_dot's DOT statements with a label on every arrow from a parent into an op,
+    holding the widest amount it will carry: the page shows it only during that step."""
+    arrow = re.compile(r"^\tn(\d+) -> n(\d+)op\n$")
+    labelled = []
+    for line in body:
+        match = arrow.match(line)
+        if match:
+            parent, node = order[int(match.group(1))], order[int(match.group(2))]
+            line = f'{line.rstrip()} [label="+= {flows[parent, node]}" fontcolor="{HOT}"]\n'
+        labelled.append(line)
+    return labelled
+
+
+def _frames(order: list[Value], names: dict[Value, str], steps: list[Step],
+            finals: dict[Value, float], forward: bool) -> list[dict[str, object]]:
+    """What the page shows at each press of Next. Numbers are text, formatted by ``fmt``."""
+    index = {node: i for i, node in enumerate(order)}
+    root = names[steps[0].node]
+    inner = [node for node in order if node.parents]
+    if forward:
+        intro = (f"The inputs hold their numbers. Press Next (→) to compute the values from the "
+                 f"inputs to {root}, then to send the gradient back, one value at a time.")
+    else:
+        intro = (f"Every value is computed. Press Next (→) to send the gradient back from "
+                 f"{root} to the inputs, one value at a time.")
+    frames: list[dict[str, object]] = [{"kind": "start", "status": "start", "text": intro}]
+    formulas = {step.node: step.formula for step in steps}
+    for k, node in enumerate(inner if forward else [], start=1):
+        frames.append({"kind": "forward", "node": index[node],
+                       "status": f"forward {k} of {len(inner)}",
+                       "text": f"{names[node]} = {formulas[node]} = {fmt(node.data)}"})
+    for step in steps:
+        frames.append({
+            "kind": "backward", "node": index[step.node],
+            "status": f"backward step {step.index} of {len(steps)}",
+            "text": str(step), "grad": fmt(step.upstream),
+            "updates": [[index[u.parent], fmt(u.contribution), fmt(u.grad_after)]
+                        for u in step.updates]})
+    leaves = ", ".join(f"{names[node]}.grad = {fmt(finals[node])}"
+                       for node in order if not node.parents)
+    frames.append({"kind": "done", "status": "done",
+                   "text": f"Done: every value holds d{root}/d(value). {leaves}"})
+    return frames
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+def _clean_svg(svg: str, n_values: int) -> str:
+    """The SVG as an element of the page: no XML prolog, doctype or comments (the comments
+    name the Graphviz version, which would make pages differ between machines)."""
+    svg = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", "", svg, flags=re.S).strip()
+    missing = [f"n{i}" for i in range(n_values) if f"<title>n{i}</title>" not in svg]
+    if missing or not svg.startswith("<svg"):
+        raise RuntimeError(f"replay_html: the drawing lacks the nodes {missing[:5]} that the "
+                           "page animates; draw_dot's node ids must be n0, n1, ... in walk order")
+    return svg
+
+
+def _json_for_script(data: object) -> str:
+    """JSON that is safe inside <script>: no "</script>", no "<!--", no HTML entities."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, code)
+    return text
+
+
+def _page(title: str, svg: str, data: object) -> str:
+    script = _SCRIPT.strip()
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    # The policy forbids every request and every script but ours: a page from disk stays
+    # offline, and a label can never become code.
+    policy = f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'"
+    filled = {"TITLE": escape(title), "POLICY": policy, "SVG": svg,
+              "DATA": _json_for_script(data), "SCRIPT": script,
+              "HOT": HOT, "WARM": WARM, "FORWARD": FORWARD}
+    return re.sub(r"@@(\w+)@@", lambda m: filled[m.group(1)], _TEMPLATE.strip()) + "\n"
+
+
+_TEMPLATE = """
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="@@POLICY@@">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>@@TITLE@@</title>
+<style>
+  body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+         margin: 1rem; color: #111827; }
+  h1 { font-size: 1.15rem; margin: 0 0 0.6rem; font-weight: 600; }
+  .bar { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem; }
+  button { font: inherit; padding: 0.25rem 0.8rem; border: 1px solid #9ca3af;
+           border-radius: 5px; background: #f9fafb; cursor: pointer; }
+  button:hover:not(:disabled) { background: #e5e7eb; }
+  button:disabled { color: #9ca3af; cursor: default; }
+  #status { margin-left: 0.6rem; font-variant-numeric: tabular-nums; color: #374151; }
+  #line { background: #f3f4f6; border-left: 4px solid @@HOT@@; padding: 0.5rem 0.7rem;
+          margin: 0.7rem 0; white-space: pre-wrap; font-size: 0.95rem; min-height: 1.3em; }
+  #line.forward { border-left-color: @@FORWARD@@; }
+  #line.quiet { border-left-color: #9ca3af; }
+  #graph { overflow: auto; }
+  #graph.fit svg { max-width: 100%; height: auto; }
+  .legend { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
+  .legend b { font-weight: 600; }
+  .pending { opacity: 0.35; }
+  g.node.hot polygon, g.node.hot ellipse { stroke: @@HOT@@; stroke-width: 3; }
+  g.node.warm polygon, g.node.warm ellipse { stroke: @@WARM@@; stroke-width: 3; }
+  g.node.fwd polygon, g.node.fwd ellipse { stroke: @@FORWARD@@; stroke-width: 3; }
+  g.edge.hot path { stroke: @@HOT@@; stroke-width: 2; }
+  g.edge.hot polygon { stroke: @@HOT@@; fill: @@HOT@@; }
+  g.edge.fwd path { stroke: @@FORWARD@@; stroke-width: 2; }
+  g.edge.fwd polygon { stroke: @@FORWARD@@; fill: @@FORWARD@@; }
+</style>
+</head>
+<body>
+<h1 id="title">@@TITLE@@</h1>
+<div class="bar">
+  <button id="reset" type="button" title="back to the start (Home)">Reset</button>
+  <button id="back" type="button" title="one step back (←)">Back</button>
+  <button id="next" type="button" title="one step on (→)">Next</button>
+  <button id="play" type="button" title="play or pause (Space)">Play</button>
+  <button id="fit" type="button" title="fit the graph to the window, or show it full size">
+    Full size</button>
+  <span id="status" aria-live="polite"></span>
+</div>
+<pre id="line" aria-live="polite"></pre>
+<div id="graph" class="fit">
+@@SVG@@
+</div>
+<p class="legend"><b style="color: @@FORWARD@@">blue</b>: the value being computed ·
+<b style="color: @@HOT@@">red</b>: the value passing its gradient back, with the amount on each
+arrow · <b style="color: @@WARM@@">orange</b>: the values receiving it · ?: not known yet.
+Keys: ← → Home End Space.</p>
+<noscript><p>This page needs JavaScript to step through the passes.</p></noscript>
+<script type="application/json" id="replay-data">@@DATA@@</script>
+<script>@@SCRIPT@@</script>
+</body>
+</html>
+"""
+
+_SCRIPT = """
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("replay-data").textContent);
+  var frames = data.frames, last = frames.length - 1;
+  var svg = document.querySelector("#graph svg");
+  var line = document.getElementById("line"), status = document.getElementById("status");
+  var buttons = {};
+  ["reset", "back", "next", "play", "fit"].forEach(function (id) {
+    buttons[id] = document.getElementById(id);
+  });
+
+  // Graphviz gives every node and edge a <g> whose <title> is its DOT name: "n3",
+  // "n3op" (the op that computed n3), "n0->n3op" (an arrow from n0 into that op).
+  var groups = {};
+  svg.querySelectorAll("g.node, g.edge").forEach(function (g) {
+    var title = g.querySelector("title");
+    if (title) (groups[title.textContent] = groups[title.textContent] || []).push(g);
+  });
+  function all(name) { return groups[name] || []; }
+  function lastText(g, prefix) {
+    var texts = g.querySelectorAll("text");
+    for (var i = texts.length - 1; i >= 0; i--) {
+      if (texts[i].textContent.indexOf(prefix) === 0) return texts[i];
+    }
+    return null;
+  }
+  var boxes = data.nodes.map(function (node, i) {
+    var g = all("n" + i)[0];
+    var into = [];
+    Object.keys(groups).forEach(function (name) {
+      if (name.slice(-("->n" + i + "op").length) === "->n" + i + "op") {
+        into = into.concat(groups[name]);
+      }
+    });
+    return {g: g, value: lastText(g, "data "), grad: lastText(g, "grad "),
+            op: all("n" + i + "op").concat(all("n" + i + "op->n" + i), into)};
+  });
+
+  function stateAt(k) {
+    var values = data.nodes.map(function (node) { return node.known ? node.data : null; });
+    var grads = data.nodes.map(function () { return null; });
+    for (var j = 1; j <= k; j++) {
+      var f = frames[j];
+      if (f.kind === "forward") values[f.node] = data.nodes[f.node].data;
+      if (f.kind === "backward") {
+        grads[f.node] = f.grad;
+        f.updates.forEach(function (u) { grads[u[0]] = u[2]; });
+      }
+    }
+    return {values: values, grads: grads};
+  }
+
+  function mark(elements, name) {
+    elements.forEach(function (el) { if (el) el.classList.add(name); });
+  }
+
+  // Every arrow into an op has a label, laid out by Graphviz with room for the largest
+  // amount it carries; it shows only while its step is on screen.
+  var flows = Array.prototype.slice.call(svg.querySelectorAll("g.edge text"));
+
+  var current = 0, timer = null;
+  function show(k) {
+    current = Math.max(0, Math.min(k, last));
+    var state = stateAt(current), f = frames[current];
+    svg.querySelectorAll(".hot, .warm, .fwd").forEach(function (el) {
+      el.classList.remove("hot", "warm", "fwd");
+    });
+    flows.forEach(function (el) { el.textContent = ""; });
+    boxes.forEach(function (box, i) {
+      var value = state.values[i], grad = state.grads[i];
+      if (box.value) box.value.textContent = "data " + (value === null ? "?" : value);
+      if (box.grad) box.grad.textContent = "grad " + (grad === null ? "?" : grad);
+      [box.g].concat(box.op).forEach(function (el) {
+        el.classList.toggle("pending", value === null);
+      });
+    });
+    if (f.kind === "forward") {
+      mark([boxes[f.node].g].concat(boxes[f.node].op), "fwd");
+    } else if (f.kind === "backward") {
+      mark([boxes[f.node].g].concat(boxes[f.node].op), "hot");
+      var seen = {};
+      f.updates.forEach(function (u) {
+        var parent = u[0], edges = all("n" + parent + "->n" + f.node + "op");
+        var nth = seen[parent] = (seen[parent] === undefined ? 0 : seen[parent] + 1);
+        var edge = edges[nth % edges.length], label = edge && edge.querySelector("text");
+        mark([boxes[parent].g], "warm");
+        if (label) label.textContent = "+= " + u[1];
+      });
+    }
+    line.textContent = f.text;
+    line.className = f.kind === "forward" ? "forward" : f.kind === "backward" ? "" : "quiet";
+    status.textContent = f.status;
+    buttons.reset.disabled = buttons.back.disabled = current === 0;
+    buttons.next.disabled = current === last;
+  }
+
+  function stop() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    buttons.play.textContent = "Play";
+  }
+  function play() {
+    if (current === last) show(0);
+    buttons.play.textContent = "Pause";
+    timer = setInterval(function () {
+      show(current + 1);
+      if (current === last) stop();
+    }, data.interval);
+  }
+  function step(k) { stop(); show(k); }
+
+  buttons.reset.addEventListener("click", function () { step(0); });
+  buttons.back.addEventListener("click", function () { step(current - 1); });
+  buttons.next.addEventListener("click", function () { step(current + 1); });
+  buttons.play.addEventListener("click", function () { if (timer === null) play(); else stop(); });
+  buttons.fit.addEventListener("click", function () {
+    var fit = document.getElementById("graph").classList.toggle("fit");
+    buttons.fit.textContent = fit ? "Full size" : "Fit width";
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    var onButton = e.target && e.target.tagName === "BUTTON";
+    if (e.key === "ArrowRight") step(current + 1);
+    else if (e.key === "ArrowLeft") step(current - 1);
+    else if (e.key === "Home") step(0);
+    else if (e.key === "End") step(last);
+    else if (e.key === " " && !onButton) buttons.play.click();
+    else return;
+    e.preventDefault();
+  });
+  show(0);
+})();
+"""
