@@ -12,7 +12,11 @@ settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+# For the seed sweep (.ci/seed-sweep): no example database, so every run starts fresh, as
+# on a new clone; the seed comes from --hypothesis-seed.
+settings.register_profile("sweep", parent=settings.get_profile("ci"), database=None)
+settings.load_profile(os.environ.get("TINYGRAD_EDU_HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "default"))
 
 try:
     import torch

@@ -1,14 +1,29 @@
 """The scalar engine: every derivative rule, graph bookkeeping, accumulation, errors."""
 
+import copy
 import gc
 import math
+import pickle
+import threading
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_edu import OPS, DomainError, Value, dot, enable_grad, grad, no_grad, vsum, walk
+from tinygrad_edu import (
+    OPS,
+    DomainError,
+    Value,
+    dot,
+    enable_grad,
+    grad,
+    no_grad,
+    unary_op,
+    vsum,
+    walk,
+)
 from tinygrad_edu.engine import is_grad_enabled
+from tinygrad_edu.nn import MLP, hinge_loss
 from tinygrad_edu.testing import (
     ATOL,
     RTOL,
@@ -327,10 +342,28 @@ def test_sigmoid_and_tanh_are_stable_for_any_float(x):
         assert y.data == limit and v.grad == 0.0
 
 
-def test_comparisons_use_numbers_but_equality_is_identity():
+def test_values_compare_and_test_true_by_their_numbers_like_floats():
     a, b = Value(1.0), Value(1.0)
     assert a < 2 and b >= a and max(a, Value(3.0)).data == 3.0
-    assert a != b and len({a, b}) == 2
+    assert a == b and a == 1 and 1.0 == a and a != 2 and not (a != b)
+    assert (a == "1") is False and (a != None) is True  # noqa: E711
+    assert bool(Value(0.0)) is False and bool(Value(-0.0)) is False
+    assert bool(Value(-0.5)) is True and bool(Value(math.nan)) is True  # as bool(float)
+    assert len({a, b}) == 2 and {a: "a", b: "b"}[b] == "b"  # hashing is by node
+
+
+def test_a_rule_that_compares_gives_one_answer_with_and_without_create_graph():
+    rules = {  # a derivative written with ==, and one with a truth test on the output
+        "cmp_eq": lambda x, y: 7.0 if x == 0 else 2 * x,
+        "cmp_truth": lambda x, y: 2 * x if y else 5.0,
+    }
+    for name, rule in rules.items():
+        square = unary_op(name, lambda x: x * x, rule, register_op=False)
+        for x0 in (0.0, 1.5, -2.0):
+            v = Value(x0)
+            (plain,) = grad(square(v), [v])
+            (graphed,) = grad(square(v), [v], create_graph=True)
+            assert plain == graphed.data == rule(x0, x0 * x0), (name, x0)
 
 
 def test_dropped_graph_is_freed_by_reference_counting_alone():
@@ -427,3 +460,239 @@ def test_second_derivative_of_a_cube(x):
     (d1,) = grad(v**3, [v], create_graph=True)
     (d2,) = grad(d1, [v])
     assert d1.data == pytest.approx(3 * x * x) and d2 == pytest.approx(6 * x, abs=1e-12)
+
+
+def test_grad_checks_what_it_is_given():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"outputs must be a Value or a list of Values, got "
+                                        r"float 3\.0; an output needs a graph"):
+        grad(3.0, x)
+    with pytest.raises(TypeError, match=r"inputs must be a Value or a list of Values, got float"):
+        grad(x * x, 2.0)
+    with pytest.raises(TypeError, match=r"inputs\[1\] is float 2\.0, not a Value"):
+        grad(x * x, [x, 2.0])
+    with pytest.raises(TypeError, match=r"grad\(grad_outputs\) needs a real number"):
+        grad(x * x, [x], grad_outputs=["1"])
+
+
+# ----------------------------------------------------------------------------- grad mode per thread
+
+
+def test_no_grad_in_one_thread_leaves_other_threads_building_graphs():
+    inside, leave = threading.Event(), threading.Event()
+
+    def evaluate():
+        with no_grad():
+            inside.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=evaluate)
+    other.start()
+    try:
+        assert inside.wait(10)
+        x = Value(2.0)
+        y = x * x  # a training step here must still build its graph
+        y.backward()
+        assert is_grad_enabled() and y.parents == (x, x) and x.grad == 4.0
+    finally:
+        leave.set()
+        other.join()
+
+
+def test_no_grad_entered_and_left_out_of_order_by_two_threads_leaves_both_on():
+    barrier = threading.Barrier(2, timeout=10)
+    seen = {}
+
+    def run(name, enter_turn, exit_turn):
+        mode = no_grad()
+        for turn in range(4):
+            if turn == enter_turn:
+                mode.__enter__()
+            if turn == exit_turn:
+                mode.__exit__(None, None, None)
+            barrier.wait()
+        seen[name] = is_grad_enabled()
+
+    # A enters, B enters, A leaves, B leaves: with one shared flag B would restore "off".
+    threads = [threading.Thread(target=run, args=("A", 0, 2)),
+               threading.Thread(target=run, args=("B", 1, 3))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"A": True, "B": True} and is_grad_enabled()
+
+
+def test_no_grad_decorator_covers_a_generator_body_and_not_its_caller():
+    @no_grad
+    def scaled(x):
+        received = None
+        for k in range(3):
+            received = yield x * (received or k), is_grad_enabled()
+        return "done"
+
+    items = list(scaled(Value(2.0)))
+    assert [v.data for v, _ in items] == [0.0, 2.0, 4.0]
+    assert all(v.parents == () and not mode for v, mode in items)
+    gen = scaled(Value(2.0))
+    next(gen)
+    assert is_grad_enabled()  # between two steps the caller builds graphs as usual
+    value, mode = gen.send(5.0)
+    assert value.data == 10.0 and value.parents == () and not mode
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)
+        gen.send(None)
+    assert stop.value.value == "done" and is_grad_enabled()
+
+
+# ----------------------------------------------------------------------------- NaN
+
+
+def _inside(op, i):
+    """A point inside the op's domain for operand i, away from 0 and 1 (where pow(1, nan)
+    and pow(nan, 0) are 1 by IEEE 754) and from kinks."""
+    lo, hi = op.domain[min(i, len(op.domain) - 1)]
+    return lo + 0.6 * (hi - lo) + 0.123
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_nan_propagates_through_every_op_and_every_local_derivative_that_depends_on_it(name):
+    op = OPS[name]
+    n = op.arity or 2
+    for position in range(n):
+        operands = [_inside(op, i) for i in range(n)]
+        operands[position] = math.nan
+        leaves = [Value(x) for x in operands]
+        out = call_op(op, leaves)
+        assert math.isnan(out.data), (name, operands)
+        if op.arity == 1 and name != "neg":  # -x has slope -1 whatever x is
+            out.backward()
+            assert math.isnan(leaves[0].grad), (name, leaves[0].grad)
+
+
+@pytest.mark.parametrize("method, kwargs", [("relu", {}), ("abs", {}), ("leaky_relu", {}),
+                                            ("leaky_relu", {"alpha": 0.2})])
+def test_kinked_ops_keep_nan_in_value_and_gradient(method, kwargs):
+    x = Value(math.nan)
+    y = getattr(x, method)(**kwargs)
+    y.backward()
+    assert math.isnan(y.data) and math.isnan(x.grad)
+
+
+def test_a_diverged_model_shows_nan_instead_of_a_fine_looking_loss():
+    assert math.isnan(hinge_loss(Value(math.nan), 1).data)
+    model = MLP(2, [4, 1], seed=0)
+    model.layers[0].neurons[0].w[0].data = math.nan
+    loss = hinge_loss([model([1.0, 2.0]), model([-1.0, 0.5])], [1, -1])
+    loss.backward()
+    assert math.isnan(loss.data)
+
+
+def test_sums_overflow_and_cancel_as_float_arithmetic_does_and_stay_exact_otherwise():
+    assert vsum([1e308, 1e308]).data == math.inf
+    assert vsum([-1e308, -1e308]).data == -math.inf
+    assert math.isnan(vsum([math.inf, -math.inf]).data)
+    assert vsum([1e308, 1e308, -1e308]).data == 1e308  # only a partial sum overflowed
+    assert dot([1e200, -1e200], [1e200, 1e200]).data == 0.0  # the products overflow, w·x is 0
+    assert dot([1e200, 1e200], [1e200, 1e200]).data == math.inf
+    assert math.isnan(dot([math.inf, 1.0], [1.0, math.nan]).data)
+    w = [Value(1e308), Value(1e308)]
+    s = vsum(w)
+    s.backward()
+    assert [v.grad for v in w] == [1.0, 1.0]
+
+
+# ----------------------------------------------------------------------------- errors name the op
+
+
+@pytest.mark.parametrize("method", ["sin", "cos"])
+@pytest.mark.parametrize("x", [math.inf, -math.inf])
+def test_trig_of_an_infinity_names_the_op_and_the_value(method, x):
+    with pytest.raises(DomainError, match=rf"{method}: not defined at {x!r} .*earlier step"):
+        getattr(Value(x), method)()
+
+
+def test_a_user_op_that_overflows_names_itself():
+    grow = unary_op("grow", math.exp, lambda x, y: y, register_op=False)
+    with pytest.raises(OverflowError, match=r"grow: the result or its derivative at 1000\.0 is "
+                                            "too large for a float"):
+        grow(Value(1000.0))
+    with pytest.raises(OverflowError, match="grow: "):
+        grow(1000.0)
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
+    try:
+        first = unary_op("twice_for_test", lambda x: 2 * x, lambda x, y: 2.0)
+        second = unary_op("twice_for_test", lambda x: 2 * x, lambda x, y: 2.0)  # a re-run cell
+        assert OPS["twice_for_test"] is second.op is not first.op
+    finally:
+        OPS.pop("twice_for_test", None)
+    with pytest.raises(ValueError, match="'tanh' is a built-in op"):
+        unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
+    assert OPS["tanh"] is Value(1.0).tanh()._op
+
+
+# ----------------------------------------------------------------------------- copy and pickle
+
+
+def _graph_rows(root):
+    return [(n.data, n.grad, n.label, n.op, n.local_grads, n._const,
+             [walk(root).index(p) for p in n.parents]) for n in walk(root)]
+
+
+def test_a_graph_pickles_and_copies_with_its_numbers_ops_and_shared_leaves():
+    a, b = Value(2.0, label="a"), Value(-1.0, label="b")
+    f = (a * b).tanh() + a.relu() * a - 3 / b + a.leaky_relu(0.2)
+    f.backward()
+    for a2, f2 in (pickle.loads(pickle.dumps((a, f))), copy.deepcopy((a, f))):
+        assert _graph_rows(f2) == _graph_rows(f)
+        assert any(node is a2 for node in walk(f2))  # the leaf pickled beside it is the same
+        f2.zero_grad()
+        f2.backward()
+        assert a2.grad == a.grad
+    twin = copy.copy(f)
+    assert twin is not f and twin.parents == f.parents and twin.op == f.op
+
+
+def test_deep_graphs_pickle_and_copy_without_recursion():
+    x = Value(1.0)
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0001 + 0.0
+    for z in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
+        assert z.data == y.data and len(walk(z)) == len(walk(y))
+
+
+def test_gradients_with_a_graph_pickle_too():
+    x = Value(1.5)
+    (x**3).backward(create_graph=True)
+    x2 = pickle.loads(pickle.dumps(x))
+    assert isinstance(x2.grad, Value) and x2.grad.data == x.grad.data
+
+
+def test_a_graph_of_an_unregistered_op_says_why_it_cannot_be_pickled():
+    private = unary_op("private_for_test", lambda x: 3 * x, lambda x, y: 3.0, register_op=False)
+    with pytest.raises(pickle.PicklingError, match="'private_for_test': it is not registered"):
+        pickle.dumps(private(Value(1.0)))
+
+
+def test_plain_numbers_in_dot_are_constants_not_leaves():
+    w = [Value(0.5, label="w1"), Value(-2.0, label="w2")]
+    z = dot(w, [3.0, 1])
+    z.backward()
+    assert z.data == -0.5 and z.parents == tuple(w) and [v.grad for v in w] == [3.0, 1.0]
+    assert walk(z) == [*w, z]  # no hidden leaves for the numbers
+    mixed = dot([2.0, w[0]], [w[1], 4.0])  # 2·w2 + w1·4
+    mixed.backward()
+    assert mixed.data == -2.0 and mixed.parents == (w[0], w[1])
+    assert mixed.local_grads == (4.0, 2.0)
+    (g0, g1) = grad(mixed, [w[0], w[1]], create_graph=True)
+    assert (g0.data, g1.data) == (4.0, 2.0)
+    from tinygrad_edu import text_graph
+    assert "dot([2.0, w1], [w2, 4.0])" in text_graph(mixed)
+    steps = list(mixed.backward_steps())
+    assert "dv1/dw1 = 4.0" in str(steps[0]) and "dv1/dw2 = 2.0" in str(steps[0])

@@ -1,15 +1,24 @@
 """Second derivatives: differentiating the backward pass with create_graph=True."""
 
+import gc
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.conftest import requires_torch, torch
 from tests.test_torch_parity import TORCH_OPS, leaf, with_twins
+from tests.torch_deviations import hessian_deviation
 from tinygrad_edu import OPS, Value, dot, enable_grad, grad, vsum
-from tinygrad_edu.testing import assert_grads_close, assert_op_derivatives, expressions, op_inputs
+from tinygrad_edu.nn import MLP, hinge_loss
+from tinygrad_edu.testing import (
+    Expression,
+    assert_grads_close,
+    assert_op_derivatives,
+    expressions,
+    op_inputs,
+)
 
 
 def hessian(f, values):
@@ -101,6 +110,56 @@ def test_backward_create_graph_then_backward_again_accumulates_like_pytorch():
     assert x.grad.data == pytest.approx(27.0 + 18.0)
 
 
+def test_create_graph_gives_every_leaf_a_value_and_inner_nodes_numbers():
+    x, w, c = Value(3.0), Value(2.0), Value(1.0)
+    h = x * w
+    y = h + 4 * x + 5 * c  # c's gradient is the constant 5
+    y.backward(create_graph=True)
+    assert all(isinstance(v.grad, Value) for v in (x, w, c))
+    assert (x.grad.data, w.grad.data, c.grad.data) == (6.0, 3.0, 5.0)
+    assert type(h.grad) is float and type(y.grad) is float and h.grad == 1.0
+    y.backward(create_graph=True)  # a second pass adds, as in PyTorch
+    assert isinstance(x.grad, Value) and x.grad.data == 12.0
+
+
+def test_create_graph_leaves_no_cycles_once_gradients_are_reset():
+    gc.collect()
+    gc.disable()
+    try:
+        for seed in range(5):  # a gradient penalty, PyTorch style
+            model = MLP(2, [4, 1], activation="tanh", seed=seed)
+            loss = hinge_loss([model([1.0, -0.5]), model([0.3, 0.8])], [1, -1])
+            loss.backward(create_graph=True)
+            penalty = sum(p.grad * p.grad for p in model.parameters())
+            penalty.backward()
+            model.zero_grad()
+            del model, loss, penalty
+        assert gc.collect() == 0  # everything was freed by reference counting alone
+        x = Value(0.7)
+        (g,) = grad((x * x).tanh() * x, [x], create_graph=True)
+        (g2,) = grad(g, [x], create_graph=True)
+        del x, g, g2
+        assert gc.collect() == 0  # grad() stores nothing, so it never makes a cycle
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("method, x, slope", [
+    ("relu", 2.0, 1.0), ("relu", -2.0, 0.0), ("relu", 0.0, 0.0),
+    ("abs", 2.0, 1.0), ("abs", -2.0, -1.0), ("abs", 0.0, 0.0),
+    ("leaky_relu", 2.0, 1.0), ("leaky_relu", -2.0, 0.01), ("leaky_relu", 0.0, 0.01),
+])
+def test_second_derivative_of_a_piecewise_linear_op_is_zero_as_in_pytorch(method, x, slope):
+    v = Value(x)
+    (g,) = grad(getattr(v, method)(), [v], create_graph=True)
+    assert g.data == slope and grad(g, [v]) == (0.0,)
+    if torch is not None:
+        t = leaf(x)
+        f = TORCH_OPS[method](t)
+        (tg,) = torch.autograd.grad(f, t, create_graph=True)
+        assert tg.item() == slope and torch.autograd.grad(tg, t)[0].item() == 0.0
+
+
 def test_gradient_of_a_linear_function_is_a_constant_value():
     x = Value(1.0)
     (g,) = grad(x * 4.0 + 1.0, [x], create_graph=True)
@@ -109,9 +168,14 @@ def test_gradient_of_a_linear_function_is_a_constant_value():
 
 @requires_torch
 @given(with_twins())
+@example(Expression((1.0, 0.0), ((OPS["**"], (0, 1)),)))  # found by hypothesis: a deviation
 def test_hessians_match_torch(expr):
-    values, _ = expr.build()
+    values, root = expr.build()
     h = hessian(expr, values)
+    if hessian_deviation(root):  # PyTorch is wrong here (see tests/torch_deviations.py):
+        for i in range(len(values)):  # hold the Hessian to central differences instead
+            assert_grads_close(gradient_entry(expr, i), expr.inputs)
+        return
     tensors = [leaf(x) for x in expr.inputs]
     out = expr(*tensors, ops=TORCH_OPS)
     if out.grad_fn is None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import requires_torch, torch
 from tinygrad_edu import (
     OPS,
+    DomainError,
     GradcheckError,
     Value,
     backward_steps,
@@ -419,3 +420,27 @@ def test_the_readme_example_passes_and_fails_when_broken(tmp_path):
     assert result.returncode == 1
     assert "backward() gives 0.2689414213699951, central differences give 0.731058578" in (
         result.stdout)
+
+
+def test_gradcheck_near_the_edge_of_a_domain_names_the_input_and_the_step():
+    with pytest.raises(DomainError) as info:
+        gradcheck(lambda x: x.log(), [Value(1e-7, label="p")])
+    text = str(info.value)
+    assert "p ± h = 1e-07 ± 1e-06" in text and "f fails at p = -9e-07" in text
+    assert "log: got -9e-07" in text and "pass a smaller eps than 1e-06" in text
+    assert gradcheck(lambda x: x.log(), [1e-7], eps=1e-9, rtol=1e-3).ok  # as the hint says
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"eps": 0}, "eps must be a finite number > 0, got 0"),
+    ({"eps": -1e-6}, "eps must be a finite number > 0"),
+    ({"eps": math.nan}, "eps must be a finite number > 0, got nan"),
+    ({"atol": -1.0}, "atol must be a number >= 0"),
+    ({"rtol": math.nan}, "rtol must be a number >= 0, got nan"),
+])
+def test_gradcheck_refuses_a_step_or_tolerance_that_means_nothing(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+    if "eps" in kwargs:
+        with pytest.raises(ValueError, match=words):
+            numerical_grad(lambda x: x * x, [1.0], eps=kwargs["eps"])

@@ -3,11 +3,14 @@
 These run only where the pinned torch extra is installed; the numeric checks in
 test_engine.py stand on their own without it."""
 
+import math
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import requires_torch, torch
+from tests.torch_deviations import DEVIATIONS
 from tinygrad_edu import OPS, Value
 from tinygrad_edu.testing import expressions, op_inputs
 
@@ -70,3 +73,11 @@ def test_random_graphs_match_torch(expr):
     for v, t in zip(values, tensors):
         expected = 0.0 if t.grad is None else t.grad.item()
         assert v.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("deviation", DEVIATIONS, ids=lambda d: d.name)
+def test_each_recorded_deviation_is_real_and_we_give_the_true_value(deviation):
+    same = (lambda a, b: (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-12))
+    assert same(deviation.torch_case(torch), deviation.torch_value), \
+        f"PyTorch no longer deviates in {deviation.name}: update tests/torch_deviations.py"
+    assert same(deviation.ours(), deviation.true_value)

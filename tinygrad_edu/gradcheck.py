@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tinygrad_edu.engine import Number, Value, no_grad
+from tinygrad_edu.engine import DomainError, Number, Value, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -109,15 +109,25 @@ def numerical_grad(
     is h = eps·max(1, |x|), so large inputs get a step that still changes them. ``f`` runs
     under ``no_grad``, so no graph is built."""
     xs = _floats(inputs)
+    _check_positive("eps", eps)
+    names = _names(inputs)
     partials = []
     with no_grad():
         for i, x in enumerate(xs):
             h = eps * max(1.0, abs(x))
-            up = [Value(v) for v in xs]
-            down = [Value(v) for v in xs]
-            up[i] = Value(x + h)
-            down[i] = Value(x - h)
-            partials.append((_number(f(*up), "f") - _number(f(*down), "f")) / (2 * h))
+            ends = []
+            for nudged in (x + h, x - h):
+                at = [Value(v) for v in xs]
+                at[i] = Value(nudged)
+                try:
+                    ends.append(_number(f(*at), "f"))
+                except (ArithmeticError, ValueError) as error:
+                    raise DomainError(
+                        f"gradcheck: central differences need f at {names[i]} ± h = {x!r} ± "
+                        f"{h:.3g}, but f fails at {names[i]} = {nudged!r} ({error}). {names[i]} "
+                        f"is within h of where f is defined: pass a smaller eps than {eps:g}, "
+                        "or check a point further inside f's domain") from None
+            partials.append((ends[0] - ends[1]) / (2 * h))
     return partials
 
 
@@ -142,16 +152,16 @@ def gradcheck(
     """
     __tracebackhide__ = True  # under pytest, show the failure where gradcheck was called
     xs = _floats(inputs)
-    names = [
-        v.label if isinstance(v, Value) and v.label else f"x{i}" for i, v in enumerate(inputs)
-    ]
+    for what, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        _check_positive(what, tolerance, zero_ok=what != "eps")
+    names = _names(inputs)
     leaves = [Value(x, label=name) for x, name in zip(xs, names)]
     out = f(*leaves)
     if isinstance(out, Value):
         out.backward()
     else:
         _number(out, "f")  # a constant: every gradient is 0
-    numeric = numerical_grad(f, xs, eps)
+    numeric = numerical_grad(f, inputs, eps)
     entries = []
     for name, x, leaf, n in zip(names, xs, leaves, numeric):
         a = _number(leaf.grad, "grad")
@@ -162,6 +172,21 @@ def gradcheck(
     if raise_exception and not report.ok:
         raise GradcheckError(report.failure_message())
     return report
+
+
+def _names(inputs: Sequence[Number | Value]) -> list[str]:
+    """Each input's label, or x0, x1, ... for numbers and unlabelled Values."""
+    return [v.label if isinstance(v, Value) and v.label else f"x{i}"
+            for i, v in enumerate(inputs)]
+
+
+def _check_positive(what: str, x: object, zero_ok: bool = False) -> None:
+    """eps must be a finite number > 0; a tolerance any number >= 0 (not NaN)."""
+    ok = isinstance(x, numbers.Real) and not isinstance(x, bool) and (
+        x >= 0 if zero_ok else 0 < x < math.inf)
+    if not ok:
+        rule = "a number >= 0" if zero_ok else "a finite number > 0"
+        raise ValueError(f"gradcheck: {what} must be {rule}, got {x!r}")
 
 
 def _floats(inputs: Sequence[Number | Value]) -> list[float]:

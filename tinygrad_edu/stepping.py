@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tinygrad_edu.engine import Value, _num, _to_float, walk
+from tinygrad_edu.engine import Value, _num, _to_float, dot_operands, walk
 
 
 def fmt(x: Any) -> str:
@@ -58,8 +58,10 @@ def node_names(*roots: Value) -> dict[Value, str]:
 def _operands(node: Value, names: dict[Value, str]) -> list[str]:
     """What to put in the op's ``{0}``, ``{1}``: parents' names, and a plain-number operand
     (the 2.0 in ``a * 2`` or ``2 - a``) where it stood."""
-    ops = [names[p] for p in node.parents]
     op, const = node._op, node._const
+    if op is not None and op.name == "dot":
+        return [names[v] if isinstance(v, Value) else fmt(v) for v in dot_operands(node)]
+    ops = [names[p] for p in node.parents]
     if op is not None and const is not None and op.arity == 2 and len(node.parents) == 1:
         ops.insert(0 if op.const_left else 1, fmt(const))
     return ops
@@ -94,7 +96,9 @@ def _local_text(node: Value, i: int, names: dict[Value, str]) -> str:
     assert op is not None
     parents = node.parents
     if op.name == "dot":  # d/dwᵢ = xᵢ and d/dxᵢ = wᵢ: the partner in the other half
-        return names[parents[(i + len(parents) // 2) % len(parents)]]
+        operands = _operands(node, names)
+        where = [k for k, v in enumerate(dot_operands(node)) if isinstance(v, Value)][i]
+        return operands[(where + len(operands) // 2) % len(operands)]
     if op.arity == 2 and len(parents) == 1:  # the other operand was a plain number
         template = op.local_text[1 if op.const_left else 0]
     else:

@@ -197,6 +197,10 @@ def _op_label(node: Value) -> str:
     name = "Σ" if op.name == "vsum" else op.name
     if const is None:
         return name
+    if op.arity is None:  # dot with plain-number operands: show them, the first few
+        numbers = [fmt(c) for c in const if c is not None]
+        shown = ", ".join(numbers[:4]) + (", …" if len(numbers) > 4 else "")
+        return f"{name}\\n· ({shown})"
     if op.arity == 2 and len(node.parents) == 1:
         return f"{fmt(const)} {name}" if op.const_left else f"{name} {fmt(const)}"
     return f"{name}\\n{fmt(const)}"  # an op parameter such as leaky_relu's alpha

@@ -1,0 +1,95 @@
+"""Where PyTorch, our reference in the parity tests, differs from the mathematics.
+
+PyTorch is a fine oracle, but not a perfect one. Each difference is recorded here once: a
+case, the number PyTorch gives, the true value and why. ``test_torch_parity.py`` checks that
+each one is real (so that this list is updated when PyTorch changes) and that our engine
+gives the true value; the parity tests ask ``hessian_deviation`` before comparing, and
+compare such a case with central differences instead of PyTorch.
+
+1. **Mixed partial of a**b at b = 0.** PyTorch's backward of ``pow`` multiplies by a mask
+   ``b != 0`` (so that 0·a**-1 never becomes 0·inf = NaN at a = 0). The mask is a constant,
+   so ∂/∂b of ∂(a**b)/∂a loses a term at b = 0: PyTorch gives 0, the truth is
+   ∂/∂b (b·a**(b-1)) = a**(b-1)·(1 + b·ln a) = 1/a. Found by hypothesis in
+   ``test_hessians_match_torch`` on ``x0 ** x1`` with x1 = 0.
+2. **Slopes of relu, leaky_relu and abs at NaN.** PyTorch picks each slope with a
+   comparison, and every comparison with NaN is false: relu asks ``x <= 0`` (no, so slope 1),
+   leaky_relu asks ``x > 0`` (no, so slope alpha) and abs takes sign(NaN) = 0. The slope at
+   NaN is undefined: we give NaN, so that a diverged model cannot look healthy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tinygrad_edu import Value, walk
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One recorded difference: ``torch_case(torch)`` computes PyTorch's number for the case,
+    ``ours()`` the engine's, and ``true_value`` is the mathematics."""
+
+    name: str
+    case: str
+    torch_value: float
+    true_value: float
+    torch_case: Callable[[Any], float]
+    ours: Callable[[], float]
+
+
+def _torch_pow_mixed_partial(torch: Any) -> float:
+    a = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    (da,) = torch.autograd.grad(a**b, a, create_graph=True)
+    (dab,) = torch.autograd.grad(da, b)
+    return dab.item()
+
+
+def _our_pow_mixed_partial() -> float:
+    from tinygrad_edu import grad
+
+    a, b = Value(2.0), Value(0.0)
+    (da,) = grad(a**b, [a], create_graph=True)
+    return grad(da, [b])[0]
+
+
+def _torch_slope_at_nan(method: str) -> Callable[[Any], float]:
+    def case(torch: Any) -> float:
+        x = torch.tensor(math.nan, dtype=torch.float64, requires_grad=True)
+        f = {"relu": torch.relu, "abs": torch.abs,
+             "leaky_relu": lambda t: torch.nn.functional.leaky_relu(t, 0.01)}[method]
+        f(x).backward()
+        return x.grad.item()
+
+    return case
+
+
+def _our_slope_at_nan(method: str) -> Callable[[], float]:
+    def case() -> float:
+        x = Value(math.nan)
+        getattr(x, method)().backward()
+        return x.grad
+
+    return case
+
+
+DEVIATIONS = [
+    Deviation("pow-mixed-partial-at-zero-exponent", "d/db d/da a**b at a = 2, b = 0",
+              torch_value=0.0, true_value=0.5, torch_case=_torch_pow_mixed_partial,
+              ours=_our_pow_mixed_partial),
+    *(Deviation(f"{m}-slope-at-nan", f"d/dx {m}(x) at x = NaN", torch_value=slope,
+                true_value=math.nan, torch_case=_torch_slope_at_nan(m), ours=_our_slope_at_nan(m))
+      for m, slope in (("relu", 1.0), ("leaky_relu", 0.01), ("abs", 0.0))),
+]
+
+
+def hessian_deviation(root: Value) -> str | None:
+    """The name of the deviation that makes PyTorch's second derivatives of ``root``'s graph
+    differ from the truth, or None if PyTorch's are right."""
+    for node in walk(root):
+        if node.op == "**" and len(node.parents) == 2 and node.parents[1].data == 0.0:
+            return DEVIATIONS[0].name
+    return None
