@@ -70,29 +70,27 @@ def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     order and the file's shape: ``(60000×28×28)`` uint8 for MNIST's training images.
 
     The file is read as a stream (through gzip when its first bytes say so): the header
-    first, then exactly the bytes it promises, then one more to catch extra data. Raises
+    first, then the bytes it promises, in chunks, then at most ``CHUNK`` more to catch extra
+    data, so memory follows the data that exists, not what a header claims. Raises
     ``IDXError`` (a ``ValueError``) naming the file when the magic number or the type code is
     wrong, or when there are fewer or more bytes than the header promises; a file that cannot
     be opened raises the usual ``OSError`` (``FileNotFoundError``, ``PermissionError``, ...)
     with a message naming it."""
     path = Path(path)
     try:
-        file = open(path, "rb")  # noqa: SIM115 (closed below, after the gzip layer)
-    except OSError as error:
+        with open(path, "rb") as file:
+            zipped = file.read(2) == GZIP_MAGIC
+            file.seek(0)
+            stream = gzip.GzipFile(fileobj=file, mode="rb") if zipped else file
+            try:
+                return _read_idx(stream, path)
+            except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+                raise IDXError(
+                    f"{path}: broken gzip data ({error}); the download was probably cut short, "
+                    "fetch the file again"
+                ) from None
+    except OSError as error:  # missing, a directory, no permission, a failing disk
         raise _unreadable(path, error) from None
-    with file:
-        zipped = file.read(2) == GZIP_MAGIC
-        file.seek(0)
-        stream = gzip.GzipFile(fileobj=file, mode="rb") if zipped else file
-        try:
-            return _read_idx(stream, path)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-            raise IDXError(
-                f"{path}: broken gzip data ({error}); the download was probably cut short, "
-                "fetch the file again"
-            ) from None
-        except OSError as error:
-            raise _unreadable(path, error) from None
 
 
 def _unreadable(path: Path, error: OSError) -> OSError:
