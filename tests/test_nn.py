@@ -3,7 +3,6 @@ micrograd compatibility, and saving/loading with every way a file can be wrong."
 
 import json
 import math
-import os
 import random
 import statistics
 
@@ -13,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_engine import assert_close
+from tests.test_idx import skip_if_permissions_ignored
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.data import make_moons
 from tinygrad_edu.nn import (
@@ -565,7 +565,7 @@ def test_a_failed_save_names_the_path_and_leaves_no_temporary_file(tmp_path, whe
     assert sorted(tmp_path.rglob("*")) == before  # no temporary file left behind
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+@skip_if_permissions_ignored
 def test_a_read_only_file_is_not_replaced(tmp_path):
     path = tmp_path / "m.json"
     MLP(2, [1], seed=0).save(path)

@@ -2,7 +2,6 @@
 
 import argparse
 import math
-import os
 import random
 import re
 import subprocess
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu.__main__ as cli
+from tests.test_idx import skip_if_permissions_ignored
 from tinygrad_edu import Value
 from tinygrad_edu.data import make_moons, make_spirals
 from tinygrad_edu.nn import MLP, cross_entropy, hinge_loss, mse_loss
@@ -257,7 +257,7 @@ def test_demo_refuses_an_out_folder_it_cannot_write_before_training(tmp_path, ca
     assert [p.name for p in tmp_path.iterdir()] == ["file"]  # and no probe file is left
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in any folder")
+@skip_if_permissions_ignored
 def test_demo_refuses_a_read_only_out_folder(tmp_path, capsys):
     (tmp_path / "locked").mkdir(mode=0o555)
     with pytest.raises(SystemExit) as info:

@@ -3,7 +3,6 @@ and on a few thousand images of Debian's Fashion-MNIST when it is installed."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_idx import idx_bytes, write
+from tests.test_idx import idx_bytes, skip_if_permissions_ignored, write
 from tinygrad_edu.__main__ import main
 from tinygrad_edu.optim import Adam
 from tinygrad_edu.tensor import data as idx_data
@@ -185,7 +184,7 @@ def test_data_pointing_at_a_file_says_so(tmp_path, capsys):
     assert "t10k-labels-idx1-ubyte (the path given, not a directory)" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a file whatever its permissions")
+@skip_if_permissions_ignored
 def test_an_unreadable_data_file_is_a_message(tmp_path, capsys):
     data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
     (data / "train-images-idx3-ubyte.gz").chmod(0o200)
