@@ -375,6 +375,17 @@ def test_a_schedule_that_gives_a_negative_or_non_finite_rate_is_refused(schedule
     assert math.isfinite(optimizer.lr) and optimizer.lr >= 0  # the last good rate stays
 
 
+def test_a_growing_step_schedule_that_overflows_is_refused():
+    optimizer = SGD([Value(1.0)], lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1, gamma=10.0)
+    for _ in range(300):
+        scheduler.step()  # 0.1 · 10^300 is still a float
+    with pytest.raises(ValueError, match=r"StepLR: at epoch 309 the schedule gives the factor "
+                                         r"inf"):
+        for _ in range(10):
+            scheduler.step()
+
+
 def test_a_schedule_may_reach_zero():
     optimizer = SGD([Value(1.0)], lr=0.1)
     scheduler = LambdaLR(optimizer, lambda k: max(0.0, 1 - k))

@@ -199,6 +199,10 @@ def test_a_nan_score_is_never_counted_right():
 def test_accuracy_errors():
     with pytest.raises(ValueError, match="2 outputs but 3 targets"):
         accuracy([1.0, -1.0], [1, 0, 1])
+    with pytest.raises(ValueError, match="accuracy: target 1 is NaN"):
+        accuracy([1.0, -1.0], [1, math.nan])
+    with pytest.raises(ValueError, match="accuracy: target 0 is NaN"):
+        accuracy([[1.0, 0.0]], np.array([np.nan]))
     with pytest.raises(ValueError, match="accuracy: no outputs to score"):
         accuracy([], [])
 

@@ -189,7 +189,10 @@ class LRScheduler:
     def _set_lr(self) -> None:
         """lr = base_lr · factor(epoch), refused unless finite and >= 0 (a negative rate
         would climb the loss)."""
-        factor = self.factor(self.epoch)
+        try:
+            factor = self.factor(self.epoch)
+        except OverflowError:  # e.g. StepLR's gamma ** k with gamma > 1, after many epochs
+            factor = math.inf
         lr = self.base_lr * factor if isinstance(factor, numbers.Real) else math.nan
         if not (math.isfinite(lr) and lr >= 0):
             raise ValueError(f"{type(self).__name__}: at epoch {self.epoch} the schedule gives "

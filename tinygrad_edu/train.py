@@ -52,7 +52,9 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any]) -> float:
     if len(outputs) == 0:
         raise ValueError("accuracy: no outputs to score (the accuracy of nothing is undefined)")
     correct = 0
-    for out, t in zip(outputs, targets):
+    for i, (out, t) in enumerate(zip(outputs, targets)):
+        if t != t:  # NaN: no prediction can match it (and NaN > 0 would say "negative")
+            raise ValueError(f"accuracy: target {i} is NaN; targets are labels or classes")
         scores = [_num(out)] if isinstance(out, (Value, numbers.Real)) else [_num(s) for s in out]
         if any(math.isnan(s) for s in scores):
             continue  # (NaN > 0 is False: it would pass for a right "negative")
