@@ -451,17 +451,24 @@ BIAS = "layers.1.neurons.0.b"
     ('{"a": 1}', r"expected a number, got dict"),
 ])
 def test_a_bad_number_in_a_file_loads_nothing(tmp_path, entry, message):
-    model = MLP(2, [3, 1], seed=0)
-    state = model.state_dict()
-    before = json.dumps(state)
-    text = json.dumps({k: v for k, v in state.items() if k != BIAS})[:-1]
+    assert_loads_nothing(with_entry(tmp_path, BIAS, entry), r"bad\.json: .*" + message)
+
+
+def with_entry(tmp_path, key, raw):
+    """A model file for MLP(2, [3, 1]) whose entry ``key`` is the JSON text ``raw``."""
+    state = MLP(2, [3, 1], seed=0).state_dict()
+    text = json.dumps({k: v for k, v in state.items() if k != key})[:-1]
     path = tmp_path / "bad.json"
-    path.write_text(f'{HEADER}{text}, "{BIAS}": {entry}}}}}')
+    path.write_text(f'{HEADER}{text}, "{key}": {raw}}}}}')
+    return path
+
+
+def assert_loads_nothing(path, message):
     victim = MLP(2, [3, 1], seed=5)
     untouched = victim.state_dict()
-    with pytest.raises(StateDictError, match=r"bad\.json: .*" + message):
+    with pytest.raises(StateDictError, match=message):
         victim.load(path)
-    assert victim.state_dict() == untouched and json.dumps(state) == before
+    assert victim.state_dict() == untouched
 
 
 @pytest.mark.parametrize("weights, message", [
@@ -473,16 +480,8 @@ def test_a_bad_number_in_a_file_loads_nothing(tmp_path, entry, message):
                         r"\(this model is MLP\(2 -> 3 -> 1, 13 parameters\)\)"),
 ])
 def test_bad_weight_lists_in_a_file_load_nothing(tmp_path, weights, message):
-    state = MLP(2, [3, 1], seed=0).state_dict()
     w0 = "layers.0.neurons.0.w"
-    text = json.dumps({k: v for k, v in state.items() if k != w0})[:-1]
-    path = tmp_path / "bad.json"
-    path.write_text(f'{HEADER}{text}, "{w0}": {weights}}}}}')
-    victim = MLP(2, [3, 1], seed=5)
-    untouched = victim.state_dict()
-    with pytest.raises(StateDictError, match=r"layers\.0\.neurons\.0\." + message):
-        victim.load(path)
-    assert victim.state_dict() == untouched
+    assert_loads_nothing(with_entry(tmp_path, w0, weights), r"layers\.0\.neurons\.0\." + message)
 
 
 def test_deeply_nested_or_cut_json_loads_nothing(tmp_path):
