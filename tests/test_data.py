@@ -244,6 +244,14 @@ def test_dataloader_errors_name_the_problem():
         DataLoader(X, y, batch_size=0)
     with pytest.raises(ValueError, match="got no samples"):
         DataLoader([], [])
+    for bad in (True, 2.0, float("nan")):  # True would be a batch of 1
+        with pytest.raises(ValueError, match=f"batch_size must be None or an int >= 1, got {bad}"):
+            DataLoader(X, y, batch_size=bad)
+    for bad in (-1, 2**32, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match=rf"seed must be None or an int from 0 to 2\*\*32 - 1, "
+                                             rf"got {bad}"):
+            DataLoader(X, y, seed=bad)
+    assert len(DataLoader(X, y, batch_size=np.int64(3), seed=np.uint32(2**32 - 1))) == 2
 
 
 # ----------------------------------------------------------------------------- split

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import struct
+import tempfile
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,24 @@ from tinygrad_edu.tensor import load_fashion_mnist, load_idx, load_mnist
 from tinygrad_edu.tensor.data import IDXError
 
 CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def _ignores_permissions() -> bool:
+    """Can this process read a file that has no read permission (as root usually can)?"""
+    with tempfile.TemporaryDirectory() as directory:
+        probe = Path(directory) / "probe"
+        probe.write_bytes(b"")
+        probe.chmod(0)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return False
+        return True
+
+
+skip_if_permissions_ignored = pytest.mark.skipif(
+    _ignores_permissions(), reason="this process ignores file permissions (root); run as a "
+    "user, or as root without capabilities: setpriv --inh-caps=-all --bounding-set=-all")
 
 
 def idx_bytes(array: np.ndarray, code: int) -> bytes:
@@ -122,6 +142,93 @@ def test_idx_error_is_a_value_error_and_missing_file_is_file_not_found(tmp_path)
         load_idx(tmp_path / "nothing-here")
 
 
+# ----------------------------------------------------------------------------- hostile files
+
+
+def peak_memory(load) -> int:
+    """The most memory (bytes) Python and NumPy held at once while ``load()`` ran."""
+    tracemalloc.start()
+    try:
+        load()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_gzip_bomb_fails_without_inflating_it(tmp_path):
+    """A header promising 10 bytes, then 200 MB of zeros: about 0.2 MB gzipped."""
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb") as file:  # written in pieces: the test stays small too
+        file.write(idx_bytes(np.arange(10, dtype=np.uint8), 0x08))
+        for _ in range(200):
+            file.write(bytes(2**20))
+    assert path.stat().st_size < 2**20
+
+    def load():
+        with pytest.raises(IDXError, match=r"size mismatch: .*\(10\) uint8 values = 10 bytes "
+                                           r"of data, but the file has more than \d+") as info:
+            load_idx(path)
+        assert str(path) in str(info.value)
+
+    assert peak_memory(load) < 16 * 2**20  # far below the 200 MB inside
+
+
+@pytest.mark.parametrize("gz", [False, True], ids=["raw", "gzip"])
+def test_a_header_promising_a_petabyte_fails_fast_as_truncated(tmp_path, gz):
+    header = struct.pack(">BBBB3I", 0, 0, 0x08, 3, 10**5, 10**5, 10**5)  # 10^15 bytes
+    path = write(tmp_path / "huge", header + bytes(100), gz)
+
+    def load():
+        with pytest.raises(IDXError, match=r"truncated: .*\(100000×100000×100000\) uint8 "
+                                           r"values = 1000000000000000 bytes .* has 100 "):
+            load_idx(path)
+
+    assert peak_memory(load) < 16 * 2**20
+
+
+def test_sizes_are_multiplied_without_overflow(tmp_path):
+    """2^31 · 2^31 · 4 = 2^64 wraps to 0 in int64, which an empty file would match."""
+    header = struct.pack(">BBBB3I", 0, 0, 0x08, 3, 2**31, 2**31, 4)
+    with pytest.raises(IDXError, match=f"truncated: .* = {2**64} bytes of data, but the "
+                                       "file has 0"):
+        load_idx(write(tmp_path / "wraps", header))
+
+
+def test_shapes_numpy_cannot_hold_are_an_idx_error(tmp_path):
+    empty_but_huge = struct.pack(">BBBB3I", 0, 0, 0x08, 3, 0, 2**32 - 1, 2**32 - 1)
+    with pytest.raises(IDXError, match=r"wide\b.*NumPy cannot hold the shape"):
+        load_idx(write(tmp_path / "wide", empty_but_huge))
+    too_many_dims = struct.pack(">BBBB", 0, 0, 0x08, 100) + struct.pack(">I", 1) * 100 + b"\1"
+    with pytest.raises(IDXError, match="NumPy cannot hold the shape"):
+        load_idx(write(tmp_path / "deep", too_many_dims))
+
+
+def test_extra_gzipped_bytes_are_counted_up_to_a_point(tmp_path):
+    payload = idx_bytes(np.zeros((2, 3), ">i4"), 0x0C)
+    path = write(tmp_path / "a.gz", payload + bytes(4), gz=True)
+    with pytest.raises(IDXError, match=r"size mismatch.*expected 24, got 28\)"):
+        load_idx(path)
+    path = write(tmp_path / "b.gz", payload + bytes(2**21), gz=True)
+    with pytest.raises(IDXError, match=rf"size mismatch.*expected 24, got more than {24 + 2**20}"):
+        load_idx(path)
+
+
+def test_unreadable_files_are_named(tmp_path):
+    with pytest.raises(IsADirectoryError, match=f"cannot read {tmp_path}: .*an IDX file inside"):
+        load_idx(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"cannot read .*nothing-here: .*check the path"):
+        load_idx(tmp_path / "nothing-here")
+
+
+@skip_if_permissions_ignored
+def test_a_file_without_read_permission_is_named(tmp_path):
+    path = write(tmp_path / "secret.idx", idx_bytes(np.zeros(3, np.uint8), 0x08))
+    path.chmod(0o200)
+    with pytest.raises(PermissionError, match=r"cannot read .*secret\.idx: .*permissions"):
+        load_idx(path)
+
+
 # ----------------------------------------------------------------------------- finders
 
 
@@ -211,6 +318,33 @@ def test_images_and_labels_must_agree(tmp_path, no_defaults):
           gz=True)
     with pytest.raises(IDXError, match=r"train-labels.*\(5,\)"):
         load_fashion_mnist(tmp_path / "d")
+
+
+def test_a_file_given_as_the_directory_is_said_to_be_one(tmp_path, no_defaults):
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(FileNotFoundError, match=r"file \(the path given, not a directory\)"):
+        load_fashion_mnist(tmp_path / "file")
+
+
+def test_labels_beyond_the_ten_classes_are_an_error(tmp_path, no_defaults):
+    make_set(tmp_path / "d")
+    labels = np.array([0, 9, 3, 10, 1, 2], np.uint8)
+    write(tmp_path / "d" / "train-labels-idx1-ubyte.gz", idx_bytes(labels, 8), gz=True)
+    with pytest.raises(IDXError, match=r"train-labels-idx1-ubyte\.gz has the label 10 at "
+                                       r"index 3; the data set has 10 classes, labelled 0 to 9"):
+        load_fashion_mnist(tmp_path / "d")
+
+
+@pytest.mark.parametrize("what", ["images", "labels"])
+def test_the_data_sets_hold_unsigned_bytes(tmp_path, no_defaults, what):
+    made = make_set(tmp_path / "d")
+    images, labels = made["test"]
+    array = (images if what == "images" else labels).astype(np.float32)
+    dims = 3 if what == "images" else 1
+    write(tmp_path / "d" / f"t10k-{what}-idx{dims}-ubyte.gz", idx_bytes(array, 0x0D), gz=True)
+    with pytest.raises(IDXError, match=rf"t10k-{what}-idx{dims}-ubyte\.gz holds float32 "
+                                       r"numbers; .* unsigned bytes \(IDX type code 0x08\)"):
+        load_mnist(tmp_path / "d", kind="test")
 
 
 def test_kind_must_be_train_or_test(tmp_path):

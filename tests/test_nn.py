@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_engine import assert_close
+from tests.test_idx import skip_if_permissions_ignored
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.data import make_moons
 from tinygrad_edu.nn import (
@@ -431,6 +432,171 @@ def test_corrupt_files_raise_naming_the_file_and_change_nothing(tmp_path, conten
     with pytest.raises(StateDictError, match=r"broken\.json"):
         load(path)
     assert model.state_dict() == before
+
+
+HEADER = '{"format": "tinygrad_edu.state_dict", "version": 1, "state_dict": '
+BIAS = "layers.1.neurons.0.b"
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("NaN", r"layers\.1\.neurons\.0\.b: expected a finite number, got nan"),
+    ("Infinity", r"expected a finite number, got inf"),
+    ("-1e999", r"expected a finite number, got -inf"),
+    ("1" + "0" * 400, r"the number \(an int of 1329 bits\) is too large for a float"),
+    ("1" + "0" * 5000, r"not a tinygrad_edu model file: Exceeds the limit"),
+    ("true", r"expected a number, got bool True"),
+    ("null", r"expected a number, got NoneType None"),
+    ('"0.5"', r"expected a number, got str '0\.5'"),
+    ("[0.5]", r"expected a number, got list \[0\.5\]"),
+    ('{"a": 1}', r"expected a number, got dict"),
+])
+def test_a_bad_number_in_a_file_loads_nothing(tmp_path, entry, message):
+    assert_loads_nothing(with_entry(tmp_path, BIAS, entry), r"bad\.json: .*" + message)
+
+
+def with_entry(tmp_path, key, raw):
+    """A model file for MLP(2, [3, 1]) whose entry ``key`` is the JSON text ``raw``."""
+    state = MLP(2, [3, 1], seed=0).state_dict()
+    text = json.dumps({k: v for k, v in state.items() if k != key})[:-1]
+    path = tmp_path / "bad.json"
+    path.write_text(f'{HEADER}{text}, "{key}": {raw}}}}}')
+    return path
+
+
+def assert_loads_nothing(path, message):
+    victim = MLP(2, [3, 1], seed=5)
+    untouched = victim.state_dict()
+    with pytest.raises(StateDictError, match=message):
+        victim.load(path)
+    assert victim.state_dict() == untouched
+
+
+@pytest.mark.parametrize("weights, message", [
+    ("[[0.1, 0.2], 0.3]", r"w\[0\]: expected a number, got list \[0\.1, 0\.2\]"),
+    ("[0.1, NaN]", r"w\[1\]: expected a finite number, got nan"),
+    ("[0.1, false]", r"w\[1\]: expected a number, got bool False"),
+    ("0.1", r"w: expected a list of 2 numbers, got float 0\.1"),
+    ("[0.1, 0.2, 0.3]", r"w: size mismatch, the state has 3 numbers but the model has 2 "
+                        r"\(this model is MLP\(2 -> 3 -> 1, 13 parameters\)\)"),
+])
+def test_bad_weight_lists_in_a_file_load_nothing(tmp_path, weights, message):
+    w0 = "layers.0.neurons.0.w"
+    assert_loads_nothing(with_entry(tmp_path, w0, weights), r"layers\.0\.neurons\.0\." + message)
+
+
+def test_deeply_nested_or_cut_json_loads_nothing(tmp_path):
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    path = tmp_path / "deep.json"
+    path.write_text(HEADER + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(StateDictError, match=r"deep\.json: not a tinygrad_edu model file"):
+        model.load(path)
+    good = tmp_path / "good.json"
+    MLP(2, [3, 1], seed=1).save(good)
+    text = good.read_text()
+    for cut in (len(text) // 3, len(text) // 2, len(text) - 2):
+        path.write_text(text[:cut])
+        with pytest.raises(StateDictError, match=r"not a tinygrad_edu model file"):
+            model.load(path)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("bad, message", [
+    (complex(1, 2), r"expected a number, got complex \(1\+2j\)"),
+    (np.bool_(True), r"expected a number, got bool"),
+    (10**400, r"is too large for a float"),
+    (float("nan"), r"expected a finite number, got nan"),
+], ids=["complex", "numpy-bool", "huge-int", "nan"])
+def test_load_state_dict_refuses_numbers_that_are_not_finite_reals(bad, message):
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(StateDictError, match=message):
+        model.load_state_dict({**before, BIAS: bad})
+    assert model.state_dict() == before
+
+
+def test_numpy_numbers_are_numbers():
+    model = MLP(2, [3, 1], seed=0)
+    state = {k: np.array(v, np.float32).tolist() if isinstance(v, list) else np.float32(v)
+             for k, v in model.state_dict().items()}
+    state["layers.0.neurons.0.w"] = [np.float32(0.5), np.int64(-2)]
+    model.load_state_dict(state)
+    assert [p.data for p in model.layers[0].neurons[0].w] == [0.5, -2.0]
+
+
+# ----------------------------------------------------------------------------- saving, on disk
+
+
+def test_saving_through_a_symlink_replaces_the_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "model.json"
+    MLP(2, [3, 1], seed=0).save(target)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model = MLP(2, [3, 1], seed=1)
+    model.save(link)
+    assert link.is_symlink() and link.resolve() == target
+    assert load(target) == model.state_dict()
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["link.json", "model.json", "real"]
+
+
+def test_saving_through_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "new.json")
+    save(MLP(2, [1], seed=0), link)
+    assert link.is_symlink() and (tmp_path / "new.json").is_file()
+
+
+@pytest.mark.parametrize("where, error, reason", [
+    ("a-directory", IsADirectoryError, "Is a directory"),
+    ("missing/m.json", FileNotFoundError, "No such file or directory"),
+    ("a-file/m.json", NotADirectoryError, "Not a directory"),
+])
+def test_a_failed_save_names_the_path_and_leaves_no_temporary_file(tmp_path, where, error,
+                                                                    reason):
+    (tmp_path / "a-directory").mkdir()
+    (tmp_path / "a-file").write_text("x")
+    before = sorted(tmp_path.rglob("*"))
+    path = tmp_path / where
+    with pytest.raises(error) as info:
+        MLP(2, [1], seed=0).save(path)
+    assert str(info.value) == f"cannot save the model to {path}: {reason}"
+    assert sorted(tmp_path.rglob("*")) == before  # no temporary file left behind
+
+
+@skip_if_permissions_ignored
+def test_a_read_only_file_is_not_replaced(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [1], seed=0).save(path)
+    path.chmod(0o444)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError, match=r"cannot save the model to .*m\.json: the file "
+                                              r"is read-only"):
+        MLP(2, [1], seed=1).save(path)
+    assert path.read_bytes() == before
+
+
+def test_saving_keeps_the_file_permissions_and_global_random_state(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [1], seed=0).save(path)
+    path.chmod(0o600)
+    random.seed(3)
+    state = random.getstate()
+    MLP(2, [1], seed=1).save(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert random.getstate() == state
+
+
+def test_bad_numbers_are_refused_before_any_file_is_touched(tmp_path):
+    state = MLP(2, [1], seed=0).state_dict()
+    nowhere = tmp_path / "missing" / "m.json"  # would be a FileNotFoundError
+    for bad, message in [({**state, "layers.0.neurons.0.b": math.inf}, "expected a finite"),
+                         ({**state, "layers.0.neurons.0.b": 10**400}, "too large for a float"),
+                         ({**state, 7: 1.0}, r"the keys must be parameter names \(str\), got 7"),
+                         ({**state, "x": [1.0, "2"]}, r"x\[1\]: expected a number, got str")]:
+        with pytest.raises(StateDictError, match=r"cannot save .*m\.json: .*" + message):
+            save(bad, nowhere)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_file_raises_file_not_found(tmp_path):

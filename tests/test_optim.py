@@ -7,12 +7,15 @@ and, when PyTorch is installed, against ``torch.optim`` step by step on a small 
 
 import math
 
+import numpy as np
 import pytest
 
 from tests.conftest import requires_torch, torch
 from tinygrad_edu import Value
+from tinygrad_edu.engine import _num
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD, Adam, LambdaLR, StepLR, clip_grad_norm
+from tinygrad_edu.tensor import Tensor
 
 
 def run(optimizer, param, grads):
@@ -205,6 +208,122 @@ def test_clip_grad_norm_leaves_small_gradients_and_none_alone():
     assert (a.grad, b.grad) == pytest.approx((1.5, -2.0), rel=1e-6) and c.grad is None
 
 
+def grads(params):
+    return [p.grad for p in params]
+
+
+def test_clip_grad_norm_of_huge_finite_gradients_clips_instead_of_zeroing():
+    a, b = Value(0.0), Value(0.0)
+    a.grad, b.grad = 3e200, -4e200  # squares overflow: 9e400 is inf
+    assert clip_grad_norm([a, b], max_norm=1.0) == pytest.approx(5e200, rel=1e-15)
+    assert grads([a, b]) == pytest.approx([0.6, -0.8], rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e200), (np.float32, 1e30)])
+def test_clip_grad_norm_of_huge_tensor_gradients(dtype, big):
+    """float32 squares overflow from 1.9e19 on: a diverging run gets there quickly."""
+    w, b = Tensor(np.zeros((2, 2), dtype)), Tensor(np.zeros(3, dtype))
+    w.grad = np.array([[3, 0], [0, -4]], dtype) * dtype(big)
+    b.grad = np.array([0, 12, 0], dtype) * dtype(big)  # joint norm: 13·big
+    norm = clip_grad_norm([w, b], max_norm=1.0)
+    assert norm == pytest.approx(13 * big, rel=1e-6)
+    np.testing.assert_allclose(w.grad, [[3 / 13, 0], [0, -4 / 13]], rtol=1e-6)
+    np.testing.assert_allclose(b.grad, [0, 12 / 13, 0], rtol=1e-6)
+    assert w.grad.dtype == b.grad.dtype == dtype
+
+
+def test_clip_grad_norm_of_ordinary_tensor_gradients_is_the_l2_norm():
+    rng = np.random.default_rng(0)
+    w, b = Tensor(np.zeros((3, 4))), Tensor(np.zeros(4))
+    w.grad, b.grad = rng.normal(size=(3, 4)), rng.normal(size=4)
+    expected = math.sqrt((w.grad**2).sum() + (b.grad**2).sum())
+    assert clip_grad_norm([w, b], max_norm=100.0) == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("bad, norm", [(math.nan, "nan"), (math.inf, "inf"), (-math.inf, "inf")])
+def test_clip_grad_norm_leaves_non_finite_gradients_alone_or_raises(bad, norm):
+    a, b, c = Value(0.0), Value(0.0), Tensor(np.zeros(2))
+    a.grad, b.grad, c.grad = 3.0, bad, np.array([1.0, 2.0])
+    assert f"{clip_grad_norm([a, b, c], max_norm=1.0)}" == norm
+    assert a.grad == 3.0 and c.grad.tolist() == [1.0, 2.0]  # not zeroed, not rescaled
+    assert grads([b]) == [bad] or math.isnan(b.grad)
+    with pytest.raises(FloatingPointError, match=f"total norm of the gradients is {norm}"):
+        clip_grad_norm([a, b, c], max_norm=1.0, error_if_nonfinite=True)
+    assert a.grad == 3.0
+
+
+def test_clip_grad_norm_a_nan_beats_an_inf():
+    a, b, c = Value(0.0), Value(0.0), Tensor(np.zeros(2))
+    a.grad, b.grad, c.grad = math.inf, 1.0, np.array([math.nan, 1.0])
+    assert math.isnan(clip_grad_norm([a, b, c], max_norm=1.0))
+
+
+# ----------------------------------------------------------------------------- create_graph
+
+
+def second_order_model():
+    """A small MLP after ``backward(create_graph=True)``: every grad is a Value."""
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    loss = (model([0.5, -1.0]) - 2.0) ** 2
+    loss.backward(create_graph=True)
+    params = model.parameters()
+    assert all(isinstance(p.grad, Value) for p in params)
+    return model, params
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+    lambda ps: Adam(ps, lr=0.01, weight_decay=0.01),
+], ids=["sgd", "adam"])
+def test_optimizers_step_with_the_number_of_a_value_gradient(make, tmp_path):
+    model, params = second_order_model()
+    twin = MLP(2, [3, 1], activation="tanh", seed=0)  # the same model, plain backward
+    ((twin([0.5, -1.0]) - 2.0) ** 2).backward()
+    opt, twin_opt = make(params), make(twin.parameters())
+    for _ in range(2):
+        opt.step()
+        twin_opt.step()
+    assert all(type(p.data) is float for p in params)
+    assert [p.data for p in params] == [p.data for p in twin.parameters()]
+    model.save(tmp_path / "m.json")  # works: the parameters are numbers
+    assert (model([1.0, 1.0]) * 2).data == pytest.approx(2 * twin([1.0, 1.0]).data)
+
+
+def test_clip_grad_norm_scales_value_gradients_as_new_leaves():
+    _, params = second_order_model()
+    numbers = [p.grad.data for p in params]
+    norm = clip_grad_norm(params, max_norm=0.1)
+    assert norm == pytest.approx(math.hypot(*numbers), rel=1e-14)
+    scale = 0.1 / (norm + 1e-6)
+    assert all(isinstance(p.grad, Value) and p.grad.parents == () for p in params)
+    assert [p.grad.data for p in params] == pytest.approx([g * scale for g in numbers])
+    SGD(params, lr=1.0).step()
+    assert all(type(p.data) is float for p in params)
+
+
+# ----------------------------------------------------------------------------- overflow in Adam
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+@pytest.mark.parametrize("param", [Value(1.0), Tensor(np.ones(2, np.float32))],
+                         ids=["value", "tensor-float32"])
+def test_adam_refuses_a_squared_gradient_that_overflows(param):
+    """v = inf would make every later step m/√inf = 0: the parameter would freeze."""
+    param.grad = 1e200 if isinstance(param, Value) else np.array([1.0, 2e20], np.float32)
+    before = np.copy(param.data)
+    with pytest.raises(FloatingPointError, match=r"Adam: parameter 0: the squared gradient "
+                                                 r"overflowed \(largest \|g\| = .*clip_grad_norm"):
+        Adam([param], lr=0.1).step()
+    np.testing.assert_array_equal(param.data, before)
+
+
+def test_adam_lets_nan_and_inf_gradients_propagate():
+    w = Value(1.0)
+    w.grad = math.inf
+    Adam([w], lr=0.1).step()
+    assert math.isnan(w.data)
+
+
 # ----------------------------------------------------------------------------- bad arguments
 
 
@@ -226,10 +345,52 @@ def test_clip_grad_norm_leaves_small_gradients_and_none_alone():
     (lambda w: StepLR(SGD([w], lr=1), step_size=0), "StepLR: step_size must be an int >= 1"),
     (lambda w: StepLR(SGD([w], lr=1), step_size=1, gamma=-1), "StepLR: gamma must be"),
     (lambda w: clip_grad_norm([w], max_norm=-1), "clip_grad_norm: max_norm must be a number > 0"),
+    (lambda w: SGD([w], lr=math.inf), r"SGD: the learning rate lr must be finite, got inf"),
+    (lambda w: Adam([w], lr=math.inf), r"Adam: the learning rate lr must be finite, got inf"),
+    (lambda w: SGD([w], lr=0.1, momentum=math.inf), "SGD: momentum must be finite"),
+    (lambda w: SGD([w], lr=0.1, weight_decay=math.inf), "SGD: weight_decay must be finite"),
+    (lambda w: Adam([w], eps=math.inf), "Adam: eps must be finite"),
+    (lambda w: StepLR(SGD([w], lr=1), step_size=1, gamma=math.inf), "StepLR: gamma must be fin"),
+    (lambda w: clip_grad_norm([w], max_norm=math.inf), "clip_grad_norm: max_norm must be fin"),
 ])
 def test_bad_arguments_are_explained(make, message):
     with pytest.raises(ValueError, match=message):
         make(Value(1.0))
+
+
+@pytest.mark.parametrize("schedule, epoch, factor", [
+    (lambda k: 1 - k / 2, 3, "-0.5"),  # a linear decay run past its end
+    (lambda k: math.nan if k == 1 else 1.0, 1, "nan"),
+    (lambda k: math.inf if k else 1.0, 1, "inf"),
+    (lambda k: "fast", 0, "'fast'"),
+])
+def test_a_schedule_that_gives_a_negative_or_non_finite_rate_is_refused(schedule, epoch, factor):
+    optimizer = SGD([Value(1.0)], lr=0.1)
+    with pytest.raises(ValueError, match=rf"LambdaLR: at epoch {epoch} the schedule gives the "
+                                         rf"factor {factor}, but the learning rate 0.1 × factor "
+                                         "must be a finite number >= 0"):
+        scheduler = LambdaLR(optimizer, schedule)
+        for _ in range(epoch):
+            scheduler.step()
+    assert math.isfinite(optimizer.lr) and optimizer.lr >= 0  # the last good rate stays
+
+
+def test_a_growing_step_schedule_that_overflows_is_refused():
+    optimizer = SGD([Value(1.0)], lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1, gamma=10.0)
+    for _ in range(300):
+        scheduler.step()  # 0.1 · 10^300 is still a float
+    with pytest.raises(ValueError, match=r"StepLR: at epoch 309 the schedule gives the factor "
+                                         r"inf"):
+        for _ in range(10):
+            scheduler.step()
+
+
+def test_a_schedule_may_reach_zero():
+    optimizer = SGD([Value(1.0)], lr=0.1)
+    scheduler = LambdaLR(optimizer, lambda k: max(0.0, 1 - k))
+    scheduler.step()
+    assert optimizer.lr == 0.0
 
 
 def test_passing_a_model_or_numbers_instead_of_parameters_is_explained():
@@ -276,9 +437,11 @@ THEIRS = {
 
 
 @requires_torch
+@pytest.mark.parametrize("create_graph", [False, True], ids=["", "create_graph"])
 @pytest.mark.parametrize("name", sorted(OURS))
 @pytest.mark.parametrize("schedule", ["constant", "step", "lambda", "clip"])
-def test_steps_match_torch_optim(name, schedule):
+def test_steps_match_torch_optim(name, schedule, create_graph):
+    """With ``create_graph=True`` our gradients are Values: the steps use their numbers."""
     ours = [Value(x) for x in START]
     theirs = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
     opt, topt = OURS[name](ours), THEIRS[name](torch, theirs)
@@ -292,7 +455,7 @@ def test_steps_match_torch_optim(name, schedule):
     for step in range(10):
         loss = loss_of(*ours, tanh=lambda v: v.tanh())
         opt.zero_grad()
-        loss.backward()
+        loss.backward(create_graph=create_graph)
         tloss = loss_of(*theirs, tanh=torch.tanh)
         topt.zero_grad()
         tloss.backward()
@@ -300,8 +463,8 @@ def test_steps_match_torch_optim(name, schedule):
             norm = clip_grad_norm(ours, max_norm=0.5)
             tnorm = torch.nn.utils.clip_grad_norm_(theirs, max_norm=0.5)
             assert norm == pytest.approx(tnorm.item(), rel=1e-12)
-            assert [p.grad for p in ours] == pytest.approx([t.grad.item() for t in theirs],
-                                                           rel=1e-6)  # torch: coef clamped to 1
+            assert [_num(p.grad) for p in ours] == pytest.approx(
+                [t.grad.item() for t in theirs], rel=1e-6)  # torch: coef clamped to 1
         opt.step()
         topt.step()
         if sched is not None:

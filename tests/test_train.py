@@ -1,16 +1,22 @@
 """The training helper and the demo command."""
 
+import argparse
+import math
 import random
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 import tinygrad_edu.__main__ as cli
+from tests.test_idx import skip_if_permissions_ignored
 from tinygrad_edu import Value
 from tinygrad_edu.data import make_moons, make_spirals
 from tinygrad_edu.nn import MLP, cross_entropy, hinge_loss, mse_loss
 from tinygrad_edu.optim import SGD, Adam, LambdaLR, StepLR
-from tinygrad_edu.train import History, accuracy, evaluate, fit
+from tinygrad_edu.train import History, TrainingDiverged, accuracy, evaluate, fit
 
 
 def moons(n=100, seed=1337):
@@ -111,6 +117,58 @@ def test_fit_is_quiet_in_ci_logs(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_fit_stops_when_the_loss_overflows_and_says_where():
+    X, y = moons(20)
+    model = MLP(2, [8, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=1e6)  # far too large: the squared error explodes
+    with pytest.raises(TrainingDiverged) as info:
+        fit(model, X, y, mse_loss, optimizer, epochs=50, batch_size=10, seed=0, progress=False)
+    error = info.value
+    assert isinstance(error, FloatingPointError)
+    assert (error.loss, error.epoch, error.step, error.lr) == (math.inf, 2, 2, 1e6)
+    assert str(error) == ("training diverged: the loss is inf at epoch 2, step 2 (learning "
+                          "rate 1e+06); use a smaller learning rate, or clip the gradients "
+                          "with fit(..., clip_grad=1.0)")
+
+
+def test_fit_stops_at_a_nan_loss_before_stepping_with_it():
+    X, y = moons(20)
+    model = MLP(2, [4, 1], seed=0)
+    calls = []
+
+    def loss_fn(outputs, targets):  # NaN from the third step on (epoch 2, step 1)
+        calls.append(1)
+        return hinge_loss(outputs, targets) * (math.nan if len(calls) >= 3 else 1.0)
+
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
+    with pytest.raises(TrainingDiverged, match=r"the loss is nan at epoch 2, step 1 \(learning "
+                                               r"rate 0\.05\)"):
+        fit(model, X, y, loss_fn, optimizer, epochs=5, batch_size=10, seed=0, progress=False,
+            scheduler=scheduler)
+    assert all(math.isfinite(p.data) for p in model.parameters())  # no NaN step was taken
+
+
+def test_fit_refuses_nan_arguments_and_nan_data():
+    X, y = moons(10)
+    model = MLP(2, [2, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    for kwargs, message in [({"l2": math.nan}, "fit: l2 must be a finite number >= 0, got nan"),
+                            ({"l2": -1e-4}, "l2 must be a finite number >= 0, got -0.0001"),
+                            ({"clip_grad": math.nan}, r"clip_grad must be a finite number > 0 "
+                                                      r"\(or None\), got nan"),
+                            ({"clip_grad": math.inf}, "clip_grad must be a finite number"),
+                            ({"epochs": True}, "epochs must be an int >= 0, got True")]:
+        with pytest.raises(ValueError, match=message):
+            fit(model, X, y, hinge_loss, optimizer, progress=False, **kwargs)
+    X[3, 1] = math.nan
+    with pytest.raises(ValueError, match=r"fit: X holds NaN or inf: row 3 is \[.*nan\]"):
+        fit(model, X, y, hinge_loss, optimizer, progress=False)
+    with pytest.raises(ValueError, match=r"fit: y holds NaN or inf: row 1 is inf"):
+        fit(model, [[0.0, 1.0], [1.0, 0.0]], [1.0, math.inf], mse_loss, optimizer, epochs=1,
+            progress=False)
+
+
 # ----------------------------------------------------------------------------- accuracy
 
 
@@ -130,9 +188,21 @@ def test_accuracy_of_class_scores_takes_the_largest():
     assert accuracy(scores, [2, 0, 1]) == pytest.approx(1 / 3)
 
 
+def test_a_nan_score_is_never_counted_right():
+    nan = math.nan
+    assert accuracy([nan, Value(nan)], [-1, 0]) == 0.0  # not a right "negative"
+    assert accuracy([nan, nan], [1, 1]) == 0.0
+    assert accuracy([[nan, 1.0, 0.0], [0.0, nan, 1.0], [2.0, 1.0, 0.0]], [1, 2, 0]) == 1 / 3
+    assert accuracy([[Value(0.0), Value(nan)]], [0]) == 0.0
+
+
 def test_accuracy_errors():
     with pytest.raises(ValueError, match="2 outputs but 3 targets"):
         accuracy([1.0, -1.0], [1, 0, 1])
+    with pytest.raises(ValueError, match="accuracy: target 1 is NaN"):
+        accuracy([1.0, -1.0], [1, math.nan])
+    with pytest.raises(ValueError, match="accuracy: target 0 is NaN"):
+        accuracy([[1.0, 0.0]], np.array([np.nan]))
     with pytest.raises(ValueError, match="accuracy: no outputs to score"):
         accuracy([], [])
 
@@ -164,7 +234,87 @@ def test_demo_command_trains_prints_and_writes_a_png_and_an_svg(tmp_path, capsys
     assert all(np.array_equal(a, b) for a, b in zip(np_state, np.random.get_state()))
 
 
-def test_demo_refuses_negative_steps(capsys):
-    with pytest.raises(SystemExit):
-        cli.main(["demo", "--steps", "-1"])
-    assert "--steps must be >= 0" in capsys.readouterr().err
+@pytest.mark.parametrize("option, message", [
+    (["--steps", "-1"], "argument --steps: must be an integer >= 0, got -1"),
+    (["--steps", "1e3"], "argument --steps: must be an integer >= 0, got '1e3'"),
+    (["--seed", "-1"], "argument --seed: must be an integer from 0 to 4294967295, got -1"),
+    (["--seed", str(2**32)], "argument --seed: must be an integer from 0 to 4294967295"),
+])
+def test_demo_refuses_bad_numbers_before_training(option, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--out", str(tmp_path), *option])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and message in err
+    assert out == "" and "Traceback" not in err
+
+
+def test_demo_refuses_an_out_folder_it_cannot_write_before_training(tmp_path, capsys):
+    (tmp_path / "file").write_text("a file, not a folder")
+    for out, message in [(tmp_path / "file", r"argument --out: .*file is a file, not a folder"),
+                         (tmp_path / "file" / "sub", r"argument --out: cannot write to the "
+                                                     r"folder .*file/sub: Not a directory")]:
+        with pytest.raises(SystemExit) as info:
+            cli.main(["demo", "--out", str(out), "--steps", "1"])
+        printed, err = capsys.readouterr()
+        assert info.value.code == 2 and re.search(message, err) and printed == ""
+        assert "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]  # and no probe file is left
+
+
+@skip_if_permissions_ignored
+def test_demo_refuses_a_read_only_out_folder(tmp_path, capsys):
+    (tmp_path / "locked").mkdir(mode=0o555)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--out", str(tmp_path / "locked")])
+    assert info.value.code == 2
+    assert re.search(r"cannot write to the folder .*locked: Permission denied",
+                     capsys.readouterr().err)
+
+
+def test_demo_refuses_an_output_name_taken_by_a_folder(tmp_path, capsys):
+    (tmp_path / "decision_boundary.png").mkdir()
+    assert cli.main(["demo", "--out", str(tmp_path), "--steps", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert "demo: cannot write" in err and "decision_boundary.png" in err and out == ""
+
+
+def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypatch):
+    import tinygrad_edu.train
+
+    def diverge(*args, **kwargs):
+        raise TrainingDiverged(math.nan, 3, 1, 0.5, "use a smaller learning rate")
+
+    monkeypatch.setattr(tinygrad_edu.train, "fit", diverge)
+    assert cli.main(["demo", "--out", str(tmp_path), "--steps", "5"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("demo: training diverged: the loss is nan at epoch 3, step 1")
+    assert not (tmp_path / "decision_boundary.png").exists()
+
+
+def test_the_option_checkers_shared_by_the_commands(tmp_path):
+    steps, seed = cli.integer(0), cli.integer(0, 9)
+    rate, decay = cli.number(0), cli.number(0, inclusive=True)
+    assert (steps("0"), seed("9"), rate("1e-3"), decay("0")) == (0, 9, 1e-3, 0.0)
+    for check, text, message in [
+        (steps, "-1", "must be an integer >= 0, got -1"),
+        (steps, "2.0", "must be an integer >= 0, got '2.0'"),
+        (seed, "10", "must be an integer from 0 to 9, got 10"),
+        (rate, "0", "must be a finite number > 0, got 0"),
+        (rate, "nan", "must be a finite number > 0, got nan"),
+        (rate, "x", "must be a number > 0, got 'x'"),
+        (decay, "-0.1", "must be a finite number >= 0, got -0.1"),
+        (decay, "inf", "must be a finite number >= 0, got inf"),
+        (cli.writable_directory, str(tmp_path / "f"), "is a file, not a folder"),
+    ]:
+        (tmp_path / "f").touch()
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(message)):
+            check(text)
+    assert cli.writable_directory(str(tmp_path / "new" / "dir")) == tmp_path / "new" / "dir"
+    assert (tmp_path / "new" / "dir").is_dir() and not any((tmp_path / "new" / "dir").iterdir())
+
+
+def test_demo_command_line_exit_code_without_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "tinygrad_edu", "demo", "--seed", "-1",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "argument --seed" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -4,13 +4,16 @@ and on a few thousand images of Debian's Fashion-MNIST when it is installed."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.test_idx import idx_bytes, write
+from tests.test_idx import idx_bytes, skip_if_permissions_ignored, write
 from tinygrad_edu.__main__ import main
+from tinygrad_edu.optim import Adam
 from tinygrad_edu.tensor import data as idx_data
 
 EPOCH_LINE = re.compile(
@@ -106,14 +109,129 @@ def test_broken_file_is_a_message(tmp_path, capsys):
     assert "truncated" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("option", [["--epochs", "0"], ["--batch-size", "-1"], ["--lr", "0"],
-                                    ["--hidden", "0"], ["--limit", "0"], ["--lr-decay", "0"],
-                                    ["--dataset", "cifar"]])
+@pytest.mark.parametrize("option", [
+    ["--epochs", "0"], ["--epochs", "1.5"], ["--batch-size", "-1"], ["--lr", "0"],
+    ["--lr", "inf"], ["--lr", "nan"], ["--lr", "-inf"], ["--lr", "1e-400"], ["--lr", "fast"],
+    ["--hidden", "0"], ["--hidden", "64", "-1"], ["--limit", "0"], ["--lr-decay", "0"],
+    ["--lr-decay", "inf"], ["--lr-decay", "nan"], ["--seed", "-1"], ["--seed", str(2**32)],
+    ["--dataset", "cifar"],
+])
 def test_bad_options(option, capsys):
+    """Found while parsing, before any data is read: argparse's message and exit code 2."""
     with pytest.raises(SystemExit) as info:
         main(["train-mnist", *option])
     assert info.value.code == 2
-    assert option[0] in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert f"argument {option[0]}: " in err and out == "" and "Traceback" not in err
+
+
+def test_option_messages_say_what_is_allowed(capsys):
+    for option, message in [(["--lr", "inf"], "argument --lr: must be a finite number > 0, "
+                                              "got inf"),
+                            (["--seed", "-1"], "argument --seed: must be an integer from 0 to "
+                                               "4294967295, got -1"),
+                            (["--epochs", "1.5"], "argument --epochs: must be an integer >= 1, "
+                                                  "got '1.5'")]:
+        with pytest.raises(SystemExit):
+            main(["train-mnist", *option])
+        assert message in capsys.readouterr().err
+
+
+def test_the_largest_seed_is_accepted(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=50, n_test=20)
+    assert main(["train-mnist", "--data", str(data), "--epochs", "1", "--no-progress",
+                 "--seed", str(2**32 - 1)]) == 0
+    assert len(epochs_of(capsys.readouterr().out)) == 1
+
+
+def run_fails(args, capsys, code=1):
+    """Run the command, expect ``code``, no traceback and nothing trained; the message."""
+    assert main(args) == code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and not epochs_of(out)
+    return err
+
+
+def test_test_images_of_another_size_are_found_before_training(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    images = np.zeros((10, 7, 7), np.uint8)
+    write(data / "t10k-images-idx3-ubyte.gz", idx_bytes(images, 0x08), gz=True)
+    err = run_fails(["train-mnist", "--data", str(data)], capsys)
+    assert err.startswith("train-mnist: the training images are 6×6 pixels but the test images "
+                          "are 7×7")
+    assert capsys.readouterr().out == ""  # no model was built
+
+
+def test_empty_image_files_are_an_error(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    write(data / "t10k-images-idx3-ubyte.gz", idx_bytes(np.zeros((0, 6, 6), np.uint8), 8),
+          gz=True)
+    write(data / "t10k-labels-idx1-ubyte", idx_bytes(np.zeros(0, np.uint8), 8))
+    err = run_fails(["train-mnist", "--data", str(data)], capsys)
+    assert "the test files hold no images" in err
+
+
+def test_labels_beyond_the_classes_are_an_error(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    write(data / "t10k-labels-idx1-ubyte", idx_bytes(np.full(10, 200, np.uint8), 8))
+    err = run_fails(["train-mnist", "--data", str(data)], capsys)
+    assert "t10k-labels-idx1-ubyte has the label 200 at index 0" in err
+
+
+def test_data_pointing_at_a_file_says_so(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    err = run_fails(["train-mnist", "--data", str(data / "t10k-labels-idx1-ubyte")], capsys)
+    assert "t10k-labels-idx1-ubyte (the path given, not a directory)" in err
+
+
+@skip_if_permissions_ignored
+def test_an_unreadable_data_file_is_a_message(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    (data / "train-images-idx3-ubyte.gz").chmod(0o200)
+    err = run_fails(["train-mnist", "--data", str(data)], capsys)
+    assert "cannot read" in err and "train-images-idx3-ubyte.gz: Permission denied" in err
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered", "ignore:invalid value encountered")
+@pytest.mark.parametrize("batch, where", [(10, "the loss is nan at epoch 1, step 2"),
+                                          (128, "after epoch 1 the model's outputs on the test "
+                                                "images are NaN or inf")])
+def test_a_diverging_run_stops_with_advice(tmp_path, capsys, batch, where):
+    data = synthetic_set(tmp_path / "tiny", n_train=100, n_test=30)
+    assert main(["train-mnist", "--data", str(data), "--lr", "1e30", "--no-progress",
+                 "--batch-size", str(batch), "--epochs", "3"]) == 1
+    out, err = capsys.readouterr()
+    assert f"train-mnist: training diverged: {where}" in err
+    assert "(learning rate 1e+30); lower the learning rate, e.g. --lr 1e+29" in err
+    assert "Traceback" not in err and not epochs_of(out)  # no NaN accuracy was printed
+
+
+def test_an_overflow_in_adam_is_a_message(tmp_path, capsys, monkeypatch):
+    def overflow(self):
+        raise FloatingPointError("Adam: parameter 0: the squared gradient overflowed")
+
+    monkeypatch.setattr(Adam, "step", overflow)
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    err = run_fails(["train-mnist", "--data", str(data), "--no-progress"], capsys)
+    assert err.startswith("train-mnist: training diverged at epoch 1, step 1: Adam: parameter 0")
+    assert "--lr 0.0001" in err
+
+
+def test_a_model_too_large_for_memory_is_a_message(tmp_path, capsys):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    err = run_fails(["train-mnist", "--data", str(data), "--hidden", str(10**13)], capsys)
+    assert "not enough memory for an MLP with hidden layers of 10000000000000 neurons" in err
+
+
+def test_the_command_line_gives_messages_not_tracebacks(tmp_path):
+    data = synthetic_set(tmp_path / "tiny", n_train=20, n_test=10)
+    for args, code, message in [(["--lr", "nan"], 2, "argument --lr: must be a finite number"),
+                                (["--data", str(tmp_path / "absent")], 1, "no such directory")]:
+        done = subprocess.run([sys.executable, "-m", "tinygrad_edu", "train-mnist",
+                               "--data", str(data), *args], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == code and message in done.stderr
+        assert "Traceback" not in done.stderr
 
 
 @pytest.mark.skipif(not idx_data.DEBIAN_FASHION_MNIST.is_dir(),

@@ -5,11 +5,71 @@ and ``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html``
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 PLOT_HINT = "pip install 'tinygrad-edu[plot]'"
+MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
+
+
+# ----------------------------------------------------------------------------- checking options
+# argparse ``type=`` functions: a bad value is found while parsing, before any work, and
+# argparse prints "argument --lr: must be ..." and exits with code 2.
+
+
+def integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An option that must be an int from ``low`` to ``high`` (no upper end if None)."""
+    rule = f">= {low}" if high is None else f"from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer {rule}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an integer {rule}, got {value}")
+        return value
+
+    return parse
+
+
+def number(low: float, *, inclusive: bool = False) -> Callable[[str], float]:
+    """An option that must be a finite number above ``low`` (or equal, if ``inclusive``):
+    'inf' and 'nan' are numbers to Python's float(), but never a useful setting."""
+    rule = f"{'>=' if inclusive else '>'} {low:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number {rule}, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (value == low and not inclusive):
+            raise argparse.ArgumentTypeError(f"must be a finite number {rule}, got {text}")
+        return value
+
+    return parse
+
+
+def writable_directory(text: str) -> Path:
+    """An output folder: created if needed, and checked by writing (and removing) a
+    temporary file in it, so that a bad ``--out`` is found before training, not after."""
+    path = Path(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except FileExistsError:
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; choose another "
+                                         "folder for the output") from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise argparse.ArgumentTypeError(f"cannot write to the folder {text}: {reason}; "
+                                         "choose a folder you can write to") from None
+    return path
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -23,7 +83,15 @@ def demo(args: argparse.Namespace) -> int:
     from tinygrad_edu.data import make_moons
     from tinygrad_edu.nn import MLP, hinge_loss
     from tinygrad_edu.optim import SGD, LambdaLR
-    from tinygrad_edu.train import fit
+    from tinygrad_edu.train import TrainingDiverged, fit
+
+    out = args.out  # a folder we can write to (checked while parsing)
+    png, svg, page = out / "decision_boundary.png", out / "neuron.svg", out / "backward.html"
+    for path in (png, svg, page):
+        if path.exists() and not path.is_file():
+            print(f"demo: cannot write {path}: it exists and is not a file; remove it or "
+                  "choose another --out folder", file=sys.stderr)
+            return 1
 
     X, y = make_moons(100, noise=0.1, seed=args.seed)
     y = y * 2 - 1  # labels -1 and +1 for the max-margin loss
@@ -34,8 +102,12 @@ def demo(args: argparse.Namespace) -> int:
     optimizer = SGD(model.parameters(), lr=1.0)
     steps = max(args.steps, 1)
     schedule = LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / steps)
-    history = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=1e-4,
-                  scheduler=schedule, seed=args.seed, desc="training")
+    try:
+        history = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=1e-4,
+                      scheduler=schedule, seed=args.seed, desc="training")
+    except TrainingDiverged as error:
+        print(f"demo: {error}", file=sys.stderr)
+        return 1
     every = max(1, args.steps // 10)
     for k in range(0, args.steps, every):
         print(f"  step {k:4d}   loss {history.loss[k]:.4f}   accuracy {history.accuracy[k]:6.1%}")
@@ -43,19 +115,18 @@ def demo(args: argparse.Namespace) -> int:
         print(f"After {args.steps} steps: loss {history.loss[-1]:.4f}, training accuracy "
               f"{history.accuracy[-1]:.1%}")
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    png = out / "decision_boundary.png"
-    plot_decision_boundary(model, X, y, png, title=f"MLP(2, [16, 16, 1]) after {args.steps} "
-                           "steps on moons")
-    print(f"\nwrote {png}: the model's score over the plane, the points and its boundary")
-    svg = out / "neuron.svg"
-    if draw_neuron(model, X, svg):
-        print(f"wrote {svg}: the graph of one neuron, w·x + b then relu, with its gradients")
-    page = out / "backward.html"
-    if replay_neuron(model, X, page):
-        print(f"wrote {page}: the same neuron's forward and backward pass step by step "
-              "(open it in a web browser)")
+    try:
+        plot_decision_boundary(model, X, y, png, title=f"MLP(2, [16, 16, 1]) after "
+                               f"{args.steps} steps on moons")
+        print(f"\nwrote {png}: the model's score over the plane, the points and its boundary")
+        if draw_neuron(model, X, svg):
+            print(f"wrote {svg}: the graph of one neuron, w·x + b then relu, with its gradients")
+        if replay_neuron(model, X, page):
+            print(f"wrote {page}: the same neuron's forward and backward pass step by step "
+                  "(open it in a web browser)")
+    except OSError as error:  # e.g. the disk filled up during training
+        print(f"demo: cannot write to {out}: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -149,17 +220,28 @@ def train_mnist(args: argparse.Namespace) -> int:
     from tinygrad_edu.optim import StepLR
     from tinygrad_edu.tensor import MLP, Adam, IDXError, cross_entropy, no_grad
     from tinygrad_edu.tensor.data import load_fashion_mnist, load_mnist
-    from tinygrad_edu.train import _quiet_log
+    from tinygrad_edu.train import TrainingDiverged, _quiet_log
+
+    def fail(message: str) -> int:
+        print(f"train-mnist: {message}", file=sys.stderr)
+        return 1
 
     load = load_fashion_mnist if args.dataset == "fashion" else load_mnist
-    try:
+    try:  # (the loaders check that images and labels agree, file by file)
         train_images, y_train = load(args.data, kind="train")
         test_images, y_test = load(args.data, kind="test")
-    except (FileNotFoundError, IDXError) as error:
-        print(f"train-mnist: {error}", file=sys.stderr)
-        return 1
+    except (OSError, IDXError) as error:  # missing, unreadable or broken files
+        return fail(str(error))
     if args.limit:
         train_images, y_train = train_images[: args.limit], y_train[: args.limit]
+    for kind, images in (("training", train_images), ("test", test_images)):
+        if len(images) == 0:
+            return fail(f"the {kind} files hold no images; check the data folder")
+    if train_images.shape[1:] != test_images.shape[1:]:
+        size = lambda images: "×".join(map(str, images.shape[1:]))
+        return fail(f"the training images are {size(train_images)} pixels but the test images "
+                    f"are {size(test_images)}: the train-* and t10k-* files come from different "
+                    "data sets; put matching files in the data folder")
 
     def as_inputs(images: Any) -> Any:  # one row of pixels in [0, 1] per image, float32
         return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
@@ -167,7 +249,13 @@ def train_mnist(args: argparse.Namespace) -> int:
     X_train, X_test = as_inputs(train_images), as_inputs(test_images)
     y_train, y_test = y_train.astype(np.intp), y_test.astype(np.intp)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
-    model = MLP(X_train.shape[1], [*args.hidden, n_classes], seed=args.seed, dtype=np.float32)
+    try:
+        model = MLP(X_train.shape[1], [*args.hidden, n_classes], seed=args.seed,
+                    dtype=np.float32)
+    except MemoryError:
+        widths = " ".join(map(str, args.hidden))
+        return fail(f"not enough memory for an MLP with hidden layers of {widths} neurons; "
+                    "use smaller --hidden widths")
     optimizer = Adam(model.parameters(), lr=args.lr)
     schedule = StepLR(optimizer, step_size=1, gamma=args.lr_decay)  # gamma 1: constant
     rng = np.random.default_rng(args.seed)
@@ -179,9 +267,14 @@ def train_mnist(args: argparse.Namespace) -> int:
           f"{args.batch_size}, {args.epochs} epochs.")
 
     def test_accuracy() -> float:
+        """NaN if the model's outputs are not all finite (argmax would count NaN as a class)."""
         with no_grad():  # no graph is recorded: just the forward pass
-            return float((model(X_test).data.argmax(axis=1) == y_test).mean())
+            logits = model(X_test).data
+        if not np.isfinite(logits).all():
+            return math.nan
+        return float((logits.argmax(axis=1) == y_test).mean())
 
+    advice = f"lower the learning rate, e.g. --lr {args.lr / 10:g}"
     quiet = args.no_progress or _quiet_log()  # a CI log gets the epoch lines only
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
@@ -190,21 +283,34 @@ def train_mnist(args: argparse.Namespace) -> int:
         total_loss = correct = 0.0
         bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
                    disable=quiet)
-        for i in bar:
+        for step, i in enumerate(bar, start=1):
             idx = order[i : i + args.batch_size]
-            logits = model(X_train[idx])  # the images are a constant: no gradient for them
-            loss = cross_entropy(logits, y_train[idx])
+            with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf: checked below
+                logits = model(X_train[idx])  # the images are a constant: no gradient for them
+                loss = cross_entropy(logits, y_train[idx])
+            if not math.isfinite(loss.item()):  # stop before stepping with its gradients
+                bar.close()
+                return fail(str(TrainingDiverged(loss.item(), epoch, step, optimizer.lr, advice)))
             optimizer.zero_grad()
             loss.backward()
-            optimizer.step()
+            try:
+                optimizer.step()
+            except FloatingPointError as error:  # Adam's squared gradients overflowed
+                bar.close()
+                return fail(f"training diverged at epoch {epoch}, step {step}: {error}; {advice}")
             total_loss += loss.item() * len(idx)
             correct += int((logits.data.argmax(axis=1) == y_train[idx]).sum())
             bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
         bar.close()
         seconds = time.perf_counter() - start
+        with np.errstate(over="ignore", invalid="ignore"):
+            accuracy = test_accuracy()
+        if math.isnan(accuracy):
+            return fail(f"training diverged: after epoch {epoch} the model's outputs on the test "
+                        f"images are NaN or inf (learning rate {optimizer.lr:g}); {advice}")
         print(f"epoch {epoch:2d}/{args.epochs}: train loss {total_loss / len(order):.4f}, "
               f"train accuracy {correct / len(order):6.2%}, test accuracy "
-              f"{test_accuracy():6.2%} ({seconds:.2f} s)", flush=True)
+              f"{accuracy:6.2%} ({seconds:.2f} s)", flush=True)
         schedule.step()
     return 0
 
@@ -221,12 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("demo", help=demo.__doc__, description=demo.__doc__)
-    run.add_argument("--out", default="demo_output",
+    run.add_argument("--out", type=writable_directory, default="demo_output",
                      help="folder for decision_boundary.png, neuron.svg and backward.html "
                           "(default: %(default)s)")
-    run.add_argument("--steps", type=int, default=100,
+    run.add_argument("--steps", type=integer(0), default=100,
                      help="full-batch training steps (default: %(default)s)")
-    run.add_argument("--seed", type=int, default=1337,
+    run.add_argument("--seed", type=integer(0, MAX_SEED), default=1337,
                      help="seed for the data and the weights (default: %(default)s)")
     run.set_defaults(run=demo)
 
@@ -238,18 +344,19 @@ def main(argv: list[str] | None = None) -> int:
                             "/usr/share/datasets/fashion-mnist for Fashion-MNIST)")
     train.add_argument("--dataset", choices=["fashion", "mnist"], default="fashion",
                        help="which data set the files are (default: %(default)s)")
-    train.add_argument("--epochs", type=int, default=10, help="default: %(default)s")
-    train.add_argument("--batch-size", type=int, default=128, help="default: %(default)s")
-    train.add_argument("--lr", type=float, default=1e-3,
+    train.add_argument("--epochs", type=integer(1), default=10, help="default: %(default)s")
+    train.add_argument("--batch-size", type=integer(1), default=128,
+                       help="default: %(default)s")
+    train.add_argument("--lr", type=number(0), default=1e-3,
                        help="Adam's learning rate (default: %(default)s)")
-    train.add_argument("--lr-decay", type=float, default=1.0, metavar="GAMMA",
+    train.add_argument("--lr-decay", type=number(0), default=1.0, metavar="GAMMA",
                        help="multiply the learning rate by GAMMA after every epoch, e.g. 0.9 "
                             "(default: %(default)s, constant)")
-    train.add_argument("--hidden", type=int, nargs="+", default=[128], metavar="N",
+    train.add_argument("--hidden", type=integer(1), nargs="+", default=[128], metavar="N",
                        help="hidden layer widths, e.g. --hidden 256 128 (default: 128)")
-    train.add_argument("--seed", type=int, default=0,
+    train.add_argument("--seed", type=integer(0, MAX_SEED), default=0,
                        help="seed for the weights and the batch order (default: %(default)s)")
-    train.add_argument("--limit", type=int, default=None, metavar="N",
+    train.add_argument("--limit", type=integer(1), default=None, metavar="N",
                        help="train on the first N training images only (the test set is "
                             "always used whole)")
     train.add_argument("--no-progress", action="store_true",
@@ -274,16 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     page.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
                       help="draw left to right or top to bottom (default: %(default)s)")
     page.set_defaults(run=replay)
-    args = parser.parse_args(argv)
-    if getattr(args, "steps", 0) < 0:
-        parser.error("--steps must be >= 0")
-    if args.command == "train-mnist":
-        for option in ("epochs", "batch_size", "limit", "lr", "lr_decay"):
-            value = getattr(args, option)
-            if value is not None and not value > 0:
-                parser.error(f"--{option.replace('_', '-')} must be > 0, got {value}")
-        if min(args.hidden) < 1:
-            parser.error(f"--hidden widths must be >= 1, got {args.hidden}")
+    args = parser.parse_args(argv)  # every option is checked here (see integer, number, ...)
     return args.run(args)
 
 

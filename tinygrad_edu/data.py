@@ -222,11 +222,17 @@ class DataLoader:
             raise ValueError(f"DataLoader: {len(X)} inputs but {len(y)} targets")
         if len(X) == 0:
             raise ValueError("DataLoader: got no samples")
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        if batch_size is not None and (isinstance(batch_size, bool)
+                                       or not isinstance(batch_size, (int, np.integer))
+                                       or batch_size < 1):
             raise ValueError(f"DataLoader: batch_size must be None or an int >= 1, "
                              f"got {batch_size!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or not 0 <= seed < 2**32):
+            raise ValueError(f"DataLoader: seed must be None or an int from 0 to 2**32 - 1, "
+                             f"got {seed!r}")
         self.X, self.y = X, y
-        self.batch_size = len(X) if batch_size is None else min(batch_size, len(X))
+        self.batch_size = len(X) if batch_size is None else min(int(batch_size), len(X))
         self.shuffle, self.drop_last = shuffle, drop_last
         self._rng = np.random.RandomState(seed) if seed is not None else np.random.mtrand._rand
 

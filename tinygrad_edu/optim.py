@@ -3,8 +3,10 @@
 They only read ``p.grad`` and update ``p.data`` with ordinary arithmetic, so the same code
 steps scalar ``Value`` parameters (floats) and tensor parameters (NumPy arrays, updated in
 place). A parameter whose ``grad`` is None (it has not been used yet) is skipped, as in
-PyTorch. The optimizer's state never shares an array with ``p.grad``, so a gradient that is
-later changed in place cannot corrupt it.
+PyTorch. After ``loss.backward(create_graph=True)`` a scalar parameter's ``grad`` is a
+``Value``: the optimizers read its number, so ``p.data`` stays a float (PyTorch's optimizers
+also step with the gradient's numbers only). The optimizer's state never shares an array
+with ``p.grad``, so a gradient that is later changed in place cannot corrupt it.
 """
 
 from __future__ import annotations
@@ -16,15 +18,40 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.engine import Value, no_grad
+
 
 def _check(who: str, what: str, x: Any, ok: Callable[[float], bool], rule: str) -> None:
-    """Raise a ValueError naming the optimizer and the argument unless ``ok(x)``."""
+    """Raise a ValueError naming the optimizer and the argument unless ``x`` is a finite
+    number with ``ok(x)``."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not ok(x):
         raise ValueError(f"{who}: {what} must be a number {rule}, got {x!r}")
+    if not math.isfinite(x):
+        raise ValueError(f"{who}: {what} must be finite, got {x!r}")
 
 
-def _squared_norm(g: Any) -> float:
-    return float((g * g).sum()) if hasattr(g, "sum") else float(g * g)
+def _grad(p: Any) -> Any:
+    """The number(s) in ``p.grad``: a float, a NumPy array, or the ``data`` of a ``Value``
+    gradient (left by ``backward(create_graph=True)``)."""
+    return p.grad.data if isinstance(p.grad, Value) else p.grad
+
+
+def _norm(g: Any) -> float:
+    """The L2 norm of one gradient (a number or an array) without overflow: 1e200² is inf,
+    so the entries are divided by the largest |entry| before squaring."""
+    if not isinstance(g, np.ndarray):
+        return abs(float(g))
+    biggest = float(np.max(np.abs(g), initial=0.0))  # NaN if any entry is NaN
+    if biggest == 0.0 or not math.isfinite(biggest):
+        return biggest
+    return biggest * math.sqrt(float(np.sum(np.square(g / biggest, dtype=np.float64))))
+
+
+def _overflowed(v: Any, g: Any) -> bool:
+    """Is Adam's ``v = β₂v + (1-β₂)g²`` inf where ``g`` is finite (g² overflowed)?"""
+    if isinstance(v, np.ndarray):
+        return bool(np.isinf(v).any() and (np.isinf(v) & np.isfinite(g)).any())
+    return math.isinf(v) and math.isfinite(g)
 
 
 class Optimizer:
@@ -43,7 +70,6 @@ class Optimizer:
                 raise TypeError(f"{name}: parameter {i} is {type(p).__name__} {p!r}, not a "
                                 "Value or Tensor (it needs .data and .grad)")
         _check(name, "the learning rate lr", lr, lambda x: x > 0, "> 0")
-        self.lr = lr
         self.lr = lr
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
@@ -84,7 +110,9 @@ class SGD(Optimizer):
         for p, state in zip(self.params, self.state):
             if p.grad is None:
                 continue
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = _grad(p)
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
             if self.momentum:  # the first step starts from v = 0, so v = g (as in PyTorch)
                 v = state["velocity"] = self.momentum * state.get("velocity", 0.0) + g
                 g = g + self.momentum * v if self.nesterov else v
@@ -120,12 +148,21 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        for p, state in zip(self.params, self.state):
+        for i, (p, state) in enumerate(zip(self.params, self.state)):
             if p.grad is None:
                 continue
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
+            g = _grad(p)
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
             m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
             v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
+            if _overflowed(v, g):
+                raise FloatingPointError(
+                    f"Adam: parameter {i}: the squared gradient overflowed (largest |g| = "
+                    f"{np.max(np.abs(g)):.3g}), which would freeze the parameter (its step "
+                    "would be m/√inf = 0); clip the gradients with clip_grad_norm before "
+                    "step(), or lower the learning rate"
+                )
             p.data -= self.lr * (m / c1) / ((v / c2) ** 0.5 + self.eps)
 
 
@@ -143,11 +180,25 @@ class LRScheduler:
         self.optimizer, self.factor = optimizer, factor
         self.base_lr = optimizer.lr
         self.epoch = 0
-        optimizer.lr = self.base_lr * factor(0)
+        self._set_lr()
 
     def step(self) -> None:
         self.epoch += 1
-        self.optimizer.lr = self.base_lr * self.factor(self.epoch)
+        self._set_lr()
+
+    def _set_lr(self) -> None:
+        """lr = base_lr · factor(epoch), refused unless finite and >= 0 (a negative rate
+        would climb the loss)."""
+        try:
+            factor = self.factor(self.epoch)
+        except OverflowError:  # e.g. StepLR's gamma ** k with gamma > 1, after many epochs
+            factor = math.inf
+        lr = self.base_lr * factor if isinstance(factor, numbers.Real) else math.nan
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"{type(self).__name__}: at epoch {self.epoch} the schedule gives "
+                             f"the factor {factor!r}, but the learning rate {self.base_lr:g} × "
+                             "factor must be a finite number >= 0: fix the schedule")
+        self.optimizer.lr = lr
 
     def get_last_lr(self) -> float:
         return self.optimizer.lr
@@ -171,14 +222,34 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, lr_lambda)
 
 
-def clip_grad_norm(params: Iterable[Any], max_norm: float) -> float:
+def clip_grad_norm(
+    params: Iterable[Any], max_norm: float, error_if_nonfinite: bool = False
+) -> float:
     """Scale all gradients down together so that their joint L2 norm is at most ``max_norm``.
-    Returns the norm before clipping, as ``torch.nn.utils.clip_grad_norm_`` does."""
+    Returns the norm before clipping, as ``torch.nn.utils.clip_grad_norm_`` does.
+
+    The norm is computed without overflow: gradients of 1e200 are clipped, not zeroed. If it
+    is NaN or inf anyway (a gradient holds NaN or inf, or the norm is above the largest
+    float, 1.8e308), the gradients are left as they are, never silently zeroed or rescaled,
+    so the NaN shows in the next step; ``error_if_nonfinite=True`` raises a
+    ``FloatingPointError`` instead. A ``Value`` gradient (after
+    ``backward(create_graph=True)``) is replaced by a scaled ``Value`` computed under
+    ``no_grad``: a new leaf, as clipping is not part of what is differentiated."""
     _check("clip_grad_norm", "max_norm", max_norm, lambda x: x > 0, "> 0")
     params = [p for p in params if p.grad is not None]
-    norm = math.sqrt(math.fsum(_squared_norm(p.grad) for p in params))
+    norms = [_norm(_grad(p)) for p in params]
+    norm = math.nan if any(math.isnan(n) for n in norms) else math.hypot(*norms)
+    if not math.isfinite(norm):  # (hypot scales inside: no overflow below 1.8e308)
+        if error_if_nonfinite:
+            raise FloatingPointError(
+                f"clip_grad_norm: the total norm of the gradients is {norm}, so they cannot "
+                "be clipped; some gradient is NaN or inf (lower the learning rate, or look for "
+                "NaN in the inputs), or pass error_if_nonfinite=False to leave them as they are"
+            )
+        return norm
     if norm > max_norm:
-        scale = max_norm / (norm + 1e-6)
-        for p in params:
-            p.grad = p.grad * scale
+        scale = max_norm / (norm + 1e-6)  # PyTorch's formula
+        with no_grad():  # a Value gradient is scaled as a new leaf, outside any graph
+            for p in params:
+                p.grad = p.grad * scale
     return norm

@@ -11,10 +11,14 @@ Names follow micrograd and PyTorch: ``MLP(2, [16, 16, 1])`` is micrograd's model
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import math
+import numbers
 import os
 import random
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Union
 
@@ -231,7 +235,8 @@ class Module:
             self.load_state_dict(state, strict=strict)
         except StateDictError as error:
             this_model = repr(self).splitlines()[0]
-            hint = f" (the file holds {saved_model}; this model is {this_model})"
+            hint = f"this model is {this_model}"
+            hint = f" (the file holds {saved_model}; {hint})" if saved_model else f" ({hint})"
             raise StateDictError(f"{os.fspath(path)}: {error}{hint}") from None
 
 
@@ -241,11 +246,24 @@ class StateDictError(ValueError):
 
 
 def _finite(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {x!r}")
-    if not math.isfinite(x):
+    """``x`` as a float, if it is a real number that a float holds finitely."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {_short(x)}")
+    try:
+        number = float(x)
+    except OverflowError:  # an int beyond 1.8e308
+        raise StateDictError(f"{name}: the number {_short(x)} is too large for a float") from None
+    if not math.isfinite(number):
         raise StateDictError(f"{name}: expected a finite number, got {x!r}")
-    return float(x)
+    return number
+
+
+def _short(x: Any) -> str:
+    """``repr(x)``, cut to 60 characters: a 400-digit int or a long list stays readable."""
+    if isinstance(x, int) and x.bit_length() > 200:
+        return f"(an int of {x.bit_length()} bits)"
+    text = repr(x)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _key_mismatch(model: Module, missing: list[str], unexpected: list[str]) -> str:
@@ -400,26 +418,48 @@ def save(obj: Module | Mapping[str, Any], path: str | os.PathLike[str]) -> None:
     """Write a model's parameters (or a state dict) to ``path`` as JSON.
 
     The file records a format name and version, the model's description and its
-    ``state_dict()``. It is written to a temporary file first and then moved into place, so
-    an existing file is never left half-written."""
+    ``state_dict()``. The numbers are checked first (``StateDictError`` if one is not
+    finite): nothing is written then. The JSON goes to a temporary file next to the target
+    and is then moved into place, so an existing file is never left half-written; if
+    ``path`` is a symlink, the file it points to is replaced and the link kept. A failure
+    removes the temporary file and raises an ``OSError`` naming ``path``."""
     state = obj.state_dict() if isinstance(obj, Module) else dict(obj)
-    for name, entry in state.items():
-        for i, v in enumerate(entry if isinstance(entry, list) else [entry]):
-            try:
-                _finite(v, f"{name}[{i}]" if isinstance(entry, list) else name)
-            except StateDictError as error:
-                raise StateDictError(f"cannot save {os.fspath(path)}: {error}") from None
-    document = {
+    checked: dict[str, float | list[float]] = {}
+    try:
+        for name, entry in state.items():
+            if not isinstance(name, str):
+                raise StateDictError(f"the keys must be parameter names (str), got {name!r}")
+            if isinstance(entry, (list, tuple)):
+                checked[name] = [_finite(v, f"{name}[{i}]") for i, v in enumerate(entry)]
+            else:
+                checked[name] = _finite(entry, name)
+    except StateDictError as error:
+        raise StateDictError(f"cannot save {os.fspath(path)}: {error}") from None
+    text = json.dumps({
         "format": FORMAT,
         "version": VERSION,
         "model": repr(obj).splitlines()[0] if isinstance(obj, Module) else "",
-        "state_dict": state,
-    }
-    path = os.fspath(path)
-    temporary = f"{path}.tmp{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as file:
-        json.dump(document, file, indent=1, allow_nan=False)
-    os.replace(temporary, path)
+        "state_dict": checked,
+    }, indent=1, allow_nan=False)
+    target = os.path.realpath(path)  # through symlinks: replace the file, keep the link
+    temporary = f"{target}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    try:
+        if os.path.exists(target) and not os.access(target, os.W_OK):
+            raise PermissionError(errno.EACCES, "the file is read-only")
+        with open(temporary, "x", encoding="utf-8") as file:
+            if os.path.isfile(target):  # the new file keeps the old one's permissions
+                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())  # the bytes are on disk before the name points to them
+        os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        reason = error.strerror or str(error)
+        failure = type(error)(f"cannot save the model to {os.fspath(path)}: {reason}")
+        failure.errno = error.errno  # (no filename: it would replace the message)
+        raise failure from None
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -436,8 +476,11 @@ def _read(path: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
         raw = file.read()
     try:
         document = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # not JSON, not UTF-8, or an int of more than 4300 digits
         raise StateDictError(f"{path}: not a tinygrad_edu model file: {error}") from None
+    except RecursionError:
+        raise StateDictError(f"{path}: not a tinygrad_edu model file: its JSON is nested too "
+                             "deeply") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise StateDictError(f"{path}: not a tinygrad_edu model file (no format {FORMAT!r})")
     if document.get("version") != VERSION:

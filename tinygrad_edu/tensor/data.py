@@ -16,11 +16,14 @@ Files are often gzipped (``*.gz``); ``load_idx`` looks at the first bytes, not t
 
 from __future__ import annotations
 
+import errno
 import gzip
+import math
 import os
+import struct
 import zlib
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 
@@ -47,6 +50,9 @@ FASHION_MNIST_CLASSES = (
 )  # fmt: skip
 """The names of Fashion-MNIST's labels 0..9."""
 
+N_CLASSES = 10
+"""MNIST and Fashion-MNIST both have ten classes, labelled 0 to 9."""
+
 Kind = Literal["train", "test"]
 
 
@@ -54,55 +60,102 @@ class IDXError(ValueError):
     """A file is not a valid IDX file: wrong magic number, unknown type code, cut short."""
 
 
+CHUNK = 1 << 20
+"""Bytes read at a time: memory grows with the bytes that exist, never with what a header
+promises (a corrupt header may promise terabytes)."""
+
+
 def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """The array stored in an IDX file (gzipped or not), with the file's dtype in native byte
     order and the file's shape: ``(60000×28×28)`` uint8 for MNIST's training images.
 
-    Raises ``IDXError`` (a ``ValueError``) naming the file when the magic number or the type
-    code is wrong, or when there are fewer or more bytes than the header promises."""
+    The file is read as a stream (through gzip when its first bytes say so): the header
+    first, then the bytes it promises, in chunks, then at most ``CHUNK`` more to catch extra
+    data, so memory follows the data that exists, not what a header claims. Raises
+    ``IDXError`` (a ``ValueError``) naming the file when the magic number or the type code is
+    wrong, or when there are fewer or more bytes than the header promises; a file that cannot
+    be opened raises the usual ``OSError`` (``FileNotFoundError``, ``PermissionError``, ...)
+    with a message naming it."""
     path = Path(path)
-    raw = path.read_bytes()
-    if raw[:2] == GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as error:
-            raise IDXError(
-                f"{path}: broken gzip data ({error}); the download was probably cut short, "
-                "fetch the file again"
-            ) from None
-    if len(raw) < 4:
+    try:
+        with open(path, "rb") as file:
+            zipped = file.read(2) == GZIP_MAGIC
+            file.seek(0)
+            stream = gzip.GzipFile(fileobj=file, mode="rb") if zipped else file
+            try:
+                return _read_idx(stream, path)
+            except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+                raise IDXError(
+                    f"{path}: broken gzip data ({error}); the download was probably cut short, "
+                    "fetch the file again"
+                ) from None
+    except OSError as error:  # missing, a directory, no permission, a failing disk
+        raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: OSError) -> OSError:
+    """The same kind of OSError, with a message that names the file and says what to do."""
+    advice = {
+        errno.ENOENT: "check the path",
+        errno.EACCES: "check the file's permissions (ls -l)",
+        errno.EISDIR: "pass the path of an IDX file inside it",
+    }.get(error.errno, "check the file")
+    reason = error.strerror or str(error)
+    new = type(error)(f"cannot read {path}: {reason}; {advice}")
+    new.errno = error.errno  # (no strerror/filename: they would replace the message)
+    return new
+
+
+def _read_idx(stream: BinaryIO, path: Path) -> np.ndarray:
+    """Header, then data, from an open (uncompressed) stream; see ``load_idx``."""
+    magic = stream.read(4)
+    if len(magic) < 4:
         raise IDXError(
             f"{path}: truncated: an IDX file starts with a 4-byte magic number, but the file "
-            f"has only {len(raw)} bytes"
+            f"has only {len(magic)} bytes"
         )
-    zero, code, ndim = raw[:2], raw[2], raw[3]
+    zero, code, ndim = magic[:2], magic[2], magic[3]
     if zero != b"\x00\x00":
         raise IDXError(
-            f"{path}: not an IDX file: the magic number {raw[:4].hex(' ')} should start with "
+            f"{path}: not an IDX file: the magic number {magic.hex(' ')} should start with "
             "00 00 (then a type code and the number of dimensions)"
         )
     if code not in IDX_TYPES:
         known = ", ".join(f"0x{c:02X} ({t.name})" for c, t in IDX_TYPES.items())
         raise IDXError(f"{path}: unknown IDX type code 0x{code:02X}; known codes: {known}")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
+    sizes = stream.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise IDXError(
-            f"{path}: truncated header: {ndim} dimensions need {header} header bytes, the "
-            f"file has {len(raw)}"
+            f"{path}: truncated header: {ndim} dimensions need {4 + 4 * ndim} header bytes, "
+            f"the file has {4 + len(sizes)}"
         )
-    shape = tuple(int(n) for n in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    shape = struct.unpack(f">{ndim}I", sizes)
     dtype = IDX_TYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    actual = len(raw) - header
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    data = bytearray()
+    while len(data) < expected:
+        chunk = stream.read(min(CHUNK, expected - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    actual, more = len(data), b""
+    if actual == expected:
+        more = stream.read(CHUNK)  # extra data: count up to CHUNK bytes of it, no more
+        actual += len(more)
     if actual != expected:
         problem = "truncated" if actual < expected else "size mismatch"
         dims = "×".join(map(str, shape))
+        got = f"more than {actual}" if len(more) == CHUNK and stream.read(1) else f"{actual}"
         raise IDXError(
             f"{path}: {problem}: the header promises ({dims}) {dtype.name} values = {expected} "
-            f"bytes of data, but the file has {actual} (expected {expected}, got {actual})"
+            f"bytes of data, but the file has {got} (expected {expected}, got {got})"
         )
-    data = np.frombuffer(raw, dtype, offset=header).reshape(shape)
-    return data.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+    try:
+        array = np.frombuffer(data, dtype).reshape(shape)
+    except ValueError as error:  # e.g. (0×4294967295×4294967295) or more than 64 dimensions
+        raise IDXError(f"{path}: NumPy cannot hold the shape the header gives: {error}") from None
+    # a bytearray makes a writable array; multi-byte numbers get native byte order (a copy)
+    return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 # ----------------------------------------------------------------------------- MNIST files
@@ -148,7 +201,7 @@ def _load_pair(
             if images is not None and labels is not None:
                 break
     else:
-        looked = "; ".join(f"{d} ({why}{'' if d.is_dir() else ', no such directory'})"
+        looked = "; ".join(f"{d} ({why}{_not_a_directory(d)})"
                            for d, why in tried) or "nowhere (no directory given)"
         wanted = " and ".join(f"{prefix}-{w}-idx{d}-ubyte[.gz]" for w, d in
                               (("images", 3), ("labels", 1)))
@@ -162,7 +215,22 @@ def _load_pair(
             f"load_{name}: {images} has shape {X.shape} and {labels} has shape {y.shape}; "
             "expected (N×rows×cols) images and N labels"
         )
+    for path, array in ((images, X), (labels, y)):
+        if array.dtype != np.uint8:
+            raise IDXError(f"load_{name}: {path} holds {array.dtype} numbers; the data set's "
+                           "files hold unsigned bytes (IDX type code 0x08)")
+    if len(y) and y.max() >= N_CLASSES:
+        i = int(np.argmax(y >= N_CLASSES))
+        raise IDXError(f"load_{name}: {labels} has the label {y[i]} at index {i}; the data "
+                       f"set has {N_CLASSES} classes, labelled 0 to {N_CLASSES - 1}")
     return X, y
+
+
+def _not_a_directory(path: Path) -> str:
+    """Why ``path`` is no data directory, for the "looked in" list ("" if it is one)."""
+    if path.is_dir():
+        return ""
+    return ", not a directory" if path.exists() else ", no such directory"
 
 
 def load_fashion_mnist(
