@@ -1023,14 +1023,19 @@ NOT_NUMBERS = {  # name: (what is passed, how the message names it, words of the
 }
 
 
-@pytest.mark.parametrize("name", sorted(NOT_NUMBERS))
-def test_tensor_refuses_what_is_not_real_numbers(name):
+def assert_refused(call, name, where):
+    """``call(NOT_NUMBERS[name])`` raises a TypeError that names it and says what to do."""
     bad, named, hint = NOT_NUMBERS[name]
     with pytest.raises(TypeError) as error:
-        Tensor(bad)
+        call(bad)
     message = str(error.value)
-    assert message.startswith(f"Tensor needs real numbers, got {named}"), message
+    assert message.startswith(f"{where} needs real numbers, got {named}"), message
     assert hint in message
+
+
+@pytest.mark.parametrize("name", sorted(NOT_NUMBERS))
+def test_tensor_refuses_what_is_not_real_numbers(name):
+    assert_refused(Tensor, name, "Tensor")
 
 
 ENTRY_POINTS = {  # every way a number gets into a tensor computation: (call, where)
@@ -1058,12 +1063,7 @@ ENTRY_POINTS = {  # every way a number gets into a tensor computation: (call, wh
 ])
 def test_every_operand_refuses_what_is_not_real_numbers(entry, name):
     call, where = ENTRY_POINTS[entry]
-    bad, named, hint = NOT_NUMBERS[name]
-    with pytest.raises(TypeError) as error:
-        call(bad)
-    message = str(error.value)
-    assert message.startswith(f"{where} needs real numbers, got {named}"), message
-    assert hint in message
+    assert_refused(call, name, where)
 
 
 REAL_NUMBERS = [  # what is accepted: bools, ints and floats in every form
