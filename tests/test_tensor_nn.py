@@ -1,6 +1,8 @@
 """Tensor layers and optimizers: Dense in the seeds' matrix form, Sequential/MLP, state dicts,
 SGD and Adam on tensors against torch.optim, and a small network that learns."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -142,6 +144,34 @@ def test_load_state_dict_checks_everything_first():
         model.load_state_dict(nan)
     for p, old in zip(model.parameters(), before):
         np.testing.assert_array_equal(p.data, old)
+
+
+@pytest.mark.filterwarnings("error")  # no ComplexWarning, no overflow warning either
+@pytest.mark.parametrize("bad, named", [
+    (None, "NoneType None"),
+    ("0.5", "str '0.5'"),
+    (np.array([[1 + 2j, 0.0]]), "complex (1+2j) at [0, 0]"),
+    ([[0.5, None]], "NoneType None at [0, 1]"),
+    (np.array([[0.5, "x"]], dtype=object), "str 'x' at [0, 1]"),
+])
+def test_load_state_dict_refuses_what_is_not_real_numbers(bad, named):
+    model = MLP(3, [4, 2], seed=0)
+    before = [p.data.copy() for p in model.parameters()]
+    state = {k: v + 1 for k, v in model.state_dict().items()}  # all good but one entry
+    state["layers.1.b"] = bad
+    with pytest.raises(StateDictError, match=rf"^layers.1.b needs real numbers, got "
+                                             rf"{re.escape(named)}"):
+        model.load_state_dict(state)
+    for p, old in zip(model.parameters(), before):  # nothing changed, not even layers.0
+        np.testing.assert_array_equal(p.data, old)
+
+
+def test_load_state_dict_refuses_numbers_too_large_for_float32():
+    model = MLP(3, [4, 2], seed=0, dtype=np.float32)
+    state = model.state_dict()
+    state["layers.0.b"] = np.full((1, 4), 1e300)  # float64 numbers that float32 cannot hold
+    with pytest.raises(StateDictError, match=r"^layers.0.b: 4 entries are too large for float32"):
+        model.load_state_dict(state)
 
 
 # ----------------------------------------------------------------------------- optimizers

@@ -18,7 +18,14 @@ from typing import Any, Union
 import numpy as np
 
 from tinygrad_edu.nn.modules import StateDictError
-from tinygrad_edu.tensor.tensor import Tensor, _dtype, log_softmax, shape_str, softmax
+from tinygrad_edu.tensor.tensor import (
+    Tensor,
+    _dtype,
+    _numbers,
+    log_softmax,
+    shape_str,
+    softmax,
+)
 
 Activation = Union[str, Callable[[Tensor], Tensor], None]  # noqa: UP007 (runtime alias)
 Init = Union[str, Callable[[np.random.Generator, int, int], np.ndarray]]  # noqa: UP007
@@ -117,8 +124,9 @@ class Module:
         return {name: p.data.copy() for name, p in self._named("")}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
-        """Copy arrays from ``state`` into the parameters. Names and shapes are checked first,
-        so a state that does not fit raises ``StateDictError`` and changes nothing."""
+        """Copy arrays from ``state`` into the parameters. Names, shapes and numbers (real and
+        finite) are checked first, so a state that does not fit raises ``StateDictError`` and
+        changes nothing."""
         params = dict(self._named(""))
         if strict and set(params) != set(state):
             missing = sorted(set(params) - set(state))
@@ -130,7 +138,10 @@ class Module:
         updates = []
         for name, p in params.items():
             if name in state:
-                value = np.asarray(state[name], dtype=p.dtype)
+                try:  # real numbers only: None, text or complex numbers are refused
+                    value = _numbers(state[name], p.dtype, name)
+                except (TypeError, ValueError, OverflowError) as error:
+                    raise StateDictError(str(error)) from None
                 if value.shape != p.shape:
                     raise StateDictError(
                         f"{name}: size mismatch, the state has {shape_str(value.shape)} but "

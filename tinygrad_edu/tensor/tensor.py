@@ -19,7 +19,14 @@ pass each row sends its gradient to the same b, so b's gradient is the sum over 
 A plain number or NumPy array in an operation is a constant, like a plain number in the
 scalar engine: it is not a parent and gets no gradient (so ``images @ W`` never computes a
 gradient for the images). Constants take the tensor's dtype, so a float32 model stays
-float32 end to end.
+float32 end to end. Only real numbers are accepted (bools, ints and floats, as numbers,
+nested lists or arrays): None, text, complex numbers and other objects raise a TypeError
+that says what to do, because NumPy would quietly turn them into numbers.
+
+NaN propagates, values and gradients: at NaN every local derivative is NaN. Each op writes
+its derivative for ordinary numbers (relu's is ``x > 0``); a NaN entry's gradient comes back
+NaN through the graph by itself, and ``Tensor._backward`` sees to the one place where it
+would not: the inputs of the output you call ``backward`` on.
 
 The closures keep the arrays they need (inputs, sometimes the output's array), never the
 output ``Tensor`` itself, so a graph holds no reference cycles: a graph you drop is freed at
@@ -32,12 +39,15 @@ scalar engine's ``grad(..., create_graph=True)`` for second derivatives.
 
 from __future__ import annotations
 
+import datetime
+import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
 
-from tinygrad_edu.engine import DomainError, is_grad_enabled, walk
+from tinygrad_edu.engine import DomainError, Value, is_grad_enabled, walk
 
 ArrayLike = Any  # an ndarray, a (nested) list of numbers, or a number
 Index = Any  # what NumPy accepts between [ ]: ints, slices, integer arrays, ...
@@ -45,6 +55,8 @@ Axis = Union[int, tuple[int, ...], None]  # noqa: UP007 (a runtime alias, Python
 Vjp = Callable[[np.ndarray], tuple[Any, ...]]
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_LARGEST = {dt: float(np.finfo(dt).max) for dt in DTYPES}  # the largest finite number
+_REAL_KINDS = "biuf"  # NumPy's dtype kinds for real numbers: bool, int, unsigned int, float
 
 
 def shape_str(shape: Sequence[int]) -> str:
@@ -73,6 +85,118 @@ def _dtype(dtype: Any) -> np.dtype:
     return dt
 
 
+# ----------------------------------------------------------------------------- real numbers only
+# NumPy turns almost anything into numbers: None into nan, '3.5' into 3.5, 1+2j into 1 (with
+# only a warning). The engine refuses, as ``Value(...)`` does. For an array the dtype says what
+# it holds, so the check costs nothing; only lists and object arrays are looked at one by one.
+
+
+def _numbers(data: Any, dtype: np.dtype | None, where: str, copy: bool = False) -> np.ndarray:
+    """``data`` as an array of ``dtype`` (``None``: its own dtype), if it holds real numbers only:
+    bools, ints and floats, as Python or NumPy scalars, nested lists or tuples, or NumPy arrays.
+    Anything else raises a TypeError that names it and says what to do; a number too large
+    for ``dtype`` raises OverflowError. ``copy`` makes sure the result is not ``data`` itself."""
+    if type(data) is np.ndarray:
+        array = data
+    elif np.ma.is_masked(data):  # np.asarray would use the hidden numbers behind the mask
+        raise TypeError(
+            f"{where} needs real numbers, got a masked array with {np.ma.count_masked(data)} "
+            "masked entries; fill them first, e.g. a.filled(np.nan)"
+        )
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError as error:  # ragged nested lists
+            raise ValueError(
+                f"{where} needs a rectangular array of numbers (every row as long as the "
+                f"others); NumPy says: {error}"
+            ) from None
+    if array.dtype.kind not in _REAL_KINDS:
+        array = _object_numbers(array, data, where)
+    if dtype is None or array.dtype == dtype:
+        shared = array is data or not array.flags.owndata  # e.g. a view of a NumPy subclass
+        return array.copy() if copy and shared else array
+    try:
+        with np.errstate(over="raise"):
+            return array.astype(dtype)
+    except FloatingPointError:
+        big = array[np.isfinite(array) & (np.abs(array) > _LARGEST[dtype])]
+        raise OverflowError(
+            f"{where}: {big.size} entries are too large for {dtype} (the first is "
+            f"{float(big[0])!r}; the largest {dtype} is about {_LARGEST[dtype]:.3g}); use "
+            "float64 or scale the numbers down"
+        ) from None
+
+
+def _object_numbers(array: np.ndarray, data: Any, where: str) -> np.ndarray:
+    """An array of NumPy objects (e.g. ints beyond int64, or Fractions) as floats, if every
+    entry is a real number; otherwise the TypeError for the first entry that is not."""
+    if array.dtype.kind == "O" and _first_non_real(array) is None:
+        flat = list(array.flat)
+        try:
+            return np.array([float(v) for v in flat]).reshape(array.shape)
+        except OverflowError:
+            digits = max(len(str(v)) for v in flat if abs(v) > _LARGEST[DTYPES[0]])
+            raise OverflowError(
+                f"{where}: a number with {digits} digits is too large for a float (the largest "
+                f"is about {_LARGEST[DTYPES[0]]:.3g}); scale the numbers down"
+            ) from None
+    found = _first_non_real(data if isinstance(data, (list, tuple)) else array)
+    if found is None:  # an empty array of text, dates, ...
+        raise TypeError(
+            f"{where} needs real numbers, got an array of dtype {array.dtype}; pass bools, "
+            "ints or floats"
+        )
+    index, bad = found
+    raise _not_real(bad, where, index)
+
+
+def _first_non_real(data: Any, index: tuple[int, ...] = ()) -> tuple[tuple, Any] | None:
+    """The index and value of the first entry of ``data`` (nested lists, tuples, an array or
+    a scalar) that is not a real number, or None if they all are."""
+    if isinstance(data, (list, tuple)):
+        for i, item in enumerate(data):
+            found = _first_non_real(item, (*index, i))
+            if found is not None:
+                return found
+        return None
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind in _REAL_KINDS:
+            return None
+        for i in np.ndindex(data.shape):
+            if not _is_real(data[i]):
+                return (*index, *i), data[i]
+        return None
+    return None if _is_real(data) else (index, data)
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (numbers.Real, np.bool_))
+
+
+def _not_real(x: Any, where: str, index: tuple[int, ...] = ()) -> TypeError:
+    """The TypeError for something that is not a real number, with what to do instead."""
+    if isinstance(x, (np.str_, np.bytes_, np.complexfloating)):
+        x = x.item()  # shown as the Python value it holds
+    if isinstance(x, Tensor):
+        hint = "use its .data, or np.stack([t.data for t in tensors]) for several"
+    elif isinstance(x, Value):
+        hint = "use v.data for its number, e.g. [v.data for v in values]"
+    elif isinstance(x, complex):
+        hint = "the engine works with real numbers only; take .real or abs() first if that is "
+        hint += "what you mean"
+    elif isinstance(x, (str, bytes)):
+        hint = f"convert it first, e.g. float({x!r})"
+    elif x is None:
+        hint = "pass a number (to test whether something is None, use `is None`)"
+    elif isinstance(x, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)):
+        hint = "turn it into a number first, e.g. a count of seconds"
+    else:
+        hint = "pass bools, ints or floats (as numbers, nested lists or NumPy arrays)"
+    at = f" at [{', '.join(map(str, index))}]" if index else ""
+    return TypeError(f"{where} needs real numbers, got {type(x).__name__} {x!r}{at}; {hint}")
+
+
 class Tensor:
     """An array that remembers how it was computed, so that gradients can flow back to it.
 
@@ -86,7 +210,12 @@ class Tensor:
 
     ``data`` is float64 unless you ask for float32 (``dtype=np.float32``) or pass a float32
     array; ints and bools are converted. ``Tensor(array)`` copies the array, as
-    ``torch.tensor`` does.
+    ``torch.tensor`` does. Only real numbers are accepted: ``Tensor(None)``,
+    ``Tensor("3.5")`` and ``Tensor(1 + 2j)`` raise a TypeError.
+
+    ``==``, ``<`` and the other comparisons work entry by entry and give a boolean NumPy
+    array (no graph, no gradient), as in NumPy and PyTorch; ``if t:`` needs a one-element
+    tensor. Hashing is by identity, so tensors still work in sets and as dict keys.
     """
 
     __slots__ = ("__weakref__", "_op", "_vjp", "data", "grad", "label", "parents")
@@ -108,10 +237,7 @@ class Tensor:
         if dtype is None:
             kind = getattr(data, "dtype", None)
             dtype = kind if kind in DTYPES else np.float64
-        try:
-            self.data = np.array(data, dtype=_dtype(dtype))
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"Tensor needs numbers, got {type(data).__name__}: {error}") from None
+        self.data = _numbers(data, _dtype(dtype), "Tensor", copy=True)
         self.grad = None
         self.label = label
         self.parents = ()
@@ -194,7 +320,8 @@ class Tensor:
                 )
             seed = np.ones_like(self.data)
         else:
-            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            given = grad.data if isinstance(grad, Tensor) else grad
+            seed = _numbers(given, self.dtype, "backward's grad", copy=True)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward: grad has shape {shape_str(seed.shape)} but the output has "
@@ -206,14 +333,26 @@ class Tensor:
                 node.grad = None  # inner nodes hold this pass's gradient only
         _accumulate(self, seed)
         for node in reversed(order):  # every node after all the nodes made from it
-            node._backward()
+            node._backward(is_output=node is self)
 
-    def _backward(self) -> None:
+    def _backward(self, is_output: bool = False) -> None:
         """One step of the chain rule, as ``Value._backward``: pass this tensor's gradient on
-        to its parents (each parent's share comes from the op's ``_vjp`` closure)."""
+        to its parents (each parent's share comes from the op's ``_vjp`` closure).
+
+        NaN propagates: at NaN every local derivative is NaN (PyTorch gives relu'(nan) = 1).
+        The ops' formulas are written for ordinary numbers, and inside a graph NaN needs no
+        help: an entry that is NaN made every output that used it NaN, their gradients come
+        back NaN, and NaN times anything is NaN. Only the output ``backward`` was called on
+        has a gradient that did not come back this way (your finite seed), so there each
+        parent entry that is NaN gets a NaN gradient here; relu's ``x > 0`` alone would give
+        0. (IEEE's NaN ** 0 = 1 and 1 ** NaN = 1 do not carry NaN on: for them the formulas
+        of ``**`` decide, as in the scalar engine.)"""
         if self._vjp is None or self.grad is None:
             return  # a leaf, or no gradient reached this node
-        for parent, g in zip(self.parents, self._vjp(self.grad)):
+        grads = self._vjp(self.grad)
+        if is_output and self._op not in _MARKS_NAN_ITSELF and np.isnan(self.data).any():
+            grads = tuple(_nan_where_nan(p.data, g) for p, g in zip(self.parents, grads))
+        for parent, g in zip(self.parents, grads):
             _accumulate(parent, g)
 
     def zero_grad(self) -> None:
@@ -268,24 +407,51 @@ class Tensor:
     def __getitem__(self, index: Index) -> Tensor:
         return getitem(self, index)
 
+    # ------------------------------------------------------------------ comparisons
+    # Entry by entry, as in NumPy and PyTorch: a boolean NumPy array, no graph, no gradient.
+
+    __hash__ = object.__hash__  # by identity: tensors stay usable in sets and as dict keys
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return _compare("==", np.equal, self, other)
+
+    def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return _compare("!=", np.not_equal, self, other)
+
+    def __lt__(self, other: Any) -> np.ndarray:
+        return _compare("<", np.less, self, other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return _compare("<=", np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return _compare(">", np.greater, self, other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return _compare(">=", np.greater_equal, self, other)
+
+    def __bool__(self) -> bool:
+        """The truth of the one number in a one-element tensor (as NumPy); any other tensor
+        is ambiguous: say whether you mean every entry or some entry."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"bool: a tensor of shape {shape_str(self.shape)} has {self.data.size} "
+                "entries, so its truth is ambiguous; use (t > 0).all() or .any(), or t.item() "
+                "for a one-element tensor"
+            )
+        return bool(self.data.item())
+
     # ------------------------------------------------------------------ unary ops
     # Forward on the left, the vector-Jacobian product on the right: each parent's gradient
     # is the output's gradient g times the local derivative, elementwise.
 
     def exp(self) -> Tensor:
-        y = np.exp(self.data)
+        y = _exp(self.data)
         return _result(y, (self,), lambda g: (g * y,), "exp")  # d eˣ/dx = eˣ
 
     def log(self) -> Tensor:
         x = self.data
-        if x.size and not x.min() > 0:  # one reduction: cheap next to log itself
-            bad = x[~(x > 0)]
-            raise DomainError(
-                f"log: {bad.size} of {x.size} entries are not positive (the first is "
-                f"{float(bad[0])!r}), but log is only defined for positive numbers; clamp the "
-                "input (e.g. x + 1e-12) or use a stable loss such as cross_entropy"
-            )
-        return _result(np.log(x), (self,), lambda g: (g / x,), "log")  # d ln x/dx = 1/x
+        return _result(_log(x), (self,), lambda g: (g / x,), "log")  # d ln x/dx = 1/x
 
     def tanh(self) -> Tensor:
         y = np.tanh(self.data)
@@ -299,45 +465,55 @@ class Tensor:
 
     def relu(self) -> Tensor:
         x = self.data
-        y = np.maximum(x, 0)
+        y = np.maximum(x, 0)  # NaN stays NaN
         return _result(y, (self,), lambda g: (g * (x > 0),), "relu")  # 1 if x > 0 else 0
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
+        if not _is_real(alpha):
+            raise _not_real(alpha, "leaky_relu: alpha")
         x = self.data
-        slope = np.where(x > 0, 1, alpha).astype(x.dtype)  # 1 if x > 0 else alpha
+        slope = np.where(x > 0, 1, float(alpha)).astype(x.dtype)  # 1 if x > 0 else alpha
         return _result(x * slope, (self,), lambda g: (g * slope,), "leaky_relu")
 
     # ------------------------------------------------------------------ reductions and shapes
 
+    # ``axis`` is an int (negative counts from the end), a tuple of ints, or None for all
+    # axes; a 0-d tensor takes axis 0 or -1, as in PyTorch (there is nothing to reduce).
+
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """Σ over ``axis`` (all axes by default). Every summed entry gets the sum's gradient."""
         x = self.data
-        y = x.sum(axis=axis, keepdims=keepdims)
-        return _result(y, (self,), lambda g: (_expand(g, x.shape, axis, keepdims),), "sum")
+        axes = _axes(axis, x.shape, "sum")
+        y = x.sum(axis=axes, keepdims=keepdims)
+        return _result(y, (self,), lambda g: (_expand(g, x.shape, axes, keepdims),), "sum")
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """The mean over ``axis``: the sum's gradient divided by how many entries were averaged."""
+        """The mean over ``axis``: the sum's gradient divided by how many entries were averaged.
+        The mean of no entries (0/0) raises ValueError."""
         x = self.data
-        y = x.mean(axis=axis, keepdims=keepdims)
-        n = x.size // max(y.size, 1) if x.size else 1
+        axes = _axes(axis, x.shape, "mean")
+        n = _group_size(x.shape, axes, axis, "mean", "the mean of no numbers is undefined")
+        y = x.sum(axis=axes, keepdims=keepdims) / n
         return _result(
-            y, (self,), lambda g: (_expand(g / n, x.shape, axis, keepdims),), "mean"
+            y, (self,), lambda g: (_expand(g / n, x.shape, axes, keepdims),), "mean"
         )
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """The largest entry over ``axis``. The gradient goes to the entry that was largest
-        (shared equally between ties, as ``torch.amax``)."""
+        (shared equally between ties, as ``torch.amax``). NaN counts as the largest (as in
+        ``np.max``): where it wins, the result is NaN, its NaN entries get NaN and the others
+        0."""
         x = self.data
-        if x.size == 0:
-            raise ValueError("max: the tensor is empty, so it has no largest entry")
-        y = x.max(axis=axis, keepdims=True)
+        axes = _axes(axis, x.shape, "max")
+        _group_size(x.shape, axes, axis, "max", "no numbers have a largest one")
+        top = x.max(axis=axes, keepdims=True)
 
         def vjp(g: np.ndarray) -> tuple[np.ndarray]:
-            winners = x == y
-            share = winners / winners.sum(axis=axis, keepdims=True)
-            return (share * _expand(g, x.shape, axis, keepdims),)
+            winners = x == top  # none where the max is NaN (NaN == NaN is False)
+            share = winners / np.maximum(winners.sum(axis=axes, keepdims=True), 1)
+            return (share * _expand(g, x.shape, axes, keepdims),)
 
-        return _result(y if keepdims else _squeeze(y, axis), (self,), vjp, "max")
+        return _result(top if keepdims else np.squeeze(top, axes), (self,), vjp, "max")
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same entries in a new shape (``t.reshape(2, 3)`` or ``t.reshape((2, 3))``)."""
@@ -401,6 +577,15 @@ def _result(data: Any, parents: tuple[Tensor, ...], vjp: Vjp, op: str) -> Tensor
     return t
 
 
+_MARKS_NAN_ITSELF = frozenset({"index"})  # uses only some entries: NaN goes to the picked
+
+
+def _nan_where_nan(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``g`` with NaN wherever ``x`` is NaN: at NaN the local derivative is NaN."""
+    nan = np.isnan(x)
+    return np.where(nan, np.nan, g) if nan.any() else g
+
+
 def _accumulate(node: Tensor, g: np.ndarray) -> None:
     """``node.grad += g``, never writing into an existing array. A leaf gets its own copy in
     its own dtype, so an optimizer can change it without touching anything else."""
@@ -412,30 +597,68 @@ def _accumulate(node: Tensor, g: np.ndarray) -> None:
         node.grad = node.grad + g.astype(node.data.dtype, copy=False)
 
 
-def _expand(g: np.ndarray, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> np.ndarray:
+# ----------------------------------------------------------------------------- reductions
+
+
+def _axes(axis: Any, shape: tuple[int, ...], op: str) -> tuple[int, ...]:
+    """``axis`` (an int, a tuple of ints or None for all) as a tuple of axes in 0..ndim-1.
+    A 0-d tensor takes 0 and -1, as in PyTorch; it has no axis to reduce, so they give ()."""
+    ndim = len(shape)
+    if axis is None:
+        return tuple(range(ndim))
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    valid = max(ndim, 1)  # how many axis numbers there are: a 0-d tensor counts as one
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        if not -valid <= a < valid:
+            raise ValueError(
+                f"{op}: axis {a} does not exist in a tensor of shape {shape_str(shape)}; "
+                f"its axes are {-valid}..{valid - 1}"
+            )
+    normal = tuple(int(a) % valid for a in axes)
+    if len(set(normal)) < len(normal):
+        raise ValueError(f"{op}: axis {axis!r} names the same axis more than once")
+    return normal if ndim else ()
+
+
+def _group_size(shape: tuple[int, ...], axes: tuple[int, ...], axis: Axis, op: str,
+                why: str) -> int:
+    """How many entries each result of a reduction over ``axes`` combines. A reduction that
+    needs at least one entry (``mean``, ``max``) raises when its groups are empty."""
+    n = math.prod(shape[a] for a in axes)
+    results = math.prod(s for i, s in enumerate(shape) if i not in axes)
+    if n == 0 and results:
+        raise ValueError(
+            f"{op}: over axis {axis!r} of a tensor of shape {shape_str(shape)} there are no "
+            f"entries to combine, and {why}"
+        )
+    return max(n, 1)  # an empty result has nothing to divide: any n will do
+
+
+def _expand(g: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool
+            ) -> np.ndarray:
     """Spread the gradient of a reduction back over the entries it reduced."""
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
+    if not keepdims:
+        g = np.expand_dims(g, axes)
     return np.broadcast_to(g, shape)
 
 
-def _squeeze(y: np.ndarray, axis: Axis) -> np.ndarray:
-    return y.reshape(()) if axis is None else np.squeeze(y, axis)
+# ----------------------------------------------------------------------------- operands
 
 
 def _constant(x: Any, dtype: np.dtype, op: str) -> np.ndarray | float:
     """A plain operand (number, list, array) as a constant of the tensor's dtype."""
     if type(x) is float or type(x) is int:
-        return x  # NumPy keeps the tensor's dtype for a plain Python number
+        if -_LARGEST[dtype] <= x <= _LARGEST[dtype] or x != x or x in (math.inf, -math.inf):
+            return x  # NumPy keeps the tensor's dtype for a plain Python number
+        raise OverflowError(
+            f"{op}: the number {x!r} is too large for {dtype} (the largest is about "
+            f"{_LARGEST[dtype]:.3g}); use float64 or scale the numbers down"
+        )
     if isinstance(x, Tensor):
         return x.data
-    try:
-        return np.asarray(x, dtype=dtype)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{op}: cannot combine a Tensor with {type(x).__name__} {x!r}; use a number, an "
-            "array or a Tensor"
-        ) from None
+    return _numbers(x, dtype, f"the other operand of {op}")
 
 
 def _operands(op: str, a: Any, b: Any) -> tuple[Any, Any, tuple[Tensor, ...], bool, bool]:
@@ -450,7 +673,54 @@ def _operands(op: str, a: Any, b: Any) -> tuple[Any, Any, tuple[Tensor, ...], bo
     return x, y, parents, a_is, b_is
 
 
+def _shape_error(op: str, x: Any, y: Any) -> ValueError:
+    shapes = f"{shape_str(np.shape(x))} {op} {shape_str(np.shape(y))}"
+    return ValueError(
+        f"{op}: {shapes}: shapes do not broadcast; counted from the right, each pair of "
+        "dimensions must be equal or one of them 1 (reshape one operand, e.g. b to (1×n))"
+    )
+
+
+def _compare(op: str, compare: Callable[..., Any], t: Tensor, other: Any) -> np.ndarray:
+    """``t <op> other`` entry by entry: a boolean array, outside the graph."""
+    y = _constant(other, t.data.dtype, op)
+    try:
+        return np.asarray(compare(t.data, y))
+    except ValueError:  # NumPy could not broadcast the shapes
+        raise _shape_error(op, t.data, y) from None
+
+
 # ----------------------------------------------------------------------------- elementwise
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    """eˣ, refusing to overflow into inf, as the scalar engine does."""
+    try:
+        with np.errstate(over="raise"):
+            return np.exp(x)
+    except FloatingPointError:
+        with np.errstate(over="ignore"):
+            bad = x[np.isinf(np.exp(x)) & np.isfinite(x)]
+        raise OverflowError(
+            f"exp: {bad.size} of {x.size} entries are too large for {x.dtype} (the first is "
+            f"{float(bad[0])!r}; inputs above about {math.log(_LARGEST[x.dtype]):.2f} "
+            "overflow); scale the input down, or use a stable form such as log_softmax or "
+            "cross_entropy"
+        ) from None
+
+
+def _log(x: np.ndarray) -> np.ndarray:
+    """ln x for positive entries; NaN stays NaN, 0 and negative entries raise DomainError."""
+    try:
+        with np.errstate(divide="raise", invalid="raise"):
+            return np.log(x)
+    except FloatingPointError:
+        bad = x[x <= 0]  # NaN is not among them: it goes through as NaN
+        raise DomainError(
+            f"log: {bad.size} of {x.size} entries are not positive (the first is "
+            f"{float(bad[0])!r}), but log is only defined for positive numbers; clamp the "
+            "input (e.g. x + 1e-12) or use a stable loss such as cross_entropy"
+        ) from None
 
 
 def _div(x: Any, y: Any) -> np.ndarray:
@@ -463,26 +733,59 @@ def _div(x: Any, y: Any) -> np.ndarray:
 
 
 def _pow(x: Any, y: Any) -> np.ndarray:
-    if np.min(x) < 0 and not np.all(np.mod(y, 1) == 0):
-        bad = np.broadcast_to(x, np.broadcast_shapes(np.shape(x), np.shape(y)))
-        bad = bad[(bad < 0) & (np.mod(y, 1) != 0)]
-        raise DomainError(
-            f"**: {bad.size} negative bases have a non-integer exponent (the first base is "
-            f"{float(bad[0])!r}), which is not a real number; use integer exponents for "
-            "negative bases"
-        )
-    return x**y
+    """x ** y on real numbers, as in the scalar engine: a negative base needs an integer
+    exponent (DomainError), 0 has no negative power (ZeroDivisionError), and a result too
+    large for the dtype raises OverflowError. NumPy's floating-point flags say whether any of
+    that happened, so the usual case costs no extra pass over the arrays."""
+    try:
+        with np.errstate(divide="raise", invalid="raise", over="raise"):
+            return np.power(x, y)
+    except FloatingPointError:
+        pass
+    base, power = np.broadcast_arrays(x, y)  # each base next to its own exponent
+    for bad, error, problem, advice in (
+        ((base < 0) & (np.round(power) != power) & ~np.isnan(power), DomainError,
+         "a negative base with a non-integer exponent is not a real number",
+         "use integer exponents for negative bases"),
+        ((base == 0) & (power < 0), ZeroDivisionError,
+         "0 cannot be raised to a negative power",
+         "add a small number to the base or mask those entries out"),
+        (np.isfinite(base) & np.isinf(_unchecked_pow(x, y)), OverflowError,  # in x's dtype
+         f"the result is too large for {np.result_type(x, y)}",
+         "scale the base down or use smaller exponents"),
+    ):
+        if bad.any():
+            first = f"({float(base[bad][0])!r}) ** {float(power[bad][0])!r}"
+            raise error(
+                f"**: {problem}, in {np.count_nonzero(bad)} of {bad.size} entries (the first "
+                f"is {first}); {advice}"
+            )
+    return _unchecked_pow(x, y)  # a flag with no error of ours behind it: IEEE's result
+
+
+def _unchecked_pow(x: Any, y: Any) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.power(x, y)
+
+
+def _pow_base_grad(g: np.ndarray, x: Any, y: Any) -> np.ndarray:
+    """d(x**y)/dx = y·x**(y-1), as the scalar engine: at x = 0 it is inf for 0 < y < 1 (as in
+    PyTorch), 1 for y = 1, 0 for y > 1, and 0 for y = 0 (where y·x**(y-1) would be 0·inf)."""
+    with np.errstate(invalid="ignore"):  # 0·inf where x = y = 0, replaced by 0
+        return g * np.where((x == 0) & (y == 0), 0, y * _unchecked_pow(x, y - 1))
 
 
 def _pow_exponent_grad(g: np.ndarray, x: Any, z: np.ndarray) -> np.ndarray:
     """d(x**y)/dy = x**y · ln x, which needs x > 0 (taken as 0 where x = 0, as PyTorch)."""
-    if np.min(x) < 0:
+    negative = np.asarray(x < 0)  # not np.min(x) < 0: a NaN entry would hide the others
+    if negative.any():
         raise DomainError(
-            "**: d(a**b)/db = a**b·ln(a) needs a > 0, but the base has negative entries; if "
-            "the exponent is a constant, pass a number or an array, not a Tensor"
+            f"**: d(a**b)/db = a**b·ln(a) needs a > 0, but {np.count_nonzero(negative)} bases "
+            f"are negative (the first is {float(np.asarray(x)[negative][0])!r}); if the "
+            "exponent is a constant, pass a number or an array, not a Tensor"
         )
-    with np.errstate(divide="ignore"):
-        return g * np.where(x > 0, z * np.log(np.where(x > 0, x, 1)), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return g * np.where(x == 0, 0, z * np.log(x))
 
 
 # op: (forward, d/da as a VJP, d/db as a VJP); x, y are the operands, z the output.
@@ -492,7 +795,7 @@ _ELEMENTWISE: dict[str, tuple[Callable[..., Any], Callable[..., Any], Callable[.
     "-": (np.subtract,  lambda g, x, y, z: g,                     lambda g, x, y, z: -g),
     "*": (np.multiply,  lambda g, x, y, z: g * y,                 lambda g, x, y, z: g * x),
     "/": (_div,         lambda g, x, y, z: g / y,                 lambda g, x, y, z: -g * z / y),
-    "**": (_pow,        lambda g, x, y, z: g * y * x ** (y - 1),
+    "**": (_pow,        lambda g, x, y, z: _pow_base_grad(g, x, y),
                         lambda g, x, y, z: _pow_exponent_grad(g, x, z)),
 }  # fmt: skip
 
@@ -506,11 +809,7 @@ def _elementwise(op: str, a: Any, b: Any) -> Tensor:
     except DomainError:
         raise
     except ValueError:  # NumPy could not broadcast the shapes
-        shapes = f"{shape_str(np.shape(x))} {op} {shape_str(np.shape(y))}"
-        raise ValueError(
-            f"{op}: {shapes}: shapes do not broadcast; counted from the right, each pair of "
-            "dimensions must be equal or one of them 1 (reshape one operand, e.g. b to (1×n))"
-        ) from None
+        raise _shape_error(op, x, y) from None
     x_shape, y_shape = np.shape(x), np.shape(y)
 
     def vjp(g: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -565,43 +864,65 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def getitem(t: Tensor, index: Index) -> Tensor:
     """``t[index]`` with ints, slices or integer arrays. The gradient goes back to the entries
-    that were picked; an entry picked twice gets both gradients (``np.add.at``)."""
-    if isinstance(index, Tensor):
-        index = index.data.astype(np.intp)
+    that were picked; an entry picked twice gets both gradients (``np.add.at``); a picked
+    entry that is NaN gets NaN, the entries not picked get 0."""
+    if isinstance(index, tuple):
+        index = tuple(_tensor_index(i) for i in index)
+    else:
+        index = _tensor_index(index)
     x = t.data
     y = x[index]
 
     def vjp(g: np.ndarray) -> tuple[np.ndarray]:
         dx = np.zeros_like(x)
-        np.add.at(dx, index, g)
+        np.add.at(dx, index, _nan_where_nan(y, g))  # y holds the picked entries
         return (dx,)
 
     return _result(y, (t,), vjp, "index")
 
 
+def _tensor_index(index: Any) -> Any:
+    """A Tensor used as an index holds floats: they must be whole numbers (1.5 is no index)."""
+    if not isinstance(index, Tensor):
+        return index
+    i = index.data
+    whole = np.isfinite(i) & (i == np.round(i))
+    if not whole.all():
+        raise IndexError(
+            f"index: a Tensor used as an index must hold whole numbers, got "
+            f"{float(i[~whole][0])!r}; index with an integer array or a list of ints"
+        )
+    return i.astype(np.intp)
+
+
 # ----------------------------------------------------------------------------- softmax & loss
 
 
-def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    shifted = x - x.max(axis=axis, keepdims=True)  # log softmax(x) = log softmax(x - max)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+def _log_softmax(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """log softmax along ``axes``. A group holding +inf, or only -inf, has no softmax (inf -
+    inf): NaN, as in PyTorch. A -inf entry next to finite ones gets -inf (probability 0)."""
+    with np.errstate(invalid="ignore"):  # inf - inf: that NaN is the answer
+        shifted = x - x.max(axis=axes, keepdims=True)  # log softmax(x) = log softmax(x - max)
+        return shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
 
 
 def softmax(t: Tensor, axis: int = -1) -> Tensor:
     """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, shifted by the max so nothing overflows.
     Gradient: s ⊙ (g - Σ g ⊙ s), the softmax Jacobian applied to g."""
-    s = np.exp(_log_softmax(t.data, axis))
+    axes = _axes(axis, t.shape, "softmax")
+    s = np.exp(_log_softmax(t.data, axes))
     return _result(
-        s, (t,), lambda g: (s * (g - (g * s).sum(axis=axis, keepdims=True)),), "softmax"
+        s, (t,), lambda g: (s * (g - (g * s).sum(axis=axes, keepdims=True)),), "softmax"
     )
 
 
 def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
     """xᵢ - log Σⱼ exp(xⱼ) along ``axis``, never forming a tiny probability.
     Gradient: g - softmax(x) · Σ g."""
-    y = _log_softmax(t.data, axis)
+    axes = _axes(axis, t.shape, "log_softmax")
+    y = _log_softmax(t.data, axes)
     return _result(
-        y, (t,), lambda g: (g - np.exp(y) * g.sum(axis=axis, keepdims=True),), "log_softmax"
+        y, (t,), lambda g: (g - np.exp(y) * g.sum(axis=axes, keepdims=True),), "log_softmax"
     )
 
 
@@ -622,15 +943,16 @@ def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
         )
     n, c = z.shape
     target = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    logp = _log_softmax(z, 1)
+    logp = _log_softmax(z, (1,))
     if target.ndim == 2:  # probabilities, e.g. one-hot rows
         if target.shape != z.shape:
             raise ValueError(
                 f"cross_entropy: logits {shape_str(z.shape)} and target probabilities "
                 f"{shape_str(target.shape)} must have the same shape"
             )
-        y = target.astype(z.dtype, copy=False)
-        loss = -(y * logp).sum() / n
+        y = _numbers(target, z.dtype, "cross_entropy's target probabilities")
+        with np.errstate(invalid="ignore"):  # a class of probability 0 adds 0, also where
+            loss = -np.where(y != 0, y * logp, 0).sum() / n  # its logit is -inf (0·log 0)
     else:
         y = _class_indices(target, n, c)
         loss = -logp[np.arange(n), y].sum() / n
@@ -653,18 +975,21 @@ def _class_indices(target: np.ndarray, n: int, c: int) -> np.ndarray:
             f"shape {shape_str(target.shape)}"
         )
     if target.dtype.kind not in "iu":
-        if target.dtype.kind != "f" or not np.all(target == np.round(target)):
+        whole = np.isfinite(target) & (target == np.round(target)) if target.dtype.kind == "f" \
+            else None
+        if whole is None or not whole.all():
+            example = "" if whole is None else f", e.g. {target[~whole][0]}"
             raise TypeError(
-                f"cross_entropy: targets must be integer class indices, got dtype {target.dtype}"
+                f"cross_entropy: targets must be integer class indices (whole numbers), got "
+                f"dtype {target.dtype}{example}"
             )
-        target = target.astype(np.intp)
-    if n and (target.min() < 0 or target.max() >= c):
+    if n and (target.min() < 0 or target.max() >= c):  # before converting: 1e30 stays 1e30
         bad = target[(target < 0) | (target >= c)]
         raise ValueError(
             f"cross_entropy: {bad.size} targets are outside the {c} classes 0..{c - 1} "
             f"(the first is {bad[0]})"
         )
-    return target
+    return target.astype(np.intp, copy=False)
 
 
 # Function forms, so that ``relu(x)`` reads like ``x.relu()``.
