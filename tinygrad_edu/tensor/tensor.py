@@ -23,10 +23,10 @@ float32 end to end. Only real numbers are accepted (bools, ints and floats, as n
 nested lists or arrays): None, text, complex numbers and other objects raise a TypeError
 that says what to do, because NumPy would quietly turn them into numbers.
 
-NaN propagates, values and gradients: at NaN every local derivative is NaN. Each op writes
-its derivative for ordinary numbers (relu's is ``x > 0``); a NaN entry's gradient comes back
-NaN through the graph by itself, and ``Tensor._backward`` sees to the one place where it
-would not: the inputs of the output you call ``backward`` on.
+NaN propagates, as in the scalar engine: a NaN entry makes NaN of every value computed from
+it, and of every local derivative that depends on it (tanh's 1 - y², relu's step: 1 for
+x > 0, 0 for x <= 0, NaN for NaN). A derivative that does not depend on the entry stays what
+it is (d(x + 1)/dx = 1), as the mathematics and PyTorch say.
 
 The closures keep the arrays they need (inputs, sometimes the output's array), never the
 output ``Tensor`` itself, so a graph holds no reference cycles: a graph you drop is freed at
@@ -333,26 +333,14 @@ class Tensor:
                 node.grad = None  # inner nodes hold this pass's gradient only
         _accumulate(self, seed)
         for node in reversed(order):  # every node after all the nodes made from it
-            node._backward(is_output=node is self)
+            node._backward()
 
-    def _backward(self, is_output: bool = False) -> None:
+    def _backward(self) -> None:
         """One step of the chain rule, as ``Value._backward``: pass this tensor's gradient on
-        to its parents (each parent's share comes from the op's ``_vjp`` closure).
-
-        NaN propagates: at NaN every local derivative is NaN (PyTorch gives relu'(nan) = 1).
-        The ops' formulas are written for ordinary numbers, and inside a graph NaN needs no
-        help: an entry that is NaN made every output that used it NaN, their gradients come
-        back NaN, and NaN times anything is NaN. Only the output ``backward`` was called on
-        has a gradient that did not come back this way (your finite seed), so there each
-        parent entry that is NaN gets a NaN gradient here; relu's ``x > 0`` alone would give
-        0. (IEEE's NaN ** 0 = 1 and 1 ** NaN = 1 do not carry NaN on: for them the formulas
-        of ``**`` decide, as in the scalar engine.)"""
+        to its parents (each parent's share comes from the op's ``_vjp`` closure)."""
         if self._vjp is None or self.grad is None:
             return  # a leaf, or no gradient reached this node
-        grads = self._vjp(self.grad)
-        if is_output and self._op not in _MARKS_NAN_ITSELF and np.isnan(self.data).any():
-            grads = tuple(_nan_where_nan(p.data, g) for p, g in zip(self.parents, grads))
-        for parent, g in zip(self.parents, grads):
+        for parent, g in zip(self.parents, self._vjp(self.grad)):
             _accumulate(parent, g)
 
     def zero_grad(self) -> None:
@@ -466,13 +454,14 @@ class Tensor:
     def relu(self) -> Tensor:
         x = self.data
         y = np.maximum(x, 0)  # NaN stays NaN
-        return _result(y, (self,), lambda g: (g * (x > 0),), "relu")  # 1 if x > 0 else 0
+        slope = _step(x, 0.0)  # 1 if x > 0 else 0, NaN for NaN
+        return _result(y, (self,), lambda g: (g * slope,), "relu")
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         if not _is_real(alpha):
             raise _not_real(alpha, "leaky_relu: alpha")
         x = self.data
-        slope = np.where(x > 0, 1, float(alpha)).astype(x.dtype)  # 1 if x > 0 else alpha
+        slope = _step(x, float(alpha))  # 1 if x > 0 else alpha, NaN for NaN
         return _result(x * slope, (self,), lambda g: (g * slope,), "leaky_relu")
 
     # ------------------------------------------------------------------ reductions and shapes
@@ -511,6 +500,7 @@ class Tensor:
         def vjp(g: np.ndarray) -> tuple[np.ndarray]:
             winners = x == top  # none where the max is NaN (NaN == NaN is False)
             share = winners / np.maximum(winners.sum(axis=axes, keepdims=True), 1)
+            share = np.where(np.isnan(x), np.nan, share)  # which entry won is undefined
             return (share * _expand(g, x.shape, axes, keepdims),)
 
         return _result(top if keepdims else np.squeeze(top, axes), (self,), vjp, "max")
@@ -577,13 +567,10 @@ def _result(data: Any, parents: tuple[Tensor, ...], vjp: Vjp, op: str) -> Tensor
     return t
 
 
-_MARKS_NAN_ITSELF = frozenset({"index"})  # uses only some entries: NaN goes to the picked
-
-
-def _nan_where_nan(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """``g`` with NaN wherever ``x`` is NaN: at NaN the local derivative is NaN."""
-    nan = np.isnan(x)
-    return np.where(nan, np.nan, g) if nan.any() else g
+def _step(x: np.ndarray, below: float) -> np.ndarray:
+    """1 where x > 0, ``below`` where x <= 0, NaN where x is NaN: relu's and leaky_relu's
+    slope, as the scalar engine's ``step``."""
+    return np.where(x > 0, 1, np.where(x <= 0, below, np.nan)).astype(x.dtype)
 
 
 def _accumulate(node: Tensor, g: np.ndarray) -> None:
@@ -864,8 +851,8 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 def getitem(t: Tensor, index: Index) -> Tensor:
     """``t[index]`` with ints, slices or integer arrays. The gradient goes back to the entries
-    that were picked; an entry picked twice gets both gradients (``np.add.at``); a picked
-    entry that is NaN gets NaN, the entries not picked get 0."""
+    that were picked; an entry picked twice gets both gradients (``np.add.at``); the entries
+    not picked get 0."""
     if isinstance(index, tuple):
         index = tuple(_tensor_index(i) for i in index)
     else:
@@ -875,7 +862,7 @@ def getitem(t: Tensor, index: Index) -> Tensor:
 
     def vjp(g: np.ndarray) -> tuple[np.ndarray]:
         dx = np.zeros_like(x)
-        np.add.at(dx, index, _nan_where_nan(y, g))  # y holds the picked entries
+        np.add.at(dx, index, g)
         return (dx,)
 
     return _result(y, (t,), vjp, "index")
