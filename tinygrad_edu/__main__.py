@@ -1,5 +1,6 @@
-"""Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]`` and
-``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``."""
+"""Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]``,
+``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``
+and ``python -m tinygrad_edu exercises [list | show NAME | start FILE | check FILE]``."""
 
 from __future__ import annotations
 
@@ -182,7 +183,20 @@ def train_mnist(args: argparse.Namespace) -> int:
     return 0
 
 
+def exercises(argv: list[str]) -> int:
+    """The exercises: list them with your progress, show one, write starters, grade a file."""
+    try:
+        from tinygrad_edu.exercises.cli import main as exercises_main
+    except ImportError as error:  # hypothesis is an optional dependency
+        print(f"exercises: {error}", file=sys.stderr)
+        return 1
+    return exercises_main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["exercises"]:  # its own command line: python -m tinygrad_edu exercises -h
+        return exercises(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("demo", help=demo.__doc__, description=demo.__doc__)
@@ -219,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--no-progress", action="store_true",
                        help="no progress bar (also off under CI=true without a terminal)")
     train.set_defaults(run=train_mnist)
+    commands.add_parser("exercises", help=exercises.__doc__, add_help=False)  # handled above
     args = parser.parse_args(argv)
     if getattr(args, "steps", 0) < 0:
         parser.error("--steps must be >= 0")
