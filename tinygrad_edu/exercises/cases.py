@@ -132,7 +132,7 @@ class Vectors:
 @st.composite
 def vectors(draw: st.DrawFn) -> Vectors:
     n = draw(st.integers(1, 4))
-    entry = st.floats(-3.0, 3.0, allow_nan=False)
+    entry = tenths(-3.0, 3.0)
     a = draw(st.lists(entry, min_size=n, max_size=n))
     b = draw(st.lists(entry, min_size=n, max_size=n))
     if math.hypot(*a) + math.hypot(*b) < 0.1:  # keep away from 0/0
@@ -172,10 +172,14 @@ def call_arrays(parts: Sequence[str]) -> Callable[[Solution, Any], tuple[Any, ..
     return call
 
 
+def tenths(lo: float, hi: float) -> st.SearchStrategy[float]:
+    """Numbers with one decimal in [lo, hi]: easy to follow by hand in a verdict."""
+    return st.integers(round(lo * 10), round(hi * 10)).map(lambda k: k / 10)
+
+
 def _matrix(draw: st.DrawFn, rows: int, cols: int, lo: float = -2.0, hi: float = 2.0
             ) -> np.ndarray:
-    return draw(hnp.arrays(np.float64, (rows, cols),
-                           elements=st.floats(lo, hi, allow_nan=False, allow_subnormal=False)))
+    return draw(hnp.arrays(np.float64, (rows, cols), elements=tenths(lo, hi)))
 
 
 @st.composite
@@ -250,8 +254,7 @@ def graphs(draw: st.DrawFn, max_steps: int = 6) -> Graph:
     """Graphs whose numbers stay of order one (a product only of numbers up to 2 in size),
     with nodes used more than once whenever hypothesis picks the same operand twice."""
     n = draw(st.integers(1, 3))
-    values = [draw(st.floats(-1.5, 1.5, allow_nan=False, allow_subnormal=False))
-              for _ in range(n)]
+    values = [draw(tenths(-1.5, 1.5)) for _ in range(n)]
     steps: list[tuple[str, tuple[int, ...]]] = []
     for _ in range(draw(st.integers(1, max_steps))):
         op = draw(st.sampled_from(sorted(OPS)))
@@ -350,7 +353,7 @@ class NodeCase:
 @st.composite
 def node_cases(draw: st.DrawFn) -> NodeCase:
     op = draw(st.sampled_from(sorted(OPS)))
-    unit = st.floats(-2.0, 2.0, allow_nan=False, allow_subnormal=False)
+    unit = tenths(-2.0, 2.0)
     if ARITY[op] == 1:
         uses: tuple[int, ...] = (0,)
     else:
@@ -390,7 +393,7 @@ class Params:
 @st.composite
 def params(draw: st.DrawFn) -> Params:
     n = draw(st.integers(1, 4))
-    unit = st.floats(-3.0, 3.0, allow_nan=False, allow_subnormal=False)
+    unit = tenths(-3.0, 3.0)
     data = tuple(draw(unit) for _ in range(n))
     grads = tuple(draw(unit) for _ in range(n))
     return Params(data, grads, draw(st.sampled_from([0.5, 0.1, 0.05, 0.01])))

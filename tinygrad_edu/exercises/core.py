@@ -20,6 +20,7 @@ import contextlib
 import inspect
 import io
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ class Diagnosis:
     mistake: Mistake
     part: str | None = None
     everywhere: bool = True
+    note: str = ""
 
     @property
     def key(self) -> str:
@@ -76,7 +78,7 @@ class Diagnosis:
 
     def __str__(self) -> str:
         where = f" ({self.part})" if self.part else ""
-        scope = "" if self.everywhere else (
+        scope = f" ({self.note})" if self.note else "" if self.everywhere else (
             " (on the inputs where your answer is wrong; it is right on the others)")
         return f"diagnosis{where}: {self.mistake.title}{scope}.\n{_indent(self.mistake.hint, 2)}"
 
@@ -227,9 +229,11 @@ def close(got: Any, expected: Any) -> bool:
 
 
 def _run(solution: Solution, exercise: Exercise, case: Any) -> tuple[tuple[Any, ...], str]:
-    """The solution's answer on ``case`` and what it printed meanwhile (kept, not shown)."""
+    """The solution's answer on ``case`` and what it printed meanwhile. NumPy's warnings (a
+    division by zero, ...) are silenced: the verdict shows the inf or NaN they produced."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
         answer = exercise.call(solution, case)
     return answer, out.getvalue()
 
@@ -453,19 +457,41 @@ def _shorten(text: str, n: int) -> str:
 # ----------------------------------------------------------------------------- diagnosis
 
 
+def _behaviour(outcome: Outcome) -> Any:
+    """What the solution did on an input: its answer, the type of exception it raised, or
+    None for an answer of the wrong kind."""
+    if outcome.got is not None:
+        return outcome.got
+    return type(outcome.error) if outcome.error is not None else None
+
+
 def _model_answers(exercise: Exercise, mistake: Mistake, cases: list[Any]) -> list[Any]:
-    answers = []
+    """What the mistaken solution does on each case (its answer or its exception's type)."""
+    answers: list[Any] = []
     for case in cases:
         try:
             answers.append(_run(mistake.solution, exercise, case)[0])
-        except Exception:  # a mistake that cannot be made on this input explains nothing
-            answers.append(None)
+        except Exception as error:  # a mistake can fail where the learner's fails
+            answers.append(type(error))
     return answers
 
 
+def _same(got: Any, model: Any) -> bool:
+    """Two answers agree: within tolerance, or the same infinities/NaNs where both have them."""
+    return close(got, model) or (isinstance(got, np.ndarray) and isinstance(model, np.ndarray)
+                                 and np.array_equal(got, model, equal_nan=True))
+
+
 def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool:
-    return bool(rows) and all(model[r] is not None and close(got[r][i], model[r][i])
-                              for r in rows)
+    """The model does what the learner's solution does, on every row, for part ``i``: the
+    same answer, or an exception of the same type."""
+    def agrees(r: int) -> bool:
+        if isinstance(got[r], type):
+            return model[r] is got[r]
+        return (isinstance(got[r], tuple) and isinstance(model[r], tuple)
+                and _same(got[r][i], model[r][i]))
+
+    return bool(rows) and all(agrees(r) for r in rows)
 
 
 def _generic(i: int, exercise: Exercise, outcomes: list[Outcome]) -> list[tuple[Mistake, Any]]:
@@ -527,30 +553,58 @@ def diagnose(exercise: Exercise, failure: Outcome, outcomes: list[Outcome]
              ) -> tuple[Diagnosis, ...]:
     """The common mistakes that explain the wrong answers in ``failure`` and ``outcomes`` (the
     probe's), part by part."""
-    if failure.got is None:
+    if isinstance(failure.error, NotImplementedError) or failure.problem:
         return _diagnose_error(failure)
     if exercise.judge is not None:
-        return () if failure.judged is None else (Diagnosis(failure.judged),)
-    outcomes = [o for o in [failure, *outcomes] if o.got is not None]
+        return _judged(failure, outcomes) if failure.got is not None else ()
+    outcomes = [o for o in [failure, *outcomes] if _behaviour(o) is not None]
     cases = [o.case for o in outcomes]
-    got = [o.got for o in outcomes]
+    got = [_behaviour(o) for o in outcomes]
+    answered = [o for o in outcomes if o.got is not None]
     models = [(m, _model_answers(exercise, m, cases)) for m in exercise.mistakes
               if m.solution is not None]
+    wrong_parts = {i for o in answered for i in o.wrong}
+    if not wrong_parts:  # wrong only by raising: every part is in question
+        wrong_parts = set(range(len(exercise.parts)))
     found: list[Diagnosis] = []
-    for i in sorted({i for o in outcomes for i in o.wrong}):
+    for i in sorted(wrong_parts):
         part = exercise.parts[i] if len(exercise.parts) > 1 else None
         everywhere = list(range(len(outcomes)))
-        failing = [r for r, o in enumerate(outcomes) if i in o.wrong]
+        failing = [r for r, o in enumerate(outcomes) if o.got is None or i in o.wrong]
         answers = models + [
             (mistake, [_transformed(transform, o.expected, i) for o in outcomes])
-            for mistake, transform in _generic(i, exercise, outcomes)
+            for mistake, transform in _generic(i, exercise, answered)
         ]
-        diagnosis = (_best(answers, got, everywhere, failing, i, part)
-                     or _reshaped(outcomes, failing, i, part)
-                     or _shape_fact(failure, i, part))
+        diagnosis = _best(answers, got, everywhere, failing, i, part)
+        if diagnosis is None:  # facts about the answers it did give
+            diagnosis = _reshaped(outcomes, [r for r in failing if outcomes[r].got is not None],
+                                  i, part) or _shape_fact(failure, i, part)
         if diagnosis is not None:
             found.append(diagnosis)
+    if not found and failure.error is not None:
+        return _diagnose_error(failure)
     return _merge(found)
+
+
+def _judged(failure: Outcome, outcomes: list[Outcome]) -> tuple[Diagnosis, ...]:
+    """For an exercise graded by a property: the mistake found on every failing input. A
+    list that is a valid order reversed also has a node before one of its parents, so when
+    some failures are "reversed" and others not, the general "order" mistake is named."""
+    found = [o.judged for o in [failure, *outcomes] if o.judged is not None]
+    keys = {m.key for m in found}
+    shown = failure.judged
+    if shown is None:
+        return ()
+    if len(keys) == 1:
+        return (Diagnosis(shown),)
+    if keys <= {"reversed", "order"}:
+        return (Diagnosis(shown if shown.key == "order" else Mistake(
+            "order", "a node before one of its parents",
+            "On this input your list is a valid order reversed, but on others it is not even "
+            "that: some nodes come before one of their parents. Append a node only once all "
+            "of its parents are in the list: visit the parents first, then append the node.")),)
+    return (Diagnosis(shown, everywhere=False,
+                      note="on this input; on others your list goes wrong in other ways too"),)
 
 
 def _transformed(transform: Callable[[Any], Any], expected: tuple[Any, ...], i: int) -> Any:
@@ -592,7 +646,8 @@ def _reshaped(outcomes: list[Outcome], failing: list[int], i: int, part: str | N
 
 def _shape_fact(failure: Outcome, i: int, part: str | None) -> Diagnosis | None:
     """A wrong shape is a fact, not a guess: say so when nothing more specific matched."""
-    assert failure.got is not None
+    if failure.got is None:
+        return None
     e, g = failure.expected[i], failure.got[i]
     if not isinstance(e, np.ndarray) or e.shape == g.shape:
         return None
@@ -680,7 +735,8 @@ def grade(exercise: Exercise, solution: Solution) -> Verdict:
             f"between calls, or use random numbers?). Hypothesis says: {error}"))
     if failure is None:
         return Verdict(exercise, True, examples=tried)
-    outcomes = probe(exercise, solution) if failure.got is not None else []
+    todo = isinstance(failure.error, NotImplementedError) or bool(failure.problem)
+    outcomes = [] if todo else probe(exercise, solution)
     failure = _showcase(failure, outcomes)
     diagnoses = diagnose(exercise, failure, outcomes)
     message = "" if diagnoses or failure.problem else (
