@@ -276,6 +276,8 @@ MISTAKES = [
      "a factor a too many", "dy/da"),
     ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), y", "factor", "ln a missing",
      "dy/db"),
+    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), math.log(a)", "factor",
+     "y = a**b missing", "dy/db"),
     ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), b * a ** (b - 1)", "rule",
      "power rule used for the exponent", "dy/db"),
     ("central_difference", "def central_difference(f, x, h): return (f(x + h) - f(x)) / h",
@@ -447,6 +449,10 @@ MISTAKES = [
         def dense_backward(X, W, b, dZ):
             return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0, keepdims=True)
      """, "factor", "batch size", "dW"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, (X.T @ dZ)[:1], dZ.sum(axis=0, keepdims=True)
+     """, "shape", "wrong shape", "dW"),
     ("dense_backward", """
         def dense_backward(X, W, b, dZ):
             return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import textwrap
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
@@ -131,8 +132,9 @@ class Exercise:
     def describe(self) -> str:
         """The statement and the starter code, as printed by ``show`` and the command line."""
         head = f"Exercise {self.number} (level {self.level}): {self.title}"
-        return (f"{head}\n{'=' * len(head)}\n\n{self.statement.strip()}\n\n"
-                f"Graded on: {self.domain}.\n\nStarter:\n\n{_indent(self.starter.strip(), 4)}\n")
+        graded = textwrap.fill(f"Graded on: {self.domain}.", width=92)
+        return (f"{head}\n{'=' * len(head)}\n\n{self.statement.strip()}\n\n{graded}\n\n"
+                f"Starter:\n\n{_indent(self.starter.strip(), 4)}\n")
 
     def __str__(self) -> str:
         return self.describe()
