@@ -8,10 +8,10 @@ example database, so the same solution always gets the same verdict. It runs twi
 2. if that found a failure, a *probe* over a fixed spread of inputs that never stops early,
    so the diagnosis sees the solution's answers on many different inputs.
 
-A diagnosis names a common mistake only when a model of that mistake gives the learner's
-answers: on every input tried (the strongest case), or else on every input where the
-learner's answer is wrong. Otherwise the verdict says plainly that no common mistake
-matches, and shows the failing input with the expected and the given answer.
+A diagnosis names a common mistake only when a model of that mistake does what the learner's
+solution does on every input tried (the same answers, or the same exception). Otherwise the
+verdict says plainly that no common mistake matches, and shows the failing input with the
+expected and the given answer.
 """
 
 from __future__ import annotations
@@ -79,8 +79,7 @@ class Diagnosis:
 
     def __str__(self) -> str:
         where = f" ({self.part})" if self.part else ""
-        scope = f" ({self.note})" if self.note else "" if self.everywhere else (
-            " (on the inputs where your answer is wrong; it is right on the others)")
+        scope = f" ({self.note})" if self.note else ""
         return f"diagnosis{where}: {self.mistake.title}{scope}.\n{_indent(self.mistake.hint, 2)}"
 
 
@@ -577,7 +576,7 @@ def diagnose(exercise: Exercise, failure: Outcome, outcomes: list[Outcome]
             (mistake, [_transformed(transform, o.expected, i) for o in outcomes])
             for mistake, transform in _generic(i, exercise, answered)
         ]
-        diagnosis = _best(answers, got, everywhere, failing, i, part)
+        diagnosis = _best(answers, got, everywhere, i, part)
         if diagnosis is None:  # facts about the answers it did give
             diagnosis = _reshaped(outcomes, [r for r in failing if outcomes[r].got is not None],
                                   i, part) or _shape_fact(failure, i, part)
@@ -616,14 +615,15 @@ def _transformed(transform: Callable[[Any], Any], expected: tuple[Any, ...], i: 
     return tuple(part if j == i else e for j, e in enumerate(expected))
 
 
-def _best(answers: list[tuple[Mistake, list[Any]]], got: list[Any], everywhere: list[int],
-          failing: list[int], i: int, part: str | None) -> Diagnosis | None:
-    """The first mistake that gives the learner's part ``i`` on every input; failing that,
-    the first that does on every input where it is wrong."""
-    for rows, all_inputs in ((everywhere, True), (failing, False)):
-        for mistake, model in answers:
-            if _explains(got, model, rows, i):
-                return Diagnosis(mistake, part, all_inputs)
+def _best(answers: list[tuple[Mistake, list[Any]]], got: list[Any], rows: list[int],
+          i: int, part: str | None) -> Diagnosis | None:
+    """The first mistake that does what the learner's solution does for part ``i`` on every
+    input tried. A mistake that matches only where the answer is wrong is not named: a rule
+    that is 0 everywhere is not "relu's two sides swapped", though it agrees with that
+    mistake wherever it is wrong."""
+    for mistake, model in answers:
+        if _explains(got, model, rows, i):
+            return Diagnosis(mistake, part)
     return None
 
 
@@ -675,15 +675,19 @@ def _merge(found: list[Diagnosis]) -> tuple[Diagnosis, ...]:
     return tuple(merged)
 
 
+_NUMPY_SHAPE_ERRORS = (  # what NumPy says when the shapes of its operands do not fit
+    "could not be broadcast", "mismatch in its core dimension", "not aligned",
+    "could not broadcast", "cannot reshape array")
+
+
 def _diagnose_error(failure: Outcome) -> tuple[Diagnosis, ...]:
     error = failure.error
     if isinstance(error, NotImplementedError):
         return (Diagnosis(Mistake("todo", "not written yet",
                                   "The starter still raises NotImplementedError: replace that "
                                   "line with your code.")),)
-    text = str(error).lower()
-    if isinstance(error, ValueError) and any(w in text for w in ("shape", "dimension",
-                                                                 "broadcast", "mismatch")):
+    text = str(error)
+    if isinstance(error, ValueError) and any(w in text for w in _NUMPY_SHAPE_ERRORS):
         return (Diagnosis(Mistake("shape", "wrong shape",
                                   "NumPy could not combine two of your arrays: their shapes do "
                                   "not fit. Write the shape of every factor under your formula "
