@@ -568,6 +568,22 @@ def test_an_exception_in_the_solution_is_shown_not_raised():
     assert "test_exercises.py, line" in text and 'raise ValueError("oops, too big")' in text
 
 
+def test_an_error_deep_in_the_engine_points_at_the_learners_line():
+    from tinygrad_edu import log
+
+    def d_log(x, y):  # log(0) at x = 1: the engine raises DomainError
+        return 1 / x + 0 * log(y)
+
+    verdict = check("d_log", d_log)
+    text = str(verdict)
+    assert "DomainError: log: got 0.0" in text and "in d_log  (return 1 / x + 0 * log(y))" in text
+
+
+def test_exit_inside_a_solution_is_a_failure_not_an_exit():
+    verdict = check("d_exp", lambda x, y: sys.exit(3))
+    assert not verdict.passed and "SystemExit: 3" in str(verdict)
+
+
 def test_a_shape_error_raised_by_numpy_is_diagnosed_as_a_wrong_shape():
     def dense_backward(X, W, b, dZ):
         dW = np.ones((X.shape[1] + 1, 1)) @ np.ones((2, W.shape[1]))  # never fits

@@ -248,8 +248,8 @@ def attempt(exercise: Exercise, solution: Solution, case: Any) -> Outcome:
     except AnswerError as problem:
         outcome.problem = str(problem)
         return outcome
-    except Exception as error:  # the learner's code failed: that is the verdict, not a crash
-        outcome.error, outcome.error_text = error, _where(error)
+    except (Exception, SystemExit) as error:  # the learner's code failed: a verdict, no crash
+        outcome.error, outcome.error_text = error, _where(error, solution)
         return outcome
     outcome.got = got
     if exercise.judge is not None:
@@ -260,10 +260,14 @@ def attempt(exercise: Exercise, solution: Solution, case: Any) -> Outcome:
     return outcome
 
 
-def _where(error: BaseException) -> str:
-    """The exception with the last line of the learner's own code that it passed through."""
+def _where(error: BaseException, solution: Solution) -> str:
+    """The exception with the last line of the learner's own code that it passed through
+    (in the file that defines ``solution``, else anywhere outside this package)."""
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not f.filename.startswith(_HERE)]
+    code = getattr(solution, "__code__", None)
+    own = [f for f in frames if code is not None and f.filename == code.co_filename]
+    frames = own or frames
     text = f"{type(error).__name__}: {error}"
     if frames:
         f = frames[-1]
