@@ -32,7 +32,7 @@ from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Any
 
-from tinygrad_edu.engine import binary_op, unary_op
+from tinygrad_edu import binary_op, unary_op
 from tinygrad_edu.exercises.catalog import EXERCISES
 from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Verdict, grade
 from tinygrad_edu.exercises.progress import (

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.engine import Value, walk
+from tinygrad_edu import Value, walk
 from tinygrad_edu.tensor import Tensor
 
 # ----------------------------------------------------------------------------- local derivatives

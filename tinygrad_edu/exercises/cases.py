@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinygrad_edu.engine import Value
+from tinygrad_edu import Value
 from tinygrad_edu.exercises.core import AnswerError, Solution, parts_of, shape_text
 from tinygrad_edu.testing import floats_in
 

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
-from tinygrad_edu.engine import Value
+from tinygrad_edu import Value
 from tinygrad_edu.testing import ATOL, RTOL
 
 Solution = Callable[..., Any]
