@@ -31,7 +31,7 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
     ``unary_op`` hands a derivative rule. Three mistakes come with every such exercise:
     x where y was meant, y where x was meant, and y itself instead of its slope."""
     lo, hi = interval
-    kink_text = f", at least 0.001 away from {', '.join(map(str, kinks))}" if kinks else ""
+    kink_text = f", at least 0.001 away from {', '.join(f'{k:g}' for k in kinks)}" if kinks else ""
     common = (
         Mistake("in_out", "the input x used where the output y was meant",
                 f"{name} gets two numbers: x, the input, and y = {output}, the output. The "
@@ -50,7 +50,7 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
         statement=statement,
         starter=_starter(name, "x, y", f"x is the input, y = {output} the output. Return "
                                        "dy/dx."),
-        domain=f"x in [{lo}, {hi}]{kink_text}, in float64",
+        domain=f"x in [{lo:g}, {hi:g}]{kink_text}, in float64",
         cases=C.points(["x"], [C.interval(lo, hi, kinks)], forward, output),
         call=C.call_rule(["answer"]), reference=reference,
         mistakes=(*mistakes, *common), forward=forward,
