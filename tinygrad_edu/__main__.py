@@ -1,6 +1,7 @@
 """Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]``,
-``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``
-and ``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html``."""
+``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``,
+``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html`` and
+``python -m tinygrad_edu exercises [list | show NAME | start FILE | check FILE]``."""
 
 from __future__ import annotations
 
@@ -323,7 +324,20 @@ def replay(args: argparse.Namespace) -> int:
                           rankdir=args.rankdir)
 
 
+def exercises(argv: list[str]) -> int:
+    """The exercises: list them with your progress, show one, write starters, grade a file."""
+    try:
+        from tinygrad_edu.exercises.cli import main as exercises_main
+    except ImportError as error:  # hypothesis is an optional dependency
+        print(f"exercises: {error}", file=sys.stderr)
+        return 1
+    return exercises_main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["exercises"]:  # its own command line: python -m tinygrad_edu exercises -h
+        return exercises(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("demo", help=demo.__doc__, description=demo.__doc__)
@@ -381,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     page.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
                       help="draw left to right or top to bottom (default: %(default)s)")
     page.set_defaults(run=replay)
+    commands.add_parser("exercises", help=exercises.__doc__, add_help=False)  # handled above
     args = parser.parse_args(argv)  # every option is checked here (see integer, number, ...)
     return args.run(args)
 

@@ -1,0 +1,886 @@
+"""tinygrad_edu.exercises: references pass, correct solutions written differently pass, every
+diagnosis is proven by submitting exactly that mistake, wrong answers that match no mistake
+are not misnamed, verdicts are deterministic, and the command line never shows a traceback."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Value, walk
+from tinygrad_edu.exercises import (
+    EXERCISES,
+    ExerciseError,
+    check,
+    get_exercise,
+    load_progress,
+    make_op,
+    progress_path,
+)
+from tinygrad_edu.exercises.cli import main as cli
+
+
+@pytest.fixture(autouse=True)
+def private_progress(tmp_path, monkeypatch):
+    """Every test keeps its progress in a temporary file, never in the real home."""
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("TINYGRAD_EDU_PROGRESS", str(path))
+    return path
+
+
+# ----------------------------------------------------------------------------- the catalog
+
+
+def test_at_least_twelve_exercises_from_easy_to_hard():
+    exercises = list(EXERCISES.values())
+    assert len(exercises) >= 12
+    assert [ex.number for ex in exercises] == list(range(1, len(exercises) + 1))
+    assert [ex.level for ex in exercises] == sorted(ex.level for ex in exercises)
+    names = set(EXERCISES)
+    for needed in ("d_mul", "d_div", "d_pow", "d_exp", "d_log", "d_tanh", "d_sigmoid", "d_relu",
+                   "d_softmax_cross_entropy", "dense_backward", "topological_sort", "sgd_step",
+                   "central_difference"):
+        assert needed in names
+
+
+@pytest.mark.parametrize("name", list(EXERCISES))
+def test_statement_and_starter(name):
+    ex = EXERCISES[name]
+    assert len(ex.statement.split()) > 30
+    namespace = {}
+    exec(ex.starter, namespace)  # the starter compiles and defines the function asked for
+    stub = namespace[name]
+    with pytest.raises(NotImplementedError):
+        stub(*range(len(ex.params.split(","))))
+    assert f"def {ex.signature}:" in ex.describe()
+    assert "reference" not in repr(ex)  # the answer is not shown with the exercise
+
+
+@pytest.mark.parametrize("name", list(EXERCISES))
+def test_the_reference_passes(name):
+    verdict = check(name, EXERCISES[name].reference)
+    assert verdict.passed, str(verdict)
+    assert verdict.examples >= 50
+    assert str(verdict).startswith(f"✓ {name} passed")
+
+
+# ----------------------------------------------------------------------------- correct answers
+
+
+def _topo_recursive(root):  # micrograd's way: a different order from walk's
+    order, seen = [], set()
+
+    def visit(v):
+        if v not in seen:
+            seen.add(v)
+            for p in reversed(v.parents):
+                visit(p)
+            order.append(v)
+
+    visit(root)
+    return order
+
+
+def _topo_kahn(root):
+    nodes = walk(root)
+    waiting = {v: len(set(v.parents)) for v in nodes}
+    children = {v: [] for v in nodes}
+    for v in nodes:
+        for p in set(v.parents):
+            children[p].append(v)
+    ready = [v for v in nodes if waiting[v] == 0]
+    order = []
+    while ready:
+        v = ready.pop()
+        order.append(v)
+        for c in children[v]:
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                ready.append(c)
+    return order
+
+
+def _backward_own(root):
+    root.grad = 1
+    for node in reversed(_topo_recursive(root)):
+        for i in range(len(node.parents)):
+            node.parents[i].grad = node.parents[i].grad + node.local_grads[i] * node.grad
+
+
+def _step_indexed(node):
+    for i, parent in enumerate(node.parents):
+        parent.grad += node.grad * node.local_grads[i]
+
+
+def _sgd_rebinding(params, lr):
+    for p in params:
+        p.data = p.data - lr * p.grad
+
+
+def _relative_pure(analytic, numeric):
+    top = math.sqrt(sum((a - n) ** 2 for a, n in zip(analytic, numeric)))
+    return top / (math.sqrt(sum(a * a for a in analytic)) + math.sqrt(sum(n * n for n in numeric)))
+
+
+def _softmax_naive(Z, Y):
+    e = np.exp(Z)
+    return e / e.sum(axis=-1, keepdims=True) - Y
+
+
+def _dense_numpy(X, W, b, dZ):
+    return np.dot(dZ, W.T), np.dot(X.T, dZ), np.ones((1, len(X))) @ dZ
+
+
+def _dense_loops(X, W, b, dZ):
+    dX, dW, db = np.zeros_like(X), np.zeros_like(W), np.zeros_like(b)
+    for i in range(X.shape[0]):
+        for j in range(W.shape[1]):
+            db[0, j] += dZ[i, j]
+            for k in range(W.shape[0]):
+                dW[k, j] += X[i, k] * dZ[i, j]
+                dX[i, k] += W[k, j] * dZ[i, j]
+    return dX, dW, db
+
+
+CORRECT = [
+    ("d_mul", lambda a, b, y: [b * 1.0, a + 0.0]),
+    ("chain_rule", lambda x, y: (2 * x, -2 * y)),
+    ("d_exp", lambda x, y: math.exp(x)),
+    ("d_log", lambda x, y: x**-1),
+    ("d_tanh", lambda x, y: 1 - math.tanh(x) ** 2),
+    ("d_tanh", lambda x, y: 1 / math.cosh(x) ** 2),
+    ("d_sigmoid", lambda x, y: math.exp(-x) / (1 + math.exp(-x)) ** 2),
+    ("d_relu", lambda x, y: x > 0),
+    ("d_relu", lambda x, y: 1 if y > 0 else 0),
+    ("d_div", lambda a, b, y: (1 / b, -y / b)),
+    ("d_pow", lambda a, b, y: (b * y / a, math.log(a) * a**b)),
+    ("central_difference", lambda f, x, h: (f(x + h) - f(x - h)) / h / 2),
+    ("relative_error", _relative_pure),
+    ("sgd_step", _sgd_rebinding),
+    ("backward_step", _step_indexed),
+    ("topological_sort", _topo_recursive),
+    ("topological_sort", _topo_kahn),
+    ("backward", _backward_own),
+    ("d_softmax_cross_entropy", _softmax_naive),
+    ("dense_backward", _dense_numpy),
+    ("dense_backward", _dense_loops),
+]
+
+
+@pytest.mark.parametrize("name, solution", CORRECT,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(CORRECT)])
+def test_a_correct_solution_written_differently_passes(name, solution):
+    verdict = check(name, solution)
+    assert verdict.passed, str(verdict)
+
+
+SCALED = [name for name, ex in EXERCISES.items() if ex.judge is None]
+
+
+@pytest.mark.parametrize("name", SCALED)
+def test_an_answer_one_percent_off_fails(name):
+    """The tolerance is tight: 1.01 times the right answer never passes."""
+    ex = EXERCISES[name]
+
+    def one_percent_off(*args):
+        if name in ("sgd_step", "backward_step", "backward"):  # they change their inputs
+            ex.reference(*args)
+            for v in walk(args[0]) if name == "backward" else args[0] if name == "sgd_step" \
+                    else args[0].parents:
+                if name == "sgd_step":
+                    v.data *= 1.01
+                else:
+                    v.grad *= 1.01
+            return None
+        answer = ex.reference(*args)
+        if isinstance(answer, tuple):
+            return tuple(1.01 * np.asarray(a) for a in answer)
+        return 1.01 * np.asarray(answer)
+
+    verdict = check(name, one_percent_off)
+    assert not verdict.passed
+
+
+# ----------------------------------------------------------------------------- diagnoses
+
+RULES = "\n".join([
+    "import math",
+    "import numpy as np",
+    "from tinygrad_edu import walk",
+])
+
+
+def solution(source, name):
+    """The function ``name`` from learner-style source code."""
+    namespace = {}
+    exec(RULES + "\n" + textwrap.dedent(source), namespace)
+    return namespace[name]
+
+
+# (exercise, the learner's code, the diagnosed key, words of the title, the part or None)
+MISTAKES = [
+    ("d_mul", "def d_mul(a, b, y): return a, b", "swapped", "swapped", None),
+    ("d_mul", "def d_mul(a, b, y): return -b, a", "sign", "sign flipped", "dy/da"),
+    ("d_mul", "def d_mul(a, b, y): return b, 2 * a", "factor", "doubled", "dy/db"),
+    ("chain_rule", """
+        def chain_rule(x, y):
+            a, b = x + y, x - y
+            dx = b * 1      # through a
+            dx = a * 1      # through b: = where += was needed
+            dy = b * 1
+            dy = a * -1
+            return dx, dy
+     """, "assign", "`=` instead of `+=`", "df/dx, df/dy"),
+    ("chain_rule", """
+        def chain_rule(x, y):
+            dx = 0.0
+            dy = 0.0
+            dx += 1          # da/dx, without df/da
+            dx += 1          # db/dx, without df/db
+            dy += 1
+            dy += -1
+            return dx, dy
+     """, "upstream", "upstream gradient not multiplied", "df/dx, df/dy"),
+    ("d_exp", "def d_exp(x, y): return x", "in_out", "input x used where the output", None),
+    ("d_exp", "def d_exp(x, y): return -y", "sign", "sign flipped", None),
+    ("d_log", "def d_log(x, y): return 1 / y", "in_out", "output y used where the input",
+     None),
+    ("d_log", "def d_log(x, y): return math.log(x)", "value", "value instead of its slope", None),
+    ("d_tanh", "def d_tanh(x, y): return 1 - x**2", "in_out", "input x used where the output",
+     None),
+    ("d_tanh", "def d_tanh(x, y): return 1 - y", "factor", "a factor y missing", None),
+    ("d_tanh", "def d_tanh(x, y): return 2 * (1 - y * y)", "factor", "doubled", None),
+    ("d_tanh", "def d_tanh(x, y): return y * y - 1", "sign", "sign flipped", None),
+    ("d_tanh", "def d_tanh(x, y): return math.tanh(x)", "value", "value instead of its slope",
+     None),
+    ("d_sigmoid", "def d_sigmoid(x, y): return x * (1 - x)", "in_out",
+     "input x used where the output", None),
+    ("d_sigmoid", "def d_sigmoid(x, y): return y", "factor", "missing: (1 - y)", None),
+    ("d_sigmoid", "def d_sigmoid(x, y): return 1 - y", "factor", "missing: y", None),
+    ("d_sigmoid", "def d_sigmoid(x, y): return y * (1 - y) / 2", "factor", "halved", None),
+    ("d_relu", "def d_relu(x, y): return 1.0 if x < 0 else 0.0", "sides", "sides", None),
+    ("d_relu", "def d_relu(x, y): return -1.0 if x > 0 else 0.0", "sign", "sign flipped", None),
+    ("d_div", "def d_div(a, b, y): return 1 / b, -1 / b**2", "factor", "factor a missing",
+     "dy/db"),
+    ("d_div", "def d_div(a, b, y): return 1 / b, -a / b", "factor", "factor 1/b missing",
+     "dy/db"),
+    ("d_div", "def d_div(a, b, y): return 1 / b, a / b**2", "sign", "sign flipped", "dy/db"),
+    ("d_pow", "def d_pow(a, b, y): return a ** (b - 1), y * math.log(a)", "factor",
+     "factor b missing", "dy/da"),
+    ("d_pow", "def d_pow(a, b, y): return b * a**b, y * math.log(a)", "factor",
+     "a factor a too many", "dy/da"),
+    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), y", "factor", "ln a missing",
+     "dy/db"),
+    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), math.log(a)", "factor",
+     "y = a**b missing", "dy/db"),
+    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), b * a ** (b - 1)", "rule",
+     "power rule used for the exponent", "dy/db"),
+    ("central_difference", "def central_difference(f, x, h): return (f(x + h) - f(x)) / h",
+     "one_sided", "forward", None),
+    ("central_difference", "def central_difference(f, x, h): return (f(x) - f(x - h)) / h",
+     "one_sided", "backward", None),
+    ("central_difference", "def central_difference(f, x, h): return f(x + h) - f(x - h)",
+     "factor", "not divided by 2h", None),
+    ("central_difference", "def central_difference(f, x, h): return (f(x+h) - f(x-h)) / h",
+     "factor", "doubled", None),
+    ("relative_error", """
+        def relative_error(analytic, numeric):
+            return np.linalg.norm(np.array(analytic) - np.array(numeric))
+     """, "denominator", "absolute error", None),
+    ("relative_error", """
+        def relative_error(analytic, numeric):
+            a, n = np.array(analytic), np.array(numeric)
+            return np.linalg.norm(a - n) / np.linalg.norm(a)
+     """, "denominator", "‖analytic‖ only", None),
+    ("relative_error", """
+        def relative_error(analytic, numeric):
+            a, n = np.array(analytic), np.array(numeric)
+            return np.sum(np.abs(a - n)) / (np.sum(np.abs(a)) + np.sum(np.abs(n)))
+     """, "norm", "absolute values", None),
+    ("sgd_step", """
+        def sgd_step(params, lr):
+            for p in params:
+                p.data += lr * p.grad
+     """, "sign", "uphill", None),
+    ("sgd_step", """
+        def sgd_step(params, lr):
+            for p in params:
+                p.data -= p.grad
+     """, "factor", "learning rate missing", None),
+    ("sgd_step", """
+        def sgd_step(params, lr):
+            for p in params:
+                p.data = -lr * p.grad
+     """, "assign", "old value is lost", None),
+    ("sgd_step", """
+        def sgd_step(params, lr):
+            for p in params:
+                p.grad -= lr * p.grad
+     """, "target", "p.grad changed", None),
+    ("backward_step", """
+        def backward_step(node):
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad = local * node.grad
+     """, "assign", "a reused node loses a path", None),
+    ("backward_step", """
+        def backward_step(node):
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local
+     """, "upstream", "upstream gradient not multiplied", None),
+    ("backward_step", """
+        def backward_step(node):
+            for parent, local in zip(node.parents, node.local_grads):
+                parent.grad += local * node.data
+     """, "data_grad", "node.data used", None),
+    ("topological_sort", """
+        def topological_sort(root):
+            order = []
+            def visit(v):
+                for p in v.parents:
+                    visit(p)
+                order.append(v)
+            visit(root)
+            return order
+     """, "duplicates", "more than once", None),
+    ("topological_sort", """
+        def topological_sort(root):
+            return list(reversed(walk(root)))
+     """, "reversed", "reversed", None),
+    ("topological_sort", """
+        def topological_sort(root):
+            return [v for v in walk(root) if v.parents]   # the leaves forgotten
+     """, "missing", "missing", None),
+    ("topological_sort", """
+        def topological_sort(root):
+            order, seen = [], set()
+            def visit(v):
+                if v in seen:
+                    return
+                seen.add(v)
+                order.append(v)   # appended before its parents
+                for p in v.parents:
+                    visit(p)
+            visit(root)
+            return order[::-1]
+     """, "order", "before one of its parents", None),
+    ("backward", """
+        def backward(root):
+            root.grad = 1.0
+            for node in reversed(walk(root)):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad = local * node.grad
+     """, "assign", "a reused node loses a path", None),
+    ("backward", """
+        def backward(root):
+            root.grad = 1.0
+            for node in reversed(walk(root)):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local
+     """, "upstream", "upstream gradient not multiplied", None),
+    ("backward", """
+        def backward(root):
+            root.grad = 1.0
+            for node in walk(root):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.grad
+     """, "order", "not reversed", None),
+    ("backward", """
+        def backward(root):
+            for node in reversed(walk(root)):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.grad
+     """, "seed", "not seeded", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            e = np.exp(Z)
+            return e / e.sum(axis=1, keepdims=True)
+     """, "term", "Y not subtracted", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            e = np.exp(Z)
+            return (e / e.sum(axis=1, keepdims=True) - Y) / Z.shape[0]
+     """, "factor", "batch size", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            e = np.exp(Z)
+            return e / e.sum(axis=0, keepdims=True) - Y
+     """, "axis", "columns", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            e = np.exp(Z)
+            return e / e.sum() - Y
+     """, "axis", "whole batch", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            e = np.exp(Z)
+            return Y - e / e.sum(axis=1, keepdims=True)
+     """, "sign", "sign flipped", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            e = np.exp(Z)
+            return (e / e.sum(axis=1, keepdims=True) - Y).T
+     """, "shape", "transposed", None),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, X.T @ dZ, dZ
+     """, "batch_sum", "batch sum forgotten", "db"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0, keepdims=True)
+     """, "shape", "transposed", "dW"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)
+     """, "shape", "right numbers, wrong shape", "db"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1, keepdims=True)
+     """, "shape", "wrong axis", "db"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0, keepdims=True)
+     """, "factor", "averaged", "db"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0, keepdims=True)
+     """, "factor", "batch size", "dW"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, (X.T @ dZ)[:1], dZ.sum(axis=0, keepdims=True)
+     """, "shape", "wrong shape", "dW"),
+    ("dense_backward", """
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+     """, "shape", "", None),
+]
+
+
+@pytest.mark.parametrize("name, source, key, title, part", MISTAKES,
+                         ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])
+def test_each_mistake_is_named(name, source, key, title, part):
+    verdict = check(name, solution(source, name))
+    assert not verdict.passed
+    text = str(verdict)
+    assert verdict.keys and verdict.keys[0] == key, text
+    assert title in verdict.diagnosis.title, text
+    assert verdict.diagnosis.everywhere, text
+    if part is not None:
+        assert verdict.diagnosis.part == part, text
+    assert "diagnosis" in text and verdict.diagnosis.title in text
+    assert "No common mistake" not in text
+
+
+def test_the_dx_w_not_transposed_mistake_is_a_shape_error_or_the_named_one():
+    """dZ @ W has the wrong shape unless in = out, where it gives the wrong numbers: both are
+    named as shape mistakes, never as something else."""
+    verdict = check("dense_backward", solution(MISTAKES[-1][1], "dense_backward"))
+    assert verdict.diagnosis.title in ("wrong shape", "W not transposed"), str(verdict)
+
+
+def test_two_mistakes_in_two_parts_are_both_named():
+    verdict = check("dense_backward", solution("""
+        def dense_backward(X, W, b, dZ):
+            return dZ @ W.T, dZ.T @ X, dZ
+    """, "dense_backward"))
+    assert [(d.part, d.key) for d in verdict.diagnoses] == [("dW", "shape"), ("db", "batch_sum")]
+    # the input shown has both parts wrong (hypothesis's simplest has db right: batch 1)
+    assert "dW: expected  ✗" in str(verdict) and "db: expected  ✗" in str(verdict)
+
+
+@pytest.mark.parametrize("name, wrong", [
+    ("d_tanh", lambda x, y: 1 - y**3),
+    # right on part of the domain, and there unlike the mistake it matches elsewhere
+    ("d_tanh", lambda x, y: 1 - x * x if x > 1 else 1 - y * y),
+    ("d_relu", lambda x, y: 0.0),  # agrees with "sides swapped" only where it is wrong
+    ("d_sigmoid", lambda x, y: y * (1 - y) + 0.01 * x),
+    ("d_mul", lambda a, b, y: (b, a + 1)),
+    ("d_div", lambda a, b, y: (1 / b, -a / b**3)),
+    ("backward", lambda root: [setattr(v, "grad", 1.0) for v in walk(root)]),
+    ("dense_backward", lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ + 1, dZ.sum(0, keepdims=True))),
+])
+def test_a_wrong_answer_that_matches_no_mistake_is_not_misnamed(name, wrong):
+    verdict = check(name, wrong)
+    assert not verdict.passed and verdict.diagnoses == ()
+    assert "No common mistake matches" in str(verdict)
+
+
+def test_a_rule_one_percent_off_is_named_as_a_constant_factor():
+    verdict = check("d_tanh", lambda x, y: 1.01 * (1 - y * y))
+    assert verdict.keys == ("factor",) and "1.01" in verdict.diagnosis.title
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+
+def test_the_verdict_shows_the_simplest_failing_input_expected_and_got():
+    verdict = check("d_tanh", lambda x, y: 1 - x**2)
+    text = str(verdict)
+    assert verdict.failure is not None
+    x = verdict.failure.case.values[0]
+    assert f"failing input: x = {x!r}, y = tanh(x) = {math.tanh(x)!r}" in text
+    assert f"expected {1 - math.tanh(x) ** 2:.10g}" in text
+    assert repr(verdict) == text and not verdict
+
+
+def test_backward_verdicts_show_every_node_as_a_table():
+    verdict = check("backward", solution(MISTAKES[[m[0] for m in MISTAKES].index("backward")][1],
+                                         "backward"))
+    lines = str(verdict).splitlines()
+    header = next(i for i, line in enumerate(lines) if "expected" in line and "got" in line)
+    assert lines[header + 1].lstrip().split()[0].endswith(".grad")
+    assert any(line.rstrip().endswith("✗") for line in lines)
+
+
+def test_verdicts_are_deterministic_across_runs_and_processes():
+    code = textwrap.dedent("""
+        from tinygrad_edu.exercises import check
+        print(check("d_sigmoid", lambda x, y: x * (1 - x)))
+        print(check("backward_step", lambda node: [setattr(p, "grad", l * node.grad)
+                                                  for p, l in zip(node.parents,
+                                                                  node.local_grads)]))
+        print(check("dense_backward", lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ)))
+    """)
+    runs = []
+    for hashseed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                   text=True, env=env, check=True).stdout)
+    assert runs[0] == runs[1]
+    again = check("d_sigmoid", lambda x, y: x * (1 - x))
+    assert str(again) == runs[0].split("\n✗ backward_step")[0].strip()
+
+
+def test_an_exception_in_the_solution_is_shown_not_raised():
+    def d_log(x, y):
+        if x > 1:
+            raise ValueError("oops, too big")
+        return 1 / x
+
+    verdict = check("d_log", d_log)
+    text = str(verdict)
+    assert not verdict.passed and "your function raised an error" in text
+    assert "ValueError: oops, too big" in text
+    assert "test_exercises.py, line" in text and 'raise ValueError("oops, too big")' in text
+
+
+def test_an_error_deep_in_the_engine_points_at_the_learners_line():
+    from tinygrad_edu import log
+
+    def d_log(x, y):  # log(0) at x = 1: the engine raises DomainError
+        return 1 / x + 0 * log(y)
+
+    verdict = check("d_log", d_log)
+    text = str(verdict)
+    assert "DomainError: log: got 0.0" in text and "in d_log  (return 1 / x + 0 * log(y))" in text
+
+
+def test_exit_inside_a_solution_is_a_failure_not_an_exit():
+    verdict = check("d_exp", lambda x, y: sys.exit(3))
+    assert not verdict.passed and "SystemExit: 3" in str(verdict)
+
+
+def test_a_shape_error_raised_by_numpy_is_diagnosed_as_a_wrong_shape():
+    def dense_backward(X, W, b, dZ):
+        dW = np.ones((X.shape[1] + 1, 1)) @ np.ones((2, W.shape[1]))  # never fits
+        return dZ @ W.T, dW, dZ.sum(axis=0, keepdims=True)
+
+    verdict = check("dense_backward", dense_backward)
+    assert verdict.failure.error is not None and verdict.keys == ("shape",), str(verdict)
+    assert "NumPy could not combine two of your arrays" in str(verdict)
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda x, y: None, "missing `return`"),
+    (lambda x, y: "1 - y*y", "not a number"),
+    (lambda x, y: (1 - y * y, 0.0), "should be one number"),
+    (lambda x, y: Value(1 - y * y), "return a plain number"),
+])
+def test_an_answer_of_the_wrong_kind_says_what_is_wrong(wrong, words):
+    verdict = check("d_tanh", wrong)
+    assert not verdict.passed and words in str(verdict)
+
+
+def test_the_pair_exercises_say_how_many_values_to_return():
+    verdict = check("d_mul", lambda a, b, y: b)
+    assert "should return 2 things, (dy/da, dy/db)" in str(verdict)
+
+
+def test_the_wrong_number_of_parameters_is_reported_before_running():
+    verdict = check("d_tanh", lambda y: 1 - y * y)
+    assert "d_tanh should take 2 argument(s), d_tanh(x, y)" in str(verdict)
+
+
+def test_printing_is_captured_and_shown_for_the_failing_input(capsys):
+    def d_exp(x, y):
+        print("x is", x)
+        return x
+
+    verdict = check("d_exp", d_exp)
+    assert capsys.readouterr().out == ""  # nothing printed while grading
+    assert f"it printed:\n    x is {verdict.failure.case.values[0]}" in str(verdict)
+
+
+def test_a_solution_that_gives_different_answers_fails_without_crashing():
+    import random
+
+    rng = random.Random(0)
+    verdict = check("d_exp", lambda x, y: y * (1 + rng.choice([0, 0, 0, 0.5])))
+    assert not verdict.passed
+
+
+def test_a_starter_not_filled_in_says_so():
+    namespace = {}
+    exec(EXERCISES["d_tanh"].starter, namespace)
+    verdict = check("d_tanh", namespace["d_tanh"])
+    assert verdict.keys == ("todo",) and "NotImplementedError" in str(verdict)
+
+
+def test_exercises_by_name_number_or_object_and_helpful_errors():
+    assert get_exercise(5) is get_exercise("d_tanh") is get_exercise(EXERCISES["d_tanh"])
+    with pytest.raises(ExerciseError, match="did you mean 'd_tanh'"):
+        check("d_tahn", lambda x, y: 0.0)
+    with pytest.raises(ExerciseError, match="numbered 1 to"):
+        get_exercise(99)
+    with pytest.raises(TypeError, match="must be a function"):
+        check("d_tanh", 0.42)
+
+
+# ----------------------------------------------------------------------------- plugging in
+
+
+def test_a_passing_rule_becomes_an_op_that_backward_steps_and_drawing_use():
+    from tinygrad_edu.viz import draw_dot
+
+    my_tanh = make_op("d_tanh", lambda x, y: 1 - y * y)
+    x = Value(0.5, label="x")
+    out = my_tanh(x * 2)
+    out.backward()
+    assert out.data == math.tanh(1.0)
+    assert x.grad == pytest.approx(2 * (1 - math.tanh(1.0) ** 2), rel=1e-15)
+    x.grad = 0.0
+    steps = list(out.backward_steps())
+    assert "my_tanh" in str(steps[0]) and x.grad == pytest.approx(2 * (1 - math.tanh(1) ** 2))
+    assert "my_tanh" in draw_dot(out).source
+    assert my_tanh(0.5) == math.tanh(0.5)  # a plain number in, a plain number out
+
+
+def test_training_with_your_own_derivative_matches_the_built_in_one():
+    from tinygrad_edu.data import make_moons
+    from tinygrad_edu.nn import MLP, hinge_loss
+    from tinygrad_edu.optim import SGD
+    from tinygrad_edu.train import fit
+
+    X, y = make_moons(40, noise=0.1, seed=0)
+    y = 2 * y - 1
+    histories = []
+    for activation in ("tanh", make_op("d_tanh", lambda x, y: 1 - y * y)):
+        model = MLP(2, [8, 1], activation=activation, seed=0)
+        optimizer = SGD(model.parameters(), lr=0.1)
+        histories.append(fit(model, X, y, hinge_loss, optimizer, epochs=15, seed=0,
+                             progress=False))
+    assert histories[0].loss == histories[1].loss
+    assert histories[1].loss[-1] < histories[1].loss[0]
+
+
+def test_a_binary_rule_becomes_an_op_too():
+    my_div = make_op("d_div", lambda a, b, y: (1 / b, -y / b))
+    a, b = Value(3.0), Value(2.0)
+    my_div(a, b).backward()
+    assert (a.grad, b.grad) == (0.5, -0.75)
+
+
+def test_a_rule_that_does_not_pass_is_not_plugged_in():
+    with pytest.raises(ExerciseError, match="does not pass yet") as failure:
+        make_op("d_tanh", lambda x, y: 1 - x * x)
+    assert "input x used where the output y was meant" in str(failure.value)
+    with pytest.raises(ExerciseError, match="not a derivative rule"):
+        make_op("backward", lambda root: None)
+
+
+# ----------------------------------------------------------------------------- progress and CLI
+
+
+def test_progress_lives_where_the_environment_says(private_progress, monkeypatch, tmp_path):
+    assert progress_path() == private_progress
+    monkeypatch.delenv("TINYGRAD_EDU_PROGRESS")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert progress_path() == tmp_path / "xdg" / "tinygrad_edu" / "progress.json"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert progress_path() == tmp_path / "home" / ".local/share/tinygrad_edu/progress.json"
+
+
+def test_check_records_progress_only_when_asked(private_progress):
+    check("d_exp", lambda x, y: x)
+    assert not private_progress.exists()
+    check("d_exp", lambda x, y: x, record_progress=True)
+    check("d_exp", lambda x, y: y, record_progress=True)
+    check("d_exp", lambda x, y: x, record_progress=True)  # a pass is never forgotten
+    status = load_progress()["d_exp"]
+    assert (status.attempts, status.passed) == (3, True)
+    assert json.loads(private_progress.read_text())["exercises"]["d_exp"]["passed"] is True
+
+
+def write(tmp_path, text, name="solutions.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_cli_lists_the_exercises_with_progress(capsys):
+    check("d_exp", lambda x, y: y, record_progress=True)
+    check("d_log", lambda x, y: x, record_progress=True)
+    assert cli([]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[1]: line for line in out.splitlines()
+             if line[:1].isdigit() and "(" in line.split()[1]}
+    assert len(lines) == len(EXERCISES)
+    assert "✓ passed" in lines["d_exp(x,"] and "✗ 1 attempt" in lines["d_log(x,"]
+    assert f"1 of {len(EXERCISES)} passed" in out
+
+
+def test_cli_start_then_check_a_file(tmp_path, capsys, private_progress):
+    path = tmp_path / "mine.py"
+    assert cli(["start", str(path)]) == 0
+    assert cli(["start", str(path)]) == 1  # never overwrites without --force
+    assert "exists already" in capsys.readouterr().err
+    assert cli(["check", str(path)]) == 1  # nothing written yet
+    assert "Nothing to grade yet" in capsys.readouterr().out
+    source = path.read_text().replace(
+        'def d_exp(x, y):\n    """x is the input, y = exp(x) the output. Return dy/dx."""\n'
+        '    raise NotImplementedError("d_exp: not written yet")',
+        "def d_exp(x, y):\n    return y")
+    path.write_text(source)
+    assert cli(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "✓ d_exp passed" in out and "1 of 1 attempted exercises pass" in out
+    assert load_progress()["d_exp"].passed
+
+
+def test_cli_check_grades_what_the_file_defines_and_exits_1_on_a_failure(tmp_path, capsys):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            return y
+
+        def d_tanh(x, y):
+            return 1 - x**2
+
+        if __name__ == "__main__":
+            raise SystemExit("this does not run when graded")
+    """)
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✓ d_exp passed" in out and "✗ d_tanh: not yet" in out
+    assert "input x used where the output y was meant" in out
+    assert "1 of 2 attempted exercises pass" in out
+    assert cli(["check", str(path), "d_exp"]) == 0  # only the ones named
+
+
+def test_cli_syntax_error_names_the_line_without_a_traceback(tmp_path, capsys):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            return y
+
+        def d_tanh(x, y)
+            return 1 - y * y
+    """)
+    assert cli(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}, line 5: SyntaxError" in err and "def d_tanh(x, y)" in err
+    assert "Traceback" not in err
+
+
+def test_cli_an_error_while_the_file_runs_names_the_line(tmp_path, capsys):
+    path = write(tmp_path, "import math\nx = math.sqrt(-1)\n")
+    assert cli(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}, line 2: running the file raised ValueError" in err
+    assert "x = math.sqrt(-1)" in err
+
+
+def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
+    path = write(tmp_path, "def helper():\n    return 1\n")
+    assert cli(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "defines none of the exercise functions" in err and "def d_tanh(x, y): ..." in err
+    assert cli(["check", str(path), "d_tanh"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} has no function d_tanh; exercise 5 expects\n    def d_tanh(x, y): ..." in err
+
+
+def test_cli_an_exception_inside_a_solution_fails_that_exercise_only(tmp_path, capsys):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            return y
+
+        def d_log(x, y):
+            return 1 / (x - 1)
+    """)
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✓ d_exp passed" in out and "ZeroDivisionError" in out
+    assert "line 6, in d_log  (return 1 / (x - 1))" in out
+
+
+def test_cli_a_name_that_is_not_a_function(tmp_path, capsys):
+    path = write(tmp_path, "d_exp = 3\n")
+    assert cli(["check", str(path)]) == 1
+    assert "it is a int, not a function" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check", "no_such_file.py"], "there is no file no_such_file.py"),
+    (["show", "d_tahn"], "did you mean 'd_tanh'"),
+    (["check", ".", "d_tanh"], "is a directory"),
+])
+def test_cli_user_errors_are_messages_not_tracebacks(argv, words, capsys, tmp_path,
+                                                    monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = cli(argv)
+    except SystemExit as exit_:  # argparse's usage errors exit with 2
+        code = exit_.code
+    assert code != 0
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_cli_show_prints_the_statement_and_starter(capsys):
+    assert cli(["show", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "Exercise 5 (level 1): the derivative of tanh" in out and "def d_tanh(x, y):" in out
+
+
+def test_cli_a_damaged_progress_file_is_a_warning(private_progress, capsys):
+    private_progress.write_text("{not json")
+    assert cli([]) == 0
+    assert "is damaged" in capsys.readouterr().err
+
+
+def test_the_module_entry_point_runs_exercises(tmp_path):
+    env = {**os.environ, "TINYGRAD_EDU_PROGRESS": str(tmp_path / "p.json")}
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "exercises", "show", "d_mul"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "def d_mul(a, b, y):" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "exercises", "--help"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "check" in run.stdout
+
+
+def test_without_hypothesis_the_import_and_the_command_say_how_to_install_it(tmp_path):
+    block = "import sys; sys.modules['hypothesis'] = None; "
+    run = subprocess.run([sys.executable, "-c", block + "import tinygrad_edu.exercises"],
+                         capture_output=True, text=True)
+    assert run.returncode != 0 and "pip install 'tinygrad-edu[testing]'" in run.stderr
+    run = subprocess.run(
+        [sys.executable, "-c", block + "from tinygrad_edu.__main__ import main; "
+         "raise SystemExit(main(['exercises']))"],
+        capture_output=True, text=True,
+        env={**os.environ, "TINYGRAD_EDU_PROGRESS": str(tmp_path / "p.json")})
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "pip install 'tinygrad-edu[testing]'" in run.stderr

@@ -1,0 +1,141 @@
+"""Exercises: write the derivative rules and backward passes yourself, and get them graded.
+
+>>> from tinygrad_edu.exercises import check, show
+>>> show("d_tanh")                      # the statement and a starter
+>>> def d_tanh(x, y):
+...     return 1 - x * x                # a first attempt
+>>> check("d_tanh", d_tanh)             # the smallest failing input and a diagnosis
+>>> my_tanh = make_op("d_tanh", lambda x, y: 1 - y * y)   # once it passes: use it
+
+``check`` runs hypothesis against a reference on the exercise's inputs, deterministically
+(the same solution always gets the same verdict), and when the answer is wrong names the
+common mistake it matches: a sign flipped, a factor missing or doubled, the input used
+where the output was meant, the upstream gradient not multiplied in, ``=`` instead of
+``+=``, a wrong shape or a transposed matrix, a forgotten batch sum, and more.
+
+From a terminal: ``python -m tinygrad_edu exercises`` lists the exercises with your
+progress; ``... exercises start FILE`` writes a file of starters and
+``... exercises check FILE`` grades it. Needs hypothesis:
+``pip install 'tinygrad-edu[testing]'``.
+"""
+
+from __future__ import annotations
+
+try:
+    import hypothesis  # noqa: F401 (checked first, to say how to install it)
+except ImportError as error:  # an optional dependency
+    raise ImportError(
+        "tinygrad_edu.exercises grades solutions with hypothesis, which is not installed: "
+        "pip install 'tinygrad-edu[testing]'") from error
+
+from collections.abc import Callable
+from difflib import get_close_matches
+from typing import Any
+
+from tinygrad_edu import binary_op, unary_op
+from tinygrad_edu.exercises.catalog import EXERCISES
+from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Verdict, grade
+from tinygrad_edu.exercises.progress import (
+    ProgressError,
+    Status,
+    load_progress,
+    progress_path,
+    record,
+)
+
+__all__ = [
+    "EXERCISES",
+    "Diagnosis",
+    "Exercise",
+    "ExerciseError",
+    "Mistake",
+    "ProgressError",
+    "Status",
+    "Verdict",
+    "check",
+    "get_exercise",
+    "load_progress",
+    "make_op",
+    "progress_path",
+    "show",
+]
+
+
+class ExerciseError(ValueError):
+    """An exercise was asked for that does not exist, or a rule that has not passed was
+    plugged into the engine."""
+
+
+def get_exercise(exercise: Exercise | str | int) -> Exercise:
+    """An exercise by its function name (``'d_tanh'``), its number, or itself."""
+    if isinstance(exercise, Exercise):
+        return exercise
+    if isinstance(exercise, int) and not isinstance(exercise, bool):
+        for ex in EXERCISES.values():
+            if ex.number == exercise:
+                return ex
+        raise ExerciseError(f"there is no exercise {exercise}; they are numbered 1 to "
+                            f"{len(EXERCISES)}")
+    if isinstance(exercise, str):
+        if exercise in EXERCISES:
+            return EXERCISES[exercise]
+        close = get_close_matches(exercise, EXERCISES, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ExerciseError(f"there is no exercise {exercise!r}; {hint}the exercises are: "
+                            f"{', '.join(EXERCISES)}")
+    raise TypeError(f"an exercise is given by name or number, got {type(exercise).__name__} "
+                    f"{exercise!r:.60}")
+
+
+def show(exercise: Exercise | str | int) -> None:
+    """Print an exercise's statement and its starter code."""
+    print(get_exercise(exercise).describe())
+
+
+def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
+          record_progress: bool = False) -> Verdict:
+    """Grade ``solution`` for an exercise and return the verdict (print it, or end a notebook
+    cell with it). Passed, or the simplest failing input hypothesis finds, the expected and
+    the given answer, and a diagnosis when a common mistake matches. Deterministic: the same
+    solution always gets the same verdict. An exception raised by ``solution`` is part of
+    the verdict, not a crash. ``record_progress=True`` also counts the attempt in the
+    progress file (see ``progress_path``), as ``python -m tinygrad_edu exercises check``
+    does."""
+    ex = get_exercise(exercise)
+    verdict = grade(ex, solution)
+    if record_progress:
+        record(ex.name, verdict.passed)
+    return verdict
+
+
+def make_op(exercise: Exercise | str | int, solution: Callable[..., Any], *,
+            name: str | None = None) -> Callable[..., Any]:
+    """Your derivative rule as an operation of the engine, once it passes its exercise.
+
+    For the one-input rules (``d_exp``, ``d_log``, ``d_tanh``, ``d_sigmoid``, ``d_relu``) the
+    result works like ``tinygrad_edu.tanh``: give it a Value and ``backward()``,
+    ``backward_steps()``, ``draw_dot`` and training all use *your* rule. For ``d_mul``,
+    ``d_div`` and ``d_pow`` it is a function of two operands, the first a Value. The op is
+    not added to the registry ``OPS``, so you can make it again after changing your rule.
+    Raises ``ExerciseError`` with the verdict if the rule does not pass yet.
+    """
+    ex = get_exercise(exercise)
+    if ex.forward is None:
+        plugs = ", ".join(n for n, e in EXERCISES.items() if e.forward is not None)
+        raise ExerciseError(f"{ex.name} is not a derivative rule of an operation; make_op "
+                            f"takes one of: {plugs}")
+    verdict = grade(ex, solution)
+    if not verdict.passed:
+        raise ExerciseError(f"{ex.name} does not pass yet, so it is not plugged in:\n{verdict}")
+    op_name = name or f"my_{ex.name.removeprefix('d_')}"
+    if ex.params == "x, y":
+        return unary_op(op_name, ex.forward, solution, register_op=False)
+
+    def d_left(a: Any, b: Any, y: Any) -> Any:
+        return solution(a, b, y)[0]
+
+    def d_right(a: Any, b: Any, y: Any) -> Any:
+        return solution(a, b, y)[1]
+
+    method, _ = binary_op(op_name, ex.forward, d_left, d_right, register_op=False)
+    return method

@@ -1,0 +1,295 @@
+"""Reference solutions, and solutions that make the common mistakes on purpose.
+
+Try the exercises before you read this file: it holds the answers. The grader compares your
+answers with the references below, and with the deliberate mistakes to diagnose yours.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_edu import Value, walk
+from tinygrad_edu.tensor import Tensor
+
+# ----------------------------------------------------------------------------- local derivatives
+
+
+def d_mul(a: float, b: float, y: float) -> tuple[float, float]:
+    return b, a
+
+
+def d_exp(x: float, y: float) -> float:
+    return y
+
+
+def d_log(x: float, y: float) -> float:
+    return 1 / x
+
+
+def d_tanh(x: float, y: float) -> float:
+    return 1 - y * y
+
+
+def d_sigmoid(x: float, y: float) -> float:
+    return y * (1 - y)
+
+
+def d_relu(x: float, y: float) -> float:
+    return 1.0 if x > 0 else 0.0
+
+
+def d_div(a: float, b: float, y: float) -> tuple[float, float]:
+    return 1 / b, -a / b**2
+
+
+def d_pow(a: float, b: float, y: float) -> tuple[float, float]:
+    return b * a ** (b - 1), y * math.log(a)
+
+
+def chain_rule(x: float, y: float) -> tuple[float, float]:
+    a, b = x + y, x - y  # f = a * b
+    df_da, df_db = b, a
+    return df_da * 1 + df_db * 1, df_da * 1 + df_db * -1
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def central_difference(f: Any, x: float, h: float) -> float:
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def relative_error(analytic: list[float], numeric: list[float]) -> float:
+    a, n = np.asarray(analytic, float), np.asarray(numeric, float)
+    return float(np.linalg.norm(a - n) / (np.linalg.norm(a) + np.linalg.norm(n)))
+
+
+def sgd_step(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+
+
+# ----------------------------------------------------------------------------- graphs
+
+
+def backward_step(node: Value) -> None:
+    for parent, local in zip(node.parents, node.local_grads):
+        parent.grad += local * node.grad
+
+
+def topological_sort(root: Value) -> list[Value]:
+    return walk(root)
+
+
+def backward(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(walk(root)):
+        backward_step(node)
+
+
+# ----------------------------------------------------------------------------- matrices
+
+
+def _softmax(Z: np.ndarray, axis: int | None = 1) -> np.ndarray:
+    e = np.exp(Z - np.max(Z, axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def d_softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    return _softmax(Z) - Y
+
+
+def dense_backward(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """With the tensor engine: build Z = X·W + b, send dZ back, read the three gradients."""
+    x, w, bias = Tensor(X), Tensor(W), Tensor(b)
+    (x @ w + bias).backward(dZ)
+    return x.grad, w.grad, bias.grad
+
+
+# ----------------------------------------------------------------------------- the mistakes
+# Each function below has the exercise's signature and makes exactly one mistake.
+
+
+def mul_swapped(a: float, b: float, y: float) -> tuple[float, float]:
+    return a, b
+
+
+def chain_path_a_only(x: float, y: float) -> tuple[float, float]:
+    b = x - y  # df/da = b; x and y reach f through a only
+    return b * 1, b * 1
+
+
+def chain_path_b_only(x: float, y: float) -> tuple[float, float]:
+    a = x + y  # df/db = a; x and y reach f through b only
+    return a * 1, a * -1
+
+
+def chain_no_upstream(x: float, y: float) -> tuple[float, float]:
+    return 1 + 1, 1 + -1  # the local derivatives of a and b, not multiplied by df/da, df/db
+
+
+def tanh_factor_missing(x: float, y: float) -> float:
+    return 1 - y
+
+
+def sigmoid_without_one_minus_y(x: float, y: float) -> float:
+    return y
+
+
+def sigmoid_without_y(x: float, y: float) -> float:
+    return 1 - y
+
+
+def relu_sides_swapped(x: float, y: float) -> float:
+    return 1.0 if x < 0 else 0.0
+
+
+def div_without_a(a: float, b: float, y: float) -> tuple[float, float]:
+    return 1 / b, -1 / b**2
+
+
+def div_one_power_of_b(a: float, b: float, y: float) -> tuple[float, float]:
+    return 1 / b, -a / b
+
+
+def pow_without_b(a: float, b: float, y: float) -> tuple[float, float]:
+    return a ** (b - 1), y * math.log(a)
+
+
+def pow_exponent_not_lowered(a: float, b: float, y: float) -> tuple[float, float]:
+    return b * a**b, y * math.log(a)
+
+
+def pow_without_log(a: float, b: float, y: float) -> tuple[float, float]:
+    return b * a ** (b - 1), y
+
+
+def pow_without_y(a: float, b: float, y: float) -> tuple[float, float]:
+    return b * a ** (b - 1), math.log(a)
+
+
+def pow_power_rule_for_exponent(a: float, b: float, y: float) -> tuple[float, float]:
+    return b * a ** (b - 1), b * a ** (b - 1)
+
+
+def forward_difference(f: Any, x: float, h: float) -> float:
+    return (f(x + h) - f(x)) / h
+
+
+def backward_difference(f: Any, x: float, h: float) -> float:
+    return (f(x) - f(x - h)) / h
+
+
+def difference_not_divided(f: Any, x: float, h: float) -> float:
+    return f(x + h) - f(x - h)
+
+
+def absolute_error(analytic: list[float], numeric: list[float]) -> float:
+    return float(np.linalg.norm(np.subtract(analytic, numeric)))
+
+
+def error_relative_to_analytic(analytic: list[float], numeric: list[float]) -> float:
+    return float(np.linalg.norm(np.subtract(analytic, numeric)) / np.linalg.norm(analytic))
+
+
+def error_with_l1_norms(analytic: list[float], numeric: list[float]) -> float:
+    a, n = np.abs(analytic), np.abs(numeric)
+    return float(np.abs(np.subtract(analytic, numeric)).sum() / (a.sum() + n.sum()))
+
+
+def sgd_ascent(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data += lr * p.grad
+
+
+def sgd_without_lr(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data -= p.grad
+
+
+def sgd_assigns(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data = -lr * p.grad
+
+
+def sgd_moves_grad(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.grad -= lr * p.grad
+
+
+def step_assigns(node: Value) -> None:
+    for parent, local in zip(node.parents, node.local_grads):
+        parent.grad = local * node.grad
+
+
+def step_without_upstream(node: Value) -> None:
+    for parent, local in zip(node.parents, node.local_grads):
+        parent.grad += local
+
+
+def step_with_data(node: Value) -> None:
+    for parent, local in zip(node.parents, node.local_grads):
+        parent.grad += local * node.data
+
+
+def backward_assigns(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(walk(root)):
+        step_assigns(node)
+
+
+def backward_without_upstream(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(walk(root)):
+        step_without_upstream(node)
+
+
+def backward_in_forward_order(root: Value) -> None:
+    root.grad = 1.0
+    for node in walk(root):
+        backward_step(node)
+
+
+def backward_without_seed(root: Value) -> None:
+    for node in reversed(walk(root)):
+        backward_step(node)
+
+
+def softmax_ce_without_y(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    return _softmax(Z)
+
+
+def softmax_ce_averaged(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    return (_softmax(Z) - Y) / len(Z)
+
+
+def softmax_ce_wrong_axis(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    return _softmax(Z, axis=0) - Y
+
+
+def softmax_ce_whole_batch(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    return _softmax(Z, axis=None) - Y
+
+
+def dense_no_batch_sum(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:
+    return dZ @ W.T, X.T @ dZ, dZ
+
+
+def dense_bias_wrong_axis(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1, keepdims=True)
+
+
+def dense_bias_averaged(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:
+    return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0, keepdims=True)
+
+
+def dense_weights_averaged(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:
+    return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0, keepdims=True)
+
+
+def dense_w_not_transposed(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:
+    return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)

@@ -1,0 +1,227 @@
+"""``python -m tinygrad_edu exercises``: list the exercises, show one, write starters, grade a file.
+
+    python -m tinygrad_edu exercises                    the list, with your progress
+    python -m tinygrad_edu exercises show d_tanh        one statement and its starter
+    python -m tinygrad_edu exercises start FILE         a file with every starter in it
+    python -m tinygrad_edu exercises check FILE [NAME]  grade the functions FILE defines
+
+``check`` exits with 0 when every exercise the file attempts passes, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+from tinygrad_edu.exercises import (
+    EXERCISES,
+    ExerciseError,
+    ProgressError,
+    get_exercise,
+    load_progress,
+    progress_path,
+)
+from tinygrad_edu.exercises import progress as _progress
+from tinygrad_edu.exercises.core import Exercise, Verdict, grade
+
+PROG = "python -m tinygrad_edu exercises"
+
+
+class SolutionFileError(Exception):
+    """A solutions file could not be read, compiled or run (the message says where)."""
+
+
+def load_solutions(path: str | Path) -> dict[str, Any]:
+    """Run a learner's file as a module named ``solutions`` and return what it defines.
+
+    A syntax error, or an error raised while the file runs, becomes a ``SolutionFileError``
+    naming the file and the line; code under ``if __name__ == "__main__":`` does not run.
+    """
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SolutionFileError(f"there is no file {path}; write one with `{PROG} start "
+                                f"{path}`") from None
+    except IsADirectoryError:
+        raise SolutionFileError(f"{path} is a directory; give the .py file with your "
+                                "solutions") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SolutionFileError(f"cannot read {path}: {error}") from None
+    try:
+        code = compile(source, str(path), "exec")
+    except SyntaxError as error:
+        where = f"{path}, line {error.lineno}" if error.lineno else str(path)
+        lines = [f"{where}: {type(error).__name__}: {error.msg}"]
+        if error.text:
+            lines.append("    " + error.text.rstrip("\n").strip())
+            if error.offset:
+                indent = len(error.text) - len(error.text.lstrip())
+                lines.append("    " + " " * max(error.offset - 1 - indent, 0) + "^")
+        raise SolutionFileError("\n".join(lines)) from None
+    module = types.ModuleType("solutions")
+    module.__file__ = str(path)
+    sys.path.insert(0, str(path.parent.resolve()))  # the file may import its neighbours
+    try:
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as error:
+        frames = [f for f in traceback.extract_tb(error.__traceback__)
+                  if f.filename == str(path)]
+        where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
+        line = f"\n    {frames[-1].line}" if frames and frames[-1].line else ""
+        raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
+                                f"{error}{line}") from None
+    finally:
+        sys.path.remove(str(path.parent.resolve()))
+    return module.__dict__
+
+
+def _listing() -> str:
+    try:
+        progress = load_progress()
+    except ProgressError as error:
+        print(f"warning: {error}", file=sys.stderr)
+        progress = {}
+    rows = [("#", "exercise", "what", "level", "status")]
+    for ex in EXERCISES.values():
+        status = progress.get(ex.name)
+        if status is None:
+            mark = "·"
+        elif status.passed:
+            mark = "✓ passed"
+        else:
+            mark = f"✗ {status.attempts} attempt{'s' * (status.attempts != 1)}"
+        rows.append((str(ex.number), ex.signature, ex.title, str(ex.level), mark))
+    widths = [max(len(r[k]) for r in rows) for k in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, [*widths, 0])).rstrip() for r in rows]
+    done = sum(1 for ex in EXERCISES if progress.get(ex) and progress[ex].passed)
+    lines += [
+        "",
+        f"{done} of {len(EXERCISES)} passed (progress is kept in {progress_path()}).",
+        f"Read one:     {PROG} show d_mul",
+        f"Start a file: {PROG} start solutions.py",
+        f"Grade it:     {PROG} check solutions.py",
+    ]
+    return "\n".join(lines)
+
+
+def _start(path: Path, names: list[Exercise], force: bool) -> int:
+    if path.exists() and not force:
+        print(f"{path} exists already; pass --force to overwrite it, or grade it with "
+              f"`{PROG} check {path}`", file=sys.stderr)
+        return 1
+    chosen = names or list(EXERCISES.values())
+    blocks = ['"""My solutions to the tinygrad_edu exercises. Grade them with\n'
+              f'{PROG} check {path.name}\n\nA function that still raises '
+              'NotImplementedError counts as not started."""\n\nimport math\n\n'
+              'import numpy as np\n\nfrom tinygrad_edu import walk\n']
+    for ex in chosen:
+        statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())
+        blocks.append(f"\n# {ex.number}. {ex.title}\n#\n{statement}\n\n{ex.starter}")
+    try:
+        path.write_text("\n".join(blocks), encoding="utf-8")
+    except OSError as error:
+        print(f"cannot write {path}: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(chosen)} starter{'s' * (len(chosen) != 1)} to {path}; fill them in, "
+          f"then run: {PROG} check {path}")
+    return 0
+
+
+def _not_started(verdict: Verdict) -> bool:
+    failure = verdict.failure
+    return failure is not None and isinstance(failure.error, NotImplementedError)
+
+
+def _check(path: Path, names: list[Exercise]) -> int:
+    try:
+        found = load_solutions(path)
+    except SolutionFileError as error:
+        print(error, file=sys.stderr)
+        return 1
+    wanted = names or list(EXERCISES.values())
+    missing = [ex for ex in wanted if ex.name not in found]
+    if names and missing:
+        for ex in missing:
+            print(f"{path} has no function {ex.name}; exercise {ex.number} expects\n"
+                  f"    def {ex.signature}: ...", file=sys.stderr)
+        return 1
+    present = [ex for ex in wanted if ex.name in found]
+    if not present:
+        expected = "\n".join(f"    def {ex.signature}: ..." for ex in EXERCISES.values())
+        print(f"{path} defines none of the exercise functions. They are:\n{expected}\n"
+              f"`{PROG} start FILE` writes a file with all of them.", file=sys.stderr)
+        return 1
+    passed, failed, not_started = [], [], []
+    for ex in present:
+        solution = found[ex.name]
+        if not callable(solution):
+            print(f"✗ {ex.name}: in {path} it is a {type(solution).__name__}, not a function; "
+                  f"write def {ex.signature}: ...\n")
+            failed.append(ex)
+            continue
+        verdict = grade(ex, solution)
+        if _not_started(verdict):
+            not_started.append(ex)
+            continue
+        print(f"{verdict}\n")
+        (passed if verdict.passed else failed).append(ex)
+        try:
+            _progress.record(ex.name, verdict.passed)
+        except ProgressError as error:
+            print(f"warning: progress not saved: {error}", file=sys.stderr)
+    summary = f"{path}: {len(passed)} of {len(passed) + len(failed)} attempted exercises pass"
+    extra = [f"{len(not_started)} not started (still NotImplementedError)"] if not_started else []
+    if missing:
+        extra.append(f"{len(missing)} not in the file")
+    print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
+    if not passed and not failed:
+        print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
+        return 1
+    return 0 if not failed else 1
+
+
+def _exercises(values: list[str]) -> list[Exercise]:
+    chosen = []
+    for value in values:
+        chosen.append(get_exercise(int(value) if value.isdigit() else value))
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Write derivative rules and backward passes yourself; "
+        "property tests grade them and name the common mistakes.",
+        epilog="With no command: the list of exercises and your progress. Progress is kept "
+        "in $TINYGRAD_EDU_PROGRESS, else $XDG_DATA_HOME/tinygrad_edu/progress.json, else "
+        "~/.local/share/tinygrad_edu/progress.json.")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("list", help="the exercises with your progress (the default)")
+    show = commands.add_parser("show", help="print an exercise's statement and starter")
+    show.add_argument("exercise", help="its name (d_tanh) or number")
+    start = commands.add_parser("start", help="write a file with the starters")
+    start.add_argument("file", type=Path)
+    start.add_argument("exercise", nargs="*", help="only these (names or numbers)")
+    start.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    check = commands.add_parser("check", help="grade the functions a file defines")
+    check.add_argument("file", type=Path)
+    check.add_argument("exercise", nargs="*", help="only these (names or numbers)")
+    args = parser.parse_args(argv)
+    try:
+        chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
+            else [get_exercise(int(args.exercise) if args.exercise.isdigit() else args.exercise)]
+    except ExerciseError as error:
+        parser.error(str(error))
+    if args.command in (None, "list"):
+        print(_listing())
+        return 0
+    if args.command == "show":
+        print(chosen[0].describe())
+        return 0
+    if args.command == "start":
+        return _start(args.file, chosen, args.force)
+    return _check(args.file, chosen)
