@@ -23,6 +23,7 @@ from tinygrad_edu import (
     gradcheck,
     numerical_grad,
     sigmoid,
+    tanh,
     text_graph,
     unary_op,
 )
@@ -32,6 +33,7 @@ from tinygrad_edu.testing import (
     assert_grads_close,
     assert_op_derivatives,
     check_op,
+    domain_of,
     expressions,
     floats_in,
     floats_in_domain,
@@ -154,13 +156,14 @@ def test_numeric_gradients_agree_with_torch_gradcheck():
 def test_op_inputs_stay_in_the_domain_and_away_from_kinks(name, data):
     op = OPS[name]
     xs = data.draw(op_inputs(op))
+    domain = domain_of(op)
     if op.arity:
         assert len(xs) == op.arity
-    elif name == "dot":
-        assert len(xs) % 2 == 0 and xs
+    else:
+        assert len(xs) % op.lists == 0 and xs
     for i, x in enumerate(xs):
-        lo, hi = op.domain[min(i, len(op.domain) - 1)] if op.arity else op.domain[0]
-        assert lo <= x <= hi and all(abs(x - k) >= KINK_MARGIN for k in op.kinks)
+        lo, hi = domain.interval(i if op.arity else 0)
+        assert lo <= x <= hi and all(abs(x - k) >= KINK_MARGIN for k in domain.kinks)
 
 
 @given(floats_in((-1.0, 1.0), kinks=(0.0, 0.5), margin=0.1))
@@ -185,9 +188,9 @@ def test_every_op_in_an_expression_sees_operands_inside_its_domain(expr):
     nodes = [x for x in expr.inputs]
     for op, args in expr.steps:
         for i, j in enumerate(args):
-            lo, hi = op.domain[i]
+            lo, hi = domain_of(op).interval(i)
             assert lo <= nodes[j] <= hi and all(abs(nodes[j] - k) >= KINK_MARGIN
-                                                for k in op.kinks)
+                                                for k in domain_of(op).kinks)
         nodes.append(op(*(Value(nodes[j]) for j in args)).data)
     leaves, root = expr.build()
     assert root.data == nodes[-1] and [v.label for v in leaves][:1] == ["x0"]
@@ -214,10 +217,10 @@ def test_expressions_use_only_the_ops_asked_for(expr):
 
 
 def test_as_op_accepts_names_ops_and_factory_functions():
-    method, reflected = binary_op("hyp", math.hypot, lambda a, b, y: a / y,
-                                  lambda a, b, y: b / y, register_op=False)
-    assert as_op("tanh") is OPS["tanh"] is as_op(OPS["tanh"]) is as_op(Value.tanh)
-    assert as_op(method) is as_op((method, reflected)) is method.op
+    hyp = binary_op("hyp", math.hypot, lambda a, b, y: a / y, lambda a, b, y: b / y,
+                    register_op=False)
+    assert as_op("tanh") is OPS["tanh"] is as_op(OPS["tanh"]) is as_op(tanh)
+    assert as_op(hyp) is hyp.op
     with pytest.raises(KeyError, match="no op named 'nope' in OPS"):
         as_op("nope")
     with pytest.raises(TypeError, match="made by unary_op/binary_op"):
@@ -236,8 +239,8 @@ def test_assert_op_derivatives_checks_a_plain_number_on_either_side():
     def d_left(a, b, y):
         return b if isinstance(a, Value) == isinstance(b, Value) else 2 * b
 
-    method, _ = binary_op("mixed", lambda a, b: a * b, d_left, lambda a, b, y: a,
-                          register_op=False)
+    method = binary_op("mixed", lambda a, b: a * b, d_left, lambda a, b, y: a,
+                       register_op=False)
     assert_op_derivatives(method, 0.5, 2.0, second_order=False)
     with pytest.raises(GradcheckError, match=r"mixed at a = 0\.5, b = 2\.0 with b = 2\.0 a plain"):
         assert_op_derivatives(method, 0.5, 2.0)
@@ -298,16 +301,18 @@ def test_user_op_steps_and_draws(softplus):
 
 
 def test_user_binary_op_gets_readable_default_text():
-    method, reflected = binary_op("hypot", math.hypot, lambda a, b, y: a / y,
-                                  lambda a, b, y: b / y, domain=((0.5, 3.0), (0.5, 3.0)),
-                                  register_op=False)
+    hypot = binary_op("hypot", math.hypot, lambda a, b, y: a / y, lambda a, b, y: b / y,
+                      domain=((0.5, 3.0), (0.5, 3.0)), register_op=False)
     a, b = Value(3.0, label="a"), Value(4.0, label="b")
-    c = method(a, b)
+    c = hypot(a, b)
     c.label = "c"
     step = str(next(iter(c.backward_steps())))
     assert "c = hypot(a, b)" in step and "dc/da = ∂hypot/∂a" in step
-    assert reflected(b, 3.0).data == 5.0  # 3.0 first, as Python calls a reflected method
-    check_op(method, max_examples=30)
+    d = hypot(3.0, b)  # a plain number on either side, Values too
+    d.label = "d"
+    assert d.data == 5.0 and "d = hypot(3.0, b)" in str(next(iter(d.backward_steps())))
+    assert hypot(3.0, 4.0) == 5.0 and hypot(a, 4.0).parents == (a,)
+    check_op(hypot, max_examples=30)
 
 
 def test_registered_user_op_joins_random_expressions(softplus):
@@ -323,9 +328,11 @@ def test_registered_user_op_joins_random_expressions(softplus):
     assert sum(used) > 10
 
 
-def test_importing_testing_without_hypothesis_says_what_to_install():
+def test_without_hypothesis_the_strategies_say_what_to_install():
     code = ("import sys; sys.modules['hypothesis'] = None\n"
-            "try:\n    import tinygrad_edu.testing\n"
+            "import tinygrad_edu.testing as t\n"
+            "assert t.domain_of('log').interval(0) == (0.2, 5.0)\n"
+            "try:\n    t.floats_in_domain('log')\n"
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout

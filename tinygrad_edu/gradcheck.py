@@ -21,7 +21,9 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tinygrad_edu.engine import DomainError, Number, Value, no_grad
+from tinygrad_edu.engine import Number, Value
+from tinygrad_edu.errors import DomainError
+from tinygrad_edu.grad_mode import no_grad
 
 
 class GradcheckError(AssertionError):

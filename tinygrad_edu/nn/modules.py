@@ -22,7 +22,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Union
 
-from tinygrad_edu.engine import Value, _dot, _numbers_or_values, leaky_relu, relu, sigmoid, tanh
+from tinygrad_edu.engine import Value, dot, leaky_relu, relu, sigmoid, tanh
 
 Activation = Union[str, Callable[[Value], Value], None]  # noqa: UP007 (runtime alias, 3.10)
 Init = Union[str, Callable[[Any, int, int], float]]  # noqa: UP007
@@ -320,10 +320,10 @@ class Neuron(Module):
     def forward(self, x: Sequence[Value | float]) -> Value:
         """``activation(w·x + b)`` for ``nin`` inputs (Values or plain numbers)."""
         _check_size(x, len(self.w), self)
-        return self._forward(_numbers_or_values(x, type(self).__name__))
+        return self._forward(list(x))
 
     def _forward(self, xs: list[Any]) -> Value:  # xs: checked Values and floats
-        z = _dot(self.w, xs) + self.b
+        z = dot(self.w, xs) + self.b
         return z if self._act is None else self._act(z)
 
     def __repr__(self) -> str:
@@ -360,7 +360,7 @@ class Layer(Module):
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
         """The outputs of all neurons, as a list of ``nout`` Values."""
         _check_size(x, self.nin, self)
-        xs = _numbers_or_values(x, type(self).__name__)  # checked once, then shared by every neuron
+        xs = list(x)
         return [n._forward(xs) for n in self.neurons]
 
     def __repr__(self) -> str:
