@@ -21,7 +21,7 @@ def div(a: float, b: float) -> float:
 
 def pow(a: float, b: float) -> float:
     try:
-        y = a**b
+        y: float | complex = a**b
     except ZeroDivisionError:
         raise ZeroDivisionError(f"**: 0.0 cannot be raised to the negative power {b!r}") from None
     except OverflowError:
@@ -84,7 +84,7 @@ def fsum(terms: list[float]) -> float:
     except (OverflowError, ValueError):
         if not all(map(math.isfinite, terms)):
             return sum(terms)
-        return _rounded(sum(map(Fraction, terms)))
+        return _rounded(sum(map(Fraction, terms), Fraction(0)))
 
 
 def dot(ws: list[float], xs: list[float]) -> float:
@@ -93,8 +93,8 @@ def dot(ws: list[float], xs: list[float]) -> float:
         return math.fsum(map(operator.mul, ws, xs))
     except (OverflowError, ValueError):  # a product or a partial sum overflowed
         if not all(map(math.isfinite, ws + xs)):
-            return sum(map(operator.mul, ws, xs))
-        return _rounded(sum(map(operator.mul, map(Fraction, ws), map(Fraction, xs))))
+            return sum(w * x for w, x in zip(ws, xs))
+        return _rounded(sum((Fraction(w) * Fraction(x) for w, x in zip(ws, xs)), Fraction(0)))
 
 
 def _rounded(exact: Fraction) -> float:

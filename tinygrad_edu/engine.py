@@ -33,7 +33,7 @@ import operator
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, filterfalse
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union, cast
 
 from tinygrad_edu import checked
 from tinygrad_edu.errors import as_float, real_or_none
@@ -175,9 +175,9 @@ class Value:
     def __reduce__(self) -> tuple[Any, ...]: return _pickled(self)
 
 
-def _compare(compare: Any, value: Value, other: object) -> Any:
+def _compare(compare: Any, value: Value, other: object) -> bool:
     number = other.data if isinstance(other, Value) else real_or_none(other)
-    return NotImplemented if number is None else compare(value.data, number)
+    return NotImplemented if number is None else bool(compare(value.data, number))
 
 
 # ----------------------------------------------------------------------------- the walk
@@ -253,6 +253,7 @@ def zero_grad(root: Node) -> None:
 
 from tinygrad_edu.ops import (  # noqa: E402 (they build Values, so they come after the class)
     ListOp,
+    UnaryFunction,
     binary_op,
     freeze_built_ins,
     hide,
@@ -293,6 +294,7 @@ div = binary_op("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b)
 pow_ = binary_op("**", checked.pow, _d_pow_base, _d_pow_exponent)
 
 #                name        forward        d/dx
+cos: UnaryFunction  # (sin's derivative is cos, and cos's is -sin)
 neg = unary_op("neg", operator.neg, lambda x, y: -1.0)
 exp = unary_op("exp", checked.exp, lambda x, y: y)
 log = unary_op("log", checked.log, lambda x, y: 1 / x)
@@ -384,7 +386,7 @@ def _deep_copy(value: Value, memo: dict[int, Any]) -> Value:
             copied.append(node)
     for node in copied:  # a gradient with a graph may lead back to these nodes
         memo[id(node)].grad = deepcopy(node.grad, memo)
-    return memo[id(value)]
+    return cast(Value, memo[id(value)])
 
 
 def _pickled(value: Value) -> tuple[Any, ...]:

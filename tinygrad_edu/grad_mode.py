@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import ContextDecorator
-from typing import Any
+from typing import Any, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradState(threading.local):
@@ -49,11 +51,11 @@ class _GradMode(ContextDecorator):
         state.enabled = state.saved.pop()
 
     def _recreate_cm(self) -> _GradMode:  # a fresh object per call keeps recursion safe
-        return type(self)()
+        return cast(_GradMode, type(self)())
 
-    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+    def __call__(self, func: F) -> F:
         if inspect.isgeneratorfunction(func):
-            return _each_step_inside(type(self), func)
+            return cast(F, _each_step_inside(type(self), func))
         return super().__call__(func)
 
 
@@ -62,7 +64,7 @@ def _each_step_inside(mode: type[_GradMode], func: Callable[..., Any]) -> Callab
     pieces the caller is back in its own mode."""
 
     @functools.wraps(func)
-    def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         gen = func(*args, **kwargs)
         try:
             with mode():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.errors import as_float, explained, real_or_none
@@ -127,7 +127,10 @@ _HIDDEN: dict[str, Op] = {}  # the engine's own helper ops, not in OPS (relu's s
 _BUILT_IN: set[str] = set()  # filled by engine.py once its op table is complete
 
 
-def register(op: Op) -> Op:
+O = TypeVar("O", bound=Op)
+
+
+def register(op: O) -> O:
     """Add ``op`` to ``OPS`` so that the property tests and helpers cover it too. Registering
     a name again replaces the earlier op (re-running a notebook cell works), except for the
     built-in ops, which ``Value``'s methods use."""

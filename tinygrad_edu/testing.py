@@ -37,6 +37,7 @@ from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from tinygrad_edu.ops import OPS, ListOp, Op
 from tinygrad_edu.stepping import text_of
 
+st: Any
 try:
     from hypothesis import strategies as st
 except ImportError:  # the domains below work without it; the strategies say what to install
