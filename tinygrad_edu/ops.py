@@ -127,10 +127,10 @@ _HIDDEN: dict[str, Op] = {}  # the engine's own helper ops, not in OPS (relu's s
 _BUILT_IN: set[str] = set()  # filled by engine.py once its op table is complete
 
 
-O = TypeVar("O", bound=Op)
+AnyOp = TypeVar("AnyOp", bound=Op)
 
 
-def register(op: O) -> O:
+def register(op: AnyOp) -> AnyOp:
     """Add ``op`` to ``OPS`` so that the property tests and helpers cover it too. Registering
     a name again replaces the earlier op (re-running a notebook cell works), except for the
     built-in ops, which ``Value``'s methods use."""
