@@ -389,7 +389,8 @@ def doc_blocks():
 
 def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
     text, blocks = doc_blocks()
-    test_file, broken_line = blocks[0], blocks[1].rstrip("\n")
+    test_file = blocks[0]
+    broken_line = re.search(r"```text\n(    lambda x, y: .*?)\n```", text).group(1)
     code_lines = [ln for ln in test_file.splitlines() if ln.strip() and not ln.startswith("#")]
     assert len(code_lines) < 15
     (tmp_path / "test_softplus.py").write_text(test_file)
@@ -408,9 +409,8 @@ def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
 
 def test_the_doc_expression_example_runs(tmp_path):
     _, blocks = doc_blocks()
-    example = "\n".join(ln[2:] for ln in blocks[2].splitlines())
-    header = "from tinygrad_edu.testing import assert_grads_close, expressions\n"
-    (tmp_path / "test_graphs.py").write_text(blocks[0] + header + example)
+    example = "\n".join(ln[2:] for ln in blocks[1].splitlines())  # it is indented in a list
+    (tmp_path / "test_graphs.py").write_text(blocks[0] + example)
     result = run_pytest(["-q", "test_graphs.py"], tmp_path)
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
 

@@ -175,6 +175,11 @@ class Value:
     def __reduce__(self) -> tuple[Any, ...]: return _pickled(self)
 
 
+def number_of(x: Value | Number) -> float:
+    """The number in a Value, or a plain number as it is."""
+    return x.data if isinstance(x, Value) else x
+
+
 def _compare(compare: Any, value: Value, other: object) -> bool:
     number = other.data if isinstance(other, Value) else real_or_none(other)
     return NotImplemented if number is None else bool(compare(value.data, number))
@@ -414,11 +419,3 @@ def _rebuild(table: list[Any]) -> Value:
         nodes.append(row)
     return nodes[-1]
 
-
-# Names that other modules imported from here before the engine was split up.
-from tinygrad_edu.errors import DomainError  # noqa: E402, F401
-from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: E402, F401
-
-
-def _num(x: Any) -> Any:
-    return x.data if isinstance(x, Value) else x

@@ -21,7 +21,9 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tinygrad_edu.engine import OPS, Op, Value, no_grad
+from tinygrad_edu.engine import Value
+from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.ops import OPS, Op
 
 __all__ = ["ExpressionError", "callable_ops", "parse_expression"]
 

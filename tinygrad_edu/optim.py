@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.engine import Value, no_grad
+from tinygrad_edu.engine import Value
+from tinygrad_edu.grad_mode import no_grad
 
 
 def _check(who: str, what: str, x: Any, ok: Callable[[float], bool], rule: str) -> None:

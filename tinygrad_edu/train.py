@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.data import DataLoader
-from tinygrad_edu.engine import Value, _num, no_grad
+from tinygrad_edu.engine import Value, number_of
+from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.nn.functional import l2_penalty
 from tinygrad_edu.nn.modules import Module
 from tinygrad_edu.optim import LRScheduler, Optimizer, clip_grad_norm
@@ -55,7 +56,8 @@ def accuracy(outputs: Sequence[Any], targets: Sequence[Any]) -> float:
     for i, (out, t) in enumerate(zip(outputs, targets)):
         if t != t:  # NaN: no prediction can match it (and NaN > 0 would say "negative")
             raise ValueError(f"accuracy: target {i} is NaN; targets are labels or classes")
-        scores = [_num(out)] if isinstance(out, (Value, numbers.Real)) else [_num(s) for s in out]
+        one = isinstance(out, (Value, numbers.Real))
+        scores = [number_of(out)] if one else [number_of(s) for s in out]
         if any(math.isnan(s) for s in scores):
             continue  # (NaN > 0 is False: it would pass for a right "negative")
         if len(scores) == 1:
@@ -149,7 +151,7 @@ def fit(
                 loss = loss_fn(outputs, yb)
                 if l2:
                     loss = loss + l2_penalty(parameters, l2)
-                number = _num(loss)
+                number = number_of(loss)
             except OverflowError:  # e.g. x ** 2 of a float above 1e154
                 number = math.inf
             if not math.isfinite(number):

@@ -10,7 +10,7 @@
 No op supports ``create_graph`` (second derivatives): use the scalar engine for those.
 """
 
-from tinygrad_edu.engine import enable_grad, is_grad_enabled, no_grad
+from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.optim import SGD, Adam
 from tinygrad_edu.tensor.data import (
     FASHION_MNIST_CLASSES,

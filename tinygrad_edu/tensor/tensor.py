@@ -47,7 +47,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from tinygrad_edu.engine import DomainError, Value, is_grad_enabled, walk
+from tinygrad_edu.engine import Value, walk
+from tinygrad_edu.errors import DomainError
+from tinygrad_edu.grad_mode import is_grad_enabled
 
 ArrayLike = Any  # an ndarray, a (nested) list of numbers, or a number
 Index = Any  # what NumPy accepts between [ ]: ints, slices, integer arrays, ...
