@@ -53,7 +53,10 @@ def math_activation(name, z):
             "leaky_relu": z if z > 0 else 0.01 * z, "linear": z}[name]
 
 
-@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+NEURON_ACTIVATIONS = sorted(n for n in ACTIVATIONS if n not in ("softmax", "log_softmax"))
+
+
+@pytest.mark.parametrize("activation", NEURON_ACTIVATIONS)
 @pytest.mark.parametrize("x", [[0.5, -1.5, 2.0], [-2.0, 0.3, -0.7]])
 def test_neuron_computes_activation_of_w_dot_x_plus_b(activation, x):
     n = Neuron(3, activation, seed=1)
@@ -61,6 +64,12 @@ def test_neuron_computes_activation_of_w_dot_x_plus_b(activation, x):
     w = [p.data for p in n.w]
     z = math.fsum(wi * xi for wi, xi in zip(w, x)) + 0.25
     assert n(x).data == pytest.approx(math_activation(activation, z), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_a_layer_wide_activation_is_not_a_neurons(name):
+    with pytest.raises(ValueError, match=f"{name} acts on a whole layer's outputs at once"):
+        Neuron(3, name)
 
 
 def test_neuron_graph_is_one_dot_one_plus_one_activation():

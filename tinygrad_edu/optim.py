@@ -78,7 +78,7 @@ class Optimizer:
         """Reset every parameter's gradient (gradients accumulate otherwise): 0.0 for a
         scalar ``Value``, None for a ``Tensor`` (as PyTorch does; ``step`` skips it)."""
         for p in self.params:
-            p.grad = None if isinstance(p.data, np.ndarray) else 0.0
+            p.grad = p.EMPTY_GRAD
 
     def step(self) -> None:
         raise NotImplementedError
