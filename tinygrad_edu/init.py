@@ -75,8 +75,8 @@ ACTIVATIONS: dict[str, Callable[[Any], Any] | None] = {
 a name, a layer also takes a function."""
 
 
-def activation(name_or_function: str | Callable[[Any], Any] | None, node_type: type
-               ) -> tuple[str, Callable[[Any], Any] | None]:
+def resolve_activation(name_or_function: str | Callable[[Any], Any] | None, node_type: type
+                       ) -> tuple[str, Callable[[Any], Any] | None]:
     """(name, function or None) for a layer's ``activation``, checked against the methods of
     ``node_type`` (a Value has no softmax: a neuron has one output)."""
     chosen = "linear" if name_or_function is None else name_or_function

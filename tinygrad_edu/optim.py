@@ -25,7 +25,7 @@ from tinygrad_edu.grad_mode import no_grad
 def _check(who: str, what: str, x: Any, ok: Callable[[float], bool], rule: str) -> None:
     """Raise a ValueError naming the optimizer and the argument unless ``x`` is a finite
     number with ``ok(x)``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not ok(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not ok(float(x)):
         raise ValueError(f"{who}: {what} must be a number {rule}, got {x!r}")
     if not math.isfinite(x):
         raise ValueError(f"{who}: {what} must be finite, got {x!r}")

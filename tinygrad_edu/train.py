@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.data import DataLoader
-from tinygrad_edu.engine import Value, number_of
+from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.module import Module
 from tinygrad_edu.nn import functional as scalar_functional
@@ -76,13 +76,17 @@ def accuracy(outputs: Any, targets: Sequence[Any]) -> float:
 def _score_rows(outputs: Any) -> np.ndarray:
     """The outputs as an array with one row of scores per sample."""
     if isinstance(outputs, Tensor):
-        rows = outputs.data
-        return rows.reshape(len(rows), -1) if rows.ndim else rows.reshape(1, 1)
-    rows = [[number_of(out)] if isinstance(out, (Value, numbers.Real)) else
-            [number_of(s) for s in out] for out in outputs]
+        array = outputs.data
+        return array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
+    rows = [[_score(out)] if isinstance(out, (Value, numbers.Real)) else
+            [_score(s) for s in out] for out in outputs]
     if len({len(row) for row in rows}) > 1:
         raise ValueError("accuracy: every sample needs the same number of scores")
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+
+
+def _score(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
 
 
 @dataclass
@@ -217,8 +221,8 @@ def _as_rows(data: Any) -> list[Any]:
 
 def _check_number(name: str, x: Any, rule: str, ok: Callable[[float], bool]) -> None:
     """A ValueError naming ``fit``'s argument unless ``x`` is a finite number with ``ok(x)``."""
-    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x)
-            or not ok(x)):
+    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x))
+            or not ok(float(x))):
         raise ValueError(f"fit: {name} must be a finite number {rule}, got {x!r}")
 
 

@@ -168,7 +168,7 @@ def _as_value(x: Scalar) -> Value:
 def _class_index(t: Any, n: int, name: str) -> int:
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
         raise TypeError(f"{name}: the target must be a class index (an int), got {t!r}")
-    if not 0 <= t < n:
+    if not 0 <= int(t) < n:
         raise IndexError(f"{name}: target class {t} is out of range for {n} logits")
     return int(t)
 
@@ -188,7 +188,8 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value | 
         raise ValueError(
             f"cross_entropy: {len(batch)} rows of logits but {len(targets)} targets"
         )
-    losses = [cross_entropy(z, t) for z, t in zip(batch, targets)]
+    losses = [logsumexp(z) - z[_class_index(t, len(z), "cross_entropy")]
+              for z, t in zip(batch, targets)]
     return _reduce(losses, reduction, "cross_entropy")
 
 

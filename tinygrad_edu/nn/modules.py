@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from tinygrad_edu.engine import Value, dot
-from tinygrad_edu.init import PythonSeed, activation, draw_weights, python_rng
+from tinygrad_edu.init import PythonSeed, draw_weights, python_rng, resolve_activation
 from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
 
 Activation = Union[str, Callable[[Value], Value], None]  # noqa: UP007 (runtime alias, 3.10)
@@ -45,7 +45,7 @@ class Neuron(Module):
             raise ValueError(f"Neuron needs nin >= 1 inputs, got {nin!r}")
         if nonlin is not None:  # micrograd's Neuron(nin, nonlin=False)
             activation = "relu" if nonlin else "linear"
-        self.activation, self._act = _activation(activation)
+        self.activation, self._act = resolve_activation(activation, Value)
         rng = python_rng(seed)
         self.w = [Value(draw_weights(init, rng, nin, fan_out), f"w{i + 1}") for i in range(nin)]
         self.b = Value(0.0, "b")
@@ -61,10 +61,6 @@ class Neuron(Module):
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, {self.activation})"
-
-
-def _activation(chosen: Activation) -> tuple[str, Any]:
-    return activation(chosen, Value)
 
 
 class Layer(Module):
@@ -113,6 +109,8 @@ class MLP(Sequential):
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out = super().forward(x)
         return out[0] if len(out) == 1 else out
+
+    layers: list[Layer]  # type: ignore[assignment]  # (Sequential's layers, known to be Layers)
 
     def __repr__(self) -> str:
         return mlp_repr(self, [self.layers[0].nin] + [layer.nout for layer in self.layers])

@@ -15,7 +15,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from tinygrad_edu.init import NumpySeed, activation, draw_weights, numpy_rng
+from tinygrad_edu.init import NumpySeed, draw_weights, numpy_rng, resolve_activation
 from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
 from tinygrad_edu.tensor.checked import float_dtype, shape_str
 from tinygrad_edu.tensor.engine import Tensor
@@ -44,7 +44,7 @@ class Dense(Module):
             if not isinstance(n, int) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Dense: {name} must be an int >= 1, got {n!r}")
         try:
-            self.activation, self._act = _activation(activation)
+            self.activation, self._act = resolve_activation(activation, Tensor)
             weights = draw_weights(init, numpy_rng(seed), in_features, out_features,
                                    (in_features, out_features))
         except ValueError as error:
@@ -67,10 +67,6 @@ class Dense(Module):
         return f"Dense({self.in_features} -> {self.out_features}, {self.activation})"
 
 
-def _activation(chosen: Activation) -> tuple[str, Any]:
-    return activation(chosen, Tensor)
-
-
 class MLP(Sequential):
     """A multi-layer perceptron of Dense layers: ``MLP(784, [128, 10])`` is the seeds'
     784-128-10 network. Hidden layers use ``activation`` (relu by default); the last layer is
@@ -81,6 +77,8 @@ class MLP(Sequential):
         rng = numpy_rng(seed)
         super().__init__(*(Dense(n_in, n_out, act, init=init, seed=rng, dtype=dtype)
                            for n_in, n_out, act in layer_sizes(in_features, sizes, activation)))
+
+    layers: list[Dense]  # type: ignore[assignment]  # (Sequential's layers, known to be Dense)
 
     def __repr__(self) -> str:
         widths = [self.layers[0].in_features] + [layer.out_features for layer in self.layers]
