@@ -121,6 +121,7 @@ class Value:
             parent.grad += local * self.grad  # the chain rule
 
     def _add_grad(self, g: Any) -> None:
+        """Add ``g`` to this value's gradient (how ``backpropagate`` seeds the root)."""
         self.grad += g
 
     def zero_grad(self) -> None:
