@@ -50,7 +50,9 @@ def copy_with_rule(op, operand, rule):
     rules = list(op.derivatives)
     rules[operand] = rule
     if op.arity == 1:
-        return unary_op(op.name, op.forward, rules[0], param=op.param, register_op=False).op
+        graph = None if op.graph_derivatives is op.derivatives else op.graph_derivatives[0]
+        return unary_op(op.name, op.forward, rules[0], param=op.param, register_op=False,
+                        graph_derivative=graph).op
     return binary_op(op.name, op.forward, *rules, register_op=False).op
 
 

@@ -32,12 +32,11 @@ import math
 import operator
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, filterfalse
+from itertools import compress
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union, cast
 
-from tinygrad_edu import checked
+from tinygrad_edu import checked, grad_mode
 from tinygrad_edu.errors import as_float, real_or_none
-from tinygrad_edu.grad_mode import state as _grad
 
 if TYPE_CHECKING:
     from tinygrad_edu.ops import Op
@@ -216,8 +215,10 @@ def walk(*roots: N) -> list[N]:
             order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            stack += (node, _EMIT)
-            stack.extend(filterfalse(seen.__contains__, reversed(node.parents)))
+            stack += (node, _EMIT)  # list the node once its parents are listed
+            for parent in reversed(node.parents):
+                if parent not in seen:
+                    stack.append(parent)
     return order
 
 
@@ -311,14 +312,17 @@ sin = unary_op("sin", math.sin, lambda x, y: cos(x))
 cos = unary_op("cos", math.cos, lambda x, y: -sin(x))
 
 # relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
-# ops of their own whose derivative is 0, which makes the second derivative 0 (as PyTorch).
-# At the kink x = 0 they follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0.
+# a plain number on floats, and on Values (for second derivatives) ops of their own whose
+# derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
+# follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0.
 step = hide(unary_op("step", _slope, lambda x, y, below: 0.0, param=0.0, register_op=False))
 sign = hide(unary_op("sign", _sign, lambda x, y: 0.0, register_op=False))
-relu = unary_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: step(x, 0.0))
+relu = unary_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
+                graph_derivative=lambda x, y: step(x, 0.0))
 leaky_relu = unary_op("leaky_relu", lambda x, a: a * x if x <= 0 else x,
-                      lambda x, y, a: step(x, a), param=0.01)
-abs_ = unary_op("abs", abs, lambda x, y: sign(x))
+                      lambda x, y, a: _slope(x, a), param=0.01,
+                      graph_derivative=lambda x, y, a: step(x, a))
+abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x))
 
 
 # ----------------------------------------------------------------------------- list ops
@@ -344,16 +348,19 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
 def _list_op(op: ListOp, operands: list[Any], total: Any, local_grads: Any) -> Value:
     """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
     of which the Values become parents and the plain numbers constants."""
-    numbers = [v.data if isinstance(v, Value) else as_float(v, op.name) for v in operands]
-    if not _grad.enabled:
+    every_one_a_value = set(map(type, operands)) == {Value}  # the usual case, checked fast
+    if every_one_a_value:
+        numbers = [v.data for v in operands]
+    else:
+        numbers = [v.data if isinstance(v, Value) else as_float(v, op.name) for v in operands]
+    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
         return Value(total(numbers))
-    locals_ = local_grads(numbers)
+    if every_one_a_value:
+        return Value(total(numbers), "", tuple(operands), tuple(local_grads(numbers)), op)
     keep = [isinstance(v, Value) for v in operands]
-    if all(keep):
-        return Value(total(numbers), "", tuple(operands), tuple(locals_), op)
     layout = tuple(None if k else x for x, k in zip(numbers, keep))  # where the numbers stood
     return Value(total(numbers), "", tuple(compress(operands, keep)),
-                 tuple(compress(locals_, keep)), op, layout)
+                 tuple(compress(local_grads(numbers), keep)), op, layout)
 
 
 def _partners(operands: list[Any], node: Value) -> tuple[Any, ...]:

@@ -13,6 +13,8 @@ class DomainError(ValueError):
 def as_float(x: object, where: str) -> float:
     """A real number (int, float, bool, NumPy scalar) as a float, or a TypeError that says
     what was passed instead and what to do."""
+    if type(x) is float:
+        return x
     if isinstance(x, numbers.Real):
         return float(x)
     kind = type(x).__name__

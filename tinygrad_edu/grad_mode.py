@@ -28,11 +28,25 @@ class _GradState(threading.local):
 
 
 state = _GradState()
+threads_off = 0  # how many threads have graph building off right now
+_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
-    """True unless this thread is inside ``no_grad``."""
-    return state.enabled
+    """True unless this thread is inside ``no_grad``. (Operations ask the same question as
+    ``not (threads_off and not state.enabled)``: while no thread at all is inside
+    ``no_grad``, a look at one module variable answers it, which is faster than reading
+    the thread's own switch.)"""
+    return not threads_off or state.enabled
+
+
+def _switch(enabled: bool) -> None:
+    """Turn graph building on or off in this thread, keeping ``threads_off`` right."""
+    global threads_off
+    if enabled != state.enabled:
+        with _lock:
+            threads_off += -1 if enabled else 1
+        state.enabled = enabled
 
 
 class _GradMode(ContextDecorator):
@@ -44,11 +58,11 @@ class _GradMode(ContextDecorator):
 
     def __enter__(self) -> _GradMode:
         state.saved.append(state.enabled)
-        state.enabled = self.enabled
+        _switch(self.enabled)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        state.enabled = state.saved.pop()
+        _switch(state.saved.pop())
 
     def _recreate_cm(self) -> _GradMode:  # a fresh object per call keeps recursion safe
         return cast(_GradMode, type(self)())

@@ -17,9 +17,9 @@ import pickle
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
+from tinygrad_edu import grad_mode
 from tinygrad_edu.engine import Value
 from tinygrad_edu.errors import as_float, explained, real_or_none
-from tinygrad_edu.grad_mode import state as _grad
 
 if TYPE_CHECKING:
     from tinygrad_edu.engine import Number
@@ -38,10 +38,13 @@ class Op:
 
     def __init__(self, name: str, forward: Callable[..., Any], derivatives: tuple[Rule, ...],
                  *, param: float | None = None, number_first: bool = False,
-                 doc: str = "") -> None:
+                 graph_derivatives: tuple[Rule, ...] | None = None, doc: str = "") -> None:
         self.name = name
         self.forward = forward
         self.derivatives = derivatives
+        # The rules for create_graph=True, on Values: the same ones, unless a rule is a plain
+        # function of floats (relu's slope), whose Value twin is given here.
+        self.graph_derivatives = graph_derivatives or derivatives
         self.param = param  # the default of a one-operand op's extra number (alpha)
         self.number_first = number_first  # a binary op whose plain-number operand came first
         self.doc = doc
@@ -65,8 +68,8 @@ class Op:
         have a graph of their own (for ``create_graph=True``)."""
         operands = self.operands(node)
         extra = (node._const,) if self.param is not None else ()
-        return tuple(rule(*operands, node, *extra) for rule, x in zip(self.derivatives, operands)
-                     if isinstance(x, Value))
+        return tuple(rule(*operands, node, *extra)
+                     for rule, x in zip(self.graph_derivatives, operands) if isinstance(x, Value))
 
     def __call__(self, *operands: Any) -> Any:
         """Apply the op to Values and/or plain numbers: ``OPS["*"](a, 2.0)``."""
@@ -211,6 +214,7 @@ def unary_op(
     domain: tuple[float, float] | None = None,
     kinks: tuple[float, ...] = (),
     param: float | None = None,
+    graph_derivative: Rule | None = None,
     doc: str = "",
     register_op: bool = True,
 ) -> UnaryFunction:
@@ -221,7 +225,9 @@ def unary_op(
     package's functions (``exp``, ``log``, ``sigmoid``, ...), not ``math``, so that it also
     works on Values and second derivatives come for free. With ``param`` the op takes one
     extra number ``alpha`` (default ``param``), passed to both as a last argument, as in
-    ``leaky_relu(x, alpha=0.01)``.
+    ``leaky_relu(x, alpha=0.01)``. If the derivative is a plain function of floats (as relu's
+    slope is, for speed), ``graph_derivative`` is the same rule written with operations, used
+    on Values for second derivatives.
 
     The result accepts a Value (and returns a Value that remembers how it was made) or a
     plain number (and returns a plain number)::
@@ -236,33 +242,49 @@ def unary_op(
     ``tinygrad_edu.testing.check_op(softplus)`` checks it against central differences (see
     docs/property-testing.md).
     """
-    op = Op(name, forward, (derivative,), param=param, doc=doc)
+    op = Op(name, forward, (derivative,), param=param, doc=doc,
+            graph_derivatives=None if graph_derivative is None else (graph_derivative,))
     _describe(op, formula, None if local is None else (local,),
               None if domain is None else (domain,), kinks)
     if register_op:
         register(op)
 
-    def apply(x: Value | Number, alpha: Any = param) -> Value | float:
-        extra: tuple[float, ...] = ()
-        if param is not None:
-            extra = (alpha if type(alpha) is float else as_float(alpha, f"{name}(alpha)"),)
-        elif alpha is not None:
-            raise TypeError(f"{name} takes one operand, got a second: {alpha!r}")
-        if not isinstance(x, Value):
-            xd = x if type(x) is float else as_float(x, name)
-            try:
-                return forward(xd, *extra)
-            except (ArithmeticError, ValueError) as error:
-                raise explained(error, name, xd) from None
-        xd = x.data
+    def on_number(x: Number, *extra: float) -> float:
+        xd = x if type(x) is float else as_float(x, name)
         try:
-            y = forward(xd, *extra)
-            if not _grad.enabled:
-                return Value(y)
-            local_grad = derivative(xd, y, *extra)
+            return forward(xd, *extra)
         except (ArithmeticError, ValueError) as error:
             raise explained(error, name, xd) from None
-        return Value(y, "", (x,), (local_grad,), op, *extra)
+
+    if param is None:
+
+        def apply(x: Value | Number) -> Value | float:
+            if not isinstance(x, Value):
+                return on_number(x)
+            xd = x.data
+            try:
+                y = forward(xd)
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return Value(y)
+                return Value(y, "", (x,), (derivative(xd, y),), op)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+
+    else:
+
+        def apply(x: Value | Number, alpha: float = param) -> Value | float:  # type: ignore[misc]
+            if type(alpha) is not float:
+                alpha = as_float(alpha, f"{name}(alpha)")
+            if not isinstance(x, Value):
+                return on_number(x, alpha)
+            xd = x.data
+            try:
+                y = forward(xd, alpha)
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return Value(y)
+                return Value(y, "", (x,), (derivative(xd, y, alpha),), op, alpha)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
@@ -302,7 +324,7 @@ def binary_op(
                 bd = b.data
                 try:
                     y = forward(ad, bd)
-                    if not _grad.enabled:
+                    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
                         return Value(y)
                     local_grads = (d_left(ad, bd, y), d_right(ad, bd, y))
                 except (ArithmeticError, ValueError) as error:
@@ -313,7 +335,7 @@ def binary_op(
                 return NotImplemented  # lets Python say "unsupported operand type(s)"
             try:
                 y = forward(ad, number)
-                if not _grad.enabled:
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
                     return Value(y)
                 local_grad = d_left(ad, number, y)
             except (ArithmeticError, ValueError) as error:
@@ -331,7 +353,7 @@ def binary_op(
         bd = b.data
         try:
             y = forward(number, bd)
-            if not _grad.enabled:
+            if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
                 return Value(y)
             local_grad = d_right(number, bd, y)
         except (ArithmeticError, ValueError) as error:

@@ -43,7 +43,7 @@ import numpy as np
 
 from tinygrad_edu.engine import backpropagate, zero_grad
 from tinygrad_edu.errors import DomainError
-from tinygrad_edu.grad_mode import state as _grad
+from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.tensor import checked
 from tinygrad_edu.tensor.checked import LARGEST, is_real, not_real, real_array, shape_str
 
@@ -254,7 +254,7 @@ def _node(data: Any, parents: tuple[Tensor, ...] = (), vjp: Vjp | None = None, o
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None
     t.label = label
-    t.parents, t._vjp, t.op = ((), None, op) if not parents or not _grad.enabled else (
+    t.parents, t._vjp, t.op = ((), None, op) if not parents or not is_grad_enabled() else (
         parents, vjp, op)
     return t
 
