@@ -4,7 +4,6 @@ import copy
 import gc
 import math
 import pickle
-import threading
 
 import pytest
 from hypothesis import given
@@ -15,14 +14,11 @@ from tinygrad_edu import (
     DomainError,
     Value,
     dot,
-    enable_grad,
     grad,
-    no_grad,
     unary_op,
     vsum,
     walk,
 )
-from tinygrad_edu.engine import is_grad_enabled
 from tinygrad_edu.nn import MLP, hinge_loss
 from tinygrad_edu.testing import (
     ATOL,
@@ -30,6 +26,7 @@ from tinygrad_edu.testing import (
     assert_grads_close,
     assert_op_derivatives,
     call_op,
+    domain_of,
     expressions,
     op_inputs,
 )
@@ -241,39 +238,7 @@ def test_zero_grad_clears_every_node_in_the_graph():
     assert all(node.grad == 0.0 for node in walk(c))
 
 
-# ----------------------------------------------------------------------------- no_grad, detach
-
-
-def test_no_grad_context_builds_no_graph():
-    a = Value(2.0)
-    with no_grad():
-        b = a * 3 + 1
-        assert not is_grad_enabled()
-        with enable_grad():
-            c = a * 3
-    assert is_grad_enabled()
-    assert b.data == 7.0 and b.parents == () and b.op == ""
-    assert c.parents == (a,)
-
-
-def test_no_grad_decorator_with_and_without_parentheses():
-    @no_grad
-    def f(v):
-        return v * 2
-
-    @no_grad()
-    def g(v, depth):
-        return g(v, depth - 1) if depth else v * 2  # recursion must restore the mode
-
-    assert f(Value(1.0)).parents == ()
-    assert g(Value(1.0), 3).parents == ()
-    assert is_grad_enabled()
-
-
-def test_no_grad_restores_mode_after_an_exception():
-    with pytest.raises(DomainError), no_grad():
-        Value(-1.0).log()
-    assert is_grad_enabled()
+# ----------------------------------------------------------------------------- detach
 
 
 def test_detach_cuts_history():
@@ -475,83 +440,13 @@ def test_grad_checks_what_it_is_given():
         grad(x * x, [x], grad_outputs=["1"])
 
 
-# ----------------------------------------------------------------------------- grad mode per thread
-
-
-def test_no_grad_in_one_thread_leaves_other_threads_building_graphs():
-    inside, leave = threading.Event(), threading.Event()
-
-    def evaluate():
-        with no_grad():
-            inside.set()
-            leave.wait(10)
-
-    other = threading.Thread(target=evaluate)
-    other.start()
-    try:
-        assert inside.wait(10)
-        x = Value(2.0)
-        y = x * x  # a training step here must still build its graph
-        y.backward()
-        assert is_grad_enabled() and y.parents == (x, x) and x.grad == 4.0
-    finally:
-        leave.set()
-        other.join()
-
-
-def test_no_grad_entered_and_left_out_of_order_by_two_threads_leaves_both_on():
-    barrier = threading.Barrier(2, timeout=10)
-    seen = {}
-
-    def run(name, enter_turn, exit_turn):
-        mode = no_grad()
-        for turn in range(4):
-            if turn == enter_turn:
-                mode.__enter__()
-            if turn == exit_turn:
-                mode.__exit__(None, None, None)
-            barrier.wait()
-        seen[name] = is_grad_enabled()
-
-    # A enters, B enters, A leaves, B leaves: with one shared flag B would restore "off".
-    threads = [threading.Thread(target=run, args=("A", 0, 2)),
-               threading.Thread(target=run, args=("B", 1, 3))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert seen == {"A": True, "B": True} and is_grad_enabled()
-
-
-def test_no_grad_decorator_covers_a_generator_body_and_not_its_caller():
-    @no_grad
-    def scaled(x):
-        received = None
-        for k in range(3):
-            received = yield x * (received or k), is_grad_enabled()
-        return "done"
-
-    items = list(scaled(Value(2.0)))
-    assert [v.data for v, _ in items] == [0.0, 2.0, 4.0]
-    assert all(v.parents == () and not mode for v, mode in items)
-    gen = scaled(Value(2.0))
-    next(gen)
-    assert is_grad_enabled()  # between two steps the caller builds graphs as usual
-    value, mode = gen.send(5.0)
-    assert value.data == 10.0 and value.parents == () and not mode
-    with pytest.raises(StopIteration) as stop:
-        gen.send(None)
-        gen.send(None)
-    assert stop.value.value == "done" and is_grad_enabled()
-
-
 # ----------------------------------------------------------------------------- NaN
 
 
 def _inside(op, i):
     """A point inside the op's domain for operand i, away from 0 and 1 (where pow(1, nan)
     and pow(nan, 0) are 1 by IEEE 754) and from kinks."""
-    lo, hi = op.domain[min(i, len(op.domain) - 1)]
+    lo, hi = domain_of(op).interval(i)
     return lo + 0.6 * (hi - lo) + 0.123
 
 
@@ -696,3 +591,46 @@ def test_plain_numbers_in_dot_are_constants_not_leaves():
     assert "dot([2.0, w1], [w2, 4.0])" in text_graph(mixed)
     steps = list(mixed.backward_steps())
     assert "dv1/dw1 = 4.0" in str(steps[0]) and "dv1/dw2 = 2.0" in str(steps[0])
+
+
+# ----------------------------------------------------------------------------- _backward by hand
+# micrograd's lecture calls _backward() node by node.
+
+
+def test_manual_backward_of_a_neuron_matches_backward():
+    # The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b), done one node at a time.
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    n = x1 * w1 + x2 * w2 + b
+    o = n.tanh()
+    o.grad = 1.0
+    for node in reversed(walk(o)):
+        node._backward()
+    by_hand = [v.grad for v in (x1, x2, w1, w2, b)]
+    assert abs(o.data - 0.7071) < 1e-4
+    assert abs(n.grad - 0.5) < 1e-6  # 1 - tanh(n)^2 = 1 - 0.5
+    for v in (x1, x2, w1, w2, b):
+        v.grad = 0.0
+    o.backward()
+    assert by_hand == [v.grad for v in (x1, x2, w1, w2, b)]
+    assert abs(by_hand[0] + 1.5) < 1e-9  # do/dx1 = w1 * (1 - o²) = -3 * 0.5
+
+
+def test_one_step_moves_gradient_to_the_parents_only():
+    a, b = Value(2.0), Value(3.0)
+    c = a * b
+    d = c + a
+    d.grad = 1.0
+    d._backward()
+    assert (c.grad, a.grad, b.grad) == (1.0, 1.0, 0.0)
+    c._backward()
+    assert (a.grad, b.grad) == (1.0 + 3.0, 2.0)
+
+
+def test_leaky_relu_takes_alpha_by_keyword_as_documented():
+    x = Value(-2.0)
+    y = x.leaky_relu(alpha=0.2)
+    y.backward()
+    assert (y.data, x.grad) == (-0.4, 0.2)
+    assert Value(-2.0).leaky_relu(0.2).data == -0.4

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu.tensor import data as idx_data
+from tinygrad_edu import idx as idx_data
+from tinygrad_edu.idx import IDXError
 from tinygrad_edu.tensor import load_fashion_mnist, load_idx, load_mnist
-from tinygrad_edu.tensor.data import IDXError
 
 CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 

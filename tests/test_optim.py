@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import requires_torch, torch
 from tinygrad_edu import Value
-from tinygrad_edu.engine import _num
+from tinygrad_edu.engine import number_of
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD, Adam, LambdaLR, StepLR, clip_grad_norm
 from tinygrad_edu.tensor import Tensor
@@ -463,7 +463,7 @@ def test_steps_match_torch_optim(name, schedule, create_graph):
             norm = clip_grad_norm(ours, max_norm=0.5)
             tnorm = torch.nn.utils.clip_grad_norm_(theirs, max_norm=0.5)
             assert norm == pytest.approx(tnorm.item(), rel=1e-12)
-            assert [_num(p.grad) for p in ours] == pytest.approx(
+            assert [number_of(p.grad) for p in ours] == pytest.approx(
                 [t.grad.item() for t in theirs], rel=1e-6)  # torch: coef clamped to 1
         opt.step()
         topt.step()

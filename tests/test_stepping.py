@@ -119,7 +119,7 @@ def test_dot_and_vsum_one_line_per_operand():
     s = vsum([w1, x1, w2, 7.0])
     s.label = "s"
     (step,) = s.backward_steps(grad=2.0)
-    assert step.formula == "sum(w1, x1, w2)" and step.upstream == 2.0
+    assert step.formula == "sum(w1, x1, w2, 7.0)" and step.upstream == 2.0  # 7.0: a constant
     assert [u.contribution for u in step.updates] == [2.0, 2.0, 2.0]
 
 

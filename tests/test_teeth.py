@@ -12,7 +12,7 @@ import pytest
 from hypothesis import Phase
 
 from tinygrad_edu import OPS, GradcheckError, binary_op, unary_op
-from tinygrad_edu.engine import _NARY_GRAPH_RULES
+from tinygrad_edu.ops import ListOp
 from tinygrad_edu.testing import check_op
 
 # Few examples and no shrinking: a broken rule shows up on the first example or two (a scaled
@@ -20,7 +20,7 @@ from tinygrad_edu.testing import check_op
 FAST = dict(max_examples=40, database=None, phases=[Phase.explicit, Phase.generate],
             report_multiple_bugs=False)
 
-FIXED = sorted(name for name, op in OPS.items() if op.arity)
+FIXED = sorted(name for name, op in OPS.items() if not isinstance(op, ListOp))
 RULES = [(name, i) for name in FIXED for i in range(OPS[name].arity)]
 
 # A factor left out of a product, where the rule has one: the classic slip.
@@ -44,17 +44,16 @@ BREAKS = {
 
 
 def copy_with_rule(op, operand, rule):
-    """A copy of ``op`` (same forward, formula, domain, kinks, parameter) with the derivative
-    rule for ``operand`` replaced, made by the public factories and not registered."""
+    """A copy of ``op`` (same name, forward and parameter, so the same text and domain) with
+    the derivative rule for ``operand`` replaced, made by the public factories and not
+    registered."""
     rules = list(op.derivatives)
     rules[operand] = rule
     if op.arity == 1:
-        return unary_op(op.name, op.forward, rules[0], formula=op.formula,
-                        local=op.local_text[0], domain=op.domain[0], kinks=op.kinks,
-                        param=op.param, register_op=False).op
-    method, _ = binary_op(op.name, op.forward, *rules, formula=op.formula,
-                          local=op.local_text, domain=op.domain, register_op=False)
-    return method.op
+        graph = None if op.graph_derivatives is op.derivatives else op.graph_derivatives[0]
+        return unary_op(op.name, op.forward, rules[0], param=op.param, register_op=False,
+                        graph_derivative=graph).op
+    return binary_op(op.name, op.forward, *rules, register_op=False).op
 
 
 def assert_caught(name, second_order):
@@ -88,11 +87,12 @@ def test_control_an_unbroken_copy_passes(name, operand, monkeypatch):
 
 
 # dot and vsum compute their local derivatives inline (x_i, w_i and 1); the rules that build
-# them as Values under create_graph=True live in _NARY_GRAPH_RULES. Break those.
+# them as Values under create_graph=True are each op's graph_rule. Break those.
 @pytest.mark.parametrize("name", ["dot", "vsum"])
 @pytest.mark.parametrize("how", sorted(BREAKS))
 def test_a_broken_list_op_graph_rule_is_caught(name, how, monkeypatch):
-    real = _NARY_GRAPH_RULES[name]
+    real = OPS[name].graph_rule
     change = BREAKS[how](lambda g: g)
-    monkeypatch.setitem(_NARY_GRAPH_RULES, name, lambda node: tuple(map(change, real(node))))
+    monkeypatch.setattr(OPS[name], "graph_rule",
+                        lambda operands, node: tuple(map(change, real(operands, node))))
     assert_caught(name, second_order=True)

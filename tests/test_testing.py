@@ -1,4 +1,4 @@
-"""gradcheck, tinygrad_edu.testing, user-defined ops and the property-testing doc."""
+"""tinygrad_edu.testing: strategies and checks, user-defined ops, the property-testing doc."""
 
 import math
 import os
@@ -11,18 +11,15 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import requires_torch, torch
 from tinygrad_edu import (
     OPS,
-    DomainError,
     GradcheckError,
     Value,
     backward_steps,
     binary_op,
     grad,
-    gradcheck,
-    numerical_grad,
     sigmoid,
+    tanh,
     text_graph,
     unary_op,
 )
@@ -32,6 +29,7 @@ from tinygrad_edu.testing import (
     assert_grads_close,
     assert_op_derivatives,
     check_op,
+    domain_of,
     expressions,
     floats_in,
     floats_in_domain,
@@ -57,95 +55,6 @@ def wrong_softplus():
     return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)
 
 
-# ----------------------------------------------------------------------------- gradcheck
-
-
-def test_gradcheck_passes_and_reports_every_input():
-    y = Value(0.5, label="y")
-    report = gradcheck(lambda x, y: x * y.tanh(), [2.0, y])
-    assert report.ok and bool(report)
-    x_entry, y_entry = report.entries
-    assert (x_entry.name, y_entry.name) == ("x0", "y")
-    assert x_entry.analytic == pytest.approx(math.tanh(0.5), rel=1e-12)
-    assert y_entry.analytic == pytest.approx(2 * (1 - math.tanh(0.5) ** 2), rel=1e-12)
-    assert y_entry.numeric == pytest.approx(y_entry.analytic, rel=1e-8)
-    assert report.relative_error < 1e-7  # the teaching texts' bar for a correct gradient
-    assert y.grad == 0.0  # the caller's Values are left alone
-    text = str(report)
-    assert "analytic (backward)" in text and "numeric (central diff.)" in text
-    assert text.splitlines()[-1].startswith("gradcheck passed")
-
-
-def test_gradcheck_failure_names_the_input_and_both_numbers():
-    with pytest.raises(GradcheckError) as info:
-        gradcheck(lambda x: wrong_softplus()(x) * 2.0, [Value(1.0, label="t")])
-    message = str(info.value)
-    assert isinstance(info.value, AssertionError)
-    assert "gradient of input t = 1.0 is wrong" in message
-    assert f"backward() gives {2 * sigmoid(-1.0)!r}" in message
-    assert "central differences give 1.46211715" in message
-    assert "FAILED for 1 of 1" in message
-
-
-def test_gradcheck_can_return_the_failing_report():
-    report = gradcheck(lambda x: wrong_softplus()(x), [1.0], raise_exception=False)
-    assert not report.ok and not report
-    (entry,) = report.failures
-    a, n = sigmoid(-1.0), sigmoid(1.0)
-    assert entry.analytic == a and entry.numeric == pytest.approx(n, rel=1e-9)
-    assert entry.abs_error == pytest.approx(n - a, rel=1e-9)
-    assert entry.rel_error == pytest.approx((n - a) / (n + a), rel=1e-9)  # the seeds' formula
-    assert "NO" in str(report)
-
-
-def test_pytorch_criterion_uses_atol_plus_rtol_times_numeric():
-    scaled = unary_op("scaled", lambda x: 2 * x, lambda x, y: 2.0 * (1 + 5e-4), register_op=False)
-    assert gradcheck(scaled, [1.0]).ok  # off by 1e-3 < 1e-5 + 1e-3·2
-    assert not gradcheck(scaled, [1.0], rtol=1e-4, raise_exception=False).ok
-
-
-def test_a_nan_or_infinite_gradient_is_never_accepted():
-    for bad in (math.nan, math.inf):
-        op = unary_op("bad", lambda x: x, lambda x, y, bad=bad: bad, register_op=False)
-        report = gradcheck(op, [1.0], atol=math.inf, raise_exception=False)
-        assert not report.ok
-        with pytest.raises(GradcheckError, match="not a finite number"):
-            gradcheck(op, [1.0])
-
-
-def test_gradcheck_of_a_constant_and_bad_arguments():
-    assert gradcheck(lambda x: 3.0, [1.0]).entries[0].analytic == 0.0
-    with pytest.raises(TypeError, match=r"a list of numbers or Values, e\.g\. \[x\]"):
-        gradcheck(lambda x: x, Value(1.0))
-    with pytest.raises(TypeError, match="f should take one Value per input and return a Value"):
-        gradcheck(lambda x: "x", [1.0])
-
-
-@given(st.floats(-3, 3))
-def test_numerical_grad_matches_known_derivatives(x):
-    (d,) = numerical_grad(lambda v: v.sin(), [x])
-    assert d == pytest.approx(math.cos(x), rel=1e-6, abs=1e-9)
-    da, db = numerical_grad(lambda a, b: a * b * b, [x, 2.0])
-    assert (da, db) == pytest.approx((4.0, 4 * x), rel=1e-6, abs=1e-8)
-
-
-@requires_torch
-def test_numeric_gradients_agree_with_torch_gradcheck():
-    def f_engine(a, b):
-        return (a * b).sigmoid() + a.sin() / b
-
-    def f_torch(a, b):
-        return (a * b).sigmoid() + a.sin() / b
-
-    xs = [0.7, 1.3]
-    report = gradcheck(f_engine, xs)
-    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
-    assert torch.autograd.gradcheck(f_torch, tensors)
-    f_torch(*tensors).backward()
-    for entry, t in zip(report.entries, tensors):
-        assert entry.analytic == pytest.approx(t.grad.item(), rel=1e-12)
-
-
 # ----------------------------------------------------------------------------- strategies
 
 
@@ -154,13 +63,14 @@ def test_numeric_gradients_agree_with_torch_gradcheck():
 def test_op_inputs_stay_in_the_domain_and_away_from_kinks(name, data):
     op = OPS[name]
     xs = data.draw(op_inputs(op))
+    domain = domain_of(op)
     if op.arity:
         assert len(xs) == op.arity
-    elif name == "dot":
-        assert len(xs) % 2 == 0 and xs
+    else:
+        assert len(xs) % op.lists == 0 and xs
     for i, x in enumerate(xs):
-        lo, hi = op.domain[min(i, len(op.domain) - 1)] if op.arity else op.domain[0]
-        assert lo <= x <= hi and all(abs(x - k) >= KINK_MARGIN for k in op.kinks)
+        lo, hi = domain.interval(i if op.arity else 0)
+        assert lo <= x <= hi and all(abs(x - k) >= KINK_MARGIN for k in domain.kinks)
 
 
 @given(floats_in((-1.0, 1.0), kinks=(0.0, 0.5), margin=0.1))
@@ -185,9 +95,9 @@ def test_every_op_in_an_expression_sees_operands_inside_its_domain(expr):
     nodes = [x for x in expr.inputs]
     for op, args in expr.steps:
         for i, j in enumerate(args):
-            lo, hi = op.domain[i]
+            lo, hi = domain_of(op).interval(i)
             assert lo <= nodes[j] <= hi and all(abs(nodes[j] - k) >= KINK_MARGIN
-                                                for k in op.kinks)
+                                                for k in domain_of(op).kinks)
         nodes.append(op(*(Value(nodes[j]) for j in args)).data)
     leaves, root = expr.build()
     assert root.data == nodes[-1] and [v.label for v in leaves][:1] == ["x0"]
@@ -214,10 +124,10 @@ def test_expressions_use_only_the_ops_asked_for(expr):
 
 
 def test_as_op_accepts_names_ops_and_factory_functions():
-    method, reflected = binary_op("hyp", math.hypot, lambda a, b, y: a / y,
-                                  lambda a, b, y: b / y, register_op=False)
-    assert as_op("tanh") is OPS["tanh"] is as_op(OPS["tanh"]) is as_op(Value.tanh)
-    assert as_op(method) is as_op((method, reflected)) is method.op
+    hyp = binary_op("hyp", math.hypot, lambda a, b, y: a / y, lambda a, b, y: b / y,
+                    register_op=False)
+    assert as_op("tanh") is OPS["tanh"] is as_op(OPS["tanh"]) is as_op(tanh)
+    assert as_op(hyp) is hyp.op
     with pytest.raises(KeyError, match="no op named 'nope' in OPS"):
         as_op("nope")
     with pytest.raises(TypeError, match="made by unary_op/binary_op"):
@@ -236,8 +146,8 @@ def test_assert_op_derivatives_checks_a_plain_number_on_either_side():
     def d_left(a, b, y):
         return b if isinstance(a, Value) == isinstance(b, Value) else 2 * b
 
-    method, _ = binary_op("mixed", lambda a, b: a * b, d_left, lambda a, b, y: a,
-                          register_op=False)
+    method = binary_op("mixed", lambda a, b: a * b, d_left, lambda a, b, y: a,
+                       register_op=False)
     assert_op_derivatives(method, 0.5, 2.0, second_order=False)
     with pytest.raises(GradcheckError, match=r"mixed at a = 0\.5, b = 2\.0 with b = 2\.0 a plain"):
         assert_op_derivatives(method, 0.5, 2.0)
@@ -298,16 +208,18 @@ def test_user_op_steps_and_draws(softplus):
 
 
 def test_user_binary_op_gets_readable_default_text():
-    method, reflected = binary_op("hypot", math.hypot, lambda a, b, y: a / y,
-                                  lambda a, b, y: b / y, domain=((0.5, 3.0), (0.5, 3.0)),
-                                  register_op=False)
+    hypot = binary_op("hypot", math.hypot, lambda a, b, y: a / y, lambda a, b, y: b / y,
+                      domain=((0.5, 3.0), (0.5, 3.0)), register_op=False)
     a, b = Value(3.0, label="a"), Value(4.0, label="b")
-    c = method(a, b)
+    c = hypot(a, b)
     c.label = "c"
     step = str(next(iter(c.backward_steps())))
     assert "c = hypot(a, b)" in step and "dc/da = ∂hypot/∂a" in step
-    assert reflected(b, 3.0).data == 5.0  # 3.0 first, as Python calls a reflected method
-    check_op(method, max_examples=30)
+    d = hypot(3.0, b)  # a plain number on either side, Values too
+    d.label = "d"
+    assert d.data == 5.0 and "d = hypot(3.0, b)" in str(next(iter(d.backward_steps())))
+    assert hypot(3.0, 4.0) == 5.0 and hypot(a, 4.0).parents == (a,)
+    check_op(hypot, max_examples=30)
 
 
 def test_registered_user_op_joins_random_expressions(softplus):
@@ -323,9 +235,11 @@ def test_registered_user_op_joins_random_expressions(softplus):
     assert sum(used) > 10
 
 
-def test_importing_testing_without_hypothesis_says_what_to_install():
+def test_without_hypothesis_the_strategies_say_what_to_install():
     code = ("import sys; sys.modules['hypothesis'] = None\n"
-            "try:\n    import tinygrad_edu.testing\n"
+            "import tinygrad_edu.testing as t\n"
+            "assert t.domain_of('log').interval(0) == (0.2, 5.0)\n"
+            "try:\n    t.floats_in_domain('log')\n"
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
@@ -356,13 +270,13 @@ def test_a_newly_registered_op_is_picked_up_by_the_project_tests(tmp_path):
     """Two ops registered by a plugin before collection: the right one passes every per-op
     test, the wrong one fails them, and the teeth test breaks both."""
     (tmp_path / "softplus_plugin.py").write_text(PLUGIN)
-    files = ["tests/test_engine.py", "tests/test_higher_order.py", "tests/test_teeth.py"]
+    files = ["tests/test_engine.py", "tests/test_autograd.py", "tests/test_teeth.py"]
     result = run_pytest(["-p", "softplus_plugin", "-k", "softplus", "-rA", "-q", *files],
                         ROOT, [tmp_path])
     out = result.stdout + result.stderr
     for test, bad_outcome in (
         ("test_engine.py::test_derivatives_match_central_differences[{}]", "FAILED"),
-        ("test_higher_order.py::test_second_derivatives_match_central_differences_of_the_first"
+        ("test_autograd.py::test_second_derivatives_match_central_differences_of_the_first"
          "[{}]", "FAILED"),
         ("test_teeth.py::test_control_an_unbroken_copy_passes[{}-0]", "FAILED"),
         ("test_teeth.py::test_a_broken_rule_is_caught[{}-0-sign flipped]", "PASSED"),
@@ -382,7 +296,8 @@ def doc_blocks():
 
 def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
     text, blocks = doc_blocks()
-    test_file, broken_line = blocks[0], blocks[1].rstrip("\n")
+    test_file = blocks[0]
+    broken_line = re.search(r"```text\n(    lambda x, y: .*?)\n```", text).group(1)
     code_lines = [ln for ln in test_file.splitlines() if ln.strip() and not ln.startswith("#")]
     assert len(code_lines) < 15
     (tmp_path / "test_softplus.py").write_text(test_file)
@@ -401,9 +316,8 @@ def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
 
 def test_the_doc_expression_example_runs(tmp_path):
     _, blocks = doc_blocks()
-    example = "\n".join(ln[2:] for ln in blocks[2].splitlines())
-    header = "from tinygrad_edu.testing import assert_grads_close, expressions\n"
-    (tmp_path / "test_graphs.py").write_text(blocks[0] + header + example)
+    example = "\n".join(ln[2:] for ln in blocks[1].splitlines())  # it is indented in a list
+    (tmp_path / "test_graphs.py").write_text(blocks[0] + example)
     result = run_pytest(["-q", "test_graphs.py"], tmp_path)
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
 
@@ -420,27 +334,3 @@ def test_the_readme_example_passes_and_fails_when_broken(tmp_path):
     assert result.returncode == 1
     assert "backward() gives 0.2689414213699951, central differences give 0.731058578" in (
         result.stdout)
-
-
-def test_gradcheck_near_the_edge_of_a_domain_names_the_input_and_the_step():
-    with pytest.raises(DomainError) as info:
-        gradcheck(lambda x: x.log(), [Value(1e-7, label="p")])
-    text = str(info.value)
-    assert "p ± h = 1e-07 ± 1e-06" in text and "f fails at p = -9e-07" in text
-    assert "log: got -9e-07" in text and "pass a smaller eps than 1e-06" in text
-    assert gradcheck(lambda x: x.log(), [1e-7], eps=1e-9, rtol=1e-3).ok  # as the hint says
-
-
-@pytest.mark.parametrize("kwargs, words", [
-    ({"eps": 0}, "eps must be a finite number > 0, got 0"),
-    ({"eps": -1e-6}, "eps must be a finite number > 0"),
-    ({"eps": math.nan}, "eps must be a finite number > 0, got nan"),
-    ({"atol": -1.0}, "atol must be a number >= 0"),
-    ({"rtol": math.nan}, "rtol must be a number >= 0, got nan"),
-])
-def test_gradcheck_refuses_a_step_or_tolerance_that_means_nothing(kwargs, words):
-    with pytest.raises(ValueError, match=words):
-        gradcheck(lambda x: x * x, [1.0], **kwargs)
-    if "eps" in kwargs:
-        with pytest.raises(ValueError, match=words):
-            numerical_grad(lambda x: x * x, [1.0], eps=kwargs["eps"])

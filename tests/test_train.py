@@ -318,3 +318,40 @@ def test_demo_command_line_exit_code_without_traceback(tmp_path):
                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "argument --seed" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ----------------------------------------------------------------------------- both engines
+
+
+def test_one_fit_trains_a_tensor_model_on_whole_batches():
+    from tinygrad_edu import tensor
+
+    X, y = make_spirals(150, seed=0)
+    model = tensor.MLP(2, [32, 3], seed=0)
+    optimizer = Adam(model.parameters(), lr=0.05)
+    epochs = []
+    history = fit(model, X, y, tensor.cross_entropy, optimizer, epochs=30, batch_size=50,
+                  seed=0, progress=False, on_epoch=lambda epoch, h: epochs.append(epoch))
+    assert epochs == list(range(1, 31)) and len(history.loss) == 30
+    assert history.loss[-1] < history.loss[0] / 2 and history.accuracy[-1] > 0.8
+    assert evaluate(model, X, y) == pytest.approx(
+        float((model(X).data.argmax(axis=1) == y).mean()))
+
+
+def test_accuracy_reads_a_tensor_of_scores_as_a_list_of_them():
+    from tinygrad_edu.tensor import Tensor
+
+    scores = [[0.1, 0.9], [2.0, -1.0], [math.nan, 0.0]]
+    assert accuracy(Tensor(scores), [1, 0, 1]) == accuracy(scores, [1, 0, 1]) == 2 / 3
+    assert accuracy(Tensor([[0.5], [-0.5]]), [1, 1]) == accuracy([0.5, -0.5], [1, 1]) == 0.5
+
+
+def test_a_full_batch_is_the_same_batch_every_epoch():
+    X, y = moons(40)
+    runs = []
+    for _ in range(2):
+        random.seed(5)  # the same weights, from the global random as micrograd
+        model = MLP(2, [8, 1])
+        runs.append(fit(model, X, y, hinge_loss, SGD(model.parameters(), lr=0.1),
+                        epochs=3, progress=False).loss)
+    assert runs[0] == runs[1]  # no shuffling, so not even the last bit differs

@@ -1,32 +1,27 @@
 """tinygrad_edu: a small, exact autograd engine for watching backpropagation work."""
 
+from tinygrad_edu.autograd import grad
 from tinygrad_edu.engine import (
-    OPS,
-    DomainError,
-    Op,
     Value,
     abs_,
-    binary_op,
+    backpropagate,
     cos,
     dot,
-    enable_grad,
     exp,
-    grad,
-    is_grad_enabled,
     leaky_relu,
     log,
-    no_grad,
-    register,
     relu,
     sigmoid,
     sin,
     sqrt,
     tanh,
-    unary_op,
     vsum,
     walk,
 )
+from tinygrad_edu.errors import DomainError
+from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from tinygrad_edu.ops import OPS, Op, binary_op, register, unary_op
 from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph
 
 __version__ = "0.1.0"
@@ -40,6 +35,7 @@ __all__ = [
     "Step",
     "Value",
     "abs_",
+    "backpropagate",
     "backward_steps",
     "binary_op",
     "cos",

@@ -218,10 +218,10 @@ def train_mnist(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm.auto import tqdm
 
+    from tinygrad_edu.idx import IDXError, load_fashion_mnist, load_mnist
     from tinygrad_edu.optim import StepLR
-    from tinygrad_edu.tensor import MLP, Adam, IDXError, cross_entropy, no_grad
-    from tinygrad_edu.tensor.data import load_fashion_mnist, load_mnist
-    from tinygrad_edu.train import TrainingDiverged, _quiet_log
+    from tinygrad_edu.tensor import MLP, Adam, cross_entropy, no_grad
+    from tinygrad_edu.train import TrainingDiverged, fit, quiet_progress
 
     def fail(message: str) -> int:
         print(f"train-mnist: {message}", file=sys.stderr)
@@ -259,60 +259,41 @@ def train_mnist(args: argparse.Namespace) -> int:
                     "use smaller --hidden widths")
     optimizer = Adam(model.parameters(), lr=args.lr)
     schedule = StepLR(optimizer, step_size=1, gamma=args.lr_decay)  # gamma 1: constant
-    rng = np.random.default_rng(args.seed)
     name = "Fashion-MNIST" if args.dataset == "fashion" else "MNIST"
     print(f"{model}\n")
     print(f"{name}: {len(X_train)} training and {len(X_test)} test images of "
           f"{X_train.shape[1]} pixels, {n_classes} classes. Adam lr {args.lr:g}"
           f"{f' × {args.lr_decay:g} per epoch' if args.lr_decay != 1 else ''}, batch "
-          f"{args.batch_size}, {args.epochs} epochs.")
-
-    def test_accuracy() -> float:
-        """NaN if the model's outputs are not all finite (argmax would count NaN as a class)."""
-        with no_grad():  # no graph is recorded: just the forward pass
-            logits = model(X_test).data
-        if not np.isfinite(logits).all():
-            return math.nan
-        return float((logits.argmax(axis=1) == y_test).mean())
-
+          f"{args.batch_size}, {args.epochs} epochs.", flush=True)
     advice = f"lower the learning rate, e.g. --lr {args.lr / 10:g}"
-    quiet = args.no_progress or _quiet_log()  # a CI log gets the epoch lines only
-    for epoch in range(1, args.epochs + 1):
-        start = time.perf_counter()
-        order = rng.permutation(len(X_train))  # a new shuffle every epoch
-        batches = range(0, len(order), args.batch_size)
-        total_loss = correct = 0.0
-        bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=quiet)
-        for step, i in enumerate(bar, start=1):
-            idx = order[i : i + args.batch_size]
-            with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf: checked below
-                logits = model(X_train[idx])  # the images are a constant: no gradient for them
-                loss = cross_entropy(logits, y_train[idx])
-            if not math.isfinite(loss.item()):  # stop before stepping with its gradients
-                bar.close()
-                return fail(str(TrainingDiverged(loss.item(), epoch, step, optimizer.lr, advice)))
-            optimizer.zero_grad()
-            loss.backward()
-            try:
-                optimizer.step()
-            except FloatingPointError as error:  # Adam's squared gradients overflowed
-                bar.close()
-                return fail(f"training diverged at epoch {epoch}, step {step}: {error}; {advice}")
-            total_loss += loss.item() * len(idx)
-            correct += int((logits.data.argmax(axis=1) == y_train[idx]).sum())
-            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-        bar.close()
-        seconds = time.perf_counter() - start
-        with np.errstate(over="ignore", invalid="ignore"):
-            accuracy = test_accuracy()
-        if math.isnan(accuracy):
-            return fail(f"training diverged: after epoch {epoch} the model's outputs on the test "
-                        f"images are NaN or inf (learning rate {optimizer.lr:g}); {advice}")
-        print(f"epoch {epoch:2d}/{args.epochs}: train loss {total_loss / len(order):.4f}, "
-              f"train accuracy {correct / len(order):6.2%}, test accuracy "
-              f"{accuracy:6.2%} ({seconds:.2f} s)", flush=True)
-        schedule.step()
+    clock = [time.perf_counter()]
+
+    class TestOutputsNaN(Exception):
+        """The model's outputs on the test images are not all finite numbers."""
+
+    def report(epoch: int, history: Any) -> None:
+        """After every epoch: the test accuracy, on a line of its own."""
+        seconds = time.perf_counter() - clock[0]
+        with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+            logits = model(X_test).data  # no graph is recorded: just the forward pass
+        if not np.isfinite(logits).all():  # argmax would count NaN as a class
+            raise TestOutputsNaN(f"after epoch {epoch} the model's outputs on the test images "
+                                 f"are NaN or inf (learning rate {history.lr[-1]:g})")
+        test = float((logits.argmax(axis=1) == y_test).mean())
+        tqdm.write(f"epoch {epoch:2d}/{args.epochs}: train loss {history.loss[-1]:.4f}, "
+                   f"train accuracy {history.accuracy[-1]:6.2%}, test accuracy {test:6.2%} "
+                   f"({seconds:.2f} s)", file=sys.stdout)
+        clock[0] = time.perf_counter()
+
+    try:
+        fit(model, X_train, y_train, cross_entropy, optimizer, epochs=args.epochs,
+            batch_size=args.batch_size, scheduler=schedule, seed=args.seed,
+            progress=not (args.no_progress or quiet_progress()), desc=name, on_epoch=report)
+    except TrainingDiverged as error:
+        return fail(f"training diverged: {error.reason} at epoch {error.epoch}, step "
+                    f"{error.step} (learning rate {error.lr:g}); {advice}")
+    except TestOutputsNaN as error:
+        return fail(f"training diverged: {error}; {advice}")
     return 0
 
 

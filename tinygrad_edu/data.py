@@ -181,7 +181,7 @@ def load_digits(*, n_class: int = 10, return_X_y: bool = False) -> Digits:
     for scikit-learn habits and changes nothing."""
     if not isinstance(n_class, int) or not 1 <= n_class <= 10:
         raise ValueError(f"load_digits: n_class must be an int from 1 to 10, got {n_class!r}")
-    source = resources.files("tinygrad_edu").joinpath("datasets", "digits.csv.gz")
+    source = resources.files("tinygrad_edu").joinpath("datasets").joinpath("digits.csv.gz")
     with source.open("rb") as raw, gzip.open(raw, "rt", encoding="ascii") as text:
         table = np.loadtxt(text, delimiter=",", dtype=np.int64)
     X, y = table[:, :-1].astype(np.float64), table[:, -1].astype(np.intp)

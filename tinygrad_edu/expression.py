@@ -21,7 +21,9 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tinygrad_edu.engine import OPS, Op, Value, no_grad
+from tinygrad_edu.engine import Value
+from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.ops import OPS, ListOp, Op
 
 __all__ = ["ExpressionError", "callable_ops", "parse_expression"]
 
@@ -114,7 +116,8 @@ class _Builder:
         text = lines[min(line, len(lines)) - 1]
         start = _column(text, getattr(node, "col_offset", 0))
         same_line = getattr(node, "end_lineno", line) == line
-        end = _column(text, node.end_col_offset) if same_line and node.end_col_offset else None
+        end_col = getattr(node, "end_col_offset", None)
+        end = _column(text, end_col) if same_line and end_col else None
         return ExpressionError(message, self.source, line, start, end)
 
     # -- the language
@@ -180,12 +183,13 @@ class _Builder:
 
     def check_arguments(self, node: ast.Call, op: Op) -> None:
         n = len(node.args)
-        if op.arity is None:  # dot(ws, xs) and vsum(values)
-            wanted = (2,) if op.name == "dot" else (1,)
+        wanted: tuple[int, ...]
+        if isinstance(op, ListOp):  # dot(ws, xs) and vsum(values): one argument per list
+            wanted = (op.lists,)
         elif op.arity == 1 and op.param is not None:  # leaky_relu(x) or leaky_relu(x, alpha)
             wanted = (1, 2)
         else:
-            wanted = (op.arity,)
+            wanted = (op.arity or 1,)
         if n not in wanted:
             raise self.error(node, f"{op.name} takes {' or '.join(map(str, wanted))} "
                                    f"argument{'s' if max(wanted) > 1 else ''}, got {n}: "
@@ -213,10 +217,9 @@ def _has_value(items: Any) -> bool:
 
 
 def _usage(op: Op) -> str:
-    if op.name == "dot":
-        return "dot([w1, w2], [x1, x2])"
-    if op.name == "vsum":
-        return "vsum([a, b, c])"
+    if isinstance(op, ListOp):  # dot([w1, w2], [x1, x2]), vsum([a, b, c])
+        lists = ["[w1, w2]", "[x1, x2]"] if op.lists == 2 else ["[a, b, c]"]
+        return f"{op.name}({', '.join(lists)})"
     if op.arity == 2:
         return f"{op.name}(a, b)"
     return f"{op.name}(x, {op.param})" if op.param is not None else f"{op.name}(x)"

@@ -21,7 +21,9 @@ import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tinygrad_edu.engine import DomainError, Number, Value, no_grad
+from tinygrad_edu.engine import Number, Value
+from tinygrad_edu.errors import DomainError
+from tinygrad_edu.grad_mode import no_grad
 
 
 class GradcheckError(AssertionError):
@@ -182,8 +184,8 @@ def _names(inputs: Sequence[Number | Value]) -> list[str]:
 
 def _check_positive(what: str, x: object, zero_ok: bool = False) -> None:
     """eps must be a finite number > 0; a tolerance any number >= 0 (not NaN)."""
-    ok = isinstance(x, numbers.Real) and not isinstance(x, bool) and (
-        x >= 0 if zero_ok else 0 < x < math.inf)
+    number = float(x) if isinstance(x, numbers.Real) and not isinstance(x, bool) else math.nan
+    ok = number >= 0 if zero_ok else 0 < number < math.inf
     if not ok:
         rule = "a number >= 0" if zero_ok else "a finite number > 0"
         raise ValueError(f"gradcheck: {what} must be {rule}, got {x!r}")

@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.engine import Value, no_grad
+from tinygrad_edu.engine import Value
+from tinygrad_edu.grad_mode import no_grad
 
 
 def _check(who: str, what: str, x: Any, ok: Callable[[float], bool], rule: str) -> None:
     """Raise a ValueError naming the optimizer and the argument unless ``x`` is a finite
     number with ``ok(x)``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not ok(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not ok(float(x)):
         raise ValueError(f"{who}: {what} must be a number {rule}, got {x!r}")
     if not math.isfinite(x):
         raise ValueError(f"{who}: {what} must be finite, got {x!r}")
@@ -77,7 +78,7 @@ class Optimizer:
         """Reset every parameter's gradient (gradients accumulate otherwise): 0.0 for a
         scalar ``Value``, None for a ``Tensor`` (as PyTorch does; ``step`` skips it)."""
         for p in self.params:
-            p.grad = None if isinstance(p.data, np.ndarray) else 0.0
+            p.grad = p.EMPTY_GRAD
 
     def step(self) -> None:
         raise NotImplementedError

@@ -16,17 +16,21 @@ text view and the drawings of ``tinygrad_edu.viz`` all use these names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tinygrad_edu.engine import Value, _num, _to_float, dot_operands, walk
+from tinygrad_edu.engine import Value, backpropagate, walk
+from tinygrad_edu.errors import as_float
+
+if TYPE_CHECKING:
+    from tinygrad_edu.ops import Op
 
 
 def fmt(x: Any) -> str:
     """A number as learners like to read it: 5 significant digits, always with a point
     (``3.0``, ``0.76159``, ``1e-10``). A Value (a gradient under create_graph) shows its data."""
-    text = f"{_num(x):.5g}"
+    text = f"{x.data if isinstance(x, Value) else x:.5g}"
     return text if any(c in text for c in ".ein") else text + ".0"
 
 
@@ -55,21 +59,76 @@ def node_names(*roots: Value) -> dict[Value, str]:
 # ----------------------------------------------------------------------------- formulas
 
 
+@dataclass(frozen=True)
+class Text:
+    """How stepping and drawing print an op. In ``formula``, ``{0}``, ``{1}``, ... are the
+    operands, ``{all}`` all of them, ``{first}`` and ``{second}`` the two halves of a ``dot``
+    and ``{out}`` the output; ``local[i]`` says d(output)/d(operand i) in words (the last one
+    serves every further operand), where ``{partner}`` is dot's other factor. ``symbol`` is
+    the op's label in a drawing."""
+
+    formula: str
+    local: tuple[str, ...]
+    symbol: str = ""
+
+
+TEXT: dict[str, Text] = {
+    "+": Text("{0} + {1}", ("1", "1")),
+    "-": Text("{0} - {1}", ("1", "-1")),
+    "*": Text("{0} * {1}", ("{1}", "{0}")),
+    "/": Text("{0} / {1}", ("1/{1}", "-{out}/{1}")),
+    "**": Text("{0} ** {1}", ("{1}·{0}^({1}-1)", "{out}·ln({0})")),
+    "neg": Text("-{0}", ("-1",)),
+    "exp": Text("exp({0})", ("{out}",)),
+    "log": Text("log({0})", ("1/{0}",)),
+    "sqrt": Text("sqrt({0})", ("1/(2·{out})",)),
+    "tanh": Text("tanh({0})", ("1 - {out}²",)),
+    "sigmoid": Text("sigmoid({0})", ("{out}·(1 - {out})",)),
+    "relu": Text("relu({0})", ("1 if {0} > 0 else 0",)),
+    "leaky_relu": Text("leaky_relu({0})", ("1 if {0} > 0 else α",)),
+    "abs": Text("abs({0})", ("sign({0})",)),
+    "sin": Text("sin({0})", ("cos({0})",)),
+    "cos": Text("cos({0})", ("-sin({0})",)),
+    "step": Text("step({0})", ("0",)),
+    "sign": Text("sign({0})", ("0",)),
+    "vsum": Text("sum({all})", ("1",), symbol="Σ"),
+    "dot": Text("dot([{first}], [{second}])", ("{partner}",)),
+}
+"""The text of every built-in op; ``describe`` adds your own."""
+
+
+def describe(name: str, formula: str | None = None, local: Sequence[str] | None = None) -> None:
+    """Say how stepping and drawing should print your op ``name`` (``unary_op`` and
+    ``binary_op`` call this with their ``formula=`` and ``local=``)."""
+    default = TEXT.get(name)
+    TEXT[name] = Text(formula or (default.formula if default else f"{name}({{0}})"),
+                      tuple(local) if local else (default.local if default else ()))
+
+
+def text_of(op: Op) -> Text:
+    """The op's ``Text``, with plain defaults for what was not described: ``name({0}, {1})``
+    and ``∂name/∂{0}`` (``name'({0})`` for one operand)."""
+    text = TEXT.get(op.name)
+    n = op.arity or 1
+    formula = text.formula if text else f"{op.name}({', '.join(f'{{{i}}}' for i in range(n))})"
+    local = text.local if text and text.local else (f"{op.name}'({{0}})",) if n == 1 else \
+        tuple(f"∂{op.name}/∂{{{i}}}" for i in range(n))
+    return Text(formula, local, text.symbol if text else "")
+
+
 def _operands(node: Value, names: dict[Value, str]) -> list[str]:
-    """What to put in the op's ``{0}``, ``{1}``: parents' names, and a plain-number operand
-    (the 2.0 in ``a * 2`` or ``2 - a``) where it stood."""
-    op, const = node._op, node._const
-    if op is not None and op.name == "dot":
-        return [names[v] if isinstance(v, Value) else fmt(v) for v in dot_operands(node)]
-    ops = [names[p] for p in node.parents]
-    if op is not None and const is not None and op.arity == 2 and len(node.parents) == 1:
-        ops.insert(0 if op.const_left else 1, fmt(const))
-    return ops
+    """What to put in the op's ``{0}``, ``{1}``, ...: parents' names, and a plain-number
+    operand (the 2.0 in ``a * 2`` or ``2 - a``) where it stood."""
+    assert node._op is not None
+    return [names[v] if isinstance(v, Value) else fmt(v) for v in node._op.operands(node)]
 
 
-def _fill(template: str, operands: list[str], out: str) -> str:
+def _fill(template: str, operands: list[str], out: str, partner: str = "") -> str:
+    half = len(operands) // 2
     try:
-        return template.format(*operands, out=out, all=", ".join(operands))
+        return template.format(*operands, out=out, all=", ".join(operands), partner=partner,
+                               first=", ".join(operands[:half]),
+                               second=", ".join(operands[half:]))
     except (IndexError, KeyError, ValueError):  # a user's op with an unusual template
         return template
 
@@ -80,30 +139,21 @@ def formula(node: Value, names: dict[Value, str]) -> str:
     op = node._op
     if op is None:
         return ""
-    operands = _operands(node, names)
-    if op.name == "dot":
-        half = len(operands) // 2
-        return f"dot([{', '.join(operands[:half])}], [{', '.join(operands[half:])}])"
-    text = _fill(op.formula, operands, names[node])
-    if op.arity == 1 and node._const is not None:  # an op parameter, e.g. leaky_relu's alpha
+    text = _fill(text_of(op).formula, _operands(node, names), names[node])
+    if op.param is not None and node._const is not None:  # e.g. leaky_relu's alpha
         text = f"{text[:-1]}, {fmt(node._const)})" if text.endswith(")") else text
     return text
 
 
-def _local_text(node: Value, i: int, names: dict[Value, str]) -> str:
-    """d(node)/d(parent i) in words, from the op's ``local_text``: ``'b'`` for ``a * b``."""
-    op = node._op
-    assert op is not None
-    parents = node.parents
-    if op.name == "dot":  # d/dwᵢ = xᵢ and d/dxᵢ = wᵢ: the partner in the other half
-        operands = _operands(node, names)
-        where = [k for k, v in enumerate(dot_operands(node)) if isinstance(v, Value)][i]
-        return operands[(where + len(operands) // 2) % len(operands)]
-    if op.arity == 2 and len(parents) == 1:  # the other operand was a plain number
-        template = op.local_text[1 if op.const_left else 0]
-    else:
-        template = op.local_text[min(i, len(op.local_text) - 1)]
-    return _fill(template, _operands(node, names), names[node])
+def _local_texts(node: Value, names: dict[Value, str]) -> list[str]:
+    """d(node)/d(parent) in words for each parent: ``'b'`` for ``a * b``."""
+    assert node._op is not None
+    operands = _operands(node, names)
+    templates = text_of(node._op).local
+    half = len(operands) // 2
+    values = [i for i, v in enumerate(node._op.operands(node)) if isinstance(v, Value)]
+    return [_fill(templates[min(i, len(templates) - 1)], operands, names[node],
+                  operands[i - half] if half else "") for i in values]
 
 
 # ----------------------------------------------------------------------------- steps
@@ -157,7 +207,7 @@ class Step:
 
 
 def _paren(x: float) -> str:
-    return f"({fmt(x)})" if _num(x) < 0 else fmt(x)
+    return f"({fmt(x)})" if x < 0 else fmt(x)
 
 
 def _same_number(text: str, x: float) -> bool:
@@ -168,29 +218,30 @@ def _same_number(text: str, x: float) -> bool:
 
 
 def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
-    """``root.backward()`` one node at a time. Nothing happens until you ask for the first
-    step; running all of them leaves exactly the gradients ``backward()`` leaves (inner nodes
-    zeroed first, leaves accumulate). Leaves have nothing to pass on, so they get no step."""
-    order = walk(root)
+    """``root.backward()`` one node at a time: the engine's ``backpropagate``, stopped after
+    every step to say what it did. Nothing happens until you ask for the first step; running
+    all of them leaves exactly the gradients ``backward()`` leaves (inner nodes zeroed first,
+    leaves accumulate). Leaves have nothing to pass on, so they get no step."""
     names = node_names(root)
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
-    root.grad += _to_float(grad, "backward_steps(grad)") if type(grad) is not float else grad
+    seed = grad if type(grad) is float else as_float(grad, "backward_steps(grad)")
+    passes = backpropagate(root, seed)
+    node = next(passes, None)
     index = 0
-    for node in reversed(order):  # as in Value.backward
-        if not node.parents:
-            continue
+    while node is not None:
         upstream = node.grad
+        running = {p: p.grad for p in node.parents}  # what each parent holds before the step
+        following = next(passes, None)  # the engine runs this node's step
         updates = []
-        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
-            contribution = local * upstream
-            parent.grad += contribution  # the chain rule, exactly as in Value._backward
-            updates.append(ParentUpdate(parent, names[parent], local,
-                                        _local_text(node, i, names), contribution, parent.grad))
+        for parent, local, said in zip(node.parents, node.local_grads,
+                                       _local_texts(node, names)):
+            contribution = local * upstream  # the same arithmetic as Value._backward
+            running[parent] = running[parent] + contribution
+            updates.append(ParentUpdate(parent, names[parent], local, said, contribution,
+                                        running[parent]))
         index += 1
         yield Step(index, node, names[node], node.op, formula(node, names), names[root],
                    upstream, tuple(updates))
+        node = following
 
 
 # ----------------------------------------------------------------------------- text view

@@ -28,19 +28,23 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-except ImportError as error:  # an optional dependency: say how to get it
-    raise ImportError(
-        "tinygrad_edu.testing needs hypothesis: pip install hypothesis "
-        "(or pip install 'tinygrad-edu[testing]')"
-    ) from error
-
-from tinygrad_edu.engine import OPS, Number, Op, Value, enable_grad, grad, no_grad
+from tinygrad_edu.autograd import grad
+from tinygrad_edu.engine import Number, Value
+from tinygrad_edu.grad_mode import enable_grad, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from tinygrad_edu.ops import OPS, ListOp, Op
+from tinygrad_edu.stepping import text_of
+
+st: Any
+try:
+    from hypothesis import strategies as st
+except ImportError:  # the domains below work without it; the strategies say what to install
+    st = None
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import DrawFn, SearchStrategy
 
 RTOL = 1e-5  # tight: a rule that is 0.1% off fails
 ATOL = 1e-8
@@ -50,19 +54,71 @@ OpLike = Op | str | Callable[..., Any]
 
 __all__ = [
     "ATOL",
+    "DOMAINS",
     "KINK_MARGIN",
     "RTOL",
+    "Domain",
     "Expression",
     "as_op",
     "assert_grads_close",
     "assert_op_derivatives",
     "call_op",
     "check_op",
+    "domain_of",
     "expressions",
     "floats_in",
     "floats_in_domain",
     "op_inputs",
+    "set_domain",
 ]
+
+
+def _hypothesis() -> Any:
+    if st is None:
+        raise ImportError("tinygrad_edu.testing's strategies need hypothesis: pip install "
+                          "hypothesis (or pip install 'tinygrad-edu[testing]')")
+    return st
+
+
+# ----------------------------------------------------------------------------- domains
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op's derivatives are checked: one interval per operand (the last one serves
+    every further operand), where the function is smooth with derivatives of order one, and
+    the ``kinks`` where its derivative jumps, which the checks keep away from."""
+
+    intervals: tuple[tuple[float, float], ...] = ((-3.0, 3.0),)
+    kinks: tuple[float, ...] = ()
+
+    def interval(self, operand: int) -> tuple[float, float]:
+        return self.intervals[min(operand, len(self.intervals) - 1)]
+
+
+DOMAINS: dict[str, Domain] = {
+    "/": Domain(((-3.0, 3.0), (0.5, 3.0))),
+    "**": Domain(((0.5, 2.5), (-2.5, 2.5))),
+    "log": Domain(((0.2, 5.0),)),
+    "sqrt": Domain(((0.2, 5.0),)),
+    "tanh": Domain(((-2.0, 2.0),)),
+    "relu": Domain(kinks=(0.0,)),
+    "leaky_relu": Domain(kinks=(0.0,)),
+    "abs": Domain(kinks=(0.0,)),
+}
+"""The built-in ops whose domain is not the default -3 to 3 without kinks."""
+
+
+def set_domain(op: OpLike | str, intervals: Sequence[tuple[float, float]] | None = None,
+               kinks: Iterable[float] = ()) -> None:
+    """Tell the checks where to test ``op`` (``unary_op(domain=..., kinks=...)`` calls this)."""
+    name = op if isinstance(op, str) else as_op(op).name
+    DOMAINS[name] = Domain(tuple(intervals) if intervals else Domain().intervals, tuple(kinks))
+
+
+def domain_of(op: OpLike) -> Domain:
+    """The op's ``Domain`` (the default one if none was set)."""
+    return DOMAINS.get(as_op(op).name, Domain())
 
 
 def as_op(op: OpLike) -> Op:
@@ -87,12 +143,10 @@ def call_op(op: OpLike, operands: Sequence[Any]) -> Any:
     """Apply ``op`` to a flat list of operands: ``op(*operands)``; ``vsum`` gets the list and
     ``dot`` its two halves (weights, then inputs)."""
     op = as_op(op)
-    if op.arity:
+    if not isinstance(op, ListOp):
         return op(*operands)
-    if op.name == "dot":
-        half = len(operands) // 2
-        return op(list(operands[:half]), list(operands[half:]))
-    return op(list(operands))
+    size = len(operands) // op.lists
+    return op(*(list(operands[k * size:(k + 1) * size]) for k in range(op.lists)))
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -100,8 +154,9 @@ def call_op(op: OpLike, operands: Sequence[Any]) -> Any:
 
 def floats_in(
     interval: tuple[float, float], kinks: Iterable[float] = (), margin: float = KINK_MARGIN
-) -> st.SearchStrategy[float]:
+) -> SearchStrategy[float]:
     """Floats in ``[lo, hi]`` at least ``margin`` away from every kink (no NaN, no inf)."""
+    st = _hypothesis()
     lo, hi = interval
     pieces, start = [], lo
     for k in sorted(kinks):
@@ -126,23 +181,23 @@ def _away(k: float, step: float) -> float:
 
 def floats_in_domain(
     op: OpLike, operand: int = 0, margin: float = KINK_MARGIN
-) -> st.SearchStrategy[float]:
+) -> SearchStrategy[float]:
     """Floats for ``op``'s operand number ``operand``: inside its domain, away from its kinks."""
-    op = as_op(op)
-    return floats_in(op.domain[min(operand, len(op.domain) - 1)], op.kinks, margin)
+    domain = domain_of(op)
+    return floats_in(domain.interval(operand), domain.kinks, margin)
 
 
 def op_inputs(
     op: OpLike, margin: float = KINK_MARGIN, max_size: int = 4
-) -> st.SearchStrategy[tuple[float, ...]]:
+) -> SearchStrategy[tuple[float, ...]]:
     """A tuple of operands for ``op``, each in its domain: one per operand, or for the list ops
-    ``vsum`` and ``dot`` 1..max_size numbers (twice that for ``dot``: weights, then inputs)."""
+    1..max_size numbers per list (``vsum``: one list; ``dot``: weights, then inputs)."""
+    st = _hypothesis()
     op = as_op(op)
-    if op.arity:
-        return st.tuples(*(floats_in_domain(op, i, margin) for i in range(op.arity)))
-    per_item = 2 if op.name == "dot" else 1
+    if not isinstance(op, ListOp):
+        return st.tuples(*(floats_in_domain(op, i, margin) for i in range(op.arity or 1)))
     point = floats_in_domain(op, 0, margin)
-    return st.integers(1, max_size).flatmap(lambda n: st.tuples(*[point] * (n * per_item)))
+    return st.integers(1, max_size).flatmap(lambda n: st.tuples(*[point] * (n * op.lists)))
 
 
 @dataclass(frozen=True)
@@ -182,33 +237,38 @@ class Expression:
         lines = [f"x{i} = {x!r}" for i, x in enumerate(self.inputs)]
         for k, (op, args) in enumerate(self.steps):
             operands = [names[i] for i in args]
-            lines.append(f"v{k} = {op.formula.format(*operands, out=names[n + k])}")
+            lines.append(f"v{k} = {text_of(op).formula.format(*operands, out=names[n + k])}")
         return "Expression(" + "; ".join(lines) + ")"
 
 
 def _in_domain(op: Op, i: int, x: float, margin: float) -> bool:
-    lo, hi = op.domain[min(i, len(op.domain) - 1)]
-    return lo <= x <= hi and all(abs(x - k) >= margin for k in op.kinks)
+    domain = domain_of(op)
+    lo, hi = domain.interval(i)
+    return lo <= x <= hi and all(abs(x - k) >= margin for k in domain.kinks)
 
 
-@st.composite
 def expressions(
-    draw: st.DrawFn,
     ops: Iterable[OpLike] | None = None,
     n_leaves: int | tuple[int, int] = (1, 4),
     max_nodes: int = 12,
     margin: float = KINK_MARGIN,
-) -> Expression:
+) -> SearchStrategy[Expression]:
     """Random expression graphs over ``ops`` (default: every registered op with a fixed number
     of operands). Each step applies an op to earlier nodes, so nodes are shared (``x * x``,
     a sub-expression used twice), and an operand is only chosen if its number lies inside that
     op's domain and away from its kinks: every op runs where its derivative is of order one.
     """
     chosen = [as_op(o) for o in ops] if ops is not None else [
-        op for _, op in sorted(OPS.items()) if op.arity
+        op for _, op in sorted(OPS.items()) if not isinstance(op, ListOp)
     ]
-    if not chosen or any(not op.arity for op in chosen):
+    if not chosen or any(isinstance(op, ListOp) for op in chosen):
         raise ValueError("expressions() needs ops with a fixed number of operands (not dot/vsum)")
+    return _hypothesis().composite(_draw_expression)(chosen, n_leaves, max_nodes, margin)
+
+
+def _draw_expression(draw: DrawFn, chosen: list[Op], n_leaves: int | tuple[int, int],
+                     max_nodes: int, margin: float) -> Expression:
+    st = _hypothesis()
     low, high = (n_leaves, n_leaves) if isinstance(n_leaves, int) else n_leaves
     first = draw(st.sampled_from(chosen))
     n = max(draw(st.integers(low, high)), first.arity or 1)
@@ -340,6 +400,8 @@ def check_op(
     shrunk it to a simple point."""
     __tracebackhide__ = True
     op = as_op(op)
+    _hypothesis()
+    from hypothesis import given, settings
 
     @settings(deadline=None, **hypothesis_settings)
     @given(op_inputs(op, margin=margin))

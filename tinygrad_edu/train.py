@@ -1,7 +1,9 @@
 """A training loop with a progress bar, for when you have written it by hand often enough.
 
 ``fit`` runs the loop every PyTorch program has: forward, loss, ``zero_grad``, ``backward``,
-``step``, and records the loss and accuracy of every epoch::
+``step``, and records the loss and accuracy of every epoch. The same ``fit`` trains a model
+of either engine: a scalar model sees one sample at a time (``[model(x) for x in batch]``),
+a tensor model the whole batch at once (``model(batch)``)::
 
     model = MLP(2, [16, 16, 1], seed=0)
     history = fit(model, X, y * 2 - 1, hinge_loss, SGD(model.parameters(), lr=0.5),
@@ -22,10 +24,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.data import DataLoader
-from tinygrad_edu.engine import Value, _num, no_grad
-from tinygrad_edu.nn.functional import l2_penalty
-from tinygrad_edu.nn.modules import Module
+from tinygrad_edu.engine import Value
+from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.module import Module
+from tinygrad_edu.nn import functional as scalar_functional
 from tinygrad_edu.optim import LRScheduler, Optimizer, clip_grad_norm
+from tinygrad_edu.tensor.engine import Tensor
+from tinygrad_edu.tensor.nn import functional as tensor_functional
 
 
 class TrainingDiverged(FloatingPointError):
@@ -34,35 +39,54 @@ class TrainingDiverged(FloatingPointError):
     Raised by ``fit`` before that step's update; ``epoch``, ``step``, ``loss`` and ``lr``
     say where it happened."""
 
-    def __init__(self, loss: float, epoch: int, step: int, lr: float, advice: str) -> None:
+    def __init__(self, loss: float, epoch: int, step: int, lr: float, advice: str,
+                 reason: str = "") -> None:
         self.loss, self.epoch, self.step, self.lr = loss, epoch, step, lr
-        super().__init__(f"training diverged: the loss is {loss} at epoch {epoch}, step {step} "
-                         f"(learning rate {lr:g}); {advice}")
+        self.reason, self.advice = reason or f"the loss is {loss}", advice
+        where = f"at epoch {epoch}, step {step} (learning rate {lr:g})"
+        super().__init__(f"training diverged at {where}: {reason}; {advice}" if reason else
+                         f"training diverged: the loss is {loss} {where}; {advice}")
 
 
-def accuracy(outputs: Sequence[Any], targets: Sequence[Any]) -> float:
+def accuracy(outputs: Any, targets: Sequence[Any]) -> float:
     """The fraction of samples classified right.
 
-    A single score per sample (a number, or a list of one such as a ``Layer`` returns) is a
-    binary classifier: it says "positive" when the score is > 0, and targets may be 0/1 or
-    -1/+1. A list of scores per sample says the class with the largest score (the first one
-    on a tie), and targets are class indices. A NaN score is never a right prediction."""
-    if len(outputs) != len(targets):
-        raise ValueError(f"accuracy: {len(outputs)} outputs but {len(targets)} targets")
+    ``outputs`` holds one row of scores per sample: a list (of Values or numbers, a single
+    Value per sample too) or a Tensor (N×C). A single score per sample is a binary
+    classifier: it says "positive" when the score is > 0, and targets may be 0/1 or -1/+1.
+    Several scores per sample say the class with the largest score (the first one on a tie),
+    and targets are class indices. A NaN score is never a right prediction."""
     if len(outputs) == 0:
         raise ValueError("accuracy: no outputs to score (the accuracy of nothing is undefined)")
-    correct = 0
-    for i, (out, t) in enumerate(zip(outputs, targets)):
-        if t != t:  # NaN: no prediction can match it (and NaN > 0 would say "negative")
-            raise ValueError(f"accuracy: target {i} is NaN; targets are labels or classes")
-        scores = [_num(out)] if isinstance(out, (Value, numbers.Real)) else [_num(s) for s in out]
-        if any(math.isnan(s) for s in scores):
-            continue  # (NaN > 0 is False: it would pass for a right "negative")
-        if len(scores) == 1:
-            correct += (scores[0] > 0) == (t > 0)
-        else:
-            correct += scores.index(max(scores)) == t
-    return correct / len(outputs)
+    scores = _score_rows(outputs)
+    truth = np.asarray(targets, dtype=np.float64).reshape(-1)
+    if len(scores) != len(truth):
+        raise ValueError(f"accuracy: {len(scores)} outputs but {len(truth)} targets")
+    if np.isnan(truth).any():  # no prediction can match it (and NaN > 0 would say "negative")
+        i = int(np.argmax(np.isnan(truth)))
+        raise ValueError(f"accuracy: target {i} is NaN; targets are labels or classes")
+    valid = ~np.isnan(scores).any(axis=1)  # (NaN > 0 is False: it would pass as "negative")
+    if scores.shape[1] == 1:
+        right = (scores[:, 0] > 0) == (truth > 0)
+    else:
+        right = scores.argmax(axis=1) == truth
+    return float(np.count_nonzero(right & valid) / len(scores))
+
+
+def _score_rows(outputs: Any) -> np.ndarray:
+    """The outputs as an array with one row of scores per sample."""
+    if isinstance(outputs, Tensor):
+        array = outputs.data
+        return array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
+    rows = [[_score(out)] if isinstance(out, (Value, numbers.Real)) else
+            [_score(s) for s in out] for out in outputs]
+    if len({len(row) for row in rows}) > 1:
+        raise ValueError("accuracy: every sample needs the same number of scores")
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+
+
+def _score(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
 
 
 @dataclass
@@ -84,21 +108,17 @@ class History:
         return text + ")"
 
 
-def _as_rows(data: Any) -> list[Any]:
-    """NumPy arrays become lists of Python numbers once, which makes every step faster."""
-    return data.tolist() if hasattr(data, "tolist") else list(data)
-
-
-def _quiet_log() -> bool:
-    """In CI logs (no terminal), a redrawn bar would print a line per update."""
+def quiet_progress() -> bool:
+    """True in CI logs (no terminal), where a redrawn progress bar would print a line per
+    update: bars then update once a minute."""
     return bool(os.environ.get("CI")) and not sys.stderr.isatty()
 
 
 def fit(
     model: Module | Callable[[Any], Any],
-    X: Sequence[Any],
-    y: Sequence[Any],
-    loss_fn: Callable[[list[Any], Sequence[Any]], Value],
+    X: Any,
+    y: Any,
+    loss_fn: Callable[[Any, Any], Any],
     optimizer: Optimizer,
     *,
     epochs: int = 100,
@@ -106,24 +126,27 @@ def fit(
     l2: float = 0.0,
     scheduler: LRScheduler | None = None,
     clip_grad: float | None = None,
-    metric: Callable[[Sequence[Any], Sequence[Any]], float] | None = accuracy,
+    metric: Callable[[Any, Any], float] | None = accuracy,
     seed: int | None = None,
     progress: bool = True,
     desc: str = "training",
+    on_epoch: Callable[[int, History], None] | None = None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` and return the ``History`` of loss and accuracy.
 
-    Each step: outputs = [model(x) for x in batch], loss = ``loss_fn(outputs, targets)``
-    (+ ``l2 · Σ p²`` if ``l2``), ``optimizer.zero_grad()``, ``loss.backward()``, optional
-    ``clip_grad_norm`` to ``clip_grad``, ``optimizer.step()``. ``batch_size=None`` trains on
-    the whole set each step (full batch), 1 is SGD, anything else mini-batches, reshuffled
-    every epoch (reproducibly with ``seed``). ``scheduler.step()`` runs after every epoch.
+    Each step: the outputs for a batch, loss = ``loss_fn(outputs, targets)`` (+ ``l2 · Σ p²``
+    if ``l2``), ``optimizer.zero_grad()``, ``loss.backward()``, optional ``clip_grad_norm``
+    to ``clip_grad``, ``optimizer.step()``. A scalar model gives ``[model(x) for x in
+    batch]``, a tensor model ``model(batch)``. ``batch_size=None`` trains on the whole set
+    each step (full batch, in a fixed order), 1 is SGD, anything else mini-batches,
+    reshuffled every epoch (reproducibly with ``seed``). After every epoch
+    ``scheduler.step()`` runs, then ``on_epoch(epoch, history)`` (epochs count from 1).
     ``metric`` (default ``accuracy``; None for regression) scores the outputs.
 
     If the loss becomes NaN or infinite, ``fit`` stops before that step's update and raises
     ``TrainingDiverged`` naming the epoch and step: lower the learning rate or set
-    ``clip_grad``. The progress bar is tqdm's (a widget in Jupyter); ``progress=False`` turns
-    it off.
+    ``clip_grad``. The progress bar (tqdm's; a widget in Jupyter) counts the steps;
+    ``progress=False`` turns it off.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
@@ -132,56 +155,74 @@ def fit(
         _check_number("clip_grad", clip_grad, "> 0 (or None)", lambda x: x > 0)
     from tqdm.auto import tqdm
 
-    X, y = _as_rows(X), _as_rows(y)
+    parameters = model.parameters() if isinstance(model, Module) else list(optimizer.params)
+    batched = any(isinstance(p, Tensor) for p in parameters)  # a tensor model: whole batches
+    if batched:
+        X, y = np.asarray(X), np.asarray(y)
+    else:  # plain Python numbers make every scalar step faster
+        X, y = _as_rows(X), _as_rows(y)
     _check_finite("X", X)
     _check_finite("y", y)
-    loader = DataLoader(X, y, batch_size, seed=seed)
-    parameters = model.parameters() if isinstance(model, Module) else list(optimizer.params)
+    loader = DataLoader(X, y, batch_size, shuffle=batch_size is not None, seed=seed)
+    penalty = tensor_functional.l2_penalty if batched else scalar_functional.l2_penalty
     history = History()
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, unit="epoch",
-               mininterval=60.0 if _quiet_log() else 0.1)
-    for epoch in bar:
+    bar = tqdm(total=epochs * len(loader), desc=desc, disable=not progress, unit="step",
+               mininterval=60.0 if quiet_progress() else 0.1)
+    for epoch in range(1, epochs + 1):
         lr = optimizer.lr
         total_loss = correct = 0.0
-        for step, (Xb, yb) in enumerate(loader):
-            try:
-                outputs = [model(x) for x in Xb]
-                loss = loss_fn(outputs, yb)
-                if l2:
-                    loss = loss + l2_penalty(parameters, l2)
-                number = _num(loss)
-            except OverflowError:  # e.g. x ** 2 of a float above 1e154
-                number = math.inf
+        for step, (Xb, yb) in enumerate(loader, start=1):
+            with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf: checked below
+                try:
+                    outputs = model(Xb) if batched else [model(x) for x in Xb]
+                    loss = loss_fn(outputs, yb)
+                    if l2:
+                        loss = loss + penalty(parameters, l2)
+                    number = loss.item()
+                except OverflowError:  # e.g. x ** 2 of a float above 1e154
+                    number = math.inf
             if not math.isfinite(number):
                 bar.close()
-                raise TrainingDiverged(number, epoch + 1, step + 1, lr, "use a smaller learning "
-                                       "rate, or clip the gradients with fit(..., clip_grad=1.0)")
+                raise TrainingDiverged(number, epoch, step, lr, _ADVICE)
             optimizer.zero_grad()
             loss.backward()
             if clip_grad is not None:
                 clip_grad_norm(parameters, clip_grad)
-            optimizer.step()
+            try:
+                optimizer.step()
+            except FloatingPointError as error:  # Adam's squared gradients overflowed
+                bar.close()
+                raise TrainingDiverged(number, epoch, step, lr, _ADVICE, str(error)) from None
             total_loss += number * len(Xb)
             if metric is not None:
                 correct += metric(outputs, yb) * len(Xb)
+            bar.update()
+            bar.set_postfix(epoch=epoch, loss=f"{number:.4f}", refresh=False)
         n = len(loader.X)
         history.loss.append(total_loss / n)
         history.lr.append(lr)
-        postfix = {"loss": f"{total_loss / n:.4f}"}
         if metric is not None:
             history.accuracy.append(correct / n)
-            postfix["acc"] = f"{correct / n:.1%}"
-        bar.set_postfix(postfix, refresh=False)
         if scheduler is not None:
             scheduler.step()
+        if on_epoch is not None:
+            on_epoch(epoch, history)
     bar.close()
     return history
 
 
+_ADVICE = "use a smaller learning rate, or clip the gradients with fit(..., clip_grad=1.0)"
+
+
+def _as_rows(data: Any) -> list[Any]:
+    """NumPy arrays become lists of Python numbers once, which makes every step faster."""
+    return data.tolist() if hasattr(data, "tolist") else list(data)
+
+
 def _check_number(name: str, x: Any, rule: str, ok: Callable[[float], bool]) -> None:
     """A ValueError naming ``fit``'s argument unless ``x`` is a finite number with ``ok(x)``."""
-    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x)
-            or not ok(x)):
+    if (isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x))
+            or not ok(float(x))):
         raise ValueError(f"fit: {name} must be a finite number {rule}, got {x!r}")
 
 
@@ -201,12 +242,15 @@ def _check_finite(name: str, rows: list[Any]) -> None:
 
 def evaluate(
     model: Callable[[Any], Any],
-    X: Sequence[Any],
-    y: Sequence[Any],
-    metric: Callable[[Sequence[Any], Sequence[Any]], float] = accuracy,
+    X: Any,
+    y: Any,
+    metric: Callable[[Any, Any], float] = accuracy,
 ) -> float:
     """``metric`` (accuracy by default) of the model's outputs on ``(X, y)``, computed under
-    ``no_grad`` (no graph is built, so it is fast)."""
+    ``no_grad`` (no graph is built, so it is fast). A tensor model gets the whole of ``X``."""
+    parameters = model.parameters() if isinstance(model, Module) else []
     with no_grad():
+        if any(isinstance(p, Tensor) for p in parameters):
+            return metric(model(np.asarray(X)), np.asarray(y))
         outputs = [model(x) for x in _as_rows(X)]
     return metric(outputs, _as_rows(y))

@@ -32,7 +32,7 @@ from typing import Any
 import graphviz
 
 from tinygrad_edu.engine import Value, walk
-from tinygrad_edu.stepping import Step, backward_steps, fmt, node_names, text_graph
+from tinygrad_edu.stepping import Step, backward_steps, fmt, node_names, text_graph, text_of
 
 __all__ = [
     "Drawing",
@@ -191,19 +191,19 @@ def _escape(text: str) -> str:
 
 
 def _op_label(node: Value) -> str:
-    """The op, with its plain-number operand where it stood: ``*``, ``* 2.0``, ``2.0 -``."""
+    """The op, with its plain-number operands where they stood: ``*``, ``* 2.0``, ``2.0 -``,
+    ``leaky_relu`` with its alpha below, ``dot`` with its constant inputs."""
     op, const = node._op, node._const
     assert op is not None
-    name = "Σ" if op.name == "vsum" else op.name
+    name = text_of(op).symbol or op.name
     if const is None:
         return name
-    if op.arity is None:  # dot with plain-number operands: show them, the first few
-        numbers = [fmt(c) for c in const if c is not None]
-        shown = ", ".join(numbers[:4]) + (", …" if len(numbers) > 4 else "")
-        return f"{name}\\n· ({shown})"
-    if op.arity == 2 and len(node.parents) == 1:
-        return f"{fmt(const)} {name}" if op.const_left else f"{name} {fmt(const)}"
-    return f"{name}\\n{fmt(const)}"  # an op parameter such as leaky_relu's alpha
+    if op.arity == 2:
+        return f"{fmt(const)} {name}" if op.number_first else f"{name} {fmt(const)}"
+    if op.arity == 1:
+        return f"{name}\\n{fmt(const)}"  # an op parameter such as leaky_relu's alpha
+    numbers = [fmt(c) for c in const if c is not None]  # a list op's constant operands
+    return f"{name}\\n· ({', '.join(numbers[:4])}{', …' if len(numbers) > 4 else ''})"
 
 
 def draw_dot(

@@ -137,5 +137,4 @@ def make_op(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     def d_right(a: Any, b: Any, y: Any) -> Any:
         return solution(a, b, y)[1]
 
-    method, _ = binary_op(op_name, ex.forward, d_left, d_right, register_op=False)
-    return method
+    return binary_op(op_name, ex.forward, d_left, d_right, register_op=False)

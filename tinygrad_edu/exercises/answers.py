@@ -107,6 +107,7 @@ def dense_backward(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray
     """With the tensor engine: build Z = X·W + b, send dZ back, read the three gradients."""
     x, w, bias = Tensor(X), Tensor(W), Tensor(b)
     (x @ w + bias).backward(dZ)
+    assert x.grad is not None and w.grad is not None and bias.grad is not None
     return x.grad, w.grad, bias.grad
 
 

@@ -156,7 +156,9 @@ def _check(path: Path, names: list[Exercise]) -> int:
         print(f"{path} defines none of the exercise functions. They are:\n{expected}\n"
               f"`{PROG} start FILE` writes a file with all of them.", file=sys.stderr)
         return 1
-    passed, failed, not_started = [], [], []
+    passed: list[Exercise] = []
+    failed: list[Exercise] = []
+    not_started: list[Exercise] = []
     for ex in present:
         solution = found[ex.name]
         if not callable(solution):

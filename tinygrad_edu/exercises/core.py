@@ -473,6 +473,7 @@ def _behaviour(outcome: Outcome) -> Any:
 def _model_answers(exercise: Exercise, mistake: Mistake, cases: list[Any]) -> list[Any]:
     """What the mistaken solution does on each case (its answer or its exception's type)."""
     answers: list[Any] = []
+    assert mistake.solution is not None, f"the mistake {mistake.key} has no solution to run"
     for case in cases:
         try:
             answers.append(_run(mistake.solution, exercise, case)[0])
@@ -527,8 +528,8 @@ def _generic(i: int, exercise: Exercise, outcomes: list[Outcome]) -> list[tuple[
 def _constant_factor(i: int, wrong: list[Outcome]) -> float | None:
     """c when every wrong answer is c times the expected one (c not 0, 1 or -1)."""
     best = max(wrong, key=lambda o: float(np.max(np.abs(o.expected[i])))
-               if o.expected[i].size and o.got[i].shape == o.expected[i].shape else -1.0,
-               default=None)
+               if o.expected[i].size and o.got is not None
+               and o.got[i].shape == o.expected[i].shape else -1.0, default=None)
     if best is None or best.got is None or best.got[i].shape != best.expected[i].shape:
         return None
     e, g = best.expected[i].ravel(), best.got[i].ravel()

@@ -1,9 +1,12 @@
-"""Neural networks on the scalar engine: modules, losses, saving and loading.
+"""Neural networks on the scalar engine: modules, losses, saving and loading (the tensor
+half is ``tinygrad_edu.tensor.nn``).
 
 ``from tinygrad_edu.nn import MLP, cross_entropy`` or, PyTorch style,
 ``import tinygrad_edu.nn.functional as F``.
 """
 
+from tinygrad_edu.init import ACTIVATIONS, INITS
+from tinygrad_edu.module import Module, Sequential, StateDictError, load, save
 from tinygrad_edu.nn.functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -15,17 +18,7 @@ from tinygrad_edu.nn.functional import (
     mse_loss,
     softmax,
 )
-from tinygrad_edu.nn.modules import (
-    ACTIVATIONS,
-    INITS,
-    MLP,
-    Layer,
-    Module,
-    Neuron,
-    StateDictError,
-    load,
-    save,
-)
+from tinygrad_edu.nn.modules import MLP, Layer, Neuron
 
 __all__ = [
     "ACTIVATIONS",
@@ -34,6 +27,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "Sequential",
     "StateDictError",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from tinygrad_edu.engine import Value, _num, dot, exp, log, relu, vsum
+from tinygrad_edu.engine import Value, dot, exp, log, number_of, relu, vsum
 
 Scalar = Any  # a Value or a plain number
 
@@ -37,7 +37,7 @@ def logsumexp(xs: Iterable[Scalar]) -> Value:
     """log Σ exp(xᵢ), computed as m + log Σ exp(xᵢ - m) with m = max(x) so nothing overflows.
     Its gradient is softmax(x)."""
     xs = _list(xs, "logsumexp")
-    m = max(_num(x) for x in xs)
+    m = max(number_of(x) for x in xs)
     return m + log(vsum(exp(x - m) for x in xs))
 
 
@@ -45,7 +45,7 @@ def softmax(xs: Iterable[Scalar]) -> list[Value]:
     """exp(xᵢ) / Σ exp(xⱼ): turns scores into probabilities that add up to 1. Shifted by the
     largest score first, so that large scores do not overflow."""
     xs = _list(xs, "softmax")
-    m = max(_num(x) for x in xs)
+    m = max(number_of(x) for x in xs)
     es = [exp(x - m) for x in xs]
     total = vsum(es)
     return [e / total for e in es]
@@ -108,16 +108,16 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value | list[Va
 
 
 def _check_label(y: Any, allowed: str, name: str, hint: str) -> None:
-    ok = 0 <= _num(y) <= 1 if allowed == "[0, 1]" else _num(y) in (-1, 1)
+    ok = 0 <= number_of(y) <= 1 if allowed == "[0, 1]" else number_of(y) in (-1, 1)
     if not ok:
-        raise ValueError(f"{name}: target {_num(y)!r} is not in {allowed}; {hint}")
+        raise ValueError(f"{name}: target {number_of(y)!r} is not in {allowed}; {hint}")
 
 
 def _bce_with_logit(z: Scalar, y: Scalar) -> Value:
     # -[y·log σ(z) + (1-y)·log(1 - σ(z))] = log(1 + e^z) - y·z. Written so that exp() only
     # ever sees -|z|, branching on the number: both branches are the same smooth function,
     # so the gradient σ(z) - y is exact everywhere, z = 0 included.
-    if _num(z) >= 0:
+    if number_of(z) >= 0:
         return z * (1 - y) + log(1 + exp(-z))
     return log(1 + exp(z)) - z * y
 
@@ -140,7 +140,7 @@ _LOG_FLOOR = -100.0  # PyTorch clamps each log in binary_cross_entropy at -100
 
 
 def _clamped_log(p: Scalar) -> Scalar:
-    return log(p) if _num(p) > math.exp(_LOG_FLOOR) else _LOG_FLOOR
+    return log(p) if number_of(p) > math.exp(_LOG_FLOOR) else _LOG_FLOOR
 
 
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Value | list[Value]:
@@ -151,9 +151,9 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Va
     ps, ys, single = _pairs(probs, target, name)
     for p, y in zip(ps, ys):
         _check_label(y, "[0, 1]", name, "labels -1/+1 become 0/1 with (y + 1) / 2")
-        if not 0 <= _num(p) <= 1:
+        if not 0 <= number_of(p) <= 1:
             raise ValueError(
-                f"{name}: prediction {_num(p)!r} is not a probability in [0, 1]; pass sigmoid "
+                f"{name}: prediction {number_of(p)!r} is not a probability in [0, 1]; pass sigmoid "
                 "outputs, or raw scores to binary_cross_entropy_with_logits"
             )
     losses = [_as_value(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
@@ -168,7 +168,7 @@ def _as_value(x: Scalar) -> Value:
 def _class_index(t: Any, n: int, name: str) -> int:
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
         raise TypeError(f"{name}: the target must be a class index (an int), got {t!r}")
-    if not 0 <= t < n:
+    if not 0 <= int(t) < n:
         raise IndexError(f"{name}: target class {t} is out of range for {n} logits")
     return int(t)
 
@@ -188,7 +188,8 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value | 
         raise ValueError(
             f"cross_entropy: {len(batch)} rows of logits but {len(targets)} targets"
         )
-    losses = [cross_entropy(z, t) for z, t in zip(batch, targets)]
+    losses = [logsumexp(z) - z[_class_index(t, len(z), "cross_entropy")]
+              for z, t in zip(batch, targets)]
     return _reduce(losses, reduction, "cross_entropy")
 
 

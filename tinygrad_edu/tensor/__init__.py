@@ -7,34 +7,37 @@
 >>> #     loss = cross_entropy(model(images), labels)
 >>> #     optimizer.zero_grad(); loss.backward(); optimizer.step()
 
-No op supports ``create_graph`` (second derivatives): use the scalar engine for those.
+The same layout as the scalar half: ``tinygrad_edu.tensor.engine`` (``Tensor`` and its ops)
+beside ``tinygrad_edu.engine``, ``tinygrad_edu.tensor.nn`` beside ``tinygrad_edu.nn``. No op
+supports ``create_graph`` (second derivatives): use the scalar engine for those.
 """
 
-from tinygrad_edu.engine import enable_grad, is_grad_enabled, no_grad
-from tinygrad_edu.optim import SGD, Adam
-from tinygrad_edu.tensor.data import (
+from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
+from tinygrad_edu.idx import (
     FASHION_MNIST_CLASSES,
     IDXError,
     load_fashion_mnist,
     load_idx,
     load_mnist,
 )
-from tinygrad_edu.tensor.nn import ACTIVATIONS, INITS, MLP, Dense, Module, Sequential
-from tinygrad_edu.tensor.tensor import (
+from tinygrad_edu.init import ACTIVATIONS, INITS
+from tinygrad_edu.module import Module, Sequential
+from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.tensor.checked import shape_str
+from tinygrad_edu.tensor.engine import (
     Tensor,
-    cross_entropy,
     exp,
     leaky_relu,
     log,
     log_softmax,
     matmul,
     relu,
-    shape_str,
     sigmoid,
     softmax,
     tanh,
     unbroadcast,
 )
+from tinygrad_edu.tensor.nn import MLP, Dense, cross_entropy
 
 __all__ = [
     "ACTIVATIONS",

@@ -23,7 +23,7 @@ import os
 import struct
 import zlib
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import IO, Literal, cast
 
 import numpy as np
 
@@ -81,7 +81,7 @@ def load_idx(path: str | os.PathLike[str]) -> np.ndarray:
         with open(path, "rb") as file:
             zipped = file.read(2) == GZIP_MAGIC
             file.seek(0)
-            stream = gzip.GzipFile(fileobj=file, mode="rb") if zipped else file
+            stream = cast(IO[bytes], gzip.GzipFile(fileobj=file, mode="rb") if zipped else file)
             try:
                 return _read_idx(stream, path)
             except (EOFError, gzip.BadGzipFile, zlib.error) as error:
@@ -99,14 +99,14 @@ def _unreadable(path: Path, error: OSError) -> OSError:
         errno.ENOENT: "check the path",
         errno.EACCES: "check the file's permissions (ls -l)",
         errno.EISDIR: "pass the path of an IDX file inside it",
-    }.get(error.errno, "check the file")
+    }.get(error.errno or 0, "check the file")
     reason = error.strerror or str(error)
     new = type(error)(f"cannot read {path}: {reason}; {advice}")
     new.errno = error.errno  # (no strerror/filename: they would replace the message)
     return new
 
 
-def _read_idx(stream: BinaryIO, path: Path) -> np.ndarray:
+def _read_idx(stream: IO[bytes], path: Path) -> np.ndarray:
     """Header, then data, from an open (uncompressed) stream; see ``load_idx``."""
     magic = stream.read(4)
     if len(magic) < 4:

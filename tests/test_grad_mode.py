@@ -1,0 +1,108 @@
+"""Graph building on and off: no_grad and enable_grad as context managers and decorators
+(generators included), and per thread, as in PyTorch."""
+
+import threading
+
+import pytest
+
+from tinygrad_edu import DomainError, Value, enable_grad, no_grad
+from tinygrad_edu.grad_mode import is_grad_enabled
+
+
+def test_no_grad_context_builds_no_graph():
+    a = Value(2.0)
+    with no_grad():
+        b = a * 3 + 1
+        assert not is_grad_enabled()
+        with enable_grad():
+            c = a * 3
+    assert is_grad_enabled()
+    assert b.data == 7.0 and b.parents == () and b.op == ""
+    assert c.parents == (a,)
+
+
+def test_no_grad_decorator_with_and_without_parentheses():
+    @no_grad
+    def f(v):
+        return v * 2
+
+    @no_grad()
+    def g(v, depth):
+        return g(v, depth - 1) if depth else v * 2  # recursion must restore the mode
+
+    assert f(Value(1.0)).parents == ()
+    assert g(Value(1.0), 3).parents == ()
+    assert is_grad_enabled()
+
+
+def test_no_grad_restores_mode_after_an_exception():
+    with pytest.raises(DomainError), no_grad():
+        Value(-1.0).log()
+    assert is_grad_enabled()
+
+
+def test_no_grad_in_one_thread_leaves_other_threads_building_graphs():
+    inside, leave = threading.Event(), threading.Event()
+
+    def evaluate():
+        with no_grad():
+            inside.set()
+            leave.wait(10)
+
+    other = threading.Thread(target=evaluate)
+    other.start()
+    try:
+        assert inside.wait(10)
+        x = Value(2.0)
+        y = x * x  # a training step here must still build its graph
+        y.backward()
+        assert is_grad_enabled() and y.parents == (x, x) and x.grad == 4.0
+    finally:
+        leave.set()
+        other.join()
+
+
+def test_no_grad_entered_and_left_out_of_order_by_two_threads_leaves_both_on():
+    barrier = threading.Barrier(2, timeout=10)
+    seen = {}
+
+    def run(name, enter_turn, exit_turn):
+        mode = no_grad()
+        for turn in range(4):
+            if turn == enter_turn:
+                mode.__enter__()
+            if turn == exit_turn:
+                mode.__exit__(None, None, None)
+            barrier.wait()
+        seen[name] = is_grad_enabled()
+
+    # A enters, B enters, A leaves, B leaves: with one shared flag B would restore "off".
+    threads = [threading.Thread(target=run, args=("A", 0, 2)),
+               threading.Thread(target=run, args=("B", 1, 3))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {"A": True, "B": True} and is_grad_enabled()
+
+
+def test_no_grad_decorator_covers_a_generator_body_and_not_its_caller():
+    @no_grad
+    def scaled(x):
+        received = None
+        for k in range(3):
+            received = yield x * (received or k), is_grad_enabled()
+        return "done"
+
+    items = list(scaled(Value(2.0)))
+    assert [v.data for v, _ in items] == [0.0, 2.0, 4.0]
+    assert all(v.parents == () and not mode for v, mode in items)
+    gen = scaled(Value(2.0))
+    next(gen)
+    assert is_grad_enabled()  # between two steps the caller builds graphs as usual
+    value, mode = gen.send(5.0)
+    assert value.data == 10.0 and value.parents == () and not mode
+    with pytest.raises(StopIteration) as stop:
+        gen.send(None)
+        gen.send(None)
+    assert stop.value.value == "done" and is_grad_enabled()

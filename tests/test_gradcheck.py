@@ -1,0 +1,153 @@
+"""gradcheck and numerical_grad: backward() against central differences, with a report that
+names the input and both numbers."""
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import requires_torch, torch
+from tinygrad_edu import (
+    OPS,
+    DomainError,
+    GradcheckError,
+    Value,
+    gradcheck,
+    numerical_grad,
+    sigmoid,
+    unary_op,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def softplus_forward(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@pytest.fixture
+def softplus():
+    """softplus registered in OPS for one test, then removed again."""
+    f = unary_op("softplus", softplus_forward, lambda x, y: sigmoid(x), local="σ({0})")
+    yield f
+    del OPS["softplus"]
+
+
+def wrong_softplus():
+    return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)
+
+
+# ----------------------------------------------------------------------------- gradcheck
+
+
+def test_gradcheck_passes_and_reports_every_input():
+    y = Value(0.5, label="y")
+    report = gradcheck(lambda x, y: x * y.tanh(), [2.0, y])
+    assert report.ok and bool(report)
+    x_entry, y_entry = report.entries
+    assert (x_entry.name, y_entry.name) == ("x0", "y")
+    assert x_entry.analytic == pytest.approx(math.tanh(0.5), rel=1e-12)
+    assert y_entry.analytic == pytest.approx(2 * (1 - math.tanh(0.5) ** 2), rel=1e-12)
+    assert y_entry.numeric == pytest.approx(y_entry.analytic, rel=1e-8)
+    assert report.relative_error < 1e-7  # the teaching texts' bar for a correct gradient
+    assert y.grad == 0.0  # the caller's Values are left alone
+    text = str(report)
+    assert "analytic (backward)" in text and "numeric (central diff.)" in text
+    assert text.splitlines()[-1].startswith("gradcheck passed")
+
+
+def test_gradcheck_failure_names_the_input_and_both_numbers():
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x: wrong_softplus()(x) * 2.0, [Value(1.0, label="t")])
+    message = str(info.value)
+    assert isinstance(info.value, AssertionError)
+    assert "gradient of input t = 1.0 is wrong" in message
+    assert f"backward() gives {2 * sigmoid(-1.0)!r}" in message
+    assert "central differences give 1.46211715" in message
+    assert "FAILED for 1 of 1" in message
+
+
+def test_gradcheck_can_return_the_failing_report():
+    report = gradcheck(lambda x: wrong_softplus()(x), [1.0], raise_exception=False)
+    assert not report.ok and not report
+    (entry,) = report.failures
+    a, n = sigmoid(-1.0), sigmoid(1.0)
+    assert entry.analytic == a and entry.numeric == pytest.approx(n, rel=1e-9)
+    assert entry.abs_error == pytest.approx(n - a, rel=1e-9)
+    assert entry.rel_error == pytest.approx((n - a) / (n + a), rel=1e-9)  # the seeds' formula
+    assert "NO" in str(report)
+
+
+def test_pytorch_criterion_uses_atol_plus_rtol_times_numeric():
+    scaled = unary_op("scaled", lambda x: 2 * x, lambda x, y: 2.0 * (1 + 5e-4), register_op=False)
+    assert gradcheck(scaled, [1.0]).ok  # off by 1e-3 < 1e-5 + 1e-3·2
+    assert not gradcheck(scaled, [1.0], rtol=1e-4, raise_exception=False).ok
+
+
+def test_a_nan_or_infinite_gradient_is_never_accepted():
+    for bad in (math.nan, math.inf):
+        op = unary_op("bad", lambda x: x, lambda x, y, bad=bad: bad, register_op=False)
+        report = gradcheck(op, [1.0], atol=math.inf, raise_exception=False)
+        assert not report.ok
+        with pytest.raises(GradcheckError, match="not a finite number"):
+            gradcheck(op, [1.0])
+
+
+def test_gradcheck_of_a_constant_and_bad_arguments():
+    assert gradcheck(lambda x: 3.0, [1.0]).entries[0].analytic == 0.0
+    with pytest.raises(TypeError, match=r"a list of numbers or Values, e\.g\. \[x\]"):
+        gradcheck(lambda x: x, Value(1.0))
+    with pytest.raises(TypeError, match="f should take one Value per input and return a Value"):
+        gradcheck(lambda x: "x", [1.0])
+
+
+@given(st.floats(-3, 3))
+def test_numerical_grad_matches_known_derivatives(x):
+    (d,) = numerical_grad(lambda v: v.sin(), [x])
+    assert d == pytest.approx(math.cos(x), rel=1e-6, abs=1e-9)
+    da, db = numerical_grad(lambda a, b: a * b * b, [x, 2.0])
+    assert (da, db) == pytest.approx((4.0, 4 * x), rel=1e-6, abs=1e-8)
+
+
+@requires_torch
+def test_numeric_gradients_agree_with_torch_gradcheck():
+    def f_engine(a, b):
+        return (a * b).sigmoid() + a.sin() / b
+
+    def f_torch(a, b):
+        return (a * b).sigmoid() + a.sin() / b
+
+    xs = [0.7, 1.3]
+    report = gradcheck(f_engine, xs)
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    assert torch.autograd.gradcheck(f_torch, tensors)
+    f_torch(*tensors).backward()
+    for entry, t in zip(report.entries, tensors):
+        assert entry.analytic == pytest.approx(t.grad.item(), rel=1e-12)
+
+
+
+def test_gradcheck_near_the_edge_of_a_domain_names_the_input_and_the_step():
+    with pytest.raises(DomainError) as info:
+        gradcheck(lambda x: x.log(), [Value(1e-7, label="p")])
+    text = str(info.value)
+    assert "p ± h = 1e-07 ± 1e-06" in text and "f fails at p = -9e-07" in text
+    assert "log: got -9e-07" in text and "pass a smaller eps than 1e-06" in text
+    assert gradcheck(lambda x: x.log(), [1e-7], eps=1e-9, rtol=1e-3).ok  # as the hint says
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"eps": 0}, "eps must be a finite number > 0, got 0"),
+    ({"eps": -1e-6}, "eps must be a finite number > 0"),
+    ({"eps": math.nan}, "eps must be a finite number > 0, got nan"),
+    ({"atol": -1.0}, "atol must be a number >= 0"),
+    ({"rtol": math.nan}, "rtol must be a number >= 0, got nan"),
+])
+def test_gradcheck_refuses_a_step_or_tolerance_that_means_nothing(kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+    if "eps" in kwargs:
+        with pytest.raises(ValueError, match=words):
+            numerical_grad(lambda x: x * x, [1.0], eps=kwargs["eps"])

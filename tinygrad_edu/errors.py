@@ -1,0 +1,55 @@
+"""Errors that say what went wrong, where, and what to do about it."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+
+class DomainError(ValueError):
+    """An operation was given a number outside the set where it is defined, e.g. log(-1)."""
+
+
+def as_float(x: object, where: str) -> float:
+    """A real number (int, float, bool, NumPy scalar) as a float, or a TypeError that says
+    what was passed instead and what to do."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        return float(x)
+    kind = type(x).__name__
+    if kind == "Value":
+        hint = "use v.data for its number, or v.detach() for a copy without history"
+    elif isinstance(x, complex):
+        hint = "the engine works with real numbers only"
+    elif isinstance(x, str):
+        hint = f"convert it first, e.g. float({x!r})"
+    elif isinstance(x, (list, tuple)):
+        hint = "make one Value per number: [Value(v) for v in ...]"
+    else:
+        hint = "pass an int or a float"
+    raise TypeError(f"{where} needs a real number, got {kind} {x!r}; {hint}")
+
+
+def real_or_none(x: object) -> float | None:
+    """The float for a real number, None for anything else (so that an operator can return
+    NotImplemented and Python says "unsupported operand type(s)")."""
+    if type(x) is float:
+        return x
+    return float(x) if isinstance(x, numbers.Real) else None
+
+
+def explained(error: Exception, name: str, *operands: float) -> Exception:
+    """An error from an op's forward function or derivative, naming the op and its operands;
+    unchanged if it already starts with the op's name (the checked forward functions)."""
+    if str(error).startswith(f"{name}:"):
+        return error
+    at = ", ".join(map(repr, operands))
+    hint = ("; an infinite or NaN input usually comes from an earlier step that overflowed"
+            if not all(map(math.isfinite, operands)) else "")
+    if isinstance(error, OverflowError):
+        return OverflowError(f"{name}: the result or its derivative at {at} is too large for "
+                             f"a float ({error}){hint}")
+    if isinstance(error, ZeroDivisionError):
+        return ZeroDivisionError(f"{name}: division by zero at {at} ({error}){hint}")
+    return DomainError(f"{name}: not defined at {at} ({error}){hint}")

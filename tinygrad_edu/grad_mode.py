@@ -1,0 +1,117 @@
+"""Graph building on or off: ``no_grad`` and ``enable_grad``, for both engines.
+
+Every operation asks ``is_grad_enabled()`` before it records its parents. The switch is kept
+per thread, as in PyTorch, so ``with no_grad():`` in an evaluation thread never turns graph
+building off for a training thread, and blocks entered and left in any order by different
+threads cannot leave it off.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable, Generator
+from contextlib import ContextDecorator
+from typing import Any, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradState(threading.local):
+    """The switch of one thread, and the settings to restore as its blocks end."""
+
+    enabled = True  # every thread starts with graph building on
+
+    def __init__(self) -> None:
+        self.saved: list[bool] = []
+
+
+state = _GradState()
+threads_off = 0  # how many threads have graph building off right now
+_lock = threading.Lock()
+
+
+def is_grad_enabled() -> bool:
+    """True unless this thread is inside ``no_grad``. (Operations ask the same question as
+    ``not (threads_off and not state.enabled)``: while no thread at all is inside
+    ``no_grad``, a look at one module variable answers it, which is faster than reading
+    the thread's own switch.)"""
+    return not threads_off or state.enabled
+
+
+def _switch(enabled: bool) -> None:
+    """Turn graph building on or off in this thread, keeping ``threads_off`` right."""
+    global threads_off
+    if enabled != state.enabled:
+        with _lock:
+            threads_off += -1 if enabled else 1
+        state.enabled = enabled
+
+
+class _GradMode(ContextDecorator):
+    enabled = True
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        mode = super().__new__(cls)
+        return mode if func is None else mode(func)  # allow both @no_grad and @no_grad()
+
+    def __enter__(self) -> _GradMode:
+        state.saved.append(state.enabled)
+        _switch(self.enabled)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _switch(state.saved.pop())
+
+    def _recreate_cm(self) -> _GradMode:  # a fresh object per call keeps recursion safe
+        return cast(_GradMode, type(self)())
+
+    def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+            return cast(F, _each_step_inside(type(self), func))
+        return super().__call__(func)
+
+
+def _each_step_inside(mode: type[_GradMode], func: Callable[..., Any]) -> Callable[..., Any]:
+    """A generator function whose body runs inside ``mode`` one piece at a time: between two
+    pieces the caller is back in its own mode."""
+
+    @functools.wraps(func)
+    def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        gen = func(*args, **kwargs)
+        try:
+            with mode():
+                item = next(gen)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as error:
+                    with mode():
+                        item = gen.throw(error)
+                else:
+                    with mode():
+                        item = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator
+
+
+class no_grad(_GradMode):
+    """Inside ``with no_grad():`` (or a function decorated with it, generators included)
+    operations build no graph: results are plain leaves, which is faster and uses less
+    memory. Use it for inference and for updating parameters. It holds for the current
+    thread only."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Switch graph building back on inside a ``no_grad`` block."""
+
+    enabled = True

@@ -1,0 +1,359 @@
+"""``Module``, the base of every model in both engines, as ``torch.nn.Module``; saving and
+loading parameters.
+
+A subclass sets its parameters and sub-modules as attributes, in any of these forms: a node
+(a ``Value`` or a ``Tensor``), a list of nodes (a neuron's weights), a ``Module`` or a list
+of Modules (a network's layers); and it defines ``forward``. ``Module`` finds the
+parameters by looking at those attributes, in the order they were set, and names them as
+PyTorch does: ``layers.0.neurons.3.w.1``, ``layers.0.W``.
+
+A state dict maps each attribute's dotted name to its numbers: a float for a ``Value``, an
+array for a ``Tensor``, a list of them for a list of nodes. ``save`` writes one to a JSON
+file and ``load`` reads it back; a corrupt or mismatching file changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import math
+import numbers
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+
+def _is_node(x: object) -> bool:
+    """Is ``x`` a node of either engine (a ``Value`` or a ``Tensor``)?"""
+    return hasattr(type(x), "EMPTY_GRAD")
+
+
+def _is_array_node(x: Any) -> bool:
+    return isinstance(x.data, np.ndarray)  # a Tensor: its numbers are an array
+
+
+class StateDictError(ValueError):
+    """A state dict or model file does not fit the model (keys, sizes or numbers), or a file
+    is not a tinygrad_edu model file. Nothing was changed."""
+
+
+class Module:
+    """Base class of everything with parameters, as ``torch.nn.Module``: define ``forward``;
+    calling the module calls it."""
+
+    def forward(self, *args: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any) -> Any:
+        return self.forward(*args)
+
+    def _groups(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(name, node) or (name, list of nodes) for each parameter attribute, sub-modules
+        included: the entries of ``state_dict``."""
+        for name, attr in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if _is_node(attr):
+                yield prefix + name, attr
+            elif isinstance(attr, Module):
+                yield from attr._groups(f"{prefix}{name}.")
+            elif isinstance(attr, (list, tuple)) and attr:
+                if all(map(_is_node, attr)):
+                    yield prefix + name, list(attr)
+                    continue
+                for i, item in enumerate(attr):
+                    if isinstance(item, Module):
+                        yield from item._groups(f"{prefix}{name}.{i}.")
+                    elif _is_node(item):
+                        yield f"{prefix}{name}.{i}", item
+
+    def named_parameters(self) -> list[tuple[str, Any]]:
+        """Every parameter with its dotted name, e.g. ``('layers.0.neurons.3.w.1', Value)``."""
+        named: list[tuple[str, Any]] = []
+        for name, group in self._groups():
+            if isinstance(group, list):
+                named.extend((f"{name}.{i}", p) for i, p in enumerate(group))
+            else:
+                named.append((name, group))
+        return named
+
+    def parameters(self) -> list[Any]:
+        """Every parameter (weights and biases), in a fixed order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient (0.0 for a Value, None for a Tensor, as in
+        PyTorch). Gradients accumulate, so call this before each training step's
+        ``backward()``."""
+        for p in self.parameters():
+            p.grad = p.EMPTY_GRAD
+
+    def state_dict(self) -> dict[str, Any]:
+        """The parameters' numbers by name, e.g. ``{'layers.0.neurons.0.w': [0.2, -0.7],
+        'layers.0.neurons.0.b': 0.0, ...}``: copies, safe to keep or to save."""
+        return {name: [_numbers_of(p) for p in group] if isinstance(group, list)
+                else _numbers_of(group) for name, group in self._groups()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy numbers from ``state`` into the parameters.
+
+        Everything is checked before any parameter changes, so a bad state leaves the model
+        as it was. Keys must match (unless ``strict=False``, which skips missing and extra
+        keys), sizes must match, and every entry must be real and finite.
+        """
+        if not isinstance(state, Mapping):
+            raise StateDictError(f"load_state_dict needs a dict, got {type(state).__name__}")
+        groups = dict(self._groups())
+        if strict:
+            missing = [k for k in groups if k not in state]
+            unexpected = [k for k in state if k not in groups]
+            if missing or unexpected:
+                raise StateDictError(_key_mismatch(self, missing, unexpected))
+        updates: list[tuple[Any, Any]] = []
+        for name, group in groups.items():
+            if name not in state:
+                continue
+            entry = state[name]
+            if not isinstance(group, list):
+                updates.append((group, _checked(group, entry, name)))
+                continue
+            what = "arrays" if _is_array_node(group[0]) else "numbers"
+            if not isinstance(entry, (list, tuple)):
+                raise StateDictError(f"{name}: expected a list of {len(group)} {what}, "
+                                     f"got {type(entry).__name__} {_short(entry)}")
+            if len(entry) != len(group):
+                raise StateDictError(f"{name}: size mismatch, the state has {len(entry)} "
+                                     f"{what} but the model has {len(group)}")
+            updates.extend((p, _checked(p, e, f"{name}[{i}]"))
+                           for i, (p, e) in enumerate(zip(group, entry)))
+        for p, numbers_ in updates:
+            if _is_array_node(p):
+                p.data[...] = numbers_
+            else:
+                p.data = numbers_
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the parameters to a JSON file (see ``save``)."""
+        save(self, path)
+
+    def load(self, path: str | os.PathLike[str], strict: bool = True) -> None:
+        """Read parameters saved with ``save``. A corrupt or mismatching file raises
+        ``StateDictError`` naming the file, and leaves the model unchanged."""
+        saved_model, state = _read(path)
+        try:
+            self.load_state_dict(state, strict=strict)
+        except StateDictError as error:
+            this_model = repr(self).splitlines()[0]
+            hint = f"this model is {this_model}"
+            hint = f" (the file holds {saved_model}; {hint})" if saved_model else f" ({hint})"
+            raise StateDictError(f"{os.fspath(path)}: {error}{hint}") from None
+
+
+class Sequential(Module):
+    """Layers applied one after the other: ``Sequential(Dense(784, 128, "relu"),
+    Dense(128, 10))``. Index it (``model[0]``) and iterate over it like a list."""
+
+    def __init__(self, *layers: Module) -> None:
+        self.layers = list(layers)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        return "\n".join([f"{type(self).__name__}(", *self._layer_lines(), ")"])
+
+    def _layer_lines(self) -> list[str]:
+        return [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+
+
+def layer_sizes(inputs: int, sizes: Any, activation: Any) -> list[tuple[int, int, Any]]:
+    """(inputs, outputs, activation) for each layer of an MLP: the hidden layers use
+    ``activation``, the last one is linear (it gives raw scores)."""
+    if isinstance(sizes, int) or not sizes:
+        raise ValueError(f"MLP needs a list of layer sizes, e.g. [16, 16, 1], got {sizes!r}")
+    widths = [inputs, *sizes]
+    last = len(sizes) - 1
+    return [(widths[i], widths[i + 1], activation if i < last else "linear")
+            for i in range(len(sizes))]
+
+
+def mlp_repr(model: Sequential, widths: list[int]) -> str:
+    """``MLP(2 -> 16 -> 16 -> 1, 337 parameters)``, then one line per layer."""
+    count = sum(getattr(p.data, "size", 1) for p in model.parameters())
+    head = f"MLP({' -> '.join(map(str, widths))}, {count} parameters)"
+    return "\n".join([head, *model._layer_lines()])
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _numbers_of(p: Any) -> Any:
+    return p.data.copy() if _is_array_node(p) else p.data
+
+
+def _checked(p: Any, entry: Any, name: str) -> Any:
+    """``entry`` as numbers for parameter ``p`` (a float, or an array of its shape and dtype),
+    or a StateDictError saying what is wrong with it."""
+    if not _is_array_node(p):
+        return _finite(entry, name)
+    from tinygrad_edu.tensor.checked import real_array, shape_str
+
+    try:  # real numbers only: None, text or complex numbers are refused
+        value = real_array(entry, p.dtype, name)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise StateDictError(str(error)) from None
+    if value.shape != p.shape:
+        raise StateDictError(f"{name}: size mismatch, the state has {shape_str(value.shape)} "
+                             f"but the model has {shape_str(p.shape)}")
+    if not np.all(np.isfinite(value)):
+        raise StateDictError(f"{name}: the state holds NaN or infinite numbers")
+    return value
+
+
+def _finite(x: Any, name: str) -> float:
+    """``x`` as a float, if it is a real number that a float holds finitely."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {_short(x)}")
+    try:
+        number = float(x)
+    except OverflowError:  # an int beyond 1.8e308
+        raise StateDictError(f"{name}: the number {_short(x)} is too large for a float") from None
+    if not math.isfinite(number):
+        raise StateDictError(f"{name}: expected a finite number, got {x!r}")
+    return number
+
+
+def _short(x: Any) -> str:
+    """``repr(x)``, cut to 60 characters: a 400-digit int or a long list stays readable."""
+    if isinstance(x, int) and x.bit_length() > 200:
+        return f"(an int of {x.bit_length()} bits)"
+    text = repr(x)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _key_mismatch(model: Module, missing: list[str], unexpected: list[str]) -> str:
+    def some(keys: list[str]) -> str:
+        shown = ", ".join(keys[:4])
+        return shown + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+
+    parts = []
+    if missing:
+        parts.append(f"missing keys {some(missing)}")
+    if unexpected:
+        parts.append(f"unexpected keys {some(unexpected)}")
+    return (
+        f"the state does not fit {type(model).__name__}: {'; '.join(parts)}. Was it saved "
+        "from a model with another architecture? (strict=False loads the keys that match)"
+    )
+
+
+# ----------------------------------------------------------------------------- files
+
+FORMAT = "tinygrad_edu.state_dict"
+VERSION = 1
+
+
+def save(obj: Module | Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write a model's parameters (or a state dict) to ``path`` as JSON.
+
+    The file records a format name and version, the model's description and its
+    ``state_dict()`` (arrays as nested lists). The numbers are checked first
+    (``StateDictError`` if one is not finite): nothing is written then. The JSON goes to a
+    temporary file next to the target and is then moved into place, so an existing file is
+    never left half-written; if ``path`` is a symlink, the file it points to is replaced and
+    the link kept. A failure removes the temporary file and raises an ``OSError`` naming
+    ``path``."""
+    state = obj.state_dict() if isinstance(obj, Module) else dict(obj)
+    checked: dict[str, Any] = {}
+    try:
+        for name, entry in state.items():
+            if not isinstance(name, str):
+                raise StateDictError(f"the keys must be parameter names (str), got {name!r}")
+            checked[name] = _json_numbers(entry, name)
+    except StateDictError as error:
+        raise StateDictError(f"cannot save {os.fspath(path)}: {error}") from None
+    text = json.dumps({
+        "format": FORMAT,
+        "version": VERSION,
+        "model": repr(obj).splitlines()[0] if isinstance(obj, Module) else "",
+        "state_dict": checked,
+    }, indent=1, allow_nan=False)
+    _write_atomically(path, text)
+
+
+def _json_numbers(entry: Any, name: str) -> Any:
+    """A state-dict entry as plain floats and lists of them, every number checked finite."""
+    if isinstance(entry, np.ndarray):
+        entry = entry.tolist()
+    if isinstance(entry, (list, tuple)):
+        return [_json_numbers(e, f"{name}[{i}]") for i, e in enumerate(entry)]
+    return _finite(entry, name)
+
+
+def _write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    target = os.path.realpath(path)  # through symlinks: replace the file, keep the link
+    temporary = f"{target}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    try:
+        if os.path.exists(target) and not os.access(target, os.W_OK):
+            raise PermissionError(errno.EACCES, "the file is read-only")
+        with open(temporary, "x", encoding="utf-8") as file:
+            if os.path.isfile(target):  # the new file keeps the old one's permissions
+                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())  # the bytes are on disk before the name points to them
+        os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        reason = error.strerror or str(error)
+        failure = type(error)(f"cannot save the model to {os.fspath(path)}: {reason}")
+        failure.errno = error.errno  # (no filename: it would replace the message)
+        raise failure from None
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a state dict written by ``save``, to pass to ``model.load_state_dict``.
+
+    A file that is not JSON, or not in this format, raises ``StateDictError`` naming it."""
+    return _read(path)[1]
+
+
+def _read(path: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
+    """(the saved model's description, its state dict) from a file written by ``save``."""
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        raw = file.read()
+    try:
+        document = json.loads(raw)
+    except ValueError as error:  # not JSON, not UTF-8, or an int of more than 4300 digits
+        raise StateDictError(f"{path}: not a tinygrad_edu model file: {error}") from None
+    except RecursionError:
+        raise StateDictError(f"{path}: not a tinygrad_edu model file: its JSON is nested too "
+                             "deeply") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise StateDictError(f"{path}: not a tinygrad_edu model file (no format {FORMAT!r})")
+    if document.get("version") != VERSION:
+        raise StateDictError(
+            f"{path}: file format version {document.get('version')!r}; this version of "
+            f"tinygrad_edu reads version {VERSION}"
+        )
+    state = document.get("state_dict")
+    if not isinstance(state, dict):
+        raise StateDictError(f"{path}: the file has no state_dict")
+    return str(document.get("model", "")), state

@@ -1,0 +1,109 @@
+"""Softmax, log-softmax and the losses, on Tensors: the tensor half of
+``tinygrad_edu.nn.functional``.
+
+``softmax`` and ``log_softmax`` are ops of the engine (one node each, along an axis).
+``cross_entropy`` is one fused node whose gradient is the seeds' dZ = A − Y, divided by the
+batch size for the mean; ``mse_loss`` and ``l2_penalty`` are written with the engine's ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from tinygrad_edu.tensor.checked import real_array, shape_str
+from tinygrad_edu.tensor.engine import (
+    ArrayLike,
+    Tensor,
+    _node,
+    log_softmax,
+    log_softmax_array,
+    softmax,
+)
+
+__all__ = ["cross_entropy", "l2_penalty", "log_softmax", "mse_loss", "softmax"]
+
+
+def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
+    """The mean over the batch of -log softmax(logits)[target], as one fused node.
+
+    ``logits`` has shape (N×C); ``targets`` holds N class indices in [0, C), or is an (N×C)
+    array of target probabilities (e.g. one-hot rows Y). Its gradient with respect to the
+    logits is the seeds' ``dZ = A - Y`` (softmax minus one-hot), divided by N for the mean.
+    """
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
+    z = logits.data
+    if z.ndim != 2:
+        raise ValueError(
+            f"cross_entropy: logits must have shape (N×C), got {shape_str(z.shape)}; "
+            "reshape a single sample with .reshape(1, -1)"
+        )
+    n, c = z.shape
+    target = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    logp = log_softmax_array(z, (1,))
+    if target.ndim == 2:  # probabilities, e.g. one-hot rows
+        if target.shape != z.shape:
+            raise ValueError(
+                f"cross_entropy: logits {shape_str(z.shape)} and target probabilities "
+                f"{shape_str(target.shape)} must have the same shape"
+            )
+        y = real_array(target, z.dtype, "cross_entropy's target probabilities")
+        with np.errstate(invalid="ignore"):  # a class of probability 0 adds 0, also where
+            loss = -np.where(y != 0, y * logp, 0).sum() / n  # its logit is -inf (0·log 0)
+    else:
+        y = _class_indices(target, n, c)
+        loss = -logp[np.arange(n), y].sum() / n
+
+    def vjp(g: np.ndarray) -> tuple[np.ndarray]:
+        a = np.exp(logp)  # A = softmax(Z)
+        if y.ndim == 2:
+            a = a * y.sum(axis=1, keepdims=True) - y  # A - Y (rows of Y sum to 1)
+        else:
+            a[np.arange(n), y] -= 1  # A - one-hot(y)
+        return (a * (g / n),)
+
+    return _node(np.asarray(loss, dtype=z.dtype), (logits,), vjp, "cross_entropy")
+
+
+def _class_indices(target: np.ndarray, n: int, c: int) -> np.ndarray:
+    if target.shape != (n,):
+        raise ValueError(
+            f"cross_entropy: logits {shape_str((n, c))} need {n} class indices, got targets of "
+            f"shape {shape_str(target.shape)}"
+        )
+    if target.dtype.kind not in "iu":
+        whole = np.isfinite(target) & (target == np.round(target)) if target.dtype.kind == "f" \
+            else None
+        if whole is None or not whole.all():
+            example = "" if whole is None else f", e.g. {target[~whole][0]}"
+            raise TypeError(
+                f"cross_entropy: targets must be integer class indices (whole numbers), got "
+                f"dtype {target.dtype}{example}"
+            )
+    if n and (target.min() < 0 or target.max() >= c):  # before converting: 1e30 stays 1e30
+        bad = target[(target < 0) | (target >= c)]
+        raise ValueError(
+            f"cross_entropy: {bad.size} targets are outside the {c} classes 0..{c - 1} "
+            f"(the first is {bad[0]})"
+        )
+    return target.astype(np.intp, copy=False)
+
+
+def mse_loss(pred: Tensor, target: ArrayLike) -> Tensor:
+    """The mean of (pred - target)² over every entry. Gradient: 2(pred - target)/n."""
+    if not isinstance(pred, Tensor):
+        raise TypeError(f"mse_loss: pred must be a Tensor, got {type(pred).__name__}")
+    return ((pred - target) ** 2).mean()
+
+
+def l2_penalty(parameters: Iterable[Tensor], alpha: float = 1e-4) -> Tensor:
+    """alpha · Σ p² over every entry of every parameter (its gradient is 2·alpha·p)."""
+    total: Tensor | None = None
+    for p in parameters:
+        square = (p * p).sum()
+        total = square if total is None else total + square
+    if total is None:
+        raise ValueError("l2_penalty: got no parameters")
+    return total * alpha
