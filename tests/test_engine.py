@@ -15,6 +15,7 @@ from tinygrad_edu import (
     Value,
     dot,
     grad,
+    no_grad,
     unary_op,
     vsum,
     walk,
@@ -634,3 +635,148 @@ def test_leaky_relu_takes_alpha_by_keyword_as_documented():
     y.backward()
     assert (y.data, x.grad) == (-0.4, 0.2)
     assert Value(-2.0).leaky_relu(0.2).data == -0.4
+
+
+# ----------------------------------------------------------------------------- fast twins
+# Value's +, * and relu, Value.backward and the dot of a layer run twins of the plain code,
+# written out for speed (the end of engine.py). Each must give the very same nodes and the
+# very same numbers as the code it stands in for.
+
+
+def node_facts(v):
+    """Everything a node holds, NaN made comparable."""
+    def same(x):
+        return "nan" if isinstance(x, float) and math.isnan(x) else x
+
+    return (type(v), same(v.data), v.grad, v.label, v.parents,
+            tuple(map(same, v.local_grads)), v._op, same(v._const) if v._const is not None
+            and not isinstance(v._const, tuple) else v._const)
+
+
+specials = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0])
+numbers = st.one_of(st.floats(-3, 3), st.integers(-3, 3), specials, st.booleans())
+operands = st.one_of(numbers, st.builds(Value, st.floats(-3, 3)),
+                     st.builds(lambda x: vsum([Value(x)]), st.floats(-3, 3)))  # a ListValue
+
+
+@given(a=st.one_of(st.builds(Value, st.one_of(st.floats(-3, 3), specials)),
+                   st.builds(lambda x: vsum([Value(x)]), st.floats(-3, 3))),
+       b=operands)
+def test_plus_times_and_relu_twins_build_the_nodes_the_ops_build(a, b):
+    from tinygrad_edu.engine import add, mul, relu
+
+    assert node_facts(a + b) == node_facts(add(a, b))
+    assert node_facts(a * b) == node_facts(mul(a, b))
+    if not isinstance(b, Value):  # a plain number on the left: the reflected methods
+        assert node_facts(b + a) == node_facts(add(b, a))
+        assert node_facts(b * a) == node_facts(mul(b, a))
+    assert node_facts(a.relu()) == node_facts(relu(a))
+    with no_grad():
+        for twin, plain in ((a + b, add(a, b)), (a * b, mul(a, b)), (a.relu(), relu(a))):
+            assert node_facts(twin) == node_facts(plain) and twin.parents == ()
+
+
+def reference_dot(ws, xs):
+    """dot the plain way: one _list_op over all the operands, as for any list op."""
+    from tinygrad_edu.engine import _DOT, _list_op, checked
+
+    n = len(ws)
+    return _list_op(_DOT, [*ws, *xs], lambda u: checked.dot(u[:n], u[n:]),
+                    lambda u: u[n:] + u[:n])
+
+
+layer_operand = st.one_of(st.builds(Value, st.floats(-2, 2)), st.floats(-2, 2),
+                          st.integers(-2, 2), specials)
+
+
+@given(st.integers(1, 4).flatmap(lambda n: st.tuples(
+           st.lists(st.lists(layer_operand, min_size=n, max_size=n), min_size=1, max_size=3),
+           st.lists(layer_operand, min_size=n, max_size=n))),
+       st.sampled_from(["as drawn", "a layer of Values", "a layer reading floats"]))
+def test_dots_builds_the_nodes_the_general_dot_builds(rows_and_inputs, kind):
+    from tinygrad_edu.engine import dots
+
+    rows, xs = rows_and_inputs
+    numbers = [float(x.data if isinstance(x, Value) else x) for x in xs]
+    if kind != "as drawn":  # what a layer has: Values as weights, inputs all alike
+        rows = [[w if isinstance(w, Value) else Value(float(w)) for w in row] for row in rows]
+        xs = numbers if kind == "a layer reading floats" else [Value(x) for x in numbers]
+    expected = [node_facts(reference_dot(ws, xs)) for ws in rows]
+    assert [node_facts(z) for z in dots(rows, xs)] == expected
+    assert [node_facts(dot(ws, xs)) for ws in rows] == expected
+    with no_grad():
+        assert [node_facts(z) for z in dots(rows, xs)] == [
+            node_facts(reference_dot(ws, xs)) for ws in rows]
+
+
+@st.composite
+def graph_recipes(draw):
+    """A random graph as a recipe (so that it can be built twice): leaves, then steps that
+    apply +, -, *, tanh, relu, dot or vsum to earlier nodes and to plain numbers."""
+    leaves = draw(st.lists(st.floats(-2, 2), min_size=1, max_size=4))
+    steps = []
+    for k in range(draw(st.integers(0, 14))):
+        n = len(leaves) + k
+        node = st.integers(0, n - 1)
+        kind = draw(st.sampled_from(["+", "-", "*", "tanh", "relu", "c*", "*c", "c+",
+                                     "dot", "dot-floats", "vsum"]))
+        if kind in ("dot", "vsum"):
+            args = draw(st.lists(node, min_size=1, max_size=4))
+        elif kind == "dot-floats":
+            args = (draw(st.lists(node, min_size=1, max_size=3)),
+                    draw(st.lists(st.floats(-2, 2), min_size=3, max_size=3)))
+        else:
+            args = (draw(node), draw(node), draw(st.floats(-2, 2)))
+        steps.append((kind, args))
+    return leaves, steps, draw(st.sampled_from([1.0, 1.5, -0.5]))
+
+
+def build(recipe):
+    leaves, steps, _ = recipe
+    nodes = [Value(x) for x in leaves]
+    for kind, args in steps:
+        if kind == "dot":
+            half = len(args) // 2 or 1
+            nodes.append(dot([nodes[i] for i in args[:half]], [nodes[i] for i in args[-half:]]))
+        elif kind == "dot-floats":
+            picked, xs = args
+            nodes.append(dot([nodes[i] for i in picked], xs[:len(picked)]))
+        elif kind == "vsum":
+            nodes.append(vsum([nodes[i] for i in args] + [0.5]))
+        else:
+            nodes.append(apply(kind, nodes[args[0]], nodes[args[1]], args[2]))
+    return nodes
+
+
+def apply(kind, a, b, c):
+    return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "tanh": a.tanh,
+            "relu": a.relu, "c*": lambda: c * a, "*c": lambda: a * c, "c+": lambda: c + a}[kind]()
+
+
+@given(graph_recipes())
+def test_backward_twin_leaves_the_gradients_the_reference_leaves(recipe):
+    from collections import deque
+
+    from tinygrad_edu.engine import backpropagate
+
+    plain, twin = build(recipe), build(recipe)
+    seed = recipe[2]
+    for _ in range(2):  # twice: leaves accumulate, inner nodes start again
+        deque(backpropagate(plain[-1], seed), maxlen=0)
+        twin[-1].backward(seed)
+        assert [repr(n.grad) for n in plain] == [repr(n.grad) for n in twin]
+
+
+@given(graph_recipes())
+def test_backward_twin_visits_the_nodes_in_walk_order(recipe):
+    from tinygrad_edu.engine import _inner_nodes
+
+    root = build(recipe)[-1]
+    assert _inner_nodes(root) == [node for node in walk(root) if node.parents]
+
+
+def test_backward_of_a_leaf_adds_to_its_gradient():
+    leaf = Value(2.0)
+    leaf.backward()
+    leaf.backward(0.5)
+    assert leaf.grad == 1.5

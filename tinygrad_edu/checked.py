@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Sequence
 from fractions import Fraction
+from itertools import chain
 
 from tinygrad_edu.errors import DomainError
 
@@ -87,12 +89,12 @@ def fsum(terms: list[float]) -> float:
         return _rounded(sum(map(Fraction, terms), Fraction(0)))
 
 
-def dot(ws: list[float], xs: list[float]) -> float:
+def dot(ws: Sequence[float], xs: Sequence[float]) -> float:
     """Σ wᵢ·xᵢ, correctly rounded; exact even where a product overflows but the sum does not."""
     try:
         return math.fsum(map(operator.mul, ws, xs))
     except (OverflowError, ValueError):  # a product or a partial sum overflowed
-        if not all(map(math.isfinite, ws + xs)):
+        if not all(map(math.isfinite, chain(ws, xs))):
             return sum(w * x for w, x in zip(ws, xs))
         return _rounded(sum((Fraction(w) * Fraction(x) for w, x in zip(ws, xs)), Fraction(0)))
 

@@ -3,7 +3,7 @@
 1. A ``Value`` holds a number (``data``), the derivative of the final output with respect to
    it (``grad``), the values it was made from (``parents``) and the local derivatives
    d(self)/d(parent) (``local_grads``), worked out during the forward pass. Each operator and
-   method is one line that applies an operation from the op table at the end.
+   method is one line that applies an operation from the op table further down.
 2. ``walk`` lists a graph in topological order (parents before the nodes made from them),
    without recursion, so a chain of a million nodes is fine.
 3. ``backpropagate`` visits that list backwards and applies the chain rule at every edge,
@@ -14,12 +14,17 @@
 
 Why numbers and not closures? micrograd gives every node a ``_backward`` closure, but all a
 closure ever does is multiply the upstream gradient by numbers that are known as soon as the
-forward pass has run. Keeping the numbers has two rewards. Memory: a node takes a third of
-micrograd's, and no node refers back to itself through a closure, so a graph you drop is
-freed at once by reference counting instead of waiting for the garbage collector. And
-derivatives become data a program can read: stepping prints them, drawings show them, and
-the property tests check every rule. ``node._backward()`` is still micrograd's one-node
-step, a method you can call by hand.
+forward pass has run. Keeping the numbers has two rewards. Memory and time: a node is one
+small object (its one or two operands and their local derivatives sit in the node itself),
+and no node refers back to itself through a closure, so a graph you drop is freed at once by
+reference counting, and Python's garbage collector has little to look at. And derivatives
+become data a program can read: stepping prints them, drawings show them, and the property
+tests check every rule. ``node._backward()`` is still micrograd's one-node step, a method you
+can call by hand.
+
+Most nodes of a graph are ``+`` and ``*``, so those two, and the backward pass of Values,
+also have twins written out for speed at the end of the file: the same steps without the
+general machinery, tested to give the very same nodes and numbers.
 
 Around this file: ``ops.py`` (how a line of the table becomes an operation), ``checked.py``
 (forward functions with helpful errors), ``autograd.py`` (``grad()`` and second
@@ -30,7 +35,6 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union, cast
@@ -55,21 +59,40 @@ class Value:
     (3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "parents", "local_grads", "_op", "_const")  # noqa: RUF023
+    __slots__ = ("data", "grad", "label", "_op", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
-    def __init__(self, data: Number, label: str = "", _parents: tuple[Value, ...] = (),
-                 _local_grads: tuple[float, ...] = (), _op: Op | None = None,
-                 _const: Any = None) -> None:
+    def __init__(self, data: Number, label: str = "") -> None:
+        """A leaf: an input or a parameter. Operations make the other Values."""
         self.data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
-        self.parents = _parents  # the Values this one was computed from, in operand order
-        self.local_grads = _local_grads  # d(self)/d(parent) for each parent
-        self._op = _op  # the Op that made it (None for a leaf)
-        self._const = _const  # a plain-number operand or parameter of that op, if any
+        self._op: Op | None = None  # the Op that made this value; None for a leaf
+        self._const: Any = None  # a plain-number operand or parameter of that op, if any
+        # The operands it was made from (b is None for a one-operand op) and the local
+        # derivatives d(self)/d(a) and d(self)/d(b), set by ``make_node()`` below.
+        self._a: Value | None = None
+        self._b: Value | None = None
+        self._da: Any = None
+        self._db: Any = None
 
-    # The operators and methods: each applies an operation from the op table below.
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The values this one was computed from, in operand order (``x * x`` lists x
+        twice); empty for a leaf."""
+        if self._op is None:
+            return ()
+        return (self._a,) if self._b is None else (self._a, self._b)  # type: ignore[return-value]
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        """d(self)/d(parent) for each parent, in the same order."""
+        if self._op is None:
+            return ()
+        return (self._da,) if self._b is None else (self._da, self._db)
+
+    # The operators and methods: each applies an operation from the op table below. (+, *
+    # and relu run twins that do the same faster, at the end of the file.)
     def __add__(self, other: Value | Number) -> Value: return add(self, other)
     def __radd__(self, other: Number) -> Value: return add(other, self)
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
@@ -109,7 +132,7 @@ class Value:
 
             return backward_with_graph(self, grad)
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
-        deque(backpropagate(self, seed), maxlen=0)  # run every step
+        backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
 
     def _backward(self) -> None:
@@ -175,6 +198,29 @@ class Value:
     def __reduce__(self) -> tuple[Any, ...]: return _pickled(self)
 
 
+def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any = None,
+              b: Value | None = None, db: Any = None, const: Any = None,
+              kind: type[Value] = Value) -> Value:
+    """The Value an operation returns: ``data``, made by ``op`` from ``a`` (and ``b``), with
+    the local derivatives ``da`` (and ``db``); ``const`` is a plain-number operand (the 2 in
+    ``x * 2``) or the op's parameter. ``make_node(data)`` is a leaf, what every operation
+    returns under ``no_grad``."""
+    node = _new(kind)  # no __init__: its checks are for leaves
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._const = const
+    node._a = a
+    node._b = b
+    node._da = da
+    node._db = db
+    return node
+
+
+_new = object.__new__
+
+
 def number_of(x: Value | Number) -> float:
     """The number in a Value, or a plain number as it is."""
     return x.data if isinstance(x, Value) else x
@@ -191,9 +237,11 @@ def _compare(compare: Any, value: Value, other: object) -> bool:
 class Node(Protocol):
     """What ``walk`` and ``backpropagate`` need from a node of either engine."""
 
-    parents: tuple[Any, ...]
     grad: Any
     EMPTY_GRAD: ClassVar[Any]
+
+    @property
+    def parents(self) -> tuple[Any, ...]: ...  # the nodes it was made from
 
     def _backward(self) -> None: ...  # pass this node's gradient on to its parents
     def _add_grad(self, g: Any) -> None: ...  # add g to this node's gradient
@@ -205,7 +253,8 @@ N = TypeVar("N", bound=Node)
 def walk(*roots: N) -> list[N]:
     """Every node the roots depend on (the roots included), each once, in topological order:
     a node comes after all of its parents. Iterative, so graph depth is not limited by
-    Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk."""
+    Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk
+    (``Value.backward`` through its twin ``_inner_nodes``, written out for speed)."""
     order: list[N] = []
     seen: set[N] = set()
     stack: list[Any] = list(reversed(roots))
@@ -330,6 +379,34 @@ abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y:
 # one dot and one + instead of 2n nodes. Plain numbers are constants, as in x * 2.
 
 
+class ListValue(Value):
+    """A Value made by an op on whole lists (``vsum``, ``dot``). It can have any number of
+    parents, so they and their local derivatives are kept in tuples."""
+
+    __slots__ = ("_local_grads", "_parents")
+    _parents: tuple[Value, ...]
+    _local_grads: tuple[Any, ...]
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        return self._local_grads
+
+
+def make_list_node(data: float, op: Op, parents: tuple[Value, ...],
+                   local_grads: tuple[Any, ...], const: Any = None) -> ListValue:
+    """``make_node`` for a list op: a ``ListValue`` with these parents and local
+    derivatives; ``const`` lists the operands, with None where a parent stands, when some
+    of them were plain numbers."""
+    node = cast(ListValue, make_node(data, op, const=const, kind=ListValue))
+    node._parents = parents
+    node._local_grads = local_grads
+    return node
+
+
 def vsum(values: Iterable[Value | Number]) -> Value:
     """Σ vᵢ as a single node; the local derivative for every vᵢ is 1."""
     return _list_op(_VSUM, list(values), checked.fsum, lambda numbers: [1.0] * len(numbers))
@@ -338,29 +415,68 @@ def vsum(values: Iterable[Value | Number]) -> Value:
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
     """w·x = Σ wᵢ·xᵢ as a single node. Local derivatives: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, which is
     the seeds' dW = Xᵀ·dZ one neuron at a time."""
-    if len(ws) != len(xs):
-        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs; they must match")
+    return dots([ws], xs)[0]
+
+
+def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number]) -> list[Value]:
+    """``[dot(w, xs) for w in rows]``: a layer's weighted sums W·x, one node per row. When the
+    weights are Values and the inputs all Values or all floats (a layer of neurons), the
+    inputs' numbers are read once for all the rows; anything else takes ``_any_dot``."""
+    inputs = tuple(xs)
+    xd = _numbers_of_values(inputs)  # None unless every input is a Value
+    floats = cast("tuple[float, ...]", inputs)
+    if xd is None and not all(type(x) is float for x in inputs):
+        return [_any_dot(tuple(ws), inputs) for ws in rows]
+    nodes: list[Value] = []
+    for row in rows:
+        ws = tuple(row)
+        wd = _numbers_of_values(ws)
+        if wd is None or not ws or len(ws) != len(inputs):
+            nodes.append(_any_dot(ws, inputs))  # plain-number weights, or a size to complain of
+        elif grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+            nodes.append(make_node(checked.dot(wd, floats if xd is None else xd)))
+        elif xd is not None:  # Values: what _any_dot makes, written out
+            parents = cast("tuple[Value, ...]", ws + inputs)
+            nodes.append(make_list_node(checked.dot(wd, xd), _DOT, parents, xd + wd))
+        else:  # floats: constants, so only the weights are parents
+            weights = cast("tuple[Value, ...]", ws)
+            nodes.append(make_list_node(checked.dot(wd, floats), _DOT, weights, floats,
+                                        (None,) * len(ws) + floats))
+    return nodes
+
+
+def _any_dot(ws: tuple[Any, ...], xs: tuple[Any, ...]) -> Value:
+    """``dot`` of any operands, through ``_list_op``: plain numbers among them are constants."""
     n = len(ws)
+    if n != len(xs):
+        raise ValueError(f"dot: {n} weights but {len(xs)} inputs; they must match")
     return _list_op(_DOT, [*ws, *xs], lambda numbers: checked.dot(numbers[:n], numbers[n:]),
                     lambda numbers: numbers[n:] + numbers[:n])  # xᵢ for wᵢ, wᵢ for xᵢ
+
+
+def _numbers_of_values(items: tuple[Any, ...]) -> tuple[float, ...] | None:
+    """The numbers of ``items`` if each is a Value (not a subclass, quickly), else None."""
+    numbers = tuple([v.data for v in items if type(v) is Value])
+    return numbers if len(numbers) == len(items) else None
 
 
 def _list_op(op: ListOp, operands: list[Any], total: Any, local_grads: Any) -> Value:
     """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
     of which the Values become parents and the plain numbers constants."""
-    every_one_a_value = set(map(type, operands)) == {Value}  # the usual case, checked fast
+    every_one_a_value = all(isinstance(v, Value) for v in operands)
     if every_one_a_value:
         numbers = [v.data for v in operands]
     else:
         numbers = [v.data if isinstance(v, Value) else as_float(v, op.name) for v in operands]
-    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-        return Value(total(numbers))
+    if ((grad_mode.threads_off and not grad_mode.state.enabled)  # no_grad
+            or not any(isinstance(v, Value) for v in operands)):  # only constants
+        return make_node(total(numbers))
     if every_one_a_value:
-        return Value(total(numbers), "", tuple(operands), tuple(local_grads(numbers)), op)
+        return make_list_node(total(numbers), op, tuple(operands), tuple(local_grads(numbers)))
     keep = [isinstance(v, Value) for v in operands]
     layout = tuple(None if k else x for x, k in zip(numbers, keep))  # where the numbers stood
-    return Value(total(numbers), "", tuple(compress(operands, keep)),
-                 tuple(compress(local_grads(numbers), keep)), op, layout)
+    return make_list_node(total(numbers), op, tuple(compress(operands, keep)),
+                          tuple(compress(local_grads(numbers), keep)), layout)
 
 
 def _partners(operands: list[Any], node: Value) -> tuple[Any, ...]:
@@ -381,9 +497,28 @@ freeze_built_ins()
 # one object) and every inner node is a row pointing at earlier rows.
 
 
+def _remade(data: float, label: str, parents: tuple[Value, ...], local_grads: tuple[Any, ...],
+            op: Op | None, const: Any) -> Value:
+    """A node with these fields: a leaf, a ``make_node`` or a ``make_list_node``."""
+    if op is None:
+        node = Value(data, label)
+    elif op.arity is None:
+        node = make_list_node(data, op, parents, local_grads, const)
+    elif len(parents) == 1:
+        node = make_node(data, op, parents[0], local_grads[0], const=const)
+    else:
+        node = make_node(data, op, parents[0], local_grads[0], parents[1], local_grads[1],
+                         const)
+    node.label = label
+    return node
+
+
+def _fields(node: Value) -> tuple[Any, ...]:
+    return node.data, node.label, node.parents, node.local_grads, node._op, node._const
+
+
 def _shallow_copy(value: Value) -> Value:
-    twin = Value(value.data, value.label, value.parents, value.local_grads, value._op,
-                 value._const)
+    twin = _remade(*_fields(value))
     twin.grad = value.grad
     return twin
 
@@ -394,8 +529,9 @@ def _deep_copy(value: Value, memo: dict[int, Any]) -> Value:
     copied = []
     for node in walk(value):
         if id(node) not in memo:
-            memo[id(node)] = Value(node.data, node.label, tuple(memo[id(p)] for p in node.parents),
-                                   node.local_grads, node._op, node._const)
+            data, label, parents, local_grads, op, const = _fields(node)
+            memo[id(node)] = _remade(data, label, tuple(memo[id(p)] for p in parents),
+                                     local_grads, op, const)
             copied.append(node)
     for node in copied:  # a gradient with a graph may lead back to these nodes
         memo[id(node)].grad = deepcopy(node.grad, memo)
@@ -422,8 +558,138 @@ def _rebuild(table: list[Any]) -> Value:
     for row in table:
         if not isinstance(row, Value):
             data, grad, label, parents, local_grads, op, const = row
-            row = Value(data, label, tuple(nodes[i] for i in parents), local_grads, op, const)
+            row = _remade(data, label, tuple(nodes[i] for i in parents), local_grads, op, const)
             row.grad = grad
         nodes.append(row)
     return nodes[-1]
 
+
+# ----------------------------------------------------------------------------- fast twins
+# Written out for speed, each the twin of plain code above: the same steps in the same order
+# without the general machinery. tests/test_engine.py checks that each twin gives the very
+# same nodes and numbers as the code it stands in for.
+
+
+def backpropagate_values(root: Value, seed: float) -> None:
+    """``backpropagate(root, seed)`` run to the end, for Values (what ``Value.backward``
+    does): the same steps in the same order, with no generator, and ``_backward`` written
+    out."""
+    inner = _inner_nodes(root)
+    for node in inner:
+        node.grad = 0.0
+    root.grad += seed
+    for node in reversed(inner):
+        upstream = node.grad
+        if type(node) is Value:  # node._backward(), written out
+            node._a.grad += node._da * upstream  # type: ignore[union-attr]
+            if node._b is not None:
+                node._b.grad += node._db * upstream
+        else:  # a ListValue
+            for parent, local in zip(node._parents, node._local_grads):  # type: ignore[attr-defined]
+                parent.grad += local * upstream
+
+
+def _inner_nodes(root: Value) -> list[Value]:
+    """The inner nodes of ``walk(root)`` (the ones with parents), in the same order:
+    ``walk`` written out for Values. Instead of a set of the nodes it has seen it marks them
+    in ``grad``, so the caller must reset their gradients; leaves it never touches."""
+    seen: Any = object()  # a mark no gradient can be
+    inner: list[Value] = []
+    stack: list[Any] = [] if root._op is None else [root]
+    while stack:
+        node = stack.pop()
+        if node is _EMIT:
+            inner.append(stack.pop())
+        elif node.grad is not seen:
+            node.grad = seen
+            stack.append(node)
+            stack.append(_EMIT)
+            if type(node) is Value:  # one or two operands, in the node itself
+                b = node._b
+                if b is not None and b._op is not None and b.grad is not seen:
+                    stack.append(b)
+                a = node._a
+                if a._op is not None and a.grad is not seen:  # type: ignore[union-attr]
+                    stack.append(a)
+            else:  # a ListValue
+                for parent in reversed(node._parents):
+                    if parent._op is not None and parent.grad is not seen:
+                        stack.append(parent)
+    return inner
+
+
+# ``+`` and ``*`` make almost every node of a graph, and ``relu`` follows every neuron. Their
+# twins compute the output and the local derivatives in place (1 and 1 for a + b; b and a
+# for a * b; relu's slope) instead of calling the table's lambdas; operands they do not
+# expect go to the op itself.
+
+
+def _add_twin(self: Value, other: Any) -> Value:
+    """``self + other``, as ``add(self, other)``."""
+    if type(other) is Value:
+        y = self.data + other.data
+        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+            return make_node(y)
+        return make_node(y, _ADD, self, 1.0, other, 1.0)
+    if type(other) is float or type(other) is int:
+        other = float(other)
+        y = self.data + other
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return make_node(y)
+        return make_node(y, _ADD, self, 1.0, const=other)
+    return add(self, other)
+
+
+def _radd_twin(self: Value, other: Any) -> Value:
+    """``other + self`` for a plain number ``other``, as ``add(other, self)``."""
+    if type(other) is float or type(other) is int:
+        other = float(other)
+        y = other + self.data
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return make_node(y)
+        return make_node(y, _ADD_NUMBER_FIRST, self, 1.0, const=other)
+    return add(other, self)
+
+
+def _mul_twin(self: Value, other: Any) -> Value:
+    """``self * other``, as ``mul(self, other)``."""
+    if type(other) is Value:
+        a, b = self.data, other.data
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return make_node(a * b)
+        return make_node(a * b, _MUL, self, b, other, a)
+    if type(other) is float or type(other) is int:
+        other = float(other)
+        y = self.data * other
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return make_node(y)
+        return make_node(y, _MUL, self, other, const=other)
+    return mul(self, other)
+
+
+def _rmul_twin(self: Value, other: Any) -> Value:
+    """``other * self`` for a plain number ``other``, as ``mul(other, self)``."""
+    if type(other) is float or type(other) is int:
+        other = float(other)
+        y = other * self.data
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return make_node(y)
+        return make_node(y, _MUL_NUMBER_FIRST, self, other, const=other)
+    return mul(other, self)
+
+
+def _relu_twin(self: Value) -> Value:
+    """``self.relu()``, as ``relu(self)``: x and slope 1 above 0, 0 and slope 0 at or below
+    0, NaN and NaN for NaN."""
+    x = self.data
+    y, slope = (x, 1.0) if x > 0 else (0.0, 0.0) if x <= 0 else (x, x)
+    if grad_mode.threads_off and not grad_mode.state.enabled:
+        return make_node(y)
+    return make_node(y, _RELU, self, slope)
+
+
+_ADD, _MUL, _RELU = add.op, mul.op, relu.op
+_ADD_NUMBER_FIRST, _MUL_NUMBER_FIRST = cast("Op", _ADD.twin), cast("Op", _MUL.twin)
+Value.__add__, Value.__radd__ = _add_twin, _radd_twin  # type: ignore[method-assign]
+Value.__mul__, Value.__rmul__ = _mul_twin, _rmul_twin  # type: ignore[method-assign]
+Value.relu = _relu_twin  # type: ignore[method-assign]

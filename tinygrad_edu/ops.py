@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from tinygrad_edu import grad_mode
-from tinygrad_edu.engine import Value
+from tinygrad_edu.engine import Value, make_node
 from tinygrad_edu.errors import as_float, explained, real_or_none
 
 if TYPE_CHECKING:
@@ -265,8 +265,8 @@ def unary_op(
             try:
                 y = forward(xd)
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                    return Value(y)
-                return Value(y, "", (x,), (derivative(xd, y),), op)
+                    return make_node(y)
+                return make_node(y, op, x, derivative(xd, y))
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, xd) from None
 
@@ -281,8 +281,8 @@ def unary_op(
             try:
                 y = forward(xd, alpha)
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                    return Value(y)
-                return Value(y, "", (x,), (derivative(xd, y, alpha),), op, alpha)
+                    return make_node(y)
+                return make_node(y, op, x, derivative(xd, y, alpha), const=alpha)
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, xd) from None
 
@@ -325,22 +325,22 @@ def binary_op(
                 try:
                     y = forward(ad, bd)
                     if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                        return Value(y)
-                    local_grads = (d_left(ad, bd, y), d_right(ad, bd, y))
+                        return make_node(y)
+                    da, db = d_left(ad, bd, y), d_right(ad, bd, y)
                 except (ArithmeticError, ValueError) as error:
                     raise explained(error, name, ad, bd) from None
-                return Value(y, "", (a, b), local_grads, op)
+                return make_node(y, op, a, da, b, db)
             number = real_or_none(b)
             if number is None:
                 return NotImplemented  # lets Python say "unsupported operand type(s)"
             try:
                 y = forward(ad, number)
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                    return Value(y)
+                    return make_node(y)
                 local_grad = d_left(ad, number, y)
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, ad, number) from None
-            return Value(y, "", (a,), (local_grad,), op, number)
+            return make_node(y, op, a, local_grad, const=number)
         number = real_or_none(a)
         if number is None:
             return NotImplemented
@@ -354,11 +354,11 @@ def binary_op(
         try:
             y = forward(number, bd)
             if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                return Value(y)
+                return make_node(y)
             local_grad = d_right(number, bd, y)
         except (ArithmeticError, ValueError) as error:
             raise explained(error, name, number, bd) from None
-        return Value(y, "", (b,), (local_grad,), twin, number)
+        return make_node(y, twin, b, local_grad, const=number)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
