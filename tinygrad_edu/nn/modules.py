@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
-from tinygrad_edu.engine import Value, dot
+from tinygrad_edu.engine import Value, dot, dots
 from tinygrad_edu.init import PythonSeed, draw_weights, python_rng, resolve_activation
 from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
 
@@ -53,10 +53,11 @@ class Neuron(Module):
     def forward(self, x: Sequence[Value | float]) -> Value:
         """``activation(w·x + b)`` for ``nin`` inputs (Values or plain numbers)."""
         _check_size(x, len(self.w), self)
-        return self._forward(list(x))
+        return self._activate(dot(self.w, x))
 
-    def _forward(self, xs: list[Any]) -> Value:  # xs: as many Values or numbers as weights
-        z = dot(self.w, xs) + self.b
+    def _activate(self, wx: Value) -> Value:
+        """``activation(wx + b)``, given the weighted sum ``wx``."""
+        z = wx + self.b
         return z if self._act is None else self._act(z)
 
     def __repr__(self) -> str:
@@ -84,8 +85,8 @@ class Layer(Module):
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
         """The outputs of all neurons, as a list of ``nout`` Values."""
         _check_size(x, self.nin, self)
-        xs = list(x)
-        return [n._forward(xs) for n in self.neurons]
+        weighted_sums = dots([n.w for n in self.neurons], x)  # one dot node per neuron
+        return [n._activate(wx) for n, wx in zip(self.neurons, weighted_sums)]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, {self.neurons[0].activation})"
