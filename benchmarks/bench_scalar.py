@@ -11,12 +11,18 @@ the pinned torch; a missing engine is reported as such. Each timed run starts af
 Ratios are "how many times longer the other engine took": above 1 means tinygrad_edu is
 faster. PyTorch runs the demo step and the inference workload batched (its natural form),
 and the chain and the wide sum with one 0-d tensor per scalar, like the scalar engines.
+
+The demo step runs twice on tinygrad_edu: with its own nn (one ``dot`` node per neuron) and
+with micrograd's own ``nn.py`` executed on tinygrad_edu's ``Value`` (one node per ``+`` and
+``*``, the code a learner writes). A floor row times the same number of bare slotted-object
+creations with one float operation each: how close each engine is to Python's limit.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import math
 import platform
 import statistics
@@ -134,6 +140,16 @@ class TorchEngine:
         return [t.grad.item() for t in ta]
 
 
+def micrograd_nn_on_our_value() -> Any:
+    """micrograd's nn.py, executed afresh with its ``Value`` replaced by tinygrad_edu's."""
+    spec = importlib.util.find_spec("micrograd.nn")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.Value = TgValue
+    return module
+
+
 def engines() -> list[Any]:
     found: list[Any] = [ScalarEngine("tinygrad_edu", TgValue, TgMLP, no_grad)]
     if micrograd is not None:
@@ -143,14 +159,17 @@ def engines() -> list[Any]:
     return found
 
 
-def make_model(engine: Any, seed: int) -> Any:
+def make_model(engine: Any, seed: int, per_op: bool = False) -> Any:
+    """The demo's MLP(2, [16, 16, 1]) for ``engine``; with ``per_op``, micrograd's nn.py on
+    tinygrad_edu's Value."""
     if isinstance(engine, TorchEngine):
         return engine.mlp(seed)
-    if engine.name == "micrograd":
+    if engine.name == "micrograd" or per_op:
         import random
 
         random.seed(seed)  # micrograd draws its weights from the global random module
-        return engine.mlp(2, [16, 16, 1])
+        mlp = micrograd_nn_on_our_value().MLP if per_op else engine.mlp
+        return mlp(2, [16, 16, 1])
     return engine.mlp(2, [16, 16, 1], seed=seed)
 
 
@@ -234,14 +253,68 @@ class Table:
 # ----------------------------------------------------------------------------- workloads
 
 
-def demo_steps(table: Table, all_engines: list[Any], repeats: int) -> None:
+class _Bare:
+    """The least a graph node can be: one slotted object holding one float."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: float) -> None:
+        self.data = data
+
+
+def floor(n: int) -> list[_Bare]:
+    """``n`` bare slotted-object creations with one float operation each."""
+    x = 1.0
+    return [_Bare(x * 1.0001) for _ in range(n)]
+
+
+def demo_steps(table: Table, all_engines: list[Any], repeats: int) -> dict[str, float]:
+    """Rows 1a-1d; returns the GC-off times per node (seconds) for the floor table."""
     X, y = make_moons(n_samples=100, noise=0.1, seed=0)
     y = y * 2 - 1
-    for gc_enabled, label in ((True, "default GC"), (False, "GC disabled")):
-        models = {e.name: make_model(e, seed=1) for e in all_engines}
-        runs = {e.name: (lambda e=e, m=models[e.name]: e.demo_step(m, X, y)) for e in all_engines}
-        table.add(f"1. demo step, MLP(2,[16,16,1]) x 100 points, {label}",
-                  interleaved(runs, repeats, gc_enabled))
+    per_node: dict[str, float] = {}
+    for per_op, what in ((False, "our nn (a dot node per neuron)"),
+                         (True, "micrograd's nn.py on our Value (a node per + and *)")):
+        for gc_enabled, label in ((True, "default GC"), (False, "GC disabled")):
+            models = {e.name: make_model(e, seed=1, per_op=per_op and e.name == "tinygrad_edu")
+                      for e in all_engines}
+            runs = {e.name: (lambda e=e, m=models[e.name]: e.demo_step(m, X, y))
+                    for e in all_engines}
+            results = interleaved(runs, repeats, gc_enabled)
+            row = "1c" if per_op else "1a"
+            row = chr(ord(row[1]) + (0 if gc_enabled else 1))
+            table.add(f"1{row}. demo step, {what}, {label}", results)
+            if not gc_enabled:
+                name = "ours, micrograd's nn.py" if per_op else "ours, own nn"
+                per_node[name] = results["tinygrad_edu"]
+                if per_op and isinstance(results.get("micrograd"), float):
+                    per_node["micrograd"] = results["micrograd"]
+    # every time per node of micrograd's graph (a node per + and *), also for our own nn,
+    # whose graph has fewer nodes for the same work
+    nodes = len(tinygrad_edu.walk(graph_of_a_step(make_model(all_engines[0], 1, True), X, y)))
+    return {"nodes": nodes, **{k: v / nodes for k, v in per_node.items() if isinstance(v, float)}}
+
+
+def graph_of_a_step(model: Any, X: Any, y: Any) -> Any:
+    """The loss of the demo step, as a graph (to count its nodes)."""
+    scores = [model([TgValue(float(a)), TgValue(float(b))]) for a, b in X]
+    losses = [(1 + -float(yi) * s).relu() for yi, s in zip(y, scores)]
+    return sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+
+
+def floor_table(per_node: dict[str, float], repeats: int) -> str:
+    """Each engine's GC-off demo step per graph node, next to the floor."""
+    n = int(per_node.pop("nodes"))
+    t = interleaved({"floor": lambda: floor(n)}, repeats, gc_enabled=False)["floor"]
+    base = t / n if isinstance(t, float) else math.nan
+    lines = [f"| per node of micrograd's graph ({n:,} nodes), GC disabled | time | × floor |",
+             "|---|---|---|",
+             f"| floor: {n:,} slotted objects, one float op each | {base * 1e9:.0f} ns | 1.0 |"]
+    for name, seconds in per_node.items():
+        lines.append(f"| demo step, {name} | {seconds * 1e9:.0f} ns | {seconds / base:.1f} |")
+    text = "\n".join(lines)
+    print("\n" + text, flush=True)
+    return text
 
 
 def chains(table: Table, all_engines: list[Any], sizes: list[int]) -> None:
@@ -311,16 +384,17 @@ def memory(table: Table, all_engines: list[Any], n: int) -> None:
 
     X, y = make_moons(n_samples=100, noise=0.1, seed=0)
     y = y * 2 - 1
-    peaks: dict[str, Any] = {}
-    for e in scalar:
-        model = make_model(e, seed=1)
-        gc.collect()
-        tracemalloc.start()
-        e.demo_step(model, X, y)
-        peaks[e.name] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-    table.add("4c. peak memory of one demo step (tracemalloc)", peaks,
-              lambda v: "-" if v is None else f"{v:.1f} MiB")
+    for per_op, row in ((False, "4c. peak memory of one demo step, our nn"),
+                        (True, "4d. peak memory of one demo step, micrograd's nn.py on ours")):
+        peaks: dict[str, Any] = {}
+        for e in scalar:
+            model = make_model(e, seed=1, per_op=per_op and e.name == "tinygrad_edu")
+            gc.collect()
+            tracemalloc.start()
+            e.demo_step(model, X, y)
+            peaks[e.name] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+        table.add(f"{row} (tracemalloc)", peaks, lambda v: "-" if v is None else f"{v:.1f} MiB")
 
 
 def inference(table: Table, all_engines: list[Any], repeats: int) -> None:
@@ -362,13 +436,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     table = Table(names)
     repeats = 3 if args.quick else args.repeats
-    demo_steps(table, all_engines, repeats)
+    per_node = demo_steps(table, all_engines, repeats)
     chains(table, all_engines, [500, 5_000] if args.quick else [500, 5_000, 1_000_000])
     wide_sums(table, all_engines, 10_000 if args.quick else 100_000, 3 if args.quick else 5)
     memory(table, [e for e in all_engines], 10_000 if args.quick else 100_000)
     inference(table, all_engines, repeats)
+    floors = floor_table(per_node, repeats) if "nodes" in per_node else ""
     print("\nMarkdown:\n")
     print(table.markdown())
+    print()
+    print(floors)
     return 0
 
 
