@@ -82,8 +82,15 @@ class Module:
         return named
 
     def parameters(self) -> list[Any]:
-        """Every parameter (weights and biases), in a fixed order."""
-        return [p for _, p in self.named_parameters()]
+        """Every parameter (weights and biases), in a fixed order: ``named_parameters()``'s,
+        without making the names."""
+        params: list[Any] = []
+        for _, group in self._groups():
+            if isinstance(group, list):
+                params.extend(group)
+            else:
+                params.append(group)
+        return params
 
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (0.0 for a Value, None for a Tensor, as in
