@@ -1,9 +1,12 @@
 """Shared test settings: hypothesis profiles and the optional PyTorch oracle."""
 
+import math
 import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tinygrad_edu import OPS, sigmoid, unary_op
 
 settings.register_profile(
     "default", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow]
@@ -27,3 +30,21 @@ requires_torch = pytest.mark.skipif(
     torch is None,
     reason="PyTorch is not installed; install the pinned extra with pip install -e '.[torch]'",
 )
+
+
+# ----------------------------------------------------------------------------- a user's op
+
+def softplus_forward(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@pytest.fixture
+def softplus():
+    """softplus registered in OPS for one test, then removed again."""
+    f = unary_op("softplus", softplus_forward, lambda x, y: sigmoid(x), local="σ({0})")
+    yield f
+    del OPS["softplus"]
+
+
+def wrong_softplus():
+    return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)

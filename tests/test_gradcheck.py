@@ -8,9 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import requires_torch, torch
+from tests.conftest import requires_torch, torch, wrong_softplus
 from tinygrad_edu import (
-    OPS,
     DomainError,
     GradcheckError,
     Value,
@@ -21,22 +20,6 @@ from tinygrad_edu import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def softplus_forward(x):
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-@pytest.fixture
-def softplus():
-    """softplus registered in OPS for one test, then removed again."""
-    f = unary_op("softplus", softplus_forward, lambda x, y: sigmoid(x), local="σ({0})")
-    yield f
-    del OPS["softplus"]
-
-
-def wrong_softplus():
-    return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)
 
 
 # ----------------------------------------------------------------------------- gradcheck

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import softplus_forward, wrong_softplus
 from tinygrad_edu import (
     OPS,
     GradcheckError,
@@ -37,22 +38,6 @@ from tinygrad_edu.testing import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def softplus_forward(x):
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-@pytest.fixture
-def softplus():
-    """softplus registered in OPS for one test, then removed again."""
-    f = unary_op("softplus", softplus_forward, lambda x, y: sigmoid(x), local="σ({0})")
-    yield f
-    del OPS["softplus"]
-
-
-def wrong_softplus():
-    return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)
 
 
 # ----------------------------------------------------------------------------- strategies
