@@ -207,6 +207,9 @@ def test_command_writes_the_page(capsys, tmp_path, monkeypatch):
     (["x * y", "x=1", "y=abc"], "replay: y=abc: 'abc' is not a number\n"),
     (["x * y", "3"], "replay: expected NAME=VALUE, such as x=3, but got '3'\n"),
     (["x * y", "x=1", "x=2"], "replay: x is given twice (x=1.0 and x=2)\n"),
+    (["--", "-x * y", "x=1", "y=2"], "replay: -o comes after --, so it is not read as an "
+                                     "option; put the options first: replay -o page.html -- "
+                                     "\"-x * y\" x=1 y=2\n"),
     (["x", "x=1"], "replay: the formula 'x' is a single value, so backward has nothing to "
                    "do; write one that computes something, e.g. x * x\n"),
     (["log(x)", "x=-1"], "replay: cannot compute this: log: got -1.0"),

@@ -152,6 +152,9 @@ def replay_command(formula: str, assignments: list[str], out: str = "replay.html
     for text in assignments:
         name, equals, number = text.partition("=")
         name, number = name.strip(), number.strip()
+        if text.startswith("-"):  # only after "--" does an option get here
+            return fail(2, f"{text} comes after --, so it is not read as an option; put the "
+                           "options first: replay -o page.html -- \"-x * y\" x=1 y=2")
         if not equals or not name.isidentifier():
             return fail(2, f"expected NAME=VALUE, such as x=3, but got {text!r}")
         if name in values:
