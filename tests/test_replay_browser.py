@@ -273,6 +273,45 @@ def test_a_reused_node_adds_up_on_the_page(open_page):
     page.close()
 
 
+# The rows of text that each part of the chain-rule line (split at ";  ") takes on screen.
+ROWS_OF_CLAUSES = """() => {
+    const line = document.getElementById("line"), text = line.textContent;
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT), nodes = [];
+    for (let n = walker.nextNode(), at = 0; n; at += n.length, n = walker.nextNode()) {
+        nodes.push([n, at]);
+    }
+    const point = offset => {
+        const [node, at] = nodes.filter(([n, at]) => at <= offset).pop();
+        return [node, offset - at];
+    };
+    const rows = [];
+    for (let start = 0; start < text.length;) {
+        const end = text.indexOf(";  ", start) < 0 ? text.length : text.indexOf(";  ", start) + 1;
+        const range = document.createRange();
+        range.setStart(...point(start));
+        range.setEnd(...point(end));
+        const tops = Array.from(range.getClientRects(), r => Math.round(r.top));
+        rows.push(new Set(tops).size);
+        start = end + 2;
+    }
+    return rows;
+}"""
+
+
+def test_a_narrow_window_breaks_the_line_between_parts_of_the_chain_rule(open_page):
+    """Where the chain-rule line is too wide, it breaks after a ";", never inside
+    "dv2/dy = -1 -> y.grad += ...", which would split a number from what it is."""
+    page = open_page(replay_html(seeds_example(), forward=False))
+    page.page.set_viewport_size({"width": 640, "height": 600})
+    rows = []
+    while not page.page.is_disabled("#next"):
+        page.page.keyboard.press("ArrowRight")
+        if page.status().startswith("backward"):
+            rows.append(page.page.evaluate(ROWS_OF_CLAUSES))
+    assert rows == [[1, 1, 1]] * 3  # every part whole, on one row (before: [1, 2, 2])
+    page.close()
+
+
 def test_labels_with_html_in_them_stay_text(open_page):
     nasty = 'a<b>&"q\'</script><script>alert(1)</script>'
     a = Value(2.0, label=nasty)
