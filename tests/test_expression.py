@@ -1,6 +1,7 @@
 """Formulas as text: the whitelisted parser behind ``python -m tinygrad_edu replay``, and the
 command itself (every mistake is a message that points at the spot, never a traceback)."""
 
+import itertools
 import math
 import subprocess
 import sys
@@ -104,6 +105,10 @@ def where(text, values=None):
     ("leaky_relu(x, alpha=0.1)", "write its arguments in order", "alpha=0.1"),
     ("dot(x, y)", "dot takes lists: dot([w1, w2], [x1, x2])", "dot(x, y)"),
     ("x + [y]", "a list can only be an argument of dot or vsum", "[y]"),
+    ("dot([x, [y]], [1, 2])", "a list can only be an argument of dot or vsum", "[y]"),
+    ("vsum([x, [[y]]])", "a list can only be an argument of dot or vsum", "[[y]]"),
+    ("leaky_relu(x, y)", "the second argument of leaky_relu is a constant: write a number, "
+                         "e.g. leaky_relu(x, 0.01)", "y"),
     ("tanh + x", "tanh is an operation: call it, e.g. tanh(x)", "tanh"),
     ("y * log(x - 4)", "cannot compute this: log: got -3.0", "log(x - 4)"),
     ("y + x / (y - 2)", "cannot compute this: /: division by zero", "x / (y - 2)"),
@@ -144,6 +149,29 @@ def test_absurd_sizes_are_errors_not_crashes():
     assert parse_expression(" + ".join(["x"] * 200), {"x": 1.0}).data == 200.0
 
 
+# One of every kind of argument, right or wrong for the op it is given to.
+ARGUMENTS = ["x", "-2.5", "x * y", "[x, 1]", "[]", "[x, [y]]", "[[x]]", "True", "z"]
+
+
+def test_every_call_of_every_op_gives_a_graph_or_an_expression_error():
+    """Each op with 0 to 3 arguments of every kind: a wrong one is always a message that
+    points into the formula, never an exception from deeper down (a TypeError, say)."""
+    calls = [f"{op}({', '.join(args)})" for op in [*callable_ops(), "foo"]
+             for n in range(4) for args in itertools.product(ARGUMENTS, repeat=n)]
+    formulas = calls + [f"{a} {symbol} {b}" for a, b in itertools.product(ARGUMENTS, repeat=2)
+                        for symbol in ("+", "*", "**")]
+    built = 0
+    for text in formulas:
+        try:
+            root = parse_expression(text, {"x": X, "y": Y})
+        except ExpressionError as error:
+            assert str(error).splitlines()[1] == "    " + text, text
+        else:
+            assert isinstance(root, Value), text
+            built += 1
+    assert built > 40  # the right ones are among them: tanh(x), dot([x, 1], [x, 1]), ...
+
+
 # ----------------------------------------------------------------------------- the command
 
 
@@ -179,6 +207,9 @@ def test_command_writes_the_page(capsys, tmp_path, monkeypatch):
     (["x * y", "x=1", "y=abc"], "replay: y=abc: 'abc' is not a number\n"),
     (["x * y", "3"], "replay: expected NAME=VALUE, such as x=3, but got '3'\n"),
     (["x * y", "x=1", "x=2"], "replay: x is given twice (x=1.0 and x=2)\n"),
+    (["--", "-x * y", "x=1", "y=2"], "replay: -o comes after --, so it is not read as an "
+                                     "option; put the options first: replay -o page.html -- "
+                                     "\"-x * y\" x=1 y=2\n"),
     (["x", "x=1"], "replay: the formula 'x' is a single value, so backward has nothing to "
                    "do; write one that computes something, e.g. x * x\n"),
     (["log(x)", "x=-1"], "replay: cannot compute this: log: got -1.0"),

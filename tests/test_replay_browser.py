@@ -12,14 +12,14 @@ import shutil
 import pytest
 
 from tinygrad_edu import Value, viz, walk
-from tinygrad_edu.replay import replay_html
+from tinygrad_edu.replay import PLAY_INTERVAL_MS, replay_html
 from tinygrad_edu.stepping import backward_steps, fmt
 
 from .test_replay import requires_renderer
 from .test_viz import DOT, PURE, hide_renderers
 
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 except ImportError:
     sync_playwright = None
 
@@ -50,8 +50,10 @@ def browser():
 class Opened:
     """A page in the browser, with everything it asked the network for and every error."""
 
-    def __init__(self, browser, path):
+    def __init__(self, browser, path, fake_clock=False):
         self.context = browser.new_context(viewport={"width": 1000, "height": 600})
+        if fake_clock:  # timers run only when the test says: page.clock.run_for(ms)
+            self.context.clock.install()
         self.requests, self.errors, self.dialogs = [], [], []
         self.url = path.as_uri()
         self.context.route("**/*", self._route)
@@ -110,10 +112,10 @@ class Opened:
 def open_page(browser, tmp_path):
     opened = []
 
-    def open_(replay, name="replay.html"):
+    def open_(replay, name="replay.html", **options):
         path = tmp_path / name
         replay.save(path)
-        opened.append(Opened(browser, path))
+        opened.append(Opened(browser, path, **options))
         return opened[-1]
 
     yield open_
@@ -212,21 +214,44 @@ def test_keys_back_reset_and_what_is_highlighted(open_page):
     page.close()
 
 
-def test_play_and_pause(open_page):
-    page = open_page(replay_html(seeds_example(), forward=False))
-    page.page.click("#play")
-    assert page.page.text_content("#play") == "Pause"
-    expect(page.page.locator("#status")).not_to_have_text("start")  # waits for a tick
-    page.page.click("#play")
-    assert page.page.text_content("#play") == "Play"
-    stopped_at = page.status()
-    page.page.keyboard.press("End")
-    page.page.click("#play")  # at the end, Play starts again from the beginning
-    assert page.status() == "start" and page.page.text_content("#play") == "Pause"
-    page.page.focus("h1")
-    page.page.keyboard.press(" ")  # Space pauses when no button has the focus
-    assert page.page.text_content("#play") == "Play"
-    assert stopped_at.startswith("backward step")
+def test_play_pause_and_space(open_page):
+    page = open_page(replay_html(seeds_example(), forward=False), fake_clock=True)
+    clock, play = page.page.clock, page.page.locator("#play")
+    tick = PLAY_INTERVAL_MS
+    play.click()
+    assert play.text_content() == "Pause" and page.status() == "start"
+    clock.run_for(tick)
+    assert page.status() == "backward step 1 of 3"
+    clock.run_for(tick)
+    assert page.status() == "backward step 2 of 3"
+    play.click()  # pause: the timer stops
+    assert play.text_content() == "Play"
+    clock.run_for(5 * tick)
+    assert page.status() == "backward step 2 of 3"
+    play.click()  # go on, to the end, and stop there
+    clock.run_for(2 * tick)
+    assert page.status() == "done" and play.text_content() == "Play"
+    clock.run_for(5 * tick)
+    assert page.status() == "done"
+    play.click()  # at the end, Play starts again from the beginning
+    assert page.status() == "start" and play.text_content() == "Pause"
+    page.page.keyboard.press("ArrowRight")  # stepping by hand stops playing
+    assert page.status() == "backward step 1 of 3" and play.text_content() == "Play"
+    clock.run_for(5 * tick)
+    assert page.status() == "backward step 1 of 3"
+    # Space plays and pauses when no button has the focus (on a focused button, Space is
+    # the browser's own click, so the page must not toggle a second time)
+    page.page.evaluate("document.activeElement.blur()")
+    assert page.page.evaluate("document.activeElement === document.body")
+    page.page.keyboard.press(" ")
+    assert play.text_content() == "Pause"
+    clock.run_for(tick)
+    assert page.status() == "backward step 2 of 3"
+    page.page.keyboard.press(" ")
+    assert play.text_content() == "Play"
+    play.focus()
+    page.page.keyboard.press(" ")  # one toggle, not two
+    assert play.text_content() == "Pause"
     page.close()
 
 
@@ -248,6 +273,45 @@ def test_a_reused_node_adds_up_on_the_page(open_page):
     page.close()
 
 
+# The rows of text that each part of the chain-rule line (split at ";  ") takes on screen.
+ROWS_OF_CLAUSES = """() => {
+    const line = document.getElementById("line"), text = line.textContent;
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT), nodes = [];
+    for (let n = walker.nextNode(), at = 0; n; at += n.length, n = walker.nextNode()) {
+        nodes.push([n, at]);
+    }
+    const point = offset => {
+        const [node, at] = nodes.filter(([n, at]) => at <= offset).pop();
+        return [node, offset - at];
+    };
+    const rows = [];
+    for (let start = 0; start < text.length;) {
+        const end = text.indexOf(";  ", start) < 0 ? text.length : text.indexOf(";  ", start) + 1;
+        const range = document.createRange();
+        range.setStart(...point(start));
+        range.setEnd(...point(end));
+        const tops = Array.from(range.getClientRects(), r => Math.round(r.top));
+        rows.push(new Set(tops).size);
+        start = end + 2;
+    }
+    return rows;
+}"""
+
+
+def test_a_narrow_window_breaks_the_line_between_parts_of_the_chain_rule(open_page):
+    """Where the chain-rule line is too wide, it breaks after a ";", never inside
+    "dv2/dy = -1 -> y.grad += ...", which would split a number from what it is."""
+    page = open_page(replay_html(seeds_example(), forward=False))
+    page.page.set_viewport_size({"width": 640, "height": 600})
+    rows = []
+    while not page.page.is_disabled("#next"):
+        page.page.keyboard.press("ArrowRight")
+        if page.status().startswith("backward"):
+            rows.append(page.page.evaluate(ROWS_OF_CLAUSES))
+    assert rows == [[1, 1, 1]] * 3  # every part whole, on one row (before: [1, 2, 2])
+    page.close()
+
+
 def test_labels_with_html_in_them_stay_text(open_page):
     nasty = 'a<b>&"q\'</script><script>alert(1)</script>'
     a = Value(2.0, label=nasty)
@@ -258,7 +322,8 @@ def test_labels_with_html_in_them_stay_text(open_page):
     assert page.boxes()["n0"] == [nasty, "data 2.0", "grad ?"]
     assert page.page.evaluate("document.scripts.length") == 2
     assert page.page.evaluate("document.querySelectorAll('b:not(.legend b)').length") == 0
-    click_through(page)
+    f.zero_grad()
+    assert click_through(page) == [str(step) for step in backward_steps(f)]  # label and all
     assert page.line() == f"Done: every value holds dv2/d(value). {nasty}.grad = 4.0"
     page.close()  # and no alert() ran: close() requires no dialogs
 

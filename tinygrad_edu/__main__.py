@@ -366,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
                     "sigmoid, sqrt, sin, cos, abs, leaky_relu(x, 0.1), dot([w1, w2], [x1, x2]) "
                     "and vsum([a, b]); it is parsed, never run as Python.")
     page.add_argument("formula", help='the formula, in quotes: "(x + y) * (x - y)" (one that '
-                                      'starts with - goes after --: -- "-x * y")')
+                                      'starts with - goes after the options and --: '
+                                      '-o page.html -- "-x * y" x=1 y=2)')
     page.add_argument("values", nargs="*", metavar="NAME=VALUE",
                       help="a number for every name in the formula, e.g. x=3 y=2")
     page.add_argument("-o", "--out", default="replay.html", metavar="FILE",

@@ -177,8 +177,15 @@ class _Builder:
         if op.arity is not None:
             for arg, value in zip(node.args, args):
                 self.no_list(arg, value)
+            if len(args) == 2 and op.param is not None and isinstance(args[1], Value):
+                raise self.error(node.args[1], f"the second argument of {op.name} is a "
+                                               f"constant: write a number, e.g. {_usage(op)}")
         elif not all(isinstance(a, list) for a in args):
             raise self.error(node, f"{func.id} takes lists: {_usage(op)}")
+        else:  # lists come only from [...], whose items may not be lists: dot([x, [y]], ...)
+            for arg, items in zip(node.args, args):
+                for item, value in zip(arg.elts if isinstance(arg, ast.List) else [], items):
+                    self.no_list(item, value)
         return self.compute(node, op, *args)
 
     def check_arguments(self, node: ast.Call, op: Op) -> None:
@@ -208,7 +215,7 @@ class _Builder:
                 first, *rest = args
                 result = fn(Value(first), *rest) if not isinstance(first, list) else fn(*args)
             return result.data if isinstance(result, Value) else result
-        except (ArithmeticError, ValueError) as error:
+        except (ArithmeticError, ValueError, TypeError) as error:  # TypeError: an op of yours
             raise self.error(node, f"cannot compute this: {error}") from None
 
 

@@ -10,7 +10,7 @@ The page shows the graph as ``draw_dot`` draws it, with buttons Back, Next, Play
 (or the arrow keys, Home, End and Space). First the forward pass computes the values in
 topological order; then the backward pass runs one ``backward_steps()`` step at a time: the
 node passing its gradient back in red, the parents receiving it in orange with the amount on
-each arrow, and below the graph the chain-rule line that ``print(step)`` shows.
+each arrow, and above the graph the chain-rule line that ``print(step)`` shows.
 
 The page needs no network and no Python: the picture is drawn once, when the page is made
 (with Graphviz's ``dot`` or ``graphviz-pure``), and a small script changes its numbers and
@@ -152,6 +152,9 @@ def replay_command(formula: str, assignments: list[str], out: str = "replay.html
     for text in assignments:
         name, equals, number = text.partition("=")
         name, number = name.strip(), number.strip()
+        if text.startswith("-"):  # only after "--" does an option get here
+            return fail(2, f"{text} comes after --, so it is not read as an option; put the "
+                           "options first: replay -o page.html -- \"-x * y\" x=1 y=2")
         if not equals or not name.isidentifier():
             return fail(2, f"expected NAME=VALUE, such as x=3, but got {text!r}")
         if name in values:
@@ -321,6 +324,7 @@ _TEMPLATE = """
   #status { margin-left: 0.6rem; font-variant-numeric: tabular-nums; color: #374151; }
   #line { background: #f3f4f6; border-left: 4px solid @@HOT@@; padding: 0.5rem 0.7rem;
           margin: 0.7rem 0; white-space: pre-wrap; font-size: 0.95rem; min-height: 1.3em; }
+  #line span { display: inline-block; }
   #line.forward { border-left-color: @@FORWARD@@; }
   #line.quiet { border-left-color: #9ca3af; }
   #graph { overflow: auto; }
@@ -453,7 +457,12 @@ _SCRIPT = """
         if (label) label.textContent = "+= " + u[1];
       });
     }
-    line.textContent = f.text;
+    line.textContent = "";  // each clause "dv/dx = ... -> x.grad += ..." stays whole if it fits
+    f.text.split(";  ").forEach(function (clause, i, clauses) {
+      var span = line.appendChild(document.createElement("span"));
+      span.textContent = i < clauses.length - 1 ? clause + ";" : clause;
+      if (i < clauses.length - 1) line.appendChild(document.createTextNode("  "));
+    });
     line.className = f.kind === "forward" ? "forward" : f.kind === "backward" ? "" : "quiet";
     status.textContent = f.status;
     buttons.reset.disabled = buttons.back.disabled = current === 0;
