@@ -246,6 +246,12 @@ MISTAKES = [
             dy += -1
             return dx, dy
      """, "upstream", "upstream gradient not multiplied", "df/dx, df/dy"),
+    # from f = x² - y², with rounding unlike the reference's (b + a, b - a): the generic
+    # diagnoses compare within the tolerance, not exactly
+    ("chain_rule", "def chain_rule(x, y): return 2 * x, 2 * y", "sign", "sign flipped",
+     "df/dy"),
+    ("chain_rule", "def chain_rule(x, y): return 4 * x, -4 * y", "factor", "doubled",
+     "df/dx, df/dy"),
     ("d_exp", "def d_exp(x, y): return x", "in_out", "input x used where the output", None),
     ("d_exp", "def d_exp(x, y): return -y", "sign", "sign flipped", None),
     ("d_log", "def d_log(x, y): return 1 / y", "in_out", "output y used where the input",

@@ -502,21 +502,22 @@ def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool
 
 def _generic(i: int, exercise: Exercise, outcomes: list[Outcome]) -> list[tuple[Mistake, Any]]:
     """Mistakes recognised from the answers alone, for part ``i``: each with a function that
-    turns the expected part into the answer that mistake gives (or None where it cannot)."""
-    part = exercise.parts[i] if len(exercise.parts) > 1 else "your answer"
+    turns the expected part into the answer that mistake gives (or None where it cannot).
+    The hints do not name the part (the diagnosis does), so that one mistake made in two
+    parts is shown once, naming both."""
     candidates: list[tuple[Mistake, Any]] = [
         (Mistake("sign", "sign flipped",
-                 f"Each value of {part} is minus the right one. Look for a term whose sign "
+                 "Every value is minus the right one. Look for a term whose sign "
                  "you turned round: d(-u) = -du, and the derivative of a - b with respect "
                  "to b is -1."), lambda e: -e),
     ]
     wrong = [o for o in outcomes if o.got is not None and i in o.wrong]
     factor = _constant_factor(i, wrong)
     if factor is not None:
-        candidates.append((_factor_mistake(factor, part), lambda e, c=factor: c * e))
+        candidates.append((_factor_mistake(factor), lambda e, c=factor: c * e))
     candidates += [
         (Mistake("shape", "transposed",
-                 f"{part} has the right numbers but rows and columns swapped: you returned its "
+                 "The right numbers, but rows and columns swapped: you returned the "
                  "transpose. A gradient has the shape of the thing it is the gradient of; "
                  "check which side of each product every factor goes on, and which one is "
                  "transposed."),
@@ -542,7 +543,7 @@ def _constant_factor(i: int, wrong: list[Outcome]) -> float | None:
     return c
 
 
-def _factor_mistake(c: float, part: str) -> Mistake:
+def _factor_mistake(c: float) -> Mistake:
     if abs(c - 2) < 1e-9:
         what, hint = "a factor 2 too many (doubled)", "It is exactly twice the right value."
     elif abs(c - 0.5) < 1e-9:
@@ -551,7 +552,7 @@ def _factor_mistake(c: float, part: str) -> Mistake:
         what, hint = f"off by a constant factor {c:.6g}", (
             f"It is {c:.6g} times the right value, on every input tried.")
     return Mistake("factor", what,
-                   f"{hint} Look for a constant you dropped or added in {part} (a 2 from a "
+                   f"{hint} Look for a constant you dropped or added (a 2 from a "
                    "square, a 1/2, the learning rate, a batch size).")
 
 
@@ -617,6 +618,9 @@ def _transformed(transform: Callable[[Any], Any], expected: tuple[Any, ...], i: 
     part = transform(expected[i])
     if part is None:
         return None
+    # -e and c * e turn a 0-d array into a NumPy scalar, which ``close`` would compare
+    # exactly; as an array it is compared within the tolerance, like every other answer
+    part = np.asarray(part, dtype=np.float64)
     return tuple(part if j == i else e for j, e in enumerate(expected))
 
 
