@@ -5,9 +5,11 @@ are not misnamed, verdicts are deterministic, and the command line never shows a
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -629,6 +631,71 @@ def test_printing_is_captured_and_shown_for_the_failing_input(capsys):
     verdict = check("d_exp", d_exp)
     assert capsys.readouterr().out == ""  # nothing printed while grading
     assert f"it printed:\n    x is {verdict.failure.case.values[0]}" in str(verdict)
+
+
+def test_what_a_failing_solution_printed_is_shown_even_when_it_raised_and_kept_short():
+    def d_log(x, y):
+        for k in range(1000):
+            print("step", k)
+        return 1 / (x - 1)  # ZeroDivisionError at x = 1
+
+    text = str(check("d_log", d_log))
+    assert "ZeroDivisionError" in text
+    assert "it printed:\n    step 0\n    step 1\n" in text
+    assert "step 11 …" in text and "step 12" not in text
+
+
+@pytest.fixture
+def short_time_limit(monkeypatch):
+    from tinygrad_edu.exercises import core
+
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.3)
+
+
+def test_an_endless_loop_is_stopped_and_the_verdict_shows_where(short_time_limit):
+    def d_log(x, y):
+        turns = 0
+        while x > 1:  # never ends for x > 1, and swallows every Exception
+            try:
+                turns += 1
+            except Exception:
+                pass
+        return 1 / x
+
+    started = time.monotonic()
+    verdict = check("d_log", d_log)
+    assert time.monotonic() - started < 5  # one stopped call, not one per shrinking step
+    text = str(verdict)
+    assert not verdict.passed and verdict.failure.case.values[0] > 1, text
+    assert "your function did not finish" in text and "still running after 0.3 s" in text
+    assert "test_exercises.py, line" in text and "in d_log  (" in text  # a line of the loop
+    assert "An endless loop?" in text
+
+
+def test_the_time_limit_leaves_another_timer_running(short_time_limit):
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        check("d_exp", lambda x, y: y)
+        check("d_exp", lambda x, y: x)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert 50 < left < 60
+
+
+def test_cli_an_endless_loop_fails_that_exercise_only(tmp_path, capsys, short_time_limit):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            while True:
+                pass
+
+        def d_tanh(x, y):
+            return 1 - y * y
+    """)
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ d_exp: not yet" in out and "did not finish" in out and "line 3, in d_exp" in out
+    assert "✓ d_tanh passed" in out and "1 of 2 attempted exercises pass" in out
 
 
 def test_a_solution_that_gives_different_answers_fails_without_crashing():

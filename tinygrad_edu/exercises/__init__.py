@@ -98,9 +98,9 @@ def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     cell with it). Passed, or the simplest failing input hypothesis finds, the expected and
     the given answer, and a diagnosis when a common mistake matches. Deterministic: the same
     solution always gets the same verdict. An exception raised by ``solution`` is part of
-    the verdict, not a crash. ``record_progress=True`` also counts the attempt in the
-    progress file (see ``progress_path``), as ``python -m tinygrad_edu exercises check``
-    does."""
+    the verdict, not a crash, and so is a call that runs past ``core.TIME_LIMIT`` seconds.
+    ``record_progress=True`` also counts the attempt in the progress file (see
+    ``progress_path``), as ``python -m tinygrad_edu exercises check`` does."""
     ex = get_exercise(exercise)
     verdict = grade(ex, solution)
     if record_progress:
