@@ -261,6 +261,16 @@ MISTAKES = [
     ("d_log", "def d_log(x, y): return math.log(x)", "value", "value instead of its slope", None),
     ("d_tanh", "def d_tanh(x, y): return 1 - x**2", "in_out", "input x used where the output",
      None),
+    # the rule written with x, given y: the slope at the output
+    ("d_tanh", "def d_tanh(x, y): return 1 - math.tanh(y) ** 2", "in_out",
+     "output y used where the input", None),
+    ("d_exp", "def d_exp(x, y): return math.exp(y)", "in_out", "output y used where the input",
+     None),
+    ("d_sigmoid", """
+        def d_sigmoid(x, y):
+            s = 1 / (1 + math.exp(-y))
+            return s * (1 - s)
+     """, "in_out", "output y used where the input", None),
     ("d_tanh", "def d_tanh(x, y): return 1 - y", "factor", "a factor y missing", None),
     ("d_tanh", "def d_tanh(x, y): return 2 * (1 - y * y)", "factor", "doubled", None),
     ("d_tanh", "def d_tanh(x, y): return y * y - 1", "sign", "sign flipped", None),
