@@ -435,6 +435,10 @@ MISTAKES = [
      """, "axis", "whole batch", None),
     ("d_softmax_cross_entropy", """
         def d_softmax_cross_entropy(Z, Y):
+            return np.exp(Z) / np.sum(np.exp(Z), axis=1) - Y
+     """, "shape", "keepdims", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
             e = np.exp(Z)
             return Y - e / e.sum(axis=1, keepdims=True)
      """, "sign", "sign flipped", None),

@@ -537,6 +537,11 @@ texts' example: A = [0.2, 0.7, 0.1], Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
         Mistake("axis", "softmax over the whole batch at once",
                 "Each row of Z is one example: normalise every row separately (sum with "
                 "axis=1, keepdims=True), not the whole array.", A.softmax_ce_whole_batch),
+        Mistake("shape", "the row sums not kept as a column (keepdims)",
+                "e.sum(axis=1) has shape (batch,), and NumPy lines such a vector up with the "
+                "last axis of e: each column is divided by one row's sum (and when batch and "
+                "classes differ, the shapes do not fit at all). Keep the sums a column: "
+                "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
     examples=(_seed_logits(),),
 )
