@@ -306,6 +306,16 @@ MISTAKES = [
      "factor", "not divided by 2h", None),
     ("central_difference", "def central_difference(f, x, h): return (f(x+h) - f(x-h)) / h",
      "factor", "doubled", None),
+    ("central_difference", """
+        def central_difference(f, x, h):
+            eps = 1e-5  # a step of one's own
+            return (f(x + eps) - f(x - eps)) / (2 * eps)
+     """, "step", "a step of your own", None),
+    ("central_difference", """
+        def central_difference(f, x, h):
+            h = 1e-4  # the texts' step
+            return (f(x + h) - f(x - h)) / (2 * h)
+     """, "step", "a step of your own", None),
     ("relative_error", """
         def relative_error(analytic, numeric):
             return np.linalg.norm(np.array(analytic) - np.array(numeric))

@@ -189,6 +189,14 @@ def difference_not_divided(f: Any, x: float, h: float) -> float:
     return f(x + h) - f(x - h)
 
 
+def difference_ignoring_h(f: Any, x: float, h: float) -> float:
+    return float(f.slope(x))  # what a step of one's own, far smaller than h, comes close to
+
+
+def difference_with_the_texts_h(f: Any, x: float, h: float) -> float:
+    return (f(x + 1e-4) - f(x - 1e-4)) / (2 * 1e-4)
+
+
 def absolute_error(analytic: list[float], numeric: list[float]) -> float:
     return float(np.linalg.norm(np.subtract(analytic, numeric)))
 

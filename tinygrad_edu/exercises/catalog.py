@@ -291,6 +291,17 @@ The grader uses steps as large as h = 0.1, where a one-sided difference is clear
         Mistake("factor", "not divided by 2h",
                 "f(x + h) - f(x - h) is the rise; a slope is rise over run, and the run from "
                 "x - h to x + h is 2h.", A.difference_not_divided),
+        Mistake("step", "a step of your own instead of h",
+                "Your answers are the exact slope f'(x), to 5 digits or more, which a step far "
+                "smaller than h comes that close to. The exercise asks for the central "
+                "difference with the step h it passes you; at h = 0.1 that differs from f'(x) "
+                "by about h²·f‴(x)/6, the error this estimate is known by. Use h.",
+                A.difference_ignoring_h),
+        Mistake("step", "a step of your own instead of h",
+                "Your answers are the central difference with h = 1e-4, the step the texts "
+                "choose for a gradient check, not with the h the exercise passes you. Use h: "
+                "the grader tries steps as large as 0.1, where the two differ.",
+                A.difference_with_the_texts_h),
     ),
 )
 
