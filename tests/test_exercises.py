@@ -823,6 +823,15 @@ def test_check_records_progress_only_when_asked(private_progress):
     assert json.loads(private_progress.read_text())["exercises"]["d_exp"]["passed"] is True
 
 
+def test_check_still_returns_the_verdict_when_progress_cannot_be_saved(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    monkeypatch.setenv("TINYGRAD_EDU_PROGRESS", str(blocker / "progress.json"))
+    with pytest.warns(UserWarning, match="progress not saved: cannot read the progress file"):
+        verdict = check("d_exp", lambda x, y: y, record_progress=True)
+    assert verdict.passed
+
+
 def write(tmp_path, text, name="solutions.py"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
