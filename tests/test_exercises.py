@@ -909,6 +909,20 @@ def test_cli_an_error_while_the_file_runs_names_the_line(tmp_path, capsys):
     assert "x = math.sqrt(-1)" in err
 
 
+@pytest.mark.parametrize("content, words", [
+    (b"# caf\xe9 in Latin-1\ndef d_exp(x, y):\n    return y\n",
+     "is not UTF-8 text (byte 0xe9 at position 5"),
+    (b"def d_exp(x, y):\n    return y\n\x00", "null bytes"),
+    (b"import sys\nsys.exit()\n", "line 2: the file exits when it runs; put the code"),
+])
+def test_cli_a_file_that_cannot_be_read_or_run_is_a_message(tmp_path, capsys, content, words):
+    path = tmp_path / "solutions.py"
+    path.write_bytes(content)
+    assert cli(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
 def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
     path = write(tmp_path, "def helper():\n    return 1\n")
     assert cli(["check", str(path)]) == 1

@@ -50,7 +50,12 @@ def load_solutions(path: str | Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise SolutionFileError(f"{path} is a directory; give the .py file with your "
                                 "solutions") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise SolutionFileError(
+            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position "
+            f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
+            "source files") from None
+    except OSError as error:
         raise SolutionFileError(f"cannot read {path}: {error}") from None
     try:
         code = compile(source, str(path), "exec")
@@ -73,6 +78,11 @@ def load_solutions(path: str | Path) -> dict[str, Any]:
                   if f.filename == str(path)]
         where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
         line = f"\n    {frames[-1].line}" if frames and frames[-1].line else ""
+        if isinstance(error, SystemExit):
+            raise SolutionFileError(
+                f"{where}: the file exits when it runs; put the code that exits "
+                f"under `if __name__ == \"__main__\":`, which grading does not run{line}"
+            ) from None
         raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
                                 f"{error}{line}") from None
     finally:
