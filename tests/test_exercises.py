@@ -2,6 +2,7 @@
 diagnosis is proven by submitting exactly that mistake, wrong answers that match no mistake
 are not misnamed, verdicts are deterministic, and the command line never shows a traceback."""
 
+import inspect
 import json
 import math
 import os
@@ -59,8 +60,11 @@ def test_statement_and_starter(name):
     stub = namespace[name]
     with pytest.raises(NotImplementedError):
         stub(*range(len(ex.params.split(","))))
-    assert f"def {ex.signature}:" in ex.describe()
-    assert "reference" not in repr(ex)  # the answer is not shown with the exercise
+    shown = ex.describe()
+    assert f"def {ex.signature}:" in shown
+    # the answer is not shown with the exercise: no line of the reference's code is in it
+    code = [line.strip() for line in inspect.getsource(ex.reference).splitlines()[1:]]
+    assert [line for line in code if line and line[0] not in "#\"" and line in shown] == []
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
@@ -236,6 +240,15 @@ MISTAKES = [
             dx = a * 1      # through b: = where += was needed
             dy = b * 1
             dy = a * -1
+            return dx, dy
+     """, "assign", "`=` instead of `+=`", "df/dx, df/dy"),
+    ("chain_rule", """
+        def chain_rule(x, y):
+            a, b = x + y, x - y
+            dx = a * 1      # through b
+            dx = b * 1      # through a: = where += was needed
+            dy = a * -1
+            dy = b * 1
             return dx, dy
      """, "assign", "`=` instead of `+=`", "df/dx, df/dy"),
     ("chain_rule", """
