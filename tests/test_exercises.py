@@ -970,6 +970,7 @@ def test_cli_a_name_that_is_not_a_function(tmp_path, capsys):
     (["check", "no_such_file.py"], "there is no file no_such_file.py"),
     (["show", "d_tahn"], "did you mean 'd_tanh'"),
     (["check", ".", "d_tanh"], "is a directory"),
+    (["check"], "the following arguments are required: file\n"),  # not "file, exercise"
 ])
 def test_cli_user_errors_are_messages_not_tracebacks(argv, words, capsys, tmp_path,
                                                     monkeypatch):

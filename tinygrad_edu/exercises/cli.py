@@ -217,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("exercise", help="its name (d_tanh) or number")
     start = commands.add_parser("start", help="write a file with the starters")
     start.add_argument("file", type=Path)
-    start.add_argument("exercise", nargs="*", help="only these (names or numbers)")
+    start.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
     start.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     check = commands.add_parser("check", help="grade the functions a file defines")
     check.add_argument("file", type=Path)
-    check.add_argument("exercise", nargs="*", help="only these (names or numbers)")
+    check.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
     args = parser.parse_args(argv)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
