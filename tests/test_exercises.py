@@ -2,12 +2,15 @@
 diagnosis is proven by submitting exactly that mistake, wrong answers that match no mistake
 are not misnamed, verdicts are deterministic, and the command line never shows a traceback."""
 
+import inspect
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -57,8 +60,11 @@ def test_statement_and_starter(name):
     stub = namespace[name]
     with pytest.raises(NotImplementedError):
         stub(*range(len(ex.params.split(","))))
-    assert f"def {ex.signature}:" in ex.describe()
-    assert "reference" not in repr(ex)  # the answer is not shown with the exercise
+    shown = ex.describe()
+    assert f"def {ex.signature}:" in shown
+    # the answer is not shown with the exercise: no line of the reference's code is in it
+    code = [line.strip() for line in inspect.getsource(ex.reference).splitlines()[1:]]
+    assert [line for line in code if line and line[0] not in "#\"" and line in shown] == []
 
 
 @pytest.mark.parametrize("name", list(EXERCISES))
@@ -238,6 +244,15 @@ MISTAKES = [
      """, "assign", "`=` instead of `+=`", "df/dx, df/dy"),
     ("chain_rule", """
         def chain_rule(x, y):
+            a, b = x + y, x - y
+            dx = a * 1      # through b
+            dx = b * 1      # through a: = where += was needed
+            dy = a * -1
+            dy = b * 1
+            return dx, dy
+     """, "assign", "`=` instead of `+=`", "df/dx, df/dy"),
+    ("chain_rule", """
+        def chain_rule(x, y):
             dx = 0.0
             dy = 0.0
             dx += 1          # da/dx, without df/da
@@ -246,6 +261,12 @@ MISTAKES = [
             dy += -1
             return dx, dy
      """, "upstream", "upstream gradient not multiplied", "df/dx, df/dy"),
+    # from f = x² - y², with rounding unlike the reference's (b + a, b - a): the generic
+    # diagnoses compare within the tolerance, not exactly
+    ("chain_rule", "def chain_rule(x, y): return 2 * x, 2 * y", "sign", "sign flipped",
+     "df/dy"),
+    ("chain_rule", "def chain_rule(x, y): return 4 * x, -4 * y", "factor", "doubled",
+     "df/dx, df/dy"),
     ("d_exp", "def d_exp(x, y): return x", "in_out", "input x used where the output", None),
     ("d_exp", "def d_exp(x, y): return -y", "sign", "sign flipped", None),
     ("d_log", "def d_log(x, y): return 1 / y", "in_out", "output y used where the input",
@@ -253,6 +274,16 @@ MISTAKES = [
     ("d_log", "def d_log(x, y): return math.log(x)", "value", "value instead of its slope", None),
     ("d_tanh", "def d_tanh(x, y): return 1 - x**2", "in_out", "input x used where the output",
      None),
+    # the rule written with x, given y: the slope at the output
+    ("d_tanh", "def d_tanh(x, y): return 1 - math.tanh(y) ** 2", "in_out",
+     "output y used where the input", None),
+    ("d_exp", "def d_exp(x, y): return math.exp(y)", "in_out", "output y used where the input",
+     None),
+    ("d_sigmoid", """
+        def d_sigmoid(x, y):
+            s = 1 / (1 + math.exp(-y))
+            return s * (1 - s)
+     """, "in_out", "output y used where the input", None),
     ("d_tanh", "def d_tanh(x, y): return 1 - y", "factor", "a factor y missing", None),
     ("d_tanh", "def d_tanh(x, y): return 2 * (1 - y * y)", "factor", "doubled", None),
     ("d_tanh", "def d_tanh(x, y): return y * y - 1", "sign", "sign flipped", None),
@@ -288,6 +319,16 @@ MISTAKES = [
      "factor", "not divided by 2h", None),
     ("central_difference", "def central_difference(f, x, h): return (f(x+h) - f(x-h)) / h",
      "factor", "doubled", None),
+    ("central_difference", """
+        def central_difference(f, x, h):
+            eps = 1e-5  # a step of one's own
+            return (f(x + eps) - f(x - eps)) / (2 * eps)
+     """, "step", "a step of your own", None),
+    ("central_difference", """
+        def central_difference(f, x, h):
+            h = 1e-4  # the texts' step
+            return (f(x + h) - f(x - h)) / (2 * h)
+     """, "step", "a step of your own", None),
     ("relative_error", """
         def relative_error(analytic, numeric):
             return np.linalg.norm(np.array(analytic) - np.array(numeric))
@@ -415,6 +456,10 @@ MISTAKES = [
             e = np.exp(Z)
             return e / e.sum() - Y
      """, "axis", "whole batch", None),
+    ("d_softmax_cross_entropy", """
+        def d_softmax_cross_entropy(Z, Y):
+            return np.exp(Z) / np.sum(np.exp(Z), axis=1) - Y
+     """, "shape", "keepdims", None),
     ("d_softmax_cross_entropy", """
         def d_softmax_cross_entropy(Z, Y):
             e = np.exp(Z)
@@ -625,6 +670,71 @@ def test_printing_is_captured_and_shown_for_the_failing_input(capsys):
     assert f"it printed:\n    x is {verdict.failure.case.values[0]}" in str(verdict)
 
 
+def test_what_a_failing_solution_printed_is_shown_even_when_it_raised_and_kept_short():
+    def d_log(x, y):
+        for k in range(1000):
+            print("step", k)
+        return 1 / (x - 1)  # ZeroDivisionError at x = 1
+
+    text = str(check("d_log", d_log))
+    assert "ZeroDivisionError" in text
+    assert "it printed:\n    step 0\n    step 1\n" in text
+    assert "step 11 …" in text and "step 12" not in text
+
+
+@pytest.fixture
+def short_time_limit(monkeypatch):
+    from tinygrad_edu.exercises import core
+
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.3)
+
+
+def test_an_endless_loop_is_stopped_and_the_verdict_shows_where(short_time_limit):
+    def d_log(x, y):
+        turns = 0
+        while x > 1:  # never ends for x > 1, and swallows every Exception
+            try:
+                turns += 1
+            except Exception:
+                pass
+        return 1 / x
+
+    started = time.monotonic()
+    verdict = check("d_log", d_log)
+    assert time.monotonic() - started < 5  # one stopped call, not one per shrinking step
+    text = str(verdict)
+    assert not verdict.passed and verdict.failure.case.values[0] > 1, text
+    assert "your function did not finish" in text and "still running after 0.3 s" in text
+    assert "test_exercises.py, line" in text and "in d_log  (" in text  # a line of the loop
+    assert "An endless loop?" in text
+
+
+def test_the_time_limit_leaves_another_timer_running(short_time_limit):
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        check("d_exp", lambda x, y: y)
+        check("d_exp", lambda x, y: x)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert 50 < left < 60
+
+
+def test_cli_an_endless_loop_fails_that_exercise_only(tmp_path, capsys, short_time_limit):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            while True:
+                pass
+
+        def d_tanh(x, y):
+            return 1 - y * y
+    """)
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ d_exp: not yet" in out and "did not finish" in out and "line 3, in d_exp" in out
+    assert "✓ d_tanh passed" in out and "1 of 2 attempted exercises pass" in out
+
+
 def test_a_solution_that_gives_different_answers_fails_without_crashing():
     import random
 
@@ -726,6 +836,15 @@ def test_check_records_progress_only_when_asked(private_progress):
     assert json.loads(private_progress.read_text())["exercises"]["d_exp"]["passed"] is True
 
 
+def test_check_still_returns_the_verdict_when_progress_cannot_be_saved(tmp_path, monkeypatch):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    monkeypatch.setenv("TINYGRAD_EDU_PROGRESS", str(blocker / "progress.json"))
+    with pytest.warns(UserWarning, match="progress not saved: cannot read the progress file"):
+        verdict = check("d_exp", lambda x, y: y, record_progress=True)
+    assert verdict.passed
+
+
 def write(tmp_path, text, name="solutions.py"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -803,6 +922,20 @@ def test_cli_an_error_while_the_file_runs_names_the_line(tmp_path, capsys):
     assert "x = math.sqrt(-1)" in err
 
 
+@pytest.mark.parametrize("content, words", [
+    (b"# caf\xe9 in Latin-1\ndef d_exp(x, y):\n    return y\n",
+     "is not UTF-8 text (byte 0xe9 at position 5"),
+    (b"def d_exp(x, y):\n    return y\n\x00", "null bytes"),
+    (b"import sys\nsys.exit()\n", "line 2: the file exits when it runs; put the code"),
+])
+def test_cli_a_file_that_cannot_be_read_or_run_is_a_message(tmp_path, capsys, content, words):
+    path = tmp_path / "solutions.py"
+    path.write_bytes(content)
+    assert cli(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
 def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
     path = write(tmp_path, "def helper():\n    return 1\n")
     assert cli(["check", str(path)]) == 1
@@ -837,6 +970,7 @@ def test_cli_a_name_that_is_not_a_function(tmp_path, capsys):
     (["check", "no_such_file.py"], "there is no file no_such_file.py"),
     (["show", "d_tahn"], "did you mean 'd_tanh'"),
     (["check", ".", "d_tanh"], "is a directory"),
+    (["check"], "the following arguments are required: file\n"),  # not "file, exercise"
 ])
 def test_cli_user_errors_are_messages_not_tracebacks(argv, words, capsys, tmp_path,
                                                     monkeypatch):

@@ -28,6 +28,7 @@ except ImportError as error:  # an optional dependency
         "tinygrad_edu.exercises grades solutions with hypothesis, which is not installed: "
         "pip install 'tinygrad-edu[testing]'") from error
 
+import warnings
 from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Any
@@ -98,13 +99,17 @@ def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     cell with it). Passed, or the simplest failing input hypothesis finds, the expected and
     the given answer, and a diagnosis when a common mistake matches. Deterministic: the same
     solution always gets the same verdict. An exception raised by ``solution`` is part of
-    the verdict, not a crash. ``record_progress=True`` also counts the attempt in the
-    progress file (see ``progress_path``), as ``python -m tinygrad_edu exercises check``
-    does."""
+    the verdict, not a crash, and so is a call that runs past ``core.TIME_LIMIT`` seconds.
+    ``record_progress=True`` also counts the attempt in the progress file (see
+    ``progress_path``), as ``python -m tinygrad_edu exercises check`` does; if that file
+    cannot be written, a warning says so and the verdict is returned all the same."""
     ex = get_exercise(exercise)
     verdict = grade(ex, solution)
     if record_progress:
-        record(ex.name, verdict.passed)
+        try:
+            record(ex.name, verdict.passed)
+        except ProgressError as error:
+            warnings.warn(f"progress not saved: {error}", stacklevel=2)
     return verdict
 
 

@@ -189,6 +189,14 @@ def difference_not_divided(f: Any, x: float, h: float) -> float:
     return f(x + h) - f(x - h)
 
 
+def difference_ignoring_h(f: Any, x: float, h: float) -> float:
+    return float(f.slope(x))  # what a step of one's own, far smaller than h, comes close to
+
+
+def difference_with_the_texts_h(f: Any, x: float, h: float) -> float:
+    return (f(x + 1e-4) - f(x - 1e-4)) / (2 * 1e-4)
+
+
 def absolute_error(analytic: list[float], numeric: list[float]) -> float:
     return float(np.linalg.norm(np.subtract(analytic, numeric)))
 
@@ -274,6 +282,11 @@ def softmax_ce_wrong_axis(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
 
 def softmax_ce_whole_batch(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return _softmax(Z, axis=None) - Y
+
+
+def softmax_ce_sums_not_kept(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    e = np.exp(Z)
+    return e / e.sum(axis=1) - Y  # sums of shape (batch,) line up with the columns
 
 
 def dense_no_batch_sum(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:

@@ -74,10 +74,12 @@ def call_rule(parts: Sequence[str]) -> Callable[[Solution, Any], tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Function:
-    """A named smooth function of one float, handed to a solution as ``f``."""
+    """A named smooth function of one float, handed to a solution as ``f``, and its exact
+    derivative ``slope`` (the grader's, to recognise an answer that ignores the step h)."""
 
     name: str
     f: Callable[[float], float]
+    slope: Callable[[float], float]
 
     def __call__(self, x: float) -> float:
         return self.f(x)
@@ -87,11 +89,11 @@ class Function:
 
 
 FUNCTIONS = (
-    Function("sin", math.sin),
-    Function("exp", math.exp),
-    Function("cube (x**3)", lambda x: x**3),
-    Function("tanh", math.tanh),
-    Function("log(1 + x**2)", lambda x: math.log1p(x * x)),
+    Function("sin", math.sin, math.cos),
+    Function("exp", math.exp, math.exp),
+    Function("cube (x**3)", lambda x: x**3, lambda x: 3 * x * x),
+    Function("tanh", math.tanh, lambda x: 1 - math.tanh(x) ** 2),
+    Function("log(1 + x**2)", lambda x: math.log1p(x * x), lambda x: 2 * x / (1 + x * x)),
 )
 
 

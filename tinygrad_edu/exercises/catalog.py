@@ -23,12 +23,28 @@ def _starter(name: str, params: str, doc: str) -> str:
             f"    raise NotImplementedError(\"{name}: not written yet\")\n")
 
 
+def _at_output(reference: Callable[..., Any], forward: Callable[..., float]
+               ) -> Callable[[float, float], Any]:
+    """The rule evaluated at y as if y were the input: the slope f'(y) instead of f'(x), as
+    in ``1 - math.tanh(y)**2`` (f(y) is NaN where f is not defined, for a rule that does not
+    use it: log's 1/x)."""
+    def wrong(x: float, y: float) -> Any:
+        try:
+            f_of_y = forward(y)
+        except (ValueError, OverflowError):
+            f_of_y = math.nan
+        return reference(y, f_of_y)
+
+    return wrong
+
+
 def _unary(number: int, name: str, title: str, statement: str, *, forward: Callable[..., float],
            output: str, interval: tuple[float, float], reference: Callable[..., Any],
-           rule: str, mistakes: Sequence[Mistake] = (), kinks: Sequence[float] = ()
-           ) -> Exercise:
+           rule: str, x_rule: str, mistakes: Sequence[Mistake] = (),
+           kinks: Sequence[float] = ()) -> Exercise:
     """A one-input rule ``d_f(x, y)``: x is the input and y = f(x) the output, the two numbers
-    ``unary_op`` hands a derivative rule. Three mistakes come with every such exercise:
+    ``unary_op`` hands a derivative rule. ``rule`` is the derivative written with y where it
+    can be, ``x_rule`` written with x alone. Three mistakes come with every such exercise:
     x where y was meant, y where x was meant, and y itself instead of its slope."""
     lo, hi = interval
     kink_text = f", at least 0.001 away from {', '.join(f'{k:g}' for k in kinks)}" if kinks else ""
@@ -38,9 +54,9 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
                 f"rule {rule} is written with y; you used x in its place, which gives a "
                 "different function.", lambda x, y: reference(x, x)),
         Mistake("in_out", "the output y used where the input x was meant",
-                f"{name} gets two numbers: x, the input, and y = {output}, the output. The "
-                f"rule {rule} is written with x; you used y in its place.",
-                lambda x, y: reference(y, y)),
+                f"{name} gets two numbers: x, the input, and y = {output}, the output. Your "
+                f"answer is the slope at y instead of at x: the rule {x_rule} is written with "
+                "the input x, and you put y in its place.", _at_output(reference, forward)),
         Mistake("value", "the function's value instead of its slope",
                 f"You returned y = {output} itself. A derivative rule returns dy/dx: how fast "
                 "y changes when x changes.", lambda x, y: y),
@@ -130,7 +146,7 @@ x (the input) and y (the output, already computed) and returns dy/dx.
 
 exp is the function that is its own slope. Which of the two numbers is the answer?
 """, forward=math.exp, output="exp(x)", interval=(-3.0, 3.0), reference=A.d_exp,
-    rule="dy/dx = y")
+    rule="dy/dx = y", x_rule="exp(x)")
 
 LOG = _unary(4, "d_log", "the derivative of log", """
 Write the derivative rule of y = log(x) (the natural logarithm), for x > 0.
@@ -138,7 +154,7 @@ Write the derivative rule of y = log(x) (the natural logarithm), for x > 0.
 Check by hand: near x = 2, log grows about half as fast as x does; near x = 0.5, about
 twice as fast.
 """, forward=math.log, output="log(x)", interval=(0.2, 5.0), reference=A.d_log,
-    rule="dy/dx = 1/x")
+    rule="dy/dx = 1/x", x_rule="1/x")
 
 TANH = _unary(5, "d_tanh", "the derivative of tanh", """
 Write the derivative rule of y = tanh(x). The activation table gives it as 1 - tanh²(x).
@@ -146,7 +162,7 @@ The rule gets y = tanh(x) already computed: use it rather than computing tanh ag
 
 At x = 0 the slope is 1; far from 0, tanh flattens out and its slope goes to 0.
 """, forward=math.tanh, output="tanh(x)", interval=(-2.0, 2.0), reference=A.d_tanh,
-    rule="1 - y·y", mistakes=(
+    rule="1 - y·y", x_rule="1 - tanh²(x)", mistakes=(
         Mistake("factor", "a factor y missing: 1 - y instead of 1 - y·y",
                 "tanh²(x) is y·y; one of the two factors of y is missing.",
                 A.tanh_factor_missing),
@@ -159,7 +175,7 @@ Write the derivative rule of y = sigmoid(x) = 1 / (1 + exp(-x)). The activation 
 Its largest value is 0.25, at x = 0: the reason ten sigmoids in a row shrink a gradient
 by 0.25¹⁰ or more.
 """, forward=_sigmoid, output="sigmoid(x)", interval=(-3.0, 3.0), reference=A.d_sigmoid,
-    rule="y·(1 - y)", mistakes=(
+    rule="y·(1 - y)", x_rule="σ(x)·(1 - σ(x))", mistakes=(
         Mistake("factor", "a factor missing: (1 - y)",
                 "σ'(x) = σ(x)·(1 - σ(x)) is a product of two factors, y and (1 - y); "
                 "you returned only the first.", A.sigmoid_without_one_minus_y),
@@ -175,7 +191,8 @@ relu is a straight line on each side of 0: flat for x < 0, the identity for x > 
 slope jumps at x = 0; the grader keeps away from that kink (the engine, like PyTorch,
 uses 0 there).
 """, forward=lambda x: x if x > 0 else 0.0, output="relu(x)", interval=(-3.0, 3.0),
-    reference=A.d_relu, rule="1 if x > 0 else 0", kinks=(0.0,), mistakes=(
+    reference=A.d_relu, rule="1 if x > 0 else 0", x_rule="1 if x > 0 else 0", kinks=(0.0,),
+    mistakes=(
         Mistake("sides", "the two sides of the kink swapped",
                 "Your rule gives slope 1 where relu is flat (x < 0) and 0 where it is the "
                 "identity (x > 0).", A.relu_sides_swapped),
@@ -274,6 +291,17 @@ The grader uses steps as large as h = 0.1, where a one-sided difference is clear
         Mistake("factor", "not divided by 2h",
                 "f(x + h) - f(x - h) is the rise; a slope is rise over run, and the run from "
                 "x - h to x + h is 2h.", A.difference_not_divided),
+        Mistake("step", "a step of your own instead of h",
+                "Your answers are the exact slope f'(x), to 5 digits or more, which a step far "
+                "smaller than h comes that close to. The exercise asks for the central "
+                "difference with the step h it passes you; at h = 0.1 that differs from f'(x) "
+                "by about h²·f‴(x)/6, the error this estimate is known by. Use h.",
+                A.difference_ignoring_h),
+        Mistake("step", "a step of your own instead of h",
+                "Your answers are the central difference with h = 1e-4, the step the texts "
+                "choose for a gradient check, not with the h the exercise passes you. Use h: "
+                "the grader tries steps as large as 0.1, where the two differ.",
+                A.difference_with_the_texts_h),
     ),
 )
 
@@ -520,6 +548,11 @@ texts' example: A = [0.2, 0.7, 0.1], Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
         Mistake("axis", "softmax over the whole batch at once",
                 "Each row of Z is one example: normalise every row separately (sum with "
                 "axis=1, keepdims=True), not the whole array.", A.softmax_ce_whole_batch),
+        Mistake("shape", "the row sums not kept as a column (keepdims)",
+                "e.sum(axis=1) has shape (batch,), and NumPy lines such a vector up with the "
+                "last axis of e: each column is divided by one row's sum (and when batch and "
+                "classes differ, the shapes do not fit at all). Keep the sums a column: "
+                "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
     examples=(_seed_logits(),),
 )

@@ -50,7 +50,12 @@ def load_solutions(path: str | Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise SolutionFileError(f"{path} is a directory; give the .py file with your "
                                 "solutions") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise SolutionFileError(
+            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position "
+            f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
+            "source files") from None
+    except OSError as error:
         raise SolutionFileError(f"cannot read {path}: {error}") from None
     try:
         code = compile(source, str(path), "exec")
@@ -73,6 +78,11 @@ def load_solutions(path: str | Path) -> dict[str, Any]:
                   if f.filename == str(path)]
         where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
         line = f"\n    {frames[-1].line}" if frames and frames[-1].line else ""
+        if isinstance(error, SystemExit):
+            raise SolutionFileError(
+                f"{where}: the file exits when it runs; put the code that exits "
+                f"under `if __name__ == \"__main__\":`, which grading does not run{line}"
+            ) from None
         raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
                                 f"{error}{line}") from None
     finally:
@@ -207,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("exercise", help="its name (d_tanh) or number")
     start = commands.add_parser("start", help="write a file with the starters")
     start.add_argument("file", type=Path)
-    start.add_argument("exercise", nargs="*", help="only these (names or numbers)")
+    start.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
     start.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     check = commands.add_parser("check", help="grade the functions a file defines")
     check.add_argument("file", type=Path)
-    check.add_argument("exercise", nargs="*", help="only these (names or numbers)")
+    check.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
     args = parser.parse_args(argv)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \

@@ -19,10 +19,13 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import signal
 import textwrap
+import threading
+import time
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,11 @@ from tinygrad_edu.testing import ATOL, RTOL
 Solution = Callable[..., Any]
 
 _HERE = str(Path(__file__).resolve().parent)
+
+TIME_LIMIT = 5.0
+"""Seconds one call of a solution may take before it is stopped (every input is tiny, so only
+an endless loop comes near). Enforced with a timer signal, so in the main thread of a POSIX
+system only: a terminal, a notebook kernel or pytest; elsewhere there is no limit."""
 
 
 # ----------------------------------------------------------------------------- mistakes
@@ -229,10 +237,62 @@ def close(got: Any, expected: Any) -> bool:
     return bool(got == expected)
 
 
-def _run(solution: Solution, exercise: Exercise, case: Any) -> tuple[tuple[Any, ...], str]:
-    """The solution's answer on ``case`` and what it printed meanwhile. NumPy's warnings (a
-    division by zero, ...) are silenced: the verdict shows the inf or NaN they produced."""
-    out = io.StringIO()
+class TimeLimit(BaseException):
+    """A solution ran longer than ``TIME_LIMIT`` on one input and was stopped. A
+    BaseException, so that neither an ``except Exception`` in the learner's loop nor
+    hypothesis (which would try ever simpler inputs, each as slow) catches it: it ends the
+    grading, and ``grade`` turns it into the verdict. ``outcome`` is the input it was on."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"still running after {seconds:g} s on this input, so it was stopped")
+        self.outcome: Outcome | None = None
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``TimeLimit`` inside the block once it has run for ``seconds``, where a timer
+    signal can (see ``TIME_LIMIT``). A timer someone else had set (pytest-timeout's, say) is
+    set going again afterwards with the time it had left."""
+    in_main = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not in_main:
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TimeLimit(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    outer, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        if outer:
+            left = max(outer - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
+
+
+class _Printed(io.StringIO):
+    """What a solution prints, kept up to ``LIMIT`` characters (the verdict shows fewer): a
+    loop that prints on every turn does not fill the memory."""
+
+    LIMIT = 20_000
+
+    def write(self, text: str) -> int:
+        room = self.LIMIT - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
+
+
+def _run(solution: Solution, exercise: Exercise, case: Any, out: io.StringIO | None = None
+         ) -> tuple[tuple[Any, ...], str]:
+    """The solution's answer on ``case`` and what it printed meanwhile (into ``out``, if
+    given, so that it is there even when the solution raises). NumPy's warnings (a division
+    by zero, ...) are silenced: the verdict shows the inf or NaN they produced."""
+    out = _Printed() if out is None else out
     with contextlib.redirect_stdout(out), warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         answer = exercise.call(solution, case)
@@ -243,13 +303,19 @@ def attempt(exercise: Exercise, solution: Solution, case: Any) -> Outcome:
     """Run the reference and the solution on ``case`` and compare."""
     expected, _ = _run(exercise.reference, exercise, case)
     outcome = Outcome(case, expected)
+    out = _Printed()
     try:
-        got, outcome.printed = _run(solution, exercise, case)
+        with _time_limit(TIME_LIMIT):
+            got, outcome.printed = _run(solution, exercise, case, out)
     except AnswerError as problem:
-        outcome.problem = str(problem)
+        outcome.problem, outcome.printed = str(problem), out.getvalue()
         return outcome
-    except (Exception, SystemExit) as error:  # the learner's code failed: a verdict, no crash
+    except (Exception, SystemExit, TimeLimit) as error:  # a verdict, not a crash
         outcome.error, outcome.error_text = error, _where(error, solution)
+        outcome.printed = out.getvalue()
+        if isinstance(error, TimeLimit):
+            error.outcome = outcome
+            raise
         return outcome
     outcome.got = got
     if exercise.judge is not None:
@@ -378,14 +444,16 @@ class Verdict:
             return f"✗ {ex.name}: {self.message}"
         f = self.failure
         lines = [f"✗ {ex.name}: not yet.", f"  failing input: {_case_text(f.case)}"]
-        if f.error is not None:
+        if isinstance(f.error, TimeLimit):
+            lines += ["  your function did not finish:", _indent(f.error_text, 4)]
+        elif f.error is not None:
             lines += ["  your function raised an error:", _indent(f.error_text, 4)]
         elif f.problem:
             lines.append(f"  {f.problem}")
         else:
             lines += _comparison(ex, f)
         if f.printed.strip():
-            lines += ["  it printed:", _indent(_shorten(f.printed.rstrip(), 600), 4)]
+            lines += ["  it printed:", _indent(_shorten(f.printed.rstrip(), 600, 12), 4)]
         if self.diagnoses:
             lines += [_indent(str(d), 2) for d in self.diagnoses]
         elif self.message:
@@ -455,8 +523,11 @@ def _indent(text: str, n: int) -> str:
     return "\n".join(" " * n + line if line else line for line in text.splitlines())
 
 
-def _shorten(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n] + " …"
+def _shorten(text: str, n: int, lines: int) -> str:
+    """At most ``n`` characters and ``lines`` lines of ``text``, with … where it was cut."""
+    kept = "\n".join(text.splitlines()[:lines])
+    kept = kept[:n]
+    return text if kept == text else kept + " …"
 
 
 # ----------------------------------------------------------------------------- diagnosis
@@ -502,21 +573,22 @@ def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool
 
 def _generic(i: int, exercise: Exercise, outcomes: list[Outcome]) -> list[tuple[Mistake, Any]]:
     """Mistakes recognised from the answers alone, for part ``i``: each with a function that
-    turns the expected part into the answer that mistake gives (or None where it cannot)."""
-    part = exercise.parts[i] if len(exercise.parts) > 1 else "your answer"
+    turns the expected part into the answer that mistake gives (or None where it cannot).
+    The hints do not name the part (the diagnosis does), so that one mistake made in two
+    parts is shown once, naming both."""
     candidates: list[tuple[Mistake, Any]] = [
         (Mistake("sign", "sign flipped",
-                 f"Each value of {part} is minus the right one. Look for a term whose sign "
+                 "Every value is minus the right one. Look for a term whose sign "
                  "you turned round: d(-u) = -du, and the derivative of a - b with respect "
                  "to b is -1."), lambda e: -e),
     ]
     wrong = [o for o in outcomes if o.got is not None and i in o.wrong]
     factor = _constant_factor(i, wrong)
     if factor is not None:
-        candidates.append((_factor_mistake(factor, part), lambda e, c=factor: c * e))
+        candidates.append((_factor_mistake(factor), lambda e, c=factor: c * e))
     candidates += [
         (Mistake("shape", "transposed",
-                 f"{part} has the right numbers but rows and columns swapped: you returned its "
+                 "The right numbers, but rows and columns swapped: you returned the "
                  "transpose. A gradient has the shape of the thing it is the gradient of; "
                  "check which side of each product every factor goes on, and which one is "
                  "transposed."),
@@ -542,7 +614,7 @@ def _constant_factor(i: int, wrong: list[Outcome]) -> float | None:
     return c
 
 
-def _factor_mistake(c: float, part: str) -> Mistake:
+def _factor_mistake(c: float) -> Mistake:
     if abs(c - 2) < 1e-9:
         what, hint = "a factor 2 too many (doubled)", "It is exactly twice the right value."
     elif abs(c - 0.5) < 1e-9:
@@ -551,7 +623,7 @@ def _factor_mistake(c: float, part: str) -> Mistake:
         what, hint = f"off by a constant factor {c:.6g}", (
             f"It is {c:.6g} times the right value, on every input tried.")
     return Mistake("factor", what,
-                   f"{hint} Look for a constant you dropped or added in {part} (a 2 from a "
+                   f"{hint} Look for a constant you dropped or added (a 2 from a "
                    "square, a 1/2, the learning rate, a batch size).")
 
 
@@ -617,6 +689,9 @@ def _transformed(transform: Callable[[Any], Any], expected: tuple[Any, ...], i: 
     part = transform(expected[i])
     if part is None:
         return None
+    # -e and c * e turn a 0-d array into a NumPy scalar, which ``close`` would compare
+    # exactly; as an array it is compared within the tolerance, like every other answer
+    part = np.asarray(part, dtype=np.float64)
     return tuple(part if j == i else e for j, e in enumerate(expected))
 
 
@@ -740,14 +815,19 @@ def grade(exercise: Exercise, solution: Solution) -> Verdict:
         return Verdict(exercise, False, message=problem)
     try:
         failure, tried = search(exercise, solution)
+        if failure is None:
+            return Verdict(exercise, True, examples=tried)
+        todo = isinstance(failure.error, NotImplementedError) or bool(failure.problem)
+        outcomes = [] if todo else probe(exercise, solution)
     except HypothesisException as error:  # e.g. Flaky: the same input gave two answers
         return Verdict(exercise, False, message=(
             "your function gave different answers for the same input (does it keep state "
             f"between calls, or use random numbers?). Hypothesis says: {error}"))
-    if failure is None:
-        return Verdict(exercise, True, examples=tried)
-    todo = isinstance(failure.error, NotImplementedError) or bool(failure.problem)
-    outcomes = [] if todo else probe(exercise, solution)
+    except TimeLimit as slow:
+        return Verdict(exercise, False, failure=slow.outcome, message=(
+            "An endless loop? The line above is where your function was when it was "
+            "stopped; a print inside the loop shows what changes from one turn to the next "
+            "(or what does not)."))
     failure = _showcase(failure, outcomes)
     diagnoses = diagnose(exercise, failure, outcomes)
     message = "" if diagnoses or failure.problem else (
