@@ -177,6 +177,10 @@ class _Builder:
         if op.arity is not None:
             for arg, value in zip(node.args, args):
                 self.no_list(arg, value)
+            if op.param is not None and len(args) > 1 and isinstance(args[1], Value):
+                raise self.error(node.args[1], f"{op.name}: its second argument (alpha) must "
+                                               "be a number, not a formula with names: it is "
+                                               f"a setting, not an input, e.g. {_usage(op)}")
         elif not all(isinstance(a, list) for a in args):
             raise self.error(node, f"{func.id} takes lists: {_usage(op)}")
         return self.compute(node, op, *args)
@@ -208,7 +212,7 @@ class _Builder:
                 first, *rest = args
                 result = fn(Value(first), *rest) if not isinstance(first, list) else fn(*args)
             return result.data if isinstance(result, Value) else result
-        except (ArithmeticError, ValueError) as error:
+        except (ArithmeticError, ValueError, TypeError) as error:  # (TypeError: a user op's)
             raise self.error(node, f"cannot compute this: {error}") from None
 
 
