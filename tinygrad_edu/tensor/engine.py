@@ -41,7 +41,7 @@ from typing import Any, ClassVar, Union
 
 import numpy as np
 
-from tinygrad_edu.engine import backpropagate, zero_grad
+from tinygrad_edu.engine import backpropagate, walk, zero_grad
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.tensor import checked
@@ -241,6 +241,46 @@ class Tensor:
                 "entries, so its truth is ambiguous; use (t > 0).all() or .any(), or t.item() "
                 "for a one-element tensor")
         return bool(self.data.item())
+
+    # Copying and pickling. A deep copy copies the whole graph without recursion (the copy
+    # shares the backward functions, and the arrays they keep, with the original). A pickle
+    # holds a leaf's numbers; a tensor with history cannot be pickled: its backward functions
+    # are closures, which pickle cannot store.
+    def __copy__(self) -> Tensor:
+        twin = _node(self.data, label=self.label)  # the same array, parents and backward
+        twin.grad, twin.op, twin.parents, twin._vjp = self.grad, self.op, self.parents, self._vjp
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        return _deep_copy(self, memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.parents or self._vjp is not None:
+            raise TypeError(
+                f"cannot pickle a Tensor made by {self.op!r} (it has a history, whose backward "
+                "functions pickle cannot store); pickle t.detach() for its numbers, or a "
+                "model's state_dict() (or use model.save)")
+        return (_leaf, (self.data, self.grad, self.label))
+
+
+def _leaf(data: np.ndarray, grad: np.ndarray | None, label: str) -> Tensor:
+    t = _node(data, label=label)
+    t.grad = grad
+    return t
+
+
+def _deep_copy(root: Tensor, memo: dict[int, Any]) -> Tensor:
+    from copy import deepcopy
+
+    for node in walk(root):  # parents first, so each copy can point at its parents' copies
+        if id(node) not in memo:
+            twin = Tensor.__new__(Tensor)
+            twin.data = node.data.copy()
+            twin.grad = deepcopy(node.grad, memo)
+            twin.label, twin.op, twin._vjp = node.label, node.op, node._vjp
+            twin.parents = tuple(memo[id(p)] for p in node.parents)
+            memo[id(node)] = twin
+    return memo[id(root)]
 
 
 # ----------------------------------------------------------------------------- building nodes
