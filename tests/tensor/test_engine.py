@@ -1240,3 +1240,36 @@ def test_a_leaf_tensor_pickles_and_a_tensor_with_history_says_what_to_do():
     np.testing.assert_array_equal(w2.grad, w.grad)
     with pytest.raises(TypeError, match=r"cannot pickle a Tensor made by '\*'.*detach\(\)"):
         pickle.dumps(w * 2.0)
+
+
+# ----------------------------------------------------------------------------- edge cases
+
+
+@pytest.mark.parametrize("shape, axis", [((0,), -1), ((2, 0), -1), ((0, 3), 0), ((0, 3), 1)])
+def test_softmax_of_an_empty_tensor_is_empty_as_in_pytorch(shape, axis):
+    for f in (softmax, log_softmax):
+        x = Tensor(np.zeros(shape))
+        y = f(x, axis)
+        assert y.shape == shape
+        y.backward(np.ones(shape))
+        assert x.grad.shape == shape
+
+
+def test_cross_entropy_of_an_empty_batch_is_refused_like_the_mean_of_nothing():
+    with pytest.raises(ValueError, match=r"cross_entropy: the batch is empty \(0×3\)"):
+        cross_entropy(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=int))
+
+
+def test_a_huge_int_operand_is_shown_short():
+    t = Tensor([1.0], dtype=np.float32)
+    with pytest.raises(OverflowError, match=r"\+: the number \(an int of 401 digits\) is too "
+                                            r"large for float32") as info:
+        t + 10**400
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("raw", [bytearray(b"ab"), memoryview(b"ab")], ids=type)
+def test_bytes_like_objects_are_not_numbers(raw):
+    for make in (Tensor, lambda r: Tensor([1.0, 2.0]) + r, lambda r: r * Tensor([1.0, 2.0])):
+        with pytest.raises(TypeError, match=r"needs real numbers, got (bytearray|memoryview)"):
+            make(raw)

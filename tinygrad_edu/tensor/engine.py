@@ -494,8 +494,10 @@ def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
 def log_softmax_array(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """log softmax along ``axes``. A group holding +inf, or only -inf, has no softmax (inf -
     inf): NaN, as in PyTorch. A -inf entry next to finite ones gets -inf (probability 0)."""
-    with np.errstate(invalid="ignore"):  # inf - inf: that NaN is the answer
-        shifted = x - x.max(axis=axes, keepdims=True)  # log softmax(x) = log softmax(x - max)
+    # inf - inf: that NaN is the answer; log(0) only for an empty group, which stays empty
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # log softmax(x) = log softmax(x - max); ``initial`` lets an empty group be empty
+        shifted = x - x.max(axis=axes, keepdims=True, initial=-np.inf)
         return shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
 
 
@@ -600,7 +602,10 @@ def _constant(x: Any, dtype: np.dtype, op: str) -> Any:
     if type(x) is float or type(x) is int:
         if -LARGEST[dtype] <= x <= LARGEST[dtype] or x != x or x in (math.inf, -math.inf):
             return x  # NumPy keeps the tensor's dtype for a plain Python number
-        raise OverflowError(f"{op}: the number {x!r} is too large for {dtype} (the largest is "
+        shown = repr(x)
+        if len(shown) > 80:  # a huge int: its size, not hundreds of digits
+            shown = f"(an int of {len(str(abs(x)))} digits)"
+        raise OverflowError(f"{op}: the number {shown} is too large for {dtype} (the largest is "
                             f"about {LARGEST[dtype]:.3g}); use float64 or scale the numbers "
                             "down")
     if isinstance(x, Tensor):
