@@ -306,6 +306,17 @@ def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypat
     assert not (tmp_path / "decision_boundary.png").exists()
 
 
+def test_ctrl_c_during_training_is_a_message_and_exit_130(tmp_path, capsys, monkeypatch):
+    import tinygrad_edu.train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tinygrad_edu.train, "fit", interrupted)
+    assert cli.main(["demo", "--out", str(tmp_path), "--steps", "5"]) == 130
+    assert capsys.readouterr().err == "demo: interrupted\n"
+
+
 def test_the_option_checkers_shared_by_the_commands(tmp_path):
     steps, seed = cli.integer(0), cli.integer(0, 9)
     rate, decay = cli.number(0), cli.number(0, inclusive=True)

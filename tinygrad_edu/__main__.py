@@ -383,7 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     page.set_defaults(run=replay)
     commands.add_parser("exercises", help=exercises.__doc__, add_help=False)  # handled above
     args = parser.parse_args(argv)  # every option is checked here (see integer, number, ...)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C: the user's choice, not a crash to show a traceback of
+        print(f"{args.command}: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a process ended by SIGINT
 
 
 if __name__ == "__main__":
