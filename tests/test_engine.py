@@ -536,8 +536,12 @@ def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
 
 
 def _graph_rows(root):
+    """The graph as rows; a parent is found by identity, not with ``list.index``, which
+    compares Values by their numbers and so would not see two equal nodes swapped."""
+    order = walk(root)
+    position = {id(n): i for i, n in enumerate(order)}
     return [(n.data, n.grad, n.label, n.op, n.local_grads, n._const,
-             [walk(root).index(p) for p in n.parents]) for n in walk(root)]
+             [position[id(p)] for p in n.parents]) for n in order]
 
 
 def test_a_graph_pickles_and_copies_with_its_numbers_ops_and_shared_leaves():

@@ -436,6 +436,35 @@ MISTAKES = [
                 for parent, local in zip(node.parents, node.local_grads):
                     parent.grad += local * node.grad
      """, "seed", "not seeded", None),
+    # micrograd's depth-first search with a list of visited nodes: `in` on a list compares
+    # Values by their numbers, so a node equal in number to a visited one is skipped
+    ("topological_sort", """
+        def topological_sort(root):
+            order, visited = [], []
+            def build(v):
+                if v not in visited:
+                    visited.append(v)
+                    for p in v.parents:
+                        build(p)
+                    order.append(v)
+            build(root)
+            return order
+     """, "missing", "missing", None),
+    ("backward", """
+        def backward(root):
+            order, visited = [], []
+            def build(v):
+                if v not in visited:
+                    visited.append(v)
+                    for p in v.parents:
+                        build(p)
+                    order.append(v)
+            build(root)
+            root.grad = 1.0
+            for node in reversed(order):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.grad
+     """, "visited_list", "visited nodes kept in a list", None),
     ("d_softmax_cross_entropy", """
         def d_softmax_cross_entropy(Z, Y):
             e = np.exp(Z)
@@ -518,6 +547,31 @@ def test_each_mistake_is_named(name, source, key, title, part):
         assert verdict.diagnosis.part == part, text
     assert "diagnosis" in text and verdict.diagnosis.title in text
     assert "No common mistake" not in text
+
+
+def test_a_list_of_visited_nodes_is_explained_where_nodes_go_missing():
+    """micrograd's search with a list of visited nodes: `in` compares Values by number."""
+    learner = solution("""
+        def topological_sort(root):
+            order, visited = [], []
+            def build(v):
+                if v not in visited:
+                    visited.append(v)
+                    for p in v.parents:
+                        build(p)
+                    order.append(v)
+            build(root)
+            return order
+     """, "topological_sort")
+    text = str(check("topological_sort", learner))
+    assert "compares Values with ==, which compares their numbers" in text
+    assert "Keep the visited nodes in a set" in text
+    forgot_leaves = solution("""
+        def topological_sort(root):
+            return [v for v in walk(root) if v.parents]
+     """, "topological_sort")
+    verdict = check("topological_sort", forgot_leaves)
+    assert verdict.keys == ("missing",) and verdict.diagnosis.everywhere
 
 
 def test_the_dx_w_not_transposed_mistake_is_a_shape_error_or_the_named_one():

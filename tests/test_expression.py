@@ -103,12 +103,14 @@ def where(text, values=None):
     ("True * x", "only numbers and names are allowed here, not True", "True"),
     ("tanh(x, y)", "tanh takes 1 argument, got 2: tanh(x)", "tanh(x, y)"),
     ("leaky_relu(x, alpha=0.1)", "write its arguments in order", "alpha=0.1"),
+    ("leaky_relu(x, y)", "leaky_relu: its second argument (alpha) must be a number, not "
+                         "a formula with names", "y"),
+    ("leaky_relu(x, 0.1 * y)", "leaky_relu: its second argument (alpha) must be a number",
+     "0.1 * y"),
     ("dot(x, y)", "dot takes lists: dot([w1, w2], [x1, x2])", "dot(x, y)"),
     ("x + [y]", "a list can only be an argument of dot or vsum", "[y]"),
     ("dot([x, [y]], [1, 2])", "a list can only be an argument of dot or vsum", "[y]"),
     ("vsum([x, [[y]]])", "a list can only be an argument of dot or vsum", "[[y]]"),
-    ("leaky_relu(x, y)", "the second argument of leaky_relu is a constant: write a number, "
-                         "e.g. leaky_relu(x, 0.01)", "y"),
     ("tanh + x", "tanh is an operation: call it, e.g. tanh(x)", "tanh"),
     ("y * log(x - 4)", "cannot compute this: log: got -3.0", "log(x - 4)"),
     ("y + x / (y - 2)", "cannot compute this: /: division by zero", "x / (y - 2)"),
@@ -213,6 +215,8 @@ def test_command_writes_the_page(capsys, tmp_path, monkeypatch):
     (["x", "x=1"], "replay: the formula 'x' is a single value, so backward has nothing to "
                    "do; write one that computes something, e.g. x * x\n"),
     (["log(x)", "x=-1"], "replay: cannot compute this: log: got -1.0"),
+    (["leaky_relu(x, y)", "x=1", "y=2"], "replay: leaky_relu: its second argument (alpha) "
+                                          "must be a number"),
 ])
 def test_command_mistakes_are_messages_and_exit_2(capsys, tmp_path, args, message):
     code, out, err = run(capsys, *args, "-o", str(tmp_path / "p.html"))

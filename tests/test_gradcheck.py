@@ -134,3 +134,46 @@ def test_gradcheck_refuses_a_step_or_tolerance_that_means_nothing(kwargs, words)
     if "eps" in kwargs:
         with pytest.raises(ValueError, match=words):
             numerical_grad(lambda x: x * x, [1.0], eps=kwargs["eps"])
+
+
+@pytest.mark.parametrize("inputs, eps, words", [
+    ([1.0], 1e-300, r"eps=1e-300 is too small for x0 = 1\.0: x0 ± h rounds to x0 itself"),
+    ([Value(3e10, label="w")], 1e-30, r"eps=1e-30 is too small for w = 30000000000\.0"),
+    ([1e300], 1e10, r"x0 ± h = 1e\+300 ± inf is not a finite number"),
+    ([1.797693e308], 1e-6, r"x0 ± h = 1\.797693e\+308 ± 1\.8e\+302 is not a finite number"),
+])
+def test_a_step_that_rounds_away_or_overflows_is_refused_not_blamed_on_backward(inputs, eps,
+                                                                                  words):
+    """Central differences with x ± h == x give 0 (or inf gives NaN): that says nothing about
+    backward(), so gradcheck must not report "the gradient is wrong"."""
+    for check in (gradcheck, numerical_grad):
+        with pytest.raises(ValueError, match=words):
+            check(lambda x: x * 2.0, inputs, eps=eps)
+
+
+@pytest.mark.parametrize("x", [math.inf, -math.inf, math.nan])
+def test_a_point_that_is_not_finite_is_refused(x):
+    with pytest.raises(ValueError, match=rf"input x1 = {x!r}: central differences need a "
+                                         "finite point"):
+        gradcheck(lambda a, b: a * b, [1.0, x])
+
+
+def test_inputs_may_be_any_iterable_and_f_must_be_callable():
+    assert gradcheck(lambda x, y: x * y, (v for v in [2.0, 3.0])).ok
+    with pytest.raises(TypeError, match=r"gradcheck: f must be a function of one Value per "
+                                        r"input, got int 3"):
+        gradcheck(3, [1.0])
+
+
+def test_f_written_with_math_functions_is_explained():
+    with pytest.raises(TypeError, match=r"gradcheck: f failed on Values \(must be real number, "
+                                        r"not Value\); write f with Value operations"):
+        gradcheck(lambda x: math.sin(x), [1.0])
+
+
+def test_central_differences_that_overflow_are_not_called_a_wrong_gradient():
+    report = gradcheck(lambda x: x * 2.0, [1.7e308], raise_exception=False)  # 2x overflows
+    assert not report.ok
+    message = report.failure_message()
+    assert "central differences give nan" in message and "is wrong" not in message
+    assert "f is not finite near x0 = 1.7e+308" in message

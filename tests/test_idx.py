@@ -270,6 +270,19 @@ def test_directory_given_by_argument(tmp_path, no_defaults, gz, style):
     check(load_mnist(tmp_path / "fashion", kind="test"), made["test"])
 
 
+@skip_if_permissions_ignored
+def test_a_data_folder_that_cannot_be_searched_is_named(tmp_path, no_defaults):
+    make_set(tmp_path / "locked")
+    (tmp_path / "locked").chmod(0o600)  # readable, but its files cannot be looked at
+    try:
+        with pytest.raises(PermissionError, match=r"load_fashion_mnist: cannot look into .*"
+                                                  r"locked: Permission denied; check the "
+                                                  r"folder's permissions"):
+            load_fashion_mnist(tmp_path / "locked")
+    finally:
+        (tmp_path / "locked").chmod(0o700)
+
+
 def test_environment_variables(tmp_path, monkeypatch, no_defaults):
     fashion, mnist = make_set(tmp_path / "f"), make_set(tmp_path / "m", n_train=3)
     monkeypatch.setenv(idx_data.FASHION_MNIST_ENV, str(tmp_path / "f"))

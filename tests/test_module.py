@@ -3,7 +3,10 @@ state dicts, and saving/loading with every way a file can be wrong."""
 
 import json
 import math
+import os
 import random
+import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -295,6 +298,34 @@ def test_saving_through_a_dangling_symlink_creates_its_target(tmp_path):
     link.symlink_to(tmp_path / "new.json")
     save(MLP(2, [1], seed=0), link)
     assert link.is_symlink() and (tmp_path / "new.json").is_file()
+
+
+def _null_device(tmp_path):
+    """A character device that discards what is written: a twin of /dev/null made in
+    tmp_path where we may (as root), else /dev/null itself (then saving without the fix
+    fails to create its temporary file in /dev, and never replaces the device)."""
+    twin = tmp_path / "null"
+    try:
+        null = os.stat(os.devnull).st_rdev
+        os.mknod(twin, 0o666 | stat.S_IFCHR, os.makedev(os.major(null), os.minor(null)))
+    except OSError:
+        return Path(os.devnull)
+    return twin
+
+
+def test_saving_to_a_device_writes_to_it_and_keeps_it_a_device(tmp_path):
+    """model.save(os.devnull) must not replace /dev/null with a file (it did, as root)."""
+    device = _null_device(tmp_path)
+    MLP(2, [1], seed=0).save(device)
+    assert stat.S_ISCHR(os.stat(device).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["null"])  # no temporary file left
+
+
+def test_a_bytes_path_and_an_empty_path_are_named_in_the_error(tmp_path):
+    MLP(2, [1], seed=0).save(os.fsencode(tmp_path / "m.json"))  # os.PathLike's bytes twin
+    assert load(tmp_path / "m.json") == MLP(2, [1], seed=0).state_dict()
+    with pytest.raises(FileNotFoundError, match="cannot save the model to '': no file name"):
+        MLP(2, [1], seed=0).save("")
 
 
 @pytest.mark.parametrize("where, error, reason", [

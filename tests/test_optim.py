@@ -405,6 +405,27 @@ def test_passing_a_model_or_numbers_instead_of_parameters_is_explained():
     with pytest.raises(TypeError, match=r"StepLR needs an optimizer such as SGD\(\.\.\.\)"):
         StepLR([Value(1.0)], step_size=1)
 
+    with pytest.raises(TypeError, match=r"clip_grad_norm needs a list of parameters: pass "
+                                        r"model\.parameters\(\)"):
+        clip_grad_norm(MLP(2, [1], seed=0), 1.0)
+    with pytest.raises(TypeError, match=r"clip_grad_norm needs a list of parameters"):
+        clip_grad_norm(Value(1.0), 1.0)
+    with pytest.raises(TypeError, match=r"clip_grad_norm: parameter 0 is float 3\.0, not a "
+                                        r"Value or Tensor"):
+        clip_grad_norm([3.0], 1.0)
+
+
+@pytest.mark.parametrize("param", [Value(1.0), Tensor([1.0, 2.0])], ids=["Value", "Tensor"])
+def test_adam_with_eps_0_and_a_zero_gradient_is_explained_in_both_engines(param):
+    """m/√v is 0/0 there: the scalar engine raised a bare ZeroDivisionError and the tensor
+    engine silently wrote NaN into the parameter."""
+    before = np.array(param.data, copy=True)
+    param.grad = np.zeros_like(param.data) if isinstance(param, Tensor) else 0.0
+    with pytest.raises(FloatingPointError, match=r"Adam: parameter 0: its gradient has been 0 "
+                                                 r"so far and eps=0, so the step is 0/0"):
+        Adam([param], lr=0.1, eps=0.0).step()
+    np.testing.assert_array_equal(param.data, before)
+
 
 # ----------------------------------------------------------------------------- PyTorch
 

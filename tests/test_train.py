@@ -271,6 +271,21 @@ def test_demo_refuses_a_read_only_out_folder(tmp_path, capsys):
                      capsys.readouterr().err)
 
 
+@skip_if_permissions_ignored
+def test_demo_refuses_a_read_only_output_file_before_training(tmp_path, capsys, monkeypatch):
+    import tinygrad_edu.train
+
+    def trained(*args, **kwargs):
+        raise AssertionError("the demo trained before finding that it cannot write its files")
+
+    monkeypatch.setattr(tinygrad_edu.train, "fit", trained)
+    (tmp_path / "neuron.svg").write_text("an old drawing")
+    (tmp_path / "neuron.svg").chmod(0o444)
+    assert cli.main(["demo", "--out", str(tmp_path), "--steps", "5"]) == 1
+    out, err = capsys.readouterr()
+    assert re.match(r"demo: cannot write .*neuron\.svg: it is read-only", err) and out == ""
+
+
 def test_demo_refuses_an_output_name_taken_by_a_folder(tmp_path, capsys):
     (tmp_path / "decision_boundary.png").mkdir()
     assert cli.main(["demo", "--out", str(tmp_path), "--steps", "1"]) == 1
@@ -289,6 +304,17 @@ def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypat
     err = capsys.readouterr().err
     assert err.startswith("demo: training diverged: the loss is nan at epoch 3, step 1")
     assert not (tmp_path / "decision_boundary.png").exists()
+
+
+def test_ctrl_c_during_training_is_a_message_and_exit_130(tmp_path, capsys, monkeypatch):
+    import tinygrad_edu.train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tinygrad_edu.train, "fit", interrupted)
+    assert cli.main(["demo", "--out", str(tmp_path), "--steps", "5"]) == 130
+    assert capsys.readouterr().err == "demo: interrupted\n"
 
 
 def test_the_option_checkers_shared_by_the_commands(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -88,10 +89,14 @@ def demo(args: argparse.Namespace) -> int:
 
     out = args.out  # a folder we can write to (checked while parsing)
     png, svg, page = out / "decision_boundary.png", out / "neuron.svg", out / "backward.html"
-    for path in (png, svg, page):
+    for path in (png, svg, page):  # found before training, not after
         if path.exists() and not path.is_file():
             print(f"demo: cannot write {path}: it exists and is not a file; remove it or "
                   "choose another --out folder", file=sys.stderr)
+            return 1
+        if path.is_file() and not os.access(path, os.W_OK):
+            print(f"demo: cannot write {path}: it is read-only; remove it, make it writable "
+                  "or choose another --out folder", file=sys.stderr)
             return 1
 
     X, y = make_moons(100, noise=0.1, seed=args.seed)
@@ -379,7 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     page.set_defaults(run=replay)
     commands.add_parser("exercises", help=exercises.__doc__, add_help=False)  # handled above
     args = parser.parse_args(argv)  # every option is checked here (see integer, number, ...)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C: the user's choice, not a crash to show a traceback of
+        print(f"{args.command}: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a process ended by SIGINT
 
 
 if __name__ == "__main__":

@@ -177,9 +177,10 @@ class _Builder:
         if op.arity is not None:
             for arg, value in zip(node.args, args):
                 self.no_list(arg, value)
-            if len(args) == 2 and op.param is not None and isinstance(args[1], Value):
-                raise self.error(node.args[1], f"the second argument of {op.name} is a "
-                                               f"constant: write a number, e.g. {_usage(op)}")
+            if op.param is not None and len(args) > 1 and isinstance(args[1], Value):
+                raise self.error(node.args[1], f"{op.name}: its second argument (alpha) must "
+                                               "be a number, not a formula with names: it is "
+                                               f"a setting, not an input, e.g. {_usage(op)}")
         elif not all(isinstance(a, list) for a in args):
             raise self.error(node, f"{func.id} takes lists: {_usage(op)}")
         else:  # lists come only from [...], whose items may not be lists: dot([x, [y]], ...)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from tinygrad_edu.engine import Number, Value
@@ -92,6 +92,14 @@ class GradcheckReport:
         """One sentence per failing input naming it and both numbers, then the table."""
         lines = []
         for e in self.failures:
+            if math.isfinite(e.analytic) and not math.isfinite(e.numeric):
+                # no verdict on backward(): the numbers f gave near the point say nothing
+                lines.append(f"gradient of input {e.name} = {e.value!r} cannot be checked: "
+                             f"backward() gives {e.analytic!r}, central differences give "
+                             f"{e.numeric!r}, because f is not finite near {e.name} = "
+                             f"{e.value!r} (it overflows or is undefined within eps); check "
+                             "a point where f is finite")
+                continue
             if not (math.isfinite(e.analytic) and math.isfinite(e.numeric)):
                 why = "a gradient that is not a finite number is never accepted"
             else:
@@ -103,16 +111,18 @@ class GradcheckReport:
 
 
 def numerical_grad(
-    f: Callable[..., Value | float], inputs: Sequence[Number | Value], eps: float = 1e-6
+    f: Callable[..., Value | float], inputs: Iterable[Number | Value], eps: float = 1e-6
 ) -> list[float]:
     """Central differences (f(x + h) - f(x - h)) / 2h of ``f`` for each input, in float64.
 
     ``f`` takes one Value per input and returns a Value (a plain number is fine too). The step
     is h = eps·max(1, |x|), so large inputs get a step that still changes them. ``f`` runs
     under ``no_grad``, so no graph is built."""
+    inputs = _listed(inputs, f)
     xs = _floats(inputs)
     _check_positive("eps", eps)
     names = _names(inputs)
+    _check_steps(names, xs, eps)
     partials = []
     with no_grad():
         for i, x in enumerate(xs):
@@ -122,7 +132,7 @@ def numerical_grad(
                 at = [Value(v) for v in xs]
                 at[i] = Value(nudged)
                 try:
-                    ends.append(_number(f(*at), "f"))
+                    ends.append(_number(_call(f, at), "f"))
                 except (ArithmeticError, ValueError) as error:
                     raise DomainError(
                         f"gradcheck: central differences need f at {names[i]} ± h = {x!r} ± "
@@ -135,7 +145,7 @@ def numerical_grad(
 
 def gradcheck(
     f: Callable[..., Value | float],
-    inputs: Sequence[Number | Value],
+    inputs: Iterable[Number | Value],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -153,12 +163,14 @@ def gradcheck(
     True
     """
     __tracebackhide__ = True  # under pytest, show the failure where gradcheck was called
+    inputs = _listed(inputs, f)
     xs = _floats(inputs)
     for what, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         _check_positive(what, tolerance, zero_ok=what != "eps")
     names = _names(inputs)
+    _check_steps(names, xs, eps)
     leaves = [Value(x, label=name) for x, name in zip(xs, names)]
-    out = f(*leaves)
+    out = _call(f, leaves)
     if isinstance(out, Value):
         out.backward()
     else:
@@ -174,6 +186,48 @@ def gradcheck(
     if raise_exception and not report.ok:
         raise GradcheckError(report.failure_message())
     return report
+
+
+def _listed(inputs: Iterable[Number | Value], f: object) -> list[Number | Value]:
+    """The inputs as a list (a generator is read once), after checking that ``f`` can be
+    called and that ``inputs`` is not a single number."""
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be a function of one Value per input, got "
+                        f"{type(f).__name__} {f!r}")
+    if isinstance(inputs, (Value, numbers.Real)):
+        raise TypeError("gradcheck: inputs must be a list of numbers or Values, e.g. [x] "
+                        f"rather than x; got {inputs!r}")
+    return list(inputs)
+
+
+def _call(f: Callable[..., Value | float], at: list[Value]) -> Value | float:
+    """``f(*at)``; a TypeError about Values (math.sin(x) on a Value) says what to do."""
+    try:
+        return f(*at)
+    except TypeError as error:
+        if "Value" not in str(error):
+            raise
+        raise TypeError(f"gradcheck: f failed on Values ({error}); write f with Value "
+                        "operations (x.sin(), x.exp(), tinygrad_edu.tanh(x)), not math's "
+                        "functions, so that backward() can follow it") from error
+
+
+def _check_steps(names: list[str], xs: list[float], eps: float) -> None:
+    """Each input must be finite, and x ± h (h = eps·max(1, |x|)) finite and different from
+    x: otherwise the central difference is NaN or 0 whatever f is, and says nothing."""
+    for name, x in zip(names, xs):
+        if not math.isfinite(x):
+            raise ValueError(f"gradcheck: input {name} = {x!r}: central differences need a "
+                             "finite point; check the gradient at a finite one")
+        h = eps * max(1.0, abs(x))
+        if not (math.isfinite(x + h) and math.isfinite(x - h)):
+            raise ValueError(f"gradcheck: {name} ± h = {x!r} ± {h:.3g} is not a finite number "
+                             f"(h = eps·max(1, |{name}|)); pass a smaller eps than {eps:g}, or "
+                             "check a smaller input")
+        if x + h == x or x - h == x:
+            raise ValueError(f"gradcheck: eps={eps:g} is too small for {name} = {x!r}: {name} "
+                             f"± h rounds to {name} itself, so every central difference would "
+                             "be 0; pass a larger eps, such as 1e-6")
 
 
 def _names(inputs: Sequence[Number | Value]) -> list[str]:
@@ -192,9 +246,6 @@ def _check_positive(what: str, x: object, zero_ok: bool = False) -> None:
 
 
 def _floats(inputs: Sequence[Number | Value]) -> list[float]:
-    if isinstance(inputs, (Value, numbers.Real)):
-        raise TypeError("gradcheck: inputs must be a list of numbers or Values, e.g. [x] "
-                        f"rather than x; got {inputs!r}")
     return [v.data if isinstance(v, Value) else _number(v, "input") for v in inputs]
 
 

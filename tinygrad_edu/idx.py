@@ -196,8 +196,15 @@ def _load_pair(
         tried = [(default, "the default")] if default is not None else []
     for directory, _ in tried:
         if directory.is_dir():
-            images = _find(directory, prefix, "images", 3)
-            labels = _find(directory, prefix, "labels", 1)
+            try:
+                images = _find(directory, prefix, "images", 3)
+                labels = _find(directory, prefix, "labels", 1)
+            except OSError as error:  # e.g. a folder without search (x) permission
+                failure = type(error)(f"load_{name}: cannot look into {directory}: "
+                                      f"{error.strerror or error}; check the folder's "
+                                      "permissions (ls -ld)")
+                failure.errno = error.errno
+                raise failure from None
             if images is not None and labels is not None:
                 break
     else:

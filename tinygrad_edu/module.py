@@ -293,7 +293,7 @@ def save(obj: Module | Mapping[str, Any], path: str | os.PathLike[str]) -> None:
                 raise StateDictError(f"the keys must be parameter names (str), got {name!r}")
             checked[name] = _json_numbers(entry, name)
     except StateDictError as error:
-        raise StateDictError(f"cannot save {os.fspath(path)}: {error}") from None
+        raise StateDictError(f"cannot save {os.fsdecode(path)}: {error}") from None
     text = json.dumps({
         "format": FORMAT,
         "version": VERSION,
@@ -312,11 +312,24 @@ def _json_numbers(entry: Any, name: str) -> Any:
     return _finite(entry, name)
 
 
-def _write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    target = os.path.realpath(path)  # through symlinks: replace the file, keep the link
+def _write_atomically(path: str | os.PathLike[str] | bytes, text: str) -> None:
+    shown = os.fsdecode(path)  # the path as given, for messages (a bytes path too)
+    if not shown:
+        missing = FileNotFoundError("cannot save the model to '': no file name given; pass a "
+                                    "path such as 'model.json'")
+        missing.errno = errno.ENOENT
+        raise missing
+    target = os.fsdecode(os.path.realpath(path))  # through symlinks: keep the link
     temporary = f"{target}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
-        if os.path.exists(target) and not os.access(target, os.W_OK):
+        mode = os.stat(target).st_mode if os.path.exists(target) else None
+        if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+            with open(target, "w", encoding="utf-8") as file:  # /dev/null, a pipe: there is
+                file.write(text)  # no file to replace, and the device must stay a device
+            return
+        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            raise OSError(errno.EINVAL, "it is not a regular file")
+        if mode is not None and not os.access(target, os.W_OK):
             raise PermissionError(errno.EACCES, "the file is read-only")
         with open(temporary, "x", encoding="utf-8") as file:
             if os.path.isfile(target):  # the new file keeps the old one's permissions
@@ -329,7 +342,7 @@ def _write_atomically(path: str | os.PathLike[str], text: str) -> None:
         with contextlib.suppress(OSError):
             os.remove(temporary)
         reason = error.strerror or str(error)
-        failure = type(error)(f"cannot save the model to {os.fspath(path)}: {reason}")
+        failure = type(error)(f"cannot save the model to {shown}: {reason}")
         failure.errno = error.errno  # (no filename: it would replace the message)
         raise failure from None
 

@@ -55,21 +55,29 @@ def _overflowed(v: Any, g: Any) -> bool:
     return math.isinf(v) and math.isfinite(g)
 
 
+def _parameters(who: str, params: Iterable[Any]) -> list[Any]:
+    """``params`` as a list, or a TypeError saying what to pass instead (a model, a single
+    Value, a list with numbers in it)."""
+    if hasattr(params, "parameters") or hasattr(params, "grad") or not isinstance(
+            params, Iterable):
+        raise TypeError(f"{who} needs a list of parameters: pass model.parameters() "
+                        f"(or [value]), not {type(params).__name__}")
+    listed = list(params)
+    for i, p in enumerate(listed):
+        if not (hasattr(p, "data") and hasattr(p, "grad")):
+            raise TypeError(f"{who}: parameter {i} is {type(p).__name__} {p!r}, not a "
+                            "Value or Tensor (it needs .data and .grad)")
+    return listed
+
+
 class Optimizer:
     """Holds the parameters and the learning rate; subclasses define ``step``."""
 
     def __init__(self, params: Iterable[Any], lr: float) -> None:
         name = type(self).__name__
-        if hasattr(params, "parameters") or hasattr(params, "grad"):
-            raise TypeError(f"{name} needs a list of parameters: pass model.parameters() "
-                            f"(or [value]), not {type(params).__name__}")
-        self.params = list(params)
+        self.params = _parameters(name, params)
         if not self.params:
             raise ValueError(f"{name}: got no parameters to optimize")
-        for i, p in enumerate(self.params):
-            if not (hasattr(p, "data") and hasattr(p, "grad")):
-                raise TypeError(f"{name}: parameter {i} is {type(p).__name__} {p!r}, not a "
-                                "Value or Tensor (it needs .data and .grad)")
         _check(name, "the learning rate lr", lr, lambda x: x > 0, "> 0")
         self.lr = lr
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
@@ -155,8 +163,13 @@ class Adam(Optimizer):
             g = _grad(p)
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
-            m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
-            v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
+            m = b1 * state.get("m", 0.0) + (1 - b1) * g
+            v = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
+            if self.eps == 0 and np.any(np.asarray(v) == 0):
+                raise FloatingPointError(
+                    f"Adam: parameter {i}: its gradient has been 0 so far and eps=0, so the "
+                    "step is 0/0 (m/√v with m = v = 0); use eps > 0, e.g. the default 1e-8")
+            state["m"], state["v"] = m, v
             if _overflowed(v, g):
                 raise FloatingPointError(
                     f"Adam: parameter {i}: the squared gradient overflowed (largest |g| = "
@@ -237,7 +250,7 @@ def clip_grad_norm(
     ``backward(create_graph=True)``) is replaced by a scaled ``Value`` computed under
     ``no_grad``: a new leaf, as clipping is not part of what is differentiated."""
     _check("clip_grad_norm", "max_norm", max_norm, lambda x: x > 0, "> 0")
-    params = [p for p in params if p.grad is not None]
+    params = [p for p in _parameters("clip_grad_norm", params) if p.grad is not None]
     norms = [_norm(_grad(p)) for p in params]
     norm = math.nan if any(math.isnan(n) for n in norms) else math.hypot(*norms)
     if not math.isfinite(norm):  # (hypot scales inside: no overflow below 1.8e308)

@@ -2,9 +2,11 @@
 same numbers) and against central differences; PyTorch parity; the seeds' 2-layer network;
 errors; no reference cycles."""
 
+import copy
 import datetime
 import gc
 import math
+import pickle
 import re
 import weakref
 from decimal import Decimal
@@ -1200,3 +1202,74 @@ def test_masked_entries_are_refused_and_views_are_copied():
     t = Tensor(base.view(Sub))  # np.asarray gives a view of a subclass: still copied
     t.data += 1
     assert base[0, 0] == 0.0
+
+
+# ----------------------------------------------------------------------------- copy and pickle
+
+
+def test_a_deep_tensor_graph_deep_copies_without_recursion():
+    x = Tensor([1.0, 2.0])
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0001
+    y2 = copy.deepcopy(y)
+    assert y2 is not y and np.array_equal(y2.data, y.data) and len(walk(y2)) == len(walk(y))
+    leaf = walk(y2)[0]
+    assert leaf is not x and not leaf.parents
+    y2.backward(np.ones(2))
+    y.backward(np.ones(2))
+    np.testing.assert_array_equal(leaf.grad, x.grad)  # the copy's own leaf gets the gradient
+
+
+def test_a_tensor_deep_copy_shares_leaves_copied_beside_it_and_owns_its_arrays():
+    w = Tensor([[1.0, 2.0]])
+    out = (w * 3.0).sum()
+    w2, out2 = copy.deepcopy((w, out))
+    assert walk(out2)[0] is w2 and w2.data is not w.data
+    w2.data[0, 0] = 5.0
+    assert w.data[0, 0] == 1.0
+    twin = copy.copy(out)  # a shallow copy: the same parents and array
+    assert twin is not out and twin.parents == out.parents and twin.data is out.data
+
+
+def test_a_leaf_tensor_pickles_and_a_tensor_with_history_says_what_to_do():
+    w = Tensor([[1.0, 2.0]], dtype=np.float32, label="w")
+    (w * 2.0).sum().backward()
+    w2 = pickle.loads(pickle.dumps(w))
+    assert w2.label == "w" and w2.dtype == np.float32 and np.array_equal(w2.data, w.data)
+    np.testing.assert_array_equal(w2.grad, w.grad)
+    with pytest.raises(TypeError, match=r"cannot pickle a Tensor made by '\*'.*detach\(\)"):
+        pickle.dumps(w * 2.0)
+
+
+# ----------------------------------------------------------------------------- edge cases
+
+
+@pytest.mark.parametrize("shape, axis", [((0,), -1), ((2, 0), -1), ((0, 3), 0), ((0, 3), 1)])
+def test_softmax_of_an_empty_tensor_is_empty_as_in_pytorch(shape, axis):
+    for f in (softmax, log_softmax):
+        x = Tensor(np.zeros(shape))
+        y = f(x, axis)
+        assert y.shape == shape
+        y.backward(np.ones(shape))
+        assert x.grad.shape == shape
+
+
+def test_cross_entropy_of_an_empty_batch_is_refused_like_the_mean_of_nothing():
+    with pytest.raises(ValueError, match=r"cross_entropy: the batch is empty \(0×3\)"):
+        cross_entropy(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=int))
+
+
+def test_a_huge_int_operand_is_shown_short():
+    t = Tensor([1.0], dtype=np.float32)
+    with pytest.raises(OverflowError, match=r"\+: the number \(an int of 401 digits\) is too "
+                                            r"large for float32") as info:
+        t + 10**400
+    assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("raw", [bytearray(b"ab"), memoryview(b"ab")], ids=type)
+def test_bytes_like_objects_are_not_numbers(raw):
+    for make in (Tensor, lambda r: Tensor([1.0, 2.0]) + r, lambda r: r * Tensor([1.0, 2.0])):
+        with pytest.raises(TypeError, match=r"needs real numbers, got (bytearray|memoryview)"):
+            make(raw)

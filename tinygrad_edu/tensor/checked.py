@@ -46,6 +46,8 @@ def real_array(data: Any, dtype: np.dtype | None, where: str, copy: bool = False
     for ``dtype`` raises OverflowError. ``copy`` makes sure the result is not ``data`` itself."""
     if type(data) is np.ndarray:
         array = data
+    elif isinstance(data, (bytearray, memoryview)):  # NumPy would read their bytes as numbers
+        raise not_real(data, where)
     elif np.ma.is_masked(data):  # np.asarray would use the hidden numbers behind the mask
         raise TypeError(
             f"{where} needs real numbers, got a masked array with {np.ma.count_masked(data)} "
@@ -136,6 +138,8 @@ def not_real(x: Any, where: str, index: tuple[int, ...] = ()) -> TypeError:
         hint += "what you mean"
     elif isinstance(x, (str, bytes)):
         hint = f"convert it first, e.g. float({x!r})"
+    elif isinstance(x, (bytearray, memoryview)):
+        hint = "to read raw bytes as numbers say how, e.g. np.frombuffer(data, np.uint8)"
     elif x is None:
         hint = "pass a number (to test whether something is None, use `is None`)"
     elif isinstance(x, (datetime.date, datetime.timedelta, np.datetime64, np.timedelta64)):

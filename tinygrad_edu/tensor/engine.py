@@ -41,7 +41,7 @@ from typing import Any, ClassVar, Union
 
 import numpy as np
 
-from tinygrad_edu.engine import backpropagate, zero_grad
+from tinygrad_edu.engine import backpropagate, walk, zero_grad
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.tensor import checked
@@ -241,6 +241,46 @@ class Tensor:
                 "entries, so its truth is ambiguous; use (t > 0).all() or .any(), or t.item() "
                 "for a one-element tensor")
         return bool(self.data.item())
+
+    # Copying and pickling. A deep copy copies the whole graph without recursion (the copy
+    # shares the backward functions, and the arrays they keep, with the original). A pickle
+    # holds a leaf's numbers; a tensor with history cannot be pickled: its backward functions
+    # are closures, which pickle cannot store.
+    def __copy__(self) -> Tensor:
+        twin = _node(self.data, label=self.label)  # the same array, parents and backward
+        twin.grad, twin.op, twin.parents, twin._vjp = self.grad, self.op, self.parents, self._vjp
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        return _deep_copy(self, memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.parents or self._vjp is not None:
+            raise TypeError(
+                f"cannot pickle a Tensor made by {self.op!r} (it has a history, whose backward "
+                "functions pickle cannot store); pickle t.detach() for its numbers, or a "
+                "model's state_dict() (or use model.save)")
+        return (_leaf, (self.data, self.grad, self.label))
+
+
+def _leaf(data: np.ndarray, grad: np.ndarray | None, label: str) -> Tensor:
+    t = _node(data, label=label)
+    t.grad = grad
+    return t
+
+
+def _deep_copy(root: Tensor, memo: dict[int, Any]) -> Tensor:
+    from copy import deepcopy
+
+    for node in walk(root):  # parents first, so each copy can point at its parents' copies
+        if id(node) not in memo:
+            twin = Tensor.__new__(Tensor)
+            twin.data = node.data.copy()
+            twin.grad = deepcopy(node.grad, memo)
+            twin.label, twin.op, twin._vjp = node.label, node.op, node._vjp
+            twin.parents = tuple(memo[id(p)] for p in node.parents)
+            memo[id(node)] = twin
+    return memo[id(root)]
 
 
 # ----------------------------------------------------------------------------- building nodes
@@ -454,8 +494,10 @@ def log_softmax(t: Tensor, axis: int = -1) -> Tensor:
 def log_softmax_array(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """log softmax along ``axes``. A group holding +inf, or only -inf, has no softmax (inf -
     inf): NaN, as in PyTorch. A -inf entry next to finite ones gets -inf (probability 0)."""
-    with np.errstate(invalid="ignore"):  # inf - inf: that NaN is the answer
-        shifted = x - x.max(axis=axes, keepdims=True)  # log softmax(x) = log softmax(x - max)
+    # inf - inf: that NaN is the answer; log(0) only for an empty group, which stays empty
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # log softmax(x) = log softmax(x - max); ``initial`` lets an empty group be empty
+        shifted = x - x.max(axis=axes, keepdims=True, initial=-np.inf)
         return shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
 
 
@@ -560,7 +602,10 @@ def _constant(x: Any, dtype: np.dtype, op: str) -> Any:
     if type(x) is float or type(x) is int:
         if -LARGEST[dtype] <= x <= LARGEST[dtype] or x != x or x in (math.inf, -math.inf):
             return x  # NumPy keeps the tensor's dtype for a plain Python number
-        raise OverflowError(f"{op}: the number {x!r} is too large for {dtype} (the largest is "
+        shown = repr(x)
+        if len(shown) > 80:  # a huge int: its size, not hundreds of digits
+            shown = f"(an int of {len(str(abs(x)))} digits)"
+        raise OverflowError(f"{op}: the number {shown} is too large for {dtype} (the largest is "
                             f"about {LARGEST[dtype]:.3g}); use float64 or scale the numbers "
                             "down")
     if isinstance(x, Tensor):

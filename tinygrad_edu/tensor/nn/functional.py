@@ -41,6 +41,9 @@ def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
             "reshape a single sample with .reshape(1, -1)"
         )
     n, c = z.shape
+    if n == 0:
+        raise ValueError(f"cross_entropy: the batch is empty {shape_str(z.shape)}, and the mean "
+                         "loss over no samples is undefined; skip empty batches")
     target = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     logp = log_softmax_array(z, (1,))
     if target.ndim == 2:  # probabilities, e.g. one-hot rows
