@@ -2,6 +2,7 @@
 
 import gc
 import math
+import warnings
 
 import pytest
 from hypothesis import example, given
@@ -140,6 +141,56 @@ def test_create_graph_leaves_no_cycles_once_gradients_are_reset():
         (g2,) = grad(g, [x], create_graph=True)
         del x, g, g2
         assert gc.collect() == 0  # grad() stores nothing, so it never makes a cycle
+    finally:
+        gc.enable()
+
+
+def test_create_graph_warns_of_the_cycle_unless_inputs_says_which_values_to_fill():
+    x, y = Value(2.0), Value(3.0)
+    f = x**3 * y
+    with pytest.warns(UserWarning, match=r"backward\(create_graph=True\).*reference cycle"
+                      r".*inputs=\[\.\.\.\]"):
+        f.backward(create_graph=True)
+    assert isinstance(x.grad, Value) and isinstance(y.grad, Value)
+    a, b = Value(2.0), Value(3.0)
+    g = a**3 * b
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g.backward(create_graph=True, inputs=[a])
+    assert a.grad.data == 36.0 and b.grad == 0.0 and g.grad == 0.0  # only a: as PyTorch
+
+
+def test_backward_with_inputs_fills_only_those_as_in_pytorch():
+    x, y = Value(2.0), Value(3.0)
+    z = x * y
+    f = z * x
+    f.backward(inputs=[x, z])
+    f.backward(inputs=[x, z, Value(5.0)])  # a value f does not depend on gets nothing
+    assert (x.grad, z.grad, y.grad) == (24.0, 2.0, 0.0)  # x accumulates, z holds this pass
+    if torch is not None:
+        tx, ty = leaf(2.0), leaf(3.0)
+        tz = tx * ty
+        (tz * tx).backward(inputs=[tx])
+        assert tx.grad.item() * 2 == x.grad and ty.grad is None
+    with pytest.raises(TypeError, match=r"inputs\[0\] is float 2.0, not a Value"):
+        f.backward(inputs=[2.0])
+
+
+def test_a_penalty_on_value_inputs_leaves_no_cycles_with_inputs_given():
+    gc.collect()
+    gc.disable()
+    try:
+        for seed in range(5):  # inputs as Values, the case where every leaf would get a graph
+            model = MLP(2, [4, 1], activation="tanh", seed=seed)
+            xs = [[Value(1.0), Value(-0.5)], [Value(0.3), Value(0.8)]]
+            loss = hinge_loss([model(x) for x in xs], [1, -1])
+            loss.backward(create_graph=True, inputs=model.parameters())
+            assert all(x.grad == 0.0 for row in xs for x in row)
+            penalty = sum(p.grad * p.grad for p in model.parameters())
+            penalty.backward(inputs=model.parameters())
+            model.zero_grad()
+            del model, loss, penalty, xs
+        assert gc.collect() == 0
     finally:
         gc.enable()
 

@@ -14,6 +14,7 @@ steps, gradient penalties).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -40,21 +41,42 @@ def backprop(roots: Sequence[Value], seeds: Sequence[float | Value],
     return grads
 
 
-def backward_with_graph(root: Value, seed: float | Value) -> None:
-    """``root.backward(seed, create_graph=True)``, PyTorch's semantics: every leaf adds a
-    Value (with a graph, a constant one too) to its ``grad``; inner nodes get the number
-    only, so no node's gradient points back into the graph that made it. A leaf's gradient
-    does point back to the leaf (d(x²)/dx = 2x needs x), as in PyTorch, until you reset it
-    with ``zero_grad()``; ``grad()`` stores nothing and never ties such a knot."""
-    if not isinstance(seed, Value):
-        seed = as_float(seed, "backward(grad)")
-    for node, g in backprop([root], [seed], create_graph=True).items():
+def backward_with_graph(root: Value, seed: float | Value, create_graph: bool = True,
+                        inputs: Iterable[Value] | None = None) -> None:
+    """``root.backward(seed, create_graph, inputs)``, PyTorch's semantics: with
+    ``create_graph=True`` every leaf adds a Value (with a graph, a constant one too) to its
+    ``grad``; inner nodes get the number only, so no node's gradient points back into the
+    graph that made it. A leaf's gradient does point back to the leaf (d(x²)/dx = 2x needs
+    x), as in PyTorch, until you reset it with ``zero_grad()``, so that case warns, as
+    PyTorch does. With ``inputs``, only those values get a gradient; ``grad()`` stores
+    nothing at all and never ties such a knot."""
+    if create_graph and isinstance(seed, Value):
+        start: float | Value = seed
+    else:
+        start = as_float(seed, "backward(grad)")
+    targets = None if inputs is None else _values(
+        inputs, "inputs", "pass the Values whose .grad backward should fill")
+    grads = backprop([root], [start], create_graph)
+    if create_graph and targets is None:
+        warnings.warn(CYCLE_WARNING, stacklevel=3)
+    for node in grads if targets is None else targets:
+        g = grads.get(node)
+        if g is None:  # an input the root does not depend on: nothing to add
+            continue
         if node.parents:
             node.grad = g.data if isinstance(g, Value) else g
         else:
-            g = g if isinstance(g, Value) else Value(g)
+            if create_graph and not isinstance(g, Value):
+                g = Value(g)
             old = node.grad
             node.grad = g if type(old) is float and old == 0.0 else old + g
+
+
+CYCLE_WARNING = (
+    "backward(create_graph=True): each leaf's gradient now refers to a graph that refers "
+    "back to the leaf (a reference cycle, freed only by the garbage collector); reset the "
+    "gradients when you are done (loss.zero_grad()), pass inputs=[...] to fill only those, "
+    "or use grad(..., create_graph=True), which stores nothing")
 
 
 def grad(

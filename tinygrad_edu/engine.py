@@ -118,19 +118,21 @@ class Value:
     def cos(self) -> Value: return cos(self)
 
     # The backward pass.
-    def backward(self, grad: float | Value = 1.0, create_graph: bool = False) -> None:
+    def backward(self, grad: float | Value = 1.0, create_graph: bool = False,
+                 inputs: Sequence[Value] | None = None) -> None:
         """Fill ``.grad`` of every value this one depends on with d(self)/d(value) × ``grad``.
 
         Gradients accumulate as in PyTorch: every leaf (an input or a parameter) *adds* this
         pass's gradient to the one it holds, so call ``zero_grad()`` between training steps.
         Inner nodes hold the gradient of the latest pass, a float. With ``create_graph=True``
         every leaf's gradient is a ``Value`` with a graph of its own, so it can be
-        differentiated again (see ``tinygrad_edu.autograd``).
+        differentiated again (see ``tinygrad_edu.autograd``). With ``inputs``, only those
+        values get a gradient, as in PyTorch.
         """
-        if create_graph:
+        if create_graph or inputs is not None:
             from tinygrad_edu.autograd import backward_with_graph
 
-            return backward_with_graph(self, grad)
+            return backward_with_graph(self, grad, create_graph, inputs)
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
