@@ -1,6 +1,7 @@
 """Graph building on and off: no_grad and enable_grad as context managers and decorators
 (generators included), and per thread, as in PyTorch."""
 
+import asyncio
 import threading
 
 import pytest
@@ -106,3 +107,94 @@ def test_no_grad_decorator_covers_a_generator_body_and_not_its_caller():
         gen.send(None)
         gen.send(None)
     assert stop.value.value == "done" and is_grad_enabled()
+
+
+def test_a_thread_that_ends_inside_no_grad_is_not_counted_for_good():
+    from tinygrad_edu import grad_mode
+
+    def ends_inside():
+        no_grad().__enter__()  # and never leaves
+        assert grad_mode.threads_off == 1 and (Value(1.0) * 2).parents == ()
+
+    thread = threading.Thread(target=ends_inside)
+    thread.start()
+    thread.join()
+    assert grad_mode.threads_off == 0  # every op is back on the fast check
+    assert (Value(1.0) * 2).parents != ()
+
+
+# ----------------------------------------------------------------------------- async
+# The mode is per thread and asyncio's tasks share one, so a decorated async function
+# holds it only while its own body runs, step by step, never while it waits.
+
+
+def test_no_grad_decorator_covers_an_async_body_and_not_the_tasks_beside_it():
+    seen = []
+
+    @no_grad
+    async def infer(x, gate):
+        y = x * 2
+        seen.append(("infer", is_grad_enabled(), y.parents))
+        await gate.wait()  # another task runs here, building its graph
+        z = y * 3
+        seen.append(("infer", is_grad_enabled(), z.parents))
+        return z
+
+    async def train(x, gate):
+        seen.append(("train", is_grad_enabled(), (x * 2).parents == (x,)))
+        gate.set()
+
+    async def main():
+        x, gate = Value(1.0), asyncio.Event()
+        z, _ = await asyncio.gather(infer(x, gate), train(x, gate))
+        return z.data, is_grad_enabled()
+
+    assert asyncio.run(main()) == (6.0, True)
+    assert seen == [("infer", False, ()), ("train", True, True), ("infer", False, ())]
+
+
+def test_no_grad_async_function_passes_on_errors_and_cancellation():
+    @no_grad
+    async def fails():
+        raise KeyError("inside")
+
+    @enable_grad
+    async def waits(event):
+        with no_grad():
+            await event.wait()
+
+    async def main():
+        with pytest.raises(KeyError, match="inside"):
+            await fails()
+        task = asyncio.create_task(waits(asyncio.Event()))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return is_grad_enabled()
+
+    assert asyncio.run(main()) is True
+
+
+def test_no_grad_decorator_covers_an_async_generator_body_and_not_its_consumer():
+    seen = []
+
+    @no_grad
+    async def scaled(x):
+        for k in range(3):
+            sent = yield x * k
+            seen.append(("body", is_grad_enabled(), sent))
+
+    async def main():
+        x = Value(1.0)
+        gen = scaled(x)
+        first = await gen.__anext__()
+        seen.append(("consumer", is_grad_enabled(), first.parents))
+        second = await gen.asend("hi")
+        await gen.aclose()
+        items = [v.data async for v in scaled(x)]
+        return second.parents, items
+
+    assert asyncio.run(main()) == ((), [0.0, 1.0, 2.0])
+    assert seen[:2] == [("consumer", True, ()), ("body", False, "hi")]
+    assert all(mode is False for who, mode, _ in seen if who == "body")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import ContextDecorator
 from typing import Any, TypeVar, cast
 
@@ -25,11 +25,28 @@ class _GradState(threading.local):
 
     def __init__(self) -> None:
         self.saved: list[bool] = []
+        self.off: _Off | None = None  # held while graph building is off in this thread
+
+
+class _Off:
+    """Counts a thread in ``threads_off`` for as long as it lives. The thread holds it while
+    graph building is off there, so a thread that ends inside ``no_grad`` drops it too and
+    the count never stays up for good."""
+
+    def __init__(self) -> None:
+        global threads_off
+        with _lock:
+            threads_off += 1
+
+    def __del__(self) -> None:
+        global threads_off
+        with _lock:
+            threads_off -= 1
 
 
 state = _GradState()
 threads_off = 0  # how many threads have graph building off right now
-_lock = threading.Lock()
+_lock = threading.RLock()  # an RLock: a thread's _Off may be dropped while it holds the lock
 
 
 def is_grad_enabled() -> bool:
@@ -42,10 +59,8 @@ def is_grad_enabled() -> bool:
 
 def _switch(enabled: bool) -> None:
     """Turn graph building on or off in this thread, keeping ``threads_off`` right."""
-    global threads_off
     if enabled != state.enabled:
-        with _lock:
-            threads_off += -1 if enabled else 1
+        state.off = None if enabled else _Off()
         state.enabled = enabled
 
 
@@ -70,6 +85,10 @@ class _GradMode(ContextDecorator):
     def __call__(self, func: F) -> F:
         if inspect.isgeneratorfunction(func):
             return cast(F, _each_step_inside(type(self), func))
+        if inspect.iscoroutinefunction(func):
+            return cast(F, _each_await_inside(type(self), func))
+        if inspect.isasyncgenfunction(func):
+            return cast(F, _each_async_step_inside(type(self), func))
         return super().__call__(func)
 
 
@@ -102,11 +121,76 @@ def _each_step_inside(mode: type[_GradMode], func: Callable[..., Any]) -> Callab
     return generator
 
 
+class _Inside:
+    """Await ``awaitable`` one step at a time inside ``mode``: while it waits, the thread
+    (and every other asyncio task on it) is back in its own mode, as between the steps of a
+    generator."""
+
+    def __init__(self, mode: type[_GradMode], awaitable: Awaitable[Any]) -> None:
+        self.mode, self.steps = mode, awaitable.__await__()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        steps, sent, error = self.steps, None, None
+        while True:
+            try:
+                with self.mode():
+                    waiting_for = steps.send(sent) if error is None else steps.throw(error)
+            except StopIteration as done:
+                return done.value
+            sent, error = None, None
+            try:
+                sent = yield waiting_for
+            except GeneratorExit:
+                with self.mode():
+                    steps.close()
+                raise
+            except BaseException as raised:  # thrown in while waiting (a cancellation, say)
+                error = raised
+
+
+def _each_await_inside(mode: type[_GradMode], func: Callable[..., Any]) -> Callable[..., Any]:
+    """An ``async def`` whose body runs inside ``mode``, one step (up to an ``await``) at a
+    time."""
+
+    @functools.wraps(func)
+    async def coroutine(*args: Any, **kwargs: Any) -> Any:
+        return await _Inside(mode, func(*args, **kwargs))
+
+    return coroutine
+
+
+def _each_async_step_inside(mode: type[_GradMode], func: Callable[..., Any]
+                            ) -> Callable[..., Any]:
+    """An async generator function whose body runs inside ``mode``, one step at a time."""
+
+    @functools.wraps(func)
+    async def generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        gen = func(*args, **kwargs)
+        step = gen.__anext__()
+        while True:
+            try:
+                item = await _Inside(mode, step)
+            except StopAsyncIteration:
+                return
+            try:
+                sent = yield item
+            except GeneratorExit:
+                await _Inside(mode, gen.aclose())
+                raise
+            except BaseException as error:
+                step = gen.athrow(error)
+            else:
+                step = gen.asend(sent)
+
+    return generator
+
+
 class no_grad(_GradMode):
-    """Inside ``with no_grad():`` (or a function decorated with it, generators included)
-    operations build no graph: results are plain leaves, which is faster and uses less
-    memory. Use it for inference and for updating parameters. It holds for the current
-    thread only."""
+    """Inside ``with no_grad():`` (or a function decorated with it, generators and async
+    functions included) operations build no graph: results are plain leaves, which is faster
+    and uses less memory. Use it for inference and for updating parameters. It holds for the
+    current thread only; a decorated generator or async function holds it only while its
+    own body runs, not while it waits."""
 
     enabled = False
 
