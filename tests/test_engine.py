@@ -466,6 +466,23 @@ def test_nan_propagates_through_every_op_and_every_local_derivative_that_depends
             assert math.isnan(leaves[0].grad), (name, leaves[0].grad)
 
 
+@pytest.mark.parametrize("base", [math.inf, -math.inf, 0.0, -0.0, 2.0, -3.0, math.nan])
+def test_the_slope_of_x_to_the_zero_is_zero_except_at_nan_in_both_engines(base):
+    """x**0 is 1 for every x (IEEE 754), so its slope is 0, but a NaN base keeps its NaN
+    (tests/torch_deviations.py: PyTorch gives 0)."""
+    from tinygrad_edu.tensor import Tensor
+
+    x = Value(base)
+    (x**0).backward()
+    t = Tensor([base, 1.0])
+    (t**0).sum().backward()
+    assert (x**0).data == 1.0
+    if math.isnan(base):
+        assert math.isnan(x.grad) and math.isnan(t.grad[0])
+    else:
+        assert x.grad == 0.0 and t.grad[0] == 0.0
+
+
 @pytest.mark.parametrize("method, kwargs", [("relu", {}), ("abs", {}), ("leaky_relu", {}),
                                             ("leaky_relu", {"alpha": 0.2})])
 def test_kinked_ops_keep_nan_in_value_and_gradient(method, kwargs):

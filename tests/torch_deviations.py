@@ -15,6 +15,9 @@ compare such a case with central differences instead of PyTorch.
    comparison, and every comparison with NaN is false: relu asks ``x <= 0`` (no, so slope 1),
    leaky_relu asks ``x > 0`` (no, so slope alpha) and abs takes sign(NaN) = 0. The slope at
    NaN is undefined: we give NaN, so that a diverged model cannot look healthy.
+3. **Slope of a**0 at a = NaN.** a**0 is 1 for every a, NaN included (IEEE 754), and
+   PyTorch's mask ``b != 0`` makes the slope 0 there too. At a NaN base the derivative is
+   undefined, and b·a**(b-1) = 0·NaN: we give NaN, for the same reason as in 2.
 """
 
 from __future__ import annotations
@@ -67,6 +70,18 @@ def _torch_slope_at_nan(method: str) -> Callable[[Any], float]:
     return case
 
 
+def _torch_pow_zero_slope_at_nan(torch: Any) -> float:
+    a = torch.tensor(math.nan, dtype=torch.float64, requires_grad=True)
+    (a**0).backward()
+    return a.grad.item()
+
+
+def _our_pow_zero_slope_at_nan() -> float:
+    a = Value(math.nan)
+    (a**0).backward()
+    return a.grad
+
+
 def _our_slope_at_nan(method: str) -> Callable[[], float]:
     def case() -> float:
         x = Value(math.nan)
@@ -83,6 +98,9 @@ DEVIATIONS = [
     *(Deviation(f"{m}-slope-at-nan", f"d/dx {m}(x) at x = NaN", torch_value=slope,
                 true_value=math.nan, torch_case=_torch_slope_at_nan(m), ours=_our_slope_at_nan(m))
       for m, slope in (("relu", 1.0), ("leaky_relu", 0.01), ("abs", 0.0))),
+    Deviation("pow-zero-slope-at-nan", "d/da a**0 at a = NaN", torch_value=0.0,
+              true_value=math.nan, torch_case=_torch_pow_zero_slope_at_nan,
+              ours=_our_pow_zero_slope_at_nan),
 ]
 
 

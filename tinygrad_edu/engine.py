@@ -321,7 +321,9 @@ from tinygrad_edu.ops import (  # noqa: E402 (they build Values, so they come af
 
 
 def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
-    """d(a**b)/da = b·a**(b-1); at a = 0 it is 0 for b = 0 and inf for b < 1 (as PyTorch)."""
+    """d(a**b)/da = b·a**(b-1); at a = 0 it is 0 for b = 0 and inf for b < 1 (as PyTorch).
+    A NaN base gives NaN, even for b = 0 where a**0 is 1 (PyTorch gives 0 there: see
+    tests/torch_deviations.py)."""
     if a == 0 and b < 1:
         return 0.0 if b == 0 else math.inf
     return b * a ** (b - 1)

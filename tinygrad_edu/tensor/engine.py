@@ -386,8 +386,9 @@ leaky_relu = _unary("leaky_relu", lambda x, a: x * checked.step(x, a),
 
 def _d_pow_base(x: Any, y: Any) -> np.ndarray:
     """d(x**y)/dx = y·x**(y-1), as the scalar engine: at x = 0 it is inf for 0 < y < 1 (as in
-    PyTorch), 1 for y = 1, 0 for y > 1, and 0 for y = 0 (where y·x**(y-1) would be 0·inf)."""
-    with np.errstate(invalid="ignore"):  # 0·inf where x = y = 0, replaced by 0
+    PyTorch), 1 for y = 1, 0 for y > 1, and 0 for y = 0 (where y·x**(y-1) would be 0·inf).
+    A NaN base gives NaN, also for y = 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0·inf where x = y = 0, replaced by 0
         return np.where((x == 0) & (y == 0), 0, y * checked.unchecked_pow(x, y - 1))
 
 
