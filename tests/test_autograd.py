@@ -145,6 +145,19 @@ def test_create_graph_leaves_no_cycles_once_gradients_are_reset():
         gc.enable()
 
 
+@pytest.mark.parametrize("first", [lambda x: x * 4 + 1, lambda x: x.sqrt(), lambda x: x**0.5])
+def test_differentiating_a_constant_derivative_again_says_why_the_input_is_unused(first):
+    x = Value(0.0, label="x")
+    (g,) = grad(first(x), [x], create_graph=True)
+    assert not g.parents  # 4, or inf at the edge of sqrt's domain: a constant
+    with pytest.raises(ValueError, match=r"input 0 \('x'\) is not used .*output 0 is a "
+                                         r"constant.*allow_unused=True"):
+        grad(g, [x])
+    assert grad(g, [x], allow_unused=True) == (None,)
+    with pytest.raises(ValueError, match=r"is not used to compute the outputs; pass"):
+        grad(x * 2, [Value(1.0)])  # an input that is really not used: no word of constants
+
+
 def test_create_graph_warns_of_the_cycle_unless_inputs_says_which_values_to_fill():
     x, y = Value(2.0), Value(3.0)
     f = x**3 * y

@@ -109,7 +109,12 @@ def grad(
         g = grads.get(x)
         if g is None and not allow_unused:
             name = f" ({x.label!r})" if x.label else ""
-            raise ValueError(f"grad: input {i}{name} is not used to compute the outputs; "
+            constants = [k for k, out in enumerate(outs) if not out.parents and out is not x]
+            why = "" if not constants else (
+                f" (output {constants[0]} is a constant, a value with no graph: a first "
+                "derivative is one where it does not depend on the input, as for x * 4, or "
+                "where it is infinite, as sqrt's at 0)")
+            raise ValueError(f"grad: input {i}{name} is not used to compute the outputs{why}; "
                              "pass allow_unused=True to get None for it")
         if g is not None and create_graph and not isinstance(g, Value):
             g = Value(g)  # a constant gradient: a leaf, so it can still be used as a Value
