@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import tinygrad_edu.nn.functional as F
 from tests.conftest import requires_torch, torch
 from tests.test_engine import assert_close, numeric_partials
-from tinygrad_edu import Value, grad
+from tinygrad_edu import DomainError, Value, grad
 
 logit = st.floats(-3, 3, allow_nan=False)
 logit_lists = st.lists(logit, min_size=1, max_size=6)
@@ -324,3 +324,37 @@ def test_binary_losses_and_mse_match_torch(triples):
         reference.backward()
         assert loss.data == pytest.approx(reference.item(), rel=1e-10, abs=1e-12), ours.__name__
         assert [v.grad for v in vs] == pytest.approx(t.grad.tolist(), rel=1e-9, abs=1e-12)
+
+
+
+INF = math.inf
+
+
+def same(a, b):
+    """Equal to within rounding, or both NaN."""
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-15, abs=1e-300)
+
+
+@pytest.mark.parametrize("xs, value, slopes", [
+    ([INF, 0.0], INF, [math.nan, 0.0]), ([INF, -INF], INF, [math.nan, 0.0]),
+    ([-INF, 0.0], 0.0, [0.0, 1.0]), ([INF, INF], INF, [math.nan, math.nan]),
+    ([INF, 800.0], INF, [math.nan, 0.0]),
+    ([-INF, 1.0, 2.0], math.log(math.e + math.e**2), [0.0, 1 / (1 + math.e), 1 / (1 + 1 / math.e)]),
+])
+def test_logsumexp_of_infinities_is_what_pytorch_gives(xs, value, slopes):
+    vs = [Value(x) for x in xs]
+    out = F.logsumexp(vs)
+    out.backward()
+    assert same(out.data, value) and all(same(v.grad, s) for v, s in zip(vs, slopes))
+    if torch is not None:
+        t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+        lse = torch.logsumexp(t, 0)
+        lse.backward()
+        assert same(out.data, lse.item())
+        assert all(same(v.grad, g) for v, g in zip(vs, t.grad.tolist()))
+
+
+def test_logsumexp_of_nothing_but_minus_infinity_says_why_it_cannot_be_computed():
+    with pytest.raises(DomainError, match=r"logsumexp: every input is -inf.*log\(0\)"):
+        F.logsumexp([Value(-INF), Value(-INF)])
+    assert math.isnan(F.logsumexp([Value(math.nan), Value(-INF)]).data)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tinygrad_edu.engine import Value, dot, exp, log, number_of, relu, vsum
+from tinygrad_edu.errors import DomainError
 
 Scalar = Any  # a Value or a plain number
 
@@ -35,9 +36,15 @@ def _list(xs: Iterable[Scalar], name: str) -> list[Scalar]:
 
 def logsumexp(xs: Iterable[Scalar]) -> Value:
     """log Σ exp(xᵢ), computed as m + log Σ exp(xᵢ - m) with m = max(x) so nothing overflows.
-    Its gradient is softmax(x)."""
+    Its gradient is softmax(x). (m is the largest *finite* entry, so that an entry of inf
+    gives inf and one of -inf adds nothing, as in PyTorch.)"""
     xs = _list(xs, "logsumexp")
-    m = max(number_of(x) for x in xs)
+    values = [number_of(x) for x in xs]
+    if all(v == -math.inf for v in values):
+        raise DomainError("logsumexp: every input is -inf, so the result is log(0) = -inf and "
+                          "its gradient is undefined; scores that are all -inf usually mean a "
+                          "model that has diverged")
+    m = max((v for v in values if math.isfinite(v)), default=0.0)
     return m + log(vsum(exp(x - m) for x in xs))
 
 
