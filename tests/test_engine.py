@@ -3,6 +3,7 @@
 import copy
 import gc
 import math
+import operator
 import pickle
 
 import pytest
@@ -13,6 +14,7 @@ from tinygrad_edu import (
     OPS,
     DomainError,
     Value,
+    binary_op,
     dot,
     grad,
     no_grad,
@@ -549,6 +551,71 @@ def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
     assert OPS["tanh"] is Value(1.0).tanh()._op
 
 
+@pytest.mark.parametrize("name", [None, "", "   ", 3, "step", "sign"])
+def test_an_op_needs_a_name_of_its_own(name):
+    before = dict(OPS)
+    with pytest.raises((TypeError, ValueError), match=r"non-empty string|is a built-in op"):
+        unary_op(name, math.exp, lambda x, y: y)
+    assert OPS == before  # nothing registered half-way
+
+
+def _key_error(x):
+    return {}["missing"]
+
+
+@pytest.mark.parametrize("make, call, error, words", [
+    (lambda: unary_op("u_arity", math.exp, lambda x: x), None, TypeError,
+     r"u_arity: its derivative must take 2 arguments \(x, y\); <lambda>\(x\) does not"),
+    (lambda: unary_op("u_fwd", lambda: 1.0, lambda x, y: y), None, TypeError,
+     r"u_fwd: its forward function must take 1 argument \(x\)"),
+    (lambda: binary_op("b_arity", operator.mul, lambda a, b: b, lambda a, b, y: a), None,
+     TypeError, r"b_arity: its derivative d_left must take 3 arguments \(a, b, y\)"),
+    (lambda: unary_op("u_none", math.exp, lambda x, y: None), lambda f: f(Value(1.0)),
+     TypeError, r"u_none: its derivative returned NoneType None, not a number"),
+    (lambda: unary_op("u_fnone", lambda x: None, lambda x, y: 1.0), lambda f: f(2.0),
+     TypeError, r"u_fnone: its forward function returned NoneType None"),
+    (lambda: binary_op("b_str", operator.mul, lambda a, b, y: "b", lambda a, b, y: a),
+     lambda f: f(Value(1.0), Value(2.0)), TypeError, r"b_str: its derivative d_left returned str"),
+    (lambda: unary_op("u_math", math.sin, lambda x, y: math.cos(x)),
+     lambda f: (lambda x: grad(f(x), [x], create_graph=True))(Value(1.0)), TypeError,
+     r"u_math: its derivative rule does not run on Values.*tinygrad_edu's functions"),
+])
+def test_a_rule_of_your_own_that_fails_is_named_with_what_to_do(make, call, error, words):
+    try:
+        with pytest.raises(error, match=words):
+            call(make()) if call else make()
+    finally:
+        for name in ("u_arity", "u_fwd", "b_arity", "u_none", "u_fnone", "b_str", "u_math"):
+            OPS.pop(name, None)
+
+
+@pytest.mark.skipif(not hasattr(BaseException, "add_note"), reason="notes need Python 3.11")
+def test_any_other_error_of_a_rule_says_which_op_raised_it():
+    keyed = unary_op("keyed", _key_error, lambda x, y: 1.0, register_op=False)
+    with pytest.raises(KeyError) as raised:
+        keyed(Value(1.5))
+    assert raised.value.__notes__ == ["(raised by the op 'keyed' at 1.5)"]
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: vsum(3.0), TypeError, r"vsum needs a list of Values and numbers.*got float 3.0"),
+    (lambda: dot(3, 4), TypeError, r"dot needs a list.*dot\(\[w1, w2\], \[x1, x2\]\)"),
+    (lambda: Value(10**400), OverflowError, r"Value: an int of 1329 bits is too large"),
+    (lambda: Value(1.0) + 10**400, OverflowError, r"\+: an int of 1329 bits is too large"),
+    (lambda: 10**400 * Value(1.0), OverflowError, r"\*: an int of 1329 bits"),
+    (lambda: walk(3.0), TypeError, r"walk needs Values \(or Tensors\), got float 3.0"),
+])
+def test_public_functions_explain_wrong_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_generators_are_lists_enough_for_dot_and_vsum():
+    xs = [Value(2.0), Value(3.0)]
+    assert dot((w for w in xs), (x for x in xs)).data == 13.0
+    assert vsum(x for x in xs).data == 5.0
+
+
 # ----------------------------------------------------------------------------- copy and pickle
 
 
@@ -595,6 +662,17 @@ def test_a_graph_of_an_unregistered_op_says_why_it_cannot_be_pickled():
     private = unary_op("private_for_test", lambda x: 3 * x, lambda x, y: 3.0, register_op=False)
     with pytest.raises(pickle.PicklingError, match="'private_for_test': it is not registered"):
         pickle.dumps(private(Value(1.0)))
+
+
+def test_a_graph_of_an_op_defined_again_since_says_so_when_pickled():
+    try:
+        old = unary_op("again_for_test", lambda x: 3 * x, lambda x, y: 3.0)(Value(1.0))
+        unary_op("again_for_test", lambda x: 3 * x, lambda x, y: 3.0)  # the cell, run again
+        with pytest.raises(pickle.PicklingError, match="'again_for_test': the op was defined "
+                                                       "again after this graph was built"):
+            pickle.dumps(old)
+    finally:
+        OPS.pop("again_for_test", None)
 
 
 def test_plain_numbers_in_dot_are_constants_not_leaves():

@@ -257,6 +257,10 @@ def walk(*roots: N) -> list[N]:
     a node comes after all of its parents. Iterative, so graph depth is not limited by
     Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk
     (``Value.backward`` through its twin ``_inner_nodes``, written out for speed)."""
+    for root in roots:
+        if not hasattr(root, "parents"):
+            raise TypeError(f"walk needs Values (or Tensors), got {type(root).__name__} "
+                            f"{root!r}")
     order: list[N] = []
     seen: set[N] = set()
     stack: list[Any] = list(reversed(roots))
@@ -413,7 +417,16 @@ def make_list_node(data: float, op: Op, parents: tuple[Value, ...],
 
 def vsum(values: Iterable[Value | Number]) -> Value:
     """Σ vᵢ as a single node; the local derivative for every vᵢ is 1."""
-    return _list_op(_VSUM, list(values), checked.fsum, lambda numbers: [1.0] * len(numbers))
+    return _list_op(_VSUM, _listed(values, "vsum", "vsum([a, b, 2.0])"), checked.fsum,
+                    lambda numbers: [1.0] * len(numbers))
+
+
+def _listed(items: Any, who: str, example: str) -> list[Any]:
+    """``items`` as a list, or a TypeError that shows how the call looks."""
+    if isinstance(items, (Value, str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{who} needs a list of Values and numbers, e.g. {example}; got "
+                        f"{type(items).__name__} {items!r}")
+    return list(items)
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
@@ -426,14 +439,15 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     """``[dot(w, xs) for w in rows]``: a layer's weighted sums W·x, one node per row. When the
     weights are Values and the inputs all Values or all floats (a layer of neurons), the
     inputs' numbers are read once for all the rows; anything else takes ``_any_dot``."""
-    inputs = tuple(xs)
+    inputs = tuple(_listed(xs, "dot", "dot([w1, w2], [x1, x2])"))
     xd = _numbers_of_values(inputs)  # None unless every input is a Value
     floats = cast("tuple[float, ...]", inputs)
     if xd is None and not all(type(x) is float for x in inputs):
-        return [_any_dot(tuple(ws), inputs) for ws in rows]
+        return [_any_dot(tuple(_listed(ws, "dot", "dot([w1, w2], [x1, x2])")), inputs)
+                for ws in rows]
     nodes: list[Value] = []
     for row in rows:
-        ws = tuple(row)
+        ws = tuple(_listed(row, "dot", "dot([w1, w2], [x1, x2])"))
         wd = _numbers_of_values(ws)
         if wd is None or not ws or len(ws) != len(inputs):
             nodes.append(_any_dot(ws, inputs))  # plain-number weights, or a size to complain of
@@ -635,8 +649,7 @@ def _add_twin(self: Value, other: Any) -> Value:
         if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
             return make_node(y)
         return make_node(y, _ADD, self, 1.0, other, 1.0)
-    if type(other) is float or type(other) is int:
-        other = float(other)
+    if type(other) is float:
         y = self.data + other
         if grad_mode.threads_off and not grad_mode.state.enabled:
             return make_node(y)
@@ -646,8 +659,7 @@ def _add_twin(self: Value, other: Any) -> Value:
 
 def _radd_twin(self: Value, other: Any) -> Value:
     """``other + self`` for a plain number ``other``, as ``add(other, self)``."""
-    if type(other) is float or type(other) is int:
-        other = float(other)
+    if type(other) is float:
         y = other + self.data
         if grad_mode.threads_off and not grad_mode.state.enabled:
             return make_node(y)
@@ -662,8 +674,7 @@ def _mul_twin(self: Value, other: Any) -> Value:
         if grad_mode.threads_off and not grad_mode.state.enabled:
             return make_node(a * b)
         return make_node(a * b, _MUL, self, b, other, a)
-    if type(other) is float or type(other) is int:
-        other = float(other)
+    if type(other) is float:
         y = self.data * other
         if grad_mode.threads_off and not grad_mode.state.enabled:
             return make_node(y)
@@ -673,8 +684,7 @@ def _mul_twin(self: Value, other: Any) -> Value:
 
 def _rmul_twin(self: Value, other: Any) -> Value:
     """``other * self`` for a plain number ``other``, as ``mul(other, self)``."""
-    if type(other) is float or type(other) is int:
-        other = float(other)
+    if type(other) is float:
         y = other * self.data
         if grad_mode.threads_off and not grad_mode.state.enabled:
             return make_node(y)

@@ -16,7 +16,7 @@ def as_float(x: object, where: str) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real):
-        return float(x)
+        return _float(x, where)
     kind = type(x).__name__
     if kind == "Value":
         hint = "use v.data for its number, or v.detach() for a copy without history"
@@ -31,12 +31,23 @@ def as_float(x: object, where: str) -> float:
     raise TypeError(f"{where} needs a real number, got {kind} {x!r}; {hint}")
 
 
-def real_or_none(x: object) -> float | None:
+def real_or_none(x: object, where: str = "") -> float | None:
     """The float for a real number, None for anything else (so that an operator can return
     NotImplemented and Python says "unsupported operand type(s)")."""
     if type(x) is float:
         return x
-    return float(x) if isinstance(x, numbers.Real) else None
+    return _float(x, where) if isinstance(x, numbers.Real) else None
+
+
+def _float(x: numbers.Real, where: str) -> float:
+    """``float(x)``, or an OverflowError that says how large the int was."""
+    try:
+        return float(x)
+    except OverflowError:
+        size = (f"an int of {int(x).bit_length()} bits" if isinstance(x, numbers.Integral)
+                else repr(x))
+        raise OverflowError(f"{where + ': ' if where else ''}{size} is too large for a float "
+                            "(the largest is about 1.8e308); scale it down") from None
 
 
 def explained(error: Exception, name: str, *operands: float) -> Exception:

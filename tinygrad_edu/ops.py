@@ -13,6 +13,7 @@ An ``Op`` holds only the math. How an op is printed lives with stepping and draw
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
@@ -68,8 +69,19 @@ class Op:
         have a graph of their own (for ``create_graph=True``)."""
         operands = self.operands(node)
         extra = (node._const,) if self.param is not None else ()
-        return tuple(rule(*operands, node, *extra)
-                     for rule, x in zip(self.graph_derivatives, operands) if isinstance(x, Value))
+        try:
+            grads = tuple(rule(*operands, node, *extra) for rule, x in
+                          zip(self.graph_derivatives, operands) if isinstance(x, Value))
+        except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
+            raise TypeError(
+                f"{self.name}: its derivative rule does not run on Values, which "
+                f"create_graph=True needs ({error}); write it with tinygrad_edu's functions "
+                "(exp, log, cos, sigmoid, ...) instead of math's") from error
+        for g in grads:
+            if not isinstance(g, Value) and real_or_none(g) is None:
+                raise TypeError(f"{self.name}: its derivative rule returned "
+                                f"{type(g).__name__} {g!r} on Values, not a Value or a number")
+        return grads
 
     def __call__(self, *operands: Any) -> Any:
         """Apply the op to Values and/or plain numbers: ``OPS["*"](a, 2.0)``."""
@@ -87,10 +99,16 @@ class Op:
 
     def __reduce__(self) -> tuple[Any, ...]:
         hidden = self.name in _HIDDEN and _HIDDEN[self.name] is self
-        if find_op(self.name, self.number_first, hidden, missing_ok=True) is not self:
+        found = find_op(self.name, self.number_first, hidden, missing_ok=True)
+        if found is None:
             raise pickle.PicklingError(
                 f"cannot pickle a Value made by the op {self.name!r}: it is not registered "
                 "(made with register_op=False), so it could not be found when loading")
+        if found is not self:
+            raise pickle.PicklingError(
+                f"cannot pickle a Value made by the op {self.name!r}: the op was defined again "
+                "after this graph was built (a notebook cell run twice, say), and loading would "
+                "find the new definition; build the graph again, then pickle it")
         return (find_op, (self.name, self.number_first, hidden))
 
 
@@ -137,11 +155,18 @@ def register(op: AnyOp) -> AnyOp:
     """Add ``op`` to ``OPS`` so that the property tests and helpers cover it too. Registering
     a name again replaces the earlier op (re-running a notebook cell works), except for the
     built-in ops, which ``Value``'s methods use."""
-    if op.name in _BUILT_IN and OPS[op.name] is not op:
+    _check_name(op.name, "register")
+    if op.name in _BUILT_IN and OPS.get(op.name) is not op:
         raise ValueError(f"{op.name!r} is a built-in op that Value's methods use; give your "
                          "op another name")
     OPS[op.name] = op
     return op
+
+
+def _check_name(name: object, who: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"{who}: an op's name must be a non-empty string such as 'softplus', "
+                        f"got {type(name).__name__} {name!r}")
 
 
 def hide(function: UnaryFunction) -> UnaryFunction:
@@ -151,8 +176,9 @@ def hide(function: UnaryFunction) -> UnaryFunction:
 
 
 def freeze_built_ins() -> None:
-    """Called once the engine's op table is complete: those names are now protected."""
-    _BUILT_IN.update(OPS)
+    """Called once the engine's op table is complete: those names (the hidden helpers'
+    included) are now protected."""
+    _BUILT_IN.update(OPS, _HIDDEN)
 
 
 def find_op(name: str, number_first: bool = False, hidden: bool = False,
@@ -183,6 +209,43 @@ def _describe(op: Op, formula: str | None, local: Sequence[str] | None,
 
 
 # ----------------------------------------------------------------------------- the factories
+
+
+def _check_rule(rule: Callable[..., Any], n: int, name: str, what: str, args: str) -> None:
+    """Say at once, not at the first backward pass, if ``rule`` cannot take ``n`` numbers."""
+    if not callable(rule):
+        raise TypeError(f"{name}: its {what} must be a function of ({args}), got "
+                        f"{type(rule).__name__} {rule!r}")
+    try:
+        signature = inspect.signature(rule)
+    except (TypeError, ValueError):  # no signature to read, as for some built-ins: fine
+        return
+    try:
+        signature.bind(*([0.0] * n))
+    except TypeError:
+        called = getattr(rule, "__name__", type(rule).__name__)
+        raise TypeError(f"{name}: its {what} must take {n} argument{'s' * (n > 1)} ({args}); "
+                        f"{called}{signature} does not") from None
+
+
+def _number(x: Any, name: str, what: str) -> float:
+    """What a rule returned, as a float, or a TypeError naming the op and the rule."""
+    if type(x) is float:
+        return x
+    number = real_or_none(x)
+    if number is None:
+        hint = (" (write it with tinygrad_edu's functions, which return plain numbers for "
+                "plain numbers)" if isinstance(x, Value) else "")
+        raise TypeError(f"{name}: its {what} returned {type(x).__name__} {x!r}, not a "
+                        f"number{hint}")
+    return number
+
+
+def _note(error: BaseException, name: str, *operands: float) -> None:
+    """Add to an unexpected error from a rule which op raised it, and where (Python 3.11+)."""
+    if hasattr(error, "add_note") and not str(error).startswith(f"{name}:"):
+        error.add_note(f"(raised by the op {name!r} at {', '.join(map(repr, operands))})")
+
 
 
 class UnaryFunction(Protocol):
@@ -242,6 +305,10 @@ def unary_op(
     ``tinygrad_edu.testing.check_op(softplus)`` checks it against central differences (see
     docs/property-testing.md).
     """
+    _check_name(name, "unary_op")
+    extra = 0 if param is None else 1
+    _check_rule(forward, 1 + extra, name, "forward function", "x" + ", alpha" * extra)
+    _check_rule(derivative, 2 + extra, name, "derivative", "x, y" + ", alpha" * extra)
     op = Op(name, forward, (derivative,), param=param, doc=doc,
             graph_derivatives=None if graph_derivative is None else (graph_derivative,))
     _describe(op, formula, None if local is None else (local,),
@@ -252,9 +319,13 @@ def unary_op(
     def on_number(x: Number, *extra: float) -> float:
         xd = x if type(x) is float else as_float(x, name)
         try:
-            return forward(xd, *extra)
+            y = forward(xd, *extra)
         except (ArithmeticError, ValueError) as error:
             raise explained(error, name, xd) from None
+        except Exception as error:
+            _note(error, name, xd)
+            raise
+        return y if type(y) is float else _number(y, name, "forward function")
 
     if param is None:
 
@@ -264,11 +335,17 @@ def unary_op(
             xd = x.data
             try:
                 y = forward(xd)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
                     return make_node(y)
-                return make_node(y, op, x, derivative(xd, y))
+                d = derivative(xd, y)
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, xd) from None
+            except Exception as error:  # a rule of your own that fails: say which op
+                _note(error, name, xd)
+                raise
+            return make_node(y, op, x, d if type(d) is float else _number(d, name, "derivative"))
 
     else:
 
@@ -280,11 +357,18 @@ def unary_op(
             xd = x.data
             try:
                 y = forward(xd, alpha)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
                     return make_node(y)
-                return make_node(y, op, x, derivative(xd, y, alpha), const=alpha)
+                d = derivative(xd, y, alpha)
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, xd) from None
+            except Exception as error:
+                _note(error, name, xd)
+                raise
+            d = d if type(d) is float else _number(d, name, "derivative")
+            return make_node(y, op, x, d, const=alpha)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
@@ -310,6 +394,10 @@ def binary_op(
     a plain-number operand is remembered but gets no gradient. ``formula`` and ``local`` are
     what stepping and drawing print (default ``name({0}, {1})``, ``∂name/∂{0}`` and
     ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks."""
+    _check_name(name, "binary_op")
+    _check_rule(forward, 2, name, "forward function", "a, b")
+    _check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
+    _check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
     op = Op(name, forward, (d_left, d_right), doc=doc)
     op.twin = Op(name, forward, (d_left, d_right), number_first=True, doc=doc)
     _describe(op, formula, local, domain, ())
@@ -318,47 +406,37 @@ def binary_op(
     twin = op.twin
 
     def apply(a: Value | Number, b: Value | Number) -> Any:
-        if isinstance(a, Value):
-            ad = a.data
-            if isinstance(b, Value):
-                bd = b.data
-                try:
-                    y = forward(ad, bd)
-                    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                        return make_node(y)
-                    da, db = d_left(ad, bd, y), d_right(ad, bd, y)
-                except (ArithmeticError, ValueError) as error:
-                    raise explained(error, name, ad, bd) from None
-                return make_node(y, op, a, da, b, db)
-            number = real_or_none(b)
-            if number is None:
+        a_is, b_is = isinstance(a, Value), isinstance(b, Value)
+        ad = a.data if a_is else real_or_none(a, name)  # type: ignore[union-attr]
+        bd = b.data if b_is else real_or_none(b, name)  # type: ignore[union-attr]
+        if ad is None or bd is None:
+            if a_is or b_is:
                 return NotImplemented  # lets Python say "unsupported operand type(s)"
-            try:
-                y = forward(ad, number)
-                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                    return make_node(y)
-                local_grad = d_left(ad, number, y)
-            except (ArithmeticError, ValueError) as error:
-                raise explained(error, name, ad, number) from None
-            return make_node(y, op, a, local_grad, const=number)
-        number = real_or_none(a)
-        if number is None:
-            return NotImplemented
-        if not isinstance(b, Value):  # two plain numbers: a plain number
-            bd = as_float(b, name)
-            try:
-                return forward(number, bd)
-            except (ArithmeticError, ValueError) as error:
-                raise explained(error, name, number, bd) from None
-        bd = b.data
+            ad, bd = as_float(a, name), as_float(b, name)  # called with two non-numbers
         try:
-            y = forward(number, bd)
+            y = forward(ad, bd)
+            if type(y) is not float:
+                y = _number(y, name, "forward function")
+            if not (a_is or b_is):  # two plain numbers: a plain number
+                return y
             if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
                 return make_node(y)
-            local_grad = d_right(number, bd, y)
+            da = d_left(ad, bd, y) if a_is else None
+            db = d_right(ad, bd, y) if b_is else None
         except (ArithmeticError, ValueError) as error:
-            raise explained(error, name, number, bd) from None
-        return make_node(y, twin, b, local_grad, const=number)
+            raise explained(error, name, ad, bd) from None
+        except Exception as error:  # a rule of your own that fails: say which op
+            _note(error, name, ad, bd)
+            raise
+        if a_is and type(da) is not float:
+            da = _number(da, name, "derivative d_left")
+        if b_is and type(db) is not float:
+            db = _number(db, name, "derivative d_right")
+        if a_is and b_is:
+            return make_node(y, op, a, da, b, db)  # type: ignore[arg-type]
+        if a_is:
+            return make_node(y, op, a, da, const=bd)  # type: ignore[arg-type]
+        return make_node(y, twin, b, db, const=ad)  # type: ignore[arg-type]
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
