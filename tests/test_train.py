@@ -251,14 +251,20 @@ def test_demo_refuses_bad_numbers_before_training(option, message, capsys, tmp_p
 def test_demo_refuses_an_out_folder_it_cannot_write_before_training(tmp_path, capsys):
     (tmp_path / "file").write_text("a file, not a folder")
     for out, message in [(tmp_path / "file", r"argument --out: .*file is a file, not a folder"),
-                         (tmp_path / "file" / "sub", r"argument --out: cannot write to the "
-                                                     r"folder .*file/sub: Not a directory")]:
+                         (tmp_path / "file" / "sub", r"argument --out: .*file is a file, "
+                                                     r"not a folder")]:
         with pytest.raises(SystemExit) as info:
             cli.main(["demo", "--out", str(out), "--steps", "1"])
         printed, err = capsys.readouterr()
         assert info.value.code == 2 and re.search(message, err) and printed == ""
         assert "Traceback" not in err
     assert [p.name for p in tmp_path.iterdir()] == ["file"]  # and no probe file is left
+
+
+def test_demo_makes_no_folder_when_another_option_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["demo", "--out", str(tmp_path / "new" / "deeper"), "--seed", "-1"])
+    assert info.value.code == 2 and list(tmp_path.iterdir()) == []
 
 
 @skip_if_permissions_ignored

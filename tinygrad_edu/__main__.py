@@ -57,19 +57,24 @@ def number(low: float, *, inclusive: bool = False) -> Callable[[str], float]:
 
 
 def writable_directory(text: str) -> Path:
-    """An output folder: created if needed, and checked by writing (and removing) a
-    temporary file in it, so that a bad ``--out`` is found before training, not after."""
+    """An output folder, checked while the arguments are read, so that a bad ``--out`` is
+    found before training, not after: a temporary file is written (and removed) in it, or,
+    if it does not exist yet, in the folder it will be made in. Nothing is created here; the
+    command makes the folder when it starts its work."""
     path = Path(text)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise argparse.ArgumentTypeError(f"{existing} is a file, not a folder; choose another "
+                                         "folder for the output")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
+        with tempfile.TemporaryFile(dir=existing):
             pass
-    except FileExistsError:
-        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; choose another "
-                                         "folder for the output") from None
     except OSError as error:
         reason = error.strerror or str(error)
-        raise argparse.ArgumentTypeError(f"cannot write to the folder {text}: {reason}; "
+        where = text if existing == path else f"{existing} (to make {text} in)"
+        raise argparse.ArgumentTypeError(f"cannot write to the folder {where}: {reason}; "
                                          "choose a folder you can write to") from None
     return path
 
@@ -88,6 +93,11 @@ def demo(args: argparse.Namespace) -> int:
     from tinygrad_edu.train import TrainingDiverged, fit
 
     out = args.out  # a folder we can write to (checked while parsing)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"demo: cannot make the folder {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     png, svg, page = out / "decision_boundary.png", out / "neuron.svg", out / "backward.html"
     for path in (png, svg, page):  # found before training, not after
         if path.exists() and not path.is_file():
