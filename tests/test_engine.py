@@ -468,6 +468,27 @@ def test_nan_propagates_through_every_op_and_every_local_derivative_that_depends
             assert math.isnan(leaves[0].grad), (name, leaves[0].grad)
 
 
+NAN = math.nan
+
+
+@pytest.mark.parametrize("make, slopes", [
+    (lambda a, b: a * b, [3.0, NAN]),  # d/da = b, d/db = a (NaN)
+    (lambda a, b: b * a, [3.0, NAN]),
+    (lambda a, b: b / a, [NAN, NAN]),  # d/da = -b/a², d/db = 1/a
+    (lambda a, b: a / b, [1 / 3, NAN]),  # d/da = 1/b, d/db = -a/b²
+    (lambda a, b: a + b, [1.0, 1.0]),  # slopes that do not depend on a stay numbers
+    (lambda a, b: b**a, [NAN, NAN]),
+    (lambda a, b: dot([a, b], [b, 2.0]), [3.0, NAN]),  # d/da = b, d/db = a + 2
+    (lambda a, b: vsum([a, b, 1.0]), [1.0, 1.0]),
+])
+def test_nan_reaches_exactly_the_slopes_that_depend_on_it(make, slopes):
+    a, b = Value(NAN), Value(3.0)
+    out = make(a, b)
+    out.backward()
+    assert math.isnan(out.data)
+    assert [repr(a.grad), repr(b.grad)] == [repr(s) for s in slopes]
+
+
 @pytest.mark.parametrize("base", [math.inf, -math.inf, 0.0, -0.0, 2.0, -3.0, math.nan])
 def test_the_slope_of_x_to_the_zero_is_zero_except_at_nan_in_both_engines(base):
     """x**0 is 1 for every x (IEEE 754), so its slope is 0, but a NaN base keeps its NaN
