@@ -201,13 +201,12 @@ class Value:
 
 
 def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any = None,
-              b: Value | None = None, db: Any = None, const: Any = None,
-              kind: type[Value] = Value) -> Value:
+              b: Value | None = None, db: Any = None, const: Any = None) -> Value:
     """The Value an operation returns: ``data``, made by ``op`` from ``a`` (and ``b``), with
     the local derivatives ``da`` (and ``db``); ``const`` is a plain-number operand (the 2 in
     ``x * 2``) or the op's parameter. ``make_node(data)`` is a leaf, what every operation
     returns under ``no_grad``."""
-    node = _new(kind)  # no __init__: its checks are for leaves
+    node = _new(Value)  # no __init__: its checks are for leaves
     node.data = data
     node.grad = 0.0
     node.label = ""
@@ -409,9 +408,9 @@ def make_list_node(data: float, op: Op, parents: tuple[Value, ...],
     """``make_node`` for a list op: a ``ListValue`` with these parents and local
     derivatives; ``const`` lists the operands, with None where a parent stands, when some
     of them were plain numbers."""
-    node = cast(ListValue, make_node(data, op, const=const, kind=ListValue))
-    node._parents = parents
-    node._local_grads = local_grads
+    node = _new(ListValue)
+    node.data, node.grad, node.label, node._op, node._const = data, 0.0, "", op, const
+    node._parents, node._local_grads = parents, local_grads
     return node
 
 
@@ -421,12 +420,17 @@ def vsum(values: Iterable[Value | Number]) -> Value:
                     lambda numbers: [1.0] * len(numbers))
 
 
-def _listed(items: Any, who: str, example: str) -> list[Any]:
-    """``items`` as a list, or a TypeError that shows how the call looks."""
-    if isinstance(items, (Value, str, bytes)) or not hasattr(items, "__iter__"):
-        raise TypeError(f"{who} needs a list of Values and numbers, e.g. {example}; got "
-                        f"{type(items).__name__} {items!r}")
-    return list(items)
+def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
+    """``items`` as a tuple, or a TypeError that shows how the call looks."""
+    if type(items) is list or type(items) is tuple:  # the usual case, quickly
+        return tuple(items)
+    try:
+        if not isinstance(items, (str, bytes)):
+            return tuple(items)
+    except TypeError:
+        pass
+    raise TypeError(f"{who} needs a list of Values and numbers, e.g. {example}; got "
+                    f"{type(items).__name__} {items!r}")
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
@@ -439,27 +443,29 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     """``[dot(w, xs) for w in rows]``: a layer's weighted sums W·x, one node per row. When the
     weights are Values and the inputs all Values or all floats (a layer of neurons), the
     inputs' numbers are read once for all the rows; anything else takes ``_any_dot``."""
-    inputs = tuple(_listed(xs, "dot", "dot([w1, w2], [x1, x2])"))
+    inputs = _listed(xs, "dot", "dot([w1, w2], [x1, x2])")
     xd = _numbers_of_values(inputs)  # None unless every input is a Value
-    floats = cast("tuple[float, ...]", inputs)
     if xd is None and not all(type(x) is float for x in inputs):
-        return [_any_dot(tuple(_listed(ws, "dot", "dot([w1, w2], [x1, x2])")), inputs)
-                for ws in rows]
+        return [_any_dot(_listed(ws, "dot", "dot([w1, w2], [x1, x2])"), inputs) for ws in rows]
+    numbers = cast("tuple[float, ...]", inputs) if xd is None else xd
+    off = grad_mode.threads_off and not grad_mode.state.enabled  # no_grad
     nodes: list[Value] = []
     for row in rows:
-        ws = tuple(_listed(row, "dot", "dot([w1, w2], [x1, x2])"))
-        wd = _numbers_of_values(ws)
-        if wd is None or not ws or len(ws) != len(inputs):
+        ws = _listed(row, "dot", "dot([w1, w2], [x1, x2])")
+        wd = tuple([w.data for w in ws if type(w) is Value])
+        if len(wd) != len(ws) or not ws or len(ws) != len(inputs):
             nodes.append(_any_dot(ws, inputs))  # plain-number weights, or a size to complain of
-        elif grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-            nodes.append(make_node(checked.dot(wd, floats if xd is None else xd)))
+            continue
+        try:
+            total = math.fsum(map(operator.mul, wd, numbers))  # checked.dot's usual case
+        except (OverflowError, ValueError):
+            total = checked.dot(wd, numbers)
+        if off:
+            nodes.append(make_node(total))
         elif xd is not None:  # Values: what _any_dot makes, written out
-            parents = cast("tuple[Value, ...]", ws + inputs)
-            nodes.append(make_list_node(checked.dot(wd, xd), _DOT, parents, xd + wd))
+            nodes.append(make_list_node(total, _DOT, ws + inputs, xd + wd))
         else:  # floats: constants, so only the weights are parents
-            weights = cast("tuple[Value, ...]", ws)
-            nodes.append(make_list_node(checked.dot(wd, floats), _DOT, weights, floats,
-                                        (None,) * len(ws) + floats))
+            nodes.append(make_list_node(total, _DOT, ws, numbers, (None,) * len(ws) + numbers))
     return nodes
 
 
@@ -478,7 +484,7 @@ def _numbers_of_values(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     return numbers if len(numbers) == len(items) else None
 
 
-def _list_op(op: ListOp, operands: list[Any], total: Any, local_grads: Any) -> Value:
+def _list_op(op: ListOp, operands: Sequence[Any], total: Any, local_grads: Any) -> Value:
     """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
     of which the Values become parents and the plain numbers constants."""
     every_one_a_value = all(isinstance(v, Value) for v in operands)
