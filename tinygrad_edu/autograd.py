@@ -41,8 +41,8 @@ def backprop(roots: Sequence[Value], seeds: Sequence[float | Value],
     return grads
 
 
-def backward_with_graph(root: Value, seed: float | Value, create_graph: bool = True,
-                        inputs: Iterable[Value] | None = None) -> None:
+def backward_into(root: Value, seed: float | Value, create_graph: bool = True,
+                  inputs: Iterable[Value] | None = None) -> None:
     """``root.backward(seed, create_graph, inputs)``, PyTorch's semantics: with
     ``create_graph=True`` every leaf adds a Value (with a graph, a constant one too) to its
     ``grad``; inner nodes get the number only, so no node's gradient points back into the

@@ -22,9 +22,10 @@ become data a program can read: stepping prints them, drawings show them, and th
 tests check every rule. ``node._backward()`` is still micrograd's one-node step, a method you
 can call by hand.
 
-Most nodes of a graph are ``+`` and ``*``, so those two, and the backward pass of Values,
-also have twins written out for speed at the end of the file: the same steps without the
-general machinery, tested to give the very same nodes and numbers.
+The backward pass of Values, ``+``, ``*`` and ``relu`` (which make almost every node) and a
+layer's weighted sums (``dots``) also have twins written out for speed, at the end of the
+file and beside ``dot``: the same steps without the general machinery, tested to give the
+very same nodes and numbers.
 
 Around this file: ``ops.py`` (how a line of the table becomes an operation), ``checked.py``
 (forward functions with helpful errors), ``autograd.py`` (``grad()`` and second
@@ -130,9 +131,9 @@ class Value:
         values get a gradient, as in PyTorch.
         """
         if create_graph or inputs is not None:
-            from tinygrad_edu.autograd import backward_with_graph
+            from tinygrad_edu.autograd import backward_into
 
-            return backward_with_graph(self, grad, create_graph, inputs)
+            return backward_into(self, grad, create_graph, inputs)
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
@@ -452,8 +453,8 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     nodes: list[Value] = []
     for row in rows:
         ws = _listed(row, "dot", "dot([w1, w2], [x1, x2])")
-        wd = tuple([w.data for w in ws if type(w) is Value])
-        if len(wd) != len(ws) or not ws or len(ws) != len(inputs):
+        wd = tuple([w.data for w in ws if type(w) is Value])  # _numbers_of_values, in place:
+        if len(wd) != len(ws) or not ws or len(ws) != len(inputs):  # this runs per neuron
             nodes.append(_any_dot(ws, inputs))  # plain-number weights, or a size to complain of
             continue
         try:
@@ -487,17 +488,12 @@ def _numbers_of_values(items: tuple[Any, ...]) -> tuple[float, ...] | None:
 def _list_op(op: ListOp, operands: Sequence[Any], total: Any, local_grads: Any) -> Value:
     """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
     of which the Values become parents and the plain numbers constants."""
-    every_one_a_value = all(isinstance(v, Value) for v in operands)
-    if every_one_a_value:
-        numbers = [v.data for v in operands]
-    else:
-        numbers = [v.data if isinstance(v, Value) else as_float(v, op.name) for v in operands]
-    if ((grad_mode.threads_off and not grad_mode.state.enabled)  # no_grad
-            or not any(isinstance(v, Value) for v in operands)):  # only constants
-        return make_node(total(numbers))
-    if every_one_a_value:
+    keep = [isinstance(v, Value) for v in operands]  # the Values become parents
+    numbers = [v.data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
+    if (grad_mode.threads_off and not grad_mode.state.enabled) or not any(keep):
+        return make_node(total(numbers))  # no_grad, or nothing but constants
+    if all(keep):
         return make_list_node(total(numbers), op, tuple(operands), tuple(local_grads(numbers)))
-    keep = [isinstance(v, Value) for v in operands]
     layout = tuple(None if k else x for x, k in zip(numbers, keep))  # where the numbers stood
     return make_list_node(total(numbers), op, tuple(compress(operands, keep)),
                           tuple(compress(local_grads(numbers), keep)), layout)

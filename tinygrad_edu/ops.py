@@ -230,8 +230,6 @@ def _check_rule(rule: Callable[..., Any], n: int, name: str, what: str, args: st
 
 def _number(x: Any, name: str, what: str) -> float:
     """What a rule returned, as a float, or a TypeError naming the op and the rule."""
-    if type(x) is float:
-        return x
     number = real_or_none(x)
     if number is None:
         hint = (" (write it with tinygrad_edu's functions, which return plain numbers for "
