@@ -432,10 +432,11 @@ def test_second_derivative_of_a_cube(x):
 
 def test_grad_checks_what_it_is_given():
     x = Value(2.0)
-    with pytest.raises(TypeError, match=r"outputs must be a Value or a list of Values, got "
-                                        r"float 3\.0; an output needs a graph"):
+    with pytest.raises(TypeError, match=r"outputs must be a Value or a Tensor, or a list of them, "
+                                        r"got float 3\.0; an output needs a graph"):
         grad(3.0, x)
-    with pytest.raises(TypeError, match=r"inputs must be a Value or a list of Values, got float"):
+    with pytest.raises(TypeError, match=r"inputs must be a Value or a Tensor, or a list of them, "
+                                        r"got float"):
         grad(x * x, 2.0)
     with pytest.raises(TypeError, match=r"inputs\[1\] is float 2\.0, not a Value"):
         grad(x * x, [x, 2.0])
@@ -624,7 +625,7 @@ def test_any_other_error_of_a_rule_says_which_op_raised_it():
     (lambda: Value(10**400), OverflowError, r"Value: an int of 1329 bits is too large"),
     (lambda: Value(1.0) + 10**400, OverflowError, r"\+: an int of 1329 bits is too large"),
     (lambda: 10**400 * Value(1.0), OverflowError, r"\*: an int of 1329 bits"),
-    (lambda: walk(3.0), TypeError, r"walk needs Values \(or Tensors\), got float 3.0"),
+    (lambda: walk(3.0), TypeError, r"walk needs Values or Tensors, got float 3.0"),
 ])
 def test_public_functions_explain_wrong_arguments(call, error, words):
     with pytest.raises(error, match=words):

@@ -1,108 +1,62 @@
-"""Gradients as return values, and gradients you can differentiate again.
+"""Gradients as return values, and gradients you can differentiate again, for both engines.
 
 ``grad(outputs, inputs)`` is ``torch.autograd.grad``: the same backward pass as
-``engine.backpropagate``, the same order and the same chain rule, but the gradients are
-collected in a dict and returned instead of being stored in ``.grad``, and it can start from
-several outputs at once.
+``backward()`` (``graph.backprop``: the same order and the same chain rule), but the
+gradients are collected and returned instead of being stored in ``.grad``, and it can start
+from several outputs at once.
 
-With ``create_graph=True`` every local derivative is recomputed as a ``Value`` by the op's
-own rule (the rules are written with the engine's operations, so they run on Values too),
-and every product and sum of the chain rule is an operation as well: the gradients come out
-as Values with a graph of their own, ready to be differentiated again (Hessians, Newton
-steps, gradient penalties).
+With ``create_graph=True`` every local derivative is recomputed by the op's own rule on
+nodes (the rules are written with the engine's operations, so they run on Values and
+Tensors too), and every product and sum of the chain rule is an operation as well: the
+gradients come out as Values or Tensors with a graph of their own, ready to be
+differentiated again (Hessians, Hessian-vector products, Newton steps, gradient penalties).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu.engine import Value, walk
-from tinygrad_edu.errors import as_float
+from tinygrad_edu.graph import backprop, is_node
+from tinygrad_edu.tensor.engine import Tensor
 
-
-def backprop(roots: Sequence[Value], seeds: Sequence[float | Value],
-             create_graph: bool = False) -> dict[Value, Any]:
-    """d(Σ seedᵢ·rootᵢ)/d(node) for every node the roots depend on, as a dict. The loop is
-    ``backpropagate``'s: reverse topological order, each node passing its gradient on."""
-    grads: dict[Value, Any] = {}
-    for root, seed in zip(roots, seeds):
-        grads[root] = grads[root] + seed if root in grads else seed
-    for node in reversed(walk(*roots)):
-        upstream = grads.get(node)
-        if upstream is None or not node.parents:
-            continue
-        assert node._op is not None
-        locals_ = node._op.graph_local_grads(node) if create_graph else node.local_grads
-        for parent, local in zip(node.parents, locals_):
-            contribution = local * upstream  # the chain rule
-            grads[parent] = grads[parent] + contribution if parent in grads else contribution
-    return grads
-
-
-def backward_into(root: Value, seed: float | Value, create_graph: bool = True,
-                  inputs: Iterable[Value] | None = None) -> None:
-    """``root.backward(seed, create_graph, inputs)``, PyTorch's semantics: with
-    ``create_graph=True`` every leaf adds a Value (with a graph, a constant one too) to its
-    ``grad``; inner nodes get the number only, so no node's gradient points back into the
-    graph that made it. A leaf's gradient does point back to the leaf (d(x²)/dx = 2x needs
-    x), as in PyTorch, until you reset it with ``zero_grad()``, so that case warns, as
-    PyTorch does. With ``inputs``, only those values get a gradient; ``grad()`` stores
-    nothing at all and never ties such a knot."""
-    if create_graph and isinstance(seed, Value):
-        start: float | Value = seed
-    else:
-        start = as_float(seed, "backward(grad)")
-    targets = None if inputs is None else _values(
-        inputs, "inputs", "pass the Values whose .grad backward should fill")
-    grads = backprop([root], [start], create_graph)
-    if create_graph and targets is None:
-        warnings.warn(CYCLE_WARNING, stacklevel=3)
-    for node in grads if targets is None else targets:
-        g = grads.get(node)
-        if g is None:  # an input the root does not depend on: nothing to add
-            continue
-        if node.parents:
-            node.grad = g.data if isinstance(g, Value) else g
-        else:
-            if create_graph and not isinstance(g, Value):
-                g = Value(g)
-            old = node.grad
-            node.grad = g if type(old) is float and old == 0.0 else old + g
-
-
-CYCLE_WARNING = (
-    "backward(create_graph=True): each leaf's gradient now refers to a graph that refers "
-    "back to the leaf (a reference cycle, freed only by the garbage collector); reset the "
-    "gradients when you are done (loss.zero_grad()), pass inputs=[...] to fill only those, "
-    "or use grad(..., create_graph=True), which stores nothing")
+__all__ = ["grad"]
 
 
 def grad(
-    outputs: Value | Sequence[Value],
-    inputs: Value | Sequence[Value],
-    grad_outputs: float | Value | Sequence[float | Value] | None = None,
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
     *,
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Any, ...]:
     """d(outputs)/d(inputs) as a tuple, like ``torch.autograd.grad``; no ``.grad`` is touched.
 
-    Plain floats by default. With ``create_graph=True`` each gradient is a Value with its own
-    graph, so ``grad`` can be applied to it again: second derivatives, Hessians, Newton steps.
-    An input the outputs do not depend on raises, unless ``allow_unused=True`` (then None).
+    ``outputs`` and ``inputs`` are Values, or Tensors (one engine at a time). Plain numbers
+    (floats, or NumPy arrays for Tensors) by default. With ``create_graph=True`` each gradient
+    is a Value or Tensor with its own graph, so ``grad`` can be applied to it again: second
+    derivatives, Hessians, Newton steps. ``grad_outputs`` weighs each output (default 1; a
+    Tensor output with more than one entry needs one of its shape). An input the outputs do
+    not depend on raises, unless ``allow_unused=True`` (then None).
     """
-    outs = _values(outputs, "outputs", "an output needs a graph: compute it from Values, "
-                   "outside no_grad")
-    ins = _values(inputs, "inputs", "pass the Values to differentiate with respect to")
+    outs = _nodes(outputs, "outputs", "an output needs a graph: compute it from Values or "
+                  "Tensors, outside no_grad")
+    ins = _nodes(inputs, "inputs", "pass the Values or Tensors to differentiate with respect to")
+    if len({isinstance(node, Tensor) for node in outs + ins}) > 1:
+        raise TypeError("grad: outputs and inputs mix Values and Tensors; a graph belongs to "
+                        "one engine (make the Values Tensors, or the other way round)")
     if grad_outputs is None:
-        seeds: list[Any] = [1.0] * len(outs)
+        given: list[Any] = [None] * len(outs)
+    elif is_node(grad_outputs) or not isinstance(grad_outputs, Sequence) or \
+            (isinstance(outs[0], Tensor) and len(outs) == 1):  # one array for one Tensor
+        given = [grad_outputs]
     else:
-        given = grad_outputs if isinstance(grad_outputs, Sequence) else [grad_outputs]
-        seeds = [s if isinstance(s, Value) else as_float(s, "grad(grad_outputs)") for s in given]
-    if len(seeds) != len(outs):
-        raise ValueError(f"grad: {len(outs)} outputs but {len(seeds)} grad_outputs")
+        given = list(grad_outputs)
+    if len(given) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(given)} grad_outputs")
+    seeds = [g if create_graph and is_node(g) else out._seed(g, "grad(grad_outputs)")
+             for out, g in zip(outs, given)]
     grads = backprop(outs, seeds, create_graph)
     result: list[Any] = []
     for i, x in enumerate(ins):
@@ -116,24 +70,24 @@ def grad(
                 "where it is infinite, as sqrt's at 0)")
             raise ValueError(f"grad: input {i}{name} is not used to compute the outputs{why}; "
                              "pass allow_unused=True to get None for it")
-        if g is not None and create_graph and not isinstance(g, Value):
-            g = Value(g)  # a constant gradient: a leaf, so it can still be used as a Value
-        elif isinstance(g, Value) and not create_graph:
+        if g is not None and create_graph and not is_node(g):
+            g = x._constant(g)  # a constant gradient: a leaf, so it can still be used as one
+        elif g is not None and is_node(g) and not create_graph:
             g = g.data
         result.append(g)
     return tuple(result)
 
 
-def _values(items: object, what: str, hint: str) -> list[Value]:
-    """``grad``'s outputs or inputs as a list of Values, or a TypeError saying what is wrong."""
-    if isinstance(items, Value):
+def _nodes(items: object, what: str, hint: str) -> list[Any]:
+    """``grad``'s outputs or inputs as a list of nodes, or a TypeError saying what is wrong."""
+    if is_node(items):
         return [items]
     if not isinstance(items, Iterable) or isinstance(items, str):
-        raise TypeError(f"grad: {what} must be a Value or a list of Values, got "
+        raise TypeError(f"grad: {what} must be a Value or a Tensor, or a list of them, got "
                         f"{type(items).__name__} {items!r}; {hint}")
     listed = list(items)
     for i, item in enumerate(listed):
-        if not isinstance(item, Value):
-            raise TypeError(f"grad: {what}[{i}] is {type(item).__name__} {item!r}, not a Value; "
-                            f"{hint}")
+        if not is_node(item):
+            raise TypeError(f"grad: {what}[{i}] is {type(item).__name__} {item!r}, not a Value "
+                            f"or a Tensor; {hint}")
     return listed

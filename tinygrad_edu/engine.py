@@ -3,14 +3,15 @@
 1. A ``Value`` holds a number (``data``), the derivative of the final output with respect to
    it (``grad``), the values it was made from (``parents``) and the local derivatives
    d(self)/d(parent) (``local_grads``), worked out during the forward pass. Each operator and
-   method is one line that applies an operation from the op table further down.
-2. ``walk`` lists a graph in topological order (parents before the nodes made from them),
-   without recursion, so a chain of a million nodes is fine.
-3. ``backpropagate`` visits that list backwards and applies the chain rule at every edge,
-   ``parent.grad += local_grad * node.grad``: that is ``node._backward()``. The tensor
-   engine runs the very same loop on its nodes.
+   method applies an operation from the op table further down (``+``, ``*`` and ``relu``,
+   which make almost every node, do it written out for speed).
+2. The backward pass is ``graph.py``'s, shared with the tensor engine: ``walk`` lists the
+   graph in topological order and ``backpropagate`` visits that list backwards, applying the
+   chain rule ``parent.grad += local_grad * node.grad`` at every edge: that is
+   ``node._backward()``.
+3. ``unary_op`` and ``binary_op`` turn one line of the op table into an operation.
 4. The op table: every operation in one line, its forward function beside its local
-   derivative.
+   derivative, and the same in words (what stepping and drawing print).
 
 Why numbers and not closures? micrograd gives every node a ``_backward`` closure, but all a
 closure ever does is multiply the upstream gradient by numbers that are known as soon as the
@@ -22,32 +23,42 @@ become data a program can read: stepping prints them, drawings show them, and th
 tests check every rule. ``node._backward()`` is still micrograd's one-node step, a method you
 can call by hand.
 
-The backward pass of Values, ``+``, ``*`` and ``relu`` (which make almost every node) and a
-layer's weighted sums (``dots``) also have twins written out for speed, at the end of the
-file and beside ``dot``: the same steps without the general machinery, tested to give the
-very same nodes and numbers.
+``Value.backward`` runs a twin of ``backpropagate`` written out for speed, at the end of the
+file, as a layer's weighted sums (``dots``) have one beside ``dot``: the same steps without
+the general machinery, tested to give the very same nodes and numbers.
 
-Around this file: ``ops.py`` (how a line of the table becomes an operation), ``checked.py``
-(forward functions with helpful errors), ``autograd.py`` (``grad()`` and second
-derivatives), ``grad_mode.py`` (``no_grad``), ``errors.py``.
+Around this file: ``graph.py`` (the walk and the chain rule), ``ops.py`` (the registry of
+ops), ``checked.py`` (forward functions with helpful errors), ``autograd.py`` (``grad()``
+and second derivatives), ``grad_mode.py`` (``no_grad``), ``errors.py``.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union, cast
+from typing import Any, ClassVar, Protocol, Union, cast, overload
 
 from tinygrad_edu import checked, grad_mode
-from tinygrad_edu.errors import as_float, real_or_none
-
-if TYPE_CHECKING:
-    from tinygrad_edu.ops import Op
-    from tinygrad_edu.stepping import Step
+from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.graph import _EMIT, backpropagate, backward_into, walk, zero_grad
+from tinygrad_edu.ops import (
+    ListOp,
+    Op,
+    Rule,
+    check_name,
+    check_rule,
+    freeze_built_ins,
+    hide,
+    note_op,
+    register,
+)
+from tinygrad_edu.stepping import Step, backward_steps
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+
+__all__ = ["Number", "Value", "backpropagate", "walk", "zero_grad"]  # and the ops below
 
 
 class Value:
@@ -92,14 +103,60 @@ class Value:
             return ()
         return (self._da,) if self._b is None else (self._da, self._db)
 
-    # The operators and methods: each applies an operation from the op table below. (+, *
-    # and relu run twins that do the same faster, at the end of the file.)
-    def __add__(self, other: Value | Number) -> Value: return add(self, other)
-    def __radd__(self, other: Number) -> Value: return add(other, self)
+    # The operators and methods: each applies an operation from the op table below. ``+``,
+    # ``*`` and ``relu`` make almost every node of a graph, so they first do the usual case
+    # themselves (two Values, or a Value and a float), exactly as the op would.
+    def __add__(self, other: Value | Number) -> Value:
+        if type(other) is Value:
+            y = self.data + other.data
+            if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                return make_node(y)
+            return make_node(y, _ADD, self, 1.0, other, 1.0)
+        if type(other) is float:
+            y = self.data + other
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return make_node(y)
+            return make_node(y, _ADD, self, 1.0, const=other)
+        return add(self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        if type(other) is float:
+            y = other + self.data
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return make_node(y)
+            return make_node(y, _ADD_NUMBER_FIRST, self, 1.0, const=other)
+        return add(other, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        if type(other) is Value:
+            a, b = self.data, other.data
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return make_node(a * b)
+            return make_node(a * b, _MUL, self, b, other, a)
+        if type(other) is float:
+            y = self.data * other
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return make_node(y)
+            return make_node(y, _MUL, self, other, const=other)
+        return mul(self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        if type(other) is float:
+            y = other * self.data
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return make_node(y)
+            return make_node(y, _MUL_NUMBER_FIRST, self, other, const=other)
+        return mul(other, self)
+
+    def relu(self) -> Value:
+        x = self.data  # x and slope 1 above 0, 0 and slope 0 at or below 0, NaN for NaN
+        y, slope = (x, 1.0) if x > 0 else (0.0, 0.0) if x <= 0 else (x, x)
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return make_node(y)
+        return make_node(y, _RELU, self, slope)
+
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
     def __rsub__(self, other: Number) -> Value: return sub(other, self)
-    def __mul__(self, other: Value | Number) -> Value: return mul(self, other)
-    def __rmul__(self, other: Number) -> Value: return mul(other, self)
     def __truediv__(self, other: Value | Number) -> Value: return div(self, other)
     def __rtruediv__(self, other: Number) -> Value: return div(other, self)
     def __pow__(self, other: Value | Number) -> Value: return pow_(self, other)
@@ -112,7 +169,6 @@ class Value:
     def sqrt(self) -> Value: return sqrt(self)
     def tanh(self) -> Value: return tanh(self)
     def sigmoid(self) -> Value: return sigmoid(self)
-    def relu(self) -> Value: return relu(self)
     def leaky_relu(self, alpha: float = 0.01) -> Value: return leaky_relu(self, alpha)
     def abs(self) -> Value: return abs_(self)
     def sin(self) -> Value: return sin(self)
@@ -131,12 +187,19 @@ class Value:
         values get a gradient, as in PyTorch.
         """
         if create_graph or inputs is not None:
-            from tinygrad_edu.autograd import backward_into
-
-            return backward_into(self, grad, create_graph, inputs)
+            seed = grad if create_graph and isinstance(grad, Value) else \
+                as_float(grad, "backward(grad)")
+            return backward_into(self, seed, create_graph, _inputs(inputs))
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
+
+    def _vjp(self, upstream: Any, create_graph: bool = False) -> tuple[Any, ...]:
+        """Each parent's share of ``upstream``, the gradient arriving here: the chain rule,
+        local derivative × upstream. With ``create_graph`` the local derivatives are
+        recomputed as Values by the op's rules, so the shares have a graph of their own."""
+        local_grads = graph_local_grads(self) if create_graph else self.local_grads
+        return tuple(local * upstream for local in local_grads)
 
     def _backward(self) -> None:
         """micrograd's one-node step of the chain rule: pass this value's gradient on to its
@@ -146,8 +209,24 @@ class Value:
             parent.grad += local * self.grad  # the chain rule
 
     def _add_grad(self, g: Any) -> None:
-        """Add ``g`` to this value's gradient (how ``backpropagate`` seeds the root)."""
-        self.grad += g
+        """Add ``g`` to this value's gradient (a Value ``g`` onto a gradient of 0 stays
+        that Value, with no ``0 + g`` node)."""
+        if isinstance(g, Value) and type(self.grad) is float and self.grad == 0.0:
+            self.grad = g
+        else:
+            self.grad += g
+
+    @staticmethod
+    def _seed(grad: Any, who: str = "backward_steps(grad)") -> float:
+        """The gradient a backward pass starts from: 1 by default, else the number given."""
+        if grad is None:
+            return 1.0
+        return grad.data if isinstance(grad, Value) else as_float(grad, who)
+
+    @staticmethod
+    def _constant(g: Any) -> Value:
+        """A gradient that is a plain number, as a leaf (``create_graph`` gives Values)."""
+        return Value(g)
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
@@ -156,8 +235,6 @@ class Value:
     def backward_steps(self, grad: float = 1.0) -> Iterator[Step]:
         """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
         ``print(step)`` shows the numbers. See ``tinygrad_edu.stepping``."""
-        from tinygrad_edu.stepping import backward_steps
-
         return backward_steps(self, grad)
 
     # Looking at a value.
@@ -233,77 +310,252 @@ def _compare(compare: Any, value: Value, other: object) -> bool:
     return NotImplemented if number is None else bool(compare(value.data, number))
 
 
-# ----------------------------------------------------------------------------- the walk
+def _inputs(inputs: Iterable[Value] | None) -> list[Value] | None:
+    """``backward(inputs=...)``: a list of Values, or a TypeError that says what is wrong."""
+    if inputs is None:
+        return None
+    listed: list[Any] = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, item in enumerate(listed):
+        if not isinstance(item, Value):
+            raise TypeError(f"backward: inputs[{i}] is {type(item).__name__} {item!r}, not a "
+                            "Value; pass the Values whose .grad backward should fill")
+    return listed
 
 
-class Node(Protocol):
-    """What ``walk`` and ``backpropagate`` need from a node of either engine."""
-
-    grad: Any
-    EMPTY_GRAD: ClassVar[Any]
-
-    @property
-    def parents(self) -> tuple[Any, ...]: ...  # the nodes it was made from
-
-    def _backward(self) -> None: ...  # pass this node's gradient on to its parents
-    def _add_grad(self, g: Any) -> None: ...  # add g to this node's gradient
-
-
-N = TypeVar("N", bound=Node)
-
-
-def walk(*roots: N) -> list[N]:
-    """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents. Iterative, so graph depth is not limited by
-    Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk
-    (``Value.backward`` through its twin ``_inner_nodes``, written out for speed)."""
-    for root in roots:
-        if not hasattr(root, "parents"):
-            raise TypeError(f"walk needs Values (or Tensors), got {type(root).__name__} "
-                            f"{root!r}")
-    order: list[N] = []
-    seen: set[N] = set()
-    stack: list[Any] = list(reversed(roots))
-    while stack:
-        node = stack.pop()
-        if node is _EMIT:  # every parent of the node below this marker is now listed
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            stack += (node, _EMIT)  # list the node once its parents are listed
-            for parent in reversed(node.parents):
-                if parent not in seen:
-                    stack.append(parent)
-    return order
+def graph_local_grads(node: Value) -> tuple[Any, ...]:
+    """``node``'s local derivatives recomputed from its operands as Values by the op's own
+    rules, so that they have a graph of their own (for ``create_graph=True``)."""
+    op = node._op
+    assert op is not None
+    operands = op.operands(node)
+    if isinstance(op, ListOp):
+        return op.graph_rule(operands, node)
+    extra = (node._const,) if op.param is not None else ()
+    try:
+        grads = tuple(rule(*operands, node, *extra) for rule, x in
+                      zip(op.graph_derivatives, operands) if isinstance(x, Value))
+    except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
+        raise TypeError(
+            f"{op.name}: its derivative rule does not run on Values, which "
+            f"create_graph=True needs ({error}); write it with tinygrad_edu's functions "
+            "(exp, log, cos, sigmoid, ...) instead of math's") from error
+    for g in grads:
+        if not isinstance(g, Value) and real_or_none(g) is None:
+            raise TypeError(f"{op.name}: its derivative rule returned "
+                            f"{type(g).__name__} {g!r} on Values, not a Value or a number")
+    return grads
 
 
-_EMIT = object()
+# ----------------------------------------------------------------------------- making an op
 
 
-def backpropagate(root: N, seed: Any) -> Iterator[N]:
-    """The backward pass, for both engines, one node at a time: a generator that yields each
-    node just before its step (stepping looks at it there); running it to the end leaves
-    d(root)/d(node) × seed in every node's ``grad``.
+def _number(x: Any, name: str, what: str) -> float:
+    """What a rule returned, as a float, or a TypeError naming the op and the rule."""
+    number = real_or_none(x)
+    if number is None:
+        hint = (" (write it with tinygrad_edu's functions, which return plain numbers for "
+                "plain numbers)" if isinstance(x, Value) else "")
+        raise TypeError(f"{name}: its {what} returned {type(x).__name__} {x!r}, not a "
+                        f"number{hint}")
+    return number
 
-    Inner nodes forget the gradient of an earlier pass, leaves keep theirs and add to it (as
-    in PyTorch). Then, from the root down, every node passes its gradient on to its parents
-    once all the nodes made from it have passed theirs to it, so its gradient is complete.
+
+class UnaryFunction(Protocol):
+    """What ``unary_op`` returns: a function of one Value (or plain number)."""
+
+    op: Op
+
+    @overload
+    def __call__(self, x: Value, alpha: float = ...) -> Value: ...
+    @overload
+    def __call__(self, x: Number, alpha: float = ...) -> float: ...
+
+
+class BinaryFunction(Protocol):
+    """What ``binary_op`` returns: a function of two operands, Values and/or numbers."""
+
+    op: Op
+
+    def __call__(self, a: Value | Number, b: Value | Number) -> Value: ...
+
+
+def unary_op(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Rule,
+    *,
+    formula: str | None = None,
+    local: str | None = None,
+    domain: tuple[float, float] | None = None,
+    kinks: tuple[float, ...] = (),
+    param: float | None = None,
+    graph_derivative: Rule | None = None,
+    doc: str = "",
+    register_op: bool = True,
+) -> UnaryFunction:
+    """Make a one-input operation from its forward function and its local derivative.
+
+    ``forward(x)`` computes the output from a float; ``derivative(x, y)`` returns dy/dx from
+    the input ``x`` and the output ``y``. Write the derivative with arithmetic and with this
+    package's functions (``exp``, ``log``, ``sigmoid``, ...), not ``math``, so that it also
+    works on Values and second derivatives come for free. With ``param`` the op takes one
+    extra number ``alpha`` (default ``param``), passed to both as a last argument, as in
+    ``leaky_relu(x, alpha=0.01)``. If the derivative is a plain function of floats (as relu's
+    slope is, for speed), ``graph_derivative`` is the same rule written with operations, used
+    on Values for second derivatives.
+
+    The result accepts a Value (and returns a Value that remembers how it was made) or a
+    plain number (and returns a plain number)::
+
+        softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
+                            lambda x, y: sigmoid(x))
+
+    ``formula`` and ``local`` are what stepping and drawing print (default ``name({0})`` and
+    ``name'({0})``; ``{out}`` is the output). ``domain`` and ``kinks`` tell the property
+    checks where to test the derivative (default -3 to 3). The op joins ``OPS`` (unless
+    ``register_op=False``), so the project's tests cover it;
+    ``tinygrad_edu.testing.check_op(softplus)`` checks it against central differences (see
+    docs/property-testing.md).
     """
-    order = walk(root)
-    for node in order:
-        if node.parents:
-            node.grad = node.EMPTY_GRAD
-    root._add_grad(seed)
-    for node in reversed(order):  # every node after all the nodes made from it
-        if node.parents:
-            yield node
-            node._backward()  # the chain rule: parent.grad += local_grad * node.grad
+    check_name(name, "unary_op")
+    extra = 0 if param is None else 1
+    check_rule(forward, 1 + extra, name, "forward function", "x" + ", alpha" * extra)
+    check_rule(derivative, 2 + extra, name, "derivative", "x, y" + ", alpha" * extra)
+    op = Op(name, forward, (derivative,), param=param, doc=doc,
+            graph_derivatives=None if graph_derivative is None else (graph_derivative,),
+            formula=formula, local=None if local is None else (local,),
+            domain=None if domain is None else (domain,), kinks=kinks)
+    if register_op:
+        register(op)
+
+    def on_number(x: Number, *extra: float) -> float:
+        xd = x if type(x) is float else as_float(x, name)
+        try:
+            y = forward(xd, *extra)
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, name, xd) from None
+        except Exception as error:
+            note_op(error, name, f"at {xd!r}")
+            raise
+        return y if type(y) is float else _number(y, name, "forward function")
+
+    if param is None:
+
+        def apply(x: Value | Number) -> Value | float:
+            if not isinstance(x, Value):
+                return on_number(x)
+            xd = x.data
+            try:
+                y = forward(xd)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return make_node(y)
+                d = derivative(xd, y)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+            except Exception as error:  # a rule of your own that fails: say which op
+                note_op(error, name, f"at {xd!r}")
+                raise
+            return make_node(y, op, x, d if type(d) is float else _number(d, name, "derivative"))
+
+    else:
+
+        def apply(x: Value | Number, alpha: float = param) -> Value | float:  # type: ignore[misc]
+            if type(alpha) is not float:
+                alpha = as_float(alpha, f"{name}(alpha)")
+            if not isinstance(x, Value):
+                return on_number(x, alpha)
+            xd = x.data
+            try:
+                y = forward(xd, alpha)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return make_node(y)
+                d = derivative(xd, y, alpha)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+            except Exception as error:
+                note_op(error, name, f"at {xd!r}")
+                raise
+            d = d if type(d) is float else _number(d, name, "derivative")
+            return make_node(y, op, x, d, const=alpha)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = apply
+    return apply  # type: ignore[return-value]
 
 
-def zero_grad(root: Node) -> None:
-    """Reset the gradient of ``root`` and of every node it depends on."""
-    for node in walk(root):
-        node.grad = node.EMPTY_GRAD
+def binary_op(
+    name: str,
+    forward: Callable[[float, float], float],
+    d_left: Rule,
+    d_right: Rule,
+    *,
+    formula: str | None = None,
+    local: tuple[str, str] | None = None,
+    domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    doc: str = "",
+    register_op: bool = True,
+) -> BinaryFunction:
+    """Make a two-input operation: ``forward(a, b)``, ``d_left(a, b, y)`` = dy/da and
+    ``d_right(a, b, y)`` = dy/db. The result takes Values and/or plain numbers on either side;
+    a plain-number operand is remembered but gets no gradient. ``formula`` and ``local`` are
+    what stepping and drawing print (default ``name({0}, {1})``, ``∂name/∂{0}`` and
+    ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks."""
+    check_name(name, "binary_op")
+    check_rule(forward, 2, name, "forward function", "a, b")
+    check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
+    check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    op = Op(name, forward, (d_left, d_right), doc=doc, formula=formula, local=local,
+            domain=domain)
+    op.twin = Op(name, forward, (d_left, d_right), number_first=True, doc=doc,
+                 formula=formula, local=local, domain=domain)
+    if register_op:
+        register(op)
+    twin = op.twin
+
+    def apply(a: Value | Number, b: Value | Number) -> Any:
+        a_is, b_is = isinstance(a, Value), isinstance(b, Value)
+        ad = a.data if a_is else real_or_none(a, name)  # type: ignore[union-attr]
+        bd = b.data if b_is else real_or_none(b, name)  # type: ignore[union-attr]
+        if ad is None or bd is None:
+            if a_is or b_is:
+                return NotImplemented  # lets Python say "unsupported operand type(s)"
+            ad, bd = as_float(a, name), as_float(b, name)  # called with two non-numbers
+        try:
+            y = forward(ad, bd)
+            if type(y) is not float:
+                y = _number(y, name, "forward function")
+            if not (a_is or b_is):  # two plain numbers: a plain number
+                return y
+            if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                return make_node(y)
+            da = d_left(ad, bd, y) if a_is else None
+            db = d_right(ad, bd, y) if b_is else None
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, name, ad, bd) from None
+        except Exception as error:  # a rule of your own that fails: say which op
+            note_op(error, name, f"at {ad!r}, {bd!r}")
+            raise
+        if a_is and type(da) is not float:
+            da = _number(da, name, "derivative d_left")
+        if b_is and type(db) is not float:
+            db = _number(db, name, "derivative d_right")
+        if a_is and b_is:
+            return make_node(y, op, a, da, b, db)  # type: ignore[arg-type]
+        if a_is:
+            return make_node(y, op, a, da, const=bd)  # type: ignore[arg-type]
+        return make_node(y, twin, b, db, const=ad)  # type: ignore[arg-type]
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = twin.apply = apply
+    return apply  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- the op table
@@ -312,17 +564,6 @@ def zero_grad(root: Node) -> None:
 # arithmetic and the engine's own functions, so the same rule also runs on Values: that is
 # how second derivatives work (autograd.py). A plain-number operand (the 2 in x * 2) is
 # remembered but gets no gradient.
-
-from tinygrad_edu.ops import (  # noqa: E402 (they build Values, so they come after the class)
-    ListOp,
-    UnaryFunction,
-    binary_op,
-    freeze_built_ins,
-    hide,
-    register,
-    unary_op,
-)
-
 
 def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
     """d(a**b)/da = b·a**(b-1); at a = 0 it is 0 for b = 0 and inf for b < 1 (as PyTorch).
@@ -350,36 +591,52 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
 
 
+# Each row: the name, the forward function, the local derivative for each operand, and the
+# same in words for stepping and drawing ({0}, {1}: the operands; {out}: the output).
 #                 name  forward        d/da                    d/db
-add = binary_op("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0)
-sub = binary_op("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0)
-mul = binary_op("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a)
-div = binary_op("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b)
-pow_ = binary_op("**", checked.pow, _d_pow_base, _d_pow_exponent)
+add = binary_op("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
+                formula="{0} + {1}", local=("1", "1"))
+sub = binary_op("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
+                formula="{0} - {1}", local=("1", "-1"))
+mul = binary_op("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
+                formula="{0} * {1}", local=("{1}", "{0}"))
+div = binary_op("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
+                formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
+pow_ = binary_op("**", checked.pow, _d_pow_base, _d_pow_exponent,
+                 formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
 
 #                name        forward        d/dx
 cos: UnaryFunction  # (sin's derivative is cos, and cos's is -sin)
-neg = unary_op("neg", operator.neg, lambda x, y: -1.0)
-exp = unary_op("exp", checked.exp, lambda x, y: y)
-log = unary_op("log", checked.log, lambda x, y: 1 / x)
-sqrt = unary_op("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf)
-tanh = unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
-sigmoid = unary_op("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y))
-sin = unary_op("sin", math.sin, lambda x, y: cos(x))
-cos = unary_op("cos", math.cos, lambda x, y: -sin(x))
+neg = unary_op("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local="-1")
+exp = unary_op("exp", checked.exp, lambda x, y: y, formula="exp({0})", local="{out}")
+log = unary_op("log", checked.log, lambda x, y: 1 / x, formula="log({0})", local="1/{0}")
+sqrt = unary_op("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf,
+                formula="sqrt({0})", local="1/(2·{out})")
+tanh = unary_op("tanh", math.tanh, lambda x, y: 1 - y * y, formula="tanh({0})",
+                local="1 - {out}²")
+sigmoid = unary_op("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y),
+                   formula="sigmoid({0})", local="{out}·(1 - {out})")
+sin = unary_op("sin", math.sin, lambda x, y: cos(x), formula="sin({0})", local="cos({0})")
+cos = unary_op("cos", math.cos, lambda x, y: -sin(x), formula="cos({0})", local="-sin({0})")
 
 # relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
 # a plain number on floats, and on Values (for second derivatives) ops of their own whose
 # derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
 # follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0.
-step = hide(unary_op("step", _slope, lambda x, y, below: 0.0, param=0.0, register_op=False))
-sign = hide(unary_op("sign", _sign, lambda x, y: 0.0, register_op=False))
+step = unary_op("step", _slope, lambda x, y, below: 0.0, param=0.0, register_op=False,
+                formula="step({0})", local="0")
+sign = unary_op("sign", _sign, lambda x, y: 0.0, register_op=False, formula="sign({0})",
+                local="0")
+hide(step.op), hide(sign.op)  # the engine's helpers: findable by name, but not in OPS
 relu = unary_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
-                graph_derivative=lambda x, y: step(x, 0.0))
+                graph_derivative=lambda x, y: step(x, 0.0), formula="relu({0})",
+                local="1 if {0} > 0 else 0")
 leaky_relu = unary_op("leaky_relu", lambda x, a: a * x if x <= 0 else x,
                       lambda x, y, a: _slope(x, a), param=0.01,
-                      graph_derivative=lambda x, y, a: step(x, a))
-abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x))
+                      graph_derivative=lambda x, y, a: step(x, a), formula="leaky_relu({0})",
+                      local="1 if {0} > 0 else α")
+abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x),
+                formula="abs({0})", local="sign({0})")
 
 
 # ----------------------------------------------------------------------------- list ops
@@ -505,8 +762,10 @@ def _partners(operands: list[Any], node: Value) -> tuple[Any, ...]:
     return tuple(operands[i - half] for i, v in enumerate(operands) if isinstance(v, Value))
 
 
-_VSUM = register(ListOp("vsum", checked.fsum, 1, lambda operands, node: (1.0,) * len(node.parents)))
-_DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2, _partners))
+_VSUM = register(ListOp("vsum", checked.fsum, 1, lambda operands, node: (1.0,) * len(node.parents),
+                        formula="sum({all})", local=("1",)))
+_DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2, _partners,
+                       formula="dot([{first}], [{second}])", local=("{partner}",)))
 _VSUM.apply, _DOT.apply = vsum, dot
 freeze_built_ins()
 
@@ -638,74 +897,5 @@ def _inner_nodes(root: Value) -> list[Value]:
     return inner
 
 
-# ``+`` and ``*`` make almost every node of a graph, and ``relu`` follows every neuron. Their
-# twins compute the output and the local derivatives in place (1 and 1 for a + b; b and a
-# for a * b; relu's slope) instead of calling the table's lambdas; operands they do not
-# expect go to the op itself.
-
-
-def _add_twin(self: Value, other: Any) -> Value:
-    """``self + other``, as ``add(self, other)``."""
-    if type(other) is Value:
-        y = self.data + other.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-            return make_node(y)
-        return make_node(y, _ADD, self, 1.0, other, 1.0)
-    if type(other) is float:
-        y = self.data + other
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _ADD, self, 1.0, const=other)
-    return add(self, other)
-
-
-def _radd_twin(self: Value, other: Any) -> Value:
-    """``other + self`` for a plain number ``other``, as ``add(other, self)``."""
-    if type(other) is float:
-        y = other + self.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _ADD_NUMBER_FIRST, self, 1.0, const=other)
-    return add(other, self)
-
-
-def _mul_twin(self: Value, other: Any) -> Value:
-    """``self * other``, as ``mul(self, other)``."""
-    if type(other) is Value:
-        a, b = self.data, other.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(a * b)
-        return make_node(a * b, _MUL, self, b, other, a)
-    if type(other) is float:
-        y = self.data * other
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _MUL, self, other, const=other)
-    return mul(self, other)
-
-
-def _rmul_twin(self: Value, other: Any) -> Value:
-    """``other * self`` for a plain number ``other``, as ``mul(other, self)``."""
-    if type(other) is float:
-        y = other * self.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _MUL_NUMBER_FIRST, self, other, const=other)
-    return mul(other, self)
-
-
-def _relu_twin(self: Value) -> Value:
-    """``self.relu()``, as ``relu(self)``: x and slope 1 above 0, 0 and slope 0 at or below
-    0, NaN and NaN for NaN."""
-    x = self.data
-    y, slope = (x, 1.0) if x > 0 else (0.0, 0.0) if x <= 0 else (x, x)
-    if grad_mode.threads_off and not grad_mode.state.enabled:
-        return make_node(y)
-    return make_node(y, _RELU, self, slope)
-
-
 _ADD, _MUL, _RELU = add.op, mul.op, relu.op
 _ADD_NUMBER_FIRST, _MUL_NUMBER_FIRST = cast("Op", _ADD.twin), cast("Op", _MUL.twin)
-Value.__add__, Value.__radd__ = _add_twin, _radd_twin  # type: ignore[method-assign]
-Value.__mul__, Value.__rmul__ = _mul_twin, _rmul_twin  # type: ignore[method-assign]
-Value.relu = _relu_twin  # type: ignore[method-assign]

@@ -90,7 +90,7 @@ class Domain:
     the ``kinks`` where its derivative jumps, which the checks keep away from."""
 
     intervals: tuple[tuple[float, float], ...] = ((-3.0, 3.0),)
-    kinks: tuple[float, ...] = ()
+    kinks: tuple[Any, ...] = ()  # points x (one operand), or functions of the operands, 0 on a kink
 
     def interval(self, operand: int) -> tuple[float, float]:
         return self.intervals[min(operand, len(self.intervals) - 1)]
@@ -117,8 +117,14 @@ def set_domain(op: OpLike | str, intervals: Sequence[tuple[float, float]] | None
 
 
 def domain_of(op: OpLike) -> Domain:
-    """The op's ``Domain`` (the default one if none was set)."""
-    return DOMAINS.get(as_op(op).name, Domain())
+    """The op's ``Domain``: one set with ``set_domain``, else the one its maker was given
+    (``unary_op(..., domain=..., kinks=...)``), else the default."""
+    op = as_op(op)
+    if op.name in DOMAINS:
+        return DOMAINS[op.name]
+    if op.domain is not None or op.kinks:
+        return Domain(op.domain or Domain().intervals, op.kinks)
+    return Domain()
 
 
 def as_op(op: OpLike) -> Op:

@@ -132,7 +132,9 @@ def not_real(x: Any, where: str, index: tuple[int, ...] = ()) -> TypeError:
     if kind == "Tensor":
         hint = "use its .data, or np.stack([t.data for t in tensors]) for several"
     elif kind == "Value":
-        hint = "use v.data for its number, e.g. [v.data for v in values]"
+        hint = ("a Value of the scalar engine cannot join a tensor graph (a graph belongs to "
+                "one engine): use v.data for its number, e.g. [v.data for v in values], or "
+                "build the whole computation from Values")
     elif isinstance(x, complex):
         hint = "the engine works with real numbers only; take .real or abs() first if that is "
         hint += "what you mean"

@@ -9,6 +9,7 @@ batch size for the mean; ``mse_loss`` and ``l2_penalty`` are written with the en
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +17,11 @@ from tinygrad_edu.tensor.checked import real_array, shape_str
 from tinygrad_edu.tensor.engine import (
     ArrayLike,
     Tensor,
+    TensorOp,
     _node,
     log_softmax,
     log_softmax_array,
+    register,
     softmax,
 )
 
@@ -45,7 +48,6 @@ def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
         raise ValueError(f"cross_entropy: the batch is empty {shape_str(z.shape)}, and the mean "
                          "loss over no samples is undefined; skip empty batches")
     target = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    logp = log_softmax_array(z, (1,))
     if target.ndim == 2:  # probabilities, e.g. one-hot rows
         if target.shape != z.shape:
             raise ValueError(
@@ -53,21 +55,40 @@ def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
                 f"{shape_str(target.shape)} must have the same shape"
             )
         y = real_array(target, z.dtype, "cross_entropy's target probabilities")
+    else:
+        y = _class_indices(target, n, c)
+    return _node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n))
+
+
+def _loss(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    """−Σ log softmax(Z)[target] / N, for class indices or target probabilities."""
+    logp = log_softmax_array(z, (1,))
+    if y.ndim == 2:
         with np.errstate(invalid="ignore"):  # a class of probability 0 adds 0, also where
             loss = -np.where(y != 0, y * logp, 0).sum() / n  # its logit is -inf (0·log 0)
     else:
-        y = _class_indices(target, n, c)
         loss = -logp[np.arange(n), y].sum() / n
+    return np.asarray(loss, dtype=z.dtype)
 
-    def vjp(g: np.ndarray) -> tuple[np.ndarray]:
-        a = np.exp(logp)  # A = softmax(Z)
-        if y.ndim == 2:
-            a = a * y.sum(axis=1, keepdims=True) - y  # A - Y (rows of Y sum to 1)
-        else:
-            a[np.arange(n), y] -= 1  # A - one-hot(y)
-        return (a * (g / n),)
 
-    return _node(np.asarray(loss, dtype=z.dtype), (logits,), vjp, "cross_entropy")
+def _d_cross_entropy(g: Any, z: Any, out: Any, y: np.ndarray, n: int) -> Any:
+    """dL/dZ = (A − Y) / N, A = softmax(Z), Y the one-hot rows (or the target probabilities,
+    whose rows need not sum to 1: then A·ΣY − Y)."""
+    if y.ndim == 2:
+        a = softmax(z, axis=1) * y.sum(axis=1, keepdims=True)
+        return (a - y) * (g / n)
+    one_hot = np.zeros(np.shape(z), dtype=np.result_type(_data_of(z)))
+    one_hot[np.arange(n), y] = 1
+    return (softmax(z, axis=1) - one_hot) * (g / n)
+
+
+def _data_of(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else x
+
+
+_CROSS_ENTROPY = register(TensorOp(
+    "cross_entropy", _loss, [_d_cross_entropy], "cross_entropy({0}, Y)",
+    ["(softmax({0}) − Y) ⊙ {g} / N"]))
 
 
 def _class_indices(target: np.ndarray, n: int, c: int) -> np.ndarray:
