@@ -186,9 +186,12 @@ def test_the_demo_on_a_machine_without_graphviz_writes_every_file(monkeypatch, t
     out = tmp_path / "demo_output"
     assert main(["demo", "--steps", "2", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["backward.html", "decision_boundary.png",
-                                                     "neuron.svg"]
+                                                     "neuron.svg", "two_layer.html"]
     printed = capsys.readouterr()
     assert "skipped" not in printed.err and f"wrote {out / 'backward.html'}" in printed.out
+    assert f"wrote {out / 'two_layer.html'}" in printed.out
+    page = (out / "two_layer.html").read_text(encoding="utf-8")
+    assert "W2.grad += A1ᵀ @ dA1W2" in page and "<table" not in page  # tables: made by script
 
 
 @requires_renderer

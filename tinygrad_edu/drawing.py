@@ -38,10 +38,12 @@ import numpy as np
 
 from tinygrad_edu.graph import is_node, walk
 from tinygrad_edu.stepping import (
+    MAX_SHOWN,
     Step,
     backward_steps,
     fmt,
     is_array_node,
+    matrix_rows,
     node_names,
     shape_text,
     summary,
@@ -234,17 +236,31 @@ def _op_label(node: Any) -> str:
     return f"{name}\\n· ({', '.join(numbers[:4])}{', …' if len(numbers) > 4 else ''})"
 
 
-def _fields(node: Any, name: str, show_grad: bool) -> list[str]:
-    """What a node's box shows: ``name | data 3.0 | grad 6.0``; for a tensor its shape
-    after the name and its numbers (or their summary)."""
-    if is_array_node(node):
-        fields = [f"{name} {shape_text(node.data.shape)}", f"data {summary(node.data)}"]
-    else:
+def _fields(node: Any, name: str, show_grad: bool, matrices: bool) -> list[str]:
+    """What a node's box shows, escaped for a record label: ``name | data 3.0 | grad 6.0``;
+    for a tensor its shape after the name, and its numbers one row per line when it has a
+    dozen or fewer (with ``matrices``), else on one line or as their summary."""
+    if not is_array_node(node):
         fields = [name, f"data {fmt(node.data)}"]
+        if show_grad:
+            fields.append(f"grad {fmt(node.grad)}")
+        return [_escape(f) for f in fields]
+    fields = [_escape(f"{name} {shape_text(node.data.shape)}"), _numbers("data", node.data,
+                                                                       matrices)]
     if show_grad:
-        fields.append("grad " + ("None" if node.grad is None else
-                                 summary(node.grad) if is_array_node(node) else fmt(node.grad)))
+        fields.append(_escape("grad None") if node.grad is None else
+                      _numbers("grad", node.grad, matrices))
     return fields
+
+
+def _numbers(what: str, x: Any, matrices: bool) -> str:
+    a = np.asarray(x.data if is_node(x) else x)
+    if not matrices:  # one short line, which a replay page can change
+        return _escape(f"{what} {summary(a, 4, 3)}")
+    if a.ndim < 2 or a.shape[0] == 1 or a.size > MAX_SHOWN:
+        return _escape(f"{what} {summary(a)}")
+    lines = [what] + [" ".join(row) for row in matrix_rows(a)]
+    return "".join(_escape(line) + "\\l" for line in lines)
 
 
 def parameter_names(params: Any) -> dict[Any, str]:
@@ -277,6 +293,7 @@ def draw_dot(
     highlight: Step | Any = None,
     params: Iterable[Any] | dict[str, Any] | None = None,
     max_nodes: int = MAX_NODES,
+    matrices: bool = True,
 ) -> Drawing:
     """The graph that computed ``root`` (a Value or a Tensor), as a ``graphviz.Digraph`` (a
     notebook shows it).
@@ -290,7 +307,10 @@ def draw_dot(
 
     Graphs with more than ``max_nodes`` nodes raise ``GraphTooLarge``: a picture of
     thousands of boxes takes long and shows nothing. Draw a smaller piece, such as one
-    neuron's output, or raise ``max_nodes`` if you really want it.
+    neuron's output, or raise ``max_nodes`` if you really want it. A tensor with a dozen
+    entries or fewer shows them as a matrix, one row per line (``matrices=False``: on one
+    line, and only up to four, with fewer digits); a larger one shows its smallest, mean and
+    largest entry.
     """
     order = walk(root)
     if len(order) > max_nodes:
@@ -323,9 +343,9 @@ def draw_dot(
                     else f"upstream {fmt(step.upstream)}")
         dot.attr("graph", label=_escape_plain(f"step {step.index}: {step.name} = "
                                               f"{step.formula}, {upstream}"), labelloc="t")
-    braces = rankdir in ("LR", "RL")  # records lie across the direction of flow
+    braces = rankdir in ("LR", "RL")  # a value's record lies across the direction of flow
     for node in order:
-        label = " | ".join(map(_escape, _fields(node, names[node], show_grad)))
+        label = " | ".join(_fields(node, names[node], show_grad, matrices))
         kind = ("output" if node is root else "param" if node in named
                 else "value" if node.parents else "input")
         attrs = dict(STYLE[kind])
@@ -333,7 +353,8 @@ def draw_dot(
             attrs.update(color=HOT, penwidth="3")
         elif node in received:
             attrs.update(color=WARM, penwidth="2")
-        dot.node(ids[node], f"{{ {label} }}" if braces else label, **attrs)
+        flip = braces != is_array_node(node)  # a tensor's box stacks its fields
+        dot.node(ids[node], f"{{ {label} }}" if flip else label, **attrs)
         if not node.parents:
             continue
         op_id = ids[node] + "op"
@@ -372,13 +393,10 @@ def frames(root: Any, **draw_kwargs: Any) -> list[Drawing]:
     order = walk(root)
     if len(order) > limit:
         draw_dot(root, **draw_kwargs)  # raises GraphTooLarge with its advice
+    params = draw_kwargs.get("params")
     with gradients_kept(order):
-        return [draw_dot(root, highlight=step, **draw_kwargs)
-                for step in backward_steps(root, params=_leaves(draw_kwargs.get("params")))]
-
-
-def _leaves(params: Any) -> Any:
-    return None if params is None else list(parameter_names(params))
+        return [draw_dot(root, highlight=step, **draw_kwargs) for step in backward_steps(
+            root, params=None if params is None else list(parameter_names(params)))]
 
 
 @contextmanager

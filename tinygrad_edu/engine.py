@@ -232,7 +232,7 @@ class Value:
         """Set the gradient of this value and of everything it depends on to 0."""
         zero_grad(self)
 
-    def backward_steps(self, grad: float = 1.0) -> Iterator[Step]:
+    def backward_steps(self, grad: float | None = None) -> Iterator[Step]:
         """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
         ``print(step)`` shows the numbers. See ``tinygrad_edu.stepping``."""
         return backward_steps(self, grad)

@@ -37,7 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.drawing import HOT, MAX_NODES, WARM, draw_dot, gradients_kept
+from tinygrad_edu.drawing import (
+    HOT,
+    MAX_NODES,
+    WARM,
+    draw_dot,
+    gradients_kept,
+    parameter_names,
+)
 from tinygrad_edu.graph import walk
 from tinygrad_edu.stepping import (
     ParentUpdate,
@@ -48,6 +55,7 @@ from tinygrad_edu.stepping import (
     is_array_node,
     node_names,
     shape_text,
+    summary,
 )
 
 __all__ = ["Replay", "replay_html"]
@@ -93,7 +101,7 @@ def replay_html(
     path: str | PathLike[str] | None = None,
     *,
     params: Iterable[Any] | dict[str, Any] | None = None,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     forward: bool = True,
     title: str | None = None,
     max_nodes: int = MAX_NODES,
@@ -102,7 +110,8 @@ def replay_html(
     and differentiated.
 
     ``path``, if given, is where the page is written. ``params``, ``rankdir`` and
-    ``max_nodes`` mean what they mean for ``draw_dot`` (its size limit and advice apply).
+    ``max_nodes`` mean what they mean for ``draw_dot`` (its size limit and advice apply);
+    ``rankdir`` is ``"LR"`` for Values and ``"TB"`` for Tensors unless you say.
     ``forward=False`` starts with every value computed and replays the backward pass only.
     ``title`` heads the page (default: the root's formula).
 
@@ -118,20 +127,24 @@ def replay_html(
         raise ValueError("replay_html: the root is a leaf, so backward has no steps to replay; "
                          "pass a value computed from others, e.g. x * y")
     names = node_names(root)
+    if rankdir is None:
+        rankdir = "TB" if is_array_node(root) else "LR"
     with gradients_kept(order):
-        steps = list(backward_steps(root))
+        steps = list(backward_steps(root, params=None if params is None else
+                                    list(parameter_names(params))))
         finals = {node: node.grad for node in order}
         grads, flows = _widest_texts(steps)
         for node, widest in grads.items():
             node.grad = widest  # so that every number the page will show fits its box
-        drawing = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes)
+        drawing = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes,
+                           matrices=False)  # one line per field: the page changes them
         drawing.body = _with_flow_labels(drawing.body, order, flows)
         svg = drawing.pipe(format="svg", encoding="utf-8")
     if title is None:
         title = f"{'Forward and backward' if forward else 'Backward'} pass of " \
                 f"{steps[0].name} = {steps[0].formula}"
     data = {
-        "nodes": [{"data": fmt(node.data), "known": not forward or not node.parents}
+        "nodes": [{"data": _box_text(node.data), "known": not forward or not node.parents}
                   for node in order],
         "frames": _frames(order, names, steps, finals, forward),
         "interval": PLAY_INTERVAL_MS,
@@ -223,6 +236,11 @@ def _flow(update: ParentUpdate) -> str:
     return fmt(update.contribution)
 
 
+def _box_text(x: Any) -> str:
+    """A gradient as a node's box shows it: a number, or an array's short summary."""
+    return summary(x, 4, 3) if isinstance(x, np.ndarray) else fmt(x)
+
+
 def _widest_texts(steps: list[Step]) -> tuple[dict[Any, Any], dict[tuple[Any, Any], str]]:
     """The longest text each value's gradient and each arrow's contribution will show during
     the replay: the picture is laid out with room for them."""
@@ -230,7 +248,7 @@ def _widest_texts(steps: list[Step]) -> tuple[dict[Any, Any], dict[tuple[Any, An
     flows: dict[tuple[Any, Any], str] = {}
 
     def note(node: Any, grad: Any) -> None:
-        if node not in grads or len(fmt(grad)) > len(fmt(grads[node])):
+        if node not in grads or len(_box_text(grad)) > len(_box_text(grads[node])):
             grads[node] = grad
 
     for step in steps:
@@ -302,10 +320,11 @@ def _frames(order: list[Any], names: dict[Any, str], steps: list[Step],
         frame = {
             "kind": "backward", "node": index[step.node],
             "status": f"backward step {step.index} of {len(steps)}",
-            "text": str(step), "grad": fmt(step.upstream),
-            "updates": [[index[u.parent], _flow(u), fmt(u.grad_after)] for u in step.updates]}
+            "text": str(step), "grad": _box_text(step.upstream),
+            "updates": [[index[u.parent], _flow(u), _box_text(u.grad_after)]
+                        for u in step.updates]}
         if matrix:
-            frame["tables"] = [_table(f"d{step.name}", step.upstream)] + [
+            frame["tables"] = [_table(f"d{step.name} (arriving at {step.name})", step.upstream)] + [
                 _table(assignment(u), u.contribution) for u in step.updates]
         frames.append(frame)
     leaves = [node for node in order if not node.parents]

@@ -43,11 +43,11 @@ def fmt(x: Any) -> str:
     """A number as learners like to read it: 5 significant digits, always with a point
     (``3.0``, ``0.76159``, ``1e-10``). A node (a gradient under create_graph) shows its data;
     an array is shown in full when small, else summarised (see ``summary``)."""
-    x = getattr(x, "data", x)
+    if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
+        x = x.data
     if isinstance(x, np.ndarray):
         return summary(x)
-    text = f"{x:.5g}"
-    return text if any(c in text for c in ".ein") else text + ".0"
+    return short(x, 5)
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -56,22 +56,33 @@ def shape_text(shape: Sequence[int]) -> str:
     return "×".join(map(str, shape)) if len(shape) else "scalar"
 
 
-def summary(array: Any, limit: int = MAX_SHOWN) -> str:
+def summary(array: Any, limit: int = MAX_SHOWN, digits: int = 4) -> str:
     """An array's numbers on one line when it has at most ``limit`` entries (rows separated
-    by ``;``), otherwise its smallest, mean and largest entry: a drawing of MNIST-size
-    arrays stays small and fast."""
+    by ``;``), otherwise its smallest, mean and largest entry, each to ``digits``
+    significant digits: arrays of any size, MNIST's included, print small and fast."""
     a = np.asarray(array)
     if a.size == 0:
         return "(empty)"
     if a.size <= limit:
-        if a.ndim == 0:
-            return fmt(float(a))
-        rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-        text = "; ".join(" ".join(fmt(float(v)) for v in row) for row in rows)
-        return f"[{text}]"
+        return "; ".join(" ".join(row) for row in matrix_rows(a, digits)).join("[]") \
+            if a.ndim else short(float(a), digits)
     with np.errstate(all="ignore"):
-        return (f"min {fmt(float(np.min(a)))} · mean {fmt(float(np.mean(a)))} · "
-                f"max {fmt(float(np.max(a)))}")
+        return (f"min {short(float(np.min(a)), digits)} · mean "
+                f"{short(float(np.mean(a)), digits)} · max {short(float(np.max(a)), digits)}")
+
+
+def short(x: float, digits: int = 4) -> str:
+    """A number to ``digits`` significant digits, as ``fmt`` writes it (``3.0``, ``-0.1235``)."""
+    text = f"{x:.{digits}g}"
+    return text if any(c in text for c in ".ein") else text + ".0"
+
+
+def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
+    """An array's entries as rows of text (a vector is one row; higher dimensions are
+    flattened into rows of the last axis)."""
+    a = np.asarray(array)
+    rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
+    return [[short(float(v), digits) for v in row] for row in rows]
 
 
 def is_array_node(node: Any) -> bool:
@@ -293,12 +304,13 @@ def _summed(op: Any, upstream: Any, parent: Any) -> str:
     return " summed over the batch" if axes == (0,) else f" summed over axes {axes}"
 
 
-def backward_steps(root: Any, grad: Any = 1.0, *, params: Iterable[Any] | None = None
+def backward_steps(root: Any, grad: Any = None, *, params: Iterable[Any] | None = None
                    ) -> Iterator[Step]:
     """``root.backward()`` one node at a time: the engine's ``backpropagate``, stopped after
     every step to say what it did. Nothing happens until you ask for the first step; running
     all of them leaves exactly the gradients ``backward()`` leaves (inner nodes zeroed first,
-    leaves accumulate). Leaves have nothing to pass on, so they get no step.
+    leaves accumulate). Leaves have nothing to pass on, so they get no step. ``grad`` is
+    the gradient to start from (default 1, or ones for a one-element tensor).
 
     For the tensor engine, ``params`` names the leaves on the parameter path (default: every
     leaf; the others, inputs such as X, end the backprop path)."""
@@ -385,9 +397,12 @@ def text_graph(root: Any, width: int = 48) -> str:
         how = formula(node, names) or "(leaf)"
         if len(how) > width:
             how = how[: width - 1] + "…"
-        grad = "None" if node.grad is None else fmt(node.grad)
-        shape = (shape_text(node.data.shape),) if matrix else ()
-        rows.append((names[node], how, *shape, fmt(node.data), grad))
+        if matrix:
+            grad = "None" if node.grad is None else summary(node.grad, 6, 3)
+            rows.append((names[node], how, shape_text(node.data.shape),
+                         summary(node.data, 6, 3), grad))
+        else:
+            rows.append((names[node], how, fmt(node.data), fmt(node.grad)))
     n = len(head)
     w = [max(len(row[k]) for row in rows) for k in range(n)]
     right = 2 if not matrix else 99  # numbers align right; a table of arrays reads left
