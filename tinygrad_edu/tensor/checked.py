@@ -240,4 +240,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def step(x: np.ndarray, below: float) -> np.ndarray:
     """1 where x > 0, ``below`` where x <= 0, NaN where x is NaN: relu's and leaky_relu's
     slope, as the scalar engine's ``step``."""
-    return np.where(x > 0, 1, np.where(x <= 0, below, np.nan)).astype(x.dtype)
+    slope = np.array(x > 0, dtype=x.dtype)  # an array also for a 0-d x
+    if below:
+        slope[x <= 0] = below
+    nan = np.isnan(x)
+    if nan.any():
+        slope[nan] = np.nan
+    return slope
