@@ -76,7 +76,7 @@ def test_local_grads_are_the_gradients_of_one_node(name, data):
     values = [Value(x) for x in data.draw(op_inputs(op), label="xs")]
     out = call_op(op, values)
     out.backward()
-    assert out.parents == tuple(values) and out._op is op
+    assert out.parents == tuple(values) and out._fn is op
     assert out.local_grads == tuple(v.grad for v in values)
 
 
@@ -570,7 +570,7 @@ def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
         OPS.pop("twice_for_test", None)
     with pytest.raises(ValueError, match="'tanh' is a built-in op"):
         unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
-    assert OPS["tanh"] is Value(1.0).tanh()._op
+    assert OPS["tanh"] is Value(1.0).tanh()._fn
 
 
 @pytest.mark.parametrize("name", [None, "", "   ", 3, "step", "sign"])
@@ -770,7 +770,7 @@ def node_facts(v):
         return "nan" if isinstance(x, float) and math.isnan(x) else x
 
     return (type(v), same(v.data), v.grad, v.label, v.parents,
-            tuple(map(same, v.local_grads)), v._op, same(v._const) if v._const is not None
+            tuple(map(same, v.local_grads)), v._fn, same(v._const) if v._const is not None
             and not isinstance(v._const, tuple) else v._const)
 
 

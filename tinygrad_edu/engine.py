@@ -71,15 +71,18 @@ class Value:
     (3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
+    __slots__ = ("data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", *micrograd_args: Any,
+                 **micrograd_kwargs: Any) -> None:
         """A leaf: an input or a parameter. Operations make the other Values."""
+        if micrograd_args or micrograd_kwargs or type(label) is not str:
+            _refuse_arguments(data, label, micrograd_args, micrograd_kwargs)
         self.data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
-        self._op: Op | None = None  # the Op that made this value; None for a leaf
+        self._fn: Op | None = None  # the Op that made this value; None for a leaf
         self._const: Any = None  # a plain-number operand or parameter of that op, if any
         # The operands it was made from (b is None for a one-operand op) and the local
         # derivatives d(self)/d(a) and d(self)/d(b), set by ``make_node()`` below.
@@ -92,16 +95,27 @@ class Value:
     def parents(self) -> tuple[Value, ...]:
         """The values this one was computed from, in operand order (``x * x`` lists x
         twice); empty for a leaf."""
-        if self._op is None:
+        if self._fn is None:
             return ()
         return (self._a,) if self._b is None else (self._a, self._b)  # type: ignore[return-value]
 
     @property
     def local_grads(self) -> tuple[Any, ...]:
         """d(self)/d(parent) for each parent, in the same order."""
-        if self._op is None:
+        if self._fn is None:
             return ()
         return (self._da,) if self._b is None else (self._da, self._db)
+
+    # micrograd's names for the same, so that its code runs unchanged: ``_prev`` is the set
+    # of values this one was made from, ``_op`` the name of the op ('' for a leaf), and
+    # ``_backward()`` (below) the one-node step of the chain rule.
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        return self.op
 
     # The operators and methods: each applies an operation from the op table below. ``+``,
     # ``*`` and ``relu`` make almost every node of a graph, so they first do the usual case
@@ -241,7 +255,7 @@ class Value:
     @property
     def op(self) -> str:
         """The operation that made this value: ``'*'``, ``'tanh'``, ... or ``''`` for a leaf."""
-        return "" if self._op is None else self._op.name
+        return "" if self._fn is None else self._fn.name
 
     def item(self) -> float:
         """The plain float, as in PyTorch."""
@@ -253,7 +267,7 @@ class Value:
 
     def __repr__(self) -> str:
         extras = (f", label={self.label!r}" if self.label else "") + (
-            f", op={self.op!r}" if self._op is not None else "")
+            f", op={self.op!r}" if self._fn is not None else "")
         return f"Value(data={self.data!r}, grad={self.grad!r}{extras})"
 
     def __format__(self, spec: str) -> str:
@@ -278,6 +292,25 @@ class Value:
     def __reduce__(self) -> tuple[Any, ...]: return _pickled(self)
 
 
+def _refuse_arguments(data: Any, label: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+                      ) -> None:
+    """``Value(data, label)`` given anything else: micrograd's ``Value(data, (a, b), '+')``,
+    which its own operators use to make a node, gets a message that says what to write."""
+    children = kwargs.get("_children", label if isinstance(label, (tuple, list, set)) else None)
+    if children is not None or "_op" in kwargs or args:
+        raise TypeError(
+            "Value(data, (a, b), '+') is how micrograd's operators make a node; here the "
+            "operations make their nodes themselves, recording the parents and the local "
+            "derivatives: write a + b (or a * b, a.tanh(), ...), and Value(2.0, label='a') for "
+            "an input. To add an operation of your own, use tinygrad_edu.unary_op or "
+            "binary_op")
+    if kwargs:
+        raise TypeError(f"Value() takes a number and a label, as Value(2.0, label='a'); got the "
+                        f"keyword {next(iter(kwargs))}=")
+    raise TypeError(f"Value: the label must be a string such as 'x1', got {type(label).__name__} "
+                    f"{label!r}")
+
+
 def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any = None,
               b: Value | None = None, db: Any = None, const: Any = None) -> Value:
     """The Value an operation returns: ``data``, made by ``op`` from ``a`` (and ``b``), with
@@ -288,7 +321,7 @@ def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any
     node.data = data
     node.grad = 0.0
     node.label = ""
-    node._op = op
+    node._fn = op
     node._const = const
     node._a = a
     node._b = b
@@ -325,7 +358,7 @@ def _inputs(inputs: Iterable[Value] | None) -> list[Value] | None:
 def graph_local_grads(node: Value) -> tuple[Any, ...]:
     """``node``'s local derivatives recomputed from its operands as Values by the op's own
     rules, so that they have a graph of their own (for ``create_graph=True``)."""
-    op = node._op
+    op = node._fn
     assert op is not None
     operands = op.operands(node)
     if isinstance(op, ListOp):
@@ -667,7 +700,7 @@ def make_list_node(data: float, op: Op, parents: tuple[Value, ...],
     derivatives; ``const`` lists the operands, with None where a parent stands, when some
     of them were plain numbers."""
     node = _new(ListValue)
-    node.data, node.grad, node.label, node._op, node._const = data, 0.0, "", op, const
+    node.data, node.grad, node.label, node._fn, node._const = data, 0.0, "", op, const
     node._parents, node._local_grads = parents, local_grads
     return node
 
@@ -793,7 +826,7 @@ def _remade(data: float, label: str, parents: tuple[Value, ...], local_grads: tu
 
 
 def _fields(node: Value) -> tuple[Any, ...]:
-    return node.data, node.label, node.parents, node.local_grads, node._op, node._const
+    return node.data, node.label, node.parents, node.local_grads, node._fn, node._const
 
 
 def _shallow_copy(value: Value) -> Value:
@@ -824,7 +857,7 @@ def _pickled(value: Value) -> tuple[Any, ...]:
     row = {node: i for i, node in enumerate(order)}
     table = [node if not node.parents else
              (node.data, node.grad, node.label, tuple(row[p] for p in node.parents),
-              node.local_grads, node._op, node._const) for node in order]
+              node.local_grads, node._fn, node._const) for node in order]
     return (_rebuild, (table,))
 
 
@@ -874,7 +907,7 @@ def _inner_nodes(root: Value) -> list[Value]:
     in ``grad``, so the caller must reset their gradients; leaves it never touches."""
     seen: Any = object()  # a mark no gradient can be
     inner: list[Value] = []
-    stack: list[Any] = [] if root._op is None else [root]
+    stack: list[Any] = [] if root._fn is None else [root]
     while stack:
         node = stack.pop()
         if node is _EMIT:
@@ -885,14 +918,14 @@ def _inner_nodes(root: Value) -> list[Value]:
             stack.append(_EMIT)
             if type(node) is Value:  # one or two operands, in the node itself
                 b = node._b
-                if b is not None and b._op is not None and b.grad is not seen:
+                if b is not None and b._fn is not None and b.grad is not seen:
                     stack.append(b)
                 a = node._a
-                if a._op is not None and a.grad is not seen:  # type: ignore[union-attr]
+                if a._fn is not None and a.grad is not seen:  # type: ignore[union-attr]
                     stack.append(a)
             else:  # a ListValue
                 for parent in reversed(node._parents):
-                    if parent._op is not None and parent.grad is not seen:
+                    if parent._fn is not None and parent.grad is not seen:
                         stack.append(parent)
     return inner
 

@@ -140,7 +140,7 @@ def text_of(op: Any) -> Text:
 def _operand_names(node: Any, names: dict[Any, str]) -> list[str]:
     """What to put in the op's ``{0}``, ``{1}``, ...: parents' names, and a constant operand
     (the 2.0 in ``a * 2``, an array of images in ``X @ W``) where it stood."""
-    return [names[v] if hasattr(v, "parents") else _constant(v) for v in node._op.operands(node)]
+    return [names[v] if hasattr(v, "parents") else _constant(v) for v in node._fn.operands(node)]
 
 
 def _constant(x: Any) -> str:
@@ -162,7 +162,7 @@ def _fill(template: str, operands: list[str], out: str, partner: str = "", g: st
 def formula(node: Any, names: dict[Any, str]) -> str:
     """How ``node`` was computed, with names: ``'x + y'``, ``'tanh(v2)'``, ``'A1 @ W2'``;
     ``''`` for a leaf."""
-    op = node._op
+    op = node._fn
     if op is None:
         return ""
     text = _fill(text_of(op).formula, _operand_names(node, names), names[node])
@@ -176,9 +176,9 @@ def _local_texts(node: Any, names: dict[Any, str]) -> list[str]:
     """Each parent's derivative in words: ``'b'`` for ``a * b``, ``'dZ @ Wᵀ'`` for a matrix
     product."""
     operands = _operand_names(node, names)
-    templates = text_of(node._op).local
+    templates = text_of(node._fn).local
     half = len(operands) // 2
-    which = [i for i, v in enumerate(node._op.operands(node)) if hasattr(v, "parents")]
+    which = [i for i, v in enumerate(node._fn.operands(node)) if hasattr(v, "parents")]
     return [_fill(templates[min(i, len(templates) - 1)], operands, names[node],
                   operands[i - half] if half else "", f"d{names[node]}") for i in which]
 
@@ -346,7 +346,7 @@ def _updates(node: Any, names: dict[Any, str], upstream: Any, shares: tuple[Any,
              running: dict[Any, Any], params: set[Any] | None) -> Iterator[ParentUpdate]:
     """One ``ParentUpdate`` per parent, adding each share to what it held, in order."""
     matrix = is_array_node(node)
-    op = node._op
+    op = node._fn
     templates = text_of(op).local
     operands = op.operands(node)
     which = [i for i, v in enumerate(operands) if hasattr(v, "parents")]

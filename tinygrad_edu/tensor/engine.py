@@ -138,7 +138,7 @@ class Tensor:
     one-element tensor. Hashing is by identity, so tensors work in sets and as dict keys.
     """
 
-    __slots__ = ("__weakref__", "_op", "_operands", "_params", "data", "grad", "label",
+    __slots__ = ("__weakref__", "_fn", "_operands", "_params", "data", "grad", "label",
                  "parents")
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
 
@@ -156,7 +156,7 @@ class Tensor:
         self.grad: Any = None  # an array; a Tensor on a leaf after backward(create_graph=True)
         self.label = label
         self.parents: tuple[Tensor, ...] = ()
-        self._op: TensorOp | None = None  # the op that made it; None for a leaf
+        self._fn: TensorOp | None = None  # the op that made it; None for a leaf
         self._operands: tuple[Any, ...] = ()  # what the op was given: Tensors and constants
         self._params: tuple[Any, ...] = ()  # the op's parameters: an axis, an index, ...
 
@@ -239,7 +239,7 @@ class Tensor:
         that operand, summed back to the operand's shape where it was broadcast. An ordinary
         backward pass runs the VJPs on arrays; with ``create_graph`` on the Tensors
         themselves, so the shares have a graph of their own."""
-        op = self._op
+        op = self._fn
         assert op is not None
         operands: tuple[Any, ...] = self._operands
         out: Any = self
@@ -262,7 +262,7 @@ class Tensor:
     def _backward(self) -> None:
         """One step of the chain rule, as ``Value._backward``: pass this tensor's gradient on
         to its parents (each parent's share comes from the op's VJP)."""
-        if self._op is None or self.grad is None:
+        if self._fn is None or self.grad is None:
             return  # a leaf, or no gradient reached this node
         for parent, g in zip(self.parents, self._vjp(self.grad)):
             parent._add_grad(g)
@@ -299,7 +299,17 @@ class Tensor:
     @property
     def op(self) -> str:
         """The op that made this tensor: ``'@'``, ``'relu'``, ... or ``''`` for a leaf."""
-        return "" if self._op is None else self._op.name
+        return "" if self._fn is None else self._fn.name
+
+    @property
+    def _prev(self) -> set[Tensor]:
+        """micrograd's name: the set of tensors this one was made from."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name: the op's name, ``''`` for a leaf."""
+        return self.op
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -368,7 +378,7 @@ class Tensor:
     def __copy__(self) -> Tensor:
         twin = _node(self.data, label=self.label)  # the same array, parents and op
         twin.grad, twin.parents = self.grad, self.parents
-        twin._op, twin._operands, twin._params = self._op, self._operands, self._params
+        twin._fn, twin._operands, twin._params = self._fn, self._operands, self._params
         return twin
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
@@ -398,7 +408,7 @@ def _deep_copy(root: Tensor, memo: dict[int, Any]) -> Tensor:
             twin = Tensor.__new__(Tensor)
             twin.data = node.data.copy()
             twin.grad = deepcopy(node.grad, memo)
-            twin.label, twin._op, twin._params = node.label, node._op, node._params
+            twin.label, twin._fn, twin._params = node.label, node._fn, node._params
             twin._operands = tuple(memo[id(o)] if isinstance(o, Tensor) else o
                                    for o in node._operands)
             twin.parents = tuple(memo[id(p)] for p in node.parents)
@@ -432,9 +442,9 @@ def _node(data: Any, op: TensorOp | None = None, operands: tuple[Any, ...] = (),
     t.label = label
     parents = tuple([o for o in operands if type(o) is Tensor or isinstance(o, Tensor)])
     if parents and is_grad_enabled():
-        t.parents, t._op, t._operands, t._params = parents, op, operands, params
+        t.parents, t._fn, t._operands, t._params = parents, op, operands, params
     else:
-        t.parents, t._op, t._operands, t._params = (), None, (), ()
+        t.parents, t._fn, t._operands, t._params = (), None, (), ()
     return t
 
 
