@@ -385,3 +385,46 @@ def test_the_names_side_by_side_in_the_readme_exist():
     assert len(ours) >= 10
     for name in ours:
         assert resolve(name) is not None, name
+
+
+def repository_draw_dot(root, format="svg", rankdir="LR"):
+    """micrograd's repository draws without labels, left to right or top to bottom."""
+    from graphviz import Digraph
+
+    nodes, edges = trace(root)
+    dot = Digraph(format=format, graph_attr={"rankdir": rankdir})
+    for n in nodes:
+        dot.node(name=str(id(n)), label="{ data %.4f | grad %.4f }" % (n.data, n.grad),  # noqa: UP031
+                 shape="record")
+        if n._op:
+            dot.node(name=str(id(n)) + n._op, label=n._op)
+            dot.edge(str(id(n)) + n._op, str(id(n)))
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def test_the_repositorys_trace_graph_example_with_its_nn():
+    micrograd = pytest.importorskip("micrograd", reason="micrograd is not installed: "
+                                    "pip install -e '.[dev]'")
+    from micrograd import nn as their_nn
+    from micrograd.engine import Value as TheirValue
+
+    from tinygrad_edu import nn as our_nn
+
+    shown = []
+    for V, nn in ((Value, our_nn), (TheirValue, their_nn)):
+        x = V(1.0)
+        y = (x * 2 + 1).relu()
+        y.backward()
+        assert (y.data, x.grad) == (3.0, 2.0)
+        assert "{ data 3.0000 | grad 1.0000 }" in repository_draw_dot(y).source
+        random.seed(1337)
+        n = nn.Neuron(2)
+        x = [V(1.0), V(-2.0)]
+        y = n(x)
+        y.backward()
+        source = repository_draw_dot(y, rankdir="TB").source
+        shown.append([y.data, *(v.grad for v in x), *(p.grad for p in n.parameters())])
+        assert f"{{ data {y.data:.4f} | grad 1.0000 }}" in source
+    assert micrograd is not None and shown[0] == pytest.approx(shown[1], rel=1e-12)
