@@ -166,9 +166,11 @@ def test_inputs_may_be_any_iterable_and_f_must_be_callable():
 
 
 def test_f_written_with_math_functions_is_explained():
-    with pytest.raises(TypeError, match=r"gradcheck: f failed on Values \(must be real number, "
-                                        r"not Value\); write f with Value operations"):
+    with pytest.raises(TypeError, match=r"gradcheck: f failed on Values \(f turned a Value into "
+                                        r"a plain number \(as math's functions do\)\); write f "
+                                        r"with Value operations"):
         gradcheck(lambda x: math.sin(x), [1.0])
+    assert float(Value(1.0)) == 1.0 and math.sin(Value(1.0)) == math.sin(1.0)  # elsewhere
 
 
 def test_central_differences_that_overflow_are_not_called_a_wrong_gradient():

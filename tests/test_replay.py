@@ -163,7 +163,7 @@ def test_the_demo_writes_a_replay_of_its_neuron(tmp_path):
         p.grad = 100.0  # as if training had left gradients behind
     assert replay_neuron(model, np.array([[0.5, -1.0]]), tmp_path / "backward.html")
     html = (tmp_path / "backward.html").read_text(encoding="utf-8")
-    assert ">out<" in html and ">w1<" in html and "grad 100" not in html
+    assert ">out<" in html and ".w.1<" in html and "grad 100" not in html
     assert all(p.grad == 100.0 for p in model.parameters())
 
 

@@ -99,7 +99,7 @@ def test_styles_for_inputs_parameters_operations_and_output():
     fill = {names[n]: re.search(r'fillcolor="?([^" ]+)', a).group(1)
             for n, a in found.items() if "op" not in n}
     assert fill["x1"] == fill["x2"] == drawing.STYLE["input"]["fillcolor"]
-    assert fill["w1"] == fill["w2"] == fill["b"] == drawing.STYLE["param"]["fillcolor"]
+    assert fill["w.0"] == fill["w.1"] == fill["b"] == drawing.STYLE["param"]["fillcolor"]
     assert fill[names[f"n{len(walk(out)) - 1}"]] == drawing.STYLE["output"]["fillcolor"]
     assert all(drawing.OP_STYLE["fillcolor"] in a for n, a in found.items() if n.endswith("op"))
     assert len(set(fill.values())) == 4  # inputs, parameters, the inner value, the output
@@ -305,7 +305,7 @@ def test_demo_neuron_picture_without_any_renderer_writes_dot_text(monkeypatch, t
 def test_demo_neuron_picture(tmp_path):
     assert draw_neuron(*demo_inputs(), tmp_path / "neuron.svg") is True
     svg = (tmp_path / "neuron.svg").read_text()
-    assert "<svg" in svg and ">out<" in svg and ">w1<" in svg
+    assert "<svg" in svg and ">out<" in svg and ".w.1<" in svg
 
 
 def test_demo_neuron_shows_its_own_gradients_not_leftovers(monkeypatch, tmp_path):

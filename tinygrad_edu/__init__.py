@@ -1,6 +1,6 @@
 """tinygrad_edu: a small, exact autograd engine for watching backpropagation work."""
 
-from tinygrad_edu.autograd import grad
+from tinygrad_edu.autograd import grad, hessian, jacobian
 from tinygrad_edu.engine import (
     Value,
     abs_,
@@ -48,7 +48,9 @@ __all__ = [
     "exp",
     "grad",
     "gradcheck",
+    "hessian",
     "is_grad_enabled",
+    "jacobian",
     "leaky_relu",
     "log",
     "no_grad",

@@ -17,10 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
+from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import backprop, is_node
 from tinygrad_edu.tensor.engine import Tensor
 
-__all__ = ["grad"]
+__all__ = ["grad", "hessian", "jacobian"]
 
 
 def grad(
@@ -91,3 +94,90 @@ def _nodes(items: object, what: str, hint: str) -> list[Any]:
             raise TypeError(f"grad: {what}[{i}] is {type(item).__name__} {item!r}, not a Value "
                             f"or a Tensor; {hint}")
     return listed
+
+
+# ----------------------------------------------------------------------------- Jacobians
+
+
+def jacobian(f: Any, inputs: Any) -> Any:
+    """The Jacobian of ``f`` at ``inputs``, as ``torch.autograd.functional.jacobian``.
+
+    ``inputs`` is one input or a tuple (or list) of them: numbers or Values for the scalar
+    engine, arrays or Tensors for the tensor engine. ``f`` takes one node per input and
+    returns one output or a tuple of them. For one input and one output the result is
+    d(output)/d(input): a float for Values, an array of shape output.shape + input.shape for
+    Tensors; for several inputs, a tuple with one such entry per input; for several outputs,
+    a tuple with one such entry (or tuple of entries) per output. ``f`` is called once, on
+    fresh leaves with the inputs' numbers, and each output entry is differentiated."""
+    leaves, single_input = _leaves(inputs, "jacobian")
+    outputs = f(*leaves)
+    single_output = is_node(outputs)
+    outs = [outputs] if single_output or not isinstance(outputs, (tuple, list)) else \
+        list(outputs)
+    for k, out in enumerate(outs):
+        if not is_node(out):
+            raise TypeError(f"jacobian: f must return a Value or a Tensor (or a tuple of them), "
+                            f"but output {k} is {type(out).__name__} {out!r}")
+    rows = [_jacobian_of(out, leaves) for out in outs]
+    per_output = [row[0] if single_input else tuple(row) for row in rows]
+    return per_output[0] if single_output else tuple(per_output)
+
+
+def hessian(f: Any, inputs: Any) -> Any:
+    """The Hessian of a function ``f`` with one-number output (a Value, or a one-element
+    Tensor), as ``torch.autograd.functional.hessian``: d²f/dxᵢdxⱼ. For one input: a float
+    (Values) or an array of shape input.shape + input.shape (Tensors); for several inputs, a
+    tuple of tuples, ``H[i][j]`` for inputs i and j. Made by differentiating the graph of
+    the gradient (``grad(..., create_graph=True)``)."""
+    leaves, single_input = _leaves(inputs, "hessian")
+    output = f(*leaves)
+    if not is_node(output) or np.size(output.data) != 1:
+        raise ValueError("hessian: f must return one number (a Value, or a Tensor with one "
+                         f"element), got {output!r}; use jacobian for vector outputs")
+    firsts = grad(output, leaves, create_graph=True, allow_unused=True)
+    rows = []
+    for g, leaf in zip(firsts, leaves):
+        if g is None or not g.parents:  # a gradient that does not depend on any input
+            rows.append([_zeros_like(leaf, other) for other in leaves])
+            continue
+        rows.append(_jacobian_of(g, leaves))
+    return rows[0][0] if single_input else tuple(tuple(row) for row in rows)
+
+
+def _leaves(inputs: Any, who: str) -> tuple[list[Any], bool]:
+    """Fresh leaves with the inputs' numbers, and whether a single input was given."""
+    single = is_node(inputs) or isinstance(inputs, (int, float, np.ndarray)) or bool(
+        isinstance(inputs, list) and inputs and not is_node(inputs[0]) and
+        not isinstance(inputs[0], (int, float, np.ndarray)))
+    given = [inputs] if single else list(inputs)
+    if not given:
+        raise ValueError(f"{who}: no inputs")
+    tensors = [isinstance(x, (Tensor, np.ndarray, list)) for x in given]
+    if len(set(tensors)) > 1:
+        raise TypeError(f"{who}: the inputs mix numbers (the scalar engine) and arrays (the "
+                        "tensor engine); use one engine")
+    leaves = [Tensor(x.data if isinstance(x, Tensor) else x) if t else
+              Value(x.data if isinstance(x, Value) else x) for x, t in zip(given, tensors)]
+    return leaves, single
+
+
+def _jacobian_of(out: Any, leaves: list[Any]) -> list[Any]:
+    """d(out)/d(leaf) for each leaf: a float per leaf for a Value output; for a Tensor, an
+    array of shape out.shape + leaf.shape, one backward pass per entry of ``out``."""
+    if isinstance(out, Value):
+        return [0.0 if g is None else g for g in grad(out, leaves, allow_unused=True)]
+    shape = out.data.shape
+    rows: list[list[np.ndarray]] = [[] for _ in leaves]
+    for k in range(out.data.size):
+        seed = np.zeros(out.data.size, dtype=out.data.dtype)
+        seed[k] = 1
+        grads = grad(out, leaves, seed.reshape(shape), allow_unused=True)
+        for row, g, leaf in zip(rows, grads, leaves):
+            row.append(np.zeros(leaf.data.shape) if g is None else g)
+    return [np.stack(row).reshape(shape + leaf.data.shape) for row, leaf in zip(rows, leaves)]
+
+
+def _zeros_like(leaf: Any, other: Any) -> Any:
+    if isinstance(leaf, Value):
+        return 0.0
+    return np.zeros(leaf.data.shape + other.data.shape)

@@ -265,9 +265,12 @@ def _numbers(what: str, x: Any, matrices: bool) -> str:
 
 def parameter_names(params: Any) -> dict[Any, str]:
     """``draw_dot``'s ``params``: a dict of names to nodes (``dict(model.named_parameters())``,
-    torchviz's idiom) or nodes (``model.parameters()``), as {node: name or ""}."""
+    torchviz's idiom), a model (the same), or nodes (``model.parameters()``, drawn with
+    their labels, which a model sets to those names), as {node: name or ""}."""
     if params is None:
         return {}
+    if hasattr(params, "named_parameters"):  # a model: its parameters by their names
+        params = dict(params.named_parameters())
     if isinstance(params, dict):
         items = list(params.items())
         named = {node: str(name) for name, node in items}
@@ -295,8 +298,9 @@ def draw_dot(
     max_nodes: int = MAX_NODES,
     matrices: bool = True,
 ) -> Drawing:
-    """The graph that computed ``root`` (a Value or a Tensor), as a ``graphviz.Digraph`` (a
-    notebook shows it).
+    """The graph that computed ``root`` (a Value or a Tensor, or a list of them: the graph
+    of several outputs, each drawn as an output), as a ``graphviz.Digraph`` (a notebook
+    shows it).
 
     ``rankdir`` ``"LR"`` draws left to right, ``"TB"`` top to bottom. ``params`` are the
     values to colour as parameters: ``model.parameters()``, or
@@ -312,9 +316,10 @@ def draw_dot(
     line, and only up to four, with fewer digits); a larger one shows its smallest, mean and
     largest entry.
     """
-    order = walk(root)
+    roots = list(root) if isinstance(root, (list, tuple)) else [root]
+    order = walk(*roots)
     if len(order) > max_nodes:
-        matrix = is_array_node(root)
+        matrix = is_array_node(roots[0])
         raise GraphTooLarge(
             f"draw_dot: this graph has {len(order)} {'tensors' if matrix else 'values'}, more "
             f"than max_nodes={max_nodes}; the picture would take long to lay out and be "
@@ -323,7 +328,7 @@ def draw_dot(
             f"text_graph(root) for a table, or pass max_nodes={len(order)} to draw it all "
             "anyway.")
     named = parameter_names(params)
-    names = node_names(root)
+    names = node_names(*roots)
     for node, name in named.items():
         if name and node in names:
             names[node] = name
@@ -339,14 +344,14 @@ def draw_dot(
                   edge_attr={"fontname": "Helvetica", "fontsize": "10"})
     if step is not None:
         dot.step = step
-        upstream = (f"upstream {shape_text(np.shape(step.upstream))}" if is_array_node(root)
+        upstream = (f"upstream {shape_text(np.shape(step.upstream))}" if is_array_node(step.node)
                     else f"upstream {fmt(step.upstream)}")
         dot.attr("graph", label=_escape_plain(f"step {step.index}: {step.name} = "
                                               f"{step.formula}, {upstream}"), labelloc="t")
     braces = rankdir in ("LR", "RL")  # a value's record lies across the direction of flow
     for node in order:
         label = " | ".join(_fields(node, names[node], show_grad, matrices))
-        kind = ("output" if node is root else "param" if node in named
+        kind = ("output" if any(node is r for r in roots) else "param" if node in named
                 else "value" if node.parents else "input")
         attrs = dict(STYLE[kind])
         if node is marked:

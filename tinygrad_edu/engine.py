@@ -36,13 +36,23 @@ from __future__ import annotations
 
 import math
 import operator
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import compress
 from typing import Any, ClassVar, Protocol, Union, cast, overload
 
 from tinygrad_edu import checked, grad_mode
 from tinygrad_edu.errors import as_float, explained, real_or_none
-from tinygrad_edu.graph import _EMIT, backpropagate, backward_into, walk, zero_grad
+from tinygrad_edu.graph import (
+    _EMIT,
+    NO_GRAPH,
+    backpropagate,
+    backward_into,
+    no_graph_error,
+    walk,
+    zero_grad,
+)
 from tinygrad_edu.ops import (
     ListOp,
     Op,
@@ -71,7 +81,7 @@ class Value:
     (3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
+    __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
     def __init__(self, data: Number, label: str = "", *micrograd_args: Any,
@@ -79,7 +89,7 @@ class Value:
         """A leaf: an input or a parameter. Operations make the other Values."""
         if micrograd_args or micrograd_kwargs or type(label) is not str:
             _refuse_arguments(data, label, micrograd_args, micrograd_kwargs)
-        self.data: float = data if type(data) is float else as_float(data, "Value")
+        self._data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
         self._fn: Op | None = None  # the Op that made this value; None for a leaf
@@ -106,6 +116,15 @@ class Value:
             return ()
         return (self._da,) if self._b is None else (self._da, self._db)
 
+    # ``data``: the number, kept in ``_data``, which the engine reads directly. Whatever you
+    # assign to ``data`` must be a real number; a Value gives its number (so micrograd's
+    # ``x.data -= lr * x.grad`` works after backward(create_graph=True)).
+    def _set_data(self, value: Any) -> None:
+        self._data = (value if type(value) is float else value._data if isinstance(value, Value)
+                      else as_float(value, "Value.data"))
+
+    data = property(operator.attrgetter("_data"), _set_data, doc="The number this Value holds.")
+
     # micrograd's names for the same, so that its code runs unchanged: ``_prev`` is the set
     # of values this one was made from, ``_op`` the name of the op ('' for a leaf), and
     # ``_backward()`` (below) the one-node step of the chain rule.
@@ -122,52 +141,59 @@ class Value:
     # themselves (two Values, or a Value and a float), exactly as the op would.
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is Value:
-            y = self.data + other.data
+            y = self._data + other._data
             if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                return make_node(y)
+                return no_graph(y)
             return make_node(y, _ADD, self, 1.0, other, 1.0)
         if type(other) is float:
-            y = self.data + other
+            y = self._data + other
             if grad_mode.threads_off and not grad_mode.state.enabled:
-                return make_node(y)
+                return no_graph(y)
             return make_node(y, _ADD, self, 1.0, const=other)
         return add(self, other)
 
     def __radd__(self, other: Number) -> Value:
         if type(other) is float:
-            y = other + self.data
+            y = other + self._data
             if grad_mode.threads_off and not grad_mode.state.enabled:
-                return make_node(y)
+                return no_graph(y)
             return make_node(y, _ADD_NUMBER_FIRST, self, 1.0, const=other)
         return add(other, self)
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is Value:
-            a, b = self.data, other.data
+            a, b = self._data, other._data
             if grad_mode.threads_off and not grad_mode.state.enabled:
-                return make_node(a * b)
+                return no_graph(a * b)
             return make_node(a * b, _MUL, self, b, other, a)
         if type(other) is float:
-            y = self.data * other
+            y = self._data * other
             if grad_mode.threads_off and not grad_mode.state.enabled:
-                return make_node(y)
+                return no_graph(y)
             return make_node(y, _MUL, self, other, const=other)
         return mul(self, other)
 
     def __rmul__(self, other: Number) -> Value:
         if type(other) is float:
-            y = other * self.data
+            y = other * self._data
             if grad_mode.threads_off and not grad_mode.state.enabled:
-                return make_node(y)
+                return no_graph(y)
             return make_node(y, _MUL_NUMBER_FIRST, self, other, const=other)
         return mul(other, self)
 
     def relu(self) -> Value:
-        x = self.data  # x and slope 1 above 0, 0 and slope 0 at or below 0, NaN for NaN
+        x = self._data  # x and slope 1 above 0, 0 and slope 0 at or below 0, NaN for NaN
         y, slope = (x, 1.0) if x > 0 else (0.0, 0.0) if x <= 0 else (x, x)
         if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
+            return no_graph(y)
         return make_node(y, _RELU, self, slope)
+
+    # In place: inside no_grad(), ``p -= lr * p.grad`` changes p itself, as in PyTorch (an
+    # update step); outside, ``c += c + 1`` makes a new node, as in micrograd.
+    def __iadd__(self, other: Value | Number) -> Value: return _in_place(self, other, "+=")
+    def __isub__(self, other: Value | Number) -> Value: return _in_place(self, other, "-=")
+    def __imul__(self, other: Value | Number) -> Value: return _in_place(self, other, "*=")
+    def __itruediv__(self, other: Value | Number) -> Value: return _in_place(self, other, "/=")
 
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
     def __rsub__(self, other: Number) -> Value: return sub(other, self)
@@ -200,6 +226,8 @@ class Value:
         differentiated again (see ``tinygrad_edu.autograd``). With ``inputs``, only those
         values get a gradient, as in PyTorch.
         """
+        if self._fn is None and self._const is NO_GRAPH:
+            raise no_graph_error(self, "backward")
         if create_graph or inputs is not None:
             seed = grad if create_graph and isinstance(grad, Value) else \
                 as_float(grad, "backward(grad)")
@@ -235,7 +263,7 @@ class Value:
         """The gradient a backward pass starts from: 1 by default, else the number given."""
         if grad is None:
             return 1.0
-        return grad.data if isinstance(grad, Value) else as_float(grad, who)
+        return grad._data if isinstance(grad, Value) else as_float(grad, who)
 
     @staticmethod
     def _constant(g: Any) -> Value:
@@ -259,19 +287,33 @@ class Value:
 
     def item(self) -> float:
         """The plain float, as in PyTorch."""
-        return self.data
+        return self._data
+
+    def __float__(self) -> float:
+        """``float(v)``, as for a one-element PyTorch tensor: the number. Inside a derivative
+        rule under ``create_graph`` (or a function gradcheck follows) it raises instead:
+        there, ``math.cos(x)`` would quietly cut the graph."""
+        if _float_guard.why:
+            raise TypeError(_float_guard.why)
+        return self._data
+
+    @property
+    def requires_grad(self) -> bool:
+        """False for a value computed under ``no_grad`` (it has no graph), as in PyTorch;
+        True for inputs, parameters and everything computed from them."""
+        return not (self._fn is None and self._const is NO_GRAPH)
 
     def detach(self) -> Value:
         """A new leaf with the same number and no history."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
     def __repr__(self) -> str:
         extras = (f", label={self.label!r}" if self.label else "") + (
             f", op={self.op!r}" if self._fn is not None else "")
-        return f"Value(data={self.data!r}, grad={self.grad!r}{extras})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{extras})"
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)  # f"{loss:.3f}" formats the number
+        return format(self._data, spec)  # f"{loss:.3f}" formats the number
 
     # Comparisons and truth look at the number, as for a float (and a one-element PyTorch
     # tensor), so a derivative rule such as ``0.0 if x == 0 else ...`` gives the same answer
@@ -283,13 +325,31 @@ class Value:
     def __le__(self, other: Value | Number) -> bool: return _compare(operator.le, self, other)
     def __gt__(self, other: Value | Number) -> bool: return _compare(operator.gt, self, other)
     def __ge__(self, other: Value | Number) -> bool: return _compare(operator.ge, self, other)
-    def __bool__(self) -> bool: return self.data != 0.0
+    def __bool__(self) -> bool: return self._data != 0.0
     __hash__ = object.__hash__
 
     # Copying and pickling whole graphs, without recursion (see the end of the file).
     def __copy__(self) -> Value: return _shallow_copy(self)
     def __deepcopy__(self, memo: dict[int, Any]) -> Value: return _deep_copy(self, memo)
     def __reduce__(self) -> tuple[Any, ...]: return _pickled(self)
+
+
+class _FloatGuard(threading.local):
+    why = ""  # while set, float(value) raises a TypeError that says this
+
+
+_float_guard = _FloatGuard()
+
+
+@contextmanager
+def floats_refused(why: str) -> Iterator[None]:
+    """Inside the block ``float(value)`` (which ``math.cos(value)`` calls) raises a
+    TypeError saying ``why``: code that must build a graph cannot take a Value's number."""
+    before, _float_guard.why = _float_guard.why, why
+    try:
+        yield
+    finally:
+        _float_guard.why = before
 
 
 def _refuse_arguments(data: Any, label: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -318,7 +378,7 @@ def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any
     ``x * 2``) or the op's parameter. ``make_node(data)`` is a leaf, what every operation
     returns under ``no_grad``."""
     node = _new(Value)  # no __init__: its checks are for leaves
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
     node._fn = op
@@ -330,17 +390,48 @@ def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any
     return node
 
 
+def no_graph(data: float) -> Value:
+    """What an operation returns under ``no_grad``: a leaf that remembers it was computed
+    without a graph, so that ``backward()`` from it can say why it has nothing to do."""
+    node = make_node(data)
+    node._const = NO_GRAPH
+    return node
+
+
 _new = object.__new__
 
 
 def number_of(x: Value | Number) -> float:
     """The number in a Value, or a plain number as it is."""
-    return x.data if isinstance(x, Value) else x
+    return x._data if isinstance(x, Value) else x
 
 
 def _compare(compare: Any, value: Value, other: object) -> bool:
-    number = other.data if isinstance(other, Value) else real_or_none(other)
-    return NotImplemented if number is None else bool(compare(value.data, number))
+    number = other._data if isinstance(other, Value) else real_or_none(other)
+    return NotImplemented if number is None else bool(compare(value._data, number))
+
+
+def _in_place(value: Value, other: Any, symbol: str) -> Value:
+    """``value += other`` and the like: in place under ``no_grad`` (a leaf's number
+    changes), else a new node; on a leaf outside ``no_grad`` with a plain number, which
+    would leave the leaf unchanged (``for p in params: p -= lr * p.grad``), an error."""
+    combine, op = _IN_PLACE[symbol]
+    if not (not grad_mode.threads_off or grad_mode.state.enabled):  # no_grad
+        if value._fn is not None:
+            raise RuntimeError(
+                f"{symbol} inside no_grad() on a value computed from others would change a "
+                "number its graph was built from; compute a new value instead "
+                f"(v = v {symbol[0]} ...)")
+        value.data = combine(value._data, number_of(other))
+        return value
+    if value._fn is None and not isinstance(other, Value):
+        raise RuntimeError(
+            f"p {symbol} ... on a leaf Value (an input or a parameter) outside no_grad() would "
+            "make a new Value and leave p unchanged, so a loop such as `for p in "
+            "model.parameters(): p -= lr * p.grad` would update nothing. Write `with "
+            "no_grad(): p -= lr * p.grad` (PyTorch's way) or `p.data -= lr * p.grad` "
+            "(micrograd's)")
+    return op(value, other)
 
 
 def _inputs(inputs: Iterable[Value] | None) -> list[Value] | None:
@@ -365,8 +456,10 @@ def graph_local_grads(node: Value) -> tuple[Any, ...]:
         return op.graph_rule(operands, node)
     extra = (node._const,) if op.param is not None else ()
     try:
-        grads = tuple(rule(*operands, node, *extra) for rule, x in
-                      zip(op.graph_derivatives, operands) if isinstance(x, Value))
+        with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
+                            "number (as math's functions do)"):
+            grads = tuple(rule(*operands, node, *extra) for rule, x in
+                          zip(op.graph_derivatives, operands) if isinstance(x, Value))
     except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
         raise TypeError(
             f"{op.name}: its derivative rule does not run on Values, which "
@@ -477,13 +570,13 @@ def unary_op(
         def apply(x: Value | Number) -> Value | float:
             if not isinstance(x, Value):
                 return on_number(x)
-            xd = x.data
+            xd = x._data
             try:
                 y = forward(xd)
                 if type(y) is not float:
                     y = _number(y, name, "forward function")
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                    return make_node(y)
+                    return no_graph(y)
                 d = derivative(xd, y)
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, xd) from None
@@ -499,13 +592,13 @@ def unary_op(
                 alpha = as_float(alpha, f"{name}(alpha)")
             if not isinstance(x, Value):
                 return on_number(x, alpha)
-            xd = x.data
+            xd = x._data
             try:
                 y = forward(xd, alpha)
                 if type(y) is not float:
                     y = _number(y, name, "forward function")
                 if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                    return make_node(y)
+                    return no_graph(y)
                 d = derivative(xd, y, alpha)
             except (ArithmeticError, ValueError) as error:
                 raise explained(error, name, xd) from None
@@ -553,8 +646,8 @@ def binary_op(
 
     def apply(a: Value | Number, b: Value | Number) -> Any:
         a_is, b_is = isinstance(a, Value), isinstance(b, Value)
-        ad = a.data if a_is else real_or_none(a, name)  # type: ignore[union-attr]
-        bd = b.data if b_is else real_or_none(b, name)  # type: ignore[union-attr]
+        ad = a._data if a_is else real_or_none(a, name)  # type: ignore[union-attr]
+        bd = b._data if b_is else real_or_none(b, name)  # type: ignore[union-attr]
         if ad is None or bd is None:
             if a_is or b_is:
                 return NotImplemented  # lets Python say "unsupported operand type(s)"
@@ -566,7 +659,7 @@ def binary_op(
             if not (a_is or b_is):  # two plain numbers: a plain number
                 return y
             if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-                return make_node(y)
+                return no_graph(y)
             da = d_left(ad, bd, y) if a_is else None
             db = d_right(ad, bd, y) if b_is else None
         except (ArithmeticError, ValueError) as error:
@@ -610,7 +703,7 @@ def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
 def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
     """d(a**b)/db = a**b·ln(a): needs a >= 0 (0 at a = 0, as in PyTorch)."""
     if a < 0:
-        raise checked.negative_base(a.data if isinstance(a, Value) else a)
+        raise checked.negative_base(a._data if isinstance(a, Value) else a)
     return 0.0 if a == 0 else y * log(a)  # a NaN base gives NaN
 
 
@@ -700,7 +793,7 @@ def make_list_node(data: float, op: Op, parents: tuple[Value, ...],
     derivatives; ``const`` lists the operands, with None where a parent stands, when some
     of them were plain numbers."""
     node = _new(ListValue)
-    node.data, node.grad, node.label, node._fn, node._const = data, 0.0, "", op, const
+    node._data, node.grad, node.label, node._fn, node._const = data, 0.0, "", op, const
     node._parents, node._local_grads = parents, local_grads
     return node
 
@@ -743,7 +836,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     nodes: list[Value] = []
     for row in rows:
         ws = _listed(row, "dot", "dot([w1, w2], [x1, x2])")
-        wd = tuple([w.data for w in ws if type(w) is Value])  # _numbers_of_values, in place:
+        wd = tuple([w._data for w in ws if type(w) is Value])  # _numbers_of_values, in place:
         if len(wd) != len(ws) or not ws or len(ws) != len(inputs):  # this runs per neuron
             nodes.append(_any_dot(ws, inputs))  # plain-number weights, or a size to complain of
             continue
@@ -752,7 +845,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
         except (OverflowError, ValueError):
             total = checked.dot(wd, numbers)
         if off:
-            nodes.append(make_node(total))
+            nodes.append(no_graph(total))
         elif xd is not None:  # Values: what _any_dot makes, written out
             nodes.append(make_list_node(total, _DOT, ws + inputs, xd + wd))
         else:  # floats: constants, so only the weights are parents
@@ -771,7 +864,7 @@ def _any_dot(ws: tuple[Any, ...], xs: tuple[Any, ...]) -> Value:
 
 def _numbers_of_values(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     """The numbers of ``items`` if each is a Value (not a subclass, quickly), else None."""
-    numbers = tuple([v.data for v in items if type(v) is Value])
+    numbers = tuple([v._data for v in items if type(v) is Value])
     return numbers if len(numbers) == len(items) else None
 
 
@@ -779,9 +872,11 @@ def _list_op(op: ListOp, operands: Sequence[Any], total: Any, local_grads: Any) 
     """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
     of which the Values become parents and the plain numbers constants."""
     keep = [isinstance(v, Value) for v in operands]  # the Values become parents
-    numbers = [v.data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
-    if (grad_mode.threads_off and not grad_mode.state.enabled) or not any(keep):
-        return make_node(total(numbers))  # no_grad, or nothing but constants
+    numbers = [v._data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
+    if grad_mode.threads_off and not grad_mode.state.enabled:
+        return no_graph(total(numbers))
+    if not any(keep):
+        return make_node(total(numbers))  # nothing but constants: a constant
     if all(keep):
         return make_list_node(total(numbers), op, tuple(operands), tuple(local_grads(numbers)))
     layout = tuple(None if k else x for x, k in zip(numbers, keep))  # where the numbers stood
@@ -826,7 +921,7 @@ def _remade(data: float, label: str, parents: tuple[Value, ...], local_grads: tu
 
 
 def _fields(node: Value) -> tuple[Any, ...]:
-    return node.data, node.label, node.parents, node.local_grads, node._fn, node._const
+    return node._data, node.label, node.parents, node.local_grads, node._fn, node._const
 
 
 def _shallow_copy(value: Value) -> Value:
@@ -852,11 +947,11 @@ def _deep_copy(value: Value, memo: dict[int, Any]) -> Value:
 
 def _pickled(value: Value) -> tuple[Any, ...]:
     if not value.parents:  # the gradient comes after the leaf: it may lead back to it
-        return (_leaf, (value.data, value.label), (None, {"grad": value.grad}))
+        return (_leaf, (value._data, value.label), (None, {"grad": value.grad}))
     order = walk(value)
     row = {node: i for i, node in enumerate(order)}
     table = [node if not node.parents else
-             (node.data, node.grad, node.label, tuple(row[p] for p in node.parents),
+             (node._data, node.grad, node.label, tuple(row[p] for p in node.parents),
               node.local_grads, node._fn, node._const) for node in order]
     return (_rebuild, (table,))
 
@@ -931,4 +1026,7 @@ def _inner_nodes(root: Value) -> list[Value]:
 
 
 _ADD, _MUL, _RELU = add.op, mul.op, relu.op
+_IN_PLACE: dict[str, tuple[Callable[[float, float], float], BinaryFunction]] = {
+    "+=": (operator.add, add), "-=": (operator.sub, sub), "*=": (operator.mul, mul),
+    "/=": (checked.div, div)}
 _ADD_NUMBER_FIRST, _MUL_NUMBER_FIRST = cast("Op", _ADD.twin), cast("Op", _MUL.twin)

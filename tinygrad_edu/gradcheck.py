@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from tinygrad_edu.engine import Number, Value
+from tinygrad_edu.engine import Number, Value, floats_refused
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import no_grad
 
@@ -203,7 +203,8 @@ def _listed(inputs: Iterable[Number | Value], f: object) -> list[Number | Value]
 def _call(f: Callable[..., Value | float], at: list[Value]) -> Value | float:
     """``f(*at)``; a TypeError about Values (math.sin(x) on a Value) says what to do."""
     try:
-        return f(*at)
+        with floats_refused("f turned a Value into a plain number (as math's functions do)"):
+            return f(*at)
     except TypeError as error:
         if "Value" not in str(error):
             raise

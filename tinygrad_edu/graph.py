@@ -117,6 +117,27 @@ def backprop(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = Fals
     return grads
 
 
+class _NoGraph:
+    """The mark of a node computed under ``no_grad``: it has no parents, as a leaf, but it
+    was computed, so a backward pass from it has nothing to reach."""
+
+    def __repr__(self) -> str:
+        return "NO_GRAPH"
+
+
+NO_GRAPH = _NoGraph()
+
+
+def no_graph_error(node: Any, who: str) -> RuntimeError:
+    """The error for ``backward()`` (or ``grad``) from a node computed under ``no_grad``."""
+    kind = type(node).__name__
+    return RuntimeError(
+        f"{who}: this {kind} was computed under no_grad(), so it has no graph and backward "
+        f"would fill no gradient (PyTorch: 'element 0 of tensors does not require grad'). "
+        f"Compute it outside no_grad: an evaluation loop or an update step often leaves "
+        "no_grad() switched on around the next forward pass")
+
+
 def is_node(x: object) -> bool:
     """A Value or a Tensor (anything with ``parents``), rather than a number or an array."""
     return hasattr(x, "parents")

@@ -54,6 +54,11 @@ def real_array(data: Any, dtype: np.dtype | None, where: str, copy: bool = False
             "masked entries; fill them first, e.g. a.filled(np.nan)"
         )
     else:
+        first = data
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        if hasattr(first, "parents"):  # Values or Tensors: NumPy would take their numbers
+            raise not_real(first, where, (0,))
         try:
             array = np.asarray(data)
         except ValueError as error:  # ragged nested lists

@@ -49,7 +49,7 @@ import numpy as np
 
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import backpropagate, backward_into, zero_grad
+from tinygrad_edu.graph import NO_GRAPH, backpropagate, backward_into, no_graph_error, zero_grad
 from tinygrad_edu.ops import check_name, check_rule, note_op
 from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import checked
@@ -158,11 +158,18 @@ class Tensor:
         self.parents: tuple[Tensor, ...] = ()
         self._fn: TensorOp | None = None  # the op that made it; None for a leaf
         self._operands: tuple[Any, ...] = ()  # what the op was given: Tensors and constants
-        self._params: tuple[Any, ...] = ()  # the op's parameters: an axis, an index, ...
+        self._params: Any = ()  # the op's parameters (an axis, an index, ...); or NO_GRAPH
 
     # The operators and methods: each applies an op from the table below.
     def __add__(self, other: Operand) -> Tensor: return add(self, other)
     def __radd__(self, other: Operand) -> Tensor: return add(other, self)
+    # In place: inside no_grad(), ``W -= lr * W.grad`` changes W's numbers, as in PyTorch
+    # (an update step); outside, ``h += b`` makes a new node.
+    def __iadd__(self, other: Operand) -> Tensor: return _in_place(self, other, "+=")
+    def __isub__(self, other: Operand) -> Tensor: return _in_place(self, other, "-=")
+    def __imul__(self, other: Operand) -> Tensor: return _in_place(self, other, "*=")
+    def __itruediv__(self, other: Operand) -> Tensor: return _in_place(self, other, "/=")
+
     def __sub__(self, other: Operand) -> Tensor: return sub(self, other)
     def __rsub__(self, other: Operand) -> Tensor: return sub(other, self)
     def __mul__(self, other: Operand) -> Tensor: return mul(self, other)
@@ -211,6 +218,8 @@ class Tensor:
         to be differentiated again (``tinygrad_edu.grad`` does it without touching
         ``.grad``); with ``inputs``, only those tensors get a gradient, as in PyTorch.
         """
+        if not self.requires_grad:
+            raise no_graph_error(self, "backward")
         seed = grad if create_graph and isinstance(grad, Tensor) else \
             self._seed(grad, "backward")
         if create_graph or inputs is not None:
@@ -344,6 +353,31 @@ class Tensor:
                              f"one has shape {shape_str(self.shape)}")
         return float(self.data.item())
 
+    def __float__(self) -> float:
+        return self.item()
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.3f}"`` formats the number of a one-element tensor, as for a Value."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise ValueError(f"format: {spec!r} formats one number, but this tensor has shape "
+                             f"{shape_str(self.shape)}; format t.item() of a one-element "
+                             "tensor, or np.array2string(t.data) for an array")
+        return format(self.item(), spec)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The numbers, for NumPy and matplotlib: ``np.asarray(t)``, ``plt.plot(x, y)``."""
+        if dtype is None and not copy:
+            return self.data
+        return np.array(self.data, dtype=dtype, copy=True)
+
+    @property
+    def requires_grad(self) -> bool:
+        """False for a tensor computed under ``no_grad`` (it has no graph), as in PyTorch;
+        True for inputs, parameters and everything computed from them."""
+        return self._params is not NO_GRAPH
+
     def numpy(self) -> np.ndarray:
         """The array itself (not a copy), as ``torch.Tensor.numpy()``."""
         return self.data
@@ -416,6 +450,35 @@ def _deep_copy(root: Tensor, memo: dict[int, Any]) -> Tensor:
     return memo[id(root)]
 
 
+def _in_place(t: Tensor, other: Any, symbol: str) -> Tensor:
+    """``t += other`` and the like: in place under ``no_grad`` (a leaf's numbers change,
+    its shape and dtype stay), else a new node; on a leaf outside ``no_grad`` with an array
+    or a number, which would leave the leaf unchanged (``for p in params: p -= lr *
+    p.grad``), an error, as in PyTorch."""
+    op = {"+=": add, "-=": sub, "*=": mul, "/=": div}[symbol]
+    if not is_grad_enabled():
+        if t._fn is not None:
+            raise RuntimeError(
+                f"{symbol} inside no_grad() on a tensor computed from others would change "
+                "numbers its graph was built from; compute a new tensor instead "
+                f"(t = t {symbol[0]} ...)")
+        result = np.asarray(op(t.data, other.data if isinstance(other, Tensor) else other))
+        if result.shape != t.data.shape:
+            raise ValueError(
+                f"{symbol}: the result has shape {shape_str(result.shape)}, but an in-place "
+                f"change keeps the tensor's shape {shape_str(t.data.shape)}; the other operand "
+                "must broadcast to it")
+        np.copyto(t.data, result, casting="same_kind")
+        return t
+    if t._fn is None and not isinstance(other, Tensor):
+        raise RuntimeError(
+            f"p {symbol} ... on a leaf Tensor (an input or a parameter) outside no_grad() "
+            "would make a new Tensor and leave p unchanged, so a loop such as `for p in "
+            "model.parameters(): p -= lr * p.grad` would update nothing (PyTorch refuses it "
+            "too). Write `with no_grad(): p -= lr * p.grad`, or use an optimizer")
+    return op(t, other)
+
+
 def _tensors(inputs: Iterable[Tensor] | None, who: str) -> list[Tensor] | None:
     """``backward(inputs=...)``: a list of Tensors, or a TypeError that says what is wrong."""
     if inputs is None:
@@ -443,8 +506,9 @@ def _node(data: Any, op: TensorOp | None = None, operands: tuple[Any, ...] = (),
     parents = tuple([o for o in operands if type(o) is Tensor or isinstance(o, Tensor)])
     if parents and is_grad_enabled():
         t.parents, t._fn, t._operands, t._params = parents, op, operands, params
-    else:
-        t.parents, t._fn, t._operands, t._params = (), None, (), ()
+    else:  # a leaf; one computed under no_grad remembers it (see requires_grad)
+        t.parents, t._fn, t._operands = (), None, ()
+        t._params = NO_GRAPH if parents else ()
     return t
 
 
