@@ -375,8 +375,9 @@ def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any
               b: Value | None = None, db: Any = None, const: Any = None) -> Value:
     """The Value an operation returns: ``data``, made by ``op`` from ``a`` (and ``b``), with
     the local derivatives ``da`` (and ``db``); ``const`` is a plain-number operand (the 2 in
-    ``x * 2``) or the op's parameter. ``make_node(data)`` is a leaf, what every operation
-    returns under ``no_grad``."""
+    ``x * 2``) or the op's parameter. ``no_graph(data)`` is what every
+    operation returns under ``no_grad``: a leaf that remembers it was computed without a
+    graph, so that ``backward()`` from it can say why it has nothing to do."""
     node = _new(Value)  # no __init__: its checks are for leaves
     node._data = data
     node.grad = 0.0
@@ -391,10 +392,15 @@ def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any
 
 
 def no_graph(data: float) -> Value:
-    """What an operation returns under ``no_grad``: a leaf that remembers it was computed
+    """What every operation returns under ``no_grad``: a leaf that remembers it was computed
     without a graph, so that ``backward()`` from it can say why it has nothing to do."""
-    node = make_node(data)
+    node = _new(Value)
+    node._data = data
+    node.grad = 0.0
+    node.label = ""
+    node._fn = None
     node._const = NO_GRAPH
+    node._a = node._b = node._da = node._db = None
     return node
 
 
