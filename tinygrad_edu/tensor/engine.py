@@ -211,8 +211,9 @@ class Tensor:
         to be differentiated again (``tinygrad_edu.grad`` does it without touching
         ``.grad``); with ``inputs``, only those tensors get a gradient, as in PyTorch.
         """
-        seed = grad if create_graph and isinstance(grad, Tensor) else \
-            self._seed(grad, "backward")
+        seed = self._seed(grad, "backward")  # checks the shape
+        if create_graph and isinstance(grad, Tensor):
+            seed = grad  # a seed with a graph of its own stays one
         if create_graph or inputs is not None:
             return backward_into(self, seed, create_graph, _tensors(inputs, "backward"))
         deque(backpropagate(self, seed), maxlen=0)  # run every step
@@ -830,8 +831,9 @@ def transpose(t: Operand, *axes: int) -> Any:
     operands, _ = _operands("transpose", t)
     x = np.asarray(_arrays(operands)[0])
     order = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    back = tuple(int(i) for i in np.argsort(order))  # the permutation that undoes ``order``
-    y = x.transpose(order)
+    y = x.transpose(order)  # NumPy checks that ``order`` is a permutation of the axes
+    # the permutation that undoes ``order``, counted from 0 (axis -1 is the last one)
+    back = tuple(int(i) for i in np.argsort([a % x.ndim for a in order]))
     return _node(y, _TRANSPOSE, operands, (back,)) if isinstance(t, Tensor) else y
 
 

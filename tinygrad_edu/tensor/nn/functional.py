@@ -89,6 +89,7 @@ def _data_of(x: Any) -> np.ndarray:
 _CROSS_ENTROPY = register(TensorOp(
     "cross_entropy", _loss, [_d_cross_entropy], "cross_entropy({0}, Y)",
     ["(softmax({0}) − Y) ⊙ {g} / N"]))
+_CROSS_ENTROPY.apply = cross_entropy  # OPS["cross_entropy"](logits, targets) makes the node
 
 
 def _class_indices(target: np.ndarray, n: int, c: int) -> np.ndarray:
