@@ -90,3 +90,28 @@ def test_a_user_rule_returning_the_wrong_shape_names_the_op_the_operand_and_both
     with pytest.raises(ValueError, match=r"stretch: the gradient rule for operand 0 returned "
                                          r"shape \(4×3\), but the operand has shape \(3\)"):
         elementwise_too_big(u).sum().backward()  # not elementwise: the engine sums nothing
+
+
+def test_where_of_tensors_records_a_node_whose_gradient_goes_to_the_chosen_side():
+    # where_op was never made Tensor-aware: np.where took the Tensors apart and returned a
+    # plain array, so a rule written with where lost its graph without a word
+    from tinygrad_edu.tensor.engine import where
+
+    a, b = Tensor([1.0, 2.0, 3.0]), Tensor([[4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    cond = np.array([True, False, True])
+    y = where(cond, a, b)
+    assert isinstance(y, Tensor) and y.op == "where"
+    np.testing.assert_array_equal(y.data, np.where(cond, a.data, b.data))
+    ga, gb = grad((y * y).sum(), [a, b])
+    np.testing.assert_array_equal(ga, 2 * 2 * a.data * cond)  # a is used by both rows
+    np.testing.assert_array_equal(gb, 2 * b.data * ~cond)
+    np.testing.assert_array_equal(where(cond, np.ones(3), 3.0), [1.0, 3.0, 1.0])
+
+
+def test_second_derivative_of_pow_at_a_zero_base_goes_through_where():
+    # d(a**b)/da is written with where() where a base is 0: it must stay a graph
+    a = Tensor([0.0, 2.0, 1.5])
+    (d1,) = grad((a**3).sum(), [a], create_graph=True)
+    np.testing.assert_array_equal(d1.data, 3 * a.data**2)
+    (d2,) = grad(d1.sum(), [a])
+    np.testing.assert_allclose(d2, 6 * a.data, rtol=1e-15)

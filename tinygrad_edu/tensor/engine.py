@@ -606,6 +606,7 @@ relu = _elementwise(_row("relu", lambda x: np.maximum(x, 0), "relu({0})",
 where_op = _row("where", _where_forward, "where({0}, {1}, {2})", (None, ""),
                 (lambda g, c, a, b, y: g * c, "{g} where {0}"),
                 (lambda g, c, a, b, y: g * (1 - c), "{g} where not {0}"), elementwise=True)
+_elementwise(where_op)
 
 
 def leaky_relu(t: Operand, alpha: float = 0.01) -> Any:
