@@ -85,7 +85,7 @@ def test_a_user_rule_returning_the_wrong_shape_names_the_op_the_operand_and_both
                                          r"returned shape \(2\)"):
         grad(outer(u, v).sum(), [u, v], create_graph=True)  # on Tensors too
     elementwise_too_big = tensor_op("stretch", lambda x: x * 2,
-                                    [lambda g, x, y: np.ones((4,) + np.shape(x))],
+                                    [lambda g, x, y: np.ones((4, *np.shape(x)))],
                                     register_op=False)
     with pytest.raises(ValueError, match=r"stretch: the gradient rule for operand 0 returned "
                                          r"shape \(4×3\), but the operand has shape \(3\)"):

@@ -211,7 +211,7 @@ class Tensor:
         to be differentiated again (``tinygrad_edu.grad`` does it without touching
         ``.grad``); with ``inputs``, only those tensors get a gradient, as in PyTorch.
         """
-        seed = self._seed(grad, "backward")  # checks the shape
+        seed: Any = self._seed(grad, "backward")  # checks the shape
         if create_graph and isinstance(grad, Tensor):
             seed = grad  # a seed with a graph of its own stays one
         if create_graph or inputs is not None:
