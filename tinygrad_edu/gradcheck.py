@@ -180,8 +180,8 @@ def numerical_grad(f: Callable[..., Any], inputs: Iterable[Any], eps: float = 1e
 
 
 def gradcheck(
-    f: Callable[..., Value | float],
-    inputs: Iterable[Number | Value],
+    f: Callable[..., Any],
+    inputs: Iterable[Number | Value] | Iterable[Tensor | np.ndarray],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -340,7 +340,7 @@ def _tensor_inputs(inputs: list[Any]) -> tuple[list[np.ndarray], list[str]]:
     return xs, names
 
 
-def _entry(name: str, shape: tuple[int, ...], k: int) -> str:
+def entry_name(name: str, shape: tuple[int, ...], k: int) -> str:
     """The name of entry ``k`` (counted in row-major order) of an array: ``W[1, 0]``."""
     if not shape:
         return name
@@ -356,7 +356,7 @@ def _check_tensor_steps(xs: list[np.ndarray], names: list[str], eps: float) -> N
                 (x + h == x) | (x - h == x)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            _check_steps([_entry(name, x.shape, k)], [float(x.reshape(-1)[k])], eps)
+            _check_steps([entry_name(name, x.shape, k)], [float(x.reshape(-1)[k])], eps)
 
 
 def _call_tensors(f: Callable[..., Any], at: list[Tensor]) -> Any:
@@ -402,7 +402,7 @@ def _tensor_numeric(f: Callable[..., Any], xs: list[np.ndarray], names: list[str
                     try:
                         end = _array_of(_call_tensors(f, at))
                     except (ArithmeticError, ValueError) as error:
-                        name = _entry(names[i], x.shape, k)
+                        name = entry_name(names[i], x.shape, k)
                         raise DomainError(
                             f"gradcheck: central differences need f at {name} ± h = "
                             f"{float(flat[k])!r} ± {h:.3g}, but f fails at {name} = "
@@ -440,14 +440,14 @@ def _tensor_gradcheck(f: Callable[..., Any], inputs: list[Any], eps: float, atol
                     row[o] = np.asarray(g, dtype=np.float64).reshape(-1)
     _, numeric = _tensor_numeric(f, xs, names, eps)
     label = out.label if isinstance(out, Tensor) and out.label else "out"
-    outputs = [_entry(label, values.shape, o) if values.size > 1 else ""
+    outputs = [entry_name(label, values.shape, o) if values.size > 1 else ""
                for o in range(values.size)]
     entries = []
     for name, x, analytic, expected in zip(names, xs, rows, numeric):
         err = np.abs(analytic - expected)
         ok = np.isfinite(analytic) & np.isfinite(expected) & (err <= atol + rtol * np.abs(expected))
         for k in range(x.size):
-            entry = _entry(name, x.shape, k)
+            entry = entry_name(name, x.shape, k)
             for o, output in enumerate(outputs):
                 a, n, e = float(analytic[o, k]), float(expected[o, k]), float(err[o, k])
                 entries.append(GradcheckEntry(entry, float(x.reshape(-1)[k]), a, n, e,
