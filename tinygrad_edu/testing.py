@@ -788,7 +788,9 @@ def _operand_names(op: TensorOp) -> list[str]:
 
 
 def _shown(name: str, x: np.ndarray) -> str:
-    return f"{name} {shape_str(x.shape)} = {np.array2string(x, separator=', ', threshold=64)}"
+    numbers = repr(x.item()) if x.ndim == 0 else np.array2string(x, separator=", ",
+                                                                 threshold=64)
+    return f"{name} {shape_str(x.shape)} = {numbers}"
 
 
 def _constant_cases(op: TensorOp) -> list[int | None]:
