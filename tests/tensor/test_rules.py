@@ -314,3 +314,31 @@ def test_check_op_and_assert_op_derivatives_tell_the_engines_apart():
         assert_op_derivatives("tanh", 0.5, args=(1,))
     with pytest.raises(TypeError, match="expected an op of the tensor engine"):
         tensor_samples(SCALAR_OPS["tanh"])
+
+
+TENSOR_PLUGIN = """
+import numpy as np
+from tinygrad_edu.tensor.engine import sigmoid, unary_op
+forward = lambda x: np.logaddexp(0.0, x)
+unary_op("softplus_good", forward, lambda x, y: sigmoid(x))
+unary_op("softplus_bad", forward, lambda x, y: sigmoid(-x))
+"""
+
+
+def test_a_newly_registered_tensor_op_is_picked_up_by_these_tests(tmp_path):
+    """Two tensor ops registered by a plugin before collection: the right one passes the
+    per-op test and its control, the wrong one fails them; breaking either is caught."""
+    from tests.test_testing import ROOT, run_pytest
+
+    (tmp_path / "tensor_softplus_plugin.py").write_text(TENSOR_PLUGIN)
+    result = run_pytest(["-p", "tensor_softplus_plugin", "-k", "softplus_good or softplus_bad",
+                         "-rA", "-q", "tests/tensor/test_rules.py"], ROOT, [tmp_path])
+    out = result.stdout + result.stderr
+    for test, bad_outcome in (
+        ("test_first_and_second_derivatives_of_every_op[{}]", "FAILED"),
+        ("test_control_an_unbroken_copy_passes[{}-0]", "FAILED"),
+        ("test_a_broken_rule_is_caught[{}-0-sign flipped]", "PASSED"),
+    ):
+        assert f"PASSED tests/tensor/test_rules.py::{test.format('softplus_good')}" in out, out
+        assert f"{bad_outcome} tests/tensor/test_rules.py::{test.format('softplus_bad')}" in out
+    assert "softplus_bad at x " in out and result.returncode == 1
