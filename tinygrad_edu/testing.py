@@ -527,8 +527,9 @@ def needs_sampler(op: TensorOp) -> bool:
             parameters = inspect.signature(vjp).parameters.values()
         except (TypeError, ValueError):  # no signature to read: assume no parameter
             continue
-        if sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters) \
-                > op.arity + 2:
+        needed = [p for p in parameters if p.default is p.empty and p.kind in (
+            p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(needed) > op.arity + 2:
             return True
     return False
 
@@ -811,8 +812,9 @@ def _assert_tensor_op_derivatives(op: TensorOp, xs: tuple[Any, ...], args: tuple
         raise TypeError(f"assert_op_derivatives: {op.name} takes {op.arity} operand(s), "
                         f"got {len(xs)}")
     names = _operand_names(op)
+    given = [x.data if isinstance(x, Tensor) else x for x in xs]
     arrays = [np.asarray(x) if vjp is None else np.asarray(x, dtype=np.float64)
-              for x, vjp in zip(xs, op.vjps)]
+              for x, vjp in zip(given, op.vjps)]
     point = ", ".join(_shown(names[i], arrays[i]) for i in range(op.arity))
     point += f", args = {args!r}" if args else ""
     for constant in _constant_cases(op) if cases is None else cases:
