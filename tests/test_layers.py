@@ -75,7 +75,7 @@ def test_no_import_circles():
         state[name] = 1
         for target in sorted(edges[name]):
             if state.get(target) == 1:
-                cycle = path[path.index(target):] + [target]
+                cycle = [*path[path.index(target):], target]
                 pytest.fail("import circle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target, [*path, target])
