@@ -51,15 +51,18 @@ def grad(
                         "one engine (make the Values Tensors, or the other way round)")
     if grad_outputs is None:
         given: list[Any] = [None] * len(outs)
-    elif is_node(grad_outputs) or not isinstance(grad_outputs, Sequence) or \
-            (isinstance(outs[0], Tensor) and len(outs) == 1):  # one array for one Tensor
-        given = [grad_outputs]
+    elif is_node(grad_outputs) or not isinstance(grad_outputs, Sequence) or (
+            isinstance(outs[0], Tensor) and len(outs) == 1 and not _one_each(grad_outputs)):
+        given = [grad_outputs]  # one array (or nested list) for one Tensor
     else:
         given = list(grad_outputs)
     if len(given) != len(outs):
         raise ValueError(f"grad: {len(outs)} outputs but {len(given)} grad_outputs")
-    seeds = [g if create_graph and is_node(g) else out._seed(g, "grad(grad_outputs)")
-             for out, g in zip(outs, given)]
+    seeds = []
+    for i, (out, g) in enumerate(zip(outs, given)):
+        seed = out._seed(g, "grad(grad_outputs)" if len(outs) == 1 else
+                         f"grad(grad_outputs[{i}])")  # checks the shape
+        seeds.append(g if create_graph and is_node(g) else seed)  # a seed with a graph stays one
     grads = backprop(outs, seeds, create_graph)
     result: list[Any] = []
     for i, x in enumerate(ins):
@@ -79,6 +82,12 @@ def grad(
             g = g.data
         result.append(g)
     return tuple(result)
+
+
+def _one_each(grad_outputs: Sequence[Any]) -> bool:
+    """Whether ``grad_outputs`` for a single Tensor output is PyTorch's list of one gradient
+    per output (``[v]``), rather than that gradient written as a nested list."""
+    return len(grad_outputs) == 1 and isinstance(grad_outputs[0], (Tensor, np.ndarray))
 
 
 def _nodes(items: object, what: str, hint: str) -> list[Any]:

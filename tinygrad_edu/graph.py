@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
+from tinygrad_edu.grad_mode import is_grad_enabled
+
 
 class Node(Protocol):
     """What the walk and the chain rule need from a node of either engine."""
@@ -104,7 +106,10 @@ def backprop(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = Fals
     """d(Σ seedᵢ·rootᵢ)/d(node) for every node the roots depend on, as a dict. The loop is
     ``backpropagate``'s: reverse topological order, each node passing its gradient on. With
     ``create_graph`` the shares are computed with the engine's operations on nodes, so the
-    gradients have a graph of their own."""
+    gradients have a graph of their own, which needs graph building on: under ``no_grad``
+    it raises rather than return gradients that cannot be differentiated again."""
+    if create_graph and not is_grad_enabled():
+        raise RuntimeError(NO_GRAD_CREATE_GRAPH)
     grads: dict[N, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
@@ -164,6 +169,12 @@ def backward_into(root: N, seed: Any, create_graph: bool = True,
         else:
             node._add_grad(g if is_node(g) or not create_graph else node._constant(g))
 
+
+NO_GRAD_CREATE_GRAPH = (
+    "create_graph=True inside no_grad(): graph building is off there, so the gradients "
+    "would be plain numbers with no graph of their own, and could not be differentiated "
+    "again; call backward/grad with create_graph=True outside the no_grad block, or wrap "
+    "the call in enable_grad()")
 
 CYCLE_WARNING = (
     "backward(create_graph=True): each leaf's gradient now refers to a graph that refers "

@@ -220,8 +220,9 @@ class Tensor:
         """
         if not self.requires_grad:
             raise no_graph_error(self, "backward")
-        seed = grad if create_graph and isinstance(grad, Tensor) else \
-            self._seed(grad, "backward")
+        seed: Any = self._seed(grad, "backward")  # checks the shape
+        if create_graph and isinstance(grad, Tensor):
+            seed = grad  # a seed with a graph of its own stays one
         if create_graph or inputs is not None:
             return backward_into(self, seed, create_graph, _tensors(inputs, "backward"))
         deque(backpropagate(self, seed), maxlen=0)  # run every step
@@ -679,6 +680,7 @@ relu = _elementwise(_row("relu", lambda x: np.maximum(x, 0), "relu({0})",
 where_op = _row("where", _where_forward, "where({0}, {1}, {2})", (None, ""),
                 (lambda g, c, a, b, y: g * c, "{g} where {0}"),
                 (lambda g, c, a, b, y: g * (1 - c), "{g} where not {0}"), elementwise=True)
+_elementwise(where_op)
 
 
 def leaky_relu(t: Operand, alpha: float = 0.01) -> Any:
@@ -904,8 +906,9 @@ def transpose(t: Operand, *axes: int) -> Any:
     operands, _ = _operands("transpose", t)
     x = np.asarray(_arrays(operands)[0])
     order = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    back = tuple(int(i) for i in np.argsort(order))  # the permutation that undoes ``order``
-    y = x.transpose(order)
+    y = x.transpose(order)  # NumPy checks that ``order`` is a permutation of the axes
+    # the permutation that undoes ``order``, counted from 0 (axis -1 is the last one)
+    back = tuple(int(i) for i in np.argsort([a % x.ndim for a in order]))
     return _node(y, _TRANSPOSE, operands, (back,)) if isinstance(t, Tensor) else y
 
 

@@ -97,6 +97,8 @@ _CROSS_ENTROPY = register(TensorOp(
 _CROSS_ENTROPY_SUM = register(TensorOp(
     "cross_entropy_sum", _loss, [_d_cross_entropy], "cross_entropy({0}, Y, sum)",
     ["(softmax({0}) − Y) ⊙ {g}"]))
+_CROSS_ENTROPY.apply = cross_entropy  # OPS["cross_entropy"](logits, targets) makes the node
+_CROSS_ENTROPY_SUM.apply = lambda logits, targets: cross_entropy(logits, targets, "sum")
 
 
 def _class_indices(target: np.ndarray, n: int, c: int) -> np.ndarray:
