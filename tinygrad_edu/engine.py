@@ -630,6 +630,7 @@ def binary_op(
     formula: str | None = None,
     local: tuple[str, str] | None = None,
     domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    kinks: Sequence[Callable[[float, float], float]] = (),
     doc: str = "",
     register_op: bool = True,
 ) -> BinaryFunction:
@@ -637,15 +638,20 @@ def binary_op(
     ``d_right(a, b, y)`` = dy/db. The result takes Values and/or plain numbers on either side;
     a plain-number operand is remembered but gets no gradient. ``formula`` and ``local`` are
     what stepping and drawing print (default ``name({0}, {1})``, ``∂name/∂{0}`` and
-    ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks."""
+    ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks, and
+    each of ``kinks`` a function ``f(a, b)`` that is 0 where the derivatives jump or are not
+    defined: the checks keep ``|f(a, b)|`` at least their margin, e.g. ``lambda a, b: a - b``
+    for a maximum, ``math.hypot`` for hypot's (0, 0)."""
     check_name(name, "binary_op")
     check_rule(forward, 2, name, "forward function", "a, b")
     check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
     check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    for kink in kinks:
+        check_rule(kink, 2, name, "kink", "a, b")
     op = Op(name, forward, (d_left, d_right), doc=doc, formula=formula, local=local,
-            domain=domain)
+            domain=domain, kinks=kinks)
     op.twin = Op(name, forward, (d_left, d_right), number_first=True, doc=doc,
-                 formula=formula, local=local, domain=domain)
+                 formula=formula, local=local, domain=domain, kinks=kinks)
     if register_op:
         register(op)
     twin = op.twin

@@ -252,3 +252,14 @@ def step(x: np.ndarray, below: float) -> np.ndarray:
     if nan.any():
         slope[nan] = np.nan
     return slope
+
+
+def sqrt(x: np.ndarray) -> np.ndarray:
+    """√x for entries >= 0; NaN stays NaN, a negative entry raises DomainError."""
+    negative = x < 0
+    if np.any(negative):
+        raise DomainError(
+            f"sqrt: {np.count_nonzero(negative)} of {np.size(x)} entries are negative (the "
+            f"first is {float(np.asarray(x)[negative].flat[0])!r}), but sqrt is only defined "
+            "for numbers >= 0")
+    return np.sqrt(x)
