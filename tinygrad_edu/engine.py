@@ -49,6 +49,7 @@ from tinygrad_edu.graph import (
     NO_GRAPH,
     backpropagate,
     backward_into,
+    listed_inputs,
     no_graph_error,
     walk,
     zero_grad,
@@ -231,7 +232,8 @@ class Value:
         if create_graph or inputs is not None:
             seed = grad if create_graph and isinstance(grad, Value) else \
                 as_float(grad, "backward(grad)")
-            return backward_into(self, seed, create_graph, _inputs(inputs))
+            return backward_into(self, seed, create_graph,
+                                 listed_inputs(inputs, Value, "backward"))
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
@@ -438,18 +440,6 @@ def _in_place(value: Value, other: Any, symbol: str) -> Value:
             "no_grad(): p -= lr * p.grad` (PyTorch's way) or `p.data -= lr * p.grad` "
             "(micrograd's)")
     return op(value, other)
-
-
-def _inputs(inputs: Iterable[Value] | None) -> list[Value] | None:
-    """``backward(inputs=...)``: a list of Values, or a TypeError that says what is wrong."""
-    if inputs is None:
-        return None
-    listed: list[Any] = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for i, item in enumerate(listed):
-        if not isinstance(item, Value):
-            raise TypeError(f"backward: inputs[{i}] is {type(item).__name__} {item!r}, not a "
-                            "Value; pass the Values whose .grad backward should fill")
-    return listed
 
 
 def graph_local_grads(node: Value) -> tuple[Any, ...]:

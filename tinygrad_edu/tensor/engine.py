@@ -49,8 +49,15 @@ import numpy as np
 
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import NO_GRAPH, backpropagate, backward_into, no_graph_error, zero_grad
-from tinygrad_edu.ops import check_name, check_rule, note_op
+from tinygrad_edu.graph import (
+    NO_GRAPH,
+    backpropagate,
+    backward_into,
+    listed_inputs,
+    no_graph_error,
+    zero_grad,
+)
+from tinygrad_edu.ops import check_name, check_rule, enter, note_op
 from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import checked
 from tinygrad_edu.tensor.checked import LARGEST, is_real, not_real, real_array, shape_str
@@ -109,12 +116,7 @@ OPS: dict[str, TensorOp] = {}
 
 def register(op: TensorOp) -> TensorOp:
     """Add ``op`` to ``OPS`` (registering a name again replaces it, except a built-in one)."""
-    check_name(op.name, "register")
-    if op.name in _BUILT_IN and OPS.get(op.name) is not op:
-        raise ValueError(f"{op.name!r} is a built-in op of the tensor engine; give your op "
-                         "another name")
-    OPS[op.name] = op
-    return op
+    return enter(OPS, _BUILT_IN, op, "the tensor engine")
 
 
 _BUILT_IN: set[str] = set()  # filled once the table below is complete
@@ -228,7 +230,8 @@ class Tensor:
         if create_graph and isinstance(grad, Tensor):
             seed = grad  # a seed with a graph of its own stays one
         if create_graph or inputs is not None:
-            return backward_into(self, seed, create_graph, _tensors(inputs, "backward"))
+            return backward_into(self, seed, create_graph,
+                                 listed_inputs(inputs, Tensor, "backward"))
         deque(backpropagate(self, seed), maxlen=0)  # run every step
         return None
 
@@ -482,18 +485,6 @@ def _in_place(t: Tensor, other: Any, symbol: str) -> Tensor:
             "model.parameters(): p -= lr * p.grad` would update nothing (PyTorch refuses it "
             "too). Write `with no_grad(): p -= lr * p.grad`, or use an optimizer")
     return op(t, other)
-
-
-def _tensors(inputs: Iterable[Tensor] | None, who: str) -> list[Tensor] | None:
-    """``backward(inputs=...)``: a list of Tensors, or a TypeError that says what is wrong."""
-    if inputs is None:
-        return None
-    listed: list[Any] = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for i, item in enumerate(listed):
-        if not isinstance(item, Tensor):
-            raise TypeError(f"{who}: inputs[{i}] is {type(item).__name__} {item!r}, not a "
-                            "Tensor; pass the Tensors whose .grad backward should fill")
-    return listed
 
 
 # ----------------------------------------------------------------------------- building nodes
