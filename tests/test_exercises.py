@@ -1102,9 +1102,14 @@ def test_cli_an_error_while_the_file_runs_names_the_line(tmp_path, capsys):
 @pytest.mark.parametrize("content, words", [
     (b"# caf\xe9 in Latin-1\ndef d_exp(x, y):\n    return y\n",
      "is not UTF-8 text (byte 0xe9 at position 5"),
-    (b"def d_exp(x, y):\n    return y\n\x00", "null bytes"),
+    # the same message on every Python (3.10 raised ValueError, 3.11 SyntaxError)
+    (b"def d_exp(x, y):\n    return y\n\x00", "solutions.py, line 3: a null byte (\\x00) at "
+     "column 1, which Python code cannot contain; delete it, or save the file again as UTF-8"),
+    ("def d_exp(x, y):\n    return y\n".encode("utf-16-le"), "line 1: a null byte (\\x00) "
+     "at column 2, which Python code cannot contain; delete it, or save the file again as "
+     "UTF-8 text (a file saved as UTF-16 has one after every letter)"),
     (b"import sys\nsys.exit()\n", "line 2: the file exits when it runs; put the code"),
-])
+], ids=["latin-1", "a null byte", "utf-16", "exits"])
 def test_cli_a_file_that_cannot_be_read_or_run_is_a_message(tmp_path, capsys, content, words):
     path = tmp_path / "solutions.py"
     path.write_bytes(content)
