@@ -821,7 +821,7 @@ def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
     """w·x = Σ wᵢ·xᵢ as a single node. Local derivatives: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, which is
-    the seeds' dW = Xᵀ·dZ one neuron at a time."""
+    the matrix form's dW = Xᵀ·dZ, one neuron at a time."""
     return dots([ws], xs)[0]
 
 
