@@ -1,6 +1,6 @@
 """Property-test derivative rules with hypothesis: the tools the project's own tests use.
 
-Needs hypothesis (``pip install hypothesis``, or ``pip install 'tinygrad-edu[testing]'``).
+Needs hypothesis (``pip install hypothesis``; in a clone, ``pip install -e '.[testing]'``).
 
 - ``floats_in_domain(op)``, ``op_inputs(op)``: numbers where an op is smooth with derivatives
   of order one (its ``domain`` in the registry ``OPS``), at least ``margin`` from its ``kinks``.
@@ -103,7 +103,7 @@ __all__ = [
 def _hypothesis() -> Any:
     if st is None:
         raise ImportError("tinygrad_edu.testing's strategies need hypothesis: pip install "
-                          "hypothesis (or pip install 'tinygrad-edu[testing]')")
+                          "hypothesis (in a clone of tinygrad_edu: pip install -e '.[testing]')")
     return st
 
 
