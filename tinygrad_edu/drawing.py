@@ -15,8 +15,9 @@ otherwise their smallest, mean and largest entry, so that arrays of any size dra
 fast; the arrows carry the shapes.
 
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
-(``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a notebook shows the
-DOT text and says what to install, and ``render()``/``pipe()`` raise ``RenderError``.
+(``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
+notebook shows the DOT text and says what to install, and ``render()``/``pipe()`` raise
+``RenderError``.
 """
 
 from __future__ import annotations

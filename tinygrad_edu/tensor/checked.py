@@ -21,7 +21,8 @@ _REAL_KINDS = "biuf"  # NumPy's dtype kinds for real numbers: bool, int, unsigne
 
 
 def shape_str(shape: Sequence[int]) -> str:
-    """A shape as the matrix formulas write it: ``(10×3)``; ``(3)`` for a vector, ``()`` for a scalar."""
+    """A shape as the matrix formulas write it: ``(10×3)``; ``(3)`` for a vector, ``()`` for a
+    scalar."""
     return "(" + "×".join(str(n) for n in shape) + ")"
 
 
