@@ -164,7 +164,7 @@ def fit(
     loader = DataLoader(X, y, batch_size, shuffle=batch_size is not None, seed=seed)
     penalty = tensor_functional.l2_penalty if batched else scalar_functional.l2_penalty
     history = History()
-    bar = _progress_bar(epochs * len(loader), desc) if progress else _NoBar()
+    bar: Any = _progress_bar(epochs * len(loader), desc) if progress else _NoBar()
     for epoch in range(1, epochs + 1):
         lr = optimizer.lr
         total_loss = correct = 0.0
