@@ -153,6 +153,58 @@ def _dense_loops(X, W, b, dZ):
     return dX, dW, db
 
 
+def _topo_iterative(root):  # a post-order search with a stack of (node, parents done)
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents)
+    return order
+
+
+def _backward_kahn(root):
+    root.grad = 1.0
+    for node in reversed(_topo_kahn(root)):
+        node._backward()
+
+
+def _backward_iterative(root):
+    root.grad = 1.0
+    for node in reversed(_topo_iterative(root)):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad
+
+
+def _backward_sum_over_paths(root):
+    """Right, if slow: every path from the root adds the product of its local derivatives."""
+    def visit(node, g):
+        node.grad += g
+        for parent, local in zip(node.parents, node.local_grads):
+            visit(parent, g * local)
+
+    visit(root, 1.0)
+
+
+def _softmax_log_sum_exp(Z, Y):
+    m = Z.max(axis=1, keepdims=True)
+    log_sum = m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
+    return np.exp(Z - log_sum) - Y
+
+
+def _dense_einsum(X, W, b, dZ):
+    return (np.einsum("bo,io->bi", dZ, W), np.einsum("bi,bo->io", X, dZ),
+            np.einsum("bo->o", dZ)[None, :])
+
+
+def _sgd_indexed(params, lr):
+    for i in range(len(params)):
+        params[i].data = params[i].data - lr * params[i].grad
+
+
 CORRECT = [
     ("d_mul", lambda a, b, y: [b * 1.0, a + 0.0]),
     ("chain_rule", lambda x, y: (2 * x, -2 * y)),
@@ -172,9 +224,17 @@ CORRECT = [
     ("topological_sort", _topo_recursive),
     ("topological_sort", _topo_kahn),
     ("backward", _backward_own),
+    ("topological_sort", _topo_iterative),
+    ("backward", _backward_kahn),
+    ("backward", _backward_iterative),
+    ("backward", _backward_sum_over_paths),
+    ("sgd_step", _sgd_indexed),
+    ("relative_error", lambda a, n: math.dist(a, n) / (math.hypot(*a) + math.hypot(*n))),
     ("d_softmax_cross_entropy", _softmax_naive),
+    ("d_softmax_cross_entropy", _softmax_log_sum_exp),
     ("dense_backward", _dense_numpy),
     ("dense_backward", _dense_loops),
+    ("dense_backward", _dense_einsum),
 ]
 
 
@@ -183,6 +243,401 @@ CORRECT = [
 def test_a_correct_solution_written_differently_passes(name, solution):
     verdict = check(name, solution)
     assert verdict.passed, str(verdict)
+
+
+# ----------------------------------------------------------------------------- wrong answers
+# The catalog of wrong answers, written as learners write them. Every one is rejected by the
+# default check, every time, and already by the examples each exercise always tries. Each
+# level-2 and level-3 exercise has at least five.
+
+SGD_LOOP = "def sgd_step(params, lr):\n    for p in params:\n        "
+
+WRONG = {
+    "d_div": [
+        ("factor a missing", "def d_div(a, b, y): return 1 / b, -1 / b**2"),
+        ("b not squared", "def d_div(a, b, y): return 1 / b, -a / b"),
+        ("sign of dy/db", "def d_div(a, b, y): return 1 / b, a / b**2"),
+        ("swapped", "def d_div(a, b, y): return -a / b**2, 1 / b"),
+        ("as for a product", "def d_div(a, b, y): return b, a"),
+        ("dy/da = 1", "def d_div(a, b, y): return 1.0, -a / b**2"),
+    ],
+    "d_pow": [
+        ("factor b missing", "def d_pow(a, b, y): return a ** (b - 1), y * math.log(a)"),
+        ("power not lowered", "def d_pow(a, b, y): return b * a**b, y * math.log(a)"),
+        ("ln a missing", "def d_pow(a, b, y): return b * a ** (b - 1), y"),
+        ("y missing", "def d_pow(a, b, y): return b * a ** (b - 1), math.log(a)"),
+        ("power rule for the exponent",
+         "def d_pow(a, b, y): return b * a ** (b - 1), b * a ** (b - 1)"),
+        ("an extra factor b", "def d_pow(a, b, y): return b * a ** (b - 1), b * y * math.log(a)"),
+    ],
+    "central_difference": [
+        ("forward", "def central_difference(f, x, h): return (f(x + h) - f(x)) / h"),
+        ("backward", "def central_difference(f, x, h): return (f(x) - f(x - h)) / h"),
+        ("not divided", "def central_difference(f, x, h): return f(x + h) - f(x - h)"),
+        ("divided by h", "def central_difference(f, x, h): return (f(x + h) - f(x - h)) / h"),
+        ("precedence", "def central_difference(f, x, h): return (f(x + h) - f(x - h)) / 2 * h"),
+        ("a step of its own", """
+            def central_difference(f, x, h):
+                eps = 1e-5
+                return (f(x + eps) - f(x - eps)) / (2 * eps)
+         """),
+        ("h = 1e-4", """
+            def central_difference(f, x, h):
+                h = 1e-4
+                return (f(x + h) - f(x - h)) / (2 * h)
+         """),
+    ],
+    "relative_error": [
+        ("absolute", """
+            def relative_error(analytic, numeric):
+                return np.linalg.norm(np.subtract(analytic, numeric))
+         """),
+        ("over the analytic norm", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.linalg.norm(a - n) / np.linalg.norm(a)
+         """),
+        ("L1 norms", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.abs(a - n).sum() / (np.abs(a).sum() + np.abs(n).sum())
+         """),
+        ("the norm of the sum", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.linalg.norm(a - n) / np.linalg.norm(a + n)
+         """),
+        ("squared norms", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return ((a - n) ** 2).sum() / ((a ** 2).sum() + (n ** 2).sum())
+         """),
+        ("largest entries", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.abs(a - n).max() / (np.abs(a).max() + np.abs(n).max())
+         """),
+    ],
+    "sgd_step": [
+        ("uphill", SGD_LOOP + "p.data += lr * p.grad"),
+        ("no lr", SGD_LOOP + "p.data -= p.grad"),
+        ("= for -=", SGD_LOOP + "p.data = -lr * p.grad"),
+        ("grad moved", SGD_LOOP + "p.grad -= lr * p.grad"),
+        ("doubled lr", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p.data -= 2 * lr * p.grad
+         """),
+        ("return in the loop", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p.data -= lr * p.grad
+                    return
+         """),
+        ("loop variable rebound", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p = p.data - lr * p.grad
+         """),
+        ("data for grad", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p.data -= lr * p.data
+         """),
+    ],
+    "backward_step": [
+        ("= for +=", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad = local * node.grad
+         """),
+        ("no upstream", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local
+         """),
+        ("data for grad", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.data
+         """),
+        ("first parent only", """
+            def backward_step(node):
+                node.parents[0].grad += node.local_grads[0] * node.grad
+         """),
+        ("no local derivative", """
+            def backward_step(node):
+                for parent in node.parents:
+                    parent.grad += node.grad
+         """),
+        ("the parent's grad upstream", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * parent.grad
+         """),
+    ],
+    "topological_sort": [
+        ("no visited set", """
+            def topological_sort(root):
+                order = []
+                def visit(v):
+                    for p in v.parents:
+                        visit(p)
+                    order.append(v)
+                visit(root)
+                return order
+         """),
+        ("reversed", "def topological_sort(root):\n    return list(reversed(walk(root)))"),
+        ("leaves forgotten", """
+            def topological_sort(root):
+                return [v for v in walk(root) if v.parents]
+         """),
+        ("root forgotten", "def topological_sort(root):\n    return walk(root)[:-1]"),
+        ("pre-order, reversed", """
+            def topological_sort(root):
+                order, seen = [], set()
+                def visit(v):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append(v)
+                        for p in v.parents:
+                            visit(p)
+                visit(root)
+                return order[::-1]
+         """),
+        ("breadth-first, reversed", """
+            from collections import deque
+
+            def topological_sort(root):
+                order, seen, queue = [], {root}, deque([root])
+                while queue:
+                    v = queue.popleft()
+                    order.append(v)
+                    for p in v.parents:
+                        if p not in seen:
+                            seen.add(p)
+                            queue.append(p)
+                return order[::-1]
+         """),
+        ("visited list", """
+            def topological_sort(root):
+                order, visited = [], []
+                def build(v):
+                    if v not in visited:
+                        visited.append(v)
+                        for p in v.parents:
+                            build(p)
+                        order.append(v)
+                build(root)
+                return order
+         """),
+    ],
+    "backward": [
+        ("= for +=", """
+            def backward(root):
+                root.grad = 1.0
+                for node in reversed(walk(root)):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad = local * node.grad
+         """),
+        ("no upstream", """
+            def backward(root):
+                root.grad = 1.0
+                for node in reversed(walk(root)):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local
+         """),
+        ("not reversed", """
+            def backward(root):
+                root.grad = 1.0
+                for node in walk(root):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
+        ("root never seeded", """
+            def backward(root):
+                for node in reversed(walk(root)):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
+        ("pre-order", """
+            def backward(root):
+                order, seen = [], set()
+                def visit(v):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append(v)
+                        for p in v.parents:
+                            visit(p)
+                visit(root)
+                root.grad = 1.0
+                for node in order:
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
+        ("pre-order, last parent first", """
+            def backward(root):
+                order, seen = [], set()
+                def visit(v):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append(v)
+                        for p in reversed(v.parents):
+                            visit(p)
+                visit(root)
+                root.grad = 1.0
+                for node in order:
+                    node._backward()
+         """),
+        ("breadth-first", """
+            from collections import deque
+
+            def backward(root):
+                root.grad = 1.0
+                seen, queue = {root}, deque([root])
+                while queue:
+                    node = queue.popleft()
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+                        if parent not in seen:
+                            seen.add(parent)
+                            queue.append(parent)
+         """),
+        ("no topological order", """
+            def backward(root):
+                root.grad = 1.0
+                seen = set()
+                def visit(node):
+                    seen.add(node)
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+                    for parent in node.parents:
+                        if parent not in seen:
+                            visit(parent)
+                visit(root)
+         """),
+        ("recursion once per path", """
+            def backward(root):
+                root.grad = 1.0
+                def visit(node):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+                        visit(parent)
+                visit(root)
+         """),
+        ("visited list", """
+            def backward(root):
+                order, visited = [], []
+                def build(v):
+                    if v not in visited:
+                        visited.append(v)
+                        for p in v.parents:
+                            build(p)
+                        order.append(v)
+                build(root)
+                root.grad = 1.0
+                for node in reversed(order):
+                    node._backward()
+         """),
+    ],
+    "d_softmax_cross_entropy": [
+        ("Y not subtracted", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return e / e.sum(axis=1, keepdims=True)
+         """),
+        ("a mean over the batch", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return (e / e.sum(axis=1, keepdims=True) - Y) / len(Z)
+         """),
+        ("down the columns", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z - Z.max(axis=0))
+                return e / e.sum(axis=0) - Y
+         """),
+        ("the whole batch", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return e / e.sum() - Y
+         """),
+        ("keepdims forgotten", """
+            def d_softmax_cross_entropy(Z, Y):
+                return np.exp(Z) / np.sum(np.exp(Z), axis=1) - Y
+         """),
+        ("sign", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return Y - e / e.sum(axis=1, keepdims=True)
+         """),
+        ("transposed", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return (e / e.sum(axis=1, keepdims=True) - Y).T
+         """),
+        ("not normalised", "def d_softmax_cross_entropy(Z, Y):\n    return np.exp(Z) - Y"),
+    ],
+    "dense_backward": [
+        ("batch sum forgotten", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, dZ
+         """),
+        ("dW transposed", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0, keepdims=True)
+         """),
+        ("keepdims forgotten", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)
+         """),
+        ("wrong axis", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1, keepdims=True)
+         """),
+        ("a mean for a sum", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0, keepdims=True)
+         """),
+        ("dW over the batch size", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0, keepdims=True)
+         """),
+        ("W not transposed", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+         """),
+        ("dX transposed", """
+            def dense_backward(X, W, b, dZ):
+                return W @ dZ.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+         """),
+    ],
+}
+WRONG_ANSWERS = [(name, label, source) for name, entries in WRONG.items()
+                 for label, source in entries]
+
+
+def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercise():
+    counts = {name: len(entries) for name, entries in WRONG.items()}
+    assert counts == {
+        "d_div": 6, "d_pow": 6, "central_difference": 7, "relative_error": 6, "sgd_step": 8,
+        "backward_step": 6, "topological_sort": 7, "backward": 10,
+        "d_softmax_cross_entropy": 8, "dense_backward": 8,
+    }
+    harder = {name for name, ex in EXERCISES.items() if ex.level >= 2}
+    assert harder == set(counts) and min(counts.values()) >= 5
+
+
+@pytest.mark.parametrize("name, label, source", WRONG_ANSWERS,
+                         ids=[f"{n}-{label}" for n, label, _ in WRONG_ANSWERS])
+def test_every_wrong_answer_is_rejected_and_by_the_examples_alone(name, label, source):
+    """Rejected by the default check; and by the inputs always tried, so that no draw of
+    random inputs is needed to reject it."""
+    from tinygrad_edu.exercises.core import attempt
+
+    learner = solution(source, name)
+    assert not check(name, learner).passed
+    ex = EXERCISES[name]
+    assert not all(attempt(ex, learner, case).ok for case in ex.examples), label
 
 
 SCALED = [name for name, ex in EXERCISES.items() if ex.judge is None]
@@ -326,7 +781,7 @@ MISTAKES = [
      """, "step", "a step of your own", None),
     ("central_difference", """
         def central_difference(f, x, h):
-            h = 1e-4  # the texts' step
+            h = 1e-4  # a step of its own
             return (f(x + h) - f(x - h)) / (2 * h)
      """, "step", "a step of your own", None),
     ("relative_error", """
@@ -362,7 +817,7 @@ MISTAKES = [
         def sgd_step(params, lr):
             for p in params:
                 p.grad -= lr * p.grad
-     """, "target", "p.grad changed", None),
+     """, "no_change", "no parameter moved", None),
     ("backward_step", """
         def backward_step(node):
             for parent, local in zip(node.parents, node.local_grads):
@@ -534,6 +989,34 @@ MISTAKES = [
 ]
 
 
+def _wrong(name, label):
+    return dict(WRONG[name])[label]
+
+
+# the diagnoses added for the wrong answers of the catalog, proven on them
+MISTAKES += [
+    ("sgd_step", _wrong("sgd_step", "doubled lr"), "factor", "a step twice too long", None),
+    ("sgd_step", _wrong("sgd_step", "return in the loop"), "first_only",
+     "only the first parameter moved", None),
+    ("sgd_step", _wrong("sgd_step", "loop variable rebound"), "no_change",
+     "no parameter moved", None),
+    ("sgd_step", _wrong("sgd_step", "data for grad"), "data_grad", "p.data used", None),
+    ("central_difference", _wrong("central_difference", "precedence"), "precedence",
+     "multiplied by h instead of divided by 2h", None),
+    ("relative_error", _wrong("relative_error", "the norm of the sum"), "denominator",
+     "‖analytic + numeric‖", None),
+    ("relative_error", _wrong("relative_error", "squared norms"), "norm", "squared norms",
+     None),
+    ("backward", _wrong("backward", "pre-order"), "order", "pre-order", None),
+    ("backward", _wrong("backward", "pre-order, last parent first"), "order", "pre-order",
+     None),
+    ("backward", _wrong("backward", "no topological order"), "order", "pre-order", None),
+    ("backward", _wrong("backward", "breadth-first"), "order", "breadth-first", None),
+    ("backward", _wrong("backward", "recursion once per path"), "order", "once per path",
+     None),
+]
+
+
 @pytest.mark.parametrize("name, source, key, title, part", MISTAKES,
                          ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])
 def test_each_mistake_is_named(name, source, key, title, part):
@@ -577,7 +1060,8 @@ def test_a_list_of_visited_nodes_is_explained_where_nodes_go_missing():
 def test_the_dx_w_not_transposed_mistake_is_a_shape_error_or_the_named_one():
     """dZ @ W has the wrong shape unless in = out, where it gives the wrong numbers: both are
     named as shape mistakes, never as something else."""
-    verdict = check("dense_backward", solution(MISTAKES[-1][1], "dense_backward"))
+    verdict = check("dense_backward", solution(_wrong("dense_backward", "W not transposed"),
+                                               "dense_backward"))
     assert verdict.diagnosis.title in ("wrong shape", "W not transposed"), str(verdict)
 
 
@@ -598,6 +1082,7 @@ def test_two_mistakes_in_two_parts_are_both_named():
     ("d_relu", lambda x, y: 0.0),  # agrees with "sides swapped" only where it is wrong
     ("d_sigmoid", lambda x, y: y * (1 - y) + 0.01 * x),
     ("d_mul", lambda a, b, y: (b, a + 1)),
+    ("d_mul", lambda a, b, y: (b, b)),  # dy/db = b as in "swapped", but dy/da is not a
     ("d_div", lambda a, b, y: (1 / b, -a / b**3)),
     ("backward", lambda root: [setattr(v, "grad", 1.0) for v in walk(root)]),
     ("dense_backward", lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ + 1, dZ.sum(0, keepdims=True))),
@@ -606,6 +1091,32 @@ def test_a_wrong_answer_that_matches_no_mistake_is_not_misnamed(name, wrong):
     verdict = check(name, wrong)
     assert not verdict.passed and verdict.diagnoses == ()
     assert "No common mistake matches" in str(verdict)
+
+
+def test_where_nothing_matches_the_verdict_says_which_parts_differ():
+    """d_mul returning (b, b): dy/db = b is what "the two derivatives swapped" gives, but that
+    mistake also gives dy/da = a, and this answer's dy/da is right: no mistake is named, and
+    the verdict says which part differs."""
+    text = str(check("d_mul", lambda a, b, y: (b, b)))
+    assert "swapped" not in text and "diagnosis" not in text
+    assert "No common mistake matches dy/db (dy/da is right on every input tried)" in text
+
+
+def test_a_mistake_in_one_part_is_named_and_the_other_part_said_to_match_nothing():
+    verdict = check("d_div", lambda a, b, y: (-1 / b, -a / b**3))
+    assert [(d.part, d.key) for d in verdict.diagnoses] == [("dy/da", "sign")], str(verdict)
+    assert "No common mistake matches dy/db;" in str(verdict)
+
+
+def test_the_issues_pre_order_backward_fails_where_x_grad_is_20_not_36():
+    """v1 = x·x, v2 = v1 + 1, f = v1·v2 at x = 2: a pre-order backward gives 20, not 36."""
+    from tinygrad_edu.exercises.core import attempt
+
+    learner = solution(_wrong("backward", "pre-order"), "backward")
+    case = next(c for c in EXERCISES["backward"].examples if str(c).startswith("x = 2.0; c"))
+    outcome = attempt(EXERCISES["backward"], learner, case)
+    assert (outcome.expected[0][0], outcome.got[0][0]) == (36.0, 20.0)
+    assert check("backward", learner).keys == ("order",)
 
 
 def test_a_rule_one_percent_off_is_named_as_a_constant_factor():

@@ -193,8 +193,22 @@ def difference_ignoring_h(f: Any, x: float, h: float) -> float:
     return float(f.slope(x))  # what a step of one's own, far smaller than h, comes close to
 
 
-def difference_with_the_texts_h(f: Any, x: float, h: float) -> float:
+def difference_with_h_1e4(f: Any, x: float, h: float) -> float:
     return (f(x + 1e-4) - f(x - 1e-4)) / (2 * 1e-4)
+
+
+def difference_precedence(f: Any, x: float, h: float) -> float:
+    return (f(x + h) - f(x - h)) / 2 * h
+
+
+def error_norm_of_sum(analytic: list[float], numeric: list[float]) -> float:
+    a, n = np.asarray(analytic, float), np.asarray(numeric, float)
+    return float(np.linalg.norm(a - n) / np.linalg.norm(a + n))
+
+
+def error_with_squared_norms(analytic: list[float], numeric: list[float]) -> float:
+    a, n = np.asarray(analytic, float), np.asarray(numeric, float)
+    return float(np.sum((a - n) ** 2) / (np.sum(a * a) + np.sum(n * n)))
 
 
 def absolute_error(analytic: list[float], numeric: list[float]) -> float:
@@ -225,9 +239,25 @@ def sgd_assigns(params: list[Value], lr: float) -> None:
         p.data = -lr * p.grad
 
 
-def sgd_moves_grad(params: list[Value], lr: float) -> None:
+def sgd_doubled_lr(params: list[Value], lr: float) -> None:
     for p in params:
-        p.grad -= lr * p.grad
+        p.data -= 2 * lr * p.grad
+
+
+def sgd_first_only(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+        return  # a return inside the loop: only the first parameter moves
+
+
+def sgd_nothing_moves(params: list[Value], lr: float) -> None:
+    for p in params:
+        p = p.data - lr * p.grad  # rebinds the loop variable, as learners do
+
+
+def sgd_with_data(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.data
 
 
 def step_assigns(node: Value) -> None:
@@ -289,6 +319,83 @@ def backward_in_forward_order(root: Value) -> None:
     root.grad = 1.0
     for node in walk(root):
         backward_step(node)
+
+
+def _preorder(root: Value, flip: bool) -> list[Value]:
+    """Every node the first time a depth-first search meets it: a node before its parents
+    (``flip``: the parents taken last operand first)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack = [root]
+    while stack:  # the recursive search, written with a stack
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            order.append(node)
+            parents = node.parents if flip else tuple(reversed(node.parents))
+            stack.extend(parents)
+    return order
+
+
+def _breadth_first(root: Value, flip: bool) -> list[Value]:
+    """Every node by its distance from the root, the nearest first (``flip``: the parents
+    taken last operand first)."""
+    order, seen = [root], {root}
+    for node in order:  # the list grows while it is read: a queue
+        for parent in reversed(node.parents) if flip else node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                order.append(parent)
+    return order
+
+
+def backward_in_preorder(root: Value) -> None:
+    root.grad = 1.0
+    for node in _preorder(root, flip=False):
+        backward_step(node)
+
+
+def backward_in_preorder_flipped(root: Value) -> None:
+    root.grad = 1.0
+    for node in _preorder(root, flip=True):
+        backward_step(node)
+
+
+def backward_breadth_first(root: Value) -> None:
+    root.grad = 1.0
+    for node in _breadth_first(root, flip=False):
+        backward_step(node)
+
+
+def backward_breadth_first_flipped(root: Value) -> None:
+    root.grad = 1.0
+    for node in _breadth_first(root, flip=True):
+        backward_step(node)
+
+
+def backward_once_per_path(root: Value) -> None:
+    """A node passes its gradient on every time a path reaches it, with whatever it holds
+    by then: recursion with no topological order."""
+    root.grad = 1.0
+    stack = [root]
+    while stack:  # visit(node): backward_step(node); visit(each parent), with a stack
+        node = stack.pop()
+        backward_step(node)
+        stack.extend(reversed(node.parents))
+
+
+def backward_once_per_path_interleaved(root: Value) -> None:
+    """As ``backward_once_per_path``, with the recursion inside the loop over the parents:
+    for each parent, add its share, then visit it."""
+    root.grad = 1.0
+    stack = [(root, 0)]
+    while stack:  # (node, k): the node's parents before k are done
+        node, k = stack.pop()
+        if k < len(node.parents):
+            stack.append((node, k + 1))
+            parent = node.parents[k]
+            parent.grad += node.local_grads[k] * node.grad
+            stack.append((parent, 0))
 
 
 def backward_without_seed(root: Value) -> None:

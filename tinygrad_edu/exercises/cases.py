@@ -186,8 +186,10 @@ def _matrix(draw: st.DrawFn, rows: int, cols: int, lo: float = -2.0, hi: float =
 
 @st.composite
 def logits(draw: st.DrawFn) -> Arrays:
-    """Z (batch×classes) and one-hot Y."""
-    batch, classes = draw(st.integers(1, 4)), draw(st.integers(2, 4))
+    """Z (batch×classes) and one-hot Y; as many classes as examples half the time, where a
+    mistaken axis gives numbers of the right shape."""
+    batch = draw(st.integers(1, 4))
+    classes = batch if batch > 1 and draw(st.booleans()) else draw(st.integers(2, 4))
     Z = _matrix(draw, batch, classes, -4.0, 4.0)
     labels = draw(st.lists(st.integers(0, classes - 1), min_size=batch, max_size=batch))
     return Arrays((("Z", Z), ("Y", np.eye(classes)[labels])))
@@ -195,8 +197,10 @@ def logits(draw: st.DrawFn) -> Arrays:
 
 @st.composite
 def dense_inputs(draw: st.DrawFn) -> Arrays:
-    """X (B×I), W (I×O), b (1×O) and dZ (B×O)."""
-    batch, n_in, n_out = (draw(st.integers(1, 4)) for _ in range(3))
+    """X (B×I), W (I×O), b (1×O) and dZ (B×O); a square W half the time, where a missing
+    transpose gives numbers of the right shape."""
+    batch, n_in = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    n_out = n_in if draw(st.booleans()) else draw(st.integers(1, 4))
     return Arrays((("X", _matrix(draw, batch, n_in)), ("W", _matrix(draw, n_in, n_out)),
                    ("b", _matrix(draw, 1, n_out)), ("dZ", _matrix(draw, batch, n_out))))
 
@@ -251,32 +255,191 @@ class Graph:
         return "; ".join(text) + f"  (root {names[-1]})"
 
 
-@st.composite
-def graphs(draw: st.DrawFn, max_steps: int = 6) -> Graph:
-    """Graphs whose numbers stay of order one (a product only of numbers up to 2 in size),
-    with nodes used more than once whenever hypothesis picks the same operand twice."""
-    n = draw(st.integers(1, 3))
-    values = [draw(tenths(-1.5, 1.5)) for _ in range(n)]
-    steps: list[tuple[str, tuple[int, ...]]] = []
+MAX_PATHS = 256
+"""The most paths from a graph's root down to its leaves. A backward that walks every path
+(right but slow, or wrong) then still finishes at once."""
+
+
+class _Growing:
+    """A graph being drawn: leaves, then steps, with the numbers of every node so far. An op
+    that would leave order one (a product or exp of a number above 2 in size, a sum above
+    10), or give a node more than ``MAX_PATHS`` paths to the leaves, becomes tanh of its
+    first operand, so every number and gradient stays readable."""
+
+    def __init__(self, leaves: Sequence[float]) -> None:
+        self.values = [float(x) for x in leaves]
+        self.paths = [1] * len(self.values)
+        self.steps: list[tuple[str, tuple[int, ...]]] = []
+        self.leaves = len(self.values)
+
+    @property
+    def last(self) -> int:
+        return len(self.values) - 1
+
+    def add(self, op: str, args: Sequence[int]) -> int:
+        args = tuple(args)
+        large = op in ("*", "exp") and any(abs(self.values[i]) > 2 for i in args)
+        if large or sum(self.paths[i] for i in args) > MAX_PATHS:
+            op, args = "tanh", args[:1]
+        value = OPS[op](*(Value(self.values[i]) for i in args)).data
+        if abs(value) > 10:
+            op, args = "tanh", args[:1]
+            value = math.tanh(self.values[args[0]])
+        self.values.append(value)
+        self.paths.append(sum(self.paths[i] for i in args))
+        self.steps.append((op, args))
+        return self.last
+
+    def graph(self) -> Graph:
+        return Graph(tuple(self.values[:self.leaves]), tuple(self.steps))
+
+
+_BINARY = sorted(op for op in OPS if ARITY[op] == 2)
+_UNARY = sorted(op for op in OPS if ARITY[op] == 1)
+
+
+_LEAF = st.sampled_from((1.0, 0.5, -1.0, 2.0, -0.5)) | tenths(-1.5, 1.5)
+"""A leaf's number: one with a decimal, of either sign; a failing graph shrinks to simple ones."""
+
+
+def _leaves(draw: st.DrawFn, most: int = 3) -> _Growing:
+    return _Growing([draw(_LEAF) for _ in range(draw(st.integers(1, most)))])
+
+
+def _step_on(draw: st.DrawFn, g: _Growing, node: int) -> int:
+    """One step applied to ``node``: a one-operand op, or a two-operand op with a leaf or
+    with ``node`` itself, on either side."""
+    op = draw(st.sampled_from(sorted(OPS)))
+    if ARITY[op] == 1:
+        return g.add(op, (node,))
+    other = draw(st.integers(0, g.leaves))
+    other = node if other == g.leaves else other  # one choice in leaves + 1: node itself
+    return g.add(op, (node, other) if draw(st.booleans()) else (other, node))
+
+
+def _combine(draw: st.DrawFn, g: _Growing, a: int, b: int) -> int:
+    """A two-operand op on ``a`` and ``b``, in either order."""
+    op = draw(st.sampled_from(_BINARY))
+    return g.add(op, (a, b) if draw(st.booleans()) else (b, a))
+
+
+def _inner(draw: st.DrawFn, g: _Growing) -> int:
+    """A node made by an op (not a leaf): only an inner node passes its gradient on."""
+    return _step_on(draw, g, draw(st.integers(0, g.leaves - 1)))
+
+
+def _dag(draw: st.DrawFn, max_steps: int) -> Graph:
+    """Any graph: each step takes its operands among the nodes so far, the latest most
+    often (so it shrinks to a chain), on either side."""
+    g = _leaves(draw)
     for _ in range(draw(st.integers(1, max_steps))):
         op = draw(st.sampled_from(sorted(OPS)))
-        args = tuple(draw(st.integers(0, len(values) - 1)) for _ in range(ARITY[op]))
-        if op in ("*", "exp") and any(abs(values[i]) > 2 for i in args):
-            op, args = "tanh", args[:1]
-        with_values = [Value(values[i]) for i in args]
-        values.append(OPS[op](*with_values).data)
-        steps.append((op, args))
-    return Graph(tuple(values[:n]), tuple(steps))
+        args = [g.last - draw(st.integers(0, g.last)) for _ in range(ARITY[op])]
+        g.add(op, args)
+    return g.graph()
 
 
-def seeds_graph() -> Graph:
-    """The seeds' f = (x + y)·(x - y) at x = 3, y = 2: x and y both reach f along two paths."""
+def _reused(draw: st.DrawFn, max_steps: int) -> Graph:
+    """An inner node u used at two depths: by a chain that starts at u, and by the root
+    beside the chain's end (the graph a pre-order or breadth-first backward gets wrong)."""
+    g = _leaves(draw, 2)
+    u = _inner(draw, g)
+    end = u
+    for _ in range(draw(st.integers(1, max(1, max_steps - 3)))):
+        end = _step_on(draw, g, end)
+    _combine(draw, g, end, u)
+    return g.graph()
+
+
+def _diamonds(draw: st.DrawFn, max_steps: int) -> Graph:
+    """Diamonds stacked on one another: u feeds a and b, a and b meet in the next u."""
+    g = _leaves(draw, 2)
+    u = _inner(draw, g)
+    for _ in range(draw(st.integers(1, 4))):
+        a, b = _step_on(draw, g, u), _step_on(draw, g, u)
+        u = _combine(draw, g, a, b)
+    return g.graph()
+
+
+def _fan(draw: st.DrawFn, max_steps: int) -> Graph:
+    """A wide fan: one inner node used by 3 to 8 nodes, which are then combined in a chain,
+    so the users of the node sit at different depths."""
+    g = _leaves(draw, 2)
+    u = _inner(draw, g)
+    users = [_step_on(draw, g, u) for _ in range(draw(st.integers(3, 8)))]
+    total = users[0]
+    for user in users[1:]:
+        total = _combine(draw, g, total, user)
+    return g.graph()
+
+
+def _chain(draw: st.DrawFn, max_steps: int) -> Graph:
+    """A deep chain: 20 to 150 steps, each on the one before (and maybe a leaf)."""
+    g = _leaves(draw, 2)
+    node = 0
+    for _ in range(draw(st.integers(20, 150))):
+        node = _step_on(draw, g, node)
+    return g.graph()
+
+
+_SHAPES = (_dag, _reused, _diamonds, _fan, _chain)
+
+
+@st.composite
+def graphs(draw: st.DrawFn, max_steps: int = 8) -> Graph:
+    """Graphs of every kind that matters to backward, their numbers of order one: any small
+    graph (nodes used twice by one op among them), an inner node used at two depths,
+    stacked diamonds, a wide fan and a deep chain. Each kind is drawn as often; a failing
+    graph shrinks towards the first kind, small ones."""
+    shape = draw(st.sampled_from(_SHAPES))
+    return shape(draw, max_steps)
+
+
+def worked_graph() -> Graph:
+    """f = (x + y)·(x - y) at x = 3, y = 2: x and y both reach f along two paths."""
     return Graph((3.0, 2.0), (("+", (0, 1)), ("-", (0, 1)), ("*", (2, 3))), ("x", "y"))
 
 
 def square_graph() -> Graph:
     """f = x·x at x = 1.5: one node used twice by the same op."""
     return Graph((1.5,), (("*", (0, 0)),), ("x",))
+
+
+def depth_graphs() -> tuple[Graph, Graph]:
+    """v1 = x·x, v2 = v1 + c, f = v1·v2 at x = 2, c = 1 (df/dx = 4x³ + 2x = 36), and the same
+    with f = v2·v1: v1 is used by f and, one step deeper, by v2. Backward must finish v2
+    before v1 passes its gradient on; a pre-order or breadth-first walk that meets v1 first
+    gives df/dx = 20 on one of the two."""
+    steps = (("*", (0, 0)), ("+", (2, 1)))
+    return (Graph((2.0, 1.0), (*steps, ("*", (2, 3))), ("x", "c")),
+            Graph((2.0, 1.0), (*steps, ("*", (3, 2))), ("x", "c")))
+
+
+def diamond_graph() -> Graph:
+    """u = x·x feeds a = tanh(u) and b = exp(u), f = a·b, at x = 0.5: any pre-order reaches
+    u before one of a and b, whichever parent it visits first."""
+    return Graph((0.5,), (("*", (0, 0)), ("tanh", (1,)), ("exp", (1,)), ("*", (2, 3))), ("x",))
+
+
+def twice_graph() -> Graph:
+    """v1 = tanh(x), f = v1·v1 at x = 0.5: an inner node used twice by one op. A backward
+    that recurses once per path passes v1's gradient on twice, the first time half done."""
+    return Graph((0.5,), (("tanh", (0,)), ("*", (1, 1))), ("x",))
+
+
+def fan_graph() -> Graph:
+    """u = tanh(x) used by exp(u), u·u and tanh(u), summed as (exp(u) + u·u) + tanh(u), at
+    x = 0.5: u's users sit at depths 1 to 3, so a breadth-first walk reaches u before one
+    of them whichever parent it takes first."""
+    return Graph((0.5,), (("tanh", (0,)), ("exp", (1,)), ("*", (1, 1)), ("tanh", (1,)),
+                          ("+", (2, 3)), ("+", (5, 4))), ("x",))
+
+
+def graph_examples() -> tuple[Graph, ...]:
+    """The graphs every backward and topological sort is tried on, smallest first: the
+    smallest on which each classic mistake shows."""
+    return (square_graph(), twice_graph(), *depth_graphs(), diamond_graph(), fan_graph(),
+            worked_graph())
 
 
 def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
