@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,7 +62,7 @@ def test_statement_and_starter(name):
     with pytest.raises(NotImplementedError):
         stub(*range(len(ex.params.split(","))))
     shown = ex.describe()
-    assert f"def {ex.signature}:" in shown
+    assert ex.definition.removesuffix(" ...") in shown
     # the answer is not shown with the exercise: no line of the reference's code is in it
     code = [line.strip() for line in inspect.getsource(ex.reference).splitlines()[1:]]
     assert [line for line in code if line and line[0] not in "#\"" and line in shown] == []
@@ -69,7 +70,7 @@ def test_statement_and_starter(name):
 
 @pytest.mark.parametrize("name", list(EXERCISES))
 def test_the_reference_passes(name):
-    verdict = check(name, EXERCISES[name].reference)
+    verdict = EXERCISES[name].check(EXERCISES[name].reference)
     assert verdict.passed, str(verdict)
     assert verdict.examples >= 50
     assert str(verdict).startswith(f"✓ {name} passed")
@@ -612,6 +613,224 @@ WRONG = {
          """),
     ],
 }
+# ----------------------------------------------------------------------------- your own Value
+# micrograd's lecture Value (with tanh, exp, relu and the reverse forms), as a learner types
+# it; the right answers and the wrong ones below are this class with one change each.
+
+LECTURE_VALUE = """
+import math
+
+
+class Value:
+    def __init__(self, data, _children=(), _op='', label=''):
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __repr__(self):
+        return f"Value(data={self.data})"
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), '+')
+        def _backward():
+            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), '*')
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, other):
+        assert isinstance(other, (int, float)), "only supporting int/float powers for now"
+        out = Value(self.data**other, (self,), f'**{other}')
+        def _backward():
+            self.grad += other * (self.data ** (other - 1)) * out.grad
+        out._backward = _backward
+        return out
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __truediv__(self, other):  # self / other
+        return self * other**-1
+
+    def __rtruediv__(self, other):  # other / self
+        return other * self**-1
+
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __sub__(self, other):  # self - other
+        return self + (-other)
+
+    def __rsub__(self, other):  # other - self
+        return other + (-self)
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def tanh(self):
+        x = self.data
+        t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)
+        out = Value(t, (self, ), 'tanh')
+        def _backward():
+            self.grad += (1 - t**2) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        x = self.data
+        out = Value(math.exp(x), (self, ), 'exp')
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
+"""
+
+
+def lecture(*changes):
+    """The lecture's Value with each (old, new) change made (each old must be in it)."""
+    source = LECTURE_VALUE
+    for old, new in changes:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+ITERATIVE_SORT = ("""        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)""", """        topo, visited, stack = [], set(), [(self, False)]
+        while stack:
+            v, children_done = stack.pop()
+            if children_done:
+                topo.append(v)
+            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                stack.extend((child, False) for child in v._prev)""")
+DIRECT_SUB_DIV = ("""    def __truediv__(self, other):  # self / other
+        return self * other**-1
+""", """    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data / other.data, (self, other), '/')
+        def _backward():
+            self.grad += out.grad / other.data
+            other.grad += -self.data / other.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+"""), ("""    def __sub__(self, other):  # self - other
+        return self + (-other)
+""", """    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data - other.data, (self, other), '-')
+        def _backward():
+            self.grad += out.grad
+            other.grad -= out.grad
+        out._backward = _backward
+        return out
+""")
+ASSIGN_EVERYWHERE = [("self.grad +=", "self.grad ="), ("other.grad +=", "other.grad =")]
+PRE_ORDER = ("""                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)""", """                visited.add(v)
+                topo.append(v)
+                for child in v._prev:
+                    build_topo(child)""")
+
+CORRECT_VALUES = {
+    "the lecture's (a recursive sort)": lecture(),
+    "an iterative sort": lecture(ITERATIVE_SORT),
+    "- and / as ops of their own, _prev a tuple": lecture(
+        ITERATIVE_SORT, *DIRECT_SUB_DIV, ("self._prev = set(_children)",
+                                          "self._prev = tuple(_children)")),
+    "relu with max, tanh with math.tanh": lecture(
+        ("out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')",
+         "out = Value(max(0.0, self.data), (self,), 'ReLU')"),
+        ("t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)", "t = math.tanh(x)")),
+}
+
+WRONG["Value"] = [
+    ("= for += everywhere", lecture(*ASSIGN_EVERYWHERE)),
+    ("= for += in + only", lecture(("""            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad""", """            self.grad = 1.0 * out.grad
+            other.grad = 1.0 * out.grad"""))),
+    ("no __radd__", lecture(("    def __radd__(self, other):  # other + self\n"
+                             "        return self + other\n", ""))),
+    ("no __rmul__", lecture(("    def __rmul__(self, other):  # other * self\n"
+                             "        return self * other\n", ""))),
+    ("__rsub__ the wrong way round", lecture(("return other + (-self)", "return self - other"))),
+    ("__rtruediv__ the wrong way round", lecture(("return other * self**-1",
+                                                  "return self / other"))),
+    ("a number not wrapped in +", lecture((
+        "        other = other if isinstance(other, Value) else Value(other)\n"
+        "        out = Value(self.data + other.data",
+        "        out = Value(self.data + other.data"))),
+    ("root never seeded", lecture(("        self.grad = 1.0\n        for node",
+                                   "        for node"))),
+    ("topological order not reversed", lecture(("for node in reversed(topo):",
+                                                "for node in topo:"))),
+    ("pre-order", lecture(PRE_ORDER)),
+    ("no visited set: once per path", lecture(("""            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)""", """            for child in v._prev:
+                build_topo(child)
+            topo.append(v)"""))),
+    ("tanh's slope at the input", lecture(("self.grad += (1 - t**2) * out.grad",
+                                           "self.grad += (1 - x**2) * out.grad"))),
+    ("exp's slope is x", lecture(("self.grad += out.data * out.grad",
+                                  "self.grad += x * out.grad"))),
+    ("relu passes every gradient", lecture(("self.grad += (out.data > 0) * out.grad",
+                                            "self.grad += out.grad"))),
+    ("the power not lowered", lecture(("self.grad += other * (self.data ** (other - 1)) * "
+                                       "out.grad", "self.grad += other * self.data ** other * "
+                                       "out.grad"))),
+    ("* takes its own data", lecture(("self.grad += other.data * out.grad",
+                                      "self.grad += self.data * out.grad"))),
+    ("grad starts at 1", lecture(("        self.grad = 0.0\n        self._backward",
+                                  "        self.grad = 1.0\n        self._backward"))),
+]
+
 WRONG_ANSWERS = [(name, label, source) for name, entries in WRONG.items()
                  for label, source in entries]
 
@@ -621,7 +840,7 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
     assert counts == {
         "d_div": 6, "d_pow": 6, "central_difference": 7, "relative_error": 6, "sgd_step": 8,
         "backward_step": 6, "topological_sort": 7, "backward": 10,
-        "d_softmax_cross_entropy": 8, "dense_backward": 8,
+        "d_softmax_cross_entropy": 8, "dense_backward": 8, "Value": 17,
     }
     harder = {name for name, ex in EXERCISES.items() if ex.level >= 2}
     assert harder == set(counts) and min(counts.values()) >= 5
@@ -1216,6 +1435,157 @@ def test_a_rule_one_percent_off_is_named_as_a_constant_factor():
     assert verdict.keys == ("factor",) and "1.01" in verdict.diagnosis.title
 
 
+
+
+def value_class(source):
+    return solution(source, "Value")
+
+
+@pytest.mark.parametrize("label", list(CORRECT_VALUES))
+def test_a_right_value_written_as_learners_do_passes(label):
+    verdict = check("Value", value_class(CORRECT_VALUES[label]))
+    assert verdict.passed, str(verdict)
+    recursive = "def build_topo" in CORRECT_VALUES[label]
+    assert bool(verdict.notes) == recursive, str(verdict)
+
+
+def test_a_recursive_sort_passes_and_the_verdict_says_plainly_why_and_its_limit():
+    text = str(check("Value", value_class(lecture())))
+    assert text.startswith("✓ Value passed")
+    assert "One limit, which does not fail the exercise" in text
+    assert "raised RecursionError" in text and "a sum of 2001 terms" in text
+    assert f"sys.getrecursionlimit() = {sys.getrecursionlimit()}" in text
+    assert "a limit of depth, not a wrong number" in text and "so the exercise passes" in text
+    assert "stack.extend((child, False) for child in v._prev)" in text  # the way out
+
+
+def test_the_engines_own_value_passes_but_check_refuses_it_as_the_learners():
+    assert EXERCISES["Value"].check(Value).passed  # the reference
+    with pytest.raises(ExerciseError, match="tinygrad_edu's own Value"):
+        check("Value", Value)
+    verdict = check("Value", lambda data: Value(data))
+    assert not verdict.passed and "pass the class itself" in str(verdict)
+
+
+# (the change, the diagnosed key, words of the title, words of the hint, the stage)
+VALUE_MISTAKES = [
+    ("= for += everywhere", "assign", "`=` instead of `+=`",
+     "the step of v1 = x0 + x0 sets x0.grad with `=`", "backward"),
+    ("= for += in + only", "assign", "`=` instead of `+=`", "With `+=` in its place",
+     "backward"),
+    ("no __radd__", "reverse", "__radd__ missing", "x.__radd__(2.0)", "forward"),
+    ("no __rmul__", "reverse", "__rmul__ missing", "x.__rmul__(2.0)", "forward"),
+    ("__rsub__ the wrong way round", "reverse", "__rsub__ the wrong way round",
+     "other - self", "forward"),
+    ("__rtruediv__ the wrong way round", "reverse", "__rtruediv__ the wrong way round",
+     "other / self", "forward"),
+    ("a number not wrapped in +", "wrap", "not wrapped in a Value: x + 2.0 fails",
+     "isinstance(other, Value)", "forward"),
+    ("root never seeded", "seed", "root not seeded", "self.grad = 1.0", "backward"),
+    ("topological order not reversed", "order", "wrong order",
+     "the step of v1 = x0.tanh() ran before the step of v2 = v1.tanh()", "backward"),
+    ("pre-order", "order", "wrong order", "which is made from it", "backward"),
+    ("no visited set: once per path", "order", "more than once", "ran 2 times", "backward"),
+    ("tanh's slope at the input", "local", "dv1/dx0 is wrong",
+     "the step of v1 = x0.tanh() gives dv1/dx0 = 0.75", "backward"),
+    ("* takes its own data", "local", "is wrong", "Run on its own", "backward"),
+]
+
+
+@pytest.mark.parametrize("label, key, title, hint, stage", VALUE_MISTAKES,
+                         ids=[m[0] for m in VALUE_MISTAKES])
+def test_each_value_mistake_is_named(label, key, title, hint, stage):
+    verdict = check("Value", value_class(dict(WRONG["Value"])[label]))
+    text = str(verdict)
+    assert not verdict.passed and verdict.keys[:1] == (key,), text
+    assert title in verdict.diagnosis.title and hint in text, text
+    shown = "the forward pass" if stage == "forward" else "backward: every node's grad"
+    assert text.startswith(f"✗ Value: not yet ({shown}"), text
+    assert "failing input: \n    x0 = Value(" in text
+
+
+def test_the_smallest_failing_expression_for_a_plus_a():
+    text = str(check("Value", value_class(lecture(*ASSIGN_EVERYWHERE))))
+    assert "    x0 = Value(1.5)\n    v1 = x0 + x0\n    v1.backward()\n" in text
+    assert "x0.grad  2.0       1.0  ✗" in text
+
+
+def test_a_missing_rmul_shows_2_times_x_and_pythons_error():
+    text = str(check("Value", value_class(dict(WRONG["Value"])["no __rmul__"])))
+    assert "    x0 = Value(1.5)\n    v1 = 2.0 * x0\n" in text and "backward()" not in text
+    assert "TypeError: unsupported operand type(s) for *: 'float' and 'Value'" in text
+
+
+def test_two_mistakes_at_once_in_the_steps_and_the_order_are_both_named():
+    verdict = check("Value", value_class(lecture(*ASSIGN_EVERYWHERE, PRE_ORDER)))
+    assert verdict.keys == ("assign", "order"), str(verdict)
+
+
+def test_mistakes_that_no_change_explains_are_not_named():
+    """= for += together with a wrong tanh: neither change alone, nor the order, gives the
+    right answers; the tanh step measured on its own is wrong, and that is what is said."""
+    verdict = check("Value", value_class(lecture(*ASSIGN_EVERYWHERE, (
+        "(1 - t**2) * out.grad", "(1 - x**2) * out.grad"))))
+    assert verdict.keys in ((), ("local",)), str(verdict)
+    assert "assign" not in verdict.keys
+
+
+def test_value_verdicts_are_deterministic_across_processes():
+    """The same verdict in two processes. A class whose wrong answers hang on the order of a
+    set (micrograd's _prev) gives different numbers from run to run, but the examples, tried
+    first, fail whatever that order is: the failing input and the diagnosis stay the same."""
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+        from tests.test_exercises import WRONG, value_class
+        from tinygrad_edu.exercises import check
+        for label, source in WRONG["Value"]:
+            if label in ("= for += in + only", "pre-order", "no visited set: once per path",
+                         "tanh's slope at the input"):
+                ordered = source.replace("set(_children)", "tuple(_children)")
+                print(check("Value", value_class(ordered)))
+                verdict = check("Value", value_class(source))
+                print(verdict.failure.case, verdict.keys, verdict.diagnosis.title)
+    """)
+    runs = []
+    for hashseed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                   text=True, env=env, check=True).stdout)
+    assert runs[0] == runs[1] and runs[0].count("✗ Value") == 4
+
+
+def test_cli_check_finds_the_class_value_in_the_file(tmp_path, capsys):
+    path = write(tmp_path, lecture(*ASSIGN_EVERYWHERE))
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ Value: not yet" in out and "`=` instead of `+=`" in out
+    assert "0 of 1 attempted exercises pass" in out
+    path.write_text(lecture(ITERATIVE_SORT))
+    assert cli(["check", str(path), "Value"]) == 0
+    assert "✓ Value passed" in capsys.readouterr().out
+
+
+def test_cli_an_imported_value_is_not_the_learners(tmp_path, capsys):
+    path = write(tmp_path, "from tinygrad_edu import Value\n\ndef d_exp(x, y):\n    return y\n")
+    assert cli(["check", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "Value is imported from tinygrad_edu.engine, so it is not yours" in captured.err
+    assert "Value passed" not in captured.out and "1 of 1 attempted" in captured.out
+    renamed = write(tmp_path, lecture().replace("class Value:", "class MyValue:"), "mine.py")
+    assert cli(["check", str(renamed), "Value"]) == 1
+    err = capsys.readouterr().err
+    assert "has no class Value" in err and "add Value = MyValue" in err
+
+
+def test_cli_the_value_starter_counts_as_not_started(tmp_path, capsys):
+    path = tmp_path / "mine.py"
+    assert cli(["start", str(path), "Value"]) == 0
+    assert "class Value:" in path.read_text()
+    assert cli(["check", str(path)]) == 1
+    assert "1 not started" in capsys.readouterr().out
+
+
 # ----------------------------------------------------------------------------- verdicts
 
 
@@ -1597,7 +1967,8 @@ def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
     path = write(tmp_path, "def helper():\n    return 1\n")
     assert cli(["check", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "defines none of the exercise functions" in err and "def d_tanh(x, y): ..." in err
+    assert "defines none of the exercises' functions" in err and "def d_tanh(x, y): ..." in err
+    assert "class Value: ..." in err
     assert cli(["check", str(path), "d_tanh"]) == 1
     err = capsys.readouterr().err
     assert f"{path} has no function d_tanh; exercise 5 expects\n    def d_tanh(x, y): ..." in err

@@ -9,9 +9,16 @@
 
 ``check`` runs hypothesis against a reference on the exercise's inputs, deterministically
 (the same solution always gets the same verdict), and when the answer is wrong names the
-common mistake it matches: a sign flipped, a factor missing or doubled, the input used
-where the output was meant, the upstream gradient not multiplied in, ``=`` instead of
-``+=``, a wrong shape or a transposed matrix, a forgotten batch sum, and more.
+common mistake it shows: a sign flipped, a factor missing or doubled, the input used where
+the output was meant, the upstream gradient not multiplied in, ``=`` instead of ``+=``, a
+backward in pre-order, a wrong shape or a transposed matrix, a forgotten batch sum, and
+more. A mistake is named only when a solution making exactly that mistake gives your
+answers on every input tried; otherwise the verdict shows what differs and names nothing.
+
+The last exercise asks for a whole class, your own micrograd:
+
+>>> class Value: ...                    # data, grad, + - * / ** tanh exp relu, backward()
+>>> check("Value", Value)               # forward values first, then gradients
 
 From a terminal: ``python -m tinygrad_edu exercises`` lists the exercises with your
 progress; ``... exercises start FILE`` writes a file of starters and
@@ -104,6 +111,11 @@ def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     ``progress_path``), as ``python -m tinygrad_edu exercises check`` does; if that file
     cannot be written, a warning says so and the verdict is returned all the same."""
     ex = get_exercise(exercise)
+    if ex.kind == "class" and solution is ex.reference:
+        raise ExerciseError(
+            f"this is tinygrad_edu's own {ex.name} (imported), not yours: write your own "
+            f"class {ex.name} (in a notebook, run its cell after any `from tinygrad_edu "
+            f"import {ex.name}`) and check that")
     verdict = grade(ex, solution)
     if record_progress:
         try:

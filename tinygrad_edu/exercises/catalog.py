@@ -5,14 +5,18 @@ The references the grader compares with live in ``answers.py`` (out of the way: 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
 
+from tinygrad_edu import Value
 from tinygrad_edu.exercises import answers as A
 from tinygrad_edu.exercises import cases as C
+from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.core import Exercise, Mistake
 
 # ----------------------------------------------------------------------------- helpers
@@ -710,8 +714,72 @@ against the tensor engine's backward on the same numbers.
     max_examples=60, probe_examples=25,
 )
 
+# ----------------------------------------------------------------------------- 18: your own Value
+
+_VALUE_STATEMENT = """
+Write your own micrograd: a class Value that holds a number, remembers how it was computed
+and sends gradients back, as micrograd's lecture builds it.
+
+- Value(data) keeps its number in .data, and a .grad that starts at 0.
+- a + b, a - b, a * b, a / b between two Values, and with a plain number on either side:
+  x + 2.0, 2.0 * x, 2.0 - x, 2.0 / x. When the number comes first, Python calls your
+  __radd__, __rmul__, __rsub__ or __rtruediv__.
+- x ** k for a plain number k (2, 3, -1, 0.5), and the methods x.tanh(), x.exp(), x.relu().
+- Each operation returns a new Value that remembers the Values it was made from and a
+  function _backward that passes its gradient on to them by the chain rule:
+  self.grad += (local derivative) * out.grad. For out = a * b: a.grad += b.data * out.grad.
+- root.backward() sets root.grad = 1, lists every node in topological order (each after
+  the Values it was made from) and calls every node's _backward, in reverse.
+
+The grader builds random expressions with your class and with tinygrad_edu's Value: first
+it compares every node's data, then, after backward() on the root, every node's grad.
+Start with b = a + a: a.grad must be 2.
+"""
+
+_VALUE_STARTER = '''class Value:
+    """A number that remembers how it was computed: data, grad, and the Values it came from."""
+
+    def __init__(self, data, _children=(), _op=""):
+        raise NotImplementedError("Value: not written yet")
+'''
+
+
+def _node_rows(attribute: str) -> Callable[[Any], list[str]]:
+    return lambda case: [f"{n}.{attribute}" for n in case.node_names()]
+
+
+def _forward_only(case: Any) -> Any:
+    return dataclasses.replace(case, forward_only=True)
+
+
+_VALUE_DOMAIN = ("random expressions of + - * / (two Values, or a Value and a number on "
+                 "either side), ** 2, 3, -1 or 0.5, tanh, exp and relu: small ones, a node "
+                 "used at two depths, diamonds, wide fans and chains of up to 150 steps; "
+                 "then a sum of 2001 terms")
+_VALUE_COMMON: dict[str, Any] = {
+    "number": 18, "name": "Value", "title": "your own micrograd: the class Value", "level": 3,
+    "params": "data", "statement": _VALUE_STATEMENT, "starter": _VALUE_STARTER,
+    "domain": _VALUE_DOMAIN, "reference": Value, "kind": "class", "examples_first": True}
+
+VALUE_FORWARD = Exercise(
+    **_VALUE_COMMON, stage="the forward pass: every node's data",
+    cases=C.expressions().map(_forward_only), call=C.call_value_forward, parts=("data",),
+    examples=tuple(_forward_only(e) for e in C.value_examples()), fit=V.fit_forward,
+    rows=_node_rows("data"))
+
+VALUE_CHAIN = Exercise(
+    **_VALUE_COMMON, stage="backward on a long chain",
+    cases=st.just(C.SumChain(0.5, 2000)), call=C.call_value_backward, parts=("grads",),
+    tolerate=V.recursion_note, rows=_node_rows("grad"), max_examples=1, probe_examples=1)
+
+VALUE = Exercise(
+    **_VALUE_COMMON, stage="backward: every node's grad",
+    cases=C.expressions(), call=C.call_value_backward, parts=("grads",),
+    examples=C.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
+    explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,))
+
 EXERCISES: dict[str, Exercise] = {
     ex.name: ex for ex in (MUL, CHAIN, EXP, LOG, TANH, SIGMOID, RELU, DIV, POW, CENTRAL,
-                           RELATIVE, SGD, STEP, TOPO, BACKWARD, SOFTMAX, DENSE)
+                           RELATIVE, SGD, STEP, TOPO, BACKWARD, SOFTMAX, DENSE, VALUE)
 }
 """Every exercise by the name of the function it asks for, easiest first."""

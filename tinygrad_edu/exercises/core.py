@@ -26,7 +26,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,17 @@ class Exercise:
     answer by a property instead of by comparison with the reference (a topological order
     is right if every node comes after its parents, whichever valid order it is) and
     returns the mistake it shows, or None. ``fit(solution)``, if given, returns mistakes
-    whose models are fitted to the solution (which operations of a class assign, say).
+    whose models are fitted to the solution (which operations of a class assign, say);
+    ``explain(exercise, solution, failure, outcomes)``, if given, may diagnose first, from
+    the solution itself.
+
+    An exercise that asks for a class (``kind="class"``) can be graded in stages: the
+    exercises in ``before`` first (each with a ``stage`` saying what it checks, shown in its
+    verdict), then this one, then those in ``after``. The first stage that fails gives the
+    verdict, unless its ``tolerate(failure)`` returns a note: then the note goes with the
+    passing verdict. ``examples_first`` tries the examples before any random input (for a
+    class whose answers may hang on the order of a set, the examples give a failing input
+    that does not).
     """
 
     number: int
@@ -129,15 +139,28 @@ class Exercise:
     examples: tuple[Any, ...] = field(default=(), repr=False)
     judge: Callable[[Any, tuple[Any, ...]], Mistake | None] | None = field(default=None,
                                                                           repr=False)
-    fit: Callable[[Solution], tuple[Mistake, ...]] | None = field(default=None, repr=False)
+    fit: Callable[[Any], tuple[Mistake, ...]] | None = field(default=None, repr=False)
+    explain: Callable[[Exercise, Solution, Outcome, list[Outcome]], tuple[Diagnosis, ...]
+                      ] | None = field(default=None, repr=False)
     forward: Callable[..., float] | None = field(default=None, repr=False)
     rows: Callable[[Any], list[str]] | None = field(default=None, repr=False)
     max_examples: int = 100
     probe_examples: int = 40
+    kind: str = "function"
+    examples_first: bool = False
+    stage: str = ""
+    before: tuple[Exercise, ...] = field(default=(), repr=False)
+    after: tuple[Exercise, ...] = field(default=(), repr=False)
+    tolerate: Callable[[Outcome], str | None] | None = field(default=None, repr=False)
 
     @property
     def signature(self) -> str:
         return f"{self.name}({self.params})"
+
+    @property
+    def definition(self) -> str:
+        """How the learner's code starts: ``def d_mul(a, b, y): ...`` or ``class Value: ...``."""
+        return f"class {self.name}: ..." if self.kind == "class" else f"def {self.signature}: ..."
 
     def describe(self) -> str:
         """The statement and the starter code, as printed by ``show`` and the command line."""
@@ -368,7 +391,14 @@ def _failure_in(error: BaseException) -> Outcome | None:
 
 def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
-    (the inputs always tried), else None; and how many inputs were tried."""
+    (the inputs always tried), else None; and how many inputs were tried. With
+    ``examples_first`` the examples come first, and a failing one ends the search."""
+    if exercise.examples_first:
+        for n, case in enumerate(exercise.examples, 1):
+            outcome = attempt(exercise, solution, case)
+            if not outcome.ok:
+                return outcome, n
+        exercise = replace(exercise, examples=())
     tried = [0]
 
     def test(case: Any) -> None:
@@ -424,6 +454,7 @@ class Verdict:
     failure: Outcome | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     message: str = ""
+    notes: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return self.passed
@@ -441,16 +472,19 @@ class Verdict:
     def __str__(self) -> str:
         ex = self.exercise
         if self.passed:
-            return (f"✓ {ex.name} passed: it agrees with the reference on {self.examples} "
-                    f"inputs ({ex.domain}).")
+            return "\n".join([f"✓ {ex.name} passed: it agrees with the reference on "
+                              f"{self.examples} inputs ({ex.domain})."]
+                             + [_indent(note, 2) for note in self.notes])
         if self.failure is None:
             return f"✗ {ex.name}: {self.message}"
         f = self.failure
-        lines = [f"✗ {ex.name}: not yet.", f"  failing input: {_case_text(f.case)}"]
+        stage = f" ({ex.stage})" if ex.stage else ""
+        lines = [f"✗ {ex.name}: not yet{stage}.", f"  failing input: {_case_text(f.case)}"]
         if isinstance(f.error, TimeLimit):
             lines += ["  your function did not finish:", _indent(f.error_text, 4)]
         elif f.error is not None:
-            lines += ["  your function raised an error:", _indent(f.error_text, 4)]
+            yours = f"your {ex.name}" if ex.kind == "class" else "your function"
+            lines += [f"  {yours} raised an error:", _indent(f.error_text, 4)]
         elif f.problem:
             lines.append(f"  {f.problem}")
         else:
@@ -644,6 +678,10 @@ def diagnose(exercise: Exercise, failure: Outcome, outcomes: list[Outcome],
         return _diagnose_error(failure)
     if exercise.judge is not None:
         return _judged(failure, outcomes) if failure.got is not None else ()
+    if exercise.explain is not None and solution is not None:
+        explained = exercise.explain(exercise, solution, failure, outcomes)
+        if explained:
+            return explained
     outcomes = [o for o in [failure, *outcomes] if _behaviour(o) is not None]
     cases = [o.case for o in outcomes]
     got = [_behaviour(o) for o in outcomes]
@@ -834,14 +872,35 @@ def _signature_problem(exercise: Exercise, solution: Solution) -> str:
 
 
 def grade(exercise: Exercise, solution: Solution) -> Verdict:
-    """Grade ``solution`` on ``exercise``: see ``tinygrad_edu.exercises.check``."""
+    """Grade ``solution`` on ``exercise``, stage by stage: see ``tinygrad_edu.exercises.check``
+    and ``Exercise``."""
     if not callable(solution):
-        raise TypeError(f"check: the solution must be a function, e.g. def "
-                        f"{exercise.signature}: ..., got {type(solution).__name__} "
+        raise TypeError(f"check: the solution must be a {exercise.kind}, e.g. "
+                        f"{exercise.definition}, got {type(solution).__name__} "
                         f"{solution!r:.60}")
+    if exercise.kind == "class" and not inspect.isclass(solution):
+        return Verdict(exercise, False, message=(
+            f"{exercise.name} is a class: pass the class itself, as in check("
+            f"{exercise.name!r}, {exercise.name}), not {getattr(solution, '__name__', 'a')} "
+            f"{type(solution).__name__}"))
     problem = _signature_problem(exercise, solution)
     if problem:
         return Verdict(exercise, False, message=problem)
+    examples, notes = 0, []
+    for stage in (*exercise.before, exercise, *exercise.after):
+        verdict = _grade_stage(stage, solution)
+        if not verdict.passed:
+            note = stage.tolerate(verdict.failure) if (
+                stage.tolerate is not None and verdict.failure is not None) else None
+            if note is None:
+                return verdict
+            notes.append(note)
+        examples += verdict.examples
+    return Verdict(exercise, True, examples=examples, notes=tuple(notes))
+
+
+def _grade_stage(exercise: Exercise, solution: Solution) -> Verdict:
+    """Grade one stage: search, and if that fails, probe and diagnose."""
     try:
         failure, tried = search(exercise, solution)
         if failure is None:
@@ -849,9 +908,12 @@ def grade(exercise: Exercise, solution: Solution) -> Verdict:
         todo = isinstance(failure.error, NotImplementedError) or bool(failure.problem)
         outcomes = [] if todo else probe(exercise, solution)
     except HypothesisException as error:  # e.g. Flaky: the same input gave two answers
+        why = ("does it keep state between calls, or use random numbers?" if exercise.kind
+               != "class" else "does a result hang on the order in which a set lists its "
+               "Values? micrograd keeps _prev as a set, whose order changes from run to run")
         return Verdict(exercise, False, message=(
-            "your function gave different answers for the same input (does it keep state "
-            f"between calls, or use random numbers?). Hypothesis says: {error}"))
+            f"your {exercise.kind} gave different answers for the same input ({why}). "
+            f"Hypothesis says: {error}"))
     except TimeLimit as slow:
         return Verdict(exercise, False, failure=slow.outcome, message=(
             "An endless loop? The line above is where your function was when it was "
@@ -861,7 +923,8 @@ def grade(exercise: Exercise, solution: Solution) -> Verdict:
     diagnoses = diagnose(exercise, failure, outcomes, solution)
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
-        message = "Fix the error first: run your function by hand on the input above."
+        what = "these lines" if exercise.kind == "class" else "your function"
+        message = f"Fix the error first: run {what} by hand on the input above."
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message)
 
 
