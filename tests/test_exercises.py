@@ -1501,7 +1501,7 @@ def test_each_value_mistake_is_named(label, key, title, hint, stage):
     assert title in verdict.diagnosis.title and hint in text, text
     shown = "the forward pass" if stage == "forward" else "backward: every node's grad"
     assert text.startswith(f"✗ Value: not yet ({shown}"), text
-    assert "failing input: \n    x0 = Value(" in text
+    assert "failing input:\n    x0 = Value(" in text
 
 
 def test_the_smallest_failing_expression_for_a_plus_a():
@@ -1514,6 +1514,27 @@ def test_a_missing_rmul_shows_2_times_x_and_pythons_error():
     text = str(check("Value", value_class(dict(WRONG["Value"])["no __rmul__"])))
     assert "    x0 = Value(1.5)\n    v1 = 2.0 * x0\n" in text and "backward()" not in text
     assert "TypeError: unsupported operand type(s) for *: 'float' and 'Value'" in text
+
+
+def _own_names(source):
+    """The class with its own names: operands in .inputs (a tuple), the step in .step."""
+    return (source.replace("set(_children)", "tuple(_children)").replace("_prev", "inputs")
+            .replace("_backward", "step"))
+
+
+@pytest.mark.parametrize("changes, key, title", [
+    (ASSIGN_EVERYWHERE, "assign", "`=` instead of `+=` in the backward of +, *, **, tanh"),
+    ([("        self.grad = 1.0\n        for node", "        for node")], "seed",
+     "every gradient 0: the root not seeded"),
+])
+def test_a_value_with_names_of_its_own_is_diagnosed_by_a_fitted_model(changes, key, title):
+    """Without micrograd's _prev and _backward, the learner's steps cannot be run again;
+    the lecture's Value with the mistake seen on tiny expressions must then give the
+    learner's answers on every input tried."""
+    right = _own_names(lecture(ITERATIVE_SORT))
+    assert check("Value", value_class(right)).passed
+    verdict = check("Value", value_class(_own_names(lecture(ITERATIVE_SORT, *changes))))
+    assert verdict.keys == (key,) and title in verdict.diagnosis.title, str(verdict)
 
 
 def test_two_mistakes_at_once_in_the_steps_and_the_order_are_both_named():

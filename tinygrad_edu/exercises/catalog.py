@@ -516,6 +516,11 @@ def _order_problem(case: C.Graph, answer: tuple[Any, ...]) -> Mistake | None:
                    "append the node.")
 
 
+_GRAPHS_DOMAIN = ("random graphs of +, -, *, tanh and exp: small ones (up to 3 leaves and 8 "
+                  "steps), a node used twice by one op or at two depths, stacked diamonds, "
+                  "wide fans, chains of 20 to 150 steps; and the smallest graph on which "
+                  "each classic mistake shows")
+
 TOPO = Exercise(
     number=14, name="topological_sort", title="a topological order of a graph", level=3,
     params="root",
@@ -531,8 +536,7 @@ of visited nodes, because a node can be reached along several paths.
 """,
     starter=_starter("topological_sort", "root",
                      "Return every node root depends on, each once, parents first."),
-    domain="random graphs of +, -, *, tanh and exp with up to 3 leaves and 6 steps, "
-           "nodes used more than once",
+    domain=_GRAPHS_DOMAIN,
     cases=C.graphs(), call=C.call_topological, parts=("order",),
     reference=A.topological_sort, judge=_judge_order,
     examples=C.graph_examples(),
@@ -564,8 +568,7 @@ backward_step: for each parent and local derivative, add local × node.grad to t
 On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
 """,
     starter=_starter("backward", "root", "Fill .grad of every node root depends on."),
-    domain="random graphs of +, -, *, tanh and exp with up to 3 leaves and 6 steps, "
-           "nodes used more than once",
+    domain=_GRAPHS_DOMAIN,
     cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
     rows=lambda case: [f"{n}.grad" for n in case.node_names()],
     mistakes=(

@@ -393,13 +393,14 @@ def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]
     """The simplest failing input hypothesis finds, else the first failing worked example
     (the inputs always tried), else None; and how many inputs were tried. With
     ``examples_first`` the examples come first, and a failing one ends the search."""
+    tried = [0]
     if exercise.examples_first:
-        for n, case in enumerate(exercise.examples, 1):
+        for case in exercise.examples:
+            tried[0] += 1
             outcome = attempt(exercise, solution, case)
             if not outcome.ok:
-                return outcome, n
+                return outcome, tried[0]
         exercise = replace(exercise, examples=())
-    tried = [0]
 
     def test(case: Any) -> None:
         tried[0] += 1
@@ -479,7 +480,7 @@ class Verdict:
             return f"✗ {ex.name}: {self.message}"
         f = self.failure
         stage = f" ({ex.stage})" if ex.stage else ""
-        lines = [f"✗ {ex.name}: not yet{stage}.", f"  failing input: {_case_text(f.case)}"]
+        lines = [f"✗ {ex.name}: not yet{stage}.", f"  failing input:{_case_text(f.case)}"]
         if isinstance(f.error, TimeLimit):
             lines += ["  your function did not finish:", _indent(f.error_text, 4)]
         elif f.error is not None:
@@ -501,8 +502,9 @@ class Verdict:
 
 
 def _case_text(case: Any) -> str:
+    """A case after "failing input:": on the same line, or as code on the lines below."""
     text = str(case)
-    return text if "\n" not in text else "\n" + _indent(text, 4)
+    return " " + text if "\n" not in text else "\n" + _indent(text, 4)
 
 
 def _comparison(ex: Exercise, f: Outcome) -> list[str]:

@@ -513,10 +513,12 @@ def recursion_note(outcome: Outcome) -> str | None:
     not fail the exercise; None for any other failure."""
     if not isinstance(outcome.error, RecursionError):
         return None
+    chain = outcome.case
     return (
-        f"One limit, which does not fail the exercise: on {outcome.case}, backward() raised "
-        "RecursionError. Your topological sort calls itself once for every node along the "
-        f"chain, and Python stops at sys.getrecursionlimit() = {sys.getrecursionlimit()} "
+        f"One limit, which does not fail the exercise: backward() on a sum of {chain.n + 1} "
+        f"terms (s = x, then s = s + x, {chain.n} times: a chain {chain.n} nodes deep) "
+        "raised RecursionError. Your topological sort calls itself once for every node along "
+        f"the chain, and Python stops at sys.getrecursionlimit() = {sys.getrecursionlimit()} "
         "nested calls. That is a limit of depth, not a wrong number: every value and "
         "gradient your Value gave on the inputs tried is right, and micrograd's own "
         "build_topo stops at the same depth, so the exercise passes. But a loss summed over "
