@@ -190,6 +190,11 @@ def _backward_sum_over_paths(root):
     visit(root, 1.0)
 
 
+def _softmax_shifted(Z, Y):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - Y
+
+
 def _softmax_log_sum_exp(Z, Y):
     m = Z.max(axis=1, keepdims=True)
     log_sum = m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
@@ -232,6 +237,7 @@ CORRECT = [
     ("sgd_step", _sgd_indexed),
     ("relative_error", lambda a, n: math.dist(a, n) / (math.hypot(*a) + math.hypot(*n))),
     ("d_softmax_cross_entropy", _softmax_naive),
+    ("d_softmax_cross_entropy", _softmax_shifted),
     ("d_softmax_cross_entropy", _softmax_log_sum_exp),
     ("dense_backward", _dense_numpy),
     ("dense_backward", _dense_loops),
@@ -816,6 +822,16 @@ WRONG["Value"] = [
                 topo.append(v)""", """            for child in v._prev:
                 build_topo(child)
             topo.append(v)"""))),
+    ("only the root and the Values it was made from", lecture(("""        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)""", """        topo = [*self._prev, self]""")),
+     ),
     ("tanh's slope at the input", lecture(("self.grad += (1 - t**2) * out.grad",
                                            "self.grad += (1 - x**2) * out.grad"))),
     ("exp's slope is x", lecture(("self.grad += out.data * out.grad",
@@ -840,10 +856,12 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
     assert counts == {
         "d_div": 6, "d_pow": 6, "central_difference": 7, "relative_error": 6, "sgd_step": 8,
         "backward_step": 6, "topological_sort": 7, "backward": 10,
-        "d_softmax_cross_entropy": 8, "dense_backward": 8, "Value": 17,
+        "d_softmax_cross_entropy": 8, "dense_backward": 8, "Value": 18,
     }
     harder = {name for name, ex in EXERCISES.items() if ex.level >= 2}
     assert harder == set(counts) and min(counts.values()) >= 5
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"of {sum(counts.values())} wrong answers" in " ".join(readme.split())
 
 
 @pytest.mark.parametrize("name, label, source", WRONG_ANSWERS,
@@ -1343,6 +1361,18 @@ def test_each_mistake_is_named(name, source, key, title, part):
     assert "No common mistake" not in text
 
 
+@pytest.mark.parametrize("name, source", [(m[0], m[1]) for m in MISTAKES],
+                         ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])
+def test_the_examples_alone_catch_every_diagnosed_mistake(name, source):
+    """Every exercise always tries the smallest input on which each of its classic mistakes
+    shows: those alone reject every mistake it diagnoses."""
+    from tinygrad_edu.exercises.core import attempt
+
+    ex = EXERCISES[name]
+    learner = solution(source, name)
+    assert not all(attempt(ex, learner, case).ok for case in ex.examples)
+
+
 def test_a_list_of_visited_nodes_is_explained_where_nodes_go_missing():
     """micrograd's search with a list of visited nodes: `in` compares Values by number."""
     learner = solution("""
@@ -1486,6 +1516,8 @@ VALUE_MISTAKES = [
      "the step of v1 = x0.tanh() ran before the step of v2 = v1.tanh()", "backward"),
     ("pre-order", "order", "wrong order", "which is made from it", "backward"),
     ("no visited set: once per path", "order", "more than once", "ran 2 times", "backward"),
+    ("only the root and the Values it was made from", "order", "never pass their gradient on",
+     "never ran: backward() must run the step of every node", "backward"),
     ("tanh's slope at the input", "local", "dv1/dx0 is wrong",
      "the step of v1 = x0.tanh() gives dv1/dx0 = 0.75", "backward"),
     ("* takes its own data", "local", "is wrong", "Run on its own", "backward"),
