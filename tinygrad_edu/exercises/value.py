@@ -37,7 +37,7 @@ def _quietly(run: Callable[[], Any]) -> Any:
     """``run()``, or None if it raises: a probe only looks."""
     try:
         return run()
-    except Exception:
+    except (Exception, SystemExit):
         return None
 
 
@@ -48,6 +48,8 @@ def fit_forward(cls: type) -> tuple[Mistake, ...]:
     """The lecture's Value with the forward mistakes seen in ``cls``: methods missing, a
     reverse op the wrong way round, ops that do not wrap a plain number in a Value; once
     with - and / made of other ops as micrograd makes them, once with ops of their own."""
+    if _quietly(lambda: cls(0.5)) is None:
+        return ()
     missing = frozenset(m for m in METHODS if not callable(getattr(cls, m, None)))
     swapped = frozenset(
         name for name, op in (("__rsub__", "-"), ("__rtruediv__", "/"))
@@ -316,7 +318,7 @@ def _replay(cls: type, case: Any, right_order: bool, accumulate: bool) -> _Run |
         else:
             run = _Run(cls, case, False, None)
             run.grads = run.backward(right_order)
-    except Exception:
+    except (Exception, SystemExit):
         return None
     return run
 
@@ -500,7 +502,7 @@ def _local_fact(cls: type, case: Any) -> Mistake | None:
                             f"{float(t.grad)!r}; at these numbers it is {float(want)!r}. Check "
                             "the local derivative in this op's _backward (is it the derivative "
                             "of the right function, at the input, times out.grad?).")
-    except Exception:
+    except (Exception, SystemExit):
         return None
     return None
 
