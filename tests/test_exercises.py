@@ -830,8 +830,8 @@ WRONG["Value"] = [
                 for child in v._prev:
                     build_topo(child)
                 topo.append(v)
-        build_topo(self)""", """        topo = [*self._prev, self]""")),
-     ),
+        build_topo(self)""", """        topo = [*self._prev, self]"""),
+        ("self._prev = set(_children)", "self._prev = tuple(_children)"))),
     ("tanh's slope at the input", lecture(("self.grad += (1 - t**2) * out.grad",
                                            "self.grad += (1 - x**2) * out.grad"))),
     ("exp's slope is x", lecture(("self.grad += out.data * out.grad",
