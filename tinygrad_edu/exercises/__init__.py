@@ -102,11 +102,13 @@ def show(exercise: Exercise | str | int) -> None:
 
 def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
           record_progress: bool = False) -> Verdict:
-    """Grade ``solution`` for an exercise and return the verdict (print it, or end a notebook
-    cell with it). Passed, or the simplest failing input hypothesis finds, the expected and
-    the given answer, and a diagnosis when a common mistake matches. Deterministic: the same
-    solution always gets the same verdict. An exception raised by ``solution`` is part of
-    the verdict, not a crash, and so is a call that runs past ``core.TIME_LIMIT`` seconds.
+    """Grade ``solution`` (a function; for ``"Value"``, your class) for an exercise and
+    return the verdict (print it, or end a notebook cell with it). Passed, or the simplest
+    failing input, the expected and the given answer, and a diagnosis when a common mistake
+    gives your answers. Deterministic: the same solution always gets the same verdict. An
+    exception raised by ``solution`` is part of the verdict, not a crash, and so is a call
+    that runs past ``core.TIME_LIMIT`` seconds. tinygrad_edu's own ``Value`` is refused
+    (``ExerciseError``): it is not yours.
     ``record_progress=True`` also counts the attempt in the progress file (see
     ``progress_path``), as ``python -m tinygrad_edu exercises check`` does; if that file
     cannot be written, a warning says so and the verdict is returned all the same."""

@@ -7,11 +7,14 @@ A learner's ``class Value`` is graded by behaviour (``cases.call_value_forward``
 - ``fit_forward`` and ``fit_backward`` look at the class on tiny expressions (``2.0 * x``,
   ``x + x``, ...) and build ``answers.lecture_value`` with the mistakes they saw: the grader
   names that model only if it gives the learner's answers on every input tried.
-- ``explain`` runs the learner's own ``_backward`` steps in a right order. If that gives the
+- ``explain`` runs the learner's own ``_backward`` steps again, for a class that keeps
+  micrograd's names (``_prev``, ``_backward``). Run in a right order: if that gives the
   right gradients on every input tried, every step is right and the mistake is in
   ``backward()`` itself; which one (the root not seeded, an order that lets a node pass its
-  gradient on too early, a node passing it on more than once) is read from the learner's
-  run on the failing input.
+  gradient on too early, a step run once per path, a step never run) is read from the
+  learner's run on the failing input. Run with every ``=`` of a step made a ``+=``: if that
+  is right everywhere, the mistake is ``=`` for ``+=``. Else, the first step whose local
+  derivative, measured on its own, differs from the engine's is named.
 - ``recursion_note``: a recursive topological sort stops at Python's recursion limit on a
   long chain. That does not fail the exercise (see the note's text, which says why).
 """
