@@ -1593,8 +1593,7 @@ def test_value_verdicts_are_deterministic_across_processes():
         from tests.test_exercises import WRONG, value_class
         from tinygrad_edu.exercises import check
         for label, source in WRONG["Value"]:
-            if label in ("= for += in + only", "pre-order", "no visited set: once per path",
-                         "tanh's slope at the input"):
+            if label in ("= for += in + only", "no visited set: once per path"):
                 ordered = source.replace("set(_children)", "tuple(_children)")
                 print(check("Value", value_class(ordered)))
                 verdict = check("Value", value_class(source))
@@ -1605,7 +1604,7 @@ def test_value_verdicts_are_deterministic_across_processes():
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
         runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True,
                                    text=True, env=env, check=True).stdout)
-    assert runs[0] == runs[1] and runs[0].count("✗ Value") == 4
+    assert runs[0] == runs[1] and runs[0].count("✗ Value") == 2
 
 
 def test_cli_check_finds_the_class_value_in_the_file(tmp_path, capsys):
