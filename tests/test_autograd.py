@@ -158,6 +158,29 @@ def test_differentiating_a_constant_derivative_again_says_why_the_input_is_unuse
         grad(x * 2, [Value(1.0)])  # an input that is really not used: no word of constants
 
 
+@pytest.mark.parametrize("engine", ["Value", "Tensor"])
+@pytest.mark.parametrize("call", ["grad", "backward", "backward(inputs=...)"])
+def test_create_graph_under_no_grad_raises_and_says_what_to_do(engine, call):
+    from tinygrad_edu import no_grad
+    from tinygrad_edu.tensor import Tensor
+
+    x = Value(2.0) if engine == "Value" else Tensor([1.0, 2.0])
+    y = (x * x * x).sum() if engine == "Tensor" else x * x * x
+    run = {"grad": lambda: grad(y, [x], create_graph=True),
+           "backward": lambda: y.backward(create_graph=True),
+           "backward(inputs=...)": lambda: y.backward(create_graph=True, inputs=[x])}[call]
+    with no_grad(), pytest.raises(RuntimeError, match=r"create_graph=True inside no_grad\(\)"
+                                  r".*outside the no_grad block, or wrap the call in "
+                                  r"enable_grad\(\)"):
+        run()
+    assert not isinstance(x.grad, (Value, Tensor))  # nothing was stored
+    with no_grad(), enable_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # backward's reference-cycle warning
+        run()  # enable_grad inside no_grad is the way out that the message names
+    with no_grad():  # without create_graph, a backward pass under no_grad is fine (PyTorch)
+        assert grad(y, [x])[0] is not None
+
+
 def test_create_graph_warns_of_the_cycle_unless_inputs_says_which_values_to_fill():
     x, y = Value(2.0), Value(3.0)
     f = x**3 * y

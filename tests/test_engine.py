@@ -76,7 +76,7 @@ def test_local_grads_are_the_gradients_of_one_node(name, data):
     values = [Value(x) for x in data.draw(op_inputs(op), label="xs")]
     out = call_op(op, values)
     out.backward()
-    assert out.parents == tuple(values) and out._op is op
+    assert out.parents == tuple(values) and out._fn is op
     assert out.local_grads == tuple(v.grad for v in values)
 
 
@@ -432,10 +432,11 @@ def test_second_derivative_of_a_cube(x):
 
 def test_grad_checks_what_it_is_given():
     x = Value(2.0)
-    with pytest.raises(TypeError, match=r"outputs must be a Value or a list of Values, got "
-                                        r"float 3\.0; an output needs a graph"):
+    with pytest.raises(TypeError, match=r"outputs must be a Value or a Tensor, or a list of them, "
+                                        r"got float 3\.0; an output needs a graph"):
         grad(3.0, x)
-    with pytest.raises(TypeError, match=r"inputs must be a Value or a list of Values, got float"):
+    with pytest.raises(TypeError, match=r"inputs must be a Value or a Tensor, or a list of them, "
+                                        r"got float"):
         grad(x * x, 2.0)
     with pytest.raises(TypeError, match=r"inputs\[1\] is float 2\.0, not a Value"):
         grad(x * x, [x, 2.0])
@@ -569,7 +570,7 @@ def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
         OPS.pop("twice_for_test", None)
     with pytest.raises(ValueError, match="'tanh' is a built-in op"):
         unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
-    assert OPS["tanh"] is Value(1.0).tanh()._op
+    assert OPS["tanh"] is Value(1.0).tanh()._fn
 
 
 @pytest.mark.parametrize("name", [None, "", "   ", 3, "step", "sign"])
@@ -624,7 +625,7 @@ def test_any_other_error_of_a_rule_says_which_op_raised_it():
     (lambda: Value(10**400), OverflowError, r"Value: an int of 1329 bits is too large"),
     (lambda: Value(1.0) + 10**400, OverflowError, r"\+: an int of 1329 bits is too large"),
     (lambda: 10**400 * Value(1.0), OverflowError, r"\*: an int of 1329 bits"),
-    (lambda: walk(3.0), TypeError, r"walk needs Values \(or Tensors\), got float 3.0"),
+    (lambda: walk(3.0), TypeError, r"walk needs Values or Tensors, got float 3.0"),
 ])
 def test_public_functions_explain_wrong_arguments(call, error, words):
     with pytest.raises(error, match=words):
@@ -769,7 +770,7 @@ def node_facts(v):
         return "nan" if isinstance(x, float) and math.isnan(x) else x
 
     return (type(v), same(v.data), v.grad, v.label, v.parents,
-            tuple(map(same, v.local_grads)), v._op, same(v._const) if v._const is not None
+            tuple(map(same, v.local_grads)), v._fn, same(v._const) if v._const is not None
             and not isinstance(v._const, tuple) else v._const)
 
 

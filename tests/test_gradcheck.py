@@ -166,9 +166,11 @@ def test_inputs_may_be_any_iterable_and_f_must_be_callable():
 
 
 def test_f_written_with_math_functions_is_explained():
-    with pytest.raises(TypeError, match=r"gradcheck: f failed on Values \(must be real number, "
-                                        r"not Value\); write f with Value operations"):
+    with pytest.raises(TypeError, match=r"gradcheck: f failed on Values \(f turned a Value into "
+                                        r"a plain number \(as math's functions do\)\); write f "
+                                        r"with Value operations"):
         gradcheck(lambda x: math.sin(x), [1.0])
+    assert float(Value(1.0)) == 1.0 and math.sin(Value(1.0)) == math.sin(1.0)  # elsewhere
 
 
 def test_central_differences_that_overflow_are_not_called_a_wrong_gradient():
@@ -177,3 +179,117 @@ def test_central_differences_that_overflow_are_not_called_a_wrong_gradient():
     message = report.failure_message()
     assert "central differences give nan" in message and "is wrong" not in message
     assert "f is not finite near x0 = 1.7e+308" in message
+
+
+# ----------------------------------------------------------------------------- Tensors
+
+
+def mm_missing_a_transpose():
+    """A matrix product whose rule for the left operand forgot a transpose: dA = G @ B, not
+    G @ Bᵀ. Square operands hide it from the shapes; only the numbers show it."""
+    import numpy as np
+
+    from tinygrad_edu.tensor.engine import tensor_op
+
+    return tensor_op("mm", np.matmul, [lambda g, a, b, y: g @ b, lambda g, a, b, y: a.T @ g],
+                     register_op=False)
+
+
+def test_gradcheck_of_tensors_checks_every_entry_of_the_jacobian():
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    rng = np.random.default_rng(1)
+    a, w = rng.normal(size=(2, 3)), Tensor(rng.normal(size=(3, 2)), label="w")
+    report = gradcheck(lambda a, w: (a @ w).tanh(), [a, w], atol=1e-8, rtol=1e-5)
+    assert report.ok and len(report.entries) == 4 * (6 + 6)  # out entries × input entries
+    first = report.entries[0]
+    assert (first.output, first.name) == ("out[0, 0]", "x0[0, 0]")
+    assert {e.name for e in report.entries if e.name.startswith("w")} == {
+        f"w[{i}, {j}]" for i in range(3) for j in range(2)}
+    # d out[1, j] / d a[0, k] = 0: row 0 of a does not reach row 1 of the output
+    assert all(e.analytic == e.numeric == 0.0 for e in report.entries
+               if e.output.startswith("out[1") and e.name.startswith("x0[0"))
+    assert w.grad is None  # the caller's tensors are left alone
+    assert report.relative_error < 1e-9
+    text = str(report)
+    assert text.splitlines()[0].split()[:2] == ["output", "input"]
+    assert "(24 more rows not shown)" in text  # a Jacobian is long: the first 24 rows
+    assert text.splitlines()[-1].startswith("gradcheck passed")
+
+
+def test_gradcheck_of_tensors_names_the_wrong_entry_of_the_jacobian():
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    mm = mm_missing_a_transpose()
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]], label="A")
+    b = Tensor([[0.5, -1.0], [2.0, 0.25]], label="B")
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(mm, [a, b])
+    message = str(info.value)
+    # d out[0, 1] / d A[0, 0] = B[0, 1] = -1.0; the rule gives B[1, 0] = 2.0
+    assert ("gradient of out[0, 1] with respect to A[0, 0] = 1.0 is wrong: backward() gives "
+            "2.0, central differences give -") in message
+    assert "input A[0, 1] = 2.0" not in message  # entries are named with their output
+    report = gradcheck(mm, [a, b], raise_exception=False)
+    assert {(e.output, e.name) for e in report.failures} == {
+        ("out[0, 1]", "A[0, 0]"), ("out[0, 0]", "A[0, 1]"),
+        ("out[1, 1]", "A[1, 0]"), ("out[1, 0]", "A[1, 1]")}  # B's off-diagonal entries
+    assert all(e.ok for e in report.entries if e.name.startswith("B"))
+    assert "NO" in str(report).splitlines()[1]  # a long table shows its failing rows first
+    np.testing.assert_array_equal(a.data, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_a_one_element_tensor_output_reads_like_a_scalar_check():
+    import numpy as np
+
+    wrong = mm_missing_a_transpose()
+    with pytest.raises(GradcheckError, match=r"gradient of input x0\[0, 1\] = 2\.0 is wrong"):
+        gradcheck(lambda a, b: wrong(a, b).sum(), [np.array([[1.0, 2.0], [3.0, 4.0]]),
+                                                   np.array([[0.5, -1.0], [2.0, 0.25]])])
+
+
+def test_numerical_grad_of_tensors_gives_gradients_or_jacobians():
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    x = np.array([[1.0, -2.0, 0.5]])
+    (g,) = numerical_grad(lambda t: (t * t).sum(), [x])
+    assert g.shape == (1, 3)
+    np.testing.assert_allclose(g, 2 * x, rtol=1e-9)
+    w = Tensor(np.arange(6.0).reshape(3, 2))
+    jx, jw = numerical_grad(lambda a, b: a @ b, [x, w])
+    assert jx.shape == (1, 2, 1, 3) and jw.shape == (1, 2, 3, 2)
+    np.testing.assert_allclose(jx[0, :, 0, :], w.data.T, rtol=1e-9)  # d(xW)_j / dx_k = W_kj
+    np.testing.assert_allclose(jw[0, 1], np.outer(x[0], [0.0, 1.0]), atol=1e-9)
+    (j32,) = numerical_grad(lambda t: t * 3.0, [np.ones(2, dtype=np.float32)])
+    assert j32.dtype == np.float64  # float32 inputs are checked in float64
+    np.testing.assert_allclose(j32, 3 * np.eye(2), rtol=1e-9)
+
+
+def test_gradcheck_of_tensors_explains_bad_arguments():
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    with pytest.raises(TypeError, match=r"a list of arrays or Tensors, one per argument of f, "
+                                        r"e\.g\. \[w\] rather than w; got Tensor of shape"):
+        gradcheck(lambda t: t, Tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="input 1 is a Value but other inputs are Tensors"):
+        gradcheck(lambda a, b: a, [np.ones(2), Value(1.0)])
+    with pytest.raises(TypeError, match=r"f failed on Tensors \(.*\); write f with Tensor "
+                                        r"operations"):
+        gradcheck(lambda t: np.sin(t), [np.ones(2)])
+    with pytest.raises(TypeError, match="f must return a Tensor, got list"):
+        gradcheck(lambda t: [t], [np.ones(2)])
+    with pytest.raises(ValueError, match=r"input x0\[1\] = nan: central differences need a "
+                                         "finite point"):
+        gradcheck(lambda t: t * 2, [np.array([1.0, np.nan])])
+    with pytest.raises(DomainError, match=r"central differences need f at p\[0, 1\] ± h = "
+                                          r"1e-07 ± 1e-06, but f fails at p\[0, 1\] = -9e-07"):
+        gradcheck(lambda t: t.log(), [Tensor([[1.0, 1e-7]], label="p")])
+    assert gradcheck(lambda t: np.ones(3), [np.ones(2)]).entries[0].analytic == 0.0  # constant

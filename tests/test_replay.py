@@ -163,7 +163,7 @@ def test_the_demo_writes_a_replay_of_its_neuron(tmp_path):
         p.grad = 100.0  # as if training had left gradients behind
     assert replay_neuron(model, np.array([[0.5, -1.0]]), tmp_path / "backward.html")
     html = (tmp_path / "backward.html").read_text(encoding="utf-8")
-    assert ">out<" in html and ">w1<" in html and "grad 100" not in html
+    assert ">out<" in html and ".w.1<" in html and "grad 100" not in html
     assert all(p.grad == 100.0 for p in model.parameters())
 
 
@@ -186,9 +186,12 @@ def test_the_demo_on_a_machine_without_graphviz_writes_every_file(monkeypatch, t
     out = tmp_path / "demo_output"
     assert main(["demo", "--steps", "2", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["backward.html", "decision_boundary.png",
-                                                     "neuron.svg"]
+                                                     "neuron.svg", "two_layer.html"]
     printed = capsys.readouterr()
     assert "skipped" not in printed.err and f"wrote {out / 'backward.html'}" in printed.out
+    assert f"wrote {out / 'two_layer.html'}" in printed.out
+    page = (out / "two_layer.html").read_text(encoding="utf-8")
+    assert "W2.grad += A1ᵀ @ dA1W2" in page and "<table" not in page  # tables: made by script
 
 
 @requires_renderer

@@ -9,6 +9,7 @@ skip and say why. Set TINYGRAD_EDU_CHROMIUM to use another Chromium binary.
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from tinygrad_edu import Value, viz, walk
@@ -363,4 +364,64 @@ def test_screenshot_of_a_highlighted_step(open_page, tmp_path):
     red = tuple(int(viz.HOT[i:i + 2], 16) for i in (1, 3, 5))
     counts = {colour: n for n, colour in image.getcolors(maxcolors=1 << 24)}
     assert counts.get(red, 0) > 500  # the highlighted step is drawn in red
+    page.close()
+
+
+# ----------------------------------------------------------------------------- tensors
+
+
+def tables(page):
+    """[(caption, rows of cells or a summary)] of the matrices the page shows now."""
+    return page.page.evaluate("""() => Array.from(document.querySelectorAll("#tables figure"),
+        f => [f.querySelector("figcaption").textContent,
+              f.querySelector("table") ? Array.from(f.querySelectorAll("tr"),
+                  tr => Array.from(tr.querySelectorAll("td"), td => td.textContent))
+              : f.querySelector(".summary").textContent])""")
+
+
+def test_a_tensor_graph_steps_through_with_its_matrices(open_page):
+    from tinygrad_edu.__main__ import two_layer_network
+
+    loss, params = two_layer_network()
+    page = open_page(replay_html(loss, params=params))
+    assert page.status() == "start" and tables(page) == []
+    start = page.boxes()
+    names = {texts[0].split()[0]: dot_name for dot_name, texts in start.items()}
+    assert start[names["W1"]][0] == "W1 3×4" and start[names["Z1"]][1] == "data ?"
+    page.page.keyboard.press("ArrowRight")
+    assert (page.status(), page.line()) == ("forward 1 of 6", "XW1 = X @ W1   (10×4)")
+    (caption, rows), = tables(page)
+    assert caption == "XW1" and len(rows) == 10 and len(rows[0]) == 4
+    for _ in range(6):
+        page.page.keyboard.press("ArrowRight")
+    assert page.status() == "backward step 1 of 6"
+    lines = [page.line(), *click_through(page)]
+    fresh, fresh_params = two_layer_network()
+    assert lines == [str(s) for s in backward_steps(fresh, params=fresh_params.values())]
+    assert "backprop path:  X.grad += dXW1 @ W1ᵀ" in lines[-1]
+    assert page.status() == "done"
+    done = dict(tables(page))
+    loss.backward()
+    assert done["W2.grad"] == [[fmt(v) for v in row] for row in params["W2"].grad]
+    assert done["b1.grad"] == [[fmt(v) for v in params["b1"].grad[0]]]
+    page.page.keyboard.press("Home")
+    for _ in range(9):  # backward step 3: A1W2 = A1 @ W2
+        page.page.keyboard.press("ArrowRight")
+    assert [t[0] for t in tables(page)] == ["dA1W2 (arriving at A1W2)", "dA1 = dA1W2 @ W2ᵀ",
+                                            "W2.grad += A1ᵀ @ dA1W2"]
+    assert page.flows() == ["+= A1ᵀ @ dA1W2", "+= dA1W2 @ W2ᵀ"]
+    assert page.marked("warm") == sorted([names["A1"], names["W2"]])
+    shot = page.page.screenshot(full_page=True)
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+    page.close()
+
+
+def test_large_tensors_show_summaries_not_tables(open_page):
+    from tinygrad_edu.tensor import Tensor
+
+    x = Tensor(np.arange(100.0).reshape(10, 10) / 100, label="x")
+    page = open_page(replay_html((x * x).sum()))
+    page.page.keyboard.press("ArrowRight")
+    ((caption, text),) = tables(page)
+    assert caption == "v1" and text.startswith("min 0.0 · mean 0.328")
     page.close()

@@ -230,7 +230,7 @@ def test_text_graph_stays_one_short_line_per_node_for_a_network():
     assert len(lines) == len(walk(out)) + 1 > 200
     assert max(map(len, lines)) <= 100
     assert "…" in text_graph(out)  # the 16-input dot is shortened
-    assert any(line.startswith("w1#2 ") for line in lines)
+    assert any(line.startswith("layers.0.neurons.1.w.0 ") for line in lines)
 
 
 def test_module_doctests():

@@ -319,3 +319,26 @@ def test_the_readme_example_passes_and_fails_when_broken(tmp_path):
     assert result.returncode == 1
     assert "backward() gives 0.2689414213699951, central differences give 0.731058578" in (
         result.stdout)
+
+
+def test_the_tensor_doc_examples_pass_and_the_broken_one_fails_as_shown(tmp_path):
+    text, blocks = doc_blocks()
+    section = text[text.index("## Tensor ops"):]
+    softplus = next(b for b in blocks if "engine import sigmoid, unary_op" in b)
+    outer = next(b for b in blocks if 'tensor_op("outer"' in b)
+    (tmp_path / "test_tensor_softplus.py").write_text(softplus)
+    (tmp_path / "test_outer.py").write_text(outer)
+    passing = run_pytest(["-q", "test_tensor_softplus.py", "test_outer.py"], tmp_path)
+    assert passing.returncode == 0 and "2 passed" in passing.stdout, passing.stdout
+
+    slip = re.search(r"\(`(lambda x, y:\s+sigmoid\(-x\))`\)", section).group(1)
+    good = "lambda x, y: sigmoid(x)"
+    assert good in softplus
+    broken = softplus.replace(good, re.sub(r"\s+", " ", slip))
+    (tmp_path / "test_tensor_softplus.py").write_text(broken)
+    failing = run_pytest(["-q", "test_tensor_softplus.py"], tmp_path)
+    assert failing.returncode == 1, failing.stdout
+    shown = re.search(r"```text\n(E .*?)```", section, re.S).group(1).splitlines()
+    real = [ln.rstrip() for ln in failing.stdout.splitlines()]
+    for line in shown:
+        assert line.rstrip() in real, f"the doc shows {line!r}, which pytest did not print"

@@ -10,14 +10,15 @@ import graphviz
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, dot, grad, viz, vsum, walk
+from tinygrad_edu import Value, dot, drawing, grad, viz, vsum, walk
 from tinygrad_edu.__main__ import draw_neuron
 from tinygrad_edu.nn import MLP, Neuron
+from tinygrad_edu.stepping import fmt
 from tinygrad_edu.viz import Drawing, GraphTooLarge, RenderError, draw_dot, frames, step_slider
 
 DOT = shutil.which("dot")
 PURE = next(filter(None, (shutil.which("graphviz-pure", path=d)
-                           for d in (None, *viz._SCRIPT_DIRS))), None)
+                           for d in (None, *drawing._SCRIPT_DIRS))), None)
 requires_dot = pytest.mark.skipif(
     DOT is None, reason="Graphviz's dot is not installed: sudo apt-get install graphviz")
 requires_pure = pytest.mark.skipif(
@@ -97,10 +98,10 @@ def test_styles_for_inputs_parameters_operations_and_output():
     names = {n: re.search(r"\{ (\S+) \|", a).group(1) for n, a in found.items() if "op" not in n}
     fill = {names[n]: re.search(r'fillcolor="?([^" ]+)', a).group(1)
             for n, a in found.items() if "op" not in n}
-    assert fill["x1"] == fill["x2"] == viz.STYLE["input"]["fillcolor"]
-    assert fill["w1"] == fill["w2"] == fill["b"] == viz.STYLE["param"]["fillcolor"]
-    assert fill[names[f"n{len(walk(out)) - 1}"]] == viz.STYLE["output"]["fillcolor"]
-    assert all(viz.OP_STYLE["fillcolor"] in a for n, a in found.items() if n.endswith("op"))
+    assert fill["x1"] == fill["x2"] == drawing.STYLE["input"]["fillcolor"]
+    assert fill["w.0"] == fill["w.1"] == fill["b"] == drawing.STYLE["param"]["fillcolor"]
+    assert fill[names[f"n{len(walk(out)) - 1}"]] == drawing.STYLE["output"]["fillcolor"]
+    assert all(drawing.OP_STYLE["fillcolor"] in a for n, a in found.items() if n.endswith("op"))
     assert len(set(fill.values())) == 4  # inputs, parameters, the inner value, the output
 
 
@@ -120,11 +121,12 @@ def test_deterministic_across_calls_and_fresh_graphs():
 # ----------------------------------------------------------------------------- highlight
 
 
-def test_frames_highlight_each_step_and_leave_backwards_gradients():
+def test_frames_highlight_each_step_and_leave_gradients_as_they_were():
     x, y, f = seeds_example()
     pictures = frames(f)
     assert [p.step.name for p in pictures] == ["v3", "v2", "v1"]
-    assert (x.grad, y.grad) == (6.0, -4.0)
+    assert (x.grad, y.grad, f.grad) == (0.0, 0.0, 0.0)  # drawing changes nothing it draws
+    assert [p.source for p in frames(f)] == [p.source for p in pictures]  # a cell run again
     second = pictures[1].source  # v2 = x - y passes 5.0 * 1 to x and 5.0 * -1 to y
     assert 'label="step 2: v2 = x - y, upstream 5.0"' in second
     found = nodes(second)
@@ -135,7 +137,12 @@ def test_frames_highlight_each_step_and_leave_backwards_gradients():
     assert re.search(r'n1 -> n3op \[label="\+= -5.0"', second)
     assert 'x | data 3.0 | grad 5.0' in second  # the gradients as they were after step 2
     assert 'x | data 3.0 | grad 6.0' in pictures[2].source
-    assert frames(Value(1.0)) == []
+    f.backward()
+    x.grad = 100.0  # gradients from elsewhere: the frames start from 0 and leave them be
+    assert [p.source for p in frames(f)] == [p.source for p in pictures]
+    assert (x.grad, y.grad, f.grad) == (100.0, -4.0, 1.0)
+    with pytest.raises(ValueError, match="is a leaf"):
+        frames(Value(1.0, label="c"))
 
 
 def test_highlight_a_value_or_refuse_a_stranger():
@@ -174,7 +181,7 @@ def test_the_graph_of_a_gradient_can_be_drawn():
     loss = (x * y).sigmoid()
     loss.backward(create_graph=True)
     assert isinstance(x.grad, Value)
-    assert f"x | data 2.0 | grad {viz.fmt(x.grad.data)}" in draw_dot(loss).source
+    assert f"x | data 2.0 | grad {fmt(x.grad.data)}" in draw_dot(loss).source
     d2 = draw_dot(x.grad)
     if viz.find_renderer():
         assert "<svg" in d2.pipe(format="svg", encoding="utf-8")
@@ -203,7 +210,7 @@ def hide_renderers(monkeypatch, tmp_path, keep_pure):
     if keep_pure:
         (bin_dir / "graphviz-pure").symlink_to(PURE)
     monkeypatch.setenv("PATH", str(bin_dir))
-    monkeypatch.setattr(viz, "_SCRIPT_DIRS", [str(bin_dir)])
+    monkeypatch.setattr(drawing, "_SCRIPT_DIRS", [str(bin_dir)])
     return bin_dir
 
 
@@ -269,7 +276,7 @@ def test_step_slider_moves_through_frames():
     assert "v3 = v1 * v2" in caption.value and picture.value
     slider.value = 2
     assert "v2 = x - y" in caption.value
-    assert (x.grad, y.grad) == (6.0, -4.0)
+    assert (x.grad, y.grad) == (0.0, 0.0)
     with pytest.raises(ValueError, match="leaf"):
         step_slider(Value(1.0))
 
@@ -298,7 +305,7 @@ def test_demo_neuron_picture_without_any_renderer_writes_dot_text(monkeypatch, t
 def test_demo_neuron_picture(tmp_path):
     assert draw_neuron(*demo_inputs(), tmp_path / "neuron.svg") is True
     svg = (tmp_path / "neuron.svg").read_text()
-    assert "<svg" in svg and ">out<" in svg and ">w1<" in svg
+    assert "<svg" in svg and ">out<" in svg and ".w.1<" in svg
 
 
 def test_demo_neuron_shows_its_own_gradients_not_leftovers(monkeypatch, tmp_path):

@@ -18,6 +18,11 @@ compare such a case with central differences instead of PyTorch.
 3. **Slope of a**0 at a = NaN.** a**0 is 1 for every a, NaN included (IEEE 754), and
    PyTorch's mask ``b != 0`` makes the slope 0 there too. At a NaN base the derivative is
    undefined, and b·a**(b-1) = 0·NaN: we give NaN, for the same reason as in 2.
+4. **The same mixed partial of a**b, on tensors.** Deviation 1 is PyTorch's ``pow``
+   backward, which its tensors share entry by entry: in d/db of d(Σ a**b)/da, every entry
+   whose exponent is 0 gives 0 instead of 1/a. Found by hypothesis in
+   ``tests/tensor/test_torch_double_backward.py``, which then compares the Hessian-vector
+   product with central differences of our gradient instead.
 """
 
 from __future__ import annotations
@@ -91,6 +96,28 @@ def _our_slope_at_nan(method: str) -> Callable[[], float]:
     return case
 
 
+def _torch_pow_mixed_partial_of_tensors(torch: Any) -> float:
+    a = torch.tensor([2.0, 1.5], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    (da,) = torch.autograd.grad((a**b).sum(), a, create_graph=True)
+    (dab,) = torch.autograd.grad(da[0], b)
+    return dab[0].item()
+
+
+def _our_pow_mixed_partial_of_tensors() -> float:
+    from tinygrad_edu import grad
+    from tinygrad_edu.tensor import Tensor
+
+    a, b = Tensor([2.0, 1.5]), Tensor([0.0, 1.0])
+    (da,) = grad((a**b).sum(), [a], create_graph=True)
+    return float(grad(da[0], [b])[0][0])
+
+
+pow_mixed_partial_deviation = Deviation(
+    "pow-mixed-partial-at-zero-exponent-tensor",
+    "d/db[0] d/da[0] Σ a**b at a = [2, 1.5], b = [0, 1]", torch_value=0.0, true_value=0.5,
+    torch_case=_torch_pow_mixed_partial_of_tensors, ours=_our_pow_mixed_partial_of_tensors)
+
 DEVIATIONS = [
     Deviation("pow-mixed-partial-at-zero-exponent", "d/db d/da a**b at a = 2, b = 0",
               torch_value=0.0, true_value=0.5, torch_case=_torch_pow_mixed_partial,
@@ -101,6 +128,7 @@ DEVIATIONS = [
     Deviation("pow-zero-slope-at-nan", "d/da a**0 at a = NaN", torch_value=0.0,
               true_value=math.nan, torch_case=_torch_pow_zero_slope_at_nan,
               ours=_our_pow_zero_slope_at_nan),
+    pow_mixed_partial_deviation,
 ]
 
 

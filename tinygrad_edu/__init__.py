@@ -1,10 +1,11 @@
 """tinygrad_edu: a small, exact autograd engine for watching backpropagation work."""
 
-from tinygrad_edu.autograd import grad
+from tinygrad_edu.autograd import grad, hessian, jacobian
 from tinygrad_edu.engine import (
     Value,
     abs_,
     backpropagate,
+    binary_op,
     cos,
     dot,
     dots,
@@ -16,13 +17,14 @@ from tinygrad_edu.engine import (
     sin,
     sqrt,
     tanh,
+    unary_op,
     vsum,
     walk,
 )
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
-from tinygrad_edu.ops import OPS, Op, binary_op, register, unary_op
+from tinygrad_edu.ops import OPS, Op, register
 from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph
 
 __version__ = "0.1.0"
@@ -46,7 +48,9 @@ __all__ = [
     "exp",
     "grad",
     "gradcheck",
+    "hessian",
     "is_grad_enabled",
+    "jacobian",
     "leaky_relu",
     "log",
     "no_grad",

@@ -99,7 +99,8 @@ def demo(args: argparse.Namespace) -> int:
         print(f"demo: cannot make the folder {out}: {error.strerror or error}", file=sys.stderr)
         return 1
     png, svg, page = out / "decision_boundary.png", out / "neuron.svg", out / "backward.html"
-    for path in (png, svg, page):  # found before training, not after
+    matrices = out / "two_layer.html"
+    for path in (png, svg, page, matrices):  # found before training, not after
         if path.exists() and not path.is_file():
             print(f"demo: cannot write {path}: it exists and is not a file; remove it or "
                   "choose another --out folder", file=sys.stderr)
@@ -140,6 +141,10 @@ def demo(args: argparse.Namespace) -> int:
         if replay_neuron(model, X, page):
             print(f"wrote {page}: the same neuron's forward and backward pass step by step "
                   "(open it in a web browser)")
+        if replay_two_layer(matrices, seed=args.seed):
+            print(f"wrote {matrices}: a two-layer network in matrix form, 10 examples at "
+                  "once (Z1 = X·W1 + b1, A1 = relu(Z1), Z2 = A1·W2 + b2, cross-entropy), "
+                  "forward and backward, with every matrix")
     except OSError as error:  # e.g. the disk filled up during training
         print(f"demo: cannot write to {out}: {error}", file=sys.stderr)
         return 1
@@ -220,6 +225,48 @@ def replay_neuron(model: Any, X: Any, path: Path) -> bool:
     out, params = demo_neuron(model, X)
     try:
         replay_html(out, path, params=params)
+    except RenderError as error:
+        print(f"skipped {path}: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def two_layer_network(seed: int = 0) -> tuple[Any, dict[str, Any]]:
+    """A batch of 10 examples with 3 features through a hidden layer of 4 relu units and an
+    output layer of 2 classes, with cross-entropy (the mean over the batch), in matrix form:
+    the loss ``L`` with every tensor labelled, and the parameters by name."""
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor, cross_entropy
+
+    rng = np.random.default_rng(seed)
+    X = Tensor(rng.normal(size=(10, 3)), label="X")
+    labels = rng.integers(0, 2, size=10)
+    params = {"W1": Tensor(rng.normal(size=(3, 4)) * 0.5, label="W1"),
+              "b1": Tensor(rng.normal(size=(1, 4)) * 0.1, label="b1"),
+              "W2": Tensor(rng.normal(size=(4, 2)) * 0.5, label="W2"),
+              "b2": Tensor(rng.normal(size=(1, 2)) * 0.1, label="b2")}
+    XW1 = X @ params["W1"]
+    Z1 = XW1 + params["b1"]
+    A1 = Z1.relu()
+    A1W2 = A1 @ params["W2"]
+    Z2 = A1W2 + params["b2"]
+    L = cross_entropy(Z2, labels)
+    for tensor, label in ((XW1, "XW1"), (Z1, "Z1"), (A1, "A1"), (A1W2, "A1W2"), (Z2, "Z2"),
+                          (L, "L")):
+        tensor.label = label
+    return L, params
+
+
+def replay_two_layer(path: Path, seed: int = 0) -> bool:
+    """Save a web page replaying ``two_layer_network``'s forward and backward pass. False
+    (with a message) if it cannot be drawn."""
+    from tinygrad_edu.viz import RenderError, replay_html
+
+    loss, params = two_layer_network(seed)
+    try:
+        replay_html(loss, path, params=params,
+                    title="A two-layer network in matrix form, forward and backward")
     except RenderError as error:
         print(f"skipped {path}: {error}", file=sys.stderr)
         return False

@@ -1,108 +1,68 @@
-"""Gradients as return values, and gradients you can differentiate again.
+"""Gradients as return values, and gradients you can differentiate again, for both engines.
 
 ``grad(outputs, inputs)`` is ``torch.autograd.grad``: the same backward pass as
-``engine.backpropagate``, the same order and the same chain rule, but the gradients are
-collected in a dict and returned instead of being stored in ``.grad``, and it can start from
-several outputs at once.
+``backward()`` (``graph.backprop``: the same order and the same chain rule), but the
+gradients are collected and returned instead of being stored in ``.grad``, and it can start
+from several outputs at once.
 
-With ``create_graph=True`` every local derivative is recomputed as a ``Value`` by the op's
-own rule (the rules are written with the engine's operations, so they run on Values too),
-and every product and sum of the chain rule is an operation as well: the gradients come out
-as Values with a graph of their own, ready to be differentiated again (Hessians, Newton
-steps, gradient penalties).
+With ``create_graph=True`` every local derivative is recomputed by the op's own rule on
+nodes (the rules are written with the engine's operations, so they run on Values and
+Tensors too), and every product and sum of the chain rule is an operation as well: the
+gradients come out as Values or Tensors with a graph of their own, ready to be
+differentiated again (Hessians, Hessian-vector products, Newton steps, gradient penalties).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu.engine import Value, walk
-from tinygrad_edu.errors import as_float
+import numpy as np
 
+from tinygrad_edu.engine import Value
+from tinygrad_edu.graph import backprop, is_node
+from tinygrad_edu.tensor.engine import Tensor
 
-def backprop(roots: Sequence[Value], seeds: Sequence[float | Value],
-             create_graph: bool = False) -> dict[Value, Any]:
-    """d(Σ seedᵢ·rootᵢ)/d(node) for every node the roots depend on, as a dict. The loop is
-    ``backpropagate``'s: reverse topological order, each node passing its gradient on."""
-    grads: dict[Value, Any] = {}
-    for root, seed in zip(roots, seeds):
-        grads[root] = grads[root] + seed if root in grads else seed
-    for node in reversed(walk(*roots)):
-        upstream = grads.get(node)
-        if upstream is None or not node.parents:
-            continue
-        assert node._op is not None
-        locals_ = node._op.graph_local_grads(node) if create_graph else node.local_grads
-        for parent, local in zip(node.parents, locals_):
-            contribution = local * upstream  # the chain rule
-            grads[parent] = grads[parent] + contribution if parent in grads else contribution
-    return grads
-
-
-def backward_into(root: Value, seed: float | Value, create_graph: bool = True,
-                  inputs: Iterable[Value] | None = None) -> None:
-    """``root.backward(seed, create_graph, inputs)``, PyTorch's semantics: with
-    ``create_graph=True`` every leaf adds a Value (with a graph, a constant one too) to its
-    ``grad``; inner nodes get the number only, so no node's gradient points back into the
-    graph that made it. A leaf's gradient does point back to the leaf (d(x²)/dx = 2x needs
-    x), as in PyTorch, until you reset it with ``zero_grad()``, so that case warns, as
-    PyTorch does. With ``inputs``, only those values get a gradient; ``grad()`` stores
-    nothing at all and never ties such a knot."""
-    if create_graph and isinstance(seed, Value):
-        start: float | Value = seed
-    else:
-        start = as_float(seed, "backward(grad)")
-    targets = None if inputs is None else _values(
-        inputs, "inputs", "pass the Values whose .grad backward should fill")
-    grads = backprop([root], [start], create_graph)
-    if create_graph and targets is None:
-        warnings.warn(CYCLE_WARNING, stacklevel=3)
-    for node in grads if targets is None else targets:
-        g = grads.get(node)
-        if g is None:  # an input the root does not depend on: nothing to add
-            continue
-        if node.parents:
-            node.grad = g.data if isinstance(g, Value) else g
-        else:
-            if create_graph and not isinstance(g, Value):
-                g = Value(g)
-            old = node.grad
-            node.grad = g if type(old) is float and old == 0.0 else old + g
-
-
-CYCLE_WARNING = (
-    "backward(create_graph=True): each leaf's gradient now refers to a graph that refers "
-    "back to the leaf (a reference cycle, freed only by the garbage collector); reset the "
-    "gradients when you are done (loss.zero_grad()), pass inputs=[...] to fill only those, "
-    "or use grad(..., create_graph=True), which stores nothing")
+__all__ = ["grad", "hessian", "jacobian"]
 
 
 def grad(
-    outputs: Value | Sequence[Value],
-    inputs: Value | Sequence[Value],
-    grad_outputs: float | Value | Sequence[float | Value] | None = None,
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
     *,
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Any, ...]:
     """d(outputs)/d(inputs) as a tuple, like ``torch.autograd.grad``; no ``.grad`` is touched.
 
-    Plain floats by default. With ``create_graph=True`` each gradient is a Value with its own
-    graph, so ``grad`` can be applied to it again: second derivatives, Hessians, Newton steps.
-    An input the outputs do not depend on raises, unless ``allow_unused=True`` (then None).
+    ``outputs`` and ``inputs`` are Values, or Tensors (one engine at a time). Plain numbers
+    (floats, or NumPy arrays for Tensors) by default. With ``create_graph=True`` each gradient
+    is a Value or Tensor with its own graph, so ``grad`` can be applied to it again: second
+    derivatives, Hessians, Newton steps. ``grad_outputs`` weighs each output (default 1; a
+    Tensor output with more than one entry needs one of its shape). An input the outputs do
+    not depend on raises, unless ``allow_unused=True`` (then None).
     """
-    outs = _values(outputs, "outputs", "an output needs a graph: compute it from Values, "
-                   "outside no_grad")
-    ins = _values(inputs, "inputs", "pass the Values to differentiate with respect to")
+    outs = _nodes(outputs, "outputs", "an output needs a graph: compute it from Values or "
+                  "Tensors, outside no_grad")
+    ins = _nodes(inputs, "inputs", "pass the Values or Tensors to differentiate with respect to")
+    if len({isinstance(node, Tensor) for node in outs + ins}) > 1:
+        raise TypeError("grad: outputs and inputs mix Values and Tensors; a graph belongs to "
+                        "one engine (make the Values Tensors, or the other way round)")
     if grad_outputs is None:
-        seeds: list[Any] = [1.0] * len(outs)
+        given: list[Any] = [None] * len(outs)
+    elif is_node(grad_outputs) or not isinstance(grad_outputs, Sequence) or (
+            isinstance(outs[0], Tensor) and len(outs) == 1 and not _one_each(grad_outputs)):
+        given = [grad_outputs]  # one array (or nested list) for one Tensor
     else:
-        given = grad_outputs if isinstance(grad_outputs, Sequence) else [grad_outputs]
-        seeds = [s if isinstance(s, Value) else as_float(s, "grad(grad_outputs)") for s in given]
-    if len(seeds) != len(outs):
-        raise ValueError(f"grad: {len(outs)} outputs but {len(seeds)} grad_outputs")
+        given = list(grad_outputs)
+    if len(given) != len(outs):
+        raise ValueError(f"grad: {len(outs)} outputs but {len(given)} grad_outputs")
+    seeds = []
+    for i, (out, g) in enumerate(zip(outs, given)):
+        seed = out._seed(g, "grad(grad_outputs)" if len(outs) == 1 else
+                         f"grad(grad_outputs[{i}])")  # checks the shape
+        seeds.append(g if create_graph and is_node(g) else seed)  # a seed with a graph stays one
     grads = backprop(outs, seeds, create_graph)
     result: list[Any] = []
     for i, x in enumerate(ins):
@@ -116,24 +76,117 @@ def grad(
                 "where it is infinite, as sqrt's at 0)")
             raise ValueError(f"grad: input {i}{name} is not used to compute the outputs{why}; "
                              "pass allow_unused=True to get None for it")
-        if g is not None and create_graph and not isinstance(g, Value):
-            g = Value(g)  # a constant gradient: a leaf, so it can still be used as a Value
-        elif isinstance(g, Value) and not create_graph:
+        if g is not None and create_graph and not is_node(g):
+            g = x._constant(g)  # a constant gradient: a leaf, so it can still be used as one
+        elif g is not None and is_node(g) and not create_graph:
             g = g.data
         result.append(g)
     return tuple(result)
 
 
-def _values(items: object, what: str, hint: str) -> list[Value]:
-    """``grad``'s outputs or inputs as a list of Values, or a TypeError saying what is wrong."""
-    if isinstance(items, Value):
+def _one_each(grad_outputs: Sequence[Any]) -> bool:
+    """Whether ``grad_outputs`` for a single Tensor output is PyTorch's list of one gradient
+    per output (``[v]``), rather than that gradient written as a nested list."""
+    return len(grad_outputs) == 1 and isinstance(grad_outputs[0], (Tensor, np.ndarray))
+
+
+def _nodes(items: object, what: str, hint: str) -> list[Any]:
+    """``grad``'s outputs or inputs as a list of nodes, or a TypeError saying what is wrong."""
+    if is_node(items):
         return [items]
     if not isinstance(items, Iterable) or isinstance(items, str):
-        raise TypeError(f"grad: {what} must be a Value or a list of Values, got "
+        raise TypeError(f"grad: {what} must be a Value or a Tensor, or a list of them, got "
                         f"{type(items).__name__} {items!r}; {hint}")
     listed = list(items)
     for i, item in enumerate(listed):
-        if not isinstance(item, Value):
-            raise TypeError(f"grad: {what}[{i}] is {type(item).__name__} {item!r}, not a Value; "
-                            f"{hint}")
+        if not is_node(item):
+            raise TypeError(f"grad: {what}[{i}] is {type(item).__name__} {item!r}, not a Value "
+                            f"or a Tensor; {hint}")
     return listed
+
+
+# ----------------------------------------------------------------------------- Jacobians
+
+
+def jacobian(f: Any, inputs: Any) -> Any:
+    """The Jacobian of ``f`` at ``inputs``, as ``torch.autograd.functional.jacobian``.
+
+    ``inputs`` is one input or a tuple (or list) of them: numbers or Values for the scalar
+    engine, arrays or Tensors for the tensor engine. ``f`` takes one node per input and
+    returns one output or a tuple of them. For one input and one output the result is
+    d(output)/d(input): a float for Values, an array of shape output.shape + input.shape for
+    Tensors; for several inputs, a tuple with one such entry per input; for several outputs,
+    a tuple with one such entry (or tuple of entries) per output. ``f`` is called once, on
+    fresh leaves with the inputs' numbers, and each output entry is differentiated."""
+    leaves, single_input = _leaves(inputs, "jacobian")
+    outputs = f(*leaves)
+    single_output = is_node(outputs)
+    outs = [outputs] if single_output or not isinstance(outputs, (tuple, list)) else \
+        list(outputs)
+    for k, out in enumerate(outs):
+        if not is_node(out):
+            raise TypeError(f"jacobian: f must return a Value or a Tensor (or a tuple of them), "
+                            f"but output {k} is {type(out).__name__} {out!r}")
+    rows = [_jacobian_of(out, leaves) for out in outs]
+    per_output = [row[0] if single_input else tuple(row) for row in rows]
+    return per_output[0] if single_output else tuple(per_output)
+
+
+def hessian(f: Any, inputs: Any) -> Any:
+    """The Hessian of a function ``f`` with one-number output (a Value, or a one-element
+    Tensor), as ``torch.autograd.functional.hessian``: d²f/dxᵢdxⱼ. For one input: a float
+    (Values) or an array of shape input.shape + input.shape (Tensors); for several inputs, a
+    tuple of tuples, ``H[i][j]`` for inputs i and j. Made by differentiating the graph of
+    the gradient (``grad(..., create_graph=True)``)."""
+    leaves, single_input = _leaves(inputs, "hessian")
+    output = f(*leaves)
+    if not is_node(output) or np.size(output.data) != 1:
+        raise ValueError("hessian: f must return one number (a Value, or a Tensor with one "
+                         f"element), got {output!r}; use jacobian for vector outputs")
+    firsts = grad(output, leaves, create_graph=True, allow_unused=True)
+    rows = []
+    for g, leaf in zip(firsts, leaves):
+        if g is None or not g.parents:  # a gradient that does not depend on any input
+            rows.append([_zeros_like(leaf, other) for other in leaves])
+            continue
+        rows.append(_jacobian_of(g, leaves))
+    return rows[0][0] if single_input else tuple(tuple(row) for row in rows)
+
+
+def _leaves(inputs: Any, who: str) -> tuple[list[Any], bool]:
+    """Fresh leaves with the inputs' numbers, and whether a single input was given."""
+    single = is_node(inputs) or isinstance(inputs, (int, float, np.ndarray)) or bool(
+        isinstance(inputs, list) and inputs and not is_node(inputs[0]) and
+        not isinstance(inputs[0], (int, float, np.ndarray)))
+    given = [inputs] if single else list(inputs)
+    if not given:
+        raise ValueError(f"{who}: no inputs")
+    tensors = [isinstance(x, (Tensor, np.ndarray, list)) for x in given]
+    if len(set(tensors)) > 1:
+        raise TypeError(f"{who}: the inputs mix numbers (the scalar engine) and arrays (the "
+                        "tensor engine); use one engine")
+    leaves = [Tensor(x.data if isinstance(x, Tensor) else x) if t else
+              Value(x.data if isinstance(x, Value) else x) for x, t in zip(given, tensors)]
+    return leaves, single
+
+
+def _jacobian_of(out: Any, leaves: list[Any]) -> list[Any]:
+    """d(out)/d(leaf) for each leaf: a float per leaf for a Value output; for a Tensor, an
+    array of shape out.shape + leaf.shape, one backward pass per entry of ``out``."""
+    if isinstance(out, Value):
+        return [0.0 if g is None else g for g in grad(out, leaves, allow_unused=True)]
+    shape = out.data.shape
+    rows: list[list[np.ndarray]] = [[] for _ in leaves]
+    for k in range(out.data.size):
+        seed = np.zeros(out.data.size, dtype=out.data.dtype)
+        seed[k] = 1
+        grads = grad(out, leaves, seed.reshape(shape), allow_unused=True)
+        for row, g, leaf in zip(rows, grads, leaves):
+            row.append(np.zeros(leaf.data.shape) if g is None else g)
+    return [np.stack(row).reshape(shape + leaf.data.shape) for row, leaf in zip(rows, leaves)]
+
+
+def _zeros_like(leaf: Any, other: Any) -> Any:
+    if isinstance(leaf, Value):
+        return 0.0
+    return np.zeros(leaf.data.shape + other.data.shape)

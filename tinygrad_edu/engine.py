@@ -3,14 +3,15 @@
 1. A ``Value`` holds a number (``data``), the derivative of the final output with respect to
    it (``grad``), the values it was made from (``parents``) and the local derivatives
    d(self)/d(parent) (``local_grads``), worked out during the forward pass. Each operator and
-   method is one line that applies an operation from the op table further down.
-2. ``walk`` lists a graph in topological order (parents before the nodes made from them),
-   without recursion, so a chain of a million nodes is fine.
-3. ``backpropagate`` visits that list backwards and applies the chain rule at every edge,
-   ``parent.grad += local_grad * node.grad``: that is ``node._backward()``. The tensor
-   engine runs the very same loop on its nodes.
+   method applies an operation from the op table further down (``+``, ``*`` and ``relu``,
+   which make almost every node, do it written out for speed).
+2. The backward pass is ``graph.py``'s, shared with the tensor engine: ``walk`` lists the
+   graph in topological order and ``backpropagate`` visits that list backwards, applying the
+   chain rule ``parent.grad += local_grad * node.grad`` at every edge: that is
+   ``node._backward()``.
+3. ``unary_op`` and ``binary_op`` turn one line of the op table into an operation.
 4. The op table: every operation in one line, its forward function beside its local
-   derivative.
+   derivative, and the same in words (what stepping and drawing print).
 
 Why numbers and not closures? micrograd gives every node a ``_backward`` closure, but all a
 closure ever does is multiply the upstream gradient by numbers that are known as soon as the
@@ -22,32 +23,52 @@ become data a program can read: stepping prints them, drawings show them, and th
 tests check every rule. ``node._backward()`` is still micrograd's one-node step, a method you
 can call by hand.
 
-The backward pass of Values, ``+``, ``*`` and ``relu`` (which make almost every node) and a
-layer's weighted sums (``dots``) also have twins written out for speed, at the end of the
-file and beside ``dot``: the same steps without the general machinery, tested to give the
-very same nodes and numbers.
+``Value.backward`` runs a twin of ``backpropagate`` written out for speed, at the end of the
+file, as a layer's weighted sums (``dots``) have one beside ``dot``: the same steps without
+the general machinery, tested to give the very same nodes and numbers.
 
-Around this file: ``ops.py`` (how a line of the table becomes an operation), ``checked.py``
-(forward functions with helpful errors), ``autograd.py`` (``grad()`` and second
-derivatives), ``grad_mode.py`` (``no_grad``), ``errors.py``.
+Around this file: ``graph.py`` (the walk and the chain rule), ``ops.py`` (the registry of
+ops), ``checked.py`` (forward functions with helpful errors), ``autograd.py`` (``grad()``
+and second derivatives), ``grad_mode.py`` (``no_grad``), ``errors.py``.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import compress
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, Union, cast
+from typing import Any, ClassVar, Protocol, Union, cast, overload
 
 from tinygrad_edu import checked, grad_mode
-from tinygrad_edu.errors import as_float, real_or_none
-
-if TYPE_CHECKING:
-    from tinygrad_edu.ops import Op
-    from tinygrad_edu.stepping import Step
+from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.graph import (
+    _EMIT,
+    NO_GRAPH,
+    backpropagate,
+    backward_into,
+    no_graph_error,
+    walk,
+    zero_grad,
+)
+from tinygrad_edu.ops import (
+    ListOp,
+    Op,
+    Rule,
+    check_name,
+    check_rule,
+    freeze_built_ins,
+    hide,
+    note_op,
+    register,
+)
+from tinygrad_edu.stepping import Step, backward_steps
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+
+__all__ = ["Number", "Value", "backpropagate", "walk", "zero_grad"]  # and the ops below
 
 
 class Value:
@@ -60,15 +81,18 @@ class Value:
     (3.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
+    __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", *micrograd_args: Any,
+                 **micrograd_kwargs: Any) -> None:
         """A leaf: an input or a parameter. Operations make the other Values."""
-        self.data: float = data if type(data) is float else as_float(data, "Value")
+        if micrograd_args or micrograd_kwargs or type(label) is not str:
+            _refuse_arguments(data, label, micrograd_args, micrograd_kwargs)
+        self._data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
-        self._op: Op | None = None  # the Op that made this value; None for a leaf
+        self._fn: Op | None = None  # the Op that made this value; None for a leaf
         self._const: Any = None  # a plain-number operand or parameter of that op, if any
         # The operands it was made from (b is None for a one-operand op) and the local
         # derivatives d(self)/d(a) and d(self)/d(b), set by ``make_node()`` below.
@@ -81,25 +105,98 @@ class Value:
     def parents(self) -> tuple[Value, ...]:
         """The values this one was computed from, in operand order (``x * x`` lists x
         twice); empty for a leaf."""
-        if self._op is None:
+        if self._fn is None:
             return ()
         return (self._a,) if self._b is None else (self._a, self._b)  # type: ignore[return-value]
 
     @property
     def local_grads(self) -> tuple[Any, ...]:
         """d(self)/d(parent) for each parent, in the same order."""
-        if self._op is None:
+        if self._fn is None:
             return ()
         return (self._da,) if self._b is None else (self._da, self._db)
 
-    # The operators and methods: each applies an operation from the op table below. (+, *
-    # and relu run twins that do the same faster, at the end of the file.)
-    def __add__(self, other: Value | Number) -> Value: return add(self, other)
-    def __radd__(self, other: Number) -> Value: return add(other, self)
+    # ``data``: the number, kept in ``_data``, which the engine reads directly. Whatever you
+    # assign to ``data`` must be a real number; a Value gives its number (so micrograd's
+    # ``x.data -= lr * x.grad`` works after backward(create_graph=True)).
+    def _set_data(self, value: Any) -> None:
+        self._data = (value if type(value) is float else value._data if isinstance(value, Value)
+                      else as_float(value, "Value.data"))
+
+    data = property(operator.attrgetter("_data"), _set_data, doc="The number this Value holds.")
+
+    # micrograd's names for the same, so that its code runs unchanged: ``_prev`` is the set
+    # of values this one was made from, ``_op`` the name of the op ('' for a leaf), and
+    # ``_backward()`` (below) the one-node step of the chain rule.
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    # The operators and methods: each applies an operation from the op table below. ``+``,
+    # ``*`` and ``relu`` make almost every node of a graph, so they first do the usual case
+    # themselves (two Values, or a Value and a float), exactly as the op would.
+    def __add__(self, other: Value | Number) -> Value:
+        if type(other) is Value:
+            y = self._data + other._data
+            if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                return no_graph(y)
+            return make_node(y, _ADD, self, 1.0, other, 1.0)
+        if type(other) is float:
+            y = self._data + other
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return no_graph(y)
+            return make_node(y, _ADD, self, 1.0, const=other)
+        return add(self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        if type(other) is float:
+            y = other + self._data
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return no_graph(y)
+            return make_node(y, _ADD_NUMBER_FIRST, self, 1.0, const=other)
+        return add(other, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        if type(other) is Value:
+            a, b = self._data, other._data
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return no_graph(a * b)
+            return make_node(a * b, _MUL, self, b, other, a)
+        if type(other) is float:
+            y = self._data * other
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return no_graph(y)
+            return make_node(y, _MUL, self, other, const=other)
+        return mul(self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        if type(other) is float:
+            y = other * self._data
+            if grad_mode.threads_off and not grad_mode.state.enabled:
+                return no_graph(y)
+            return make_node(y, _MUL_NUMBER_FIRST, self, other, const=other)
+        return mul(other, self)
+
+    def relu(self) -> Value:
+        x = self._data  # x and slope 1 above 0, 0 and slope 0 at or below 0, NaN for NaN
+        y, slope = (x, 1.0) if x > 0 else (0.0, 0.0) if x <= 0 else (x, x)
+        if grad_mode.threads_off and not grad_mode.state.enabled:
+            return no_graph(y)
+        return make_node(y, _RELU, self, slope)
+
+    # In place: inside no_grad(), ``p -= lr * p.grad`` changes p itself, as in PyTorch (an
+    # update step); outside, ``c += c + 1`` makes a new node, as in micrograd.
+    def __iadd__(self, other: Value | Number) -> Value: return _in_place(self, other, "+=")
+    def __isub__(self, other: Value | Number) -> Value: return _in_place(self, other, "-=")
+    def __imul__(self, other: Value | Number) -> Value: return _in_place(self, other, "*=")
+    def __itruediv__(self, other: Value | Number) -> Value: return _in_place(self, other, "/=")
+
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
     def __rsub__(self, other: Number) -> Value: return sub(other, self)
-    def __mul__(self, other: Value | Number) -> Value: return mul(self, other)
-    def __rmul__(self, other: Number) -> Value: return mul(other, self)
     def __truediv__(self, other: Value | Number) -> Value: return div(self, other)
     def __rtruediv__(self, other: Number) -> Value: return div(other, self)
     def __pow__(self, other: Value | Number) -> Value: return pow_(self, other)
@@ -112,7 +209,6 @@ class Value:
     def sqrt(self) -> Value: return sqrt(self)
     def tanh(self) -> Value: return tanh(self)
     def sigmoid(self) -> Value: return sigmoid(self)
-    def relu(self) -> Value: return relu(self)
     def leaky_relu(self, alpha: float = 0.01) -> Value: return leaky_relu(self, alpha)
     def abs(self) -> Value: return abs_(self)
     def sin(self) -> Value: return sin(self)
@@ -130,13 +226,22 @@ class Value:
         differentiated again (see ``tinygrad_edu.autograd``). With ``inputs``, only those
         values get a gradient, as in PyTorch.
         """
+        if self._fn is None and self._const is NO_GRAPH:
+            raise no_graph_error(self, "backward")
         if create_graph or inputs is not None:
-            from tinygrad_edu.autograd import backward_into
-
-            return backward_into(self, grad, create_graph, inputs)
+            seed = grad if create_graph and isinstance(grad, Value) else \
+                as_float(grad, "backward(grad)")
+            return backward_into(self, seed, create_graph, _inputs(inputs))
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
+
+    def _vjp(self, upstream: Any, create_graph: bool = False) -> tuple[Any, ...]:
+        """Each parent's share of ``upstream``, the gradient arriving here: the chain rule,
+        local derivative × upstream. With ``create_graph`` the local derivatives are
+        recomputed as Values by the op's rules, so the shares have a graph of their own."""
+        local_grads = graph_local_grads(self) if create_graph else self.local_grads
+        return tuple(local * upstream for local in local_grads)
 
     def _backward(self) -> None:
         """micrograd's one-node step of the chain rule: pass this value's gradient on to its
@@ -146,41 +251,69 @@ class Value:
             parent.grad += local * self.grad  # the chain rule
 
     def _add_grad(self, g: Any) -> None:
-        """Add ``g`` to this value's gradient (how ``backpropagate`` seeds the root)."""
-        self.grad += g
+        """Add ``g`` to this value's gradient (a Value ``g`` onto a gradient of 0 stays
+        that Value, with no ``0 + g`` node)."""
+        if isinstance(g, Value) and type(self.grad) is float and self.grad == 0.0:
+            self.grad = g
+        else:
+            self.grad += g
+
+    @staticmethod
+    def _seed(grad: Any, who: str = "backward_steps(grad)") -> float:
+        """The gradient a backward pass starts from: 1 by default, else the number given."""
+        if grad is None:
+            return 1.0
+        return grad._data if isinstance(grad, Value) else as_float(grad, who)
+
+    @staticmethod
+    def _constant(g: Any) -> Value:
+        """A gradient that is a plain number, as a leaf (``create_graph`` gives Values)."""
+        return Value(g)
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
         zero_grad(self)
 
-    def backward_steps(self, grad: float = 1.0) -> Iterator[Step]:
+    def backward_steps(self, grad: float | None = None) -> Iterator[Step]:
         """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
         ``print(step)`` shows the numbers. See ``tinygrad_edu.stepping``."""
-        from tinygrad_edu.stepping import backward_steps
-
         return backward_steps(self, grad)
 
     # Looking at a value.
     @property
     def op(self) -> str:
         """The operation that made this value: ``'*'``, ``'tanh'``, ... or ``''`` for a leaf."""
-        return "" if self._op is None else self._op.name
+        return "" if self._fn is None else self._fn.name
 
     def item(self) -> float:
         """The plain float, as in PyTorch."""
-        return self.data
+        return self._data
+
+    def __float__(self) -> float:
+        """``float(v)``, as for a one-element PyTorch tensor: the number. Inside a derivative
+        rule under ``create_graph`` (or a function gradcheck follows) it raises instead:
+        there, ``math.cos(x)`` would quietly cut the graph."""
+        if _float_guard.why:
+            raise TypeError(_float_guard.why)
+        return self._data
+
+    @property
+    def requires_grad(self) -> bool:
+        """False for a value computed under ``no_grad`` (it has no graph), as in PyTorch;
+        True for inputs, parameters and everything computed from them."""
+        return not (self._fn is None and self._const is NO_GRAPH)
 
     def detach(self) -> Value:
         """A new leaf with the same number and no history."""
-        return Value(self.data, self.label)
+        return Value(self._data, self.label)
 
     def __repr__(self) -> str:
         extras = (f", label={self.label!r}" if self.label else "") + (
-            f", op={self.op!r}" if self._op is not None else "")
-        return f"Value(data={self.data!r}, grad={self.grad!r}{extras})"
+            f", op={self.op!r}" if self._fn is not None else "")
+        return f"Value(data={self._data!r}, grad={self.grad!r}{extras})"
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)  # f"{loss:.3f}" formats the number
+        return format(self._data, spec)  # f"{loss:.3f}" formats the number
 
     # Comparisons and truth look at the number, as for a float (and a one-element PyTorch
     # tensor), so a derivative rule such as ``0.0 if x == 0 else ...`` gives the same answer
@@ -192,7 +325,7 @@ class Value:
     def __le__(self, other: Value | Number) -> bool: return _compare(operator.le, self, other)
     def __gt__(self, other: Value | Number) -> bool: return _compare(operator.gt, self, other)
     def __ge__(self, other: Value | Number) -> bool: return _compare(operator.ge, self, other)
-    def __bool__(self) -> bool: return self.data != 0.0
+    def __bool__(self) -> bool: return self._data != 0.0
     __hash__ = object.__hash__
 
     # Copying and pickling whole graphs, without recursion (see the end of the file).
@@ -201,17 +334,55 @@ class Value:
     def __reduce__(self) -> tuple[Any, ...]: return _pickled(self)
 
 
+class _FloatGuard(threading.local):
+    why = ""  # while set, float(value) raises a TypeError that says this
+
+
+_float_guard = _FloatGuard()
+
+
+@contextmanager
+def floats_refused(why: str) -> Iterator[None]:
+    """Inside the block ``float(value)`` (which ``math.cos(value)`` calls) raises a
+    TypeError saying ``why``: code that must build a graph cannot take a Value's number."""
+    before, _float_guard.why = _float_guard.why, why
+    try:
+        yield
+    finally:
+        _float_guard.why = before
+
+
+def _refuse_arguments(data: Any, label: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+                      ) -> None:
+    """``Value(data, label)`` given anything else: micrograd's ``Value(data, (a, b), '+')``,
+    which its own operators use to make a node, gets a message that says what to write."""
+    children = kwargs.get("_children", label if isinstance(label, (tuple, list, set)) else None)
+    if children is not None or "_op" in kwargs or args:
+        raise TypeError(
+            "Value(data, (a, b), '+') is how micrograd's operators make a node; here the "
+            "operations make their nodes themselves, recording the parents and the local "
+            "derivatives: write a + b (or a * b, a.tanh(), ...), and Value(2.0, label='a') for "
+            "an input. To add an operation of your own, use tinygrad_edu.unary_op or "
+            "binary_op")
+    if kwargs:
+        raise TypeError(f"Value() takes a number and a label, as Value(2.0, label='a'); got the "
+                        f"keyword {next(iter(kwargs))}=")
+    raise TypeError(f"Value: the label must be a string such as 'x1', got {type(label).__name__} "
+                    f"{label!r}")
+
+
 def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any = None,
               b: Value | None = None, db: Any = None, const: Any = None) -> Value:
     """The Value an operation returns: ``data``, made by ``op`` from ``a`` (and ``b``), with
     the local derivatives ``da`` (and ``db``); ``const`` is a plain-number operand (the 2 in
-    ``x * 2``) or the op's parameter. ``make_node(data)`` is a leaf, what every operation
-    returns under ``no_grad``."""
+    ``x * 2``) or the op's parameter. ``no_graph(data)`` is what every
+    operation returns under ``no_grad``: a leaf that remembers it was computed without a
+    graph, so that ``backward()`` from it can say why it has nothing to do."""
     node = _new(Value)  # no __init__: its checks are for leaves
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
-    node._op = op
+    node._fn = op
     node._const = const
     node._a = a
     node._b = b
@@ -220,90 +391,303 @@ def make_node(data: float, op: Op | None = None, a: Value | None = None, da: Any
     return node
 
 
+def no_graph(data: float) -> Value:
+    """What every operation returns under ``no_grad``: a leaf that remembers it was computed
+    without a graph, so that ``backward()`` from it can say why it has nothing to do."""
+    node = _new(Value)
+    node._data = data
+    node.grad = 0.0
+    node.label = ""
+    node._fn = None
+    node._const = NO_GRAPH
+    node._a = node._b = node._da = node._db = None
+    return node
+
+
 _new = object.__new__
 
 
 def number_of(x: Value | Number) -> float:
     """The number in a Value, or a plain number as it is."""
-    return x.data if isinstance(x, Value) else x
+    return x._data if isinstance(x, Value) else x
 
 
 def _compare(compare: Any, value: Value, other: object) -> bool:
-    number = other.data if isinstance(other, Value) else real_or_none(other)
-    return NotImplemented if number is None else bool(compare(value.data, number))
+    number = other._data if isinstance(other, Value) else real_or_none(other)
+    return NotImplemented if number is None else bool(compare(value._data, number))
 
 
-# ----------------------------------------------------------------------------- the walk
+def _in_place(value: Value, other: Any, symbol: str) -> Value:
+    """``value += other`` and the like: in place under ``no_grad`` (a leaf's number
+    changes), else a new node; on a leaf outside ``no_grad`` with a plain number, which
+    would leave the leaf unchanged (``for p in params: p -= lr * p.grad``), an error."""
+    combine, op = _IN_PLACE[symbol]
+    if not (not grad_mode.threads_off or grad_mode.state.enabled):  # no_grad
+        if value._fn is not None:
+            raise RuntimeError(
+                f"{symbol} inside no_grad() on a value computed from others would change a "
+                "number its graph was built from; compute a new value instead "
+                f"(v = v {symbol[0]} ...)")
+        value.data = combine(value._data, number_of(other))
+        return value
+    if value._fn is None and not isinstance(other, Value):
+        raise RuntimeError(
+            f"p {symbol} ... on a leaf Value (an input or a parameter) outside no_grad() would "
+            "make a new Value and leave p unchanged, so a loop such as `for p in "
+            "model.parameters(): p -= lr * p.grad` would update nothing. Write `with "
+            "no_grad(): p -= lr * p.grad` (PyTorch's way) or `p.data -= lr * p.grad` "
+            "(micrograd's)")
+    return op(value, other)
 
 
-class Node(Protocol):
-    """What ``walk`` and ``backpropagate`` need from a node of either engine."""
-
-    grad: Any
-    EMPTY_GRAD: ClassVar[Any]
-
-    @property
-    def parents(self) -> tuple[Any, ...]: ...  # the nodes it was made from
-
-    def _backward(self) -> None: ...  # pass this node's gradient on to its parents
-    def _add_grad(self, g: Any) -> None: ...  # add g to this node's gradient
-
-
-N = TypeVar("N", bound=Node)
+def _inputs(inputs: Iterable[Value] | None) -> list[Value] | None:
+    """``backward(inputs=...)``: a list of Values, or a TypeError that says what is wrong."""
+    if inputs is None:
+        return None
+    listed: list[Any] = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, item in enumerate(listed):
+        if not isinstance(item, Value):
+            raise TypeError(f"backward: inputs[{i}] is {type(item).__name__} {item!r}, not a "
+                            "Value; pass the Values whose .grad backward should fill")
+    return listed
 
 
-def walk(*roots: N) -> list[N]:
-    """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents. Iterative, so graph depth is not limited by
-    Python's recursion limit. Backward, stepping, drawing and zeroing all use this one walk
-    (``Value.backward`` through its twin ``_inner_nodes``, written out for speed)."""
-    for root in roots:
-        if not hasattr(root, "parents"):
-            raise TypeError(f"walk needs Values (or Tensors), got {type(root).__name__} "
-                            f"{root!r}")
-    order: list[N] = []
-    seen: set[N] = set()
-    stack: list[Any] = list(reversed(roots))
-    while stack:
-        node = stack.pop()
-        if node is _EMIT:  # every parent of the node below this marker is now listed
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            stack += (node, _EMIT)  # list the node once its parents are listed
-            for parent in reversed(node.parents):
-                if parent not in seen:
-                    stack.append(parent)
-    return order
+def graph_local_grads(node: Value) -> tuple[Any, ...]:
+    """``node``'s local derivatives recomputed from its operands as Values by the op's own
+    rules, so that they have a graph of their own (for ``create_graph=True``)."""
+    op = node._fn
+    assert op is not None
+    operands = op.operands(node)
+    if isinstance(op, ListOp):
+        return op.graph_rule(operands, node)
+    extra = (node._const,) if op.param is not None else ()
+    try:
+        with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
+                            "number (as math's functions do)"):
+            grads = tuple(rule(*operands, node, *extra) for rule, x in
+                          zip(op.graph_derivatives, operands) if isinstance(x, Value))
+    except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
+        raise TypeError(
+            f"{op.name}: its derivative rule does not run on Values, which "
+            f"create_graph=True needs ({error}); write it with tinygrad_edu's functions "
+            "(exp, log, cos, sigmoid, ...) instead of math's") from error
+    for g in grads:
+        if not isinstance(g, Value) and real_or_none(g) is None:
+            raise TypeError(f"{op.name}: its derivative rule returned "
+                            f"{type(g).__name__} {g!r} on Values, not a Value or a number")
+    return grads
 
 
-_EMIT = object()
+# ----------------------------------------------------------------------------- making an op
 
 
-def backpropagate(root: N, seed: Any) -> Iterator[N]:
-    """The backward pass, for both engines, one node at a time: a generator that yields each
-    node just before its step (stepping looks at it there); running it to the end leaves
-    d(root)/d(node) × seed in every node's ``grad``.
+def _number(x: Any, name: str, what: str) -> float:
+    """What a rule returned, as a float, or a TypeError naming the op and the rule."""
+    number = real_or_none(x)
+    if number is None:
+        hint = (" (write it with tinygrad_edu's functions, which return plain numbers for "
+                "plain numbers)" if isinstance(x, Value) else "")
+        raise TypeError(f"{name}: its {what} returned {type(x).__name__} {x!r}, not a "
+                        f"number{hint}")
+    return number
 
-    Inner nodes forget the gradient of an earlier pass, leaves keep theirs and add to it (as
-    in PyTorch). Then, from the root down, every node passes its gradient on to its parents
-    once all the nodes made from it have passed theirs to it, so its gradient is complete.
+
+class UnaryFunction(Protocol):
+    """What ``unary_op`` returns: a function of one Value (or plain number)."""
+
+    op: Op
+
+    @overload
+    def __call__(self, x: Value, alpha: float = ...) -> Value: ...
+    @overload
+    def __call__(self, x: Number, alpha: float = ...) -> float: ...
+
+
+class BinaryFunction(Protocol):
+    """What ``binary_op`` returns: a function of two operands, Values and/or numbers."""
+
+    op: Op
+
+    def __call__(self, a: Value | Number, b: Value | Number) -> Value: ...
+
+
+def unary_op(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Rule,
+    *,
+    formula: str | None = None,
+    local: str | None = None,
+    domain: tuple[float, float] | None = None,
+    kinks: tuple[float, ...] = (),
+    param: float | None = None,
+    graph_derivative: Rule | None = None,
+    doc: str = "",
+    register_op: bool = True,
+) -> UnaryFunction:
+    """Make a one-input operation from its forward function and its local derivative.
+
+    ``forward(x)`` computes the output from a float; ``derivative(x, y)`` returns dy/dx from
+    the input ``x`` and the output ``y``. Write the derivative with arithmetic and with this
+    package's functions (``exp``, ``log``, ``sigmoid``, ...), not ``math``, so that it also
+    works on Values and second derivatives come for free. With ``param`` the op takes one
+    extra number ``alpha`` (default ``param``), passed to both as a last argument, as in
+    ``leaky_relu(x, alpha=0.01)``. If the derivative is a plain function of floats (as relu's
+    slope is, for speed), ``graph_derivative`` is the same rule written with operations, used
+    on Values for second derivatives.
+
+    The result accepts a Value (and returns a Value that remembers how it was made) or a
+    plain number (and returns a plain number)::
+
+        softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
+                            lambda x, y: sigmoid(x))
+
+    ``formula`` and ``local`` are what stepping and drawing print (default ``name({0})`` and
+    ``name'({0})``; ``{out}`` is the output). ``domain`` and ``kinks`` tell the property
+    checks where to test the derivative (default -3 to 3). The op joins ``OPS`` (unless
+    ``register_op=False``), so the project's tests cover it;
+    ``tinygrad_edu.testing.check_op(softplus)`` checks it against central differences (see
+    docs/property-testing.md).
     """
-    order = walk(root)
-    for node in order:
-        if node.parents:
-            node.grad = node.EMPTY_GRAD
-    root._add_grad(seed)
-    for node in reversed(order):  # every node after all the nodes made from it
-        if node.parents:
-            yield node
-            node._backward()  # the chain rule: parent.grad += local_grad * node.grad
+    check_name(name, "unary_op")
+    extra = 0 if param is None else 1
+    check_rule(forward, 1 + extra, name, "forward function", "x" + ", alpha" * extra)
+    check_rule(derivative, 2 + extra, name, "derivative", "x, y" + ", alpha" * extra)
+    op = Op(name, forward, (derivative,), param=param, doc=doc,
+            graph_derivatives=None if graph_derivative is None else (graph_derivative,),
+            formula=formula, local=None if local is None else (local,),
+            domain=None if domain is None else (domain,), kinks=kinks)
+    if register_op:
+        register(op)
+
+    def on_number(x: Number, *extra: float) -> float:
+        xd = x if type(x) is float else as_float(x, name)
+        try:
+            y = forward(xd, *extra)
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, name, xd) from None
+        except Exception as error:
+            note_op(error, name, f"at {xd!r}")
+            raise
+        return y if type(y) is float else _number(y, name, "forward function")
+
+    if param is None:
+
+        def apply(x: Value | Number) -> Value | float:
+            if not isinstance(x, Value):
+                return on_number(x)
+            xd = x._data
+            try:
+                y = forward(xd)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return no_graph(y)
+                d = derivative(xd, y)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+            except Exception as error:  # a rule of your own that fails: say which op
+                note_op(error, name, f"at {xd!r}")
+                raise
+            return make_node(y, op, x, d if type(d) is float else _number(d, name, "derivative"))
+
+    else:
+
+        def apply(x: Value | Number, alpha: float = param) -> Value | float:  # type: ignore[misc]
+            if type(alpha) is not float:
+                alpha = as_float(alpha, f"{name}(alpha)")
+            if not isinstance(x, Value):
+                return on_number(x, alpha)
+            xd = x._data
+            try:
+                y = forward(xd, alpha)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return no_graph(y)
+                d = derivative(xd, y, alpha)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+            except Exception as error:
+                note_op(error, name, f"at {xd!r}")
+                raise
+            d = d if type(d) is float else _number(d, name, "derivative")
+            return make_node(y, op, x, d, const=alpha)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = apply
+    return apply  # type: ignore[return-value]
 
 
-def zero_grad(root: Node) -> None:
-    """Reset the gradient of ``root`` and of every node it depends on."""
-    for node in walk(root):
-        node.grad = node.EMPTY_GRAD
+def binary_op(
+    name: str,
+    forward: Callable[[float, float], float],
+    d_left: Rule,
+    d_right: Rule,
+    *,
+    formula: str | None = None,
+    local: tuple[str, str] | None = None,
+    domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    doc: str = "",
+    register_op: bool = True,
+) -> BinaryFunction:
+    """Make a two-input operation: ``forward(a, b)``, ``d_left(a, b, y)`` = dy/da and
+    ``d_right(a, b, y)`` = dy/db. The result takes Values and/or plain numbers on either side;
+    a plain-number operand is remembered but gets no gradient. ``formula`` and ``local`` are
+    what stepping and drawing print (default ``name({0}, {1})``, ``∂name/∂{0}`` and
+    ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks."""
+    check_name(name, "binary_op")
+    check_rule(forward, 2, name, "forward function", "a, b")
+    check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
+    check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    op = Op(name, forward, (d_left, d_right), doc=doc, formula=formula, local=local,
+            domain=domain)
+    op.twin = Op(name, forward, (d_left, d_right), number_first=True, doc=doc,
+                 formula=formula, local=local, domain=domain)
+    if register_op:
+        register(op)
+    twin = op.twin
+
+    def apply(a: Value | Number, b: Value | Number) -> Any:
+        a_is, b_is = isinstance(a, Value), isinstance(b, Value)
+        ad = a._data if a_is else real_or_none(a, name)  # type: ignore[union-attr]
+        bd = b._data if b_is else real_or_none(b, name)  # type: ignore[union-attr]
+        if ad is None or bd is None:
+            if a_is or b_is:
+                return NotImplemented  # lets Python say "unsupported operand type(s)"
+            ad, bd = as_float(a, name), as_float(b, name)  # called with two non-numbers
+        try:
+            y = forward(ad, bd)
+            if type(y) is not float:
+                y = _number(y, name, "forward function")
+            if not (a_is or b_is):  # two plain numbers: a plain number
+                return y
+            if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                return no_graph(y)
+            da = d_left(ad, bd, y) if a_is else None
+            db = d_right(ad, bd, y) if b_is else None
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, name, ad, bd) from None
+        except Exception as error:  # a rule of your own that fails: say which op
+            note_op(error, name, f"at {ad!r}, {bd!r}")
+            raise
+        if a_is and type(da) is not float:
+            da = _number(da, name, "derivative d_left")
+        if b_is and type(db) is not float:
+            db = _number(db, name, "derivative d_right")
+        if a_is and b_is:
+            return make_node(y, op, a, da, b, db)  # type: ignore[arg-type]
+        if a_is:
+            return make_node(y, op, a, da, const=bd)  # type: ignore[arg-type]
+        return make_node(y, twin, b, db, const=ad)  # type: ignore[arg-type]
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = twin.apply = apply
+    return apply  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- the op table
@@ -312,17 +696,6 @@ def zero_grad(root: Node) -> None:
 # arithmetic and the engine's own functions, so the same rule also runs on Values: that is
 # how second derivatives work (autograd.py). A plain-number operand (the 2 in x * 2) is
 # remembered but gets no gradient.
-
-from tinygrad_edu.ops import (  # noqa: E402 (they build Values, so they come after the class)
-    ListOp,
-    UnaryFunction,
-    binary_op,
-    freeze_built_ins,
-    hide,
-    register,
-    unary_op,
-)
-
 
 def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
     """d(a**b)/da = b·a**(b-1); at a = 0 it is 0 for b = 0 and inf for b < 1 (as PyTorch).
@@ -336,7 +709,7 @@ def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
 def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
     """d(a**b)/db = a**b·ln(a): needs a >= 0 (0 at a = 0, as in PyTorch)."""
     if a < 0:
-        raise checked.negative_base(a.data if isinstance(a, Value) else a)
+        raise checked.negative_base(a._data if isinstance(a, Value) else a)
     return 0.0 if a == 0 else y * log(a)  # a NaN base gives NaN
 
 
@@ -350,36 +723,52 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
 
 
+# Each row: the name, the forward function, the local derivative for each operand, and the
+# same in words for stepping and drawing ({0}, {1}: the operands; {out}: the output).
 #                 name  forward        d/da                    d/db
-add = binary_op("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0)
-sub = binary_op("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0)
-mul = binary_op("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a)
-div = binary_op("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b)
-pow_ = binary_op("**", checked.pow, _d_pow_base, _d_pow_exponent)
+add = binary_op("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
+                formula="{0} + {1}", local=("1", "1"))
+sub = binary_op("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
+                formula="{0} - {1}", local=("1", "-1"))
+mul = binary_op("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
+                formula="{0} * {1}", local=("{1}", "{0}"))
+div = binary_op("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
+                formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
+pow_ = binary_op("**", checked.pow, _d_pow_base, _d_pow_exponent,
+                 formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
 
 #                name        forward        d/dx
 cos: UnaryFunction  # (sin's derivative is cos, and cos's is -sin)
-neg = unary_op("neg", operator.neg, lambda x, y: -1.0)
-exp = unary_op("exp", checked.exp, lambda x, y: y)
-log = unary_op("log", checked.log, lambda x, y: 1 / x)
-sqrt = unary_op("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf)
-tanh = unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
-sigmoid = unary_op("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y))
-sin = unary_op("sin", math.sin, lambda x, y: cos(x))
-cos = unary_op("cos", math.cos, lambda x, y: -sin(x))
+neg = unary_op("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local="-1")
+exp = unary_op("exp", checked.exp, lambda x, y: y, formula="exp({0})", local="{out}")
+log = unary_op("log", checked.log, lambda x, y: 1 / x, formula="log({0})", local="1/{0}")
+sqrt = unary_op("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf,
+                formula="sqrt({0})", local="1/(2·{out})")
+tanh = unary_op("tanh", math.tanh, lambda x, y: 1 - y * y, formula="tanh({0})",
+                local="1 - {out}²")
+sigmoid = unary_op("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y),
+                   formula="sigmoid({0})", local="{out}·(1 - {out})")
+sin = unary_op("sin", math.sin, lambda x, y: cos(x), formula="sin({0})", local="cos({0})")
+cos = unary_op("cos", math.cos, lambda x, y: -sin(x), formula="cos({0})", local="-sin({0})")
 
 # relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
 # a plain number on floats, and on Values (for second derivatives) ops of their own whose
 # derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
 # follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0.
-step = hide(unary_op("step", _slope, lambda x, y, below: 0.0, param=0.0, register_op=False))
-sign = hide(unary_op("sign", _sign, lambda x, y: 0.0, register_op=False))
+step = unary_op("step", _slope, lambda x, y, below: 0.0, param=0.0, register_op=False,
+                formula="step({0})", local="0")
+sign = unary_op("sign", _sign, lambda x, y: 0.0, register_op=False, formula="sign({0})",
+                local="0")
+hide(step.op), hide(sign.op)  # the engine's helpers: findable by name, but not in OPS
 relu = unary_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
-                graph_derivative=lambda x, y: step(x, 0.0))
+                graph_derivative=lambda x, y: step(x, 0.0), formula="relu({0})",
+                local="1 if {0} > 0 else 0")
 leaky_relu = unary_op("leaky_relu", lambda x, a: a * x if x <= 0 else x,
                       lambda x, y, a: _slope(x, a), param=0.01,
-                      graph_derivative=lambda x, y, a: step(x, a))
-abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x))
+                      graph_derivative=lambda x, y, a: step(x, a), formula="leaky_relu({0})",
+                      local="1 if {0} > 0 else α")
+abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x),
+                formula="abs({0})", local="sign({0})")
 
 
 # ----------------------------------------------------------------------------- list ops
@@ -410,7 +799,7 @@ def make_list_node(data: float, op: Op, parents: tuple[Value, ...],
     derivatives; ``const`` lists the operands, with None where a parent stands, when some
     of them were plain numbers."""
     node = _new(ListValue)
-    node.data, node.grad, node.label, node._op, node._const = data, 0.0, "", op, const
+    node._data, node.grad, node.label, node._fn, node._const = data, 0.0, "", op, const
     node._parents, node._local_grads = parents, local_grads
     return node
 
@@ -453,7 +842,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     nodes: list[Value] = []
     for row in rows:
         ws = _listed(row, "dot", "dot([w1, w2], [x1, x2])")
-        wd = tuple([w.data for w in ws if type(w) is Value])  # _numbers_of_values, in place:
+        wd = tuple([w._data for w in ws if type(w) is Value])  # _numbers_of_values, in place:
         if len(wd) != len(ws) or not ws or len(ws) != len(inputs):  # this runs per neuron
             nodes.append(_any_dot(ws, inputs))  # plain-number weights, or a size to complain of
             continue
@@ -462,7 +851,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
         except (OverflowError, ValueError):
             total = checked.dot(wd, numbers)
         if off:
-            nodes.append(make_node(total))
+            nodes.append(no_graph(total))
         elif xd is not None:  # Values: what _any_dot makes, written out
             nodes.append(make_list_node(total, _DOT, ws + inputs, xd + wd))
         else:  # floats: constants, so only the weights are parents
@@ -481,7 +870,7 @@ def _any_dot(ws: tuple[Any, ...], xs: tuple[Any, ...]) -> Value:
 
 def _numbers_of_values(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     """The numbers of ``items`` if each is a Value (not a subclass, quickly), else None."""
-    numbers = tuple([v.data for v in items if type(v) is Value])
+    numbers = tuple([v._data for v in items if type(v) is Value])
     return numbers if len(numbers) == len(items) else None
 
 
@@ -489,9 +878,11 @@ def _list_op(op: ListOp, operands: Sequence[Any], total: Any, local_grads: Any) 
     """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
     of which the Values become parents and the plain numbers constants."""
     keep = [isinstance(v, Value) for v in operands]  # the Values become parents
-    numbers = [v.data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
-    if (grad_mode.threads_off and not grad_mode.state.enabled) or not any(keep):
-        return make_node(total(numbers))  # no_grad, or nothing but constants
+    numbers = [v._data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
+    if grad_mode.threads_off and not grad_mode.state.enabled:
+        return no_graph(total(numbers))
+    if not any(keep):
+        return make_node(total(numbers))  # nothing but constants: a constant
     if all(keep):
         return make_list_node(total(numbers), op, tuple(operands), tuple(local_grads(numbers)))
     layout = tuple(None if k else x for x, k in zip(numbers, keep))  # where the numbers stood
@@ -505,8 +896,10 @@ def _partners(operands: list[Any], node: Value) -> tuple[Any, ...]:
     return tuple(operands[i - half] for i, v in enumerate(operands) if isinstance(v, Value))
 
 
-_VSUM = register(ListOp("vsum", checked.fsum, 1, lambda operands, node: (1.0,) * len(node.parents)))
-_DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2, _partners))
+_VSUM = register(ListOp("vsum", checked.fsum, 1, lambda operands, node: (1.0,) * len(node.parents),
+                        formula="sum({all})", local=("1",)))
+_DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2, _partners,
+                       formula="dot([{first}], [{second}])", local=("{partner}",)))
 _VSUM.apply, _DOT.apply = vsum, dot
 freeze_built_ins()
 
@@ -534,7 +927,7 @@ def _remade(data: float, label: str, parents: tuple[Value, ...], local_grads: tu
 
 
 def _fields(node: Value) -> tuple[Any, ...]:
-    return node.data, node.label, node.parents, node.local_grads, node._op, node._const
+    return node._data, node.label, node.parents, node.local_grads, node._fn, node._const
 
 
 def _shallow_copy(value: Value) -> Value:
@@ -560,12 +953,12 @@ def _deep_copy(value: Value, memo: dict[int, Any]) -> Value:
 
 def _pickled(value: Value) -> tuple[Any, ...]:
     if not value.parents:  # the gradient comes after the leaf: it may lead back to it
-        return (_leaf, (value.data, value.label), (None, {"grad": value.grad}))
+        return (_leaf, (value._data, value.label), (None, {"grad": value.grad}))
     order = walk(value)
     row = {node: i for i, node in enumerate(order)}
     table = [node if not node.parents else
-             (node.data, node.grad, node.label, tuple(row[p] for p in node.parents),
-              node.local_grads, node._op, node._const) for node in order]
+             (node._data, node.grad, node.label, tuple(row[p] for p in node.parents),
+              node.local_grads, node._fn, node._const) for node in order]
     return (_rebuild, (table,))
 
 
@@ -615,7 +1008,7 @@ def _inner_nodes(root: Value) -> list[Value]:
     in ``grad``, so the caller must reset their gradients; leaves it never touches."""
     seen: Any = object()  # a mark no gradient can be
     inner: list[Value] = []
-    stack: list[Any] = [] if root._op is None else [root]
+    stack: list[Any] = [] if root._fn is None else [root]
     while stack:
         node = stack.pop()
         if node is _EMIT:
@@ -626,86 +1019,20 @@ def _inner_nodes(root: Value) -> list[Value]:
             stack.append(_EMIT)
             if type(node) is Value:  # one or two operands, in the node itself
                 b = node._b
-                if b is not None and b._op is not None and b.grad is not seen:
+                if b is not None and b._fn is not None and b.grad is not seen:
                     stack.append(b)
                 a = node._a
-                if a._op is not None and a.grad is not seen:  # type: ignore[union-attr]
+                if a._fn is not None and a.grad is not seen:  # type: ignore[union-attr]
                     stack.append(a)
             else:  # a ListValue
                 for parent in reversed(node._parents):
-                    if parent._op is not None and parent.grad is not seen:
+                    if parent._fn is not None and parent.grad is not seen:
                         stack.append(parent)
     return inner
 
 
-# ``+`` and ``*`` make almost every node of a graph, and ``relu`` follows every neuron. Their
-# twins compute the output and the local derivatives in place (1 and 1 for a + b; b and a
-# for a * b; relu's slope) instead of calling the table's lambdas; operands they do not
-# expect go to the op itself.
-
-
-def _add_twin(self: Value, other: Any) -> Value:
-    """``self + other``, as ``add(self, other)``."""
-    if type(other) is Value:
-        y = self.data + other.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-            return make_node(y)
-        return make_node(y, _ADD, self, 1.0, other, 1.0)
-    if type(other) is float:
-        y = self.data + other
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _ADD, self, 1.0, const=other)
-    return add(self, other)
-
-
-def _radd_twin(self: Value, other: Any) -> Value:
-    """``other + self`` for a plain number ``other``, as ``add(other, self)``."""
-    if type(other) is float:
-        y = other + self.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _ADD_NUMBER_FIRST, self, 1.0, const=other)
-    return add(other, self)
-
-
-def _mul_twin(self: Value, other: Any) -> Value:
-    """``self * other``, as ``mul(self, other)``."""
-    if type(other) is Value:
-        a, b = self.data, other.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(a * b)
-        return make_node(a * b, _MUL, self, b, other, a)
-    if type(other) is float:
-        y = self.data * other
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _MUL, self, other, const=other)
-    return mul(self, other)
-
-
-def _rmul_twin(self: Value, other: Any) -> Value:
-    """``other * self`` for a plain number ``other``, as ``mul(other, self)``."""
-    if type(other) is float:
-        y = other * self.data
-        if grad_mode.threads_off and not grad_mode.state.enabled:
-            return make_node(y)
-        return make_node(y, _MUL_NUMBER_FIRST, self, other, const=other)
-    return mul(other, self)
-
-
-def _relu_twin(self: Value) -> Value:
-    """``self.relu()``, as ``relu(self)``: x and slope 1 above 0, 0 and slope 0 at or below
-    0, NaN and NaN for NaN."""
-    x = self.data
-    y, slope = (x, 1.0) if x > 0 else (0.0, 0.0) if x <= 0 else (x, x)
-    if grad_mode.threads_off and not grad_mode.state.enabled:
-        return make_node(y)
-    return make_node(y, _RELU, self, slope)
-
-
 _ADD, _MUL, _RELU = add.op, mul.op, relu.op
+_IN_PLACE: dict[str, tuple[Callable[[float, float], float], BinaryFunction]] = {
+    "+=": (operator.add, add), "-=": (operator.sub, sub), "*=": (operator.mul, mul),
+    "/=": (checked.div, div)}
 _ADD_NUMBER_FIRST, _MUL_NUMBER_FIRST = cast("Op", _ADD.twin), cast("Op", _MUL.twin)
-Value.__add__, Value.__radd__ = _add_twin, _radd_twin  # type: ignore[method-assign]
-Value.__mul__, Value.__rmul__ = _mul_twin, _rmul_twin  # type: ignore[method-assign]
-Value.relu = _relu_twin  # type: ignore[method-assign]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -84,7 +85,10 @@ def _syntax_error(source: str, error: SyntaxError) -> ExpressionError:
     line = error.lineno or 1
     start = max((error.offset or 1) - 1, 0)
     end = error.end_offset - 1 if error.end_offset and error.end_lineno == line else None
-    return ExpressionError(f"this is not a formula: {error.msg}", source, line, start, end)
+    implied = re.search(r"(\d(?:\.\d*)?)\s*([A-Za-z_(])", source)  # 2x, 2 x, 3(x + 1)
+    hint = (f" (a product needs *: write {implied.group(1)}*{implied.group(2)}, not "
+            f"{implied.group(0)})" if implied and not re.match(r"[eE]\d", implied.group(2)) else "")
+    return ExpressionError(f"this is not a formula: {error.msg}{hint}", source, line, start, end)
 
 
 class _Builder:
@@ -146,7 +150,9 @@ class _Builder:
             return self.call(node)
         if isinstance(node, ast.List):
             return [self.eval(item) for item in node.elts]
-        raise self.error(node, f"{_describe(node)} is not allowed here: a formula may use "
+        hint = (" (for a power write **, as in x**2: ^ is not a power in Python)"
+                if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor) else "")
+        raise self.error(node, f"{_describe(node)} is not allowed here{hint}: a formula may use "
                                "names, numbers, + - * / **, unary minus and calls such as "
                                "tanh(x)")
 
@@ -162,6 +168,10 @@ class _Builder:
 
     def call(self, node: ast.Call) -> Any:
         func = node.func
+        if isinstance(func, ast.Constant):  # 3(x + 1): a product without its *
+            number = ast.get_source_segment(self.source, func) or repr(func.value)
+            raise self.error(node, f"a number cannot be called: a product needs *, so write "
+                                   f"{number}*(...) instead of {number}(...)")
         if not isinstance(func, ast.Name):
             raise self.error(func, "only a registered op can be called, by its plain name "
                                    "(tanh(x), not math.tanh(x))")

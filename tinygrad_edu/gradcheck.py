@@ -12,6 +12,11 @@ compares it with the analytic gradient from ``backward()``, using PyTorch's crit
 
 and reports, beside the absolute error, the relative error
 |a - n| / (|a| + |n|) that the teaching texts use (about 1e-7 or less when all is well).
+
+Both work for Tensors too: give arrays or Tensors as inputs and a function of one Tensor
+per input. The output may have any shape: then every entry of its Jacobian is checked
+(d out[i] / d x[j], one backward pass per output entry, two evaluations of f per input
+entry), as ``torch.autograd.gradcheck`` does.
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
-from tinygrad_edu.engine import Number, Value
+import numpy as np
+
+from tinygrad_edu.engine import Number, Value, floats_refused
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.graph import backprop
+from tinygrad_edu.tensor.engine import Tensor
 
 
 class GradcheckError(AssertionError):
@@ -42,6 +52,7 @@ class GradcheckEntry:
     abs_error: float
     rel_error: float  # |a - n| / (|a| + |n|), 0 when both are 0
     ok: bool
+    output: str = ""  # for a Tensor output of more than one entry: which entry (out[0, 1])
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class GradcheckReport:
     eps: float
     atol: float
     rtol: float
+    max_rows: int | None = None  # a long table shows its failing rows (Tensors: a Jacobian)
 
     @property
     def ok(self) -> bool:
@@ -74,15 +86,23 @@ class GradcheckReport:
                                math.hypot(*a), math.hypot(*n))
 
     def __str__(self) -> str:
-        head = ("input", "value", "analytic (backward)", "numeric (central diff.)",
-                "abs error", "rel error", "ok")
+        outputs = any(e.output for e in self.entries)  # a Jacobian: one row per pair
+        head = ("output", "input") * outputs or ("input",)
+        head += ("value", "analytic (backward)", "numeric (central diff.)", "abs error",
+                 "rel error", "ok")
+        shown = self.entries
+        if self.max_rows is not None and len(shown) > self.max_rows:
+            shown = (self.failures or shown)[:self.max_rows]
         rows = [head] + [
-            (e.name, _g(e.value), _g(e.analytic), _g(e.numeric), f"{e.abs_error:.2e}",
-             f"{e.rel_error:.2e}", "yes" if e.ok else "NO")
-            for e in self.entries
+            (e.output,) * outputs + (e.name, _g(e.value), _g(e.analytic), _g(e.numeric),
+                                     f"{e.abs_error:.2e}", f"{e.rel_error:.2e}",
+                                     "yes" if e.ok else "NO")
+            for e in shown
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        if len(shown) < len(self.entries):
+            lines.append(f"({len(self.entries) - len(shown)} more rows not shown)")
         verdict = "passed" if self.ok else f"FAILED for {len(self.failures)} of {len(self.entries)}"
         lines.append(f"gradcheck {verdict}: |analytic - numeric| <= atol + rtol·|numeric| "
                      f"with atol={self.atol:g}, rtol={self.rtol:g}, eps={self.eps:g}")
@@ -91,10 +111,11 @@ class GradcheckReport:
     def failure_message(self) -> str:
         """One sentence per failing input naming it and both numbers, then the table."""
         lines = []
-        for e in self.failures:
+        for e in self.failures[:self.max_rows]:
+            of = f"input {e.name}" if not e.output else f"{e.output} with respect to {e.name}"
             if math.isfinite(e.analytic) and not math.isfinite(e.numeric):
                 # no verdict on backward(): the numbers f gave near the point say nothing
-                lines.append(f"gradient of input {e.name} = {e.value!r} cannot be checked: "
+                lines.append(f"gradient of {of} = {e.value!r} cannot be checked: "
                              f"backward() gives {e.analytic!r}, central differences give "
                              f"{e.numeric!r}, because f is not finite near {e.name} = "
                              f"{e.value!r} (it overflows or is undefined within eps); check "
@@ -105,20 +126,35 @@ class GradcheckReport:
             else:
                 why = (f"|a - n| = {e.abs_error:.3g} > atol + rtol·|n| = "
                        f"{self.atol + self.rtol * abs(e.numeric):.3g}")
-            lines.append(f"gradient of input {e.name} = {e.value!r} is wrong: backward() gives "
+            lines.append(f"gradient of {of} = {e.value!r} is wrong: backward() gives "
                          f"{e.analytic!r}, central differences give {e.numeric!r}; {why}")
         return "\n".join([*lines, "", str(self)])
 
 
-def numerical_grad(
-    f: Callable[..., Value | float], inputs: Iterable[Number | Value], eps: float = 1e-6
-) -> list[float]:
+@overload
+def numerical_grad(f: Callable[..., Any], inputs: Iterable[Number | Value],
+                   eps: float = 1e-6) -> list[float]: ...
+@overload
+def numerical_grad(f: Callable[..., Any], inputs: Iterable[Tensor | np.ndarray],
+                   eps: float = 1e-6) -> list[np.ndarray]: ...
+def numerical_grad(f: Callable[..., Any], inputs: Iterable[Any], eps: float = 1e-6
+                   ) -> list[Any]:
     """Central differences (f(x + h) - f(x - h)) / 2h of ``f`` for each input, in float64.
 
     ``f`` takes one Value per input and returns a Value (a plain number is fine too). The step
     is h = eps·max(1, |x|), so large inputs get a step that still changes them. ``f`` runs
-    under ``no_grad``, so no graph is built."""
+    under ``no_grad``, so no graph is built.
+
+    Given arrays or Tensors, ``f`` takes one Tensor per input and returns a Tensor; each
+    entry is nudged in turn, and the result for an input of shape S is an array of shape
+    ``out.shape + S``: the Jacobian, or the gradient (shape S) of a 0-d output such as a sum."""
     inputs = _listed(inputs, f)
+    if _tensor_mode(inputs):
+        arrays, labels = _tensor_inputs(inputs)
+        _check_positive("eps", eps)
+        _check_tensor_steps(arrays, labels, eps)
+        shape, columns = _tensor_numeric(f, arrays, labels, eps)
+        return [c.reshape(shape + a.shape) for c, a in zip(columns, arrays)]
     xs = _floats(inputs)
     _check_positive("eps", eps)
     names = _names(inputs)
@@ -144,8 +180,8 @@ def numerical_grad(
 
 
 def gradcheck(
-    f: Callable[..., Value | float],
-    inputs: Iterable[Number | Value],
+    f: Callable[..., Any],
+    inputs: Iterable[Number | Value] | Iterable[Tensor | np.ndarray],
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
@@ -161,12 +197,23 @@ def gradcheck(
 
     >>> gradcheck(lambda x, y: x * y.tanh(), [2.0, 0.5]).ok
     True
+
+    With arrays or Tensors as inputs, ``f`` takes one Tensor per input (float64 copies, with
+    the labels of yours) and returns a Tensor of any shape; every entry of the Jacobian is
+    checked, and the report has one row per (output entry, input entry)::
+
+        gradcheck(lambda a, b: (a @ b).tanh(), [np.ones((2, 3)), Tensor(w, label="w")])
     """
     __tracebackhide__ = True  # under pytest, show the failure where gradcheck was called
     inputs = _listed(inputs, f)
-    xs = _floats(inputs)
     for what, tolerance in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         _check_positive(what, tolerance, zero_ok=what != "eps")
+    if _tensor_mode(inputs):
+        report = _tensor_gradcheck(f, inputs, eps, atol, rtol)
+        if raise_exception and not report.ok:
+            raise GradcheckError(report.failure_message())
+        return report
+    xs = _floats(inputs)
     names = _names(inputs)
     _check_steps(names, xs, eps)
     leaves = [Value(x, label=name) for x, name in zip(xs, names)]
@@ -188,7 +235,7 @@ def gradcheck(
     return report
 
 
-def _listed(inputs: Iterable[Number | Value], f: object) -> list[Number | Value]:
+def _listed(inputs: Iterable[Any], f: object) -> list[Any]:
     """The inputs as a list (a generator is read once), after checking that ``f`` can be
     called and that ``inputs`` is not a single number."""
     if not callable(f):
@@ -197,13 +244,18 @@ def _listed(inputs: Iterable[Number | Value], f: object) -> list[Number | Value]
     if isinstance(inputs, (Value, numbers.Real)):
         raise TypeError("gradcheck: inputs must be a list of numbers or Values, e.g. [x] "
                         f"rather than x; got {inputs!r}")
+    if isinstance(inputs, (Tensor, np.ndarray)):
+        raise TypeError("gradcheck: inputs must be a list of arrays or Tensors, one per "
+                        f"argument of f, e.g. [w] rather than w; got {type(inputs).__name__} "
+                        f"of shape {np.shape(inputs)}")
     return list(inputs)
 
 
 def _call(f: Callable[..., Value | float], at: list[Value]) -> Value | float:
     """``f(*at)``; a TypeError about Values (math.sin(x) on a Value) says what to do."""
     try:
-        return f(*at)
+        with floats_refused("f turned a Value into a plain number (as math's functions do)"):
+            return f(*at)
     except TypeError as error:
         if "Value" not in str(error):
             raise
@@ -264,3 +316,146 @@ def _relative_error(err: float, a: float, n: float) -> float:
 
 def _g(x: float) -> str:
     return f"{x:.10g}"
+
+
+# ----------------------------------------------------------------------------- Tensors
+
+
+def _tensor_mode(inputs: list[Any]) -> bool:
+    """Whether ``f`` is a function of Tensors: some input is a Tensor or an array."""
+    return any(isinstance(x, (Tensor, np.ndarray)) for x in inputs)
+
+
+def _tensor_inputs(inputs: list[Any]) -> tuple[list[np.ndarray], list[str]]:
+    """Each input as a float64 array of its own, and its name (its label, else x0, x1, ...)."""
+    from tinygrad_edu.tensor.checked import real_array
+
+    xs, names = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Value):
+            raise TypeError(f"gradcheck: input {i} is a Value but other inputs are Tensors or "
+                            "arrays; f works on one engine at a time (make it a Tensor)")
+        data = x.data if isinstance(x, Tensor) else x
+        xs.append(real_array(data, np.dtype(np.float64), f"gradcheck: input {i}", copy=True))
+        names.append(x.label if isinstance(x, Tensor) and x.label else f"x{i}")
+    return xs, names
+
+
+def entry_name(name: str, shape: tuple[int, ...], k: int) -> str:
+    """The name of entry ``k`` (counted in row-major order) of an array: ``W[1, 0]``."""
+    if not shape:
+        return name
+    return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(k, shape))}]"
+
+
+def _check_tensor_steps(xs: list[np.ndarray], names: list[str], eps: float) -> None:
+    """``_check_steps`` for every entry at once; the first bad entry gets its message."""
+    for x, name in zip(xs, names):
+        h = eps * np.maximum(1.0, np.abs(x))
+        with np.errstate(over="ignore", invalid="ignore"):
+            bad = ~(np.isfinite(x) & np.isfinite(x + h) & np.isfinite(x - h)) | \
+                (x + h == x) | (x - h == x)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            _check_steps([entry_name(name, x.shape, k)], [float(x.reshape(-1)[k])], eps)
+
+
+def _call_tensors(f: Callable[..., Any], at: list[Tensor]) -> Any:
+    """``f(*at)``; NumPy's functions on a Tensor raise a TypeError that says what to do."""
+    try:
+        return f(*at)
+    except TypeError as error:
+        if "Tensor" not in str(error):
+            raise
+        raise TypeError(f"gradcheck: f failed on Tensors ({error}); write f with Tensor "
+                        "operations (t.exp(), t @ w, tinygrad_edu.tensor.tanh(t)), not NumPy's "
+                        "functions, so that backward() can follow it") from error
+
+
+def _array_of(out: Any) -> np.ndarray:
+    """The numbers of ``f``'s result: a Tensor's array, or an array or number (a constant)."""
+    if isinstance(out, Tensor):
+        return out.data
+    if isinstance(out, (np.ndarray, numbers.Real)) and not isinstance(out, bool):
+        return np.asarray(out, dtype=np.float64)
+    raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__} {out!r}; "
+                    "f should take one Tensor per input and return a Tensor")
+
+
+def _tensor_numeric(f: Callable[..., Any], xs: list[np.ndarray], names: list[str], eps: float
+                    ) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """The output's shape and, per input, the central differences of every output entry with
+    respect to every input entry: an array (output entries × input entries)."""
+    with no_grad():
+        shape = _array_of(_call_tensors(f, [Tensor(x) for x in xs])).shape
+        columns = []
+        for i, x in enumerate(xs):
+            column = np.empty((math.prod(shape), x.size))
+            flat = x.reshape(-1)
+            for k in range(x.size):
+                h = eps * max(1.0, abs(float(flat[k])))
+                ends = []
+                for nudged in (flat[k] + h, flat[k] - h):
+                    moved = flat.copy()
+                    moved[k] = nudged
+                    at = [Tensor(v) for v in xs]
+                    at[i] = Tensor(moved.reshape(x.shape))
+                    try:
+                        end = _array_of(_call_tensors(f, at))
+                    except (ArithmeticError, ValueError) as error:
+                        name = entry_name(names[i], x.shape, k)
+                        raise DomainError(
+                            f"gradcheck: central differences need f at {name} ± h = "
+                            f"{float(flat[k])!r} ± {h:.3g}, but f fails at {name} = "
+                            f"{float(nudged)!r} ({error}). {name} is within h of where f is "
+                            f"defined: pass a smaller eps than {eps:g}, or check a point "
+                            "further inside f's domain") from None
+                    if end.shape != shape:
+                        raise ValueError(f"gradcheck: f returned shape {end.shape} near the "
+                                         f"point but {shape} at it; its shape must not depend "
+                                         "on the numbers")
+                    ends.append(end.reshape(-1))
+                column[:, k] = (ends[0] - ends[1]) / (2 * h)
+            columns.append(column)
+    return shape, columns
+
+
+def _tensor_gradcheck(f: Callable[..., Any], inputs: list[Any], eps: float, atol: float,
+                      rtol: float) -> GradcheckReport:
+    """``gradcheck`` for a function of Tensors: every entry of the Jacobian, d out[o] / d x[k]
+    from one backward pass per output entry, against central differences."""
+    xs, names = _tensor_inputs(inputs)
+    _check_tensor_steps(xs, names, eps)
+    leaves = [Tensor(x, label=name) for x, name in zip(xs, names)]
+    out = _call_tensors(f, leaves)
+    values = _array_of(out)
+    rows = [np.zeros((values.size, x.size)) for x in xs]  # the Jacobian from backward()
+    if isinstance(out, Tensor):
+        for o in range(values.size):
+            seed = np.zeros(values.shape, dtype=values.dtype)
+            seed.reshape(-1)[o] = 1.0
+            grads = backprop([out], [seed])
+            for row, leaf in zip(rows, leaves):
+                g = grads.get(leaf)
+                if g is not None:
+                    row[o] = np.asarray(g, dtype=np.float64).reshape(-1)
+    _, numeric = _tensor_numeric(f, xs, names, eps)
+    label = out.label if isinstance(out, Tensor) and out.label else "out"
+    outputs = [entry_name(label, values.shape, o) if values.size > 1 else ""
+               for o in range(values.size)]
+    entries = []
+    for name, x, analytic, expected in zip(names, xs, rows, numeric):
+        err = np.abs(analytic - expected)
+        ok = np.isfinite(analytic) & np.isfinite(expected) & (err <= atol + rtol * np.abs(expected))
+        for k in range(x.size):
+            entry = entry_name(name, x.shape, k)
+            for o, output in enumerate(outputs):
+                a, n, e = float(analytic[o, k]), float(expected[o, k]), float(err[o, k])
+                entries.append(GradcheckEntry(entry, float(x.reshape(-1)[k]), a, n, e,
+                                              _relative_error(e, abs(a), abs(n)),
+                                              bool(ok[o, k]), output))
+    return GradcheckReport(tuple(entries), eps, atol, rtol, max_rows=TENSOR_ROWS)
+
+
+TENSOR_ROWS = 24
+"""How many rows a Tensor report shows (its failing ones first): a Jacobian is long."""

@@ -81,6 +81,14 @@ class Module:
                 named.append((name, group))
         return named
 
+    def label_parameters(self) -> None:
+        """Label every parameter with its ``named_parameters()`` name, so that drawings and
+        steps name it as the model does (``layers.0.neurons.3.w.1``, ``layers.1.W``). The
+        layers of this package call it when they are made; call it in a model of your own
+        once its parameters are set."""
+        for name, p in self.named_parameters():
+            p.label = name
+
     def parameters(self) -> list[Any]:
         """Every parameter (weights and biases), in a fixed order: ``named_parameters()``'s,
         without making the names."""
@@ -166,6 +174,7 @@ class Sequential(Module):
 
     def __init__(self, *layers: Module) -> None:
         self.layers = list(layers)
+        self.label_parameters()
 
     def forward(self, x: Any) -> Any:
         for layer in self.layers:

@@ -163,13 +163,25 @@ class Adam(Optimizer):
             g = _grad(p)
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
-            m = b1 * state.get("m", 0.0) + (1 - b1) * g
-            v = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
+            if isinstance(g, np.ndarray):  # arrays: the same formulas, without new arrays
+                if "m" not in state:
+                    state["m"], state["v"] = np.zeros_like(g), np.zeros_like(g)
+                    state["scratch"] = np.empty_like(g)
+                m, v, s = state["m"], state["v"], state["scratch"]
+                np.subtract(g, m, out=s)
+                s *= 1 - b1
+                m += s  # m ← m + (1-β₁)(g - m) = β₁m + (1-β₁)g
+                np.multiply(g, g, out=s)
+                s -= v
+                s *= 1 - b2
+                v += s  # v ← β₂v + (1-β₂)g²
+            else:
+                m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+                v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
             if self.eps == 0 and np.any(np.asarray(v) == 0):
                 raise FloatingPointError(
                     f"Adam: parameter {i}: its gradient has been 0 so far and eps=0, so the "
                     "step is 0/0 (m/√v with m = v = 0); use eps > 0, e.g. the default 1e-8")
-            state["m"], state["v"] = m, v
             if _overflowed(v, g):
                 raise FloatingPointError(
                     f"Adam: parameter {i}: the squared gradient overflowed (largest |g| = "
@@ -177,7 +189,16 @@ class Adam(Optimizer):
                     "would be m/√inf = 0); clip the gradients with clip_grad_norm before "
                     "step(), or lower the learning rate"
                 )
-            p.data -= self.lr * (m / c1) / ((v / c2) ** 0.5 + self.eps)
+            # w ← w - lr·m̂/(√v̂ + ε) with m̂ = m/c1 and √v̂ = √v/√c2, computed as PyTorch does
+            if isinstance(g, np.ndarray):  # in the scratch array: √v/√c2 + ε, then m / that
+                np.sqrt(v, out=s)
+                s /= math.sqrt(c2)
+                s += self.eps
+                np.divide(m, s, out=s)
+                s *= self.lr / c1
+                p.data -= s
+            else:
+                p.data -= (self.lr / c1) * m / (math.sqrt(v) / math.sqrt(c2) + self.eps)
 
 
 class LRScheduler:

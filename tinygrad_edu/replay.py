@@ -1,4 +1,5 @@
-"""Replay the forward and the backward pass in any browser: one self-contained HTML page.
+"""Replay the forward and the backward pass in any browser: one self-contained HTML page,
+for a graph of Values or of Tensors.
 
 >>> from tinygrad_edu import Value
 >>> from tinygrad_edu.viz import replay_html
@@ -10,7 +11,9 @@ The page shows the graph as ``draw_dot`` draws it, with buttons Back, Next, Play
 (or the arrow keys, Home, End and Space). First the forward pass computes the values in
 topological order; then the backward pass runs one ``backward_steps()`` step at a time: the
 node passing its gradient back in red, the parents receiving it in orange with the amount on
-each arrow, and above the graph the chain-rule line that ``print(step)`` shows.
+each arrow, and above the graph the chain-rule line that ``print(step)`` shows. For a
+graph of Tensors the boxes show shapes and summaries, each arrow the gradient formula it
+carries, and below the line the matrices of the step as tables (larger ones summarised).
 
 The page needs no network and no Python: the picture is drawn once, when the page is made
 (with Graphviz's ``dot`` or ``graphviz-pure``), and a small script changes its numbers and
@@ -30,10 +33,30 @@ from dataclasses import dataclass
 from html import escape
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
-from tinygrad_edu.engine import Value, walk
-from tinygrad_edu.stepping import Step, backward_steps, fmt, node_names
-from tinygrad_edu.viz import HOT, MAX_NODES, WARM, draw_dot
+import numpy as np
+
+from tinygrad_edu.drawing import (
+    HOT,
+    MAX_NODES,
+    WARM,
+    draw_dot,
+    gradients_kept,
+    parameter_names,
+)
+from tinygrad_edu.graph import walk
+from tinygrad_edu.stepping import (
+    ParentUpdate,
+    Step,
+    assignment,
+    backward_steps,
+    fmt,
+    is_array_node,
+    node_names,
+    shape_text,
+    summary,
+)
 
 __all__ = ["Replay", "replay_html"]
 
@@ -70,20 +93,25 @@ class Replay:
         return f"<Replay: {self.title}, {_count(self.steps, 'backward step')}>"
 
 
+TABLE_LIMIT = 64  # a matrix of at most this many entries is shown as a table on the page
+
+
 def replay_html(
-    root: Value,
+    root: Any,
     path: str | PathLike[str] | None = None,
     *,
-    params: Iterable[Value] | None = None,
-    rankdir: str = "LR",
+    params: Iterable[Any] | dict[str, Any] | None = None,
+    rankdir: str | None = None,
     forward: bool = True,
     title: str | None = None,
     max_nodes: int = MAX_NODES,
 ) -> Replay:
-    """A self-contained web page that replays how ``root`` was computed and differentiated.
+    """A self-contained web page that replays how ``root`` (a Value or a Tensor) was computed
+    and differentiated.
 
     ``path``, if given, is where the page is written. ``params``, ``rankdir`` and
-    ``max_nodes`` mean what they mean for ``draw_dot`` (its size limit and advice apply).
+    ``max_nodes`` mean what they mean for ``draw_dot`` (its size limit and advice apply);
+    ``rankdir`` is ``"LR"`` for Values and ``"TB"`` for Tensors unless you say.
     ``forward=False`` starts with every value computed and replays the backward pass only.
     ``title`` heads the page (default: the root's formula).
 
@@ -99,26 +127,24 @@ def replay_html(
         raise ValueError("replay_html: the root is a leaf, so backward has no steps to replay; "
                          "pass a value computed from others, e.g. x * y")
     names = node_names(root)
-    saved = [node.grad for node in order]
-    try:
-        for node in order:
-            node.grad = 0.0
-        steps = list(backward_steps(root))
+    if rankdir is None:
+        rankdir = "TB" if is_array_node(root) else "LR"
+    with gradients_kept(order):
+        steps = list(backward_steps(root, params=None if params is None else
+                                    list(parameter_names(params))))
         finals = {node: node.grad for node in order}
         grads, flows = _widest_texts(steps)
         for node, widest in grads.items():
             node.grad = widest  # so that every number the page will show fits its box
-        drawing = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes)
+        drawing = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes,
+                           matrices=False)  # one line per field: the page changes them
         drawing.body = _with_flow_labels(drawing.body, order, flows)
         svg = drawing.pipe(format="svg", encoding="utf-8")
-    finally:
-        for node, grad in zip(order, saved):
-            node.grad = grad
     if title is None:
         title = f"{'Forward and backward' if forward else 'Backward'} pass of " \
                 f"{steps[0].name} = {steps[0].formula}"
     data = {
-        "nodes": [{"data": fmt(node.data), "known": not forward or not node.parents}
+        "nodes": [{"data": _box_text(node.data), "known": not forward or not node.parents}
                   for node in order],
         "frames": _frames(order, names, steps, finals, forward),
         "interval": PLAY_INTERVAL_MS,
@@ -141,8 +167,8 @@ def replay_command(formula: str, assignments: list[str], out: str = "replay.html
     Returns the exit code: 0, 2 for a mistake in the formula or the values, 1 when the page
     cannot be drawn or written. Every problem is one message on stderr, never a traceback.
     """
+    from tinygrad_edu.drawing import GraphTooLarge, RenderError
     from tinygrad_edu.expression import ExpressionError, parse_expression
-    from tinygrad_edu.viz import GraphTooLarge, RenderError
 
     def fail(code: int, message: str) -> int:
         print(f"replay: {message}", file=sys.stderr)
@@ -202,46 +228,77 @@ def _count(n: int, thing: str) -> str:
 # ----------------------------------------------------------------------------- the frames
 
 
-def _widest_texts(steps: list[Step]) -> tuple[dict[Value, float], dict[tuple[Value, Value], str]]:
+def _flow(update: ParentUpdate) -> str:
+    """What an arrow shows while its step is on screen: the amount (a number), or for a
+    matrix the formula of the gradient it carries."""
+    if update.local is None:  # the tensor engine
+        return update.local_text
+    return fmt(update.contribution)
+
+
+def _box_text(x: Any) -> str:
+    """A gradient as a node's box shows it: a number, or an array's short summary."""
+    return summary(x, 4, 3) if isinstance(x, np.ndarray) else fmt(x)
+
+
+def _widest_texts(steps: list[Step]) -> tuple[dict[Any, Any], dict[tuple[Any, Any], str]]:
     """The longest text each value's gradient and each arrow's contribution will show during
     the replay: the picture is laid out with room for them."""
-    grads: dict[Value, float] = {}
-    flows: dict[tuple[Value, Value], str] = {}
+    grads: dict[Any, Any] = {}
+    flows: dict[tuple[Any, Any], str] = {}
 
-    def note(node: Value, grad: float) -> None:
-        if node not in grads or len(fmt(grad)) > len(fmt(grads[node])):
+    def note(node: Any, grad: Any) -> None:
+        if node not in grads or len(_box_text(grad)) > len(_box_text(grads[node])):
             grads[node] = grad
 
     for step in steps:
         note(step.node, step.upstream)
         for update in step.updates:
             note(update.parent, update.grad_after)
-            edge, text = (update.parent, step.node), fmt(update.contribution)
+            edge, text = (update.parent, step.node), _flow(update)
             if len(text) > len(flows.get(edge, "")):
                 flows[edge] = text
     return grads, flows
 
 
-def _with_flow_labels(body: list[str], order: list[Value],
-                      flows: dict[tuple[Value, Value], str]) -> list[str]:
+def _with_flow_labels(body: list[str], order: list[Any],
+                      flows: dict[tuple[Any, Any], str]) -> list[str]:
     """draw_dot's DOT statements with a label on every arrow from a parent into an op,
     holding the widest amount it will carry: the page shows it only during that step."""
-    arrow = re.compile(r"^\tn(\d+) -> n(\d+)op\n$")
+    arrow = re.compile(r"^\tn(\d+) -> n(\d+)op(?: \[.*\])?\n$")
     labelled = []
     for line in body:
         match = arrow.match(line)
         if match:
             parent, node = order[int(match.group(1))], order[int(match.group(2))]
-            line = f'{line.rstrip()} [label="+= {flows[parent, node]}" fontcolor="{HOT}"]\n'
+            start = line.split(" [")[0].rstrip()
+            line = f'{start} [label="+= {_dot_text(flows[parent, node])}" fontcolor="{HOT}"]\n'
         labelled.append(line)
     return labelled
 
 
-def _frames(order: list[Value], names: dict[Value, str], steps: list[Step],
-            finals: dict[Value, float], forward: bool) -> list[dict[str, object]]:
-    """What the page shows at each press of Next. Numbers are text, formatted by ``fmt``."""
+def _dot_text(text: str) -> str:
+    """Text inside a quoted DOT label."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _table(title: str, x: Any) -> list[Any]:
+    """A matrix for the page's panel: its title and its rows of numbers, or, when it is
+    large, the summary ``fmt`` gives."""
+    a = np.asarray(x)
+    if a.ndim == 0 or a.size > TABLE_LIMIT:
+        return [title, fmt(a)]
+    rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
+    return [title, [[fmt(float(v)) for v in row] for row in rows]]
+
+
+def _frames(order: list[Any], names: dict[Any, str], steps: list[Step],
+            finals: dict[Any, Any], forward: bool) -> list[dict[str, object]]:
+    """What the page shows at each press of Next. Numbers are text, formatted by ``fmt``;
+    a graph of Tensors adds the step's matrices (``tables``)."""
     index = {node: i for i, node in enumerate(order)}
     root = names[steps[0].node]
+    matrix = is_array_node(steps[0].node)
     inner = [node for node in order if node.parents]
     if forward:
         intro = (f"The inputs hold their numbers. Press Next (→) to compute the values from the "
@@ -252,20 +309,33 @@ def _frames(order: list[Value], names: dict[Value, str], steps: list[Step],
     frames: list[dict[str, object]] = [{"kind": "start", "status": "start", "text": intro}]
     formulas = {step.node: step.formula for step in steps}
     for k, node in enumerate(inner if forward else [], start=1):
-        frames.append({"kind": "forward", "node": index[node],
-                       "status": f"forward {k} of {len(inner)}",
-                       "text": f"{names[node]} = {formulas[node]} = {fmt(node.data)}"})
+        frame: dict[str, object] = {
+            "kind": "forward", "node": index[node], "status": f"forward {k} of {len(inner)}",
+            "text": f"{names[node]} = {formulas[node]} = {fmt(node.data)}"}
+        if matrix:
+            frame["text"] = f"{names[node]} = {formulas[node]}   ({shape_text(node.data.shape)})"
+            frame["tables"] = [_table(names[node], node.data)]
+        frames.append(frame)
     for step in steps:
-        frames.append({
+        frame = {
             "kind": "backward", "node": index[step.node],
             "status": f"backward step {step.index} of {len(steps)}",
-            "text": str(step), "grad": fmt(step.upstream),
-            "updates": [[index[u.parent], fmt(u.contribution), fmt(u.grad_after)]
-                        for u in step.updates]})
-    leaves = ", ".join(f"{names[node]}.grad = {fmt(finals[node])}"
-                       for node in order if not node.parents)
-    frames.append({"kind": "done", "status": "done",
-                   "text": f"Done: every value holds d{root}/d(value). {leaves}"})
+            "text": str(step), "grad": _box_text(step.upstream),
+            "updates": [[index[u.parent], _flow(u), _box_text(u.grad_after)]
+                        for u in step.updates]}
+        if matrix:
+            frame["tables"] = [_table(f"d{step.name} (arriving at {step.name})", step.upstream)] + [
+                _table(assignment(u), u.contribution) for u in step.updates]
+        frames.append(frame)
+    leaves = [node for node in order if not node.parents]
+    done: dict[str, object] = {"kind": "done", "status": "done", "text": (
+        f"Done: every value holds d{root}/d(value). " +
+        ", ".join(f"{names[node]}.grad = {fmt(finals[node])}" for node in leaves))}
+    if matrix:
+        done["text"] = f"Done: every tensor holds d{root}/d(tensor), of its own shape."
+        done["tables"] = [_table(f"{names[node]}.grad", finals[node]) for node in leaves
+                          if finals[node] is not None]
+    frames.append(done)
     return frames
 
 
@@ -332,6 +402,14 @@ _TEMPLATE = """
   .legend { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
   .legend b { font-weight: 600; }
   .pending { opacity: 0.35; }
+  #tables { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0 0 0.6rem; }
+  #tables:empty { display: none; }
+  #tables figure { margin: 0; }
+  #tables figcaption { font-size: 0.85rem; color: #374151; margin-bottom: 0.2rem; }
+  #tables table { border-collapse: collapse; font-variant-numeric: tabular-nums;
+                  font-size: 0.8rem; }
+  #tables td { border: 1px solid #d1d5db; padding: 0.1rem 0.35rem; text-align: right; }
+  #tables .summary { font-size: 0.8rem; color: #374151; }
   g.node.hot polygon, g.node.hot ellipse { stroke: @@HOT@@; stroke-width: 3; }
   g.node.warm polygon, g.node.warm ellipse { stroke: @@WARM@@; stroke-width: 3; }
   g.node.fwd polygon, g.node.fwd ellipse { stroke: @@FORWARD@@; stroke-width: 3; }
@@ -353,6 +431,7 @@ _TEMPLATE = """
   <span id="status" aria-live="polite"></span>
 </div>
 <pre id="line" aria-live="polite"></pre>
+<div id="tables"></div>
 <div id="graph" class="fit">
 @@SVG@@
 </div>
@@ -374,6 +453,7 @@ _SCRIPT = """
   var frames = data.frames, last = frames.length - 1;
   var svg = document.querySelector("#graph svg");
   var line = document.getElementById("line"), status = document.getElementById("status");
+  var tables = document.getElementById("tables");
   var buttons = {};
   ["reset", "back", "next", "play", "fit"].forEach(function (id) {
     buttons[id] = document.getElementById(id);
@@ -464,6 +544,24 @@ _SCRIPT = """
       if (i < clauses.length - 1) line.appendChild(document.createTextNode("  "));
     });
     line.className = f.kind === "forward" ? "forward" : f.kind === "backward" ? "" : "quiet";
+    tables.textContent = "";  // a graph of Tensors: the step's matrices, or their summaries
+    (f.tables || []).forEach(function (t) {
+      var figure = tables.appendChild(document.createElement("figure"));
+      figure.appendChild(document.createElement("figcaption")).textContent = t[0];
+      if (typeof t[1] === "string") {
+        var text = figure.appendChild(document.createElement("div"));
+        text.className = "summary";
+        text.textContent = t[1];
+        return;
+      }
+      var table = figure.appendChild(document.createElement("table"));
+      t[1].forEach(function (row) {
+        var tr = table.appendChild(document.createElement("tr"));
+        row.forEach(function (cell) {
+          tr.appendChild(document.createElement("td")).textContent = cell;
+        });
+      });
+    });
     status.textContent = f.status;
     buttons.reset.disabled = buttons.back.disabled = current === 0;
     buttons.next.disabled = current === last;

@@ -9,38 +9,94 @@
 c = a * b  upstream dc/dc = 1.0;  dc/da = b = 3.0 -> a.grad += 1.0 * 3.0 = 3.0;
   dc/db = a = 2.0 -> b.grad += 1.0 * 2.0 = 2.0
 
-Every value gets a short name: its label if it has one, else ``v1``, ``v2``, ... in the
+A step of the tensor engine says the same in matrix form, with shapes, and tells the
+parameter path (the gradients of the weights, which the optimizer uses) from the backprop
+path (the gradients passed on to earlier layers)::
+
+    v3 = A1 @ W2   (4×2)
+      backprop path:  dA1 = dv3 @ W2ᵀ   (4×2 @ 2×5 → 4×5)
+      parameter path: W2.grad += A1ᵀ @ dv3   (5×4 @ 4×2 → 5×2)
+
+Every node gets a short name: its label if it has one, else ``v1``, ``v2``, ... in the
 order ``walk`` lists the graph (so the same graph always gets the same names). Steps, the
 text view and the drawings of ``tinygrad_edu.viz`` all use these names.
+
+This module works on the nodes of either engine through what ``graph.py`` asks of a node,
+and reads each op's words from its row in the registry (``op.formula``, ``op.local``): it
+imports neither engine, so both can offer ``backward_steps()`` as a method.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tinygrad_edu.engine import Value, backpropagate, walk
-from tinygrad_edu.errors import as_float
+import numpy as np
 
-if TYPE_CHECKING:
-    from tinygrad_edu.ops import Op
+from tinygrad_edu.graph import backpropagate, walk
+
+MAX_SHOWN = 12  # arrays with at most this many entries are shown in full, larger ones summarised
 
 
 def fmt(x: Any) -> str:
     """A number as learners like to read it: 5 significant digits, always with a point
-    (``3.0``, ``0.76159``, ``1e-10``). A Value (a gradient under create_graph) shows its data."""
-    text = f"{x.data if isinstance(x, Value) else x:.5g}"
+    (``3.0``, ``0.76159``, ``1e-10``). A node (a gradient under create_graph) shows its data;
+    an array is shown in full when small, else summarised (see ``summary``)."""
+    if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
+        x = x.data
+    if isinstance(x, np.ndarray):
+        return summary(x)
+    return short(x, 5)
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """A shape as the matrix formulas write it: ``4×5``; ``5`` for a vector, ``1×1`` never
+    shortened; ``scalar`` for a 0-d array."""
+    return "×".join(map(str, shape)) if len(shape) else "scalar"
+
+
+def summary(array: Any, limit: int = MAX_SHOWN, digits: int = 4) -> str:
+    """An array's numbers on one line when it has at most ``limit`` entries (rows separated
+    by ``;``), otherwise its smallest, mean and largest entry, each to ``digits``
+    significant digits: arrays of any size, MNIST's included, print small and fast."""
+    a = np.asarray(array)
+    if a.size == 0:
+        return "(empty)"
+    if a.size <= limit:
+        return "; ".join(" ".join(row) for row in matrix_rows(a, digits)).join("[]") \
+            if a.ndim else short(float(a), digits)
+    with np.errstate(all="ignore"):
+        return (f"min {short(float(np.min(a)), digits)} · mean "
+                f"{short(float(np.mean(a)), digits)} · max {short(float(np.max(a)), digits)}")
+
+
+def short(x: float, digits: int = 4) -> str:
+    """A number to ``digits`` significant digits, as ``fmt`` writes it (``3.0``, ``-0.1235``)."""
+    text = f"{x:.{digits}g}"
     return text if any(c in text for c in ".ein") else text + ".0"
 
 
-def node_names(*roots: Value) -> dict[Value, str]:
-    """A short name for every value the roots depend on: its label, or ``v1``, ``v2``, ... in
-    ``walk`` order for unlabelled values. A label that is used twice (every neuron has a
+def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
+    """An array's entries as rows of text (a vector is one row; higher dimensions are
+    flattened into rows of the last axis)."""
+    a = np.asarray(array)
+    rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
+    return [[short(float(v), digits) for v in row] for row in rows]
+
+
+def is_array_node(node: Any) -> bool:
+    """A node of the tensor engine (its data is an array)."""
+    return isinstance(getattr(node, "data", None), np.ndarray)
+
+
+def node_names(*roots: Any) -> dict[Any, str]:
+    """A short name for every node the roots depend on: its label, or ``v1``, ``v2``, ... in
+    ``walk`` order for unlabelled nodes. A label that is used twice (every neuron has a
     ``b``) gets ``#2``, ``#3``, ... on its later uses, so that names stay unique."""
     order = walk(*roots)
     taken = {node.label for node in order if node.label}
-    names: dict[Value, str] = {}
+    names: dict[Any, str] = {}
     used: dict[str, int] = {}
     counter = 0
     for node in order:
@@ -61,99 +117,70 @@ def node_names(*roots: Value) -> dict[Value, str]:
 
 @dataclass(frozen=True)
 class Text:
-    """How stepping and drawing print an op. In ``formula``, ``{0}``, ``{1}``, ... are the
-    operands, ``{all}`` all of them, ``{first}`` and ``{second}`` the two halves of a ``dot``
-    and ``{out}`` the output; ``local[i]`` says d(output)/d(operand i) in words (the last one
-    serves every further operand), where ``{partner}`` is dot's other factor. ``symbol`` is
-    the op's label in a drawing."""
+    """How stepping and drawing print an op: its ``formula`` and, for each operand, its
+    derivative in words (``local``; the last one serves every further operand). In both,
+    ``{0}``, ``{1}``, ... are the operands, ``{all}`` all of them, ``{first}`` and
+    ``{second}`` the two halves of a ``dot``, ``{out}`` the output, ``{partner}`` dot's other
+    factor and, for the tensor engine, ``{g}`` the output's gradient (``dZ``)."""
 
     formula: str
     local: tuple[str, ...]
-    symbol: str = ""
 
 
-TEXT: dict[str, Text] = {
-    "+": Text("{0} + {1}", ("1", "1")),
-    "-": Text("{0} - {1}", ("1", "-1")),
-    "*": Text("{0} * {1}", ("{1}", "{0}")),
-    "/": Text("{0} / {1}", ("1/{1}", "-{out}/{1}")),
-    "**": Text("{0} ** {1}", ("{1}·{0}^({1}-1)", "{out}·ln({0})")),
-    "neg": Text("-{0}", ("-1",)),
-    "exp": Text("exp({0})", ("{out}",)),
-    "log": Text("log({0})", ("1/{0}",)),
-    "sqrt": Text("sqrt({0})", ("1/(2·{out})",)),
-    "tanh": Text("tanh({0})", ("1 - {out}²",)),
-    "sigmoid": Text("sigmoid({0})", ("{out}·(1 - {out})",)),
-    "relu": Text("relu({0})", ("1 if {0} > 0 else 0",)),
-    "leaky_relu": Text("leaky_relu({0})", ("1 if {0} > 0 else α",)),
-    "abs": Text("abs({0})", ("sign({0})",)),
-    "sin": Text("sin({0})", ("cos({0})",)),
-    "cos": Text("cos({0})", ("-sin({0})",)),
-    "step": Text("step({0})", ("0",)),
-    "sign": Text("sign({0})", ("0",)),
-    "vsum": Text("sum({all})", ("1",), symbol="Σ"),
-    "dot": Text("dot([{first}], [{second}])", ("{partner}",)),
-}
-"""The text of every built-in op; ``describe`` adds your own."""
-
-
-def describe(name: str, formula: str | None = None, local: Sequence[str] | None = None) -> None:
-    """Say how stepping and drawing should print your op ``name`` (``unary_op`` and
-    ``binary_op`` call this with their ``formula=`` and ``local=``)."""
-    default = TEXT.get(name)
-    TEXT[name] = Text(formula or (default.formula if default else f"{name}({{0}})"),
-                      tuple(local) if local else (default.local if default else ()))
-
-
-def text_of(op: Op) -> Text:
-    """The op's ``Text``, with plain defaults for what was not described: ``name({0}, {1})``
-    and ``∂name/∂{0}`` (``name'({0})`` for one operand)."""
-    text = TEXT.get(op.name)
+def text_of(op: Any) -> Text:
+    """The op's words from its registry row, with plain defaults for what it does not say:
+    ``name({0}, {1})`` and ``∂name/∂{0}`` (``name'({0})`` for one operand)."""
     n = op.arity or 1
-    formula = text.formula if text else f"{op.name}({', '.join(f'{{{i}}}' for i in range(n))})"
-    local = text.local if text and text.local else (f"{op.name}'({{0}})",) if n == 1 else \
-        tuple(f"∂{op.name}/∂{{{i}}}" for i in range(n))
-    return Text(formula, local, text.symbol if text else "")
+    formula = op.formula or f"{op.name}({', '.join(f'{{{i}}}' for i in range(n))})"
+    local = op.local or ((f"{op.name}'({{0}})",) if n == 1 else
+                         tuple(f"∂{op.name}/∂{{{i}}}" for i in range(n)))
+    return Text(formula, tuple(local))
 
 
-def _operands(node: Value, names: dict[Value, str]) -> list[str]:
-    """What to put in the op's ``{0}``, ``{1}``, ...: parents' names, and a plain-number
-    operand (the 2.0 in ``a * 2`` or ``2 - a``) where it stood."""
-    assert node._op is not None
-    return [names[v] if isinstance(v, Value) else fmt(v) for v in node._op.operands(node)]
+def _operand_names(node: Any, names: dict[Any, str]) -> list[str]:
+    """What to put in the op's ``{0}``, ``{1}``, ...: parents' names, and a constant operand
+    (the 2.0 in ``a * 2``, an array of images in ``X @ W``) where it stood."""
+    return [names[v] if hasattr(v, "parents") else _constant(v) for v in node._fn.operands(node)]
 
 
-def _fill(template: str, operands: list[str], out: str, partner: str = "") -> str:
+def _constant(x: Any) -> str:
+    if isinstance(x, np.ndarray) and x.ndim:
+        return f"array({shape_text(x.shape)})" if x.size > 4 else summary(x)
+    return fmt(x)
+
+
+def _fill(template: str, operands: list[str], out: str, partner: str = "", g: str = "") -> str:
     half = len(operands) // 2
     try:
         return template.format(*operands, out=out, all=", ".join(operands), partner=partner,
                                first=", ".join(operands[:half]),
-                               second=", ".join(operands[half:]))
+                               second=", ".join(operands[half:]), g=g)
     except (IndexError, KeyError, ValueError):  # a user's op with an unusual template
         return template
 
 
-def formula(node: Value, names: dict[Value, str]) -> str:
-    """How ``node`` was computed, with names: ``'x + y'``, ``'tanh(v2)'``, ``'dot([w1, w2],
-    [x1, x2])'``; ``''`` for a leaf."""
-    op = node._op
+def formula(node: Any, names: dict[Any, str]) -> str:
+    """How ``node`` was computed, with names: ``'x + y'``, ``'tanh(v2)'``, ``'A1 @ W2'``;
+    ``''`` for a leaf."""
+    op = node._fn
     if op is None:
         return ""
-    text = _fill(text_of(op).formula, _operands(node, names), names[node])
-    if op.param is not None and node._const is not None:  # e.g. leaky_relu's alpha
-        text = f"{text[:-1]}, {fmt(node._const)})" if text.endswith(")") else text
+    text = _fill(text_of(op).formula, _operand_names(node, names), names[node])
+    param = getattr(node, "_const", None) if getattr(op, "param", None) is not None else None
+    if param is not None:  # e.g. leaky_relu's alpha
+        text = f"{text[:-1]}, {fmt(param)})" if text.endswith(")") else text
     return text
 
 
-def _local_texts(node: Value, names: dict[Value, str]) -> list[str]:
-    """d(node)/d(parent) in words for each parent: ``'b'`` for ``a * b``."""
-    assert node._op is not None
-    operands = _operands(node, names)
-    templates = text_of(node._op).local
+def _local_texts(node: Any, names: dict[Any, str]) -> list[str]:
+    """Each parent's derivative in words: ``'b'`` for ``a * b``, ``'dZ @ Wᵀ'`` for a matrix
+    product."""
+    operands = _operand_names(node, names)
+    templates = text_of(node._fn).local
     half = len(operands) // 2
-    values = [i for i, v in enumerate(node._op.operands(node)) if isinstance(v, Value)]
+    which = [i for i, v in enumerate(node._fn.operands(node)) if hasattr(v, "parents")]
     return [_fill(templates[min(i, len(templates) - 1)], operands, names[node],
-                  operands[i - half] if half else "") for i in values]
+                  operands[i - half] if half else "", f"d{names[node]}") for i in which]
 
 
 # ----------------------------------------------------------------------------- steps
@@ -161,49 +188,79 @@ def _local_texts(node: Value, names: dict[Value, str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ParentUpdate:
-    """What one step did to one parent: ``parent.grad += upstream * local``."""
+    """What one step did to one parent: ``parent.grad += upstream * local`` (for a matrix,
+    ``parent.grad += its share``, the vector-Jacobian product)."""
 
-    parent: Value
+    parent: Any
     name: str
-    local: float  # d(node)/d(parent)
-    local_text: str  # the same in words, e.g. "b" for c = a * b
-    contribution: float  # upstream * local, the amount added
-    grad_after: float  # the parent's grad once it was added
+    local: Any  # d(node)/d(parent), a number; None for the tensor engine
+    local_text: str  # the same in words: "b" for c = a * b; "dZ @ Wᵀ" for a matrix
+    contribution: Any  # the amount added: upstream * local, or the matrix share
+    grad_after: Any  # the parent's grad once it was added
+    shapes: str = ""  # the tensor engine's shapes: "4×2 @ 2×5 → 4×5"
+    path: str = ""  # the tensor engine: "parameter" or "backprop"
+    first: bool = True  # the first gradient this parent gets in this pass
 
 
 @dataclass(frozen=True)
 class Step:
     """One node's share of the backward pass: its gradient (``upstream``) times each local
-    derivative is added to the parent's gradient. ``print(step)`` shows it with numbers."""
+    derivative is added to the parent's gradient. ``print(step)`` shows it with numbers (for
+    the tensor engine: with names and shapes)."""
 
     index: int  # 1 for the first step
-    node: Value
+    node: Any
     name: str
     op: str
     formula: str  # "a * b"
     root_name: str
-    upstream: float  # d(root)/d(node), complete by the time this step runs
+    upstream: Any  # d(root)/d(node), complete by the time this step runs
     updates: tuple[ParentUpdate, ...]  # one per operand use: a * a has two
 
     def __str__(self) -> str:
-        root, me = self.root_name, self.name
-        head = f"{me} = {self.formula}  upstream d{root}/d{me} = {fmt(self.upstream)}"
-        parts = []
-        for u in self.updates:
-            local = fmt(u.local)
-            said = u.local_text if _same_number(u.local_text, u.local) else \
-                f"{u.local_text} = {local}"
-            text = (f"d{me}/d{u.name} = {said} -> {u.name}.grad += {_paren(self.upstream)} * "
-                    f"{_paren(u.local)} = {fmt(u.contribution)}")
-            if u.grad_after != u.contribution:  # it already held something: say the total
-                text += f" (now {fmt(u.grad_after)})"
-            parts.append(text)
-        if len(parts) <= 2:
-            return ";  ".join([head, *parts])
-        return "\n    ".join([head + ":", *parts])
+        return _matrix_step(self) if is_array_node(self.node) else _number_step(self)
 
     def __repr__(self) -> str:
         return f"<Step {self.index}: {self.name} = {self.formula}>"
+
+
+def _number_step(step: Step) -> str:
+    root, me = step.root_name, step.name
+    head = f"{me} = {step.formula}  upstream d{root}/d{me} = {fmt(step.upstream)}"
+    parts = []
+    for u in step.updates:
+        local = fmt(u.local)
+        said = u.local_text if _same_number(u.local_text, u.local) else \
+            f"{u.local_text} = {local}"
+        text = (f"d{me}/d{u.name} = {said} -> {u.name}.grad += {_paren(step.upstream)} * "
+                f"{_paren(u.local)} = {fmt(u.contribution)}")
+        if u.grad_after != u.contribution:  # it already held something: say the total
+            text += f" (now {fmt(u.grad_after)})"
+        parts.append(text)
+    if len(parts) <= 2:
+        return ";  ".join([head, *parts])
+    return "\n    ".join([head + ":", *parts])
+
+
+def _matrix_step(step: Step) -> str:
+    lines = [f"{step.name} = {step.formula}   ({shape_text(np.shape(step.upstream))})"]
+    width = max(len(_target(u)) + len(u.local_text) for u in step.updates)
+    for u in step.updates:
+        said = f"{_target(u)}{u.local_text}"
+        lines.append(f"  {u.path + ' path:':<16}{said:<{width + 1}}  ({u.shapes})")
+    return "\n".join(lines)
+
+
+def assignment(u: ParentUpdate) -> str:
+    """A matrix update as an assignment: ``W2.grad += A1ᵀ @ dZ2``, ``dZ1 = dA1 ⊙ (Z1 > 0)``."""
+    return _target(u) + u.local_text
+
+
+def _target(u: ParentUpdate) -> str:
+    """``W2.grad += `` for a leaf (it accumulates), ``dA1 = `` or ``dA1 += `` inside."""
+    if not u.parent.parents:
+        return f"{u.name}.grad += "
+    return f"d{u.name} {'=' if u.first else '+='} "
 
 
 def _paren(x: float) -> str:
@@ -217,40 +274,107 @@ def _same_number(text: str, x: float) -> bool:
         return False
 
 
-def backward_steps(root: Value, grad: float = 1.0) -> Iterator[Step]:
+def _shapes(op: Any, template: str, upstream: Any, operands: list[Any],
+            parent: Any) -> str:
+    """The shapes a matrix step works with: ``4×2 @ 2×5 → 4×5`` for a product, ``4×5 → 1×5``
+    where a gradient is summed back to a smaller operand, else the gradient's shape."""
+    target = shape_text(np.shape(parent.data))
+    if " @ " in template:
+        sides = []
+        for side in template.split(" @ "):
+            shape = np.shape(upstream) if "{g}" in side else next(
+                (np.shape(getattr(o, "data", o)) for i, o in enumerate(operands)
+                 if f"{{{i}}}" in side), ())
+            sides.append(shape_text(shape[::-1] if side.rstrip().endswith("ᵀ") else shape))
+        return f"{' @ '.join(sides)} → {target}"
+    source = shape_text(np.shape(upstream) if getattr(op, "elementwise", False) or
+                        np.shape(upstream) != np.shape(parent.data) else np.shape(parent.data))
+    return target if source == target else f"{source} → {target}"
+
+
+def _summed(op: Any, upstream: Any, parent: Any) -> str:
+    """`` summed over the batch`` where an elementwise op's gradient is summed back to a
+    broadcast operand (b in X @ W + b): every row used the same b."""
+    g_shape, p_shape = np.shape(upstream), np.shape(parent.data)
+    if not getattr(op, "elementwise", False) or g_shape == p_shape:
+        return ""
+    extra = len(g_shape) - len(p_shape)
+    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(p_shape)
+                                       if n == 1 and g_shape[extra + i] > 1)
+    return " summed over the batch" if axes == (0,) else f" summed over axes {axes}"
+
+
+def backward_steps(root: Any, grad: Any = None, *, params: Iterable[Any] | None = None
+                   ) -> Iterator[Step]:
     """``root.backward()`` one node at a time: the engine's ``backpropagate``, stopped after
     every step to say what it did. Nothing happens until you ask for the first step; running
     all of them leaves exactly the gradients ``backward()`` leaves (inner nodes zeroed first,
-    leaves accumulate). Leaves have nothing to pass on, so they get no step."""
+    leaves accumulate). Leaves have nothing to pass on, so they get no step. ``grad`` is
+    the gradient to start from (default 1, or ones for a one-element tensor).
+
+    For the tensor engine, ``params`` names the leaves on the parameter path (default: every
+    leaf; the others, inputs such as X, end the backprop path)."""
+    if not hasattr(root, "parents"):
+        raise TypeError(f"backward_steps needs a Value or a Tensor, got {type(root).__name__} "
+                        f"{root!r}")
+    seed = root._seed(grad)
+    if not root.parents:
+        raise ValueError(
+            f"backward_steps: {root.label or 'the root'} is a leaf (it was not computed from "
+            "other nodes, or it was computed under no_grad), so backward has no steps to "
+            "show; compute it from Values or Tensors outside no_grad")
+    return _steps(root, seed, None if params is None else set(params))
+
+
+def _steps(root: Any, seed: Any, params: set[Any] | None) -> Iterator[Step]:
     names = node_names(root)
-    seed = grad if type(grad) is float else as_float(grad, "backward_steps(grad)")
     passes = backpropagate(root, seed)
     node = next(passes, None)
     index = 0
     while node is not None:
         upstream = node.grad
         running = {p: p.grad for p in node.parents}  # what each parent holds before the step
+        shares = node._vjp(upstream)  # the same arithmetic as node._backward()
         following = next(passes, None)  # the engine runs this node's step
-        updates = []
-        for parent, local, said in zip(node.parents, node.local_grads,
-                                       _local_texts(node, names)):
-            contribution = local * upstream  # the same arithmetic as Value._backward
-            running[parent] = running[parent] + contribution
-            updates.append(ParentUpdate(parent, names[parent], local, said, contribution,
-                                        running[parent]))
         index += 1
         yield Step(index, node, names[node], node.op, formula(node, names), names[root],
-                   upstream, tuple(updates))
+                   upstream, tuple(_updates(node, names, upstream, shares, running, params)))
         node = following
+
+
+def _updates(node: Any, names: dict[Any, str], upstream: Any, shares: tuple[Any, ...],
+             running: dict[Any, Any], params: set[Any] | None) -> Iterator[ParentUpdate]:
+    """One ``ParentUpdate`` per parent, adding each share to what it held, in order."""
+    matrix = is_array_node(node)
+    op = node._fn
+    templates = text_of(op).local
+    operands = op.operands(node)
+    which = [i for i, v in enumerate(operands) if hasattr(v, "parents")]
+    for k, (parent, share, said) in enumerate(zip(node.parents, shares,
+                                                  _local_texts(node, names))):
+        before = running[parent]
+        first = before is None or not matrix
+        running[parent] = share if before is None else before + share
+        if not matrix:
+            yield ParentUpdate(parent, names[parent], node.local_grads[k], said, share,
+                               running[parent])
+            continue
+        template = templates[min(which[k], len(templates) - 1)]
+        path = "parameter" if not parent.parents and (params is None or parent in params) \
+            else "backprop"
+        yield ParentUpdate(parent, names[parent], None, said + _summed(op, upstream, parent),
+                           share, running[parent],
+                           _shapes(op, template, upstream, operands, parent), path, first)
 
 
 # ----------------------------------------------------------------------------- text view
 
 
-def text_graph(root: Value, width: int = 48) -> str:
-    """The graph as a table, one line per value in topological order (parents first): its
-    name, how it was computed, its data and its grad. Needs no Graphviz; fine for hundreds
-    of values. Expressions longer than ``width`` characters are shortened with ``…``.
+def text_graph(root: Any, width: int = 48) -> str:
+    """The graph as a table, one line per node in topological order (parents first): its
+    name, how it was computed, its data and its grad (for the tensor engine also its shape,
+    and arrays summarised). Needs no Graphviz; fine for hundreds of nodes. Expressions
+    longer than ``width`` characters are shortened with ``…``.
 
     >>> from tinygrad_edu import Value
     >>> x, y = Value(3.0, label="x"), Value(2.0, label="y")
@@ -265,12 +389,23 @@ def text_graph(root: Value, width: int = 48) -> str:
     v3     v1 * v2       5.0   1.0
     """
     names = node_names(root)
-    rows = [("value", "computed as", "data", "grad")]
+    matrix = is_array_node(root)
+    head = ("value", "computed as", "shape", "data", "grad") if matrix else \
+        ("value", "computed as", "data", "grad")
+    rows = [head]
     for node in names:
         how = formula(node, names) or "(leaf)"
         if len(how) > width:
             how = how[: width - 1] + "…"
-        rows.append((names[node], how, fmt(node.data), fmt(node.grad)))
-    w = [max(len(row[k]) for row in rows) for k in range(4)]
-    lines = [f"{a:<{w[0]}}  {b:<{w[1]}}  {c:>{w[2]}}  {d:>{w[3]}}" for a, b, c, d in rows]
+        if matrix:
+            grad = "None" if node.grad is None else summary(node.grad, 6, 3)
+            rows.append((names[node], how, shape_text(node.data.shape),
+                         summary(node.data, 6, 3), grad))
+        else:
+            rows.append((names[node], how, fmt(node.data), fmt(node.grad)))
+    n = len(head)
+    w = [max(len(row[k]) for row in rows) for k in range(n)]
+    right = 2 if not matrix else 99  # numbers align right; a table of arrays reads left
+    lines = ["  ".join(f"{cell:>{w[k]}}" if k >= right else f"{cell:<{w[k]}}"
+                       for k, cell in enumerate(row)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)

@@ -391,7 +391,7 @@ def test_no_grad_builds_no_graph_and_detach_cuts_history():
     x = Tensor([1.0, 2.0])
     with no_grad():
         y = (x * 2).exp().sum()
-    assert y.parents == () and y.op == "sum"
+    assert y.parents == () and y.op == ""  # a leaf, as a Value made under no_grad
     doubled = x * 2
     d = doubled.detach()
     assert d.parents == () and d.op == ""
@@ -407,12 +407,6 @@ def test_backward_needs_a_grad_for_non_scalar_outputs():
         y.backward()
     with pytest.raises(ValueError, match=r"grad has shape \(2\) but the output has shape"):
         y.backward(np.ones(2))
-
-
-def test_create_graph_is_refused_clearly():
-    y = (Tensor([1.0]) * 2).sum()
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        y.backward(create_graph=True)
 
 
 def test_dropped_graph_is_freed_without_the_garbage_collector():
@@ -1016,7 +1010,7 @@ NOT_NUMBERS = {  # name: (what is passed, how the message names it, words of the
     "bytes": (b"3", "bytes b'3'", "convert it first"),
     "complex": (1 + 2j, "complex (1+2j)", "real numbers only"),
     "NumPy complex": (np.complex64(1j), "complex 1j", "real numbers only"),
-    "Value": (Value(1.0), "Value Value(data=1.0", "v.data"),
+    "Value": (Value(1.0), "Value Value(data=1.0", "cannot join a tensor graph"),
     "Decimal": (Decimal("1.5"), "Decimal Decimal('1.5')", "pass bools, ints or floats"),
     "object": (object(), "object <object object", "pass bools, ints or floats"),
     "list with None": ([1.0, None], "NoneType None at [1]", "is None"),

@@ -47,8 +47,9 @@ class Neuron(Module):
             activation = "relu" if nonlin else "linear"
         self.activation, self._act = resolve_activation(activation, Value)
         rng = python_rng(seed)
-        self.w = [Value(draw_weights(init, rng, nin, fan_out), f"w{i + 1}") for i in range(nin)]
-        self.b = Value(0.0, "b")
+        self.w = [Value(draw_weights(init, rng, nin, fan_out)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.label_parameters()  # w.0, w.1, ..., b: as named_parameters() names them
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         """``activation(w·x + b)`` for ``nin`` inputs (Values or plain numbers)."""
@@ -81,6 +82,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, init=init, seed=rng, fan_out=nout, nonlin=nonlin)
                         for _ in range(nout)]
         self.nin, self.nout = nin, nout
+        self.label_parameters()
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
         """The outputs of all neurons, as a list of ``nout`` Values."""
@@ -108,6 +110,7 @@ class MLP(Sequential):
                            for n_in, n_out, act in layer_sizes(nin, nouts, activation)))
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        _check_size(x, self.layers[0].nin, self)
         out = super().forward(x)
         return out[0] if len(out) == 1 else out
 
@@ -123,5 +126,12 @@ def _check_size(x: Sequence[Any], nin: int, who: Module) -> None:
     except TypeError:
         raise TypeError(f"{who!r} needs a sequence of {nin} inputs, got {type(x).__name__} "
                         f"{x!r}") from None
+    if n and hasattr(x[0], "__len__") and not isinstance(x[0], str):  # rows: a batch
+        shape = getattr(x, "shape", None) or (n, len(x[0]))
+        raise TypeError(
+            f"{type(who).__name__} takes one example, a list of {nin} numbers (or Values), but got "
+            f"{'×'.join(map(str, shape))} of them, a batch: the scalar engine works one example "
+            "at a time, so call it on each, [model(x) for x in X] (the tensor engine's "
+            "tinygrad_edu.tensor.MLP takes a whole batch)")
     if n != nin:
-        raise ValueError(f"{who!r} expects {nin} inputs, got {n}")
+        raise ValueError(f"{repr(who).splitlines()[0]} expects {nin} inputs, got {n}")

@@ -8,8 +8,8 @@
 >>> #     optimizer.zero_grad(); loss.backward(); optimizer.step()
 
 The same layout as the scalar half: ``tinygrad_edu.tensor.engine`` (``Tensor`` and its ops)
-beside ``tinygrad_edu.engine``, ``tinygrad_edu.tensor.nn`` beside ``tinygrad_edu.nn``. No op
-supports ``create_graph`` (second derivatives): use the scalar engine for those.
+beside ``tinygrad_edu.engine``, ``tinygrad_edu.tensor.nn`` beside ``tinygrad_edu.nn``. Every op
+supports second derivatives: ``tinygrad_edu.grad(loss, params, create_graph=True)``.
 """
 
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad

@@ -54,6 +54,11 @@ def real_array(data: Any, dtype: np.dtype | None, where: str, copy: bool = False
             "masked entries; fill them first, e.g. a.filled(np.nan)"
         )
     else:
+        first = data
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        if hasattr(first, "parents"):  # Values or Tensors: NumPy would take their numbers
+            raise not_real(first, where, (0,))
         try:
             array = np.asarray(data)
         except ValueError as error:  # ragged nested lists
@@ -132,7 +137,9 @@ def not_real(x: Any, where: str, index: tuple[int, ...] = ()) -> TypeError:
     if kind == "Tensor":
         hint = "use its .data, or np.stack([t.data for t in tensors]) for several"
     elif kind == "Value":
-        hint = "use v.data for its number, e.g. [v.data for v in values]"
+        hint = ("a Value of the scalar engine cannot join a tensor graph (a graph belongs to "
+                "one engine): use v.data for its number, e.g. [v.data for v in values], or "
+                "build the whole computation from Values")
     elif isinstance(x, complex):
         hint = "the engine works with real numbers only; take .real or abs() first if that is "
         hint += "what you mean"
@@ -238,4 +245,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def step(x: np.ndarray, below: float) -> np.ndarray:
     """1 where x > 0, ``below`` where x <= 0, NaN where x is NaN: relu's and leaky_relu's
     slope, as the scalar engine's ``step``."""
-    return np.where(x > 0, 1, np.where(x <= 0, below, np.nan)).astype(x.dtype)
+    slope = np.array(x > 0, dtype=x.dtype)  # an array also for a 0-d x
+    if below:
+        slope[x <= 0] = below
+    nan = np.isnan(x)
+    if nan.any():
+        slope[nan] = np.nan
+    return slope

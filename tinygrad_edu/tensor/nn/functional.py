@@ -9,6 +9,7 @@ batch size for the mean; ``mse_loss`` and ``l2_penalty`` are written with the en
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -16,22 +17,27 @@ from tinygrad_edu.tensor.checked import real_array, shape_str
 from tinygrad_edu.tensor.engine import (
     ArrayLike,
     Tensor,
+    TensorOp,
     _node,
     log_softmax,
     log_softmax_array,
+    register,
     softmax,
 )
 
 __all__ = ["cross_entropy", "l2_penalty", "log_softmax", "mse_loss", "softmax"]
 
 
-def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
-    """The mean over the batch of -log softmax(logits)[target], as one fused node.
+def cross_entropy(logits: Tensor, targets: ArrayLike, reduction: str = "mean") -> Tensor:
+    """The mean over the batch of -log softmax(logits)[target], as one fused node
+    (``reduction="sum"``: the sum, as ``torch.nn.functional.cross_entropy``).
 
     ``logits`` has shape (N×C); ``targets`` holds N class indices in [0, C), or is an (N×C)
     array of target probabilities (e.g. one-hot rows Y). Its gradient with respect to the
-    logits is the seeds' ``dZ = A - Y`` (softmax minus one-hot), divided by N for the mean.
+    logits is ``dZ = A - Y`` (softmax minus one-hot), divided by N for the mean.
     """
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
     if not isinstance(logits, Tensor):
         raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
     z = logits.data
@@ -45,7 +51,6 @@ def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
         raise ValueError(f"cross_entropy: the batch is empty {shape_str(z.shape)}, and the mean "
                          "loss over no samples is undefined; skip empty batches")
     target = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
-    logp = log_softmax_array(z, (1,))
     if target.ndim == 2:  # probabilities, e.g. one-hot rows
         if target.shape != z.shape:
             raise ValueError(
@@ -53,21 +58,47 @@ def cross_entropy(logits: Tensor, targets: ArrayLike) -> Tensor:
                 f"{shape_str(target.shape)} must have the same shape"
             )
         y = real_array(target, z.dtype, "cross_entropy's target probabilities")
+    else:
+        y = _class_indices(target, n, c)
+    if reduction == "sum":
+        return _node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1))
+    return _node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n))
+
+
+def _loss(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    """−Σ log softmax(Z)[target] / n, for class indices or target probabilities."""
+    logp = log_softmax_array(z, (1,))
+    if y.ndim == 2:
         with np.errstate(invalid="ignore"):  # a class of probability 0 adds 0, also where
             loss = -np.where(y != 0, y * logp, 0).sum() / n  # its logit is -inf (0·log 0)
     else:
-        y = _class_indices(target, n, c)
-        loss = -logp[np.arange(n), y].sum() / n
+        loss = -logp[np.arange(len(y)), y].sum() / n
+    return np.asarray(loss, dtype=z.dtype)
 
-    def vjp(g: np.ndarray) -> tuple[np.ndarray]:
-        a = np.exp(logp)  # A = softmax(Z)
-        if y.ndim == 2:
-            a = a * y.sum(axis=1, keepdims=True) - y  # A - Y (rows of Y sum to 1)
-        else:
-            a[np.arange(n), y] -= 1  # A - one-hot(y)
-        return (a * (g / n),)
 
-    return _node(np.asarray(loss, dtype=z.dtype), (logits,), vjp, "cross_entropy")
+def _d_cross_entropy(g: Any, z: Any, out: Any, y: np.ndarray, n: int) -> Any:
+    """dL/dZ = (A − Y) / N, A = softmax(Z), Y the one-hot rows (or the target probabilities,
+    whose rows need not sum to 1: then A·ΣY − Y)."""
+    if y.ndim == 2:
+        a = softmax(z, axis=1) * y.sum(axis=1, keepdims=True)
+        return (a - y) * (g / n)
+    one_hot = np.zeros(np.shape(z), dtype=np.result_type(_data_of(z)))
+    one_hot[np.arange(len(y)), y] = 1
+    return (softmax(z, axis=1) - one_hot) * (g / n)
+
+
+def _data_of(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else x
+
+
+_CROSS_ENTROPY = register(TensorOp(
+    "cross_entropy", _loss, [_d_cross_entropy], "cross_entropy({0}, Y)",
+    ["(softmax({0}) − Y) ⊙ {g} / N"]))
+_CROSS_ENTROPY_SUM = register(TensorOp(
+    "cross_entropy_sum", _loss, [_d_cross_entropy], "cross_entropy({0}, Y, sum)",
+    ["(softmax({0}) − Y) ⊙ {g}"]))
+_CROSS_ENTROPY.apply = cross_entropy  # OPS["cross_entropy"](logits, targets) makes the node
+_CROSS_ENTROPY_SUM.apply = lambda logits, targets: cross_entropy(logits, targets, "sum")
 
 
 def _class_indices(target: np.ndarray, n: int, c: int) -> np.ndarray:

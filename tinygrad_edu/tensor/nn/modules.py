@@ -51,8 +51,9 @@ class Dense(Module):
             raise ValueError(f"Dense: {error}") from None
         dtype = float_dtype(dtype)
         self.in_features, self.out_features = in_features, out_features
-        self.W = Tensor(weights, dtype=dtype, label="W")
-        self.b = Tensor(np.zeros((1, out_features)), dtype=dtype, label="b")
+        self.W = Tensor(weights, dtype=dtype)
+        self.b = Tensor(np.zeros((1, out_features)), dtype=dtype)
+        self.label_parameters()  # W and b; in an MLP, layers.0.W, ...
 
     def forward(self, x: Any) -> Tensor:
         """``activation(X @ W + b)`` for X of shape (batch×in_features) or (in_features)."""

@@ -1,0 +1,376 @@
+"""Habits from PyTorch and micrograd either work or fail loudly, never a silent no-op."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from tests.conftest import requires_torch, torch
+from tinygrad_edu import Value, backward_steps, grad, no_grad
+from tinygrad_edu.__main__ import main
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.tensor import MLP as TensorMLP
+from tinygrad_edu.tensor import Tensor, cross_entropy
+from tinygrad_edu.viz import draw_dot
+
+# ----------------------------------------------------------------------------- in place
+
+
+def scalar_losses(update, steps=5):
+    model = MLP(2, [4, 1], seed=0)
+    xs, ys = [[0.5, -1.0], [1.0, 2.0], [-1.5, 0.3]], [1.0, -1.0, 1.0]
+    losses = []
+    for _ in range(steps):
+        loss = sum((model(x) - y) ** 2 for x, y in zip(xs, ys))
+        model.zero_grad()
+        loss.backward()
+        update(model)
+        losses.append(loss.data)
+    return losses
+
+
+def pytorch_update(model):
+    with no_grad():
+        for p in model.parameters():
+            p -= 0.05 * p.grad
+
+
+def micrograd_update(model):
+    for p in model.parameters():
+        p.data -= 0.05 * p.grad
+
+
+def test_the_pytorch_update_loop_updates_values_in_place():
+    assert scalar_losses(pytorch_update) == scalar_losses(micrograd_update)
+    losses = scalar_losses(pytorch_update)
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_the_update_loop_outside_no_grad_says_what_to_write():
+    model = MLP(2, [4, 1], seed=0)
+    model([1.0, 2.0]).backward()
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(RuntimeError, match=r"would update nothing.*with no_grad\(\): p -= lr \* "
+                                           r"p.grad.*p.data -= lr \* p.grad"):
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_micrograds_in_place_forms_keep_building_nodes():
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    c += c + 1  # micrograd's own test suite does this
+    c += 1 + c + (-a)
+    c.backward()
+    assert (c.data, a.grad, b.grad) == (-1.0, 3.0, 4.0)
+    total = Value(0.0)  # an accumulator of Values
+    for v in (a, b):
+        total += v * v
+    assert total.data == 20.0 and total.parents
+
+
+def test_in_place_inside_no_grad_changes_leaves_only():
+    x = Value(2.0)
+    y = x * 3
+    with no_grad():
+        x *= 2
+        x /= 4
+        x += Value(1.0)  # a Value gives its number
+        assert x.data == 2.0
+        with pytest.raises(RuntimeError, match="would change a number its graph was built from"):
+            y -= 1
+        with pytest.raises(ZeroDivisionError):
+            x /= 0
+
+
+def tensor_losses(in_place, steps=5):
+    model = TensorMLP(3, [4, 2], seed=0)
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    y = np.arange(6) % 2
+    losses = []
+    for _ in range(steps):
+        loss = cross_entropy(model(X), y)
+        model.zero_grad()
+        loss.backward()
+        with no_grad():
+            for p in model.parameters():
+                if in_place:
+                    p -= 0.5 * p.grad
+                else:
+                    p.data = p.data - 0.5 * p.grad
+        losses.append(loss.item())
+    return losses, model
+
+
+def test_the_pytorch_update_loop_updates_tensors_in_place():
+    (losses, model), (reference, _) = tensor_losses(True), tensor_losses(False)
+    assert losses == reference and losses[-1] < losses[0]
+    W = model.layers[0].W
+    data = W.data
+    with no_grad():
+        W -= 0.0
+        W *= np.ones((1, 4))  # broadcasts to W's shape
+    assert W.data is data  # the same array, changed in place
+    with no_grad(), pytest.raises(ValueError, match=r"keeps the tensor's shape \(3×4\)"):
+        W += np.ones((2, 3, 4))
+    with pytest.raises(RuntimeError, match=r"leaf Tensor .* would update nothing"):
+        W -= 0.1 * np.ones((3, 4))
+    h = W * 2
+    h += W  # a tensor computed from others: a new node, as a + would give
+    assert h.op == "+"
+
+
+@requires_torch
+def test_the_update_loop_trains_as_pytorchs_does():
+    model = TensorMLP(3, [4, 2], seed=0)
+    X = np.random.default_rng(1).normal(size=(8, 3))
+    y = np.arange(8) % 2
+    layers = [torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)]
+    net = torch.nn.Sequential(*layers).double()
+    with torch.no_grad():
+        for linear, dense in ((layers[0], model.layers[0]), (layers[2], model.layers[1])):
+            linear.weight.copy_(torch.from_numpy(dense.W.data.T.copy()))
+            linear.bias.copy_(torch.from_numpy(dense.b.data.ravel().copy()))
+    ours, theirs = [], []
+    for _ in range(5):
+        loss = cross_entropy(model(X), y)
+        model.zero_grad()
+        loss.backward()
+        with no_grad():
+            for p in model.parameters():
+                p -= 0.5 * p.grad
+        tloss = torch.nn.functional.cross_entropy(net(torch.from_numpy(X)), torch.from_numpy(y))
+        net.zero_grad()
+        tloss.backward()
+        with torch.no_grad():
+            for p in net.parameters():
+                p -= 0.5 * p.grad
+        ours.append(loss.item())
+        theirs.append(tloss.item())
+    assert ours == pytest.approx(theirs, rel=1e-12) and ours[-1] < ours[0]
+
+
+# ----------------------------------------------------------------------------- no_grad results
+
+
+@pytest.mark.parametrize("make", [lambda: Value(2.0), lambda: Tensor([2.0, 3.0])],
+                         ids=["Value", "Tensor"])
+def test_backward_through_a_result_of_no_grad_raises_and_says_why(make):
+    x = make()
+    with no_grad():
+        y = (x * x).sum() if isinstance(x, Tensor) else x * x
+    assert not y.requires_grad and x.requires_grad
+    with pytest.raises(RuntimeError, match=r"computed under no_grad\(\), so it has no graph"):
+        y.backward()
+    with pytest.raises(ValueError, match="computed under no_grad"):
+        backward_steps(y)
+    fresh = (x * x).sum() if isinstance(x, Tensor) else x * x
+    assert fresh.requires_grad
+    fresh.backward()
+    assert x.grad is not None
+
+
+# ----------------------------------------------------------------------------- .data
+
+
+def test_data_keeps_a_real_number():
+    x = Value(2.0)
+    (x ** 3).backward(create_graph=True)
+    assert isinstance(x.grad, Value)
+    x.data -= 0.1 * x.grad  # micrograd's update, with a gradient that is a Value
+    assert type(x.data) is float and x.data == pytest.approx(2.0 - 0.1 * 12.0)
+    x.zero_grad()
+    x.grad = 0.0
+    (x * x).backward()
+    assert type(x.grad) is float
+    x.data = 3  # ints and NumPy numbers become floats
+    assert type(x.data) is float
+    x.data = np.float32(1.5)
+    assert type(x.data) is float
+    for bad in ("3", None, [1.0], 1 + 2j):
+        with pytest.raises(TypeError, match=r"Value.data needs a real number"):
+            x.data = bad
+    assert x.data == 1.5
+
+
+# ----------------------------------------------------------------------------- conversions
+
+
+def test_values_and_one_element_tensors_convert_and_format():
+    assert float(Value(2.5)) == 2.5 and f"{Value(2.0 / 3):.3f}" == "0.667"
+    assert float(Tensor([[2.5]])) == 2.5 and f"{Tensor(2.0 / 3):.3f}" == "0.667"
+    assert f"{Tensor([1.0, 2.0])}" == str(Tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"formats one number, but this tensor has shape \(2\)"):
+        f"{Tensor([1.0, 2.0]):.3f}"
+    with pytest.raises(ValueError, match="only a tensor with one element"):
+        float(Tensor([1.0, 2.0]))
+    values = [Value(1.0), Value(2.0)]
+    np.testing.assert_array_equal(np.array(values, dtype=float), [1.0, 2.0])
+
+
+def test_numpy_and_matplotlib_take_a_tensors_numbers():
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    a = np.asarray(t)
+    assert a.dtype == np.float64 and a is t.data
+    np.testing.assert_array_equal(np.asarray(t, dtype=np.float32), t.data)
+    assert (np.ones(2) @ t).op == "@"  # NumPy still hands operators to the Tensor
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    x = Tensor(np.linspace(-2, 2, 9))
+    (line,) = Figure().add_subplot().plot(x, x.tanh())
+    np.testing.assert_allclose(line.get_ydata(), np.tanh(x.data))
+
+
+def test_a_list_of_nodes_is_not_quietly_turned_into_numbers():
+    with pytest.raises(TypeError, match=r"np.stack"):
+        Tensor([Tensor(1.0), Tensor(2.0)])
+    with pytest.raises(TypeError, match="cannot join a tensor graph"):
+        Tensor([[Value(1.0), Value(2.0)]])
+
+
+def test_inside_a_rule_float_of_a_value_is_refused():
+    from tinygrad_edu import unary_op
+
+    bad = unary_op("cos_with_math_d", math.sin, lambda x, y: math.cos(x), register_op=False)
+    x = Value(0.5)
+    with pytest.raises(TypeError, match="turned a Value into a plain number"):
+        grad(bad(x), [x], create_graph=True)
+    assert float(x) == 0.5  # and works again afterwards
+
+
+# ----------------------------------------------------------------------------- drawing names
+
+
+def drawn_names(source):
+    return re.findall(r'label="\{ ([^ |]+) \|', source)
+
+
+def test_draw_dot_takes_torchvizs_dict_a_model_or_parameters():
+    model = MLP(2, [2, 1], seed=0)
+    out = model([Value(1.0, label="x1"), Value(-1.0, label="x2")])
+    named = dict(model.named_parameters())
+    by_dict = drawn_names(draw_dot(out, params=named).source)
+    assert set(named) <= set(by_dict)
+    assert drawn_names(draw_dot(out, params=model).source) == by_dict
+    assert drawn_names(draw_dot(out, params=model.parameters()).source) == by_dict  # labels
+    renamed = drawn_names(draw_dot(out, params={"first": model.parameters()[0]}).source)
+    assert "first" in renamed
+    for bad in (["not", "values"], [1.0], "w"):
+        with pytest.raises(TypeError, match="params"):
+            draw_dot(out, params=bad)
+
+
+def test_model_parameters_are_labelled_by_their_names():
+    for model in (MLP(3, [4, 1], seed=0), TensorMLP(3, [4, 2], seed=0)):
+        assert [p.label for p in model.parameters()] == [n for n, _ in model.named_parameters()]
+
+
+# ----------------------------------------------------------------------------- small ones
+
+
+def test_the_scalar_mlp_on_a_batch_says_how_to_loop():
+    model = MLP(2, [3, 1], seed=0)
+    for batch in (np.zeros((5, 2)), [[1.0, 2.0], [3.0, 4.0]]):
+        with pytest.raises(TypeError, match=r"MLP takes one example.*\[model\(x\) for x in X\]"):
+            model(batch)
+
+
+@pytest.mark.parametrize("formula, hint", [
+    ("x^2", "for a power write \\*\\*, as in x\\*\\*2"),
+    ("2x + 1", "write 2\\*x, not 2x"),
+    ("2 x", "write 2\\*x, not 2 x"),
+    ("3(x + 1)", "write 3\\*\\(...\\) instead of 3\\(...\\)"),
+])
+def test_the_replay_command_suggests_python_for_math_notation(formula, hint, capsys, tmp_path):
+    assert main(["replay", formula, "x=3", "-o", str(tmp_path / "page.html")]) == 2
+    assert re.search(hint, capsys.readouterr().err)
+
+
+# ----------------------------------------------------------------------------- Jacobians
+
+
+def numeric_jacobian(f, x, h=1e-6):
+    x = np.asarray(x, dtype=float)
+    out = np.asarray(f(x), dtype=float)
+    J = np.zeros(out.shape + x.shape)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = h
+        J[(..., *i)] = (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * h)
+    return J
+
+
+def test_scalar_jacobian_and_hessian():
+    from tinygrad_edu import hessian, jacobian
+
+    assert jacobian(lambda x: x ** 3, 2.0) == 12.0
+    assert jacobian(lambda x, y: x * y.tanh(), [2.0, 0.5]) == pytest.approx(
+        (math.tanh(0.5), 2 * (1 - math.tanh(0.5) ** 2)), rel=1e-12)
+    assert jacobian(lambda x, y: (x * y, x + y), (2.0, 3.0)) == ((3.0, 2.0), (1.0, 1.0))
+    H = hessian(lambda x, y: x ** 2 * y + y.exp(), (2.0, 0.5))
+    np.testing.assert_allclose(H, [[1.0, 4.0], [4.0, math.exp(0.5)]], rtol=1e-12)
+    assert hessian(lambda x: x * 4, 1.0) == 0.0  # a gradient that is a constant
+    with pytest.raises(TypeError, match="jacobian: f must return a Value or a Tensor"):
+        jacobian(lambda x: 3.0, 1.0)
+
+
+def test_tensor_jacobian_and_hessian_against_central_differences():
+    from tinygrad_edu import hessian, jacobian
+
+    rng = np.random.default_rng(0)
+    W, x = rng.normal(size=(3, 2)), rng.normal(size=2)
+    J = jacobian(lambda w: (w @ Tensor(x)).tanh(), W)
+    assert J.shape == (3, 3, 2)
+    np.testing.assert_allclose(J, numeric_jacobian(lambda w: np.tanh(w @ x), W), rtol=1e-6,
+                               atol=1e-9)
+    H = hessian(lambda w: ((w @ Tensor(x)).tanh() ** 2).sum(), W)
+    assert H.shape == (3, 2, 3, 2)
+    gradient = (lambda w: 2 * np.tanh(w @ x)[:, None] * (1 - np.tanh(w @ x) ** 2)[:, None]
+                * x[None, :])
+    np.testing.assert_allclose(H, numeric_jacobian(gradient, W), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(H.reshape(6, 6), H.reshape(6, 6).T, atol=1e-12)  # symmetric
+
+
+@requires_torch
+def test_jacobian_and_hessian_match_torch_autograd_functional():
+    from torch.autograd.functional import hessian as torch_hessian
+    from torch.autograd.functional import jacobian as torch_jacobian
+
+    from tinygrad_edu import hessian, jacobian
+
+    rng = np.random.default_rng(1)
+    A, b = rng.normal(size=(4, 3)), rng.normal(size=(1, 3))
+
+    def ours(a, c):
+        return ((a @ Tensor(np.ones((3, 2)))).sigmoid() * 2 + c.sum()).log_softmax(axis=1)
+
+    def theirs(a, c):
+        return torch.log_softmax(torch.sigmoid(a @ torch.ones(3, 2, dtype=torch.float64)) * 2
+                                 + c.sum(), dim=1)
+
+    mine = jacobian(ours, (A, b))
+    reference = torch_jacobian(theirs, (torch.tensor(A), torch.tensor(b)))
+    for m, r in zip(mine, reference):
+        np.testing.assert_allclose(m, r.numpy(), rtol=1e-10, atol=1e-12)
+    mine = hessian(lambda a, c: (ours(a, c) ** 2).sum(), (A, b))
+    reference = torch_hessian(lambda a, c: (theirs(a, c) ** 2).sum(),
+                              (torch.tensor(A), torch.tensor(b)))
+    for row_m, row_r in zip(mine, reference):
+        for m, r in zip(row_m, row_r):
+            np.testing.assert_allclose(m, r.numpy(), rtol=1e-9, atol=1e-11)
+    x = torch.tensor([2.0, 0.5], dtype=torch.float64)
+    scalar = hessian(lambda p, q: (p * q).tanh() * p, (2.0, 0.5))
+    expected = torch_hessian(lambda v: torch.tanh(v[0] * v[1]) * v[0], x).numpy()
+    np.testing.assert_allclose(np.array(scalar), expected, rtol=1e-12)
+
+
+def test_draw_dot_of_several_outputs():
+    x = Value(2.0, label="x")
+    a, b = x * x, x.tanh()
+    a.label, b.label = "a", "b"
+    source = draw_dot([a, b]).source
+    assert source.count('fillcolor="#bbf7d0"') == 2 and source.count("x | data 2.0") == 1

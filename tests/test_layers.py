@@ -1,0 +1,106 @@
+"""The layers of the package stand on each other without import circles, and the engines
+know nothing of the tools: every import statement counts, also one inside a function."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
+
+# From the bottom up. A module may import only modules of its own layer or of lower layers.
+LAYERS = [
+    ["errors", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping"],
+    ["engine", "tensor.engine"],
+    ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
+     "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "idx", "train"],
+    ["tensor", "gradcheck", "testing", "drawing", "replay", "viz", "expression", "exercises",
+     "__main__", ""],
+]
+ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping"}
+TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "__main__", "train"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def is_module(dotted: str) -> bool:
+    relative = Path(*dotted.split(".")[1:])
+    return (PACKAGE / relative).with_suffix(".py").exists() or (PACKAGE / relative).is_dir()
+
+
+def imports_of(path: Path) -> set[str]:
+    """The package's modules that ``path`` imports, anywhere in the file. ``from a.b import c``
+    imports the module ``a.b.c`` if there is one, else a name from ``a.b``."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] == "tinygrad_edu":
+                found.update(f"{node.module}.{a.name}" if is_module(f"{node.module}.{a.name}")
+                             else node.module for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "tinygrad_edu")
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    edges = {}
+    for name, path in files.items():
+        targets = set()
+        for imported in imports_of(path):
+            short = imported.removeprefix("tinygrad_edu").lstrip(".")
+            if short in files and short != name:
+                targets.add(short)
+        edges[name] = targets
+    return edges
+
+
+def layer_of(name: str) -> int:
+    for i, layer in enumerate(LAYERS):
+        if name in layer or any(name.startswith(f"{m}.") for m in layer if m):
+            return i
+    raise AssertionError(f"tinygrad_edu.{name} is in no layer of tests/test_layers.py")
+
+
+def test_no_import_circles():
+    edges = graph()
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(edges[name]):
+            if state.get(target) == 1:
+                cycle = [*path[path.index(target):], target]
+                pytest.fail("import circle: " + " -> ".join(cycle))
+            if target not in state:
+                visit(target, [*path, target])
+        state[name] = 2
+
+    for name in sorted(edges):
+        if name not in state:
+            visit(name, [name])
+
+
+def test_every_module_imports_only_its_own_layer_or_lower_ones():
+    for name, targets in graph().items():
+        for target in targets:
+            if layer_of(target) > layer_of(name):
+                pytest.fail(f"tinygrad_edu.{name} (layer {layer_of(name)}) imports "
+                            f"tinygrad_edu.{target} (layer {layer_of(target)})")
+
+
+def test_the_engines_know_nothing_of_the_tools():
+    for name, targets in graph().items():
+        if name in ENGINES:
+            assert not targets & TOOLS, f"{name} imports {targets & TOOLS}"
+
+
+def test_the_check_sees_imports_inside_functions(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from tinygrad_edu.testing import check_op\n")
+    assert "tinygrad_edu.testing" in imports_of(module)
