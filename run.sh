@@ -2,22 +2,32 @@
 # One entry point that sets everything up on a fresh Debian/Ubuntu machine (Python >= 3.10).
 #
 #   ./run.sh demo     train a small network on moons; pictures and a page land in ./demo_output/
-#   ./run.sh test     the whole test suite: unit and property tests, notebooks, PyTorch parity
+#   ./run.sh test     the whole test suite: unit and property tests, notebooks, PyTorch parity;
+#                     then the suite again under every other Python it finds (see below)
+#   ./run.sh test ARGS    pytest ARGS, with the main Python only
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
+#   ./run.sh pythons  the other Pythons the test job uses, and the promised ones not found
 #
 # It creates ./.venv on first use and installs only what the chosen job needs. System
 # packages (Graphviz's `dot`, Debian's Fashion-MNIST, Chromium for the browser tests) are
 # installed with apt-get when the test job needs them and we are root or have password-less
 # sudo; otherwise it says how.
 # Set TINYGRAD_EDU_NO_TORCH=1 to skip installing PyTorch (its parity tests then skip).
+#
+# Other Pythons: the package promises Python 3.10 or newer, so `./run.sh test` also runs the
+# tests (not the notebooks; without PyTorch and the browser, whose tests then skip) under
+# every Python from 3.10 up to the newest this machine has, besides .venv's: pyenv's
+# (~/.pyenv/versions/3.X.Y, the newest patch of each) or python3.X on the PATH. Each gets its
+# own .venv-3.X. A version it cannot find (or set up) is named at the end, and does not fail
+# the job; a failing test under any Python does. TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 job="${1:-}"
 [ $# -gt 0 ] && shift
 case "$job" in
-  demo|test|bench) ;;
-  *) echo "usage: ./run.sh demo|test|bench [args...]" >&2; exit 2 ;;
+  demo|test|bench|pythons) ;;
+  *) echo "usage: ./run.sh demo|test|bench|pythons [args...]" >&2; exit 2 ;;
 esac
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -49,29 +59,93 @@ find_python() {
   return 1
 }
 
-make_venv() {
-  [ -x .venv/bin/python ] && return 0
-  py=$(find_python) || { echo "Python >= 3.10 is needed: sudo apt-get install python3" >&2; exit 1; }
-  say "creating .venv with $($py --version)"
-  if ! "$py" -m venv .venv 2>/dev/null; then
-    rm -rf .venv
+make_venv() {  # make_venv DIR PYTHON: the virtual environment DIR, made with PYTHON if need be
+  local dir=$1 py=$2 ver
+  "$dir/bin/python" -c '' 2>/dev/null && return 0  # (its Python may have been removed)
+  rm -rf "$dir"
+  say "creating $dir with $("$py" --version 2>&1)"
+  if ! "$py" -m venv "$dir" 2>/dev/null; then
+    rm -rf "$dir"
     ver=$("$py" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     say "installing python$ver-venv (Debian splits venv out of Python)"
     apt_install "python$ver-venv" || apt_install python3-venv || {
-      echo "Please run: sudo apt-get install python3-venv   and then ./run.sh again" >&2; exit 1; }
-    "$py" -m venv .venv
+      echo "Please run: sudo apt-get install python$ver-venv   and then ./run.sh again" >&2
+      return 1; }
+    "$py" -m venv "$dir"
   fi
 }
 
-pip_install() {
-  say "installing Python packages: $*"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check "$@"
+pip_install() {  # pip_install DIR ARGS...: pip install ARGS into the virtual environment DIR
+  local dir=$1
+  shift
+  say "installing Python packages into $dir: $*"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
 }
 
-make_venv
+minor_of() {  # minor_of PYTHON: its minor version (10 for 3.10); fails if it does not run
+  "$1" -c 'import sys; assert sys.version_info[0] == 3; print(sys.version_info[1])' 2>/dev/null
+}
+
+python_plan() {  # "3.X PYTHON" for each Python from 3.10 to the newest found, .venv's excepted;
+                 # "3.X not-found" for one this machine does not have
+  local root=${PYENV_ROOT:-$HOME/.pyenv} main found=() py m newest
+  main=$(minor_of .venv/bin/python)
+  newest=$main
+  # pyenv's, the newest patch of each minor version, then python3.X on the PATH (a pyenv
+  # shim there runs only if pyenv has that version selected)
+  for py in $(ls -d "$root"/versions/3.* 2>/dev/null | grep -E '/3\.[0-9]+\.[0-9]+$' | sort -rV); do
+    m=$(minor_of "$py/bin/python") && [ "$m" -ge 10 ] && [ -z "${found[m]:-}" ] &&
+      found[m]=$py/bin/python
+  done
+  for m in $(seq 10 30); do
+    py=$(command -v "python3.$m") && [ -z "${found[m]:-}" ] && [ "$(minor_of "$py")" = "$m" ] &&
+      found[m]=$py
+  done
+  for m in "${!found[@]}"; do [ "$m" -gt "$newest" ] && newest=$m; done
+  for m in $(seq 10 "$newest"); do
+    [ "$m" = "$main" ] || echo "3.$m ${found[m]:-not-found}"
+  done
+}
+
+suite=()  # one line per run of the suite: the Python and pytest's last line
+run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails if pytest fails
+  local dir=$1 log status=0 color=()
+  shift
+  [ -t 1 ] && color=(--color=yes)
+  log=$(mktemp)
+  "$dir/bin/python" -m pytest -n auto "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
+  suite+=("$("$dir/bin/python" --version) ($dir): $([ $status = 0 ] || echo "FAILED: ")$(
+    tail -n1 "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^=* *//; s/ *=*$//')")
+  rm -f "$log"
+  return $status
+}
+
+test_other_pythons() {  # the tests under every other Python found; fails if any run fails
+  local version py dir status=0 missing=()
+  while read -r version py; do
+    if [ "$py" = not-found ]; then missing+=("$version"); continue; fi
+    dir=.venv-$version
+    say "the tests under Python $version ($py), without PyTorch, the browser and the notebooks"
+    if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,plot,render]"; then
+      run_suite "$dir" -q tests || status=1
+    else  # like a missing Python: said, but no failure of the job
+      suite+=("Python $version ($py): NOT TESTED: $dir could not be set up (see above)")
+    fi
+  done < <(python_plan)
+  if [ ${#missing[@]} -gt 0 ]; then
+    suite+=("Python ${missing[*]}: NOT TESTED: not found on this machine (the package promises
+    3.10 or newer; install it with pyenv or apt-get to test it too)")
+  fi
+  return $status
+}
+
+if [ ! -x .venv/bin/python ]; then
+  py=$(find_python) || { echo "Python >= 3.10 is needed: sudo apt-get install python3" >&2; exit 1; }
+  make_venv .venv "$py" || exit 1
+fi
 case "$job" in
   demo)
-    pip_install -e ".[plot,render]"  # render: draws the graphs without a system Graphviz
+    pip_install .venv -e ".[plot,render]"  # render: draws the graphs without a system Graphviz
     exec .venv/bin/python -m tinygrad_edu demo "$@"
     ;;
   test)
@@ -92,13 +166,25 @@ case "$job" in
     fi
     extras="dev,plot,render"
     [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
-    pip_install -e ".[$extras]"
-    say "running the test suite"
-    [ $# -gt 0 ] || set -- tests notebooks
-    exec .venv/bin/python -m pytest -n auto --nbmake "$@"
+    pip_install .venv -e ".[$extras]"
+    [ $# -eq 0 ] || exec .venv/bin/python -m pytest -n auto --nbmake "$@"
+    say "running the test suite with $(.venv/bin/python --version)"
+    status=0
+    run_suite .venv --nbmake tests notebooks || status=1
+    if [ "${TINYGRAD_EDU_NO_OTHER_PYTHONS:-}" = 1 ]; then
+      suite+=("other Pythons: not tested (TINYGRAD_EDU_NO_OTHER_PYTHONS=1)")
+    else
+      test_other_pythons || status=1
+    fi
+    say "the test suite under each Python"
+    printf '  %s\n' "${suite[@]}" >&2
+    exit $status
+    ;;
+  pythons)
+    python_plan
     ;;
   bench)
-    pip_install -e ".[bench]"
+    pip_install .venv -e ".[bench]"
     exec .venv/bin/python benchmarks/run_all.py "$@"
     ;;
 esac

@@ -1,8 +1,12 @@
-"""The CI scripts: the seed sweep runs every property-test file."""
+"""The CI scripts: the seed sweep runs every property-test file; the test job finds every
+Python the package promises."""
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +24,43 @@ def test_the_seed_sweep_runs_every_property_test_file():
     assert sorted(listed) == wanted
     assert {"tests/nn/test_functional.py", "tests/tensor/test_engine.py",
             "tests/test_teeth.py"} <= set(listed)  # in sub-folders, or hypothesis inside a helper
+
+
+def test_the_test_job_finds_every_other_python_and_names_the_missing_ones(tmp_path):
+    """`./run.sh pythons` lists what `./run.sh test` runs the tests under besides .venv's
+    Python: from 3.10 to the newest found, pyenv's newest patch of each version or python3.X
+    on the PATH if it runs (a pyenv shim of an unselected version does not), and names the
+    versions in between that are missing."""
+    main = ROOT / ".venv" / "bin" / "python"
+    if not main.exists():
+        pytest.skip("needs .venv, which ./run.sh test makes")
+
+    def stub(path, minor):  # a "Python" that answers run.sh's question, or fails like a shim
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"#!/bin/sh\necho {minor}\n" if minor else "#!/bin/sh\nexit 127\n")
+        path.chmod(0o755)
+        return str(path)
+
+    pyenv = tmp_path / "pyenv" / "versions"
+    ten = stub(pyenv / "3.10.12" / "bin" / "python", 10)
+    stub(pyenv / "3.10.2" / "bin" / "python", 10)  # an older patch: 3.10.12 is newer
+    stub(pyenv / "3.9.18" / "bin" / "python", 9)  # older than promised
+    stub(pyenv / "3.13.0t" / "bin" / "python", 13)  # free-threaded: not this name
+    thirteen = stub(pyenv / "3.13.0" / "bin" / "python", 13)
+    stub(pyenv / "3.16.0" / "bin" / "python", None)  # broken
+    bin_ = tmp_path / "bin"
+    fourteen = stub(bin_ / "python3.14", 14)
+    stub(bin_ / "python3.15", None)  # a pyenv shim for a version pyenv has not selected
+    for tool in ("dirname", "ls", "grep", "sort", "seq"):  # and no other Python on the PATH
+        (bin_ / tool).symlink_to(shutil.which(tool))
+    run = subprocess.run([shutil.which("bash"), str(ROOT / "run.sh"), "pythons"],
+                         capture_output=True, text=True, timeout=60,
+                         env={"PATH": str(bin_), "PYENV_ROOT": str(tmp_path / "pyenv"),
+                              "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    main_minor = int(subprocess.run([str(main), "-c", "import sys; print(sys.version_info[1])"],
+                                    capture_output=True, text=True, check=True).stdout)
+    found = {10: ten, 13: thirteen, 14: fourteen}
+    assert run.stdout.splitlines() == [f"3.{m} {found.get(m, 'not-found')}"
+                                       for m in range(10, max(14, main_minor) + 1)
+                                       if m != main_minor]

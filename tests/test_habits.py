@@ -374,3 +374,98 @@ def test_draw_dot_of_several_outputs():
     a.label, b.label = "a", "b"
     source = draw_dot([a, b]).source
     assert source.count('fillcolor="#bbf7d0"') == 2 and source.count("x | data 2.0") == 1
+
+
+# ----------------------------------------------------------------------------- kinks of two inputs
+
+
+def test_a_two_input_op_with_a_kink_line_can_be_property_tested():
+    from tinygrad_edu import binary_op
+    from tinygrad_edu.testing import check_op
+
+    def one_sided(a, b, y):
+        return 1.0 if a > b else 0.0
+
+    loose = binary_op("maximum_no_kinks", max, one_sided, lambda a, b, y: one_sided(b, a, y),
+                      register_op=False)
+    with pytest.raises(AssertionError, match=r"maximum_no_kinks at a = 0\.0, b = 0\.0"):
+        check_op(loose, max_examples=100, database=None)
+    tight = binary_op("maximum_kinks", max, one_sided, lambda a, b, y: one_sided(b, a, y),
+                      kinks=[lambda a, b: a - b], register_op=False)
+    check_op(tight, max_examples=100)
+    hypot = binary_op("hypot_kinks", math.hypot, lambda a, b, y: a / y, lambda a, b, y: b / y,
+                      kinks=[math.hypot], register_op=False)  # a domain edge: (0, 0)
+    check_op(hypot, max_examples=100)
+    with pytest.raises(TypeError, match="its kink must take 2 arguments"):
+        binary_op("bad_kink", max, one_sided, one_sided, kinks=[lambda a: a], register_op=False)
+
+
+# ----------------------------------------------------------------------------- new tensor ops
+
+
+def test_new_tensor_ops_give_numpys_numbers_and_pytorchs_gradients_at_their_kinks():
+    from tinygrad_edu.tensor import abs_, clip, concatenate, maximum, minimum, sqrt, stack
+
+    a = Tensor([[1.0, -2.0, 0.0], [3.0, 0.5, 2.0]])
+    b = Tensor([[0.5, -2.0, 1.0], [4.0, 0.5, -1.0]])
+    (maximum(a, b) + minimum(a, b) * 2 + abs_(a) + clip(a, -1.0, 2.0)).sum().backward()
+    # ties share the gradient (½ each), abs' slope at 0 is 0, clip passes at its bounds
+    np.testing.assert_array_equal(a.grad, [[1 + 0 + 1 + 1, 0.5 + 1 + -1 + 0, 0 + 2 + 0 + 1],
+                                           [0 + 2 + 1 + 0, 0.5 + 1 + 1 + 1, 1 + 0 + 1 + 1]])
+    np.testing.assert_array_equal(b.grad, [[0 + 2, 0.5 + 1, 1 + 0], [1 + 0, 0.5 + 1, 0 + 2]])
+    np.testing.assert_allclose(sqrt(Tensor([4.0, 0.25])).data, [2.0, 0.5])
+    with pytest.raises(Exception, match="sqrt: 1 of 2 entries are negative"):
+        sqrt(Tensor([4.0, -1.0]))
+    joined = concatenate([a, b, a], axis=1)
+    assert joined.shape == (2, 9)
+    stacked = stack([a, b], axis=1)
+    assert stacked.shape == (2, 2, 3)
+    np.testing.assert_array_equal(stacked.data, np.stack([a.data, b.data], axis=1))
+    with pytest.raises(ValueError, match=r"\(2×3\) and \(1×2\) along axis 1"):
+        concatenate([a, Tensor([[1.0, 2.0]])], axis=1)
+    with pytest.raises(ValueError, match="different shapes"):
+        stack([a, Tensor([1.0])])
+
+
+@requires_torch
+def test_new_tensor_ops_match_pytorch():
+    from tinygrad_edu.tensor import abs_, clip, concatenate, maximum, minimum, sqrt, stack
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    x[0, 0] = y[0, 0]  # a tie
+    x[1, 1] = 0.0
+    ours = [Tensor(x), Tensor(y)]
+    theirs = [torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)]
+
+    def loss(m, a, b):
+        if m is None:
+            parts = [maximum(a, b), minimum(a, b), abs_(a), clip(a, -0.5, 0.5),
+                     sqrt(abs_(b) + 0.1), concatenate([a, b], 0)[:3], stack([a, b], 2)[..., 1]]
+            return sum(((p * p).sum() for p in parts[1:]), (parts[0] * parts[0]).sum())
+        parts = [torch.maximum(a, b), torch.minimum(a, b), torch.abs(a), torch.clamp(a, -0.5, 0.5),
+                 torch.sqrt(torch.abs(b) + 0.1), torch.cat([a, b], 0)[:3],
+                 torch.stack([a, b], 2)[..., 1]]
+        return sum((p * p).sum() for p in parts)
+
+    loss(None, *ours).backward()
+    loss(torch, *theirs).backward()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_the_docs_kink_example_runs():
+    from pathlib import Path
+
+    from tinygrad_edu import OPS
+
+    text = (Path(__file__).parent.parent / "docs" / "property-testing.md").read_text()
+    section = text.split("## Kinks of two-input ops", 1)[1]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    before = set(OPS)
+    try:
+        exec(compile(code, "property-testing.md", "exec"), {})
+        assert {"my_maximum", "my_hypot"} <= set(OPS)
+    finally:
+        for name in set(OPS) - before:  # the registry is shared by the other tests
+            del OPS[name]

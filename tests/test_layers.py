@@ -34,10 +34,17 @@ def is_module(dotted: str) -> bool:
 
 
 def imports_of(path: Path) -> set[str]:
-    """The package's modules that ``path`` imports, anywhere in the file. ``from a.b import c``
-    imports the module ``a.b.c`` if there is one, else a name from ``a.b``."""
+    """The package's modules that ``path`` imports, anywhere in the file (not in an ``if
+    TYPE_CHECKING:`` block, which only the type checker reads). ``from a.b import c`` imports
+    the module ``a.b.c`` if there is one, else a name from ``a.b``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+                   for inner in ast.walk(node)}
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.split(".")[0] == "tinygrad_edu":
                 found.update(f"{node.module}.{a.name}" if is_module(f"{node.module}.{a.name}")
@@ -104,3 +111,5 @@ def test_the_check_sees_imports_inside_functions(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from tinygrad_edu.testing import check_op\n")
     assert "tinygrad_edu.testing" in imports_of(module)
+    module.write_text("if TYPE_CHECKING:\n    from tinygrad_edu.testing import check_op\n")
+    assert imports_of(module) == set()

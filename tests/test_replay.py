@@ -20,7 +20,7 @@ from .test_viz import DOT, PURE, hide_renderers
 requires_renderer = pytest.mark.skipif(
     viz.find_renderer() is None,
     reason="no Graphviz renderer: sudo apt-get install graphviz, or pip install "
-           "'tinygrad-edu[render]'")
+           "graphviz-pure")
 
 
 def seeds_example():
@@ -136,7 +136,7 @@ def test_writes_the_file_and_shows_itself_in_a_notebook(tmp_path):
 def test_without_a_renderer_it_says_what_to_install(monkeypatch, tmp_path):
     hide_renderers(monkeypatch, tmp_path, keep_pure=False)
     x, y, f = seeds_example()
-    with pytest.raises(RenderError, match=r"apt-get install graphviz.*tinygrad-edu\[render\]"):
+    with pytest.raises(RenderError, match=r"apt-get install graphviz.*pip install graphviz-pure"):
         replay_html(f, tmp_path / "page.html")
     assert not (tmp_path / "page.html").exists()
     assert (x.grad, y.grad) == (0.0, 0.0)
@@ -144,7 +144,7 @@ def test_without_a_renderer_it_says_what_to_install(monkeypatch, tmp_path):
 
 @pytest.mark.skipif(DOT is None or PURE is None, reason="needs both Graphviz's dot and "
                     "graphviz-pure (sudo apt-get install graphviz; pip install "
-                    "'tinygrad-edu[render]')")
+                    "graphviz-pure)")
 def test_graphviz_pure_draws_the_same_nodes(monkeypatch, tmp_path):
     with_dot = replay_html(seeds_example()[2]).html
     hide_renderers(monkeypatch, tmp_path, keep_pure=True)
@@ -172,16 +172,16 @@ def test_the_demo_without_a_renderer_skips_the_page_with_a_message(monkeypatch, 
     hide_renderers(monkeypatch, tmp_path, keep_pure=False)
     assert not replay_neuron(MLP(2, [4, 1], seed=3), np.array([[0.5, -1.0]]),
                              tmp_path / "backward.html")
-    assert "tinygrad-edu[render]" in capsys.readouterr().err
+    assert "pip install graphviz-pure" in capsys.readouterr().err
     assert not (tmp_path / "backward.html").exists()
 
 
 @requires_renderer
 @pytest.mark.skipif(PURE is None,
-                    reason="graphviz-pure is not installed: pip install 'tinygrad-edu[render]'")
+                    reason="graphviz-pure is not installed: pip install graphviz-pure")
 def test_the_demo_on_a_machine_without_graphviz_writes_every_file(monkeypatch, tmp_path, capsys):
     """What ./run.sh demo gives on a fresh machine: the render extra, no system Graphviz."""
-    pytest.importorskip("matplotlib", reason="the demo needs pip install 'tinygrad-edu[plot]'")
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     hide_renderers(monkeypatch, tmp_path, keep_pure=True)
     out = tmp_path / "demo_output"
     assert main(["demo", "--steps", "2", "--out", str(out)]) == 0

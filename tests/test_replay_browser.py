@@ -163,7 +163,7 @@ def test_next_through_every_step_shows_backward_steps_and_backward_gradients(
         pytest.skip("Graphviz's dot is not installed: sudo apt-get install graphviz")
     if renderer == "graphviz-pure":
         if PURE is None:
-            pytest.skip("graphviz-pure is not installed: pip install 'tinygrad-edu[render]'")
+            pytest.skip("graphviz-pure is not installed: pip install graphviz-pure")
         hide_renderers(monkeypatch, tmp_path, keep_pure=True)
     f = seeds_example()
     page = open_page(replay_html(f))

@@ -228,7 +228,7 @@ def test_without_hypothesis_the_strategies_say_what_to_install():
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
-    assert "pip install hypothesis" in out and "tinygrad-edu[testing]" in out
+    assert "pip install hypothesis" in out and "pip install -e '.[testing]'" in out
 
 
 # ----------------------------------------------------------------------------- the suite

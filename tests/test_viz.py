@@ -22,7 +22,7 @@ PURE = next(filter(None, (shutil.which("graphviz-pure", path=d)
 requires_dot = pytest.mark.skipif(
     DOT is None, reason="Graphviz's dot is not installed: sudo apt-get install graphviz")
 requires_pure = pytest.mark.skipif(
-    PURE is None, reason="graphviz-pure is not installed: pip install 'tinygrad-edu[render]'")
+    PURE is None, reason="graphviz-pure is not installed: pip install graphviz-pure")
 
 
 def seeds_example():
@@ -241,11 +241,11 @@ def test_with_no_renderer_display_shows_dot_text_and_files_raise(monkeypatch, tm
     text = bundle["text/plain"]
     assert set(bundle) == {"text/plain"}
     assert "apt-get install graphviz" in text.splitlines()[0]
-    assert "tinygrad-edu[render]" in text.splitlines()[0]
+    assert "pip install graphviz-pure" in text.splitlines()[0]
     assert text.endswith(d.source)
     for attempt in (lambda: d.pipe(format="svg"), lambda: d.render(tmp_path / "g"),
                     lambda: d.render(outfile=tmp_path / "g.svg")):
-        with pytest.raises(RenderError, match=r"apt-get install graphviz.*tinygrad-edu\[render\]"):
+        with pytest.raises(RenderError, match=r"graphviz.*pip install graphviz-pure"):
             attempt()
     assert not list(tmp_path.glob("g*"))  # nothing half-written
     assert issubclass(RenderError, graphviz.ExecutableNotFound)
@@ -298,7 +298,7 @@ def test_demo_neuron_picture_without_any_renderer_writes_dot_text(monkeypatch, t
     hide_renderers(monkeypatch, tmp_path, keep_pure=False)
     assert draw_neuron(*demo_inputs(), tmp_path / "neuron.svg") is False
     assert "digraph" in (tmp_path / "neuron.gv").read_text()
-    assert "tinygrad-edu[render]" in capsys.readouterr().err
+    assert "pip install graphviz-pure" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(DOT is None and PURE is None, reason="no Graphviz renderer installed")

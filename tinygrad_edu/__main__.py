@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-PLOT_HINT = "pip install 'tinygrad-edu[plot]'"
+PLOT_HINT = "pip install matplotlib (in a clone of tinygrad_edu: pip install -e '.[plot]')"
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 
 

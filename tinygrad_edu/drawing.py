@@ -15,8 +15,9 @@ otherwise their smallest, mean and largest entry, so that arrays of any size dra
 fast; the arrows carry the shapes.
 
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
-(``pip install 'tinygrad-edu[render]'``) is used instead; with neither, a notebook shows the
-DOT text and says what to install, and ``render()``/``pipe()`` raise ``RenderError``.
+(``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
+notebook shows the DOT text and says what to install, and ``render()``/``pipe()`` raise
+``RenderError``.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ __all__ = [
     "text_graph",
 ]
 
-INSTALL_HINT = "sudo apt-get install graphviz, or pip install 'tinygrad-edu[render]'"
+INSTALL_HINT = "sudo apt-get install graphviz, or pip install graphviz-pure"
 # Values. One example through MLP(2, [16, 16, 1]) is 437 and lays out in 0.1 s; past about
 # 800 values dot needs seconds, and nobody can read the picture anyway.
 MAX_NODES = 500

@@ -49,6 +49,7 @@ from tinygrad_edu.graph import (
     NO_GRAPH,
     backpropagate,
     backward_into,
+    listed_inputs,
     no_graph_error,
     walk,
     zero_grad,
@@ -231,7 +232,8 @@ class Value:
         if create_graph or inputs is not None:
             seed = grad if create_graph and isinstance(grad, Value) else \
                 as_float(grad, "backward(grad)")
-            return backward_into(self, seed, create_graph, _inputs(inputs))
+            return backward_into(self, seed, create_graph,
+                                 listed_inputs(inputs, Value, "backward"))
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         backpropagate_values(self, seed)  # backpropagate(self, seed) run to the end, faster
         return None
@@ -440,18 +442,6 @@ def _in_place(value: Value, other: Any, symbol: str) -> Value:
     return op(value, other)
 
 
-def _inputs(inputs: Iterable[Value] | None) -> list[Value] | None:
-    """``backward(inputs=...)``: a list of Values, or a TypeError that says what is wrong."""
-    if inputs is None:
-        return None
-    listed: list[Any] = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for i, item in enumerate(listed):
-        if not isinstance(item, Value):
-            raise TypeError(f"backward: inputs[{i}] is {type(item).__name__} {item!r}, not a "
-                            "Value; pass the Values whose .grad backward should fill")
-    return listed
-
-
 def graph_local_grads(node: Value) -> tuple[Any, ...]:
     """``node``'s local derivatives recomputed from its operands as Values by the op's own
     rules, so that they have a graph of their own (for ``create_graph=True``)."""
@@ -630,6 +620,7 @@ def binary_op(
     formula: str | None = None,
     local: tuple[str, str] | None = None,
     domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    kinks: Sequence[Callable[[float, float], float]] = (),
     doc: str = "",
     register_op: bool = True,
 ) -> BinaryFunction:
@@ -637,15 +628,20 @@ def binary_op(
     ``d_right(a, b, y)`` = dy/db. The result takes Values and/or plain numbers on either side;
     a plain-number operand is remembered but gets no gradient. ``formula`` and ``local`` are
     what stepping and drawing print (default ``name({0}, {1})``, ``∂name/∂{0}`` and
-    ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks."""
+    ``∂name/∂{1}``); ``domain`` is one interval per operand for the property checks, and
+    each of ``kinks`` a function ``f(a, b)`` that is 0 where the derivatives jump or are not
+    defined: the checks keep ``|f(a, b)|`` at least their margin, e.g. ``lambda a, b: a - b``
+    for a maximum, ``math.hypot`` for hypot's (0, 0)."""
     check_name(name, "binary_op")
     check_rule(forward, 2, name, "forward function", "a, b")
     check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
     check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    for kink in kinks:
+        check_rule(kink, 2, name, "kink", "a, b")
     op = Op(name, forward, (d_left, d_right), doc=doc, formula=formula, local=local,
-            domain=domain)
+            domain=domain, kinks=kinks)
     op.twin = Op(name, forward, (d_left, d_right), number_first=True, doc=doc,
-                 formula=formula, local=local, domain=domain)
+                 formula=formula, local=local, domain=domain, kinks=kinks)
     if register_op:
         register(op)
     twin = op.twin
@@ -825,7 +821,7 @@ def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
     """w·x = Σ wᵢ·xᵢ as a single node. Local derivatives: ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ, which is
-    the seeds' dW = Xᵀ·dZ one neuron at a time."""
+    the matrix form's dW = Xᵀ·dZ, one neuron at a time."""
     return dots([ws], xs)[0]
 
 

@@ -143,6 +143,20 @@ def no_graph_error(node: Any, who: str) -> RuntimeError:
         "no_grad() switched on around the next forward pass")
 
 
+def listed_inputs(inputs: Any, kind: type, who: str) -> list[Any] | None:
+    """``backward(inputs=...)``: the nodes (of ``kind``, Value or Tensor) whose ``.grad``
+    backward should fill, as a list; None stays None; anything else is a TypeError."""
+    if inputs is None:
+        return None
+    listed: list[Any] = [inputs] if isinstance(inputs, kind) else list(inputs)
+    for i, item in enumerate(listed):
+        if not isinstance(item, kind):
+            raise TypeError(f"{who}: inputs[{i}] is {type(item).__name__} {item!r}, not a "
+                            f"{kind.__name__}; pass the {kind.__name__}s whose .grad backward "
+                            "should fill")
+    return listed
+
+
 def is_node(x: object) -> bool:
     """A Value or a Tensor (anything with ``parents``), rather than a number or an array."""
     return hasattr(x, "parents")

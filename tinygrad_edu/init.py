@@ -40,7 +40,7 @@ class Init:
 
 INITS: dict[str, Init] = {
     "uniform": Init("uniform", lambda fan_in, fan_out: 1.0),  # micrograd: U(-1, 1)
-    "randn": Init("normal", lambda fan_in, fan_out: 0.1),  # the teaching texts: N(0, 1) × 0.1
+    "randn": Init("normal", lambda fan_in, fan_out: 0.1),  # small random weights: N(0, 1) × 0.1
     # Glorot, for tanh and sigmoid: U(-a, a) with a = √(6 / (fan_in + fan_out))
     "xavier": Init("uniform", lambda fan_in, fan_out: math.sqrt(6.0 / (fan_in + fan_out))),
     "he": Init("normal", lambda fan_in, fan_out: math.sqrt(2.0 / fan_in)),  # Kaiming, for relu

@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import pickle
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 Rule = Callable[..., Any]
 Kink = Callable[..., float]  # a function of the operands that is 0 where the derivative jumps
@@ -138,11 +138,25 @@ def register(op: AnyOp) -> AnyOp:
     """Add ``op`` to ``OPS`` so that the property tests and helpers cover it too. Registering
     a name again replaces the earlier op (re-running a notebook cell works), except for the
     built-in ops, which ``Value``'s methods use."""
-    check_name(op.name, "register")
-    if op.name in _BUILT_IN and OPS.get(op.name) is not op:
-        raise ValueError(f"{op.name!r} is a built-in op that Value's methods use; give your "
-                         "op another name")
-    OPS[op.name] = op
+    return enter(OPS, _BUILT_IN, op, "Value's methods")
+
+
+class Named(Protocol):
+    name: str
+
+
+Row = TypeVar("Row", bound=Named)
+
+
+def enter(registry: dict[str, Any], built_in: set[str], op: Row, users: str) -> Row:
+    """Put ``op`` in ``registry`` under its name, unless that name is a built-in op's (which
+    ``users`` rely on): how either engine registers an op."""
+    name = op.name
+    check_name(name, "register")
+    if name in built_in and registry.get(name) is not op:
+        raise ValueError(f"{name!r} is a built-in op that {users} use; give your op "
+                         "another name")
+    registry[name] = op
     return op
 
 

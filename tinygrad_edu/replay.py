@@ -117,7 +117,7 @@ def replay_html(
 
     The page replays ``root.backward()`` from zero gradients, and this function leaves every
     gradient in the graph as it found it, so the same graph always gives the same page.
-    Drawing needs Graphviz's ``dot`` or ``pip install 'tinygrad-edu[render]'``; without
+    Drawing needs Graphviz's ``dot`` or ``pip install graphviz-pure``; without
     either it raises ``RenderError`` naming both.
     """
     order = walk(root)

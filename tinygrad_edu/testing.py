@@ -1,6 +1,6 @@
 """Property-test derivative rules with hypothesis: the tools the project's own tests use.
 
-Needs hypothesis (``pip install hypothesis``, or ``pip install 'tinygrad-edu[testing]'``).
+Needs hypothesis (``pip install hypothesis``; in a clone, ``pip install -e '.[testing]'``).
 
 - ``floats_in_domain(op)``, ``op_inputs(op)``: numbers where an op is smooth with derivatives
   of order one (its ``domain`` in the registry ``OPS``), at least ``margin`` from its ``kinks``.
@@ -103,7 +103,7 @@ __all__ = [
 def _hypothesis() -> Any:
     if st is None:
         raise ImportError("tinygrad_edu.testing's strategies need hypothesis: pip install "
-                          "hypothesis (or pip install 'tinygrad-edu[testing]')")
+                          "hypothesis (in a clone of tinygrad_edu: pip install -e '.[testing]')")
     return st
 
 
@@ -234,7 +234,9 @@ def op_inputs(
     st = _hypothesis()
     op = as_op(op)
     if not isinstance(op, ListOp):
-        return st.tuples(*(floats_in_domain(op, i, margin) for i in range(op.arity or 1)))
+        points = st.tuples(*(floats_in_domain(op, i, margin) for i in range(op.arity or 1)))
+        lines = [k for k in domain_of(op).kinks if callable(k)]
+        return points.filter(lambda xs: _away_from_lines(lines, xs, margin)) if lines else points
     point = floats_in_domain(op, 0, margin)
     return st.integers(1, max_size).flatmap(lambda n: st.tuples(*[point] * (n * op.lists)))
 
@@ -283,7 +285,17 @@ class Expression:
 def _in_domain(op: Op, i: int, x: float, margin: float) -> bool:
     domain = domain_of(op)
     lo, hi = domain.interval(i)
-    return lo <= x <= hi and all(abs(x - k) >= margin for k in domain.kinks)
+    return lo <= x <= hi and all(abs(x - k) >= margin for k in _points(domain.kinks))
+
+
+def _away_from_lines(lines: Iterable[Callable[..., float]], xs: Sequence[float],
+                     margin: float) -> bool:
+    """Whether every kink given as a function of the operands is at least ``margin`` from 0
+    at ``xs`` (a kink function that cannot be computed there counts as on the kink)."""
+    try:
+        return all(abs(line(*xs)) >= margin for line in lines)
+    except (ArithmeticError, ValueError):
+        return False
 
 
 def expressions(
@@ -329,6 +341,9 @@ def _draw_expression(draw: DrawFn, chosen: list[Op], n_leaves: int | tuple[int, 
             break
         op = draw(st.sampled_from(list(usable)))
         args = tuple(draw(st.sampled_from(fit)) for fit in usable[op])
+        lines = [k for k in domain_of(op).kinks if callable(k)]
+        if lines and not _away_from_lines(lines, [values[j] for j in args], margin):
+            continue  # these operands sit on a kink line of the op: no step here
         with no_grad():
             values.append(op(*(Value(values[j]) for j in args)).data)
         steps.append((op, args))
@@ -734,7 +749,33 @@ def _cross_entropy_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSa
     return TensorSample((logits,), (draw(st.one_of(indices, probabilities)),))
 
 
+def _clip_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
+    """Bounds low <= high, and entries at least ``margin`` from both (clip's kinks)."""
+    st = _hypothesis()
+    low = draw(st.floats(-2.0, 1.0))
+    high = draw(st.floats(low + 4 * margin, 2.0))
+    shape = _shape(draw)
+    x = _values(draw, shape, op, 0, margin)
+    for bound in (low, high):
+        near = np.abs(x - bound) < margin
+        x = np.where(near, bound + 2 * margin * np.sign(x - bound + 0.5 * margin), x)
+    return TensorSample((x,), (low, high))
+
+
+def _concatenate_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
+    """Two operands of the same shape but along ``axis``, where their sizes may differ."""
+    st = _hypothesis()
+    shape = _shape(draw, min_dims=1)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    other = list(shape)
+    other[axis] = draw(st.integers(1, 3))
+    return TensorSample((_values(draw, shape, op, 0, margin),
+                         _values(draw, tuple(other), op, 1, margin)), (axis,))
+
+
 TENSOR_SAMPLES: dict[str, Sampler] = {
+    "clip": _clip_sample,
+    "concatenate": _concatenate_sample,
     "@": _matmul_sample,
     "sum": _reduction_sample,
     "mean": _reduction_sample,

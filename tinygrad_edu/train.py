@@ -153,8 +153,6 @@ def fit(
     _check_number("l2", l2, ">= 0", lambda x: x >= 0)
     if clip_grad is not None:
         _check_number("clip_grad", clip_grad, "> 0 (or None)", lambda x: x > 0)
-    from tqdm.auto import tqdm
-
     parameters = model.parameters() if isinstance(model, Module) else list(optimizer.params)
     batched = any(isinstance(p, Tensor) for p in parameters)  # a tensor model: whole batches
     if batched:
@@ -166,8 +164,7 @@ def fit(
     loader = DataLoader(X, y, batch_size, shuffle=batch_size is not None, seed=seed)
     penalty = tensor_functional.l2_penalty if batched else scalar_functional.l2_penalty
     history = History()
-    bar = tqdm(total=epochs * len(loader), desc=desc, disable=not progress, unit="step",
-               mininterval=60.0 if quiet_progress() else 0.1)
+    bar = _progress_bar(epochs * len(loader), desc) if progress else _NoBar()
     for epoch in range(1, epochs + 1):
         lr = optimizer.lr
         total_loss = correct = 0.0
@@ -197,7 +194,8 @@ def fit(
             if metric is not None:
                 correct += metric(outputs, yb) * len(Xb)
             bar.update()
-            bar.set_postfix(epoch=epoch, loss=f"{number:.4f}", refresh=False)
+            if progress:
+                bar.set_postfix(epoch=epoch, loss=f"{number:.4f}", refresh=False)
         n = len(loader.X)
         history.loss.append(total_loss / n)
         history.lr.append(lr)
@@ -209,6 +207,21 @@ def fit(
             on_epoch(epoch, history)
     bar.close()
     return history
+
+
+def _progress_bar(total: int, desc: str) -> Any:
+    """tqdm's bar (a widget in Jupyter), imported only when wanted: the import takes 50 ms."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="step",
+                mininterval=60.0 if quiet_progress() else 0.1)
+
+
+class _NoBar:
+    """What ``fit(progress=False)`` updates instead of a bar: nothing."""
+
+    def update(self) -> None: ...
+    def close(self) -> None: ...
 
 
 _ADVICE = "use a smaller learning rate, or clip the gradients with fit(..., clip_grad=1.0)"
@@ -238,9 +251,12 @@ def _check_finite(name: str, rows: list[Any]) -> None:
             array = np.asarray(rows, dtype=np.float64)
         except (TypeError, ValueError):
             return
-    if np.isfinite(array).all():
-        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(float(np.sum(array, dtype=np.float64))):
+            return  # one pass, no copy: a NaN or an inf would have made the sum one
     bad = ~np.isfinite(array)
+    if not bad.any():
+        return  # finite entries whose sum overflowed
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
         raise ValueError(f"fit: {name} holds NaN or inf: row {row} is {rows[row]!r}; remove "

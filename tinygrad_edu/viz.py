@@ -13,8 +13,9 @@ pass step by step, ``replay_html(root, path)`` writes a web page that replays bo
 ``text_graph(root)`` prints it as a table. None of them changes a gradient.
 
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
-(``pip install 'tinygrad-edu[render]'``) is used instead; with neither, a notebook shows the
-DOT text and says what to install, and ``render()``/``pipe()`` raise ``RenderError``.
+(``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
+notebook shows the DOT text and says what to install, and ``render()``/``pipe()`` raise
+``RenderError``.
 """
 
 from tinygrad_edu.drawing import (

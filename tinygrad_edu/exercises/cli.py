@@ -57,6 +57,14 @@ def load_solutions(path: str | Path) -> dict[str, Any]:
             "source files") from None
     except OSError as error:
         raise SolutionFileError(f"cannot read {path}: {error}") from None
+    null = source.find("\0")  # said here: Python 3.10 and 3.11 raise different errors for it
+    if null >= 0:
+        lineno = source.count("\n", 0, null) + 1
+        column = null - source.rfind("\n", 0, null)
+        raise SolutionFileError(
+            f"{path}, line {lineno}: a null byte (\\x00) at column {column}, which Python code "
+            "cannot contain; delete it, or save the file again as UTF-8 text (a file saved as "
+            "UTF-16 has one after every letter)")
     try:
         code = compile(source, str(path), "exec")
     except SyntaxError as error:

@@ -19,13 +19,10 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
-import signal
 import textwrap
-import threading
-import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from tinygrad_edu import Value
+from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.testing import ATOL, RTOL
 
 Solution = Callable[..., Any]
@@ -45,7 +43,8 @@ _HERE = str(Path(__file__).resolve().parent)
 TIME_LIMIT = 5.0
 """Seconds one call of a solution may take before it is stopped (every input is tiny, so only
 an endless loop comes near). Enforced with a timer signal, so in the main thread of a POSIX
-system only: a terminal, a notebook kernel or pytest; elsewhere there is no limit."""
+system only: a terminal, a notebook kernel or pytest; elsewhere there is no limit. How it
+stops a loop that catches exceptions: ``tinygrad_edu.exercises.limit``."""
 
 
 # ----------------------------------------------------------------------------- mistakes
@@ -263,43 +262,6 @@ def close(got: Any, expected: Any) -> bool:
     return bool(got == expected)
 
 
-class TimeLimit(BaseException):
-    """A solution ran longer than ``TIME_LIMIT`` on one input and was stopped. A
-    BaseException, so that neither an ``except Exception`` in the learner's loop nor
-    hypothesis (which would try ever simpler inputs, each as slow) catches it: it ends the
-    grading, and ``grade`` turns it into the verdict. ``outcome`` is the input it was on."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"still running after {seconds:g} s on this input, so it was stopped")
-        self.outcome: Outcome | None = None
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``TimeLimit`` inside the block once it has run for ``seconds``, where a timer
-    signal can (see ``TIME_LIMIT``). A timer someone else had set (pytest-timeout's, say) is
-    set going again afterwards with the time it had left."""
-    in_main = threading.current_thread() is threading.main_thread()
-    if not hasattr(signal, "setitimer") or not in_main:
-        yield
-        return
-
-    def expired(signum: int, frame: Any) -> None:
-        raise TimeLimit(seconds)
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    outer, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    start = time.monotonic()
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
-        if outer:
-            left = max(outer - (time.monotonic() - start), 1e-3)
-            signal.setitimer(signal.ITIMER_REAL, left, interval)
-
-
 class _Printed(io.StringIO):
     """What a solution prints, kept up to ``LIMIT`` characters (the verdict shows fewer): a
     loop that prints on every turn does not fill the memory."""
@@ -331,8 +293,8 @@ def attempt(exercise: Exercise, solution: Solution, case: Any) -> Outcome:
     outcome = Outcome(case, expected)
     out = _Printed()
     try:
-        with _time_limit(TIME_LIMIT):
-            got, outcome.printed = _run(solution, exercise, case, out)
+        got, outcome.printed = call_with_time_limit(TIME_LIMIT, _run, solution, exercise, case,
+                                                    out)
     except AnswerError as problem:
         outcome.problem, outcome.printed = str(problem), out.getvalue()
         return outcome

@@ -186,7 +186,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value | 
 
     ``logits`` is one list of scores with ``target`` an int, or a batch (a list of such
     lists) with a list of ints. Gradient with respect to the logits: softmax(z) - onehot(t),
-    the teaching texts' dZ = A - Y."""
+    which in matrix form is dZ = A - Y."""
     rows = _list(logits, "cross_entropy")
     if _is_scalar(rows[0]):  # one sample: a list of scores
         return logsumexp(rows) - rows[_class_index(target, len(rows), "cross_entropy")]

@@ -21,7 +21,8 @@ _REAL_KINDS = "biuf"  # NumPy's dtype kinds for real numbers: bool, int, unsigne
 
 
 def shape_str(shape: Sequence[int]) -> str:
-    """A shape in the seeds' notation: ``(10×3)``; ``(3)`` for a vector, ``()`` for a scalar."""
+    """A shape as the matrix formulas write it: ``(10×3)``; ``(3)`` for a vector, ``()`` for a
+    scalar."""
     return "(" + "×".join(str(n) for n in shape) + ")"
 
 
@@ -252,3 +253,14 @@ def step(x: np.ndarray, below: float) -> np.ndarray:
     if nan.any():
         slope[nan] = np.nan
     return slope
+
+
+def sqrt(x: np.ndarray) -> np.ndarray:
+    """√x for entries >= 0; NaN stays NaN, a negative entry raises DomainError."""
+    negative = x < 0
+    if np.any(negative):
+        raise DomainError(
+            f"sqrt: {np.count_nonzero(negative)} of {np.size(x)} entries are negative (the "
+            f"first is {float(np.asarray(x)[negative].flat[0])!r}), but sqrt is only defined "
+            "for numbers >= 0")
+    return np.sqrt(x)

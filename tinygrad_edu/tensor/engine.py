@@ -49,8 +49,15 @@ import numpy as np
 
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import NO_GRAPH, backpropagate, backward_into, no_graph_error, zero_grad
-from tinygrad_edu.ops import check_name, check_rule, note_op
+from tinygrad_edu.graph import (
+    NO_GRAPH,
+    backpropagate,
+    backward_into,
+    listed_inputs,
+    no_graph_error,
+    zero_grad,
+)
+from tinygrad_edu.ops import check_name, check_rule, enter, note_op
 from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import checked
 from tinygrad_edu.tensor.checked import LARGEST, is_real, not_real, real_array, shape_str
@@ -109,12 +116,7 @@ OPS: dict[str, TensorOp] = {}
 
 def register(op: TensorOp) -> TensorOp:
     """Add ``op`` to ``OPS`` (registering a name again replaces it, except a built-in one)."""
-    check_name(op.name, "register")
-    if op.name in _BUILT_IN and OPS.get(op.name) is not op:
-        raise ValueError(f"{op.name!r} is a built-in op of the tensor engine; give your op "
-                         "another name")
-    OPS[op.name] = op
-    return op
+    return enter(OPS, _BUILT_IN, op, "the tensor engine")
 
 
 _BUILT_IN: set[str] = set()  # filled once the table below is complete
@@ -188,6 +190,10 @@ class Tensor:
     def tanh(self) -> Tensor: return tanh(self)
     def sigmoid(self) -> Tensor: return sigmoid(self)
     def relu(self) -> Tensor: return relu(self)
+    def sqrt(self) -> Tensor: return sqrt(self)
+    def abs(self) -> Tensor: return abs_(self)
+    def __abs__(self) -> Tensor: return abs_(self)
+    def clip(self, low: float, high: float) -> Tensor: return clip(self, low, high)
     def leaky_relu(self, alpha: float = 0.01) -> Tensor: return leaky_relu(self, alpha)
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         return sum_(self, axis, keepdims)
@@ -224,7 +230,8 @@ class Tensor:
         if create_graph and isinstance(grad, Tensor):
             seed = grad  # a seed with a graph of its own stays one
         if create_graph or inputs is not None:
-            return backward_into(self, seed, create_graph, _tensors(inputs, "backward"))
+            return backward_into(self, seed, create_graph,
+                                 listed_inputs(inputs, Tensor, "backward"))
         deque(backpropagate(self, seed), maxlen=0)  # run every step
         return None
 
@@ -480,18 +487,6 @@ def _in_place(t: Tensor, other: Any, symbol: str) -> Tensor:
     return op(t, other)
 
 
-def _tensors(inputs: Iterable[Tensor] | None, who: str) -> list[Tensor] | None:
-    """``backward(inputs=...)``: a list of Tensors, or a TypeError that says what is wrong."""
-    if inputs is None:
-        return None
-    listed: list[Any] = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for i, item in enumerate(listed):
-        if not isinstance(item, Tensor):
-            raise TypeError(f"{who}: inputs[{i}] is {type(item).__name__} {item!r}, not a "
-                            "Tensor; pass the Tensors whose .grad backward should fill")
-    return listed
-
-
 # ----------------------------------------------------------------------------- building nodes
 
 
@@ -681,6 +676,39 @@ where_op = _row("where", _where_forward, "where({0}, {1}, {2})", (None, ""),
                 (lambda g, c, a, b, y: g * c, "{g} where {0}"),
                 (lambda g, c, a, b, y: g * (1 - c), "{g} where not {0}"), elementwise=True)
 _elementwise(where_op)
+
+
+def _sign(x: Any) -> np.ndarray:
+    """abs's slope, a constant: -1, 0 or 1 by the sign of x (0 at the kink, as PyTorch), NaN
+    for NaN."""
+    return np.sign(np.asarray(_data(x)))
+
+
+def _larger(a: Any, b: Any) -> np.ndarray:
+    """maximum's slope for a, a constant: 1 where a > b, 0 where a < b, and ½ on a tie (as
+    PyTorch shares the gradient)."""
+    ad, bd = np.asarray(_data(a)), np.asarray(_data(b))
+    return np.where(ad > bd, 1.0, np.where(ad == bd, 0.5, 0.0))
+
+
+def _minimum_forward(a: Any, b: Any) -> np.ndarray:
+    return np.minimum(a, b)
+
+
+sqrt = _elementwise(_row("sqrt", checked.sqrt, "sqrt({0})",
+                         (lambda g, x, y: g * 0.5 / y, "{g} / (2·{out})"), elementwise=True))
+abs_ = _elementwise(_row("abs", np.abs, "abs({0})",
+                         (lambda g, x, y: g * _sign(x), "{g} ⊙ sign({0})"), elementwise=True))
+maximum = _elementwise(register(TensorOp(
+    "maximum", np.maximum,
+    [lambda g, a, b, y: g * _larger(a, b), lambda g, a, b, y: g * _larger(b, a)],
+    "maximum({0}, {1})", ["{g} where {0} > {1}", "{g} where {1} > {0}"], elementwise=True,
+    kinks=[lambda a, b: a - b])))
+minimum = _elementwise(register(TensorOp(
+    "minimum", _minimum_forward,
+    [lambda g, a, b, y: g * _larger(b, a), lambda g, a, b, y: g * _larger(a, b)],
+    "minimum({0}, {1})", ["{g} where {0} < {1}", "{g} where {1} < {0}"], elementwise=True,
+    kinks=[lambda a, b: a - b])))
 
 
 def leaky_relu(t: Operand, alpha: float = 0.01) -> Any:
@@ -943,6 +971,92 @@ def _scatter(g: Any, index: Index, shape: tuple[int, ...]) -> Any:
     return dx
 
 
+def _inside(x: Any, low: float, high: float) -> np.ndarray:
+    """clip's slope, a constant: 1 where low <= x <= high (as PyTorch), else 0."""
+    xd = np.asarray(_data(x))
+    return ((xd >= low) & (xd <= high)).astype(xd.dtype)
+
+
+_CLIP = _row("clip", np.clip, "clip({0})",
+             (lambda g, x, y, low, high: g * _inside(x, low, high),
+              "{g} where {0} is inside the bounds"), elementwise=True)
+
+
+def clip(t: Operand, low: float, high: float) -> Any:
+    """Each entry limited to [low, high] (``np.clip``, ``torch.clamp``). The gradient passes
+    where the entry was inside the bounds (ends included, as PyTorch) and is 0 elsewhere."""
+    for name, bound in (("low", low), ("high", high)):
+        if not is_real(bound):
+            raise not_real(bound, f"clip: {name}")
+    if low > high:
+        raise ValueError(f"clip: low = {low!r} is above high = {high!r}")
+    operands, _ = _operands("clip", t)
+    y = np.clip(_arrays(operands)[0], low, high)
+    if not isinstance(t, Tensor):
+        return y
+    return _node(y, _CLIP, operands, (float(low), float(high)))
+
+
+def _cut(g: Any, axis: int, start: int, stop: int | None) -> Any:
+    """``g``'s part from ``start`` to ``stop`` along ``axis`` (for arrays and Tensors)."""
+    index = (*(slice(None),) * axis, slice(start, stop))
+    return g[index]
+
+
+_CONCATENATE = _row("concatenate", lambda a, b, axis, split: np.concatenate((a, b), axis),
+                    "concatenate({0}, {1})",
+                    (lambda g, a, b, y, axis, split: _cut(g, axis, 0, split),
+                     "{g} before the seam"),
+                    (lambda g, a, b, y, axis, split: _cut(g, axis, split, None),
+                     "{g} after the seam"))
+
+
+def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Any:
+    """The tensors joined along ``axis`` (``np.concatenate``): one node per seam, whose
+    gradient is cut back into the parts. Every other axis must match."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError("concatenate needs a list of tensors, e.g. concatenate([a, b], axis=0)"
+                        f", got {type(tensors).__name__}")
+    joined = tensors[0]
+    for t in tensors[1:]:
+        joined = _join(joined, t, axis)
+    return joined
+
+
+def _join(a: Operand, b: Operand, axis: int) -> Any:
+    operands, _ = _operands("concatenate", a, b)
+    x, y = (np.asarray(v) for v in _arrays(operands))
+    if x.ndim != y.ndim or x.ndim == 0:
+        raise ValueError(f"concatenate: {shape_str(x.shape)} and {shape_str(y.shape)}: the "
+                         "tensors need the same number of axes, at least one")
+    (ax,) = _axes(axis, x.shape, "concatenate")
+    if x.shape[:ax] + x.shape[ax + 1:] != y.shape[:ax] + y.shape[ax + 1:]:
+        raise ValueError(f"concatenate: {shape_str(x.shape)} and {shape_str(y.shape)} along "
+                         f"axis {axis}: every other axis must have the same size")
+    z = np.concatenate((x, y), ax)
+    if not any(isinstance(o, Tensor) for o in operands):
+        return z
+    return _node(z, _CONCATENATE, operands, (ax, x.shape[ax]))
+
+
+def stack(tensors: Sequence[Operand], axis: int = 0) -> Any:
+    """The tensors, all of one shape, along a new axis (``np.stack``): each is reshaped to
+    have that axis, then they are concatenated along it."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError(f"stack needs a list of tensors, e.g. stack([a, b]), got "
+                        f"{type(tensors).__name__}")
+    shapes = {np.shape(_data(t)) for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: the tensors have different shapes "
+                         f"{', '.join(map(shape_str, sorted(shapes)))}; they must all match")
+    shape = shapes.pop()
+    (ax,) = _axes(axis, (*shape, 1), "stack")
+    new = (*shape[:ax], 1, *shape[ax:])
+    return concatenate([reshape(t, new) if isinstance(t, Tensor) else np.reshape(t, new)
+                        for t in tensors], ax)
+
+
+_CLIP.apply, _CONCATENATE.apply = clip, _join
 _RESHAPE.apply, _TRANSPOSE.apply, _INDEX.apply = reshape, transpose, getitem
 _BROADCAST.apply, _SCATTER.apply = broadcast_to, _scatter
 

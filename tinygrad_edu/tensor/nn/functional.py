@@ -2,8 +2,9 @@
 ``tinygrad_edu.nn.functional``.
 
 ``softmax`` and ``log_softmax`` are ops of the engine (one node each, along an axis).
-``cross_entropy`` is one fused node whose gradient is the seeds' dZ = A − Y, divided by the
-batch size for the mean; ``mse_loss`` and ``l2_penalty`` are written with the engine's ops.
+``cross_entropy`` is one fused node whose gradient is dZ = A − Y (softmax minus one-hot),
+divided by the batch size for the mean; ``mse_loss`` and ``l2_penalty`` are written with the
+engine's ops.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Layers on the tensor engine: ``Dense`` and an ``MLP`` of them, the tensor half of
 ``tinygrad_edu.nn``.
 
-A ``Dense`` layer is the seeds' matrix form of a whole layer of neurons at once:
+A ``Dense`` layer is a whole layer of neurons at once, in matrix form:
 ``Z = X @ W + b`` with X (batch×in), W (in×out) and b (1×out), then an activation. Its
-gradients come out of the engine as the seeds' formulas: dW = Xᵀ·dZ, db = Σ dZ over the
+gradients come out of the engine as the matrix formulas dW = Xᵀ·dZ, db = Σ dZ over the
 batch, dX = dZ·Wᵀ. ``Module`` (parameters, state dicts, saving) and ``Sequential`` are shared
 with the scalar engine (``tinygrad_edu.module``).
 """
@@ -27,7 +27,7 @@ Init = Union[str, Callable[[np.random.Generator, int, int], np.ndarray]]  # noqa
 class Dense(Module):
     """A fully connected layer: ``activation(X @ W + b)``.
 
-    W has shape (in_features×out_features) and b shape (1×out_features), as in the seeds.
+    W has shape (in_features×out_features) and b shape (1×out_features), so Z = X @ W + b.
     ``activation`` is None/``'linear'`` (default), ``'relu'``, ``'tanh'``, ``'sigmoid'``,
     ``'leaky_relu'``, ``'softmax'``, ``'log_softmax'`` or a function from Tensor to Tensor.
     ``init`` draws W: ``'he'`` (default), ``'xavier'``, ``'randn'``, ``'uniform'``,
@@ -69,7 +69,7 @@ class Dense(Module):
 
 
 class MLP(Sequential):
-    """A multi-layer perceptron of Dense layers: ``MLP(784, [128, 10])`` is the seeds'
+    """A multi-layer perceptron of Dense layers: ``MLP(784, [128, 10])`` is the
     784-128-10 network. Hidden layers use ``activation`` (relu by default); the last layer is
     linear, so the model returns logits (pass them to ``cross_entropy``)."""
 

@@ -1,0 +1,104 @@
+"""The package is ready for an index: ``python -m build`` makes a wheel and an sdist whose
+metadata, long description and files are right, and ``twine check`` accepts them."""
+
+import email
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytest.importorskip("build", reason="the build package is not installed: pip install build "
+                                    "(the dev extra has it)")
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    source = tmp_path_factory.mktemp("source") / "tinygrad_edu"
+    files = tracked_files()
+    for name in files:  # build from what a clone has, not from this working copy's leftovers
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, source / name)
+    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out),
+                           str(source)], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = out.glob("*.whl")
+    (sdist,) = out.glob("*.tar.gz")
+    return wheel, sdist, files
+
+
+def tracked_files():
+    if shutil.which("git") and (ROOT / ".git").exists():
+        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.split()
+        return [name for name in listed if (ROOT / name).is_file()]
+    pytest.skip("not a git clone: the tracked files are unknown")
+
+
+def test_the_wheel_holds_the_package_and_nothing_else(dist):
+    wheel, _, files = dist
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    package = {name for name in files if name.startswith("tinygrad_edu/")}
+    assert package <= names
+    assert {name for name in names if not name.startswith("tinygrad_edu-0.1.0.dist-info/")} \
+        == package
+    assert "tinygrad_edu/py.typed" in names and "tinygrad_edu/datasets/digits.csv.gz" in names
+
+
+def test_the_metadata_and_the_long_description(dist):
+    wheel, _, _ = dist
+    with zipfile.ZipFile(wheel) as archive:
+        text = archive.read("tinygrad_edu-0.1.0.dist-info/METADATA").decode("utf-8")
+        metadata = email.message_from_string(text)
+        assert "tinygrad_edu-0.1.0.dist-info/licenses/LICENSE" in archive.namelist()
+    assert (metadata["Name"], metadata["Version"]) == ("tinygrad-edu", "0.1.0")
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata["Requires-Python"] == ">=3.10"
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    assert "backpropagation" in metadata["Summary"]
+    requires = metadata.get_all("Requires-Dist")
+    for needed in ("numpy>=1.23", "graphviz>=0.20", "tqdm>=4.64"):
+        assert needed in requires
+    assert not any(r.startswith("torch") and "extra" not in r for r in requires)  # optional
+    assert set(metadata.get_all("Provides-Extra")) >= {"plot", "render", "testing", "torch"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert text.split("\n\n", 1)[1].strip() == readme.strip()
+
+
+def test_the_sdist_holds_what_a_clone_holds(dist):
+    _, sdist, files = dist
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    missing = [name for name in files if name not in names and name != ".gitignore"]
+    assert missing == []
+
+
+def test_twine_accepts_both(dist):
+    twine = shutil.which("twine", path=str(Path(sys.executable).parent)) or shutil.which("twine")
+    if twine is None:
+        pytest.skip("twine is not installed: pip install twine (the dev extra has it)")
+    wheel, sdist, _ = dist
+    done = subprocess.run([twine, "check", "--strict", str(wheel), str(sdist)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_wheel_works_on_its_own(dist, tmp_path):
+    wheel, _, _ = dist
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(wheel)], check=True, timeout=120)
+    code = ("import tinygrad_edu, sys; from tinygrad_edu import Value; "
+            "assert tinygrad_edu.__file__.startswith(sys.argv[1]); "
+            "x = Value(3.0); (x * x).backward(); print(x.grad)")
+    done = subprocess.run([sys.executable, "-c", code, str(target)], cwd=tmp_path,
+                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "6.0", done.stderr

@@ -1,0 +1,181 @@
+"""The time limit: a learner's solution that runs too long is stopped, whatever it catches.
+
+A timer signal ends a call that runs past its time: the signal's handler raises ``TimeLimit``,
+a ``BaseException``, so the ``except Exception:`` a learner writes around a line does not catch
+it. Two things make that harder than it looks, and are handled here:
+
+* Python runs a signal's handler only at certain points of the running code. Python 3.10 skips
+  the point where a loop jumps back to a ``try:``, so a loop such as ``while x > 1: try: ...
+  except Exception: ...`` that calls no Python function never runs the handler (Ctrl-C cannot
+  stop it either). On 3.10 a trace function therefore watches the learner's lines while the
+  solution runs: it is Python code, and each of its calls is a point where the handler runs.
+* A bare ``except:`` (or ``except BaseException:``) does catch ``TimeLimit``. So once the time
+  is up, the learner's lines raise it again (the first line of the handler that caught it, for
+  one) and the timer goes on firing every ``TICK`` seconds, until the learner's code has ended.
+  If it catches a stop and returns, or raises something else, the verdict is still the stop.
+  A trace function that raises is switched off by Python, so on 3.10, where nothing else stops
+  such a loop, it raises only where no ``try:`` or ``with`` block of the function is open.
+
+What cannot be stopped: one call into C that never returns (``sum(itertools.count())``); and, on
+Python 3.10 only, a loop that never leaves a ``try:`` of its function and catches every stop
+inside it with a bare ``except:`` (two nested ``try: ... except: pass`` around a loop).
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import os
+import signal
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from tinygrad_edu.exercises.core import Outcome
+
+T = TypeVar("T")
+
+_PY310 = sys.version_info < (3, 11)
+
+TICK = 0.05
+"""Seconds between two stops once the time is up, for as long as the learner's code runs."""
+
+# Code that is not the learner's: this package, the standard library, installed packages. A
+# repeated stop never interrupts it (the `with` blocks of the grader must finish their exits).
+_FOLDERS = {str(Path(__file__).parent.parent),
+            *(sysconfig.get_path(p) for p in ("stdlib", "platstdlib", "purelib", "platlib"))}
+_NOT_LEARNERS = ("<frozen ", *(folder + os.sep for folder in sorted(_FOLDERS)))
+
+
+def _learners(code: CodeType) -> bool:
+    return not code.co_filename.startswith(_NOT_LEARNERS)
+
+
+class TimeLimit(BaseException):
+    """A solution ran longer than its time limit on one input and was stopped. A
+    BaseException, so that neither an ``except Exception`` in the learner's loop nor
+    hypothesis (which would try ever simpler inputs, each as slow) catches it: it ends the
+    grading, and ``grade`` turns it into the verdict. ``outcome`` is the input it was on."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"still running after {seconds:g} s on this input, so it was stopped")
+        self.outcome: Outcome | None = None
+
+
+def call_with_time_limit(seconds: float, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, stopped with ``TimeLimit`` once it has run for ``seconds``, where a
+    timer signal can: in the main thread of a POSIX system (a terminal, a notebook kernel,
+    pytest); elsewhere there is no limit. A timer someone else had set (pytest-timeout's, say)
+    is set going again afterwards with the time it had left."""
+    in_main = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not in_main:
+        return function(*args)
+    stop = _Stop(seconds, sys._getframe())
+    stop.start()
+    try:
+        answer = function(*args)
+    except BaseException as error:
+        if stop.first is None or error is stop.first or isinstance(error, KeyboardInterrupt):
+            raise
+        raise stop.first from None  # it caught the stop and raised something else
+    finally:
+        stop.end()
+    if stop.first is not None:  # it caught the stop and returned all the same
+        raise stop.first
+    return answer
+
+
+class _Stop:
+    """The timer, its signal's handler and the trace functions of one limited call, whose
+    frame is ``grader``: the frames below it are the solution's."""
+
+    def __init__(self, seconds: float, grader: FrameType) -> None:
+        self.seconds = seconds
+        self.grader = grader
+        self.up = False  # the time is up
+        self.first: TimeLimit | None = None  # the first stop raised
+
+    def start(self) -> None:
+        self.handler = signal.signal(signal.SIGALRM, self.alarm)
+        self.trace = sys.gettrace()
+        self.outer, self.interval = signal.setitimer(signal.ITIMER_REAL, self.seconds, TICK)
+        self.started = time.monotonic()
+        if _PY310:  # see the module's docstring
+            sys.settrace(self.watch)
+
+    def end(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if self.handler is None else self.handler)
+        if sys.gettrace() is not self.trace:
+            sys.settrace(self.trace)
+        if self.outer:
+            left = max(self.outer - (time.monotonic() - self.started), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, self.interval)
+
+    def alarm(self, signum: int, frame: FrameType | None) -> None:
+        """The timer's handler: while the learner's code runs, stop it here, and have its
+        lines stop it again from now on."""
+        learners = self._learners_frames(frame)
+        if not learners:
+            return  # the solution has ended: the grader is tidying up
+        self.up = True
+        for f in learners:
+            f.f_trace, f.f_trace_opcodes = self.line, _PY310
+        sys.settrace(self.watch)  # for the frames it calls, and to switch the lines' tracing on
+        if frame is None or frame.f_code not in _TRACE_FUNCTIONS:
+            self._raise()
+        # else it came in our own trace function, which stops the learner's code itself
+
+    def watch(self, frame: FrameType, event: str, arg: Any) -> Any:
+        """The trace function of every new frame: follows the learner's only."""
+        if not _learners(frame.f_code):
+            return None
+        frame.f_trace_opcodes = self.up and _PY310
+        return self.line
+
+    def line(self, frame: FrameType, event: str, arg: Any) -> Any:
+        """The trace function of a learner's frame: once the time is up, each line stops it
+        (on 3.10, each instruction outside a ``try:`` or ``with`` block)."""
+        if self.up and event in ("line", "opcode") and not _in_a_block(frame):
+            self._raise()
+        return self.line
+
+    def _raise(self) -> None:
+        stop = TimeLimit(self.seconds)
+        if self.first is None:
+            self.first = stop
+        raise stop
+
+    def _learners_frames(self, frame: FrameType | None) -> list[FrameType]:
+        """The learner's frames on the stack from ``frame`` up to the grader's (none if the
+        grader's frame is not reached, or no frame on the way is the learner's)."""
+        found = []
+        while frame is not None and frame is not self.grader:
+            if _learners(frame.f_code):
+                found.append(frame)
+            frame = frame.f_back
+        return found if frame is self.grader else []
+
+
+_TRACE_FUNCTIONS = {_Stop.watch.__code__, _Stop.line.__code__}
+
+
+def _in_a_block(frame: FrameType) -> bool:
+    """On 3.10, whether ``frame`` is about to run an instruction inside a ``try:`` or ``with``
+    block of its code, where a stop could be caught or suppressed. (Later Pythons run the
+    signal's handler again on each tick, so any line may stop them.)"""
+    return _PY310 and any(start <= frame.f_lasti < end for start, end in _blocks(frame.f_code))
+
+
+@functools.lru_cache(maxsize=64)
+def _blocks(code: CodeType) -> tuple[tuple[int, int], ...]:
+    """3.10: the offsets each ``try:`` or ``with`` block of ``code`` spans: from its set-up
+    instruction to its handler (a little more than the block, never less)."""
+    return tuple((i.offset + 2, i.argval) for i in dis.get_instructions(code)
+                 if i.opname in ("SETUP_FINALLY", "SETUP_WITH", "SETUP_ASYNC_WITH"))
