@@ -1,8 +1,9 @@
-"""Run the benchmarks: ``python benchmarks/run_all.py [scalar|tensor|all] [options]``.
+"""Run the benchmarks: ``python benchmarks/run_all.py [scalar|tensor|exercises|all] [options]``.
 
 ``scalar`` (the default) compares the scalar engine with micrograd and PyTorch
 (bench_scalar.py); ``tensor`` trains the Fashion-MNIST MLP with the tensor engine and with
-PyTorch (bench_tensor.py, several minutes); ``all`` runs both. Options after the name go to
+PyTorch (bench_tensor.py, several minutes); ``exercises`` times the grading of every
+exercise (bench_exercises.py); ``all`` runs all three. Options after the name go to
 that script (``--quick`` for a smoke test). Nothing is installed here: ``./run.sh bench``
 installs the ``bench`` extra first.
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = {"scalar": ["bench_scalar.py"], "tensor": ["bench_tensor.py"],
-           "all": ["bench_scalar.py", "bench_tensor.py"]}
+           "exercises": ["bench_exercises.py"],
+           "all": ["bench_scalar.py", "bench_tensor.py", "bench_exercises.py"]}
 
 
 def main(argv: list[str]) -> int:

@@ -42,3 +42,16 @@ def test_quick_benchmark_trains_both_engines_alike():
     assert "| mean |" in out and "Final test accuracy" in out
     assert re.search(r"Hessian-vector product, .*: tinygrad_edu [\d.]+ ms, PyTorch [\d.]+ ms",
                      out)
+
+
+def test_the_exercises_benchmark_grades_a_right_and_a_wrong_file():
+    """``benchmarks/bench_exercises.py --quick`` runs: its right answers all pass, its wrong
+    ones all fail (the times it prints are not checked: tests never time anything)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_exercises.py"), "--quick"],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "| every answer right | 3 | 3 of 3 pass |" in result.stdout
+    assert "| every answer wrong | 3 | 0 of 3 pass |" in result.stdout
+    assert "| Value |" in result.stdout

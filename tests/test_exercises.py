@@ -61,7 +61,7 @@ def test_statement_and_starter(name):
     with pytest.raises(NotImplementedError):
         stub(*range(len(ex.params.split(","))))
     shown = ex.describe()
-    assert f"def {ex.signature}:" in shown
+    assert ex.definition.removesuffix(" ...") in shown
     # the answer is not shown with the exercise: no line of the reference's code is in it
     code = [line.strip() for line in inspect.getsource(ex.reference).splitlines()[1:]]
     assert [line for line in code if line and line[0] not in "#\"" and line in shown] == []
@@ -69,7 +69,7 @@ def test_statement_and_starter(name):
 
 @pytest.mark.parametrize("name", list(EXERCISES))
 def test_the_reference_passes(name):
-    verdict = check(name, EXERCISES[name].reference)
+    verdict = EXERCISES[name].check(EXERCISES[name].reference)
     assert verdict.passed, str(verdict)
     assert verdict.examples >= 50
     assert str(verdict).startswith(f"✓ {name} passed")
@@ -153,6 +153,63 @@ def _dense_loops(X, W, b, dZ):
     return dX, dW, db
 
 
+def _topo_iterative(root):  # a post-order search with a stack of (node, parents done)
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents)
+    return order
+
+
+def _backward_kahn(root):
+    root.grad = 1.0
+    for node in reversed(_topo_kahn(root)):
+        node._backward()
+
+
+def _backward_iterative(root):
+    root.grad = 1.0
+    for node in reversed(_topo_iterative(root)):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad
+
+
+def _backward_sum_over_paths(root):
+    """Right, if slow: every path from the root adds the product of its local derivatives."""
+    def visit(node, g):
+        node.grad += g
+        for parent, local in zip(node.parents, node.local_grads):
+            visit(parent, g * local)
+
+    visit(root, 1.0)
+
+
+def _softmax_shifted(Z, Y):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - Y
+
+
+def _softmax_log_sum_exp(Z, Y):
+    m = Z.max(axis=1, keepdims=True)
+    log_sum = m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
+    return np.exp(Z - log_sum) - Y
+
+
+def _dense_einsum(X, W, b, dZ):
+    return (np.einsum("bo,io->bi", dZ, W), np.einsum("bi,bo->io", X, dZ),
+            np.einsum("bo->o", dZ)[None, :])
+
+
+def _sgd_indexed(params, lr):
+    for i in range(len(params)):
+        params[i].data = params[i].data - lr * params[i].grad
+
+
 CORRECT = [
     ("d_mul", lambda a, b, y: [b * 1.0, a + 0.0]),
     ("chain_rule", lambda x, y: (2 * x, -2 * y)),
@@ -172,9 +229,18 @@ CORRECT = [
     ("topological_sort", _topo_recursive),
     ("topological_sort", _topo_kahn),
     ("backward", _backward_own),
+    ("topological_sort", _topo_iterative),
+    ("backward", _backward_kahn),
+    ("backward", _backward_iterative),
+    ("backward", _backward_sum_over_paths),
+    ("sgd_step", _sgd_indexed),
+    ("relative_error", lambda a, n: math.dist(a, n) / (math.hypot(*a) + math.hypot(*n))),
     ("d_softmax_cross_entropy", _softmax_naive),
+    ("d_softmax_cross_entropy", _softmax_shifted),
+    ("d_softmax_cross_entropy", _softmax_log_sum_exp),
     ("dense_backward", _dense_numpy),
     ("dense_backward", _dense_loops),
+    ("dense_backward", _dense_einsum),
 ]
 
 
@@ -184,6 +250,725 @@ def test_a_correct_solution_written_differently_passes(name, solution):
     verdict = check(name, solution)
     assert verdict.passed, str(verdict)
 
+
+# ----------------------------------------------------------------------------- wrong answers
+# The catalog of wrong answers, written as learners write them. Every one is rejected by the
+# default check, every time, and already by the examples each exercise always tries. Each
+# level-2 and level-3 exercise has at least five.
+
+SGD_LOOP = "def sgd_step(params, lr):\n    for p in params:\n        "
+
+WRONG = {
+    "d_div": [
+        ("factor a missing", "def d_div(a, b, y): return 1 / b, -1 / b**2"),
+        ("b not squared", "def d_div(a, b, y): return 1 / b, -a / b"),
+        ("sign of dy/db", "def d_div(a, b, y): return 1 / b, a / b**2"),
+        ("swapped", "def d_div(a, b, y): return -a / b**2, 1 / b"),
+        ("as for a product", "def d_div(a, b, y): return b, a"),
+        ("dy/da = 1", "def d_div(a, b, y): return 1.0, -a / b**2"),
+    ],
+    "d_pow": [
+        ("factor b missing", "def d_pow(a, b, y): return a ** (b - 1), y * math.log(a)"),
+        ("power not lowered", "def d_pow(a, b, y): return b * a**b, y * math.log(a)"),
+        ("ln a missing", "def d_pow(a, b, y): return b * a ** (b - 1), y"),
+        ("y missing", "def d_pow(a, b, y): return b * a ** (b - 1), math.log(a)"),
+        ("power rule for the exponent",
+         "def d_pow(a, b, y): return b * a ** (b - 1), b * a ** (b - 1)"),
+        ("an extra factor b", "def d_pow(a, b, y): return b * a ** (b - 1), b * y * math.log(a)"),
+    ],
+    "central_difference": [
+        ("forward", "def central_difference(f, x, h): return (f(x + h) - f(x)) / h"),
+        ("backward", "def central_difference(f, x, h): return (f(x) - f(x - h)) / h"),
+        ("not divided", "def central_difference(f, x, h): return f(x + h) - f(x - h)"),
+        ("divided by h", "def central_difference(f, x, h): return (f(x + h) - f(x - h)) / h"),
+        ("precedence", "def central_difference(f, x, h): return (f(x + h) - f(x - h)) / 2 * h"),
+        ("a step of its own", """
+            def central_difference(f, x, h):
+                eps = 1e-5
+                return (f(x + eps) - f(x - eps)) / (2 * eps)
+         """),
+        ("h = 1e-4", """
+            def central_difference(f, x, h):
+                h = 1e-4
+                return (f(x + h) - f(x - h)) / (2 * h)
+         """),
+    ],
+    "relative_error": [
+        ("absolute", """
+            def relative_error(analytic, numeric):
+                return np.linalg.norm(np.subtract(analytic, numeric))
+         """),
+        ("over the analytic norm", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.linalg.norm(a - n) / np.linalg.norm(a)
+         """),
+        ("L1 norms", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.abs(a - n).sum() / (np.abs(a).sum() + np.abs(n).sum())
+         """),
+        ("the norm of the sum", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.linalg.norm(a - n) / np.linalg.norm(a + n)
+         """),
+        ("squared norms", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return ((a - n) ** 2).sum() / ((a ** 2).sum() + (n ** 2).sum())
+         """),
+        ("largest entries", """
+            def relative_error(analytic, numeric):
+                a, n = np.array(analytic), np.array(numeric)
+                return np.abs(a - n).max() / (np.abs(a).max() + np.abs(n).max())
+         """),
+    ],
+    "sgd_step": [
+        ("uphill", SGD_LOOP + "p.data += lr * p.grad"),
+        ("no lr", SGD_LOOP + "p.data -= p.grad"),
+        ("= for -=", SGD_LOOP + "p.data = -lr * p.grad"),
+        ("grad moved", SGD_LOOP + "p.grad -= lr * p.grad"),
+        ("doubled lr", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p.data -= 2 * lr * p.grad
+         """),
+        ("return in the loop", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p.data -= lr * p.grad
+                    return
+         """),
+        ("loop variable rebound", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p = p.data - lr * p.grad
+         """),
+        ("data for grad", """
+            def sgd_step(params, lr):
+                for p in params:
+                    p.data -= lr * p.data
+         """),
+    ],
+    "backward_step": [
+        ("= for +=", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad = local * node.grad
+         """),
+        ("no upstream", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local
+         """),
+        ("data for grad", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.data
+         """),
+        ("first parent only", """
+            def backward_step(node):
+                node.parents[0].grad += node.local_grads[0] * node.grad
+         """),
+        ("no local derivative", """
+            def backward_step(node):
+                for parent in node.parents:
+                    parent.grad += node.grad
+         """),
+        ("the parent's grad upstream", """
+            def backward_step(node):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * parent.grad
+         """),
+    ],
+    "topological_sort": [
+        ("no visited set", """
+            def topological_sort(root):
+                order = []
+                def visit(v):
+                    for p in v.parents:
+                        visit(p)
+                    order.append(v)
+                visit(root)
+                return order
+         """),
+        ("reversed", "def topological_sort(root):\n    return list(reversed(walk(root)))"),
+        ("leaves forgotten", """
+            def topological_sort(root):
+                return [v for v in walk(root) if v.parents]
+         """),
+        ("root forgotten", "def topological_sort(root):\n    return walk(root)[:-1]"),
+        ("pre-order, reversed", """
+            def topological_sort(root):
+                order, seen = [], set()
+                def visit(v):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append(v)
+                        for p in v.parents:
+                            visit(p)
+                visit(root)
+                return order[::-1]
+         """),
+        ("breadth-first, reversed", """
+            from collections import deque
+
+            def topological_sort(root):
+                order, seen, queue = [], {root}, deque([root])
+                while queue:
+                    v = queue.popleft()
+                    order.append(v)
+                    for p in v.parents:
+                        if p not in seen:
+                            seen.add(p)
+                            queue.append(p)
+                return order[::-1]
+         """),
+        ("visited list", """
+            def topological_sort(root):
+                order, visited = [], []
+                def build(v):
+                    if v not in visited:
+                        visited.append(v)
+                        for p in v.parents:
+                            build(p)
+                        order.append(v)
+                build(root)
+                return order
+         """),
+    ],
+    "backward": [
+        ("= for +=", """
+            def backward(root):
+                root.grad = 1.0
+                for node in reversed(walk(root)):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad = local * node.grad
+         """),
+        ("no upstream", """
+            def backward(root):
+                root.grad = 1.0
+                for node in reversed(walk(root)):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local
+         """),
+        ("not reversed", """
+            def backward(root):
+                root.grad = 1.0
+                for node in walk(root):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
+        ("root never seeded", """
+            def backward(root):
+                for node in reversed(walk(root)):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
+        ("pre-order", """
+            def backward(root):
+                order, seen = [], set()
+                def visit(v):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append(v)
+                        for p in v.parents:
+                            visit(p)
+                visit(root)
+                root.grad = 1.0
+                for node in order:
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
+        ("pre-order, last parent first", """
+            def backward(root):
+                order, seen = [], set()
+                def visit(v):
+                    if v not in seen:
+                        seen.add(v)
+                        order.append(v)
+                        for p in reversed(v.parents):
+                            visit(p)
+                visit(root)
+                root.grad = 1.0
+                for node in order:
+                    node._backward()
+         """),
+        ("breadth-first", """
+            from collections import deque
+
+            def backward(root):
+                root.grad = 1.0
+                seen, queue = {root}, deque([root])
+                while queue:
+                    node = queue.popleft()
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+                        if parent not in seen:
+                            seen.add(parent)
+                            queue.append(parent)
+         """),
+        ("no topological order", """
+            def backward(root):
+                root.grad = 1.0
+                seen = set()
+                def visit(node):
+                    seen.add(node)
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+                    for parent in node.parents:
+                        if parent not in seen:
+                            visit(parent)
+                visit(root)
+         """),
+        ("recursion once per path", """
+            def backward(root):
+                root.grad = 1.0
+                def visit(node):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+                        visit(parent)
+                visit(root)
+         """),
+        ("visited list", """
+            def backward(root):
+                order, visited = [], []
+                def build(v):
+                    if v not in visited:
+                        visited.append(v)
+                        for p in v.parents:
+                            build(p)
+                        order.append(v)
+                build(root)
+                root.grad = 1.0
+                for node in reversed(order):
+                    node._backward()
+         """),
+    ],
+    "d_softmax_cross_entropy": [
+        ("Y not subtracted", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return e / e.sum(axis=1, keepdims=True)
+         """),
+        ("a mean over the batch", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return (e / e.sum(axis=1, keepdims=True) - Y) / len(Z)
+         """),
+        ("down the columns", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z - Z.max(axis=0))
+                return e / e.sum(axis=0) - Y
+         """),
+        ("the whole batch", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return e / e.sum() - Y
+         """),
+        ("keepdims forgotten", """
+            def d_softmax_cross_entropy(Z, Y):
+                return np.exp(Z) / np.sum(np.exp(Z), axis=1) - Y
+         """),
+        ("sign", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return Y - e / e.sum(axis=1, keepdims=True)
+         """),
+        ("transposed", """
+            def d_softmax_cross_entropy(Z, Y):
+                e = np.exp(Z)
+                return (e / e.sum(axis=1, keepdims=True) - Y).T
+         """),
+        ("not normalised", "def d_softmax_cross_entropy(Z, Y):\n    return np.exp(Z) - Y"),
+    ],
+    "dense_backward": [
+        ("batch sum forgotten", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, dZ
+         """),
+        ("dW transposed", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0, keepdims=True)
+         """),
+        ("keepdims forgotten", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)
+         """),
+        ("wrong axis", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1, keepdims=True)
+         """),
+        ("a mean for a sum", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0, keepdims=True)
+         """),
+        ("dW over the batch size", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0, keepdims=True)
+         """),
+        ("W not transposed", """
+            def dense_backward(X, W, b, dZ):
+                return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+         """),
+        ("dX transposed", """
+            def dense_backward(X, W, b, dZ):
+                return W @ dZ.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+         """),
+    ],
+}
+# ----------------------------------------------------------------------------- your own Value
+# micrograd's lecture Value (with tanh, exp, relu and the reverse forms), as a learner types
+# it; the right answers and the wrong ones below are this class with one change each.
+
+LECTURE_VALUE = """
+import math
+
+
+class Value:
+    def __init__(self, data, _children=(), _op='', label=''):
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __repr__(self):
+        return f"Value(data={self.data})"
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), '+')
+        def _backward():
+            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), '*')
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, other):
+        assert isinstance(other, (int, float)), "only supporting int/float powers for now"
+        out = Value(self.data**other, (self,), f'**{other}')
+        def _backward():
+            self.grad += other * (self.data ** (other - 1)) * out.grad
+        out._backward = _backward
+        return out
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __truediv__(self, other):  # self / other
+        return self * other**-1
+
+    def __rtruediv__(self, other):  # other / self
+        return other * self**-1
+
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __sub__(self, other):  # self - other
+        return self + (-other)
+
+    def __rsub__(self, other):  # other - self
+        return other + (-self)
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def tanh(self):
+        x = self.data
+        t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)
+        out = Value(t, (self, ), 'tanh')
+        def _backward():
+            self.grad += (1 - t**2) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        x = self.data
+        out = Value(math.exp(x), (self, ), 'exp')
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
+"""
+
+
+def lecture(*changes):
+    """The lecture's Value with each (old, new) change made (each old must be in it)."""
+    source = LECTURE_VALUE
+    for old, new in changes:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+ITERATIVE_SORT = ("""        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)""", """        topo, visited, stack = [], set(), [(self, False)]
+        while stack:
+            v, children_done = stack.pop()
+            if children_done:
+                topo.append(v)
+            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                stack.extend((child, False) for child in v._prev)""")
+DIRECT_SUB_DIV = ("""    def __truediv__(self, other):  # self / other
+        return self * other**-1
+""", """    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data / other.data, (self, other), '/')
+        def _backward():
+            self.grad += out.grad / other.data
+            other.grad += -self.data / other.data ** 2 * out.grad
+        out._backward = _backward
+        return out
+"""), ("""    def __sub__(self, other):  # self - other
+        return self + (-other)
+""", """    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data - other.data, (self, other), '-')
+        def _backward():
+            self.grad += out.grad
+            other.grad -= out.grad
+        out._backward = _backward
+        return out
+""")
+ASSIGN_EVERYWHERE = [("self.grad +=", "self.grad ="), ("other.grad +=", "other.grad =")]
+PRE_ORDER = ("""                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)""", """                visited.add(v)
+                topo.append(v)
+                for child in v._prev:
+                    build_topo(child)""")
+
+CORRECT_VALUES = {
+    "the lecture's (a recursive sort)": lecture(),
+    "an iterative sort": lecture(ITERATIVE_SORT),
+    "- and / as ops of their own, _prev a tuple": lecture(
+        ITERATIVE_SORT, *DIRECT_SUB_DIV, ("self._prev = set(_children)",
+                                          "self._prev = tuple(_children)")),
+    "relu with max, tanh with math.tanh": lecture(
+        ("out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')",
+         "out = Value(max(0.0, self.data), (self,), 'ReLU')"),
+        ("t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)", "t = math.tanh(x)")),
+}
+
+WRONG["Value"] = [
+    ("= for += everywhere", lecture(*ASSIGN_EVERYWHERE)),
+    ("= for += in + only", lecture(("""            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad""", """            self.grad = 1.0 * out.grad
+            other.grad = 1.0 * out.grad"""))),
+    ("no __radd__", lecture(("    def __radd__(self, other):  # other + self\n"
+                             "        return self + other\n", ""))),
+    ("no __rmul__", lecture(("    def __rmul__(self, other):  # other * self\n"
+                             "        return self * other\n", ""))),
+    ("__rsub__ the wrong way round", lecture(("return other + (-self)", "return self - other"))),
+    ("__rtruediv__ the wrong way round", lecture(("return other * self**-1",
+                                                  "return self / other"))),
+    ("a number not wrapped in +", lecture((
+        "        other = other if isinstance(other, Value) else Value(other)\n"
+        "        out = Value(self.data + other.data",
+        "        out = Value(self.data + other.data"))),
+    ("root never seeded", lecture(("        self.grad = 1.0\n        for node",
+                                   "        for node"))),
+    ("topological order not reversed", lecture(("for node in reversed(topo):",
+                                                "for node in topo:"))),
+    ("pre-order", lecture(PRE_ORDER)),
+    ("no visited set: once per path", lecture(("""            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)""", """            for child in v._prev:
+                build_topo(child)
+            topo.append(v)"""))),
+    ("only the root and the Values it was made from", lecture(("""        topo = []
+        visited = set()
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
+        build_topo(self)""", """        topo = [*self._prev, self]"""),
+        ("self._prev = set(_children)", "self._prev = tuple(_children)"))),
+    ("tanh's slope at the input", lecture(("self.grad += (1 - t**2) * out.grad",
+                                           "self.grad += (1 - x**2) * out.grad"))),
+    ("exp's slope is x", lecture(("self.grad += out.data * out.grad",
+                                  "self.grad += x * out.grad"))),
+    ("relu passes every gradient", lecture(("self.grad += (out.data > 0) * out.grad",
+                                            "self.grad += out.grad"))),
+    ("the power not lowered", lecture(("self.grad += other * (self.data ** (other - 1)) * "
+                                       "out.grad", "self.grad += other * self.data ** other * "
+                                       "out.grad"))),
+    ("* takes its own data", lecture(("self.grad += other.data * out.grad",
+                                      "self.grad += self.data * out.grad"))),
+    ("grad starts at 1", lecture(("        self.grad = 0.0\n        self._backward",
+                                  "        self.grad = 1.0\n        self._backward"))),
+]
+
+WRONG_ANSWERS = [(name, label, source) for name, entries in WRONG.items()
+                 for label, source in entries]
+
+
+def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercise():
+    counts = {name: len(entries) for name, entries in WRONG.items()}
+    assert counts == {
+        "d_div": 6, "d_pow": 6, "central_difference": 7, "relative_error": 6, "sgd_step": 8,
+        "backward_step": 6, "topological_sort": 7, "backward": 10,
+        "d_softmax_cross_entropy": 8, "dense_backward": 8, "Value": 18,
+    }
+    harder = {name for name, ex in EXERCISES.items() if ex.level >= 2}
+    assert harder == set(counts) and min(counts.values()) >= 5
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"),
+              encoding="utf-8") as file:
+        readme = file.read()
+    assert f"of {sum(counts.values())} wrong answers" in " ".join(readme.split())
+
+
+@pytest.mark.parametrize("name, label, source", WRONG_ANSWERS,
+                         ids=[f"{n}-{label}" for n, label, _ in WRONG_ANSWERS])
+def test_every_wrong_answer_is_rejected_and_by_the_examples_alone(name, label, source):
+    """Rejected by the default check; and by the inputs always tried, so that no draw of
+    random inputs is needed to reject it."""
+    from tinygrad_edu.exercises.core import attempt
+
+    learner = solution(source, name)
+    assert not check(name, learner).passed
+    ex = EXERCISES[name]
+    assert not all(attempt(ex, learner, case).ok for case in ex.examples), label
+
+
+
+def drawn(strategy, n=200):
+    """n inputs drawn from an exercise's strategy, the same every run."""
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+
+    cases = []
+
+    @seed(0)
+    @settings(max_examples=n, derandomize=True, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck), deadline=None)
+    @given(strategy)
+    def collect(case):
+        cases.append(case)
+
+    collect()
+    return cases
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_every_wrong_answer_fails_on_many_of_the_random_inputs(name):
+    """The power of the random inputs, measured: each wrong answer of the catalog fails on at
+    least 15% of them, so the 100 a check draws miss it with a chance below 0.85**100, about
+    1e-7, even without the examples."""
+    from tinygrad_edu.exercises.core import attempt
+
+    ex = EXERCISES[name]
+    cases = drawn(ex.cases)
+    for label, source in WRONG[name]:
+        learner = solution(source, name)
+        failing = sum(not attempt(ex, learner, case).ok for case in cases)
+        assert failing >= 0.15 * len(cases), (label, failing)
+
+
+def _graph_facts(graph):
+    """What a drawn graph holds, among the nodes its root depends on."""
+    parents = graph.parents()
+    root = len(parents) - 1
+    depths = {root: {0}}
+    for i in range(root, -1, -1):  # steps come after their operands: a reverse walk
+        for p in parents[i] if i in depths else ():
+            depths.setdefault(p, set()).update(d + 1 for d in depths[i])
+    needed = set(depths)
+    children = {i: {j for j in needed if i in parents[j]} for i in needed}
+    inner = [i for i in needed if parents[i]]
+    return {
+        "a node used twice by one op": any(len(set(parents[i])) < len(parents[i])
+                                           for i in inner),
+        "an inner node used at two depths": any(len(depths[i]) > 1 for i in inner),
+        "a diamond": any(len(children[i]) >= 2 for i in inner),
+        "a deep chain (20 steps or more)": max(max(d) for d in depths.values()) >= 20,
+        "a wide fan (a node used by 4 or more)": any(len(c) >= 4 for c in children.values()),
+        "a negative leaf": min(graph.leaves) < 0,
+    }
+
+
+def test_the_graphs_drawn_hold_every_kind_that_matters():
+    facts = [_graph_facts(g) for g in drawn(EXERCISES["backward"].cases)]
+    for fact in facts[0]:
+        share = sum(f[fact] for f in facts) / len(facts)
+        assert share >= 0.15, (fact, share)
+    examples = [_graph_facts(g) for g in EXERCISES["backward"].examples]
+    for fact in ("a node used twice by one op", "an inner node used at two depths",
+                 "a diamond"):
+        assert any(f[fact] for f in examples), fact
+
+
+def test_the_matrices_drawn_have_batch_1_and_more_square_and_not():
+    logits = [dict(c.arrays)["Z"].shape for c in drawn(EXERCISES["d_softmax_cross_entropy"]
+                                                        .cases)]
+    dense = [(dict(c.arrays)["X"].shape[0], *dict(c.arrays)["W"].shape)
+             for c in drawn(EXERCISES["dense_backward"].cases)]
+    kinds = {
+        "batch 1": [b == 1 for b, _ in logits] + [b == 1 for b, _, _ in dense],
+        "batch > 1": [b > 1 for b, _ in logits] + [b > 1 for b, _, _ in dense],
+        "classes = batch": [b == c for b, c in logits],
+        "classes != batch": [b != c for b, c in logits],
+        "square W": [i == o for _, i, o in dense],
+        "W not square": [i != o for _, i, o in dense],
+    }
+    for kind, seen in kinds.items():
+        assert sum(seen) >= 0.15 * len(seen), kind
+
+
+@pytest.mark.parametrize("name", ["d_mul", "d_div", "d_tanh", "d_relu", "chain_rule"])
+def test_the_numbers_drawn_have_both_signs_and_come_near_the_kinks(name):
+    values = [v for case in drawn(EXERCISES[name].cases) for v in case.values]
+    assert sum(v < 0 for v in values) >= 0.15 * len(values)
+    assert sum(v > 0 for v in values) >= 0.15 * len(values)
+    if name == "d_relu":  # within 0.01 of the kink at 0 (never closer than 0.001)
+        assert any(0.001 <= abs(v) < 0.01 for v in values)
+        assert min(abs(v) for v in values) >= 0.001
 
 SCALED = [name for name, ex in EXERCISES.items() if ex.judge is None]
 
@@ -326,7 +1111,7 @@ MISTAKES = [
      """, "step", "a step of your own", None),
     ("central_difference", """
         def central_difference(f, x, h):
-            h = 1e-4  # the texts' step
+            h = 1e-4  # a step of its own
             return (f(x + h) - f(x - h)) / (2 * h)
      """, "step", "a step of your own", None),
     ("relative_error", """
@@ -362,7 +1147,7 @@ MISTAKES = [
         def sgd_step(params, lr):
             for p in params:
                 p.grad -= lr * p.grad
-     """, "target", "p.grad changed", None),
+     """, "no_change", "no parameter moved", None),
     ("backward_step", """
         def backward_step(node):
             for parent, local in zip(node.parents, node.local_grads):
@@ -534,6 +1319,34 @@ MISTAKES = [
 ]
 
 
+def _wrong(name, label):
+    return dict(WRONG[name])[label]
+
+
+# the diagnoses added for the wrong answers of the catalog, proven on them
+MISTAKES += [
+    ("sgd_step", _wrong("sgd_step", "doubled lr"), "factor", "a step twice too long", None),
+    ("sgd_step", _wrong("sgd_step", "return in the loop"), "first_only",
+     "only the first parameter moved", None),
+    ("sgd_step", _wrong("sgd_step", "loop variable rebound"), "no_change",
+     "no parameter moved", None),
+    ("sgd_step", _wrong("sgd_step", "data for grad"), "data_grad", "p.data used", None),
+    ("central_difference", _wrong("central_difference", "precedence"), "precedence",
+     "multiplied by h instead of divided by 2h", None),
+    ("relative_error", _wrong("relative_error", "the norm of the sum"), "denominator",
+     "‖analytic + numeric‖", None),
+    ("relative_error", _wrong("relative_error", "squared norms"), "norm", "squared norms",
+     None),
+    ("backward", _wrong("backward", "pre-order"), "order", "pre-order", None),
+    ("backward", _wrong("backward", "pre-order, last parent first"), "order", "pre-order",
+     None),
+    ("backward", _wrong("backward", "no topological order"), "order", "pre-order", None),
+    ("backward", _wrong("backward", "breadth-first"), "order", "breadth-first", None),
+    ("backward", _wrong("backward", "recursion once per path"), "order", "once per path",
+     None),
+]
+
+
 @pytest.mark.parametrize("name, source, key, title, part", MISTAKES,
                          ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])
 def test_each_mistake_is_named(name, source, key, title, part):
@@ -547,6 +1360,18 @@ def test_each_mistake_is_named(name, source, key, title, part):
         assert verdict.diagnosis.part == part, text
     assert "diagnosis" in text and verdict.diagnosis.title in text
     assert "No common mistake" not in text
+
+
+@pytest.mark.parametrize("name, source", [(m[0], m[1]) for m in MISTAKES],
+                         ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])
+def test_the_examples_alone_catch_every_diagnosed_mistake(name, source):
+    """Every exercise always tries the smallest input on which each of its classic mistakes
+    shows: those alone reject every mistake it diagnoses."""
+    from tinygrad_edu.exercises.core import attempt
+
+    ex = EXERCISES[name]
+    learner = solution(source, name)
+    assert not all(attempt(ex, learner, case).ok for case in ex.examples)
 
 
 def test_a_list_of_visited_nodes_is_explained_where_nodes_go_missing():
@@ -577,7 +1402,8 @@ def test_a_list_of_visited_nodes_is_explained_where_nodes_go_missing():
 def test_the_dx_w_not_transposed_mistake_is_a_shape_error_or_the_named_one():
     """dZ @ W has the wrong shape unless in = out, where it gives the wrong numbers: both are
     named as shape mistakes, never as something else."""
-    verdict = check("dense_backward", solution(MISTAKES[-1][1], "dense_backward"))
+    verdict = check("dense_backward", solution(_wrong("dense_backward", "W not transposed"),
+                                               "dense_backward"))
     assert verdict.diagnosis.title in ("wrong shape", "W not transposed"), str(verdict)
 
 
@@ -598,6 +1424,7 @@ def test_two_mistakes_in_two_parts_are_both_named():
     ("d_relu", lambda x, y: 0.0),  # agrees with "sides swapped" only where it is wrong
     ("d_sigmoid", lambda x, y: y * (1 - y) + 0.01 * x),
     ("d_mul", lambda a, b, y: (b, a + 1)),
+    ("d_mul", lambda a, b, y: (b, b)),  # dy/db = b as in "swapped", but dy/da is not a
     ("d_div", lambda a, b, y: (1 / b, -a / b**3)),
     ("backward", lambda root: [setattr(v, "grad", 1.0) for v in walk(root)]),
     ("dense_backward", lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ + 1, dZ.sum(0, keepdims=True))),
@@ -608,9 +1435,208 @@ def test_a_wrong_answer_that_matches_no_mistake_is_not_misnamed(name, wrong):
     assert "No common mistake matches" in str(verdict)
 
 
+def test_where_nothing_matches_the_verdict_says_which_parts_differ():
+    """d_mul returning (b, b): dy/db = b is what "the two derivatives swapped" gives, but that
+    mistake also gives dy/da = a, and this answer's dy/da is right: no mistake is named, and
+    the verdict says which part differs."""
+    text = str(check("d_mul", lambda a, b, y: (b, b)))
+    assert "swapped" not in text and "diagnosis" not in text
+    assert "No common mistake matches dy/db (dy/da is right on every input tried)" in text
+
+
+def test_a_mistake_in_one_part_is_named_and_the_other_part_said_to_match_nothing():
+    verdict = check("d_div", lambda a, b, y: (-1 / b, -a / b**3))
+    assert [(d.part, d.key) for d in verdict.diagnoses] == [("dy/da", "sign")], str(verdict)
+    assert "No common mistake matches dy/db;" in str(verdict)
+
+
+def test_the_issues_pre_order_backward_fails_where_x_grad_is_20_not_36():
+    """v1 = x·x, v2 = v1 + 1, f = v1·v2 at x = 2: a pre-order backward gives 20, not 36."""
+    from tinygrad_edu.exercises.core import attempt
+
+    learner = solution(_wrong("backward", "pre-order"), "backward")
+    case = next(c for c in EXERCISES["backward"].examples if str(c).startswith("x = 2.0; c"))
+    outcome = attempt(EXERCISES["backward"], learner, case)
+    assert (outcome.expected[0][0], outcome.got[0][0]) == (36.0, 20.0)
+    assert check("backward", learner).keys == ("order",)
+
+
 def test_a_rule_one_percent_off_is_named_as_a_constant_factor():
     verdict = check("d_tanh", lambda x, y: 1.01 * (1 - y * y))
     assert verdict.keys == ("factor",) and "1.01" in verdict.diagnosis.title
+
+
+
+
+def value_class(source):
+    return solution(source, "Value")
+
+
+@pytest.mark.parametrize("label", list(CORRECT_VALUES))
+def test_a_right_value_written_as_learners_do_passes(label):
+    verdict = check("Value", value_class(CORRECT_VALUES[label]))
+    assert verdict.passed, str(verdict)
+    recursive = "def build_topo" in CORRECT_VALUES[label]
+    assert bool(verdict.notes) == recursive, str(verdict)
+
+
+def test_a_recursive_sort_passes_and_the_verdict_says_plainly_why_and_its_limit():
+    text = str(check("Value", value_class(lecture())))
+    assert text.startswith("✓ Value passed")
+    assert "One limit, which does not fail the exercise" in text
+    assert "raised RecursionError" in text and "a sum of 2001 terms" in text
+    assert f"sys.getrecursionlimit() = {sys.getrecursionlimit()}" in text
+    assert "a limit of depth, not a wrong number" in text and "so the exercise passes" in text
+    assert "stack.extend((child, False) for child in v._prev)" in text  # the way out
+
+
+def test_the_engines_own_value_passes_but_check_refuses_it_as_the_learners():
+    assert EXERCISES["Value"].check(Value).passed  # the reference
+    with pytest.raises(ExerciseError, match="tinygrad_edu's own Value"):
+        check("Value", Value)
+    verdict = check("Value", lambda data: Value(data))
+    assert not verdict.passed and "pass the class itself" in str(verdict)
+
+
+# (the change, the diagnosed key, words of the title, words of the hint, the stage)
+VALUE_MISTAKES = [
+    ("= for += everywhere", "assign", "`=` instead of `+=`",
+     "the step of v1 = x0 + x0 sets x0.grad with `=`", "backward"),
+    ("= for += in + only", "assign", "`=` instead of `+=`", "With `+=` in its place",
+     "backward"),
+    ("no __radd__", "reverse", "__radd__ missing", "x.__radd__(2.0)", "forward"),
+    ("no __rmul__", "reverse", "__rmul__ missing", "x.__rmul__(2.0)", "forward"),
+    ("__rsub__ the wrong way round", "reverse", "__rsub__ the wrong way round",
+     "other - self", "forward"),
+    ("__rtruediv__ the wrong way round", "reverse", "__rtruediv__ the wrong way round",
+     "other / self", "forward"),
+    ("a number not wrapped in +", "wrap", "not wrapped in a Value: x + 2.0 fails",
+     "isinstance(other, Value)", "forward"),
+    ("root never seeded", "seed", "root not seeded", "self.grad = 1.0", "backward"),
+    ("topological order not reversed", "order", "wrong order",
+     "the step of v1 = x0.tanh() ran before the step of v2 = v1.tanh()", "backward"),
+    ("pre-order", "order", "wrong order", "which is made from it", "backward"),
+    ("no visited set: once per path", "order", "more than once", "ran 2 times", "backward"),
+    ("only the root and the Values it was made from", "order", "never pass their gradient on",
+     "never ran: backward() must run the step of every node", "backward"),
+    ("tanh's slope at the input", "local", "dv1/dx0 is wrong",
+     "the step of v1 = x0.tanh() gives dv1/dx0 = 0.75", "backward"),
+    ("* takes its own data", "local", "is wrong", "Run on its own", "backward"),
+]
+
+
+@pytest.mark.parametrize("label, key, title, hint, stage", VALUE_MISTAKES,
+                         ids=[m[0] for m in VALUE_MISTAKES])
+def test_each_value_mistake_is_named(label, key, title, hint, stage):
+    verdict = check("Value", value_class(dict(WRONG["Value"])[label]))
+    text = str(verdict)
+    assert not verdict.passed and verdict.keys[:1] == (key,), text
+    assert title in verdict.diagnosis.title and hint in text, text
+    shown = "the forward pass" if stage == "forward" else "backward: every node's grad"
+    assert text.startswith(f"✗ Value: not yet ({shown}"), text
+    assert "failing input:\n    x0 = Value(" in text
+
+
+def test_the_smallest_failing_expression_for_a_plus_a():
+    text = str(check("Value", value_class(lecture(*ASSIGN_EVERYWHERE))))
+    assert "    x0 = Value(1.5)\n    v1 = x0 + x0\n    v1.backward()\n" in text
+    assert "x0.grad  2.0       1.0  ✗" in text
+
+
+def test_a_missing_rmul_shows_2_times_x_and_pythons_error():
+    text = str(check("Value", value_class(dict(WRONG["Value"])["no __rmul__"])))
+    assert "    x0 = Value(1.5)\n    v1 = 2.0 * x0\n" in text and "backward()" not in text
+    assert "TypeError: unsupported operand type(s) for *: 'float' and 'Value'" in text
+
+
+def _own_names(source):
+    """The class with its own names: operands in .inputs (a tuple), the step in .step."""
+    return (source.replace("set(_children)", "tuple(_children)").replace("_prev", "inputs")
+            .replace("_backward", "step"))
+
+
+@pytest.mark.parametrize("changes, key, title", [
+    (ASSIGN_EVERYWHERE, "assign", "`=` instead of `+=` in the backward of +, *, **, tanh"),
+    ([("        self.grad = 1.0\n        for node", "        for node")], "seed",
+     "every gradient 0: the root not seeded"),
+])
+def test_a_value_with_names_of_its_own_is_diagnosed_by_a_fitted_model(changes, key, title):
+    """Without micrograd's _prev and _backward, the learner's steps cannot be run again;
+    the lecture's Value with the mistake seen on tiny expressions must then give the
+    learner's answers on every input tried."""
+    right = _own_names(lecture(ITERATIVE_SORT))
+    assert check("Value", value_class(right)).passed
+    verdict = check("Value", value_class(_own_names(lecture(ITERATIVE_SORT, *changes))))
+    assert verdict.keys == (key,) and title in verdict.diagnosis.title, str(verdict)
+
+
+def test_two_mistakes_at_once_in_the_steps_and_the_order_are_both_named():
+    verdict = check("Value", value_class(lecture(*ASSIGN_EVERYWHERE, PRE_ORDER)))
+    assert verdict.keys == ("assign", "order"), str(verdict)
+
+
+def test_mistakes_that_no_change_explains_are_not_named():
+    """= for += together with a wrong tanh: neither change alone, nor the order, gives the
+    right answers; the tanh step measured on its own is wrong, and that is what is said."""
+    verdict = check("Value", value_class(lecture(*ASSIGN_EVERYWHERE, (
+        "(1 - t**2) * out.grad", "(1 - x**2) * out.grad"))))
+    assert verdict.keys in ((), ("local",)), str(verdict)
+    assert "assign" not in verdict.keys
+
+
+def test_value_verdicts_are_deterministic_across_processes():
+    """The same verdict in two processes. A class whose wrong answers hang on the order of a
+    set (micrograd's _prev) gives different numbers from run to run, but the examples, tried
+    first, fail whatever that order is: the failing input and the diagnosis stay the same."""
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.abspath(__file__)))!r})
+        from tests.test_exercises import WRONG, value_class
+        from tinygrad_edu.exercises import check
+        for label, source in WRONG["Value"]:
+            if label in ("= for += in + only", "no visited set: once per path"):
+                ordered = source.replace("set(_children)", "tuple(_children)")
+                print(check("Value", value_class(ordered)))
+                verdict = check("Value", value_class(source))
+                print(verdict.failure.case, verdict.keys, verdict.diagnosis.title)
+    """)
+    runs = []
+    for hashseed in ("0", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        runs.append(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                   text=True, env=env, check=True).stdout)
+    assert runs[0] == runs[1] and runs[0].count("✗ Value") == 2
+
+
+def test_cli_check_finds_the_class_value_in_the_file(tmp_path, capsys):
+    path = write(tmp_path, lecture(*ASSIGN_EVERYWHERE))
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ Value: not yet" in out and "`=` instead of `+=`" in out
+    assert "0 of 1 attempted exercises pass" in out
+    path.write_text(lecture(ITERATIVE_SORT))
+    assert cli(["check", str(path), "Value"]) == 0
+    assert "✓ Value passed" in capsys.readouterr().out
+
+
+def test_cli_an_imported_value_is_not_the_learners(tmp_path, capsys):
+    path = write(tmp_path, "from tinygrad_edu import Value\n\ndef d_exp(x, y):\n    return y\n")
+    assert cli(["check", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "Value is imported from tinygrad_edu.engine, so it is not yours" in captured.err
+    assert "Value passed" not in captured.out and "1 of 1 attempted" in captured.out
+    renamed = write(tmp_path, lecture().replace("class Value:", "class MyValue:"), "mine.py")
+    assert cli(["check", str(renamed), "Value"]) == 1
+    err = capsys.readouterr().err
+    assert "has no class Value" in err and "add Value = MyValue" in err
+
+
+def test_cli_the_value_starter_counts_as_not_started(tmp_path, capsys):
+    path = tmp_path / "mine.py"
+    assert cli(["start", str(path), "Value"]) == 0
+    assert "class Value:" in path.read_text()
+    assert cli(["check", str(path)]) == 1
+    assert "1 not started" in capsys.readouterr().out
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -1123,7 +2149,8 @@ def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
     path = write(tmp_path, "def helper():\n    return 1\n")
     assert cli(["check", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "defines none of the exercise functions" in err and "def d_tanh(x, y): ..." in err
+    assert "defines none of the exercises' functions" in err and "def d_tanh(x, y): ..." in err
+    assert "class Value: ..." in err
     assert cli(["check", str(path), "d_tanh"]) == 1
     err = capsys.readouterr().err
     assert f"{path} has no function d_tanh; exercise 5 expects\n    def d_tanh(x, y): ..." in err

@@ -9,9 +9,16 @@
 
 ``check`` runs hypothesis against a reference on the exercise's inputs, deterministically
 (the same solution always gets the same verdict), and when the answer is wrong names the
-common mistake it matches: a sign flipped, a factor missing or doubled, the input used
-where the output was meant, the upstream gradient not multiplied in, ``=`` instead of
-``+=``, a wrong shape or a transposed matrix, a forgotten batch sum, and more.
+common mistake it shows: a sign flipped, a factor missing or doubled, the input used where
+the output was meant, the upstream gradient not multiplied in, ``=`` instead of ``+=``, a
+backward in pre-order, a wrong shape or a transposed matrix, a forgotten batch sum, and
+more. A mistake is named only when a solution making exactly that mistake gives your
+answers on every input tried; otherwise the verdict shows what differs and names nothing.
+
+The last exercise asks for a whole class, your own micrograd:
+
+>>> class Value: ...                    # data, grad, + - * / ** tanh exp relu, backward()
+>>> check("Value", Value)               # forward values first, then gradients
 
 From a terminal: ``python -m tinygrad_edu exercises`` lists the exercises with your
 progress; ``... exercises start FILE`` writes a file of starters and
@@ -95,15 +102,22 @@ def show(exercise: Exercise | str | int) -> None:
 
 def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
           record_progress: bool = False) -> Verdict:
-    """Grade ``solution`` for an exercise and return the verdict (print it, or end a notebook
-    cell with it). Passed, or the simplest failing input hypothesis finds, the expected and
-    the given answer, and a diagnosis when a common mistake matches. Deterministic: the same
-    solution always gets the same verdict. An exception raised by ``solution`` is part of
-    the verdict, not a crash, and so is a call that runs past ``core.TIME_LIMIT`` seconds.
+    """Grade ``solution`` (a function; for ``"Value"``, your class) for an exercise and
+    return the verdict (print it, or end a notebook cell with it). Passed, or the simplest
+    failing input, the expected and the given answer, and a diagnosis when a common mistake
+    gives your answers. Deterministic: the same solution always gets the same verdict. An
+    exception raised by ``solution`` is part of the verdict, not a crash, and so is a call
+    that runs past ``core.TIME_LIMIT`` seconds. tinygrad_edu's own ``Value`` is refused
+    (``ExerciseError``): it is not yours.
     ``record_progress=True`` also counts the attempt in the progress file (see
     ``progress_path``), as ``python -m tinygrad_edu exercises check`` does; if that file
     cannot be written, a warning says so and the verdict is returned all the same."""
     ex = get_exercise(exercise)
+    if ex.kind == "class" and solution is ex.reference:
+        raise ExerciseError(
+            f"this is tinygrad_edu's own {ex.name} (imported), not yours: write your own "
+            f"class {ex.name} (in a notebook, run its cell after any `from tinygrad_edu "
+            f"import {ex.name}`) and check that")
     verdict = grade(ex, solution)
     if record_progress:
         try:

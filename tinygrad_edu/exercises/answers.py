@@ -193,8 +193,22 @@ def difference_ignoring_h(f: Any, x: float, h: float) -> float:
     return float(f.slope(x))  # what a step of one's own, far smaller than h, comes close to
 
 
-def difference_with_the_texts_h(f: Any, x: float, h: float) -> float:
+def difference_with_h_1e4(f: Any, x: float, h: float) -> float:
     return (f(x + 1e-4) - f(x - 1e-4)) / (2 * 1e-4)
+
+
+def difference_precedence(f: Any, x: float, h: float) -> float:
+    return (f(x + h) - f(x - h)) / 2 * h
+
+
+def error_norm_of_sum(analytic: list[float], numeric: list[float]) -> float:
+    a, n = np.asarray(analytic, float), np.asarray(numeric, float)
+    return float(np.linalg.norm(a - n) / np.linalg.norm(a + n))
+
+
+def error_with_squared_norms(analytic: list[float], numeric: list[float]) -> float:
+    a, n = np.asarray(analytic, float), np.asarray(numeric, float)
+    return float(np.sum((a - n) ** 2) / (np.sum(a * a) + np.sum(n * n)))
 
 
 def absolute_error(analytic: list[float], numeric: list[float]) -> float:
@@ -225,9 +239,25 @@ def sgd_assigns(params: list[Value], lr: float) -> None:
         p.data = -lr * p.grad
 
 
-def sgd_moves_grad(params: list[Value], lr: float) -> None:
+def sgd_doubled_lr(params: list[Value], lr: float) -> None:
     for p in params:
-        p.grad -= lr * p.grad
+        p.data -= 2 * lr * p.grad
+
+
+def sgd_first_only(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+        return  # a return inside the loop: only the first parameter moves
+
+
+def sgd_nothing_moves(params: list[Value], lr: float) -> None:
+    for p in params:
+        p = p.data - lr * p.grad  # rebinds the loop variable, as learners do
+
+
+def sgd_with_data(params: list[Value], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.data
 
 
 def step_assigns(node: Value) -> None:
@@ -291,6 +321,83 @@ def backward_in_forward_order(root: Value) -> None:
         backward_step(node)
 
 
+def _preorder(root: Value, flip: bool) -> list[Value]:
+    """Every node the first time a depth-first search meets it: a node before its parents
+    (``flip``: the parents taken last operand first)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack = [root]
+    while stack:  # the recursive search, written with a stack
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            order.append(node)
+            parents = node.parents if flip else tuple(reversed(node.parents))
+            stack.extend(parents)
+    return order
+
+
+def _breadth_first(root: Value, flip: bool) -> list[Value]:
+    """Every node by its distance from the root, the nearest first (``flip``: the parents
+    taken last operand first)."""
+    order, seen = [root], {root}
+    for node in order:  # the list grows while it is read: a queue
+        for parent in reversed(node.parents) if flip else node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                order.append(parent)
+    return order
+
+
+def backward_in_preorder(root: Value) -> None:
+    root.grad = 1.0
+    for node in _preorder(root, flip=False):
+        backward_step(node)
+
+
+def backward_in_preorder_flipped(root: Value) -> None:
+    root.grad = 1.0
+    for node in _preorder(root, flip=True):
+        backward_step(node)
+
+
+def backward_breadth_first(root: Value) -> None:
+    root.grad = 1.0
+    for node in _breadth_first(root, flip=False):
+        backward_step(node)
+
+
+def backward_breadth_first_flipped(root: Value) -> None:
+    root.grad = 1.0
+    for node in _breadth_first(root, flip=True):
+        backward_step(node)
+
+
+def backward_once_per_path(root: Value) -> None:
+    """A node passes its gradient on every time a path reaches it, with whatever it holds
+    by then: recursion with no topological order."""
+    root.grad = 1.0
+    stack = [root]
+    while stack:  # visit(node): backward_step(node); visit(each parent), with a stack
+        node = stack.pop()
+        backward_step(node)
+        stack.extend(reversed(node.parents))
+
+
+def backward_once_per_path_interleaved(root: Value) -> None:
+    """As ``backward_once_per_path``, with the recursion inside the loop over the parents:
+    for each parent, add its share, then visit it."""
+    root.grad = 1.0
+    stack = [(root, 0)]
+    while stack:  # (node, k): the node's parents before k are done
+        node, k = stack.pop()
+        if k < len(node.parents):
+            stack.append((node, k + 1))
+            parent = node.parents[k]
+            parent.grad += node.local_grads[k] * node.grad
+            stack.append((parent, 0))
+
+
 def backward_without_seed(root: Value) -> None:
     for node in reversed(walk(root)):
         backward_step(node)
@@ -335,3 +442,146 @@ def dense_weights_averaged(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.n
 
 def dense_w_not_transposed(X: np.ndarray, W: np.ndarray, b: np.ndarray, dZ: np.ndarray) -> Any:
     return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+
+
+# ----------------------------------------------------------------------------- your own Value
+# The reference for the Value exercise is the engine's own Value. Below: a Value as
+# micrograd's lecture writes it, right unless told to make a mistake, for the diagnoses.
+
+
+def lecture_value(*, assign: frozenset[str] = frozenset(), missing: frozenset[str] = frozenset(),
+                  swapped: frozenset[str] = frozenset(), unwrapped: frozenset[str] = frozenset(),
+                  composite: bool = True, seeded: bool = True) -> type:
+    """A class ``Value`` written as in micrograd's lecture (with tanh, exp and relu), right
+    unless told otherwise: the ops in ``assign`` (``'+'``, ``'*'``, ``'**'``, ``'tanh'``,
+    ``'exp'``, ``'relu'``, and ``'-'``, ``'/'`` when not composite) set their operands'
+    grads with ``=`` instead of ``+=``; the methods in ``missing`` are not there; the
+    reverse ops in ``swapped`` (``'__rsub__'``, ``'__rtruediv__'``) compute x - c for c - x;
+    the ops in ``unwrapped`` forget to wrap a plain number in a Value; ``composite`` makes - and /
+    from +, * and ** as micrograd does (else each is an op of its own); ``seeded=False``
+    forgets ``self.grad = 1.0`` in backward."""
+
+    def flow(op: str, node: Any, share: float) -> None:  # one edge of the chain rule
+        if op in assign:
+            node.grad = share
+        else:
+            node.grad += share
+
+    def wrap(other: Any, op: str) -> Any:
+        return other if isinstance(other, Value) or op in unwrapped else Value(other)
+
+    class Value:
+        def __init__(self, data: float, _children: tuple[Any, ...] = (), _op: str = "") -> None:
+            self.data = data
+            self.grad = 0.0
+            self._backward: Any = lambda: None
+            self._prev = tuple(_children)
+            self._op = _op
+
+        def __repr__(self) -> str:
+            return f"Value(data={self.data}, grad={self.grad})"
+
+        def __add__(self, other: Any) -> Value:
+            other = wrap(other, "+")
+            out = Value(self.data + other.data, (self, other), "+")
+
+            def _backward() -> None:
+                flow("+", self, out.grad)
+                flow("+", other, out.grad)
+            out._backward = _backward
+            return out
+
+        def __mul__(self, other: Any) -> Value:
+            other = wrap(other, "*")
+            out = Value(self.data * other.data, (self, other), "*")
+
+            def _backward() -> None:
+                flow("*", self, other.data * out.grad)
+                flow("*", other, self.data * out.grad)
+            out._backward = _backward
+            return out
+
+        def __pow__(self, k: float) -> Value:
+            out = Value(self.data**k, (self,), f"**{k}")
+
+            def _backward() -> None:
+                flow("**", self, k * self.data ** (k - 1) * out.grad)
+            out._backward = _backward
+            return out
+
+        def _unary(self, op: str, y: float, slope: float) -> Value:
+            out = Value(y, (self,), op)
+
+            def _backward() -> None:
+                flow(op, self, slope * out.grad)
+            out._backward = _backward
+            return out
+
+        def tanh(self) -> Value:
+            t = math.tanh(self.data)
+            return self._unary("tanh", t, 1 - t * t)
+
+        def exp(self) -> Value:
+            e = math.exp(self.data)
+            return self._unary("exp", e, e)
+
+        def relu(self) -> Value:
+            return self._unary("relu", max(0.0, self.data), float(self.data > 0))
+
+        def __neg__(self) -> Value:
+            return self * -1
+
+        def __sub__(self, other: Any) -> Value:
+            if composite:
+                return self + (-other)
+            other = wrap(other, "-")
+            out = Value(self.data - other.data, (self, other), "-")
+
+            def _backward() -> None:
+                flow("-", self, out.grad)
+                flow("-", other, -out.grad)
+            out._backward = _backward
+            return out
+
+        def __truediv__(self, other: Any) -> Value:
+            if composite:
+                return self * other**-1
+            other = wrap(other, "/")
+            out = Value(self.data / other.data, (self, other), "/")
+
+            def _backward() -> None:
+                flow("/", self, out.grad / other.data)
+                flow("/", other, -self.data / other.data**2 * out.grad)
+            out._backward = _backward
+            return out
+
+        def __radd__(self, other: Any) -> Value:
+            return self + other
+
+        def __rmul__(self, other: Any) -> Value:
+            return self * other
+
+        def __rsub__(self, other: Any) -> Value:
+            return self - other if "__rsub__" in swapped else other + (-self)
+
+        def __rtruediv__(self, other: Any) -> Value:
+            return self / other if "__rtruediv__" in swapped else other * self**-1
+
+        def backward(self) -> None:
+            topo, seen, stack = [], set(), [(self, False)]
+            while stack:  # micrograd's build_topo, with a stack
+                v, parents_done = stack.pop()
+                if parents_done:
+                    topo.append(v)
+                elif v not in seen:
+                    seen.add(v)
+                    stack.append((v, True))
+                    stack.extend((child, False) for child in v._prev)
+            if seeded:
+                self.grad = 1.0
+            for v in reversed(topo):
+                v._backward()
+
+    for name in missing:
+        delattr(Value, name)
+    return Value

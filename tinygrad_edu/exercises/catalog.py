@@ -5,14 +5,18 @@ The references the grader compares with live in ``answers.py`` (out of the way: 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
 
+from tinygrad_edu import Value
 from tinygrad_edu.exercises import answers as A
 from tinygrad_edu.exercises import cases as C
+from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.core import Exercise, Mistake
 
 # ----------------------------------------------------------------------------- helpers
@@ -41,11 +45,12 @@ def _at_output(reference: Callable[..., Any], forward: Callable[..., float]
 def _unary(number: int, name: str, title: str, statement: str, *, forward: Callable[..., float],
            output: str, interval: tuple[float, float], reference: Callable[..., Any],
            rule: str, x_rule: str, mistakes: Sequence[Mistake] = (),
-           kinks: Sequence[float] = ()) -> Exercise:
+           kinks: Sequence[float] = (), examples: Sequence[float] = ()) -> Exercise:
     """A one-input rule ``d_f(x, y)``: x is the input and y = f(x) the output, the two numbers
     ``unary_op`` hands a derivative rule. ``rule`` is the derivative written with y where it
     can be, ``x_rule`` written with x alone. Three mistakes come with every such exercise:
-    x where y was meant, y where x was meant, and y itself instead of its slope."""
+    x where y was meant, y where x was meant, and y itself instead of its slope. ``examples``
+    are the points always tried."""
     lo, hi = interval
     kink_text = f", at least 0.001 away from {', '.join(f'{k:g}' for k in kinks)}" if kinks else ""
     common = (
@@ -70,6 +75,7 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
         cases=C.points(["x"], [C.interval(lo, hi, kinks)], forward, output),
         call=C.call_rule(["answer"]), reference=reference,
         mistakes=(*mistakes, *common), forward=forward,
+        examples=tuple(C.point(["x"], [x], forward, output) for x in examples),
     )
 
 
@@ -89,8 +95,8 @@ output, it returns the local derivative of the output with respect to each opera
 For y = a * b, write the rule: return the pair (dy/da, dy/db).
 
 Think of one operand held fixed: if b = 2 and a grows by 0.001, by how much does y grow?
-The texts' gradient-flow table says the same thing for z = x * y: each input receives the
-upstream gradient times the *other* input.
+In backward this reads: for z = x * y, each input receives the upstream gradient times the
+*other* input.
 """,
     starter=_starter("d_mul", "a, b, y", "y = a * b. Return (dy/da, dy/db)."),
     domain="a, b in [-3, 3], in float64",
@@ -100,7 +106,8 @@ upstream gradient times the *other* input.
                       "dy/da is how y changes with a while b stays fixed: y = a·b moves b times "
                       "as fast as a. You returned a for it (and b for dy/db).",
                       A.mul_swapped),),
-    examples=(C.point(["a", "b"], [3.0, 2.0], lambda a, b: a * b, "a * b"),),
+    examples=tuple(C.point(["a", "b"], ab, lambda a, b: a * b, "a * b")
+                   for ab in ([3.0, 2.0], [-1.5, 0.5])),
     forward=lambda a, b: a * b,
 )
 
@@ -122,8 +129,8 @@ likewise y) gets a contribution from *each* path it takes to f:
     df/dx = df/da * da/dx + df/db * db/dx
 
 Return (df/dx, df/dy) as numbers, built from these pieces: work out a and b, the local
-derivatives da/dx, da/dy, db/dx, db/dy, and combine. At x = 3, y = 2 the texts get
-a = 5, b = 1, df/dx = 6 and df/dy = -4; check yours there first.
+derivatives da/dx, da/dy, db/dx, db/dy, and combine. At x = 3, y = 2: a = 5, b = 1,
+df/dx = 6 and df/dy = -4; check yours there first.
 """,
     starter=_starter("chain_rule", "x, y", "f = (x + y) * (x - y). Return (df/dx, df/dy)."),
     domain="x, y in [-3, 3], in float64",
@@ -146,7 +153,7 @@ x (the input) and y (the output, already computed) and returns dy/dx.
 
 exp is the function that is its own slope. Which of the two numbers is the answer?
 """, forward=math.exp, output="exp(x)", interval=(-3.0, 3.0), reference=A.d_exp,
-    rule="dy/dx = y", x_rule="exp(x)")
+    rule="dy/dx = y", x_rule="exp(x)", examples=(1.0, -1.0))
 
 LOG = _unary(4, "d_log", "the derivative of log", """
 Write the derivative rule of y = log(x) (the natural logarithm), for x > 0.
@@ -154,7 +161,7 @@ Write the derivative rule of y = log(x) (the natural logarithm), for x > 0.
 Check by hand: near x = 2, log grows about half as fast as x does; near x = 0.5, about
 twice as fast.
 """, forward=math.log, output="log(x)", interval=(0.2, 5.0), reference=A.d_log,
-    rule="dy/dx = 1/x", x_rule="1/x")
+    rule="dy/dx = 1/x", x_rule="1/x", examples=(2.0, 0.5))
 
 TANH = _unary(5, "d_tanh", "the derivative of tanh", """
 Write the derivative rule of y = tanh(x). The activation table gives it as 1 - tanh²(x).
@@ -162,7 +169,7 @@ The rule gets y = tanh(x) already computed: use it rather than computing tanh ag
 
 At x = 0 the slope is 1; far from 0, tanh flattens out and its slope goes to 0.
 """, forward=math.tanh, output="tanh(x)", interval=(-2.0, 2.0), reference=A.d_tanh,
-    rule="1 - y·y", x_rule="1 - tanh²(x)", mistakes=(
+    rule="1 - y·y", x_rule="1 - tanh²(x)", examples=(1.0, -0.5), mistakes=(
         Mistake("factor", "a factor y missing: 1 - y instead of 1 - y·y",
                 "tanh²(x) is y·y; one of the two factors of y is missing.",
                 A.tanh_factor_missing),
@@ -175,7 +182,7 @@ Write the derivative rule of y = sigmoid(x) = 1 / (1 + exp(-x)). The activation 
 Its largest value is 0.25, at x = 0: the reason ten sigmoids in a row shrink a gradient
 by 0.25¹⁰ or more.
 """, forward=_sigmoid, output="sigmoid(x)", interval=(-3.0, 3.0), reference=A.d_sigmoid,
-    rule="y·(1 - y)", x_rule="σ(x)·(1 - σ(x))", mistakes=(
+    rule="y·(1 - y)", x_rule="σ(x)·(1 - σ(x))", examples=(1.0, -2.0), mistakes=(
         Mistake("factor", "a factor missing: (1 - y)",
                 "σ'(x) = σ(x)·(1 - σ(x)) is a product of two factors, y and (1 - y); "
                 "you returned only the first.", A.sigmoid_without_one_minus_y),
@@ -192,6 +199,7 @@ slope jumps at x = 0; the grader keeps away from that kink (the engine, like PyT
 uses 0 there).
 """, forward=lambda x: x if x > 0 else 0.0, output="relu(x)", interval=(-3.0, 3.0),
     reference=A.d_relu, rule="1 if x > 0 else 0", x_rule="1 if x > 0 else 0", kinks=(0.0,),
+    examples=(-1.0, 1.0, -0.001, 0.001),
     mistakes=(
         Mistake("sides", "the two sides of the kink swapped",
                 "Your rule gives slope 1 where relu is flat (x < 0) and 0 where it is the "
@@ -221,6 +229,8 @@ on b⁻¹ (or the quotient rule). You may write dy/db with a and b, or with y an
                 "dy/db = -a·b⁻² has b squared in the denominator (the power rule lowers the "
                 "power -1 to -2); yours has b to the first power.", A.div_one_power_of_b),
     ),
+    examples=tuple(C.point(["a", "b"], ab, lambda a, b: a / b, "a / b")
+                   for ab in ([3.0, 2.0], [-1.0, -0.5])),
     forward=lambda a, b: a / b,
 )
 
@@ -255,6 +265,8 @@ an exponential function of b: a**b = exp(b·ln a). Use math.log for ln.
                 "exponent, a**b = exp(b·ln a) and its derivative in b is a**b·ln a.",
                 A.pow_power_rule_for_exponent),
     ),
+    examples=tuple(C.point(["a", "b"], ab, lambda a, b: a**b, "a ** b")
+                   for ab in ([2.0, 3.0], [0.5, -1.5])),
     forward=lambda a, b: a**b,
 )
 
@@ -298,11 +310,16 @@ The grader uses steps as large as h = 0.1, where a one-sided difference is clear
                 "by about h²·f‴(x)/6, the error this estimate is known by. Use h.",
                 A.difference_ignoring_h),
         Mistake("step", "a step of your own instead of h",
-                "Your answers are the central difference with h = 1e-4, the step the texts "
-                "choose for a gradient check, not with the h the exercise passes you. Use h: "
-                "the grader tries steps as large as 0.1, where the two differ.",
-                A.difference_with_the_texts_h),
+                "Your answers are the central difference with h = 1e-4, a step often chosen "
+                "for a gradient check, not with the h the exercise passes you. Use h: the "
+                "grader tries steps as large as 0.1, where the two differ.",
+                A.difference_with_h_1e4),
+        Mistake("precedence", "multiplied by h instead of divided by 2h",
+                "`/ 2 * h` divides by 2 and then multiplies by h: Python reads a / 2 * h as "
+                "(a / 2) * h. Put the run in parentheses: (f(x + h) - f(x - h)) / (2 * h).",
+                A.difference_precedence),
     ),
+    examples=(C.Slope(C.FUNCTIONS[2], 1.0, 0.1),),
 )
 
 RELATIVE = Exercise(
@@ -311,7 +328,7 @@ RELATIVE = Exercise(
     statement="""
 A gradient check compares the gradient from backward (``analytic``) with central
 differences (``numeric``), two lists of numbers of the same length. A bare difference means
-little without a scale, so the texts use the relative error
+little without a scale, so a gradient check uses the relative error
 
     ‖analytic - numeric‖ / (‖analytic‖ + ‖numeric‖)
 
@@ -333,7 +350,15 @@ right. Return it as a float. (The grader never passes two all-zero lists.)
         Mistake("norm", "sums of absolute values instead of Euclidean norms",
                 "‖v‖ here is the Euclidean norm, sqrt(sum of v_i²), not the sum of |v_i|.",
                 A.error_with_l1_norms),
+        Mistake("denominator", "divided by ‖analytic + numeric‖",
+                "The denominator is the sum of the two norms, ‖analytic‖ + ‖numeric‖, not the "
+                "norm of the sum: the two differ unless the vectors point the same way, and "
+                "‖analytic + numeric‖ is 0 when numeric = -analytic.", A.error_norm_of_sum),
+        Mistake("norm", "squared norms (the square root missing)",
+                "‖v‖ = sqrt(sum of v_i²): you used the sums of squares without the square "
+                "root.", A.error_with_squared_norms),
     ),
+    examples=(C.Vectors((1.0, 2.0), (2.0, 1.0)),),
 )
 
 SGD = Exercise(
@@ -347,7 +372,7 @@ other way,
     w ← w - lr · dL/dw
 
 Write one such step: change p.data of every p in params (a list of Values), in place.
-Return nothing. The texts' example: w = 0.5, gradient 2.0, lr = 0.1 gives w = 0.3.
+Return nothing. For example w = 0.5 with gradient 2.0 and lr = 0.1 becomes w = 0.3.
 """,
     starter=_starter("sgd_step", "params, lr",
                      "Move every parameter one step of size lr against its gradient."),
@@ -364,11 +389,25 @@ Return nothing. The texts' example: w = 0.5, gradient 2.0, lr = 0.1 gives w = 0.
         Mistake("assign", "`=` instead of `-=`: the old value is lost",
                 "p.data = -lr * p.grad throws away where the parameter was; a step moves it "
                 "from there: p.data -= lr * p.grad.", A.sgd_assigns),
-        Mistake("target", "p.grad changed instead of p.data",
-                "The parameter's number is p.data; p.grad only says which way to move it.",
-                A.sgd_moves_grad),
+        Mistake("factor", "a step twice too long: 2·lr·grad",
+                "Every parameter moved twice as far as lr·grad: the learning rate (or the "
+                "gradient) counted twice. One step is p.data -= lr * p.grad.",
+                A.sgd_doubled_lr),
+        Mistake("first_only", "only the first parameter moved",
+                "The first parameter took its step and the others did not move: a `return` "
+                "(or a `break`) inside the loop ends it after one turn. Put the return, if "
+                "any, after the loop.", A.sgd_first_only),
+        Mistake("no_change", "no parameter moved",
+                "Every p.data is what it was. `p = p.data - lr * p.grad` only gives the loop "
+                "variable p a new number, and leaves the Value in the list as it was; "
+                "`p.grad -= ...` changes the gradient, which only says which way to move. "
+                "Change the parameter's number itself: p.data -= lr * p.grad.",
+                A.sgd_nothing_moves),
+        Mistake("data_grad", "p.data used where p.grad was meant",
+                "The step follows the gradient: p.data -= lr * p.grad. Yours shrinks each "
+                "parameter by lr times itself, whatever the loss.", A.sgd_with_data),
     ),
-    examples=(C.Params((0.5,), (2.0,), 0.1),),
+    examples=(C.Params((0.5, -1.5), (2.0, 0.5), 0.1),),
 )
 
 # ----------------------------------------------------------------------------- 13-15: graphs
@@ -477,6 +516,11 @@ def _order_problem(case: C.Graph, answer: tuple[Any, ...]) -> Mistake | None:
                    "append the node.")
 
 
+_GRAPHS_DOMAIN = ("random graphs of +, -, *, tanh and exp: small ones (up to 3 leaves and 8 "
+                  "steps), a node used twice by one op or at two depths, stacked diamonds, "
+                  "wide fans, chains of 20 to 150 steps; and the smallest graph on which "
+                  "each classic mistake shows")
+
 TOPO = Exercise(
     number=14, name="topological_sort", title="a topological order of a graph", level=3,
     params="root",
@@ -492,12 +536,25 @@ of visited nodes, because a node can be reached along several paths.
 """,
     starter=_starter("topological_sort", "root",
                      "Return every node root depends on, each once, parents first."),
-    domain="random graphs of +, -, *, tanh and exp with up to 3 leaves and 6 steps, "
-           "nodes used more than once",
+    domain=_GRAPHS_DOMAIN,
     cases=C.graphs(), call=C.call_topological, parts=("order",),
     reference=A.topological_sort, judge=_judge_order,
-    examples=(C.seeds_graph(), C.square_graph()),
+    examples=C.graph_examples(),
 )
+
+_PREORDER = (
+    "A node's gradient is complete only once every node made from it has passed its share "
+    "on. Appending a node when the search first meets it (before visiting its parents) "
+    "lists it before the nodes that reach it by a longer path: in v1 = x·x, v2 = v1 + c, "
+    "f = v1·v2, the search from f meets v1 before v2, so v1 passes its gradient on before "
+    "v2 has added its share. Append a node after its parents (post-order), then go through "
+    "that list backwards.")
+_BREADTH = (
+    "Going out from the root level by level reaches a node at its shortest distance, but a "
+    "node used by nodes at different depths (v1 in v1·(v1 + c)) must wait for the deepest "
+    "of them: it passes its gradient on before that share has arrived. Visit the nodes in "
+    "reverse topological order: a depth-first search that appends a node after its parents, "
+    "read backwards.")
 
 BACKWARD = Exercise(
     number=15, name="backward", title="the whole backward pass", level=3, params="root",
@@ -508,11 +565,10 @@ reverse topological order (``walk(root)`` from tinygrad_edu lists them parents f
 your topological_sort) and at each node pass its gradient on to its parents, as in
 backward_step: for each parent and local derivative, add local × node.grad to the parent.
 
-On the texts' f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
+On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
 """,
     starter=_starter("backward", "root", "Fill .grad of every node root depends on."),
-    domain="random graphs of +, -, *, tanh and exp with up to 3 leaves and 6 steps, "
-           "nodes used more than once",
+    domain=_GRAPHS_DOMAIN,
     cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
     rows=lambda case: [f"{n}.grad" for n in case.node_names()],
     mistakes=(
@@ -529,16 +585,35 @@ On the texts' f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.gr
                 "(d(root)/d(root) = 1).", A.backward_without_seed),
         Mistake(_VISITED_LIST.key, _VISITED_LIST.title, _VISITED_LIST.hint,
                 A.backward_with_a_visited_list),
+        *(Mistake("order", "nodes visited in pre-order (before all their children)", _PREORDER,
+                  model) for model in (A.backward_in_preorder, A.backward_in_preorder_flipped)),
+        *(Mistake("order", "nodes visited breadth-first (nearest the root first)", _BREADTH,
+                  model) for model in (A.backward_breadth_first,
+                                       A.backward_breadth_first_flipped)),
+        *(Mistake("order", "a node passes its gradient on once per path (no topological order)",
+                "Your backward passes a node's gradient on every time it reaches the node, "
+                "along each path from the root, with whatever gradient the node holds by "
+                "then: a node used twice (v1 in v1·v1) passes on a half-done gradient first "
+                "and the whole one again. Visit each node once, in reverse topological order.",
+                model) for model in (A.backward_once_per_path,
+                                     A.backward_once_per_path_interleaved)),
     ),
-    examples=(C.seeds_graph(), C.square_graph()),
+    examples=C.graph_examples(),
 )
 
 # ----------------------------------------------------------------------------- 16-17: layers
 
 
-def _seed_logits() -> C.Arrays:
-    """The texts' example: softmax gives [0.2, 0.7, 0.1], the label is class 1."""
+def _worked_logits() -> C.Arrays:
+    """The worked example: softmax gives [0.2, 0.7, 0.1], the label is class 1."""
     return C.Arrays((("Z", np.log([[0.2, 0.7, 0.1]])), ("Y", np.array([[0.0, 1.0, 0.0]]))))
+
+
+def _square_logits() -> C.Arrays:
+    """As many classes as examples (3×3), of both signs: a softmax along the wrong axis, or
+    row sums not kept as a column, give numbers of the right shape, and wrong."""
+    Z = np.array([[1.0, -0.5, 2.0], [0.0, 1.5, -1.0], [-2.0, 0.5, 0.5]])
+    return C.Arrays((("Z", Z), ("Y", np.eye(3)[[2, 0, 1]])))
 
 
 SOFTMAX = Exercise(
@@ -551,12 +626,13 @@ L = -Σ Y·log(A), summed over the batch and the classes, with Y the one-hot lab
 (batch×classes).
 
 Return dZ = dL/dZ (batch×classes). Differentiating softmax and the log separately is
-messy; together they collapse to a famous short formula (the texts call it elegant). The
-texts' example: A = [0.2, 0.7, 0.1], Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
+messy; together they collapse to a famous, short formula. For example A = [0.2, 0.7, 0.1]
+with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
 """,
     starter=_starter("d_softmax_cross_entropy", "Z, Y",
                      "Z: logits (batch×classes), Y: one-hot labels. Return dL/dZ."),
-    domain="Z of shape (1-4)×(2-4) with entries in [-4, 4], one-hot Y",
+    domain="Z of shape (1-4)×(2-4), as many classes as examples among them, with entries "
+           "in [-4, 4], one-hot Y",
     cases=C.logits(), call=C.call_arrays(["dZ"]), parts=("dZ",),
     reference=A.d_softmax_cross_entropy,
     mistakes=(
@@ -579,15 +655,23 @@ texts' example: A = [0.2, 0.7, 0.1], Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                 "classes differ, the shapes do not fit at all). Keep the sums a column: "
                 "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
-    examples=(_seed_logits(),),
+    examples=(_worked_logits(), _square_logits()),
 )
 
 
-def _seed_dense() -> C.Arrays:
-    """The texts' shapes: X (10×3), W (3×4), b (1×4), dZ (10×4), with fixed numbers."""
+def _worked_dense() -> C.Arrays:
+    """X (10×3), W (3×4), b (1×4), dZ (10×4), with fixed numbers."""
     grid = np.linspace(-1.0, 1.0, 120)
     return C.Arrays((("X", grid[:30].reshape(10, 3)), ("W", grid[30:42].reshape(3, 4)),
                      ("b", grid[42:46].reshape(1, 4)), ("dZ", grid[46:86].reshape(10, 4))))
+
+
+def _square_dense() -> C.Arrays:
+    """batch = in = out = 2: W not transposed gives numbers of the right shape, and wrong."""
+    return C.Arrays((("X", np.array([[1.0, -2.0], [0.5, 1.5]])),
+                     ("W", np.array([[2.0, 1.0], [-1.0, 0.5]])),
+                     ("b", np.array([[0.5, -0.5]])),
+                     ("dZ", np.array([[1.0, 0.5], [-1.5, 2.0]]))))
 
 
 _BATCH_MEAN = ("dZ already is the loss's gradient (if the loss is a mean over the batch, "
@@ -609,7 +693,8 @@ against the tensor engine's backward on the same numbers.
 """,
     starter=_starter("dense_backward", "X, W, b, dZ",
                      "Z = X @ W + b. Given dZ = dL/dZ, return (dX, dW, db)."),
-    domain="B, in, out from 1 to 4; entries in [-2, 2]; also the texts' X (10×3), W (3×4)",
+    domain="B, in, out from 1 to 4, square and not; entries in [-2, 2]; also X (10×3), "
+           "W (3×4)",
     cases=C.dense_inputs(), call=C.call_arrays(["dX", "dW", "db"]),
     parts=("dX", "dW", "db"), reference=A.dense_backward,
     mistakes=(
@@ -628,12 +713,76 @@ against the tensor engine's backward on the same numbers.
                 "dX must have X's shape (batch×in): dZ (batch×out) times Wᵀ (out×in).",
                 A.dense_w_not_transposed),
     ),
-    examples=(_seed_dense(),),
+    examples=(_worked_dense(), _square_dense()),
     max_examples=60, probe_examples=25,
 )
 
+# ----------------------------------------------------------------------------- 18: your own Value
+
+_VALUE_STATEMENT = """
+Write your own micrograd: a class Value that holds a number, remembers how it was computed
+and sends gradients back, as micrograd's lecture builds it.
+
+- Value(data) keeps its number in .data, and a .grad that starts at 0.
+- a + b, a - b, a * b, a / b between two Values, and with a plain number on either side:
+  x + 2.0, 2.0 * x, 2.0 - x, 2.0 / x. When the number comes first, Python calls your
+  __radd__, __rmul__, __rsub__ or __rtruediv__.
+- x ** k for a plain number k (2, 3, -1, 0.5), and the methods x.tanh(), x.exp(), x.relu().
+- Each operation returns a new Value that remembers the Values it was made from and a
+  function _backward that passes its gradient on to them by the chain rule:
+  self.grad += (local derivative) * out.grad. For out = a * b: a.grad += b.data * out.grad.
+- root.backward() sets root.grad = 1, lists every node in topological order (each after
+  the Values it was made from) and calls every node's _backward, in reverse.
+
+The grader builds random expressions with your class and with tinygrad_edu's Value: first
+it compares every node's data, then, after backward() on the root, every node's grad.
+Start with b = a + a: a.grad must be 2.
+"""
+
+_VALUE_STARTER = '''class Value:
+    """A number that remembers how it was computed: data, grad, and the Values it came from."""
+
+    def __init__(self, data, _children=(), _op=""):
+        raise NotImplementedError("Value: not written yet")
+'''
+
+
+def _node_rows(attribute: str) -> Callable[[Any], list[str]]:
+    return lambda case: [f"{n}.{attribute}" for n in case.node_names()]
+
+
+def _forward_only(case: Any) -> Any:
+    return dataclasses.replace(case, forward_only=True)
+
+
+_VALUE_DOMAIN = ("random expressions of + - * / (two Values, or a Value and a number on "
+                 "either side), ** 2, 3, -1 or 0.5, tanh, exp and relu: small ones, a node "
+                 "used at two depths, diamonds, wide fans and chains of up to 150 steps; "
+                 "then a sum of 2001 terms")
+_VALUE_COMMON: dict[str, Any] = {
+    "number": 18, "name": "Value", "title": "your own micrograd: the class Value", "level": 3,
+    "params": "data", "statement": _VALUE_STATEMENT, "starter": _VALUE_STARTER,
+    "domain": _VALUE_DOMAIN, "reference": Value, "kind": "class", "examples_first": True}
+
+VALUE_FORWARD = Exercise(
+    **_VALUE_COMMON, stage="the forward pass: every node's data",
+    cases=C.expressions().map(_forward_only), call=C.call_value_forward, parts=("data",),
+    examples=tuple(_forward_only(e) for e in C.value_examples()), fit=V.fit_forward,
+    rows=_node_rows("data"))
+
+VALUE_CHAIN = Exercise(
+    **_VALUE_COMMON, stage="backward on a long chain",
+    cases=st.just(C.SumChain(0.5, 2000)), call=C.call_value_backward, parts=("grads",),
+    tolerate=V.recursion_note, rows=_node_rows("grad"), max_examples=1, probe_examples=1)
+
+VALUE = Exercise(
+    **_VALUE_COMMON, stage="backward: every node's grad",
+    cases=C.expressions(), call=C.call_value_backward, parts=("grads",),
+    examples=C.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
+    explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,))
+
 EXERCISES: dict[str, Exercise] = {
     ex.name: ex for ex in (MUL, CHAIN, EXP, LOG, TANH, SIGMOID, RELU, DIV, POW, CENTRAL,
-                           RELATIVE, SGD, STEP, TOPO, BACKWARD, SOFTMAX, DENSE)
+                           RELATIVE, SGD, STEP, TOPO, BACKWARD, SOFTMAX, DENSE, VALUE)
 }
 """Every exercise by the name of the function it asks for, easiest first."""

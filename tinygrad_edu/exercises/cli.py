@@ -162,16 +162,18 @@ def _check(path: Path, names: list[Exercise]) -> int:
         print(error, file=sys.stderr)
         return 1
     wanted = names or list(EXERCISES.values())
+    found = _own(path, found)
     missing = [ex for ex in wanted if ex.name not in found]
     if names and missing:
         for ex in missing:
-            print(f"{path} has no function {ex.name}; exercise {ex.number} expects\n"
-                  f"    def {ex.signature}: ...", file=sys.stderr)
+            print(f"{path} has no {ex.kind} {ex.name}; exercise {ex.number} expects\n"
+                  f"    {ex.definition}{_other_classes(found, ex)}", file=sys.stderr)
         return 1
     present = [ex for ex in wanted if ex.name in found]
     if not present:
-        expected = "\n".join(f"    def {ex.signature}: ..." for ex in EXERCISES.values())
-        print(f"{path} defines none of the exercise functions. They are:\n{expected}\n"
+        expected = "\n".join(f"    {ex.definition}" for ex in EXERCISES.values())
+        print(f"{path} defines none of the exercises' functions (or class). They are:\n"
+              f"{expected}\n"
               f"`{PROG} start FILE` writes a file with all of them.", file=sys.stderr)
         return 1
     passed: list[Exercise] = []
@@ -180,8 +182,8 @@ def _check(path: Path, names: list[Exercise]) -> int:
     for ex in present:
         solution = found[ex.name]
         if not callable(solution):
-            print(f"✗ {ex.name}: in {path} it is a {type(solution).__name__}, not a function; "
-                  f"write def {ex.signature}: ...\n")
+            print(f"✗ {ex.name}: in {path} it is a {type(solution).__name__}, not a "
+                  f"{ex.kind}; write {ex.definition}\n")
             failed.append(ex)
             continue
         verdict = grade(ex, solution)
@@ -203,6 +205,35 @@ def _check(path: Path, names: list[Exercise]) -> int:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
         return 1
     return 0 if not failed else 1
+
+
+def _own(path: Path, found: dict[str, Any]) -> dict[str, Any]:
+    """What the file defines, less the exercises' names it only imported from tinygrad_edu
+    (``from tinygrad_edu import Value`` is the engine's Value, not the learner's): those
+    are said so, and left out."""
+    own = dict(found)
+    for ex in EXERCISES.values():
+        thing = found.get(ex.name)
+        module = getattr(thing, "__module__", None) or ""
+        if thing is not None and module.split(".")[0] == "tinygrad_edu":
+            print(f"{path}: {ex.name} is imported from {module}, so it is not yours; write "
+                  f"your own `{ex.definition.removesuffix(': ...')}` in {path} to grade it",
+                  file=sys.stderr)
+            del own[ex.name]
+    return own
+
+
+def _other_classes(found: dict[str, Any], ex: Exercise) -> str:
+    """For a class exercise: the classes the file does define, in case one is the answer
+    under another name."""
+    if ex.kind != "class":
+        return ""
+    classes = [n for n, v in found.items() if isinstance(v, type) and hasattr(v, "backward")
+               and not n.startswith("_")]
+    if not classes:
+        return ""
+    return (f"\n(it defines class {', '.join(classes)}: name yours {ex.name}, or add "
+            f"{ex.name} = {classes[0]})")
 
 
 def _exercises(values: list[str]) -> list[Exercise]:

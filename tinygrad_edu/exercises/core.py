@@ -104,10 +104,22 @@ class Exercise:
 
     ``cases`` draws inputs; ``call(solution, case)`` runs a solution on fresh copies of a
     case's inputs and returns its answer as a tuple of parts (one per name in ``parts``),
-    raising ``AnswerError`` for an answer of the wrong kind. ``judge``, if given, grades an
+    raising ``AnswerError`` for an answer of the wrong kind. ``examples`` are always tried:
+    the smallest input on which each classic mistake shows. ``judge``, if given, grades an
     answer by a property instead of by comparison with the reference (a topological order
     is right if every node comes after its parents, whichever valid order it is) and
-    returns the mistake it shows, or None.
+    returns the mistake it shows, or None. ``fit(solution)``, if given, returns mistakes
+    whose models are fitted to the solution (which operations of a class assign, say);
+    ``explain(exercise, solution, failure, outcomes)``, if given, may diagnose first, from
+    the solution itself.
+
+    An exercise that asks for a class (``kind="class"``) can be graded in stages: the
+    exercises in ``before`` first (each with a ``stage`` saying what it checks, shown in its
+    verdict), then this one, then those in ``after``. The first stage that fails gives the
+    verdict, unless its ``tolerate(failure)`` returns a note: then the note goes with the
+    passing verdict. ``examples_first`` tries the examples before any random input (for a
+    class whose answers may hang on the order of a set, the examples give a failing input
+    that does not).
     """
 
     number: int
@@ -126,14 +138,28 @@ class Exercise:
     examples: tuple[Any, ...] = field(default=(), repr=False)
     judge: Callable[[Any, tuple[Any, ...]], Mistake | None] | None = field(default=None,
                                                                           repr=False)
+    fit: Callable[[Any], tuple[Mistake, ...]] | None = field(default=None, repr=False)
+    explain: Callable[[Exercise, Solution, Outcome, list[Outcome]], tuple[Diagnosis, ...]
+                      ] | None = field(default=None, repr=False)
     forward: Callable[..., float] | None = field(default=None, repr=False)
     rows: Callable[[Any], list[str]] | None = field(default=None, repr=False)
     max_examples: int = 100
     probe_examples: int = 40
+    kind: str = "function"
+    examples_first: bool = False
+    stage: str = ""
+    before: tuple[Exercise, ...] = field(default=(), repr=False)
+    after: tuple[Exercise, ...] = field(default=(), repr=False)
+    tolerate: Callable[[Outcome], str | None] | None = field(default=None, repr=False)
 
     @property
     def signature(self) -> str:
         return f"{self.name}({self.params})"
+
+    @property
+    def definition(self) -> str:
+        """How the learner's code starts: ``def d_mul(a, b, y): ...`` or ``class Value: ...``."""
+        return f"class {self.name}: ..." if self.kind == "class" else f"def {self.signature}: ..."
 
     def describe(self) -> str:
         """The statement and the starter code, as printed by ``show`` and the command line."""
@@ -327,8 +353,17 @@ def _failure_in(error: BaseException) -> Outcome | None:
 
 def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
-    (the texts' numbers), else None; and how many inputs were tried."""
+    (the inputs always tried), else None; and how many inputs were tried. With
+    ``examples_first`` the examples come first, and a failing one ends the search."""
     tried = [0]
+    examples = exercise.examples
+    if exercise.examples_first:
+        for case in examples:
+            tried[0] += 1
+            outcome = attempt(exercise, solution, case)
+            if not outcome.ok:
+                return outcome, tried[0]
+        examples = ()
 
     def test(case: Any) -> None:
         tried[0] += 1
@@ -345,7 +380,7 @@ def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]
         if found is None:
             raise
         return found, tried[0]
-    for case in exercise.examples:  # the worked examples must pass too
+    for case in examples:  # the worked examples must pass too
         tried[0] += 1
         outcome = attempt(exercise, solution, case)
         if not outcome.ok:
@@ -383,6 +418,7 @@ class Verdict:
     failure: Outcome | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     message: str = ""
+    notes: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return self.passed
@@ -400,25 +436,27 @@ class Verdict:
     def __str__(self) -> str:
         ex = self.exercise
         if self.passed:
-            return (f"✓ {ex.name} passed: it agrees with the reference on {self.examples} "
-                    f"inputs ({ex.domain}).")
+            return "\n".join([f"✓ {ex.name} passed: it agrees with the reference on "
+                              f"{self.examples} inputs ({ex.domain})."]
+                             + [_indent(note, 2) for note in self.notes])
         if self.failure is None:
             return f"✗ {ex.name}: {self.message}"
         f = self.failure
-        lines = [f"✗ {ex.name}: not yet.", f"  failing input: {_case_text(f.case)}"]
+        stage = f" ({ex.stage})" if ex.stage else ""
+        lines = [f"✗ {ex.name}: not yet{stage}.", f"  failing input:{_case_text(f.case)}"]
         if isinstance(f.error, TimeLimit):
             lines += ["  your function did not finish:", _indent(f.error_text, 4)]
         elif f.error is not None:
-            lines += ["  your function raised an error:", _indent(f.error_text, 4)]
+            yours = f"your {ex.name}" if ex.kind == "class" else "your function"
+            lines += [f"  {yours} raised an error:", _indent(f.error_text, 4)]
         elif f.problem:
             lines.append(f"  {f.problem}")
         else:
             lines += _comparison(ex, f)
         if f.printed.strip():
             lines += ["  it printed:", _indent(_shorten(f.printed.rstrip(), 600, 12), 4)]
-        if self.diagnoses:
-            lines += [_indent(str(d), 2) for d in self.diagnoses]
-        elif self.message:
+        lines += [_indent(str(d), 2) for d in self.diagnoses]
+        if self.message:
             lines.append(f"  {self.message}")
         return "\n".join(lines)
 
@@ -427,8 +465,9 @@ class Verdict:
 
 
 def _case_text(case: Any) -> str:
+    """A case after "failing input:": on the same line, or as code on the lines below."""
     text = str(case)
-    return text if "\n" not in text else "\n" + _indent(text, 4)
+    return " " + text if "\n" not in text else "\n" + _indent(text, 4)
 
 
 def _comparison(ex: Exercise, f: Outcome) -> list[str]:
@@ -477,7 +516,7 @@ def fmt(x: float) -> str:
 
 
 def shape_text(shape: Sequence[int]) -> str:
-    """(3, 4) as 3×4, the seeds' notation; a 1-d shape as (4,)."""
+    """(3, 4) as 3×4; a 1-d shape as (4,)."""
     return "×".join(map(str, shape)) if len(shape) > 1 else f"({shape[0]},)" if shape else "()"
 
 
@@ -589,33 +628,53 @@ def _factor_mistake(c: float) -> Mistake:
                    "square, a 1/2, the learning rate, a batch size).")
 
 
-def diagnose(exercise: Exercise, failure: Outcome, outcomes: list[Outcome]
-             ) -> tuple[Diagnosis, ...]:
+def diagnose(exercise: Exercise, failure: Outcome, outcomes: list[Outcome],
+             solution: Solution | None = None) -> tuple[Diagnosis, ...]:
     """The common mistakes that explain the wrong answers in ``failure`` and ``outcomes`` (the
-    probe's), part by part."""
+    probe's), part by part.
+
+    A mistake with a model is named only when the model gives the learner's answer, in every
+    part the mistake changes, on every input tried: ``d_mul`` returning (b, b) is not "the
+    two derivatives swapped", though (a, b) has the same dy/db. A mistake known from the
+    answers alone (a sign, a constant factor, a transpose) concerns one part and must give
+    that part on every input tried. ``solution`` lets an exercise fit models to it first
+    (``Exercise.fit``: which of a class's operations assign, say)."""
     if isinstance(failure.error, NotImplementedError) or failure.problem:
         return _diagnose_error(failure)
     if exercise.judge is not None:
         return _judged(failure, outcomes) if failure.got is not None else ()
+    if exercise.explain is not None and solution is not None:
+        explained = exercise.explain(exercise, solution, failure, outcomes)
+        if explained:
+            return explained
     outcomes = [o for o in [failure, *outcomes] if _behaviour(o) is not None]
     cases = [o.case for o in outcomes]
     got = [_behaviour(o) for o in outcomes]
     answered = [o for o in outcomes if o.got is not None]
-    models = [(m, _model_answers(exercise, m, cases)) for m in exercise.mistakes
-              if m.solution is not None]
+    mistakes = list(exercise.mistakes)
+    if exercise.fit is not None and solution is not None:
+        mistakes += exercise.fit(solution)
+    rows = list(range(len(outcomes)))
+    models = []
+    for mistake in mistakes:
+        if mistake.solution is None:
+            continue
+        model = _model_answers(exercise, mistake, cases)
+        changed = _changed_parts(model, outcomes, len(exercise.parts))
+        if changed and all(_explains(got, model, rows, i) for i in changed):
+            models.append((mistake, changed))
     wrong_parts = {i for o in answered for i in o.wrong}
     if not wrong_parts:  # wrong only by raising: every part is in question
         wrong_parts = set(range(len(exercise.parts)))
     found: list[Diagnosis] = []
     for i in sorted(wrong_parts):
         part = exercise.parts[i] if len(exercise.parts) > 1 else None
-        everywhere = list(range(len(outcomes)))
         failing = [r for r, o in enumerate(outcomes) if o.got is None or i in o.wrong]
-        answers = models + [
-            (mistake, [_transformed(transform, o.expected, i) for o in outcomes])
-            for mistake, transform in _generic(i, exercise, answered)
-        ]
-        diagnosis = _best(answers, got, everywhere, i, part)
+        diagnosis = next((Diagnosis(m, part) for m, changed in models if i in changed), None)
+        if diagnosis is None:  # a mistake recognised from the answers alone
+            generic = [(mistake, [_transformed(transform, o.expected, i) for o in outcomes])
+                       for mistake, transform in _generic(i, exercise, answered)]
+            diagnosis = _best(generic, got, rows, i, part)
         if diagnosis is None:  # facts about the answers it did give
             diagnosis = _reshaped(outcomes, [r for r in failing if outcomes[r].got is not None],
                                   i, part) or _shape_fact(failure, i, part)
@@ -624,6 +683,17 @@ def diagnose(exercise: Exercise, failure: Outcome, outcomes: list[Outcome]
     if not found and failure.error is not None:
         return _diagnose_error(failure)
     return _merge(found)
+
+
+def _changed_parts(model: list[Any], outcomes: list[Outcome], n: int) -> set[int]:
+    """The parts a mistake's model changes: those where its answer differs from the expected
+    one on some input tried (every part, where it raises or answers with the wrong kind)."""
+    changed: set[int] = set()
+    for answer, o in zip(model, outcomes):
+        if not isinstance(answer, tuple):
+            return set(range(n))
+        changed |= {i for i in range(n) if not _same(answer[i], o.expected[i])}
+    return changed
 
 
 def _judged(failure: Outcome, outcomes: list[Outcome]) -> tuple[Diagnosis, ...]:
@@ -662,7 +732,7 @@ def _best(answers: list[tuple[Mistake, list[Any]]], got: list[Any], rows: list[i
     """The first mistake that does what the learner's solution does for part ``i`` on every
     input tried. A mistake that matches only where the answer is wrong is not named: a rule
     that is 0 everywhere is not "relu's two sides swapped", though it agrees with that
-    mistake wherever it is wrong."""
+    mistake wherever it is wrong. (The same holds for the models in ``diagnose``.)"""
     for mistake, model in answers:
         if _explains(got, model, rows, i):
             return Diagnosis(mistake, part)
@@ -767,14 +837,35 @@ def _signature_problem(exercise: Exercise, solution: Solution) -> str:
 
 
 def grade(exercise: Exercise, solution: Solution) -> Verdict:
-    """Grade ``solution`` on ``exercise``: see ``tinygrad_edu.exercises.check``."""
+    """Grade ``solution`` on ``exercise``, stage by stage: see ``tinygrad_edu.exercises.check``
+    and ``Exercise``."""
     if not callable(solution):
-        raise TypeError(f"check: the solution must be a function, e.g. def "
-                        f"{exercise.signature}: ..., got {type(solution).__name__} "
+        raise TypeError(f"check: the solution must be a {exercise.kind}, e.g. "
+                        f"{exercise.definition}, got {type(solution).__name__} "
                         f"{solution!r:.60}")
+    if exercise.kind == "class" and not inspect.isclass(solution):
+        return Verdict(exercise, False, message=(
+            f"{exercise.name} is a class: pass the class itself, as in check("
+            f"{exercise.name!r}, {exercise.name}), not {getattr(solution, '__name__', 'a')} "
+            f"{type(solution).__name__}"))
     problem = _signature_problem(exercise, solution)
     if problem:
         return Verdict(exercise, False, message=problem)
+    examples, notes = 0, []
+    for stage in (*exercise.before, exercise, *exercise.after):
+        verdict = _grade_stage(stage, solution)
+        if not verdict.passed:
+            note = stage.tolerate(verdict.failure) if (
+                stage.tolerate is not None and verdict.failure is not None) else None
+            if note is None:
+                return verdict
+            notes.append(note)
+        examples += verdict.examples
+    return Verdict(exercise, True, examples=examples, notes=tuple(notes))
+
+
+def _grade_stage(exercise: Exercise, solution: Solution) -> Verdict:
+    """Grade one stage: search, and if that fails, probe and diagnose."""
     try:
         failure, tried = search(exercise, solution)
         if failure is None:
@@ -782,20 +873,50 @@ def grade(exercise: Exercise, solution: Solution) -> Verdict:
         todo = isinstance(failure.error, NotImplementedError) or bool(failure.problem)
         outcomes = [] if todo else probe(exercise, solution)
     except HypothesisException as error:  # e.g. Flaky: the same input gave two answers
+        why = ("does it keep state between calls, or use random numbers?" if exercise.kind
+               != "class" else "does a result hang on the order in which a set lists its "
+               "Values? micrograd keeps _prev as a set, whose order changes from run to run")
         return Verdict(exercise, False, message=(
-            "your function gave different answers for the same input (does it keep state "
-            f"between calls, or use random numbers?). Hypothesis says: {error}"))
+            f"your {exercise.kind} gave different answers for the same input ({why}). "
+            f"Hypothesis says: {error}"))
     except TimeLimit as slow:
         return Verdict(exercise, False, failure=slow.outcome, message=(
             "An endless loop? The line above is where your function was when it was "
             "stopped; a print inside the loop shows what changes from one turn to the next "
             "(or what does not)."))
     failure = _showcase(failure, outcomes)
-    diagnoses = diagnose(exercise, failure, outcomes)
-    message = "" if diagnoses or failure.problem else (
-        "No common mistake matches your answers; compare the expected and the given answer "
-        "at the input above, working it out by hand.")
+    diagnoses = diagnose(exercise, failure, outcomes, solution)
+    message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
-        message = "Fix the error first: run your function by hand on the input above."
+        what = "these lines" if exercise.kind == "class" else "your function"
+        message = f"Fix the error first: run {what} by hand on the input above."
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message)
+
+
+def _what_differs(exercise: Exercise, failure: Outcome, outcomes: list[Outcome],
+                  diagnoses: tuple[Diagnosis, ...]) -> str:
+    """Where no common mistake explains a wrong part: which parts differ and which are right
+    on every input tried, so the learner knows where to look. Empty when every wrong part
+    has its diagnosis."""
+    answered = [o for o in [failure, *outcomes] if o.got is not None]
+    wrong = sorted({i for o in answered for i in o.wrong})
+    named = {p.strip() for d in diagnoses if d.part for p in d.part.split(",")}
+    if diagnoses and (len(exercise.parts) == 1 or all(exercise.parts[i] in named
+                                                      for i in wrong)):
+        return ""
+    compare = ("compare the expected and the given answer at the input above, working it "
+               "out by hand.")
+    if len(exercise.parts) == 1 or not wrong:
+        return f"No common mistake matches your answers; {compare}"
+    unexplained = [exercise.parts[i] for i in wrong if exercise.parts[i] not in named]
+    right = [p for i, p in enumerate(exercise.parts) if i not in wrong]
+    text = f"No common mistake matches {_and(unexplained)}"
+    if right:
+        verb = "is" if len(right) == 1 else "are"
+        text += f" ({_and(right)} {verb} right on every input tried)"
+    return f"{text}; {compare}"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 

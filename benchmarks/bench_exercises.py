@@ -1,0 +1,185 @@
+"""How long grading takes: ``python benchmarks/bench_exercises.py [--quick]``.
+
+Grades every exercise at once, as ``python -m tinygrad_edu exercises check FILE`` does, on
+two files written here: one where every answer is right (each check runs its examples and
+100 random inputs, and passes) and one where every answer is wrong (each check also shrinks
+the failing input, probes 40 more inputs and diagnoses: the slow path). Each file is graded
+by the command line in a fresh process, as a learner runs it, and the wall time and the CPU
+time of that process are reported, with the time of each exercise's check. ``--quick``
+grades three exercises only (a smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from tinygrad_edu.exercises import EXERCISES  # noqa: E402 (after the path is set)
+
+RIGHT_VALUE = '''
+class Value:
+    def __init__(self, data, _children=(), _op=""):
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+
+    def _op(self, data, children, *slopes):
+        out = Value(data, children)
+        def _backward():
+            for child, slope in zip(children, slopes):
+                child.grad {assign} slope * out.grad
+        out._backward = _backward
+        return out
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return self._op(self.data + other.data, (self, other), 1.0, 1.0)
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return self._op(self.data * other.data, (self, other), other.data, self.data)
+
+    def __pow__(self, k):
+        return self._op(self.data**k, (self,), k * self.data ** (k - 1))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return self._op(t, (self,), 1 - t * t)
+
+    def exp(self):
+        e = math.exp(self.data)
+        return self._op(e, (self,), e)
+
+    def relu(self):
+        return self._op(max(0.0, self.data), (self,), float(self.data > 0))
+
+    def __neg__(self): return self * -1
+    def __sub__(self, other): return self + (-other)
+    def __truediv__(self, other): return self * other**-1
+    def __radd__(self, other): return self + other
+    def __rmul__(self, other): return self * other
+    def __rsub__(self, other): return other + (-self)
+    def __rtruediv__(self, other): return other * self**-1
+
+    def backward(self):
+        topo, visited, stack = [], set(), [(self, False)]
+        while stack:
+            v, children_done = stack.pop()
+            if children_done:
+                topo.append(v)
+            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                stack.extend((child, False) for child in v._prev)
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+'''
+
+
+def _wrong_call(name: str) -> str:
+    """A call that answers exercise ``name`` wrong: the first of its known mistakes that
+    answers.py spells out, else the right answer with its sign flipped."""
+    from tinygrad_edu.exercises import answers
+
+    ex = EXERCISES[name]
+    if name == "topological_sort":
+        return f"A.topological_sort_with_a_visited_list({ex.params})"
+    for mistake in ex.mistakes:
+        model = getattr(mistake.solution, "__name__", "")
+        if getattr(answers, model, None) is mistake.solution:
+            return f"A.{model}({ex.params})"
+    return f"-A.{ex.reference.__name__}({ex.params})"
+
+
+def solutions_file(wrong: bool, names: list[str]) -> str:
+    """Every exercise in ``names``, answered right (by the reference) or wrong (by one of
+    its known mistakes), each a function or class of the file itself."""
+    lines = ["import math", "", "from tinygrad_edu.exercises import answers as A", ""]
+    for name in names:
+        ex = EXERCISES[name]
+        if ex.kind == "class":
+            lines.append(RIGHT_VALUE.replace("{assign}", "=" if wrong else "+="))
+            continue
+        call = _wrong_call(name) if wrong else f"A.{ex.reference.__name__}({ex.params})"
+        lines += [f"def {ex.name}({ex.params}):", f"    return {call}", ""]
+    return "\n".join(lines)
+
+
+def grade_file(text: str) -> tuple[float, float, str]:
+    """Grade ``text`` with the command line in a fresh process: wall and CPU seconds, and
+    what it printed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "solutions.py"
+        path.write_text(text, encoding="utf-8")
+        env = {**os.environ, "TINYGRAD_EDU_PROGRESS": str(Path(tmp) / "progress.json"),
+               "PYTHONPATH": str(HERE.parent)}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "exercises", "check",
+                              str(path)], capture_output=True, text=True, env=env, check=False)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if run.returncode not in (0, 1) or run.stderr.strip():
+        raise SystemExit(f"grading failed:\n{run.stdout}\n{run.stderr}")
+    return wall, cpu, run.stdout
+
+
+def per_exercise(names: list[str], wrong: bool) -> dict[str, float]:
+    """Each exercise's check alone, in this process (wall seconds)."""
+    from tinygrad_edu.exercises.cli import load_solutions
+    from tinygrad_edu.exercises.core import grade
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "solutions.py"
+        path.write_text(solutions_file(wrong, names), encoding="utf-8")
+        found = load_solutions(path)
+        times = {}
+        for name in names:
+            start = time.perf_counter()
+            verdict = grade(EXERCISES[name], found[name])
+            times[name] = time.perf_counter() - start
+            assert verdict.passed != wrong, str(verdict)
+    return times
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="three exercises only")
+    args = parser.parse_args(argv)
+    names = ["d_tanh", "backward", "Value"] if args.quick else list(EXERCISES)
+    print(f"{platform.python_implementation()} {platform.python_version()}, "
+          f"{os.cpu_count()} cores; {len(names)} exercises\n")
+    print("| file | exercises | verdicts | wall time | CPU time |")
+    print("|---|---|---|---|---|")
+    for wrong in (False, True):
+        wall, cpu, out = grade_file(solutions_file(wrong, names))
+        passed = re.search(r"(\d+) of (\d+) attempted exercises pass", out)
+        assert passed is not None, out
+        verdicts = f"{passed[1]} of {passed[2]} pass"
+        kind = "every answer wrong" if wrong else "every answer right"
+        print(f"| {kind} | {len(names)} | {verdicts} | {wall:.1f} s | {cpu:.1f} s |")
+    print("\n| exercise | right answer | wrong answer |")
+    print("|---|---|---|")
+    right, wrong_times = per_exercise(names, False), per_exercise(names, True)
+    for name in names:
+        print(f"| {name} | {right[name]:.2f} s | {wrong_times[name]:.2f} s |")
+    print(f"| total | {sum(right.values()):.1f} s | {sum(wrong_times.values()):.1f} s |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
