@@ -15,6 +15,9 @@ settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+# For the suite under the other Pythons (run.sh): the same tests with fewer examples each, to
+# show that every line runs there; the full strength runs once, under the main Python.
+settings.register_profile("other-python", parent=settings.get_profile("ci"), max_examples=25)
 # For the seed sweep (.ci/seed-sweep): no example database, so every run starts fresh, as
 # on a new clone; the seed comes from --hypothesis-seed.
 settings.register_profile("sweep", parent=settings.get_profile("ci"), database=None)

@@ -22,8 +22,8 @@ The last exercise asks for a whole class, your own micrograd:
 
 From a terminal: ``python -m tinygrad_edu exercises`` lists the exercises with your
 progress; ``... exercises start FILE`` writes a file of starters and
-``... exercises check FILE`` grades it. Needs hypothesis:
-``pip install 'tinygrad-edu[testing]'``.
+``... exercises check FILE`` grades it. Needs hypothesis (``pip install hypothesis``;
+in a clone of tinygrad_edu, ``pip install -e '.[testing]'``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ try:
 except ImportError as error:  # an optional dependency
     raise ImportError(
         "tinygrad_edu.exercises grades solutions with hypothesis, which is not installed: "
-        "pip install 'tinygrad-edu[testing]'") from error
+        "pip install hypothesis (in a clone of tinygrad_edu: pip install -e '.[testing]')"
+    ) from error
 
 import warnings
 from collections.abc import Callable
