@@ -321,13 +321,15 @@ def draw_dot(
     order = walk(*roots)
     if len(order) > max_nodes:
         matrix = is_array_node(roots[0])
+        piece = ("a graph of fewer operations (each node of a tensor graph is a whole matrix: "
+                 "write a loop of small steps as one op on the whole array)" if matrix else
+                 "one neuron's output (draw_dot(model.layers[0].neurons[0](x))) or the loss "
+                 "of a single example")
         raise GraphTooLarge(
             f"draw_dot: this graph has {len(order)} {'tensors' if matrix else 'values'}, more "
             f"than max_nodes={max_nodes}; the picture would take long to lay out and be "
-            "unreadable. Draw a smaller piece, e.g. one neuron's output "
-            "(draw_dot(model.layers[0].neurons[0](x))) or the loss of a single example, use "
-            f"text_graph(root) for a table, or pass max_nodes={len(order)} to draw it all "
-            "anyway.")
+            f"unreadable. Draw a smaller piece, e.g. {piece}, use text_graph(root) for a "
+            f"table, or pass max_nodes={len(order)} to draw it all anyway.")
     named = parameter_names(params)
     names = node_names(*roots)
     for node, name in named.items():
