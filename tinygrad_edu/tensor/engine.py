@@ -339,18 +339,22 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """``data.shape``: the size along each axis."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """``data.ndim``: the number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """``data.dtype``: float64, or float32 when asked."""
         return self.data.dtype
 
     @property
     def size(self) -> int:
+        """``data.size``: the number of entries."""
         return self.data.size
 
     def __len__(self) -> int:
