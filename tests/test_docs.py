@@ -1,16 +1,26 @@
 """The documentation's promises that need no browser: every module says what it exports
-(``__all__``) and every exported name has a docstring for the API reference."""
+(``__all__``), every exported name has a docstring for the API reference, the API reference
+covers every module, the README stays short, and its quickstart and the tour of Getting
+started print what they show.
+
+tests/test_docs_site.py builds the site and opens every page in Chromium."""
 
 import ast
+import contextlib
 import importlib
 import inspect
+import io
 import pkgutil
+import re
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 import tinygrad_edu
+
+ROOT = Path(__file__).resolve().parent.parent
+README_MAX_LINES = 150
 
 
 def modules() -> list[str]:
@@ -87,3 +97,50 @@ def test_the_docstring_finder_sees_a_missing_one(tmp_path, monkeypatch):
     syntax.cache_clear()
     found = {name: docstring("tinygrad_edu_probe", name) for name in ("A", "B", "f", "g")}
     assert found == {"A": "A is one.", "B": None, "f": "Documented.", "g": None}
+
+
+def test_the_api_reference_renders_every_module():
+    """Each module has a ``::: module`` block in docs/api/, so mkdocstrings renders its
+    ``__all__``; tests/test_docs_site.py checks that every name shows up in the built site."""
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs" / "api").glob("*.md"))
+    rendered = re.findall(r"^::: (\S+)$", pages, re.M)
+    assert sorted(rendered) == modules()
+
+
+def test_the_readme_is_short():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_MAX_LINES, (
+        f"README.md has {len(lines)} lines; keep it to {README_MAX_LINES} and move the "
+        "details into the documentation site (docs/)")
+
+
+def printed(code: str, namespace: dict) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<docs>", "exec"), namespace)
+    return out.getvalue()
+
+
+def test_the_readme_quickstart_prints_what_its_comment_says():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quickstart", 1)[1]
+    first, second = re.findall(r"```python\n(.*?)```", section, re.S)[:2]
+    namespace: dict = {}
+    shown = re.search(r"# (.*?):", first).group(1)
+    assert printed(first, namespace) == shown + "\n"
+    steps = printed(second, namespace).splitlines()
+    assert len(steps) == 3 and "x.grad += 1.0 * 1.0 = 1.0 (now 6.0)" in steps[2]
+
+
+def test_the_tour_prints_what_it_shows(tmp_path, monkeypatch):
+    """Each Python block of the five-minute tour, run in order in one namespace as pasted
+    into a REPL, prints exactly the text block that follows it."""
+    pytest.importorskip("hypothesis", reason="the tour's last block grades an exercise")
+    monkeypatch.setenv("TINYGRAD_EDU_PROGRESS", str(tmp_path / "progress.json"))
+    guide = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    tour = guide.split("## A five-minute tour", 1)[1]
+    pairs = re.findall(r"```python\n(.*?)```\s*```text\n(.*?)```", tour, re.S)
+    assert len(pairs) == 7
+    namespace: dict = {}
+    for code, shown in pairs:
+        assert printed(code, namespace) == shown, code
