@@ -6,6 +6,8 @@
 #                     then the suite again under every other Python it finds (see below)
 #   ./run.sh test ARGS    pytest ARGS, with the main Python only
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
+#   ./run.sh docs     the documentation site, built into ./site/ (open site/index.html);
+#                     ARGS go to mkdocs build (the build is --strict: a warning fails it)
 #   ./run.sh pythons  the other Pythons the test job uses, and the promised ones not found
 #
 # It creates ./.venv on first use and installs only what the chosen job needs. System
@@ -27,8 +29,8 @@ cd "$(dirname "$0")"
 job="${1:-}"
 [ $# -gt 0 ] && shift
 case "$job" in
-  demo|test|bench|pythons) ;;
-  *) echo "usage: ./run.sh demo|test|bench|pythons [args...]" >&2; exit 2 ;;
+  demo|test|bench|docs|pythons) ;;
+  *) echo "usage: ./run.sh demo|test|bench|docs|pythons [args...]" >&2; exit 2 ;;
 esac
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -165,7 +167,7 @@ case "$job" in
         echo "Could not install chromium; the browser tests will be skipped." \
              "To run them: sudo apt-get install chromium" >&2
     fi
-    extras="dev,plot,render"
+    extras="dev,plot,render,docs"  # docs: the site's browser test builds the site
     [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
     pip_install .venv -e ".[$extras]"
     [ $# -eq 0 ] || exec .venv/bin/python -m pytest -n auto --nbmake "$@"
@@ -187,5 +189,12 @@ case "$job" in
   bench)
     pip_install .venv -e ".[bench]"
     exec .venv/bin/python benchmarks/run_all.py "$@"
+    ;;
+  docs)
+    pip_install .venv -e ".[docs]"
+    say "building the documentation site"
+    # (NO_MKDOCS_2_WARNING: the Material theme's notice about MkDocs' future, not about us)
+    NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict "$@"
+    say "the site is in $PWD/site/: open file://$PWD/site/index.html in a browser (no server needed)"
     ;;
 esac

@@ -859,10 +859,10 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
     }
     harder = {name for name, ex in EXERCISES.items() if ex.level >= 2}
     assert harder == set(counts) and min(counts.values()) >= 5
-    with open(os.path.join(os.path.dirname(__file__), os.pardir, "README.md"),
-              encoding="utf-8") as file:
-        readme = file.read()
-    assert f"of {sum(counts.values())} wrong answers" in " ".join(readme.split())
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, "docs", "guides",
+                           "exercises.md"), encoding="utf-8") as file:
+        guide = file.read()
+    assert f"of {sum(counts.values())} wrong answers" in " ".join(guide.split())
 
 
 @pytest.mark.parametrize("name, label, source", WRONG_ANSWERS,

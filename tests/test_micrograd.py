@@ -358,7 +358,7 @@ def test_micrograds_nn_module_runs_on_tinygrad_edus_nn():
 
 
 def resolve(name):
-    """``tinygrad_edu.nn.MLP`` or ``Value._prev``: the object the README names."""
+    """``tinygrad_edu.nn.MLP`` or ``Value._prev``: the object the guide names."""
     import importlib
 
     if name.startswith("Value."):
@@ -375,11 +375,11 @@ def resolve(name):
     raise AssertionError(f"{name} names nothing")
 
 
-def test_the_names_side_by_side_in_the_readme_exist():
+def test_the_names_side_by_side_in_the_guide_exist():
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Coming from micrograd", 1)[1].split("\n## ", 1)[0]
+    guide = Path(__file__).parent.parent / "docs" / "guides" / "from-micrograd.md"
+    section = guide.read_text(encoding="utf-8")
     rows = [line.split("|") for line in section.splitlines() if line.startswith("| ")]
     ours = [row[2].strip().strip("`") for row in rows[1:] if row[2].strip().startswith("`")]
     assert len(ours) >= 10

@@ -14,14 +14,19 @@ from itertools import chain
 
 from tinygrad_edu.errors import DomainError
 
+__all__ = ["div", "dot", "exp", "fsum", "log", "negative_base", "pow", "sigmoid", "sqrt"]
+
 
 def div(a: float, b: float) -> float:
+    """a / b; division by zero raises ``ZeroDivisionError`` naming both numbers."""
     if b == 0:
         raise ZeroDivisionError(f"/: division by zero in {a!r} / {b!r}")
     return a / b
 
 
 def pow(a: float, b: float) -> float:
+    """a ** b as a real number: 0 to a negative power, an overflow, or a negative base with a
+    non-integer exponent (a complex number) raise an error that says so."""
     try:
         y: float | complex = a**b
     except ZeroDivisionError:
@@ -36,6 +41,7 @@ def pow(a: float, b: float) -> float:
 
 
 def exp(x: float) -> float:
+    """eˣ; above about 709.78 it overflows, and the error says how to avoid that."""
     try:
         return math.exp(x)
     except OverflowError:
@@ -46,6 +52,7 @@ def exp(x: float) -> float:
 
 
 def log(x: float) -> float:
+    """The natural logarithm; x <= 0 raises ``DomainError`` with what to do instead."""
     if x <= 0:
         raise DomainError(
             f"log: got {x!r}, but log is only defined for positive numbers; "
@@ -55,6 +62,7 @@ def log(x: float) -> float:
 
 
 def sqrt(x: float) -> float:
+    """√x; a negative x raises ``DomainError``."""
     if x < 0:
         raise DomainError(f"sqrt: got {x!r}, but sqrt is only defined for numbers >= 0")
     return math.sqrt(x)

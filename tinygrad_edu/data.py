@@ -21,6 +21,11 @@ from typing import Any, NamedTuple, Union
 
 import numpy as np
 
+__all__ = [
+    "DataLoader", "Digits", "load_digits", "make_circles", "make_moons", "make_spirals",
+    "make_xor", "train_test_split",
+]
+
 SeedLike = Union[int, np.random.RandomState, None]  # noqa: UP007 (runtime alias, 3.10)
 
 

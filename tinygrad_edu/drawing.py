@@ -65,9 +65,12 @@ __all__ = [
 ]
 
 INSTALL_HINT = "sudo apt-get install graphviz, or pip install graphviz-pure"
+"""What to install to render pictures, as error messages and notebooks say it."""
 # Values. One example through MLP(2, [16, 16, 1]) is 437 and lays out in 0.1 s; past about
 # 800 values dot needs seconds, and nobody can read the picture anyway.
 MAX_NODES = 500
+"""The most values ``draw_dot`` draws unless given ``max_nodes=``; more raise
+``GraphTooLarge``."""
 
 # Where pip puts graphviz-pure; a notebook kernel's PATH often lacks its environment's bin.
 _SCRIPT_DIRS = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
@@ -196,8 +199,10 @@ STYLE = {
 }
 OP_STYLE = {"style": "filled", "fillcolor": "#e5e7eb", "fontsize": "11",
             "margin": "0.02", "width": "0.3"}
-HOT = "#dc2626"  # the node of the highlighted step, and the gradient it passes on
-WARM = "#ea580c"  # the parents that receive it
+HOT = "#dc2626"
+"""Red: the node of the highlighted backward step, and the gradient it passes on."""
+WARM = "#ea580c"
+"""Orange: the parents that receive the highlighted step's gradient."""
 
 
 def _escape(text: str) -> str:

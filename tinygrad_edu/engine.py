@@ -68,8 +68,13 @@ from tinygrad_edu.ops import (
 from tinygrad_edu.stepping import Step, backward_steps
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+"""A plain number: an int or a float (bools count as ints)."""
 
-__all__ = ["Number", "Value", "backpropagate", "walk", "zero_grad"]  # and the ops below
+__all__ = [
+    "BinaryFunction", "Number", "UnaryFunction", "Value", "abs_", "add", "backpropagate",
+    "binary_op", "cos", "div", "dot", "dots", "exp", "leaky_relu", "log", "mul", "neg", "pow_",
+    "relu", "sigmoid", "sin", "sqrt", "sub", "tanh", "unary_op", "vsum", "walk", "zero_grad",
+]
 
 
 class Value:
@@ -605,7 +610,7 @@ def unary_op(
             return make_node(y, op, x, d, const=alpha)
 
     apply.__name__ = apply.__qualname__ = name
-    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.__doc__ = doc or _op_doc(op, "x")
     apply.op = op  # type: ignore[attr-defined]
     op.apply = apply
     return apply  # type: ignore[return-value]
@@ -680,10 +685,29 @@ def binary_op(
         return make_node(y, twin, b, db, const=ad)  # type: ignore[arg-type]
 
     apply.__name__ = apply.__qualname__ = name
-    apply.__doc__ = doc or f"{name} as an operation on Values (or plain numbers)."
+    apply.__doc__ = doc or _op_doc(op, "a", "b")
     apply.op = op  # type: ignore[attr-defined]
     op.apply = twin.apply = apply
     return apply  # type: ignore[return-value]
+
+
+def _op_doc(op: Op, *operands: str) -> str:
+    """The docstring of a made op: what it computes and its local derivatives, in words
+    (``help(tinygrad_edu.tanh)`` shows the line of the op table)."""
+    if op.formula is None or op.local is None:
+        return f"{op.name} as an operation on Values (or plain numbers)."
+
+    def words(template: str) -> str:
+        for i, operand in enumerate(operands):
+            template = template.replace(f"{{{i}}}", operand)
+        return template.replace("{out}", "y")
+
+    if len(operands) == 1:
+        alpha = "" if op.param is None else f" (α is alpha, {op.param} unless given)"
+        return (f"y = {words(op.formula)} on a Value (or a plain number); its local "
+                f"derivative is dy/dx = {words(op.local[0])}{alpha}.")
+    return (f"y = {words(op.formula)} on Values and/or plain numbers; its local derivatives "
+            f"are ∂y/∂a = {words(op.local[0])} and ∂y/∂b = {words(op.local[1])}.")
 
 
 # ----------------------------------------------------------------------------- the op table

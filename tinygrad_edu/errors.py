@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import numbers
 
+__all__ = ["DomainError", "as_float", "explained", "real_or_none"]
+
 
 class DomainError(ValueError):
     """An operation was given a number outside the set where it is defined, e.g. log(-1)."""

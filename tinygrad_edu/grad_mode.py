@@ -15,6 +15,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import ContextDecorator
 from typing import Any, TypeVar, cast
 
+__all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -35,6 +35,8 @@ from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.graph import backprop
 from tinygrad_edu.tensor.engine import Tensor
 
+__all__ = ["GradcheckEntry", "GradcheckError", "GradcheckReport", "gradcheck", "numerical_grad"]
+
 
 class GradcheckError(AssertionError):
     """``backward()`` and central differences disagree. An AssertionError, so pytest shows it

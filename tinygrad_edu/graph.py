@@ -24,6 +24,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from tinygrad_edu.grad_mode import is_grad_enabled
 
+__all__ = ["Node", "backpropagate", "walk", "zero_grad"]
+
 
 class Node(Protocol):
     """What the walk and the chain rule need from a node of either engine."""

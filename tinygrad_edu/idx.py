@@ -27,6 +27,11 @@ from typing import IO, Literal, cast
 
 import numpy as np
 
+__all__ = [
+    "FASHION_MNIST_CLASSES", "FASHION_MNIST_ENV", "MNIST_ENV", "IDXError", "load_fashion_mnist",
+    "load_idx", "load_mnist",
+]
+
 IDX_TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),  # unsigned byte (the pixels and labels of MNIST)
     0x09: np.dtype(">i1"),  # signed byte
@@ -40,7 +45,9 @@ IDX_TYPES: dict[int, np.dtype] = {
 GZIP_MAGIC = b"\x1f\x8b"
 
 FASHION_MNIST_ENV = "TINYGRAD_EDU_FASHION_MNIST"
+"""The environment variable naming the folder of Fashion-MNIST's four files, if set."""
 MNIST_ENV = "TINYGRAD_EDU_MNIST"
+"""The environment variable naming the folder of MNIST's four files, if set."""
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 """Where Debian's ``dataset-fashion-mnist`` package puts the four gzipped files."""
 

@@ -16,6 +16,8 @@ from typing import Any, Union
 
 import numpy as np
 
+__all__ = ["ACTIVATIONS", "INITS", "Init", "draw_weights", "resolve_activation"]
+
 PythonSeed = Union[int, random.Random, None]  # noqa: UP007 (a runtime alias, Python 3.10)
 NumpySeed = Union[int, np.random.Generator, None]  # noqa: UP007
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["Module", "Sequential", "StateDictError", "load", "save"]
+
 
 def _is_node(x: object) -> bool:
     """Is ``x`` a node of either engine (a ``Value`` or a ``Tensor``)?"""

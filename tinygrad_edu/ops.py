@@ -16,6 +16,8 @@ import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
+__all__ = ["OPS", "ListOp", "Op", "register"]
+
 Rule = Callable[..., Any]
 Kink = Callable[..., float]  # a function of the operands that is 0 where the derivative jumps
 

@@ -21,6 +21,8 @@ import numpy as np
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
 
+__all__ = ["SGD", "Adam", "LRScheduler", "LambdaLR", "Optimizer", "StepLR", "clip_grad_norm"]
+
 
 def _check(who: str, what: str, x: Any, ok: Callable[[float], bool], rule: str) -> None:
     """Raise a ValueError naming the optimizer and the argument unless ``x`` is a finite

@@ -36,6 +36,8 @@ import numpy as np
 
 from tinygrad_edu.graph import backpropagate, walk
 
+__all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
+
 MAX_SHOWN = 12  # arrays with at most this many entries are shown in full, larger ones summarised
 
 

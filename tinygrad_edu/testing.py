@@ -69,9 +69,14 @@ except ImportError:  # the domains below work without it; the strategies say wha
 if TYPE_CHECKING:
     from hypothesis.strategies import DrawFn, SearchStrategy
 
-RTOL = 1e-5  # tight: a rule that is 0.1% off fails
+RTOL = 1e-5
+"""The relative tolerance of the checks against central differences: tight, so a rule that
+is 0.1% off fails."""
 ATOL = 1e-8
-KINK_MARGIN = 1e-3  # far more than the finite-difference step, so no difference spans a kink
+"""The absolute tolerance beside ``RTOL``: |analytic − numeric| <= ATOL + RTOL·|numeric|."""
+KINK_MARGIN = 1e-3
+"""How far sampled points stay from a kink: far more than the finite-difference step, so no
+difference spans one."""
 
 OpLike = Op | str | Callable[..., Any]
 

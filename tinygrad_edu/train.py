@@ -32,6 +32,8 @@ from tinygrad_edu.optim import LRScheduler, Optimizer, clip_grad_norm
 from tinygrad_edu.tensor.engine import Tensor
 from tinygrad_edu.tensor.nn import functional as tensor_functional
 
+__all__ = ["History", "TrainingDiverged", "accuracy", "evaluate", "fit"]
+
 
 class TrainingDiverged(FloatingPointError):
     """The loss became NaN or infinite: the steps were too large (or the data holds NaN).

@@ -274,12 +274,12 @@ def _targets(seed):
     return rng.integers(0, 2, size=10).tolist()
 
 
-def test_the_readme_steps_print_what_the_readme_shows(capsys):
+def test_the_guide_steps_print_what_the_guide_shows(capsys):
     from pathlib import Path
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Seeing the matrix form", 1)[1].split("\n## ", 1)[0]
+    guide = Path(__file__).parents[2] / "docs" / "guides" / "tensor-engine.md"
+    section = guide.read_text(encoding="utf-8").split("## Seeing the matrix form", 1)[1]
     code, shown = re.findall(r"```(?:python|text)\n(.*?)```", section, re.S)[:2]
-    exec(compile(code, "README.md", "exec"), {})
+    exec(compile(code, "docs/guides/tensor-engine.md", "exec"), {})
     printed = capsys.readouterr().out
     assert shown in printed

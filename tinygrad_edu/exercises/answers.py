@@ -14,6 +14,8 @@ import numpy as np
 from tinygrad_edu import Value, walk
 from tinygrad_edu.tensor import Tensor
 
+__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
+
 # ----------------------------------------------------------------------------- local derivatives
 
 

@@ -20,6 +20,8 @@ from tinygrad_edu import Value
 from tinygrad_edu.exercises.core import AnswerError, Solution, close, parts_of, shape_text
 from tinygrad_edu.testing import floats_in
 
+__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
+
 # ----------------------------------------------------------------------------- numbers
 
 

@@ -19,6 +19,8 @@ from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.core import Exercise, Mistake
 
+__all__ = ["EXERCISES"]
+
 # ----------------------------------------------------------------------------- helpers
 
 

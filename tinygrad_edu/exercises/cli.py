@@ -28,6 +28,8 @@ from tinygrad_edu.exercises import (
 from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.core import Exercise, Verdict, grade
 
+__all__ = ["main"]
+
 PROG = "python -m tinygrad_edu exercises"
 
 
@@ -244,6 +246,9 @@ def _exercises(values: list[str]) -> list[Exercise]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command with ``argv`` (default: the command line's arguments) and return its
+    exit code: 1 when a checked exercise does not pass or the file cannot be used (the
+    message says why), else 0. A mistake in the command itself exits with 2."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="Write derivative rules and backward passes yourself; "
         "property tests grade them and name the common mistakes.",

@@ -36,6 +36,8 @@ from tinygrad_edu import Value
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.testing import ATOL, RTOL
 
+__all__ = ["TIME_LIMIT", "Diagnosis", "Exercise", "Mistake", "Verdict", "grade"]
+
 Solution = Callable[..., Any]
 
 _HERE = str(Path(__file__).resolve().parent)

@@ -36,6 +36,8 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+__all__ = ["TimeLimit", "call_with_time_limit"]
+
 if TYPE_CHECKING:
     from tinygrad_edu.exercises.core import Outcome
 

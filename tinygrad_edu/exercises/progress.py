@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+__all__ = ["ENV", "ProgressError", "Status", "load_progress", "progress_path", "record"]
+
 ENV = "TINYGRAD_EDU_PROGRESS"
+"""The environment variable that, when set, names the progress file."""
 
 
 class ProgressError(Exception):

@@ -31,6 +31,8 @@ import numpy as np
 from tinygrad_edu.exercises.answers import lecture_value
 from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Outcome, close
 
+__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
+
 REVERSE = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rtruediv__": "/"}
 METHODS = ("__add__", "__sub__", "__mul__", "__truediv__", "__pow__", "tanh", "exp", "relu",
            *REVERSE, "backward")

@@ -24,6 +24,11 @@ from typing import Any
 from tinygrad_edu.engine import Value, dot, exp, log, number_of, relu, vsum
 from tinygrad_edu.errors import DomainError
 
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
+    "l2_penalty", "log_softmax", "logsumexp", "mse_loss", "softmax",
+]
+
 Scalar = Any  # a Value or a plain number
 
 

@@ -20,6 +20,8 @@ from tinygrad_edu.engine import Value, dot, dots
 from tinygrad_edu.init import PythonSeed, draw_weights, python_rng, resolve_activation
 from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
 
+__all__ = ["MLP", "Layer", "Neuron"]
+
 Activation = Union[str, Callable[[Value], Value], None]  # noqa: UP007 (runtime alias, 3.10)
 Init = Union[str, Callable[[Any, int, int], float]]  # noqa: UP007
 

@@ -15,6 +15,11 @@ import numpy as np
 
 from tinygrad_edu.errors import DomainError
 
+__all__ = [
+    "div", "exp", "float_dtype", "log", "not_real", "pow", "real_array", "shape_str", "sigmoid",
+    "sqrt", "step",
+]
+
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 LARGEST = {dt: float(np.finfo(dt).max) for dt in DTYPES}  # the largest finite number
 _REAL_KINDS = "biuf"  # NumPy's dtype kinds for real numbers: bool, int, unsigned int, float
@@ -193,6 +198,7 @@ def log(x: np.ndarray) -> np.ndarray:
 
 
 def div(x: Any, y: Any) -> np.ndarray:
+    """x / y entry by entry; a zero denominator raises ``ZeroDivisionError`` saying how many."""
     if not np.all(y):
         raise ZeroDivisionError(
             f"/: {np.size(y) - np.count_nonzero(y)} of {np.size(y)} denominators are 0; "

@@ -40,6 +40,7 @@ its own, so a graph holds no reference cycles and the rules stay data.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -61,6 +62,14 @@ from tinygrad_edu.ops import check_name, check_rule, enter, note_op
 from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import checked
 from tinygrad_edu.tensor.checked import LARGEST, is_real, not_real, real_array, shape_str
+
+__all__ = [
+    "OPS", "Tensor", "TensorOp", "abs_", "add", "binary_op", "broadcast_to", "clip", "concatenate",
+    "div", "exp", "getitem", "leaky_relu", "log", "log_softmax", "matmul", "max_", "maximum",
+    "mean", "minimum", "mul", "neg", "pow_", "register", "relu", "reshape", "sigmoid", "softmax",
+    "sqrt", "stack", "sub", "sum_", "tanh", "tensor_op", "transpose", "unary_op", "unbroadcast",
+    "where",
+]
 
 ArrayLike = Any  # an ndarray, a (nested) list of numbers, or a number
 Operand = Union["Tensor", ArrayLike]
@@ -330,18 +339,22 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """``data.shape``: the size along each axis."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """``data.ndim``: the number of axes."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """``data.dtype``: float64, or float32 when asked."""
         return self.data.dtype
 
     @property
     def size(self) -> int:
+        """``data.size``: the number of entries."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -588,9 +601,37 @@ def _elementwise(op: TensorOp) -> Callable[..., Any]:
             isinstance(o, Tensor) for o in operands) else z
 
     apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = op.doc or _op_doc(op)
+    apply.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(p, inspect.Parameter.POSITIONAL_ONLY) for p in _operand_names(op)])
     apply.op = op  # type: ignore[attr-defined]
     op.apply = apply
     return apply
+
+
+def _operand_names(op: TensorOp) -> tuple[str, ...]:
+    named = {1: ("x",), 2: ("a", "b"), 3: ("condition", "a", "b")}
+    return named.get(op.arity) or tuple(f"x{i}" for i in range(op.arity))
+
+
+def _op_doc(op: TensorOp) -> str:
+    """The docstring of an op made from a row: what it computes, and the gradient it passes
+    back to each operand (``help(tinygrad_edu.tensor.tanh)`` shows the row of the table)."""
+    operands = _operand_names(op)
+
+    def words(template: str) -> str:
+        for i, operand in enumerate(operands):
+            template = template.replace(f"{{{i}}}", operand)
+        return template.replace("{out}", "y").replace("{g}", "g")
+
+    passes = " and ".join(f"{words(w)} to {x}" for x, w in zip(operands, op.local) if w)
+    if op.elementwise:
+        summed = ", each summed back to its operand's shape" if op.arity > 1 else ""
+        return (f"y = {words(op.formula)} entry by entry, on Tensors, arrays or numbers "
+                f"(broadcast as NumPy does; given no Tensor, a plain array). Backward, with g "
+                f"the gradient of y, it passes {passes}{summed}.")
+    return (f"y = {words(op.formula)} on Tensors, arrays or numbers (given no Tensor, a plain "
+            f"array). Backward, with g the gradient of y, it passes {passes}.")
 
 
 def _row(name: str, forward: Callable[..., Any], formula: str,

@@ -20,6 +20,8 @@ from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
 from tinygrad_edu.tensor.checked import float_dtype, shape_str
 from tinygrad_edu.tensor.engine import Tensor
 
+__all__ = ["MLP", "Dense"]
+
 Activation = Union[str, Callable[[Tensor], Tensor], None]  # noqa: UP007 (runtime alias)
 Init = Union[str, Callable[[np.random.Generator, int, int], np.ndarray]]  # noqa: UP007
 

@@ -1,0 +1,348 @@
+"""The site's generated parts, made during ``mkdocs build`` (an MkDocs hook, see mkdocs.yml).
+
+Nothing here is committed as output; each build makes it again from its source:
+
+- the replay pages embedded in the guides (``<!-- replay: NAME -->`` in a page's Markdown
+  becomes a frame showing ``replays/NAME.html``), made with ``tinygrad_edu.viz.replay_html``;
+- the pictures of the engine's story, drawn with ``tinygrad_edu.viz.draw_dot``;
+- the notebooks' pages, from ``notebooks/*.ipynb`` as committed (with their outputs), their
+  LaTeX turned into MathML so that formulas show without MathJax or any network; each page
+  links the original notebook, which is copied beside it;
+- ``notebooks/index.md`` from ``notebooks/README.md``, and ``benchmarks.md`` from
+  ``benchmarks/README.md`` with a plot drawn from the numbers in its tables.
+
+The site must load nothing from the network: after the build every page is searched for a
+script, style sheet, picture or frame with an ``http(s)://`` address, and the build fails
+naming it (tests/test_docs_site.py also opens every page in Chromium and watches).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+BENCHMARKS = ROOT / "benchmarks" / "README.md"
+REPLAY_MARK = re.compile(r"^<!-- replay: ([a-z0-9-]+) -->$", re.M)
+
+_work: dict[str, Any] = {}  # this build's temporary folder and replay heights
+
+
+# ----------------------------------------------------------------------------- MkDocs events
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    _work["folder"] = Path(tempfile.mkdtemp(prefix="tinygrad_edu-docs-"))
+    return config
+
+
+@event_priority(100)  # before mkdocs-jupyter, which must see the notebooks
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    folder: Path = _work["folder"]
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        copy = folder / "notebooks" / path.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(json.dumps(notebook_with_mathml(json.loads(path.read_text("utf-8")))),
+                        encoding="utf-8")
+        files.append(File(f"notebooks/{path.name}", src_dir=str(folder), dest_dir=config.site_dir,
+                          use_directory_urls=config.use_directory_urls))
+    readme = (NOTEBOOKS / "README.md").read_text(encoding="utf-8")
+    files.append(File.generated(config, "notebooks/index.md", content=readme))
+    tables = BENCHMARKS.read_text(encoding="utf-8")
+    files.append(File.generated(config, "benchmarks.md", content=benchmarks_page(tables)))
+    files.append(File.generated(config, "images/benchmarks.svg", content=benchmark_plot(tables)))
+    for name, svg in engine_pictures().items():
+        files.append(File.generated(config, f"images/{name}.svg", content=svg))
+    heights = {}
+    for name, (page, matrices) in replay_pages().items():
+        files.append(File.generated(config, f"replays/{name}.html", content=page.html))
+        heights[name] = frame_height(page.html, matrices)
+    _work["replays"] = heights
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    def frame(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in _work["replays"]:
+            raise PluginError(f"{page.file.src_uri}: no replay page {name!r}; docs/hooks/build.py"
+                              f" makes {sorted(_work['replays'])}")
+        depth = page.file.src_uri.count("/")
+        src = "../" * depth + f"replays/{name}.html"
+        return (f'<iframe class="replay" src="{src}" title="The replay page {name}" '
+                f'sandbox="allow-scripts" style="height: {_work["replays"][name]}px"></iframe>\n'
+                f'<p class="replay-caption"><a href="{src}">Open this replay on its own page'
+                f'</a> · Back / Next / Play / Reset, or ← → Home End Space</p>')
+
+    return REPLAY_MARK.sub(frame, markdown)
+
+
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri.startswith("notebooks/") and page.file.src_uri.endswith(".ipynb"):
+        page.toc = get_toc(headings(html_text))
+        name = Path(page.file.src_uri).name
+        html_text = (f'<p class="notebook-source">This page is the notebook <code>{name}</code>'
+                     f' with its outputs, as committed: <a href="{name}" download>download it'
+                     f'</a> to run it in Jupyter (in a clone: <code>pip install -e '
+                     f"'.[plot,render,testing]'</code>).</p>\n{html_text}")
+    return html_text
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    return without_notebook_cdn_scripts(output)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    site = Path(config.site_dir)
+    for path in NOTEBOOKS.glob("*.ipynb"):  # the originals, with their LaTeX, to download
+        shutil.copyfile(path, site / "notebooks" / path.name)
+    problems = [f"{page.relative_to(site)}: {url}" for page in sorted(site.rglob("*.html"))
+                for url in network_loads(page.read_text(encoding="utf-8"))]
+    if problems:
+        raise PluginError("pages that would load from the network (the site must work "
+                          "offline):\n  " + "\n  ".join(problems))
+    shutil.rmtree(_work.pop("folder"), ignore_errors=True)
+
+
+HEADING = re.compile(r'<h([1-6]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+
+
+def headings(html_text: str) -> list[Any]:
+    """A notebook page's table of contents, from the headings as rendered (mkdocs-jupyter
+    makes its own from a Markdown copy, whose anchors miss a heading with code in it)."""
+    top: list[Any] = []
+    open_: list[Any] = []  # the last heading of each level above the current one
+    for level, anchor, inner in HEADING.findall(html_text):
+        token = {"level": int(level), "id": anchor, "name": re.sub(r"<[^>]+>", "", inner),
+                 "children": []}
+        while open_ and open_[-1]["level"] >= token["level"]:
+            open_.pop()
+        (open_[-1]["children"] if open_ else top).append(token)
+        open_.append(token)
+    return top
+
+
+# ----------------------------------------------------------------------------- offline
+
+
+LOAD = re.compile(r"<(?:script|link|img|iframe|source|audio|video|embed)\b[^>]*?\b(?:src|href)"
+                  r"""\s*=\s*["']?(https?:)?//[^"'\s>]*""", re.I)
+IMPORT = re.compile(r"""\bimport\s*\(\s*["'](?:https?:)?//[^"']*""")
+
+
+def network_loads(text: str) -> list[str]:
+    """The addresses on the network that a page's tags or scripts would load."""
+    return [m.group(0) for m in LOAD.finditer(text)] + [m.group(0) for m in IMPORT.finditer(text)]
+
+
+# nbconvert's page template loads MathJax and mermaid from a CDN; the formulas are MathML here
+# and no notebook draws a mermaid diagram.
+MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+MERMAID = re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded",'
+                     r"\s*async \(\) => \{\s*const diagrams = .*?</script>", re.S)
+
+
+def without_notebook_cdn_scripts(text: str) -> str:
+    return MERMAID.sub("", MATHJAX.sub("", text))
+
+
+# ----------------------------------------------------------------------------- math
+
+
+CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|`[^`\n]*`", re.S | re.M)
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?![\s$])((?:[^$\n]|\n(?!\s*\n))+?)(?<![\s\\])\$",
+                  re.S)
+
+
+def markdown_with_mathml(text: str) -> str:
+    """Markdown with each ``$...$`` and ``$$...$$`` formula (outside code) as MathML."""
+    from latex2mathml.converter import convert
+
+    def one(match: re.Match[str]) -> str:
+        block = match.group(1) is not None
+        tex = (match.group(1) if block else match.group(2)).strip()
+        try:
+            mathml = convert(tex, display="block" if block else "inline")
+        except Exception as error:  # name the formula: the notebook needs fixing
+            raise PluginError(f"cannot turn the formula ${tex}$ into MathML: {error}") from None
+        return mathml
+
+    out, last = [], 0
+    for code in CODE.finditer(text):
+        out += [MATH.sub(one, text[last:code.start()]), code.group(0)]
+        last = code.end()
+    out.append(MATH.sub(one, text[last:]))
+    return "".join(out)
+
+
+def notebook_with_mathml(notebook: dict[str, Any]) -> dict[str, Any]:
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = cell["source"]
+            text = "".join(source) if isinstance(source, list) else source
+            cell["source"] = markdown_with_mathml(text)
+    return notebook
+
+
+# ----------------------------------------------------------------------------- benchmarks
+
+
+def table_rows(markdown: str, header_start: str) -> list[list[str]]:
+    """The rows (cells stripped) of the Markdown table whose header starts so."""
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(header_start):
+            rows = []
+            for row in lines[i + 2:]:
+                if not row.startswith("|"):
+                    break
+                rows.append([cell.strip() for cell in row.strip().strip("|").split("|")])
+            return rows
+    raise PluginError(f"benchmarks/README.md has no table starting {header_start!r}")
+
+
+def ratio(cell: str) -> float | None:
+    match = re.fullmatch(r"([\d.]+)x", cell)
+    return float(match.group(1)) if match else None
+
+
+def benchmark_plot(markdown: str) -> str:
+    """An SVG of two panels drawn from the tables: how many times faster (or smaller) than
+    micrograd each scalar workload is, and the tensor engine's seconds per epoch beside
+    PyTorch's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scalar = [(row[0], r) for row in table_rows(markdown, "| workload |")
+              if (r := ratio(row[3])) is not None]
+    epochs = [row for row in table_rows(markdown, "| epoch |") if row[0].isdigit()]
+    if not scalar or not epochs:
+        raise PluginError("benchmarks/README.md: the tables to plot are empty")
+    plt.rcParams.update({"svg.hashsalt": "tinygrad_edu", "font.size": 9})
+    figure, (left, right) = plt.subplots(2, 1, figsize=(8, 8),
+                                         gridspec_kw={"height_ratios": [1.2, 1]})
+    names = [re.sub(r"\s*\(.*?\)", "", name) for name, _ in scalar]
+    values = [r for _, r in scalar]
+    left.barh(range(len(values)), values, color="#3f51b5")
+    left.set_yticks(range(len(values)), [n if len(n) <= 60 else n[:59] + "…" for n in names])
+    left.invert_yaxis()
+    left.axvline(1, color="#888", linewidth=0.8)
+    for i, v in enumerate(values):
+        left.text(v, i, f" {v:g}×", va="center")
+    left.set_xscale("log")
+    left.set_xlim(right=max(values) * 3)
+    left.set_xlabel("micrograd's time (or memory) / tinygrad_edu's (log scale)")
+    left.set_title("Scalar engine against micrograd (above 1: ours is better)")
+    x = [int(row[0]) for row in epochs]
+    right.plot(x, [float(row[1]) for row in epochs], "o-", label="tinygrad_edu", color="#3f51b5")
+    right.plot(x, [float(row[4]) for row in epochs], "s--", label="tinygrad_edu with fit",
+               color="#7986cb")
+    right.plot(x, [float(row[2]) for row in epochs], "^-", label="PyTorch", color="#ff5722")
+    right.set_ylim(bottom=0)
+    right.set_xlabel("epoch")
+    right.set_ylabel("seconds per epoch")
+    right.set_title("Tensor engine against PyTorch: Fashion-MNIST, MLP 784-128-10")
+    right.set_xticks(x)
+    right.legend(loc="lower right")
+    figure.tight_layout()
+    out = io.StringIO()
+    figure.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(figure)
+    return out.getvalue()
+
+
+def benchmarks_page(markdown: str) -> str:
+    """benchmarks/README.md with the plot after its introduction."""
+    figure = ("![How many times faster than micrograd each scalar workload runs, and the "
+              "tensor engine's seconds per epoch beside PyTorch's](images/benchmarks.svg)\n\n"
+              "*The plot is drawn from the numbers in the tables below when the site is "
+              "built.*\n\n")
+    head, _, rest = markdown.partition("\n## ")
+    return f"{head.rstrip()}\n\n{figure}## {rest}"
+
+
+# ----------------------------------------------------------------------------- the package
+
+
+def product() -> Any:
+    from tinygrad_edu import Value
+
+    x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    f = (x + y) * (x - y)
+    f.label = "f"
+    return f
+
+
+def engine_pictures() -> dict[str, str]:
+    """(x + y)(x - y) at x = 3, y = 2 as draw_dot draws it: before backward, at the second
+    backward step (``frames``), and after."""
+    from tinygrad_edu.viz import draw_dot, frames
+
+    f = product()
+    pictures = {"engine-forward": draw_dot(f), "engine-step-2": frames(f)[1]}
+    f.backward()
+    pictures["engine-backward"] = draw_dot(f)
+    return {name: svg_text(drawing) for name, drawing in pictures.items()}
+
+
+def svg_text(drawing: Any) -> str:
+    svg = drawing.pipe(format="svg")
+    return svg.decode("utf-8") if isinstance(svg, bytes) else svg
+
+
+def replay_pages() -> dict[str, tuple[Any, bool]]:
+    """The replay pages the guides embed, by name, each with whether its steps show
+    matrices (a graph of Tensors)."""
+    import numpy as np
+
+    from tinygrad_edu import Value
+    from tinygrad_edu.nn import Neuron
+    from tinygrad_edu.tensor import Tensor, cross_entropy
+    from tinygrad_edu.viz import replay_html
+
+    pages = {"product": (replay_html(product()), False)}
+    neuron = Neuron(2, activation="tanh", seed=1)
+    x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
+    out = neuron([x1, x2])
+    out.label = "out"
+    pages["neuron"] = (replay_html(out, params=neuron.parameters()), False)
+    rng = np.random.default_rng(0)
+    X = Tensor(rng.normal(size=(4, 3)), label="X")
+    W1, b1 = Tensor(rng.normal(size=(3, 5)), label="W1"), Tensor(np.zeros((1, 5)), label="b1")
+    W2, b2 = Tensor(rng.normal(size=(5, 2)), label="W2"), Tensor(np.zeros((1, 2)), label="b2")
+    Z1 = X @ W1 + b1
+    Z1.label = "Z1"
+    A1 = Z1.relu()
+    A1.label = "A1"
+    Z2 = A1 @ W2 + b2
+    Z2.label = "Z2"
+    L = cross_entropy(Z2, [0, 1, 1, 0])
+    L.label = "L"
+    pages["two-layer"] = (replay_html(L, params=[W1, b1, W2, b2]), True)
+    return pages
+
+
+def frame_height(page: str, matrices: bool) -> int:
+    """Pixels for a frame that shows a replay page whole in the content column (about 700
+    pixels wide): the picture, scaled to that width, and the title, buttons, chain-rule line
+    and legend above and below it; a graph of Tensors also shows each step's matrices."""
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+    if match is None:
+        raise PluginError("a replay page without its picture: replay_html has changed")
+    width, height = (float(n) * 4 / 3 for n in match.groups())  # pt to px
+    return int(height * min(1.0, 660 / width)) + (500 if matrices else 330)
