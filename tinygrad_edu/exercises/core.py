@@ -390,19 +390,32 @@ def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]
     return None, tried[0]
 
 
+_PROBE_CASES: dict[Exercise, list[Any]] = {}
+
+
+def probe_cases(exercise: Exercise) -> list[Any]:
+    """A fixed spread of inputs: the examples, then ``probe_examples`` drawn with a fixed
+    seed. The same every time, so drawn once per process (``call`` runs a solution on fresh
+    copies of a case's inputs, so a case can be used again)."""
+    cases = _PROBE_CASES.get(exercise)
+    if cases is None:
+        cases = []
+
+        def collect(case: Any) -> None:
+            cases.append(case)
+
+        run = given(exercise.cases)(collect)
+        for case in reversed(exercise.examples):
+            run = example(case)(run)
+        run = seed(1000 + exercise.number)(_settings(exercise.probe_examples, shrink=False)(run))
+        run()
+        _PROBE_CASES[exercise] = cases
+    return cases
+
+
 def probe(exercise: Exercise, solution: Solution) -> list[Outcome]:
     """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
-    outcomes: list[Outcome] = []
-
-    def test(case: Any) -> None:
-        outcomes.append(attempt(exercise, solution, case))
-
-    run = given(exercise.cases)(test)
-    for case in reversed(exercise.examples):
-        run = example(case)(run)
-    run = seed(1000 + exercise.number)(_settings(exercise.probe_examples, shrink=False)(run))
-    run()
-    return outcomes
+    return [attempt(exercise, solution, case) for case in probe_cases(exercise)]
 
 
 # ----------------------------------------------------------------------------- verdicts
