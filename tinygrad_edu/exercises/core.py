@@ -367,21 +367,29 @@ def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]
                 return outcome, tried[0]
         examples = ()
 
-    def test(case: Any) -> None:
-        tried[0] += 1
-        outcome = attempt(exercise, solution, case)
-        if not outcome.ok:
-            raise _Failed(outcome)
+    drawn = _DRAWN.get((exercise, False))
+    if drawn is not None and all(attempt(exercise, solution, case).ok for case in drawn):
+        tried[0] += len(drawn)  # what hypothesis would try, in its order: all pass
+    else:  # hypothesis draws, and on a failure finds the simplest failing input
+        cases: list[Any] = []
 
-    run = given(exercise.cases)(test)
-    run = seed(exercise.number)(_settings(exercise.max_examples, shrink=True)(run))
-    try:
-        run()
-    except Exception as error:
-        found = _failure_in(error)
-        if found is None:
-            raise
-        return found, tried[0]
+        def test(case: Any) -> None:
+            cases.append(case)
+            tried[0] += 1
+            outcome = attempt(exercise, solution, case)
+            if not outcome.ok:
+                raise _Failed(outcome)
+
+        run = given(exercise.cases)(test)
+        run = seed(exercise.number)(_settings(exercise.max_examples, shrink=True)(run))
+        try:
+            run()
+        except Exception as error:
+            found = _failure_in(error)
+            if found is None:
+                raise
+            return found, tried[0]
+        _DRAWN[exercise, False] = cases  # none failed: these are the inputs drawn
     for case in examples:  # the worked examples must pass too
         tried[0] += 1
         outcome = attempt(exercise, solution, case)
@@ -390,14 +398,16 @@ def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]
     return None, tried[0]
 
 
-_PROBE_CASES: dict[Exercise, list[Any]] = {}
+# The inputs hypothesis draws for an exercise, by (exercise, for the probe): with a fixed seed
+# they are the same every time a run finds no failure, so a passing run's inputs are kept and
+# tried again directly (``call`` runs a solution on fresh copies of a case's inputs).
+_DRAWN: dict[tuple[Exercise, bool], list[Any]] = {}
 
 
 def probe_cases(exercise: Exercise) -> list[Any]:
-    """A fixed spread of inputs: the examples, then ``probe_examples`` drawn with a fixed
-    seed. The same every time, so drawn once per process (``call`` runs a solution on fresh
-    copies of a case's inputs, so a case can be used again)."""
-    cases = _PROBE_CASES.get(exercise)
+    """The fixed spread of inputs ``probe`` tries: the examples, then ``probe_examples``
+    drawn with seed 1000 + the exercise's number."""
+    cases = _DRAWN.get((exercise, True))
     if cases is None:
         cases = []
 
@@ -407,9 +417,9 @@ def probe_cases(exercise: Exercise) -> list[Any]:
         run = given(exercise.cases)(collect)
         for case in reversed(exercise.examples):
             run = example(case)(run)
-        run = seed(1000 + exercise.number)(_settings(exercise.probe_examples, shrink=False)(run))
+        run = seed(1000 + exercise.number)(_settings(exercise.probe_examples, False)(run))
         run()
-        _PROBE_CASES[exercise] = cases
+        _DRAWN[exercise, True] = cases
     return cases
 
 
