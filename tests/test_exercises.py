@@ -1014,6 +1014,12 @@ def solution(source, name):
 
 
 # (exercise, the learner's code, the diagnosed key, words of the title, the part or None)
+def wrong(name, label):
+    """A wrong answer of the catalog, by its exercise and label: the diagnoses are proven on
+    the same sources that the catalog shows are rejected."""
+    return dict(WRONG[name])[label]
+
+
 MISTAKES = [
     ("d_mul", "def d_mul(a, b, y): return a, b", "swapped", "swapped", None),
     ("d_mul", "def d_mul(a, b, y): return -b, a", "sign", "sign flipped", "dy/da"),
@@ -1081,26 +1087,26 @@ MISTAKES = [
     ("d_sigmoid", "def d_sigmoid(x, y): return y * (1 - y) / 2", "factor", "halved", None),
     ("d_relu", "def d_relu(x, y): return 1.0 if x < 0 else 0.0", "sides", "sides", None),
     ("d_relu", "def d_relu(x, y): return -1.0 if x > 0 else 0.0", "sign", "sign flipped", None),
-    ("d_div", "def d_div(a, b, y): return 1 / b, -1 / b**2", "factor", "factor a missing",
+    ("d_div", wrong("d_div", "factor a missing"), "factor", "factor a missing",
      "dy/db"),
-    ("d_div", "def d_div(a, b, y): return 1 / b, -a / b", "factor", "factor 1/b missing",
+    ("d_div", wrong("d_div", "b not squared"), "factor", "factor 1/b missing",
      "dy/db"),
-    ("d_div", "def d_div(a, b, y): return 1 / b, a / b**2", "sign", "sign flipped", "dy/db"),
-    ("d_pow", "def d_pow(a, b, y): return a ** (b - 1), y * math.log(a)", "factor",
+    ("d_div", wrong("d_div", "sign of dy/db"), "sign", "sign flipped", "dy/db"),
+    ("d_pow", wrong("d_pow", "factor b missing"), "factor",
      "factor b missing", "dy/da"),
-    ("d_pow", "def d_pow(a, b, y): return b * a**b, y * math.log(a)", "factor",
+    ("d_pow", wrong("d_pow", "power not lowered"), "factor",
      "a factor a too many", "dy/da"),
-    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), y", "factor", "ln a missing",
+    ("d_pow", wrong("d_pow", "ln a missing"), "factor", "ln a missing",
      "dy/db"),
-    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), math.log(a)", "factor",
+    ("d_pow", wrong("d_pow", "y missing"), "factor",
      "y = a**b missing", "dy/db"),
-    ("d_pow", "def d_pow(a, b, y): return b * a ** (b - 1), b * a ** (b - 1)", "rule",
+    ("d_pow", wrong("d_pow", "power rule for the exponent"), "rule",
      "power rule used for the exponent", "dy/db"),
-    ("central_difference", "def central_difference(f, x, h): return (f(x + h) - f(x)) / h",
+    ("central_difference", wrong("central_difference", "forward"),
      "one_sided", "forward", None),
-    ("central_difference", "def central_difference(f, x, h): return (f(x) - f(x - h)) / h",
+    ("central_difference", wrong("central_difference", "backward"),
      "one_sided", "backward", None),
-    ("central_difference", "def central_difference(f, x, h): return f(x + h) - f(x - h)",
+    ("central_difference", wrong("central_difference", "not divided"),
      "factor", "not divided by 2h", None),
     ("central_difference", "def central_difference(f, x, h): return (f(x+h) - f(x-h)) / h",
      "factor", "doubled", None),
@@ -1118,65 +1124,25 @@ MISTAKES = [
         def relative_error(analytic, numeric):
             return np.linalg.norm(np.array(analytic) - np.array(numeric))
      """, "denominator", "absolute error", None),
-    ("relative_error", """
-        def relative_error(analytic, numeric):
-            a, n = np.array(analytic), np.array(numeric)
-            return np.linalg.norm(a - n) / np.linalg.norm(a)
-     """, "denominator", "‖analytic‖ only", None),
+    ("relative_error", wrong("relative_error", "over the analytic norm"),
+     "denominator", "‖analytic‖ only", None),
     ("relative_error", """
         def relative_error(analytic, numeric):
             a, n = np.array(analytic), np.array(numeric)
             return np.sum(np.abs(a - n)) / (np.sum(np.abs(a)) + np.sum(np.abs(n)))
      """, "norm", "absolute values", None),
-    ("sgd_step", """
-        def sgd_step(params, lr):
-            for p in params:
-                p.data += lr * p.grad
-     """, "sign", "uphill", None),
-    ("sgd_step", """
-        def sgd_step(params, lr):
-            for p in params:
-                p.data -= p.grad
-     """, "factor", "learning rate missing", None),
-    ("sgd_step", """
-        def sgd_step(params, lr):
-            for p in params:
-                p.data = -lr * p.grad
-     """, "assign", "old value is lost", None),
-    ("sgd_step", """
-        def sgd_step(params, lr):
-            for p in params:
-                p.grad -= lr * p.grad
-     """, "no_change", "no parameter moved", None),
-    ("backward_step", """
-        def backward_step(node):
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad = local * node.grad
-     """, "assign", "a reused node loses a path", None),
-    ("backward_step", """
-        def backward_step(node):
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local
-     """, "upstream", "upstream gradient not multiplied", None),
-    ("backward_step", """
-        def backward_step(node):
-            for parent, local in zip(node.parents, node.local_grads):
-                parent.grad += local * node.data
-     """, "data_grad", "node.data used", None),
-    ("topological_sort", """
-        def topological_sort(root):
-            order = []
-            def visit(v):
-                for p in v.parents:
-                    visit(p)
-                order.append(v)
-            visit(root)
-            return order
-     """, "duplicates", "more than once", None),
-    ("topological_sort", """
-        def topological_sort(root):
-            return list(reversed(walk(root)))
-     """, "reversed", "reversed", None),
+    ("sgd_step", wrong("sgd_step", "uphill"), "sign", "uphill", None),
+    ("sgd_step", wrong("sgd_step", "no lr"), "factor", "learning rate missing", None),
+    ("sgd_step", wrong("sgd_step", "= for -="), "assign", "old value is lost", None),
+    ("sgd_step", wrong("sgd_step", "grad moved"), "no_change", "no parameter moved", None),
+    ("backward_step", wrong("backward_step", "= for +="),
+     "assign", "a reused node loses a path", None),
+    ("backward_step", wrong("backward_step", "no upstream"),
+     "upstream", "upstream gradient not multiplied", None),
+    ("backward_step", wrong("backward_step", "data for grad"), "data_grad", "node.data used", None),
+    ("topological_sort", wrong("topological_sort", "no visited set"),
+     "duplicates", "more than once", None),
+    ("topological_sort", wrong("topological_sort", "reversed"), "reversed", "reversed", None),
     ("topological_sort", """
         def topological_sort(root):
             return [v for v in walk(root) if v.parents]   # the leaves forgotten
@@ -1194,47 +1160,14 @@ MISTAKES = [
             visit(root)
             return order[::-1]
      """, "order", "before one of its parents", None),
-    ("backward", """
-        def backward(root):
-            root.grad = 1.0
-            for node in reversed(walk(root)):
-                for parent, local in zip(node.parents, node.local_grads):
-                    parent.grad = local * node.grad
-     """, "assign", "a reused node loses a path", None),
-    ("backward", """
-        def backward(root):
-            root.grad = 1.0
-            for node in reversed(walk(root)):
-                for parent, local in zip(node.parents, node.local_grads):
-                    parent.grad += local
-     """, "upstream", "upstream gradient not multiplied", None),
-    ("backward", """
-        def backward(root):
-            root.grad = 1.0
-            for node in walk(root):
-                for parent, local in zip(node.parents, node.local_grads):
-                    parent.grad += local * node.grad
-     """, "order", "not reversed", None),
-    ("backward", """
-        def backward(root):
-            for node in reversed(walk(root)):
-                for parent, local in zip(node.parents, node.local_grads):
-                    parent.grad += local * node.grad
-     """, "seed", "not seeded", None),
+    ("backward", wrong("backward", "= for +="), "assign", "a reused node loses a path", None),
+    ("backward", wrong("backward", "no upstream"),
+     "upstream", "upstream gradient not multiplied", None),
+    ("backward", wrong("backward", "not reversed"), "order", "not reversed", None),
+    ("backward", wrong("backward", "root never seeded"), "seed", "not seeded", None),
     # micrograd's depth-first search with a list of visited nodes: `in` on a list compares
     # Values by their numbers, so a node equal in number to a visited one is skipped
-    ("topological_sort", """
-        def topological_sort(root):
-            order, visited = [], []
-            def build(v):
-                if v not in visited:
-                    visited.append(v)
-                    for p in v.parents:
-                        build(p)
-                    order.append(v)
-            build(root)
-            return order
-     """, "missing", "missing", None),
+    ("topological_sort", wrong("topological_sort", "visited list"), "missing", "missing", None),
     ("backward", """
         def backward(root):
             order, visited = [], []
@@ -1250,11 +1183,8 @@ MISTAKES = [
                 for parent, local in zip(node.parents, node.local_grads):
                     parent.grad += local * node.grad
      """, "visited_list", "visited nodes kept in a list", None),
-    ("d_softmax_cross_entropy", """
-        def d_softmax_cross_entropy(Z, Y):
-            e = np.exp(Z)
-            return e / e.sum(axis=1, keepdims=True)
-     """, "term", "Y not subtracted", None),
+    ("d_softmax_cross_entropy", wrong("d_softmax_cross_entropy", "Y not subtracted"),
+     "term", "Y not subtracted", None),
     ("d_softmax_cross_entropy", """
         def d_softmax_cross_entropy(Z, Y):
             e = np.exp(Z)
@@ -1265,57 +1195,28 @@ MISTAKES = [
             e = np.exp(Z)
             return e / e.sum(axis=0, keepdims=True) - Y
      """, "axis", "columns", None),
-    ("d_softmax_cross_entropy", """
-        def d_softmax_cross_entropy(Z, Y):
-            e = np.exp(Z)
-            return e / e.sum() - Y
-     """, "axis", "whole batch", None),
-    ("d_softmax_cross_entropy", """
-        def d_softmax_cross_entropy(Z, Y):
-            return np.exp(Z) / np.sum(np.exp(Z), axis=1) - Y
-     """, "shape", "keepdims", None),
-    ("d_softmax_cross_entropy", """
-        def d_softmax_cross_entropy(Z, Y):
-            e = np.exp(Z)
-            return Y - e / e.sum(axis=1, keepdims=True)
-     """, "sign", "sign flipped", None),
-    ("d_softmax_cross_entropy", """
-        def d_softmax_cross_entropy(Z, Y):
-            e = np.exp(Z)
-            return (e / e.sum(axis=1, keepdims=True) - Y).T
-     """, "shape", "transposed", None),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W.T, X.T @ dZ, dZ
-     """, "batch_sum", "batch sum forgotten", "db"),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0, keepdims=True)
-     """, "shape", "transposed", "dW"),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W.T, X.T @ dZ, np.sum(dZ, axis=0)
-     """, "shape", "right numbers, wrong shape", "db"),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1, keepdims=True)
-     """, "shape", "wrong axis", "db"),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0, keepdims=True)
-     """, "factor", "averaged", "db"),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0, keepdims=True)
-     """, "factor", "batch size", "dW"),
+    ("d_softmax_cross_entropy", wrong("d_softmax_cross_entropy", "the whole batch"),
+     "axis", "whole batch", None),
+    ("d_softmax_cross_entropy", wrong("d_softmax_cross_entropy", "keepdims forgotten"),
+     "shape", "keepdims", None),
+    ("d_softmax_cross_entropy", wrong("d_softmax_cross_entropy", "sign"),
+     "sign", "sign flipped", None),
+    ("d_softmax_cross_entropy", wrong("d_softmax_cross_entropy", "transposed"),
+     "shape", "transposed", None),
+    ("dense_backward", wrong("dense_backward", "batch sum forgotten"),
+     "batch_sum", "batch sum forgotten", "db"),
+    ("dense_backward", wrong("dense_backward", "dW transposed"), "shape", "transposed", "dW"),
+    ("dense_backward", wrong("dense_backward", "keepdims forgotten"),
+     "shape", "right numbers, wrong shape", "db"),
+    ("dense_backward", wrong("dense_backward", "wrong axis"), "shape", "wrong axis", "db"),
+    ("dense_backward", wrong("dense_backward", "a mean for a sum"), "factor", "averaged", "db"),
+    ("dense_backward", wrong("dense_backward", "dW over the batch size"),
+     "factor", "batch size", "dW"),
     ("dense_backward", """
         def dense_backward(X, W, b, dZ):
             return dZ @ W.T, (X.T @ dZ)[:1], dZ.sum(axis=0, keepdims=True)
      """, "shape", "wrong shape", "dW"),
-    ("dense_backward", """
-        def dense_backward(X, W, b, dZ):
-            return dZ @ W, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
-     """, "shape", "", None),
+    ("dense_backward", wrong("dense_backward", "W not transposed"), "shape", "", None),
 ]
 
 
