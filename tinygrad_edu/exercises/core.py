@@ -353,6 +353,12 @@ def _failure_in(error: BaseException) -> Outcome | None:
     return None
 
 
+# The inputs hypothesis draws for an exercise, by (exercise, for the probe): with a fixed seed
+# they are the same every time a run finds no failure, so a passing run's inputs are kept and
+# tried again directly (``call`` runs a solution on fresh copies of a case's inputs).
+_DRAWN: dict[tuple[Exercise, bool], list[Any]] = {}
+
+
 def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
     (the inputs always tried), else None; and how many inputs were tried. With
@@ -396,12 +402,6 @@ def search(exercise: Exercise, solution: Solution) -> tuple[Outcome | None, int]
         if not outcome.ok:
             return outcome, tried[0]
     return None, tried[0]
-
-
-# The inputs hypothesis draws for an exercise, by (exercise, for the probe): with a fixed seed
-# they are the same every time a run finds no failure, so a passing run's inputs are kept and
-# tried again directly (``call`` runs a solution on fresh copies of a case's inputs).
-_DRAWN: dict[tuple[Exercise, bool], list[Any]] = {}
 
 
 def probe_cases(exercise: Exercise) -> list[Any]:
