@@ -58,8 +58,10 @@ FAILED = "failed"
 class ScalarEngine:
     """A micrograd-style engine: a Value class and an MLP class."""
 
-    def __init__(self, name: str, value: type, mlp: Callable[..., Any], no_grad: Any = None):
+    def __init__(self, name: str, value: type, mlp: Callable[..., Any], no_grad: Any = None,
+                 ours: bool = False):
         self.name, self.Value, self.mlp, self.no_grad = name, value, mlp, no_grad
+        self.ours = ours  # tinygrad_edu, this version or a --baseline one
 
     def demo_step(self, model: Any, X: Any, y: Any) -> float:
         """micrograd's demo.ipynb training step, written once for every scalar engine."""
@@ -140,35 +142,43 @@ class TorchEngine:
         return [t.grad.item() for t in ta]
 
 
-def micrograd_nn_on_our_value() -> Any:
-    """micrograd's nn.py, executed afresh with its ``Value`` replaced by tinygrad_edu's."""
+def micrograd_nn_on(value: type = TgValue) -> Any:
+    """micrograd's nn.py, executed afresh with its ``Value`` replaced by ``value``."""
     spec = importlib.util.find_spec("micrograd.nn")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.Value = TgValue
+    module.Value = value
     return module
 
 
-def engines() -> list[Any]:
-    found: list[Any] = [ScalarEngine("tinygrad_edu", TgValue, TgMLP, no_grad)]
+def engines(baseline: str | None = None) -> list[Any]:
+    """tinygrad_edu, micrograd and PyTorch, as installed; with ``baseline``, tinygrad_edu as
+    of that git ref too (benchmarks/baseline.py)."""
+    found: list[Any] = [ScalarEngine("tinygrad_edu", TgValue, TgMLP, no_grad, ours=True)]
     if micrograd is not None:
         found.append(ScalarEngine("micrograd", micrograd.engine.Value, micrograd.nn.MLP))
     if torch is not None:
         found.append(TorchEngine())
+    if baseline is not None:
+        import baseline as before
+
+        old = before.load(baseline)
+        found.append(ScalarEngine(before.describe(baseline), old.Value, old.nn.MLP,
+                                  old.no_grad, ours=True))
     return found
 
 
 def make_model(engine: Any, seed: int, per_op: bool = False) -> Any:
     """The demo's MLP(2, [16, 16, 1]) for ``engine``; with ``per_op``, micrograd's nn.py on
-    tinygrad_edu's Value."""
+    the engine's Value (tinygrad_edu's, this version or a baseline)."""
     if isinstance(engine, TorchEngine):
         return engine.mlp(seed)
     if engine.name == "micrograd" or per_op:
         import random
 
         random.seed(seed)  # micrograd draws its weights from the global random module
-        mlp = micrograd_nn_on_our_value().MLP if per_op else engine.mlp
+        mlp = micrograd_nn_on(engine.Value).MLP if per_op else engine.mlp
         return mlp(2, [16, 16, 1])
     return engine.mlp(2, [16, 16, 1], seed=seed)
 
@@ -276,7 +286,7 @@ def demo_steps(table: Table, all_engines: list[Any], repeats: int) -> dict[str, 
     for per_op, what in ((False, "our nn (a dot node per neuron)"),
                          (True, "micrograd's nn.py on our Value (a node per + and *)")):
         for gc_enabled, label in ((True, "default GC"), (False, "GC disabled")):
-            models = {e.name: make_model(e, seed=1, per_op=per_op and e.name == "tinygrad_edu")
+            models = {e.name: make_model(e, seed=1, per_op=per_op and getattr(e, "ours", False))
                       for e in all_engines}
             runs = {e.name: (lambda e=e, m=models[e.name]: e.demo_step(m, X, y))
                     for e in all_engines}
@@ -388,7 +398,7 @@ def memory(table: Table, all_engines: list[Any], n: int) -> None:
                         (True, "4d. peak memory of one demo step, micrograd's nn.py on ours")):
         peaks: dict[str, Any] = {}
         for e in scalar:
-            model = make_model(e, seed=1, per_op=per_op and e.name == "tinygrad_edu")
+            model = make_model(e, seed=1, per_op=per_op and e.ours)
             gc.collect()
             tracemalloc.start()
             e.demo_step(model, X, y)
@@ -420,8 +430,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15, help="timed runs per engine")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument("--baseline", metavar="REF", help="also time tinygrad_edu as of this "
+                        "git ref (a commit, a branch, HEAD~1), interleaved in the same run")
+    parser.add_argument("--only", metavar="ROWS", default="12345",
+                        help="which workloads to run, by their digit (default 12345)")
     args = parser.parse_args(argv)
-    all_engines = engines()
+    all_engines = engines(args.baseline)
     names = [e.name for e in all_engines]
     print(f"tinygrad_edu {tinygrad_edu.__version__}; Python {platform.python_version()} "
           f"({platform.python_implementation()}); {platform.machine()}, "
@@ -436,11 +450,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     table = Table(names)
     repeats = 3 if args.quick else args.repeats
-    per_node = demo_steps(table, all_engines, repeats)
-    chains(table, all_engines, [500, 5_000] if args.quick else [500, 5_000, 1_000_000])
-    wide_sums(table, all_engines, 10_000 if args.quick else 100_000, 3 if args.quick else 5)
-    memory(table, [e for e in all_engines], 10_000 if args.quick else 100_000)
-    inference(table, all_engines, repeats)
+    per_node = demo_steps(table, all_engines, repeats) if "1" in args.only else {}
+    if "2" in args.only:
+        chains(table, all_engines, [500, 5_000] if args.quick else [500, 5_000, 1_000_000])
+    if "3" in args.only:
+        wide_sums(table, all_engines, 10_000 if args.quick else 100_000, 3 if args.quick else 5)
+    if "4" in args.only:
+        memory(table, [e for e in all_engines], 10_000 if args.quick else 100_000)
+    if "5" in args.only:
+        inference(table, all_engines, repeats)
     floors = floor_table(per_node, repeats) if "nodes" in per_node else ""
     print("\nMarkdown:\n")
     print(table.markdown())

@@ -759,9 +759,10 @@ def test_leaky_relu_takes_alpha_by_keyword_as_documented():
 
 
 # ----------------------------------------------------------------------------- fast twins
-# Value's +, * and relu, Value.backward and the dot of a layer run twins of the plain code,
-# written out for speed (the end of engine.py). Each must give the very same nodes and the
-# very same numbers as the code it stands in for.
+# Value's +, * and relu do their usual case themselves (engine.py), Value.backward runs a twin
+# of graph.backpropagate (fast.py) and a layer's weighted sums a twin of dot (listops.dots),
+# all written out for speed. Each must give the very same nodes and the very same numbers as
+# the code it stands in for.
 
 
 def node_facts(v):
@@ -799,10 +800,11 @@ def test_plus_times_and_relu_twins_build_the_nodes_the_ops_build(a, b):
 
 def reference_dot(ws, xs):
     """dot the plain way: one _list_op over all the operands, as for any list op."""
-    from tinygrad_edu.engine import _DOT, _list_op, checked
+    from tinygrad_edu import checked
+    from tinygrad_edu.listops import DOT, _list_op
 
     n = len(ws)
-    return _list_op(_DOT, [*ws, *xs], lambda u: checked.dot(u[:n], u[n:]),
+    return _list_op(DOT, [*ws, *xs], lambda u: checked.dot(u[:n], u[n:]),
                     lambda u: u[n:] + u[:n])
 
 
@@ -815,7 +817,7 @@ layer_operand = st.one_of(st.builds(Value, st.floats(-2, 2)), st.floats(-2, 2),
            st.lists(layer_operand, min_size=n, max_size=n))),
        st.sampled_from(["as drawn", "a layer of Values", "a layer reading floats"]))
 def test_dots_builds_the_nodes_the_general_dot_builds(rows_and_inputs, kind):
-    from tinygrad_edu.engine import dots
+    from tinygrad_edu.listops import dots
 
     rows, xs = rows_and_inputs
     numbers = [float(x.data if isinstance(x, Value) else x) for x in xs]
@@ -890,10 +892,10 @@ def test_backward_twin_leaves_the_gradients_the_reference_leaves(recipe):
 
 @given(graph_recipes())
 def test_backward_twin_visits_the_nodes_in_walk_order(recipe):
-    from tinygrad_edu.engine import _inner_nodes
+    from tinygrad_edu.fast import inner_nodes
 
     root = build(recipe)[-1]
-    assert _inner_nodes(root) == [node for node in walk(root) if node.parents]
+    assert inner_nodes(root) == [node for node in walk(root) if node.parents]
 
 
 def test_backward_of_a_leaf_adds_to_its_gradient():

@@ -10,14 +10,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
-    ["errors", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping"],
-    ["engine", "tensor.engine"],
+    ["errors", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping", "making",
+     "fast", "copying", "higher", "habits"],
+    ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "idx", "train"],
     ["tensor", "gradcheck", "testing", "drawing", "replay", "viz", "expression", "exercises",
      "__main__", ""],
 ]
-ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping"}
+ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast", "copying",
+           "higher", "habits", "listops"}
 TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "__main__", "train"}
 
 

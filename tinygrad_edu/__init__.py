@@ -7,8 +7,6 @@ from tinygrad_edu.engine import (
     backpropagate,
     binary_op,
     cos,
-    dot,
-    dots,
     exp,
     leaky_relu,
     log,
@@ -18,12 +16,12 @@ from tinygrad_edu.engine import (
     sqrt,
     tanh,
     unary_op,
-    vsum,
     walk,
 )
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from tinygrad_edu.listops import dot, dots, vsum
 from tinygrad_edu.ops import OPS, Op, register
 from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph
 

@@ -1,11 +1,17 @@
-"""Errors that say what went wrong, where, and what to do about it."""
+"""Errors that say what went wrong, where, and what to do about it.
+
+A learner's mistake (a string where a number belongs, micrograd's private constructor
+arguments, log of a negative number) should end in a message that names the op and the
+value and says what to write instead, never in a bare "math domain error" or a NaN.
+"""
 
 from __future__ import annotations
 
 import math
 import numbers
+from typing import Any, NoReturn
 
-__all__ = ["DomainError", "as_float", "explained", "real_or_none"]
+__all__ = ["DomainError", "as_float", "explained", "real_or_none", "refuse_arguments"]
 
 
 class DomainError(ValueError):
@@ -66,3 +72,21 @@ def explained(error: Exception, name: str, *operands: float) -> Exception:
     if isinstance(error, ZeroDivisionError):
         return ZeroDivisionError(f"{name}: division by zero at {at} ({error}){hint}")
     return DomainError(f"{name}: not defined at {at} ({error}){hint}")
+
+
+def refuse_arguments(label: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> NoReturn:
+    """``Value(data, label)`` given anything else: micrograd's ``Value(data, (a, b), '+')``,
+    which its own operators use to make a node, gets a message that says what to write."""
+    children = kwargs.get("_children", label if isinstance(label, (tuple, list, set)) else None)
+    if children is not None or "_op" in kwargs or args:
+        raise TypeError(
+            "Value(data, (a, b), '+') is how micrograd's operators make a node; here the "
+            "operations make their nodes themselves, recording the parents and the local "
+            "derivatives: write a + b (or a * b, a.tanh(), ...), and Value(2.0, label='a') for "
+            "an input. To add an operation of your own, use tinygrad_edu.unary_op or "
+            "binary_op")
+    if kwargs:
+        raise TypeError(f"Value() takes a number and a label, as Value(2.0, label='a'); got the "
+                        f"keyword {next(iter(kwargs))}=")
+    raise TypeError(f"Value: the label must be a string such as 'x1', got {type(label).__name__} "
+                    f"{label!r}")

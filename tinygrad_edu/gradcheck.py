@@ -29,10 +29,11 @@ from typing import Any, overload
 
 import numpy as np
 
-from tinygrad_edu.engine import Number, Value, floats_refused
+from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.graph import backprop
+from tinygrad_edu.higher import floats_refused
 from tinygrad_edu.tensor.engine import Tensor
 
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckReport", "gradcheck", "numerical_grad"]

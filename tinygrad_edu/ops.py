@@ -58,6 +58,10 @@ class Op:
         self.apply: Callable[..., Any] = forward  # the Value-aware function, set by a factory
         self.twin: Op | None = None  # a binary op's twin for ``number <op> value``
 
+    many = False
+    """Whether the op's nodes keep their parents and local derivatives as tuples (an op on
+    whole lists, such as ``dot``), rather than one or two of each in the node itself."""
+
     @property
     def arity(self) -> int | None:
         """Number of operands; None for ops on whole lists (``dot``, ``vsum``)."""
@@ -111,6 +115,8 @@ class ListOp(Op):
         super().__init__(name, forward, (), doc=doc, formula=formula, local=local)
         self.lists = lists
         self.graph_rule = graph_rule
+
+    many = True
 
     @property
     def arity(self) -> int | None:

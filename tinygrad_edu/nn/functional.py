@@ -21,8 +21,10 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from tinygrad_edu.engine import Value, dot, exp, log, number_of, relu, vsum
+from tinygrad_edu.engine import Value, exp, log, relu
 from tinygrad_edu.errors import DomainError
+from tinygrad_edu.habits import number_of
+from tinygrad_edu.listops import dot, vsum
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
-from tinygrad_edu.engine import Value, dot, dots
+from tinygrad_edu.engine import Value
 from tinygrad_edu.init import PythonSeed, draw_weights, python_rng, resolve_activation
+from tinygrad_edu.listops import dot, dots
 from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
 
 __all__ = ["MLP", "Layer", "Neuron"]

@@ -1,0 +1,70 @@
+"""Second derivatives of Values: local derivatives recomputed as Values.
+
+A node keeps its local derivatives as plain numbers, which is all a first backward pass
+needs. To differentiate a gradient again (``backward(create_graph=True)``, ``grad(...,
+create_graph=True)``), the local derivatives must themselves be Values with a graph: how
+does dy/dx = 1 - y² change when x changes? So ``local_grads_as_values`` runs the op's own
+rules again, this time on the node's operands and output as Values. The rules are written
+with arithmetic and the engine's functions, so the very same rule that gave a number now
+builds a graph.
+
+A rule written with ``math``'s functions would quietly turn a Value into a plain number and
+cut that graph (``math.cos(x)`` calls ``float(x)``): while ``floats_refused`` is on,
+``float(value)`` raises instead, naming the op.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tinygrad_edu.errors import real_or_none
+from tinygrad_edu.graph import is_node
+from tinygrad_edu.ops import ListOp
+
+__all__ = ["floats_refused"]
+
+
+class _FloatGuard(threading.local):
+    why = ""  # while set, float(value) raises a TypeError that says this
+
+
+float_guard = _FloatGuard()
+
+
+@contextmanager
+def floats_refused(why: str) -> Iterator[None]:
+    """Inside the block ``float(value)`` (which ``math.cos(value)`` calls) raises a
+    TypeError saying ``why``: code that must build a graph cannot take a Value's number."""
+    before, float_guard.why = float_guard.why, why
+    try:
+        yield
+    finally:
+        float_guard.why = before
+
+
+def local_grads_as_values(node: Any) -> tuple[Any, ...]:
+    """``node``'s local derivatives recomputed from its operands as Values by the op's own
+    rules, so that they have a graph of their own (for ``create_graph=True``)."""
+    op = node._fn
+    operands = op.operands(node)
+    if isinstance(op, ListOp):
+        return op.graph_rule(operands, node)
+    extra = (node._const,) if op.param is not None else ()
+    try:
+        with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
+                            "number (as math's functions do)"):
+            grads = tuple(rule(*operands, node, *extra) for rule, x in
+                          zip(op.graph_derivatives, operands) if is_node(x))
+    except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
+        raise TypeError(
+            f"{op.name}: its derivative rule does not run on Values, which "
+            f"create_graph=True needs ({error}); write it with tinygrad_edu's functions "
+            "(exp, log, cos, sigmoid, ...) instead of math's") from error
+    for g in grads:
+        if not is_node(g) and real_or_none(g) is None:
+            raise TypeError(f"{op.name}: its derivative rule returned "
+                            f"{type(g).__name__} {g!r} on Values, not a Value or a number")
+    return grads

@@ -1,0 +1,242 @@
+"""Making an operation from a row of the op table: the machinery behind ``unary_op`` and
+``binary_op``.
+
+A row of the table says what an op computes and what its local derivatives are. Turning it
+into a function that works on Values and on plain numbers takes care that the row should not
+have to show:
+
+- the row is checked when it is made, so a rule with the wrong number of arguments is
+  reported at once, not at the first backward pass;
+- plain numbers in give a plain number out; a plain-number operand (the 2 in ``x * 2``) is a
+  constant, remembered but given no gradient;
+- under ``no_grad`` no graph is recorded;
+- a forward function or rule that fails raises an error naming the op and the numbers it
+  was given, and a rule that returns something other than a number is caught.
+
+``engine.py`` hands this module its ``Value`` class and its two node makers, so this module
+sits below the engine and imports nothing of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Union, overload
+
+from tinygrad_edu import grad_mode
+from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.ops import Op, Rule, check_name, check_rule, note_op, register
+
+if TYPE_CHECKING:
+    from tinygrad_edu.engine import Value
+
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+"""A plain number: an int or a float (bools count as ints)."""
+
+__all__ = ["BinaryFunction", "Number", "UnaryFunction"]
+
+
+class UnaryFunction(Protocol):
+    """What ``unary_op`` returns: a function of one Value (or plain number)."""
+
+    op: Op
+
+    @overload
+    def __call__(self, x: Value, alpha: float = ...) -> Value: ...
+    @overload
+    def __call__(self, x: Number, alpha: float = ...) -> float: ...
+
+
+class BinaryFunction(Protocol):
+    """What ``binary_op`` returns: a function of two operands, Values and/or numbers."""
+
+    op: Op
+
+    def __call__(self, a: Value | Number, b: Value | Number) -> Value: ...
+
+
+def unary_row(name: str, forward: Callable[..., float], derivative: Rule, *,
+              formula: str | None = None, local: str | None = None,
+              domain: tuple[float, float] | None = None, kinks: tuple[float, ...] = (),
+              param: float | None = None, graph_derivative: Rule | None = None,
+              doc: str = "", register_op: bool = True) -> Op:
+    """The checked row of a one-operand op (see ``unary_op``), registered in ``OPS`` unless
+    ``register_op=False``."""
+    check_name(name, "unary_op")
+    extra = 0 if param is None else 1
+    check_rule(forward, 1 + extra, name, "forward function", "x" + ", alpha" * extra)
+    check_rule(derivative, 2 + extra, name, "derivative", "x, y" + ", alpha" * extra)
+    op = Op(name, forward, (derivative,), param=param, doc=doc,
+            graph_derivatives=None if graph_derivative is None else (graph_derivative,),
+            formula=formula, local=None if local is None else (local,),
+            domain=None if domain is None else (domain,), kinks=kinks)
+    return register(op) if register_op else op
+
+
+def binary_row(name: str, forward: Callable[[float, float], float], d_left: Rule,
+               d_right: Rule, *, formula: str | None = None,
+               local: tuple[str, str] | None = None,
+               domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+               kinks: Sequence[Callable[[float, float], float]] = (), doc: str = "",
+               register_op: bool = True) -> Op:
+    """The checked row of a two-operand op (see ``binary_op``), with its twin for ``number
+    <op> value``; registered in ``OPS`` unless ``register_op=False``."""
+    check_name(name, "binary_op")
+    check_rule(forward, 2, name, "forward function", "a, b")
+    check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
+    check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    for kink in kinks:
+        check_rule(kink, 2, name, "kink", "a, b")
+    row: dict[str, Any] = dict(doc=doc, formula=formula, local=local, domain=domain,
+                               kinks=kinks)
+    op = Op(name, forward, (d_left, d_right), **row)
+    op.twin = Op(name, forward, (d_left, d_right), number_first=True, **row)
+    return register(op) if register_op else op
+
+
+def unary_function(op: Op, node: type[Value], make_node: Callable[..., Value],
+                   no_graph: Callable[[float], Value]) -> UnaryFunction:
+    """The function of a one-operand row: on a Value, ``make_node(y, op, x, dy/dx)``; on a
+    plain number, the plain number y."""
+    name, forward, derivative, param = op.name, op.forward, op.derivatives[0], op.param
+
+    def on_number(x: Number, *extra: float) -> float:
+        xd = x if type(x) is float else as_float(x, name)
+        try:
+            y = forward(xd, *extra)
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, name, xd) from None
+        except Exception as error:
+            note_op(error, name, f"at {xd!r}")
+            raise
+        return y if type(y) is float else _number(y, name, "forward function")
+
+    if param is None:
+
+        def apply(x: Value | Number) -> Value | float:
+            if not isinstance(x, node):
+                return on_number(x)  # type: ignore[arg-type]
+            xd = x._data
+            try:
+                y = forward(xd)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return no_graph(y)
+                d = derivative(xd, y)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+            except Exception as error:  # a rule of your own that fails: say which op
+                note_op(error, name, f"at {xd!r}")
+                raise
+            return make_node(y, op, x, d if type(d) is float else _number(d, name, "derivative"))
+
+    else:
+
+        def apply(x: Value | Number, alpha: float = param) -> Value | float:  # type: ignore[misc]
+            if type(alpha) is not float:
+                alpha = as_float(alpha, f"{name}(alpha)")
+            if not isinstance(x, node):
+                return on_number(x, alpha)  # type: ignore[arg-type]
+            xd = x._data
+            try:
+                y = forward(xd, alpha)
+                if type(y) is not float:
+                    y = _number(y, name, "forward function")
+                if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                    return no_graph(y)
+                d = derivative(xd, y, alpha)
+            except (ArithmeticError, ValueError) as error:
+                raise explained(error, name, xd) from None
+            except Exception as error:
+                note_op(error, name, f"at {xd!r}")
+                raise
+            d = d if type(d) is float else _number(d, name, "derivative")
+            return make_node(y, op, x, d, const=alpha)
+
+    return _finished(apply, op, "x")  # type: ignore[return-value]
+
+
+def binary_function(op: Op, node: type[Value], make_node: Callable[..., Value],
+                    no_graph: Callable[[float], Value]) -> BinaryFunction:
+    """The function of a two-operand row: on two Values, ``make_node(y, op, a, ∂y/∂a, b,
+    ∂y/∂b)``; with one plain number, a node with that number as a constant; on two plain
+    numbers, the plain number y."""
+    name, forward, twin = op.name, op.forward, op.twin
+    d_left, d_right = op.derivatives
+
+    def apply(a: Value | Number, b: Value | Number) -> Any:
+        a_is, b_is = isinstance(a, node), isinstance(b, node)
+        ad = a._data if a_is else real_or_none(a, name)  # type: ignore[union-attr]
+        bd = b._data if b_is else real_or_none(b, name)  # type: ignore[union-attr]
+        if ad is None or bd is None:
+            if a_is or b_is:
+                return NotImplemented  # lets Python say "unsupported operand type(s)"
+            ad, bd = as_float(a, name), as_float(b, name)  # called with two non-numbers
+        try:
+            y = forward(ad, bd)
+            if type(y) is not float:
+                y = _number(y, name, "forward function")
+            if not (a_is or b_is):  # two plain numbers: a plain number
+                return y
+            if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
+                return no_graph(y)
+            da = d_left(ad, bd, y) if a_is else None
+            db = d_right(ad, bd, y) if b_is else None
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, name, ad, bd) from None
+        except Exception as error:  # a rule of your own that fails: say which op
+            note_op(error, name, f"at {ad!r}, {bd!r}")
+            raise
+        if a_is and type(da) is not float:
+            da = _number(da, name, "derivative d_left")
+        if b_is and type(db) is not float:
+            db = _number(db, name, "derivative d_right")
+        if a_is and b_is:
+            return make_node(y, op, a, da, b, db)
+        if a_is:
+            return make_node(y, op, a, da, const=bd)
+        return make_node(y, twin, b, db, const=ad)
+
+    function = _finished(apply, op, "a", "b")
+    assert twin is not None
+    twin.apply = function
+    return function  # type: ignore[return-value]
+
+
+def _finished(apply: Callable[..., Any], op: Op, *operands: str) -> Callable[..., Any]:
+    """``apply`` named after its op, with a docstring that states the op's row."""
+    apply.__name__ = apply.__qualname__ = op.name
+    apply.__doc__ = op.doc or op_doc(op, *operands)
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = apply
+    return apply
+
+
+def _number(x: Any, name: str, what: str) -> float:
+    """What a rule returned, as a float, or a TypeError naming the op and the rule."""
+    number = real_or_none(x)
+    if number is None:
+        hint = (" (write it with tinygrad_edu's functions, which return plain numbers for "
+                "plain numbers)" if hasattr(x, "parents") else "")
+        raise TypeError(f"{name}: its {what} returned {type(x).__name__} {x!r}, not a "
+                        f"number{hint}")
+    return number
+
+
+def op_doc(op: Op, *operands: str) -> str:
+    """The docstring of a made op: what it computes and its local derivatives, in words
+    (``help(tinygrad_edu.tanh)`` shows the line of the op table)."""
+    if op.formula is None or op.local is None:
+        return f"{op.name} as an operation on Values (or plain numbers)."
+
+    def words(template: str) -> str:
+        for i, operand in enumerate(operands):
+            template = template.replace(f"{{{i}}}", operand)
+        return template.replace("{out}", "y")
+
+    if len(operands) == 1:
+        alpha = "" if op.param is None else f" (α is alpha, {op.param} unless given)"
+        return (f"y = {words(op.formula)} on a Value (or a plain number); its local "
+                f"derivative is dy/dx = {words(op.local[0])}{alpha}.")
+    return (f"y = {words(op.formula)} on Values and/or plain numbers; its local derivatives "
+            f"are ∂y/∂a = {words(op.local[0])} and ∂y/∂b = {words(op.local[1])}.")
