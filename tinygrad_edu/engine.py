@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, cast
 
 from tinygrad_edu import checked, grad_mode, making
 from tinygrad_edu.errors import as_float, refuse_arguments
@@ -46,7 +46,7 @@ from tinygrad_edu.graph import (
 )
 from tinygrad_edu.habits import Habits
 from tinygrad_edu.making import BinaryFunction, Number, UnaryFunction
-from tinygrad_edu.ops import Op, Rule, freeze_built_ins, hide
+from tinygrad_edu.ops import Op, freeze_built_ins, hide
 
 __all__ = ["BinaryFunction", "Number", "UnaryFunction", "Value", "abs_", "add", "backpropagate",
            "binary_op", "cos", "div", "exp", "leaky_relu", "log", "mul", "neg", "pow_", "relu",
@@ -120,18 +120,36 @@ class Value(Habits):
                       else as_float(value, "Value.data"))
 
     # The operators: each applies an operation of the op table below. ``+``, ``*`` and
-    # ``relu`` make almost every node of a network, so after the general case they do the
-    # usual one (two Values, graph building on) themselves, exactly as the table's op would.
+    # ``relu`` make almost every node of a network, so they make the usual node themselves (a
+    # Value or a float beside, graph building on), exactly as the table's op would; anything
+    # else goes to the op. A float is a constant: remembered (``const``), given no gradient.
     def __add__(self, other: Value | Number) -> Value:
-        if type(other) is not Value or (grad_mode.threads_off and not grad_mode.state.enabled):
+        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
             return add(self, other)
-        return make_node(self._data + other._data, ADD, self, 1.0, other, 1.0)
+        if type(other) is Value:
+            return make_node(self._data + other._data, ADD, self, 1.0, other, 1.0)
+        if type(other) is float:
+            return make_node(self._data + other, ADD, self, 1.0, const=other)
+        return add(self, other)
 
     def __mul__(self, other: Value | Number) -> Value:
-        if type(other) is not Value or (grad_mode.threads_off and not grad_mode.state.enabled):
+        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
             return mul(self, other)
-        a, b = self._data, other._data
-        return make_node(a * b, MUL, self, b, other, a)  # d(ab)/da = b, d(ab)/db = a
+        if type(other) is Value:  # d(ab)/da = b, d(ab)/db = a
+            return make_node(self._data * other._data, MUL, self, other._data, other, self._data)
+        if type(other) is float:
+            return make_node(self._data * other, MUL, self, other, const=other)
+        return mul(self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        if type(other) is not float or (grad_mode.threads_off and not grad_mode.state.enabled):
+            return add(other, self)
+        return make_node(other + self._data, ADD_NUMBER_FIRST, self, 1.0, const=other)
+
+    def __rmul__(self, other: Number) -> Value:
+        if type(other) is not float or (grad_mode.threads_off and not grad_mode.state.enabled):
+            return mul(other, self)
+        return make_node(other * self._data, MUL_NUMBER_FIRST, self, other, const=other)
 
     def relu(self) -> Value:
         x = self._data
@@ -139,8 +157,6 @@ class Value(Habits):
             return relu(self)
         return make_node(x, RELU, self, 1.0) if x > 0 else make_node(0.0, RELU, self, 0.0)
 
-    def __radd__(self, other: Number) -> Value: return add(other, self)
-    def __rmul__(self, other: Number) -> Value: return mul(other, self)
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
     def __rsub__(self, other: Number) -> Value: return sub(other, self)
     def __truediv__(self, other: Value | Number) -> Value: return div(self, other)
@@ -195,47 +211,13 @@ class Value(Habits):
         zero_grad(self)
 
 
-def make_node(data: float, op: Op, a: Value | tuple[Value, ...], da: Any, b: Value | None = None,
-              db: Any = None, const: Any = None) -> Value:
-    """The Value an operation returns: ``data``, made by ``op`` from ``a`` (and ``b``) with
-    the local derivatives ``da`` (and ``db``), and ``const``, a plain-number operand."""
-    node = object.__new__(Value)  # no __init__: its checks are for leaves
-    node._data, node.grad, node.label, node._fn, node._const = data, 0.0, "", op, const
-    node._a, node._b, node._da, node._db = a, b, da, db
-    return node
-
-
-def no_graph(data: float) -> Value:
-    """What every operation returns under ``no_grad``: a leaf that remembers it was computed
-    without a graph, so that ``backward()`` from it can say why it has nothing to do."""
-    node = object.__new__(Value)
-    node._data, node.grad, node.label, node._fn, node._const = data, 0.0, "", None, NO_GRAPH
-    node._a = node._b = node._da = node._db = None
-    return node
-
-
-def unary_op(name: str, forward: Callable[..., float], derivative: Rule,
-             **row: Any) -> UnaryFunction:
-    """Make a one-operand operation from its row: ``forward(x)`` computes y from a float and
-    ``derivative(x, y)`` gives dy/dx, written with arithmetic and this package's functions
-    (not ``math``'s), so that it runs on Values too and second derivatives come for free::
-
-        softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
-                            lambda x, y: sigmoid(x))
-
-    The result takes a Value (and returns one, x its parent and dy/dx its local derivative)
-    or a plain number (and returns one). The keywords of a row: ``making.unary_row``."""
-    return making.unary_function(making.unary_row(name, forward, derivative, **row), Value,
-                                 make_node, no_graph)
-
-
-def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
-              d_right: Rule, **row: Any) -> BinaryFunction:
-    """Make a two-operand operation from its row: ``forward(a, b)``, ``d_left(a, b, y)`` =
-    dy/da and ``d_right(a, b, y)`` = dy/db. It takes Values and/or plain numbers; a plain
-    number is remembered but gets no gradient. The keywords: ``making.binary_row``."""
-    return making.binary_function(making.binary_row(name, forward, d_left, d_right, **row),
-                                  Value, make_node, no_graph)
+# How operations make Values (making.py): ``make_node(y, op, a, dy/da, b, dy/db)`` fills in
+# the fields above (a plain-number operand goes in ``const=``); under ``no_grad`` an
+# operation returns ``no_graph(y)``, a leaf marked as computed without a graph. ``unary_op``
+# and ``binary_op`` make an operation on Values and plain numbers from a row of the table.
+make_node, no_graph = making.node_makers(Value)
+unary_op = making.unary_maker(Value, make_node, no_graph)
+binary_op = making.binary_maker(Value, make_node, no_graph)
 
 
 # ----------------------------------------------------------------------------- the op table
@@ -316,5 +298,7 @@ leaky_relu = unary_op("leaky_relu", lambda x, a: a * x if x <= 0 else x,
                       local="1 if {0} > 0 else α")
 abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x),
                 formula="abs({0})", local="sign({0})")
-ADD, MUL, RELU = add.op, mul.op, relu.op  # for the operators' usual case, above
+# For the operators' usual case, above: the ops, and their twins for ``number + value``.
+ADD, MUL, RELU, USUAL = add.op, mul.op, relu.op, (Value, float)
+ADD_NUMBER_FIRST, MUL_NUMBER_FIRST = cast(Op, ADD.twin), cast(Op, MUL.twin)
 freeze_built_ins()

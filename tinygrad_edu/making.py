@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Union, overload
 
 from tinygrad_edu import grad_mode
 from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.graph import NO_GRAPH
 from tinygrad_edu.ops import Op, Rule, check_name, check_rule, note_op, register
 
 if TYPE_CHECKING:
@@ -52,6 +53,106 @@ class BinaryFunction(Protocol):
     op: Op
 
     def __call__(self, a: Value | Number, b: Value | Number) -> Value: ...
+
+
+def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float], Value]]:
+    """``make_node`` and ``no_graph`` for Values of class ``cls`` (see ``engine.py``): they
+    make a node without ``__init__``, whose checks are for leaves, one field at a time (the
+    fastest way CPython has: these two make every node of every graph)."""
+    new = object.__new__
+
+    def make_node(data: float, op: Op, a: Any, da: Any, b: Value | None = None, db: Any = None,
+                  const: Any = None) -> Value:
+        node = new(cls)
+        node._data = data
+        node.grad = 0.0
+        node.label = ""
+        node._fn = op
+        node._const = const
+        node._a = a
+        node._b = b
+        node._da = da
+        node._db = db
+        return node
+
+    def no_graph(data: float) -> Value:
+        node = new(cls)
+        node._data = data
+        node.grad = 0.0
+        node.label = ""
+        node._fn = None
+        node._const = NO_GRAPH
+        node._a = node._b = node._da = node._db = None
+        return node
+
+    return make_node, no_graph
+
+
+def unary_maker(cls: type[Value], make_node: Callable[..., Value],
+                no_graph: Callable[[float], Value]) -> Callable[..., UnaryFunction]:
+    """``unary_op`` for Values of class ``cls``, made by ``make_node`` and ``no_graph``."""
+
+    def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
+                 formula: str | None = None, local: str | None = None,
+                 domain: tuple[float, float] | None = None, kinks: tuple[float, ...] = (),
+                 param: float | None = None, graph_derivative: Rule | None = None,
+                 doc: str = "", register_op: bool = True) -> UnaryFunction:
+        """Make a one-operand operation from its forward function and its local derivative.
+
+        ``forward(x)`` computes the output from a float; ``derivative(x, y)`` returns dy/dx
+        from the input ``x`` and the output ``y``. Write the derivative with arithmetic and
+        this package's functions (``exp``, ``log``, ``sigmoid``, ...), not ``math``, so that
+        it also works on Values and second derivatives come for free. With ``param`` the op
+        takes one extra number ``alpha`` (default ``param``), passed to both as a last
+        argument, as in ``leaky_relu(x, alpha=0.01)``. If the derivative is a plain function
+        of floats (as relu's slope is, for speed), ``graph_derivative`` is the same rule
+        written with operations, used on Values for second derivatives.
+
+        The result accepts a Value (and returns a Value that remembers how it was made) or
+        a plain number (and returns a plain number)::
+
+            softplus = unary_op("softplus", lambda x: math.log1p(math.exp(x)),
+                                lambda x, y: sigmoid(x))
+
+        ``formula`` and ``local`` are what stepping and drawing print (default ``name({0})``
+        and ``name'({0})``; ``{out}`` is the output). ``domain`` and ``kinks`` tell the
+        property checks where to test the derivative (default -3 to 3). The op joins ``OPS``
+        (unless ``register_op=False``), so the project's tests cover it;
+        ``tinygrad_edu.testing.check_op(softplus)`` checks it against central differences
+        (see docs/property-testing.md).
+        """
+        op = unary_row(name, forward, derivative, formula=formula, local=local, domain=domain,
+                       kinks=kinks, param=param, graph_derivative=graph_derivative, doc=doc,
+                       register_op=register_op)
+        return unary_function(op, cls, make_node, no_graph)
+
+    return unary_op
+
+
+def binary_maker(cls: type[Value], make_node: Callable[..., Value],
+                 no_graph: Callable[[float], Value]) -> Callable[..., BinaryFunction]:
+    """``binary_op`` for Values of class ``cls``, made by ``make_node`` and ``no_graph``."""
+
+    def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
+                  d_right: Rule, *, formula: str | None = None,
+                  local: tuple[str, str] | None = None,
+                  domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+                  kinks: Sequence[Callable[[float, float], float]] = (), doc: str = "",
+                  register_op: bool = True) -> BinaryFunction:
+        """Make a two-input operation: ``forward(a, b)``, ``d_left(a, b, y)`` = dy/da and
+        ``d_right(a, b, y)`` = dy/db. The result takes Values and/or plain numbers on either
+        side; a plain-number operand is remembered but gets no gradient. ``formula`` and
+        ``local`` are what stepping and drawing print (default ``name({0}, {1})``,
+        ``∂name/∂{0}`` and ``∂name/∂{1}``); ``domain`` is one interval per operand for the
+        property checks, and each of ``kinks`` a function ``f(a, b)`` that is 0 where the
+        derivatives jump or are not defined: the checks keep ``|f(a, b)|`` at least their
+        margin, e.g. ``lambda a, b: a - b`` for a maximum, ``math.hypot`` for hypot's
+        (0, 0)."""
+        op = binary_row(name, forward, d_left, d_right, formula=formula, local=local,
+                        domain=domain, kinks=kinks, doc=doc, register_op=register_op)
+        return binary_function(op, cls, make_node, no_graph)
+
+    return binary_op
 
 
 def unary_row(name: str, forward: Callable[..., float], derivative: Rule, *,
