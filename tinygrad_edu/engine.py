@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
 from tinygrad_edu import checked, grad_mode, making
-from tinygrad_edu.errors import as_float, refuse_arguments
+from tinygrad_edu.errors import as_float
 from tinygrad_edu.fast import backward_values
 from tinygrad_edu.graph import (
     NO_GRAPH,
@@ -73,11 +73,11 @@ class Value(Habits):
     __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
-    def __init__(self, data: Number, label: str = "", *micrograd_args: Any,
-                 **micrograd_kwargs: Any) -> None:
-        """A leaf: an input or a parameter. Operations make the other Values."""
-        if micrograd_args or micrograd_kwargs or type(label) is not str:
-            refuse_arguments(label, micrograd_args, micrograd_kwargs)
+    def __init__(self, data: Number, children: Sequence[Value] | str = (),
+                 local_grads: Sequence[float] = (), label: str = "", **micrograd: Any) -> None:
+        """A leaf, ``Value(2.0, label="x")``: an input or a parameter. Or a node made as
+        microgpt makes one, from ``children`` and the local derivative towards each:
+        ``Value(a.data * b.data, (a, b), (b.data, a.data))`` (checked in making.py)."""
         self._data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
@@ -87,6 +87,8 @@ class Value(Habits):
         self._b: Value | None = None
         self._da: Any = None
         self._db: Any = None
+        if children or local_grads or micrograd or type(label) is not str:
+            making.from_children(self, children, local_grads, micrograd)
 
     @property
     def parents(self) -> tuple[Value, ...]:

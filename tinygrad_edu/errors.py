@@ -84,7 +84,9 @@ def refuse_arguments(label: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
             "operations make their nodes themselves, recording the parents and the local "
             "derivatives: write a + b (or a * b, a.tanh(), ...), and Value(2.0, label='a') for "
             "an input. To add an operation of your own, use tinygrad_edu.unary_op or "
-            "binary_op")
+            "binary_op, or, as microgpt does, Value(data, children, local_grads) with the "
+            "local derivative towards each child: Value(a.data * b.data, (a, b), (b.data, "
+            "a.data))")
     if kwargs:
         raise TypeError(f"Value() takes a number and a label, as Value(2.0, label='a'); got the "
                         f"keyword {next(iter(kwargs))}=")

@@ -9,7 +9,8 @@ habit a learner brings along and expects to work, or to fail with a clear messag
 - comparisons and truth, by the number, as for a float;
 - PyTorch's ``requires_grad`` and ``detach()``, and its update step ``p -= lr * p.grad``
   inside ``no_grad()`` (in place), where micrograd's ``c += c + 1`` builds a node;
-- micrograd's names ``_prev`` (the set of parents) and ``_op`` (the op's name);
+- micrograd's names ``_prev`` (the set of parents) and ``_op`` (the op's name), and
+  microgpt's ``_children`` and ``_local_grads``;
 - ``copy.copy``, ``copy.deepcopy`` and ``pickle`` of whole graphs (see ``copying.py``);
 - and what ``graph.py`` and ``autograd.py`` ask of a node besides its ``parents`` and
   ``_backward()``: its share of a gradient (``_vjp``), adding to ``grad``, seeds and
@@ -115,7 +116,8 @@ class Habits:
     def __itruediv__(self, other: Any) -> Value: return _in_place(self, other, "/=")
 
     # micrograd's names, so that its code runs unchanged: ``_prev`` is the set of values
-    # this one was made from, ``_op`` the name of the op ('' for a leaf).
+    # this one was made from, ``_op`` the name of the op ('' for a leaf); and microgpt's:
+    # ``_children`` and ``_local_grads``, the parents and their local derivatives in order.
     @property
     def _prev(self) -> set[Value]:
         return set(self.parents)
@@ -123,6 +125,14 @@ class Habits:
     @property
     def _op(self) -> str:
         return self.op
+
+    @property
+    def _children(self) -> tuple[Value, ...]:
+        return self.parents
+
+    @property
+    def _local_grads(self) -> tuple[float, ...]:
+        return self.local_grads
 
     # What graph.py and autograd.py ask of a node besides its parents and _backward().
     def _vjp(self, upstream: Any, create_graph: bool = False) -> tuple[Any, ...]:

@@ -49,6 +49,16 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
     """``node``'s local derivatives recomputed from its operands as Values by the op's own
     rules, so that they have a graph of their own (for ``create_graph=True``)."""
     op = node._fn
+    if op.given:
+        made = "" if op.name == "op" else f"made by {op.name} "
+        raise RuntimeError(
+            f"create_graph=True needs to know how every local derivative changes, but the node "
+            f"{node.label + ' ' if node.label else ''}{made}(data {node._data!r}) was made with "
+            "Value(data, children, local_grads), which gives them as plain numbers: a second "
+            "derivative through it would be wrong. Make that operation with "
+            "tinygrad_edu.unary_op or binary_op, whose derivative rule runs on Values "
+            "(unary_op('gelu', forward, derivative)); first derivatives (backward(), grad() "
+            "without create_graph) work as they are")
     operands = op.operands(node)
     if isinstance(op, ListOp):
         return op.graph_rule(operands, node)
@@ -68,3 +78,4 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
             raise TypeError(f"{op.name}: its derivative rule returned "
                             f"{type(g).__name__} {g!r} on Values, not a Value or a number")
     return grads
+

@@ -19,13 +19,15 @@ sits below the engine and imports nothing of it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union, overload
 
 from tinygrad_edu import grad_mode
-from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.errors import as_float, explained, real_or_none, refuse_arguments
 from tinygrad_edu.graph import NO_GRAPH
-from tinygrad_edu.ops import Op, Rule, check_name, check_rule, note_op, register
+from tinygrad_edu.habits import Habits
+from tinygrad_edu.ops import Op, Rule, check_name, check_rule, given_op, note_op, register
 
 if TYPE_CHECKING:
     from tinygrad_edu.engine import Value
@@ -86,6 +88,62 @@ def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float
         return node
 
     return make_node, no_graph
+
+
+def from_children(node: Value, children: Any, local_grads: Any, micrograd: dict[str, Any]
+                  ) -> None:
+    """``Value(data, children, local_grads)``, microgpt's way of making a node: ``node``
+    gets the children as parents and the local derivatives beside them, and an op named
+    after the function or method that made it (``ops.given_op``). Checked: one local
+    derivative per child, each a plain number, each child a Value. ``Value(2.0, "x")`` is a
+    label; micrograd's ``Value(data, (a, b), '+')`` and other arguments get a message that
+    says what to write."""
+    if isinstance(children, str) and not local_grads and not micrograd:
+        node.label = children  # Value(2.0, "x")
+        return
+    if micrograd or isinstance(local_grads, str) or type(node.label) is not str:
+        refuse_arguments(children or node.label, (local_grads,) if local_grads else (), micrograd)
+    if not isinstance(children, (tuple, list)) or not local_grads:
+        refuse_arguments(children, (), {})  # a label that is no string, or micrograd's (a, b)
+    if not isinstance(local_grads, (tuple, list)) or len(local_grads) != len(children):
+        given = (f"{len(local_grads)} local derivatives" if isinstance(local_grads, (tuple, list))
+                 else f"{type(local_grads).__name__} {local_grads!r}")
+        raise ValueError(f"Value(data, children, local_grads) needs one local derivative per "
+                         f"child, d(value)/d(child): got {len(children)} children and {given}")
+    for i, child in enumerate(children):
+        if not isinstance(child, Habits):  # any Value
+            raise TypeError(f"Value(data, children, local_grads): children[{i}] is "
+                            f"{type(child).__name__} {child!r}, not a Value; a plain number "
+                            "is a constant and gets no gradient, so leave it out")
+    grads = []
+    for i, local in enumerate(local_grads):
+        number = real_or_none(local)
+        if number is None:
+            hint = (" (its number is .data; for second derivatives make the op with unary_op or "
+                    "binary_op, whose rules run on Values)" if hasattr(local, "parents") else "")
+            raise TypeError(f"Value(data, children, local_grads): local_grads[{i}] is "
+                            f"{type(local).__name__} {local!r}, not a number{hint}")
+        grads.append(number)
+    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: a leaf
+        node._const = NO_GRAPH
+        return
+    node._fn = op = given_op(_maker_name(), len(children))
+    if op.many:
+        node._a, node._da = tuple(children), tuple(grads)
+    else:
+        node._a, node._da = children[0], grads[0]
+        if len(children) == 2:
+            node._b, node._db = children[1], grads[1]
+
+
+def _maker_name() -> str:
+    """The name of the function or method that called ``Value(...)`` (past any
+    ``__init__``), or ``'op'`` where it has no name (a module, a lambda, a comprehension)."""
+    frame = sys._getframe(3)
+    while frame.f_code.co_name == "__init__" and frame.f_back is not None:
+        frame = frame.f_back
+    name = frame.f_code.co_name
+    return "op" if name.startswith("<") else name
 
 
 def unary_maker(cls: type[Value], make_node: Callable[..., Value],

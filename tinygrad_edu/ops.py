@@ -16,7 +16,7 @@ import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["OPS", "ListOp", "Op", "register"]
+__all__ = ["OPS", "GivenOp", "ListOp", "Op", "given_op", "register"]
 
 Rule = Callable[..., Any]
 Kink = Callable[..., float]  # a function of the operands that is 0 where the derivative jumps
@@ -57,6 +57,9 @@ class Op:
         self.kinks = tuple(kinks)
         self.apply: Callable[..., Any] = forward  # the Value-aware function, set by a factory
         self.twin: Op | None = None  # a binary op's twin for ``number <op> value``
+
+    given = False
+    """Whether the op's nodes were made by hand, their local derivatives given as numbers."""
 
     many = False
     """Whether the op's nodes keep their parents and local derivatives as tuples (an op on
@@ -130,6 +133,62 @@ class ListOp(Op):
 
     def __call__(self, *operands: Any) -> Any:
         return self.apply(*operands)
+
+
+class GivenOp(Op):
+    """The op of a node made as microgpt makes one, ``Value(data, children, local_grads)``:
+    named after the function or method that made it (``'gelu'``; ``'*'`` for ``__mul__``),
+    or ``'op'`` where that cannot be known. Its local derivatives were given as numbers, so
+    it has no rules: nothing says how they change, and a second derivative through it
+    raises an error that says so (``higher.py``)."""
+
+    given = True
+
+    def __init__(self, name: str, arity: int) -> None:
+        symbol = SYMBOLS.get(name)
+        if symbol == "neg":
+            formula = "-{0}"
+        elif symbol is not None and arity == 2:
+            formula = f"{{0}} {symbol} {{1}}"
+        else:
+            formula = f"{symbol or name}({', '.join(f'{{{i}}}' for i in range(arity))})" \
+                if arity <= 2 else f"{name}({{all}})"
+        super().__init__(symbol or name, _no_forward, (), formula=formula,
+                         local=("given",) * max(1, min(arity, 2)))
+        self.given_as = name, arity
+        self.many = arity > 2  # more than two children: kept in tuples
+
+    @property
+    def arity(self) -> int | None:
+        return None if self.many else self.given_as[1]
+
+    def operands(self, node: Any) -> list[Any]:
+        return list(node.parents)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (given_op, self.given_as)
+
+
+SYMBOLS = {"__add__": "+", "__radd__": "+", "__sub__": "-", "__rsub__": "-", "__mul__": "*",
+           "__rmul__": "*", "__truediv__": "/", "__rtruediv__": "/", "__pow__": "**",
+           "__rpow__": "**", "__neg__": "neg"}
+"""The symbols of the operator methods a node made by hand may come from."""
+
+_GIVEN: dict[tuple[str, int], GivenOp] = {}
+
+
+def given_op(name: str, arity: int) -> GivenOp:
+    """The op of nodes made by ``Value(data, children, local_grads)`` in the function
+    ``name`` with ``arity`` children (one op for every number above two)."""
+    key = (name, min(arity, 3))
+    if key not in _GIVEN:
+        _GIVEN[key] = GivenOp(name, arity)
+    return _GIVEN[key]
+
+
+def _no_forward(*operands: Any) -> Any:
+    raise TypeError("a node made by Value(data, children, local_grads) has no forward function: "
+                    "its number was given")
 
 
 OPS: dict[str, Op] = {}
