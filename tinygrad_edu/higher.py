@@ -60,6 +60,7 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
             "(unary_op('gelu', forward, derivative)); first derivatives (backward(), grad() "
             "without create_graph) work as they are")
     operands = op.operands(node)
+    _check_unchanged(node, op, operands)
     if isinstance(op, ListOp):
         return op.graph_rule(operands, node)
     extra = (node._const,) if op.param is not None else ()
@@ -79,3 +80,44 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
                             f"{type(g).__name__} {g!r} on Values, not a Value or a number")
     return grads
 
+
+def _check_unchanged(node: Any, op: Any, operands: list[Any]) -> None:
+    """Raise if the numbers ``node`` was computed from have changed since (an update inside
+    ``no_grad()``, ``x.data = ...``, an optimizer's ``step()``): the rules would then build
+    the derivative at the new numbers, beside local derivatives taken at the old ones.
+
+    The op's forward function and its rules, run again on the operands' numbers today, must
+    give the node's number and its local derivatives. For every built-in op these determine
+    all higher derivatives as well (a change they miss cannot change any derivative: the
+    sum's, say, whose derivatives are constants)."""
+    numbers = [x._data if is_node(x) else x for x in operands]
+    extra = (node._const,) if op.param is not None else ()
+    try:
+        if isinstance(op, ListOp):
+            half = len(numbers) // 2
+            y = op.forward(numbers) if op.lists == 1 else op.forward(numbers[:half], numbers[half:])
+            local = [1.0] * len(numbers) if op.lists == 1 else numbers[half:] + numbers[:half]
+            local = [d for d, x in zip(local, operands) if is_node(x)]
+        else:
+            y = op.forward(*numbers, *extra)
+            local = [rule(*numbers, y, *extra) for rule, x in zip(op.derivatives, operands)
+                     if is_node(x)]
+        same = _same(y, node._data) and all(map(_same, local, node.local_grads))
+    except Exception:  # noqa: BLE001 (a forward or rule that fails on the new numbers)
+        same = False
+    if not same:
+        changed = list(dict.fromkeys(x.label or f"the {type(x).__name__} {x._data!r}"
+                                     for x in operands if is_node(x) and not x.parents))
+        who = f" ({', '.join(changed)})" if changed else ""
+        raise RuntimeError(
+            f"create_graph=True: a value that {node.label or f'the {op.name} node'} = "
+            f"{node._data!r} was computed from{who} has changed since the forward pass (an "
+            "update inside no_grad(), x.data = ..., or an optimizer's step()), so its "
+            "derivatives would mix the old numbers and the new. Take the gradients before "
+            "changing the values (in a training loop: backward(), then step()), or run the "
+            "forward pass again")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal numbers, NaN equal to NaN."""
+    return bool(a == b or (a != a and b != b))
