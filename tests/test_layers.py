@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
     ["errors", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping", "making",
-     "fast", "copying", "higher", "habits"],
+     "fast", "copying", "higher", "habits", "scopes"],
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "idx", "train"],
@@ -19,7 +19,7 @@ LAYERS = [
      "__main__", ""],
 ]
 ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast", "copying",
-           "higher", "habits", "listops"}
+           "higher", "habits", "listops", "scopes"}
 TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "__main__", "train"}
 
 

@@ -23,6 +23,7 @@ from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from tinygrad_edu.listops import dot, dots, vsum
 from tinygrad_edu.ops import OPS, Op, register
+from tinygrad_edu.scopes import named_scope, scope_of
 from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph
 
 __version__ = "0.1.0"
@@ -51,11 +52,13 @@ __all__ = [
     "jacobian",
     "leaky_relu",
     "log",
+    "named_scope",
     "no_grad",
     "node_names",
     "numerical_grad",
     "register",
     "relu",
+    "scope_of",
     "sigmoid",
     "sin",
     "sqrt",

@@ -20,7 +20,7 @@ from tinygrad_edu.graph import walk
 __all__: list[str] = []
 
 FIELDS = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")
-"""A Value's fields (its ``__slots__``)."""
+"""A Value's fields (its ``__slots__``), but ``_scope``, set only inside a named scope."""
 
 
 def leaf(cls: type, data: float, label: str = "") -> Any:
@@ -53,6 +53,8 @@ def shallow_copy(value: Any) -> Any:
     twin = object.__new__(type(value))
     for field in FIELDS:
         setattr(twin, field, getattr(value, field))
+    if getattr(value, "_scope", None):
+        twin._scope = value._scope
     if hasattr(value, "__dict__"):  # a subclass's own attributes
         twin.__dict__.update(value.__dict__)
     return twin
@@ -74,6 +76,8 @@ def _fields_of(node: Any, parents: tuple[Any, ...]) -> Any:
     """A copy of ``node`` (its gradient left at 0) whose parents are ``parents``."""
     twin = node_of(type(node), node._data, node.label, node._fn, parents, node.local_grads,
                    node._const)
+    if getattr(node, "_scope", None):
+        twin._scope = node._scope
     if hasattr(node, "__dict__"):
         twin.__dict__.update(deepcopy(node.__dict__))
     return twin
@@ -87,7 +91,8 @@ def pickled(value: Any) -> tuple[Any, ...]:
     row = {node: i for i, node in enumerate(order)}
     table = [node if not node.parents else
              (type(node), node._data, node.grad, node.label, tuple(row[p] for p in node.parents),
-              node.local_grads, node._fn, node._const) for node in order]
+              node.local_grads, node._fn, node._const, getattr(node, "_scope", ""))
+             for node in order]
     return (rebuild, (table,))
 
 
@@ -96,9 +101,11 @@ def rebuild(table: list[Any]) -> Any:
     nodes: list[Any] = []
     for row in table:
         if isinstance(row, tuple):
-            cls, data, grad, label, parents, local_grads, op, const = row
+            cls, data, grad, label, parents, local_grads, op, const, scope = row
             row = node_of(cls, data, label, op, tuple(nodes[i] for i in parents), local_grads,
                           const)
             row.grad = grad
+            if scope:
+                row._scope = scope
         nodes.append(row)
     return nodes[-1]

@@ -66,11 +66,13 @@ class Value(Habits):
     derivatives in ``_da`` and ``_db``, and the op that made it in ``_fn`` (with a plain
     number it was given, such as the 2 in ``x * 2``, in ``_const``): one small object per
     node. One made from a whole list (``dot``, ``vsum``) keeps tuples in ``_a`` and ``_da``.
+    One made inside a ``named_scope`` keeps its path in ``_scope`` (scopes.py).
     Its habits as a number and as a PyTorch tensor (printing, comparing, ``item()``, in-place
     updates, copying) come from ``habits.Habits``.
     """
 
-    __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")  # noqa: RUF023
+    __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db",  # noqa: RUF023
+                 "_scope")
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
     def __init__(self, data: Number, children: Sequence[Value] | str = (),

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union, overload
 
-from tinygrad_edu import grad_mode
+from tinygrad_edu import grad_mode, scopes
 from tinygrad_edu.errors import as_float, explained, real_or_none, refuse_arguments
 from tinygrad_edu.graph import NO_GRAPH
 from tinygrad_edu.habits import Habits
@@ -75,6 +75,8 @@ def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float
         node._b = b
         node._da = da
         node._db = db
+        if scopes.active:  # inside a named_scope (scopes.py)
+            node._scope = scopes.state.path
         return node
 
     def no_graph(data: float) -> Value:
@@ -128,6 +130,8 @@ def from_children(node: Value, children: Any, local_grads: Any, micrograd: dict[
         node._const = NO_GRAPH
         return
     node._fn = op = given_op(_maker_name(), len(children))
+    if scopes.active:
+        node._scope = scopes.state.path
     if op.many:
         node._a, node._da = tuple(children), tuple(grads)
     else:

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu import scopes
+
 __all__ = ["Module", "Sequential", "StateDictError", "load", "save"]
 
 
@@ -51,7 +53,32 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any) -> Any:
-        return self.forward(*args)
+        """``forward(*args)``. A module held by another (a layer of a model) runs it inside a
+        named scope called by its attribute there (``layers.0``, ``blocks.1``), so that the
+        values it makes are marked as its own (see ``tinygrad_edu.scopes``)."""
+        if "_children_named" not in self.__dict__:
+            self._name_children()
+        name = self.__dict__.get("_scope_name")
+        if name is None:  # the model itself
+            return self.forward(*args)
+        before = scopes.enter(name)
+        try:
+            return self.forward(*args)
+        finally:
+            scopes.leave(before)
+
+    def _name_children(self) -> None:
+        """Give each module this one holds its attribute's name, as its scope."""
+        for name, attr in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(attr, Module):
+                attr._scope_name = name
+            elif isinstance(attr, (list, tuple)):
+                for i, item in enumerate(attr):
+                    if isinstance(item, Module):
+                        item._scope_name = f"{name}.{i}"
+        self._children_named = True
 
     def _groups(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         """(name, node) or (name, list of nodes) for each parameter attribute, sub-modules
