@@ -74,6 +74,7 @@ class Value(Habits):
     __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db",  # noqa: RUF023
                  "_scope")
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
+    _scope: str  # set only on a node made inside a named_scope
 
     def __init__(self, data: Number, children: Sequence[Value] | str = (),
                  local_grads: Sequence[float] = (), label: str = "", **micrograd: Any) -> None:

@@ -49,6 +49,9 @@ class Module:
     """Base class of everything with parameters, as ``torch.nn.Module``: define ``forward``;
     calling the module calls it."""
 
+    _scope_name: str  # the scope it runs in: its attribute in the module that holds it
+    _children_named: bool
+
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
