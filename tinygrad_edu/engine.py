@@ -32,7 +32,7 @@ import operator
 from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
-from tinygrad_edu import checked, grad_mode, making
+from tinygrad_edu import checked, making
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.fast import backward_values
 from tinygrad_edu.graph import (
@@ -126,11 +126,9 @@ class Value(Habits):
 
     # The operators: each applies an operation of the op table below. ``+``, ``*`` and
     # ``relu`` make almost every node of a network, so they make the usual node themselves (a
-    # Value or a float beside, graph building on), exactly as the table's op would; anything
-    # else goes to the op. A float is a constant: remembered (``const``), given no gradient.
+    # Value or a float beside), exactly as the table's op would; anything else goes to the
+    # op. A float is a constant: remembered (``const``), given no gradient.
     def __add__(self, other: Value | Number) -> Value:
-        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-            return add(self, other)
         if type(other) is Value:
             return make_node(self._data + other._data, ADD, self, 1.0, other, 1.0)
         if type(other) is float:
@@ -138,8 +136,6 @@ class Value(Habits):
         return add(self, other)
 
     def __mul__(self, other: Value | Number) -> Value:
-        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad
-            return mul(self, other)
         if type(other) is Value:  # d(ab)/da = b, d(ab)/db = a
             return make_node(self._data * other._data, MUL, self, other._data, other, self._data)
         if type(other) is float:
@@ -147,20 +143,20 @@ class Value(Habits):
         return mul(self, other)
 
     def __radd__(self, other: Number) -> Value:
-        if type(other) is not float or (grad_mode.threads_off and not grad_mode.state.enabled):
-            return add(other, self)
-        return make_node(other + self._data, ADD_NUMBER_FIRST, self, 1.0, const=other)
+        if type(other) is float:
+            return make_node(other + self._data, ADD_NUMBER_FIRST, self, 1.0, const=other)
+        return add(other, self)
 
     def __rmul__(self, other: Number) -> Value:
-        if type(other) is not float or (grad_mode.threads_off and not grad_mode.state.enabled):
-            return mul(other, self)
-        return make_node(other * self._data, MUL_NUMBER_FIRST, self, other, const=other)
+        if type(other) is float:
+            return make_node(other * self._data, MUL_NUMBER_FIRST, self, other, const=other)
+        return mul(other, self)
 
     def relu(self) -> Value:
-        x = self._data
-        if x != x or (grad_mode.threads_off and not grad_mode.state.enabled):  # NaN, no_grad
-            return relu(self)
-        return make_node(x, RELU, self, 1.0) if x > 0 else make_node(0.0, RELU, self, 0.0)
+        x = self._data  # slope 1 above 0, 0 at or below 0 (as PyTorch); NaN: see the table
+        if x > 0:
+            return make_node(x, RELU, self, 1.0)
+        return make_node(0.0, RELU, self, 0.0) if x <= 0 else relu(self)
 
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
     def __rsub__(self, other: Number) -> Value: return sub(other, self)
@@ -217,8 +213,8 @@ class Value(Habits):
 
 
 # How operations make Values (making.py): ``make_node(y, op, a, dy/da, b, dy/db)`` fills in
-# the fields above (a plain-number operand goes in ``const=``); under ``no_grad`` an
-# operation returns ``no_graph(y)``, a leaf marked as computed without a graph. ``unary_op``
+# the fields above (a plain-number operand goes in ``const=``); under ``no_grad`` it (and
+# every operation) returns ``no_graph(y)``, a leaf marked as computed without a graph. ``unary_op``
 # and ``binary_op`` make an operation on Values and plain numbers from a row of the table.
 make_node, no_graph = making.node_makers(Value)
 unary_op = making.unary_maker(Value, make_node, no_graph)

@@ -60,11 +60,14 @@ class BinaryFunction(Protocol):
 def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float], Value]]:
     """``make_node`` and ``no_graph`` for Values of class ``cls`` (see ``engine.py``): they
     make a node without ``__init__``, whose checks are for leaves, one field at a time (the
-    fastest way CPython has: these two make every node of every graph)."""
+    fastest way CPython has: these two make every node of every graph). Under ``no_grad``
+    ``make_node`` makes what ``no_graph`` makes."""
     new = object.__new__
 
     def make_node(data: float, op: Op, a: Any, da: Any, b: Value | None = None, db: Any = None,
                   const: Any = None) -> Value:
+        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: no graph
+            return no_graph(data)
         node = new(cls)
         node._data = data
         node.grad = 0.0
