@@ -22,9 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 NAME = "tinygrad_edu_baseline"
 
 
-def load(ref: str) -> ModuleType:
-    """The package ``tinygrad_edu`` as of git ``ref``, imported as ``tinygrad_edu_baseline``
-    (every ``tinygrad_edu`` in its sources renamed, so the two never share a module)."""
+def load(ref: str, name: str = NAME) -> ModuleType:
+    """The package ``tinygrad_edu`` as of git ``ref``, imported as ``name`` (by default
+    ``tinygrad_edu_baseline``; every ``tinygrad_edu`` in its sources renamed, so the two
+    never share a module)."""
     try:
         archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "tinygrad_edu"],
                                  capture_output=True, check=True).stdout
@@ -32,17 +33,17 @@ def load(ref: str) -> ModuleType:
         detail = getattr(error, "stderr", b"") or b""
         raise SystemExit(f"--baseline {ref}: git archive failed "
                          f"({detail.decode(errors='replace').strip() or error})") from None
-    root = Path(tempfile.mkdtemp(prefix=f"{NAME}_"))
+    root = Path(tempfile.mkdtemp(prefix=f"{name}_"))
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(root, filter="data")
-    package = root / NAME
+    package = root / name
     (root / "tinygrad_edu").rename(package)
     word = re.compile(r"\btinygrad_edu\b")
     for path in package.rglob("*.py"):
-        path.write_text(word.sub(NAME, path.read_text(encoding="utf-8")), encoding="utf-8")
+        path.write_text(word.sub(name, path.read_text(encoding="utf-8")), encoding="utf-8")
     sys.path.insert(0, str(root))
-    module = importlib.import_module(NAME)
-    importlib.import_module(f"{NAME}.nn")
+    module = importlib.import_module(name)
+    importlib.import_module(f"{name}.nn")
     module.__baseline_ref__ = ref  # type: ignore[attr-defined]
     return module
 

@@ -62,7 +62,7 @@ def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float
     make a node without ``__init__``, whose checks are for leaves, one field at a time (the
     fastest way CPython has: these two make every node of every graph). Under ``no_grad``
     ``make_node`` makes what ``no_graph`` makes."""
-    new = object.__new__
+    new, opened, current = object.__new__, scopes.opened, scopes.current
 
     def make_node(data: float, op: Op, a: Any, da: Any, b: Value | None = None, db: Any = None,
                   const: Any = None) -> Value:
@@ -78,8 +78,8 @@ def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float
         node._b = b
         node._da = da
         node._db = db
-        if scopes.active:  # inside a named_scope (scopes.py)
-            node._scope = scopes.state.path
+        if opened:  # inside a named_scope (scopes.py)
+            node._scope = current()
         return node
 
     def no_graph(data: float) -> Value:
@@ -133,8 +133,8 @@ def from_children(node: Value, children: Any, local_grads: Any, micrograd: dict[
         node._const = NO_GRAPH
         return
     node._fn = op = given_op(_maker_name(), len(children))
-    if scopes.active:
-        node._scope = scopes.state.path
+    if scopes.opened:
+        node._scope = scopes.current()
     if op.many:
         node._a, node._da = tuple(children), tuple(grads)
     else:

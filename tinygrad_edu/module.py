@@ -64,11 +64,11 @@ class Module:
         name = self.__dict__.get("_scope_name")
         if name is None:  # the model itself
             return self.forward(*args)
-        before = scopes.enter(name)
+        token = scopes.enter(name)
         try:
             return self.forward(*args)
         finally:
-            scopes.leave(before)
+            scopes.leave(token)
 
     def _name_children(self) -> None:
         """Give each module this one holds its attribute's name, as its scope."""
