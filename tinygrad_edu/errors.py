@@ -1,11 +1,14 @@
-"""Errors that say what went wrong, where, and what to do about it."""
+"""Errors that say what went wrong, where, and what to do about it.
+
+``DomainError`` is the one a user meets (and catches); ``as_float``, ``real_or_none`` and
+``explained`` are the engine's helpers for writing such messages, not exported."""
 
 from __future__ import annotations
 
 import math
 import numbers
 
-__all__ = ["DomainError", "as_float", "explained", "real_or_none"]
+__all__ = ["DomainError"]
 
 
 class DomainError(ValueError):
