@@ -100,7 +100,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri.startswith("guides/") or page.file.src_uri in GUIDES:
-        page.meta.setdefault("search", {}).setdefault("boost", 10)  # before the API pages
+        page.meta.setdefault("search", {}).setdefault("boost", 50)  # before the API pages
     if page.file.src_uri != "glossary.md" and not page.file.src_uri.startswith("api/"):
         markdown = terms_linked(markdown, "../" * page.file.src_uri.count("/"))
     def frame(match: re.Match[str]) -> str:
@@ -299,6 +299,10 @@ SKIPPED = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[[^\]\n]*\]\[[^\]\n]*\]|<[^>\n]+
 CODE_SPAN = re.compile(r"`[^`\n]+`")
 
 
+def overlaps(start: int, end: int, ranges: list[Any]) -> bool:
+    return any(a < end and start < b for a, b in ranges)
+
+
 def terms_linked(markdown: str, up: str) -> str:
     """The page with the first use of each glossary word in its prose linked to its entry:
     not inside code blocks, headings, links or tags; inside a code span only for a word
@@ -312,8 +316,7 @@ def terms_linked(markdown: str, up: str) -> str:
             continue
         for match in re.finditer(pattern, markdown, re.I if pattern[0] != "`" else 0):
             start, end = match.span()
-            inside = lambda ranges: any(a < end and start < b for a, b in ranges)  # noqa: E731
-            if inside(skipped) or inside([(a, b) for a, b, _ in links]):
+            if overlaps(start, end, skipped) or overlaps(start, end, [link[:2] for link in links]):
                 continue
             code = [(a, b) for a, b in spans if a < end and start < b]
             if pattern[0] == "`" and code != [(start, end)]:
@@ -390,9 +393,9 @@ def api_files(pages: dict[str, list[tuple[str, str, str]]]) -> dict[str, str]:
         for module, page, summary in found:
             cell = summary.replace("|", "\\|")
             rows.append(f"| [`{module}`]({page}) | {cell} |")
-            files[page] = (f"---\nsearch:\n  boost: 0.1\n---\n\n::: {module}\n"
+            files[page] = (f"---\nsearch:\n  boost: 0.01\n---\n\n::: {module}\n"
                            "    options:\n      heading_level: 1\n")
-    files["index.md"] = API_INDEX + "\n".join(rows) + "\n"
+    files["index.md"] = "---\nsearch:\n  boost: 0.01\n---\n\n" + API_INDEX + "\n".join(rows) + "\n"
     return files
 
 

@@ -135,13 +135,15 @@ class OpsAsFunctions(griffe.Extension):
                 member.set_member("__init__", init)
             if member.is_class:
                 users_view(member, value)
-            if member.is_function and name.endswith("_") and not name.startswith("_") and \
+            function: Any = member
+            if function.is_function and name.endswith("_") and not name.startswith("_") and \
                     hasattr(builtins, name[:-1]):
                 note = (f"(Named ``{name}`` only so as not to shadow Python's built-in "
                         f"``{name[:-1]}``. It works not in place, unlike PyTorch's names "
                         f"that end in ``_``: it returns a new node.)")
-                doc = member.docstring.value if member.docstring else ""
-                member.docstring = griffe.Docstring(f"{doc}\n\n{note}".strip(), parent=member)
+                doc = function.docstring.value if function.docstring else ""
+                function.docstring = griffe.Docstring(f"{doc}\n\n{note}".strip(),
+                                                      parent=function)
         for member in module.members.values():  # once every op is a function
             if not member.is_alias and not member.is_module:
                 self._docstrings(member)
