@@ -128,8 +128,9 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
         name = Path(page.file.src_uri).name
         html_text = (f'<p class="notebook-source">This page is the notebook <code>{name}</code>'
                      f' with its outputs, as committed: <a href="{name}" download>download it'
-                     f'</a> to run it in Jupyter (in a clone: <code>pip install -e '
-                     f"'.[plot,render,testing]'</code>).</p>\n{html_text}")
+                     f'</a> to run it in Jupyter (in a clone, <code>./run.sh notebooks</code> '
+                     f"opens them all in JupyterLab; in your own environment: <code>pip install "
+                     f"-e '.[notebooks]'</code>).</p>\n{html_text}")
     return html_text
 
 
