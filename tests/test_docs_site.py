@@ -178,6 +178,7 @@ REPLAY = """() => {
 }"""
 FITTED = """() => [window.innerHeight,
                    Math.ceil(document.documentElement.getBoundingClientRect().height)]"""
+RENDERED = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"""
 
 
 def svg_sizes(svg: str) -> tuple[float, float] | None:
@@ -234,11 +235,13 @@ def replay_problems(frame, page) -> list[str]:
     out a frame out of sight after the window changes), and given up to 2 s to be fitted
     (the site's script does it)."""
     frame.frame_element().scroll_into_view_if_needed()
-    deadline = time.monotonic() + 2
-    while True:
-        inner, content = frame.evaluate(FITTED)
-        if abs(inner - content) <= 2 or time.monotonic() > deadline:
+    frame.evaluate(RENDERED)  # (its own layout runs on the way: resize observers)
+    deadline, last = time.monotonic() + 2, None
+    while True:  # fitted, and still so a moment later (the frame's size comes by message)
+        now = frame.evaluate(FITTED)
+        if (now == last and abs(now[0] - now[1]) <= 2) or time.monotonic() > deadline:
             break
+        last = now
         page.wait_for_timeout(50)
     found = frame.evaluate(REPLAY)
     name = found["title"][:50]
