@@ -8,6 +8,9 @@
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
 #   ./run.sh docs     the documentation site, built into ./site/ (open site/index.html);
 #                     ARGS go to mkdocs build (the build is --strict: a warning fails it)
+#   ./run.sh notebooks    JupyterLab on ./notebooks/, with everything the notebooks and the
+#                     guides' notebook steps use (ipywidgets for step_slider, matplotlib,
+#                     a Graphviz renderer, hypothesis); ARGS go to jupyter lab
 #   ./run.sh pythons  the other Pythons the test job uses, and the promised ones not found
 #
 # It creates ./.venv on first use and installs only what the chosen job needs. System
@@ -29,8 +32,8 @@ cd "$(dirname "$0")"
 job="${1:-}"
 [ $# -gt 0 ] && shift
 case "$job" in
-  demo|test|bench|docs|pythons) ;;
-  *) echo "usage: ./run.sh demo|test|bench|docs|pythons [args...]" >&2; exit 2 ;;
+  demo|test|bench|docs|notebooks|pythons) ;;
+  *) echo "usage: ./run.sh demo|test|bench|docs|notebooks|pythons [args...]" >&2; exit 2 ;;
 esac
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -189,6 +192,14 @@ case "$job" in
   bench)
     pip_install .venv -e ".[bench]"
     exec .venv/bin/python benchmarks/run_all.py "$@"
+    ;;
+  notebooks)
+    pip_install .venv -e ".[notebooks]"
+    say "opening the notebooks in JupyterLab: it prints the address to open if no browser" \
+        "opens; Ctrl-C here stops it"
+    root=()
+    [ "$(id -u)" = 0 ] && root=(--allow-root)  # a container's root: Jupyter refuses without it
+    exec .venv/bin/python -m jupyter lab notebooks "${root[@]}" "$@"
     ;;
   docs)
     pip_install .venv -e ".[docs]"

@@ -64,3 +64,21 @@ def test_the_test_job_finds_every_other_python_and_names_the_missing_ones(tmp_pa
     assert run.stdout.splitlines() == [f"3.{m} {found.get(m, 'not-found')}"
                                        for m in range(10, max(14, main_minor) + 1)
                                        if m != main_minor]
+
+
+def test_the_notebooks_job_installs_jupyter_and_what_the_notebooks_use():
+    """`./run.sh notebooks` installs the `notebooks` extra and opens notebooks/ in
+    JupyterLab: Jupyter itself, ipywidgets (without it step_slider returns a list), and what
+    the notebooks import (matplotlib, a Graphviz renderer, hypothesis)."""
+    tomllib = pytest.importorskip("tomllib")  # (Python 3.11 and newer)
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    wanted = " ".join(extras["notebooks"])
+    for requirement in ("jupyterlab", "ipywidgets", "ipykernel", "plot", "render", "testing"):
+        assert requirement in wanted
+    job = re.search(r"^  notebooks\)\n(.*?)^    ;;", (ROOT / "run.sh").read_text(), re.S | re.M)
+    assert job and 'pip_install .venv -e ".[notebooks]"' in job.group(1)
+    assert "jupyter lab notebooks" in job.group(1)
+    usage = subprocess.run(["bash", str(ROOT / "run.sh"), "nonsense"], capture_output=True,
+                           text=True, timeout=60)
+    assert usage.returncode == 2 and "notebooks" in usage.stderr

@@ -262,6 +262,8 @@ def test_draw_dot_takes_torchvizs_dict_a_model_or_parameters():
     for bad in (["not", "values"], [1.0], "w"):
         with pytest.raises(TypeError, match="params"):
             draw_dot(out, params=bad)
+    with pytest.raises(TypeError, match=r"params must be several values.*got int 42"):
+        draw_dot(out, params=42)  # (not "'int' object is not iterable")
 
 
 def test_model_parameters_are_labelled_by_their_names():

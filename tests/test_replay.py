@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, tanh, viz, walk
+from tinygrad_edu import Value, replay, tanh, viz, walk
 from tinygrad_edu.__main__ import main, replay_neuron
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.replay import Replay, replay_html
-from tinygrad_edu.stepping import backward_steps, fmt
+from tinygrad_edu.stepping import backward_steps, fmt, node_names
+from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.viz import GraphTooLarge, RenderError
 
 from .test_viz import DOT, PURE, hide_renderers
@@ -60,7 +61,7 @@ def test_backward_only_starts_with_every_value_computed():
     assert all(node["known"] for node in data["nodes"])
     assert [fr["kind"] for fr in data["frames"]] == ["start", "backward", "backward",
                                                      "backward", "done"]
-    assert page.title == "Backward pass of f = v1 * v2"
+    assert page.title == "Backward pass of f = (x + y) * (x - y)"  # unnamed ones written out
 
 
 @requires_renderer
@@ -73,7 +74,8 @@ def test_gradients_are_left_as_they_were_and_pages_are_reproducible():
     assert "x.grad = 6.0, y.grad = -4.0" in first.html
     again = replay_html(seeds_example()[2])  # a fresh graph built the same way
     assert again.html == first.html
-    assert repr(first) == "<Replay: Forward and backward pass of f = v1 * v2, 3 backward steps>"
+    assert repr(first) == ("<Replay: Forward and backward pass of f = (x + y) * (x - y), 3 "
+                           "backward steps>")
 
 
 @requires_renderer
@@ -216,3 +218,27 @@ def test_the_guide_example_writes_the_page_it_promises(tmp_path, monkeypatch):
     size = len(page.encode("utf-8")) / 1000
     assert 10 < size < 30, f"the guide says about 20 KB; the page is {size:.0f} KB"
     assert "one HTML file of about 20 KB" in " ".join(section.split())
+
+
+def test_the_title_writes_out_the_unnamed_values_with_the_parentheses_python_needs():
+    x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    cases = [(x - (y - x), "x - (y - x)"), ((x - y) - x, "x - y - x"), ((-x) ** 2, "(-x) ** 2.0"),
+             (tanh(x * y + 2 * x), "tanh(x * y + 2.0 * x)"), (x / (x * y), "x / (x * y)")]
+    for f, written in cases:
+        assert replay.expression(f, node_names(f)) == written
+    long = x
+    for _ in range(30):
+        long = long * y + x
+    assert replay.expression(long, node_names(long)) is None  # then the title says v59 = ...
+    named = x * y
+    named.label = "p"
+    g = named + x
+    assert replay.expression(g, node_names(g)) == "p + x"
+
+
+@requires_renderer
+def test_tables_never_show_minus_zero():
+    X = Tensor(np.array([[0.0, 2.0]]), label="X")
+    L = (X * -1.0).sum()  # its middle node holds -0.0 and -2.0
+    tables = json.dumps(embedded(replay_html(L))["frames"], ensure_ascii=False)
+    assert '"0.0"' in tables and '"-0.0"' not in tables

@@ -425,3 +425,40 @@ def test_large_tensors_show_summaries_not_tables(open_page):
     ((caption, text),) = tables(page)
     assert caption == "v1" and text.startswith("min 0.0 · mean 0.328")
     page.close()
+
+
+LEGIBILITY = """() => {
+    const texts = Array.from(document.querySelectorAll("#graph svg text"));
+    const smallest = Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize)
+        * t.getScreenCTM().a));
+    const graph = document.getElementById("graph");
+    return {smallest, scrolls: graph.scrollWidth > graph.clientWidth + 1,
+            height: document.documentElement.getBoundingClientRect().height};
+}"""
+
+
+@pytest.mark.parametrize("width", [1000, 400])
+def test_the_graph_is_never_shown_with_text_under_11_px_and_the_page_keeps_its_height(
+        open_page, width):
+    """Where the window is narrower than the picture, it is scaled down only as far as its
+    smallest text stays 11 px (then it scrolls sideways in its box); "Full size" shows it
+    as drawn. Every step's line and matrices take the room of the largest, so the page's
+    height is the same at every step: a frame around it never jumps."""
+    from tinygrad_edu.__main__ import two_layer_network
+
+    loss, params = two_layer_network()
+    for replay in (replay_html(seeds_example()), replay_html(loss, params=params)):
+        page = open_page(replay, name=f"replay-{replay.steps}.html")
+        page.page.set_viewport_size({"width": width, "height": 600})
+        page.page.wait_for_timeout(100)  # (the page lays itself out again on a resize)
+        shown = page.page.evaluate(LEGIBILITY)
+        assert shown["smallest"] >= 11 - 0.05
+        assert shown["scrolls"] or width > 400  # (400 px: too narrow for either at 11 px)
+        heights = {shown["height"]}
+        while not page.page.is_disabled("#next"):
+            page.page.click("#next")
+            heights.add(page.page.evaluate(LEGIBILITY)["height"])
+        assert len(heights) == 1, heights
+        page.page.click("#fit")  # Full size: as drawn, 14-point text is 18.7 px
+        assert page.page.evaluate(LEGIBILITY)["smallest"] == pytest.approx(16, abs=0.1)
+        page.close()

@@ -387,3 +387,20 @@ def test_a_full_batch_is_the_same_batch_every_epoch():
         runs.append(fit(model, X, y, hinge_loss, SGD(model.parameters(), lr=0.1),
                         epochs=3, progress=False).loss)
     assert runs[0] == runs[1]  # no shuffling, so not even the last bit differs
+
+
+def test_the_tensor_engine_trains_with_the_same_fit_and_its_own_mse_loss():
+    """``from tinygrad_edu.tensor import fit, mse_loss``: a regression of y = 2x - 1 with a
+    Dense layer, full batch, reaches a small loss."""
+    from tinygrad_edu.tensor import SGD as TensorSGD
+    from tinygrad_edu.tensor import Dense
+    from tinygrad_edu.tensor import fit as tensor_fit
+    from tinygrad_edu.tensor import mse_loss as tensor_mse
+
+    assert tensor_fit is fit
+    X = np.linspace(-1, 1, 20).reshape(-1, 1)
+    layer = Dense(1, 1, seed=0)
+    history = tensor_fit(layer, X, 2 * X - 1, tensor_mse, TensorSGD(layer.parameters(), lr=0.5),
+                         epochs=60, metric=None, progress=False)
+    assert history.loss[-1] < 1e-6 < history.loss[0]
+    assert layer.W.data.item() == pytest.approx(2.0, abs=1e-3)

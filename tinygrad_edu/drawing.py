@@ -197,7 +197,10 @@ STYLE = {
     "value": {"fillcolor": "white"},
     "output": {"fillcolor": "#bbf7d0", "penwidth": "2"},
 }
-OP_STYLE = {"style": "filled", "fillcolor": "#e5e7eb", "fontsize": "11",
+# The smallest text of a drawing, in points (4/3 px at full size): an op's name and an
+# arrow's label. Large enough that a drawing scaled to two thirds of its size stays legible.
+SMALL_FONT = "12"
+OP_STYLE = {"style": "filled", "fillcolor": "#e5e7eb", "fontsize": SMALL_FONT,
             "margin": "0.02", "width": "0.3"}
 HOT = "#dc2626"
 """Red: the node of the highlighted backward step, and the gradient it passes on."""
@@ -282,10 +285,12 @@ def parameter_names(params: Any) -> dict[Any, str]:
         named = {node: str(name) for name, node in items}
         nodes = [node for _, node in items]
     else:
-        if is_node(params) or isinstance(params, (str, bytes)):
-            raise TypeError("params must be several values: a list such as model.parameters(), "
-                            f"or a dict of names such as dict(model.named_parameters()); got "
-                            f"{params!r}")
+        if is_node(params) or isinstance(params, (str, bytes)) or \
+                not isinstance(params, Iterable):
+            raise TypeError(f"params must be several values: a list such as model.parameters(), "
+                            f"a model, or a dict of names such as "
+                            f"dict(model.named_parameters()); got {type(params).__name__} "
+                            f"{params!r:.80}")
         nodes = list(params)
         named = {node: "" for node in nodes if is_node(node)}
     for node in nodes:
@@ -297,7 +302,7 @@ def parameter_names(params: Any) -> dict[Any, str]:
 
 def draw_dot(
     root: Any,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     highlight: Step | Any = None,
     params: Iterable[Any] | dict[str, Any] | None = None,
@@ -308,7 +313,8 @@ def draw_dot(
     of several outputs, each drawn as an output), as a ``graphviz.Digraph`` (a notebook
     shows it).
 
-    ``rankdir`` ``"LR"`` draws left to right, ``"TB"`` top to bottom. ``params`` are the
+    ``rankdir`` ``"LR"`` draws left to right (the default for Values), ``"TB"`` top to
+    bottom (the default for Tensors, whose boxes are wide). ``params`` are the
     values to colour as parameters: ``model.parameters()``, or
     ``dict(model.named_parameters())`` to draw them with those names; other leaves are
     inputs. ``highlight`` marks one backward step (from ``root.backward_steps()``): the node
@@ -336,6 +342,8 @@ def draw_dot(
             f"unreadable. Draw a smaller piece, e.g. {piece}, use text_graph(root) for a "
             f"table, or pass max_nodes={len(order)} to draw it all anyway.")
     named = parameter_names(params)
+    if rankdir is None:
+        rankdir = "TB" if is_array_node(roots[0]) else "LR"
     names = node_names(*roots)
     for node, name in named.items():
         if name and node in names:
@@ -349,7 +357,7 @@ def draw_dot(
 
     dot = Drawing(format="svg", graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
                   node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica"},
-                  edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+                  edge_attr={"fontname": "Helvetica", "fontsize": SMALL_FONT})
     if step is not None:
         dot.step = step
         upstream = (f"upstream {shape_text(np.shape(step.upstream))}" if is_array_node(step.node)

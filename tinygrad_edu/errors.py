@@ -3,6 +3,9 @@
 A learner's mistake (a string where a number belongs, micrograd's private constructor
 arguments, log of a negative number) should end in a message that names the op and the
 value and says what to write instead, never in a bare "math domain error" or a NaN.
+``DomainError`` is the one a user meets (and catches); ``as_float``, ``real_or_none``,
+``explained`` and ``refuse_arguments`` are the engine's helpers for writing such messages,
+not exported.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import math
 import numbers
 from typing import Any, NoReturn
 
-__all__ = ["DomainError", "as_float", "explained", "real_or_none", "refuse_arguments"]
+__all__ = ["DomainError"]
 
 
 class DomainError(ValueError):

@@ -52,16 +52,19 @@ from tinygrad_edu.stepping import (
     assignment,
     backward_steps,
     fmt,
+    formula,
     is_array_node,
     node_names,
     shape_text,
     summary,
+    text_of,
 )
 
 __all__ = ["Replay", "replay_html"]
 
 FORWARD = "#2563eb"  # the value being computed in the forward pass
 PLAY_INTERVAL_MS = 1000  # one frame a second when playing
+SMALLEST_TEXT_PX = 11  # the graph is never shown smaller than this text size allows
 
 
 @dataclass(frozen=True)
@@ -142,17 +145,49 @@ def replay_html(
         svg = drawing.pipe(format="svg", encoding="utf-8")
     if title is None:
         title = f"{'Forward and backward' if forward else 'Backward'} pass of " \
-                f"{steps[0].name} = {steps[0].formula}"
+                f"{steps[0].name} = {expression(root, names) or steps[0].formula}"
     data = {
         "nodes": [{"data": _box_text(node.data), "known": not forward or not node.parents}
                   for node in order],
         "frames": _frames(order, names, steps, finals, forward),
         "interval": PLAY_INTERVAL_MS,
+        "smallest_text": SMALLEST_TEXT_PX,
     }
     page = Replay(_page(title, _clean_svg(svg, len(order)), data), len(steps), title)
     if path is not None:
         page = Replay(page.html, page.steps, title, page.save(path))
     return page
+
+
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4}  # Python's; unary minus: 3
+
+
+def expression(root: Any, names: dict[Any, str], limit: int = 60) -> str | None:
+    """How ``root`` was computed from the named values, the unnamed ones written out:
+    ``(x + y) * (x - y)`` rather than ``v1 * v2``; None if that is longer than ``limit``."""
+    text: dict[Any, str] = {}
+    binds: dict[Any, int] = {}  # how tightly a node's text holds together (9: a name, a call)
+    for node in walk(root):
+        if not node.parents or (node.label and node is not root):
+            text[node], binds[node] = names[node], 9
+            continue
+        template = text_of(node._fn).formula
+        infix = re.fullmatch(r"\{0\} (\S+) \{1\}", template)
+        level = PRECEDENCE.get(infix.group(1), 9) if infix else \
+            3 if template == "-{0}" else 9
+        shown = {node: names[node]}
+        for i, operand in enumerate(node._fn.operands(node)):
+            if not hasattr(operand, "parents"):  # a constant, written where it stood
+                continue
+            inner = binds[operand]
+            symbol = infix.group(1) if infix else ""
+            wrap = inner < level or (inner == level and (
+                (i == 1 and symbol in ("-", "/", "@")) or (i == 0 and symbol == "**")))
+            shown[operand] = f"({text[operand]})" if wrap and level < 9 else text[operand]
+        text[node], binds[node] = formula(node, shown), level
+        if len(text[node]) > limit:
+            return None
+    return text[root]
 
 
 # ----------------------------------------------------------------------------- command line
@@ -289,7 +324,7 @@ def _table(title: str, x: Any) -> list[Any]:
     if a.ndim == 0 or a.size > TABLE_LIMIT:
         return [title, fmt(a)]
     rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-    return [title, [[fmt(float(v)) for v in row] for row in rows]]
+    return [title, [[fmt(float(v) + 0.0) for v in row] for row in rows]]  # (no "-0.0")
 
 
 def _frames(order: list[Any], names: dict[Any, str], steps: list[Step],
@@ -393,17 +428,19 @@ _TEMPLATE = """
   button:disabled { color: #9ca3af; cursor: default; }
   #status { margin-left: 0.6rem; font-variant-numeric: tabular-nums; color: #374151; }
   #line { background: #f3f4f6; border-left: 4px solid @@HOT@@; padding: 0.5rem 0.7rem;
-          margin: 0.7rem 0; white-space: pre-wrap; font-size: 0.95rem; min-height: 1.3em; }
+          margin: 0.7rem 0; white-space: pre-wrap; font-size: 0.95rem; min-height: 1.3em;
+          box-sizing: border-box; }
+  .bar, #tables { box-sizing: border-box; }
   #line span { display: inline-block; }
   #line.forward { border-left-color: @@FORWARD@@; }
   #line.quiet { border-left-color: #9ca3af; }
-  #graph { overflow: auto; }
-  #graph.fit svg { max-width: 100%; height: auto; }
+  #graph { overflow-x: auto; scrollbar-color: #6b7280 #e5e7eb; }
+  #graph svg { display: block; }
   .legend { color: #4b5563; font-size: 0.85rem; margin: 0.3rem 0 0; }
   .legend b { font-weight: 600; }
   .pending { opacity: 0.35; }
   #tables { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0 0 0.6rem; }
-  #tables:empty { display: none; }
+  #tables.none { display: none; }
   #tables figure { margin: 0; }
   #tables figcaption { font-size: 0.85rem; color: #374151; margin-bottom: 0.2rem; }
   #tables table { border-collapse: collapse; font-variant-numeric: tabular-nums;
@@ -426,13 +463,13 @@ _TEMPLATE = """
   <button id="back" type="button" title="one step back (←)">Back</button>
   <button id="next" type="button" title="one step on (→)">Next</button>
   <button id="play" type="button" title="play or pause (Space)">Play</button>
-  <button id="fit" type="button" title="fit the graph to the window, or show it full size">
-    Full size</button>
+  <button id="fit" type="button" title="the graph at its full size, or as wide as the page
+    (never with text under 11 px: then it scrolls sideways)">Full size</button>
   <span id="status" aria-live="polite"></span>
 </div>
 <pre id="line" aria-live="polite"></pre>
 <div id="tables"></div>
-<div id="graph" class="fit">
+<div id="graph">
 @@SVG@@
 </div>
 <p class="legend"><b style="color: @@FORWARD@@">blue</b>: the value being computed ·
@@ -537,6 +574,15 @@ _SCRIPT = """
         if (label) label.textContent = "+= " + u[1];
       });
     }
+    words(f);
+    buttons.reset.disabled = buttons.back.disabled = current === 0;
+    buttons.next.disabled = current === last;
+  }
+
+  // What a frame says above the graph: its line, its matrices (a graph of Tensors), its
+  // status. Every frame's take the room of the largest (see layout), so the page keeps its
+  // height while one steps through it.
+  function words(f) {
     line.textContent = "";  // each clause "dv/dx = ... -> x.grad += ..." stays whole if it fits
     f.text.split(";  ").forEach(function (clause, i, clauses) {
       var span = line.appendChild(document.createElement("span"));
@@ -563,8 +609,57 @@ _SCRIPT = """
       });
     });
     status.textContent = f.status;
-    buttons.reset.disabled = buttons.back.disabled = current === 0;
-    buttons.next.disabled = current === last;
+  }
+
+  // The graph as wide as the page allows, but never so small that its smallest text is
+  // under 11 px on screen: then it keeps that size and scrolls sideways ("Full size": as
+  // drawn). Graphviz sizes the picture in points, 4/3 of a pixel.
+  var graph = document.getElementById("graph"), bar = document.querySelector(".bar");
+  var unit = /pt$/.test(svg.getAttribute("width")) ? 4 / 3 : 1;
+  var natural = [parseFloat(svg.getAttribute("width")) * unit,
+                 parseFloat(svg.getAttribute("height")) * unit];
+  var perUnit = natural[0] / svg.viewBox.baseVal.width;
+  var smallest = Math.min.apply(null, Array.prototype.map.call(
+    svg.querySelectorAll("text"), function (t) { return parseFloat(t.getAttribute("font-size"))
+      || 14; }).concat([14])) * perUnit;
+  var full = false, width = -1;
+  function layout() {
+    width = graph.clientWidth;
+    var legible = Math.min(1, data.smallest_text / smallest);
+    var scale = full ? 1 : Math.max(Math.min(1, width / natural[0]), legible);
+    svg.style.width = natural[0] * scale + "px";
+    svg.style.height = natural[1] * scale + "px";
+    buttons.fit.disabled = !full && scale === 1;
+    [line, tables, bar].forEach(function (el) { el.style.minHeight = ""; });
+    tables.classList.remove("none");
+    var most = [0, 0, 0];
+    frames.forEach(function (f) {
+      words(f);
+      [line, tables, bar].forEach(function (el, i) {
+        most[i] = Math.max(most[i], el.getBoundingClientRect().height);
+      });
+    });
+    tables.classList.toggle("none", most[1] === 0);
+    [line, tables, bar].forEach(function (el, i) { el.style.minHeight = most[i] + "px"; });
+    words(frames[current]);
+    report();
+  }
+  // In a frame, the page tells the page around it its height (the site's script, or any
+  // that listens for "replay-height", sizes the frame to it): no empty band, no cut. Room
+  // for a scrollbar is kept, so that its coming and going never changes the layout.
+  if (window.parent !== window) document.documentElement.style.scrollbarGutter = "stable";
+  function report() {
+    if (window.parent === window) return;
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    window.parent.postMessage({"replay-height": height}, "*");
+  }
+  window.addEventListener("message", function (e) {
+    if (e.source === window.parent && e.data === "replay-height?") report();
+  });
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      if (graph.clientWidth !== width) layout();
+    }).observe(graph);
   }
 
   function stop() {
@@ -587,8 +682,9 @@ _SCRIPT = """
   buttons.next.addEventListener("click", function () { step(current + 1); });
   buttons.play.addEventListener("click", function () { if (timer === null) play(); else stop(); });
   buttons.fit.addEventListener("click", function () {
-    var fit = document.getElementById("graph").classList.toggle("fit");
-    buttons.fit.textContent = fit ? "Full size" : "Fit width";
+    full = !full;
+    buttons.fit.textContent = full ? "Fit width" : "Full size";
+    layout();
   });
   document.addEventListener("keydown", function (e) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
@@ -602,5 +698,6 @@ _SCRIPT = """
     e.preventDefault();
   });
   show(0);
+  layout();
 })();
 """

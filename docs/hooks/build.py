@@ -9,7 +9,17 @@ Nothing here is committed as output; each build makes it again from its source:
   LaTeX turned into MathML so that formulas show without MathJax or any network; each page
   links the original notebook, which is copied beside it;
 - ``notebooks/index.md`` from ``notebooks/README.md``, and ``benchmarks.md`` from
-  ``benchmarks/README.md`` with a plot drawn from the numbers in its tables.
+  ``benchmarks/README.md`` with a plot drawn from the numbers in its tables;
+- the API reference: a page per module of the package with a public ``__all__``, found by
+  walking the package (a new module gets its page without anyone listing it), grouped in
+  the navigation (``API_GROUPS``), and its index.
+
+Each page is also laid out for reading (tests/test_docs_site.py checks it in Chromium at
+1280 and 390 px): a drawing is never shown so small that its text is under 11 px (it keeps
+that size and scrolls sideways in its box instead); a line of an output block that holds
+the chain rule's clauses (``...;  ...``) breaks between clauses; a notebook's printed
+table scrolls rather than wrapping, while its other printed text wraps at spaces. Search
+ranks the guides above the API reference, so that a guide's topic finds the guide first.
 
 The site must load nothing from the network: after the build every page is searched for a
 script, style sheet, picture or frame with an ``http(s)://`` address, and the build fails
@@ -18,13 +28,18 @@ naming it (tests/test_docs_site.py also opens every page in Chromium and watches
 
 from __future__ import annotations
 
+import base64
+import html
+import importlib
 import io
 import json
+import pkgutil
 import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -46,6 +61,12 @@ _work: dict[str, Any] = {}  # this build's temporary folder and replay heights
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _work["folder"] = Path(tempfile.mkdtemp(prefix="tinygrad_edu-docs-"))
+    _work["api"] = api_pages()
+    for item in config.nav or []:
+        if isinstance(item, dict) and "API reference" in item:
+            item["API reference"] = ["api/index.md"] + [
+                {group: [{module: f"api/{page}"} for module, page, _ in pages]}
+                for group, pages in _work["api"].items()]
     return config
 
 
@@ -64,8 +85,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     tables = BENCHMARKS.read_text(encoding="utf-8")
     files.append(File.generated(config, "benchmarks.md", content=benchmarks_page(tables)))
     files.append(File.generated(config, "images/benchmarks.svg", content=benchmark_plot(tables)))
-    for name, svg in engine_pictures().items():
+    _work["svgs"] = engine_pictures()
+    for name, svg in _work["svgs"].items():
         files.append(File.generated(config, f"images/{name}.svg", content=svg))
+    for name, text in api_files(_work["api"]).items():
+        files.append(File.generated(config, f"api/{name}", content=text))
     heights = {}
     for name, (page, matrices) in replay_pages().items():
         files.append(File.generated(config, f"replays/{name}.html", content=page.html))
@@ -75,6 +99,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri.startswith("guides/") or page.file.src_uri in GUIDES:
+        page.meta.setdefault("search", {}).setdefault("boost", 50)  # before the API pages
+    if page.file.src_uri != "glossary.md" and not page.file.src_uri.startswith("api/"):
+        markdown = terms_linked(markdown, "../" * page.file.src_uri.count("/"))
     def frame(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in _work["replays"]:
@@ -91,13 +119,18 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    html_text = legible_drawings(html_text, _work["svgs"])
+    html_text = clauses_kept_whole(html_text)
+    html_text = names_break_at_dots(html_text)
     if page.file.src_uri.startswith("notebooks/") and page.file.src_uri.endswith(".ipynb"):
+        html_text = printed_tables_scroll(html_text)
         page.toc = get_toc(headings(html_text))
         name = Path(page.file.src_uri).name
         html_text = (f'<p class="notebook-source">This page is the notebook <code>{name}</code>'
                      f' with its outputs, as committed: <a href="{name}" download>download it'
-                     f'</a> to run it in Jupyter (in a clone: <code>pip install -e '
-                     f"'.[plot,render,testing]'</code>).</p>\n{html_text}")
+                     f'</a> to run it in Jupyter (in a clone, <code>./run.sh notebooks</code> '
+                     f"opens them all in JupyterLab; in your own environment: <code>pip install "
+                     f"-e '.[notebooks]'</code>).</p>\n{html_text}")
     return html_text
 
 
@@ -133,6 +166,250 @@ def headings(html_text: str) -> list[Any]:
         (open_[-1]["children"] if open_ else top).append(token)
         open_.append(token)
     return top
+
+
+# ----------------------------------------------------------------------------- layout
+
+GUIDES = {"getting-started.md", "property-testing.md", "engine.md", "glossary.md"}
+"""Pages outside guides/ that search ranks as guides."""
+SMALLEST_TEXT_PX = 11  # a drawing's text on screen, at least (tests/test_docs_site.py)
+IMAGE = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"[^>]*>')
+
+
+def svg_sizes(svg: str) -> tuple[float, float] | None:
+    """A Graphviz SVG's natural width and its smallest text, in CSS pixels (Graphviz
+    measures in points, 4/3 px); None without text (matplotlib draws text as paths)."""
+    fonts = [float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)]
+    size = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"[^>]*\sviewBox="[\d.-]+ [\d.-]+ '
+                     r'([\d.]+) [\d.]+"', svg, re.S)
+    if not fonts or size is None:
+        return None
+    width = float(size.group(1)) * (4 / 3 if size.group(2) in (None, "pt") else 1)
+    scale = re.search(r'class="graph" transform="scale\(([\d.]+)', svg)
+    per_unit = width / float(size.group(3)) * (float(scale.group(1)) if scale else 1.0)
+    return width, min(fonts) * per_unit
+
+
+def legible_drawings(text: str, svgs: dict[str, str]) -> str:
+    """Each drawing of a graph (an SVG picture with text: the site's own, or a notebook's
+    output) as wide as the page allows, but never so small that its text is under 11 px:
+    then it keeps that width and scrolls sideways in a box of its own."""
+
+    def one(match: re.Match[str]) -> str:
+        src = html.unescape(match.group(1))
+        if src.startswith("data:image/svg+xml"):
+            head, _, body = src.partition(",")
+            svg = base64.b64decode(body).decode("utf-8") if head.endswith(";base64") \
+                else unquote(body)
+        else:
+            svg = svgs.get(Path(src).stem, "") if src.endswith(".svg") else ""
+        sizes = svg_sizes(svg) if svg else None
+        if sizes is None:
+            return match.group(0)
+        natural, smallest = sizes
+        least = natural * min(1.0, SMALLEST_TEXT_PX / smallest)
+        tag = match.group(0).replace(
+            "<img", f'<img style="width: 100%; max-width: {natural:.0f}px; min-width: '
+                    f'{least + 1:.0f}px; height: auto"', 1)
+        return f'<span class="drawing">{tag}</span>'
+
+    return IMAGE.sub(one, text)
+
+
+TEXT_LINE = re.compile(r'(<span id="__span-[^"]+">(?:<a [^>]*></a>)?)([^<\n]*;  [^<\n]*)')
+
+
+def clauses_kept_whole(text: str) -> str:
+    """A line of an output block that lists the chain rule's clauses ("f = v1 * v2  upstream
+    ...;  df/dv1 = ... -> v1.grad += ...") breaks between clauses, as the replay page's
+    line does, never inside one."""
+
+    def one(match: re.Match[str]) -> str:
+        parts = match.group(2).split(";  ")
+        spans = [f'<span class="clause">{part};</span>' for part in parts[:-1]]
+        return match.group(1) + "  ".join([*spans, f'<span class="clause">{parts[-1]}</span>'])
+
+    return re.sub(r'<div class="language-text highlight">.*?</div>',
+                  lambda block: TEXT_LINE.sub(one, block.group(0)), text, flags=re.S)
+
+
+def names_break_at_dots(text: str) -> str:
+    """A name in a table cell (``torch.nn.utils.clip_grad_norm_``) breaks after a dot where
+    the column is narrow, never inside a word (extra.css: a table's code does not break
+    elsewhere)."""
+
+    def cell(match: re.Match[str]) -> str:
+        return re.sub(r"<code>(.*?)</code>", lambda code: "<code>" + re.sub(
+            r"\.(?=[A-Za-z_])", ".<wbr>", code.group(1)) + "</code>", match.group(0))
+
+    return re.sub(r"<td>.*?</td>", cell, text, flags=re.S)
+
+
+PRINTED = re.compile(r'(<div class="jp-RenderedText jp-OutputArea-output"[^>]*>\s*<pre)>'
+                     r'(.*?)</pre>', re.S)
+
+
+def is_table(text: str) -> bool:
+    """Printed text laid out in columns (text_graph, a gradcheck report, the list of
+    exercises): at least three lines share a column where a gap of two spaces ends."""
+    lines = [line for line in html.unescape(text).splitlines() if line.strip()]
+    starts: dict[int, int] = {}
+    for line in lines:
+        for gap in re.finditer(r"(?<=\S)  +(?=\S)", line):
+            starts[gap.end()] = starts.get(gap.end(), 0) + 1
+    return len(lines) >= 3 and max(starts.values(), default=0) >= max(3, len(lines) // 2)
+
+
+def printed_tables_scroll(text: str) -> str:
+    """A notebook's printed table keeps its columns and scrolls sideways if it must; other
+    printed text wraps at spaces (extra.css)."""
+    return PRINTED.sub(lambda m: m.group(1) + (' class="printed-table">' if is_table(
+        m.group(2)) else ">") + m.group(2) + "</pre>", text)
+
+
+# ----------------------------------------------------------------------------- glossary
+
+# The words of the glossary (docs/glossary.md) that a page may use before explaining them:
+# each page's first use, in its prose, links to the entry, with the gist as a tooltip. A
+# pattern that starts with a backtick matches a whole code span (`OPS`).
+TERMS: list[tuple[str, str, str]] = [
+    (r"\bvector-Jacobian products?\b", "vjp", "the backward step of an op on arrays: the "
+     "gradient that arrives times the op's Jacobian, computed without building it"),
+    (r"⊙", "entry-by-entry", "the product entry by entry (A * B in NumPy)"),
+    (r"`unbroadcast(?:\([^`]*\))?`", "unbroadcast", "sums a gradient back over the axes "
+     "that broadcasting stretched, to its operand's shape"),
+    (r"`(?:tinygrad_edu\.)?(?:tensor\.engine\.)?OPS`", "ops", "the registry: each op's "
+     "name, forward function and derivative rules, as data"),
+    (r"\bDense\b(?! *\()", "dense", "a fully connected layer Z = X @ W + b: PyTorch's Linear"),
+    (r"(?<![/.\w])hypothesis\b(?![./\w])", "hypothesis", "a library that tests a property on "
+     "many generated inputs and reports the simplest that fails"),
+    (r"\bshrinks (?:it|the failure)\b|\bshrinking\b", "shrinking", "hypothesis simplifies a "
+     "failing input to the simplest one that still fails"),
+    (r"\blevel[- ][123]\b", "levels", "how hard an exercise is: 1, 2 or 3"),
+    (r"\bone-hot\b", "one-hot", "a row of zeros with a 1 at the true class"),
+    (r"\bcentral differences?\b", "central-difference", "(f(x + h) − f(x − h)) / 2h"),
+    (r"\btopological (?:order|sort)\b", "topological-order", "every node after the nodes "
+     "it was made from"),
+    (r"\bupstream\b(?: gradient)?", "upstream-gradient", "the gradient that has arrived at a "
+     "node, d(output)/d(node)"),
+    (r"\bparameter path\b", "paths", "the gradient of a weight, which the optimizer uses"),
+]
+FENCE = re.compile(r"^( *)(```|~~~).*?^\1\2[ \t]*$", re.S | re.M)
+SKIPPED = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[[^\]\n]*\]\[[^\]\n]*\]|<[^>\n]+>"
+                     r"|^#[^\n]*$|<!--.*?-->|https?://\S+", re.M | re.S)
+CODE_SPAN = re.compile(r"`[^`\n]+`")
+
+
+def overlaps(start: int, end: int, ranges: list[Any]) -> bool:
+    return any(a < end and start < b for a, b in ranges)
+
+
+def terms_linked(markdown: str, up: str) -> str:
+    """The page with the first use of each glossary word in its prose linked to its entry:
+    not inside code blocks, headings, links or tags; inside a code span only for a word
+    that is one (`OPS`)."""
+    fences = [m.span() for m in FENCE.finditer(markdown)]
+    skipped = [m.span() for m in SKIPPED.finditer(markdown)] + fences
+    spans = [m.span() for m in CODE_SPAN.finditer(markdown)]
+    links: list[tuple[int, int, str]] = []
+    for pattern, anchor, gist in TERMS:
+        if f"glossary.md#{anchor})" in markdown:  # the page links it itself
+            continue
+        for match in re.finditer(pattern, markdown, re.I if pattern[0] != "`" else 0):
+            start, end = match.span()
+            if overlaps(start, end, skipped) or overlaps(start, end, [link[:2] for link in links]):
+                continue
+            code = [(a, b) for a, b in spans if a < end and start < b]
+            if pattern[0] == "`" and code != [(start, end)]:
+                continue
+            if pattern[0] != "`" and code:
+                continue
+            links.append((start, end, f'[{match.group(0)}]({up}glossary.md#{anchor} "{gist}")'))
+            break
+    for start, end, link in sorted(links, reverse=True):
+        markdown = markdown[:start] + link + markdown[end:]
+    return markdown
+
+
+# ----------------------------------------------------------------------------- API reference
+
+# The navigation's groups, each with the modules it shows first, in reading order: the short
+# name (``tensor.engine`` for ``tinygrad_edu.tensor.engine``), or a prefix ending in "." for
+# the sub-modules of a package. A module that no group names joins the scalar engine's, after
+# the modules named there (the engine is split into a story and the machinery beside it).
+API_GROUPS: list[tuple[str, list[str]]] = [
+    ("Start here", ["tinygrad_edu"]),
+    ("The scalar engine", ["engine", "ops", "graph"]),
+    ("Derivatives and grad mode", ["autograd", "grad_mode"]),
+    ("Stepping, drawing, replay", ["stepping", "viz", "drawing", "replay", "expression"]),
+    ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
+    ("Data and training", ["data", "train", "idx"]),
+    ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
+    ("Testing and gradcheck", ["testing", "gradcheck"]),
+    ("Exercises", ["exercises", "exercises."]),
+]
+API_FALLBACK = "The scalar engine"
+
+
+def public_modules() -> list[str]:
+    """Every module of the package with a non-empty ``__all__`` (``__main__``, the command
+    line, is described in the guides)."""
+    import tinygrad_edu
+
+    found = ["tinygrad_edu"] + [m.name for m in pkgutil.walk_packages(
+        tinygrad_edu.__path__, "tinygrad_edu.")]
+    return [name for name in found if not name.endswith("__main__")
+            and getattr(importlib.import_module(name), "__all__", None)]
+
+
+def api_pages() -> dict[str, list[tuple[str, str, str]]]:
+    """The API reference's pages by group: (module, page file, first line of its
+    docstring), in reading order."""
+    placed: dict[str, list[tuple[tuple[int, str], str]]] = {g: [] for g, _ in API_GROUPS}
+    for module in public_modules():
+        short = module.removeprefix("tinygrad_edu.") if module != "tinygrad_edu" else module
+        for group, names in API_GROUPS:
+            rank = next((i for i, n in enumerate(names) if n == short or (
+                n.endswith(".") and short.startswith(n))), None)
+            if rank is not None:
+                placed[group].append(((rank, short), module))
+                break
+        else:
+            placed[API_FALLBACK].append(((len(dict(API_GROUPS)[API_FALLBACK]), short), module))
+    pages = {}
+    for group, found in placed.items():
+        pages[group] = [(module, f"{module.removeprefix('tinygrad_edu.')}.md",
+                         (importlib.import_module(module).__doc__ or "").strip().split("\n\n")[0]
+                         .replace("\n", " ")) for _, module in sorted(found)]
+    return {group: found for group, found in pages.items() if found}
+
+
+def api_files(pages: dict[str, list[tuple[str, str, str]]]) -> dict[str, str]:
+    """The Markdown of the API reference: its index, and a page per module (ranked below
+    the guides in search)."""
+    files = {}
+    rows = []
+    for group, found in pages.items():
+        rows.append(f"\n## {group}\n\n| module | what it holds |\n|---|---|")
+        for module, page, summary in found:
+            cell = summary.replace("|", "\\|")
+            rows.append(f"| [`{module}`]({page}) | {cell} |")
+            files[page] = (f"---\nsearch:\n  boost: 0.01\n---\n\n::: {module}\n"
+                           "    options:\n      heading_level: 1\n")
+    files["index.md"] = "---\nsearch:\n  boost: 0.01\n---\n\n" + API_INDEX + "\n".join(rows) + "\n"
+    return files
+
+
+API_INDEX = """# API reference
+
+Every public name of every module (the names in its `__all__`), with the signature you call
+and the docstring, generated from the code when the site is built: one page per module.
+`tinygrad_edu`, `tinygrad_edu.viz`, `tinygrad_edu.nn`, `tinygrad_edu.tensor` and
+`tinygrad_edu.exercises` gather the names a learner imports; each name is also documented in
+the module that defines it. The command line, `python -m tinygrad_edu`, is described in the
+guides: [replay](../guides/replay.md), [train](../guides/training.md),
+[train-mnist](../guides/mnist.md), [exercises](../guides/exercises.md).
+"""
 
 
 # ----------------------------------------------------------------------------- offline

@@ -8,7 +8,20 @@ whose ``__init__`` griffe does not see (a NamedTuple, one that inherits it) gets
 signature Python gives it; exceptions and protocols, which nobody calls, keep none.
 
 A module shows exactly the names of its ``__all__`` (tests/test_docs.py requires one in every
-module); in a class, the names that do not start with ``_`` (mkdocs.yml's filter).
+module); in a class, the names that do not start with ``_`` (mkdocs.yml's filter), and what a
+user calls or reads, not the machinery behind it:
+
+- a property made by a call (``data = property(operator.attrgetter("_data"), ...)``) is shown
+  as the property it is, with its docstring, never as that line of source;
+- an attribute that ``__init__`` sets is shown when it is documented: it has a docstring,
+  the docstring of its class, its ``__init__`` or its module speaks of it (``Value.grad``,
+  ``Op.formula``), or a page of the site names it in code (``optimizer.lr``); not when it
+  is bookkeeping that nothing documents (``Op.twin``, the op that serves ``2.0 - x``);
+- ``Value(data, label="")`` is shown so, without the ``*micrograd_args`` it accepts only to
+  refuse them with a message (micrograd's private ``Value(data, (a, b), '+')``);
+- a function named with a trailing underscore (``abs_``, ``pow_``, ``sum_``, ``max_``) says
+  why: not to shadow Python's built-in of the same name; it works not in place, unlike
+  PyTorch's names of that form.
 
 It also turns the docstrings' doctest examples (``>>>`` lines and their output) and
 reStructuredText literal blocks (a paragraph ending in ``::`` followed by an indented block)
@@ -17,10 +30,13 @@ into Markdown code blocks, which is what mkdocstrings renders.
 
 from __future__ import annotations
 
+import builtins
+import functools
 import importlib
 import inspect
 import re
 import typing
+from pathlib import Path
 from typing import Any
 
 import griffe
@@ -117,6 +133,17 @@ class OpsAsFunctions(griffe.Extension):
                 init = griffe.Function("__init__", parameters=parameters(
                     inspect.signature(value)), lineno=member.lineno, endlineno=member.lineno)
                 member.set_member("__init__", init)
+            if member.is_class:
+                users_view(member, value)
+            function: Any = member
+            if function.is_function and name.endswith("_") and not name.startswith("_") and \
+                    hasattr(builtins, name[:-1]):
+                note = (f"(Named ``{name}`` only so as not to shadow Python's built-in "
+                        f"``{name[:-1]}``. It works not in place, unlike PyTorch's names "
+                        f"that end in ``_``: it returns a new node.)")
+                doc = function.docstring.value if function.docstring else ""
+                function.docstring = griffe.Docstring(f"{doc}\n\n{note}".strip(),
+                                                      parent=function)
         for member in module.members.values():  # once every op is a function
             if not member.is_alias and not member.is_module:
                 self._docstrings(member)
@@ -131,6 +158,54 @@ class OpsAsFunctions(griffe.Extension):
                 if member.is_function and member.docstring is None:
                     borrowed(obj, name, member)
                 self._docstrings(member)
+
+
+@functools.cache
+def guides() -> str:
+    """The code in the site's Markdown pages (where ``optimizer.lr`` is documented)."""
+    docs = Path(__file__).resolve().parents[1]
+    return "\n".join(" ".join(re.findall(r"`[^`\n]+`", path.read_text(encoding="utf-8")))
+                     for path in sorted(docs.rglob("*.md")))
+
+
+HIDDEN: list[str] = []  # what users_view left out, for a reader of this file to check
+
+
+def users_view(cls: Any, runtime: type) -> None:
+    """A class as its users see it (see the module's docstring): properties as properties,
+    documented attributes only (a docstring of its own, its name in the docstring of its
+    class, its ``__init__`` or its module, or in code on a page of the site), and the
+    signature a user calls."""
+    spoken = "\n".join(filter(None, [
+        inspect.getdoc(runtime), inspect.getdoc(importlib.import_module(runtime.__module__)),
+        inspect.getdoc(vars(runtime)["__init__"]) if "__init__" in vars(runtime) else None]))
+    init = cls.members.get("__init__")
+    set_in_init = (init.lineno or 0, init.endlineno or 0) if init is not None and \
+        not init.is_alias and init.endlineno != init.lineno else None  # self.x = ... there
+    for name, member in list(cls.members.items()):
+        if member.is_alias or name.startswith("_"):
+            continue
+        value = inspect.getattr_static(runtime, name, None)
+        if isinstance(value, property) and member.is_attribute:
+            shown = griffe.Attribute(name, lineno=member.lineno, endlineno=member.endlineno)
+            shown.labels |= {"property"} | ({"writable"} if value.fset else set())
+            returns = getattr(value.fget, "__annotations__", {}).get("return")
+            shown.annotation = annotation(returns) if returns is not None else None
+            doc = inspect.getdoc(value)
+            if doc:
+                shown.docstring = griffe.Docstring(doc, parent=shown)
+            cls.set_member(name, shown)
+        elif member.is_attribute and set_in_init and \
+                set_in_init[0] <= (member.lineno or 0) <= set_in_init[1] and \
+                member.docstring is None and not re.search(rf"\b{re.escape(name)}\b", spoken) \
+                and not re.search(rf"[.`]{re.escape(name)}\b", guides()):
+            HIDDEN.append(f"{cls.path}.{name}")
+            cls.del_member(name)
+    if init is not None and not init.is_alias:
+        for parameter in list(init.parameters):
+            if parameter.name.startswith("micrograd_") and parameter.kind in (
+                    griffe.ParameterKind.var_positional, griffe.ParameterKind.var_keyword):
+                del init.parameters[parameter.name]
 
 
 def borrowed(cls: Any, name: str, method: Any) -> None:

@@ -358,3 +358,19 @@ def test_logsumexp_of_nothing_but_minus_infinity_says_why_it_cannot_be_computed(
     with pytest.raises(DomainError, match=r"logsumexp: every input is -inf.*log\(0\)"):
         F.logsumexp([Value(-INF), Value(-INF)])
     assert math.isnan(F.logsumexp([Value(math.nan), Value(-INF)]).data)
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "cross_entropy", "hinge_loss"])
+def test_a_scalar_loss_given_a_tensor_says_where_the_tensor_one_is(loss):
+    """Not "0 predictions but 1 targets": the message says which engine's loss to use."""
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    pred = Tensor(np.ones((3, 1)))
+    with pytest.raises(TypeError, match=f"{loss}: got a Tensor") as caught:
+        getattr(F, loss)(pred, [1, 1, 1])
+    if loss == "hinge_loss":
+        assert "the tensor engine has no hinge_loss" in str(caught.value)
+    else:
+        assert f"from tinygrad_edu.tensor import {loss}" in str(caught.value)

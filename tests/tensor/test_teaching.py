@@ -133,8 +133,9 @@ def test_a_drawing_shows_name_shape_numbers_and_gradient():
     found = nodes_of(source)
     order = walk(loss)
     index = {node.label: f"n{i}" for i, node in enumerate(order)}
-    b2 = found[index["b2"]]
-    assert b2.startswith('label="b2 1×2 | data [') and "| grad [" in b2
+    b2 = found[index["b2"]]  # top to bottom, the default for Tensors: fields stacked
+    assert 'rankdir=TB' in source
+    assert b2.startswith('label="{ b2 1×2 | data [') and "| grad [" in b2
     W2 = found[index["W2"]]  # 8 entries: a matrix, one row per line
     assert W2.count("\\l") == 1 + 4 + 1 + 4
     Z1 = found[index["Z1"]]  # 40 entries: a summary

@@ -89,9 +89,23 @@ def _is_scalar(x: object) -> bool:
     return isinstance(x, (Value, numbers.Real))
 
 
+TENSOR_LOSSES = ("cross_entropy", "mse_loss", "l2_penalty")  # tinygrad_edu.tensor has these
+
+
+def _not_a_tensor(x: Any, name: str) -> None:
+    """A TypeError that says where the tensor engine's loss is, for a Tensor given here."""
+    if hasattr(x, "parents") and hasattr(getattr(x, "data", None), "shape"):
+        where = (f"use tinygrad_edu.tensor.{name} (from tinygrad_edu.tensor import {name})"
+                 if name in TENSOR_LOSSES else
+                 f"the tensor engine has no {name}: write it with the Tensor's own ops")
+        raise TypeError(f"{name}: got a Tensor, but tinygrad_edu.nn.{name} is the scalar "
+                        f"engine's, on Values (one per number); for Tensors {where}")
+
+
 def _pairs(pred: Any, target: Any, name: str) -> tuple[list[Any], list[Any], bool]:
     """(predictions, targets, single) as two equally long flat lists; ``single`` tells
     that one scalar prediction was given. Accepts scalars, lists, and lists of lists."""
+    _not_a_tensor(pred, name)
     if _is_scalar(pred):
         if not _is_scalar(target):
             raise ValueError(f"{name}: one prediction but target is {target!r}")
@@ -194,6 +208,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value | 
     ``logits`` is one list of scores with ``target`` an int, or a batch (a list of such
     lists) with a list of ints. Gradient with respect to the logits: softmax(z) - onehot(t),
     which in matrix form is dZ = A - Y."""
+    _not_a_tensor(logits, "cross_entropy")
     rows = _list(logits, "cross_entropy")
     if _is_scalar(rows[0]):  # one sample: a list of scores
         return logsumexp(rows) - rows[_class_index(target, len(rows), "cross_entropy")]

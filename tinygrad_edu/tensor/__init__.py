@@ -1,11 +1,15 @@
 """The tensor engine: the scalar engine's chain rule on NumPy arrays, with Dense layers.
 
->>> from tinygrad_edu.tensor import MLP, Adam, cross_entropy
+>>> from tinygrad_edu.tensor import MLP, Adam, cross_entropy, fit
 >>> model = MLP(784, [128, 10], seed=0)
 >>> optimizer = Adam(model.parameters(), lr=1e-3)
 >>> # for images, labels in batches:
 >>> #     loss = cross_entropy(model(images), labels)
 >>> #     optimizer.zero_grad(); loss.backward(); optimizer.step()
+>>> # or the same loop in one call: fit(model, images, labels, cross_entropy, optimizer)
+
+``fit`` and ``evaluate`` are ``tinygrad_edu.train``'s, the very same functions that train
+the scalar engine's models (a tensor model gets whole batches).
 
 The same layout as the scalar half: ``tinygrad_edu.tensor.engine`` (``Tensor`` and its ops)
 beside ``tinygrad_edu.engine``, ``tinygrad_edu.tensor.nn`` beside ``tinygrad_edu.nn``. Every op
@@ -48,7 +52,8 @@ from tinygrad_edu.tensor.engine import (
     unbroadcast,
     where,
 )
-from tinygrad_edu.tensor.nn import MLP, Dense, cross_entropy
+from tinygrad_edu.tensor.nn import MLP, Dense, cross_entropy, l2_penalty, mse_loss
+from tinygrad_edu.train import evaluate, fit
 
 __all__ = [
     "ACTIVATIONS",
@@ -68,8 +73,11 @@ __all__ = [
     "concatenate",
     "cross_entropy",
     "enable_grad",
+    "evaluate",
     "exp",
+    "fit",
     "is_grad_enabled",
+    "l2_penalty",
     "leaky_relu",
     "load_fashion_mnist",
     "load_idx",
@@ -79,6 +87,7 @@ __all__ = [
     "matmul",
     "maximum",
     "minimum",
+    "mse_loss",
     "no_grad",
     "relu",
     "shape_str",
