@@ -39,15 +39,18 @@ class _Off:
         global threads_off
         with _lock:
             threads_off += 1
+            off_threads.append(None)
 
     def __del__(self) -> None:
         global threads_off
         with _lock:
             threads_off -= 1
+            off_threads.pop()
 
 
 state = _GradState()
 threads_off = 0  # how many threads have graph building off right now
+off_threads: list[None] = []  # the same count as a list, for code that keeps the list itself
 _lock = threading.RLock()  # an RLock: a thread's _Off may be dropped while it holds the lock
 
 

@@ -63,10 +63,11 @@ def node_makers(cls: type[Value]) -> tuple[Callable[..., Value], Callable[[float
     fastest way CPython has: these two make every node of every graph). Under ``no_grad``
     ``make_node`` makes what ``no_graph`` makes."""
     new, opened, current = object.__new__, scopes.opened, scopes.current
+    off, grad_state = grad_mode.off_threads, grad_mode.state  # read as closure variables: fast
 
     def make_node(data: float, op: Op, a: Any, da: Any, b: Value | None = None, db: Any = None,
                   const: Any = None) -> Value:
-        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: no graph
+        if off and not grad_state.enabled:  # no_grad: no graph
             return no_graph(data)
         node = new(cls)
         node._data = data
