@@ -84,7 +84,7 @@ class Opened:
             const shown = {};
             document.querySelectorAll("#graph g.node").forEach(g => {
                 const name = g.querySelector("title").textContent;
-                if (!name.endsWith("op")) {
+                if (!name.endsWith("op") && !name.includes("at")) {  // not ops, not copies
                     shown[name] = Array.from(g.querySelectorAll("text"), t => t.textContent);
                 }
             });
@@ -271,6 +271,35 @@ def test_a_reused_node_adds_up_on_the_page(open_page):
     page.page.keyboard.press("Home")
     assert click_through(page) == [str(step) for step in backward_steps(g)]
     assert final_numbers(page) == expected_after_backward(g)
+    page.close()
+
+
+def test_an_arrow_from_a_copy_of_a_value_carries_its_amount(open_page):
+    # x is used at every step of p = p·x + k: its far arrows start at copies of its name
+    x, p = Value(0.5, label="x"), Value(1.0, label="c")
+    for k in range(20):
+        p = p * x + 0.01 * k
+    p.label = "p"
+    order, steps = walk(p), list(backward_steps(p))
+    page = open_page(replay_html(p, forward=False))
+    copies = page.page.evaluate("""() => Array.from(document.querySelectorAll("#graph g.node"),
+        g => g.querySelector("title").textContent).filter(name => name.includes("at"))""")
+    assert len(copies) >= 3
+    for copy in copies[:2]:
+        value, node = (int(n) for n in copy[1:].split("atn"))
+        k = next(k for k, step in enumerate(steps, 1) if step.node is order[node])
+        page.page.keyboard.press("Home")
+        for _ in range(k):
+            page.page.keyboard.press("ArrowRight")
+        assert page.status() == f"backward step {k} of {len(steps)}"
+        assert copy in page.marked("warm") and f"n{value}" in page.marked("warm")
+        amount = next(u for u in steps[k - 1].updates if u.parent is order[value])
+        arrow = f"#graph g.edge:has(> title:text-is('{copy}->n{node}op')) text"
+        label = page.page.text_content(arrow)
+        assert label == f"+= {fmt(amount.contribution)}"
+    page.page.keyboard.press("Home")
+    assert click_through(page) == [str(step) for step in steps]
+    assert final_numbers(page) == expected_after_backward(p)
     page.close()
 
 

@@ -7,6 +7,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 import tinygrad_edu.stepping
 from tinygrad_edu import OPS, Value, backward_steps, dot, node_names, text_graph, vsum, walk
 from tinygrad_edu.nn import MLP
+from tinygrad_edu.tensor import Tensor
 
 
 def seeds_example():
@@ -188,6 +190,112 @@ def test_all_steps_leave_exactly_what_backward_leaves(prog, seed):
         assert [u.parent for u in step.updates] == list(step.node.parents)
         for u, local in zip(step.updates, step.node.local_grads):
             assert u.local == local and same(u.contribution, local * step.upstream)
+
+
+# ----------------------------------------------------------------------------- stopped half-way
+# A learner looks at two steps, stops, and calls backward(): the leaves must get the
+# gradient once, not 1.x times. A stepping stopped before its end puts back the gradients
+# it found, however it is stopped: closed, dropped, or left by break.
+
+
+def scalar_graph():
+    x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    f = (x + y) * (x - y) + x * y
+    f.label = "f"
+    return f, [x, y]
+
+
+def tensor_graph():
+    W = Tensor([[0.5, -1.0], [2.0, 0.25]], label="W")
+    b = Tensor([0.1, -0.2], label="b")
+    X = Tensor([[1.0, 2.0], [-1.0, 0.5]], label="X")
+    L = ((X @ W + b).tanh() * (X @ W)).sum()
+    L.label = "L"
+    return L, [W, b, X]
+
+
+def grads(root):
+    return [node.grad for node in walk(root)]
+
+
+def same_grads(a, b):
+    return len(a) == len(b) and all(
+        (g is None and h is None) or (g is not None and h is not None and
+                                      np.array_equal(np.asarray(g), np.asarray(h)))
+        for g, h in zip(a, b))
+
+
+def stop_after_two(root, how):
+    """Run two steps of backward_steps, then stop it: close it, drop it, or break."""
+    if how == "break":
+        for step in root.backward_steps():
+            if step.index == 2:
+                break
+        return
+    steps = root.backward_steps()
+    next(steps), next(steps)
+    if how == "close":
+        steps.close()
+    else:
+        del steps  # the last reference: Python closes the generator
+
+
+ENGINES = {"Value": scalar_graph, "Tensor": tensor_graph}
+
+
+@pytest.mark.parametrize("how", ["close", "drop", "break"])
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_a_stepping_stopped_half_way_leaves_the_gradients_as_it_found_them(engine, how):
+    build = ENGINES[engine]
+    reference, _ = build()
+    reference.backward()
+    root, _ = build()
+    before = grads(root)  # no gradients yet
+    stop_after_two(root, how)
+    assert same_grads(grads(root), before)
+    root.backward()  # once, not 1.x times
+    assert same_grads(grads(root), grads(reference))
+
+    root.backward()  # gradients from before (accumulated twice) are put back as they were
+    before = grads(root)
+    stop_after_two(root, how)
+    assert same_grads(grads(root), before) and all(
+        a is b for a, b in zip(grads(root), before))
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_a_stepping_run_to_its_last_step_is_a_whole_backward_pass(engine):
+    reference, _ = ENGINES[engine]()
+    reference.backward()
+    root, _ = ENGINES[engine]()
+    steps = root.backward_steps()
+    for _ in range(sum(1 for node in walk(root) if node.parents)):
+        next(steps)  # every step, but the generator not yet finished: nothing to put back
+    del steps
+    assert same_grads(grads(root), grads(reference))
+
+
+def test_gradients_changed_during_a_stepping_are_left_and_said():
+    # a learner who calls backward() while a stepping is under way: the stepping cannot go
+    # on (its next upstream gradient is not its pass's), and says so
+    f, (x, _) = scalar_graph()
+    steps = f.backward_steps()
+    next(steps), next(steps)
+    partial = x.grad  # step 2 was x * y: x.grad += y
+    f.backward()
+    assert partial == 2.0 and x.grad == partial + 8.0  # and a whole pass: 2x + y = 8
+    with pytest.raises(RuntimeError, match=r"^backward_steps: \S+\.grad changed after step 2 "
+                                           r"\(another backward pass.*call zero_grad\(\) and "
+                                           r"backward\(\) again.*f\.backward_steps\(\)"):
+        next(steps)
+    f.zero_grad()
+    steps = f.backward_steps()
+    next(steps)
+    f.backward()  # and if it is dropped instead, a warning says the same
+    with pytest.warns(RuntimeWarning, match=r"backward_steps stopped after 1 steps, and "
+                                            r"x\.grad, y\.grad, .* changed meanwhile"):
+        del steps
+    assert x.grad == 8.0  # left as it was: the stepping had not reached x
 
 
 # ----------------------------------------------------------------------------- names, text

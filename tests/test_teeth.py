@@ -8,10 +8,12 @@ The controls swap in an unbroken copy made the same way, which must pass, so a f
 the break's doing and not the copying's.
 """
 
+import re
+
 import pytest
 from hypothesis import Phase
 
-from tinygrad_edu import OPS, GradcheckError, binary_op, unary_op
+from tinygrad_edu import OPS, GradcheckError, Value, binary_op, unary_op
 from tinygrad_edu.ops import ListOp
 from tinygrad_edu.testing import check_op
 
@@ -96,3 +98,50 @@ def test_a_broken_list_op_graph_rule_is_caught(name, how, monkeypatch):
     monkeypatch.setattr(OPS[name], "graph_rule",
                         lambda operands, node: tuple(map(change, real(operands, node))))
     assert_caught(name, second_order=True)
+
+
+# A rule that computes with the numbers of the Values it is given (x.data, y.data, NumPy or
+# math on them) instead of the Values: the same numbers, but under create_graph=True the
+# derivative has no graph back to the operands. Where the derivative depends on the
+# operands, the second-order check must catch it; where it is a constant (+, -, neg, and the
+# slopes of relu, leaky_relu and abs) nothing is lost, and the check must pass. (A scalar
+# rule never sees the gradient arriving at the output: the engine multiplies by it, so the
+# gradient's own path is the engine's to keep; test_testing.py breaks that step.)
+CONSTANT = {("+", 0), ("+", 1), ("-", 0), ("-", 1), ("neg", 0), ("relu", 0),
+            ("leaky_relu", 0), ("abs", 0)}
+
+
+def numbers_of(x):
+    return x.data if isinstance(x, Value) else x
+
+
+@pytest.mark.parametrize("name, operand", RULES)
+def test_a_rule_computed_from_numbers_is_caught_where_it_loses_a_second_derivative(
+        name, operand, monkeypatch):
+    real = OPS[name]
+    rule = real.graph_derivatives[operand]
+    copy = copy_with_rule(real, operand, real.derivatives[operand])
+    for op in (copy, copy.twin):  # the twin is the op of `number <op> value`
+        if op is not None:
+            rules = list(op.graph_derivatives)
+            rules[operand] = lambda *args: rule(*map(numbers_of, args))
+            op.graph_derivatives = tuple(rules)
+    monkeypatch.setitem(OPS, name, copy)
+    if (name, operand) in CONSTANT:
+        check_op(name, **FAST)
+        return
+    with pytest.raises(GradcheckError, match=f"^{re.escape(name)} at .*: second derivatives"):
+        check_op(name, **FAST)
+
+
+@pytest.mark.parametrize("name", ["dot", "vsum"])
+def test_a_list_op_graph_rule_computed_from_numbers_is_caught_where_it_matters(name,
+                                                                              monkeypatch):
+    real = OPS[name].graph_rule
+    monkeypatch.setattr(OPS[name], "graph_rule", lambda operands, node: tuple(
+        numbers_of(local) for local in real(operands, node)))  # dot's: each w's x, x's w
+    if name == "vsum":  # its local derivatives are all 1: nothing to lose
+        check_op(name, **FAST)
+        return
+    with pytest.raises(GradcheckError, match=r"^dot at .*: second derivatives"):
+        check_op(name, **FAST)

@@ -162,6 +162,33 @@ def test_a_rule_that_differs_on_values_is_caught_by_the_second_order_check():
         assert_op_derivatives(sneaky, 0.4)
 
 
+def test_the_second_order_check_follows_the_gradient_arriving_at_the_output(monkeypatch):
+    # d(u·out)/dx is a function of x and of u, the gradient arriving at the output: the check
+    # differentiates it with respect to both (as PyTorch's gradgradcheck does). A scalar rule
+    # never sees u (the engine multiplies by it), so break the engine's step of the chain
+    # rule instead: with the numbers of the arriving gradient in place of the gradient, the
+    # second derivatives of tanh(tanh(x)) would be wrong, and every op's check must say so
+    real = Value._vjp
+
+    def numbers_of_upstream(self, upstream, create_graph=False):
+        return real(self, upstream.data if isinstance(upstream, Value) else upstream,
+                    create_graph)
+
+    x = Value(0.7)
+    (g,) = grad(tanh(tanh(x)), [x], create_graph=True)
+    right = grad(g, [x])[0]
+    monkeypatch.setattr(Value, "_vjp", numbers_of_upstream)
+    (g,) = grad(tanh(tanh(x)), [x], create_graph=True)
+    assert abs(grad(g, [x])[0] - right) > 0.1
+    for name in ("tanh", "*", "dot"):
+        with pytest.raises(GradcheckError) as failure:
+            check_op(name, database=None, max_examples=20, phases=[Phase.generate])
+        message = str(failure.value)
+        assert re.match(rf"{re.escape(name)} at .*: second derivatives d²/d\w+d· \(grad with "
+                        r"create_graph=True\)\nThe row of u is d/du of d\(u·out\)/d\w+", message)
+        assert "gradient of input u = 1.0 is wrong: backward() gives 0.0" in message
+
+
 # ----------------------------------------------------------------------------- user ops
 
 

@@ -169,6 +169,148 @@ def test_large_graphs_are_refused_with_advice():
     assert out.grad == 0.0  # refused before any step ran
 
 
+# ----------------------------------------------------------------------------- layout cost
+# Graphviz's dot slows down with the arrows and, far more, with arrows that cross many ranks
+# (a value used at every step of a long loop). Accepted graphs must have neither (their far
+# arrows start at a copy of the value's name); the others are refused at once. No test here
+# times anything: benchmarks/README.md has the seconds.
+
+
+def arrows_into_ops(source):
+    """(tail, op) for every arrow into an op: from a value (n3) or a copy of it (n3atn7)."""
+    return re.findall(r"^\t(n\d+(?:atn\d+)?) -> (n\d+op)", source, re.M)
+
+
+def stretch(source):
+    """How many ranks the arrows of a DOT source cross beyond the next, in all, with every
+    box one rank after the latest box with an arrow into it, and a box with no arrow into it
+    (an input, a copy) one rank before its first arrow out: dot's ranks, or longer."""
+    found = re.findall(r"^\t(\w+) -> (\w+)", source, re.M)
+    into, out = {}, {}
+    for a, b in found:
+        into.setdefault(b, []).append(a)
+        out.setdefault(a, []).append(b)
+    rank, todo = {}, [n for n in out if n not in into]
+    waiting = {b: len(tails) for b, tails in into.items()}
+    while todo:
+        node = todo.pop()
+        rank[node] = max((rank[a] + 1 for a in into.get(node, [])), default=0)
+        for b in out.get(node, []):
+            waiting[b] -= 1
+            if not waiting[b]:
+                todo.append(b)
+    for node in out:
+        if node not in into:
+            rank[node] = min(rank[b] for b in out[node]) - 1
+    return sum(rank[b] - rank[a] - 1 for a, b in found)
+
+
+def assert_drawn_exactly(root, source):
+    """Every use of a value has its arrow, from the value or from a copy of its name; the
+    value's first use is always its own arrow."""
+    order = walk(root)
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    names = dict(re.findall(r'^\t(n\d+atn\d+) \[label=(\S+) ', source, re.M))
+    drawn = arrows_into_ops(source)
+    assert sorted((tail.split("at")[0], op) for tail, op in drawn) == sorted(
+        (ids[p], f"{ids[node]}op") for node in order for p in node.parents)
+    for tail, op in drawn:
+        if "at" in tail:
+            value = order[int(tail[1:].split("at")[0])]
+            assert tail == f"{ids[value]}at{op[:-2]}" and "dashed" in source
+            assert names[tail].strip('"') == (value.label or names[tail].strip('"'))
+    firsts = {}
+    for tail, _ in drawn:
+        firsts.setdefault(tail.split("at")[0], tail)
+    assert all("at" not in tail for tail in firsts.values())
+    return sum("at" in tail for tail, _ in drawn)
+
+
+def horner(n):
+    """p = p·x + k, n times: x is used at every step, its arrows reach ever further."""
+    x, p = Value(0.5, label="x"), Value(1.0, label="c")
+    for k in range(n):
+        p = p * x + 0.01 * k
+    p.label = "p"
+    return p
+
+
+def test_the_layout_cost_counts_boxes_arrows_and_the_ranks_they_cross():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    f = a * b + a  # a's second arrow crosses the ranks of a * b: 2 beyond the next
+    order = walk(f)
+    cost, arrows = drawing.layout_cost(order, labelled=False)
+    assert cost == 6 + 6 + drawing.STRETCH * 2  # 4 values and 2 ops; 4 arrows and 2
+    span, node, i = arrows[0]  # the longest first
+    assert (span, order.index(node), i) == (3, 3, 1)
+    labelled, _ = drawing.layout_cost(order, labelled=True)  # every step two ranks
+    assert labelled == 6 + 2 * 6 + drawing.STRETCH * 4
+    assert drawing.layout_cost(order, False, copies=[(f, 1)])[0] == 6 + 6 + 1
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_a_value_used_at_every_step_of_a_long_loop_is_drawn_with_copies(rankdir):
+    p = horner(120)  # 242 values; x's arrows would cross 29,000 ranks in all
+    p.backward()
+    source = draw_dot(p, rankdir=rankdir).source
+    copies = assert_drawn_exactly(p, source)
+    assert 80 < copies < 120  # the far uses of x, not the near ones
+    assert stretch(source) <= drawing.MAX_LAYOUT // drawing.STRETCH
+    assert re.search(r'^\tn\d+atn\d+ \[label=x .*style="filled,dashed"', source, re.M)
+    assert stretch(draw_dot(horner(15)).source) > 0  # a short loop: drawn as it is
+    assert "dashed" not in draw_dot(horner(15)).source
+    pictures = frames(horner(60))  # drawn when looked at: frames(...) itself costs little
+    assert len(pictures) == 120 and isinstance(pictures, viz.Frames)
+    assert len(pictures._drawn) == 0
+    # step 2 is v119 = v118 * x: its amount for x goes back along an arrow from a copy of x
+    assert re.search(r'\tn1atn120 -> n120op \[label="\+= 1.14" color="#dc2626"',
+                     pictures[1].source)
+    assert len(pictures._drawn) == 1 and pictures[1] is pictures[-119]
+    assert [d.step.index for d in pictures[:2]] == [1, 2]
+    with pytest.raises(IndexError, match="there are 120 steps"):
+        pictures[120]
+
+
+def test_graphs_without_far_arrows_are_drawn_as_before():
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([Value(0.5), Value(-1.0)])  # 437 values: the largest the docs draw
+    for source in (draw_dot(out).source, draw_dot(seeds_example()[2]).source,
+                   frames(seeds_example()[2])[1].source):
+        assert "dashed" not in source and "atn" not in source
+    assert stretch(draw_dot(out).source) == 0
+
+
+def fully_connected(width, depth):
+    """Layers of sums, each of every value of the layer before: many arrows, none long."""
+    xs = [Value(0.01 * i, label=f"x{i}") for i in range(width)]
+    for _ in range(depth):
+        xs = [vsum(xs).tanh() for _ in range(width)]
+    return vsum(xs)
+
+
+def test_a_graph_of_too_many_arrows_is_refused_at_once_with_advice():
+    out = fully_connected(40, 3)  # 281 values, 4960 arrows
+    arrows = sum(len(node.parents) for node in walk(out))
+    with pytest.raises(GraphTooLarge, match=rf"^draw_dot: this graph of 281 values has "
+                                            rf"{arrows} arrows, which Graphviz would take far "
+                                            r"more than a second to lay out") as info:
+        draw_dot(out)
+    message = str(info.value)
+    assert "text_graph(root)" in message and "neuron" in message
+    enough = int(re.search(r"pass max_nodes=(\d+) to draw it all anyway", message).group(1))
+    assert isinstance(draw_dot(out, max_nodes=enough), Drawing)  # drawn, if slowly
+    with pytest.raises(GraphTooLarge):
+        draw_dot(out, max_nodes=enough - 1)
+    for show in (frames, step_slider, viz.replay_html):
+        with pytest.raises(GraphTooLarge, match="arrows"):
+            show(out)
+        assert out.grad == 0.0  # refused before any gradient was left behind
+    small = fully_connected(20, 4)  # 1700 arrows: drawn, but with an amount on the arrows
+    draw_dot(small)  # of a step (every rank doubled) it is too many
+    with pytest.raises(GraphTooLarge, match="arrows"):
+        frames(small)
+
+
 # ----------------------------------------------------------------------------- graphs of grads
 
 

@@ -12,7 +12,9 @@ operands and its result, with one arrow per operand use (``a * a`` has two). Col
 inputs blue, parameters (``params=``) amber, operations grey, the output green. A tensor's
 box says its shape (``W1 3×5``) and shows its numbers when it has a dozen or fewer,
 otherwise their smallest, mean and largest entry, so that arrays of any size draw small and
-fast; the arrows carry the shapes.
+fast; the arrows carry the shapes. Where an arrow would be long (a value used at every step
+of a loop) and make the layout slow, it starts at a dashed copy of the value's name beside
+its use instead (``layout_cost``).
 
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
 (``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
@@ -23,16 +25,19 @@ notebook shows the DOT text and says what to install, and ``render()``/``pipe()`
 from __future__ import annotations
 
 import html
+import inspect
+import operator
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import graphviz
 import numpy as np
@@ -53,12 +58,14 @@ from tinygrad_edu.stepping import (
 
 __all__ = [
     "Drawing",
+    "Frames",
     "GraphTooLarge",
     "RenderError",
     "draw_dot",
     "find_renderer",
     "frames",
     "gradients_kept",
+    "layout_cost",
     "parameter_names",
     "step_slider",
     "text_graph",
@@ -71,6 +78,12 @@ INSTALL_HINT = "sudo apt-get install graphviz, or pip install graphviz-pure"
 MAX_NODES = 500
 """The most values ``draw_dot`` draws unless given ``max_nodes=``; more raise
 ``GraphTooLarge``."""
+MAX_LAYOUT = 4000
+"""The most ``layout_cost`` (arrows, and the ranks they cross) a drawing may give Graphviz's
+dot: about a second of layout. It grows with ``max_nodes``."""
+STRETCH = 4
+"""What each rank an arrow crosses beyond the next costs, in ``layout_cost``'s units (an
+arrow costs 1): long arrows slow dot down far more than many short ones."""
 
 # Where pip puts graphviz-pure; a notebook kernel's PATH often lacks its environment's bin.
 _SCRIPT_DIRS = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
@@ -202,6 +215,10 @@ STYLE = {
 SMALL_FONT = "12"
 OP_STYLE = {"style": "filled", "fillcolor": "#e5e7eb", "fontsize": SMALL_FONT,
             "margin": "0.02", "width": "0.3"}
+COPY_STYLE = {"shape": "box", "style": "filled,dashed", "fontsize": "10", "margin": "0.04",
+              "height": "0.2"}
+"""A copy of a value's name beside a far use of it, where a long arrow would be slow to lay
+out: its colours are the value's."""
 HOT = "#dc2626"
 """Red: the node of the highlighted backward step, and the gradient it passes on."""
 WARM = "#ea580c"
@@ -245,20 +262,23 @@ def _op_label(node: Any) -> str:
     return f"{name}\\n· ({', '.join(numbers[:4])}{', …' if len(numbers) > 4 else ''})"
 
 
-def _fields(node: Any, name: str, show_grad: bool, matrices: bool) -> list[str]:
+_NO_GRAD = object()  # a box without its gradient (draw_dot(show_grad=False))
+
+
+def _fields(node: Any, name: str, grad: Any, matrices: bool) -> list[str]:
     """What a node's box shows, escaped for a record label: ``name | data 3.0 | grad 6.0``;
     for a tensor its shape after the name, and its numbers one row per line when it has a
     dozen or fewer (with ``matrices``), else on one line or as their summary."""
     if not is_array_node(node):
         fields = [name, f"data {fmt(node.data)}"]
-        if show_grad:
-            fields.append(f"grad {fmt(node.grad)}")
+        if grad is not _NO_GRAD:
+            fields.append(f"grad {fmt(grad)}")
         return [_escape(f) for f in fields]
     fields = [_escape(f"{name} {shape_text(node.data.shape)}"), _numbers("data", node.data,
                                                                        matrices)]
-    if show_grad:
-        fields.append(_escape("grad None") if node.grad is None else
-                      _numbers("grad", node.grad, matrices))
+    if grad is not _NO_GRAD:
+        fields.append(_escape("grad None") if grad is None else
+                      _numbers("grad", grad, matrices))
     return fields
 
 
@@ -323,24 +343,30 @@ def draw_dot(
 
     Graphs with more than ``max_nodes`` nodes raise ``GraphTooLarge``: a picture of
     thousands of boxes takes long and shows nothing. Draw a smaller piece, such as one
-    neuron's output, or raise ``max_nodes`` if you really want it. A tensor with a dozen
-    entries or fewer shows them as a matrix, one row per line (``matrices=False``: on one
-    line, and only up to four, with fewer digits); a larger one shows its smallest, mean and
-    largest entry.
+    neuron's output, or raise ``max_nodes`` if you really want it. A value used far from
+    where it is computed (one weight matrix at every step of a recurrent net) would need
+    long arrows, which Graphviz lays out slowly: past ``MAX_LAYOUT`` (see ``layout_cost``)
+    such an arrow starts at a dashed copy of the value's name beside its use instead.
+    A tensor with a dozen entries or fewer shows them as a matrix, one row per line
+    (``matrices=False``: on one line, and only up to four, with fewer digits); a larger one
+    shows its smallest, mean and largest entry.
     """
+    return _draw(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight,
+                 params=params, max_nodes=max_nodes, matrices=matrices)
+
+
+def _draw(root: Any, *, rankdir: str = "LR", show_grad: bool = True,
+          highlight: Step | Any = None, params: Any = None, max_nodes: int = MAX_NODES,
+          matrices: bool = True, flows: dict[tuple[Any, Any], str] | None = None,
+          grads: dict[Any, Any] | None = None) -> Drawing:
+    """``draw_dot``; with ``flows`` every arrow into an op is labelled with the text given
+    for its (parent, node) (the replay page's amounts); with ``grads`` the boxes show those
+    gradients (the node's empty one where it has none) instead of the nodes' own."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     order = walk(*roots)
-    if len(order) > max_nodes:
-        matrix = is_array_node(roots[0])
-        piece = ("a graph of fewer operations (each node of a tensor graph is a whole matrix: "
-                 "write a loop of small steps as one op on the whole array)" if matrix else
-                 "one neuron's output (draw_dot(model.layers[0].neurons[0](x))) or the loss "
-                 "of a single example")
-        raise GraphTooLarge(
-            f"draw_dot: this graph has {len(order)} {'tensors' if matrix else 'values'}, more "
-            f"than max_nodes={max_nodes}; the picture would take long to lay out and be "
-            f"unreadable. Draw a smaller piece, e.g. {piece}, use text_graph(root) for a "
-            f"table, or pass max_nodes={len(order)} to draw it all anyway.")
+    step = highlight if isinstance(highlight, Step) else None
+    shapes_only = flows is None and step is None  # the labels a tensor graph can do without
+    layout = checked_layout(roots, order, max_nodes, labelled=not shapes_only)
     named = parameter_names(params)
     if rankdir is None:
         rankdir = "TB" if is_array_node(roots[0]) else "LR"
@@ -349,7 +375,6 @@ def draw_dot(
         if name and node in names:
             names[node] = name
     ids = {node: f"n{i}" for i, node in enumerate(order)}
-    step = highlight if isinstance(highlight, Step) else None
     marked = highlight.node if isinstance(highlight, Step) else highlight
     if marked is not None and marked not in ids:
         raise ValueError(f"draw_dot: the value to highlight ({marked!r}) is not in this graph")
@@ -365,10 +390,12 @@ def draw_dot(
         dot.attr("graph", label=_escape_plain(f"step {step.index}: {step.name} = "
                                               f"{step.formula}, {upstream}"), labelloc="t")
     braces = rankdir in ("LR", "RL")  # a value's record lies across the direction of flow
+    kinds = {}
     for node in order:
-        label = " | ".join(_fields(node, names[node], show_grad, matrices))
-        kind = ("output" if any(node is r for r in roots) else "param" if node in named
-                else "value" if node.parents else "input")
+        grad = node.grad if grads is None else grads.get(node, node.EMPTY_GRAD)
+        label = " | ".join(_fields(node, names[node], grad if show_grad else _NO_GRAD, matrices))
+        kind = kinds[node] = ("output" if any(node is r for r in roots) else "param"
+                              if node in named else "value" if node.parents else "input")
         attrs = dict(STYLE[kind])
         if node is marked:
             attrs.update(color=HOT, penwidth="3")
@@ -386,16 +413,142 @@ def draw_dot(
         dot.node(op_id, op_label, **op_attrs)
         dot.edge(op_id, ids[node], **({"color": HOT, "penwidth": "2"} if node is marked else {}))
         for i, parent in enumerate(node.parents):
-            shape = ({"label": shape_text(parent.data.shape), "fontcolor": "#6b7280"}
-                     if is_array_node(parent) else {})
+            tail = ids[parent]
+            if (node, i) in layout.copies:  # a long arrow: from a copy of the parent's name
+                tail = f"{ids[parent]}at{ids[node]}"
+                dot.node(tail, _escape_plain(names[parent]), **COPY_STYLE,
+                         **STYLE[kinds[parent]], **({"color": WARM} if parent in received
+                                                    else {}))
+            attrs = ({"label": shape_text(parent.data.shape), "fontcolor": "#6b7280"}
+                     if is_array_node(parent) and layout.shapes else {})
             if step is not None and node is marked:
                 amount = (f"d{step.updates[i].name}" if is_array_node(node) else
                           fmt(step.updates[i].contribution))
-                dot.edge(ids[parent], op_id, label=_escape_plain(f"+= {amount}"), color=HOT,
-                         fontcolor=HOT, penwidth="2", dir="back")
-            else:
-                dot.edge(ids[parent], op_id, **shape)
+                attrs = dict(label=_escape_plain(f"+= {amount}"), color=HOT, fontcolor=HOT,
+                             penwidth="2", dir="back")
+            elif flows is not None:
+                attrs = dict(label=_escape_plain(f"+= {flows[parent, node]}"), fontcolor=HOT)
+            dot.edge(tail, op_id, **attrs)
     return dot
+
+
+# ----------------------------------------------------------------------------- layout cost
+# Graphviz's dot puts every box on a rank (a column, left to right) and turns an arrow that
+# spans k ranks into a chain of k - 1 hidden nodes, which it then places along with the
+# boxes, arrow by arrow: its time grows with the arrows and those hidden nodes, much faster
+# than linearly. A value used at every step of a long loop (an RNN's W, x in Horner's
+# p = p·x + c) has an arrow to every step, whose lengths add up to steps²; many arrows into
+# one op (a sum of 60 values, 60 times over) add up too; and an arrow label (a tensor's
+# shape, an amount) doubles every rank. benchmarks/README.md has the measurements.
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a graph is laid out: ``cost`` is its ``layout_cost``, ``copies`` the arrows
+    (node, operand index) drawn from a copy of the parent's name beside the op, ``shapes``
+    whether the arrows of a tensor graph carry their shapes."""
+
+    cost: int
+    copies: frozenset[tuple[Any, int]] = frozenset()
+    shapes: bool = True
+
+
+def layout_cost(order: list[Any], labelled: bool,
+                copies: Iterable[tuple[Any, int]] = ()) -> tuple[int, list[tuple[int, Any, int]]]:
+    """What laying out the drawing of ``order`` costs dot, in units of about a quarter of a
+    millisecond, and every arrow into an op as (ranks it spans, node, operand index), longest
+    first. A box costs 1 (a value, an op, a copy); an arrow 1, or 2 with ``labelled`` arrows
+    (a label doubles every rank); an arrow longer than that ``STRETCH`` more for every
+    further rank it crosses (an upper bound: the ranks put an op one after its latest
+    operand, its value one after the op, an input just before its first use, as dot places
+    them). ``copies`` are arrows drawn from a copy of the parent's name beside the op: one
+    step long."""
+    step = 2 if labelled else 1
+    rank: dict[Any, int] = {}
+    first_use: dict[Any, int] = {}
+    for node in order:
+        if node.parents:
+            op = max(rank.get(p, 0) for p in node.parents) + step
+            rank[node] = op + step
+            for p in node.parents:
+                first_use[p] = min(first_use.get(p, op), op)
+        else:
+            rank[node] = 0
+    for node in order:
+        if not node.parents and node in first_use:
+            rank[node] = first_use[node] - step  # dot pulls an input next to its first use
+    skipped = set(copies)
+    arrows = sorted(((step if (node, i) in skipped else rank[node] - step - rank[p], node, i)
+                     for node in order for i, p in enumerate(node.parents)),
+                    key=lambda arrow: -arrow[0])
+    ops = sum(1 for node in order if node.parents)  # and one arrow from each op to its value
+    stretch = sum(span - step for span, _, _ in arrows)
+    boxes = len(order) + ops + len(skipped)
+    return boxes + step * (len(arrows) + ops) + STRETCH * stretch, arrows
+
+
+def plan_layout(order: list[Any], labelled: bool, max_nodes: int = MAX_NODES,
+                shapes: bool = False) -> Layout:
+    """A layout whose ``layout_cost`` is at most ``MAX_LAYOUT`` (scaled by ``max_nodes``) if
+    there is one: as drawn if that fits; else with the longest arrows drawn from copies of
+    their value's name (longest first, until it fits); else, if the labels are only
+    ``shapes`` (a tensor graph's), also without them. Its cost says whether it fits."""
+    budget = layout_budget(max_nodes)
+    cost, arrows = layout_cost(order, labelled)
+    if cost <= budget:
+        return Layout(cost)
+    step = 2 if labelled else 1
+    copies: set[tuple[Any, int]] = set()
+    for span, node, i in arrows:
+        if cost <= budget or span <= step:
+            break
+        copies.add((node, i))
+        cost -= STRETCH * (span - step) - 1  # a box more
+    if cost > budget and shapes:
+        return Layout(layout_cost(order, False, copies)[0], frozenset(copies), shapes=False)
+    return Layout(cost, frozenset(copies))
+
+
+def layout_budget(max_nodes: int) -> int:
+    """The most ``layout_cost`` a drawing with this ``max_nodes`` may have."""
+    return MAX_LAYOUT * max_nodes // MAX_NODES
+
+
+def checked_layout(roots: list[Any], order: list[Any], max_nodes: int, labelled: bool
+                   ) -> Layout:
+    """The layout of the graph of ``roots`` (``order``, as ``walk`` lists it), or
+    ``GraphTooLarge`` at once, before any work, if it has more than ``max_nodes`` values or
+    no layout fits (``plan_layout``). ``labelled``: whether the arrows carry more than a
+    tensor graph's shapes (a step's amounts)."""
+    if len(order) > max_nodes:
+        raise GraphTooLarge(_too_large(roots, f"this graph has {len(order)} {_kind(roots)}, "
+                                       f"more than max_nodes={max_nodes}", len(order)))
+    matrix = is_array_node(roots[0])
+    layout = plan_layout(order, labelled or matrix, max_nodes, shapes=matrix and not labelled)
+    if layout.cost > layout_budget(max_nodes):
+        arrows = sum(len(node.parents) for node in order)
+        raise GraphTooLarge(_too_large(
+            roots, f"this graph of {len(order)} {_kind(roots)} has {arrows} arrows, which "
+            f"Graphviz would take far more than a second to lay out (layout_cost "
+            f"{layout.cost}, more than {layout_budget(max_nodes)} for max_nodes={max_nodes})",
+            -(-layout.cost * MAX_NODES // MAX_LAYOUT)))
+    return layout
+
+
+def _kind(roots: list[Any]) -> str:
+    return "tensors" if is_array_node(roots[0]) else "values"
+
+
+def _too_large(roots: list[Any], what: str, enough: int) -> str:
+    """The refusal of a graph too large to draw: what is too large, and what to do."""
+    piece = ("a graph of fewer operations (each node of a tensor graph is a whole matrix: "
+             "write a loop of small steps as one op on the whole array)" if
+             is_array_node(roots[0]) else
+             "one neuron's output (draw_dot(model.layers[0].neurons[0](x))) or the loss "
+             "of a single example")
+    return (f"draw_dot: {what}; the picture would take long to lay out and be unreadable. "
+            f"Draw a smaller piece, e.g. {piece}, use text_graph(root) for a table, or pass "
+            f"max_nodes={enough} to draw it all anyway.")
 
 
 def _escape_plain(text: str) -> str:
@@ -405,19 +558,61 @@ def _escape_plain(text: str) -> str:
 # ----------------------------------------------------------------------------- frame by frame
 
 
-def frames(root: Any, **draw_kwargs: Any) -> list[Drawing]:
-    """Draw the graph after each step of ``root``'s backward pass, with that step
-    highlighted (``drawing.step`` is the step), starting from zero gradients. Every
-    gradient is left as it was found, so running it twice draws the same pictures.
-    Keyword arguments go to ``draw_dot``."""
-    limit = draw_kwargs.get("max_nodes", MAX_NODES)
+def frames(root: Any, **draw_kwargs: Any) -> Frames:
+    """The graph after each step of ``root``'s backward pass, with that step highlighted
+    (``drawing.step`` is the step), starting from zero gradients: a sequence of drawings
+    (``len``, ``frames[k]``, a for loop), each drawn the first time it is asked for. The
+    steps run at once and every gradient is left as it was found, so running it twice
+    draws the same pictures. Keyword arguments go to ``draw_dot``."""
+    inspect.signature(draw_dot).bind(root, **draw_kwargs)  # a wrong keyword fails here
     order = walk(root)
-    if len(order) > limit:
-        draw_dot(root, **draw_kwargs)  # raises GraphTooLarge with its advice
+    checked_layout([root], order, draw_kwargs.get("max_nodes", MAX_NODES), labelled=True)
     params = draw_kwargs.get("params")
+    steps: list[Step] = []
+    changes: list[dict[Any, Any]] = []
     with gradients_kept(order):
-        return [draw_dot(root, highlight=step, **draw_kwargs) for step in backward_steps(
-            root, params=None if params is None else list(parameter_names(params)))]
+        for step in backward_steps(root, params=None if params is None else
+                                   list(parameter_names(params))):
+            changed = {p: p.grad for p in step.node.parents}  # the step's own additions
+            changes.append(changed if steps else {step.node: step.node.grad, **changed})
+            steps.append(step)
+    return Frames(root, steps, changes, draw_kwargs)
+
+
+class Frames(Sequence[Drawing]):
+    """What ``frames(root)`` returns: one drawing per backward step, with the gradients
+    as they were after it, drawn when first asked for and kept."""
+
+    def __init__(self, root: Any, steps: list[Step], changes: list[dict[Any, Any]],
+                 draw_kwargs: dict[str, Any]) -> None:
+        self._root, self._steps, self._changes = root, steps, changes
+        self._kwargs = draw_kwargs
+        self._drawn: dict[int, Drawing] = {}
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    @overload
+    def __getitem__(self, k: int) -> Drawing: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Drawing]: ...
+    def __getitem__(self, k: int | slice) -> Drawing | list[Drawing]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        i = operator.index(k) + (len(self) if operator.index(k) < 0 else 0)
+        if not 0 <= i < len(self):
+            raise IndexError(f"frames: there are {len(self)} steps, numbered 0 to "
+                             f"{len(self) - 1} (or from -1 backwards); got {k}")
+        if i not in self._drawn:
+            grads: dict[Any, Any] = {}
+            for changed in self._changes[:i + 1]:
+                grads.update(changed)
+            self._drawn[i] = _draw(self._root, highlight=self._steps[i], grads=grads,
+                                   **self._kwargs)
+        return self._drawn[i]
+
+    def __repr__(self) -> str:
+        return f"<Frames: {len(self)} backward steps of {self._steps[0].name}>"
 
 
 @contextmanager
@@ -437,7 +632,7 @@ def gradients_kept(order: list[Any]) -> Iterator[None]:
 
 def step_slider(root: Any, **draw_kwargs: Any) -> Any:
     """A notebook widget: a slider over ``frames(root)``, showing each picture with the step
-    as text. Without ipywidgets it warns and returns the list of frames instead."""
+    as text. Without ipywidgets it warns and returns the frames instead."""
     pictures = frames(root, **draw_kwargs)
     try:
         import ipywidgets as widgets

@@ -41,7 +41,8 @@ from tinygrad_edu.drawing import (
     HOT,
     MAX_NODES,
     WARM,
-    draw_dot,
+    _draw,
+    checked_layout,
     gradients_kept,
     parameter_names,
 )
@@ -124,8 +125,7 @@ def replay_html(
     either it raises ``RenderError`` naming both.
     """
     order = walk(root)
-    if len(order) > max_nodes:
-        draw_dot(root, max_nodes=max_nodes)  # raises GraphTooLarge with its advice
+    checked_layout([root], order, max_nodes, labelled=True)  # or GraphTooLarge, at once
     if not root.parents:
         raise ValueError("replay_html: the root is a leaf, so backward has no steps to replay; "
                          "pass a value computed from others, e.g. x * y")
@@ -139,9 +139,10 @@ def replay_html(
         grads, flows = _widest_texts(steps)
         for node, widest in grads.items():
             node.grad = widest  # so that every number the page will show fits its box
-        drawing = draw_dot(root, rankdir=rankdir, params=params, max_nodes=max_nodes,
-                           matrices=False)  # one line per field: the page changes them
-        drawing.body = _with_flow_labels(drawing.body, order, flows)
+        # one line per field (the page changes them), and on every arrow into an op the
+        # widest amount it will carry
+        drawing = _draw(root, rankdir=rankdir, params=params, max_nodes=max_nodes,
+                        matrices=False, flows=flows)
         svg = drawing.pipe(format="svg", encoding="utf-8")
     if title is None:
         title = f"{'Forward and backward' if forward else 'Backward'} pass of " \
@@ -294,27 +295,6 @@ def _widest_texts(steps: list[Step]) -> tuple[dict[Any, Any], dict[tuple[Any, An
             if len(text) > len(flows.get(edge, "")):
                 flows[edge] = text
     return grads, flows
-
-
-def _with_flow_labels(body: list[str], order: list[Any],
-                      flows: dict[tuple[Any, Any], str]) -> list[str]:
-    """draw_dot's DOT statements with a label on every arrow from a parent into an op,
-    holding the widest amount it will carry: the page shows it only during that step."""
-    arrow = re.compile(r"^\tn(\d+) -> n(\d+)op(?: \[.*\])?\n$")
-    labelled = []
-    for line in body:
-        match = arrow.match(line)
-        if match:
-            parent, node = order[int(match.group(1))], order[int(match.group(2))]
-            start = line.split(" [")[0].rstrip()
-            line = f'{start} [label="+= {_dot_text(flows[parent, node])}" fontcolor="{HOT}"]\n'
-        labelled.append(line)
-    return labelled
-
-
-def _dot_text(text: str) -> str:
-    """Text inside a quoted DOT label."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _table(title: str, x: Any) -> list[Any]:
@@ -567,10 +547,13 @@ _SCRIPT = """
       mark([boxes[f.node].g].concat(boxes[f.node].op), "hot");
       var seen = {};
       f.updates.forEach(function (u) {
-        var parent = u[0], edges = all("n" + parent + "->n" + f.node + "op");
+        // an arrow from the parent, or from a copy of its name beside the op ("n1atn7")
+        var parent = u[0], copy = "n" + parent + "atn" + f.node;
+        var edges = all("n" + parent + "->n" + f.node + "op").concat(
+          all(copy + "->n" + f.node + "op"));
         var nth = seen[parent] = (seen[parent] === undefined ? 0 : seen[parent] + 1);
         var edge = edges[nth % edges.length], label = edge && edge.querySelector("text");
-        mark([boxes[parent].g], "warm");
+        mark([boxes[parent].g].concat(all(copy)), "warm");
         if (label) label.textContent = "+= " + u[1];
       });
     }

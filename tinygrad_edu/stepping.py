@@ -28,7 +28,8 @@ imports neither engine, so both can offer ``backward_steps()`` as a method.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -307,12 +308,15 @@ def _summed(op: Any, upstream: Any, parent: Any) -> str:
 
 
 def backward_steps(root: Any, grad: Any = None, *, params: Iterable[Any] | None = None
-                   ) -> Iterator[Step]:
+                   ) -> Generator[Step, None, None]:
     """``root.backward()`` one node at a time: the engine's ``backpropagate``, stopped after
     every step to say what it did. Nothing happens until you ask for the first step; running
     all of them leaves exactly the gradients ``backward()`` leaves (inner nodes zeroed first,
-    leaves accumulate). Leaves have nothing to pass on, so they get no step. ``grad`` is
-    the gradient to start from (default 1, or ones for a one-element tensor).
+    leaves accumulate). Stopped before its end (``steps.close()``, the generator dropped, a
+    ``break``), it puts every gradient back as it found it, so that a ``backward()``
+    afterwards counts the gradient once. Leaves have nothing to pass on, so they get no
+    step. ``grad`` is the gradient to start from (default 1, or ones for a one-element
+    tensor).
 
     For the tensor engine, ``params`` names the leaves on the parameter path (default: every
     leaf; the others, inputs such as X, end the backprop path)."""
@@ -328,20 +332,68 @@ def backward_steps(root: Any, grad: Any = None, *, params: Iterable[Any] | None 
     return _steps(root, seed, None if params is None else set(params))
 
 
-def _steps(root: Any, seed: Any, params: set[Any] | None) -> Iterator[Step]:
+def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, None, None]:
+    """The steps, one node at a time. A stepping stopped before its end (the generator
+    closed, dropped, or left by ``break``) puts back the gradients it found: half a
+    backward pass in the leaves would add to the next one unseen (``_put_back``)."""
     names = node_names(root)
+    order = list(names)  # walk's order
+    found = {node: node.grad for node in order}  # put back if the stepping stops half-way
+    left: dict[Any, Any] = {}  # what this pass has left in each node so far
+    index, done, stale = 0, False, None
     passes = backpropagate(root, seed)
-    node = next(passes, None)
-    index = 0
-    while node is not None:
-        upstream = node.grad
-        running = {p: p.grad for p in node.parents}  # what each parent holds before the step
-        shares = node._vjp(upstream)  # the same arithmetic as node._backward()
-        following = next(passes, None)  # the engine runs this node's step
-        index += 1
-        yield Step(index, node, names[node], node.op, formula(node, names), names[root],
-                   upstream, tuple(_updates(node, names, upstream, shares, running, params)))
-        node = following
+    try:
+        node = next(passes, None)
+        left = {n: n.grad for n in order}
+        while node is not None:
+            upstream = node.grad
+            running = {p: p.grad for p in node.parents}  # what each parent holds before the step
+            shares = node._vjp(upstream)  # the same arithmetic as node._backward()
+            following = next(passes, None)  # the engine runs this node's step
+            done = following is None  # that was the last step: the pass is complete
+            left.update((p, p.grad) for p in node.parents)
+            index += 1
+            yield Step(index, node, names[node], node.op, formula(node, names), names[root],
+                       upstream, tuple(_updates(node, names, upstream, shares, running, params)))
+            stale = next((n for n in (*node.parents, following)
+                          if n is not None and n.grad is not left[n]), None)
+            if stale is not None:  # its upstream gradient would not be this pass's
+                raise RuntimeError(
+                    f"backward_steps: {names[stale]}.grad changed after step {index} (another "
+                    f"backward pass, zero_grad(), an assignment), so the steps cannot go on. "
+                    f"{_MIXED} Start a new stepping with {names[root]}.backward_steps()")
+            node = following
+        done = True
+    finally:
+        if not done:
+            changed = _put_back(order, found, left)
+            if changed and stale is None:
+                some = ", ".join(f"{names[n]}.grad" for n in changed[:3])
+                more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+                warnings.warn(f"backward_steps stopped after {index} steps, and {some}{more} "
+                              f"changed meanwhile (another backward pass?). {_MIXED}",
+                              RuntimeWarning, stacklevel=2)
+
+
+_MIXED = ("Gradients changed by something else while a stepping was under way are left as "
+          "they are, and may also hold part of the stepping's pass: call zero_grad() and "
+          "backward() again to be sure. Close a stepping you stop half-way (steps.close()) "
+          "before anything else changes the gradients: that puts them back as it found them.")
+
+
+def _put_back(order: list[Any], found: dict[Any, Any], left: dict[Any, Any]) -> list[Any]:
+    """Undo a stepping stopped half-way: every gradient that still holds what the stepping
+    left there goes back to what it was before the first step. Returns the nodes whose
+    gradient something else has changed since (they are left alone)."""
+    changed = []
+    for node in order:
+        if node not in left:
+            continue
+        if node.grad is left[node]:
+            node.grad = found[node]
+        else:
+            changed.append(node)
+    return changed
 
 
 def _updates(node: Any, names: dict[Any, str], upstream: Any, shares: tuple[Any, ...],

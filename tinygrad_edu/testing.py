@@ -448,14 +448,28 @@ def _check_second_order(f: Callable[..., Any], leaves: list[Value], rtol: float,
                 f"{where}: d/d{v.label} is {p!r} from backward() but {g_data!r} with "
                 "create_graph=True: the rule gives different numbers on Values than on floats")
 
+    # The first derivative is a function of the inputs and of u, the gradient arriving at
+    # the output (1 here): d(u·out)/dx. Differentiate it with respect to both, so that the
+    # check sees the gradient's own path as well as the rule's (as gradgradcheck does).
+    u = Value(1.0, label="u")
     for i, v in enumerate(leaves):
         def first_derivative(*vs: Value, i: int = i) -> Any:
+            *xs, arriving = vs
             with enable_grad():
-                g = grad(f(*vs), list(vs), create_graph=True, allow_unused=True)[i]
+                g = grad(f(*xs), xs, grad_outputs=arriving, create_graph=True,
+                         allow_unused=True)[i]
             return 0.0 if g is None else g
 
-        _check(first_derivative, leaves, rtol, atol,
-               f"{where}: second derivatives d²/d{v.label}d· (grad with create_graph=True)")
+        report = gradcheck(first_derivative, [*leaves, u], atol=atol, rtol=rtol,
+                           raise_exception=False)
+        if not report.ok:
+            through_u = "" if report.entries[-1].ok else (
+                f"\nThe row of u is d/du of d(u·out)/d{v.label} = dout/d{v.label}, u being the "
+                "gradient arriving at the output: 0 there means that a step of the chain rule "
+                "multiplied by the numbers of the arriving gradient instead of the gradient "
+                "itself, which cuts the gradient's own path")
+            raise GradcheckError(f"{where}: second derivatives d²/d{v.label}d· (grad with "
+                                 f"create_graph=True){through_u}\n{report.failure_message()}")
 
 
 def check_op(
@@ -903,30 +917,37 @@ def _weights(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 def _check_tensor_second_order(f: Callable[..., Any], inputs: list[Tensor], rtol: float,
                                atol: float, where: str, seed: int) -> None:
-    """The second derivatives ``create_graph=True`` builds, against central differences of the
-    first derivative. With random weights u (for the output) and w (for the inputs): the
-    gradient of <w, d<u, f>/dx> is H·w, H the Hessian of <u, f>; numerically, it is
-    (d<u, f>/dx at x + h·w − the same at x − h·w) / 2h. Both sides need only a few backward
-    passes, and a wrong second derivative anywhere in H shows."""
+    """The second derivatives ``create_graph=True`` builds, against central differences, as
+    PyTorch's ``gradgradcheck``. With random weights u (for the output) and w (for the
+    inputs), the first derivative d<u, f>/dx = Jᵀu is a function of x and of u, the
+    gradient arriving at the output, so u is a Tensor too and both paths are followed:
+    the gradient of <w, Jᵀu> is H·w with respect to x (H the Hessian of <u, f>) and J·w
+    with respect to u. Numerically, H·w is (d<u, f>/dx at x + h·w − the same at x − h·w) /
+    2h and J·w is (f(x + h·w) − f(x − h·w)) / 2h. A few backward passes in all, and a
+    wrong second derivative anywhere in H shows, as does a rule that computes with the
+    numbers of its gradient g (``np.asarray(g)``, ``g.data``) instead of g itself."""
     __tracebackhide__ = True
     rng = np.random.default_rng(seed)
     xs = [Tensor(t.data, label=t.label) for t in inputs]
     out = f(*xs)
     u = _weights(rng, out.shape)
+    arriving = Tensor(u, label="u")  # the gradient arriving at the output, with a graph
     try:
-        firsts = grad(out, xs, grad_outputs=u, create_graph=True, allow_unused=True)
+        firsts = grad(out, xs, grad_outputs=arriving, create_graph=True, allow_unused=True)
     except TypeError as error:
         raise TypeError(f"{where}: a gradient rule does not work on Tensors ({error}); write it "
                         "with operators and the functions of tinygrad_edu.tensor.engine (exp, "
                         "log, tanh, sigmoid, where, ...) instead of NumPy's, so that "
                         "create_graph=True can follow it, or pass second_order=False") from None
 
-    def first(at: list[np.ndarray]) -> list[np.ndarray]:  # d<u, f>/dx by an ordinary pass
+    def first(at: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """f and d<u, f>/dx at ``at``, by an ordinary backward pass on arrays."""
         leaves = [Tensor(a) for a in at]
-        found = grad(f(*leaves), leaves, grad_outputs=u, allow_unused=True)
-        return [np.zeros(a.shape) if g is None else g for a, g in zip(at, found)]
+        value = f(*leaves)
+        found = grad(value, leaves, grad_outputs=u, allow_unused=True)
+        return value.data, [np.zeros(a.shape) if g is None else g for a, g in zip(at, found)]
 
-    plain = first([t.data for t in xs])
+    _, plain = first([t.data for t in xs])
     for x, g, p in zip(xs, firsts, plain):
         g_data = np.zeros(x.shape) if g is None else g.data
         off = np.abs(g_data - p) > atol + rtol * np.abs(p)
@@ -938,21 +959,23 @@ def _check_tensor_second_order(f: Callable[..., Any], inputs: list[Tensor], rtol
                 f"{float(g_data.reshape(-1)[k])!r} with create_graph=True: the rule gives "
                 "different numbers on Tensors than on arrays")
     w = [_weights(rng, x.shape) for x in xs]
-    terms = [(g * wi).sum() for g, wi in zip(firsts, w) if isinstance(g, Tensor) and g.parents]
-    analytic = [np.zeros(x.shape) for x in xs]
+    leaves = [*xs, arriving]
+    analytic = [np.zeros(x.shape) for x in leaves]
+    terms = [(g * wi).sum() for g, wi in zip(firsts, w)  # those with a graph (u is one)
+             if isinstance(g, Tensor) and (g.parents or g is arriving)]
     if terms:
         total = terms[0]
         for term in terms[1:]:
             total = total + term
-        for i, g in enumerate(grad(total, xs, allow_unused=True)):
+        for i, g in enumerate(grad(total, leaves, allow_unused=True)):
             if g is not None:
                 analytic[i] = g
     h = SECOND_ORDER_EPS * max([1.0] + [float(np.abs(x.data).max(initial=0.0)) for x in xs])
-    ahead = first([x.data + h * wi for x, wi in zip(xs, w)])
-    behind = first([x.data - h * wi for x, wi in zip(xs, w)])
+    out_ahead, ahead = first([x.data + h * wi for x, wi in zip(xs, w)])
+    out_behind, behind = first([x.data - h * wi for x, wi in zip(xs, w)])
+    numerics = [(a - b) / (2 * h) for a, b in zip([*ahead, out_ahead], [*behind, out_behind])]
     entries = []
-    for x, a_all, n_ahead, n_behind in zip(xs, analytic, ahead, behind):
-        numeric = (n_ahead - n_behind) / (2 * h)
+    for x, a_all, numeric in zip(leaves, analytic, numerics):
         for k in range(x.size):
             a, n = float(a_all.reshape(-1)[k]), float(numeric.reshape(-1)[k])
             err = abs(a - n)
@@ -965,10 +988,20 @@ def _check_tensor_second_order(f: Callable[..., Any], inputs: list[Tensor], rtol
         weights = "; ".join([f"u = {np.array2string(u, separator=', ', precision=3)}"] + [
             f"w_{x.label} = {np.array2string(wi, separator=', ', precision=3)}"
             for x, wi in zip(xs, w)])
+        through_g = ""
+        if any(not e.ok for e in entries[-arriving.size:]):
+            through_g = (
+                "\nThe rows of u are d/du <w, d<u, out>/dx> = J·w, how out changes along w: "
+                "a rule that computes with the numbers of the gradient g it is given "
+                "(np.asarray(g), g.data) instead of g itself gives 0 there, and then "
+                "second derivatives through the op are wrong wherever the gradient arriving "
+                "at it has a graph of its own (as in tanh(op(x)).sum()); write the rule with "
+                "g as it comes")
         raise GradcheckError(
             f"{where}: second derivatives (grad with create_graph=True, then grad again): "
-            f"the gradient of <w, d<u, out>/dx> against central differences of "
-            f"d<u, out>/dx along w, for the weights {weights}\n{report.failure_message()}")
+            f"the gradient of <w, d<u, out>/dx> with respect to x and u against central "
+            f"differences along w, for the weights {weights}{through_g}\n"
+            f"{report.failure_message()}")
 
 
 def _check_tensor_op(op: TensorOp, shapes: Any, second_order: bool, margin: float,

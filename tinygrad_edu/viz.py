@@ -21,9 +21,11 @@ notebook shows the DOT text and says what to install, and ``render()``/``pipe()`
 from tinygrad_edu.drawing import (
     HOT,
     INSTALL_HINT,
+    MAX_LAYOUT,
     MAX_NODES,
     WARM,
     Drawing,
+    Frames,
     GraphTooLarge,
     RenderError,
     draw_dot,
@@ -37,9 +39,11 @@ from tinygrad_edu.replay import Replay, replay_html
 __all__ = [
     "HOT",
     "INSTALL_HINT",
+    "MAX_LAYOUT",
     "MAX_NODES",
     "WARM",
     "Drawing",
+    "Frames",
     "GraphTooLarge",
     "RenderError",
     "Replay",

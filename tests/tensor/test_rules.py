@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import torch
 from tinygrad_edu import GradcheckError, grad
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tensor.engine import OPS, binary_op, sigmoid, tensor_op, unary_op
@@ -185,6 +186,64 @@ def test_a_derivative_computed_from_the_numbers_has_wrong_second_derivatives():
     assert "backward() gives 0.0, central differences give" in message  # it lost d²/dx²
 
 
+def cube(name, rule):
+    return tensor_op(name, lambda x: x**3, [rule], register_op=False)
+
+
+ANY_SHAPE = st.lists(st.integers(1, 3), max_size=2).map(lambda sides: [tuple(sides)])
+
+
+@pytest.mark.parametrize("gradient", [np.asarray, lambda g: g.data if isinstance(g, Tensor)
+                                      else g], ids=["np.asarray(g)", "g.data"])
+def test_a_rule_that_uses_the_numbers_of_its_gradient_fails_the_second_order_check(gradient):
+    # the VJP of x³ is g·3x²; with g's numbers in place of g it is right at order 1, and
+    # right for the Hessian of <u, x³> with u fixed, but the path through g is cut: where the
+    # gradient arriving has a graph (tanh(x³).sum()), second derivatives come out wrong
+    right = cube("cube", lambda g, x, y: g * 3 * x * x)
+    cut = cube("cube_cut", lambda g, x, y: gradient(g) * 3 * x * x)
+    check_op(cut, shapes=ANY_SHAPE, second_order=False, **QUICK)
+    check_op(right, shapes=ANY_SHAPE, **QUICK)
+    x = Tensor([0.3, -0.7, 1.1])
+    hvp = {}
+    for op in (right, cut):
+        (g,) = grad(op(x).tanh().sum(), [x], create_graph=True)
+        hvp[op] = grad(g.sum(), [x])[0]
+    assert np.abs(hvp[cut] - hvp[right]).max() > 1.0  # [1.79 -2.47 -3.98] against [1.80 -3.74 1.61]
+
+    with pytest.raises(GradcheckError) as failure:
+        check_op(cut, shapes=ANY_SHAPE, database=None)  # with shrinking, as for order 1
+    message = str(failure.value)
+    assert message.startswith("cube_cut at x () = 1.0: second derivatives")
+    assert "computes with the numbers of the gradient g it is given" in message
+    # d/du <w, 3x²·u> = 3x²·w = 3·(-0.541): the gradient's own path, which the rule cut
+    assert re.search(r"gradient of input u = \S+ is wrong: backward\(\) gives 0\.0, central "
+                     r"differences give -1\.62", message)
+    assert re.search(r"\nx +1 .* yes\nu .* NO\n", message)  # x's row was right
+
+    if torch is not None:  # the same rule in PyTorch: its gradgradcheck rejects it too
+        def function(vjp):
+            class Cube(torch.autograd.Function):
+                @staticmethod
+                def forward(ctx, t):
+                    ctx.save_for_backward(t)
+                    return t**3
+
+                @staticmethod
+                def backward(ctx, g):
+                    (t,) = ctx.saved_tensors
+                    return vjp(g) * 3 * t * t
+            return Cube.apply
+
+        ones = torch.ones((), dtype=torch.float64, requires_grad=True)
+        numbers = function(lambda g: torch.from_numpy(gradient(g.detach().numpy()).copy()))
+        assert torch.autograd.gradcheck(numbers, (ones,))
+        assert torch.autograd.gradgradcheck(function(lambda g: g), (ones,))
+        with pytest.raises(RuntimeError,  # torch.autograd.gradcheck.GradcheckError
+                           match=r"(?s)with respect to input 1.*numerical:.*3\.0.*analytical:"
+                                 r"tensor\(\[\[0\.\]\]"):
+            torch.autograd.gradgradcheck(numbers, (ones,))  # input 1 is the gradient g
+
+
 def test_a_wrong_rule_is_reported_at_the_smallest_shape_and_simplest_numbers():
     # softplus' derivative is sigmoid(x); sigmoid(-x) is a sign slip (as in the docs)
     slip = unary_op("softplus_slip", softplus_forward, lambda x, y: sigmoid(-x),
@@ -259,6 +318,19 @@ def test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check(name,
     # where the first derivative is 0 (hypothesis shrinks to zeros) only the second show it
     with pytest.raises(GradcheckError, match=f"(?s){re.escape(name)} at .*(different numbers on "
                                              "Tensors than on arrays|: second derivatives)"):
+        check_op(op, **FAST)
+
+
+@pytest.mark.parametrize("name, operand", RULES)
+def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand, monkeypatch):
+    # the same numbers everywhere, but under create_graph the rule gets g's numbers instead of
+    # g: only the second-order check's derivative with respect to u (the seed) shows it
+    op = OPS[name]
+    rule = op.vjps[operand]
+    monkeypatch.setattr(op, "vjps", broken(op, operand, lambda g, *rest: rule(numbers(g), *rest)))
+    check_op(op, second_order=False, **QUICK)
+    with pytest.raises(GradcheckError, match=f"(?s){re.escape(name)} at .*second derivatives.*"
+                                             r"\nu\S* [^\n]* NO\n"):
         check_op(op, **FAST)
 
 

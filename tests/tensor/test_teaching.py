@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value, backward_steps, grad, no_grad, text_graph, walk
 from tinygrad_edu.__main__ import two_layer_network
+from tinygrad_edu.drawing import MAX_LAYOUT, STRETCH
 from tinygrad_edu.tensor import MLP, Tensor, cross_entropy
 from tinygrad_edu.viz import GraphTooLarge, draw_dot, frames, replay_html, step_slider
 
 from ..test_replay import requires_renderer
+from ..test_viz import assert_drawn_exactly, stretch
 
 
 def network(seed=0):
@@ -184,6 +186,41 @@ def test_a_graph_of_many_tensors_is_refused_with_advice():
     with pytest.raises(GraphTooLarge, match="602 tensors, more than max_nodes=500") as info:
         draw_dot(y.sum())
     assert "one op on the whole array" in str(info.value) and "neuron" not in str(info.value)
+
+
+def unrolled_rnn(steps):
+    """h = tanh(h @ W + x_t), ``steps`` times, summed: one W used at every step."""
+    rng = np.random.default_rng(0)
+    W = Tensor(rng.normal(size=(3, 3)) * 0.5, label="W")
+    h = Tensor(np.zeros((1, 3)), label="h0")
+    for _ in range(steps):
+        h = (h @ W + rng.normal(size=(1, 3))).tanh()
+    return h.sum()
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_an_unrolled_recurrent_net_draws_its_far_uses_of_W_from_copies(rankdir):
+    # 67 steps, 204 tensors: W's arrows to every step kept Graphviz busy for minutes; now
+    # the far ones start at a copy of W beside the step, and nothing else changes
+    loss = unrolled_rnn(67)
+    loss.backward()
+    source = draw_dot(loss, rankdir=rankdir).source
+    copies = assert_drawn_exactly(loss, source)
+    assert 40 < copies < 67
+    assert stretch(source) <= MAX_LAYOUT // STRETCH // 2  # its labels double every rank
+    assert source.count('label="3×3"') == 67 and "W 3×3" in source  # shapes on the arrows
+    pictures = frames(loss)
+    assert len(pictures) == 202 and "atn" in pictures[3].source
+    assert_drawn_exactly(loss, pictures[3].source)
+    assert "atn" not in draw_dot(unrolled_rnn(8)).source  # a short loop: drawn as it is
+
+
+@requires_renderer
+def test_the_replay_page_of_an_unrolled_recurrent_net_has_its_copies_of_W():
+    loss = unrolled_rnn(67)
+    page = replay_html(loss)
+    assert page.steps == 202
+    assert len(re.findall(r"<title>n\d+atn\d+</title>", page.html)) > 40
 
 
 def test_the_graph_of_a_tensor_gradient_can_be_drawn():
