@@ -355,7 +355,7 @@ def draw_dot(
                  params=params, max_nodes=max_nodes, matrices=matrices)
 
 
-def _draw(root: Any, *, rankdir: str = "LR", show_grad: bool = True,
+def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
           highlight: Step | Any = None, params: Any = None, max_nodes: int = MAX_NODES,
           matrices: bool = True, flows: dict[tuple[Any, Any], str] | None = None,
           grads: dict[Any, Any] | None = None) -> Drawing:

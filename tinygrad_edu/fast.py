@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_edu.graph import _EMIT
+from tinygrad_edu.graph import _EMIT, refuse_mixing, waiting, walk
 
 __all__: list[str] = []
 
 
 def backward_values(root: Any, seed: float) -> None:
     """``backpropagate(root, seed)`` run to the end, for Values."""
+    if waiting:  # a stepping paused half-way (graph.refuse_mixing)
+        refuse_mixing(walk(root))
     inner = inner_nodes(root)
     for node in inner:
         node.grad = 0.0

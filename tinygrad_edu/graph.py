@@ -19,7 +19,7 @@ for a matrix). Everything else is written here, once:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from tinygrad_edu.grad_mode import is_grad_enabled
@@ -87,6 +87,7 @@ def backpropagate(root: N, seed: Any) -> Iterator[N]:
     once all the nodes made from it have passed theirs to it, so its gradient is complete.
     """
     order = walk(root)
+    refuse_mixing(order)
     for node in order:
         if node.parents:
             node.grad = node.EMPTY_GRAD
@@ -112,6 +113,8 @@ def backprop(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = Fals
     it raises rather than return gradients that cannot be differentiated again."""
     if create_graph and not is_grad_enabled():
         raise RuntimeError(NO_GRAD_CREATE_GRAPH)
+    if waiting:
+        refuse_mixing(walk(*roots))
     grads: dict[N, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
@@ -122,6 +125,25 @@ def backprop(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = Fals
         for parent, share in zip(node.parents, node._vjp(upstream, create_graph)):
             grads[parent] = grads[parent] + share if parent in grads else share
     return grads
+
+
+waiting: dict[object, tuple[Collection[Any], str]] = {}
+"""The steppings (``backward_steps``) paused between two steps, with their graph's nodes and
+the name of their root: a backward pass through those nodes now would add a whole gradient
+to the part the stepping has already passed back."""
+
+
+def refuse_mixing(order: Sequence[Any]) -> None:
+    """Raise if a stepping of a graph that shares nodes with ``order`` is paused half-way."""
+    if waiting:
+        nodes = set(order)
+        for graph, root in waiting.values():
+            if not nodes.isdisjoint(graph):
+                raise RuntimeError(
+                    f"a backward pass while {root}.backward_steps() is paused half-way would "
+                    "add a whole gradient to the part the stepping has passed back already: "
+                    "finish the stepping, or close it (steps.close(), or break out of its "
+                    "loop), which puts the gradients back; then call backward()")
 
 
 class _NoGraph:

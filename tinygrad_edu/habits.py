@@ -20,7 +20,7 @@ habit a learner brings along and expects to work, or to fail with a clear messag
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu import checked, copying, grad_mode
@@ -60,7 +60,7 @@ class Habits:
         """The operation that made this value: ``'*'``, ``'tanh'``, ... or ``''`` for a leaf."""
         return "" if self._fn is None else self._fn.name
 
-    def backward_steps(self, grad: float | None = None) -> Iterator[Step]:
+    def backward_steps(self, grad: float | None = None) -> Generator[Step, None, None]:
         """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
         ``print(step)`` shows the numbers. See ``tinygrad_edu.stepping``."""
         return backward_steps(self, grad)

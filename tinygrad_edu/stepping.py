@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu import graph
 from tinygrad_edu.graph import backpropagate, walk
 
 __all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
@@ -353,8 +354,12 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
             done = following is None  # that was the last step: the pass is complete
             left.update((p, p.grad) for p in node.parents)
             index += 1
-            yield Step(index, node, names[node], node.op, formula(node, names), names[root],
-                       upstream, tuple(_updates(node, names, upstream, shares, running, params)))
+            step = Step(index, node, names[node], node.op, formula(node, names), names[root],
+                        upstream, tuple(_updates(node, names, upstream, shares, running, params)))
+            if not done:  # paused half-way: a backward() now would mix (graph.refuse_mixing)
+                graph.waiting[passes] = (found.keys(), names[root])
+            yield step
+            graph.waiting.pop(passes, None)
             stale = next((n for n in (*node.parents, following)
                           if n is not None and n.grad is not left[n]), None)
             if stale is not None:  # its upstream gradient would not be this pass's
@@ -365,6 +370,7 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
             node = following
         done = True
     finally:
+        graph.waiting.pop(passes, None)
         if not done:
             changed = _put_back(order, found, left)
             if changed and stale is None:
