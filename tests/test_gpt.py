@@ -16,7 +16,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tinygrad_edu import gradcheck, no_grad, scope_of, walk
+from tinygrad_edu import Value, gradcheck, no_grad, scope_of, walk
 from tinygrad_edu.nn import GPT
 from tinygrad_edu.optim import Adam
 from tinygrad_edu.text import CharTokenizer, load_names
@@ -330,3 +330,20 @@ def test_the_gpt_runs_where_numpy_cannot_be_imported_at_all():
     result = run("import sys; sys.modules['numpy'] = None\n" + NO_NUMPY_RUN)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "False"
+
+
+def test_a_program_with_a_per_scalar_gpt_runs_on_value():
+    """The per-scalar GPT of benchmarks/plain_gpt.py (every weighted sum a sum of products,
+    as microgpt writes it) computes on ``Value`` the very loss of ``GPT``."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import plain_gpt
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    model = GPT(27, seed=0)
+    weights = model.state_dict()
+    assert plain_gpt.initial_weights(27) == weights
+    tokens = [26, 4, 12, 12, 0, 26]
+    for value in (Value, plain_gpt.PlainValue):
+        scalar = plain_gpt.ScalarGPT(value, weights, n_head=4, n_layer=1)
+        assert scalar.loss(tokens).data == pytest.approx(model.loss(tokens).data, rel=1e-13)
