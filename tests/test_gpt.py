@@ -347,3 +347,14 @@ def test_a_program_with_a_per_scalar_gpt_runs_on_value():
     for value in (Value, plain_gpt.PlainValue):
         scalar = plain_gpt.ScalarGPT(value, weights, n_head=4, n_layer=1)
         assert scalar.loss(tokens).data == pytest.approx(model.loss(tokens).data, rel=1e-13)
+
+
+def test_the_examples_in_the_docstrings_run():
+    import doctest
+
+    import tinygrad_edu.nn.gpt
+    import tinygrad_edu.text
+
+    for module in (tinygrad_edu.text, tinygrad_edu.nn.gpt):
+        failures, tried = doctest.testmod(module)
+        assert failures == 0 and tried >= 4, module

@@ -19,8 +19,8 @@ Each token goes through the same steps:
    next; ``cross_entropy`` against the real next token is the loss.
 
 Every weighted sum is one ``dot`` node (``dots`` for a whole layer), so a position makes a
-few hundred nodes instead of tens of thousands. The parts are ``Module``\\ s, so every value
-a part makes is marked with its scope (``blocks.0/attn/heads.1/query``, ``blocks.0/mlp``:
+few hundred nodes instead of several thousand. The parts are modules (``Module``), so every
+value a part makes is marked with its scope (``blocks.0/attn/heads.1/query``, ``blocks.0/mlp``:
 see ``tinygrad_edu.scope_of``); the steps that are no module (the embedding, a head's
 scores, softmax and mix, the residual sums, the loss) open a ``named_scope`` of their own.
 
@@ -31,7 +31,7 @@ scores, softmax and mix, the residual sums, the loss) open a ``named_scope`` of 
     >>> loss = model.loss(tokens.encode("emma"))   # a Value, about log(27) = 3.3 untrained
     >>> loss.backward()
 
-This module, like the engine, needs nothing but Python: no NumPy.
+Like the scalar engine, this module needs nothing but Python itself: no NumPy.
 """
 
 from __future__ import annotations
