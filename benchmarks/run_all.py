@@ -1,23 +1,26 @@
-"""Run the benchmarks: ``python benchmarks/run_all.py [scalar|tensor|exercises|all] [options]``.
+"""Run the benchmarks: ``python benchmarks/run_all.py [scalar|gpt|tensor|exercises|all] [options]``.
 
 ``scalar`` (the default) compares the scalar engine with micrograd and PyTorch
-(bench_scalar.py); ``tensor`` trains the Fashion-MNIST MLP with the tensor engine and with
-PyTorch (bench_tensor.py, several minutes); ``exercises`` times the grading of every
-exercise (bench_exercises.py); ``all`` runs all three. Options after the name go to
-that script (``--quick`` for a smoke test). Nothing is installed here: ``./run.sh bench``
+(bench_scalar.py), then times a GPT's training step against a plain microgpt-style Value
+(bench_gpt.py; ``gpt`` runs that one alone); ``tensor`` trains the Fashion-MNIST MLP with
+the tensor engine and with PyTorch (bench_tensor.py, several minutes); ``exercises`` times
+the grading of every exercise (bench_exercises.py); ``all`` runs them all. Options after
+the name go to each of its scripts (``--quick`` for a smoke test). Each script runs in a
+process of its own, so that what one imports (PyTorch's objects, which the garbage
+collector walks) does not slow the next. Nothing is installed here: ``./run.sh bench``
 installs the ``bench`` extra first.
 """
 
 from __future__ import annotations
 
-import runpy
+import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = {"scalar": ["bench_scalar.py"], "tensor": ["bench_tensor.py"],
-           "exercises": ["bench_exercises.py"],
-           "all": ["bench_scalar.py", "bench_tensor.py", "bench_exercises.py"]}
+SCRIPTS = {"scalar": ["bench_scalar.py", "bench_gpt.py"], "gpt": ["bench_gpt.py"],
+           "tensor": ["bench_tensor.py"], "exercises": ["bench_exercises.py"],
+           "all": ["bench_scalar.py", "bench_gpt.py", "bench_tensor.py", "bench_exercises.py"]}
 
 
 def main(argv: list[str]) -> int:
@@ -29,12 +32,9 @@ def main(argv: list[str]) -> int:
         return 2
     for name in SCRIPTS[which]:
         print(f"\n=== {name} {' '.join(options)}\n", flush=True)
-        sys.argv = [str(HERE / name), *options]
-        try:
-            runpy.run_path(str(HERE / name), run_name="__main__")
-        except SystemExit as done:
-            if done.code not in (0, None):
-                return int(done.code) if isinstance(done.code, int) else 1
+        code = subprocess.run([sys.executable, str(HERE / name), *options], check=False).returncode
+        if code != 0:
+            return code
     return 0
 
 

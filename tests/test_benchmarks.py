@@ -55,3 +55,27 @@ def test_the_exercises_benchmark_grades_a_right_and_a_wrong_file():
     assert "| every answer right | 3 | 3 of 3 pass |" in result.stdout
     assert "| every answer wrong | 3 | 0 of 3 pass |" in result.stdout
     assert "| Value |" in result.stdout
+
+
+def test_the_gpt_benchmark_runs_three_engines_on_the_same_gpt():
+    """``benchmarks/bench_gpt.py --quick`` (what ``./run.sh bench`` runs after the scalar
+    benchmark, in small): the three engines start from the same loss, every row of the table
+    is there, and the whole run on the plain microgpt-style Value imports no NumPy. The times
+    and ratios it prints are not checked: tests never time anything."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "gpt", "--quick"],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    out = result.stdout
+    first = re.search(r"first step's loss: ([\d.]+) \(a\), ([\d.]+) \(b\), ([\d.]+) \(c\); "
+                      r"largest difference ([\d.e+-]+)", out)
+    assert first and abs(float(first[1]) - 3.3) < 0.3 and float(first[4]) <= 1e-12, out
+    for row in (r"training step, default GC \| [\d.]+ ms \| [\d.]+ ms \| [\d.]+x \|",
+                r"training step, GC disabled \|", r"bytes per node \(tracemalloc\) \| \d+ B \|",
+                r"memory of one step's graph \|",
+                r"peak memory of a whole run \(2 steps, 2 samples\), own process \| [\d.]+ MiB, "
+                r"no NumPy \| [\d.]+ MiB, (NumPy imported|no NumPy) \|"):
+        assert re.search(row, out), (row, out)
+    nodes = re.search(r"nodes of one step's graph \('(\w+)'\) \| ([\d,]+) \| ([\d,]+) \|", out)
+    assert nodes and int(nodes[2].replace(",", "")) > 10 * int(nodes[3].replace(",", ""))

@@ -14,7 +14,7 @@ LAYERS = [
      "fast", "copying", "higher", "habits", "scopes"],
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
-     "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "idx", "train"],
+     "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
     ["tensor", "gradcheck", "testing", "drawing", "replay", "viz", "expression", "exercises",
      "__main__", ""],
 ]

@@ -67,6 +67,30 @@ def test_a_custom_module_finds_its_parameters_like_pytorch():
         Module()(1.0)
 
 
+def test_a_matrix_of_values_is_found_row_by_row():
+    """A list of lists of Values (a weight matrix, as a GPT's layers keep theirs) is a
+    parameter group per row: ``w.1.0`` is row 1, column 0, as PyTorch names ``weight``."""
+    from tinygrad_edu import dots
+
+    class Linear(Module):
+        def __init__(self):
+            self.w = [[Value(1.0), Value(2.0)], [Value(3.0), Value(4.0)], [Value(5.0), Value(6.0)]]
+            self.label_parameters()
+
+        def forward(self, x):
+            return dots(self.w, x)
+
+    layer, other = Linear(), Linear()
+    assert [n for n, _ in layer.named_parameters()] == [
+        "w.0.0", "w.0.1", "w.1.0", "w.1.1", "w.2.0", "w.2.1"]
+    assert layer.w[1][0].label == "w.1.0" and layer.parameters()[2] is layer.w[1][0]
+    assert layer.state_dict() == {"w.0": [1.0, 2.0], "w.1": [3.0, 4.0], "w.2": [5.0, 6.0]}
+    other.load_state_dict({"w.0": [0.0, 1.0], "w.1": [1.0, 0.0], "w.2": [1.0, 1.0]})
+    assert [y.data for y in other([7.0, 8.0])] == [8.0, 7.0, 15.0]
+    with pytest.raises(StateDictError, match=r"w.1: size mismatch, the state has 3 numbers"):
+        other.load_state_dict({"w.0": [0.0, 1.0], "w.1": [1.0, 0.0, 2.0], "w.2": [1.0, 1.0]})
+
+
 # ----------------------------------------------------------------------------- save and load
 
 

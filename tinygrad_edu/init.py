@@ -2,7 +2,8 @@
 
 A scalar ``Neuron`` draws its weights one number at a time from Python's ``random`` (so
 ``random.seed(1337)`` gives micrograd's weights); a tensor ``Dense`` layer draws a whole
-matrix from a NumPy ``Generator``. Both read the same ``INITS`` and ``ACTIVATIONS``.
+matrix from a NumPy ``Generator``. Both read the same ``INITS`` and ``ACTIVATIONS``. NumPy is
+imported only when a tensor layer asks for a ``Generator``: the scalar layers run without it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import methodcaller
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["ACTIVATIONS", "INITS", "Init", "draw_weights", "resolve_activation"]
 
 PythonSeed = Union[int, random.Random, None]  # noqa: UP007 (a runtime alias, Python 3.10)
-NumpySeed = Union[int, np.random.Generator, None]  # noqa: UP007
+NumpySeed = Union[int, "np.random.Generator", None]  # (NumPy only for the type checker)
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,9 @@ class Init:
         """One weight from a ``random.Random``, or an array of ``shape`` from a NumPy
         ``Generator``."""
         s = self.scale(fan_in, fan_out)
-        if isinstance(rng, np.random.Generator):
-            return rng.uniform(-s, s, shape) if self.kind == "uniform" else rng.normal(0, s, shape)
-        return rng.uniform(-s, s) if self.kind == "uniform" else rng.gauss(0.0, s)
+        if rng is random or isinstance(rng, random.Random):
+            return rng.uniform(-s, s) if self.kind == "uniform" else rng.gauss(0.0, s)
+        return rng.uniform(-s, s, shape) if self.kind == "uniform" else rng.normal(0, s, shape)
 
 
 INITS: dict[str, Init] = {
@@ -109,6 +111,8 @@ def python_rng(seed: PythonSeed) -> Any:
 def numpy_rng(seed: NumpySeed) -> np.random.Generator:
     """A NumPy ``Generator`` for an int seed or None (fresh randomness), a given one as it
     is."""
+    import numpy as np
+
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):

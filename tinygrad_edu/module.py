@@ -2,10 +2,11 @@
 loading parameters.
 
 A subclass sets its parameters and sub-modules as attributes, in any of these forms: a node
-(a ``Value`` or a ``Tensor``), a list of nodes (a neuron's weights), a ``Module`` or a list
-of Modules (a network's layers); and it defines ``forward``. ``Module`` finds the
-parameters by looking at those attributes, in the order they were set, and names them as
-PyTorch does: ``layers.0.neurons.3.w.1``, ``layers.0.W``.
+(a ``Value`` or a ``Tensor``), a list of nodes (a neuron's weights), a list of lists of
+nodes (a matrix of Values, row by row), a ``Module`` or a list of Modules (a network's
+layers); and it defines ``forward``. ``Module`` finds the parameters by looking at those
+attributes, in the order they were set, and names them as PyTorch does:
+``layers.0.neurons.3.w.1``, ``layers.0.W``, ``lm_head.w.3.1`` (row 3 of a matrix).
 
 A state dict maps each attribute's dotted name to its numbers: a float for a ``Value``, an
 array for a ``Tensor``, a list of them for a list of nodes. ``save`` writes one to a JSON
@@ -21,10 +22,9 @@ import math
 import numbers
 import os
 import stat
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
-
-import numpy as np
 
 from tinygrad_edu import scopes
 
@@ -37,7 +37,14 @@ def _is_node(x: object) -> bool:
 
 
 def _is_array_node(x: Any) -> bool:
-    return isinstance(x.data, np.ndarray)  # a Tensor: its numbers are an array
+    return is_array(x.data)  # a Tensor: its numbers are an array
+
+
+def is_array(x: object) -> bool:
+    """Is ``x`` a NumPy array? Asked without importing NumPy: until something has imported
+    it, no array can exist (the scalar engine and its models run without NumPy)."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.ndarray)
 
 
 class StateDictError(ValueError):
@@ -102,6 +109,8 @@ class Module:
                         yield from item._groups(f"{prefix}{name}.{i}.")
                     elif _is_node(item):
                         yield f"{prefix}{name}.{i}", item
+                    elif isinstance(item, (list, tuple)) and item and all(map(_is_node, item)):
+                        yield f"{prefix}{name}.{i}", list(item)  # row i of a matrix
 
     def named_parameters(self) -> list[tuple[str, Any]]:
         """Every parameter with its dotted name, e.g. ``('layers.0.neurons.3.w.1', Value)``."""
@@ -259,6 +268,8 @@ def _checked(p: Any, entry: Any, name: str) -> Any:
     or a StateDictError saying what is wrong with it."""
     if not _is_array_node(p):
         return _finite(entry, name)
+    import numpy as np
+
     from tinygrad_edu.tensor.checked import real_array, shape_str
 
     try:  # real numbers only: None, text or complex numbers are refused
@@ -346,7 +357,7 @@ def save(obj: Module | Mapping[str, Any], path: str | os.PathLike[str]) -> None:
 
 def _json_numbers(entry: Any, name: str) -> Any:
     """A state-dict entry as plain floats and lists of them, every number checked finite."""
-    if isinstance(entry, np.ndarray):
+    if is_array(entry):
         entry = entry.tolist()
     if isinstance(entry, (list, tuple)):
         return [_json_numbers(e, f"{name}[{i}]") for i, e in enumerate(entry)]

@@ -6,7 +6,8 @@ place). A parameter whose ``grad`` is None (it has not been used yet) is skipped
 PyTorch. After ``loss.backward(create_graph=True)`` a scalar parameter's ``grad`` is a
 ``Value``: the optimizers read its number, so ``p.data`` stays a float (PyTorch's optimizers
 also step with the gradient's numbers only). The optimizer's state never shares an array
-with ``p.grad``, so a gradient that is later changed in place cannot corrupt it.
+with ``p.grad``, so a gradient that is later changed in place cannot corrupt it. NumPy is
+used only for arrays: on scalar parameters the optimizers run without it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.module import is_array
 
 __all__ = ["SGD", "Adam", "LRScheduler", "LambdaLR", "Optimizer", "StepLR", "clip_grad_norm"]
 
@@ -42,19 +42,14 @@ def _grad(p: Any) -> Any:
 def _norm(g: Any) -> float:
     """The L2 norm of one gradient (a number or an array) without overflow: 1e200² is inf,
     so the entries are divided by the largest |entry| before squaring."""
-    if not isinstance(g, np.ndarray):
+    if not is_array(g):
         return abs(float(g))
+    import numpy as np
+
     biggest = float(np.max(np.abs(g), initial=0.0))  # NaN if any entry is NaN
     if biggest == 0.0 or not math.isfinite(biggest):
         return biggest
     return biggest * math.sqrt(float(np.sum(np.square(g / biggest, dtype=np.float64))))
-
-
-def _overflowed(v: Any, g: Any) -> bool:
-    """Is Adam's ``v = β₂v + (1-β₂)g²`` inf where ``g`` is finite (g² overflowed)?"""
-    if isinstance(v, np.ndarray):
-        return bool(np.isinf(v).any() and (np.isinf(v) & np.isfinite(g)).any())
-    return math.isinf(v) and math.isfinite(g)
 
 
 def _parameters(who: str, params: Iterable[Any]) -> list[Any]:
@@ -159,48 +154,68 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        rate, root_c2, eps = self.lr / c1, math.sqrt(c2), self.eps
         for i, (p, state) in enumerate(zip(self.params, self.state)):
-            if p.grad is None:
+            g = p.grad
+            if g is None:
                 continue
-            g = _grad(p)
+            if type(g) is not float:  # a Value (after create_graph=True), an array, an int
+                g = _grad(p)
             if self.weight_decay:
                 g = g + self.weight_decay * p.data
-            if isinstance(g, np.ndarray):  # arrays: the same formulas, without new arrays
-                if "m" not in state:
-                    state["m"], state["v"] = np.zeros_like(g), np.zeros_like(g)
-                    state["scratch"] = np.empty_like(g)
-                m, v, s = state["m"], state["v"], state["scratch"]
-                np.subtract(g, m, out=s)
-                s *= 1 - b1
-                m += s  # m ← m + (1-β₁)(g - m) = β₁m + (1-β₁)g
-                np.multiply(g, g, out=s)
-                s -= v
-                s *= 1 - b2
-                v += s  # v ← β₂v + (1-β₂)g²
-            else:
-                m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
-                v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
-            if self.eps == 0 and np.any(np.asarray(v) == 0):
-                raise FloatingPointError(
-                    f"Adam: parameter {i}: its gradient has been 0 so far and eps=0, so the "
-                    "step is 0/0 (m/√v with m = v = 0); use eps > 0, e.g. the default 1e-8")
-            if _overflowed(v, g):
-                raise FloatingPointError(
-                    f"Adam: parameter {i}: the squared gradient overflowed (largest |g| = "
-                    f"{np.max(np.abs(g)):.3g}), which would freeze the parameter (its step "
-                    "would be m/√inf = 0); clip the gradients with clip_grad_norm before "
-                    "step(), or lower the learning rate"
-                )
+            if type(g) is not float and is_array(g):
+                self._step_array(i, p, state, g, c1, c2)
+                continue
+            m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
+            v = state["v"] = b2 * state.get("v", 0.0) + (1 - b2) * (g * g)
+            if v == 0.0 and eps == 0:
+                raise _zero_over_zero(i)
+            if v == math.inf and math.isfinite(g):
+                raise _overflowed(i, abs(g))
             # w ← w - lr·m̂/(√v̂ + ε) with m̂ = m/c1 and √v̂ = √v/√c2, computed as PyTorch does
-            if isinstance(g, np.ndarray):  # in the scratch array: √v/√c2 + ε, then m / that
-                np.sqrt(v, out=s)
-                s /= math.sqrt(c2)
-                s += self.eps
-                np.divide(m, s, out=s)
-                s *= self.lr / c1
-                p.data -= s
-            else:
-                p.data -= (self.lr / c1) * m / (math.sqrt(v) / math.sqrt(c2) + self.eps)
+            p.data -= rate * m / (math.sqrt(v) / root_c2 + eps)
+
+    def _step_array(self, i: int, p: Any, state: dict[str, Any], g: Any, c1: float,
+                    c2: float) -> None:
+        """``step`` for one array parameter: the same formulas, without new arrays."""
+        import numpy as np
+
+        b1, b2 = self.betas
+        if "m" not in state:
+            state["m"], state["v"] = np.zeros_like(g), np.zeros_like(g)
+            state["scratch"] = np.empty_like(g)
+        m, v, s = state["m"], state["v"], state["scratch"]
+        np.subtract(g, m, out=s)
+        s *= 1 - b1
+        m += s  # m ← m + (1-β₁)(g - m) = β₁m + (1-β₁)g
+        np.multiply(g, g, out=s)
+        s -= v
+        s *= 1 - b2
+        v += s  # v ← β₂v + (1-β₂)g²
+        if self.eps == 0 and np.any(v == 0):
+            raise _zero_over_zero(i)
+        if np.isinf(v).any() and (np.isinf(v) & np.isfinite(g)).any():
+            raise _overflowed(i, float(np.max(np.abs(g))))
+        np.sqrt(v, out=s)  # in the scratch array: √v/√c2 + ε, then m / that
+        s /= math.sqrt(c2)
+        s += self.eps
+        np.divide(m, s, out=s)
+        s *= self.lr / c1
+        p.data -= s
+
+
+def _zero_over_zero(i: int) -> FloatingPointError:
+    return FloatingPointError(
+        f"Adam: parameter {i}: its gradient has been 0 so far and eps=0, so the step is 0/0 "
+        "(m/√v with m = v = 0); use eps > 0, e.g. the default 1e-8")
+
+
+def _overflowed(i: int, largest: float) -> FloatingPointError:
+    """Adam's ``v = β₂v + (1-β₂)g²`` is inf where ``g`` is finite: g² overflowed."""
+    return FloatingPointError(
+        f"Adam: parameter {i}: the squared gradient overflowed (largest |g| = {largest:.3g}), "
+        "which would freeze the parameter (its step would be m/√inf = 0); clip the gradients "
+        "with clip_grad_norm before step(), or lower the learning rate")
 
 
 class LRScheduler:

@@ -343,7 +343,7 @@ API_GROUPS: list[tuple[str, list[str]]] = [
     ("Derivatives and grad mode", ["autograd", "grad_mode"]),
     ("Stepping, drawing, replay", ["stepping", "viz", "drawing", "replay", "expression"]),
     ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
-    ("Data and training", ["data", "train", "idx"]),
+    ("Data and training", ["data", "text", "train", "idx"]),
     ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
     ("Testing and gradcheck", ["testing", "gradcheck"]),
     ("Exercises", ["exercises", "exercises."]),

@@ -1,5 +1,5 @@
-"""Neural networks on the scalar engine: modules, losses, saving and loading (the tensor
-half is ``tinygrad_edu.tensor.nn``).
+"""Neural networks on the scalar engine: modules, losses, saving and loading, and a GPT
+(``tinygrad_edu.nn.gpt``); the tensor half is ``tinygrad_edu.tensor.nn``.
 
 ``from tinygrad_edu.nn import MLP, cross_entropy`` or, PyTorch style,
 ``import tinygrad_edu.nn.functional as F``.
@@ -18,10 +18,12 @@ from tinygrad_edu.nn.functional import (
     mse_loss,
     softmax,
 )
+from tinygrad_edu.nn.gpt import GPT
 from tinygrad_edu.nn.modules import MLP, Layer, Neuron
 
 __all__ = [
     "ACTIVATIONS",
+    "GPT",
     "INITS",
     "MLP",
     "Layer",
