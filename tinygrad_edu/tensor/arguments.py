@@ -29,9 +29,9 @@ __all__ = [
 Axis = Any  # an int, a tuple of ints, or None for all axes
 
 
-def matrices(name: str, x: Any, w: Any) -> tuple[()]:
-    """``x @ w`` needs 1-D or 2-D operands whose inner sizes match."""
-    xs, ws = np.shape(x), np.shape(w)
+def matrices(name: str, a: Any, b: Any) -> tuple[()]:
+    """``a @ b`` needs 1-D or 2-D operands whose inner sizes match."""
+    xs, ws = np.shape(a), np.shape(b)
     if not (1 <= len(xs) <= 2 and 1 <= len(ws) <= 2):
         raise ValueError(f"matmul: {shape_str(xs)} @ {shape_str(ws)}: only 1-D and 2-D "
                          "operands are supported; reshape to a matrix first")

@@ -74,11 +74,18 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
     does and keeps a plain number as it is (so NumPy keeps the tensor's dtype); any other op
     gets arrays."""
     n, name, forward, elementwise = op.arity, called or op.name, op.forward, op.elementwise
+    signature = _signature(op, params)
 
     def apply(*given: Any, **kwargs: Any) -> Any:
+        if len(given) < n or (params is None and (len(given) > n or kwargs)):
+            _refuse_call(name, signature, given, kwargs)
         operands = operands_of(name, *given[:n])
         arrays = [data(o) if elementwise else np.asarray(data(o)) for o in operands]
-        values = () if params is None else params(name, *arrays, *given[n:], **kwargs)
+        try:
+            values = () if params is None else params(name, *arrays, *given[n:], **kwargs)
+        except TypeError:
+            _refuse_call(name, signature, given, kwargs)  # a call that does not fit, or
+            raise  # an argument of the wrong type (the check's own error)
         try:
             y = forward(*arrays, *values)
         except ValueError as error:
@@ -91,7 +98,7 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = op.doc or _op_doc(op)
-    apply.__signature__ = _signature(op, params)  # type: ignore[attr-defined]
+    apply.__signature__ = signature  # type: ignore[attr-defined]
     apply.op = op  # type: ignore[attr-defined]
     op.apply = apply
     return apply
@@ -124,6 +131,15 @@ def check_share(share: Any, shape: tuple[int, ...], op: TensorOp, i: int) -> Any
     return share
 
 
+def _refuse_call(name: str, signature: inspect.Signature, given: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> None:
+    """A TypeError naming the op and its signature, if the arguments do not fit it."""
+    try:
+        signature.bind(*given, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{name}{signature}: {error}") from None
+
+
 def _broadcasts_to(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
     """Whether an operand of shape ``small`` broadcasts to ``big``."""
     return len(small) <= len(big) and all(
@@ -144,7 +160,8 @@ def _signature(op: TensorOp, params: Params | None) -> inspect.Signature:
     only = inspect.Parameter.POSITIONAL_ONLY
     if params is None:
         return inspect.Signature([inspect.Parameter(p, only) for p in _operand_names(op)])
-    taken = list(inspect.signature(params).parameters.values())[1:]  # (not the name)
+    taken = [p.replace(annotation=p.empty)  # (not the name; no annotations: "Any" says little)
+             for p in list(inspect.signature(params).parameters.values())[1:]]
     return inspect.Signature([p.replace(kind=only) for p in taken[:op.arity]] +
                              taken[op.arity:])
 
