@@ -4,9 +4,10 @@ bound), checked and turned into the parameters a node records.
 It exists so that each line of the op table in ``engine.py`` can stay a rule: what an axis
 may be, how a negative one counts, which shapes multiply, and the errors that say what to do
 all live here. Each function ``f(name, *arrays, *args)`` gets the op's name, the operands'
-numbers and the caller's arguments, and returns the op's parameters: what its forward
-function and its VJPs receive after the operands (for ``sum``: the axes and keepdims). The
-function made from a row (``making.py``) shows the caller ``f``'s signature without ``name``.
+numbers (arrays; for an elementwise op a plain number stays a number) and the caller's
+arguments, and returns the op's parameters: what its forward function and its VJPs receive
+after the operands (for ``sum``: the axes and keepdims). The function made from a row
+(``making.py``) shows the caller ``f``'s signature without ``name``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ Axis = Any  # an int, a tuple of ints, or None for all axes
 
 def matrices(name: str, a: Any, b: Any) -> tuple[()]:
     """``a @ b`` needs 1-D or 2-D operands whose inner sizes match."""
-    xs, ws = np.shape(a), np.shape(b)
+    xs, ws = a.shape, b.shape
     if not (1 <= len(xs) <= 2 and 1 <= len(ws) <= 2):
         raise ValueError(f"matmul: {shape_str(xs)} @ {shape_str(ws)}: only 1-D and 2-D "
                          "operands are supported; reshape to a matrix first")
@@ -45,14 +46,14 @@ def matrices(name: str, a: Any, b: Any) -> tuple[()]:
 def reduced(name: str, t: Any, axis: Axis = None, keepdims: bool = False
             ) -> tuple[tuple[int, ...], bool]:
     """A reduction over ``axis`` (all axes by default): the axes and keepdims."""
-    return axes_of(axis, np.shape(t), name), keepdims
+    return axes_of(axis, t.shape, name), keepdims
 
 
 def nonempty(name: str, t: Any, axis: Axis = None, keepdims: bool = False
              ) -> tuple[tuple[int, ...], bool]:
     """As ``reduced``, for a reduction that needs an entry in every group (``max``)."""
-    axes = axes_of(axis, np.shape(t), name)
-    group_size(np.shape(t), axes, axis, name, "no numbers have a largest one")
+    axes = axes_of(axis, t.shape, name)
+    group_size(t.shape, axes, axis, name, "no numbers have a largest one")
     return axes, keepdims
 
 
@@ -60,14 +61,14 @@ def averaged(name: str, t: Any, axis: Axis = None, keepdims: bool = False
              ) -> tuple[tuple[int, ...], bool, int]:
     """A mean over ``axis``: the axes, keepdims and n, how many entries each mean averages.
     The mean of no entries (0/0) raises ValueError."""
-    axes = axes_of(axis, np.shape(t), name)
-    n = group_size(np.shape(t), axes, axis, name, "the mean of no numbers is undefined")
+    axes = axes_of(axis, t.shape, name)
+    n = group_size(t.shape, axes, axis, name, "the mean of no numbers is undefined")
     return axes, keepdims, n
 
 
 def along(name: str, t: Any, axis: int = -1) -> tuple[tuple[int, ...]]:
     """An op along one axis (``softmax``): that axis."""
-    return (axes_of(axis, np.shape(t), name),)
+    return (axes_of(axis, t.shape, name),)
 
 
 def reshaped(name: str, t: Any, *shape: Any) -> tuple[tuple[int, ...]]:
@@ -76,9 +77,9 @@ def reshaped(name: str, t: Any, *shape: Any) -> tuple[tuple[int, ...]]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     try:
-        np.reshape(t, shape)  # a view: nothing is copied
+        t.reshape(shape)  # a view: nothing is copied
     except ValueError:
-        raise ValueError(f"reshape: cannot reshape {shape_str(np.shape(t))} ({np.size(t)} "
+        raise ValueError(f"reshape: cannot reshape {shape_str(t.shape)} ({t.size} "
                          f"entries) into {shape}; the number of entries must stay the same"
                          ) from None
     return (shape,)
@@ -89,9 +90,9 @@ def in_order(name: str, t: Any, *axes: int) -> tuple[tuple[int, ...], tuple[int,
     it, counted from 0 (axis -1 is the last one)."""
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    ndim = np.ndim(t)
+    ndim = t.ndim
     order = tuple(axes) if axes else tuple(reversed(range(ndim)))
-    np.transpose(t, order)  # NumPy checks that it is a permutation of the axes (a view)
+    t.transpose(order)  # NumPy checks that it is a permutation of the axes (a view)
     return order, tuple(int(i) for i in np.argsort([a % ndim for a in order]))
 
 
@@ -131,7 +132,7 @@ def slope(name: str, t: Any, alpha: float = 0.01) -> tuple[float]:
 def seam(name: str, a: Any, b: Any, axis: int = 0) -> tuple[int, int]:
     """Joining a and b along ``axis``: that axis (from 0) and where b starts along it. Every
     other axis must match."""
-    xs, ys = np.shape(a), np.shape(b)
+    xs, ys = a.shape, b.shape
     if len(xs) != len(ys) or not xs:
         raise ValueError(f"concatenate: {shape_str(xs)} and {shape_str(ys)}: the tensors need "
                          "the same number of axes, at least one")

@@ -182,8 +182,9 @@ class Tensor(TensorBase):
         assert op is not None
         operands: tuple[Any, ...] = self._operands
         out: Any = self
-        if not create_graph:
-            operands, out = tuple([data(o) for o in operands]), self.data
+        if not create_graph:  # the numbers
+            operands = tuple([o.data if isinstance(o, Tensor) else o for o in operands])
+            out = self.data
         shares = []
         for i, (vjp, operand) in enumerate(zip(op.vjps, self._operands)):
             if isinstance(operand, Tensor):
@@ -192,8 +193,9 @@ class Tensor(TensorBase):
                 except Exception as error:
                     note_op(error, op.name, f"in its gradient rule for operand {i}")
                     raise
-                if np.shape(share) != operand.shape:  # an operand that was broadcast
-                    share = unbroadcast(check_share(share, operand.shape, op, i), operand.shape)
+                shape = operand.data.shape
+                if np.shape(share) != shape:  # an operand that was broadcast
+                    share = unbroadcast(check_share(share, shape, op, i), shape)
                 shares.append(share)
         return tuple(shares)
 

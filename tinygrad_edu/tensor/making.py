@@ -80,7 +80,9 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
         if len(given) < n or (params is None and (len(given) > n or kwargs)):
             _refuse_call(name, signature, given, kwargs)
         operands = operands_of(name, *given[:n])
-        arrays = [data(o) if elementwise else np.asarray(data(o)) for o in operands]
+        arrays = [o.data if isinstance(o, TensorBase) else o for o in operands]
+        if not elementwise:
+            arrays = [np.asarray(a) for a in arrays]
         try:
             values = () if params is None else params(name, *arrays, *given[n:], **kwargs)
         except TypeError:
