@@ -329,9 +329,9 @@ def _d_pow_exponent(a: Any, y: Any) -> Any:
 
 def _larger(a: Any, b: Any) -> np.ndarray:
     """maximum's slope for a: 1 where a > b, 0 where a < b, ½ on a tie (as PyTorch shares the
-    gradient)."""
-    ad, bd = np.asarray(data(a)), np.asarray(data(b))
-    return np.where(ad > bd, 1.0, np.where(ad == bd, 0.5, 0.0))
+    gradient), in the operands' dtype (a float32 graph stays float32)."""
+    ad, bd = data(a), data(b)
+    return np.where(ad > bd, 1.0, np.where(ad == bd, 0.5, 0.0)).astype(np.result_type(ad, bd))
 
 
 def _inside(x: Any, low: float, high: float) -> np.ndarray:
