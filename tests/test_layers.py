@@ -11,7 +11,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
     ["errors", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping", "making",
-     "fast", "copying", "higher", "habits", "scopes"],
+     "fast", "copying", "higher", "habits", "scopes", "tensor.registry", "tensor.copying",
+     "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],

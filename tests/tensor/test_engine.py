@@ -493,6 +493,25 @@ def test_shape_errors_name_the_op_and_both_shapes():
         cross_entropy(Tensor(np.ones((2, 2))), [0.5, 1])
 
 
+def test_a_call_that_does_not_fit_an_op_names_the_op_and_its_signature():
+    # an extra operand, a missing one or an unknown keyword is refused, never dropped
+    from tinygrad_edu.tensor.engine import add, matmul, sum_, tanh
+
+    x = Tensor([1.0, 2.0])
+    for call, message in [
+        (lambda: tanh(x, 5), r"^tanh\(x, /\): too many positional arguments"),
+        (lambda: add(x), r"^\+\(a, b, /\): missing a required argument: 'b'"),
+        (lambda: add(x, x, out=x), r"^\+\(a, b, /\): got an unexpected keyword argument 'out'"),
+        (lambda: sum_(x, axs=0), r"^sum\(t, /, axis=None, keepdims=False\): got an unexpected "
+                                 r"keyword argument 'axs'"),
+        (lambda: matmul(x), r"^matmul\(a, b, /\): missing a required argument: 'b'"),
+    ]:
+        with pytest.raises(TypeError, match=message):
+            call()
+    with pytest.raises(TypeError, match=r"^sum: axis must be an int"):  # the check's own error
+        sum_(x, axis="0")
+
+
 def test_domain_errors_count_and_show_the_first_bad_value():
     with pytest.raises(DomainError, match=r"^log: 2 of 4 entries are not positive \(the first "
                                           r"is -2.0\)"):

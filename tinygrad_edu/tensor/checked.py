@@ -1,6 +1,7 @@
 """Checks for the tensor engine, as ``checked.py`` is for the scalar one: arrays of real
-numbers only, and forward functions that refuse what would be a silent inf, NaN or a bare
-NumPy warning, with a message that says how many entries, which is the first and what to do.
+numbers only (a constant operand takes the tensor's dtype, or says it cannot), shapes that
+broadcast, and forward functions that refuse what would be a silent inf, NaN or a bare NumPy
+warning, with a message that says how many entries, which is the first and what to do.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 from tinygrad_edu.errors import DomainError
 
 __all__ = [
-    "div", "exp", "float_dtype", "log", "not_real", "pow", "real_array", "shape_str", "sigmoid",
-    "sqrt", "step",
+    "constant", "div", "exp", "float_dtype", "log", "log_softmax", "not_real", "pow", "real_array",
+    "shape_error", "shape_str", "sigmoid", "sqrt", "step",
 ]
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -163,6 +164,29 @@ def not_real(x: Any, where: str, index: tuple[int, ...] = ()) -> TypeError:
     return TypeError(f"{where} needs real numbers, got {type(x).__name__} {x!r}{at}; {hint}")
 
 
+def constant(x: Any, dtype: np.dtype, op: str) -> Any:
+    """A plain operand of ``op`` (a number, a list, an array) as a constant of the tensor's
+    dtype: a Python number stays a number (NumPy then keeps the tensor's dtype), anything else
+    becomes an array; a number too large for the dtype raises OverflowError."""
+    if type(x) is float or type(x) is int:
+        if -LARGEST[dtype] <= x <= LARGEST[dtype] or x != x or x in (math.inf, -math.inf):
+            return x
+        shown = repr(x)
+        if len(shown) > 80:  # a huge int: its size, not hundreds of digits
+            shown = f"(an int of {len(str(abs(x)))} digits)"
+        raise OverflowError(f"{op}: the number {shown} is too large for {dtype} (the largest is "
+                            f"about {LARGEST[dtype]:.3g}); use float64 or scale the numbers "
+                            "down")
+    return real_array(x, dtype, f"the other operand of {op}")
+
+
+def shape_error(op: str, *arrays: Any) -> ValueError:
+    """The error for operands whose shapes do not broadcast, with what to do."""
+    shapes = f" {op} ".join(shape_str(np.shape(a)) for a in arrays)
+    return ValueError(
+        f"{op}: {shapes}: shapes do not broadcast; counted from the right, each pair of "
+        "dimensions must be equal or one of them 1 (reshape one operand, e.g. b to (1×n))")
+
 
 # ----------------------------------------------------------------------------- forward functions
 
@@ -259,6 +283,17 @@ def step(x: np.ndarray, below: float) -> np.ndarray:
     if nan.any():
         slope[nan] = np.nan
     return slope
+
+
+def log_softmax(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """log softmax along ``axes``, shifted by the max so nothing overflows. A group holding
+    +inf, or only -inf, has no softmax (inf - inf): NaN, as in PyTorch. A -inf entry next to
+    finite ones gets -inf (probability 0)."""
+    # inf - inf: that NaN is the answer; log(0) only for an empty group, which stays empty
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # log softmax(x) = log softmax(x - max); ``initial`` lets an empty group be empty
+        shifted = x - x.max(axis=axes, keepdims=True, initial=-np.inf)
+        return shifted - np.log(np.exp(shifted).sum(axis=axes, keepdims=True))
 
 
 def sqrt(x: np.ndarray) -> np.ndarray:

@@ -14,17 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.tensor.checked import log_softmax as log_softmax_array
 from tinygrad_edu.tensor.checked import real_array, shape_str
-from tinygrad_edu.tensor.engine import (
-    ArrayLike,
-    Tensor,
-    TensorOp,
-    _node,
-    log_softmax,
-    log_softmax_array,
-    register,
-    softmax,
-)
+from tinygrad_edu.tensor.engine import ArrayLike, Tensor, log_softmax, softmax
+from tinygrad_edu.tensor.making import node
+from tinygrad_edu.tensor.registry import TensorOp, register
 
 __all__ = ["cross_entropy", "l2_penalty", "log_softmax", "mse_loss", "softmax"]
 
@@ -62,8 +56,8 @@ def cross_entropy(logits: Tensor, targets: ArrayLike, reduction: str = "mean") -
     else:
         y = _class_indices(target, n, c)
     if reduction == "sum":
-        return _node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1))
-    return _node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n))
+        return node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1))
+    return node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n))
 
 
 def _loss(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
