@@ -37,7 +37,7 @@ def _is_node(x: object) -> bool:
 
 
 def _is_array_node(x: Any) -> bool:
-    return is_array(x.data)  # a Tensor: its numbers are an array
+    return is_array(x._data)  # a Tensor: its numbers are an array
 
 
 def is_array(x: object) -> bool:
@@ -251,7 +251,7 @@ def layer_sizes(inputs: int, sizes: Any, activation: Any) -> list[tuple[int, int
 
 def mlp_repr(model: Sequential, widths: list[int]) -> str:
     """``MLP(2 -> 16 -> 16 -> 1, 337 parameters)``, then one line per layer."""
-    count = sum(getattr(p.data, "size", 1) for p in model.parameters())
+    count = sum(getattr(p._data, "size", 1) for p in model.parameters())
     head = f"MLP({' -> '.join(map(str, widths))}, {count} parameters)"
     return "\n".join([head, *model._layer_lines()])
 
@@ -260,7 +260,7 @@ def mlp_repr(model: Sequential, widths: list[int]) -> str:
 
 
 def _numbers_of(p: Any) -> Any:
-    return p.data.copy() if _is_array_node(p) else p.data
+    return p._data.copy() if _is_array_node(p) else p.data
 
 
 def _checked(p: Any, entry: Any, name: str) -> Any:

@@ -150,7 +150,7 @@ def listed(tensors: Any, name: str, example: str) -> Sequence[Any]:
 def stacked(tensors: Sequence[Any], axis: int) -> tuple[int, tuple[int, ...]]:
     """``stack``: the tensors must share one shape; the new axis, and the shape each takes
     to have it."""
-    shapes = {np.shape(t.data if isinstance(t, TensorBase) else t) for t in tensors}
+    shapes = {np.shape(t._data if isinstance(t, TensorBase) else t) for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: the tensors have different shapes "
                          f"{', '.join(map(shape_str, sorted(shapes)))}; they must all match")
@@ -163,7 +163,7 @@ def whole(index: Any) -> Any:
     """A Tensor used as an index holds floats: they must be whole numbers (1.5 is no index)."""
     if not isinstance(index, TensorBase):
         return index
-    i = index.data
+    i = index._data
     ok = np.isfinite(i) & (i == np.round(i))
     if not ok.all():
         raise IndexError(f"index: a Tensor used as an index must hold whole numbers, got "

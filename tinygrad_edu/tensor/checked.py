@@ -76,8 +76,9 @@ def real_array(data: Any, dtype: np.dtype | None, where: str, copy: bool = False
     if array.dtype.kind not in _REAL_KINDS:
         array = _object_numbers(array, data, where)
     if dtype is None or array.dtype == dtype:
-        shared = array is data or not array.flags.owndata  # e.g. a view of a NumPy subclass
-        return array.copy() if copy and shared else array
+        if copy and (array is data or not array.flags.owndata):  # (a view of a subclass)
+            return array.copy()
+        return array
     try:
         with np.errstate(over="raise"):
             return array.astype(dtype)

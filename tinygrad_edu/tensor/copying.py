@@ -16,13 +16,13 @@ from tinygrad_edu.graph import walk
 
 __all__ = ["deep_copy", "leaf", "pickled", "shallow_copy"]
 
-FIELDS = ("data", "grad", "label", "parents", "_fn", "_operands", "_params")
+FIELDS = ("_data", "grad", "label", "parents", "_fn", "_operands", "_params", "_saved")
 
 
 def leaf(kind: type, data: Any, label: str = "") -> Any:
     """A new leaf of class ``kind`` around ``data`` itself (no copy): ``t.detach()``."""
     t: Any = object.__new__(kind)
-    for field, value in zip(FIELDS, (data, None, label, (), None, (), ())):
+    for field, value in zip(FIELDS, (data, None, label, (), None, (), (), ())):
         setattr(t, field, value)
     return t
 
@@ -37,13 +37,15 @@ def shallow_copy(t: Any) -> Any:
 
 def deep_copy(root: Any, memo: dict[int, Any]) -> Any:
     """``copy.deepcopy(root)``: the whole graph copied without recursion. Arrays and gradients
-    are copied; each copy's parents and operands are the copies of the original's."""
+    are copied; each copy's parents and operands are the copies of the original's. The
+    numbers a node keeps for its backward pass (``_saved``) are shared: read-only, they
+    never change."""
     from copy import deepcopy
 
     for node in walk(root):
         if id(node) not in memo:
             twin = shallow_copy(node)
-            twin.data = node.data.copy()
+            twin._data = node._data.copy()
             twin.grad = deepcopy(node.grad, memo)
             twin._operands = tuple(memo[id(o)] if hasattr(o, "parents") else o
                                    for o in node._operands)
@@ -59,4 +61,4 @@ def pickled(t: Any) -> tuple[Any, ...]:
         raise TypeError(
             f"cannot pickle a Tensor made by {t._op!r} (it has a history); pickle "
             "t.detach() for its numbers, or a model's state_dict() (or use model.save)")
-    return (type(t), (t.data,), (None, {"grad": t.grad, "label": t.label}))
+    return (type(t), (t._data,), (None, {"grad": t.grad, "label": t.label}))

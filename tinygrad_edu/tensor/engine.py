@@ -20,7 +20,7 @@ Read it in this order:
    read); ``making.py`` (the function you call, made from a row: constants, dtypes, the
    node it records; ``unary_op``, ``binary_op``, ``tensor_op`` for ops of your own);
    ``arguments.py`` (axes, shapes, indices, bounds checked); ``base.py`` (a tensor's
-   manners: shape, printing, comparisons, in-place updates, ``backward_steps``);
+   manners: ``data``, shape, printing, comparisons, in-place updates, ``backward_steps``);
    ``copying.py`` (copy, pickle); ``checked.py`` (real numbers only, no silent inf or NaN).
 
 The VJPs are written with operators and this module's functions, which work on arrays and
@@ -74,9 +74,15 @@ class Tensor(TensorBase):
     array; ints and bools are converted. ``Tensor(array)`` copies the array, as
     ``torch.tensor`` does. Its shape, printing, comparisons (entry by entry, a boolean
     array, as in NumPy), in-place updates, copying and pickling are in ``base.py``.
+
+    A node keeps the arrays its op was given and its output (``_saved``); a graph makes them
+    read-only, and ``data`` hands out a copy to change (base.py). So a change after the
+    forward pass (an optimizer's step taken before ``backward()``) never reaches the numbers
+    the VJPs read: ``backward()`` gives the forward pass's gradient.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_operands", "_params", "data", "grad", "label", "parents")
+    __slots__ = ("__weakref__", "_data", "_fn", "_operands", "_params", "_saved", "grad", "label",
+                 "parents")
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
 
     def __init__(self, data: ArrayLike, dtype: Any = None, label: str = "") -> None:
@@ -85,13 +91,14 @@ class Tensor(TensorBase):
         if dtype is None:
             kind = getattr(data, "dtype", None)
             dtype = kind if kind in checked.DTYPES else np.float64
-        self.data = checked.real_array(data, checked.float_dtype(dtype), "Tensor", copy=True)
+        self._data = checked.real_array(data, checked.float_dtype(dtype), "Tensor", copy=True)
         self.grad = None  # an array; a Tensor on a leaf after backward(create_graph=True)
         self.label = label
         self.parents = ()  # the tensors it was made from; none for a leaf
         self._fn = None  # the op that made it: its row of the table; None for a leaf
         self._operands = ()  # what the op was given: the parents, and constants
         self._params = ()  # the op's parameters (an axis, an index, ...)
+        self._saved = ()  # the numbers of its operands and its own, as the op computed them
 
     @property
     def op(self) -> str:
@@ -176,24 +183,22 @@ class Tensor(TensorBase):
     def _vjp(self, upstream: Any, create_graph: bool = False) -> tuple[Any, ...]:
         """Each parent's share of ``upstream``, the gradient arriving here: the op's VJP for
         that operand, summed back to the operand's shape where it was broadcast. An ordinary
-        backward pass runs the VJPs on arrays; with ``create_graph`` on the Tensors
-        themselves, so the shares have a graph of their own."""
+        backward pass runs the VJPs on the arrays the forward pass used; with
+        ``create_graph`` on the Tensors themselves, so the shares have a graph of their own."""
         op = self._fn
         assert op is not None
-        operands: tuple[Any, ...] = self._operands
-        out: Any = self
-        if not create_graph:  # the numbers
-            operands = tuple([o.data if isinstance(o, Tensor) else o for o in operands])
-            out = self.data
+        numbers: tuple[Any, ...] = self._saved  # the operands' and the output's, as they were
+        if create_graph:  # the Tensors themselves (if their numbers have not changed since)
+            numbers = self._graph_operands()
         shares = []
         for i, (vjp, operand) in enumerate(zip(op.vjps, self._operands)):
             if isinstance(operand, Tensor):
                 try:
-                    share = vjp(upstream, *operands, out, *self._params)
+                    share = vjp(upstream, *numbers, *self._params)
                 except Exception as error:
                     note_op(error, op.name, f"in its gradient rule for operand {i}")
                     raise
-                shape = operand.data.shape
+                shape = self._saved[i].shape  # the operand's array, as it was
                 if np.shape(share) != shape:  # an operand that was broadcast
                     share = unbroadcast(check_share(share, shape, op, i), shape)
                 shares.append(share)
@@ -205,11 +210,11 @@ class Tensor(TensorBase):
         if isinstance(g, Tensor) or isinstance(self.grad, Tensor):  # create_graph
             self.grad = g if self.grad is None else self.grad + g
         elif self.grad is None:
-            self.grad = g if self.parents else np.array(g, dtype=self.data.dtype)
+            self.grad = g if self.parents else np.array(g, dtype=self._data.dtype)
         elif self.parents:
             self.grad = self.grad + g
         else:
-            self.grad = self.grad + np.asarray(g).astype(self.data.dtype, copy=False)
+            self.grad = self.grad + np.asarray(g).astype(self._data.dtype, copy=False)
 
     def zero_grad(self) -> None:
         """Forget the gradient of this tensor and of everything it depends on (``None``)."""

@@ -33,24 +33,37 @@ __all__ = ["binary_op", "define", "node", "tensor_op", "unary_op"]
 Params = Callable[..., tuple[Any, ...]]  # params(name, *arrays, *args): the op's parameters
 
 
-def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = ()) -> Any:
+def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
+         numbers: Any = None) -> Any:
     """The output of ``op``: a Tensor around ``data`` (no copy, no checks), of the class of
     its first Tensor operand. It records its parents, its op, all its operands (constants
-    too) and its parameters; under ``no_grad`` it is a leaf that remembers it was computed
+    too) and its parameters, and keeps the numbers its VJPs will need (``_saved``): the
+    operands' (``numbers``: each Tensor's array, each constant as it is) and its own. Those
+    arrays are made read-only, so nothing writes into them (``Tensor.data`` hands out a copy
+    to change). Under ``no_grad`` it is a leaf that remembers it was computed
     (``requires_grad`` is False)."""
     parents = tuple([o for o in operands if isinstance(o, TensorBase)])
     t: Any = object.__new__(type(parents[0]))
-    t.data, t.grad, t.label = np.asarray(data), None, ""
+    t._data = y = np.asarray(data)
+    t.grad, t.label = None, ""
     if is_grad_enabled():
         t.parents, t._fn, t._operands, t._params = parents, op, operands, params
+        if numbers is None:
+            numbers = [o._data if isinstance(o, TensorBase) else o for o in operands]
+        t._saved = (*numbers, y)
+        # read-only: setflags(write=False), but positional (a quarter of the instructions)
+        y.setflags(False)  # type: ignore[call-arg]
+        for p in parents:  # a node's own output is read-only already, unless replaced since
+            if not p._saved or p._data is not p._saved[-1]:
+                p._data.setflags(False)  # type: ignore[call-arg]
     else:
-        t.parents, t._fn, t._operands, t._params = (), None, (), NO_GRAPH
+        t.parents, t._fn, t._operands, t._params, t._saved = (), None, (), NO_GRAPH, ()
     return t
 
 
 def data(x: Any) -> Any:
     """The numbers of a Tensor, or an array or number as it is (for masks in the rules)."""
-    return x.data if isinstance(x, TensorBase) else x
+    return x._data if isinstance(x, TensorBase) else x
 
 
 def operands_of(name: str, *given: Any) -> tuple[Any, ...]:
@@ -58,7 +71,7 @@ def operands_of(name: str, *given: Any) -> tuple[Any, ...]:
     numbers of the first Tensor's dtype (without a Tensor, of the arrays' dtype)."""
     tensors = [x for x in given if isinstance(x, TensorBase)]
     if tensors:
-        dtype = tensors[0].data.dtype
+        dtype = tensors[0]._data.dtype
     else:
         arrays = [np.asarray(x) for x in given if not isinstance(x, (int, float))]
         dtype = np.result_type(*arrays) if arrays else np.dtype(np.float64)
@@ -80,7 +93,7 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
         if len(given) < n or (params is None and (len(given) > n or kwargs)):
             _refuse_call(name, signature, given, kwargs)
         operands = operands_of(name, *given[:n])
-        arrays = [o.data if isinstance(o, TensorBase) else o for o in operands]
+        arrays = numbers = [o._data if isinstance(o, TensorBase) else o for o in operands]
         if not elementwise:
             arrays = [np.asarray(a) for a in arrays]
         try:
@@ -95,7 +108,7 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
                 _broadcast_or_explain(name, arrays)
             raise
         if any(isinstance(o, TensorBase) for o in operands):
-            return node(y, op, operands, values)
+            return node(y, op, operands, values, numbers)
         return y
 
     apply.__name__ = apply.__qualname__ = name

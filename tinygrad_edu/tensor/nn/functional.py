@@ -35,7 +35,7 @@ def cross_entropy(logits: Tensor, targets: ArrayLike, reduction: str = "mean") -
         raise ValueError(f"cross_entropy: reduction must be 'mean' or 'sum', got {reduction!r}")
     if not isinstance(logits, Tensor):
         raise TypeError(f"cross_entropy: logits must be a Tensor, got {type(logits).__name__}")
-    z = logits.data
+    z = logits._data
     if z.ndim != 2:
         raise ValueError(
             f"cross_entropy: logits must have shape (N×C), got {shape_str(z.shape)}; "
@@ -45,7 +45,7 @@ def cross_entropy(logits: Tensor, targets: ArrayLike, reduction: str = "mean") -
     if n == 0:
         raise ValueError(f"cross_entropy: the batch is empty {shape_str(z.shape)}, and the mean "
                          "loss over no samples is undefined; skip empty batches")
-    target = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    target = np.asarray(targets._data if isinstance(targets, Tensor) else targets)
     if target.ndim == 2:  # probabilities, e.g. one-hot rows
         if target.shape != z.shape:
             raise ValueError(
@@ -56,8 +56,8 @@ def cross_entropy(logits: Tensor, targets: ArrayLike, reduction: str = "mean") -
     else:
         y = _class_indices(target, n, c)
     if reduction == "sum":
-        return node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1))
-    return node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n))
+        return node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1), (z,))
+    return node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n), (z,))
 
 
 def _loss(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
@@ -83,7 +83,7 @@ def _d_cross_entropy(g: Any, z: Any, out: Any, y: np.ndarray, n: int) -> Any:
 
 
 def _data_of(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 _CROSS_ENTROPY = register(TensorOp(

@@ -59,7 +59,7 @@ class Dense(Module):
 
     def forward(self, x: Any) -> Tensor:
         """``activation(X @ W + b)`` for X of shape (batch×in_features) or (in_features)."""
-        shape = np.shape(x.data if isinstance(x, Tensor) else x)
+        shape = np.shape(x)  # a Tensor's .shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"{self!r}: expects inputs with {self.in_features} features in "
                              f"the last dimension, got shape {shape_str(shape)}")
