@@ -48,6 +48,7 @@ from tinygrad_edu.stepping import (
     Step,
     backward_steps,
     fmt,
+    forward_numbers,
     is_array_node,
     matrix_rows,
     node_names,
@@ -265,17 +266,16 @@ def _op_label(node: Any) -> str:
 _NO_GRAD = object()  # a box without its gradient (draw_dot(show_grad=False))
 
 
-def _fields(node: Any, name: str, grad: Any, matrices: bool) -> list[str]:
+def _fields(node: Any, name: str, data: Any, grad: Any, matrices: bool) -> list[str]:
     """What a node's box shows, escaped for a record label: ``name | data 3.0 | grad 6.0``;
     for a tensor its shape after the name, and its numbers one row per line when it has a
     dozen or fewer (with ``matrices``), else on one line or as their summary."""
     if not is_array_node(node):
-        fields = [name, f"data {fmt(node.data)}"]
+        fields = [name, f"data {fmt(data)}"]
         if grad is not _NO_GRAD:
             fields.append(f"grad {fmt(grad)}")
         return [_escape(f) for f in fields]
-    fields = [_escape(f"{name} {shape_text(node.data.shape)}"), _numbers("data", node.data,
-                                                                       matrices)]
+    fields = [_escape(f"{name} {shape_text(np.shape(data))}"), _numbers("data", data, matrices)]
     if grad is not _NO_GRAD:
         fields.append(_escape("grad None") if grad is None else
                       _numbers("grad", grad, matrices))
@@ -283,7 +283,7 @@ def _fields(node: Any, name: str, grad: Any, matrices: bool) -> list[str]:
 
 
 def _numbers(what: str, x: Any, matrices: bool) -> str:
-    a = np.asarray(x.data if is_node(x) else x)
+    a = np.asarray(x._data if is_node(x) else x)
     if not matrices:  # one short line, which a replay page can change
         return _escape(f"{what} {summary(a, 4, 3)}")
     if a.ndim < 2 or a.shape[0] == 1 or a.size > MAX_SHOWN:
@@ -371,6 +371,7 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
     if rankdir is None:
         rankdir = "TB" if is_array_node(roots[0]) else "LR"
     names = node_names(*roots)
+    numbers = forward_numbers(order)  # as the forward pass had them, also after a step
     for node, name in named.items():
         if name and node in names:
             names[node] = name
@@ -393,7 +394,8 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
     kinds = {}
     for node in order:
         grad = node.grad if grads is None else grads.get(node, node.EMPTY_GRAD)
-        label = " | ".join(_fields(node, names[node], grad if show_grad else _NO_GRAD, matrices))
+        label = " | ".join(_fields(node, names[node], numbers[node],
+                                   grad if show_grad else _NO_GRAD, matrices))
         kind = kinds[node] = ("output" if any(node is r for r in roots) else "param"
                               if node in named else "value" if node.parents else "input")
         attrs = dict(STYLE[kind])
@@ -419,7 +421,7 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                 dot.node(tail, _escape_plain(names[parent]), **COPY_STYLE,
                          **STYLE[kinds[parent]], **({"color": WARM} if parent in received
                                                     else {}))
-            attrs = ({"label": shape_text(parent.data.shape), "fontcolor": "#6b7280"}
+            attrs = ({"label": shape_text(np.shape(parent)), "fontcolor": "#6b7280"}
                      if is_array_node(parent) and layout.shapes else {})
             if step is not None and node is marked:
                 amount = (f"d{step.updates[i].name}" if is_array_node(node) else

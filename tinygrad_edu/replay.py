@@ -54,6 +54,7 @@ from tinygrad_edu.stepping import (
     backward_steps,
     fmt,
     formula,
+    forward_numbers,
     is_array_node,
     node_names,
     shape_text,
@@ -147,10 +148,11 @@ def replay_html(
     if title is None:
         title = f"{'Forward and backward' if forward else 'Backward'} pass of " \
                 f"{steps[0].name} = {expression(root, names) or steps[0].formula}"
+    numbers = forward_numbers(order)  # as the forward pass had them, also after a step
     data = {
-        "nodes": [{"data": _box_text(node.data), "known": not forward or not node.parents}
+        "nodes": [{"data": _box_text(numbers[node]), "known": not forward or not node.parents}
                   for node in order],
-        "frames": _frames(order, names, steps, finals, forward),
+        "frames": _frames(order, names, steps, finals, forward, numbers),
         "interval": PLAY_INTERVAL_MS,
         "smallest_text": SMALLEST_TEXT_PX,
     }
@@ -308,7 +310,8 @@ def _table(title: str, x: Any) -> list[Any]:
 
 
 def _frames(order: list[Any], names: dict[Any, str], steps: list[Step],
-            finals: dict[Any, Any], forward: bool) -> list[dict[str, object]]:
+            finals: dict[Any, Any], forward: bool, numbers: dict[Any, Any]
+            ) -> list[dict[str, object]]:
     """What the page shows at each press of Next. Numbers are text, formatted by ``fmt``;
     a graph of Tensors adds the step's matrices (``tables``)."""
     index = {node: i for i, node in enumerate(order)}
@@ -326,10 +329,11 @@ def _frames(order: list[Any], names: dict[Any, str], steps: list[Step],
     for k, node in enumerate(inner if forward else [], start=1):
         frame: dict[str, object] = {
             "kind": "forward", "node": index[node], "status": f"forward {k} of {len(inner)}",
-            "text": f"{names[node]} = {formulas[node]} = {fmt(node.data)}"}
+            "text": f"{names[node]} = {formulas[node]} = {fmt(numbers[node])}"}
         if matrix:
-            frame["text"] = f"{names[node]} = {formulas[node]}   ({shape_text(node.data.shape)})"
-            frame["tables"] = [_table(names[node], node.data)]
+            frame["text"] = (f"{names[node]} = {formulas[node]}   "
+                             f"({shape_text(np.shape(numbers[node]))})")
+            frame["tables"] = [_table(names[node], numbers[node])]
         frames.append(frame)
     for step in steps:
         frame = {

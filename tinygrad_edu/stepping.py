@@ -48,7 +48,7 @@ def fmt(x: Any) -> str:
     (``3.0``, ``0.76159``, ``1e-10``). A node (a gradient under create_graph) shows its data;
     an array is shown in full when small, else summarised (see ``summary``)."""
     if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
-        x = x.data
+        x = x._data
     if isinstance(x, np.ndarray):
         return summary(x)
     return short(x, 5)
@@ -91,7 +91,23 @@ def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
 
 def is_array_node(node: Any) -> bool:
     """A node of the tensor engine (its data is an array)."""
-    return isinstance(getattr(node, "data", None), np.ndarray)
+    return isinstance(getattr(node, "_data", None), np.ndarray)
+
+
+def forward_numbers(order: Iterable[Any]) -> dict[Any, Any]:
+    """What each node of ``order`` held in the forward pass that built its graph, to show.
+    A tensor node keeps its operands' arrays and its own (``_saved``), so after a change
+    (an optimizer's step before a drawing) the picture still shows the numbers the output
+    was computed from, as the gradients are; a Value shows its number."""
+    seen: dict[Any, Any] = {}
+    for node in order:  # a node before the nodes made from it
+        kept = getattr(node, "_saved", ())
+        if kept:
+            seen[node] = kept[-1]
+            for operand, numbers in zip(node._operands, kept):
+                if hasattr(operand, "parents"):
+                    seen.setdefault(operand, numbers)
+    return {node: seen.get(node, node._data) for node in order}
 
 
 def node_names(*roots: Any) -> dict[Any, str]:
@@ -282,24 +298,24 @@ def _shapes(op: Any, template: str, upstream: Any, operands: list[Any],
             parent: Any) -> str:
     """The shapes a matrix step works with: ``4×2 @ 2×5 → 4×5`` for a product, ``4×5 → 1×5``
     where a gradient is summed back to a smaller operand, else the gradient's shape."""
-    target = shape_text(np.shape(parent.data))
+    target = shape_text(np.shape(parent))
     if " @ " in template:
         sides = []
         for side in template.split(" @ "):
             shape = np.shape(upstream) if "{g}" in side else next(
-                (np.shape(getattr(o, "data", o)) for i, o in enumerate(operands)
+                (np.shape(o) for i, o in enumerate(operands)
                  if f"{{{i}}}" in side), ())
             sides.append(shape_text(shape[::-1] if side.rstrip().endswith("ᵀ") else shape))
         return f"{' @ '.join(sides)} → {target}"
     source = shape_text(np.shape(upstream) if getattr(op, "elementwise", False) or
-                        np.shape(upstream) != np.shape(parent.data) else np.shape(parent.data))
+                        np.shape(upstream) != np.shape(parent) else np.shape(parent))
     return target if source == target else f"{source} → {target}"
 
 
 def _summed(op: Any, upstream: Any, parent: Any) -> str:
     """`` summed over the batch`` where an elementwise op's gradient is summed back to a
     broadcast operand (b in X @ W + b): every row used the same b."""
-    g_shape, p_shape = np.shape(upstream), np.shape(parent.data)
+    g_shape, p_shape = np.shape(upstream), np.shape(parent)
     if not getattr(op, "elementwise", False) or g_shape == p_shape:
         return ""
     extra = len(g_shape) - len(p_shape)
@@ -449,6 +465,7 @@ def text_graph(root: Any, width: int = 48) -> str:
     v3     v1 * v2       5.0   1.0
     """
     names = node_names(root)
+    numbers = forward_numbers(names)
     matrix = is_array_node(root)
     head = ("value", "computed as", "shape", "data", "grad") if matrix else \
         ("value", "computed as", "data", "grad")
@@ -459,10 +476,10 @@ def text_graph(root: Any, width: int = 48) -> str:
             how = how[: width - 1] + "…"
         if matrix:
             grad = "None" if node.grad is None else summary(node.grad, 6, 3)
-            rows.append((names[node], how, shape_text(node.data.shape),
-                         summary(node.data, 6, 3), grad))
+            rows.append((names[node], how, shape_text(np.shape(numbers[node])),
+                         summary(numbers[node], 6, 3), grad))
         else:
-            rows.append((names[node], how, fmt(node.data), fmt(node.grad)))
+            rows.append((names[node], how, fmt(numbers[node]), fmt(node.grad)))
     n = len(head)
     w = [max(len(row[k]) for row in rows) for k in range(n)]
     right = 2 if not matrix else 99  # numbers align right; a table of arrays reads left
