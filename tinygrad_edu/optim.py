@@ -1,11 +1,13 @@
 """Optimizers and learning-rate schedules, with PyTorch's names and update rules.
 
 They only read ``p.grad`` and update ``p.data`` with ordinary arithmetic, so the same code
-steps scalar ``Value`` parameters (floats) and tensor parameters (NumPy arrays, updated in
-place). A parameter whose ``grad`` is None (it has not been used yet) is skipped, as in
-PyTorch. After ``loss.backward(create_graph=True)`` a scalar parameter's ``grad`` is a
-``Value``: the optimizers read its number, so ``p.data`` stays a float (PyTorch's optimizers
-also step with the gradient's numbers only). The optimizer's state never shares an array
+steps scalar ``Value`` parameters (floats) and tensor parameters (NumPy arrays). A tensor
+parameter gets its new numbers as a new array: the loss's graph keeps the old one, read-only,
+for its backward pass (a step taken before ``backward()`` does not change the gradient). A
+parameter whose ``grad`` is None (it has not been used yet) is skipped, as in PyTorch.
+After ``loss.backward(create_graph=True)`` a scalar parameter's ``grad`` is a ``Value``: the
+optimizers read its number, so ``p.data`` stays a float (PyTorch's optimizers also step with
+the gradient's numbers only). The optimizer's state never shares an array
 with ``p.grad``, so a gradient that is later changed in place cannot corrupt it. NumPy is
 used only for arrays: on scalar parameters the optimizers run without it.
 """
@@ -122,7 +124,10 @@ class SGD(Optimizer):
             if self.momentum:  # the first step starts from v = 0, so v = g (as in PyTorch)
                 v = state["velocity"] = self.momentum * state.get("velocity", 0.0) + g
                 g = g + self.momentum * v if self.nesterov else v
-            p.data -= self.lr * g
+            if type(g) is not float and is_array(g):
+                _descend(p, self.lr * g)
+            else:
+                p.data -= self.lr * g
 
 
 class Adam(Optimizer):
@@ -201,7 +206,16 @@ class Adam(Optimizer):
         s += self.eps
         np.divide(m, s, out=s)
         s *= self.lr / c1
-        p.data -= s
+        _descend(p, s)
+
+
+def _descend(p: Any, step: Any) -> None:
+    """``p.data -= step`` for a tensor parameter, written to a new array in one pass: the
+    array ``p`` holds is the loss's graph's too (read-only), and ``p.data`` would copy it
+    first. The same arithmetic and dtype as ``-=``."""
+    now = p._data  # the array itself
+    new = now - step
+    p._data = new if new.dtype == now.dtype else new.astype(now.dtype)
 
 
 def _zero_over_zero(i: int) -> FloatingPointError:
