@@ -1,0 +1,315 @@
+"""A tensor changed between the forward and the backward pass never gives a mix of old and new
+numbers (issue 32, item 1): every route (in place inside no_grad(), ``t.data = ...``,
+``t.data[...] = ...``, micrograd's ``t.data -= ...``, an optimizer's ``step()``,
+``load_state_dict``) leaves the graph the arrays it was computed from, so ``backward()`` gives
+the forward pass's gradient; ``create_graph=True``, whose rules run on the tensors themselves,
+raises an error that names the tensor and says to take the gradients before the step.
+Before, ``W -= 1`` between them gave [0, 2] for d(W·W)/dW at W = [1, 2]."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tinygrad_edu import grad, no_grad, text_graph
+from tinygrad_edu.tensor import MLP, SGD, Adam, Tensor, cross_entropy
+from tinygrad_edu.tensor.engine import OPS
+from tinygrad_edu.testing import tensor_samples
+from tinygrad_edu.viz import draw_dot, replay_html
+
+CHANGED = r"has changed since .*backward\(\), then step\(\)"
+
+
+def in_place(t, delta):
+    with no_grad():
+        t += delta
+
+
+def assigned(t, delta):
+    t.data = t.data + delta
+
+
+def written_into(t, delta):
+    t.data[...] = t.data + delta
+
+
+def micrograds_habit(t, delta):
+    t.data += delta  # reads t.data, adds in place, assigns it back
+
+
+def an_sgd_step(t, delta):
+    t.grad = np.full(t.shape, -1.0) * delta
+    optimizer = SGD([t], lr=1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+ROUTES = [in_place, assigned, written_into, micrograds_habit, an_sgd_step]
+
+
+def by_adam(t, delta):
+    t.grad = np.ones(t.shape)
+    optimizer = Adam([t], lr=0.5)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def square_sum(w):
+    return (w * w).sum()
+
+
+X = np.array([[0.5, -1.0], [2.0, 0.25], [1.5, 1.0]])
+
+
+def layer(w, x=X):
+    """tanh(X @ W + 1), summed with weights: a matrix rule (dX = dZ Wᵀ, dW = Xᵀ dZ) and a rule
+    that reads the output (tanh's 1 − y²)."""
+    return ((x @ w + 1.0).tanh() * np.array([1.0, -2.0, 0.5])).sum()
+
+
+@pytest.mark.parametrize("change", [*ROUTES, by_adam])
+def test_the_issues_example_gives_the_forward_passs_gradient(change):
+    W = Tensor([1.0, 2.0], label="W")
+    L = square_sum(W)
+    change(W, -1.0)  # an optimizer step taken too early
+    assert not np.array_equal(W.data, [1.0, 2.0])
+    L.backward()
+    np.testing.assert_array_equal(W.grad, [2.0, 4.0])  # 2W of the forward pass, not [0, 2]
+    np.testing.assert_array_equal(grad(L, [W])[0], [2.0, 4.0])
+
+
+@pytest.mark.parametrize("change", [*ROUTES, by_adam])
+def test_a_matrix_layer_gives_the_forward_passs_gradient(change):
+    W = Tensor([[0.5, -1.0, 0.25], [1.5, 0.75, -0.5]], label="W")
+    x = Tensor(X, label="X")
+    expected = grad(layer(W, x), [W, x])  # the gradients before any change
+    L = layer(W, x)
+    change(W, 0.5)
+    L.backward()
+    np.testing.assert_array_equal(W.grad, expected[0])
+    np.testing.assert_array_equal(x.grad, expected[1])  # dX = dZ Wᵀ: the W of the forward pass
+
+
+@pytest.mark.parametrize("change", [*ROUTES, by_adam])
+def test_second_order_refuses_and_names_the_tensor(change):
+    W = Tensor([[0.5, -1.0, 0.25], [1.5, 0.75, -0.5]], label="W")
+    L = layer(W)
+    grad(L, [W], create_graph=True)  # before the change: fine
+    change(W, 0.5)
+    message = r"create_graph=True: W \(2×3\), which the forward pass computed the '@' node " \
+              r"\(3×3\) from, has changed since \(an update inside no_grad\(\), t\.data = " \
+              r"\.\.\., t\.data\[\.\.\.\] = \.\.\., or an optimizer's step\(\)\).*Take the " \
+              r"gradients before changing the values \(in a training loop: backward\(\), " \
+              r"then step\(\)\)"
+    with pytest.raises(RuntimeError, match=message):
+        grad(L, [W], create_graph=True)
+    with pytest.raises(RuntimeError, match=CHANGED):
+        L.backward(create_graph=True)
+
+
+def test_the_issues_example_to_second_order_refuses_too():
+    W = Tensor([1.0, 2.0])
+    L = square_sum(W)
+    with no_grad():
+        W -= 1
+    with pytest.raises(RuntimeError, match=r"a tensor \(2\), which the forward pass computed "
+                                           r"the '\*' node \(2\) from, has changed since"):
+        grad(L, [W], create_graph=True)
+
+
+def test_a_change_to_an_inner_tensor_is_kept_from_the_graph_too():
+    x = Tensor([0.5, -1.0, 2.0], label="x")
+    h = x.tanh()  # its rule reads its output: 1 − h²
+    h.label = "h"
+    L = (h * 3.0).sum()
+    (expected,) = grad(L, [x])
+    h.data[0] = 0.0  # written into h's array: h gets a copy of its own
+    h.data = h.data * 2  # or a new array
+    (got,) = grad(L, [x])
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(RuntimeError, match=r"h \(3\), which the forward pass computed the "
+                                           r"'\*' node \(3\) from, has changed since"):
+        grad(L, [x], create_graph=True)
+    L.data[...] = 7.0  # the output itself
+    with pytest.raises(RuntimeError, match=r"the 'sum' node \(\) has changed since the "
+                                           r"forward pass computed it"):
+        L.backward(create_graph=True)
+
+
+def test_load_state_dict_between_forward_and_backward():
+    model = MLP(2, [3, 1], "tanh", seed=0)
+    other = MLP(2, [3, 1], "tanh", seed=1)
+    X = np.array([[0.5, -1.0], [1.0, 2.0]])
+    loss = (model(X) ** 2).sum()
+    expected = grad(loss, model.parameters())
+    model.load_state_dict(other.state_dict())  # writes into each parameter's array
+    np.testing.assert_array_equal(model.layers[0].W.data, other.layers[0].W.data)
+    for g, e in zip(grad(loss, model.parameters()), expected):
+        np.testing.assert_array_equal(g, e)
+    with pytest.raises(RuntimeError, match=r"layers\.1\.W \(3×1\), which the forward pass "
+                                           r"computed the '@' node \(2×1\) from, has changed"):
+        grad(loss, model.parameters(), create_graph=True)
+
+
+def test_reading_or_writing_back_the_same_numbers_is_no_change():
+    W = Tensor([[0.5, -1.0, 0.25], [1.5, 0.75, -0.5]])
+    L = layer(W)
+    (first,) = grad(L, [W], create_graph=True)
+    print(W.data, np.asarray(W), W.numpy())  # reading hands out a copy: the same numbers
+    W.data[0, 0] = 0.5
+    with no_grad():
+        W += 1.0
+        W -= 1.0
+    (again,) = grad(L, [W], create_graph=True)
+    np.testing.assert_array_equal(again.data, first.data)
+
+
+def test_an_array_taken_before_the_forward_pass_cannot_be_written_while_a_graph_holds_it():
+    W = Tensor([1.0, 2.0])
+    taken, seen = W.data, np.asarray(W)
+    L = square_sum(W)
+    for array in (taken, seen, np.asarray(W)):
+        with pytest.raises(ValueError, match="read-only"):  # NumPy's error: never silent
+            array[0] = 5.0
+    L.backward()
+    np.testing.assert_array_equal(W.grad, [2.0, 4.0])
+    W.data[0] = 5.0  # through data: a copy of W's own
+    assert W.data[0] == 5.0 and taken[0] == 1.0
+
+
+def test_in_place_on_an_array_no_graph_holds_changes_it_where_it_is():
+    x = Tensor([1.0, 2.0])
+    d = x.detach()  # the same array, as torch's detach
+    with no_grad():
+        d += 1.0
+    np.testing.assert_array_equal(x.data, [2.0, 3.0])
+    x.data[0] = 7.0
+    assert d.data[0] == 7.0
+
+
+def test_the_data_setter_takes_real_numbers_only():
+    W = Tensor([1.0, 2.0])
+    W.data = [3, 4]
+    np.testing.assert_array_equal(W.data, [3.0, 4.0])
+    with pytest.raises(TypeError, match=r"Tensor\.data needs real numbers, got str"):
+        W.data = "12"
+    with pytest.raises(TypeError, match=r"Tensor\.data needs real numbers"):
+        W.data = np.array([1 + 2j])
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1),
+                                  lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+                                  lambda ps: Adam(ps, lr=0.05, weight_decay=0.01)])
+def test_the_usual_loop_and_the_update_habits_after_backward(make):
+    """forward, zero_grad, backward, step: the step comes after backward, so nothing is
+    refused; the old graph keeps its numbers, the next forward pass uses the new ones; the
+    second derivatives work at every step. The same for the habits written by hand."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 3)), np.arange(8) % 2
+    model = MLP(3, [4, 2], "tanh", seed=0)
+    optimizer = make(model.parameters())
+    losses = []
+    for _ in range(4):
+        loss = cross_entropy(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        kept = [p.grad.copy() for p in model.parameters()]
+        (g, *_) = grad(loss, model.parameters(), create_graph=True)
+        assert g.parents
+        optimizer.step()
+        for p, k in zip(model.parameters(), kept):  # the old graph: the old gradient
+            np.testing.assert_array_equal(grad(loss, [p])[0], k)
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    W = model.layers[0].W
+    for habit in (lambda p: p.data.__isub__(0.01 * p.grad),  # micrograd: p.data -= lr·g
+                  lambda p: setattr(p, "data", p.data - 0.01 * p.grad)):
+        loss = cross_entropy(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        before, g = W.data.copy(), W.grad.copy()
+        with no_grad():  # PyTorch's habit
+            W -= 0.01 * W.grad
+        habit(W)
+        np.testing.assert_allclose(W.data, before - 0.02 * g, rtol=1e-15, atol=1e-15)
+        (again,) = grad(loss, [W])
+        np.testing.assert_array_equal(again, g)
+
+
+def test_an_optimizer_keeps_the_dtype_and_the_arithmetic_of_minus_equals():
+    W = Tensor(np.array([1.0, 2.0], dtype=np.float32))
+    W.grad = np.array([0.5, 0.25])  # a float64 gradient set by hand
+    expected = W.data.copy()
+    expected -= 0.1 * W.grad
+    L = square_sum(W)
+    SGD([W], lr=0.1).step()
+    assert W.dtype == np.float32
+    np.testing.assert_array_equal(W.data, expected)
+    L.backward()
+    np.testing.assert_array_equal(W.grad, [0.5 + 2.0, 0.25 + 4.0])
+
+
+def test_stepping_and_drawing_show_the_forward_passs_numbers_after_a_step():
+    W = Tensor([1.0, 2.0], label="W")
+    L = square_sum(W)
+    L.backward()
+    table = text_graph(L)
+    W.grad = np.array([1.0, 1.0])
+    SGD([W], lr=10.0).step()  # W = [-9, -8]
+    assert text_graph(L) == table.replace("[2.0 4.0]", "[1.0 1.0]")  # only W.grad differs
+    assert re.search(r"^W +\(leaf\) +2 +\[1\.0 2\.0\]", table, re.MULTILINE)
+    source = draw_dot(L).source  # as L = 5 was computed from W = [1, 2]
+    assert "data [1.0 2.0]" in source and "-9" not in source
+    assert "[1.0 2.0]" in replay_html(L).html
+    W.grad = None
+    steps = list(L.backward_steps())
+    np.testing.assert_array_equal(W.grad, [2.0, 4.0])
+    assert "W.grad += dv1 ⊙ W" in str(steps[-1])
+
+
+# ----------------------------------------------------------------------------- every op
+
+NAMES = sorted(OPS)  # the registry itself
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_op_gives_the_forward_passs_gradient_after_any_route(name, data):
+    """For each op of the registry and any operands: y = op(...), L = Σ y²; then every Tensor
+    operand changes by a route drawn at random. backward() and grad() give exactly the
+    gradients of a fresh graph at the old numbers; create_graph=True raises, and works again
+    once the old numbers are back."""
+    op = OPS[name]
+    sample = data.draw(tensor_samples(op))
+
+    def loss_of(tensors):
+        y = op(*tensors, *sample.args)
+        return (y * y).sum()
+
+    def leaves():
+        return [Tensor(x) if vjp else x for x, vjp in zip(sample.operands, op.vjps)]
+
+    fresh = leaves()
+    expected = grad(loss_of(fresh), [t for t in fresh if isinstance(t, Tensor)])
+    operands = leaves()
+    tensors = [t for t in operands if isinstance(t, Tensor)]
+    loss = loss_of(operands)
+    for t in tensors:
+        route = data.draw(st.sampled_from(ROUTES))
+        route(t, data.draw(st.sampled_from([0.5, -0.25, 1.0])))
+    for got, want in zip(grad(loss, tensors), expected):
+        np.testing.assert_array_equal(got, want)
+    loss.backward()
+    for t, want in zip(tensors, expected):
+        np.testing.assert_array_equal(t.grad, want)
+    if any(t.size for t in tensors):  # (an empty array has nothing to change)
+        with pytest.raises(RuntimeError, match=CHANGED):
+            grad(loss, tensors, create_graph=True)
+    for t, x in zip(tensors, [x for x, vjp in zip(sample.operands, op.vjps) if vjp]):
+        t.data = x
+    for got, want in zip(grad(loss, tensors, create_graph=True), expected):
+        np.testing.assert_array_equal(got.data, want)
+
