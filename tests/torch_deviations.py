@@ -23,6 +23,13 @@ compare such a case with central differences instead of PyTorch.
    whose exponent is 0 gives 0 instead of 1/a. Found by hypothesis in
    ``tests/tensor/test_torch_double_backward.py``, which then compares the Hessian-vector
    product with central differences of our gradient instead.
+5. **A change through ``.data`` between the forward and the backward pass.** PyTorch saves
+   the tensors a backward pass needs and counts in-place changes to them, so ``w -= 1``
+   inside ``no_grad()`` makes ``backward()`` raise ("modified by an inplace operation");
+   but ``w.data`` shares the storage without the count, so ``w.data -= 1`` goes unseen and
+   the backward pass reads the new numbers: d(w·w)/dw at w = [1, 2] comes out as
+   2·(w − 1) = [0, 2], a mix of the forward pass's graph and the changed w. The gradient of
+   the function the forward pass computed is 2w = [2, 4], which we give (issue 32, item 1).
 """
 
 from __future__ import annotations
@@ -113,6 +120,24 @@ def _our_pow_mixed_partial_of_tensors() -> float:
     return float(grad(da[0], [b])[0][0])
 
 
+def _torch_gradient_after_a_data_change(torch: Any) -> float:
+    w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    loss = (w * w).sum()
+    w.data -= 1
+    loss.backward()
+    return w.grad[0].item()
+
+
+def _our_gradient_after_a_data_change() -> float:
+    from tinygrad_edu.tensor import Tensor
+
+    w = Tensor([1.0, 2.0])
+    loss = (w * w).sum()
+    w.data -= 1
+    loss.backward()
+    return float(w.grad[0])
+
+
 pow_mixed_partial_deviation = Deviation(
     "pow-mixed-partial-at-zero-exponent-tensor",
     "d/db[0] d/da[0] Σ a**b at a = [2, 1.5], b = [0, 1]", torch_value=0.0, true_value=0.5,
@@ -129,6 +154,10 @@ DEVIATIONS = [
               true_value=math.nan, torch_case=_torch_pow_zero_slope_at_nan,
               ours=_our_pow_zero_slope_at_nan),
     pow_mixed_partial_deviation,
+    Deviation("gradient-after-a-change-through-data",
+              "d/dw[0] Σ w·w at w = [1, 2], then w.data -= 1 before backward()",
+              torch_value=0.0, true_value=2.0, torch_case=_torch_gradient_after_a_data_change,
+              ours=_our_gradient_after_a_data_change),
 ]
 
 
