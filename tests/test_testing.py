@@ -237,14 +237,16 @@ def test_user_binary_op_gets_readable_default_text():
 def test_registered_user_op_joins_random_expressions(softplus):
     used = []
 
-    @settings(max_examples=100, derandomize=True, database=None)
+    @settings(max_examples=200, derandomize=True, database=None)
     @given(expressions())
     def check(e):
         used.append(any(op is softplus.op for op, _ in e.steps))
         assert_grads_close(e, e.inputs)
 
     check()
-    assert sum(used) > 10
+    # about one expression in 15 (it is one op of the 17 or so registered by then: how many
+    # depends on which other tests registered theirs in this process before)
+    assert sum(used) >= 5
 
 
 def test_without_hypothesis_the_strategies_say_what_to_install():
