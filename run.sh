@@ -133,7 +133,7 @@ test_other_pythons() {  # the tests under every other Python found; fails if any
     dir=.venv-$version
     say "the tests under Python $version ($py), without PyTorch, the browser and the notebooks"
     if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,plot,render]"; then
-      TINYGRAD_EDU_HYPOTHESIS_PROFILE=other-python run_suite "$dir" -q tests || status=1
+      TINYGRAD_EDU_HYPOTHESIS_PROFILE=other-python run_suite "$dir" -q -m "not slow" tests || status=1
     else  # like a missing Python: said, but no failure of the job
       suite+=("Python $version ($py): NOT TESTED: $dir could not be set up (see above)")
     fi

@@ -109,6 +109,7 @@ def test_the_gradient_reaches_every_parameter_through_the_cache():
 # ----------------------------------------------------------------------------- training
 
 
+@pytest.mark.slow
 def test_training_on_names_lowers_the_loss():
     names = ["emma", "olivia", "ava", "isabella", "sophia"]
     tokens = CharTokenizer(load_names())
@@ -332,6 +333,7 @@ def test_the_gpt_runs_where_numpy_cannot_be_imported_at_all():
     assert result.stdout.split()[-1] == "False"
 
 
+@pytest.mark.slow
 def test_a_program_with_a_per_scalar_gpt_runs_on_value():
     """The per-scalar GPT of benchmarks/plain_gpt.py (every weighted sum a sum of products,
     as microgpt writes it) computes on ``Value`` the very loss of ``GPT``."""

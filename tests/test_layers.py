@@ -96,6 +96,7 @@ def test_no_import_circles():
             visit(name, [name])
 
 
+@pytest.mark.slow
 def test_every_module_imports_only_its_own_layer_or_lower_ones():
     for name, targets in graph().items():
         for target in targets:

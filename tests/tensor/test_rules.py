@@ -401,6 +401,7 @@ unary_op("softplus_bad", forward, lambda x, y: sigmoid(-x))
 """
 
 
+@pytest.mark.slow
 def test_a_newly_registered_tensor_op_is_picked_up_by_these_tests(tmp_path):
     """Two tensor ops registered by a plugin before collection: the right one passes the
     per-op test and its control, the wrong one fails them; breaking either is caught."""
