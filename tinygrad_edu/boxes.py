@@ -13,11 +13,12 @@ as torchview's ``depth`` draws a module:
   output is.
 - A leaf (a weight, or an input) used only inside one box is counted in that box instead
   of drawn. Given ``params=``, only the parameters are: the other leaves are the inputs,
-  and stay in sight.
+  and stay in sight. More than four leaves that only boxes use (the numbers an attention
+  head reads, at every position) are gathered in one box of ``inputs``.
 - What *enters* a box is the values from outside that its values use; what *leaves* it,
   its values used outside it (by another box or by a value drawn on its own) and the
-  outputs it holds. One arrow joins two boxes however many values pass between them, and says how
-  many.
+  outputs it holds. One arrow joins two boxes however many values pass between them, and
+  says how many.
 
 This module decides what goes where and what each box says; ``drawing.py`` draws it.
 """
@@ -32,7 +33,8 @@ from typing import Any
 from tinygrad_edu.scopes import scope_of
 from tinygrad_edu.stepping import is_array_node, shape_text, short
 
-__all__ = ["Box", "Parts", "box_lines", "parts", "spread"]
+__all__ = ["INPUTS", "MANY_INPUTS", "Box", "Parts", "box_lines", "check_depth", "parts",
+           "spread"]
 
 
 @dataclass(eq=False)
