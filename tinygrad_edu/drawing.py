@@ -16,6 +16,10 @@ fast; the arrows carry the shapes. Where an arrow would be long (a value used at
 of a loop) and make the layout slow, it starts at a dashed copy of the value's name beside
 its use instead (``layout_cost``).
 
+A big graph draws by its parts: ``draw_dot(root, depth=1)`` draws the values of each
+named scope (``named_scope``; the layers of ``tinygrad_edu.nn`` open theirs) as one box
+that says what enters and leaves it (``tinygrad_edu.boxes``).
+
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
 (``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
 notebook shows the DOT text and says what to install, and ``render()``/``pipe()`` raise
@@ -588,9 +592,12 @@ def checked_parts(roots: list[Any], order: list[Any], depth: int, params: Any, m
             "the layers of tinygrad_edu.nn mark theirs when a model holds them), or leave "
             "depth out to draw every value")
     plan = parts(roots, order, depth, None if params is None else parameter_names(params))
-    proxies: dict[Any, _Drawn] = {}
-    for item in [*plan.boxes, *plan.alone]:
-        proxies[item] = _Drawn()
+    position = {node: i for i, node in enumerate(order)}
+    first = {box: min(position[node] for node in box.values[:1] + box.leaves[:1])
+             for box in plan.boxes}
+    drawn_order = sorted([*plan.boxes, *plan.alone],  # as walk meets them: parents first
+                         key=lambda item: first[item] if isinstance(item, Box) else position[item])
+    proxies = {item: _Drawn() for item in drawn_order}
     for (tail, head), _ in plan.arrows.items():
         uses = 1 if isinstance(tail, Box) or isinstance(head, Box) else \
             head.parents.count(tail)  # value to value: one arrow per use, as drawn
@@ -598,11 +605,13 @@ def checked_parts(roots: list[Any], order: list[Any], depth: int, params: Any, m
     drawn = list(proxies.values())
     cost = layout_cost(drawn, labelled=True)[0]
     if len(drawn) > max_nodes or cost > layout_budget(max_nodes):
+        why = (f"more than max_nodes={max_nodes}" if len(drawn) > max_nodes else
+               f"whose layout_cost {cost} is more than {layout_budget(max_nodes)} for "
+               f"max_nodes={max_nodes}")
         raise GraphTooLarge(
             f"draw_dot: at depth={depth} this graph still draws as {len(plan.boxes)} boxes and "
-            f"{len(plan.alone)} {_kind(roots)} on their own (layout_cost {cost}, more than "
-            f"{layout_budget(max_nodes)} for max_nodes={max_nodes}); pass a smaller depth, "
-            f"or max_nodes={max(len(drawn), -(-cost * MAX_NODES // MAX_LAYOUT))} to draw it "
+            f"{len(plan.alone)} {_kind(roots)} on their own, {why}; pass a smaller depth, or "
+            f"max_nodes={max(len(drawn), -(-cost * MAX_NODES // MAX_LAYOUT))} to draw it "
             "anyway")
     return plan
 
