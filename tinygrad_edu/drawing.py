@@ -515,9 +515,10 @@ def _draw_parts(roots: list[Any], order: list[Any], depth: int, *, rankdir: str 
                  labelloc="t")
     braces = rankdir in ("LR", "RL")
     words = "leaves" if params is None else "parameters"
+    holding_outputs = {plan.box_of[root] for root in roots if root in plan.box_of}
     for box in plan.boxes:
         attrs = dict(PART_STYLE if box.values else INPUTS_STYLE)
-        if any(root in plan.box_of and plan.box_of[root] is box for root in roots):
+        if box in holding_outputs:
             attrs.update(color=OUTPUT_EDGE, penwidth=STYLE["output"]["penwidth"])
         if box is hot:
             attrs.update(color=HOT, penwidth="3")
