@@ -110,6 +110,23 @@ def test_each_box_holds_the_values_of_its_scope_and_says_how_many():
             assert said[path].split(" · ")[0] == f"{n:,} value{'s' * (n > 1)}"
         # every value made in a scope is in exactly one box, none twice
         assert sum(len(box.values) for box in plan.boxes) == sum(map(bool, map(scope_of, made)))
+        # what enters a box: the parents from outside it; what leaves: what is used outside
+        for box in plan.boxes:
+            inside = set(box.values) | set(box.leaves)
+            users = {node for node in order for p in node.parents if p in inside
+                     and node not in inside}
+            assert set(box.inputs) == {p for v in box.values for p in v.parents
+                                       if p not in inside}
+            assert set(box.outputs) == {v for v in box.values if v is loss or any(
+                p is v for u in users for p in u.parents)}
+            said_lines = boxes[titled(source)[box.path]][1]
+            for heading, nodes in (("in", box.inputs), ("out", box.outputs)):
+                if nodes:
+                    n = len(nodes)
+                    k = said_lines.index(f"{heading}  {n:,} value{'s' * (n > 1)}")
+                    assert said_lines[k + 1:k + 3] == [
+                        "data " + spread([v.data for v in nodes]),
+                        "grad " + spread([v.grad for v in nodes])]
     assert sorted(said) == sorted({scope_of(node) for node in made})  # depth 4: all scopes
 
 
