@@ -16,12 +16,13 @@ LAYERS = [
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
-    ["tensor", "gradcheck", "testing", "drawing", "replay", "viz", "expression", "exercises",
-     "__main__", ""],
+    ["tensor", "gradcheck", "testing", "boxes", "drawing", "replay", "viz", "expression",
+     "exercises", "__main__", ""],
 ]
 ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast", "copying",
            "higher", "habits", "listops", "scopes"}
-TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "__main__", "train"}
+TOOLS = {"boxes", "drawing", "replay", "viz", "testing", "gradcheck", "exercises", "__main__",
+         "train"}
 
 
 def module_name(path: Path) -> str:

@@ -37,6 +37,7 @@ import numpy as np
 
 from tinygrad_edu import graph
 from tinygrad_edu.graph import backpropagate, walk
+from tinygrad_edu.scopes import scope_of
 
 __all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
 
@@ -220,9 +221,11 @@ class Step:
     root_name: str
     upstream: Any  # d(root)/d(node), complete by the time this step runs
     updates: tuple[ParentUpdate, ...]  # one per operand use: a * a has two
+    scope: str = ""  # the named scope the node was made in ("blocks.0/mlp"), if any
 
     def __str__(self) -> str:
-        return _matrix_step(self) if is_array_node(self.node) else _number_step(self)
+        text = _matrix_step(self) if is_array_node(self.node) else _number_step(self)
+        return f"[{self.scope}] {text}" if self.scope else text
 
     def __repr__(self) -> str:
         return f"<Step {self.index}: {self.name} = {self.formula}>"
@@ -355,7 +358,8 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
             left.update((p, p.grad) for p in node.parents)
             index += 1
             step = Step(index, node, names[node], node.op, formula(node, names), names[root],
-                        upstream, tuple(_updates(node, names, upstream, shares, running, params)))
+                        upstream, tuple(_updates(node, names, upstream, shares, running, params)),
+                        scope_of(node))
             if not done:  # paused half-way: a backward() now would mix (graph.refuse_mixing)
                 graph.waiting[passes] = (found.keys(), names[root])
             yield step
@@ -434,7 +438,9 @@ def text_graph(root: Any, width: int = 48) -> str:
     """The graph as a table, one line per node in topological order (parents first): its
     name, how it was computed, its data and its grad (for the tensor engine also its shape,
     and arrays summarised). Needs no Graphviz; fine for hundreds of nodes. Expressions
-    longer than ``width`` characters are shortened with ``…``.
+    longer than ``width`` characters are shortened with ``…``. If values of the graph were
+    made inside a ``named_scope``, a column ``scope`` says where each one was made
+    (``blocks.0/mlp``; empty for the others), and takes its width from the expressions'.
 
     >>> from tinygrad_edu import Value
     >>> x, y = Value(3.0, label="x"), Value(2.0, label="y")
@@ -450,6 +456,9 @@ def text_graph(root: Any, width: int = 48) -> str:
     """
     names = node_names(root)
     matrix = is_array_node(root)
+    scoped = max((len(scope_of(node)) for node in names), default=0)
+    if scoped:  # the scope column takes its width from the expressions': lines stay short
+        width = max(24, width - max(scoped, len("scope")) - 2)
     head = ("value", "computed as", "shape", "data", "grad") if matrix else \
         ("value", "computed as", "data", "grad")
     rows = [head]
@@ -463,9 +472,12 @@ def text_graph(root: Any, width: int = 48) -> str:
                          summary(node.data, 6, 3), grad))
         else:
             rows.append((names[node], how, fmt(node.data), fmt(node.grad)))
-    n = len(head)
+    if scoped:  # where each value was made, after its name
+        rows = [(row[0], "scope" if i == 0 else scope_of(node), *row[1:])
+                for i, (row, node) in enumerate(zip(rows, [None, *names]))]
+    n = len(rows[0])
     w = [max(len(row[k]) for row in rows) for k in range(n)]
-    right = 2 if not matrix else 99  # numbers align right; a table of arrays reads left
+    right = (3 if scoped else 2) if not matrix else 99  # numbers align right; arrays read left
     lines = ["  ".join(f"{cell:>{w[k]}}" if k >= right else f"{cell:<{w[k]}}"
                        for k, cell in enumerate(row)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)

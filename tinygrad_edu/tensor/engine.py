@@ -76,8 +76,10 @@ class Tensor(TensorBase):
     array, as in NumPy), in-place updates, copying and pickling are in ``base.py``.
     """
 
-    __slots__ = ("__weakref__", "_fn", "_operands", "_params", "data", "grad", "label", "parents")
+    __slots__ = ("__weakref__", "_fn", "_operands", "_params", "_scope", "data", "grad", "label",
+                 "parents")
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
+    _scope: str  # set only on a tensor made inside a named_scope (scopes.py)
 
     def __init__(self, data: ArrayLike, dtype: Any = None, label: str = "") -> None:
         if isinstance(data, Tensor):

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu import scopes
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.graph import NO_GRAPH
@@ -37,12 +38,15 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = ()) -
     """The output of ``op``: a Tensor around ``data`` (no copy, no checks), of the class of
     its first Tensor operand. It records its parents, its op, all its operands (constants
     too) and its parameters; under ``no_grad`` it is a leaf that remembers it was computed
-    (``requires_grad`` is False)."""
+    (``requires_grad`` is False). Made inside a ``named_scope``, it keeps the scope's path
+    in ``_scope``, as a Value does."""
     parents = tuple([o for o in operands if isinstance(o, TensorBase)])
     t: Any = object.__new__(type(parents[0]))
     t.data, t.grad, t.label = np.asarray(data), None, ""
     if is_grad_enabled():
         t.parents, t._fn, t._operands, t._params = parents, op, operands, params
+        if scopes.opened:  # inside a named_scope (scopes.py)
+            t._scope = scopes.current()
     else:
         t.parents, t._fn, t._operands, t._params = (), None, (), NO_GRAPH
     return t
