@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any, overload
 
 import graphviz
-import numpy as np
 
 from tinygrad_edu.boxes import Box, Parts, box_lines, check_depth, parts
 from tinygrad_edu.graph import is_node, walk
@@ -249,6 +248,8 @@ def _op_label(node: Any) -> str:
     op = node._fn
     name = SYMBOLS.get(op.name, op.name)
     if is_array_node(node):
+        import numpy as np
+
         constants = [c for c in op.operands(node) if not is_node(c)]
         if not constants or op.name == "where":
             return name
@@ -289,6 +290,8 @@ def _fields(node: Any, name: str, grad: Any, matrices: bool) -> list[str]:
 
 
 def _numbers(what: str, x: Any, matrices: bool) -> str:
+    import numpy as np
+
     a = np.asarray(x.data if is_node(x) else x)
     if not matrices:  # one short line, which a replay page can change
         return _escape(f"{what} {summary(a, 4, 3)}")
@@ -404,7 +407,7 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                   edge_attr={"fontname": "Helvetica", "fontsize": SMALL_FONT})
     if step is not None:
         dot.step = step
-        upstream = (f"upstream {shape_text(np.shape(step.upstream))}" if is_array_node(step.node)
+        upstream = (f"upstream {shape_text(step.upstream.shape)}" if is_array_node(step.node)
                     else f"upstream {fmt(step.upstream)}")
         dot.attr("graph", label=_escape_plain(f"step {step.index}: {step.name} = "
                                               f"{step.formula}, {upstream}"), labelloc="t")
