@@ -17,7 +17,7 @@ settings.register_profile(
 )
 # For the suite under the other Pythons (run.sh): the same tests with fewer examples each, to
 # show that every line runs there; the full strength runs once, under the main Python.
-settings.register_profile("other-python", parent=settings.get_profile("ci"), max_examples=25)
+settings.register_profile("other-python", parent=settings.get_profile("ci"), max_examples=10)
 # For the seed sweep (.ci/seed-sweep): no example database, so every run starts fresh, as
 # on a new clone; the seed comes from --hypothesis-seed.
 settings.register_profile("sweep", parent=settings.get_profile("ci"), database=None)

@@ -67,6 +67,7 @@ def test_statement_and_starter(name):
     assert [line for line in code if line and line[0] not in "#\"" and line in shown] == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXERCISES))
 def test_the_reference_passes(name):
     verdict = EXERCISES[name].check(EXERCISES[name].reference)
