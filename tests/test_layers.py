@@ -17,11 +17,12 @@ LAYERS = [
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
     ["tensor", "gradcheck", "testing", "drawing", "replay", "viz", "expression", "exercises",
-     "__main__", ""],
+     "playground", "__main__", ""],
 ]
 ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast", "copying",
            "higher", "habits", "listops", "scopes"}
-TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "__main__", "train"}
+TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "playground", "__main__",
+         "train"}
 
 
 def module_name(path: Path) -> str:
