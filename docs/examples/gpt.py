@@ -12,7 +12,7 @@ tokens = CharTokenizer(names)
 model = GPT(tokens.vocab_size, seed=0)  # 4,192 parameters: 16 numbers a token, 4 heads
 print(model)
 
-steps, lr = 20, 0.01                  # notebook 10 trains for 1000 steps
+steps, lr = 50, 0.01                  # notebook 10 trains for 1000 steps
 optimizer = Adam(model.parameters(), lr=lr, betas=(0.85, 0.99))
 start = time.perf_counter()
 for step in range(steps):
@@ -21,7 +21,7 @@ for step in range(steps):
     loss.backward()
     optimizer.lr = lr * (1 - step / steps)
     optimizer.step()
-    if step % 5 == 0 or step == steps - 1:
+    if step % 10 == 0 or step == steps - 1:
         print(f"step {step:3}: loss {loss.data:.3f}")
 seconds = time.perf_counter() - start
 print(f"{steps} steps in {seconds:.1f} s: {seconds / steps * 1000:.0f} ms a step here")

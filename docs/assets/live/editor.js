@@ -1,13 +1,20 @@
 // A plain editor for Python: a textarea where Tab indents (the selected lines, or four
 // spaces at the caret), Shift-Tab dedents, Enter keeps the line's indent (one more after a
 // colon), Ctrl-Enter (or Cmd-Enter) calls `run`, and Esc lets the next Tab leave the editor
-// as Tab normally does.
+// as Tab normally does. The editor grows with the code; a page that sets the code itself
+// sends an "input" event.
 (function () {
   "use strict";
   var INDENT = "    ";
 
   function editor(area, run) {
     var escaped = false;
+
+    function fit() {  // as many rows as the code has lines, 8 to 32
+      area.rows = Math.max(8, Math.min(32, area.value.split("\n").length + 1));
+    }
+    area.addEventListener("input", fit);
+    fit();
 
     function lineStart(text, at) { return text.lastIndexOf("\n", at - 1) + 1; }
 

@@ -64,7 +64,12 @@
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
     if (chosen.arrays) local(chosen);
-    else code.value = storage.get(CODE + chosen.name) || chosen.starter;
+    else set(storage.get(CODE + chosen.name) || chosen.starter);
+  }
+
+  function set(text) {
+    code.value = text;
+    code.dispatchEvent(new Event("input"));
   }
 
   function local(ex) {  // what to do on one's own machine
@@ -83,6 +88,7 @@
     say("pre", ex.starter);
   }
 
+  live.editor(code, function () { check.click(); });
   fillMenu();
   choose(location.hash.slice(1) || all[0].name);
   menu.addEventListener("change", function () { choose(menu.value); });
@@ -90,11 +96,7 @@
     if (location.hash.slice(1) !== chosen.name) choose(location.hash.slice(1));
   });
   code.addEventListener("input", function () { storage.set(CODE + chosen.name, code.value); });
-  $("starter").addEventListener("click", function () {
-    code.value = chosen.starter;
-    storage.set(CODE + chosen.name, code.value);
-  });
-  live.editor(code, function () { check.click(); });
+  $("starter").addEventListener("click", function () { set(chosen.starter); });
 
   if (!live.served($("live-notice"))) {
     check.disabled = true;

@@ -6,6 +6,7 @@
 (function () {
   "use strict";
   var here = document.currentScript.src;
+  var ns = window.tinygradLive = window.tinygradLive || {};
 
   // Opened from disk (file://): say so and how to serve, and start nothing.
   function served(notice) {
@@ -53,7 +54,7 @@
     var job = this.job;
     if (message.kind === "ready") {
       this.ready = true;
-      this.loadSeconds = message.seconds;
+      ns.loaded = message;  // how long each part took (benchmarks/bench_live.py reads it)
       if (job) this.limit(job);  // it waited for Python: its time starts now
       this.onState("ready", message);
       return;
@@ -111,7 +112,6 @@
 
   Python.prototype.busy = function () { return this.job !== null; };
 
-  var ns = window.tinygradLive = window.tinygradLive || {};
   ns.served = served;
   ns.Python = Python;
 })();

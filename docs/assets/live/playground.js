@@ -20,9 +20,13 @@
   fromGuide.value = "";
   fromGuide.textContent = "(your code)";
 
+  function set(text) {
+    code.value = text;
+    code.dispatchEvent(new Event("input"));
+  }
   function choose(name) {
     var example = examples.filter(function (e) { return e.name === name; })[0];
-    if (example) code.value = example.code;
+    if (example) set(example.code);
     menu.value = example ? name : "";
   }
   // A guide's "Run this" link brings its code in the address: #code=BASE64URL (UTF-8).
@@ -31,7 +35,7 @@
     if (match) {
       var b64 = match[1].replace(/-/g, "+").replace(/_/g, "/");
       var bytes = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
-      code.value = new TextDecoder().decode(bytes);
+      set(new TextDecoder().decode(bytes));
       menu.value = "";
       return true;
     }
@@ -39,10 +43,10 @@
     choose(match ? match[1] : examples[0].name);
     return false;
   }
+  live.editor(code, function () { run.click(); });
   fromAddress();
   menu.addEventListener("change", function () { if (menu.value) choose(menu.value); });
-  code.addEventListener("input", function () { menu.value = ""; });
-  live.editor(code, function () { run.click(); });
+  code.addEventListener("input", function (e) { if (e.isTrusted) menu.value = ""; });
 
   if (!live.served($("live-notice"))) {
     run.disabled = true;
@@ -65,10 +69,23 @@
   });
 
   function say(text) { state.textContent = text; }
+  // A line of the chain rule ("f = ...  upstream ...;  df/dv1 = ... -> v1.grad += ...")
+  // breaks between its clauses, never inside one, as on the site's pages.
   function print(text, stream) {
     var span = output.appendChild(document.createElement("span"));
     span.className = stream;
-    span.textContent = text;
+    text.split(/(\n)/).forEach(function (line) {
+      if (line.indexOf(";  ") < 0) {
+        span.appendChild(document.createTextNode(line));
+        return;
+      }
+      line.split(";  ").forEach(function (part, i, parts) {
+        if (i > 0) span.appendChild(document.createTextNode("  "));
+        var clause = span.appendChild(document.createElement("span"));
+        clause.className = "clause";
+        clause.textContent = part + (i + 1 < parts.length ? ";" : "");
+      });
+    });
   }
 
   function clear() {
@@ -79,6 +96,8 @@
     var frame = $("replay");
     frame.hidden = true;
     frame.removeAttribute("srcdoc");
+    $("graph-title").firstChild.textContent = "Graph";
+    $("replay-title").firstChild.textContent = "Replay";
   }
 
   run.addEventListener("click", function () {

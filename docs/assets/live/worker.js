@@ -27,10 +27,14 @@ async function wheel(name, folder, pyodide) {
 }
 
 async function start() {
-  const began = performance.now();
+  const began = performance.now(), times = {};
+  const lap = function (name) { times[name] = (performance.now() - began) / 1000; };
   const manifest = await (await fetch(new URL("manifest.json", live))).json();
   const [pyodide, viz] = await Promise.all([
-    loadPyodide({indexURL: new URL("pyodide/", live).href}),
+    loadPyodide({indexURL: new URL("pyodide/", live).href}).then(function (p) {
+      lap("pyodide");
+      return p;
+    }),
     instance()]);
   self.renderDot = function (source, format, engine) {
     return viz.renderString(source, {format: format, engine: engine});
@@ -39,9 +43,12 @@ async function start() {
   pyodide.setStderr(printer("stderr"));
   const folder = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
   await Promise.all(manifest.wheels.map(function (name) { return wheel(name, folder, pyodide); }));
+  lap("wheels");
   pyodide.runPython("import tinygrad_edu.playground as playground; playground.start()");
   const playground = pyodide.pyimport("tinygrad_edu.playground");
-  send("ready", {seconds: (performance.now() - began) / 1000, python: pyodide.version,
+  lap("import");
+  send("ready", {seconds: (performance.now() - began) / 1000, times: times,
+                 python: pyodide.runPython("import platform; platform.python_version()"),
                  manifest: manifest});
   return playground;
 }
