@@ -10,8 +10,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
-    ["errors", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping", "making",
-     "fast", "copying", "higher", "habits", "scopes", "tensor.registry", "tensor.copying",
+    ["errors", "arrays", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping",
+     "making", "fast", "copying", "higher", "habits", "scopes", "tensor.registry", "tensor.copying",
      "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
@@ -19,8 +19,8 @@ LAYERS = [
     ["tensor", "gradcheck", "testing", "drawing", "replay", "viz", "expression", "exercises",
      "playground", "__main__", ""],
 ]
-ENGINES = {"engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast", "copying",
-           "higher", "habits", "listops", "scopes"}
+ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast",
+           "copying", "higher", "habits", "listops", "scopes"}
 TOOLS = {"drawing", "replay", "viz", "testing", "gradcheck", "exercises", "playground", "__main__",
          "train"}
 

@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any, overload
 
 import graphviz
-import numpy as np
 
 from tinygrad_edu.graph import is_node, walk
 from tinygrad_edu.stepping import (
@@ -261,6 +260,8 @@ def _op_label(node: Any) -> str:
     op = node._fn
     name = SYMBOLS.get(op.name, op.name)
     if is_array_node(node):
+        import numpy as np
+
         constants = [c for c in op.operands(node) if not is_node(c)]
         if not constants or op.name == "where":
             return name
@@ -301,6 +302,8 @@ def _fields(node: Any, name: str, grad: Any, matrices: bool) -> list[str]:
 
 
 def _numbers(what: str, x: Any, matrices: bool) -> str:
+    import numpy as np
+
     a = np.asarray(x.data if is_node(x) else x)
     if not matrices:  # one short line, which a replay page can change
         return _escape(f"{what} {summary(a, 4, 3)}")
@@ -403,7 +406,7 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                   edge_attr={"fontname": "Helvetica", "fontsize": SMALL_FONT})
     if step is not None:
         dot.step = step
-        upstream = (f"upstream {shape_text(np.shape(step.upstream))}" if is_array_node(step.node)
+        upstream = (f"upstream {shape_text(step.upstream.shape)}" if is_array_node(step.node)
                     else f"upstream {fmt(step.upstream)}")
         dot.attr("graph", label=_escape_plain(f"step {step.index}: {step.name} = "
                                               f"{step.formula}, {upstream}"), labelloc="t")

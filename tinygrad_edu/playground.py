@@ -153,18 +153,14 @@ def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
 # ----------------------------------------------------------------------------- exercises
 
 
-def needs_arrays(exercise: Any) -> bool:
-    """Whether an exercise works on NumPy arrays, which the browser's Python lacks."""
-    return "NumPy" in exercise.statement
-
-
 def exercises() -> list[dict[str, Any]]:
-    """The exercises as the exercises page lists them."""
+    """The exercises as the exercises page lists them; ``arrays``: on NumPy arrays, which
+    the browser's Python lacks."""
     from tinygrad_edu.exercises import EXERCISES
 
     return [{"number": ex.number, "name": ex.name, "title": ex.title, "level": ex.level,
              "kind": ex.kind, "signature": ex.signature, "statement": ex.statement.strip(),
-             "domain": ex.domain, "starter": ex.starter, "arrays": needs_arrays(ex)}
+             "domain": ex.domain, "starter": ex.starter, "arrays": ex.arrays}
             for ex in EXERCISES.values()]
 
 

@@ -33,9 +33,8 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from tinygrad_edu import graph
+from tinygrad_edu.arrays import is_array
 from tinygrad_edu.graph import backpropagate, walk
 
 __all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
@@ -49,7 +48,7 @@ def fmt(x: Any) -> str:
     an array is shown in full when small, else summarised (see ``summary``)."""
     if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
         x = x.data
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return summary(x)
     return short(x, 5)
 
@@ -64,6 +63,8 @@ def summary(array: Any, limit: int = MAX_SHOWN, digits: int = 4) -> str:
     """An array's numbers on one line when it has at most ``limit`` entries (rows separated
     by ``;``), otherwise its smallest, mean and largest entry, each to ``digits``
     significant digits: arrays of any size, MNIST's included, print small and fast."""
+    import numpy as np
+
     a = np.asarray(array)
     if a.size == 0:
         return "(empty)"
@@ -84,6 +85,8 @@ def short(x: float, digits: int = 4) -> str:
 def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
     """An array's entries as rows of text (a vector is one row; higher dimensions are
     flattened into rows of the last axis)."""
+    import numpy as np
+
     a = np.asarray(array)
     rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
     return [[short(float(v), digits) for v in row] for row in rows]
@@ -91,7 +94,7 @@ def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
 
 def is_array_node(node: Any) -> bool:
     """A node of the tensor engine (its data is an array)."""
-    return isinstance(getattr(node, "data", None), np.ndarray)
+    return is_array(getattr(node, "data", None))
 
 
 def node_names(*roots: Any) -> dict[Any, str]:
@@ -148,7 +151,7 @@ def _operand_names(node: Any, names: dict[Any, str]) -> list[str]:
 
 
 def _constant(x: Any) -> str:
-    if isinstance(x, np.ndarray) and x.ndim:
+    if is_array(x) and x.ndim:
         return f"array({shape_text(x.shape)})" if x.size > 4 else summary(x)
     return fmt(x)
 
@@ -247,6 +250,8 @@ def _number_step(step: Step) -> str:
 
 
 def _matrix_step(step: Step) -> str:
+    import numpy as np
+
     lines = [f"{step.name} = {step.formula}   ({shape_text(np.shape(step.upstream))})"]
     width = max(len(_target(u)) + len(u.local_text) for u in step.updates)
     for u in step.updates:
@@ -282,6 +287,8 @@ def _shapes(op: Any, template: str, upstream: Any, operands: list[Any],
             parent: Any) -> str:
     """The shapes a matrix step works with: ``4×2 @ 2×5 → 4×5`` for a product, ``4×5 → 1×5``
     where a gradient is summed back to a smaller operand, else the gradient's shape."""
+    import numpy as np
+
     target = shape_text(np.shape(parent.data))
     if " @ " in template:
         sides = []
@@ -299,6 +306,8 @@ def _shapes(op: Any, template: str, upstream: Any, operands: list[Any],
 def _summed(op: Any, upstream: Any, parent: Any) -> str:
     """`` summed over the batch`` where an elementwise op's gradient is summed back to a
     broadcast operand (b in X @ W + b): every row used the same b."""
+    import numpy as np
+
     g_shape, p_shape = np.shape(upstream), np.shape(parent.data)
     if not getattr(op, "elementwise", False) or g_shape == p_shape:
         return ""
