@@ -4,16 +4,19 @@ starts on 127.0.0.1 (docs/hooks/serve.py), as a reader opens a site that a serve
 
 The playground runs the README's quickstart and prints ``5.0 6.0 -4.0``; an example draws
 its graph and replays to "done"; a Python error shows its traceback; what the code prints
-and names reaches the page as text, never as HTML; Stop ends a loop that never ends and the
-page runs code again. An exercise is graded right for a right answer, and wrong, with the
-diagnosis ``python -m tinygrad_edu exercises check`` gives, for a wrong one; progress is
-kept. Opened from disk, the pages say how to serve them. Throughout, no request leaves the
-server and no page logs an error.
+and names reaches the page as text, never as HTML; a graph too large gets draw_dot's
+refusal; Stop interrupts a loop that never ends, and Python stays loaded (the server
+isolates the page, so the worker can be interrupted), while code that catches the interrupt
+has its worker ended and a new one loaded. An exercise is graded right for a right answer,
+and wrong, with the verdict ``python -m tinygrad_edu exercises check`` gives, for a wrong
+one; progress is kept. Opened from disk, the pages say how to serve them. Throughout, no
+request leaves the server and no page logs an error.
 
 Python is loaded once per page, and each page once per module: all of the module's tests run
-in one pytest worker (``xdist_group``; run.sh passes ``--dist loadgroup``). Loading takes
-about 5 s on an idle machine (benchmarks/bench_live.py measures it). Like
-tests/test_replay_browser.py, it needs Playwright and a system Chromium, and skips without.
+in one pytest worker (``xdist_group``; run.sh passes ``--dist loadgroup``), and the exercises
+page loads while the playground's tests run. Loading takes about 5 s on an idle machine
+(benchmarks/bench_live.py measures it). Like tests/test_replay_browser.py, it needs
+Playwright and a system Chromium, and skips without.
 """
 
 import base64
@@ -54,18 +57,19 @@ def server(site):
 
 
 class Watched:
-    """A browser context in which every request is checked (only the server's addresses
-    may be asked for) and every console error and page error is kept."""
+    """A browser context in which every request is checked (only the server's addresses, and
+    the built site's files for the pages opened from disk, may be asked for) and every
+    console error and page error is kept."""
 
-    def __init__(self, browser, server):
-        self.server = server
+    def __init__(self, browser, server, site):
+        self.allowed = (server, site.as_uri() + "/", "data:", "blob:")
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.outside, self.errors = [], []
         self.context.route("**/*", self._route)
 
     def _route(self, route):
         url = route.request.url
-        if url.startswith((self.server, "data:", "blob:")):
+        if url.startswith(self.allowed):
             route.continue_()
         else:
             self.outside.append(url)
@@ -91,10 +95,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def watched(browser, server):
-    watch = Watched(browser, server)
+def watched(browser, server, site):
+    watch = Watched(browser, server, site)
     yield watch
     watch.context.close()
+
+
+@pytest.fixture(scope="module")
+def exercises(watched, server):
+    return watched.open(server + "exercises-live.html#d_tanh")
 
 
 def run_link(site, guide):
@@ -106,7 +115,7 @@ def run_link(site, guide):
 
 
 @pytest.fixture(scope="module")
-def playground(watched, site, server):
+def playground(watched, site, server, exercises):
     """The playground, opened as a guide's "Run this" opens it, with Python loaded."""
     href, code = run_link(site, "guides/stepping.html")
     page = watched.open(server + "guides/" + href)
@@ -189,19 +198,22 @@ def test_too_large_a_graph_gets_draw_dots_refusal(playground):
     assert not playground.is_visible("#replay")
 
 
-def test_stop_ends_a_loop_that_never_ends_and_the_page_runs_again(playground):
-    playground.fill("#code", "while True:\n    pass\n")
+def test_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
+    playground.fill("#code", "import sys\nsys.modules['__main__'].ran_before = True\n"
+                             "while True:\n    pass\n")
     playground.click("#run")
     playground.wait_for_function("document.getElementById('state').textContent === 'Running…'")
     time.sleep(0.3)
     playground.click("#stop")
-    assert "Stopped: stopped with the Stop button" in playground.text_content("#output")
-    assert run(playground, "print('again')") == "again\n"  # once Python has loaded again
-
-
-@pytest.fixture(scope="module")
-def exercises(watched, server):
-    return watched.open(server + "exercises-live.html#d_tanh")
+    playground.wait_for_function("!document.getElementById('run').disabled")
+    printed = playground.text_content("#output")
+    assert printed.startswith('Traceback (most recent call last):\n  File "<playground>", line')
+    assert "KeyboardInterrupt" in printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    started = time.perf_counter()
+    assert run(playground, "import sys\nprint(hasattr(sys.modules['__main__'], 'ran_before'))"
+               ) == "True\n"  # the same Python, not one loaded again
+    assert time.perf_counter() - started < 5
 
 
 def check(page, code):
@@ -225,11 +237,26 @@ def test_an_exercise_is_graded_as_the_command_line_grades_it(exercises, tmp_path
     assert exercises.text_content("#progress") == "0 of 16 passed in this browser"
 
     right = "def d_tanh(x, y):\n    return 1 - y * y\n"
-    assert check(exercises, right).startswith("✓ d_tanh: passed")
+    assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
     assert exercises.text_content("#progress") == "1 of 16 passed in this browser"
     assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
     stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
     assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
+
+
+def test_code_that_will_not_stop_is_ended_and_python_loads_again(exercises):
+    """A solution that catches the interrupt: its worker is ended, and a new one loads."""
+    stubborn = ("def d_tanh(x, y):\n    while True:\n        try:\n            while True:\n"
+                "                pass\n        except BaseException:\n            pass\n")
+    exercises.fill("#code", stubborn)
+    exercises.click("#check")
+    exercises.wait_for_function("document.getElementById('state').textContent === 'Grading…'")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
+    assert exercises.text_content("#output").endswith(
+        "Stopped: stopped with the Stop button; it did not stop when interrupted. A solution "
+        "that loops forever is the usual cause. Python was started again.\n")
+    assert exercises.text_content("#state") == "Stopped."
 
 
 def test_an_exercise_on_arrays_says_how_to_do_it_locally(exercises):

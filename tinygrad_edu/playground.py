@@ -184,6 +184,9 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
             code = cli.main(["check", "solutions.py", name])
         except SystemExit as error:
             code = error.code if isinstance(error.code, int) else 1
+        except KeyboardInterrupt:  # the page's Stop: no verdict, nothing recorded
+            print("KeyboardInterrupt: the grading was stopped", file=sys.stderr)
+            code = 1
         finally:
             os.chdir(here)
             if old is None:

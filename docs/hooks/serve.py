@@ -29,6 +29,14 @@ TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "applicat
 class Handler(SimpleHTTPRequestHandler):
     extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}
 
+    def end_headers(self) -> None:
+        # Cross-origin isolation: the live pages may then share memory with their Python
+        # worker, and Stop interrupts Python instead of loading it again (docs/assets/live/
+        # live.js). Every file of the site comes from here, so nothing is refused.
+        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+        self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+        super().end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 

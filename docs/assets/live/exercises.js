@@ -130,6 +130,11 @@
     python.call("check", {name: ex.name, code: code.value, progress: storage.get(PROGRESS) || ""},
                 print, LIMIT).then(function (answer) {
       var kept = storage.set(PROGRESS, answer.result.progress);
+      if (answer.stopped) {
+        print("\nStopped: " + answer.stopped + ".\n", "stderr");
+        say("Stopped.");
+        return;
+      }
       say((answer.result.code === 0 ? "Passed" : "Not yet") + " (graded in " +
           answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not let " +
           "the page keep your progress."));

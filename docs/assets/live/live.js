@@ -1,6 +1,9 @@
 // What the live pages (the playground, the exercises) share: Python in a Web Worker
-// (worker.js), loaded once and kept, with a Stop and a time limit that end it and start a
-// new one, so the page stays usable whatever the code does; and, for a page opened from
+// (worker.js), loaded once and kept, with a Stop and a time limit, so the page stays usable
+// whatever the code does. Where the page is cross-origin isolated (docs/hooks/serve.py sends
+// the headers for it), Stop interrupts Python as Ctrl-C does and Python stays loaded;
+// elsewhere (or if the code catches the interrupt) the worker is ended and a new one loads.
+// And, for a page opened from
 // disk, where browsers refuse to start WebAssembly and workers, a notice saying how to
 // serve the site instead. Nothing here turns text into HTML: what Python prints is text.
 (function () {
@@ -33,9 +36,14 @@
   function Python(onState) {
     this.onState = onState || function () {};
     this.jobs = 0;
-    this.job = null;  // {id, resolve, reject, onPrint, timer}
+    this.job = null;  // {id, resolve, reject, onPrint, seconds, timer, stopped}
+    // Shared memory that Python polls for a signal to raise: 2, SIGINT (KeyboardInterrupt)
+    this.interrupt = window.crossOriginIsolated && typeof SharedArrayBuffer === "function" ?
+      new Uint8Array(new SharedArrayBuffer(1)) : null;
     this.start();
   }
+
+  var GRACE_S = 3;  // how long interrupted code may take to stop before its worker is ended
 
   Python.prototype.start = function () {
     var self = this;
@@ -47,6 +55,7 @@
       event.preventDefault();
       self.onState("failed", event.message || "the Python worker could not start");
     };
+    if (this.interrupt) this.worker.postMessage({op: "interrupt", buffer: this.interrupt});
     this.onState("loading");
   };
 
@@ -67,6 +76,7 @@
     else if (message.kind === "done" || message.kind === "failed") {
       clearTimeout(job.timer);
       this.job = null;
+      message.stopped = job.stopped;  // interrupted, and it stopped: why
       if (message.kind === "done") job.resolve(message);
       else job.reject(new Error(message.text));
     }
@@ -82,6 +92,7 @@
       var id = ++self.jobs;
       self.job = {id: id, resolve: resolve, reject: reject, seconds: limit,
                   onPrint: onPrint || function () {}};
+      if (self.interrupt) self.interrupt[0] = 0;
       if (self.ready) self.limit(self.job);
       self.worker.postMessage(Object.assign({op: op, id: id}, fields));
     });
@@ -95,8 +106,24 @@
     }, job.seconds * 1000);
   };
 
-  // End the running code: the worker goes, with everything it had; a new one loads.
+  // Stop the running code: interrupt it if we can (it then ends with a KeyboardInterrupt,
+  // and the answer says why in .stopped); if it goes on, or if we cannot, end the worker.
   Python.prototype.stop = function (why) {
+    var self = this, job = this.job;
+    if (job && this.interrupt && !job.stopped && this.ready) {
+      job.stopped = why || "stopped";
+      this.interrupt[0] = 2;
+      clearTimeout(job.timer);
+      job.timer = setTimeout(function () {
+        if (self.job === job) self.end(why + "; it did not stop when interrupted");
+      }, GRACE_S * 1000);
+      return;
+    }
+    this.end(why);
+  };
+
+  // End the worker, with everything it had, and start a new one.
+  Python.prototype.end = function (why) {
     var job = this.job;
     this.job = null;
     this.worker.terminate();

@@ -108,8 +108,13 @@
     say(python.ready ? "Running…" : "Loading Python, then running…");
     python.call("run", {code: code.value}, print, LIMIT).then(function (answer) {
       show(answer.result);
-      say((answer.result.error ? "Stopped by an error" : "Ran") + " in " +
-          answer.seconds.toFixed(2) + " s.");
+      if (answer.stopped) {
+        print("\nStopped: " + answer.stopped + ".\n", "stderr");
+        say("Stopped.");
+      } else {
+        say((answer.result.error ? "Stopped by an error" : "Ran") + " in " +
+            answer.seconds.toFixed(2) + " s.");
+      }
     }, function (error) {
       if (error.stopped) {
         print("\nStopped: " + error.message + ". Python was started again, with nothing " +

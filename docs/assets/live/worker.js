@@ -47,6 +47,7 @@ async function start() {
   pyodide.runPython("import tinygrad_edu.playground as playground; playground.start()");
   const playground = pyodide.pyimport("tinygrad_edu.playground");
   lap("import");
+  self.pyodide = pyodide;
   send("ready", {seconds: (performance.now() - began) / 1000, times: times,
                  python: pyodide.runPython("import platform; platform.python_version()"),
                  manifest: manifest});
@@ -62,6 +63,10 @@ const ready = start().catch(function (error) {
 self.onmessage = async function (event) {
   const job = event.data;
   const playground = await ready;
+  if (job.op === "interrupt") {  // shared memory the page writes a signal to (live.js)
+    if (broken === null) self.pyodide.setInterruptBuffer(job.buffer);
+    return;
+  }
   current = job.id;
   const began = performance.now();
   let answer;
