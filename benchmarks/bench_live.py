@@ -47,7 +47,7 @@ def one_round(playwright, chromium: str, url: str, gpt: bool) -> dict[str, float
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         page = browser.new_page()
         started = time.perf_counter()
-        page.goto(url + "playground.html#example=quickstart")
+        page.goto(url + "playground.html?example=quickstart")
         page.click("#run")
         page.wait_for_function(DONE, timeout=120_000)
         first = time.perf_counter() - started

@@ -110,7 +110,7 @@ def run_link(site, guide):
     """The first "Run this" link of a guide, and the code it carries."""
     page = (site / guide).read_text(encoding="utf-8")
     href = re.search(r'<p class="run-this"><a href="([^"]+)"', page).group(1)
-    encoded = href.split("#code=", 1)[1]
+    encoded = href.split("?code=", 1)[1]
     return href, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
 
 

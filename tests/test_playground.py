@@ -151,7 +151,7 @@ def test_the_examples_and_the_guides_blocks_run_without_numpy(tmp_path):
     import re
     for page in sorted((ROOT / "docs").rglob("*.md")):
         text = live.with_run_links(page.read_text(encoding="utf-8"), "playground.html")
-        for i, encoded in enumerate(re.findall(r"#code=([\w-]+)", text)):
+        for i, encoded in enumerate(re.findall(r"\?code=([\w-]+)", text)):
             codes[f"{page.relative_to(ROOT)} block {i + 1}"] = base64.urlsafe_b64decode(
                 encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
     assert len(codes) > 15  # the examples and the guides' runnable blocks

@@ -123,7 +123,7 @@ def runnable(code: str) -> bool:
 
 def run_link(code: str, playground: str) -> str:
     encoded = base64.urlsafe_b64encode(code.encode("utf-8")).decode("ascii").rstrip("=")
-    return (f'<p class="run-this"><a href="{playground}#code={encoded}" title="Open this code '
+    return (f'<p class="run-this"><a href="{playground}?code={encoded}" title="Open this code '
             f'in the playground, which runs it in your browser">Run this</a></p>')
 
 

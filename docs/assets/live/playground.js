@@ -29,19 +29,19 @@
     if (example) set(example.code);
     menu.value = example ? name : "";
   }
-  // A guide's "Run this" link brings its code in the address: #code=BASE64URL (UTF-8).
+  // A guide's "Run this" link brings its code in the address: ?code=BASE64URL (UTF-8);
+  // ?example=NAME opens an example.
   function fromAddress() {
-    var match = /#code=([A-Za-z0-9_-]*)/.exec(location.hash);
+    var match = /[?&]code=([A-Za-z0-9_-]*)/.exec(location.search);
     if (match) {
       var b64 = match[1].replace(/-/g, "+").replace(/_/g, "/");
       var bytes = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
       set(new TextDecoder().decode(bytes));
       menu.value = "";
-      return true;
+      return;
     }
-    match = /#example=(\w+)/.exec(location.hash);
+    match = /[?&]example=(\w+)/.exec(location.search);
     choose(match ? match[1] : examples[0].name);
-    return false;
   }
   live.editor(code, function () { run.click(); });
   fromAddress();
