@@ -75,7 +75,8 @@ def run(source: str) -> Shown:
     failed = False
     try:
         for statement in tree.body:
-            code = compile_(ast.Interactive(body=[statement]), FILENAME, "single")
+            code = compile_(ast.Interactive(body=[statement]),  # type: ignore[arg-type]
+                            FILENAME, "single")  # (codeop compiles a tree as compile() does)
             exec(code, namespace)
     except SystemExit as error:  # sys.exit(): the code ends, as a script would
         if error.code not in (None, 0):
