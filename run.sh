@@ -121,7 +121,7 @@ run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails i
   shift
   [ -t 1 ] && color=(--color=yes)
   log=$(mktemp)
-  "$dir/bin/python" -m pytest -n auto --dist loadgroup "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
+  "$dir/bin/python" -m pytest -n auto "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
   suite+=("$("$dir/bin/python" --version) ($dir): $([ $status = 0 ] || echo "FAILED: ")$(
     tail -n1 "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^=* *//; s/ *=*$//')")
   rm -f "$log"
@@ -175,7 +175,7 @@ case "$job" in
     extras="dev,plot,render,docs"  # docs: the site's browser test builds the site
     [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
     pip_install .venv -e ".[$extras]"
-    [ $# -eq 0 ] || exec .venv/bin/python -m pytest -n auto --dist loadgroup --nbmake "$@"
+    [ $# -eq 0 ] || exec .venv/bin/python -m pytest -n auto --nbmake "$@"
     say "running the test suite with $(.venv/bin/python --version)"
     status=0
     run_suite .venv --nbmake tests notebooks || status=1

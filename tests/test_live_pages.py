@@ -12,11 +12,11 @@ and wrong, with the verdict ``python -m tinygrad_edu exercises check`` gives, fo
 one; progress is kept. Opened from disk, the pages say how to serve them. Throughout, no
 request leaves the server and no page logs an error.
 
-Python is loaded once per page, and each page once per module: all of the module's tests run
-in one pytest worker (``xdist_group``; run.sh passes ``--dist loadgroup``), and the exercises
-page loads while the playground's tests run. Loading takes about 5 s on an idle machine
-(benchmarks/bench_live.py measures it). Like tests/test_replay_browser.py, it needs
-Playwright and a system Chromium, and skips without.
+Each live page is one test that loads Python once and then takes its steps (the functions
+``playground_*`` and ``exercises_*``, in order) on that page; under pytest-xdist the two
+tests may run at once, in two workers. Loading takes a few seconds (benchmarks/bench_live.py
+measures it). Like tests/test_replay_browser.py, it needs Playwright and a system Chromium,
+and skips without.
 """
 
 import base64
@@ -36,7 +36,6 @@ pytestmark = [
                        reason="Playwright is not installed: pip install -e '.[dev]'"),
     pytest.mark.skipif(CHROMIUM is None,
                        reason="no Chromium to test the pages in: sudo apt-get install chromium"),
-    pytest.mark.xdist_group("live-pages"),
 ]
 LOAD_S = 120  # the longest Python may take to load on a busy machine, and a run
 
@@ -94,16 +93,15 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def watched(browser, server, site):
+    """A fresh context for one test; at its end, nothing may have left the server and no
+    page may have logged an error."""
     watch = Watched(browser, server, site)
     yield watch
     watch.context.close()
-
-
-@pytest.fixture(scope="module")
-def exercises(watched, server):
-    return watched.open(server + "exercises-live.html#d_tanh")
+    assert watch.outside == [], "requests that left the server"
+    assert watch.errors == [], "errors the pages logged"
 
 
 def run_link(site, guide):
@@ -112,15 +110,6 @@ def run_link(site, guide):
     href = re.search(r'<p class="run-this"><a href="([^"]+)"', page).group(1)
     encoded = href.split("?code=", 1)[1]
     return href, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
-
-
-@pytest.fixture(scope="module")
-def playground(watched, site, server, exercises):
-    """The playground, opened as a guide's "Run this" opens it, with Python loaded."""
-    href, code = run_link(site, "guides/stepping.html")
-    page = watched.open(server + "guides/" + href)
-    assert page.input_value("#code") == code  # the guide's block, ready to run
-    return page
 
 
 def run(page, code):
@@ -134,7 +123,7 @@ def run(page, code):
     return page.text_content("#output")
 
 
-def test_the_quickstart_prints_its_gradients(playground):
+def playground_the_quickstart_prints_its_gradients(playground):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quickstart = re.search(r"```python\n(.*?)```", readme.split("## Quickstart", 1)[1],
                            re.S).group(1)
@@ -144,14 +133,14 @@ def test_the_quickstart_prints_its_gradients(playground):
     assert playground.is_visible("#replay")
 
 
-def test_a_second_run_answers_quickly(playground):
+def playground_a_second_run_answers_quickly(playground):
     run(playground, "print('warm')")  # Python is loaded: this one only runs
     started = time.perf_counter()
     assert run(playground, "print(6 * 7)") == "42\n"
     assert time.perf_counter() - started < 5  # (benchmarks/bench_live.py: well under 0.5 s)
 
 
-def test_an_example_draws_and_replays_to_done(playground):
+def playground_an_example_draws_and_replays_to_done(playground):
     playground.select_option("#example", "lecture")
     code = playground.input_value("#code")
     assert "L = d * f" in code
@@ -169,7 +158,7 @@ def test_an_example_draws_and_replays_to_done(playground):
     assert frame.locator("#line").text_content().startswith("Done: every value holds dL/d")
 
 
-def test_an_error_shows_its_traceback(playground):
+def playground_an_error_shows_its_traceback(playground):
     printed = run(playground, "from tinygrad_edu import Value\n\ndef f(x):\n    return x / 0\n"
                               "\nf(Value(1.0))\n")
     assert printed.startswith("Traceback (most recent call last):\n"
@@ -181,7 +170,7 @@ def test_an_error_shows_its_traceback(playground):
     assert playground.text_content("#state").startswith("Stopped by an error")
 
 
-def test_what_the_code_prints_and_names_stays_text(playground):
+def playground_what_the_code_prints_and_names_stays_text(playground):
     code = ('from tinygrad_edu import Value\nx = Value(1.0, label="<img src=x onerror=alert(1)>")'
             '\nf = x * 2\nprint("<b>bold</b>")\n')
     assert run(playground, code) == "<b>bold</b>\n"
@@ -189,7 +178,7 @@ def test_what_the_code_prints_and_names_stays_text(playground):
     assert playground.locator("#graph img").count() == 1  # drawn, as a picture
 
 
-def test_too_large_a_graph_gets_draw_dots_refusal(playground):
+def playground_too_large_a_graph_gets_draw_dots_refusal(playground):
     run(playground, "from tinygrad_edu import Value, vsum\n"
                     "total = vsum(Value(float(i)) * i for i in range(600))\n")
     note = playground.text_content("#graph-note")
@@ -198,7 +187,7 @@ def test_too_large_a_graph_gets_draw_dots_refusal(playground):
     assert not playground.is_visible("#replay")
 
 
-def test_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
+def playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
     playground.fill("#code", "import sys\nsys.modules['__main__'].ran_before = True\n"
                              "while True:\n    pass\n")
     playground.click("#run")
@@ -225,7 +214,7 @@ def check(page, code):
     return page.text_content("#output")
 
 
-def test_an_exercise_is_graded_as_the_command_line_grades_it(exercises, tmp_path, capsys):
+def exercises_grade_as_the_command_line_grades(exercises, capsys):
     from tinygrad_edu.playground import check as check_here
 
     wrong = "def d_tanh(x, y):\n    return 1 - x * x\n"
@@ -244,7 +233,7 @@ def test_an_exercise_is_graded_as_the_command_line_grades_it(exercises, tmp_path
     assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
 
 
-def test_code_that_will_not_stop_is_ended_and_python_loads_again(exercises):
+def exercises_end_code_that_will_not_stop(exercises, capsys):
     """A solution that catches the interrupt: its worker is ended, and a new one loads."""
     stubborn = ("def d_tanh(x, y):\n    while True:\n        try:\n            while True:\n"
                 "                pass\n        except BaseException:\n            pass\n")
@@ -259,12 +248,48 @@ def test_code_that_will_not_stop_is_ended_and_python_loads_again(exercises):
     assert exercises.text_content("#state") == "Stopped."
 
 
-def test_an_exercise_on_arrays_says_how_to_do_it_locally(exercises):
+def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
     exercises.select_option("#exercise", "dense_backward")
     assert exercises.is_hidden("#editor")
     text = exercises.text_content("#local")
     assert "NumPy" in text and "python -m tinygrad_edu exercises check solutions.py " \
         "dense_backward" in text
+
+
+PLAYGROUND_STEPS = [
+    playground_the_quickstart_prints_its_gradients,
+    playground_a_second_run_answers_quickly,
+    playground_an_example_draws_and_replays_to_done,
+    playground_an_error_shows_its_traceback,
+    playground_what_the_code_prints_and_names_stays_text,
+    playground_too_large_a_graph_gets_draw_dots_refusal,
+    playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded,
+]
+
+
+def test_the_playground(watched, site, server):
+    """The playground, opened as a guide's "Run this" opens it (its block in the editor),
+    Python loaded once, then each step of ``PLAYGROUND_STEPS`` on it."""
+    href, code = run_link(site, "guides/stepping.html")
+    page = watched.open(server + "guides/" + href)
+    assert page.input_value("#code") == code  # the guide's block, ready to run
+    for step in PLAYGROUND_STEPS:
+        step(page)
+
+
+EXERCISES_STEPS = [
+    exercises_grade_as_the_command_line_grades,
+    exercises_end_code_that_will_not_stop,
+    exercises_on_arrays_say_how_to_do_them_locally,
+]
+
+
+def test_the_exercises(watched, server, capsys):
+    """The exercises page at d_tanh, Python loaded once, then each step of
+    ``EXERCISES_STEPS`` on it."""
+    page = watched.open(server + "exercises-live.html#d_tanh")
+    for step in EXERCISES_STEPS:
+        step(page, capsys)
 
 
 def test_from_disk_the_live_pages_say_how_to_serve_them(watched, site):
@@ -274,8 +299,3 @@ def test_from_disk_the_live_pages_say_how_to_serve_them(watched, site):
         assert "./run.sh docs --serve" in page.text_content("#live-notice")
         assert page.is_disabled(button)
         page.close()
-
-
-def test_no_request_left_the_server_and_no_page_logged_an_error(watched, playground, exercises):
-    assert watched.outside == []
-    assert watched.errors == []
