@@ -7,7 +7,9 @@
 #   ./run.sh test ARGS    pytest ARGS, with the main Python only
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
 #   ./run.sh docs     the documentation site, built into ./site/ (open site/index.html);
-#                     ARGS go to mkdocs build (the build is --strict: a warning fails it)
+#                     ARGS go to mkdocs build (the build is --strict: a warning fails it);
+#                     --serve then serves it on 127.0.0.1 and prints the address: the pages
+#                     that run Python in the browser (playground, exercises) need a server
 #   ./run.sh notebooks    JupyterLab on ./notebooks/, with everything the notebooks and the
 #                     guides' notebook steps use (ipywidgets for step_slider, matplotlib,
 #                     a Graphviz renderer, hypothesis); ARGS go to jupyter lab
@@ -202,10 +204,25 @@ case "$job" in
     exec .venv/bin/python -m jupyter lab notebooks "${root[@]}" "$@"
     ;;
   docs)
+    serve=""
+    args=()
+    for arg in "$@"; do
+      if [ "$arg" = --serve ]; then serve=1; else args+=("$arg"); fi
+    done
     pip_install .venv -e ".[docs]"
+    if ! command -v npm >/dev/null; then  # fetches Pyodide and viz-js for the live pages
+      say "installing npm (Debian's package), which fetches Python and Graphviz for the browser"
+      apt_install npm || { echo "Please run: sudo apt-get install npm   and then ./run.sh docs" \
+                                "again" >&2; exit 1; }
+    fi
     say "building the documentation site"
     # (NO_MKDOCS_2_WARNING: the Material theme's notice about MkDocs' future, not about us)
-    NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict "$@"
-    say "the site is in $PWD/site/: open file://$PWD/site/index.html in a browser (no server needed)"
+    NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict ${args[@]+"${args[@]}"}
+    if [ -n "$serve" ]; then
+      exec .venv/bin/python docs/hooks/serve.py site
+    fi
+    say "the site is in $PWD/site/: open file://$PWD/site/index.html in a browser; the" \
+        "playground and the exercises run Python in the browser, which needs a server:" \
+        "./run.sh docs --serve"
     ;;
 esac

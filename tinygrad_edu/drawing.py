@@ -23,7 +23,8 @@ that says what enters and leaves it (``tinygrad_edu.boxes``).
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
 (``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
 notebook shows the DOT text and says what to install, and ``render()``/``pipe()`` raise
-``RenderError``.
+``RenderError``. Where no program can run (Python in a web page), ``use_renderer`` gives a
+function that does it: the docs site's playground passes Graphviz compiled to WebAssembly.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import sysconfig
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,7 @@ __all__ = [
     "parameter_names",
     "step_slider",
     "text_graph",
+    "use_renderer",
 ]
 
 INSTALL_HINT = "sudo apt-get install graphviz, or pip install graphviz-pure"
@@ -105,6 +107,19 @@ class GraphTooLarge(ValueError):
     """The graph has more values than ``max_nodes``: draw a smaller piece of it."""
 
 
+_render: Callable[[str, str, str], bytes | str] | None = None  # see use_renderer
+
+
+def use_renderer(render: Callable[[str, str, str], bytes | str] | None) -> None:
+    """Draw every picture with ``render(dot_source, format, engine)``, which returns the
+    picture (bytes, or text for SVG), instead of running ``dot`` or ``graphviz-pure``: for
+    Python where no program can run, such as Pyodide in a web page (the docs site's
+    playground renders with Graphviz compiled to WebAssembly). ``None`` goes back to the
+    programs."""
+    global _render
+    _render = render
+
+
 def find_renderer() -> str | None:
     """``'dot'`` if Graphviz is installed, else the path of ``graphviz-pure``, else None."""
     if shutil.which("dot"):
@@ -132,7 +147,7 @@ class Drawing(graphviz.Digraph):
              formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False, *,
              engine: str | None = None, encoding: str | None = None) -> Any:
         tool = find_renderer()
-        if tool == "dot":
+        if tool == "dot" and _render is None:
             return super().pipe(format, renderer, formatter, neato_no_op, quiet,
                                 engine=engine, encoding=encoding)
         out = self._pipe_pure(tool, format or self.format, engine or self.engine)
@@ -144,7 +159,7 @@ class Drawing(graphviz.Digraph):
                quiet_view: bool = False, *, outfile: Any = None, engine: str | None = None,
                raise_if_result_exists: bool = False, overwrite_source: bool = False) -> str:
         tool = find_renderer()
-        if tool == "dot":
+        if tool == "dot" and _render is None:
             return super().render(
                 filename, directory=directory, view=view, cleanup=cleanup, format=format,
                 renderer=renderer, formatter=formatter, neato_no_op=neato_no_op, quiet=quiet,
@@ -172,6 +187,9 @@ class Drawing(graphviz.Digraph):
         return os.fspath(target)
 
     def _pipe_pure(self, tool: str | None, format: str, engine: str) -> bytes:
+        if _render is not None:
+            picture = _render(self.source, format, engine)
+            return picture.encode("utf-8") if isinstance(picture, str) else picture
         if tool is None:
             raise RenderError(
                 f"cannot draw the graph as {format}: no Graphviz renderer is installed. "

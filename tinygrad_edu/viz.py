@@ -34,6 +34,7 @@ from tinygrad_edu.drawing import (
     frames,
     step_slider,
     text_graph,
+    use_renderer,
 )
 from tinygrad_edu.replay import Replay, replay_html
 
@@ -54,4 +55,5 @@ __all__ = [
     "replay_html",
     "step_slider",
     "text_graph",
+    "use_renderer",
 ]

@@ -342,7 +342,7 @@ API_GROUPS: list[tuple[str, list[str]]] = [
     ("The scalar engine", ["engine", "ops", "graph"]),
     ("Derivatives and grad mode", ["autograd", "grad_mode"]),
     ("Stepping, drawing, replay", ["stepping", "viz", "drawing", "boxes", "replay",
-                                   "expression"]),
+                                   "expression", "playground"]),
     ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
     ("Data and training", ["data", "text", "train", "idx"]),
     ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
