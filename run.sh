@@ -22,11 +22,12 @@
 # Set TINYGRAD_EDU_NO_TORCH=1 to skip installing PyTorch (its parity tests then skip).
 #
 # Other Pythons: the package promises Python 3.10 or newer, so `./run.sh test` also runs the
-# tests (not the notebooks; without PyTorch and the browser, whose tests then skip) under
-# every Python from 3.10 up to the newest this machine has, besides .venv's: pyenv's
+# tests (not the notebooks, nor the tests marked slow: subprocesses, trainings, many random
+# programs; without PyTorch, the browser and matplotlib, whose tests then skip) under every
+# Python from 3.10 up to the newest this machine has, besides .venv's: pyenv's
 # (~/.pyenv/versions/3.X.Y, the newest patch of each) or python3.X on the PATH. Each gets its
 # own .venv-3.X. A version it cannot find (or set up) is named at the end, and does not fail
-# the job; a failing test under any Python does. There each property test tries 25 examples
+# the job; a failing test under any Python does. There each property test tries 10 examples
 # (the full 200 run under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -133,8 +134,9 @@ test_other_pythons() {  # the tests under every other Python found; fails if any
   while read -r version py; do
     if [ "$py" = not-found ]; then missing+=("$version"); continue; fi
     dir=.venv-$version
-    say "the tests under Python $version ($py), without PyTorch, the browser and the notebooks"
-    if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,plot,render]"; then
+    say "the tests under Python $version ($py), without the long ones, PyTorch, the browser," \
+        "matplotlib and the notebooks"
+    if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,render]"; then
       TINYGRAD_EDU_HYPOTHESIS_PROFILE=other-python run_suite "$dir" -q -m "not slow" tests || status=1
     else  # like a missing Python: said, but no failure of the job
       suite+=("Python $version ($py): NOT TESTED: $dir could not be set up (see above)")

@@ -295,6 +295,7 @@ def test_demo_refuses_a_read_only_output_file_before_training(tmp_path, capsys, 
 
 
 def test_demo_refuses_an_output_name_taken_by_a_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     (tmp_path / "decision_boundary.png").mkdir()
     assert cli.main(["demo", "--out", str(tmp_path), "--steps", "1"]) == 1
     out, err = capsys.readouterr()
@@ -302,6 +303,7 @@ def test_demo_refuses_an_output_name_taken_by_a_folder(tmp_path, capsys):
 
 
 def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     import tinygrad_edu.train
 
     def diverge(*args, **kwargs):
@@ -315,6 +317,7 @@ def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypat
 
 
 def test_ctrl_c_during_training_is_a_message_and_exit_130(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     import tinygrad_edu.train
 
     def interrupted(*args, **kwargs):
