@@ -2,6 +2,8 @@
 know nothing of the tools: every import statement counts, also one inside a function."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,17 +39,22 @@ def is_module(dotted: str) -> bool:
     return (PACKAGE / relative).with_suffix(".py").exists() or (PACKAGE / relative).is_dir()
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(path: Path, when_imported: bool = False) -> set[str]:
     """The package's modules that ``path`` imports, anywhere in the file (not in an ``if
-    TYPE_CHECKING:`` block, which only the type checker reads). ``from a.b import c`` imports
-    the module ``a.b.c`` if there is one, else a name from ``a.b``."""
+    TYPE_CHECKING:`` block, which only the type checker reads), or with ``when_imported``
+    only those imported as the file is (not inside a function). ``from a.b import c``
+    imports the module ``a.b.c`` if there is one, else a name from ``a.b``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
-                   and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
-                   for inner in ast.walk(node)}
+    skipped = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+               and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+               for inner in ast.walk(node)}
+    if when_imported:
+        skipped |= {id(inner) for node in ast.walk(tree)
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    for inner in ast.walk(node)}
     found = set()
     for node in ast.walk(tree):
-        if id(node) in typing_only:
+        if id(node) in skipped:
             continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module.split(".")[0] == "tinygrad_edu":
@@ -67,6 +74,14 @@ def graph() -> dict[str, set[str]]:
             short = imported.removeprefix("tinygrad_edu").lstrip(".")
             if short in files and short != name:
                 targets.add(short)
+        # a module importing tensor.engine as it is imported first runs the package's
+        # tensor/__init__.py, unless it is inside that package (then already being imported)
+        for imported in imports_of(path, when_imported=True):
+            parts = imported.removeprefix("tinygrad_edu").lstrip(".").split(".")
+            for i in range(1, len(parts)):
+                package = ".".join(parts[:i])
+                if package in files and package != name and not name.startswith(f"{package}."):
+                    targets.add(package)
         edges[name] = targets
     return edges
 
@@ -95,6 +110,24 @@ def test_no_import_circles():
     for name in sorted(edges):
         if name not in state:
             visit(name, [name])
+
+
+@pytest.mark.slow
+def test_every_module_can_be_the_first_one_imported():
+    # a circle through a package's __init__ shows only when a module is imported first
+    names = sorted(f"tinygrad_edu.{n}".rstrip(".") for n in graph())
+    program = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'tinygrad_edu']:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception as error:\n"
+        "        print(f'{name}: {type(error).__name__}: {error}')\n")
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         cwd=PACKAGE.parent, timeout=300)
+    assert run.returncode == 0 and run.stdout == "", run.stdout + run.stderr
 
 
 @pytest.mark.slow
