@@ -221,11 +221,21 @@ def pypi_wheels() -> list[Path]:
 
 
 def own_wheel() -> Path:
-    """tinygrad_edu's wheel, built from the checkout as it is now."""
+    """tinygrad_edu's wheel, built from the checkout as it is now: from a copy of its
+    sources, so that setuptools leaves no build/ folder in the checkout (a folder named
+    build would hide the build package from the tests) and reuses nothing stale."""
     out = CACHE / "own"
     shutil.rmtree(out, ignore_errors=True)
-    run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(ROOT)],
-        "building tinygrad_edu's wheel", "pip install 'setuptools>=77' (the docs extra has it)")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "source"
+        shutil.copytree(ROOT / "tinygrad_edu", source / "tinygrad_edu",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
+            if (ROOT / name).exists():
+                shutil.copyfile(ROOT / name, source / name)
+        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(source)],
+            "building tinygrad_edu's wheel",
+            "pip install 'setuptools>=77' (the docs extra has it)")
     (wheel,) = out.glob("tinygrad_edu-*.whl")
     return wheel
