@@ -28,7 +28,8 @@
 # (~/.pyenv/versions/3.X.Y, the newest patch of each) or python3.X on the PATH. Each gets its
 # own .venv-3.X. A version it cannot find (or set up) is named at the end, and does not fail
 # the job; a failing test under any Python does. There each property test tries 10 examples
-# (the full 200 run under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them.
+# (the full 200 run under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them;
+# TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest and the newest).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -132,6 +133,11 @@ run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails i
 test_other_pythons() {  # the tests under every other Python found; fails if any run fails
   local version py dir status=0 missing=()
   while read -r version py; do
+    if [ -n "${TINYGRAD_EDU_OTHER_PYTHONS:-}" ] &&
+       [[ " $TINYGRAD_EDU_OTHER_PYTHONS " != *" $version "* ]]; then
+      suite+=("Python $version: not tested (TINYGRAD_EDU_OTHER_PYTHONS=$TINYGRAD_EDU_OTHER_PYTHONS)")
+      continue
+    fi
     if [ "$py" = not-found ]; then missing+=("$version"); continue; fi
     dir=.venv-$version
     say "the tests under Python $version ($py), without the long ones, PyTorch, the browser," \
