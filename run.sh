@@ -28,8 +28,8 @@
 # (~/.pyenv/versions/3.X.Y, the newest patch of each) or python3.X on the PATH. Each gets its
 # own .venv-3.X. A version it cannot find (or set up) is named at the end, and does not fail
 # the job; a failing test under any Python does. There each property test tries 10 examples
-# (the full 200 run under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them;
-# TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest and the newest).
+# (100 under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them;
+# TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest promised, 3.10).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -16,7 +16,7 @@ settings.register_profile(
     "default", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow],
+    "ci", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
 # For the suite under the other Pythons (run.sh): the same tests with fewer examples each, to
