@@ -7,7 +7,9 @@
 #   ./run.sh test ARGS    pytest ARGS, with the main Python only
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
 #   ./run.sh docs     the documentation site, built into ./site/ (open site/index.html);
-#                     ARGS go to mkdocs build (the build is --strict: a warning fails it)
+#                     ARGS go to mkdocs build (the build is --strict: a warning fails it);
+#                     --serve then serves it on 127.0.0.1 and prints the address: the pages
+#                     that run Python in the browser (playground, exercises) need a server
 #   ./run.sh notebooks    JupyterLab on ./notebooks/, with everything the notebooks and the
 #                     guides' notebook steps use (ipywidgets for step_slider, matplotlib,
 #                     a Graphviz renderer, hypothesis); ARGS go to jupyter lab
@@ -20,12 +22,14 @@
 # Set TINYGRAD_EDU_NO_TORCH=1 to skip installing PyTorch (its parity tests then skip).
 #
 # Other Pythons: the package promises Python 3.10 or newer, so `./run.sh test` also runs the
-# tests (not the notebooks; without PyTorch and the browser, whose tests then skip) under
-# every Python from 3.10 up to the newest this machine has, besides .venv's: pyenv's
+# tests (not the notebooks, nor the tests marked slow: subprocesses, trainings, many random
+# programs; without PyTorch, the browser and matplotlib, whose tests then skip) under every
+# Python from 3.10 up to the newest this machine has, besides .venv's: pyenv's
 # (~/.pyenv/versions/3.X.Y, the newest patch of each) or python3.X on the PATH. Each gets its
 # own .venv-3.X. A version it cannot find (or set up) is named at the end, and does not fail
-# the job; a failing test under any Python does. There each property test tries 25 examples
-# (the full 200 run under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them.
+# the job; a failing test under any Python does. There each property test tries 10 examples
+# (100 under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them;
+# TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest promised, 3.10).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -129,11 +133,17 @@ run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails i
 test_other_pythons() {  # the tests under every other Python found; fails if any run fails
   local version py dir status=0 missing=()
   while read -r version py; do
+    if [ -n "${TINYGRAD_EDU_OTHER_PYTHONS:-}" ] &&
+       [[ " $TINYGRAD_EDU_OTHER_PYTHONS " != *" $version "* ]]; then
+      suite+=("Python $version: not tested (TINYGRAD_EDU_OTHER_PYTHONS=$TINYGRAD_EDU_OTHER_PYTHONS)")
+      continue
+    fi
     if [ "$py" = not-found ]; then missing+=("$version"); continue; fi
     dir=.venv-$version
-    say "the tests under Python $version ($py), without PyTorch, the browser and the notebooks"
-    if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,plot,render]"; then
-      TINYGRAD_EDU_HYPOTHESIS_PROFILE=other-python run_suite "$dir" -q tests || status=1
+    say "the tests under Python $version ($py), without the long ones, PyTorch, the browser," \
+        "matplotlib and the notebooks"
+    if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,render]"; then
+      TINYGRAD_EDU_HYPOTHESIS_PROFILE=other-python run_suite "$dir" -q -m "not slow" tests || status=1
     else  # like a missing Python: said, but no failure of the job
       suite+=("Python $version ($py): NOT TESTED: $dir could not be set up (see above)")
     fi
@@ -202,10 +212,25 @@ case "$job" in
     exec .venv/bin/python -m jupyter lab notebooks "${root[@]}" "$@"
     ;;
   docs)
+    serve=""
+    args=()
+    for arg in "$@"; do
+      if [ "$arg" = --serve ]; then serve=1; else args+=("$arg"); fi
+    done
     pip_install .venv -e ".[docs]"
+    if ! command -v npm >/dev/null; then  # fetches Pyodide and viz-js for the live pages
+      say "installing npm (Debian's package), which fetches Python and Graphviz for the browser"
+      apt_install npm || { echo "Please run: sudo apt-get install npm   and then ./run.sh docs" \
+                                "again" >&2; exit 1; }
+    fi
     say "building the documentation site"
     # (NO_MKDOCS_2_WARNING: the Material theme's notice about MkDocs' future, not about us)
-    NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict "$@"
-    say "the site is in $PWD/site/: open file://$PWD/site/index.html in a browser (no server needed)"
+    NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict ${args[@]+"${args[@]}"}
+    if [ -n "$serve" ]; then
+      exec .venv/bin/python docs/hooks/serve.py site
+    fi
+    say "the site is in $PWD/site/: open file://$PWD/site/index.html in a browser; the" \
+        "playground and the exercises run Python in the browser, which needs a server:" \
+        "./run.sh docs --serve"
     ;;
 esac

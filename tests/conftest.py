@@ -1,7 +1,11 @@
-"""Shared test settings: hypothesis profiles and the optional PyTorch oracle."""
+"""Shared test settings: hypothesis profiles, the optional PyTorch oracle, and the built
+documentation site for the tests that open it in a browser."""
 
 import math
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -12,12 +16,12 @@ settings.register_profile(
     "default", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow],
+    "ci", deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
 # For the suite under the other Pythons (run.sh): the same tests with fewer examples each, to
 # show that every line runs there; the full strength runs once, under the main Python.
-settings.register_profile("other-python", parent=settings.get_profile("ci"), max_examples=25)
+settings.register_profile("other-python", parent=settings.get_profile("ci"), max_examples=10)
 # For the seed sweep (.ci/seed-sweep): no example database, so every run starts fresh, as
 # on a new clone; the seed comes from --hypothesis-seed.
 settings.register_profile("sweep", parent=settings.get_profile("ci"), database=None)
@@ -56,3 +60,28 @@ def softplus():
 
 def wrong_softplus():
     return unary_op("softplus", softplus_forward, lambda x, y: sigmoid(-x), register_op=False)
+
+
+# ----------------------------------------------------------------------------- the built site
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The built documentation site: $TINYGRAD_EDU_SITE when that is set (.ci/run builds it
+    with ./run.sh docs first and points there), else built here into a temporary folder
+    once per test session, which needs the docs extra (else the test skips and says so)."""
+    given = os.environ.get("TINYGRAD_EDU_SITE")
+    if given:
+        folder = Path(given).resolve()
+        assert (folder / "index.html").is_file(), (
+            f"TINYGRAD_EDU_SITE={given} holds no built site: run ./run.sh docs first")
+        return folder
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed: ./run.sh docs "
+                                         "(or pip install -e '.[docs]')")
+    folder = tmp_path_factory.mktemp("site")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
+                           str(folder)], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder

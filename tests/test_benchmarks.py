@@ -15,6 +15,7 @@ from tests.conftest import requires_torch
 from tinygrad_edu import idx as idx_data
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # whole benchmark runs: under the main Python only (run.sh)
 
 
 @requires_torch

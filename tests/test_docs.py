@@ -177,6 +177,7 @@ def test_the_readme_quickstart_prints_what_its_comment_says():
     assert len(steps) == 3 and "x.grad += 1.0 * 1.0 = 1.0 (now 6.0)" in steps[2]
 
 
+@pytest.mark.slow
 def test_the_tour_prints_what_it_shows(tmp_path, monkeypatch):
     """Each Python block of the five-minute tour, run in order in one namespace as pasted
     into a REPL, prints exactly the text block that follows it."""

@@ -27,9 +27,7 @@ checks are first shown to catch a small page made to fail each of them.
 import base64
 import importlib
 import inspect
-import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,24 +48,6 @@ pytestmark = [
 WIDE, PHONE = 1280, 390
 SMALLEST_TEXT_PX = 11  # on screen, in a drawing or a replay where it stands in the page
 EMPTY_FRAME_PX = 24  # the most a replay's frame may be taller than the page it shows
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    given = os.environ.get("TINYGRAD_EDU_SITE")
-    if given:
-        folder = Path(given).resolve()
-        assert (folder / "index.html").is_file(), (
-            f"TINYGRAD_EDU_SITE={given} holds no built site: run ./run.sh docs first")
-        return folder
-    pytest.importorskip("mkdocs", reason="the docs extra is not installed: ./run.sh docs "
-                                         "(or pip install -e '.[docs]')")
-    folder = tmp_path_factory.mktemp("site")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                           str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return folder
 
 
 # What each page reports about itself, gathered in the page in one call.

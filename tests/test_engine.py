@@ -194,6 +194,7 @@ def test_walk_is_topological_and_lists_each_node_once():
     assert order[-1] is f
 
 
+@pytest.mark.slow
 def test_million_node_chain_needs_no_recursion():
     x = Value(1.0)
     y = x
@@ -664,6 +665,7 @@ def test_a_graph_pickles_and_copies_with_its_numbers_ops_and_shared_leaves():
     assert twin is not f and twin.parents == f.parents and twin.op == f.op
 
 
+@pytest.mark.slow
 def test_deep_graphs_pickle_and_copy_without_recursion():
     x = Value(1.0)
     y = x

@@ -67,6 +67,7 @@ def test_statement_and_starter(name):
     assert [line for line in code if line and line[0] not in "#\"" and line in shown] == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXERCISES))
 def test_the_reference_passes(name):
     verdict = EXERCISES[name].check(EXERCISES[name].reference)
@@ -867,6 +868,7 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
 
 @pytest.mark.parametrize("name, label, source", WRONG_ANSWERS,
                          ids=[f"{n}-{label}" for n, label, _ in WRONG_ANSWERS])
+@pytest.mark.slow
 def test_every_wrong_answer_is_rejected_and_by_the_examples_alone(name, label, source):
     """Rejected by the default check; and by the inputs always tried, so that no draw of
     random inputs is needed to reject it."""
@@ -896,6 +898,7 @@ def drawn(strategy, n=200):
     return cases
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(WRONG))
 def test_every_wrong_answer_fails_on_many_of_the_random_inputs(name):
     """The power of the random inputs, measured: each wrong answer of the catalog fails on at
@@ -933,6 +936,7 @@ def _graph_facts(graph):
     }
 
 
+@pytest.mark.slow
 def test_the_graphs_drawn_hold_every_kind_that_matters():
     facts = [_graph_facts(g) for g in drawn(EXERCISES["backward"].cases)]
     for fact in facts[0]:
@@ -944,6 +948,7 @@ def test_the_graphs_drawn_hold_every_kind_that_matters():
         assert any(f[fact] for f in examples), fact
 
 
+@pytest.mark.slow
 def test_the_matrices_drawn_have_batch_1_and_more_square_and_not():
     logits = [dict(c.arrays)["Z"].shape for c in drawn(EXERCISES["d_softmax_cross_entropy"]
                                                         .cases)]
@@ -1250,6 +1255,7 @@ MISTAKES += [
 
 @pytest.mark.parametrize("name, source, key, title, part", MISTAKES,
                          ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])
+@pytest.mark.slow
 def test_each_mistake_is_named(name, source, key, title, part):
     verdict = check(name, solution(source, name))
     assert not verdict.passed
@@ -1373,6 +1379,7 @@ def value_class(source):
     return solution(source, "Value")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label", list(CORRECT_VALUES))
 def test_a_right_value_written_as_learners_do_passes(label):
     verdict = check("Value", value_class(CORRECT_VALUES[label]))
@@ -1485,6 +1492,7 @@ def test_mistakes_that_no_change_explains_are_not_named():
     assert "assign" not in verdict.keys
 
 
+@pytest.mark.slow
 def test_value_verdicts_are_deterministic_across_processes():
     """The same verdict in two processes. A class whose wrong answers hang on the order of a
     set (micrograd's _prev) gives different numbers from run to run, but the examples, tried
@@ -1562,6 +1570,7 @@ def test_backward_verdicts_show_every_node_as_a_table():
     assert any(line.rstrip().endswith("✗") for line in lines)
 
 
+@pytest.mark.slow
 def test_verdicts_are_deterministic_across_runs_and_processes():
     code = textwrap.dedent("""
         from tinygrad_edu.exercises import check

@@ -156,6 +156,7 @@ def peak_memory(load) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_fails_without_inflating_it(tmp_path):
     """A header promising 10 bytes, then 200 MB of zeros: about 0.2 MB gzipped."""
     path = tmp_path / "bomb.gz"

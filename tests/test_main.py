@@ -238,6 +238,7 @@ def test_the_command_line_gives_messages_not_tracebacks(tmp_path):
 @pytest.mark.skipif(not idx_data.DEBIAN_FASHION_MNIST.is_dir(),
                     reason="Debian's Fashion-MNIST is not installed: "
                            "sudo apt-get install dataset-fashion-mnist")
+@pytest.mark.slow
 def test_real_fashion_mnist_few_thousand_images_one_epoch(capsys, monkeypatch):
     monkeypatch.delenv(idx_data.FASHION_MNIST_ENV, raising=False)
     assert main(["train-mnist", "--epochs", "1", "--limit", "3000", "--no-progress"]) == 0

@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest.importorskip("build", reason="the build package is not installed: pip install build "
-                                    "(the dev extra has it)")
+if not hasattr(pytest.importorskip("build", reason="the build package is not installed: pip "
+                                                   "install build (the dev extra has it)"),
+               "ProjectBuilder"):  # a folder named build/ in the checkout, not the package
+    pytest.skip("the build package is not installed (a folder named build/ is not it): pip "
+                "install build (the dev extra has it)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

@@ -181,6 +181,7 @@ def test_the_demo_without_a_renderer_skips_the_page_with_a_message(monkeypatch, 
 @requires_renderer
 @pytest.mark.skipif(PURE is None,
                     reason="graphviz-pure is not installed: pip install graphviz-pure")
+@pytest.mark.slow
 def test_the_demo_on_a_machine_without_graphviz_writes_every_file(monkeypatch, tmp_path, capsys):
     """What ./run.sh demo gives on a fresh machine: the render extra, no system Graphviz."""
     pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")

@@ -81,6 +81,7 @@ def test_a_broken_rule_is_caught(name, operand, how, monkeypatch):
     assert OPS[name] is real
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, operand", RULES)
 def test_control_an_unbroken_copy_passes(name, operand, monkeypatch):
     real = OPS[name]

@@ -88,6 +88,7 @@ def test_every_op_in_an_expression_sees_operands_inside_its_domain(expr):
     assert root.data == nodes[-1] and [v.label for v in leaves][:1] == ["x0"]
 
 
+@pytest.mark.slow
 def test_expressions_share_sub_expressions_and_use_every_op():
     seen, shared = set(), []
 
@@ -234,17 +235,20 @@ def test_user_binary_op_gets_readable_default_text():
     check_op(hypot, max_examples=30)
 
 
+@pytest.mark.slow
 def test_registered_user_op_joins_random_expressions(softplus):
     used = []
 
-    @settings(max_examples=100, derandomize=True, database=None)
+    @settings(max_examples=200, derandomize=True, database=None)
     @given(expressions())
     def check(e):
         used.append(any(op is softplus.op for op, _ in e.steps))
         assert_grads_close(e, e.inputs)
 
     check()
-    assert sum(used) > 10
+    # about one expression in 15 (it is one op of the 17 or so registered by then: how many
+    # depends on which other tests registered theirs in this process before)
+    assert sum(used) >= 5
 
 
 def test_without_hypothesis_the_strategies_say_what_to_install():
@@ -278,6 +282,7 @@ def run_pytest(args, cwd, extra_path=()):
                           text=True)
 
 
+@pytest.mark.slow
 def test_a_newly_registered_op_is_picked_up_by_the_project_tests(tmp_path):
     """Two ops registered by a plugin before collection: the right one passes every per-op
     test, the wrong one fails them, and the teeth test breaks both."""
@@ -306,6 +311,7 @@ def doc_blocks():
     return text, [b for b in re.findall(r"```python\n(.*?)```", text, re.S)]
 
 
+@pytest.mark.slow
 def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
     text, blocks = doc_blocks()
     test_file = blocks[0]
@@ -326,6 +332,7 @@ def test_the_doc_snippet_passes_and_its_broken_version_fails_as_shown(tmp_path):
         assert line.rstrip() in real, f"the doc shows {line!r}, which pytest did not print"
 
 
+@pytest.mark.slow
 def test_the_doc_expression_example_runs(tmp_path):
     _, blocks = doc_blocks()
     example = "\n".join(ln[2:] for ln in blocks[1].splitlines())  # it is indented in a list
@@ -334,6 +341,7 @@ def test_the_doc_expression_example_runs(tmp_path):
     assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
 
 
+@pytest.mark.slow
 def test_the_guide_example_passes_and_fails_when_broken(tmp_path):
     guide = (ROOT / "docs" / "guides" / "gradient-checking.md").read_text(encoding="utf-8")
     section = guide[guide.index("## Check gradients and property-test your own ops"):]
@@ -348,6 +356,7 @@ def test_the_guide_example_passes_and_fails_when_broken(tmp_path):
         result.stdout)
 
 
+@pytest.mark.slow
 def test_the_tensor_doc_examples_pass_and_the_broken_one_fails_as_shown(tmp_path):
     text, blocks = doc_blocks()
     section = text[text.index("## Tensor ops"):]

@@ -74,6 +74,7 @@ def test_fit_trains_a_multiclass_model_with_cross_entropy_and_clipping():
     assert history.accuracy[-1] > 0.5  # well above the 1/3 of guessing
 
 
+@pytest.mark.slow
 def test_moons_reach_97_percent_within_100_full_batch_steps():
     """The demo's recipe: micrograd's MLP(2, [16, 16, 1]), max-margin loss + 1e-4 L2, full
     batch SGD with the learning rate falling from 1.0 towards 0.1. Trained 10 steps at a
@@ -218,6 +219,7 @@ def test_evaluate_builds_no_graph():
 # ----------------------------------------------------------------------------- the demo
 
 
+@pytest.mark.slow
 def test_demo_command_trains_prints_and_writes_a_png_and_an_svg(tmp_path, capsys):
     random_state, np_state = random.getstate(), np.random.get_state()
     assert cli.main(["demo", "--out", str(tmp_path), "--steps", "30"]) == 0
@@ -293,6 +295,7 @@ def test_demo_refuses_a_read_only_output_file_before_training(tmp_path, capsys, 
 
 
 def test_demo_refuses_an_output_name_taken_by_a_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     (tmp_path / "decision_boundary.png").mkdir()
     assert cli.main(["demo", "--out", str(tmp_path), "--steps", "1"]) == 1
     out, err = capsys.readouterr()
@@ -300,6 +303,7 @@ def test_demo_refuses_an_output_name_taken_by_a_folder(tmp_path, capsys):
 
 
 def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     import tinygrad_edu.train
 
     def diverge(*args, **kwargs):
@@ -313,6 +317,7 @@ def test_demo_reports_divergence_without_a_traceback(tmp_path, capsys, monkeypat
 
 
 def test_ctrl_c_during_training_is_a_message_and_exit_130(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     import tinygrad_edu.train
 
     def interrupted(*args, **kwargs):

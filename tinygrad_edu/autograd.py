@@ -17,11 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
-
+from tinygrad_edu.arrays import is_array, is_tensor
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import backprop, is_node
-from tinygrad_edu.tensor.engine import Tensor
 
 __all__ = ["grad", "hessian", "jacobian"]
 
@@ -46,13 +44,13 @@ def grad(
     outs = _nodes(outputs, "outputs", "an output needs a graph: compute it from Values or "
                   "Tensors, outside no_grad")
     ins = _nodes(inputs, "inputs", "pass the Values or Tensors to differentiate with respect to")
-    if len({isinstance(node, Tensor) for node in outs + ins}) > 1:
+    if len({is_tensor(node) for node in outs + ins}) > 1:
         raise TypeError("grad: outputs and inputs mix Values and Tensors; a graph belongs to "
                         "one engine (make the Values Tensors, or the other way round)")
     if grad_outputs is None:
         given: list[Any] = [None] * len(outs)
     elif is_node(grad_outputs) or not isinstance(grad_outputs, Sequence) or (
-            isinstance(outs[0], Tensor) and len(outs) == 1 and not _one_each(grad_outputs)):
+            is_tensor(outs[0]) and len(outs) == 1 and not _one_each(grad_outputs)):
         given = [grad_outputs]  # one array (or nested list) for one Tensor
     else:
         given = list(grad_outputs)
@@ -87,7 +85,7 @@ def grad(
 def _one_each(grad_outputs: Sequence[Any]) -> bool:
     """Whether ``grad_outputs`` for a single Tensor output is PyTorch's list of one gradient
     per output (``[v]``), rather than that gradient written as a nested list."""
-    return len(grad_outputs) == 1 and isinstance(grad_outputs[0], (Tensor, np.ndarray))
+    return len(grad_outputs) == 1 and (is_tensor(grad_outputs[0]) or is_array(grad_outputs[0]))
 
 
 def _nodes(items: object, what: str, hint: str) -> list[Any]:
@@ -140,7 +138,7 @@ def hessian(f: Any, inputs: Any) -> Any:
     the gradient (``grad(..., create_graph=True)``)."""
     leaves, single_input = _leaves(inputs, "hessian")
     output = f(*leaves)
-    if not is_node(output) or np.size(output.data) != 1:
+    if not is_node(output) or (is_array(output.data) and output.data.size != 1):
         raise ValueError("hessian: f must return one number (a Value, or a Tensor with one "
                          f"element), got {output!r}; use jacobian for vector outputs")
     firsts = grad(output, leaves, create_graph=True, allow_unused=True)
@@ -155,19 +153,21 @@ def hessian(f: Any, inputs: Any) -> Any:
 
 def _leaves(inputs: Any, who: str) -> tuple[list[Any], bool]:
     """Fresh leaves with the inputs' numbers, and whether a single input was given."""
-    single = is_node(inputs) or isinstance(inputs, (int, float, np.ndarray)) or bool(
+    single = is_node(inputs) or isinstance(inputs, (int, float)) or is_array(inputs) or bool(
         isinstance(inputs, list) and inputs and not is_node(inputs[0]) and
-        not isinstance(inputs[0], (int, float, np.ndarray)))
+        not isinstance(inputs[0], (int, float)) and not is_array(inputs[0]))
     given = [inputs] if single else list(inputs)
     if not given:
         raise ValueError(f"{who}: no inputs")
-    tensors = [isinstance(x, (Tensor, np.ndarray, list)) for x in given]
+    tensors = [is_tensor(x) or is_array(x) or isinstance(x, list) for x in given]
     if len(set(tensors)) > 1:
         raise TypeError(f"{who}: the inputs mix numbers (the scalar engine) and arrays (the "
                         "tensor engine); use one engine")
-    leaves = [Tensor(x.data if isinstance(x, Tensor) else x) if t else
-              Value(x.data if isinstance(x, Value) else x) for x, t in zip(given, tensors)]
-    return leaves, single
+    if not tensors[0]:
+        return [Value(x.data if isinstance(x, Value) else x) for x in given], single
+    from tinygrad_edu.tensor.engine import Tensor  # arrays: the tensor engine, and NumPy
+
+    return [Tensor(x.data if is_tensor(x) else x) for x in given], single
 
 
 def _jacobian_of(out: Any, leaves: list[Any]) -> list[Any]:
@@ -175,6 +175,8 @@ def _jacobian_of(out: Any, leaves: list[Any]) -> list[Any]:
     array of shape out.shape + leaf.shape, one backward pass per entry of ``out``."""
     if isinstance(out, Value):
         return [0.0 if g is None else g for g in grad(out, leaves, allow_unused=True)]
+    import numpy as np
+
     shape = out.data.shape
     rows: list[list[np.ndarray]] = [[] for _ in leaves]
     for k in range(out.data.size):
@@ -189,4 +191,6 @@ def _jacobian_of(out: Any, leaves: list[Any]) -> list[Any]:
 def _zeros_like(leaf: Any, other: Any) -> Any:
     if isinstance(leaf, Value):
         return 0.0
+    import numpy as np
+
     return np.zeros(leaf.data.shape + other.data.shape)

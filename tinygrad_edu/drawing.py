@@ -16,10 +16,15 @@ fast; the arrows carry the shapes. Where an arrow would be long (a value used at
 of a loop) and make the layout slow, it starts at a dashed copy of the value's name beside
 its use instead (``layout_cost``).
 
+A big graph draws by its parts: ``draw_dot(root, depth=1)`` draws the values of each
+named scope (``named_scope``; the layers of ``tinygrad_edu.nn`` open theirs) as one box
+that says what enters and leaves it (``tinygrad_edu.boxes``).
+
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
 (``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
 notebook shows the DOT text and says what to install, and ``render()``/``pipe()`` raise
-``RenderError``.
+``RenderError``. Where no program can run (Python in a web page), ``use_renderer`` gives a
+function that does it: the docs site's playground passes Graphviz compiled to WebAssembly.
 """
 
 from __future__ import annotations
@@ -33,16 +38,17 @@ import subprocess
 import sys
 import sysconfig
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
 import graphviz
-import numpy as np
 
+from tinygrad_edu.boxes import Box, Parts, box_lines, check_depth, parts
 from tinygrad_edu.graph import is_node, walk
+from tinygrad_edu.scopes import scope_of
 from tinygrad_edu.stepping import (
     MAX_SHOWN,
     Step,
@@ -70,6 +76,7 @@ __all__ = [
     "parameter_names",
     "step_slider",
     "text_graph",
+    "use_renderer",
 ]
 
 INSTALL_HINT = "sudo apt-get install graphviz, or pip install graphviz-pure"
@@ -101,6 +108,19 @@ class GraphTooLarge(ValueError):
     """The graph has more values than ``max_nodes``: draw a smaller piece of it."""
 
 
+_render: Callable[[str, str, str], bytes | str] | None = None  # see use_renderer
+
+
+def use_renderer(render: Callable[[str, str, str], bytes | str] | None) -> None:
+    """Draw every picture with ``render(dot_source, format, engine)``, which returns the
+    picture (bytes, or text for SVG), instead of running ``dot`` or ``graphviz-pure``: for
+    Python where no program can run, such as Pyodide in a web page (the docs site's
+    playground renders with Graphviz compiled to WebAssembly). ``None`` goes back to the
+    programs."""
+    global _render
+    _render = render
+
+
 def find_renderer() -> str | None:
     """``'dot'`` if Graphviz is installed, else the path of ``graphviz-pure``, else None."""
     if shutil.which("dot"):
@@ -128,7 +148,7 @@ class Drawing(graphviz.Digraph):
              formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False, *,
              engine: str | None = None, encoding: str | None = None) -> Any:
         tool = find_renderer()
-        if tool == "dot":
+        if tool == "dot" and _render is None:
             return super().pipe(format, renderer, formatter, neato_no_op, quiet,
                                 engine=engine, encoding=encoding)
         out = self._pipe_pure(tool, format or self.format, engine or self.engine)
@@ -140,7 +160,7 @@ class Drawing(graphviz.Digraph):
                quiet_view: bool = False, *, outfile: Any = None, engine: str | None = None,
                raise_if_result_exists: bool = False, overwrite_source: bool = False) -> str:
         tool = find_renderer()
-        if tool == "dot":
+        if tool == "dot" and _render is None:
             return super().render(
                 filename, directory=directory, view=view, cleanup=cleanup, format=format,
                 renderer=renderer, formatter=formatter, neato_no_op=neato_no_op, quiet=quiet,
@@ -168,6 +188,9 @@ class Drawing(graphviz.Digraph):
         return os.fspath(target)
 
     def _pipe_pure(self, tool: str | None, format: str, engine: str) -> bytes:
+        if _render is not None:
+            picture = _render(self.source, format, engine)
+            return picture.encode("utf-8") if isinstance(picture, str) else picture
         if tool is None:
             raise RenderError(
                 f"cannot draw the graph as {format}: no Graphviz renderer is installed. "
@@ -244,6 +267,8 @@ def _op_label(node: Any) -> str:
     op = node._fn
     name = SYMBOLS.get(op.name, op.name)
     if is_array_node(node):
+        import numpy as np
+
         constants = [c for c in op.operands(node) if not is_node(c)]
         if not constants or op.name == "where":
             return name
@@ -275,7 +300,7 @@ def _fields(node: Any, name: str, data: Any, grad: Any, matrices: bool) -> list[
         if grad is not _NO_GRAD:
             fields.append(f"grad {fmt(grad)}")
         return [_escape(f) for f in fields]
-    fields = [_escape(f"{name} {shape_text(np.shape(data))}"), _numbers("data", data, matrices)]
+    fields = [_escape(f"{name} {shape_text(data.shape)}"), _numbers("data", data, matrices)]
     if grad is not _NO_GRAD:
         fields.append(_escape("grad None") if grad is None else
                       _numbers("grad", grad, matrices))
@@ -283,6 +308,8 @@ def _fields(node: Any, name: str, data: Any, grad: Any, matrices: bool) -> list[
 
 
 def _numbers(what: str, x: Any, matrices: bool) -> str:
+    import numpy as np
+
     a = np.asarray(x._data if is_node(x) else x)
     if not matrices:  # one short line, which a replay page can change
         return _escape(f"{what} {summary(a, 4, 3)}")
@@ -328,6 +355,7 @@ def draw_dot(
     params: Iterable[Any] | dict[str, Any] | None = None,
     max_nodes: int = MAX_NODES,
     matrices: bool = True,
+    depth: int | None = None,
 ) -> Drawing:
     """The graph that computed ``root`` (a Value or a Tensor, or a list of them: the graph
     of several outputs, each drawn as an output), as a ``graphviz.Digraph`` (a notebook
@@ -350,20 +378,32 @@ def draw_dot(
     A tensor with a dozen entries or fewer shows them as a matrix, one row per line
     (``matrices=False``: on one line, and only up to four, with fewer digits); a larger one
     shows its smallest, mean and largest entry.
+
+    ``depth=k`` draws a big graph by its parts: the values made in each named scope
+    (``named_scope``; the layers of ``tinygrad_edu.nn`` open their own) as one box per
+    scope path cut to its first ``k`` parts (``blocks.0`` at depth 1, ``blocks.0/attn``
+    at 2), with how many values it holds and the data and gradients of what enters and
+    leaves it; values outside every scope are drawn as without it (``tinygrad_edu.boxes``).
+    ``depth=None`` draws every value.
     """
     return _draw(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight,
-                 params=params, max_nodes=max_nodes, matrices=matrices)
+                 params=params, max_nodes=max_nodes, matrices=matrices, depth=depth)
 
 
 def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
           highlight: Step | Any = None, params: Any = None, max_nodes: int = MAX_NODES,
           matrices: bool = True, flows: dict[tuple[Any, Any], str] | None = None,
-          grads: dict[Any, Any] | None = None) -> Drawing:
+          grads: dict[Any, Any] | None = None, depth: int | None = None) -> Drawing:
     """``draw_dot``; with ``flows`` every arrow into an op is labelled with the text given
     for its (parent, node) (the replay page's amounts); with ``grads`` the boxes show those
     gradients (the node's empty one where it has none) instead of the nodes' own."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     order = walk(*roots)
+    check_depth(depth)
+    if depth is not None:
+        return _draw_parts(roots, order, depth, rankdir=rankdir, show_grad=show_grad,
+                           highlight=highlight, params=params, max_nodes=max_nodes,
+                           matrices=matrices, grads=grads)
     step = highlight if isinstance(highlight, Step) else None
     shapes_only = flows is None and step is None  # the labels a tensor graph can do without
     layout = checked_layout(roots, order, max_nodes, labelled=not shapes_only)
@@ -386,7 +426,7 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                   edge_attr={"fontname": "Helvetica", "fontsize": SMALL_FONT})
     if step is not None:
         dot.step = step
-        upstream = (f"upstream {shape_text(np.shape(step.upstream))}" if is_array_node(step.node)
+        upstream = (f"upstream {shape_text(step.upstream.shape)}" if is_array_node(step.node)
                     else f"upstream {fmt(step.upstream)}")
         dot.attr("graph", label=_escape_plain(f"step {step.index}: {step.name} = "
                                               f"{step.formula}, {upstream}"), labelloc="t")
@@ -394,26 +434,12 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
     kinds = {}
     for node in order:
         grad = node.grad if grads is None else grads.get(node, node.EMPTY_GRAD)
-        label = " | ".join(_fields(node, names[node], numbers[node],
-                                   grad if show_grad else _NO_GRAD, matrices))
-        kind = kinds[node] = ("output" if any(node is r for r in roots) else "param"
-                              if node in named else "value" if node.parents else "input")
-        attrs = dict(STYLE[kind])
-        if node is marked:
-            attrs.update(color=HOT, penwidth="3")
-        elif node in received:
-            attrs.update(color=WARM, penwidth="2")
-        flip = braces != is_array_node(node)  # a tensor's box stacks its fields
-        dot.node(ids[node], f"{{ {label} }}" if flip else label, **attrs)
-        if not node.parents:
+        kind = kinds[node] = _kind_of(node, roots, named)
+        op_id = _value_and_op(dot, node, ids[node], names[node], numbers[node],
+                              grad if show_grad else _NO_GRAD,
+                              kind, matrices, braces, node is marked, node in received)
+        if op_id is None:
             continue
-        op_id = ids[node] + "op"
-        op_label = _op_label(node)
-        op_attrs = dict(OP_STYLE, shape="circle" if len(op_label) <= 3 else "ellipse")
-        if node is marked:
-            op_attrs.update(color=HOT, penwidth="2")
-        dot.node(op_id, op_label, **op_attrs)
-        dot.edge(op_id, ids[node], **({"color": HOT, "penwidth": "2"} if node is marked else {}))
         for i, parent in enumerate(node.parents):
             tail = ids[parent]
             if (node, i) in layout.copies:  # a long arrow: from a copy of the parent's name
@@ -421,7 +447,7 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                 dot.node(tail, _escape_plain(names[parent]), **COPY_STYLE,
                          **STYLE[kinds[parent]], **({"color": WARM} if parent in received
                                                     else {}))
-            attrs = ({"label": shape_text(np.shape(parent)), "fontcolor": "#6b7280"}
+            attrs = ({"label": shape_text(parent.shape), "fontcolor": "#6b7280"}
                      if is_array_node(parent) and layout.shapes else {})
             if step is not None and node is marked:
                 amount = (f"d{step.updates[i].name}" if is_array_node(node) else
@@ -432,6 +458,198 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                 attrs = dict(label=_escape_plain(f"+= {flows[parent, node]}"), fontcolor=HOT)
             dot.edge(tail, op_id, **attrs)
     return dot
+
+
+def _kind_of(node: Any, roots: list[Any], named: dict[Any, str]) -> str:
+    """How a value is coloured: ``"output"``, ``"param"``, ``"value"`` or ``"input"``."""
+    return ("output" if any(node is r for r in roots) else "param" if node in named else
+            "value" if node.parents else "input")
+
+
+def _value_and_op(dot: Drawing, node: Any, node_id: str, name: str, data: Any, grad: Any,
+                  kind: str, matrices: bool, braces: bool, marked: bool, received: bool
+                  ) -> str | None:
+    """Draw a value's box (its numbers ``data``, as the forward pass had them) and, if it was
+    computed, the circle of its op with the arrow from it to the value; return the op's id
+    (None for a leaf), where the operands' arrows go."""
+    label = " | ".join(_fields(node, name, data, grad, matrices))
+    attrs = dict(STYLE[kind])
+    if marked:
+        attrs.update(color=HOT, penwidth="3")
+    elif received:
+        attrs.update(color=WARM, penwidth="2")
+    flip = braces != is_array_node(node)  # a tensor's box stacks its fields
+    dot.node(node_id, f"{{ {label} }}" if flip else label, **attrs)
+    if not node.parents:
+        return None
+    op_id = node_id + "op"
+    op_label = _op_label(node)
+    op_attrs = dict(OP_STYLE, shape="circle" if len(op_label) <= 3 else "ellipse")
+    if marked:
+        op_attrs.update(color=HOT, penwidth="2")
+    dot.node(op_id, op_label, **op_attrs)
+    dot.edge(op_id, node_id, **({"color": HOT, "penwidth": "2"} if marked else {}))
+    return op_id
+
+
+# ----------------------------------------------------------------------------- by parts
+PART_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#ede9fe",
+              "color": "#6d28d9", "penwidth": "1.5", "margin": "0.12,0.06"}
+"""A part of the graph drawn as one box (``draw_dot(root, depth=k)``): violet, rounded."""
+INPUTS_STYLE = dict(PART_STYLE, fillcolor=STYLE["input"]["fillcolor"], color="#2563eb")
+"""The box of many leaves that only boxes use (``boxes.INPUTS``): blue, as inputs are."""
+OUTPUT_EDGE = "#15803d"
+"""Green: the outline of a box that holds an output."""
+PART_FAINT = "#6b7280"
+"""Grey: a box's list of ops, and the counts on the arrows between boxes."""
+
+
+def _draw_parts(roots: list[Any], order: list[Any], depth: int, *, rankdir: str | None,
+                show_grad: bool, highlight: Step | Any, params: Any, max_nodes: int,
+                matrices: bool, grads: dict[Any, Any] | None) -> Drawing:
+    """``draw_dot(root, depth=k)``: each scope cut to ``depth`` parts as one box, the values
+    outside every scope as ``draw_dot`` draws them (``tinygrad_edu.boxes``)."""
+    named = parameter_names(params)
+    plan = checked_parts(roots, order, depth, params, max_nodes)
+    step = highlight if isinstance(highlight, Step) else None
+    marked = highlight.node if isinstance(highlight, Step) else highlight
+    if marked is not None and marked not in set(order):
+        raise ValueError(f"draw_dot: the value to highlight ({marked!r}) is not in this graph")
+    if rankdir is None:
+        rankdir = "TB"  # a box is wide: the parts read top to bottom, as a model's summary
+    names = node_names(*roots)
+    for node, name in named.items():
+        if name and node in names:
+            names[node] = name
+    ids: dict[Any, str] = {node: f"n{i}" for i, node in enumerate(order)}
+    for i, box in enumerate(plan.boxes):
+        ids[box] = f"b{i}"
+    numbers = forward_numbers(order)  # as the forward pass had them, also after a step
+    hot = plan.box_of.get(marked, marked)
+    warm = {plan.box_of.get(u.parent, u.parent) for u in step.updates} if step else set()
+
+    dot = Drawing(format="svg", graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+                  node_attr={"shape": "record", "style": "filled", "fontname": "Helvetica"},
+                  edge_attr={"fontname": "Helvetica", "fontsize": SMALL_FONT})
+    if step is not None:
+        dot.step = step
+        where = f" in {plan.box_of[step.node].path}" if step.node in plan.box_of else ""
+        upstream = (shape_text(step.upstream.shape) if is_array_node(step.node)
+                    else fmt(step.upstream))
+        dot.attr("graph", label=_escape_plain(f"step {step.index}{where}: {step.name} = "
+                                              f"{step.formula}, upstream {upstream}"),
+                 labelloc="t")
+    braces = rankdir in ("LR", "RL")
+    words = "leaves" if params is None else "parameters"
+    holding_outputs = {plan.box_of[root] for root in roots if root in plan.box_of}
+    for box in plan.boxes:
+        attrs = dict(PART_STYLE if box.values else INPUTS_STYLE)
+        if box in holding_outputs:
+            attrs.update(color=OUTPUT_EDGE, penwidth=STYLE["output"]["penwidth"])
+        if box is hot:
+            attrs.update(color=HOT, penwidth="3")
+        elif box in warm:
+            attrs.update(color=WARM, penwidth="2.5")
+        dot.node(ids[box], _part_label(box_lines(box, grads, show_grad, words, numbers)), **attrs)
+    for node in plan.alone:
+        grad = node.grad if grads is None else grads.get(node, node.EMPTY_GRAD)
+        op_id = _value_and_op(dot, node, ids[node], names[node], numbers[node],
+                              grad if show_grad else _NO_GRAD, _kind_of(node, roots, named),
+                              matrices, braces, node is hot, node in warm)
+        if op_id is None:
+            continue
+        from_boxes: set[Box] = set()  # from a box: one arrow, however many values it carries
+        for i, parent in enumerate(node.parents):
+            tail = plan.box_of.get(parent)
+            if tail is None:
+                attrs = ({"label": shape_text(parent.shape), "fontcolor": PART_FAINT}
+                         if is_array_node(parent) else {})
+                if step is not None and node is hot:
+                    amount = (f"d{step.updates[i].name}" if is_array_node(node) else
+                              fmt(step.updates[i].contribution))
+                    attrs = dict(label=_escape_plain(f"+= {amount}"), color=HOT, fontcolor=HOT,
+                                 penwidth="2", dir="back")
+                dot.edge(ids[parent], op_id, **attrs)
+            elif tail not in from_boxes:
+                from_boxes.add(tail)
+                dot.edge(ids[tail], op_id, **_carried(plan.arrows[tail, node]))
+    for (tail, head), values in plan.arrows.items():
+        if isinstance(head, Box):
+            dot.edge(ids[tail], ids[head], **_carried(values))
+    return dot
+
+
+def _carried(values: list[Any]) -> dict[str, str]:
+    """The label of an arrow that carries ``values`` into or out of a box: how many, or a
+    tensor's shape."""
+    if len(values) == 1:
+        return ({"label": shape_text(values[0].shape), "fontcolor": PART_FAINT}
+                if is_array_node(values[0]) else {})
+    kind = "tensors" if is_array_node(values[0]) else "values"
+    return {"label": f"{len(values):,} {kind}", "fontcolor": PART_FAINT}
+
+
+def _part_label(sections: list[tuple[str, list[str]]]) -> str:
+    """A box's text as a Graphviz HTML-like label: the scope's name in bold and what it
+    holds; then what enters (in) and what leaves (out), each under a line."""
+    (title, (count, *ops)), *flows = sections
+    rows = [f'<tr><td align="left"><b>{html.escape(title)}</b></td></tr>',
+            f'<tr><td align="left">{html.escape(count)}</td></tr>']
+    rows += [f'<tr><td align="left"><font point-size="{SMALL_FONT}" color="{PART_FAINT}">'
+             f"{html.escape(line)}</font></td></tr>" for line in ops]
+    for heading, (what, *numbers) in flows:
+        rows.append("<hr/>")
+        rows.append(f'<tr><td align="left"><b>{heading}</b>  {html.escape(what)}</td></tr>')
+        rows += [f'<tr><td align="left">{html.escape(line)}</td></tr>' for line in numbers]
+    return f'<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' \
+           f'{"".join(rows)}</table>>'
+
+
+def checked_parts(roots: list[Any], order: list[Any], depth: int, params: Any, max_nodes: int
+                  ) -> Parts:
+    """The parts of the graph ``order`` at ``depth`` (``boxes.parts``; with ``params``, only
+    those leaves go into boxes), or at once a ValueError if it has no scopes, and
+    ``GraphTooLarge`` if the picture still has more than ``max_nodes`` boxes and values or
+    would take dot more than about a second (``layout_cost`` of what is drawn: a box counts
+    as one value, each arrow once)."""
+    if not any(scope_of(node) for node in order):
+        raise ValueError(
+            f"draw_dot(depth={depth}): no value of this graph was made inside a named_scope, so "
+            "it has no parts to draw as boxes. Mark the parts (with named_scope('attn'): ...; "
+            "the layers of tinygrad_edu.nn mark theirs when a model holds them), or leave "
+            "depth out to draw every value")
+    plan = parts(roots, order, depth, None if params is None else parameter_names(params))
+    position = {node: i for i, node in enumerate(order)}
+    first = {box: min(position[node] for node in box.values[:1] + box.leaves[:1])
+             for box in plan.boxes}
+    drawn_order = sorted([*plan.boxes, *plan.alone],  # as walk meets them: parents first
+                         key=lambda item: first[item] if isinstance(item, Box) else position[item])
+    proxies = {item: _Drawn() for item in drawn_order}
+    for (tail, head), _ in plan.arrows.items():
+        uses = 1 if isinstance(tail, Box) or isinstance(head, Box) else \
+            head.parents.count(tail)  # value to value: one arrow per use, as drawn
+        proxies[head].parents += (proxies[tail],) * uses
+    drawn = list(proxies.values())
+    cost = layout_cost(drawn, labelled=True)[0]
+    if len(drawn) > max_nodes or cost > layout_budget(max_nodes):
+        why = (f"more than max_nodes={max_nodes}" if len(drawn) > max_nodes else
+               f"whose layout_cost {cost} is more than {layout_budget(max_nodes)} for "
+               f"max_nodes={max_nodes}")
+        raise GraphTooLarge(
+            f"draw_dot: at depth={depth} this graph still draws as {len(plan.boxes)} boxes and "
+            f"{len(plan.alone)} {_kind(roots)} on their own, {why}; pass a smaller depth, or "
+            f"max_nodes={max(len(drawn), -(-cost * MAX_NODES // MAX_LAYOUT))} to draw it "
+            "anyway")
+    return plan
+
+
+class _Drawn:
+    """A box or a value as ``layout_cost`` sees it: its arrows in (``parents``)."""
+
+    __slots__ = ("parents",)
+
+    def __init__(self) -> None:
+        self.parents: tuple[_Drawn, ...] = ()
 
 
 # ----------------------------------------------------------------------------- layout cost
@@ -523,14 +741,14 @@ def checked_layout(roots: list[Any], order: list[Any], max_nodes: int, labelled:
     no layout fits (``plan_layout``). ``labelled``: whether the arrows carry more than a
     tensor graph's shapes (a step's amounts)."""
     if len(order) > max_nodes:
-        raise GraphTooLarge(_too_large(roots, f"this graph has {len(order)} {_kind(roots)}, "
+        raise GraphTooLarge(_too_large(roots, order, f"this graph has {len(order)} {_kind(roots)}, "
                                        f"more than max_nodes={max_nodes}", len(order)))
     matrix = is_array_node(roots[0])
     layout = plan_layout(order, labelled or matrix, max_nodes, shapes=matrix and not labelled)
     if layout.cost > layout_budget(max_nodes):
         arrows = sum(len(node.parents) for node in order)
         raise GraphTooLarge(_too_large(
-            roots, f"this graph of {len(order)} {_kind(roots)} has {arrows} arrows, which "
+            roots, order, f"this graph of {len(order)} {_kind(roots)} has {arrows} arrows, which "
             f"Graphviz would take far more than a second to lay out (layout_cost "
             f"{layout.cost}, more than {layout_budget(max_nodes)} for max_nodes={max_nodes})",
             -(-layout.cost * MAX_NODES // MAX_LAYOUT)))
@@ -541,16 +759,22 @@ def _kind(roots: list[Any]) -> str:
     return "tensors" if is_array_node(roots[0]) else "values"
 
 
-def _too_large(roots: list[Any], what: str, enough: int) -> str:
-    """The refusal of a graph too large to draw: what is too large, and what to do."""
+def _too_large(roots: list[Any], order: list[Any], what: str, enough: int) -> str:
+    """The refusal of a graph too large to draw: what is too large, and what to do (first,
+    if its values were made in named scopes, to draw it by its parts with ``depth=``)."""
     piece = ("a graph of fewer operations (each node of a tensor graph is a whole matrix: "
              "write a loop of small steps as one op on the whole array)" if
              is_array_node(roots[0]) else
              "one neuron's output (draw_dot(model.layers[0].neurons[0](x))) or the loss "
              "of a single example")
-    return (f"draw_dot: {what}; the picture would take long to lay out and be unreadable. "
-            f"Draw a smaller piece, e.g. {piece}, use text_graph(root) for a table, or pass "
-            f"max_nodes={enough} to draw it all anyway.")
+    tops = list(dict.fromkeys(path.split("/")[0] for path in map(scope_of, order) if path))
+    by_parts = "" if not tops else (
+        f" Its values were made in named scopes ({', '.join(tops[:5])}"
+        f"{', …' if len(tops) > 5 else ''}): draw_dot(root, depth=1) draws each of them as "
+        "one box, depth=2 their parts.")
+    return (f"draw_dot: {what}; the picture would take long to lay out and be unreadable."
+            f"{by_parts} Draw a smaller piece, e.g. {piece}, use text_graph(root) for a "
+            f"table, or pass max_nodes={enough} to draw it all anyway.")
 
 
 def _escape_plain(text: str) -> str:
@@ -568,7 +792,13 @@ def frames(root: Any, **draw_kwargs: Any) -> Frames:
     draws the same pictures. Keyword arguments go to ``draw_dot``."""
     inspect.signature(draw_dot).bind(root, **draw_kwargs)  # a wrong keyword fails here
     order = walk(root)
-    checked_layout([root], order, draw_kwargs.get("max_nodes", MAX_NODES), labelled=True)
+    depth = draw_kwargs.get("depth")
+    check_depth(depth, "frames")
+    if depth is None:
+        checked_layout([root], order, draw_kwargs.get("max_nodes", MAX_NODES), labelled=True)
+    else:  # the boxes of the parts, each step marking the box its node is in
+        checked_parts([root], order, depth, draw_kwargs.get("params"),
+                      draw_kwargs.get("max_nodes", MAX_NODES))
     params = draw_kwargs.get("params")
     steps: list[Step] = []
     changes: list[dict[Any, Any]] = []

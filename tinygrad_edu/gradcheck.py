@@ -25,16 +25,19 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-import numpy as np
-
+from tinygrad_edu.arrays import is_array, is_tensor
 from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.graph import backprop
 from tinygrad_edu.higher import floats_refused
-from tinygrad_edu.tensor.engine import Tensor
+
+if TYPE_CHECKING:  # the tensor half imports them when it is given arrays or Tensors
+    import numpy as np
+
+    from tinygrad_edu.tensor.engine import Tensor
 
 __all__ = ["GradcheckEntry", "GradcheckError", "GradcheckReport", "gradcheck", "numerical_grad"]
 
@@ -248,10 +251,10 @@ def _listed(inputs: Iterable[Any], f: object) -> list[Any]:
     if isinstance(inputs, (Value, numbers.Real)):
         raise TypeError("gradcheck: inputs must be a list of numbers or Values, e.g. [x] "
                         f"rather than x; got {inputs!r}")
-    if isinstance(inputs, (Tensor, np.ndarray)):
+    if is_tensor(inputs) or is_array(inputs):
         raise TypeError("gradcheck: inputs must be a list of arrays or Tensors, one per "
                         f"argument of f, e.g. [w] rather than w; got {type(inputs).__name__} "
-                        f"of shape {np.shape(inputs)}")
+                        f"of shape {inputs.shape}")
     return list(inputs)
 
 
@@ -327,12 +330,15 @@ def _g(x: float) -> str:
 
 def _tensor_mode(inputs: list[Any]) -> bool:
     """Whether ``f`` is a function of Tensors: some input is a Tensor or an array."""
-    return any(isinstance(x, (Tensor, np.ndarray)) for x in inputs)
+    return any(is_tensor(x) or is_array(x) for x in inputs)
 
 
 def _tensor_inputs(inputs: list[Any]) -> tuple[list[np.ndarray], list[str]]:
     """Each input as a float64 array of its own, and its name (its label, else x0, x1, ...)."""
+    import numpy as np
+
     from tinygrad_edu.tensor.checked import real_array
+    from tinygrad_edu.tensor.engine import Tensor
 
     xs, names = [], []
     for i, x in enumerate(inputs):
@@ -349,11 +355,15 @@ def entry_name(name: str, shape: tuple[int, ...], k: int) -> str:
     """The name of entry ``k`` (counted in row-major order) of an array: ``W[1, 0]``."""
     if not shape:
         return name
+    import numpy as np
+
     return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(k, shape))}]"
 
 
 def _check_tensor_steps(xs: list[np.ndarray], names: list[str], eps: float) -> None:
     """``_check_steps`` for every entry at once; the first bad entry gets its message."""
+    import numpy as np
+
     for x, name in zip(xs, names):
         h = eps * np.maximum(1.0, np.abs(x))
         with np.errstate(over="ignore", invalid="ignore"):
@@ -378,9 +388,11 @@ def _call_tensors(f: Callable[..., Any], at: list[Tensor]) -> Any:
 
 def _array_of(out: Any) -> np.ndarray:
     """The numbers of ``f``'s result: a Tensor's array, or an array or number (a constant)."""
-    if isinstance(out, Tensor):
+    import numpy as np
+
+    if is_tensor(out):
         return out.data
-    if isinstance(out, (np.ndarray, numbers.Real)) and not isinstance(out, bool):
+    if (is_array(out) or isinstance(out, numbers.Real)) and not isinstance(out, bool):
         return np.asarray(out, dtype=np.float64)
     raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__} {out!r}; "
                     "f should take one Tensor per input and return a Tensor")
@@ -390,6 +402,10 @@ def _tensor_numeric(f: Callable[..., Any], xs: list[np.ndarray], names: list[str
                     ) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """The output's shape and, per input, the central differences of every output entry with
     respect to every input entry: an array (output entries × input entries)."""
+    import numpy as np
+
+    from tinygrad_edu.tensor.engine import Tensor
+
     with no_grad():
         shape = _array_of(_call_tensors(f, [Tensor(x) for x in xs])).shape
         columns = []
@@ -428,6 +444,10 @@ def _tensor_gradcheck(f: Callable[..., Any], inputs: list[Any], eps: float, atol
                       rtol: float) -> GradcheckReport:
     """``gradcheck`` for a function of Tensors: every entry of the Jacobian, d out[o] / d x[k]
     from one backward pass per output entry, against central differences."""
+    import numpy as np
+
+    from tinygrad_edu.tensor.engine import Tensor
+
     xs, names = _tensor_inputs(inputs)
     _check_tensor_steps(xs, names, eps)
     leaves = [Tensor(x, label=name) for x, name in zip(xs, names)]

@@ -22,11 +22,11 @@ import math
 import numbers
 import os
 import stat
-import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tinygrad_edu import scopes
+from tinygrad_edu.arrays import is_array
 
 __all__ = ["Module", "Sequential", "StateDictError", "load", "save"]
 
@@ -38,13 +38,6 @@ def _is_node(x: object) -> bool:
 
 def _is_array_node(x: Any) -> bool:
     return is_array(x._data)  # a Tensor: its numbers are an array
-
-
-def is_array(x: object) -> bool:
-    """Is ``x`` a NumPy array? Asked without importing NumPy: until something has imported
-    it, no array can exist (the scalar engine and its models run without NumPy)."""
-    np = sys.modules.get("numpy")
-    return np is not None and isinstance(x, np.ndarray)
 
 
 class StateDictError(ValueError):

@@ -35,8 +35,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from tinygrad_edu.arrays import is_array
 from tinygrad_edu.drawing import (
     HOT,
     MAX_NODES,
@@ -276,7 +275,7 @@ def _flow(update: ParentUpdate) -> str:
 
 def _box_text(x: Any) -> str:
     """A gradient as a node's box shows it: a number, or an array's short summary."""
-    return summary(x, 4, 3) if isinstance(x, np.ndarray) else fmt(x)
+    return summary(x, 4, 3) if is_array(x) else fmt(x)
 
 
 def _widest_texts(steps: list[Step]) -> tuple[dict[Any, Any], dict[tuple[Any, Any], str]]:
@@ -302,6 +301,8 @@ def _widest_texts(steps: list[Step]) -> tuple[dict[Any, Any], dict[tuple[Any, An
 def _table(title: str, x: Any) -> list[Any]:
     """A matrix for the page's panel: its title and its rows of numbers, or, when it is
     large, the summary ``fmt`` gives."""
+    import numpy as np
+
     a = np.asarray(x)
     if a.ndim == 0 or a.size > TABLE_LIMIT:
         return [title, fmt(a)]
@@ -332,7 +333,7 @@ def _frames(order: list[Any], names: dict[Any, str], steps: list[Step],
             "text": f"{names[node]} = {formulas[node]} = {fmt(numbers[node])}"}
         if matrix:
             frame["text"] = (f"{names[node]} = {formulas[node]}   "
-                             f"({shape_text(np.shape(numbers[node]))})")
+                             f"({shape_text(numbers[node].shape)})")
             frame["tables"] = [_table(names[node], numbers[node])]
         frames.append(frame)
     for step in steps:

@@ -33,10 +33,10 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from tinygrad_edu import graph
+from tinygrad_edu.arrays import is_array
 from tinygrad_edu.graph import backpropagate, walk
+from tinygrad_edu.scopes import scope_of
 
 __all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
 
@@ -49,7 +49,7 @@ def fmt(x: Any) -> str:
     an array is shown in full when small, else summarised (see ``summary``)."""
     if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
         x = x._data
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         return summary(x)
     return short(x, 5)
 
@@ -64,6 +64,8 @@ def summary(array: Any, limit: int = MAX_SHOWN, digits: int = 4) -> str:
     """An array's numbers on one line when it has at most ``limit`` entries (rows separated
     by ``;``), otherwise its smallest, mean and largest entry, each to ``digits``
     significant digits: arrays of any size, MNIST's included, print small and fast."""
+    import numpy as np
+
     a = np.asarray(array)
     if a.size == 0:
         return "(empty)"
@@ -84,6 +86,8 @@ def short(x: float, digits: int = 4) -> str:
 def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
     """An array's entries as rows of text (a vector is one row; higher dimensions are
     flattened into rows of the last axis)."""
+    import numpy as np
+
     a = np.asarray(array)
     rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
     return [[short(float(v), digits) for v in row] for row in rows]
@@ -91,7 +95,7 @@ def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
 
 def is_array_node(node: Any) -> bool:
     """A node of the tensor engine (its data is an array)."""
-    return isinstance(getattr(node, "_data", None), np.ndarray)
+    return is_array(getattr(node, "_data", None))
 
 
 def forward_numbers(order: Iterable[Any]) -> dict[Any, Any]:
@@ -164,7 +168,7 @@ def _operand_names(node: Any, names: dict[Any, str]) -> list[str]:
 
 
 def _constant(x: Any) -> str:
-    if isinstance(x, np.ndarray) and x.ndim:
+    if is_array(x) and x.ndim:
         return f"array({shape_text(x.shape)})" if x.size > 4 else summary(x)
     return fmt(x)
 
@@ -236,9 +240,11 @@ class Step:
     root_name: str
     upstream: Any  # d(root)/d(node), complete by the time this step runs
     updates: tuple[ParentUpdate, ...]  # one per operand use: a * a has two
+    scope: str = ""  # the named scope the node was made in ("blocks.0/mlp"), if any
 
     def __str__(self) -> str:
-        return _matrix_step(self) if is_array_node(self.node) else _number_step(self)
+        text = _matrix_step(self) if is_array_node(self.node) else _number_step(self)
+        return f"[{self.scope}] {text}" if self.scope else text
 
     def __repr__(self) -> str:
         return f"<Step {self.index}: {self.name} = {self.formula}>"
@@ -263,6 +269,8 @@ def _number_step(step: Step) -> str:
 
 
 def _matrix_step(step: Step) -> str:
+    import numpy as np
+
     lines = [f"{step.name} = {step.formula}   ({shape_text(np.shape(step.upstream))})"]
     width = max(len(_target(u)) + len(u.local_text) for u in step.updates)
     for u in step.updates:
@@ -298,6 +306,8 @@ def _shapes(op: Any, template: str, upstream: Any, operands: list[Any],
             parent: Any) -> str:
     """The shapes a matrix step works with: ``4×2 @ 2×5 → 4×5`` for a product, ``4×5 → 1×5``
     where a gradient is summed back to a smaller operand, else the gradient's shape."""
+    import numpy as np
+
     target = shape_text(np.shape(parent))
     if " @ " in template:
         sides = []
@@ -315,6 +325,8 @@ def _shapes(op: Any, template: str, upstream: Any, operands: list[Any],
 def _summed(op: Any, upstream: Any, parent: Any) -> str:
     """`` summed over the batch`` where an elementwise op's gradient is summed back to a
     broadcast operand (b in X @ W + b): every row used the same b."""
+    import numpy as np
+
     g_shape, p_shape = np.shape(upstream), np.shape(parent)
     if not getattr(op, "elementwise", False) or g_shape == p_shape:
         return ""
@@ -371,7 +383,8 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
             left.update((p, p.grad) for p in node.parents)
             index += 1
             step = Step(index, node, names[node], node.op, formula(node, names), names[root],
-                        upstream, tuple(_updates(node, names, upstream, shares, running, params)))
+                        upstream, tuple(_updates(node, names, upstream, shares, running, params)),
+                        scope_of(node))
             if not done:  # paused half-way: a backward() now would mix (graph.refuse_mixing)
                 graph.waiting[passes] = (found.keys(), names[root])
             yield step
@@ -450,7 +463,9 @@ def text_graph(root: Any, width: int = 48) -> str:
     """The graph as a table, one line per node in topological order (parents first): its
     name, how it was computed, its data and its grad (for the tensor engine also its shape,
     and arrays summarised). Needs no Graphviz; fine for hundreds of nodes. Expressions
-    longer than ``width`` characters are shortened with ``…``.
+    longer than ``width`` characters are shortened with ``…``. If values of the graph were
+    made inside a ``named_scope``, a column ``scope`` says where each one was made
+    (``blocks.0/mlp``; empty for the others), and takes its width from the expressions'.
 
     >>> from tinygrad_edu import Value
     >>> x, y = Value(3.0, label="x"), Value(2.0, label="y")
@@ -467,6 +482,9 @@ def text_graph(root: Any, width: int = 48) -> str:
     names = node_names(root)
     numbers = forward_numbers(names)
     matrix = is_array_node(root)
+    scoped = max((len(scope_of(node)) for node in names), default=0)
+    if scoped:  # the scope column takes its width from the expressions': lines stay short
+        width = max(24, width - max(scoped, len("scope")) - 2)
     head = ("value", "computed as", "shape", "data", "grad") if matrix else \
         ("value", "computed as", "data", "grad")
     rows = [head]
@@ -476,13 +494,16 @@ def text_graph(root: Any, width: int = 48) -> str:
             how = how[: width - 1] + "…"
         if matrix:
             grad = "None" if node.grad is None else summary(node.grad, 6, 3)
-            rows.append((names[node], how, shape_text(np.shape(numbers[node])),
+            rows.append((names[node], how, shape_text(numbers[node].shape),
                          summary(numbers[node], 6, 3), grad))
         else:
             rows.append((names[node], how, fmt(numbers[node]), fmt(node.grad)))
-    n = len(head)
+    if scoped:  # where each value was made, after its name
+        rows = [(row[0], "scope" if i == 0 else scope_of(node), *row[1:])
+                for i, (row, node) in enumerate(zip(rows, [None, *names]))]
+    n = len(rows[0])
     w = [max(len(row[k]) for row in rows) for k in range(n)]
-    right = 2 if not matrix else 99  # numbers align right; a table of arrays reads left
+    right = (3 if scoped else 2) if not matrix else 99  # numbers align right; arrays read left
     lines = ["  ".join(f"{cell:>{w[k]}}" if k >= right else f"{cell:<{w[k]}}"
                        for k, cell in enumerate(row)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)

@@ -37,13 +37,12 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-import tinygrad_edu.tensor.nn.functional  # noqa: F401 (registers cross_entropy's row in OPS)
+from tinygrad_edu.arrays import is_tensor
 from tinygrad_edu.autograd import grad
 from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.grad_mode import enable_grad, no_grad
@@ -57,8 +56,6 @@ from tinygrad_edu.gradcheck import (
 )
 from tinygrad_edu.ops import OPS, ListOp, Op
 from tinygrad_edu.stepping import text_of
-from tinygrad_edu.tensor.checked import shape_str
-from tinygrad_edu.tensor.engine import Tensor, TensorOp
 
 st: Any
 try:
@@ -67,7 +64,10 @@ except ImportError:  # the domains below work without it; the strategies say wha
     st = None
 
 if TYPE_CHECKING:
+    import numpy as np
     from hypothesis.strategies import DrawFn, SearchStrategy
+
+    from tinygrad_edu.tensor.engine import Tensor, TensorOp
 
 RTOL = 1e-5
 """The relative tolerance of the checks against central differences: tight, so a rule that
@@ -516,7 +516,9 @@ def check_op(
 # ----------------------------------------------------------------------------- tensor ops
 # The same checks for the ops of the tensor engine. A tensor op's operands are arrays, so
 # hypothesis draws shapes as well as numbers; an op that needs more than shapes (an axis, an
-# index, a matrix product's matching sizes) has a sampler in TENSOR_SAMPLES below.
+# index, a matrix product's matching sizes) has a sampler in TENSOR_SAMPLES below. This half
+# imports NumPy and the tensor engine when it is given a tensor op, and not before: the
+# checks of the scalar engine run where NumPy is not installed.
 
 SECOND_ORDER_EPS = 1e-5
 """The step of the central differences of the first derivative in the tensor second-order
@@ -540,11 +542,15 @@ Sampler = Callable[..., TensorSample]
 
 def _tensor_op(op: Any) -> TensorOp | None:
     """The ``TensorOp`` that ``op`` is, or that a function made by the tensor engine's
-    ``unary_op``, ``binary_op`` or ``tensor_op`` carries; None for anything else."""
-    if isinstance(op, TensorOp):
+    ``unary_op``, ``binary_op`` or ``tensor_op`` carries; None for anything else (for
+    everything, until the tensor engine is imported: no op of it exists before)."""
+    kind = getattr(sys.modules.get("tinygrad_edu.tensor.registry"), "TensorOp", None)
+    if kind is None:
+        return None
+    if isinstance(op, kind):
         return op
     found = getattr(op, "op", None)
-    return found if isinstance(found, TensorOp) else None
+    return found if isinstance(found, kind) else None
 
 
 def needs_sampler(op: TensorOp) -> bool:
@@ -579,6 +585,8 @@ def _values(draw: DrawFn, shape: tuple[int, ...], op: TensorOp, operand: int, ma
             ) -> np.ndarray:
     """A float64 array of ``shape`` whose entries lie in the domain of ``op``'s operand
     ``operand``, at least ``margin`` from its kinks."""
+    import numpy as np
+
     return draw(_hnp().arrays(np.float64, shape,
                               elements=floats_in_domain(op, operand, margin)))
 
@@ -592,6 +600,8 @@ def _shape(draw: DrawFn, min_dims: int = 0, max_dims: int = 3, max_side: int = 3
 def _spread(x: np.ndarray, margin: float) -> np.ndarray:
     """``x`` with its entries moved apart, keeping their order: any two end up at least
     2·margin apart, so a max has no tie (its kink) within the margin."""
+    import numpy as np
+
     ranks = np.empty(x.size)
     ranks[np.argsort(x, axis=None, kind="stable")] = np.arange(x.size)
     return x + 2 * margin * ranks.reshape(x.shape)
@@ -623,6 +633,7 @@ def _away_from_kink_functions(op: TensorOp, operands: tuple[np.ndarray, ...],
                               margin: float) -> None:
     """Reject a draw where a kink given as a function of the operands (0 on the kink) is
     within ``margin``: ``binary_op("max2", ..., kinks=[lambda a, b: a - b])``."""
+    import numpy as np
     from hypothesis import assume
 
     for kink in domain_of(op).kinks:
@@ -703,6 +714,8 @@ def _transpose_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample
 def _index(draw: DrawFn, shape: tuple[int, ...]) -> Any:
     """An index into an array of ``shape``: ints, slices, None and ..., integer arrays
     (entries picked more than once among them), a boolean mask."""
+    import numpy as np
+
     st, hnp = _hypothesis(), _hnp()
 
     def picks(n: int) -> SearchStrategy[np.ndarray]:  # positions along an axis of size n
@@ -725,6 +738,8 @@ def _index_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
 
 def _scatter_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
     """The gradient of an indexing, put back into the indexed array's shape (index's VJP)."""
+    import numpy as np
+
     shape = _shape(draw, min_dims=1, max_side=4)
     index = _index(draw, shape)
     picked = np.empty(shape)[index].shape
@@ -743,6 +758,8 @@ def _broadcast_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample
 
 def _where_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
     """A boolean condition and two operands, all three broadcast together."""
+    import numpy as np
+
     hnp = _hnp()
     shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3,
                                                     max_side=3)).input_shapes
@@ -760,6 +777,8 @@ def _leaky_relu_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSampl
 
 def _cross_entropy_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
     """Logits (N×C), and targets: N class indices, or (N×C) target probabilities."""
+    import numpy as np
+
     st = _hypothesis()
     n, c = draw(st.integers(1, 3)), draw(st.integers(1, 4))
     logits = _values(draw, (n, c), op, 0, margin)
@@ -770,6 +789,8 @@ def _cross_entropy_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSa
 
 def _clip_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
     """Bounds low <= high, and entries at least ``margin`` from both (clip's kinks)."""
+    import numpy as np
+
     st = _hypothesis()
     low = draw(st.floats(-2.0, 1.0))
     high = draw(st.floats(low + 4 * margin, 2.0))
@@ -850,6 +871,10 @@ def _operand_names(op: TensorOp) -> list[str]:
 
 
 def _shown(name: str, x: np.ndarray) -> str:
+    import numpy as np
+
+    from tinygrad_edu.tensor.checked import shape_str
+
     numbers = repr(x.item()) if x.ndim == 0 else np.array2string(x, separator=", ",
                                                                  threshold=64)
     return f"{name} {shape_str(x.shape)} = {numbers}"
@@ -869,6 +894,10 @@ def _assert_tensor_op_derivatives(op: TensorOp, xs: tuple[Any, ...], args: tuple
     """``assert_op_derivatives`` for a tensor op: its Jacobian against central differences,
     then the second derivatives, in each of ``cases`` (default: all of them)."""
     __tracebackhide__ = True
+    import numpy as np
+
+    from tinygrad_edu.tensor.engine import Tensor
+
     if len(xs) != op.arity:
         raise TypeError(f"assert_op_derivatives: {op.name} takes {op.arity} operand(s), "
                         f"got {len(xs)}")
@@ -903,8 +932,8 @@ def _check_made_by(op: TensorOp, f: Callable[..., Any], inputs: list[Tensor], wh
                    ) -> None:
     """The output must be a node of ``op`` itself: a check of some other op proves nothing."""
     out = f(*inputs)
-    made_by = out.op if isinstance(out, Tensor) else type(out).__name__
-    if not isinstance(out, Tensor) or out._fn is not op:
+    made_by = out.op if is_tensor(out) else type(out).__name__
+    if not is_tensor(out) or out._fn is not op:
         raise ValueError(f"{where}: the result was made by {made_by!r}, not by {op.name}, "
                          "so its rule would not be checked; draw arguments that make a node "
                          f"of {op.name} (see TENSOR_SAMPLES)")
@@ -927,6 +956,10 @@ def _check_tensor_second_order(f: Callable[..., Any], inputs: list[Tensor], rtol
     wrong second derivative anywhere in H shows, as does a rule that computes with the
     numbers of its gradient g (``np.asarray(g)``, ``g.data``) instead of g itself."""
     __tracebackhide__ = True
+    import numpy as np
+
+    from tinygrad_edu.tensor.engine import Tensor
+
     rng = np.random.default_rng(seed)
     xs = [Tensor(t.data, label=t.label) for t in inputs]
     out = f(*xs)

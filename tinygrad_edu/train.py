@@ -23,14 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.arrays import is_tensor
 from tinygrad_edu.data import DataLoader
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.module import Module
 from tinygrad_edu.nn import functional as scalar_functional
 from tinygrad_edu.optim import LRScheduler, Optimizer, clip_grad_norm
-from tinygrad_edu.tensor.engine import Tensor
-from tinygrad_edu.tensor.nn import functional as tensor_functional
 
 __all__ = ["History", "TrainingDiverged", "accuracy", "evaluate", "fit"]
 
@@ -77,7 +76,7 @@ def accuracy(outputs: Any, targets: Sequence[Any]) -> float:
 
 def _score_rows(outputs: Any) -> np.ndarray:
     """The outputs as an array with one row of scores per sample."""
-    if isinstance(outputs, Tensor):
+    if is_tensor(outputs):
         array = outputs.data
         return array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
     rows = [[_score(out)] if isinstance(out, (Value, numbers.Real)) else
@@ -156,7 +155,7 @@ def fit(
     if clip_grad is not None:
         _check_number("clip_grad", clip_grad, "> 0 (or None)", lambda x: x > 0)
     parameters = model.parameters() if isinstance(model, Module) else list(optimizer.params)
-    batched = any(isinstance(p, Tensor) for p in parameters)  # a tensor model: whole batches
+    batched = any(map(is_tensor, parameters))  # a tensor model: whole batches
     if batched:
         X, y = np.asarray(X), np.asarray(y)
     else:  # plain Python numbers make every scalar step faster
@@ -164,7 +163,9 @@ def fit(
     _check_finite("X", X)
     _check_finite("y", y)
     loader = DataLoader(X, y, batch_size, shuffle=batch_size is not None, seed=seed)
-    penalty = tensor_functional.l2_penalty if batched else scalar_functional.l2_penalty
+    penalty: Callable[..., Any] = scalar_functional.l2_penalty
+    if batched:  # (imported here: tinygrad_edu.tensor's package itself imports this module)
+        from tinygrad_edu.tensor.nn.functional import l2_penalty as penalty
     history = History()
     bar: Any = _progress_bar(epochs * len(loader), desc) if progress else _NoBar()
     for epoch in range(1, epochs + 1):
@@ -275,7 +276,7 @@ def evaluate(
     ``no_grad`` (no graph is built, so it is fast). A tensor model gets the whole of ``X``."""
     parameters = model.parameters() if isinstance(model, Module) else []
     with no_grad():
-        if any(isinstance(p, Tensor) for p in parameters):
+        if any(map(is_tensor, parameters)):
             return metric(model(np.asarray(X)), np.asarray(y))
         outputs = [model(x) for x in _as_rows(X)]
     return metric(outputs, _as_rows(y))

@@ -11,6 +11,7 @@
 ``draw_dot(root)`` draws a graph, ``frames(root)`` and ``step_slider(root)`` its backward
 pass step by step, ``replay_html(root, path)`` writes a web page that replays both passes,
 ``text_graph(root)`` prints it as a table. None of them changes a gradient.
+``draw_dot(root, depth=1)`` draws a big graph by its parts, a box per named scope.
 
 Pictures are made by Graphviz's ``dot``. Without it, the pip-installable ``graphviz-pure``
 (``pip install graphviz-pure``; the ``render`` extra) is used instead; with neither, a
@@ -33,6 +34,7 @@ from tinygrad_edu.drawing import (
     frames,
     step_slider,
     text_graph,
+    use_renderer,
 )
 from tinygrad_edu.replay import Replay, replay_html
 
@@ -53,4 +55,5 @@ __all__ = [
     "replay_html",
     "step_slider",
     "text_graph",
+    "use_renderer",
 ]

@@ -341,7 +341,8 @@ API_GROUPS: list[tuple[str, list[str]]] = [
     ("Start here", ["tinygrad_edu"]),
     ("The scalar engine", ["engine", "ops", "graph"]),
     ("Derivatives and grad mode", ["autograd", "grad_mode"]),
-    ("Stepping, drawing, replay", ["stepping", "viz", "drawing", "replay", "expression"]),
+    ("Stepping, drawing, replay", ["stepping", "viz", "drawing", "boxes", "replay",
+                                   "expression", "playground"]),
     ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
     ("Data and training", ["data", "text", "train", "idx"]),
     ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
@@ -567,13 +568,20 @@ def product() -> Any:
 
 def engine_pictures() -> dict[str, str]:
     """(x + y)(x - y) at x = 3, y = 2 as draw_dot draws it: before backward, at the second
-    backward step (``frames``), and after."""
+    backward step (``frames``), and after; and micrograd's MLP on one example by its
+    layers (``depth=1``), for the drawing guide."""
+    from tinygrad_edu import Value
+    from tinygrad_edu.nn import MLP
     from tinygrad_edu.viz import draw_dot, frames
 
     f = product()
     pictures = {"engine-forward": draw_dot(f), "engine-step-2": frames(f)[1]}
     f.backward()
     pictures["engine-backward"] = draw_dot(f)
+    model = MLP(2, [16, 16, 1], seed=0)
+    out = model([Value(2.0, label="x1"), Value(-1.0, label="x2")])
+    out.backward()
+    pictures["drawing-depth-1"] = draw_dot(out, depth=1, params=model)
     return {name: svg_text(drawing) for name, drawing in pictures.items()}
 
 

@@ -45,6 +45,7 @@ def test_every_op_that_needs_a_sampler_has_one_and_no_other():
     assert needs_sampler(OPS["leaky_relu"]) and needs_sampler(OPS["where"])  # alpha; condition
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 @settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
@@ -304,6 +305,7 @@ def test_a_broken_rule_is_caught(name, operand, how, monkeypatch):
     assert f"{name} at " in str(failure.value) and ": first derivatives" in str(failure.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, operand", RULES)
 def test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check(name, operand,
                                                                          monkeypatch):
@@ -321,6 +323,7 @@ def test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check(name,
         check_op(op, **FAST)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, operand", RULES)
 def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand, monkeypatch):
     # the same numbers everywhere, but under create_graph the rule gets g's numbers instead of
@@ -334,6 +337,7 @@ def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand
         check_op(op, **FAST)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, operand", RULES)
 def test_control_an_unbroken_copy_passes(name, operand, monkeypatch):
     op = OPS[name]
@@ -401,6 +405,7 @@ unary_op("softplus_bad", forward, lambda x, y: sigmoid(-x))
 """
 
 
+@pytest.mark.slow
 def test_a_newly_registered_tensor_op_is_picked_up_by_these_tests(tmp_path):
     """Two tensor ops registered by a plugin before collection: the right one passes the
     per-op test and its control, the wrong one fails them; breaking either is caught."""

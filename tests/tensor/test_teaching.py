@@ -146,6 +146,7 @@ def test_a_drawing_shows_name_shape_numbers_and_gradient():
     assert "fillcolor=\"#fde68a\"" in W2  # a parameter
 
 
+@pytest.mark.slow
 def test_mnist_size_arrays_draw_small():
     images = Tensor(np.random.default_rng(0).random((60000, 784), dtype=np.float32),
                     label="images")

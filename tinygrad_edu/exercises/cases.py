@@ -8,17 +8,26 @@ reference, the next call or a model of a mistake.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises.core import AnswerError, Solution, close, parts_of, shape_text
+from tinygrad_edu.exercises.core import (
+    AnswerError,
+    Numbers,
+    Solution,
+    close,
+    parts_of,
+    shape_text,
+)
 from tinygrad_edu.testing import floats_in
+
+if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are drawn
+    import numpy as np
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
@@ -150,17 +159,29 @@ def call_numbers(solution: Solution, case: Any) -> tuple[Any, ...]:
 
 # ----------------------------------------------------------------------------- arrays
 
+NamedArrays = tuple[tuple[str, "np.ndarray"], ...]
 
-@dataclass(frozen=True, eq=False)
+
 class Arrays:
-    """Named NumPy arrays; a solution gets copies, so it may change them freely."""
+    """Named NumPy arrays; a solution gets copies, so it may change them freely. Given a
+    function that makes them instead (a worked example), they are made when first used: the
+    exercises on arrays are defined, and listed, where NumPy is not installed."""
 
-    arrays: tuple[tuple[str, np.ndarray], ...]
+    def __init__(self, arrays: NamedArrays | Callable[[], NamedArrays]) -> None:
+        self._arrays = arrays
+
+    @property
+    def arrays(self) -> NamedArrays:
+        if callable(self._arrays):
+            self._arrays = self._arrays()
+        return self._arrays
 
     def args(self) -> tuple[np.ndarray, ...]:
         return tuple(a.copy() for _, a in self.arrays)
 
     def __str__(self) -> str:
+        import numpy as np
+
         lines = []
         for name, a in self.arrays:
             head = f"{name} ({shape_text(a.shape)}) = "
@@ -183,6 +204,9 @@ def tenths(lo: float, hi: float) -> st.SearchStrategy[float]:
 
 def _matrix(draw: st.DrawFn, rows: int, cols: int, lo: float = -2.0, hi: float = 2.0
             ) -> np.ndarray:
+    import numpy as np
+    from hypothesis.extra import numpy as hnp
+
     return draw(hnp.arrays(np.float64, (rows, cols), elements=tenths(lo, hi)))
 
 
@@ -190,6 +214,8 @@ def _matrix(draw: st.DrawFn, rows: int, cols: int, lo: float = -2.0, hi: float =
 def logits(draw: st.DrawFn) -> Arrays:
     """Z (batch×classes) and one-hot Y; as many classes as examples half the time, where a
     mistaken axis gives numbers of the right shape."""
+    import numpy as np
+
     batch = draw(st.integers(1, 4))
     classes = batch if batch > 1 and draw(st.booleans()) else draw(st.integers(2, 4))
     Z = _matrix(draw, batch, classes, -4.0, 4.0)
@@ -604,7 +630,7 @@ def call_value_backward(cls: Solution, case: Any) -> tuple[Any, ...]:
     nodes = case.build(cls)
     data, right = _numbers(nodes, "data", names), _numbers(case.build(Value), "data", names)
     for name, got, want in zip(names, data, right):
-        if not close(np.array(got), np.array(want)):
+        if not close(got, want):
             raise AnswerError(f"the forward pass differs on this input: {name}.data is "
                               f"{float(got)!r}, {float(want)!r} was expected. Get the values "
                               "right first")
@@ -667,7 +693,7 @@ def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
 
 
 def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None = None
-             ) -> np.ndarray:
+             ) -> Numbers:
     """``node.grad`` (or ``.data``) of every node, checking that each is still a number
     (``names`` name the nodes, else their labels)."""
     values = []
@@ -680,10 +706,10 @@ def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None =
         if isinstance(g, (Value, type(node))):
             raise AnswerError(f"{name}.{attribute} became a Value; it should stay a number "
                               "(multiply numbers: node.grad is a float)")
-        if isinstance(g, bool) or not isinstance(g, (int, float, np.floating, np.integer)):
+        if isinstance(g, bool) or not isinstance(g, numbers.Real):
             raise AnswerError(f"{name}.{attribute} became {g!r:.60}, not a number")
         values.append(float(g))
-    return np.array(values)
+    return Numbers(values)
 
 
 def call_topological(solution: Solution, case: Graph) -> tuple[Any, ...]:

@@ -10,7 +10,6 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
@@ -606,16 +605,23 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
 # ----------------------------------------------------------------------------- 16-17: layers
 
 
-def _worked_logits() -> C.Arrays:
+# The worked examples of the exercises on arrays are functions that make their arrays
+# (C.Arrays calls them when first used): NumPy is imported only where those are graded.
+
+def _worked_logits() -> C.NamedArrays:
     """The worked example: softmax gives [0.2, 0.7, 0.1], the label is class 1."""
-    return C.Arrays((("Z", np.log([[0.2, 0.7, 0.1]])), ("Y", np.array([[0.0, 1.0, 0.0]]))))
+    import numpy as np
+
+    return (("Z", np.log([[0.2, 0.7, 0.1]])), ("Y", np.array([[0.0, 1.0, 0.0]])))
 
 
-def _square_logits() -> C.Arrays:
+def _square_logits() -> C.NamedArrays:
     """As many classes as examples (3×3), of both signs: a softmax along the wrong axis, or
     row sums not kept as a column, give numbers of the right shape, and wrong."""
+    import numpy as np
+
     Z = np.array([[1.0, -0.5, 2.0], [0.0, 1.5, -1.0], [-2.0, 0.5, 0.5]])
-    return C.Arrays((("Z", Z), ("Y", np.eye(3)[[2, 0, 1]])))
+    return (("Z", Z), ("Y", np.eye(3)[[2, 0, 1]]))
 
 
 SOFTMAX = Exercise(
@@ -657,23 +663,27 @@ with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                 "classes differ, the shapes do not fit at all). Keep the sums a column: "
                 "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
-    examples=(_worked_logits(), _square_logits()),
+    examples=(C.Arrays(_worked_logits), C.Arrays(_square_logits)), arrays=True,
 )
 
 
-def _worked_dense() -> C.Arrays:
+def _worked_dense() -> C.NamedArrays:
     """X (10×3), W (3×4), b (1×4), dZ (10×4), with fixed numbers."""
+    import numpy as np
+
     grid = np.linspace(-1.0, 1.0, 120)
-    return C.Arrays((("X", grid[:30].reshape(10, 3)), ("W", grid[30:42].reshape(3, 4)),
-                     ("b", grid[42:46].reshape(1, 4)), ("dZ", grid[46:86].reshape(10, 4))))
+    return (("X", grid[:30].reshape(10, 3)), ("W", grid[30:42].reshape(3, 4)),
+            ("b", grid[42:46].reshape(1, 4)), ("dZ", grid[46:86].reshape(10, 4)))
 
 
-def _square_dense() -> C.Arrays:
+def _square_dense() -> C.NamedArrays:
     """batch = in = out = 2: W not transposed gives numbers of the right shape, and wrong."""
-    return C.Arrays((("X", np.array([[1.0, -2.0], [0.5, 1.5]])),
-                     ("W", np.array([[2.0, 1.0], [-1.0, 0.5]])),
-                     ("b", np.array([[0.5, -0.5]])),
-                     ("dZ", np.array([[1.0, 0.5], [-1.5, 2.0]]))))
+    import numpy as np
+
+    return (("X", np.array([[1.0, -2.0], [0.5, 1.5]])),
+            ("W", np.array([[2.0, 1.0], [-1.0, 0.5]])),
+            ("b", np.array([[0.5, -0.5]])),
+            ("dZ", np.array([[1.0, 0.5], [-1.5, 2.0]])))
 
 
 _BATCH_MEAN = ("dZ already is the loss's gradient (if the loss is a mean over the batch, "
@@ -715,7 +725,7 @@ against the tensor engine's backward on the same numbers.
                 "dX must have X's shape (batch×in): dZ (batch×out) times Wᵀ (out×in).",
                 A.dense_w_not_transposed),
     ),
-    examples=(_worked_dense(), _square_dense()),
+    examples=(C.Arrays(_worked_dense), C.Arrays(_square_dense)), arrays=True,
     max_examples=60, probe_examples=25,
 )
 

@@ -26,7 +26,7 @@ from tinygrad_edu.exercises import (
     progress_path,
 )
 from tinygrad_edu.exercises import progress as _progress
-from tinygrad_edu.exercises.core import Exercise, Verdict, grade
+from tinygrad_edu.exercises.core import Exercise, Verdict, grade, numpy_installed
 
 __all__ = ["main"]
 
@@ -107,9 +107,12 @@ def _listing() -> str:
         print(f"warning: {error}", file=sys.stderr)
         progress = {}
     rows = [("#", "exercise", "what", "level", "status")]
+    numpy = numpy_installed()
     for ex in EXERCISES.values():
         status = progress.get(ex.name)
-        if status is None:
+        if ex.arrays and not numpy:
+            mark = "needs NumPy"
+        elif status is None:
             mark = "·"
         elif status.passed:
             mark = "✓ passed"
@@ -135,10 +138,17 @@ def _start(path: Path, names: list[Exercise], force: bool) -> int:
               f"`{PROG} check {path}`", file=sys.stderr)
         return 1
     chosen = names or list(EXERCISES.values())
+    if not names and not numpy_installed():  # the exercises on arrays cannot be graded here
+        left_out = ", ".join(ex.name for ex in chosen if ex.arrays)
+        chosen = [ex for ex in chosen if not ex.arrays]
+        print(f"NumPy is not installed here, so the exercises on arrays ({left_out}) are left "
+              "out; pip install numpy to do them", file=sys.stderr)
+    imports = "import math\n\nimport numpy as np\n" if any(ex.arrays for ex in chosen) else \
+        "import math\n"
     blocks = ['"""My solutions to the tinygrad_edu exercises. Grade them with\n'
               f'{PROG} check {path.name}\n\nA function that still raises '
-              'NotImplementedError counts as not started."""\n\nimport math\n\n'
-              'import numpy as np\n\nfrom tinygrad_edu import walk\n']
+              f'NotImplementedError counts as not started."""\n\n{imports}\n'
+              'from tinygrad_edu import walk\n']
     for ex in chosen:
         statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())
         blocks.append(f"\n# {ex.number}. {ex.title}\n#\n{statement}\n\n{ex.starter}")

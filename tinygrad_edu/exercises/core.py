@@ -17,8 +17,11 @@ expected and the given answer.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import inspect
 import io
+import math
+import sys
 import textwrap
 import traceback
 import warnings
@@ -27,16 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from tinygrad_edu import Value
+from tinygrad_edu.arrays import is_array
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.testing import ATOL, RTOL
 
-__all__ = ["TIME_LIMIT", "Diagnosis", "Exercise", "Mistake", "Verdict", "grade"]
+__all__ = ["TIME_LIMIT", "Diagnosis", "Exercise", "Mistake", "Numbers", "Verdict", "grade"]
 
 Solution = Callable[..., Any]
 
@@ -121,7 +124,8 @@ class Exercise:
     verdict, unless its ``tolerate(failure)`` returns a note: then the note goes with the
     passing verdict. ``examples_first`` tries the examples before any random input (for a
     class whose answers may hang on the order of a set, the examples give a failing input
-    that does not).
+    that does not). ``arrays`` marks an exercise on NumPy arrays; the others need no NumPy,
+    and are graded where it is not installed.
     """
 
     number: int
@@ -153,6 +157,7 @@ class Exercise:
     before: tuple[Exercise, ...] = field(default=(), repr=False)
     after: tuple[Exercise, ...] = field(default=(), repr=False)
     tolerate: Callable[[Outcome], str | None] | None = field(default=None, repr=False)
+    arrays: bool = False
 
     @property
     def signature(self) -> str:
@@ -212,14 +217,43 @@ class _Failed(Exception):
         self.outcome = outcome
 
 
-def as_answer(x: Any, what: str) -> Any:
-    """One part of an answer as a float64 array (a number becomes a 0-d array)."""
+class Numbers(tuple[float, ...]):
+    """Several numbers as one part of an answer: every node's grad, or every parameter's
+    data, in order. Compared entry by entry within the tolerance, as an array is, but made
+    without NumPy: the exercises on numbers and Values need none."""
+
+
+def _refuse(x: Any, what: str) -> None:
+    """An AnswerError for what is no answer at all: None, a Value, text, a dict or a set."""
     if x is None:
         raise AnswerError(f"{what} is None: the function returned nothing (a missing `return`?)")
     if isinstance(x, Value):
         raise AnswerError(f"{what} is a Value; return a plain number (its .data)")
     if isinstance(x, (str, bytes, dict, set)):
         raise AnswerError(f"{what} is a {type(x).__name__} ({x!r:.60}), not a number")
+
+
+def as_number(x: Any, what: str) -> float:
+    """One part of an answer that is one number, as a float (a 0-d array is one number)."""
+    _refuse(x, what)
+    if is_array(x) and x.shape != ():
+        raise AnswerError(f"{what} should be one number, got an array of shape {x.shape}: "
+                          f"{x!r:.80}")
+    if isinstance(x, (list, tuple)):
+        raise AnswerError(f"{what} should be one number, got a {type(x).__name__} of "
+                          f"{len(x)} items: {x!r:.80}")
+    try:
+        return float(x)
+    except (TypeError, ValueError) as error:
+        raise AnswerError(f"{what} is not a number: {x!r:.80} ({error})") from None
+
+
+def as_answer(x: Any, what: str) -> Any:
+    """One part of an answer to an exercise on arrays, as a float64 array (a number becomes
+    a 0-d array)."""
+    _refuse(x, what)
+    import numpy as np
+
     try:
         array = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as error:
@@ -230,13 +264,11 @@ def as_answer(x: Any, what: str) -> Any:
 
 def parts_of(answer: Any, parts: Sequence[str], scalar: bool) -> tuple[Any, ...]:
     """Split a returned answer into its parts: the answer itself when one part is asked for,
-    else a tuple or list of exactly ``len(parts)`` items."""
+    else a tuple or list of exactly ``len(parts)`` items. Each part is a float (``scalar``)
+    or an array."""
+    convert = as_number if scalar else as_answer
     if len(parts) == 1:
-        part = as_answer(answer, "the answer")
-        if scalar and part.shape != ():
-            raise AnswerError(f"the answer should be one number, got an array of shape "
-                              f"{part.shape}: {answer!r:.80}")
-        return (part,)
+        return (convert(answer, "the answer"),)
     names = ", ".join(parts)
     if answer is None:
         raise AnswerError(f"the function returned None; it should return ({names}) "
@@ -244,24 +276,63 @@ def parts_of(answer: Any, parts: Sequence[str], scalar: bool) -> tuple[Any, ...]
     if not isinstance(answer, (tuple, list)) or len(answer) != len(parts):
         raise AnswerError(f"the function should return {len(parts)} things, ({names}), "
                           f"got {answer!r:.80}")
-    result = []
-    for name, x in zip(parts, answer):
-        part = as_answer(x, name)
-        if scalar and part.shape != ():
-            raise AnswerError(f"{name} should be one number, got an array of shape {part.shape}")
-        result.append(part)
-    return tuple(result)
+    return tuple(convert(x, name) for name, x in zip(parts, answer))
 
 
 def close(got: Any, expected: Any) -> bool:
-    """``got`` equals ``expected`` to the project's tolerance: same shape and
-    |got - expected| <= ATOL + RTOL·|expected| everywhere (NaN and inf never pass)."""
-    if isinstance(expected, np.ndarray):
-        if not isinstance(got, np.ndarray) or got.shape != expected.shape:
+    """``got`` equals ``expected`` to the project's tolerance: of the same kind (a number,
+    ``Numbers`` as many, an array of the same shape) and |got - expected| <= ATOL +
+    RTOL·|expected| everywhere (NaN never passes)."""
+    if is_array(expected):
+        import numpy as np
+
+        if not is_array(got) or got.shape != expected.shape:
             return False
         with np.errstate(invalid="ignore", over="ignore"):
             return bool(np.all(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected)))
+    if isinstance(expected, Numbers):
+        return (isinstance(got, Numbers) and len(got) == len(expected)
+                and all(map(_near, got, expected)))
+    if isinstance(expected, float):
+        return isinstance(got, float) and _near(got, expected)
     return bool(got == expected)
+
+
+def _near(got: float, expected: float) -> bool:
+    return abs(got - expected) <= ATOL + RTOL * abs(expected)
+
+
+def shape_of(part: Any) -> tuple[int, ...]:
+    """The shape of a part of an answer: an array's, (n,) for n ``Numbers``, () for one."""
+    if is_array(part):
+        return tuple(part.shape)
+    return (len(part),) if isinstance(part, Numbers) else ()
+
+
+def _entries(part: Any) -> list[float]:
+    """The numbers in a part of an answer, in order (an array's row by row)."""
+    if is_array(part):
+        return list(part.ravel().tolist())
+    return list(part) if isinstance(part, Numbers) else [part]
+
+
+def scaled(c: float, part: Any) -> Any:
+    """``c`` times a part of an answer: a number, ``Numbers`` or an array."""
+    return Numbers(c * x for x in part) if isinstance(part, Numbers) else c * part
+
+
+def numpy_installed() -> bool:
+    """Whether NumPy can be imported here (asked without importing it)."""
+    try:
+        return importlib.util.find_spec("numpy") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+NEEDS_NUMPY = ("works on NumPy arrays, and NumPy is not installed here. Do it on a computer "
+               "with NumPy: pip install numpy (in a clone of tinygrad_edu, pip install -e "
+               "'.[testing]' installs it)")
+"""What an exercise on arrays says where NumPy is missing (after its name)."""
 
 
 class _Printed(io.StringIO):
@@ -283,7 +354,9 @@ def _run(solution: Solution, exercise: Exercise, case: Any, out: io.StringIO | N
     given, so that it is there even when the solution raises). NumPy's warnings (a division
     by zero, ...) are silenced: the verdict shows the inf or NaN they produced."""
     out = _Printed() if out is None else out
-    with contextlib.redirect_stdout(out), warnings.catch_warnings(), np.errstate(all="ignore"):
+    numpy = sys.modules.get("numpy")  # (the exercises on numbers may run without it)
+    quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
+    with contextlib.redirect_stdout(out), warnings.catch_warnings(), quiet:
         warnings.simplefilter("ignore")
         answer = exercise.call(solution, case)
     return answer, out.getvalue()
@@ -497,7 +570,8 @@ def _case_text(case: Any) -> str:
 
 def _comparison(ex: Exercise, f: Outcome) -> list[str]:
     assert f.got is not None
-    if ex.rows is not None and len(ex.parts) == 1 and f.got[0].shape == f.expected[0].shape:
+    if ex.rows is not None and len(ex.parts) == 1 and shape_of(f.got[0]) == shape_of(
+            f.expected[0]):
         return _table(ex.rows(f.case), f.expected[0], f.got[0])
     lines = []
     label = len(ex.parts) > 1
@@ -524,9 +598,15 @@ def _table(names: list[str], expected: Any, got: Any) -> list[str]:
 
 def format_part(x: Any) -> str:
     """A part of an answer for the verdict: a number, an array with its shape, or a list."""
-    if isinstance(x, np.ndarray):
+    if isinstance(x, float):
+        return fmt(x)
+    if isinstance(x, Numbers):
+        return f"[{', '.join(map(fmt, x))}]"
+    if is_array(x):
         if x.shape == ():
             return fmt(float(x))
+        import numpy as np
+
         body = np.array2string(x, precision=6, suppress_small=True, separator=", ")
         return f"{body}  (shape {shape_text(x.shape)})"
     if isinstance(x, tuple):
@@ -581,8 +661,17 @@ def _model_answers(exercise: Exercise, mistake: Mistake, cases: list[Any]) -> li
 
 def _same(got: Any, model: Any) -> bool:
     """Two answers agree: within tolerance, or the same infinities/NaNs where both have them."""
-    return close(got, model) or (isinstance(got, np.ndarray) and isinstance(model, np.ndarray)
-                                 and np.array_equal(got, model, equal_nan=True))
+    if close(got, model):
+        return True
+    if is_array(got) and is_array(model):
+        import numpy as np
+
+        return bool(np.array_equal(got, model, equal_nan=True))
+    if isinstance(got, (float, Numbers)) and type(model) is type(got):
+        return shape_of(got) == shape_of(model) and all(
+            g == m or (math.isnan(g) and math.isnan(m))
+            for g, m in zip(_entries(got), _entries(model)))
+    return False
 
 
 def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool:
@@ -606,35 +695,37 @@ def _generic(i: int, exercise: Exercise, outcomes: list[Outcome]) -> list[tuple[
         (Mistake("sign", "sign flipped",
                  "Every value is minus the right one. Look for a term whose sign "
                  "you turned round: d(-u) = -du, and the derivative of a - b with respect "
-                 "to b is -1."), lambda e: -e),
+                 "to b is -1."), lambda e: scaled(-1.0, e)),
     ]
     wrong = [o for o in outcomes if o.got is not None and i in o.wrong]
     factor = _constant_factor(i, wrong)
     if factor is not None:
-        candidates.append((_factor_mistake(factor), lambda e, c=factor: c * e))
+        candidates.append((_factor_mistake(factor), lambda e, c=factor: scaled(c, e)))
     candidates += [
         (Mistake("shape", "transposed",
                  "The right numbers, but rows and columns swapped: you returned the "
                  "transpose. A gradient has the shape of the thing it is the gradient of; "
                  "check which side of each product every factor goes on, and which one is "
                  "transposed."),
-         lambda e: e.T if e.ndim == 2 else None),
+         lambda e: e.T if is_array(e) and e.ndim == 2 else None),
     ]
     return candidates
 
 
 def _constant_factor(i: int, wrong: list[Outcome]) -> float | None:
     """c when every wrong answer is c times the expected one (c not 0, 1 or -1)."""
-    best = max(wrong, key=lambda o: float(np.max(np.abs(o.expected[i])))
-               if o.expected[i].size and o.got is not None
-               and o.got[i].shape == o.expected[i].shape else -1.0, default=None)
-    if best is None or best.got is None or best.got[i].shape != best.expected[i].shape:
+    def comparable(o: Outcome) -> bool:
+        return o.got is not None and shape_of(o.got[i]) == shape_of(o.expected[i])
+
+    best = max(wrong, key=lambda o: max(map(abs, _entries(o.expected[i])), default=-1.0)
+               if comparable(o) else -1.0, default=None)
+    if best is None or best.got is None or not comparable(best):
         return None
-    e, g = best.expected[i].ravel(), best.got[i].ravel()
-    k = int(np.argmax(np.abs(e))) if e.size else 0
-    if not e.size or abs(e[k]) < 1e-6 or not np.isfinite(g[k]):
+    e, g = _entries(best.expected[i]), _entries(best.got[i])
+    k = max(range(len(e)), key=lambda j: abs(e[j]), default=0)
+    if not e or abs(e[k]) < 1e-6 or not math.isfinite(g[k]):
         return None
-    c = float(g[k] / e[k])
+    c = g[k] / e[k]
     if min(abs(c), abs(c - 1), abs(c + 1)) < 1e-6:
         return None
     return c
@@ -746,9 +837,6 @@ def _transformed(transform: Callable[[Any], Any], expected: tuple[Any, ...], i: 
     part = transform(expected[i])
     if part is None:
         return None
-    # -e and c * e turn a 0-d array into a NumPy scalar, which ``close`` would compare
-    # exactly; as an array it is compared within the tolerance, like every other answer
-    part = np.asarray(part, dtype=np.float64)
     return tuple(part if j == i else e for j, e in enumerate(expected))
 
 
@@ -769,7 +857,7 @@ def _reshaped(outcomes: list[Outcome], failing: list[int], i: int, part: str | N
     """The right numbers in the wrong shape, on every failing input."""
     def same_numbers(o: Outcome) -> bool:
         e, g = o.expected[i], o.got[i] if o.got is not None else None
-        return (g is not None and g.shape != e.shape and g.size == e.size
+        return (is_array(g) and is_array(e) and g.shape != e.shape and g.size == e.size
                 and close(g.ravel(), e.ravel()))
 
     if not failing or not all(same_numbers(outcomes[r]) for r in failing):
@@ -788,12 +876,12 @@ def _shape_fact(failure: Outcome, i: int, part: str | None) -> Diagnosis | None:
     if failure.got is None:
         return None
     e, g = failure.expected[i], failure.got[i]
-    if not isinstance(e, np.ndarray) or e.shape == g.shape:
+    if not is_array(e) or e.shape == shape_of(g):
         return None
     name = part or "the answer"
     return Diagnosis(Mistake(
         "shape", "wrong shape",
-        f"{name} should have shape {shape_text(e.shape)}, yours has {shape_text(g.shape)}. "
+        f"{name} should have shape {shape_text(e.shape)}, yours has {shape_text(shape_of(g))}. "
         "A gradient has exactly the shape of what it is the gradient of; write the shape of "
         "every factor under your formula and check that the product gives that shape."), part)
 
@@ -873,6 +961,8 @@ def grade(exercise: Exercise, solution: Solution) -> Verdict:
             f"{exercise.name} is a class: pass the class itself, as in check("
             f"{exercise.name!r}, {exercise.name}), not {getattr(solution, '__name__', 'a')} "
             f"{type(solution).__name__}"))
+    if exercise.arrays and not numpy_installed():
+        return Verdict(exercise, False, message=f"{exercise.name} {NEEDS_NUMPY}.")
     problem = _signature_problem(exercise, solution)
     if problem:
         return Verdict(exercise, False, message=problem)

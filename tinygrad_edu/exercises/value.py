@@ -26,10 +26,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, cast
 
-import numpy as np
-
 from tinygrad_edu.exercises.answers import lecture_value
-from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Outcome, close
+from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Numbers, Outcome, close
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
@@ -262,7 +260,7 @@ class _Run:
         self.calls: list[Any] = []
         self.root_grads: list[Any] = []
         self.assigned: list[tuple[Any, Any, float, float]] = []  # node, child, before, share
-        self.grads = np.zeros(len(self.nodes))
+        self.grads = Numbers(0.0 for _ in self.nodes)
         for node in self.every:
             original = node._backward
             step = self._accumulating(node, original, writes) if accumulate else original
@@ -299,14 +297,14 @@ class _Run:
                 k.grad = b + share
         return accumulating
 
-    def backward(self, right_order: bool) -> np.ndarray:
+    def backward(self, right_order: bool) -> Numbers:
         if right_order:
             self.root.grad = 1.0
             for node in reversed(self.every):
                 node._backward()
         else:
             self.root.backward()
-        return np.array([float(n.grad) for n in self.nodes])
+        return Numbers(float(n.grad) for n in self.nodes)
 
 
 class _NoConvention(Exception):
@@ -498,7 +496,7 @@ def _local_fact(cls: type, case: Any) -> Mistake | None:
                         n._backward()
                 for p, t in zip(operands, theirs):
                     want = sum(g for q, g in zip(node.parents, node.local_grads) if q is p)
-                    if not close(np.array(float(t.grad)), np.array(float(want))):
+                    if not close(float(t.grad), float(want)):
                         name, of = case.node_names()[k], case.node_names()[index[id(p)]]
                         return Mistake(
                             "local", f"the local derivative d{name}/d{of} is wrong",

@@ -32,6 +32,8 @@ def shallow_copy(t: Any) -> Any:
     twin = object.__new__(type(t))
     for field in FIELDS:
         setattr(twin, field, getattr(t, field))
+    if getattr(t, "_scope", None):  # set only on a tensor made inside a named_scope
+        twin._scope = t._scope
     return twin
 
 

@@ -81,9 +81,10 @@ class Tensor(TensorBase):
     the VJPs read: ``backward()`` gives the forward pass's gradient.
     """
 
-    __slots__ = ("__weakref__", "_data", "_fn", "_operands", "_params", "_saved", "grad", "label",
-                 "parents")
+    __slots__ = ("__weakref__", "_data", "_fn", "_operands", "_params", "_saved", "_scope",
+                 "grad", "label", "parents")
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
+    _scope: str  # set only on a tensor made inside a named_scope (scopes.py)
 
     def __init__(self, data: ArrayLike, dtype: Any = None, label: str = "") -> None:
         if isinstance(data, Tensor):

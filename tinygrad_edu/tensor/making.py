@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_edu import scopes
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.graph import NO_GRAPH
@@ -41,7 +42,8 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
     operands' (``numbers``: each Tensor's array, each constant as it is) and its own. Those
     arrays are made read-only, so nothing writes into them (``Tensor.data`` hands out a copy
     to change). Under ``no_grad`` it is a leaf that remembers it was computed
-    (``requires_grad`` is False)."""
+    (``requires_grad`` is False). Made inside a ``named_scope``, it keeps the scope's path
+    in ``_scope``, as a Value does."""
     parents = tuple([o for o in operands if isinstance(o, TensorBase)])
     t: Any = object.__new__(type(parents[0]))
     t._data = y = np.asarray(data)
@@ -56,6 +58,8 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
         for p in parents:  # a node's own output is read-only already, unless replaced since
             if not p._saved or p._data is not p._saved[-1]:
                 p._data.setflags(False)  # type: ignore[call-arg]
+        if scopes.opened:  # inside a named_scope (scopes.py)
+            t._scope = scopes.current()
     else:
         t.parents, t._fn, t._operands, t._params, t._saved = (), None, (), NO_GRAPH, ()
     return t

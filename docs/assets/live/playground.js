@@ -1,0 +1,185 @@
+// The playground (playground.md): the editor, the examples, Run and Stop, and what a run
+// shows: its prints, the graph of its last Value and the replay page of that Value, both
+// made by the package in the browser's Python (tinygrad_edu.playground.run).
+(function () {
+  "use strict";
+  var live = window.tinygradLive;
+  var LIMIT = 30;  // seconds a run may take before it is stopped
+  var SMALLEST_TEXT_PX = 11;  // a drawing is never shown with smaller text (as on the site)
+  var $ = function (id) { return document.getElementById(id); };
+  var code = $("code"), output = $("output"), state = $("state"), menu = $("example");
+  var run = $("run"), stop = $("stop");
+  var examples = JSON.parse($("examples-data").textContent);
+
+  examples.forEach(function (example) {
+    var option = menu.appendChild(document.createElement("option"));
+    option.value = example.name;
+    option.textContent = example.title;
+  });
+  var fromGuide = menu.appendChild(document.createElement("option"));
+  fromGuide.value = "";
+  fromGuide.textContent = "(your code)";
+
+  function set(text) {
+    code.value = text;
+    code.dispatchEvent(new Event("input"));
+  }
+  function choose(name) {
+    var example = examples.filter(function (e) { return e.name === name; })[0];
+    if (example) set(example.code);
+    menu.value = example ? name : "";
+  }
+  // A guide's "Run this" link brings its code in the address: ?code=BASE64URL (UTF-8);
+  // ?example=NAME opens an example.
+  function fromAddress() {
+    var match = /[?&]code=([A-Za-z0-9_-]*)/.exec(location.search);
+    if (match) {
+      var b64 = match[1].replace(/-/g, "+").replace(/_/g, "/");
+      var bytes = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); });
+      set(new TextDecoder().decode(bytes));
+      menu.value = "";
+      return;
+    }
+    match = /[?&]example=(\w+)/.exec(location.search);
+    choose(match ? match[1] : examples[0].name);
+  }
+  live.editor(code, function () { run.click(); });
+  fromAddress();
+  menu.addEventListener("change", function () { if (menu.value) choose(menu.value); });
+  code.addEventListener("input", function (e) { if (e.isTrusted) menu.value = ""; });
+
+  if (!live.served($("live-notice"))) {
+    run.disabled = true;
+    state.textContent = "Serve the site to run code (see above).";
+    return;
+  }
+
+  var python = new live.Python(function (what, detail) {
+    if (what === "loading") say(python && python.busy() ? "Loading Python, then running…" :
+                                "Loading Python (a few seconds, once)…");
+    else if (what === "restarting") say("Loading Python again…");
+    else if (what === "ready") {
+      if (!python.busy()) say("Python " + detail.python + " is ready (loaded in " +
+                              detail.seconds.toFixed(1) + " s).");
+      else say("Running…");
+    } else if (what === "failed") {
+      say("Python could not start: " + detail);
+      print("Python could not start: " + detail + "\n", "stderr");
+    }
+  });
+
+  function say(text) { state.textContent = text; }
+  // A line of the chain rule ("f = ...  upstream ...;  df/dv1 = ... -> v1.grad += ...")
+  // breaks between its clauses, never inside one, as on the site's pages.
+  function print(text, stream) {
+    var span = output.appendChild(document.createElement("span"));
+    span.className = stream;
+    text.split(/(\n)/).forEach(function (line) {
+      if (line.indexOf(";  ") < 0) {
+        span.appendChild(document.createTextNode(line));
+        return;
+      }
+      line.split(";  ").forEach(function (part, i, parts) {
+        if (i > 0) span.appendChild(document.createTextNode("  "));
+        var clause = span.appendChild(document.createElement("span"));
+        clause.className = "clause";
+        clause.textContent = part + (i + 1 < parts.length ? ";" : "");
+      });
+    });
+  }
+
+  function clear() {
+    output.textContent = "";
+    $("graph").textContent = "";
+    $("graph-note").textContent = "";
+    $("replay-note").textContent = "";
+    var frame = $("replay");
+    frame.hidden = true;
+    frame.removeAttribute("srcdoc");
+    $("graph-title").firstChild.textContent = "Graph";
+    $("replay-title").firstChild.textContent = "Replay";
+  }
+
+  run.addEventListener("click", function () {
+    if (python.busy()) return;
+    clear();
+    run.disabled = true;
+    stop.disabled = false;
+    say(python.ready ? "Running…" : "Loading Python, then running…");
+    python.call("run", {code: code.value}, print, LIMIT).then(function (answer) {
+      show(answer.result);
+      if (answer.stopped) {
+        print("\nStopped: " + answer.stopped + ".\n", "stderr");
+        say("Stopped.");
+      } else {
+        say((answer.result.error ? "Stopped by an error" : "Ran") + " in " +
+            answer.seconds.toFixed(2) + " s.");
+      }
+    }, function (error) {
+      if (error.stopped) {
+        print("\nStopped: " + error.message + ". Python was started again, with nothing " +
+              "defined: press Run to run the code again.\n", "stderr");
+        say("Stopped.");
+      } else {
+        print("\n" + error.message + "\n", "stderr");
+        say("Something went wrong in the playground itself.");
+      }
+    }).then(function () {
+      run.disabled = false;
+      stop.disabled = true;
+    });
+  });
+  stop.addEventListener("click", function () {
+    python.stop("stopped with the Stop button");
+  });
+
+  function show(result) {
+    var graphTitle = $("graph-title"), replayTitle = $("replay-title");
+    if (!result.name) {
+      $("graph-note").textContent = "No graph: the code names no Value. Assign one to a " +
+        "name (f = x * y) to see its graph here.";
+      return;
+    }
+    graphTitle.firstChild.textContent = "Graph of " + result.name;
+    replayTitle.firstChild.textContent = "Replay of " + result.name;
+    if (result.svg) drawing($("graph"), result.svg);
+    else $("graph-note").textContent = result.graph_note;
+    if (result.replay) {
+      var frame = $("replay");
+      frame.hidden = false;
+      frame.srcdoc = result.replay;  // the package's page; a sandbox with no origin of its own
+    } else {
+      $("replay-note").textContent = result.replay_note;
+    }
+  }
+
+  // The SVG as a picture (an <img>: it cannot run anything), as wide as the column allows
+  // but never with text under 11 px; then it scrolls sideways in its box.
+  function drawing(box, svg) {
+    var doc = new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
+    var unit = /pt$/.test(doc.getAttribute("width")) ? 4 / 3 : 1;
+    var natural = parseFloat(doc.getAttribute("width")) * unit;
+    var box_ = (doc.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number);
+    var perUnit = box_.length === 4 && box_[2] > 0 ? natural / box_[2] : 1;
+    var scale = /scale\(([\d.]+)/.exec(doc.querySelector("g.graph") &&
+      doc.querySelector("g.graph").getAttribute("transform") || "");
+    if (scale) perUnit *= parseFloat(scale[1]);
+    var fonts = Array.prototype.map.call(doc.querySelectorAll("text"), function (t) {
+      return parseFloat(t.getAttribute("font-size")) || 14;
+    });
+    var smallest = Math.min.apply(null, fonts.concat([14])) * perUnit;
+    var least = natural * Math.min(1, SMALLEST_TEXT_PX / smallest);
+    var img = box.appendChild(document.createElement("img"));
+    var bytes = new TextEncoder().encode(svg), binary = "";
+    for (var i = 0; i < bytes.length; i += 0x8000) {
+      binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    img.src = "data:image/svg+xml;base64," + btoa(binary);
+    img.alt = "The graph as draw_dot draws it: a box per value with its data and grad, a " +
+      "circle per operation";
+    img.style.width = "100%";
+    img.style.maxWidth = natural.toFixed(0) + "px";
+    img.style.minWidth = (least + 1).toFixed(0) + "px";
+    img.style.height = "auto";
+  }
+})();

@@ -1,0 +1,301 @@
+"""The pages that run the scalar engine in the browser, in a real browser: headless Chromium
+opens the built site (see the ``site`` fixture in conftest.py) from a server this module
+starts on 127.0.0.1 (docs/hooks/serve.py), as a reader opens a site that a server sends.
+
+The playground runs the README's quickstart and prints ``5.0 6.0 -4.0``; an example draws
+its graph and replays to "done"; a Python error shows its traceback; what the code prints
+and names reaches the page as text, never as HTML; a graph too large gets draw_dot's
+refusal; Stop interrupts a loop that never ends, and Python stays loaded (the server
+isolates the page, so the worker can be interrupted), while code that catches the interrupt
+has its worker ended and a new one loaded. An exercise is graded right for a right answer,
+and wrong, with the verdict ``python -m tinygrad_edu exercises check`` gives, for a wrong
+one; progress is kept. Opened from disk, the pages say how to serve them. Throughout, no
+request leaves the server and no page logs an error.
+
+Each live page is one test that loads Python once and then takes its steps (the functions
+``playground_*`` and ``exercises_*``, in order) on that page; under pytest-xdist the two
+tests may run at once, in two workers. Loading takes a few seconds (benchmarks/bench_live.py
+measures it). Like tests/test_replay_browser.py, it needs Playwright and a system Chromium,
+and skips without.
+"""
+
+import base64
+import html
+import importlib.util
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from .test_replay_browser import CHROMIUM, FLAGS, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [
+    pytest.mark.skipif(sync_playwright is None,
+                       reason="Playwright is not installed: pip install -e '.[dev]'"),
+    pytest.mark.skipif(CHROMIUM is None,
+                       reason="no Chromium to test the pages in: sudo apt-get install chromium"),
+]
+LOAD_S = 120  # the longest Python may take to load on a busy machine, and a run
+
+
+def load_serve():
+    spec = importlib.util.spec_from_file_location("serve", ROOT / "docs" / "hooks" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    httpd, url = load_serve().in_background(site)
+    yield url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Watched:
+    """A browser context in which every request is checked (only the server's addresses, and
+    the built site's files for the pages opened from disk, may be asked for) and every
+    console error and page error is kept."""
+
+    def __init__(self, browser, server, site):
+        self.allowed = (server, site.as_uri() + "/", "data:", "blob:")
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.outside, self.errors = [], []
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open(self, url):
+        page = self.context.new_page()
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(
+            f"{page.url}: {m.text}"))
+        page.on("dialog", lambda d: (self.errors.append(f"a dialog: {d.message}"), d.dismiss()))
+        page.goto(url)
+        return page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def watched(browser, server, site):
+    """A fresh context for one test; at its end, nothing may have left the server and no
+    page may have logged an error."""
+    watch = Watched(browser, server, site)
+    yield watch
+    watch.context.close()
+    assert watch.outside == [], "requests that left the server"
+    assert watch.errors == [], "errors the pages logged"
+
+
+def run_link(site, guide):
+    """The first "Run this" link of a guide, and the code it carries."""
+    page = (site / guide).read_text(encoding="utf-8")
+    href = re.search(r'<p class="run-this"><a href="([^"]+)"', page).group(1)
+    encoded = href.split("?code=", 1)[1]
+    return href, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+
+
+def run(page, code):
+    """Put ``code`` in the editor, run it with Ctrl-Enter, and return what it printed."""
+    page.fill("#code", code)
+    page.focus("#code")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("!document.getElementById('run').disabled && "
+                           "/^(Ran|Stopped)/.test(document.getElementById('state').textContent)",
+                           timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def playground_the_quickstart_prints_its_gradients(playground):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = re.search(r"```python\n(.*?)```", readme.split("## Quickstart", 1)[1],
+                           re.S).group(1)
+    assert run(playground, quickstart).splitlines()[0] == "5.0 6.0 -4.0"
+    assert playground.text_content("#graph-title").startswith("Graph of f")
+    assert playground.locator("#graph img").count() == 1
+    assert playground.is_visible("#replay")
+
+
+def playground_a_second_run_answers_quickly(playground):
+    run(playground, "print('warm')")  # Python is loaded: this one only runs
+    started = time.perf_counter()
+    assert run(playground, "print(6 * 7)") == "42\n"
+    assert time.perf_counter() - started < 5  # (benchmarks/bench_live.py: well under 0.5 s)
+
+
+def playground_an_example_draws_and_replays_to_done(playground):
+    playground.select_option("#example", "lecture")
+    code = playground.input_value("#code")
+    assert "L = d * f" in code
+    printed = run(playground, code)
+    assert "dL/da = 6.0" in printed and "(6.0, -4.0, -2.0, 4.0)" in printed  # a REPL's echo
+    src = playground.get_attribute("#graph img", "src")
+    svg = html.unescape(base64.b64decode(src.split(",", 1)[1]).decode("utf-8"))
+    assert "data -8.0" in svg and "grad 6.0" in svg  # L's graph, after backward
+    frame = playground.frame_locator("#replay")
+    assert frame.locator("#status").text_content() == "start"
+    frame.locator("#next").click()
+    assert frame.locator("#status").text_content() == "forward 1 of 3"
+    frame.locator("body").press("End")
+    assert frame.locator("#status").text_content() == "done"
+    assert frame.locator("#line").text_content().startswith("Done: every value holds dL/d")
+
+
+def playground_an_error_shows_its_traceback(playground):
+    printed = run(playground, "from tinygrad_edu import Value\n\ndef f(x):\n    return x / 0\n"
+                              "\nf(Value(1.0))\n")
+    assert printed.startswith("Traceback (most recent call last):\n"
+                              '  File "<playground>", line 6, in <module>\n    f(Value(1.0))')
+    assert '  File "<playground>", line 4, in f\n    return x / 0' in printed
+    assert printed.rstrip().endswith("ZeroDivisionError: float division by zero") or \
+        "ZeroDivisionError" in printed.splitlines()[-1]
+    assert playground.locator("#output .stderr").count() >= 1  # shown as an error
+    assert playground.text_content("#state").startswith("Stopped by an error")
+
+
+def playground_what_the_code_prints_and_names_stays_text(playground):
+    code = ('from tinygrad_edu import Value\nx = Value(1.0, label="<img src=x onerror=alert(1)>")'
+            '\nf = x * 2\nprint("<b>bold</b>")\n')
+    assert run(playground, code) == "<b>bold</b>\n"
+    assert playground.locator("#output b, #output img, #graph-note *").count() == 0
+    assert playground.locator("#graph img").count() == 1  # drawn, as a picture
+
+
+def playground_too_large_a_graph_gets_draw_dots_refusal(playground):
+    run(playground, "from tinygrad_edu import Value, vsum\n"
+                    "total = vsum(Value(float(i)) * i for i in range(600))\n")
+    note = playground.text_content("#graph-note")
+    assert note.startswith("draw_dot: this graph has 1201 values, more than max_nodes=500")
+    assert playground.locator("#graph img").count() == 0
+    assert not playground.is_visible("#replay")
+
+
+def playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
+    playground.fill("#code", "import sys\nsys.modules['__main__'].ran_before = True\n"
+                             "while True:\n    pass\n")
+    playground.click("#run")
+    playground.wait_for_function("document.getElementById('state').textContent === 'Running…'")
+    time.sleep(0.3)
+    playground.click("#stop")
+    playground.wait_for_function("!document.getElementById('run').disabled")
+    printed = playground.text_content("#output")
+    assert printed.startswith('Traceback (most recent call last):\n  File "<playground>", line')
+    assert "KeyboardInterrupt" in printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    started = time.perf_counter()
+    assert run(playground, "import sys\nprint(hasattr(sys.modules['__main__'], 'ran_before'))"
+               ) == "True\n"  # the same Python, not one loaded again
+    assert time.perf_counter() - started < 5
+
+
+def check(page, code):
+    page.fill("#code", code)
+    page.click("#check")
+    page.wait_for_function("!document.getElementById('check').disabled && "
+                           "/\\(graded in|^Stopped/.test(document.getElementById('state')"
+                           ".textContent)", timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def exercises_grade_as_the_command_line_grades(exercises, capsys):
+    from tinygrad_edu.playground import check as check_here
+
+    wrong = "def d_tanh(x, y):\n    return 1 - x * x\n"
+    verdict = check(exercises, wrong)
+    assert "✗ d_tanh: not yet." in verdict
+    assert "diagnosis: the input x used where the output y was meant." in verdict
+    code, _ = check_here("d_tanh", wrong)  # the command line, here in CPython
+    assert code == 1 and verdict == capsys.readouterr().out
+    assert exercises.text_content("#progress") == "0 of 16 passed in this browser"
+
+    right = "def d_tanh(x, y):\n    return 1 - y * y\n"
+    assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
+    assert exercises.text_content("#progress") == "1 of 16 passed in this browser"
+    assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
+    stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
+    assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
+
+
+def exercises_end_code_that_will_not_stop(exercises, capsys):
+    """A solution that catches the interrupt: its worker is ended, and a new one loads."""
+    stubborn = ("def d_tanh(x, y):\n    while True:\n        try:\n            while True:\n"
+                "                pass\n        except BaseException:\n            pass\n")
+    exercises.fill("#code", stubborn)
+    exercises.click("#check")
+    exercises.wait_for_function("document.getElementById('state').textContent === 'Grading…'")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
+    assert exercises.text_content("#output").endswith(
+        "Stopped: stopped with the Stop button; it did not stop when interrupted. A solution "
+        "that loops forever is the usual cause. Python was started again.\n")
+    assert exercises.text_content("#state") == "Stopped."
+
+
+def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
+    exercises.select_option("#exercise", "dense_backward")
+    assert exercises.is_hidden("#editor")
+    text = exercises.text_content("#local")
+    assert "NumPy" in text and "python -m tinygrad_edu exercises check solutions.py " \
+        "dense_backward" in text
+
+
+PLAYGROUND_STEPS = [
+    playground_the_quickstart_prints_its_gradients,
+    playground_a_second_run_answers_quickly,
+    playground_an_example_draws_and_replays_to_done,
+    playground_an_error_shows_its_traceback,
+    playground_what_the_code_prints_and_names_stays_text,
+    playground_too_large_a_graph_gets_draw_dots_refusal,
+    playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded,
+]
+
+
+def test_the_playground(watched, site, server):
+    """The playground, opened as a guide's "Run this" opens it (its block in the editor),
+    Python loaded once, then each step of ``PLAYGROUND_STEPS`` on it."""
+    href, code = run_link(site, "guides/stepping.html")
+    page = watched.open(server + "guides/" + href)
+    assert page.input_value("#code") == code  # the guide's block, ready to run
+    for step in PLAYGROUND_STEPS:
+        step(page)
+
+
+EXERCISES_STEPS = [
+    exercises_grade_as_the_command_line_grades,
+    exercises_end_code_that_will_not_stop,
+    exercises_on_arrays_say_how_to_do_them_locally,
+]
+
+
+def test_the_exercises(watched, server, capsys):
+    """The exercises page at d_tanh, Python loaded once, then each step of
+    ``EXERCISES_STEPS`` on it."""
+    page = watched.open(server + "exercises-live.html#d_tanh")
+    for step in EXERCISES_STEPS:
+        step(page, capsys)
+
+
+def test_from_disk_the_live_pages_say_how_to_serve_them(watched, site):
+    for name, button in (("playground.html", "#run"), ("exercises-live.html", "#check")):
+        page = watched.open((site / name).as_uri())
+        assert page.is_visible("#live-notice")
+        assert "./run.sh docs --serve" in page.text_content("#live-notice")
+        assert page.is_disabled(button)
+        page.close()
