@@ -45,6 +45,25 @@ def test_quick_benchmark_trains_both_engines_alike():
                      out)
 
 
+@pytest.mark.skipif(not idx_data.DEBIAN_FASHION_MNIST.is_dir(),
+                    reason="Debian's Fashion-MNIST is not installed: "
+                           "sudo apt-get install dataset-fashion-mnist")
+def test_the_before_and_after_benchmark_trains_two_versions_alike():
+    """``benchmarks/bench_tensor_baseline.py --quick`` loads an earlier version from git (here
+    HEAD itself), trains both on the same batches and finds the same losses."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop(idx_data.FASHION_MNIST_ENV, None)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_tensor_baseline.py"), "--quick",
+         "--baseline", "HEAD"], capture_output=True, text=True, env=env, timeout=300,
+        check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "10000 images, 2 epochs each" in result.stdout
+    assert re.search(r"^\| before \(HEAD, [0-9a-f]+\) \| [\d.]+ \| [\d.]+ \|$", result.stdout,
+                     re.MULTILINE), result.stdout
+    assert "The losses differ by at most 0.0e+00." in result.stdout
+
+
 def test_the_exercises_benchmark_grades_a_right_and_a_wrong_file():
     """``benchmarks/bench_exercises.py --quick`` runs: its right answers all pass, its wrong
     ones all fail (the times it prints are not checked: tests never time anything)."""
