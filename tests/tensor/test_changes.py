@@ -193,6 +193,18 @@ def test_the_data_setter_takes_real_numbers_only():
     W = Tensor([1.0, 2.0])
     W.data = [3, 4]
     np.testing.assert_array_equal(W.data, [3.0, 4.0])
+    assert W.dtype == np.float64
+    W32 = Tensor([1.0, 2.0], dtype=np.float32)
+    for ints in ([3, 4], np.array([3, 4]), np.array([True, False]), np.float16([3, 4])):
+        W32.data = ints  # ints, bools and other floats take the tensor's dtype
+        assert W32.dtype == np.float32, ints
+    W32.data = np.array([5.0, 6.0])  # a float64 array is kept, as Tensor(array) keeps it
+    assert W32.dtype == np.float64
+    loss = (W32 * W32).sum()
+    W32.data = np.array([1, 2])
+    loss.backward()
+    assert W32.grad.dtype == np.float64
+    np.testing.assert_array_equal(W32.grad, [10.0, 12.0])  # the forward pass's 2w
     with pytest.raises(TypeError, match=r"Tensor\.data needs real numbers, got str"):
         W.data = "12"
     with pytest.raises(TypeError, match=r"Tensor\.data needs real numbers"):

@@ -24,7 +24,7 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.graph import NO_GRAPH
 from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import copying
-from tinygrad_edu.tensor.checked import constant, real_array, shape_error, shape_str
+from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
 from tinygrad_edu.tensor.registry import OPS
 
 __all__ = ["TensorBase"]
@@ -66,8 +66,12 @@ class TensorBase:
 
     @data.setter
     def data(self, value: Any) -> None:
-        if type(value) is not np.ndarray or value.dtype.kind not in "fiub":
-            value = real_array(value, None, "Tensor.data")  # real numbers, as an array
+        """Real numbers only: a float32 or float64 array is kept as it is (no copy); ints,
+        bools, lists and other floats become this tensor's dtype, as in ``Tensor(...)``."""
+        if type(value) is not np.ndarray or value.dtype not in DTYPES:
+            kind = getattr(value, "dtype", None)  # (None == float64 for NumPy: ask first)
+            dtype = kind if kind is not None and kind in DTYPES else self._data.dtype
+            value = real_array(value, dtype, "Tensor.data")
         self._data = value  # type: ignore[misc]  # (the slot is the Tensor's, engine.py)
 
     @property
