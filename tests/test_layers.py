@@ -16,13 +16,14 @@ LAYERS = [
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
-    ["tensor", "gradcheck", "testing", "boxes", "drawing", "replay", "viz", "expression",
-     "exercises", "playground", "__main__", ""],
+    ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
+     "drawing", "frames", "replay", "viz", "expression", "exercises", "playground", "__main__",
+     ""],
 ]
 ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast",
            "copying", "higher", "habits", "listops", "scopes"}
-TOOLS = {"boxes", "drawing", "replay", "viz", "testing", "gradcheck", "exercises", "playground",
-         "__main__", "train"}
+TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "replay",
+         "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
 
 
 def module_name(path: Path) -> str:

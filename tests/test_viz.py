@@ -10,7 +10,7 @@ import graphviz
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, dot, drawing, grad, viz, vsum, walk
+from tinygrad_edu import Value, dot, drawing, grad, rendering, viz, vsum, walk
 from tinygrad_edu.__main__ import draw_neuron
 from tinygrad_edu.nn import MLP, Neuron
 from tinygrad_edu.stepping import fmt
@@ -18,7 +18,7 @@ from tinygrad_edu.viz import Drawing, GraphTooLarge, RenderError, draw_dot, fram
 
 DOT = shutil.which("dot")
 PURE = next(filter(None, (shutil.which("graphviz-pure", path=d)
-                           for d in (None, *drawing._SCRIPT_DIRS))), None)
+                           for d in (None, *rendering._SCRIPT_DIRS))), None)
 requires_dot = pytest.mark.skipif(
     DOT is None, reason="Graphviz's dot is not installed: sudo apt-get install graphviz")
 requires_pure = pytest.mark.skipif(
@@ -352,7 +352,7 @@ def hide_renderers(monkeypatch, tmp_path, keep_pure):
     if keep_pure:
         (bin_dir / "graphviz-pure").symlink_to(PURE)
     monkeypatch.setenv("PATH", str(bin_dir))
-    monkeypatch.setattr(drawing, "_SCRIPT_DIRS", [str(bin_dir)])
+    monkeypatch.setattr(rendering, "_SCRIPT_DIRS", [str(bin_dir)])
     return bin_dir
 
 

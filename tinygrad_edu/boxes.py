@@ -20,7 +20,7 @@ as torchview's ``depth`` draws a module:
   outputs it holds. One arrow joins two boxes however many values pass between them, and
   says how many.
 
-This module decides what goes where and what each box says; ``drawing.py`` draws it.
+This module decides what goes where and what each box says; ``by_parts.py`` draws it.
 """
 
 from __future__ import annotations

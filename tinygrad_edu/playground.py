@@ -36,8 +36,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.drawing import GraphTooLarge, RenderError, draw_dot, use_renderer
+from tinygrad_edu.drawing import draw_dot
 from tinygrad_edu.engine import Value
+from tinygrad_edu.layout import GraphTooLarge
+from tinygrad_edu.rendering import RenderError, use_renderer
 from tinygrad_edu.replay import replay_html
 
 __all__ = ["FILENAME", "Shown", "check", "exercises", "run"]

@@ -36,16 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.arrays import is_array
-from tinygrad_edu.drawing import (
-    HOT,
-    MAX_NODES,
-    WARM,
-    _draw,
-    checked_layout,
-    gradients_kept,
-    parameter_names,
-)
+from tinygrad_edu.drawing import _draw
+from tinygrad_edu.frames import gradients_kept
 from tinygrad_edu.graph import walk
+from tinygrad_edu.labels import HOT, WARM, parameter_names
+from tinygrad_edu.layout import MAX_NODES, checked_layout
 from tinygrad_edu.stepping import (
     ParentUpdate,
     Step,
@@ -204,8 +199,9 @@ def replay_command(formula: str, assignments: list[str], out: str = "replay.html
     Returns the exit code: 0, 2 for a mistake in the formula or the values, 1 when the page
     cannot be drawn or written. Every problem is one message on stderr, never a traceback.
     """
-    from tinygrad_edu.drawing import GraphTooLarge, RenderError
     from tinygrad_edu.expression import ExpressionError, parse_expression
+    from tinygrad_edu.layout import GraphTooLarge
+    from tinygrad_edu.rendering import RenderError
 
     def fail(code: int, message: str) -> int:
         print(f"replay: {message}", file=sys.stderr)

@@ -1,5 +1,6 @@
-"""Seeing the graph: drawings (``tinygrad_edu.drawing``) and the replay page
-(``tinygrad_edu.replay``), in one place, for Values and Tensors alike.
+"""Seeing the graph: drawings (``tinygrad_edu.drawing``), the backward pass frame by frame
+(``tinygrad_edu.frames``) and the replay page (``tinygrad_edu.replay``), in one place, for
+Values and Tensors alike.
 
 >>> from tinygrad_edu import Value
 >>> from tinygrad_edu.viz import draw_dot
@@ -19,24 +20,13 @@ notebook shows the DOT text and says what to install, and ``render()``/``pipe()`
 ``RenderError``.
 """
 
-from tinygrad_edu.drawing import (
-    HOT,
-    INSTALL_HINT,
-    MAX_LAYOUT,
-    MAX_NODES,
-    WARM,
-    Drawing,
-    Frames,
-    GraphTooLarge,
-    RenderError,
-    draw_dot,
-    find_renderer,
-    frames,
-    step_slider,
-    text_graph,
-    use_renderer,
-)
+from tinygrad_edu.drawing import draw_dot
+from tinygrad_edu.frames import Frames, frames, step_slider
+from tinygrad_edu.labels import HOT, WARM
+from tinygrad_edu.layout import MAX_LAYOUT, MAX_NODES, GraphTooLarge
+from tinygrad_edu.rendering import INSTALL_HINT, Drawing, RenderError, find_renderer, use_renderer
 from tinygrad_edu.replay import Replay, replay_html
+from tinygrad_edu.stepping import text_graph
 
 __all__ = [
     "HOT",
