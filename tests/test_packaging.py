@@ -53,6 +53,7 @@ def test_the_wheel_holds_the_package_and_nothing_else(dist):
     assert {name for name in names if not name.startswith("tinygrad_edu-0.1.0.dist-info/")} \
         == package
     assert "tinygrad_edu/py.typed" in names and "tinygrad_edu/datasets/digits.csv.gz" in names
+    assert {f"tinygrad_edu/pages/replay.{kind}" for kind in ("html", "css", "js")} <= names
 
 
 def test_the_metadata_and_the_long_description(dist):
@@ -93,15 +94,41 @@ def test_twine_accepts_both(dist):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_wheel_works_on_its_own(dist, tmp_path):
+@pytest.fixture(scope="module")
+def installed(dist, tmp_path_factory):
+    """The wheel installed on its own (its dependencies are this Python's)."""
     wheel, _, _ = dist
-    target = tmp_path / "site"
+    target = tmp_path_factory.mktemp("site")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--target", str(target), str(wheel)], check=True, timeout=120)
+    return target
+
+
+def run_installed(installed, code, cwd):
+    return subprocess.run([sys.executable, "-c", code, str(installed)], cwd=cwd,
+                          env={"PYTHONPATH": str(installed), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, check=False)
+
+
+def test_the_wheel_works_on_its_own(installed, tmp_path):
     code = ("import tinygrad_edu, sys; from tinygrad_edu import Value; "
             "assert tinygrad_edu.__file__.startswith(sys.argv[1]); "
             "x = Value(3.0); (x * x).backward(); print(x.grad)")
-    done = subprocess.run([sys.executable, "-c", code, str(target)], cwd=tmp_path,
-                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, check=False)
+    done = run_installed(installed, code, tmp_path)
     assert done.returncode == 0 and done.stdout.strip() == "6.0", done.stderr
+
+
+def test_the_installed_package_reads_the_replay_pages_files(installed, tmp_path):
+    """replay_html puts pages/replay.html, .css and .js together at run time: from the
+    installed wheel, not from this checkout."""
+    code = ("import sys; from tinygrad_edu import replay; "
+            "assert replay.__file__.startswith(sys.argv[1]); "
+            "print(replay._page('a title', '<svg></svg>', {'frames': []}))")
+    done = run_installed(installed, code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = done.stdout
+    pages = installed / "tinygrad_edu" / "pages"
+    assert page.startswith("<!DOCTYPE html>") and "<title>a title</title>" in page
+    assert "@@" not in page and '<div id="graph">\n<svg></svg>\n</div>' in page
+    for part in ("replay.css", "replay.js"):
+        assert (pages / part).read_text(encoding="utf-8").strip() in page

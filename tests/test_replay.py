@@ -1,6 +1,8 @@
 """The replay page as text: what it holds, that it is self-contained, escaped and the same
 every time, and what happens without a renderer. tests/test_replay_browser.py clicks it."""
 
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -88,6 +90,19 @@ def test_the_page_is_self_contained():
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
     assert "<!--" not in page and "<?xml" not in page  # no Graphviz version in the page
     assert "default-src 'none'" in page  # the browser itself refuses every request
+
+
+@requires_renderer
+def test_the_page_is_made_of_the_packages_files_and_allows_only_its_script():
+    pages = Path(replay.__file__).parent / "pages"
+    script = (pages / "replay.js").read_text(encoding="utf-8").strip()
+    style = (pages / "replay.css").read_text(encoding="utf-8").strip()
+    page = replay_html(seeds_example()[2]).html
+    assert re.search(r"<script>(.*?)</script>", page, re.S).group(1) == script
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    assert f"script-src 'sha256-{digest}';" in page
+    assert style in re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    assert "@@" not in page and "var(--hot)" in page and f"--hot: {viz.HOT};" in page
 
 
 @requires_renderer
