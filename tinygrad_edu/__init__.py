@@ -1,27 +1,14 @@
 """tinygrad_edu: a small, exact autograd engine for watching backpropagation work."""
 
-from tinygrad_edu.autograd import grad, hessian, jacobian
-from tinygrad_edu.engine import (
-    Value,
-    abs_,
-    backpropagate,
-    binary_op,
-    cos,
-    exp,
-    leaky_relu,
-    log,
-    relu,
-    sigmoid,
-    sin,
-    sqrt,
-    tanh,
-    unary_op,
-    walk,
-)
+from tinygrad_edu.autograd import grad
+from tinygrad_edu.derivatives import hessian, jacobian
+from tinygrad_edu.engine import Value, abs_, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
+from tinygrad_edu.graph import backpropagate, walk
 from tinygrad_edu.listops import dot, dots, vsum
+from tinygrad_edu.making import binary_op, unary_op
 from tinygrad_edu.ops import OPS, Op, register
 from tinygrad_edu.scopes import named_scope, scope_of
 from tinygrad_edu.stepping import Step, backward_steps, node_names, text_graph

@@ -1,27 +1,33 @@
 """Gradients as return values, and gradients you can differentiate again, for both engines.
 
-``grad(outputs, inputs)`` is ``torch.autograd.grad``: the same backward pass as
-``backward()`` (``graph.backprop``: the same order and the same chain rule), but the
-gradients are collected and returned instead of being stored in ``.grad``, and it can start
-from several outputs at once.
+``grad(outputs, inputs)`` is ``torch.autograd.grad``: the backward pass of ``backward()``
+(the same walk, the same order, the same chain rule at every node), but the gradients are
+collected in a dict (``gradients``) and returned instead of being stored in ``.grad``, and
+it can start from several outputs at once.
 
 With ``create_graph=True`` every local derivative is recomputed by the op's own rule on
 nodes (the rules are written with the engine's operations, so they run on Values and
 Tensors too), and every product and sum of the chain rule is an operation as well: the
 gradients come out as Values or Tensors with a graph of their own, ready to be
 differentiated again (Hessians, Hessian-vector products, Newton steps, gradient penalties).
+``backward(create_graph=True)`` and ``backward(inputs=...)`` come here too
+(``backward_into``), and so does a backward pass from a value computed under ``no_grad()``,
+to be refused. ``jacobian`` and ``hessian`` are in ``derivatives.py``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from tinygrad_edu.arrays import is_array, is_tensor
-from tinygrad_edu.engine import Value
-from tinygrad_edu.graph import backprop, is_node
+from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.graph import Node, before_a_pass, is_node, walk
 
-__all__ = ["grad", "hessian", "jacobian"]
+__all__ = ["grad"]
+
+N = TypeVar("N", bound=Node)
 
 
 def grad(
@@ -61,7 +67,7 @@ def grad(
         seed = out._seed(g, "grad(grad_outputs)" if len(outs) == 1 else
                          f"grad(grad_outputs[{i}])")  # checks the shape
         seeds.append(g if create_graph and is_node(g) else seed)  # a seed with a graph stays one
-    grads = backprop(outs, seeds, create_graph)
+    grads = gradients(outs, seeds, create_graph)
     result: list[Any] = []
     for i, x in enumerate(ins):
         g = grads.get(x)
@@ -103,94 +109,93 @@ def _nodes(items: object, what: str, hint: str) -> list[Any]:
     return listed
 
 
-# ----------------------------------------------------------------------------- Jacobians
 
 
-def jacobian(f: Any, inputs: Any) -> Any:
-    """The Jacobian of ``f`` at ``inputs``, as ``torch.autograd.functional.jacobian``.
-
-    ``inputs`` is one input or a tuple (or list) of them: numbers or Values for the scalar
-    engine, arrays or Tensors for the tensor engine. ``f`` takes one node per input and
-    returns one output or a tuple of them. For one input and one output the result is
-    d(output)/d(input): a float for Values, an array of shape output.shape + input.shape for
-    Tensors; for several inputs, a tuple with one such entry per input; for several outputs,
-    a tuple with one such entry (or tuple of entries) per output. ``f`` is called once, on
-    fresh leaves with the inputs' numbers, and each output entry is differentiated."""
-    leaves, single_input = _leaves(inputs, "jacobian")
-    outputs = f(*leaves)
-    single_output = is_node(outputs)
-    outs = [outputs] if single_output or not isinstance(outputs, (tuple, list)) else \
-        list(outputs)
-    for k, out in enumerate(outs):
-        if not is_node(out):
-            raise TypeError(f"jacobian: f must return a Value or a Tensor (or a tuple of them), "
-                            f"but output {k} is {type(out).__name__} {out!r}")
-    rows = [_jacobian_of(out, leaves) for out in outs]
-    per_output = [row[0] if single_input else tuple(row) for row in rows]
-    return per_output[0] if single_output else tuple(per_output)
-
-
-def hessian(f: Any, inputs: Any) -> Any:
-    """The Hessian of a function ``f`` with one-number output (a Value, or a one-element
-    Tensor), as ``torch.autograd.functional.hessian``: d²f/dxᵢdxⱼ. For one input: a float
-    (Values) or an array of shape input.shape + input.shape (Tensors); for several inputs, a
-    tuple of tuples, ``H[i][j]`` for inputs i and j. Made by differentiating the graph of
-    the gradient (``grad(..., create_graph=True)``)."""
-    leaves, single_input = _leaves(inputs, "hessian")
-    output = f(*leaves)
-    if not is_node(output) or (is_array(output.data) and output.data.size != 1):
-        raise ValueError("hessian: f must return one number (a Value, or a Tensor with one "
-                         f"element), got {output!r}; use jacobian for vector outputs")
-    firsts = grad(output, leaves, create_graph=True, allow_unused=True)
-    rows = []
-    for g, leaf in zip(firsts, leaves):
-        if g is None or not g.parents:  # a gradient that does not depend on any input
-            rows.append([_zeros_like(leaf, other) for other in leaves])
+def gradients(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = False
+              ) -> dict[N, Any]:
+    """d(Σ seedᵢ·rootᵢ)/d(node) for every node the roots depend on, as a dict: the loop of
+    ``graph.backpropagate`` (reverse topological order, each node passing its gradient on,
+    each parent's share from ``node._vjp``), into a dict instead of ``.grad``. With
+    ``create_graph`` the shares are computed with the engine's operations on nodes, so the
+    gradients have a graph of their own, which needs graph building on: under ``no_grad``
+    it raises rather than return gradients that cannot be differentiated again."""
+    if create_graph and not is_grad_enabled():
+        raise RuntimeError(NO_GRAD_CREATE_GRAPH)
+    order = walk(*roots)
+    for check in before_a_pass:
+        check(order)
+    grads: dict[N, Any] = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = grads[root] + seed if root in grads else seed
+    for node in reversed(order):
+        upstream = grads.get(node)
+        if upstream is None or not node.parents:
             continue
-        rows.append(_jacobian_of(g, leaves))
-    return rows[0][0] if single_input else tuple(tuple(row) for row in rows)
+        for parent, share in zip(node.parents, node._vjp(upstream, create_graph)):
+            grads[parent] = grads[parent] + share if parent in grads else share
+    return grads
 
 
-def _leaves(inputs: Any, who: str) -> tuple[list[Any], bool]:
-    """Fresh leaves with the inputs' numbers, and whether a single input was given."""
-    single = is_node(inputs) or isinstance(inputs, (int, float)) or is_array(inputs) or bool(
-        isinstance(inputs, list) and inputs and not is_node(inputs[0]) and
-        not isinstance(inputs[0], (int, float)) and not is_array(inputs[0]))
-    given = [inputs] if single else list(inputs)
-    if not given:
-        raise ValueError(f"{who}: no inputs")
-    tensors = [is_tensor(x) or is_array(x) or isinstance(x, list) for x in given]
-    if len(set(tensors)) > 1:
-        raise TypeError(f"{who}: the inputs mix numbers (the scalar engine) and arrays (the "
-                        "tensor engine); use one engine")
-    if not tensors[0]:
-        return [Value(x.data if isinstance(x, Value) else x) for x in given], single
-    from tinygrad_edu.tensor.engine import Tensor  # arrays: the tensor engine, and NumPy
-
-    return [Tensor(x.data if is_tensor(x) else x) for x in given], single
-
-
-def _jacobian_of(out: Any, leaves: list[Any]) -> list[Any]:
-    """d(out)/d(leaf) for each leaf: a float per leaf for a Value output; for a Tensor, an
-    array of shape out.shape + leaf.shape, one backward pass per entry of ``out``."""
-    if isinstance(out, Value):
-        return [0.0 if g is None else g for g in grad(out, leaves, allow_unused=True)]
-    import numpy as np
-
-    shape = out.data.shape
-    rows: list[list[np.ndarray]] = [[] for _ in leaves]
-    for k in range(out.data.size):
-        seed = np.zeros(out.data.size, dtype=out.data.dtype)
-        seed[k] = 1
-        grads = grad(out, leaves, seed.reshape(shape), allow_unused=True)
-        for row, g, leaf in zip(rows, grads, leaves):
-            row.append(np.zeros(leaf.data.shape) if g is None else g)
-    return [np.stack(row).reshape(shape + leaf.data.shape) for row, leaf in zip(rows, leaves)]
+def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
+                  inputs: Iterable[Any] | None = None, who: str = "backward") -> None:
+    """``root.backward(grad, create_graph=..., inputs=...)`` with PyTorch's semantics: with
+    ``create_graph=True`` every leaf adds a node (with a graph; a constant one too) to its
+    ``grad``; inner nodes get the numbers only, so no node's gradient points back into the
+    graph that made it. A leaf's gradient does point back to the leaf (d(x²)/dx = 2x needs
+    x), as in PyTorch, until you reset it with ``zero_grad()``, so that case warns, as
+    PyTorch does. With ``inputs``, only those nodes get a gradient. From a value computed
+    under ``no_grad()``: an error that says why there is nothing to do."""
+    if getattr(root, "_no_graph", False):
+        raise no_graph_error(root, "backward")
+    seed = root._seed(grad, who)
+    if create_graph and is_node(grad):
+        seed = grad  # a seed with a graph of its own stays one
+    targets = listed_inputs(inputs, type(root), "backward")
+    grads = gradients([root], [seed], create_graph)
+    if create_graph and targets is None:
+        warnings.warn(CYCLE_WARNING, stacklevel=3)
+    for node in grads if targets is None else targets:
+        g = grads.get(node)
+        if g is None:  # an input the root does not depend on: nothing to add
+            continue
+        if node.parents:
+            node.grad = g.data if is_node(g) else g
+        else:
+            node._add_grad(g if is_node(g) or not create_graph else node._constant(g))
 
 
-def _zeros_like(leaf: Any, other: Any) -> Any:
-    if isinstance(leaf, Value):
-        return 0.0
-    import numpy as np
+def listed_inputs(inputs: Any, kind: type, who: str) -> list[Any] | None:
+    """``backward(inputs=...)``: the nodes (of ``kind``, Value or Tensor) whose ``.grad``
+    backward should fill, as a list; None stays None; anything else is a TypeError."""
+    if inputs is None:
+        return None
+    listed: list[Any] = [inputs] if isinstance(inputs, kind) else list(inputs)
+    for i, item in enumerate(listed):
+        if not isinstance(item, kind):
+            raise TypeError(f"{who}: inputs[{i}] is {type(item).__name__} {item!r}, not a "
+                            f"{kind.__name__}; pass the {kind.__name__}s whose .grad backward "
+                            "should fill")
+    return listed
 
-    return np.zeros(leaf.data.shape + other.data.shape)
+
+def no_graph_error(node: Any, who: str) -> RuntimeError:
+    """The error for ``backward()`` (or ``grad``) from a node computed under ``no_grad``."""
+    kind = type(node).__name__
+    return RuntimeError(
+        f"{who}: this {kind} was computed under no_grad(), so it has no graph and backward "
+        f"would fill no gradient (PyTorch: 'element 0 of tensors does not require grad'). "
+        f"Compute it outside no_grad: an evaluation loop or an update step often leaves "
+        "no_grad() switched on around the next forward pass")
+
+
+NO_GRAD_CREATE_GRAPH = (
+    "create_graph=True inside no_grad(): graph building is off there, so the gradients "
+    "would be plain numbers with no graph of their own, and could not be differentiated "
+    "again; call backward/grad with create_graph=True outside the no_grad block, or wrap "
+    "the call in enable_grad()")
+
+CYCLE_WARNING = (
+    "backward(create_graph=True): each leaf's gradient now refers to a graph that refers "
+    "back to the leaf (a reference cycle, freed only by the garbage collector); reset the "
+    "gradients when you are done (loss.zero_grad()), pass inputs=[...] to fill only those, "
+    "or use grad(..., create_graph=True), which stores nothing")

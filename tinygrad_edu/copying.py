@@ -6,92 +6,110 @@ walks the graph with ``graph.walk``, and a pickle is a flat table in which every
 is a row pointing at earlier rows. Leaves stand as themselves, so a leaf pickled beside its
 graph (a model's parameter beside its loss) is one object again after loading.
 
-This module knows how a Value keeps its fields (see ``engine.Value``) and makes nodes of the
-class it is given, so it sits below the engine.
+Nothing here knows which fields a node has: a node is copied field by field (its
+``__slots__``, and its ``__dict__`` if it has one), with every node it refers to, directly
+or inside a tuple, replaced by that node's copy (or, in a pickle, its row).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
+from functools import cache
 from typing import Any
 
-from tinygrad_edu.graph import walk
+from tinygrad_edu.graph import is_node, walk
 
 __all__: list[str] = []
 
-FIELDS = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db")
-"""A Value's fields (its ``__slots__``), but ``_scope``, set only inside a named scope."""
+
+@cache
+def slots_of(cls: type) -> tuple[str, ...]:
+    """Every slot of ``cls`` and of its bases, but ``__dict__`` and ``__weakref__``."""
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and name not in names:
+                names.append(name)
+    return tuple(names)
 
 
-def leaf(cls: type, data: float, label: str = "") -> Any:
-    """A new leaf of class ``cls`` holding ``data``, made without ``__init__`` and its checks."""
-    node: Any = object.__new__(cls)
-    node._data, node.grad, node.label, node._fn, node._const = data, 0.0, label, None, None
-    node._a = node._b = node._da = node._db = None
+def fields_of(node: Any) -> dict[str, Any]:
+    """The fields ``node`` has set: its slots (an unset one is left out), then its dict."""
+    fields = {name: getattr(node, name) for name in slots_of(type(node)) if hasattr(node, name)}
+    fields.update(getattr(node, "__dict__", {}))
+    return fields
+
+
+def _own_fields(node: Any, new: Callable[[Any], Any]) -> dict[str, Any]:
+    """``node``'s slots with the nodes in them replaced by ``new(node)``, but its gradient
+    as it is (a gradient with a graph of its own is copied or pickled as a whole)."""
+    return {name: getattr(node, name) if name == "grad" else _replaced(getattr(node, name), new)
+            for name in slots_of(type(node)) if hasattr(node, name)}
+
+
+def made(cls: type, fields: dict[str, Any]) -> Any:
+    """A new object of class ``cls`` with these fields, made without ``__init__``."""
+    node = object.__new__(cls)
+    for name, value in fields.items():
+        setattr(node, name, value)
     return node
 
 
-def node_of(cls: type, data: float, label: str, op: Any, parents: tuple[Any, ...],
-            local_grads: tuple[Any, ...], const: Any) -> Any:
-    """A node of class ``cls`` with these fields, its parents and local derivatives given as
-    tuples (kept as tuples by an op on whole lists, else one or two in the node itself)."""
-    if op is None:
-        return leaf(cls, data, label)
-    node = leaf(cls, data, label)
-    node._fn, node._const = op, const
-    if op.many:
-        node._a, node._da = parents, local_grads
-    else:
-        node._a, node._da = parents[0], local_grads[0]
-        if len(parents) > 1:
-            node._b, node._db = parents[1], local_grads[1]
-    return node
+def _replaced(x: Any, new: Callable[[Any], Any]) -> Any:
+    """``x`` with every node in it (itself, or inside tuples) replaced by ``new(node)``."""
+    if is_node(x):
+        return new(x)
+    if type(x) is tuple:
+        return tuple([_replaced(item, new) for item in x])
+    return x
 
 
 def shallow_copy(value: Any) -> Any:
     """``copy.copy(value)``: a new node with the same fields, sharing its parents."""
-    twin = object.__new__(type(value))
-    for field in FIELDS:
-        setattr(twin, field, getattr(value, field))
-    if getattr(value, "_scope", None):
-        twin._scope = value._scope
-    if hasattr(value, "__dict__"):  # a subclass's own attributes
-        twin.__dict__.update(value.__dict__)
-    return twin
+    return made(type(value), fields_of(value))
 
 
 def deep_copy(value: Any, memo: dict[int, Any]) -> Any:
-    """``copy.deepcopy(value)``: every node it depends on copied once, in ``walk`` order."""
+    """``copy.deepcopy(value)``: every node it depends on copied once, in ``walk`` order,
+    each referring to the copies of the nodes it referred to; gradients copied last (a
+    gradient with a graph may lead back to these nodes)."""
     copied = []
     for node in walk(value):
         if id(node) not in memo:
-            memo[id(node)] = _fields_of(node, tuple(memo[id(p)] for p in node.parents))
+            fields = _own_fields(node, lambda n: memo[id(n)])
+            fields.update(deepcopy(getattr(node, "__dict__", {}), memo))  # a subclass's own
+            memo[id(node)] = made(type(node), fields)
             copied.append(node)
-    for node in copied:  # a gradient with a graph may lead back to these nodes
+    for node in copied:
         memo[id(node)].grad = deepcopy(node.grad, memo)
     return memo[id(value)]
 
 
-def _fields_of(node: Any, parents: tuple[Any, ...]) -> Any:
-    """A copy of ``node`` (its gradient left at 0) whose parents are ``parents``."""
-    twin = node_of(type(node), node._data, node.label, node._fn, parents, node.local_grads,
-                   node._const)
-    if getattr(node, "_scope", None):
-        twin._scope = node._scope
-    if hasattr(node, "__dict__"):
-        twin.__dict__.update(deepcopy(node.__dict__))
-    return twin
+class _Row:
+    """In a pickled table, a reference to an earlier row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Row, (self.index,))
 
 
 def pickled(value: Any) -> tuple[Any, ...]:
     """What ``value.__reduce__()`` returns: a leaf as itself, a graph as a flat table."""
     if not value.parents:  # the gradient comes after the leaf: it may lead back to it
-        return (leaf, (type(value), value._data, value.label), (None, {"grad": value.grad}))
+        fields = fields_of(value)
+        grad = fields.pop("grad")
+        return (made, (type(value), fields), (None, {"grad": grad}))
     order = walk(value)
     row = {node: i for i, node in enumerate(order)}
     table = [node if not node.parents else
-             (type(node), node._data, node.grad, node.label, tuple(row[p] for p in node.parents),
-              node.local_grads, node._fn, node._const, getattr(node, "_scope", ""))
+             (type(node), {**_own_fields(node, lambda n: _Row(row[n])),
+                           **getattr(node, "__dict__", {})})
              for node in order]
     return (rebuild, (table,))
 
@@ -99,13 +117,17 @@ def pickled(value: Any) -> tuple[Any, ...]:
 def rebuild(table: list[Any]) -> Any:
     """The graph of a pickled table: its last row."""
     nodes: list[Any] = []
+
+    def node_of(x: Any) -> Any:
+        if isinstance(x, _Row):
+            return nodes[x.index]
+        if type(x) is tuple:
+            return tuple([node_of(item) for item in x])
+        return x
+
     for row in table:
         if isinstance(row, tuple):
-            cls, data, grad, label, parents, local_grads, op, const, scope = row
-            row = node_of(cls, data, label, op, tuple(nodes[i] for i in parents), local_grads,
-                          const)
-            row.grad = grad
-            if scope:
-                row._scope = scope
+            cls, fields = row
+            row = made(cls, {name: node_of(x) for name, x in fields.items()})
         nodes.append(row)
     return nodes[-1]

@@ -1,14 +1,21 @@
 """The scalar autograd engine: a Value, its operations and the backward pass.
 
-1. A ``Value`` holds a number (``data``), the derivative of the final output with respect
-   to it (``grad``), the values it was computed from (``parents``) and, for each parent, the
-   local derivative d(self)/d(parent) (``local_grads``), worked out as soon as the forward
-   pass computes the number.
-2. Each operator applies an operation of the op table at the end of this file, where every
-   operation is one line: its forward function beside its local derivatives.
-3. ``backward()`` puts the graph in topological order and visits it backwards, applying the
-   chain rule ``parent.grad += local_grad * node.grad`` at every node: ``node._backward()``,
-   micrograd's one-node step.
+Read it in this order (this file and ``graph.py`` are the whole engine, under 550 lines):
+
+1. ``Value``: a number (``data``), the derivative of the final output with respect to it
+   (``grad``), and how it was computed: the op (``_fn``), its one or two operands (``_left``,
+   ``_right``) and, worked out as soon as the forward pass computes the number, the local
+   derivative of the value with respect to each (``_d_left``, ``_d_right``). ``_backward()``
+   is the chain rule at one node: each operand's ``grad += local derivative * self.grad``.
+2. ``make_node``: how every operation records a node (under ``no_grad()``, a value with no
+   graph); then ``unary_op`` and ``binary_op``, which make an operation from a row of the op
+   table: the forward function and the local derivative of each operand, called on the
+   numbers when the op is applied.
+3. The op table, one op per line: its forward function beside its local derivatives, and
+   the same in words. A Value's operators apply these rows, and nothing else.
+4. ``graph.py``: ``walk`` (a topological order, without recursion) and ``backpropagate``
+   (the one loop that calls ``_backward()`` at every node, the last first). ``backward()``,
+   stepping, drawing and zeroing all use them, for both engines.
 
 Why numbers and not closures? micrograd gives every node a ``_backward`` closure, but all a
 closure ever does is multiply the upstream gradient by numbers that are known as soon as the
@@ -16,41 +23,31 @@ forward pass has run. Keeping the numbers makes a node one small object that nev
 back to itself, so a graph you drop is freed at once; and derivatives become data a program
 can read: stepping prints them, drawings show them, the property tests check every rule.
 
-Reading order: this file, then ``graph.py`` (the walk and the chain rule, shared with the
-tensor engine); those two are the engine. Then the machinery beside them, to trust now and
-read later: ``ops.py`` (an op as a row of data), ``making.py`` (a row made into a function,
-with errors that name the op), ``listops.py`` (``dot`` and ``vsum``: one node for a whole
-sum), ``fast.py`` (backward written out for speed), ``habits.py`` and ``copying.py``
-(printing, comparing, in-place updates, micrograd's names, copying and pickling),
-``higher.py`` and ``autograd.py`` (second derivatives), ``checked.py`` and ``errors.py``.
+The machinery beside the engine, to trust now and read later: ``ops.py`` (an op as a row
+of data, and the checks of an op of your own), ``listops.py`` (``dot`` and ``vsum``: one
+node for a whole sum), ``habits.py`` (printing, comparing, in-place updates, micrograd's and
+microgpt's names, copying), ``copying.py``, ``higher.py`` and ``autograd.py`` (second
+derivatives), ``checked.py`` and ``errors.py`` (math that says what went wrong).
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
-from typing import Any, ClassVar, cast
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Protocol, Union, overload
 
-from tinygrad_edu import checked, making
-from tinygrad_edu.errors import as_float
-from tinygrad_edu.fast import backward_values
-from tinygrad_edu.graph import (
-    NO_GRAPH,
-    backpropagate,
-    backward_into,
-    listed_inputs,
-    no_graph_error,
-    walk,
-    zero_grad,
-)
-from tinygrad_edu.habits import Habits
-from tinygrad_edu.making import BinaryFunction, Number, UnaryFunction
-from tinygrad_edu.ops import Op, freeze_built_ins, hide
+from tinygrad_edu import autograd, checked, grad_mode, graph, ops, scopes
+from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.habits import Habits, given
+from tinygrad_edu.ops import Op, Rule
 
-__all__ = ["BinaryFunction", "Number", "UnaryFunction", "Value", "abs_", "add", "backpropagate",
-           "binary_op", "cos", "div", "exp", "leaky_relu", "log", "mul", "neg", "pow_", "relu",
-           "sigmoid", "sin", "sqrt", "sub", "tanh", "unary_op", "walk", "zero_grad"]
+__all__ = ["Number", "Value", "abs_", "add", "binary_op", "cos", "div", "exp", "leaky_relu",
+           "log", "make_node", "mul", "neg", "pow_", "relu", "sigmoid", "sin", "sqrt", "sub",
+           "tanh", "unary_op"]
+
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+"""A plain number: an int or a float (bools count as ints)."""
 
 
 class Value(Habits):
@@ -62,55 +59,38 @@ class Value(Habits):
     >>> a.grad, b.grad          # dc/da = b and dc/db = a
     (3.0, 2.0)
 
-    A node made from one or two values keeps them in ``_a`` and ``_b`` and their local
-    derivatives in ``_da`` and ``_db``, and the op that made it in ``_fn`` (with a plain
-    number it was given, such as the 2 in ``x * 2``, in ``_const``): one small object per
-    node. One made from a whole list (``dot``, ``vsum``) keeps tuples in ``_a`` and ``_da``.
-    One made inside a ``named_scope`` keeps its path in ``_scope`` (scopes.py).
-    Its habits as a number and as a PyTorch tensor (printing, comparing, ``item()``, in-place
-    updates, copying) come from ``habits.Habits``.
+    Made by an op, a node keeps the op (``_fn``), its operands (``_left`` and, for an op of
+    two, ``_right``: Values, or plain numbers such as the 2.0 in ``x * 2.0``, which are
+    constants) and the local derivative towards each Value operand (``_d_left``,
+    ``_d_right``; None for a constant). An op on a whole list (``dot``, ``vsum``) keeps its
+    operands and their local derivatives as two tuples in ``_list``. microgpt's
+    ``_children`` and ``_local_grads`` (also ``parents`` and ``local_grads``) list them.
+    Its habits as a number and as a PyTorch tensor (printing, comparing, ``item()``,
+    in-place updates, copying) come from ``habits.Habits``.
     """
 
-    __slots__ = ("_data", "grad", "label", "_fn", "_const", "_a", "_b", "_da", "_db",  # noqa: RUF023
-                 "_scope")
+    __slots__ = ("_d_left", "_d_right", "_data", "_fn", "_left", "_list", "_no_graph",
+                 "_right", "_scope", "grad", "label")
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
-    _scope: str  # set only on a node made inside a named_scope
+    _scope: str  # the named_scope it was made in, set only on a node made inside one
 
     def __init__(self, data: Number, children: Sequence[Value] | str = (),
                  local_grads: Sequence[float] = (), label: str = "", **micrograd: Any) -> None:
         """A leaf, ``Value(2.0, label="x")``: an input or a parameter. Or a node made as
         microgpt makes one, from ``children`` and the local derivative towards each:
-        ``Value(a.data * b.data, (a, b), (b.data, a.data))`` (checked in making.py)."""
+        ``Value(a.data * b.data, (a, b), (b.data, a.data))`` (checked in habits.py)."""
         self._data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
         self._fn: Op | None = None  # the op that made this value; None for a leaf
-        self._const: Any = None  # a plain-number operand or parameter of that op, if any
-        self._a: Any = None  # its operands and their local derivatives (see make_node)
-        self._b: Value | None = None
-        self._da: Any = None
-        self._db: Any = None
+        self._left: Any = None  # its operands, and the local derivative towards each
+        self._right: Any = None
+        self._d_left: Any = None
+        self._d_right: Any = None
+        self._list: Any = None  # an op on a whole list: (operands, local derivatives)
+        self._no_graph = False  # True for a value computed under no_grad()
         if children or local_grads or micrograd or type(label) is not str:
-            making.from_children(self, children, local_grads, micrograd)
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The values this one was computed from, in operand order (``x * x`` lists x
-        twice); empty for a leaf."""
-        if self._fn is None:
-            return ()
-        if self._fn.many:
-            return self._a  # type: ignore[no-any-return]
-        return (self._a,) if self._b is None else (self._a, self._b)
-
-    @property
-    def local_grads(self) -> tuple[Any, ...]:
-        """d(self)/d(parent) for each parent, in the same order."""
-        if self._fn is None:
-            return ()
-        if self._fn.many:
-            return self._da  # type: ignore[no-any-return]
-        return (self._da,) if self._b is None else (self._da, self._db)
+            self._made_by_hand(children, local_grads, micrograd)
 
     @property
     def data(self) -> float:
@@ -124,42 +104,40 @@ class Value(Habits):
         self._data = (value if type(value) is float else value._data if isinstance(value, Value)
                       else as_float(value, "Value.data"))
 
-    # The operators: each applies an operation of the op table below. ``+``, ``*`` and
-    # ``relu`` make almost every node of a network, so they make the usual node themselves (a
-    # Value or a float beside), exactly as the table's op would; anything else goes to the
-    # op. A float is a constant: remembered (``const``), given no gradient.
-    def __add__(self, other: Value | Number) -> Value:
-        if type(other) is Value:
-            return make_node(self._data + other._data, ADD, self, 1.0, other, 1.0)
-        if type(other) is float:
-            return make_node(self._data + other, ADD, self, 1.0, const=other)
-        return add(self, other)
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The values this one was computed from, in operand order (``x * x`` lists x
+        twice); empty for a leaf. (microgpt calls them ``_children``.)"""
+        if self._list is not None:
+            return tuple([x for x, d in zip(*self._list) if d is not None])
+        if self._d_right is None:
+            return () if self._d_left is None else (self._left,)
+        return (self._right,) if self._d_left is None else (self._left, self._right)
 
-    def __mul__(self, other: Value | Number) -> Value:
-        if type(other) is Value:  # d(ab)/da = b, d(ab)/db = a
-            return make_node(self._data * other._data, MUL, self, other._data, other, self._data)
-        if type(other) is float:
-            return make_node(self._data * other, MUL, self, other, const=other)
-        return mul(self, other)
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        """d(self)/d(parent) for each parent, in the same order."""
+        if self._list is not None:
+            return tuple([d for d in self._list[1] if d is not None])
+        return tuple([d for d in (self._d_left, self._d_right) if d is not None])
 
-    def __radd__(self, other: Number) -> Value:
-        if type(other) is float:
-            return make_node(other + self._data, ADD_NUMBER_FIRST, self, 1.0, const=other)
-        return add(other, self)
+    @property
+    def _operands(self) -> tuple[Any, ...]:
+        """What the op was given, in order: its parents, and plain numbers where they stood
+        (the 2.0 in ``2.0 - x``, leaky_relu's alpha)."""
+        if self._list is not None:
+            return self._list[0]  # type: ignore[no-any-return]
+        if self._fn is None:
+            return ()
+        return (self._left,) if self._right is None else (self._left, self._right)
 
-    def __rmul__(self, other: Number) -> Value:
-        if type(other) is float:
-            return make_node(other * self._data, MUL_NUMBER_FIRST, self, other, const=other)
-        return mul(other, self)
-
-    def relu(self) -> Value:
-        x = self._data  # slope 1 above 0, 0 at or below 0 (as PyTorch); NaN: see the table
-        if x > 0:
-            return make_node(x, RELU, self, 1.0)
-        return make_node(0.0, RELU, self, 0.0) if x <= 0 else relu(self)
-
+    # The operators: each applies an operation of the op table below.
+    def __add__(self, other: Value | Number) -> Value: return add(self, other)
+    def __radd__(self, other: Number) -> Value: return add(other, self)
     def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
     def __rsub__(self, other: Number) -> Value: return sub(other, self)
+    def __mul__(self, other: Value | Number) -> Value: return mul(self, other)
+    def __rmul__(self, other: Number) -> Value: return mul(other, self)
     def __truediv__(self, other: Value | Number) -> Value: return div(self, other)
     def __rtruediv__(self, other: Number) -> Value: return div(other, self)
     def __pow__(self, other: Value | Number) -> Value: return pow_(self, other)
@@ -172,6 +150,7 @@ class Value(Habits):
     def sqrt(self) -> Value: return sqrt(self)
     def tanh(self) -> Value: return tanh(self)
     def sigmoid(self) -> Value: return sigmoid(self)
+    def relu(self) -> Value: return relu(self)
     def leaky_relu(self, alpha: float = 0.01) -> Value: return leaky_relu(self, alpha)
     def abs(self) -> Value: return abs_(self)
     def sin(self) -> Value: return sin(self)
@@ -186,39 +165,155 @@ class Value(Habits):
         pass's gradient to the one it holds, so call ``zero_grad()`` between training steps.
         Inner nodes hold the gradient of the latest pass, a float. With ``create_graph=True``
         every leaf's gradient is a ``Value`` with a graph of its own, so it can be
-        differentiated again (see ``tinygrad_edu.autograd``). With ``inputs``, only those
-        values get a gradient, as in PyTorch.
+        differentiated again; with ``inputs``, only those values get a gradient, as in
+        PyTorch (both in ``autograd.py``).
         """
-        if self._fn is None and self._const is NO_GRAPH:
-            raise no_graph_error(self, "backward")
-        if create_graph or inputs is not None:
-            seed = grad if create_graph and isinstance(grad, Value) else \
-                as_float(grad, "backward(grad)")
-            return backward_into(self, seed, create_graph,
-                                 listed_inputs(inputs, Value, "backward"))
+        if self._no_graph or create_graph or inputs is not None:
+            return autograd.backward_into(self, grad, create_graph, inputs, "backward(grad)")
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
-        backward_values(self, seed)  # graph.backpropagate(self, seed), written out for speed
+        for _node in graph.backpropagate(self, seed):  # each node's _backward(), last first
+            pass
         return None
 
     def _backward(self) -> None:
         """micrograd's one-node step of the chain rule: pass this value's gradient on to its
-        parents. ``backward()`` does it at every node in reverse topological order; you can
-        call it by hand to do one step yourself."""
-        for parent, local in zip(self.parents, self.local_grads):
-            parent.grad += local * self.grad  # the chain rule
+        operands, each ``grad += local derivative * self.grad``. ``backward()`` does it at
+        every node in reverse topological order; you can call it by hand to do one step."""
+        g = self.grad
+        if self._d_left is not None:
+            self._left.grad += self._d_left * g
+        if self._d_right is not None:
+            self._right.grad += self._d_right * g
+        if self._list is not None:
+            for x, d in zip(*self._list):
+                if d is not None:
+                    x.grad += d * g
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
-        zero_grad(self)
+        graph.zero_grad(self)
+
+    def _add_grad(self, g: Any) -> None:
+        """Add ``g`` to this value's gradient (a Value onto a gradient of 0 stays itself)."""
+        if type(self.grad) is float and self.grad == 0.0 and isinstance(g, Value):
+            self.grad = g
+        else:
+            self.grad += g
+
+    def _made_by_hand(self, children: Any, local_grads: Any, micrograd: dict[str, Any]) -> None:
+        """``Value(data, children, local_grads)``: microgpt's way of making a node, checked
+        (``habits.given``), its op named after the function that made it."""
+        if isinstance(children, str) and not local_grads and not micrograd:
+            self.label = children  # Value(2.0, "x")
+            return
+        op, children, local_grads = given(children, local_grads, self.label, micrograd)
+        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: no graph
+            self._no_graph = True
+            return
+        self._fn = op
+        if len(children) > 2:
+            self._list = (children, local_grads)
+        else:
+            self._left, self._d_left = children[0], local_grads[0]
+            if len(children) == 2:
+                self._right, self._d_right = children[1], local_grads[1]
+        if scopes.opened:
+            self._scope = scopes.current()
 
 
-# How operations make Values (making.py): ``make_node(y, op, a, dy/da, b, dy/db)`` fills in
-# the fields above (a plain-number operand goes in ``const=``); under ``no_grad`` it (and
-# every operation) returns ``no_graph(y)``, a leaf marked as computed without a graph. ``unary_op``
-# and ``binary_op`` make an operation on Values and plain numbers from a row of the table.
-make_node, no_graph = making.node_makers(Value)
-unary_op = making.unary_maker(Value, make_node, no_graph)
-binary_op = making.binary_maker(Value, make_node, no_graph)
+def make_node(y: float, op: Op, left: Any, d_left: Any, right: Any = None,
+              d_right: Any = None, many: Any = None) -> Value:
+    """A new Value holding ``y``, made by ``op`` from ``left`` (and ``right``) with the local
+    derivatives ``d_left`` (and ``d_right``), None for a plain-number operand; or, for an
+    op on a whole list, from ``many``: (operands, local derivatives). Under ``no_grad()``
+    it keeps none of it: a value with no graph. Every node of every graph is made here,
+    one field at a time, without ``__init__`` and its checks (the fastest way in CPython)."""
+    node = object.__new__(Value)
+    node._data, node.grad, node.label = y, 0.0, ""
+    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: no graph
+        node._fn = node._left = node._right = node._d_left = node._d_right = node._list = None
+        node._no_graph = True
+        return node
+    node._fn, node._left, node._d_left, node._right, node._d_right = op, left, d_left, right, d_right
+    node._list, node._no_graph = many, False
+    if scopes.opened:  # inside a named_scope (scopes.py)
+        node._scope = scopes.current()
+    return node
+
+
+class UnaryFunction(Protocol):
+    """What ``unary`` and ``unary_op`` return: a function of one Value (or plain number)."""
+
+    op: Op
+
+    @overload
+    def __call__(self, x: Value) -> Value: ...
+    @overload
+    def __call__(self, x: Number) -> float: ...
+
+
+class BinaryFunction(Protocol):
+    """What ``binary`` and ``binary_op`` return: a function of two operands, Values and/or
+    plain numbers."""
+
+    op: Op
+
+    def __call__(self, a: Value | Number, b: Value | Number) -> Value: ...
+
+
+def one_operand(op: Op) -> UnaryFunction:
+    """The function that applies a row of one operand: on a Value, a node with the forward
+    value and the local derivative; on a plain number, the plain number."""
+    forward, derivative = op.forward, op.rules[0]
+
+    def apply(x: Value | Number) -> Value | float:
+        if not isinstance(x, Value):
+            return op.on_numbers(x)
+        xd = x._data
+        try:
+            y = forward(xd)
+            return make_node(y, op, x, derivative(xd, y))
+        except (ArithmeticError, ValueError) as error:  # say which op, at which number
+            raise explained(error, op.name, xd) from None
+
+    return ops.named(apply, op)  # type: ignore[return-value]
+
+
+def two_operands(op: Op) -> BinaryFunction:
+    """The function that applies a row of two operands, Values and/or plain numbers: a node
+    with the forward value and the local derivative towards each Value (a plain number is a
+    constant: remembered, given no gradient); on two plain numbers, the plain number."""
+    forward = op.forward
+    d_left, d_right = (rule or ops.refusal(op, i) for i, rule in enumerate(op.rules))
+
+    def apply(a: Value | Number, b: Value | Number) -> Any:
+        a_node, b_node = isinstance(a, Value), isinstance(b, Value)
+        ad = a._data if a_node else real_or_none(a, op.name)  # type: ignore[union-attr]
+        bd = b._data if b_node else real_or_none(b, op.name)  # type: ignore[union-attr]
+        if ad is None or bd is None or not (a_node or b_node):
+            return NotImplemented if a_node or b_node else op.on_numbers(a, b)
+        try:
+            y = forward(ad, bd)
+            return make_node(y, op, a if a_node else ad, d_left(ad, bd, y) if a_node else None,
+                             b if b_node else bd, d_right(ad, bd, y) if b_node else None)
+        except (ArithmeticError, ValueError) as error:  # say which op, at which numbers
+            raise explained(error, op.name, ad, bd) from None
+
+    return ops.named(apply, op)  # type: ignore[return-value]
+
+
+def unary(name: str, forward: Callable[[float], float], derivative: Rule,
+          **words: Any) -> UnaryFunction:
+    """A row of one operand, registered in ``OPS``, made into its function
+    (``tinygrad_edu.unary_op`` does the same for an op of your own, checked first)."""
+    return one_operand(ops.register(Op(name, forward, (derivative,), **words)))
+
+
+def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | None,
+           d_right: Rule | None, **words: Any) -> BinaryFunction:
+    """A row of two operands, registered in ``OPS``, made into its function; a rule None
+    marks an operand that must be a plain number (leaky_relu's alpha)."""
+    return two_operands(ops.register(Op(name, forward, (d_left, d_right), **words)))
 
 
 # ----------------------------------------------------------------------------- the op table
@@ -226,15 +321,15 @@ binary_op = making.binary_maker(Value, make_node, no_graph)
 # d(output)/d(operand) for each operand, from the operands and the output y, then the same
 # in words ({0}, {1}: the operands; {out}: the output). The rules also run on Values: that
 # is how second derivatives work (higher.py).
-#                 name  forward        d/da                    d/db
-add = binary_op("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
-                formula="{0} + {1}", local=("1", "1"))
-sub = binary_op("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
-                formula="{0} - {1}", local=("1", "-1"))
-mul = binary_op("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
-                formula="{0} * {1}", local=("{1}", "{0}"))
-div = binary_op("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
-                formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
+#            name  forward        d/da                  d/db
+add = binary("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
+             formula="{0} + {1}", local=("1", "1"))
+sub = binary("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
+             formula="{0} - {1}", local=("1", "-1"))
+mul = binary("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
+             formula="{0} * {1}", local=("{1}", "{0}"))
+div = binary("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
+             formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
 
 
 def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
@@ -253,22 +348,22 @@ def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
     return 0.0 if a == 0 else y * log(a)  # a NaN base gives NaN
 
 
-pow_ = binary_op("**", checked.pow, _d_pow_base, _d_pow_exponent,
-                 formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
+pow_ = binary("**", checked.pow, _d_pow_base, _d_pow_exponent,
+              formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
 
-#                name        forward        d/dx
+#            name       forward        d/dx
 cos: UnaryFunction  # (sin's derivative is cos, and cos's is -sin)
-neg = unary_op("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local="-1")
-exp = unary_op("exp", checked.exp, lambda x, y: y, formula="exp({0})", local="{out}")
-log = unary_op("log", checked.log, lambda x, y: 1 / x, formula="log({0})", local="1/{0}")
-sqrt = unary_op("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf,
-                formula="sqrt({0})", local="1/(2·{out})")
-tanh = unary_op("tanh", math.tanh, lambda x, y: 1 - y * y, formula="tanh({0})",
-                local="1 - {out}²")
-sigmoid = unary_op("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y),
-                   formula="sigmoid({0})", local="{out}·(1 - {out})")
-sin = unary_op("sin", math.sin, lambda x, y: cos(x), formula="sin({0})", local="cos({0})")
-cos = unary_op("cos", math.cos, lambda x, y: -sin(x), formula="cos({0})", local="-sin({0})")
+neg = unary("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local=("-1",))
+exp = unary("exp", checked.exp, lambda x, y: y, formula="exp({0})", local=("{out}",))
+log = unary("log", checked.log, lambda x, y: 1 / x, formula="log({0})", local=("1/{0}",))
+sqrt = unary("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf,
+             formula="sqrt({0})", local=("1/(2·{out})",))
+tanh = unary("tanh", math.tanh, lambda x, y: 1 - y * y, formula="tanh({0})",
+             local=("1 - {out}²",))
+sigmoid = unary("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y),
+                formula="sigmoid({0})", local=("{out}·(1 - {out})",))
+sin = unary("sin", math.sin, lambda x, y: cos(x), formula="sin({0})", local=("cos({0})",))
+cos = unary("cos", math.cos, lambda x, y: -sin(x), formula="cos({0})", local=("-sin({0})",))
 
 
 # relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
@@ -285,21 +380,22 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
 
 
-step = unary_op("step", _slope, lambda x, y, below: 0.0, param=0.0, register_op=False,
-                formula="step({0})", local="0")
-sign = unary_op("sign", _sign, lambda x, y: 0.0, register_op=False, formula="sign({0})",
-                local="0")
-hide(step.op), hide(sign.op)  # the engine's helpers: findable by name, but not in OPS
-relu = unary_op("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
-                graph_derivative=lambda x, y: step(x, 0.0), formula="relu({0})",
-                local="1 if {0} > 0 else 0")
-leaky_relu = unary_op("leaky_relu", lambda x, a: a * x if x <= 0 else x,
-                      lambda x, y, a: _slope(x, a), param=0.01,
-                      graph_derivative=lambda x, y, a: step(x, a), formula="leaky_relu({0})",
-                      local="1 if {0} > 0 else α")
-abs_ = unary_op("abs", abs, lambda x, y: _sign(x), graph_derivative=lambda x, y: sign(x),
-                formula="abs({0})", local="sign({0})")
-# For the operators' usual case, above: the ops, and their twins for ``number + value``.
-ADD, MUL, RELU, USUAL = add.op, mul.op, relu.op, (Value, float)
-ADD_NUMBER_FIRST, MUL_NUMBER_FIRST = cast(Op, ADD.twin), cast(Op, MUL.twin)
-freeze_built_ins()
+step = two_operands(ops.hide(Op("step", _slope, (lambda x, below, y: 0.0, None),
+                                formula="step({0}, {1})", local=("0",))))
+sign = one_operand(ops.hide(Op("sign", _sign, (lambda x, y: 0.0,), formula="sign({0})",
+                               local=("0",))))
+relu = unary("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
+             graph_rules=(lambda x, y: step(x, 0.0),), formula="relu({0})",
+             local=("1 if {0} > 0 else 0",))
+_leaky_relu = binary("leaky_relu", lambda x, alpha: alpha * x if x <= 0 else x,
+                     lambda x, alpha, y: _slope(x, alpha), None,  # alpha: a plain number
+                     graph_rules=(lambda x, alpha, y: step(x, alpha), None), default=0.01,
+                     formula="leaky_relu({0}, {1})", local=("1 if {0} > 0 else {1}",))
+abs_ = unary("abs", abs, lambda x, y: _sign(x), graph_rules=(lambda x, y: sign(x),),
+             formula="abs({0})", local=("sign({0})",))
+ops.freeze_built_ins()
+
+
+def leaky_relu(x: Value | Number, alpha: float = 0.01) -> Any:
+    """x where x > 0, alpha·x elsewhere; its slope is 1 or alpha (a plain number)."""
+    return _leaky_relu(x, alpha)

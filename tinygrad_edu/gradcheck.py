@@ -31,7 +31,7 @@ from tinygrad_edu.arrays import is_array, is_tensor
 from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import no_grad
-from tinygrad_edu.graph import backprop
+from tinygrad_edu.autograd import gradients
 from tinygrad_edu.higher import floats_refused
 
 if TYPE_CHECKING:  # the tensor half imports them when it is given arrays or Tensors
@@ -458,7 +458,7 @@ def _tensor_gradcheck(f: Callable[..., Any], inputs: list[Any], eps: float, atol
         for o in range(values.size):
             seed = np.zeros(values.shape, dtype=values.dtype)
             seed.reshape(-1)[o] = 1.0
-            grads = backprop([out], [seed])
+            grads = gradients([out], [seed])
             for row, leaf in zip(rows, leaves):
                 g = grads.get(leaf)
                 if g is not None:

@@ -12,27 +12,30 @@ habit a learner brings along and expects to work, or to fail with a clear messag
 - micrograd's names ``_prev`` (the set of parents) and ``_op`` (the op's name), and
   microgpt's ``_children`` and ``_local_grads``;
 - ``copy.copy``, ``copy.deepcopy`` and ``pickle`` of whole graphs (see ``copying.py``);
-- and what ``graph.py`` and ``autograd.py`` ask of a node besides its ``parents`` and
-  ``_backward()``: its share of a gradient (``_vjp``), adding to ``grad``, seeds and
-  constants.
+- microgpt's way of making a node by hand, ``Value(data, children, local_grads)``, checked
+  (``given``);
+- and what ``autograd.py`` asks of a node besides its ``parents``: its share of a gradient
+  (``_vjp``), seeds and constants.
+
+It sits below the engine and knows a Value by what it has, not by its class: the type
+checker reads the fields below (``Habits``), and a method that returns a new Value returns
+one of the class of the value it was called on (``Self``).
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tinygrad_edu import checked, copying, grad_mode
-from tinygrad_edu.errors import as_float, real_or_none
-from tinygrad_edu.graph import NO_GRAPH
+from tinygrad_edu import checked, copying, grad_mode, ops
+from tinygrad_edu.errors import as_float, real_or_none, refuse_arguments
 from tinygrad_edu.higher import float_guard, local_grads_as_values
 from tinygrad_edu.stepping import Step, backward_steps
 
-if TYPE_CHECKING:
-    from tinygrad_edu.engine import Value
-
 __all__ = ["number_of"]
+
+Self = TypeVar("Self", bound="Habits")
 
 
 class Habits:
@@ -42,9 +45,12 @@ class Habits:
     if TYPE_CHECKING:  # what the habits read of a Value
         _data: float
         _fn: Any
-        _const: Any
+        _no_graph: bool
         grad: Any
         label: str
+
+        def __init__(self, data: Any, children: Any = ..., local_grads: Any = ...,
+                     label: str = ...) -> None: ...
 
         @property
         def parents(self) -> tuple[Any, ...]: ...
@@ -102,24 +108,24 @@ class Habits:
     def requires_grad(self) -> bool:
         """False for a value computed under ``no_grad`` (it has no graph), as in PyTorch;
         True for inputs, parameters and everything computed from them."""
-        return not (self._fn is None and self._const is NO_GRAPH)
+        return not self._no_graph
 
-    def detach(self) -> Value:
+    def detach(self: Self) -> Self:
         """A new leaf with the same number and no history."""
-        return copying.leaf(type(self), self._data, self.label)  # type: ignore[no-any-return]
+        return type(self)(self._data, label=self.label)
 
     # In place: inside no_grad(), ``p -= lr * p.grad`` changes p itself, as in PyTorch (an
     # update step); outside, ``c += c + 1`` makes a new node, as in micrograd.
-    def __iadd__(self, other: Any) -> Value: return _in_place(self, other, "+=")
-    def __isub__(self, other: Any) -> Value: return _in_place(self, other, "-=")
-    def __imul__(self, other: Any) -> Value: return _in_place(self, other, "*=")
-    def __itruediv__(self, other: Any) -> Value: return _in_place(self, other, "/=")
+    def __iadd__(self: Self, other: Any) -> Self: return _in_place(self, other, "+=")
+    def __isub__(self: Self, other: Any) -> Self: return _in_place(self, other, "-=")
+    def __imul__(self: Self, other: Any) -> Self: return _in_place(self, other, "*=")
+    def __itruediv__(self: Self, other: Any) -> Self: return _in_place(self, other, "/=")
 
     # micrograd's names, so that its code runs unchanged: ``_prev`` is the set of values
     # this one was made from, ``_op`` the name of the op ('' for a leaf); and microgpt's:
     # ``_children`` and ``_local_grads``, the parents and their local derivatives in order.
     @property
-    def _prev(self) -> set[Value]:
+    def _prev(self) -> set[Any]:
         return set(self.parents)
 
     @property
@@ -127,27 +133,20 @@ class Habits:
         return self.op
 
     @property
-    def _children(self) -> tuple[Value, ...]:
+    def _children(self) -> tuple[Any, ...]:
         return self.parents
 
     @property
     def _local_grads(self) -> tuple[float, ...]:
         return self.local_grads
 
-    # What graph.py and autograd.py ask of a node besides its parents and _backward().
+    # What autograd.py asks of a node besides its parents.
     def _vjp(self, upstream: Any, create_graph: bool = False) -> tuple[Any, ...]:
         """Each parent's share of ``upstream``, the gradient arriving here: local derivative
         × upstream. With ``create_graph`` the local derivatives are recomputed as Values by
         the op's rules, so the shares have a graph of their own (higher.py)."""
         local_grads = local_grads_as_values(self) if create_graph else self.local_grads
         return tuple(local * upstream for local in local_grads)
-
-    def _add_grad(self, g: Any) -> None:
-        """Add ``g`` to this value's gradient (a Value onto a gradient of 0 stays itself)."""
-        if isinstance(g, Habits) and type(self.grad) is float and self.grad == 0.0:
-            self.grad = g
-        else:
-            self.grad += g
 
     @staticmethod
     def _seed(grad: Any, who: str = "backward_steps(grad)") -> float:
@@ -156,13 +155,13 @@ class Habits:
             return 1.0
         return grad._data if isinstance(grad, Habits) else as_float(grad, who)
 
-    def _constant(self, g: Any) -> Value:
+    def _constant(self: Self, g: Any) -> Self:
         """A gradient that is a plain number, as a leaf (``create_graph`` gives Values)."""
-        return copying.leaf(type(self), g)  # type: ignore[no-any-return]
+        return type(self)(g)
 
     # Copying and pickling whole graphs, without recursion (copying.py).
-    def __copy__(self) -> Value: return copying.shallow_copy(self)  # type: ignore[no-any-return]
-    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+    def __copy__(self: Self) -> Self: return copying.shallow_copy(self)  # type: ignore[no-any-return]
+    def __deepcopy__(self: Self, memo: dict[int, Any]) -> Self:
         return copying.deep_copy(self, memo)  # type: ignore[no-any-return]
     def __reduce__(self) -> tuple[Any, ...]: return copying.pickled(self)
 
@@ -182,7 +181,7 @@ _IN_PLACE: dict[str, tuple[Callable[[float, float], float], Callable[[Any, Any],
     "*=": (operator.mul, operator.mul), "/=": (checked.div, operator.truediv)}
 
 
-def _in_place(value: Any, other: Any, symbol: str) -> Value:
+def _in_place(value: Any, other: Any, symbol: str) -> Any:
     """``value += other`` and the like: in place under ``no_grad`` (a leaf's number
     changes), else a new node; on a leaf outside ``no_grad`` with a plain number, which
     would leave the leaf unchanged (``for p in params: p -= lr * p.grad``), an error."""
@@ -203,3 +202,37 @@ def _in_place(value: Any, other: Any, symbol: str) -> Value:
             "no_grad(): p -= lr * p.grad` (PyTorch's way) or `p.data -= lr * p.grad` "
             "(micrograd's)")
     return op(value, other)  # type: ignore[no-any-return]
+
+
+def given(children: Any, local_grads: Any, label: Any, micrograd: dict[str, Any]
+          ) -> tuple[ops.Op, tuple[Any, ...], tuple[float, ...]]:
+    """``Value(data, children, local_grads)``, microgpt's way of making a node, checked:
+    one local derivative per child, each a plain number, each child a Value. Returns the op
+    (named after the function or method that made the node: ``ops.given_op``), the
+    children and the local derivatives. micrograd's ``Value(data, (a, b), '+')`` and other
+    arguments get a message that says what to write."""
+    if micrograd or isinstance(local_grads, str) or type(label) is not str:
+        refuse_arguments(children or label, (local_grads,) if local_grads else (), micrograd)
+    if not isinstance(children, (tuple, list)) or not local_grads:
+        refuse_arguments(children, (), {})  # a label that is no string, or micrograd's (a, b)
+    if not isinstance(local_grads, (tuple, list)) or len(local_grads) != len(children):
+        found = (f"{len(local_grads)} local derivatives" if isinstance(local_grads, (tuple, list))
+                 else f"{type(local_grads).__name__} {local_grads!r}")
+        raise ValueError(f"Value(data, children, local_grads) needs one local derivative per "
+                         f"child, d(value)/d(child): got {len(children)} children and {found}")
+    for i, child in enumerate(children):
+        if not isinstance(child, Habits):  # any Value
+            raise TypeError(f"Value(data, children, local_grads): children[{i}] is "
+                            f"{type(child).__name__} {child!r}, not a Value; a plain number "
+                            "is a constant and gets no gradient, so leave it out")
+    grads = []
+    for i, local in enumerate(local_grads):
+        found_number = real_or_none(local)
+        if found_number is None:
+            hint = (" (its number is .data; for second derivatives make the op with unary_op or "
+                    "binary_op, whose rules run on Values)" if hasattr(local, "parents") else "")
+            raise TypeError(f"Value(data, children, local_grads): local_grads[{i}] is "
+                            f"{type(local).__name__} {local!r}, not a number{hint}")
+        grads.append(found_number)
+    return ops.given_op(ops.maker_name(3), len(children)), tuple(children), tuple(grads)
+

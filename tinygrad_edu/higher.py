@@ -59,16 +59,15 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
             "tinygrad_edu.unary_op or binary_op, whose derivative rule runs on Values "
             "(unary_op('gelu', forward, derivative)); first derivatives (backward(), grad() "
             "without create_graph) work as they are")
-    operands = op.operands(node)
+    operands = node._operands
     _check_unchanged(node, op, operands)
     if isinstance(op, ListOp):
         return op.graph_rule(operands, node)
-    extra = (node._const,) if op.param is not None else ()
     try:
         with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
                             "number (as math's functions do)"):
-            grads = tuple(rule(*operands, node, *extra) for rule, x in
-                          zip(op.graph_derivatives, operands) if is_node(x))
+            grads = tuple(rule(*operands, node) for rule, x in zip(op.graph_rules, operands)
+                          if is_node(x))
     except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
         raise TypeError(
             f"{op.name}: its derivative rule does not run on Values, which "
@@ -81,7 +80,7 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
     return grads
 
 
-def _check_unchanged(node: Any, op: Any, operands: list[Any]) -> None:
+def _check_unchanged(node: Any, op: Any, operands: Any) -> None:
     """Raise if the numbers ``node`` was computed from have changed since (an update inside
     ``no_grad()``, ``x.data = ...``, an optimizer's ``step()``): the rules would then build
     the derivative at the new numbers, beside local derivatives taken at the old ones.
@@ -91,17 +90,14 @@ def _check_unchanged(node: Any, op: Any, operands: list[Any]) -> None:
     all higher derivatives as well (a change they miss cannot change any derivative: the
     sum's, say, whose derivatives are constants)."""
     numbers = [x._data if is_node(x) else x for x in operands]
-    extra = (node._const,) if op.param is not None else ()
     try:
         if isinstance(op, ListOp):
             half = len(numbers) // 2
             y = op.forward(numbers) if op.lists == 1 else op.forward(numbers[:half], numbers[half:])
-            local = [1.0] * len(numbers) if op.lists == 1 else numbers[half:] + numbers[:half]
-            local = [d for d, x in zip(local, operands) if is_node(x)]
+            local = [d for d, x in zip(op.local_rule(numbers), operands) if is_node(x)]
         else:
-            y = op.forward(*numbers, *extra)
-            local = [rule(*numbers, y, *extra) for rule, x in zip(op.derivatives, operands)
-                     if is_node(x)]
+            y = op.forward(*numbers)
+            local = [rule(*numbers, y) for rule, x in zip(op.rules, operands) if is_node(x)]
         same = _same(y, node._data) and all(map(_same, local, node.local_grads))
     except Exception:
         same = False

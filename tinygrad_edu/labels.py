@@ -73,15 +73,15 @@ def _op_label(node: Any) -> str:
         if len(operands) == 2 and not np.ndim(constants[0]):
             return f"{shown[0]} {name}" if not is_node(operands[0]) else f"{name} {shown[0]}"
         return f"{name}\\n{', '.join(shown)}"
-    const = node._const
-    if const is None:
+    operands = node._operands
+    constants = [fmt(c) for c in operands if not is_node(c)]
+    if not constants:
         return name
-    if op.arity == 2:
-        return f"{fmt(const)} {name}" if op.number_first else f"{name} {fmt(const)}"
-    if op.arity == 1:
-        return f"{name}\\n{fmt(const)}"  # an op parameter such as leaky_relu's alpha
-    numbers = [fmt(c) for c in const if c is not None]  # a list op's constant operands
-    return f"{name}\\n· ({', '.join(numbers[:4])}{', …' if len(numbers) > 4 else ''})"
+    if op.arity is None:  # a list op's constant operands
+        return f"{name}\\n· ({', '.join(constants[:4])}{', …' if len(constants) > 4 else ''})"
+    if op.param is not None:
+        return f"{name}\\n{constants[0]}"  # an op parameter such as leaky_relu's alpha
+    return f"{constants[0]} {name}" if not is_node(operands[0]) else f"{name} {constants[0]}"
 
 
 _NO_GRAD = object()  # a box without its gradient (draw_dot(show_grad=False))

@@ -16,11 +16,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable, Sequence
-from itertools import compress
 from typing import Any, cast
 
-from tinygrad_edu import checked, grad_mode
-from tinygrad_edu.engine import Number, Value, make_node, no_graph
+from tinygrad_edu import checked
+from tinygrad_edu.engine import Number, Value, make_node
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.ops import ListOp, freeze_built_ins, register
 
@@ -45,19 +44,15 @@ def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
 
 
 def _list_op(op: ListOp, operands: Sequence[Any], total: Any, local_grads: Any) -> Value:
-    """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand,
-    of which the Values become parents and the plain numbers constants."""
+    """A vsum or dot node: ``total(numbers)``, and ``local_grads(numbers)`` for every operand
+    that is a Value (a parent); a plain number is a constant (its local derivative None)."""
     keep = [isinstance(v, Value) for v in operands]  # the Values become parents
     numbers = [v._data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
-    if grad_mode.threads_off and not grad_mode.state.enabled:
-        return no_graph(total(numbers))
     if not any(keep):  # nothing but constants: a constant
         return Value(total(numbers))
-    if all(keep):
-        return make_node(total(numbers), op, tuple(operands), tuple(local_grads(numbers)))
-    layout = tuple(None if k else x for x, k in zip(numbers, keep))  # where the numbers stood
-    return make_node(total(numbers), op, tuple(compress(operands, keep)),
-                     tuple(compress(local_grads(numbers), keep)), const=layout)
+    kept = tuple([v if k else x for v, x, k in zip(operands, numbers, keep)])
+    grads = tuple([d if k else None for d, k in zip(local_grads(numbers), keep)])
+    return make_node(total(numbers), op, None, None, many=(kept, grads))
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
@@ -85,7 +80,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     if xd is None and not all(type(x) is float for x in inputs):
         return [dot(ws, inputs) for ws in rows]
     numbers = cast("tuple[float, ...]", inputs) if xd is None else xd
-    off = grad_mode.threads_off and not grad_mode.state.enabled  # no_grad
+    constants = (None,) * len(inputs)  # the local derivatives of float inputs: none
     nodes: list[Value] = []
     for row in rows:
         ws = _listed(row, "dot", _EXAMPLE)
@@ -97,12 +92,10 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
             total = math.fsum(map(operator.mul, wd, numbers))  # checked.dot's usual case
         except (OverflowError, ValueError):
             total = checked.dot(wd, numbers)
-        if off:
-            nodes.append(no_graph(total))
-        elif xd is not None:  # Values: what dot makes, written out
-            nodes.append(make_node(total, DOT, ws + inputs, xd + wd))
+        if xd is not None:  # Values: what dot makes, written out
+            nodes.append(make_node(total, DOT, None, None, many=(ws + inputs, xd + wd)))
         else:  # floats: constants, so only the weights are parents
-            nodes.append(make_node(total, DOT, ws, numbers, const=(None,) * len(ws) + numbers))
+            nodes.append(make_node(total, DOT, None, None, many=(ws + numbers, numbers + constants)))
     return nodes
 
 
@@ -118,9 +111,11 @@ def _partners(operands: list[Any], node: Value) -> tuple[Any, ...]:
     return tuple(operands[i - half] for i, v in enumerate(operands) if isinstance(v, Value))
 
 
-VSUM = register(ListOp("vsum", checked.fsum, 1, lambda operands, node: (1.0,) * len(node.parents),
+VSUM = register(ListOp("vsum", checked.fsum, 1, lambda numbers: [1.0] * len(numbers),
+                       lambda operands, node: (1.0,) * len(node.parents),
                        formula="sum({all})", local=("1",)))
-DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2, _partners,
-                      formula="dot([{first}], [{second}])", local=("{partner}",)))
+DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2,
+                      lambda numbers: numbers[len(numbers) // 2:] + numbers[:len(numbers) // 2],
+                      _partners, formula="dot([{first}], [{second}])", local=("{partner}",)))
 VSUM.apply, DOT.apply = vsum, dot
 freeze_built_ins()

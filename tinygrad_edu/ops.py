@@ -1,84 +1,105 @@
-"""The scalar engine's registry of operations: ``Op`` and ``OPS``.
+"""An op as a row of data, the registries the tools read, and the checks of an op of your own.
 
-An ``Op`` is a row of data: its name, its forward function, one derivative rule per
-operand, and the same rules in words (``formula`` and ``local``, which stepping and drawing
-print). ``engine.py`` makes each row with ``unary_op`` or ``binary_op`` and registers it
-here; the tools read the rows (stepping prints them, the property tests iterate ``OPS``),
-and keep what only they need in tables of their own, keyed by the op's name (how drawing
-styles an op, where the tests sample it). Nothing here knows about Values: this module sits
-below the engine.
+An ``Op`` is one row of an engine's op table: its name, its forward function, one rule per
+operand and the same in words (``formula`` and ``local``, which stepping and drawing print).
+The scalar engine's rules are local derivatives, ``d(a, b, y)``; the tensor engine's are
+vector-Jacobian products, ``vjp(g, a, b, y)``. Each engine makes its rows into functions and
+registers them (``OPS`` here for Values; ``tinygrad_edu.tensor.registry.OPS`` for Tensors);
+the tools read the rows without importing an engine (stepping prints their words, the
+property tests iterate the registries), and keep what only they need in tables of their own,
+keyed by the op's name.
+
+An op of your own (``unary_op``, ``binary_op``, the tensor engine's ``tensor_op``) is checked
+here when it is made, the same way for both engines: a non-empty name that is not a built-in
+op's, and functions that take the right number of arguments; its results are checked when
+it runs (``user_function``), so that a mistake is reported with the op's name, at once.
 """
 
 from __future__ import annotations
 
 import inspect
 import pickle
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["OPS", "GivenOp", "ListOp", "Op", "given_op", "register"]
+from tinygrad_edu.errors import as_float, explained, real_or_none
+
+__all__ = ["OPS", "GivenOp", "ListOp", "Op", "register"]
 
 Rule = Callable[..., Any]
 Kink = Callable[..., float]  # a function of the operands that is 0 where the derivative jumps
 
 
 class Op:
-    """One operation: ``forward(*operands)`` and one derivative rule per operand.
+    """One operation: ``forward(*operands)`` and one rule per operand (None for an operand
+    that gets no gradient and must be a plain number, such as leaky_relu's alpha, whose
+    default is ``default``).
 
-    A rule gets the operands and the output ``y`` (and an op parameter such as leaky_relu's
-    alpha, last) and returns d(output)/d(operand). Written with arithmetic and this
-    package's functions, the very same rule runs on floats in an ordinary backward pass and
-    on Values under ``create_graph=True``, where it builds the graph of the derivative.
+    A scalar rule gets the operands and the output ``y`` and returns d(output)/d(operand).
+    Written with arithmetic and the engine's functions, the very same rule runs on floats in
+    an ordinary backward pass and on Values under ``create_graph=True``, where it builds the
+    graph of the derivative; where a rule is a plain function of floats (relu's slope),
+    ``graph_rules`` holds the same rule written with operations, for that.
 
     ``formula`` says how the output is computed (``"{0} * {1}"``: ``{0}``, ``{1}`` are the
     operands, ``{out}`` the output) and ``local`` each rule in words (``("{1}", "{0}")``);
     ``domain`` and ``kinks`` say where the rules may be tested (see
-    ``tinygrad_edu.testing``). Each is None where the op's maker gave none.
+    ``tinygrad_edu.testing``). ``elementwise`` (tensor ops) says that the op works entry by
+    entry, so that a gradient is summed back to a broadcast operand's shape.
     """
 
-    def __init__(self, name: str, forward: Callable[..., Any], derivatives: tuple[Rule, ...],
-                 *, param: float | None = None, number_first: bool = False,
-                 graph_derivatives: tuple[Rule, ...] | None = None, doc: str = "",
-                 formula: str | None = None, local: Sequence[str] | None = None,
+    def __init__(self, name: str, forward: Callable[..., Any], rules: Sequence[Rule | None],
+                 *, formula: str | None = None, local: Sequence[str] | None = None,
+                 graph_rules: Sequence[Rule | None] | None = None, default: Any = None,
                  domain: Sequence[tuple[float, float]] | None = None,
-                 kinks: Sequence[float | Kink] = ()) -> None:
+                 kinks: Sequence[float | Kink] = (), elementwise: bool = False,
+                 doc: str = "") -> None:
         self.name = name
         self.forward = forward
-        self.derivatives = derivatives
-        # The rules for create_graph=True, on Values: the same ones, unless a rule is a plain
-        # function of floats (relu's slope), whose Value twin is given here.
-        self.graph_derivatives = graph_derivatives or derivatives
-        self.param = param  # the default of a one-operand op's extra number (alpha)
-        self.number_first = number_first  # a binary op whose plain-number operand came first
-        self.doc = doc
+        self.rules = tuple(rules)
+        self.graph_rules = tuple(graph_rules) if graph_rules is not None else self.rules
+        self.default = default
         self.formula = formula
         self.local = None if local is None else tuple(local)
         self.domain = None if domain is None else tuple(domain)
         self.kinks = tuple(kinks)
-        self.apply: Callable[..., Any] = forward  # the Value-aware function, set by a factory
-        self.twin: Op | None = None  # a binary op's twin for ``number <op> value``
+        self.elementwise = elementwise
+        self.doc = doc
+        self.apply: Callable[..., Any] = forward  # the function on nodes, set by its engine
 
     given = False
     """Whether the op's nodes were made by hand, their local derivatives given as numbers."""
 
-    many = False
-    """Whether the op's nodes keep their parents and local derivatives as tuples (an op on
-    whole lists, such as ``dot``), rather than one or two of each in the node itself."""
-
     @property
     def arity(self) -> int | None:
-        """Number of operands; None for ops on whole lists (``dot``, ``vsum``)."""
-        return len(self.derivatives)
+        """How many operands the op must be given (a last plain-number operand with a
+        default, leaky_relu's alpha, is not counted); None for ops on whole lists."""
+        return len(self.rules) - (self.default is not None)
+
+    @property
+    def param(self) -> Any:
+        """The default of a last operand that must be a plain number (leaky_relu's alpha)."""
+        return self.default
 
     def operands(self, node: Any) -> list[Any]:
-        """The operands ``node`` was computed from, in order: its parents, and a plain number
-        where one stood (the 2.0 in ``a * 2.0`` or ``2.0 - a``)."""
-        if node._const is None or self.arity == 1:
-            return list(node.parents)
-        return [node._const, *node.parents] if self.number_first else [*node.parents, node._const]
+        """What ``node`` was computed from, in order: its parents, and the plain numbers
+        that stood beside them (the 2.0 in ``2.0 - a``)."""
+        return list(node._operands)
+
+    def on_numbers(self, *operands: Any) -> float:
+        """The op on plain numbers: a plain number, or an error naming the op."""
+        numbers = [as_float(x, self.name) for x in operands]
+        try:
+            y = self.forward(*numbers)
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, self.name, *numbers) from None
+        return y if type(y) is float else number(y, self.name, "forward function")
 
     def __call__(self, *operands: Any) -> Any:
         """Apply the op to Values and/or plain numbers: ``OPS["*"](a, 2.0)``."""
+        if self.default is not None and len(operands) == self.arity:
+            operands = (*operands, self.default)
         return self.apply(*operands)
 
     def __repr__(self) -> str:
@@ -93,7 +114,7 @@ class Op:
 
     def __reduce__(self) -> tuple[Any, ...]:
         hidden = self.name in _HIDDEN and _HIDDEN[self.name] is self
-        found = find_op(self.name, self.number_first, hidden, missing_ok=True)
+        found = find_op(self.name, hidden, missing_ok=True)
         if found is None:
             raise pickle.PicklingError(
                 f"cannot pickle a Value made by the op {self.name!r}: it is not registered "
@@ -103,33 +124,27 @@ class Op:
                 f"cannot pickle a Value made by the op {self.name!r}: the op was defined again "
                 "after this graph was built (a notebook cell run twice, say), and loading would "
                 "find the new definition; build the graph again, then pickle it")
-        return (find_op, (self.name, self.number_first, hidden))
+        return (find_op, (self.name, hidden))
 
 
 class ListOp(Op):
     """An op on whole lists, one node with many parents (``vsum``: one list, ``dot``: two).
-    A plain number among the operands is a constant, not a parent; such a node keeps its
-    operands in ``_const``, with None where a parent stands. ``graph_rule(operands, node)``
-    gives the local derivatives as Values, for ``create_graph=True``."""
+    Its node keeps its operands (Values and plain numbers) and their local derivatives in
+    ``_list``. ``graph_rule(operands, node)`` gives the local derivatives as Values, for
+    ``create_graph=True``; ``local_rule(numbers)`` the same on floats."""
 
     def __init__(self, name: str, forward: Callable[..., Any], lists: int,
-                 graph_rule: Callable[[list[Any], Any], tuple[Any, ...]], doc: str = "",
+                 local_rule: Callable[[list[float]], list[float]],
+                 graph_rule: Callable[[Sequence[Any], Any], tuple[Any, ...]], doc: str = "",
                  formula: str | None = None, local: Sequence[str] | None = None) -> None:
         super().__init__(name, forward, (), doc=doc, formula=formula, local=local)
         self.lists = lists
+        self.local_rule = local_rule
         self.graph_rule = graph_rule
-
-    many = True
 
     @property
     def arity(self) -> int | None:
         return None
-
-    def operands(self, node: Any) -> list[Any]:
-        if node._const is None:
-            return list(node.parents)
-        parents = iter(node.parents)
-        return [next(parents) if c is None else c for c in node._const]
 
     def __call__(self, *operands: Any) -> Any:
         return self.apply(*operands)
@@ -153,17 +168,13 @@ class GivenOp(Op):
         else:
             formula = f"{symbol or name}({', '.join(f'{{{i}}}' for i in range(arity))})" \
                 if arity <= 2 else f"{name}({{all}})"
-        super().__init__(symbol or name, _no_forward, (), formula=formula,
+        super().__init__(symbol or name, _no_forward, (None,) * min(arity, 2), formula=formula,
                          local=("given",) * max(1, min(arity, 2)))
         self.given_as = name, arity
-        self.many = arity > 2  # more than two children: kept in tuples
 
     @property
     def arity(self) -> int | None:
-        return None if self.many else self.given_as[1]
-
-    def operands(self, node: Any) -> list[Any]:
-        return list(node.parents)
+        return None if self.given_as[1] > 2 else self.given_as[1]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (given_op, self.given_as)
@@ -186,17 +197,29 @@ def given_op(name: str, arity: int) -> GivenOp:
     return _GIVEN[key]
 
 
+def maker_name(depth: int) -> str:
+    """The name of the function or method ``depth`` frames up that called ``Value(...)``
+    (past any ``__init__``), or ``'op'`` where it has no name (a module, a lambda)."""
+    frame = sys._getframe(depth)
+    while frame.f_code.co_name == "__init__" and frame.f_back is not None:
+        frame = frame.f_back
+    name = frame.f_code.co_name
+    return "op" if name.startswith("<") else name
+
+
 def _no_forward(*operands: Any) -> Any:
     raise TypeError("a node made by Value(data, children, local_grads) has no forward function: "
                     "its number was given")
 
 
+# ----------------------------------------------------------------------------- registries
+
 OPS: dict[str, Op] = {}
-"""Every registered operation by name: the one registry tests, helpers and docs read."""
+"""Every registered operation of the scalar engine by name: the one registry tests, helpers
+and docs read."""
 
 _HIDDEN: dict[str, Op] = {}  # the engine's own helper ops, not in OPS (relu's step, abs's sign)
 _BUILT_IN: set[str] = set()  # filled by engine.py once its op table is complete
-
 
 AnyOp = TypeVar("AnyOp", bound=Op)
 
@@ -227,13 +250,6 @@ def enter(registry: dict[str, Any], built_in: set[str], op: Row, users: str) -> 
     return op
 
 
-def check_name(name: object, who: str) -> None:
-    """An op's name must be a non-empty string."""
-    if not isinstance(name, str) or not name.strip():
-        raise TypeError(f"{who}: an op's name must be a non-empty string such as 'softplus', "
-                        f"got {type(name).__name__} {name!r}")
-
-
 def hide(op: AnyOp) -> AnyOp:
     """Keep one of the engine's helper ops out of ``OPS``, but findable by name."""
     _HIDDEN[op.name] = op
@@ -246,18 +262,69 @@ def freeze_built_ins() -> None:
     _BUILT_IN.update(OPS, _HIDDEN)
 
 
-def find_op(name: str, number_first: bool = False, hidden: bool = False,
-            missing_ok: bool = False) -> Any:
-    """The op called ``name`` (how a pickle finds it again); ``number_first`` picks a binary
-    op's twin for ``number <op> value``."""
+def find_op(name: str, hidden: bool = False, missing_ok: bool = False) -> Any:
+    """The op called ``name`` (how a pickle finds it again)."""
     op = (_HIDDEN if hidden else OPS).get(name)
-    if op is None:
-        if missing_ok:
-            return None
+    if op is None and not missing_ok:
         raise pickle.UnpicklingError(
             f"the pickled graph uses the op {name!r}, which is not registered here; define it "
             "(unary_op or binary_op) before loading")
-    return op.twin if number_first and op.twin is not None else op
+    return op
+
+
+# ----------------------------------------------------------------------------- the function of a row
+
+
+def named(apply: Callable[..., Any], op: Op) -> Callable[..., Any]:
+    """``apply``, the function an engine made from ``op``, named after it, with a docstring
+    that states its row."""
+    apply.__name__ = apply.__qualname__ = op.name
+    apply.__doc__ = op.doc or op_doc(op)
+    apply.op = op  # type: ignore[attr-defined]
+    op.apply = apply
+    return apply
+
+
+def refusal(op: Op, i: int) -> Rule:
+    """The rule of an operand that gets no gradient (None in the row), given a node: an
+    error that says it must be a plain number."""
+    def refuse(*arguments: Any) -> Any:
+        raise TypeError(f"{op.name}: its operand {i} must be a plain number (it is a setting, "
+                        "not an input, and gets no gradient); use v.data for a Value's number")
+    return refuse
+
+
+def op_doc(op: Op) -> str:
+    """The docstring of a made op: what it computes and its local derivatives, in words
+    (``help(tinygrad_edu.tanh)`` shows the line of the op table)."""
+    if op.formula is None or op.local is None:
+        return f"{op.name} as an operation on Values (or plain numbers)."
+    operands = ("x",) if len(op.rules) == 1 else ("a", "b")
+
+    def words(template: str) -> str:
+        for i, operand in enumerate(operands):
+            template = template.replace(f"{{{i}}}", operand)
+        return template.replace("{out}", "y")
+
+    if len(operands) == 1:
+        return (f"y = {words(op.formula)} on a Value (or a plain number); its local "
+                f"derivative is dy/dx = {words(op.local[0])}.")
+    if op.rules[1] is None:
+        return (f"y = {words(op.formula)} on a Value (or a plain number) and a plain number b "
+                f"({op.default} unless given); its local derivative is dy/da = "
+                f"{words(op.local[0])}.")
+    return (f"y = {words(op.formula)} on Values and/or plain numbers; its local derivatives "
+            f"are ∂y/∂a = {words(op.local[0])} and ∂y/∂b = {words(op.local[1])}.")
+
+
+# ----------------------------------------------------------------------------- ops of your own
+
+
+def check_name(name: object, who: str) -> None:
+    """An op's name must be a non-empty string."""
+    if not isinstance(name, str) or not name.strip():
+        raise TypeError(f"{who}: an op's name must be a non-empty string such as 'softplus', "
+                        f"got {type(name).__name__} {name!r}")
 
 
 def check_rule(rule: Callable[..., Any], n: int, name: str, what: str, args: str) -> None:
@@ -282,3 +349,86 @@ def note_op(error: BaseException, name: str, where: str) -> None:
     ``where`` is ``"at 2.0"`` or ``"in its forward function"``."""
     if hasattr(error, "add_note") and not str(error).startswith(f"{name}:"):
         error.add_note(f"(raised by the op {name!r} {where})")
+
+
+def user_function(function: Callable[..., Any], name: str, what: str,
+                  result: Callable[[Any, str, str], Any], operands: int = 0
+                  ) -> Callable[..., Any]:
+    """A function of an op of your own (its forward function, or a rule), whose result is
+    checked by ``result(value, name, what)`` (a real number for Values, an array for
+    Tensors) and whose unexpected errors name the op and where they came from: at its first
+    ``operands`` arguments (the numbers), or else in which function."""
+
+    def checked(*arguments: Any) -> Any:
+        try:
+            out = function(*arguments)
+        except (ArithmeticError, ValueError):
+            raise  # the engine names the op and the numbers
+        except Exception as error:  # a rule of your own that fails: say which op
+            where = ", ".join(map(repr, arguments[:operands]))
+            note_op(error, name, f"at {where}" if operands else f"in its {what}")
+            raise
+        return result(out, name, what)
+
+    checked.__name__ = getattr(function, "__name__", name)
+    checked.__wrapped__ = function  # type: ignore[attr-defined]
+    return checked
+
+
+def number(x: Any, name: str, what: str) -> Any:
+    """What a function of a scalar op returned, as a float (a Value too, from a rule run on
+    Values for second derivatives), or a TypeError naming the op and the function."""
+    if hasattr(x, "parents"):
+        return x
+    found = real_or_none(x)
+    if found is None:
+        raise TypeError(f"{name}: its {what} returned {type(x).__name__} {x!r}, not a number")
+    return found
+
+
+def unary_row(name: str, forward: Callable[..., float], derivative: Rule, *,
+              formula: str | None = None, local: str | None = None,
+              domain: tuple[float, float] | None = None, kinks: Sequence[float] = (),
+              param: float | None = None, graph_derivative: Rule | None = None,
+              doc: str = "") -> Op:
+    """The checked row of a one-operand op of your own (see ``unary_op``). With ``param`` it
+    has a second operand, a plain number with that default (``alpha``), which its functions
+    get last: ``forward(x, alpha)``, ``derivative(x, y, alpha)``."""
+    check_name(name, "unary_op")
+    extra = ", alpha" if param is not None else ""
+    check_rule(forward, 1 + bool(extra), name, "forward function", "x" + extra)
+    check_rule(derivative, 2 + bool(extra), name, "derivative", "x, y" + extra)
+    fwd = user_function(forward, name, "forward function", number, 1)
+    rule = user_function(derivative, name, "derivative", number, 1)
+    graph_rule = graph_derivative
+    words = [local or f"{name}'({{0}})"]
+    if param is None:
+        rules: tuple[Rule | None, ...] = (rule,)
+        graph: tuple[Rule | None, ...] = (graph_rule or rule,)
+        formula = formula or f"{name}({{0}})"
+    else:  # (x, alpha): alpha a plain number, given to the rules last, as they expect
+        rules = (lambda x, alpha, y: rule(x, y, alpha), None)
+        graph = ((lambda x, alpha, y: graph_rule(x, y, alpha)) if graph_rule else rules[0], None)
+        formula = formula or f"{name}({{0}}, {{1}})"
+    return Op(name, fwd, rules, graph_rules=graph, default=param, formula=formula, local=words,
+              domain=None if domain is None else (domain,), kinks=kinks, doc=doc)
+
+
+def binary_row(name: str, forward: Callable[[float, float], float], d_left: Rule,
+               d_right: Rule, *, formula: str | None = None,
+               local: tuple[str, str] | None = None,
+               domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+               kinks: Sequence[Callable[[float, float], float]] = (), doc: str = "") -> Op:
+    """The checked row of a two-operand op of your own (see ``binary_op``)."""
+    check_name(name, "binary_op")
+    check_rule(forward, 2, name, "forward function", "a, b")
+    check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
+    check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    for kink in kinks:
+        check_rule(kink, 2, name, "kink", "a, b")
+    rules = (user_function(d_left, name, "derivative d_left", number, 2),
+             user_function(d_right, name, "derivative d_right", number, 2))
+    return Op(name, user_function(forward, name, "forward function", number, 2), rules,
+              formula=formula or f"{name}({{0}}, {{1}})",
+              local=local or (f"∂{name}/∂{{0}}", f"∂{name}/∂{{1}}"), domain=domain,
+              kinks=kinks, doc=doc)

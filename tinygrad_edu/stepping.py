@@ -29,7 +29,7 @@ imports neither engine, so both can offer ``backward_steps()`` as a method.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,11 +189,7 @@ def formula(node: Any, names: dict[Any, str]) -> str:
     op = node._fn
     if op is None:
         return ""
-    text = _fill(text_of(op).formula, _operand_names(node, names), names[node])
-    param = getattr(node, "_const", None) if getattr(op, "param", None) is not None else None
-    if param is not None:  # e.g. leaky_relu's alpha
-        text = f"{text[:-1]}, {fmt(param)})" if text.endswith(")") else text
-    return text
+    return _fill(text_of(op).formula, _operand_names(node, names), names[node])
 
 
 def _local_texts(node: Any, names: dict[Any, str]) -> list[str]:
@@ -370,7 +366,7 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
     found = {node: node.grad for node in order}  # put back if the stepping stops half-way
     left: dict[Any, Any] = {}  # what this pass has left in each node so far
     index, done, stale = 0, False, None
-    passes = backpropagate(root, seed)
+    passes = backpropagate(root, seed, stepping=True)
     try:
         node = next(passes, None)
         left = {n: n.grad for n in order}
@@ -385,10 +381,10 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
             step = Step(index, node, names[node], node.op, formula(node, names), names[root],
                         upstream, tuple(_updates(node, names, upstream, shares, running, params)),
                         scope_of(node))
-            if not done:  # paused half-way: a backward() now would mix (graph.refuse_mixing)
-                graph.waiting[passes] = (found.keys(), names[root])
+            if not done:  # paused half-way: a backward() now would mix (refuse_mixing)
+                _pause(passes, found.keys(), names[root])
             yield step
-            graph.waiting.pop(passes, None)
+            _resume(passes)
             stale = next((n for n in (*node.parents, following)
                           if n is not None and n.grad is not left[n]), None)
             if stale is not None:  # its upstream gradient would not be this pass's
@@ -399,7 +395,7 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
             node = following
         done = True
     finally:
-        graph.waiting.pop(passes, None)
+        _resume(passes)
         if not done:
             changed = _put_back(order, found, left)
             if changed and stale is None:
@@ -408,6 +404,36 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
                 warnings.warn(f"backward_steps stopped after {index} steps, and {some}{more} "
                               f"changed meanwhile (another backward pass?). {_MIXED}",
                               RuntimeWarning, stacklevel=2)
+
+
+_paused: dict[object, tuple[Collection[Any], str]] = {}
+"""The steppings paused between two steps, with their graph's nodes and the name of their
+root: a backward pass through those nodes now would add a whole gradient to the part the
+stepping has already passed back."""
+
+
+def _pause(stepping: object, nodes: Collection[Any], root: str) -> None:
+    if not _paused:
+        graph.before_a_pass.append(refuse_mixing)
+    _paused[stepping] = (nodes, root)
+
+
+def _resume(stepping: object) -> None:
+    if _paused.pop(stepping, None) is not None and not _paused:
+        graph.before_a_pass.remove(refuse_mixing)
+
+
+def refuse_mixing(order: Sequence[Any]) -> None:
+    """Raise if a stepping of a graph that shares nodes with ``order`` is paused half-way
+    (a check ``graph.backpropagate`` runs while one is)."""
+    nodes = set(order)
+    for graph_nodes, root in list(_paused.values()):
+        if not nodes.isdisjoint(graph_nodes):
+            raise RuntimeError(
+                f"a backward pass while {root}.backward_steps() is paused half-way would "
+                "add a whole gradient to the part the stepping has passed back already: "
+                "finish the stepping, or close it (steps.close(), or break out of its "
+                "loop), which puts the gradients back; then call backward()")
 
 
 _MIXED = ("Gradients changed by something else while a stepping was under way are left as "

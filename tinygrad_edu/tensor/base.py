@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import NO_GRAPH
 from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import copying
 from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
@@ -46,6 +45,7 @@ class TensorBase:
     _fn: Any
     _operands: tuple[Any, ...]
     _params: Any
+    _no_graph: bool  # made under no_grad(): no graph to go back through
 
     # NumPy must not treat a Tensor as an array: ``ndarray @ tensor`` then falls back to
     # ``Tensor.__rmatmul__``, which treats the array as a constant.
@@ -98,7 +98,7 @@ class TensorBase:
     def requires_grad(self) -> bool:
         """False for a tensor computed under ``no_grad`` (it has no graph), as in PyTorch;
         True for inputs, parameters and everything computed from them."""
-        return self._params is not NO_GRAPH
+        return not self._no_graph
 
     @property
     def _prev(self) -> set[Any]:

@@ -16,13 +16,14 @@ from tinygrad_edu.graph import walk
 
 __all__ = ["deep_copy", "leaf", "pickled", "shallow_copy"]
 
-FIELDS = ("_data", "grad", "label", "parents", "_fn", "_operands", "_params", "_saved")
+FIELDS = ("_data", "grad", "label", "parents", "_fn", "_operands", "_params", "_saved",
+          "_no_graph")
 
 
 def leaf(kind: type, data: Any, label: str = "") -> Any:
     """A new leaf of class ``kind`` around ``data`` itself (no copy): ``t.detach()``."""
     t: Any = object.__new__(kind)
-    for field, value in zip(FIELDS, (data, None, label, (), None, (), (), ())):
+    for field, value in zip(FIELDS, (data, None, label, (), None, (), (), (), False)):
         setattr(t, field, value)
     return t
 

@@ -38,7 +38,7 @@ from typing import Any, ClassVar, Union
 
 import numpy as np
 
-from tinygrad_edu import graph
+from tinygrad_edu import autograd, graph
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.ops import note_op
 from tinygrad_edu.tensor import arguments, checked
@@ -81,8 +81,8 @@ class Tensor(TensorBase):
     the VJPs read: ``backward()`` gives the forward pass's gradient.
     """
 
-    __slots__ = ("__weakref__", "_data", "_fn", "_operands", "_params", "_saved", "_scope",
-                 "grad", "label", "parents")
+    __slots__ = ("__weakref__", "_data", "_fn", "_no_graph", "_operands", "_params", "_saved",
+                 "_scope", "grad", "label", "parents")
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
     _scope: str  # set only on a tensor made inside a named_scope (scopes.py)
 
@@ -100,6 +100,7 @@ class Tensor(TensorBase):
         self._operands = ()  # what the op was given: the parents, and constants
         self._params = ()  # the op's parameters (an axis, an index, ...)
         self._saved = ()  # the numbers of its operands and its own, as the op computed them
+        self._no_graph = False  # True for a tensor computed under no_grad(): no graph
 
     @property
     def op(self) -> str:
@@ -161,14 +162,9 @@ class Tensor(TensorBase):
         touching ``.grad``); with ``inputs``, only those tensors get a gradient.
         ``backward_steps()`` (base.py) takes the same pass one node at a time.
         """
-        if not self.requires_grad:
-            raise graph.no_graph_error(self, "backward")
-        seed: Any = self._seed(grad, "backward")  # ones, or grad checked to have our shape
-        if create_graph and isinstance(grad, Tensor):
-            seed = grad  # a seed with a graph of its own stays one
-        if create_graph or inputs is not None:
-            return graph.backward_into(self, seed, create_graph,
-                                       graph.listed_inputs(inputs, Tensor, "backward"))
+        if self._no_graph or create_graph or inputs is not None:
+            return autograd.backward_into(self, grad, create_graph, inputs, "backward")
+        seed = self._seed(grad, "backward")  # ones, or grad checked to have our shape
         for _node in graph.backpropagate(self, seed):  # the walk calls each node's _backward()
             pass
         return None

@@ -23,7 +23,6 @@ import numpy as np
 from tinygrad_edu import scopes
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import NO_GRAPH
 from tinygrad_edu.ops import check_name, check_rule, note_op
 from tinygrad_edu.tensor.base import TensorBase
 from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
@@ -50,6 +49,7 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
     t.grad, t.label = None, ""
     if is_grad_enabled():
         t.parents, t._fn, t._operands, t._params = parents, op, operands, params
+        t._no_graph = False
         if numbers is None:
             numbers = [o._data if isinstance(o, TensorBase) else o for o in operands]
         t._saved = (*numbers, y)
@@ -61,7 +61,8 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
         if scopes.opened:  # inside a named_scope (scopes.py)
             t._scope = scopes.current()
     else:
-        t.parents, t._fn, t._operands, t._params, t._saved = (), None, (), NO_GRAPH, ()
+        t.parents, t._fn, t._operands, t._params, t._saved = (), None, (), (), ()
+        t._no_graph = True
     return t
 
 
