@@ -1,8 +1,8 @@
 """Where and how closely ``tinygrad_edu.testing`` checks an op, for both engines: the
 tolerances, each op's ``Domain`` (its intervals and kinks, ``DOMAINS``), the op a name or a
-function stands for, and floats drawn inside a domain: what the scalar half
-(``tinygrad_edu.testing.scalar``) and the tensor half share. Import these from
-``tinygrad_edu.testing``.
+function stands for, floats drawn inside a domain, and the pieces of a check that the scalar
+half (``tinygrad_edu.testing.scalar``) and the tensor half
+(``tinygrad_edu.testing.tensor_checks``) share. Import these from ``tinygrad_edu.testing``.
 
 A tensor op is recognised without importing the tensor engine (``_tensor_op``): nothing here
 needs NumPy, and the domains work without hypothesis (the strategies say what to install).
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tinygrad_edu.gradcheck import GradcheckError, gradcheck
 from tinygrad_edu.ops import OPS, Op
 
 st: Any
@@ -182,3 +183,28 @@ def _points(kinks: Iterable[Any]) -> list[float]:
     """The kinks that are points (the others are functions of the operands)."""
     return [k for k in kinks if not callable(k)]
 
+
+def _kink_lines(op: OpLike | TensorOp) -> list[Callable[..., Any]]:
+    """The kinks of ``op`` that are functions of the operands, 0 on the kink (the others are
+    points)."""
+    return [k for k in domain_of(op).kinks if callable(k)]
+
+
+# ----------------------------------------------------------------------------- both halves
+
+
+def _operand_names(arity: int | None, count: int) -> list[str]:
+    """The names of an op's operands in the checks' messages: x; a and b; else x0, x1, ...
+    (``count`` of them: as many as an op of no fixed arity is given)."""
+    return ["x"] if arity == 1 else ["a", "b"] if arity == 2 else [
+        f"x{i}" for i in range(count)]
+
+
+def _check_first_derivatives(f: Callable[..., Any], leaves: Sequence[Any], rtol: float,
+                             atol: float, where: str) -> None:
+    """``gradcheck`` of the first derivatives, its failure saying ``where`` (op and point)."""
+    __tracebackhide__ = True
+    try:
+        gradcheck(f, leaves, atol=atol, rtol=rtol)
+    except GradcheckError as failure:
+        raise GradcheckError(f"{where}: first derivatives\n{failure}") from None

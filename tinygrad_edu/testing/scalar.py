@@ -30,7 +30,10 @@ from tinygrad_edu.testing.domains import (
     KINK_MARGIN,
     RTOL,
     OpLike,
+    _check_first_derivatives,
     _hypothesis,
+    _kink_lines,
+    _operand_names,
     _points,
     as_op,
     domain_of,
@@ -65,7 +68,7 @@ def op_inputs(
     op = as_op(op)
     if not isinstance(op, ListOp):
         points = st.tuples(*(floats_in_domain(op, i, margin) for i in range(op.arity or 1)))
-        lines = [k for k in domain_of(op).kinks if callable(k)]
+        lines = _kink_lines(op)
         return points.filter(lambda xs: _away_from_lines(lines, xs, margin)) if lines else points
     point = floats_in_domain(op, 0, margin)
     return st.integers(1, max_size).flatmap(lambda n: st.tuples(*[point] * (n * op.lists)))
@@ -171,7 +174,7 @@ def _draw_expression(draw: DrawFn, chosen: list[Op], n_leaves: int | tuple[int, 
             break
         op = draw(st.sampled_from(list(usable)))
         args = tuple(draw(st.sampled_from(fit)) for fit in usable[op])
-        lines = [k for k in domain_of(op).kinks if callable(k)]
+        lines = _kink_lines(op)
         if lines and not _away_from_lines(lines, [values[j] for j in args], margin):
             continue  # these operands sit on a kink line of the op: no step here
         with no_grad():
@@ -207,8 +210,7 @@ def _assert_scalar_op_derivatives(op: Op, xs: tuple[Any, ...], rtol: float, atol
     if op.arity and len(xs) != op.arity:
         raise TypeError(f"assert_op_derivatives: {op.name} takes {op.arity} operand(s), "
                         f"got {len(xs)}: {xs!r}")
-    names = ["x"] if op.arity == 1 else ["a", "b"] if op.arity == 2 else [
-        f"x{i}" for i in range(len(xs))]
+    names = _operand_names(op.arity, len(xs))
     inputs = [Value(x, label=name) for x, name in zip(xs, names)]
     cases: list[tuple[str, Callable[..., Any], list[Value]]] = [
         ("", lambda *vs: call_op(op, vs), inputs)]
@@ -218,18 +220,9 @@ def _assert_scalar_op_derivatives(op: Op, xs: tuple[Any, ...], rtol: float, atol
                   (f" with b = {b!r} a plain number", lambda va: op(va, b), inputs[:1])]
     for how, f, leaves in cases:
         where = f"{op.name} at {', '.join(f'{v.label} = {v.data!r}' for v in inputs)}{how}"
-        _check(f, leaves, rtol, atol, f"{where}: first derivatives")
+        _check_first_derivatives(f, leaves, rtol, atol, where)
         if second_order:
             _check_second_order(f, leaves, rtol, atol, where)
-
-
-def _check(f: Callable[..., Any], leaves: list[Value], rtol: float, atol: float,
-           what: str) -> None:
-    __tracebackhide__ = True
-    try:
-        gradcheck(f, leaves, atol=atol, rtol=rtol)
-    except GradcheckError as failure:
-        raise GradcheckError(f"{what}\n{failure}") from None
 
 
 def _check_second_order(f: Callable[..., Any], leaves: list[Value], rtol: float, atol: float,
