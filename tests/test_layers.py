@@ -120,10 +120,21 @@ def test_every_module_imports_only_its_own_layer_or_lower_ones():
                             f"tinygrad_edu.{target} (layer {layer_of(target)})")
 
 
+def is_tool(name: str) -> bool:
+    """A tool, or a module inside a tool's package (``testing.scalar``, ``exercises.core``)."""
+    return name.split(".")[0] in TOOLS
+
+
 def test_the_engines_know_nothing_of_the_tools():
     for name, targets in graph().items():
         if name in ENGINES:
-            assert not targets & TOOLS, f"{name} imports {targets & TOOLS}"
+            tools = {target for target in targets if is_tool(target)}
+            assert not tools, f"{name} imports {tools}"
+
+
+def test_a_module_inside_a_tools_package_is_a_tool():
+    assert is_tool("testing") and is_tool("testing.scalar") and is_tool("exercises.core")
+    assert not is_tool("tensor.engine") and not is_tool("tensor")
 
 
 def test_the_check_sees_imports_inside_functions(tmp_path):

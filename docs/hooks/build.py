@@ -347,7 +347,7 @@ API_GROUPS: list[tuple[str, list[str]]] = [
     ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
     ("Data and training", ["data", "text", "train", "idx"]),
     ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
-    ("Testing and gradcheck", ["testing", "gradcheck"]),
+    ("Testing and gradcheck", ["testing", "testing.", "gradcheck"]),
     ("Exercises", ["exercises", "exercises."]),
 ]
 API_FALLBACK = "The scalar engine"
