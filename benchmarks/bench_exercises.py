@@ -141,7 +141,7 @@ def grade_file(text: str) -> tuple[float, float, str]:
 def per_exercise(names: list[str], wrong: bool) -> dict[str, float]:
     """Each exercise's check alone, in this process (wall seconds)."""
     from tinygrad_edu.exercises.cli import load_solutions
-    from tinygrad_edu.exercises.core import grade
+    from tinygrad_edu.exercises.grading import grade
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "solutions.py"

@@ -872,7 +872,7 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
 def test_every_wrong_answer_is_rejected_and_by_the_examples_alone(name, label, source):
     """Rejected by the default check; and by the inputs always tried, so that no draw of
     random inputs is needed to reject it."""
-    from tinygrad_edu.exercises.core import attempt
+    from tinygrad_edu.exercises.running import attempt
 
     learner = solution(source, name)
     assert not check(name, learner).passed
@@ -904,7 +904,7 @@ def test_every_wrong_answer_fails_on_many_of_the_random_inputs(name):
     """The power of the random inputs, measured: each wrong answer of the catalog fails on at
     least 15% of them, so the 100 a check draws miss it with a chance below 0.85**100, about
     1e-7, even without the examples."""
-    from tinygrad_edu.exercises.core import attempt
+    from tinygrad_edu.exercises.running import attempt
 
     ex = EXERCISES[name]
     cases = drawn(ex.cases)
@@ -1274,7 +1274,7 @@ def test_each_mistake_is_named(name, source, key, title, part):
 def test_the_examples_alone_catch_every_diagnosed_mistake(name, source):
     """Every exercise always tries the smallest input on which each of its classic mistakes
     shows: those alone reject every mistake it diagnoses."""
-    from tinygrad_edu.exercises.core import attempt
+    from tinygrad_edu.exercises.running import attempt
 
     ex = EXERCISES[name]
     learner = solution(source, name)
@@ -1359,7 +1359,7 @@ def test_a_mistake_in_one_part_is_named_and_the_other_part_said_to_match_nothing
 
 def test_the_issues_pre_order_backward_fails_where_x_grad_is_20_not_36():
     """v1 = x·x, v2 = v1 + 1, f = v1·v2 at x = 2: a pre-order backward gives 20, not 36."""
-    from tinygrad_edu.exercises.core import attempt
+    from tinygrad_edu.exercises.running import attempt
 
     learner = solution(_wrong("backward", "pre-order"), "backward")
     case = next(c for c in EXERCISES["backward"].examples if str(c).startswith("x = 2.0; c"))
@@ -1674,9 +1674,9 @@ def test_what_a_failing_solution_printed_is_shown_even_when_it_raised_and_kept_s
 
 @pytest.fixture
 def short_time_limit(monkeypatch):
-    from tinygrad_edu.exercises import core
+    from tinygrad_edu.exercises import running
 
-    monkeypatch.setattr(core, "TIME_LIMIT", 0.3)
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.3)
 
 
 # Solutions of d_log that never end for x > 1, each catching what it can. `started` counts the
@@ -1781,10 +1781,10 @@ def test_an_endless_loop_is_stopped_whatever_it_catches(tmp_path, name):
     # the suite. The 0.5 s limit is the grader's; 120 s only bounds a grader that hangs.
     code = textwrap.dedent("""\
         import sys
-        from tinygrad_edu.exercises import check, core
+        from tinygrad_edu.exercises import check, running
         from tinygrad_edu.exercises.cli import load_solutions
 
-        core.TIME_LIMIT = 0.5
+        running.TIME_LIMIT = 0.5
         solutions = load_solutions(sys.argv[1])
         print(check("d_log", solutions["d_log"]))
         print("calls that began the loop:", solutions["started"])
