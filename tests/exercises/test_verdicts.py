@@ -6,7 +6,8 @@ import math
 
 from tests.exercises.learners import solution
 from tests.exercises.wrong_answers import wrong
-from tinygrad_edu.exercises import check
+from tinygrad_edu.exercises import EXERCISES, check
+from tinygrad_edu.exercises.grading import grade
 
 
 def test_the_verdict_shows_the_simplest_failing_input_expected_and_got():
@@ -25,3 +26,15 @@ def test_backward_verdicts_show_every_node_as_a_table():
     header = next(i for i, line in enumerate(lines) if "expected" in line and "got" in line)
     assert lines[header + 1].lstrip().split()[0].endswith(".grad")
     assert any(line.rstrip().endswith("✗") for line in lines)
+
+
+def test_a_verdict_holds_what_a_report_of_grades_needs():
+    """``grade`` grades one answer; its verdict holds the exercise's name, passed or not, and
+    each diagnosis's key, title and the words under it (its hint), as the text shows them."""
+    verdict = grade(EXERCISES["d_tanh"], lambda x, y: 1 - x * x)
+    assert (verdict.name, verdict.passed, verdict.keys) == ("d_tanh", False, ("in_out",))
+    diagnosis = verdict.diagnosis
+    assert diagnosis.hint == diagnosis.mistake.hint != ""
+    assert f"diagnosis: {diagnosis.title}.\n    {diagnosis.hint.splitlines()[0]}" in str(verdict)
+    verdict = grade(EXERCISES["d_tanh"], lambda x, y: 1 - y * y)
+    assert (verdict.name, verdict.passed, verdict.diagnosis) == ("d_tanh", True, None)

@@ -49,6 +49,11 @@ class Diagnosis:
     def title(self) -> str:
         return self.mistake.title
 
+    @property
+    def hint(self) -> str:
+        """What a teacher would say about the mistake: the words shown under its title."""
+        return self.mistake.hint
+
     def __str__(self) -> str:
         where = f" ({self.part})" if self.part else ""
         scope = f" ({self.note})" if self.note else ""

@@ -34,6 +34,11 @@ class Verdict:
         return self.passed
 
     @property
+    def name(self) -> str:
+        """The exercise's name (``'d_tanh'``, ``'Value'``)."""
+        return self.exercise.name
+
+    @property
     def diagnosis(self) -> Diagnosis | None:
         """The first diagnosis, or None when no common mistake matches."""
         return self.diagnoses[0] if self.diagnoses else None
