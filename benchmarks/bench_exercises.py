@@ -12,6 +12,7 @@ grades three exercises only (a smoke test).
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import re
@@ -25,68 +26,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tinygrad_edu.exercises import EXERCISES  # noqa: E402 (after the path is set)
+from tinygrad_edu.exercises import EXERCISES, lecture  # noqa: E402 (after the path is set)
 
-RIGHT_VALUE = '''
-class Value:
-    def __init__(self, data, _children=(), _op=""):
-        self.data = data
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-
-    def _op(self, data, children, *slopes):
-        out = Value(data, children)
-        def _backward():
-            for child, slope in zip(children, slopes):
-                child.grad {assign} slope * out.grad
-        out._backward = _backward
-        return out
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return self._op(self.data + other.data, (self, other), 1.0, 1.0)
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        return self._op(self.data * other.data, (self, other), other.data, self.data)
-
-    def __pow__(self, k):
-        return self._op(self.data**k, (self,), k * self.data ** (k - 1))
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        return self._op(t, (self,), 1 - t * t)
-
-    def exp(self):
-        e = math.exp(self.data)
-        return self._op(e, (self,), e)
-
-    def relu(self):
-        return self._op(max(0.0, self.data), (self,), float(self.data > 0))
-
-    def __neg__(self): return self * -1
-    def __sub__(self, other): return self + (-other)
-    def __truediv__(self, other): return self * other**-1
-    def __radd__(self, other): return self + other
-    def __rmul__(self, other): return self * other
-    def __rsub__(self, other): return other + (-self)
-    def __rtruediv__(self, other): return other * self**-1
-
-    def backward(self):
-        topo, visited, stack = [], set(), [(self, False)]
-        while stack:
-            v, children_done = stack.pop()
-            if children_done:
-                topo.append(v)
-            elif v not in visited:
-                visited.add(v)
-                stack.append((v, True))
-                stack.extend((child, False) for child in v._prev)
-        self.grad = 1.0
-        for v in reversed(topo):
-            v._backward()
-'''
+RIGHT_VALUE = inspect.getsource(lecture.Value)
+"""micrograd's lecture Value, as a learner types it: right as it is, wrong with = for +=."""
 
 
 def _wrong_call(name: str) -> str:
@@ -111,7 +54,7 @@ def solutions_file(wrong: bool, names: list[str]) -> str:
     for name in names:
         ex = EXERCISES[name]
         if ex.kind == "class":
-            lines.append(RIGHT_VALUE.replace("{assign}", "=" if wrong else "+="))
+            lines.append(RIGHT_VALUE.replace("grad +=", "grad =") if wrong else RIGHT_VALUE)
             continue
         call = _wrong_call(name) if wrong else f"A.{ex.reference.__name__}({ex.params})"
         lines += [f"def {ex.name}({ex.params}):", f"    return {call}", ""]
@@ -141,7 +84,7 @@ def grade_file(text: str) -> tuple[float, float, str]:
 def per_exercise(names: list[str], wrong: bool) -> dict[str, float]:
     """Each exercise's check alone, in this process (wall seconds)."""
     from tinygrad_edu.exercises.cli import load_solutions
-    from tinygrad_edu.exercises.core import grade
+    from tinygrad_edu.exercises.grading import grade
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "solutions.py"

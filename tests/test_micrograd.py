@@ -4,9 +4,9 @@ The code below is written for this project in the style of micrograd's repositor
 the lecture in which its engine is built cell by cell: it reads ``_prev`` and ``_op``,
 builds the topological order by hand, calls ``_backward()`` node by node, draws the graph
 with its own Graphviz function, and trains its own Neuron, Layer and MLP classes. The same
-code also runs on ``LectureValue``, a Value written here the lecture's way (closures in
-``_backward``, ``_prev`` a set, ``label``, ``tanh``), and the numbers must agree; PyPI's
-``micrograd==0.1.0`` (which has no ``label`` or ``tanh``) checks ``tinygrad_edu.nn``.
+code also runs on ``LectureValue``, the lecture's own Value (``tinygrad_edu.exercises.lecture``:
+closures in ``_backward``, ``_prev`` a set, ``label``, ``tanh``), and the numbers must agree;
+PyPI's ``micrograd==0.1.0`` (which has no ``label`` or ``tanh``) checks ``tinygrad_edu.nn``.
 """
 
 import math
@@ -15,94 +15,7 @@ import random
 import pytest
 
 from tinygrad_edu import Value
-
-
-class LectureValue:
-    """A scalar with its gradient, the lecture's way: each node keeps a closure that applies
-    its step of the chain rule, the set of its children and the name of its op."""
-
-    def __init__(self, data, _children=(), _op="", label=""):
-        self.data, self.grad, self.label = data, 0.0, label
-        self._backward = lambda: None
-        self._prev, self._op = set(_children), _op
-
-    def __add__(self, other):
-        other = other if isinstance(other, LectureValue) else LectureValue(other)
-        out = LectureValue(self.data + other.data, (self, other), "+")
-
-        def step():
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = step
-        return out
-
-    def __mul__(self, other):
-        other = other if isinstance(other, LectureValue) else LectureValue(other)
-        out = LectureValue(self.data * other.data, (self, other), "*")
-
-        def step():
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = step
-        return out
-
-    def __pow__(self, k):
-        out = LectureValue(self.data ** k, (self,), f"**{k}")
-
-        def step():
-            self.grad += k * self.data ** (k - 1) * out.grad
-
-        out._backward = step
-        return out
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        out = LectureValue(t, (self,), "tanh")
-
-        def step():
-            self.grad += (1 - t * t) * out.grad
-
-        out._backward = step
-        return out
-
-    def exp(self):
-        out = LectureValue(math.exp(self.data), (self,), "exp")
-
-        def step():
-            self.grad += out.data * out.grad
-
-        out._backward = step
-        return out
-
-    __radd__ = __add__
-    __rmul__ = __mul__
-
-    def __neg__(self):
-        return self * -1
-
-    def __sub__(self, other):
-        return self + (-other)
-
-    def __truediv__(self, other):
-        return self * other ** -1
-
-    def backward(self):
-        topo, visited = [], set()
-        stack = [(self, False)]
-        while stack:
-            v, ready = stack.pop()
-            if ready:
-                topo.append(v)
-            elif v not in visited:
-                visited.add(v)
-                stack.append((v, True))
-                stack.extend((child, False) for child in v._prev)
-        self.grad = 1.0
-        for v in reversed(topo):
-            v._backward()
-
+from tinygrad_edu.exercises.lecture import Value as LectureValue
 
 ENGINES = pytest.mark.parametrize("V", [Value, LectureValue], ids=["tinygrad_edu", "lecture"])
 

@@ -43,7 +43,8 @@ from typing import Any
 
 from tinygrad_edu import binary_op, unary_op
 from tinygrad_edu.exercises.catalog import EXERCISES
-from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Verdict, grade
+from tinygrad_edu.exercises.grading import Exercise, grade
+from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 from tinygrad_edu.exercises.progress import (
     ProgressError,
     Status,
@@ -51,6 +52,7 @@ from tinygrad_edu.exercises.progress import (
     progress_path,
     record,
 )
+from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = [
     "EXERCISES",
@@ -108,7 +110,7 @@ def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     failing input, the expected and the given answer, and a diagnosis when a common mistake
     gives your answers. Deterministic: the same solution always gets the same verdict. An
     exception raised by ``solution`` is part of the verdict, not a crash, and so is a call
-    that runs past ``core.TIME_LIMIT`` seconds. tinygrad_edu's own ``Value`` is refused
+    that runs past ``running.TIME_LIMIT`` seconds. tinygrad_edu's own ``Value`` is refused
     (``ExerciseError``): it is not yours.
     ``record_progress=True`` also counts the attempt in the progress file (see
     ``progress_path``), as ``python -m tinygrad_edu exercises check`` does; if that file

@@ -16,14 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises.core import (
-    AnswerError,
-    Numbers,
-    Solution,
-    close,
-    parts_of,
-    shape_text,
-)
+from tinygrad_edu.exercises.comparing import AnswerError, Numbers, close, parts_of
+from tinygrad_edu.exercises.formatting import shape_text
+from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.testing import floats_in
 
 if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are drawn

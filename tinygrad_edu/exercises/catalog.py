@@ -16,7 +16,8 @@ from tinygrad_edu import Value
 from tinygrad_edu.exercises import answers as A
 from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises import value as V
-from tinygrad_edu.exercises.core import Exercise, Mistake
+from tinygrad_edu.exercises.grading import Exercise
+from tinygrad_edu.exercises.mistakes import Mistake
 
 __all__ = ["EXERCISES"]
 

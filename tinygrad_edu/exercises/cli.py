@@ -26,7 +26,8 @@ from tinygrad_edu.exercises import (
     progress_path,
 )
 from tinygrad_edu.exercises import progress as _progress
-from tinygrad_edu.exercises.core import Exercise, Verdict, grade, numpy_installed
+from tinygrad_edu.exercises.grading import Exercise, grade, numpy_installed
+from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["main"]
 

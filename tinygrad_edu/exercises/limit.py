@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 __all__ = ["TimeLimit", "call_with_time_limit"]
 
 if TYPE_CHECKING:
-    from tinygrad_edu.exercises.core import Outcome
+    from tinygrad_edu.exercises.comparing import Outcome
 
 T = TypeVar("T")
 

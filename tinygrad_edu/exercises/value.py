@@ -27,7 +27,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from tinygrad_edu.exercises.answers import lecture_value
-from tinygrad_edu.exercises.core import Diagnosis, Exercise, Mistake, Numbers, Outcome, close
+from tinygrad_edu.exercises.comparing import Numbers, Outcome, close
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
@@ -326,7 +328,7 @@ def _replay(cls: type, case: Any, right_order: bool, accumulate: bool) -> _Run |
     return run
 
 
-def explain(exercise: Exercise, solution: Any, failure: Outcome, outcomes: list[Outcome]
+def explain(exercise: ExerciseSpec, solution: Any, failure: Outcome, outcomes: list[Outcome]
             ) -> tuple[Diagnosis, ...]:
     """What changes the learner's answers into the right ones on every input tried: a
     right order of the steps (the mistake is in backward()), `+=` for `=` in the steps, or

@@ -1,0 +1,217 @@
+"""tinygrad_edu.exercises.cli, ``python -m tinygrad_edu exercises``: it lists the exercises
+with your progress, writes starters, grades what a file defines (a class Value too) and exits
+with 1 on a failure; and it never shows a traceback: a file that cannot be read, compiled or
+run, a missing function and a wrong argument are messages."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.exercises.learners import ASSIGN_EVERYWHERE, ITERATIVE_SORT, lecture, write
+from tinygrad_edu.exercises import EXERCISES, check, load_progress
+from tinygrad_edu.exercises.cli import main as cli
+
+
+def test_cli_lists_the_exercises_with_progress(capsys):
+    check("d_exp", lambda x, y: y, record_progress=True)
+    check("d_log", lambda x, y: x, record_progress=True)
+    assert cli([]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[1]: line for line in out.splitlines()
+             if line[:1].isdigit() and "(" in line.split()[1]}
+    assert len(lines) == len(EXERCISES)
+    assert "✓ passed" in lines["d_exp(x,"] and "✗ 1 attempt" in lines["d_log(x,"]
+    assert f"1 of {len(EXERCISES)} passed" in out
+
+
+def test_cli_start_then_check_a_file(tmp_path, capsys, private_progress):
+    path = tmp_path / "mine.py"
+    assert cli(["start", str(path)]) == 0
+    assert cli(["start", str(path)]) == 1  # never overwrites without --force
+    assert "exists already" in capsys.readouterr().err
+    assert cli(["check", str(path)]) == 1  # nothing written yet
+    assert "Nothing to grade yet" in capsys.readouterr().out
+    source = path.read_text().replace(
+        'def d_exp(x, y):\n    """x is the input, y = exp(x) the output. Return dy/dx."""\n'
+        '    raise NotImplementedError("d_exp: not written yet")',
+        "def d_exp(x, y):\n    return y")
+    path.write_text(source)
+    assert cli(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "✓ d_exp passed" in out and "1 of 1 attempted exercises pass" in out
+    assert load_progress()["d_exp"].passed
+
+
+def test_cli_check_grades_what_the_file_defines_and_exits_1_on_a_failure(tmp_path, capsys):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            return y
+
+        def d_tanh(x, y):
+            return 1 - x**2
+
+        if __name__ == "__main__":
+            raise SystemExit("this does not run when graded")
+    """)
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✓ d_exp passed" in out and "✗ d_tanh: not yet" in out
+    assert "input x used where the output y was meant" in out
+    assert "1 of 2 attempted exercises pass" in out
+    assert cli(["check", str(path), "d_exp"]) == 0  # only the ones named
+
+
+# (the file, as text or as bytes; words printed; words in the errors, where {path} is the file)
+FILES = [
+    pytest.param("""
+        def d_exp(x, y):
+            return y
+
+        def d_tanh(x, y)
+            return 1 - y * y
+    """, (), ("{path}, line 5: SyntaxError", "def d_tanh(x, y)"),
+        id="a syntax error names the line"),
+    pytest.param("import math\nx = math.sqrt(-1)\n", (), (
+        "{path}, line 2: running the file raised ValueError", "x = math.sqrt(-1)"),
+        id="an error while the file runs names the line"),
+    pytest.param(b"# caf\xe9 in Latin-1\ndef d_exp(x, y):\n    return y\n", (),
+                 ("is not UTF-8 text (byte 0xe9 at position 5",), id="latin-1"),
+    # the same message on every Python (3.10 raised ValueError, 3.11 SyntaxError)
+    pytest.param(b"def d_exp(x, y):\n    return y\n\x00", (), (
+        "solutions.py, line 3: a null byte (\\x00) at column 1, which Python code cannot "
+        "contain; delete it, or save the file again as UTF-8",), id="a null byte"),
+    pytest.param("def d_exp(x, y):\n    return y\n".encode("utf-16-le"), (), (
+        "line 1: a null byte (\\x00) at column 2, which Python code cannot contain; delete "
+        "it, or save the file again as UTF-8 text (a file saved as UTF-16 has one after every "
+        "letter)",), id="utf-16"),
+    pytest.param(b"import sys\nsys.exit()\n", (),
+                 ("line 2: the file exits when it runs; put the code",), id="exits"),
+    pytest.param("""
+        def d_exp(x, y):
+            return y
+
+        def d_log(x, y):
+            return 1 / (x - 1)
+    """, ("✓ d_exp passed", "ZeroDivisionError", "line 6, in d_log  (return 1 / (x - 1))"),
+        (), id="an exception inside a solution fails that exercise only"),
+    pytest.param("d_exp = 3\n", ("it is a int, not a function",), (),
+                 id="a name that is not a function"),
+]
+
+
+@pytest.mark.parametrize("content, printed, errors", FILES)
+def test_cli_check_says_what_is_wrong_with_a_file_without_a_traceback(tmp_path, capsys, content,
+                                                                       printed, errors):
+    if isinstance(content, bytes):
+        path = tmp_path / "solutions.py"
+        path.write_bytes(content)
+    else:
+        path = write(tmp_path, content)
+    assert cli(["check", str(path)]) == 1
+    out, err = capsys.readouterr()
+    for words in printed:
+        assert words in out, out
+    for words in errors:
+        assert words.format(path=path) in err, err
+    assert "Traceback" not in err
+
+
+def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
+    path = write(tmp_path, "def helper():\n    return 1\n")
+    assert cli(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "defines none of the exercises' functions" in err and "def d_tanh(x, y): ..." in err
+    assert "class Value: ..." in err
+    assert cli(["check", str(path), "d_tanh"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} has no function d_tanh; exercise 5 expects\n    def d_tanh(x, y): ..." in err
+
+
+def test_cli_an_endless_loop_fails_that_exercise_only(tmp_path, capsys, short_time_limit):
+    path = write(tmp_path, """
+        def d_exp(x, y):
+            while True:
+                pass
+
+        def d_tanh(x, y):
+            return 1 - y * y
+    """)
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ d_exp: not yet" in out and "did not finish" in out
+    assert re.search(r"line [34], in d_exp  \((while True:|pass)\)", out), out  # in the loop
+    assert "✓ d_tanh passed" in out and "1 of 2 attempted exercises pass" in out
+
+
+def test_cli_check_finds_the_class_value_in_the_file(tmp_path, capsys):
+    path = write(tmp_path, lecture(*ASSIGN_EVERYWHERE))
+    assert cli(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ Value: not yet" in out and "`=` instead of `+=`" in out
+    assert "0 of 1 attempted exercises pass" in out
+    path.write_text(lecture(ITERATIVE_SORT))
+    assert cli(["check", str(path), "Value"]) == 0
+    assert "✓ Value passed" in capsys.readouterr().out
+
+
+def test_cli_an_imported_value_is_not_the_learners(tmp_path, capsys):
+    path = write(tmp_path, "from tinygrad_edu import Value\n\ndef d_exp(x, y):\n    return y\n")
+    assert cli(["check", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "Value is imported from tinygrad_edu.engine, so it is not yours" in captured.err
+    assert "Value passed" not in captured.out and "1 of 1 attempted" in captured.out
+    renamed = write(tmp_path, lecture().replace("class Value:", "class MyValue:"), "mine.py")
+    assert cli(["check", str(renamed), "Value"]) == 1
+    err = capsys.readouterr().err
+    assert "has no class Value" in err and "add Value = MyValue" in err
+
+
+def test_cli_the_value_starter_counts_as_not_started(tmp_path, capsys):
+    path = tmp_path / "mine.py"
+    assert cli(["start", str(path), "Value"]) == 0
+    assert "class Value:" in path.read_text()
+    assert cli(["check", str(path)]) == 1
+    assert "1 not started" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check", "no_such_file.py"], "there is no file no_such_file.py"),
+    (["show", "d_tahn"], "did you mean 'd_tanh'"),
+    (["check", ".", "d_tanh"], "is a directory"),
+    (["check"], "the following arguments are required: file\n"),  # not "file, exercise"
+])
+def test_cli_user_errors_are_messages_not_tracebacks(argv, words, capsys, tmp_path,
+                                                    monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = cli(argv)
+    except SystemExit as exit_:  # argparse's usage errors exit with 2
+        code = exit_.code
+    assert code != 0
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_cli_show_prints_the_statement_and_starter(capsys):
+    assert cli(["show", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "Exercise 5 (level 1): the derivative of tanh" in out and "def d_tanh(x, y):" in out
+
+
+def test_cli_a_damaged_progress_file_is_a_warning(private_progress, capsys):
+    private_progress.write_text("{not json")
+    assert cli([]) == 0
+    assert "is damaged" in capsys.readouterr().err
+
+
+def test_the_module_entry_point_runs_exercises(tmp_path):
+    env = {**os.environ, "TINYGRAD_EDU_PROGRESS": str(tmp_path / "p.json")}
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "exercises", "show", "d_mul"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "def d_mul(a, b, y):" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "exercises", "--help"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "check" in run.stdout

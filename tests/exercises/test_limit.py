@@ -1,0 +1,166 @@
+"""tinygrad_edu.exercises.limit: an endless loop is stopped, whatever it catches, and the
+timer, the signal handler and the trace function are left as they were."""
+
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tinygrad_edu.exercises import check
+
+# Solutions of d_log that never end for x > 1, each catching what it can. `started` counts the
+# calls that began the loop: the first one stopped ends the grading, so it must end at 1.
+ENDLESS = {
+    # Calls nothing in the loop: Python 3.10 never ran a signal's handler there.
+    "except Exception": """
+        while x > 1:
+            try:
+                x += 0
+            except Exception:
+                pass
+    """,
+    "bare except": """
+        while x > 1:
+            try:
+                x += 0
+            except:
+                pass
+    """,
+    "bare except around a call": """
+        while x > 1:
+            try:
+                x = same(x)
+            except:
+                pass
+    """,
+    "except BaseException, continue": """
+        while x > 1:
+            try:
+                x = same(x)
+            except BaseException:
+                continue
+    """,
+    "bare except around a sleep": """
+        while x > 1:
+            try:
+                time.sleep(0.01)
+            except:
+                pass
+    """,
+    "with suppress(BaseException)": """
+        while x > 1:
+            with contextlib.suppress(BaseException):
+                x = same(x)
+    """,
+    "catches the stop and returns": """
+        try:
+            while True:
+                pass
+        except BaseException:
+            return 0.0
+    """,
+    "catches the stop and raises another error": """
+        try:
+            while True:
+                pass
+        except BaseException:
+            raise ValueError("not me")
+    """,
+    "two bare excepts, one inside the other": """
+        while x > 1:
+            try:
+                while True:
+                    try:
+                        x = same(x)
+                    except:
+                        pass
+            except:
+                pass
+    """,
+}
+
+
+STOPPED_BY_3_10 = set(ENDLESS) - {"two bare excepts, one inside the other"}  # see limit.py
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.skipif(
+        sys.version_info < (3, 11) and name not in STOPPED_BY_3_10,
+        reason="Python 3.10 cannot stop this loop (tinygrad_edu.exercises.limit says why)"))
+    for name in ENDLESS])
+def test_an_endless_loop_is_stopped_whatever_it_catches(tmp_path, name):
+    loop = textwrap.indent(textwrap.dedent(ENDLESS[name]).strip(), " " * 8)
+    path = tmp_path / "solutions.py"
+    path.write_text(textwrap.dedent("""\
+        import contextlib
+        import time
+
+        started = 0
+
+        def same(x):
+            return x
+
+        def d_log(x, y):
+            global started
+            if x > 1:
+                started += 1
+        {loop}
+            return 1 / x
+        """).format(loop=loop), encoding="utf-8")
+    # In a process of its own: a loop that is not stopped fails this test instead of hanging
+    # the suite. The 0.5 s limit is the grader's; 120 s only bounds a grader that hangs.
+    code = textwrap.dedent("""\
+        import sys
+        from tinygrad_edu.exercises import check, running
+        from tinygrad_edu.exercises.cli import load_solutions
+
+        running.TIME_LIMIT = 0.5
+        solutions = load_solutions(sys.argv[1])
+        print(check("d_log", solutions["d_log"]))
+        print("calls that began the loop:", solutions["started"])
+        """)
+    try:
+        run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                             text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the grader did not stop a loop with {name} (Python "
+                    f"{sys.version.split()[0]})")
+    text = run.stdout
+    assert run.returncode == 0, run.stderr
+    assert "✗ d_log: not yet" in text and "failing input: x = 1." in text, text
+    assert "your function did not finish" in text and "still running after 0.5 s" in text, text
+    assert "An endless loop?" in text and "calls that began the loop: 1\n" in text, text
+    where = re.search(r"in solutions.py, line (\d+), in (\w+)", text)
+    assert where, text
+    line, function = int(where[1]), where[2]
+    assert (function == "same" and line in (6, 7)) or (function == "d_log" and line >= 12), text
+
+
+def test_the_time_limit_leaves_another_timer_running(short_time_limit):
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        check("d_exp", lambda x, y: y)
+        check("d_exp", lambda x, y: x)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    assert 50 < left < 60
+
+
+def test_a_stopped_loop_leaves_the_signal_handler_and_the_trace_function_as_they_were(
+        short_time_limit):
+    def d_log(x, y):
+        while x > 1:
+            try:
+                x += 0
+            except:  # noqa: E722 (what the stop must get through)
+                pass
+        return 1 / x
+
+    handler, trace = signal.getsignal(signal.SIGALRM), sys.gettrace()
+    assert "did not finish" in str(check("d_log", d_log))
+    assert signal.getsignal(signal.SIGALRM) is handler and sys.gettrace() is trace
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -1,0 +1,150 @@
+"""tinygrad_edu.exercises.value: your own micrograd, graded. Right classes written as learners
+write them pass (the lecture's recursive sort too, with a note on its limit); every mistake of
+the catalog is named, with the smallest expression that shows it; mistakes no single change
+explains are not named; and the verdicts are the same in every process."""
+
+import sys
+import textwrap
+
+import pytest
+
+from tests.exercises.learners import (
+    ASSIGN_EVERYWHERE,
+    CORRECT_VALUES,
+    ITERATIVE_SORT,
+    PRE_ORDER,
+    REPOSITORY,
+    Shows,
+    assert_shows,
+    in_two_processes,
+    lecture,
+    value_class,
+)
+from tests.exercises.wrong_answers import WRONG, wrong
+from tinygrad_edu import Value
+from tinygrad_edu.exercises import EXERCISES, ExerciseError, check
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label", list(CORRECT_VALUES))
+def test_a_right_value_written_as_learners_do_passes(label):
+    verdict = check("Value", value_class(CORRECT_VALUES[label]))
+    assert verdict.passed, str(verdict)
+    recursive = "def build_topo" in CORRECT_VALUES[label]
+    assert bool(verdict.notes) == recursive, str(verdict)
+
+
+def test_the_engines_own_value_passes_but_check_refuses_it_as_the_learners():
+    assert EXERCISES["Value"].check(Value).passed  # the reference
+    with pytest.raises(ExerciseError, match="tinygrad_edu's own Value"):
+        check("Value", Value)
+    verdict = check("Value", lambda data: Value(data))
+    assert not verdict.passed and "pass the class itself" in str(verdict)
+
+
+# (the change, the diagnosed key, words of the title, words of the hint, the stage)
+VALUE_MISTAKES = [
+    ("= for += everywhere", "assign", "`=` instead of `+=`",
+     "the step of v1 = x0 + x0 sets x0.grad with `=`", "backward"),
+    ("= for += in + only", "assign", "`=` instead of `+=`", "With `+=` in its place",
+     "backward"),
+    ("no __radd__", "reverse", "__radd__ missing", "x.__radd__(2.0)", "forward"),
+    ("no __rmul__", "reverse", "__rmul__ missing", "x.__rmul__(2.0)", "forward"),
+    ("__rsub__ the wrong way round", "reverse", "__rsub__ the wrong way round",
+     "other - self", "forward"),
+    ("__rtruediv__ the wrong way round", "reverse", "__rtruediv__ the wrong way round",
+     "other / self", "forward"),
+    ("a number not wrapped in +", "wrap", "not wrapped in a Value: x + 2.0 fails",
+     "isinstance(other, Value)", "forward"),
+    ("root never seeded", "seed", "root not seeded", "self.grad = 1.0", "backward"),
+    ("topological order not reversed", "order", "wrong order",
+     "the step of v1 = x0.tanh() ran before the step of v2 = v1.tanh()", "backward"),
+    ("pre-order", "order", "wrong order", "which is made from it", "backward"),
+    ("no visited set: once per path", "order", "more than once", "ran 2 times", "backward"),
+    ("only the root and the Values it was made from", "order", "never pass their gradient on",
+     "never ran: backward() must run the step of every node", "backward"),
+    ("tanh's slope at the input", "local", "dv1/dx0 is wrong",
+     "the step of v1 = x0.tanh() gives dv1/dx0 = 0.75", "backward"),
+    ("* takes its own data", "local", "is wrong", "Run on its own", "backward"),
+]
+
+
+@pytest.mark.parametrize("label, key, title, hint, stage", VALUE_MISTAKES,
+                         ids=[m[0] for m in VALUE_MISTAKES])
+def test_each_value_mistake_is_named(label, key, title, hint, stage):
+    verdict = check("Value", value_class(dict(WRONG["Value"])[label]))
+    text = str(verdict)
+    assert not verdict.passed and verdict.keys[:1] == (key,), text
+    assert title in verdict.diagnosis.title and hint in text, text
+    shown = "the forward pass" if stage == "forward" else "backward: every node's grad"
+    assert text.startswith(f"✗ Value: not yet ({shown}"), text
+    assert "failing input:\n    x0 = Value(" in text
+
+
+@pytest.mark.parametrize("source, shows", [
+    pytest.param(lecture(), Shows(passed=True, words=(
+        "One limit, which does not fail the exercise", "raised RecursionError",
+        "a sum of 2001 terms", f"sys.getrecursionlimit() = {sys.getrecursionlimit()}",
+        "a limit of depth, not a wrong number", "so the exercise passes",
+        "stack.extend((child, False) for child in v._prev)",  # the way out
+    ), also=lambda v: str(v).startswith("✓ Value passed")),
+        id="a recursive sort passes, and the verdict says plainly why and its limit"),
+    pytest.param(lecture(*ASSIGN_EVERYWHERE), Shows(words=(
+        "    x0 = Value(1.5)\n    v1 = x0 + x0\n    v1.backward()\n",
+        "x0.grad  2.0       1.0  ✗")), id="the smallest failing expression: a + a"),
+    pytest.param(wrong("Value", "no __rmul__"), Shows(words=(
+        "    x0 = Value(1.5)\n    v1 = 2.0 * x0\n",
+        "TypeError: unsupported operand type(s) for *: 'float' and 'Value'"),
+        never=("backward()",)), id="a missing __rmul__ shows 2 * x and Python's error"),
+    pytest.param(lecture(*ASSIGN_EVERYWHERE, PRE_ORDER), Shows(keys=("assign", "order")),
+                 id="two mistakes at once, in the steps and the order, are both named"),
+    # = for += together with a wrong tanh: neither change alone, nor the order, gives the
+    # right answers; the tanh step measured on its own is wrong, and that is what is said
+    pytest.param(lecture(*ASSIGN_EVERYWHERE, ("(1 - t**2) * out.grad", "(1 - x**2) * out.grad")),
+                 Shows(also=lambda v: v.keys in ((), ("local",)) and "assign" not in v.keys),
+                 id="mistakes that no change explains are not named"),
+])
+def test_the_verdict_on_a_value_class(source, shows):
+    assert_shows(check("Value", value_class(source)), shows)
+
+
+def _own_names(source):
+    """The class with its own names: operands in .inputs (a tuple), the step in .step."""
+    return (source.replace("set(_children)", "tuple(_children)").replace("_prev", "inputs")
+            .replace("_backward", "step"))
+
+
+@pytest.mark.parametrize("changes, key, title", [
+    (ASSIGN_EVERYWHERE, "assign", "`=` instead of `+=` in the backward of +, *, **, tanh"),
+    ([("        self.grad = 1.0\n        for node", "        for node")], "seed",
+     "every gradient 0: the root not seeded"),
+])
+def test_a_value_with_names_of_its_own_is_diagnosed_by_a_fitted_model(changes, key, title):
+    """Without micrograd's _prev and _backward, the learner's steps cannot be run again;
+    the lecture's Value with the mistake seen on tiny expressions must then give the
+    learner's answers on every input tried."""
+    right = _own_names(lecture(ITERATIVE_SORT))
+    assert check("Value", value_class(right)).passed
+    verdict = check("Value", value_class(_own_names(lecture(ITERATIVE_SORT, *changes))))
+    assert verdict.keys == (key,) and title in verdict.diagnosis.title, str(verdict)
+
+
+@pytest.mark.slow
+def test_value_verdicts_are_deterministic_across_processes():
+    """The same verdict in two processes. A class whose wrong answers hang on the order of a
+    set (micrograd's _prev) gives different numbers from run to run, but the examples, tried
+    first, fail whatever that order is: the failing input and the diagnosis stay the same."""
+    printed = in_two_processes(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {REPOSITORY!r})
+        from tests.exercises.learners import value_class
+        from tests.exercises.wrong_answers import WRONG
+        from tinygrad_edu.exercises import check
+        for label, source in WRONG["Value"]:
+            if label in ("= for += in + only", "no visited set: once per path"):
+                ordered = source.replace("set(_children)", "tuple(_children)")
+                print(check("Value", value_class(ordered)))
+                verdict = check("Value", value_class(source))
+                print(verdict.failure.case, verdict.keys, verdict.diagnosis.title)
+    """))
+    assert printed.count("✗ Value") == 2

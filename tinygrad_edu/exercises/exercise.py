@@ -1,0 +1,99 @@
+"""What an exercise is: what to write, the inputs it is graded on, how a solution is called,
+and the mistakes it can diagnose (``ExerciseSpec``, the part of an exercise the grader
+reads). ``grading.Exercise`` adds ``check``; the exercises themselves are in ``catalog.py``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tinygrad_edu.exercises.comparing import Outcome
+from tinygrad_edu.exercises.formatting import indent
+from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Solution
+
+__all__ = ["ExerciseSpec"]
+
+
+@dataclass(frozen=True, eq=False)
+class ExerciseSpec:
+    """One exercise: what to write, how it is graded, and the mistakes it can diagnose
+    (``grading.Exercise``, which the catalog makes, adds ``check``).
+
+    ``cases`` draws inputs; ``call(solution, case)`` runs a solution on fresh copies of a
+    case's inputs and returns its answer as a tuple of parts (one per name in ``parts``),
+    raising ``AnswerError`` for an answer of the wrong kind. ``examples`` are always tried:
+    the smallest input on which each classic mistake shows. ``judge``, if given, grades an
+    answer by a property instead of by comparison with the reference (a topological order
+    is right if every node comes after its parents, whichever valid order it is) and
+    returns the mistake it shows, or None. ``fit(solution)``, if given, returns mistakes
+    whose models are fitted to the solution (which operations of a class assign, say);
+    ``explain(exercise, solution, failure, outcomes)``, if given, may diagnose first, from
+    the solution itself.
+
+    An exercise that asks for a class (``kind="class"``) can be graded in stages: the
+    exercises in ``before`` first (each with a ``stage`` saying what it checks, shown in its
+    verdict), then this one, then those in ``after``. The first stage that fails gives the
+    verdict, unless its ``tolerate(failure)`` returns a note: then the note goes with the
+    passing verdict. ``examples_first`` tries the examples before any random input (for a
+    class whose answers may hang on the order of a set, the examples give a failing input
+    that does not). ``arrays`` marks an exercise on NumPy arrays; the others need no NumPy,
+    and are graded where it is not installed.
+    """
+
+    number: int
+    name: str
+    title: str
+    level: int
+    params: str
+    statement: str
+    starter: str
+    domain: str
+    cases: st.SearchStrategy[Any] = field(repr=False)
+    call: Callable[[Solution, Any], tuple[Any, ...]] = field(repr=False)
+    reference: Solution = field(repr=False)
+    parts: tuple[str, ...] = ("answer",)
+    mistakes: tuple[Mistake, ...] = field(default=(), repr=False)
+    examples: tuple[Any, ...] = field(default=(), repr=False)
+    judge: Callable[[Any, tuple[Any, ...]], Mistake | None] | None = field(default=None,
+                                                                          repr=False)
+    fit: Callable[[Any], tuple[Mistake, ...]] | None = field(default=None, repr=False)
+    explain: Callable[[ExerciseSpec, Solution, Outcome, list[Outcome]], tuple[Diagnosis, ...]
+                      ] | None = field(default=None, repr=False)
+    forward: Callable[..., float] | None = field(default=None, repr=False)
+    rows: Callable[[Any], list[str]] | None = field(default=None, repr=False)
+    max_examples: int = 100
+    probe_examples: int = 40
+    kind: str = "function"
+    examples_first: bool = False
+    stage: str = ""
+    before: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
+    after: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
+    tolerate: Callable[[Outcome], str | None] | None = field(default=None, repr=False)
+    arrays: bool = False
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({self.params})"
+
+    @property
+    def definition(self) -> str:
+        """How the learner's code starts: ``def d_mul(a, b, y): ...`` or ``class Value: ...``."""
+        return f"class {self.name}: ..." if self.kind == "class" else f"def {self.signature}: ..."
+
+    def describe(self) -> str:
+        """The statement and the starter code, as printed by ``show`` and the command line."""
+        head = f"Exercise {self.number} (level {self.level}): {self.title}"
+        graded = textwrap.fill(f"Graded on: {self.domain}.", width=92)
+        return (f"{head}\n{'=' * len(head)}\n\n{self.statement.strip()}\n\n{graded}\n\n"
+                f"Starter:\n\n{indent(self.starter.strip(), 4)}\n")
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.number} {self.signature}: {self.title}>"

@@ -1,0 +1,169 @@
+"""The grader: run a learner's solution against the reference with hypothesis, then diagnose.
+
+``grade(exercise, solution)`` grades one answer and returns its ``Verdict``. Grading is
+deterministic: hypothesis runs with a fixed seed, ``derandomize=True`` and no example
+database, so the same solution always gets the same verdict. It runs twice
+(``running.py``):
+
+1. a *search* that stops at the first failing input and shrinks it to the simplest one
+   (the input the verdict shows), and
+2. if that found a failure, a *probe* over a fixed spread of inputs that never stops early,
+   so the diagnosis sees the solution's answers on many different inputs.
+
+A diagnosis names a common mistake only when a model of that mistake does what the learner's
+solution does on every input tried (the same answers, or the same exception): see
+``diagnoses.py``. Otherwise the verdict (``verdicts.py``) says plainly that no common mistake
+matches, and shows the failing input with the expected and the given answer.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+
+from hypothesis.errors import HypothesisException
+
+from tinygrad_edu.exercises.comparing import Outcome
+from tinygrad_edu.exercises.diagnoses import diagnose
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.limit import TimeLimit
+from tinygrad_edu.exercises.mistakes import Diagnosis, Solution
+from tinygrad_edu.exercises.running import probe, search
+from tinygrad_edu.exercises.verdicts import Verdict
+
+__all__ = ["Exercise", "grade"]
+
+
+class Exercise(ExerciseSpec):
+    """One exercise: what to write, how it is graded, and the mistakes it can diagnose (the
+    fields of ``ExerciseSpec``), and ``check`` to grade a solution. ``EXERCISES`` holds them."""
+
+    def check(self, solution: Solution) -> Verdict:
+        """Grade ``solution``; see ``tinygrad_edu.exercises.check``."""
+        return grade(self, solution)
+
+
+def numpy_installed() -> bool:
+    """Whether NumPy can be imported here (asked without importing it)."""
+    try:
+        return importlib.util.find_spec("numpy") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+NEEDS_NUMPY = ("works on NumPy arrays, and NumPy is not installed here. Do it on a computer "
+               "with NumPy: pip install numpy (in a clone of tinygrad_edu, pip install -e "
+               "'.[testing]' installs it)")
+"""What an exercise on arrays says where NumPy is missing (after its name)."""
+
+
+def _showcase(failure: Outcome, outcomes: list[Outcome]) -> Outcome:
+    """The failure to show: hypothesis's simplest one, unless some part is right there but
+    wrong elsewhere; then the shortest probed input where every such part is wrong."""
+    wrong = {i for o in outcomes if o.got is not None for i in o.wrong}
+    if failure.got is None or wrong <= set(failure.wrong):
+        return failure
+    showing_all = [o for o in outcomes if o.got is not None and wrong <= set(o.wrong)]
+    return min(showing_all, key=lambda o: len(str(o.case)), default=failure)
+
+
+def _signature_problem(exercise: ExerciseSpec, solution: Solution) -> str:
+    try:
+        sig = inspect.signature(solution)
+    except (TypeError, ValueError):
+        return ""  # a builtin or a callable object: let the call decide
+    wanted = [p.strip() for p in exercise.params.split(",") if p.strip()]
+    try:
+        sig.bind(*wanted)
+    except TypeError:
+        return (f"{exercise.name} should take {len(wanted)} argument(s), "
+                f"{exercise.signature}, but yours is {getattr(solution, '__name__', 'it')}"
+                f"{sig}.")
+    return ""
+
+
+def grade(exercise: ExerciseSpec, solution: Solution) -> Verdict:
+    """Grade ``solution`` on ``exercise``, stage by stage: see ``tinygrad_edu.exercises.check``
+    and ``Exercise``."""
+    if not callable(solution):
+        raise TypeError(f"check: the solution must be a {exercise.kind}, e.g. "
+                        f"{exercise.definition}, got {type(solution).__name__} "
+                        f"{solution!r:.60}")
+    if exercise.kind == "class" and not inspect.isclass(solution):
+        return Verdict(exercise, False, message=(
+            f"{exercise.name} is a class: pass the class itself, as in check("
+            f"{exercise.name!r}, {exercise.name}), not {getattr(solution, '__name__', 'a')} "
+            f"{type(solution).__name__}"))
+    if exercise.arrays and not numpy_installed():
+        return Verdict(exercise, False, message=f"{exercise.name} {NEEDS_NUMPY}.")
+    problem = _signature_problem(exercise, solution)
+    if problem:
+        return Verdict(exercise, False, message=problem)
+    examples, notes = 0, []
+    for stage in (*exercise.before, exercise, *exercise.after):
+        verdict = _grade_stage(stage, solution)
+        if not verdict.passed:
+            note = stage.tolerate(verdict.failure) if (
+                stage.tolerate is not None and verdict.failure is not None) else None
+            if note is None:
+                return verdict
+            notes.append(note)
+        examples += verdict.examples
+    return Verdict(exercise, True, examples=examples, notes=tuple(notes))
+
+
+def _grade_stage(exercise: ExerciseSpec, solution: Solution) -> Verdict:
+    """Grade one stage: search, and if that fails, probe and diagnose."""
+    try:
+        failure, tried = search(exercise, solution)
+        if failure is None:
+            return Verdict(exercise, True, examples=tried)
+        todo = isinstance(failure.error, NotImplementedError) or bool(failure.problem)
+        outcomes = [] if todo else probe(exercise, solution)
+    except HypothesisException as error:  # e.g. Flaky: the same input gave two answers
+        why = ("does it keep state between calls, or use random numbers?" if exercise.kind
+               != "class" else "does a result hang on the order in which a set lists its "
+               "Values? micrograd keeps _prev as a set, whose order changes from run to run")
+        return Verdict(exercise, False, message=(
+            f"your {exercise.kind} gave different answers for the same input ({why}). "
+            f"Hypothesis says: {error}"))
+    except TimeLimit as slow:
+        return Verdict(exercise, False, failure=slow.outcome, message=(
+            "An endless loop? The line above is where your function was when it was "
+            "stopped; a print inside the loop shows what changes from one turn to the next "
+            "(or what does not)."))
+    failure = _showcase(failure, outcomes)
+    diagnoses = diagnose(exercise, failure, outcomes, solution)
+    message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
+    if failure.error is not None and not diagnoses:
+        what = "these lines" if exercise.kind == "class" else "your function"
+        message = f"Fix the error first: run {what} by hand on the input above."
+    return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message)
+
+
+def _what_differs(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome],
+                  diagnoses: tuple[Diagnosis, ...]) -> str:
+    """Where no common mistake explains a wrong part: which parts differ and which are right
+    on every input tried, so the learner knows where to look. Empty when every wrong part
+    has its diagnosis."""
+    answered = [o for o in [failure, *outcomes] if o.got is not None]
+    wrong = sorted({i for o in answered for i in o.wrong})
+    named = {p.strip() for d in diagnoses if d.part for p in d.part.split(",")}
+    if diagnoses and (len(exercise.parts) == 1 or all(exercise.parts[i] in named
+                                                      for i in wrong)):
+        return ""
+    compare = ("compare the expected and the given answer at the input above, working it "
+               "out by hand.")
+    if len(exercise.parts) == 1 or not wrong:
+        return f"No common mistake matches your answers; {compare}"
+    unexplained = [exercise.parts[i] for i in wrong if exercise.parts[i] not in named]
+    right = [p for i, p in enumerate(exercise.parts) if i not in wrong]
+    text = f"No common mistake matches {_and(unexplained)}"
+    if right:
+        verb = "is" if len(right) == 1 else "are"
+        text += f" ({_and(right)} {verb} right on every input tried)"
+    return f"{text}; {compare}"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -1,0 +1,60 @@
+"""The words of a diagnosis: a common mistake (``Mistake``) and the mistake found in a
+learner's answers (``Diagnosis``). Finding it is ``diagnoses.py``'s work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tinygrad_edu.exercises.formatting import indent
+
+__all__ = ["Diagnosis", "Mistake"]
+
+Solution = Callable[..., Any]
+"""A learner's answer to an exercise: a function, or for the Value exercise a class."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common mistake: a short ``title``, the ``hint`` a teacher would give and, for the
+    mistakes an exercise knows in advance, a ``solution`` that makes exactly that mistake
+    (the grader compares the learner's answers with its answers). ``key`` groups mistakes
+    of one kind: ``sign``, ``factor``, ``in_out``, ``upstream``, ``assign``, ``shape``,
+    ``batch_sum`` and a few that belong to one exercise."""
+
+    key: str
+    title: str
+    hint: str
+    solution: Solution | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A mistake found in the learner's answers. ``part`` names the answer it concerns when an
+    exercise asks for several (``'dy/db'``, ``'dW'``); ``everywhere`` is True when the mistake
+    gives the learner's answers on every input tried, False when it does so on every input
+    where the answer is wrong (the rest being right)."""
+
+    mistake: Mistake
+    part: str | None = None
+    everywhere: bool = True
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.mistake.key
+
+    @property
+    def title(self) -> str:
+        return self.mistake.title
+
+    @property
+    def hint(self) -> str:
+        """What a teacher would say about the mistake: the words shown under its title."""
+        return self.mistake.hint
+
+    def __str__(self) -> str:
+        where = f" ({self.part})" if self.part else ""
+        scope = f" ({self.note})" if self.note else ""
+        return f"diagnosis{where}: {self.mistake.title}{scope}.\n{indent(self.mistake.hint, 2)}"

@@ -1,0 +1,210 @@
+"""Running a learner's solution on the exercise's inputs, as property tests do.
+
+``attempt`` runs the reference and the solution on one input and compares their answers
+(what the solution prints is kept; an exception, or a call past ``TIME_LIMIT`` seconds, is
+part of the outcome, not a crash). ``search`` lets hypothesis find the simplest failing
+input, with a fixed seed, ``derandomize=True`` and no example database, so the same solution
+always gets the same verdict; ``probe`` tries a fixed spread of inputs without stopping at a
+failure, for the diagnosis to see the solution's answers on many different inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+
+from tinygrad_edu.exercises.comparing import AnswerError, Outcome, close
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
+from tinygrad_edu.exercises.mistakes import Solution
+
+__all__ = ["TIME_LIMIT"]
+
+_HERE = str(Path(__file__).resolve().parent)
+
+TIME_LIMIT = 5.0
+"""Seconds one call of a solution may take before it is stopped (every input is tiny, so only
+an endless loop comes near). Enforced with a timer signal, so in the main thread of a POSIX
+system only: a terminal, a notebook kernel or pytest; elsewhere there is no limit. How it
+stops a loop that catches exceptions: ``tinygrad_edu.exercises.limit``."""
+
+
+class _Printed(io.StringIO):
+    """What a solution prints, kept up to ``LIMIT`` characters (the verdict shows fewer): a
+    loop that prints on every turn does not fill the memory."""
+
+    LIMIT = 20_000
+
+    def write(self, text: str) -> int:
+        room = self.LIMIT - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
+
+
+def run_solution(solution: Solution, exercise: ExerciseSpec, case: Any,
+                 out: io.StringIO | None = None) -> tuple[tuple[Any, ...], str]:
+    """The solution's answer on ``case`` and what it printed meanwhile (into ``out``, if
+    given, so that it is there even when the solution raises). NumPy's warnings (a division
+    by zero, ...) are silenced: the verdict shows the inf or NaN they produced."""
+    out = _Printed() if out is None else out
+    numpy = sys.modules.get("numpy")  # (the exercises on numbers may run without it)
+    quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
+    with contextlib.redirect_stdout(out), warnings.catch_warnings(), quiet:
+        warnings.simplefilter("ignore")
+        answer = exercise.call(solution, case)
+    return answer, out.getvalue()
+
+
+def attempt(exercise: ExerciseSpec, solution: Solution, case: Any) -> Outcome:
+    """Run the reference and the solution on ``case`` and compare."""
+    expected, _ = run_solution(exercise.reference, exercise, case)
+    outcome = Outcome(case, expected)
+    out = _Printed()
+    try:
+        got, outcome.printed = call_with_time_limit(TIME_LIMIT, run_solution, solution, exercise,
+                                                    case, out)
+    except AnswerError as problem:
+        outcome.problem, outcome.printed = str(problem), out.getvalue()
+        return outcome
+    except (Exception, SystemExit, TimeLimit) as error:  # a verdict, not a crash
+        outcome.error, outcome.error_text = error, _where(error, solution)
+        outcome.printed = out.getvalue()
+        if isinstance(error, TimeLimit):
+            error.outcome = outcome
+            raise
+        return outcome
+    outcome.got = got
+    if exercise.judge is not None:
+        outcome.judged = exercise.judge(case, got)
+        outcome.wrong = () if outcome.judged is None else (0,)
+    else:
+        outcome.wrong = tuple(i for i, (g, e) in enumerate(zip(got, expected)) if not close(g, e))
+    return outcome
+
+
+def _where(error: BaseException, solution: Solution) -> str:
+    """The exception with the last line of the learner's own code that it passed through
+    (in the file that defines ``solution``, else anywhere outside this package)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not f.filename.startswith(_HERE)]
+    code = getattr(solution, "__code__", None)
+    own = [f for f in frames if code is not None and f.filename == code.co_filename]
+    frames = own or frames
+    text = f"{type(error).__name__}: {error}"
+    if frames:
+        f = frames[-1]
+        line = f"  ({f.line})" if f.line else ""
+        text += f"\n  in {Path(f.filename).name}, line {f.lineno}, in {f.name}{line}"
+    return text
+
+
+# ----------------------------------------------------------------------------- hypothesis
+
+
+class _Failed(Exception):
+    """Raised inside hypothesis to mark a failing input; carries its outcome."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__("failed")
+        self.outcome = outcome
+
+
+def _settings(max_examples: int, shrink: bool) -> settings:
+    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
+    return settings(database=None, derandomize=True, deadline=None, max_examples=max_examples,
+                    phases=phases, suppress_health_check=list(HealthCheck),
+                    report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
+
+
+def _failure_in(error: BaseException) -> Outcome | None:
+    """The outcome carried by a ``_Failed`` in ``error`` or in an exception group inside it."""
+    if isinstance(error, _Failed):
+        return error.outcome
+    for inner in getattr(error, "exceptions", ()):
+        found = _failure_in(inner)
+        if found is not None:
+            return found
+    return None
+
+
+# The inputs hypothesis draws for an exercise, by (exercise, for the probe): with a fixed seed
+# they are the same every time a run finds no failure, so a passing run's inputs are kept and
+# tried again directly (``call`` runs a solution on fresh copies of a case's inputs).
+_DRAWN: dict[tuple[ExerciseSpec, bool], list[Any]] = {}
+
+
+def search(exercise: ExerciseSpec, solution: Solution) -> tuple[Outcome | None, int]:
+    """The simplest failing input hypothesis finds, else the first failing worked example
+    (the inputs always tried), else None; and how many inputs were tried. With
+    ``examples_first`` the examples come first, and a failing one ends the search."""
+    tried = [0]
+    examples = exercise.examples
+    if exercise.examples_first:
+        for case in examples:
+            tried[0] += 1
+            outcome = attempt(exercise, solution, case)
+            if not outcome.ok:
+                return outcome, tried[0]
+        examples = ()
+
+    drawn = _DRAWN.get((exercise, False))
+    if drawn is not None and all(attempt(exercise, solution, case).ok for case in drawn):
+        tried[0] += len(drawn)  # what hypothesis would try, in its order: all pass
+    else:  # hypothesis draws, and on a failure finds the simplest failing input
+        cases: list[Any] = []
+
+        def test(case: Any) -> None:
+            cases.append(case)
+            tried[0] += 1
+            outcome = attempt(exercise, solution, case)
+            if not outcome.ok:
+                raise _Failed(outcome)
+
+        run = given(exercise.cases)(test)
+        run = seed(exercise.number)(_settings(exercise.max_examples, shrink=True)(run))
+        try:
+            run()
+        except Exception as error:
+            found = _failure_in(error)
+            if found is None:
+                raise
+            return found, tried[0]
+        _DRAWN[exercise, False] = cases  # none failed: these are the inputs drawn
+    for case in examples:  # the worked examples must pass too
+        tried[0] += 1
+        outcome = attempt(exercise, solution, case)
+        if not outcome.ok:
+            return outcome, tried[0]
+    return None, tried[0]
+
+
+def probe_cases(exercise: ExerciseSpec) -> list[Any]:
+    """The fixed spread of inputs ``probe`` tries: the examples, then ``probe_examples``
+    drawn with seed 1000 + the exercise's number."""
+    cases = _DRAWN.get((exercise, True))
+    if cases is None:
+        cases = []
+
+        def collect(case: Any) -> None:
+            cases.append(case)
+
+        run = given(exercise.cases)(collect)
+        for case in reversed(exercise.examples):
+            run = example(case)(run)
+        run = seed(1000 + exercise.number)(_settings(exercise.probe_examples, False)(run))
+        run()
+        _DRAWN[exercise, True] = cases
+    return cases
+
+
+def probe(exercise: ExerciseSpec, solution: Solution) -> list[Outcome]:
+    """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
+    return [attempt(exercise, solution, case) for case in probe_cases(exercise)]
