@@ -1,5 +1,7 @@
 """The layers of the package stand on each other without import circles, and the engines
-know nothing of the tools: every import statement counts, also one inside a function."""
+know nothing of the tools: every import statement counts, also one inside a function or in
+an ``if TYPE_CHECKING:`` block (a type the checker reads is a dependency too: a module types
+against the node protocols of the layer below, not against the classes above it)."""
 
 import ast
 from pathlib import Path
@@ -11,17 +13,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
     ["errors", "arrays", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping",
-     "making", "fast", "copying", "higher", "habits", "scopes", "tensor.registry", "tensor.copying",
+     "copying", "higher", "habits", "scopes", "autograd", "tensor.registry", "tensor.copying",
      "tensor.base", "tensor.arguments", "tensor.making"],
-    ["engine", "listops", "tensor.engine"],
-    ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
+    ["engine", "listops", "making", "tensor.engine"],
+    ["derivatives", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
     ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
      "drawing", "frames", "replay", "viz", "expression", "exercises", "playground", "__main__",
      ""],
 ]
-ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast",
-           "copying", "higher", "habits", "listops", "scopes"}
+ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
+           "copying", "higher", "habits", "listops", "scopes", "autograd"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "replay",
          "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
 
@@ -39,15 +41,16 @@ def is_module(dotted: str) -> bool:
 
 
 def imports_of(path: Path, when_imported: bool = False) -> set[str]:
-    """The package's modules that ``path`` imports, anywhere in the file (not in an ``if
-    TYPE_CHECKING:`` block, which only the type checker reads), or with ``when_imported``
-    only those imported as the file is (not inside a function). ``from a.b import c``
-    imports the module ``a.b.c`` if there is one, else a name from ``a.b``."""
+    """The package's modules that ``path`` imports, anywhere in the file (in an ``if
+    TYPE_CHECKING:`` block and inside functions too), or with ``when_imported`` only those
+    imported as the file is (not inside a function, nor for the type checker only). ``from
+    a.b import c`` imports the module ``a.b.c`` if there is one, else a name from ``a.b``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
-               and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
-               for inner in ast.walk(node)}
+    skipped: set[int] = set()
     if when_imported:
+        skipped |= {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+                    and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+                    for inner in ast.walk(node)}
         skipped |= {id(inner) for node in ast.walk(tree)
                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                     for inner in ast.walk(node)}
@@ -137,9 +140,11 @@ def test_a_module_inside_a_tools_package_is_a_tool():
     assert not is_tool("tensor.engine") and not is_tool("tensor")
 
 
-def test_the_check_sees_imports_inside_functions(tmp_path):
+def test_the_check_sees_imports_inside_functions_and_for_the_type_checker(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from tinygrad_edu.testing import check_op\n")
     assert "tinygrad_edu.testing" in imports_of(module)
+    assert imports_of(module, when_imported=True) == set()
     module.write_text("if TYPE_CHECKING:\n    from tinygrad_edu.testing import check_op\n")
-    assert imports_of(module) == set()
+    assert "tinygrad_edu.testing" in imports_of(module)
+    assert imports_of(module, when_imported=True) == set()

@@ -14,13 +14,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tinygrad_edu"
-TABLE_ROW = re.compile(r"^(add|mul|tanh) *= *")
+TABLE_ROW = re.compile(r"^ *(__add__|__mul__|tanh) *= *")
 
 # The story of each engine, and where its op table must start.
-STORIES = {"engine.py": (400, 250)}
-SCALAR_READING_PATH = ["engine.py", "graph.py"]  # the whole engine, at most 600 lines
+STORIES = {"engine.py": (400, 300)}
+SCALAR_READING_PATH = ["engine.py", "graph.py"]  # the whole engine, at most 550 lines
 # The scalar engine's machinery, in the order its docstring gives.
-SCALAR_MACHINERY = ["ops.py", "making.py", "listops.py", "fast.py", "habits.py", "copying.py",
+SCALAR_MACHINERY = ["ops.py", "making.py", "listops.py", "habits.py", "copying.py",
                     "higher.py", "autograd.py", "checked.py", "errors.py"]
 
 
@@ -38,8 +38,8 @@ def test_the_story_is_short_and_its_op_table_comes_early(name):
     assert first_row < table_before, f"{name}: the op table starts at line {first_row}"
 
 
-def test_the_scalar_engine_reads_in_at_most_600_lines():
-    assert sum(len(lines_of(name)) for name in SCALAR_READING_PATH) <= 600
+def test_the_scalar_engine_reads_in_at_most_550_lines():
+    assert sum(len(lines_of(name)) for name in SCALAR_READING_PATH) <= 550
 
 
 @pytest.mark.parametrize("name", SCALAR_MACHINERY)

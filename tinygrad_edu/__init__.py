@@ -2,7 +2,19 @@
 
 from tinygrad_edu.autograd import grad
 from tinygrad_edu.derivatives import hessian, jacobian
-from tinygrad_edu.engine import Value, abs_, cos, exp, leaky_relu, log, relu, sigmoid, sin, sqrt, tanh
+from tinygrad_edu.engine import (
+    Value,
+    abs_,
+    cos,
+    exp,
+    leaky_relu,
+    log,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, TypeGuard
 if TYPE_CHECKING:
     import numpy as np
 
-    from tinygrad_edu.tensor.engine import Tensor
-
 __all__ = ["is_array", "is_tensor"]
 
 
@@ -26,7 +24,8 @@ def is_array(x: object) -> TypeGuard[np.ndarray]:
     return np is not None and isinstance(x, np.ndarray)
 
 
-def is_tensor(x: object) -> TypeGuard[Tensor]:
-    """Is ``x`` a node of the tensor engine (a ``Tensor``)?"""
+def is_tensor(x: object) -> bool:
+    """Is ``x`` a node of the tensor engine (a ``Tensor``)? (Asked by name: this module sits
+    below the engines.)"""
     tensor = getattr(sys.modules.get("tinygrad_edu.tensor.engine"), "Tensor", None)
     return tensor is not None and isinstance(x, tensor)

@@ -127,6 +127,7 @@ def gradients(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = Fal
     grads: dict[N, Any] = {}
     for root, seed in zip(roots, seeds):
         grads[root] = grads[root] + seed if root in grads else seed
+    node: Any
     for node in reversed(order):
         upstream = grads.get(node)
         if upstream is None or not node.parents:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
-from functools import cache
 from typing import Any
 
 from tinygrad_edu.graph import is_node, walk
@@ -23,16 +22,20 @@ from tinygrad_edu.graph import is_node, walk
 __all__: list[str] = []
 
 
-@cache
 def slots_of(cls: type) -> tuple[str, ...]:
     """Every slot of ``cls`` and of its bases, but ``__dict__`` and ``__weakref__``."""
-    names: list[str] = []
-    for klass in reversed(cls.__mro__):
-        slots = klass.__dict__.get("__slots__", ())
-        for name in (slots,) if isinstance(slots, str) else slots:
-            if name not in ("__dict__", "__weakref__") and name not in names:
-                names.append(name)
-    return tuple(names)
+    if cls not in _SLOTS:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            slots = klass.__dict__.get("__slots__", ())
+            for name in (slots,) if isinstance(slots, str) else slots:
+                if name not in ("__dict__", "__weakref__") and name not in names:
+                    names.append(name)
+        _SLOTS[cls] = tuple(names)
+    return _SLOTS[cls]
+
+
+_SLOTS: dict[type, tuple[str, ...]] = {}
 
 
 def fields_of(node: Any) -> dict[str, Any]:
@@ -51,7 +54,7 @@ def _own_fields(node: Any, new: Callable[[Any], Any]) -> dict[str, Any]:
 
 def made(cls: type, fields: dict[str, Any]) -> Any:
     """A new object of class ``cls`` with these fields, made without ``__init__``."""
-    node = object.__new__(cls)
+    node: Any = object.__new__(cls)
     for name, value in fields.items():
         setattr(node, name, value)
     return node

@@ -2,18 +2,18 @@
 
 Read it in this order (this file and ``graph.py`` are the whole engine, under 550 lines):
 
-1. ``Value``: a number (``data``), the derivative of the final output with respect to it
-   (``grad``), and how it was computed: the op (``_fn``), its one or two operands (``_left``,
-   ``_right``) and, worked out as soon as the forward pass computes the number, the local
-   derivative of the value with respect to each (``_d_left``, ``_d_right``). ``_backward()``
-   is the chain rule at one node: each operand's ``grad += local derivative * self.grad``.
-2. ``make_node``: how every operation records a node (under ``no_grad()``, a value with no
-   graph); then ``unary_op`` and ``binary_op``, which make an operation from a row of the op
-   table: the forward function and the local derivative of each operand, called on the
-   numbers when the op is applied.
-3. The op table, one op per line: its forward function beside its local derivatives, and
-   the same in words. A Value's operators apply these rows, and nothing else.
-4. ``graph.py``: ``walk`` (a topological order, without recursion) and ``backpropagate``
+1. ``make_node``: what a node records. Its number (``_data``), its gradient (``grad``, 0
+   until a backward pass reaches it), the op that made it (``_fn``), its one or two
+   operands (``_left``, ``_right``) and, worked out as soon as the forward pass computes the
+   number, the local derivative of the node with respect to each (``_d_left``,
+   ``_d_right``). Then ``one_operand`` and ``two_operands``: how a row of the op table
+   becomes an operation: call the forward function on the numbers, call each operand's rule
+   for its local derivative, record the node.
+2. ``Value``: a leaf made by you, or a node made by an op. Its operators and methods are the
+   op table, one row each: the forward function beside the local derivatives, and the same
+   in words. ``_backward()`` is the chain rule at one node: each operand's
+   ``grad += local derivative * self.grad``.
+3. ``graph.py``: ``walk`` (a topological order, without recursion) and ``backpropagate``
    (the one loop that calls ``_backward()`` at every node, the last first). ``backward()``,
    stepping, drawing and zeroing all use them, for both engines.
 
@@ -24,10 +24,11 @@ back to itself, so a graph you drop is freed at once; and derivatives become dat
 can read: stepping prints them, drawings show them, the property tests check every rule.
 
 The machinery beside the engine, to trust now and read later: ``ops.py`` (an op as a row
-of data, and the checks of an op of your own), ``listops.py`` (``dot`` and ``vsum``: one
-node for a whole sum), ``habits.py`` (printing, comparing, in-place updates, micrograd's and
-microgpt's names, copying), ``copying.py``, ``higher.py`` and ``autograd.py`` (second
-derivatives), ``checked.py`` and ``errors.py`` (math that says what went wrong).
+of data, and the checks of an op of your own, made with ``making.py``), ``listops.py``
+(``dot`` and ``vsum``: one node for a whole sum), ``habits.py`` (printing, comparing,
+in-place updates, micrograd's and microgpt's names), ``copying.py``, ``higher.py`` and
+``autograd.py`` (second derivatives), ``checked.py`` and ``errors.py`` (math that says what
+went wrong).
 """
 
 from __future__ import annotations
@@ -35,19 +36,155 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Protocol, Union, overload
+from typing import Any, ClassVar, Union
 
 from tinygrad_edu import autograd, checked, grad_mode, graph, ops, scopes
 from tinygrad_edu.errors import as_float, explained, real_or_none
 from tinygrad_edu.habits import Habits, given
 from tinygrad_edu.ops import Op, Rule
 
-__all__ = ["Number", "Value", "abs_", "add", "binary_op", "cos", "div", "exp", "leaky_relu",
-           "log", "make_node", "mul", "neg", "pow_", "relu", "sigmoid", "sin", "sqrt", "sub",
-           "tanh", "unary_op"]
+__all__ = ["Number", "Value", "abs_", "add", "binary", "cos", "div", "exp", "leaky_relu", "log",
+           "make_node", "mul", "neg", "one_operand", "pow_", "relu", "sigmoid", "sin", "sqrt",
+           "sub", "tanh", "two_operands", "unary"]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
 """A plain number: an int or a float (bools count as ints)."""
+sin: ops.UnaryFunction[Value]  # (defined below the table, whose rules of sin and cos use them)
+cos: ops.UnaryFunction[Value]
+
+
+def make_node(y: float, op: Op, left: Any, d_left: Any, right: Any = None,
+              d_right: Any = None, many: Any = None) -> Value:
+    """A new Value holding ``y``, made by ``op`` from ``left`` (and ``right``) with the local
+    derivatives ``d_left`` (and ``d_right``), None for a plain-number operand; or, for an
+    op on a whole list, from ``many``: (parents, local derivatives, and all its operands if
+    plain numbers stood among them, else None). Under ``no_grad()`` it keeps none of it: a
+    value with no graph. Every node of every graph is made here, one field at a time,
+    without ``__init__`` and its checks (the fastest way in CPython)."""
+    node = object.__new__(Value)
+    node._data = y
+    node.grad = 0.0
+    node.label = ""
+    if _no_grad_threads and not grad_mode.state.enabled:  # is_grad_enabled(), without a call
+        node._fn = node._left = node._right = node._d_left = node._d_right = node._list = None
+        node._no_graph = True
+        return node
+    node._fn = op
+    node._left = left
+    node._d_left = d_left
+    node._right = right
+    node._d_right = d_right
+    node._list = many
+    node._no_graph = False
+    if _open_scopes:  # inside a named_scope (scopes.py)
+        node._scope = scopes.current()
+    return node
+
+
+_no_grad_threads = grad_mode.off_threads  # not empty while any thread is inside no_grad()
+_open_scopes = scopes.opened  # not empty while any named_scope is open
+
+
+def one_operand(op: Op) -> ops.UnaryFunction[Value]:
+    """The function that applies a row of one operand: on a Value, a node with the forward
+    value and the local derivative; on a plain number, the plain number."""
+    forward, derivative = op.forward, op.rules[0] or ops.refusal(op, 0)
+
+    def apply(x: Value | Number) -> Value | float:
+        if not isinstance(x, Value):
+            return on_numbers(op, x)
+        xd = x._data
+        try:
+            y = forward(xd)
+            return make_node(y, op, x, derivative(xd, y))
+        except (ArithmeticError, ValueError) as error:  # say which op, at which number
+            raise explained(error, op.name, xd) from None
+
+    return ops.named(apply, op)  # type: ignore[return-value]
+
+
+def two_operands(op: Op) -> ops.BinaryFunction[Value]:
+    """The function that applies a row of two operands, Values and/or plain numbers: a node
+    with the forward value and the local derivative towards each Value (a plain number is a
+    constant: remembered, given no gradient); on two plain numbers, the plain number."""
+    forward = op.forward
+    d_left, d_right = [rule or ops.refusal(op, i) for i, rule in enumerate(op.rules)]
+
+    def apply(a: Value | Number, b: Any = op.default if op.default is not None else ops.MISSING
+              ) -> Any:
+        a_node = isinstance(a, Value)
+        b_node = isinstance(b, Value)
+        ad = a._data if a_node else real_or_none(a, op.name)  # type: ignore[union-attr]
+        bd = b._data if b_node else real_or_none(b, op.name)
+        if ad is None or bd is None or not (a_node or b_node):
+            if b is ops.MISSING:
+                raise TypeError(f"{op.name} takes two operands, got one ({a!r})")
+            return NotImplemented if a_node or b_node else on_numbers(op, a, b)
+        try:
+            y = forward(ad, bd)
+            return make_node(y, op, a if a_node else ad, d_left(ad, bd, y) if a_node else None,
+                             b if b_node else bd, d_right(ad, bd, y) if b_node else None)
+        except (ArithmeticError, ValueError) as error:  # say which op, at which numbers
+            raise explained(error, op.name, ad, bd) from None
+
+    return ops.named(apply, op)  # type: ignore[return-value]
+
+
+def on_numbers(op: Op, *operands: Any) -> float:
+    """An op on plain numbers only (``tinygrad_edu.exp(1.0)``, and the rules of the table on
+    floats): the plain number, or an error that names the op."""
+    numbers = [as_float(x, op.name) for x in operands]
+    try:
+        return op.forward(*numbers)  # type: ignore[no-any-return]
+    except (ArithmeticError, ValueError) as error:
+        raise explained(error, op.name, *numbers) from None
+
+
+def unary(name: str, forward: Callable[[float], float], derivative: Rule,
+          **words: Any) -> ops.UnaryFunction[Value]:
+    """A row of one operand, registered in ``OPS``, made into its function
+    (``tinygrad_edu.unary_op`` does the same for an op of your own, checked first)."""
+    return one_operand(ops.register(Op(name, forward, (derivative,), **words)))
+
+
+def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | None,
+           d_right: Rule | None, **words: Any) -> ops.BinaryFunction[Value]:
+    """A row of two operands, registered in ``OPS``, made into its function; a rule None
+    marks an operand that must be a plain number (leaky_relu's alpha)."""
+    return two_operands(ops.register(Op(name, forward, (d_left, d_right), **words)))
+
+
+# The rules of the table that take more than one line. d(a**b)/da at a = 0 is 0 for b = 0
+# and inf for b < 1, and d(a**b)/db needs a >= 0 (0 at a = 0), as in PyTorch; a NaN base
+# gives NaN, even for b = 0 where a**0 is 1 (PyTorch: 0; see tests/torch_deviations.py).
+def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
+    if a == 0 and b < 1:
+        return 0.0 if b == 0 else math.inf
+    return b * a ** (b - 1)
+
+
+def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
+    if a < 0:
+        raise checked.negative_base(a._data if isinstance(a, Value) else a)
+    return 0.0 if a == 0 else y * log(a)
+
+
+# relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
+# a plain number on floats, and on Values (for second derivatives) ops of their own whose
+# derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
+# follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0; NaN gives NaN.
+def _slope(x: float, below: float) -> float:
+    return 1.0 if x > 0 else below if x <= 0 else x
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+
+
+step = two_operands(ops.hide(Op("step", _slope, (lambda x, below, y: 0.0, None),
+                                formula="step({0}, {1})", local=("0",))))
+sign = one_operand(ops.hide(Op("sign", _sign, (lambda x, y: 0.0,), formula="sign({0})",
+                               local=("0",))))
 
 
 class Value(Habits):
@@ -59,14 +196,12 @@ class Value(Habits):
     >>> a.grad, b.grad          # dc/da = b and dc/db = a
     (3.0, 2.0)
 
-    Made by an op, a node keeps the op (``_fn``), its operands (``_left`` and, for an op of
-    two, ``_right``: Values, or plain numbers such as the 2.0 in ``x * 2.0``, which are
-    constants) and the local derivative towards each Value operand (``_d_left``,
-    ``_d_right``; None for a constant). An op on a whole list (``dot``, ``vsum``) keeps its
-    operands and their local derivatives as two tuples in ``_list``. microgpt's
-    ``_children`` and ``_local_grads`` (also ``parents`` and ``local_grads``) list them.
-    Its habits as a number and as a PyTorch tensor (printing, comparing, ``item()``,
-    in-place updates, copying) come from ``habits.Habits``.
+    A node made by an op keeps what ``make_node`` records; one made by an op on a whole list
+    (``dot``, ``vsum``) keeps its parents, their local derivatives and, where plain numbers
+    stood among them, all its operands, as tuples in ``_list``. ``parents`` and
+    ``local_grads`` (microgpt's ``_children`` and ``_local_grads``) list them. Its habits as
+    a number and as a PyTorch tensor (printing, comparing, ``item()``, in-place updates,
+    copying) come from ``habits.Habits``.
     """
 
     __slots__ = ("_d_left", "_d_right", "_data", "_fn", "_left", "_list", "_no_graph",
@@ -82,12 +217,12 @@ class Value(Habits):
         self._data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
-        self._fn: Op | None = None  # the op that made this value; None for a leaf
-        self._left: Any = None  # its operands, and the local derivative towards each
+        self._fn: Op | None = None  # a leaf: made by no op, from no operands
+        self._left: Any = None
         self._right: Any = None
         self._d_left: Any = None
         self._d_right: Any = None
-        self._list: Any = None  # an op on a whole list: (operands, local derivatives)
+        self._list: Any = None
         self._no_graph = False  # True for a value computed under no_grad()
         if children or local_grads or micrograd or type(label) is not str:
             self._made_by_hand(children, local_grads, micrograd)
@@ -107,9 +242,9 @@ class Value(Habits):
     @property
     def parents(self) -> tuple[Value, ...]:
         """The values this one was computed from, in operand order (``x * x`` lists x
-        twice); empty for a leaf. (microgpt calls them ``_children``.)"""
+        twice); empty for a leaf."""
         if self._list is not None:
-            return tuple([x for x, d in zip(*self._list) if d is not None])
+            return self._list[0]  # type: ignore[no-any-return]
         if self._d_right is None:
             return () if self._d_left is None else (self._left,)
         return (self._right,) if self._d_left is None else (self._left, self._right)
@@ -118,7 +253,7 @@ class Value(Habits):
     def local_grads(self) -> tuple[Any, ...]:
         """d(self)/d(parent) for each parent, in the same order."""
         if self._list is not None:
-            return tuple([d for d in self._list[1] if d is not None])
+            return self._list[1]  # type: ignore[no-any-return]
         return tuple([d for d in (self._d_left, self._d_right) if d is not None])
 
     @property
@@ -126,37 +261,63 @@ class Value(Habits):
         """What the op was given, in order: its parents, and plain numbers where they stood
         (the 2.0 in ``2.0 - x``, leaky_relu's alpha)."""
         if self._list is not None:
-            return self._list[0]  # type: ignore[no-any-return]
+            return self._list[2] or self._list[0]  # type: ignore[no-any-return]
         if self._fn is None:
             return ()
         return (self._left,) if self._right is None else (self._left, self._right)
 
-    # The operators: each applies an operation of the op table below.
-    def __add__(self, other: Value | Number) -> Value: return add(self, other)
-    def __radd__(self, other: Number) -> Value: return add(other, self)
-    def __sub__(self, other: Value | Number) -> Value: return sub(self, other)
-    def __rsub__(self, other: Number) -> Value: return sub(other, self)
-    def __mul__(self, other: Value | Number) -> Value: return mul(self, other)
-    def __rmul__(self, other: Number) -> Value: return mul(other, self)
-    def __truediv__(self, other: Value | Number) -> Value: return div(self, other)
-    def __rtruediv__(self, other: Number) -> Value: return div(other, self)
-    def __pow__(self, other: Value | Number) -> Value: return pow_(self, other)
-    def __rpow__(self, other: Number) -> Value: return pow_(other, self)
-    def __neg__(self) -> Value: return neg(self)
-    def __pos__(self) -> Value: return self
-    def __abs__(self) -> Value: return abs_(self)
-    def exp(self) -> Value: return exp(self)
-    def log(self) -> Value: return log(self)
-    def sqrt(self) -> Value: return sqrt(self)
-    def tanh(self) -> Value: return tanh(self)
-    def sigmoid(self) -> Value: return sigmoid(self)
-    def relu(self) -> Value: return relu(self)
-    def leaky_relu(self, alpha: float = 0.01) -> Value: return leaky_relu(self, alpha)
-    def abs(self) -> Value: return abs_(self)
-    def sin(self) -> Value: return sin(self)
-    def cos(self) -> Value: return cos(self)
+    # ------------------------------------------------------------------------- the op table
+    # Each operator and method is a row of the table: its forward function on floats, then
+    # the local derivative d(output)/d(operand) of each operand from the operands and the
+    # output y, then the same in words ({0}, {1}: the operands; {out}: the output). The
+    # rules also run on Values: that is how second derivatives work (higher.py).
+    #                name  forward        d/da                  d/db
+    __add__ = binary("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
+                     formula="{0} + {1}", local=("1", "1"))
+    __sub__ = binary("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
+                     formula="{0} - {1}", local=("1", "-1"))
+    __mul__ = binary("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
+                     formula="{0} * {1}", local=("{1}", "{0}"))
+    __truediv__ = binary("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
+                         formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
+    __pow__ = binary("**", checked.pow, _d_pow_base, _d_pow_exponent,
+                     formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
+    #            name      forward        d/dx
+    __neg__ = unary("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local=("-1",))
+    exp = unary("exp", checked.exp, lambda x, y: y, formula="exp({0})", local=("{out}",))
+    log = unary("log", checked.log, lambda x, y: 1 / x, formula="log({0})", local=("1/{0}",))
+    sqrt = unary("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf,
+                 formula="sqrt({0})", local=("1/(2·{out})",))
+    tanh = unary("tanh", math.tanh, lambda x, y: 1 - y * y, formula="tanh({0})",
+                 local=("1 - {out}²",))
+    sigmoid = unary("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y),
+                    formula="sigmoid({0})", local=("{out}·(1 - {out})",))
+    sin = unary("sin", math.sin, lambda x, y: cos(x), formula="sin({0})", local=("cos({0})",))
+    cos = unary("cos", math.cos, lambda x, y: -sin(x), formula="cos({0})", local=("-sin({0})",))
+    relu = unary("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
+                 graph_rules=(lambda x, y: step(x, 0.0),), formula="relu({0})",
+                 local=("1 if {0} > 0 else 0",))
+    abs = unary("abs", abs, lambda x, y: _sign(x), graph_rules=(lambda x, y: sign(x),),
+                formula="abs({0})", local=("sign({0})",))
+    _leaky_relu = binary("leaky_relu", lambda x, alpha: alpha * x if x <= 0 else x,
+                         lambda x, alpha, y: _slope(x, alpha), None,  # alpha: a plain number
+                         graph_rules=(lambda x, alpha, y: step(x, alpha), None), default=0.01,
+                         formula="leaky_relu({0}, {1})", local=("1 if {0} > 0 else α",))
+    __abs__ = abs
 
-    # The backward pass.
+    def leaky_relu(self, alpha: float = 0.01) -> Value:
+        """x where x > 0, alpha·x elsewhere; its slope is 1 or alpha (a plain number)."""
+        return Value._leaky_relu(self, alpha)
+
+    # A plain number on the left (2.0 - x) is the op's left operand, as written.
+    def __radd__(self, other: Number) -> Value: return add(other, self)
+    def __rsub__(self, other: Number) -> Value: return sub(other, self)
+    def __rmul__(self, other: Number) -> Value: return mul(other, self)
+    def __rtruediv__(self, other: Number) -> Value: return div(other, self)
+    def __rpow__(self, other: Number) -> Value: return pow_(other, self)
+    def __pos__(self) -> Value: return self
+
+    # ------------------------------------------------------------------------- backward
     def backward(self, grad: float | Value = 1.0, create_graph: bool = False,
                  inputs: Sequence[Value] | None = None) -> None:
         """Fill ``.grad`` of every value this one depends on with d(self)/d(value) × ``grad``.
@@ -185,9 +346,8 @@ class Value(Habits):
         if self._d_right is not None:
             self._right.grad += self._d_right * g
         if self._list is not None:
-            for x, d in zip(*self._list):
-                if d is not None:
-                    x.grad += d * g
+            for parent, d in zip(self._list[0], self._list[1]):
+                parent.grad += d * g
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
@@ -207,195 +367,35 @@ class Value(Habits):
             self.label = children  # Value(2.0, "x")
             return
         op, children, local_grads = given(children, local_grads, self.label, micrograd)
-        if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: no graph
+        if not grad_mode.is_grad_enabled():  # no_grad(): no graph
             self._no_graph = True
             return
         self._fn = op
         if len(children) > 2:
-            self._list = (children, local_grads)
+            self._list = (children, local_grads, None)
         else:
             self._left, self._d_left = children[0], local_grads[0]
             if len(children) == 2:
                 self._right, self._d_right = children[1], local_grads[1]
-        if scopes.opened:
+        if _open_scopes:
             self._scope = scopes.current()
 
 
-def make_node(y: float, op: Op, left: Any, d_left: Any, right: Any = None,
-              d_right: Any = None, many: Any = None) -> Value:
-    """A new Value holding ``y``, made by ``op`` from ``left`` (and ``right``) with the local
-    derivatives ``d_left`` (and ``d_right``), None for a plain-number operand; or, for an
-    op on a whole list, from ``many``: (operands, local derivatives). Under ``no_grad()``
-    it keeps none of it: a value with no graph. Every node of every graph is made here,
-    one field at a time, without ``__init__`` and its checks (the fastest way in CPython)."""
-    node = object.__new__(Value)
-    node._data, node.grad, node.label = y, 0.0, ""
-    if grad_mode.threads_off and not grad_mode.state.enabled:  # no_grad: no graph
-        node._fn = node._left = node._right = node._d_left = node._d_right = node._list = None
-        node._no_graph = True
-        return node
-    node._fn, node._left, node._d_left, node._right, node._d_right = op, left, d_left, right, d_right
-    node._list, node._no_graph = many, False
-    if scopes.opened:  # inside a named_scope (scopes.py)
-        node._scope = scopes.current()
-    return node
-
-
-class UnaryFunction(Protocol):
-    """What ``unary`` and ``unary_op`` return: a function of one Value (or plain number)."""
-
-    op: Op
-
-    @overload
-    def __call__(self, x: Value) -> Value: ...
-    @overload
-    def __call__(self, x: Number) -> float: ...
-
-
-class BinaryFunction(Protocol):
-    """What ``binary`` and ``binary_op`` return: a function of two operands, Values and/or
-    plain numbers."""
-
-    op: Op
-
-    def __call__(self, a: Value | Number, b: Value | Number) -> Value: ...
-
-
-def one_operand(op: Op) -> UnaryFunction:
-    """The function that applies a row of one operand: on a Value, a node with the forward
-    value and the local derivative; on a plain number, the plain number."""
-    forward, derivative = op.forward, op.rules[0]
-
-    def apply(x: Value | Number) -> Value | float:
-        if not isinstance(x, Value):
-            return op.on_numbers(x)
-        xd = x._data
-        try:
-            y = forward(xd)
-            return make_node(y, op, x, derivative(xd, y))
-        except (ArithmeticError, ValueError) as error:  # say which op, at which number
-            raise explained(error, op.name, xd) from None
-
-    return ops.named(apply, op)  # type: ignore[return-value]
-
-
-def two_operands(op: Op) -> BinaryFunction:
-    """The function that applies a row of two operands, Values and/or plain numbers: a node
-    with the forward value and the local derivative towards each Value (a plain number is a
-    constant: remembered, given no gradient); on two plain numbers, the plain number."""
-    forward = op.forward
-    d_left, d_right = (rule or ops.refusal(op, i) for i, rule in enumerate(op.rules))
-
-    def apply(a: Value | Number, b: Value | Number) -> Any:
-        a_node, b_node = isinstance(a, Value), isinstance(b, Value)
-        ad = a._data if a_node else real_or_none(a, op.name)  # type: ignore[union-attr]
-        bd = b._data if b_node else real_or_none(b, op.name)  # type: ignore[union-attr]
-        if ad is None or bd is None or not (a_node or b_node):
-            return NotImplemented if a_node or b_node else op.on_numbers(a, b)
-        try:
-            y = forward(ad, bd)
-            return make_node(y, op, a if a_node else ad, d_left(ad, bd, y) if a_node else None,
-                             b if b_node else bd, d_right(ad, bd, y) if b_node else None)
-        except (ArithmeticError, ValueError) as error:  # say which op, at which numbers
-            raise explained(error, op.name, ad, bd) from None
-
-    return ops.named(apply, op)  # type: ignore[return-value]
-
-
-def unary(name: str, forward: Callable[[float], float], derivative: Rule,
-          **words: Any) -> UnaryFunction:
-    """A row of one operand, registered in ``OPS``, made into its function
-    (``tinygrad_edu.unary_op`` does the same for an op of your own, checked first)."""
-    return one_operand(ops.register(Op(name, forward, (derivative,), **words)))
-
-
-def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | None,
-           d_right: Rule | None, **words: Any) -> BinaryFunction:
-    """A row of two operands, registered in ``OPS``, made into its function; a rule None
-    marks an operand that must be a plain number (leaky_relu's alpha)."""
-    return two_operands(ops.register(Op(name, forward, (d_left, d_right), **words)))
-
-
-# ----------------------------------------------------------------------------- the op table
-# Every operation in one line: its forward function on floats, then its local derivative
-# d(output)/d(operand) for each operand, from the operands and the output y, then the same
-# in words ({0}, {1}: the operands; {out}: the output). The rules also run on Values: that
-# is how second derivatives work (higher.py).
-#            name  forward        d/da                  d/db
-add = binary("+", operator.add, lambda a, b, y: 1.0, lambda a, b, y: 1.0,
-             formula="{0} + {1}", local=("1", "1"))
-sub = binary("-", operator.sub, lambda a, b, y: 1.0, lambda a, b, y: -1.0,
-             formula="{0} - {1}", local=("1", "-1"))
-mul = binary("*", operator.mul, lambda a, b, y: b, lambda a, b, y: a,
-             formula="{0} * {1}", local=("{1}", "{0}"))
-div = binary("/", checked.div, lambda a, b, y: 1 / b, lambda a, b, y: -y / b,
-             formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
-
-
-def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
-    """d(a**b)/da = b·a**(b-1); at a = 0 it is 0 for b = 0 and inf for b < 1 (as PyTorch).
-    A NaN base gives NaN, even for b = 0 where a**0 is 1 (PyTorch gives 0 there: see
-    tests/torch_deviations.py)."""
-    if a == 0 and b < 1:
-        return 0.0 if b == 0 else math.inf
-    return b * a ** (b - 1)
-
-
-def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
-    """d(a**b)/db = a**b·ln(a): needs a >= 0 (0 at a = 0, as in PyTorch)."""
-    if a < 0:
-        raise checked.negative_base(a._data if isinstance(a, Value) else a)
-    return 0.0 if a == 0 else y * log(a)  # a NaN base gives NaN
-
-
-pow_ = binary("**", checked.pow, _d_pow_base, _d_pow_exponent,
-              formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
-
-#            name       forward        d/dx
-cos: UnaryFunction  # (sin's derivative is cos, and cos's is -sin)
-neg = unary("neg", operator.neg, lambda x, y: -1.0, formula="-{0}", local=("-1",))
-exp = unary("exp", checked.exp, lambda x, y: y, formula="exp({0})", local=("{out}",))
-log = unary("log", checked.log, lambda x, y: 1 / x, formula="log({0})", local=("1/{0}",))
-sqrt = unary("sqrt", checked.sqrt, lambda x, y: 0.5 / y if y != 0 else math.inf,
-             formula="sqrt({0})", local=("1/(2·{out})",))
-tanh = unary("tanh", math.tanh, lambda x, y: 1 - y * y, formula="tanh({0})",
-             local=("1 - {out}²",))
-sigmoid = unary("sigmoid", checked.sigmoid, lambda x, y: y * (1 - y),
-                formula="sigmoid({0})", local=("{out}·(1 - {out})",))
-sin = unary("sin", math.sin, lambda x, y: cos(x), formula="sin({0})", local=("cos({0})",))
-cos = unary("cos", math.cos, lambda x, y: -sin(x), formula="cos({0})", local=("-sin({0})",))
-
-
-# relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
-# a plain number on floats, and on Values (for second derivatives) ops of their own whose
-# derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
-# follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0.
-def _slope(x: float, below: float) -> float:
-    """1 for x > 0, ``below`` for x <= 0, NaN for NaN: the slope of relu and leaky_relu."""
-    return 1.0 if x > 0 else below if x <= 0 else x
-
-
-def _sign(x: float) -> float:
-    """1, -1 or 0 by the sign of x, NaN for NaN: the slope of abs."""
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
-
-
-step = two_operands(ops.hide(Op("step", _slope, (lambda x, below, y: 0.0, None),
-                                formula="step({0}, {1})", local=("0",))))
-sign = one_operand(ops.hide(Op("sign", _sign, (lambda x, y: 0.0,), formula="sign({0})",
-                               local=("0",))))
-relu = unary("relu", lambda x: 0.0 if x <= 0 else x, lambda x, y: _slope(x, 0.0),
-             graph_rules=(lambda x, y: step(x, 0.0),), formula="relu({0})",
-             local=("1 if {0} > 0 else 0",))
-_leaky_relu = binary("leaky_relu", lambda x, alpha: alpha * x if x <= 0 else x,
-                     lambda x, alpha, y: _slope(x, alpha), None,  # alpha: a plain number
-                     graph_rules=(lambda x, alpha, y: step(x, alpha), None), default=0.01,
-                     formula="leaky_relu({0}, {1})", local=("1 if {0} > 0 else {1}",))
-abs_ = unary("abs", abs, lambda x, y: _sign(x), graph_rules=(lambda x, y: sign(x),),
-             formula="abs({0})", local=("sign({0})",))
+# The table's functions, on Values and on plain numbers: tinygrad_edu.tanh(x), add(a, b).
+add = Value.__add__
+sub = Value.__sub__
+mul = Value.__mul__
+div = Value.__truediv__
+pow_ = Value.__pow__
+neg = Value.__neg__
+exp = Value.exp
+log = Value.log
+sqrt = Value.sqrt
+tanh = Value.tanh
+sigmoid = Value.sigmoid
+sin = Value.sin
+cos = Value.cos
+relu = Value.relu
+abs_ = Value.abs
+leaky_relu = Value.leaky_relu
 ops.freeze_built_ins()
-
-
-def leaky_relu(x: Value | Number, alpha: float = 0.01) -> Any:
-    """x where x > 0, alpha·x elsewhere; its slope is 1 or alpha (a plain number)."""
-    return _leaky_relu(x, alpha)

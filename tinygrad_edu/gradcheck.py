@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 from tinygrad_edu.arrays import is_array, is_tensor
+from tinygrad_edu.autograd import gradients
 from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import no_grad
-from tinygrad_edu.autograd import gradients
 from tinygrad_edu.higher import floats_refused
 
 if TYPE_CHECKING:  # the tensor half imports them when it is given arrays or Tensors
@@ -254,7 +254,7 @@ def _listed(inputs: Iterable[Any], f: object) -> list[Any]:
     if is_tensor(inputs) or is_array(inputs):
         raise TypeError("gradcheck: inputs must be a list of arrays or Tensors, one per "
                         f"argument of f, e.g. [w] rather than w; got {type(inputs).__name__} "
-                        f"of shape {inputs.shape}")
+                        f"of shape {getattr(inputs, 'shape', None)}")
     return list(inputs)
 
 

@@ -51,22 +51,22 @@ def walk(*roots: N) -> list[N]:
                             f"{root!r}")
     order: list[N] = []
     seen: set[N] = set()
-    stack: list[Any] = list(reversed(roots))
-    while stack:
-        node = stack.pop()
-        if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            stack.append(node)  # listed once its parents are
-            stack.append(_PARENTS_LISTED)
-            for parent in reversed(node.parents):
-                if parent not in seen:
-                    stack.append(parent)
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]  # a node, and its parents not yet looked at
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in seen:  # list its parents first
+                    seen.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:  # all its parents are listed: list it
+                stack.pop()
+                order.append(node)
     return order
-
-
-_PARENTS_LISTED = object()
 
 
 def backpropagate(root: N, seed: Any, stepping: bool = False) -> Iterator[N]:

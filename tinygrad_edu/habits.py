@@ -181,7 +181,7 @@ _IN_PLACE: dict[str, tuple[Callable[[float, float], float], Callable[[Any, Any],
     "*=": (operator.mul, operator.mul), "/=": (checked.div, operator.truediv)}
 
 
-def _in_place(value: Any, other: Any, symbol: str) -> Any:
+def _in_place(value: Self, other: Any, symbol: str) -> Self:
     """``value += other`` and the like: in place under ``no_grad`` (a leaf's number
     changes), else a new node; on a leaf outside ``no_grad`` with a plain number, which
     would leave the leaf unchanged (``for p in params: p -= lr * p.grad``), an error."""
@@ -193,7 +193,7 @@ def _in_place(value: Any, other: Any, symbol: str) -> Any:
                 "number its graph was built from; compute a new value instead "
                 f"(v = v {symbol[0]} ...)")
         value.data = combine(value._data, number_of(other))
-        return value  # type: ignore[no-any-return]
+        return value
     if value._fn is None and not isinstance(other, Habits):
         raise RuntimeError(
             f"p {symbol} ... on a leaf Value (an input or a parameter) outside no_grad() would "

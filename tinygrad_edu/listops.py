@@ -50,9 +50,11 @@ def _list_op(op: ListOp, operands: Sequence[Any], total: Any, local_grads: Any) 
     numbers = [v._data if k else as_float(v, op.name) for v, k in zip(operands, keep)]
     if not any(keep):  # nothing but constants: a constant
         return Value(total(numbers))
-    kept = tuple([v if k else x for v, x, k in zip(operands, numbers, keep)])
-    grads = tuple([d if k else None for d, k in zip(local_grads(numbers), keep)])
-    return make_node(total(numbers), op, None, None, many=(kept, grads))
+    parents = tuple([v for v, k in zip(operands, keep) if k])
+    grads = tuple([d for d, k in zip(local_grads(numbers), keep) if k])
+    given = None if all(keep) else tuple([v if k else x for v, x, k in zip(operands, numbers,
+                                                                          keep)])
+    return make_node(total(numbers), op, None, None, many=(parents, grads, given))
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
@@ -80,7 +82,6 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     if xd is None and not all(type(x) is float for x in inputs):
         return [dot(ws, inputs) for ws in rows]
     numbers = cast("tuple[float, ...]", inputs) if xd is None else xd
-    constants = (None,) * len(inputs)  # the local derivatives of float inputs: none
     nodes: list[Value] = []
     for row in rows:
         ws = _listed(row, "dot", _EXAMPLE)
@@ -93,9 +94,9 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
         except (OverflowError, ValueError):
             total = checked.dot(wd, numbers)
         if xd is not None:  # Values: what dot makes, written out
-            nodes.append(make_node(total, DOT, None, None, many=(ws + inputs, xd + wd)))
+            nodes.append(make_node(total, DOT, None, None, many=(ws + inputs, xd + wd, None)))
         else:  # floats: constants, so only the weights are parents
-            nodes.append(make_node(total, DOT, None, None, many=(ws + numbers, numbers + constants)))
+            nodes.append(make_node(total, DOT, None, None, many=(ws, numbers, ws + numbers)))
     return nodes
 
 
@@ -105,7 +106,7 @@ def _numbers_of_values(items: tuple[Any, ...]) -> tuple[float, ...] | None:
     return numbers if len(numbers) == len(items) else None
 
 
-def _partners(operands: list[Any], node: Value) -> tuple[Any, ...]:
+def _partners(operands: Sequence[Any], node: Any) -> tuple[Any, ...]:
     """dot's local derivatives as Values: for each operand that is a parent, its partner."""
     half = len(operands) // 2
     return tuple(operands[i - half] for i, v in enumerate(operands) if isinstance(v, Value))

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from tinygrad_edu import ops
-from tinygrad_edu.engine import BinaryFunction, UnaryFunction, one_operand, two_operands
-from tinygrad_edu.ops import Rule
+from tinygrad_edu.engine import Value, one_operand, two_operands
+from tinygrad_edu.ops import BinaryFunction, Rule, UnaryFunction
 
 __all__ = ["binary_op", "unary_op"]
 
@@ -23,7 +23,7 @@ def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
              formula: str | None = None, local: str | None = None,
              domain: tuple[float, float] | None = None, kinks: tuple[float, ...] = (),
              param: float | None = None, graph_derivative: Rule | None = None,
-             doc: str = "", register_op: bool = True) -> UnaryFunction:
+             doc: str = "", register_op: bool = True) -> UnaryFunction[Value]:
     """Make a one-operand operation from its forward function and its local derivative.
 
     ``forward(x)`` computes the output from a float; ``derivative(x, y)`` returns dy/dx
@@ -68,7 +68,7 @@ def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
               local: tuple[str, str] | None = None,
               domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
               kinks: Sequence[Callable[[float, float], float]] = (), doc: str = "",
-              register_op: bool = True) -> BinaryFunction:
+              register_op: bool = True) -> BinaryFunction[Value]:
     """Make a two-input operation: ``forward(a, b)``, ``d_left(a, b, y)`` = dy/da and
     ``d_right(a, b, y)`` = dy/db. The result takes Values and/or plain numbers on either
     side; a plain-number operand is remembered but gets no gradient. ``formula`` and

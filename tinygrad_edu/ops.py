@@ -21,14 +21,47 @@ import inspect
 import pickle
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, Union, overload
 
-from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.errors import real_or_none
 
 __all__ = ["OPS", "GivenOp", "ListOp", "Op", "register"]
 
 Rule = Callable[..., Any]
 Kink = Callable[..., float]  # a function of the operands that is 0 where the derivative jumps
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
+V = TypeVar("V")
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+"""The default of an op's second operand where it has none: leaving it out is an error."""
+
+
+class UnaryFunction(Protocol, Generic[V]):
+    """An op of one operand, on nodes of class V (a Value) or plain numbers, also as a
+    method of V: ``tanh(x)``, ``x.tanh()``, ``tanh(2.0)``."""
+
+    op: Op
+
+    @overload
+    def __call__(self, x: V) -> V: ...
+    @overload
+    def __call__(self, x: Number) -> float: ...
+    @overload
+    def __get__(self, node: None, owner: Any) -> UnaryFunction[V]: ...
+    @overload
+    def __get__(self, node: V, owner: Any) -> Callable[[], V]: ...
+
+
+class BinaryFunction(Protocol, Generic[V]):
+    """An op of two operands, Values and/or plain numbers, also as a method (an operator):
+    ``mul(a, b)``, ``a * b``, ``a * 2.0``."""
+
+    op: Op
+
+    def __call__(self, a: V | Number, b: V | Number) -> V: ...
+    @overload
+    def __get__(self, node: None, owner: Any) -> BinaryFunction[V]: ...
+    @overload
+    def __get__(self, node: V, owner: Any) -> Callable[[V | Number], V]: ...
 
 
 class Op:
@@ -86,15 +119,6 @@ class Op:
         """What ``node`` was computed from, in order: its parents, and the plain numbers
         that stood beside them (the 2.0 in ``2.0 - a``)."""
         return list(node._operands)
-
-    def on_numbers(self, *operands: Any) -> float:
-        """The op on plain numbers: a plain number, or an error naming the op."""
-        numbers = [as_float(x, self.name) for x in operands]
-        try:
-            y = self.forward(*numbers)
-        except (ArithmeticError, ValueError) as error:
-            raise explained(error, self.name, *numbers) from None
-        return y if type(y) is float else number(y, self.name, "forward function")
 
     def __call__(self, *operands: Any) -> Any:
         """Apply the op to Values and/or plain numbers: ``OPS["*"](a, 2.0)``."""
@@ -272,7 +296,7 @@ def find_op(name: str, hidden: bool = False, missing_ok: bool = False) -> Any:
     return op
 
 
-# ----------------------------------------------------------------------------- the function of a row
+# ----------------------------------------------------------------------------- its function
 
 
 def named(apply: Callable[..., Any], op: Op) -> Callable[..., Any]:

@@ -1,0 +1,115 @@
+"""What runs is what a learner reads, traced: an ordinary step runs the engine's own code.
+
+The engine's docstring and docs/engine.md tell a learner to read ``engine.py`` and
+``graph.py``. These tests run ordinary steps with a profiler on (``sys.setprofile``) and
+require that the package's code they enter is in those two files (besides the forward
+functions of ``checked.py``, which are math that says what went wrong), and that the rule
+the op table lists for each op is the function that computes its local derivative: a
+learner who puts a breakpoint in the rule they read stops there, and one who edits it sees
+the gradient change.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+import tinygrad_edu
+from tinygrad_edu import OPS, Value
+
+PACKAGE = Path(tinygrad_edu.__file__).parent
+READ = {"engine.py", "graph.py"}  # the reading path: the engine
+HELPERS = {"checked.py", "errors.py"}  # math that checks its domain, and error messages
+MICROGRAD_NN = pytest.importorskip("micrograd.nn", reason="micrograd is not installed: "
+                                   "pip install -e '.[test]'")
+
+
+def traced(run):
+    """Run ``run()`` under a profiler: the package's files it entered, and every code object
+    it called (of the package or not)."""
+    files, code = set(), set()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            code.add(frame.f_code)
+            name = frame.f_code.co_filename
+            if name.startswith(str(PACKAGE)):
+                files.add(str(Path(name).relative_to(PACKAGE)))
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return files, code
+
+
+# Each op a micrograd or microgpt program uses, as it writes it, with operands where the
+# derivative is defined.
+STEPS = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b, "**": lambda a, b: a ** b, "neg": lambda a, b: -a,
+    "exp": lambda a, b: a.exp(), "log": lambda a, b: a.log(), "tanh": lambda a, b: a.tanh(),
+    "relu": lambda a, b: a.relu(), "sigmoid": lambda a, b: a.sigmoid(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STEPS))
+def test_an_op_and_backward_run_the_engine_and_call_the_rule_the_table_lists(name):
+    a, b = Value(1.5, label="a"), Value(0.5, label="b")
+
+    def step():
+        STEPS[name](a, b).backward()
+
+    files, code = traced(step)
+    assert files <= READ | HELPERS, f"{name}: ran {sorted(files - READ - HELPERS)} too"
+    assert "engine.py" in files and "graph.py" in files
+    op = OPS[name]
+    for rule in op.rules:  # d/da (and d/db): each rule of the row computed a local derivative
+        assert rule.__code__ in code, f"{name}: the table's rule {rule} was not called"
+    forward = getattr(op.forward, "__code__", None)  # (a C function, operator.mul, is not traced)
+    assert forward is None or forward in code, f"{name}: its forward function was not called"
+
+
+def test_editing_the_rule_in_the_table_changes_the_gradient(monkeypatch):
+    """The row is the code: put another function in the row's place and backward uses it."""
+    mul = OPS["*"]
+    a, b = Value(2.0), Value(3.0)
+    rule = mul.rules[0]
+    monkeypatch.setattr(rule, "__code__", (lambda a, b, y: 10 * b).__code__)
+    (a * b).backward()
+    assert a.grad == 30.0 and b.grad == 2.0
+
+
+def micrograd_step(model, xs, ys):
+    """One step of micrograd's demo, with micrograd's own nn.py run on tinygrad_edu's Value."""
+    scores = [model([Value(x0), Value(x1)]) for x0, x1 in xs]
+    losses = [(1 + -y * s).relu() for y, s in zip(ys, scores)]
+    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+    model.zero_grad()
+    loss.backward()
+    for p in model.parameters():
+        p.data -= 0.1 * p.grad
+    return loss.data
+
+
+def micrograd_nn_on_our_value():
+    source = Path(MICROGRAD_NN.__file__).read_text(encoding="utf-8")
+    namespace = {"Value": Value}  # micrograd's own nn.py, its Value swapped for ours
+    exec(compile(source.replace("from micrograd.engine import Value", ""), "nn.py", "exec"),
+         namespace)
+    return namespace
+
+
+def test_a_step_of_micrograds_nn_runs_only_the_engine_and_its_walker():
+    nn = micrograd_nn_on_our_value()
+    model = nn["MLP"](2, [4, 4, 1])
+    xs, ys = [(0.5, -1.0), (-0.3, 0.8), (1.2, 0.1)], [1.0, -1.0, 1.0]
+    files, code = traced(lambda: micrograd_step(model, xs, ys))
+    assert READ <= files <= READ | HELPERS  # (errors.py reads the 0 that sum() starts from)
+    for name in ("+", "*", "relu"):
+        assert all(rule.__code__ in code for rule in OPS[name].rules), name
+    lines = sum(len((PACKAGE / name).read_text(encoding="utf-8").splitlines()) for name in READ)
+    assert lines <= 550, f"the files a plain step runs are {lines} lines, besides its helpers"
+    assert all(math.isfinite(p.grad) for p in model.parameters())
