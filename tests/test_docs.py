@@ -61,7 +61,8 @@ def docstring(module: str, name: str) -> str | None:
                     return docstring(node.module, alias.name)
         targets = (node.targets if isinstance(node, ast.Assign) else
                    [node.target] if isinstance(node, ast.AnnAssign) else [])
-        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+        names = [n for t in targets for n in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        if any(isinstance(n, ast.Name) and n.id == name for n in names):
             value = getattr(importlib.import_module(module), name)
             if inspect.isfunction(value):  # made by unary_op, binary_op, ...
                 return inspect.getdoc(value)

@@ -780,13 +780,16 @@ specials = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0])
 
 
 def reference_dot(ws, xs):
-    """dot the plain way: one _list_op over all the operands, as for any list op."""
+    """dot the general way, as for operands with constants among them: every operand through
+    listops._list_node."""
     from tinygrad_edu import checked
-    from tinygrad_edu.listops import DOT, _list_op
+    from tinygrad_edu.listops import DOT, _list_node
 
-    n = len(ws)
-    return _list_op(DOT, [*ws, *xs], lambda u: checked.dot(u[:n], u[n:]),
-                    lambda u: u[n:] + u[:n])
+    operands, n = [*ws, *xs], len(ws)
+    kept = [isinstance(v, Value) for v in operands]
+    numbers = [v.data if k else float(v) for v, k in zip(operands, kept)]
+    return _list_node(DOT, checked.dot(numbers[:n], numbers[n:]), operands, kept, numbers,
+                      numbers[n:] + numbers[:n])
 
 
 layer_operand = st.one_of(st.builds(Value, st.floats(-2, 2)), st.floats(-2, 2),

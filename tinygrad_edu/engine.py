@@ -23,12 +23,11 @@ forward pass has run. Keeping the numbers makes a node one small object that nev
 back to itself, so a graph you drop is freed at once; and derivatives become data a program
 can read: stepping prints them, drawings show them, the property tests check every rule.
 
-The machinery beside the engine, to trust now and read later: ``ops.py`` (an op as a row
-of data, and the checks of an op of your own, made with ``making.py``), ``listops.py``
-(``dot`` and ``vsum``: one node for a whole sum), ``habits.py`` (printing, comparing,
-in-place updates, micrograd's and microgpt's names), ``copying.py``, ``higher.py`` and
-``autograd.py`` (second derivatives), ``checked.py`` and ``errors.py`` (math that says what
-went wrong).
+The machinery beside it, to trust now and read later: ``ops.py`` (an op as a row of data;
+ops of your own are checked there and made in ``making.py``), ``listops.py`` (``dot``,
+``vsum``), ``habits.py`` (printing, comparing, in-place updates, micrograd's and microgpt's
+names), ``copying.py``, ``higher.py`` and ``autograd.py`` (second derivatives),
+``checked.py`` and ``errors.py`` (math and errors that say what went wrong).
 """
 
 from __future__ import annotations
@@ -58,9 +57,8 @@ def make_node(y: float, op: Op, left: Any, d_left: Any, right: Any = None,
     """A new Value holding ``y``, made by ``op`` from ``left`` (and ``right``) with the local
     derivatives ``d_left`` (and ``d_right``), None for a plain-number operand; or, for an
     op on a whole list, from ``many``: (parents, local derivatives, and all its operands if
-    plain numbers stood among them, else None). Under ``no_grad()`` it keeps none of it: a
-    value with no graph. Every node of every graph is made here, one field at a time,
-    without ``__init__`` and its checks (the fastest way in CPython)."""
+    plain numbers stood among them). Under ``no_grad()`` it keeps none of it. Every node is
+    made here, one field at a time (the fastest way in CPython)."""
     node = object.__new__(Value)
     node._data = y
     node.grad = 0.0
@@ -239,33 +237,6 @@ class Value(Habits):
         self._data = (value if type(value) is float else value._data if isinstance(value, Value)
                       else as_float(value, "Value.data"))
 
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The values this one was computed from, in operand order (``x * x`` lists x
-        twice); empty for a leaf."""
-        if self._list is not None:
-            return self._list[0]  # type: ignore[no-any-return]
-        if self._d_right is None:
-            return () if self._d_left is None else (self._left,)
-        return (self._right,) if self._d_left is None else (self._left, self._right)
-
-    @property
-    def local_grads(self) -> tuple[Any, ...]:
-        """d(self)/d(parent) for each parent, in the same order."""
-        if self._list is not None:
-            return self._list[1]  # type: ignore[no-any-return]
-        return tuple([d for d in (self._d_left, self._d_right) if d is not None])
-
-    @property
-    def _operands(self) -> tuple[Any, ...]:
-        """What the op was given, in order: its parents, and plain numbers where they stood
-        (the 2.0 in ``2.0 - x``, leaky_relu's alpha)."""
-        if self._list is not None:
-            return self._list[2] or self._list[0]  # type: ignore[no-any-return]
-        if self._fn is None:
-            return ()
-        return (self._left,) if self._right is None else (self._left, self._right)
-
     # ------------------------------------------------------------------------- the op table
     # Each operator and method is a row of the table: its forward function on floats, then
     # the local derivative d(output)/d(operand) of each operand from the operands and the
@@ -316,6 +287,34 @@ class Value(Habits):
     def __rtruediv__(self, other: Number) -> Value: return div(other, self)
     def __rpow__(self, other: Number) -> Value: return pow_(other, self)
     def __pos__(self) -> Value: return self
+
+    # ------------------------------------------------------------------------- its operands
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The values this one was computed from, in operand order (``x * x`` lists x
+        twice); empty for a leaf."""
+        if self._list is not None:
+            return self._list[0]  # type: ignore[no-any-return]
+        if self._d_right is None:
+            return () if self._d_left is None else (self._left,)
+        return (self._right,) if self._d_left is None else (self._left, self._right)
+
+    @property
+    def local_grads(self) -> tuple[Any, ...]:
+        """d(self)/d(parent) for each parent, in the same order."""
+        if self._list is not None:
+            return self._list[1]  # type: ignore[no-any-return]
+        return tuple([d for d in (self._d_left, self._d_right) if d is not None])
+
+    @property
+    def _operands(self) -> tuple[Any, ...]:
+        """What the op was given, in order: its parents, and plain numbers where they stood
+        (the 2.0 in ``2.0 - x``, leaky_relu's alpha)."""
+        if self._list is not None:
+            return self._list[2] or self._list[0]  # type: ignore[no-any-return]
+        if self._fn is None:
+            return ()
+        return (self._left,) if self._right is None else (self._left, self._right)
 
     # ------------------------------------------------------------------------- backward
     def backward(self, grad: float | Value = 1.0, create_graph: bool = False,
