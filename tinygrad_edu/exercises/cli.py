@@ -5,7 +5,10 @@
     python -m tinygrad_edu exercises start FILE         a file with every starter in it
     python -m tinygrad_edu exercises check FILE [NAME]  grade the functions FILE defines
 
-``check`` exits with 0 when every exercise the file attempts passes, 1 otherwise.
+``check`` exits with 0 when every exercise the file attempts passes, 1 otherwise; with
+``--json`` (or ``--format gradescope``) it prints the result for a machine to read. For a
+class (``classroom/``): ``report DIR -o report.html`` (or ``.csv``) grades every submission
+in DIR and shows what the class got wrong.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["main"]
+
+POINTS = ("the points of each exercise: N for every one, NAME=N for one (d_tanh=2); may be "
+          "repeated (default: 1 each)")
 
 
 def _listing() -> str:
@@ -199,6 +205,28 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="grade the functions a file defines")
     check.add_argument("file", type=Path)
     check.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
+    check.add_argument("--json", action="store_true", help="print the result as JSON: per "
+                       "exercise the status, the points, the diagnoses and the verdict")
+    check.add_argument("--format", choices=("text", "json", "gradescope"), default="text",
+                       help="text (the default), json (as --json), or gradescope: "
+                       "Gradescope's results.json")
+    check.add_argument("--points", action="append", default=[], metavar="SPEC",
+                       help=f"{POINTS} (with --json or --format)")
+    check.add_argument("-o", "--output", type=Path, help="write the JSON to this file "
+                       "(with --json or --format)")
+    report = commands.add_parser("report", help="grade every submission in a folder and show "
+                                 "what the class got wrong")
+    report.add_argument("folder", type=Path, metavar="DIR", help="the submissions: learners' "
+                        "files, a folder per student, or nbgrader's course folder")
+    report.add_argument("exercise", nargs="*", default=[], help="only these (default: those "
+                        "the submissions define)")
+    report.add_argument("-o", "--output", type=Path, required=True,
+                        help="report.html (a page with the charts) or report.csv")
+    report.add_argument("--points", action="append", default=[], metavar="SPEC", help=POINTS)
+    report.add_argument("--assignment", help="nbgrader: which assignment, when submitted/ "
+                        "holds several")
+    report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
+                        "per core)")
     args = parser.parse_args(argv)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
@@ -213,4 +241,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "start":
         return _start(args.file, chosen, args.force)
-    return _check(args.file, chosen)
+    if args.command == "report":
+        from tinygrad_edu.exercises.classroom.commands import report as report_command
+
+        return report_command(args.folder, chosen, args.output, args.points, args.assignment,
+                              args.jobs)
+    if args.json and args.format not in ("text", "json"):
+        parser.error(f"--json and --format {args.format} ask for two formats: give one")
+    form = "json" if args.json else args.format
+    if form == "text":
+        if args.points or args.output:
+            parser.error("--points and --output go with --json or --format gradescope")
+        return _check(args.file, chosen)
+    from tinygrad_edu.exercises.classroom.commands import check_for_machines
+
+    return check_for_machines(args.file, chosen, form, args.points, args.output)
