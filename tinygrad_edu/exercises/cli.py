@@ -7,8 +7,9 @@
 
 ``check`` exits with 0 when every exercise the file attempts passes, 1 otherwise; with
 ``--json`` (or ``--format gradescope``) it prints the result for a machine to read. For a
-class (``classroom/``): ``report DIR -o report.html`` (or ``.csv``) grades every submission
-in DIR and shows what the class got wrong.
+class (``classroom/``): ``assignment NAME... --for nbgrader|gradescope|github -o DIR`` makes
+an assignment to hand out, ``report DIR -o report.html`` (or ``.csv``) grades every
+submission in DIR and shows what the class got wrong.
 """
 
 from __future__ import annotations
@@ -214,6 +215,23 @@ def main(argv: list[str] | None = None) -> int:
                        help=f"{POINTS} (with --json or --format)")
     check.add_argument("-o", "--output", type=Path, help="write the JSON to this file "
                        "(with --json or --format)")
+    assignment = commands.add_parser(
+        "assignment", help="make an assignment for nbgrader, Gradescope or GitHub Classroom")
+    assignment.add_argument("exercise", nargs="+", help="its exercises (names or numbers)")
+    assignment.add_argument("--for", dest="route", required=True,
+                            choices=("nbgrader", "gradescope", "github"),
+                            help="nbgrader: a source notebook; gradescope: autograder.zip; "
+                            "github: a template repository for GitHub Classroom")
+    assignment.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                            help="the folder to write it in (nbgrader: the course's folder)")
+    assignment.add_argument("--name", default="assignment", help="the assignment's name, "
+                            "and its file's (default: assignment)")
+    assignment.add_argument("--points", action="append", default=[], metavar="SPEC",
+                            help=POINTS)
+    assignment.add_argument("--wheel", type=Path, help="gradescope, github: the wheel of "
+                            "tinygrad_edu to carry (default: built from this clone)")
+    assignment.add_argument("--wheels", type=Path, metavar="DIR", help="gradescope: more "
+                            "wheels to carry, so that setup.sh installs offline")
     report = commands.add_parser("report", help="grade every submission in a folder and show "
                                  "what the class got wrong")
     report.add_argument("folder", type=Path, metavar="DIR", help="the submissions: learners' "
@@ -246,6 +264,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return report_command(args.folder, chosen, args.output, args.points, args.assignment,
                               args.jobs)
+    if args.command == "assignment":
+        from tinygrad_edu.exercises.classroom.make import make_assignment
+
+        return make_assignment(chosen, args.route, args.output, args.name, args.points,
+                               args.wheel, args.wheels)
     if args.json and args.format not in ("text", "json"):
         parser.error(f"--json and --format {args.format} ask for two formats: give one")
     form = "json" if args.json else args.format
