@@ -39,7 +39,7 @@ from tinygrad_edu.exercises.classroom.results import (
 from tinygrad_edu.exercises.classroom.submissions import LOAD_LIMIT, grade_file
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade, numpy_installed
-from tinygrad_edu.exercises.running import probe_cases
+from tinygrad_edu.exercises.running import probe
 
 __all__ = ["EXERCISE_DEADLINE", "LOAD_DEADLINE", "grade_all"]
 
@@ -122,7 +122,7 @@ def warm_up(exercises: Sequence[ExerciseSpec]) -> None:
             continue
         grade(ex, ex.reference)
         for stage in (*ex.before, ex, *ex.after):
-            probe_cases(stage)
+            probe(stage, stage.reference)  # (and the reference's answers there)
 
 
 def _cores() -> int:

@@ -33,7 +33,7 @@ from tinygrad_edu.exercises.loading import (
 
 __all__ = ["LOAD_LIMIT", "grade_file", "locate"]
 
-LOAD_LIMIT = 10.0
+LOAD_LIMIT = 5.0
 """Seconds a submission's own code (what runs when the file is run, not its functions) may
 run before it is stopped."""
 
