@@ -359,3 +359,14 @@ def test_the_students_starter_has_no_answer(template):
 def test_the_command_says_what_is_wrong(argv, words, tmp_path, capsys):
     assert cli(["assignment", *argv, "-o", str(tmp_path / "out")]) == 1
     assert words in capsys.readouterr().err
+
+
+def test_an_assignment_made_before_is_not_overwritten_without_force(tmp_path, capsys):
+    args = ["assignment", "d_tanh", "--for", "nbgrader", "-o", str(tmp_path)]
+    assert cli(args) == 0
+    notebook = tmp_path / "source" / "assignment" / "assignment.ipynb"
+    notebook.write_text("edited by the teacher")
+    assert cli(args) == 1
+    assert "assignment.ipynb exists already" in capsys.readouterr().err
+    assert notebook.read_text() == "edited by the teacher"
+    assert cli([*args, "--force"]) == 0 and notebook.read_text() != "edited by the teacher"

@@ -164,6 +164,9 @@ def test_check_json_says_per_exercise_the_verdict_points_and_diagnosis(tmp_path,
     assert exercises["d_mul"]["verdict"].startswith("✓ d_mul passed")
     assert cli(["check", str(path), "d_mul", "--format", "json"]) == 0  # only those named
     assert [e["name"] for e in json.loads(capsys.readouterr().out)["exercises"]] == ["d_mul"]
+    assert cli(["check", str(path), "d_mul", "Value", "--json"]) == 1  # one named is missing
+    assert [e["status"] for e in json.loads(capsys.readouterr().out)["exercises"]] == [
+        "passed", "missing"]
 
 
 GRADESCOPE_TEST_FIELDS = {"name": str, "number": str, "score": float, "max_score": float,

@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                             "tinygrad_edu to carry (default: built from this clone)")
     assignment.add_argument("--wheels", type=Path, metavar="DIR", help="gradescope: more "
                             "wheels to carry, so that setup.sh installs offline")
+    assignment.add_argument("--force", action="store_true", help="overwrite the files of an "
+                            "assignment made before in DIR")
     report = commands.add_parser("report", help="grade every submission in a folder and show "
                                  "what the class got wrong")
     report.add_argument("folder", type=Path, metavar="DIR", help="the submissions: learners' "
@@ -268,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         from tinygrad_edu.exercises.classroom.make import make_assignment
 
         return make_assignment(chosen, args.route, args.output, args.name, args.points,
-                               args.wheel, args.wheels)
+                               args.wheel, args.wheels, args.force)
     if args.json and args.format not in ("text", "json"):
         parser.error(f"--json and --format {args.format} ask for two formats: give one")
     form = "json" if args.json else args.format

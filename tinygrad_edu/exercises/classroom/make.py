@@ -17,6 +17,14 @@ from tinygrad_edu.exercises.exercise import ExerciseSpec
 
 __all__ = ["make_assignment"]
 
+MADE = {
+    "nbgrader": lambda folder, name: [folder / "source" / name / f"{name}.ipynb"],
+    "gradescope": lambda folder, name: [folder / "autograder.zip", folder / f"{name}.py"],
+    "github": lambda folder, name: [folder / f"{name}.py", folder / "README.md",
+                                    folder / ".github" / "workflows" / "classroom.yml"],
+}
+"""The files each route writes that may hold a teacher's work: never overwritten silently."""
+
 NEXT = {
     "nbgrader": "next, in {folder}: nbgrader generate_assignment {name}, and the students' "
                 "notebook is in release/{name}/ (nbgrader autograde {name} grades their "
@@ -31,12 +39,18 @@ NEXT = {
 
 def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, name: str,
                     points: Sequence[str], wheel: Path | None = None,
-                    wheels: Path | None = None) -> int:
+                    wheels: Path | None = None, force: bool = False) -> int:
     """Make the assignment of ``chosen`` for ``route`` in ``folder``; print the files written
-    and what to do next. Exits with 1 (a message on stderr) if it cannot be made."""
+    and what to do next. Exits with 1 (a message on stderr) if it cannot be made, or if it
+    would overwrite a file of an earlier one (unless ``force``)."""
     exercises = sorted(dict.fromkeys(chosen), key=lambda ex: ex.number)
     try:
         check_name(name)
+        there = [path for path in MADE[route](folder, name) if path.exists()]
+        if there and not force:
+            raise AssignmentError(f"{there[0]} exists already (an assignment made before, "
+                                  "maybe edited since); pass --force to overwrite it, or give "
+                                  "another --name or -o")
         worth = points_for(exercises, points)
         if wheels is not None and route != "gradescope":
             raise AssignmentError("--wheels goes with --for gradescope (its setup.sh installs "

@@ -101,9 +101,10 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        """Every exercise graded passed (as ``check`` exits with 0)."""
-        attempted = [m for m in self.marks if m.status in ("passed", "failed")]
-        return self.problem is None and bool(attempted) and all(m.passed for m in attempted)
+        """The file runs, some exercise passes and none fails or is missing: as ``check``
+        exits with 0 (an exercise not started yet counts as neither)."""
+        return self.problem is None and any(m.passed for m in self.marks) and all(
+            m.status in ("passed", "not started") for m in self.marks)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Result:
