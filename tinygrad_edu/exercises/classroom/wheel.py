@@ -5,6 +5,7 @@ tests/test_packaging.py builds it), from a copy of the files a wheel is made of.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import shutil
 import subprocess
@@ -46,8 +47,8 @@ def project_wheel(folder: Path, given: Path | None = None) -> Path:
                 shutil.copy2(root / name, source / name)
         shutil.copytree(root / "tinygrad_edu", source / "tinygrad_edu",
                         ignore=shutil.ignore_patterns("__pycache__", "*.py[cod]", ".*"))
-        # with this Python's setuptools if it has one: nothing to download
-        isolation = ["--no-isolation"] if importlib.util.find_spec("setuptools") else []
+        # with this Python's setuptools if it is recent enough: nothing to download
+        isolation = ["--no-isolation"] if _setuptools_builds() else []
         done = subprocess.run([sys.executable, "-m", "build", "--wheel", *isolation,
                                "--outdir", str(out), str(source)],
                               capture_output=True, text=True, timeout=600, check=False)
@@ -58,6 +59,16 @@ def project_wheel(folder: Path, given: Path | None = None) -> Path:
                                   f"{tail}\nGive a wheel with --wheel FILE instead")
         shutil.copy2(wheels[0], folder / wheels[0].name)
         return folder / wheels[0].name
+
+
+def _setuptools_builds() -> bool:
+    """Whether this Python's setuptools builds the wheel (pyproject.toml's build-system asks
+    for 77 or newer, which reads its license field); else ``build`` fetches one."""
+    try:
+        major = int(importlib.metadata.version("setuptools").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+    return major >= 77
 
 
 def clone() -> Path:
