@@ -177,20 +177,27 @@ def test_nbgraders_round_trip(round_trip):
 
 
 @pytest.fixture(scope="module")
-def gradescope(tmp_path_factory):
-    """The zip made by the command (which builds the wheel from this clone), unpacked as
-    Gradescope unpacks it, and setup.sh run once, with python3 a fresh virtual environment
-    that sees this Python's packages but not this checkout: (root, the venv's bin)."""
+def wheel(tmp_path_factory):
     if importlib.util.find_spec("build") is None:
-        pytest.skip("building the wheel needs the build package: pip install build (the dev "
-                    "extra has it)")
-    made = tmp_path_factory.mktemp("made")
+        pytest.skip("building the wheel needs the build package: pip install build")
+    return project_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def gradescope(tmp_path_factory, wheel):
+    """The zip made by the command (which builds the wheel from this clone), carrying more
+    wheels (``--wheels``: here a copy of tinygrad_edu's, whose dependencies this Python
+    has, so that setup.sh installs offline), unpacked as Gradescope unpacks it, and
+    setup.sh run once, with python3 a fresh virtual environment that sees this Python's
+    packages but not this checkout: (root, the venv's bin)."""
+    made, wheels = tmp_path_factory.mktemp("made"), tmp_path_factory.mktemp("wheels")
+    shutil.copy2(wheel, wheels / wheel.name)
     assert cli(["assignment", *NAMES, "--for", "gradescope", "-o", str(made), "--name", "hw1",
-                "--points", POINTS_OPTION]) == 0
+                "--points", POINTS_OPTION, "--wheels", str(wheels)]) == 0
     root = tmp_path_factory.mktemp("autograder")
     with zipfile.ZipFile(made / "autograder.zip") as archive:
         names = archive.namelist()
-        assert {"setup.sh", "run_autograder"} <= set(names)
+        assert {"setup.sh", "run_autograder", wheel.name, f"wheels/{wheel.name}"} == set(names)
         for info in archive.infolist():
             archive.extract(info, root / "source")
             mode = info.external_attr >> 16
@@ -210,6 +217,7 @@ def gradescope(tmp_path_factory):
                           env=gradescope_env(bin_, root))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "installing tinygrad_edu from ./tinygrad_edu-" in done.stdout
+    assert "(all of it from the wheels in this zip)" in done.stdout  # offline
     assert "ready to grade" in done.stdout
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
     return root, bin_
@@ -272,13 +280,6 @@ def test_gradescope_says_when_a_submission_does_not_run(gradescope):
 
 
 # ----------------------------------------------------------------------------- GitHub
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    if importlib.util.find_spec("build") is None:
-        pytest.skip("building the wheel needs the build package: pip install build")
-    return project_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="module")
@@ -355,8 +356,10 @@ def test_the_students_starter_has_no_answer(template):
     (["d_tanh", "--for", "gradescope", "--wheel", "nowhere.whl"], "not a wheel of tinygrad_edu"),
     (["d_tanh", "--for", "nbgrader", "--wheels", "."], "--wheels goes with --for gradescope"),
     (["d_tanh", "--for", "nbgrader", "--points", "d_mul=2"], "d_mul is not one of this"),
+    (["d_tanh", "--for", "gradescope", "--wheels", "{tmp}"], "no .whl file there; fill it with"),
 ])
 def test_the_command_says_what_is_wrong(argv, words, tmp_path, capsys):
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
     assert cli(["assignment", *argv, "-o", str(tmp_path / "out")]) == 1
     assert words in capsys.readouterr().err
 
