@@ -1,18 +1,19 @@
 """Run the benchmarks: ``python benchmarks/run_all.py [NAME] [options]``, NAME one of scalar,
-gpt, tensor, before-after, exercises, live and all.
+gpt, tensor, before-after, exercises, report, live and all.
 
 ``scalar`` (the default) compares the scalar engine with micrograd and PyTorch
 (bench_scalar.py), then times a GPT's training step against a plain microgpt-style Value
 (bench_gpt.py; ``gpt`` runs that one alone); ``tensor`` trains the Fashion-MNIST MLP with
 the tensor engine and with PyTorch (bench_tensor.py, several minutes); ``exercises`` times
-the grading of every exercise (bench_exercises.py); ``all`` runs them all. ``live`` (not in
-``all``: it needs the built site and Chromium) times the playground in a browser
-(bench_live.py); ``before-after`` (not in ``all`` either: it compares two versions) times
-the tensor engine's training epoch against an earlier version, ``--baseline REF`` (default
-main; bench_tensor_baseline.py). Options after the name go to each of its scripts
-(``--quick`` for a smoke test). Each script runs in a process of its own, so that what one
-imports (PyTorch's objects, which the garbage collector walks) does not slow the next.
-Nothing is installed here: ``./run.sh bench`` installs the ``bench`` extra first.
+the grading of every exercise (bench_exercises.py); ``report`` the report of a class of 200
+(bench_report.py); ``all`` runs them all. ``live`` (not in ``all``: it needs the built site
+and Chromium) times the playground in a browser (bench_live.py); ``before-after`` (not in
+``all`` either: it compares two versions) times the tensor engine's training epoch against
+an earlier version, ``--baseline REF`` (default main; bench_tensor_baseline.py). Options
+after the name go to each of its scripts (``--quick`` for a smoke test). Each script runs in
+a process of its own, so that what one imports (PyTorch's objects, which the garbage
+collector walks) does not slow the next. Nothing is installed here: ``./run.sh bench``
+installs the ``bench`` extra first.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = {"scalar": ["bench_scalar.py", "bench_gpt.py"], "gpt": ["bench_gpt.py"],
            "tensor": ["bench_tensor.py"], "exercises": ["bench_exercises.py"],
+           "report": ["bench_report.py"],
            "live": ["bench_live.py"], "before-after": ["bench_tensor_baseline.py"],
-           "all": ["bench_scalar.py", "bench_gpt.py", "bench_tensor.py", "bench_exercises.py"]}
+           "all": ["bench_scalar.py", "bench_gpt.py", "bench_tensor.py", "bench_exercises.py",
+                   "bench_report.py"]}
 
 
 def main(argv: list[str]) -> int:

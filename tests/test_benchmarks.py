@@ -77,6 +77,19 @@ def test_the_exercises_benchmark_grades_a_right_and_a_wrong_file():
     assert "| Value |" in result.stdout
 
 
+def test_the_report_benchmark_grades_a_class_and_checks_the_report():
+    """``benchmarks/bench_report.py --quick`` runs: the report it times agrees with the
+    status of every answer it wrote (the times are not checked)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_report.py"), "--quick"],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "The report agrees with each one." in result.stdout
+    assert re.search(r"^\| 12 \| 5 \| [\d.]+ s \| [\d.]+ s \|", result.stdout, re.M), \
+        result.stdout
+
+
 def test_the_gpt_benchmark_runs_three_engines_on_the_same_gpt():
     """``benchmarks/bench_gpt.py --quick`` (what ``./run.sh bench`` runs after the scalar
     benchmark, in small): the three engines start from the same loss, every row of the table

@@ -19,13 +19,13 @@ LAYERS = [
     ["derivatives", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
     ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
-     "drawing", "frames", "replay", "viz", "expression", "exercises", "playground", "__main__",
-     ""],
+     "drawing", "frames", "pages", "replay", "viz", "expression", "exercises", "playground",
+     "__main__", ""],
 ]
 ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
            "copying", "higher", "habits", "listops", "scopes", "autograd"}
-TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "replay",
-         "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
+TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "pages",
+         "replay", "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
 
 
 def module_name(path: Path) -> str:

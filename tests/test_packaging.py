@@ -53,7 +53,10 @@ def test_the_wheel_holds_the_package_and_nothing_else(dist):
     assert {name for name in names if not name.startswith("tinygrad_edu-0.1.0.dist-info/")} \
         == package
     assert "tinygrad_edu/py.typed" in names and "tinygrad_edu/datasets/digits.csv.gz" in names
-    assert {f"tinygrad_edu/pages/replay.{kind}" for kind in ("html", "css", "js")} <= names
+    assert {f"tinygrad_edu/pages/{page}.{kind}" for page in ("replay", "report")
+            for kind in ("html", "css", "js")} <= names
+    assert {f"tinygrad_edu/exercises/classroom/files/{name}" for name in (
+        "setup.sh", "run_autograder", "classroom.yml", "nbgrader_config.py.in")} <= names
 
 
 def test_the_metadata_and_the_long_description(dist):

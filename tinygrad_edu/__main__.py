@@ -1,7 +1,8 @@
 """Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]``,
 ``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``,
 ``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html`` and
-``python -m tinygrad_edu exercises [list | show NAME | start FILE | check FILE]``."""
+``python -m tinygrad_edu exercises [list | show NAME | start FILE | check FILE]`` (and, for a
+class, ``exercises assignment NAME... --for ROUTE -o DIR | report DIR -o report.html``)."""
 
 from __future__ import annotations
 
@@ -368,7 +369,8 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def exercises(argv: list[str]) -> int:
-    """The exercises: list them with your progress, show one, write starters, grade a file."""
+    """The exercises: list them with your progress, show one, write starters, grade a file;
+    hand them out to a class and report what it got wrong."""
     try:
         from tinygrad_edu.exercises.cli import main as exercises_main
     except ImportError as error:  # hypothesis is an optional dependency

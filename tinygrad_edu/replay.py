@@ -23,15 +23,11 @@ colours. Open it from disk, mail it, put it on a class website. In a notebook th
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
-from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -42,6 +38,7 @@ from tinygrad_edu.frames import gradients_kept
 from tinygrad_edu.graph import walk
 from tinygrad_edu.labels import HOT, WARM, parameter_names
 from tinygrad_edu.layout import MAX_NODES, checked_layout
+from tinygrad_edu.pages import fill, json_for_script, part, policy
 from tinygrad_edu.stepping import (
     ParentUpdate,
     Step,
@@ -370,31 +367,14 @@ def _clean_svg(svg: str, n_values: int) -> str:
     return svg
 
 
-def _json_for_script(data: object) -> str:
-    """JSON that is safe inside <script>: no "</script>", no "<!--", no HTML entities."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                       ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, code)
-    return text
-
-
 def _page(title: str, svg: str, data: object) -> str:
     """The page: ``pages/replay.html`` with ``replay.css`` and ``replay.js`` in it, and the
-    title, the picture and the frames in their places (each ``@@NAME@@`` is filled once: what
-    goes in is never read as a place to fill)."""
-    script = _part("replay.js")
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    # The policy forbids every request and every script but ours: a page from disk stays
-    # offline, and a label can never become code.
-    policy = f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'"
-    filled = {"TITLE": escape(title), "POLICY": policy, "SVG": svg,
-              "DATA": _json_for_script(data), "SCRIPT": script, "STYLE": _part("replay.css"),
+    title, the picture and the frames in their places (``pages.fill``); its policy forbids
+    every request and every script but ours: a page from disk stays offline, and a label can
+    never become code."""
+    script = part("replay.js")
+    filled = {"TITLE": escape(title), "POLICY": policy(script), "SVG": svg,
+              "DATA": json_for_script(data), "SCRIPT": script, "STYLE": part("replay.css"),
               "HOT": HOT, "WARM": WARM, "FORWARD": FORWARD,
               "SMALLEST_TEXT": str(SMALLEST_TEXT_PX)}
-    return re.sub(r"@@(\w+)@@", lambda m: filled[m.group(1)], _part("replay.html")) + "\n"
-
-
-def _part(name: str) -> str:
-    """One of the page's files in ``tinygrad_edu/pages``, without its surrounding blank lines."""
-    return (resources.files("tinygrad_edu") / "pages" / name).read_text(encoding="utf-8").strip()
+    return fill(part("replay.html"), filled)

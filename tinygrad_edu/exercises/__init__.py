@@ -23,7 +23,9 @@ The last exercise asks for a whole class, your own micrograd:
 From a terminal: ``python -m tinygrad_edu exercises`` lists the exercises with your
 progress; ``... exercises start FILE`` writes a file of starters and
 ``... exercises check FILE`` grades it. Needs hypothesis (``pip install hypothesis``;
-in a clone of tinygrad_edu, ``pip install -e '.[testing]'``).
+in a clone of tinygrad_edu, ``pip install -e '.[testing]'``). For a whole class (an
+assignment for nbgrader, Gradescope or GitHub Classroom, and a report of what the class got
+wrong): ``tinygrad_edu.exercises.classroom``.
 """
 
 from __future__ import annotations

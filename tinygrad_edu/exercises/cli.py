@@ -5,15 +5,17 @@
     python -m tinygrad_edu exercises start FILE         a file with every starter in it
     python -m tinygrad_edu exercises check FILE [NAME]  grade the functions FILE defines
 
-``check`` exits with 0 when every exercise the file attempts passes, 1 otherwise.
+``check`` exits with 0 when every exercise the file attempts passes, 1 otherwise; with
+``--json`` (or ``--format gradescope``) it prints the result for a machine to read. For a
+class (``classroom/``): ``assignment NAME... --for nbgrader|gradescope|github -o DIR`` makes
+an assignment to hand out, ``report DIR -o report.html`` (or ``.csv``) grades every
+submission in DIR and shows what the class got wrong.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import traceback
-import types
 from pathlib import Path
 from typing import Any
 
@@ -27,78 +29,14 @@ from tinygrad_edu.exercises import (
 )
 from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.grading import Exercise, grade, numpy_installed
+from tinygrad_edu.exercises.loading import SolutionFileError, load_solutions
+from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["main"]
 
-PROG = "python -m tinygrad_edu exercises"
-
-
-class SolutionFileError(Exception):
-    """A solutions file could not be read, compiled or run (the message says where)."""
-
-
-def load_solutions(path: str | Path) -> dict[str, Any]:
-    """Run a learner's file as a module named ``solutions`` and return what it defines.
-
-    A syntax error, or an error raised while the file runs, becomes a ``SolutionFileError``
-    naming the file and the line; code under ``if __name__ == "__main__":`` does not run.
-    """
-    path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SolutionFileError(f"there is no file {path}; write one with `{PROG} start "
-                                f"{path}`") from None
-    except IsADirectoryError:
-        raise SolutionFileError(f"{path} is a directory; give the .py file with your "
-                                "solutions") from None
-    except UnicodeDecodeError as error:
-        raise SolutionFileError(
-            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position "
-            f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
-            "source files") from None
-    except OSError as error:
-        raise SolutionFileError(f"cannot read {path}: {error}") from None
-    null = source.find("\0")  # said here: Python 3.10 and 3.11 raise different errors for it
-    if null >= 0:
-        lineno = source.count("\n", 0, null) + 1
-        column = null - source.rfind("\n", 0, null)
-        raise SolutionFileError(
-            f"{path}, line {lineno}: a null byte (\\x00) at column {column}, which Python code "
-            "cannot contain; delete it, or save the file again as UTF-8 text (a file saved as "
-            "UTF-16 has one after every letter)")
-    try:
-        code = compile(source, str(path), "exec")
-    except SyntaxError as error:
-        where = f"{path}, line {error.lineno}" if error.lineno else str(path)
-        lines = [f"{where}: {type(error).__name__}: {error.msg}"]
-        if error.text:
-            lines.append("    " + error.text.rstrip("\n").strip())
-            if error.offset:
-                indent = len(error.text) - len(error.text.lstrip())
-                lines.append("    " + " " * max(error.offset - 1 - indent, 0) + "^")
-        raise SolutionFileError("\n".join(lines)) from None
-    module = types.ModuleType("solutions")
-    module.__file__ = str(path)
-    sys.path.insert(0, str(path.parent.resolve()))  # the file may import its neighbours
-    try:
-        exec(code, module.__dict__)
-    except (Exception, SystemExit) as error:
-        frames = [f for f in traceback.extract_tb(error.__traceback__)
-                  if f.filename == str(path)]
-        where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
-        line = f"\n    {frames[-1].line}" if frames and frames[-1].line else ""
-        if isinstance(error, SystemExit):
-            raise SolutionFileError(
-                f"{where}: the file exits when it runs; put the code that exits "
-                f"under `if __name__ == \"__main__\":`, which grading does not run{line}"
-            ) from None
-        raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
-                                f"{error}{line}") from None
-    finally:
-        sys.path.remove(str(path.parent.resolve()))
-    return module.__dict__
+POINTS = ("the points of each exercise: N for every one, NAME=N for one (d_tanh=2); may be "
+          "repeated (default: 1 each)")
 
 
 def _listing() -> str:
@@ -144,17 +82,8 @@ def _start(path: Path, names: list[Exercise], force: bool) -> int:
         chosen = [ex for ex in chosen if not ex.arrays]
         print(f"NumPy is not installed here, so the exercises on arrays ({left_out}) are left "
               "out; pip install numpy to do them", file=sys.stderr)
-    imports = "import math\n\nimport numpy as np\n" if any(ex.arrays for ex in chosen) else \
-        "import math\n"
-    blocks = ['"""My solutions to the tinygrad_edu exercises. Grade them with\n'
-              f'{PROG} check {path.name}\n\nA function that still raises '
-              f'NotImplementedError counts as not started."""\n\n{imports}\n'
-              'from tinygrad_edu import walk\n']
-    for ex in chosen:
-        statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())
-        blocks.append(f"\n# {ex.number}. {ex.title}\n#\n{statement}\n\n{ex.starter}")
     try:
-        path.write_text("\n".join(blocks), encoding="utf-8")
+        path.write_text(starter_file(path.name, chosen), encoding="utf-8")
     except OSError as error:
         print(f"cannot write {path}: {error}", file=sys.stderr)
         return 1
@@ -277,6 +206,47 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="grade the functions a file defines")
     check.add_argument("file", type=Path)
     check.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
+    check.add_argument("--json", action="store_true", help="print the result as JSON: per "
+                       "exercise the status, the points, the diagnoses and the verdict")
+    check.add_argument("--format", choices=("text", "json", "gradescope"), default="text",
+                       help="text (the default), json (as --json), or gradescope: "
+                       "Gradescope's results.json")
+    check.add_argument("--points", action="append", default=[], metavar="SPEC",
+                       help=f"{POINTS} (with --json or --format)")
+    check.add_argument("-o", "--output", type=Path, help="write the JSON to this file "
+                       "(with --json or --format)")
+    assignment = commands.add_parser(
+        "assignment", help="make an assignment for nbgrader, Gradescope or GitHub Classroom")
+    assignment.add_argument("exercise", nargs="+", help="its exercises (names or numbers)")
+    assignment.add_argument("--for", dest="route", required=True,
+                            choices=("nbgrader", "gradescope", "github"),
+                            help="nbgrader: a source notebook; gradescope: autograder.zip; "
+                            "github: a template repository for GitHub Classroom")
+    assignment.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                            help="the folder to write it in (nbgrader: the course's folder)")
+    assignment.add_argument("--name", default="assignment", help="the assignment's name, "
+                            "and its file's (default: assignment)")
+    assignment.add_argument("--points", action="append", default=[], metavar="SPEC",
+                            help=POINTS)
+    assignment.add_argument("--wheel", type=Path, help="gradescope, github: the wheel of "
+                            "tinygrad_edu to carry (default: built from this clone)")
+    assignment.add_argument("--wheels", type=Path, metavar="DIR", help="gradescope: more "
+                            "wheels to carry, so that setup.sh installs offline")
+    assignment.add_argument("--force", action="store_true", help="overwrite the files of an "
+                            "assignment made before in DIR")
+    report = commands.add_parser("report", help="grade every submission in a folder and show "
+                                 "what the class got wrong")
+    report.add_argument("folder", type=Path, metavar="DIR", help="the submissions: learners' "
+                        "files, a folder per student, or nbgrader's course folder")
+    report.add_argument("exercise", nargs="*", default=[], help="only these (default: those "
+                        "the submissions define)")
+    report.add_argument("-o", "--output", type=Path, required=True,
+                        help="report.html (a page with the charts) or report.csv")
+    report.add_argument("--points", action="append", default=[], metavar="SPEC", help=POINTS)
+    report.add_argument("--assignment", help="nbgrader: which assignment, when submitted/ "
+                        "holds several")
+    report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
+                        "per core)")
     args = parser.parse_args(argv)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
@@ -291,4 +261,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "start":
         return _start(args.file, chosen, args.force)
-    return _check(args.file, chosen)
+    if args.command == "report":
+        from tinygrad_edu.exercises.classroom.commands import report as report_command
+
+        return report_command(args.folder, chosen, args.output, args.points, args.assignment,
+                              args.jobs)
+    if args.command == "assignment":
+        from tinygrad_edu.exercises.classroom.make import make_assignment
+
+        return make_assignment(chosen, args.route, args.output, args.name, args.points,
+                               args.wheel, args.wheels, args.force)
+    if args.json and args.format not in ("text", "json"):
+        parser.error(f"--json and --format {args.format} ask for two formats: give one")
+    form = "json" if args.json else args.format
+    if form == "text":
+        if args.points or args.output:
+            parser.error("--points and --output go with --json or --format gradescope")
+        return _check(args.file, chosen)
+    from tinygrad_edu.exercises.classroom.commands import check_for_machines
+
+    return check_for_machines(args.file, chosen, form, args.points, args.output)

@@ -63,9 +63,12 @@ def run_solution(solution: Solution, exercise: ExerciseSpec, case: Any,
     return answer, out.getvalue()
 
 
-def attempt(exercise: ExerciseSpec, solution: Solution, case: Any) -> Outcome:
-    """Run the reference and the solution on ``case`` and compare."""
-    expected, _ = run_solution(exercise.reference, exercise, case)
+def attempt(exercise: ExerciseSpec, solution: Solution, case: Any,
+            expected: tuple[Any, ...] | None = None) -> Outcome:
+    """Run the reference (unless its answer is given as ``expected``) and the solution on
+    ``case`` and compare."""
+    if expected is None:
+        expected, _ = run_solution(exercise.reference, exercise, case)
     outcome = Outcome(case, expected)
     out = _Printed()
     try:
@@ -137,8 +140,12 @@ def _failure_in(error: BaseException) -> Outcome | None:
 
 # The inputs hypothesis draws for an exercise, by (exercise, for the probe): with a fixed seed
 # they are the same every time a run finds no failure, so a passing run's inputs are kept and
-# tried again directly (``call`` runs a solution on fresh copies of a case's inputs).
+# tried again directly (``call`` runs a solution on fresh copies of a case's inputs). And the
+# reference's answers on them, in the same order: the reference is deterministic, and its
+# answers are only read, so they are worked out once (grading a class tries them hundreds
+# of times).
 _DRAWN: dict[tuple[ExerciseSpec, bool], list[Any]] = {}
+_EXPECTED: dict[tuple[ExerciseSpec, bool], list[tuple[Any, ...]]] = {}
 
 
 def search(exercise: ExerciseSpec, solution: Solution) -> tuple[Outcome | None, int]:
@@ -156,15 +163,18 @@ def search(exercise: ExerciseSpec, solution: Solution) -> tuple[Outcome | None, 
         examples = ()
 
     drawn = _DRAWN.get((exercise, False))
-    if drawn is not None and all(attempt(exercise, solution, case).ok for case in drawn):
+    if drawn is not None and all(attempt(exercise, solution, case, expected).ok for case, expected
+                                 in zip(drawn, _EXPECTED[exercise, False])):
         tried[0] += len(drawn)  # what hypothesis would try, in its order: all pass
     else:  # hypothesis draws, and on a failure finds the simplest failing input
         cases: list[Any] = []
+        answers: list[tuple[Any, ...]] = []
 
         def test(case: Any) -> None:
             cases.append(case)
             tried[0] += 1
             outcome = attempt(exercise, solution, case)
+            answers.append(outcome.expected)
             if not outcome.ok:
                 raise _Failed(outcome)
 
@@ -178,6 +188,7 @@ def search(exercise: ExerciseSpec, solution: Solution) -> tuple[Outcome | None, 
                 raise
             return found, tried[0]
         _DRAWN[exercise, False] = cases  # none failed: these are the inputs drawn
+        _EXPECTED[exercise, False] = answers
     for case in examples:  # the worked examples must pass too
         tried[0] += 1
         outcome = attempt(exercise, solution, case)
@@ -207,4 +218,11 @@ def probe_cases(exercise: ExerciseSpec) -> list[Any]:
 
 def probe(exercise: ExerciseSpec, solution: Solution) -> list[Outcome]:
     """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
-    return [attempt(exercise, solution, case) for case in probe_cases(exercise)]
+    cases = probe_cases(exercise)
+    answers = _EXPECTED.get((exercise, True))
+    if answers is None:
+        outcomes = [attempt(exercise, solution, case) for case in cases]
+        _EXPECTED[exercise, True] = [o.expected for o in outcomes]
+        return outcomes
+    return [attempt(exercise, solution, case, expected)
+            for case, expected in zip(cases, answers)]

@@ -97,6 +97,23 @@
   });
   code.addEventListener("input", function () { storage.set(CODE + chosen.name, code.value); });
   $("starter").addEventListener("click", function () { set(chosen.starter); });
+  $("download").addEventListener("click", function () {  // answers.js writes the file
+    var name = "my_answers.py";
+    var text = window.tinygradAnswers.file(all, function (n) { return storage.get(CODE + n); },
+                                          new Date().toISOString().slice(0, 10), name);
+    if (text === null) {
+      state.textContent = "Nothing to download yet: no answer differs from its starter.";
+      return;
+    }
+    var link = document.body.appendChild(document.createElement("a"));
+    link.href = URL.createObjectURL(new Blob([text], {type: "text/x-python"}));
+    link.download = name;
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    state.textContent = "Saved " + name + ": grade it with python -m tinygrad_edu " +
+      "exercises check " + name + ", or hand it in.";
+  });
 
   if (!live.served($("live-notice"))) {
     check.disabled = true;

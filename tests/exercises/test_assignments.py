@@ -1,0 +1,375 @@
+"""``python -m tinygrad_edu exercises assignment NAME... --for ROUTE -o DIR``, each route
+tried for real: nbgrader's whole round trip (generate_assignment, a right, a wrong and a
+broken student, autograde, export, generate_feedback); Gradescope's zip unpacked into a root
+of its own, its setup.sh and run_autograder run as Gradescope runs them, and results.json
+checked field by field; GitHub Classroom's workflow parsed, and each grading step's command
+run against right and wrong answers.
+
+nbgrader's tests need nbgrader (the dev extra pins it) and skip without it; its commands run
+with this Python's bin/ first on PATH (nbgrader calls alembic)."""
+
+import copy
+import csv
+import importlib.util
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.class_work import IMPORTS, WRONG_BACKWARD, answer
+from tests.exercises.test_classroom import assert_gradescope_results
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.classroom import graded_cell
+from tinygrad_edu.exercises.classroom.for_nbgrader import source_notebook
+from tinygrad_edu.exercises.classroom.wheel import project_wheel
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.starters import model_answer_body
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+NAMES = ["d_mul", "d_tanh", "backward"]
+POINTS = {"d_mul": 1, "d_tanh": 2, "backward": 3}
+POINTS_OPTION = ",".join(f"{name}={points}" for name, points in POINTS.items())
+WRONG = {"d_tanh": "def d_tanh(x, y):\n    return 1 - x * x\n", "backward": WRONG_BACKWARD}
+"""Wrong answers: the input for the output in d_tanh, = for += in backward."""
+
+
+def env(**more):
+    """This Python's environment for a command: this checkout's tinygrad_edu, this Python's
+    bin/ first on PATH, the progress in a file of its own."""
+    return {**os.environ, "PYTHONPATH": str(REPOSITORY),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **more}
+
+
+def run(args, cwd, **more):
+    done = subprocess.run(args, cwd=cwd, env=env(**more), capture_output=True, text=True,
+                          timeout=600, check=False)
+    return done
+
+
+# ----------------------------------------------------------------------------- nbgrader
+
+
+def test_the_source_notebook_holds_the_answers_and_grades_them(capsys):
+    """Its code cells, run in order as in the teacher's Jupyter, grade the model answers in
+    the solution regions: every graded cell passes, printing its verdict."""
+    notebook = source_notebook([EXERCISES[n] for n in NAMES], POINTS, "ps1")
+    cells = notebook["cells"]
+    metas = [c["metadata"]["nbgrader"] for c in cells]
+    assert len({m["grade_id"] for m in metas}) == len(cells) == 2 + 3 * len(NAMES)
+    assert [c["id"] for c in cells] == [m["grade_id"] for m in metas]
+    graded = [(m["grade_id"], m["points"]) for m in metas if m["grade"]]
+    assert graded == [(f"{n}-graded", POINTS[n]) for n in NAMES]
+    assert all(m["locked"] for m in metas if m["grade"] or not m["solution"])
+    answers = ["".join(c["source"]) for c, m in zip(cells, metas) if m["solution"]]
+    assert len(answers) == len(NAMES)
+    for name, source in zip(NAMES, answers):
+        assert "    ### BEGIN SOLUTION\n" in source and source.endswith("    ### END SOLUTION")
+        assert model_answer_body(EXERCISES[name]) in source
+    namespace: dict = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), namespace)
+    out = capsys.readouterr().out
+    assert [line.split(" passed")[0] for line in out.splitlines() if "passed" in line] == \
+        [f"✓ {n}" for n in NAMES]
+
+
+def test_the_graded_cell_refuses_what_is_not_the_learners():
+    with pytest.raises(AssertionError, match="d_tanh is not defined: write def d_tanh"):
+        graded_cell("d_tanh", {})
+    from tinygrad_edu.exercises import answers
+
+    with pytest.raises(AssertionError, match=r"tinygrad_edu\.exercises\.answers.s, not yours"):
+        graded_cell("d_tanh", {"d_tanh": answers.d_tanh})
+    with pytest.raises(AssertionError, match="d_tanh does not pass yet: see the verdict"):
+        graded_cell("d_tanh", {"d_tanh": lambda x, y: 1 - x * x})
+
+
+needs_nbgrader = pytest.mark.skipif(
+    importlib.util.find_spec("nbgrader") is None,
+    reason="nbgrader is not installed: pip install nbgrader==0.9.6 (the dev extra has it)")
+
+STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+
+
+def nbgrader(course, *args):
+    done = run([sys.executable, "-m", "nbgrader", *args], course)
+    assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    """An nbgrader course made by the command; its assignment generated, handed in by three
+    students (all right; d_tanh and backward wrong; d_tanh not valid Python and backward not
+    started), autograded, exported and given feedback, once for the module's tests."""
+    course = tmp_path_factory.mktemp("course")
+    assert cli(["assignment", *NAMES, "--for", "nbgrader", "-o", str(course), "--name", "ps1",
+                "--points", POINTS_OPTION]) == 0
+    nbgrader(course, "generate_assignment", "ps1")
+    release = json.loads((course / "release" / "ps1" / "ps1.ipynb").read_text("utf-8"))
+    students = {
+        "right": {n: model_answer_body(EXERCISES[n]) for n in NAMES},
+        "wrong": {"d_mul": model_answer_body(EXERCISES["d_mul"]),
+                  "d_tanh": "    return 1 - x * x",
+                  "backward": WRONG_BACKWARD.split("\n", 1)[1].rstrip()},
+        "broken": {"d_mul": model_answer_body(EXERCISES["d_mul"]),
+                   "d_tanh": "    return (1 - y * y"},
+    }
+    for student, bodies in students.items():
+        notebook = copy.deepcopy(release)
+        for cell in notebook["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if grade_id in bodies:
+                cell["source"] = "".join(cell["source"]).replace(STUB, bodies[grade_id])
+        folder = course / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        (folder / "ps1.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    nbgrader(course, "autograde", "ps1")
+    nbgrader(course, "export")
+    nbgrader(course, "generate_feedback", "ps1")
+    return course, release
+
+
+@needs_nbgrader
+@pytest.mark.slow
+def test_nbgraders_round_trip(round_trip):
+    """One test for the whole round trip, so that it runs once (pytest-xdist spreads the
+    tests of a module over its workers, each with its own module-scoped fixtures)."""
+    course, release = round_trip
+    # generate_assignment: the students' notebook, without the answers
+    sources = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
+               for c in release["cells"] if "nbgrader" in c["metadata"]}
+    for name in NAMES:
+        assert sources[name].endswith(STUB) and "BEGIN SOLUTION" not in sources[name]
+        assert model_answer_body(EXERCISES[name]) not in sources[name]
+        assert f'graded_cell("{name}", globals())' in sources[f"{name}-graded"]
+    assert EXERCISES["d_tanh"].statement.strip()[:40] in sources["d_tanh-statement"]
+    # autograde and export: the right scores
+    with (course / "grades.csv").open(encoding="utf-8") as file:
+        grades = {row["student_id"]: row for row in csv.DictReader(file)}
+    total = sum(POINTS.values())
+    assert {s: (float(r["score"]), float(r["max_score"])) for s, r in grades.items()} == {
+        "right": (total, total), "wrong": (POINTS["d_mul"], total),
+        "broken": (POINTS["d_mul"], total)}
+    # generate_feedback: the verdicts, and the diagnoses of the mistakes
+    feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
+                for s in ("right", "wrong", "broken")}
+    assert "✓ d_tanh passed" in feedback["right"] and "✓ backward passed" in feedback["right"]
+    wrong = feedback["wrong"]
+    assert "✗ d_tanh: not yet." in wrong
+    assert "diagnosis: the input x used where the output y was meant." in wrong
+    assert "instead of" in wrong and "a reused node loses a path" in wrong
+    assert "does not pass yet: see the verdict above" in wrong
+    broken = feedback["broken"]
+    assert "SyntaxError" in broken and "✓ d_mul passed" in broken
+    assert "NotImplementedError" in broken
+
+
+# ----------------------------------------------------------------------------- Gradescope
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    if importlib.util.find_spec("build") is None:
+        pytest.skip("building the wheel needs the build package: pip install build")
+    return project_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def gradescope(tmp_path_factory, wheel):
+    """The zip made by the command (which builds the wheel from this clone), carrying more
+    wheels (``--wheels``: here a copy of tinygrad_edu's, whose dependencies this Python
+    has, so that setup.sh installs offline), unpacked as Gradescope unpacks it, and
+    setup.sh run once, with python3 a fresh virtual environment that sees this Python's
+    packages but not this checkout: (root, the venv's bin)."""
+    made, wheels = tmp_path_factory.mktemp("made"), tmp_path_factory.mktemp("wheels")
+    shutil.copy2(wheel, wheels / wheel.name)
+    assert cli(["assignment", *NAMES, "--for", "gradescope", "-o", str(made), "--name", "hw1",
+                "--points", POINTS_OPTION, "--wheels", str(wheels)]) == 0
+    root = tmp_path_factory.mktemp("autograder")
+    with zipfile.ZipFile(made / "autograder.zip") as archive:
+        names = archive.namelist()
+        assert {"setup.sh", "run_autograder", wheel.name, f"wheels/{wheel.name}"} == set(names)
+        for info in archive.infolist():
+            archive.extract(info, root / "source")
+            mode = info.external_attr >> 16
+            if mode:
+                (root / "source" / info.filename).chmod(mode & 0o777)
+    assert (made / "hw1.py").read_text("utf-8").count("raise NotImplementedError") == 3
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print("
+                              "sysconfig.get_path('purelib'))"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    mine = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+    Path(purelib, "this_pythons_packages.pth").write_text("\n".join(mine) + "\n")
+    bin_ = venv / "bin"
+    done = subprocess.run(["bash", "setup.sh"], cwd=root / "source", capture_output=True,
+                          text=True, timeout=600, check=False,
+                          env=gradescope_env(bin_, root))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "installing tinygrad_edu from ./tinygrad_edu-" in done.stdout
+    assert "(all of it from the wheels in this zip)" in done.stdout  # offline
+    assert "ready to grade" in done.stdout
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    return root, bin_
+
+
+def gradescope_env(bin_, root):
+    """As on Gradescope: python3 is the image's (here, the virtual environment's); no
+    PYTHONPATH: tinygrad_edu is the one setup.sh installed."""
+    return {"PATH": f"{bin_}{os.pathsep}/usr/bin{os.pathsep}/bin", "HOME": str(root),
+            "GRADESCOPE_ROOT": str(root), "LANG": "C.UTF-8"}
+
+
+def grade_on_gradescope(gradescope, files):
+    root, bin_ = gradescope
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    submission.mkdir()
+    for name, text in files.items():
+        (submission / name).write_text(text, encoding="utf-8")
+    (root / "results" / "results.json").unlink(missing_ok=True)
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
+                          text=True, timeout=600, check=False, env=gradescope_env(bin_, root))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads((root / "results" / "results.json").read_text("utf-8"))
+
+
+@pytest.mark.slow
+def test_gradescopes_setup_installs_the_wheel_the_zip_carries(gradescope):
+    root, bin_ = gradescope
+    done = subprocess.run([bin_ / "python3", "-c", "import tinygrad_edu; print("
+                           "tinygrad_edu.__file__)"], capture_output=True, text=True,
+                          env=gradescope_env(bin_, root), cwd=root, check=True)
+    assert done.stdout.startswith(str(root / "venv"))
+
+
+@pytest.mark.slow
+def test_gradescope_grades_right_and_wrong_answers(gradescope):
+    right = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
+    data = grade_on_gradescope(gradescope, {"hw1.py": right})
+    assert_gradescope_results(data, NAMES, POINTS, set(NAMES))
+    assert data["output"] == "hw1.py: 3 of 3 exercises pass (6 of 6 points)."
+    wrong = IMPORTS + "\n\n".join(WRONG.get(n, answer(n)) for n in NAMES)
+    data = grade_on_gradescope(gradescope, {"my_work.py": wrong})  # another name: found
+    assert_gradescope_results(data, NAMES, POINTS, {"d_mul"})
+    tanh, backward = data["tests"][1], data["tests"][2]
+    assert "diagnosis: the input x used where the output y was meant" in tanh["output"]
+    assert tanh["extra_data"] == {"exercise": "d_tanh", "status": "failed",
+                                  "mistakes": ["in_out"]}
+    assert backward["extra_data"]["mistakes"] == ["assign"]
+
+
+@pytest.mark.slow
+def test_gradescope_says_when_a_submission_does_not_run(gradescope):
+    data = grade_on_gradescope(gradescope, {"hw1.py": "import os\n" + answer("d_mul")})
+    assert_gradescope_results(data, NAMES, POINTS, set())
+    assert data["output"].startswith("Not graded: hw1.py, line 1: os may not be imported")
+    data = grade_on_gradescope(gradescope, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    assert_gradescope_results(data, NAMES, POINTS, set())
+    assert "no hw1.py in ., and 2 files in . it could be (a.py, b.py)" in data["output"]
+
+
+# ----------------------------------------------------------------------------- GitHub
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, wheel):
+    folder = tmp_path_factory.mktemp("template")
+    assert cli(["assignment", *NAMES, "--for", "github", "-o", str(folder), "--name", "hw1",
+                "--points", POINTS_OPTION, "--wheel", str(wheel)]) == 0
+    return folder
+
+
+def workflow(template):
+    yaml = pytest.importorskip("yaml", reason="reading the workflow needs PyYAML (the docs "
+                               "extra has it, with MkDocs)")
+    return yaml.safe_load((template / ".github" / "workflows" / "classroom.yml").read_text(
+        "utf-8"))
+
+
+def test_the_classroom_workflow_has_a_graded_step_per_exercise(template, wheel):
+    flow = workflow(template)
+    assert flow["on"] == ["push", "workflow_dispatch", "repository_dispatch"]
+    assert flow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    steps = flow["jobs"]["run-autograding-tests"]["steps"]
+    install = steps[2]["run"]
+    assert install == f'python -m pip install "./.github/grader/{wheel.name}[testing]"'
+    assert (template / ".github" / "grader" / wheel.name).read_bytes() == wheel.read_bytes()
+    graders = [s for s in steps if s.get("uses") ==
+               "classroom-resources/autograding-command-grader@v1"]
+    assert [s["id"] for s in graders] == NAMES
+    for step, name in zip(graders, NAMES):
+        assert step["with"]["test-name"] == step["name"] == f"{EXERCISES[name].number}. {name}"
+        assert step["with"]["command"] == f"python -m tinygrad_edu exercises check hw1.py {name}"
+        assert step["with"]["max-score"] == POINTS[name] and step["with"]["timeout"] == 5
+    reporter = steps[-1]
+    assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"
+    assert reporter["with"]["runners"] == ",".join(NAMES)
+    assert reporter["env"] == {f"{n.upper()}_RESULTS": f"${{{{steps.{n}.outputs.result}}}}"
+                               for n in NAMES}
+    readme = (template / "README.md").read_text("utf-8")
+    assert f'python -m pip install "./.github/grader/{wheel.name}[testing]"' in readme
+    assert "python -m tinygrad_edu exercises check hw1.py" in readme
+    assert "| 15 | `backward(root)` | the whole backward pass | 3 |" in readme
+
+
+@pytest.mark.slow
+def test_each_steps_command_passes_exactly_when_its_exercise_does(template, tmp_path):
+    graders = [s for s in workflow(template)["jobs"]["run-autograding-tests"]["steps"]
+               if "autograding-command-grader" in s.get("uses", "")]
+    for kind, text in [("right", IMPORTS + "\n\n".join(answer(n) for n in NAMES)),
+                       ("wrong", IMPORTS + "\n\n".join(WRONG.get(n, answer(n))
+                                                       for n in NAMES))]:
+        clone = tmp_path / kind
+        shutil.copytree(template, clone)
+        (clone / "hw1.py").write_text(text, encoding="utf-8")
+        for step in graders:
+            command = shlex.split(step["with"]["command"])
+            assert command[0] == "python"
+            done = run([sys.executable, *command[1:]], clone,
+                       TINYGRAD_EDU_PROGRESS=str(tmp_path / "progress.json"))
+            name = step["id"]
+            passes = kind == "right" or name not in WRONG
+            assert (done.returncode == 0) is passes, (kind, name, done.stdout, done.stderr)
+            assert (f"✓ {name} passed" if passes else f"✗ {name}: not yet") in done.stdout
+
+
+def test_the_students_starter_has_no_answer(template):
+    starter = (template / "hw1.py").read_text("utf-8")
+    assert starter.count("raise NotImplementedError") == 3
+    assert "python -m tinygrad_edu exercises check hw1.py" in starter
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["d_tanh", "--for", "github", "--points", "1.5"], "GitHub Classroom counts whole points"),
+    (["d_tanh", "--for", "nbgrader", "--name", "my work"], "an assignment's name starts"),
+    (["d_tanh", "--for", "gradescope", "--wheel", "nowhere.whl"], "not a wheel of tinygrad_edu"),
+    (["d_tanh", "--for", "nbgrader", "--wheels", "."], "--wheels goes with --for gradescope"),
+    (["d_tanh", "--for", "nbgrader", "--points", "d_mul=2"], "d_mul is not one of this"),
+    (["d_tanh", "--for", "gradescope", "--wheels", "{tmp}"], "no .whl file there; fill it with"),
+])
+def test_the_command_says_what_is_wrong(argv, words, tmp_path, capsys):
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    assert cli(["assignment", *argv, "-o", str(tmp_path / "out")]) == 1
+    assert words in capsys.readouterr().err
+
+
+def test_an_assignment_made_before_is_not_overwritten_without_force(tmp_path, capsys):
+    args = ["assignment", "d_tanh", "--for", "nbgrader", "-o", str(tmp_path)]
+    assert cli(args) == 0
+    notebook = tmp_path / "source" / "assignment" / "assignment.ipynb"
+    notebook.write_text("edited by the teacher")
+    assert cli(args) == 1
+    assert "assignment.ipynb exists already" in capsys.readouterr().err
+    assert notebook.read_text() == "edited by the teacher"
+    assert cli([*args, "--force"]) == 0 and notebook.read_text() != "edited by the teacher"

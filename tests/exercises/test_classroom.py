@@ -1,0 +1,225 @@
+"""tinygrad_edu.exercises.classroom: grading for a class. What a submission may import; the
+points of ``--points``; a submission found in a folder, read from a notebook, and graded in
+a process of its own whatever it does; and ``exercises check --json`` and ``--format
+gradescope``, field by field."""
+
+import json
+import multiprocessing
+import textwrap
+
+import pytest
+
+from tests.exercises.class_work import RIGHT, assert_graded_as_expected, write_class
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.classroom import isolation, submissions
+from tinygrad_edu.exercises.classroom.imports import (
+    ImportRefused,
+    guarded_builtins,
+    refused_import,
+)
+from tinygrad_edu.exercises.classroom.results import points_for
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.loading import SolutionFileError
+
+
+@pytest.fixture
+def quick_limits(monkeypatch, short_time_limit):
+    """A file's own code may run 1 s (not 10) and each call 0.3 s (the children inherit
+    both: they are forked)."""
+    monkeypatch.setattr(submissions, "LOAD_LIMIT", 1.0)
+
+
+def refused(source):
+    import ast
+
+    return refused_import(ast.parse(textwrap.dedent(source)))
+
+
+@pytest.mark.parametrize("source", [
+    "import math\nimport numpy as np\nfrom numpy.linalg import norm\n",
+    "from tinygrad_edu import walk, Value\nfrom collections import deque\nimport itertools\n",
+    "from __future__ import annotations\nfrom math import *\n",
+])
+def test_a_submission_may_import_math_numpy_and_the_engine(source):
+    assert refused(source) is None
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("import math\nimport os\n", 2, "os may not be imported by a submission"),
+    ("def f(x, y):\n    import subprocess\n", 2, "subprocess may not be imported"),
+    ("from tinygrad_edu.exercises import answers\n", 1, "holds the grader and its answers"),
+    ("from tinygrad_edu import exercises\n", 1, "tinygrad_edu.exercises may not"),
+    ("import tinygrad_edu.exercises.model_answers as key\n", 1, "its answers"),
+    ("from . import helpers\n", 1, "a relative import"),
+    ("import helpers\n", 1, "which may import only abc, bisect"),
+])
+def test_a_submission_may_not_import_the_answers_nor_the_system(source, line, words):
+    found = refused(source)
+    assert found is not None and found[0] == line and words in found[1], found
+
+
+def test_an_import_made_as_the_code_runs_is_refused_too():
+    builtins = guarded_builtins()
+    namespace = {"__builtins__": builtins}
+    exec("import math\nfrom tinygrad_edu import walk", namespace)
+    assert namespace["math"].pi > 3
+    with pytest.raises(ImportRefused, match="os may not be imported"):
+        exec("__import__('os')", namespace)
+    with pytest.raises(ImportRefused, match="grader and its answers"):
+        exec("from tinygrad_edu import exercises", namespace)
+
+
+def test_points_are_given_for_all_or_one_by_name_or_number():
+    exercises = [EXERCISES["d_mul"], EXERCISES["d_tanh"], EXERCISES["backward"]]
+    assert points_for(exercises, []) == {"d_mul": 1, "d_tanh": 1, "backward": 1}
+    assert points_for(exercises, ["2", "d_tanh=5,15=0.5"]) == {"d_mul": 2, "d_tanh": 5,
+                                                              "backward": 0.5}
+    for spec, words in [("x", "'x' is not a number"), ("d_exp=2", "d_exp is not one of"),
+                        ("d_tanh=-1", "0 or more"), ("d_tanh=nan", "0 or more")]:
+        with pytest.raises(ValueError, match=words):
+            points_for(exercises, [spec])
+
+
+def test_the_submission_is_found_in_its_folder(tmp_path):
+    (tmp_path / "hw1.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("")
+    assert submissions.locate(tmp_path) == tmp_path / "hw1.py"
+    assert submissions.locate(tmp_path / "assignment.py") == tmp_path / "hw1.py"  # renamed
+    (tmp_path / "hw2.ipynb").write_text("{}")
+    with pytest.raises(SolutionFileError, match=r"no assignment.py in .*, and 2 files in .* it "
+                       r"could be \(hw1.py, hw2.ipynb\): hand in one") as error:
+        submissions.locate(tmp_path / "assignment.py")
+    assert error.value.kind == "none"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("")
+    with pytest.raises(SolutionFileError, match=r"no \.py or \.ipynb file in .*empty to grade; "
+                       r"it holds notes\.txt"):
+        submissions.locate(empty)
+
+
+def test_a_notebook_is_graded_by_its_code_cells(tmp_path):
+    cells = [{"cell_type": "markdown", "source": ["# My work"]},
+             {"cell_type": "code", "source": ["%matplotlib inline\n", "import math"]},
+             {"cell_type": "code", "source": "def d_tanh(x, y):\n    return 1 - x * x\n"}]
+    path = tmp_path / "work.ipynb"
+    path.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+                                "metadata": {}}))
+    result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
+    (mark,) = result.marks
+    assert result.problem is None and mark.status == "failed"
+    assert [d.key for d in mark.diagnoses] == ["in_out"]
+    path.write_text("{not a notebook")
+    result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
+    assert result.problem.kind == "unreadable" and "is not a notebook" in result.problem.message
+
+
+def test_each_submission_is_graded_in_a_process_of_its_own(tmp_path, quick_limits):
+    """A file that crashes, loops, imports what it may not or is not Python is said to, one
+    that kills Python fails the exercise it was on, and none stops the others."""
+    folder = write_class(tmp_path / "class")
+    paths = sorted(folder.glob("*.py"))
+    names = ["d_mul", "d_tanh", "backward"]
+    results = isolation.grade_all([(p.stem, p) for p in paths],
+                                  [EXERCISES[n] for n in names], dict.fromkeys(names, 1.0),
+                                  jobs=2)
+    assert [r.student for r in results] == [p.stem for p in paths]
+    for result in results:
+        assert_graded_as_expected(result)
+    by = {r.student: r for r in results}
+    assert "signal 11" in by["tim"].marks[0].text  # a segmentation fault, in its own process
+    assert by["ken"].marks[1].failure == "loop" and by["radia"].problem.kind == "loop"
+    assert "line 1: running the file did not finish in 1 s" in by["radia"].problem.message
+    assert "line 1: os may not be imported" in by["margaret"].problem.message
+    assert by["ada"].score == 3 and by["claude"].score == 1
+
+
+@pytest.mark.slow
+def test_where_there_is_no_fork_each_child_is_a_fresh_python(tmp_path, monkeypatch):
+    monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("spawn"))
+    path = write_class(tmp_path, ["barbara"]) / "barbara.py"
+    (result,) = isolation.grade_all([("barbara", path)], [EXERCISES["d_tanh"]],
+                                    {"d_tanh": 1.0})
+    assert [(m.status, [d.key for d in m.diagnoses]) for m in result.marks] == \
+        [("failed", ["in_out"])]
+
+
+def test_check_json_says_per_exercise_the_verdict_points_and_diagnosis(tmp_path, capsys):
+    path = tmp_path / "mine.py"
+    path.write_text(RIGHT.replace("return 1 - y * y", "return 1 - x * x"))
+    assert cli(["check", str(path), "--json", "--points", "d_tanh=2"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (data["file"], data["score"], data["max_score"], data["problem"]) == \
+        (str(path), 2.0, 4.0, None)
+    exercises = {e["name"]: e for e in data["exercises"]}
+    assert list(exercises) == ["d_mul", "d_tanh", "backward"]  # those the file defines
+    tanh = exercises["d_tanh"]
+    assert (tanh["status"], tanh["passed"], tanh["points"], tanh["max_points"]) == \
+        ("failed", False, 0.0, 2.0)
+    (diagnosis,) = tanh["diagnoses"]
+    assert diagnosis["key"] == "in_out"
+    assert diagnosis["title"] == "the input x used where the output y was meant"
+    assert "you used x in its place" in diagnosis["hint"]
+    assert tanh["verdict"].startswith("✗ d_tanh: not yet.") and "diagnosis:" in tanh["verdict"]
+    assert exercises["d_mul"]["verdict"].startswith("✓ d_mul passed")
+    assert cli(["check", str(path), "d_mul", "--format", "json"]) == 0  # only those named
+    assert [e["name"] for e in json.loads(capsys.readouterr().out)["exercises"]] == ["d_mul"]
+    assert cli(["check", str(path), "d_mul", "Value", "--json"]) == 1  # one named is missing
+    assert [e["status"] for e in json.loads(capsys.readouterr().out)["exercises"]] == [
+        "passed", "missing"]
+
+
+GRADESCOPE_TEST_FIELDS = {"name": str, "number": str, "score": float, "max_score": float,
+                          "status": str, "output": str, "visibility": str, "extra_data": dict}
+
+
+def assert_gradescope_results(data, names, points, passed):
+    """``data`` is Gradescope's results.json: a test per exercise, field by field."""
+    assert set(data) == {"score", "output", "visibility", "stdout_visibility", "execution_time",
+                         "tests"}
+    assert isinstance(data["output"], str) and data["visibility"] == "visible"
+    assert [t["name"] for t in data["tests"]] == \
+        [f"{EXERCISES[n].number}. {n}" for n in names]
+    for test, name in zip(data["tests"], names):
+        assert {k: type(v) for k, v in test.items()} == GRADESCOPE_TEST_FIELDS
+        assert test["max_score"] == points[name]
+        assert test["status"] == ("passed" if name in passed else "failed")
+        assert test["score"] == (points[name] if name in passed else 0)
+        assert test["visibility"] == "visible" and test["output"]
+    assert data["score"] == sum(t["score"] for t in data["tests"])
+
+
+def test_check_format_gradescope_writes_results_json(tmp_path, capsys):
+    path = tmp_path / "mine.py"
+    path.write_text(RIGHT.replace("return b, a", "return a, b"))
+    out = tmp_path / "results" / "results.json"
+    code = cli(["check", str(path), "d_mul", "d_tanh", "--format", "gradescope",
+                "--points", "3", "-o", str(out)])
+    assert code == 1 and capsys.readouterr().out == ""
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert_gradescope_results(data, ["d_mul", "d_tanh"], {"d_mul": 3, "d_tanh": 3}, {"d_tanh"})
+    assert "the two derivatives swapped" in data["tests"][0]["output"]
+    assert data["tests"][0]["extra_data"]["mistakes"] == ["swapped"]
+    path.write_text("def d_mul(a, b, y)\n    return b, a\n")
+    assert cli(["check", str(path), "d_mul", "d_tanh", "--format", "gradescope",
+                "-o", str(out)]) == 1
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert_gradescope_results(data, ["d_mul", "d_tanh"], {"d_mul": 1, "d_tanh": 1}, set())
+    assert data["output"].startswith(f"Not graded: {path}, line 1: SyntaxError")
+    assert all("the file does not run" in t["output"] for t in data["tests"])
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check", "x.py", "--points", "2"], "--points and --output go with --json"),
+    (["check", "x.py", "--json", "--format", "gradescope"], "ask for two formats"),
+    (["check", "x.py", "--json", "--points", "d_tanh=x"], "'x' is not a number"),
+])
+def test_check_says_what_is_wrong_with_its_options(argv, words, capsys, tmp_path,
+                                                   monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.py").write_text("def d_tanh(x, y):\n    return 1 - y * y\n")
+    try:
+        code = cli(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code == 2 and words in capsys.readouterr().err

@@ -1,0 +1,234 @@
+"""``python -m tinygrad_edu exercises report DIR``: a class's work with known mistakes
+(tests/exercises/class_work.py) graded, and the counts of the report checked: per exercise
+how many passed and how many made each diagnosed mistake, per student the verdicts, in the
+page (its data, and what a browser draws of it) and in the CSV file. The submissions are
+found as learners' files, folders, or nbgrader's ``submitted/<student>/<assignment>/``."""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+from tests.exercises.class_work import CLASS, EXPECTED, NAMES, write_class
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.classroom import isolation, submissions
+from tinygrad_edu.exercises.classroom.report import (
+    ReportError,
+    attempted,
+    find_submissions,
+    report_csv,
+    report_html,
+    summary,
+)
+from tinygrad_edu.exercises.cli import main as cli
+
+EXERCISES_OF_CLASS = [EXERCISES[name] for name in NAMES]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class graded once: (folder, results)."""
+    from tinygrad_edu.exercises import running
+
+    saved = running.TIME_LIMIT, submissions.LOAD_LIMIT
+    running.TIME_LIMIT, submissions.LOAD_LIMIT = 0.3, 1.0  # (the forked children inherit them)
+    try:
+        folder = write_class(tmp_path_factory.mktemp("class"))
+        found = find_submissions(folder)
+        assert attempted(found) == EXERCISES_OF_CLASS
+        results = isolation.grade_all(found, EXERCISES_OF_CLASS, dict.fromkeys(NAMES, 2.0))
+    finally:
+        running.TIME_LIMIT, submissions.LOAD_LIMIT = saved
+    return folder, results
+
+
+def expected_counts(name):
+    """From class_work.EXPECTED: the count of each status and of each diagnosed mistake."""
+    statuses, mistakes = {}, {}
+    for student, expected in EXPECTED.items():
+        status, keys = ("not graded", ()) if isinstance(expected, str) else expected[name]
+        statuses[status] = statuses.get(status, 0) + 1
+        for key in keys if status == "failed" else ():
+            mistakes.setdefault(key, []).append(student)
+    return statuses, mistakes
+
+
+def test_the_report_counts_who_passed_and_who_made_each_mistake(graded):
+    _, results = graded
+    data = summary(results, EXERCISES_OF_CLASS)
+    assert data["submissions"] == len(CLASS) == 14
+    rows = {row["name"]: row for row in data["exercises"]}
+    assert list(rows) == ["d_mul", "d_tanh", "backward"]
+    tanh = rows["d_tanh"]  # spelled out once, for the reader
+    assert tanh["statuses"] == {"passed": 5, "failed": 4, "not started": 1, "missing": 0,
+                                "not graded": 4}
+    assert [(m["key"], m["count"], m["students"]) for m in tanh["mistakes"]] == [
+        ("in_out", 2, ["barbara", "claude"]), ("sign", 1, ["edsger"])]
+    assert tanh["mistakes"][0]["title"] == "the input x used where the output y was meant"
+    assert "you used x in its place" in tanh["mistakes"][0]["hint"]
+    assert tanh["unexplained"] == [{"failure": "loop", "label": "did not finish", "count": 1}]
+    assert rows["d_mul"]["unexplained"] == [{"failure": "error", "label": "raised an error",
+                                             "count": 1}]  # tim's crash of Python
+    for name in NAMES:
+        statuses, mistakes = expected_counts(name)
+        row = rows[name]
+        assert {k: v for k, v in row["statuses"].items() if v} == statuses, name
+        assert {m["key"]: m["students"] for m in row["mistakes"]} == mistakes, name
+        assert row["points"] == 2.0
+
+
+def test_the_report_gives_each_students_verdicts(graded):
+    _, results = graded
+    students = {s["student"]: s for s in summary(results, EXERCISES_OF_CLASS)["students"]}
+    assert list(students) == sorted(CLASS)
+    claude = students["claude"]
+    assert (claude["score"], claude["max_score"], claude["problem"]) == (2.0, 6.0, None)
+    assert [(m["name"], m["status"], m["mistakes"]) for m in claude["marks"]] == [
+        ("d_mul", "passed", []),
+        ("d_tanh", "failed", ["the input x used where the output y was meant"]),
+        ("backward", "failed", ["`=` instead of `+=`: a reused node loses a path"])]
+    assert claude["marks"][1]["verdict"].startswith("✗ d_tanh: not yet.")
+    for student, kind, label in [("linus", "syntax", "is not valid Python"),
+                                 ("margaret", "import", "imports what it may not"),
+                                 ("niklaus", "crash", "raises an error when it runs"),
+                                 ("radia", "loop", "does not finish")]:
+        problem = students[student]["problem"]
+        assert (problem["kind"], problem["label"]) == (kind, label)
+        assert problem["message"].startswith(str(graded[0] / f"{student}.py"))
+
+
+def test_the_csv_report_has_a_row_per_student(graded):
+    _, results = graded
+    rows = list(csv.DictReader(io.StringIO(report_csv(results, EXERCISES_OF_CLASS))))
+    assert [row["student"] for row in rows] == sorted(CLASS)
+    by = {row["student"]: row for row in rows}
+    assert (by["claude"]["score"], by["claude"]["max_score"]) == ("2", "6")
+    assert (by["claude"]["d_tanh"], by["claude"]["d_tanh points"],
+            by["claude"]["d_tanh mistakes"]) == (
+        "failed", "0", "the input x used where the output y was meant")
+    assert by["john"]["backward"] == "missing" and by["grace"]["d_mul"] == "not started"
+    assert by["linus"]["problem"].startswith("is not valid Python: ")
+    for name in NAMES:
+        statuses, _ = expected_counts(name)
+        column = [row[name] for row in rows]
+        assert {s: column.count(s) for s in set(column)} == statuses
+
+
+def page_data(html):
+    found = re.search(r'<script type="application/json" id="report-data">(.*?)</script>',
+                      html, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_page_is_self_contained_and_holds_the_summary(graded):
+    folder, results = graded
+    html = report_html(results, EXERCISES_OF_CLASS, folder, 1.5)
+    assert "default-src 'none'" in html  # its policy: no request leaves the page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    assert "@@" not in html
+    data = page_data(html)
+    assert data["seconds"] == 1.5 and data["folder"] == str(folder)
+    assert {k: v for k, v in data.items() if k not in ("seconds", "folder", "date")} == \
+        json.loads(json.dumps(summary(results, EXERCISES_OF_CLASS)))
+
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:
+    sync_playwright = None
+CHROMIUM = next(filter(None, (shutil.which(name) for name in (
+    os.environ.get("TINYGRAD_EDU_CHROMIUM") or "chromium", "chromium", "chromium-browser"))),
+    None)
+
+
+@pytest.mark.skipif(sync_playwright is None,
+                    reason="Playwright is not installed: pip install -e '.[dev]'")
+@pytest.mark.skipif(CHROMIUM is None,
+                    reason="no Chromium to open the report in: sudo apt-get install chromium")
+def test_a_browser_draws_the_charts_and_the_table(graded, tmp_path):
+    folder, results = graded
+    page_file = tmp_path / "report.html"
+    page_file.write_text(report_html(results, EXERCISES_OF_CLASS, folder, 1.5),
+                         encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors, requests = [], []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        tanh = page.locator("#ex-d_tanh")
+        assert tanh.locator(".counts").inner_text() == "5 of 14 passed"
+        bars = tanh.locator("svg").nth(1).locator("text").all_text_contents()
+        assert bars == ["the input x used where the output y was meant", "2",
+                        "sign flipped", "1", "did not finish", "1"]
+        rows = page.locator("#students tbody tr")
+        assert rows.count() == 14
+        assert "the input x used" in rows.nth(sorted(CLASS).index("claude")).inner_text()
+        assert page.locator("#problems li").count() == 4
+        browser.close()
+    assert errors == [] and requests == [page_file.as_uri()]
+
+
+def test_the_command_writes_the_page_or_the_csv_file(tmp_path, capsys):
+    folder = write_class(tmp_path / "class", ["ada", "barbara", "linus"])
+    assert cli(["report", str(folder), "-o", str(tmp_path / "out" / "report.csv")]) == 0
+    out, err = capsys.readouterr()
+    assert "grading 3 submissions of d_mul, d_tanh, backward" in err
+    assert "report.csv: 3 submissions of 3 exercises graded in" in out
+    assert "1 could not be graded (the report says why)" in out
+    rows = list(csv.DictReader((tmp_path / "out" / "report.csv").open(encoding="utf-8")))
+    assert [(r["student"], r["score"], r["d_tanh"]) for r in rows] == [
+        ("ada", "3", "passed"), ("barbara", "2", "failed"), ("linus", "0", "not graded")]
+    assert cli(["report", str(folder), "d_tanh", "--points", "4", "-o",
+                str(tmp_path / "report.html")]) == 0
+    data = page_data((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert [row["name"] for row in data["exercises"]] == ["d_tanh"]
+    assert data["exercises"][0]["points"] == 4.0
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["report", "{tmp}/nowhere", "-o", "r.html"], "is not a folder"),
+    (["report", "{tmp}", "-o", "r.pdf"], "a page (-o report.html) or a table (-o report.csv)"),
+    (["report", "{tmp}", "-o", "r.html"], "holds no submission"),
+])
+def test_the_command_says_what_is_wrong(argv, words, tmp_path, capsys):
+    code = cli([arg.format(tmp=tmp_path) for arg in argv])
+    assert code in (1, 2) and words in capsys.readouterr().err
+
+
+def notebook(code):
+    return json.dumps({"cells": [{"cell_type": "code", "source": code, "metadata": {},
+                                  "outputs": [], "execution_count": None}],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_nbgraders_submitted_folder_is_found_per_student(tmp_path, capsys):
+    for student, assignment, code in [("ada", "ps1", CLASS["ada"]), ("alan", "ps1", "x = ("),
+                                      ("ada", "ps2", CLASS["ada"])]:
+        folder = tmp_path / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        (folder / f"{assignment}.ipynb").write_text(notebook(code), encoding="utf-8")
+        (folder / "timestamp.txt").write_text("2026-11-24 10:00:00")
+    with pytest.raises(ReportError, match="holds the assignments ps1, ps2: choose one with "
+                       "--assignment NAME"):
+        find_submissions(tmp_path)
+    assert find_submissions(tmp_path, "ps1") == [
+        ("ada", tmp_path / "submitted" / "ada" / "ps1"),
+        ("alan", tmp_path / "submitted" / "alan" / "ps1")]
+    assert find_submissions(tmp_path / "submitted", "ps2") == [
+        ("ada", tmp_path / "submitted" / "ada" / "ps2")]
+    with pytest.raises(ReportError, match=r"no student .* handed in ps3"):
+        find_submissions(tmp_path, "ps3")
+    assert cli(["report", str(tmp_path), "--assignment", "ps1", "-o",
+                str(tmp_path / "r.csv")]) == 0
+    rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8")))
+    assert [(r["student"], r["score"], r["backward"]) for r in rows] == [
+        ("ada", "3", "passed"), ("alan", "0", "not graded")]
+    assert "is not valid Python" in rows[1]["problem"]

@@ -1,0 +1,116 @@
+"""The commands for a class, as ``python -m tinygrad_edu exercises`` runs them:
+``check FILE --json`` (or ``--format gradescope``), ``report DIR -o FILE`` and ``assignment
+NAME... --for ROUTE -o DIR``. Each returns the command's exit code, and says what went wrong
+on stderr, never with a traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tinygrad_edu.exercises.classroom.isolation import grade_all
+from tinygrad_edu.exercises.classroom.report import (
+    ReportError,
+    attempted,
+    find_submissions,
+    report_csv,
+    report_html,
+)
+from tinygrad_edu.exercises.classroom.results import Result, as_gradescope, as_json, points_for
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.starters import PROG
+
+__all__ = ["check_for_machines", "report"]
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _write(text: str, output: Path | None) -> bool:
+    if output is None:
+        sys.stdout.write(text)
+        return True
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _say(f"cannot write {output}: {error}")
+        return False
+    return True
+
+
+def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
+                       points: Sequence[str], output: Path | None) -> int:
+    """``check FILE --json`` or ``--format gradescope``: grade the file as a class's work is
+    graded (in a process of its own, under ``imports.py``'s rules) and print the result as
+    JSON (or write it to ``output``). Exits with 0 when every exercise graded passes."""
+    student = path.stem if path.suffix else path.name
+    exercises = list(chosen) or attempted([(student, path)])
+    try:
+        worth = points_for(exercises, points)
+    except ValueError as error:
+        _say(str(error))
+        return 2
+    (result,) = grade_all([(student, path)], exercises, worth, jobs=1)
+    if not exercises and result.problem is None:
+        _say(f"{path} defines none of the exercises' functions (or class); name the ones to "
+             f"grade: {PROG} check {path} d_tanh ...")
+    data = as_json(result) if form == "json" else as_gradescope(result)
+    if not _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output):
+        return 1
+    return 0 if result.passed else 1
+
+
+def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: Sequence[str],
+           assignment: str | None, jobs: int | None) -> int:
+    """``report DIR -o report.html`` (or ``.csv``): grade every submission in ``folder`` and
+    write the report of the class."""
+    form = output.suffix.lower()
+    if form not in (".html", ".htm", ".csv"):
+        _say(f"-o {output}: the report is a page (-o report.html) or a table (-o report.csv)")
+        return 2
+    try:
+        submissions = find_submissions(folder, assignment)
+    except ReportError as error:
+        _say(str(error))
+        return 1
+    exercises = list(chosen) or attempted(submissions)
+    if not exercises:
+        _say(f"no submission in {folder} defines any of the exercises' functions; name the "
+             f"exercises to grade: {PROG} report {folder} d_tanh ... -o {output}")
+        return 1
+    try:
+        worth = points_for(exercises, points)
+    except ValueError as error:
+        _say(str(error))
+        return 2
+    _say(f"grading {len(submissions)} submission{'s' * (len(submissions) != 1)} of "
+         f"{', '.join(ex.name for ex in exercises)}")
+    began = time.perf_counter()
+    count = [0]
+    live = sys.stderr.isatty()
+
+    def done(result: Result) -> None:
+        count[0] += 1
+        if live:
+            print(f"\r  {count[0]} of {len(submissions)} graded", end="", file=sys.stderr,
+                  flush=True)
+
+    results = grade_all(submissions, exercises, worth, jobs, done)
+    seconds = time.perf_counter() - began
+    if live:
+        print(file=sys.stderr)
+    text = report_csv(results, exercises) if form == ".csv" else \
+        report_html(results, exercises, folder, seconds)
+    if not _write(text, output):
+        return 1
+    broken = sum(r.problem is not None for r in results)
+    print(f"wrote {output}: {len(results)} submissions of {len(exercises)} exercises graded "
+          f"in {seconds:.1f} s" + (f"; {broken} could not be graded (the report says why)"
+                                   if broken else "") + ".")
+    return 0
+

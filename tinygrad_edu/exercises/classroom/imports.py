@@ -1,0 +1,86 @@
+"""What a submission may import, when a class's work is graded (``exercises report``,
+``exercises check --json`` and ``--format gradescope``).
+
+A submission is one file of answers: it may import the modules in ``ALLOWED`` (and their
+submodules): the standard library's modules for computing, NumPy and tinygrad_edu, but not
+``tinygrad_edu.exercises``, which holds the grader and its answers. Every ``import`` in the
+file is read before it runs, those inside functions too (``refused_import``), and every
+import it makes while it runs goes through ``guarded_builtins``'s ``__import__``, so
+``__import__("os")`` is refused as well.
+
+These rules catch the honest mistake and the obvious shortcut; they are no sandbox. Grade
+code you do not trust where running it can do no harm: in Gradescope's container, on
+GitHub's runners, or in a throwaway account or container of your own.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["ALLOWED", "FORBIDDEN", "ImportRefused", "refused_import"]
+
+ALLOWED = frozenset({
+    "__future__", "abc", "bisect", "cmath", "collections", "copy", "dataclasses", "decimal",
+    "enum", "fractions", "functools", "heapq", "itertools", "math", "numbers", "numpy",
+    "operator", "random", "statistics", "string", "typing", "tinygrad_edu",
+})
+"""The modules a submission may import, with their submodules (but see ``FORBIDDEN``)."""
+
+FORBIDDEN = frozenset({"tinygrad_edu.exercises"})
+"""Modules a submission may not import although their package is allowed: the grader and
+its answers (``tinygrad_edu.exercises.answers``, ``model_answers``, ``lecture``)."""
+
+
+class ImportRefused(ImportError):
+    """A submission imported a module it may not (the message names it and says why)."""
+
+
+def why_refused(module: str) -> str | None:
+    """Why a submission may not import ``module`` (a dotted name), or None if it may."""
+    if any(module == f or module.startswith(f"{f}.") for f in FORBIDDEN):
+        return (f"{module} may not be imported by a submission: tinygrad_edu.exercises holds "
+                "the grader and its answers")
+    if module.split(".")[0] not in ALLOWED:
+        return (f"{module} may not be imported by a submission, which may import only "
+                f"{', '.join(sorted(ALLOWED - {'__future__'}))}")
+    return None
+
+
+def refused_import(tree: ast.AST) -> tuple[int, str] | None:
+    """The first import in ``tree`` (a parsed file, functions included) that a submission
+    may not make: its line and why; None if every import is allowed."""
+    for node in sorted((n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))),
+                       key=lambda n: n.lineno):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            return node.lineno, ("a relative import (from . import ...): a submission is one "
+                                 "file, and imports nothing from beside it")
+        modules = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                   [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names])
+        for module in modules:
+            why = why_refused(module)
+            if why is not None:
+                return node.lineno, why
+    return None
+
+
+def guarded_builtins() -> dict[str, Any]:
+    """A copy of the builtins whose ``__import__`` refuses what a submission may not import
+    (``ImportRefused``): the builtins of a submission's module while it is graded."""
+    original: Callable[..., Any] = builtins.__import__
+
+    def guarded(name: str, globals: Mapping[str, Any] | None = None,
+                locals: Mapping[str, Any] | None = None, fromlist: Sequence[str] | None = (),
+                level: int = 0) -> Any:
+        wanted = [name] + [f"{name}.{item}" for item in fromlist or () if item != "*"]
+        for module in wanted:
+            why = why_refused(module) if not level else "a relative import"
+            if why is not None:
+                raise ImportRefused(why)
+        return original(name, globals, locals, fromlist, level)
+
+    copy = dict(vars(builtins))
+    copy["__import__"] = guarded
+    return copy

@@ -1,0 +1,255 @@
+"""Grading many submissions, each in a process of its own, a few at a time.
+
+A submission's code runs in a child process: whatever it does there (change ``math``, fill
+the memory, crash Python, loop inside a call into C where no time limit reaches) ends with
+that process, and the others are graded all the same. The child reports as it goes: once
+the file has run, then after each exercise. If it dies, or runs past its deadline
+(``LOAD_DEADLINE`` for the file, ``EXERCISE_DEADLINE`` for each exercise), it is stopped, the
+exercise it was on fails saying so, and a new child grades the exercises left.
+
+On Linux the children are forked from this process, after it has graded each exercise's
+reference once (``warm_up``): the inputs hypothesis draws with a fixed seed are then drawn
+once for the whole class, not once per submission. Elsewhere each child is a fresh Python.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from tinygrad_edu.exercises.catalog import EXERCISES
+from tinygrad_edu.exercises.classroom.results import (
+    Mark,
+    Problem,
+    Result,
+    as_json,
+    mark_from_json,
+    mark_json,
+    unmarked,
+)
+from tinygrad_edu.exercises.classroom.submissions import LOAD_LIMIT, grade_file
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.grading import grade, numpy_installed
+from tinygrad_edu.exercises.running import probe
+
+__all__ = ["EXERCISE_DEADLINE", "LOAD_DEADLINE", "grade_all"]
+
+LOAD_DEADLINE = LOAD_LIMIT + 20.0
+"""Seconds a child may take to start and run the submission's file before it is stopped
+(the file's own time limit, ``LOAD_LIMIT``, stops a loop in Python code sooner)."""
+
+EXERCISE_DEADLINE = 30.0
+"""Seconds a child may take to grade one exercise before it is stopped (each call of a
+solution has a time limit of its own, ``running.TIME_LIMIT``; this one stops a loop that
+signals do not reach, and a solution slow on every input)."""
+
+
+@dataclass
+class _Task:
+    """A submission being graded: its exercises still to grade and the marks so far."""
+
+    student: str
+    path: Path
+    names: list[str]
+    marks: dict[str, Mark] = field(default_factory=dict)
+    began: float | None = None
+    problem: Problem | None = None
+    file: str = ""
+
+
+@dataclass
+class _Child:
+    """A child process grading a task's exercises left."""
+
+    task: _Task
+    process: Any
+    connection: Connection
+    deadline: float
+    loaded: bool = False
+    result: dict[str, Any] | None = None
+
+
+def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[ExerciseSpec],
+              points: Mapping[str, float], jobs: int | None = None,
+              done: Callable[[Result], None] | None = None) -> list[Result]:
+    """Grade each (student, path) of ``submissions`` on ``exercises`` in processes of their
+    own, ``jobs`` at a time (default: one per core), and return the results in the order
+    given; ``done(result)`` is called as each one is finished."""
+    tasks = [_Task(student, Path(path), [ex.name for ex in exercises])
+             for student, path in submissions]
+    jobs = max(1, jobs or _cores())
+    context = _context()
+    if context.get_start_method() == "fork" and len(tasks) > 1:
+        warm_up(exercises)
+    waiting: deque[_Task] = deque(tasks)
+    running: list[_Child] = []
+    finished: dict[int, Result] = {}
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            running.append(_start(context, waiting.popleft(), points))
+        now = time.monotonic()
+        wait([c.connection for c in running] + [c.process.sentinel for c in running],
+             timeout=max(0.0, min(c.deadline for c in running) - now))
+        for child in list(running):
+            again = _follow(child, points)
+            if again is None:
+                continue
+            running.remove(child)
+            if again:
+                waiting.appendleft(child.task)
+            else:
+                result = _result(child.task, exercises, points, child.result)
+                finished[id(child.task)] = result
+                if done is not None:
+                    done(result)
+    return [finished[id(task)] for task in tasks]
+
+
+def warm_up(exercises: Sequence[ExerciseSpec]) -> None:
+    """Grade each exercise's reference once and draw its probe's inputs, here, before the
+    children are forked: they inherit what hypothesis drew."""
+    for ex in exercises:
+        if ex.arrays and not numpy_installed():
+            continue
+        grade(ex, ex.reference)
+        for stage in (*ex.before, ex, *ex.after):
+            probe(stage, stage.reference)  # (and the reference's answers there)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _context() -> Any:
+    """Fork on Linux (fast, and the children inherit the warm-up); a fresh Python for each
+    child elsewhere (macOS's system libraries do not survive a fork, and Windows has none)."""
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def _start(context: Any, task: _Task, points: Mapping[str, float]) -> _Child:
+    if task.began is None:
+        task.began = time.perf_counter()
+    mine, theirs = context.Pipe(duplex=False)
+    process = context.Process(target=_child, daemon=True,
+                              args=(theirs, task.student, str(task.path), task.names,
+                                    dict(points)))
+    process.start()
+    theirs.close()
+    return _Child(task, process, mine, time.monotonic() + LOAD_DEADLINE)
+
+
+def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
+    """Read what the child said. None: it goes on; False: its task is finished; True: it
+    was stopped or died with exercises left, which a new child grades."""
+    task = child.task
+    try:
+        while child.connection.poll():
+            kind, data = child.connection.recv()
+            if kind == "loaded":
+                child.loaded, child.deadline = True, time.monotonic() + EXERCISE_DEADLINE
+            elif kind == "mark":
+                mark = mark_from_json(data)
+                task.marks[mark.name] = mark
+                task.names.remove(mark.name)
+                child.deadline = time.monotonic() + EXERCISE_DEADLINE
+            else:
+                child.result = data
+    except (EOFError, OSError):
+        pass  # it died while it spoke: as if it had died before
+    if child.result is not None:
+        _end(child)
+        return False
+    alive = child.process.is_alive()
+    late = time.monotonic() > child.deadline
+    if alive and not late:
+        return None
+    _end(child)
+    if not child.loaded:
+        task.problem = Problem("loop", f"{task.path}: the file was still running after "
+                               f"{LOAD_DEADLINE:g} s, so it was stopped (an endless loop "
+                               "inside a call into C, which no time limit stops?)") if alive \
+            else Problem("killed", f"{task.path}: running the file "
+                         f"{_death(child.process.exitcode)}: a file that ends Python, or "
+                         "fills the memory, does this")
+        return False
+    why = (f"took longer than {EXERCISE_DEADLINE:g} s, so it was stopped" if alive
+           else _death(child.process.exitcode))
+    name = task.names.pop(0)
+    ex = EXERCISES[name]
+    text = (f"✗ {name}: not yet: grading it {why}" + (
+        ": an endless loop inside a call into C, which no time limit stops, or an answer "
+        "too slow on every input" if alive else
+        ": does your answer end Python, or fill the memory?"))
+    task.marks[name] = Mark(name, ex.number, "failed", 0.0, points[name], text,
+                            failure="loop" if alive else "error")
+    return bool(task.names)
+
+
+def _end(child: _Child) -> None:
+    child.process.join(timeout=1.0 if child.result is not None else 0.0)
+    if child.process.is_alive():
+        child.process.kill()
+    child.process.join()
+    child.connection.close()
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"ended the grading process (signal {-code})"
+    return f"ended the grading process (exit code {code})"
+
+
+def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
+            data: dict[str, Any] | None) -> Result:
+    """The task's result: the child's, with the marks of earlier children in their places
+    (a child that died left the exercises before its own marked)."""
+    seconds = time.perf_counter() - (task.began or time.perf_counter())
+    if task.problem is not None:
+        marks = tuple(unmarked(ex, "not graded", points[ex.name], f"✗ {ex.name}: not graded: "
+                               f"the file does not run:\n  {task.problem.message}")
+                      for ex in exercises)
+        return Result(task.student, str(task.path), marks, task.problem, seconds)
+    if data is not None:
+        result = Result.from_json(data)
+        if result.problem is not None:
+            return Result(result.student, result.file, result.marks, result.problem, seconds)
+        task.marks.update((m.name, m) for m in result.marks)
+        file = result.file
+    else:
+        file = str(task.path)
+    marks = tuple(task.marks[ex.name] for ex in exercises)
+    return Result(task.student, file, marks, None, seconds)
+
+
+def _child(connection: Connection, student: str, path: str, names: list[str],
+           points: dict[str, float]) -> None:
+    """In the child: grade, telling the parent as it goes; nothing the submission prints
+    reaches the parent's terminal."""
+    _quiet()
+    exercises = [EXERCISES[name] for name in names]
+    result = grade_file(Path(path), exercises, points, student,
+                        loaded=lambda: connection.send(("loaded", None)),
+                        marked=lambda mark: connection.send(("mark", mark_json(mark))))
+    connection.send(("result", as_json(result)))
+    connection.close()
+
+
+def _quiet() -> None:
+    faulthandler.disable()  # (a crash of the submission's is the parent's to report)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")

@@ -1,0 +1,168 @@
+"""``python -m tinygrad_edu exercises report DIR -o report.html``: what a class got wrong.
+
+Every submission in DIR is graded (``find_submissions``: learners' files, a folder per
+student, or nbgrader's ``submitted/<student>/<assignment>/``), each in a process of its own
+(``isolation.py``); then ``summary`` counts, per exercise, how many passed, and how many made
+each mistake the grader diagnosed. The report is a page (``pages/report.html``, ``.css``,
+``.js``: self-contained, it loads nothing) with a chart per exercise to show in class and
+the verdicts of each student, or a CSV file with a row per student.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import datetime
+import io
+from collections import Counter
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from tinygrad_edu.exercises.catalog import EXERCISES
+from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
+from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.loading import SolutionFileError, read_source
+from tinygrad_edu.pages import fill, json_for_script, part, policy
+
+__all__ = ["ReportError", "attempted", "find_submissions", "report_csv", "report_html",
+           "summary"]
+
+
+class ReportError(Exception):
+    """The folder holds nothing to report on, or is ambiguous (the message says what to do)."""
+
+
+def find_submissions(folder: Path, assignment: str | None = None) -> list[tuple[str, Path]]:
+    """The submissions in ``folder``, as (student, path), sorted by student: nbgrader's
+    ``submitted/<student>/<assignment>/`` when ``folder`` is a course's folder (or its
+    ``submitted`` folder), else each ``.py`` or ``.ipynb`` file in it (the student is its
+    name) and each folder in it (the student is the folder's name; the file is found in it
+    when it is graded). ``assignment`` chooses one of nbgrader's assignments."""
+    if not folder.is_dir():
+        raise ReportError(f"{folder} is not a folder; give the folder that holds the "
+                          "submissions (one file or folder per student)")
+    submitted = folder / "submitted" if (folder / "submitted").is_dir() else \
+        folder if folder.name == "submitted" else None
+    if submitted is not None:
+        return _nbgrader(submitted, assignment)
+    found = [(p.stem if p.is_file() else p.name, p) for p in sorted(folder.iterdir())
+             if not p.name.startswith((".", "_"))
+             and (p.is_dir() or (p.is_file() and p.suffix in SUFFIXES))]
+    if not found:
+        raise ReportError(f"{folder} holds no submission: no .py or .ipynb file, and no "
+                          "folder (one per student)")
+    return found
+
+
+def _nbgrader(submitted: Path, assignment: str | None) -> list[tuple[str, Path]]:
+    students = [p for p in sorted(submitted.iterdir()) if p.is_dir()
+                and not p.name.startswith(".")]
+    names = sorted({a.name for s in students for a in s.iterdir() if a.is_dir()
+                    and not a.name.startswith(".")})
+    if assignment is None:
+        if len(names) > 1:
+            raise ReportError(f"{submitted} holds the assignments {', '.join(names)}: choose "
+                              "one with --assignment NAME")
+        if not names:
+            raise ReportError(f"{submitted} holds no submission: nbgrader's collect puts them "
+                              "in submitted/<student>/<assignment>/")
+        assignment = names[0]
+    elif assignment not in names:
+        raise ReportError(f"no student of {submitted} handed in {assignment}; the assignments "
+                          f"there are: {', '.join(names) or 'none'}")
+    return [(s.name, s / assignment) for s in students if (s / assignment).is_dir()]
+
+
+def attempted(submissions: Sequence[tuple[str, Path]]) -> list[ExerciseSpec]:
+    """The exercises that any of the submissions defines (read, not run), in their order."""
+    names: set[str] = set()
+    for _, path in submissions:
+        try:
+            file = locate(path)
+            tree = ast.parse(read_source(file))
+        except (SolutionFileError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return [ex for name, ex in EXERCISES.items() if name in names]
+
+
+def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dict[str, Any]:
+    """What the report shows: per exercise the count of each status, of each diagnosed
+    mistake (with the students who made it) and of the failures no mistake explains; per
+    student the verdicts. A student with two diagnoses on one exercise counts once for
+    each."""
+    rows = []
+    for ex in exercises:
+        marks = [(r.student, m) for r in results for m in r.marks if m.name == ex.name]
+        statuses = Counter(m.status for _, m in marks)
+        mistakes: dict[str, dict[str, Any]] = {}
+        unexplained: Counter[str] = Counter()
+        for student, m in marks:
+            if m.status != "failed":
+                continue
+            if not m.diagnoses:
+                unexplained[m.failure or "other"] += 1
+            for key in dict.fromkeys(d.key for d in m.diagnoses):
+                d = next(d for d in m.diagnoses if d.key == key)
+                entry = mistakes.setdefault(key, {"key": key, "title": d.title, "hint": d.hint,
+                                                  "count": 0, "students": []})
+                entry["count"] += 1
+                entry["students"].append(student)
+        rows.append({
+            "name": ex.name, "number": ex.number, "title": ex.title,
+            "points": max((m.max_points for _, m in marks), default=0.0),
+            "statuses": {s: statuses.get(s, 0) for s in ("passed", "failed", "not started",
+                                                          "missing", "not graded")},
+            "mistakes": sorted(mistakes.values(), key=lambda e: (-e["count"], e["title"])),
+            "unexplained": [{"failure": f, "label": FAILURES[f], "count": n}
+                            for f, n in unexplained.most_common()]})
+    students = [{
+        "student": r.student, "file": r.file, "score": r.score, "max_score": r.max_score,
+        "problem": None if r.problem is None else {
+            "kind": r.problem.kind, "label": PROBLEMS[r.problem.kind],
+            "message": r.problem.message},
+        "marks": [{"name": m.name, "status": m.status, "points": m.points,
+                   "failure": FAILURES.get(m.failure, ""),
+                   "mistakes": [d.title for d in m.diagnoses], "verdict": m.text}
+                  for m in r.marks]} for r in results]
+    return {"submissions": len(results), "exercises": rows, "students": students}
+
+
+def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> str:
+    """A row per student: the score, why the file does not run (if it does not), and per
+    exercise its status, its points and the titles of its diagnosed mistakes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "file", "score", "max_score", "problem", *(
+        column for ex in exercises
+        for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes"))])
+    for r in results:
+        marks = {m.name: m for m in r.marks}
+        problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
+        cells: list[Any] = [r.student, r.file, f"{r.score:g}", f"{r.max_score:g}", problem]
+        for ex in exercises:
+            m = marks[ex.name]
+            cells += [m.status, f"{m.points:g}", "; ".join(d.title for d in m.diagnoses)]
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], folder: Path,
+                seconds: float) -> str:
+    """The report as a page: ``pages/report.html`` with its CSS, its script and the summary
+    in it. It loads nothing (its policy forbids every request), so it opens from disk."""
+    data = summary(results, exercises)
+    data.update(folder=str(folder), seconds=round(seconds, 1),
+                date=datetime.date.today().isoformat())
+    script = part("report.js")
+    title = f"What the class got wrong: {folder.name or folder}"
+    return fill(part("report.html"), {
+        "TITLE": escape(title), "POLICY": policy(script), "STYLE": part("report.css"),
+        "DATA": json_for_script(data), "SCRIPT": script})

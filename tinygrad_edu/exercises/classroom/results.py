@@ -1,0 +1,218 @@
+"""The result of grading one submission for a class: a ``Mark`` per exercise (its status,
+points, diagnoses and verdict) and, when the file itself does not run, its ``Problem``; and
+the forms machines read: ``exercises check --json`` (``as_json``) and Gradescope's
+results.json (``as_gradescope``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.limit import TimeLimit
+from tinygrad_edu.exercises.verdicts import Verdict
+
+__all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
+           "as_json", "points_for"]
+
+STATUSES = ("passed", "failed", "not started", "missing", "not graded")
+"""An exercise's status: passed; failed (a wrong answer, an error, a loop); not started (its
+starter still raises NotImplementedError); missing (the file does not define it); not
+graded (the file itself does not run)."""
+
+PROBLEMS = {
+    "unreadable": "cannot be read",
+    "syntax": "is not valid Python",
+    "import": "imports what it may not",
+    "crash": "raises an error when it runs",
+    "exit": "exits when it runs",
+    "loop": "does not finish",
+    "killed": "stopped the grader",
+    "none": "has no file to grade",
+}
+"""Why a submission was not graded, by kind, as the report says it (after its name)."""
+
+FAILURES = {"wrong": "a wrong answer", "error": "raised an error",
+            "loop": "did not finish", "kind": "an answer of the wrong kind",
+            "other": "not as asked"}
+"""How a failed exercise failed (``Mark.failure``), as the report says it."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A diagnosis, as a result keeps it: the mistake's ``key`` (``'sign'``, ``'assign'``),
+    its ``title``, the ``hint`` under it, and the ``part`` of the answer it concerns."""
+
+    key: str
+    title: str
+    hint: str
+    part: str | None = None
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One exercise of a submission: its ``status`` (one of ``STATUSES``), the ``points`` it
+    earns of ``max_points``, the diagnoses of its mistake, how it failed (``failure``, a key
+    of ``FAILURES``, empty unless failed) and ``text``: the verdict as ``check`` prints it,
+    or why there is none."""
+
+    name: str
+    number: int
+    status: str
+    points: float
+    max_points: float
+    text: str
+    diagnoses: tuple[Found, ...] = ()
+    failure: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a submission's file could not be graded: ``kind``, a key of ``PROBLEMS``, and the
+    message naming the file and the line."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """A submission graded: whose (``student``), which ``file``, a mark per exercise, and the
+    file's ``problem`` if it does not run (then every mark is "not graded")."""
+
+    student: str
+    file: str
+    marks: tuple[Mark, ...]
+    problem: Problem | None = None
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def score(self) -> float:
+        return sum(m.points for m in self.marks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(m.max_points for m in self.marks)
+
+    @property
+    def passed(self) -> bool:
+        """The file runs, some exercise passes and none fails or is missing: as ``check``
+        exits with 0 (an exercise not started yet counts as neither)."""
+        return self.problem is None and any(m.passed for m in self.marks) and all(
+            m.status in ("passed", "not started") for m in self.marks)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Result:
+        """A result from ``as_json``'s form (how a grading process sends it back)."""
+        problem = Problem(**data["problem"]) if data["problem"] else None
+        return cls(data["student"], data["file"],
+                   tuple(mark_from_json(m) for m in data["exercises"]), problem,
+                   data.get("seconds", 0.0))
+
+
+def mark_json(m: Mark) -> dict[str, Any]:
+    """A mark as ``exercises check --json`` prints it."""
+    return {"name": m.name, "number": m.number, "status": m.status, "passed": m.passed,
+            "points": m.points, "max_points": m.max_points, "failure": m.failure,
+            "diagnoses": [asdict(d) for d in m.diagnoses], "verdict": m.text}
+
+
+def mark_from_json(data: dict[str, Any]) -> Mark:
+    """A mark from ``mark_json``'s form."""
+    return Mark(name=data["name"], number=data["number"], status=data["status"],
+                points=data["points"], max_points=data["max_points"], text=data["verdict"],
+                diagnoses=tuple(Found(**d) for d in data["diagnoses"]),
+                failure=data["failure"])
+
+
+def mark_of(ex: ExerciseSpec, verdict: Verdict, points: float) -> Mark:
+    """The mark of a verdict: ``points`` if it passed, else 0."""
+    failure = verdict.failure
+    not_started = failure is not None and isinstance(failure.error, NotImplementedError)
+    if verdict.passed:
+        status, how = "passed", ""
+    elif not_started:
+        status, how = "not started", ""
+    else:
+        status = "failed"
+        how = ("other" if failure is None else "loop" if isinstance(failure.error, TimeLimit)
+               else "error" if failure.error is not None else "kind" if failure.problem
+               else "wrong")
+    found = tuple(Found(d.key, d.title, d.hint, d.part) for d in verdict.diagnoses)
+    return Mark(ex.name, ex.number, status, points if verdict.passed else 0.0, points,
+                str(verdict), found, how)
+
+
+def unmarked(ex: ExerciseSpec, status: str, points: float, text: str) -> Mark:
+    """The mark of an exercise that was not graded: missing, or its file did not run."""
+    return Mark(ex.name, ex.number, status, 0.0, points, text)
+
+
+def points_for(exercises: Sequence[ExerciseSpec], specs: Iterable[str]) -> dict[str, float]:
+    """The points of each exercise from ``--points`` values: ``N`` gives every exercise N
+    points, ``NAME=N`` (or ``NUMBER=N``) one exercise; several may be given, separated by
+    commas or in several options, the later winning. 1 point each by default. A
+    ``ValueError`` says what is wrong with a value."""
+    points = {ex.name: 1.0 for ex in exercises}
+    numbers = {str(ex.number): ex.name for ex in exercises}
+    for spec in specs:
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            name, _, value = item.rpartition("=")
+            try:
+                amount = float(value)
+            except ValueError:
+                raise ValueError(f"--points {item}: {value!r} is not a number; give N for "
+                                 "every exercise, or NAME=N (d_tanh=2)") from None
+            if amount < 0 or amount != amount or amount == float("inf"):
+                raise ValueError(f"--points {item}: points are a number 0 or more")
+            if not name:
+                points = dict.fromkeys(points, amount)
+                continue
+            name = numbers.get(name, name)
+            if name not in points:
+                raise ValueError(f"--points {item}: {name} is not one of this assignment's "
+                                 f"exercises ({', '.join(points)})")
+            points[name] = amount
+    return points
+
+
+def as_json(result: Result) -> dict[str, Any]:
+    """What ``exercises check FILE --json`` prints: per exercise the status, the points, the
+    diagnoses (``key``, ``title``, ``hint``, ``part``) and the verdict's text."""
+    return {
+        "student": result.student, "file": result.file, "score": result.score,
+        "max_score": result.max_score,
+        "problem": asdict(result.problem) if result.problem else None,
+        "seconds": round(result.seconds, 3),
+        "exercises": [mark_json(m) for m in result.marks]}
+
+
+def as_gradescope(result: Result) -> dict[str, Any]:
+    """Gradescope's results.json: a test per exercise (``name``, ``number``, ``score``,
+    ``max_score``, ``status`` "passed" or "failed", ``output``: the verdict with its
+    diagnosis, ``visibility``), the total ``score``, and an ``output`` for the whole
+    submission: what was graded, or why the file does not run."""
+    tests = [{"name": f"{m.number}. {m.name}", "number": str(m.number), "score": m.points,
+              "max_score": m.max_points, "status": "passed" if m.passed else "failed",
+              "output": m.text, "visibility": "visible",
+              "extra_data": {"exercise": m.name, "status": m.status,
+                             "mistakes": [d.key for d in m.diagnoses]}}
+             for m in result.marks]
+    if result.problem is not None:
+        output = f"Not graded: {result.problem.message}"
+    else:
+        passed = sum(m.passed for m in result.marks)
+        output = (f"{result.file}: {passed} of {len(result.marks)} exercises pass "
+                  f"({_number(result.score)} of {_number(result.max_score)} points).")
+    return {"score": result.score, "output": output, "visibility": "visible",
+            "stdout_visibility": "hidden", "execution_time": round(result.seconds),
+            "tests": tests}
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"

@@ -1,0 +1,61 @@
+"""What a learner starts from: a file of starters (``python -m tinygrad_edu exercises start
+FILE``, and the starter file of an assignment), and for a teacher's copy each starter's head
+with the model answer's body to put under it (``model_answers.py``, ``lecture.py``)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from pathlib import Path
+
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+
+__all__ = ["starter_file"]
+
+PROG = "python -m tinygrad_edu exercises"
+
+
+def imports_for(chosen: Sequence[ExerciseSpec]) -> str:
+    """The imports a file of these exercises' starters begins with: math always, NumPy for
+    the exercises on arrays, and tinygrad_edu's ``walk``."""
+    numpy = "\nimport numpy as np\n" if any(ex.arrays for ex in chosen) else ""
+    return f"import math\n{numpy}\nfrom tinygrad_edu import walk\n"
+
+
+def starter_file(file_name: str, chosen: Sequence[ExerciseSpec]) -> str:
+    """A file of the starters of ``chosen``, each under its number, title and statement, as
+    ``python -m tinygrad_edu exercises start FILE_NAME`` writes it: a learner replaces each
+    ``raise NotImplementedError`` by an answer, and grades the file with ``check``."""
+    blocks = ['"""My solutions to the tinygrad_edu exercises. Grade them with\n'
+              f'{PROG} check {file_name}\n\nA function that still raises '
+              f'NotImplementedError counts as not started."""\n\n{imports_for(chosen)}']
+    for ex in chosen:
+        statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())
+        blocks.append(f"\n# {ex.number}. {ex.title}\n#\n{statement}\n\n{ex.starter}")
+    return "\n".join(blocks)
+
+
+def starter_head(ex: ExerciseSpec) -> str:
+    """The starter's first lines: its ``def`` (or ``class``) line and its docstring, without
+    the ``raise NotImplementedError`` (nor, for the class, the ``__init__`` that raises)."""
+    lines = ex.starter.strip("\n").splitlines()
+    node = ast.parse(ex.starter).body[0]
+    assert isinstance(node, (ast.FunctionDef, ast.ClassDef)), ex.name
+    first = node.body[0]
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    end = first.end_lineno if docstring else node.lineno
+    assert end is not None
+    return "\n".join(lines[:end])
+
+
+def model_answer_body(ex: ExerciseSpec) -> str:
+    """The body of the model answer to ``ex``, indented by four spaces as under its ``def``
+    (or, for ``Value``, the lecture's class body): what goes below ``starter_head``."""
+    name = "lecture.py" if ex.kind == "class" else "model_answers.py"  # (read, not imported)
+    source = Path(__file__).with_name(name).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    kind = ast.ClassDef if ex.kind == "class" else ast.FunctionDef
+    node = next(n for n in tree.body if isinstance(n, kind) and n.name == ex.name)
+    lines = source.splitlines()
+    start, end = node.body[0].lineno, node.body[-1].end_lineno
+    return "\n".join(lines[start - 1:end])
