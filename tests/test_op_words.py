@@ -26,8 +26,8 @@ def python_of(words, operands):
     """The words of a formula as a Python expression of ``a``/``b`` (or ``x``) and ``y``."""
     for mark, meaning in READING:
         words = words.replace(mark, meaning)
-    return re.sub(r"\{(\d|out)\}", lambda m: "y" if m.group(1) == "out" else operands[int(m.group(1))],
-                  words)
+    return re.sub(r"\{(\d|out)\}",
+                  lambda m: "y" if m.group(1) == "out" else operands[int(m.group(1))], words)
 
 
 # What the words' functions mean, written here from their definitions (not the engine's).
@@ -74,4 +74,5 @@ def test_the_words_compute_what_the_rules_compute(name, data):
 def test_a_word_that_drifted_from_its_rule_is_caught():
     words = python_of("{1}", ["a", "b"])  # the words of d(a*b)/da
     assert eval(words, {"a": 2.0, "b": 3.0}) == 3.0
-    assert eval(python_of("{0}", ["a", "b"]), {"a": 2.0, "b": 3.0}) != OPS["*"].rules[0](2.0, 3.0, 6.0)
+    swapped = eval(python_of("{0}", ["a", "b"]), {"a": 2.0, "b": 3.0})  # d/db's words for d/da
+    assert swapped != OPS["*"].rules[0](2.0, 3.0, 6.0)
