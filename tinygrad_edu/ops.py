@@ -78,8 +78,10 @@ class Op:
     ``formula`` says how the output is computed (``"{0} * {1}"``: ``{0}``, ``{1}`` are the
     operands, ``{out}`` the output) and ``local`` each rule in words (``("{1}", "{0}")``);
     ``domain`` and ``kinks`` say where the rules may be tested (see
-    ``tinygrad_edu.testing``). ``elementwise`` (tensor ops) says that the op works entry by
-    entry, so that a gradient is summed back to a broadcast operand's shape.
+    ``tinygrad_edu.testing``). A row of the tensor engine has ``vjp=True``: its rules are
+    vector-Jacobian products, ``vjp(g, *operands, out, *params)``, each giving its operand's
+    gradient from the output's gradient ``g``; ``elementwise`` says that such an op works entry
+    by entry, so that a gradient is summed back to a broadcast operand's shape.
     """
 
     def __init__(self, name: str, forward: Callable[..., Any], rules: Sequence[Rule | None],
@@ -87,7 +89,7 @@ class Op:
                  graph_rules: Sequence[Rule | None] | None = None, default: Any = None,
                  domain: Sequence[tuple[float, float]] | None = None,
                  kinks: Sequence[float | Kink] = (), elementwise: bool = False,
-                 doc: str = "") -> None:
+                 vjp: bool = False, doc: str = "") -> None:
         self.name = name
         self.forward = forward
         self.rules = tuple(rules)
@@ -98,6 +100,7 @@ class Op:
         self.domain = None if domain is None else tuple(domain)
         self.kinks = tuple(kinks)
         self.elementwise = elementwise
+        self.vjp = vjp  # the rules are the tensor engine's VJPs, not local derivatives
         self.doc = doc
         self.apply: Callable[..., Any] = forward  # the function on nodes, set by its engine
 
@@ -120,14 +123,15 @@ class Op:
         that stood beside them (the 2.0 in ``2.0 - a``)."""
         return list(node._operands)
 
-    def __call__(self, *operands: Any) -> Any:
-        """Apply the op to Values and/or plain numbers: ``OPS["*"](a, 2.0)``."""
+    def __call__(self, *operands: Any, **params: Any) -> Any:
+        """Apply the op: ``OPS["*"](a, 2.0)``; a tensor op also takes its parameters
+        (``tensor.OPS["sum"](t, axis=0)``)."""
         if self.default is not None and len(operands) == self.arity:
             operands = (*operands, self.default)
-        return self.apply(*operands)
+        return self.apply(*operands, **params)
 
     def __repr__(self) -> str:
-        return f"<Op {self.name!r}>"
+        return f"<{'Tensor' if self.vjp else ''}Op {self.name!r}>"
 
     # One object per op: copies of a graph share it, and a pickle names it.
     def __copy__(self) -> Op:
@@ -318,12 +322,18 @@ def refusal(op: Op, i: int) -> Rule:
     return refuse
 
 
+def operand_names(n: int) -> tuple[str, ...]:
+    """How an op's operands are called in its docstring, its signature and the checks'
+    messages, for both engines: x; a and b; x0, x1, ... for more."""
+    return ("x",) if n == 1 else ("a", "b") if n == 2 else tuple(f"x{i}" for i in range(n))
+
+
 def op_doc(op: Op) -> str:
     """The docstring of a made op: what it computes and its local derivatives, in words
     (``help(tinygrad_edu.tanh)`` shows the line of the op table)."""
     if op.formula is None or op.local is None:
         return f"{op.name} as an operation on Values (or plain numbers)."
-    operands = ("x",) if len(op.rules) == 1 else ("a", "b")
+    operands = operand_names(len(op.rules))
 
     def words(template: str) -> str:
         for i, operand in enumerate(operands):
@@ -376,12 +386,13 @@ def note_op(error: BaseException, name: str, where: str) -> None:
 
 
 def user_function(function: Callable[..., Any], name: str, what: str,
-                  result: Callable[[Any, str, str], Any], operands: int = 0
+                  result: Callable[[Any, str, str, tuple[Any, ...]], Any], operands: int = 0
                   ) -> Callable[..., Any]:
-    """A function of an op of your own (its forward function, or a rule), whose result is
-    checked by ``result(value, name, what)`` (a real number for Values, an array for
-    Tensors) and whose unexpected errors name the op and where they came from: at its first
-    ``operands`` arguments (the numbers), or else in which function."""
+    """A function of an op of your own, for either engine (its forward function, or a
+    rule), whose result is checked by ``result(value, name, what, arguments)`` (a real
+    number for Values, ``number``; an array of the right shape for Tensors) and whose
+    unexpected errors name the op and where they came from: at its first ``operands``
+    arguments (the numbers), or else in which function."""
 
     def checked(*arguments: Any) -> Any:
         try:
@@ -392,14 +403,14 @@ def user_function(function: Callable[..., Any], name: str, what: str,
             where = ", ".join(map(repr, arguments[:operands]))
             note_op(error, name, f"at {where}" if operands else f"in its {what}")
             raise
-        return result(out, name, what)
+        return result(out, name, what, arguments)
 
     checked.__name__ = getattr(function, "__name__", name)
     checked.__wrapped__ = function  # type: ignore[attr-defined]
     return checked
 
 
-def number(x: Any, name: str, what: str) -> Any:
+def number(x: Any, name: str, what: str, arguments: tuple[Any, ...] = ()) -> Any:
     """What a function of a scalar op returned, as a float (a Value too, from a rule run on
     Values for second derivatives), or a TypeError naming the op and the function."""
     if hasattr(x, "parents"):

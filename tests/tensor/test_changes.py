@@ -302,7 +302,7 @@ def test_every_op_gives_the_forward_passs_gradient_after_any_route(name, data):
         return (y * y).sum()
 
     def leaves():
-        return [Tensor(x) if vjp else x for x, vjp in zip(sample.operands, op.vjps)]
+        return [Tensor(x) if vjp else x for x, vjp in zip(sample.operands, op.rules)]
 
     fresh = leaves()
     expected = grad(loss_of(fresh), [t for t in fresh if isinstance(t, Tensor)])
@@ -320,7 +320,7 @@ def test_every_op_gives_the_forward_passs_gradient_after_any_route(name, data):
     if any(t.size for t in tensors):  # (an empty array has nothing to change)
         with pytest.raises(RuntimeError, match=CHANGED):
             grad(loss, tensors, create_graph=True)
-    for t, x in zip(tensors, [x for x, vjp in zip(sample.operands, op.vjps) if vjp]):
+    for t, x in zip(tensors, [x for x, vjp in zip(sample.operands, op.rules) if vjp]):
         t.data = x
     for got, want in zip(grad(loss, tensors, create_graph=True), expected):
         np.testing.assert_array_equal(got.data, want)

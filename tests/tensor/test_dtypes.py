@@ -47,7 +47,7 @@ def test_every_node_gets_gradients_of_the_graphs_dtype(name, dtype, data, seed):
     op = OPS[name]
     sample = data.draw(tensor_samples(op), label="sample")
     leaves, operands = [], []
-    for i, (x, vjp) in enumerate(zip(sample.operands, op.vjps)):
+    for i, (x, vjp) in enumerate(zip(sample.operands, op.rules)):
         if vjp is None:  # an operand that gets no gradient (where's condition)
             operands.append(x)
             continue

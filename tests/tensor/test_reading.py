@@ -39,7 +39,7 @@ def test_the_story_comes_in_the_order_a_learner_reads_it():
 def test_the_matrix_rules_and_unbroadcast_are_in_the_story():
     source = "\n".join(LINES)
     assert "return g @ w.T" in source and "return x.T @ g" in source  # dX = dZ Wᵀ, dW = Xᵀ dZ
-    assert OPS["@"].vjps == (engine._d_matmul_left, engine._d_matmul_right)
+    assert OPS["@"].rules == (engine._d_matmul_left, engine._d_matmul_right)
     assert engine.unbroadcast.__module__ == engine.__name__
     assert "b's gradient is the sum" in engine.unbroadcast.__doc__
 

@@ -54,7 +54,7 @@ def test_samples_exercise_the_op_in_its_domain_away_from_its_kinks(name, data):
     sample = data.draw(tensor_samples(op))
     assert len(sample.operands) == op.arity
     domain = domain_of(op)
-    for i, (x, vjp) in enumerate(zip(sample.operands, op.vjps)):
+    for i, (x, vjp) in enumerate(zip(sample.operands, op.rules)):
         if vjp is None:
             assert x.dtype == np.bool_  # where's condition
             continue
@@ -71,7 +71,7 @@ def test_samples_exercise_the_op_in_its_domain_away_from_its_kinks(name, data):
     if name == "max":  # max's kink is a tie: any two entries are 2·margin apart
         flat = np.sort(sample.operands[0], axis=None)
         assert (np.diff(flat) >= 2 * KINK_MARGIN * (1 - 1e-9)).all()
-    tensors = [Tensor(x) if vjp else x for x, vjp in zip(sample.operands, op.vjps)]
+    tensors = [Tensor(x) if vjp else x for x, vjp in zip(sample.operands, op.rules)]
     out = op(*tensors, *sample.args)
     assert isinstance(out, Tensor) and out.op == name
 
@@ -149,7 +149,7 @@ def test_a_vjp_missing_a_transpose_is_caught_with_the_entries_it_gets_wrong():
 
 def test_a_missing_transpose_in_the_matmul_row_is_caught(monkeypatch):
     op = OPS["@"]
-    monkeypatch.setattr(op, "vjps", (lambda g, a, b, y: g @ b, op.vjps[1]))
+    monkeypatch.setattr(op, "rules", (lambda g, a, b, y: g @ b, op.rules[1]))
     # square operands give wrong numbers, others the wrong shape: either way it fails
     with pytest.raises((GradcheckError, ValueError), match=r"(?s)@|matmul"):
         check_op(op, second_order=False, **FAST)
@@ -272,7 +272,7 @@ def test_a_wrong_sign_in_a_binary_rule_names_the_operand():
 # Break each built-in rule in turn (scaled by 1.1, sign flipped): check_op must catch it at
 # order 1. Broken on Tensors only (what create_graph=True runs), order 2 must catch it.
 
-RULES = [(name, i) for name in NAMES for i, vjp in enumerate(OPS[name].vjps) if vjp is not None]
+RULES = [(name, i) for name in NAMES for i, vjp in enumerate(OPS[name].rules) if vjp is not None]
 BREAKS = {
     "scaled by 1.1": lambda rule: lambda g, *rest: 1.1 * rule(g, *rest),
     "sign flipped": lambda rule: lambda g, *rest: -rule(g, *rest),
@@ -290,7 +290,7 @@ def numbers(t):
 
 
 def broken(op, operand, rule):
-    vjps = list(op.vjps)
+    vjps = list(op.rules)
     vjps[operand] = rule
     return tuple(vjps)
 
@@ -299,7 +299,7 @@ def broken(op, operand, rule):
 @pytest.mark.parametrize("name, operand", RULES)
 def test_a_broken_rule_is_caught(name, operand, how, monkeypatch):
     op = OPS[name]
-    monkeypatch.setattr(op, "vjps", broken(op, operand, BREAKS[how](op.vjps[operand])))
+    monkeypatch.setattr(op, "rules", broken(op, operand, BREAKS[how](op.rules[operand])))
     with pytest.raises(GradcheckError) as failure:
         check_op(op, second_order=False, **FAST)
     assert f"{name} at " in str(failure.value) and ": first derivatives" in str(failure.value)
@@ -310,12 +310,12 @@ def test_a_broken_rule_is_caught(name, operand, how, monkeypatch):
 def test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check(name, operand,
                                                                          monkeypatch):
     op = OPS[name]
-    rule = op.vjps[operand]
+    rule = op.rules[operand]
 
     def on_tensors_only(g, *rest):
         return 1.1 * rule(g, *rest) if on_tensors(g, *rest) else rule(g, *rest)
 
-    monkeypatch.setattr(op, "vjps", broken(op, operand, on_tensors_only))
+    monkeypatch.setattr(op, "rules", broken(op, operand, on_tensors_only))
     check_op(op, second_order=False, **QUICK)  # arrays: right
     # where the first derivative is 0 (hypothesis shrinks to zeros) only the second show it
     with pytest.raises(GradcheckError, match=f"(?s){re.escape(name)} at .*(different numbers on "
@@ -329,8 +329,8 @@ def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand
     # the same numbers everywhere, but under create_graph the rule gets g's numbers instead of
     # g: only the second-order check's derivative with respect to u (the seed) shows it
     op = OPS[name]
-    rule = op.vjps[operand]
-    monkeypatch.setattr(op, "vjps", broken(op, operand, lambda g, *rest: rule(numbers(g), *rest)))
+    rule = op.rules[operand]
+    monkeypatch.setattr(op, "rules", broken(op, operand, lambda g, *rest: rule(numbers(g), *rest)))
     check_op(op, second_order=False, **QUICK)
     with pytest.raises(GradcheckError, match=f"(?s){re.escape(name)} at .*second derivatives.*"
                                              r"\nu\S* [^\n]* NO\n"):
@@ -341,8 +341,8 @@ def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand
 @pytest.mark.parametrize("name, operand", RULES)
 def test_control_an_unbroken_copy_passes(name, operand, monkeypatch):
     op = OPS[name]
-    rule = op.vjps[operand]
-    monkeypatch.setattr(op, "vjps", broken(op, operand, lambda g, *rest: rule(g, *rest)))
+    rule = op.rules[operand]
+    monkeypatch.setattr(op, "rules", broken(op, operand, lambda g, *rest: rule(g, *rest)))
     check_op(op, **QUICK)
 
 
@@ -359,12 +359,12 @@ def test_a_rule_that_takes_an_operand_out_of_the_graph_is_caught(name, operand, 
     # the right numbers on arrays and on Tensors, but the graph of the gradient misses a
     # path: only the second derivatives show it
     op = OPS[name]
-    real = op.vjps[operand]
+    real = op.rules[operand]
 
     def rule(g, *rest):
         return detached(g, *rest) if on_tensors(g, *rest) else real(g, *rest)
 
-    monkeypatch.setattr(op, "vjps", broken(op, operand, rule))
+    monkeypatch.setattr(op, "rules", broken(op, operand, rule))
     check_op(op, second_order=False, **QUICK)
     with pytest.raises(GradcheckError, match=f"(?s){re.escape(name)} at .*second derivatives"):
         check_op(op, **FAST)

@@ -188,7 +188,7 @@ class Tensor(TensorBase):
         if create_graph:  # the Tensors themselves (if their numbers have not changed since)
             numbers = self._graph_operands()
         shares = []
-        for i, (vjp, operand) in enumerate(zip(op.vjps, self._operands)):
+        for i, (vjp, operand) in enumerate(zip(op.rules, self._operands)):
             if isinstance(operand, Tensor):
                 try:
                     share = vjp(upstream, *numbers, *self._params)

@@ -23,10 +23,10 @@ import numpy as np
 from tinygrad_edu import scopes
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.ops import check_name, check_rule, note_op
+from tinygrad_edu.ops import check_name, check_rule, operand_names, user_function
 from tinygrad_edu.tensor.base import TensorBase
 from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
-from tinygrad_edu.tensor.registry import TensorOp, Vjp, register
+from tinygrad_edu.tensor.registry import TensorOp, Vjp, register, row
 
 __all__ = ["binary_op", "define", "node", "tensor_op", "unary_op"]
 
@@ -91,7 +91,7 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
     function and the VJPs get after the operands. An elementwise op broadcasts as NumPy
     does and keeps a plain number as it is (so NumPy keeps the tensor's dtype); any other op
     gets arrays."""
-    n, name, forward, elementwise = op.arity, called or op.name, op.forward, op.elementwise
+    n, name, forward, elementwise = len(op.rules), called or op.name, op.forward, op.elementwise
     signature = _signature(op, params)
 
     def apply(*given: Any, **kwargs: Any) -> Any:
@@ -130,8 +130,8 @@ def define(name: str, forward: Callable[..., Any], formula: str,
            called: str = "") -> Callable[..., Any]:
     """A row of the engine's own table, registered in ``OPS``, and the function that applies
     it. Each VJP comes beside its words: ``(lambda g, a, b, y: g * b, "{g} ⊙ {1}")``."""
-    op = TensorOp(name, forward, [rule for rule, _ in vjps], formula,
-                  [words for _, words in vjps], elementwise=elementwise, kinks=kinks, doc=doc)
+    op = row(name, forward, [rule for rule, _ in vjps], formula, [words for _, words in vjps],
+             elementwise=elementwise, kinks=kinks, doc=doc)
     return made(register(op), params, called)
 
 
@@ -179,35 +179,30 @@ def _signature(op: TensorOp, params: Params | None) -> inspect.Signature:
     takes after them."""
     only = inspect.Parameter.POSITIONAL_ONLY
     if params is None:
-        return inspect.Signature([inspect.Parameter(p, only) for p in _operand_names(op)])
+        return inspect.Signature([inspect.Parameter(p, only) for p in operand_names(len(op.rules))])
     taken = [p.replace(annotation=p.empty)  # (not the name; no annotations: "Any" says little)
              for p in list(inspect.signature(params).parameters.values())[1:]]
-    return inspect.Signature([p.replace(kind=only) for p in taken[:op.arity]] +
-                             taken[op.arity:])
-
-
-def _operand_names(op: TensorOp) -> tuple[str, ...]:
-    named = {1: ("x",), 2: ("a", "b"), 3: ("condition", "a", "b")}
-    return named.get(op.arity) or tuple(f"x{i}" for i in range(op.arity))
+    return inspect.Signature([p.replace(kind=only) for p in taken[:len(op.rules)]] +
+                             taken[len(op.rules):])
 
 
 def _op_doc(op: TensorOp) -> str:
     """The docstring of an op made from a row: what it computes, and the gradient it passes
     back to each operand (``help(tinygrad_edu.tensor.tanh)`` shows the row of the table)."""
-    operands = _operand_names(op)
+    operands = operand_names(len(op.rules))
 
     def words(template: str) -> str:
         for i, operand in enumerate(operands):
             template = template.replace(f"{{{i}}}", operand)
         return template.replace("{out}", "y").replace("{g}", "g")
 
-    passes = " and ".join(f"{words(w)} to {x}" for x, w in zip(operands, op.local) if w)
+    passes = " and ".join(f"{words(w)} to {x}" for x, w in zip(operands, op.local or ()) if w)
     if op.elementwise:
-        summed = ", each summed back to its operand's shape" if op.arity > 1 else ""
-        return (f"y = {words(op.formula)} entry by entry, on Tensors, arrays or numbers "
+        summed = ", each summed back to its operand's shape" if len(op.rules) > 1 else ""
+        return (f"y = {words(op.formula or op.name)} entry by entry, on Tensors, arrays or numbers "
                 f"(broadcast as NumPy does; given no Tensor, a plain array). Backward, with g "
                 f"the gradient of y, it passes {passes}{summed}.")
-    return (f"y = {words(op.formula)} on Tensors, arrays or numbers (given no Tensor, a plain "
+    return (f"y = {words(op.formula or op.name)} on Tensors, arrays or numbers (given no Tensor, a plain "
             f"array). Backward, with g the gradient of y, it passes {passes}.")
 
 
@@ -216,16 +211,10 @@ def _op_doc(op: TensorOp) -> str:
 
 def _users_forward(forward: Callable[..., Any], name: str, elementwise: bool
                    ) -> Callable[..., Any]:
-    """A user's forward function, with errors that name the op and a check of its result."""
+    """A user's forward function, with errors that name the op and a check of its result
+    (``ops.user_function``, as for a scalar op of your own)."""
 
-    def checked_forward(*arrays: Any) -> np.ndarray:
-        try:
-            out = forward(*arrays)
-        except (ArithmeticError, ValueError):
-            raise
-        except Exception as error:
-            note_op(error, name, "in its forward function")
-            raise
+    def checked_result(out: Any, name: str, what: str, arrays: tuple[Any, ...]) -> np.ndarray:
         result = real_array(data(out), None, f"{name}: its forward function's result")
         if elementwise:
             expected = np.broadcast_shapes(*(np.shape(a) for a in arrays))
@@ -236,8 +225,7 @@ def _users_forward(forward: Callable[..., Any], name: str, elementwise: bool
                     f" an elementwise op returns the broadcast shape {shape_str(expected)}")
         return result
 
-    checked_forward.__name__ = getattr(forward, "__name__", name)
-    return checked_forward
+    return user_function(forward, name, "forward function", checked_result)
 
 
 def unary_op(name: str, forward: Callable[[Any], Any], derivative: Callable[[Any, Any], Any], *,
@@ -260,7 +248,7 @@ def unary_op(name: str, forward: Callable[[Any], Any], derivative: Callable[[Any
     check_name(name, "unary_op")
     check_rule(forward, 1, name, "forward function", "x")
     check_rule(derivative, 2, name, "derivative", "x, y")
-    op = TensorOp(name, _users_forward(forward, name, True),
+    op = row(name, _users_forward(forward, name, True),
                   [lambda g, x, y: g * derivative(x, y)], formula or f"{name}({{0}})",
                   [f"{{g}} ⊙ {local or name + chr(39) + '({0})'}"], elementwise=True,
                   domain=None if domain is None else [domain], kinks=kinks, doc=doc)
@@ -282,7 +270,7 @@ def binary_op(name: str, forward: Callable[[Any, Any], Any],
     check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
     check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
     words = local or (f"∂{name}/∂{{0}}", f"∂{name}/∂{{1}}")
-    op = TensorOp(name, _users_forward(forward, name, True),
+    op = row(name, _users_forward(forward, name, True),
                   [lambda g, a, b, y: g * d_left(a, b, y), lambda g, a, b, y: g * d_right(a, b, y)],
                   formula or f"{name}({{0}}, {{1}})", [f"{{g}} ⊙ {w}" for w in words],
                   elementwise=True, domain=domain, kinks=kinks, doc=doc)
@@ -312,7 +300,7 @@ def tensor_op(name: str, forward: Callable[..., Any], vjps: Sequence[Vjp], *,
     for i, vjp in enumerate(vjps):
         check_rule(vjp, len(vjps) + 2, name, f"VJP for operand {i}",
                    "g, " + ", ".join(f"x{k}" for k in range(len(vjps))) + ", out")
-    op = TensorOp(name, _users_forward(forward, name, False), vjps,
+    op = row(name, _users_forward(forward, name, False), vjps,
                   formula or f"{name}({', '.join(f'{{{i}}}' for i in range(len(vjps)))})",
                   local or [f"VJP of {name} for {{{i}}}" for i in range(len(vjps))],
                   domain=domain, doc=doc)

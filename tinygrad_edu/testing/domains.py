@@ -11,13 +11,12 @@ needs NumPy, and the domains work without hypothesis (the strategies say what to
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu.gradcheck import GradcheckError, gradcheck
-from tinygrad_edu.ops import OPS, Op
+from tinygrad_edu.ops import OPS, Op, operand_names
 
 st: Any
 try:
@@ -132,13 +131,8 @@ def _tensor_op(op: Any) -> TensorOp | None:
     """The ``TensorOp`` that ``op`` is, or that a function made by the tensor engine's
     ``unary_op``, ``binary_op`` or ``tensor_op`` carries; None for anything else (for
     everything, until the tensor engine is imported: no op of it exists before)."""
-    kind = getattr(sys.modules.get("tinygrad_edu.tensor.registry"), "TensorOp", None)
-    if kind is None:
-        return None
-    if isinstance(op, kind):
-        return op
-    found = getattr(op, "op", None)
-    return found if isinstance(found, kind) else None
+    found = op if isinstance(op, Op) else getattr(op, "op", None)
+    return found if isinstance(found, Op) and found.vjp else None
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -194,10 +188,9 @@ def _kink_lines(op: OpLike | TensorOp) -> list[Callable[..., Any]]:
 
 
 def _operand_names(arity: int | None, count: int) -> list[str]:
-    """The names of an op's operands in the checks' messages: x; a and b; else x0, x1, ...
-    (``count`` of them: as many as an op of no fixed arity is given)."""
-    return ["x"] if arity == 1 else ["a", "b"] if arity == 2 else [
-        f"x{i}" for i in range(count)]
+    """The names of an op's operands in the checks' messages (``ops.operand_names``), for
+    ``count`` of them where the op has no fixed arity."""
+    return [f"x{i}" for i in range(count)] if arity is None else list(operand_names(arity))
 
 
 def _check_first_derivatives(f: Callable[..., Any], leaves: Sequence[Any], rtol: float,

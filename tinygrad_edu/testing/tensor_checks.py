@@ -59,7 +59,7 @@ def _constant_cases(op: TensorOp) -> list[int | None]:
     """The cases a tensor op is checked in: every operand that gets a gradient a Tensor
     (None), and, for an op of several such operands, each of them in turn a constant array
     (``images @ W``, ``x * 2.0``), whose rule then runs on a Tensor and an array."""
-    varied = [i for i, vjp in enumerate(op.vjps) if vjp is not None]
+    varied = [i for i, vjp in enumerate(op.rules) if vjp is not None]
     return [None] + (varied if len(varied) > 1 else [])
 
 
@@ -73,17 +73,17 @@ def _assert_tensor_op_derivatives(op: TensorOp, xs: tuple[Any, ...], args: tuple
 
     from tinygrad_edu.tensor.engine import Tensor
 
-    if len(xs) != op.arity:
-        raise TypeError(f"assert_op_derivatives: {op.name} takes {op.arity} operand(s), "
+    if len(xs) != len(op.rules):
+        raise TypeError(f"assert_op_derivatives: {op.name} takes {len(op.rules)} operand(s), "
                         f"got {len(xs)}")
-    names = _operand_names(op.arity, op.arity)
+    names = _operand_names(len(op.rules), len(op.rules))
     given = [x.data if isinstance(x, Tensor) else x for x in xs]
     arrays = [np.asarray(x) if vjp is None else np.asarray(x, dtype=np.float64)
-              for x, vjp in zip(given, op.vjps)]
-    point = ", ".join(_shown(names[i], arrays[i]) for i in range(op.arity))
+              for x, vjp in zip(given, op.rules)]
+    point = ", ".join(_shown(names[i], arrays[i]) for i in range(len(op.rules)))
     point += f", args = {args!r}" if args else ""
     for constant in _constant_cases(op) if cases is None else cases:
-        tensors = [i for i, vjp in enumerate(op.vjps) if vjp is not None and i != constant]
+        tensors = [i for i, vjp in enumerate(op.rules) if vjp is not None and i != constant]
 
         def f(*ts: Tensor, tensors: list[int] = tensors) -> Any:
             given: list[Any] = list(arrays)

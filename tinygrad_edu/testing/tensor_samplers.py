@@ -56,7 +56,7 @@ def needs_sampler(op: TensorOp) -> bool:
     alpha: its VJPs take more than ``g``, the operands and ``out``)."""
     if not op.elementwise:
         return True
-    for vjp in op.vjps:
+    for vjp in op.rules:
         if vjp is None:
             return True
         try:
@@ -65,7 +65,7 @@ def needs_sampler(op: TensorOp) -> bool:
             continue
         needed = [p for p in parameters if p.default is p.empty and p.kind in (
             p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(needed) > op.arity + 2:
+        if len(needed) > len(op.rules) + 2:
             return True
     return False
 
@@ -118,7 +118,7 @@ def _elementwise_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSamp
     """Shapes that broadcast together ((3×4) with (1×4), (4) with (3×4), 0-d with anything),
     and numbers in each operand's domain."""
     hnp = _hnp()
-    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=op.arity, min_dims=0,
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=len(op.rules), min_dims=0,
                                                     max_dims=3, max_side=3)).input_shapes
     operands = tuple(_values(draw, shape, op, i, margin) for i, shape in enumerate(shapes))
     _away_from_kink_functions(op, operands, margin)
@@ -141,8 +141,8 @@ def _fixed_shapes(draw: DrawFn, op: TensorOp, margin: float, shapes: Any) -> Ten
     st = _hypothesis()
     chosen = draw(shapes) if isinstance(shapes, st.SearchStrategy) else shapes
     chosen = [tuple(shape) for shape in chosen]
-    if len(chosen) != op.arity:
-        raise ValueError(f"check_op: {op.name} takes {op.arity} operand(s), but shapes= gives "
+    if len(chosen) != len(op.rules):
+        raise ValueError(f"check_op: {op.name} takes {len(op.rules)} operand(s), but shapes= gives "
                          f"{len(chosen)}: {chosen}; pass one shape per operand")
     operands = tuple(_values(draw, shape, op, i, margin) for i, shape in enumerate(chosen))
     _away_from_kink_functions(op, operands, margin)
@@ -352,7 +352,7 @@ def tensor_samples(op: TensorOp | Callable[..., Any],
         return st.composite(TENSOR_SAMPLES[found.name])(found, margin)
     if not needs_sampler(found):
         return st.composite(_elementwise_sample)(found, margin)
-    example = ", ".join(["(3,)", "(2,)", "(4,)"][i % 3] for i in range(found.arity))
+    example = ", ".join(["(3,)", "(2,)", "(4,)"][i % 3] for i in range(len(found.rules)))
     raise TypeError(
         f"check_op: {found.name} is not elementwise, so hypothesis cannot guess the shapes of "
         "its operands (a matrix product needs matching inner sizes, a reduction an axis); "

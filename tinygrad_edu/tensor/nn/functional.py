@@ -18,7 +18,7 @@ from tinygrad_edu.tensor.checked import log_softmax as log_softmax_array
 from tinygrad_edu.tensor.checked import real_array, shape_str
 from tinygrad_edu.tensor.engine import ArrayLike, Tensor, log_softmax, softmax
 from tinygrad_edu.tensor.making import node
-from tinygrad_edu.tensor.registry import TensorOp, register
+from tinygrad_edu.tensor.registry import register, row
 
 __all__ = ["cross_entropy", "l2_penalty", "log_softmax", "mse_loss", "softmax"]
 
@@ -86,10 +86,10 @@ def _data_of(x: Any) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else x
 
 
-_CROSS_ENTROPY = register(TensorOp(
+_CROSS_ENTROPY = register(row(
     "cross_entropy", _loss, [_d_cross_entropy], "cross_entropy({0}, Y)",
     ["(softmax({0}) − Y) ⊙ {g} / N"]))
-_CROSS_ENTROPY_SUM = register(TensorOp(
+_CROSS_ENTROPY_SUM = register(row(
     "cross_entropy_sum", _loss, [_d_cross_entropy], "cross_entropy({0}, Y, sum)",
     ["(softmax({0}) − Y) ⊙ {g}"]))
 _CROSS_ENTROPY.apply = cross_entropy  # OPS["cross_entropy"](logits, targets) makes the node
