@@ -202,8 +202,8 @@ def _op_doc(op: TensorOp) -> str:
         return (f"y = {words(op.formula or op.name)} entry by entry, on Tensors, arrays or numbers "
                 f"(broadcast as NumPy does; given no Tensor, a plain array). Backward, with g "
                 f"the gradient of y, it passes {passes}{summed}.")
-    return (f"y = {words(op.formula or op.name)} on Tensors, arrays or numbers (given no Tensor, a plain "
-            f"array). Backward, with g the gradient of y, it passes {passes}.")
+    return (f"y = {words(op.formula or op.name)} on Tensors, arrays or numbers (given no "
+            f"Tensor, a plain array). Backward, with g the gradient of y, it passes {passes}.")
 
 
 # ----------------------------------------------------------------------------- ops of your own
