@@ -10,9 +10,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
-    ["errors", "arrays", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping",
-     "making", "fast", "copying", "higher", "habits", "scopes", "tensor.registry", "tensor.copying",
-     "tensor.base", "tensor.arguments", "tensor.making"],
+    ["errors", "arrays", "stepwise", "grad_mode", "checked", "tensor.checked", "graph", "ops",
+     "stepping", "making", "fast", "copying", "higher", "habits", "scopes", "tensor.registry",
+     "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "tensor.engine"],
     ["autograd", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
@@ -21,7 +21,7 @@ LAYERS = [
      ""],
 ]
 ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast",
-           "copying", "higher", "habits", "listops", "scopes"}
+           "copying", "higher", "habits", "listops", "scopes", "stepwise"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "replay",
          "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
 
