@@ -501,16 +501,32 @@ def check_op(
         raise TypeError(f"check_op: shapes= is for ops of the tensor engine; {as_op(op).name} "
                         "works on numbers")
     op = as_op(op)
-    _hypothesis()
-    from hypothesis import given, settings
 
-    @settings(deadline=None, **hypothesis_settings)
-    @given(op_inputs(op, margin=margin))
     def check(xs: tuple[float, ...]) -> None:
         assert_op_derivatives(op, *xs, rtol=rtol, atol=atol, second_order=second_order)
 
-    check()
+    _run_check(check, op.name, [op_inputs(op, margin=margin)], hypothesis_settings)
     return None
+
+
+def _run_check(check: Callable[..., None], name: str, strategies: list[SearchStrategy[Any]],
+               hypothesis_settings: dict[str, Any]) -> None:
+    """Run ``check`` on the examples hypothesis draws from ``strategies``, with ``check_op``'s
+    settings: no deadline, and only the first failure reported (``report_multiple_bugs``
+    off: an op wrong in two ways raises the error of the simplest example, shrunk, and not
+    a group of errors whose members depend on the seed); the keywords of the call win."""
+    __tracebackhide__ = True
+    _hypothesis()
+    from hypothesis import given, settings
+
+    # hypothesis keeps the failing examples it found in its database under a key made from
+    # the test's source, the same for every call of check_op: add the op and the test that
+    # called (as hypothesis's pytest plugin does for parametrized tests), so that one op's
+    # failures are never replayed against another
+    check._hypothesis_internal_add_digest = (  # type: ignore[attr-defined]
+        f"{name} {os.environ.get('PYTEST_CURRENT_TEST', '')}".encode())
+    given(*strategies)(settings(
+        **{"deadline": None, "report_multiple_bugs": False, **hypothesis_settings})(check))()
 
 
 # ----------------------------------------------------------------------------- tensor ops
@@ -1045,19 +1061,11 @@ def _check_tensor_op(op: TensorOp, shapes: Any, second_order: bool, margin: floa
     (shrunk), as for the scalar ops."""
     __tracebackhide__ = True
     st = _hypothesis()
-    from hypothesis import given, settings
-
     samples = tensor_samples(op, shapes, margin)
 
     def check(sample: TensorSample, constant: int | None, seed: int) -> None:
         _assert_tensor_op_derivatives(op, sample.operands, sample.args, rtol, atol,
                                       second_order, seed, cases=[constant])
 
-    # hypothesis keeps the failing examples it found in its database under a key made from
-    # the test's source, the same for every call of check_op: add the op and the test that
-    # called (as hypothesis's pytest plugin does for parametrized tests), so that one op's
-    # failures are never replayed against another
-    check._hypothesis_internal_add_digest = (  # type: ignore[attr-defined]
-        f"{op.name} {os.environ.get('PYTEST_CURRENT_TEST', '')}".encode())
-    given(samples, st.sampled_from(_constant_cases(op)), st.integers(0, 2**32 - 1))(settings(
-        **{"deadline": None, "report_multiple_bugs": False, **hypothesis_settings})(check))()
+    _run_check(check, op.name, [samples, st.sampled_from(_constant_cases(op)),
+                                st.integers(0, 2**32 - 1)], hypothesis_settings)
