@@ -5,7 +5,10 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from tinygrad_edu.batches import NumpyOrder
 from tinygrad_edu.data import (
     DataLoader,
     load_digits,
@@ -252,6 +255,17 @@ def test_dataloader_errors_name_the_problem():
                                              rf"got {bad}"):
             DataLoader(X, y, seed=bad)
     assert len(DataLoader(X, y, batch_size=np.int64(3), seed=np.uint32(2**32 - 1))) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), sizes=st.lists(st.integers(0, 300), min_size=1,
+                                                        max_size=4))
+def test_the_order_without_numpy_is_numpys_for_the_same_seed(seed, sizes):
+    # where NumPy is missing the loader shuffles with NumpyOrder: the same orders, epoch
+    # after epoch, as numpy.random.RandomState(seed).permutation
+    ours, numpys = NumpyOrder(seed), np.random.RandomState(seed)
+    for n in sizes:
+        assert ours.permutation(n) == numpys.permutation(n).tolist()
 
 
 # ----------------------------------------------------------------------------- split

@@ -240,6 +240,34 @@ def test_bad_input_is_named(make, error, message):
         make()
 
 
+def test_tokens_are_ints_and_text_or_floats_are_sent_to_the_tokenizer():
+    model = GPT(CharTokenizer(load_names()).vocab_size, seed=0)
+    with pytest.raises(TypeError) as text:
+        model.loss("emma")  # on main: '<=' not supported between instances of 'int' and 'str'
+    assert str(text.value) == (
+        "GPT.loss: tokens are ints, the numbers of the tokenizer's vocabulary (0 to 26), got "
+        "the string 'emma'; encode it first: tokens = CharTokenizer(load_names()) (from "
+        "tinygrad_edu.text), then model.loss(tokens.encode('emma'))")
+    tail = ("a token is an int, one of the numbers of the tokenizer's vocabulary (0 to 26), "
+            "got {}; a tokenizer makes them from text: tokens.encode(text), with tokens = "
+            "CharTokenizer(load_names()) (from tinygrad_edu.text)")
+    for tokens, i, got in [([26.0, 4.0, 12.0], 0, "26.0, a float"),  # on main: list indices
+                           ([26, 4, 12.5, 26], 2, "12.5, a float"),
+                           (list("emma"), 0, "the string 'e'"),
+                           ([26, True, 26], 1, "True, a bool")]:
+        with pytest.raises(TypeError) as wrong:
+            model.loss(tokens)
+        assert str(wrong.value) == f"GPT.loss: tokens[{i}]: " + tail.format(got)
+    with pytest.raises(TypeError) as called:
+        model(4.0, 0, model.new_cache())
+    assert str(called.value) == "GPT: " + tail.format("4.0, a float")
+    # what a tokenizer gives, and NumPy's integers, are tokens
+    ids = CharTokenizer(load_names()).encode("emma")
+    assert model.loss(ids).data == model.loss(tuple(ids)).data
+    np = pytest.importorskip("numpy")
+    assert model.loss(np.array(ids)).data == model.loss(ids).data
+
+
 def test_a_long_text_is_cut_at_the_block_size():
     model = tiny()
     long = [4, 0, 1, 2, 3, 0, 1, 2, 4]

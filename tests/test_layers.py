@@ -12,18 +12,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
-    ["errors", "arrays", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping",
-     "copying", "higher", "habits", "scopes", "autograd", "tensor.registry", "tensor.copying",
-     "tensor.base", "tensor.arguments", "tensor.making"],
+    ["errors", "arrays", "stepwise", "grad_mode", "checked", "tensor.checked", "graph", "ops",
+     "stepping", "copying", "higher", "habits", "scopes", "autograd", "tensor.registry",
+     "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "making", "tensor.engine"],
     ["derivatives", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
-     "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
+     "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "batches", "data", "text", "idx",
+     "train"],
     ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
      "drawing", "frames", "pages", "replay", "viz", "expression", "exercises", "playground",
      "__main__", ""],
 ]
 ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
-           "copying", "higher", "habits", "listops", "scopes", "autograd"}
+           "copying", "higher", "habits", "listops", "scopes", "autograd", "stepwise"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "pages",
          "replay", "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
 

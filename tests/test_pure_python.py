@@ -3,6 +3,7 @@ no NumPy, needs): real programs run in a process where importing NumPy fails as 
 NumPy is not installed. Each program also asserts that nothing even tried to import NumPy
 (``tried``), so an ``except ImportError`` somewhere cannot hide a dependency."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -163,6 +164,69 @@ def test_an_mlp_trains_with_sgd_and_adam_and_the_gpt_takes_a_step():
     assert out.splitlines() == ["SGD True", "Adam True", "gpt True True", "tried []"]
 
 
+FIT = """
+    import math
+    import random
+
+    from tinygrad_edu import Value
+    from tinygrad_edu.batches import DataLoader
+    from tinygrad_edu.nn import MLP, hinge_loss
+    from tinygrad_edu.optim import SGD
+    from tinygrad_edu.train import accuracy, evaluate, fit
+
+    # two rings: inside is -1, outside +1
+    X = [[r * math.cos(0.7 * k), r * math.sin(0.7 * k)] for k in range(24)
+         for r in ([0.5] if k % 2 else [1.5])]
+    y = [-1.0 if k % 2 else 1.0 for k in range(24)]
+    model = MLP(2, [8, 1], seed=0)
+    history = fit(model, X, y, hinge_loss, SGD(model.parameters(), lr=0.1), epochs=4,
+                  batch_size=5, seed=3, progress=False)
+    print("loss", history.loss)
+    print("accuracy", history.accuracy, history)
+    print("evaluate", evaluate(model, X, y), accuracy([[0.1, 2.0], [Value(1.0), 0.5]], [1, 1]))
+    print("batches", [yb for _, yb in DataLoader(list(range(10)), list(range(10)), 3, seed=7)])
+    try:
+        fit(model, [[0.0, math.nan]], [1.0], hinge_loss, SGD(model.parameters(), lr=0.1))
+    except ValueError as error:
+        print("refused", error)
+"""
+
+
+def test_fit_trains_a_scalar_model_on_the_same_batches_as_with_numpy():
+    # fit on Values needs no NumPy: the same numbers, the same batches for the same seed
+    out = run_without_numpy(textwrap.dedent(FIT) + textwrap.dedent("""
+        class NoTqdm:  # nor tqdm, as in the browser: the bar is left out
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "tqdm":
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+        sys.meta_path.insert(0, NoTqdm())
+        losses = []
+        for progress in (True, False):
+            small = MLP(2, [2, 1], seed=0)
+            losses.append(fit(small, X, y, hinge_loss, SGD(small.parameters(), lr=0.1),
+                              epochs=2, progress=progress).loss)
+        print("no tqdm", losses[0] == losses[1] and losses[0][1] < losses[0][0])
+        random.seed(5)  # an unseeded loader: Python's random state decides, as NumPy's would
+        first = [yb for _, yb in DataLoader(list(range(6)), list(range(6)), 2)]
+        random.seed(5)
+        print("unseeded", first == [yb for _, yb in DataLoader(list(range(6)), list(range(6)),
+                                                                2)])
+        print("tried", tried)
+    """))
+    assert out.splitlines()[-1] == "tried []"
+    with_numpy = run_without_numpy("sys.meta_path.pop(0)\nimport numpy\n" + textwrap.dedent(FIT))
+    assert out.splitlines()[:-3] == with_numpy.splitlines()  # (the loader uses NumPy there)
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    losses = ast.literal_eval(lines["loss"])
+    assert len(losses) == 4 and losses[-1] < losses[0]
+    # numpy.random.RandomState(7).permutation(10) is [8 5 0 2 1 9 7 3 6 4]
+    assert lines["batches"] == "[[8, 5, 0], [2, 1, 9], [7, 3, 6], [4]]"
+    assert lines["unseeded"] == "True"  # where NumPy is missing, Python's random state decides
+    assert lines["no"] == "tqdm True"
+    assert lines["refused"].startswith("fit: X holds NaN or inf: row 0 is [0.0, nan]")
+
+
 def test_the_exercises_on_numbers_are_graded_and_diagnosed_and_those_on_arrays_say_why_not():
     out = run_without_numpy("""
         from tinygrad_edu.exercises import check
@@ -227,6 +291,7 @@ def test_where_numpy_is_installed_the_scalar_tools_do_not_import_it():
         import sys
         import tinygrad_edu, tinygrad_edu.nn, tinygrad_edu.optim, tinygrad_edu.testing
         import tinygrad_edu.viz, tinygrad_edu.replay, tinygrad_edu.exercises.cli
+        import tinygrad_edu.train, tinygrad_edu.batches
         from tinygrad_edu.exercises import check
         check("d_mul", lambda a, b, y: (b, a))
         print("numpy" in sys.modules)

@@ -153,6 +153,20 @@ def test_a_rule_written_with_math_is_told_how_to_get_second_derivatives():
         assert_op_derivatives(floats_only, 0.4)
 
 
+def test_check_op_raises_one_failure_for_an_op_wrong_in_two_ways():
+    # wrong at first order for x < 0, and on Values (create_graph) for x >= 0: hypothesis
+    # finds both, and would raise a group of the two (which the seed decides) in place of
+    # the GradcheckError that check_op promises; it raises the simplest one, shrunk
+    two_ways = unary_op("two_ways_wrong", lambda x: x, lambda x, y: 2.0 if x < 0 else 1.0,
+                        graph_derivative=lambda x, y: x * 0.0 + (1.0 if x.data < 0 else 3.0),
+                        register_op=False)
+    with pytest.raises(GradcheckError, match=r"^two_ways_wrong at x = "):
+        check_op(two_ways, max_examples=100, database=None)
+    with pytest.raises(Exception) as both:  # asked for by name, hypothesis reports them all
+        check_op(two_ways, max_examples=100, database=None, report_multiple_bugs=True)
+    assert [type(e) for e in both.value.exceptions] == [GradcheckError, GradcheckError]
+
+
 def test_a_rule_that_differs_on_values_is_caught_by_the_second_order_check():
     # right on floats, doubled on Values: only create_graph=True sees the difference
     sneaky = unary_op("sneaky", math.sin,

@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_edu.__main__ as cli
 from tests.test_idx import skip_if_permissions_ignored
@@ -206,6 +208,25 @@ def test_accuracy_errors():
         accuracy([[1.0, 0.0]], np.array([np.nan]))
     with pytest.raises(ValueError, match="accuracy: no outputs to score"):
         accuracy([], [])
+
+
+SCORE = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -1.0, math.nan, math.inf, -math.inf]),
+                  st.floats(-3, 3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), n=st.integers(1, 6), classes=st.sampled_from([1, 2, 3]))
+def test_accuracy_of_lists_is_the_accuracy_numpy_computes(data, n, classes):
+    # lists are scored in Python (no NumPy needed), arrays and Tensors with NumPy: the same
+    # rule, ties, NaN scores, ±0 and either label convention included
+    rows = data.draw(st.lists(st.lists(SCORE, min_size=classes, max_size=classes),
+                              min_size=n, max_size=n))
+    labels = list(range(classes)) if classes > 1 else [0, 1, -1]
+    targets = data.draw(st.lists(st.sampled_from(labels), min_size=n, max_size=n))
+    outputs = [row[0] for row in rows] if classes == 1 and data.draw(st.booleans()) else rows
+    scored = accuracy([[Value(s) for s in row] for row in rows], targets)
+    assert scored == accuracy(outputs, targets)
+    assert scored == accuracy(outputs, np.array(targets)) == accuracy(np.array(rows), targets)
 
 
 def test_evaluate_builds_no_graph():

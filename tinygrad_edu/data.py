@@ -8,18 +8,20 @@ every time; with neither, they draw from NumPy's global random state, so
 ``make_moons`` and ``make_circles`` give exactly scikit-learn's points for the same seed.
 
 ``load_digits()`` reads the 8×8 handwritten digits shipped with this package (see
-``tinygrad_edu/datasets/README.md`` for its source and licence).
+``tinygrad_edu/datasets/README.md`` for its source and licence). ``DataLoader`` (in
+``batches.py``, which needs no NumPy) makes mini-batches of them.
 """
 
 from __future__ import annotations
 
 import gzip
 import math
-from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any, NamedTuple, Union
 
 import numpy as np
+
+from tinygrad_edu.batches import DataLoader, take
 
 __all__ = [
     "DataLoader", "Digits", "load_digits", "make_circles", "make_moons", "make_spirals",
@@ -194,69 +196,7 @@ def load_digits(*, n_class: int = 10, return_X_y: bool = False) -> Digits:
     return Digits(X[keep], y[keep])
 
 
-# ----------------------------------------------------------------------------- batches
-
-
-class DataLoader:
-    """Mini-batches of ``(X, y)``, reshuffled every time you iterate (one epoch).
-
-    - ``batch_size=None``: full batch, one batch of everything per epoch;
-    - ``batch_size=1``: stochastic gradient descent, one sample at a time;
-    - anything else: mini-batches of that size (the last one may be smaller, unless
-      ``drop_last=True``).
-
-    With ``seed`` the order of every epoch is reproducible, and the global random state is
-    not touched. Works with NumPy arrays (batches are arrays) and with lists (batches are
-    lists). ``len(loader)`` is the number of batches per epoch.
-
-    >>> X, y = make_moons(100, noise=0.1, seed=0)
-    >>> for Xb, yb in DataLoader(X, y, batch_size=32, seed=0): ...
-    """
-
-    def __init__(
-        self,
-        X: Sequence[Any],
-        y: Sequence[Any],
-        batch_size: int | None = None,
-        *,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        seed: int | None = None,
-    ) -> None:
-        if len(X) != len(y):
-            raise ValueError(f"DataLoader: {len(X)} inputs but {len(y)} targets")
-        if len(X) == 0:
-            raise ValueError("DataLoader: got no samples")
-        if batch_size is not None and (isinstance(batch_size, bool)
-                                       or not isinstance(batch_size, (int, np.integer))
-                                       or batch_size < 1):
-            raise ValueError(f"DataLoader: batch_size must be None or an int >= 1, "
-                             f"got {batch_size!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or not 0 <= seed < 2**32):
-            raise ValueError(f"DataLoader: seed must be None or an int from 0 to 2**32 - 1, "
-                             f"got {seed!r}")
-        self.X, self.y = X, y
-        self.batch_size = len(X) if batch_size is None else min(int(batch_size), len(X))
-        self.shuffle, self.drop_last = shuffle, drop_last
-        self._rng = np.random.RandomState(seed) if seed is not None else np.random.mtrand._rand
-
-    def __len__(self) -> int:
-        whole, rest = divmod(len(self.X), self.batch_size)
-        return whole + (1 if rest and not self.drop_last else 0)
-
-    def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        n = len(self.X)
-        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            idx = order[start:start + self.batch_size]
-            yield _take(self.X, idx), _take(self.y, idx)
-
-
-def _take(items: Any, idx: np.ndarray) -> Any:
-    if isinstance(items, np.ndarray):
-        return items[idx]
-    return [items[i] for i in idx.tolist()]
+# ----------------------------------------------------------------------------- split
 
 
 def train_test_split(
@@ -274,4 +214,4 @@ def train_test_split(
         raise ValueError(f"train_test_split: a test fraction of {test_fraction} of {len(X)} "
                          f"samples leaves no training samples; use a smaller test_fraction")
     test, train = order[:n_test], order[n_test:]
-    return _take(X, train), _take(X, test), _take(y, train), _take(y, test)
+    return take(X, train), take(X, test), take(y, train), take(y, test)

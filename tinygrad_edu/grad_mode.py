@@ -8,12 +8,12 @@ threads cannot leave it off.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import Callable
 from contextlib import ContextDecorator
 from typing import Any, TypeVar, cast
+
+from tinygrad_edu.stepwise import inside
 
 __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 
@@ -87,107 +87,8 @@ class _GradMode(ContextDecorator):
     def _recreate_cm(self) -> _GradMode:  # a fresh object per call keeps recursion safe
         return cast(_GradMode, type(self)())
 
-    def __call__(self, func: F) -> F:
-        if inspect.isgeneratorfunction(func):
-            return cast(F, _each_step_inside(type(self), func))
-        if inspect.iscoroutinefunction(func):
-            return cast(F, _each_await_inside(type(self), func))
-        if inspect.isasyncgenfunction(func):
-            return cast(F, _each_async_step_inside(type(self), func))
-        return super().__call__(func)
-
-
-def _each_step_inside(mode: type[_GradMode], func: Callable[..., Any]) -> Callable[..., Any]:
-    """A generator function whose body runs inside ``mode`` one piece at a time: between two
-    pieces the caller is back in its own mode."""
-
-    @functools.wraps(func)
-    def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        gen = func(*args, **kwargs)
-        try:
-            with mode():
-                item = next(gen)
-            while True:
-                try:
-                    sent = yield item
-                except GeneratorExit:
-                    with mode():
-                        gen.close()
-                    raise
-                except BaseException as error:
-                    with mode():
-                        item = gen.throw(error)
-                else:
-                    with mode():
-                        item = gen.send(sent)
-        except StopIteration as stop:
-            return stop.value
-
-    return generator
-
-
-class _Inside:
-    """Await ``awaitable`` one step at a time inside ``mode``: while it waits, the thread
-    (and every other asyncio task on it) is back in its own mode, as between the steps of a
-    generator."""
-
-    def __init__(self, mode: type[_GradMode], awaitable: Awaitable[Any]) -> None:
-        self.mode, self.steps = mode, awaitable.__await__()
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        steps, sent, error = self.steps, None, None
-        while True:
-            try:
-                with self.mode():
-                    waiting_for = steps.send(sent) if error is None else steps.throw(error)
-            except StopIteration as done:
-                return done.value
-            sent, error = None, None
-            try:
-                sent = yield waiting_for
-            except GeneratorExit:
-                with self.mode():
-                    steps.close()
-                raise
-            except BaseException as raised:  # thrown in while waiting (a cancellation, say)
-                error = raised
-
-
-def _each_await_inside(mode: type[_GradMode], func: Callable[..., Any]) -> Callable[..., Any]:
-    """An ``async def`` whose body runs inside ``mode``, one step (up to an ``await``) at a
-    time."""
-
-    @functools.wraps(func)
-    async def coroutine(*args: Any, **kwargs: Any) -> Any:
-        return await _Inside(mode, func(*args, **kwargs))
-
-    return coroutine
-
-
-def _each_async_step_inside(mode: type[_GradMode], func: Callable[..., Any]
-                            ) -> Callable[..., Any]:
-    """An async generator function whose body runs inside ``mode``, one step at a time."""
-
-    @functools.wraps(func)
-    async def generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        gen = func(*args, **kwargs)
-        step = gen.__anext__()
-        while True:
-            try:
-                item = await _Inside(mode, step)
-            except StopAsyncIteration:
-                return
-            try:
-                sent = yield item
-            except GeneratorExit:
-                await _Inside(mode, gen.aclose())
-                raise
-            except BaseException as error:
-                step = gen.athrow(error)
-            else:
-                step = gen.asend(sent)
-
-    return generator
+    def __call__(self, func: F) -> F:  # generators and async functions step by step
+        return inside(self._recreate_cm, func)
 
 
 class no_grad(_GradMode):

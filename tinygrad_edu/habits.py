@@ -211,6 +211,14 @@ def given(children: Any, local_grads: Any, label: Any, micrograd: dict[str, Any]
     (named after the function or method that made the node: ``ops.given_op``), the
     children and the local derivatives. micrograd's ``Value(data, (a, b), '+')`` and other
     arguments get a message that says what to write."""
+    if local_grads and not isinstance(local_grads, str) and not micrograd and \
+            not isinstance(children, (tuple, list, set, str)):  # children of another kind
+        whose = "a Value" if isinstance(children, Habits) else f"a {type(children).__name__}"
+        how = ("one child is written (child,): Value(data, (child,), (local_grad,))"
+               if isinstance(children, Habits) else
+               "make it a tuple first: Value(data, tuple(children), local_grads)")
+        raise TypeError("Value(data, children, local_grads): children must be a tuple or list "
+                        f"of Values, got {whose}; {how}")
     if micrograd or isinstance(local_grads, str) or type(label) is not str:
         refuse_arguments(children or label, (local_grads,) if local_grads else (), micrograd)
     if not isinstance(children, (tuple, list)) or not local_grads:

@@ -64,11 +64,12 @@ class Module:
         name = self.__dict__.get("_scope_name")
         if name is None:  # the model itself
             return self.forward(*args)
-        token = scopes.enter(name)
+        scope = scopes.enter(name)
         try:
             return self.forward(*args)
         finally:
-            scopes.leave(token)
+            scopes.leave(scope)
+            del scope  # not kept open by a traceback that holds this frame
 
     def _name_children(self) -> None:
         """Give each module this one holds its attribute's name, as its scope."""

@@ -9,27 +9,33 @@ a tensor model the whole batch at once (``model(batch)``)::
     history = fit(model, X, y * 2 - 1, hinge_loss, SGD(model.parameters(), lr=0.5),
                   epochs=100, l2=1e-4)
     history.accuracy[-1]
+
+A scalar model trains on lists of numbers where NumPy is not installed (in a browser): the
+batches are the same as with NumPy for the same seed (see ``batches.py``), and so are the
+numbers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from tinygrad_edu.arrays import is_tensor
-from tinygrad_edu.data import DataLoader
+from tinygrad_edu.arrays import is_array, is_tensor
+from tinygrad_edu.batches import DataLoader
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
 from tinygrad_edu.module import Module
 from tinygrad_edu.nn import functional as scalar_functional
 from tinygrad_edu.optim import LRScheduler, Optimizer, clip_grad_norm
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["History", "TrainingDiverged", "accuracy", "evaluate", "fit"]
 
@@ -59,6 +65,10 @@ def accuracy(outputs: Any, targets: Sequence[Any]) -> float:
     and targets are class indices. A NaN score is never a right prediction."""
     if len(outputs) == 0:
         raise ValueError("accuracy: no outputs to score (the accuracy of nothing is undefined)")
+    if not any(is_tensor(x) or is_array(x) for x in (outputs, targets)):
+        return _accuracy_of_lists(_score_lists(outputs), list(_flat(targets)))
+    import numpy as np  # an array or a Tensor exists, so NumPy is imported already
+
     scores = _score_rows(outputs)
     truth = np.asarray(targets, dtype=np.float64).reshape(-1)
     if len(scores) != len(truth):
@@ -74,16 +84,51 @@ def accuracy(outputs: Any, targets: Sequence[Any]) -> float:
     return float(np.count_nonzero(right & valid) / len(scores))
 
 
+def _accuracy_of_lists(scores: list[list[float]], targets: list[Any]) -> float:
+    """``accuracy`` of lists, in Python: the same as the NumPy code above, row by row."""
+    truth = [float(t) for t in targets]
+    if len(scores) != len(truth):
+        raise ValueError(f"accuracy: {len(scores)} outputs but {len(truth)} targets")
+    for i, t in enumerate(truth):
+        if math.isnan(t):
+            raise ValueError(f"accuracy: target {i} is NaN; targets are labels or classes")
+    right = 0
+    for row, t in zip(scores, truth):
+        if any(math.isnan(s) for s in row):
+            continue
+        if len(row) == 1:
+            right += (row[0] > 0) == (t > 0)
+        else:  # max keeps the first of equal scores, as argmax does
+            right += max(range(len(row)), key=row.__getitem__) == t
+    return right / len(scores)
+
+
+def _flat(items: Iterable[Any]) -> Iterable[Any]:
+    """The entries of nested lists and tuples, in order (NumPy's ``reshape(-1)``)."""
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            yield from _flat(item)
+        else:
+            yield item
+
+
 def _score_rows(outputs: Any) -> np.ndarray:
     """The outputs as an array with one row of scores per sample."""
+    import numpy as np
+
     if is_tensor(outputs):
         array = outputs.data
         return array.reshape(len(array), -1) if array.ndim else array.reshape(1, 1)
+    return np.asarray(_score_lists(outputs), dtype=np.float64).reshape(len(outputs), -1)
+
+
+def _score_lists(outputs: Any) -> list[list[float]]:
+    """The outputs as a list with one list of scores per sample."""
     rows = [[_score(out)] if isinstance(out, (Value, numbers.Real)) else
             [_score(s) for s in out] for out in outputs]
     if len({len(row) for row in rows}) > 1:
         raise ValueError("accuracy: every sample needs the same number of scores")
-    return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    return rows
 
 
 def _score(x: Any) -> float:
@@ -157,6 +202,8 @@ def fit(
     parameters = model.parameters() if isinstance(model, Module) else list(optimizer.params)
     batched = any(map(is_tensor, parameters))  # a tensor model: whole batches
     if batched:
+        import numpy as np  # a Tensor exists, so NumPy is imported already
+
         X, y = np.asarray(X), np.asarray(y)
     else:  # plain Python numbers make every scalar step faster
         X, y = _as_rows(X), _as_rows(y)
@@ -172,7 +219,7 @@ def fit(
         lr = optimizer.lr
         total_loss = correct = 0.0
         for step, (Xb, yb) in enumerate(loader, start=1):
-            with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf: checked below
+            with _quiet():  # NaN and inf: checked below
                 try:
                     outputs = model(Xb) if batched else [model(x) for x in Xb]
                     loss = loss_fn(outputs, yb)
@@ -212,10 +259,24 @@ def fit(
     return history
 
 
-def _progress_bar(total: int, desc: str) -> Any:
-    """tqdm's bar (a widget in Jupyter), imported only when wanted: the import takes 50 ms."""
-    from tqdm.auto import tqdm
+def _quiet() -> Any:
+    """Where NumPy is imported (a tensor model), its warnings of overflow and NaN turned off
+    for a step: the loss is checked after it. Nothing else (plain Python numbers raise or
+    give inf and NaN themselves)."""
+    np = sys.modules.get("numpy")
+    return np.errstate(over="ignore", invalid="ignore") if np else contextlib.nullcontext()
 
+
+def _progress_bar(total: int, desc: str) -> Any:
+    """tqdm's bar (a widget in Jupyter), imported only when wanted: the import takes 50 ms.
+    Where tqdm is not installed (in a browser, where the scalar engine runs without it), no
+    bar."""
+    try:
+        from tqdm.auto import tqdm
+    except ModuleNotFoundError as missing:
+        if missing.name != "tqdm":
+            raise
+        return _NoBar()
     return tqdm(total=total, desc=desc, unit="step",
                 mininterval=60.0 if quiet_progress() else 0.1)
 
@@ -224,6 +285,7 @@ class _NoBar:
     """What ``fit(progress=False)`` updates instead of a bar: nothing."""
 
     def update(self) -> None: ...
+    def set_postfix(self, **numbers: Any) -> None: ...
     def close(self) -> None: ...
 
 
@@ -242,28 +304,38 @@ def _check_number(name: str, x: Any, rule: str, ok: Callable[[float], bool]) -> 
         raise ValueError(f"fit: {name} must be a finite number {rule}, got {x!r}")
 
 
-def _check_finite(name: str, rows: list[Any]) -> None:
-    """A ValueError naming the first row of ``X`` or ``y`` that holds NaN or inf. Rows that
-    are not plain numbers (ragged, or Values) are left to the loss check."""
-    if isinstance(rows, np.ndarray) and rows.dtype.kind in "iub":
-        return  # whole numbers are always finite
-    if isinstance(rows, np.ndarray) and rows.dtype.kind == "f":
+def _check_finite(name: str, rows: Any) -> None:
+    """A ValueError naming the first row of ``X`` or ``y`` that holds NaN or inf. Entries
+    that are not plain numbers (Values, say) are left to the loss check."""
+    row = _first_not_finite(rows) if is_array(rows) else next(
+        (i for i, entries in enumerate(rows) if not all(
+            math.isfinite(x) for x in _flat([entries])
+            if isinstance(x, numbers.Real) and not isinstance(x, Value))), None)
+    if row is not None:
+        raise ValueError(f"fit: {name} holds NaN or inf: row {row} is {rows[row]!r}; remove "
+                         "or fix such rows before training")
+
+
+def _first_not_finite(rows: np.ndarray) -> int | None:
+    """The first row of an array that holds NaN or inf, or None."""
+    import numpy as np
+
+    if rows.dtype.kind in "iub":
+        return None  # whole numbers are always finite
+    if rows.dtype.kind == "f":
         array = rows  # checked as it is: a copy in float64 of 60000 images takes a second
     else:
         try:
             array = np.asarray(rows, dtype=np.float64)
         except (TypeError, ValueError):
-            return
+            return None
     with np.errstate(over="ignore", invalid="ignore"):
         if math.isfinite(float(np.sum(array, dtype=np.float64))):
-            return  # one pass, no copy: a NaN or an inf would have made the sum one
+            return None  # one pass, no copy: a NaN or an inf would have made the sum one
     bad = ~np.isfinite(array)
     if not bad.any():
-        return  # finite entries whose sum overflowed
-    if bad.any():
-        row = int(np.argwhere(bad)[0][0])
-        raise ValueError(f"fit: {name} holds NaN or inf: row {row} is {rows[row]!r}; remove "
-                         "or fix such rows before training")
+        return None  # finite entries whose sum overflowed
+    return int(np.argwhere(bad)[0][0])
 
 
 def evaluate(
@@ -277,6 +349,8 @@ def evaluate(
     parameters = model.parameters() if isinstance(model, Module) else []
     with no_grad():
         if any(map(is_tensor, parameters)):
+            import numpy as np  # a Tensor exists, so NumPy is imported already
+
             return metric(model(np.asarray(X)), np.asarray(y))
         outputs = [model(x) for x in _as_rows(X)]
     return metric(outputs, _as_rows(y))

@@ -37,6 +37,7 @@ Like the scalar engine, this module needs nothing but Python itself: no NumPy.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +54,21 @@ __all__ = ["GPT", "Attention", "Block", "Cache", "FeedForward", "Head", "Linear"
 Cache = list[list[tuple[list[list[Value]], list[list[Value]]]]]
 """What the model has seen of a text so far: for each block, for each head, the list of keys
 and the list of values of the tokens before (``GPT.new_cache()`` makes an empty one)."""
+
+
+_TOKENS = "the numbers of the tokenizer's vocabulary (0 to {})"
+
+
+def _token(token: Any, vocab_size: int, where: str) -> int:
+    """``token`` as an int (a NumPy integer is one), or a TypeError that says what a token
+    is and where tokens come from."""
+    if isinstance(token, numbers.Integral) and not isinstance(token, bool):
+        return int(token)
+    got = f"the string {token!r}" if isinstance(token, str) else (
+        f"{token!r}, a {type(token).__name__}")
+    raise TypeError(f"{where}: a token is an int, one of {_TOKENS.format(vocab_size - 1)}, "
+                    f"got {got}; a tokenizer makes them from text: tokens.encode(text), with "
+                    f"tokens = CharTokenizer(load_names()) (from tinygrad_edu.text)")
 
 
 def _matrix(rows: int, cols: int, std: float, rng: random.Random) -> list[list[Value]]:
@@ -211,6 +227,8 @@ class GPT(Module):
 
     def forward(self, token: int, pos: int, cache: Cache) -> list[Value]:
         """The logits for the next token, one per token of the vocabulary."""
+        if type(token) is not int:
+            token = _token(token, self.vocab_size, "GPT")
         if not 0 <= pos < self.block_size:
             raise IndexError(f"GPT: position {pos} is beyond block_size = {self.block_size}; "
                              "the model has no embedding for it")
@@ -227,7 +245,14 @@ class GPT(Module):
         """The mean cross-entropy of predicting each token of ``tokens`` from the ones
         before it (the first ``block_size`` predictions): ``log(vocab_size)`` for a model
         that guesses uniformly, 0 for one that is always sure and right."""
+        if isinstance(tokens, str):
+            raise TypeError(f"GPT.loss: tokens are ints, {_TOKENS.format(self.vocab_size - 1)}, "
+                            f"got the string {tokens!r}; encode it first: tokens = "
+                            f"CharTokenizer(load_names()) (from tinygrad_edu.text), then "
+                            f"model.loss(tokens.encode({tokens!r}))")
         n = min(self.block_size, len(tokens) - 1)
+        tokens = [t if type(t) is int else _token(t, self.vocab_size, f"GPT.loss: tokens[{i}]")
+                  for i, t in enumerate(tokens[:n + 1])]
         if n < 1:
             raise ValueError(f"GPT.loss needs at least two tokens (one to read, one to "
                              f"predict), got {list(tokens)!r}")

@@ -11,6 +11,7 @@ needs NumPy, and the domains work without hypothesis (the strategies say what to
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -201,3 +202,24 @@ def _check_first_derivatives(f: Callable[..., Any], leaves: Sequence[Any], rtol:
         gradcheck(f, leaves, atol=atol, rtol=rtol)
     except GradcheckError as failure:
         raise GradcheckError(f"{where}: first derivatives\n{failure}") from None
+
+
+def _run_check(check: Callable[..., None], name: str, strategies: list[Any],
+               hypothesis_settings: dict[str, Any]) -> None:
+    """Run ``check`` on the examples hypothesis draws from ``strategies``, with ``check_op``'s
+    settings, for both engines: no deadline, and only the first failure reported
+    (``report_multiple_bugs`` off: an op wrong in two ways raises the error of the simplest
+    example, shrunk, and not a group of errors whose members depend on the seed); the
+    keywords of the call win."""
+    __tracebackhide__ = True
+    _hypothesis()
+    from hypothesis import given, settings
+
+    # hypothesis keeps the failing examples it found in its database under a key made from
+    # the test's source, the same for every call of check_op: add the op and the test that
+    # called (as hypothesis's pytest plugin does for parametrized tests), so that one op's
+    # failures are never replayed against another
+    check._hypothesis_internal_add_digest = (  # type: ignore[attr-defined]
+        f"{name} {os.environ.get('PYTEST_CURRENT_TEST', '')}".encode())
+    given(*strategies)(settings(
+        **{"deadline": None, "report_multiple_bugs": False, **hypothesis_settings})(check))()

@@ -35,6 +35,7 @@ from tinygrad_edu.testing.domains import (
     _kink_lines,
     _operand_names,
     _points,
+    _run_check,
     as_op,
     domain_of,
     floats_in_domain,
@@ -273,12 +274,8 @@ def _check_scalar_op(op: Op, second_order: bool, margin: float, rtol: float, ato
     """``check_op`` for an op of the scalar engine: ``assert_op_derivatives`` on the operands
     ``op_inputs`` draws."""
     __tracebackhide__ = True
-    _hypothesis()
-    from hypothesis import given, settings
 
-    @settings(deadline=None, **hypothesis_settings)
-    @given(op_inputs(op, margin=margin))
     def check(xs: tuple[float, ...]) -> None:
         _assert_scalar_op_derivatives(op, xs, rtol, atol, second_order)
 
-    check()
+    _run_check(check, op.name, [op_inputs(op, margin=margin)], hypothesis_settings)

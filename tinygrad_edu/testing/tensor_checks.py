@@ -13,7 +13,6 @@ checks of the scalar engine run where NumPy is not installed.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from tinygrad_edu.testing.domains import (
     _check_first_derivatives,
     _hypothesis,
     _operand_names,
+    _run_check,
 )
 from tinygrad_edu.testing.tensor_samplers import TensorSample, tensor_samples
 
@@ -217,19 +217,11 @@ def _check_tensor_op(op: TensorOp, shapes: Any, second_order: bool, margin: floa
     (shrunk), as for the scalar ops."""
     __tracebackhide__ = True
     st = _hypothesis()
-    from hypothesis import given, settings
-
     samples = tensor_samples(op, shapes, margin)
 
     def check(sample: TensorSample, constant: int | None, seed: int) -> None:
         _assert_tensor_op_derivatives(op, sample.operands, sample.args, rtol, atol,
                                       second_order, seed, cases=[constant])
 
-    # hypothesis keeps the failing examples it found in its database under a key made from
-    # the test's source, the same for every call of check_op: add the op and the test that
-    # called (as hypothesis's pytest plugin does for parametrized tests), so that one op's
-    # failures are never replayed against another
-    check._hypothesis_internal_add_digest = (  # type: ignore[attr-defined]
-        f"{op.name} {os.environ.get('PYTEST_CURRENT_TEST', '')}".encode())
-    given(samples, st.sampled_from(_constant_cases(op)), st.integers(0, 2**32 - 1))(settings(
-        **{"deadline": None, "report_multiple_bugs": False, **hypothesis_settings})(check))()
+    _run_check(check, op.name, [samples, st.sampled_from(_constant_cases(op)),
+                                st.integers(0, 2**32 - 1)], hypothesis_settings)
