@@ -27,6 +27,8 @@ from tinygrad_edu.exercises import (
 )
 from tinygrad_edu.exercises.cli import main as cli
 
+from .test_exercise_paths import WRONG_PATHS
+
 
 @pytest.fixture(autouse=True)
 def private_progress(tmp_path, monkeypatch):
@@ -847,6 +849,8 @@ WRONG["Value"] = [
                                   "        self.grad = 1.0\n        self._backward"))),
 ]
 
+WRONG["sum_over_paths"] = WRONG_PATHS  # (tests/test_exercise_paths.py)
+
 WRONG_ANSWERS = [(name, label, source) for name, entries in WRONG.items()
                  for label, source in entries]
 
@@ -856,7 +860,7 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
     assert counts == {
         "d_div": 6, "d_pow": 6, "central_difference": 7, "relative_error": 6, "sgd_step": 8,
         "backward_step": 6, "topological_sort": 7, "backward": 10,
-        "d_softmax_cross_entropy": 8, "dense_backward": 8, "Value": 18,
+        "d_softmax_cross_entropy": 8, "dense_backward": 8, "Value": 18, "sum_over_paths": 6,
     }
     harder = {name for name, ex in EXERCISES.items() if ex.level >= 2}
     assert harder == set(counts) and min(counts.values()) >= 5

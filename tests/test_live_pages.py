@@ -223,11 +223,11 @@ def exercises_grade_as_the_command_line_grades(exercises, capsys):
     assert "diagnosis: the input x used where the output y was meant." in verdict
     code, _ = check_here("d_tanh", wrong)  # the command line, here in CPython
     assert code == 1 and verdict == capsys.readouterr().out
-    assert exercises.text_content("#progress") == "0 of 16 passed in this browser"
+    assert exercises.text_content("#progress") == "0 of 17 passed in this browser"
 
     right = "def d_tanh(x, y):\n    return 1 - y * y\n"
     assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
-    assert exercises.text_content("#progress") == "1 of 16 passed in this browser"
+    assert exercises.text_content("#progress") == "1 of 17 passed in this browser"
     assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
     stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
     assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored

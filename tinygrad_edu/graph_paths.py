@@ -179,7 +179,8 @@ class Paths:
             for k, path in enumerate(self.paths, 1):
                 first, *rest = str(path).split("\n")
                 lines += [f"{k}. {first}", *(" " * len(f"{k}.") + line for line in rest)]
-            products = [fmt(p.product) for p in self.paths]
+            products = [f"({fmt(p.product)})" if p.product < 0 else fmt(p.product)
+                        for p in self.paths]
             added = (" + ".join(products) + " = " if 1 < len(products) <= SHOWN_IN_SUM else
                      f"the sum of the {len(products)} products = " if len(products) > 1 else "")
             return "\n".join([*lines, "", textwrap.fill(
