@@ -27,7 +27,7 @@ shows the DOT text and says what to install (``tinygrad_edu.rendering``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from tinygrad_edu.boxes import check_depth
@@ -90,6 +90,7 @@ def draw_dot(
     max_nodes: int = MAX_NODES,
     matrices: bool = True,
     depth: int | None = None,
+    opened: Collection[str] = (),
 ) -> Drawing:
     """The graph that computed ``root`` (a Value or a Tensor, or a list of them: the graph
     of several outputs, each drawn as an output), as a ``graphviz.Digraph`` (a notebook
@@ -118,17 +119,19 @@ def draw_dot(
     scope path cut to its first ``k`` parts (``blocks.0`` at depth 1, ``blocks.0/attn``
     at 2), with how many values it holds and the data and gradients of what enters and
     leaves it; values outside every scope are drawn as without it (``tinygrad_edu.boxes``).
-    ``depth=None`` draws every value.
+    ``opened`` names parts drawn open (``opened=["layers.1"]``): their values on their own,
+    the parameters only they use in one box. ``depth=None`` draws every value.
     """
     return _draw(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight,
-                 params=params, max_nodes=max_nodes, matrices=matrices, depth=depth)
+                 params=params, max_nodes=max_nodes, matrices=matrices, depth=depth,
+                 opened=opened)
 
 
 def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
           highlight: Step | Any = None, params: Any = None, max_nodes: int = MAX_NODES,
           matrices: bool = True, flows: dict[tuple[Any, Any], str] | None = None,
           grads: dict[Any, Any] | None = None, depth: int | None = None,
-          lit: Lit | None = None) -> Drawing:
+          lit: Lit | None = None, opened: Collection[str] = ()) -> Drawing:
     """``draw_dot``; with ``flows`` every arrow into an op is labelled with the text given
     for its (parent, node) (the replay page's amounts); with ``grads`` the boxes show those
     gradients (the node's empty one where it has none) instead of the nodes' own; with
@@ -138,10 +141,13 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
     check_depth(depth)
     if depth is not None and lit is not None:
         raise ValueError("draw_dot: paths are drawn value by value; leave depth out")
+    if opened and depth is None:
+        raise ValueError("draw_dot: opened names parts to draw open; it needs depth=, the "
+                         "parts' depth (depth=1 for a model's layers)")
     if depth is not None:
         return _draw_parts(roots, order, depth, rankdir=rankdir, show_grad=show_grad,
                            highlight=highlight, params=params, max_nodes=max_nodes,
-                           matrices=matrices, grads=grads)
+                           matrices=matrices, grads=grads, opened=opened)
     step = highlight if isinstance(highlight, Step) else None
     # the labels a tensor graph can do without
     shapes_only = flows is None and step is None and lit is None
