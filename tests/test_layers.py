@@ -18,14 +18,14 @@ LAYERS = [
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
     ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
      "drawing", "frames", "replay", "viz", "graph_paths", "expression", "exercises",
-     "playground", "__main__",
+     "playground", "watch", "__main__",
      ""],
 ]
 ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making", "fast",
            "copying", "higher", "habits", "listops", "scopes"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "replay",
-         "viz", "graph_paths", "testing", "gradcheck", "exercises", "playground", "__main__",
-         "train"}
+         "viz", "graph_paths", "testing", "gradcheck", "exercises", "playground", "watch",
+         "__main__", "train"}
 
 
 def module_name(path: Path) -> str:

@@ -345,7 +345,7 @@ API_GROUPS: list[tuple[str, list[str]]] = [
                                    "layout", "rendering", "frames", "replay", "graph_paths",
                                    "expression", "playground"]),
     ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
-    ("Data and training", ["data", "text", "train", "idx"]),
+    ("Data and training", ["data", "text", "train", "watch", "idx"]),
     ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
     ("Testing and gradcheck", ["testing", "gradcheck"]),
     ("Exercises", ["exercises", "exercises."]),
