@@ -110,7 +110,7 @@
   // Scroll the graph's box, then the window (or, in a frame, the page around it), so that
   // the value is in view, with a margin, and its op too where both fit.
   var MARGIN = 16;
-  function inView(box) {
+  function inView(box, windowToo) {
     var area = graph.getBoundingClientRect();
     var width = graph.clientWidth - 2 * MARGIN, height = graph.clientHeight - 2 * MARGIN;
     var rect = box.g.getBoundingClientRect();
@@ -128,6 +128,7 @@
     dy = graph.scrollTop - before;  // (as far as the box could scroll)
     var top = rect.top - dy, bottom = rect.bottom - dy;
     var above = head.getBoundingClientRect();  // the buttons and the line
+    if (windowToo === false) return;
     if (window.parent !== window) {
       var y = window.scrollY;
       window.parent.postMessage({"replay-active": {top: top + y, bottom: bottom + y,
@@ -286,4 +287,7 @@
   });
   show(0);
   layout();
+  // A graph larger than its box starts scrolled to where the first step works (the root, for
+  // a backward pass): the box never opens on an empty corner.
+  if (frames.length > 1 && frames[1].node !== undefined) inView(boxes[frames[1].node], false);
 })();
