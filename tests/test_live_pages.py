@@ -432,8 +432,109 @@ def test_the_exercises(watched, server, capsys):
         step(page, capsys)
 
 
+def steps_shown(page):
+    return page.text_content("#log").splitlines()
+
+
+def step(page):
+    """Press Step and wait for the step's line."""
+    before = len(steps_shown(page))
+    page.click("#step")
+    page.wait_for_function(f"document.getElementById('log').textContent.split('\\n')"
+                           f".filter(Boolean).length > {before} && "
+                           "!document.getElementById('step').disabled", timeout=LOAD_S * 1000)
+    return steps_shown(page)
+
+
+def the_demos_lines(steps):
+    """The lines python -m tinygrad_edu demo prints for its first ``steps`` steps (it prints
+    every tenth; fit's history has them all), as the page shows them."""
+    from tinygrad_edu.watch import demo_line
+
+    from .test_watch import fit_history
+
+    history = fit_history(steps)
+    return [demo_line(k, history.loss[k], history.accuracy[k]).strip() for k in range(steps)]
+
+
+POINT_ON_CANVAS = """i => {
+    const data = JSON.parse(document.getElementById("moons-data").textContent);
+    const xs = data.X.map(p => p[0]), ys = data.X.map(p => p[1]);
+    const b = [Math.min(...xs) - 0.5, Math.max(...xs) + 0.5,
+               Math.min(...ys) - 0.5, Math.max(...ys) + 0.5];
+    const r = document.getElementById("plane").getBoundingClientRect();
+    return [r.left + (data.X[i][0] - b[0]) / (b[1] - b[0]) * r.width,
+            r.top + (b[3] - data.X[i][1]) / (b[3] - b[2]) * r.height];
+}"""
+
+
+def test_watch_it_learn(watched, server):
+    """The page trains micrograd's demo in the browser: Step, then Play and Pause, give
+    the very lines the demo prints (fit's loss and accuracy, step for step); a click on a
+    point draws its graph by its parts, a click on a part opens it, and its backward pass
+    is replayed; at 390 px it still fits and steps."""
+    page = watched.open(server + "watch.html")
+    started = time.perf_counter()
+    page.wait_for_function("/^Ready/.test(document.getElementById('state').textContent)",
+                           timeout=LOAD_S * 1000)
+    loaded = time.perf_counter() - started
+    assert steps_shown(page) == []
+    for _ in range(3):
+        shown = step(page)
+    page.select_option("#speed", "0")  # as fast as it can
+    page.click("#play")
+    assert page.text_content("#play") == "Pause"
+    page.wait_for_function("document.getElementById('log').textContent.split('\\n')"
+                           ".length >= 12", timeout=LOAD_S * 1000)
+    page.click("#play")  # pause: the step under way ends, and no other begins
+    page.wait_for_function("!document.getElementById('step').disabled")
+    shown = steps_shown(page)
+    page.wait_for_timeout(600)
+    assert steps_shown(page) == shown and page.text_content("#play") == "Play"
+    assert shown == the_demos_lines(len(shown))  # step for step, the demo's numbers
+    assert shown[0] == "step    0   loss 0.8958   accuracy  50.0%"
+    # a click on a point: its graph, by its parts
+    x, y = page.evaluate(POINT_ON_CANVAS, 7)
+    page.mouse.click(x, y)
+    page.wait_for_function("document.getElementById('example-title').textContent === "
+                           "\"Point 7's graph\" && document.querySelector('#example svg')")
+    page.wait_for_function("/^Point 7 /.test(document.getElementById('example-note')"
+                           ".textContent)")
+    note = page.text_content("#example-note")
+    assert f"at step {len(shown) - 1}: score " in note
+    assert page.locator("#example g.watch-part").count() == 3  # the three layers, as boxes
+    page.locator("#example g.watch-part").nth(1).click()  # open layers.1
+    page.wait_for_function("document.querySelector('#parts [aria-pressed=true]')")
+    assert page.text_content("#parts [aria-pressed=true]") == "Close layers.1"
+    assert "layers.1: parameters" in page.text_content("#example svg")
+    assert page.locator("#example g.watch-part").count() == 2  # the two closed layers
+    # the next step redraws it, open, with the step's numbers
+    shown = step(page)
+    page.wait_for_function(f"/at step {len(shown) - 1}: /.test(document.getElementById("
+                           "'example-note').textContent)")
+    assert "layers.1: parameters" in page.text_content("#example svg")
+    # its backward pass, replayed
+    page.click("#replay-button")
+    page.wait_for_function("!document.getElementById('replay').hidden", timeout=LOAD_S * 1000)
+    frame = page.frame_locator("#replay")
+    frame.locator("#status:text-is('start')").wait_for()  # (the frame's page has run)
+    frame.locator("#next").click()
+    assert frame.locator("#status").text_content().startswith("backward step 1 of ")
+    assert f"Point 7 at step {len(shown) - 1}" in frame.locator("#title").text_content()
+    # on a phone
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.getElementById('plane').getBoundingClientRect().right") \
+        <= 390
+    shown = step(page)
+    assert shown == the_demos_lines(len(shown))
+    print(f"watch.html: Python ready {loaded:.1f} s after the page opened")
+
+
 def test_from_disk_the_live_pages_say_how_to_serve_them(watched, site):
-    for name, button in (("playground.html", "#run"), ("exercises-live.html", "#check")):
+    for name, button in (("playground.html", "#run"), ("exercises-live.html", "#check"),
+                         ("watch.html", "#play")):
         page = watched.open((site / name).as_uri())
         assert page.is_visible("#live-notice")
         assert "./run.sh docs --serve" in page.text_content("#live-notice")
