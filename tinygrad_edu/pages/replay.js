@@ -201,6 +201,7 @@
     svg.style.width = natural[0] * scale + "px";
     svg.style.height = natural[1] * scale + "px";
     buttons.fit.disabled = !full && scale === 1;
+    var scrolled = [graph.scrollLeft, graph.scrollTop];
     graph.style.maxHeight = "";
     [line, tables, bar].forEach(function (el) { el.style.minHeight = ""; });
     tables.classList.remove("none");
@@ -218,7 +219,18 @@
     var page = document.documentElement.getBoundingClientRect().height;
     var rest = page - graph.getBoundingClientRect().height;
     graph.style.maxHeight = Math.max(LEAST_ROOM, Math.floor(height - rest)) + "px";
+    graph.scrollLeft = scrolled[0];
+    graph.scrollTop = scrolled[1];
+    focus();
     report();
+  }
+  // Laid out again, the box shows the value at work (at the start: the first step's, so
+  // that a graph larger than its box never opens on an empty corner).
+  function focus() {
+    var f = frames[current];
+    var node = f.kind === "forward" || f.kind === "backward" ? f.node :
+      current === 0 && frames.length > 1 ? frames[1].node : undefined;
+    if (node !== undefined) inView(boxes[node], false);
   }
   // The height the page has to show itself in: its window's, or in a frame that grows with
   // the page, the height of the window around it, as that page tells (replay-frames.js).
@@ -287,7 +299,4 @@
   });
   show(0);
   layout();
-  // A graph larger than its box starts scrolled to where the first step works (the root, for
-  // a backward pass): the box never opens on an empty corner.
-  if (frames.length > 1 && frames[1].node !== undefined) inView(boxes[frames[1].node], false);
 })();
