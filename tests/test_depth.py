@@ -90,6 +90,32 @@ def test_with_params_the_inputs_stay_in_sight_and_the_leaves_are_parameters():
         "data 0.5, -1.0", f"grad {spread([x1.grad, x2.grad])}"]
 
 
+def test_an_opened_part_shows_its_values_and_gathers_the_weights_only_it_uses():
+    """draw_dot(..., opened=[path]): that part's values on their own, with their numbers;
+    the leaves only they use in one box of its own (amber, given params=: the layer's
+    parameters); the other parts still boxes, joined to each value that uses them."""
+    model = MLP(2, [4, 4, 1], seed=0)
+    x1, x2 = Value(0.5, label="x1"), Value(-1.0, label="x2")
+    out = model([x1, x2])
+    out.backward()
+    source = draw_dot(out, depth=1, params=model, opened=["layers.1"]).source
+    boxes = boxes_of(source)
+    ids = titled(source)
+    assert sorted(ids) == ["layers.0", "layers.1: parameters", "layers.2"]
+    assert boxes[ids["layers.1: parameters"]][1][0] == "20 parameters"  # 16 w + 4 b
+    assert f'{ids["layers.1: parameters"]} [label=' in source and "#fde68a" in source
+    assert len(re.findall(r'\[label="v\d+ \| data [^|]+ \| grad', source)) == 12  # 4·3 values
+    arrows = arrows_of(source)
+    assert sum(tail == ids["layers.1: parameters"] for tail, _, _ in arrows) == 8  # 4 dot, 4 +
+    assert sum(tail == ids["layers.0"] for tail, _, _ in arrows) == 4  # into each dot
+    closed = draw_dot(out, depth=1, params=model).source
+    assert draw_dot(out, depth=1, params=model, opened=[]).source == closed
+    with pytest.raises(ValueError, match=r"no part 'layers\.3'; its parts are layers\.0, "):
+        draw_dot(out, depth=1, opened=["layers.3"])
+    with pytest.raises(ValueError, match="it needs depth="):
+        draw_dot(out, opened=["layers.1"])
+
+
 def test_each_box_holds_the_values_of_its_scope_and_says_how_many():
     _, loss = small_gpt()
     order = walk(loss)

@@ -193,7 +193,7 @@ def test_the_tour_prints_what_it_shows(tmp_path, monkeypatch):
         assert printed(code, namespace) == shown, code
 
 
-GUIDES_THAT_RUN = ["stepping.md", "tensor-engine.md", "exercises.md"]
+GUIDES_THAT_RUN = ["stepping.md", "tensor-engine.md", "exercises.md", "paths.md"]
 
 
 @pytest.mark.parametrize("guide", GUIDES_THAT_RUN)
@@ -215,3 +215,17 @@ def test_a_guide_runs_and_prints_what_it_shows(guide, tmp_path, monkeypatch):
             assert out == text, code
             shown += 1
     assert shown >= 1
+
+
+def test_the_engines_reading_order_renders_as_one_numbered_list():
+    """Python-Markdown numbers every list from 1 and ends a list at an unindented paragraph:
+    the reading order of docs/engine.md must be one list, its items in the order of their
+    numbers (it rendered 1, 1, 1, 2, ... with "and 8." inside an item)."""
+    markdown = pytest.importorskip("markdown", reason="the docs extra is not installed")
+    page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    section = page.split("## Reading the engine", 1)[1].split("\n## ", 1)[0]
+    written = [int(n) for n in re.findall(r"^ {0,3}(\d+)\. ", section, re.M)]
+    html = markdown.markdown(section, extensions=["pymdownx.superfences"])
+    assert html.count("<ol>") == 1
+    assert html.count("<li>") == len(written) and written == list(range(1, len(written) + 1))
+    assert not re.search(r"\s\d+\. `", re.sub(r"<pre>.*?</pre>", "", html, flags=re.S))

@@ -20,13 +20,14 @@ LAYERS = [
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "batches", "data", "text", "idx",
      "train"],
     ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
-     "drawing", "frames", "pages", "replay", "viz", "expression", "exercises", "playground",
-     "__main__", ""],
+     "drawing", "frames", "pages", "replay", "viz", "graph_paths", "expression", "exercises",
+     "playground", "watch", "__main__", ""],
 ]
 ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
            "copying", "higher", "habits", "listops", "scopes", "autograd", "stepwise"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "pages",
-         "replay", "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}
+         "replay", "viz", "graph_paths", "testing", "gradcheck", "exercises", "playground",
+         "watch", "__main__", "train"}
 
 
 def module_name(path: Path) -> str:

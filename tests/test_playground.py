@@ -46,6 +46,21 @@ def test_a_syntax_error_runs_nothing(capsys):
     shown, out, err = ran("print('first')\nx = (1,\n", capsys)
     assert shown.error and out == ""
     assert err.startswith('  File "<playground>", line 2\n') and "SyntaxError" in err
+    # and the note says so, with its line (not "the code names no Value")
+    assert shown.note == ("Nothing ran: Python found a SyntaxError on line 2 (above). Correct "
+                          "it and run again.")
+
+
+def test_each_note_says_what_happened(capsys):
+    shown, _, _ = ran("x = 1\nprint(1 / 0)\n", capsys)
+    assert shown.note == ("The code stopped with a ZeroDivisionError on line 2 (above) before "
+                          "it named a Value: nothing to draw.")
+    shown, _, _ = ran("import sys\nsys.exit()\n", capsys)
+    assert "ended with sys.exit()" in shown.note
+    shown, _, _ = ran("raise KeyboardInterrupt\n", capsys)  # what the page's Stop raises
+    assert shown.note.startswith("The code was stopped on line 1 before it named a Value")
+    shown, _, _ = ran("x = 1\n", capsys)
+    assert shown.note.startswith("No graph: the code names no Value.")
 
 
 def test_sys_exit_ends_the_code_as_a_script(capsys):
@@ -68,6 +83,86 @@ def test_the_last_value_named_is_shown_not_a_loop_variable():
     shown = run("from tinygrad_edu import Value\nx = Value(1.0)\nf = x * x\nn = 3\n"
                 "for v in [x, f]:\n    pass\n")
     assert shown.name == "f"
+
+
+@requires_renderer
+def test_a_drawing_the_code_shows_is_shown_as_a_notebook_shows_it(capsys):
+    code = ("from tinygrad_edu import Value, paths\nfrom tinygrad_edu.viz import draw_dot\n"
+            "x = Value(3.0, label='x')\nf = x * x\nf.label = 'f'\ndraw_dot(f)\n1 + 1\n"
+            "paths(f, x).draw()\n")
+    shown, out, err = ran(code, capsys)
+    assert out == "2\n" and err == ""  # a drawing is shown, not printed as <Drawing: ...>
+    assert shown.graph_title == "The drawing shown on line 8" and "#0d9488" in shown.svg
+    assert shown.replay_title == "Replay of f" and shown.replay  # the last Value's replay
+    shown, out, _ = ran(code + "from tinygrad_edu.viz import replay_html\nreplay_html(f)\n",
+                        capsys)
+    assert shown.replay_title == "The replay shown on line 10" and out == "2\n"
+
+
+@requires_renderer
+def test_a_model_too_large_to_draw_is_drawn_by_its_parts_and_depth_drawings_show(capsys):
+    code = ("from tinygrad_edu.nn import MLP\nfrom tinygrad_edu.viz import draw_dot\n"
+            "model = MLP(2, [16, 16, 1], seed=0)\nloss = sum(model([0.5, -1.0]) ** 2 "
+            "for _ in range(3))\n")
+    shown, _, _ = ran(code, capsys)
+    assert shown.name == "loss" and shown.graph_title == "Graph of loss"
+    assert "layers.0" in shown.svg and "depth=1" in shown.graph_note
+    assert shown.replay is None and "too many to draw one by one" in shown.replay_note
+    shown, out, _ = ran(code + "draw_dot(loss, depth=1)\n", capsys)
+    assert out == "" and shown.graph_title == "The drawing shown on line 5"
+    assert "layers.0" in shown.svg and shown.graph_note is None
+
+
+def test_the_page_timer_stops_an_endless_loop_in_an_exercise(monkeypatch, capsys):
+    """In the browser the exercises' time limit rings on the page's clock (PageTimer): here
+    a thread plays the page, sending SIGALRM when told, as live.js does through Pyodide's
+    interrupt buffer. The loop is stopped, with the verdict the command line gives."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from tinygrad_edu.exercises import core
+    from tinygrad_edu.playground import PageTimer
+
+    told, timers = [], []
+
+    def tell(seconds, interval):  # the page: a timer that rings, then rings again
+        told.append((seconds, interval))
+        while timers:
+            timers.pop().cancel()
+        if seconds > 0:
+            def ring(delay):
+                timer = threading.Timer(delay, lambda: (os.kill(os.getpid(), signal.SIGALRM),
+                                                        ring(interval)))
+                timers.append(timer)
+                timer.start()
+            ring(seconds)
+
+    # In the browser the page is JavaScript, with no Python frame that the time limit could
+    # take for the learner's: so here, as a frame of the standard library's
+    tell.__code__ = tell.__code__.replace(co_filename=signal.__file__)
+    monkeypatch.setattr(signal, "setitimer", PageTimer(tell))
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.3)
+    started = time.perf_counter()
+    code, _ = check("d_tanh", "def d_tanh(x, y):\n    while True:\n        try:\n"
+                              "            pass\n        except Exception:\n            pass\n")
+    out = capsys.readouterr().out
+    assert code == 1 and "still running after 0.3 s" in out and "your answer, line" in out
+    assert time.perf_counter() - started < 10
+    assert told[0] == (0.3, 0.05) and told[-1][0] == 0.0  # set, then cleared
+
+
+def test_an_untouched_exercise_names_no_file_the_learner_never_saw(capsys):
+    from tinygrad_edu.exercises import EXERCISES
+
+    code, _ = check("d_tanh", EXERCISES["d_tanh"].starter)
+    out = capsys.readouterr().out
+    assert code == 1 and "solutions.py" not in out
+    assert out.startswith("your answer: 0 of 0 attempted exercises pass; 1 not started")
+    check("d_tanh", "def d_tanh(x, y) return 1")
+    err = capsys.readouterr().err
+    assert err.startswith("your answer, line 1: SyntaxError") and "solutions.py" not in err
 
 
 @requires_renderer

@@ -491,3 +491,60 @@ def test_the_graph_is_never_shown_with_text_under_11_px_and_the_page_keeps_its_h
         page.page.click("#fit")  # Full size: as drawn, 14-point text is 18.7 px
         assert page.page.evaluate(LEGIBILITY)["smallest"] == pytest.approx(16, abs=0.1)
         page.close()
+
+
+# ----------------------------------------------------------------------------- in view
+
+IN_VIEW = """() => {
+    const node = Array.from(document.querySelectorAll("#graph g.node.hot, #graph g.node.fwd"))
+        .filter(g => /^n\\d+$/.test(g.querySelector("title").textContent))[0];  // the value
+    const inside = (r, box) => r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5 &&
+        r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+    const screen = {top: 0, bottom: innerHeight, left: 0, right: innerWidth};
+    const graph = document.getElementById("graph"), area = graph.getBoundingClientRect();
+    const box = {top: area.top, left: area.left, bottom: area.top + graph.clientHeight,
+                 right: area.left + graph.clientWidth};
+    return {node: !!node && inside(node.getBoundingClientRect(), screen)
+                  && inside(node.getBoundingClientRect(), box),
+            next: inside(document.getElementById("next").getBoundingClientRect(), screen),
+            line: inside(document.getElementById("line").getBoundingClientRect(), screen),
+            status: document.getElementById("status").textContent};
+}"""
+
+
+def wide_scalar_graph():
+    """One example through MLP(3, [6, 6, 1]) and a hinge loss: about 150 values, wider
+    and taller than a window."""
+    from tinygrad_edu.nn import MLP, hinge_loss
+
+    model = MLP(3, [6, 6, 1], seed=0)
+    loss = hinge_loss(model([0.5, -1.0, 2.0]), 1.0)
+    loss.label = "loss"
+    return loss, model.parameters()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["1280px", "390px"])
+def test_every_step_keeps_the_value_it_works_on_in_view_with_the_buttons(open_page, size):
+    """Forward and backward, every step: the value being computed (or passing its gradient
+    back) is on screen, inside the graph's box, and so are Next and the chain-rule line."""
+    from tinygrad_edu.__main__ import two_layer_network
+
+    loss, params = wide_scalar_graph()
+    tensor_loss, tensor_params = two_layer_network()
+    for k, replay in enumerate((replay_html(loss, params=params),
+                                replay_html(tensor_loss, params=tensor_params))):
+        page = open_page(replay, name=f"replay-{k}.html")
+        page.page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.page.wait_for_timeout(100)
+        seen = []
+        while not page.page.is_disabled("#next"):
+            page.page.keyboard.press("ArrowRight")
+            shown = page.page.evaluate(IN_VIEW)
+            if shown["status"] != "done":
+                seen.append(shown)
+                assert shown["node"] and shown["next"] and shown["line"], shown
+        # a page without matrices fits the window: its graph scrolls in its own box (with
+        # them, on a phone, the window scrolls too, under the buttons, which stay on top)
+        if k == 0:
+            assert page.page.evaluate("document.documentElement.scrollHeight") <= size[1] + 1
+        page.close()

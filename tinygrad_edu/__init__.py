@@ -19,6 +19,7 @@ from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.gradcheck import GradcheckError, GradcheckReport, gradcheck, numerical_grad
 from tinygrad_edu.graph import backpropagate, walk
+from tinygrad_edu.graph_paths import paths
 from tinygrad_edu.listops import dot, dots, vsum
 from tinygrad_edu.making import binary_op, unary_op
 from tinygrad_edu.ops import OPS, Op, register
@@ -55,6 +56,7 @@ __all__ = [
     "no_grad",
     "node_names",
     "numerical_grad",
+    "paths",
     "register",
     "relu",
     "scope_of",

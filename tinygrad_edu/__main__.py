@@ -88,10 +88,11 @@ def demo(args: argparse.Namespace) -> int:
         print(f"The demo draws with matplotlib, which is not installed: {PLOT_HINT}",
               file=sys.stderr)
         return 1
-    from tinygrad_edu.data import make_moons
-    from tinygrad_edu.nn import MLP, hinge_loss
-    from tinygrad_edu.optim import SGD, LambdaLR
+    import numpy as np
+
+    from tinygrad_edu.nn import hinge_loss
     from tinygrad_edu.train import TrainingDiverged, fit
+    from tinygrad_edu.watch import L2, demo_data, demo_line, demo_model, demo_optimizer
 
     out = args.out  # a folder we can write to (checked while parsing)
     try:
@@ -111,24 +112,23 @@ def demo(args: argparse.Namespace) -> int:
                   "or choose another --out folder", file=sys.stderr)
             return 1
 
-    X, y = make_moons(100, noise=0.1, seed=args.seed)
-    y = y * 2 - 1  # labels -1 and +1 for the max-margin loss
-    model = MLP(2, [16, 16, 1], seed=args.seed)
+    # The data, the model, the optimizer and the schedule are tinygrad_edu.watch's, which
+    # the site's page "Watch it learn" trains step by step with the same numbers.
+    X, y = (np.asarray(a) for a in demo_data(args.seed))  # labels -1 and +1, for the loss
+    model = demo_model(args.seed)
     print(f"{model}\n")
     print(f"Training on {len(X)} moons points: max-margin loss + 1e-4 L2, SGD with the "
           f"learning rate falling from 1.0 to 0.1, {args.steps} full-batch steps.")
-    optimizer = SGD(model.parameters(), lr=1.0)
-    steps = max(args.steps, 1)
-    schedule = LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / steps)
+    optimizer, schedule = demo_optimizer(model, args.steps)
     try:
-        history = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=1e-4,
+        history = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=L2,
                       scheduler=schedule, seed=args.seed, desc="training")
     except TrainingDiverged as error:
         print(f"demo: {error}", file=sys.stderr)
         return 1
     every = max(1, args.steps // 10)
     for k in range(0, args.steps, every):
-        print(f"  step {k:4d}   loss {history.loss[k]:.4f}   accuracy {history.accuracy[k]:6.1%}")
+        print(demo_line(k, history.loss[k], history.accuracy[k]))
     if history.loss:
         print(f"After {args.steps} steps: loss {history.loss[-1]:.4f}, training accuracy "
               f"{history.accuracy[-1]:.1%}")

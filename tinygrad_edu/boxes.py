@@ -19,6 +19,8 @@ as torchview's ``depth`` draws a module:
   its values used outside it (by another box or by a value drawn on its own) and the
   outputs it holds. One arrow joins two boxes however many values pass between them, and
   says how many.
+- A part can be drawn open (``opened``): its values on their own, and the leaves only they
+  use (a layer's weights) in one box of its own, ``"layers.1: parameters"``.
 
 This module decides what goes where and what each box says; ``by_parts.py`` draws it.
 """
@@ -26,7 +28,7 @@ This module decides what goes where and what each box says; ``by_parts.py`` draw
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +49,7 @@ class Box:
     leaves: list[Any] = field(default_factory=list)  # used only by its values: drawn in it
     inputs: list[Any] = field(default_factory=list)  # values from outside that it uses
     outputs: list[Any] = field(default_factory=list)  # its values used outside it
+    kind: str = "part"  # "part"; or a box of leaves: "inputs", "parameters" (an open part's)
 
     def __repr__(self) -> str:
         return f"<Box {self.path}: {len(self.values)} values>"
@@ -80,24 +83,31 @@ def check_depth(depth: Any, who: str = "draw_dot") -> None:
                      "(blocks.0/attn), ...; None (the default) draws every value")
 
 
-def parts(roots: list[Any], order: list[Any], depth: int, params: Iterable[Any] | None = None
-          ) -> Parts:
+def parts(roots: list[Any], order: list[Any], depth: int, params: Iterable[Any] | None = None,
+          opened: Collection[str] = ()) -> Parts:
     """The boxes of the graph ``order`` (``walk(*roots)``) at ``depth``; ``params``, if given,
-    the only leaves that may be drawn inside a box."""
+    the only leaves that may be drawn inside a box; ``opened``, the parts (their paths at
+    this depth) drawn open."""
     outputs = set(roots)
     boxes: dict[str, Box] = {}
     box_of: dict[Any, Box] = {}
+    open_part: dict[Any, str] = {}  # the values of an open part: its path
     for node in order:
         path = scope_of(node)
         if path and node.parents:
             name = "/".join(path.split("/")[:depth])
+            if name in opened:
+                open_part[node] = name
+                continue
             box = boxes.get(name)
             if box is None:
                 box = boxes[name] = Box(name)
             box.values.append(node)
             box_of[node] = box
-    # A leaf goes into the box of its users if they are all in one box.
     allowed = None if params is None else set(params)
+    if opened:
+        _gather_open_leaves(order, outputs, open_part, allowed, boxes, box_of)
+    # A leaf goes into the box of its users if they are all in one box.
     home: dict[Any, Box | None] = {}
     for node in order:
         user = box_of.get(node)
@@ -109,7 +119,7 @@ def parts(roots: list[Any], order: list[Any], depth: int, params: Iterable[Any] 
                     home[parent] = None
     for node in order:  # in walk order, so each box lists its leaves in that order
         box = home.get(node)
-        if box is not None and (allowed is None or node in allowed):
+        if box is not None and node not in box_of and (allowed is None or node in allowed):
             box.leaves.append(node)
             box_of[node] = box
     # Many leaves that only boxes use (a layer's inputs, read by several parts): one box.
@@ -121,7 +131,7 @@ def parts(roots: list[Any], order: list[Any], depth: int, params: Iterable[Any] 
                 feeding[parent] = False  # used by a value drawn on its own: drawn too
     inputs = [node for node, only_boxes in feeding.items() if only_boxes and node in home]
     if len(inputs) > MANY_INPUTS:
-        box = Box(INPUTS, leaves=inputs)
+        box = Box(INPUTS, leaves=inputs, kind="inputs")
         boxes = {"": box, **boxes}  # (no scope's path is empty)
         for node in inputs:
             box_of[node] = box
@@ -153,6 +163,30 @@ def parts(roots: list[Any], order: list[Any], depth: int, params: Iterable[Any] 
             box.outputs = sorted(set(box.outputs), key=position.__getitem__)
     alone = [node for node in order if node not in box_of]
     return Parts(list(boxes.values()), box_of, alone, arrows)
+
+
+def _gather_open_leaves(order: list[Any], outputs: set[Any], open_part: dict[Any, str],
+                        allowed: set[Any] | None, boxes: dict[str, Box],
+                        box_of: dict[Any, Box]) -> None:
+    """The leaves that only the values of one open part use (and that may go in a box):
+    one box of them for the part, ``"layers.1: parameters"``, added to ``boxes``."""
+    users: dict[Any, set[str | None]] = {}
+    for node in order:
+        for parent in node.parents:
+            if not parent.parents and parent not in outputs:
+                users.setdefault(parent, set()).add(open_part.get(node))
+    for node in order:
+        found = users.get(node)
+        if found is None or len(found) != 1 or None in found or (
+                allowed is not None and node not in allowed):
+            continue
+        (part,) = found
+        name = f"{part}: parameters" if allowed is not None else f"{part}: leaves"
+        box = boxes.get(name)
+        if box is None:
+            box = boxes[name] = Box(name, kind="parameters")
+        box.leaves.append(node)
+        box_of[node] = box
 
 
 # ----------------------------------------------------------------------------- what a box says

@@ -11,6 +11,7 @@ picture is small enough to lay out (``tinygrad_edu.layout``).
 from __future__ import annotations
 
 import html
+from collections.abc import Collection
 from typing import Any
 
 from tinygrad_edu.boxes import Box, Parts, box_lines, parts
@@ -44,6 +45,8 @@ PART_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#ede9fe",
 """A part of the graph drawn as one box (``draw_dot(root, depth=k)``): violet, rounded."""
 INPUTS_STYLE = dict(PART_STYLE, fillcolor=STYLE["input"]["fillcolor"], color="#2563eb")
 """The box of many leaves that only boxes use (``boxes.INPUTS``): blue, as inputs are."""
+PARAMETERS_STYLE = dict(PART_STYLE, fillcolor=STYLE["param"]["fillcolor"], color="#b45309")
+"""The box of an open part's parameters (``draw_dot(..., opened=...)``): amber, as they are."""
 OUTPUT_EDGE = "#15803d"
 """Green: the outline of a box that holds an output."""
 PART_FAINT = "#6b7280"
@@ -52,11 +55,13 @@ PART_FAINT = "#6b7280"
 
 def _draw_parts(roots: list[Any], order: list[Any], depth: int, *, rankdir: str | None,
                 show_grad: bool, highlight: Step | Any, params: Any, max_nodes: int,
-                matrices: bool, grads: dict[Any, Any] | None) -> Drawing:
+                matrices: bool, grads: dict[Any, Any] | None,
+                opened: Collection[str] = ()) -> Drawing:
     """``draw_dot(root, depth=k)``: each scope cut to ``depth`` parts as one box, the values
-    outside every scope as ``draw_dot`` draws them (``tinygrad_edu.boxes``)."""
+    outside every scope (and those of the ``opened`` parts) as ``draw_dot`` draws them
+    (``tinygrad_edu.boxes``)."""
     named = parameter_names(params)
-    plan = checked_parts(roots, order, depth, params, max_nodes)
+    plan = checked_parts(roots, order, depth, params, max_nodes, opened)
     step = highlight if isinstance(highlight, Step) else None
     marked = highlight.node if isinstance(highlight, Step) else highlight
     if marked is not None and marked not in set(order):
@@ -89,7 +94,8 @@ def _draw_parts(roots: list[Any], order: list[Any], depth: int, *, rankdir: str 
     words = "leaves" if params is None else "parameters"
     holding_outputs = {plan.box_of[root] for root in roots if root in plan.box_of}
     for box in plan.boxes:
-        attrs = dict(PART_STYLE if box.values else INPUTS_STYLE)
+        attrs = dict(PARAMETERS_STYLE if box.kind == "parameters" else
+                     PART_STYLE if box.values else INPUTS_STYLE)
         if box in holding_outputs:
             attrs.update(color=OUTPUT_EDGE, penwidth=STYLE["output"]["penwidth"])
         if box is hot:
@@ -151,20 +157,30 @@ def _part_label(sections: list[tuple[str, list[str]]]) -> str:
            f'{"".join(rows)}</table>>'
 
 
-def checked_parts(roots: list[Any], order: list[Any], depth: int, params: Any, max_nodes: int
-                  ) -> Parts:
+def checked_parts(roots: list[Any], order: list[Any], depth: int, params: Any, max_nodes: int,
+                  opened: Collection[str] = ()) -> Parts:
     """The parts of the graph ``order`` at ``depth`` (``boxes.parts``; with ``params``, only
-    those leaves go into boxes), or at once a ValueError if it has no scopes, and
-    ``GraphTooLarge`` if the picture still has more than ``max_nodes`` boxes and values or
-    would take dot more than about a second (``layout_cost`` of what is drawn: a box counts
-    as one value, each arrow once)."""
+    those leaves go into boxes; the ``opened`` parts drawn open), or at once a ValueError if
+    it has no scopes or an opened part is none of its parts, and ``GraphTooLarge`` if the
+    picture still has more than ``max_nodes`` boxes and values or would take dot more than
+    about a second (``layout_cost`` of what is drawn: a box counts as one value, each arrow
+    once)."""
     if not any(scope_of(node) for node in order):
         raise ValueError(
             f"draw_dot(depth={depth}): no value of this graph was made inside a named_scope, so "
             "it has no parts to draw as boxes. Mark the parts (with named_scope('attn'): ...; "
             "the layers of tinygrad_edu.nn mark theirs when a model holds them), or leave "
             "depth out to draw every value")
-    plan = parts(roots, order, depth, None if params is None else parameter_names(params))
+    if isinstance(opened, str):
+        opened = (opened,)
+    plan = parts(roots, order, depth, None if params is None else parameter_names(params),
+                 opened)
+    found = {"/".join(scope_of(node).split("/")[:depth]) for node in order
+             if node.parents and scope_of(node)}
+    unknown = [name for name in opened if name not in found]
+    if unknown:
+        raise ValueError(f"draw_dot(opened={list(opened)!r}): at depth={depth} this graph has "
+                         f"no part {unknown[0]!r}; its parts are {', '.join(sorted(found))}")
     position = {node: i for i, node in enumerate(order)}
     first = {box: min(position[node] for node in box.values[:1] + box.leaves[:1])
              for box in plan.boxes}

@@ -27,7 +27,7 @@ shows the DOT text and says what to install (``tinygrad_edu.rendering``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from tinygrad_edu.boxes import check_depth
@@ -38,9 +38,11 @@ from tinygrad_edu.labels import (
     _NO_GRAD,
     COPY_STYLE,
     HOT,
+    PATH,
     SMALL_FONT,
     STYLE,
     WARM,
+    Lit,
     _escape_plain,
     _kind_of,
     _value_and_op,
@@ -88,6 +90,7 @@ def draw_dot(
     max_nodes: int = MAX_NODES,
     matrices: bool = True,
     depth: int | None = None,
+    opened: Collection[str] = (),
 ) -> Drawing:
     """The graph that computed ``root`` (a Value or a Tensor, or a list of them: the graph
     of several outputs, each drawn as an output), as a ``graphviz.Digraph`` (a notebook
@@ -116,28 +119,38 @@ def draw_dot(
     scope path cut to its first ``k`` parts (``blocks.0`` at depth 1, ``blocks.0/attn``
     at 2), with how many values it holds and the data and gradients of what enters and
     leaves it; values outside every scope are drawn as without it (``tinygrad_edu.boxes``).
-    ``depth=None`` draws every value.
+    ``opened`` names parts drawn open (``opened=["layers.1"]``): their values on their own,
+    the parameters only they use in one box. ``depth=None`` draws every value.
     """
     return _draw(root, rankdir=rankdir, show_grad=show_grad, highlight=highlight,
-                 params=params, max_nodes=max_nodes, matrices=matrices, depth=depth)
+                 params=params, max_nodes=max_nodes, matrices=matrices, depth=depth,
+                 opened=opened)
 
 
 def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
           highlight: Step | Any = None, params: Any = None, max_nodes: int = MAX_NODES,
           matrices: bool = True, flows: dict[tuple[Any, Any], str] | None = None,
-          grads: dict[Any, Any] | None = None, depth: int | None = None) -> Drawing:
+          grads: dict[Any, Any] | None = None, depth: int | None = None,
+          lit: Lit | None = None, opened: Collection[str] = ()) -> Drawing:
     """``draw_dot``; with ``flows`` every arrow into an op is labelled with the text given
     for its (parent, node) (the replay page's amounts); with ``grads`` the boxes show those
-    gradients (the node's empty one where it has none) instead of the nodes' own."""
+    gradients (the node's empty one where it has none) instead of the nodes' own; with
+    ``lit``, those values and arrows in ``PATH``'s colour (``graph_paths``)."""
     roots = list(root) if isinstance(root, (list, tuple)) else [root]
     order = walk(*roots)
     check_depth(depth)
+    if depth is not None and lit is not None:
+        raise ValueError("draw_dot: paths are drawn value by value; leave depth out")
+    if opened and depth is None:
+        raise ValueError("draw_dot: opened names parts to draw open; it needs depth=, the "
+                         "parts' depth (depth=1 for a model's layers)")
     if depth is not None:
         return _draw_parts(roots, order, depth, rankdir=rankdir, show_grad=show_grad,
                            highlight=highlight, params=params, max_nodes=max_nodes,
-                           matrices=matrices, grads=grads)
+                           matrices=matrices, grads=grads, opened=opened)
     step = highlight if isinstance(highlight, Step) else None
-    shapes_only = flows is None and step is None  # the labels a tensor graph can do without
+    # the labels a tensor graph can do without
+    shapes_only = flows is None and step is None and lit is None
     layout = checked_layout(roots, order, max_nodes, labelled=not shapes_only)
     named = parameter_names(params)
     if rankdir is None:
@@ -169,7 +182,10 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
         kind = kinds[node] = _kind_of(node, roots, named)
         op_id = _value_and_op(dot, node, ids[node], names[node], numbers[node],
                               grad if show_grad else _NO_GRAD,
-                              kind, matrices, braces, node is marked, node in received)
+                              kind, matrices, braces, node is marked, node in received,
+                              on_path=lit is not None and node in lit.nodes,
+                              op_on_path=lit is not None and node in lit.nodes
+                              and node is not lit.start)
         if op_id is None:
             continue
         for i, parent in enumerate(node.parents):
@@ -188,5 +204,8 @@ def _draw(root: Any, *, rankdir: str | None = None, show_grad: bool = True,
                              penwidth="2", dir="back")
             elif flows is not None:
                 attrs = dict(label=_escape_plain(f"+= {flows[parent, node]}"), fontcolor=HOT)
+            if lit is not None and (node, i) in lit.edges:
+                attrs = dict(label=_escape_plain(lit.edges[node, i]), color=PATH,
+                             fontcolor=PATH, penwidth="2.5")
             dot.edge(tail, op_id, **attrs)
     return dot

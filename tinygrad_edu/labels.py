@@ -11,13 +11,13 @@ this way, a drawing by parts the values outside every box.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from tinygrad_edu.graph import is_node
 from tinygrad_edu.rendering import Drawing
 from tinygrad_edu.stepping import MAX_SHOWN, fmt, is_array_node, matrix_rows, shape_text, summary
 
-__all__ = ["HOT", "SYMBOLS", "WARM", "parameter_names"]
+__all__ = ["HOT", "PATH", "SYMBOLS", "WARM", "parameter_names"]
 
 STYLE = {
     "input": {"fillcolor": "#dbeafe"},
@@ -38,6 +38,18 @@ HOT = "#dc2626"
 """Red: the node of the highlighted backward step, and the gradient it passes on."""
 WARM = "#ea580c"
 """Orange: the parents that receive the highlighted step's gradient."""
+PATH = "#0d9488"
+"""Teal: the paths from a value up to the output (``tinygrad_edu.graph_paths``)."""
+
+
+class Lit(NamedTuple):
+    """Values and arrows drawn in ``PATH``'s colour: the values, the arrows into an op by
+    (node, operand index), each with its label (a path's local derivative), and ``start``,
+    the value the paths start from, whose own op is not on them."""
+
+    nodes: set[Any]
+    edges: dict[tuple[Any, int], str]
+    start: Any = None
 
 
 def _escape(text: str) -> str:
@@ -150,17 +162,20 @@ def _kind_of(node: Any, roots: list[Any], named: dict[Any, str]) -> str:
 
 
 def _value_and_op(dot: Drawing, node: Any, node_id: str, name: str, data: Any, grad: Any,
-                  kind: str, matrices: bool, braces: bool, marked: bool, received: bool
-                  ) -> str | None:
+                  kind: str, matrices: bool, braces: bool, marked: bool, received: bool,
+                  on_path: bool = False, op_on_path: bool = False) -> str | None:
     """Draw a value's box (its numbers ``data``, as the forward pass had them) and, if it was
     computed, the circle of its op with the arrow from it to the value; return the op's id
-    (None for a leaf), where the operands' arrows go."""
+    (None for a leaf), where the operands' arrows go. ``on_path``: the box in ``PATH``'s
+    colour, ``op_on_path``: its op and the arrow into the box too."""
     label = " | ".join(_fields(node, name, data, grad, matrices))
     attrs = dict(STYLE[kind])
     if marked:
         attrs.update(color=HOT, penwidth="3")
     elif received:
         attrs.update(color=WARM, penwidth="2")
+    elif on_path:
+        attrs.update(color=PATH, penwidth="3")
     flip = braces != is_array_node(node)  # a tensor's box stacks its fields
     dot.node(node_id, f"{{ {label} }}" if flip else label, **attrs)
     if not node.parents:
@@ -168,8 +183,9 @@ def _value_and_op(dot: Drawing, node: Any, node_id: str, name: str, data: Any, g
     op_id = node_id + "op"
     op_label = _op_label(node)
     op_attrs = dict(OP_STYLE, shape="circle" if len(op_label) <= 3 else "ellipse")
-    if marked:
-        op_attrs.update(color=HOT, penwidth="2")
+    if marked or op_on_path:
+        op_attrs.update(color=HOT if marked else PATH, penwidth="2")
     dot.node(op_id, op_label, **op_attrs)
-    dot.edge(op_id, node_id, **({"color": HOT, "penwidth": "2"} if marked else {}))
+    dot.edge(op_id, node_id, **({"color": HOT if marked else PATH, "penwidth": "2"}
+                                if marked or op_on_path else {}))
     return op_id

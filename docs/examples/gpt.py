@@ -5,6 +5,7 @@ import time
 from tinygrad_edu.nn.gpt import GPT
 from tinygrad_edu.optim import Adam
 from tinygrad_edu.text import CharTokenizer, load_names
+from tinygrad_edu.viz import draw_dot
 
 names = load_names()                  # the 1990 US Census's first names, in the package
 random.Random(42).shuffle(names)
@@ -30,4 +31,8 @@ print(f"{steps} steps in {seconds:.1f} s: {seconds / steps * 1000:.0f} ms a step
 
 for i in range(8):                    # after so few steps the names are rough
     print(tokens.decode(model.sample(tokens.bos, temperature=0.8, rng=i)))
-# The loss's graph is too large to draw (thousands of Values): below, draw_dot says so.
+
+# The last step's graph has thousands of Values: drawn by its parts, a box per part of the
+# model (the embeddings, the block, the final norm, the head, the loss), with what enters
+# and leaves each; depth=2 opens the block into its attention and its MLP.
+draw_dot(loss, depth=1)

@@ -16,7 +16,9 @@ needs no network. ``npm`` comes from Debian's packages (``./run.sh docs`` instal
 
 The pages themselves get their data when they are built, so that they show it at once (and
 from disk): the playground its examples (docs/examples/*.py, in ``EXAMPLES`` order, each
-titled by its first comment line), the exercises page every exercise's statement and starter.
+titled by its first comment line), the exercises page every exercise's statement and starter,
+"Watch it learn" the demo's moons points (``tinygrad_edu.watch.demo_data``: made with NumPy
+here, as ``python -m tinygrad_edu demo`` makes them, for a Python that has none).
 And every Python block of a guide that the browser's Python can run (no NumPy, no tensors:
 ``runnable``) gets a link "Run this" that opens it in the playground, with the blocks it
 continues (``<!-- continues -->``, as .ci/typecheck reads them).
@@ -58,9 +60,9 @@ MAX_MB = 40
 """The site's size limit: the build fails above it."""
 EXAMPLES = ["quickstart", "neuron", "lecture", "gradcheck", "gpt"]
 """The playground's examples, in the order its menu lists them (docs/examples/NAME.py)."""
-DATA_MARK = re.compile(r"<!-- live-data: (examples|exercises) -->")
+DATA_MARK = re.compile(r"<!-- live-data: (examples|exercises|moons) -->")
 PLAYGROUND = "playground.md"
-LIVE_PAGES = {PLAYGROUND, "exercises-live.md"}
+LIVE_PAGES = {PLAYGROUND, "exercises-live.md", "watch.md"}
 
 
 # ----------------------------------------------------------------------------- the pages
@@ -76,7 +78,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     def data(match: re.Match[str]) -> str:
         what = match.group(1)
-        value = examples() if what == "examples" else exercises()
+        value = {"examples": examples, "exercises": exercises, "moons": moons}[what]()
         return f'<script type="application/json" id="{what}-data">{json_for_script(value)}' \
                "</script>"
 
@@ -96,6 +98,14 @@ def exercises() -> list[dict[str, object]]:
     from tinygrad_edu.playground import exercises
 
     return exercises()
+
+
+def moons() -> dict[str, object]:
+    """The demo's points and labels, its seed and its number of steps."""
+    from tinygrad_edu.watch import SEED, STEPS, demo_data
+
+    X, y = demo_data(SEED)
+    return {"X": X, "y": y, "seed": SEED, "steps": STEPS}
 
 
 def json_for_script(data: object) -> str:

@@ -3,6 +3,7 @@ default check, every time, and already by the examples each exercise always trie
 level-2 and level-3 exercise has at least five."""
 
 from tests.exercises.learners import ASSIGN_EVERYWHERE, PRE_ORDER, lecture
+from tests.exercises.test_paths import WRONG_PATHS
 
 SGD_LOOP = "def sgd_step(params, lr):\n    for p in params:\n        "
 
@@ -419,6 +420,8 @@ WRONG["Value"] = [
     ("grad starts at 1", lecture(("        self.grad = 0.0\n        self._backward",
                                   "        self.grad = 1.0\n        self._backward"))),
 ]
+
+WRONG["sum_over_paths"] = WRONG_PATHS  # (tests/exercises/test_paths.py)
 
 WRONG_ANSWERS = [(name, label, source) for name, entries in WRONG.items()
                  for label, source in entries]

@@ -604,3 +604,85 @@ def lecture_value(*, assign: frozenset[str] = frozenset(), missing: frozenset[st
     for name in missing:
         delattr(Value, name)
     return Value
+
+
+# ----------------------------------------------------------------------------- paths
+
+
+def sum_over_paths(root: Value, x: Value) -> tuple[int, float]:
+    """Graded on ``tinygrad_edu.paths``: the number of paths from x up to root, and the sum
+    of their products, df/dx."""
+    from tinygrad_edu import paths
+
+    found = paths(root, x, limit=0)  # counted, not listed
+    return found.count, found.total
+
+
+def _search(root: Value, x: Value, parents: Any, carry: Any, start: float = 1.0
+            ) -> tuple[int, float]:
+    """The search a learner writes, from root down to x, with a mistake plugged in:
+    ``parents(node)`` the (parent, local) pairs it follows, ``carry(so_far, local)`` what a
+    step hands on."""
+    count, total = 0, 0.0
+    stack = [(root, start)]
+    while stack:
+        node, so_far = stack.pop()
+        if node is x:
+            count += 1
+            total += so_far
+            continue
+        stack.extend((parent, carry(so_far, local)) for parent, local in parents(node))
+    return count, total
+
+
+def _pairs(node: Value) -> list[tuple[Value, float]]:
+    return list(zip(node.parents, node.local_grads))
+
+
+def paths_each_operand_once(root: Value, x: Value) -> tuple[int, float]:
+    """A node's parents made a dict, ``dict(zip(node.parents, node.local_grads))``: x * x is
+    followed once (with the local derivative of its last use)."""
+    def once(node: Value) -> list[tuple[Value, float]]:
+        return list(dict(_pairs(node)).items())
+
+    return _search(root, x, once, lambda so_far, local: so_far * local)
+
+
+def paths_adding_locals(root: Value, x: Value) -> tuple[int, float]:
+    """Along a path the local derivatives added, not multiplied."""
+    return _search(root, x, _pairs, lambda so_far, local: so_far + local, 0.0)
+
+
+def paths_last_local_only(root: Value, x: Value) -> tuple[int, float]:
+    """Each path's last step only: what came from above not multiplied in."""
+    return _search(root, x, _pairs, lambda so_far, local: local)
+
+
+def paths_visited_once(root: Value, x: Value) -> tuple[int, float]:
+    """A search that visits every node once, as a topological sort does: a node reached
+    along a second path is skipped, and so is every path through it. (Depth first, each
+    node's first parent first, as the recursion a learner writes goes.)"""
+    count, total, seen = 0, 0.0, set()
+    stack: list[tuple[Value, float]] = [(root, 1.0)]
+    while stack:
+        node, so_far = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node is x:
+            count, total = count + 1, total + so_far
+            continue
+        stack.extend((parent, so_far * local) for parent, local in reversed(_pairs(node)))
+    return count, total
+
+
+def paths_to_every_leaf(root: Value, x: Value) -> tuple[int, float]:
+    """Every path from root down to any leaf, not only those ending at x."""
+    count, total = 0, 0.0
+    stack: list[tuple[Value, float]] = [(root, 1.0)]
+    while stack:
+        node, so_far = stack.pop()
+        if not node.parents:
+            count, total = count + 1, total + so_far
+        stack.extend((parent, so_far * local) for parent, local in _pairs(node))
+    return count, total

@@ -729,6 +729,19 @@ def call_topological(solution: Solution, case: Graph) -> tuple[Any, ...]:
     return (tuple(listed),)
 
 
+def call_paths(solution: Solution, case: Graph) -> tuple[Any, ...]:
+    """Run ``solution(root, x)`` on a fresh graph, x its first leaf; the answer is (the
+    number of paths, the sum of their products)."""
+    nodes = case.build()
+    return parts_of(solution(nodes[-1], nodes[0]), ("count", "df/dx"), scalar=True)
+
+
+def paths_examples() -> tuple[Graph, ...]:
+    """The graphs of ``graph_examples`` (x used twice by one op, at two depths, diamonds, a
+    fan), and one where the root does not depend on x at all: no path, 0."""
+    return (*graph_examples(), Graph((1.0, 0.5), (("tanh", (1,)),), ("x", "y")))
+
+
 @dataclass(frozen=True)
 class NodeCase:
     """One node of a graph at the moment backward reaches it: its parents (``uses`` says

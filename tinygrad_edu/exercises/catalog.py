@@ -794,8 +794,65 @@ VALUE = Exercise(
     examples=C.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
     explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,))
 
+# ----------------------------------------------------------------------------- 19: paths
+
+_PATHS_STATEMENT = """
+Why do gradients add where a value is used twice? Because x changes the root along every
+path from x up to it. Along one path the changes multiply: each step contributes its local
+derivative, d(next)/d(this). The paths' contributions add:
+
+    d(root)/dx = the sum, over every path from x up to root, of the product of the local
+                 derivatives along that path
+
+Compute it without backward: return (count, total), the number of paths from x up to root
+and the sum of their products. Search from root down: ``node.parents`` lists a node's
+operands in order (``x * x`` lists x twice: two paths) and ``node.local_grads`` the local
+derivative towards each. A path ends when it reaches x; one that ends at another leaf
+carries nothing. If root does not depend on x at all, return (0, 0.0).
+
+On f = (x + y)(x - y) at x = 3, y = 2 there are two paths from x, through x + y (product
+1 · 1) and through x - y (product 1 · 5): (2, 6.0), and backward gives x.grad = 6.0 too.
+``tinygrad_edu.paths(root, x)`` lists the paths, if you want to see them.
+"""
+
+_ONE_PATH_PER_USE = (
+    "x * x uses x twice, and each use is a path of its own (node.parents lists x twice): "
+    "d(x·x)/dx = x + x. Follow every operand in node.parents, with its own local derivative, "
+    "even when two are the same Value.")
+
+PATHS = Exercise(
+    number=19, name="sum_over_paths", title="why gradients add: the sum over paths",
+    level=3, params="root, x", statement=_PATHS_STATEMENT,
+    starter=_starter("sum_over_paths", "root, x",
+                     "Return (the number of paths from x up to root, the sum of their "
+                     "products)."),
+    domain=_GRAPHS_DOMAIN + "; x is the first leaf",
+    cases=C.graphs(), call=C.call_paths, parts=("count", "df/dx"), reference=A.sum_over_paths,
+    mistakes=(
+        Mistake("once_per_operand", "a value used twice by one op followed once",
+                _ONE_PATH_PER_USE, A.paths_each_operand_once),
+        Mistake("visited", "a node visited only once (a visited set)",
+                "A topological sort visits each node once; a sum over paths must not: a node "
+                "reached along a second path starts a second set of paths below it. Keep no "
+                "visited set here: every route down to x is a path.", A.paths_visited_once),
+        Mistake("added", "the local derivatives added along a path",
+                "Along a path the changes multiply (the chain rule): a path x → a → f "
+                "carries da/dx · df/da. You added them. Multiply what a path carries by each "
+                "step's local derivative, starting from 1.", A.paths_adding_locals),
+        Mistake("upstream", "only the last step's local derivative",
+                "A path carries the product of *all* its local derivatives, from root down "
+                "to x; yours keeps only the last one. Hand the product so far down to each "
+                "parent: so_far * local.", A.paths_last_local_only),
+        Mistake("every_leaf", "the paths to every leaf, not only to x",
+                "A path that ends at another leaf (y, a constant) is not a path from x: it "
+                "adds nothing to d(root)/dx. Count and add a path only when it reaches x.",
+                A.paths_to_every_leaf),
+    ),
+    examples=C.paths_examples(),
+)
+
 EXERCISES: dict[str, Exercise] = {
     ex.name: ex for ex in (MUL, CHAIN, EXP, LOG, TANH, SIGMOID, RELU, DIV, POW, CENTRAL,
-                           RELATIVE, SGD, STEP, TOPO, BACKWARD, SOFTMAX, DENSE, VALUE)
+                           RELATIVE, SGD, STEP, TOPO, BACKWARD, SOFTMAX, DENSE, VALUE, PATHS)
 }
 """Every exercise by the name of the function it asks for, easiest first."""

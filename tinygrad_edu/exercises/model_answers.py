@@ -112,3 +112,24 @@ def d_softmax_cross_entropy(Z, Y):
 
 def dense_backward(X, W, b, dZ):
     return dZ @ W.T, X.T @ dZ, dZ.sum(axis=0, keepdims=True)
+
+
+def sum_over_paths(root, x):
+    # the nodes in topological order (each after its parents), then every path from x up to
+    # root counted and summed from the root down, the way backward runs: a node passes its
+    # count and its sum (times each local derivative) on to its parents
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, listed = stack.pop()
+        if listed:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents)
+    count, total = {root: 1}, {root: 1.0}
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            count[parent] = count.get(parent, 0) + count.get(node, 0)
+            total[parent] = total.get(parent, 0.0) + total.get(node, 0.0) * local
+    return count.get(x, 0), total.get(x, 0.0)

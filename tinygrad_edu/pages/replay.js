@@ -3,6 +3,11 @@
 // JSON in #replay-data and steps through them on the SVG that Graphviz drew. It runs in any
 // browser, from disk and offline: no modules, no requests. (Never write a closing script tag
 // here, not even in a comment: it would end the page's script.)
+//
+// The value being worked on stays in view: the graph's box is never taller than the window
+// leaves room for (below the buttons and the line), it scrolls both ways, and each step
+// scrolls it to the value; in a frame, the page around it is asked to scroll the frame into
+// view ("replay-active"), and tells the height of its window ("replay-viewport").
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("replay-data").textContent);
@@ -65,7 +70,7 @@
   var flows = Array.prototype.slice.call(svg.querySelectorAll("g.edge text"));
 
   var current = 0, timer = null;
-  function show(k) {
+  function show(k, reveal) {
     current = Math.max(0, Math.min(k, last));
     var state = stateAt(current), f = frames[current];
     svg.querySelectorAll(".hot, .warm, .fwd").forEach(function (el) {
@@ -99,6 +104,47 @@
     words(f);
     buttons.reset.disabled = buttons.back.disabled = current === 0;
     buttons.next.disabled = current === last;
+    if (reveal && (f.kind === "forward" || f.kind === "backward")) inView(boxes[f.node]);
+  }
+
+  // Scroll the graph's box, then the window (or, in a frame, the page around it), so that
+  // the value is in view, with a margin, and its op too where both fit.
+  var MARGIN = 16;
+  function inView(box, windowToo) {
+    var area = graph.getBoundingClientRect();
+    var width = graph.clientWidth - 2 * MARGIN, height = graph.clientHeight - 2 * MARGIN;
+    var rect = box.g.getBoundingClientRect();
+    var op = box.op[0] && box.op[0].getBoundingClientRect();
+    if (op) {
+      var both = {left: Math.min(rect.left, op.left), right: Math.max(rect.right, op.right),
+                  top: Math.min(rect.top, op.top), bottom: Math.max(rect.bottom, op.bottom)};
+      if (both.right - both.left <= width && both.bottom - both.top <= height) rect = both;
+    }
+    var dx = shift(rect.left, rect.right, area.left, area.left + graph.clientWidth, true);
+    var dy = shift(rect.top, rect.bottom, area.top, area.top + graph.clientHeight, true);
+    var before = graph.scrollTop;
+    graph.scrollLeft += dx;
+    graph.scrollTop += dy;
+    dy = graph.scrollTop - before;  // (as far as the box could scroll)
+    var top = rect.top - dy, bottom = rect.bottom - dy;
+    var above = head.getBoundingClientRect();  // the buttons and the line
+    if (windowToo === false) return;
+    if (window.parent !== window) {
+      var y = window.scrollY;
+      window.parent.postMessage({"replay-active": {top: top + y, bottom: bottom + y,
+                                                   head: above.top + y}}, "*");
+    } else {  // below the buttons and the line, which stay at the top (sticky)
+      window.scrollBy(0, shift(top, bottom, Math.max(0, above.bottom), window.innerHeight));
+    }
+  }
+  // How far to scroll so that [lo, hi] lies in [from, to], with MARGIN: nothing if it does;
+  // else the least needed, or with `centre` so far that it stands in the middle (its
+  // neighbours in sight too); what does not fit starts at `from`.
+  function shift(lo, hi, from, to, centre) {
+    if (hi - lo > to - from - 2 * MARGIN) return lo - from - MARGIN;
+    if (lo >= from + MARGIN && hi <= to - MARGIN) return 0;
+    if (centre) return (lo + hi) / 2 - (from + to) / 2;
+    return lo < from + MARGIN ? lo - from - MARGIN : hi - to + MARGIN;
   }
 
   // What a frame says above the graph: its line, its matrices (a graph of Tensors), its
@@ -137,6 +183,7 @@
   // under 11 px on screen: then it keeps that size and scrolls sideways ("Full size": as
   // drawn). Graphviz sizes the picture in points, 4/3 of a pixel.
   var graph = document.getElementById("graph"), bar = document.querySelector(".bar");
+  var head = document.getElementById("head");
   var unit = /pt$/.test(svg.getAttribute("width")) ? 4 / 3 : 1;
   var natural = [parseFloat(svg.getAttribute("width")) * unit,
                  parseFloat(svg.getAttribute("height")) * unit];
@@ -144,14 +191,18 @@
   var smallest = Math.min.apply(null, Array.prototype.map.call(
     svg.querySelectorAll("text"), function (t) { return parseFloat(t.getAttribute("font-size"))
       || 14; }).concat([14])) * perUnit;
-  var full = false, width = -1;
+  var full = false, width = -1, told = null, height = -1;
+  var LEAST_ROOM = 240;  // the graph's box is never lower than this (px)
   function layout() {
     width = graph.clientWidth;
+    height = viewport();
     var legible = Math.min(1, data.smallest_text / smallest);
     var scale = full ? 1 : Math.max(Math.min(1, width / natural[0]), legible);
     svg.style.width = natural[0] * scale + "px";
     svg.style.height = natural[1] * scale + "px";
     buttons.fit.disabled = !full && scale === 1;
+    var scrolled = [graph.scrollLeft, graph.scrollTop];
+    graph.style.maxHeight = "";
     [line, tables, bar].forEach(function (el) { el.style.minHeight = ""; });
     tables.classList.remove("none");
     var most = [0, 0, 0];
@@ -164,8 +215,26 @@
     tables.classList.toggle("none", most[1] === 0);
     [line, tables, bar].forEach(function (el, i) { el.style.minHeight = most[i] + "px"; });
     words(frames[current]);
+    // the rest of the page and the graph's box together fit the window (the box scrolls)
+    var page = document.documentElement.getBoundingClientRect().height;
+    var rest = page - graph.getBoundingClientRect().height;
+    graph.style.maxHeight = Math.max(LEAST_ROOM, Math.floor(height - rest)) + "px";
+    graph.scrollLeft = scrolled[0];
+    graph.scrollTop = scrolled[1];
+    focus();
     report();
   }
+  // Laid out again, the box shows the value at work (at the start: the first step's, so
+  // that a graph larger than its box never opens on an empty corner).
+  function focus() {
+    var f = frames[current];
+    var node = f.kind === "forward" || f.kind === "backward" ? f.node :
+      current === 0 && frames.length > 1 ? frames[1].node : undefined;
+    if (node !== undefined) inView(boxes[node], false);
+  }
+  // The height the page has to show itself in: its window's, or in a frame that grows with
+  // the page, the height of the window around it, as that page tells (replay-frames.js).
+  function viewport() { return told || window.innerHeight; }
   // In a frame, the page tells the page around it its height (the site's script, or any
   // that listens for "replay-height", sizes the frame to it): no empty band, no cut. Room
   // for a scrollbar is kept, so that its coming and going never changes the layout.
@@ -176,13 +245,22 @@
     window.parent.postMessage({"replay-height": height}, "*");
   }
   window.addEventListener("message", function (e) {
-    if (e.source === window.parent && e.data === "replay-height?") report();
+    if (e.source !== window.parent) return;
+    if (e.data === "replay-height?") report();
+    var given = e.data && e.data["replay-viewport"];
+    if (typeof given === "number" && given > 0 && given !== told) {
+      told = given;
+      layout();
+    }
   });
   if (window.ResizeObserver) {
     new ResizeObserver(function () {
       if (graph.clientWidth !== width) layout();
     }).observe(graph);
   }
+  window.addEventListener("resize", function () {
+    if (!told && window.innerHeight !== height && window.parent === window) layout();
+  });
 
   function stop() {
     if (timer !== null) clearInterval(timer);
@@ -193,11 +271,11 @@
     if (current === last) show(0);
     buttons.play.textContent = "Pause";
     timer = setInterval(function () {
-      show(current + 1);
+      show(current + 1, true);
       if (current === last) stop();
     }, data.interval);
   }
-  function step(k) { stop(); show(k); }
+  function step(k) { stop(); show(k, true); }
 
   buttons.reset.addEventListener("click", function () { step(0); });
   buttons.back.addEventListener("click", function () { step(current - 1); });

@@ -15,14 +15,8 @@
   var all = JSON.parse($("exercises-data").textContent);
   var chosen = null;
 
-  var storage = {
-    get: function (key) {
-      try { return window.localStorage.getItem(key); } catch (e) { return null; }
-    },
-    set: function (key, value) {
-      try { window.localStorage.setItem(key, value); return true; } catch (e) { return false; }
-    },
-  };
+  var storage = live.storage;
+  var shown = new live.Output(output);
 
   function progress() {  // {name: {attempts, passed}}, as the progress file has it
     try {
@@ -60,7 +54,7 @@
     if (location.hash !== "#" + chosen.name) history.replaceState(null, "", "#" + chosen.name);
     $("statement").textContent = "Exercise " + chosen.number + " (level " + chosen.level +
       "): " + chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
-    output.textContent = "";
+    shown.clear();
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
     if (chosen.arrays) local(chosen);
@@ -122,11 +116,7 @@
   }
 
   function say(text) { state.textContent = text; }
-  function print(text, stream) {
-    var span = output.appendChild(document.createElement("span"));
-    span.className = stream;
-    span.textContent = text;
-  }
+  function print(text, stream, count) { shown.write(text, stream, count); }
 
   var python = new live.Python(function (what, detail) {
     if (what === "loading") say(python && python.busy() ? "Loading Python, then grading…" :
@@ -140,7 +130,7 @@
   check.addEventListener("click", function () {
     if (python.busy() || chosen.arrays) return;
     var ex = chosen;
-    output.textContent = "";
+    shown.clear();
     check.disabled = true;
     stop.disabled = false;
     say(python.ready ? "Grading…" : "Loading Python, then grading…");
@@ -162,6 +152,7 @@
             "stderr");
       say("Stopped.");
     }).then(function () {
+      shown.flush();
       check.disabled = false;
       stop.disabled = true;
     });

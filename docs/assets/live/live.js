@@ -1,11 +1,16 @@
-// What the live pages (the playground, the exercises) share: Python in a Web Worker
-// (worker.js), loaded once and kept, with a Stop and a time limit, so the page stays usable
-// whatever the code does. Where the page is cross-origin isolated (docs/hooks/serve.py sends
-// the headers for it), Stop interrupts Python as Ctrl-C does and Python stays loaded;
-// elsewhere (or if the code catches the interrupt) the worker is ended and a new one loads.
-// And, for a page opened from
-// disk, where browsers refuse to start WebAssembly and workers, a notice saying how to
-// serve the site instead. Nothing here turns text into HTML: what Python prints is text.
+// What the live pages (the playground, the exercises, "Watch it learn") share: Python in a
+// Web Worker (worker.js), loaded once and kept, with a Stop and a time limit, so the page
+// stays usable whatever the code does. Where the page is cross-origin isolated
+// (docs/hooks/serve.py sends the headers for it), Stop interrupts Python as Ctrl-C does and
+// Python stays loaded; elsewhere (or if the code has not stopped GRACE_S after the
+// interrupt) the worker is ended and a new one loads: Stop is honoured within a second.
+// The exercises' time limit runs on the page's clock (pageTimer in worker.js): SIGALRM
+// through the same shared memory, or, where there is none, the worker ended. What Python
+// prints arrives in batches and is shown by an Output: its first HEAD_CHARS and its last
+// TAIL_CHARS, with how much was left out between, so that no flood freezes the page. And,
+// for a page opened from disk, where browsers refuse to start WebAssembly and workers, a
+// notice saying how to serve the site instead. Nothing here turns text into HTML: what
+// Python prints is text.
 (function () {
   "use strict";
   var here = document.currentScript.src;
@@ -43,7 +48,8 @@
     this.start();
   }
 
-  var GRACE_S = 3;  // how long interrupted code may take to stop before its worker is ended
+  var GRACE_S = 0.8;  // how long interrupted code may take to stop before its worker is ended
+  var SIGALRM = 14;  // the signal of the exercises' time limit (Python's signal.SIGALRM)
 
   Python.prototype.start = function () {
     var self = this;
@@ -72,9 +78,14 @@
       if (message.kind === "failed") this.onState("failed", message.text);
       return;
     }
-    if (message.kind === "print") job.onPrint(message.text, message.stream);
-    else if (message.kind === "done" || message.kind === "failed") {
+    if (message.kind === "print") {
+      if (message.dropped) job.onPrint("", "dropped", message.dropped);
+      message.pieces.forEach(function (piece) { job.onPrint(piece[1], piece[0]); });
+    } else if (message.kind === "timer") {
+      this.alarm(message.seconds, message.interval);
+    } else if (message.kind === "done" || message.kind === "failed") {
       clearTimeout(job.timer);
+      this.alarm(0);
       this.job = null;
       message.stopped = job.stopped;  // interrupted, and it stopped: why
       if (message.kind === "done") job.resolve(message);
@@ -122,10 +133,33 @@
     this.end(why);
   };
 
+  // The code's interval timer (signal.setitimer in the worker's Python, for the exercises'
+  // time limit): after `seconds`, then every `interval`, SIGALRM; 0 clears it. Without
+  // shared memory Python cannot be signalled: the worker is ended when the time is up.
+  Python.prototype.alarm = function (seconds, interval) {
+    var self = this, job = this.job;
+    clearTimeout(this.alarmTimer);
+    clearInterval(this.alarmTimer);
+    this.alarmTimer = null;
+    if (!(seconds > 0) || !job) return;
+    var ring = function () {
+      if (self.job !== job) return;
+      if (self.interrupt) self.interrupt[0] = SIGALRM;
+      else self.end("still running after " + seconds + " s on one input");
+    };
+    this.alarmTimer = setTimeout(function () {
+      ring();
+      if (interval > 0 && self.interrupt && self.job === job) {
+        self.alarmTimer = setInterval(ring, interval * 1000);
+      }
+    }, seconds * 1000);
+  };
+
   // End the worker, with everything it had, and start a new one.
   Python.prototype.end = function (why) {
     var job = this.job;
     this.job = null;
+    this.alarm(0);
     this.worker.terminate();
     if (job) {
       clearTimeout(job.timer);
@@ -139,6 +173,104 @@
 
   Python.prototype.busy = function () { return this.job !== null; };
 
+  // What Python printed, in a <pre>: its first HEAD_CHARS as they came, then, past them, a
+  // line saying how much is not shown and the last TAIL_CHARS (a flood's latest lines).
+  // `show(box, text, stream)` appends a piece of text (playground.js breaks the chain
+  // rule's lines between their clauses).
+  var HEAD_CHARS = 200000, TAIL_CHARS = 20000;
+  var TAIL_EVERY_MS = 250;  // the tail is shown again at most this often, as plain text
+
+  function plain(box, text, stream) {
+    var span = box.appendChild(document.createElement("span"));
+    span.className = stream;
+    span.textContent = text;
+  }
+
+  function Output(box, show) {
+    this.box = box;
+    this.show = show || plain;
+    this.clear();
+  }
+
+  Output.prototype.clear = function () {
+    this.box.textContent = "";
+    this.shown = 0;  // characters of the head
+    this.skipped = 0;  // characters left out between the head and the tail
+    this.tail = [];  // [stream, text] pieces, at most TAIL_CHARS together
+    this.tailChars = 0;
+    this.cut = null;  // the element that holds the line about the cut and the tail
+    clearTimeout(this.pending);
+    this.pending = null;
+  };
+
+  // Write `text` of `stream` ("stdout", "stderr"; "dropped": `count` characters the worker
+  // left out of a flood, before the text that follows).
+  Output.prototype.write = function (text, stream, count) {
+    if (stream === "dropped") {
+      this.shown = HEAD_CHARS;  // the head ends where text went missing
+      this.skipped += count;
+      this.render();
+      return;
+    }
+    if (this.shown < HEAD_CHARS) {
+      var room = HEAD_CHARS - this.shown, now = text.slice(0, room);
+      this.show(this.box, now, stream);
+      this.shown += now.length;
+      text = text.slice(now.length);
+      if (!text) return;
+    }
+    var last = this.tail[this.tail.length - 1];
+    if (last && last[0] === stream) last[1] += text;
+    else this.tail.push([stream, text]);
+    this.tailChars += text.length;
+    while (this.tailChars > TAIL_CHARS) {
+      var first = this.tail[0], over = Math.min(this.tailChars - TAIL_CHARS, first[1].length);
+      if (over === first[1].length) this.tail.shift();
+      else first[1] = first[1].slice(over);
+      this.tailChars -= over;
+      this.skipped += over;
+    }
+    this.render();
+  };
+
+  // The line about the cut and the tail, shown again at most every TAIL_EVERY_MS (a flood
+  // sends a batch every 50 ms: the page keeps time to answer its reader).
+  Output.prototype.render = function () {
+    var self = this;
+    if (this.pending !== null) return;
+    this.pending = setTimeout(function () { self.flush(); },
+                              this.cut === null ? 0 : TAIL_EVERY_MS);
+  };
+
+  // Show the cut and the tail now (a run has ended: what it printed last is shown at once).
+  Output.prototype.flush = function () {
+    var self = this;
+    clearTimeout(this.pending);
+    this.pending = null;
+    if (!this.skipped && !this.tail.length) return;
+    if (this.cut === null) this.cut = this.box.appendChild(document.createElement("span"));
+    this.cut.textContent = "";
+    if (this.skipped) {
+      plain(this.cut, "\n… " + this.skipped.toLocaleString("en") + " characters not " +
+            "shown (the output is too long: its beginning and its end are shown) …\n", "cut");
+    }
+    this.tail.forEach(function (piece) { plain(self.cut, piece[1], piece[0]); });
+  };
+
+  Output.prototype.text = function () { return this.box.textContent; };
+
+  // The browser's local storage, where it lets a page keep things (a private window may not).
+  var storage = {
+    get: function (key) {
+      try { return window.localStorage.getItem(key); } catch (e) { return null; }
+    },
+    set: function (key, value) {
+      try { window.localStorage.setItem(key, value); return true; } catch (e) { return false; }
+    },
+  };
+
   ns.served = served;
   ns.Python = Python;
+  ns.Output = Output;
+  ns.storage = storage;
 })();

@@ -1,11 +1,15 @@
 // The playground (playground.md): the editor, the examples, Run and Stop, and what a run
-// shows: its prints, the graph of its last Value and the replay page of that Value, both
-// made by the package in the browser's Python (tinygrad_edu.playground.run).
+// shows: its prints, a graph (the drawing the code shows last, as a notebook shows it, else
+// the graph of its last Value) and a replay page, all made by the package in the browser's
+// Python (tinygrad_edu.playground.run). The code is kept in the browser (local storage)
+// while one types, and comes back after a reload.
 (function () {
   "use strict";
   var live = window.tinygradLive;
   var LIMIT = 30;  // seconds a run may take before it is stopped
   var SMALLEST_TEXT_PX = 11;  // a drawing is never shown with smaller text (as on the site)
+  var HOT = "#dc2626";  // the highlighted node of a drawing (tinygrad_edu.labels.HOT)
+  var KEPT = "tinygrad_edu.playground.code";  // the code in the editor, kept across reloads
   var $ = function (id) { return document.getElementById(id); };
   var code = $("code"), output = $("output"), state = $("state"), menu = $("example");
   var run = $("run"), stop = $("stop");
@@ -30,7 +34,7 @@
     menu.value = example ? name : "";
   }
   // A guide's "Run this" link brings its code in the address: ?code=BASE64URL (UTF-8);
-  // ?example=NAME opens an example.
+  // ?example=NAME opens an example. Without either, the code of the last visit, if any.
   function fromAddress() {
     var match = /[?&]code=([A-Za-z0-9_-]*)/.exec(location.search);
     if (match) {
@@ -41,12 +45,25 @@
       return;
     }
     match = /[?&]example=(\w+)/.exec(location.search);
+    var kept = live.storage.get(KEPT);
+    if (!match && kept) {
+      set(kept);
+      var same = examples.filter(function (e) { return e.code === kept; })[0];
+      menu.value = same ? same.name : "";
+      return;
+    }
     choose(match ? match[1] : examples[0].name);
   }
   live.editor(code, function () { run.click(); });
   fromAddress();
+  if (/[?&](code|example)=/.test(location.search)) {  // taken: a reload keeps what one types
+    history.replaceState(null, "", location.pathname + location.hash);
+  }
   menu.addEventListener("change", function () { if (menu.value) choose(menu.value); });
-  code.addEventListener("input", function (e) { if (e.isTrusted) menu.value = ""; });
+  code.addEventListener("input", function (e) {
+    if (e.isTrusted) menu.value = "";
+    live.storage.set(KEPT, code.value);
+  });
 
   if (!live.served($("live-notice"))) {
     run.disabled = true;
@@ -71,8 +88,8 @@
   function say(text) { state.textContent = text; }
   // A line of the chain rule ("f = ...  upstream ...;  df/dv1 = ... -> v1.grad += ...")
   // breaks between its clauses, never inside one, as on the site's pages.
-  function print(text, stream) {
-    var span = output.appendChild(document.createElement("span"));
+  function clauses(box, text, stream) {
+    var span = box.appendChild(document.createElement("span"));
     span.className = stream;
     text.split(/(\n)/).forEach(function (line) {
       if (line.indexOf(";  ") < 0) {
@@ -87,9 +104,11 @@
       });
     });
   }
+  var shown = new live.Output(output, clauses);
+  function print(text, stream, count) { shown.write(text, stream, count); }
 
   function clear() {
-    output.textContent = "";
+    shown.clear();
     $("graph").textContent = "";
     $("graph-note").textContent = "";
     $("replay-note").textContent = "";
@@ -119,12 +138,14 @@
       if (error.stopped) {
         print("\nStopped: " + error.message + ". Python was started again, with nothing " +
               "defined: press Run to run the code again.\n", "stderr");
+        $("graph-note").textContent = "Stopped before the code ended: nothing to draw.";
         say("Stopped.");
       } else {
         print("\n" + error.message + "\n", "stderr");
         say("Something went wrong in the playground itself.");
       }
     }).then(function () {
+      shown.flush();
       run.disabled = false;
       stop.disabled = true;
     });
@@ -134,27 +155,22 @@
   });
 
   function show(result) {
-    var graphTitle = $("graph-title"), replayTitle = $("replay-title");
-    if (!result.name) {
-      $("graph-note").textContent = "No graph: the code names no Value. Assign one to a " +
-        "name (f = x * y) to see its graph here.";
-      return;
-    }
-    graphTitle.firstChild.textContent = "Graph of " + result.name;
-    replayTitle.firstChild.textContent = "Replay of " + result.name;
+    if (result.graph_title) $("graph-title").firstChild.textContent = result.graph_title;
+    if (result.replay_title) $("replay-title").firstChild.textContent = result.replay_title;
     if (result.svg) drawing($("graph"), result.svg);
-    else $("graph-note").textContent = result.graph_note;
+    $("graph-note").textContent = result.graph_note || result.note || "";
     if (result.replay) {
       var frame = $("replay");
       frame.hidden = false;
       frame.srcdoc = result.replay;  // the package's page; a sandbox with no origin of its own
-    } else {
-      $("replay-note").textContent = result.replay_note;
     }
+    $("replay-note").textContent = result.replay_note || (result.replay ? "" :
+      "No replay: the code names no Value and shows no replay.");
   }
 
   // The SVG as a picture (an <img>: it cannot run anything), as wide as the column allows
-  // but never with text under 11 px; then it scrolls sideways in its box.
+  // but never with text under 11 px; then it scrolls sideways in its box, and a node
+  // highlighted in red (draw_dot(..., highlight=step)) is scrolled into view.
   function drawing(box, svg) {
     var doc = new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
     var unit = /pt$/.test(doc.getAttribute("width")) ? 4 / 3 : 1;
@@ -181,5 +197,31 @@
     img.style.maxWidth = natural.toFixed(0) + "px";
     img.style.minWidth = (least + 1).toFixed(0) + "px";
     img.style.height = "auto";
+    var hot = highlighted(doc, box_);
+    if (hot) {
+      var focus = function () {
+        box.scrollLeft = Math.max(0, hot * img.clientWidth - box.clientWidth / 2);
+      };
+      if (img.complete) focus();
+      else img.addEventListener("load", focus);
+    }
+  }
+
+  // Where the node drawn in red stands across the picture (0 to 1), or null: from its
+  // outline's points, through the graph's transform (Graphviz: scale, then translate).
+  function highlighted(doc, viewBox) {
+    var shape = Array.prototype.filter.call(doc.querySelectorAll("g.node polygon, " +
+      "g.node ellipse"), function (el) { return el.getAttribute("stroke") === HOT; })[0];
+    var graph = doc.querySelector("g.graph");
+    if (!shape || !graph || viewBox.length !== 4 || !(viewBox[2] > 0)) return null;
+    var xs = shape.tagName === "ellipse" ? [parseFloat(shape.getAttribute("cx"))] :
+      (shape.getAttribute("points") || "").trim().split(/\s+/).map(function (p) {
+        return parseFloat(p.split(",")[0]);
+      });
+    var transform = graph.getAttribute("transform") || "";
+    var s = /scale\(([\d.]+)/.exec(transform), t = /translate\(([-\d.]+)/.exec(transform);
+    var x = (Math.min.apply(null, xs) + Math.max.apply(null, xs)) / 2;
+    x = (x + (t ? parseFloat(t[1]) : 0)) * (s ? parseFloat(s[1]) : 1);
+    return Math.max(0, Math.min(1, x / viewBox[2]));
   }
 })();

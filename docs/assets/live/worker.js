@@ -2,8 +2,10 @@
 // WebAssembly) with tinygrad_edu and the wheels it needs, and viz-js (Graphviz compiled to
 // WebAssembly) to draw. Everything is loaded from the site's live/ folder (see
 // docs/hooks/live.py), once; the page (live.js) sends the code to run and gets back what it
-// printed, as it prints it, and what to show. A page stops runaway code by ending this
-// worker and starting another.
+// printed, as it prints it (in batches, at most one every FLUSH_MS, each at most
+// BATCH_CHARS long: code that prints without end never floods the page), and what to show.
+// A page stops runaway code by interrupting it, or by ending this worker and starting
+// another; the exercises' time limit asks the page for a timer (pageTimer).
 import { loadPyodide } from "../../live/pyodide/pyodide.mjs";
 import { instance } from "../../live/viz/viz.js";
 
@@ -12,13 +14,50 @@ let current = null;  // the id of the request being run: its prints carry it
 
 function send(kind, fields) { self.postMessage(Object.assign({kind: kind, id: current}, fields)); }
 
+const FLUSH_MS = 50;  // what Python prints is sent at most this often
+const BATCH_CHARS = 65536;  // and at most this much of it: a flood's latest text
+let batch = [], batchChars = 0, dropped = 0, sentAt = 0;
+
+function queue(stream, text) {
+  if (!text) return;
+  const last = batch[batch.length - 1];
+  if (last && last[0] === stream) last[1] += text;
+  else batch.push([stream, text]);
+  batchChars += text.length;
+  if (batchChars > 2 * BATCH_CHARS) {  // keep the latest BATCH_CHARS (rarely: amortised)
+    let over = batchChars - BATCH_CHARS;
+    while (over > 0) {
+      const first = batch[0], cut = Math.min(over, first[1].length);
+      if (cut === first[1].length) batch.shift();
+      else first[1] = first[1].slice(cut);
+      over -= cut;
+      batchChars -= cut;
+      dropped += cut;
+    }
+  }
+  if (performance.now() - sentAt >= FLUSH_MS) flush();
+}
+
+function flush() {  // [[stream, text], ...], and how much was dropped before them
+  if (batch.length || dropped) send("print", {pieces: batch, dropped: dropped});
+  batch = [];
+  batchChars = dropped = 0;
+  sentAt = performance.now();
+}
+
 function printer(stream) {  // Python's writes, decoded as UTF-8 across chunk boundaries
   const decoder = new TextDecoder();
   return {write: function (bytes) {
-    send("print", {stream: stream, text: decoder.decode(bytes, {stream: true})});
+    queue(stream, decoder.decode(bytes, {stream: true}));
     return bytes.length;
   }};
 }
+
+// The exercises' time limit (tinygrad_edu.playground.start): the page keeps the time, and
+// sends SIGALRM through the interrupt buffer when it is up, as the system's timer would.
+self.pageTimer = function (seconds, interval) {
+  send("timer", {seconds: seconds, interval: interval});
+};
 
 async function wheel(name, folder, pyodide) {
   const response = await fetch(new URL("wheels/" + name, live));
@@ -54,6 +93,15 @@ async function start() {
   return playground;
 }
 
+// The "Watch it learn" page: tinygrad_edu.watch's page functions, by name, with JSON
+// arguments; each answers JSON.
+let watching = null;
+function watch(call, args) {
+  if (watching === null) watching = self.pyodide.pyimport("tinygrad_edu.watch");
+  if (!/^page_\w+$/.test(call)) throw new Error("unknown call " + call);
+  return watching[call](JSON.stringify(args || {}));
+}
+
 let broken = null;  // why Python could not start, if it could not
 const ready = start().catch(function (error) {
   broken = String(error && error.message || error);
@@ -75,9 +123,12 @@ self.onmessage = async function (event) {
     if (job.op === "run") answer = playground.run_json(job.code);
     else if (job.op === "check") answer = playground.check_json(job.name, job.code, job.progress);
     else if (job.op === "exercises") answer = playground.exercises_json();
+    else if (job.op === "watch") answer = watch(job.call, job.args);
     else throw new Error("unknown request " + job.op);
+    flush();
     send("done", {result: JSON.parse(answer), seconds: (performance.now() - began) / 1000});
   } catch (error) {  // a failure of the machinery, not of the learner's code
+    flush();
     send("failed", {text: String(error && error.message || error)});
   }
   current = null;
