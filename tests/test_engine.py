@@ -311,10 +311,13 @@ def test_sigmoid_and_tanh_are_stable_for_any_float(x):
         assert y.data == limit and v.grad == 0.0
 
 
-def test_values_compare_and_test_true_by_their_numbers_like_floats():
+def test_values_compare_with_numbers_by_their_numbers_and_with_values_as_nodes():
     a, b = Value(1.0), Value(1.0)
-    assert a < 2 and b >= a and max(a, Value(3.0)).data == 3.0
-    assert a == b and a == 1 and 1.0 == a and a != 2 and not (a != b)
+    assert a < 2 and b >= a and max(a, Value(3.0)).data == 3.0  # order: by the numbers
+    assert sorted([Value(3.0), a])[0] is a
+    assert a == 1 and 1.0 == a and a != 2 and not (a != 1.0)  # with a number: the number
+    assert a == a and not (a != a) and a != b and not (a == b)  # two Values: the same node?
+    assert a in [a] and a not in [b] and [a, b].index(b) == 1  # as micrograd's list searches
     assert (a == "1") is False and (a != None) is True  # noqa: E711
     assert bool(Value(0.0)) is False and bool(Value(-0.0)) is False
     assert bool(Value(-0.5)) is True and bool(Value(math.nan)) is True  # as bool(float)

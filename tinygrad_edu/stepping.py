@@ -99,10 +99,13 @@ def is_array_node(node: Any) -> bool:
 
 
 def forward_numbers(order: Iterable[Any]) -> dict[Any, Any]:
-    """What each node of ``order`` held in the forward pass that built its graph, to show.
-    A tensor node keeps its operands' arrays and its own (``_saved``), so after a change
-    (an optimizer's step before a drawing) the picture still shows the numbers the output
-    was computed from, as the gradients are; a Value shows its number."""
+    """What each node of ``order`` held in the forward pass that built its graph, to show,
+    so that a picture drawn after a change (an optimizer's step) shows the numbers the
+    output was computed from, as the gradients are. A tensor node keeps its operands'
+    arrays and its own (``_saved``). A Value whose number was set since it was made keeps
+    the number it had before (``_data_before``): where the graph's nodes recompute their
+    numbers from those and not from the current ones, those are the forward pass's."""
+    order = list(order)
     seen: dict[Any, Any] = {}
     for node in order:  # a node before the nodes made from it
         kept = getattr(node, "_saved", ())
@@ -111,7 +114,33 @@ def forward_numbers(order: Iterable[Any]) -> dict[Any, Any]:
             for operand, numbers in zip(node._operands, kept):
                 if hasattr(operand, "parents"):
                     seen.setdefault(operand, numbers)
-    return {node: seen.get(node, node._data) for node in order}
+    now = {node: seen.get(node, node._data) for node in order}
+    changed = [node for node in order if "_data_before" in getattr(node, "__dict__", ())]
+    if changed and not _recomputed_from(order, now):
+        before = {**now, **{node: node._data_before for node in changed}}
+        if _recomputed_from(order, before):
+            return before
+    return now
+
+
+def _recomputed_from(order: list[Any], numbers: dict[Any, Any]) -> bool:
+    """Whether every Value an op made gives its own number again when its op's forward
+    function runs on these ``numbers`` of its operands (a node made by hand is taken as it
+    is: it has no forward function)."""
+    for node in order:
+        op = node._fn
+        if op is None or op.given or is_array_node(node):
+            continue
+        xs = [numbers.get(x, x) if hasattr(x, "parents") else x for x in node._operands]
+        lists, half = getattr(op, "lists", 0), len(xs) // 2  # dot's two lists, vsum's one
+        try:
+            y = op.forward(*xs) if not lists else op.forward(xs) if lists == 1 else \
+                op.forward(xs[:half], xs[half:])
+        except Exception:
+            return False
+        if not (y == numbers[node] or (y != y and numbers[node] != numbers[node])):
+            return False
+    return True
 
 
 def node_names(*roots: Any) -> dict[Any, str]:
