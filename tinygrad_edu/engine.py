@@ -36,14 +36,15 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Union
 
-from tinygrad_edu import autograd, checked, grad_mode, graph, ops, scopes
+from tinygrad_edu import autograd, checked, grad_mode, ops, scopes
 from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.graph import backpropagate, walk, zero_grad  # (importable from here too)
 from tinygrad_edu.habits import Habits, given
 from tinygrad_edu.ops import Op, Rule
 
-__all__ = ["Number", "Value", "abs_", "add", "binary", "cos", "div", "exp", "leaky_relu", "log",
-           "make_node", "mul", "neg", "one_operand", "pow_", "relu", "sigmoid", "sin", "sqrt",
-           "sub", "tanh", "two_operands", "unary"]
+__all__ = ["Number", "Value", "abs_", "add", "backpropagate", "binary", "cos", "div", "exp",
+           "leaky_relu", "log", "make_node", "mul", "neg", "one_operand", "pow_", "relu",
+           "sigmoid", "sin", "sqrt", "sub", "tanh", "two_operands", "unary", "walk", "zero_grad"]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
 """A plain number: an int or a float (bools count as ints)."""
@@ -146,8 +147,8 @@ def unary(name: str, forward: Callable[[float], float], derivative: Rule,
 
 def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | None,
            d_right: Rule | None, **words: Any) -> ops.BinaryFunction[Value]:
-    """A row of two operands, registered in ``OPS``, made into its function; a rule None
-    marks an operand that must be a plain number (leaky_relu's alpha)."""
+    """A row of two operands, registered, made into its function; a rule None marks an
+    operand that must be a plain number (leaky_relu's alpha)."""
     return two_operands(ops.register(Op(name, forward, (d_left, d_right), **words)))
 
 
@@ -166,10 +167,9 @@ def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
     return 0.0 if a == 0 else y * log(a)
 
 
-# relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
-# a plain number on floats, and on Values (for second derivatives) ops of their own whose
-# derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
-# follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0; NaN gives NaN.
+# relu, leaky_relu and abs are straight on each side of 0: their slopes are steps, plain
+# numbers on floats and, on Values, ops whose derivative is 0 (second derivatives 0, as in
+# PyTorch). At x = 0: relu' = 0, leaky_relu' = alpha, abs' = 0 (PyTorch's); NaN gives NaN.
 def _slope(x: float, below: float) -> float:
     return 1.0 if x > 0 else below if x <= 0 else x
 
@@ -331,7 +331,7 @@ class Value(Habits):
         if self._no_graph or create_graph or inputs is not None:
             return autograd.backward_into(self, grad, create_graph, inputs, "backward(grad)")
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
-        for _node in graph.backpropagate(self, seed):  # each node's _backward(), last first
+        for _node in backpropagate(self, seed):  # each node's _backward(), last first
             pass
         return None
 
@@ -350,7 +350,7 @@ class Value(Habits):
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
-        graph.zero_grad(self)
+        zero_grad(self)
 
     def _add_grad(self, g: Any) -> None:
         """Add ``g`` to this value's gradient (a Value onto a gradient of 0 stays itself)."""
