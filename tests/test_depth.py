@@ -11,9 +11,9 @@ import pytest
 
 from tinygrad_edu import Value, named_scope, scope_of, text_graph, walk
 from tinygrad_edu.drawing import layout_budget
+from tinygrad_edu.formatting import fmt
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.nn.gpt import GPT
-from tinygrad_edu.stepping import fmt
 from tinygrad_edu.text import CharTokenizer, load_names
 from tinygrad_edu.viz import MAX_NODES, GraphTooLarge, draw_dot, frames, step_slider
 

@@ -12,9 +12,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
-    ["errors", "arrays", "grad_mode", "checked", "tensor.checked", "graph", "ops", "stepping",
-     "copying", "higher", "habits", "scopes", "autograd", "tensor.registry", "tensor.copying",
-     "tensor.base", "tensor.arguments", "tensor.making"],
+    ["errors", "arrays", "formatting", "grad_mode", "checked", "tensor.checked", "graph", "ops",
+     "stepping", "copying", "higher", "habits", "scopes", "autograd", "tensor.registry",
+     "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "making", "tensor.engine"],
     ["derivatives", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
@@ -22,7 +22,7 @@ LAYERS = [
      "drawing", "frames", "pages", "replay", "viz", "expression", "exercises", "playground",
      "__main__", ""],
 ]
-ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
+ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
            "copying", "higher", "habits", "listops", "scopes", "autograd"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "pages",
          "replay", "viz", "testing", "gradcheck", "exercises", "playground", "__main__", "train"}

@@ -27,6 +27,7 @@ from typing import Any
 
 from tinygrad_edu import scopes
 from tinygrad_edu.arrays import is_array
+from tinygrad_edu.formatting import shape_str, shown
 
 __all__ = ["Module", "Sequential", "StateDictError", "load", "save"]
 
@@ -173,7 +174,7 @@ class Module:
             what = "arrays" if _is_array_node(group[0]) else "numbers"
             if not isinstance(entry, (list, tuple)):
                 raise StateDictError(f"{name}: expected a list of {len(group)} {what}, "
-                                     f"got {type(entry).__name__} {_short(entry)}")
+                                     f"got {type(entry).__name__} {shown(entry)}")
             if len(entry) != len(group):
                 raise StateDictError(f"{name}: size mismatch, the state has {len(entry)} "
                                      f"{what} but the model has {len(group)}")
@@ -263,7 +264,7 @@ def _checked(p: Any, entry: Any, name: str) -> Any:
         return _finite(entry, name)
     import numpy as np
 
-    from tinygrad_edu.tensor.checked import real_array, shape_str
+    from tinygrad_edu.tensor.checked import real_array
 
     try:  # real numbers only: None, text or complex numbers are refused
         value = real_array(entry, p.dtype, name)
@@ -280,22 +281,14 @@ def _checked(p: Any, entry: Any, name: str) -> Any:
 def _finite(x: Any, name: str) -> float:
     """``x`` as a float, if it is a real number that a float holds finitely."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {_short(x)}")
+        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {shown(x)}")
     try:
         number = float(x)
     except OverflowError:  # an int beyond 1.8e308
-        raise StateDictError(f"{name}: the number {_short(x)} is too large for a float") from None
+        raise StateDictError(f"{name}: the number {shown(x)} is too large for a float") from None
     if not math.isfinite(number):
         raise StateDictError(f"{name}: expected a finite number, got {x!r}")
     return number
-
-
-def _short(x: Any) -> str:
-    """``repr(x)``, cut to 60 characters: a 400-digit int or a long list stays readable."""
-    if isinstance(x, int) and x.bit_length() > 200:
-        return f"(an int of {x.bit_length()} bits)"
-    text = repr(x)
-    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _key_mismatch(model: Module, missing: list[str], unexpected: list[str]) -> str:
