@@ -16,7 +16,7 @@ LAYERS = [
      "stepping", "copying", "higher", "habits", "scopes", "autograd", "tensor.registry",
      "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "making", "tensor.engine"],
-    ["derivatives", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
+    ["derivatives", "tensor.nn.functional", "nn.functional", "init", "saving", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "data", "text", "idx", "train"],
     ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
      "drawing", "frames", "pages", "replay", "viz", "expression", "exercises", "playground",

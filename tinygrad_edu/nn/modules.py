@@ -7,8 +7,8 @@ see the same input; an ``MLP`` is a stack of layers whose last layer is linear.
 
 Names follow micrograd and PyTorch: ``MLP(2, [16, 16, 1])`` is micrograd's model;
 ``parameters()``, ``named_parameters()``, ``zero_grad()``, ``state_dict()``,
-``load_state_dict()``, ``save()`` and ``load()`` come from ``tinygrad_edu.module``, shared
-with the tensor engine.
+``load_state_dict()``, ``save()`` and ``load()`` come from ``tinygrad_edu.module`` (the
+file format from ``tinygrad_edu.saving``), shared with the tensor engine.
 """
 
 from __future__ import annotations
