@@ -409,3 +409,25 @@ def test_the_tensor_engine_trains_with_the_same_fit_and_its_own_mse_loss():
                          epochs=60, metric=None, progress=False)
     assert history.loss[-1] < 1e-6 < history.loss[0]
     assert layer.W.data.item() == pytest.approx(2.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_fit_adds_its_engines_l2_penalty_to_the_loss(engine):
+    """The loss ``fit`` records (before the step) is the loss plus l2 · Σ p², with the
+    penalty each engine has: a scalar model's from tinygrad_edu.nn, a tensor model's asked of
+    its parameters."""
+    X, y = moons(12)
+    if engine == "scalar":
+        model, loss_fn = MLP(2, [4, 1], seed=3), mse_loss
+        squares = sum(p.data ** 2 for p in model.parameters())
+        loss = mse_loss([model(x) for x in X], list(y)).data
+    else:
+        from tinygrad_edu import tensor
+
+        model, loss_fn = tensor.MLP(2, [4, 1], seed=3), tensor.mse_loss
+        y = np.asarray(y).reshape(-1, 1)
+        squares = sum(float(np.sum(p.data ** 2)) for p in model.parameters())
+        loss = tensor.mse_loss(model(np.asarray(X)), y).item()
+    history = fit(model, X, y, loss_fn, SGD(model.parameters(), lr=0.1), epochs=1, l2=0.01,
+                  metric=None, progress=False)
+    assert history.loss == [pytest.approx(loss + 0.01 * squares, rel=1e-12)]

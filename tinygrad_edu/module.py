@@ -21,7 +21,7 @@ from typing import Any
 
 from tinygrad_edu import scopes
 from tinygrad_edu.arrays import is_array
-from tinygrad_edu.formatting import shape_str, shown
+from tinygrad_edu.formatting import shown
 from tinygrad_edu.saving import StateDictError, finite, load_into, save
 
 __all__ = ["Module", "Sequential"]
@@ -242,23 +242,14 @@ def _numbers_of(p: Any) -> Any:
 
 def _checked(p: Any, entry: Any, name: str) -> Any:
     """``entry`` as numbers for parameter ``p`` (a float, or an array of its shape and dtype),
-    or a StateDictError saying what is wrong with it."""
+    or a StateDictError saying what is wrong with it. A Tensor checks its own (real, finite,
+    of its shape): this module imports neither engine."""
     if not _is_array_node(p):
         return finite(entry, name)
-    import numpy as np
-
-    from tinygrad_edu.tensor.checked import real_array
-
-    try:  # real numbers only: None, text or complex numbers are refused
-        value = real_array(entry, p.dtype, name)
+    try:
+        return p._from_state(entry, name)
     except (TypeError, ValueError, OverflowError) as error:
         raise StateDictError(str(error)) from None
-    if value.shape != p.shape:
-        raise StateDictError(f"{name}: size mismatch, the state has {shape_str(value.shape)} "
-                             f"but the model has {shape_str(p.shape)}")
-    if not np.all(np.isfinite(value)):
-        raise StateDictError(f"{name}: the state holds NaN or infinite numbers")
-    return value
 
 
 def _key_mismatch(model: Module, missing: list[str], unexpected: list[str]) -> str:
