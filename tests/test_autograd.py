@@ -1,4 +1,5 @@
-"""Second derivatives: differentiating the backward pass with create_graph=True."""
+"""autograd.py: ``grad()``, the chain rule into a dict, and second derivatives, differentiating
+the backward pass with create_graph=True (the local derivatives as Values: higher.py)."""
 
 import gc
 import math
@@ -20,6 +21,47 @@ from tinygrad_edu.testing import (
     expressions,
     op_inputs,
 )
+
+# ----------------------------------------------------------------------------- grad()
+
+
+def test_functional_grad_leaves_dot_grad_alone():
+    x, y = Value(3.0), Value(2.0)
+    f = (x + y) * (x - y)
+    assert grad(f, [x, y]) == (6.0, -4.0)
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_functional_grad_unused_input():
+    x, z = Value(1.0), Value(2.0, label="z")
+    with pytest.raises(ValueError, match="input 1 \\('z'\\) is not used"):
+        grad(x * 2, [x, z])
+    assert grad(x * 2, [x, z], allow_unused=True) == (2.0, None)
+
+
+@given(st.floats(-2, 2))
+def test_second_derivative_of_a_cube(x):
+    v = Value(x)
+    (d1,) = grad(v**3, [v], create_graph=True)
+    (d2,) = grad(d1, [v])
+    assert d1.data == pytest.approx(3 * x * x) and d2 == pytest.approx(6 * x, abs=1e-12)
+
+
+def test_grad_checks_what_it_is_given():
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=r"outputs must be a Value or a Tensor, or a list of them, "
+                                        r"got float 3\.0; an output needs a graph"):
+        grad(3.0, x)
+    with pytest.raises(TypeError, match=r"inputs must be a Value or a Tensor, or a list of them, "
+                                        r"got float"):
+        grad(x * x, 2.0)
+    with pytest.raises(TypeError, match=r"inputs\[1\] is float 2\.0, not a Value"):
+        grad(x * x, [x, 2.0])
+    with pytest.raises(TypeError, match=r"grad\(grad_outputs\) needs a real number"):
+        grad(x * x, [x], grad_outputs=["1"])
+
+
+# ----------------------------------------------------------------------------- second derivatives
 
 
 def hessian(f, values):
