@@ -221,6 +221,7 @@ def test_evaluate_builds_no_graph():
 
 @pytest.mark.slow
 def test_demo_command_trains_prints_and_writes_a_png_and_an_svg(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     random_state, np_state = random.getstate(), np.random.get_state()
     assert cli.main(["demo", "--out", str(tmp_path), "--steps", "30"]) == 0
     out = capsys.readouterr().out
@@ -281,6 +282,7 @@ def test_demo_refuses_a_read_only_out_folder(tmp_path, capsys):
 
 @skip_if_permissions_ignored
 def test_demo_refuses_a_read_only_output_file_before_training(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     import tinygrad_edu.train
 
     def trained(*args, **kwargs):
