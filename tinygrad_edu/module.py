@@ -22,9 +22,13 @@ from typing import Any
 from tinygrad_edu import scopes
 from tinygrad_edu.arrays import is_array
 from tinygrad_edu.formatting import shown
-from tinygrad_edu.saving import StateDictError, finite, load_into, save
+from tinygrad_edu.saving import StateDictError as StateDictError
+from tinygrad_edu.saving import finite, load_into, save
+from tinygrad_edu.saving import load as load
 
 __all__ = ["Module", "Sequential"]
+# StateDictError, save and load, imported "as" themselves, were defined here before saving
+# moved to tinygrad_edu.saving: they can still be imported from here.
 
 
 def _is_node(x: object) -> bool:
