@@ -79,15 +79,32 @@ def test_a_change_inside_a_list_op_or_deep_in_the_graph_is_seen():
 
 
 def test_the_usual_loop_is_untouched():
-    """backward(), then step(), then a new forward pass: second derivatives work each time."""
+    """backward(), then step(), then a new forward pass: second derivatives work each time,
+    and are right (central differences of the first derivative at the step's weights)."""
     model = MLP(2, [4, 1], "tanh", seed=0)
     opt = Adam(model.parameters(), lr=0.05)
+    p = model.parameters()[0]
+
+    def loss_of_model():
+        return (model([0.5, -1.0]) - 1.0) ** 2
+
+    def first_derivative_at(x):  # a fresh forward pass with p at x
+        kept, p.data = p.data, x
+        try:
+            return grad(loss_of_model(), [p])[0]
+        finally:
+            p.data = kept
+
     for _ in range(3):
-        loss = (model([0.5, -1.0]) - 1.0) ** 2
+        loss = loss_of_model()
         opt.zero_grad()
         loss.backward()
-        (g,) = grad(loss, [model.parameters()[0]], create_graph=True)
-        assert g.parents
+        (g,) = grad(loss, [p], create_graph=True)
+        assert g.parents and g.data == p.grad  # the first derivative backward() gave
+        (second,) = grad(g, [p])
+        h = 1e-5
+        numeric = (first_derivative_at(p.data + h) - first_derivative_at(p.data - h)) / (2 * h)
+        assert second == pytest.approx(numeric, rel=1e-5, abs=1e-9)
         opt.step()
 
 
@@ -97,7 +114,9 @@ def test_hessians_after_a_change_refuse_too():
     def f(v):
         return tanh_of_square(v) * w
 
-    assert hessian(f, 0.5) == pytest.approx(hessian(f, 0.5))
+    # d²/dv² 2·tanh(v²) = 4 (1 - t²)(1 - 4 v² t), t = tanh(v²): at v = 0.5, before any change
+    t = math.tanh(0.25)
+    assert hessian(f, 0.5) == pytest.approx(4 * (1 - t * t) * (1 - 4 * 0.25 * t), rel=1e-12)
     loss = f(w)
     with no_grad():
         w -= 1

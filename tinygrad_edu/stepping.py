@@ -35,62 +35,11 @@ from typing import Any
 
 from tinygrad_edu import graph
 from tinygrad_edu.arrays import is_array
+from tinygrad_edu.formatting import fmt, shape_text, summary
 from tinygrad_edu.graph import backpropagate, walk
 from tinygrad_edu.scopes import scope_of
 
 __all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
-
-MAX_SHOWN = 12  # arrays with at most this many entries are shown in full, larger ones summarised
-
-
-def fmt(x: Any) -> str:
-    """A number as learners like to read it: 5 significant digits, always with a point
-    (``3.0``, ``0.76159``, ``1e-10``). A node (a gradient under create_graph) shows its data;
-    an array is shown in full when small, else summarised (see ``summary``)."""
-    if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
-        x = x._data
-    if is_array(x):
-        return summary(x)
-    return short(x, 5)
-
-
-def shape_text(shape: Sequence[int]) -> str:
-    """A shape as the matrix formulas write it: ``4×5``; ``5`` for a vector, ``1×1`` never
-    shortened; ``scalar`` for a 0-d array."""
-    return "×".join(map(str, shape)) if len(shape) else "scalar"
-
-
-def summary(array: Any, limit: int = MAX_SHOWN, digits: int = 4) -> str:
-    """An array's numbers on one line when it has at most ``limit`` entries (rows separated
-    by ``;``), otherwise its smallest, mean and largest entry, each to ``digits``
-    significant digits: arrays of any size, MNIST's included, print small and fast."""
-    import numpy as np
-
-    a = np.asarray(array)
-    if a.size == 0:
-        return "(empty)"
-    if a.size <= limit:
-        return "; ".join(" ".join(row) for row in matrix_rows(a, digits)).join("[]") \
-            if a.ndim else short(float(a), digits)
-    with np.errstate(all="ignore"):
-        return (f"min {short(float(np.min(a)), digits)} · mean "
-                f"{short(float(np.mean(a)), digits)} · max {short(float(np.max(a)), digits)}")
-
-
-def short(x: float, digits: int = 4) -> str:
-    """A number to ``digits`` significant digits, as ``fmt`` writes it (``3.0``, ``-0.1235``)."""
-    text = f"{x:.{digits}g}"
-    return text if any(c in text for c in ".ein") else text + ".0"
-
-
-def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
-    """An array's entries as rows of text (a vector is one row; higher dimensions are
-    flattened into rows of the last axis)."""
-    import numpy as np
-
-    a = np.asarray(array)
-    rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-    return [[short(float(v), digits) for v in row] for row in rows]
 
 
 def is_array_node(node: Any) -> bool:
