@@ -3,6 +3,7 @@ documentation site for the tests that open it in a browser."""
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,11 @@ else:
 requires_torch = pytest.mark.skipif(
     torch is None,
     reason="PyTorch is not installed; install the pinned extra with pip install -e '.[torch]'",
+)
+
+requires_git = pytest.mark.skipif(
+    shutil.which("git") is None or not (Path(__file__).resolve().parents[1] / ".git").exists(),
+    reason="needs git and a git clone of tinygrad_edu (it reads an earlier version from git)",
 )
 
 

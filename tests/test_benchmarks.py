@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import requires_torch
+from tests.conftest import requires_git, requires_torch
 from tinygrad_edu import idx as idx_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def test_quick_benchmark_trains_both_engines_alike():
                      out)
 
 
+@requires_git
 @pytest.mark.skipif(not idx_data.DEBIAN_FASHION_MNIST.is_dir(),
                     reason="Debian's Fashion-MNIST is not installed: "
                            "sudo apt-get install dataset-fashion-mnist")

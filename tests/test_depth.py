@@ -2,6 +2,7 @@
 with what it holds and what enters and leaves it; ``text_graph`` and the steps name each
 value's scope; a refusal of a big graph says that ``depth=`` exists when it has scopes."""
 
+import html
 import importlib.util
 import random
 import re
@@ -11,9 +12,9 @@ import pytest
 
 from tinygrad_edu import Value, named_scope, scope_of, text_graph, walk
 from tinygrad_edu.drawing import layout_budget
+from tinygrad_edu.formatting import fmt
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.nn.gpt import GPT
-from tinygrad_edu.stepping import fmt
 from tinygrad_edu.text import CharTokenizer, load_names
 from tinygrad_edu.viz import MAX_NODES, GraphTooLarge, draw_dot, frames, step_slider
 
@@ -394,8 +395,13 @@ def test_frames_at_depth_mark_the_box_of_each_step_and_keep_the_gradients():
         with pytest.warns(UserWarning, match="step_slider needs ipywidgets"):
             shown = step_slider(out, depth=1, params=model)
         assert [f.source for f in shown] == [f.source for f in pictures]
-    else:
-        assert step_slider(out, depth=1) is not None
+    else:  # a slider over the same frames: step 1 shown, then the step it is moved to
+        slider, caption, picture = step_slider(out, depth=1, params=model).children
+        assert (slider.min, slider.max, slider.value) == (1, len(pictures), 1)
+        assert caption.value == f"<pre>{html.escape(str(pictures[0].step))}</pre>"
+        slider.value = 4
+        assert caption.value == f"<pre>{html.escape(str(pictures[3].step))}</pre>"
+        assert picture.value == pictures[3]._html()
 
 
 def test_spread_says_a_few_numbers_or_their_range_and_counts_nans():

@@ -1,10 +1,11 @@
-"""The scalar engine: every derivative rule, graph bookkeeping, accumulation, errors."""
+"""The scalar engine (engine.py): every derivative rule of its table, the seeds' worked
+examples, graphs and accumulation, a Value's basics, NaN, and micrograd's ``_backward`` by
+hand. The modules beside it have files of their own: test_graph.py (the walk and the chain
+rule's loop), test_ops.py and test_making.py (the rows, ops of your own), test_listops.py,
+test_copying.py, test_autograd.py and test_higher.py, test_checked.py and test_errors.py."""
 
-import copy
 import gc
 import math
-import operator
-import pickle
 
 import pytest
 from hypothesis import given
@@ -12,12 +13,9 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import (
     OPS,
-    DomainError,
     Value,
-    binary_op,
     dot,
     grad,
-    no_grad,
     unary_op,
     vsum,
     walk,
@@ -54,12 +52,6 @@ def assert_close(analytic, numeric, what):
     )
 
 
-def test_registry_covers_every_operator_and_method():
-    expected = {"+", "-", "*", "/", "**", "neg", "exp", "log", "tanh", "sigmoid", "relu",
-                "leaky_relu", "sqrt", "abs", "sin", "cos", "dot", "vsum"}
-    assert expected <= set(OPS)
-
-
 # Every op in the registry, read at collection time: registering an op makes it tested here.
 @pytest.mark.parametrize("name", sorted(OPS))
 @given(data=st.data())
@@ -78,27 +70,6 @@ def test_local_grads_are_the_gradients_of_one_node(name, data):
     out.backward()
     assert out.parents == tuple(values) and out._fn is op
     assert out.local_grads == tuple(v.grad for v in values)
-
-
-@given(st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=1, max_size=8))
-def test_dot_derivatives(pairs):
-    ws = [Value(w) for w, _ in pairs]
-    xs = [Value(x) for _, x in pairs]
-    out = dot(ws, xs)
-    out.backward()
-    for (w, x), vw, vx in zip(pairs, ws, xs):
-        assert vw.grad == x and vx.grad == w  # exact: the local derivative is the other factor
-    assert math.isclose(out.data, math.fsum(w * x for w, x in pairs), rel_tol=1e-12, abs_tol=1e-12)
-
-
-@given(st.lists(st.floats(-3, 3), min_size=1, max_size=8), st.floats(-3, 3))
-def test_vsum_derivatives_and_plain_numbers(xs, c):
-    vs = [Value(x) for x in xs]
-    out = vsum([*vs, c])
-    out.backward()
-    assert all(v.grad == 1.0 for v in vs)
-    assert out.parents == tuple(vs)
-    assert math.isclose(out.data, math.fsum([*xs, c]), abs_tol=1e-12)
 
 
 def test_negative_base_with_integer_constant_exponent():
@@ -183,29 +154,6 @@ def test_random_graphs_match_path_sums_and_central_differences(expr):
     assert_grads_close(expr, expr.inputs)
 
 
-def test_walk_is_topological_and_lists_each_node_once():
-    x, y = Value(3.0), Value(2.0)
-    a, b = x + y, x - y
-    f = a * b * a
-    order = walk(f)
-    position = {node: i for i, node in enumerate(order)}
-    assert len(order) == len(set(order)) == 6
-    assert all(position[p] < position[n] for n in order for p in n.parents)
-    assert order[-1] is f
-
-
-@pytest.mark.slow
-def test_million_node_chain_needs_no_recursion():
-    x = Value(1.0)
-    y = x
-    for _ in range(500_000):
-        y = y * 1.0001 + 0.0001  # two nodes per step: a chain of a million
-    y.backward()
-    assert len(walk(y)) == 1_000_001
-    assert x.grad == pytest.approx(1.0001**500_000, rel=1e-6)
-    del y  # freeing a deep chain must not overflow the C stack either
-
-
 # ----------------------------------------------------------------------------- accumulation
 
 
@@ -232,14 +180,6 @@ def test_backward_with_a_seed_gradient():
     x = Value(2.0)
     (x * 5.0).backward(0.5)
     assert x.grad == 2.5
-
-
-def test_zero_grad_clears_every_node_in_the_graph():
-    a, b = Value(1.0), Value(2.0)
-    c = (a * b).exp()
-    c.backward()
-    c.zero_grad()
-    assert all(node.grad == 0.0 for node in walk(c))
 
 
 # ----------------------------------------------------------------------------- detach
@@ -311,10 +251,13 @@ def test_sigmoid_and_tanh_are_stable_for_any_float(x):
         assert y.data == limit and v.grad == 0.0
 
 
-def test_values_compare_and_test_true_by_their_numbers_like_floats():
+def test_values_compare_with_numbers_by_their_numbers_and_with_values_as_nodes():
     a, b = Value(1.0), Value(1.0)
-    assert a < 2 and b >= a and max(a, Value(3.0)).data == 3.0
-    assert a == b and a == 1 and 1.0 == a and a != 2 and not (a != b)
+    assert a < 2 and b >= a and max(a, Value(3.0)).data == 3.0  # order: by the numbers
+    assert sorted([Value(3.0), a])[0] is a
+    assert a == 1 and 1.0 == a and a != 2 and not (a != 1.0)  # with a number: the number
+    assert a == a and not (a != a) and a != b and not (a == b)  # two Values: the same node?
+    assert a in [a] and a not in [b] and [a, b].index(b) == 1  # as micrograd's list searches
     assert (a == "1") is False and (a != None) is True  # noqa: E711
     assert bool(Value(0.0)) is False and bool(Value(-0.0)) is False
     assert bool(Value(-0.5)) is True and bool(Value(math.nan)) is True  # as bool(float)
@@ -351,98 +294,6 @@ def test_dropped_graph_is_freed_by_reference_counting_alone():
         assert gc.collect() == 0  # and no cycles were left behind for the collector
     finally:
         gc.enable()
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-@pytest.mark.parametrize("bad, words", [
-    ("abc", "got str 'abc'"), (None, "got NoneType None"), ([1.0], "got list [1.0]"),
-    (1 + 2j, "got complex (1+2j)"),
-])
-def test_non_numeric_data_is_rejected_with_what_was_passed(bad, words):
-    with pytest.raises(TypeError, match="Value needs a real number") as info:
-        Value(bad)
-    assert words in str(info.value)
-
-
-def test_a_value_inside_a_value_gets_a_hint():
-    with pytest.raises(TypeError, match=r"v\.data"):
-        Value(Value(1.0))
-
-
-@pytest.mark.parametrize("make, error, words", [
-    (lambda: Value(-2.0).log(), DomainError, "log: got -2.0"),
-    (lambda: Value(0.0).log(), DomainError, "log: got 0.0"),
-    (lambda: Value(-1.0).sqrt(), DomainError, "sqrt: got -1.0"),
-    (lambda: Value(3.0) / 0, ZeroDivisionError, r"/: division by zero in 3\.0 / 0\.0"),
-    (lambda: 3.0 / Value(0.0), ZeroDivisionError, "division by zero"),
-    (lambda: Value(-2.0) ** Value(2.0), DomainError, r"base -2\.0 is negative"),
-    (lambda: 2.0 ** Value(-2.0) * 0 + (-2.0) ** Value(2.0), DomainError, "exponent is a Value"),
-    (lambda: Value(-8.0) ** (1 / 3), DomainError, "not a real number"),
-    (lambda: Value(0.0) ** -1, ZeroDivisionError, "negative power"),
-    (lambda: Value(10.0) ** 400, OverflowError, r"\*\*: 10\.0 \*\* 400"),
-    (lambda: Value(1000.0).exp(), OverflowError, r"exp: exp\(1000\.0\) is too large"),
-])
-def test_numeric_errors_name_the_op_and_the_value(make, error, words):
-    with pytest.raises(error, match=words):
-        make()
-
-
-def test_unsupported_operand_types_raise_type_error():
-    with pytest.raises(TypeError, match="unsupported operand"):
-        Value(1.0) + "a"
-    with pytest.raises(TypeError, match="unsupported operand"):
-        "a" - Value(2.0)
-
-
-def test_dot_length_mismatch():
-    with pytest.raises(ValueError, match="dot: 2 weights but 3 inputs"):
-        dot([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
-
-
-def test_backward_rejects_a_non_numeric_seed():
-    with pytest.raises(TypeError, match=r"backward\(grad\) needs a real number"):
-        Value(1.0).backward("1")
-
-
-# ----------------------------------------------------------------------------- grad()
-
-
-def test_functional_grad_leaves_dot_grad_alone():
-    x, y = Value(3.0), Value(2.0)
-    f = (x + y) * (x - y)
-    assert grad(f, [x, y]) == (6.0, -4.0)
-    assert x.grad == 0.0 and y.grad == 0.0
-
-
-def test_functional_grad_unused_input():
-    x, z = Value(1.0), Value(2.0, label="z")
-    with pytest.raises(ValueError, match="input 1 \\('z'\\) is not used"):
-        grad(x * 2, [x, z])
-    assert grad(x * 2, [x, z], allow_unused=True) == (2.0, None)
-
-
-@given(st.floats(-2, 2))
-def test_second_derivative_of_a_cube(x):
-    v = Value(x)
-    (d1,) = grad(v**3, [v], create_graph=True)
-    (d2,) = grad(d1, [v])
-    assert d1.data == pytest.approx(3 * x * x) and d2 == pytest.approx(6 * x, abs=1e-12)
-
-
-def test_grad_checks_what_it_is_given():
-    x = Value(2.0)
-    with pytest.raises(TypeError, match=r"outputs must be a Value or a Tensor, or a list of them, "
-                                        r"got float 3\.0; an output needs a graph"):
-        grad(3.0, x)
-    with pytest.raises(TypeError, match=r"inputs must be a Value or a Tensor, or a list of them, "
-                                        r"got float"):
-        grad(x * x, 2.0)
-    with pytest.raises(TypeError, match=r"inputs\[1\] is float 2\.0, not a Value"):
-        grad(x * x, [x, 2.0])
-    with pytest.raises(TypeError, match=r"grad\(grad_outputs\) needs a real number"):
-        grad(x * x, [x], grad_outputs=["1"])
 
 
 # ----------------------------------------------------------------------------- NaN
@@ -526,98 +377,8 @@ def test_a_diverged_model_shows_nan_instead_of_a_fine_looking_loss():
     assert math.isnan(loss.data)
 
 
-def test_sums_overflow_and_cancel_as_float_arithmetic_does_and_stay_exact_otherwise():
-    assert vsum([1e308, 1e308]).data == math.inf
-    assert vsum([-1e308, -1e308]).data == -math.inf
-    assert math.isnan(vsum([math.inf, -math.inf]).data)
-    assert vsum([1e308, 1e308, -1e308]).data == 1e308  # only a partial sum overflowed
-    assert dot([1e200, -1e200], [1e200, 1e200]).data == 0.0  # the products overflow, w·x is 0
-    assert dot([1e200, 1e200], [1e200, 1e200]).data == math.inf
-    assert math.isnan(dot([math.inf, 1.0], [1.0, math.nan]).data)
-    w = [Value(1e308), Value(1e308)]
-    s = vsum(w)
-    s.backward()
-    assert [v.grad for v in w] == [1.0, 1.0]
-
-
-# ----------------------------------------------------------------------------- errors name the op
-
-
-@pytest.mark.parametrize("method", ["sin", "cos"])
-@pytest.mark.parametrize("x", [math.inf, -math.inf])
-def test_trig_of_an_infinity_names_the_op_and_the_value(method, x):
-    with pytest.raises(DomainError, match=rf"{method}: not defined at {x!r} .*earlier step"):
-        getattr(Value(x), method)()
-
-
-def test_a_user_op_that_overflows_names_itself():
-    grow = unary_op("grow", math.exp, lambda x, y: y, register_op=False)
-    with pytest.raises(OverflowError, match=r"grow: the result or its derivative at 1000\.0 is "
-                                            "too large for a float"):
-        grow(Value(1000.0))
-    with pytest.raises(OverflowError, match="grow: "):
-        grow(1000.0)
-
-
-# ----------------------------------------------------------------------------- registry
-
-
-def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
-    try:
-        first = unary_op("twice_for_test", lambda x: 2 * x, lambda x, y: 2.0)
-        second = unary_op("twice_for_test", lambda x: 2 * x, lambda x, y: 2.0)  # a re-run cell
-        assert OPS["twice_for_test"] is second.op is not first.op
-    finally:
-        OPS.pop("twice_for_test", None)
-    with pytest.raises(ValueError, match="'tanh' is a built-in op"):
-        unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
-    assert OPS["tanh"] is Value(1.0).tanh()._fn
-
-
-@pytest.mark.parametrize("name", [None, "", "   ", 3, "step", "sign"])
-def test_an_op_needs_a_name_of_its_own(name):
-    before = dict(OPS)
-    with pytest.raises((TypeError, ValueError), match=r"non-empty string|is a built-in op"):
-        unary_op(name, math.exp, lambda x, y: y)
-    assert OPS == before  # nothing registered half-way
-
-
-def _key_error(x):
-    return {}["missing"]
-
-
-@pytest.mark.parametrize("make, call, error, words", [
-    (lambda: unary_op("u_arity", math.exp, lambda x: x), None, TypeError,
-     r"u_arity: its derivative must take 2 arguments \(x, y\); <lambda>\(x\) does not"),
-    (lambda: unary_op("u_fwd", lambda: 1.0, lambda x, y: y), None, TypeError,
-     r"u_fwd: its forward function must take 1 argument \(x\)"),
-    (lambda: binary_op("b_arity", operator.mul, lambda a, b: b, lambda a, b, y: a), None,
-     TypeError, r"b_arity: its derivative d_left must take 3 arguments \(a, b, y\)"),
-    (lambda: unary_op("u_none", math.exp, lambda x, y: None), lambda f: f(Value(1.0)),
-     TypeError, r"u_none: its derivative returned NoneType None, not a number"),
-    (lambda: unary_op("u_fnone", lambda x: None, lambda x, y: 1.0), lambda f: f(2.0),
-     TypeError, r"u_fnone: its forward function returned NoneType None"),
-    (lambda: binary_op("b_str", operator.mul, lambda a, b, y: "b", lambda a, b, y: a),
-     lambda f: f(Value(1.0), Value(2.0)), TypeError, r"b_str: its derivative d_left returned str"),
-    (lambda: unary_op("u_math", math.sin, lambda x, y: math.cos(x)),
-     lambda f: (lambda x: grad(f(x), [x], create_graph=True))(Value(1.0)), TypeError,
-     r"u_math: its derivative rule does not run on Values.*tinygrad_edu's functions"),
-])
-def test_a_rule_of_your_own_that_fails_is_named_with_what_to_do(make, call, error, words):
-    try:
-        with pytest.raises(error, match=words):
-            call(make()) if call else make()
-    finally:
-        for name in ("u_arity", "u_fwd", "b_arity", "u_none", "u_fnone", "b_str", "u_math"):
-            OPS.pop(name, None)
-
-
-@pytest.mark.skipif(not hasattr(BaseException, "add_note"), reason="notes need Python 3.11")
-def test_any_other_error_of_a_rule_says_which_op_raised_it():
-    keyed = unary_op("keyed", _key_error, lambda x, y: 1.0, register_op=False)
-    with pytest.raises(KeyError) as raised:
-        keyed(Value(1.5))
-    assert raised.value.__notes__ == ["(raised by the op 'keyed' at 1.5)"]
+# ----------------------------------------------------------------------------- errors
+# (the messages themselves: tests/test_errors.py and tests/test_checked.py)
 
 
 @pytest.mark.parametrize("call, error, words", [
@@ -631,91 +392,6 @@ def test_any_other_error_of_a_rule_says_which_op_raised_it():
 def test_public_functions_explain_wrong_arguments(call, error, words):
     with pytest.raises(error, match=words):
         call()
-
-
-def test_generators_are_lists_enough_for_dot_and_vsum():
-    xs = [Value(2.0), Value(3.0)]
-    assert dot((w for w in xs), (x for x in xs)).data == 13.0
-    assert vsum(x for x in xs).data == 5.0
-
-
-# ----------------------------------------------------------------------------- copy and pickle
-
-
-def _graph_rows(root):
-    """The graph as rows; a parent is found by identity, not with ``list.index``, which
-    compares Values by their numbers and so would not see two equal nodes swapped."""
-    order = walk(root)
-    position = {id(n): i for i, n in enumerate(order)}
-    return [(n.data, n.grad, n.label, n.op, n.local_grads,
-             [x for x in n._operands if not isinstance(x, Value)],
-             [position[id(p)] for p in n.parents]) for n in order]
-
-
-def test_a_graph_pickles_and_copies_with_its_numbers_ops_and_shared_leaves():
-    a, b = Value(2.0, label="a"), Value(-1.0, label="b")
-    f = (a * b).tanh() + a.relu() * a - 3 / b + a.leaky_relu(0.2)
-    f.backward()
-    for a2, f2 in (pickle.loads(pickle.dumps((a, f))), copy.deepcopy((a, f))):
-        assert _graph_rows(f2) == _graph_rows(f)
-        assert any(node is a2 for node in walk(f2))  # the leaf pickled beside it is the same
-        f2.zero_grad()
-        f2.backward()
-        assert a2.grad == a.grad
-    twin = copy.copy(f)
-    assert twin is not f and twin.parents == f.parents and twin.op == f.op
-
-
-@pytest.mark.slow
-def test_deep_graphs_pickle_and_copy_without_recursion():
-    x = Value(1.0)
-    y = x
-    for _ in range(50_000):
-        y = y * 1.0001 + 0.0
-    for z in (pickle.loads(pickle.dumps(y)), copy.deepcopy(y)):
-        assert z.data == y.data and len(walk(z)) == len(walk(y))
-
-
-def test_gradients_with_a_graph_pickle_too():
-    x = Value(1.5)
-    (x**3).backward(create_graph=True)
-    x2 = pickle.loads(pickle.dumps(x))
-    assert isinstance(x2.grad, Value) and x2.grad.data == x.grad.data
-
-
-def test_a_graph_of_an_unregistered_op_says_why_it_cannot_be_pickled():
-    private = unary_op("private_for_test", lambda x: 3 * x, lambda x, y: 3.0, register_op=False)
-    with pytest.raises(pickle.PicklingError, match="'private_for_test': it is not registered"):
-        pickle.dumps(private(Value(1.0)))
-
-
-def test_a_graph_of_an_op_defined_again_since_says_so_when_pickled():
-    try:
-        old = unary_op("again_for_test", lambda x: 3 * x, lambda x, y: 3.0)(Value(1.0))
-        unary_op("again_for_test", lambda x: 3 * x, lambda x, y: 3.0)  # the cell, run again
-        with pytest.raises(pickle.PicklingError, match="'again_for_test': the op was defined "
-                                                       "again after this graph was built"):
-            pickle.dumps(old)
-    finally:
-        OPS.pop("again_for_test", None)
-
-
-def test_plain_numbers_in_dot_are_constants_not_leaves():
-    w = [Value(0.5, label="w1"), Value(-2.0, label="w2")]
-    z = dot(w, [3.0, 1])
-    z.backward()
-    assert z.data == -0.5 and z.parents == tuple(w) and [v.grad for v in w] == [3.0, 1.0]
-    assert walk(z) == [*w, z]  # no hidden leaves for the numbers
-    mixed = dot([2.0, w[0]], [w[1], 4.0])  # 2·w2 + w1·4
-    mixed.backward()
-    assert mixed.data == -2.0 and mixed.parents == (w[0], w[1])
-    assert mixed.local_grads == (4.0, 2.0)
-    (g0, g1) = grad(mixed, [w[0], w[1]], create_graph=True)
-    assert (g0.data, g1.data) == (4.0, 2.0)
-    from tinygrad_edu import text_graph
-    assert "dot([2.0, w1], [w2, 4.0])" in text_graph(mixed)
-    steps = list(mixed.backward_steps())
-    assert "dv1/dw1 = 4.0" in str(steps[0]) and "dv1/dw2 = 2.0" in str(steps[0])
 
 
 # ----------------------------------------------------------------------------- _backward by hand
@@ -759,61 +435,6 @@ def test_leaky_relu_takes_alpha_by_keyword_as_documented():
     y.backward()
     assert (y.data, x.grad) == (-0.4, 0.2)
     assert Value(-2.0).leaky_relu(0.2).data == -0.4
-
-
-# ----------------------------------------------------------------------------- dots
-# A layer's weighted sums read the inputs' numbers once for all the rows (listops.dots); each
-# row must be the very node dot makes.
-
-
-def node_facts(v):
-    """Everything a node holds, NaN made comparable; its operands by identity."""
-    def same(x):
-        return "nan" if isinstance(x, float) and math.isnan(x) else x
-
-    return (type(v), same(v.data), v.grad, v.label, v.parents, tuple(map(same, v.local_grads)),
-            v._fn, tuple(id(x) if isinstance(x, Value) else same(x) for x in v._operands),
-            v.requires_grad)
-
-
-specials = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0])
-
-
-def reference_dot(ws, xs):
-    """dot the general way, as for operands with constants among them: every operand through
-    listops._list_node."""
-    from tinygrad_edu import checked
-    from tinygrad_edu.listops import DOT, _list_node
-
-    operands, n = [*ws, *xs], len(ws)
-    kept = [isinstance(v, Value) for v in operands]
-    numbers = [v.data if k else float(v) for v, k in zip(operands, kept)]
-    return _list_node(DOT, checked.dot(numbers[:n], numbers[n:]), operands, kept, numbers,
-                      numbers[n:] + numbers[:n])
-
-
-layer_operand = st.one_of(st.builds(Value, st.floats(-2, 2)), st.floats(-2, 2),
-                          st.integers(-2, 2), specials)
-
-
-@given(st.integers(1, 4).flatmap(lambda n: st.tuples(
-           st.lists(st.lists(layer_operand, min_size=n, max_size=n), min_size=1, max_size=3),
-           st.lists(layer_operand, min_size=n, max_size=n))),
-       st.sampled_from(["as drawn", "a layer of Values", "a layer reading floats"]))
-def test_dots_builds_the_nodes_the_general_dot_builds(rows_and_inputs, kind):
-    from tinygrad_edu.listops import dots
-
-    rows, xs = rows_and_inputs
-    numbers = [float(x.data if isinstance(x, Value) else x) for x in xs]
-    if kind != "as drawn":  # what a layer has: Values as weights, inputs all alike
-        rows = [[w if isinstance(w, Value) else Value(float(w)) for w in row] for row in rows]
-        xs = numbers if kind == "a layer reading floats" else [Value(x) for x in numbers]
-    expected = [node_facts(reference_dot(ws, xs)) for ws in rows]
-    assert [node_facts(z) for z in dots(rows, xs)] == expected
-    assert [node_facts(dot(ws, xs)) for ws in rows] == expected
-    with no_grad():
-        assert [node_facts(z) for z in dots(rows, xs)] == [
-            node_facts(reference_dot(ws, xs)) for ws in rows]
 
 
 @st.composite

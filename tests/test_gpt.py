@@ -323,8 +323,8 @@ def run(code):
                           cwd=ROOT, timeout=120, check=False)
 
 
-FRESH = ("tinygrad_edu.text", "tinygrad_edu.nn", "tinygrad_edu.module", "tinygrad_edu.init",
-         "tinygrad_edu.optim")
+FRESH = ("tinygrad_edu.text", "tinygrad_edu.nn", "tinygrad_edu.module", "tinygrad_edu.saving",
+         "tinygrad_edu.init", "tinygrad_edu.optim")
 
 
 def test_the_gpt_and_the_names_import_no_numpy():

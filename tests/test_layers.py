@@ -12,19 +12,21 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
-    ["errors", "arrays", "stepwise", "grad_mode", "checked", "tensor.checked", "graph", "ops",
-     "stepping", "copying", "higher", "habits", "scopes", "autograd", "tensor.registry",
-     "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
+    ["errors", "arrays", "formatting", "stepwise", "grad_mode", "checked", "tensor.checked",
+     "graph", "ops", "stepping", "copying", "higher", "habits", "scopes", "autograd",
+     "tensor.registry", "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
     ["engine", "listops", "making", "tensor.engine"],
-    ["derivatives", "tensor.nn.functional", "nn.functional", "init", "module", "optim",
+    ["tensor.nn.functional", "nn.functional", "init", "saving", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "batches", "data", "text", "idx",
      "train"],
-    ["tensor", "gradcheck", "testing", "boxes", "rendering", "labels", "layout", "by_parts",
-     "drawing", "frames", "pages", "replay", "viz", "graph_paths", "expression", "exercises",
-     "playground", "watch", "__main__", ""],
+    # (derivatives and gradcheck make fresh leaves of either engine from plain numbers or
+    # arrays: they stand above both, beside the tensor package their arrays need)
+    ["tensor", "derivatives", "gradcheck", "testing", "boxes", "rendering", "labels", "layout",
+     "by_parts", "drawing", "frames", "pages", "replay", "viz", "graph_paths", "expression",
+     "exercises", "playground", "watch", "__main__", ""],
 ]
-ENGINES = {"arrays", "engine", "tensor.engine", "graph", "ops", "stepping", "making",
-           "copying", "higher", "habits", "listops", "scopes", "autograd", "stepwise"}
+ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "stepping",
+           "making", "copying", "higher", "habits", "listops", "scopes", "autograd", "stepwise"}
 TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "pages",
          "replay", "viz", "graph_paths", "testing", "gradcheck", "exercises", "playground",
          "watch", "__main__", "train"}
@@ -42,19 +44,17 @@ def is_module(dotted: str) -> bool:
     return (PACKAGE / relative).with_suffix(".py").exists() or (PACKAGE / relative).is_dir()
 
 
-def imports_of(path: Path, when_imported: bool = False) -> set[str]:
+def imports_of(path: Path, running: bool = False) -> set[str]:
     """The package's modules that ``path`` imports, anywhere in the file (in an ``if
-    TYPE_CHECKING:`` block and inside functions too), or with ``when_imported`` only those
-    imported as the file is (not inside a function, nor for the type checker only). ``from
-    a.b import c`` imports the module ``a.b.c`` if there is one, else a name from ``a.b``."""
+    TYPE_CHECKING:`` block and inside functions too), or with ``running`` only the imports
+    that run (as the file is imported, or when a function of it is called; not those for the
+    type checker only). ``from a.b import c`` imports the module ``a.b.c`` if there is one,
+    else a name from ``a.b``."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped: set[int] = set()
-    if when_imported:
+    if running:
         skipped |= {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
                     and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
-                    for inner in ast.walk(node)}
-        skipped |= {id(inner) for node in ast.walk(tree)
-                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                     for inner in ast.walk(node)}
     found = set()
     for node in ast.walk(tree):
@@ -78,9 +78,11 @@ def graph() -> dict[str, set[str]]:
             short = imported.removeprefix("tinygrad_edu").lstrip(".")
             if short in files and short != name:
                 targets.add(short)
-        # a module importing tensor.engine as it is imported first runs the package's
-        # tensor/__init__.py, unless it is inside that package (then already being imported)
-        for imported in imports_of(path, when_imported=True):
+        # a module importing tensor.engine, as it is imported or inside a function, first
+        # runs the package's tensor/__init__.py (if no one has yet), unless it is inside that
+        # package (then already being imported): a shared module that imports a part of the
+        # tensor engine in a function runs back up to the whole tensor package
+        for imported in imports_of(path, running=True):
             parts = imported.removeprefix("tinygrad_edu").lstrip(".").split(".")
             for i in range(1, len(parts)):
                 package = ".".join(parts[:i])
@@ -146,7 +148,7 @@ def test_the_check_sees_imports_inside_functions_and_for_the_type_checker(tmp_pa
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from tinygrad_edu.testing import check_op\n")
     assert "tinygrad_edu.testing" in imports_of(module)
-    assert imports_of(module, when_imported=True) == set()
+    assert "tinygrad_edu.testing" in imports_of(module, running=True)  # when f is called
     module.write_text("if TYPE_CHECKING:\n    from tinygrad_edu.testing import check_op\n")
     assert "tinygrad_edu.testing" in imports_of(module)
-    assert imports_of(module, when_imported=True) == set()
+    assert imports_of(module, running=True) == set()

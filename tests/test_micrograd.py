@@ -341,3 +341,102 @@ def test_the_repositorys_trace_graph_example_with_its_nn():
         shown.append([y.data, *(v.grad for v in x), *(p.grad for p in n.parameters())])
         assert f"{{ data {y.data:.4f} | grad 1.0000 }}" in source
     assert micrograd is not None and shown[0] == pytest.approx(shown[1], rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- a Value as an object
+# Programs written for micrograd treat a Value as a plain Python object: they hang their own
+# attributes on it (a colour for their drawing, an optimizer's running means) and find nodes
+# in lists with `in`, which compares with ==. Written here in that style (this project's own
+# code), the program runs unchanged on our Value and on the lecture's.
+
+
+def colour(values, name):
+    for v in values:
+        v._vis_color = name  # a drawing helper's mark
+
+
+class AdamWithMoments:
+    """Adam keeping its running means on each parameter, as such programs' optimizers do."""
+
+    def __init__(self, parameters, lr=0.1, betas=(0.9, 0.95), eps=1e-8):
+        self.parameters, self.lr, (self.b1, self.b2), self.eps, self.t = \
+            parameters, lr, betas, eps, 0
+        for p in parameters:
+            p.m, p.v = 0, 0
+
+    def step(self):
+        self.t += 1
+        for p in self.parameters:
+            p.m = self.b1 * p.m + (1 - self.b1) * p.grad
+            p.v = self.b2 * p.v + (1 - self.b2) * p.grad ** 2
+            m_hat, v_hat = p.m / (1 - self.b1 ** self.t), p.v / (1 - self.b2 ** self.t)
+            p.data -= self.lr * m_hat / (v_hat ** 0.5 + self.eps)
+
+
+def list_trace(root):
+    """Every node and edge, found with `not in` on lists (== tells nodes apart)."""
+    nodes, edges, stack = [], [], [root]
+    while stack:
+        v = stack.pop()
+        if v not in nodes:
+            nodes.append(v)
+            for child in v._prev:
+                if (child, v) not in edges:
+                    edges.append((child, v))
+                stack.append(child)
+    return nodes, edges
+
+
+def object_habits_training(V, steps=6):
+    random.seed(7)
+    model = MLP(V, 2, [4, 3])
+    colour(model.parameters(), "lightgreen")
+    optimizer = AdamWithMoments(model.parameters())
+    data = [([0.5, -1.0], 0), ([1.5, 0.2], 1), ([-0.7, 0.9], 2), ([0.1, 0.1], 0)]
+    losses = []
+    for _ in range(steps):
+        total = V(0.0)
+        for x, target in data:
+            for k, out in enumerate(model(x)):  # squared error against the one-hot target
+                total = total + (out - (1.0 if k == target else 0.0)) ** 2
+        for p in model.parameters():
+            p.grad = 0.0
+        total.backward()
+        optimizer.step()
+        losses.append(total.data)
+    return losses, model, total
+
+
+@ENGINES
+def test_a_program_that_treats_values_as_objects_runs_unchanged(V):
+    losses, model, total = object_habits_training(V)
+    assert losses[-1] < losses[0]
+    assert all(p._vis_color == "lightgreen" and isinstance(p.m, float) for p in
+               model.parameters())
+    nodes, edges = list_trace(total)
+    assert len(set(map(id, nodes))) == len(nodes)  # each node once
+    assert len(edges) == len({(id(c), id(v)) for c, v in edges})
+    if V is Value:  # every node of the graph is found, however many hold equal numbers
+        from tinygrad_edu import walk
+
+        assert len(nodes) == len(walk(total))
+        assert len(edges) == sum(len(set(map(id, n.parents))) for n in walk(total))
+
+
+def test_such_a_program_gives_the_lectures_losses():
+    ours, _, _ = object_habits_training(Value)
+    theirs, _, _ = object_habits_training(LectureValue)
+    assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+
+
+def test_attributes_of_your_own_are_copied_and_pickled_with_the_value():
+    import copy
+    import pickle
+
+    a = Value(2.0, label="a")
+    a.m, a._vis_color = 0.5, "lightblue"
+    out = a * a
+    for twin in (copy.deepcopy(out), pickle.loads(pickle.dumps(out))):
+        leaf = twin.parents[0]
+        assert (leaf.m, leaf._vis_color, leaf.label) == (0.5, "lightblue", "a")
+    assert copy.copy(a).m == 0.5

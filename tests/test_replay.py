@@ -12,9 +12,10 @@ import pytest
 
 from tinygrad_edu import Value, replay, tanh, viz, walk
 from tinygrad_edu.__main__ import main, replay_neuron
+from tinygrad_edu.formatting import fmt
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.replay import Replay, replay_html
-from tinygrad_edu.stepping import backward_steps, fmt, node_names
+from tinygrad_edu.stepping import backward_steps, node_names
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.viz import GraphTooLarge, RenderError
 

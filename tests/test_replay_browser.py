@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, viz, walk
+from tinygrad_edu.formatting import fmt
 from tinygrad_edu.replay import PLAY_INTERVAL_MS, replay_html
-from tinygrad_edu.stepping import backward_steps, fmt
+from tinygrad_edu.stepping import backward_steps
 
 from .test_replay import requires_renderer
 from .test_viz import DOT, PURE, hide_renderers

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import tinygrad_edu.formatting
 import tinygrad_edu.stepping
 from tinygrad_edu import OPS, Value, backward_steps, dot, node_names, text_graph, vsum, walk
 from tinygrad_edu.nn import MLP
@@ -95,7 +96,7 @@ def test_unary_ops_use_the_registry_text():
     local = 1 - math.tanh(0.5) ** 2
     assert step.updates[0].local_text == "1 - t²"
     assert step.formula == "tanh(x)"
-    assert f"dt/dx = 1 - t² = {tinygrad_edu.stepping.fmt(local)}" in str(step)
+    assert f"dt/dx = 1 - t² = {tinygrad_edu.formatting.fmt(local)}" in str(step)
     z = Value(-2.0, label="z").leaky_relu(0.1)
     (step,) = z.backward_steps()
     assert step.formula == "leaky_relu(z, 0.1)"

@@ -242,6 +242,7 @@ def test_evaluate_builds_no_graph():
 
 @pytest.mark.slow
 def test_demo_command_trains_prints_and_writes_a_png_and_an_svg(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     random_state, np_state = random.getstate(), np.random.get_state()
     assert cli.main(["demo", "--out", str(tmp_path), "--steps", "30"]) == 0
     out = capsys.readouterr().out
@@ -302,6 +303,7 @@ def test_demo_refuses_a_read_only_out_folder(tmp_path, capsys):
 
 @skip_if_permissions_ignored
 def test_demo_refuses_a_read_only_output_file_before_training(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib", reason="the demo needs pip install matplotlib")
     import tinygrad_edu.train
 
     def trained(*args, **kwargs):
@@ -430,3 +432,25 @@ def test_the_tensor_engine_trains_with_the_same_fit_and_its_own_mse_loss():
                          epochs=60, metric=None, progress=False)
     assert history.loss[-1] < 1e-6 < history.loss[0]
     assert layer.W.data.item() == pytest.approx(2.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("engine", ["scalar", "tensor"])
+def test_fit_adds_its_engines_l2_penalty_to_the_loss(engine):
+    """The loss ``fit`` records (before the step) is the loss plus l2 · Σ p², with the
+    penalty each engine has: a scalar model's from tinygrad_edu.nn, a tensor model's asked of
+    its parameters."""
+    X, y = moons(12)
+    if engine == "scalar":
+        model, loss_fn = MLP(2, [4, 1], seed=3), mse_loss
+        squares = sum(p.data ** 2 for p in model.parameters())
+        loss = mse_loss([model(x) for x in X], list(y)).data
+    else:
+        from tinygrad_edu import tensor
+
+        model, loss_fn = tensor.MLP(2, [4, 1], seed=3), tensor.mse_loss
+        y = np.asarray(y).reshape(-1, 1)
+        squares = sum(float(np.sum(p.data ** 2)) for p in model.parameters())
+        loss = tensor.mse_loss(model(np.asarray(X)), y).item()
+    history = fit(model, X, y, loss_fn, SGD(model.parameters(), lr=0.1), epochs=1, l2=0.01,
+                  metric=None, progress=False)
+    assert history.loss == [pytest.approx(loss + 0.01 * squares, rel=1e-12)]

@@ -12,8 +12,8 @@ import pytest
 
 from tinygrad_edu import Value, dot, drawing, grad, rendering, viz, vsum, walk
 from tinygrad_edu.__main__ import draw_neuron
+from tinygrad_edu.formatting import fmt
 from tinygrad_edu.nn import MLP, Neuron
-from tinygrad_edu.stepping import fmt
 from tinygrad_edu.viz import Drawing, GraphTooLarge, RenderError, draw_dot, frames, step_slider
 
 DOT = shutil.which("dot")

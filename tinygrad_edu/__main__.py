@@ -281,6 +281,7 @@ def train_mnist(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm.auto import tqdm
 
+    from tinygrad_edu.formatting import shape_text
     from tinygrad_edu.idx import IDXError, load_fashion_mnist, load_mnist
     from tinygrad_edu.optim import StepLR
     from tinygrad_edu.tensor import MLP, Adam, cross_entropy, no_grad
@@ -302,7 +303,7 @@ def train_mnist(args: argparse.Namespace) -> int:
         if len(images) == 0:
             return fail(f"the {kind} files hold no images; check the data folder")
     if train_images.shape[1:] != test_images.shape[1:]:
-        size = lambda images: "×".join(map(str, images.shape[1:]))
+        size = lambda images: shape_text(images.shape[1:])
         return fail(f"the training images are {size(train_images)} pixels but the test images "
                     f"are {size(test_images)}: the train-* and t10k-* files come from different "
                     "data sets; put matching files in the data folder")

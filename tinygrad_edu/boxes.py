@@ -32,8 +32,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tinygrad_edu.formatting import shape_text, short
 from tinygrad_edu.scopes import scope_of
-from tinygrad_edu.stepping import is_array_node, shape_text, short
+from tinygrad_edu.stepping import is_array_node
 
 __all__ = ["INPUTS", "MANY_INPUTS", "Box", "Parts", "box_lines", "check_depth", "parts",
            "spread"]

@@ -15,6 +15,7 @@ from collections.abc import Collection
 from typing import Any
 
 from tinygrad_edu.boxes import Box, Parts, box_lines, parts
+from tinygrad_edu.formatting import fmt, shape_text
 from tinygrad_edu.labels import (
     _NO_GRAD,
     HOT,
@@ -36,7 +37,7 @@ from tinygrad_edu.layout import (
 )
 from tinygrad_edu.rendering import Drawing
 from tinygrad_edu.scopes import scope_of
-from tinygrad_edu.stepping import Step, fmt, forward_numbers, is_array_node, node_names, shape_text
+from tinygrad_edu.stepping import Step, forward_numbers, is_array_node, node_names
 
 __all__ = ["PART_STYLE", "checked_parts"]
 

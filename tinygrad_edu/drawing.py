@@ -33,6 +33,7 @@ from typing import Any
 from tinygrad_edu.boxes import check_depth
 from tinygrad_edu.by_parts import _draw_parts
 from tinygrad_edu.by_parts import checked_parts as checked_parts
+from tinygrad_edu.formatting import fmt, shape_text
 from tinygrad_edu.graph import walk
 from tinygrad_edu.labels import (
     _NO_GRAD,
@@ -56,11 +57,9 @@ from tinygrad_edu.layout import layout_budget as layout_budget
 from tinygrad_edu.rendering import Drawing, RenderError, find_renderer, use_renderer
 from tinygrad_edu.stepping import (
     Step,
-    fmt,
     forward_numbers,
     is_array_node,
     node_names,
-    shape_text,
     text_graph,
 )
 

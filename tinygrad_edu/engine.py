@@ -17,11 +17,10 @@ Read it in this order (this file and ``graph.py`` are the whole engine, under 55
    (the one loop that calls ``_backward()`` at every node, the last first). ``backward()``,
    stepping, drawing and zeroing all use them, for both engines.
 
-Why numbers and not closures? micrograd gives every node a ``_backward`` closure, but all a
-closure ever does is multiply the upstream gradient by numbers that are known as soon as the
-forward pass has run. Keeping the numbers makes a node one small object that never refers
-back to itself, so a graph you drop is freed at once; and derivatives become data a program
-can read: stepping prints them, drawings show them, the property tests check every rule.
+Why numbers and not closures? A micrograd node's ``_backward`` closure only multiplies the
+upstream gradient by numbers known once the forward pass has run. Kept as numbers, a node is
+one small object that never refers back to itself (a dropped graph is freed at once), and
+derivatives are data: stepping prints them, drawings show them, the tests check each rule.
 
 The machinery beside it, to trust now and read later: ``ops.py`` (an op as a row of data;
 ops of your own are checked there and made in ``making.py``), ``listops.py`` (``dot``,
@@ -37,14 +36,15 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Union
 
-from tinygrad_edu import autograd, checked, grad_mode, graph, ops, scopes
+from tinygrad_edu import autograd, checked, grad_mode, ops, scopes
 from tinygrad_edu.errors import as_float, explained, real_or_none
+from tinygrad_edu.graph import backpropagate, walk, zero_grad  # (importable from here too)
 from tinygrad_edu.habits import Habits, given
 from tinygrad_edu.ops import Op, Rule
 
-__all__ = ["Number", "Value", "abs_", "add", "binary", "cos", "div", "exp", "leaky_relu", "log",
-           "make_node", "mul", "neg", "one_operand", "pow_", "relu", "sigmoid", "sin", "sqrt",
-           "sub", "tanh", "two_operands", "unary"]
+__all__ = ["Number", "Value", "abs_", "add", "backpropagate", "binary", "cos", "div", "exp",
+           "leaky_relu", "log", "make_node", "mul", "neg", "one_operand", "pow_", "relu",
+           "sigmoid", "sin", "sqrt", "sub", "tanh", "two_operands", "unary", "walk", "zero_grad"]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
 """A plain number: an int or a float (bools count as ints)."""
@@ -102,9 +102,9 @@ def one_operand(op: Op) -> ops.UnaryFunction[Value]:
 
 
 def two_operands(op: Op) -> ops.BinaryFunction[Value]:
-    """The function that applies a row of two operands, Values and/or plain numbers: a node
-    with the forward value and the local derivative towards each Value (a plain number is a
-    constant: remembered, given no gradient); on two plain numbers, the plain number."""
+    """The function that applies a row of two operands: a node with the forward value and
+    the local derivative towards each Value (a plain number is a constant, given no
+    gradient); on two plain numbers, the plain number."""
     forward = op.forward
     d_left, d_right = [rule or ops.refusal(op, i) for i, rule in enumerate(op.rules)]
 
@@ -140,15 +140,15 @@ def on_numbers(op: Op, *operands: Any) -> float:
 
 def unary(name: str, forward: Callable[[float], float], derivative: Rule,
           **words: Any) -> ops.UnaryFunction[Value]:
-    """A row of one operand, registered in ``OPS``, made into its function
-    (``tinygrad_edu.unary_op`` does the same for an op of your own, checked first)."""
+    """A row of one operand, registered in ``OPS``, made into its function (``unary_op``
+    does the same for an op of your own, checked first)."""
     return one_operand(ops.register(Op(name, forward, (derivative,), **words)))
 
 
 def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | None,
            d_right: Rule | None, **words: Any) -> ops.BinaryFunction[Value]:
-    """A row of two operands, registered in ``OPS``, made into its function; a rule None
-    marks an operand that must be a plain number (leaky_relu's alpha)."""
+    """A row of two operands, registered, made into its function; a rule None marks an
+    operand that must be a plain number (leaky_relu's alpha)."""
     return two_operands(ops.register(Op(name, forward, (d_left, d_right), **words)))
 
 
@@ -167,10 +167,9 @@ def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
     return 0.0 if a == 0 else y * log(a)
 
 
-# relu, leaky_relu and abs are straight lines on each side of 0, so their slopes are steps:
-# a plain number on floats, and on Values (for second derivatives) ops of their own whose
-# derivative is 0, so the second derivative is 0, as in PyTorch. At the kink x = 0 they
-# follow PyTorch: relu' = 0, leaky_relu' = alpha, abs' = 0; NaN gives NaN.
+# relu, leaky_relu and abs are straight on each side of 0: their slopes are steps, plain
+# numbers on floats and, on Values, ops whose derivative is 0 (second derivatives 0, as in
+# PyTorch). At x = 0: relu' = 0, leaky_relu' = alpha, abs' = 0 (PyTorch's); NaN gives NaN.
 def _slope(x: float, below: float) -> float:
     return 1.0 if x > 0 else below if x <= 0 else x
 
@@ -194,16 +193,14 @@ class Value(Habits):
     >>> a.grad, b.grad          # dc/da = b and dc/db = a
     (3.0, 2.0)
 
-    A node made by an op keeps what ``make_node`` records; one made by an op on a whole list
-    (``dot``, ``vsum``) keeps its parents, their local derivatives and, where plain numbers
-    stood among them, all its operands, as tuples in ``_list``. ``parents`` and
-    ``local_grads`` (microgpt's ``_children`` and ``_local_grads``) list them. Its habits as
-    a number and as a PyTorch tensor (printing, comparing, ``item()``, in-place updates,
-    copying) come from ``habits.Habits``.
+    A node keeps what ``make_node`` records (an op on a whole list, ``dot`` or ``vsum``: its
+    parents, their local derivatives and its operands, as tuples in ``_list``), and takes
+    attributes of your own (an optimizer's ``p.m``). Its habits as a number and a PyTorch
+    tensor (printing, comparing, in-place updates, copying) come from ``habits.Habits``.
     """
 
-    __slots__ = ("_d_left", "_d_right", "_data", "_fn", "_left", "_list", "_no_graph",
-                 "_right", "_scope", "grad", "label")
+    __slots__ = ("__dict__", "_d_left", "_d_right", "_data", "_fn", "_left", "_list",
+                 "_no_graph", "_right", "_scope", "grad", "label")
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
     _scope: str  # the named_scope it was made in, set only on a node made inside one
 
@@ -234,8 +231,11 @@ class Value(Habits):
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._data = (value if type(value) is float else value._data if isinstance(value, Value)
-                      else as_float(value, "Value.data"))
+        number = (value if type(value) is float else value._data if isinstance(value, Value)
+                  else as_float(value, "Value.data"))
+        if number != self._data:  # drawings show a graph's numbers also after a step
+            self._data_before = self._data
+        self._data = number
 
     # ------------------------------------------------------------------------- the op table
     # Each operator and method is a row of the table: its forward function on floats, then
@@ -331,7 +331,7 @@ class Value(Habits):
         if self._no_graph or create_graph or inputs is not None:
             return autograd.backward_into(self, grad, create_graph, inputs, "backward(grad)")
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
-        for _node in graph.backpropagate(self, seed):  # each node's _backward(), last first
+        for _node in backpropagate(self, seed):  # each node's _backward(), last first
             pass
         return None
 
@@ -350,7 +350,7 @@ class Value(Habits):
 
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
-        graph.zero_grad(self)
+        zero_grad(self)
 
     def _add_grad(self, g: Any) -> None:
         """Add ``g`` to this value's gradient (a Value onto a gradient of 0 stays itself)."""

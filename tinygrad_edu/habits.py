@@ -91,12 +91,19 @@ class Habits:
             f", op={self.op!r}" if self._fn is not None else "")
         return f"{type(self).__name__}(data={self._data!r}, grad={self.grad!r}{extras})"
 
-    # Comparisons and truth look at the number, as for a float (and a one-element PyTorch
-    # tensor), so a derivative rule such as ``0.0 if x == 0 else ...`` gives the same answer
-    # on floats (backward) and on Values (create_graph). Hashing stays "which node": a set
-    # holds two nodes with equal numbers as two.
-    def __eq__(self, other: object) -> bool: return _compare(operator.eq, self, other)
-    def __ne__(self, other: object) -> bool: return _compare(operator.ne, self, other)
+    # Comparisons with a number, and truth, look at the number, as for a float (and a
+    # one-element PyTorch tensor), so a derivative rule such as ``0.0 if x == 0 else ...``
+    # gives the same answer on floats (backward) and on Values (create_graph). Two Values
+    # are equal only if they are the same node, as in micrograd and microgpt, whose programs
+    # find nodes in lists (``if v not in nodes``) and sets; hashing is "which node" too.
+    # Ordering (<, >, max, sorted) looks at the numbers either way.
+    def __eq__(self, other: object) -> bool:
+        return self is other if isinstance(other, Habits) else _compare(operator.eq, self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other if isinstance(other, Habits) else _compare(operator.ne, self,
+                                                                             other)
+
     def __lt__(self, other: object) -> bool: return _compare(operator.lt, self, other)
     def __le__(self, other: object) -> bool: return _compare(operator.le, self, other)
     def __gt__(self, other: object) -> bool: return _compare(operator.gt, self, other)

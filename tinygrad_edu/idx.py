@@ -27,6 +27,8 @@ from typing import IO, Literal, cast
 
 import numpy as np
 
+from tinygrad_edu.formatting import shape_str
+
 __all__ = [
     "FASHION_MNIST_CLASSES", "FASHION_MNIST_ENV", "MNIST_ENV", "IDXError", "load_fashion_mnist",
     "load_idx", "load_mnist",
@@ -151,11 +153,10 @@ def _read_idx(stream: IO[bytes], path: Path) -> np.ndarray:
         actual += len(more)
     if actual != expected:
         problem = "truncated" if actual < expected else "size mismatch"
-        dims = "×".join(map(str, shape))
         got = f"more than {actual}" if len(more) == CHUNK and stream.read(1) else f"{actual}"
         raise IDXError(
-            f"{path}: {problem}: the header promises ({dims}) {dtype.name} values = {expected} "
-            f"bytes of data, but the file has {got} (expected {expected}, got {got})"
+            f"{path}: {problem}: the header promises {shape_str(shape)} {dtype.name} values = "
+            f"{expected} bytes of data, but the file has {got} (expected {expected}, got {got})"
         )
     try:
         array = np.frombuffer(data, dtype).reshape(shape)

@@ -1,5 +1,4 @@
-"""``Module``, the base of every model in both engines, as ``torch.nn.Module``; saving and
-loading parameters.
+"""``Module``, the base of every model in both engines, as ``torch.nn.Module``.
 
 A subclass sets its parameters and sub-modules as attributes, in any of these forms: a node
 (a ``Value`` or a ``Tensor``), a list of nodes (a neuron's weights), a list of lists of
@@ -9,26 +8,27 @@ attributes, in the order they were set, and names them as PyTorch does:
 ``layers.0.neurons.3.w.1``, ``layers.0.W``, ``lm_head.w.3.1`` (row 3 of a matrix).
 
 A state dict maps each attribute's dotted name to its numbers: a float for a ``Value``, an
-array for a ``Tensor``, a list of them for a list of nodes. ``save`` writes one to a JSON
-file and ``load`` reads it back; a corrupt or mismatching file changes nothing.
+array for a ``Tensor``, a list of them for a list of nodes. ``load_state_dict`` checks a
+whole state before it changes any parameter; ``save`` and ``load`` (``tinygrad_edu.saving``)
+keep one in a JSON file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import json
-import math
-import numbers
 import os
-import stat
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tinygrad_edu import scopes
 from tinygrad_edu.arrays import is_array
+from tinygrad_edu.formatting import shown
+from tinygrad_edu.saving import StateDictError as StateDictError
+from tinygrad_edu.saving import finite, load_into, save
+from tinygrad_edu.saving import load as load
 
-__all__ = ["Module", "Sequential", "StateDictError", "load", "save"]
+__all__ = ["Module", "Sequential"]
+# StateDictError, save and load, imported "as" themselves, were defined here before saving
+# moved to tinygrad_edu.saving: they can still be imported from here.
 
 
 def _is_node(x: object) -> bool:
@@ -38,11 +38,6 @@ def _is_node(x: object) -> bool:
 
 def _is_array_node(x: Any) -> bool:
     return is_array(x._data)  # a Tensor: its numbers are an array
-
-
-class StateDictError(ValueError):
-    """A state dict or model file does not fit the model (keys, sizes or numbers), or a file
-    is not a tinygrad_edu model file. Nothing was changed."""
 
 
 class Module:
@@ -174,7 +169,7 @@ class Module:
             what = "arrays" if _is_array_node(group[0]) else "numbers"
             if not isinstance(entry, (list, tuple)):
                 raise StateDictError(f"{name}: expected a list of {len(group)} {what}, "
-                                     f"got {type(entry).__name__} {_short(entry)}")
+                                     f"got {type(entry).__name__} {shown(entry)}")
             if len(entry) != len(group):
                 raise StateDictError(f"{name}: size mismatch, the state has {len(entry)} "
                                      f"{what} but the model has {len(group)}")
@@ -187,20 +182,13 @@ class Module:
                 p.data = numbers_
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters to a JSON file (see ``save``)."""
+        """Write the parameters to a JSON file (see ``tinygrad_edu.saving.save``)."""
         save(self, path)
 
     def load(self, path: str | os.PathLike[str], strict: bool = True) -> None:
         """Read parameters saved with ``save``. A corrupt or mismatching file raises
         ``StateDictError`` naming the file, and leaves the model unchanged."""
-        saved_model, state = _read(path)
-        try:
-            self.load_state_dict(state, strict=strict)
-        except StateDictError as error:
-            this_model = repr(self).splitlines()[0]
-            hint = f"this model is {this_model}"
-            hint = f" (the file holds {saved_model}; {hint})" if saved_model else f" ({hint})"
-            raise StateDictError(f"{os.fspath(path)}: {error}{hint}") from None
+        load_into(self, path, strict)
 
 
 class Sequential(Module):
@@ -259,50 +247,20 @@ def _numbers_of(p: Any) -> Any:
 
 def _checked(p: Any, entry: Any, name: str) -> Any:
     """``entry`` as numbers for parameter ``p`` (a float, or an array of its shape and dtype),
-    or a StateDictError saying what is wrong with it."""
+    or a StateDictError saying what is wrong with it. A Tensor checks its own (real, finite,
+    of its shape): this module imports neither engine."""
     if not _is_array_node(p):
-        return _finite(entry, name)
-    import numpy as np
-
-    from tinygrad_edu.tensor.checked import real_array, shape_str
-
-    try:  # real numbers only: None, text or complex numbers are refused
-        value = real_array(entry, p.dtype, name)
+        return finite(entry, name)
+    try:
+        return p._from_state(entry, name)
     except (TypeError, ValueError, OverflowError) as error:
         raise StateDictError(str(error)) from None
-    if value.shape != p.shape:
-        raise StateDictError(f"{name}: size mismatch, the state has {shape_str(value.shape)} "
-                             f"but the model has {shape_str(p.shape)}")
-    if not np.all(np.isfinite(value)):
-        raise StateDictError(f"{name}: the state holds NaN or infinite numbers")
-    return value
-
-
-def _finite(x: Any, name: str) -> float:
-    """``x`` as a float, if it is a real number that a float holds finitely."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {_short(x)}")
-    try:
-        number = float(x)
-    except OverflowError:  # an int beyond 1.8e308
-        raise StateDictError(f"{name}: the number {_short(x)} is too large for a float") from None
-    if not math.isfinite(number):
-        raise StateDictError(f"{name}: expected a finite number, got {x!r}")
-    return number
-
-
-def _short(x: Any) -> str:
-    """``repr(x)``, cut to 60 characters: a 400-digit int or a long list stays readable."""
-    if isinstance(x, int) and x.bit_length() > 200:
-        return f"(an int of {x.bit_length()} bits)"
-    text = repr(x)
-    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def _key_mismatch(model: Module, missing: list[str], unexpected: list[str]) -> str:
     def some(keys: list[str]) -> str:
-        shown = ", ".join(keys[:4])
-        return shown + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
+        listed = ", ".join(keys[:4])
+        return listed + (f" and {len(keys) - 4} more" if len(keys) > 4 else "")
 
     parts = []
     if missing:
@@ -313,113 +271,3 @@ def _key_mismatch(model: Module, missing: list[str], unexpected: list[str]) -> s
         f"the state does not fit {type(model).__name__}: {'; '.join(parts)}. Was it saved "
         "from a model with another architecture? (strict=False loads the keys that match)"
     )
-
-
-# ----------------------------------------------------------------------------- files
-
-FORMAT = "tinygrad_edu.state_dict"
-VERSION = 1
-
-
-def save(obj: Module | Mapping[str, Any], path: str | os.PathLike[str]) -> None:
-    """Write a model's parameters (or a state dict) to ``path`` as JSON.
-
-    The file records a format name and version, the model's description and its
-    ``state_dict()`` (arrays as nested lists). The numbers are checked first
-    (``StateDictError`` if one is not finite): nothing is written then. The JSON goes to a
-    temporary file next to the target and is then moved into place, so an existing file is
-    never left half-written; if ``path`` is a symlink, the file it points to is replaced and
-    the link kept. A failure removes the temporary file and raises an ``OSError`` naming
-    ``path``."""
-    state = obj.state_dict() if isinstance(obj, Module) else dict(obj)
-    checked: dict[str, Any] = {}
-    try:
-        for name, entry in state.items():
-            if not isinstance(name, str):
-                raise StateDictError(f"the keys must be parameter names (str), got {name!r}")
-            checked[name] = _json_numbers(entry, name)
-    except StateDictError as error:
-        raise StateDictError(f"cannot save {os.fsdecode(path)}: {error}") from None
-    text = json.dumps({
-        "format": FORMAT,
-        "version": VERSION,
-        "model": repr(obj).splitlines()[0] if isinstance(obj, Module) else "",
-        "state_dict": checked,
-    }, indent=1, allow_nan=False)
-    _write_atomically(path, text)
-
-
-def _json_numbers(entry: Any, name: str) -> Any:
-    """A state-dict entry as plain floats and lists of them, every number checked finite."""
-    if is_array(entry):
-        entry = entry.tolist()
-    if isinstance(entry, (list, tuple)):
-        return [_json_numbers(e, f"{name}[{i}]") for i, e in enumerate(entry)]
-    return _finite(entry, name)
-
-
-def _write_atomically(path: str | os.PathLike[str] | bytes, text: str) -> None:
-    shown = os.fsdecode(path)  # the path as given, for messages (a bytes path too)
-    if not shown:
-        missing = FileNotFoundError("cannot save the model to '': no file name given; pass a "
-                                    "path such as 'model.json'")
-        missing.errno = errno.ENOENT
-        raise missing
-    target = os.fsdecode(os.path.realpath(path))  # through symlinks: keep the link
-    temporary = f"{target}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
-    try:
-        mode = os.stat(target).st_mode if os.path.exists(target) else None
-        if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-            with open(target, "w", encoding="utf-8") as file:  # /dev/null, a pipe: there is
-                file.write(text)  # no file to replace, and the device must stay a device
-            return
-        if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise OSError(errno.EINVAL, "it is not a regular file")
-        if mode is not None and not os.access(target, os.W_OK):
-            raise PermissionError(errno.EACCES, "the file is read-only")
-        with open(temporary, "x", encoding="utf-8") as file:
-            if os.path.isfile(target):  # the new file keeps the old one's permissions
-                os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes are on disk before the name points to them
-        os.replace(temporary, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
-        reason = error.strerror or str(error)
-        failure = type(error)(f"cannot save the model to {shown}: {reason}")
-        failure.errno = error.errno  # (no filename: it would replace the message)
-        raise failure from None
-
-
-def load(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a state dict written by ``save``, to pass to ``model.load_state_dict``.
-
-    A file that is not JSON, or not in this format, raises ``StateDictError`` naming it."""
-    return _read(path)[1]
-
-
-def _read(path: str | os.PathLike[str]) -> tuple[str, dict[str, Any]]:
-    """(the saved model's description, its state dict) from a file written by ``save``."""
-    path = os.fspath(path)
-    with open(path, "rb") as file:
-        raw = file.read()
-    try:
-        document = json.loads(raw)
-    except ValueError as error:  # not JSON, not UTF-8, or an int of more than 4300 digits
-        raise StateDictError(f"{path}: not a tinygrad_edu model file: {error}") from None
-    except RecursionError:
-        raise StateDictError(f"{path}: not a tinygrad_edu model file: its JSON is nested too "
-                             "deeply") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise StateDictError(f"{path}: not a tinygrad_edu model file (no format {FORMAT!r})")
-    if document.get("version") != VERSION:
-        raise StateDictError(
-            f"{path}: file format version {document.get('version')!r}; this version of "
-            f"tinygrad_edu reads version {VERSION}"
-        )
-    state = document.get("state_dict")
-    if not isinstance(state, dict):
-        raise StateDictError(f"{path}: the file has no state_dict")
-    return str(document.get("model", "")), state

@@ -34,6 +34,7 @@ from typing import Any
 
 from tinygrad_edu.arrays import is_array
 from tinygrad_edu.drawing import _draw
+from tinygrad_edu.formatting import fmt, shape_text, summary
 from tinygrad_edu.frames import gradients_kept
 from tinygrad_edu.graph import walk
 from tinygrad_edu.labels import HOT, WARM, parameter_names
@@ -44,13 +45,10 @@ from tinygrad_edu.stepping import (
     Step,
     assignment,
     backward_steps,
-    fmt,
     formula,
     forward_numbers,
     is_array_node,
     node_names,
-    shape_text,
-    summary,
     text_of,
 )
 

@@ -35,62 +35,11 @@ from typing import Any
 
 from tinygrad_edu import graph
 from tinygrad_edu.arrays import is_array
+from tinygrad_edu.formatting import fmt, shape_text, summary
 from tinygrad_edu.graph import backpropagate, walk
 from tinygrad_edu.scopes import scope_of
 
 __all__ = ["ParentUpdate", "Step", "backward_steps", "node_names", "text_graph"]
-
-MAX_SHOWN = 12  # arrays with at most this many entries are shown in full, larger ones summarised
-
-
-def fmt(x: Any) -> str:
-    """A number as learners like to read it: 5 significant digits, always with a point
-    (``3.0``, ``0.76159``, ``1e-10``). A node (a gradient under create_graph) shows its data;
-    an array is shown in full when small, else summarised (see ``summary``)."""
-    if hasattr(x, "parents"):  # a Value or a Tensor: its numbers
-        x = x._data
-    if is_array(x):
-        return summary(x)
-    return short(x, 5)
-
-
-def shape_text(shape: Sequence[int]) -> str:
-    """A shape as the matrix formulas write it: ``4×5``; ``5`` for a vector, ``1×1`` never
-    shortened; ``scalar`` for a 0-d array."""
-    return "×".join(map(str, shape)) if len(shape) else "scalar"
-
-
-def summary(array: Any, limit: int = MAX_SHOWN, digits: int = 4) -> str:
-    """An array's numbers on one line when it has at most ``limit`` entries (rows separated
-    by ``;``), otherwise its smallest, mean and largest entry, each to ``digits``
-    significant digits: arrays of any size, MNIST's included, print small and fast."""
-    import numpy as np
-
-    a = np.asarray(array)
-    if a.size == 0:
-        return "(empty)"
-    if a.size <= limit:
-        return "; ".join(" ".join(row) for row in matrix_rows(a, digits)).join("[]") \
-            if a.ndim else short(float(a), digits)
-    with np.errstate(all="ignore"):
-        return (f"min {short(float(np.min(a)), digits)} · mean "
-                f"{short(float(np.mean(a)), digits)} · max {short(float(np.max(a)), digits)}")
-
-
-def short(x: float, digits: int = 4) -> str:
-    """A number to ``digits`` significant digits, as ``fmt`` writes it (``3.0``, ``-0.1235``)."""
-    text = f"{x:.{digits}g}"
-    return text if any(c in text for c in ".ein") else text + ".0"
-
-
-def matrix_rows(array: Any, digits: int = 4) -> list[list[str]]:
-    """An array's entries as rows of text (a vector is one row; higher dimensions are
-    flattened into rows of the last axis)."""
-    import numpy as np
-
-    a = np.asarray(array)
-    rows = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
-    return [[short(float(v), digits) for v in row] for row in rows]
 
 
 def is_array_node(node: Any) -> bool:
@@ -99,10 +48,13 @@ def is_array_node(node: Any) -> bool:
 
 
 def forward_numbers(order: Iterable[Any]) -> dict[Any, Any]:
-    """What each node of ``order`` held in the forward pass that built its graph, to show.
-    A tensor node keeps its operands' arrays and its own (``_saved``), so after a change
-    (an optimizer's step before a drawing) the picture still shows the numbers the output
-    was computed from, as the gradients are; a Value shows its number."""
+    """What each node of ``order`` held in the forward pass that built its graph, to show,
+    so that a picture drawn after a change (an optimizer's step) shows the numbers the
+    output was computed from, as the gradients are. A tensor node keeps its operands'
+    arrays and its own (``_saved``). A Value whose number was set since it was made keeps
+    the number it had before (``_data_before``): where the graph's nodes recompute their
+    numbers from those and not from the current ones, those are the forward pass's."""
+    order = list(order)
     seen: dict[Any, Any] = {}
     for node in order:  # a node before the nodes made from it
         kept = getattr(node, "_saved", ())
@@ -111,7 +63,33 @@ def forward_numbers(order: Iterable[Any]) -> dict[Any, Any]:
             for operand, numbers in zip(node._operands, kept):
                 if hasattr(operand, "parents"):
                     seen.setdefault(operand, numbers)
-    return {node: seen.get(node, node._data) for node in order}
+    now = {node: seen.get(node, node._data) for node in order}
+    changed = [node for node in order if "_data_before" in getattr(node, "__dict__", ())]
+    if changed and not _recomputed_from(order, now):
+        before = {**now, **{node: node._data_before for node in changed}}
+        if _recomputed_from(order, before):
+            return before
+    return now
+
+
+def _recomputed_from(order: list[Any], numbers: dict[Any, Any]) -> bool:
+    """Whether every Value an op made gives its own number again when its op's forward
+    function runs on these ``numbers`` of its operands (a node made by hand is taken as it
+    is: it has no forward function)."""
+    for node in order:
+        op = node._fn
+        if op is None or op.given or is_array_node(node):
+            continue
+        xs = [numbers.get(x, x) if hasattr(x, "parents") else x for x in node._operands]
+        lists, half = getattr(op, "lists", 0), len(xs) // 2  # dot's two lists, vsum's one
+        try:
+            y = op.forward(*xs) if not lists else op.forward(xs) if lists == 1 else \
+                op.forward(xs[:half], xs[half:])
+        except Exception:
+            return False
+        if not (y == numbers[node] or (y != y and numbers[node] != numbers[node])):
+            return False
+    return True
 
 
 def node_names(*roots: Any) -> dict[Any, str]:

@@ -210,9 +210,10 @@ def fit(
     _check_finite("X", X)
     _check_finite("y", y)
     loader = DataLoader(X, y, batch_size, shuffle=batch_size is not None, seed=seed)
-    penalty: Callable[..., Any] = scalar_functional.l2_penalty
-    if batched:  # (imported here: tinygrad_edu.tensor's package itself imports this module)
-        from tinygrad_edu.tensor.nn.functional import l2_penalty as penalty
+    # the engine's own penalty: a scalar model's is one dot node of every weight; a tensor
+    # model's, a Tensor's method (this module, shared by both engines, imports neither)
+    penalty: Callable[..., Any] = (next(filter(is_tensor, parameters)).l2_penalty if batched
+                                   else scalar_functional.l2_penalty)
     history = History()
     bar: Any = _progress_bar(epochs * len(loader), desc) if progress else _NoBar()
     for epoch in range(1, epochs + 1):

@@ -344,7 +344,7 @@ API_GROUPS: list[tuple[str, list[str]]] = [
     ("Stepping, drawing, replay", ["stepping", "viz", "drawing", "labels", "by_parts", "boxes",
                                    "layout", "rendering", "frames", "replay", "graph_paths",
                                    "expression", "playground"]),
-    ("Layers, losses, optimizers", ["nn", "nn.", "module", "init", "optim"]),
+    ("Layers, losses, optimizers", ["nn", "nn.", "module", "saving", "init", "optim"]),
     ("Data and training", ["data", "text", "train", "watch", "idx"]),
     ("The tensor engine", ["tensor", "tensor.engine", "tensor.nn", "tensor."]),
     ("Testing and gradcheck", ["testing", "testing.", "gradcheck"]),

@@ -174,18 +174,6 @@ WRONG = {
                             queue.append(p)
                 return order[::-1]
          """),
-        ("visited list", """
-            def topological_sort(root):
-                order, visited = [], []
-                def build(v):
-                    if v not in visited:
-                        visited.append(v)
-                        for p in v.parents:
-                            build(p)
-                        order.append(v)
-                build(root)
-                return order
-         """),
     ],
     "backward": [
         ("= for +=", """
@@ -279,20 +267,6 @@ WRONG = {
                         parent.grad += local * node.grad
                         visit(parent)
                 visit(root)
-         """),
-        ("visited list", """
-            def backward(root):
-                order, visited = [], []
-                def build(v):
-                    if v not in visited:
-                        visited.append(v)
-                        for p in v.parents:
-                            build(p)
-                        order.append(v)
-                build(root)
-                root.grad = 1.0
-                for node in reversed(order):
-                    node._backward()
          """),
     ],
     "d_softmax_cross_entropy": [

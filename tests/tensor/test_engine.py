@@ -400,7 +400,8 @@ def test_no_grad_builds_no_graph_and_detach_cuts_history():
     assert doubled.data[0] == 2.0 and d.data[0] == 7.0
     z = (d * x).sum()
     z.backward()
-    assert d.grad is not None and z.parents[0].parents == (d, x)
+    np.testing.assert_array_equal(d.grad, x.data)  # d(Σ d·x)/dd = x: d is a leaf of z
+    assert z.parents[0].parents == (d, x)
 
 
 def test_backward_needs_a_grad_for_non_scalar_outputs():

@@ -60,14 +60,14 @@ def test_every_leaf_is_on_the_parameter_path_unless_params_says_otherwise():
 
 def test_steps_leave_exactly_what_backward_leaves():
     loss, _, nodes = network()
-    for _ in loss.backward_steps():
-        pass
+    names = [step.name for step in loss.backward_steps()]
     stepped = {name: node.grad.copy() for name, node in nodes.items()}
     fresh, _, again = network()
     fresh.backward()
     for name, node in again.items():
         np.testing.assert_array_equal(stepped[name], node.grad)  # bit for bit
-    assert backward_steps(fresh) is not None  # the function form takes Tensors too
+    # the function form takes Tensors too, with the same steps
+    assert [step.name for step in backward_steps(fresh)] == names and len(names) > 3
 
 
 def test_a_step_holds_the_arrays_it_added():
@@ -77,7 +77,8 @@ def test_a_step_holds_the_arrays_it_added():
     dA1, dW2 = (u.contribution for u in step.updates)
     np.testing.assert_allclose(dA1, step.upstream @ nodes["W2"].data.T, rtol=1e-15)
     np.testing.assert_allclose(dW2, nodes["A1"].data.T @ step.upstream, rtol=1e-15)
-    assert step.updates[1].grad_after is not None and step.updates[1].first
+    assert step.updates[1].first  # W2's first share: what it holds after is that share
+    np.testing.assert_array_equal(step.updates[1].grad_after, dW2)
 
 
 def test_a_node_used_twice_gets_a_second_share_added():

@@ -304,34 +304,6 @@ def backward_without_upstream(root: Value) -> None:
         step_without_upstream(node)
 
 
-def _visited_in_a_list(root: Value) -> list[Value]:
-    """micrograd's depth-first search with the visited nodes in a list. ``node in visited``
-    compares Values by their numbers (==, as for floats), so a node whose number equals a
-    visited node's is skipped as if it had been visited."""
-    order: list[Value] = []
-    visited: list[Value] = []
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:  # the recursive search, written with a stack
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-        elif node not in visited:
-            visited.append(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node.parents))
-    return order
-
-
-def topological_sort_with_a_visited_list(root: Value) -> list[Value]:
-    return _visited_in_a_list(root)
-
-
-def backward_with_a_visited_list(root: Value) -> None:
-    root.grad = 1.0
-    for node in reversed(_visited_in_a_list(root)):
-        backward_step(node)
-
-
 def backward_in_forward_order(root: Value) -> None:
     root.grad = 1.0
     for node in walk(root):

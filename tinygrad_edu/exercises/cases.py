@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.exercises.comparing import AnswerError, Numbers, close, parts_of
-from tinygrad_edu.exercises.formatting import shape_text
 from tinygrad_edu.exercises.mistakes import Solution
+from tinygrad_edu.formatting import shape_text
 from tinygrad_edu.testing import floats_in
 
 if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are drawn
@@ -179,7 +179,7 @@ class Arrays:
 
         lines = []
         for name, a in self.arrays:
-            head = f"{name} ({shape_text(a.shape)}) = "
+            head = f"{name} ({shape_text(a.shape, tuple_below_2d=True)}) = "
             lines.append(head + np.array2string(a, precision=6, suppress_small=True,
                                                 separator=", ", prefix=head))
         return "\n".join(lines)

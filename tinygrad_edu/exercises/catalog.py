@@ -451,28 +451,9 @@ in place and return nothing.
 )
 
 
-_LIST_COMPARES_NUMBERS = (
-    "`node in visited` on a list compares Values with ==, which compares their numbers (as "
-    "for floats), so a node equal in number to one already visited looks visited. Keep the "
-    "visited nodes in a set (visited = set(); visited.add(node)): a set tells nodes apart "
-    "whatever their numbers.")
-_VISITED_LIST = Mistake(
-    "visited_list", "visited nodes kept in a list (it compares Values by their numbers)",
-    "A node was skipped because a different node holds the same number: "
-    + _LIST_COMPARES_NUMBERS)
-
-
 def _judge_order(case: C.Graph, answer: tuple[Any, ...]) -> Mistake | None:
-    """Is ``answer`` (node names) a topological order of everything the root depends on?
-    Nodes missing from exactly the list a search with a *list* of visited nodes gives are
-    explained too: such a list compares Values by their numbers."""
-    problem = _order_problem(case, answer)
-    if problem is not None and problem.key == "missing" and answer == C.call_topological(
-            A.topological_sort_with_a_visited_list, case):
-        return Mistake("missing", problem.title, f"{problem.hint} Each missing node has the "
-                       "same number as a node you listed: if you keep the visited nodes in a "
-                       f"list, that is why: {_LIST_COMPARES_NUMBERS}")
-    return problem
+    """Is ``answer`` (node names) a topological order of everything the root depends on?"""
+    return _order_problem(case, answer)
 
 
 def _order_problem(case: C.Graph, answer: tuple[Any, ...]) -> Mistake | None:
@@ -585,8 +566,6 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
         Mistake("seed", "the root not seeded with 1",
                 "Everything starts at 0, so nothing flows: set root.grad = 1.0 first "
                 "(d(root)/d(root) = 1).", A.backward_without_seed),
-        Mistake(_VISITED_LIST.key, _VISITED_LIST.title, _VISITED_LIST.hint,
-                A.backward_with_a_visited_list),
         *(Mistake("order", "nodes visited in pre-order (before all their children)", _PREORDER,
                   model) for model in (A.backward_in_preorder, A.backward_in_preorder_flipped)),
         *(Mistake("order", "nodes visited breadth-first (nearest the root first)", _BREADTH,

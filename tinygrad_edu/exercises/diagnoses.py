@@ -17,9 +17,9 @@ from typing import Any
 from tinygrad_edu.arrays import is_array
 from tinygrad_edu.exercises.comparing import Numbers, Outcome, close, entries, scaled, shape_of
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.formatting import shape_text
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Solution
 from tinygrad_edu.exercises.running import run_solution
+from tinygrad_edu.formatting import shape_text
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
@@ -248,10 +248,11 @@ def _reshaped(outcomes: list[Outcome], failing: list[int], i: int, part: str | N
     if not failing or not all(same_numbers(outcomes[r]) for r in failing):
         return None
     name = part or "your answer"
+    expected = shape_text(outcomes[failing[0]].expected[i].shape, tuple_below_2d=True)
     return Diagnosis(Mistake(
         "shape", "right numbers, wrong shape",
         f"{name} has the right numbers in the wrong shape "
-        f"({shape_text(outcomes[failing[0]].expected[i].shape)} was expected). A gradient has "
+        f"({expected} was expected). A gradient has "
         "exactly the shape of what it is the gradient of: use keepdims=True when you sum, or "
         ".reshape."), part)
 
@@ -264,9 +265,10 @@ def _shape_fact(failure: Outcome, i: int, part: str | None) -> Diagnosis | None:
     if not is_array(e) or e.shape == shape_of(g):
         return None
     name = part or "the answer"
+    expected, yours = (shape_text(s, tuple_below_2d=True) for s in (e.shape, shape_of(g)))
     return Diagnosis(Mistake(
         "shape", "wrong shape",
-        f"{name} should have shape {shape_text(e.shape)}, yours has {shape_text(shape_of(g))}. "
+        f"{name} should have shape {expected}, yours has {yours}. "
         "A gradient has exactly the shape of what it is the gradient of; write the shape of "
         "every factor under your formula and check that the product gives that shape."), part)
 

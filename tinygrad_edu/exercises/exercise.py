@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tinygrad_edu.exercises.comparing import Outcome
-from tinygrad_edu.exercises.formatting import indent
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Solution
+from tinygrad_edu.exercises.text_blocks import indent
 
 __all__ = ["ExerciseSpec"]
 

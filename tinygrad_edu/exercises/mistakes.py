@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tinygrad_edu.exercises.formatting import indent
+from tinygrad_edu.exercises.text_blocks import indent
 
 __all__ = ["Diagnosis", "Mistake"]
 

@@ -9,9 +9,10 @@ from typing import Any
 from tinygrad_edu.arrays import is_array
 from tinygrad_edu.exercises.comparing import Numbers, Outcome, close, shape_of
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.formatting import fmt, indent, shape_text, shorten
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis
+from tinygrad_edu.exercises.text_blocks import indent, shorten
+from tinygrad_edu.formatting import precise, shape_text
 
 __all__ = ["Verdict"]
 
@@ -106,7 +107,7 @@ def _comparison(ex: ExerciseSpec, f: Outcome) -> list[str]:
 
 def _table(names: list[str], expected: Any, got: Any) -> list[str]:
     rows = [("", "expected", "got", "")] + [
-        (n, fmt(float(e)), fmt(float(g)), "" if close(g, e) else "✗")
+        (n, precise(float(e)), precise(float(g)), "" if close(g, e) else "✗")
         for n, e, g in zip(names, expected, got)]
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, [*widths, 1])).rstrip()
@@ -116,16 +117,16 @@ def _table(names: list[str], expected: Any, got: Any) -> list[str]:
 def format_part(x: Any) -> str:
     """A part of an answer for the verdict: a number, an array with its shape, or a list."""
     if isinstance(x, float):
-        return fmt(x)
+        return precise(x)
     if isinstance(x, Numbers):
-        return f"[{', '.join(map(fmt, x))}]"
+        return f"[{', '.join(map(precise, x))}]"
     if is_array(x):
         if x.shape == ():
-            return fmt(float(x))
+            return precise(float(x))
         import numpy as np
 
         body = np.array2string(x, precision=6, suppress_small=True, separator=", ")
-        return f"{body}  (shape {shape_text(x.shape)})"
+        return f"{body}  (shape {shape_text(x.shape, tuple_below_2d=True)})"
     if isinstance(x, tuple):
         return ", ".join(map(str, x))
     return str(x)

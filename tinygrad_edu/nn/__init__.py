@@ -6,7 +6,7 @@
 """
 
 from tinygrad_edu.init import ACTIVATIONS, INITS
-from tinygrad_edu.module import Module, Sequential, StateDictError, load, save
+from tinygrad_edu.module import Module, Sequential
 from tinygrad_edu.nn.functional import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -20,6 +20,7 @@ from tinygrad_edu.nn.functional import (
 )
 from tinygrad_edu.nn.gpt import GPT
 from tinygrad_edu.nn.modules import MLP, Layer, Neuron
+from tinygrad_edu.saving import StateDictError, load, save
 
 __all__ = [
     "ACTIVATIONS",

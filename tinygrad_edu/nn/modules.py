@@ -7,8 +7,8 @@ see the same input; an ``MLP`` is a stack of layers whose last layer is linear.
 
 Names follow micrograd and PyTorch: ``MLP(2, [16, 16, 1])`` is micrograd's model;
 ``parameters()``, ``named_parameters()``, ``zero_grad()``, ``state_dict()``,
-``load_state_dict()``, ``save()`` and ``load()`` come from ``tinygrad_edu.module``, shared
-with the tensor engine.
+``load_state_dict()``, ``save()`` and ``load()`` come from ``tinygrad_edu.module`` (the
+file format from ``tinygrad_edu.saving``), shared with the tensor engine.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.formatting import shape_text
 from tinygrad_edu.init import PythonSeed, draw_weights, python_rng, resolve_activation
 from tinygrad_edu.listops import dot, dots
 from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
@@ -133,7 +134,7 @@ def _check_size(x: Sequence[Any], nin: int, who: Module) -> None:
         shape = getattr(x, "shape", None) or (n, len(x[0]))
         raise TypeError(
             f"{type(who).__name__} takes one example, a list of {nin} numbers (or Values), but got "
-            f"{'×'.join(map(str, shape))} of them, a batch: the scalar engine works one example "
+            f"{shape_text(shape)} of them, a batch: the scalar engine works one example "
             "at a time, so call it on each, [model(x) for x in X] (the tensor engine's "
             "tinygrad_edu.tensor.MLP takes a whole batch)")
     if n != nin:

@@ -207,6 +207,33 @@ class TensorBase:
                              f"shape {shape_str(self.shape)}; they must match")
         return seed
 
+    def _from_state(self, entry: Any, name: str) -> np.ndarray:
+        """The numbers a state dict's ``entry`` holds for this parameter, as an array of its
+        dtype: real, finite and of its shape, else a TypeError, ValueError or OverflowError
+        saying what is wrong with ``entry``. ``Module.load_state_dict``, shared by both
+        engines, asks the tensor for them rather than importing the tensor engine."""
+        value = real_array(entry, self.dtype, name)  # None, text, complex numbers: refused
+        if value.shape != self.shape:
+            raise ValueError(f"{name}: size mismatch, the state has {shape_str(value.shape)} "
+                             f"but the model has {shape_str(self.shape)}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{name}: the state holds NaN or infinite numbers")
+        return value
+
+    @staticmethod
+    def l2_penalty(parameters: Iterable[Any], alpha: float = 1e-4) -> Any:
+        """alpha · Σ p² over every entry of every parameter (its gradient is 2·alpha·p):
+        ``tinygrad_edu.tensor.l2_penalty``. The tensor engine's penalty is also a method of
+        its tensors, so that ``fit``, shared by both engines, asks a parameter for it rather
+        than importing the tensor engine."""
+        total: Any = None
+        for p in parameters:
+            square = (p * p).sum()
+            total = square if total is None else total + square
+        if total is None:
+            raise ValueError("l2_penalty: got no parameters")
+        return total * alpha
+
     def _graph_operands(self) -> tuple[Any, ...]:
         """The operands and the output, as Tensors, for rules that build a graph
         (``create_graph=True``), if they still hold the numbers the forward pass used: run on

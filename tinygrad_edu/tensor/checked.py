@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 import math
 import numbers
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu.errors import DomainError
+from tinygrad_edu.formatting import shape_str
 
 __all__ = [
     "constant", "div", "exp", "float_dtype", "inside", "larger", "log", "log_softmax", "not_real",
@@ -24,12 +24,6 @@ __all__ = [
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 LARGEST = {dt: float(np.finfo(dt).max) for dt in DTYPES}  # the largest finite number
 _REAL_KINDS = "biuf"  # NumPy's dtype kinds for real numbers: bool, int, unsigned int, float
-
-
-def shape_str(shape: Sequence[int]) -> str:
-    """A shape as the matrix formulas write it: ``(10×3)``; ``(3)`` for a vector, ``()`` for a
-    scalar."""
-    return "(" + "×".join(str(n) for n in shape) + ")"
 
 
 def float_dtype(dtype: Any) -> np.dtype:

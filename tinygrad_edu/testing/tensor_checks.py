@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu.arrays import is_tensor
 from tinygrad_edu.autograd import grad
+from tinygrad_edu.formatting import shape_str
 from tinygrad_edu.gradcheck import (
     TENSOR_ROWS,
     GradcheckEntry,
@@ -47,8 +48,6 @@ check (h = eps·max(1, max |x|) along a direction of entries between 0.5 and 1.5
 
 def _shown(name: str, x: np.ndarray) -> str:
     import numpy as np
-
-    from tinygrad_edu.tensor.checked import shape_str
 
     numbers = repr(x.item()) if x.ndim == 0 else np.array2string(x, separator=", ",
                                                                  threshold=64)

@@ -21,7 +21,6 @@ from typing import Any
 from tinygrad_edu.exercises.classroom.imports import guarded_builtins, refused_import
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.formatting import indent
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.loading import (
@@ -30,6 +29,7 @@ from tinygrad_edu.exercises.loading import (
     read_source,
     run_code,
 )
+from tinygrad_edu.exercises.text_blocks import indent
 
 __all__ = ["LOAD_LIMIT", "grade_file", "locate"]
 

@@ -9,7 +9,6 @@ engine's ops.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -127,12 +126,4 @@ def mse_loss(pred: Tensor, target: ArrayLike) -> Tensor:
     return ((pred - target) ** 2).mean()
 
 
-def l2_penalty(parameters: Iterable[Tensor], alpha: float = 1e-4) -> Tensor:
-    """alpha · Σ p² over every entry of every parameter (its gradient is 2·alpha·p)."""
-    total: Tensor | None = None
-    for p in parameters:
-        square = (p * p).sum()
-        total = square if total is None else total + square
-    if total is None:
-        raise ValueError("l2_penalty: got no parameters")
-    return total * alpha
+l2_penalty = Tensor.l2_penalty  # alpha · Σ p² (a method of a Tensor too: see there)

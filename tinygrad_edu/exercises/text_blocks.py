@@ -1,21 +1,9 @@
-"""Numbers, shapes and blocks of text as the grader's verdicts and diagnoses write them."""
+"""Blocks of text as the grader's verdicts and diagnoses lay them out (their numbers and
+shapes are written by ``tinygrad_edu.formatting``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
-
-
-def fmt(x: float) -> str:
-    """A number as Python shows it (``1.0``, ``0.25``), or to 10 significant digits."""
-    text = repr(float(x))
-    return text if len(text) <= 12 else f"{x:.10g}"
-
-
-def shape_text(shape: Sequence[int]) -> str:
-    """(3, 4) as 3×4; a 1-d shape as (4,)."""
-    return "×".join(map(str, shape)) if len(shape) > 1 else f"({shape[0]},)" if shape else "()"
 
 
 def indent(text: str, n: int) -> str:
