@@ -46,7 +46,7 @@ def walk(*roots: N) -> list[N]:
     a node comes after all of its parents. Iterative, so graph depth is not limited by
     Python's recursion limit."""
     for root in roots:
-        if not hasattr(root, "parents"):
+        if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} "
                             f"{root!r}")
     order: list[N] = []

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu import checked
-from tinygrad_edu.engine import Number, Value, make_node
+from tinygrad_edu import checked, grad_mode
+from tinygrad_edu.engine import Number, Value, computed, make_node
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.ops import ListOp, freeze_built_ins, register
 
@@ -51,8 +51,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
             raise ValueError(f"dot: {len(ws)} weights but {len(inputs)} inputs; they must match")
         wd = tuple([w._data for w in ws if isinstance(w, Value)])
         if every_x and len(wd) == len(ws):  # every operand a Value: a layer of neurons
-            nodes.append(make_node(checked.dot(wd, xd), DOT, None, None,
-                                   many=(ws + inputs, xd + wd, None)))
+            nodes.append(_node(checked.dot(wd, xd), DOT, (ws + inputs, xd + wd, None)))
             continue
         w_kept = [isinstance(w, Value) for w in ws]
         wd = tuple([w._data if k else as_float(w, "dot") for w, k in zip(ws, w_kept)])
@@ -72,7 +71,15 @@ def _list_node(op: ListOp, total: float, operands: Sequence[Any], kept: list[boo
     grads = tuple([d for d, k in zip(local_grads, kept) if k])
     given = None if all(kept) else tuple([v if k else x for v, x, k in zip(operands, numbers,
                                                                           kept)])
-    return make_node(total, op, None, None, many=(parents, grads, given))
+    return _node(total, op, (parents, grads, given))
+
+
+def _node(total: float, op: ListOp, many: tuple[Any, Any, Any]) -> Value:
+    """The node of an op on a list (``many``: its parents, their local derivatives and its
+    operands if plain numbers stood among them), or under ``no_grad()`` a Value with none."""
+    if not grad_mode.is_grad_enabled():
+        return computed(total)
+    return make_node(total, op, None, None, many=many)
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
