@@ -174,6 +174,8 @@ def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | N
 def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
     if a == 0 and b < 1:
         return 0.0 if b == 0 else math.inf
+    if b == 1 and type(b) is float:  # a**1 is a: slope 1, a constant (1·a**0 would bring
+        return 1.0  # a**0's slope 0 into second derivatives: 0·inf = NaN beside a sqrt at 0)
     return b * a ** (b - 1)
 
 

@@ -44,14 +44,17 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     x_kept = [isinstance(x, Value) for x in inputs]
     xd = tuple([x._data if k else as_float(x, "dot") for x, k in zip(inputs, x_kept)])
     every_x = all(x_kept)
+    recording = grad_mode.is_grad_enabled()  # (asked once for the layer)
     nodes = []
     for row in rows:
         ws = _listed(row, "dot", _EXAMPLE)
         if len(ws) != len(inputs):
             raise ValueError(f"dot: {len(ws)} weights but {len(inputs)} inputs; they must match")
-        wd = tuple([w._data for w in ws if isinstance(w, Value)])
+        wd = tuple([w._data for w in ws if type(w) is Value])  # (a subclass: below)
         if every_x and len(wd) == len(ws):  # every operand a Value: a layer of neurons
-            nodes.append(_node(checked.dot(wd, xd), DOT, (ws + inputs, xd + wd, None)))
+            total = checked.dot(wd, xd)
+            nodes.append(make_node(total, DOT, None, None, many=(ws + inputs, xd + wd, None))
+                         if recording else computed(total))
             continue
         w_kept = [isinstance(w, Value) for w in ws]
         wd = tuple([w._data if k else as_float(w, "dot") for w, k in zip(ws, w_kept)])

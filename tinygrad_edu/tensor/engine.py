@@ -306,7 +306,9 @@ def where(condition: Any, a: Operand, b: Operand) -> Any:
 def _d_pow_base(g: Any, a: Any, b: Any) -> Any:
     """g ⊙ d(a**b)/da = g ⊙ b·a**(b-1); at a = 0 it is 0 for b = 0 (as PyTorch) and for b > 1,
     1 for b = 1, and inf for b < 1, where a**b stands vertical (``_vertical``). A NaN base
-    gives NaN, also for b = 0."""
+    gives NaN, also for b = 0. A constant b = 1: slope 1, a constant (as for the scalar)."""
+    if not isinstance(b, Tensor) and np.all(np.asarray(b) == 1):
+        return g * 1.0
     zero = np.asarray(data(a) == 0)
     with np.errstate(over="ignore"):
         if not zero.any():
