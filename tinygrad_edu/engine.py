@@ -222,6 +222,11 @@ class Value(Habits):
                  "_no_graph", "_right", "_scope", "grad", "label")
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
     _scope: str  # the named_scope it was made in, set only on a node made inside one
+    _left: Any  # the other fields make_node lists, for the type checker
+    _right: Any
+    _d_left: Any
+    _d_right: Any
+    _list: Any
 
     def __init__(self, data: Number, children: Sequence[Value] | str = (),
                  local_grads: Sequence[float] = (), label: str = "", **micrograd: Any) -> None:

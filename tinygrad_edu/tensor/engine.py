@@ -298,15 +298,14 @@ _where = define("where", np.where, "where({0}, {1}, {2})", (None, ""),
 
 
 def where(condition: Any, a: Operand, b: Operand) -> Any:
-    """``a`` where ``condition`` holds, ``b`` elsewhere, entry by entry (``np.where``). The
-    condition is a constant (booleans); a and b each get the gradient of the entries they gave."""
+    """``a`` where the constant ``condition`` holds, else ``b`` (``np.where``), entry by entry."""
     return _where(np.asarray(data(condition)).astype(bool), a, b)
 
 
 def _d_pow_base(g: Any, a: Any, b: Any) -> Any:
-    """g ⊙ d(a**b)/da = g ⊙ b·a**(b-1); at a = 0 it is 0 for b = 0 (as PyTorch) and for b > 1,
-    1 for b = 1, and inf for b < 1, where a**b stands vertical (``_vertical``). A NaN base
-    gives NaN, also for b = 0. A constant b = 1: slope 1, a constant (as for the scalar)."""
+    """g ⊙ d(a**b)/da = g ⊙ b·a**(b-1) (a constant b = 1: g, as for a scalar); at a = 0 it is
+    0 for b = 0 (PyTorch's) and b > 1, 1 for b = 1, inf for b < 1 (``_vertical``). A NaN base
+    gives NaN, also for b = 0."""
     if not isinstance(b, Tensor) and np.all(np.asarray(b) == 1):
         return g * 1.0
     zero = np.asarray(data(a) == 0)
@@ -327,10 +326,9 @@ def _d_sqrt(g: Any, x: Any, y: Any) -> Any:
 
 
 def _vertical(g: Any, x: Any, edge: Any, slope: Any) -> Any:
-    """g ⊙ slope, where the slope is inf at ``edge`` (x = 0, the edge of a domain x >= 0 where
-    the graph stands vertical; g·inf is NaN where g = 0, as in PyTorch). On Tensors the slope
-    there is inf − √x, whose derivative is −inf, and each higher one the infinity of √x's (as
-    PyTorch gives for √x and x**b at 0)."""
+    """g ⊙ slope, where the slope is inf at ``edge`` (x = 0, where the graph stands vertical;
+    g·inf is NaN where g = 0, as in PyTorch). There it is inf − √x on Tensors: its derivatives
+    are √x's infinities (-inf, inf, ...), as PyTorch gives for √x and x**b at 0."""
     with np.errstate(invalid="ignore"):
         return g * where(edge, np.inf - sqrt(where(edge, x, 1.0)), slope)
 

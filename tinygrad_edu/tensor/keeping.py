@@ -65,7 +65,7 @@ def tensor_array(t: Any) -> np.ndarray:
         return array  # a graph's already: made read-only here, or a node's own output
     if array.flags.owndata and _references(t) <= _ALONE:  # no name, no view, no other graph
         # read-only: setflags(write=False), but positional (a quarter of the instructions)
-        array.setflags(False)  # type: ignore[call-arg]
+        array.setflags(False)
         return array
     return _read_only_copy(array)
 
@@ -108,7 +108,7 @@ def _constant_kept(constant: Any, given: Any) -> Any:
 
 def _read_only_copy(array: np.ndarray) -> np.ndarray:
     copy = array.copy()
-    copy.setflags(False)  # type: ignore[call-arg]
+    copy.setflags(False)
     return copy
 
 
@@ -119,6 +119,7 @@ def _references(t: Any) -> int:
 
 class _Probe:
     __slots__ = ("_data",)
+    _data: Any
 
 
 def _references_when_alone() -> int:
