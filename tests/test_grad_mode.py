@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tinygrad_edu import DomainError, Value, enable_grad, no_grad
+from tinygrad_edu import DomainError, Value, dot, enable_grad, no_grad, vsum
 from tinygrad_edu.grad_mode import is_grad_enabled
 
 
@@ -198,3 +198,16 @@ def test_no_grad_decorator_covers_an_async_generator_body_and_not_its_consumer()
     assert asyncio.run(main()) == ((), [0.0, 1.0, 2.0])
     assert seen[:2] == [("consumer", True, ()), ("body", False, "hi")]
     assert all(mode is False for who, mode, _ in seen if who == "body")
+
+
+def test_under_no_grad_no_derivative_rule_runs():
+    """Under no_grad there is no graph, so no local derivative is taken: d(a**b)/db needs
+    a > 0, yet (-2) ** b computes; outside no_grad the same line says why it cannot."""
+    with no_grad():
+        v = Value(-2.0) ** Value(2.0)
+        d = dot([Value(1.0), Value(2.0)], [Value(3.0), 4.0])
+        s = vsum([Value(1.0), 2.0])
+    assert (v.data, d.data, s.data) == (4.0, 11.0, 3.0)
+    assert all(x.parents == () and x._no_graph for x in (v, d, s))
+    with pytest.raises(DomainError, match=r"\*\*: the base -2.0 is negative"):
+        Value(-2.0) ** Value(2.0)

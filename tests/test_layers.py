@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 LAYERS = [
     ["errors", "arrays", "formatting", "stepwise", "grad_mode", "checked", "tensor.checked",
      "graph", "ops", "stepping", "copying", "higher", "habits", "scopes", "autograd",
-     "tensor.registry", "tensor.copying", "tensor.base", "tensor.arguments", "tensor.making"],
+     "tensor.registry", "tensor.copying", "tensor.base", "tensor.keeping", "tensor.arguments",
+     "tensor.making"],
     ["engine", "listops", "making", "tensor.engine"],
     ["tensor.nn.functional", "nn.functional", "init", "saving", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "batches", "data", "text", "idx",

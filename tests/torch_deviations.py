@@ -30,6 +30,18 @@ compare such a case with central differences instead of PyTorch.
    the backward pass reads the new numbers: d(w·w)/dw at w = [1, 2] comes out as
    2·(w − 1) = [0, 2], a mix of the forward pass's graph and the changed w. The gradient of
    the function the forward pass computed is 2w = [2, 4], which we give (issue 32, item 1).
+6. **A NumPy array changed between the forward and the backward pass.** PyTorch takes a NumPy
+   array into a graph as ``torch.from_numpy(X)``, which shares X's memory, and its count of
+   in-place changes does not see NumPy's: after ``(from_numpy(X) @ W).sum()`` and
+   ``X *= 10`` the backward pass reads the new X, so dW = Xᵀ·1 comes out as [50, 70, 90]
+   for X = [[1, 2, 3], [4, 5, 6]]. The function the forward pass computed has [5, 7, 9],
+   which we give: a graph keeps its own copy of a plain operand (issue 40, item 1).
+7. **A view written between the forward and the backward pass.** ``t.data = flat[0:3]``
+   makes t share flat's memory, in PyTorch as in NumPy; a write into flat after the forward
+   pass of Σ t² then reaches the saved t unseen, and dt comes out as 2·[100, 1, 2] for
+   t = [0, 1, 2] (a view of ``t.detach().numpy()`` written in the same way does the same).
+   We give the forward pass's 2t = [0, 2, 4]: the graph took a copy of t's numbers, because
+   something else could write them (issue 40, item 1).
 """
 
 from __future__ import annotations
@@ -138,6 +150,54 @@ def _our_gradient_after_a_data_change() -> float:
     return float(w.grad[0])
 
 
+def _torch_gradient_after_a_numpy_change(torch: Any) -> float:
+    import numpy as np
+
+    X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    W = torch.ones((3, 1), dtype=torch.float64, requires_grad=True)
+    loss = (torch.from_numpy(X) @ W).sum()
+    X *= 10
+    loss.backward()
+    return W.grad[0, 0].item()
+
+
+def _our_gradient_after_a_numpy_change() -> float:
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    W = Tensor(np.ones((3, 1)))
+    loss = (X @ W).sum()
+    X *= 10
+    loss.backward()
+    return float(W.grad[0, 0])
+
+
+def _torch_gradient_after_a_view_is_written(torch: Any) -> float:
+    flat = torch.arange(6, dtype=torch.float64)
+    t = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    t.data = flat[0:3]
+    loss = (t * t).sum()
+    flat[0] = 100.0
+    loss.backward()
+    return t.grad[0].item()
+
+
+def _our_gradient_after_a_view_is_written() -> float:
+    import numpy as np
+
+    from tinygrad_edu.tensor import Tensor
+
+    flat = np.arange(6.0)
+    t = Tensor([0.0, 0.0, 0.0])
+    t.data = flat[0:3]
+    loss = (t * t).sum()
+    flat[0] = 100.0
+    loss.backward()
+    return float(t.grad[0])
+
+
 pow_mixed_partial_deviation = Deviation(
     "pow-mixed-partial-at-zero-exponent-tensor",
     "d/db[0] d/da[0] Σ a**b at a = [2, 1.5], b = [0, 1]", torch_value=0.0, true_value=0.5,
@@ -158,6 +218,16 @@ DEVIATIONS = [
               "d/dw[0] Σ w·w at w = [1, 2], then w.data -= 1 before backward()",
               torch_value=0.0, true_value=2.0, torch_case=_torch_gradient_after_a_data_change,
               ours=_our_gradient_after_a_data_change),
+    Deviation("gradient-after-a-numpy-array-changes",
+              "d/dW[0] Σ X @ W at W = 1, X = [[1, 2, 3], [4, 5, 6]], then X *= 10 before "
+              "backward()", torch_value=50.0, true_value=5.0,
+              torch_case=_torch_gradient_after_a_numpy_change,
+              ours=_our_gradient_after_a_numpy_change),
+    Deviation("gradient-after-a-view-is-written",
+              "d/dt[0] Σ t·t with t.data = flat[0:3], flat = [0..5], then flat[0] = 100 before "
+              "backward()", torch_value=200.0, true_value=0.0,
+              torch_case=_torch_gradient_after_a_view_is_written,
+              ours=_our_gradient_after_a_view_is_written),
 ]
 
 

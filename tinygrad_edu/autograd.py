@@ -76,8 +76,7 @@ def grad(
             constants = [k for k, out in enumerate(outs) if not out.parents and out is not x]
             why = "" if not constants else (
                 f" (output {constants[0]} is a constant, a value with no graph: a first "
-                "derivative is one where it does not depend on the input, as for x * 4, or "
-                "where it is infinite, as sqrt's at 0)")
+                "derivative is one where it does not depend on the input, as for x * 4)")
             raise ValueError(f"grad: input {i}{name} is not used to compute the outputs{why}; "
                              "pass allow_unused=True to get None for it")
         if g is not None and create_graph and not is_node(g):

@@ -2,13 +2,10 @@
 
 Read it in this order (this file and ``graph.py`` are the whole engine, under 550 lines):
 
-1. ``make_node``: what a node records. Its number (``_data``), its gradient (``grad``, 0
-   until a backward pass reaches it), the op that made it (``_fn``), its one or two
-   operands (``_left``, ``_right``) and, worked out as soon as the forward pass computes the
-   number, the local derivative of the node with respect to each (``_d_left``,
-   ``_d_right``). Then ``one_operand`` and ``two_operands``: how a row of the op table
-   becomes an operation: call the forward function on the numbers, call each operand's rule
-   for its local derivative, record the node.
+1. ``make_node``: what a node records (its fields are listed there), among them the local
+   derivative of the node with respect to each operand, worked out as soon as the forward
+   pass computes its number. Then ``one_operand`` and ``two_operands``: how a row of the op
+   table becomes an operation: the forward function on the numbers, each operand's rule.
 2. ``Value``: a leaf made by you, or a node made by an op. Its operators and methods are the
    op table, one row each: the forward function beside the local derivatives, and the same
    in words. ``_backward()`` is the chain rule at one node: each operand's
@@ -39,11 +36,11 @@ from typing import Any, ClassVar, Union
 from tinygrad_edu import autograd, checked, grad_mode, ops, scopes
 from tinygrad_edu.errors import as_float, explained, real_or_none
 from tinygrad_edu.graph import backpropagate, walk, zero_grad  # (importable from here too)
-from tinygrad_edu.habits import Habits, given
+from tinygrad_edu.habits import Habits, made_by_hand
 from tinygrad_edu.ops import Op, Rule
 
-__all__ = ["Number", "Value", "abs_", "add", "backpropagate", "binary", "cos", "div", "exp",
-           "leaky_relu", "log", "make_node", "mul", "neg", "one_operand", "pow_", "relu",
+__all__ = ["Number", "Value", "abs_", "add", "backpropagate", "binary", "computed", "cos", "div",
+           "exp", "leaky_relu", "log", "make_node", "mul", "neg", "one_operand", "pow_", "relu",
            "sigmoid", "sin", "sqrt", "sub", "tanh", "two_operands", "unary", "walk", "zero_grad"]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, Python 3.10)
@@ -52,21 +49,26 @@ sin: ops.UnaryFunction[Value]  # (defined below the table, whose rules of sin an
 cos: ops.UnaryFunction[Value]
 
 
+_no_grad_threads = grad_mode.off_threads  # not empty while any thread is inside no_grad()
+_open_scopes = scopes.opened  # not empty while any named_scope is open
+
+
 def make_node(y: float, op: Op, left: Any, d_left: Any, right: Any = None,
               d_right: Any = None, many: Any = None) -> Value:
-    """A new Value holding ``y``, made by ``op`` from ``left`` (and ``right``) with the local
-    derivatives ``d_left`` (and ``d_right``), None for a plain-number operand; or, for an
-    op on a whole list, from ``many``: (parents, local derivatives, and all its operands if
-    plain numbers stood among them). Under ``no_grad()`` it keeps none of it. Every node is
-    made here, one field at a time (the fastest way in CPython)."""
+    """A new Value holding ``y``, made by ``op`` from ``left`` (and ``right``), one field at a
+    time (the fastest way in CPython). ``_data``: the number; ``grad``: 0.0 until a backward
+    pass reaches it; ``label``: a name for drawings; ``_fn``: the op (None for a leaf);
+    ``_left``, ``_right``: the operands, a plain number (the 2.0 in ``2.0 - x``) kept as a
+    float; ``_d_left``, ``_d_right``: d(node)/d(operand), None for a plain number, which
+    gets no gradient; ``_list``: for an op on a whole list (``dot``, ``vsum``), ``many``:
+    its parents, their local derivatives, and its operands if plain numbers stood among
+    them; ``_no_graph``: True if computed under ``no_grad()`` (``computed``); ``_scope``:
+    only on a node made inside a ``named_scope``. Your own attributes (an optimizer's
+    ``p.m``) go to the ``__dict__`` a Value also has."""
     node = object.__new__(Value)
     node._data = y
     node.grad = 0.0
     node.label = ""
-    if _no_grad_threads and not grad_mode.state.enabled:  # is_grad_enabled(), without a call
-        node._fn = node._left = node._right = node._d_left = node._d_right = node._list = None
-        node._no_graph = True
-        return node
     node._fn = op
     node._left = left
     node._d_left = d_left
@@ -79,8 +81,15 @@ def make_node(y: float, op: Op, left: Any, d_left: Any, right: Any = None,
     return node
 
 
-_no_grad_threads = grad_mode.off_threads  # not empty while any thread is inside no_grad()
-_open_scopes = scopes.opened  # not empty while any named_scope is open
+def computed(y: float) -> Value:
+    """A Value computed under ``no_grad()``: its number and no graph (the rules do not run)."""
+    node = object.__new__(Value)
+    node._data = y
+    node.grad = 0.0
+    node.label = ""
+    node._fn = node._left = node._right = node._d_left = node._d_right = node._list = None
+    node._no_graph = True
+    return node
 
 
 def one_operand(op: Op) -> ops.UnaryFunction[Value]:
@@ -94,11 +103,14 @@ def one_operand(op: Op) -> ops.UnaryFunction[Value]:
         xd = x._data
         try:
             y = forward(xd)
+            if _no_grad_threads and not grad_mode.state.enabled:  # inside no_grad(), fast
+                return computed(y)
             return make_node(y, op, x, derivative(xd, y))
         except (ArithmeticError, ValueError) as error:  # say which op, at which number
             raise explained(error, op.name, xd) from None
 
-    return ops.named(apply, op)  # type: ignore[return-value]
+    return ops.named(apply, op)  # type: ignore[return-value]  # (a traceback still says
+    # one_operand.<locals>.apply: that is this function, the op's row applied)
 
 
 def two_operands(op: Op) -> ops.BinaryFunction[Value]:
@@ -108,6 +120,8 @@ def two_operands(op: Op) -> ops.BinaryFunction[Value]:
     forward = op.forward
     d_left, d_right = [rule or ops.refusal(op, i) for i, rule in enumerate(op.rules)]
 
+    # b's default: leaky_relu's alpha (0.01); else MISSING, so that a call with one operand
+    # says that it needs two
     def apply(a: Value | Number, b: Any = op.default if op.default is not None else ops.MISSING
               ) -> Any:
         a_node = isinstance(a, Value)
@@ -120,6 +134,8 @@ def two_operands(op: Op) -> ops.BinaryFunction[Value]:
             return NotImplemented if a_node or b_node else on_numbers(op, a, b)
         try:
             y = forward(ad, bd)
+            if _no_grad_threads and not grad_mode.state.enabled:  # inside no_grad(), fast
+                return computed(y)
             return make_node(y, op, a if a_node else ad, d_left(ad, bd, y) if a_node else None,
                              b if b_node else bd, d_right(ad, bd, y) if b_node else None)
         except (ArithmeticError, ValueError) as error:  # say which op, at which numbers
@@ -158,6 +174,8 @@ def binary(name: str, forward: Callable[[float, float], float], d_left: Rule | N
 def _d_pow_base(a: Any, b: Any, y: Any) -> Any:
     if a == 0 and b < 1:
         return 0.0 if b == 0 else math.inf
+    if b == 1 and type(b) is float:  # a**1 is a: slope 1, a constant (1·a**0 would bring
+        return 1.0  # a**0's slope 0 into second derivatives: 0·inf = NaN beside a sqrt at 0)
     return b * a ** (b - 1)
 
 
@@ -168,8 +186,9 @@ def _d_pow_exponent(a: Any, b: Any, y: Any) -> Any:
 
 
 # relu, leaky_relu and abs are straight on each side of 0: their slopes are steps, plain
-# numbers on floats and, on Values, ops whose derivative is 0 (second derivatives 0, as in
-# PyTorch). At x = 0: relu' = 0, leaky_relu' = alpha, abs' = 0 (PyTorch's); NaN gives NaN.
+# numbers on floats and, on Values (for second derivatives only: higher.py), the hidden ops
+# step and sign, whose derivative is 0 (second derivatives 0, as in PyTorch). At x = 0:
+# relu' = 0, leaky_relu' = alpha, abs' = 0 (PyTorch's); NaN gives NaN.
 def _slope(x: float, below: float) -> float:
     return 1.0 if x > 0 else below if x <= 0 else x
 
@@ -203,6 +222,11 @@ class Value(Habits):
                  "_no_graph", "_right", "_scope", "grad", "label")
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
     _scope: str  # the named_scope it was made in, set only on a node made inside one
+    _left: Any  # the other fields make_node lists, for the type checker
+    _right: Any
+    _d_left: Any
+    _d_right: Any
+    _list: Any
 
     def __init__(self, data: Number, children: Sequence[Value] | str = (),
                  local_grads: Sequence[float] = (), label: str = "", **micrograd: Any) -> None:
@@ -212,15 +236,11 @@ class Value(Habits):
         self._data: float = data if type(data) is float else as_float(data, "Value")
         self.grad: Any = 0.0  # a float; a Value on a leaf after backward(create_graph=True)
         self.label = label
-        self._fn: Op | None = None  # a leaf: made by no op, from no operands
-        self._left: Any = None
-        self._right: Any = None
-        self._d_left: Any = None
-        self._d_right: Any = None
-        self._list: Any = None
+        self._fn: Op | None = None  # a leaf: made by no op, from no operands (make_node)
+        self._left = self._right = self._d_left = self._d_right = self._list = None
         self._no_graph = False  # True for a value computed under no_grad()
         if children or local_grads or micrograd or type(label) is not str:
-            self._made_by_hand(children, local_grads, micrograd)
+            made_by_hand(self, children, local_grads, micrograd)
 
     @property
     def data(self) -> float:
@@ -358,26 +378,6 @@ class Value(Habits):
             self.grad = g
         else:
             self.grad += g
-
-    def _made_by_hand(self, children: Any, local_grads: Any, micrograd: dict[str, Any]) -> None:
-        """``Value(data, children, local_grads)``: microgpt's way of making a node, checked
-        (``habits.given``), its op named after the function that made it."""
-        if isinstance(children, str) and not local_grads and not micrograd:
-            self.label = children  # Value(2.0, "x")
-            return
-        op, children, local_grads = given(children, local_grads, self.label, micrograd)
-        if not grad_mode.is_grad_enabled():  # no_grad(): no graph
-            self._no_graph = True
-            return
-        self._fn = op
-        if len(children) > 2:
-            self._list = (children, local_grads, None)
-        else:
-            self._left, self._d_left = children[0], local_grads[0]
-            if len(children) == 2:
-                self._right, self._d_right = children[1], local_grads[1]
-        if _open_scopes:
-            self._scope = scopes.current()
 
 
 # The table's functions, on Values and on plain numbers: tinygrad_edu.tanh(x), add(a, b).

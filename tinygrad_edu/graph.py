@@ -46,27 +46,28 @@ def walk(*roots: N) -> list[N]:
     a node comes after all of its parents. Iterative, so graph depth is not limited by
     Python's recursion limit."""
     for root in roots:
-        if not hasattr(root, "parents"):
+        if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} "
                             f"{root!r}")
     order: list[N] = []
     seen: set[N] = set()
-    for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.parents))]  # a node, and its parents not yet looked at
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in seen:  # list its parents first
-                    seen.add(parent)
-                    stack.append((parent, iter(parent.parents)))
-                    break
-            else:  # all its parents are listed: list it
-                stack.pop()
-                order.append(node)
+    stack: list[Any] = list(reversed(roots))  # nodes to look at, the next one last
+    while stack:
+        node = stack.pop()
+        if node is _LIST_IT:  # every parent of the node below this mark is listed now
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            stack += (node, _LIST_IT)  # list the node once its parents are listed
+            for parent in reversed(node.parents):  # (reversed: the first parent comes first)
+                if parent not in seen:
+                    stack.append(parent)
     return order
+
+
+_LIST_IT = object()  # a mark on the stack (no new object per node: a deep graph, such as a
+# chain of a million nodes, would otherwise keep a million of them alive at once, and
+# Python's garbage collector would walk them over and over)
 
 
 def backpropagate(root: N, seed: Any, stepping: bool = False) -> Iterator[N]:

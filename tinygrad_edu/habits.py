@@ -28,7 +28,7 @@ import operator
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from tinygrad_edu import checked, copying, grad_mode, ops
+from tinygrad_edu import checked, copying, grad_mode, ops, scopes
 from tinygrad_edu.errors import as_float, real_or_none, refuse_arguments
 from tinygrad_edu.higher import float_guard, local_grads_as_values
 from tinygrad_edu.stepping import Step, backward_steps
@@ -209,6 +209,28 @@ def _in_place(value: Self, other: Any, symbol: str) -> Self:
             "no_grad(): p -= lr * p.grad` (PyTorch's way) or `p.data -= lr * p.grad` "
             "(micrograd's)")
     return op(value, other)  # type: ignore[no-any-return]
+
+
+def made_by_hand(value: Any, children: Any, local_grads: Any, micrograd: dict[str, Any]
+                 ) -> None:
+    """``Value(data, children, local_grads)``: microgpt's way of making a node, checked
+    (``given``), its op named after the function that made it; ``Value(2.0, "x")`` labels."""
+    if isinstance(children, str) and not local_grads and not micrograd:
+        value.label = children  # Value(2.0, "x")
+        return
+    op, children, local_grads = given(children, local_grads, value.label, micrograd)
+    if not grad_mode.is_grad_enabled():  # no_grad(): no graph
+        value._no_graph = True
+        return
+    value._fn = op
+    if len(children) > 2:
+        value._list = (children, local_grads, None)
+    else:
+        value._left, value._d_left = children[0], local_grads[0]
+        if len(children) == 2:
+            value._right, value._d_right = children[1], local_grads[1]
+    if scopes.opened:  # inside a named_scope
+        value._scope = scopes.current()
 
 
 def given(children: Any, local_grads: Any, label: Any, micrograd: dict[str, Any]

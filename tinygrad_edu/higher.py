@@ -15,14 +15,15 @@ cut that graph (``math.cos(x)`` calls ``float(x)``): while ``floats_refused`` is
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tinygrad_edu.errors import real_or_none
+from tinygrad_edu.errors import DomainError, real_or_none
 from tinygrad_edu.graph import is_node
-from tinygrad_edu.ops import ListOp
+from tinygrad_edu.ops import ListOp, operand_names
 
 __all__ = ["floats_refused"]
 
@@ -63,11 +64,11 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
     _check_unchanged(node, op, operands)
     if isinstance(op, ListOp):
         return op.graph_rule(operands, node)
+    wanted = [i for i, x in enumerate(operands) if is_node(x)]
     try:
         with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
                             "number (as math's functions do)"):
-            grads = tuple(rule(*operands, node) for rule, x in zip(op.graph_rules, operands)
-                          if is_node(x))
+            grads = tuple(op.graph_rules[i](*operands, node) for i in wanted)
     except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
         raise TypeError(
             f"{op.name}: its derivative rule does not run on Values, which "
@@ -77,7 +78,61 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
         if not is_node(g) and real_or_none(g) is None:
             raise TypeError(f"{op.name}: its derivative rule returned "
                             f"{type(g).__name__} {g!r} on Values, not a Value or a number")
-    return grads
+    return tuple(vertical(op, operands, i, g) if not is_node(g) and math.isinf(g) else g
+                 for i, g in zip(wanted, grads))
+
+
+# ----------------------------------------------------------------------------- at an edge
+# A rule may give an infinite number where the op's graph stands vertical: sqrt's slope
+# 1/(2√x) at x = 0, or that of x**b (0 < b < 1) at 0 (as PyTorch). That number has no graph,
+# so its own derivative would come out as 0, as if the slope did not depend on x; but it
+# falls from inf as x moves into the domain: sqrt's second derivative there is -inf.
+
+
+def vertical(op: Any, operands: Any, i: int, slope: float) -> Any:
+    """The infinite local derivative ``slope`` of operand ``i``, made a Value whose own
+    derivatives are right: where the op is defined on one side of x0 only (the edge of its
+    domain, probed with its forward function), it is ``slope − sign·√(x − x0)`` (with
+    ``x0 − x`` for a domain below x0): its number is ``slope``, its derivative the infinity
+    pointing into the domain (-inf for sqrt), and every higher one that of √x, as PyTorch
+    gives for sqrt and x**b. A slope that is inf around x0 too is a constant (x · inf); any
+    other raises an error that names the op and the number."""
+    x = operands[i]
+    numbers = [o.data if is_node(o) else o for o in operands]
+    x0 = numbers[i]
+    step = 1e-6 * max(1.0, abs(x0))
+    above, below = (_defined(op, numbers, i, x0 + s) for s in (step, -step))
+    if above != below:
+        distance = x - x0 if above else x0 - x
+        return slope - math.copysign(1.0, slope) * distance.sqrt()
+    if all(math.isinf(_slope_at(op, numbers, i, x0 + s)) for s in (step, -step)):
+        return slope  # the same infinite slope around x0: a constant
+    name = operand_names(len(op.rules))[i]
+    raise DomainError(
+        f"create_graph=True: {op.name}'s derivative with respect to {name} at {name} = {x0!r} "
+        f"is {slope!r}, a number with no graph, so its own derivative (a second derivative) "
+        f"would come out as 0; but {op.name} is defined on both sides of {x0!r}, where that "
+        "derivative is infinite with a different sign on each side, or undefined. Take the "
+        f"point off {x0!r}, or take first derivatives only (without create_graph)")
+
+
+def _defined(op: Any, numbers: list[Any], i: int, x: float) -> bool:
+    """Whether the op's forward function gives a number with operand ``i`` set to ``x``."""
+    try:
+        y = op.forward(*numbers[:i], x, *numbers[i + 1:])
+    except (ArithmeticError, ValueError, TypeError):
+        return False
+    return bool(y == y)  # NaN: not defined there
+
+
+def _slope_at(op: Any, numbers: list[Any], i: int, x: float) -> float:
+    """The op's local derivative of operand ``i`` with that operand set to ``x`` (NaN where
+    it has none)."""
+    shifted = [*numbers[:i], x, *numbers[i + 1:]]
+    try:
+        return float(op.rules[i](*shifted, op.forward(*shifted)))
+    except (ArithmeticError, ValueError, TypeError):
+        return math.nan
 
 
 def _check_unchanged(node: Any, op: Any, operands: Any) -> None:

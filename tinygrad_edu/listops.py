@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu import checked
-from tinygrad_edu.engine import Number, Value, make_node
+from tinygrad_edu import checked, grad_mode
+from tinygrad_edu.engine import Number, Value, computed, make_node
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.ops import ListOp, freeze_built_ins, register
 
@@ -44,15 +44,17 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     x_kept = [isinstance(x, Value) for x in inputs]
     xd = tuple([x._data if k else as_float(x, "dot") for x, k in zip(inputs, x_kept)])
     every_x = all(x_kept)
+    recording = grad_mode.is_grad_enabled()  # (asked once for the layer)
     nodes = []
     for row in rows:
         ws = _listed(row, "dot", _EXAMPLE)
         if len(ws) != len(inputs):
             raise ValueError(f"dot: {len(ws)} weights but {len(inputs)} inputs; they must match")
-        wd = tuple([w._data for w in ws if isinstance(w, Value)])
+        wd = tuple([w._data for w in ws if type(w) is Value])  # (a subclass: below)
         if every_x and len(wd) == len(ws):  # every operand a Value: a layer of neurons
-            nodes.append(make_node(checked.dot(wd, xd), DOT, None, None,
-                                   many=(ws + inputs, xd + wd, None)))
+            total = checked.dot(wd, xd)
+            nodes.append(make_node(total, DOT, None, None, many=(ws + inputs, xd + wd, None))
+                         if recording else computed(total))
             continue
         w_kept = [isinstance(w, Value) for w in ws]
         wd = tuple([w._data if k else as_float(w, "dot") for w, k in zip(ws, w_kept)])
@@ -72,7 +74,15 @@ def _list_node(op: ListOp, total: float, operands: Sequence[Any], kept: list[boo
     grads = tuple([d for d, k in zip(local_grads, kept) if k])
     given = None if all(kept) else tuple([v if k else x for v, x, k in zip(operands, numbers,
                                                                           kept)])
-    return make_node(total, op, None, None, many=(parents, grads, given))
+    return _node(total, op, (parents, grads, given))
+
+
+def _node(total: float, op: ListOp, many: tuple[Any, Any, Any]) -> Value:
+    """The node of an op on a list (``many``: its parents, their local derivatives and its
+    operands if plain numbers stood among them), or under ``no_grad()`` a Value with none."""
+    if not grad_mode.is_grad_enabled():
+        return computed(total)
+    return make_node(total, op, None, None, many=many)
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:

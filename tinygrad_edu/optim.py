@@ -2,8 +2,9 @@
 
 They only read ``p.grad`` and update ``p.data`` with ordinary arithmetic, so the same code
 steps scalar ``Value`` parameters (floats) and tensor parameters (NumPy arrays). A tensor
-parameter gets its new numbers as a new array: the loss's graph keeps the old one, read-only,
-for its backward pass (a step taken before ``backward()`` does not change the gradient). A
+parameter whose array the loss's graph keeps (read-only, for its backward pass) gets its new
+numbers as a new array, so a step taken before ``backward()`` does not change the gradient;
+one whose array no graph keeps is changed in place, as in PyTorch (``p.numpy()`` follows). A
 parameter whose ``grad`` is None (it has not been used yet) is skipped, as in PyTorch.
 After ``loss.backward(create_graph=True)`` a scalar parameter's ``grad`` is a ``Value``: the
 optimizers read its number, so ``p.data`` stays a float (PyTorch's optimizers also step with
@@ -210,10 +211,14 @@ class Adam(Optimizer):
 
 
 def _descend(p: Any, step: Any) -> None:
-    """``p.data -= step`` for a tensor parameter, written to a new array in one pass: the
-    array ``p`` holds is the loss's graph's too (read-only), and ``p.data`` would copy it
-    first. The same arithmetic and dtype as ``-=``."""
+    """``p.data -= step`` for a tensor parameter. Where the array ``p`` holds is the loss's
+    graph's too (read-only, the usual case), it is written to a new array in one pass, as
+    ``p.data`` would copy it first; else in place, so that an array that shares p's memory
+    (``p.numpy()``) follows it, as in PyTorch. The same arithmetic and dtype as ``-=``."""
     now = p._data  # the array itself
+    if now.flags.writeable:
+        now -= step
+        return
     new = now - step
     p._data = new if new.dtype == now.dtype else new.astype(now.dtype)
 

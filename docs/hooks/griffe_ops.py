@@ -16,7 +16,8 @@ user calls or reads, not the machinery behind it:
 - an attribute that ``__init__`` sets is shown when it is documented: it has a docstring,
   the docstring of its class, its ``__init__`` or its module speaks of it (``Value.grad``,
   ``Op.formula``), or a page of the site names it in code (``optimizer.lr``); not when it
-  is bookkeeping that nothing documents (``Op.twin``, the op that serves ``2.0 - x``);
+  is bookkeeping that nothing documents (``GivenOp.given_as``, the name and arity behind a
+  node made by ``Value(data, children, local_grads)``);
 - ``Value(data, label="")`` is shown so, without the ``*micrograd_args`` it accepts only to
   refuse them with a message (micrograd's private ``Value(data, (a, b), '+')``);
 - a function named with a trailing underscore (``abs_``, ``pow_``, ``sum_``, ``max_``) says

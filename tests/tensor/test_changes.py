@@ -101,7 +101,8 @@ def test_second_order_refuses_and_names_the_tensor(change):
     change(W, 0.5)
     message = r"create_graph=True: W \(2×3\), which the forward pass computed the '@' node " \
               r"\(3×3\) from, has changed since \(an update inside no_grad\(\), t\.data = " \
-              r"\.\.\., t\.data\[\.\.\.\] = \.\.\., or an optimizer's step\(\)\).*Take the " \
+              r"\.\.\., t\.data\[\.\.\.\] = \.\.\., a write into t\.numpy\(\) or into an array " \
+              r"t\.data was set to, or an optimizer's step\(\)\).*Take the " \
               r"gradients before changing the values \(in a training loop: backward\(\), " \
               r"then step\(\)\)"
     with pytest.raises(RuntimeError, match=message):
@@ -167,17 +168,70 @@ def test_reading_or_writing_back_the_same_numbers_is_no_change():
     np.testing.assert_array_equal(again.data, first.data)
 
 
-def test_an_array_taken_before_the_forward_pass_cannot_be_written_while_a_graph_holds_it():
-    W = Tensor([1.0, 2.0])
-    taken, seen = W.data, np.asarray(W)
+def test_an_array_taken_before_the_forward_pass_is_the_tensors_and_never_the_graphs():
+    """Issue 40, item 1: an array that shares W's memory (``W.data``, ``np.asarray(W)``,
+    ``W.numpy()``, a view of one), taken before the forward pass and written after it,
+    changes W, as in PyTorch, but never the graph: the graph kept a copy of its own. Before,
+    the graph made W's array read-only (NumPy's error, naming nothing), and a view taken
+    from it stayed writable and changed the gradient silently."""
+    W = Tensor([1.0, 2.0], label="W")
+    taken, seen, view = W.data, np.asarray(W), W.numpy()[1:]
     L = square_sum(W)
-    for array in (taken, seen, np.asarray(W)):
-        with pytest.raises(ValueError, match="read-only"):  # NumPy's error: never silent
-            array[0] = 5.0
+    taken[0] = 5.0
+    seen[0] *= 2.0
+    view[0] = 7.0
+    np.testing.assert_array_equal(W.data, [10.0, 7.0])  # one array, W's
+    assert W.data is taken
     L.backward()
-    np.testing.assert_array_equal(W.grad, [2.0, 4.0])
-    W.data[0] = 5.0  # through data: a copy of W's own
-    assert W.data[0] == 5.0 and taken[0] == 1.0
+    np.testing.assert_array_equal(W.grad, [2.0, 4.0])  # 2W of the forward pass
+    np.testing.assert_array_equal(grad(L, [W])[0], [2.0, 4.0])
+    with pytest.raises(RuntimeError, match=r"create_graph=True: W \(2\), which the forward "
+                                           r"pass computed the '\*' node \(2\) from, has changed"):
+        grad(L, [W], create_graph=True)
+
+
+def test_an_array_set_with_data_and_written_through_its_base_after_the_forward_pass():
+    """``t.data = flat[0:3]``: t shares flat's memory (no copy, as NumPy's views do), so a
+    write into flat changes t; the graph computed from t kept a copy of its own."""
+    flat = np.arange(6.0)
+    t = Tensor([0.0, 0.0, 0.0], label="t")
+    t.data = flat[0:3]
+    L = (t * t).sum()
+    flat[0] = 100.0
+    np.testing.assert_array_equal(t.data, [100.0, 1.0, 2.0])
+    L.backward()
+    np.testing.assert_array_equal(t.grad, [0.0, 2.0, 4.0])  # PyTorch: [200, 2, 4]
+    with pytest.raises(RuntimeError, match=r"t \(3\), which the forward pass .* has changed"):
+        grad(L, [t], create_graph=True)
+
+
+def test_numpy_shares_the_tensors_memory_before_and_after_the_backward_pass():
+    """Issue 40, item 5: ``arr = W.numpy()``, a backward pass, then ``arr -= 0.1 * W.grad``
+    raised NumPy's "output array is read-only", naming neither W nor the graph, and the array
+    stayed read-only after the graph was gone. Now it updates W, as in PyTorch; no array
+    handed out is ever read-only, while a graph holds W or after."""
+    W = Tensor([1.0, 2.0])
+    arr = W.numpy()
+    L = square_sum(W)
+    L.backward()
+    arr -= 0.1 * W.grad
+    np.testing.assert_allclose(W.data, [0.8, 1.6])  # PyTorch's numbers
+    assert W.numpy() is arr
+    np.testing.assert_array_equal(grad(L, [W])[0], [2.0, 4.0])  # the graph's W: [1, 2]
+    V = Tensor([1.0, 2.0])
+    L = square_sum(V)  # V's array: the graph's now (no one else held it)
+    for array in (np.asarray(V), V.numpy(), V.data):  # taken while the graph holds it
+        assert array.flags.writeable
+        array[0] += 1.0
+    del L
+    np.testing.assert_array_equal(V.data, [4.0, 2.0])
+    assert V.data.flags.writeable and np.asarray(V).flags.writeable
+    V.grad = np.ones(2)
+    held = V.numpy()
+    square_sum(V)  # a forward pass while you hold V's array: the graph takes a copy
+    for step in (SGD([V], lr=1.0), Adam([V], lr=0.5)):
+        step.step()  # in place: the array you hold follows V, as in PyTorch
+        assert V.numpy() is held
 
 
 def test_in_place_on_an_array_no_graph_holds_changes_it_where_it_is():

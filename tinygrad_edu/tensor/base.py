@@ -54,11 +54,14 @@ class TensorBase:
     @property
     def data(self) -> np.ndarray:
         """The numbers, an array you may change: ``W.data -= lr * W.grad``, ``t.data[0] = 1``.
+        It is the tensor's own array, shared with you as PyTorch's ``numpy()`` shares a
+        tensor's memory: a change to it is a change to the tensor.
 
-        A graph keeps the arrays it was computed from for its backward pass and makes them
-        read-only. So when this tensor's array is one of them, ``data`` first gives the
-        tensor a copy of its own, which you change: the graph keeps the forward pass's
-        numbers, and ``backward()`` gives the forward pass's gradient even after a step."""
+        A graph keeps the arrays it was computed from for its backward pass, read-only, and
+        never one you hold (``keeping.py``). So when this tensor's array is one of them,
+        ``data`` first gives the tensor a copy of its own, which you change: the graph keeps
+        the forward pass's numbers, and ``backward()`` gives the forward pass's gradient even
+        after a step."""
         array = self._data
         if not array.flags.writeable:  # a graph's (or a read-only view): copy on write
             array = self._data = array.copy()  # type: ignore[misc]  # (Tensor's slot)
@@ -66,12 +69,16 @@ class TensorBase:
 
     @data.setter
     def data(self, value: Any) -> None:
-        """Real numbers only: a float32 or float64 array is kept as it is (no copy); ints,
-        bools, lists and other floats become this tensor's dtype, as in ``Tensor(...)``."""
+        """Real numbers only: a float32 or float64 array is kept as it is (no copy: the
+        tensor shares it with you); ints, bools, lists and other floats become this tensor's
+        dtype, as in ``Tensor(...)``. A read-only array is copied, so that the tensor's
+        numbers can be changed."""
         if type(value) is not np.ndarray or value.dtype not in DTYPES:
             kind = getattr(value, "dtype", None)  # (None == float64 for NumPy: ask first)
             dtype = kind if kind is not None and kind in DTYPES else self._data.dtype
             value = real_array(value, dtype, "Tensor.data")
+        if not value.flags.writeable:
+            value = value.copy()
         self._data = value  # type: ignore[misc]  # (the slot is the Tensor's, engine.py)
 
     @property
@@ -141,14 +148,16 @@ class TensorBase:
         return format(self.item(), spec)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """The numbers, for NumPy and matplotlib to read: ``np.asarray(t)``, ``plt.plot(x,
-        y)`` (read-only while a graph holds them; change them through ``t.data``)."""
+        """The numbers, for NumPy and matplotlib: ``np.asarray(t)``, ``plt.plot(x, y)``. The
+        same array as ``data`` and ``numpy()``: the tensor's own, which you may change."""
         if dtype is None and not copy:
-            return self._data
+            return self.data
         return np.array(self._data, dtype=dtype, copy=True)
 
     def numpy(self) -> np.ndarray:
-        """The array itself, to change as ``data``, as ``torch.Tensor.numpy()``."""
+        """The array itself, to change as ``data``, as ``torch.Tensor.numpy()``: it shares the
+        tensor's memory (``arr = W.numpy()``, then ``arr -= lr * W.grad`` updates W), and a
+        graph never keeps it (it keeps a copy of its own if you hold it: ``keeping.py``)."""
         return self.data
 
     def detach(self) -> Any:
@@ -240,7 +249,8 @@ class TensorBase:
                           f"pass computed {node} from, has changed since")
                 raise RuntimeError(
                     f"create_graph=True: {what} (an update inside no_grad(), t.data = ..., "
-                    "t.data[...] = ..., or an optimizer's step()), so its derivatives would mix "
+                    "t.data[...] = ..., a write into t.numpy() or into an array t.data was set "
+                    "to, or an optimizer's step()), so its derivatives would mix "
                     "the old numbers and the new. Take the gradients before changing the "
                     "values (in a training loop: backward(), then step()), or run the forward "
                     "pass again")

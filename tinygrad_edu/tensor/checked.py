@@ -17,8 +17,8 @@ from tinygrad_edu.errors import DomainError
 from tinygrad_edu.formatting import shape_str
 
 __all__ = [
-    "constant", "div", "exp", "float_dtype", "log", "log_softmax", "not_real", "pow", "real_array",
-    "shape_error", "shape_str", "sigmoid", "sqrt", "step",
+    "constant", "div", "exp", "float_dtype", "inside", "larger", "log", "log_softmax", "not_real",
+    "pow", "real_array", "shape_error", "shape_str", "sigmoid", "sqrt", "step",
 ]
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -278,6 +278,18 @@ def step(x: np.ndarray, below: float) -> np.ndarray:
     if nan.any():
         slope[nan] = np.nan
     return slope
+
+
+def larger(a: Any, b: Any) -> np.ndarray:
+    """maximum's slope for a: 1 where a > b, 0 where a < b, ½ on a tie (as PyTorch shares the
+    gradient), in the operands' dtype (a float32 graph stays float32)."""
+    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
+
+
+def inside(x: Any, low: float, high: float) -> np.ndarray:
+    """clip's slope: 1 where low <= x <= high (as PyTorch), else 0."""
+    x = np.asarray(x)
+    return ((x >= low) & (x <= high)).astype(x.dtype)
 
 
 def log_softmax(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:

@@ -19,7 +19,8 @@ Read it in this order:
    in this order: ``registry.py`` (the row ``TensorOp`` and the registry ``OPS`` the tools
    read); ``making.py`` (the function you call, made from a row: constants, dtypes, the
    node it records; ``unary_op``, ``binary_op``, ``tensor_op`` for ops of your own);
-   ``arguments.py`` (axes, shapes, indices, bounds checked); ``base.py`` (a tensor's
+   ``keeping.py`` (what a graph keeps: arrays no one else can write); ``arguments.py``
+   (axes, shapes, indices, bounds checked); ``base.py`` (a tensor's
    manners: ``data``, shape, printing, comparisons, in-place updates, ``backward_steps``);
    ``copying.py`` (copy, pickle); ``checked.py`` (real numbers only, no silent inf or NaN).
 
@@ -75,10 +76,11 @@ class Tensor(TensorBase):
     ``torch.tensor`` does. Its shape, printing, comparisons (entry by entry, a boolean
     array, as in NumPy), in-place updates, copying and pickling are in ``base.py``.
 
-    A node keeps the arrays its op was given and its output (``_saved``); a graph makes them
-    read-only, and ``data`` hands out a copy to change (base.py). So a change after the
-    forward pass (an optimizer's step taken before ``backward()``) never reaches the numbers
-    the VJPs read: ``backward()`` gives the forward pass's gradient.
+    A node keeps the arrays its op was given and its output (``_saved``), read-only, and
+    never an array you hold: a constant, an index or a tensor's array you took with
+    ``numpy()`` is kept as a copy (keeping.py). So a change after the forward pass (an
+    optimizer's step taken before ``backward()``, ``X *= 10``) never reaches the numbers the
+    VJPs read: ``backward()`` gives the forward pass's gradient.
     """
 
     __slots__ = ("__weakref__", "_data", "_fn", "_no_graph", "_operands", "_params", "_saved",
@@ -249,7 +251,7 @@ mul = define("*", np.multiply, "{0} * {1}", (lambda g, a, b, y: g * b, "{g} ⊙ 
 div = define("/", checked.div, "{0} / {1}", (lambda g, a, b, y: g / b, "{g} / {1}"),
              (lambda g, a, b, y: -g * y / b, "−{g} ⊙ {out} / {1}"), elementwise=True)
 pow_ = define("**", checked.pow, "{0} ** {1}",
-              (lambda g, a, b, y: g * _d_pow_base(a, b), "{g} ⊙ {1}·{0}^({1}−1)"),
+              (lambda g, a, b, y: _d_pow_base(g, a, b), "{g} ⊙ {1}·{0}^({1}−1)"),
               (lambda g, a, b, y: g * _d_pow_exponent(a, y), "{g} ⊙ {out}·ln {0}"),
               elementwise=True)
 neg = define("neg", np.negative, "−{0}", (lambda g, x, y: -g, "−{g}"), elementwise=True)
@@ -263,7 +265,7 @@ sigmoid = define("sigmoid", checked.sigmoid, "sigmoid({0})",
                  (lambda g, x, y: g * y * (1 - y), "{g} ⊙ {out} ⊙ (1 − {out})"),
                  elementwise=True)
 sqrt = define("sqrt", checked.sqrt, "sqrt({0})",
-              (lambda g, x, y: g * 0.5 / y, "{g} / (2·{out})"), elementwise=True)
+              (lambda g, x, y: _d_sqrt(g, x, y), "{g} / (2·{out})"), elementwise=True)
 # Where the slope jumps (relu at 0, abs at 0, a tie of maximum) it is a constant array: a
 # mask of the inputs' numbers, whose own derivative is 0.
 relu = define("relu", lambda x: np.maximum(x, 0), "relu({0})",
@@ -278,41 +280,57 @@ abs_ = define("abs", np.abs, "abs({0})",
               (lambda g, x, y: g * np.sign(np.asarray(data(x))), "{g} ⊙ sign({0})"),
               elementwise=True)
 maximum = define("maximum", np.maximum, "maximum({0}, {1})",
-                 (lambda g, a, b, y: g * _larger(a, b), "{g} where {0} > {1}"),
-                 (lambda g, a, b, y: g * _larger(b, a), "{g} where {1} > {0}"),
+                 (lambda g, a, b, y: g * checked.larger(data(a), data(b)), "{g} where {0} > {1}"),
+                 (lambda g, a, b, y: g * checked.larger(data(b), data(a)), "{g} where {1} > {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 minimum = define("minimum", np.minimum, "minimum({0}, {1})",
-                 (lambda g, a, b, y: g * _larger(b, a), "{g} where {0} < {1}"),
-                 (lambda g, a, b, y: g * _larger(a, b), "{g} where {1} < {0}"),
+                 (lambda g, a, b, y: g * checked.larger(data(b), data(a)), "{g} where {0} < {1}"),
+                 (lambda g, a, b, y: g * checked.larger(data(a), data(b)), "{g} where {1} < {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 clip = define("clip", np.clip, "clip({0})",
-              (lambda g, x, y, low, high: g * _inside(x, low, high),
+              (lambda g, x, y, low, high: g * checked.inside(data(x), low, high),
                "{g} where {0} is inside the bounds"), elementwise=True, params=arguments.bounds,
               doc="Each entry limited to [low, high] (``np.clip``, ``torch.clamp``); the "
                   "gradient passes inside the bounds, ends included (as PyTorch), else 0.")
 _where = define("where", np.where, "where({0}, {1}, {2})", (None, ""),
-                (lambda g, c, a, b, y: g * c, "{g} where {0}"),
-                (lambda g, c, a, b, y: g * (1 - c), "{g} where not {0}"), elementwise=True)
+                (lambda g, c, a, b, y: where(c, g, 0.0), "{g} where {0}"),
+                (lambda g, c, a, b, y: where(c, 0.0, g), "{g} where not {0}"), elementwise=True)
 
 
 def where(condition: Any, a: Operand, b: Operand) -> Any:
-    """``a`` where ``condition`` holds, ``b`` elsewhere, entry by entry (as ``np.where``).
-    The condition is a constant (a boolean array); each of a and b gets the gradient of the
-    entries it gave."""
+    """``a`` where the constant ``condition`` holds, else ``b`` (``np.where``), entry by entry."""
     return _where(np.asarray(data(condition)).astype(bool), a, b)
 
 
-def _d_pow_base(a: Any, b: Any) -> Any:
-    """d(a**b)/da = b·a**(b-1); at a = 0 it is 0 for b = 0 and for b > 1, 1 for b = 1 and
-    inf for b < 1 (as PyTorch). A NaN base gives NaN, also for b = 0."""
+def _d_pow_base(g: Any, a: Any, b: Any) -> Any:
+    """g ⊙ d(a**b)/da = g ⊙ b·a**(b-1) (a constant b = 1: g, as for a scalar); at a = 0 it is
+    0 for b = 0 (PyTorch's) and b > 1, 1 for b = 1, inf for b < 1 (``_vertical``). A NaN base
+    gives NaN, also for b = 0."""
+    if not isinstance(b, Tensor) and np.all(np.asarray(b) == 1):
+        return g * 1.0
     zero = np.asarray(data(a) == 0)
+    with np.errstate(over="ignore"):
+        if not zero.any():
+            return g * (b * a ** (b - 1))
+        flat, vertical = zero & (data(b) == 0), zero & (data(b) < 1) & (data(b) != 0)
+        slope = where(flat, 0.0, b * where(flat | vertical, 1.0, a) ** (b - 1))
+    return _vertical(g, a, vertical, slope) if vertical.any() else g * slope
+
+
+def _d_sqrt(g: Any, x: Any, y: Any) -> Any:
+    """g ⊙ d√x/dx = g / (2√x), where the slope is inf at x = 0 (``_vertical``)."""
+    zero = np.asarray(data(y) == 0)
     if not zero.any():
-        with np.errstate(over="ignore"):
-            return b * a ** (b - 1)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        bd = data(b)
-        edge = np.where(bd == 0, 0.0, bd * checked.unchecked_pow(0.0, bd - 1))
-        return where(zero, edge, b * where(zero, 1.0, a) ** (b - 1))
+        return g * 0.5 / y
+    return _vertical(g, x, zero, 0.5 / sqrt(where(zero, 1.0, x)))
+
+
+def _vertical(g: Any, x: Any, edge: Any, slope: Any) -> Any:
+    """g ⊙ slope, where the slope is inf at ``edge`` (x = 0, where the graph stands vertical;
+    g·inf is NaN where g = 0, as in PyTorch). There it is inf − √x on Tensors: its derivatives
+    are √x's infinities (-inf, inf, ...), as PyTorch gives for √x and x**b at 0."""
+    with np.errstate(invalid="ignore"):
+        return g * where(edge, np.inf - sqrt(where(edge, x, 1.0)), slope)
 
 
 def _d_pow_exponent(a: Any, y: Any) -> Any:
@@ -327,19 +345,6 @@ def _d_pow_exponent(a: Any, y: Any) -> Any:
     if not zero.any():
         return y * log(a)
     return where(zero, 0.0, y * log(where(zero, 1.0, a)))
-
-
-def _larger(a: Any, b: Any) -> np.ndarray:
-    """maximum's slope for a: 1 where a > b, 0 where a < b, ½ on a tie (as PyTorch shares the
-    gradient), in the operands' dtype (a float32 graph stays float32)."""
-    ad, bd = data(a), data(b)
-    return np.where(ad > bd, 1.0, np.where(ad == bd, 0.5, 0.0)).astype(np.result_type(ad, bd))
-
-
-def _inside(x: Any, low: float, high: float) -> np.ndarray:
-    """clip's slope: 1 where low <= x <= high (as PyTorch), else 0."""
-    xd = np.asarray(data(x))
-    return ((xd >= low) & (xd <= high)).astype(xd.dtype)
 
 
 # Matrices. Each entry of Z = X @ W is a row of X times a column of W, so the gradient of X

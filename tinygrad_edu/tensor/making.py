@@ -26,6 +26,7 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import check_name, check_rule, operand_names, user_function
 from tinygrad_edu.tensor.base import TensorBase
 from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
+from tinygrad_edu.tensor.keeping import kept_operands, kept_params
 from tinygrad_edu.tensor.registry import TensorOp, Vjp, register, row
 
 __all__ = ["binary_op", "define", "node", "tensor_op", "unary_op"]
@@ -38,26 +39,23 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
     """The output of ``op``: a Tensor around ``data`` (no copy, no checks), of the class of
     its first Tensor operand. It records its parents, its op, all its operands (constants
     too) and its parameters, and keeps the numbers its VJPs will need (``_saved``): the
-    operands' (``numbers``: each Tensor's array, each constant as it is) and its own. Those
-    arrays are made read-only, so nothing writes into them (``Tensor.data`` hands out a copy
-    to change). Under ``no_grad`` it is a leaf that remembers it was computed
-    (``requires_grad`` is False). Made inside a ``named_scope``, it keeps the scope's path
-    in ``_scope``, as a Value does."""
+    operands' (``numbers``, from ``kept_operands``; by default worked out here) and its own,
+    all read-only and out of reach of any array you hold (``keeping.py``), so that a change
+    between the forward and the backward pass never reaches the gradient. Under ``no_grad``
+    it is a leaf that remembers it was computed (``requires_grad`` is False). Made inside a
+    ``named_scope``, it keeps the scope's path in ``_scope``, as a Value does."""
     parents = tuple([o for o in operands if isinstance(o, TensorBase)])
     t: Any = object.__new__(type(parents[0]))
     t._data = y = np.asarray(data)
     t.grad, t.label = None, ""
     if is_grad_enabled():
-        t.parents, t._fn, t._operands, t._params = parents, op, operands, params
-        t._no_graph = False
         if numbers is None:
-            numbers = [o._data if isinstance(o, TensorBase) else o for o in operands]
+            operands, numbers = kept_operands(operands, operands)
+        t.parents, t._fn, t._operands, t._params = parents, op, operands, kept_params(params)
+        t._no_graph = False
         t._saved = (*numbers, y)
         # read-only: setflags(write=False), but positional (a quarter of the instructions)
         y.setflags(False)  # type: ignore[call-arg]
-        for p in parents:  # a node's own output is read-only already, unless replaced since
-            if not p._saved or p._data is not p._saved[-1]:
-                p._data.setflags(False)  # type: ignore[call-arg]
         if scopes.opened:  # inside a named_scope (scopes.py)
             t._scope = scopes.current()
     else:
@@ -98,7 +96,11 @@ def made(op: TensorOp, params: Params | None = None, called: str = "") -> Callab
         if len(given) < n or (params is None and (len(given) > n or kwargs)):
             _refuse_call(name, signature, given, kwargs)
         operands = operands_of(name, *given[:n])
-        arrays = numbers = [o._data if isinstance(o, TensorBase) else o for o in operands]
+        if is_grad_enabled() and any(isinstance(o, TensorBase) for o in operands):
+            operands, numbers = kept_operands(operands, given[:n])  # what its graph keeps
+        else:
+            numbers = [o._data if isinstance(o, TensorBase) else o for o in operands]
+        arrays = numbers
         if not elementwise:
             arrays = [np.asarray(a) for a in arrays]
         try:

@@ -54,9 +54,9 @@ def cross_entropy(logits: Tensor, targets: ArrayLike, reduction: str = "mean") -
         y = real_array(target, z.dtype, "cross_entropy's target probabilities")
     else:
         y = _class_indices(target, n, c)
-    if reduction == "sum":
-        return node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1), (z,))
-    return node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n), (z,))
+    if reduction == "sum":  # (the node keeps its own copy of y: changing targets after this
+        return node(_loss(z, y, 1), _CROSS_ENTROPY_SUM, (logits,), (y, 1))  # changes nothing)
+    return node(_loss(z, y, n), _CROSS_ENTROPY, (logits,), (y, n))
 
 
 def _loss(z: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:

@@ -1,0 +1,147 @@
+"""Derivatives at the edge of a domain, for both engines (issue 40, item 2).
+
+Where an op's graph stands vertical at the edge of its domain (√x and x**b, 0 < b < 1, at
+x = 0) its slope is inf. Kept as a plain number, that inf looked like a constant, so a second
+derivative came out as 0: ``hessian(lambda v: v.sqrt(), 0.0)`` gave 0.0 (``v ** 0.5`` the
+same), and the tensor engine raised ZeroDivisionError (and gave 0 for ``v ** 2`` at 0, whose
+second derivative is 2). Now each engine makes such a slope a node whose own derivatives are
+the infinities of the right sign (``higher.vertical``, ``tensor.engine._vertical``): the
+values below are the mathematics (the k-th derivative of x**b at 0 from above), and PyTorch's.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import requires_torch, torch
+from tinygrad_edu import DomainError, Value, grad, hessian, unary_op
+from tinygrad_edu.tensor import Tensor
+
+
+def derivatives(f, x0, orders, engine):
+    """The first ``orders`` derivatives of f at x0, each taken of the graph of the one
+    before (``grad(..., create_graph=True)``); 0 once one no longer depends on x."""
+    x = Value(x0) if engine == "Value" else Tensor([x0])
+    y, found = f(x), []
+    for _ in range(orders):
+        (y,) = grad(y if engine == "Value" else y.sum(), [x], create_graph=True,
+                    allow_unused=True)
+        if y is None:
+            found += [0.0] * (orders - len(found))
+            break
+        found.append(y.data if engine == "Value" else float(y.data[0]))
+    return found
+
+
+def power_at_zero(b, k):
+    """The k-th derivative of x**b at x = 0, from above: b(b-1)...(b-k+1)·x**(b-k), which is 0
+    where b - k > 0 (or b is a whole number below k), the coefficient where b = k, and an
+    infinity of the coefficient's sign where b - k < 0."""
+    coefficient = math.prod(b - i for i in range(k))
+    if coefficient == 0 or b > k:
+        return 0.0
+    return coefficient if b == k else math.copysign(math.inf, coefficient)
+
+
+ENGINES = ["Value", "Tensor"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("f", [lambda v: v.sqrt(), lambda v: v**0.5], ids=["sqrt", "v ** 0.5"])
+def test_the_issues_second_derivative_of_sqrt_at_0_is_minus_inf(engine, f):
+    x0 = 0.0 if engine == "Value" else np.array([0.0])
+    assert np.all(hessian(f if engine == "Value" else lambda v: f(v).sum(), x0) == -math.inf)
+    assert derivatives(f, 0.0, 4, engine) == [math.inf, -math.inf, math.inf, -math.inf]
+
+
+def test_the_tensor_engines_second_derivative_of_a_square_at_0_is_2():
+    np.testing.assert_array_equal(hessian(lambda v: (v**2).sum(), np.array([0.0])), [[2.0]])
+    np.testing.assert_array_equal(hessian(lambda v: (v**3).sum(), np.array([0.0])), [[0.0]])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@given(b=st.one_of(st.sampled_from([0.5, 1.0, 1.5, 2.0, 2.5, 3.0]),
+                   st.floats(0.05, 4.0).filter(lambda b: abs(b - round(b)) > 1e-3)),
+       k=st.integers(1, 4))
+def test_every_derivative_of_a_power_at_0_is_the_mathematics(engine, b, k):
+    """x**b at 0 for every exponent b > 0 and order k <= 4: 0, a number, or an infinity of
+    the right sign, in both engines (before: 0 for every order past an infinite slope)."""
+    assert derivatives(lambda v: v**b, 0.0, k, engine)[-1] == power_at_zero(b, k)
+
+
+@requires_torch
+@pytest.mark.parametrize("engine", ENGINES)
+# (a NaN where an inf meets a 0 in a product comes with NumPy's warning in the tensor engine)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@given(b=st.floats(0.05, 3.0), k=st.integers(1, 3),
+       outer=st.sampled_from(["none", "log1p", "times 3", "sqrt again"]))
+def test_derivatives_at_an_edge_match_torch(engine, b, k, outer):
+    """x**b and √x, and a function of them, at 0: the same numbers as PyTorch (an inf, a
+    NaN where an inf meets a 0 or another inf, as there)."""
+    then = {"none": lambda y: y, "log1p": lambda y: (y + 1.0).log(),
+            "times 3": lambda y: y * 3.0, "sqrt again": lambda y: y.sqrt()}[outer]
+    for f in (lambda v: then(v**b), lambda v: then(v.sqrt())):
+        x = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        y, expected = f(x), []
+        for _ in range(k):
+            if not y.requires_grad:
+                expected.append(0.0)
+                continue
+            (y,) = torch.autograd.grad(y, x, create_graph=True)
+            expected.append(y.item())
+        ours = derivatives(f, 0.0, k, engine)
+        np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_first_derivative_at_the_edge_is_inf_without_a_warning(engine):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = Value(0.0) if engine == "Value" else Tensor([0.0, 4.0])
+        (g,) = grad(x.sqrt() if engine == "Value" else x.sqrt().sum(), [x])
+    np.testing.assert_array_equal(g, math.inf if engine == "Value" else [math.inf, 0.25])
+
+
+def test_a_tensor_with_entries_at_the_edge_and_inside():
+    """Each entry as a Value would give it on the diagonal; off it, where one entry's slope is
+    inf and no gradient reaches it, IEEE's 0·inf is NaN, as in PyTorch (as separate Values,
+    the entries do not meet: 0)."""
+    h = hessian(lambda v: v.sqrt().sum(), np.array([0.0, 4.0]))
+    assert h[0, 0] == -math.inf and h[1, 1] == -1 / 32 and h[0, 1] == 0.0
+    assert math.isnan(h[1, 0])
+    if torch is not None:
+        th = torch.autograd.functional.hessian(lambda v: v.sqrt().sum(),
+                                               torch.tensor([0.0, 4.0], dtype=torch.float64))
+        np.testing.assert_array_equal(h, th.numpy())
+
+
+def test_a_slope_that_is_inf_around_the_point_too_is_a_constant():
+    assert hessian(lambda v: v * math.inf, 1.0) == 0.0  # d(inf·x)/dx = inf, everywhere
+
+
+def test_an_op_of_your_own_with_an_edge_below_its_domain():
+    """√(−x), defined for x <= 0: its slope −inf at 0 falls to -inf (its second derivative),
+    found by asking its forward function on which side of 0 it is defined."""
+    flipped = unary_op("sqrt_of_minus", lambda x: math.sqrt(-x),
+                       lambda x, y: -math.inf if y == 0 else -0.5 / y, register_op=False)
+    assert derivatives(flipped, 0.0, 3, "Value") == [-math.inf, -math.inf, -math.inf]
+    assert derivatives(flipped, -4.0, 2, "Value") == [-0.25, -1 / 32]
+
+
+def test_an_infinite_slope_inside_a_domain_is_refused_by_name():
+    """A vertical tangent with the op defined on both sides (a cube root at 0): its second
+    derivative is -inf on one side and inf on the other, so there is no number to give."""
+    cbrt = unary_op("cbrt", lambda x: math.copysign(abs(x) ** (1 / 3), x),
+                    lambda x, y: math.inf if y == 0 else 1 / (3 * y * y), register_op=False)
+    x = Value(0.0)
+    (g,) = grad(cbrt(x), [x])
+    assert g == math.inf  # the first derivative is fine
+    with pytest.raises(DomainError, match=r"create_graph=True: cbrt's derivative with respect "
+                                          r"to x at x = 0\.0 is inf.*defined on both sides of "
+                                          r"0\.0.*Take the point off 0\.0, or take first "
+                                          r"derivatives only"):
+        hessian(cbrt, 0.0)
