@@ -68,7 +68,7 @@ def test_local_grads_are_the_gradients_of_one_node(name, data):
     values = [Value(x) for x in data.draw(op_inputs(op), label="xs")]
     out = call_op(op, values)
     out.backward()
-    assert out.parents == tuple(values) and out._fn is op
+    assert out.parents == tuple(values) and out._row is op
     assert out.local_grads == tuple(v.grad for v in values)
 
 

@@ -12,25 +12,31 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
+    # what both engines stand on: numbers and errors, the walk, the op rows, grad mode, scopes
     ["errors", "arrays", "formatting", "stepwise", "grad_mode", "checked", "tensor.checked",
-     "graph", "ops", "stepping", "copying", "higher", "habits", "scopes", "autograd",
-     "tensor.registry", "tensor.copying", "tensor.base", "tensor.keeping", "tensor.arguments",
-     "tensor.making"],
-    ["engine", "listops", "making", "tensor.engine"],
+     "graph", "ops", "scopes", "tensor.registry", "tensor.copying", "tensor.base",
+     "tensor.keeping", "tensor.arguments", "tensor.making"],
+    ["engine"],  # the scalar engine
+    # the rooms beside it, which put what they add on Value: a Value as a number, other
+    # libraries' names, copying; ops on lists and of your own; second derivatives
+    ["as_number", "familiar_names", "copying", "listops", "making", "higher"],
+    ["autograd"],
+    ["tensor.engine"],
     ["tensor.nn.functional", "nn.functional", "init", "saving", "module", "optim",
      "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "batches", "data", "text", "idx",
      "train"],
     # (derivatives and gradcheck make fresh leaves of either engine from plain numbers or
     # arrays: they stand above both, beside the tensor package their arrays need)
-    ["tensor", "derivatives", "gradcheck", "testing", "boxes", "rendering", "labels", "layout",
-     "by_parts", "drawing", "frames", "pages", "replay", "viz", "graph_paths", "expression",
-     "exercises", "playground", "watch", "__main__", ""],
+    ["stepping", "tensor", "derivatives", "gradcheck", "testing", "boxes", "rendering", "labels",
+     "layout", "by_parts", "drawing", "frames", "pages", "replay", "viz", "graph_paths",
+     "expression", "exercises", "playground", "watch", "__main__", ""],
 ]
-ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "stepping",
-           "making", "copying", "higher", "habits", "listops", "scopes", "autograd", "stepwise"}
-TOOLS = {"boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames", "pages",
-         "replay", "viz", "graph_paths", "testing", "gradcheck", "exercises", "playground",
-         "watch", "__main__", "train"}
+ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "making",
+           "copying", "higher", "listops", "scopes", "autograd", "stepwise", "as_number",
+           "familiar_names", "grad_mode", "checked", "errors"}
+TOOLS = {"stepping", "boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames",
+         "pages", "replay", "viz", "graph_paths", "testing", "gradcheck", "exercises",
+         "playground", "watch", "__main__", "train"}
 
 
 def module_name(path: Path) -> str:

@@ -70,7 +70,7 @@ def node_facts(v):
         return "nan" if isinstance(x, float) and math.isnan(x) else x
 
     return (type(v), same(v.data), v.grad, v.label, v.parents, tuple(map(same, v.local_grads)),
-            v._fn, tuple(id(x) if isinstance(x, Value) else same(x) for x in v._operands),
+            v._row, tuple(id(x) if isinstance(x, Value) else same(x) for x in v._operands),
             v.requires_grad)
 
 
@@ -79,15 +79,15 @@ specials = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0])
 
 def reference_dot(ws, xs):
     """dot the general way, as for operands with constants among them: every operand through
-    listops._list_node."""
+    listops._with_numbers."""
     from tinygrad_edu import checked
-    from tinygrad_edu.listops import DOT, _list_node
+    from tinygrad_edu.listops import DOT, _with_numbers
 
     operands, n = [*ws, *xs], len(ws)
     kept = [isinstance(v, Value) for v in operands]
     numbers = [v.data if k else float(v) for v, k in zip(operands, kept)]
-    return _list_node(DOT, checked.dot(numbers[:n], numbers[n:]), operands, kept, numbers,
-                      numbers[n:] + numbers[:n])
+    return _with_numbers(DOT, checked.dot(numbers[:n], numbers[n:]), operands, kept, numbers,
+                         numbers[n:] + numbers[:n], n)
 
 
 layer_operand = st.one_of(st.builds(Value, st.floats(-2, 2)), st.floats(-2, 2),

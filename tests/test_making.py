@@ -18,7 +18,7 @@ def test_a_unary_op_of_your_own_makes_nodes_with_its_rule_and_numbers_without():
         x = Value(0.5, label="x")
         y = softplus(x)
         assert y.data == pytest.approx(math.log1p(math.exp(0.5)))
-        assert y.parents == (x,) and y._fn is softplus.op
+        assert y.parents == (x,) and y._row is softplus.op
         assert y.local_grads == pytest.approx((1 / (1 + math.exp(-0.5)),))
         assert "softplus_made(x)" in text_graph(y)
         assert softplus(0.5) == y.data and type(softplus(0.5)) is float

@@ -26,7 +26,7 @@ def test_redefining_a_user_op_replaces_it_and_built_in_ops_are_protected():
         OPS.pop("twice_for_test", None)
     with pytest.raises(ValueError, match="'tanh' is a built-in op"):
         unary_op("tanh", math.tanh, lambda x, y: 1 - y * y)
-    assert OPS["tanh"] is Value(1.0).tanh()._fn
+    assert OPS["tanh"] is Value(1.0).tanh()._row
 
 
 @pytest.mark.parametrize("name", [None, "", "   ", 3, "step", "sign"])

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import requires_torch, torch
 from tinygrad_edu import Value
-from tinygrad_edu.habits import number_of
+from tinygrad_edu.as_number import number_of
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD, Adam, LambdaLR, StepLR, clip_grad_norm
 from tinygrad_edu.tensor import Tensor

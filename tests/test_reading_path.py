@@ -2,13 +2,17 @@
 
 The engine's docstring and docs/engine.md tell a learner to read ``engine.py`` and
 ``graph.py``. These tests run ordinary steps with a profiler on (``sys.setprofile``) and
-require that the package's code they enter is in those two files (besides the forward
-functions of ``checked.py``, which are math that says what went wrong), and that the rule
-the op table lists for each op is the function that computes its local derivative: a
-learner who puts a breakpoint in the rule they read stops there, and one who edits it sees
-the gradient change.
+require that the package's code they enter is in those two files, besides two files a step
+needs beyond them (``checked.py``: forward functions that say what went wrong, and the
+slopes of relu and ``**``; ``grad_mode.py``: the one question, is graph building on) and
+``errors.py`` (a plain number's conversion, ``sum()``'s 0), and that the rule the op table
+lists for each op is the function that computes its local derivative: a learner who puts a
+breakpoint in the rule they read stops there, and one who edits it sees the gradient change.
+A rule that is a constant (``+``'s 1.0) is a number, with nothing to call.
 """
 
+import gc
+import inspect
 import math
 import sys
 from pathlib import Path
@@ -16,11 +20,11 @@ from pathlib import Path
 import pytest
 
 import tinygrad_edu
-from tinygrad_edu import OPS, Value
+from tinygrad_edu import OPS, Value, engine
 
 PACKAGE = Path(tinygrad_edu.__file__).parent
 READ = {"engine.py", "graph.py"}  # the reading path: the engine
-HELPERS = {"checked.py", "errors.py"}  # math that checks its domain, and error messages
+HELPERS = {"checked.py", "grad_mode.py", "errors.py"}  # (see the docstring)
 MICROGRAD_NN = pytest.importorskip("micrograd.nn", reason="micrograd is not installed: "
                                    "pip install -e '.[test]'")
 
@@ -67,7 +71,8 @@ def test_an_op_and_backward_run_the_engine_and_call_the_rule_the_table_lists(nam
     assert "engine.py" in files and "graph.py" in files
     op = OPS[name]
     for rule in op.rules:  # d/da (and d/db): each rule of the row computed a local derivative
-        assert rule.__code__ in code, f"{name}: the table's rule {rule} was not called"
+        assert not callable(rule) or rule.__code__ in code, f"{name}: {rule} was not called"
+        assert callable(rule) or type(rule) is float, f"{name}: a constant rule is a number"
     forward = getattr(op.forward, "__code__", None)  # (a C function, operator.mul, is not traced)
     assert forward is None or forward in code, f"{name}: its forward function was not called"
 
@@ -108,8 +113,29 @@ def test_a_step_of_micrograds_nn_runs_only_the_engine_and_its_walker():
     xs, ys = [(0.5, -1.0), (-0.3, 0.8), (1.2, 0.1)], [1.0, -1.0, 1.0]
     files, code = traced(lambda: micrograd_step(model, xs, ys))
     assert READ <= files <= READ | HELPERS  # (errors.py reads the 0 that sum() starts from)
-    for name in ("+", "*", "relu"):
+    for name in ("*", "relu"):
         assert all(rule.__code__ in code for rule in OPS[name].rules), name
     lines = sum(len((PACKAGE / name).read_text(encoding="utf-8").splitlines()) for name in READ)
-    assert lines <= 550, f"the files a plain step runs are {lines} lines, besides its helpers"
+    assert lines <= 450, f"the files a plain step runs are {lines} lines, besides its helpers"
     assert all(math.isfinite(p.grad) for p in model.parameters())
+
+
+def test_the_operator_a_learner_opens_is_the_engines_own_and_names_its_row():
+    """``Value.__mul__??`` in a REPL shows a line of engine.py that names the row of ``*``."""
+    source = inspect.getsource(Value.__mul__)
+    assert inspect.getsourcefile(Value.__mul__) == str(PACKAGE / "engine.py")
+    assert "two(MUL, self, other)" in source
+    assert OPS["*"] is engine.MUL and engine.MUL.name == "*"
+
+
+def test_a_node_is_one_object_for_the_garbage_collector():
+    a, b = Value(2.0), Value(3.0)
+    gc.collect()
+    gc.disable()
+    try:
+        before = gc.get_count()[0]
+        nodes = [a * b for _ in range(1000)]
+        per_node = (gc.get_count()[0] - before) / len(nodes)
+    finally:
+        gc.enable()
+    assert per_node <= 1.01, f"{per_node:.2f} objects the collector tracks per a * b node"

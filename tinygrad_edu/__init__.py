@@ -1,5 +1,9 @@
 """tinygrad_edu: a small, exact autograd engine for watching backpropagation work."""
 
+# The rooms beside the engine put what they add on Value as they are imported: a Value as a
+# number (as_number), micrograd's and PyTorch's names (familiar_names), copying and pickling
+# (copying), backward(create_graph=..., inputs=...) (autograd), backward_steps (stepping).
+from tinygrad_edu import as_number, copying, familiar_names  # noqa: F401
 from tinygrad_edu.autograd import grad
 from tinygrad_edu.derivatives import hessian, jacobian
 from tinygrad_edu.engine import (

@@ -22,10 +22,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from tinygrad_edu.arrays import is_array, is_tensor
+from tinygrad_edu.engine import Value
+from tinygrad_edu.errors import as_float
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.graph import Node, before_a_pass, is_node, walk
+from tinygrad_edu.higher import local_grads_as_values
 
-__all__ = ["grad"]
+__all__ = ["grad", "shares"]
 
 N = TypeVar("N", bound=Node)
 
@@ -64,8 +67,8 @@ def grad(
         raise ValueError(f"grad: {len(outs)} outputs but {len(given)} grad_outputs")
     seeds = []
     for i, (out, g) in enumerate(zip(outs, given)):
-        seed = out._seed(g, "grad(grad_outputs)" if len(outs) == 1 else
-                         f"grad(grad_outputs[{i}])")  # checks the shape
+        seed = seed_of(out, g, "grad(grad_outputs)" if len(outs) == 1 else
+                       f"grad(grad_outputs[{i}])")  # checks the shape
         seeds.append(g if create_graph and is_node(g) else seed)  # a seed with a graph stays one
     grads = gradients(outs, seeds, create_graph)
     result: list[Any] = []
@@ -80,7 +83,7 @@ def grad(
             raise ValueError(f"grad: input {i}{name} is not used to compute the outputs{why}; "
                              "pass allow_unused=True to get None for it")
         if g is not None and create_graph and not is_node(g):
-            g = x._constant(g)  # a constant gradient: a leaf, so it can still be used as one
+            g = constant_like(x, g)  # a constant gradient: a leaf, to be used as one
         elif g is not None and is_node(g) and not create_graph:
             g = g.data
         result.append(g)
@@ -112,9 +115,9 @@ def _nodes(items: object, what: str, hint: str) -> list[Any]:
 
 def gradients(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = False
               ) -> dict[N, Any]:
-    """d(Σ seedᵢ·rootᵢ)/d(node) for every node the roots depend on, as a dict: the loop of
+    """d(Σ seedᵢ·rootᵢ)/d(node) for every node the roots depend on, as a dict: the pass of
     ``graph.backpropagate`` (reverse topological order, each node passing its gradient on,
-    each parent's share from ``node._vjp``), into a dict instead of ``.grad``. With
+    each child's share from ``shares``), into a dict instead of ``.grad``. With
     ``create_graph`` the shares are computed with the engine's operations on nodes, so the
     gradients have a graph of their own, which needs graph building on: under ``no_grad``
     it raises rather than return gradients that cannot be differentiated again."""
@@ -131,9 +134,35 @@ def gradients(roots: Sequence[N], seeds: Sequence[Any], create_graph: bool = Fal
         upstream = grads.get(node)
         if upstream is None or not node.parents:
             continue
-        for parent, share in zip(node.parents, node._vjp(upstream, create_graph)):
+        for parent, share in zip(node.parents, shares(node, upstream, create_graph)):
             grads[parent] = grads[parent] + share if parent in grads else share
     return grads
+
+
+def shares(node: Any, upstream: Any, create_graph: bool = False) -> list[Any]:
+    """What ``node`` passes to each of its children of the gradient ``upstream`` arriving
+    at it: for a Value, each local derivative × upstream, as its ``_backward()`` adds in
+    place (with ``create_graph`` the local derivatives are Values, recomputed by the op's
+    rules: higher.py); for a Tensor, the VJP of each operand."""
+    if is_tensor(node):
+        return list(node._vjp(upstream, create_graph))
+    local_grads = local_grads_as_values(node) if create_graph else node._local_grads
+    return [local * upstream for local in local_grads]
+
+
+def seed_of(node: Any, grad: Any, who: str) -> Any:
+    """The gradient a backward pass starts from: 1 (ones) by default, else the one given,
+    checked (a Tensor's must have its shape)."""
+    if is_tensor(node):
+        return node._seed(grad, who)
+    if grad is None:
+        return 1.0
+    return grad._data if isinstance(grad, Value) else as_float(grad, who)
+
+
+def constant_like(node: Any, g: Any) -> Any:
+    """A gradient that is a plain number (or array), as a leaf of ``node``'s engine."""
+    return node._constant(g) if is_tensor(node) else type(node)(g)
 
 
 def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
@@ -147,7 +176,7 @@ def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
     under ``no_grad()``: an error that says why there is nothing to do."""
     if getattr(root, "_no_graph", False):
         raise no_graph_error(root, "backward")
-    seed = root._seed(grad, who)
+    seed = seed_of(root, grad, who)
     if create_graph and is_node(grad):
         seed = grad  # a seed with a graph of its own stays one
     targets = listed_inputs(inputs, type(root), "backward")
@@ -161,7 +190,11 @@ def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
         if node.parents:
             node.grad = g.data if is_node(g) else g
         else:
-            node._add_grad(g if is_node(g) or not create_graph else node._constant(g))
+            g = g if is_node(g) or not create_graph else constant_like(node, g)
+            if is_node(g) and type(node.grad) is float and node.grad == 0.0:
+                node.grad = g  # (a Value onto a gradient of 0 stays itself: no 0 + g node)
+            else:
+                node._add_grad(g)
 
 
 def listed_inputs(inputs: Any, kind: type, who: str) -> list[Any] | None:
@@ -199,3 +232,12 @@ CYCLE_WARNING = (
     "back to the leaf (a reference cycle, freed only by the garbage collector); reset the "
     "gradients when you are done (loss.zero_grad()), pass inputs=[...] to fill only those, "
     "or use grad(..., create_graph=True), which stores nothing")
+
+
+def _backward_more(self: Value, grad: Any, create_graph: bool, inputs: Any) -> None:
+    """``Value.backward`` with ``create_graph``, ``inputs``, or from a value computed under
+    ``no_grad`` (refused)."""
+    backward_into(self, grad, create_graph, inputs, "backward(grad)")
+
+
+setattr(Value, "_backward_more", _backward_more)  # noqa: B010 (what this room puts on Value)

@@ -1,7 +1,12 @@
-"""Forward functions for the op table that check their input and explain what went wrong.
+"""Forward functions for the op table that check their input and explain what went wrong,
+and the few local derivatives that need more than a line.
 
-Each is ``math``'s function (or Python's operator) plus a message where that would fail with
-a bare "math domain error", or give a wrong answer instead of an error.
+Each forward function is ``math``'s function (or Python's operator) plus a message where that
+would fail with a bare "math domain error", or give a wrong answer instead of an error.
+
+A local derivative is multiplied by the gradient that arrives, except ``MASKED``: where an
+op's output does not depend on an operand at all (relu below 0, ``x ** 0``), nothing passes
+back, 0 whatever arrives, even an infinite gradient, as PyTorch's backward masks it.
 """
 
 from __future__ import annotations
@@ -11,10 +16,85 @@ import operator
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import chain
+from typing import Any
 
 from tinygrad_edu.errors import DomainError
 
-__all__ = ["div", "dot", "exp", "fsum", "log", "negative_base", "pow", "sigmoid", "sqrt"]
+__all__ = [
+    "MASKED",
+    "d_pow_base",
+    "d_pow_edge",
+    "div",
+    "dot",
+    "exp",
+    "fsum",
+    "log",
+    "negative_base",
+    "pow",
+    "sigmoid",
+    "sign",
+    "sqrt",
+    "step",
+]
+
+
+class Masked(float):
+    """The number 0 as a local derivative that passes nothing back: times anything, inf and
+    NaN included, it is 0 (where ``0.0 * inf`` would be NaN)."""
+
+    __slots__ = ()
+
+    def __mul__(self, other: object) -> float:
+        return 0.0
+
+    __rmul__ = __mul__
+
+    def __repr__(self) -> str:
+        return "0.0"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_masked, ())
+
+
+def _masked() -> Masked:
+    return MASKED
+
+
+MASKED = Masked(0.0)
+"""The local derivative of relu where x <= 0 and of ``x ** 0``: 0, whatever arrives."""
+
+
+def step(x: float, below: float) -> float:
+    """The slope of relu (``below`` = MASKED) and of leaky_relu (``below`` = alpha): 1 where
+    x > 0, ``below`` where x <= 0 (at 0 as in PyTorch); NaN at NaN."""
+    return 1.0 if x > 0 else below if x <= 0 else x
+
+
+def sign(x: float) -> float:
+    """The slope of abs: 1, -1, or 0 at 0 (as PyTorch); NaN at NaN."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+
+
+def d_pow_base(a: Any, b: Any, y: Any) -> Any:
+    """d(a**b)/da = b·a**(b-1), on numbers or Values. Where the number b is 0, a**b is 1
+    whatever a is, so nothing passes back (MASKED), but a NaN base stays NaN (PyTorch gives
+    0: tests/torch_deviations.py); a Value b (second derivatives) keeps its graph. At a = 0
+    with b < 1 the slope is inf (the graph stands vertical there, as sqrt's at 0)."""
+    if b == 0 and isinstance(b, float):
+        return MASKED if a == a else a
+    if a == 0 and b < 1:
+        return 0.0 if b == 0 else math.inf
+    return b * a ** (b - 1)
+
+
+def d_pow_edge(a: Any) -> Any:
+    """d(a**b)/db = a**b·ln(a) where a <= 0 (or NaN): at a = 0 nothing passes back (MASKED,
+    as PyTorch); below 0 ln(a) is no real number, an error."""
+    if a == 0:
+        return MASKED if isinstance(a, float) else 0.0
+    if a < 0:
+        raise negative_base(a._data if hasattr(a, "_data") else a)
+    return a  # NaN
 
 
 def div(a: float, b: float) -> float:

@@ -8,7 +8,9 @@ graph (a model's parameter beside its loss) is one object again after loading.
 
 Nothing here knows which fields a node has: a node is copied field by field (its
 ``__slots__``, and its ``__dict__`` if it has one), with every node it refers to, directly
-or inside a tuple, replaced by that node's copy (or, in a pickle, its row).
+or inside a tuple, replaced by that node's copy (or, in a pickle, its row). ``copy.copy``,
+``copy.deepcopy`` and ``pickle`` find these functions on ``Value``, put there at the end of
+this file (the engine imports nothing of it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
+from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import is_node, walk
 
 __all__: list[str] = []
@@ -134,3 +137,11 @@ def rebuild(table: list[Any]) -> Any:
             row = made(cls, {name: node_of(x) for name, x in fields.items()})
         nodes.append(row)
     return nodes[-1]
+
+
+for _name, _method in {  # what this room puts on Value
+        "__copy__": shallow_copy,
+        "__deepcopy__": deep_copy,
+        "__reduce__": pickled,
+}.items():
+    setattr(Value, _name, _method)

@@ -47,7 +47,12 @@ def real_or_none(x: object, where: str = "") -> float | None:
     NotImplemented and Python says "unsupported operand type(s)")."""
     if type(x) is float:
         return x
-    return _float(x, where) if isinstance(x, numbers.Real) else None
+    if type(x) is int or isinstance(x, numbers.Real):  # (an int first: sum() starts from 0)
+        try:
+            return float(x)
+        except OverflowError:
+            return _float(x, where)  # type: ignore[arg-type]  # (it says how large it was)
+    return None
 
 
 def _float(x: numbers.Real, where: str) -> float:
@@ -95,3 +100,45 @@ def refuse_arguments(label: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
                         f"keyword {next(iter(kwargs))}=")
     raise TypeError(f"Value: the label must be a string such as 'x1', got {type(label).__name__} "
                     f"{label!r}")
+
+
+def by_hand(kind: type, children: Any, local_grads: Any, label: Any,
+            micrograd: dict[str, Any]) -> tuple[tuple[Any, ...], tuple[float, ...], str]:
+    """``Value(data, children, local_grads)``, microgpt's way of making a node, checked: each
+    child a ``kind`` (a Value), one local derivative per child, each a plain number. Returns
+    the children and the local derivatives as tuples (a tuple given is kept as it is), and
+    the label: ``Value(2.0, "x")`` labels. micrograd's ``Value(data, (a, b), '+')``, keywords
+    of other libraries and a label that is no string get a message that says what to write."""
+    if isinstance(children, str) and not local_grads and not micrograd:
+        return (), (), children  # Value(2.0, "x")
+    if local_grads and not isinstance(local_grads, str) and not micrograd and \
+            not isinstance(children, (tuple, list, set, str)):  # children of another kind
+        one_node = isinstance(children, kind)
+        whose = "a Value" if one_node else f"a {type(children).__name__}"
+        how = ("one child is written (child,): Value(data, (child,), (local_grad,))"
+               if one_node else "make it a tuple first: Value(data, tuple(children), local_grads)")
+        raise TypeError("Value(data, children, local_grads): children must be a tuple or list "
+                        f"of Values, got {whose}; {how}")
+    if micrograd or isinstance(local_grads, str) or type(label) is not str:
+        refuse_arguments(children or label, (local_grads,) if local_grads else (), micrograd)
+    if not isinstance(children, (tuple, list)) or not local_grads:
+        refuse_arguments(children, (), {})  # micrograd's (a, b) without local derivatives
+    if not isinstance(local_grads, (tuple, list)) or len(local_grads) != len(children):
+        found = (f"{len(local_grads)} local derivatives" if isinstance(local_grads, (tuple, list))
+                 else f"{type(local_grads).__name__} {local_grads!r}")
+        raise ValueError(f"Value(data, children, local_grads) needs one local derivative per "
+                         f"child, d(value)/d(child): got {len(children)} children and {found}")
+    for i, child in enumerate(children):
+        if not isinstance(child, kind):
+            raise TypeError(f"Value(data, children, local_grads): children[{i}] is "
+                            f"{type(child).__name__} {child!r}, not a Value; a plain number "
+                            "is a constant and gets no gradient, so leave it out")
+    for i, local in enumerate(local_grads):
+        if real_or_none(local) is None:
+            hint = (" (its number is .data; for second derivatives make the op with unary_op or "
+                    "binary_op, whose rules run on Values)" if isinstance(local, kind) else "")
+            raise TypeError(f"Value(data, children, local_grads): local_grads[{i}] is "
+                            f"{type(local).__name__} {local!r}, not a number{hint}")
+    grads = local_grads if all(type(d) is float for d in local_grads) else \
+        [real_or_none(d) for d in local_grads]
+    return tuple(children), tuple(grads), ""

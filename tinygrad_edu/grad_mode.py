@@ -1,9 +1,10 @@
 """Graph building on or off: ``no_grad`` and ``enable_grad``, for both engines.
 
-Every operation asks ``is_grad_enabled()`` before it records its parents. The switch is kept
-per thread, as in PyTorch, so ``with no_grad():`` in an evaluation thread never turns graph
-building off for a training thread, and blocks entered and left in any order by different
-threads cannot leave it off.
+Every operation asks ``is_grad_enabled()``, the one question, before it records its
+operands. The switch is kept per thread, as in PyTorch, so ``with no_grad():`` in an
+evaluation thread never turns graph building off for a training thread, and blocks entered
+and left in any order by different threads cannot leave it off. While no thread at all is
+inside ``no_grad`` (training, usually), a look at one list answers the question.
 """
 
 from __future__ import annotations
@@ -31,35 +32,25 @@ class _GradState(threading.local):
 
 
 class _Off:
-    """Counts a thread in ``threads_off`` for as long as it lives. The thread holds it while
-    graph building is off there, so a thread that ends inside ``no_grad`` drops it too and
-    the count never stays up for good."""
+    """An entry in ``off_somewhere`` for as long as it lives. The thread holds it while graph
+    building is off there, so a thread that ends inside ``no_grad`` drops it too and the list
+    never stays non-empty for good. (``append`` and ``pop`` of a list are atomic.)"""
 
     def __init__(self) -> None:
-        global threads_off
-        with _lock:
-            threads_off += 1
-            off_threads.append(None)
+        off_somewhere.append(None)
 
     def __del__(self) -> None:
-        global threads_off
-        with _lock:
-            threads_off -= 1
-            off_threads.pop()
+        off_somewhere.pop()
 
 
 state = _GradState()
-threads_off = 0  # how many threads have graph building off right now
-off_threads: list[None] = []  # the same count as a list, for code that keeps the list itself
-_lock = threading.RLock()  # an RLock: a thread's _Off may be dropped while it holds the lock
+off_somewhere: list[None] = []  # one entry for each thread that has graph building off now
 
 
 def is_grad_enabled() -> bool:
-    """True unless this thread is inside ``no_grad``. (Operations ask the same question as
-    ``not (threads_off and not state.enabled)``: while no thread at all is inside
-    ``no_grad``, a look at one module variable answers it, which is faster than reading
-    the thread's own switch.)"""
-    return not threads_off or state.enabled
+    """True unless this thread is inside ``no_grad``: while no thread at all is, a look at
+    one list answers, which is faster than reading the thread's own switch."""
+    return not off_somewhere or state.enabled
 
 
 def _switch(enabled: bool) -> None:

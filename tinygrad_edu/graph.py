@@ -1,18 +1,11 @@
-"""The graph walk and the chain rule, once, for both engines.
+"""The graph walk and the loop of the backward pass, once, for both engines.
 
 A node of either engine (a ``Value`` or a ``Tensor``) records the nodes it was made from
-(``parents``) and can take one step of the chain rule itself (``_backward()``: pass its
-gradient on to its parents, ``parent.grad += local_grad * node.grad`` for a number,
-``dZ @ Wᵀ`` for a matrix). Everything else is written here, once:
-
-1. ``walk`` lists a graph in topological order (parents before the nodes made from them),
-   without recursion, so a chain of a million nodes is fine.
-2. ``backpropagate`` visits that list backwards and calls ``_backward()`` at every node:
-   that is the whole backward pass. ``backward()``, stepping (which stops it between two
-   nodes), drawing and zeroing all use this walk and this loop.
-
-Gradients you can differentiate again (``create_graph=True``) and ``grad()`` are in
-``autograd.py``, and the one-node steps in each engine's file.
+(``parents``) and takes one step of the chain rule itself (``_backward()``: pass its gradient
+on to its parents, ``parent.grad += local_grad * node.grad``, or ``dZ @ Wᵀ`` for a matrix).
+``walk`` lists a graph in topological order without recursion (a chain of a million nodes is
+fine); ``backpropagate`` visits that list backwards and calls ``_backward()`` at every node:
+that is the whole backward pass, which ``backward()`` and stepping run.
 """
 
 from __future__ import annotations
@@ -27,13 +20,10 @@ class Node(Protocol):
     """What the walk and the chain rule need from a node of either engine."""
 
     grad: Any
-    label: str
-    _fn: Any  # the op that made it; None for a leaf
+    _row: Any  # the row of the op table that made it; None for a leaf
     EMPTY_GRAD: ClassVar[Any]  # what grad holds before any gradient arrives
-
     @property
     def parents(self) -> tuple[Any, ...]: ...  # the nodes it was made from
-
     def _backward(self) -> None: ...  # pass this node's gradient on to its parents
     def _add_grad(self, g: Any) -> None: ...  # add g to this node's gradient
 
@@ -47,8 +37,7 @@ def walk(*roots: N) -> list[N]:
     Python's recursion limit."""
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
-            raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} "
-                            f"{root!r}")
+            raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")
     order: list[N] = []
     seen: set[N] = set()
     stack: list[Any] = list(reversed(roots))  # nodes to look at, the next one last
@@ -65,31 +54,28 @@ def walk(*roots: N) -> list[N]:
     return order
 
 
-_LIST_IT = object()  # a mark on the stack (no new object per node: a deep graph, such as a
-# chain of a million nodes, would otherwise keep a million of them alive at once, and
-# Python's garbage collector would walk them over and over)
+_LIST_IT = object()  # a mark on the stack: no object per node, which a deep graph (a chain of a
+# million nodes) would keep alive at once, for Python's garbage collector to walk again and again
 
 
 def backpropagate(root: N, seed: Any, stepping: bool = False) -> Iterator[N]:
-    """The backward pass, for both engines: run to the end (``for _ in ...: pass``) it
-    leaves d(root)/d(node) × seed in every node's ``grad``; with ``stepping=True`` it
-    stops just before each node's step and yields the node (stepping shows it there).
-
-    Inner nodes forget the gradient of an earlier pass, leaves keep theirs and add to it (as
-    in PyTorch). Then, from the root down, every node passes its gradient on to its parents
-    once all the nodes made from it have passed theirs to it, so its gradient is complete.
-    """
+    """The backward pass, for both engines: run to the end (``for _ in ...: pass``) it leaves
+    d(root)/d(node) × seed in every node's ``grad`` (with ``stepping=True`` it yields each node
+    before its step). Inner nodes forget an earlier pass's gradient, leaves add to theirs (as
+    in PyTorch); then every node passes its gradient on once all the nodes made from it have
+    passed theirs to it, so it is complete."""
     order = walk(root)
     for check in before_a_pass:  # (stepping refuses a pass while it is paused half-way)
         check(order)
     for node in order:
-        if node._fn is not None:
+        if node._row is not None:
             node.grad = node.EMPTY_GRAD
     root._add_grad(seed)
     for node in reversed(order):  # every node after all the nodes made from it
-        if stepping and node._fn is not None:
-            yield node
-        node._backward()  # the chain rule: each parent.grad += its share of node.grad
+        if node._row is not None:  # (a leaf has nothing to pass on)
+            if stepping:
+                yield node
+            node._backward()  # the chain rule: each parent.grad += its share of node.grad
 
 
 def zero_grad(root: Node) -> None:

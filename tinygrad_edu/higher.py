@@ -9,47 +9,46 @@ with arithmetic and the engine's functions, so the very same rule that gave a nu
 builds a graph.
 
 A rule written with ``math``'s functions would quietly turn a Value into a plain number and
-cut that graph (``math.cos(x)`` calls ``float(x)``): while ``floats_refused`` is on,
-``float(value)`` raises instead, naming the op.
+cut that graph (``math.cos(x)`` calls ``float(x)``): while the rules run, ``float(value)``
+raises instead, naming the op (``as_number.floats_refused``).
+
+Where a rule is a plain function of floats (relu's slope, a step), the same rule written
+with operations, whose graph gives the right second derivative (0), is in ``ON_VALUES``,
+keyed by the op's name; an op of your own gives one as ``graph_derivative``.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from tinygrad_edu import checked
+from tinygrad_edu.as_number import floats_refused
+from tinygrad_edu.engine import Value, one, two
 from tinygrad_edu.errors import DomainError, real_or_none
 from tinygrad_edu.graph import is_node
-from tinygrad_edu.ops import ListOp, operand_names
+from tinygrad_edu.ops import ListOp, Op, hide, local_derivative, operand_names
 
-__all__ = ["floats_refused"]
+__all__ = ["ON_VALUES", "local_grads_as_values"]
 
-
-class _FloatGuard(threading.local):
-    why = ""  # while set, float(value) raises a TypeError that says this
-
-
-float_guard = _FloatGuard()
-
-
-@contextmanager
-def floats_refused(why: str) -> Iterator[None]:
-    """Inside the block ``float(value)`` (which ``math.cos(value)`` calls) raises a
-    TypeError saying ``why``: code that must build a graph cannot take a Value's number."""
-    before, float_guard.why = float_guard.why, why
-    try:
-        yield
-    finally:
-        float_guard.why = before
+# relu, leaky_relu and abs are straight on each side of 0: their slopes are steps, numbers
+# that do not change as x moves (second derivatives 0, as in PyTorch). On Values they are
+# the nodes of two ops of their own, step and sign, whose derivative is 0, so that a graph
+# of a first derivative still leads back to x.
+STEP = hide(Op("step", checked.step, (0.0, None), formula="step({0}, {1})", local=("0",)))
+SIGN = hide(Op("sign", checked.sign, (0.0,), formula="sign({0})", local=("0",)))
+ON_VALUES: dict[Op, tuple[Any, ...]] = {
+    Value.RELU: (lambda x, y: two(STEP, x, 0.0),),
+    Value.ABS: (lambda x, y: one(SIGN, x),),
+    Value.LEAKY_RELU: (lambda x, alpha, y: two(STEP, x, alpha), None),
+}
+"""The rules written with operations, for the engine's rows whose rules take numbers."""
 
 
 def local_grads_as_values(node: Any) -> tuple[Any, ...]:
     """``node``'s local derivatives recomputed from its operands as Values by the op's own
     rules, so that they have a graph of their own (for ``create_graph=True``)."""
-    op = node._fn
+    op = node._row
     if op.given:
         made = "" if op.name == "op" else f"made by {op.name} "
         raise RuntimeError(
@@ -65,10 +64,11 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
     if isinstance(op, ListOp):
         return op.graph_rule(operands, node)
     wanted = [i for i, x in enumerate(operands) if is_node(x)]
+    rules = ON_VALUES.get(op, op.graph_rules)
     try:
         with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
                             "number (as math's functions do)"):
-            grads = tuple(op.graph_rules[i](*operands, node) for i in wanted)
+            grads = tuple(local_derivative(rules[i], *operands, node) for i in wanted)
     except TypeError as error:  # e.g. math.cos(x): math's functions take no Values
         raise TypeError(
             f"{op.name}: its derivative rule does not run on Values, which "
@@ -130,7 +130,7 @@ def _slope_at(op: Any, numbers: list[Any], i: int, x: float) -> float:
     it has none)."""
     shifted = [*numbers[:i], x, *numbers[i + 1:]]
     try:
-        return float(op.rules[i](*shifted, op.forward(*shifted)))
+        return float(local_derivative(op.rules[i], *shifted, op.forward(*shifted)))
     except (ArithmeticError, ValueError, TypeError):
         return math.nan
 
@@ -152,7 +152,8 @@ def _check_unchanged(node: Any, op: Any, operands: Any) -> None:
             local = [d for d, x in zip(op.local_rule(numbers), operands) if is_node(x)]
         else:
             y = op.forward(*numbers)
-            local = [rule(*numbers, y) for rule, x in zip(op.rules, operands) if is_node(x)]
+            local = [local_derivative(rule, *numbers, y)
+                     for rule, x in zip(op.rules, operands) if is_node(x)]
         same = _same(y, node._data) and all(map(_same, local, node.local_grads))
     except Exception:
         same = False
@@ -172,3 +173,4 @@ def _check_unchanged(node: Any, op: Any, operands: Any) -> None:
 def _same(a: Any, b: Any) -> bool:
     """Equal numbers, NaN equal to NaN."""
     return bool(a == b or (a != a and b != b))
+

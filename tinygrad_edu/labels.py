@@ -73,7 +73,7 @@ def _op_label(node: Any) -> str:
     """The op, with its constant operands where they stood: ``*``, ``* 2.0``, ``2.0 -``,
     ``leaky_relu`` with its alpha below, ``dot`` with its constant inputs, ``@`` with the
     shape of a constant matrix."""
-    op = node._fn
+    op = node._row
     name = SYMBOLS.get(op.name, op.name)
     if is_array_node(node):
         import numpy as np

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu import checked, grad_mode
-from tinygrad_edu.engine import Number, Value, computed, make_node
+from tinygrad_edu import checked, scopes
+from tinygrad_edu.engine import Number, Value, no_graph
 from tinygrad_edu.errors import as_float
-from tinygrad_edu.ops import ListOp, freeze_built_ins, register
+from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.ops import ListOp, Op, register
 
 __all__ = ["dot", "dots", "vsum"]
 
@@ -28,7 +29,10 @@ def vsum(values: Iterable[Value | Number]) -> Value:
     vs = _listed(values, "vsum", "vsum([a, b, 2.0])")
     kept = [isinstance(v, Value) for v in vs]
     numbers = [v._data if k else as_float(v, "vsum") for v, k in zip(vs, kept)]
-    return _list_node(VSUM, checked.fsum(numbers), vs, kept, numbers, [1.0] * len(vs))
+    total = checked.fsum(numbers)
+    if all(kept):
+        return many(VSUM, total, vs, (1.0,) * len(vs))
+    return _with_numbers(VSUM, total, vs, kept, numbers, [1.0] * len(vs), None)
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
@@ -44,45 +48,58 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     x_kept = [isinstance(x, Value) for x in inputs]
     xd = tuple([x._data if k else as_float(x, "dot") for x, k in zip(inputs, x_kept)])
     every_x = all(x_kept)
-    recording = grad_mode.is_grad_enabled()  # (asked once for the layer)
     nodes = []
     for row in rows:
         ws = _listed(row, "dot", _EXAMPLE)
         if len(ws) != len(inputs):
             raise ValueError(f"dot: {len(ws)} weights but {len(inputs)} inputs; they must match")
-        wd = tuple([w._data for w in ws if type(w) is Value])  # (a subclass: below)
+        wd = tuple([w._data for w in ws if isinstance(w, Value)])
         if every_x and len(wd) == len(ws):  # every operand a Value: a layer of neurons
-            total = checked.dot(wd, xd)
-            nodes.append(make_node(total, DOT, None, None, many=(ws + inputs, xd + wd, None))
-                         if recording else computed(total))
+            nodes.append(many(DOT, checked.dot(wd, xd), ws + inputs, xd + wd))
             continue
         w_kept = [isinstance(w, Value) for w in ws]
         wd = tuple([w._data if k else as_float(w, "dot") for w, k in zip(ws, w_kept)])
-        nodes.append(_list_node(DOT, checked.dot(wd, xd), ws + inputs, w_kept + x_kept,
-                                wd + xd, xd + wd))  # xᵢ for wᵢ, wᵢ for xᵢ
+        nodes.append(_with_numbers(DOT, checked.dot(wd, xd), ws + inputs, w_kept + x_kept,
+                                   wd + xd, xd + wd, len(ws)))  # xᵢ for wᵢ, wᵢ for xᵢ
     return nodes
 
 
-def _list_node(op: ListOp, total: float, operands: Sequence[Any], kept: list[bool],
-               numbers: Sequence[float], local_grads: Sequence[float]) -> Value:
-    """A node of an op on lists: the operands that are Values (``kept``) are its parents,
-    each with its local derivative; a plain number is a constant, which the node keeps
-    (among all its operands) but gives no gradient. Nothing but constants: a constant."""
+def many(row: Op, y: float, children: tuple[Value, ...], local_grads: tuple[float, ...],
+         given: tuple[Any, Any] = (None, None)) -> Value:
+    """The row of an op on whole lists applied: a node of the forward value ``y`` with its
+    children and their local derivatives as two tuples, as microgpt keeps them, or under
+    ``no_grad()`` the value alone (as engine.one makes a node from a row of one operand);
+    ``given``: the lists as the op was given them, kept only where plain numbers stood among
+    the children."""
+    node = object.__new__(Value)
+    node._data = y
+    node.grad = 0.0
+    if not is_grad_enabled():
+        return no_graph(node)
+    node._row = row
+    node._a, node._b = given
+    node._da = node._db = None
+    node._list = children
+    node._list_grads = local_grads
+    if scopes.opened:
+        node._scope = scopes.current()
+    return node
+
+
+def _with_numbers(op: ListOp, total: float, operands: Sequence[Any], kept: list[bool],
+                  numbers: Sequence[float], local_grads: Sequence[float],
+                  first: int | None) -> Value:
+    """A node of an op on lists where plain numbers stood among the operands: the Values
+    (``kept``) are its children, each with its local derivative; a plain number is a
+    constant, which the node keeps (in the lists as it was given them: the ``first`` items
+    are dot's first list) but gives no gradient. Nothing but constants: a constant."""
     if not any(kept):
         return Value(total)
-    parents = tuple([v for v, k in zip(operands, kept) if k])
+    children = tuple([v for v, k in zip(operands, kept) if k])
     grads = tuple([d for d, k in zip(local_grads, kept) if k])
-    given = None if all(kept) else tuple([v if k else x for v, x, k in zip(operands, numbers,
-                                                                          kept)])
-    return _node(total, op, (parents, grads, given))
-
-
-def _node(total: float, op: ListOp, many: tuple[Any, Any, Any]) -> Value:
-    """The node of an op on a list (``many``: its parents, their local derivatives and its
-    operands if plain numbers stood among them), or under ``no_grad()`` a Value with none."""
-    if not grad_mode.is_grad_enabled():
-        return computed(total)
-    return make_node(total, op, None, None, many=many)
+    given = tuple([x if k else n for x, n, k in zip(operands, numbers, kept)])
+    lists = (given, None) if first is None else (given[:first], given[first:])
+    return many(op, total, children, grads, lists)
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
@@ -107,11 +124,11 @@ def _partners(operands: Sequence[Any], node: Any) -> tuple[Any, ...]:
     return tuple(operands[i - half] for i, v in enumerate(operands) if isinstance(v, Value))
 
 
-VSUM = register(ListOp("vsum", checked.fsum, 1, lambda numbers: [1.0] * len(numbers),
-                       lambda operands, node: (1.0,) * len(node.parents),
-                       formula="sum({all})", local=("1",)))
-DOT = register(ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2,
-                      lambda numbers: numbers[len(numbers) // 2:] + numbers[:len(numbers) // 2],
-                      _partners, formula="dot([{first}], [{second}])", local=("{partner}",)))
-VSUM.apply, DOT.apply = vsum, dot
-freeze_built_ins()
+VSUM = ListOp("vsum", checked.fsum, 1, lambda numbers: [1.0] * len(numbers),
+              lambda operands, node: (1.0,) * len(node.parents),
+              formula="sum({all})", local=("1",))
+DOT = ListOp("dot", lambda ws, xs: checked.dot(list(ws), list(xs)), 2,
+             lambda numbers: numbers[len(numbers) // 2:] + numbers[:len(numbers) // 2],
+             _partners, formula="dot([{first}], [{second}])", local=("{partner}",))
+register(VSUM, vsum, built_in=True)
+register(DOT, dot, built_in=True)

@@ -1,7 +1,9 @@
-"""Ops of your own for Values: ``unary_op`` and ``binary_op``.
+"""The engine's rows as the registry's ops, and ops of your own: ``unary_op``, ``binary_op``.
 
-The engine's own table (``engine.py``) makes each row into a function with ``unary`` and
-``binary``; an op of your own is made the same way, after ``ops.py`` has checked it: a name
+The rows of engine.py's op table join ``OPS``, the registry the tools and the tests read,
+each with the function that applies it (``tinygrad_edu.exp``, ``Value.__mul__``). An op of
+your own is made the way the engine's operators apply its rows (``engine.one``,
+``engine.two``), after ``ops.py`` has checked it: a name
 of its own, functions that take the right arguments, and results that are checked as they
 run, so that a mistake is reported with the op's name at once rather than as a wrong number
 later. The op joins ``OPS``, so ``tinygrad_edu.testing.check_op`` and the project's own
@@ -12,11 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from tinygrad_edu import ops
-from tinygrad_edu.engine import Value, one_operand, two_operands
+from tinygrad_edu import engine, ops
+from tinygrad_edu.engine import Value, one, two
 from tinygrad_edu.ops import BinaryFunction, Rule, UnaryFunction
 
 __all__ = ["binary_op", "unary_op"]
+
+for _row, _function in [
+        (engine.ADD, engine.add), (engine.SUB, engine.sub), (engine.MUL, engine.mul),
+        (engine.DIV, engine.div), (engine.POW, engine.pow_), (engine.NEG, engine.neg),
+        (engine.EXP, engine.exp), (engine.LOG, engine.log), (engine.SQRT, engine.sqrt),
+        (engine.TANH, engine.tanh), (engine.SIGMOID, engine.sigmoid), (engine.SIN, engine.sin),
+        (engine.COS, engine.cos), (engine.RELU, engine.relu), (engine.ABS, engine.abs_),
+        (engine.LEAKY_RELU, engine.leaky_relu)]:
+    ops.register(_row, _function, built_in=True)
 
 
 def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
@@ -53,13 +64,11 @@ def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
     if register_op:
         ops.register(op)
     if param is None:
-        return one_operand(op)
-    with_alpha = two_operands(op)
-    default = param
-
-    def apply(x: object, alpha: float = default) -> object:
-        return with_alpha(x, alpha)  # type: ignore[arg-type]
-
+        def apply(x: object) -> object:
+            return one(op, x)
+    else:
+        def apply(x: object, alpha: float = param) -> object:  # type: ignore[misc]
+            return two(op, x, alpha)
     return ops.named(apply, op)  # type: ignore[return-value]
 
 
@@ -81,4 +90,8 @@ def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
                         domain=domain, kinks=kinks, doc=doc)
     if register_op:
         ops.register(op)
-    return two_operands(op)
+
+    def apply(a: object, b: object) -> object:
+        return two(op, a, b)
+
+    return ops.named(apply, op)  # type: ignore[return-value]

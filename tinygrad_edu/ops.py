@@ -84,7 +84,8 @@ class Op:
     by entry, so that a gradient is summed back to a broadcast operand's shape.
     """
 
-    def __init__(self, name: str, forward: Callable[..., Any], rules: Sequence[Rule | None],
+    def __init__(self, name: str, forward: Callable[..., Any],
+                 rules: Sequence[Rule | float | None],
                  *, formula: str | None = None, local: Sequence[str] | None = None,
                  graph_rules: Sequence[Rule | None] | None = None, default: Any = None,
                  domain: Sequence[tuple[float, float]] | None = None,
@@ -92,7 +93,7 @@ class Op:
                  vjp: bool = False, doc: str = "") -> None:
         self.name = name
         self.forward = forward
-        self.rules = tuple(rules)
+        self.rules: tuple[Any, ...] = tuple(rules)  # (a rule, a constant, or None)
         self.graph_rules = tuple(graph_rules) if graph_rules is not None else self.rules
         self.default = default
         self.formula = formula
@@ -225,6 +226,12 @@ def given_op(name: str, arity: int) -> GivenOp:
     return _GIVEN[key]
 
 
+def made_by(arity: int) -> GivenOp:
+    """The op of a node made by ``Value(data, children, local_grads)`` with ``arity``
+    children, named after the function or method that called ``Value(...)``."""
+    return given_op(maker_name(2), arity)
+
+
 def maker_name(depth: int) -> str:
     """The name of the function or method ``depth`` frames up that called ``Value(...)``
     (past any ``__init__``), or ``'op'`` where it has no name (a module, a lambda)."""
@@ -252,11 +259,27 @@ _BUILT_IN: set[str] = set()  # filled by engine.py once its op table is complete
 AnyOp = TypeVar("AnyOp", bound=Op)
 
 
-def register(op: AnyOp) -> AnyOp:
+def register(op: AnyOp, function: Any = None, *,
+             built_in: bool = False) -> AnyOp:
     """Add ``op`` to ``OPS`` so that the property tests and helpers cover it too. Registering
     a name again replaces the earlier op (re-running a notebook cell works), except for the
-    built-in ops, which ``Value``'s methods use."""
-    return enter(OPS, _BUILT_IN, op, "Value's methods")
+    built-in ops, which ``Value``'s methods use. The engine's own rows come with the
+    ``function`` that applies them (a method of Value), whose docstring then states the row,
+    and are ``built_in``: protected."""
+    enter(OPS, _BUILT_IN, op, "Value's methods")
+    if function is not None:
+        function.__doc__ = function.__doc__ or op.doc or op_doc(op)
+        function.op = op
+        op.apply = function
+    if built_in:
+        _BUILT_IN.add(op.name)
+    return op
+
+
+def local_derivative(rule: Any, *arguments: Any) -> Any:
+    """What a rule of a row gives for these operands and output: its number where the rule
+    is a constant (``+``'s 1.0), else the rule called on them."""
+    return rule(*arguments) if callable(rule) else rule
 
 
 class Named(Protocol):
@@ -279,8 +302,10 @@ def enter(registry: dict[str, Any], built_in: set[str], op: Row, users: str) -> 
 
 
 def hide(op: AnyOp) -> AnyOp:
-    """Keep one of the engine's helper ops out of ``OPS``, but findable by name."""
+    """Keep one of the engine's helper ops out of ``OPS``, but findable by name (and its name
+    taken)."""
     _HIDDEN[op.name] = op
+    _BUILT_IN.add(op.name)
     return op
 
 
@@ -313,13 +338,12 @@ def named(apply: Callable[..., Any], op: Op) -> Callable[..., Any]:
     return apply
 
 
-def refusal(op: Op, i: int) -> Rule:
-    """The rule of an operand that gets no gradient (None in the row), given a node: an
-    error that says it must be a plain number."""
-    def refuse(*arguments: Any) -> Any:
-        raise TypeError(f"{op.name}: its operand {i} must be a plain number (it is a setting, "
-                        "not an input, and gets no gradient); use v.data for a Value's number")
-    return refuse
+def setting(op: Op) -> str:
+    """The error for a Value given where an op's row has no rule (None): a setting such as
+    leaky_relu's alpha, which must be a plain number."""
+    i = list(op.rules).index(None)
+    return (f"{op.name}: its operand {i} must be a plain number (it is a setting, not an "
+            "input, and gets no gradient); use v.data for a Value's number")
 
 
 def operand_names(n: int) -> tuple[str, ...]:

@@ -164,12 +164,12 @@ def expression(root: Any, names: dict[Any, str], limit: int = 60) -> str | None:
         if not node.parents or (node.label and node is not root):
             text[node], binds[node] = names[node], 9
             continue
-        template = text_of(node._fn).formula
+        template = text_of(node._row).formula
         infix = re.fullmatch(r"\{0\} (\S+) \{1\}", template)
         level = PRECEDENCE.get(infix.group(1), 9) if infix else \
             3 if template == "-{0}" else 9
         shown = {node: names[node]}
-        for i, operand in enumerate(node._fn.operands(node)):
+        for i, operand in enumerate(node._row.operands(node)):
             if not hasattr(operand, "parents"):  # a constant, written where it stood
                 continue
             inner = binds[operand]

@@ -22,8 +22,9 @@ order ``walk`` lists the graph (so the same graph always gets the same names). S
 text view and the drawings of ``tinygrad_edu.viz`` all use these names.
 
 This module works on the nodes of either engine through what ``graph.py`` asks of a node,
-and reads each op's words from its row in the registry (``op.formula``, ``op.local``): it
-imports neither engine, so both can offer ``backward_steps()`` as a method.
+and reads each op's words from its row (``op.formula``, ``op.local``). It puts
+``backward_steps()`` on ``Value`` as a method (the tensor package does the same for
+``Tensor``): the engines import nothing of it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from typing import Any
 
 from tinygrad_edu import graph
 from tinygrad_edu.arrays import is_array
+from tinygrad_edu.autograd import seed_of, shares
+from tinygrad_edu.engine import Value
 from tinygrad_edu.formatting import fmt, shape_text, summary
 from tinygrad_edu.graph import backpropagate, walk
 from tinygrad_edu.scopes import scope_of
@@ -77,7 +80,7 @@ def _recomputed_from(order: list[Any], numbers: dict[Any, Any]) -> bool:
     function runs on these ``numbers`` of its operands (a node made by hand is taken as it
     is: it has no forward function)."""
     for node in order:
-        op = node._fn
+        op = node._row
         if op is None or op.given or is_array_node(node):
             continue
         xs = [numbers.get(x, x) if hasattr(x, "parents") else x for x in node._operands]
@@ -142,7 +145,7 @@ def text_of(op: Any) -> Text:
 def _operand_names(node: Any, names: dict[Any, str]) -> list[str]:
     """What to put in the op's ``{0}``, ``{1}``, ...: parents' names, and a constant operand
     (the 2.0 in ``a * 2``, an array of images in ``X @ W``) where it stood."""
-    return [names[v] if hasattr(v, "parents") else _constant(v) for v in node._fn.operands(node)]
+    return [names[v] if hasattr(v, "parents") else _constant(v) for v in node._row.operands(node)]
 
 
 def _constant(x: Any) -> str:
@@ -164,7 +167,7 @@ def _fill(template: str, operands: list[str], out: str, partner: str = "", g: st
 def formula(node: Any, names: dict[Any, str]) -> str:
     """How ``node`` was computed, with names: ``'x + y'``, ``'tanh(v2)'``, ``'A1 @ W2'``;
     ``''`` for a leaf."""
-    op = node._fn
+    op = node._row
     if op is None:
         return ""
     return _fill(text_of(op).formula, _operand_names(node, names), names[node])
@@ -174,9 +177,9 @@ def _local_texts(node: Any, names: dict[Any, str]) -> list[str]:
     """Each parent's derivative in words: ``'b'`` for ``a * b``, ``'dZ @ Wᵀ'`` for a matrix
     product."""
     operands = _operand_names(node, names)
-    templates = text_of(node._fn).local
+    templates = text_of(node._row).local
     half = len(operands) // 2
-    which = [i for i, v in enumerate(node._fn.operands(node)) if hasattr(v, "parents")]
+    which = [i for i, v in enumerate(node._row.operands(node)) if hasattr(v, "parents")]
     return [_fill(templates[min(i, len(templates) - 1)], operands, names[node],
                   operands[i - half] if half else "", f"d{names[node]}") for i in which]
 
@@ -326,7 +329,7 @@ def backward_steps(root: Any, grad: Any = None, *, params: Iterable[Any] | None 
     if not hasattr(root, "parents"):
         raise TypeError(f"backward_steps needs a Value or a Tensor, got {type(root).__name__} "
                         f"{root!r}")
-    seed = root._seed(grad)
+    seed = seed_of(root, grad, "backward_steps")
     if not root.parents:
         raise ValueError(
             f"backward_steps: {root.label or 'the root'} is a leaf (it was not computed from "
@@ -351,13 +354,13 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
         while node is not None:
             upstream = node.grad
             running = {p: p.grad for p in node.parents}  # what each parent holds before the step
-            shares = node._vjp(upstream)  # the same arithmetic as node._backward()
+            passed = shares(node, upstream)  # what node._backward() passes on, to show
             following = next(passes, None)  # the engine runs this node's step
             done = following is None  # that was the last step: the pass is complete
             left.update((p, p.grad) for p in node.parents)
             index += 1
             step = Step(index, node, names[node], node.op, formula(node, names), names[root],
-                        upstream, tuple(_updates(node, names, upstream, shares, running, params)),
+                        upstream, tuple(_updates(node, names, upstream, passed, running, params)),
                         scope_of(node))
             if not done:  # paused half-way: a backward() now would mix (refuse_mixing)
                 _pause(passes, found.keys(), names[root])
@@ -435,15 +438,15 @@ def _put_back(order: list[Any], found: dict[Any, Any], left: dict[Any, Any]) -> 
     return changed
 
 
-def _updates(node: Any, names: dict[Any, str], upstream: Any, shares: tuple[Any, ...],
+def _updates(node: Any, names: dict[Any, str], upstream: Any, passed: list[Any],
              running: dict[Any, Any], params: set[Any] | None) -> Iterator[ParentUpdate]:
     """One ``ParentUpdate`` per parent, adding each share to what it held, in order."""
     matrix = is_array_node(node)
-    op = node._fn
+    op = node._row
     templates = text_of(op).local
     operands = op.operands(node)
     which = [i for i, v in enumerate(operands) if hasattr(v, "parents")]
-    for k, (parent, share, said) in enumerate(zip(node.parents, shares,
+    for k, (parent, share, said) in enumerate(zip(node.parents, passed,
                                                   _local_texts(node, names))):
         before = running[parent]
         first = before is None or not matrix
@@ -511,3 +514,12 @@ def text_graph(root: Any, width: int = 48) -> str:
     lines = ["  ".join(f"{cell:>{w[k]}}" if k >= right else f"{cell:<{w[k]}}"
                        for k, cell in enumerate(row)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _backward_steps(self: Value, grad: float | None = None) -> Generator[Step, None, None]:
+    """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
+    ``print(step)`` shows the numbers. See ``tinygrad_edu.stepping``."""
+    return backward_steps(self, grad)
+
+
+setattr(Value, "backward_steps", _backward_steps)  # noqa: B010 (what this room puts on Value)

@@ -145,6 +145,10 @@ class OpsAsFunctions(griffe.Extension):
                 doc = function.docstring.value if function.docstring else ""
                 function.docstring = griffe.Docstring(f"{doc}\n\n{note}".strip(),
                                                       parent=function)
+        for name in sorted(exported - set(module.members)):  # assigned several on a line
+            value = getattr(runtime, name)                    # (add, sub = ...): griffe
+            if inspect.isfunction(value):                     # does not see them
+                module.set_member(name, as_function(griffe.Attribute(name), value))
         for member in module.members.values():  # once every op is a function
             if not member.is_alias and not member.is_module:
                 self._docstrings(member)

@@ -21,9 +21,9 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
+from tinygrad_edu.as_number import number_of
 from tinygrad_edu.engine import Value, exp, log, relu
 from tinygrad_edu.errors import DomainError
-from tinygrad_edu.habits import number_of
 from tinygrad_edu.listops import dot, vsum
 
 __all__ = [

@@ -16,6 +16,9 @@ beside ``tinygrad_edu.engine``, ``tinygrad_edu.tensor.nn`` beside ``tinygrad_edu
 supports second derivatives: ``tinygrad_edu.grad(loss, params, create_graph=True)``.
 """
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.idx import (
     FASHION_MNIST_CLASSES,
@@ -27,6 +30,8 @@ from tinygrad_edu.idx import (
 from tinygrad_edu.init import ACTIVATIONS, INITS
 from tinygrad_edu.module import Module, Sequential
 from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.stepping import Step
+from tinygrad_edu.stepping import backward_steps as _backward_steps
 from tinygrad_edu.tensor.checked import shape_str
 from tinygrad_edu.tensor.engine import (
     Tensor,
@@ -54,6 +59,19 @@ from tinygrad_edu.tensor.engine import (
 )
 from tinygrad_edu.tensor.nn import MLP, Dense, cross_entropy, l2_penalty, mse_loss
 from tinygrad_edu.train import evaluate, fit
+
+
+def _steps(self: Tensor, grad: Any = None, *, params: Iterable[Any] | None = None
+           ) -> Iterator[Step]:
+    """``backward()`` one node at a time, to watch the matrix chain rule: a generator of
+    steps; ``print(step)`` shows each with names and shapes (``W2.grad += A1ᵀ @ dZ2``).
+    ``params`` are the leaves on the parameter path (default: every leaf). See
+    ``tinygrad_edu.stepping``, which the tensor engine does not import: the method is put
+    on ``Tensor`` here."""
+    return _backward_steps(self, grad, params=params)
+
+
+setattr(Tensor, "backward_steps", _steps)  # noqa: B010 (what this room puts on Tensor)
 
 __all__ = [
     "ACTIVATIONS",

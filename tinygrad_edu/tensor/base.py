@@ -15,13 +15,12 @@ here computes a gradient.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.stepping import Step, backward_steps
 from tinygrad_edu.tensor import copying
 from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
 from tinygrad_edu.tensor.registry import OPS
@@ -42,10 +41,11 @@ class TensorBase:
     grad: Any
     label: str
     parents: tuple[Any, ...]
-    _fn: Any
+    _row: Any
     _operands: tuple[Any, ...]
     _params: Any
     _no_graph: bool  # made under no_grad(): no graph to go back through
+    backward_steps: Callable[..., Iterator[Any]]  # put on Tensor by the tensor package
 
     # NumPy must not treat a Tensor as an array: ``ndarray @ tensor`` then falls back to
     # ``Tensor.__rmatmul__``, which treats the array as a constant.
@@ -115,7 +115,7 @@ class TensorBase:
     @property
     def _op(self) -> str:
         """micrograd's name: the op's name, ``''`` for a leaf."""
-        return "" if self._fn is None else self._fn.name
+        return "" if self._row is None else self._row.name
 
     def __len__(self) -> int:
         return len(self._data)
@@ -256,14 +256,6 @@ class TensorBase:
                     "pass again")
         return operands
 
-    def backward_steps(self, grad: Any = None, *,
-                       params: Iterable[Any] | None = None) -> Iterator[Step]:
-        """``backward()`` one node at a time, to watch the matrix chain rule: a generator of
-        steps; ``print(step)`` shows each with names and shapes (``W2.grad += A1ᵀ @ dZ2``).
-        ``params`` are the leaves on the parameter path (default: every leaf). See
-        ``tinygrad_edu.stepping``."""
-        return backward_steps(self, grad, params=params)
-
     def _constant(self, g: Any) -> Any:
         """A gradient that is a plain array, as a leaf of this tensor's dtype."""
         return type(self)(g, dtype=self._data.dtype)  # type: ignore[call-arg]
@@ -297,7 +289,7 @@ def _in_place(t: TensorBase, other: Any, symbol: str) -> Any:
     p.grad``), an error, as in PyTorch."""
     op = OPS[symbol[0]]  # "+=" applies the op "+"
     if not is_grad_enabled():
-        if t._fn is not None:
+        if t._row is not None:
             raise RuntimeError(
                 f"{symbol} inside no_grad() on a tensor computed from others would change "
                 "numbers its graph was built from; compute a new tensor instead "
@@ -313,7 +305,7 @@ def _in_place(t: TensorBase, other: Any, symbol: str) -> Any:
         else:  # a graph's: the graph keeps it, the leaf gets the new numbers
             t._data = result.astype(t._data.dtype, casting="same_kind", copy=False)  # type: ignore[misc]
         return t
-    if t._fn is None and not isinstance(other, TensorBase):
+    if t._row is None and not isinstance(other, TensorBase):
         raise RuntimeError(
             f"p {symbol} ... on a leaf Tensor (an input or a parameter) outside no_grad() "
             "would make a new Tensor and leave p unchanged, so a loop such as `for p in "

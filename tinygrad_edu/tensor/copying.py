@@ -16,7 +16,7 @@ from tinygrad_edu.graph import walk
 
 __all__ = ["deep_copy", "leaf", "pickled", "shallow_copy"]
 
-FIELDS = ("_data", "grad", "label", "parents", "_fn", "_operands", "_params", "_saved",
+FIELDS = ("_data", "grad", "label", "parents", "_row", "_operands", "_params", "_saved",
           "_no_graph")
 
 

@@ -83,8 +83,19 @@ class Tensor(TensorBase):
     VJPs read: ``backward()`` gives the forward pass's gradient.
     """
 
-    __slots__ = ("__weakref__", "_data", "_fn", "_no_graph", "_operands", "_params", "_saved",
-                 "_scope", "grad", "label", "parents")
+    __slots__ = (
+        "__weakref__",
+        "_data",
+        "_no_graph",
+        "_operands",
+        "_params",
+        "_row",
+        "_saved",
+        "_scope",
+        "grad",
+        "label",
+        "parents",
+    )
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
     _scope: str  # set only on a tensor made inside a named_scope (scopes.py)
 
@@ -98,7 +109,7 @@ class Tensor(TensorBase):
         self.grad = None  # an array; a Tensor on a leaf after backward(create_graph=True)
         self.label = label
         self.parents = ()  # the tensors it was made from; none for a leaf
-        self._fn = None  # the op that made it: its row of the table; None for a leaf
+        self._row = None  # the op that made it: its row of the table; None for a leaf
         self._operands = ()  # what the op was given: the parents, and constants
         self._params = ()  # the op's parameters (an axis, an index, ...)
         self._saved = ()  # the numbers of its operands and its own, as the op computed them
@@ -107,7 +118,7 @@ class Tensor(TensorBase):
     @property
     def op(self) -> str:
         """The op that made this tensor: ``'@'``, ``'relu'``, ... or ``''`` for a leaf."""
-        return "" if self._fn is None else self._fn.name
+        return "" if self._row is None else self._row.name
 
     # The operators and methods: each applies an op from the table below.
     def __add__(self, other: Operand) -> Tensor: return add(self, other)
@@ -174,7 +185,7 @@ class Tensor(TensorBase):
     def _backward(self) -> None:
         """One step of the chain rule, as ``Value._backward``: pass this tensor's gradient on
         to its parents (each parent's share comes from the op's VJP)."""
-        if self._fn is None or self.grad is None:
+        if self._row is None or self.grad is None:
             return  # a leaf, or no gradient reached this node
         for parent, g in zip(self.parents, self._vjp(self.grad)):
             parent._add_grad(g)
@@ -184,7 +195,7 @@ class Tensor(TensorBase):
         that operand, summed back to the operand's shape where it was broadcast. An ordinary
         backward pass runs the VJPs on the arrays the forward pass used; with
         ``create_graph`` on the Tensors themselves, so the shares have a graph of their own."""
-        op = self._fn
+        op = self._row
         assert op is not None
         numbers: tuple[Any, ...] = self._saved  # the operands' and the output's, as they were
         if create_graph:  # the Tensors themselves (if their numbers have not changed since)

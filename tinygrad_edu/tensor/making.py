@@ -51,7 +51,7 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
     if is_grad_enabled():
         if numbers is None:
             operands, numbers = kept_operands(operands, operands)
-        t.parents, t._fn, t._operands, t._params = parents, op, operands, kept_params(params)
+        t.parents, t._row, t._operands, t._params = parents, op, operands, kept_params(params)
         t._no_graph = False
         t._saved = (*numbers, y)
         # read-only: setflags(write=False), but positional (a quarter of the instructions)
@@ -59,7 +59,7 @@ def node(data: Any, op: TensorOp, operands: tuple[Any, ...], params: Any = (),
         if scopes.opened:  # inside a named_scope (scopes.py)
             t._scope = scopes.current()
     else:
-        t.parents, t._fn, t._operands, t._params, t._saved = (), None, (), (), ()
+        t.parents, t._row, t._operands, t._params, t._saved = (), None, (), (), ()
         t._no_graph = True
     return t
 

@@ -104,7 +104,7 @@ def _check_made_by(op: TensorOp, f: Callable[..., Any], inputs: list[Tensor], wh
     """The output must be a node of ``op`` itself: a check of some other op proves nothing."""
     out = f(*inputs)
     made_by = out.op if is_tensor(out) else type(out).__name__
-    if not is_tensor(out) or out._fn is not op:
+    if not is_tensor(out) or out._row is not op:
         raise ValueError(f"{where}: the result was made by {made_by!r}, not by {op.name}, "
                          "so its rule would not be checked; draw arguments that make a node "
                          f"of {op.name} (see TENSOR_SAMPLES)")
