@@ -45,7 +45,8 @@ from tinygrad_edu.ops import Op, made_by, setting
 __all__ = ["Number", "Value", "abs_", "add", "cos", "div", "exp", "leaky_relu", "log", "mul",
            "neg", "pow_", "relu", "sigmoid", "sin", "sqrt", "sub", "tanh"]
 
-Number = Union[int, float]  # noqa: UP007 (a plain number; a runtime alias, for Python 3.10)
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, for Python 3.10)
+"""A plain number: an int or a float (bools count as ints)."""
 Operand = Union["Value", Number]
 
 

@@ -83,19 +83,8 @@ class Tensor(TensorBase):
     VJPs read: ``backward()`` gives the forward pass's gradient.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_data",
-        "_no_graph",
-        "_operands",
-        "_params",
-        "_row",
-        "_saved",
-        "_scope",
-        "grad",
-        "label",
-        "parents",
-    )
+    __slots__ = ("__weakref__", "_data", "_no_graph", "_operands", "_params", "_row", "_saved",
+                 "_scope", "grad", "label", "parents")
     EMPTY_GRAD: ClassVar[None] = None  # what grad holds before any gradient arrives
     _scope: str  # set only on a tensor made inside a named_scope (scopes.py)
 
