@@ -114,6 +114,10 @@ class OpsAsFunctions(griffe.Extension):
     def _module(self, module: griffe.Module) -> None:
         runtime = importlib.import_module(module.path)
         exported = set(runtime.__all__)
+        for name in sorted(exported - set(module.members)):  # assigned several on a line
+            value = getattr(runtime, name)                    # (add, sub = ...): griffe
+            if inspect.isfunction(value):                     # does not see them
+                module.set_member(name, griffe.Attribute(name))
         for name, member in list(module.members.items()):
             if not member.is_alias and member.is_module:  # a sub-module: keep it, but the
                 if name == "__main__":                     # command line, told in the guides
@@ -145,10 +149,6 @@ class OpsAsFunctions(griffe.Extension):
                 doc = function.docstring.value if function.docstring else ""
                 function.docstring = griffe.Docstring(f"{doc}\n\n{note}".strip(),
                                                       parent=function)
-        for name in sorted(exported - set(module.members)):  # assigned several on a line
-            value = getattr(runtime, name)                    # (add, sub = ...): griffe
-            if inspect.isfunction(value):                     # does not see them
-                module.set_member(name, as_function(griffe.Attribute(name), value))
         for member in module.members.values():  # once every op is a function
             if not member.is_alias and not member.is_module:
                 self._docstrings(member)
