@@ -39,11 +39,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Union
 from tinygrad_edu import checked, scopes
 from tinygrad_edu.errors import as_float, by_hand, explained, real_or_none
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import backpropagate, zero_grad
+from tinygrad_edu.graph import backpropagate, walk, zero_grad  # (importable from here too)
 from tinygrad_edu.ops import Op, made_by, setting
 
-__all__ = ["Number", "Value", "abs_", "add", "cos", "div", "exp", "leaky_relu", "log", "mul",
-           "neg", "pow_", "relu", "sigmoid", "sin", "sqrt", "sub", "tanh"]
+__all__ = ["Number", "Value", "abs_", "add", "backpropagate", "cos", "div", "exp", "leaky_relu",
+           "log", "mul", "neg", "pow_", "relu", "sigmoid", "sin", "sqrt", "sub", "tanh", "walk",
+           "zero_grad"]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, for Python 3.10)
 """A plain number: an int or a float (bools count as ints)."""

@@ -1,11 +1,10 @@
 """The graph walk and the loop of the backward pass, once, for both engines.
 
-A node of either engine (a ``Value`` or a ``Tensor``) records the nodes it was made from
-(``parents``) and takes one step of the chain rule itself (``_backward()``: pass its gradient
-on to its parents, ``parent.grad += local_grad * node.grad``, or ``dZ @ Wᵀ`` for a matrix).
-``walk`` lists a graph in topological order without recursion (a chain of a million nodes is
-fine); ``backpropagate`` visits that list backwards and calls ``_backward()`` at every node:
-that is the whole backward pass, which ``backward()`` and stepping run.
+A node of either engine (a ``Value``, a ``Tensor``) records the nodes it was made from and
+takes one step of the chain rule itself (``_backward()``: ``parent.grad += local_grad *
+node.grad``, or ``dZ @ Wᵀ`` for a matrix). ``walk`` lists a graph in topological order
+without recursion (a chain of a million nodes is fine); ``backpropagate`` visits that list
+backwards and calls ``_backward()`` at every node: the whole backward pass.
 """
 
 from __future__ import annotations
