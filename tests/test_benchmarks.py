@@ -113,3 +113,28 @@ def test_the_gpt_benchmark_runs_three_engines_on_the_same_gpt():
         assert re.search(row, out), (row, out)
     nodes = re.search(r"nodes of one step's graph \('(\w+)'\) \| ([\d,]+) \| ([\d,]+) \|", out)
     assert nodes and int(nodes[2].replace(",", "")) > 10 * int(nodes[3].replace(",", ""))
+
+
+@requires_git
+def test_the_heart_benchmark_times_before_and_after_against_microgpt_and_micrograd():
+    """``benchmarks/bench_heart.py --quick`` (``./run.sh bench heart``): the version at a git
+    ref (here HEAD itself) and this one, beside microgpt's and micrograd's Values, compute the
+    same first losses, and every row of the table is there, collector on and off. The times
+    and ratios are not checked: tests never time anything."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "heart", "--quick",
+         "--baseline", "HEAD"], capture_output=True, text=True, env=env, timeout=600,
+        check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    out = result.stdout
+    assert re.search(r"before: before \(HEAD, [0-9a-f]+\)", out), out
+    workloads = ["microgpt's training step", "micrograd's nn.py, demo step",
+                 "our own nn, demo step"]
+    for workload in workloads:
+        for gc in ("off", "on"):
+            assert re.search(rf"\| {re.escape(workload)} × 1, collector {gc} \| [\d.]+ s \| "
+                             r"[\d.]+x \| [\d.]+x \| [\d.]+ s \| [\d.]+ s \| [\d.]+x \|", out), \
+                (workload, gc, out)
+        assert re.search(rf"\| peak memory of one {re.escape(workload)} \(tracemalloc\) \| "
+                         r"[\d.]+ MiB \|", out), (workload, out)
