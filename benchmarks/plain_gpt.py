@@ -74,16 +74,16 @@ class PlainValue:
 
     def backward(self) -> None:
         order: list[PlainValue] = []
-        seen: set[int] = set()
-        stack: list[tuple[PlainValue, bool]] = [(self, False)]
-        while stack:  # a depth-first topological sort, without recursion
-            node, done = stack.pop()
-            if done:
+        visited: set[PlainValue] = set()
+
+        def build_order(node: PlainValue) -> None:  # a topological order, recursively, as
+            if node not in visited:                 # microgpt sorts (a GPT's graph is a few
+                visited.add(node)                   # hundred nodes deep: within the limit)
+                for child in node._children:
+                    build_order(child)
                 order.append(node)
-            elif id(node) not in seen:
-                seen.add(id(node))
-                stack.append((node, True))
-                stack.extend((child, False) for child in node._children)
+
+        build_order(self)
         self.grad = 1.0
         for node in reversed(order):
             for child, local in zip(node._children, node._local_grads):
