@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tinygrad_edu.autograd import gradients
 from tinygrad_edu.graph import walk
 from tinygrad_edu.stepping import fmt, is_array_node, node_names
 
@@ -217,34 +218,32 @@ def paths(f: Any, x: Any, limit: int = LIST_LIMIT) -> Paths:
     if x not in names:
         names[x] = x.label or "x"
     counts, grads = _counts_and_grads(order, f)
-    count, total = counts.get(x, 0), grads.get(x, 0.0)
+    count, total = counts.get(x, 0), _number(grads.get(x, 0.0))
     users = _users(order)
     groups = []
     for node, i in users.get(x, []):
         local = _number(node.local_grads[i])
         twice = _uses(node, x) > 1
         use = f" (its {_ordinal(i + 1)} operand)" if twice else ""
-        groups.append(Group(node, i, local, counts[node], local * grads[node],
+        groups.append(Group(node, i, local, counts[node], local * _number(grads[node]),
                             f"{names[x]} → {names[node]}{use} (d{names[node]}/d{names[x]} = "
                             f"{fmt(local)})"))
     listed = _list(f, x, users, names) if count <= limit else None
     return Paths(f, x, count, total, listed, groups, names, limit)
 
 
-def _counts_and_grads(order: list[Any], f: Any) -> tuple[dict[Any, int], dict[Any, float]]:
+def _counts_and_grads(order: list[Any], f: Any) -> tuple[dict[Any, int], dict[Any, Any]]:
     """For every value of ``order``: how many paths lead from it up to ``f``, and the sum of
-    their products, df/d(value). Both are found as backward finds a gradient: visiting the
-    values from ``f`` down, each adds its share to its parents (``+= local × its own``, and
-    its count once per use), so the sum comes out exactly as ``backward()`` computes it."""
+    their products, df/d(value). The sums are the backward pass's own, collected in a dict
+    (``autograd.gradients``: the same walk, the same chain rule at every node), so they come
+    out exactly as ``backward()`` computes them; the counts follow the same order, each value
+    adding its own count to each operand, once per use."""
     counts: dict[Any, int] = {f: 1}
-    grads: dict[Any, float] = {f: 1.0}
     for node in reversed(order):
-        if node not in counts:
-            continue
-        for parent, local in zip(node.parents, node.local_grads):
-            counts[parent] = counts.get(parent, 0) + counts[node]
-            grads[parent] = grads.get(parent, 0.0) + _number(local) * grads[node]
-    return counts, grads
+        if node in counts:
+            for parent in node.parents:
+                counts[parent] = counts.get(parent, 0) + counts[node]
+    return counts, gradients([f], [1.0])
 
 
 def _users(order: list[Any]) -> dict[Any, list[tuple[Any, int]]]:
