@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tinygrad_edu import Value, graph
-from tinygrad_edu.graph import backpropagate, is_node, walk, zero_grad
+from tinygrad_edu.arrays import is_node
+from tinygrad_edu.graph import backpropagate, walk, zero_grad
 from tinygrad_edu.tensor import Tensor
 
 

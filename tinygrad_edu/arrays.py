@@ -1,4 +1,4 @@
-"""Is this an array, or a Tensor? Asked without importing NumPy.
+"""Is this an array, a Tensor, or a node of either engine? Asked without importing NumPy.
 
 The scalar engine and every tool it uses (stepping, drawing, replay pages, gradcheck, the
 hypothesis strategies, the exercises on Values) run where NumPy is not installed, as in a
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeGuard
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["is_array", "is_tensor"]
+__all__ = ["is_array", "is_node", "is_tensor"]
 
 
 def is_array(x: object) -> TypeGuard[np.ndarray]:
@@ -29,3 +29,8 @@ def is_tensor(x: object) -> bool:
     below the engines.)"""
     tensor = getattr(sys.modules.get("tinygrad_edu.tensor.engine"), "Tensor", None)
     return tensor is not None and isinstance(x, tensor)
+
+
+def is_node(x: object) -> bool:
+    """A Value or a Tensor (anything with ``parents``), rather than a number or an array."""
+    return hasattr(x, "parents")

@@ -21,11 +21,11 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from tinygrad_edu.arrays import is_array, is_tensor
+from tinygrad_edu.arrays import is_array, is_node, is_tensor
 from tinygrad_edu.engine import Value
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import Node, before_a_pass, is_node, walk
+from tinygrad_edu.graph import Node, before_a_pass, walk
 from tinygrad_edu.higher import local_grads_as_values
 
 __all__ = ["grad", "shares"]

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
+from tinygrad_edu.arrays import is_node
 from tinygrad_edu.engine import Value
-from tinygrad_edu.graph import is_node, walk
+from tinygrad_edu.graph import walk
 
 __all__: list[str] = []
 

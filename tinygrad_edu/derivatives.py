@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_edu.arrays import is_array, is_tensor
+from tinygrad_edu.arrays import is_array, is_node, is_tensor
 from tinygrad_edu.autograd import grad
 from tinygrad_edu.engine import Value
-from tinygrad_edu.graph import is_node
 
 __all__ = ["hessian", "jacobian"]
 

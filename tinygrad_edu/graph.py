@@ -66,9 +66,10 @@ def backpropagate(root: N, seed: Any, stepping: bool = False) -> Iterator[N]:
     order = walk(root)
     for check in before_a_pass:  # (stepping refuses a pass while it is paused half-way)
         check(order)
+    empty = type(root).EMPTY_GRAD  # (one engine per graph: asked once, not per node)
     for node in order:
         if node._row is not None:
-            node.grad = node.EMPTY_GRAD
+            node.grad = empty
     root._add_grad(seed)
     for node in reversed(order):  # every node after all the nodes made from it
         if node._row is not None:  # (a leaf has nothing to pass on)
@@ -81,11 +82,6 @@ def zero_grad(root: Node) -> None:
     """Reset the gradient of ``root`` and of every node it depends on."""
     for node in walk(root):
         node.grad = node.EMPTY_GRAD
-
-
-def is_node(x: object) -> bool:
-    """A Value or a Tensor (anything with ``parents``), rather than a number or an array."""
-    return hasattr(x, "parents")
 
 
 before_a_pass: list[Callable[[list[Any]], None]] = []

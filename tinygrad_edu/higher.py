@@ -23,10 +23,10 @@ import math
 from typing import Any
 
 from tinygrad_edu import checked
+from tinygrad_edu.arrays import is_node
 from tinygrad_edu.as_number import floats_refused
 from tinygrad_edu.engine import Value, one, two
 from tinygrad_edu.errors import DomainError, real_or_none
-from tinygrad_edu.graph import is_node
 from tinygrad_edu.ops import ListOp, Op, hide, local_derivative, operand_names
 
 __all__ = ["ON_VALUES", "local_grads_as_values"]

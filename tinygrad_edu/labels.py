@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from tinygrad_edu.arrays import is_node
 from tinygrad_edu.formatting import MAX_SHOWN, fmt, matrix_rows, shape_text, summary
-from tinygrad_edu.graph import is_node
 from tinygrad_edu.rendering import Drawing
 from tinygrad_edu.stepping import is_array_node
 
