@@ -76,8 +76,9 @@ class Value:
     _scope: str  # the named_scope it was made in, set only on a node made inside one
     _no_graph: bool  # True on a value computed under no_grad(), set only there
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db", "_list",  # noqa: RUF023
-                 "_list_grads", "_scope", "_no_graph", "__dict__")  # (__dict__: attributes
-    label: str = ""  # of your own, such as a label for drawings: v.label = "x")
+                 "_list_grads", "_scope", "_no_graph", "__dict__")
+    # __dict__: attributes of your own, such as a label for drawings (v.label = "x")
+    label: str = ""
     EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives
 
     def __init__(self, data: Number, children: Sequence[Value] = (),
@@ -349,8 +350,7 @@ EXP, LOG, SQRT, TANH, SIGMOID = Value.EXP, Value.LOG, Value.SQRT, Value.TANH, Va
 SIN, COS, RELU, ABS, LEAKY_RELU = Value.SIN, Value.COS, Value.RELU, Value.ABS, Value.LEAKY_RELU
 
 # The table's functions, on Values and on plain numbers: tinygrad_edu.tanh(x), add(a, b).
-add, sub, mul, div, pow_ = Value.__add__, Value.__sub__, Value.__mul__, Value.__truediv__, \
-    Value.__pow__
-neg, exp, log, sqrt, tanh = Value.__neg__, Value.exp, Value.log, Value.sqrt, Value.tanh
-sigmoid, sin, cos, relu, abs_ = Value.sigmoid, Value.sin, Value.cos, Value.relu, Value.abs
-leaky_relu = Value.leaky_relu
+add, sub, mul, div = Value.__add__, Value.__sub__, Value.__mul__, Value.__truediv__
+pow_, neg, exp, log, sqrt = Value.__pow__, Value.__neg__, Value.exp, Value.log, Value.sqrt
+tanh, sigmoid, sin, cos = Value.tanh, Value.sigmoid, Value.sin, Value.cos
+relu, abs_, leaky_relu = Value.relu, Value.abs, Value.leaky_relu
