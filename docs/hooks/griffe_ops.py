@@ -114,9 +114,9 @@ class OpsAsFunctions(griffe.Extension):
     def _module(self, module: griffe.Module) -> None:
         runtime = importlib.import_module(module.path)
         exported = set(runtime.__all__)
-        for name in sorted(exported - set(module.members)):  # assigned several on a line
-            value = getattr(runtime, name)                    # (add, sub = ...): griffe
-            if inspect.isfunction(value):                     # does not see them
+        # functions assigned several on a line (add, sub = ...), which griffe does not see
+        for name in sorted(exported - set(module.members)):
+            if inspect.isfunction(getattr(runtime, name)):
                 module.set_member(name, griffe.Attribute(name))
         for name, member in list(module.members.items()):
             if not member.is_alias and member.is_module:  # a sub-module: keep it, but the
