@@ -12,7 +12,7 @@ with Adam (lr 0.01 decaying linearly, betas 0.85 and 0.99):
   sum) and a plain Adam loop (benchmarks/plain_gpt.py): the baseline, as micrograd 0.1.0
   is for bench_scalar.py;
 - **(b) ours**: ``tinygrad_edu.nn.gpt.GPT`` (a ``dot`` node per weighted sum) with
-  ``tinygrad_edu.optim.Adam``;
+  ``tinygrad_edu.training.optim.Adam``;
 - **(c) ours, per scalar**: the per-scalar GPT and the plain Adam loop of (a), run on
   tinygrad_edu's ``Value``: the code a learner brings, on our engine.
 
@@ -50,7 +50,7 @@ from plain_gpt import BETAS, LR, SEED, SIZES, PlainAdam, PlainValue, ScalarGPT  
 import tinygrad_edu  # noqa: E402
 from tinygrad_edu import Value, walk  # noqa: E402
 from tinygrad_edu.nn.gpt import GPT  # noqa: E402
-from tinygrad_edu.optim import Adam  # noqa: E402
+from tinygrad_edu.training.optim import Adam  # noqa: E402
 
 ENGINES = {"a": "(a) plain microgpt-style Value, GPT per scalar",
            "b": "(b) tinygrad_edu's GPT (a dot node per weighted sum)",

@@ -43,8 +43,8 @@ import plain_gpt  # noqa: E402
 from bench_scalar import ScalarEngine, make_model, micrograd  # noqa: E402
 
 import tinygrad_edu  # noqa: E402
-from tinygrad_edu.data import make_moons  # noqa: E402
 from tinygrad_edu.nn.gpt import GPT  # noqa: E402
+from tinygrad_edu.training.data import make_moons  # noqa: E402
 
 PAIRS = 5
 

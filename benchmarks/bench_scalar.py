@@ -36,8 +36,8 @@ from typing import Any
 import tinygrad_edu
 from tinygrad_edu import Value as TgValue
 from tinygrad_edu import no_grad
-from tinygrad_edu.data import make_moons
 from tinygrad_edu.nn import MLP as TgMLP
+from tinygrad_edu.training.data import make_moons
 
 try:
     import micrograd.engine

@@ -9,7 +9,7 @@ and see the same batches in the same order. The engines are interleaved epoch by
 (ours first on odd epochs, PyTorch first on even ones), so a machine that gets busier or
 quieter affects both alike. An epoch's time is its training pass; the test accuracy is
 measured after it, untimed. A third model trains the way the README does, with one call
-of ``tinygrad_edu.train.fit`` for all the epochs (its first epoch includes fit's checks of
+of ``tinygrad_edu.training.fit.fit`` for all the epochs (its first epoch includes fit's checks of
 the data), on its own batches: its times say what a user waits. The other two engines run
 their epoch each time fit has finished one, so all three share the machine's state.
 
@@ -72,7 +72,7 @@ from tinygrad_edu.tensor import (  # noqa: E402
     load_fashion_mnist,
     no_grad,
 )
-from tinygrad_edu.train import fit  # noqa: E402
+from tinygrad_edu.training.fit import fit  # noqa: E402
 
 try:
     import torch

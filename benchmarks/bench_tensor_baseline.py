@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baseline  # noqa: E402
 
 import tinygrad_edu  # noqa: E402
-from tinygrad_edu.idx import IDXError, load_fashion_mnist  # noqa: E402
+from tinygrad_edu.training.idx import IDXError, load_fashion_mnist  # noqa: E402
 
 BATCH, LR, HIDDEN = 128, 1e-3, 128
 

@@ -215,7 +215,7 @@ def whole_run(engine: str, steps: int, samples: int = 20) -> dict[str, Any]:
     chars = sorted(set("".join(names)))
     if engine == "ours":
         from tinygrad_edu.nn.gpt import GPT
-        from tinygrad_edu.optim import Adam
+        from tinygrad_edu.training.optim import Adam
 
         model = GPT(len(chars) + 1, **SIZES, seed=SEED)
         adam = Adam(model.parameters(), lr=LR, betas=BETAS)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import requires_git, requires_torch
-from tinygrad_edu import idx as idx_data
+from tinygrad_edu.training import idx as idx_data
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow  # whole benchmark runs: under the main Python only (run.sh)

@@ -9,7 +9,7 @@ import pytest
 
 from tinygrad_edu import Value, grad, hessian, no_grad
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.optim import SGD, Adam
+from tinygrad_edu.training.optim import SGD, Adam
 
 
 def tanh_of_square(w):

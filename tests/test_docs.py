@@ -26,10 +26,12 @@ README_MAX_LINES = 150
 
 def modules() -> list[str]:
     """Every module of the package but ``__main__`` (the command line, documented in the
-    guides; importing it runs nothing, but it exports nothing either)."""
+    guides; importing it runs nothing, but it exports nothing either) and the pointers from
+    old paths (``tinygrad_edu.optim``: importing one gives the module at its new home)."""
     found = ["tinygrad_edu"] + [m.name for m in pkgutil.walk_packages(
         tinygrad_edu.__path__, "tinygrad_edu.")]
-    return sorted(name for name in found if not name.endswith("__main__"))
+    return sorted(name for name in found if not name.endswith("__main__")
+                  and importlib.import_module(name).__name__ == name)
 
 
 def exported() -> list[tuple[str, str]]:
@@ -48,6 +50,9 @@ def docstring(module: str, name: str) -> str | None:
     right after an assignment (an attribute docstring), or, for a function made by a call
     (a line of the op table), the one it has at run time."""
     body = syntax(module).body
+    for node in list(body):  # the names a module loads lazily, declared for the type checker
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            body = [*body, *node.body]
     for i, node in enumerate(body):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
                 node.name == name and not any(  # (typing.overload's signatures have none)

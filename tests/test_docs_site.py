@@ -18,7 +18,7 @@ then narrowed to 390 px (a phone). The test fails on
 The site is the one in $TINYGRAD_EDU_SITE when that is set (.ci/run builds it with
 ./run.sh docs first and points here), else this test builds it into a temporary folder,
 which needs the docs extra (./run.sh docs installs it; else the test skips and says so). Like
-tests/test_replay_browser.py it needs Playwright and a system Chromium, and skips without
+tests/viz/test_replay_browser.py it needs Playwright and a system Chromium, and skips without
 them. One browser, every page loaded once and looked at in both widths, one test (one
 pytest worker): a build in the test takes about 25 seconds, the visits about 40. The
 checks are first shown to catch a small page made to fail each of them.
@@ -35,8 +35,9 @@ from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
 
+from tests.viz.test_replay_browser import CHROMIUM, FLAGS, sync_playwright
+
 from .test_docs import exported, modules
-from .test_replay_browser import CHROMIUM, FLAGS, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
@@ -391,7 +392,7 @@ def api_problems(surveys: dict[Path, dict]) -> list[str]:
                 module not in pages_of:
             problems.append(f"the API reference has no page for {module}")
 
-    shown: dict[str, list[dict]] = {}  # (tinygrad_edu.gradcheck: a module and a function)
+    shown: dict[str, list[dict]] = {}  # (tinygrad_edu.testing.gradcheck: a module and a function)
     for survey in surveys.values():
         for entry in survey["api"]:
             shown.setdefault(entry["id"], []).append(entry)

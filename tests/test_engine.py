@@ -378,7 +378,7 @@ def test_a_diverged_model_shows_nan_instead_of_a_fine_looking_loss():
 
 
 # ----------------------------------------------------------------------------- errors
-# (the messages themselves: tests/test_errors.py and tests/test_checked.py)
+# (the messages themselves: tests/test_errors.py and tests/test_safe_math.py)
 
 
 @pytest.mark.parametrize("call, error, words", [

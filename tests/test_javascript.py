@@ -1,6 +1,6 @@
 """Every JavaScript file of the package (the replay page's script) and of the site parses:
 Node.js reads each with ``node --check``, so a syntax error is found here, not in a browser.
-tests/test_replay_browser.py and tests/test_docs_site.py run the scripts."""
+tests/viz/test_replay_browser.py and tests/test_docs_site.py run the scripts."""
 
 import shutil
 import subprocess
@@ -15,7 +15,7 @@ SCRIPTS = sorted(path.relative_to(ROOT).as_posix() for folder in ("tinygrad_edu"
 
 
 def test_the_scripts_are_found():
-    assert "tinygrad_edu/pages/replay.js" in SCRIPTS
+    assert "tinygrad_edu/viz/pages/replay.js" in SCRIPTS
     assert "docs/assets/replay-frames.js" in SCRIPTS
 
 

@@ -13,30 +13,52 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
     # what both engines stand on: numbers and errors, the walk, the op rows, grad mode, scopes
-    ["errors", "arrays", "formatting", "stepwise", "grad_mode", "checked", "tensor.checked",
-     "graph", "ops", "scopes", "tensor.registry", "tensor.copying", "tensor.base",
-     "tensor.keeping", "tensor.arguments", "tensor.making"],
+    ["errors", "arrays", "formatting", "decorators", "grad_mode", "safe_math",
+     "tensor.safe_math", "graph", "ops", "scopes", "tensor.registry", "tensor.copying",
+     "tensor.base", "tensor.keeping", "tensor.arguments", "tensor.making"],
     ["engine"],  # the scalar engine
     # the rooms beside it, which put what they add on Value: a Value as a number, other
-    # libraries' names, copying; ops on lists and of your own; second derivatives
-    ["as_number", "familiar_names", "copying", "listops", "making", "higher"],
-    ["autograd"],
+    # libraries' names, copying; sums and ops of your own; second derivatives
+    ["as_number", "familiar_names", "copying", "sums", "custom_ops", "autograd.higher"],
+    ["autograd.gradients", "autograd"],
     ["tensor.engine"],
-    ["tensor.nn.functional", "nn.functional", "init", "saving", "module", "optim",
-     "tensor.nn.modules", "nn.modules", "nn", "tensor.nn", "batches", "data", "text", "idx",
-     "train"],
-    # (derivatives and gradcheck make fresh leaves of either engine from plain numbers or
-    # arrays: they stand above both, beside the tensor package their arrays need)
-    ["stepping", "tensor", "derivatives", "gradcheck", "testing", "boxes", "rendering", "labels",
-     "layout", "by_parts", "drawing", "frames", "pages", "replay", "viz", "graph_paths",
-     "expression", "exercises", "playground", "watch", "__main__", ""],
+    ["tensor.nn.functional", "nn.functional", "nn.init", "nn.saving", "nn.module",
+     "training.optim", "tensor.nn.modules", "nn.modules", "nn.gpt", "nn", "tensor.nn",
+     "training.loader", "training.data", "training.text", "training.idx", "training.fit",
+     "training"],
+    # (autograd.functional and gradcheck make fresh leaves of either engine from plain
+    # numbers or arrays: they stand above both, beside the tensor package their arrays need)
+    ["viz.stepping", "tensor", "autograd.functional", "testing.gradcheck", "testing", "viz",
+     "exercises", "commands", "__main__", "optim", "data", "train", "text", "idx", "watch",
+     "playground", ""],
 ]
-ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "making",
-           "copying", "higher", "listops", "scopes", "autograd", "stepwise", "as_number",
-           "familiar_names", "grad_mode", "checked", "errors"}
-TOOLS = {"stepping", "boxes", "rendering", "labels", "layout", "by_parts", "drawing", "frames",
-         "pages", "replay", "viz", "graph_paths", "testing", "gradcheck", "exercises",
-         "playground", "watch", "__main__", "train"}
+ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "custom_ops",
+           "copying", "autograd.higher", "sums", "scopes", "autograd.gradients", "decorators",
+           "as_number", "familiar_names", "grad_mode", "safe_math", "errors"}
+TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit", "watch",
+         "playground"}
+
+# The folders by purpose, and the folders each may import (a folder may always import the
+# scalar engine's files at the root, and itself). The engines' folders come first: they
+# import no folder of a tool. ``tensor/__init__.py``, the tensor engine's public face,
+# gathers names from ``nn``, ``training`` and ``viz`` too, so it is ruled as a face, below.
+FOLDERS = {
+    "autograd": set(),  # (functional.py makes Tensors of arrays: see FACES)
+    "tensor": {"autograd"},
+    "nn": set(),
+    "training": {"nn"},
+    "viz": {"autograd", "nn", "training", "exercises"},  # (the playground grades exercises)
+    "testing": {"autograd", "tensor"},
+    "exercises": {"autograd", "tensor", "nn", "training", "viz", "testing"},
+    "commands": {"autograd", "tensor", "nn", "training", "viz", "exercises", "testing"},
+}
+FACES = {  # modules that stand above their own folder, and what they may import besides it
+    "tensor": {"nn", "training", "viz", "autograd"},
+    "tensor.nn": {"nn"},
+    "tensor.nn.modules": {"nn"},
+    "tensor.nn.functional": {"nn"},
+    "autograd.functional": {"tensor"},
+}
 
 
 def module_name(path: Path) -> str:
@@ -100,8 +122,11 @@ def graph() -> dict[str, set[str]]:
 
 
 def layer_of(name: str) -> int:
-    for i, layer in enumerate(LAYERS):
-        if name in layer or any(name.startswith(f"{m}.") for m in layer if m):
+    for i, layer in enumerate(LAYERS):  # a module named in a layer ...
+        if name in layer:
+            return i
+    for i, layer in enumerate(LAYERS):  # ... else the layer of the package it is inside
+        if any(name.startswith(f"{m}.") for m in layer if m):
             return i
     raise AssertionError(f"tinygrad_edu.{name} is in no layer of tests/test_layers.py")
 
@@ -135,8 +160,9 @@ def test_every_module_imports_only_its_own_layer_or_lower_ones():
 
 
 def is_tool(name: str) -> bool:
-    """A tool, or a module inside a tool's package (``testing.scalar``, ``exercises.core``)."""
-    return name.split(".")[0] in TOOLS
+    """A tool, or a module inside a tool's package (``testing.scalar_checks``,
+    ``exercises.core``)."""
+    return name in TOOLS or name.split(".")[0] in TOOLS
 
 
 def test_the_engines_know_nothing_of_the_tools():
@@ -147,7 +173,7 @@ def test_the_engines_know_nothing_of_the_tools():
 
 
 def test_a_module_inside_a_tools_package_is_a_tool():
-    assert is_tool("testing") and is_tool("testing.scalar") and is_tool("exercises.core")
+    assert is_tool("testing") and is_tool("testing.scalar_checks") and is_tool("exercises.core")
     assert not is_tool("tensor.engine") and not is_tool("tensor")
 
 
@@ -159,3 +185,54 @@ def test_the_check_sees_imports_inside_functions_and_for_the_type_checker(tmp_pa
     module.write_text("if TYPE_CHECKING:\n    from tinygrad_edu.testing import check_op\n")
     assert "tinygrad_edu.testing" in imports_of(module)
     assert imports_of(module, running=True) == set()
+
+
+def folder_of(name: str) -> str | None:
+    """The folder a module is in, or None for a file at the package's root."""
+    return name.split(".")[0] if "." in name or name in FOLDERS else None
+
+
+def test_each_folder_imports_only_the_folders_its_rule_names():
+    for name, targets in graph().items():
+        folder = folder_of(name)
+        if folder is None:  # the scalar engine's files (and the pointers, in LAYERS' top)
+            continue
+        allowed = {folder} | FOLDERS[folder] | FACES.get(name, set())
+        for target in targets:
+            other = folder_of(target)
+            assert other is None or other in allowed, (
+                f"tinygrad_edu.{name} (in {folder}/) imports tinygrad_edu.{target} (in "
+                f"{other}/), which {folder}/ may not import: see FOLDERS in tests/test_layers.py")
+
+
+def test_the_root_holds_the_engines_files_and_pointers_only():
+    """At most 15 modules at the package's root (besides ``__init__`` and ``__main__``), and
+    the pointers from old paths: files that only send an import on to a folder's module."""
+    root = sorted(p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("__"))
+    pointers = [m for m in root if "sys.modules[__name__] = _home" in
+                (PACKAGE / f"{m}.py").read_text(encoding="utf-8")]
+    modules = [m for m in root if m not in pointers]
+    assert len(modules) <= 15, f"{len(modules)} modules at the root: {modules}"
+    for m in pointers:
+        assert len((PACKAGE / f"{m}.py").read_text(encoding="utf-8").splitlines()) <= 10, m
+    for m in modules:
+        assert layer_of(m) <= layer_of("autograd"), f"{m} at the root is no engine's file"
+
+
+def test_every_folder_says_what_lives_there_and_what_it_may_import():
+    for folder in FOLDERS:
+        doc = ast.get_docstring(ast.parse((PACKAGE / folder / "__init__.py").read_text("utf-8")))
+        assert doc and len(doc.split()) >= 40, f"{folder}/__init__.py: no paragraph"
+        assert "may import" in doc, f"{folder}/__init__.py does not say what it may import"
+
+
+@pytest.mark.parametrize("page", ["engine.md", "development.md"])
+def test_the_docs_draw_the_packages_map_as_the_tree_is(page):
+    text = (PACKAGE.parent / "docs" / page).read_text(encoding="utf-8")
+    block = text[text.index("```text\ntinygrad_edu/\n"):]
+    block = block[:block.index("\n```", 5)]
+    drawn = {line.split("── ", 1)[1].split()[0] for line in block.splitlines() if "── " in line}
+    root = {p.name for p in PACKAGE.glob("*.py") if not p.stem.startswith("__")
+            and "sys.modules[__name__] = _home" not in p.read_text(encoding="utf-8")}
+    folders = {f"{p.name}/" for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert drawn == root | folders, f"docs/{page}: the map and the tree differ"

@@ -53,7 +53,7 @@ def test_the_wheel_holds_the_package_and_nothing_else(dist):
     assert {name for name in names if not name.startswith("tinygrad_edu-0.1.0.dist-info/")} \
         == package
     assert "tinygrad_edu/py.typed" in names and "tinygrad_edu/datasets/digits.csv.gz" in names
-    assert {f"tinygrad_edu/pages/{page}.{kind}" for page in ("replay", "report")
+    assert {f"tinygrad_edu/viz/pages/{page}.{kind}" for page in ("replay", "report")
             for kind in ("html", "css", "js")} <= names
     assert {f"tinygrad_edu/exercises/classroom/files/{name}" for name in (
         "setup.sh", "run_autograder", "classroom.yml", "nbgrader_config.py.in")} <= names
@@ -124,13 +124,13 @@ def test_the_wheel_works_on_its_own(installed, tmp_path):
 def test_the_installed_package_reads_the_replay_pages_files(installed, tmp_path):
     """replay_html puts pages/replay.html, .css and .js together at run time: from the
     installed wheel, not from this checkout."""
-    code = ("import sys; from tinygrad_edu import replay; "
+    code = ("import sys; from tinygrad_edu.viz import replay; "
             "assert replay.__file__.startswith(sys.argv[1]); "
             "print(replay._page('a title', '<svg></svg>', {'frames': []}))")
     done = run_installed(installed, code, tmp_path)
     assert done.returncode == 0, done.stderr
     page = done.stdout
-    pages = installed / "tinygrad_edu" / "pages"
+    pages = installed / "tinygrad_edu" / "viz" / "pages"
     assert page.startswith("<!DOCTYPE html>") and "<title>a title</title>" in page
     assert "@@" not in page and '<div id="graph">\n<svg></svg>\n</div>' in page
     for part in ("replay.css", "replay.js"):

@@ -49,7 +49,7 @@ def test_the_lectures_expression_backward_stepping_text_drawing_and_replay(tmp_p
 
         from tinygrad_edu import Value, grad, hessian, jacobian, text_graph
         from tinygrad_edu.viz import draw_dot
-        from tinygrad_edu.replay import replay_html
+        from tinygrad_edu.viz.replay import replay_html
 
         a, b = Value(2.0, label="a"), Value(-3.0, label="b")
         c, f = Value(10.0, label="c"), Value(-2.0, label="f")
@@ -132,8 +132,8 @@ def test_an_mlp_trains_with_sgd_and_adam_and_the_gpt_takes_a_step():
         import random
 
         from tinygrad_edu.nn import GPT, MLP, mse_loss
-        from tinygrad_edu.optim import SGD, Adam
-        from tinygrad_edu.text import CharTokenizer, load_names
+        from tinygrad_edu.training.optim import SGD, Adam
+        from tinygrad_edu.training.text import CharTokenizer, load_names
 
         xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
         ys = [1.0, -1.0, -1.0, 1.0]
@@ -169,10 +169,10 @@ FIT = """
     import random
 
     from tinygrad_edu import Value
-    from tinygrad_edu.batches import DataLoader
+    from tinygrad_edu.training.loader import DataLoader
     from tinygrad_edu.nn import MLP, hinge_loss
-    from tinygrad_edu.optim import SGD
-    from tinygrad_edu.train import accuracy, evaluate, fit
+    from tinygrad_edu.training.optim import SGD
+    from tinygrad_edu.training.fit import accuracy, evaluate, fit
 
     # two rings: inside is -1, outside +1
     X = [[r * math.cos(0.7 * k), r * math.sin(0.7 * k)] for k in range(24)
@@ -289,9 +289,9 @@ def test_where_numpy_is_installed_the_scalar_tools_do_not_import_it():
     """NumPy costs time and memory at start: only the tensor engine and array code load it."""
     result = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import sys
-        import tinygrad_edu, tinygrad_edu.nn, tinygrad_edu.optim, tinygrad_edu.testing
-        import tinygrad_edu.viz, tinygrad_edu.replay, tinygrad_edu.exercises.cli
-        import tinygrad_edu.train, tinygrad_edu.batches
+        import tinygrad_edu, tinygrad_edu.nn, tinygrad_edu.training.optim, tinygrad_edu.testing
+        import tinygrad_edu.viz, tinygrad_edu.viz.replay, tinygrad_edu.exercises.cli
+        import tinygrad_edu.training.fit, tinygrad_edu.training.loader
         from tinygrad_edu.exercises import check
         check("d_mul", lambda a, b, y: (b, a))
         print("numpy" in sys.modules)

@@ -3,7 +3,7 @@
 The engine's docstring and docs/engine.md tell a learner to read ``engine.py`` and
 ``graph.py``. These tests run ordinary steps with a profiler on (``sys.setprofile``) and
 require that the package's code they enter is in those two files, besides the two a step
-needs beyond them: ``checked.py`` (forward functions that say what went wrong, and the slopes
+needs beyond them: ``safe_math.py`` (forward functions that say what went wrong, and the slopes
 of relu and ``**``) and ``errors.py`` (a plain number's conversion, ``sum()``'s 0). Grad
 mode's one question, ``is_grad_enabled()``, is a context variable's own ``get``: no Python
 frame. And the rule the op table lists for each op is the function that computes its local
@@ -25,7 +25,7 @@ from tinygrad_edu import OPS, Value, engine
 
 PACKAGE = Path(tinygrad_edu.__file__).parent
 READ = {"engine.py", "graph.py"}  # the reading path: the engine
-HELPERS = {"checked.py", "errors.py"}  # (see the docstring)
+HELPERS = {"safe_math.py", "errors.py"}  # (see the docstring)
 MICROGRAD_NN = pytest.importorskip("micrograd.nn", reason="micrograd is not installed: "
                                    "pip install -e '.[test]'")
 

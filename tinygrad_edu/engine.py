@@ -26,7 +26,8 @@ Choices a reader may wonder about:
 
 The rooms beside the engine put a Value's other habits on it, importing this file (it imports
 none of them): as_number.py (printing, comparing), familiar_names.py (micrograd's and
-PyTorch's names, updates in place), copying.py, autograd.py (``create_graph``), stepping.py.
+PyTorch's names, updates in place), copying.py, autograd/gradients.py (``create_graph``) and
+viz/stepping.py.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import operator
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Union
 
-from tinygrad_edu import checked, scopes
+from tinygrad_edu import safe_math, scopes
 from tinygrad_edu.errors import as_float, by_hand, explained, real_or_none
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.graph import backpropagate, walk, zero_grad  # (importable from here too)
@@ -111,7 +112,7 @@ class Value:
     def data(self, value: Any) -> None:
         number = value if type(value) is float else (
             value._data if isinstance(value, Value) else as_float(value, "Value.data"))
-        if number != self._data:  # for pictures drawn after a step (stepping.py)
+        if number != self._data:  # for pictures drawn after a step (viz/stepping.py)
             self._data_before = self._data
         self._data = number
 
@@ -120,36 +121,36 @@ class Value:
     # local derivative d(output)/d(operand), a function of the operands and the output y (a
     # number where it is constant: nothing to call), then the same in words ({0}, {1}: the
     # operands; {out}: the output). MASKED: nothing passes back, whatever arrives (relu's
-    # below 0, as PyTorch's). The rules run on Values too: second derivatives (higher.py).
+    # below 0, as PyTorch's). The rules run on Values too: second derivatives (autograd/higher.py).
     ADD = Op("+", operator.add, (1.0, 1.0), formula="{0} + {1}", local=("1", "1"))
     SUB = Op("-", operator.sub, (1.0, -1.0), formula="{0} - {1}", local=("1", "-1"))
     MUL = Op("*", operator.mul, (lambda a, b, y: b, lambda a, b, y: a),
              formula="{0} * {1}", local=("{1}", "{0}"))
-    DIV = Op("/", checked.div, (lambda a, b, y: 1 / b, lambda a, b, y: -y / b),
+    DIV = Op("/", safe_math.div, (lambda a, b, y: 1 / b, lambda a, b, y: -y / b),
              formula="{0} / {1}", local=("1/{1}", "-{out}/{1}"))
-    POW = Op("**", checked.pow,
-             (checked.d_pow_base,  # (a few lines, in checked.py)
-              lambda a, b, y: y * Value.log(a) if a > 0 else checked.d_pow_edge(a)),
+    POW = Op("**", safe_math.pow,
+             (safe_math.d_pow_base,  # (a few lines, in safe_math.py)
+              lambda a, b, y: y * Value.log(a) if a > 0 else safe_math.d_pow_edge(a)),
              formula="{0} ** {1}", local=("{1}·{0}^({1}-1)", "{out}·ln({0})"))
     NEG = Op("neg", operator.neg, (-1.0,), formula="-{0}", local=("-1",))
-    EXP = Op("exp", checked.exp, (lambda x, y: y,), formula="exp({0})", local=("{out}",))
-    LOG = Op("log", checked.log, (lambda x, y: 1 / x,), formula="log({0})", local=("1/{0}",))
-    SQRT = Op("sqrt", checked.sqrt, (lambda x, y: 0.5 / y if y != 0 else math.inf,),
+    EXP = Op("exp", safe_math.exp, (lambda x, y: y,), formula="exp({0})", local=("{out}",))
+    LOG = Op("log", safe_math.log, (lambda x, y: 1 / x,), formula="log({0})", local=("1/{0}",))
+    SQRT = Op("sqrt", safe_math.sqrt, (lambda x, y: 0.5 / y if y != 0 else math.inf,),
               formula="sqrt({0})", local=("1/(2·{out})",))
     TANH = Op("tanh", math.tanh, (lambda x, y: 1 - y * y,), formula="tanh({0})",
               local=("1 - {out}²",))
-    SIGMOID = Op("sigmoid", checked.sigmoid, (lambda x, y: y * (1 - y),),
+    SIGMOID = Op("sigmoid", safe_math.sigmoid, (lambda x, y: y * (1 - y),),
                  formula="sigmoid({0})", local=("{out}·(1 - {out})",))
     SIN = Op("sin", math.sin, (lambda x, y: Value.cos(x),), formula="sin({0})", local=("cos({0})",))
     COS = Op("cos", math.cos, (lambda x, y: -Value.sin(x),), formula="cos({0})",
              local=("-sin({0})",))
     RELU = Op("relu", lambda x: 0.0 if x <= 0 else x,
-              (lambda x, y: checked.step(x, checked.MASKED),), formula="relu({0})",
+              (lambda x, y: safe_math.step(x, safe_math.MASKED),), formula="relu({0})",
               local=("1 if {0} > 0 else 0",))
-    ABS = Op("abs", abs, (lambda x, y: checked.sign(x),), formula="abs({0})",
+    ABS = Op("abs", abs, (lambda x, y: safe_math.sign(x),), formula="abs({0})",
              local=("sign({0})",))
     LEAKY_RELU = Op("leaky_relu", lambda x, alpha: alpha * x if x <= 0 else x,
-                    (lambda x, alpha, y: checked.step(x, alpha), None),  # alpha: a setting
+                    (lambda x, alpha, y: safe_math.step(x, alpha), None),  # alpha: a setting
                     default=0.01, formula="leaky_relu({0}, {1})", local=("1 if {0} > 0 else α",))
 
     # Each operator applies its row of the table above (a plain number on the left, 2.0 - x,
@@ -217,9 +218,9 @@ class Value:
                  inputs: Sequence[Value] | None = None) -> None:
         """Fill ``.grad`` of every value this one depends on with d(self)/d(value) × ``grad``:
         a leaf *adds* this pass's gradient to its own, as in PyTorch (``zero_grad()`` between
-        steps), an inner node holds the latest pass's. ``create_graph``, ``inputs``: autograd.py."""
+        steps), an inner node holds the latest pass's. ``create_graph``, ``inputs``: autograd/."""
         if create_graph or inputs is not None or getattr(self, "_no_graph", False):
-            return self._backward_more(grad, create_graph, inputs)  # (autograd.py)
+            return self._backward_more(grad, create_graph, inputs)  # (autograd/gradients.py)
         seed = grad if type(grad) is float else as_float(grad, "backward(grad)")
         for _node in backpropagate(self, seed):  # _backward() at every node, the last first
             pass

@@ -21,7 +21,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu import checked
+from tinygrad_edu import safe_math
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import is_grad_enabled
 
@@ -56,7 +56,7 @@ def _item(self: Value) -> float:
 
 _IN_PLACE: dict[str, tuple[Callable[[float, float], float], Callable[[Any, Any], Any]]] = {
     "+=": (operator.add, operator.add), "-=": (operator.sub, operator.sub),
-    "*=": (operator.mul, operator.mul), "/=": (checked.div, operator.truediv)}
+    "*=": (operator.mul, operator.mul), "/=": (safe_math.div, operator.truediv)}
 
 
 def _in_place(symbol: str) -> Callable[[Value, Any], Value]:
@@ -80,7 +80,8 @@ def _in_place(symbol: str) -> Callable[[Value, Any], Value]:
                 "model.parameters(): p -= lr * p.grad` would update nothing. Write `with "
                 "no_grad(): p -= lr * p.grad` (PyTorch's way) or `p.data -= lr * p.grad` "
                 "(micrograd's)")
-        return op(self, other)
+        made: Value = op(self, other)
+        return made
 
     update.__name__ = f"__i{op.__name__.strip('_')}__"
     return update

@@ -15,7 +15,7 @@ from contextlib import ContextDecorator
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
 
-from tinygrad_edu.stepwise import inside
+from tinygrad_edu.decorators import inside
 
 __all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
 

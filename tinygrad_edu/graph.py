@@ -86,5 +86,5 @@ def zero_grad(root: Node) -> None:
 
 before_a_pass: list[Callable[[list[Any]], None]] = []
 """Checks a backward pass runs on its graph's nodes before it starts; each may refuse with
-an error. Empty unless a stepping (``backward_steps``) is paused half-way: then stepping.py
+an error. Empty unless a stepping (``backward_steps``) is paused half-way: then viz/stepping.py
 puts one here."""

@@ -21,11 +21,12 @@ import inspect
 import pickle
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, Union, overload
 
 from tinygrad_edu.errors import real_or_none
 
-__all__ = ["OPS", "GivenOp", "ListOp", "Op", "register"]
+__all__ = ["OPS", "GivenOp", "ListOp", "Op", "Text", "register", "text_of"]
 
 Rule = Callable[..., Any]
 Kink = Callable[..., float]  # a function of the operands that is 0 where the derivative jumps
@@ -184,7 +185,7 @@ class GivenOp(Op):
     named after the function or method that made it (``'gelu'``; ``'*'`` for ``__mul__``),
     or ``'op'`` where that cannot be known. Its local derivatives were given as numbers, so
     it has no rules: nothing says how they change, and a second derivative through it
-    raises an error that says so (``higher.py``)."""
+    raises an error that says so (``autograd/higher.py``)."""
 
     given = True
 
@@ -373,6 +374,28 @@ def op_doc(op: Op) -> str:
                 f"{words(op.local[0])}.")
     return (f"y = {words(op.formula)} on Values and/or plain numbers; its local derivatives "
             f"are ∂y/∂a = {words(op.local[0])} and ∂y/∂b = {words(op.local[1])}.")
+
+
+@dataclass(frozen=True)
+class Text:
+    """How stepping and drawing print an op: its ``formula`` and, for each operand, its
+    derivative in words (``local``; the last one serves every further operand). In both,
+    ``{0}``, ``{1}``, ... are the operands, ``{all}`` all of them, ``{first}`` and
+    ``{second}`` the two halves of a ``dot``, ``{out}`` the output, ``{partner}`` dot's other
+    factor and, for the tensor engine, ``{g}`` the output's gradient (``dZ``)."""
+
+    formula: str
+    local: tuple[str, ...]
+
+
+def text_of(op: Any) -> Text:
+    """The op's words from its registry row, with plain defaults for what it does not say:
+    ``name({0}, {1})`` and ``∂name/∂{0}`` (``name'({0})`` for one operand)."""
+    n = op.arity or 1
+    formula = op.formula or f"{op.name}({', '.join(f'{{{i}}}' for i in range(n))})"
+    local = op.local or ((f"{op.name}'({{0}})",) if n == 1 else
+                         tuple(f"∂{op.name}/∂{{{i}}}" for i in range(n)))
+    return Text(formula, tuple(local))
 
 
 # ----------------------------------------------------------------------------- ops of your own

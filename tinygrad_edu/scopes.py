@@ -21,7 +21,7 @@ open where it was created), so one ``named_scope`` object may be entered by seve
 at once. Closing a scope closes that scope, wherever it is among the open ones: two
 generators that each run inside a scope of their own, stepped in turns, leave nothing open
 when both are done. A decorated generator function or ``async def`` has its scope open only
-while its own body runs (see ``stepwise.py``), as ``no_grad`` does. A value made outside
+while its own body runs (see ``decorators.py``), as ``no_grad`` does. A value made outside
 every scope has the path ``''``.
 """
 
@@ -31,7 +31,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 
-from tinygrad_edu.stepwise import inside
+from tinygrad_edu.decorators import inside
 
 __all__ = ["named_scope", "scope_of"]
 

@@ -3,8 +3,8 @@ import random
 import time
 
 from tinygrad_edu.nn.gpt import GPT
-from tinygrad_edu.optim import Adam
-from tinygrad_edu.text import CharTokenizer, load_names
+from tinygrad_edu.training.optim import Adam
+from tinygrad_edu.training.text import CharTokenizer, load_names
 from tinygrad_edu.viz import draw_dot
 
 names = load_names()                  # the 1990 US Census's first names, in the package

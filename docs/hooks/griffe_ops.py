@@ -120,8 +120,8 @@ class OpsAsFunctions(griffe.Extension):
                 module.set_member(name, griffe.Attribute(name))
         for name, member in list(module.members.items()):
             if not member.is_alias and member.is_module:  # a sub-module: keep it, but the
-                if name == "__main__":                     # command line, told in the guides
-                    module.del_member(name)
+                if name == "__main__" or moved(member.path):  # command line (told in the
+                    module.del_member(name)                   # guides) and old paths' pointers
                 else:
                     self._module(member)  # type: ignore[arg-type]
                 continue
@@ -224,3 +224,9 @@ def borrowed(cls: Any, name: str, method: Any) -> None:
                 method.docstring = griffe.Docstring(
                     f"``{op}`` applied to this {cls.name}: {doc.value}", parent=method)
                 return
+
+
+def moved(path: str) -> bool:
+    """Whether the module ``path`` is a pointer from an old path to a module that moved (its
+    import gives the module at its new home)."""
+    return importlib.import_module(path).__name__ != path

@@ -17,7 +17,7 @@ needs no network. ``npm`` comes from Debian's packages (``./run.sh docs`` instal
 The pages themselves get their data when they are built, so that they show it at once (and
 from disk): the playground its examples (docs/examples/*.py, in ``EXAMPLES`` order, each
 titled by its first comment line), the exercises page every exercise's statement and starter,
-"Watch it learn" the demo's moons points (``tinygrad_edu.watch.demo_data``: made with NumPy
+"Watch it learn" the demo's moons points (``tinygrad_edu.viz.watch.demo_data``: made with NumPy
 here, as ``python -m tinygrad_edu demo`` makes them, for a Python that has none).
 And every Python block of a guide that the browser's Python can run (no NumPy, no tensors:
 ``runnable``) gets a link "Run this" that opens it in the playground, with the blocks it
@@ -95,14 +95,14 @@ def examples() -> list[dict[str, str]]:
 
 
 def exercises() -> list[dict[str, object]]:
-    from tinygrad_edu.playground import exercises
+    from tinygrad_edu.viz.playground import exercises
 
     return exercises()
 
 
 def moons() -> dict[str, object]:
     """The demo's points and labels, its seed and its number of steps."""
-    from tinygrad_edu.watch import SEED, STEPS, demo_data
+    from tinygrad_edu.viz.watch import SEED, STEPS, demo_data
 
     X, y = demo_data(SEED)
     return {"X": X, "y": y, "seed": SEED, "steps": STEPS}
@@ -121,7 +121,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```[ \t]*$", re.S | re.M)
 CONTINUES = "<!-- continues -->"
 NOT_IN_THE_BROWSER = re.compile(
     r"numpy|\bnp\.|tinygrad_edu\.tensor|\bTensor\b|\btorch\b|matplotlib|mnist|ipywidgets|"
-    r"step_slider|micrograd|tinygrad_edu\.train\b|\bfit\(|__main__|subprocess|\bopen\(")
+    r"step_slider|micrograd|tinygrad_edu\.train(ing\.fit)?\b|\bfit\(|__main__|subprocess|\bopen\(")
 """What the browser's Python cannot run: NumPy and what stands on it, other packages, files
 and programs of the reader's machine."""
 

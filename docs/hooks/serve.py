@@ -5,7 +5,7 @@ The live pages (the playground, the exercises in the browser) run Python compile
 WebAssembly in a worker, which browsers start only for a page that a server sent. Any static
 server does (a class website, GitHub Pages, ``python -m http.server``); this one also names
 the types of the files Python's own may not know (``.mjs``, ``.wasm``, ``.whl``), answers
-only this machine, and keeps quiet about each request. tests/test_live_pages.py serves the
+only this machine, and keeps quiet about each request. tests/viz/test_live_pages.py serves the
 site with it.
 """
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.exercises.class_work import answer
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.playground import exercises as page_exercises
+from tinygrad_edu.viz.playground import exercises as page_exercises
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")

@@ -40,10 +40,10 @@ def test_a_passing_rule_becomes_an_op_that_backward_steps_and_drawing_use():
 
 
 def test_training_with_your_own_derivative_matches_the_built_in_one():
-    from tinygrad_edu.data import make_moons
     from tinygrad_edu.nn import MLP, hinge_loss
-    from tinygrad_edu.optim import SGD
-    from tinygrad_edu.train import fit
+    from tinygrad_edu.training.data import make_moons
+    from tinygrad_edu.training.fit import fit
+    from tinygrad_edu.training.optim import SGD
 
     X, y = make_moons(40, noise=0.1, seed=0)
     y = 2 * y - 1

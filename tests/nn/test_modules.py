@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from tests.test_engine import assert_close
 from tinygrad_edu import Value, no_grad
-from tinygrad_edu.data import make_moons
 from tinygrad_edu.nn import (
     ACTIVATIONS,
     MLP,
@@ -21,6 +20,7 @@ from tinygrad_edu.nn import (
     hinge_loss,
     l2_penalty,
 )
+from tinygrad_edu.training.data import make_moons
 
 try:
     import micrograd.nn as micrograd_nn

@@ -424,7 +424,7 @@ unary_op("softplus_bad", forward, lambda x, y: sigmoid(-x))
 def test_a_newly_registered_tensor_op_is_picked_up_by_these_tests(tmp_path):
     """Two tensor ops registered by a plugin before collection: the right one passes the
     per-op test and its control, the wrong one fails them; breaking either is caught."""
-    from tests.test_testing import ROOT, run_pytest
+    from tests.testing.test_hypothesis_toolkit import ROOT, run_pytest
 
     (tmp_path / "tensor_softplus_plugin.py").write_text(TENSOR_PLUGIN)
     result = run_pytest(["-p", "tensor_softplus_plugin", "-k", "softplus_good or softplus_bad",

@@ -8,14 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.viz.test_drawing import assert_drawn_exactly, stretch
+from tests.viz.test_replay import requires_renderer
 from tinygrad_edu import Value, backward_steps, grad, no_grad, text_graph, walk
-from tinygrad_edu.__main__ import two_layer_network
-from tinygrad_edu.drawing import MAX_LAYOUT, STRETCH
+from tinygrad_edu.commands.demo import two_layer_network
 from tinygrad_edu.tensor import MLP, Tensor, cross_entropy
 from tinygrad_edu.viz import GraphTooLarge, draw_dot, frames, replay_html, step_slider
-
-from ..test_replay import requires_renderer
-from ..test_viz import assert_drawn_exactly, stretch
+from tinygrad_edu.viz.drawing import MAX_LAYOUT, STRETCH
 
 
 def network(seed=0):

@@ -26,6 +26,10 @@ progress; ``... exercises start FILE`` writes a file of starters and
 in a clone of tinygrad_edu, ``pip install -e '.[testing]'``). For a whole class (an
 assignment for nbgrader, Gradescope or GitHub Classroom, and a report of what the class got
 wrong): ``tinygrad_edu.exercises.classroom``.
+
+The folder stands above everything it grades: it may import both engines, ``autograd``,
+``nn``, ``training``, ``viz`` and ``testing``; nothing but the command line and the
+playground imports it.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from typing import Any
 from tinygrad_edu.as_number import number_of
 from tinygrad_edu.engine import Value, exp, log, relu
 from tinygrad_edu.errors import DomainError
-from tinygrad_edu.listops import dot, vsum
+from tinygrad_edu.sums import dot, vsum
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",

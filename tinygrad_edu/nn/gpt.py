@@ -25,7 +25,7 @@ see ``tinygrad_edu.scope_of``); the steps that are no module (the embedding, a h
 scores, softmax and mix, the residual sums, the loss) open a ``named_scope`` of their own.
 
     >>> from tinygrad_edu.nn.gpt import GPT
-    >>> from tinygrad_edu.text import CharTokenizer, load_names
+    >>> from tinygrad_edu.training.text import CharTokenizer, load_names
     >>> tokens = CharTokenizer(load_names())
     >>> model = GPT(tokens.vocab_size, seed=0)
     >>> loss = model.loss(tokens.encode("emma"))   # a Value, about log(27) = 3.3 untrained
@@ -44,10 +44,10 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
-from tinygrad_edu.listops import dot, dots, vsum
-from tinygrad_edu.module import Module
 from tinygrad_edu.nn.functional import cross_entropy, softmax
+from tinygrad_edu.nn.module import Module
 from tinygrad_edu.scopes import named_scope
+from tinygrad_edu.sums import dot, dots, vsum
 
 __all__ = ["GPT", "Attention", "Block", "Cache", "FeedForward", "Head", "Linear", "RMSNorm"]
 
@@ -68,7 +68,7 @@ def _token(token: Any, vocab_size: int, where: str) -> int:
         f"{token!r}, a {type(token).__name__}")
     raise TypeError(f"{where}: a token is an int, one of {_TOKENS.format(vocab_size - 1)}, "
                     f"got {got}; a tokenizer makes them from text: tokens.encode(text), with "
-                    f"tokens = CharTokenizer(load_names()) (from tinygrad_edu.text)")
+                    f"tokens = CharTokenizer(load_names()) (from tinygrad_edu.training.text)")
 
 
 def _matrix(rows: int, cols: int, std: float, rng: random.Random) -> list[list[Value]]:
@@ -248,7 +248,7 @@ class GPT(Module):
         if isinstance(tokens, str):
             raise TypeError(f"GPT.loss: tokens are ints, {_TOKENS.format(self.vocab_size - 1)}, "
                             f"got the string {tokens!r}; encode it first: tokens = "
-                            f"CharTokenizer(load_names()) (from tinygrad_edu.text), then "
+                            f"CharTokenizer(load_names()) (from tinygrad_edu.training.text), then "
                             f"model.loss(tokens.encode({tokens!r}))")
         n = min(self.block_size, len(tokens) - 1)
         tokens = [t if type(t) is int else _token(t, self.vocab_size, f"GPT.loss: tokens[{i}]")

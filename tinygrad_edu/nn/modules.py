@@ -7,8 +7,8 @@ see the same input; an ``MLP`` is a stack of layers whose last layer is linear.
 
 Names follow micrograd and PyTorch: ``MLP(2, [16, 16, 1])`` is micrograd's model;
 ``parameters()``, ``named_parameters()``, ``zero_grad()``, ``state_dict()``,
-``load_state_dict()``, ``save()`` and ``load()`` come from ``tinygrad_edu.module`` (the
-file format from ``tinygrad_edu.saving``), shared with the tensor engine.
+``load_state_dict()``, ``save()`` and ``load()`` come from ``tinygrad_edu.nn.module`` (the
+file format from ``tinygrad_edu.nn.saving``), shared with the tensor engine.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any, Union
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.formatting import shape_text
-from tinygrad_edu.init import PythonSeed, draw_weights, python_rng, resolve_activation
-from tinygrad_edu.listops import dot, dots
-from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
+from tinygrad_edu.nn.init import PythonSeed, draw_weights, python_rng, resolve_activation
+from tinygrad_edu.nn.module import Module, Sequential, layer_sizes, mlp_repr
+from tinygrad_edu.sums import dot, dots
 
 __all__ = ["MLP", "Layer", "Neuron"]
 
@@ -35,7 +35,7 @@ class Neuron(Module):
     ``'leaky_relu'``, ``'linear'`` or any function from Value to Value; micrograd's
     ``nonlin=False`` means linear. ``init`` draws the weights: ``'uniform'`` (micrograd's
     U(-1, 1), default), ``'randn'`` (N(0, 1) × 0.1), ``'xavier'``, ``'he'`` or ``'torch'``
-    (see ``tinygrad_edu.init``); the bias starts at 0. ``seed`` is an int (reproducible, the
+    (see ``tinygrad_edu.nn.init``); the bias starts at 0. ``seed`` is an int (reproducible, the
     global ``random`` is not touched), a ``random.Random`` or None (the global ``random``
     module, as micrograd). ``fan_out`` only matters for Xavier; a ``Layer`` passes its width.
 

@@ -8,31 +8,27 @@
 >>> #     optimizer.zero_grad(); loss.backward(); optimizer.step()
 >>> # or the same loop in one call: fit(model, images, labels, cross_entropy, optimizer)
 
-``fit`` and ``evaluate`` are ``tinygrad_edu.train``'s, the very same functions that train
+``fit`` and ``evaluate`` are ``tinygrad_edu.training.fit``'s, the very same functions that train
 the scalar engine's models (a tensor model gets whole batches).
 
 The same layout as the scalar half: ``tinygrad_edu.tensor.engine`` (``Tensor`` and its ops)
 beside ``tinygrad_edu.engine``, ``tinygrad_edu.tensor.nn`` beside ``tinygrad_edu.nn``. Every op
 supports second derivatives: ``tinygrad_edu.grad(loss, params, create_graph=True)``.
+
+The engine's own modules (``engine.py`` and the files it stands on, ``nn/``) may import the
+scalar engine's files at the package's root, ``tinygrad_edu.autograd`` (``gradients.py``:
+``backward(create_graph=True)``) and ``tinygrad_edu.nn.module`` (the ``Module`` both engines
+share), never a tool. This file, the public face, may import more: it gathers ``fit``, the
+optimizers and the IDX reader from ``tinygrad_edu.training`` and puts ``backward_steps``
+from ``tinygrad_edu.viz`` on ``Tensor``.
 """
 
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
-from tinygrad_edu.idx import (
-    FASHION_MNIST_CLASSES,
-    IDXError,
-    load_fashion_mnist,
-    load_idx,
-    load_mnist,
-)
-from tinygrad_edu.init import ACTIVATIONS, INITS
-from tinygrad_edu.module import Module, Sequential
-from tinygrad_edu.optim import SGD, Adam
-from tinygrad_edu.stepping import Step
-from tinygrad_edu.stepping import backward_steps as _backward_steps
-from tinygrad_edu.tensor.checked import shape_str
+from tinygrad_edu.nn.init import ACTIVATIONS, INITS
+from tinygrad_edu.nn.module import Module, Sequential
 from tinygrad_edu.tensor.engine import (
     Tensor,
     abs_,
@@ -58,7 +54,18 @@ from tinygrad_edu.tensor.engine import (
     where,
 )
 from tinygrad_edu.tensor.nn import MLP, Dense, cross_entropy, l2_penalty, mse_loss
-from tinygrad_edu.train import evaluate, fit
+from tinygrad_edu.tensor.safe_math import shape_str
+from tinygrad_edu.training.fit import evaluate, fit
+from tinygrad_edu.training.idx import (
+    FASHION_MNIST_CLASSES,
+    IDXError,
+    load_fashion_mnist,
+    load_idx,
+    load_mnist,
+)
+from tinygrad_edu.training.optim import SGD, Adam
+from tinygrad_edu.viz.stepping import Step
+from tinygrad_edu.viz.stepping import backward_steps as _backward_steps
 
 
 def _steps(self: Tensor, grad: Any = None, *, params: Iterable[Any] | None = None
@@ -66,7 +73,7 @@ def _steps(self: Tensor, grad: Any = None, *, params: Iterable[Any] | None = Non
     """``backward()`` one node at a time, to watch the matrix chain rule: a generator of
     steps; ``print(step)`` shows each with names and shapes (``W2.grad += A1ᵀ @ dZ2``).
     ``params`` are the leaves on the parameter path (default: every leaf). See
-    ``tinygrad_edu.stepping``, which the tensor engine does not import: the method is put
+    ``tinygrad_edu.viz.stepping``, which the tensor engine does not import: the method is put
     on ``Tensor`` here."""
     return _backward_steps(self, grad, params=params)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_edu.tensor.base import TensorBase
-from tinygrad_edu.tensor.checked import is_real, not_real, shape_str
+from tinygrad_edu.tensor.safe_math import is_real, not_real, shape_str
 
 __all__ = ["axes_of", "group_size", "whole"]  # (and one check per op, read by the table)
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.tensor import copying
-from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
 from tinygrad_edu.tensor.registry import OPS
+from tinygrad_edu.tensor.safe_math import DTYPES, constant, real_array, shape_error, shape_str
 
 __all__ = ["TensorBase"]
 

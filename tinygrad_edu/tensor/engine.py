@@ -19,17 +19,16 @@ Read it in this order:
    in this order: ``registry.py`` (the row ``TensorOp`` and the registry ``OPS`` the tools
    read); ``making.py`` (the function you call, made from a row: constants, dtypes, the
    node it records; ``unary_op``, ``binary_op``, ``tensor_op`` for ops of your own);
-   ``keeping.py`` (what a graph keeps: arrays no one else can write); ``arguments.py``
-   (axes, shapes, indices, bounds checked); ``base.py`` (a tensor's
-   manners: ``data``, shape, printing, comparisons, in-place updates, ``backward_steps``);
-   ``copying.py`` (copy, pickle); ``checked.py`` (real numbers only, no silent inf or NaN).
+   ``keeping.py`` (what a graph keeps: arrays no one else can write); ``arguments.py`` (axes,
+   shapes, indices, bounds checked); ``base.py`` (a tensor's manners: ``data``, shape,
+   printing, comparisons, in-place updates, ``backward_steps``);
+   ``copying.py`` (copy, pickle); ``safe_math.py`` (real numbers only, no silent inf or NaN).
 
 The VJPs are written with operators and this module's functions, which work on arrays and
 on Tensors alike: a backward pass runs them on arrays; with ``create_graph=True`` they run on
 Tensors and build a graph of the gradient, to be differentiated again. A plain number or
 array in an op is a constant of the tensor's dtype (not a parent: ``images @ W`` computes no
-gradient for the images). A node keeps its operands and parameters, never a function of its
-own, so a graph holds no reference cycles.
+gradient for the images). A node keeps its operands, never a function: no reference cycles.
 """
 
 from __future__ import annotations
@@ -39,10 +38,11 @@ from typing import Any, ClassVar, Union
 
 import numpy as np
 
-from tinygrad_edu import autograd, graph
+from tinygrad_edu import graph
+from tinygrad_edu.autograd.gradients import backward_into
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.ops import note_op
-from tinygrad_edu.tensor import arguments, checked
+from tinygrad_edu.tensor import arguments, safe_math
 from tinygrad_edu.tensor.base import TensorBase
 from tinygrad_edu.tensor.making import binary_op, check_share, data, define, tensor_op, unary_op
 from tinygrad_edu.tensor.registry import OPS, TensorOp, freeze_built_ins, register
@@ -93,8 +93,8 @@ class Tensor(TensorBase):
             raise TypeError("Tensor(t) got a Tensor; use t.detach() for a copy without history")
         if dtype is None:
             kind = getattr(data, "dtype", None)
-            dtype = kind if kind in checked.DTYPES else np.float64
-        self._data = checked.real_array(data, checked.float_dtype(dtype), "Tensor", copy=True)
+            dtype = kind if kind in safe_math.DTYPES else np.float64
+        self._data = safe_math.real_array(data, safe_math.float_dtype(dtype), "Tensor", copy=True)
         self.grad = None  # an array; a Tensor on a leaf after backward(create_graph=True)
         self.label = label
         self.parents = ()  # the tensors it was made from; none for a leaf
@@ -165,7 +165,7 @@ class Tensor(TensorBase):
         ``backward_steps()`` (base.py) takes the same pass one node at a time.
         """
         if self._no_graph or create_graph or inputs is not None:
-            return autograd.backward_into(self, grad, create_graph, inputs, "backward")
+            return backward_into(self, grad, create_graph, inputs, "backward")
         seed = self._seed(grad, "backward")  # ones, or grad checked to have our shape
         for _node in graph.backpropagate(self, seed):  # the walk calls each node's _backward()
             pass
@@ -248,31 +248,31 @@ sub = define("-", np.subtract, "{0} - {1}", (lambda g, a, b, y: g, "{g}"),
              (lambda g, a, b, y: -g, "−{g}"), elementwise=True)
 mul = define("*", np.multiply, "{0} * {1}", (lambda g, a, b, y: g * b, "{g} ⊙ {1}"),
              (lambda g, a, b, y: g * a, "{g} ⊙ {0}"), elementwise=True)
-div = define("/", checked.div, "{0} / {1}", (lambda g, a, b, y: g / b, "{g} / {1}"),
+div = define("/", safe_math.div, "{0} / {1}", (lambda g, a, b, y: g / b, "{g} / {1}"),
              (lambda g, a, b, y: -g * y / b, "−{g} ⊙ {out} / {1}"), elementwise=True)
-pow_ = define("**", checked.pow, "{0} ** {1}",
+pow_ = define("**", safe_math.pow, "{0} ** {1}",
               (lambda g, a, b, y: _d_pow_base(g, a, b), "{g} ⊙ {1}·{0}^({1}−1)"),
               (lambda g, a, b, y: g * _d_pow_exponent(a, y), "{g} ⊙ {out}·ln {0}"),
               elementwise=True)
 neg = define("neg", np.negative, "−{0}", (lambda g, x, y: -g, "−{g}"), elementwise=True)
-exp = define("exp", checked.exp, "exp({0})", (lambda g, x, y: g * y, "{g} ⊙ {out}"),
+exp = define("exp", safe_math.exp, "exp({0})", (lambda g, x, y: g * y, "{g} ⊙ {out}"),
              elementwise=True)
-log = define("log", checked.log, "log({0})", (lambda g, x, y: g / x, "{g} / {0}"),
+log = define("log", safe_math.log, "log({0})", (lambda g, x, y: g / x, "{g} / {0}"),
              elementwise=True)
 tanh = define("tanh", np.tanh, "tanh({0})",
               (lambda g, x, y: g * (1 - y * y), "{g} ⊙ (1 − {out}²)"), elementwise=True)
-sigmoid = define("sigmoid", checked.sigmoid, "sigmoid({0})",
+sigmoid = define("sigmoid", safe_math.sigmoid, "sigmoid({0})",
                  (lambda g, x, y: g * y * (1 - y), "{g} ⊙ {out} ⊙ (1 − {out})"),
                  elementwise=True)
-sqrt = define("sqrt", checked.sqrt, "sqrt({0})",
+sqrt = define("sqrt", safe_math.sqrt, "sqrt({0})",
               (lambda g, x, y: _d_sqrt(g, x, y), "{g} / (2·{out})"), elementwise=True)
 # Where the slope jumps (relu at 0, abs at 0, a tie of maximum) it is a constant array: a
 # mask of the inputs' numbers, whose own derivative is 0.
 relu = define("relu", lambda x: np.maximum(x, 0), "relu({0})",
-              (lambda g, x, y: g * checked.step(data(x), 0.0), "{g} ⊙ ({0} > 0)"),
+              (lambda g, x, y: g * safe_math.step(data(x), 0.0), "{g} ⊙ ({0} > 0)"),
               elementwise=True)
-leaky_relu = define("leaky_relu", lambda x, a: x * checked.step(np.asarray(x), a),
-                    "leaky_relu({0})", (lambda g, x, y, a: g * checked.step(data(x), a),
+leaky_relu = define("leaky_relu", lambda x, a: x * safe_math.step(np.asarray(x), a),
+                    "leaky_relu({0})", (lambda g, x, y, a: g * safe_math.step(data(x), a),
                                         "{g} ⊙ (1 if {0} > 0 else α)"),
                     elementwise=True, params=arguments.slope,
                     doc="x where x > 0, alpha·x elsewhere; its slope is 1 or alpha.")
@@ -280,15 +280,15 @@ abs_ = define("abs", np.abs, "abs({0})",
               (lambda g, x, y: g * np.sign(np.asarray(data(x))), "{g} ⊙ sign({0})"),
               elementwise=True)
 maximum = define("maximum", np.maximum, "maximum({0}, {1})",
-                 (lambda g, a, b, y: g * checked.larger(data(a), data(b)), "{g} where {0} > {1}"),
-                 (lambda g, a, b, y: g * checked.larger(data(b), data(a)), "{g} where {1} > {0}"),
+                 (lambda g, a, b, y: g * safe_math.larger(data(a), data(b)), "{g} where {0} > {1}"),
+                 (lambda g, a, b, y: g * safe_math.larger(data(b), data(a)), "{g} where {1} > {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 minimum = define("minimum", np.minimum, "minimum({0}, {1})",
-                 (lambda g, a, b, y: g * checked.larger(data(b), data(a)), "{g} where {0} < {1}"),
-                 (lambda g, a, b, y: g * checked.larger(data(a), data(b)), "{g} where {1} < {0}"),
+                 (lambda g, a, b, y: g * safe_math.larger(data(b), data(a)), "{g} where {0} < {1}"),
+                 (lambda g, a, b, y: g * safe_math.larger(data(a), data(b)), "{g} where {1} < {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 clip = define("clip", np.clip, "clip({0})",
-              (lambda g, x, y, low, high: g * checked.inside(data(x), low, high),
+              (lambda g, x, y, low, high: g * safe_math.inside(data(x), low, high),
                "{g} where {0} is inside the bounds"), elementwise=True, params=arguments.bounds,
               doc="Each entry limited to [low, high] (``np.clip``, ``torch.clamp``); the "
                   "gradient passes inside the bounds, ends included (as PyTorch), else 0.")
@@ -414,13 +414,13 @@ max_ = define("max", lambda x, axes, keep: x.max(axes, keepdims=keep), "max({0})
                   "largest (shared equally between ties, as ``torch.amax``). NaN counts as the "
                   "largest (as in ``np.max``): where it wins, the result is NaN, its NaN "
                   "entries get NaN (which one won is undefined) and the others 0.")
-softmax = define("softmax", lambda x, axes: np.exp(checked.log_softmax(x, axes)), "softmax({0})",
+softmax = define("softmax", lambda x, axes: np.exp(safe_math.log_softmax(x, axes)), "softmax({0})",
                  (lambda g, x, y, axes: y * (g - (g * y).sum(axis=axes, keepdims=True)),
                   "{out} ⊙ ({g} − Σ {g} ⊙ {out})"), params=arguments.along,
                  doc="exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis``, shifted by the max so nothing "
                      "overflows. Gradient: s ⊙ (g − Σ g ⊙ s), the softmax Jacobian applied "
                      "to g.")
-log_softmax = define("log_softmax", checked.log_softmax, "log_softmax({0})",
+log_softmax = define("log_softmax", safe_math.log_softmax, "log_softmax({0})",
                      (lambda g, x, y, axes: g - exp(y) * g.sum(axis=axes, keepdims=True),
                       "{g} − softmax({0}) ⊙ Σ {g}"), params=arguments.along,
                      doc="xᵢ − log Σⱼ exp(xⱼ) along ``axis``, never forming a tiny "

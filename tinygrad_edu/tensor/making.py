@@ -25,9 +25,9 @@ from tinygrad_edu.errors import DomainError
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import check_name, check_rule, operand_names, user_function
 from tinygrad_edu.tensor.base import TensorBase
-from tinygrad_edu.tensor.checked import DTYPES, constant, real_array, shape_error, shape_str
 from tinygrad_edu.tensor.keeping import kept_operands, kept_params
 from tinygrad_edu.tensor.registry import TensorOp, Vjp, register, row
+from tinygrad_edu.tensor.safe_math import DTYPES, constant, real_array, shape_error, shape_str
 
 __all__ = ["binary_op", "define", "node", "tensor_op", "unary_op"]
 

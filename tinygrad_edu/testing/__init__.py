@@ -31,42 +31,78 @@ A test of a new op takes a few lines::
 and of a tensor op, one: ``check_op(tensor_softplus)``, or ``check_op(outer, shapes=[(3,),
 (2,)])`` for one that is not elementwise.
 
-The modules, each imported by ``import tinygrad_edu.testing`` (which needs no NumPy):
-``domains`` (tolerances, domains, floats drawn in them), ``scalar`` (the scalar engine's
-ops and ``expressions()``), ``tensor_samplers`` (what hypothesis draws for a tensor op),
-``tensor_checks`` (a tensor op's checks) and ``checks`` (``assert_op_derivatives`` and
-``check_op`` for an op of either engine). Import everything from ``tinygrad_edu.testing``.
+The folder for checking derivatives. ``gradcheck.py`` compares ``backward()`` with central
+differences and needs nothing beyond the package (``tinygrad_edu.gradcheck`` is it); the
+hypothesis toolkit above is the rest: ``domains`` (tolerances, domains, floats drawn in them),
+``scalar_checks`` (the scalar engine's ops and ``expressions()``), ``tensor_samplers`` (what
+hypothesis draws for a tensor op), ``tensor_checks`` (a tensor op's checks) and ``op_checks``
+(``assert_op_derivatives`` and ``check_op`` for an op of either engine). Import them from
+``tinygrad_edu.testing``: each is loaded when one of its names is first asked for, so that
+``import tinygrad_edu`` (which imports ``gradcheck``) never needs hypothesis. The modules here
+may import both engines and ``tinygrad_edu.autograd``, never the tools that draw or grade.
 """
 
-from tinygrad_edu.testing.checks import assert_op_derivatives, check_op
-from tinygrad_edu.testing.domains import (
-    ATOL,
-    DOMAINS,
-    KINK_MARGIN,
-    RTOL,
-    Domain,
-    as_op,
-    domain_of,
-    floats_in,
-    floats_in_domain,
-    set_domain,
-)
-from tinygrad_edu.testing.domains import OpLike as OpLike
-from tinygrad_edu.testing.scalar import (
-    Expression,
-    assert_grads_close,
-    call_op,
-    expressions,
-    op_inputs,
-)
-from tinygrad_edu.testing.tensor_checks import SECOND_ORDER_EPS as SECOND_ORDER_EPS
-from tinygrad_edu.testing.tensor_samplers import (
-    TENSOR_SAMPLES,
-    TensorSample,
-    needs_sampler,
-    tensor_samples,
-)
-from tinygrad_edu.testing.tensor_samplers import Sampler as Sampler
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tinygrad_edu.testing.domains import (
+        ATOL,
+        DOMAINS,
+        KINK_MARGIN,
+        RTOL,
+        Domain,
+        as_op,
+        domain_of,
+        floats_in,
+        floats_in_domain,
+        set_domain,
+    )
+    from tinygrad_edu.testing.domains import (
+        OpLike as OpLike,
+    )
+    from tinygrad_edu.testing.op_checks import assert_op_derivatives, check_op
+    from tinygrad_edu.testing.scalar_checks import (
+        Expression,
+        assert_grads_close,
+        call_op,
+        expressions,
+        op_inputs,
+    )
+    from tinygrad_edu.testing.tensor_checks import SECOND_ORDER_EPS as SECOND_ORDER_EPS
+    from tinygrad_edu.testing.tensor_samplers import (
+        TENSOR_SAMPLES,
+        TensorSample,
+        needs_sampler,
+        tensor_samples,
+    )
+    from tinygrad_edu.testing.tensor_samplers import (
+        Sampler as Sampler,
+    )
+
+_HOMES = {
+    "domains": ["ATOL", "DOMAINS", "KINK_MARGIN", "RTOL", "Domain", "OpLike", "as_op",
+                "domain_of", "floats_in", "floats_in_domain", "set_domain"],
+    "op_checks": ["assert_op_derivatives", "check_op"],
+    "scalar_checks": ["Expression", "assert_grads_close", "call_op", "expressions", "op_inputs"],
+    "tensor_checks": ["SECOND_ORDER_EPS"],
+    "tensor_samplers": ["TENSOR_SAMPLES", "Sampler", "TensorSample", "needs_sampler",
+                        "tensor_samples"],
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """A name of the hypothesis toolkit, loaded from its module when first asked for."""
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ATOL",

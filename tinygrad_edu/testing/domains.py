@@ -1,7 +1,7 @@
 """Where and how closely ``tinygrad_edu.testing`` checks an op, for both engines: the
 tolerances, each op's ``Domain`` (its intervals and kinks, ``DOMAINS``), the op a name or a
 function stands for, floats drawn inside a domain, and the pieces of a check that the scalar
-half (``tinygrad_edu.testing.scalar``) and the tensor half
+half (``tinygrad_edu.testing.scalar_checks``) and the tensor half
 (``tinygrad_edu.testing.tensor_checks``) share. Import these from ``tinygrad_edu.testing``.
 
 A tensor op is recognised without importing the tensor engine (``_tensor_op``): nothing here
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tinygrad_edu.gradcheck import GradcheckError, gradcheck
 from tinygrad_edu.ops import OPS, Op, operand_names
+from tinygrad_edu.testing.gradcheck import GradcheckError, gradcheck
 
 st: Any
 try:

@@ -1,5 +1,5 @@
 """The tensor half of ``assert_op_derivatives`` and ``check_op``
-(``tinygrad_edu.testing.checks``): a tensor op's whole Jacobian against central differences,
+(``tinygrad_edu.testing.op_checks``): a tensor op's whole Jacobian against central differences,
 in each of its cases (every operand a Tensor, or one of them a constant array), then the
 second derivatives that ``create_graph=True`` builds, checked as PyTorch's
 ``gradgradcheck`` does; ``check_op`` runs them on the samples that ``tensor_samples``
@@ -17,20 +17,20 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu.arrays import is_tensor
-from tinygrad_edu.autograd import grad
+from tinygrad_edu.autograd.gradients import grad
 from tinygrad_edu.formatting import shape_str
-from tinygrad_edu.gradcheck import (
-    TENSOR_ROWS,
-    GradcheckEntry,
-    GradcheckError,
-    GradcheckReport,
-    entry_name,
-)
 from tinygrad_edu.testing.domains import (
     _check_first_derivatives,
     _hypothesis,
     _operand_names,
     _run_check,
+)
+from tinygrad_edu.testing.gradcheck import (
+    TENSOR_ROWS,
+    GradcheckEntry,
+    GradcheckError,
+    GradcheckReport,
+    entry_name,
 )
 from tinygrad_edu.testing.tensor_samplers import TensorSample, tensor_samples
 

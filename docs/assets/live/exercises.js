@@ -1,6 +1,6 @@
 // The exercises in the browser (exercises-live.md): pick one, write the answer, Check. The
 // grading is `python -m tinygrad_edu exercises check solutions.py NAME` run in the browser's
-// Python (tinygrad_edu.playground.check): the same verdict, failing input and diagnosis.
+// Python (tinygrad_edu.viz.playground.check): the same verdict, failing input and diagnosis.
 // The progress file that command writes is kept in the browser's local storage, and so is
 // the code of each exercise.
 (function () {

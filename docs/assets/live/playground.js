@@ -1,15 +1,15 @@
 // The playground (playground.md): the editor, the examples, Run and Stop, and what a run
 // shows: its prints, a graph (the drawing the code shows last, as a notebook shows it, else
 // the graph of its last Value) and a replay page, all made by the package in the browser's
-// Python (tinygrad_edu.playground.run). The code is kept in the browser (local storage)
+// Python (tinygrad_edu.viz.playground.run). The code is kept in the browser (local storage)
 // while one types, and comes back after a reload.
 (function () {
   "use strict";
   var live = window.tinygradLive;
   var LIMIT = 30;  // seconds a run may take before it is stopped
   var SMALLEST_TEXT_PX = 11;  // a drawing is never shown with smaller text (as on the site)
-  var HOT = "#dc2626";  // the highlighted node of a drawing (tinygrad_edu.labels.HOT)
-  var KEPT = "tinygrad_edu.playground.code";  // the code in the editor, kept across reloads
+  var HOT = "#dc2626";  // the highlighted node of a drawing (tinygrad_edu.viz.labels.HOT)
+  var KEPT = "tinygrad_edu.viz.playground.code";  // the code in the editor, kept across reloads
   var $ = function (id) { return document.getElementById(id); };
   var code = $("code"), output = $("output"), state = $("state"), menu = $("example");
   var run = $("run"), stop = $("stop");

@@ -1,5 +1,5 @@
 // "Watch it learn" (watch.md): micrograd's demo trained in the browser's Python, one step at a
-// time, by tinygrad_edu.watch (its page_* functions, through the worker): Play, Pause, Step,
+// time, by tinygrad_edu.viz.watch (its page_* functions, through the worker): Play, Pause, Step,
 // a speed; the plane coloured by the model's score with its decision boundary and the loss
 // curve drawn again after every step; the graph of the point one follows (click a point),
 // drawn by its parts (click a part to open it), and the replay of its backward pass. The

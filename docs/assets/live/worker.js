@@ -53,7 +53,7 @@ function printer(stream) {  // Python's writes, decoded as UTF-8 across chunk bo
   }};
 }
 
-// The exercises' time limit (tinygrad_edu.playground.start): the page keeps the time, and
+// The exercises' time limit (tinygrad_edu.viz.playground.start): the page keeps the time, and
 // sends SIGALRM through the interrupt buffer when it is up, as the system's timer would.
 self.pageTimer = function (seconds, interval) {
   send("timer", {seconds: seconds, interval: interval});
@@ -83,8 +83,8 @@ async function start() {
   const folder = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
   await Promise.all(manifest.wheels.map(function (name) { return wheel(name, folder, pyodide); }));
   lap("wheels");
-  pyodide.runPython("import tinygrad_edu.playground as playground; playground.start()");
-  const playground = pyodide.pyimport("tinygrad_edu.playground");
+  pyodide.runPython("import tinygrad_edu.viz.playground as playground; playground.start()");
+  const playground = pyodide.pyimport("tinygrad_edu.viz.playground");
   lap("import");
   self.pyodide = pyodide;
   send("ready", {seconds: (performance.now() - began) / 1000, times: times,
@@ -93,11 +93,11 @@ async function start() {
   return playground;
 }
 
-// The "Watch it learn" page: tinygrad_edu.watch's page functions, by name, with JSON
+// The "Watch it learn" page: tinygrad_edu.viz.watch's page functions, by name, with JSON
 // arguments; each answers JSON.
 let watching = null;
 function watch(call, args) {
-  if (watching === null) watching = self.pyodide.pyimport("tinygrad_edu.watch");
+  if (watching === null) watching = self.pyodide.pyimport("tinygrad_edu.viz.watch");
   if (!/^page_\w+$/.test(call)) throw new Error("unknown call " + call);
   return watching[call](JSON.stringify(args || {}));
 }

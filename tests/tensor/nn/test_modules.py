@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import requires_torch, torch
-from tinygrad_edu.data import make_moons
 from tinygrad_edu.nn import StateDictError
-from tinygrad_edu.optim import clip_grad_norm
 from tinygrad_edu.tensor import (
     MLP,
     SGD,
@@ -20,6 +18,8 @@ from tinygrad_edu.tensor import (
     cross_entropy,
     no_grad,
 )
+from tinygrad_edu.training.data import make_moons
+from tinygrad_edu.training.optim import clip_grad_norm
 
 SAME = {"rtol": 1e-10, "atol": 1e-12}
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from importlib import resources
 
-from tinygrad_edu.pages import fill
+from tinygrad_edu.viz.pages import fill
 
 __all__ = ["AssignmentError"]
 

@@ -25,7 +25,7 @@ from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, read_source
-from tinygrad_edu.pages import fill, json_for_script, part, policy
+from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
 __all__ = ["ReportError", "attempted", "find_submissions", "report_csv", "report_html",
            "summary"]

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_edu.tensor.checked import log_softmax as log_softmax_array
-from tinygrad_edu.tensor.checked import real_array, shape_str
 from tinygrad_edu.tensor.engine import ArrayLike, Tensor, log_softmax, softmax
 from tinygrad_edu.tensor.making import node
 from tinygrad_edu.tensor.registry import register, row
+from tinygrad_edu.tensor.safe_math import log_softmax as log_softmax_array
+from tinygrad_edu.tensor.safe_math import real_array, shape_str
 
 __all__ = ["cross_entropy", "l2_penalty", "log_softmax", "mse_loss", "softmax"]
 

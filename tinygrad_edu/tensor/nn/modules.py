@@ -5,7 +5,7 @@ A ``Dense`` layer is a whole layer of neurons at once, in matrix form:
 ``Z = X @ W + b`` with X (batch×in), W (in×out) and b (1×out), then an activation. Its
 gradients come out of the engine as the matrix formulas dW = Xᵀ·dZ, db = Σ dZ over the
 batch, dX = dZ·Wᵀ. ``Module`` (parameters, state dicts, saving) and ``Sequential`` are shared
-with the scalar engine (``tinygrad_edu.module``).
+with the scalar engine (``tinygrad_edu.nn.module``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any, Union
 
 import numpy as np
 
-from tinygrad_edu.init import NumpySeed, draw_weights, numpy_rng, resolve_activation
-from tinygrad_edu.module import Module, Sequential, layer_sizes, mlp_repr
-from tinygrad_edu.tensor.checked import float_dtype, shape_str
+from tinygrad_edu.nn.init import NumpySeed, draw_weights, numpy_rng, resolve_activation
+from tinygrad_edu.nn.module import Module, Sequential, layer_sizes, mlp_repr
 from tinygrad_edu.tensor.engine import Tensor
+from tinygrad_edu.tensor.safe_math import float_dtype, shape_str
 
 __all__ = ["MLP", "Dense"]
 

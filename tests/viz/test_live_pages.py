@@ -1,0 +1,541 @@
+"""The pages that run the scalar engine in the browser, in a real browser: headless Chromium
+opens the built site (see the ``site`` fixture in conftest.py) from a server this module
+starts on 127.0.0.1 (docs/hooks/serve.py), as a reader opens a site that a server sends.
+
+The playground runs the README's quickstart and prints ``5.0 6.0 -4.0``; an example draws
+its graph and replays to "done"; a Python error shows its traceback; what the code prints
+and names reaches the page as text, never as HTML; a graph too large gets draw_dot's
+refusal; Stop interrupts a loop that never ends, and Python stays loaded (the server
+isolates the page, so the worker can be interrupted), while code that catches the interrupt
+has its worker ended and a new one loaded. An exercise is graded right for a right answer,
+and wrong, with the verdict ``python -m tinygrad_edu exercises check`` gives, for a wrong
+one; progress is kept. Opened from disk, the pages say how to serve them. Throughout, no
+request leaves the server and no page logs an error.
+
+Each live page is one test that loads Python once and then takes its steps (the functions
+``playground_*`` and ``exercises_*``, in order) on that page; under pytest-xdist the two
+tests may run at once, in two workers. Loading takes a few seconds (benchmarks/bench_live.py
+measures it). Like tests/viz/test_replay_browser.py, it needs Playwright and a system Chromium,
+and skips without.
+"""
+
+import base64
+import html
+import importlib.util
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.viz.test_replay_browser import CHROMIUM, FLAGS, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [
+    pytest.mark.skipif(sync_playwright is None,
+                       reason="Playwright is not installed: pip install -e '.[dev]'"),
+    pytest.mark.skipif(CHROMIUM is None,
+                       reason="no Chromium to test the pages in: sudo apt-get install chromium"),
+]
+LOAD_S = 120  # the longest Python may take to load on a busy machine, and a run
+
+
+def load_serve():
+    spec = importlib.util.spec_from_file_location("serve", ROOT / "docs" / "hooks" / "serve.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    httpd, url = load_serve().in_background(site)
+    yield url
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Watched:
+    """A browser context in which every request is checked (only the server's addresses, and
+    the built site's files for the pages opened from disk, may be asked for) and every
+    console error and page error is kept."""
+
+    def __init__(self, browser, server, site):
+        self.allowed = (server, site.as_uri() + "/", "data:", "blob:")
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.outside, self.errors = [], []
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open(self, url):
+        page = self.context.new_page()
+        page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(
+            f"{page.url}: {m.text}"))
+        page.on("dialog", lambda d: (self.errors.append(f"a dialog: {d.message}"), d.dismiss()))
+        page.goto(url)
+        return page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def watched(browser, server, site):
+    """A fresh context for one test; at its end, nothing may have left the server and no
+    page may have logged an error."""
+    watch = Watched(browser, server, site)
+    yield watch
+    watch.context.close()
+    assert watch.outside == [], "requests that left the server"
+    assert watch.errors == [], "errors the pages logged"
+
+
+def run_link(site, guide):
+    """The first "Run this" link of a guide, and the code it carries."""
+    page = (site / guide).read_text(encoding="utf-8")
+    href = re.search(r'<p class="run-this"><a href="([^"]+)"', page).group(1)
+    encoded = href.split("?code=", 1)[1]
+    return href, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+
+
+def run(page, code):
+    """Put ``code`` in the editor, run it with Ctrl-Enter, and return what it printed."""
+    page.fill("#code", code)
+    page.focus("#code")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("!document.getElementById('run').disabled && "
+                           "/^(Ran|Stopped)/.test(document.getElementById('state').textContent)",
+                           timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def playground_the_quickstart_prints_its_gradients(playground):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = re.search(r"```python\n(.*?)```", readme.split("## Quickstart", 1)[1],
+                           re.S).group(1)
+    assert run(playground, quickstart).splitlines()[0] == "5.0 6.0 -4.0"
+    assert playground.text_content("#graph-title").startswith("Graph of f")
+    assert playground.locator("#graph img").count() == 1
+    assert playground.is_visible("#replay")
+
+
+def playground_a_second_run_answers_quickly(playground):
+    run(playground, "print('warm')")  # Python is loaded: this one only runs
+    started = time.perf_counter()
+    assert run(playground, "print(6 * 7)") == "42\n"
+    assert time.perf_counter() - started < 5  # (benchmarks/bench_live.py: well under 0.5 s)
+
+
+def playground_an_example_draws_and_replays_to_done(playground):
+    playground.select_option("#example", "lecture")
+    code = playground.input_value("#code")
+    assert "L = d * f" in code
+    printed = run(playground, code)
+    assert "dL/da = 6.0" in printed and "(6.0, -4.0, -2.0, 4.0)" in printed  # a REPL's echo
+    src = playground.get_attribute("#graph img", "src")
+    svg = html.unescape(base64.b64decode(src.split(",", 1)[1]).decode("utf-8"))
+    assert "data -8.0" in svg and "grad 6.0" in svg  # L's graph, after backward
+    frame = playground.frame_locator("#replay")
+    assert frame.locator("#status").text_content() == "start"
+    frame.locator("#next").click()
+    assert frame.locator("#status").text_content() == "forward 1 of 3"
+    frame.locator("body").press("End")
+    assert frame.locator("#status").text_content() == "done"
+    assert frame.locator("#line").text_content().startswith("Done: every value holds dL/d")
+
+
+def playground_an_error_shows_its_traceback(playground):
+    printed = run(playground, "from tinygrad_edu import Value\n\ndef f(x):\n    return x / 0\n"
+                              "\nf(Value(1.0))\n")
+    assert printed.startswith("Traceback (most recent call last):\n"
+                              '  File "<playground>", line 6, in <module>\n    f(Value(1.0))')
+    assert '  File "<playground>", line 4, in f\n    return x / 0' in printed
+    assert printed.rstrip().endswith("ZeroDivisionError: float division by zero") or \
+        "ZeroDivisionError" in printed.splitlines()[-1]
+    assert playground.locator("#output .stderr").count() >= 1  # shown as an error
+    assert playground.text_content("#state").startswith("Stopped by an error")
+
+
+def playground_what_the_code_prints_and_names_stays_text(playground):
+    code = ('from tinygrad_edu import Value\nx = Value(1.0, label="<img src=x onerror=alert(1)>")'
+            '\nf = x * 2\nprint("<b>bold</b>")\n')
+    assert run(playground, code) == "<b>bold</b>\n"
+    assert playground.locator("#output b, #output img, #graph-note *").count() == 0
+    assert playground.locator("#graph img").count() == 1  # drawn, as a picture
+
+
+def playground_too_large_a_graph_gets_draw_dots_refusal(playground):
+    run(playground, "from tinygrad_edu import Value, vsum\n"
+                    "total = vsum(Value(float(i)) * i for i in range(600))\n")
+    note = playground.text_content("#graph-note")
+    assert note.startswith("draw_dot: this graph has 1201 values, more than max_nodes=500")
+    assert playground.locator("#graph img").count() == 0
+    assert not playground.is_visible("#replay")
+
+
+def playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
+    playground.fill("#code", "import sys\nsys.modules['__main__'].ran_before = True\n"
+                             "while True:\n    pass\n")
+    playground.click("#run")
+    playground.wait_for_function("document.getElementById('state').textContent === 'Running…'")
+    time.sleep(0.3)
+    playground.click("#stop")
+    playground.wait_for_function("!document.getElementById('run').disabled")
+    printed = playground.text_content("#output")
+    assert printed.startswith('Traceback (most recent call last):\n  File "<playground>", line')
+    assert "KeyboardInterrupt" in printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    started = time.perf_counter()
+    assert run(playground, "import sys\nprint(hasattr(sys.modules['__main__'], 'ran_before'))"
+               ) == "True\n"  # the same Python, not one loaded again
+    assert time.perf_counter() - started < 5
+
+
+def check(page, code):
+    page.fill("#code", code)
+    page.click("#check")
+    page.wait_for_function("!document.getElementById('check').disabled && "
+                           "/\\(graded in|^Stopped/.test(document.getElementById('state')"
+                           ".textContent)", timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def exercises_grade_as_the_command_line_grades(exercises, capsys):
+    from tinygrad_edu.viz.playground import check as check_here
+
+    wrong = "def d_tanh(x, y):\n    return 1 - x * x\n"
+    verdict = check(exercises, wrong)
+    assert "✗ d_tanh: not yet." in verdict
+    assert "diagnosis: the input x used where the output y was meant." in verdict
+    code, _ = check_here("d_tanh", wrong)  # the command line, here in CPython
+    assert code == 1 and verdict == capsys.readouterr().out
+    assert exercises.text_content("#progress") == "0 of 17 passed in this browser"
+
+    right = "def d_tanh(x, y):\n    return 1 - y * y\n"
+    assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
+    assert exercises.text_content("#progress") == "1 of 17 passed in this browser"
+    assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
+    stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
+    assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
+
+
+def exercises_end_code_that_will_not_stop(exercises, capsys):
+    """A solution that catches the interrupt: its worker is ended, and a new one loads."""
+    stubborn = ("def d_tanh(x, y):\n    while True:\n        try:\n            while True:\n"
+                "                pass\n        except BaseException:\n            pass\n")
+    exercises.fill("#code", stubborn)
+    exercises.click("#check")
+    exercises.wait_for_function("document.getElementById('state').textContent === 'Grading…'")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
+    assert exercises.text_content("#output").endswith(
+        "Stopped: stopped with the Stop button; it did not stop when interrupted. A solution "
+        "that loops forever is the usual cause. Python was started again.\n")
+    assert exercises.text_content("#state") == "Stopped."
+
+
+def exercises_an_untouched_exercise_names_no_file_the_learner_never_saw(exercises, capsys):
+    exercises.click("#starter")
+    starter = exercises.input_value("#code")
+    assert "raise NotImplementedError" in starter
+    verdict = check(exercises, starter)
+    assert "solutions.py" not in verdict
+    assert verdict.startswith("your answer: 0 of 0 attempted exercises pass; 1 not started")
+
+
+def exercises_an_endless_loop_is_stopped_after_the_promised_5_s(exercises, capsys):
+    started = time.perf_counter()
+    verdict = check(exercises, "def d_tanh(x, y):\n    while True:\n        try:\n"
+                               "            pass\n        except Exception:\n            pass\n")
+    assert time.perf_counter() - started < 8  # (before: "Grading…" for 120 s)
+    assert "✗ d_tanh: not yet." in verdict and "your function did not finish" in verdict
+    assert "still running after 5 s on this input, so it was stopped" in verdict
+    assert "in your answer, line" in verdict
+
+
+def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
+    exercises.select_option("#exercise", "dense_backward")
+    assert exercises.is_hidden("#editor")
+    text = exercises.text_content("#local")
+    assert "NumPy" in text and "python -m tinygrad_edu exercises check solutions.py " \
+        "dense_backward" in text
+
+
+def svg_of(page):
+    src = page.get_attribute("#graph img", "src")
+    return html.unescape(base64.b64decode(src.split(",", 1)[1]).decode("utf-8"))
+
+
+MLP_LOSS = ("from tinygrad_edu.nn import MLP\nfrom tinygrad_edu.viz import draw_dot\n"
+            "model = MLP(2, [16, 16, 1], seed=0)\n"
+            "loss = sum(model([0.5, -1.0]) ** 2 for _ in range(3))\nloss.backward()\n")
+
+
+def playground_drawings_by_parts_are_shown_not_printed(playground):
+    """A drawing the code ends with is shown as a notebook shows it (before: printed as
+    <Drawing: 9 DOT statements>), and a Value too large to draw value by value is drawn by
+    its parts, not refused."""
+    assert run(playground, MLP_LOSS + "draw_dot(loss, depth=1)\n") == ""
+    assert playground.text_content("#graph-title").startswith("The drawing shown on line 6")
+    assert "layers.0" in svg_of(playground) and "layers.2" in svg_of(playground)
+    assert playground.text_content("#graph-note") == ""
+    run(playground, MLP_LOSS)
+    assert playground.text_content("#graph-title").startswith("Graph of loss")
+    assert "layers.1" in svg_of(playground)
+    assert "drawn by its parts, as draw_dot(loss, depth=1)" in \
+        playground.text_content("#graph-note")
+
+
+def playground_a_syntax_error_is_said_to_be_one_with_its_line(playground):
+    run(playground, "x = 1\ny = (x,\n")
+    assert playground.text_content("#graph-note") == (
+        "Nothing ran: Python found a SyntaxError on line 2 (above). Correct it and run again.")
+
+
+def playground_a_flood_never_freezes_the_page_and_stop_ends_it_within_a_second(playground):
+    playground.fill("#code", "i = 0\nwhile True:\n    print('line', i)\n    i += 1\n")
+    playground.click("#run")
+    playground.wait_for_function("document.getElementById('output').textContent"
+                                 ".indexOf('characters not shown') >= 0", timeout=LOAD_S * 1000)
+    started = time.perf_counter()
+    assert playground.evaluate("document.getElementById('state').textContent") == "Running…"
+    assert time.perf_counter() - started < 0.5  # the page answers at once
+    time.sleep(0.5)
+    clicked = time.perf_counter()
+    playground.click("#stop")
+    playground.wait_for_function("!document.getElementById('run').disabled", timeout=10_000)
+    assert time.perf_counter() - clicked < 1.0
+    printed = playground.text_content("#output")
+    assert len(printed) < 300_000  # its beginning and its end
+    assert printed.startswith("line 0\nline 1\n") and "KeyboardInterrupt" in printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+
+
+IN_FRAME = """() => {
+    const rect = el => { const r = el.getBoundingClientRect();
+                         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+    const value = Array.from(document.querySelectorAll("#graph g.node.hot, #graph g.node.fwd"))
+        .filter(g => /^n\\d+$/.test(g.querySelector("title").textContent))[0];  // not its op
+    return {status: document.getElementById("status").textContent,
+            value: value ? rect(value) : null, next: rect(document.getElementById("next"))};
+}"""
+FRAME_ON_PAGE = """() => { const r = document.getElementById("replay").getBoundingClientRect();
+                          return [r.left + document.getElementById("replay").clientLeft,
+                                  r.top + document.getElementById("replay").clientTop,
+                                  innerWidth, innerHeight]; }"""
+
+
+def on_screen(r, left, top, width, height):
+    """Whether a rectangle of the frame (its own coordinates) is in the window."""
+    return (r is not None and r["top"] + top >= -0.5 and r["bottom"] + top <= height + 0.5
+            and r["left"] + left >= -0.5 and r["right"] + left <= width + 0.5)
+
+
+def shown_in_replay(playground):
+    """The replay frame's status, and whether its active value and Next are on screen."""
+    frame = next(f for f in playground.frames if f.parent_frame is not None
+                 and f.url == "about:srcdoc")
+    for _ in range(20):  # the page around the frame scrolls when the frame asks: wait for it
+        inside = frame.evaluate(IN_FRAME)
+        place = playground.evaluate(FRAME_ON_PAGE)
+        seen = {"status": inside["status"], "value": on_screen(inside["value"], *place),
+                "next": on_screen(inside["next"], *place)}
+        if seen["value"] and seen["next"]:
+            break
+        playground.wait_for_timeout(25)
+    return seen
+
+
+def playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths(playground):
+    run(playground, "from tinygrad_edu.nn import MLP, hinge_loss\n"
+                    "model = MLP(3, [6, 6, 1], seed=0)\n"
+                    "loss = hinge_loss(model([0.5, -1.0, 2.0]), 1.0)\n")
+    frame = playground.frame_locator("#replay")
+    for width, height in ((1280, 900), (390, 844)):
+        playground.set_viewport_size({"width": width, "height": height})
+        playground.wait_for_timeout(300)  # the frame lays itself out again
+        frame.locator("#title").click()  # the keys go to the frame
+        playground.keyboard.press("Home")
+        steps = 0
+        while True:
+            playground.keyboard.press("ArrowRight")
+            seen = shown_in_replay(playground)
+            if seen["status"] == "done":
+                break
+            steps += 1
+            assert seen["value"] and seen["next"], (width, seen)
+        assert steps > 40
+    playground.set_viewport_size({"width": 1280, "height": 900})
+
+
+def playground_the_code_survives_a_reload(playground):
+    code = "print('kept across a reload')\n"
+    playground.fill("#code", code)
+    playground.reload()
+    assert playground.input_value("#code") == code
+
+
+PLAYGROUND_STEPS = [
+    playground_the_quickstart_prints_its_gradients,
+    playground_a_second_run_answers_quickly,
+    playground_an_example_draws_and_replays_to_done,
+    playground_an_error_shows_its_traceback,
+    playground_what_the_code_prints_and_names_stays_text,
+    playground_too_large_a_graph_gets_draw_dots_refusal,
+    playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded,
+    playground_drawings_by_parts_are_shown_not_printed,
+    playground_a_syntax_error_is_said_to_be_one_with_its_line,
+    playground_a_flood_never_freezes_the_page_and_stop_ends_it_within_a_second,
+    playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
+    playground_the_code_survives_a_reload,  # (last: the page loads Python again)
+]
+
+
+def test_the_playground(watched, site, server):
+    """The playground, opened as a guide's "Run this" opens it (its block in the editor),
+    Python loaded once, then each step of ``PLAYGROUND_STEPS`` on it."""
+    href, code = run_link(site, "guides/stepping.html")
+    page = watched.open(server + "guides/" + href)
+    assert page.input_value("#code") == code  # the guide's block, ready to run
+    for step in PLAYGROUND_STEPS:
+        step(page)
+
+
+EXERCISES_STEPS = [
+    exercises_grade_as_the_command_line_grades,
+    exercises_end_code_that_will_not_stop,
+    exercises_an_untouched_exercise_names_no_file_the_learner_never_saw,
+    exercises_an_endless_loop_is_stopped_after_the_promised_5_s,
+    exercises_on_arrays_say_how_to_do_them_locally,
+]
+
+
+def test_the_exercises(watched, server, capsys):
+    """The exercises page at d_tanh, Python loaded once, then each step of
+    ``EXERCISES_STEPS`` on it."""
+    page = watched.open(server + "exercises-live.html#d_tanh")
+    for step in EXERCISES_STEPS:
+        step(page, capsys)
+
+
+def steps_shown(page):
+    return page.text_content("#log").splitlines()
+
+
+def step(page):
+    """Press Step and wait for the step's line."""
+    before = len(steps_shown(page))
+    page.click("#step")
+    page.wait_for_function(f"document.getElementById('log').textContent.split('\\n')"
+                           f".filter(Boolean).length > {before} && "
+                           "!document.getElementById('step').disabled", timeout=LOAD_S * 1000)
+    return steps_shown(page)
+
+
+def the_demos_lines(steps):
+    """The lines python -m tinygrad_edu demo prints for its first ``steps`` steps (it prints
+    every tenth; fit's history has them all), as the page shows them."""
+    from tests.viz.test_watch import fit_history
+    from tinygrad_edu.viz.watch import demo_line
+
+    history = fit_history(steps)
+    return [demo_line(k, history.loss[k], history.accuracy[k]).strip() for k in range(steps)]
+
+
+POINT_ON_CANVAS = """i => {
+    const data = JSON.parse(document.getElementById("moons-data").textContent);
+    const xs = data.X.map(p => p[0]), ys = data.X.map(p => p[1]);
+    const b = [Math.min(...xs) - 0.5, Math.max(...xs) + 0.5,
+               Math.min(...ys) - 0.5, Math.max(...ys) + 0.5];
+    const r = document.getElementById("plane").getBoundingClientRect();
+    return [r.left + (data.X[i][0] - b[0]) / (b[1] - b[0]) * r.width,
+            r.top + (b[3] - data.X[i][1]) / (b[3] - b[2]) * r.height];
+}"""
+
+
+def test_watch_it_learn(watched, server):
+    """The page trains micrograd's demo in the browser: Step, then Play and Pause, give
+    the very lines the demo prints (fit's loss and accuracy, step for step); a click on a
+    point draws its graph by its parts, a click on a part opens it, and its backward pass
+    is replayed; at 390 px it still fits and steps."""
+    page = watched.open(server + "watch.html")
+    started = time.perf_counter()
+    page.wait_for_function("/^Ready/.test(document.getElementById('state').textContent)",
+                           timeout=LOAD_S * 1000)
+    loaded = time.perf_counter() - started
+    assert steps_shown(page) == []
+    for _ in range(3):
+        shown = step(page)
+    page.select_option("#speed", "0")  # as fast as it can
+    page.click("#play")
+    assert page.text_content("#play") == "Pause"
+    page.wait_for_function("document.getElementById('log').textContent.split('\\n')"
+                           ".length >= 12", timeout=LOAD_S * 1000)
+    page.click("#play")  # pause: the step under way ends, and no other begins
+    page.wait_for_function("!document.getElementById('step').disabled")
+    shown = steps_shown(page)
+    page.wait_for_timeout(600)
+    assert steps_shown(page) == shown and page.text_content("#play") == "Play"
+    assert shown == the_demos_lines(len(shown))  # step for step, the demo's numbers
+    assert shown[0] == "step    0   loss 0.8958   accuracy  50.0%"
+    # a click on a point: its graph, by its parts
+    x, y = page.evaluate(POINT_ON_CANVAS, 7)
+    page.mouse.click(x, y)
+    page.wait_for_function("document.getElementById('example-title').textContent === "
+                           "\"Point 7's graph\" && document.querySelector('#example svg')")
+    page.wait_for_function("/^Point 7 /.test(document.getElementById('example-note')"
+                           ".textContent)")
+    note = page.text_content("#example-note")
+    assert f"at step {len(shown) - 1}: score " in note
+    assert page.locator("#example g.watch-part").count() == 3  # the three layers, as boxes
+    page.locator("#example g.watch-part").nth(1).click()  # open layers.1
+    page.wait_for_function("document.querySelector('#parts [aria-pressed=true]')")
+    assert page.text_content("#parts [aria-pressed=true]") == "Close layers.1"
+    assert "layers.1: parameters" in page.text_content("#example svg")
+    assert page.locator("#example g.watch-part").count() == 2  # the two closed layers
+    # the next step redraws it, open, with the step's numbers
+    shown = step(page)
+    page.wait_for_function(f"/at step {len(shown) - 1}: /.test(document.getElementById("
+                           "'example-note').textContent)")
+    assert "layers.1: parameters" in page.text_content("#example svg")
+    # its backward pass, replayed
+    page.click("#replay-button")
+    page.wait_for_function("!document.getElementById('replay').hidden", timeout=LOAD_S * 1000)
+    frame = page.frame_locator("#replay")
+    frame.locator("#status:text-is('start')").wait_for()  # (the frame's page has run)
+    frame.locator("#next").click()
+    assert frame.locator("#status").text_content().startswith("backward step 1 of ")
+    assert f"Point 7 at step {len(shown) - 1}" in frame.locator("#title").text_content()
+    # on a phone
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.getElementById('plane').getBoundingClientRect().right") \
+        <= 390
+    shown = step(page)
+    assert shown == the_demos_lines(len(shown))
+    print(f"watch.html: Python ready {loaded:.1f} s after the page opened")
+
+
+def test_from_disk_the_live_pages_say_how_to_serve_them(watched, site):
+    for name, button in (("playground.html", "#run"), ("exercises-live.html", "#check"),
+                         ("watch.html", "#play")):
+        page = watched.open((site / name).as_uri())
+        assert page.is_visible("#live-notice")
+        assert "./run.sh docs --serve" in page.text_content("#live-notice")
+        assert page.is_disabled(button)
+        page.close()

@@ -1,0 +1,259 @@
+"""What the playground runs, here in CPython (tests/viz/test_live_pages.py runs it in a browser):
+``tinygrad_edu.viz.playground.run`` runs code as a REPL does, prints errors as Python does, and
+shows the last Value the code names; every example of the playground and every guide's block
+with a "Run this" link runs without NumPy, as in the browser."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.viz.test_replay import requires_renderer
+from tinygrad_edu import viz
+from tinygrad_edu.viz.playground import assigned_names, check, exercises, run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ran(source, capsys):
+    shown = run(source)
+    out = capsys.readouterr()
+    return shown, out.out, out.err
+
+
+def test_a_line_that_is_an_expression_shows_its_value_as_in_a_repl(capsys):
+    shown, out, err = ran("x = 2\nx * 3\nNone\nfor i in range(2):\n    i\nprint('p')\n", capsys)
+    assert out == "6\n0\n1\np\n" and err == "" and not shown.error
+
+
+def test_an_error_is_printed_as_python_prints_it(capsys):
+    shown, out, err = ran("print('before')\ndef f(x):\n    return 1 / x\n\nf(0)\n"
+                          "print('never')\n", capsys)
+    assert shown.error and out == "before\n"
+    assert err.startswith('Traceback (most recent call last):\n  File "<playground>", line 5, '
+                          "in <module>\n    f(0)\n")
+    assert '  File "<playground>", line 3, in f\n    return 1 / x\n' in err
+    assert err.endswith("ZeroDivisionError: division by zero\n")
+    assert "playground.py" not in err  # the playground's own frames are not shown
+
+
+def test_a_syntax_error_runs_nothing(capsys):
+    shown, out, err = ran("print('first')\nx = (1,\n", capsys)
+    assert shown.error and out == ""
+    assert err.startswith('  File "<playground>", line 2\n') and "SyntaxError" in err
+    # and the note says so, with its line (not "the code names no Value")
+    assert shown.note == ("Nothing ran: Python found a SyntaxError on line 2 (above). Correct "
+                          "it and run again.")
+
+
+def test_each_note_says_what_happened(capsys):
+    shown, _, _ = ran("x = 1\nprint(1 / 0)\n", capsys)
+    assert shown.note == ("The code stopped with a ZeroDivisionError on line 2 (above) before "
+                          "it named a Value: nothing to draw.")
+    shown, _, _ = ran("import sys\nsys.exit()\n", capsys)
+    assert "ended with sys.exit()" in shown.note
+    shown, _, _ = ran("raise KeyboardInterrupt\n", capsys)  # what the page's Stop raises
+    assert shown.note.startswith("The code was stopped on line 1 before it named a Value")
+    shown, _, _ = ran("x = 1\n", capsys)
+    assert shown.note.startswith("No graph: the code names no Value.")
+
+
+def test_sys_exit_ends_the_code_as_a_script(capsys):
+    assert not ran("import sys\nprint(1)\nsys.exit()\nprint(2)\n", capsys)[0].error
+    shown, _, err = ran("import sys\nsys.exit('bye')\n", capsys)
+    assert shown.error and err == "bye\n"
+
+
+def test_a_future_import_holds_for_the_lines_after_it(capsys):
+    shown, out, _ = ran("from __future__ import annotations\ndef f(x: Undefined): pass\n"
+                        "f.__annotations__['x']\n", capsys)
+    assert out == "'Undefined'\n" and not shown.error
+
+
+def test_the_last_value_named_is_shown_not_a_loop_variable():
+    import ast
+    tree = ast.parse("a = 1\nfor v in []:\n    b = v\nc, (d, e) = 1, (2, 3)\nf += 1\n"
+                     "def g():\n    h = 1\n[k for k in []]\n(m := 3)\n")
+    assert assigned_names(tree) == ["a", "b", "c", "d", "e", "f", "m"]
+    shown = run("from tinygrad_edu import Value\nx = Value(1.0)\nf = x * x\nn = 3\n"
+                "for v in [x, f]:\n    pass\n")
+    assert shown.name == "f"
+
+
+@requires_renderer
+def test_a_drawing_the_code_shows_is_shown_as_a_notebook_shows_it(capsys):
+    code = ("from tinygrad_edu import Value, paths\nfrom tinygrad_edu.viz import draw_dot\n"
+            "x = Value(3.0, label='x')\nf = x * x\nf.label = 'f'\ndraw_dot(f)\n1 + 1\n"
+            "paths(f, x).draw()\n")
+    shown, out, err = ran(code, capsys)
+    assert out == "2\n" and err == ""  # a drawing is shown, not printed as <Drawing: ...>
+    assert shown.graph_title == "The drawing shown on line 8" and "#0d9488" in shown.svg
+    assert shown.replay_title == "Replay of f" and shown.replay  # the last Value's replay
+    shown, out, _ = ran(code + "from tinygrad_edu.viz import replay_html\nreplay_html(f)\n",
+                        capsys)
+    assert shown.replay_title == "The replay shown on line 10" and out == "2\n"
+
+
+@requires_renderer
+def test_a_model_too_large_to_draw_is_drawn_by_its_parts_and_depth_drawings_show(capsys):
+    code = ("from tinygrad_edu.nn import MLP\nfrom tinygrad_edu.viz import draw_dot\n"
+            "model = MLP(2, [16, 16, 1], seed=0)\nloss = sum(model([0.5, -1.0]) ** 2 "
+            "for _ in range(3))\n")
+    shown, _, _ = ran(code, capsys)
+    assert shown.name == "loss" and shown.graph_title == "Graph of loss"
+    assert "layers.0" in shown.svg and "depth=1" in shown.graph_note
+    assert shown.replay is None and "too many to draw one by one" in shown.replay_note
+    shown, out, _ = ran(code + "draw_dot(loss, depth=1)\n", capsys)
+    assert out == "" and shown.graph_title == "The drawing shown on line 5"
+    assert "layers.0" in shown.svg and shown.graph_note is None
+
+
+def test_the_page_timer_stops_an_endless_loop_in_an_exercise(monkeypatch, capsys):
+    """In the browser the exercises' time limit rings on the page's clock (PageTimer): here
+    a thread plays the page, sending SIGALRM when told, as live.js does through Pyodide's
+    interrupt buffer. The loop is stopped, with the verdict the command line gives."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from tinygrad_edu.exercises import running
+    from tinygrad_edu.viz.playground import PageTimer
+
+    told, timers = [], []
+
+    def tell(seconds, interval):  # the page: a timer that rings, then rings again
+        told.append((seconds, interval))
+        while timers:
+            timers.pop().cancel()
+        if seconds > 0:
+            def ring(delay):
+                timer = threading.Timer(delay, lambda: (os.kill(os.getpid(), signal.SIGALRM),
+                                                        ring(interval)))
+                timers.append(timer)
+                timer.start()
+            ring(seconds)
+
+    # In the browser the page is JavaScript, with no Python frame that the time limit could
+    # take for the learner's: so here, as a frame of the standard library's
+    tell.__code__ = tell.__code__.replace(co_filename=signal.__file__)
+    monkeypatch.setattr(signal, "setitimer", PageTimer(tell))
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.3)
+    started = time.perf_counter()
+    code, _ = check("d_tanh", "def d_tanh(x, y):\n    while True:\n        try:\n"
+                              "            pass\n        except Exception:\n            pass\n")
+    out = capsys.readouterr().out
+    assert code == 1 and "still running after 0.3 s" in out and "your answer, line" in out
+    assert time.perf_counter() - started < 10
+    assert told[0] == (0.3, 0.05) and told[-1][0] == 0.0  # set, then cleared
+
+
+def test_an_untouched_exercise_names_no_file_the_learner_never_saw(capsys):
+    from tinygrad_edu.exercises import EXERCISES
+
+    code, _ = check("d_tanh", EXERCISES["d_tanh"].starter)
+    out = capsys.readouterr().out
+    assert code == 1 and "solutions.py" not in out
+    assert out.startswith("your answer: 0 of 0 attempted exercises pass; 1 not started")
+    check("d_tanh", "def d_tanh(x, y) return 1")
+    err = capsys.readouterr().err
+    assert err.startswith("your answer, line 1: SyntaxError") and "solutions.py" not in err
+
+
+@requires_renderer
+def test_the_graph_and_the_replay_are_the_packages():
+    shown = run("from tinygrad_edu import Value\nx = Value(3.0, label='x')\nf = x * x\n"
+                "f.label = 'f'\nf.backward()\n")
+    assert shown.name == "f" and "grad 6.0" in shown.svg.replace("&#45;", "-")
+    assert shown.replay.startswith("<!DOCTYPE html>") and 'id="replay-data"' in shown.replay
+
+
+def test_what_cannot_be_drawn_or_replayed_says_why():
+    shown = run("from tinygrad_edu import Value, vsum\nbig = vsum(Value(1.0) for _ in range(600))")
+    assert shown.graph_note.startswith("draw_dot: this graph has 601 values, more than "
+                                       "max_nodes=500")
+    assert shown.svg is None and shown.replay is None and "No replay" in shown.replay_note
+
+
+@requires_renderer
+def test_a_leaf_or_a_paused_stepping_has_no_replay():
+    shown = run("from tinygrad_edu import Value\nx = Value(1.0)\n")
+    assert shown.svg and shown.replay is None and "x is a leaf" in shown.replay_note
+    shown = run("from tinygrad_edu import Value\nx, y = Value(2.0), Value(3.0)\n"
+                "f = (x + y) * (x - y)\nsteps = f.backward_steps()\nnext(steps)\n")
+    assert shown.replay is None and "paused half-way" in shown.replay_note
+
+
+def test_a_renderer_function_draws_where_no_program_can_run():
+    calls = []
+
+    def render(source, format, engine):
+        calls.append((format, engine, source))
+        return '<svg width="10pt" viewBox="0 0 10 10"></svg>'
+
+    viz.use_renderer(render)
+    try:
+        shown = run("from tinygrad_edu import Value\nx = Value(2.0, label='x')\nf = x * x\n")
+    finally:
+        viz.use_renderer(None)
+    assert shown.svg.startswith("<svg") and calls[0][:2] == ("svg", "dot")
+    assert calls[0][2].startswith("digraph")  # draw_dot's DOT
+
+
+def test_an_exercise_is_checked_by_the_command_line(capsys):
+    code, progress = check("d_mul", "def d_mul(a, b, y):\n    return b, a\n")
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("✓ d_mul passed: it agrees with the reference")
+    assert json.loads(progress)["exercises"]["d_mul"] == {"attempts": 1, "passed": True}
+    code, progress = check("d_mul", "def d_mul(a, b, y):\n    return a, b\n", progress)
+    assert code == 1 and json.loads(progress)["exercises"]["d_mul"]["attempts"] == 2
+    listed = {ex["name"]: ex for ex in exercises()}
+    assert listed["dense_backward"]["arrays"] and not listed["d_mul"]["arrays"]
+
+
+# Runs in a fresh Python where importing NumPy raises, as in the browser's Pyodide.
+WITHOUT_NUMPY = textwrap.dedent("""
+    import importlib.abc, json, sys
+
+    class NoNumPy(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name.split(".")[0] == "numpy":
+                raise ModuleNotFoundError("No module named 'numpy' (as in the browser)")
+
+    sys.meta_path.insert(0, NoNumPy())
+    from tinygrad_edu.viz.playground import run
+    failed = {}
+    for where, code in json.load(sys.stdin).items():
+        shown = run(code)
+        if shown.error:
+            failed[where] = code
+    print(json.dumps(failed))
+""")
+
+
+def test_the_examples_and_the_guides_blocks_run_without_numpy(tmp_path):
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed")
+    spec = importlib.util.spec_from_file_location("live", ROOT / "docs" / "hooks" / "live.py")
+    live = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(live)
+    codes = {f"example {e['name']}": e["code"] for e in live.examples()}
+    import base64
+    import re
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        text = live.with_run_links(page.read_text(encoding="utf-8"), "playground.html")
+        for i, encoded in enumerate(re.findall(r"\?code=([\w-]+)", text)):
+            codes[f"{page.relative_to(ROOT)} block {i + 1}"] = base64.urlsafe_b64decode(
+                encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    assert len(codes) > 15  # the examples and the guides' runnable blocks
+    done = subprocess.run([sys.executable, "-c", WITHOUT_NUMPY], input=json.dumps(codes),
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                               "TINYGRAD_EDU_PROGRESS": str(tmp_path / "progress.json")},
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    failed = json.loads(done.stdout.splitlines()[-1])
+    assert not failed, f"these fail without NumPy:\n{done.stderr[-3000:]}"

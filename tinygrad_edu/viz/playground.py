@@ -1,0 +1,384 @@
+"""Run a learner's code as the docs site's playground does: in the browser (Pyodide), or here.
+
+>>> from tinygrad_edu.viz.playground import run
+>>> shown = run("from tinygrad_edu import Value\\nx = Value(2.0, label='x')\\nf = x * x")
+>>> shown.name
+'f'
+
+``run(source)`` runs the code as a REPL runs what is pasted into it: statement by statement,
+each expression statement's value printed with ``repr`` (``next(steps)`` shows the step,
+``x.grad`` the number), everything on ``sys.stdout``; a drawing or a replay page
+(``draw_dot(loss, depth=1)``, ``replay_html(f)``, ``paths(f, x).draw()``) is shown instead,
+as a notebook shows it. An error stops it and is printed to ``sys.stderr`` as Python prints
+it: the traceback from the learner's first line on, with the lines of their code. Then the
+last name the code gives a ``Value`` (``f = ...``, ``L += ...``; not a loop's variable) is
+shown: its graph as ``draw_dot`` draws it (by its parts, ``depth=1``, when it is too large
+to draw value by value and has parts), unless the code showed a drawing of its own, and the
+replay page of its forward and backward pass that ``replay_html`` makes (a graph too large
+to draw gets their refusal instead). ``Shown.note`` says in a sentence what happened. Each
+run starts from a fresh namespace, as a script does.
+
+``check(name, source)`` grades an exercise as ``python -m tinygrad_edu exercises check``
+does, with the same code: it writes the source to a file named ``your answer`` (so that the
+messages name it so) and runs that command, with the progress file given as text (the page
+keeps it in the browser's storage).
+
+In the browser, ``start()`` draws with Graphviz compiled to WebAssembly (``use_renderer``)
+and lends the exercises' time limit the page's clock (``signal.setitimer``, which Pyodide
+lacks), and the page's worker (docs/assets/live/worker.js) calls ``run_json`` and
+``check_json``.
+"""
+
+from __future__ import annotations
+
+import ast
+import codeop
+import json
+import linecache
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.graph import walk
+from tinygrad_edu.scopes import scope_of
+from tinygrad_edu.viz.drawing import draw_dot
+from tinygrad_edu.viz.layout import MAX_NODES, GraphTooLarge, checked_layout
+from tinygrad_edu.viz.rendering import RenderError, use_renderer
+from tinygrad_edu.viz.replay import Replay, replay_html
+
+__all__ = ["ANSWER_FILE", "FILENAME", "PageTimer", "Shown", "check", "exercises", "run"]
+
+FILENAME = "<playground>"
+"""The name tracebacks give the learner's code."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a run shows besides what it printed: ``name``, the last name the code gave a
+    Value (None if none); ``svg``, a graph (``graph_title`` says which: the drawing the code
+    showed, else the Value's graph), or ``graph_note`` saying why there is none;
+    ``replay``, a replay page's HTML (``replay_title`` says whose), or ``replay_note``
+    saying why there is none; ``error``, whether the code raised; ``note``, what happened,
+    in a sentence, when there is nothing to draw."""
+
+    name: str | None = None
+    svg: str | None = None
+    graph_note: str | None = None
+    replay: str | None = None
+    replay_note: str | None = None
+    error: bool = False
+    graph_title: str | None = None
+    replay_title: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class _Run:
+    """What happened while the code ran: what it showed (a drawing, a replay page, each on
+    its line), and how it ended."""
+
+    drawing: Any = None
+    drawing_line: int = 0
+    replay: Any = None
+    replay_line: int = 0
+    failed: bool = False
+    ended: str = ""  # how it ended early: "ZeroDivisionError on line 6", ...
+
+
+def run(source: str) -> Shown:
+    """Run ``source`` as a REPL would (see the module's docstring) and show its last Value."""
+    linecache.cache[FILENAME] = (len(source), None, source.splitlines(keepends=True), FILENAME)
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        tree = ast.parse(source, FILENAME)
+    except SyntaxError as error:
+        print("".join(traceback.format_exception_only(type(error), error)), end="",
+              file=sys.stderr)
+        where = f" on line {error.lineno}" if error.lineno else ""
+        return Shown(error=True, note=f"Nothing ran: Python found a {type(error).__name__}"
+                                      f"{where} (above). Correct it and run again.")
+    compile_ = codeop.Compile()  # remembers a `from __future__ import` for what follows
+    ran = _Run()
+    try:
+        for statement in tree.body:
+            _run_statement(statement, compile_, namespace, ran)
+    except SystemExit as error:  # sys.exit(): the code ends, as a script would
+        if error.code not in (None, 0):
+            print(error.code, file=sys.stderr)
+            ran.failed = True
+        ran.ended = "sys.exit()"
+    except BaseException as error:
+        _print_error(error)
+        ran.failed = True
+        ran.ended = f"{type(error).__name__}{_line_of(error)}"
+    finally:
+        sys.stdout.flush()
+    name = last_value_name(tree, namespace)
+    return _show(name, None if name is None else namespace[name], ran)
+
+
+def _run_statement(statement: ast.stmt, compile_: codeop.Compile, namespace: dict[str, Any],
+                   ran: _Run) -> None:
+    """One statement, as a REPL runs it; an expression whose value is a drawing or a replay
+    page is shown (the last of each kind), not printed."""
+    if isinstance(statement, ast.Expr):
+        code = compile_(ast.Expression(body=statement.value),  # type: ignore[arg-type]
+                        FILENAME, "eval")
+        value = eval(code, namespace)
+        if _is_drawing(value):
+            ran.drawing, ran.drawing_line = value, statement.lineno
+        elif _is_replay(value):
+            ran.replay, ran.replay_line = value, statement.lineno
+        elif value is not None:
+            sys.displayhook(value)
+        return
+    code = compile_(ast.Interactive(body=[statement]),  # type: ignore[arg-type]
+                    FILENAME, "single")  # (codeop compiles a tree as compile() does)
+    exec(code, namespace)
+
+
+def _is_drawing(value: Any) -> bool:
+    """A picture to show: a graphviz graph (``draw_dot``'s Drawing), with DOT text to draw."""
+    return hasattr(value, "pipe") and isinstance(getattr(value, "source", None), str)
+
+
+def _is_replay(value: Any) -> bool:
+    return isinstance(value, Replay)
+
+
+def _line_of(error: BaseException) -> str:
+    """`` on line N``: the learner's last line the error went through, if any."""
+    lines = [frame.lineno for frame in traceback.extract_tb(error.__traceback__)
+             if frame.filename == FILENAME]
+    return f" on line {lines[-1]}" if lines else ""
+
+
+def _print_error(error: BaseException) -> None:
+    """The traceback as Python prints it, from the learner's first frame on."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb)
+    print("".join(lines), end="", file=sys.stderr)
+
+
+def _show(name: str | None, root: Value | None, ran: _Run) -> Shown:
+    """The graph panel and the replay panel: what the code showed, else the last Value's."""
+    svg = graph_note = graph_title = replay = replay_note = replay_title = None
+    if ran.drawing is not None:
+        graph_title = f"The drawing shown on line {ran.drawing_line}"
+        try:
+            svg = ran.drawing.pipe(format="svg", encoding="utf-8")
+        except RenderError as error:
+            graph_note = str(error)
+    if ran.replay is not None:
+        replay, replay_title = ran.replay.html, f"The replay shown on line {ran.replay_line}"
+    if root is None or name is None:
+        if ran.drawing is None and ran.replay is None:
+            note = _no_value_note(ran)
+            return Shown(error=ran.failed, graph_note=note, note=note)
+        return Shown(None, svg, graph_note, replay, replay_note, ran.failed, graph_title,
+                     replay_title)
+    if ran.drawing is None:
+        graph_title = f"Graph of {name}"
+        svg, graph_note = _graph_of(name, root)
+    if ran.replay is None:
+        replay_title = f"Replay of {name}"
+        replay, replay_note = _replay_of(name, root)
+    return Shown(name, svg, graph_note, replay, replay_note, ran.failed, graph_title,
+                 replay_title)
+
+
+def _no_value_note(ran: _Run) -> str:
+    if ran.ended == "sys.exit()":
+        return "The code ended with sys.exit() before it named a Value: nothing to draw."
+    if ran.ended.startswith("KeyboardInterrupt"):
+        return f"The code was stopped{ran.ended.removeprefix('KeyboardInterrupt')} before " \
+               "it named a Value: nothing to draw."
+    if ran.ended:
+        return f"The code stopped with a {ran.ended} (above) before it named a Value: " \
+               "nothing to draw."
+    return ("No graph: the code names no Value. Assign one to a name (f = x * y) to see its "
+            "graph here, or end with a drawing (draw_dot(f)) to see that.")
+
+
+def _graph_of(name: str, root: Value) -> tuple[str | None, str | None]:
+    """``root``'s graph as draw_dot draws it, or by its parts when it is too large and has
+    them; else None and why."""
+    try:
+        return draw_dot(root).pipe(format="svg", encoding="utf-8"), None
+    except RenderError as error:
+        return None, str(error)
+    except GraphTooLarge as error:
+        refusal = str(error)
+    if not any(scope_of(node) for node in walk(root)):
+        return None, refusal
+    try:
+        svg = draw_dot(root, depth=1).pipe(format="svg", encoding="utf-8")
+    except (GraphTooLarge, RenderError):
+        return None, refusal
+    return svg, (f"{name} has too many values to draw one by one, so it is drawn by its "
+                 f"parts, as draw_dot({name}, depth=1) draws it: a box per named scope.")
+
+
+def _replay_of(name: str, root: Value) -> tuple[str | None, str | None]:
+    try:
+        checked_layout([root], walk(root), MAX_NODES, labelled=True)
+    except GraphTooLarge:
+        return None, ("No replay: the replay steps through every value, and this graph has "
+                      "too many to draw one by one.")
+    if not root.parents:
+        return None, (f"{name} is a leaf (not computed from other Values), so backward has "
+                      "no steps to replay.")
+    try:
+        return replay_html(root).html, None
+    except RenderError as error:
+        return None, f"No replay: {error}"
+    except (RuntimeError, ValueError) as error:  # a stepping paused half-way, say
+        return None, f"No replay: {error}"
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp,
+           ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def assigned_names(tree: ast.Module) -> list[str]:
+    """The names the module's own code assigns with ``=``, ``+=``, ``:=`` (not inside a
+    function or a class, and not a loop's variable: ``for v in params`` names no result),
+    in the order they stand in the source."""
+    found: list[tuple[int, int, str]] = []
+    loops = {id(node) for loop in ast.walk(tree) if isinstance(loop, (ast.For, ast.AsyncFor))
+             for node in ast.walk(loop.target)}
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
+                and id(node) not in loops:
+            found.append((node.lineno, node.col_offset, node.id))
+        stack.extend(child for child in ast.iter_child_nodes(node)
+                     if not isinstance(child, _SCOPES))
+    return [name for *_, name in sorted(found)]
+
+
+def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
+    """The last name in the source that now holds a Value of the scalar engine."""
+    for name in reversed(assigned_names(tree)):
+        if isinstance(namespace.get(name), Value):
+            return name
+    return None
+
+
+# ----------------------------------------------------------------------------- exercises
+
+
+def exercises() -> list[dict[str, Any]]:
+    """The exercises as the exercises page lists them; ``arrays``: on NumPy arrays, which
+    the browser's Python lacks."""
+    from tinygrad_edu.exercises import EXERCISES
+
+    return [{"number": ex.number, "name": ex.name, "title": ex.title, "level": ex.level,
+             "kind": ex.kind, "signature": ex.signature, "statement": ex.statement.strip(),
+             "domain": ex.domain, "starter": ex.starter, "arrays": ex.arrays}
+            for ex in EXERCISES.values()]
+
+
+ANSWER_FILE = "your answer"
+"""The name the learner's code is graded under: the command's messages name it (``your
+answer, line 3: SyntaxError ...``), not a file the learner never sees."""
+
+
+def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
+    """Grade exercise ``name`` in ``source`` with ``python -m tinygrad_edu exercises check
+    FILE NAME``, the file named ``ANSWER_FILE`` and the progress file holding ``progress``
+    (JSON text, or empty for a first check). Prints what the command prints; returns its
+    exit code and the progress file's text afterwards."""
+    from tinygrad_edu.exercises import cli
+    from tinygrad_edu.exercises.progress import ENV
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "progress.json")
+        if progress:
+            path.write_text(progress, encoding="utf-8")
+        Path(folder, ANSWER_FILE).write_text(source, encoding="utf-8")
+        old, here = os.environ.get(ENV), os.getcwd()
+        os.environ[ENV] = str(path)
+        os.chdir(folder)
+        try:
+            code = cli.main(["check", ANSWER_FILE, name])
+        except SystemExit as error:
+            code = error.code if isinstance(error.code, int) else 1
+        except KeyboardInterrupt:  # the page's Stop: no verdict, nothing recorded
+            print("KeyboardInterrupt: the grading was stopped", file=sys.stderr)
+            code = 1
+        finally:
+            os.chdir(here)
+            if old is None:
+                del os.environ[ENV]
+            else:
+                os.environ[ENV] = old
+            sys.stdout.flush()
+            sys.stderr.flush()
+        return code, path.read_text(encoding="utf-8") if path.exists() else progress
+
+
+# ----------------------------------------------------------------------------- in the browser
+
+
+def start() -> None:
+    """In Pyodide: draw with the page's Graphviz (``renderDot``, viz-js in the worker), have
+    each print reach the page as it happens, and give the exercises' time limit a timer
+    (``PageTimer``: Pyodide has no ``signal.setitimer``)."""
+    import js  # type: ignore[import-not-found]  # Pyodide's bridge to JavaScript
+
+    use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
+    if not hasattr(signal, "setitimer"):
+        signal.setitimer = PageTimer(js.pageTimer)
+
+
+class PageTimer:
+    """``signal.setitimer(signal.ITIMER_REAL, seconds, interval)`` where the system's timer
+    cannot ring: in the browser, Python runs in a worker that is busy for as long as the
+    code runs, so only the page can keep the time. ``tell(seconds, interval)`` asks the page
+    (docs/assets/live/live.js) to send SIGALRM through Pyodide's interrupt buffer after
+    ``seconds``, then every ``interval`` (``seconds`` 0: no more); Python then runs the
+    signal's handler, as it does for the system's timer. Returns what was set before, as
+    ``setitimer`` does: (seconds left, interval)."""
+
+    def __init__(self, tell: Any) -> None:
+        self.tell = tell
+        self.deadline = 0.0
+        self.interval = 0.0
+
+    def __call__(self, which: int, seconds: float, interval: float = 0.0
+                 ) -> tuple[float, float]:
+        now = time.monotonic()
+        before = (max(self.deadline - now, 0.0) if self.deadline else 0.0, self.interval)
+        self.deadline = now + seconds if seconds > 0 else 0.0
+        self.interval = interval if seconds > 0 else 0.0
+        self.tell(float(seconds), float(interval))
+        return before
+
+
+def run_json(source: str) -> str:
+    """``run(source)`` as JSON, for the page."""
+    return json.dumps(asdict(run(source)))
+
+
+def check_json(name: str, source: str, progress: str) -> str:
+    """``check(name, source, progress)`` as JSON, for the page."""
+    code, after = check(name, source, progress)
+    return json.dumps({"code": code, "progress": after})
+
+
+def exercises_json() -> str:
+    return json.dumps(exercises())
