@@ -23,7 +23,7 @@ LAYERS = [
     ["autograd.gradients", "autograd"],
     ["tensor.engine"],
     ["tensor.nn.functional", "nn.functional", "nn.init", "nn.saving", "nn.module",
-     "training.optim", "tensor.nn.modules", "nn.modules", "nn.gpt", "nn", "tensor.nn",
+     "training.optim", "tensor.nn.layers", "nn.mlp", "nn.gpt", "nn", "tensor.nn",
      "training.loader", "training.data", "training.text", "training.idx", "training.fit",
      "training"],
     # (autograd.functional and gradcheck make fresh leaves of either engine from plain
@@ -55,7 +55,7 @@ FOLDERS = {
 FACES = {  # modules that stand above their own folder, and what they may import besides it
     "tensor": {"nn", "training", "viz", "autograd"},
     "tensor.nn": {"nn"},
-    "tensor.nn.modules": {"nn"},
+    "tensor.nn.layers": {"nn"},
     "tensor.nn.functional": {"nn"},
     "autograd.functional": {"tensor"},
 }

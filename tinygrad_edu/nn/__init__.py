@@ -5,7 +5,7 @@
 ``import tinygrad_edu.nn.functional as F``.
 
 The folder: ``module.py`` (``Module``, the base of every model of both engines, as
-``torch.nn.Module``), ``modules.py`` (micrograd's ``Neuron``, ``Layer`` and ``MLP``),
+``torch.nn.Module``), ``mlp.py`` (micrograd's ``Neuron``, ``Layer`` and ``MLP``),
 ``functional.py`` (losses and softmax), ``init.py`` (starting weights and activations by
 name), ``gpt.py`` (a GPT built from Values) and ``saving.py`` (a model's parameters as a
 JSON file). It may import the scalar engine's files at the package's root and nothing of
@@ -25,8 +25,8 @@ from tinygrad_edu.nn.functional import (
 )
 from tinygrad_edu.nn.gpt import GPT
 from tinygrad_edu.nn.init import ACTIVATIONS, INITS
+from tinygrad_edu.nn.mlp import MLP, Layer, Neuron
 from tinygrad_edu.nn.module import Module, Sequential
-from tinygrad_edu.nn.modules import MLP, Layer, Neuron
 from tinygrad_edu.nn.saving import StateDictError, load, save
 
 __all__ = [

@@ -15,7 +15,7 @@ from tinygrad_edu.tensor.nn.functional import (
     mse_loss,
     softmax,
 )
-from tinygrad_edu.tensor.nn.modules import MLP, Dense
+from tinygrad_edu.tensor.nn.layers import MLP, Dense
 
 __all__ = [
     "MLP",
