@@ -1,24 +1,35 @@
-"""The inputs the grader draws for each kind of exercise, and how a solution is run on them.
+"""The inputs the grader draws for each kind of exercise (hypothesis's strategies), the worked
+examples every solution is tried on first, and how a solution is run on them (a ``Call``).
 
-Every case prints as the failing input of a verdict and makes *fresh* arguments on each call,
-so a solution that changes its inputs (as ``backward`` changes ``.grad``) cannot affect the
-reference, the next call or a model of a mistake.
+The cases themselves, and the calls, are data: ``learner/inputs.py`` defines them, so that
+the learner's process, which runs the solution, can read them without the grader.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import numbers
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value
-from tinygrad_edu.exercises.comparing import AnswerError, Numbers, close, parts_of
-from tinygrad_edu.exercises.mistakes import Solution
-from tinygrad_edu.formatting import shape_text
+from tinygrad_edu.exercises.learner.inputs import (
+    ARITY,
+    EXPRESSION_OPS,
+    FUNCTIONS,
+    OPS,
+    Arrays,
+    Call,
+    Expression,
+    Graph,
+    NodeCase,
+    Params,
+    Point,
+    Slope,
+    Vectors,
+)
 from tinygrad_edu.testing import floats_in
 
 if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are drawn
@@ -27,24 +38,6 @@ if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they ar
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
 # ----------------------------------------------------------------------------- numbers
-
-
-@dataclass(frozen=True)
-class Point:
-    """Numbers for a derivative rule: the inputs by name and, for a rule that gets it, the
-    op's output ``y`` (``output`` says how it was computed, e.g. ``tanh(x)``)."""
-
-    names: tuple[str, ...]
-    values: tuple[float, ...]
-    output: str = ""
-    y: float | None = None
-
-    def args(self) -> tuple[float, ...]:
-        return self.values if self.y is None else (*self.values, self.y)
-
-    def __str__(self) -> str:
-        text = ", ".join(f"{n} = {v!r}" for n, v in zip(self.names, self.values))
-        return text if self.y is None else f"{text}, y = {self.output} = {self.y!r}"
 
 
 def points(names: Sequence[str], intervals: Sequence[st.SearchStrategy[float]],
@@ -65,76 +58,32 @@ def point(names: Sequence[str], values: Sequence[float],
     return Point(tuple(names), values, output, None if forward is None else forward(*values))
 
 
+def call_rule(parts: Sequence[str]) -> Call:
+    """Run a rule on a point's numbers; its answer is one number per part."""
+    return Call("numbers", tuple(parts))
+
+
+call_numbers = Call("numbers")
+call_sgd, call_step = Call("sgd", ("new data",)), Call("step", ("the parents' grads",))
+call_topological, call_backward = Call("topological", ("order",)), Call("backward", ("grads",))
+call_paths = Call("paths", ("count", "df/dx"))
+call_value_forward = Call("value_forward", ("data",))
+call_value_backward = Call("value_backward", ("grads",))
+
+
+def call_arrays(parts: Sequence[str]) -> Call:
+    """Run a function on a case's arrays; its answer is one array per part."""
+    return Call("arrays", tuple(parts))
+
+
 def interval(lo: float, hi: float, kinks: Sequence[float] = (), margin: float = 1e-3
              ) -> st.SearchStrategy[float]:
     return floats_in((lo, hi), kinks, margin)
 
 
-def call_rule(parts: Sequence[str]) -> Callable[[Solution, Any], tuple[Any, ...]]:
-    """Run a rule on a point's numbers; its answer is one number per part."""
-    def call(solution: Solution, case: Point) -> tuple[Any, ...]:
-        return parts_of(solution(*case.args()), parts, scalar=True)
-
-    return call
-
-
-@dataclass(frozen=True)
-class Function:
-    """A named smooth function of one float, handed to a solution as ``f``, and its exact
-    derivative ``slope`` (the grader's, to recognise an answer that ignores the step h)."""
-
-    name: str
-    f: Callable[[float], float]
-    slope: Callable[[float], float]
-
-    def __call__(self, x: float) -> float:
-        return self.f(x)
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-FUNCTIONS = (
-    Function("sin", math.sin, math.cos),
-    Function("exp", math.exp, math.exp),
-    Function("cube (x**3)", lambda x: x**3, lambda x: 3 * x * x),
-    Function("tanh", math.tanh, lambda x: 1 - math.tanh(x) ** 2),
-    Function("log(1 + x**2)", lambda x: math.log1p(x * x), lambda x: 2 * x / (1 + x * x)),
-)
-
-
-@dataclass(frozen=True)
-class Slope:
-    """A function f, a point x and a step h, for the finite-difference exercise."""
-
-    f: Function
-    x: float
-    h: float
-
-    def args(self) -> tuple[Any, ...]:
-        return self.f, self.x, self.h
-
-    def __str__(self) -> str:
-        return f"f = {self.f!r}, x = {self.x!r}, h = {self.h!r}"
-
-
 def slopes() -> st.SearchStrategy[Slope]:
     return st.builds(Slope, st.sampled_from(FUNCTIONS), interval(-2.0, 2.0),
                      st.sampled_from([0.1, 0.05, 0.01, 0.001]))
-
-
-@dataclass(frozen=True)
-class Vectors:
-    """Two lists of numbers of the same length: an analytic and a numeric gradient."""
-
-    analytic: tuple[float, ...]
-    numeric: tuple[float, ...]
-
-    def args(self) -> tuple[list[float], list[float]]:
-        return list(self.analytic), list(self.numeric)
-
-    def __str__(self) -> str:
-        return f"analytic = {list(self.analytic)!r}, numeric = {list(self.numeric)!r}"
 
 
 @st.composite
@@ -148,49 +97,7 @@ def vectors(draw: st.DrawFn) -> Vectors:
     return Vectors(tuple(a), tuple(b))
 
 
-def call_numbers(solution: Solution, case: Any) -> tuple[Any, ...]:
-    return parts_of(solution(*case.args()), ("answer",), scalar=True)
-
-
 # ----------------------------------------------------------------------------- arrays
-
-NamedArrays = tuple[tuple[str, "np.ndarray"], ...]
-
-
-class Arrays:
-    """Named NumPy arrays; a solution gets copies, so it may change them freely. Given a
-    function that makes them instead (a worked example), they are made when first used: the
-    exercises on arrays are defined, and listed, where NumPy is not installed."""
-
-    def __init__(self, arrays: NamedArrays | Callable[[], NamedArrays]) -> None:
-        self._arrays = arrays
-
-    @property
-    def arrays(self) -> NamedArrays:
-        if callable(self._arrays):
-            self._arrays = self._arrays()
-        return self._arrays
-
-    def args(self) -> tuple[np.ndarray, ...]:
-        return tuple(a.copy() for _, a in self.arrays)
-
-    def __str__(self) -> str:
-        import numpy as np
-
-        lines = []
-        for name, a in self.arrays:
-            head = f"{name} ({shape_text(a.shape, tuple_below_2d=True)}) = "
-            lines.append(head + np.array2string(a, precision=6, suppress_small=True,
-                                                separator=", ", prefix=head))
-        return "\n".join(lines)
-
-
-def call_arrays(parts: Sequence[str]) -> Callable[[Solution, Any], tuple[Any, ...]]:
-    def call(solution: Solution, case: Arrays) -> tuple[Any, ...]:
-        return parts_of(solution(*case.args()), parts, scalar=False)
-
-    return call
-
 
 def tenths(lo: float, hi: float) -> st.SearchStrategy[float]:
     """Numbers with one decimal in [lo, hi]: easy to follow by hand in a verdict."""
@@ -229,54 +136,6 @@ def dense_inputs(draw: st.DrawFn) -> Arrays:
 
 
 # ----------------------------------------------------------------------------- graphs
-
-OPS: dict[str, Callable[..., Value]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "tanh": lambda a: a.tanh(),
-    "exp": lambda a: a.exp(),
-}
-ARITY = {"+": 2, "-": 2, "*": 2, "tanh": 1, "exp": 1}
-
-
-@dataclass(frozen=True)
-class Graph:
-    """A small computation: leaves with numbers, then steps that each apply an op to earlier
-    nodes (leaves are nodes 0..n-1, so a node can be used more than once). The last step is
-    the root."""
-
-    leaves: tuple[float, ...]
-    steps: tuple[tuple[str, tuple[int, ...]], ...]
-    names: tuple[str, ...] = ()
-
-    def node_names(self) -> list[str]:
-        leaves = list(self.names) or [f"x{i}" for i in range(len(self.leaves))]
-        return leaves + [f"v{k + 1}" for k in range(len(self.steps))]
-
-    def parents(self) -> list[tuple[int, ...]]:
-        """The parents of every node, by index (leaves have none)."""
-        return [()] * len(self.leaves) + [args for _, args in self.steps]
-
-    def build(self) -> list[Value]:
-        """Fresh Values for every node, labelled with their names; the root is last."""
-        names = self.node_names()
-        nodes = [Value(x, label=names[i]) for i, x in enumerate(self.leaves)]
-        for k, (op, args) in enumerate(self.steps):
-            node = OPS[op](*(nodes[i] for i in args))
-            node.label = names[len(self.leaves) + k]
-            nodes.append(node)
-        return nodes
-
-    def __str__(self) -> str:
-        names = self.node_names()
-        text = [f"{names[i]} = {x!r}" for i, x in enumerate(self.leaves)]
-        for k, (op, args) in enumerate(self.steps):
-            a = [names[i] for i in args]
-            rhs = f"{a[0]} {op} {a[1]}" if len(a) == 2 else f"{op}({a[0]})"
-            text.append(f"{names[len(self.leaves) + k]} = {rhs}")
-        return "; ".join(text) + f"  (root {names[-1]})"
-
 
 MAX_PATHS = 256
 """The most paths from a drawn computation's root down to its leaves. A backward that walks
@@ -418,79 +277,8 @@ def graphs(draw: st.DrawFn, max_steps: int = 8) -> Graph:
 
 # ----------------------------------------------------------------------------- expressions
 
-EXPRESSION_OPS: dict[str, Callable[..., Any]] = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b, "/": lambda a, b: a / b,
-    "+c": lambda a, c: a + c, "c+": lambda a, c: c + a,
-    "-c": lambda a, c: a - c, "c-": lambda a, c: c - a,
-    "*c": lambda a, c: a * c, "c*": lambda a, c: c * a,
-    "/c": lambda a, c: a / c, "c/": lambda a, c: c / a,
-    "**": lambda a, c: a**c,
-    "tanh": lambda a: a.tanh(), "exp": lambda a: a.exp(), "relu": lambda a: a.relu(),
-}
-"""What a learner's Value must do, as Python writes it: ``+ - * /`` between two Values, with
-a plain number c on the right (``"+c"``: x + c) or on the left (``"c+"``: c + x, which needs
-``__radd__``), ``**`` a number, and the methods tanh, exp and relu."""
-
 _NUMBER = st.sampled_from((2.0, -1.5, 0.5, 3.0, -2.0))
 _EXPONENT = st.sampled_from((2, 3, -1, 0.5))
-
-
-def expression_text(op: str, names: Sequence[str], number: Any = None) -> str:
-    """One step as Python code: ``x0 + x1``, ``2.0 * v1``, ``v2 ** 3``, ``v3.tanh()``."""
-    a = names[0]
-    if op in ("tanh", "exp", "relu"):
-        return f"{a}.{op}()"
-    if op == "**":
-        return f"{a} ** {number!r}"
-    if op.endswith("c"):
-        return f"{a} {op[0]} {number!r}"
-    if op.startswith("c"):
-        return f"{number!r} {op[1]} {a}"
-    return f"{a} {op} {names[1]}"
-
-
-@dataclass(frozen=True)
-class Expression:
-    """A computation for the Value exercise: leaves, then steps that each apply an op of
-    ``EXPRESSION_OPS`` to earlier nodes (and maybe a plain number). It prints as the Python
-    code that builds it, ending with ``backward()`` on the root unless ``forward_only``."""
-
-    leaves: tuple[float, ...]
-    steps: tuple[tuple[str, tuple[int, ...], Any], ...]
-    forward_only: bool = False
-
-    def node_names(self) -> list[str]:
-        return [f"x{i}" for i in range(len(self.leaves))] + [
-            f"v{k + 1}" for k in range(len(self.steps))]
-
-    def build(self, cls: type) -> list[Any]:
-        """Every node, built with the class ``cls`` by Python's operators; the root is last."""
-        names = self.node_names()
-        nodes = [cls(x) for x in self.leaves]
-        for op, args, number in self.steps:
-            operands = [nodes[i] for i in args]
-            node = EXPRESSION_OPS[op](*operands, *([] if number is None else [number]))
-            _check_made(node, cls, f"{names[len(nodes)]} = "
-                        f"{expression_text(op, [names[i] for i in args], number)}")
-            nodes.append(node)
-        return nodes
-
-    def __str__(self) -> str:
-        names = self.node_names()
-        lines = [f"{names[i]} = Value({x!r})" for i, x in enumerate(self.leaves)]
-        lines += [f"{names[len(self.leaves) + k]} = "
-                  f"{expression_text(op, [names[i] for i in args], number)}"
-                  for k, (op, args, number) in enumerate(self.steps)]
-        if not self.forward_only:
-            lines.append(f"{names[-1]}.backward()")
-        return "\n".join(lines)
-
-
-def _check_made(node: Any, cls: type, step: str) -> None:
-    if not isinstance(node, cls):
-        raise AnswerError(f"{step} gave {node!r:.60}, not a {cls.__name__}: every operation "
-                          f"must return a new {cls.__name__}, made from its operands")
 
 
 class _GrowingExpression(_Growing):
@@ -538,7 +326,8 @@ class _GrowingExpression(_Growing):
         return self.step_on(self.back())
 
     def result(self) -> Expression:
-        return Expression(tuple(self.values[:self.leaves]), tuple(self.steps))
+        return Expression(tuple(self.values[:self.leaves]), tuple(self.steps),
+                          tuple(self.values))
 
 
 @st.composite
@@ -553,8 +342,9 @@ def expressions(draw: st.DrawFn, max_steps: int = 8) -> Expression:
 
 def expression(leaves: Sequence[float], *steps: tuple[Any, ...]) -> Expression:
     """An expression given by hand: steps as (op, operands) or (op, operands, number)."""
-    return Expression(tuple(float(x) for x in leaves),
+    made = Expression(tuple(float(x) for x in leaves),
                       tuple((s[0], tuple(s[1]), s[2] if len(s) > 2 else None) for s in steps))
+    return dataclasses.replace(made, values=tuple(n.data for n in made.build(Value)))
 
 
 def value_examples() -> tuple[Expression, ...]:
@@ -576,61 +366,6 @@ def value_examples() -> tuple[Expression, ...]:
         expression([1.5, -0.5], ("-", (0, 1)), ("/", (2, 0)), ("**", (3,), 2), ("relu", (0,)),
                    ("exp", (1,)), ("+", (4, 5)), ("*", (7, 6))),
     )
-
-
-@dataclass(frozen=True)
-class SumChain:
-    """s = x, then s = s + x, ``n`` times: a sum of n + 1 terms, a chain n nodes deep (as deep
-    as a loss summed over n examples)."""
-
-    x: float
-    n: int
-    forward_only: bool = False
-
-    def node_names(self) -> list[str]:
-        return ["x", "s"]
-
-    def build(self, cls: type) -> list[Any]:
-        x = cls(self.x)
-        s = x
-        for _ in range(self.n):
-            s = s + x
-        _check_made(s, cls, "s = s + x")
-        return [x, s]
-
-    def __str__(self) -> str:
-        return (f"x = Value({self.x!r}); s = x, then s = s + x, {self.n} times (a sum of "
-                f"{self.n + 1} terms, a chain {self.n} nodes deep)"
-                + ("" if self.forward_only else "; s.backward()"))
-
-
-def call_value_forward(cls: Solution, case: Any) -> tuple[Any, ...]:
-    """Build ``case`` with the class: every node's data, once every grad is checked to
-    start at 0."""
-    names = case.node_names()
-    nodes = case.build(cls)
-    grads = _numbers(nodes, "grad", names)
-    started = [n for n, g in zip(names, grads) if g != 0]
-    if started:
-        raise AnswerError(f"{started[0]}.grad is {grads[names.index(started[0])]!r} before "
-                          "backward(): a new Value's grad starts at 0 (self.grad = 0.0 in "
-                          "__init__)")
-    return (_numbers(nodes, "data", names),)
-
-
-def call_value_backward(cls: Solution, case: Any) -> tuple[Any, ...]:
-    """Build ``case`` with the class and call ``backward()`` on the root: every node's grad.
-    The forward values must be the engine's, else the gradients mean nothing yet."""
-    names = case.node_names()
-    nodes = case.build(cls)
-    data, right = _numbers(nodes, "data", names), _numbers(case.build(Value), "data", names)
-    for name, got, want in zip(names, data, right):
-        if not close(got, want):
-            raise AnswerError(f"the forward pass differs on this input: {name}.data is "
-                              f"{float(got)!r}, {float(want)!r} was expected. Get the values "
-                              "right first")
-    nodes[-1].backward()
-    return (_numbers(nodes, "grad", names),)
 
 
 def worked_graph() -> Graph:
@@ -680,96 +415,10 @@ def graph_examples() -> tuple[Graph, ...]:
             worked_graph())
 
 
-def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
-    """Run ``solution(root)`` on a fresh graph; the answer is every node's grad."""
-    nodes = case.build()
-    solution(nodes[-1])
-    return (_numbers(nodes, "grad"),)
-
-
-def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None = None
-             ) -> Numbers:
-    """``node.grad`` (or ``.data``) of every node, checking that each is still a number
-    (``names`` name the nodes, else their labels)."""
-    values = []
-    for k, node in enumerate(nodes):
-        name = node.label if names is None else names[k]
-        if not hasattr(node, attribute):
-            raise AnswerError(f"{name} has no attribute {attribute!r}: a Value keeps its "
-                              f"number in .data and its gradient in .grad")
-        g = getattr(node, attribute)
-        if isinstance(g, (Value, type(node))):
-            raise AnswerError(f"{name}.{attribute} became a Value; it should stay a number "
-                              "(multiply numbers: node.grad is a float)")
-        if isinstance(g, bool) or not isinstance(g, numbers.Real):
-            raise AnswerError(f"{name}.{attribute} became {g!r:.60}, not a number")
-        values.append(float(g))
-    return Numbers(values)
-
-
-def call_topological(solution: Solution, case: Graph) -> tuple[Any, ...]:
-    """Run ``solution(root)``; the answer is the names of the nodes it listed, in order."""
-    nodes = case.build()
-    answer = solution(nodes[-1])
-    if answer is None:
-        raise AnswerError("the function returned None; it should return a list of the nodes "
-                          "(a missing `return`?)")
-    try:
-        items = list(answer)
-    except TypeError:
-        raise AnswerError(f"the function should return a list of nodes, got {answer!r:.60}"
-                          ) from None
-    names = {id(node): node.label for node in nodes}
-    listed = []
-    for item in items:
-        if id(item) not in names:
-            raise AnswerError(f"the list holds {item!r:.60}, which is not a node of the graph "
-                              "(return the Values themselves)")
-        listed.append(names[id(item)])
-    return (tuple(listed),)
-
-
-def call_paths(solution: Solution, case: Graph) -> tuple[Any, ...]:
-    """Run ``solution(root, x)`` on a fresh graph, x its first leaf; the answer is (the
-    number of paths, the sum of their products)."""
-    nodes = case.build()
-    return parts_of(solution(nodes[-1], nodes[0]), ("count", "df/dx"), scalar=True)
-
-
 def paths_examples() -> tuple[Graph, ...]:
     """The graphs of ``graph_examples`` (x used twice by one op, at two depths, diamonds, a
     fan), and one where the root does not depend on x at all: no path, 0."""
     return (*graph_examples(), Graph((1.0, 0.5), (("tanh", (1,)),), ("x", "y")))
-
-
-@dataclass(frozen=True)
-class NodeCase:
-    """One node of a graph at the moment backward reaches it: its parents (``uses`` says
-    which parent each operand is, so ``(0, 0)`` is x·x), the gradient each parent has
-    collected so far from other paths, and the node's own gradient."""
-
-    op: str
-    values: tuple[float, ...]
-    uses: tuple[int, ...]
-    grads: tuple[float, ...]
-    upstream: float
-
-    def build(self) -> tuple[Value, list[Value]]:
-        names = ["a", "b"]
-        parents = [Value(v, label=names[i]) for i, v in enumerate(self.values)]
-        for p, g in zip(parents, self.grads):
-            p.grad = g
-        node = OPS[self.op](*(parents[i] for i in self.uses))
-        node.label, node.grad = "out", self.upstream
-        return node, parents
-
-    def __str__(self) -> str:
-        names = ["a", "b"]
-        a = [names[i] for i in self.uses]
-        rhs = f"{a[0]} {self.op} {a[1]}" if len(a) == 2 else f"{self.op}({a[0]})"
-        parents = ", ".join(f"{names[i]} = {v!r} (grad so far {g!r})"
-                            for i, (v, g) in enumerate(zip(self.values, self.grads)))
-        return f"out = {rhs} with {parents}; out.grad = {self.upstream!r}"
 
 
 @st.composite
@@ -786,32 +435,6 @@ def node_cases(draw: st.DrawFn) -> NodeCase:
     return NodeCase(op, values, uses, grads, draw(unit))
 
 
-def call_step(solution: Solution, case: NodeCase) -> tuple[Any, ...]:
-    node, parents = case.build()
-    solution(node)
-    return (_numbers(parents, "grad"),)
-
-
-@dataclass(frozen=True)
-class Params:
-    """Parameters (numbers with gradients) and a learning rate, for one step of descent."""
-
-    data: tuple[float, ...]
-    grads: tuple[float, ...]
-    lr: float
-
-    def build(self) -> list[Value]:
-        params = [Value(d, label=f"w{i}") for i, d in enumerate(self.data)]
-        for p, g in zip(params, self.grads):
-            p.grad = g
-        return params
-
-    def __str__(self) -> str:
-        ws = ", ".join(f"w{i} = {d!r} (grad {g!r})"
-                       for i, (d, g) in enumerate(zip(self.data, self.grads)))
-        return f"{ws}; lr = {self.lr!r}"
-
-
 @st.composite
 def params(draw: st.DrawFn) -> Params:
     n = draw(st.integers(1, 4))
@@ -820,9 +443,4 @@ def params(draw: st.DrawFn) -> Params:
     grads = tuple(draw(unit) for _ in range(n))
     return Params(data, grads, draw(st.sampled_from([0.5, 0.1, 0.05, 0.01])))
 
-
-def call_sgd(solution: Solution, case: Params) -> tuple[Any, ...]:
-    params = case.build()
-    solution(params, case.lr)
-    return (_numbers(params, "data"),)
 

@@ -17,6 +17,7 @@ from tinygrad_edu.exercises import answers as A
 from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.grading import Exercise
+from tinygrad_edu.exercises.learner import inputs as I
 from tinygrad_edu.exercises.mistakes import Mistake
 
 __all__ = ["EXERCISES"]
@@ -321,7 +322,7 @@ The grader uses steps as large as h = 0.1, where a one-sided difference is clear
                 "(a / 2) * h. Put the run in parentheses: (f(x + h) - f(x - h)) / (2 * h).",
                 A.difference_precedence),
     ),
-    examples=(C.Slope(C.FUNCTIONS[2], 1.0, 0.1),),
+    examples=(I.Slope(I.FUNCTIONS[2], 1.0, 0.1),),
 )
 
 RELATIVE = Exercise(
@@ -360,7 +361,7 @@ right. Return it as a float. (The grader never passes two all-zero lists.)
                 "‖v‖ = sqrt(sum of v_i²): you used the sums of squares without the square "
                 "root.", A.error_with_squared_norms),
     ),
-    examples=(C.Vectors((1.0, 2.0), (2.0, 1.0)),),
+    examples=(I.Vectors((1.0, 2.0), (2.0, 1.0)),),
 )
 
 SGD = Exercise(
@@ -409,7 +410,7 @@ Return nothing. For example w = 0.5 with gradient 2.0 and lr = 0.1 becomes w = 0
                 "The step follows the gradient: p.data -= lr * p.grad. Yours shrinks each "
                 "parameter by lr times itself, whatever the loss.", A.sgd_with_data),
     ),
-    examples=(C.Params((0.5, -1.5), (2.0, 0.5), 0.1),),
+    examples=(I.Params((0.5, -1.5), (2.0, 0.5), 0.1),),
 )
 
 # ----------------------------------------------------------------------------- 13-15: graphs
@@ -446,17 +447,17 @@ in place and return nothing.
               Mistake("data_grad", "node.data used where node.grad was meant",
                       "The upstream gradient is node.grad, dL/d(node); node.data is the node's "
                       "value from the forward pass.", A.step_with_data)),
-    examples=(C.NodeCase("*", (1.5,), (0, 0), (0.0,), 1.0),
-              C.NodeCase("*", (3.0, 2.0), (0, 1), (1.0, -1.0), 5.0)),
+    examples=(I.NodeCase("*", (1.5,), (0, 0), (0.0,), 1.0),
+              I.NodeCase("*", (3.0, 2.0), (0, 1), (1.0, -1.0), 5.0)),
 )
 
 
-def _judge_order(case: C.Graph, answer: tuple[Any, ...]) -> Mistake | None:
+def _judge_order(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
     """Is ``answer`` (node names) a topological order of everything the root depends on?"""
     return _order_problem(case, answer)
 
 
-def _order_problem(case: C.Graph, answer: tuple[Any, ...]) -> Mistake | None:
+def _order_problem(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
     listed = list(answer[0])
     names = case.node_names()
     parents = case.parents()
@@ -586,16 +587,16 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
 
 
 # The worked examples of the exercises on arrays are functions that make their arrays
-# (C.Arrays calls them when first used): NumPy is imported only where those are graded.
+# (I.Arrays calls them when first used): NumPy is imported only where those are graded.
 
-def _worked_logits() -> C.NamedArrays:
+def _worked_logits() -> I.NamedArrays:
     """The worked example: softmax gives [0.2, 0.7, 0.1], the label is class 1."""
     import numpy as np
 
     return (("Z", np.log([[0.2, 0.7, 0.1]])), ("Y", np.array([[0.0, 1.0, 0.0]])))
 
 
-def _square_logits() -> C.NamedArrays:
+def _square_logits() -> I.NamedArrays:
     """As many classes as examples (3×3), of both signs: a softmax along the wrong axis, or
     row sums not kept as a column, give numbers of the right shape, and wrong."""
     import numpy as np
@@ -643,11 +644,11 @@ with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                 "classes differ, the shapes do not fit at all). Keep the sums a column: "
                 "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
-    examples=(C.Arrays(_worked_logits), C.Arrays(_square_logits)), arrays=True,
+    examples=(I.Arrays(_worked_logits), I.Arrays(_square_logits)), arrays=True,
 )
 
 
-def _worked_dense() -> C.NamedArrays:
+def _worked_dense() -> I.NamedArrays:
     """X (10×3), W (3×4), b (1×4), dZ (10×4), with fixed numbers."""
     import numpy as np
 
@@ -656,7 +657,7 @@ def _worked_dense() -> C.NamedArrays:
             ("b", grid[42:46].reshape(1, 4)), ("dZ", grid[46:86].reshape(10, 4)))
 
 
-def _square_dense() -> C.NamedArrays:
+def _square_dense() -> I.NamedArrays:
     """batch = in = out = 2: W not transposed gives numbers of the right shape, and wrong."""
     import numpy as np
 
@@ -705,7 +706,7 @@ against the tensor engine's backward on the same numbers.
                 "dX must have X's shape (batch×in): dZ (batch×out) times Wᵀ (out×in).",
                 A.dense_w_not_transposed),
     ),
-    examples=(C.Arrays(_worked_dense), C.Arrays(_square_dense)), arrays=True,
+    examples=(I.Arrays(_worked_dense), I.Arrays(_square_dense)), arrays=True,
     max_examples=60, probe_examples=25,
 )
 
@@ -764,7 +765,7 @@ VALUE_FORWARD = Exercise(
 
 VALUE_CHAIN = Exercise(
     **_VALUE_COMMON, stage="backward on a long chain",
-    cases=st.just(C.SumChain(0.5, 2000)), call=C.call_value_backward, parts=("grads",),
+    cases=st.just(I.SumChain(0.5, 2000)), call=C.call_value_backward, parts=("grads",),
     tolerate=V.recursion_note, rows=_node_rows("grad"), max_examples=1, probe_examples=1)
 
 VALUE = Exercise(

@@ -1,27 +1,20 @@
-"""A solution's answer, part by part, and how it is compared with the reference's.
+"""What happened on one input (``Outcome``), and the arithmetic of answers' parts that the
+diagnoses use: their shape, their entries, a part scaled.
 
-``parts_of`` turns what a solution returned into the parts an exercise asks for (refusing,
-with ``AnswerError``, what is no answer of that kind); ``close`` compares a part with the
-reference's to the project's tolerance; ``Outcome`` is what happened on one input.
+How a solution's answer becomes parts, and how a part is compared with the reference's,
+is ``learner/parts.py``'s: the learner's process uses it too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tinygrad_edu import Value
 from tinygrad_edu.arrays import is_array
+from tinygrad_edu.exercises.learner.parts import Numbers
 from tinygrad_edu.exercises.mistakes import Mistake
-from tinygrad_edu.testing import ATOL, RTOL
 
-__all__ = ["Numbers"]
-
-
-class AnswerError(Exception):
-    """The solution returned something that is not an answer of the right kind (None, a
-    string, two numbers where three were asked for, ...)."""
+__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
 
 @dataclass
@@ -42,91 +35,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.got is not None and not self.wrong
-
-
-class Numbers(tuple[float, ...]):
-    """Several numbers as one part of an answer: every node's grad, or every parameter's
-    data, in order. Compared entry by entry within the tolerance, as an array is, but made
-    without NumPy: the exercises on numbers and Values need none."""
-
-
-def _refuse(x: Any, what: str) -> None:
-    """An AnswerError for what is no answer at all: None, a Value, text, a dict or a set."""
-    if x is None:
-        raise AnswerError(f"{what} is None: the function returned nothing (a missing `return`?)")
-    if isinstance(x, Value):
-        raise AnswerError(f"{what} is a Value; return a plain number (its .data)")
-    if isinstance(x, (str, bytes, dict, set)):
-        raise AnswerError(f"{what} is a {type(x).__name__} ({x!r:.60}), not a number")
-
-
-def as_number(x: Any, what: str) -> float:
-    """One part of an answer that is one number, as a float (a 0-d array is one number)."""
-    _refuse(x, what)
-    if is_array(x) and x.shape != ():
-        raise AnswerError(f"{what} should be one number, got an array of shape {x.shape}: "
-                          f"{x!r:.80}")
-    if isinstance(x, (list, tuple)):
-        raise AnswerError(f"{what} should be one number, got a {type(x).__name__} of "
-                          f"{len(x)} items: {x!r:.80}")
-    try:
-        return float(x)
-    except (TypeError, ValueError) as error:
-        raise AnswerError(f"{what} is not a number: {x!r:.80} ({error})") from None
-
-
-def as_answer(x: Any, what: str) -> Any:
-    """One part of an answer to an exercise on arrays, as a float64 array (a number becomes
-    a 0-d array)."""
-    _refuse(x, what)
-    import numpy as np
-
-    try:
-        array = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise AnswerError(f"{what} is not a number or an array of numbers: {x!r:.80} "
-                          f"({error})") from None
-    return array
-
-
-def parts_of(answer: Any, parts: Sequence[str], scalar: bool) -> tuple[Any, ...]:
-    """Split a returned answer into its parts: the answer itself when one part is asked for,
-    else a tuple or list of exactly ``len(parts)`` items. Each part is a float (``scalar``)
-    or an array."""
-    convert = as_number if scalar else as_answer
-    if len(parts) == 1:
-        return (convert(answer, "the answer"),)
-    names = ", ".join(parts)
-    if answer is None:
-        raise AnswerError(f"the function returned None; it should return ({names}) "
-                          "(a missing `return`?)")
-    if not isinstance(answer, (tuple, list)) or len(answer) != len(parts):
-        raise AnswerError(f"the function should return {len(parts)} things, ({names}), "
-                          f"got {answer!r:.80}")
-    return tuple(convert(x, name) for name, x in zip(parts, answer))
-
-
-def close(got: Any, expected: Any) -> bool:
-    """``got`` equals ``expected`` to the project's tolerance: of the same kind (a number,
-    ``Numbers`` as many, an array of the same shape) and |got - expected| <= ATOL +
-    RTOL·|expected| everywhere (NaN never passes)."""
-    if is_array(expected):
-        import numpy as np
-
-        if not is_array(got) or got.shape != expected.shape:
-            return False
-        with np.errstate(invalid="ignore", over="ignore"):
-            return bool(np.all(np.abs(got - expected) <= ATOL + RTOL * np.abs(expected)))
-    if isinstance(expected, Numbers):
-        return (isinstance(got, Numbers) and len(got) == len(expected)
-                and all(map(_near, got, expected)))
-    if isinstance(expected, float):
-        return isinstance(got, float) and _near(got, expected)
-    return bool(got == expected)
-
-
-def _near(got: float, expected: float) -> bool:
-    return abs(got - expected) <= ATOL + RTOL * abs(expected)
 
 
 def shape_of(part: Any) -> tuple[int, ...]:

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.arrays import is_array
-from tinygrad_edu.exercises.comparing import Numbers, Outcome, close, entries, scaled, shape_of
+from tinygrad_edu.exercises.comparing import Outcome, entries, scaled, shape_of
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.parts import Numbers, close
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Solution
 from tinygrad_edu.exercises.running import run_solution
 from tinygrad_edu.formatting import shape_text

@@ -20,8 +20,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
-from tinygrad_edu.exercises.comparing import AnswerError, Outcome, close
+from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.parts import AnswerError, close
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 

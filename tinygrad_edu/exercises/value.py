@@ -27,8 +27,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from tinygrad_edu.exercises.answers import lecture_value
-from tinygrad_edu.exercises.comparing import Numbers, Outcome, close
+from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.parts import Numbers, close
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises

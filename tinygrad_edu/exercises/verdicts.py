@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tinygrad_edu.arrays import is_array
-from tinygrad_edu.exercises.comparing import Numbers, Outcome, close, shape_of
+from tinygrad_edu.exercises.comparing import Outcome, shape_of
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.parts import Numbers, close
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis
 from tinygrad_edu.exercises.text_blocks import indent, shorten

@@ -1,7 +1,7 @@
 """The wheel of tinygrad_edu that an assignment carries, so that Gradescope's image and
 GitHub's runners install the very version the teacher made the assignment with: a wheel
-given with ``--wheel``, or one built from this clone with the ``build`` package (as
-tests/test_packaging.py builds it), from a copy of the files a wheel is made of."""
+given with ``--wheel``, or one built from this clone by pip itself (``pip wheel``, which every
+environment that installed tinygrad_edu has), from a copy of the files a wheel is made of."""
 
 from __future__ import annotations
 
@@ -30,14 +30,14 @@ def project_wheel(folder: Path, given: Path | None = None) -> Path:
                 not given.name.startswith("tinygrad_edu-"):
             raise AssignmentError(f"--wheel {given}: not a wheel of tinygrad_edu (a file "
                                   "tinygrad_edu-VERSION-py3-none-any.whl); build one in a "
-                                  "clone with: python -m build --wheel")
+                                  "clone with: pip wheel --no-deps .")
         if given.resolve() != (folder / given.name).resolve():
             shutil.copy2(given, folder / given.name)
         return folder / given.name
     root = clone()
-    if importlib.util.find_spec("build") is None:
-        raise AssignmentError("building tinygrad_edu's wheel needs the build package: pip "
-                              "install build (the dev extra has it), or give a wheel with "
+    if importlib.util.find_spec("pip") is None:
+        raise AssignmentError(f"building tinygrad_edu's wheel needs pip, which {sys.executable} "
+                              "does not have: python -m ensurepip, or give a wheel with "
                               "--wheel FILE")
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-wheel-") as tmp:
         source, out = Path(tmp, "source"), Path(tmp, "dist")
@@ -48,9 +48,10 @@ def project_wheel(folder: Path, given: Path | None = None) -> Path:
         shutil.copytree(root / "tinygrad_edu", source / "tinygrad_edu",
                         ignore=shutil.ignore_patterns("__pycache__", "*.py[cod]", ".*"))
         # with this Python's setuptools if it is recent enough: nothing to download
-        isolation = ["--no-isolation"] if _setuptools_builds() else []
-        done = subprocess.run([sys.executable, "-m", "build", "--wheel", *isolation,
-                               "--outdir", str(out), str(source)],
+        isolation = ["--no-build-isolation"] if _setuptools_builds() else []
+        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation,
+                               "--disable-pip-version-check", "--wheel-dir", str(out),
+                               str(source)],
                               capture_output=True, text=True, timeout=600, check=False)
         wheels = sorted(out.glob("tinygrad_edu-*.whl"))
         if done.returncode != 0 or len(wheels) != 1:
@@ -63,7 +64,7 @@ def project_wheel(folder: Path, given: Path | None = None) -> Path:
 
 def _setuptools_builds() -> bool:
     """Whether this Python's setuptools builds the wheel (pyproject.toml's build-system asks
-    for 77 or newer, which reads its license field); else ``build`` fetches one."""
+    for 77 or newer, which reads its license field); else pip fetches one."""
     try:
         major = int(importlib.metadata.version("setuptools").split(".")[0])
     except (importlib.metadata.PackageNotFoundError, ValueError):

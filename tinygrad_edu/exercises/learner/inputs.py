@@ -1,0 +1,477 @@
+"""The inputs of the exercises as data, and how a solution is run on them (``Call``).
+
+A case is plain data: numbers, arrays, a small graph or expression written as steps. It
+prints as the failing input of a verdict and makes *fresh* arguments on each call, so a
+solution that changes its inputs (as ``backward`` changes ``.grad``) cannot affect the
+reference, the next call or a model of a mistake. ``Call`` says how a solution is run on a
+case and its answer made into parts (``parts.py``); it is data too, so that the grader can
+ask the learner's process to run it there (``serve.py``), where a graph is built with the
+engine that process has (``engines.py``). The strategies that draw cases, and the
+grader's examples, are in ``tinygrad_edu/exercises/cases.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
+from tinygrad_edu.formatting import shape_text
+
+if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are used
+    import numpy as np
+
+__all__ = ["Call"]
+
+Solution = Callable[..., Any]
+"""A learner's answer to an exercise: a function, or for the Value exercise a class."""
+
+# ----------------------------------------------------------------------------- numbers
+
+
+@dataclass(frozen=True)
+class Point:
+    """Numbers for a derivative rule: the inputs by name and, for a rule that gets it, the
+    op's output ``y`` (``output`` says how it was computed, e.g. ``tanh(x)``)."""
+
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    output: str = ""
+    y: float | None = None
+
+    def args(self) -> tuple[float, ...]:
+        return self.values if self.y is None else (*self.values, self.y)
+
+    def __str__(self) -> str:
+        text = ", ".join(f"{n} = {v!r}" for n, v in zip(self.names, self.values))
+        return text if self.y is None else f"{text}, y = {self.output} = {self.y!r}"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A named smooth function of one float, handed to a solution as ``f``, and its exact
+    derivative ``slope`` (the grader's, to recognise an answer that ignores the step h)."""
+
+    name: str
+    f: Callable[[float], float]
+    slope: Callable[[float], float]
+
+    def __call__(self, x: float) -> float:
+        return self.f(x)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+FUNCTIONS = (
+    Function("sin", math.sin, math.cos),
+    Function("exp", math.exp, math.exp),
+    Function("cube (x**3)", lambda x: x**3, lambda x: 3 * x * x),
+    Function("tanh", math.tanh, lambda x: 1 - math.tanh(x) ** 2),
+    Function("log(1 + x**2)", lambda x: math.log1p(x * x), lambda x: 2 * x / (1 + x * x)),
+)
+
+
+@dataclass(frozen=True)
+class Slope:
+    """A function f, a point x and a step h, for the finite-difference exercise."""
+
+    f: Function
+    x: float
+    h: float
+
+    def args(self) -> tuple[Any, ...]:
+        return self.f, self.x, self.h
+
+    def __str__(self) -> str:
+        return f"f = {self.f!r}, x = {self.x!r}, h = {self.h!r}"
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Two lists of numbers of the same length: an analytic and a numeric gradient."""
+
+    analytic: tuple[float, ...]
+    numeric: tuple[float, ...]
+
+    def args(self) -> tuple[list[float], list[float]]:
+        return list(self.analytic), list(self.numeric)
+
+    def __str__(self) -> str:
+        return f"analytic = {list(self.analytic)!r}, numeric = {list(self.numeric)!r}"
+
+
+# ----------------------------------------------------------------------------- arrays
+
+NamedArrays = tuple[tuple[str, "np.ndarray"], ...]
+
+
+class Arrays:
+    """Named NumPy arrays; a solution gets copies, so it may change them freely. Given a
+    function that makes them instead (a worked example), they are made when first used: the
+    exercises on arrays are defined, and listed, where NumPy is not installed."""
+
+    def __init__(self, arrays: NamedArrays | Callable[[], NamedArrays]) -> None:
+        self._arrays = arrays
+
+    @property
+    def arrays(self) -> NamedArrays:
+        if callable(self._arrays):
+            self._arrays = self._arrays()
+        return self._arrays
+
+    def args(self) -> tuple[np.ndarray, ...]:
+        return tuple(a.copy() for _, a in self.arrays)
+
+    def __str__(self) -> str:
+        import numpy as np
+
+        lines = []
+        for name, a in self.arrays:
+            head = f"{name} ({shape_text(a.shape, tuple_below_2d=True)}) = "
+            lines.append(head + np.array2string(a, precision=6, suppress_small=True,
+                                                separator=", ", prefix=head))
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- graphs
+
+OPS: dict[str, Callable[..., Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "tanh": lambda a: a.tanh(),
+    "exp": lambda a: a.exp(),
+}
+ARITY = {"+": 2, "-": 2, "*": 2, "tanh": 1, "exp": 1}
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A small computation: leaves with numbers, then steps that each apply an op to earlier
+    nodes (leaves are nodes 0..n-1, so a node can be used more than once). The last step is
+    the root."""
+
+    leaves: tuple[float, ...]
+    steps: tuple[tuple[str, tuple[int, ...]], ...]
+    names: tuple[str, ...] = ()
+
+    def node_names(self) -> list[str]:
+        leaves = list(self.names) or [f"x{i}" for i in range(len(self.leaves))]
+        return leaves + [f"v{k + 1}" for k in range(len(self.steps))]
+
+    def parents(self) -> list[tuple[int, ...]]:
+        """The parents of every node, by index (leaves have none)."""
+        return [()] * len(self.leaves) + [args for _, args in self.steps]
+
+    def build(self) -> list[Any]:
+        """Fresh Values for every node, labelled with their names; the root is last."""
+        from tinygrad_edu.engine import Value  # (the learner's process has its own engine)
+
+        names = self.node_names()
+        nodes = [Value(x, label=names[i]) for i, x in enumerate(self.leaves)]
+        for k, (op, args) in enumerate(self.steps):
+            node = OPS[op](*(nodes[i] for i in args))
+            node.label = names[len(self.leaves) + k]
+            nodes.append(node)
+        return nodes
+
+    def __str__(self) -> str:
+        names = self.node_names()
+        text = [f"{names[i]} = {x!r}" for i, x in enumerate(self.leaves)]
+        for k, (op, args) in enumerate(self.steps):
+            a = [names[i] for i in args]
+            rhs = f"{a[0]} {op} {a[1]}" if len(a) == 2 else f"{op}({a[0]})"
+            text.append(f"{names[len(self.leaves) + k]} = {rhs}")
+        return "; ".join(text) + f"  (root {names[-1]})"
+
+
+EXPRESSION_OPS: dict[str, Callable[..., Any]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+    "+c": lambda a, c: a + c, "c+": lambda a, c: c + a,
+    "-c": lambda a, c: a - c, "c-": lambda a, c: c - a,
+    "*c": lambda a, c: a * c, "c*": lambda a, c: c * a,
+    "/c": lambda a, c: a / c, "c/": lambda a, c: c / a,
+    "**": lambda a, c: a**c,
+    "tanh": lambda a: a.tanh(), "exp": lambda a: a.exp(), "relu": lambda a: a.relu(),
+}
+"""What a learner's Value must do, as Python writes it: ``+ - * /`` between two Values, with
+a plain number c on the right (``"+c"``: x + c) or on the left (``"c+"``: c + x, which needs
+``__radd__``), ``**`` a number, and the methods tanh, exp and relu."""
+
+def expression_text(op: str, names: Sequence[str], number: Any = None) -> str:
+    """One step as Python code: ``x0 + x1``, ``2.0 * v1``, ``v2 ** 3``, ``v3.tanh()``."""
+    a = names[0]
+    if op in ("tanh", "exp", "relu"):
+        return f"{a}.{op}()"
+    if op == "**":
+        return f"{a} ** {number!r}"
+    if op.endswith("c"):
+        return f"{a} {op[0]} {number!r}"
+    if op.startswith("c"):
+        return f"{number!r} {op[1]} {a}"
+    return f"{a} {op} {names[1]}"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A computation for the Value exercise: leaves, then steps that each apply an op of
+    ``EXPRESSION_OPS`` to earlier nodes (and maybe a plain number). It prints as the Python
+    code that builds it, ending with ``backward()`` on the root unless ``forward_only``."""
+
+    leaves: tuple[float, ...]
+    steps: tuple[tuple[str, tuple[int, ...], Any], ...]
+    values: tuple[float, ...] = ()  # every node's number, as the engine computes it
+    forward_only: bool = False
+
+    def node_names(self) -> list[str]:
+        return [f"x{i}" for i in range(len(self.leaves))] + [
+            f"v{k + 1}" for k in range(len(self.steps))]
+
+    def build(self, cls: type) -> list[Any]:
+        """Every node, built with the class ``cls`` by Python's operators; the root is last."""
+        names = self.node_names()
+        nodes = [cls(x) for x in self.leaves]
+        for op, args, number in self.steps:
+            operands = [nodes[i] for i in args]
+            node = EXPRESSION_OPS[op](*operands, *([] if number is None else [number]))
+            _check_made(node, cls, f"{names[len(nodes)]} = "
+                        f"{expression_text(op, [names[i] for i in args], number)}")
+            nodes.append(node)
+        return nodes
+
+    def __str__(self) -> str:
+        names = self.node_names()
+        lines = [f"{names[i]} = Value({x!r})" for i, x in enumerate(self.leaves)]
+        lines += [f"{names[len(self.leaves) + k]} = "
+                  f"{expression_text(op, [names[i] for i in args], number)}"
+                  for k, (op, args, number) in enumerate(self.steps)]
+        if not self.forward_only:
+            lines.append(f"{names[-1]}.backward()")
+        return "\n".join(lines)
+
+
+def _check_made(node: Any, cls: type, step: str) -> None:
+    if not isinstance(node, cls):
+        raise AnswerError(f"{step} gave {node!r:.60}, not a {cls.__name__}: every operation "
+                          f"must return a new {cls.__name__}, made from its operands")
+
+
+@dataclass(frozen=True)
+class SumChain:
+    """s = x, then s = s + x, ``n`` times: a sum of n + 1 terms, a chain n nodes deep (as deep
+    as a loss summed over n examples)."""
+
+    x: float
+    n: int
+    forward_only: bool = False
+
+    def node_names(self) -> list[str]:
+        return ["x", "s"]
+
+    @property
+    def values(self) -> tuple[float, float]:
+        """x and s as the engine computes them: n + 1 additions of x."""
+        s = self.x
+        for _ in range(self.n):
+            s = s + self.x
+        return (self.x, s)
+
+    def build(self, cls: type) -> list[Any]:
+        x = cls(self.x)
+        s = x
+        for _ in range(self.n):
+            s = s + x
+        _check_made(s, cls, "s = s + x")
+        return [x, s]
+
+    def __str__(self) -> str:
+        return (f"x = Value({self.x!r}); s = x, then s = s + x, {self.n} times (a sum of "
+                f"{self.n + 1} terms, a chain {self.n} nodes deep)"
+                + ("" if self.forward_only else "; s.backward()"))
+
+
+def call_value_forward(cls: Solution, case: Any) -> tuple[Any, ...]:
+    """Build ``case`` with the class: every node's data, once every grad is checked to
+    start at 0."""
+    names = case.node_names()
+    nodes = case.build(cls)
+    grads = _numbers(nodes, "grad", names)
+    started = [n for n, g in zip(names, grads) if g != 0]
+    if started:
+        raise AnswerError(f"{started[0]}.grad is {grads[names.index(started[0])]!r} before "
+                          "backward(): a new Value's grad starts at 0 (self.grad = 0.0 in "
+                          "__init__)")
+    return (_numbers(nodes, "data", names),)
+
+
+def call_value_backward(cls: Solution, case: Any) -> tuple[Any, ...]:
+    """Build ``case`` with the class and call ``backward()`` on the root: every node's grad.
+    The forward values must be the engine's (``case.values``), else the gradients mean
+    nothing yet."""
+    names = case.node_names()
+    nodes = case.build(cls)
+    data = _numbers(nodes, "data", names)
+    for name, got, want in zip(names, data, case.values):
+        if not close(got, want):
+            raise AnswerError(f"the forward pass differs on this input: {name}.data is "
+                              f"{float(got)!r}, {float(want)!r} was expected. Get the values "
+                              "right first")
+    nodes[-1].backward()
+    return (_numbers(nodes, "grad", names),)
+
+
+def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
+    """Run ``solution(root)`` on a fresh graph; the answer is every node's grad."""
+    nodes = case.build()
+    solution(nodes[-1])
+    return (_numbers(nodes, "grad"),)
+
+
+def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None = None
+             ) -> Numbers:
+    """``node.grad`` (or ``.data``) of every node, checking that each is still a number
+    (``names`` name the nodes, else their labels)."""
+    values = []
+    for k, node in enumerate(nodes):
+        name = node.label if names is None else names[k]
+        if not hasattr(node, attribute):
+            raise AnswerError(f"{name} has no attribute {attribute!r}: a Value keeps its "
+                              f"number in .data and its gradient in .grad")
+        g = getattr(node, attribute)
+        if isinstance(g, type(node)) or hasattr(g, "grad"):  # a Value, of any class
+            raise AnswerError(f"{name}.{attribute} became a Value; it should stay a number "
+                              "(multiply numbers: node.grad is a float)")
+        if isinstance(g, bool) or not isinstance(g, numbers.Real):
+            raise AnswerError(f"{name}.{attribute} became {g!r:.60}, not a number")
+        values.append(float(g))
+    return Numbers(values)
+
+
+def call_topological(solution: Solution, case: Graph) -> tuple[Any, ...]:
+    """Run ``solution(root)``; the answer is the names of the nodes it listed, in order."""
+    nodes = case.build()
+    answer = solution(nodes[-1])
+    if answer is None:
+        raise AnswerError("the function returned None; it should return a list of the nodes "
+                          "(a missing `return`?)")
+    try:
+        items = list(answer)
+    except TypeError:
+        raise AnswerError(f"the function should return a list of nodes, got {answer!r:.60}"
+                          ) from None
+    names = {id(node): node.label for node in nodes}
+    listed = []
+    for item in items:
+        if id(item) not in names:
+            raise AnswerError(f"the list holds {item!r:.60}, which is not a node of the graph "
+                              "(return the Values themselves)")
+        listed.append(names[id(item)])
+    return (tuple(listed),)
+
+
+def call_paths(solution: Solution, case: Graph) -> tuple[Any, ...]:
+    """Run ``solution(root, x)`` on a fresh graph, x its first leaf; the answer is (the
+    number of paths, the sum of their products)."""
+    nodes = case.build()
+    return parts_of(solution(nodes[-1], nodes[0]), ("count", "df/dx"), scalar=True)
+
+
+@dataclass(frozen=True)
+class NodeCase:
+    """One node of a graph at the moment backward reaches it: its parents (``uses`` says
+    which parent each operand is, so ``(0, 0)`` is x·x), the gradient each parent has
+    collected so far from other paths, and the node's own gradient."""
+
+    op: str
+    values: tuple[float, ...]
+    uses: tuple[int, ...]
+    grads: tuple[float, ...]
+    upstream: float
+
+    def build(self) -> tuple[Any, list[Any]]:
+        from tinygrad_edu.engine import Value
+
+        names = ["a", "b"]
+        parents = [Value(v, label=names[i]) for i, v in enumerate(self.values)]
+        for p, g in zip(parents, self.grads):
+            p.grad = g
+        node = OPS[self.op](*(parents[i] for i in self.uses))
+        node.label, node.grad = "out", self.upstream
+        return node, parents
+
+    def __str__(self) -> str:
+        names = ["a", "b"]
+        a = [names[i] for i in self.uses]
+        rhs = f"{a[0]} {self.op} {a[1]}" if len(a) == 2 else f"{self.op}({a[0]})"
+        parents = ", ".join(f"{names[i]} = {v!r} (grad so far {g!r})"
+                            for i, (v, g) in enumerate(zip(self.values, self.grads)))
+        return f"out = {rhs} with {parents}; out.grad = {self.upstream!r}"
+
+
+def call_step(solution: Solution, case: NodeCase) -> tuple[Any, ...]:
+    node, parents = case.build()
+    solution(node)
+    return (_numbers(parents, "grad"),)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters (numbers with gradients) and a learning rate, for one step of descent."""
+
+    data: tuple[float, ...]
+    grads: tuple[float, ...]
+    lr: float
+
+    def build(self) -> list[Any]:
+        from tinygrad_edu.engine import Value
+
+        params = [Value(d, label=f"w{i}") for i, d in enumerate(self.data)]
+        for p, g in zip(params, self.grads):
+            p.grad = g
+        return params
+
+    def __str__(self) -> str:
+        ws = ", ".join(f"w{i} = {d!r} (grad {g!r})"
+                       for i, (d, g) in enumerate(zip(self.data, self.grads)))
+        return f"{ws}; lr = {self.lr!r}"
+
+
+def call_sgd(solution: Solution, case: Params) -> tuple[Any, ...]:
+    params = case.build()
+    solution(params, case.lr)
+    return (_numbers(params, "data"),)
+
+
+
+# ----------------------------------------------------------------------------- calls
+
+
+@dataclass(frozen=True)
+class Call:
+    """How a solution is run on a case of an exercise, by ``kind``: ``"numbers"`` and
+    ``"arrays"`` call it on the case's arguments and take each of ``parts`` from what it
+    returns (numbers, or arrays); every other kind is a function of ``CALLS``, which builds
+    the case's Values and reads what the solution did to them. ``call(solution, case)``
+    returns the answer as a tuple of parts (``AnswerError`` for an answer of the wrong
+    kind)."""
+
+    kind: str
+    parts: tuple[str, ...] = ("answer",)
+
+    def __call__(self, solution: Solution, case: Any) -> tuple[Any, ...]:
+        if self.kind in ("numbers", "arrays"):
+            return parts_of(solution(*case.args()), self.parts, scalar=self.kind == "numbers")
+        return CALLS[self.kind](solution, case)
+
+
+CALLS: dict[str, Callable[[Solution, Any], tuple[Any, ...]]] = {
+    "sgd": call_sgd, "step": call_step, "topological": call_topological,
+    "backward": call_backward, "paths": call_paths, "value_forward": call_value_forward,
+    "value_backward": call_value_backward,
+}
+"""The kinds of call that build Values from a case, by name."""
