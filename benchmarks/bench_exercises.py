@@ -32,33 +32,42 @@ RIGHT_VALUE = inspect.getsource(lecture.Value)
 """micrograd's lecture Value, as a learner types it: right as it is, wrong with = for +=."""
 
 
-def _wrong_call(name: str) -> str:
-    """A call that answers exercise ``name`` wrong: the first of its known mistakes that
-    answers.py spells out, else the right answer with its sign flipped."""
-    from tinygrad_edu.exercises import answers
-
-    ex = EXERCISES[name]
-    if name == "topological_sort":
-        return f"A.topological_sort_with_a_visited_list({ex.params})"
-    for mistake in ex.mistakes:
-        model = getattr(mistake.solution, "__name__", "")
-        if getattr(answers, model, None) is mistake.solution:
-            return f"A.{model}({ex.params})"
-    return f"-A.{ex.reference.__name__}({ex.params})"
+WRONG = [("+= local * node.grad", "= local * node.grad"), ("p.data -= lr", "p.data += lr"),
+         ("order.append(node)", "order.insert(0, node)")]
+"""Mistakes made in the model answers' bodies (= for +=, the step's sign, the order)."""
 
 
 def solutions_file(wrong: bool, names: list[str]) -> str:
-    """Every exercise in ``names``, answered right (by the reference) or wrong (by one of
-    its known mistakes), each a function or class of the file itself."""
-    lines = ["import math", "", "from tinygrad_edu.exercises import answers as A", ""]
+    """Every exercise in ``names`` as a learner writes it: the model answer's body under the
+    starter's head, or (``wrong``) the same with a classic mistake (see ``WRONG``; a
+    function that returns numbers returns their negatives), each a function or class of the
+    file itself."""
+    from tinygrad_edu.exercises.starters import model_answer_body, starter_head
+
+    lines = ["import math", "", "import numpy as np", "", _NEGATED, ""]
     for name in names:
         ex = EXERCISES[name]
         if ex.kind == "class":
             lines.append(RIGHT_VALUE.replace("grad +=", "grad =") if wrong else RIGHT_VALUE)
             continue
-        call = _wrong_call(name) if wrong else f"A.{ex.reference.__name__}({ex.params})"
-        lines += [f"def {ex.name}({ex.params}):", f"    return {call}", ""]
+        body = model_answer_body(ex)
+        changed = body
+        for old, new in WRONG:
+            changed = changed.replace(old, new)
+        if wrong and changed == body:  # a function of numbers: the answer's negatives
+            lines += [starter_head(ex).replace(f"def {name}(", f"def _right_{name}("), body,
+                      "", f"def {name}({ex.params}):",
+                      f"    return _negated(_right_{name}({ex.params}))", ""]
+        else:
+            lines += [starter_head(ex), changed if wrong else body, ""]
     return "\n".join(lines)
+
+
+_NEGATED = """def _negated(answer):
+    if isinstance(answer, tuple):
+        return tuple(-a for a in answer)
+    return -answer
+"""
 
 
 def grade_file(text: str) -> tuple[float, float, str]:
@@ -83,8 +92,8 @@ def grade_file(text: str) -> tuple[float, float, str]:
 
 def per_exercise(names: list[str], wrong: bool) -> dict[str, float]:
     """Each exercise's check alone, in this process (wall seconds)."""
-    from tinygrad_edu.exercises.cli import load_solutions
     from tinygrad_edu.exercises.grading import grade
+    from tinygrad_edu.exercises.loading import load_solutions
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "solutions.py"

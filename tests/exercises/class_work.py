@@ -57,8 +57,9 @@ CLASS = {
     "margaret": "import os\n\n" + RIGHT,  # imports what it may not
     "niklaus": "raise RuntimeError('the file crashes')\n" + RIGHT,
     "radia": "while True:\n    pass\n" + RIGHT,  # loops as the file runs
-    "tim": right_but(d_mul="def d_mul(a, b, y):\n    import numpy\n"
-                           "    return numpy.ctypeslib.ctypes.string_at(0)\n"),  # crashes Python
+    "tim": right_but(d_mul="def d_mul(a, b, y):\n    import numpy\n"  # crashes Python: reads
+                           "    strided = numpy.lib.stride_tricks.as_strided\n"  # far past
+                           "    return strided(numpy.zeros(1), (1 << 40,), (1 << 20,)).sum()\n"),
 }
 
 # student: (exercise: (status, diagnosis keys)) or the kind of the file's problem

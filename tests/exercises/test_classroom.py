@@ -12,13 +12,14 @@ import pytest
 from tests.exercises.class_work import RIGHT, assert_graded_as_expected, write_class
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.classroom import isolation, submissions
-from tinygrad_edu.exercises.classroom.imports import (
+from tinygrad_edu.exercises.classroom.results import points_for
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.learner import serve
+from tinygrad_edu.exercises.learner.imports import (
     ImportRefused,
     guarded_builtins,
     refused_import,
 )
-from tinygrad_edu.exercises.classroom.results import points_for
-from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.loading import SolutionFileError
 
 
@@ -26,7 +27,7 @@ from tinygrad_edu.exercises.loading import SolutionFileError
 def quick_limits(monkeypatch, short_time_limit):
     """A file's own code may run 1 s (not 10) and each call 0.3 s (the children inherit
     both: they are forked)."""
-    monkeypatch.setattr(submissions, "LOAD_LIMIT", 1.0)
+    monkeypatch.setattr(serve, "LOAD_LIMIT", 1.0)
 
 
 def refused(source):

@@ -87,7 +87,7 @@ FILES = [
         "line 1: a null byte (\\x00) at column 2, which Python code cannot contain; delete "
         "it, or save the file again as UTF-8 text (a file saved as UTF-16 has one after every "
         "letter)",), id="utf-16"),
-    pytest.param(b"import sys\nsys.exit()\n", (),
+    pytest.param(b"import math\nraise SystemExit(math.pi)\n", (),
                  ("line 2: the file exits when it runs; put the code",), id="exits"),
     pytest.param("""
         def d_exp(x, y):

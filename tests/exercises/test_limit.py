@@ -115,7 +115,7 @@ def test_an_endless_loop_is_stopped_whatever_it_catches(tmp_path, name):
     code = textwrap.dedent("""\
         import sys
         from tinygrad_edu.exercises import check, running
-        from tinygrad_edu.exercises.cli import load_solutions
+        from tinygrad_edu.exercises.loading import load_solutions
 
         running.TIME_LIMIT = 0.5
         solutions = load_solutions(sys.argv[1])

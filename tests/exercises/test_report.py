@@ -15,7 +15,7 @@ import pytest
 
 from tests.exercises.class_work import CLASS, EXPECTED, NAMES, write_class
 from tinygrad_edu.exercises import EXERCISES
-from tinygrad_edu.exercises.classroom import isolation, submissions
+from tinygrad_edu.exercises.classroom import isolation
 from tinygrad_edu.exercises.classroom.report import (
     ReportError,
     attempted,
@@ -25,6 +25,7 @@ from tinygrad_edu.exercises.classroom.report import (
     summary,
 )
 from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.learner import serve
 
 EXERCISES_OF_CLASS = [EXERCISES[name] for name in NAMES]
 
@@ -34,15 +35,15 @@ def graded(tmp_path_factory):
     """The class graded once: (folder, results)."""
     from tinygrad_edu.exercises import running
 
-    saved = running.TIME_LIMIT, submissions.LOAD_LIMIT
-    running.TIME_LIMIT, submissions.LOAD_LIMIT = 0.3, 1.0  # (the forked children inherit them)
+    saved = running.TIME_LIMIT, serve.LOAD_LIMIT
+    running.TIME_LIMIT, serve.LOAD_LIMIT = 0.3, 1.0  # (the forked children inherit them)
     try:
         folder = write_class(tmp_path_factory.mktemp("class"))
         found = find_submissions(folder)
         assert attempted(found) == EXERCISES_OF_CLASS
         results = isolation.grade_all(found, EXERCISES_OF_CLASS, dict.fromkeys(NAMES, 2.0))
     finally:
-        running.TIME_LIMIT, submissions.LOAD_LIMIT = saved
+        running.TIME_LIMIT, serve.LOAD_LIMIT = saved
     return folder, results
 
 

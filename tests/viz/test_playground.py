@@ -121,7 +121,7 @@ def test_the_page_timer_stops_an_endless_loop_in_an_exercise(monkeypatch, capsys
     import threading
     import time
 
-    from tinygrad_edu.exercises import running
+    from tinygrad_edu.exercises import apart, running
     from tinygrad_edu.viz.playground import PageTimer
 
     told, timers = [], []
@@ -143,6 +143,7 @@ def test_the_page_timer_stops_an_endless_loop_in_an_exercise(monkeypatch, capsys
     tell.__code__ = tell.__code__.replace(co_filename=signal.__file__)
     monkeypatch.setattr(signal, "setitimer", PageTimer(tell))
     monkeypatch.setattr(running, "TIME_LIMIT", 0.3)
+    monkeypatch.setattr(apart, "APART", False)  # (the browser has no processes)
     started = time.perf_counter()
     code, _ = check("d_tanh", "def d_tanh(x, y):\n    while True:\n        try:\n"
                               "            pass\n        except Exception:\n            pass\n")

@@ -15,9 +15,10 @@ submission in DIR and shows what the class got wrong.
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
+import textwrap
 from pathlib import Path
-from typing import Any
 
 from tinygrad_edu.exercises import (
     EXERCISES,
@@ -28,8 +29,9 @@ from tinygrad_edu.exercises import (
     progress_path,
 )
 from tinygrad_edu.exercises import progress as _progress
-from tinygrad_edu.exercises.grading import Exercise, grade, numpy_installed
-from tinygrad_edu.exercises.loading import SolutionFileError, load_solutions
+from tinygrad_edu.exercises import apart
+from tinygrad_edu.exercises.grading import Exercise, numpy_installed
+from tinygrad_edu.exercises.loading import SolutionFileError, read_source
 from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -97,21 +99,44 @@ def _not_started(verdict: Verdict) -> bool:
     return failure is not None and isinstance(failure.error, NotImplementedError)
 
 
+PRACTICE = ("Graded on your machine, for practice: your code ran in processes of its own, "
+            "as your teacher's grader runs it, and the verdicts are the ones it gives. The "
+            "grade that counts is the one your teacher's copy gives.")
+PRACTICE_HERE = ("Graded in this page's Python, for practice: the verdicts are your "
+                 "teacher's grader's for the same answers; the grade that counts is the one "
+                 "your teacher's copy gives.")
+
+
 def _check(path: Path, names: list[Exercise]) -> int:
-    try:
-        found = load_solutions(path)
-    except SolutionFileError as error:
-        print(error, file=sys.stderr)
-        return 1
     wanted = names or list(EXERCISES.values())
-    found = _own(path, found)
-    missing = [ex for ex in wanted if ex.name not in found]
+    if not names and not numpy_installed():
+        wanted = [ex for ex in wanted if not ex.arrays]
+    graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, wanted)
+    if graded.problem is not None:
+        print(graded.problem, file=sys.stderr)
+        return 1
+    if graded.printed:
+        print(graded.printed, end="" if graded.printed.endswith("\n") else "\n")
+    if graded.reported:
+        print(f"✗ {path}: reported, not graded: its code {graded.reported}. A grade is earned "
+              "by the code you write, not by reaching the grader's files or programs.",
+              file=sys.stderr)
+        return 1
+    whys = {graded.why[ex.name] for ex in wanted if graded.absent.get(ex.name) == "not graded"}
+    if len(whys) == 1 and all(graded.absent.get(ex.name) in ("not graded", "missing")
+                              for ex in wanted):
+        print(whys.pop(), file=sys.stderr)  # the file does not run, wherever it is run
+        return 1
+    for ex in wanted:
+        if graded.absent.get(ex.name) == "not yours":
+            print(graded.why[ex.name], file=sys.stderr)
+    present = [ex for ex in wanted if graded.absent.get(ex.name) not in ("missing", "not yours")]
+    missing = [ex for ex in wanted if ex not in present]
     if names and missing:
         for ex in missing:
-            print(f"{path} has no {ex.kind} {ex.name}; exercise {ex.number} expects\n"
-                  f"    {ex.definition}{_other_classes(found, ex)}", file=sys.stderr)
+            if graded.absent.get(ex.name) == "missing":
+                print(f"{graded.why[ex.name]}{_other_classes(path, ex)}", file=sys.stderr)
         return 1
-    present = [ex for ex in wanted if ex.name in found]
     if not present:
         expected = "\n".join(f"    {ex.definition}" for ex in EXERCISES.values())
         print(f"{path} defines none of the exercises' functions (or class). They are:\n"
@@ -122,13 +147,11 @@ def _check(path: Path, names: list[Exercise]) -> int:
     failed: list[Exercise] = []
     not_started: list[Exercise] = []
     for ex in present:
-        solution = found[ex.name]
-        if not callable(solution):
-            print(f"✗ {ex.name}: in {path} it is a {type(solution).__name__}, not a "
-                  f"{ex.kind}; write {ex.definition}\n")
+        if ex.name in graded.absent:
+            print(f"✗ {ex.name}: {graded.why[ex.name]}\n")
             failed.append(ex)
             continue
-        verdict = grade(ex, solution)
+        verdict = graded.verdicts[ex.name]
         if _not_started(verdict):
             not_started.append(ex)
             continue
@@ -143,35 +166,25 @@ def _check(path: Path, names: list[Exercise]) -> int:
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
+    print(textwrap.fill(PRACTICE if apart.APART else PRACTICE_HERE, 92))
     if not passed and not failed:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
         return 1
     return 0 if not failed else 1
 
 
-def _own(path: Path, found: dict[str, Any]) -> dict[str, Any]:
-    """What the file defines, less the exercises' names it only imported from tinygrad_edu
-    (``from tinygrad_edu import Value`` is the engine's Value, not the learner's): those
-    are said so, and left out."""
-    own = dict(found)
-    for ex in EXERCISES.values():
-        thing = found.get(ex.name)
-        module = getattr(thing, "__module__", None) or ""
-        if thing is not None and module.split(".")[0] == "tinygrad_edu":
-            print(f"{path}: {ex.name} is imported from {module}, so it is not yours; write "
-                  f"your own `{ex.definition.removesuffix(': ...')}` in {path} to grade it",
-                  file=sys.stderr)
-            del own[ex.name]
-    return own
-
-
-def _other_classes(found: dict[str, Any], ex: Exercise) -> str:
-    """For a class exercise: the classes the file does define, in case one is the answer
-    under another name."""
+def _other_classes(path: Path, ex: Exercise) -> str:
+    """For a class exercise: the classes the file does define with a ``backward`` method, in
+    case one is the answer under another name (read from its source, not run here)."""
     if ex.kind != "class":
         return ""
-    classes = [n for n, v in found.items() if isinstance(v, type) and hasattr(v, "backward")
-               and not n.startswith("_")]
+    try:
+        tree = ast.parse(read_source(path))
+    except (SolutionFileError, SyntaxError):
+        return ""
+    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)
+               and not n.name.startswith("_")
+               and any(isinstance(f, ast.FunctionDef) and f.name == "backward" for f in n.body)]
     if not classes:
         return ""
     return (f"\n(it defines class {', '.join(classes)}: name yours {ex.name}, or add "

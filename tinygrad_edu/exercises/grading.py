@@ -28,6 +28,7 @@ from tinygrad_edu.exercises.diagnoses import diagnose
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis, Solution
+from tinygrad_edu.exercises.remote import Remote
 from tinygrad_edu.exercises.running import probe, search
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -68,11 +69,15 @@ def _showcase(failure: Outcome, outcomes: list[Outcome]) -> Outcome:
 
 
 def _signature_problem(exercise: ExerciseSpec, solution: Solution) -> str:
+    wanted = [p.strip() for p in exercise.params.split(",") if p.strip()]
+    if isinstance(solution, Remote):  # (its process has tried the parameters on it)
+        return (f"{exercise.name} should take {len(wanted)} argument(s), "
+                f"{exercise.signature}, but yours is {solution.__name__}{solution.signature}."
+                if solution.misfits else "")
     try:
         sig = inspect.signature(solution)
     except (TypeError, ValueError):
         return ""  # a builtin or a callable object: let the call decide
-    wanted = [p.strip() for p in exercise.params.split(",") if p.strip()]
     try:
         sig.bind(*wanted)
     except TypeError:
@@ -85,11 +90,19 @@ def _signature_problem(exercise: ExerciseSpec, solution: Solution) -> str:
 def grade(exercise: ExerciseSpec, solution: Solution) -> Verdict:
     """Grade ``solution`` on ``exercise``, stage by stage: see ``tinygrad_edu.exercises.check``
     and ``Exercise``."""
-    if not callable(solution):
+    if isinstance(solution, Remote):
+        if solution.kind not in ("function", "class"):
+            raise TypeError(f"check: the solution must be a {exercise.kind}, e.g. "
+                            f"{exercise.definition}, got {solution.kind}")
+        if exercise.kind == "class" and solution.kind != "class":
+            return Verdict(exercise, False, message=(
+                f"{exercise.name} is a class: write class {exercise.name}: ..., not a "
+                f"{solution.kind}"))
+    elif not callable(solution):
         raise TypeError(f"check: the solution must be a {exercise.kind}, e.g. "
                         f"{exercise.definition}, got {type(solution).__name__} "
                         f"{solution!r:.60}")
-    if exercise.kind == "class" and not inspect.isclass(solution):
+    elif exercise.kind == "class" and not inspect.isclass(solution):
         return Verdict(exercise, False, message=(
             f"{exercise.name} is a class: pass the class itself, as in check("
             f"{exercise.name!r}, {exercise.name}), not {getattr(solution, '__name__', 'a')} "

@@ -25,6 +25,7 @@ from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError, close
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
+from tinygrad_edu.exercises.remote import Remote, Stopped
 
 __all__ = ["TIME_LIMIT"]
 
@@ -54,8 +55,19 @@ def run_solution(solution: Solution, exercise: ExerciseSpec, case: Any,
                  out: io.StringIO | None = None) -> tuple[tuple[Any, ...], str]:
     """The solution's answer on ``case`` and what it printed meanwhile (into ``out``, if
     given, so that it is there even when the solution raises). NumPy's warnings (a division
-    by zero, ...) are silenced: the verdict shows the inf or NaN they produced."""
+    by zero, ...) are silenced: the verdict shows the inf or NaN they produced. A ``Remote``
+    solution is asked in its own process, which does the same there."""
     out = _Printed() if out is None else out
+    if isinstance(solution, Remote):
+        try:
+            answer, printed = solution.run(exercise, case)
+        except Stopped:
+            raise
+        except BaseException as error:
+            out.write(getattr(error, "printed", ""))
+            raise
+        out.write(printed)
+        return answer, out.getvalue()
     numpy = sys.modules.get("numpy")  # (the exercises on numbers may run without it)
     quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
     with contextlib.redirect_stdout(out), warnings.catch_warnings(), quiet:
@@ -73,8 +85,13 @@ def attempt(exercise: ExerciseSpec, solution: Solution, case: Any,
     outcome = Outcome(case, expected)
     out = _Printed()
     try:
-        got, outcome.printed = call_with_time_limit(TIME_LIMIT, run_solution, solution, exercise,
-                                                    case, out)
+        if isinstance(solution, Remote):  # (its time limit is its own process's)
+            got, outcome.printed = run_solution(solution, exercise, case, out)
+        else:
+            got, outcome.printed = call_with_time_limit(TIME_LIMIT, run_solution, solution,
+                                                        exercise, case, out)
+    except Stopped:
+        raise  # (the learner's process ended: the grader says so, not the verdict)
     except AnswerError as problem:
         outcome.problem, outcome.printed = str(problem), out.getvalue()
         return outcome
@@ -96,7 +113,10 @@ def attempt(exercise: ExerciseSpec, solution: Solution, case: Any,
 
 def _where(error: BaseException, solution: Solution) -> str:
     """The exception with the last line of the learner's own code that it passed through
-    (in the file that defines ``solution``, else anywhere outside this package)."""
+    (in the file that defines ``solution``, else anywhere outside this package; for a
+    ``Remote`` solution, as its process wrote it)."""
+    if getattr(error, "learner_text", ""):
+        return str(error.learner_text)  # type: ignore[attr-defined]
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not f.filename.startswith(_HERE)]
     code = getattr(solution, "__code__", None)

@@ -1,71 +1,70 @@
 """The Value exercise's diagnoses: mistakes fitted to a learner's class, and a backward()
 that goes wrong, explained by running the learner's own steps.
 
-A learner's ``class Value`` is graded by behaviour (``cases.call_value_forward`` and
-``cases.call_value_backward``). When it is wrong, three kinds of evidence name the mistake:
+A learner's ``class Value`` is graded by behaviour (the calls ``value_forward`` and
+``value_backward`` of ``learner/inputs.py``). When it is wrong, three kinds of evidence name
+the mistake. The class is probed where it is, in the learner's process
+(``learner/value_probes.py``); what the probes saw comes back as data, and the models of the
+mistakes are built here, beside the references:
 
-- ``fit_forward`` and ``fit_backward`` look at the class on tiny expressions (``2.0 * x``,
-  ``x + x``, ...) and build ``answers.lecture_value`` with the mistakes they saw: the grader
-  names that model only if it gives the learner's answers on every input tried.
-- ``explain`` runs the learner's own ``_backward`` steps again, for a class that keeps
-  micrograd's names (``_prev``, ``_backward``). Run in a right order: if that gives the
-  right gradients on every input tried, every step is right and the mistake is in
-  ``backward()`` itself; which one (the root not seeded, an order that lets a node pass its
-  gradient on too early, a step run once per path, a step never run) is read from the
-  learner's run on the failing input. Run with every ``=`` of a step made a ``+=``: if that
-  is right everywhere, the mistake is ``=`` for ``+=``. Else, the first step whose local
-  derivative, measured on its own, differs from the engine's is named.
+- ``fit_forward`` and ``fit_backward`` build ``answers.lecture_value`` with the mistakes the
+  probes saw on tiny expressions (``2.0 * x``, ``x + x``, ...): the grader names that model
+  only if it gives the learner's answers on every input tried.
+- ``explain`` has the learner's own ``_backward`` steps run again, for a class that keeps
+  micrograd's names (``_prev``, ``_backward``): in a right order (if that gives the right
+  gradients on every input tried, the mistake is in ``backward()`` itself: the root not
+  seeded, an order that lets a node pass its gradient on too early, a step run once per
+  path, a step never run), or with every ``=`` of a step made a ``+=``. Else, the first
+  step whose local derivative, measured on its own, differs from the engine's (worked out
+  here) is named.
 - ``recursion_note``: a recursive topological sort stops at Python's recursion limit on a
   long chain. That does not fail the exercise (see the note's text, which says why).
 """
 
 from __future__ import annotations
 
-import inspect
 import sys
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
+from tinygrad_edu.engine import Value
 from tinygrad_edu.exercises.answers import lecture_value
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner.parts import Numbers, close
+from tinygrad_edu.exercises.learner import value_probes
+from tinygrad_edu.exercises.learner.value_probes import ASSIGN_PROBES, METHODS, REVERSE
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
+from tinygrad_edu.exercises.remote import Remote
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
-REVERSE = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rtruediv__": "/"}
-METHODS = ("__add__", "__sub__", "__mul__", "__truediv__", "__pow__", "tanh", "exp", "relu",
-           *REVERSE, "backward")
+_DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}
 
 
-def _quietly(run: Callable[[], Any]) -> Any:
-    """``run()``, or None if it raises: a probe only looks."""
-    try:
-        return run()
-    except (Exception, SystemExit):
-        return None
+def _probe(solution: Any, what: str, *args: Any) -> Any:
+    """What ``value_probes``'s function ``what`` finds on the learner's class: asked of the
+    learner's process, or run here for a class given in this process (the browser)."""
+    if isinstance(solution, Remote):
+        return solution.probe(what, *args)
+    return getattr(value_probes, what)(solution, *args)
 
 
 # ----------------------------------------------------------------------------- forward
 
 
-def fit_forward(cls: type) -> tuple[Mistake, ...]:
-    """The lecture's Value with the forward mistakes seen in ``cls``: methods missing, a
-    reverse op the wrong way round, ops that do not wrap a plain number in a Value; once
-    with - and / made of other ops as micrograd makes them, once with ops of their own."""
-    if _quietly(lambda: cls(0.5)) is None:
+def fit_forward(solution: Any) -> tuple[Mistake, ...]:
+    """The lecture's Value with the forward mistakes seen in the learner's class: methods
+    missing, a reverse op the wrong way round, ops that do not wrap a plain number in a
+    Value; once with - and / made of other ops as micrograd makes them, once with ops of
+    their own."""
+    facts = _probe(solution, "forward_facts")
+    if not facts.get("made"):
         return ()
-    missing = frozenset(m for m in METHODS if not callable(getattr(cls, m, None)))
-    swapped = frozenset(
-        name for name, op in (("__rsub__", "-"), ("__rtruediv__", "/"))
-        if name not in missing
-        and _same_number(_data_of(op, 2.0, cls(0.5)), _apply(op, 0.5, 2.0)))
+    missing = frozenset(m for m in facts["missing"] if m in METHODS)
+    swapped = frozenset(n for n in facts["swapped"] if n in REVERSE)
     found = []
     for composite in (True, False):
-        unwrapped = frozenset(
-            op for op in ("+*" if composite else "+-*/")
-            if _DUNDER[op] not in missing and _data_of(op, cls(0.5), 2.0) is None)
+        unwrapped = frozenset(op for op in facts["unwrapped"]["composite" if composite else "own"]
+                              if op in _DUNDER)
         if not (missing or swapped or unwrapped):
             continue
         parts = ([_missing(sorted(missing, key=METHODS.index))] if missing else []) + [
@@ -76,22 +75,6 @@ def fit_forward(cls: type) -> tuple[Mistake, ...]:
         found.append(Mistake(parts[0][0], "; ".join(p[1] for p in parts),
                              "\n".join(p[2] for p in parts), model))
     return tuple(found)
-
-
-_DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}
-
-
-def _data_of(op: str, a: Any, b: Any) -> Any:
-    """The .data of a op b, or None if that raises."""
-    return _quietly(lambda: _apply(op, a, b).data)
-
-
-def _apply(op: str, a: Any, b: Any) -> Any:
-    return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
-
-
-def _same_number(got: Any, want: float) -> bool:
-    return isinstance(got, (int, float)) and abs(got - want) < 1e-12
 
 
 def _missing(names: list[str]) -> tuple[str, str, str]:
@@ -130,39 +113,23 @@ def _not_wrapped(ops: list[str]) -> tuple[str, str, str]:
 
 # ----------------------------------------------------------------------------- backward
 
-_ASSIGN_PROBES: dict[str, Callable[[Any], Any]] = {
-    "+": lambda x: x + x, "*": lambda x: x * x, "-": lambda x: x - x, "/": lambda x: x / x,
-    "**": lambda x: x**2 + x, "tanh": lambda x: x.tanh() + x, "exp": lambda x: x.exp() + x,
-    "relu": lambda x: x.relu() + x,
-}
-"""For each op, an expression where ``=`` in that op's backward loses a share of x.grad."""
-
-
-def _probe_grad(cls: type, op: str) -> float | None:
-    def run() -> float:
-        x = cls(1.5)
-        _ASSIGN_PROBES[op](x).backward()
-        return float(x.grad)
-
-    return _quietly(run)
-
-
-def fit_backward(cls: type) -> tuple[Mistake, ...]:
-    """The lecture's Value with ``=`` for ``+=`` in the backward of exactly the ops where
-    ``cls`` loses a share on its probe, once with - and / made of other ops as micrograd
-    makes them and once with - and / ops of their own."""
+def fit_backward(solution: Any) -> tuple[Mistake, ...]:
+    """The lecture's Value with ``=`` for ``+=`` in the backward of exactly the ops where the
+    learner's class loses a share on its probe, once with - and / made of other ops as
+    micrograd makes them and once with - and / ops of their own."""
+    grads = _probe(solution, "backward_facts")
     found = []
     for composite in (True, False):
-        ops = [op for op in _ASSIGN_PROBES if not composite or op not in "-/"]
+        ops = [op for op in ASSIGN_PROBES if not composite or op not in "-/"]
         right = lecture_value(composite=composite)
         assign = frozenset(
             op for op in ops
-            if (got := _probe_grad(cls, op)) is not None
-            and abs(got - (_probe_grad(lecture_value(assign=frozenset({op}),
-                                                     composite=composite), op) or 0.0)) < 1e-9
-            and abs(got - (_probe_grad(right, op) or 0.0)) > 1e-9)
+            if isinstance(got := grads.get(op), float)
+            and abs(got - (value_probes.probe_grad(lecture_value(
+                assign=frozenset({op}), composite=composite), op) or 0.0)) < 1e-9
+            and abs(got - (value_probes.probe_grad(right, op) or 0.0)) > 1e-9)
         if assign:
-            shown = [op for op in _ASSIGN_PROBES if op in assign]
+            shown = [op for op in ASSIGN_PROBES if op in assign]
             found.append(Mistake(
                 "assign", f"`=` instead of `+=` in the backward of {', '.join(shown)}: a node "
                 "used twice loses a path",
@@ -174,343 +141,41 @@ def fit_backward(cls: type) -> tuple[Mistake, ...]:
     return tuple(found)
 
 
+def explain(exercise: ExerciseSpec, solution: Any, failure: Outcome, outcomes: list[Outcome]
+            ) -> tuple[Diagnosis, ...]:
+    """The learner's own steps run again (``value_probes.explain``) on the inputs tried, each
+    with its right gradients; the engine's local derivatives of the failing input are worked
+    out here, for the probe to compare a step's with."""
+    if getattr(solution, "kind", "class") != "class" and not isinstance(solution, type):
+        return ()
+    tried = [o for o in [failure, *outcomes] if o.got is not None or o.error is not None]
+    if not tried:
+        return ()
+    at = next((k for k, o in enumerate(tried) if o is failure), None)
+    return tuple(_probe(solution, "explain", failure.case,
+                        [(o.case, o.expected[0]) for o in tried], at,
+                        _local_grads(failure.case)))
+
+
+def _local_grads(case: Any) -> list[list[tuple[int, float]]]:
+    """For each node of ``case`` (in its order): each of its operands once, by index, with the
+    engine's local derivative towards it (summed over its uses: x * x has 2x)."""
+    nodes = case.build(Value)
+    index = {id(n): j for j, n in enumerate(nodes)}
+    wanted = []
+    for node in nodes:
+        operands = list({id(p): p for p in node.parents}.values())
+        wanted.append([(index[id(p)], float(sum(g for q, g in zip(node.parents, node.local_grads)
+                                                if q is p)))
+                       for p in operands if id(p) in index])
+    return wanted
+
+
 UNSEEDED = Mistake(
     "seed", "every gradient 0: the root not seeded with 1",
     "Every grad starts at 0 and each step multiplies by the gradient above it, so nothing "
     "flows unless backward() first sets self.grad = 1.0 (d(root)/d(root) = 1) before it "
     "calls the _backward steps.", lecture_value(seeded=False))
-
-
-# ----------------------------------------------------------------------------- explain
-# For a class that keeps micrograd's conventions (each node has a _backward step and keeps
-# the Values it was made from in _prev), the learner's own steps can be run again: in a
-# right order, or with each `=` of a step made a `+=`. When one such change alone gives the
-# right gradient on every input tried, that change names the mistake, and the learner's run
-# on the failing input shows where.
-
-_CHILDREN = ("_prev", "_children", "children", "prev", "_parents", "parents")
-_SENTINEL = 1024.0
-
-
-def _children_of(node: Any) -> str | None:
-    """The attribute in which ``node`` keeps the Values it was made from (micrograd: _prev)."""
-    for name in _CHILDREN:
-        kids = getattr(node, name, None)
-        if isinstance(kids, (set, frozenset, tuple, list)):
-            return name
-    return None
-
-
-def _graph(root: Any, kids: str) -> list[Any]:
-    """Every node ``root`` depends on, each after the nodes it was made from."""
-    order: list[Any] = []
-    seen: set[int] = set()
-    stack = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((k, False) for k in getattr(node, kids))
-    return order
-
-
-class _GradWrites:
-    """While active, every write to ``.grad`` on an instance of ``cls`` is also kept in
-    ``writes`` (the class's ``__setattr__`` is wrapped, and put back afterwards)."""
-
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-        self.writes: list[tuple[Any, Any]] = []
-
-    def __enter__(self) -> _GradWrites:
-        self.own = self.cls.__dict__.get("__setattr__")
-        setter = cast(Callable[[Any, str, Any], None], self.cls.__setattr__)
-        writes = self.writes
-
-        def recording(obj: Any, name: str, value: Any) -> None:
-            if name == "grad":
-                writes.append((obj, value))
-            setter(obj, name, value)
-
-        self.cls.__setattr__ = recording  # type: ignore[method-assign,assignment]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.own is None:
-            del self.cls.__setattr__
-        else:
-            self.cls.__setattr__ = self.own  # type: ignore[method-assign]
-
-
-class _Run:
-    """The learner's class on one case, its steps recorded: which node's step ran when,
-    the root's grad when its step ran, and (``accumulate``) which steps wrote a grad with
-    `=`, each such write made a `+=`: the step is run from grads of 0 and of 1024, and a
-    grad that does not keep the 1024 was set, not added to."""
-
-    def __init__(self, cls: type, case: Any, accumulate: bool, writes: _GradWrites | None
-                 ) -> None:
-        self.nodes = case.build(cls)
-        self.root = self.nodes[-1]
-        kids = _children_of(self.root)
-        if kids is None or not callable(getattr(self.root, "_backward", None)):
-            raise _NoConvention
-        self.kids = kids
-        self.every = _graph(self.root, kids)
-        self.calls: list[Any] = []
-        self.root_grads: list[Any] = []
-        self.assigned: list[tuple[Any, Any, float, float]] = []  # node, child, before, share
-        self.grads = Numbers(0.0 for _ in self.nodes)
-        for node in self.every:
-            original = node._backward
-            step = self._accumulating(node, original, writes) if accumulate else original
-            node._backward = self._recorded(node, step)
-
-    def _recorded(self, node: Any, step: Callable[[], None]) -> Callable[[], None]:
-        def recorded() -> None:
-            self.calls.append(node)
-            if node is self.root:
-                self.root_grads.append(node.grad)
-            step()
-        return recorded
-
-    def _accumulating(self, node: Any, step: Callable[[], None], writes: _GradWrites | None
-                      ) -> Callable[[], None]:
-        assert writes is not None
-
-        def accumulating() -> None:
-            kids = list({id(k): k for k in getattr(node, self.kids)}.values())
-            before = [k.grad for k in kids]
-            finals = []
-            for start in (0.0, _SENTINEL):
-                for k in kids:
-                    k.grad = start
-                del writes.writes[:]
-                step()
-                finals.append(([k.grad for k in kids], list(writes.writes)))
-            (zero, zero_writes), (high, _) = finals
-            for k, b, z, h in zip(kids, before, zero, high):
-                share = z
-                if abs((h - _SENTINEL) - z) > 1e-9 * (1 + abs(z)):  # set with =
-                    share = sum(v for obj, v in zero_writes if obj is k)
-                    self.assigned.append((node, k, b, share))
-                k.grad = b + share
-        return accumulating
-
-    def backward(self, right_order: bool) -> Numbers:
-        if right_order:
-            self.root.grad = 1.0
-            for node in reversed(self.every):
-                node._backward()
-        else:
-            self.root.backward()
-        return Numbers(float(n.grad) for n in self.nodes)
-
-
-class _NoConvention(Exception):
-    """The class does not keep micrograd's conventions: its steps cannot be run again."""
-
-
-def _replay(cls: type, case: Any, right_order: bool, accumulate: bool) -> _Run | None:
-    """A run of the learner's steps (None if it cannot be made or raises)."""
-    try:
-        if accumulate:
-            with _GradWrites(cls) as writes:
-                run = _Run(cls, case, True, writes)
-                run.grads = run.backward(right_order)
-        else:
-            run = _Run(cls, case, False, None)
-            run.grads = run.backward(right_order)
-    except (Exception, SystemExit):
-        return None
-    return run
-
-
-def explain(exercise: ExerciseSpec, solution: Any, failure: Outcome, outcomes: list[Outcome]
-            ) -> tuple[Diagnosis, ...]:
-    """What changes the learner's answers into the right ones on every input tried: a
-    right order of the steps (the mistake is in backward()), `+=` for `=` in the steps, or
-    both; else, measured on the failing input, a step whose local derivative is wrong.
-    Empty when none of this can be shown (the grader's models then have their turn)."""
-    if not inspect.isclass(solution):
-        return ()
-    tried = [o for o in [failure, *outcomes] if o.got is not None or o.error is not None]
-    if not tried:
-        return ()
-
-    def right_everywhere(right_order: bool, accumulate: bool) -> bool:
-        for o in tried:
-            run = _replay(solution, o.case, right_order, accumulate)
-            if run is None or not close(run.grads, o.expected[0]):
-                return False
-        return True
-
-    if right_everywhere(True, False):
-        own = _replay(solution, failure.case, False, False)
-        fact = _backward_fact(own, failure.case) if own is not None else None
-        return (Diagnosis(fact),) if fact is not None else ()
-    if right_everywhere(False, True):
-        return _assign_diagnosis(solution, failure.case, alone=True)
-    if right_everywhere(True, True):  # both: `=` in the steps, and the order
-        assign = _assign_diagnosis(solution, failure.case, alone=False)
-        for o in tried:  # the first input on which the order goes wrong
-            own = _replay(solution, o.case, False, True)
-            where = "the input above" if o is failure else _one_line(o.case)
-            order = _backward_fact(own, o.case, where, steps_right=False) if own else None
-            if order is not None and assign:
-                return (*assign, Diagnosis(order))
-        return ()
-    fact = _local_fact(solution, failure.case)
-    return (Diagnosis(fact),) if fact is not None else ()
-
-
-def _names(run: _Run, case: Any) -> dict[int, str]:
-    """What to call each node of a run: its line of the case's code (``v3 = x0 - x1``), or
-    "a node made inside v3 = x0 - x1" for the nodes a step makes on the way (as - makes
-    -x1). A leaf is called by its name."""
-    names: dict[int, str] = {}
-    for node, name, text in zip(run.nodes, case.node_names(), _texts(case)):
-        names[id(node)] = f"{name} = {text}" if getattr(node, run.kids) else name
-    for node in run.nodes:
-        for inner in _graph(node, run.kids):
-            names.setdefault(id(inner), f"a node made inside {names[id(node)]}")
-    return names
-
-
-def _texts(case: Any) -> list[str]:
-    """Each node's line of the case's code (a leaf's is its Value(...))."""
-    lines = str(case).split("\n")
-    return [line.split(" = ", 1)[1] if " = " in line else line for line in lines]
-
-
-_RIGHT_STEPS = ("Your steps themselves are right: run once each, in reverse topological "
-                "order, from a root seeded with 1, they give the right gradient on every "
-                "input tried.")
-
-
-def _one_line(case: Any) -> str:
-    return str(case).replace("\n", "; ")
-
-
-def _backward_fact(run: _Run, case: Any, where: str = "the input above",
-                   steps_right: bool = True) -> Mistake | None:
-    """What the learner's backward() did wrong on this run: the root not seeded, a step run
-    more than once, a step run before a step of a node made from it, a step never run.
-    ``steps_right``: the steps themselves are right, and the hint says so."""
-    names = _names(run, case)
-    on = f"On {where}"
-    right = f" {_RIGHT_STEPS}" if steps_right else ""
-
-    def name(node: Any) -> str:
-        return names.get(id(node), "a node")
-
-    def short(node: Any) -> str:
-        return name(node).split(" = ")[0] if not name(node).startswith("a node") else "it"
-
-    if not run.root_grads or run.root_grads[0] != 1.0:
-        return Mistake("seed", "the root not seeded with 1",
-                       f"{on} the root's step ran with grad "
-                       f"{run.root_grads[0] if run.root_grads else 0.0!r}: backward() must set "
-                       f"self.grad = 1.0 before the first step.{right}")
-    counts: dict[int, int] = {}
-    for node in run.calls:
-        counts[id(node)] = counts.get(id(node), 0) + 1
-    inner = [n for n in run.every if getattr(n, run.kids)]
-    repeated = [n for n in inner if counts.get(id(n), 0) > 1]
-    if repeated:
-        n = max(repeated, key=lambda v: counts[id(v)])
-        return Mistake("order", "a node passes its gradient on more than once",
-                       f"{on} the step of {name(n)} ran {counts[id(n)]} times: "
-                       "once for every path that reaches it, the first times before all of "
-                       "its gradient had arrived. Keep a set of visited nodes, and run each "
-                       f"node's step once, in reverse topological order.{right}")
-    position = {id(n): k for k, n in enumerate(run.calls)}
-    inner_ids = {id(n) for n in inner}
-    early = [(v, u) for u in run.every for v in getattr(u, run.kids)
-             if id(v) in inner_ids and id(v) in position and id(u) in position
-             and position[id(v)] < position[id(u)]]
-    if early:
-        named = [(v, u) for v, u in early
-                 if not name(v).startswith("a node") and not name(u).startswith("a node")]
-        v, u = min(named or early, key=lambda pair: position[id(pair[0])])
-        return Mistake("order", "backward in the wrong order",
-                       f"{on} the step of {name(v)} ran before the step of "
-                       f"{name(u)}, which is made from it, had added its share: {short(v)} "
-                       "passed on a gradient that was not complete. List the nodes in "
-                       "topological order (each after the Values it is made from) and run "
-                       f"the steps in reverse.{right}")
-    skipped = [n for n in inner if id(n) not in position]
-    if skipped:
-        return Mistake("order", "some nodes never pass their gradient on",
-                       f"{on} the step of {name(skipped[0])} never ran: "
-                       f"backward() must run the step of every node the root depends on.{right}")
-    return None
-
-
-def _assign_diagnosis(cls: type, case: Any, alone: bool) -> tuple[Diagnosis, ...]:
-    run = _replay(cls, case, False, True)
-    if run is None or not run.assigned:
-        return ()
-    names = _names(run, case)
-    node, child, before, share = next((a for a in run.assigned if a[2] != 0.0),
-                                      run.assigned[0])
-    where, whose = names.get(id(node), "a node"), names.get(id(child), "a node").split(" = ")[0]
-    what = (f"On the input above, the step of {where} set {whose}.grad to its share, "
-            f"{share!r}, with `=`, throwing away the {before!r} it held (it should hold "
-            f"{before + share!r}).") if before != 0.0 else (
-            f"On the input above, the step of {where} sets {whose}.grad with `=`, so where "
-            f"{whose} is used twice the second use overwrites the first.")
-    rest = (" With `+=` in its place, and nothing else changed, your Value gives the right "
-            "gradient on every input tried." if alone else
-            " With `+=` in its place and the steps run in a right order (see below), your "
-            "Value gives the right gradient on every input tried.")
-    return (Diagnosis(Mistake(
-        "assign", "`=` instead of `+=`: a node used twice loses a path",
-        f"{what} b = a + a uses a twice, and a.grad must add both uses: 2, not 1. Write "
-        "`self.grad += ...` (and `other.grad += ...`) in every _backward; grads start at 0, "
-        f"so the first use adds to 0.{rest}")),)
-
-
-def _local_fact(cls: type, case: Any) -> Mistake | None:
-    """The first step (in the order of the case) whose local derivatives, measured on their
-    own (grad 1 on the node, 0 below, `=` counted as `+=`), differ from the engine's."""
-    from tinygrad_edu import Value
-
-    try:
-        with _GradWrites(cls) as writes:
-            run = _Run(cls, case, True, writes)
-            names = _names(run, case)
-            engine = case.build(Value)
-            for k, (node, mine) in enumerate(zip(engine, run.nodes)):
-                operands = list({id(p): p for p in node.parents}.values())
-                if not operands:
-                    continue
-                index = {id(n): j for j, n in enumerate(engine)}
-                theirs = [run.nodes[index[id(p)]] for p in operands]
-                below = set().union(*({id(n) for n in _graph(t, run.kids)} for t in theirs))
-                for n in _graph(mine, run.kids):
-                    n.grad = 0.0
-                mine.grad = 1.0
-                for n in reversed(_graph(mine, run.kids)):
-                    if id(n) not in below:
-                        n._backward()
-                for p, t in zip(operands, theirs):
-                    want = sum(g for q, g in zip(node.parents, node.local_grads) if q is p)
-                    if not close(float(t.grad), float(want)):
-                        name, of = case.node_names()[k], case.node_names()[index[id(p)]]
-                        return Mistake(
-                            "local", f"the local derivative d{name}/d{of} is wrong",
-                            f"Run on its own (grad 1 on {name}, 0 on the nodes below), the "
-                            f"step of {names.get(id(mine), name)} gives d{name}/d{of} = "
-                            f"{float(t.grad)!r}; at these numbers it is {float(want)!r}. Check "
-                            "the local derivative in this op's _backward (is it the derivative "
-                            "of the right function, at the input, times out.grad?).")
-    except (Exception, SystemExit):
-        return None
-    return None
 
 
 # ----------------------------------------------------------------------------- long chains

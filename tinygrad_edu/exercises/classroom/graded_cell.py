@@ -1,14 +1,26 @@
 """The graded cell of an nbgrader assignment: ``graded_cell("d_tanh", globals())`` grades the
 learner's ``d_tanh`` with the project's grader, prints the verdict (with the diagnosis of a
 mistake, which nbgrader's feedback shows) and raises ``AssertionError`` if it does not
-pass: nbgrader gives the cell's points when it raises nothing."""
+pass: nbgrader gives the cell's points when it raises nothing.
+
+The learner's code is graded apart (``apart.py``): the notebook's cells run so far (IPython's
+``In``, the graded cells left out) are written to a file, which learner's processes of their
+own run, each with the engine without what its exercise asks for. A cell of the learner's
+that reached outside its process is reported, and the cell fails. What this cannot rule
+out: the graded cell runs in the notebook's kernel, after the learner's cells, which could
+change what it does there; ``exercises report`` on the collected notebooks grades them
+where no learner's code ran before, and is the grade to trust.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises import get_exercise
+from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.grading import grade
 
 __all__ = ["graded_cell"]
@@ -16,9 +28,9 @@ __all__ = ["graded_cell"]
 
 def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
     """Grade the learner's answer to ``exercise`` (found by its name in ``namespace``, the
-    notebook's ``globals()``), print the verdict, and raise ``AssertionError`` unless it
-    passes. What is not the learner's own (not defined, or imported from tinygrad_edu) is
-    an ``AssertionError`` that says so."""
+    notebook's ``globals()``, and graded from the notebook's cells), print the verdict, and
+    raise ``AssertionError`` unless it passes. What is not the learner's own (not defined,
+    or imported from tinygrad_edu) is an ``AssertionError`` that says so."""
     ex = get_exercise(exercise)
     solution = namespace.get(ex.name)
     if solution is None:
@@ -28,7 +40,39 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
     if module.split(".")[0] == "tinygrad_edu":
         raise AssertionError(f"{ex.name} here is {module}'s, not yours: write your own "
                              f"{ex.definition} in the cell above and run it")
-    verdict = grade(ex, solution)
+    cells = namespace.get("In")
+    if not isinstance(cells, list):  # not in a notebook: graded here, for practice
+        verdict = grade(ex, solution)
+        print(verdict)
+        if not verdict.passed:
+            raise AssertionError(f"{ex.name} does not pass yet: see the verdict above")
+        return
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-cell-") as folder:
+        path = Path(folder, "notebook.py")
+        path.write_text(notebook_source(cells), encoding="utf-8")
+        graded = grade_apart(path, [ex])
+    if graded.problem is not None or graded.reported:
+        why = graded.problem or f"reported, not graded: its code {graded.reported}"
+        print(f"✗ {ex.name}: {why}")
+        raise AssertionError(f"{ex.name} is not graded: see above")
+    if ex.name in graded.absent:
+        print(f"✗ {ex.name}: {graded.why[ex.name]}")
+        raise AssertionError(f"{ex.name} is not graded: see above")
+    verdict = graded.verdicts[ex.name]
     print(verdict)
     if not verdict.passed:
         raise AssertionError(f"{ex.name} does not pass yet: see the verdict above")
+
+
+def notebook_source(cells: list[Any]) -> str:
+    """The notebook's cells run so far (IPython's ``In``), as one file: the graded cells
+    left out, IPython's ``%`` and ``!`` lines commented out (as ``loading.notebook_code``
+    reads a notebook's file)."""
+    blocks = []
+    for number, cell in enumerate(cells):
+        if not isinstance(cell, str) or not cell.strip() or "graded_cell(" in cell:
+            continue
+        lines = [f"# {line}" if line.lstrip().startswith(("%", "!", "get_ipython()")) else line
+                 for line in cell.splitlines()]
+        blocks.append(f"# cell {number}\n" + "\n".join(lines))
+    return "\n\n".join(blocks) + "\n"

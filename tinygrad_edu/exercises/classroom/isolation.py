@@ -1,15 +1,19 @@
-"""Grading many submissions, each in a process of its own, a few at a time.
+"""Grading many submissions, a few at a time, each by a grading process of its own.
 
-A submission's code runs in a child process: whatever it does there (change ``math``, fill
-the memory, crash Python, loop inside a call into C where no time limit reaches) ends with
-that process, and the others are graded all the same. The child reports as it goes: once
-the file has run, then after each exercise. If it dies, or runs past its deadline
-(``LOAD_DEADLINE`` for the file, ``EXERCISE_DEADLINE`` for each exercise), it is stopped, the
-exercise it was on fails saying so, and a new child grades the exercises left.
+A grading process (a child of this one) grades one submission: it holds the references, and
+runs the submission's code in learner's processes of their own (fresh Pythons, never forked:
+``apart.py``), so nothing of the submission runs where a reference is. Whatever the
+submission does there (change ``math``, fill the memory, crash Python, loop inside a call
+into C where no time limit reaches) ends with its process, and the others are graded all
+the same. The grading process reports as it goes: once it has begun, then after each
+exercise. If it dies, or runs past its deadline (``LOAD_DEADLINE`` to begin,
+``EXERCISE_DEADLINE`` for each exercise), it is stopped, the exercise it was on fails saying
+so, and a new one grades the exercises left.
 
-On Linux the children are forked from this process, after it has graded each exercise's
-reference once (``warm_up``): the inputs hypothesis draws with a fixed seed are then drawn
-once for the whole class, not once per submission. Elsewhere each child is a fresh Python.
+On Linux the grading processes are forked from this one, after it has graded each
+exercise's reference once (``warm_up``): the inputs hypothesis draws with a fixed seed are
+then drawn once for the whole class, not once per submission. Elsewhere each is a fresh
+Python.
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ from tinygrad_edu.exercises.classroom.results import (
     mark_json,
     unmarked,
 )
-from tinygrad_edu.exercises.classroom.submissions import LOAD_LIMIT, grade_file
+from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade, numpy_installed
+from tinygrad_edu.exercises.learner.serve import LOAD_LIMIT
+from tinygrad_edu.exercises.remote import DEADLINE, START_DEADLINE
 from tinygrad_edu.exercises.running import probe
 
 __all__ = ["EXERCISE_DEADLINE", "LOAD_DEADLINE", "grade_all"]
@@ -47,10 +53,11 @@ LOAD_DEADLINE = LOAD_LIMIT + 20.0
 """Seconds a child may take to start and run the submission's file before it is stopped
 (the file's own time limit, ``LOAD_LIMIT``, stops a loop in Python code sooner)."""
 
-EXERCISE_DEADLINE = 30.0
-"""Seconds a child may take to grade one exercise before it is stopped (each call of a
-solution has a time limit of its own, ``running.TIME_LIMIT``; this one stops a loop that
-signals do not reach, and a solution slow on every input)."""
+EXERCISE_DEADLINE = START_DEADLINE + DEADLINE + 15.0
+"""Seconds a grading process may take to grade one exercise before it is stopped (a
+learner's process of its own may take ``START_DEADLINE`` to start and ``DEADLINE`` to
+answer, after which it is stopped and the exercise fails: this ends a grading process that
+is itself stuck)."""
 
 
 @dataclass

@@ -30,6 +30,7 @@ PROBLEMS = {
     "loop": "does not finish",
     "killed": "stopped the grader",
     "none": "has no file to grade",
+    "reported": "was reported, not scored: its code reached outside its process",
 }
 """Why a submission was not graded, by kind, as the report says it (after its name)."""
 

@@ -1,41 +1,27 @@
-"""One submission graded for a class, in this process: found (``locate``), read (a ``.py``
-file or a notebook's code cells), checked for imports it may not make (``imports.py``), run
-with a time limit, and each exercise graded by the grader, as ``exercises check`` grades it.
+"""One submission graded for a class: found (``locate``), then graded apart (``apart.py``:
+read, its imports checked, run in learner's processes of its own, each exercise graded by
+the grader, here), as ``exercises check`` grades it.
 
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
-read, is not valid Python, imports what it may not, raises an error, exits, or runs past
-``LOAD_LIMIT`` seconds gets a ``Result`` with its ``Problem`` (every exercise "not graded");
-an exercise the file lacks is "missing". ``isolation.py`` runs it in a process of its own,
-so that one submission can neither stop nor change the grading of the others.
+read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
+time gets a ``Result`` with its ``Problem`` (every exercise "not graded"); an exercise the
+file lacks is "missing"; a file whose code reached outside its process is ``reported``
+(every exercise "not graded", nothing scored). ``isolation.py`` grades several at once.
 """
 
 from __future__ import annotations
 
-import ast
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-from tinygrad_edu.exercises.classroom.imports import guarded_builtins, refused_import
+from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.grading import grade
-from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
-from tinygrad_edu.exercises.loading import (
-    SolutionFileError,
-    compile_source,
-    read_source,
-    run_code,
-)
+from tinygrad_edu.exercises.loading import SolutionFileError
 from tinygrad_edu.exercises.text_blocks import indent
 
-__all__ = ["LOAD_LIMIT", "grade_file", "locate"]
-
-LOAD_LIMIT = 5.0
-"""Seconds a submission's own code (what runs when the file is run, not its functions) may
-run before it is stopped."""
+__all__ = ["grade_file", "locate"]
 
 SUFFIXES = (".py", ".ipynb")
 """The files a submission can be: a Python file, or a notebook."""
@@ -69,78 +55,62 @@ def locate(path: Path) -> Path:
                             f"({', '.join(p.name for p in found)}): hand in one", "none")
 
 
-def load(path: Path) -> dict[str, Any]:
-    """Run the submission's file under the class's rules and return what it defines; a
-    ``SolutionFileError`` (with its ``kind``) says why it cannot be graded."""
-    source = read_source(path)
-    code = compile_source(source, path)
-    refused = refused_import(ast.parse(source))
-    if refused is not None:
-        lineno, why = refused
-        line = source.splitlines()[lineno - 1].strip()
-        raise SolutionFileError(f"{path}, line {lineno}: {why}\n    {line}", "import")
-    try:
-        return run_code(code, path, guarded_builtins(),
-                        call=lambda *args: call_with_time_limit(LOAD_LIMIT, *args))
-    except TimeLimit as stop:
-        frames = [f for f in traceback.extract_tb(stop.__traceback__) if f.filename == str(path)]
-        where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
-        line = f"\n    {frames[-1].line}" if frames and frames[-1].line else ""
-        raise SolutionFileError(
-            f"{where}: running the file did not finish in {LOAD_LIMIT:g} s, so it was "
-            "stopped (an endless loop?); the file should only define functions and "
-            f"classes{line}", "loop") from None
-
-
 def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                student: str = "", loaded: Callable[[], None] | None = None,
                marked: Callable[[Mark], None] | None = None) -> Result:
     """Grade ``exercises`` in the submission at ``path`` (see the module's docstring). The
     ``student`` names it in the result (default: the file's name). ``loaded()`` is called
-    once the file has run, ``marked(mark)`` after each exercise: a process grading it
+    once grading has begun, ``marked(mark)`` after each exercise: a process grading it
     reports its progress through them."""
     began = time.perf_counter()
     student = student or path.stem
     try:
         path = locate(path)
-        found = load(path)
     except SolutionFileError as error:
-        why = "there is no file to grade" if error.kind == "none" else "the file does not run"
-        return Result(student, str(path), tuple(
-            unmarked(ex, "not graded", points[ex.name], f"✗ {ex.name}: not graded: {why}:\n"
-                     f"{indent(str(error), 2)}") for ex in exercises),
-            Problem(error.kind, str(error)), time.perf_counter() - began)
+        return _not_graded(student, path, exercises, points, Problem(error.kind, str(error)),
+                           "there is no file to grade", began)
     if loaded is not None:
         loaded()
-    marks: list[Mark] = []
-    for ex in exercises:
-        mark = grade_one(found, ex, points[ex.name], path)
+
+    def each(graded: Graded, name: str) -> None:
         if marked is not None:
-            marked(mark)
-        marks.append(mark)
-    return Result(student, str(path), tuple(marks), None, time.perf_counter() - began)
+            ex = next(e for e in exercises if e.name == name)
+            marked(_mark(graded, ex, points[name]))
+
+    graded = grade_apart(path, exercises, each=each)
+    if graded.problem is not None:
+        return _not_graded(student, path, exercises, points,
+                           Problem(graded.problem.kind, str(graded.problem)),
+                           "the file does not run", began)
+    if graded.reported:
+        return _not_graded(student, path, exercises, points, Problem(
+            "reported", f"{path}: reported, not scored: its code {graded.reported}"),
+            "it was reported", began)
+    marks = tuple(_mark(graded, ex, points[ex.name]) for ex in exercises)
+    return Result(student, str(path), marks, None, time.perf_counter() - began)
 
 
-def grade_one(found: Mapping[str, Any], ex: ExerciseSpec, points: float, path: Path) -> Mark:
-    """The mark of one exercise, from what the file defines."""
-    thing = found.get(ex.name)
-    if thing is None:
-        return unmarked(ex, "missing", points, f"{path} has no {ex.kind} {ex.name}; exercise "
-                        f"{ex.number} expects\n    {ex.definition}")
-    module = getattr(thing, "__module__", None) or ""
-    if module.split(".")[0] == "tinygrad_edu":
-        return unmarked(ex, "missing", points, f"{path}: {ex.name} is imported from "
-                        f"{module}, so it is not yours; write your own "
-                        f"`{ex.definition.removesuffix(': ...')}` in {path} to grade it")
-    if not callable(thing):
-        return Mark(ex.name, ex.number, "failed", 0.0, points,
-                    f"✗ {ex.name}: in {path} it is a {type(thing).__name__}, not a {ex.kind}; "
-                    f"write {ex.definition}", failure="other")
-    try:
-        verdict = grade(ex, thing)
-    except Exception as error:  # the grader's own failure: said, and the others go on
-        return Mark(ex.name, ex.number, "failed", 0.0, points,
-                    f"✗ {ex.name}: the grader could not grade it ({type(error).__name__}: "
-                    f"{error}); grade it alone with `python -m tinygrad_edu exercises check "
-                    f"{path} {ex.name}`", failure="other")
-    return mark_of(ex, verdict, points)
+def _mark(graded: Graded, ex: ExerciseSpec, points: float) -> Mark:
+    """The mark of one exercise of a file graded apart."""
+    verdict = graded.verdicts.get(ex.name)
+    if verdict is not None and ex.name in graded.ended:  # (an error: it ended Python)
+        return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict), failure="error")
+    if verdict is not None:
+        return mark_of(ex, verdict, points)
+    absent, why = graded.absent[ex.name], graded.why[ex.name]
+    if absent == "not a function":
+        return Mark(ex.name, ex.number, "failed", 0.0, points, f"✗ {ex.name}: {why}",
+                    failure="other")
+    status = "not graded" if absent == "not graded" else "missing"
+    text = (f"✗ {ex.name}: not graded: the file does not run:\n{indent(why, 2)}"
+            if absent == "not graded" else why)
+    return unmarked(ex, status, points, text)
+
+
+def _not_graded(student: str, path: Path, exercises: Sequence[ExerciseSpec],
+                points: Mapping[str, float], problem: Problem, why: str, began: float
+                ) -> Result:
+    return Result(student, str(path), tuple(
+        unmarked(ex, "not graded", points[ex.name], f"✗ {ex.name}: not graded: {why}:\n"
+                 f"{indent(problem.message, 2)}") for ex in exercises),
+        problem, time.perf_counter() - began)

@@ -1,16 +1,17 @@
-"""What a submission may import, when a class's work is graded (``exercises report``,
-``exercises check --json`` and ``--format gradescope``).
+"""What a learner's file may import, wherever it is graded (``exercises check``, ``report``,
+an assignment's autograder).
 
-A submission is one file of answers: it may import the modules in ``ALLOWED`` (and their
-submodules): the standard library's modules for computing, NumPy and tinygrad_edu, but not
+A file of answers may import the modules in ``ALLOWED`` (and their submodules): the
+standard library's modules for computing, NumPy and tinygrad_edu, but not
 ``tinygrad_edu.exercises``, which holds the grader and its answers. Every ``import`` in the
 file is read before it runs, those inside functions too (``refused_import``), and every
 import it makes while it runs goes through ``guarded_builtins``'s ``__import__``, so
-``__import__("os")`` is refused as well.
+``__import__("os")`` is refused as well: the file is then not graded, and the verdict says
+which line and why.
 
-These rules catch the honest mistake and the obvious shortcut; they are no sandbox. Grade
-code you do not trust where running it can do no harm: in Gradescope's container, on
-GitHub's runners, or in a throwaway account or container of your own.
+These rules catch the honest mistake early and say what to do. What protects the grade is
+elsewhere: the learner's process has no reference to reach (``engines.py``), and its audit
+hook (``audit.py``) reports whatever reaches outside it.
 """
 
 from __future__ import annotations

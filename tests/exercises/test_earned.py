@@ -1,0 +1,270 @@
+"""A grade is earned: every way to full marks without the work, tried as a student would, scores
+0 or is reported, never scored; right answers still earn full marks.
+
+Each route is a learner's file, graded apart (``apart.grade_apart``, what every route
+grades with: ``exercises check``, ``report``, Gradescope's autograder, nbgrader's graded
+cell). ``CLOSED`` routes find nothing: the learner's process has no reference and no engine
+that does the exercise (they fail, with an error the student can read); ``REPORTED`` routes
+reach outside the process, and the audit hook reports them. The three tools are tried in
+``test_assignments.py`` and at the end of this file.
+"""
+
+import textwrap
+
+import pytest
+
+from tests.exercises.class_work import IMPORTS, answer
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.remote import LearnerProcess
+
+
+def graded(tmp_path, source, names):
+    path = tmp_path / "solutions.py"
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return grade_apart(path, [EXERCISES[n] for n in names])
+
+
+CLOSED = {
+    "the grader's answers, through the package": ("d_mul", """
+        import tinygrad_edu
+        def d_mul(a, b, y):
+            return tinygrad_edu.exercises.answers.d_mul(a, b, y)
+        """),
+    "the engine's own table of rules": ("d_mul", """
+        import tinygrad_edu
+        def d_mul(a, b, y):
+            rules = tinygrad_edu.ops.OPS["*"].rules
+            return rules[0](a, b, y), rules[1](a, b, y)
+        """),
+    "the engine's Value and its local derivative": ("d_tanh", """
+        from tinygrad_edu import Value
+        def d_tanh(x, y):
+            return Value(x).tanh().local_grads[0]
+        """),
+    "the engine's Value and backward()": ("d_tanh", """
+        from tinygrad_edu import Value
+        def d_tanh(x, y):
+            v = Value(x)
+            v.tanh().backward()
+            return v.grad
+        """),
+    "the engine's module, imported by name": ("d_tanh", """
+        from tinygrad_edu.engine import Value
+        def d_tanh(x, y):
+            v = Value(x)
+            v.tanh().backward()
+            return v.grad
+        """),
+    "switching the profiler off through a module's sys": ("d_mul", """
+        import tinygrad_edu
+        def d_mul(a, b, y):
+            tinygrad_edu.ops.sys.setprofile(None)
+            return 0.0, 0.0
+        """),
+    "backward() for backward": ("backward", """
+        def backward(root):
+            root.backward()
+        """),
+    "backpropagate for backward": ("backward", """
+        from tinygrad_edu import backpropagate
+        def backward(root):
+            for _ in backpropagate(root, 1.0):
+                pass
+        """),
+    "the engine's walk and steps, by the graph module": ("backward", """
+        from tinygrad_edu import graph
+        def backward(root):
+            root.grad = 1.0
+            for node in reversed(graph.walk(root)):
+                node._backward()
+        """),
+    "_backward() for backward_step": ("backward_step", """
+        def backward_step(node):
+            node._backward()
+        """),
+    "walk for topological_sort": ("topological_sort", """
+        import tinygrad_edu
+        def topological_sort(root):
+            return tinygrad_edu.walk(root)
+        """),
+    "the graph module's walk for topological_sort": ("topological_sort", """
+        from tinygrad_edu.graph import walk
+        def topological_sort(root):
+            return walk(root)
+        """),
+    "paths for sum_over_paths": ("sum_over_paths", """
+        import tinygrad_edu
+        def sum_over_paths(f, x):
+            found = tinygrad_edu.paths(f, x)
+            return found.count, found.total
+        """),
+    "backward() and a count for sum_over_paths": ("sum_over_paths", """
+        def sum_over_paths(f, x):
+            f.backward()
+            return 1, x.grad
+        """),
+    "the engine's grad for backward": ("backward", """
+        from tinygrad_edu.autograd import grad
+        def backward(root):
+            root.grad = 1.0
+        """),
+    "the engine's Value for your own Value": ("Value", """
+        from tinygrad_edu import Value as Engine
+        class Value(Engine):
+            pass
+        """),
+    "the tensor engine for a matrix rule": ("dense_backward", """
+        import tinygrad_edu.tensor as T
+        def dense_backward(X, W, b, dZ):
+            return T.Tensor(X)
+        """),
+}
+
+
+@pytest.mark.parametrize("route", sorted(CLOSED))
+def test_a_route_to_the_answer_finds_nothing_and_scores_0(tmp_path, route):
+    name, source = CLOSED[route]
+    result = graded(tmp_path, source, [name])
+    assert not result.reported, result.reported
+    verdict = result.verdicts.get(name)
+    assert verdict is None or not verdict.passed, verdict  # (None: not graded, or not theirs)
+    if verdict is None:
+        assert result.problem is not None or name in result.absent, result
+
+
+REPORTED = {
+    "opening the answers' file": ("d_mul", "opened", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            modules = wrap.__init__.__globals__["sys"].modules
+            here = modules["tinygrad_edu.exercises.learner.inputs"].__file__
+            text = open(here.rsplit("/", 2)[0] + "/answers.py").read()
+            return b, a
+        """),
+    "reading the engine's source to run it again": ("backward", "opened", """
+        def backward(root):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            modules = wrap.__init__.__globals__["sys"].modules
+            graph = modules["tinygrad_edu.graph"].__file__
+            exec(open(graph).read(), {})
+        """),
+    "importing the answers with Python's own __import__": (
+        "d_mul", "imported tinygrad_edu.exercises", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            real = wrap.__init__.__globals__["__builtins__"]["__import__"]
+            answers = real("tinygrad_edu.exercises.answers", fromlist=["d_mul"])
+            return answers.d_mul(a, b, y)
+        """),
+    "running the grader as a program": ("d_mul", "ran a program", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            wrap.__init__.__globals__["system"]("python -m tinygrad_edu exercises show 1")
+            return b, a
+        """),
+    "native code through NumPy": ("d_mul", "loaded native code", """
+        import numpy
+        def d_mul(a, b, y):
+            numpy.ctypeslib.ctypes.string_at(0)
+            return b, a
+        """),
+    "a tracer, set through the engine": ("backward", "sys.settrace", """
+        import tinygrad_edu
+        def backward(root):
+            tinygrad_edu.ops.sys.settrace(lambda *args: None)
+        """),
+    "writing a file (results.json, say)": ("d_mul", "wrote to", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            opener = wrap.__init__.__globals__["open"]
+            fd = opener("results.json", 0o1101)
+            return b, a
+        """),
+    "signalling the grader": ("d_mul", "signalled another process", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            g = wrap.__init__.__globals__
+            g["kill"](g["getppid"](), 0)
+            return b, a
+        """),
+    "a finalizer that writes at exit": ("d_mul", "wrote to", """
+        class Later:
+            def __del__(self):
+                open("results.json", "w").write('{"score": 100}')
+        keep = Later()
+        def d_mul(a, b, y):
+            global keep
+            keep = None
+            return b, a
+        """),
+}
+
+
+@pytest.mark.parametrize("route", sorted(REPORTED))
+def test_a_route_outside_the_process_is_reported_and_never_scored(tmp_path, route):
+    name, words, source = REPORTED[route]
+    result = graded(tmp_path, source, [name])
+    assert result.reported and words in result.reported, result
+    assert not any(v.passed for v in result.verdicts.values())
+
+
+def test_a_check_switched_off_is_a_check_that_ends_the_process(tmp_path):
+    """Closing, or replacing, the audit's channel (the last file descriptor the process was
+    given) and then opening a file: the process ends at once, and that is reported."""
+    result = graded(tmp_path, """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            g = wrap.__init__.__globals__
+            r, w = g["pipe"]()
+            for fd in range(3, 40):
+                if fd not in (r, w):
+                    try:
+                        g["dup2"](w, fd)
+                    except OSError:
+                        pass
+            open("/etc/hostname").read()
+            return b, a
+        """, ["d_mul"])
+    assert result.reported, result
+    assert not any(v.passed for v in result.verdicts.values())
+
+
+def test_right_answers_earn_full_marks_and_every_process_has_ended(tmp_path, monkeypatch):
+    started = []
+    original = LearnerProcess.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        started.append(self)
+
+    monkeypatch.setattr(LearnerProcess, "__init__", recording)
+    names = ["d_mul", "d_tanh", "backward", "backward_step", "topological_sort",
+             "sum_over_paths", "sgd_step"]
+    result = graded(tmp_path, IMPORTS + "\n\n".join(answer(n) for n in names), names)
+    assert not result.reported and result.problem is None, result
+    assert all(result.verdicts[n].passed for n in names), result.verdicts
+    assert {p.group for p in started} == {"numbers", "no chain rule", "no walk", "engine"}
+    assert all(p.process.poll() is not None for p in started)  # none left running
+
+
+def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_path):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("the grader drops to another user only when it runs as root")
+    result = graded(tmp_path, """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            uid = wrap.__init__.__globals__["getuid"]()
+            return float(uid), float(uid)
+        """, ["d_mul"])
+    assert "65534.0" in str(result.verdicts["d_mul"]), result.verdicts["d_mul"]  # nobody

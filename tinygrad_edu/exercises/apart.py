@@ -1,0 +1,231 @@
+"""A learner's file graded apart: its code in processes of its own, the references here.
+
+``grade_apart(path, exercises)`` is how every route grades a file (``exercises check``,
+``exercises report``, an assignment's autograder, nbgrader's graded cell): the file is read
+and compiled here, its imports checked (``learner/imports.py``), then run in one learner's
+process per group of exercises (``learner/engines.py``: each has the engine without what
+its exercises ask for), and each exercise graded by the grader (``grading.grade``), which
+asks that process what the learner's solution does (``remote.Remote``). Every process has
+ended by the time ``grade_apart`` returns: whatever is written from its result (a verdict,
+Gradescope's results.json, a report) is written by the grader alone.
+
+A file whose code reached outside its process (the audit hook's reports: a file of the
+grader's opened, a module of tinygrad_edu it does not have imported, a program run, a
+tracer set) is ``reported``: the grading stops there, and no exercise of it is scored.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinygrad_edu.exercises import running
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.grading import grade
+from tinygrad_edu.exercises.learner import serve
+from tinygrad_edu.exercises.learner.engines import group_of
+from tinygrad_edu.exercises.learner.imports import refused_import
+from tinygrad_edu.exercises.loading import SolutionFileError, compile_source, read_source
+from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopped
+from tinygrad_edu.exercises.verdicts import Verdict
+
+__all__ = ["Graded", "grade_apart"]
+
+
+@dataclass
+class Graded:
+    """A file graded apart. ``problem``: why the file cannot be graded at all (unread, not
+    Python, an import it may not make); ``reported``: what its code did outside its process
+    (then nothing is scored); per exercise (by name), its ``verdict``, or why there is none
+    (``absent``: ``"missing"``, ``"not yours"``, ``"not a function"``, ``"not graded"``, with
+    the words to show in ``why``); ``printed``: what the file printed when it ran;
+    ``load_problems``: why it did not run in the process of a group (in every one: that is
+    the ``problem``)."""
+
+    path: Path
+    problem: SolutionFileError | None = None
+    reported: str = ""
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    absent: dict[str, str] = field(default_factory=dict)
+    why: dict[str, str] = field(default_factory=dict)
+    printed: str = ""
+    load_problems: list[SolutionFileError] = field(default_factory=list)
+    ended: set[str] = field(default_factory=set)  # exercises whose process the code ended
+
+
+APART = sys.platform != "emscripten"
+"""Whether a learner's code can run in processes of its own here: not in a browser's Python
+(Pyodide), which has no processes; there ``grade_here`` grades it, for practice."""
+
+
+def learner_user(user: str | None = "auto") -> str | None:
+    """The user the learner's processes go on as: ``LEARNER`` when the grader runs as root
+    (and ``user`` is ``"auto"``), else none (they run as the grader's user)."""
+    if user != "auto":
+        return user
+    return LEARNER if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+
+
+def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None = "auto",
+                each: Callable[[Graded, str], None] | None = None) -> Graded:
+    """Grade ``exercises`` in the learner's file at ``path`` (see the module's docstring);
+    ``each(graded, name)`` is called as each exercise is done."""
+    graded = Graded(path)
+    try:
+        source = read_source(path)
+        compile_source(source, path)
+        refused = refused_import(ast.parse(source))
+        if refused is not None:
+            lineno, why = refused
+            line = source.splitlines()[lineno - 1].strip()
+            raise SolutionFileError(f"{path}, line {lineno}: {why}\n    {line}", "import")
+    except SolutionFileError as error:
+        graded.problem = error
+        return graded
+    groups: dict[str, list[ExerciseSpec]] = {}
+    for ex in exercises:
+        groups.setdefault(group_of(ex.name), []).append(ex)
+    who = learner_user(user)
+    for group, members in groups.items():
+        left = list(members)
+        while left:
+            left = _grade_group(graded, source, path, group, left, who, each)
+            if graded.reported:
+                return graded
+    if graded.load_problems and len(graded.load_problems) == len(groups):
+        graded.problem = graded.load_problems[0]  # it does not run, wherever it runs
+    return graded
+
+
+def _grade_group(graded: Graded, source: str, path: Path, group: str,
+                 exercises: list[ExerciseSpec], user: str | None,
+                 each: Callable[[Graded, str], None] | None) -> list[ExerciseSpec]:
+    """Grade ``exercises`` (of one group) in one learner's process; return those left to
+    grade in a new one (the process ended on one of them)."""
+    try:
+        process = LearnerProcess(source, str(path), group, exercises, user,
+                                 running.TIME_LIMIT, serve.LOAD_LIMIT)
+    except Stopped as stop:
+        return _stopped(graded, stop, exercises, exercises[0])
+    try:
+        return _grade_in(process, graded, path, exercises, each)
+    finally:
+        process.close()  # (what it reports as it ends, a finalizer's, counts too)
+        if process.reports and not graded.reported:
+            graded.reported = said(process.reports)
+        if graded.reported:
+            graded.verdicts.clear()  # (a file reported is not scored at all)
+
+
+def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
+              exercises: list[ExerciseSpec], each: Callable[[Graded, str], None] | None
+              ) -> list[ExerciseSpec]:
+    """Grade ``exercises`` in ``process``; return those left for a new one."""
+    loaded = process.loaded
+    graded.printed = graded.printed or process.printed
+    if not loaded.get("loaded"):
+        why = _load_problem(path, loaded)
+        graded.load_problems.append(SolutionFileError(why, str(loaded.get("kind", "crash"))))
+        for ex in exercises:
+            graded.absent[ex.name], graded.why[ex.name] = "not graded", why
+            if each is not None:
+                each(graded, ex.name)
+        return []
+    for k, ex in enumerate(exercises):
+        info = loaded["defines"].get(ex.name, {"found": False})
+        absent = _absent(ex, info, path)
+        if absent is not None:
+            graded.absent[ex.name], graded.why[ex.name] = absent
+        else:
+            try:
+                graded.verdicts[ex.name] = grade(ex, Remote(process, ex.name, info))
+            except Stopped as stop:
+                left = _stopped(graded, stop, exercises[k + 1:], ex)
+                if each is not None and not graded.reported:
+                    each(graded, ex.name)
+                return left
+        if each is not None:
+            each(graded, ex.name)
+    return []
+
+
+def said(reports: list[str]) -> str:
+    """The audit's reports, as a verdict says them: the first, and how many more."""
+    more = len(reports) - 1
+    return reports[0] + (f" (and {more} more thing{'s' * (more > 1)} of that kind)" if more
+                         else "")
+
+
+def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: ExerciseSpec
+             ) -> list[ExerciseSpec]:
+    """The process ended on ``ex``: reported, or ``ex`` fails and the rest go on."""
+    if stop.kind == "reported":
+        graded.reported = said(stop.reports or [str(stop)])
+        return []
+    graded.ended.add(ex.name)
+    graded.verdicts[ex.name] = Verdict(ex, False, message=(
+        f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "
+        "hand on the exercise's worked example to see what stops it."))
+    return [e for e in left if e is not ex]
+
+
+def _absent(ex: ExerciseSpec, info: dict[str, object], path: Path) -> tuple[str, str] | None:
+    """Why the file has no solution of its own to grade for ``ex``, or None if it has."""
+    if not info.get("found"):
+        return "missing", (f"{path} has no {ex.kind} {ex.name}; exercise {ex.number} expects"
+                           f"\n    {ex.definition}")
+    module = str(info.get("module", ""))
+    if module.split(".")[0] == "tinygrad_edu":
+        return "not yours", (f"{path}: {ex.name} is imported from {module}, so it is not "
+                             f"yours; write your own `{ex.definition.removesuffix(': ...')}` "
+                             f"in {path} to grade it")
+    if not info.get("callable"):
+        return "not a function", (f"in {path} it is a {info.get('type', 'value')}, not a "
+                                  f"{ex.kind}; write {ex.definition}")
+    return None
+
+
+def _load_problem(path: Path, loaded: dict[str, object]) -> str:
+    """What a file that does not run says (as ``loading.run_code`` says it): where, why, and
+    the line."""
+    kind = str(loaded.get("kind", "crash"))
+    where = f"{path}, line {loaded['lineno']}" if loaded.get("lineno") else str(path)
+    line = f"\n    {str(loaded['line']).strip()}" if loaded.get("line") else ""
+    if kind == "exit":
+        return (f"{where}: the file exits when it runs; put the code that exits under "
+                f"`if __name__ == \"__main__\":`, which grading does not run{line}")
+    if kind == "loop":
+        return (f"{where}: running the file did not finish in {loaded.get('seconds', 5):g} s, "
+                "so it was stopped (an endless loop?); the file should only define functions "
+                f"and classes{line}")
+    return (f"{where}: running the file raised {loaded.get('error', 'an error')}: "
+            f"{loaded.get('message', '')}{line}")
+
+
+def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
+    """Grade ``exercises`` in the learner's file at ``path`` in this process, for practice,
+    where there are no processes (``APART`` is False: a browser's Python): the same
+    verdicts for the same answers, but the learner's code runs beside the references."""
+    from tinygrad_edu.exercises.loading import load_solutions
+
+    graded = Graded(path)
+    try:
+        found = load_solutions(path)
+    except SolutionFileError as error:
+        graded.problem = error
+        return graded
+    for ex in exercises:
+        thing = found.get(ex.name)
+        module = getattr(thing, "__module__", None) or ""
+        info = {"found": thing is not None, "module": module if isinstance(module, str) else "",
+                "callable": callable(thing), "type": type(thing).__name__}
+        absent = _absent(ex, info, path)
+        if absent is not None:
+            graded.absent[ex.name], graded.why[ex.name] = absent
+        else:
+            graded.verdicts[ex.name] = grade(ex, thing)
+    return graded

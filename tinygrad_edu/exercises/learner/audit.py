@@ -1,0 +1,118 @@
+"""The check the learner's code cannot switch off: an audit hook (PEP 578) that sees what
+the learner's process does beyond computing, and reports it to the grader.
+
+The learner's process holds no reference to grade against (``engines.py``), but Python
+leaves doors open to anything the process's user can reach: a file (the grader's answers on
+disk, the engine's source, to load again what was taken out), a module of tinygrad_edu the
+process does not have, a program (``python -m tinygrad_edu`` to compute an answer), the
+network, native code, another process, a tracer or profiler. Each is an audit event, and a
+hook, once added, cannot be removed, so ``install`` adds one before the learner's code runs.
+On such an event it writes a line to the grader (on a channel of its own, checked to be
+the very one it was given before each write: if the learner's code closed or replaced it,
+the process ends at once with ``CHANNEL_LOST``), then refuses the operation with
+``PermissionError``. The grader reports the submission, and never scores it.
+
+Reading is allowed where the process's own imports read: the standard library, NumPy, and
+the learner's own file; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from types import CodeType
+from typing import Any
+
+__all__ = ["CHANNEL_LOST", "install"]
+
+CHANNEL_LOST = 97
+"""The exit code of a learner's process whose channel to the grader's check was closed or
+replaced by the learner's code."""
+
+REFUSED = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "pty.", "socket.",
+           "ctypes.", "shutil.", "urllib.", "http.", "ftplib.", "smtplib.", "imaplib.",
+           "poplib.", "nntplib.", "telnetlib.", "webbrowser.", "winreg.", "_winapi.",
+           "msvcrt.", "signal.pthread_kill", "os.system", "os.fork", "os.forkpty", "os.kill",
+           "os.killpg", "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod",
+           "os.chown", "os.link", "os.symlink", "os.truncate", "os.putenv", "os.unsetenv",
+           "os.chflags", "os.lchown", "os.utime", "os.startfile", "sys.remote_exec")
+"""Events refused and reported whatever their arguments (a prefix, or an event's name)."""
+
+WHAT = {"subprocess.": "ran a program", "os.exec": "ran a program", "os.spawn": "ran a program",
+        "os.posix_spawn": "ran a program", "os.system": "ran a program",
+        "pty.": "ran a program", "os.fork": "forked the process", "socket.": "used the network",
+        "urllib.": "used the network", "http.": "used the network",
+        "ctypes.": "loaded native code", "os.kill": "signalled another process"}
+
+
+def install(report_fd: int, readable: Iterable[str], own_imports: set[str],
+            own_code: set[CodeType]) -> None:
+    """Add the hook: reports go to ``report_fd``; files under ``readable`` (folders, or a
+    file) may be read; ``own_imports`` are the top-level modules the learner may still load
+    (their submodules too); the code objects ``own_code`` (the time limit's) may set a
+    tracer. Everything the hook calls is bound here, so that the learner's code cannot
+    replace it."""
+    write, fstat, exit_now, getframe = os.write, os.fstat, os._exit, sys._getframe
+    fspath, normpath, sep = os.fspath, os.path.normpath, os.sep
+    stat = fstat(report_fd)
+    channel = (stat.st_dev, stat.st_ino)
+    roots = tuple(normpath(p) for p in readable)
+    inside: list[bool] = []
+
+    def reported(what: str) -> None:
+        try:
+            now = fstat(report_fd)
+            if (now.st_dev, now.st_ino) != channel:
+                exit_now(CHANNEL_LOST)
+            write(report_fd, (what.replace("\n", " ")[:300] + "\n").encode("utf-8", "replace"))
+        except OSError:
+            exit_now(CHANNEL_LOST)
+        raise PermissionError(f"not allowed while your code is graded: it {what}")
+
+    def readable_path(path: Any) -> bool:
+        try:
+            full = normpath(fspath(path))
+        except TypeError:
+            return False
+        return any(full == root or full.startswith(root + sep) for root in roots)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if inside:  # (what the hook itself does)
+            return
+        inside.append(True)
+        try:
+            check(event, args)
+        finally:
+            inside.pop()
+
+    def check(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open":
+            path, mode, flags = args
+            writing = (mode is not None and any(c in mode for c in "wax+")) or (
+                flags is not None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+            if isinstance(path, int) or writing or not readable_path(path):
+                verb = "wrote to" if writing else "opened"
+                reported(f"{verb} {path}" + (" (a file of the grader's: tinygrad_edu)"
+                                             if "tinygrad_edu" in str(path) else ""))
+        elif event == "import":
+            name = str(args[0])
+            if name.split(".")[0] not in own_imports:
+                reported(f"imported {name}" + (" (the grader's, with its answers)" if
+                                               name.startswith("tinygrad_edu.exercises")
+                                               else ", which this process does not have"))
+        elif event in ("sys.settrace", "sys.setprofile"):
+            caller = getframe(2)  # (1: check's caller, the hook; 2: who set it)
+            if caller.f_code not in own_code:
+                reported(f"called {event} (a tracer sees every line of the grading)")
+        elif event.startswith(REFUSED) or event in REFUSED:
+            what = next((w for prefix, w in WHAT.items() if event.startswith(prefix)),
+                        "reached outside its process")
+            reported(f"{what} ({event} {str(args[:1])[:120]})")
+
+    sys.addaudithook(hook)
+
+
+def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:
+    """The code objects of ``functions``: those allowed to set a tracer."""
+    return {f.__code__ for f in functions}

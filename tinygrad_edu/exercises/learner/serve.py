@@ -1,0 +1,285 @@
+"""The learner's process: it runs a learner's file, then answers the grader's questions about
+the solutions in it, one message at a time, until the grader says it is done.
+
+Started by ``tinygrad_edu.exercises.remote`` as a fresh Python (never forked from the grader,
+which holds the references), it first sets itself up, before any of the learner's code
+runs: the engine its exercises may have (``engines.prepare``), the modules a learner's file
+may import (imported now, so that nothing needs loading later), the learner's source
+(sent by the grader, compiled here), and, started as root, another user's identity (it can
+no longer read what only root can: the grader's files). Then it adds the audit hook
+(``audit.install``), runs the file with a time limit, and says what the file defines. The
+questions that follow: run an exercise's solution on a case (``"call"``), or probe the
+learner's class (``"probe"``, the Value exercise). Every answer is data (``wire.py``): the
+grader compares it with its references, in its own process, once this one has ended.
+
+``main(argv)`` runs it: ``argv`` is the package's folder and the file descriptors of the
+grader's requests, of the answers, and of the audit's reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import io
+import linecache
+import os
+import sys
+import sysconfig
+import traceback
+import types
+import warnings
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+LOAD_LIMIT = 5.0
+"""Seconds a learner's file may run (what runs when it is run, not its functions): the
+grader's value, which it sends (``remote.LearnerProcess``)."""
+TIME_LIMIT = 5.0
+"""Seconds one call of a solution may take before it is stopped: the grader's value
+(``running.TIME_LIMIT``), which it sends."""
+PRINTED = 20_000
+"""What a solution prints is kept up to this many characters."""
+
+
+def main(argv: list[str]) -> int:
+    """Serve the grader (see the module's docstring); a failure of its own is written to
+    stderr without looking up any source line (which would open files: the audit's)."""
+    try:
+        return _serve(argv)
+    except BaseException as error:
+        frames = traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__),
+                                                lookup_lines=False)
+        where = "; ".join(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames)
+        sys.stderr.write(f"learner's process: {type(error).__name__}: {error} ({where})\n")
+        return 3
+
+
+def _serve(argv: list[str]) -> int:
+    package, requests, answers, reports = Path(argv[0]), int(argv[1]), int(argv[2]), int(argv[3])
+    sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]  # (the learner's folder)
+    from tinygrad_edu.exercises.learner import engines, wire
+
+    first = wire.read_message(requests)
+    group, names = first["group"], first["exercises"]
+    global TIME_LIMIT, LOAD_LIMIT
+    TIME_LIMIT, LOAD_LIMIT = float(first["time_limit"]), float(first["load_limit"])
+    engines.prepare(package, group, [e["name"] for e in names])
+    from tinygrad_edu.exercises import limit
+    from tinygrad_edu.exercises.learner import audit, imports, inputs, value_probes
+    from tinygrad_edu.exercises.learner.parts import AnswerError
+
+    allowed = _import_allowed(imports.ALLOWED)
+    source, path = first["source"], first["path"]
+    linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
+    try:
+        code = compile(source, path, "exec")
+    except SyntaxError:
+        code = None  # (the grader has said why already: it compiles the file first)
+    if first.get("user"):
+        _become(first["user"])
+    engines.close_packages()
+    readable = [sysconfig.get_path(p) for p in ("stdlib", "platstdlib")] + [path] + [
+        str(Path(sys.modules[m].__file__ or "").parent) for m in ("numpy",) if m in sys.modules]
+    audit.install(reports, readable, allowed - {"tinygrad_edu"},
+                  audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm]))
+
+    context = Context(wire, inputs, value_probes, limit, AnswerError, path)
+    wire.write_message(answers, context.load(code, path, names, imports.guarded_builtins()))
+    while True:
+        try:
+            request = wire.read_message(requests)
+        except EOFError:
+            return 0
+        if request.get("op") == "end":
+            return 0
+        wire.write_message(answers, context.answer(request))
+
+
+def _import_allowed(allowed: frozenset[str]) -> set[str]:
+    """Import now every module a learner's file may import (and NumPy, if it is there):
+    once the audit watches, little the learner may use needs loading. Returns the top-level
+    names a later import may still load (and their submodules): those, and the standard
+    library's, which they load as they need them (a learner's own imports are checked
+    before, by ``imports.py``; what the standard library then does that matters, running a
+    program or opening a file, is an event of its own)."""
+    for name in sorted(allowed - {"tinygrad_edu", "__future__"}):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    with contextlib.suppress(ImportError):
+        importlib.import_module("numpy")
+    return {name.split(".")[0] for name in allowed} | set(sys.stdlib_module_names)
+
+
+def _become(user: str) -> None:
+    """Started as root: go on as ``user``, who cannot read what only root can."""
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    if os.getuid() == 0 or os.geteuid() == 0:
+        raise SystemExit("still root after becoming " + user)
+
+
+class Context:
+    """What the learner's file defined, and how the grader's questions are answered."""
+
+    def __init__(self, wire: Any, inputs: Any, probes: Any, limit: Any, answer_error: type,
+                 path: str) -> None:
+        self.wire, self.inputs, self.probes, self.limit = wire, inputs, probes, limit
+        self.answer_error = answer_error
+        self.path = path
+        self.found: dict[str, Any] = {}
+
+    def load(self, code: Any, path: str, names: list[dict[str, Any]],
+             builtins: dict[str, Any]) -> dict[str, Any]:
+        """Run the file's code as a module named ``solutions``; say, for each exercise, what
+        the file has under its name."""
+        if code is None:
+            return {"loaded": False, "kind": "syntax", "text": "not valid Python"}
+        module = types.ModuleType("solutions")
+        module.__file__ = path
+        module.__dict__["__builtins__"] = builtins
+        printed = _Printed()
+        try:
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                self.limit.call_with_time_limit(LOAD_LIMIT, exec, code, module.__dict__)
+        except (Exception, SystemExit, self.limit.TimeLimit) as error:
+            kind = ("loop" if isinstance(error, self.limit.TimeLimit) else "exit"
+                    if isinstance(error, SystemExit) else "import"
+                    if type(error).__name__ == "ImportRefused" else "crash")
+            frame = _last_frame(error, path)
+            return {"loaded": False, "kind": kind, "error": type(error).__name__,
+                    "message": str(error)[:2000], "printed": printed.getvalue(),
+                    "seconds": LOAD_LIMIT,
+                    "lineno": frame.lineno if frame else None,
+                    "line": (frame.line or "") if frame else ""}
+        self.found = dict(module.__dict__)
+        return {"loaded": True, "printed": printed.getvalue(),
+                "defines": {e["name"]: self.describe(e) for e in names}}
+
+    def describe(self, exercise: dict[str, Any]) -> dict[str, Any]:
+        """What the file has under an exercise's name: nothing, another library's, or a
+        function or class with or without the right signature."""
+        thing = self.found.get(exercise["name"])
+        if thing is None:
+            return {"found": False}
+        try:  # (tinygrad_edu's Unavailable answers nothing: it is tinygrad_edu's)
+            module = getattr(thing, "__module__", None) or ""
+        except Exception:
+            module = type(thing).__module__
+        info: dict[str, Any] = {"found": True, "type": type(thing).__name__,
+                                "module": module if isinstance(module, str) else "",
+                                "callable": callable(thing), "class": inspect.isclass(thing)}
+        try:
+            signature = inspect.signature(thing)
+        except Exception:  # (a builtin, a callable object, tinygrad_edu's Unavailable)
+            return info
+        info["signature"] = str(signature)[:300]
+        wanted = [p.strip() for p in exercise["params"].split(",") if p.strip()]
+        try:
+            signature.bind(*wanted)
+        except TypeError:
+            info["misfit"] = True
+        return info
+
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The reply to one of the grader's questions."""
+        op = request.get("op")
+        try:
+            if op == "call":
+                return self.call(request)
+            if op == "probe":
+                return self.probe(request)
+        except self.wire.WireError as error:
+            return {"refused": str(error)}
+        return {"refused": f"no such question: {op!r:.40}"}
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        solution = self.found[request["exercise"]]
+        call = self.inputs.Call(request["kind"], tuple(request["parts"]))
+        case = self.wire.decode(request["case"])
+        printed = _Printed()
+        numpy = sys.modules.get("numpy")
+        quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
+        try:
+            with contextlib.redirect_stdout(printed), warnings.catch_warnings(), quiet:
+                warnings.simplefilter("ignore")
+                got = self.limit.call_with_time_limit(TIME_LIMIT, call, solution, case)
+        except self.answer_error as problem:
+            return {"problem": str(problem), "printed": printed.getvalue()}
+        except self.limit.TimeLimit as stop:
+            return {"timeout": str(stop), "text": _where_in(stop, self.path, solution),
+                    "printed": printed.getvalue()}
+        except (Exception, SystemExit) as error:
+            return {"error": _name_of(type(error)), "message": str(error)[:2000],
+                    "text": _where_in(error, self.path, solution),
+                    "printed": printed.getvalue()}
+        return {"answer": self.wire.encode(tuple(got)), "printed": printed.getvalue()}
+
+    def probe(self, request: dict[str, Any]) -> dict[str, Any]:
+        cls = self.found[request["exercise"]]
+        what = request["what"]
+        args = [self.wire.decode(a) for a in request["args"]]
+        with contextlib.redirect_stdout(_Printed()), contextlib.redirect_stderr(_Printed()):
+            found = self.limit.call_with_time_limit(
+                TIME_LIMIT * 4, getattr(self.probes, what), cls, *args)
+        if what == "explain":
+            return {"diagnoses": [{"key": d.mistake.key, "title": d.mistake.title,
+                                   "hint": d.mistake.hint, "part": d.part,
+                                   "everywhere": d.everywhere, "note": d.note} for d in found]}
+        return {"facts": found}
+
+
+class _Printed(io.StringIO):
+    """What a solution prints, kept up to ``PRINTED`` characters."""
+
+    def write(self, text: str) -> int:
+        room = PRINTED - self.tell()
+        if room > 0:
+            super().write(text[:room])
+        return len(text)
+
+
+def _name_of(cls: type) -> str:
+    """An exception's class by its full name (builtins' by their own)."""
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def _last_frame(error: BaseException, path: str) -> traceback.FrameSummary | None:
+    """The last frame of the learner's own file that ``error`` passed through (only that
+    file's lines are looked up: its source is in ``linecache`` already, and reading any
+    other file would be the audit's to report)."""
+    frames = [f for f in traceback.StackSummary.extract(traceback.walk_tb(error.__traceback__),
+                                                        lookup_lines=False)
+              if f.filename == path]
+    return frames[-1] if frames else None
+
+
+def _where_in(error: BaseException, path: str, solution: Any) -> str:
+    """The exception with the last line of the learner's own code it passed through."""
+    text = f"{type(error).__name__}: {error}"
+    f = _last_frame(error, path)
+    if f is not None:
+        line = f"  ({f.line})" if f.line else ""
+        text += f"\n  in {Path(f.filename).name}, line {f.lineno}, in {f.name}{line}"
+    return text
+
+
+BOOTSTRAP = """import sys, types
+for name, folder in (("tinygrad_edu", sys.argv[1]), ("tinygrad_edu.exercises",
+                                                     sys.argv[1] + "/exercises")):
+    package = types.ModuleType(name)
+    package.__path__ = [folder]
+    sys.modules[name] = package
+from tinygrad_edu.exercises.learner.serve import main
+sys.exit(main(sys.argv[1:]))
+"""
+"""What ``python -I -c`` runs to start the process: the packages ``tinygrad_edu`` and
+``tinygrad_edu.exercises`` made empty (their ``__init__.py`` would import the grader), then
+``main``."""
