@@ -236,3 +236,17 @@ def test_the_docs_draw_the_packages_map_as_the_tree_is(page):
             and "sys.modules[__name__] = _home" not in p.read_text(encoding="utf-8")}
     folders = {f"{p.name}/" for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert drawn == root | folders, f"docs/{page}: the map and the tree differ"
+
+
+LEARNERS_SIDE = {"exercises.limit", "exercises.mistakes", "exercises.text_blocks"}
+"""What the learner's process may import of the exercises, besides ``exercises.learner``: no
+reference, no grader, no hypothesis (tinygrad_edu/exercises/learner/__init__.py)."""
+
+
+def test_the_learners_process_imports_no_reference_and_no_tool():
+    edges = graph()
+    side = {name for name in edges if name.startswith("exercises.learner")} | LEARNERS_SIDE
+    for name in side:
+        for target in edges[name]:
+            assert target in side or layer_of(target) <= layer_of("engine"), (
+                f"tinygrad_edu.{name} (the learner's process) imports tinygrad_edu.{target}")

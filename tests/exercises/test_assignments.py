@@ -279,6 +279,46 @@ def test_gradescope_says_when_a_submission_does_not_run(gradescope):
     assert "no hw1.py in ., and 2 files in . it could be (a.py, b.py)" in data["output"]
 
 
+@pytest.mark.slow
+def test_gradescope_gives_no_points_for_a_route_around_the_work(gradescope):
+    """The routes a student took to full marks, handed in as Gradescope runs them (as root):
+    the engine's own answers and the grader's score 0, and a file that reaches for the
+    grader's files is reported with 0 points. The grader's files are root's only, and the
+    student's code runs as nobody."""
+    root, bin_ = gradescope
+    package = subprocess.run([bin_ / "python3", "-c", "import os, tinygrad_edu; print("
+                              "os.path.dirname(tinygrad_edu.__file__))"], capture_output=True,
+                             text=True, env=gradescope_env(bin_, root), check=True,
+                             cwd=root).stdout.strip()
+    answers = Path(package, "exercises", "answers.py")
+    assert answers.stat().st_mode & 0o077 == 0 and Path(package).stat().st_mode & 0o077 == 0
+    rest = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")
+    modules = ("    wrap = [c for c in ().__class__.__base__.__subclasses__()\n"
+               "            if c.__name__ == '_wrap_close'][0]\n"
+               "    modules = wrap.__init__.__globals__['sys'].modules\n")
+    routes = {  # d_mul as handed in: what Gradescope must say
+        "import tinygrad_edu\ndef d_mul(a, b, y):\n"
+        "    return tinygrad_edu.exercises.answers.d_mul(a, b, y)\n": "",
+        "import tinygrad_edu\ndef d_mul(a, b, y):\n    rules = tinygrad_edu.ops.OPS['*'].rules\n"
+        "    return rules[0](a, b, y), rules[1](a, b, y)\n": "",
+        "def d_mul(a, b, y):\n" + modules +
+        "    here = modules['tinygrad_edu.exercises.learner.inputs'].__file__\n"
+        "    source = open(here.rsplit('/', 2)[0] + '/answers.py').read()\n"
+        "    return b, a\n": "reported",
+    }
+    for cheat, said in routes.items():
+        data = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + cheat + rest})
+        mul = data["tests"][0]
+        assert mul["score"] == 0.0 and mul["status"] == "failed", (cheat, mul)
+        if said:
+            assert data["score"] == 0.0 and "reported, not scored" in data["output"], mul["output"]
+    uid = ("def d_mul(a, b, y):\n    wrap = [c for c in ().__class__.__base__.__subclasses__()"
+           " if c.__name__ == '_wrap_close'][0]\n    uid = float(wrap.__init__.__globals__"
+           "['getuid']())\n    return uid, uid\n")
+    data = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + uid + rest})
+    assert "65534.0" in data["tests"][0]["output"]  # nobody's
+
+
 # ----------------------------------------------------------------------------- GitHub
 
 

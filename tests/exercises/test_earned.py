@@ -268,3 +268,23 @@ def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_p
             return float(uid), float(uid)
         """, ["d_mul"])
     assert "65534.0" in str(result.verdicts["d_mul"]), result.verdicts["d_mul"]  # nobody
+
+
+@pytest.mark.parametrize("name", ["d_mul", "backward", "topological_sort", "sgd_step"])
+def test_the_learners_process_holds_no_reference_no_grader_and_no_tool(tmp_path, name):
+    """What is loaded in the process a solution runs in, as the solution itself sees it."""
+    params = EXERCISES[name].params
+    result = graded(tmp_path, f"""
+        def {name}({params}):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            modules = wrap.__init__.__globals__["sys"].modules
+            found = sorted(m for m in modules if m.startswith((
+                "hypothesis", "tinygrad_edu.exercises.answers", "tinygrad_edu.exercises.catalog",
+                "tinygrad_edu.exercises.model_answers", "tinygrad_edu.exercises.lecture",
+                "tinygrad_edu.exercises.grading", "tinygrad_edu.autograd", "tinygrad_edu.viz",
+                "tinygrad_edu.tensor", "tinygrad_edu.testing"))
+                and getattr(modules[m], "__file__", None))
+            raise RuntimeError("loaded: " + ", ".join(found) + ".")
+        """, [name])
+    assert "RuntimeError: loaded: ." in str(result.verdicts[name]), result.verdicts[name]

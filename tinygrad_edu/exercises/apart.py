@@ -226,6 +226,6 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
         absent = _absent(ex, info, path)
         if absent is not None:
             graded.absent[ex.name], graded.why[ex.name] = absent
-        else:
+        elif thing is not None:
             graded.verdicts[ex.name] = grade(ex, thing)
     return graded

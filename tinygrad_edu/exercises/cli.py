@@ -24,12 +24,12 @@ from tinygrad_edu.exercises import (
     EXERCISES,
     ExerciseError,
     ProgressError,
+    apart,
     get_exercise,
     load_progress,
     progress_path,
 )
 from tinygrad_edu.exercises import progress as _progress
-from tinygrad_edu.exercises import apart
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, read_source
 from tinygrad_edu.exercises.starters import PROG, starter_file

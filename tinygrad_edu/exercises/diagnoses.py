@@ -19,6 +19,7 @@ from tinygrad_edu.exercises.comparing import Outcome, entries, scaled, shape_of
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import Numbers, close
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Solution
+from tinygrad_edu.exercises.remote import Remote
 from tinygrad_edu.exercises.running import run_solution
 from tinygrad_edu.formatting import shape_text
 
@@ -131,7 +132,7 @@ def _factor_mistake(c: float) -> Mistake:
 
 
 def diagnose(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome],
-             solution: Solution | None = None) -> tuple[Diagnosis, ...]:
+             solution: Solution | Remote | None = None) -> tuple[Diagnosis, ...]:
     """The common mistakes that explain the wrong answers in ``failure`` and ``outcomes`` (the
     probe's), part by part.
 

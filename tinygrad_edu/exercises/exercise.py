@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tinygrad_edu.exercises.comparing import Outcome
+from tinygrad_edu.exercises.learner.inputs import Call
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Solution
 from tinygrad_edu.exercises.text_blocks import indent
 
@@ -24,9 +25,10 @@ class ExerciseSpec:
     """One exercise: what to write, how it is graded, and the mistakes it can diagnose
     (``grading.Exercise``, which the catalog makes, adds ``check``).
 
-    ``cases`` draws inputs; ``call(solution, case)`` runs a solution on fresh copies of a
-    case's inputs and returns its answer as a tuple of parts (one per name in ``parts``),
-    raising ``AnswerError`` for an answer of the wrong kind. ``examples`` are always tried:
+    ``cases`` draws inputs; ``call(solution, case)`` (a ``Call``: data, so that a learner's
+    process can run it too) runs a solution on fresh copies of a case's inputs and returns
+    its answer as a tuple of parts (one per name in ``parts``), raising ``AnswerError`` for
+    an answer of the wrong kind. ``examples`` are always tried:
     the smallest input on which each classic mistake shows. ``judge``, if given, grades an
     answer by a property instead of by comparison with the reference (a topological order
     is right if every node comes after its parents, whichever valid order it is) and
@@ -54,7 +56,7 @@ class ExerciseSpec:
     starter: str
     domain: str
     cases: st.SearchStrategy[Any] = field(repr=False)
-    call: Callable[[Solution, Any], tuple[Any, ...]] = field(repr=False)
+    call: Call = field(repr=False)
     reference: Solution = field(repr=False)
     parts: tuple[str, ...] = ("answer",)
     mistakes: tuple[Mistake, ...] = field(default=(), repr=False)
@@ -62,7 +64,7 @@ class ExerciseSpec:
     judge: Callable[[Any, tuple[Any, ...]], Mistake | None] | None = field(default=None,
                                                                           repr=False)
     fit: Callable[[Any], tuple[Mistake, ...]] | None = field(default=None, repr=False)
-    explain: Callable[[ExerciseSpec, Solution, Outcome, list[Outcome]], tuple[Diagnosis, ...]
+    explain: Callable[[ExerciseSpec, Any, Outcome, list[Outcome]], tuple[Diagnosis, ...]
                       ] | None = field(default=None, repr=False)
     forward: Callable[..., float] | None = field(default=None, repr=False)
     rows: Callable[[Any], list[str]] | None = field(default=None, repr=False)

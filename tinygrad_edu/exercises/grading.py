@@ -39,7 +39,7 @@ class Exercise(ExerciseSpec):
     """One exercise: what to write, how it is graded, and the mistakes it can diagnose (the
     fields of ``ExerciseSpec``), and ``check`` to grade a solution. ``EXERCISES`` holds them."""
 
-    def check(self, solution: Solution) -> Verdict:
+    def check(self, solution: Solution | Remote) -> Verdict:
         """Grade ``solution``; see ``tinygrad_edu.exercises.check``."""
         return grade(self, solution)
 
@@ -68,7 +68,7 @@ def _showcase(failure: Outcome, outcomes: list[Outcome]) -> Outcome:
     return min(showing_all, key=lambda o: len(str(o.case)), default=failure)
 
 
-def _signature_problem(exercise: ExerciseSpec, solution: Solution) -> str:
+def _signature_problem(exercise: ExerciseSpec, solution: Solution | Remote) -> str:
     wanted = [p.strip() for p in exercise.params.split(",") if p.strip()]
     if isinstance(solution, Remote):  # (its process has tried the parameters on it)
         return (f"{exercise.name} should take {len(wanted)} argument(s), "
@@ -87,7 +87,7 @@ def _signature_problem(exercise: ExerciseSpec, solution: Solution) -> str:
     return ""
 
 
-def grade(exercise: ExerciseSpec, solution: Solution) -> Verdict:
+def grade(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict:
     """Grade ``solution`` on ``exercise``, stage by stage: see ``tinygrad_edu.exercises.check``
     and ``Exercise``."""
     if isinstance(solution, Remote):
@@ -125,7 +125,7 @@ def grade(exercise: ExerciseSpec, solution: Solution) -> Verdict:
     return Verdict(exercise, True, examples=examples, notes=tuple(notes))
 
 
-def _grade_stage(exercise: ExerciseSpec, solution: Solution) -> Verdict:
+def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict:
     """Grade one stage: search, and if that fails, probe and diagnose."""
     try:
         failure, tried = search(exercise, solution)

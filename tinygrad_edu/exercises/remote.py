@@ -236,8 +236,7 @@ class Remote:
         if "problem" in reply:
             raise _with(AnswerError(str(reply["problem"])), printed, "")
         if "timeout" in reply:
-            stop = TimeLimit(self.process.time_limit)
-            raise _with(stop, printed, str(reply.get("text", "")))
+            raise _with(TimeLimit(self.process.time_limit), printed, str(reply.get("text", "")))
         if "error" in reply:
             raise _with(exception(str(reply["error"]), str(reply.get("message", ""))), printed,
                         str(reply.get("text", "")))

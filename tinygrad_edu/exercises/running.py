@@ -51,7 +51,7 @@ class _Printed(io.StringIO):
         return len(text)
 
 
-def run_solution(solution: Solution, exercise: ExerciseSpec, case: Any,
+def run_solution(solution: Solution | Remote, exercise: ExerciseSpec, case: Any,
                  out: io.StringIO | None = None) -> tuple[tuple[Any, ...], str]:
     """The solution's answer on ``case`` and what it printed meanwhile (into ``out``, if
     given, so that it is there even when the solution raises). NumPy's warnings (a division
@@ -76,7 +76,7 @@ def run_solution(solution: Solution, exercise: ExerciseSpec, case: Any,
     return answer, out.getvalue()
 
 
-def attempt(exercise: ExerciseSpec, solution: Solution, case: Any,
+def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
             expected: tuple[Any, ...] | None = None) -> Outcome:
     """Run the reference (unless its answer is given as ``expected``) and the solution on
     ``case`` and compare."""
@@ -111,7 +111,7 @@ def attempt(exercise: ExerciseSpec, solution: Solution, case: Any,
     return outcome
 
 
-def _where(error: BaseException, solution: Solution) -> str:
+def _where(error: BaseException, solution: Solution | Remote) -> str:
     """The exception with the last line of the learner's own code that it passed through
     (in the file that defines ``solution``, else anywhere outside this package; for a
     ``Remote`` solution, as its process wrote it)."""
@@ -169,7 +169,8 @@ _DRAWN: dict[tuple[ExerciseSpec, bool], list[Any]] = {}
 _EXPECTED: dict[tuple[ExerciseSpec, bool], list[tuple[Any, ...]]] = {}
 
 
-def search(exercise: ExerciseSpec, solution: Solution) -> tuple[Outcome | None, int]:
+def search(exercise: ExerciseSpec, solution: Solution | Remote
+           ) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
     (the inputs always tried), else None; and how many inputs were tried. With
     ``examples_first`` the examples come first, and a failing one ends the search."""
@@ -237,7 +238,7 @@ def probe_cases(exercise: ExerciseSpec) -> list[Any]:
     return cases
 
 
-def probe(exercise: ExerciseSpec, solution: Solution) -> list[Outcome]:
+def probe(exercise: ExerciseSpec, solution: Solution | Remote) -> list[Outcome]:
     """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
     cases = probe_cases(exercise)
     answers = _EXPECTED.get((exercise, True))

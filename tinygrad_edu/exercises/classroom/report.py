@@ -20,6 +20,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.catalog import EXERCISES
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
@@ -165,4 +166,18 @@ def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], fo
     title = f"What the class got wrong: {folder.name or folder}"
     return fill(part("report.html"), {
         "TITLE": escape(title), "POLICY": policy(script), "STYLE": part("report.css"),
-        "DATA": json_for_script(data), "SCRIPT": script})
+        "DATA": json_for_script(data), "SCRIPT": script, "USER": escape(graded_as())})
+
+
+def graded_as() -> str:
+    """Who the learner's processes ran as: the user ``nobody`` when the grader is root,
+    else the grader's own user."""
+    import getpass
+
+    user = learner_user()
+    if user is not None:
+        return f"the user {user}"
+    try:
+        return f"your user ({getpass.getuser()})"
+    except (KeyError, OSError):
+        return "your user"

@@ -46,18 +46,22 @@ WHAT = {"subprocess.": "ran a program", "os.exec": "ran a program", "os.spawn": 
         "ctypes.": "loaded native code", "os.kill": "signalled another process"}
 
 
-def install(report_fd: int, readable: Iterable[str], own_imports: set[str],
-            own_code: set[CodeType]) -> None:
+def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
+            own_imports: set[str], own_code: set[CodeType]) -> None:
     """Add the hook: reports go to ``report_fd``; files under ``readable`` (folders, or a
-    file) may be read; ``own_imports`` are the top-level modules the learner may still load
-    (their submodules too); the code objects ``own_code`` (the time limit's) may set a
-    tracer. Everything the hook calls is bound here, so that the learner's code cannot
+    file) may be read, and so may those under ``stdlib`` (the standard library's folders)
+    outside any ``site-packages``: a virtual environment's folder holds its packages,
+    tinygrad_edu among them; ``own_imports`` are the top-level modules the learner may
+    still load (their submodules too); the code objects ``own_code`` (the time limit's) may
+    set a tracer. Everything the hook calls is bound here, so that the learner's code cannot
     replace it."""
     write, fstat, exit_now, getframe = os.write, os.fstat, os._exit, sys._getframe
     fspath, normpath, sep = os.fspath, os.path.normpath, os.sep
     stat = fstat(report_fd)
     channel = (stat.st_dev, stat.st_ino)
     roots = tuple(normpath(p) for p in readable)
+    libraries = tuple(normpath(p) for p in stdlib)
+    packages = (f"{sep}site-packages{sep}", f"{sep}dist-packages{sep}")
     inside: list[bool] = []
 
     def reported(what: str) -> None:
@@ -75,7 +79,10 @@ def install(report_fd: int, readable: Iterable[str], own_imports: set[str],
             full = normpath(fspath(path))
         except TypeError:
             return False
-        return any(full == root or full.startswith(root + sep) for root in roots)
+        if any(full == root or full.startswith(root + sep) for root in roots):
+            return True
+        return any(full.startswith(root + sep) for root in libraries) and not any(
+            folder in full + sep for folder in packages)
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if inside:  # (what the hook itself does)

@@ -81,9 +81,12 @@ def _serve(argv: list[str]) -> int:
     if first.get("user"):
         _become(first["user"])
     engines.close_packages()
-    readable = [sysconfig.get_path(p) for p in ("stdlib", "platstdlib")] + [path] + [
-        str(Path(sys.modules[m].__file__ or "").parent) for m in ("numpy",) if m in sys.modules]
-    audit.install(reports, readable, allowed - {"tinygrad_edu"},
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
+            "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
+    stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
+    readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
+                         for m in ("numpy",) if m in sys.modules]
+    audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm]))
 
     context = Context(wire, inputs, value_probes, limit, AnswerError, path)
@@ -128,8 +131,8 @@ def _become(user: str) -> None:
 class Context:
     """What the learner's file defined, and how the grader's questions are answered."""
 
-    def __init__(self, wire: Any, inputs: Any, probes: Any, limit: Any, answer_error: type,
-                 path: str) -> None:
+    def __init__(self, wire: Any, inputs: Any, probes: Any, limit: Any,
+                 answer_error: type[BaseException], path: str) -> None:
         self.wire, self.inputs, self.probes, self.limit = wire, inputs, probes, limit
         self.answer_error = answer_error
         self.path = path

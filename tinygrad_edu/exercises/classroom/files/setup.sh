@@ -30,5 +30,11 @@ else
   "$python" -m pip install --find-links wheels "$wheel[testing]"
 fi
 "$python" -m tinygrad_edu exercises show 1 >/dev/null  # the grader imports: grading can run
+# The grader's files (the references among them) and this folder: root's only. Gradescope
+# runs the autograder as root; the grader runs each submission's code in a process of its
+# own, which reads what it needs as root and then goes on as the user nobody, who can read
+# none of them.
+package=$("$python" -c 'import os, tinygrad_edu; print(os.path.dirname(tinygrad_edu.__file__))')
+chmod -R go-rwx "$package" "$PWD"
 echo "ready to grade: $("$python" --version), tinygrad_edu $("$python" -c \
   'import importlib.metadata as m; print(m.version("tinygrad-edu"))')"

@@ -1,0 +1,67 @@
+"""The teaching guide's commands work as printed: docs/guides/teaching.md says that everything
+runs in a clone with the grader installed in it (``pip install -e '.[testing]'``); here a
+copy of the clone gets a virtual environment of its own, exactly as the page's first block
+makes it, and each route's command to make an assignment runs as the page prints it (the
+Gradescope and GitHub routes build the wheel they carry with nothing more installed)."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "guides" / "teaching.md"
+BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
+
+
+def blocks() -> list[str]:
+    return BLOCK.findall(PAGE.read_text(encoding="utf-8"))
+
+
+def commands(block: str) -> list[str]:
+    """The block's commands, a line continued with a backslash joined to the next."""
+    joined = block.replace("\\\n", " ")
+    return [line.split("  #")[0].strip() for line in joined.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_the_page_shows_the_setup_and_a_command_for_each_route():
+    first = commands(blocks()[0])
+    assert first[:2] == ["python -m venv .venv && . .venv/bin/activate",
+                         "pip install -e '.[testing]'"]
+    made = [c for b in blocks() for c in commands(b) if " exercises assignment " in c]
+    assert {re.search(r"--for (\w+)", c)[1] for c in made} == {"nbgrader", "gradescope", "github"}
+
+
+@pytest.mark.slow
+def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
+    clone = tmp_path / "clone"
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not in a git clone")
+    for name in listed.stdout.splitlines():
+        source = ROOT / name
+        if source.is_file() and not name.startswith(("notebooks/", "docs/", "benchmarks/")):
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    setup = commands(blocks()[0])
+    routes = [c for b in blocks() for c in commands(b)
+              if " exercises assignment " in c and "--wheels" not in c]
+    script = "\n".join(["set -e", *setup, *routes])
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
+           "HOME": str(tmp_path), "LANG": "C.UTF-8",
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    done = subprocess.run(["bash", "-c", script], cwd=clone, capture_output=True, text=True,
+                          timeout=900, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Exercise 15" in done.stdout  # show backward
+    assert (clone / "my-course" / "source" / "week3" / "week3.ipynb").is_file()
+    assert (clone / "week3-gradescope" / "autograder.zip").is_file()
+    assert (clone / "week3-template" / ".github" / "workflows" / "classroom.yml").is_file()
