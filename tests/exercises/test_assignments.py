@@ -122,6 +122,11 @@ def round_trip(tmp_path_factory):
                   "backward": WRONG_BACKWARD.split("\n", 1)[1].rstrip()},
         "broken": {"d_mul": model_answer_body(EXERCISES["d_mul"]),
                    "d_tanh": "    return (1 - y * y"},
+        "cheat": {"d_mul": "    import tinygrad_edu\n"
+                           "    return tinygrad_edu.exercises.answers.d_mul(a, b, y)",
+                  "d_tanh": "    from tinygrad_edu import Value\n    v = Value(x)\n"
+                            "    v.tanh().backward()\n    return v.grad",
+                  "backward": "    root.backward()"},
     }
     for student, bodies in students.items():
         notebook = copy.deepcopy(release)
@@ -158,7 +163,7 @@ def test_nbgraders_round_trip(round_trip):
     total = sum(POINTS.values())
     assert {s: (float(r["score"]), float(r["max_score"])) for s, r in grades.items()} == {
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
-        "broken": (POINTS["d_mul"], total)}
+        "broken": (POINTS["d_mul"], total), "cheat": (0.0, total)}
     # generate_feedback: the verdicts, and the diagnoses of the mistakes
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}
@@ -171,6 +176,13 @@ def test_nbgraders_round_trip(round_trip):
     broken = feedback["broken"]
     assert "SyntaxError" in broken and "✓ d_mul passed" in broken
     assert "NotImplementedError" in broken
+    cheat = feedback_of(course, "cheat")
+    assert "backward is not available while backward is graded" in cheat
+    assert "Value is not available while d_tanh is graded" in cheat
+
+
+def feedback_of(course, student):
+    return (course / "feedback" / student / "ps1" / "ps1.html").read_text("utf-8")
 
 
 # ----------------------------------------------------------------------------- Gradescope
@@ -178,8 +190,6 @@ def test_nbgraders_round_trip(round_trip):
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    if importlib.util.find_spec("build") is None:
-        pytest.skip("building the wheel needs the build package: pip install build")
     return project_wheel(tmp_path_factory.mktemp("wheel"))
 
 
