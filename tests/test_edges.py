@@ -145,3 +145,110 @@ def test_an_infinite_slope_inside_a_domain_is_refused_by_name():
                                           r"0\.0.*Take the point off 0\.0, or take first "
                                           r"derivatives only"):
         hessian(cbrt, 0.0)
+
+
+# ----------------------------------------------------------------------------- inf meets 0
+# An infinite gradient arriving where an op's slope is 0: PyTorch's backward masks it for the
+# ops whose output does not depend on the input there (relu below 0, x ** 0, maximum's and
+# minimum's losing side, clip outside its bounds, where's other branch, an entry indexing
+# did not pick), and multiplies for the others (0 · inf = NaN: abs at 0, x ** 2 at 0, x * 0,
+# a saturated tanh, a max that is not the largest). Each engine does what PyTorch does, op
+# by op; "mask" and "nan" are what each case gives.
+
+INF = math.inf
+SCALAR_EDGES = {  # name: (our op on a Value, PyTorch's, x, what arrives meets)
+    "relu below 0": (lambda v: v.relu(), lambda t: t.relu(), -1.0, "mask"),
+    "relu at 0": (lambda v: v.relu(), lambda t: t.relu(), 0.0, "mask"),
+    "x ** 0": (lambda v: v**0.0, lambda t: t**0.0, 2.0, "mask"),
+    "abs at 0": (lambda v: v.abs(), lambda t: t.abs(), 0.0, "nan"),
+    "x ** 2 at 0": (lambda v: v**2.0, lambda t: t**2.0, 0.0, "nan"),
+    "x * 0": (lambda v: v * 0.0, lambda t: t * 0.0, 1.0, "nan"),
+    "leaky_relu(x, 0) below 0": (lambda v: v.leaky_relu(0.0),
+                                 lambda t: torch.nn.functional.leaky_relu(t, 0.0), -1.0, "nan"),
+    "tanh saturated": (lambda v: v.tanh(), lambda t: t.tanh(), 30.0, "nan"),
+    "sigmoid saturated": (lambda v: v.sigmoid(), lambda t: t.sigmoid(), 40.0, "nan"),
+    "exp of -800": (lambda v: v.exp(), lambda t: t.exp(), -800.0, "nan"),
+}
+
+
+def _meets(kind):
+    return 0.0 if kind == "mask" else math.nan
+
+
+@pytest.mark.parametrize("case", sorted(SCALAR_EDGES))
+def test_an_infinite_gradient_meets_a_zero_slope_as_in_pytorch_for_values(case):
+    ours, _, x0, kind = SCALAR_EDGES[case]
+    x = Value(x0)
+    ours(x).backward(INF)
+    np.testing.assert_array_equal(x.grad, _meets(kind))
+
+
+@pytest.mark.parametrize("case", sorted(SCALAR_EDGES))
+@requires_torch
+def test_the_scalar_cases_are_pytorchs(case):
+    _, theirs, x0, kind = SCALAR_EDGES[case]
+    t = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    theirs(t).backward(torch.tensor(INF, dtype=torch.float64))
+    np.testing.assert_array_equal(t.grad.item(), _meets(kind))
+
+
+def _tensor_cases():
+    c = np.array([True, False, True])
+    return {  # name: (ours on a Tensor, PyTorch's, x, what each entry meets)
+        "relu": (lambda t: t.relu(), lambda t: t.relu(), [-1.0, 0.0, 1.0], ["mask", "mask", INF]),
+        "x ** 0": (lambda t: t**0.0, lambda t: t**0.0, [-1.0, 0.0, 2.0], ["mask"] * 3),
+        "abs": (lambda t: t.abs(), lambda t: t.abs(), [-1.0, 0.0, 1.0], [-INF, "nan", INF]),
+        "x ** 2": (lambda t: t**2.0, lambda t: t**2.0, [-1.0, 0.0, 1.0], [-INF, "nan", INF]),
+        "x * 0": (lambda t: t * 0.0, lambda t: t * 0.0, [-1.0, 0.0, 1.0], ["nan"] * 3),
+        "maximum": (lambda t: _engine().maximum(t, np.zeros(3)),
+                    lambda t: torch.maximum(t, torch.zeros(3, dtype=t.dtype)),
+                    [-1.0, 0.0, 1.0], ["mask", INF, INF]),
+        "minimum": (lambda t: _engine().minimum(t, np.zeros(3)),
+                    lambda t: torch.minimum(t, torch.zeros(3, dtype=t.dtype)),
+                    [-1.0, 0.0, 1.0], [INF, INF, "mask"]),
+        "clip": (lambda t: _engine().clip(t, -0.5, 0.5), lambda t: torch.clamp(t, -0.5, 0.5),
+                 [-1.0, 0.0, 1.0], ["mask", INF, "mask"]),
+        "where": (lambda t: _engine().where(c, t, 0.0),
+                  lambda t: torch.where(torch.tensor(c), t, torch.zeros(3, dtype=t.dtype)),
+                  [-1.0, 0.0, 1.0], [INF, "mask", INF]),
+        "leaky_relu(x, 0)": (lambda t: t.leaky_relu(0.0),
+                             lambda t: torch.nn.functional.leaky_relu(t, 0.0),
+                             [-1.0, 0.0, 1.0], ["nan", "nan", INF]),
+        "index": (lambda t: t[[0]], lambda t: t[[0]], [-1.0, 0.0, 1.0], [INF, "mask", "mask"]),
+        "max (amax)": (lambda t: t.max(), lambda t: t.amax(), [-1.0, 0.0, 1.0],
+                       ["nan", "nan", INF]),
+        "tanh saturated": (lambda t: t.tanh(), lambda t: t.tanh(), [-30.0, 0.0, 30.0],
+                           ["nan", INF, "nan"]),
+        "exp": (lambda t: t.exp(), lambda t: t.exp(), [-800.0, 0.0, 1.0], ["nan", INF, INF]),
+    }
+
+
+def _engine():
+    from tinygrad_edu.tensor import engine
+
+    return engine
+
+
+def _entries(kinds):
+    return np.array([0.0 if k == "mask" else math.nan if k == "nan" else k for k in kinds])
+
+
+@pytest.mark.parametrize("case", sorted(_tensor_cases()))
+def test_an_infinite_gradient_meets_a_zero_slope_as_in_pytorch_for_tensors(case):
+    ours, _, x0, kinds = _tensor_cases()[case]
+    x = Tensor(np.array(x0))
+    y = ours(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (0 · inf: NumPy says so)
+        y.backward(np.full(y.shape, INF))
+    np.testing.assert_array_equal(x.grad, _entries(kinds))
+
+
+@pytest.mark.parametrize("case", sorted(_tensor_cases()))
+@requires_torch
+def test_the_tensor_cases_are_pytorchs(case):
+    _, theirs, x0, kinds = _tensor_cases()[case]
+    t = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    y = theirs(t)
+    y.backward(torch.full_like(y, INF))
+    np.testing.assert_array_equal(t.grad.numpy(), _entries(kinds))

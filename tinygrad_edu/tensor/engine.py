@@ -40,7 +40,6 @@ import numpy as np
 
 from tinygrad_edu import graph
 from tinygrad_edu.autograd.gradients import backward_into
-from tinygrad_edu.errors import DomainError
 from tinygrad_edu.ops import note_op
 from tinygrad_edu.tensor import arguments, safe_math
 from tinygrad_edu.tensor.base import TensorBase
@@ -76,11 +75,9 @@ class Tensor(TensorBase):
     ``torch.tensor`` does. Its shape, printing, comparisons (entry by entry, a boolean
     array, as in NumPy), in-place updates, copying and pickling are in ``base.py``.
 
-    A node keeps the arrays its op was given and its output (``_saved``), read-only, and
-    never an array you hold: a constant, an index or a tensor's array you took with
-    ``numpy()`` is kept as a copy (keeping.py). So a change after the forward pass (an
-    optimizer's step taken before ``backward()``, ``X *= 10``) never reaches the numbers the
-    VJPs read: ``backward()`` gives the forward pass's gradient.
+    A node keeps the arrays its op was given and its output (``_saved``), read-only, never an
+    array you hold (keeping.py): a change after the forward pass (``X *= 10``, an optimizer's
+    early step) never reaches the VJPs, and ``backward()`` gives the forward pass's gradient.
     """
 
     __slots__ = ("__weakref__", "_data", "_no_graph", "_operands", "_params", "_row", "_saved",
@@ -158,11 +155,9 @@ class Tensor(TensorBase):
 
         A one-element output needs no ``grad`` (it is 1); for another, pass ``grad`` of its
         shape or reduce first (``loss.sum().backward()``). Gradients accumulate into leaves
-        as in PyTorch (call ``zero_grad()`` between steps); inner tensors hold the latest
-        pass's. With ``create_graph=True`` each leaf's gradient is a ``Tensor`` with a graph
-        of its own, to be differentiated again (``tinygrad_edu.grad`` does it without
-        touching ``.grad``); with ``inputs``, only those tensors get a gradient.
-        ``backward_steps()`` (base.py) takes the same pass one node at a time.
+        as in PyTorch (``zero_grad()`` between steps); inner tensors hold the latest pass's.
+        ``create_graph=True`` makes each leaf's gradient a ``Tensor`` with a graph of its own;
+        with ``inputs``, only those get a gradient. ``backward_steps()``: one node at a time.
         """
         if self._no_graph or create_graph or inputs is not None:
             return backward_into(self, grad, create_graph, inputs, "backward")
@@ -180,9 +175,8 @@ class Tensor(TensorBase):
             parent._add_grad(g)
 
     def _vjp(self, upstream: Any, create_graph: bool = False) -> tuple[Any, ...]:
-        """Each parent's share of ``upstream``, the gradient arriving here: the op's VJP for
-        that operand, summed back to the operand's shape where it was broadcast. An ordinary
-        backward pass runs the VJPs on the arrays the forward pass used; with
+        """Each parent's share of ``upstream``: the op's VJP for that operand, summed back to its
+        shape where it was broadcast; run on the forward pass's arrays, or with
         ``create_graph`` on the Tensors themselves, so the shares have a graph of their own."""
         op = self._row
         assert op is not None
@@ -204,8 +198,8 @@ class Tensor(TensorBase):
         return tuple(shares)
 
     def _add_grad(self, g: Any) -> None:
-        """``self.grad += g``, never writing into an existing array. A leaf gets its own copy
-        in its own dtype, so an optimizer can change it without touching anything else."""
+        """``self.grad += g``, never writing into an existing array (a leaf's: its own copy, in
+        its dtype, for an optimizer to change)."""
         if isinstance(g, Tensor) or isinstance(self.grad, Tensor):  # create_graph
             self.grad = g if self.grad is None else self.grad + g
         elif self.grad is None:
@@ -266,11 +260,12 @@ sigmoid = define("sigmoid", safe_math.sigmoid, "sigmoid({0})",
                  elementwise=True)
 sqrt = define("sqrt", safe_math.sqrt, "sqrt({0})",
               (lambda g, x, y: _d_sqrt(g, x, y), "{g} / (2·{out})"), elementwise=True)
-# Where the slope jumps (relu at 0, abs at 0, a tie of maximum) it is a constant array: a
-# mask of the inputs' numbers, whose own derivative is 0.
+# Where the slope jumps (relu at 0, a tie of maximum) it is a constant, whose derivative is 0.
+# Where the output does not depend on an input at all (relu below 0, maximum's smaller side,
+# clip outside its bounds) nothing passes back, whatever arrives: ``_masked``, as in PyTorch.
 relu = define("relu", lambda x: np.maximum(x, 0), "relu({0})",
-              (lambda g, x, y: g * safe_math.step(data(x), 0.0), "{g} ⊙ ({0} > 0)"),
-              elementwise=True)
+              (lambda g, x, y: _masked(g, data(x) <= 0) * safe_math.step(data(x), 0.0),
+               "{g} ⊙ ({0} > 0)"), elementwise=True)
 leaky_relu = define("leaky_relu", lambda x, a: x * safe_math.step(np.asarray(x), a),
                     "leaky_relu({0})", (lambda g, x, y, a: g * safe_math.step(data(x), a),
                                         "{g} ⊙ (1 if {0} > 0 else α)"),
@@ -280,15 +275,16 @@ abs_ = define("abs", np.abs, "abs({0})",
               (lambda g, x, y: g * np.sign(np.asarray(data(x))), "{g} ⊙ sign({0})"),
               elementwise=True)
 maximum = define("maximum", np.maximum, "maximum({0}, {1})",
-                 (lambda g, a, b, y: g * safe_math.larger(data(a), data(b)), "{g} where {0} > {1}"),
-                 (lambda g, a, b, y: g * safe_math.larger(data(b), data(a)), "{g} where {1} > {0}"),
+                 (lambda g, a, b, y: _won(g, a, b), "{g} where {0} > {1}"),
+                 (lambda g, a, b, y: _won(g, b, a), "{g} where {1} > {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 minimum = define("minimum", np.minimum, "minimum({0}, {1})",
-                 (lambda g, a, b, y: g * safe_math.larger(data(b), data(a)), "{g} where {0} < {1}"),
-                 (lambda g, a, b, y: g * safe_math.larger(data(a), data(b)), "{g} where {1} < {0}"),
+                 (lambda g, a, b, y: _won(g, b, a), "{g} where {0} < {1}"),
+                 (lambda g, a, b, y: _won(g, a, b), "{g} where {1} < {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 clip = define("clip", np.clip, "clip({0})",
-              (lambda g, x, y, low, high: g * safe_math.inside(data(x), low, high),
+              (lambda g, x, y, low, high: _masked(g, (data(x) < low) | (data(x) > high))
+               * safe_math.inside(data(x), low, high),
                "{g} where {0} is inside the bounds"), elementwise=True, params=arguments.bounds,
               doc="Each entry limited to [low, high] (``np.clip``, ``torch.clamp``); the "
                   "gradient passes inside the bounds, ends included (as PyTorch), else 0.")
@@ -297,24 +293,34 @@ _where = define("where", np.where, "where({0}, {1}, {2})", (None, ""),
                 (lambda g, c, a, b, y: where(c, 0.0, g), "{g} where not {0}"), elementwise=True)
 
 
+def _won(g: Any, a: Any, b: Any) -> Any:  # maximum's gradient towards a (half on a tie)
+    return _masked(g, data(a) < data(b)) * safe_math.larger(data(a), data(b))
+
+
+def _masked(g: Any, dead: Any) -> Any:
+    """The arriving gradient ``g``, 0 where ``dead`` (where the output does not depend on the
+    input: nothing passes back, whatever arrives)."""
+    return where(dead, 0.0, g) if np.any(dead) else g
+
+
 def where(condition: Any, a: Operand, b: Operand) -> Any:
     """``a`` where the constant ``condition`` holds, else ``b`` (``np.where``), entry by entry."""
     return _where(np.asarray(data(condition)).astype(bool), a, b)
 
 
 def _d_pow_base(g: Any, a: Any, b: Any) -> Any:
-    """g ⊙ d(a**b)/da = g ⊙ b·a**(b-1) (a constant b = 1: g, as for a scalar); at a = 0 it is
-    0 for b = 0 (PyTorch's) and b > 1, 1 for b = 1, inf for b < 1 (``_vertical``). A NaN base
-    gives NaN, also for b = 0."""
-    if not isinstance(b, Tensor) and np.all(np.asarray(b) == 1):
-        return g * 1.0
-    zero = np.asarray(data(a) == 0)
-    with np.errstate(over="ignore"):
-        if not zero.any():
+    """g ⊙ b·a**(b-1); where b = 0, a**b is 1 whatever a is: nothing passes back (as PyTorch),
+    but a NaN base stays NaN; at a = 0 it is 0 for b > 1, 1 for b = 1, inf for b < 1."""
+    ad, bd = data(a), data(b)  # (an exponent with a graph: its derivatives stay whole)
+    dead = np.asarray((bd == 0) & ~np.isnan(ad) & (not isinstance(b, Tensor)))
+    zero = np.asarray(ad == 0)
+    with np.errstate(over="ignore", divide="ignore"):
+        if not (zero.any() or dead.any()):
             return g * (b * a ** (b - 1))
-        flat, vertical = zero & (data(b) == 0), zero & (data(b) < 1) & (data(b) != 0)
-        slope = where(flat, 0.0, b * where(flat | vertical, 1.0, a) ** (b - 1))
-    return _vertical(g, a, vertical, slope) if vertical.any() else g * slope
+        vertical = zero & (bd < 1) & ~dead
+        slope = where(dead, 0.0, b * where(dead | vertical, 1.0, a) ** (b - 1))
+    passed = where(dead, 0.0, g) if dead.any() else g
+    return _vertical(passed, a, vertical, slope) if vertical.any() else passed * slope
 
 
 def _d_sqrt(g: Any, x: Any, y: Any) -> Any:
@@ -337,10 +343,7 @@ def _d_pow_exponent(a: Any, y: Any) -> Any:
     """d(a**b)/db = a**b · ln a, which needs a > 0 (taken as 0 where a = 0, as PyTorch)."""
     negative = np.asarray(data(a) < 0)  # not np.min(a) < 0: a NaN entry would hide the others
     if negative.any():
-        raise DomainError(
-            f"**: d(a**b)/db = a**b·ln(a) needs a > 0, but {np.count_nonzero(negative)} bases "
-            f"are negative (the first is {float(np.asarray(data(a))[negative][0])!r}); if the "
-            "exponent is a constant, pass a number or an array, not a Tensor")
+        raise safe_math.negative_bases(np.asarray(data(a)), negative)
     zero = np.asarray(data(a) == 0)
     if not zero.any():
         return y * log(a)
@@ -410,10 +413,9 @@ mean = define("mean", lambda x, axes, keep, n: np.sum(x, axes, keepdims=keep) / 
                   "averaged. The mean of no entries (0/0) raises ValueError.")
 max_ = define("max", lambda x, axes, keep: x.max(axes, keepdims=keep), "max({0})",
               (_d_max, "{g} to the largest entry of each group"), params=arguments.nonempty,
-              doc="The largest entry over ``axis``. The gradient goes to the entry that was "
-                  "largest (shared equally between ties, as ``torch.amax``). NaN counts as the "
-                  "largest (as in ``np.max``): where it wins, the result is NaN, its NaN "
-                  "entries get NaN (which one won is undefined) and the others 0.")
+              doc="The largest entry over ``axis``; the gradient goes to it (shared equally "
+                  "between ties, as ``torch.amax``). NaN counts as the largest (``np.max``): "
+                  "where it wins, its NaN entries get NaN and the others 0.")
 softmax = define("softmax", lambda x, axes: np.exp(safe_math.log_softmax(x, axes)), "softmax({0})",
                  (lambda g, x, y, axes: y * (g - (g * y).sum(axis=axes, keepdims=True)),
                   "{out} ⊙ ({g} − Σ {g} ⊙ {out})"), params=arguments.along,
@@ -440,8 +442,7 @@ transpose = define("transpose", lambda x, order, back: x.transpose(order), "{0}�
 
 
 def _scatter_array(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
-    """An array of ``shape`` holding 0 but where ``index`` picked entries: there, ``g``
-    (added up where an entry was picked twice). The transpose of indexing."""
+    """0 of ``shape``, but ``g`` where ``index`` picked (added twice where picked twice)."""
     dx = np.zeros(shape, dtype=np.result_type(g))
     np.add.at(dx, index, g)
     return dx
@@ -454,8 +455,7 @@ getitem = define("index", lambda x, index: x[index], "{0}[…]",
                  (lambda g, x, y, index: _scatter(g, index, x.shape),
                   "{g} put back where it was picked"), params=arguments.picked,
                  doc="``t[index]`` with ints, slices or integer arrays. The gradient goes back "
-                     "to the entries that were picked; an entry picked twice gets both "
-                     "gradients (``np.add.at``); the entries not picked get 0.")
+                     "to the entries picked (twice: both gradients, ``np.add.at``), 0 elsewhere.")
 _broadcast = define("broadcast_to", np.broadcast_to, "broadcast({0})",
                     (lambda g, x, y, shape: unbroadcast(g, x.shape), "{g} summed back"),
                     params=arguments.target_shape)

@@ -313,3 +313,11 @@ def sqrt(x: np.ndarray) -> np.ndarray:
             f"first is {float(np.asarray(x)[negative].flat[0])!r}), but sqrt is only defined "
             "for numbers >= 0")
     return np.sqrt(x)
+
+
+def negative_bases(a: np.ndarray, negative: np.ndarray) -> DomainError:
+    """The error for d(a**b)/db = a**b·ln(a) with some entries of a below 0."""
+    return DomainError(
+        f"**: d(a**b)/db = a**b·ln(a) needs a > 0, but {np.count_nonzero(negative)} bases are "
+        f"negative (the first is {float(a[negative][0])!r}); if the exponent is a constant, "
+        "pass a number or an array, not a Tensor")
