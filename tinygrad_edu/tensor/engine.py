@@ -16,13 +16,13 @@ Read it in this order:
    loop of the backward pass. The scalar engine, stepping, drawing and the replay page use
    the very same functions.
 3. The machinery beside this file, in ``tinygrad_edu/tensor/``, to trust rather than read,
-   in this order: ``registry.py`` (the row ``TensorOp`` and the registry ``OPS`` the tools
-   read); ``making.py`` (the function you call, made from a row: constants, dtypes, the
-   node it records; ``unary_op``, ``binary_op``, ``tensor_op`` for ops of your own);
-   ``keeping.py`` (what a graph keeps: arrays no one else can write); ``arguments.py`` (axes,
-   shapes, indices, bounds checked); ``base.py`` (a tensor's manners: ``data``, shape,
-   printing, comparisons, in-place updates, ``backward_steps``);
-   ``copying.py`` (copy, pickle); ``safe_math.py`` (real numbers only, no silent inf or NaN).
+   in this order: ``registry.py`` (the row ``TensorOp``, the registry ``OPS`` the tools read);
+   ``making.py`` (the function you call, made from a row: constants, dtypes, the node it
+   records; ``unary_op``, ``binary_op``, ``tensor_op`` for ops of your own); ``keeping.py``
+   (what a graph keeps: arrays no one else can write); ``arguments.py`` (axes, shapes,
+   indices, bounds checked); ``base.py`` (a tensor's manners: ``data``, shape, printing,
+   comparisons, in-place updates, ``backward_steps``); ``copying.py`` (copy, pickle);
+   ``safe_math.py`` (real numbers only, no silent inf or NaN).
 
 The VJPs are written with operators and this module's functions, which work on arrays and
 on Tensors alike: a backward pass runs them on arrays; with ``create_graph=True`` they run on
@@ -33,7 +33,7 @@ gradient for the images). A node keeps its operands, never a function: no refere
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Union
 
 import numpy as np
@@ -70,14 +70,13 @@ class Tensor(TensorBase):
     array([[4.],
            [6.]])
 
-    ``data`` is float64 unless you ask for float32 (``dtype=np.float32``) or pass a float32
-    array; ints and bools are converted. ``Tensor(array)`` copies the array, as
-    ``torch.tensor`` does. Its shape, printing, comparisons (entry by entry, a boolean
-    array, as in NumPy), in-place updates, copying and pickling are in ``base.py``.
+    ``data`` is float64 unless you ask for float32 (``dtype=np.float32``) or pass a float32 array;
+    ints and bools are converted; ``Tensor(array)`` copies it (as ``torch.tensor``). Shape,
+    printing, comparisons, in-place updates, copying, pickling: ``base.py``.
 
-    A node keeps the arrays its op was given and its output (``_saved``), read-only, never an
-    array you hold (keeping.py): a change after the forward pass (``X *= 10``, an optimizer's
-    early step) never reaches the VJPs, and ``backward()`` gives the forward pass's gradient.
+    A node keeps the arrays its op was given and its output (``_saved``), read-only, never an array
+    you hold (keeping.py): a change after the forward pass (``X *= 10``) never reaches the VJPs;
+    ``backward()`` gives the forward pass's gradient.
     """
 
     __slots__ = ("__weakref__", "_data", "_no_graph", "_operands", "_params", "_row", "_saved",
@@ -164,7 +163,6 @@ class Tensor(TensorBase):
         seed = self._seed(grad, "backward")  # ones, or grad checked to have our shape
         for _node in graph.backpropagate(self, seed):  # the walk calls each node's _backward()
             pass
-        return None
 
     def _backward(self) -> None:
         """One step of the chain rule, as ``Value._backward``: pass this tensor's gradient on
@@ -260,11 +258,10 @@ sigmoid = define("sigmoid", safe_math.sigmoid, "sigmoid({0})",
                  elementwise=True)
 sqrt = define("sqrt", safe_math.sqrt, "sqrt({0})",
               (lambda g, x, y: _d_sqrt(g, x, y), "{g} / (2·{out})"), elementwise=True)
-# Where the slope jumps (relu at 0, a tie of maximum) it is a constant, whose derivative is 0.
-# Where the output does not depend on an input at all (relu below 0, maximum's smaller side,
-# clip outside its bounds) nothing passes back, whatever arrives: ``_masked``, as in PyTorch.
+# At a kink (relu at 0, maximum's tie) the slope is a constant (derivative 0). Where the output
+# does not depend on an input, nothing passes back, whatever arrives (``_masked``, as PyTorch).
 relu = define("relu", lambda x: np.maximum(x, 0), "relu({0})",
-              (lambda g, x, y: _masked(g, data(x) <= 0) * safe_math.step(data(x), 0.0),
+              (lambda g, x, y: _masked(g, lambda: data(x) <= 0) * safe_math.step(data(x), 0.0),
                "{g} ⊙ ({0} > 0)"), elementwise=True)
 leaky_relu = define("leaky_relu", lambda x, a: x * safe_math.step(np.asarray(x), a),
                     "leaky_relu({0})", (lambda g, x, y, a: g * safe_math.step(data(x), a),
@@ -283,7 +280,7 @@ minimum = define("minimum", np.minimum, "minimum({0}, {1})",
                  (lambda g, a, b, y: _won(g, a, b), "{g} where {1} < {0}"),
                  elementwise=True, kinks=[lambda a, b: a - b])
 clip = define("clip", np.clip, "clip({0})",
-              (lambda g, x, y, low, high: _masked(g, (data(x) < low) | (data(x) > high))
+              (lambda g, x, y, low, high: _masked(g, lambda: (data(x) < low) | (data(x) > high))
                * safe_math.inside(data(x), low, high),
                "{g} where {0} is inside the bounds"), elementwise=True, params=arguments.bounds,
               doc="Each entry limited to [low, high] (``np.clip``, ``torch.clamp``); the "
@@ -294,13 +291,14 @@ _where = define("where", np.where, "where({0}, {1}, {2})", (None, ""),
 
 
 def _won(g: Any, a: Any, b: Any) -> Any:  # maximum's gradient towards a (half on a tie)
-    return _masked(g, data(a) < data(b)) * safe_math.larger(data(a), data(b))
+    return _masked(g, lambda: data(a) < data(b)) * safe_math.larger(data(a), data(b))
 
 
-def _masked(g: Any, dead: Any) -> Any:
-    """The arriving gradient ``g``, 0 where ``dead`` (where the output does not depend on the
-    input: nothing passes back, whatever arrives)."""
-    return where(dead, 0.0, g) if np.any(dead) else g
+def _masked(g: Any, dead: Callable[[], Any]) -> Any:
+    """``g``, 0 where ``dead()``; only a ``g`` not finite needs it (0 · a finite number is 0)."""
+    if np.isfinite(data(g)).all() or not np.any(mask := np.asarray(dead())):
+        return g
+    return where(mask, 0.0, g) if isinstance(g, Tensor) else np.where(mask, 0, g)
 
 
 def where(condition: Any, a: Operand, b: Operand) -> Any:
@@ -313,6 +311,8 @@ def _d_pow_base(g: Any, a: Any, b: Any) -> Any:
     but a NaN base stays NaN; at a = 0 it is 0 for b > 1, 1 for b = 1, inf for b < 1."""
     ad, bd = data(a), data(b)  # (an exponent with a graph: its derivatives stay whole)
     dead = np.asarray((bd == 0) & ~np.isnan(ad) & (not isinstance(b, Tensor)))
+    if dead.all():  # a constant 0: not even a graph of zeros passes back (as PyTorch)
+        return np.zeros_like(data(g))
     zero = np.asarray(ad == 0)
     with np.errstate(over="ignore", divide="ignore"):
         if not (zero.any() or dead.any()):
