@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from tests.exercises.learners import ASSIGN_EVERYWHERE, ITERATIVE_SORT, lecture, write
-from tinygrad_edu.exercises import EXERCISES, check, load_progress
+from tinygrad_edu.exercises import EXERCISES, TRACK, check, load_progress
 from tinygrad_edu.exercises.cli import main as cli
 
 
@@ -20,11 +20,15 @@ def test_cli_lists_the_exercises_with_progress(capsys):
     check("d_log", lambda x, y: x, record_progress=True)
     assert cli([]) == 0
     out = capsys.readouterr().out
-    lines = {line.split()[1]: line for line in out.splitlines()
+    exercises, track = out.split("Build microgpt yourself")
+    lines = {line.split()[1]: line for line in exercises.splitlines()
              if line[:1].isdigit() and "(" in line.split()[1]}
     assert len(lines) == len(EXERCISES)
     assert "✓ passed" in lines["d_exp(x,"] and "✗ 1 attempt" in lines["d_log(x,"]
-    assert f"1 of {len(EXERCISES)} passed" in out
+    stages = [line.split()[1].split("(")[0] for line in track.splitlines()
+              if re.match(r"\d+  ", line)]
+    assert stages == ["class", *(ex.symbol for ex in list(TRACK.values())[1:])]
+    assert f"1 of {len(EXERCISES)} exercises and 0 of {len(TRACK)} stages passed" in out
 
 
 def test_cli_start_then_check_a_file(tmp_path, capsys, private_progress):

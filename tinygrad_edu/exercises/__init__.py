@@ -20,6 +20,13 @@ The last exercise asks for a whole class, your own micrograd:
 >>> class Value: ...                    # data, grad, + - * / ** tanh exp relu, backward()
 >>> check("Value", Value)               # forward values first, then gradients
 
+And a track of ten stages builds microgpt, from its node to a GPT that makes up names
+(``TRACK``: ``node``, ``linear``, ``softmax``, ``nll``, ``rmsnorm``, ``attention``,
+``block``, ``gpt``, ``adam``, ``train_step``):
+
+>>> show("attention")                   # one causal head over a sequence
+>>> check("attention", attention)       # graded with the track's own Value
+
 From a terminal: ``python -m tinygrad_edu exercises`` lists the exercises with your
 progress; ``... exercises start FILE`` writes a file of starters and
 ``... exercises check FILE`` grades it. Needs hypothesis (``pip install hypothesis``;
@@ -47,9 +54,10 @@ from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Any
 
-from tinygrad_edu import binary_op, unary_op
+from tinygrad_edu import Value, binary_op, unary_op
 from tinygrad_edu.exercises.catalog import EXERCISES
 from tinygrad_edu.exercises.grading import Exercise, grade
+from tinygrad_edu.exercises.microgpt.stages import TRACK
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 from tinygrad_edu.exercises.progress import (
     ProgressError,
@@ -62,6 +70,7 @@ from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = [
     "EXERCISES",
+    "TRACK",
     "Diagnosis",
     "Exercise",
     "ExerciseError",
@@ -96,10 +105,13 @@ def get_exercise(exercise: Exercise | str | int) -> Exercise:
     if isinstance(exercise, str):
         if exercise in EXERCISES:
             return EXERCISES[exercise]
-        close = get_close_matches(exercise, EXERCISES, n=1)
+        if exercise in TRACK:
+            return TRACK[exercise]
+        close = get_close_matches(exercise, [*EXERCISES, *TRACK], n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ExerciseError(f"there is no exercise {exercise!r}; {hint}the exercises are: "
-                            f"{', '.join(EXERCISES)}")
+                            f"{', '.join(EXERCISES)}; the stages of microgpt: "
+                            f"{', '.join(TRACK)}")
     raise TypeError(f"an exercise is given by name or number, got {type(exercise).__name__} "
                     f"{exercise!r:.60}")
 
@@ -122,11 +134,11 @@ def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     ``progress_path``), as ``python -m tinygrad_edu exercises check`` does; if that file
     cannot be written, a warning says so and the verdict is returned all the same."""
     ex = get_exercise(exercise)
-    if ex.kind == "class" and solution is ex.reference:
+    if ex.kind == "class" and (solution is ex.reference or solution is Value):
         raise ExerciseError(
-            f"this is tinygrad_edu's own {ex.name} (imported), not yours: write your own "
-            f"class {ex.name} (in a notebook, run its cell after any `from tinygrad_edu "
-            f"import {ex.name}`) and check that")
+            f"this is tinygrad_edu's own {ex.symbol} (imported), not yours: write your own "
+            f"class {ex.symbol} (in a notebook, run its cell after any `from tinygrad_edu "
+            f"import {ex.symbol}`) and check that")
     verdict = grade(ex, solution)
     if record_progress:
         try:

@@ -136,13 +136,15 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
                 each(graded, ex.name)
         return []
     for k, ex in enumerate(exercises):
-        info = loaded["defines"].get(ex.name, {"found": False})
+        info = loaded["defines"].get(ex.symbol, {"found": False})
         absent = _absent(ex, info, path)
         if absent is not None:
             graded.absent[ex.name], graded.why[ex.name] = absent
         else:
             try:
-                graded.verdicts[ex.name] = grade(ex, Remote(process, ex.name, info))
+                for earlier in _stand_ins(graded, ex, process.given):
+                    process.use(earlier.symbol, _stand_in_source(earlier))
+                graded.verdicts[ex.name] = grade(ex, Remote(process, ex.symbol, info))
             except Stopped as stop:
                 left = _stopped(graded, stop, exercises[k + 1:], ex)
                 if each is not None and not graded.reported:
@@ -176,11 +178,12 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
 def _absent(ex: ExerciseSpec, info: dict[str, object], path: Path) -> tuple[str, str] | None:
     """Why the file has no solution of its own to grade for ``ex``, or None if it has."""
     if not info.get("found"):
-        return "missing", (f"{path} has no {ex.kind} {ex.name}; exercise {ex.number} expects"
+        what = f"{ex.track} stage {ex.number}" if ex.track else f"exercise {ex.number}"
+        return "missing", (f"{path} has no {ex.kind} {ex.symbol}; {what} expects"
                            f"\n    {ex.definition}")
     module = str(info.get("module", ""))
     if module.split(".")[0] == "tinygrad_edu":
-        return "not yours", (f"{path}: {ex.name} is imported from {module}, so it is not "
+        return "not yours", (f"{path}: {ex.symbol} is imported from {module}, so it is not "
                              f"yours; write your own `{ex.definition.removesuffix(': ...')}` "
                              f"in {path} to grade it")
     if not info.get("callable"):
@@ -209,7 +212,9 @@ def _load_problem(path: Path, loaded: dict[str, object]) -> str:
 def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     """Grade ``exercises`` in the learner's file at ``path`` in this process, for practice,
     where there are no processes (``APART`` is False: a browser's Python): the same
-    verdicts for the same answers, but the learner's code runs beside the references."""
+    verdicts for the same answers, but the learner's code runs beside the references (and a
+    stage of a track runs on the references' nodes, with the references of the earlier
+    stages that did not pass in the learner's namespace)."""
     from tinygrad_edu.exercises.loading import load_solutions
 
     graded = Graded(path)
@@ -218,8 +223,9 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     except SolutionFileError as error:
         graded.problem = error
         return graded
+    given: set[str] = set()
     for ex in exercises:
-        thing = found.get(ex.name)
+        thing = found.get(ex.symbol)
         module = getattr(thing, "__module__", None) or ""
         info = {"found": thing is not None, "module": module if isinstance(module, str) else "",
                 "callable": callable(thing), "type": type(thing).__name__}
@@ -227,5 +233,20 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
         if absent is not None:
             graded.absent[ex.name], graded.why[ex.name] = absent
         elif thing is not None:
+            for earlier in _stand_ins(graded, ex, given):  # (here, the references themselves)
+                found[earlier.symbol] = earlier.reference
+                given.add(earlier.symbol)
             graded.verdicts[ex.name] = grade(ex, thing)
     return graded
+
+
+def _stand_ins(graded: Graded, ex: ExerciseSpec, given: set[str]) -> list[ExerciseSpec]:
+    """The earlier stages ``ex`` uses that have not passed in this grading and have no stand-in
+    yet: each gets its reference, under its name, before ``ex`` is graded."""
+    return [earlier for earlier in ex.uses if earlier.symbol not in given and not (
+        earlier.name in graded.verdicts and graded.verdicts[earlier.name].passed)]
+
+
+def _stand_in_source(ex: ExerciseSpec) -> str:
+    assert ex.stand_in is not None, f"{ex.name} has no reference to stand in for it"
+    return ex.stand_in()

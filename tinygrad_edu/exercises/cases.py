@@ -260,7 +260,7 @@ def _chain(g: _Growing, max_steps: int) -> None:
         node = g.step_on(node)
 
 
-_SHAPES = (_dag, _reused, _diamonds, _fan, _chain)
+SHAPES = (_dag, _reused, _diamonds, _fan, _chain)
 
 
 @st.composite
@@ -269,7 +269,7 @@ def graphs(draw: st.DrawFn, max_steps: int = 8) -> Graph:
     graph (nodes used twice by one op among them), an inner node used at two depths,
     stacked diamonds, a wide fan and a deep chain. Each kind is drawn as often; a failing
     graph shrinks towards the first kind, small ones."""
-    shape = draw(st.sampled_from(_SHAPES))
+    shape = draw(st.sampled_from(SHAPES))
     g = _Growing(draw, 3 if shape is _dag else 2)
     shape(g, max_steps)
     return g.result()
@@ -277,11 +277,11 @@ def graphs(draw: st.DrawFn, max_steps: int = 8) -> Graph:
 
 # ----------------------------------------------------------------------------- expressions
 
-_NUMBER = st.sampled_from((2.0, -1.5, 0.5, 3.0, -2.0))
-_EXPONENT = st.sampled_from((2, 3, -1, 0.5))
+NUMBERS = st.sampled_from((2.0, -1.5, 0.5, 3.0, -2.0))
+EXPONENTS = st.sampled_from((2, 3, -1, 0.5))
 
 
-class _GrowingExpression(_Growing):
+class GrowingExpression(_Growing):
     """An expression being drawn: the ops of ``EXPRESSION_OPS``, plain numbers included."""
 
     def fits(self, op: str, xs: list[float], number: Any) -> bool:
@@ -311,11 +311,11 @@ class _GrowingExpression(_Growing):
             # its input is negative and a gradient still reaches it
             return self.add(self.draw(st.sampled_from(("tanh", "relu", "exp", "relu"))), (node,))
         if kind == "power":
-            return self.add("**", (node,), self.draw(_EXPONENT))
+            return self.add("**", (node,), self.draw(EXPONENTS))
         op = self.draw(st.sampled_from("+-*/"))
         if kind == "number":
             side = op + "c" if self.draw(st.booleans()) else "c" + op
-            return self.add(side, (node,), self.draw(_NUMBER))
+            return self.add(side, (node,), self.draw(NUMBERS))
         return self.add(op, self._pair(node))
 
     def combine(self, a: int, b: int) -> int:
@@ -334,8 +334,8 @@ class _GrowingExpression(_Growing):
 def expressions(draw: st.DrawFn, max_steps: int = 8) -> Expression:
     """Expressions of every kind ``graphs`` draws, with plain numbers on both sides, powers,
     tanh, exp and relu."""
-    shape = draw(st.sampled_from(_SHAPES))
-    g = _GrowingExpression(draw, 3 if shape is _dag else 2)
+    shape = draw(st.sampled_from(SHAPES))
+    g = GrowingExpression(draw, 3 if shape is _dag else 2)
     shape(g, max_steps)
     return g.result()
 

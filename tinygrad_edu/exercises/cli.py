@@ -18,12 +18,15 @@ import argparse
 import ast
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises import (
     EXERCISES,
+    TRACK,
     ExerciseError,
     ProgressError,
+    Status,
     apart,
     get_exercise,
     load_progress,
@@ -50,27 +53,39 @@ def _listing() -> str:
     rows = [("#", "exercise", "what", "level", "status")]
     numpy = numpy_installed()
     for ex in EXERCISES.values():
-        status = progress.get(ex.name)
-        if ex.arrays and not numpy:
-            mark = "needs NumPy"
-        elif status is None:
-            mark = "·"
-        elif status.passed:
-            mark = "✓ passed"
-        else:
-            mark = f"✗ {status.attempts} attempt{'s' * (status.attempts != 1)}"
+        mark = "needs NumPy" if ex.arrays and not numpy else _mark(progress.get(ex.name))
         rows.append((str(ex.number), ex.signature, ex.title, str(ex.level), mark))
-    widths = [max(len(r[k]) for r in rows) for k in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, [*widths, 0])).rstrip() for r in rows]
+    track = [("", "Build microgpt yourself: from one Value to a GPT that makes up names",
+              "", "", "")]
+    for ex in TRACK.values():
+        rows.append((str(ex.number), ex.signature if ex.kind != "class" else ex.definition,
+                     ex.title, str(ex.level), _mark(progress.get(ex.name))))
+        track.append(rows.pop())
+    widths = [max(len(r[k]) for r in rows + track[1:]) for k in range(4)]
+
+    def table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+        return ["  ".join(c.ljust(w) for c, w in zip(r, [*widths, 0])).rstrip() for r in rows]
+
     done = sum(1 for ex in EXERCISES if progress.get(ex) and progress[ex].passed)
-    lines += [
+    built = sum(1 for ex in TRACK if progress.get(ex) and progress[ex].passed)
+    return "\n".join([
+        *table(rows), "", track[0][1], *table(track[1:]),
         "",
-        f"{done} of {len(EXERCISES)} passed (progress is kept in {progress_path()}).",
+        f"{done} of {len(EXERCISES)} exercises and {built} of {len(TRACK)} stages passed "
+        f"(progress is kept in {progress_path()}).",
         f"Read one:     {PROG} show d_mul",
-        f"Start a file: {PROG} start solutions.py",
+        f"Start a file: {PROG} start solutions.py   (microgpt: {PROG} start gpt.py microgpt)",
         f"Grade it:     {PROG} check solutions.py",
-    ]
-    return "\n".join(lines)
+        f"Train yours:  {PROG} train gpt.py   (once its stages pass)",
+    ])
+
+
+def _mark(status: Status | None) -> str:
+    if status is None:
+        return "·"
+    if status.passed:
+        return "✓ passed"
+    return f"✗ {status.attempts} attempt{'s' * (status.attempts != 1)}"
 
 
 def _start(path: Path, names: list[Exercise], force: bool) -> int:
@@ -108,9 +123,7 @@ PRACTICE_HERE = ("Graded in this page's Python, for practice: the verdicts are y
 
 
 def _check(path: Path, names: list[Exercise]) -> int:
-    wanted = names or list(EXERCISES.values())
-    if not names and not numpy_installed():
-        wanted = [ex for ex in wanted if not ex.arrays]
+    wanted = names or _everything_in(path)
     graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, wanted)
     if graded.problem is not None:
         print(graded.problem, file=sys.stderr)
@@ -161,7 +174,8 @@ def _check(path: Path, names: list[Exercise]) -> int:
             _progress.record(ex.name, verdict.passed)
         except ProgressError as error:
             print(f"warning: progress not saved: {error}", file=sys.stderr)
-    summary = f"{path}: {len(passed)} of {len(passed) + len(failed)} attempted exercises pass"
+    things = "stages of microgpt" if all(ex.track for ex in wanted) else "exercises"
+    summary = f"{path}: {len(passed)} of {len(passed) + len(failed)} attempted {things} pass"
     extra = [f"{len(not_started)} not started (still NotImplementedError)"] if not_started else []
     if missing:
         extra.append(f"{len(missing)} not in the file")
@@ -171,6 +185,40 @@ def _check(path: Path, names: list[Exercise]) -> int:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
         return 1
     return 0 if not failed else 1
+
+
+def _track_text() -> str:
+    """``show microgpt``: the stages, in order, and how to start."""
+    lines = ["Build microgpt yourself: ten stages, from one Value to a GPT that makes up names.",
+             ""]
+    lines += [f"  {ex.number:>2}. {ex.name:<11} {ex.title}" for ex in TRACK.values()]
+    lines += ["", f"Read a stage:   {PROG} show linear",
+              f"Start the file: {PROG} start gpt.py microgpt",
+              f"Grade it:       {PROG} check gpt.py",
+              f"Watch it learn: {PROG} train gpt.py"]
+    return "\n".join(lines)
+
+
+def _train(path: Path, steps: int, samples: int) -> int:
+    """``train FILE``: the file's own GPT, trained beside the reference (in this process: it
+    is for seeing, not grading), then its names."""
+    from tinygrad_edu.exercises.loading import load_solutions
+    from tinygrad_edu.exercises.microgpt.training import train
+
+    if steps < 1:
+        print(f"--steps {steps}: train on at least one name", file=sys.stderr)
+        return 2
+    try:
+        found = load_solutions(path)
+        train(found, steps, samples=samples)
+    except (SolutionFileError, ValueError) as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # the learner's code failed: where, and what to do
+        print(f"{path}: your code raised {type(error).__name__}: {error}. Grade the file "
+              f"first ({PROG} check {path}): every stage should pass.", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _other_classes(path: Path, ex: Exercise) -> str:
@@ -192,10 +240,38 @@ def _other_classes(path: Path, ex: Exercise) -> str:
 
 
 def _exercises(values: list[str]) -> list[Exercise]:
-    chosen = []
+    """The exercises named (by name or number; ``microgpt``: every stage of the track)."""
+    chosen: list[Exercise] = []
     for value in values:
-        chosen.append(get_exercise(int(value) if value.isdigit() else value))
+        if value == "microgpt":
+            chosen += TRACK.values()
+        else:
+            chosen.append(get_exercise(int(value) if value.isdigit() else value))
     return chosen
+
+
+def _defined(path: Path) -> set[str]:
+    """The names a file defines at its top level, read from its source (not run here)."""
+    try:
+        tree = ast.parse(read_source(path))
+    except (SolutionFileError, SyntaxError, ValueError):
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def _everything_in(path: Path) -> list[Exercise]:
+    """What ``check FILE`` grades with no names: the exercises, and the stages of microgpt if
+    the file defines one of them but the node (then its ``Value`` is the track's node, not
+    exercise 18's)."""
+    defined = _defined(path)
+    track = bool(defined & {ex.symbol for ex in TRACK.values()} - {"Value"})
+    wanted = [ex for ex in EXERCISES.values() if not (track and ex.name == "Value")]
+    if not numpy_installed():
+        wanted = [ex for ex in wanted if not ex.arrays]
+    if track:
+        others = defined & set(EXERCISES) - {"Value"}
+        wanted = [ex for ex in wanted if ex.name in others] + list(TRACK.values())
+    return wanted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,11 +287,18 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("list", help="the exercises with your progress (the default)")
     show = commands.add_parser("show", help="print an exercise's statement and starter")
-    show.add_argument("exercise", help="its name (d_tanh) or number")
+    show.add_argument("exercise", help="its name (d_tanh, or a stage of microgpt: attention) "
+                      "or number; microgpt: the track's stages")
     start = commands.add_parser("start", help="write a file with the starters")
     start.add_argument("file", type=Path)
     start.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
     start.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    train = commands.add_parser("train", help="train the GPT a file of the microgpt track "
+                                "builds, beside the reference, and make up names with it")
+    train.add_argument("file", type=Path)
+    train.add_argument("--steps", type=int, default=300, help="names to train on (default: "
+                       "300; about a third of a second each, with the reference's)")
+    train.add_argument("--samples", type=int, default=10, help="names to make up (default: 10)")
     check = commands.add_parser("check", help="grade the functions a file defines")
     check.add_argument("file", type=Path)
     check.add_argument("exercise", nargs="*", default=[], help="only these (names or numbers)")
@@ -263,15 +346,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
-            else [get_exercise(int(args.exercise) if args.exercise.isdigit() else args.exercise)]
+            else _exercises([args.exercise])
     except ExerciseError as error:
         parser.error(str(error))
     if args.command in (None, "list"):
         print(_listing())
         return 0
     if args.command == "show":
-        print(chosen[0].describe())
+        print(chosen[0].describe() if len(chosen) == 1 else _track_text())
         return 0
+    if args.command == "train":
+        return _train(args.file, args.steps, args.samples)
     if args.command == "start":
         return _start(args.file, chosen, args.force)
     if args.command == "report":

@@ -45,6 +45,13 @@ class ExerciseSpec:
     class whose answers may hang on the order of a set, the examples give a failing input
     that does not). ``arrays`` marks an exercise on NumPy arrays; the others need no NumPy,
     and are graded where it is not installed.
+
+    A stage of a track (``track``: ``"microgpt"``) may ask for a name other than its own
+    (``defines``: the node stage asks for ``class Value``), is run on nodes of the class
+    ``node`` in the grader's process (the track's reference ``Value``), and ``uses`` the
+    earlier stages: where one of them has not passed in the same grading, the source of its
+    reference (``stand_in()``) is run in the learner's process under that stage's name, so
+    that one mistake does not sink the stages after it.
     """
 
     number: int
@@ -67,7 +74,7 @@ class ExerciseSpec:
     explain: Callable[[ExerciseSpec, Any, Outcome, list[Outcome]], tuple[Diagnosis, ...]
                       ] | None = field(default=None, repr=False)
     forward: Callable[..., float] | None = field(default=None, repr=False)
-    rows: Callable[[Any], list[str]] | None = field(default=None, repr=False)
+    rows: Callable[[Any], list[Any]] | None = field(default=None, repr=False)
     max_examples: int = 100
     probe_examples: int = 40
     kind: str = "function"
@@ -77,19 +84,31 @@ class ExerciseSpec:
     after: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
     tolerate: Callable[[Outcome], str | None] | None = field(default=None, repr=False)
     arrays: bool = False
+    track: str = ""
+    defines: str = ""
+    node: type | None = field(default=None, repr=False)
+    uses: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
+    stand_in: Callable[[], str] | None = field(default=None, repr=False)
+
+    @property
+    def symbol(self) -> str:
+        """The name the learner's code defines: ``defines``, else the exercise's name."""
+        return self.defines or self.name
 
     @property
     def signature(self) -> str:
-        return f"{self.name}({self.params})"
+        return f"{self.symbol}({self.params})"
 
     @property
     def definition(self) -> str:
         """How the learner's code starts: ``def d_mul(a, b, y): ...`` or ``class Value: ...``."""
-        return f"class {self.name}: ..." if self.kind == "class" else f"def {self.signature}: ..."
+        return (f"class {self.symbol}: ..." if self.kind == "class"
+                else f"def {self.signature}: ...")
 
     def describe(self) -> str:
         """The statement and the starter code, as printed by ``show`` and the command line."""
-        head = f"Exercise {self.number} (level {self.level}): {self.title}"
+        head = (f"Build {self.track} yourself, stage {self.number} ({self.name}): {self.title}"
+                if self.track else f"Exercise {self.number} (level {self.level}): {self.title}")
         graded = textwrap.fill(f"Graded on: {self.domain}.", width=92)
         return (f"{head}\n{'=' * len(head)}\n\n{self.statement.strip()}\n\n{graded}\n\n"
                 f"Starter:\n\n{indent(self.starter.strip(), 4)}\n")

@@ -78,6 +78,7 @@ class LearnerProcess:
         self.deadline = DEADLINE - serve.TIME_LIMIT * 4 + time_limit * 4
         self.exercises = list(exercises)
         self.reports: list[str] = []
+        self.given: set[str] = set()  # the names a reference stands in for (``use``)
         self.printed = self.stderr = ""
         self._pending = b""
         self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-")
@@ -100,7 +101,7 @@ class LearnerProcess:
         wire.write_message(self._requests, {
             "group": group, "source": source, "path": path, "user": user,
             "time_limit": time_limit, "load_limit": load_limit,
-            "exercises": [{"name": ex.name, "params": ex.params} for ex in exercises]})
+            "exercises": [{"name": ex.symbol, "params": ex.params} for ex in exercises]})
         self.loaded = self._reply(START_DEADLINE - serve.LOAD_LIMIT + load_limit)
         self.printed = str(self.loaded.get("printed", ""))
 
@@ -113,6 +114,15 @@ class LearnerProcess:
         except OSError:
             raise self._stopped() from None
         return self._reply(self.deadline)
+
+    def use(self, name: str, source: str) -> None:
+        """Run ``source`` (a reference of an earlier stage of a track, which did not pass) in
+        the learner's module, where it stands in for the learner's ``name`` from now on."""
+        reply = self.ask({"op": "use", "name": name, "source": source})
+        if reply.get("used") != name:
+            raise Stopped(f"the process did not take the reference of {name}: "
+                          f"{str(reply)[:200]}", "ended")
+        self.given.add(name)
 
     def _reply(self, seconds: float) -> dict[str, Any]:
         end = time.monotonic() + seconds
@@ -219,7 +229,7 @@ class Remote:
     def run(self, exercise: ExerciseSpec, case: Any) -> tuple[tuple[Any, ...], str]:
         """The solution's answer on ``case`` and what it printed; raises what it raised."""
         try:
-            reply = self.process.ask({"op": "call", "exercise": exercise.name,
+            reply = self.process.ask({"op": "call", "exercise": self.__name__,
                                       "kind": exercise.call.kind,
                                       "parts": list(exercise.call.parts),
                                       "case": wire.encode(case)})

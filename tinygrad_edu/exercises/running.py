@@ -72,7 +72,7 @@ def run_solution(solution: Solution | Remote, exercise: ExerciseSpec, case: Any,
     quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
     with contextlib.redirect_stdout(out), warnings.catch_warnings(), quiet:
         warnings.simplefilter("ignore")
-        answer = exercise.call(solution, case)
+        answer = exercise.call(solution, case, exercise.node)
     return answer, out.getvalue()
 
 

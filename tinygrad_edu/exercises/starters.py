@@ -18,6 +18,8 @@ PROG = "python -m tinygrad_edu exercises"
 def imports_for(chosen: Sequence[ExerciseSpec]) -> str:
     """The imports a file of these exercises' starters begins with: math always, NumPy for
     the exercises on arrays, and tinygrad_edu's ``walk``."""
+    if all(ex.track for ex in chosen):  # (microgpt is built from nothing but math)
+        return "import math\n"
     numpy = "\nimport numpy as np\n" if any(ex.arrays for ex in chosen) else ""
     return f"import math\n{numpy}\nfrom tinygrad_edu import walk\n"
 
@@ -26,12 +28,17 @@ def starter_file(file_name: str, chosen: Sequence[ExerciseSpec]) -> str:
     """A file of the starters of ``chosen``, each under its number, title and statement, as
     ``python -m tinygrad_edu exercises start FILE_NAME`` writes it: a learner replaces each
     ``raise NotImplementedError`` by an answer, and grades the file with ``check``."""
-    blocks = ['"""My solutions to the tinygrad_edu exercises. Grade them with\n'
-              f'{PROG} check {file_name}\n\nA function that still raises '
+    what = ("My microgpt, built stage by stage" if all(ex.track for ex in chosen) else
+            "My solutions to the tinygrad_edu exercises")
+    then = (f"\nOnce every stage passes, watch it learn: {PROG} train {file_name}\n"
+            if all(ex.track for ex in chosen) else "")
+    blocks = [f'"""{what}. Grade {"it" if then else "them"} with\n'
+              f'{PROG} check {file_name}\n{then}\nA function that still raises '
               f'NotImplementedError counts as not started."""\n\n{imports_for(chosen)}']
     for ex in chosen:
         statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())
-        blocks.append(f"\n# {ex.number}. {ex.title}\n#\n{statement}\n\n{ex.starter}")
+        head = f"stage {ex.number} of microgpt" if ex.track else str(ex.number)
+        blocks.append(f"\n# {head}. {ex.title}\n#\n{statement}\n\n{ex.starter}")
     return "\n".join(blocks)
 
 

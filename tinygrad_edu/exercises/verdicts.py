@@ -92,11 +92,16 @@ def _comparison(ex: ExerciseSpec, f: Outcome) -> list[str]:
     if ex.rows is not None and len(ex.parts) == 1 and shape_of(f.got[0]) == shape_of(
             f.expected[0]):
         return _table(ex.rows(f.case), f.expected[0], f.got[0])
+    names = ex.rows(f.case) if ex.rows is not None and len(ex.parts) > 1 else None
     lines = []
     label = len(ex.parts) > 1
     for i, (name, e, g) in enumerate(zip(ex.parts, f.expected, f.got)):
         mark = ("  ✓", "  ✗")[i in f.wrong] if label else ""
         prefix = f"{name}: " if label else ""
+        if names is not None and isinstance(e, Numbers) and isinstance(g, Numbers) and (
+                len(e) == len(g) == len(names[i])):
+            lines += _wrong_entries(name, names[i], e, g)
+            continue
         e_text, g_text = format_part(e), format_part(g)
         if "\n" in e_text or "\n" in g_text or len(e_text) + len(g_text) > 60:
             lines += [f"  {prefix}expected{mark}", indent(e_text, 4), "  got",
@@ -104,6 +109,27 @@ def _comparison(ex: ExerciseSpec, f: Outcome) -> list[str]:
         else:
             lines.append(f"  {prefix}expected {e_text}, got {g_text}{mark}")
     return lines
+
+
+SHOWN = 6
+"""The most entries of a part a verdict lists where that part is wrong."""
+
+
+def _wrong_entries(part: str, names: list[str], expected: Numbers, got: Numbers) -> list[str]:
+    """A part of many numbers, each with its name: right (how many), or its wrong entries
+    (at most ``SHOWN``, then how many more)."""
+    wrong = [k for k, (e, g) in enumerate(zip(expected, got)) if not close(g, e)]
+    count = f"{len(expected)} number{'s' * (len(expected) != 1)}"
+    if not wrong:
+        return [f"  {part}: right ({count})  ✓"]
+    rows = [("", "expected", "got")] + [(names[k], precise(float(expected[k])),
+                                         precise(float(got[k]))) for k in wrong[:SHOWN]]
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    table = ["    " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + ("  ✗" * (j > 0))
+             for j, r in enumerate(rows)]
+    more = len(wrong) - SHOWN
+    tail = [f"    ... and {more} more of the {len(wrong)} wrong"] if more > 0 else []
+    return [f"  {part}: {len(wrong)} of {count} wrong  ✗", *table, *tail]
 
 
 def _table(names: list[str], expected: Any, got: Any) -> list[str]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tinygrad_edu.exercises.learner.gpt_cases import GPT_CALLS
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
 from tinygrad_edu.formatting import shape_text
 
@@ -198,15 +199,17 @@ EXPRESSION_OPS: dict[str, Callable[..., Any]] = {
     "/c": lambda a, c: a / c, "c/": lambda a, c: c / a,
     "**": lambda a, c: a**c,
     "tanh": lambda a: a.tanh(), "exp": lambda a: a.exp(), "relu": lambda a: a.relu(),
+    "log": lambda a: a.log(),
 }
 """What a learner's Value must do, as Python writes it: ``+ - * /`` between two Values, with
 a plain number c on the right (``"+c"``: x + c) or on the left (``"c+"``: c + x, which needs
-``__radd__``), ``**`` a number, and the methods tanh, exp and relu."""
+``__radd__``), ``**`` a number, and the methods tanh, exp, relu and log (microgpt's node
+has log, not tanh)."""
 
 def expression_text(op: str, names: Sequence[str], number: Any = None) -> str:
     """One step as Python code: ``x0 + x1``, ``2.0 * v1``, ``v2 ** 3``, ``v3.tanh()``."""
     a = names[0]
-    if op in ("tanh", "exp", "relu"):
+    if op in ("tanh", "exp", "relu", "log"):
         return f"{a}.{op}()"
     if op == "**":
         return f"{a} ** {number!r}"
@@ -323,6 +326,55 @@ def call_value_backward(cls: Solution, case: Any) -> tuple[Any, ...]:
                               "right first")
     nodes[-1].backward()
     return (_numbers(nodes, "grad", names),)
+
+
+PRIMITIVE = ("+", "*", "**", "log", "exp", "relu")
+"""The ops of microgpt's node that make one node of their operands (``a - b`` is made of
+``+`` and a negation, ``a / b`` of ``*`` and ``** -1``)."""
+
+
+def local_rows(case: Expression) -> list[str]:
+    """The names of the local derivatives ``call_value_locals`` reads, in its order."""
+    names = case.node_names()
+    return [f"{names[len(case.leaves) + k]}._local_grads[{i}]"
+            for k, (op, args, _) in enumerate(case.steps) if op in PRIMITIVE
+            for i in range(len(args))]
+
+
+def call_value_locals(cls: Any, case: Expression) -> tuple[Any, ...]:
+    """Build ``case`` with the class: every node made by one op (``PRIMITIVE``) must hold its
+    operands in ``_children`` and the local derivative towards each in ``_local_grads``, as
+    microgpt's node does; the answer is those derivatives, in order."""
+    names = case.node_names()
+    nodes = case.build(cls)
+    found = []
+    for k, (op, args, number) in enumerate(case.steps):
+        if op not in PRIMITIVE:
+            continue
+        name = names[len(case.leaves) + k]
+        node = nodes[len(case.leaves) + k]
+        code = expression_text(op, [names[i] for i in args], number)
+        for field in ("_children", "_local_grads"):
+            if not isinstance(getattr(node, field, None), (tuple, list)):
+                raise AnswerError(f"{name} = {code} has no {field} (a tuple): microgpt's node "
+                                  "keeps the nodes it was made from in _children and the "
+                                  "local derivative towards each in _local_grads")
+        children, local = list(node._children), list(node._local_grads)
+        if len(children) != len(args) or any(c is not nodes[i] for c, i in zip(children, args)):
+            want = ", ".join(names[i] for i in args)
+            raise AnswerError(f"{name} = {code}: its _children should be ({want}), the nodes "
+                              f"it was made from, in order; it holds {len(children)} "
+                              "other(s)")
+        if len(local) != len(children):
+            raise AnswerError(f"{name} = {code}: _local_grads should hold one number per "
+                              f"child ({len(children)}), it holds {len(local)}")
+        for i, g in enumerate(local):
+            if isinstance(g, bool) or not isinstance(g, numbers.Real):
+                raise AnswerError(f"{name}._local_grads[{i}] is {g!r:.60}, not a number: a "
+                                  "local derivative is a plain number, computed in the "
+                                  "forward pass")
+            found.append(float(g))
+    return (Numbers(found),)
 
 
 def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
@@ -463,15 +515,22 @@ class Call:
     kind: str
     parts: tuple[str, ...] = ("answer",)
 
-    def __call__(self, solution: Solution, case: Any) -> tuple[Any, ...]:
+    def __call__(self, solution: Solution, case: Any, node: type | None = None
+                 ) -> tuple[Any, ...]:
+        """``node``: the class of the nodes a stage of the microgpt track is run on
+        (``gpt_cases.py``); the other kinds take none."""
         if self.kind in ("numbers", "arrays"):
             return parts_of(solution(*case.args()), self.parts, scalar=self.kind == "numbers")
+        if self.kind in GPT_CALLS:
+            if node is None:
+                raise AnswerError("there is no class Value to build this stage's nodes with")
+            return GPT_CALLS[self.kind](solution, case, node)
         return CALLS[self.kind](solution, case)
 
 
 CALLS: dict[str, Callable[[Solution, Any], tuple[Any, ...]]] = {
     "sgd": call_sgd, "step": call_step, "topological": call_topological,
     "backward": call_backward, "paths": call_paths, "value_forward": call_value_forward,
-    "value_backward": call_value_backward,
+    "value_backward": call_value_backward, "value_locals": call_value_locals,
 }
 """The kinds of call that build Values from a case, by name."""

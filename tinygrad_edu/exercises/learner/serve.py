@@ -137,6 +137,7 @@ class Context:
         self.answer_error = answer_error
         self.path = path
         self.found: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = {}  # the learner's module's own
 
     def load(self, code: Any, path: str, names: list[dict[str, Any]],
              builtins: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +162,7 @@ class Context:
                     "seconds": LOAD_LIMIT,
                     "lineno": frame.lineno if frame else None,
                     "line": (frame.line or "") if frame else ""}
-        self.found = dict(module.__dict__)
+        self.found, self.namespace = dict(module.__dict__), module.__dict__
         return {"loaded": True, "printed": printed.getvalue(),
                 "defines": {e["name"]: self.describe(e) for e in names}}
 
@@ -198,6 +199,8 @@ class Context:
                 return self.call(request)
             if op == "probe":
                 return self.probe(request)
+            if op == "use":
+                return self.use(request)
         except self.wire.WireError as error:
             return {"refused": str(error)}
         return {"refused": f"no such question: {op!r:.40}"}
@@ -212,7 +215,8 @@ class Context:
         try:
             with contextlib.redirect_stdout(printed), warnings.catch_warnings(), quiet:
                 warnings.simplefilter("ignore")
-                got = self.limit.call_with_time_limit(TIME_LIMIT, call, solution, case)
+                got = self.limit.call_with_time_limit(TIME_LIMIT, call, solution, case,
+                                                      self.node())
         except self.answer_error as problem:
             return {"problem": str(problem), "printed": printed.getvalue()}
         except self.limit.TimeLimit as stop:
@@ -223,6 +227,20 @@ class Context:
                     "text": _where_in(error, self.path, solution),
                     "printed": printed.getvalue()}
         return {"answer": self.wire.encode(tuple(got)), "printed": printed.getvalue()}
+
+    def node(self) -> type | None:
+        """The class a stage of a track builds its nodes with: the module's ``Value`` (the
+        learner's, where it passed; else the reference standing in for it)."""
+        found = self.namespace.get("Value")
+        return found if isinstance(found, type) else None
+
+    def use(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Run a reference's source in the learner's module: it stands in for the learner's
+        definition of that name from now on (the stage it is for has been graded)."""
+        name, source = str(request["name"]), str(request["source"])
+        exec(compile(source, f"<the reference {name}>", "exec"), self.namespace)
+        self.found[name] = self.namespace[name]
+        return {"used": name}
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
         cls = self.found[request["exercise"]]

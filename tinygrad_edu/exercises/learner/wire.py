@@ -17,7 +17,7 @@ import os
 import sys
 from typing import Any
 
-from tinygrad_edu.exercises.learner import inputs
+from tinygrad_edu.exercises.learner import gpt_cases, inputs
 from tinygrad_edu.exercises.learner.parts import Numbers
 
 __all__ = ["MAX_MESSAGE", "WireError", "decode", "encode", "read_message", "write_message"]
@@ -27,7 +27,7 @@ MAX_MESSAGE = 64 * 2**20
 
 CASES = {cls.__name__: cls for cls in (inputs.Point, inputs.Slope, inputs.Vectors,
                                        inputs.Graph, inputs.Expression, inputs.SumChain,
-                                       inputs.NodeCase, inputs.Params)}
+                                       inputs.NodeCase, inputs.Params, *gpt_cases.CASES)}
 """The cases that cross as data, by their class's name (``Arrays`` crosses as its arrays)."""
 FUNCTIONS = {f.name: f for f in inputs.FUNCTIONS}
 

@@ -1,0 +1,318 @@
+"""The inputs the microgpt track is graded on (hypothesis's strategies), and the worked
+examples every stage is tried on first: the smallest input on which each classic mistake
+shows.
+
+Numbers have one decimal (easy to follow in a verdict), sizes are small (a failing input
+shrinks to one position, one head, two features) and every case holds its own loss
+weights ``c``, so that the gradients a stage lets through are graded with its outputs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tinygrad_edu import Value as EngineValue
+from tinygrad_edu.exercises.cases import (
+    EXPONENTS,
+    NUMBERS,
+    SHAPES,
+    GrowingExpression,
+    expression,
+    tenths,
+)
+from tinygrad_edu.exercises.learner.gpt_cases import (
+    DEFAULTS,
+    AdamCase,
+    AttentionCase,
+    BlockCase,
+    GptCase,
+    LinearCase,
+    Matrix,
+    TargetCase,
+    TrainCase,
+    Vector,
+    VectorCase,
+    Weights,
+)
+from tinygrad_edu.exercises.learner.inputs import Expression, SumChain
+
+__all__: list[str] = []  # the grader's inner workings
+
+UNIT = tenths(-2.0, 2.0)
+SMALL = tenths(-1.0, 1.0)
+
+# ----------------------------------------------------------------------------- the node
+
+
+class _GrowingNode(GrowingExpression):
+    """An expression of microgpt's operations: + - * / with Values and plain numbers, ``**``
+    a number, log, exp and relu (no tanh). An op that would leave order one becomes the
+    node times 0.5."""
+
+    def add(self, op: str, args: Any, number: Any = None) -> int:
+        args = tuple(args)
+        xs = [self.values[i] for i in args]
+        if not self.fits(op, xs, number) or sum(self.paths[i] for i in args) > 256:
+            op, args, number = "*c", args[:1], 0.5
+        value = self.apply(op, [EngineValue(self.values[i]) for i in args], number).data
+        if abs(value) > 10:
+            op, args, number = "*c", args[:1], 0.5
+            value = self.values[args[0]] * 0.5
+        self.values.append(value)
+        self.paths.append(sum(self.paths[i] for i in args))
+        self.steps.append((op, args, number))
+        return self.last
+
+    def fits(self, op: str, xs: list[float], number: Any) -> bool:
+        """As an expression's, and log only of a number at least 0.25 (its slope at most 4)."""
+        if op == "log":
+            return xs[0] >= 0.25
+        return super().fits(op, xs, number)
+
+    def step_on(self, node: int) -> int:
+        """One step on ``node``: log, exp or relu, a power, an op with a plain number on
+        either side, or an op with a leaf or with ``node`` itself."""
+        kind = self.draw(st.sampled_from(("method", "number", "node", "power")))
+        if kind == "method":
+            return self.add(self.draw(st.sampled_from(("log", "relu", "exp", "relu"))), (node,))
+        if kind == "power":
+            return self.add("**", (node,), self.draw(EXPONENTS))
+        op = self.draw(st.sampled_from("+-*/"))
+        if kind == "number":
+            side = op + "c" if self.draw(st.booleans()) else "c" + op
+            return self.add(side, (node,), self.draw(NUMBERS))
+        return self.add(op, self._pair(node))
+
+
+@st.composite
+def node_expressions(draw: st.DrawFn, max_steps: int = 8) -> Expression:
+    """Expressions of every kind the Value exercise draws, with microgpt's operations."""
+    shape = draw(st.sampled_from(SHAPES))
+    g = _GrowingNode(draw, 3 if shape is SHAPES[0] else 2)
+    shape(g, max_steps)
+    return g.result()
+
+
+def node_examples() -> tuple[Expression, ...]:
+    """x0 + x0 (= for +=), a chain (the order), 2.0 - x0 and 2.0 / x0 (__rsub__ and
+    __rtruediv__ the wrong way round), a node used at two depths (a pre-order walk), one of
+    each op with its own local derivatives (x0·x1, x0 ** 3, log, exp, relu below 0)."""
+    return (
+        expression([1.5], ("+", (0, 0))),
+        expression([0.5], ("exp", (0,)), ("*c", (1,), 2.0), ("exp", (2,))),
+        expression([1.5], ("c-", (0,), 2.0)),
+        expression([1.5], ("c/", (0,), 2.0)),
+        expression([2.0, 1.0], ("*", (0, 0)), ("+", (2, 1)), ("*", (2, 3))),
+        expression([1.5, -0.5], ("*", (0, 1)), ("**", (0,), 3), ("log", (0,)), ("exp", (1,)),
+                   ("relu", (1,)), ("+", (2, 3)), ("+", (6, 4)), ("*", (7, 5)),
+                   ("+", (8, 6))),
+    )
+
+
+def long_chain() -> SumChain:
+    """A sum of 2001 terms: a graph 2000 nodes deep, deeper than Python's recursion limit."""
+    return SumChain(0.5, 2000)
+
+
+# ----------------------------------------------------------------------------- vectors
+
+
+def _vector(draw: st.DrawFn, n: int, entries: st.SearchStrategy[float] = UNIT) -> Vector:
+    return tuple(draw(st.lists(entries, min_size=n, max_size=n)))
+
+
+def _matrix(draw: st.DrawFn, rows: int, cols: int, entries: st.SearchStrategy[float] = UNIT
+            ) -> Matrix:
+    return tuple(_vector(draw, cols, entries) for _ in range(rows))
+
+
+@st.composite
+def linear_cases(draw: st.DrawFn) -> LinearCase:
+    """x of 1 to 4 numbers, w of 1 to 4 rows; square half the time (where w read by its
+    columns gives numbers, and wrong ones)."""
+    n = draw(st.integers(1, 4))
+    m = n if draw(st.booleans()) else draw(st.integers(1, 4))
+    return LinearCase(_vector(draw, n), _matrix(draw, m, n), _vector(draw, m))
+
+
+LINEAR_EXAMPLES = (
+    LinearCase((1.0, 2.0), ((0.5, -1.0), (2.0, 0.5)), (1.0, 1.0)),
+    LinearCase((1.0, -1.0, 0.5), ((1.0, 2.0, 3.0), (0.5, 0.5, -1.0)), (1.0, -2.0)),
+)
+
+
+@st.composite
+def logits(draw: st.DrawFn) -> VectorCase:
+    """1 to 5 logits in [-4, 4], all moved by 750 or -750 one time in four: exp(750)
+    overflows a float, and exp(-750) is 0."""
+    n = draw(st.integers(1, 5))
+    shift = draw(st.sampled_from((0.0, 0.0, 750.0, -750.0)))
+    x = tuple(v + shift for v in _vector(draw, n, tenths(-4.0, 4.0)))
+    return VectorCase(x, _vector(draw, n), "logits")
+
+
+SOFTMAX_EXAMPLES = (
+    VectorCase((1.0, 2.0, 0.5), (1.0, 0.0, -1.0), "logits"),
+    VectorCase((800.0, 799.0, 797.5), (1.0, -1.0, 0.5), "logits"),
+    VectorCase((-800.0, -801.0), (1.0, 0.5), "logits"),
+)
+
+
+@st.composite
+def targets(draw: st.DrawFn) -> TargetCase:
+    """2 to 5 logits in [-4, 4] (moved by ±750 one time in four) and a target among them."""
+    n = draw(st.integers(2, 5))
+    shift = draw(st.sampled_from((0.0, 0.0, 750.0, -750.0)))
+    x = tuple(v + shift for v in _vector(draw, n, tenths(-4.0, 4.0)))
+    return TargetCase(x, draw(st.integers(0, n - 1)))
+
+
+NLL_EXAMPLES = (TargetCase((1.0, 2.0, 0.5), 1), TargetCase((-1.0, 0.5, 2.0), 0),
+                TargetCase((800.0, 799.0), 0))
+
+
+@st.composite
+def rms_inputs(draw: st.DrawFn) -> VectorCase:
+    """1 to 5 numbers, of order one, or a hundred times smaller (where 1e-5 is no longer
+    small beside their mean square)."""
+    n = draw(st.integers(1, 5))
+    scale = draw(st.sampled_from((1.0, 1.0, 0.01)))
+    return VectorCase(tuple(v * scale for v in _vector(draw, n)), _vector(draw, n))
+
+
+RMS_EXAMPLES = (
+    VectorCase((1.0, 2.0, -2.0), (1.0, 0.5, -1.0)),
+    VectorCase((0.01, -0.02), (1.0, 2.0)),
+    VectorCase((0.0, 0.0), (1.0, -1.0)),
+)
+
+# ----------------------------------------------------------------------------- attention
+
+
+@st.composite
+def heads(draw: st.DrawFn) -> AttentionCase:
+    """1 to 4 positions of queries, keys and values with 1 to 4 features each."""
+    t, d = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    entries = tenths(-1.5, 1.5)
+    return AttentionCase(_matrix(draw, t, d, entries), _matrix(draw, t, d, entries),
+                         _matrix(draw, t, d, entries), _matrix(draw, t, d))
+
+
+ATTENTION_EXAMPLES = (
+    AttentionCase(((1.0, 0.5), (0.5, -1.0), (-1.0, 1.0)),
+                  ((0.5, 1.0), (1.0, 0.0), (-0.5, 0.5)),
+                  ((1.0, 2.0), (-1.0, 0.5), (0.5, -0.5)),
+                  ((1.0, 0.5), (-1.0, 1.0), (0.5, 2.0))),
+    AttentionCase(((1.0,),), ((2.0,),), ((3.0,),), ((1.0,),)),
+)
+
+# ----------------------------------------------------------------------------- the block
+
+
+def _block_weights(draw: st.DrawFn, dim: int, prefix: str = "") -> Weights:
+    shapes = (("attn_wq", dim, dim), ("attn_wk", dim, dim), ("attn_wv", dim, dim),
+              ("attn_wo", dim, dim), ("mlp_fc1", 4 * dim, dim), ("mlp_fc2", dim, 4 * dim))
+    return tuple((prefix + name, _matrix(draw, rows, cols, SMALL))
+                 for name, rows, cols in shapes)
+
+
+@st.composite
+def blocks(draw: st.DrawFn) -> BlockCase:
+    """1 to 3 positions of 2 or 4 features, 1 or 2 heads (2 of 1 or 2 features each)."""
+    t, dim = draw(st.integers(1, 3)), draw(st.sampled_from((2, 4)))
+    n_head = draw(st.sampled_from((1, 2)))
+    return BlockCase(_matrix(draw, t, dim), _block_weights(draw, dim), n_head,
+                     _matrix(draw, t, dim))
+
+
+def _grid(rows: int, cols: int, start: int) -> Matrix:
+    """Fixed numbers of one decimal in [-1, 1], different for every ``start``."""
+    return tuple(tuple(round(math.sin(1.7 * (start + r * cols + c)), 1) for c in range(cols))
+                 for r in range(rows))
+
+
+def _fixed_block(dim: int, prefix: str = "", start: int = 0) -> Weights:
+    shapes = (("attn_wq", dim, dim), ("attn_wk", dim, dim), ("attn_wv", dim, dim),
+              ("attn_wo", dim, dim), ("mlp_fc1", 4 * dim, dim), ("mlp_fc2", dim, 4 * dim))
+    found = []
+    for name, rows, cols in shapes:
+        found.append((prefix + name, _grid(rows, cols, start)))
+        start += rows * cols
+    return tuple(found)
+
+
+BLOCK_EXAMPLES = (BlockCase(_grid(2, 2, 100), _fixed_block(2), 2, _grid(2, 2, 200)),
+                  BlockCase(_grid(3, 4, 300), _fixed_block(4), 2, _grid(3, 4, 400)))
+
+# ----------------------------------------------------------------------------- the model
+
+
+def _model(draw: Any, vocab: int, dim: int, block_size: int, layers: int) -> Weights:
+    weights: list[tuple[str, Matrix]] = [("wte", _matrix(draw, vocab, dim, SMALL)),
+                                         ("wpe", _matrix(draw, block_size, dim, SMALL))]
+    for layer in range(layers):
+        weights += _block_weights(draw, dim, f"layer{layer}.")
+    return (*weights, ("lm_head", _matrix(draw, vocab, dim, SMALL)))
+
+
+def _fixed_model(vocab: int, dim: int, block_size: int, layers: int) -> Weights:
+    weights: list[tuple[str, Matrix]] = [("wte", _grid(vocab, dim, 0)),
+                                         ("wpe", _grid(block_size, dim, 50))]
+    for layer in range(layers):
+        weights += _fixed_block(dim, f"layer{layer}.", 100 + 1000 * layer)
+    return (*weights, ("lm_head", _grid(vocab, dim, 90)))
+
+
+@st.composite
+def models(draw: st.DrawFn) -> GptCase:
+    """A vocabulary of 3 to 5 tokens, 2 or 4 features, 1 or 2 heads, 1 or 2 layers, and 1 to
+    4 tokens (as many positions in wpe)."""
+    vocab, dim = draw(st.integers(3, 5)), draw(st.sampled_from((2, 4)))
+    t, layers = draw(st.integers(1, 4)), draw(st.integers(1, 2))
+    tokens = tuple(draw(st.lists(st.integers(0, vocab - 1), min_size=t, max_size=t)))
+    return GptCase(_model(draw, vocab, dim, t, layers), tokens, draw(st.sampled_from((1, 2))),
+                   _matrix(draw, t, vocab))
+
+
+GPT_EXAMPLES = (GptCase(_fixed_model(3, 2, 3, 2), (2, 0, 1), 2, _grid(3, 3, 500)),)
+
+# ----------------------------------------------------------------------------- training
+
+
+@st.composite
+def adam_cases(draw: st.DrawFn) -> AdamCase:
+    """1 to 4 parameters; moments as after earlier steps (v >= 0) or all 0 at t = 1; the
+    step t from 1 to 5; microgpt's betas (left to the defaults) or PyTorch's."""
+    n, t = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    fresh = t == 1 and draw(st.booleans())
+    m = (0.0,) * n if fresh else _vector(draw, n, SMALL)
+    v = (0.0,) * n if fresh else _vector(draw, n, tenths(0.0, 1.0))
+    beta1, beta2 = draw(st.sampled_from((DEFAULTS[:2], (0.9, 0.999))))
+    return AdamCase(_vector(draw, n), _vector(draw, n), m, v, t,
+                    draw(st.sampled_from((0.1, 0.05, 0.01))), beta1, beta2)
+
+
+ADAM_EXAMPLES = (
+    AdamCase((0.5, -1.0), (2.0, -0.5), (0.0, 0.0), (0.0, 0.0), 1, 0.1, *DEFAULTS[:2]),
+    AdamCase((0.5, -1.0), (2.0, -0.5), (0.3, -0.2), (0.4, 0.1), 3, 0.1, *DEFAULTS[:2]),
+    AdamCase((1.0,), (1.5,), (0.2,), (0.5,), 2, 0.05, 0.9, 0.999),
+)
+
+
+@st.composite
+def trainings(draw: st.DrawFn) -> TrainCase:
+    """A model of 3 or 4 tokens (the last the start and end of a name), 2 or 4 features, 1
+    or 2 heads, one layer; two names of 1 to 3 tokens between their ends."""
+    vocab, dim = draw(st.integers(3, 4)), draw(st.sampled_from((2, 4)))
+    bos = vocab - 1
+    names = tuple((bos, *draw(st.lists(st.integers(0, bos - 1), min_size=1, max_size=3)), bos)
+                  for _ in range(2))
+    block_size = max(len(n) for n in names) - 1
+    return TrainCase(_model(draw, vocab, dim, block_size, 1), names,
+                     draw(st.sampled_from((1, 2))), draw(st.sampled_from((0.1, 0.01))))
+
+
+TRAIN_EXAMPLES = (TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 1, 2), (2, 1, 2)), 2, 0.1),)
