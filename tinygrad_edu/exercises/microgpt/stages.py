@@ -261,6 +261,7 @@ BLOCK = make_stage(
     domain="1 to 3 positions of 2 or 4 features, 1 or 2 heads, weights in [-1, 1]",
     cases=C.blocks(), call=Call("gpt_block", ("out", "dx", "dweights")),
     parts=("out", "dx", "dweights"), reference=R.block, examples=C.BLOCK_EXAMPLES,
+    examples_first=True,
     rows=part_rows(entry_names("out{}", "x"), entry_names("x{}.grad", "x"),
                _weight_names("grad")),
     max_examples=40, probe_examples=20,
@@ -316,6 +317,7 @@ GPT = make_stage(
            "1 to 4 tokens; weights in [-1, 1]",
     cases=C.models(), call=Call("gpt_gpt", ("logits", "dweights")),
     parts=("logits", "dweights"), reference=R.gpt, examples=C.GPT_EXAMPLES,
+    examples_first=True,
     rows=part_rows(entry_names("logits{}", "c"), _weight_names("grad")),
     max_examples=30, probe_examples=15,
     mistakes=(
@@ -410,6 +412,7 @@ and then set every p.grad back to 0: gradients add up, and the next step must st
            "features, 1 or 2 heads, one layer; lr 0.1 or 0.01",
     cases=C.trainings(), call=Call("gpt_train", ("losses", "weights")),
     parts=("losses", "weights"), reference=R.train_step, examples=C.TRAIN_EXAMPLES,
+    examples_first=True,
     rows=part_rows(lambda c: [f"step {t}'s loss" for t in range(1, len(c.names) + 1)],
                _weight_names("data")),
     max_examples=15, probe_examples=8,

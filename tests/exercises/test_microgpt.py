@@ -1,0 +1,105 @@
+"""Build microgpt yourself (issue 50): every stage passes a right learner's code, and names
+every mistake it lists when a learner's file makes exactly that slip (a test per mistake),
+in this process and in the learner's own (``grade_apart``), where one wrong stage does not
+sink the stages after it and the engine's ``Value`` is out of reach."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
+from tinygrad_edu.exercises import TRACK, check
+from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.grading import grade
+from tinygrad_edu.exercises.loading import load_solutions
+
+
+def defined(source: str, tmp_path: Path, name: str = "gpt.py") -> dict:
+    path = tmp_path / name
+    path.write_text(source, encoding="utf-8")
+    return load_solutions(path)
+
+
+def every_mistake(stage: str) -> list[str]:
+    ex = TRACK[stage]
+    return sorted({m.title for s in (*ex.before, ex, *ex.after) for m in s.mistakes})
+
+
+def test_the_track_has_the_stages_of_a_gpt_in_order():
+    assert list(TRACK) == ["node", "linear", "softmax", "nll", "rmsnorm", "attention", "block",
+                           "gpt", "adam", "train_step"]
+    assert [ex.number for ex in TRACK.values()] == list(range(1, 11))
+    assert TRACK["node"].definition == "class Value: ..."
+    for k, ex in enumerate(TRACK.values()):
+        assert [u.name for u in ex.uses] == list(TRACK)[:k]
+        assert ex.stand_in is not None and ex.symbol in ex.stand_in()
+
+
+def test_every_listed_mistake_has_a_slip_in_the_tests():
+    for stage in TRACK:
+        assert sorted({title for title, _, _ in SLIPS[stage]}) == every_mistake(stage), stage
+
+
+@pytest.mark.parametrize("stage", list(TRACK))
+def test_a_right_learners_stage_passes(stage, tmp_path):
+    found = defined(RIGHT, tmp_path)
+    verdict = check(stage, found[TRACK[stage].symbol])
+    assert verdict.passed, verdict
+
+
+@pytest.mark.parametrize(("stage", "title", "old", "new"),
+                         [(stage, *slip) for stage, slips in SLIPS.items() for slip in slips],
+                         ids=[f"{stage}: {slip[0]}" for stage, slips in SLIPS.items()
+                              for slip in slips])
+def test_each_slip_is_named(stage, title, old, new, tmp_path):
+    found = defined(with_slip(old, new), tmp_path)
+    verdict = grade(TRACK[stage], found[TRACK[stage].symbol])
+    assert not verdict.passed
+    assert [d.title for d in verdict.diagnoses] == [title], verdict
+
+
+def test_the_whole_track_graded_apart_passes_and_a_wrong_stage_sinks_no_other(tmp_path):
+    """In the learner's own process (as every route grades a file): the right file passes
+    every stage; with its Value's `=` slip and an unstable softmax, those two fail, named as
+    in this process, and the stages after them pass on their references."""
+    right = grade_apart(defined_path(RIGHT, tmp_path, "right.py"), list(TRACK.values()))
+    assert right.problem is None and not right.reported
+    assert all(v.passed for v in right.verdicts.values()), right.verdicts
+    assert set(right.verdicts) == set(TRACK)
+    wrong = with_slip(*SLIPS["node"][0][1:])
+    wrong = wrong.replace(*SLIPS["softmax"][0][1:])
+    graded = grade_apart(defined_path(wrong, tmp_path, "wrong.py"), list(TRACK.values()))
+    failed = {name for name, v in graded.verdicts.items() if not v.passed}
+    assert failed == {"node", "softmax"}
+    assert graded.verdicts["node"].diagnoses[0].title == SLIPS["node"][0][0]
+    assert graded.verdicts["softmax"].diagnoses[0].title == SLIPS["softmax"][0][0]
+
+
+def defined_path(source: str, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    path.write_text(source, encoding="utf-8")
+    return path
+
+
+def test_the_node_stage_cannot_lean_on_the_engines_value(tmp_path):
+    """The track is graded with no engine at all: a Value imported from tinygrad_edu is not
+    the learner's, and its operations are not there to call."""
+    leaning = ("import tinygrad_edu\nfrom tinygrad_edu import Value\n\n\n"
+               "def linear(x, w):\n    return [tinygrad_edu.Value(1.0) for row in w]\n")
+    graded = grade_apart(defined_path(leaning, tmp_path, "leaning.py"),
+                         [TRACK["node"], TRACK["linear"]])
+    assert not graded.reported and graded.absent["node"] == "not yours"
+    verdict = graded.verdicts["linear"]
+    assert not verdict.passed and "Value is not available" in str(verdict)
+
+
+def test_the_learners_gpt_trains_as_the_reference_does(tmp_path, capsys):
+    from tinygrad_edu.exercises.microgpt.training import train
+
+    run = train(defined(RIGHT, tmp_path), 3, every=2, samples=2)
+    assert run.largest_difference < 1e-9 and len(run.losses) == 3
+    assert all(0 < loss < 2 * math.log(27) for loss in run.losses)
+    assert len(run.samples) == 2 and all(name.isalpha() or name == "" for name in run.samples)
+    out = capsys.readouterr().out
+    assert "-log(1/27) = 3.30" in out and "names your GPT made up" in out
