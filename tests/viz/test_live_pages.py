@@ -226,11 +226,13 @@ def exercises_grade_as_the_command_line_grades(exercises, capsys):
     assert code == 1 and verdict.split("\nGraded ")[0] == here.split("\nGraded ")[0]
     assert "\nGraded in this page's Python, for practice" in verdict
     assert "\nGraded on your machine, for practice: your code ran in processes" in here
-    assert exercises.text_content("#progress") == "0 of 17 passed in this browser"
+    assert exercises.text_content("#progress") == (
+        "0 of 17 exercises and 0 of 10 stages passed in this browser")
 
     right = "def d_tanh(x, y):\n    return 1 - y * y\n"
     assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
-    assert exercises.text_content("#progress") == "1 of 17 passed in this browser"
+    assert exercises.text_content("#progress") == (
+        "1 of 17 exercises and 0 of 10 stages passed in this browser")
     assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
     stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
     assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
@@ -268,6 +270,27 @@ def exercises_an_endless_loop_is_stopped_after_the_promised_5_s(exercises, capsy
     assert "✗ d_tanh: not yet." in verdict and "your function did not finish" in verdict
     assert "still running after 5 s on this input, so it was stopped" in verdict
     assert "in your answer, line" in verdict
+
+
+def exercises_grade_a_stage_of_microgpt_on_the_references_before_it(exercises, capsys):
+    """A stage of Build microgpt yourself, graded in the page: its answer alone (no Value,
+    no linear of the learner's), the stages before it the references."""
+    exercises.select_option("#exercise", "attention")
+    assert exercises.text_content("#statement").startswith("Build microgpt yourself, stage 6")
+    sees_all = ("def attention(q, k, v):\n    d = len(q[0])\n    out = []\n"
+                "    for t in range(len(q)):\n"
+                "        w = softmax([sum(a * b for a, b in zip(q[t], k[s])) / d ** 0.5\n"
+                "                     for s in range(len(q))])\n"
+                "        out.append([sum(w[s] * v[s][j] for s in range(len(q)))\n"
+                "                    for j in range(len(v[0]))])\n    return out\n")
+    verdict = check(exercises, sees_all)
+    assert "✗ attention: not yet." in verdict
+    assert "diagnosis (out, dq, dk, dv): a position sees the positions after it." in verdict
+    right = sees_all.replace("range(len(q))])", "range(t + 1)])").replace(
+        "for s in range(len(q)))", "for s in range(t + 1))")
+    assert check(exercises, right).startswith("✓ attention passed")
+    assert exercises.text_content("#progress") == (
+        "1 of 17 exercises and 1 of 10 stages passed in this browser")
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):

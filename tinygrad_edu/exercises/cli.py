@@ -33,6 +33,7 @@ from tinygrad_edu.exercises import (
     progress_path,
 )
 from tinygrad_edu.exercises import progress as _progress
+from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, read_source
 from tinygrad_edu.exercises.starters import PROG, starter_file
@@ -260,18 +261,10 @@ def _defined(path: Path) -> set[str]:
 
 
 def _everything_in(path: Path) -> list[Exercise]:
-    """What ``check FILE`` grades with no names: the exercises, and the stages of microgpt if
-    the file defines one of them but the node (then its ``Value`` is the track's node, not
-    exercise 18's)."""
-    defined = _defined(path)
-    track = bool(defined & {ex.symbol for ex in TRACK.values()} - {"Value"})
-    wanted = [ex for ex in EXERCISES.values() if not (track and ex.name == "Value")]
-    if not numpy_installed():
-        wanted = [ex for ex in wanted if not ex.arrays]
-    if track:
-        others = defined & set(EXERCISES) - {"Value"}
-        wanted = [ex for ex in wanted if ex.name in others] + list(TRACK.values())
-    return wanted
+    """What ``check FILE`` grades with no names: every exercise (and, for a file of the
+    microgpt track, every stage), those on arrays only where NumPy is installed."""
+    wanted = attempted_in(_defined(path), everything=True)
+    return wanted if numpy_installed() else [ex for ex in wanted if not ex.arrays]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -57,7 +57,11 @@ def starter_head(ex: ExerciseSpec) -> str:
 
 def model_answer_body(ex: ExerciseSpec) -> str:
     """The body of the model answer to ``ex``, indented by four spaces as under its ``def``
-    (or, for ``Value``, the lecture's class body): what goes below ``starter_head``."""
+    (or, for ``Value``, the lecture's class body): what goes below ``starter_head``. A stage
+    of microgpt's is its reference's, without its docstring and type hints (a notebook runs
+    it without the reference's imports)."""
+    if ex.track:
+        return _plain_body(Path(__file__).with_name("microgpt") / "reference.py", ex.symbol)
     name = "lecture.py" if ex.kind == "class" else "model_answers.py"  # (read, not imported)
     source = Path(__file__).with_name(name).read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -66,3 +70,50 @@ def model_answer_body(ex: ExerciseSpec) -> str:
     lines = source.splitlines()
     start, end = node.body[0].lineno, node.body[-1].end_lineno
     return "\n".join(lines[start - 1:end])
+
+
+class _Plain(ast.NodeTransformer):
+    """A definition without type hints (annotated assignments become plain ones) and without
+    docstrings."""
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        node.returns = None
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
+                    node.args.vararg, node.args.kwarg]:
+            if arg is not None:
+                arg.annotation = None
+        node.body = _without_docstring(node.body)
+        self.generic_visit(node)
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        node.body = _without_docstring(node.body)
+        self.generic_visit(node)
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        if node.value is None:
+            return ast.Pass()
+        return ast.copy_location(ast.Assign([node.target], node.value), node)
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and \
+            isinstance(first.value.value, str) and len(body) > 1:
+        return body[1:]
+    return body
+
+
+def _plain_body(path: Path, name: str) -> str:
+    """The body of the definition ``name`` in ``path``, made plain (``_Plain``), indented by
+    four spaces."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                and n.name == name)
+    plain = _Plain().visit(node)
+    ast.fix_missing_locations(plain)
+    blocks = [("\n" if isinstance(stmt, ast.FunctionDef) and k else "") + ast.unparse(stmt)
+              for k, stmt in enumerate(plain.body)]  # (a blank line before a class's methods)
+    return "\n".join("    " + line if line else line
+                     for block in blocks for line in block.splitlines())

@@ -279,14 +279,16 @@ def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
 
 
 def exercises() -> list[dict[str, Any]]:
-    """The exercises as the exercises page lists them; ``arrays``: on NumPy arrays, which
-    the browser's Python lacks."""
-    from tinygrad_edu.exercises import EXERCISES
+    """The exercises as the exercises page lists them, then the stages of microgpt
+    (``track``: ``"microgpt"``; ``symbol``: the name the code defines, ``Value`` for the
+    node); ``arrays``: on NumPy arrays, which the browser's Python lacks."""
+    from tinygrad_edu.exercises import EXERCISES, TRACK
 
     return [{"number": ex.number, "name": ex.name, "title": ex.title, "level": ex.level,
              "kind": ex.kind, "signature": ex.signature, "statement": ex.statement.strip(),
-             "domain": ex.domain, "starter": ex.starter, "arrays": ex.arrays}
-            for ex in EXERCISES.values()]
+             "domain": ex.domain, "starter": ex.starter, "arrays": ex.arrays,
+             "track": ex.track, "symbol": ex.symbol}
+            for ex in (*EXERCISES.values(), *TRACK.values())]
 
 
 ANSWER_FILE = "your answer"

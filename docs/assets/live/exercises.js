@@ -32,19 +32,29 @@
     return "  ✗ " + record.attempts + " attempt" + (record.attempts === 1 ? "" : "s");
   }
 
+  // The menu: the exercises, then the stages of microgpt, each under its own heading.
+  var GROUPS = [["", "Exercises"], ["microgpt", "Build microgpt yourself"]];
+
   function fillMenu() {
-    var record = progress(), passed = 0, browser = 0;
+    var record = progress(), counts = {};
     menu.textContent = "";
-    all.forEach(function (ex) {
-      var option = menu.appendChild(document.createElement("option"));
-      option.value = ex.name;
-      option.textContent = ex.number + ". " + ex.signature + ": " + ex.title +
-        (ex.arrays ? "  (on your machine)" : mark(ex, record[ex.name]));
-      if (!ex.arrays) browser += 1;
-      if (!ex.arrays && record[ex.name] && record[ex.name].passed) passed += 1;
+    GROUPS.forEach(function (group) {
+      var box = menu.appendChild(document.createElement("optgroup"));
+      box.label = group[1];
+      counts[group[0]] = {passed: 0, here: 0};
+      all.filter(function (ex) { return (ex.track || "") === group[0]; }).forEach(function (ex) {
+        var option = box.appendChild(document.createElement("option"));
+        option.value = ex.name;
+        option.textContent = (ex.track ? "stage " : "") + ex.number + ". " +
+          (ex.kind === "class" ? "class " + ex.symbol : ex.signature) + ": " + ex.title +
+          (ex.arrays ? "  (on your machine)" : mark(ex, record[ex.name]));
+        if (!ex.arrays) counts[group[0]].here += 1;
+        if (!ex.arrays && record[ex.name] && record[ex.name].passed) counts[group[0]].passed += 1;
+      });
     });
     if (chosen) menu.value = chosen.name;
-    $("progress").textContent = passed + " of " + browser + " passed in this browser";
+    $("progress").textContent = counts[""].passed + " of " + counts[""].here + " exercises and " +
+      counts.microgpt.passed + " of " + counts.microgpt.here + " stages passed in this browser";
   }
 
   function choose(name) {
@@ -52,8 +62,9 @@
     chosen = all.filter(function (ex) { return ex.name === name; })[0] || all[0];
     menu.value = chosen.name;
     if (location.hash !== "#" + chosen.name) history.replaceState(null, "", "#" + chosen.name);
-    $("statement").textContent = "Exercise " + chosen.number + " (level " + chosen.level +
-      "): " + chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
+    $("statement").textContent = (chosen.track ? "Build " + chosen.track + " yourself, stage " +
+      chosen.number : "Exercise " + chosen.number) + " (level " + chosen.level + "): " +
+      chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
     shown.clear();
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
@@ -92,9 +103,10 @@
   code.addEventListener("input", function () { storage.set(CODE + chosen.name, code.value); });
   $("starter").addEventListener("click", function () { set(chosen.starter); });
   $("download").addEventListener("click", function () {  // answers.js writes the file
-    var name = "my_answers.py";
+    var track = chosen.track || "";  // (the stages of microgpt: a file of their own)
+    var name = track ? "my_gpt.py" : "my_answers.py";
     var text = window.tinygradAnswers.file(all, function (n) { return storage.get(CODE + n); },
-                                          new Date().toISOString().slice(0, 10), name);
+                                          new Date().toISOString().slice(0, 10), name, track);
     if (text === null) {
       state.textContent = "Nothing to download yet: no answer differs from its starter.";
       return;
@@ -106,7 +118,7 @@
     link.remove();
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
     state.textContent = "Saved " + name + ": grade it with python -m tinygrad_edu " +
-      "exercises check " + name + ", or hand it in.";
+      "exercises check " + name + (track ? " " + track : "") + ", or hand it in.";
   });
 
   if (!live.served($("live-notice"))) {

@@ -32,13 +32,13 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
     raise ``AssertionError`` unless it passes. What is not the learner's own (not defined,
     or imported from tinygrad_edu) is an ``AssertionError`` that says so."""
     ex = get_exercise(exercise)
-    solution = namespace.get(ex.name)
+    solution = namespace.get(ex.symbol)
     if solution is None:
-        raise AssertionError(f"{ex.name} is not defined: write {ex.definition} in the cell "
+        raise AssertionError(f"{ex.symbol} is not defined: write {ex.definition} in the cell "
                              "above and run that cell, then this one")
     module = getattr(solution, "__module__", None) or ""
     if module.split(".")[0] == "tinygrad_edu":
-        raise AssertionError(f"{ex.name} here is {module}'s, not yours: write your own "
+        raise AssertionError(f"{ex.symbol} here is {module}'s, not yours: write your own "
                              f"{ex.definition} in the cell above and run it")
     cells = namespace.get("In")
     if not isinstance(cells, list):  # not in a notebook: graded here, for practice

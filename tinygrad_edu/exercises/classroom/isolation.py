@@ -30,7 +30,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.exercises.catalog import EXERCISES
+from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.results import (
     Mark,
     Problem,
@@ -195,7 +195,7 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
     why = (f"took longer than {EXERCISE_DEADLINE:g} s, so it was stopped" if alive
            else _death(child.process.exitcode))
     name = task.names.pop(0)
-    ex = EXERCISES[name]
+    ex = by_name(name)
     text = (f"✗ {name}: not yet: grading it {why}" + (
         ": an endless loop inside a call into C, which no time limit stops, or an answer "
         "too slow on every input" if alive else
@@ -246,7 +246,7 @@ def _child(connection: Connection, student: str, path: str, names: list[str],
     """In the child: grade, telling the parent as it goes; nothing the submission prints
     reaches the parent's terminal."""
     _quiet()
-    exercises = [EXERCISES[name] for name in names]
+    exercises = [by_name(name) for name in names]
     result = grade_file(Path(path), exercises, points, student,
                         loaded=lambda: connection.send(("loaded", None)),
                         marked=lambda mark: connection.send(("mark", mark_json(mark))))

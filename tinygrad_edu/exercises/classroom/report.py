@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises.apart import learner_user
-from tinygrad_edu.exercises.catalog import EXERCISES
+from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
 from tinygrad_edu.exercises.exercise import ExerciseSpec
@@ -91,7 +91,7 @@ def attempted(submissions: Sequence[tuple[str, Path]]) -> list[ExerciseSpec]:
                 names.add(node.name)
             elif isinstance(node, ast.Assign):
                 names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return [ex for name, ex in EXERCISES.items() if name in names]
+    return list(attempted_in(names))
 
 
 def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dict[str, Any]:
