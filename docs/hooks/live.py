@@ -70,6 +70,9 @@ LIVE_PAGES = {PLAYGROUND, "exercises-live.md", "watch.md"}
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     uri = page.file.src_uri
+    if uri == "exercises-live.md":  # each exercise's address (#d_tanh), for links to it
+        anchors = " ".join(f"[](){{#{ex['name']}}}" for ex in exercises())
+        return f'{markdown}\n<div class="live-anchors" hidden markdown>\n{anchors}\n</div>\n'
     if uri in LIVE_PAGES or uri.startswith(("api/", "notebooks/")):
         return markdown
     return with_run_links(markdown, "../" * uri.count("/") + PLAYGROUND.replace(".md", ".html"))
@@ -173,6 +176,8 @@ def on_post_build(config: MkDocsConfig) -> None:
                 "wheels": [wheel.name for wheel in found]}
     (target / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n",
                                           encoding="utf-8")
+    for source_map in Path(config.site_dir).rglob("*.js.map"):
+        source_map.unlink()  # (the theme's, for debugging it: no reader's browser asks)
     size = sum(f.stat().st_size for f in Path(config.site_dir).rglob("*") if f.is_file())
     runtime = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
     print(f"INFO    -  the live pages' runtime: {runtime / 1e6:.1f} MB in live/; the whole "

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.exercises.class_work import answer
+from tests.exercises.gpt_answers import RIGHT
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.viz.playground import exercises as page_exercises
 
@@ -39,13 +40,14 @@ def backward(root):
 """
 
 
-def download(codes, tmp_path, name="my_answers.py"):
+def download(codes, tmp_path, name="my_answers.py", track=""):
     """The file the page saves, for the answers ``codes`` (name: the code kept in the
-    browser), written to ``tmp_path / name``; None if the page would save nothing."""
+    browser), written to ``tmp_path / name``; None if the page would save nothing. With
+    ``track``: the file of the stages of that track (saved on one of its stages)."""
     script = ("const answers = require(process.argv[1]);"
               "const data = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
               "const text = answers.file(data.exercises, (n) => data.codes[n] ?? null,"
-              " '2026-11-24', 'my_answers.py');"
+              f" '2026-11-24', '{name}', '{track}');"
               "process.stdout.write(text === null ? 'NULL' : text);")
     done = subprocess.run([NODE, "-e", script, str(ROOT / "docs/assets/live/answers.js")],
                           input=json.dumps({"exercises": page_exercises(), "codes": codes}),
@@ -105,3 +107,22 @@ def test_a_teacher_reports_on_the_downloaded_answers(tmp_path, capsys):
     assert [(r["student"], r["d_mul"], r["d_tanh"], r["d_tanh mistakes"]) for r in rows] == [
         ("ada", "missing", "passed", ""),
         ("alan", "passed", "failed", "the input x used where the output y was meant")]
+
+
+def test_the_stages_of_microgpt_are_saved_apart_and_graded_as_they_are(tmp_path, capsys):
+    """On a stage of microgpt the page saves my_gpt.py: the stages only (their Value is the
+    track's node, not exercise 18's), graded by `check my_gpt.py microgpt`."""
+    value = RIGHT.split("\n\n\ndef linear")[0].replace("import math\n\n\n", "")
+    softmax = "def softmax" + RIGHT.split("def softmax", 1)[1].split("\n\n\n")[0] + "\n"
+    codes = {"node": value, "softmax": softmax.replace("(val - max_val).exp()", "val.exp()"),
+             "d_tanh": answer("d_tanh")}
+    path = download(codes, tmp_path, "my_gpt.py", "microgpt")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith('"""My microgpt, from the exercises page (2026-11-24).\nGrade it '
+                           "with\npython -m tinygrad_edu exercises check my_gpt.py microgpt")
+    assert "def d_tanh" not in text and "# stage 1. the node" in text
+    assert cli(["check", str(path), "microgpt"]) == 1
+    out = capsys.readouterr().out
+    assert "✓ node passed" in out and "✗ softmax: not yet" in out
+    assert "the largest logit not subtracted" in out
+    assert download(codes, tmp_path).read_text(encoding="utf-8").count("class Value") == 0

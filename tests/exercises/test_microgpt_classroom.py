@@ -19,8 +19,8 @@ from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
 from tests.exercises.test_assignments import (
     STUB,
     gradescope_env,
-    needs_nbgrader,
     nbgrader,
+    needs_nbgrader,
     run,
     workflow,
 )

@@ -9,3 +9,5 @@ diagnosed (``mistakes.py``) against its reference (``reference.py``), on inputs 
 The folder is part of the exercises: it may import ``tinygrad_edu.exercises`` and what that
 imports; the exercises' command line and catalog import it.
 """
+
+__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises

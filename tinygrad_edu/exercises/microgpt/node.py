@@ -212,3 +212,4 @@ NODE = make_stage(
         Mistake("visited", "a node listed once per path (no visited set)", _NO_VISITED,
                 M.NODE_NO_VISITED),
     ))
+"""Stage 1, the node: its data, then its locals, then its grads, then a long chain."""

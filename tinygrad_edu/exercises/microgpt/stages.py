@@ -97,9 +97,10 @@ the list of probabilities, Values. softmax([1, 2, 0.5]) is about [0.2312, 0.6285
                entry_names("logits{}.grad", "x")),
     mistakes=(
         Mistake("stable", "the largest logit not subtracted",
-                "exp(800) is too large for a float (OverflowError), and exp(-800) is 0, so the "
-                "sum is 0. Subtract the largest logit from every logit first: the "
-                "probabilities are the same, and every exp is at most 1.",
+                "exp of a logit above about 709 is too large for a float (OverflowError), and "
+                "of one below about -745 it is 0, so the sum can be 0. Subtract the largest "
+                "logit from every logit first: the probabilities are the same, and every exp "
+                "is at most 1.",
                 M.softmax_unstable),
         Mistake("denominator", "divided by the sum of the logits",
                 "The denominator is the sum of the *exponentials*, Σ_j exp(z_j - max): the "
