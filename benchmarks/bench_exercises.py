@@ -6,7 +6,9 @@ two files written here: one where every answer is right (each check runs its exa
 the failing input, probes 40 more inputs and diagnoses: the slow path). Each file is graded
 by the command line in a fresh process, as a learner runs it, and the wall time and the CPU
 time of that process are reported, with the time of each exercise's check. ``--quick``
-grades three exercises only (a smoke test).
+grades three exercises only (a smoke test). Then the same for the ten stages of Build
+microgpt yourself: a file where every stage is right (the references, as a notebook holds
+them) and one where every stage makes one of its classic mistakes (``WRONG_STAGES``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tinygrad_edu.exercises import EXERCISES, lecture  # noqa: E402 (after the path is set)
+from tinygrad_edu.exercises import EXERCISES, TRACK, lecture  # noqa: E402 (after the path)
 
 RIGHT_VALUE = inspect.getsource(lecture.Value)
 """micrograd's lecture Value, as a learner types it: right as it is, wrong with = for +=."""
@@ -70,11 +72,11 @@ _NEGATED = """def _negated(answer):
 """
 
 
-def grade_file(text: str) -> tuple[float, float, str]:
-    """Grade ``text`` with the command line in a fresh process: wall and CPU seconds, and
-    what it printed."""
+def grade_file(text: str, name: str = "solutions.py") -> tuple[float, float, str]:
+    """Grade ``text`` (a file called ``name``) with the command line in a fresh process:
+    wall and CPU seconds, and what it printed."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "solutions.py"
+        path = Path(tmp) / name
         path.write_text(text, encoding="utf-8")
         env = {**os.environ, "TINYGRAD_EDU_PROGRESS": str(Path(tmp) / "progress.json"),
                "PYTHONPATH": str(HERE.parent)}
@@ -108,6 +110,80 @@ def per_exercise(names: list[str], wrong: bool) -> dict[str, float]:
     return times
 
 
+WRONG_STAGES = {
+    "node": ("child.grad += local * node.grad", "child.grad = local * node.grad"),
+    "linear": ("zip(row, x)", "zip(w[0], x)"),
+    "softmax": ("(v - top).exp()", "v.exp()"),
+    "nll": ("return -softmax", "return softmax"),
+    "rmsnorm": (" + 1e-05", ""),
+    "attention": ("range(t + 1)", "range(len(q))"),
+    "block": ("[z.relu() for z in", "[z for z in"),
+    "gpt": ("model['wpe'][pos]", "model['wpe'][len(tokens) - 1]"),
+    "adam": ("** t)", "** (t + 1))"),
+    "train_step": ("p.grad = 0", "pass"),
+}
+"""One classic mistake per stage, made in the reference's plain body (the nbgrader answer):
+= for +=, the first row only, no max subtracted, no minus, no 1e-5, a position that sees
+the future, no relu, one position for every token, t + 1 in the bias correction, the
+gradients not zeroed."""
+
+
+def track_file(wrong: bool, names: list[str]) -> str:
+    """The stages ``names`` as a notebook's answers hold them, right or each with its
+    mistake of ``WRONG_STAGES``."""
+    from tinygrad_edu.exercises.starters import model_answer_body, starter_head
+
+    blocks = ["import math", ""]
+    for name in names:
+        body = model_answer_body(TRACK[name])
+        if wrong:
+            old, new = WRONG_STAGES[name]
+            assert old in body, (name, old)
+            body = body.replace(old, new)
+        blocks += [starter_head(TRACK[name]), body, "", ""]
+    return "\n".join(blocks)
+
+
+def per_stage(names: list[str], wrong: bool) -> dict[str, float]:
+    """Each stage's check alone, in this process (wall seconds)."""
+    from tinygrad_edu.exercises.grading import grade
+    from tinygrad_edu.exercises.loading import load_solutions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "gpt.py"
+        path.write_text(track_file(wrong, names), encoding="utf-8")
+        found = load_solutions(path)
+        times = {}
+        for name in names:
+            start = time.perf_counter()
+            verdict = grade(TRACK[name], found[TRACK[name].symbol])
+            times[name] = time.perf_counter() - start
+            assert verdict.passed != wrong, str(verdict)
+    return times
+
+
+def track(quick: bool) -> None:
+    """The microgpt track's tables: the whole file graded as a learner grades it, then each
+    stage alone."""
+    names = ["node", "softmax", "attention"] if quick else list(TRACK)
+    print(f"\nBuild microgpt yourself: {len(names)} stages\n")
+    print("| file | stages | verdicts | wall time | CPU time |")
+    print("|---|---|---|---|---|")
+    for wrong in (False, True):
+        wall, cpu, out = grade_file(track_file(wrong, names), "gpt.py")
+        passed = re.search(r"(\d+) of (\d+) attempted stages of microgpt pass", out)
+        assert passed is not None, out
+        kind = "every stage wrong" if wrong else "every stage right"
+        print(f"| {kind} | {len(names)} | {passed[1]} of {passed[2]} pass | {wall:.1f} s | "
+              f"{cpu:.1f} s |")
+    print("\n| stage | right answer | wrong answer |")
+    print("|---|---|---|")
+    right, wrong_times = per_stage(names, False), per_stage(names, True)
+    for name in names:
+        print(f"| {name} | {right[name]:.2f} s | {wrong_times[name]:.2f} s |")
+    print(f"| total | {sum(right.values()):.1f} s | {sum(wrong_times.values()):.1f} s |")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="three exercises only")
@@ -130,6 +206,7 @@ def main(argv: list[str]) -> int:
     for name in names:
         print(f"| {name} | {right[name]:.2f} s | {wrong_times[name]:.2f} s |")
     print(f"| total | {sum(right.values()):.1f} s | {sum(wrong_times.values()):.1f} s |")
+    track(args.quick)
     return 0
 
 

@@ -103,3 +103,28 @@ def test_the_learners_gpt_trains_as_the_reference_does(tmp_path, capsys):
     assert len(run.samples) == 2 and all(name.isalpha() or name == "" for name in run.samples)
     out = capsys.readouterr().out
     assert "-log(1/27) = 3.30" in out and "names your GPT made up" in out
+
+
+def test_a_learners_stage_is_drawn_by_its_parts_and_stepped(tmp_path):
+    """The learner's own block on tinygrad_edu's Values: drawn with its rmsnorms, linears and
+    attention heads as boxes, and stepped through like any graph, to the gradients the
+    grader reads."""
+    from tinygrad_edu import walk
+    from tinygrad_edu.exercises.microgpt.seeing import by_parts, example
+    from tinygrad_edu.viz import draw_dot
+
+    found = defined(RIGHT, tmp_path)
+    by_parts(found)
+    loss = example(found, "block")
+    top = str(draw_dot(loss, depth=1).source)
+    assert "<b>block</b>" in top
+    inside = str(draw_dot(loss, depth=2).source)
+    for part in ("rmsnorm", "linear", "attention"):
+        assert f"<b>block/{part}</b>" in inside, part
+    steps = list(loss.backward_steps())
+    assert steps and steps[0].upstream == 1.0
+    again = example(found, "block")
+    again.backward()
+    stepped, whole = walk(loss), walk(again)
+    assert len(stepped) == len(whole) > 300
+    assert [n.grad for n in stepped] == [n.grad for n in whole]
