@@ -92,19 +92,22 @@ def grade_file(text: str, name: str = "solutions.py") -> tuple[float, float, str
     return wall, cpu, run.stdout
 
 
-def per_exercise(names: list[str], wrong: bool) -> dict[str, float]:
-    """Each exercise's check alone, in this process (wall seconds)."""
+def per_check(names: list[str], wrong: bool, track: bool = False) -> dict[str, float]:
+    """Each exercise's (or, with ``track``, each stage's) check alone, in this process (wall
+    seconds), on the file of ``solutions_file`` (``track_file``)."""
     from tinygrad_edu.exercises.grading import grade
     from tinygrad_edu.exercises.loading import load_solutions
 
+    catalog = TRACK if track else EXERCISES
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "solutions.py"
-        path.write_text(solutions_file(wrong, names), encoding="utf-8")
+        path.write_text((track_file if track else solutions_file)(wrong, names),
+                        encoding="utf-8")
         found = load_solutions(path)
         times = {}
         for name in names:
             start = time.perf_counter()
-            verdict = grade(EXERCISES[name], found[name])
+            verdict = grade(catalog[name], found[catalog[name].symbol])
             times[name] = time.perf_counter() - start
             assert verdict.passed != wrong, str(verdict)
     return times
@@ -144,24 +147,6 @@ def track_file(wrong: bool, names: list[str]) -> str:
     return "\n".join(blocks)
 
 
-def per_stage(names: list[str], wrong: bool) -> dict[str, float]:
-    """Each stage's check alone, in this process (wall seconds)."""
-    from tinygrad_edu.exercises.grading import grade
-    from tinygrad_edu.exercises.loading import load_solutions
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "gpt.py"
-        path.write_text(track_file(wrong, names), encoding="utf-8")
-        found = load_solutions(path)
-        times = {}
-        for name in names:
-            start = time.perf_counter()
-            verdict = grade(TRACK[name], found[TRACK[name].symbol])
-            times[name] = time.perf_counter() - start
-            assert verdict.passed != wrong, str(verdict)
-    return times
-
-
 def track(quick: bool) -> None:
     """The microgpt track's tables: the whole file graded as a learner grades it, then each
     stage alone."""
@@ -178,7 +163,7 @@ def track(quick: bool) -> None:
               f"{cpu:.1f} s |")
     print("\n| stage | right answer | wrong answer |")
     print("|---|---|---|")
-    right, wrong_times = per_stage(names, False), per_stage(names, True)
+    right, wrong_times = per_check(names, False, True), per_check(names, True, True)
     for name in names:
         print(f"| {name} | {right[name]:.2f} s | {wrong_times[name]:.2f} s |")
     print(f"| total | {sum(right.values()):.1f} s | {sum(wrong_times.values()):.1f} s |")
@@ -202,7 +187,7 @@ def main(argv: list[str]) -> int:
         print(f"| {kind} | {len(names)} | {verdicts} | {wall:.1f} s | {cpu:.1f} s |")
     print("\n| exercise | right answer | wrong answer |")
     print("|---|---|---|")
-    right, wrong_times = per_exercise(names, False), per_exercise(names, True)
+    right, wrong_times = per_check(names, False), per_check(names, True)
     for name in names:
         print(f"| {name} | {right[name]:.2f} s | {wrong_times[name]:.2f} s |")
     print(f"| total | {sum(right.values()):.1f} s | {sum(wrong_times.values()):.1f} s |")

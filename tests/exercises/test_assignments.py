@@ -208,12 +208,24 @@ def gradescope(tmp_path_factory, wheel):
     with zipfile.ZipFile(made / "autograder.zip") as archive:
         names = archive.namelist()
         assert {"setup.sh", "run_autograder", wheel.name, f"wheels/{wheel.name}"} == set(names)
+    assert (made / "hw1.py").read_text("utf-8").count("raise NotImplementedError") == 3
+    bin_, done = set_up_gradescope(made / "autograder.zip", root)
+    assert "installing tinygrad_edu from ./tinygrad_edu-" in done.stdout
+    assert "(all of it from the wheels in this zip)" in done.stdout  # offline
+    assert "ready to grade" in done.stdout
+    return root, bin_
+
+
+def set_up_gradescope(zip_file, root):
+    """Gradescope's set-up: ``zip_file`` unpacked into ``root/source``, and its setup.sh run,
+    with python3 a fresh virtual environment that sees this Python's packages but not this
+    checkout; returns (the environment's bin/, setup.sh's completed process)."""
+    with zipfile.ZipFile(zip_file) as archive:
         for info in archive.infolist():
             archive.extract(info, root / "source")
             mode = info.external_attr >> 16
             if mode:
                 (root / "source" / info.filename).chmod(mode & 0o777)
-    assert (made / "hw1.py").read_text("utf-8").count("raise NotImplementedError") == 3
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     purelib = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print("
@@ -226,11 +238,8 @@ def gradescope(tmp_path_factory, wheel):
                           text=True, timeout=600, check=False,
                           env=gradescope_env(bin_, root))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "installing tinygrad_edu from ./tinygrad_edu-" in done.stdout
-    assert "(all of it from the wheels in this zip)" in done.stdout  # offline
-    assert "ready to grade" in done.stdout
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-    return root, bin_
+    return bin_, done
 
 
 def gradescope_env(bin_, root):

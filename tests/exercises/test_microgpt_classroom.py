@@ -11,7 +11,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import zipfile
 
 import pytest
 
@@ -22,6 +21,7 @@ from tests.exercises.test_assignments import (
     nbgrader,
     needs_nbgrader,
     run,
+    set_up_gradescope,
     workflow,
 )
 from tests.exercises.test_report import page_data
@@ -98,27 +98,10 @@ def gradescope(tmp_path_factory):
     shutil.copy2(wheel, wheels / wheel.name)
     assert cli(["assignment", "microgpt", "--for", "gradescope", "-o", str(made), "--name",
                 "gpt", "--wheels", str(wheels)]) == 0
-    root = tmp_path_factory.mktemp("autograder")
-    with zipfile.ZipFile(made / "autograder.zip") as archive:
-        for info in archive.infolist():
-            archive.extract(info, root / "source")
-            mode = info.external_attr >> 16
-            if mode:
-                (root / "source" / info.filename).chmod(mode & 0o777)
     assert (made / "gpt.py").read_text("utf-8").count("raise NotImplementedError") == 10
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    purelib = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print("
-                              "sysconfig.get_path('purelib'))"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-    mine = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
-    (venv / purelib / "this_pythons_packages.pth").write_text("\n".join(mine) + "\n")
-    done = subprocess.run(["bash", "setup.sh"], cwd=root / "source", capture_output=True,
-                          text=True, timeout=600, check=False,
-                          env=gradescope_env(venv / "bin", root))
-    assert done.returncode == 0, done.stdout + done.stderr
-    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
-    return root, venv / "bin"
+    root = tmp_path_factory.mktemp("autograder")
+    bin_, _ = set_up_gradescope(made / "autograder.zip", root)
+    return root, bin_
 
 
 def on_gradescope(gradescope, text):

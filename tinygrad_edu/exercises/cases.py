@@ -148,8 +148,12 @@ _LEAF = st.sampled_from((1.0, 0.5, -1.0, 2.0, -0.5)) | tenths(-1.5, 1.5)
 class _Growing:
     """A computation being drawn: leaves, then steps, with the number of every node so far.
     An op that would leave order one (see ``fits``; a result above 10 in size), or give a
-    node more than ``MAX_PATHS`` paths to the leaves, becomes tanh of its first operand, so
-    every number and gradient stays readable. Subclasses say which ops it may use."""
+    node more than ``MAX_PATHS`` paths to the leaves, becomes ``FALLBACK`` of its first
+    operand (tanh), so every number and gradient stays readable. Subclasses say which ops it
+    may use."""
+
+    FALLBACK: tuple[str, Any] = ("tanh", None)
+    """The op (and its number) an op that does not fit becomes, on its first operand."""
 
     def __init__(self, draw: st.DrawFn, most_leaves: int = 3) -> None:
         self.draw = draw
@@ -166,11 +170,11 @@ class _Growing:
         args = tuple(args)
         if (not self.fits(op, [self.values[i] for i in args], number)
                 or sum(self.paths[i] for i in args) > MAX_PATHS):
-            op, args, number = "tanh", args[:1], None
+            (op, number), args = self.FALLBACK, args[:1]
         value = self.apply(op, [Value(self.values[i]) for i in args], number).data
         if abs(value) > 10:
-            op, args, number = "tanh", args[:1], None
-            value = math.tanh(self.values[args[0]])
+            (op, number), args = self.FALLBACK, args[:1]
+            value = self.apply(op, [Value(self.values[args[0]])], number).data
         self.values.append(value)
         self.paths.append(sum(self.paths[i] for i in args))
         self.steps.append((op, args, number))
@@ -303,13 +307,16 @@ class GrowingExpression(_Growing):
     def apply(self, op: str, operands: list[Value], number: Any) -> Value:
         return cast(Value, EXPRESSION_OPS[op](*operands, *([] if number is None else [number])))
 
+    METHODS = ("tanh", "relu", "exp", "relu")
+    """The methods a step may call, relu twice as often: a mistake in its slope shows only
+    where its input is negative and a gradient still reaches it."""
+
     def step_on(self, node: int) -> int:
         """One step on ``node``: a method, a power, an op with a plain number on either side,
         or an op with a leaf or with ``node`` itself."""
         kind = self.draw(st.sampled_from(("method", "number", "node", "power")))
-        if kind == "method":  # relu twice as often: a mistake in its slope shows only where
-            # its input is negative and a gradient still reaches it
-            return self.add(self.draw(st.sampled_from(("tanh", "relu", "exp", "relu"))), (node,))
+        if kind == "method":
+            return self.add(self.draw(st.sampled_from(self.METHODS)), (node,))
         if kind == "power":
             return self.add("**", (node,), self.draw(EXPONENTS))
         op = self.draw(st.sampled_from("+-*/"))

@@ -255,22 +255,21 @@ def _flat(m: Sequence[Sequence[Any]]) -> list[Any]:
     return [x for row in m for x in row]
 
 
-def call_softmax(solution: Callable[..., Any], case: VectorCase, node: type
-                 ) -> tuple[Any, ...]:
-    x = _nodes(node, case.x)
-    out = _outputs(solution(x), node, len(x), "softmax's result")
-    data = _data(out, "probs")
-    _backward_of(out, case.c)
-    return (data, _grads(x, "logits"))
+def _on_a_vector(stage: str, inputs: str) -> Callable[[Callable[..., Any], VectorCase, type],
+                                                   tuple[Any, ...]]:
+    """The call of a stage of one vector to as many outputs (softmax, rmsnorm): the outputs'
+    numbers and the inputs' gradients (named ``inputs`` in an answer's complaint)."""
+    def call(solution: Callable[..., Any], case: VectorCase, node: type) -> tuple[Any, ...]:
+        x = _nodes(node, case.x)
+        out = _outputs(solution(x), node, len(x), f"{stage}'s result")
+        data = _data(out, "out")
+        _backward_of(out, case.c)
+        return (data, _grads(x, inputs))
+
+    return call
 
 
-def call_rmsnorm(solution: Callable[..., Any], case: VectorCase, node: type
-                 ) -> tuple[Any, ...]:
-    x = _nodes(node, case.x)
-    out = _outputs(solution(x), node, len(x), "rmsnorm's result")
-    data = _data(out, "out")
-    _backward_of(out, case.c)
-    return (data, _grads(x, "x"))
+call_softmax, call_rmsnorm = _on_a_vector("softmax", "logits"), _on_a_vector("rmsnorm", "x")
 
 
 def call_nll(solution: Callable[..., Any], case: TargetCase, node: Any) -> tuple[Any, ...]:

@@ -14,10 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tinygrad_edu import Value as EngineValue
 from tinygrad_edu.exercises.cases import (
-    EXPONENTS,
-    NUMBERS,
     SHAPES,
     GrowingExpression,
     expression,
@@ -52,39 +49,14 @@ class _GrowingNode(GrowingExpression):
     a number, log, exp and relu (no tanh). An op that would leave order one becomes the
     node times 0.5."""
 
-    def add(self, op: str, args: Any, number: Any = None) -> int:
-        args = tuple(args)
-        xs = [self.values[i] for i in args]
-        if not self.fits(op, xs, number) or sum(self.paths[i] for i in args) > 256:
-            op, args, number = "*c", args[:1], 0.5
-        value = self.apply(op, [EngineValue(self.values[i]) for i in args], number).data
-        if abs(value) > 10:
-            op, args, number = "*c", args[:1], 0.5
-            value = self.values[args[0]] * 0.5
-        self.values.append(value)
-        self.paths.append(sum(self.paths[i] for i in args))
-        self.steps.append((op, args, number))
-        return self.last
+    METHODS = ("log", "relu", "exp", "relu")
+    FALLBACK = ("*c", 0.5)
 
     def fits(self, op: str, xs: list[float], number: Any) -> bool:
         """As an expression's, and log only of a number at least 0.25 (its slope at most 4)."""
         if op == "log":
             return xs[0] >= 0.25
         return super().fits(op, xs, number)
-
-    def step_on(self, node: int) -> int:
-        """One step on ``node``: log, exp or relu, a power, an op with a plain number on
-        either side, or an op with a leaf or with ``node`` itself."""
-        kind = self.draw(st.sampled_from(("method", "number", "node", "power")))
-        if kind == "method":
-            return self.add(self.draw(st.sampled_from(("log", "relu", "exp", "relu"))), (node,))
-        if kind == "power":
-            return self.add("**", (node,), self.draw(EXPONENTS))
-        op = self.draw(st.sampled_from("+-*/"))
-        if kind == "number":
-            side = op + "c" if self.draw(st.booleans()) else "c" + op
-            return self.add(side, (node,), self.draw(NUMBERS))
-        return self.add(op, self._pair(node))
 
 
 @st.composite
