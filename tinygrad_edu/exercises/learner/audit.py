@@ -53,9 +53,10 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     outside any ``site-packages``: a virtual environment's folder holds its packages,
     tinygrad_edu among them; ``own_imports`` are the top-level modules the learner may
     still load (their submodules too); the code objects ``own_code`` (the time limit's) may
-    set a tracer. Everything the hook calls is bound here, so that the learner's code cannot
-    replace it."""
+    set a tracer, and so may CPython where one of them, the time limit's, stops a frame.
+    Everything the hook calls is bound here, so that the learner's code cannot replace it."""
     write, fstat, exit_now, getframe = os.write, os.fstat, os._exit, sys._getframe
+    attribute = getattr
     fspath, normpath, sep = os.fspath, os.path.normpath, os.sep
     stat = fstat(report_fd)
     channel = (stat.st_dev, stat.st_ino)
@@ -110,7 +111,13 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
                                                else ", which this process does not have"))
         elif event in ("sys.settrace", "sys.setprofile"):
             caller = getframe(2)  # (1: check's caller, the hook; 2: who set it)
-            if caller.f_code not in own_code:
+            # (CPython 3.10 turns tracing off itself when a trace function raises, as the
+            # time limit's does to stop the learner's code once the time is up: then the
+            # caller is the learner's frame, and its trace function the time limit's)
+            trace = caller.f_trace
+            stopping = attribute(attribute(trace, "__func__", None), "__code__", None) in \
+                own_code and attribute(attribute(trace, "__self__", None), "up", False) is True
+            if caller.f_code not in own_code and not stopping:
                 reported(f"called {event} (a tracer sees every line of the grading)")
         elif event.startswith(REFUSED) or event in REFUSED:
             what = next((w for prefix, w in WHAT.items() if event.startswith(prefix)),

@@ -87,7 +87,8 @@ def _serve(argv: list[str]) -> int:
     readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
                          for m in ("numpy",) if m in sys.modules]
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
-                  audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm]))
+                  audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
+                                     limit._Stop.line]))
 
     context = Context(wire, inputs, value_probes, limit, AnswerError, path)
     wire.write_message(answers, context.load(code, path, names, imports.guarded_builtins()))
