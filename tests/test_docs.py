@@ -26,8 +26,7 @@ README_MAX_LINES = 150
 
 def modules() -> list[str]:
     """Every module of the package but ``__main__`` (the command line, documented in the
-    guides; importing it runs nothing, but it exports nothing either) and the pointers from
-    old paths (``tinygrad_edu.optim``: importing one gives the module at its new home)."""
+    guides; importing it runs nothing, but it exports nothing either)."""
     found = ["tinygrad_edu"] + [m.name for m in pkgutil.walk_packages(
         tinygrad_edu.__path__, "tinygrad_edu.")]
     return sorted(name for name in found if not name.endswith("__main__")

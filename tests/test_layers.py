@@ -4,9 +4,12 @@ an ``if TYPE_CHECKING:`` block (a type the checker reads is a dependency too: a 
 against the node protocols of the layer below, not against the classes above it)."""
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
+
+import tinygrad_edu
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 
@@ -29,14 +32,12 @@ LAYERS = [
     # (autograd.functional and gradcheck make fresh leaves of either engine from plain
     # numbers or arrays: they stand above both, beside the tensor package their arrays need)
     ["viz.stepping", "tensor", "autograd.functional", "testing.gradcheck", "testing", "viz",
-     "exercises", "commands", "__main__", "optim", "data", "train", "text", "idx", "watch",
-     "playground", ""],
+     "exercises", "commands", "__main__", ""],
 ]
 ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "custom_ops",
            "copying", "autograd.higher", "sums", "scopes", "autograd.gradients", "decorators",
            "as_number", "familiar_names", "grad_mode", "safe_math", "errors"}
-TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit", "watch",
-         "playground"}
+TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit"}
 
 # The folders by purpose, and the folders each may import (a folder may always import the
 # scalar engine's files at the root, and itself). The engines' folders come first: they
@@ -195,7 +196,7 @@ def folder_of(name: str) -> str | None:
 def test_each_folder_imports_only_the_folders_its_rule_names():
     for name, targets in graph().items():
         folder = folder_of(name)
-        if folder is None:  # the scalar engine's files (and the pointers, in LAYERS' top)
+        if folder is None:  # the scalar engine's files
             continue
         allowed = {folder} | FOLDERS[folder] | FACES.get(name, set())
         for target in targets:
@@ -205,18 +206,22 @@ def test_each_folder_imports_only_the_folders_its_rule_names():
                 f"{other}/), which {folder}/ may not import: see FOLDERS in tests/test_layers.py")
 
 
-def test_the_root_holds_the_engines_files_and_pointers_only():
-    """At most 15 modules at the package's root (besides ``__init__`` and ``__main__``), and
-    the pointers from old paths: files that only send an import on to a folder's module."""
-    root = sorted(p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("__"))
-    pointers = [m for m in root if "sys.modules[__name__] = _home" in
-                (PACKAGE / f"{m}.py").read_text(encoding="utf-8")]
-    modules = [m for m in root if m not in pointers]
+def test_the_root_holds_the_engines_files_only():
+    """At most 15 modules at the package's root (besides ``__init__`` and ``__main__``), each
+    one of the scalar engine's."""
+    modules = sorted(p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("__"))
     assert len(modules) <= 15, f"{len(modules)} modules at the root: {modules}"
-    for m in pointers:
-        assert len((PACKAGE / f"{m}.py").read_text(encoding="utf-8").splitlines()) <= 10, m
     for m in modules:
         assert layer_of(m) <= layer_of("autograd"), f"{m} at the root is no engine's file"
+
+
+@pytest.mark.parametrize("old", sorted(tinygrad_edu.MOVED))
+def test_an_old_path_imports_the_module_at_its_new_home(old):
+    """``import tinygrad_edu.optim`` (a path from before the folders) gives the very module
+    that now lives in ``training/``: what is set on one is set on the other."""
+    module = importlib.import_module(old)
+    assert module is importlib.import_module(tinygrad_edu.MOVED[old])
+    assert old not in {f"tinygrad_edu.{p.stem}" for p in PACKAGE.glob("*.py")}
 
 
 def test_every_folder_says_what_lives_there_and_what_it_may_import():
@@ -232,8 +237,7 @@ def test_the_docs_draw_the_packages_map_as_the_tree_is(page):
     block = text[text.index("```text\ntinygrad_edu/\n"):]
     block = block[:block.index("\n```", 5)]
     drawn = {line.split("── ", 1)[1].split()[0] for line in block.splitlines() if "── " in line}
-    root = {p.name for p in PACKAGE.glob("*.py") if not p.stem.startswith("__")
-            and "sys.modules[__name__] = _home" not in p.read_text(encoding="utf-8")}
+    root = {p.name for p in PACKAGE.glob("*.py") if not p.stem.startswith("__")}
     folders = {f"{p.name}/" for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert drawn == root | folders, f"docs/{page}: the map and the tree differ"
 

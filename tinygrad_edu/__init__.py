@@ -13,9 +13,16 @@ same engine on NumPy), ``nn/`` (layers, losses, the GPT, saving), ``training/``
 (optimizers, ``fit``, data sets), ``viz/`` (stepping, drawing, replays, paths, the live
 pages), ``testing/`` (``gradcheck`` and the hypothesis toolkit), ``exercises/`` and
 ``commands/`` (``python -m tinygrad_edu``). The engines import none of the folders above
-them; ``tests/test_layers.py`` holds the rules. ``optim.py``, ``data.py``, ``train.py``,
-``text.py``, ``idx.py``, ``watch.py`` and ``playground.py`` are pointers from old paths.
+them; ``tests/test_layers.py`` holds the rules. The paths of the modules that moved into
+folders keep working: ``import tinygrad_edu.optim`` gives ``tinygrad_edu.training.optim``
+(``MOVED``, at the end of this file).
 """
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
 
 # The rooms beside the engine put what they add on Value as they are imported: a Value as a
 # number (as_number), micrograd's and PyTorch's names (familiar_names), copying and pickling
@@ -96,3 +103,31 @@ __all__ = [
     "vsum",
     "walk",
 ]
+
+MOVED = {"tinygrad_edu.optim": "tinygrad_edu.training.optim",
+         "tinygrad_edu.data": "tinygrad_edu.training.data",
+         "tinygrad_edu.train": "tinygrad_edu.training.fit",
+         "tinygrad_edu.text": "tinygrad_edu.training.text",
+         "tinygrad_edu.idx": "tinygrad_edu.training.idx",
+         "tinygrad_edu.watch": "tinygrad_edu.viz.watch",
+         "tinygrad_edu.playground": "tinygrad_edu.viz.playground"}
+"""The old paths of the modules that moved into folders, and their homes."""
+
+
+class _Moved(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports an old path (``MOVED``) as the very module at its new home, loaded when asked
+    for: what is set on one is set on the other."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        return importlib.machinery.ModuleSpec(name, self) if name in MOVED else None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return importlib.import_module(MOVED[spec.name])
+
+    def exec_module(self, module: ModuleType) -> None:
+        pass  # (it ran at its new home)
+
+
+if not any(isinstance(finder, _Moved) for finder in sys.meta_path):
+    sys.meta_path.append(_Moved())
