@@ -1,33 +1,27 @@
 """The exercises, from easy to hard: statements, starter code, inputs and known mistakes.
 
-The references the grader compares with live in ``answers.py`` (out of the way: try first).
+Here the derivative rules, the numbers and the layers (1-12, 16-17); the exercises on graphs
+of Values (13-15, 18, 19) are in ``graph_exercises.py``. The references the grader compares
+with live in ``answers.py`` (out of the way: try first).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hypothesis import strategies as st
-
-from tinygrad_edu import Value
 from tinygrad_edu.exercises import answers as A
 from tinygrad_edu.exercises import cases as C
-from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.grading import Exercise
+from tinygrad_edu.exercises.graph_exercises import BACKWARD, PATHS, STEP, TOPO, VALUE
 from tinygrad_edu.exercises.learner import inputs as I
 from tinygrad_edu.exercises.mistakes import Mistake
+from tinygrad_edu.exercises.starters import starter
 
 __all__ = ["EXERCISES"]
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _starter(name: str, params: str, doc: str) -> str:
-    return (f"def {name}({params}):\n    \"\"\"{doc}\"\"\"\n"
-            f"    raise NotImplementedError(\"{name}: not written yet\")\n")
 
 
 def _at_output(reference: Callable[..., Any], forward: Callable[..., float]
@@ -72,7 +66,7 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
     return Exercise(
         number=number, name=name, title=title, level=1, params="x, y",
         statement=statement,
-        starter=_starter(name, "x, y", f"x is the input, y = {output} the output. Return "
+        starter=starter(name, "x, y", f"x is the input, y = {output} the output. Return "
                                        "dy/dx."),
         domain=f"x in [{lo:g}, {hi:g}]{kink_text}, in float64",
         cases=C.points(["x"], [C.interval(lo, hi, kinks)], forward, output),
@@ -101,7 +95,7 @@ Think of one operand held fixed: if b = 2 and a grows by 0.001, by how much does
 In backward this reads: for z = x * y, each input receives the upstream gradient times the
 *other* input.
 """,
-    starter=_starter("d_mul", "a, b, y", "y = a * b. Return (dy/da, dy/db)."),
+    starter=starter("d_mul", "a, b, y", "y = a * b. Return (dy/da, dy/db)."),
     domain="a, b in [-3, 3], in float64",
     cases=C.points(["a", "b"], [C.interval(-3, 3)] * 2, lambda a, b: a * b, "a * b"),
     call=C.call_rule(["dy/da", "dy/db"]), parts=("dy/da", "dy/db"), reference=A.d_mul,
@@ -135,7 +129,7 @@ Return (df/dx, df/dy) as numbers, built from these pieces: work out a and b, the
 derivatives da/dx, da/dy, db/dx, db/dy, and combine. At x = 3, y = 2: a = 5, b = 1,
 df/dx = 6 and df/dy = -4; check yours there first.
 """,
-    starter=_starter("chain_rule", "x, y", "f = (x + y) * (x - y). Return (df/dx, df/dy)."),
+    starter=starter("chain_rule", "x, y", "f = (x + y) * (x - y). Return (df/dx, df/dy)."),
     domain="x, y in [-3, 3], in float64",
     cases=C.points(["x", "y"], [C.interval(-3, 3)] * 2),
     call=C.call_rule(["df/dx", "df/dy"]), parts=("df/dx", "df/dy"), reference=A.chain_rule,
@@ -221,7 +215,7 @@ For y = a / b, return the pair (dy/da, dy/db).
 With b fixed, y is a times the constant 1/b. With a fixed, y = a·b⁻¹: use the power rule
 on b⁻¹ (or the quotient rule). You may write dy/db with a and b, or with y and b.
 """,
-    starter=_starter("d_div", "a, b, y", "y = a / b. Return (dy/da, dy/db)."),
+    starter=starter("d_div", "a, b, y", "y = a / b. Return (dy/da, dy/db)."),
     domain="a in [-3, 3], b in [-3, -0.5] or [0.5, 3], in float64",
     cases=C.points(["a", "b"], [C.interval(-3, 3), _B_AWAY_FROM_0], lambda a, b: a / b, "a / b"),
     call=C.call_rule(["dy/da", "dy/db"]), parts=("dy/da", "dy/db"), reference=A.d_div,
@@ -246,7 +240,7 @@ to the exponent too when the exponent is a Value.
 dy/da: the power rule, b is fixed. dy/db: now a is fixed and b is in the exponent, so y is
 an exponential function of b: a**b = exp(b·ln a). Use math.log for ln.
 """,
-    starter=_starter("d_pow", "a, b, y", "y = a ** b (a > 0). Return (dy/da, dy/db)."),
+    starter=starter("d_pow", "a, b, y", "y = a ** b (a > 0). Return (dy/da, dy/db)."),
     domain="a in [0.5, 2.5], b in [-2.5, 2.5], in float64",
     cases=C.points(["a", "b"], [C.interval(0.5, 2.5), C.interval(-2.5, 2.5)],
                    lambda a, b: a**b, "a ** b"),
@@ -290,7 +284,7 @@ with step h (f takes and returns a float).
 
 The grader uses steps as large as h = 0.1, where a one-sided difference is clearly off.
 """,
-    starter=_starter("central_difference", "f, x, h",
+    starter=starter("central_difference", "f, x, h",
                      "Return the central-difference estimate of f'(x) with step h."),
     domain="f in sin, exp, x**3, tanh, log(1 + x**2); x in [-2, 2]; h in 0.1, 0.05, 0.01, 0.001",
     cases=C.slopes(), call=C.call_numbers, reference=A.central_difference,
@@ -338,7 +332,7 @@ little without a scale, so a gradient check uses the relative error
 with the Euclidean norm ‖v‖ = sqrt(sum of v_i²). About 1e-7 or less means the gradient is
 right. Return it as a float. (The grader never passes two all-zero lists.)
 """,
-    starter=_starter("relative_error", "analytic, numeric",
+    starter=starter("relative_error", "analytic, numeric",
                      "Return ‖analytic - numeric‖ / (‖analytic‖ + ‖numeric‖)."),
     domain="lists of 1 to 4 numbers in [-3, 3]",
     cases=C.vectors(), call=C.call_numbers, reference=A.relative_error,
@@ -377,7 +371,7 @@ other way,
 Write one such step: change p.data of every p in params (a list of Values), in place.
 Return nothing. For example w = 0.5 with gradient 2.0 and lr = 0.1 becomes w = 0.3.
 """,
-    starter=_starter("sgd_step", "params, lr",
+    starter=starter("sgd_step", "params, lr",
                      "Move every parameter one step of size lr against its gradient."),
     domain="1 to 4 parameters with data and grad in [-3, 3]; lr in 0.5, 0.1, 0.05, 0.01",
     cases=C.params(), call=C.call_sgd, parts=("new data",), reference=A.sgd_step,
@@ -411,176 +405,6 @@ Return nothing. For example w = 0.5 with gradient 2.0 and lr = 0.1 becomes w = 0
                 "parameter by lr times itself, whatever the loss.", A.sgd_with_data),
     ),
     examples=(I.Params((0.5, -1.5), (2.0, 0.5), 0.1),),
-)
-
-# ----------------------------------------------------------------------------- 13-15: graphs
-
-_STEP_ASSIGN = Mistake(
-    "assign", "`=` instead of `+=`: a reused node loses a path",
-    "A node can be a parent along several paths (x in x * x, or in both a = x + y and "
-    "b = x - y), and its gradient is the sum over all of them. `parent.grad = ...` overwrites "
-    "what earlier steps (or the other operand) put there; `parent.grad += ...` adds to it.",
-    A.step_assigns)
-_STEP_UPSTREAM = Mistake(
-    "upstream", "the upstream gradient not multiplied in",
-    "The chain rule multiplies the local derivative by the gradient arriving from above, "
-    "node.grad = dL/d(node): parent.grad += local * node.grad.", A.step_without_upstream)
-
-STEP = Exercise(
-    number=13, name="backward_step", title="one step of backward: pass a gradient on",
-    level=2, params="node",
-    statement="""
-A Value made by an operation remembers ``node.parents`` (its operands, in order: ``x * x``
-has x twice) and ``node.local_grads``, d(node)/d(parent) for each, worked out in the
-forward pass. When backward reaches a node, ``node.grad`` = dL/d(node) is complete.
-
-Write the one step backward takes there: pass the gradient on to every parent by the chain
-rule. A parent may already hold gradient from other paths; keep it. Change ``parent.grad``
-in place and return nothing.
-""",
-    starter=_starter("backward_step", "node",
-                     "Pass node.grad on to node.parents by the chain rule."),
-    domain="one node (+, -, *, tanh or exp; x * x included) with parents and grads in [-2, 2]",
-    cases=C.node_cases(), call=C.call_step, parts=("the parents' grads",),
-    reference=A.backward_step, rows=lambda case: [f"{n}.grad" for n in "ab"[:len(case.values)]],
-    mistakes=(_STEP_ASSIGN, _STEP_UPSTREAM,
-              Mistake("data_grad", "node.data used where node.grad was meant",
-                      "The upstream gradient is node.grad, dL/d(node); node.data is the node's "
-                      "value from the forward pass.", A.step_with_data)),
-    examples=(I.NodeCase("*", (1.5,), (0, 0), (0.0,), 1.0),
-              I.NodeCase("*", (3.0, 2.0), (0, 1), (1.0, -1.0), 5.0)),
-)
-
-
-def _judge_order(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
-    """Is ``answer`` (node names) a topological order of everything the root depends on?"""
-    return _order_problem(case, answer)
-
-
-def _order_problem(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
-    listed = list(answer[0])
-    names = case.node_names()
-    parents = case.parents()
-    needed, stack = set(), [len(names) - 1]
-    while stack:
-        i = stack.pop()
-        if i not in needed:
-            needed.add(i)
-            stack.extend(parents[i])
-    repeated = sorted({n for n in listed if listed.count(n) > 1})
-    if repeated:
-        return Mistake("duplicates", "a node listed more than once",
-                       f"{', '.join(repeated)} appear(s) more than once. A node used twice is "
-                       "reached along two paths; keep a set of the nodes already visited and "
-                       "skip them the second time.")
-    missing = [names[i] for i in sorted(needed) if names[i] not in listed]
-    if missing:
-        return Mistake("missing", "nodes missing",
-                       f"{', '.join(missing)} are missing. The order must hold every node the "
-                       "root depends on: visit the parents of the parents too, down to the "
-                       "leaves, and include the root itself.")
-    position = {n: k for k, n in enumerate(listed)}
-
-    def before_parents(order: dict[str, int]) -> list[str]:
-        return [names[i] for i in sorted(needed)
-                if any(order[names[p]] > order[names[i]] for p in parents[i])]
-
-    late = before_parents(position)
-    if not late:
-        return None
-    if not before_parents({n: -k for n, k in position.items()}):
-        return Mistake("reversed", "the order reversed: children before their parents",
-                       "Your list is a valid order read backwards: it has the root first. "
-                       "That is the order backward visits, but a topological order puts "
-                       "every node after its parents: append a node after visiting its "
-                       "parents (or reverse your list).")
-    return Mistake("order", "a node before one of its parents",
-                   f"{', '.join(late)} come(s) before one of its parents. Append a node only "
-                   "once all of its parents are in the list: visit the parents first, then "
-                   "append the node.")
-
-
-_GRAPHS_DOMAIN = ("random graphs of +, -, *, tanh and exp: small ones (up to 3 leaves and 8 "
-                  "steps), a node used twice by one op or at two depths, stacked diamonds, "
-                  "wide fans, chains of 20 to 150 steps; and the smallest graph on which "
-                  "each classic mistake shows")
-
-TOPO = Exercise(
-    number=14, name="topological_sort", title="a topological order of a graph", level=3,
-    params="root",
-    statement="""
-Backward must visit a node only after every node made from it, so that the node's gradient
-is complete when it passes it on. The way to get such an order is a *topological sort*:
-list the graph so that every node comes after all of its parents, then read it backwards.
-
-Write it: return a list of every Value that ``root`` depends on (the root included), each
-exactly once, every node after its parents (``node.parents``). Any valid order passes. A
-depth-first search does it: visit a node's parents first, then append the node; keep a set
-of visited nodes, because a node can be reached along several paths.
-""",
-    starter=_starter("topological_sort", "root",
-                     "Return every node root depends on, each once, parents first."),
-    domain=_GRAPHS_DOMAIN,
-    cases=C.graphs(), call=C.call_topological, parts=("order",),
-    reference=A.topological_sort, judge=_judge_order,
-    examples=C.graph_examples(),
-)
-
-_PREORDER = (
-    "A node's gradient is complete only once every node made from it has passed its share "
-    "on. Appending a node when the search first meets it (before visiting its parents) "
-    "lists it before the nodes that reach it by a longer path: in v1 = x·x, v2 = v1 + c, "
-    "f = v1·v2, the search from f meets v1 before v2, so v1 passes its gradient on before "
-    "v2 has added its share. Append a node after its parents (post-order), then go through "
-    "that list backwards.")
-_BREADTH = (
-    "Going out from the root level by level reaches a node at its shortest distance, but a "
-    "node used by nodes at different depths (v1 in v1·(v1 + c)) must wait for the deepest "
-    "of them: it passes its gradient on before that share has arrived. Visit the nodes in "
-    "reverse topological order: a depth-first search that appends a node after its parents, "
-    "read backwards.")
-
-BACKWARD = Exercise(
-    number=15, name="backward", title="the whole backward pass", level=3, params="root",
-    statement="""
-Put it together: fill ``.grad`` of every node that ``root`` depends on with d(root)/d(node).
-All grads start at 0. Seed the root with d(root)/d(root) = 1, then visit the nodes in
-reverse topological order (``walk(root)`` from tinygrad_edu lists them parents first, or use
-your topological_sort) and at each node pass its gradient on to its parents, as in
-backward_step: for each parent and local derivative, add local × node.grad to the parent.
-
-On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
-""",
-    starter=_starter("backward", "root", "Fill .grad of every node root depends on."),
-    domain=_GRAPHS_DOMAIN,
-    cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
-    rows=lambda case: [f"{n}.grad" for n in case.node_names()],
-    mistakes=(
-        Mistake(_STEP_ASSIGN.key, _STEP_ASSIGN.title, _STEP_ASSIGN.hint, A.backward_assigns),
-        Mistake(_STEP_UPSTREAM.key, _STEP_UPSTREAM.title, _STEP_UPSTREAM.hint,
-                A.backward_without_upstream),
-        Mistake("order", "nodes visited parents first (not reversed)",
-                "Backward must visit the topological order *backwards*: a node passes its "
-                "gradient on only after every node made from it has added to it. Going "
-                "forwards, a node passes on 0 (or a part) before its gradient is complete.",
-                A.backward_in_forward_order),
-        Mistake("seed", "the root not seeded with 1",
-                "Everything starts at 0, so nothing flows: set root.grad = 1.0 first "
-                "(d(root)/d(root) = 1).", A.backward_without_seed),
-        *(Mistake("order", "nodes visited in pre-order (before all their children)", _PREORDER,
-                  model) for model in (A.backward_in_preorder, A.backward_in_preorder_flipped)),
-        *(Mistake("order", "nodes visited breadth-first (nearest the root first)", _BREADTH,
-                  model) for model in (A.backward_breadth_first,
-                                       A.backward_breadth_first_flipped)),
-        *(Mistake("order", "a node passes its gradient on once per path (no topological order)",
-                "Your backward passes a node's gradient on every time it reaches the node, "
-                "along each path from the root, with whatever gradient the node holds by "
-                "then: a node used twice (v1 in v1·v1) passes on a half-done gradient first "
-                "and the whole one again. Visit each node once, in reverse topological order.",
-                model) for model in (A.backward_once_per_path,
-                                     A.backward_once_per_path_interleaved)),
-    ),
-    examples=C.graph_examples(),
 )
 
 # ----------------------------------------------------------------------------- 16-17: layers
@@ -618,7 +442,7 @@ Return dZ = dL/dZ (batch×classes). Differentiating softmax and the log separate
 messy; together they collapse to a famous, short formula. For example A = [0.2, 0.7, 0.1]
 with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
 """,
-    starter=_starter("d_softmax_cross_entropy", "Z, Y",
+    starter=starter("d_softmax_cross_entropy", "Z, Y",
                      "Z: logits (batch×classes), Y: one-hot labels. Return dL/dZ."),
     domain="Z of shape (1-4)×(2-4), as many classes as examples among them, with entries "
            "in [-4, 4], one-hot Y",
@@ -684,7 +508,7 @@ W_kj influences Z_ij in every row i, and b_j influences every row too. The shape
 any doubt about order or transposes: dW must be (in×out). The grader checks your answers
 against the tensor engine's backward on the same numbers.
 """,
-    starter=_starter("dense_backward", "X, W, b, dZ",
+    starter=starter("dense_backward", "X, W, b, dZ",
                      "Z = X @ W + b. Given dZ = dL/dZ, return (dX, dW, db)."),
     domain="B, in, out from 1 to 4, square and not; entries in [-2, 2]; also X (10×3), "
            "W (3×4)",
@@ -708,127 +532,6 @@ against the tensor engine's backward on the same numbers.
     ),
     examples=(I.Arrays(_worked_dense), I.Arrays(_square_dense)), arrays=True,
     max_examples=60, probe_examples=25,
-)
-
-# ----------------------------------------------------------------------------- 18: your own Value
-
-_VALUE_STATEMENT = """
-Write your own micrograd: a class Value that holds a number, remembers how it was computed
-and sends gradients back, as micrograd's lecture builds it.
-
-- Value(data) keeps its number in .data, and a .grad that starts at 0.
-- a + b, a - b, a * b, a / b between two Values, and with a plain number on either side:
-  x + 2.0, 2.0 * x, 2.0 - x, 2.0 / x. When the number comes first, Python calls your
-  __radd__, __rmul__, __rsub__ or __rtruediv__.
-- x ** k for a plain number k (2, 3, -1, 0.5), and the methods x.tanh(), x.exp(), x.relu().
-- Each operation returns a new Value that remembers the Values it was made from and a
-  function _backward that passes its gradient on to them by the chain rule:
-  self.grad += (local derivative) * out.grad. For out = a * b: a.grad += b.data * out.grad.
-- root.backward() sets root.grad = 1, lists every node in topological order (each after
-  the Values it was made from) and calls every node's _backward, in reverse.
-
-The grader builds random expressions with your class and with tinygrad_edu's Value: first
-it compares every node's data, then, after backward() on the root, every node's grad.
-Start with b = a + a: a.grad must be 2.
-"""
-
-_VALUE_STARTER = '''class Value:
-    """A number that remembers how it was computed: data, grad, and the Values it came from."""
-
-    def __init__(self, data, _children=(), _op=""):
-        raise NotImplementedError("Value: not written yet")
-'''
-
-
-def _node_rows(attribute: str) -> Callable[[Any], list[str]]:
-    return lambda case: [f"{n}.{attribute}" for n in case.node_names()]
-
-
-def _forward_only(case: Any) -> Any:
-    return dataclasses.replace(case, forward_only=True)
-
-
-_VALUE_DOMAIN = ("random expressions of + - * / (two Values, or a Value and a number on "
-                 "either side), ** 2, 3, -1 or 0.5, tanh, exp and relu: small ones, a node "
-                 "used at two depths, diamonds, wide fans and chains of up to 150 steps; "
-                 "then a sum of 2001 terms")
-_VALUE_COMMON: dict[str, Any] = {
-    "number": 18, "name": "Value", "title": "your own micrograd: the class Value", "level": 3,
-    "params": "data", "statement": _VALUE_STATEMENT, "starter": _VALUE_STARTER,
-    "domain": _VALUE_DOMAIN, "reference": Value, "kind": "class", "examples_first": True}
-
-VALUE_FORWARD = Exercise(
-    **_VALUE_COMMON, stage="the forward pass: every node's data",
-    cases=C.expressions().map(_forward_only), call=C.call_value_forward, parts=("data",),
-    examples=tuple(_forward_only(e) for e in C.value_examples()), fit=V.fit_forward,
-    rows=_node_rows("data"))
-
-VALUE_CHAIN = Exercise(
-    **_VALUE_COMMON, stage="backward on a long chain",
-    cases=st.just(I.SumChain(0.5, 2000)), call=C.call_value_backward, parts=("grads",),
-    tolerate=V.recursion_note, rows=_node_rows("grad"), max_examples=1, probe_examples=1)
-
-VALUE = Exercise(
-    **_VALUE_COMMON, stage="backward: every node's grad",
-    cases=C.expressions(), call=C.call_value_backward, parts=("grads",),
-    examples=C.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
-    explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,))
-
-# ----------------------------------------------------------------------------- 19: paths
-
-_PATHS_STATEMENT = """
-Why do gradients add where a value is used twice? Because x changes the root along every
-path from x up to it. Along one path the changes multiply: each step contributes its local
-derivative, d(next)/d(this). The paths' contributions add:
-
-    d(root)/dx = the sum, over every path from x up to root, of the product of the local
-                 derivatives along that path
-
-Compute it without backward: return (count, total), the number of paths from x up to root
-and the sum of their products. Search from root down: ``node.parents`` lists a node's
-operands in order (``x * x`` lists x twice: two paths) and ``node.local_grads`` the local
-derivative towards each. A path ends when it reaches x; one that ends at another leaf
-carries nothing. If root does not depend on x at all, return (0, 0.0).
-
-On f = (x + y)(x - y) at x = 3, y = 2 there are two paths from x, through x + y (product
-1 · 1) and through x - y (product 1 · 5): (2, 6.0), and backward gives x.grad = 6.0 too.
-``tinygrad_edu.paths(root, x)`` lists the paths, if you want to see them.
-"""
-
-_ONE_PATH_PER_USE = (
-    "x * x uses x twice, and each use is a path of its own (node.parents lists x twice): "
-    "d(x·x)/dx = x + x. Follow every operand in node.parents, with its own local derivative, "
-    "even when two are the same Value.")
-
-PATHS = Exercise(
-    number=19, name="sum_over_paths", title="why gradients add: the sum over paths",
-    level=3, params="root, x", statement=_PATHS_STATEMENT,
-    starter=_starter("sum_over_paths", "root, x",
-                     "Return (the number of paths from x up to root, the sum of their "
-                     "products)."),
-    domain=_GRAPHS_DOMAIN + "; x is the first leaf",
-    cases=C.graphs(), call=C.call_paths, parts=("count", "df/dx"), reference=A.sum_over_paths,
-    mistakes=(
-        Mistake("once_per_operand", "a value used twice by one op followed once",
-                _ONE_PATH_PER_USE, A.paths_each_operand_once),
-        Mistake("visited", "a node visited only once (a visited set)",
-                "A topological sort visits each node once; a sum over paths must not: a node "
-                "reached along a second path starts a second set of paths below it. Keep no "
-                "visited set here: every route down to x is a path.", A.paths_visited_once),
-        Mistake("added", "the local derivatives added along a path",
-                "Along a path the changes multiply (the chain rule): a path x → a → f "
-                "carries da/dx · df/da. You added them. Multiply what a path carries by each "
-                "step's local derivative, starting from 1.", A.paths_adding_locals),
-        Mistake("upstream", "only the last step's local derivative",
-                "A path carries the product of *all* its local derivatives, from root down "
-                "to x; yours keeps only the last one. Hand the product so far down to each "
-                "parent: so_far * local.", A.paths_last_local_only),
-        Mistake("every_leaf", "the paths to every leaf, not only to x",
-                "A path that ends at another leaf (y, a constant) is not a path from x: it "
-                "adds nothing to d(root)/dx. Count and add a path only when it reaches x.",
-                A.paths_to_every_leaf),
-    ),
-    examples=C.paths_examples(),
 )
 
 EXERCISES: dict[str, Exercise] = {

@@ -6,7 +6,7 @@ it. It is an answer: write your own first (``show("Value")``), then compare.
 As in the lecture, ``_prev`` is a set and ``backward`` sorts the nodes recursively, so a chain
 deeper than Python's recursion limit raises RecursionError (the exercise says why that does
 not fail it). The tests grade this file as a learner's, and versions of it with one mistake
-each. The grader's own model of a learner's class, ``answers.lecture_value``, is written
+each. The grader's own model of a learner's class, ``value.lecture_value``, is written
 apart: it keeps ``_prev`` in a tuple and sorts without recursion, so that its answers hang
 neither on a set's order nor on the recursion limit, and each of its mistakes is a switch.
 """

@@ -10,9 +10,16 @@ from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 
-__all__ = ["starter_file"]
+__all__ = ["starter", "starter_file"]
 
 PROG = "python -m tinygrad_edu exercises"
+
+
+def starter(name: str, params: str, doc: str) -> str:
+    """A function's starter: its ``def`` line, a docstring of ``doc``, and a ``raise
+    NotImplementedError`` for the learner to replace."""
+    return (f"def {name}({params}):\n    \"\"\"{doc}\"\"\"\n"
+            f"    raise NotImplementedError(\"{name}: not written yet\")\n")
 
 
 def imports_for(chosen: Sequence[ExerciseSpec]) -> str:

@@ -7,7 +7,7 @@ the mistake. The class is probed where it is, in the learner's process
 (``learner/value_probes.py``); what the probes saw comes back as data, and the models of the
 mistakes are built here, beside the references:
 
-- ``fit_forward`` and ``fit_backward`` build ``answers.lecture_value`` with the mistakes the
+- ``fit_forward`` and ``fit_backward`` build ``lecture_value`` (below) with the mistakes the
   probes saw on tiny expressions (``2.0 * x``, ``x + x``, ...): the grader names that model
   only if it gives the learner's answers on every input tried.
 - ``explain`` has the learner's own ``_backward`` steps run again, for a class that keeps
@@ -23,11 +23,11 @@ mistakes are built here, beside the references:
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.exercises.answers import lecture_value
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner import value_probes
@@ -36,6 +36,149 @@ from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 from tinygrad_edu.exercises.remote import Remote
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
+
+# ----------------------------------------------------------------------------- the models
+# The reference for the Value exercise is the engine's own Value. Below: a Value as
+# micrograd's lecture writes it, right unless told to make a mistake, for the diagnoses.
+
+
+def lecture_value(*, assign: frozenset[str] = frozenset(), missing: frozenset[str] = frozenset(),
+                  swapped: frozenset[str] = frozenset(), unwrapped: frozenset[str] = frozenset(),
+                  composite: bool = True, seeded: bool = True) -> type:
+    """A class ``Value`` written as in micrograd's lecture (with tanh, exp and relu), right
+    unless told otherwise: the ops in ``assign`` (``'+'``, ``'*'``, ``'**'``, ``'tanh'``,
+    ``'exp'``, ``'relu'``, and ``'-'``, ``'/'`` when not composite) set their operands'
+    grads with ``=`` instead of ``+=``; the methods in ``missing`` are not there; the
+    reverse ops in ``swapped`` (``'__rsub__'``, ``'__rtruediv__'``) compute x - c for c - x;
+    the ops in ``unwrapped`` forget to wrap a plain number in a Value; ``composite`` makes - and /
+    from +, * and ** as micrograd does (else each is an op of its own); ``seeded=False``
+    forgets ``self.grad = 1.0`` in backward."""
+
+    def flow(op: str, node: Any, share: float) -> None:  # one edge of the chain rule
+        if op in assign:
+            node.grad = share
+        else:
+            node.grad += share
+
+    def wrap(other: Any, op: str) -> Any:
+        return other if isinstance(other, Value) or op in unwrapped else Value(other)
+
+    class Value:
+        def __init__(self, data: float, _children: tuple[Any, ...] = (), _op: str = "") -> None:
+            self.data = data
+            self.grad = 0.0
+            self._backward: Any = lambda: None
+            self._prev = tuple(_children)
+            self._op = _op
+
+        def __repr__(self) -> str:
+            return f"Value(data={self.data}, grad={self.grad})"
+
+        def __add__(self, other: Any) -> Value:
+            other = wrap(other, "+")
+            out = Value(self.data + other.data, (self, other), "+")
+
+            def _backward() -> None:
+                flow("+", self, out.grad)
+                flow("+", other, out.grad)
+            out._backward = _backward
+            return out
+
+        def __mul__(self, other: Any) -> Value:
+            other = wrap(other, "*")
+            out = Value(self.data * other.data, (self, other), "*")
+
+            def _backward() -> None:
+                flow("*", self, other.data * out.grad)
+                flow("*", other, self.data * out.grad)
+            out._backward = _backward
+            return out
+
+        def __pow__(self, k: float) -> Value:
+            out = Value(self.data**k, (self,), f"**{k}")
+
+            def _backward() -> None:
+                flow("**", self, k * self.data ** (k - 1) * out.grad)
+            out._backward = _backward
+            return out
+
+        def _unary(self, op: str, y: float, slope: float) -> Value:
+            out = Value(y, (self,), op)
+
+            def _backward() -> None:
+                flow(op, self, slope * out.grad)
+            out._backward = _backward
+            return out
+
+        def tanh(self) -> Value:
+            t = math.tanh(self.data)
+            return self._unary("tanh", t, 1 - t * t)
+
+        def exp(self) -> Value:
+            e = math.exp(self.data)
+            return self._unary("exp", e, e)
+
+        def relu(self) -> Value:
+            return self._unary("relu", max(0.0, self.data), float(self.data > 0))
+
+        def __neg__(self) -> Value:
+            return self * -1
+
+        def __sub__(self, other: Any) -> Value:
+            if composite:
+                return self + (-other)
+            other = wrap(other, "-")
+            out = Value(self.data - other.data, (self, other), "-")
+
+            def _backward() -> None:
+                flow("-", self, out.grad)
+                flow("-", other, -out.grad)
+            out._backward = _backward
+            return out
+
+        def __truediv__(self, other: Any) -> Value:
+            if composite:
+                return self * other**-1
+            other = wrap(other, "/")
+            out = Value(self.data / other.data, (self, other), "/")
+
+            def _backward() -> None:
+                flow("/", self, out.grad / other.data)
+                flow("/", other, -self.data / other.data**2 * out.grad)
+            out._backward = _backward
+            return out
+
+        def __radd__(self, other: Any) -> Value:
+            return self + other
+
+        def __rmul__(self, other: Any) -> Value:
+            return self * other
+
+        def __rsub__(self, other: Any) -> Value:
+            return self - other if "__rsub__" in swapped else other + (-self)
+
+        def __rtruediv__(self, other: Any) -> Value:
+            return self / other if "__rtruediv__" in swapped else other * self**-1
+
+        def backward(self) -> None:
+            topo, seen, stack = [], set(), [(self, False)]
+            while stack:  # micrograd's build_topo, with a stack
+                v, parents_done = stack.pop()
+                if parents_done:
+                    topo.append(v)
+                elif v not in seen:
+                    seen.add(v)
+                    stack.append((v, True))
+                    stack.extend((child, False) for child in v._prev)
+            if seeded:
+                self.grad = 1.0
+            for v in reversed(topo):
+                v._backward()
+
+    for name in missing:
+        delattr(Value, name)
+    return Value
+
 
 _DUNDER = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__"}
 

@@ -29,11 +29,6 @@ __all__ = ["NODE"]
 TRACK_NAME = "microgpt"
 
 
-def starter(name: str, params: str, doc: str) -> str:
-    return (f"def {name}({params}):\n    \"\"\"{doc}\"\"\"\n"
-            f"    raise NotImplementedError(\"{name}: not written yet\")\n")
-
-
 def stand_in_of(definition: Any) -> Callable[[], str]:
     return lambda: R.source_of(definition)
 

@@ -26,9 +26,9 @@ from tinygrad_edu.exercises.microgpt.node import (
     make_stage,
     part_rows,
     stand_in_of,
-    starter,
 )
 from tinygrad_edu.exercises.mistakes import Mistake
+from tinygrad_edu.exercises.starters import starter
 
 __all__ = ["TRACK"]
 
