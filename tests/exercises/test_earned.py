@@ -270,6 +270,28 @@ def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_p
     assert "65534.0" in str(result.verdicts["d_mul"]), result.verdicts["d_mul"]  # nobody
 
 
+def test_numpys_parts_load_for_another_user_as_for_the_graders(tmp_path):
+    """numpy.random and the like load on first use, from NumPy's folder, which the other
+    user may not reach (a clone in a folder only root opens): they are loaded before."""
+    import os
+
+    from tinygrad_edu.exercises.learner.imports import NUMPY_ON_FIRST_USE
+
+    if os.geteuid() != 0:
+        pytest.skip("the grader drops to another user only when it runs as root")
+    result = graded(tmp_path, """
+        import numpy
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            modules = wrap.__init__.__globals__["sys"].modules
+            raise RuntimeError("loaded: " + ",".join(
+                m for m in sorted(modules) if m.count(".") == 1 and m.startswith("numpy.")))
+        """, ["d_mul"])
+    loaded = str(result.verdicts["d_mul"]).split("loaded: ")[1].split()[0].split(",")
+    assert set(NUMPY_ON_FIRST_USE) <= set(loaded), loaded
+
+
 @pytest.mark.parametrize("name", ["d_mul", "backward", "topological_sort", "sgd_step"])
 def test_the_learners_process_holds_no_reference_no_grader_and_no_tool(tmp_path, name):
     """What is loaded in the process a solution runs in, as the solution itself sees it."""

@@ -30,6 +30,14 @@ ALLOWED = frozenset({
 })
 """The modules a submission may import, with their submodules (but see ``FORBIDDEN``)."""
 
+NUMPY_ON_FIRST_USE = ("numpy.char", "numpy.ctypeslib", "numpy.fft", "numpy.ma",
+                      "numpy.polynomial", "numpy.random", "numpy.rec", "numpy.strings",
+                      "numpy.testing", "numpy.typing")
+"""NumPy's submodules that ``import numpy`` leaves to their first use (``numpy.random``...).
+A learner's process that becomes another user loads them first: that user may not reach
+NumPy's folder (a virtual environment in root's home, or in a folder only root opens), and
+a file that uses them must run as it runs for the grader's own user."""
+
 FORBIDDEN = frozenset({"tinygrad_edu.exercises"})
 """Modules a submission may not import although their package is allowed: the grader and
 its answers (``tinygrad_edu.exercises.answers``, ``model_answers``, ``lecture``)."""

@@ -71,7 +71,8 @@ def _serve(argv: list[str]) -> int:
     from tinygrad_edu.exercises.learner import audit, imports, inputs, value_probes
     from tinygrad_edu.exercises.learner.parts import AnswerError
 
-    allowed = _import_allowed(imports.ALLOWED)
+    allowed = _import_allowed(imports.ALLOWED,
+                              imports.NUMPY_ON_FIRST_USE if first.get("user") else ())
     source, path = first["source"], first["path"]
     linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
     try:
@@ -102,9 +103,11 @@ def _serve(argv: list[str]) -> int:
         wire.write_message(answers, context.answer(request))
 
 
-def _import_allowed(allowed: frozenset[str]) -> set[str]:
-    """Import now every module a learner's file may import (and NumPy, if it is there):
-    once the audit watches, little the learner may use needs loading. Returns the top-level
+def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...]) -> set[str]:
+    """Import now every module a learner's file may import (and NumPy, if it is there, with
+    ``numpy_parts``: those of its submodules it loads on first use, for a process that
+    becomes another user): once the audit watches, little the learner may use needs
+    loading. Returns the top-level
     names a later import may still load (and their submodules): those, and the standard
     library's, which they load as they need them (a learner's own imports are checked
     before, by ``imports.py``; what the standard library then does that matters, running a
@@ -112,8 +115,9 @@ def _import_allowed(allowed: frozenset[str]) -> set[str]:
     for name in sorted(allowed - {"tinygrad_edu", "__future__"}):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    with contextlib.suppress(ImportError):
-        importlib.import_module("numpy")
+    for name in ("numpy", *numpy_parts):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     return {name.split(".")[0] for name in allowed} | set(sys.stdlib_module_names)
 
 
