@@ -256,23 +256,8 @@ def test_right_answers_earn_full_marks_and_every_process_has_ended(tmp_path, mon
 
 
 def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_path):
-    import os
-
-    if os.geteuid() != 0:
-        pytest.skip("the grader drops to another user only when it runs as root")
-    result = graded(tmp_path, """
-        def d_mul(a, b, y):
-            wrap = [c for c in ().__class__.__base__.__subclasses__()
-                    if c.__name__ == "_wrap_close"][0]
-            uid = wrap.__init__.__globals__["getuid"]()
-            return float(uid), float(uid)
-        """, ["d_mul"])
-    assert "65534.0" in str(result.verdicts["d_mul"]), result.verdicts["d_mul"]  # nobody
-
-
-def test_numpys_parts_load_for_another_user_as_for_the_graders(tmp_path):
-    """numpy.random and the like load on first use, from NumPy's folder, which the other
-    user may not reach (a clone in a folder only root opens): they are loaded before."""
+    """As nobody, with NumPy's submodules that load on first use (numpy.random...) loaded
+    before: nobody may not reach NumPy's folder (a clone in a folder only root opens)."""
     import os
 
     from tinygrad_edu.exercises.learner.imports import NUMPY_ON_FIRST_USE
@@ -284,12 +269,13 @@ def test_numpys_parts_load_for_another_user_as_for_the_graders(tmp_path):
         def d_mul(a, b, y):
             wrap = [c for c in ().__class__.__base__.__subclasses__()
                     if c.__name__ == "_wrap_close"][0]
-            modules = wrap.__init__.__globals__["sys"].modules
-            raise RuntimeError("loaded: " + ",".join(
-                m for m in sorted(modules) if m.count(".") == 1 and m.startswith("numpy.")))
+            found = wrap.__init__.__globals__
+            loaded = [m for m in found["sys"].modules if m.startswith("numpy.")]
+            raise RuntimeError(f"uid {found['getuid']()}, loaded: " + ",".join(loaded))
         """, ["d_mul"])
-    loaded = str(result.verdicts["d_mul"]).split("loaded: ")[1].split()[0].split(",")
-    assert set(NUMPY_ON_FIRST_USE) <= set(loaded), loaded
+    verdict = str(result.verdicts["d_mul"])
+    assert "uid 65534," in verdict, verdict  # nobody
+    assert set(NUMPY_ON_FIRST_USE) <= set(verdict.split("loaded: ")[1].split()[0].split(","))
 
 
 @pytest.mark.parametrize("name", ["d_mul", "backward", "topological_sort", "sgd_step"])
