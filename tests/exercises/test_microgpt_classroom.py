@@ -9,7 +9,6 @@ import csv
 import json
 import shlex
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
 from tests.exercises.test_assignments import (
     STUB,
-    gradescope_env,
+    grade_on_gradescope,
     nbgrader,
     needs_nbgrader,
     run,
@@ -105,16 +104,7 @@ def gradescope(tmp_path_factory):
 
 
 def on_gradescope(gradescope, text):
-    root, bin_ = gradescope
-    submission = root / "submission"
-    shutil.rmtree(submission, ignore_errors=True)
-    submission.mkdir()
-    (submission / "gpt.py").write_text(text, encoding="utf-8")
-    (root / "results" / "results.json").unlink(missing_ok=True)
-    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
-                          text=True, timeout=600, check=False, env=gradescope_env(bin_, root))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads((root / "results" / "results.json").read_text("utf-8"))
+    return grade_on_gradescope(gradescope, {"gpt.py": text})
 
 
 @pytest.mark.slow
