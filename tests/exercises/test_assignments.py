@@ -105,6 +105,22 @@ def nbgrader(course, *args):
     return done
 
 
+FRAME_WALK = """\
+    try:
+        raise ValueError
+    except ValueError as error:
+        frame = error.__traceback__.tb_frame
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            reference = getattr(value, "reference", None)
+            if callable(reference) and getattr(value, "name", "") == "d_tanh":
+                return reference(x, y)
+        frame = frame.f_back
+    return 0.0"""
+"""A d_tanh that finds the grader's reference in its callers' frames, wherever it runs
+beside them (the notebook's kernel)."""
+
+
 @pytest.fixture(scope="module")
 def round_trip(tmp_path_factory):
     """An nbgrader course made by the command; its assignment generated, handed in by three
@@ -127,6 +143,15 @@ def round_trip(tmp_path_factory):
                   "d_tanh": "    from tinygrad_edu import Value\n    v = Value(x)\n"
                             "    v.tanh().backward()\n    return v.grad",
                   "backward": "    root.backward()"},
+        # In rebound in the solution cell: the graded cell used to grade in the kernel, where
+        # a solution walks its callers' frames up to the grader's reference
+        "rebinds": {"d_mul": model_answer_body(EXERCISES["d_mul"]) + "\n\n\nIn = None",
+                    "d_tanh": FRAME_WALK},
+        # the graded cell's function replaced: the locked cell then raises nothing
+        "replaces": {"d_mul": model_answer_body(EXERCISES["d_mul"]),
+                     "d_tanh": "    return 1 - x * x\n\n\n__import__('tinygrad_edu.exercises."
+                               "classroom', fromlist=['graded_cell']).graded_cell = "
+                               "lambda *args: None"},
     }
     for student, bodies in students.items():
         notebook = copy.deepcopy(release)
@@ -163,7 +188,8 @@ def test_nbgraders_round_trip(round_trip):
     total = sum(POINTS.values())
     assert {s: (float(r["score"]), float(r["max_score"])) for s, r in grades.items()} == {
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
-        "broken": (POINTS["d_mul"], total), "cheat": (0.0, total)}
+        "broken": (POINTS["d_mul"], total), "cheat": (0.0, total),
+        "rebinds": (POINTS["d_mul"], total), "replaces": (0.0, total)}
     # generate_feedback: the verdicts, and the diagnoses of the mistakes
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}
@@ -178,7 +204,18 @@ def test_nbgraders_round_trip(round_trip):
     assert "NotImplementedError" in broken
     cheat = feedback_of(course, "cheat")
     assert "backward is not available while backward is graded" in cheat
-    assert "Value is not available while d_tanh is graded" in cheat
+    assert "Value is not available while d_mul, d_tanh are graded" in cheat
+    # the points come from outside the kernel: no graded cell ran there at all
+    autograded = json.loads((course / "autograded" / "right" / "ps1" / "ps1.ipynb").read_text(
+        "utf-8"))
+    assert not any(c.get("outputs") for c in autograded["cells"]
+                   if not c["metadata"].get("nbgrader", {}).get("grade"))
+    # exercises report on the course: the students' own cells graded, the points as nbgrader's
+    report = course / "report.csv"
+    assert cli(["report", str(course), "-o", str(report), "--points", POINTS_OPTION]) == 0
+    with report.open(encoding="utf-8") as file:
+        scores = {row["student"]: float(row["score"]) for row in csv.DictReader(file)}
+    assert scores == {s: float(r["score"]) for s, r in grades.items()}, scores
 
 
 def feedback_of(course, student):
@@ -369,7 +406,7 @@ def test_the_classroom_workflow_has_a_graded_step_per_exercise(template, wheel):
     assert [s["id"] for s in graders] == NAMES
     for step, name in zip(graders, NAMES):
         assert step["with"]["test-name"] == step["name"] == f"{EXERCISES[name].number}. {name}"
-        assert step["with"]["command"] == f"python -m tinygrad_edu exercises check hw1.py {name}"
+        assert step["with"]["command"] == f"python -I -m tinygrad_edu exercises check hw1.py {name}"
         assert step["with"]["max-score"] == POINTS[name] and step["with"]["timeout"] == 5
     reporter = steps[-1]
     assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"

@@ -296,3 +296,47 @@ def test_the_learners_process_holds_no_reference_no_grader_and_no_tool(tmp_path,
             raise RuntimeError("loaded: " + ", ".join(found) + ".")
         """, [name])
     assert "RuntimeError: loaded: ." in str(result.verdicts[name]), result.verdicts[name]
+
+
+def test_a_later_stage_graded_alone_is_given_no_reference(tmp_path):
+    """A file of the track's attention alone (no Value, no softmax): the stage passes, the
+    grader answering for the node and softmax where the learner's attention uses them, and
+    nothing in the learner's process is a reference's code: every function and class its
+    module can reach comes from the learner's file or from the learner's side of the
+    answers (``learner/answered.py``), which holds no local derivative and no stage."""
+    from tinygrad_edu.exercises import TRACK
+
+    path = tmp_path / "attention.py"
+    path.write_text(textwrap.dedent('''
+        import math
+
+        def attention(q, k, v):
+            out = []
+            for t in range(len(q)):
+                scores = [sum(a * b for a, b in zip(q[t], k[s])) / math.sqrt(len(q[0]))
+                          for s in range(t + 1)]
+                w = softmax(scores)
+                out.append([sum(w[s] * v[s][j] for s in range(t + 1))
+                            for j in range(len(v[0]))])
+            return out
+
+        def where(thing):
+            code = getattr(thing, "__code__", None) or getattr(
+                getattr(thing, "backward", None), "__code__", None)
+            return code.co_filename if code is not None else "-"
+
+        def rmsnorm(x):
+            found = sorted(f"{name}:{where(thing)}" for name, thing in globals().items()
+                           if callable(thing) and not name.startswith("__"))
+            raise RuntimeError("found " + " ".join(found))
+        '''), encoding="utf-8")
+    result = grade_apart(path, [TRACK["attention"], TRACK["rmsnorm"]])
+    attention = result.verdicts["attention"]
+    assert attention.passed, attention
+    assert "Where it used Value (stage 1) and softmax (stage 3), the grader's own" in str(
+        attention)
+    found = str(result.verdicts["rmsnorm"]).split("found ")[1].split("\n")[0].split()
+    places = {entry.split(":", 1)[1] for entry in found}
+    assert places <= {str(path), "-"} | {p for p in places if p.endswith(
+        "exercises/learner/answered.py")}, found
+    assert any(p.endswith("answered.py") for p in places), found

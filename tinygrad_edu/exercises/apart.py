@@ -17,7 +17,9 @@ tracer set) is ``reported``: the grading stops there, and no exercise of it is s
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +31,15 @@ from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.engines import group_of
 from tinygrad_edu.exercises.learner.imports import refused_import
-from tinygrad_edu.exercises.loading import SolutionFileError, compile_source, read_source
+from tinygrad_edu.exercises.loading import (
+    SolutionFileError,
+    cells_of,
+    compile_source,
+    read_source,
+)
+from tinygrad_edu.exercises.microgpt import answering
 from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopped
+from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["Graded", "grade_apart"]
@@ -55,6 +64,8 @@ class Graded:
     printed: str = ""
     load_problems: list[SolutionFileError] = field(default_factory=list)
     ended: set[str] = field(default_factory=set)  # exercises whose process the code ended
+    cell_problems: dict[int, str] = field(default_factory=dict)  # a notebook's, by cell
+    cell_names: dict[int, set[str]] = field(default_factory=dict)  # what each cell defines
 
 
 APART = sys.platform != "emscripten"
@@ -71,18 +82,30 @@ def learner_user(user: str | None = "auto") -> str | None:
 
 
 def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None = "auto",
-                each: Callable[[Graded, str], None] | None = None) -> Graded:
+                each: Callable[[Graded, str], None] | None = None,
+                within: Path | None = None) -> Graded:
     """Grade ``exercises`` in the learner's file at ``path`` (see the module's docstring);
-    ``each(graded, name)`` is called as each exercise is done."""
+    ``each(graded, name)`` is called as each exercise is done. ``within``: the folder the
+    grader was given, beneath which no link is followed (``loading.read_submitted``)."""
     graded = Graded(path)
     try:
-        source = read_source(path)
-        compile_source(source, path)
-        refused = refused_import(ast.parse(source))
+        source = read_source(path, within)
+        cells = cells_of(path, source)
+        if cells:  # (a notebook: a cell that is not Python is left out, as Jupyter does)
+            graded.cell_names = {number: set(DEFINED.findall(_lines(source, first, last)))
+                                 for number, first, last in cells}
+            cells = _compiled_cells(graded, source, path, cells)
+            trees = [ast.parse("\n" * (first - 1) + _lines(source, first, last))
+                     for _, first, last in cells]  # (each at its own lines of the source)
+        else:
+            compile_source(source, path)
+            trees = [ast.parse(source)]
+        refused = next((r for r in map(refused_import, trees) if r is not None), None)
         if refused is not None:
             lineno, why = refused
             line = source.splitlines()[lineno - 1].strip()
-            raise SolutionFileError(f"{path}, line {lineno}: {why}\n    {line}", "import")
+            raise SolutionFileError(f"{place(str(path), cells, lineno)}: {why}\n    {line}",
+                                    "import")
     except SolutionFileError as error:
         graded.problem = error
         return graded
@@ -93,7 +116,7 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
     for group, members in groups.items():
         left = list(members)
         while left:
-            left = _grade_group(graded, source, path, group, left, who, each)
+            left = _grade_group(graded, source, cells, path, group, left, who, each)
             if graded.reported:
                 return graded
     if graded.load_problems and len(graded.load_problems) == len(groups):
@@ -101,16 +124,37 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
     return graded
 
 
-def _grade_group(graded: Graded, source: str, path: Path, group: str,
-                 exercises: list[ExerciseSpec], user: str | None,
+def _compiled_cells(graded: Graded, source: str, path: Path,
+                    cells: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The notebook's cells that are valid Python; each other one's syntax error is kept in
+    ``graded.cell_problems``, by its number."""
+    valid = []
+    for number, first, last in cells:
+        try:  # (without its line ``# cell N``: a syntax error's line is the cell's own)
+            compile_source(_lines(source, first + 1, last), Path(f"{path}, cell {number}"))
+        except SolutionFileError as error:
+            graded.cell_problems[number] = str(error)
+            continue
+        valid.append((number, first, last))
+    return valid
+
+
+def _lines(source: str, first: int, last: int) -> str:
+    return "\n".join(source.split("\n")[first - 1:last])
+
+
+def _grade_group(graded: Graded, source: str, cells: list[tuple[int, int, int]], path: Path,
+                 group: str, exercises: list[ExerciseSpec], user: str | None,
                  each: Callable[[Graded, str], None] | None) -> list[ExerciseSpec]:
     """Grade ``exercises`` (of one group) in one learner's process; return those left to
     grade in a new one (the process ended on one of them)."""
     try:
         process = LearnerProcess(source, str(path), group, exercises, user,
-                                 running.TIME_LIMIT, serve.LOAD_LIMIT)
+                                 running.TIME_LIMIT, serve.LOAD_LIMIT,
+                                 cells=cells)
     except Stopped as stop:
         return _stopped(graded, stop, exercises, exercises[0])
+    process.answering = answering.answer  # (the earlier stages of the track it asks for)
     try:
         return _grade_in(process, graded, path, exercises, each)
     finally:
@@ -127,6 +171,8 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
     """Grade ``exercises`` in ``process``; return those left for a new one."""
     loaded = process.loaded
     graded.printed = graded.printed or process.printed
+    for problem in loaded.get("cell_problems", []):  # (a notebook's cells that raised)
+        graded.cell_problems.setdefault(int(problem["cell"]), _load_problem(path, problem))
     if not loaded.get("loaded"):
         why = _load_problem(path, loaded)
         graded.load_problems.append(SolutionFileError(why, str(loaded.get("kind", "crash"))))
@@ -138,13 +184,17 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
     for k, ex in enumerate(exercises):
         info = loaded["defines"].get(ex.symbol, {"found": False})
         absent = _absent(ex, info, path)
+        if absent is not None and absent[0] == "missing":
+            absent = _in_broken_cell(graded, ex) or absent
         if absent is not None:
             graded.absent[ex.name], graded.why[ex.name] = absent
         else:
             try:
                 for earlier in _stand_ins(graded, ex, process.given):
-                    process.use(earlier.symbol, _stand_in_source(earlier))
-                graded.verdicts[ex.name] = grade(ex, Remote(process, ex.symbol, info))
+                    process.answer_for(earlier.symbol)
+                process.asked.clear()
+                verdict = grade(ex, Remote(process, ex.symbol, info))
+                graded.verdicts[ex.name] = _saying_what_answered(verdict, ex, process.asked)
             except Stopped as stop:
                 left = _stopped(graded, stop, exercises[k + 1:], ex)
                 if each is not None and not graded.reported:
@@ -192,11 +242,24 @@ def _absent(ex: ExerciseSpec, info: dict[str, object], path: Path) -> tuple[str,
     return None
 
 
+def _in_broken_cell(graded: Graded, ex: ExerciseSpec) -> tuple[str, str] | None:
+    """For an exercise a notebook defines only in a cell that failed (not valid Python, or it
+    raised): "not graded", saying which cell and why; else None."""
+    for number, why in sorted(graded.cell_problems.items()):
+        if ex.symbol in graded.cell_names.get(number, ()):
+            return "not graded", f"the cell that defines {ex.symbol} does not run: {why}"
+    return None
+
+
+DEFINED = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
+"""A definition at the top level of a cell, read from its text (it may not be valid Python)."""
+
+
 def _load_problem(path: Path, loaded: dict[str, object]) -> str:
     """What a file that does not run says (as ``loading.run_code`` says it): where, why, and
     the line."""
     kind = str(loaded.get("kind", "crash"))
-    where = f"{path}, line {loaded['lineno']}" if loaded.get("lineno") else str(path)
+    where = str(loaded.get("where") or path)
     line = f"\n    {str(loaded['line']).strip()}" if loaded.get("line") else ""
     if kind == "exit":
         return (f"{where}: the file exits when it runs; put the code that exits under "
@@ -241,12 +304,23 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
 
 
 def _stand_ins(graded: Graded, ex: ExerciseSpec, given: set[str]) -> list[ExerciseSpec]:
-    """The earlier stages ``ex`` uses that have not passed in this grading and have no stand-in
-    yet: each gets its reference, under its name, before ``ex`` is graded."""
+    """The earlier stages ``ex`` uses that have not passed in this grading (or are not in the
+    file) and are not answered for yet: the grader answers for each before ``ex`` is
+    graded (in the learner's process: ``learner/answered.py``; here, grading for practice,
+    their references)."""
     return [earlier for earlier in ex.uses if earlier.symbol not in given and not (
         earlier.name in graded.verdicts and graded.verdicts[earlier.name].passed)]
 
 
-def _stand_in_source(ex: ExerciseSpec) -> str:
-    assert ex.stand_in is not None, f"{ex.name} has no reference to stand in for it"
-    return ex.stand_in()
+def _saying_what_answered(verdict: Verdict, ex: ExerciseSpec, asked: set[str]) -> Verdict:
+    """``verdict``, with a note naming the earlier stages the grader answered for."""
+    stages = [earlier for earlier in ex.uses if earlier.symbol in asked]
+    if not stages:
+        return verdict
+    names = [f"{e.symbol} (stage {e.number})" for e in stages]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    one = len(names) == 1
+    note = (f"Where it used {listed}, the grader's own answered, as yours "
+            f"{'has' if one else 'have'} not passed (or {'is' if one else 'are'} not "
+            "graded here): a mistake there does not count against this stage.")
+    return dataclasses.replace(verdict, notes=(*verdict.notes, note))

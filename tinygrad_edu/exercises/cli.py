@@ -35,7 +35,7 @@ from tinygrad_edu.exercises import (
 from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
-from tinygrad_edu.exercises.loading import SolutionFileError, read_source
+from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -257,10 +257,9 @@ def _exercises(values: list[str]) -> list[Exercise]:
 def _defined(path: Path) -> set[str]:
     """The names a file defines at its top level, read from its source (not run here)."""
     try:
-        tree = ast.parse(read_source(path))
-    except (SolutionFileError, SyntaxError, ValueError):
+        return defined_names(read_source(path), path)
+    except SolutionFileError:
         return set()
-    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
 
 
 def _everything_in(path: Path) -> list[Exercise]:

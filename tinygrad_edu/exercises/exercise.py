@@ -49,9 +49,9 @@ class ExerciseSpec:
     A stage of a track (``track``: ``"microgpt"``) may ask for a name other than its own
     (``defines``: the node stage asks for ``class Value``), is run on nodes of the class
     ``node`` in the grader's process (the track's reference ``Value``), and ``uses`` the
-    earlier stages: where one of them has not passed in the same grading, the source of its
-    reference (``stand_in()``) is run in the learner's process under that stage's name, so
-    that one mistake does not sink the stages after it.
+    earlier stages: where one of them has not passed in the same grading, the grader answers
+    for it (``learner/answered.py``: the learner's process asks, with numbers, and no
+    reference's code goes there), so that one mistake does not sink the stages after it.
     """
 
     number: int
@@ -88,7 +88,6 @@ class ExerciseSpec:
     defines: str = ""
     node: type | None = field(default=None, repr=False)
     uses: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
-    stand_in: Callable[[], str] | None = field(default=None, repr=False)
 
     @property
     def symbol(self) -> str:

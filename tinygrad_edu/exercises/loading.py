@@ -4,13 +4,18 @@ cells, as ``nbgrader`` collects them), run as a module named ``solutions``.
 ``load_solutions(path)`` is what ``python -m tinygrad_edu exercises check FILE`` runs. Each
 step raises ``SolutionFileError`` naming the file and the line, with the ``kind`` of problem:
 a file that cannot be read (``"unreadable"``), is not valid Python (``"syntax"``), raises an
-error (``"crash"``) or exits (``"exit"``) when it runs; grading a class adds an import it may
+error (``"crash"``) or exits (``"exit"``) when it runs, or is a link or another thing than a
+file (``"not a file"``); grading a class adds an import it may
 not make (``"import"``, ``classroom.imports``) and a run that does not finish (``"loop"``).
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import os
+import re
+import stat
 import sys
 import traceback
 import types
@@ -33,20 +38,17 @@ class SolutionFileError(Exception):
         self.kind = kind
 
 
-def read_source(path: Path) -> str:
+LARGEST = 8 * 2**20
+"""The largest file graded, in bytes (8 MiB: a notebook with its outputs, say); a larger one
+is not read."""
+
+
+def read_source(path: Path, within: Path | None = None) -> str:
     """The text of a ``.py`` file, or the code cells of a notebook (``.ipynb``) one after
     the other, each under a ``# cell N`` line (IPython's ``%`` and ``!`` lines commented
-    out)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SolutionFileError(f"there is no file {path}; write one with `{PROG} start "
-                                f"{path}`", "unreadable") from None
-    except IsADirectoryError:
-        raise SolutionFileError(f"{path} is a directory; give the .py file with your "
-                                "solutions", "unreadable") from None
-    except OSError as error:
-        raise SolutionFileError(f"cannot read {path}: {error}", "unreadable") from None
+    out). Read as ``read_submitted`` reads it: the file itself, never what a link points
+    to."""
+    data = read_submitted(path, within)
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -58,13 +60,111 @@ def read_source(path: Path) -> str:
     return notebook_code(path, source) if path.suffix == ".ipynb" else source
 
 
+def read_submitted(path: Path, within: Path | None = None) -> bytes:
+    """The bytes of a submitted file, at most ``LARGEST``. ``within`` is the folder the
+    grader was given (default: the file's own folder): from there on, no symbolic link is
+    followed, neither the file nor a folder on the way to it, and the file must be a regular
+    file. A student controls what a submission holds, and a link to the package's answers
+    would otherwise be graded as their work (root reads it); so each step is opened
+    without following links (``O_NOFOLLOW``, relative to the folder before it) and the
+    file checked once open (``fstat``), where a name could no longer be swapped."""
+    if path.is_dir() and not path.is_symlink():
+        raise SolutionFileError(f"{path} is a directory; give the .py file with your "
+                                "solutions", "unreadable")
+    within = path.parent if within is None else within
+    try:
+        steps = path.relative_to(within).parts
+    except ValueError:
+        steps = ()
+    if not steps or ".." in steps:
+        raise SolutionFileError(f"{path} is not inside {within}, the folder to grade",
+                                "unreadable")
+    if os.open not in os.supports_dir_fd:  # (no openat: Windows) each step looked at first
+        for k in range(len(steps)):
+            here = within.joinpath(*steps[:k + 1])
+            if here.is_symlink():
+                raise SolutionFileError(f"{here} is a symbolic link: a submission is graded "
+                                        "as the files handed in, never what a link points "
+                                        "to; hand in the file itself", "not a file")
+        try:
+            with open(path, "rb") as file:
+                return _read_regular(file.fileno(), path)
+        except FileNotFoundError:
+            raise SolutionFileError(f"there is no file {path}; write one with `{PROG} start "
+                                    f"{path}`", "unreadable") from None
+        except OSError as error:
+            raise SolutionFileError(f"cannot read {path}: {error}", "unreadable") from None
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        folder = os.open(within, flags | getattr(os, "O_DIRECTORY", 0))
+    except OSError as error:
+        raise SolutionFileError(f"cannot read {within}: {error.strerror}", "unreadable") \
+            from None
+    try:
+        for k, step in enumerate(steps):
+            last = k == len(steps) - 1
+            here = path if last else within.joinpath(*steps[:k + 1])
+            try:
+                opened = os.open(step, flags | nofollow | (
+                    0 if last else getattr(os, "O_DIRECTORY", 0)), dir_fd=folder)
+            except FileNotFoundError:
+                raise SolutionFileError(f"there is no file {path}; write one with `{PROG} "
+                                        f"start {path}`", "unreadable") from None
+            except OSError as error:
+                if os.path.islink(here):
+                    raise SolutionFileError(
+                        f"{here} is a symbolic link: a submission is graded as the files "
+                        "handed in, never what a link points to; hand in the file itself",
+                        "not a file") from None
+                if not last and not os.path.isdir(here):
+                    raise SolutionFileError(f"{here} is not a folder", "unreadable") from None
+                raise SolutionFileError(f"cannot read {path}: {error.strerror}",
+                                        "unreadable") from None
+            os.close(folder)
+            folder = opened
+        return _read_regular(folder, path)
+    finally:
+        os.close(folder)
+
+
+def _read_regular(fd: int, path: Path) -> bytes:
+    """The bytes of the open file ``fd``, if it is a regular file of at most ``LARGEST``."""
+    status = os.fstat(fd)
+    if stat.S_ISDIR(status.st_mode):
+        raise SolutionFileError(f"{path} is a directory; give the .py file with your "
+                                "solutions", "unreadable")
+    if not stat.S_ISREG(status.st_mode):
+        raise SolutionFileError(f"{path} is not a regular file (a device, a pipe or a "
+                                "socket): hand in the file itself", "not a file")
+    if status.st_size > LARGEST:
+        raise SolutionFileError(f"{path} holds {status.st_size:,} bytes, more than the "
+                                f"{LARGEST // 2**20} MiB a submission may have",
+                                "unreadable")
+    chunks, size = [], 0
+    while size <= LARGEST:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > LARGEST:
+        raise SolutionFileError(f"{path} grew past the {LARGEST // 2**20} MiB a submission "
+                                "may have as it was read", "unreadable")
+    return b"".join(chunks)
+
+
 def notebook_code(path: Path, text: str) -> str:
-    """The code cells of a notebook as one file (see ``read_source``)."""
+    """The code cells of a notebook as one file (see ``read_source``), each under a line
+    ``# cell N`` (its number among all the cells). An nbgrader test cell (a locked, graded
+    cell that is not a solution: the teacher's, which grades) is left out: it is not the
+    student's code, and nbgrader puts it back as the teacher wrote it anyway."""
     try:
         cells = json.loads(text)["cells"]
         sources = [(i, "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-                   for i, c in enumerate(cells, 1) if c["cell_type"] == "code"]
-    except (ValueError, KeyError, TypeError):
+                   for i, c in enumerate(cells, 1) if c["cell_type"] == "code"
+                   and not _test_cell(c)]
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise SolutionFileError(f"{path} is not a notebook (not the JSON a notebook is made "
                                 "of); save it again from Jupyter", "unreadable") from None
     blocks = []
@@ -73,6 +173,50 @@ def notebook_code(path: Path, text: str) -> str:
                  for line in source.splitlines()]
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _test_cell(cell: dict[str, Any]) -> bool:
+    """Whether a notebook's cell is an nbgrader test cell (graded, not a solution)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+CELL = re.compile(r"^# cell (\d+)$", re.MULTILINE)
+"""The line ``notebook_code`` puts above each cell of a notebook."""
+
+
+def cells_of(path: Path, source: str) -> list[tuple[int, int, int]]:
+    """A notebook's cells in its code (``notebook_code``), as (cell number, first line, last
+    line), lines counted from 1 in ``source``; ``[]`` for a ``.py`` file, which runs as one
+    block. A notebook's cells run one after the other, as Jupyter runs them: a cell that is
+    not valid Python, or raises, does not stop the cells after it."""
+    if path.suffix != ".ipynb":
+        return []
+    marks = [(int(m.group(1)), source.count("\n", 0, m.start()) + 1)
+             for m in CELL.finditer(source)]
+    total = source.count("\n") + 1
+    return [(number, first, (marks[k + 1][1] - 1) if k + 1 < len(marks) else total)
+            for k, (number, first) in enumerate(marks)]
+
+
+def defined_names(source: str, path: Path) -> set[str]:
+    """The names the code defines at its top level (functions, classes, assignments), read
+    from its source, not run; a notebook's cell that is not valid Python is skipped."""
+    lines = source.split("\n")
+    blocks = ["\n".join(lines[first - 1:last]) for _, first, last in cells_of(path, source)] \
+        or [source]
+    names: set[str] = set()
+    for block in blocks:
+        try:
+            tree = ast.parse(block)
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
 
 
 def compile_source(source: str, path: Path) -> CodeType:

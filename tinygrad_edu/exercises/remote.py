@@ -24,11 +24,12 @@ import builtins
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,22 @@ default time limits: the file's time limit, and 30 s more."""
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+"""NumPy's libraries start no thread of their own in the learner's process: the kernel's
+file rules (Landlock) hold for the thread that asks for them, and every thread the learner's
+code starts afterwards (``learner/sandbox.py``)."""
+
+REQUIRE = "TINYGRAD_EDU_REQUIRE_SANDBOX"
+"""Set to 1 (``--require-sandbox``), a grader refuses to run a learner's code where the
+kernel lacks a protection of ``learner/sandbox.py``: the submission is not graded, and the
+report says which protection is missing."""
+
+
+def required() -> bool:
+    """Whether every protection of the learner's process is required (``REQUIRE``)."""
+    return os.environ.get(REQUIRE, "") not in ("", "0")
+
 
 class Stopped(BaseException):
     """The learner's process ended, or stopped answering, before it answered (``kind``:
@@ -71,18 +88,27 @@ class LearnerProcess:
 
     def __init__(self, source: str, path: str, group: str,
                  exercises: Sequence[ExerciseSpec], user: str | None = None,
-                 time_limit: float = serve.TIME_LIMIT, load_limit: float = serve.LOAD_LIMIT
-                 ) -> None:
+                 time_limit: float = serve.TIME_LIMIT, load_limit: float = serve.LOAD_LIMIT,
+                 cells: Sequence[tuple[int, int, int]] = ()) -> None:
         self.group = group
         self.time_limit = time_limit
         self.deadline = DEADLINE - serve.TIME_LIMIT * 4 + time_limit * 4
         self.exercises = list(exercises)
         self.reports: list[str] = []
-        self.given: set[str] = set()  # the names a reference stands in for (``use``)
+        self.given: set[str] = set()  # the names the grader answers for (``answer_for``)
+        self.answering: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.asked: set[str] = set()  # the names of what it asked the grader for
         self.printed = self.stderr = ""
         self._pending = b""
         self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-")
         os.chmod(self._folder, 0o711)
+        writable = Path(self._folder, "tmp")  # (the one folder its code may write in)
+        writable.mkdir(mode=0o700)
+        if user is not None:
+            import pwd
+
+            entry = pwd.getpwnam(user)
+            os.chown(writable, entry.pw_uid, entry.pw_gid)
         requests_r, self._requests = os.pipe()
         self._answers, answers_w = os.pipe()
         self._reports, reports_w = os.pipe()
@@ -93,7 +119,9 @@ class LearnerProcess:
                  str(answers_w), str(reports_w)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
                 pass_fds=(requests_r, answers_w, reports_w), cwd=self._folder,
-                env={"PATH": os.defpath, "LANG": "C.UTF-8"}, close_fds=True)
+                env={"PATH": os.defpath, "LANG": "C.UTF-8", "TMPDIR": str(writable),
+                     **dict.fromkeys(ONE_THREAD, "1")},
+                close_fds=True, start_new_session=True)
         finally:
             for fd in (requests_r, answers_w, reports_w):
                 os.close(fd)
@@ -101,9 +129,13 @@ class LearnerProcess:
         wire.write_message(self._requests, {
             "group": group, "source": source, "path": path, "user": user,
             "time_limit": time_limit, "load_limit": load_limit,
+            "cells": [list(cell) for cell in cells], "writable": str(writable),
+            "require": required(),
             "exercises": [{"name": ex.symbol, "params": ex.params} for ex in exercises]})
         self.loaded = self._reply(START_DEADLINE - serve.LOAD_LIMIT + load_limit)
         self.printed = str(self.loaded.get("printed", ""))
+        sandbox = self.loaded.get("sandbox")
+        self.sandbox: dict[str, Any] = sandbox if isinstance(sandbox, dict) else {}
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a question and return the answer (``Stopped`` if none comes)."""
@@ -115,12 +147,13 @@ class LearnerProcess:
             raise self._stopped() from None
         return self._reply(self.deadline)
 
-    def use(self, name: str, source: str) -> None:
-        """Run ``source`` (a reference of an earlier stage of a track, which did not pass) in
-        the learner's module, where it stands in for the learner's ``name`` from now on."""
-        reply = self.ask({"op": "use", "name": name, "source": source})
-        if reply.get("used") != name:
-            raise Stopped(f"the process did not take the reference of {name}: "
+    def answer_for(self, name: str) -> None:
+        """From now on the grader answers for the learner's ``name`` (an earlier stage of a
+        track that did not pass), in the learner's module: ``learner/answered.py``; its
+        questions are answered by ``answering``."""
+        reply = self.ask({"op": "answered", "name": name})
+        if reply.get("answered") != name:
+            raise Stopped(f"the process did not take the grader's {name}: "
                           f"{str(reply)[:200]}", "ended")
         self.given.add(name)
 
@@ -145,6 +178,20 @@ class LearnerProcess:
                 if self.reports:
                     self.close()
                     raise Stopped("; ".join(self.reports), "reported", self.reports)
+                if "ask" in answer:  # (a question of its own first: an earlier stage's)
+                    began = time.monotonic()
+                    question = answer["ask"]
+                    if isinstance(question, dict):
+                        self.asked.add("Value" if question.get("kind") == "backward"
+                                       else str(question.get("name")))
+                    reply = self.answering(question) if self.answering is not None and \
+                        isinstance(question, dict) else {"refused": "nothing answers here"}
+                    try:
+                        wire.write_message(self._requests, reply)
+                    except OSError:
+                        raise self._stopped() from None
+                    end += time.monotonic() - began  # (the grader's time is not the call's)
+                    continue
                 return answer
 
     def _read_reports(self) -> None:
@@ -164,9 +211,9 @@ class LearnerProcess:
 
     def _stopped(self) -> Stopped:
         """Why the process ended without answering."""
-        code = self.process.wait(timeout=10)
-        self._read_reports()
+        self._ended(10.0)
         self.close()
+        code = self.process.returncode
         if self.reports:
             return Stopped("; ".join(self.reports), "reported", self.reports)
         if code == CHANNEL_LOST:
@@ -177,19 +224,44 @@ class LearnerProcess:
         return Stopped(f"it ended the process it was graded in ({how})"
                        + (f": {tail.splitlines()[-1]}" if tail and code == 3 else ""), "ended")
 
+    def _ended(self, seconds: float) -> bool:
+        """Whether the process has ended, waiting up to ``seconds`` for it, without reaping
+        it: until it is, its number names no other process, and its session's may still be
+        ended (``close``)."""
+        end = time.monotonic() + seconds
+        while True:
+            try:
+                if os.waitid(os.P_PID, self.process.pid,
+                             os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    return True
+            except ChildProcessError:
+                return True
+            except AttributeError:  # (no waitid: reaped as it ends)
+                try:
+                    self.process.wait(timeout=seconds)
+                    return True
+                except subprocess.TimeoutExpired:
+                    return False
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.005)
+
     def close(self) -> None:
         """End the process (if it still runs) and wait for it: after this, nothing of the
         learner's code runs any more."""
-        if getattr(self, "process", None) is not None and self.process.poll() is None:
-            try:
-                wire.write_message(self._requests, {"op": "end"})
-            except OSError:
-                pass
-            try:
-                self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        process = getattr(self, "process", None)
+        if process is not None and process.returncode is None:
+            if not self._ended(0.0) and self._requests is not None:
+                try:
+                    wire.write_message(self._requests, {"op": "end"})
+                except OSError:
+                    pass
+            self._ended(2.0)
+            try:  # (the process, ended or not, and whatever it started in its session)
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, AttributeError):
+                process.kill()
+            process.wait()
         self._read_reports()
         for fd in ("_requests", "_answers", "_reports"):
             number = getattr(self, fd, None)
@@ -199,9 +271,9 @@ class LearnerProcess:
                 except OSError:
                     pass
                 setattr(self, fd, None)
-        if not self._stderr.closed:
-            self._stderr.seek(0)
-            self.stderr = self._stderr.read()[-4000:].decode("utf-8", "replace")
+        if not self._stderr.closed:  # (its last 4000 bytes: a flood is never read whole)
+            self._stderr.seek(max(0, self._stderr.seek(0, os.SEEK_END) - 4000))
+            self.stderr = self._stderr.read(4000).decode("utf-8", "replace")
             self._stderr.close()
         shutil.rmtree(self._folder, ignore_errors=True)
 

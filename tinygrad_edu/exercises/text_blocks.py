@@ -3,6 +3,8 @@ shapes are written by ``tinygrad_edu.formatting``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
 
@@ -16,3 +18,13 @@ def shorten(text: str, n: int, lines: int) -> str:
     kept = "\n".join(text.splitlines()[:lines])
     kept = kept[:n]
     return text if kept == text else kept + " …"
+
+
+def place(file: str, cells: Sequence[Sequence[int]], lineno: int) -> str:
+    """Where line ``lineno`` of a learner's code is, as a verdict says it: ``"FILE, line
+    L"``, or for a notebook (``cells``: each cell's number, first and last line in its
+    code, ``loading.cells_of``) ``"FILE, cell N, line L"``, counted in that cell."""
+    for number, first, last in cells:
+        if first <= lineno <= last:  # (its line ``# cell N`` is line 0 of the cell)
+            return f"{file}, cell {number}, line {lineno - first}"
+    return f"{file}, line {lineno}"

@@ -75,6 +75,7 @@ class Verdict:
         lines += [indent(str(d), 2) for d in self.diagnoses]
         if self.message:
             lines.append(f"  {self.message}")
+        lines += [indent(note, 2) for note in self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:  # a notebook cell ending in a verdict shows the text

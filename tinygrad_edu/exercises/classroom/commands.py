@@ -49,13 +49,14 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
     graded (in a process of its own, under ``imports.py``'s rules) and print the result as
     JSON (or write it to ``output``). Exits with 0 when every exercise graded passes."""
     student = path.stem if path.suffix else path.name
-    exercises = list(chosen) or attempted([(student, path)])
+    within = path if path.is_dir() and not path.is_symlink() else path.parent
+    exercises = list(chosen) or attempted([(student, path)], within)
     try:
         worth = points_for(exercises, points)
     except ValueError as error:
         _say(str(error))
         return 2
-    (result,) = grade_all([(student, path)], exercises, worth, jobs=1)
+    (result,) = grade_all([(student, path)], exercises, worth, jobs=1, within=within)
     if not exercises and result.problem is None:
         _say(f"{path} defines none of the exercises' functions (or class); name the ones to "
              f"grade: {PROG} check {path} d_tanh ...")
@@ -78,7 +79,7 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
     except ReportError as error:
         _say(str(error))
         return 1
-    exercises = list(chosen) or attempted(submissions)
+    exercises = list(chosen) or attempted(submissions, folder)
     if not exercises:
         _say(f"no submission in {folder} defines any of the exercises' functions; name the "
              f"exercises to grade: {PROG} report {folder} d_tanh ... -o {output}")
@@ -100,7 +101,7 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
             print(f"\r  {count[0]} of {len(submissions)} graded", end="", file=sys.stderr,
                   flush=True)
 
-    results = grade_all(submissions, exercises, worth, jobs, done)
+    results = grade_all(submissions, exercises, worth, jobs, done, within=folder)
     seconds = time.perf_counter() - began
     if live:
         print(file=sys.stderr)

@@ -5,15 +5,16 @@ pass: nbgrader gives the cell's points when it raises nothing.
 
 The learner's code is graded apart (``apart.py``): the notebook's cells run so far (IPython's
 ``In``, the graded cells left out) are written to a file, which learner's processes of their
-own run, each with the engine without what its exercise asks for. A cell of the learner's
-that reached outside its process is reported, and the cell fails. What this cannot rule
-out: the graded cell runs in the notebook's kernel, after the learner's cells, which could
-change what it does there; ``exercises report`` on the collected notebooks grades them
-where no learner's code ran before, and is the grade to trust.
+own run, each with the engine without what its exercise asks for. This is feedback, for the
+student (nbgrader's Validate, a cell run by hand): it runs in the notebook's kernel, after
+the learner's cells, which could change what it does there. The points nbgrader records
+come from outside the kernel (``for_nbgrader_autograde.py``): under ``nbgrader autograde``
+this cell only says so, and gives no points where the course is not set up for it.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,14 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
     if module.split(".")[0] == "tinygrad_edu":
         raise AssertionError(f"{ex.symbol} here is {module}'s, not yours: write your own "
                              f"{ex.definition} in the cell above and run it")
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        print(f"✗ {ex.name}: graded outside this notebook, by tinygrad_edu's grader")
+        raise AssertionError(
+            "nbgrader's autograde takes the points of this cell from tinygrad_edu's grader, "
+            "which runs outside the notebook: the course's nbgrader_config.py needs `from "
+            "tinygrad_edu.exercises.classroom.for_nbgrader_autograde import "
+            "autograde_preprocessors` and `c.Autograde.autograde_preprocessors = "
+            "autograde_preprocessors()` (until then, this cell gives no points)")
     cells = namespace.get("In")
     if not isinstance(cells, list):  # not in a notebook: graded here, for practice
         verdict = grade(ex, solution)

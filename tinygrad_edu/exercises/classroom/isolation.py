@@ -87,10 +87,13 @@ class _Child:
 
 def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[ExerciseSpec],
               points: Mapping[str, float], jobs: int | None = None,
-              done: Callable[[Result], None] | None = None) -> list[Result]:
+              done: Callable[[Result], None] | None = None,
+              within: Path | None = None) -> list[Result]:
     """Grade each (student, path) of ``submissions`` on ``exercises`` in processes of their
     own, ``jobs`` at a time (default: one per core), and return the results in the order
-    given; ``done(result)`` is called as each one is finished."""
+    given; ``done(result)`` is called as each one is finished. ``within``: the folder the
+    grader was given, beneath which no link is followed (default: each submission's
+    own)."""
     tasks = [_Task(student, Path(path), [ex.name for ex in exercises])
              for student, path in submissions]
     jobs = max(1, jobs or _cores())
@@ -102,7 +105,7 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     finished: dict[int, Result] = {}
     while waiting or running:
         while waiting and len(running) < jobs:
-            running.append(_start(context, waiting.popleft(), points))
+            running.append(_start(context, waiting.popleft(), points, within))
         now = time.monotonic()
         wait([c.connection for c in running] + [c.process.sentinel for c in running],
              timeout=max(0.0, min(c.deadline for c in running) - now))
@@ -146,13 +149,14 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _start(context: Any, task: _Task, points: Mapping[str, float]) -> _Child:
+def _start(context: Any, task: _Task, points: Mapping[str, float], within: Path | None
+           ) -> _Child:
     if task.began is None:
         task.began = time.perf_counter()
     mine, theirs = context.Pipe(duplex=False)
     process = context.Process(target=_child, daemon=True,
                               args=(theirs, task.student, str(task.path), task.names,
-                                    dict(points)))
+                                    dict(points), within))
     process.start()
     theirs.close()
     return _Child(task, process, mine, time.monotonic() + LOAD_DEADLINE)
@@ -242,14 +246,15 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
 
 
 def _child(connection: Connection, student: str, path: str, names: list[str],
-           points: dict[str, float]) -> None:
+           points: dict[str, float], within: Path | None) -> None:
     """In the child: grade, telling the parent as it goes; nothing the submission prints
     reaches the parent's terminal."""
     _quiet()
     exercises = [by_name(name) for name in names]
     result = grade_file(Path(path), exercises, points, student,
                         loaded=lambda: connection.send(("loaded", None)),
-                        marked=lambda mark: connection.send(("mark", mark_json(mark))))
+                        marked=lambda mark: connection.send(("mark", mark_json(mark))),
+                        within=within)
     connection.send(("result", as_json(result)))
     connection.close()
 

@@ -10,7 +10,6 @@ the verdicts of each student, or a CSV file with a row per student.
 
 from __future__ import annotations
 
-import ast
 import csv
 import datetime
 import io
@@ -25,7 +24,7 @@ from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.loading import SolutionFileError, read_source
+from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
 __all__ = ["ReportError", "attempted", "find_submissions", "report_csv", "report_html",
@@ -51,7 +50,8 @@ def find_submissions(folder: Path, assignment: str | None = None) -> list[tuple[
         return _nbgrader(submitted, assignment)
     found = [(p.stem if p.is_file() else p.name, p) for p in sorted(folder.iterdir())
              if not p.name.startswith((".", "_"))
-             and (p.is_dir() or (p.is_file() and p.suffix in SUFFIXES))]
+             and (p.is_dir() or (p.is_file() and p.suffix in SUFFIXES))]  # (a link too: it
+    # is listed, and refused when it is read, so that the report names it)
     if not found:
         raise ReportError(f"{folder} holds no submission: no .py or .ipynb file, and no "
                           "folder (one per student)")
@@ -77,20 +77,17 @@ def _nbgrader(submitted: Path, assignment: str | None) -> list[tuple[str, Path]]
     return [(s.name, s / assignment) for s in students if (s / assignment).is_dir()]
 
 
-def attempted(submissions: Sequence[tuple[str, Path]]) -> list[ExerciseSpec]:
-    """The exercises that any of the submissions defines (read, not run), in their order."""
+def attempted(submissions: Sequence[tuple[str, Path]], within: Path | None = None
+              ) -> list[ExerciseSpec]:
+    """The exercises that any of the submissions defines (read, not run), in their order
+    (``within``: the folder beneath which no link is followed)."""
     names: set[str] = set()
     for _, path in submissions:
         try:
             file = locate(path)
-            tree = ast.parse(read_source(file))
-        except (SolutionFileError, SyntaxError, ValueError):
+            names |= defined_names(read_source(file, within or file.parent), file)
+        except SolutionFileError:
             continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.Assign):
-                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return list(attempted_in(names))
 
 
@@ -147,12 +144,20 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
-        cells: list[Any] = [r.student, r.file, f"{r.score:g}", f"{r.max_score:g}", problem]
+        cells: list[Any] = [_cell(r.student), _cell(r.file), f"{r.score:g}",
+                            f"{r.max_score:g}", _cell(problem)]
         for ex in exercises:
             m = marks[ex.name]
-            cells += [m.status, f"{m.points:g}", "; ".join(d.title for d in m.diagnoses)]
+            cells += [m.status, f"{m.points:g}", _cell("; ".join(d.title for d in m.diagnoses))]
         writer.writerow(cells)
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text as a cell a spreadsheet shows as text: one that starts like a formula (``=``,
+    ``+``, ``-``, ``@``, a tab or a return: a file named ``=HYPERLINK(...)``) is quoted
+    with a leading ``'``, as spreadsheets themselves do."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], folder: Path,

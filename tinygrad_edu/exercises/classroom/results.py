@@ -23,6 +23,7 @@ graded (the file itself does not run)."""
 
 PROBLEMS = {
     "unreadable": "cannot be read",
+    "not a file": "is a symbolic link or not a regular file",
     "syntax": "is not valid Python",
     "import": "imports what it may not",
     "crash": "raises an error when it runs",

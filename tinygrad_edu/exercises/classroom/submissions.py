@@ -57,13 +57,18 @@ def locate(path: Path) -> Path:
 
 def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                student: str = "", loaded: Callable[[], None] | None = None,
-               marked: Callable[[Mark], None] | None = None) -> Result:
+               marked: Callable[[Mark], None] | None = None,
+               within: Path | None = None) -> Result:
     """Grade ``exercises`` in the submission at ``path`` (see the module's docstring). The
-    ``student`` names it in the result (default: the file's name). ``loaded()`` is called
+    ``student`` names it in the result (default: the file's name). ``within``: the folder
+    the grader was given, beneath which no link is followed (default: the folder of the
+    file, or ``path`` itself if it is a folder). ``loaded()`` is called
     once grading has begun, ``marked(mark)`` after each exercise: a process grading it
     reports its progress through them."""
     began = time.perf_counter()
     student = student or path.stem
+    if within is None:
+        within = path if path.is_dir() and not path.is_symlink() else path.parent
     try:
         path = locate(path)
     except SolutionFileError as error:
@@ -77,7 +82,7 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
             ex = next(e for e in exercises if e.name == name)
             marked(_mark(graded, ex, points[name]))
 
-    graded = grade_apart(path, exercises, each=each)
+    graded = grade_apart(path, exercises, each=each, within=within)
     if graded.problem is not None:
         return _not_graded(student, path, exercises, points,
                            Problem(graded.problem.kind, str(graded.problem)),

@@ -26,11 +26,14 @@ import linecache
 import os
 import sys
 import sysconfig
+import time
 import traceback
 import types
 import warnings
 from pathlib import Path
 from typing import Any
+
+from tinygrad_edu.exercises.text_blocks import place
 
 __all__ = ["main"]
 
@@ -68,20 +71,33 @@ def _serve(argv: list[str]) -> int:
     TIME_LIMIT, LOAD_LIMIT = float(first["time_limit"]), float(first["load_limit"])
     engines.prepare(package, group, [e["name"] for e in names])
     from tinygrad_edu.exercises import limit
-    from tinygrad_edu.exercises.learner import audit, imports, inputs, value_probes
+    from tinygrad_edu.exercises.learner import (
+        answered,
+        audit,
+        imports,
+        inputs,
+        sandbox,
+        value_probes,
+    )
     from tinygrad_edu.exercises.learner.parts import AnswerError
 
     allowed = _import_allowed(imports.ALLOWED,
                               imports.NUMPY_ON_FIRST_USE if first.get("user") else ())
     source, path = first["source"], first["path"]
     linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
-    try:
-        code = compile(source, path, "exec")
+    lines = source.split("\n")
+    try:  # (a notebook's cells one by one, each at its own lines of the source)
+        code = [(number, compile("\n" * (start - 1) + "\n".join(lines[start - 1:end]), path,
+                                 "exec")) for number, start, end in first["cells"]] \
+            or compile(source, path, "exec")
     except SyntaxError:
         code = None  # (the grader has said why already: it compiles the file first)
+    grants = [*sandbox.library_grants(), *_engine_files()]  # (listed while it may: as root)
     if first.get("user"):
         _become(first["user"])
     engines.close_packages()
+    confined = sandbox.confine(grants, [str(first["writable"])] if first.get("writable")
+                               else [])
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
             "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
     stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
@@ -91,8 +107,15 @@ def _serve(argv: list[str]) -> int:
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.line]))
 
-    context = Context(wire, inputs, value_probes, limit, AnswerError, path)
-    wire.write_message(answers, context.load(code, path, names, imports.guarded_builtins()))
+    context = Context(wire, inputs, value_probes, limit, AnswerError, path, first["cells"])
+    context.ask, context.answering = _asking(requests, answers, wire), answered
+    protection = {"applied": confined.applied, "missing": confined.missing}
+    if confined.missing and first.get("require"):  # (then its code does not run at all)
+        wire.write_message(answers, {"loaded": False, "kind": "unprotected",
+                                     "sandbox": protection})
+        return 0
+    loaded = context.load(code, path, names, imports.guarded_builtins())
+    wire.write_message(answers, {**loaded, "sandbox": protection})
     while True:
         try:
             request = wire.read_message(requests)
@@ -101,6 +124,14 @@ def _serve(argv: list[str]) -> int:
         if request.get("op") == "end":
             return 0
         wire.write_message(answers, context.answer(request))
+
+
+def _engine_files() -> list[str]:
+    """The files of tinygrad_edu this process has loaded (the engine its exercises may have,
+    and this process's own), each granted alone: never a folder, which would hold the
+    grader and its references too."""
+    return sorted({str(module.__file__) for name, module in list(sys.modules.items())
+                   if name.startswith("tinygrad_edu.") and getattr(module, "__file__", None)})
 
 
 def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...]) -> set[str]:
@@ -137,38 +168,54 @@ class Context:
     """What the learner's file defined, and how the grader's questions are answered."""
 
     def __init__(self, wire: Any, inputs: Any, probes: Any, limit: Any,
-                 answer_error: type[BaseException], path: str) -> None:
+                 answer_error: type[BaseException], path: str,
+                 cells: list[list[int]]) -> None:
         self.wire, self.inputs, self.probes, self.limit = wire, inputs, probes, limit
         self.answer_error = answer_error
         self.path = path
+        self.cells = cells  # (a notebook's: number, first and last line of each)
+        self.ask: Any = None  # (a question to the grader: ``_asking``)
+        self.answering: Any = None  # (``answered.py``: what the grader answers for)
         self.found: dict[str, Any] = {}
         self.namespace: dict[str, Any] = {}  # the learner's module's own
 
     def load(self, code: Any, path: str, names: list[dict[str, Any]],
              builtins: dict[str, Any]) -> dict[str, Any]:
         """Run the file's code as a module named ``solutions``; say, for each exercise, what
-        the file has under its name."""
+        the file has under its name. ``code``: the file's, or a list of a notebook's cells,
+        run one after the other as Jupyter runs them (one that raises does not stop the
+        others, and is said in ``cell_problems``), all within the file's time limit."""
         if code is None:
             return {"loaded": False, "kind": "syntax", "text": "not valid Python"}
         module = types.ModuleType("solutions")
         module.__file__ = path
         module.__dict__["__builtins__"] = builtins
         printed = _Printed()
-        try:
-            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-                self.limit.call_with_time_limit(LOAD_LIMIT, exec, code, module.__dict__)
-        except (Exception, SystemExit, self.limit.TimeLimit) as error:
-            kind = ("loop" if isinstance(error, self.limit.TimeLimit) else "exit"
-                    if isinstance(error, SystemExit) else "import"
-                    if type(error).__name__ == "ImportRefused" else "crash")
-            frame = _last_frame(error, path)
-            return {"loaded": False, "kind": kind, "error": type(error).__name__,
-                    "message": str(error)[:2000], "printed": printed.getvalue(),
-                    "seconds": LOAD_LIMIT,
-                    "lineno": frame.lineno if frame else None,
-                    "line": (frame.line or "") if frame else ""}
+        cells = code if isinstance(code, list) else [(None, code)]
+        problems = []
+        end = time.monotonic() + LOAD_LIMIT
+        for number, cell in cells:
+            try:
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    self.limit.call_with_time_limit(max(end - time.monotonic(), 0.01), exec,
+                                                    cell, module.__dict__)
+            except (Exception, SystemExit, self.limit.TimeLimit) as error:
+                kind = ("loop" if isinstance(error, self.limit.TimeLimit) else "exit"
+                        if isinstance(error, SystemExit) else "import"
+                        if type(error).__name__ == "ImportRefused" else "crash")
+                frame = _last_frame(error, path)
+                problem = {"loaded": False, "kind": kind, "error": type(error).__name__,
+                           "message": str(error)[:2000], "printed": printed.getvalue(),
+                           "seconds": LOAD_LIMIT,
+                           "lineno": frame.lineno if frame else None,
+                           "where": place(path, self.cells, frame.lineno or 0) if frame
+                           else path,
+                           "line": (frame.line or "") if frame else ""}
+                if not isinstance(code, list) or kind in ("loop", "import"):
+                    return problem
+                problems.append({**problem, "cell": number})
         self.found, self.namespace = dict(module.__dict__), module.__dict__
-        return {"loaded": True, "printed": printed.getvalue(),
+        return {"loaded": True, "printed": printed.getvalue(), "cell_problems": problems,
                 "defines": {e["name"]: self.describe(e) for e in names}}
 
     def describe(self, exercise: dict[str, Any]) -> dict[str, Any]:
@@ -204,8 +251,8 @@ class Context:
                 return self.call(request)
             if op == "probe":
                 return self.probe(request)
-            if op == "use":
-                return self.use(request)
+            if op == "answered":
+                return self.answered(request)
         except self.wire.WireError as error:
             return {"refused": str(error)}
         return {"refused": f"no such question: {op!r:.40}"}
@@ -225,11 +272,11 @@ class Context:
         except self.answer_error as problem:
             return {"problem": str(problem), "printed": printed.getvalue()}
         except self.limit.TimeLimit as stop:
-            return {"timeout": str(stop), "text": _where_in(stop, self.path, solution),
+            return {"timeout": str(stop), "text": _where_in(stop, self.path, self.cells),
                     "printed": printed.getvalue()}
         except (Exception, SystemExit) as error:
             return {"error": _name_of(type(error)), "message": str(error)[:2000],
-                    "text": _where_in(error, self.path, solution),
+                    "text": _where_in(error, self.path, self.cells),
                     "printed": printed.getvalue()}
         return {"answer": self.wire.encode(tuple(got)), "printed": printed.getvalue()}
 
@@ -239,13 +286,21 @@ class Context:
         found = self.namespace.get("Value")
         return found if isinstance(found, type) else None
 
-    def use(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Run a reference's source in the learner's module: it stands in for the learner's
-        definition of that name from now on (the stage it is for has been graded)."""
-        name, source = str(request["name"]), str(request["source"])
-        exec(compile(source, f"<the reference {name}>", "exec"), self.namespace)
-        self.found[name] = self.namespace[name]
-        return {"used": name}
+    def answered(self, request: dict[str, Any]) -> dict[str, Any]:
+        """From now on the grader answers for the learner's ``name`` (an earlier stage of a
+        track that has not passed, or is not there): its node class, or its function
+        (``answered.py``), put in the learner's module under that name."""
+        name = str(request["name"])
+        answered = self.answering
+        if name == "Value":
+            made: Any = answered.answered_node(self.ask)
+        else:
+            node = self.node()
+            if node is None:
+                return {"refused": f"{name} needs a node class, and there is none"}
+            made = answered.answered_call(name, self.ask, node)
+        self.namespace[name] = made  # (what the learner's code finds under that name; the
+        return {"answered": name}    # learner's own is still what ``call`` grades as theirs)
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
         cls = self.found[request["exercise"]]
@@ -271,6 +326,26 @@ class _Printed(io.StringIO):
         return len(text)
 
 
+def _asking(requests: int, answers: int, wire: Any) -> Any:
+    """``ask(question)``: a question to the grader in the middle of a call (an earlier stage
+    it answers, ``answered.py``), and its reply. The time limit's signal waits until the
+    reply is read whole, so that a stop never cuts a message in two."""
+    import signal
+
+    def ask(question: dict[str, Any]) -> dict[str, Any]:
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        try:
+            wire.write_message(answers, {"ask": question})
+            return dict(wire.read_message(requests))
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+    return ask
+
+
 def _name_of(cls: type) -> str:
     """An exception's class by its full name (builtins' by their own)."""
     module = cls.__module__
@@ -287,13 +362,13 @@ def _last_frame(error: BaseException, path: str) -> traceback.FrameSummary | Non
     return frames[-1] if frames else None
 
 
-def _where_in(error: BaseException, path: str, solution: Any) -> str:
+def _where_in(error: BaseException, path: str, cells: list[list[int]]) -> str:
     """The exception with the last line of the learner's own code it passed through."""
     text = f"{type(error).__name__}: {error}"
     f = _last_frame(error, path)
     if f is not None:
         line = f"  ({f.line})" if f.line else ""
-        text += f"\n  in {Path(f.filename).name}, line {f.lineno}, in {f.name}{line}"
+        text += f"\n  in {place(Path(path).name, cells, f.lineno or 0)}, in {f.name}{line}"
     return text
 
 

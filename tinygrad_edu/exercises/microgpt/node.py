@@ -29,10 +29,6 @@ __all__ = ["NODE"]
 TRACK_NAME = "microgpt"
 
 
-def stand_in_of(definition: Any) -> Callable[[], str]:
-    return lambda: R.source_of(definition)
-
-
 def make_stage(**fields: Any) -> Exercise:
     """A stage of the track: run on the reference's nodes, its level its place in the
     track's thirds."""

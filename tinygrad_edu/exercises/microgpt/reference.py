@@ -5,10 +5,11 @@ holds a number, its gradient, the nodes it was made from (``_children``) and the
 derivative towards each (``_local_grads``), and every layer is Python ``sum``s of
 products of Values. The grader computes each stage's expected answer with these.
 
-Each definition stands alone (only ``math`` besides) and calls the other stages by name:
-where a learner's earlier stage did not pass, the grader runs that stage's source here in
-the learner's process, under its name (``source_of``), and the learner's later stages call
-it as they would have called their own.
+Each definition stands alone (only ``math`` besides) and calls the other stages by name.
+They run in the grader's process only: where a learner's earlier stage did not pass, the
+grader answers for it with these (``answering.py``), and the learner's later stages call
+that as they would have called their own. The mistakes' models are made from their source
+(``source_of``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Value:
     def __init__(self, data: float, children: tuple[Any, ...] = (),
                  local_grads: tuple[float, ...] = ()) -> None:
         self.data = data
-        self.grad = 0
+        self.grad: float = 0
         self._children = children
         self._local_grads = local_grads
 
@@ -182,6 +183,6 @@ def train_step(model: dict[str, Any], tokens: list[int], n_head: int, m: list[fl
 
 
 def source_of(definition: Any) -> str:
-    """The source of one of the definitions above, to run where the learner's did not pass;
-    ``math`` imported first, the one module they use."""
+    """The source of one of the definitions above, ``math`` imported first (the one module
+    they use): what a mistake's model is made from, a line changed."""
     return "import math\n\n\n" + inspect.getsource(definition)

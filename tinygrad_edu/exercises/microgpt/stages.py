@@ -5,7 +5,8 @@ every exercise is: hypothesis draws inputs, the learner's answer (the outputs' n
 the gradients they let through) is compared with the reference's (``reference.py``), and a
 wrong answer gets the simplest failing input and, where a classic mistake gives exactly the
 learner's answers, its name and a hint (``mistakes.py``). A stage ``uses`` the stages
-before it: where one of them did not pass, its reference stands in for it. Stage 1, the
+before it: where one of them did not pass, the grader answers for it
+(``answering.py``). Stage 1, the
 node, is in ``node.py``.
 """
 
@@ -25,7 +26,6 @@ from tinygrad_edu.exercises.microgpt.node import (
     entry_names,
     make_stage,
     part_rows,
-    stand_in_of,
 )
 from tinygrad_edu.exercises.mistakes import Mistake
 from tinygrad_edu.exercises.starters import starter
@@ -440,8 +440,7 @@ def _track() -> dict[str, Exercise]:
     """The stages by name, in order, each using the ones before it."""
     made: dict[str, Exercise] = {}
     for stage in _ORDER:
-        made[stage.name] = dataclasses.replace(stage, uses=tuple(made.values()),
-                                               stand_in=stand_in_of(stage.reference))
+        made[stage.name] = dataclasses.replace(stage, uses=tuple(made.values()))
     return made
 
 

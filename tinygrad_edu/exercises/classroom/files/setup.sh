@@ -29,7 +29,7 @@ if ls wheels/*.whl >/dev/null 2>&1 &&
 else
   "$python" -m pip install --find-links wheels "$wheel[testing]"
 fi
-"$python" -m tinygrad_edu exercises show 1 >/dev/null  # the grader imports: grading can run
+"$python" -I -m tinygrad_edu exercises show 1 >/dev/null  # the grader imports: grading can run
 # The grader's files (the references among them) and this folder: root's only. Gradescope
 # runs the autograder as root; the grader runs each submission's code in a process of its
 # own, which reads what it needs as root and then goes on as the user nobody, who can read

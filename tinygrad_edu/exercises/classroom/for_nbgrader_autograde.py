@@ -1,0 +1,100 @@
+"""nbgrader's points, given by tinygrad_edu's grader outside the student's notebook.
+
+``nbgrader autograde`` runs a notebook in a kernel and gives a graded cell its points when
+the cell raises nothing. Everything in that kernel is the student's to change: a solution
+cell can rebind ``In``, replace ``graded_cell``, or make any later cell raise nothing. So
+the course's ``nbgrader_config.py`` (as ``exercises assignment ... --for nbgrader`` writes
+it) puts ``GradeOutside`` in the place of nbgrader's ``Execute``:
+
+    c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
+``GradeOutside`` writes the student's cells (the teacher's test cells left out) to a file of
+its own, grades it as ``exercises report`` grades a submission (``isolation.grade_all``: a
+grading process, learner's processes of their own behind the operating system's
+boundary), and writes each graded cell's outputs itself: the verdict, and an error when it
+did not pass, from which nbgrader's ``SaveAutoGrades`` gives 0 (else the cell's points).
+The student's code never runs in a kernel at all, unless the notebook also holds graded
+cells that are not tinygrad_edu's (a teacher's own tests): then nbgrader's ``Execute`` runs
+it first, as it would have, and only tinygrad_edu's cells are graded outside.
+
+Imported only by nbgrader's configuration: it needs nbgrader (``pip install nbgrader``).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbgrader.preprocessors import Execute  # type: ignore[import-untyped]
+from nbgrader.utils import is_grade, is_solution  # type: ignore[import-untyped]
+
+from tinygrad_edu.exercises.choosing import by_name
+from tinygrad_edu.exercises.classroom.isolation import grade_all
+
+__all__ = ["GradeOutside", "autograde_preprocessors"]
+
+GRADED = re.compile(r"""graded_cell\(\s*["'](\w+)["']""")
+"""How a graded cell of tinygrad_edu's names its exercise: ``graded_cell("d_tanh", ...)``."""
+
+
+class GradeOutside(Execute):
+    """nbgrader's ``Execute``, for a notebook of tinygrad_edu's exercises: the student's code
+    graded outside any kernel, and each graded cell's outputs written from the verdict
+    (see the module's docstring)."""
+
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        ours = {index: GRADED.search(cell.source).group(1)  # type: ignore[union-attr]
+                for index, cell in enumerate(nb.cells) if _test_cell(cell)
+                and GRADED.search(cell.source)}
+        others = [cell for index, cell in enumerate(nb.cells) if _test_cell(cell)
+                  and cell.cell_type == "code" and index not in ours]
+        if others or not ours:  # (a teacher's own tests need the kernel, as nbgrader runs it)
+            nb, resources = super().preprocess(nb, resources)
+        if ours:
+            student = str(resources.get("nbgrader", {}).get("student", "student"))
+            marks = _grade(nb, student, {index: (name, float(nb.cells[index].metadata[
+                "nbgrader"].get("points", 0))) for index, name in ours.items()})
+            for index, name in ours.items():
+                nb.cells[index].outputs = _outputs(name, marks.get(name))
+        return nb, resources
+
+
+def _test_cell(cell: Any) -> bool:
+    return bool(is_grade(cell)) and not is_solution(cell)
+
+
+def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]]) -> dict[str, Any]:
+    """The marks of the exercises of ``graded`` in the notebook, by exercise's name."""
+    names = list(dict.fromkeys(name for name, _ in graded.values()))
+    points = {name: worth for name, worth in graded.values()}
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-nbgrader-") as folder:
+        path = Path(folder, "notebook.ipynb")
+        path.write_text(nbformat.writes(nb), encoding="utf-8")
+        (result,) = grade_all([(student, path)], [by_name(n) for n in names], points,
+                              jobs=1, within=Path(folder))
+    return {mark.name: mark for mark in result.marks}
+
+
+def _outputs(name: str, mark: Any) -> list[Any]:
+    """A graded cell's outputs: the verdict printed, then (unless it passed) an error."""
+    text = mark.text if mark is not None else f"✗ {name}: not graded"
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.rstrip() + "\n")]
+    if mark is None or mark.status != "passed":
+        outputs.append(nbformat.v4.new_output(
+            "error", ename="AssertionError", evalue=f"{name} does not pass yet: see the "
+            "verdict above", traceback=[f"AssertionError: {name} does not pass yet: see the "
+                                        "verdict above"]))
+    return outputs
+
+
+def autograde_preprocessors() -> list[Any]:
+    """nbgrader's preprocessors of ``autograde``, with ``GradeOutside`` in the place of
+    ``Execute``: what a course's ``nbgrader_config.py`` sets
+    ``c.Autograde.autograde_preprocessors`` to."""
+    from nbgrader.converters import Autograde  # type: ignore[import-untyped]
+
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [GradeOutside if step is Execute else step for step in default]
