@@ -286,7 +286,9 @@ def gradescope_env(bin_, root):
             "GRADESCOPE_ROOT": str(root), "LANG": "C.UTF-8"}
 
 
-def grade_on_gradescope(gradescope, files):
+def grade_on_gradescope(gradescope, files, runner=None):
+    """Gradescope's run of ``files`` (by name): results.json (with ``runner``, a command
+    that runs run_autograder, also its completed process)."""
     root, bin_ = gradescope
     submission = root / "submission"
     shutil.rmtree(submission, ignore_errors=True)
@@ -294,10 +296,12 @@ def grade_on_gradescope(gradescope, files):
     for name, text in files.items():
         (submission / name).write_text(text, encoding="utf-8")
     (root / "results" / "results.json").unlink(missing_ok=True)
-    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
-                          text=True, timeout=600, check=False, env=gradescope_env(bin_, root))
+    done = subprocess.run([*(runner or []), str(root / "run_autograder")], cwd=root,
+                          capture_output=True, text=True, timeout=600, check=False,
+                          env=gradescope_env(bin_, root))
     assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads((root / "results" / "results.json").read_text("utf-8"))
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    return (data, done) if runner else data
 
 
 @pytest.mark.slow

@@ -1,0 +1,267 @@
+"""Grades enforced by the operating system: every route a student took to the grade, or to
+another student's, tried as the real tool runs it, and the honest control beside it.
+
+- Gradescope, as root: the zip's setup.sh, then run_autograder per submission (the
+  ``gradescope`` fixture of ``test_assignments.py``).
+- ``exercises report`` by a teacher who is not root (the user ``daemon``), on a class whose
+  students try to take the grade, to zero another's, or to end the class's run.
+
+Each route that the audit hook of the learner's process does not see (a program started
+through the standard library's internals, with ``subprocess``'s ``sys.audit`` swapped for
+one that says nothing) is stopped by the kernel (seccomp, Landlock, the resource limits:
+``learner/sandbox.py``); each one the hook does see is reported, never scored. nbgrader's
+routes are in ``test_assignments.py`` (its round trip).
+"""
+
+import csv
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.class_work import IMPORTS, answer
+from tests.exercises.test_assignments import (  # noqa: F401 (the fixtures, used by name)
+    NAMES,
+    POINTS,
+    REPOSITORY,
+    gradescope,
+    gradescope_env,
+    grade_on_gradescope,
+    wheel,
+)
+
+RIGHT = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
+REST = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")
+
+PROGRAM = '''
+def program(*args):
+    """Run a program, unseen by the audit hook: subprocess's own sys.audit made silent."""
+    wrap = [c for c in ().__class__.__base__.__subclasses__()
+            if c.__name__ == "_wrap_close"][0]
+    real = wrap.__init__.__globals__["sys"]
+
+    class Silent:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def audit(self, *event):
+            pass
+
+    run = wrap.__init__.__globals__["__builtins__"]["__import__"]("subprocess")  # (the hook
+    run.sys = Silent()                                               # lets the stdlib load)
+    return run.run(list(args), timeout=20).returncode
+'''
+"""How a student's file starts a program that the audit hook does not see (3.10 to 3.13)."""
+
+
+def by_program(command):
+    """A d_mul whose right answer needs ``command`` (a shell line) to have run."""
+    return (PROGRAM + "\n\ndef d_mul(a, b, y):\n"
+            f"    if program('/bin/sh', '-c', {command!r}) == 0:\n        return b, a\n"
+            "    return 0.0, 0.0\n")
+
+
+# ----------------------------------------------------------------------------- Gradescope
+
+
+def mul(data):
+    return data["tests"][0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", ["argparse", "tinygrad_edu", "json"])
+def test_a_module_handed_in_beside_the_file_is_never_imported(gradescope, module):
+    """A file named like a module the grader imports, beside the starter: before, it ran as
+    root in the grader's own process (the submission folder came first on sys.path) and
+    rewrote results.json with full marks."""
+    root, _ = gradescope
+    hijack = (f"import os\nopen({str(root / 'results' / 'results.json')!r}, 'w').write("
+              "'{\"score\": 100}')\nos._exit(0)\n")
+    data = grade_on_gradescope(gradescope, {"hw1.py": RIGHT.replace("return b, a", "return a, b"),
+                                            f"{module}.py": hijack})
+    assert data["score"] == sum(POINTS.values()) - POINTS["d_mul"], data
+    assert "the two derivatives swapped" in mul(data)["output"]
+
+
+@pytest.mark.slow
+def test_a_link_to_the_answers_is_not_graded_as_the_students_work(gradescope):
+    """hw1.py as a symbolic link to the package's answers.py: root would read the link."""
+    root, bin_ = gradescope
+    package = subprocess.run([bin_ / "python3", "-c", "import os, tinygrad_edu; print("
+                              "os.path.dirname(tinygrad_edu.__file__))"], capture_output=True,
+                             text=True, env=gradescope_env(bin_, root), check=True,
+                             cwd=root).stdout.strip()
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    submission.mkdir()
+    (submission / "hw1.py").symlink_to(Path(package, "exercises", "answers.py"))
+    (root / "results" / "results.json").unlink(missing_ok=True)
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, capture_output=True,
+                          text=True, timeout=600, check=False, env=gradescope_env(bin_, root))
+    data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    assert done.returncode == 0 and data["score"] == 0, data
+    assert "hw1.py is a symbolic link" in data["output"], data["output"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [
+    "cat /proc/$PPID/mem > /dev/null",  # the grader's memory, read by a program
+    "python3 -c 'print(1)'",  # a program at all
+])
+def test_a_program_started_unseen_does_not_run(gradescope, command):
+    """The audit hook does not see this program start; the kernel refuses it (seccomp: no
+    process but threads, no program run)."""
+    data = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + by_program(command) + REST})
+    assert mul(data)["score"] == 0, mul(data)
+    assert "PermissionError" in mul(data)["output"], mul(data)["output"]
+    assert data["score"] == sum(POINTS.values()) - POINTS["d_mul"]
+
+
+@pytest.mark.slow
+def test_the_graders_memory_cannot_be_opened(gradescope):
+    read = ("def d_mul(a, b, y):\n"
+            "    wrap = [c for c in ().__class__.__base__.__subclasses__()\n"
+            "            if c.__name__ == '_wrap_close'][0]\n"
+            "    g = wrap.__init__.__globals__\n"
+            "    g['read'](g['open'](f\"/proc/{g['getppid']()}/mem\", 0), 1)\n"
+            "    return b, a\n")
+    data = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + read + REST})
+    assert data["score"] == 0 and "reported, not scored" in data["output"], data["output"]
+    assert "/mem" in data["output"]
+
+
+@pytest.mark.slow
+def test_a_flood_on_stderr_is_capped_and_graded_all_the_same(gradescope):
+    """200 MB written to the process's stderr, a megabyte at a time: the file stops at the
+    limit, the grader reads its tail only, and the right answers get their points."""
+    flood = ("def d_mul(a, b, y):\n"
+             "    wrap = [c for c in ().__class__.__base__.__subclasses__()\n"
+             "            if c.__name__ == '_wrap_close'][0]\n"
+             "    g = wrap.__init__.__globals__\n"
+             "    for _ in range(200):\n"
+             "        try:\n"
+             "            g['write'](2, b'x' * 2**20)\n"
+             "        except OSError:\n"
+             "            break\n"
+             "    return b, a\n")
+    root, bin_ = gradescope
+    peak = "import resource, subprocess, sys; subprocess.run(sys.argv[1:]); print(resource." \
+        "getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    data, done = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + flood + REST},
+                                     runner=[sys.executable, "-c", peak])
+    assert data["score"] == sum(POINTS.values()), data
+    assert int(done.stdout.split()[-1]) < 150 * 2**10  # (KiB: no process read the flood)
+
+
+# ----------------------------------------------------------------------------- report
+
+
+TEACHER = "daemon"
+"""A user that is not root, as the teacher who runs ``exercises report``."""
+
+
+@pytest.fixture(scope="module")
+def teacher(request):
+    """A Python the teacher (``TEACHER``, not root) can run, with tinygrad_edu and what it
+    grades with: Debian's python3, its virtual environment holding copies of this Python's
+    packages (same version), all in a folder the teacher owns."""
+    base = Path("/usr/bin/python3")
+    if os.geteuid() != 0 or not base.exists():
+        pytest.skip("needs root (to become another user) and /usr/bin/python3")
+    version = subprocess.run([base, "-c", "import sys; print(sys.version_info[:2])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    if version != str(sys.version_info[:2]):
+        pytest.skip(f"/usr/bin/python3 is {version}, this Python {sys.version_info[:2]}: "
+                    "its packages cannot be copied over")
+    try:
+        entry = pwd.getpwnam(TEACHER)
+    except KeyError:
+        pytest.skip(f"no user {TEACHER}")
+    home = Path(tempfile.mkdtemp(prefix="tinygrad-edu-teacher-"))  # (pytest's own folder
+    home.chmod(0o755)                                                # is root's only)
+    request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
+    venv = home / "venv"
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python3*/site-packages"))
+    for name in ("numpy", "hypothesis", "tqdm", "graphviz"):
+        _copy_distribution(name, site)
+    shutil.copytree(REPOSITORY / "tinygrad_edu", site / "tinygrad_edu",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(home)], check=True)
+    return home, venv / "bin" / "python", entry
+
+
+def _copy_distribution(name, site, done=None):
+    """The installed distribution ``name``, and those it requires, file by file (its
+    RECORD) into the folder ``site``."""
+    import importlib.metadata as metadata
+    import re
+
+    done = set() if done is None else done
+    if name.lower() in done:
+        return
+    done.add(name.lower())
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return
+    for file in dist.files or ():
+        source = Path(str(file.locate()))
+        if source.is_file() and ".." not in file.parts:
+            (site / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, site / file)
+    for requirement in dist.requires or ():
+        if "extra ==" not in requirement:
+            _copy_distribution(re.split(r"[ ;<>=!~\[(]", requirement, maxsplit=1)[0], site,
+                               done)
+
+
+def as_teacher(teacher, *args, timeout=600):
+    home, python, entry = teacher
+    return subprocess.run(
+        ["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--clear-groups",
+         str(python), "-I", "-m", "tinygrad_edu", *args],
+        cwd=home, capture_output=True, text=True, timeout=timeout, check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"})
+
+
+@pytest.mark.slow
+def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
+    """Three students, graded by ``report`` as the teacher's own user: the honest one gets
+    full marks; the one who starts a program (to read another student's file, and to write
+    the report after it is written) and the one who signals every process of the teacher's
+    get 0, and the report holds all three, unchanged after the run."""
+    home, python, entry = teacher
+    assert as_teacher(teacher, "exercises", "show", "d_mul").returncode == 0
+    class_ = home / "class"
+    class_.mkdir()
+    report = home / "report.csv"
+    files = {
+        "ada": RIGHT,
+        "mallory": IMPORTS + by_program(
+            f"cat {class_ / 'ada.py'}; (sleep 4; echo 'ada,0' > {report}) &") + REST,
+        "trudy": IMPORTS + by_program("kill -9 -1") + REST,
+    }
+    for student, text in files.items():
+        (class_ / f"{student}.py").write_text(text, encoding="utf-8")
+    subprocess.run(["chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(class_)], check=True)
+    done = as_teacher(teacher, "exercises", "report", str(class_), *NAMES, "-o", str(report),
+                      "--points", ",".join(f"{n}={p}" for n, p in POINTS.items()))
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = report.read_text("utf-8")
+    time.sleep(5)  # (what a process left behind would have written by now)
+    assert report.read_text("utf-8") == written
+    rows = {row["student"]: row for row in csv.DictReader(written.splitlines())}
+    total = sum(POINTS.values())
+    assert {s: float(r["score"]) for s, r in rows.items()} == {
+        "ada": total, "mallory": total - POINTS["d_mul"], "trudy": total - POINTS["d_mul"]}
+    assert rows["mallory"]["d_mul"] == rows["trudy"]["d_mul"] == "failed"
+    left = subprocess.run(["pgrep", "-u", TEACHER], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "a process of the teacher's outlived the report"
