@@ -232,6 +232,10 @@ def wheel(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gradescope(tmp_path_factory, wheel):
+    return made_for_gradescope(tmp_path_factory, wheel)
+
+
+def made_for_gradescope(tmp_path_factory, wheel):
     """The zip made by the command (which builds the wheel from this clone), carrying more
     wheels (``--wheels``: here a copy of tinygrad_edu's, whose dependencies this Python
     has, so that setup.sh installs offline), unpacked as Gradescope unpacks it, and

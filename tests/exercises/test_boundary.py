@@ -27,15 +27,15 @@ from pathlib import Path
 import pytest
 
 from tests.exercises.class_work import IMPORTS, answer
-from tests.exercises.test_assignments import (  # noqa: F401 (the fixtures, used by name)
+from tests.exercises.test_assignments import (
     NAMES,
     POINTS,
     REPOSITORY,
-    gradescope,
-    gradescope_env,
     grade_on_gradescope,
-    wheel,
+    gradescope_env,
+    made_for_gradescope,
 )
+from tinygrad_edu.exercises.classroom.wheel import project_wheel
 
 RIGHT = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
 REST = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")
@@ -69,6 +69,13 @@ def by_program(command):
 
 
 # ----------------------------------------------------------------------------- Gradescope
+
+
+@pytest.fixture(scope="module")
+def gradescope(tmp_path_factory):
+    """An assignment for Gradescope, set up as Gradescope sets it up (as root)."""
+    wheel = project_wheel(tmp_path_factory.mktemp("wheel"))
+    return made_for_gradescope(tmp_path_factory, wheel)
 
 
 def mul(data):
@@ -151,7 +158,6 @@ def test_a_flood_on_stderr_is_capped_and_graded_all_the_same(gradescope):
              "        except OSError:\n"
              "            break\n"
              "    return b, a\n")
-    root, bin_ = gradescope
     peak = "import resource, subprocess, sys; subprocess.run(sys.argv[1:]); print(resource." \
         "getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     data, done = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + flood + REST},
@@ -238,7 +244,7 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
     full marks; the one who starts a program (to read another student's file, and to write
     the report after it is written) and the one who signals every process of the teacher's
     get 0, and the report holds all three, unchanged after the run."""
-    home, python, entry = teacher
+    home, _, entry = teacher
     assert as_teacher(teacher, "exercises", "show", "d_mul").returncode == 0
     class_ = home / "class"
     class_.mkdir()
