@@ -271,3 +271,64 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
     assert rows["mallory"]["d_mul"] == rows["trudy"]["d_mul"] == "failed"
     left = subprocess.run(["pgrep", "-u", TEACHER], capture_output=True, text=True)
     assert left.stdout.strip() == "", "a process of the teacher's outlived the report"
+
+
+# ----------------------------------------------------------------------------- a kernel without
+
+
+WITHOUT_LANDLOCK = '''
+import ctypes, errno, importlib.util, os, sys
+spec = importlib.util.spec_from_file_location("sandbox", sys.argv[1])
+sandbox = sys.modules["sandbox"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sandbox)
+calls = sandbox._SYSCALLS[sandbox._arch()]
+program = [sandbox._load(sandbox._NR)]
+for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
+    program += sandbox._refuse(calls[name], sandbox._RET_ERRNO | errno.ENOSYS)
+program.append(sandbox._answer(sandbox._RET_ALLOW))
+code = (sandbox._SockFilter * len(program))(*(sandbox._SockFilter(*i) for i in program))
+sandbox._prctl(38, 1)  # PR_SET_NO_NEW_PRIVS
+sandbox._syscall("seccomp", 1, 0, ctypes.byref(sandbox._SockFprog(len(program), code)))
+os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+'''
+"""Runs a command as on a kernel without Landlock (its calls answer ENOSYS, as an old kernel
+or a container's default profile does), by a seccomp filter of its own."""
+
+
+def without_landlock(*args, **env):
+    from tinygrad_edu.exercises.learner import sandbox
+
+    if sandbox.offered()["seccomp"] is not None:
+        pytest.skip(f"no seccomp here: {sandbox.offered()['seccomp']}")
+    return subprocess.run([sys.executable, "-c", WITHOUT_LANDLOCK, sandbox.__file__, "-I",
+                           "-m", "tinygrad_edu", *args], capture_output=True, text=True,
+                          timeout=300, cwd=REPOSITORY, env={**os.environ, **env})
+
+
+def test_a_missing_protection_is_said_and_a_teacher_can_require_it(tmp_path):
+    """On a kernel without Landlock the file is graded, with the other protections, and the
+    result says which one was missing and why; with --require-sandbox nothing is graded
+    (the command says what is missing); and a grading process told to require them all
+    (TINYGRAD_EDU_REQUIRE_SANDBOX) runs no code of the submission's."""
+    path = tmp_path / "hw1.py"
+    path.write_text(RIGHT, encoding="utf-8")
+    done = without_landlock("exercises", "check", str(path), "d_mul", "--json")
+    data = json.loads(done.stdout)
+    assert done.returncode == 0 and data["score"] == 1, done.stderr
+    assert list(data["unprotected"]) == ["Landlock"], data["unprotected"]
+    gradescope = without_landlock("exercises", "check", str(path), "d_mul", "--format",
+                                  "gradescope")
+    assert "Graded without Landlock (" in json.loads(gradescope.stdout)["output"]
+    refused = without_landlock("exercises", "check", str(path), "d_mul", "--json",
+                               "--require-sandbox")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "not grading: --require-sandbox, and this machine lacks Landlock" in refused.stderr
+    marker = tmp_path / "ran"
+    runs = path.with_name("runs.py")
+    runs.write_text(f"open({str(marker)!r}, 'w')\n" + RIGHT, encoding="utf-8")
+    done = without_landlock("exercises", "check", str(runs), "d_mul", "--json",
+                            TINYGRAD_EDU_REQUIRE_SANDBOX="1")
+    data = json.loads(done.stdout)
+    assert data["score"] == 0 and data["problem"]["kind"] == "unprotected", data
+    assert "this machine lacks Landlock" in data["problem"]["message"]
+    assert not marker.exists()  # (its code never ran)

@@ -66,6 +66,7 @@ class Graded:
     ended: set[str] = field(default_factory=set)  # exercises whose process the code ended
     cell_problems: dict[int, str] = field(default_factory=dict)  # a notebook's, by cell
     cell_names: dict[int, set[str]] = field(default_factory=dict)  # what each cell defines
+    unprotected: dict[str, str] = field(default_factory=dict)  # protections its processes lacked
 
 
 APART = sys.platform != "emscripten"
@@ -117,7 +118,7 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
         left = list(members)
         while left:
             left = _grade_group(graded, source, cells, path, group, left, who, each)
-            if graded.reported:
+            if graded.reported or graded.problem is not None:
                 return graded
     if graded.load_problems and len(graded.load_problems) == len(groups):
         graded.problem = graded.load_problems[0]  # it does not run, wherever it runs
@@ -171,6 +172,14 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
     """Grade ``exercises`` in ``process``; return those left for a new one."""
     loaded = process.loaded
     graded.printed = graded.printed or process.printed
+    graded.unprotected.update(process.sandbox.get("missing") or {})
+    if loaded.get("kind") == "unprotected":
+        missing = "; ".join(f"{name} ({why})" for name, why in graded.unprotected.items())
+        graded.problem = SolutionFileError(
+            f"{path}: not graded: the grader requires every protection of the process a "
+            f"submission runs in (--require-sandbox), and this machine lacks {missing}",
+            "unprotected")
+        return []
     for problem in loaded.get("cell_problems", []):  # (a notebook's cells that raised)
         graded.cell_problems.setdefault(int(problem["cell"]), _load_problem(path, problem))
     if not loaded.get("loaded"):

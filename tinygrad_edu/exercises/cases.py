@@ -58,6 +58,42 @@ def point(names: Sequence[str], values: Sequence[float],
     return Point(tuple(names), values, output, None if forward is None else forward(*values))
 
 
+EXACT_AT = ((0.137, 0.619), (0.843, 0.381), (0.271, 0.907), (0.553, 0.089))
+"""Where in an interval a rule is tried for exactness (``shortcuts.py``): away from its
+ends, its middle, and points a power of two apart."""
+
+
+def exact_points(names: Sequence[str], intervals: Sequence[tuple[float, float]],
+                 forward: Callable[..., float] | None = None, output: str = "",
+                 kinks: Sequence[float] = ()) -> tuple[Point, ...]:
+    """The points where a rule of ``len(names)`` inputs is tried for exactness, each input
+    in its interval, none within 0.05 of a kink."""
+    found = []
+    for at in EXACT_AT:
+        values = [lo + (hi - lo) * f for (lo, hi), f in zip(intervals, at)]
+        if not any(abs(v - k) < 0.05 for v in values for k in kinks):
+            found.append(point(names, values, forward, output))
+    return tuple(found)
+
+
+def exact_arrays(shapes: Sequence[tuple[str, tuple[int, int]]], one_hot: str = "") -> Any:
+    """Named arrays of the given shapes, their numbers in [-2, 2] from a fixed seed (the
+    array named ``one_hot`` a one-hot row per example), where a rule on arrays is tried for
+    exactness."""
+    def made() -> tuple[tuple[str, Any], ...]:
+        import numpy as np
+
+        rng = np.random.default_rng(20261125)
+        arrays = []
+        for name, shape in shapes:
+            if name == one_hot:
+                arrays.append((name, np.eye(shape[1])[rng.integers(0, shape[1], shape[0])]))
+            else:
+                arrays.append((name, rng.uniform(-2.0, 2.0, shape)))
+        return tuple(arrays)
+    return Arrays(made)
+
+
 def call_rule(parts: Sequence[str]) -> Call:
     """Run a rule on a point's numbers; its answer is one number per part."""
     return Call("numbers", tuple(parts))

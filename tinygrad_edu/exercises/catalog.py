@@ -73,6 +73,7 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
         call=C.call_rule(["answer"]), reference=reference,
         mistakes=(*mistakes, *common), forward=forward,
         examples=tuple(C.point(["x"], [x], forward, output) for x in examples),
+        exact=C.exact_points(["x"], [interval], forward, output, kinks),
     )
 
 
@@ -106,6 +107,7 @@ In backward this reads: for z = x * y, each input receives the upstream gradient
     examples=tuple(C.point(["a", "b"], ab, lambda a, b: a * b, "a * b")
                    for ab in ([3.0, 2.0], [-1.5, 0.5])),
     forward=lambda a, b: a * b,
+    exact=C.exact_points(["a", "b"], [(-3, 3)] * 2, lambda a, b: a * b, "a * b"),
 )
 
 _PATH = ("x reaches f along two paths, through a = x + y and through b = x - y, and the "
@@ -142,6 +144,7 @@ df/dx = 6 and df/dy = -4; check yours there first.
                 "path through a and df/db = a for the path through b.", A.chain_no_upstream),
     ),
     examples=(C.point(["x", "y"], [3.0, 2.0]),),
+    exact=C.exact_points(["x", "y"], [(-3, 3)] * 2),
 )
 
 EXP = _unary(3, "d_exp", "the derivative of exp", """
@@ -229,6 +232,7 @@ on b⁻¹ (or the quotient rule). You may write dy/db with a and b, or with y an
     examples=tuple(C.point(["a", "b"], ab, lambda a, b: a / b, "a / b")
                    for ab in ([3.0, 2.0], [-1.0, -0.5])),
     forward=lambda a, b: a / b,
+    exact=C.exact_points(["a", "b"], [(-3, 3), (0.5, 3)], lambda a, b: a / b, "a / b"),
 )
 
 POW = Exercise(
@@ -265,6 +269,7 @@ an exponential function of b: a**b = exp(b·ln a). Use math.log for ln.
     examples=tuple(C.point(["a", "b"], ab, lambda a, b: a**b, "a ** b")
                    for ab in ([2.0, 3.0], [0.5, -1.5])),
     forward=lambda a, b: a**b,
+    exact=C.exact_points(["a", "b"], [(0.5, 2.5), (-2.5, 2.5)], lambda a, b: a**b, "a ** b"),
 )
 
 # ----------------------------------------------------------------------------- 10-12: numbers
@@ -469,6 +474,7 @@ with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                 "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
     examples=(I.Arrays(_worked_logits), I.Arrays(_square_logits)), arrays=True,
+    exact=(C.exact_arrays([("Z", (3, 4)), ("Y", (3, 4))], one_hot="Y"),),
 )
 
 
@@ -532,6 +538,7 @@ against the tensor engine's backward on the same numbers.
     ),
     examples=(I.Arrays(_worked_dense), I.Arrays(_square_dense)), arrays=True,
     max_examples=60, probe_examples=25,
+    exact=(C.exact_arrays([("X", (3, 2)), ("W", (2, 4)), ("b", (1, 4)), ("dZ", (3, 4))]),),
 )
 
 EXERCISES: dict[str, Exercise] = {

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -36,6 +37,7 @@ from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
+from tinygrad_edu.exercises.remote import REQUIRE
 from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -43,6 +45,19 @@ __all__ = ["main"]
 
 POINTS = ("the points of each exercise: N for every one, NAME=N for one (d_tanh=2); may be "
           "repeated (default: 1 each)")
+
+
+REQUIRE_HELP = ("grade only where the kernel offers every protection of the process a "
+                "submission's code runs in (resource limits, no new privileges, Landlock, "
+                "seccomp); else grade nothing and say what is missing")
+
+
+def unprotected_here() -> str:
+    """The protections of a learner's process this machine lacks, with why; empty if
+    none."""
+    from tinygrad_edu.exercises.learner.sandbox import offered
+
+    return "; ".join(f"{name} ({why})" for name, why in offered().items() if why)
 
 
 def _listing() -> str:
@@ -304,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                        "Gradescope's results.json")
     check.add_argument("--points", action="append", default=[], metavar="SPEC",
                        help=f"{POINTS} (with --json or --format)")
+    check.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
     check.add_argument("-o", "--output", type=Path, help="write the JSON to this file "
                        "(with --json or --format)")
     assignment = commands.add_parser(
@@ -336,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--points", action="append", default=[], metavar="SPEC", help=POINTS)
     report.add_argument("--assignment", help="nbgrader: which assignment, when submitted/ "
                         "holds several")
+    report.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
     args = parser.parse_args(argv)
@@ -344,6 +361,13 @@ def main(argv: list[str] | None = None) -> int:
             else _exercises([args.exercise])
     except ExerciseError as error:
         parser.error(str(error))
+    if getattr(args, "require_sandbox", False):
+        lacking = unprotected_here()
+        if lacking:
+            print(f"not grading: --require-sandbox, and this machine lacks {lacking}",
+                  file=sys.stderr)
+            return 2
+        os.environ[REQUIRE] = "1"  # (the grading processes, and theirs, refuse too)
     if args.command in (None, "list"):
         print(_listing())
         return 0

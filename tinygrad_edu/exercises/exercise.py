@@ -46,6 +46,9 @@ class ExerciseSpec:
     that does not). ``arrays`` marks an exercise on NumPy arrays; the others need no NumPy,
     and are graded where it is not installed.
 
+    A rule exercise has ``exact`` points: where a rule is exact and no numerical derivative
+    of the function is, so that an answer which is one earns no points (``shortcuts.py``).
+
     A stage of a track (``track``: ``"microgpt"``) may ask for a name other than its own
     (``defines``: the node stage asks for ``class Value``), is run on nodes of the class
     ``node`` in the grader's process (the track's reference ``Value``), and ``uses`` the
@@ -88,6 +91,7 @@ class ExerciseSpec:
     defines: str = ""
     node: type | None = field(default=None, repr=False)
     uses: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
+    exact: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
     def symbol(self) -> str:

@@ -233,16 +233,18 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
                                f"the file does not run:\n  {task.problem.message}")
                       for ex in exercises)
         return Result(task.student, str(task.path), marks, task.problem, seconds)
+    unprotected: dict[str, str] = {}
     if data is not None:
         result = Result.from_json(data)
         if result.problem is not None:
-            return Result(result.student, result.file, result.marks, result.problem, seconds)
+            return Result(result.student, result.file, result.marks, result.problem, seconds,
+                          result.unprotected)
         task.marks.update((m.name, m) for m in result.marks)
-        file = result.file
+        file, unprotected = result.file, result.unprotected
     else:
         file = str(task.path)
     marks = tuple(task.marks[ex.name] for ex in exercises)
-    return Result(task.student, file, marks, None, seconds)
+    return Result(task.student, file, marks, None, seconds, unprotected)
 
 
 def _child(connection: Connection, student: str, path: str, names: list[str],

@@ -171,7 +171,24 @@ def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], fo
     title = f"What the class got wrong: {folder.name or folder}"
     return fill(part("report.html"), {
         "TITLE": escape(title), "POLICY": policy(script), "STYLE": part("report.css"),
-        "DATA": json_for_script(data), "SCRIPT": script, "USER": escape(graded_as())})
+        "DATA": json_for_script(data), "SCRIPT": script, "USER": escape(graded_as()),
+        "PROTECTIONS": escape(protections(results))})
+
+
+def protections(results: Sequence[Result]) -> str:
+    """The kernel's protections of the learner's processes, as the report says them: all
+    four, or those that were missing, with why."""
+    missing: dict[str, str] = {}
+    for r in results:
+        missing.update(r.unprotected)
+    if not missing:
+        return ("resource limits (memory, CPU time, file size, open files), no new "
+                "privileges, Landlock (the files it may read and write) and seccomp (the "
+                "system calls it may make)")
+    return ("not entirely: this machine lacked " + "; ".join(
+        f"{name} ({why})" for name, why in missing.items()) + ", so what follows held only "
+        "as far as the rest goes (run the report with --require-sandbox to grade only with "
+        "all of them)")
 
 
 def graded_as() -> str:

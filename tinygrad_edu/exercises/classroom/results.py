@@ -32,6 +32,7 @@ PROBLEMS = {
     "killed": "stopped the grader",
     "none": "has no file to grade",
     "reported": "was reported, not scored: its code reached outside its process",
+    "unprotected": "was not graded: this machine lacks a protection the grader requires",
 }
 """Why a submission was not graded, by kind, as the report says it (after its name)."""
 
@@ -92,6 +93,9 @@ class Result:
     marks: tuple[Mark, ...]
     problem: Problem | None = None
     seconds: float = field(default=0.0, compare=False)
+    unprotected: dict[str, str] = field(default_factory=dict, compare=False)
+    """The protections of the learner's processes that this machine lacked, with why
+    (``learner/sandbox.py``): empty where it had them all."""
 
     @property
     def score(self) -> float:
@@ -114,7 +118,7 @@ class Result:
         problem = Problem(**data["problem"]) if data["problem"] else None
         return cls(data["student"], data["file"],
                    tuple(mark_from_json(m) for m in data["exercises"]), problem,
-                   data.get("seconds", 0.0))
+                   data.get("seconds", 0.0), dict(data.get("unprotected") or {}))
 
 
 def mark_json(m: Mark) -> dict[str, Any]:
@@ -190,7 +194,7 @@ def as_json(result: Result) -> dict[str, Any]:
         "student": result.student, "file": result.file, "score": result.score,
         "max_score": result.max_score,
         "problem": asdict(result.problem) if result.problem else None,
-        "seconds": round(result.seconds, 3),
+        "seconds": round(result.seconds, 3), "unprotected": result.unprotected,
         "exercises": [mark_json(m) for m in result.marks]}
 
 
@@ -211,9 +215,17 @@ def as_gradescope(result: Result) -> dict[str, Any]:
         passed = sum(m.passed for m in result.marks)
         output = (f"{result.file}: {passed} of {len(result.marks)} exercises pass "
                   f"({_number(result.score)} of {_number(result.max_score)} points).")
+    if result.unprotected:
+        output += f"\n{unprotected_text(result.unprotected)}"
     return {"score": result.score, "output": output, "visibility": "visible",
             "stdout_visibility": "hidden", "execution_time": round(result.seconds),
             "tests": tests}
+
+
+def unprotected_text(missing: dict[str, str]) -> str:
+    """What a result says of the protections the learner's processes lacked."""
+    return ("Graded without " + "; ".join(f"{name} ({why})" for name, why in missing.items())
+            + ": the teacher can require them with --require-sandbox.")
 
 
 def _number(x: float) -> str:

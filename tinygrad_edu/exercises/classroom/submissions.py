@@ -11,6 +11,7 @@ file lacks is "missing"; a file whose code reached outside its process is ``repo
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -84,15 +85,16 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
 
     graded = grade_apart(path, exercises, each=each, within=within)
     if graded.problem is not None:
-        return _not_graded(student, path, exercises, points,
-                           Problem(graded.problem.kind, str(graded.problem)),
-                           "the file does not run", began)
+        return dataclasses.replace(_not_graded(
+            student, path, exercises, points, Problem(graded.problem.kind, str(graded.problem)),
+            "the file does not run", began), unprotected=graded.unprotected)
     if graded.reported:
-        return _not_graded(student, path, exercises, points, Problem(
+        return dataclasses.replace(_not_graded(student, path, exercises, points, Problem(
             "reported", f"{path}: reported, not scored: its code {graded.reported}"),
-            "it was reported", began)
+            "it was reported", began), unprotected=graded.unprotected)
     marks = tuple(_mark(graded, ex, points[ex.name]) for ex in exercises)
-    return Result(student, str(path), marks, None, time.perf_counter() - began)
+    return Result(student, str(path), marks, None, time.perf_counter() - began,
+                  graded.unprotected)
 
 
 def _mark(graded: Graded, ex: ExerciseSpec, points: float) -> Mark:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tinygrad_edu.exercises.learner import watched
 from tinygrad_edu.exercises.learner.gpt_cases import GPT_CALLS
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
 from tinygrad_edu.formatting import shape_text
@@ -521,6 +522,8 @@ class Call:
         (``gpt_cases.py``); the other kinds take none."""
         if self.kind in ("numbers", "arrays"):
             return parts_of(solution(*case.args()), self.parts, scalar=self.kind == "numbers")
+        if self.kind in ("numbers watched", "arrays watched"):  # (watched.py)
+            return watched.call(solution, case, self.parts, self.kind == "numbers watched")
         if self.kind in GPT_CALLS:
             if node is None:
                 raise AnswerError("there is no class Value to build this stage's nodes with")
