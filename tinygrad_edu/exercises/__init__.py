@@ -37,6 +37,42 @@ wrong): ``tinygrad_edu.exercises.classroom``.
 The folder stands above everything it grades: it may import both engines, ``autograd``,
 ``nn``, ``training``, ``viz`` and ``testing``; nothing but the command line and the
 playground imports it.
+
+A map of the grading house (who calls each room is in brackets):
+
+- What an exercise is: ``exercise.py`` (the spec), ``catalog.py`` and
+  ``graph_exercises.py`` (exercises 1-19), ``microgpt/`` (the track: ``stages.py``,
+  ``node.py``). [everyone]
+- The grader, in the grader's process: ``grading.py`` (``grade``: search, probe,
+  diagnose) [``check``, ``apart``], ``running.py`` (hypothesis's runs) [grading],
+  ``shortcuts.py`` (a numerical derivative is not a rule) [grading], ``diagnoses.py`` and
+  ``value.py`` (which mistake the answers show) [grading], ``comparing.py``,
+  ``verdicts.py``, ``mistakes.py`` and ``text_blocks.py`` (outcomes and their words).
+- Its four kinds of code, one name each: a *reference* is what the grader compares with
+  (``answers.py``; the track's ``microgpt/reference.py``); a *mistake* is a solution that
+  makes one slip on purpose (``answers.py``, ``microgpt/mistakes.py``; ``value.py`` fits
+  them to a learner's class); a *model answer* is what a teacher's copy holds, written as a
+  learner writes it (``model_answers.py``, ``lecture.py`` for exercise 18; the track's
+  references are written so, and are its model answers too); a *case* is an input, as data
+  (``learner/inputs.py``, ``learner/gpt_cases.py``), drawn by hypothesis's strategies
+  (``cases.py``, ``microgpt/cases.py``). None of them ever enters a learner's process.
+- A learner's file, graded apart: ``loading.py`` (read it, never through a link; a
+  notebook's cells) [apart, report], ``apart.py`` (how every route grades a file: one
+  learner's process per group of exercises, each exercise graded here) [check, report,
+  the assignments' graders], ``remote.py`` (the grader's end of a learner's process:
+  ``LearnerProcess`` starts it, ``Remote`` is a solution in it) [apart, grading],
+  ``microgpt/answering.py`` (the earlier stages the grader answers for) [apart],
+  ``limit.py`` (the time limit) [both sides].
+- The learner's process, ``learner/`` (it imports nothing above it but ``limit``,
+  ``mistakes`` and ``text_blocks``): ``serve.py`` (the process), ``sandbox.py`` (the
+  kernel's boundary: resource limits, Landlock, seccomp), ``audit.py`` (what it tried, as a
+  diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
+  ``wire.py`` (messages), ``inputs.py``, ``gpt_cases.py``, ``parts.py``, ``watched.py``,
+  ``answered.py``, ``value_probes.py`` [remote starts it].
+- Around them: ``cli.py`` (the commands), ``choosing.py``, ``starters.py``,
+  ``progress.py`` [cli]; ``classroom/`` (assignments for nbgrader, Gradescope, GitHub
+  Classroom; the class report, each submission in a grading process of its own:
+  ``isolation.py``) [cli, nbgrader's configuration].
 """
 
 from __future__ import annotations

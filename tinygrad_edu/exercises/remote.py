@@ -1,5 +1,5 @@
-"""A learner's file graded apart: its code runs in a process of its own, and the grader asks
-it, input by input, what a solution does.
+"""The grader's end of a learner's process: the process started, and a solution in it asked,
+input by input, what it does.
 
 ``LearnerProcess`` starts that process (``learner/serve.py``) as a fresh Python, never
 forked from this one, so it holds no reference to grade against, and gives it the learner's
