@@ -54,8 +54,14 @@ except ImportError:  # (not a POSIX system: the resource limits are reported mis
 __all__ = ["LANDLOCK", "NO_NEW_PRIVILEGES", "RESOURCE_LIMITS", "SECCOMP", "Confinement",
            "confine", "library_grants", "offered"]
 
-RESOURCE_LIMITS, NO_NEW_PRIVILEGES, LANDLOCK, SECCOMP = (
-    "resource limits", "no new privileges", "Landlock", "seccomp")
+RESOURCE_LIMITS = "resource limits"
+"""Memory, the size of a file written, CPU time, open files, no core dump (``setrlimit``)."""
+NO_NEW_PRIVILEGES = "no new privileges"
+"""No program the process could run would gain a privilege (``PR_SET_NO_NEW_PRIVS``)."""
+LANDLOCK = "Landlock"
+"""The files the process may read and write, no TCP, no signal out (Landlock's ruleset)."""
+SECCOMP = "seccomp"
+"""The system calls the process may make (a seccomp-BPF filter)."""
 MEMORY_LIMIT = "memory limit"
 AUTO = -1
 """``confine``'s default memory: what the process uses now, and ``MORE_MEMORY`` more."""
