@@ -332,3 +332,21 @@ def test_a_missing_protection_is_said_and_a_teacher_can_require_it(tmp_path):
     assert data["score"] == 0 and data["problem"]["kind"] == "unprotected", data
     assert "this machine lacks Landlock" in data["problem"]["message"]
     assert not marker.exists()  # (its code never ran)
+
+
+def test_a_link_in_a_class_folder_is_named_not_graded(tmp_path):
+    """``exercises report`` on a folder where one student's file is a symbolic link to the
+    package's answers: that student is "not a regular file", with 0 points; the others are
+    graded."""
+    from tinygrad_edu.exercises.cli import main as cli
+
+    class_ = tmp_path / "class"
+    class_.mkdir()
+    (class_ / "ada.py").write_text(RIGHT, encoding="utf-8")
+    (class_ / "mallory.py").symlink_to(REPOSITORY / "tinygrad_edu" / "exercises" / "answers.py")
+    report = tmp_path / "report.csv"
+    assert cli(["report", str(class_), *NAMES, "-o", str(report)]) == 0
+    rows = {row["student"]: row for row in csv.DictReader(report.read_text("utf-8").splitlines())}
+    assert float(rows["ada"]["score"]) == len(NAMES)
+    assert float(rows["mallory"]["score"]) == 0
+    assert "symbolic link" in rows["mallory"]["problem"], rows["mallory"]

@@ -194,6 +194,19 @@ REPORTED = {
             g["kill"](g["getppid"](), 0)
             return b, a
         """),
+    "reading the grader's memory (process_vm_readv)": ("d_mul", "loaded native code", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            g = wrap.__init__.__globals__
+            ctypes = g["sys"].modules["ctypes"]
+            libc = ctypes.CDLL(None)
+            buffer = ctypes.create_string_buffer(64)
+            here = (ctypes.c_void_p * 2)(ctypes.addressof(buffer), 64)
+            there = (ctypes.c_void_p * 2)(0x400000, 64)
+            libc.process_vm_readv(g["getppid"](), here, 1, there, 1, 0)
+            return b, a
+        """),
     "a finalizer that writes at exit": ("d_mul", "wrote to", """
         class Later:
             def __del__(self):
