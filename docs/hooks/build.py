@@ -7,7 +7,8 @@ Nothing here is committed as output; each build makes it again from its source:
 - the pictures of the engine's story, drawn with ``tinygrad_edu.viz.draw_dot``;
 - the notebooks' pages, from ``notebooks/*.ipynb`` as committed (with their outputs), their
   LaTeX turned into MathML so that formulas show without MathJax or any network; each page
-  links the original notebook, which is copied beside it;
+  links the original notebook, which is copied beside it; the style sheets nbconvert writes
+  into every one of them are files they share (``shared_styles``);
 - ``notebooks/index.md`` from ``notebooks/README.md``, and ``benchmarks.md`` from
   ``benchmarks/README.md`` with a plot drawn from the numbers in its tables;
 - the API reference: a page per module of the package with a public ``__all__``, found by
@@ -29,6 +30,7 @@ naming it (tests/test_docs_site.py also opens every page in Chromium and watches
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import importlib
 import io
@@ -135,7 +137,10 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    return without_notebook_cdn_scripts(output)
+    output = without_notebook_cdn_scripts(output)
+    if page.file.src_uri.startswith("notebooks/") and page.file.src_uri.endswith(".ipynb"):
+        output = shared_styles(output, Path(config.site_dir), page.file.dest_uri.count("/"))
+    return output
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -436,6 +441,30 @@ MERMAID = re.compile(r'<script type="module">\s*document\.addEventListener\("DOM
 
 def without_notebook_cdn_scripts(text: str) -> str:
     return MERMAID.sub("", MATHJAX.sub("", text))
+
+
+STYLE = re.compile(r'<style type="text/css">(.*?)</style>', re.S)
+SHARED_STYLES = "assets/notebook"
+"""Where the notebooks' pages keep the style sheets they share."""
+
+
+def shared_styles(text: str, site: Path, depth: int) -> str:
+    """A notebook's page with each large style sheet nbconvert writes into it (the same
+    575 KB on every notebook's page, 5.7 MB in all) as a file the pages share, named by its
+    content, in ``assets/notebook/``: the site stays under its size limit, and a reader's
+    browser loads it once."""
+    def shared(match: re.Match[str]) -> str:
+        css = match.group(1)
+        if len(css) < 2000:
+            return match.group(0)
+        name = f"{hashlib.sha1(css.encode('utf-8')).hexdigest()[:12]}.css"
+        path = site / SHARED_STYLES / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(css, encoding="utf-8")
+        return f'<link rel="stylesheet" href="{"../" * depth}{SHARED_STYLES}/{name}">'
+
+    return STYLE.sub(shared, text)
 
 
 # ----------------------------------------------------------------------------- math
