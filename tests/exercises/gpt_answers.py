@@ -1,6 +1,7 @@
 """A learner's microgpt, right (``RIGHT``, written as microgpt writes it, its recursive
-topological sort included), and the slips learners make in it (``SLIPS``): per stage, the
-mistake the grader should name and the change to ``RIGHT`` that makes it."""
+topological sort included; ``ITERATIVE_SORT`` makes the sort an iterative one), and the slips
+learners make in it (``SLIPS``): per stage, the mistake the grader should name and the change
+to ``RIGHT`` that makes it."""
 
 RIGHT = """import math
 
@@ -142,6 +143,30 @@ def train_step(model, tokens, n_head, m, v, t, lr):
         p.grad = 0
     return loss.data
 """
+
+ITERATIVE_SORT = ("""        topo = []
+        visited = set()
+
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._children:
+                    build_topo(child)
+                topo.append(v)
+
+        build_topo(self)
+""", """        topo, visited, stack = [], set(), [(self, False)]
+        while stack:
+            v, children_done = stack.pop()
+            if children_done:
+                topo.append(v)
+            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                stack.extend((child, False) for child in v._children)
+""")
+"""The change that makes ``RIGHT``'s topological sort an iterative one, with a stack of its
+own (the one the recursion-limit note suggests): any depth works."""
 
 SLIPS: dict[str, list[tuple[str, str, str]]] = {
     "node": [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
+from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, SLIPS, with_slip
 from tinygrad_edu.exercises import TRACK, check
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.grading import grade
@@ -131,3 +131,22 @@ def test_a_learners_stage_is_drawn_by_its_parts_and_stepped(tmp_path):
     stepped, whole = walk(loss), walk(again)
     assert len(stepped) == len(whole) > 300
     assert [n.grad for n in stepped] == [n.grad for n in whole]
+
+
+def test_the_grader_frees_its_long_chain_node_by_node(tmp_path):
+    """Freeing a graph frees each node from the one made from it: a chain 2000 deep goes
+    2000 calls deep in C, which the browser's Python does not survive (issue 54). So once
+    its answer is read, every node the grader built with the learner's class lets go of
+    what it holds (here a Value that keeps every node it makes), and the answer is the
+    chain's all the same."""
+    from tinygrad_edu.exercises.learner.inputs import Call
+    from tinygrad_edu.exercises.microgpt.cases import long_chain
+
+    keeping = "MADE = []\n" + with_slip(*ITERATIVE_SORT).replace(
+        "        self._local_grads = local_grads\n",
+        "        self._local_grads = local_grads\n        MADE.append(self)\n")
+    found = defined(keeping, tmp_path)
+    (grads,) = Call("value_backward", ("grads",))(found["Value"], long_chain())
+    assert list(grads) == [2001.0, 1.0]
+    made = found["MADE"]
+    assert len(made) == 2001 and all(vars(node) == {} for node in made)

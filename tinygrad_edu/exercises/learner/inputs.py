@@ -12,6 +12,7 @@ grader's examples, are in ``tinygrad_edu/exercises/cases.py``.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -236,13 +237,17 @@ class Expression:
         return [f"x{i}" for i in range(len(self.leaves))] + [
             f"v{k + 1}" for k in range(len(self.steps))]
 
-    def build(self, cls: type) -> list[Any]:
-        """Every node, built with the class ``cls`` by Python's operators; the root is last."""
+    def build(self, cls: type, made: list[Any] | None = None) -> list[Any]:
+        """Every node, built with the class ``cls`` by Python's operators; the root is last.
+        Each is appended to ``made`` too, as it is made (for ``unlinked``)."""
         names = self.node_names()
         nodes = [cls(x) for x in self.leaves]
+        made = [] if made is None else made
+        made.extend(nodes)
         for op, args, number in self.steps:
             operands = [nodes[i] for i in args]
             node = EXPRESSION_OPS[op](*operands, *([] if number is None else [number]))
+            made.append(node)
             _check_made(node, cls, f"{names[len(nodes)]} = "
                         f"{expression_text(op, [names[i] for i in args], number)}")
             nodes.append(node)
@@ -285,11 +290,16 @@ class SumChain:
             s = s + self.x
         return (self.x, s)
 
-    def build(self, cls: type) -> list[Any]:
+    def build(self, cls: type, made: list[Any] | None = None) -> list[Any]:
+        """x and s, built with the class ``cls``; every node made is appended to ``made``
+        (for ``unlinked``)."""
+        made = [] if made is None else made
         x = cls(self.x)
         s = x
+        made.append(x)
         for _ in range(self.n):
             s = s + x
+            made.append(s)
         _check_made(s, cls, "s = s + x")
         return [x, s]
 
@@ -299,11 +309,50 @@ class SumChain:
                 + ("" if self.forward_only else "; s.backward()"))
 
 
-def call_value_forward(cls: Solution, case: Any) -> tuple[Any, ...]:
+def unlinked(call: Callable[[Any, Any, list[Any]], tuple[Any, ...]]
+             ) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """``call(cls, case, made)``, after which every node in ``made`` (each node the case
+    built, with the learner's class) lets go of what it holds, so that freeing the graph
+    is flat. A graph frees itself node by node, each freeing the nodes only it held:
+    freeing the root of a sum of 2001 terms goes 2000 calls deep, in C, which the stack
+    of a browser's Python (Pyodide, in WebAssembly) does not survive. Emptied from the
+    root end once the answer is read (or the call has raised), no node holds another, and
+    each is freed alone, whatever else (a traceback's frames, the learner's own lists)
+    still holds some of them."""
+    def called(cls: Any, case: Any) -> tuple[Any, ...]:
+        made: list[Any] = []
+        try:
+            return call(cls, case, made)
+        finally:
+            for node in reversed(made):
+                _let_go(node)
+            made.clear()
+
+    return functools.wraps(call)(called)
+
+
+def _let_go(node: Any) -> None:
+    """Drop every attribute ``node`` holds (its ``__dict__`` and its slots)."""
+    try:
+        vars(node).clear()
+    except TypeError:  # (no __dict__)
+        pass
+    for klass in type(node).__mro__:
+        slots = getattr(klass, "__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            if slot not in ("__dict__", "__weakref__"):
+                try:
+                    object.__delattr__(node, slot)
+                except (AttributeError, TypeError):
+                    pass
+
+
+@unlinked
+def call_value_forward(cls: Solution, case: Any, made: list[Any]) -> tuple[Any, ...]:
     """Build ``case`` with the class: every node's data, once every grad is checked to
     start at 0."""
     names = case.node_names()
-    nodes = case.build(cls)
+    nodes = case.build(cls, made)
     grads = _numbers(nodes, "grad", names)
     started = [n for n, g in zip(names, grads) if g != 0]
     if started:
@@ -313,12 +362,13 @@ def call_value_forward(cls: Solution, case: Any) -> tuple[Any, ...]:
     return (_numbers(nodes, "data", names),)
 
 
-def call_value_backward(cls: Solution, case: Any) -> tuple[Any, ...]:
+@unlinked
+def call_value_backward(cls: Solution, case: Any, made: list[Any]) -> tuple[Any, ...]:
     """Build ``case`` with the class and call ``backward()`` on the root: every node's grad.
     The forward values must be the engine's (``case.values``), else the gradients mean
     nothing yet."""
     names = case.node_names()
-    nodes = case.build(cls)
+    nodes = case.build(cls, made)
     data = _numbers(nodes, "data", names)
     for name, got, want in zip(names, data, case.values):
         if not close(got, want):
@@ -342,12 +392,13 @@ def local_rows(case: Expression) -> list[str]:
             for i in range(len(args))]
 
 
-def call_value_locals(cls: Any, case: Expression) -> tuple[Any, ...]:
+@unlinked
+def call_value_locals(cls: Any, case: Expression, made: list[Any]) -> tuple[Any, ...]:
     """Build ``case`` with the class: every node made by one op (``PRIMITIVE``) must hold its
     operands in ``_children`` and the local derivative towards each in ``_local_grads``, as
     microgpt's node does; the answer is those derivatives, in order."""
     names = case.node_names()
-    nodes = case.build(cls)
+    nodes = case.build(cls, made)
     found = []
     for k, (op, args, number) in enumerate(case.steps):
         if op not in PRIMITIVE:
