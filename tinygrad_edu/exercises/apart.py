@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tinygrad_edu.exercises import running
 from tinygrad_edu.exercises.exercise import ExerciseSpec
@@ -286,12 +289,12 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     where there are no processes (``APART`` is False: a browser's Python): the same
     verdicts for the same answers, but the learner's code runs beside the references (and a
     stage of a track runs on the references' nodes, with the references of the earlier
-    stages that did not pass in the learner's namespace)."""
-    from tinygrad_edu.exercises.loading import load_solutions
-
+    stages that did not pass in the learner's namespace). The file runs within the time a
+    learner's process gives it (``serve.LOAD_LIMIT``): a loop at its top level is stopped
+    and said, as there."""
     graded = Graded(path)
     try:
-        found = load_solutions(path)
+        found = _run_here(path)
     except SolutionFileError as error:
         graded.problem = error
         return graded
@@ -310,6 +313,27 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
                 given.add(earlier.symbol)
             graded.verdicts[ex.name] = grade(ex, thing)
     return graded
+
+
+def _run_here(path: Path) -> dict[str, Any]:
+    """What the learner's file defines, run here (``loading.load_solutions``) within
+    ``serve.LOAD_LIMIT`` seconds; a ``SolutionFileError`` of kind ``"loop"`` (saying the
+    line it was on) when it runs longer."""
+    from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
+    from tinygrad_edu.exercises.loading import run_code
+
+    code = compile_source(read_source(path), path)
+    try:
+        return run_code(code, path, call=functools.partial(call_with_time_limit,
+                                                           serve.LOAD_LIMIT))
+    except TimeLimit as stop:
+        frames = [f for f in traceback.extract_tb(stop.__traceback__)
+                  if f.filename == str(path)]
+        where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
+        line = (frames[-1].line or "") if frames else ""
+        raise SolutionFileError(_load_problem(path, {
+            "kind": "loop", "seconds": serve.LOAD_LIMIT, "where": where, "line": line}),
+            "loop") from None
 
 
 def _stand_ins(graded: Graded, ex: ExerciseSpec, given: set[str]) -> list[ExerciseSpec]:

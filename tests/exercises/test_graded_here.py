@@ -1,0 +1,37 @@
+"""Grading in this process, as the browser's Python grades (``apart.grade_here``: there are
+no processes there): a loop at the top level of the learner's file is stopped within the
+time a learner's process gives a file, and the right microgpt, with either topological sort,
+passes every stage."""
+
+import time
+
+import pytest
+
+from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, with_slip
+from tinygrad_edu.exercises import TRACK, apart, get_exercise
+from tinygrad_edu.exercises.learner import serve
+
+
+def test_a_loop_at_the_top_level_is_stopped_and_said(tmp_path, monkeypatch):
+    monkeypatch.setattr(serve, "LOAD_LIMIT", 0.5)
+    path = tmp_path / "your answer"
+    path.write_text("def d_tanh(x, y):\n    return 1 - y * y\n\nn = 0\nwhile True:\n"
+                    "    n += 1\n", encoding="utf-8")
+    started = time.perf_counter()
+    graded = apart.grade_here(path, [get_exercise("d_tanh")])
+    assert time.perf_counter() - started < 5
+    assert graded.problem is not None and graded.problem.kind == "loop"
+    text = str(graded.problem)
+    assert text.startswith(f"{path}, line ")
+    assert "did not finish in 0.5 s, so it was stopped (an endless loop?)" in text
+    assert text.splitlines()[-1].strip() in ("while True:", "n += 1")
+
+
+@pytest.mark.parametrize("source", [RIGHT, with_slip(*ITERATIVE_SORT)],
+                         ids=["recursive build_topo", "iterative sort"])
+def test_the_right_microgpt_passes_every_stage_here(source, tmp_path):
+    path = tmp_path / "my_gpt.py"
+    path.write_text(source, encoding="utf-8")
+    graded = apart.grade_here(path, list(TRACK.values()))
+    assert graded.problem is None
+    assert {name: v.passed for name, v in graded.verdicts.items()} == dict.fromkeys(TRACK, True)
