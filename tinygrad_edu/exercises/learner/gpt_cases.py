@@ -203,9 +203,17 @@ def _outputs(got: Any, node: type, count: int, what: str) -> list[Any]:
         if isinstance(item, numbers.Real) and not isinstance(item, bool):
             raise AnswerError(f"{what} holds the number {item!r}, not a Value: computed with "
                               ".data, the graph is cut and no gradient can flow back")
-        if not isinstance(item, node):
+        if not _is_node(item, node):
             raise AnswerError(f"{what} holds {item!r:.60}, not a Value")
     return items
+
+
+def _is_node(x: Any, node: type) -> bool:
+    """A node of the class the case was built with, or of another class of nodes (the
+    learner's own ``Value``, made in a stage graded on the reference's nodes): something
+    with a ``data``, a ``grad`` and a ``backward()``."""
+    return isinstance(x, node) or (hasattr(x, "data") and hasattr(x, "grad")
+                                   and callable(getattr(x, "backward", None)))
 
 
 def _table(got: Any, node: type, rows: int, cols: int, what: str) -> list[list[Any]]:
@@ -278,7 +286,7 @@ def call_nll(solution: Callable[..., Any], case: TargetCase, node: Any) -> tuple
     if isinstance(loss, numbers.Real) and not isinstance(loss, bool):
         raise AnswerError(f"the loss is the number {loss!r}, not a Value: computed with .data, "
                           "the graph is cut and no gradient can flow back")
-    if not isinstance(loss, node):
+    if not _is_node(loss, node):
         raise AnswerError(f"the loss should be one Value, got {loss!r:.60}")
     value = _number(loss.data, "loss.data")
     loss.backward()

@@ -68,6 +68,9 @@ NODE_NO_VISITED = _node(_backward("""
 for child in node._children:
     visit(child)
 order.append(node)"""))
+NODE_NO_VISITED_STACK = _node((  # (the reference's own sort, with a stack, less its set)
+    "            elif id(node) not in seen:\n                seen.add(id(node))\n",
+    "            else:\n"))
 NODE_MUL_SWAPPED = _node(("(other.data, self.data)", "(self.data, other.data)"))
 NODE_POW_WITHOUT_K = _node(("(k * self.data ** (k - 1),)", "(self.data ** (k - 1),)"))
 NODE_POW_NOT_LOWERED = _node(("(k * self.data ** (k - 1),)", "(k * self.data**k,)"))
@@ -76,6 +79,26 @@ NODE_EXP_INPUT = _node(("return Value(e, (self,), (e,))", "return Value(e, (self
 NODE_RELU_ONE = _node(("(float(self.data > 0),)", "(1,)"))
 NODE_RSUB_REVERSED = _node(("return other + (-self)", "return self + (-other)"))
 NODE_RTRUEDIV_REVERSED = _node(("return other * self**-1", "return self * other**-1"))
+
+# ----------------------------------------------------------------------------- .data
+
+
+def from_data(stage: Any) -> Any:
+    """The reference ``stage`` with every output made again from its ``.data``: the right
+    numbers, and nothing behind them for backward to reach (a stage that computed its
+    outputs from plain numbers)."""
+    def made_from_data(*args: Any) -> Any:
+        return _remade(stage(*args))
+
+    made_from_data.__name__ = f"{stage.__name__}_from_data"
+    return made_from_data
+
+
+def _remade(out: Any) -> Any:
+    if isinstance(out, (list, tuple)):
+        return [_remade(o) for o in out]
+    return type(out)(out.data)
+
 
 # ----------------------------------------------------------------------------- linear
 
@@ -90,6 +113,23 @@ def linear_first_row(x: list[Any], w: list[list[Any]]) -> list[Any]:
 
 def linear_first_term(x: list[Any], w: list[list[Any]]) -> list[Any]:
     return [row[0] * x[0] for row in w]
+
+
+def linear_last_term(x: list[Any], w: list[list[Any]]) -> list[Any]:
+    out = []
+    for row in w:
+        for wi, xi in zip(row, x):
+            total = wi * xi  # (= where += was meant: each product replaces the one before)
+        out.append(total)
+    return out
+
+
+def linear_w_data(x: list[Any], w: list[list[Any]]) -> list[Any]:
+    return [sum(wi.data * xi for wi, xi in zip(row, x)) for row in w]
+
+
+def linear_x_data(x: list[Any], w: list[list[Any]]) -> list[Any]:
+    return [sum(wi * xi.data for wi, xi in zip(row, x)) for row in w]
 
 
 # ----------------------------------------------------------------------------- softmax

@@ -200,7 +200,8 @@ NODE = make_stage(
                 "Every grad starts at 0 and each step multiplies by the node's grad, so "
                 "nothing flows unless backward first sets self.grad = 1 (d(root)/d(root) = 1).",
                 M.NODE_UNSEEDED),
-        Mistake("visited", "a node listed once per path (no visited set)", _NO_VISITED,
-                M.NODE_NO_VISITED),
+        *(Mistake("visited", "a node listed once per path (no visited set)", _NO_VISITED,
+                  model)  # (a recursive sort, or one with a stack: their orders differ)
+          for model in (M.NODE_NO_VISITED, M.NODE_NO_VISITED_STACK)),
     ))
 """Stage 1, the node: its data, then its locals, then its grads, then a long chain."""

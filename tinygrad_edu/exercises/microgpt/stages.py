@@ -35,8 +35,26 @@ __all__ = ["TRACK"]
 # ----------------------------------------------------------------------------- 2-5: layers
 
 _GRAPH_CUT = (
-    "Your outputs hold the right numbers, but no gradient reaches the inputs: somewhere a "
-    "Value's .data (a plain number) was used, which cuts the graph.")
+    "Your outputs hold the right numbers, but no gradient reaches the inputs: they were made "
+    "from plain numbers (a Value's .data, or a new Value(...) around one), and backward "
+    "cannot go back through a plain number. Compute them with the Values themselves (+, *, "
+    ".exp(), ...), so that each output remembers what it was made from.")
+
+
+def _from_data(reference: Callable[..., Any]) -> Mistake:
+    """The mistake of a stage whose outputs were made from ``.data``."""
+    return Mistake("data", "the outputs made from .data: no gradient reaches the inputs",
+                   _GRAPH_CUT, M.from_data(reference))
+
+
+def _data_of(name: str, model: Callable[..., Any]) -> Mistake:
+    """linear's mistake of multiplying by ``name``'s ``.data``: no gradient reaches it."""
+    other = "x" if name == "w" else "w"
+    return Mistake("data", f"{name}'s .data used: no gradient reaches {name}",
+                   f"The outputs and {other}'s gradients are right, but {name}'s are all 0: "
+                   f"{name}'s entries went into the products as plain numbers (.data), which "
+                   f"backward cannot go back through. Multiply the Values themselves, "
+                   "wi * xi.", model)
 
 LINEAR = make_stage(
     number=2, name="linear", title="linear: a matrix times a vector, of Values",
@@ -73,6 +91,11 @@ the outputs.
         Mistake("sum", "only the first product, not the sum",
                 "out[j] adds up a product for every i: Σ_i w[j][i]·x[i], not w[j][0]·x[0].",
                 M.linear_first_term),
+        Mistake("sum", "only the last product kept (= where += was meant)",
+                "Each output is the last product of its row, w[j][-1]·x[-1]: the running "
+                "sum is replaced at every step (total = wi * xi) instead of added to "
+                "(total = total + wi * xi, starting from 0).", M.linear_last_term),
+        _from_data(R.linear), _data_of("w", M.linear_w_data), _data_of("x", M.linear_x_data),
     ))
 
 SOFTMAX = make_stage(
@@ -108,6 +131,7 @@ the list of probabilities, Values. softmax([1, 2, 0.5]) is about [0.2312, 0.6285
         Mistake("normalise", "not divided by the sum",
                 "exp(z_i - max) are not probabilities yet: divide each by their sum, so that "
                 "they add up to 1.", M.softmax_not_normalised),
+        _from_data(R.softmax),
     ))
 
 NLL = make_stage(
@@ -140,6 +164,7 @@ nll([1, 2, 0.5], 1) is about 0.4644.
                 "Logits are not probabilities (they can be negative, and do not add up to 1): "
                 "take the softmax first, then -log of the target's probability.",
                 M.nll_of_logits),
+        _from_data(R.nll),
     ))
 
 RMSNORM = make_stage(
@@ -177,6 +202,7 @@ square root as a power: (ms + 1e-5) ** -0.5 multiplies by 1/sqrt.
                 "Subtracting the mean is what layer norm does.", M.rmsnorm_mean_subtracted),
         Mistake("square", "the mean of x, not of x²",
                 "The mean square adds up x[i]·x[i], not x[i].", M.rmsnorm_unsquared),
+        _from_data(R.rmsnorm),
     ))
 
 # ----------------------------------------------------------------------------- 6-8: the GPT
@@ -233,6 +259,7 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
         Mistake("values", "the keys averaged instead of the values",
                 "The weights come from the keys, but what they average is the values: "
                 "out[t][j] = Σ_s w[s]·v[s][j].", M.attention_averages_keys),
+        _from_data(R.attention),
     ))
 
 _BLOCK_STATEMENT = """
@@ -291,6 +318,7 @@ BLOCK = make_stage(
         Mistake("residual", "the residual added to rmsnorm(x), not to x",
                 "The residual carries x itself around the part: x + part(rmsnorm(x)). "
                 "Adding to rmsnorm(x) loses x's scale.", M.block_residual_of_the_norm),
+        _from_data(R.block),
     ))
 
 _GPT_STATEMENT = """
@@ -335,6 +363,7 @@ GPT = make_stage(
         Mistake("positions", "every token given the same position",
                 "Position t adds wpe[t]: the row of its own position, not the last one.",
                 M.gpt_last_position_embedding),
+        _from_data(R.gpt),
     ))
 
 # ----------------------------------------------------------------------------- 9-10: training
