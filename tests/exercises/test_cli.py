@@ -219,3 +219,23 @@ def test_the_module_entry_point_runs_exercises(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tinygrad_edu", "exercises", "--help"],
                          capture_output=True, text=True, env=env)
     assert run.returncode == 0 and "check" in run.stdout
+
+
+def test_cli_a_learner_alone_is_told_it_is_practice_and_a_student_whose_grade_counts(
+        tmp_path, capsys, private_progress):
+    """Every verdict says where it was graded, for practice; only a student's copy of an
+    assignment (here a GitHub Classroom repository, with the workflow that grades it) adds
+    whose grade counts."""
+    alone = write(tmp_path, "def d_tanh(x, y):\n    return 1 - y * y\n", "mine.py")
+    assert cli(["check", str(alone)]) == 0
+    out = capsys.readouterr().out
+    assert "Graded on your machine, for practice" in out and "grade that counts" not in out
+    repository = tmp_path / "assignment"
+    (repository / ".github" / "workflows").mkdir(parents=True)
+    (repository / ".github" / "workflows" / "classroom.yml").write_text("", encoding="utf-8")
+    (repository / "work").mkdir()
+    handed = write(repository / "work", "def d_tanh(x, y):\n    return 1 - y * y\n", "hw.py")
+    assert cli(["check", str(handed)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "This file is part of an assignment: the grade that counts is the one your " \
+        "teacher's grader gives the file you hand in." in out

@@ -131,11 +131,33 @@ def _not_started(verdict: Verdict) -> bool:
 
 
 PRACTICE = ("Graded on your machine, for practice: your code ran in processes of its own, "
-            "as your teacher's grader runs it, and the verdicts are the ones it gives. The "
-            "grade that counts is the one your teacher's copy gives.")
-PRACTICE_HERE = ("Graded in this page's Python, for practice: the verdicts are your "
-                 "teacher's grader's for the same answers; the grade that counts is the one "
-                 "your teacher's copy gives.")
+            "as a teacher's grader runs it, and the verdicts are the ones it gives.")
+PRACTICE_HERE = ("Graded in this page's Python, for practice: your code ran beside the grader "
+                 "(on your machine, python -m tinygrad_edu exercises check runs it in "
+                 "processes of its own), and the verdicts are the same for the same answers.")
+IN_AN_ASSIGNMENT = ("This file is part of an assignment: the grade that counts is the one "
+                    "your teacher's grader gives the file you hand in.")
+
+
+def _practice(path: Path) -> str:
+    """What a verdict ends with: graded for practice, where (on this machine, or in a
+    browser's Python); inside an assignment, whose grade counts."""
+    said = PRACTICE if apart.APART else PRACTICE_HERE
+    return f"{said} {IN_AN_ASSIGNMENT}" if _in_an_assignment(path) else said
+
+
+def _in_an_assignment(path: Path) -> bool:
+    """Whether the file is a student's copy of an assignment (``exercises assignment``):
+    a notebook with nbgrader's cells, or a file in a GitHub Classroom repository (one with
+    the workflow that grades it)."""
+    if path.suffix == ".ipynb":
+        try:
+            return '"nbgrader"' in path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    folder = path.resolve().parent
+    return any((here / ".github" / "workflows" / "classroom.yml").is_file()
+               for here in (folder, *folder.parents))
 
 
 def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
@@ -199,7 +221,7 @@ def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
-    print(textwrap.fill(PRACTICE if apart.APART else PRACTICE_HERE, 92))
+    print(textwrap.fill(_practice(path), 92))
     if not passed and not failed:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
         return 1
