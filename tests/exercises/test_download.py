@@ -126,3 +126,21 @@ def test_the_stages_of_microgpt_are_saved_apart_and_graded_as_they_are(tmp_path,
     assert "✓ node passed" in out and "✗ softmax: not yet" in out
     assert "the largest logit not subtracted" in out
     assert download(codes, tmp_path).read_text(encoding="utf-8").count("class Value") == 0
+
+
+def test_each_import_is_written_once_at_the_top(tmp_path, capsys):
+    """Each stage written in the page imports math itself (it is graded on its own there):
+    my_gpt.py imports it once, at its top, and so each other module an answer imports."""
+    value = RIGHT.split("\n\n\ndef linear")[0]  # (it begins with import math)
+    softmax = "import math\n\n\ndef softmax" + RIGHT.split("def softmax", 1)[1].split(
+        "\n\n\n")[0] + "\n"
+    nll = "import math  # for log\nimport random\n\ndef nll" + RIGHT.split(
+        "def nll", 1)[1].split("\n\n\n")[0] + "\n"
+    path = download({"node": value, "softmax": softmax, "nll": nll}, tmp_path, "my_gpt.py",
+                    "microgpt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if "import" in line] == ["import math", "import random"]
+    assert lines.index("import random") < min(k for k, line in enumerate(lines)
+                                              if line.startswith("# stage 1."))
+    assert cli(["check", str(path), "microgpt"]) == 0
+    assert "3 of 3 attempted stages of microgpt pass" in capsys.readouterr().out

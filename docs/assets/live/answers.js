@@ -7,8 +7,10 @@
 // may define a helper under the
 // name of another exercise (a backward with its own topological_sort): in one file there is
 // one of each name, so such an answer is put before that exercise's own, which Python then
-// keeps (and the other answer uses), and a comment says so. Loaded by exercises.js; in
-// Node.js (the tests), `require` gives the same functions.
+// keeps (and the other answer uses), and a comment says so. An import line at the top
+// level of an answer (`import math`, which each stage written in the page needs on its own)
+// goes once to the file's imports, at its top. Loaded by exercises.js; in Node.js (the
+// tests), `require` gives the same functions.
 (function (root) {
   "use strict";
 
@@ -32,6 +34,21 @@
     return placed;
   }
 
+  // A one-line import at the top level: `import a, b`, `from a.b import c, d` (a comment
+  // after it allowed); not one in parentheses or continued on the next line.
+  var IMPORT = /^(import [\w.]+(\s+as\s+\w+)?(\s*,\s*[\w.]+(\s+as\s+\w+)?)*|from [\w.]+ import [\w]+(\s+as\s+\w+)?(\s*,\s*\w+(\s+as\s+\w+)?)*)\s*(#.*)?$/;
+
+  // `code` without its top-level import lines, each of which is added to `imports` (a
+  // list of lines, without their comments) unless it is there already.
+  function hoisted(code, imports) {
+    return code.split("\n").filter(function (line) {
+      if (!IMPORT.test(line)) return true;
+      var plain = line.replace(/\s*#.*$/, "").replace(/\s+/g, " ").trim();
+      if (imports.indexOf(plain) < 0) imports.push(plain);
+      return false;
+    }).join("\n").replace(/^\s*\n/, "");
+  }
+
   // The file: `exercises` as the page lists them ({number, name, title, starter, arrays,
   // track, symbol}), `codeOf(name)` the learner's code (or null), `date` a "YYYY-MM-DD"
   // string, `fileName` what it is saved as, `track` "microgpt" for the file of the stages of
@@ -47,13 +64,14 @@
               code: codeOf(ex.name)};
     });
     if (!chosen.length) return null;
-    var blocks = [track ?
+    var imports = track ? ["import math"] : ["import math", "from tinygrad_edu import walk"];
+    chosen.forEach(function (ex) { ex.code = hoisted(ex.code, imports); });
+    var blocks = [(track ?
       '"""My microgpt, from the exercises page (' + date + ').\nGrade it with\n' +
-      'python -m tinygrad_edu exercises check ' + fileName + ' ' + track + '\n"""\n\n' +
-      'import math\n' :
+      'python -m tinygrad_edu exercises check ' + fileName + ' ' + track + '\n"""\n\n' :
       '"""My answers to the tinygrad_edu exercises, from the exercises page (' +
       date + ').\nGrade them with\npython -m tinygrad_edu exercises check ' + fileName +
-      '\n"""\n\nimport math\n\nfrom tinygrad_edu import walk\n'];
+      '\n"""\n\n') + imports.join("\n") + "\n"];
     order(chosen).forEach(function (ex) {
       var shadowed = chosen.filter(function (other) {
         return other !== ex && defines(ex.code, other.symbol);
