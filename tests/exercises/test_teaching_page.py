@@ -34,7 +34,8 @@ def test_the_page_shows_the_setup_and_a_command_for_each_route():
     assert first[:2] == ["python -m venv .venv && . .venv/bin/activate",
                          "pip install -e '.[testing]'"]
     made = [c for b in blocks() for c in commands(b) if " exercises assignment " in c]
-    assert {re.search(r"--for (\w+)", c)[1] for c in made} == {"nbgrader", "gradescope", "github"}
+    assert {re.search(r"--for (\w+)", c)[1] for c in made} == {
+        "nbgrader", "gradescope", "github", "otter", "prairielearn"}
 
 
 @pytest.mark.slow
@@ -65,3 +66,5 @@ def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
     assert (clone / "my-course" / "source" / "week3" / "week3.ipynb").is_file()
     assert (clone / "week3-gradescope" / "autograder.zip").is_file()
     assert (clone / "week3-template" / ".github" / "workflows" / "classroom.yml").is_file()
+    assert (clone / "week3-otter" / "week3.ipynb").is_file()
+    assert (clone / "week3-prairielearn" / "week3" / "tests" / "run.sh").is_file()

@@ -35,6 +35,7 @@ from tinygrad_edu.exercises import (
 )
 from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.choosing import attempted_in
+from tinygrad_edu.exercises.classroom.results import PARTIAL
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
@@ -47,6 +48,9 @@ POINTS = ("the points of each exercise: N for every one, NAME=N for one (d_tanh=
           "repeated (default: 1 each)")
 
 
+PARTIAL_HELP = ("partial credit: an exercise of several graded parts (dX, dW and db; the "
+                "node's data, structure, grads and long chain) that fails earns the share of "
+                "its points of the parts it has right")
 REQUIRE_HELP = ("grade only where the kernel offers every protection of the process a "
                 "submission's code runs in (resource limits, no new privileges, Landlock, "
                 "seccomp); else grade nothing and say what is missing")
@@ -228,6 +232,29 @@ def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
     return 0 if not failed else 1
 
 
+def _check_part(path: Path, names: list[Exercise], part: str) -> int:
+    """``check FILE NAME --part PART``: the verdict, and exit with 0 exactly when the graded
+    part ``PART`` of the one exercise named is right on every input tried."""
+    if len(names) == 1 and part.isdigit() and 1 <= int(part) <= len(names[0].graded_parts):
+        part = names[0].graded_parts[int(part) - 1]
+    if len(names) != 1 or part not in names[0].graded_parts:
+        parts = ", ".join(names[0].graded_parts) if len(names) == 1 else ""
+        print(f"--part {part}: name one exercise, and one of its graded parts"
+              + (f" ({parts})" if parts else ""), file=sys.stderr)
+        return 2
+    ex = names[0]
+    graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, [ex])
+    if graded.problem is not None or graded.reported or ex.name not in graded.verdicts:
+        why = graded.problem or graded.reported or graded.why.get(ex.name, "not graded")
+        print(f"✗ {ex.name}: {why}", file=sys.stderr)
+        return 1
+    verdict = graded.verdicts[ex.name]
+    print(verdict)
+    right = part in verdict.right
+    print(f"{'✓' if right else '✗'} {ex.name}, {part}: {'right' if right else 'not right yet'}")
+    return 0 if right else 1
+
+
 def _track_text() -> str:
     """``show microgpt``: the stages, in order, and how to start."""
     lines = ["Build microgpt yourself: ten stages, from one Value to a GPT that makes up names.",
@@ -342,13 +369,18 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--points", action="append", default=[], metavar="SPEC",
                        help=f"{POINTS} (with --json or --format)")
     check.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
+    check.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
+    check.add_argument("--part", metavar="PART", help="with one exercise: exit with 0 exactly "
+                       "when this graded part of it is right: its name (dW) or its number "
+                       "among them, from 1 (GitHub Classroom's steps with partial credit)")
     check.add_argument("-o", "--output", type=Path, help="write the JSON to this file "
                        "(with --json or --format)")
     assignment = commands.add_parser(
         "assignment", help="make an assignment for nbgrader, Gradescope or GitHub Classroom")
     assignment.add_argument("exercise", nargs="+", help="its exercises (names or numbers)")
     assignment.add_argument("--for", dest="route", required=True,
-                            choices=("nbgrader", "gradescope", "github"),
+                            choices=("nbgrader", "gradescope", "github", "otter",
+                                     "prairielearn"),
                             help="nbgrader: a source notebook; gradescope: autograder.zip; "
                             "github: a template repository for GitHub Classroom")
     assignment.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
@@ -363,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
                             "wheels to carry, so that setup.sh installs offline")
     assignment.add_argument("--force", action="store_true", help="overwrite the files of an "
                             "assignment made before in DIR")
+    assignment.add_argument("--partial", action="store_true", help=PARTIAL_HELP + " (off by "
+                            "default, so that a running course's scores do not change)")
     report = commands.add_parser("report", help="grade every submission in a folder and show "
                                  "what the class got wrong")
     report.add_argument("folder", type=Path, metavar="DIR", help="the submissions: learners' "
@@ -375,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--assignment", help="nbgrader: which assignment, when submitted/ "
                         "holds several")
     report.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
+    report.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
     args = parser.parse_args(argv)
@@ -389,7 +424,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not grading: --require-sandbox, and this machine lacks {lacking}",
                   file=sys.stderr)
             return 2
-        os.environ[REQUIRE] = "1"  # (the grading processes, and theirs, refuse too)
+    settings = {REQUIRE: getattr(args, "require_sandbox", False),  # (the grading processes,
+                PARTIAL: args.command in ("check", "report") and args.partial}  # theirs too)
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update({name: "1" for name, on in settings.items() if on})
+    try:
+        return _run(parser, args, chosen)
+    finally:  # (for a caller that runs several commands in one process: the tests)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list[Exercise]
+         ) -> int:
+    """Run the parsed command."""
     if args.command in (None, "list"):
         print(_listing())
         return 0
@@ -409,13 +460,15 @@ def main(argv: list[str] | None = None) -> int:
         from tinygrad_edu.exercises.classroom.make import make_assignment
 
         return make_assignment(chosen, args.route, args.output, args.name, args.points,
-                               args.wheel, args.wheels, args.force)
+                               args.wheel, args.wheels, args.force, args.partial)
     if args.json and args.format not in ("text", "json"):
         parser.error(f"--json and --format {args.format} ask for two formats: give one")
     form = "json" if args.json else args.format
     if form == "text":
         if args.points or args.output:
             parser.error("--points and --output go with --json or --format gradescope")
+        if args.part is not None:
+            return _check_part(args.file, chosen, args.part)
         return _check(args.file, chosen, required="microgpt" not in args.exercise)
     from tinygrad_edu.exercises.classroom.commands import check_for_machines
 

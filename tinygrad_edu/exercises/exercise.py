@@ -99,6 +99,16 @@ class ExerciseSpec:
         return self.defines or self.name
 
     @property
+    def graded_parts(self) -> tuple[str, ...]:
+        """What partial credit splits the exercise's points between: its stages, for a class
+        graded in stages (the node's data, its _children and _local_grads, its grads, a long
+        chain), else the parts of its answer (dX, dW and db); one part is all or nothing."""
+        stages = (*self.before, self, *self.after)
+        if len(stages) > 1:
+            return tuple(s.stage or s.name for s in stages)
+        return self.parts
+
+    @property
     def signature(self) -> str:
         return f"{self.symbol}({self.params})"
 

@@ -18,6 +18,7 @@ matches, and shows the failing input with the expected and the given answer.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import inspect
 
@@ -114,19 +115,24 @@ def grade(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict:
     if problem:
         return Verdict(exercise, False, message=problem)
     examples, notes = 0, []
-    for stage in (*exercise.before, exercise, *exercise.after):
+    right: list[str] = []  # (the stages passed: partial credit)
+    stages = (*exercise.before, exercise, *exercise.after)
+    for stage in stages:
         verdict = _grade_stage(stage, solution)
         if not verdict.passed:
             note = stage.tolerate(verdict.failure) if (
                 stage.tolerate is not None and verdict.failure is not None) else None
             if note is None:
-                return verdict
+                return dataclasses.replace(verdict, right=tuple(right) if len(stages) > 1
+                                           else verdict.right)
             notes.append(note)
+        right.append(stage.stage or stage.name)
         examples += verdict.examples
     numerical = shortcut(exercise, solution)
     if numerical:
         return Verdict(exercise, False, message=numerical)
-    return Verdict(exercise, True, examples=examples, notes=tuple(notes))
+    return Verdict(exercise, True, examples=examples, notes=tuple(notes),
+                   right=exercise.graded_parts)
 
 
 def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict:
@@ -150,12 +156,25 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
             "stopped; a print inside the loop shows what changes from one turn to the next "
             "(or what does not)."))
     failure = _showcase(failure, outcomes)
+    right = _right_parts(exercise, failure, outcomes)
     diagnoses = diagnose(exercise, failure, outcomes, solution)
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
         what = "these lines" if exercise.kind == "class" else "your function"
         message = f"Fix the error first: run {what} by hand on the input above."
-    return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message)
+    return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message,
+                   right=right)
+
+
+def _right_parts(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome]
+                 ) -> tuple[str, ...]:
+    """The parts of the answer right on every input tried: none if it raised an error, or
+    gave something that is no answer, on any."""
+    tried = [failure, *outcomes]
+    if any(o.got is None for o in tried):
+        return ()
+    wrong = {i for o in tried for i in o.wrong}
+    return tuple(p for i, p in enumerate(exercise.parts) if i not in wrong)
 
 
 def _what_differs(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome],

@@ -169,10 +169,15 @@ def notebook_code(path: Path, text: str) -> str:
                                 "of); save it again from Jupyter", "unreadable") from None
     blocks = []
     for number, source in sources:
-        lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) else line
-                 for line in source.splitlines()]
+        lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) or TOOLS.match(line)
+                 else line for line in source.splitlines()]
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+TOOLS = re.compile(r"\s*(import otter\b|grader\s*=\s*otter\.|grader\.\w+\()")
+"""Lines a grading tool puts in the student's notebook, not the student's code: Otter's set-up
+and checks (``grader.check("d_tanh")``), commented out as IPython's ``%`` lines are."""
 
 
 def _test_cell(cell: dict[str, Any]) -> bool:

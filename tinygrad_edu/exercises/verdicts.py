@@ -31,9 +31,21 @@ class Verdict:
     diagnoses: tuple[Diagnosis, ...] = ()
     message: str = ""
     notes: tuple[str, ...] = ()
+    right: tuple[str, ...] = ()
+    """The exercise's graded parts (``ExerciseSpec.graded_parts``) that are right on every
+    input tried: all of them when it passed; what partial credit counts."""
 
     def __bool__(self) -> bool:
         return self.passed
+
+    @property
+    def earned(self) -> float:
+        """The share of the exercise's graded parts that are right (1 when it passed): an
+        assignment with partial credit gives that share of its points."""
+        if self.passed:
+            return 1.0
+        parts = self.exercise.graded_parts
+        return len([p for p in self.right if p in parts]) / len(parts) if parts else 0.0
 
     @property
     def name(self) -> str:

@@ -25,9 +25,11 @@ WHEELS = ".github/grader"
 
 
 def github_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
-                      folder: Path, name: str, wheel: Path | None = None) -> list[Path]:
+                      folder: Path, name: str, wheel: Path | None = None,
+                      partial: bool = False) -> list[Path]:
     """Write the template repository in ``folder`` (see the module's docstring); return the
-    paths of the files written."""
+    paths of the files written. With ``partial``, an exercise of several graded parts has a
+    step per part (``check FILE NAME --part K``), its points shared between them."""
     for ex in exercises:
         if points[ex.name] != int(points[ex.name]):
             raise AssignmentError(f"--points {ex.name}={points_text(points[ex.name])}: GitHub "
@@ -36,16 +38,18 @@ def github_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, fl
     folder.mkdir(parents=True, exist_ok=True)
     carried = project_wheel(folder / WHEELS, wheel)
     wheel_path = carried.relative_to(folder).as_posix()
+    graders = [grader for ex in exercises for grader in _steps(ex, int(points[ex.name]),
+                                                               partial)]
     steps = "\n".join(template("classroom-step.yml", {
-        "TEST": f"{ex.number}. {ex.name}", "ID": step_id(ex), "FILE": file, "NAME": ex.name,
-        "POINTS": str(int(points[ex.name]))}).rstrip("\n") for ex in exercises)
-    results = "\n".join(f"          {step_id(ex).upper()}_RESULTS: "
-                        f'"${{{{steps.{step_id(ex)}.outputs.result}}}}"' for ex in exercises)
+        "TEST": test, "ID": id_, "FILE": file, "NAME": command,
+        "POINTS": str(worth)}).rstrip("\n") for test, id_, command, worth in graders)
+    results = "\n".join(f"          {id_.upper()}_RESULTS: "
+                        f'"${{{{steps.{id_}.outputs.result}}}}"' for _, id_, _, _ in graders)
     workflow = folder / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)
     workflow.write_text(template("classroom.yml", {
         "FILE": file, "WHEEL": wheel_path, "STEPS": steps, "RESULTS": results,
-        "RUNNERS": ",".join(step_id(ex) for ex in exercises)}), encoding="utf-8")
+        "RUNNERS": ",".join(id_ for _, id_, _, _ in graders)}), encoding="utf-8")
     table = "\n".join(f"| {ex.number} | `{ex.signature}` | {ex.title} | "
                       f"{points_text(points[ex.name])} |" for ex in exercises)
     count = f"{len(exercises)} exercise{'s' * (len(exercises) != 1)}"
@@ -56,6 +60,21 @@ def github_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, fl
     starter = folder / file
     starter.write_text(starter_file(file, exercises), encoding="utf-8")
     return [starter, readme, workflow, carried]
+
+
+def _steps(ex: ExerciseSpec, points: int, partial: bool) -> list[tuple[str, str, str, int]]:
+    """The workflow's steps for an exercise, as (test name, id, what check grades, points):
+    one, or with ``partial`` one per graded part (its points shared evenly between them)."""
+    parts = ex.graded_parts
+    if not partial or len(parts) < 2:
+        return [(f"{ex.number}. {ex.name}", step_id(ex), ex.name, points)]
+    if points % len(parts):
+        raise AssignmentError(f"--points {ex.name}={points}: with --partial, GitHub Classroom "
+                              f"gives each of its {len(parts)} graded parts a step of whole "
+                              f"points; give a multiple of {len(parts)}")
+    return [(f"{ex.number}. {ex.name}, {part}".replace('"', "'"), f"{step_id(ex)}-{k}",
+             f"{ex.name} --part {k}", points // len(parts))
+            for k, part in enumerate(parts, 1)]
 
 
 def step_id(ex: ExerciseSpec) -> str:

@@ -26,7 +26,7 @@ __all__ = ["gradescope_assignment"]
 
 def gradescope_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                           folder: Path, name: str, wheel: Path | None = None,
-                          wheels: Path | None = None) -> list[Path]:
+                          wheels: Path | None = None, partial: bool = False) -> list[Path]:
     """Write ``folder/autograder.zip`` and ``folder/NAME.py`` (see the module's docstring);
     return their paths."""
     file = f"{name}.py"
@@ -43,7 +43,8 @@ def gradescope_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str
         setup = template("setup.sh", {"WHEEL": carried.name})
         run = template("run_autograder", {
             "FILE": file, "EXERCISES": " ".join(ex.name for ex in exercises),
-            "POINTS": ",".join(f"{ex.name}={points_text(points[ex.name])}" for ex in exercises)})
+            "POINTS": ",".join(f"{ex.name}={points_text(points[ex.name])}" for ex in exercises),
+            "PARTIAL": " --partial" if partial else ""})
         with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "setup.sh", setup.encode("utf-8"), executable=True)
             _add(archive, "run_autograder", run.encode("utf-8"), executable=True)

@@ -30,9 +30,11 @@ from typing import Any
 import nbformat
 from nbgrader.preprocessors import Execute  # type: ignore[import-untyped]
 from nbgrader.utils import is_grade, is_solution  # type: ignore[import-untyped]
+from traitlets import Bool
 
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
+from tinygrad_edu.exercises.classroom.results import partial_credit_on
 
 __all__ = ["GradeOutside", "autograde_preprocessors"]
 
@@ -45,6 +47,10 @@ class GradeOutside(Execute):
     graded outside any kernel, and each graded cell's outputs written from the verdict
     (see the module's docstring)."""
 
+    partial = Bool(False, help="partial credit: an exercise of several graded parts that "
+                   "fails earns the share of its points of the parts it has right").tag(
+                       config=True)
+
     def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
         ours = {index: GRADED.search(cell.source).group(1)  # type: ignore[union-attr]
                 for index, cell in enumerate(nb.cells) if _test_cell(cell)
@@ -55,10 +61,11 @@ class GradeOutside(Execute):
             nb, resources = super().preprocess(nb, resources)
         if ours:
             student = str(resources.get("nbgrader", {}).get("student", "student"))
-            marks = _grade(nb, student, {index: (name, float(nb.cells[index].metadata[
-                "nbgrader"].get("points", 0))) for index, name in ours.items()})
+            with partial_credit_on(self.partial):
+                marks = _grade(nb, student, {index: (name, float(nb.cells[index].metadata[
+                    "nbgrader"].get("points", 0))) for index, name in ours.items()})
             for index, name in ours.items():
-                nb.cells[index].outputs = _outputs(name, marks.get(name))
+                nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial)
         return nb, resources
 
 
@@ -78,11 +85,16 @@ def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]]) -> dict[
     return {mark.name: mark for mark in result.marks}
 
 
-def _outputs(name: str, mark: Any) -> list[Any]:
-    """A graded cell's outputs: the verdict printed, then (unless it passed) an error."""
+def _outputs(name: str, mark: Any, partial: bool = False) -> list[Any]:
+    """A graded cell's outputs: the verdict printed, then (unless it passed) an error, from
+    which nbgrader gives 0; with partial credit, the points earned as the cell's value
+    instead, which nbgrader takes as its score."""
     text = mark.text if mark is not None else f"✗ {name}: not graded"
     outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.rstrip() + "\n")]
-    if mark is None or mark.status != "passed":
+    if partial and mark is not None and mark.status != "passed":
+        outputs.append(nbformat.v4.new_output(
+            "execute_result", data={"text/plain": f"{mark.points:g}"}, execution_count=None))
+    elif mark is None or mark.status != "passed":
         outputs.append(nbformat.v4.new_output(
             "error", ename="AssertionError", evalue=f"{name} does not pass yet: see the "
             "verdict above", traceback=[f"AssertionError: {name} does not pass yet: see the "

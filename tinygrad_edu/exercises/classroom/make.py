@@ -1,6 +1,7 @@
 """``python -m tinygrad_edu exercises assignment NAME... --for ROUTE -o DIR``: an assignment
-to hand out, for nbgrader (``for_nbgrader.py``), Gradescope (``for_gradescope.py``) or
-GitHub Classroom (``for_github.py``), and what to do next."""
+to hand out, for nbgrader (``for_nbgrader.py``), Gradescope (``for_gradescope.py``), GitHub
+Classroom (``for_github.py``), Otter-Grader (``for_otter.py``) or PrairieLearn
+(``for_prairielearn.py``), and what to do next."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from tinygrad_edu.exercises.classroom.assignment import AssignmentError, check_n
 from tinygrad_edu.exercises.classroom.for_github import github_assignment
 from tinygrad_edu.exercises.classroom.for_gradescope import gradescope_assignment
 from tinygrad_edu.exercises.classroom.for_nbgrader import nbgrader_assignment
+from tinygrad_edu.exercises.classroom.for_otter import otter_assignment
+from tinygrad_edu.exercises.classroom.for_prairielearn import prairielearn_assignment
 from tinygrad_edu.exercises.classroom.results import points_for
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 
@@ -22,6 +25,9 @@ MADE = {
     "gradescope": lambda folder, name: [folder / "autograder.zip", folder / f"{name}.py"],
     "github": lambda folder, name: [folder / f"{name}.py", folder / "README.md",
                                     folder / ".github" / "workflows" / "classroom.yml"],
+    "otter": lambda folder, name: [folder / f"{name}.ipynb"],
+    "prairielearn": lambda folder, name: [folder / name / "question.html",
+                                          folder / name / "tests" / "test_tinygrad_edu.py"],
 }
 """The files each route writes that may hold a teacher's work: never overwritten silently."""
 
@@ -34,12 +40,19 @@ NEXT = {
     "github": "next: push {folder} to a new repository, mark it as a template, and choose "
               "it as the starter code of a GitHub Classroom assignment (the workflow in "
               ".github/workflows/classroom.yml grades each push)",
+    "otter": "next, in {folder}: otter assign {name}.ipynb dist, which writes the students' "
+             "notebook (dist/student/{name}.ipynb) and the autograder (dist/autograder/"
+             "{name}-autograder_*.zip: upload it to Gradescope, or grade a submission with "
+             "otter run -a ZIP SUBMISSION.ipynb)",
+    "prairielearn": "next: copy {folder}/{name} into your course's questions/ folder; "
+                    "PrairieLearn's external grader runs its tests/run.sh on each submission",
 }
 
 
 def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, name: str,
                     points: Sequence[str], wheel: Path | None = None,
-                    wheels: Path | None = None, force: bool = False) -> int:
+                    wheels: Path | None = None, force: bool = False,
+                    partial: bool = False) -> int:
     """Make the assignment of ``chosen`` for ``route`` in ``folder``; print the files written
     and what to do next. Exits with 1 (a message on stderr) if it cannot be made, or if it
     would overwrite a file of an earlier one (unless ``force``)."""
@@ -56,17 +69,23 @@ def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, na
             raise AssignmentError("--wheels goes with --for gradescope (its setup.sh installs "
                                   "them offline)")
         if route == "nbgrader":
-            written = nbgrader_assignment(exercises, worth, folder, name)
+            written = nbgrader_assignment(exercises, worth, folder, name, partial)
         elif route == "gradescope":
-            written = gradescope_assignment(exercises, worth, folder, name, wheel, wheels)
+            written = gradescope_assignment(exercises, worth, folder, name, wheel, wheels,
+                                            partial)
+        elif route == "github":
+            written = github_assignment(exercises, worth, folder, name, wheel, partial)
+        elif route == "otter":
+            written = otter_assignment(exercises, worth, folder, name, partial, wheel)
         else:
-            written = github_assignment(exercises, worth, folder, name, wheel)
+            written = prairielearn_assignment(exercises, worth, folder, name, wheel, partial)
     except (AssignmentError, ValueError, OSError) as error:
         print(f"assignment: {error}", file=sys.stderr)
         return 1
     total = sum(worth.values())
     print(f"{route} assignment {name}: {len(exercises)} exercises "
-          f"({', '.join(ex.name for ex in exercises)}), {total:g} points")
+          f"({', '.join(ex.name for ex in exercises)}), {total:g} points"
+          + (", with partial credit" if partial else ""))
     for path in written:
         print(f"  wrote {path}")
     print(NEXT[route].format(folder=folder, name=name))

@@ -5,7 +5,9 @@ results.json (``as_gradescope``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -136,8 +138,35 @@ def mark_from_json(data: dict[str, Any]) -> Mark:
                 failure=data["failure"])
 
 
+PARTIAL = "TINYGRAD_EDU_PARTIAL_CREDIT"
+"""Set to 1 (``--partial``, and by an assignment made with it), a failed exercise of several
+graded parts earns the share of its points of the parts it has right (``Verdict.earned``)."""
+
+
+def partial_credit() -> bool:
+    """Whether partial credit is on (``PARTIAL``)."""
+    return os.environ.get(PARTIAL, "") not in ("", "0")
+
+
+@contextlib.contextmanager
+def partial_credit_on(on: bool = True) -> Iterator[None]:
+    """Partial credit on (``PARTIAL``) for what is graded inside, if ``on``: for a grader
+    that a tool runs in its own process (nbgrader's, Otter's plugins)."""
+    before = os.environ.get(PARTIAL)
+    if on:
+        os.environ[PARTIAL] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PARTIAL, None)
+        else:
+            os.environ[PARTIAL] = before
+
+
 def mark_of(ex: ExerciseSpec, verdict: Verdict, points: float) -> Mark:
-    """The mark of a verdict: ``points`` if it passed, else 0."""
+    """The mark of a verdict: ``points`` if it passed, else 0 (with partial credit on, the
+    share of its graded parts it has right, which the mark's text says)."""
     failure = verdict.failure
     not_started = failure is not None and isinstance(failure.error, NotImplementedError)
     if verdict.passed:
@@ -150,8 +179,15 @@ def mark_of(ex: ExerciseSpec, verdict: Verdict, points: float) -> Mark:
                else "error" if failure.error is not None else "kind" if failure.problem
                else "wrong")
     found = tuple(Found(d.key, d.title, d.hint, d.part) for d in verdict.diagnoses)
-    return Mark(ex.name, ex.number, status, points if verdict.passed else 0.0, points,
-                str(verdict), found, how)
+    earned, text = (points if verdict.passed else 0.0), str(verdict)
+    parts = ex.graded_parts
+    if partial_credit() and not verdict.passed and status == "failed" and len(parts) > 1:
+        earned = round(points * verdict.earned, 6)
+        right = [p for p in parts if p in verdict.right]
+        text += (f"\n  partial credit: {len(right)} of its {len(parts)} graded parts right"
+                 + (f" ({', '.join(right)})" if right else "")
+                 + f", {earned:g} of {points:g} points")
+    return Mark(ex.name, ex.number, status, earned, points, text, found, how)
 
 
 def unmarked(ex: ExerciseSpec, status: str, points: float, text: str) -> Mark:

@@ -1,0 +1,263 @@
+"""Grade where the big courses grade (issue 58), each route tried for real: Otter-Grader
+(``otter assign``, then ``otter run`` on an honest, a wrong and a cheating notebook) and
+PrairieLearn (the question's tests/run.sh run as its external grader runs it, its
+results.json checked against a schema of PrairieLearn's documented fields); the points come
+from tinygrad_edu's grader on the submitted source, never from the student's kernel. And
+partial credit, an option of every route (off by default)."""
+
+import csv
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.class_work import IMPORTS, answer
+from tests.exercises.test_assignments import REPOSITORY, env
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.cli import main as cli
+
+NAMES = ["d_mul", "d_tanh", "dense_backward"]
+POINTS = {"d_mul": 1, "d_tanh": 2, "dense_backward": 3}
+POINTS_OPTION = ",".join(f"{n}={p}" for n, p in POINTS.items())
+SCHEMA = Path(__file__).with_name("prairielearn_results.schema.json")
+
+WRONG = {  # (d_tanh: the input for the output; dense_backward: db not summed, dX and dW right)
+    "d_tanh": "def d_tanh(x, y):\n    return 1 - x * x\n",
+    "dense_backward": "def dense_backward(X, W, b, dZ):\n    return dZ @ W.T, X.T @ dZ, dZ\n",
+}
+CHEAT = ("import tinygrad_edu.exercises.classroom.for_otter_grading as otters\n"
+         "otters.feedback = lambda *args: None\n")
+"""A cell that replaces the grader's function (the route into Otter's own kernel)."""
+
+
+def source(wrong=(), head=""):
+    return "import numpy as np\n" + head + IMPORTS + "\n\n".join(
+        WRONG[n] if n in wrong else answer(n) for n in NAMES)
+
+
+def test_partial_credit_is_the_share_of_the_parts_right(tmp_path, capsys):
+    """dense_backward with db not summed: 2 of its 3 graded parts right; with --partial it
+    earns 2 of 3 points (Gradescope's results.json), and without it 0."""
+    path = tmp_path / "hw.py"
+    path.write_text(source(wrong={"dense_backward"}), encoding="utf-8")
+    for partial, earned in ((False, 0.0), (True, 2.0)):
+        out = tmp_path / f"results-{partial}.json"
+        assert cli(["check", str(path), "dense_backward", "--format", "gradescope",
+                    "--points", "3", "-o", str(out), *(["--partial"] if partial else [])]) == 1
+        test = json.loads(out.read_text("utf-8"))["tests"][0]
+        assert test["score"] == earned and test["status"] == "failed", test
+    assert "partial credit: 2 of its 3 graded parts right (dX, dW), 2 of 3 points" in \
+        test["output"]
+
+
+def test_a_class_graded_in_stages_earns_its_stages(tmp_path):
+    """The node stage of the track: its four graded parts are its stages (data, structure,
+    grads, long chain); a Value whose backward is wrong has the first two right."""
+    from tests.exercises.gpt_answers import SLIPS, with_slip
+    from tinygrad_edu.exercises import TRACK
+
+    node = TRACK["node"]
+    assert len(node.graded_parts) == 4
+    path = tmp_path / "gpt.py"
+    path.write_text(with_slip(*SLIPS["node"][0][1:]), encoding="utf-8")
+    out = tmp_path / "results.json"
+    assert cli(["check", str(path), "node", "--json", "--points", "4", "--partial",
+                "-o", str(out)]) == 1
+    mark = json.loads(out.read_text("utf-8"))["exercises"][0]
+    assert mark["points"] == 2.0, mark["verdict"]
+
+
+def test_nbgrader_takes_a_partial_score_from_the_cells_value():
+    """The graded cell's outputs as tinygrad_edu's preprocessor writes them, scored by
+    nbgrader's own ``determine_grade`` (in a Python of its own: importing nbgrader here, after
+    other tests, trips setuptools' distutils shim)."""
+    if importlib.util.find_spec("nbgrader") is None:
+        pytest.skip("nbgrader is not installed (the dev extra has it)")
+    script = """
+import nbformat
+from nbgrader.utils import determine_grade
+from tinygrad_edu.exercises.classroom.for_nbgrader_autograde import _outputs
+from tinygrad_edu.exercises.classroom.results import Mark
+mark = Mark("dense_backward", 17, "failed", 2.0, 3.0, "x")
+cell = nbformat.v4.new_code_cell("graded_cell('dense_backward', globals())")
+cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 3,
+                             "grade_id": "dense", "locked": True}
+cell.outputs = _outputs("dense_backward", mark, partial=True)
+print(determine_grade(cell))
+cell.outputs = _outputs("dense_backward", mark, partial=False)
+print(determine_grade(cell))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env(), timeout=120)
+    assert done.stdout.split("\n")[:2] == ["(2.0, 3.0)", "(0, 3.0)"], done.stderr
+
+
+def test_github_classroom_gives_each_part_a_step(tmp_path):
+    """With --partial, a step per graded part, each exiting with 0 exactly when its part is
+    right."""
+    from tinygrad_edu.exercises.classroom.for_github import _steps
+
+    steps = _steps(EXERCISES["dense_backward"], 3, partial=True)
+    assert [(s[1], s[2], s[3]) for s in steps] == [
+        ("dense_backward-1", "dense_backward --part 1", 1),
+        ("dense_backward-2", "dense_backward --part 2", 1),
+        ("dense_backward-3", "dense_backward --part 3", 1)]
+    path = tmp_path / "hw.py"
+    path.write_text(source(wrong={"dense_backward"}), encoding="utf-8")
+    codes = [cli(["check", str(path), "dense_backward", "--part", str(k)]) for k in (1, 2, 3)]
+    assert codes == [0, 0, 1]
+
+
+# ----------------------------------------------------------------------------- Otter-Grader
+
+needs_otter = pytest.mark.skipif(importlib.util.find_spec("otter") is None,
+                                 reason="otter-grader is not installed: pip install "
+                                        "otter-grader==7.0.0 (the dev extra has it)")
+
+
+@pytest.fixture(scope="module")
+def otter(tmp_path_factory):
+    """An assignment for Otter made by the command (with partial credit), then ``otter
+    assign``: (the folder, the autograder's zip, the students' notebook)."""
+    folder = tmp_path_factory.mktemp("otter")
+    assert cli(["assignment", *NAMES, "--for", "otter", "-o", str(folder / "master"),
+                "--name", "week3", "--points", POINTS_OPTION, "--partial"]) == 0
+    done = subprocess.run([sys.executable, "-m", "otter", "assign", "week3.ipynb", "dist"],
+                          cwd=folder / "master", env=env(), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    dist = folder / "master" / "dist"
+    (zip_,) = (dist / "autograder").glob("week3-autograder_*.zip")
+    return folder, zip_, json.loads((dist / "student" / "week3.ipynb").read_text("utf-8"))
+
+
+def otter_run(otter, name, bodies, head=""):
+    """The students' notebook with ``bodies`` (by exercise) in its answer cells (and ``head``
+    as a cell of its own after the imports), graded by ``otter run``: results.json."""
+    folder, zip_, student = otter
+    notebook = json.loads(json.dumps(student))
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"])
+        for ex, body in bodies.items():
+            if cell["cell_type"] == "code" and text.startswith(f"def {ex}("):
+                cell["source"] = body
+        if cell["cell_type"] == "code" and text.startswith("import math") and head:
+            cell["source"] = text + "\n" + head
+    submission = folder / name / "week3.ipynb"
+    submission.parent.mkdir()
+    submission.write_text(json.dumps(notebook), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_),
+                           str(submission), "-o", str(submission.parent)], env=env(),
+                          cwd=submission.parent, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((submission.parent / "results.json").read_text("utf-8"))
+    return {t["name"]: t for t in results["tests"] if "score" in t}, results
+
+
+@needs_otter
+@pytest.mark.slow
+def test_otter_grades_with_tinygrad_edus_grader(otter):
+    honest, _ = otter_run(otter, "honest", {n: answer(n) for n in NAMES})
+    assert {n: t["score"] for n, t in honest.items()} == {n: float(p) for n, p in POINTS.items()}
+    wrong, _ = otter_run(otter, "wrong", {n: WRONG.get(n, answer(n)) for n in NAMES})
+    assert {n: t["score"] for n, t in wrong.items()} == {"d_mul": 1.0, "d_tanh": 0.0,
+                                                         "dense_backward": 2.0}
+    tanh = wrong["d_tanh"]["output"]
+    assert "diagnosis: the input x used where the output y was meant" in tanh
+    assert "partial credit: 2 of its 3 graded parts right" in wrong["dense_backward"]["output"]
+    # the grader's function replaced from the student's cell, wrong answers: nothing of the
+    # student's runs in Otter's kernel, and the file imports what it may not
+    cheat, results = otter_run(otter, "cheat", {n: WRONG.get(n, answer(n)) for n in NAMES},
+                               head=CHEAT)
+    assert sum(t["score"] for t in cheat.values()) == 0, cheat
+    assert "may not be imported by a submission" in results["output"]
+    for test in [*honest.values(), *wrong.values(), *cheat.values()]:
+        assert "reference" not in test["output"].lower() or "the reference on" in \
+            test["output"]  # (a verdict says "agrees with the reference on N inputs")
+    # the class report reads the notebooks Otter collected (its own lines set aside)
+    folder = otter[0]
+    collected = folder / "collected"
+    collected.mkdir()
+    for student in ("honest", "wrong", "cheat"):
+        shutil.copy2(folder / student / "week3.ipynb", collected / f"{student}.ipynb")
+    report = folder / "report.csv"
+    assert cli(["report", str(collected), *NAMES, "-o", str(report), "--points",
+                POINTS_OPTION]) == 0
+    rows = {r["student"]: float(r["score"]) for r in csv.DictReader(
+        report.read_text("utf-8").splitlines())}
+    assert rows == {"honest": 6.0, "wrong": 1.0, "cheat": 0.0}  # (no partial credit here)
+
+
+# ----------------------------------------------------------------------------- PrairieLearn
+
+needs_plugin = pytest.mark.skipif(
+    importlib.util.find_spec("pytest_prairielearn_grader") is None,
+    reason="pytest-prairielearn-grader is not installed (the dev extra has it)")
+
+
+@pytest.fixture(scope="module")
+def question(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("prairielearn")
+    assert cli(["assignment", *NAMES, "--for", "prairielearn", "-o", str(folder / "questions"),
+                "--name", "week3", "--points", POINTS_OPTION]) == 0
+    return folder / "questions" / "week3"
+
+
+def test_the_question_folder_is_what_prairielearn_reads(question):
+    info = json.loads((question / "info.json").read_text("utf-8"))
+    assert info["gradingMethod"] == "External" and info["type"] == "v3"
+    assert info["externalGradingOptions"]["entrypoint"] == "/grade/tests/run.sh"
+    page = (question / "question.html").read_text("utf-8")
+    assert '<pl-file-editor file-name="user_code.py"' in page
+    assert 'source-file-name="initial_code.py"' in page and "<pl-external-grader-results>" in page
+    assert (question / "initial_code.py").read_text("utf-8").count("NotImplementedError") >= 3
+    assert os.access(question / "tests" / "run.sh", os.X_OK)
+    for name in NAMES:
+        assert answer(name).split("\n", 2)[2].strip() not in page  # (no model answer)
+
+
+def prairielearn_grades(question, tmp_path, text):
+    """The question graded as PrairieLearn's external grader grades it: its tests in
+    /grade/tests, the student's file at /grade/student/user_code.py (here under a root of
+    their own), run.sh run as root; results.json, checked against the schema."""
+    import jsonschema
+
+    root = tmp_path / "grade"
+    shutil.copytree(question / "tests", root / "tests")
+    (root / "student").mkdir()
+    (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
+    done = subprocess.run(["bash", str(root / "tests" / "run.sh")], capture_output=True,
+                          text=True, timeout=600, env={
+                              "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                              "PL_GRADE_ROOT": str(root), "PYTHON": sys.executable,
+                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    jsonschema.validate(results, json.loads(SCHEMA.read_text("utf-8")))
+    return results
+
+
+@needs_plugin
+@pytest.mark.slow
+def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
+    from tests.exercises.test_boundary import by_program
+
+    honest = prairielearn_grades(question, tmp_path / "honest", source())
+    assert honest["gradable"] and honest["score"] == 1.0, honest
+    wrong = prairielearn_grades(question, tmp_path / "wrong", source(wrong=set(WRONG)))
+    assert wrong["score"] == pytest.approx(1 / 6), wrong
+    tests = {t["name"]: t for t in wrong["tests"]}
+    assert tests["5. d_tanh"]["points"] == 0 and tests["1. d_mul"]["points"] == 1
+    assert "diagnosis: the input x used where the output y was meant" in \
+        tests["5. d_tanh"]["message"]
+    # a program started unseen by the audit hook, in place of d_mul's rule: refused
+    cheat = prairielearn_grades(question, tmp_path / "cheat", source().replace(
+        answer("d_mul"), by_program("python3 -c 'print(1)'")))
+    tests = {t["name"]: t for t in cheat["tests"]}
+    assert tests["1. d_mul"]["points"] == 0, tests["1. d_mul"]
+    assert "PermissionError" in tests["1. d_mul"]["message"]
