@@ -47,7 +47,9 @@ TICK = 0.05
 
 # Code that is not the learner's: this package, the standard library, installed packages. A
 # repeated stop never interrupts it (the `with` blocks of the grader must finish their exits).
-_FOLDERS = {str(Path(__file__).parent.parent),
+# The standard library is also where its modules are (a browser's Python keeps it in a zip
+# file, /lib/python314.zip, not in the folder sysconfig names).
+_FOLDERS = {str(Path(__file__).parent.parent), os.path.dirname(os.__file__),
             *(sysconfig.get_path(p) for p in ("stdlib", "platstdlib", "purelib", "platlib"))}
 _NOT_LEARNERS = ("<frozen ", *(folder + os.sep for folder in sorted(_FOLDERS)))
 
