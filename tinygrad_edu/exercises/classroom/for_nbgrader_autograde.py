@@ -17,7 +17,9 @@ The student's code never runs in a kernel at all, unless the notebook also holds
 cells that are not tinygrad_edu's (a teacher's own tests): then nbgrader's ``Execute`` runs
 it first, as it would have, and only tinygrad_edu's cells are graded outside.
 
-Imported only by nbgrader's configuration: it needs nbgrader (``pip install nbgrader``).
+Imported by nbgrader's configuration, where nbgrader runs (``pip install nbgrader``);
+without nbgrader it imports all the same (for the API reference), and ``GradeOutside`` says
+what to install when it is used.
 """
 
 from __future__ import annotations
@@ -27,10 +29,25 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbgrader.preprocessors import Execute  # type: ignore[import-untyped]
-from nbgrader.utils import is_grade, is_solution  # type: ignore[import-untyped]
-from traitlets import Bool
+try:
+    from nbgrader.preprocessors import Execute  # type: ignore[import-untyped]
+    from traitlets import Bool
+except ImportError:  # (see the module's docstring)
+    class Execute:  # type: ignore[no-redef]
+        """Where nbgrader is missing: ``GradeOutside`` says what to install."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise ImportError("tinygrad_edu's preprocessor of nbgrader autograde needs "
+                              "nbgrader: pip install nbgrader")
+
+    class Bool:  # type: ignore[no-redef]
+        """Where traitlets is missing: a setting's default, as the class shows it."""
+
+        def __init__(self, default: bool, **kwargs: Any) -> None:
+            self.default_value = default
+
+        def tag(self, **kwargs: Any) -> bool:
+            return self.default_value
 
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
@@ -52,6 +69,8 @@ class GradeOutside(Execute):
                        config=True)
 
     def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        """Grade the notebook's exercises outside its kernel, and write their cells'
+        outputs (see the module's docstring)."""
         ours = {index: GRADED.search(cell.source).group(1)  # type: ignore[union-attr]
                 for index, cell in enumerate(nb.cells) if _test_cell(cell)
                 and GRADED.search(cell.source)}
@@ -70,6 +89,8 @@ class GradeOutside(Execute):
 
 
 def _test_cell(cell: Any) -> bool:
+    from nbgrader.utils import is_grade, is_solution  # type: ignore[import-untyped]
+
     return bool(is_grade(cell)) and not is_solution(cell)
 
 
@@ -77,6 +98,8 @@ def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]]) -> dict[
     """The marks of the exercises of ``graded`` in the notebook, by exercise's name."""
     names = list(dict.fromkeys(name for name, _ in graded.values()))
     points = {name: worth for name, worth in graded.values()}
+    import nbformat
+
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-nbgrader-") as folder:
         path = Path(folder, "notebook.ipynb")
         path.write_text(nbformat.writes(nb), encoding="utf-8")
@@ -89,6 +112,8 @@ def _outputs(name: str, mark: Any, partial: bool = False) -> list[Any]:
     """A graded cell's outputs: the verdict printed, then (unless it passed) an error, from
     which nbgrader gives 0; with partial credit, the points earned as the cell's value
     instead, which nbgrader takes as its score."""
+    import nbformat
+
     text = mark.text if mark is not None else f"✗ {name}: not graded"
     outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.rstrip() + "\n")]
     if partial and mark is not None and mark.status != "passed":

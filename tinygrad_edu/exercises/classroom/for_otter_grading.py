@@ -17,7 +17,9 @@ among its plugins:
 own notebook (``grader.check("d_tanh")``): the verdict, graded in their kernel, for
 practice.
 
-Imported only by Otter (its plugins, its tests): it needs otter-grader.
+Imported by Otter (its plugins, its tests), where otter-grader runs; without it this module
+imports all the same (for the API reference), and ``GradeOutside`` says what to install when
+it is used.
 """
 
 from __future__ import annotations
@@ -25,8 +27,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from otter.plugins import AbstractOtterPlugin  # type: ignore[import-untyped]
-from otter.test_files.abstract_test import TestCaseResult  # type: ignore[import-untyped]
+try:
+    from otter.plugins import AbstractOtterPlugin  # type: ignore[import-untyped]
+except ImportError:  # (see the module's docstring)
+    class AbstractOtterPlugin:  # type: ignore[no-redef]
+        """Where otter-grader is missing: ``GradeOutside`` says what to install."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise ImportError("tinygrad_edu's plugin of Otter needs otter-grader: pip install "
+                              "otter-grader")
 
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
@@ -51,6 +60,8 @@ class GradeOutside(AbstractOtterPlugin):
 
     def after_grading(self, results: Any) -> None:
         """Each question's points and result, from tinygrad_edu's grader."""
+        from otter.test_files.abstract_test import TestCaseResult  # type: ignore[import-untyped]
+
         path = Path(self.submission_path)
         questions = {name: test for name, test in results.results.items()
                      if _exercise(name) is not None}
