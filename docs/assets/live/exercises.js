@@ -2,15 +2,20 @@
 // grading is `python -m tinygrad_edu exercises check solutions.py NAME` run in the browser's
 // Python (tinygrad_edu.viz.playground.check): the same verdict, failing input and diagnosis.
 // The progress file that command writes is kept in the browser's local storage, and so is
-// the code of each exercise.
+// the code of each exercise. The exercises and the stages of microgpt have a menu each.
+// While a grading runs, a countdown says when it will be stopped; a stop, or a Python that
+// dies in the page, loads Python again and keeps the code, and a grading that did not end
+// with a verdict does not count. "Start again" asks first, and keeps the code it replaces
+// so that it can be brought back.
 (function () {
   "use strict";
   var live = window.tinygradLive;
   var LIMIT = 120;  // seconds a grading may take before it is stopped
   var PROGRESS = "tinygrad_edu.exercises.progress";  // the progress file's JSON text
   var CODE = "tinygrad_edu.exercises.code.";  // + the exercise's name: the learner's code
+  var EARLIER = "tinygrad_edu.exercises.earlier.";  // + name: the code "Start again" replaced
   var $ = function (id) { return document.getElementById(id); };
-  var menu = $("exercise"), code = $("code"), output = $("output"), state = $("state");
+  var code = $("code"), output = $("output"), state = $("state");
   var check = $("check"), stop = $("stop");
   var all = JSON.parse($("exercises-data").textContent);
   var chosen = null;
@@ -26,50 +31,63 @@
     }
   }
 
-  function mark(ex, record) {
+  function mark(record) {
     if (!record) return "";
     if (record.passed) return "  ✓ passed";
     return "  ✗ " + record.attempts + " attempt" + (record.attempts === 1 ? "" : "s");
   }
 
-  // The menu: the exercises, then the stages of microgpt, each under its own heading.
-  var GROUPS = [["", "Exercises"], ["microgpt", "Build microgpt yourself"]];
+  // The menus: the exercises in one, the stages of microgpt in the other (MENUS: the
+  // track, "" for the exercises, and its menu's first line, shown while the other menu's
+  // choice is on the page).
+  var MENUS = [["", $("exercise"), "pick an exercise"],
+               ["microgpt", $("stage"), "pick a stage"]];
 
-  function fillMenu() {
+  function fillMenus() {
     var record = progress(), counts = {};
-    menu.textContent = "";
-    GROUPS.forEach(function (group) {
-      var box = menu.appendChild(document.createElement("optgroup"));
-      box.label = group[1];
-      counts[group[0]] = {passed: 0, here: 0};
-      all.filter(function (ex) { return (ex.track || "") === group[0]; }).forEach(function (ex) {
-        var option = box.appendChild(document.createElement("option"));
+    MENUS.forEach(function (m) {
+      var track = m[0], menu = m[1];
+      menu.textContent = "";
+      var none = menu.appendChild(document.createElement("option"));
+      none.value = "";
+      none.textContent = "(" + m[2] + ")";
+      counts[track] = {passed: 0, here: 0};
+      all.filter(function (ex) { return (ex.track || "") === track; }).forEach(function (ex) {
+        var option = menu.appendChild(document.createElement("option"));
         option.value = ex.name;
         option.textContent = (ex.track ? "stage " : "") + ex.number + ". " +
           (ex.kind === "class" ? "class " + ex.symbol : ex.signature) + ": " + ex.title +
-          (ex.arrays ? "  (on your machine)" : mark(ex, record[ex.name]));
-        if (!ex.arrays) counts[group[0]].here += 1;
-        if (!ex.arrays && record[ex.name] && record[ex.name].passed) counts[group[0]].passed += 1;
+          (ex.arrays ? "  (on your machine)" : mark(record[ex.name]));
+        if (!ex.arrays) counts[track].here += 1;
+        if (!ex.arrays && record[ex.name] && record[ex.name].passed) counts[track].passed += 1;
       });
     });
-    if (chosen) menu.value = chosen.name;
+    showChoice();
     $("progress").textContent = counts[""].passed + " of " + counts[""].here + " exercises and " +
       counts.microgpt.passed + " of " + counts.microgpt.here + " stages passed in this browser";
+  }
+
+  function showChoice() {  // the chosen one in its menu, the other menu at its first line
+    MENUS.forEach(function (m) {
+      m[1].value = chosen && (chosen.track || "") === m[0] ? chosen.name : "";
+    });
   }
 
   function choose(name) {
     if (chosen && !chosen.arrays) storage.set(CODE + chosen.name, code.value);
     chosen = all.filter(function (ex) { return ex.name === name; })[0] || all[0];
-    menu.value = chosen.name;
+    showChoice();
     if (location.hash !== "#" + chosen.name) history.replaceState(null, "", "#" + chosen.name);
     $("statement").textContent = (chosen.track ? "Build " + chosen.track + " yourself, stage " +
       chosen.number : "Exercise " + chosen.number) + " (level " + chosen.level + "): " +
       chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
     shown.clear();
+    asking(false);
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
     if (chosen.arrays) local(chosen);
     else set(storage.get(CODE + chosen.name) || chosen.starter);
+    showEarlier();
   }
 
   function set(text) {
@@ -93,15 +111,62 @@
     say("pre", ex.starter);
   }
 
+  // "Start again": asked first; the code it replaces is kept (EARLIER), and "Bring back my
+  // earlier code" swaps it back in (keeping what it replaces in turn, unless that is the
+  // starter), so that no code is ever lost.
+  function asking(on) {
+    $("ask").hidden = !on;
+    $("starter").hidden = on;
+  }
+
+  function showEarlier() {
+    $("earlier").hidden = chosen.arrays || storage.get(EARLIER + chosen.name) === null;
+  }
+
+  function same(a, b) { return a.trim() === b.trim(); }
+
+  $("starter").addEventListener("click", function () {
+    if (same(code.value, chosen.starter)) {
+      say("This is the starter already.");
+      return;
+    }
+    asking(true);
+    $("replace").focus();
+  });
+  $("keep").addEventListener("click", function () { asking(false); });
+  $("replace").addEventListener("click", function () {
+    storage.set(EARLIER + chosen.name, code.value);
+    set(chosen.starter);
+    asking(false);
+    showEarlier();
+    say("The starter is back; \"Bring back my earlier code\" undoes it.");
+  });
+  $("earlier").addEventListener("click", function () {
+    var earlier = storage.get(EARLIER + chosen.name), now = code.value;
+    if (earlier === null) return;
+    if (same(now, chosen.starter)) {
+      try { window.localStorage.removeItem(EARLIER + chosen.name); } catch (e) { /* kept */ }
+    } else {
+      storage.set(EARLIER + chosen.name, now);  // (swapped: nothing typed is lost)
+    }
+    set(earlier);
+    showEarlier();
+    say("Your earlier code is back.");
+  });
+
   live.editor(code, function () { check.click(); });
-  fillMenu();
+  fillMenus();
   choose(location.hash.slice(1) || all[0].name);
-  menu.addEventListener("change", function () { choose(menu.value); });
+  MENUS.forEach(function (m) {
+    m[1].addEventListener("change", function () {
+      if (m[1].value) choose(m[1].value);
+      else showChoice();
+    });
+  });
   window.addEventListener("hashchange", function () {
     if (location.hash.slice(1) !== chosen.name) choose(location.hash.slice(1));
   });
   code.addEventListener("input", function () { storage.set(CODE + chosen.name, code.value); });
-  $("starter").addEventListener("click", function () { set(chosen.starter); });
   $("download").addEventListener("click", function () {  // answers.js writes the file
     var track = chosen.track || "";  // (the stages of microgpt: a file of their own)
     var name = track ? "my_gpt.py" : "my_answers.py";
@@ -121,47 +186,83 @@
       "exercises check " + name + (track ? " " + track : "") + ", or hand it in.";
   });
 
+  function say(text) { state.textContent = text; }
+
   if (!live.served($("live-notice"))) {
     check.disabled = true;
-    state.textContent = "Serve the site to grade answers (see above).";
+    say("Serve the site to grade answers (see above).");
     return;
   }
 
-  function say(text) { state.textContent = text; }
   function print(text, stream, count) { shown.write(text, stream, count); }
 
+  var again = "";  // why Python was loaded again, while it loads: "stopped", "crashed"
   var python = new live.Python(function (what, detail) {
-    if (what === "loading") say(python && python.busy() ? "Loading Python, then grading…" :
-                                "Loading Python (a few seconds, once)…");
-    else if (what === "restarting") say("Loading Python again…");
-    else if (what === "ready") say(python.busy() ? "Grading…" : "Python " + detail.python +
-                                   " is ready.");
-    else if (what === "failed") say("Python could not start: " + detail);
+    if (what === "loading") {
+      if (!again) say(python && python.busy() ? "Loading Python, then grading…" :
+                      "Loading Python (a few seconds, once)…");
+    } else if (what === "restarting") {
+      again = detail;
+      say("Loading Python again…");
+    } else if (what === "ready") {
+      say(python.busy() ? "Grading…" : again === "crashed" ? "Python " + detail.python +
+          " was started again, and is ready." : "Python " + detail.python + " is ready.");
+      again = "";
+    } else if (what === "failed") {
+      say("Python could not start: " + detail);
+    }
   });
+  var countdown = new live.Countdown(python, "Grading…", say);
+
+  // What a grading answers: the command's exit code, and the progress file's text.
+  function verdict(result) {
+    return result && typeof result.code === "number" && typeof result.progress === "string";
+  }
+
+  function crashed(error) {  // one plain line: what happened, what is kept, what to do
+    var why = String(error.message).split("\n")[0].slice(0, 120);
+    shown.clear();
+    print("Python in this page stopped working while it graded (" + why + "): it is loaded " +
+          "again, your code is kept, and this attempt does not count. Press Check to grade " +
+          "it again" + (python.crashes > 1 ? ", or if it stops again, grade it on your " +
+          "machine (python -m tinygrad_edu exercises check FILE)" : "") + ".\n", "stderr");
+  }
 
   check.addEventListener("click", function () {
     if (python.busy() || chosen.arrays) return;
     var ex = chosen;
     shown.clear();
+    asking(false);
     check.disabled = true;
     stop.disabled = false;
     say(python.ready ? "Grading…" : "Loading Python, then grading…");
+    countdown.start();
     python.call("check", {name: ex.name, code: code.value, progress: storage.get(PROGRESS) || ""},
                 print, LIMIT).then(function (answer) {
-      var kept = storage.set(PROGRESS, answer.result.progress);
-      if (answer.stopped) {
-        print("\nStopped: " + answer.stopped + ".\n", "stderr");
+      countdown.stop();
+      if (!verdict(answer.result)) {  // (never seen: Python is loaded again all the same)
+        python.crashed("no verdict came back");
+        throw Object.assign(new Error("no verdict came back"), {crashed: true});
+      }
+      if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was)
+        print("\nStopped: " + answer.stopped + ". Your code is kept.\n", "stderr");
         say("Stopped.");
         return;
       }
+      var kept = storage.set(PROGRESS, answer.result.progress);
       say((answer.result.code === 0 ? "Passed" : "Not yet") + " (graded in " +
           answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not let " +
           "the page keep your progress."));
-      fillMenu();
-    }, function (error) {
+      fillMenus();
+    }).catch(function (error) {
+      countdown.stop();
+      if (error.crashed) {
+        crashed(error);
+        return;
+      }
       print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that loops " +
-            "forever is the usual cause. Python was started again." : error.message) + "\n",
-            "stderr");
+            "forever is the usual cause. Python was started again; your code is kept." :
+            error.message) + "\n", "stderr");
       say("Stopped.");
     }).then(function () {
       shown.flush();

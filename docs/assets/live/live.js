@@ -5,7 +5,11 @@
 // Python stays loaded; elsewhere (or if the code has not stopped GRACE_S after the
 // interrupt) the worker is ended and a new one loads: Stop is honoured within a second.
 // The exercises' time limit runs on the page's clock (pageTimer in worker.js): SIGALRM
-// through the same shared memory, or, where there is none, the worker ended. What Python
+// through the same shared memory, or, where there is none, the worker ended; `left()` says
+// how long the running code has before it is stopped, for the pages' countdowns. A Python
+// that dies in its worker (Pyodide's "fatal error": every later call would fail) is
+// noticed (worker.js asks it after every failure), its worker ended and a new one loaded:
+// the call fails with error.crashed, and its result, if any, is not used. What Python
 // prints arrives in batches and is shown by an Output: its first HEAD_CHARS and its last
 // TAIL_CHARS, with how much was left out between, so that no flood freezes the page. And,
 // for a page opened from disk, where browsers refuse to start WebAssembly and workers, a
@@ -36,8 +40,8 @@
     return false;
   }
 
-  // Python in a worker. onState(state, detail) hears "loading", "ready", "busy",
-  // "restarting" and "failed".
+  // Python in a worker. onState(state, detail) hears "loading", "ready", "restarting"
+  // and "failed".
   function Python(onState) {
     this.onState = onState || function () {};
     this.jobs = 0;
@@ -59,7 +63,9 @@
     this.worker.onmessage = function (event) { self.receive(event.data); };
     this.worker.onerror = function (event) {
       event.preventDefault();
-      self.onState("failed", event.message || "the Python worker could not start");
+      var why = event.message || "the Python worker could not start";
+      if (self.ready) self.crashed(why);  // (it had started: it died)
+      else self.onState("failed", why);
     };
     if (this.interrupt) this.worker.postMessage({op: "interrupt", buffer: this.interrupt});
     this.onState("loading");
@@ -72,6 +78,10 @@
       ns.loaded = message;  // how long each part took (benchmarks/bench_live.py reads it)
       if (job) this.limit(job);  // it waited for Python: its time starts now
       this.onState("ready", message);
+      return;
+    }
+    if (message.kind === "failed" && message.crashed) {
+      this.crashed(message.text);
       return;
     }
     if (!job || message.id !== job.id) {
@@ -111,6 +121,7 @@
 
   Python.prototype.limit = function (job) {
     var self = this;
+    job.began = performance.now();
     if (!job.seconds) return;
     job.timer = setTimeout(function () {
       if (self.job === job) self.stop("still running after " + job.seconds + " s");
@@ -141,11 +152,13 @@
     clearTimeout(this.alarmTimer);
     clearInterval(this.alarmTimer);
     this.alarmTimer = null;
+    this.alarmSet = null;
     if (!(seconds > 0) || !job) return;
+    this.alarmSet = {at: performance.now(), seconds: seconds};
     var ring = function () {
       if (self.job !== job) return;
       if (self.interrupt) self.interrupt[0] = SIGALRM;
-      else self.end("still running after " + seconds + " s on one input");
+      else self.end("still running after " + seconds + " s");
     };
     this.alarmTimer = setTimeout(function () {
       ring();
@@ -155,8 +168,9 @@
     }, seconds * 1000);
   };
 
-  // End the worker, with everything it had, and start a new one.
-  Python.prototype.end = function (why) {
+  // End the worker, with everything it had, and start a new one. The call under way fails:
+  // with error.stopped (it was stopped), or error.crashed (Python died in it).
+  Python.prototype.end = function (why, crashed) {
     var job = this.job;
     this.job = null;
     this.alarm(0);
@@ -164,14 +178,70 @@
     if (job) {
       clearTimeout(job.timer);
       var error = new Error(why || "stopped");
-      error.stopped = true;
+      if (crashed) error.crashed = true;
+      else error.stopped = true;
       job.reject(error);
     }
-    this.onState("restarting");
+    this.onState("restarting", crashed ? "crashed" : "stopped");
     this.start();
   };
 
+  // Python died in its worker (worker.js found it no longer answers): a new one.
+  Python.prototype.crashed = function (why) {
+    this.crashes = (this.crashes || 0) + 1;
+    this.end(why, true);
+  };
+
   Python.prototype.busy = function () { return this.job !== null; };
+
+  // How long the code under way has before it is stopped, in seconds: `job`, the call's
+  // limit; `alarm`, the time limit of one run of the learner's code (the exercises' 5 s),
+  // once it has run for a second (before, it is any of the many short ones a grading
+  // makes); `ran`, how long that run has gone on. Null when nothing runs yet.
+  Python.prototype.left = function () {
+    var job = this.job;
+    if (!job || !this.ready || job.began === undefined) return null;
+    var now = performance.now(), set = this.alarmSet;
+    var ran = set ? (now - set.at) / 1000 : 0;
+    return {job: job.seconds ? job.seconds - (now - job.began) / 1000 : null,
+            alarm: set && ran >= 1 ? set.seconds - ran : null, ran: ran};
+  };
+
+  // The countdown a page shows beside what it is doing ("Grading…"), from `left()`: the
+  // seconds before the code is stopped, counted down each second. `say(text)` shows it.
+  function Countdown(python, doing, say) {
+    this.python = python;
+    this.doing = doing;
+    this.say = say;
+    this.ticker = null;
+  }
+
+  Countdown.prototype.text = function (left) {
+    if (left.alarm !== null) {
+      return this.doing + " your code has run " + Math.floor(left.ran) + " s without " +
+        "finishing: it is stopped in " + Math.max(0, Math.ceil(left.alarm)) + " s";
+    }
+    if (left.job === null) return this.doing;
+    return this.doing + " stopped in " + Math.max(0, Math.ceil(left.job)) + " s if it has " +
+      "not finished";
+  };
+
+  // Count down while the code runs (while Python loads, the page says that instead).
+  Countdown.prototype.start = function () {
+    var self = this;
+    var tick = function () {
+      var left = self.python.left();
+      if (left !== null) self.say(self.text(left));
+    };
+    this.stop();
+    tick();
+    this.ticker = setInterval(tick, 250);
+  };
+
+  Countdown.prototype.stop = function () {
+    clearInterval(this.ticker);
+    this.ticker = null;
+  };
 
   // What Python printed, in a <pre>: its first HEAD_CHARS as they came, then, past them, a
   // line saying how much is not shown and the last TAIL_CHARS (a flood's latest lines).
@@ -186,11 +256,21 @@
     span.textContent = text;
   }
 
-  function Output(box, show) {
+  // `follow`: keep the end in view as text arrives (unless the reader has scrolled up).
+  function Output(box, show, follow) {
     this.box = box;
     this.show = show || plain;
+    this.follow = !!follow;
     this.clear();
   }
+
+  // Run `change`, then scroll to the end if the box was at its end before (and follows).
+  Output.prototype.keepingEnd = function (change) {
+    var box = this.box;
+    var atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 4;
+    change();
+    if (this.follow && atEnd) box.scrollTop = box.scrollHeight;
+  };
 
   Output.prototype.clear = function () {
     this.box.textContent = "";
@@ -213,8 +293,8 @@
       return;
     }
     if (this.shown < HEAD_CHARS) {
-      var room = HEAD_CHARS - this.shown, now = text.slice(0, room);
-      this.show(this.box, now, stream);
+      var self = this, room = HEAD_CHARS - this.shown, now = text.slice(0, room);
+      this.keepingEnd(function () { self.show(self.box, now, stream); });
       this.shown += now.length;
       text = text.slice(now.length);
       if (!text) return;
@@ -248,13 +328,16 @@
     clearTimeout(this.pending);
     this.pending = null;
     if (!this.skipped && !this.tail.length) return;
-    if (this.cut === null) this.cut = this.box.appendChild(document.createElement("span"));
-    this.cut.textContent = "";
-    if (this.skipped) {
-      plain(this.cut, "\n… " + this.skipped.toLocaleString("en") + " characters not " +
-            "shown (the output is too long: its beginning and its end are shown) …\n", "cut");
-    }
-    this.tail.forEach(function (piece) { plain(self.cut, piece[1], piece[0]); });
+    this.keepingEnd(function () {
+      if (self.cut === null) self.cut = self.box.appendChild(document.createElement("span"));
+      self.cut.textContent = "";
+      if (self.skipped) {
+        plain(self.cut, "\n… " + self.skipped.toLocaleString("en") + " characters not " +
+              "shown (the output is too long: its beginning and its end are shown) …\n",
+              "cut");
+      }
+      self.tail.forEach(function (piece) { plain(self.cut, piece[1], piece[0]); });
+    });
   };
 
   Output.prototype.text = function () { return this.box.textContent; };
@@ -271,6 +354,7 @@
 
   ns.served = served;
   ns.Python = Python;
+  ns.Countdown = Countdown;
   ns.Output = Output;
   ns.storage = storage;
 })();

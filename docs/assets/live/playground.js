@@ -2,7 +2,8 @@
 // shows: its prints, a graph (the drawing the code shows last, as a notebook shows it, else
 // the graph of its last Value) and a replay page, all made by the package in the browser's
 // Python (tinygrad_edu.viz.playground.run). The code is kept in the browser (local storage)
-// while one types, and comes back after a reload.
+// while one types, and comes back after a reload. While it runs, a countdown says when it
+// will be stopped; a Python that stops working in the page is loaded again, and says so.
 (function () {
   "use strict";
   var live = window.tinygradLive;
@@ -71,14 +72,20 @@
     return;
   }
 
+  var again = "";  // why Python was loaded again, while it loads: "stopped", "crashed"
   var python = new live.Python(function (what, detail) {
-    if (what === "loading") say(python && python.busy() ? "Loading Python, then running…" :
-                                "Loading Python (a few seconds, once)…");
-    else if (what === "restarting") say("Loading Python again…");
-    else if (what === "ready") {
-      if (!python.busy()) say("Python " + detail.python + " is ready (loaded in " +
-                              detail.seconds.toFixed(1) + " s).");
+    if (what === "loading") {
+      if (!again) say(python && python.busy() ? "Loading Python, then running…" :
+                      "Loading Python (a few seconds, once)…");
+    } else if (what === "restarting") {
+      again = detail;
+      say("Loading Python again…");
+    } else if (what === "ready") {
+      if (!python.busy()) say("Python " + detail.python + (again === "crashed" ?
+        " was started again, and is ready" : " is ready") + " (loaded in " +
+        detail.seconds.toFixed(1) + " s).");
       else say("Running…");
+      again = "";
     } else if (what === "failed") {
       say("Python could not start: " + detail);
       print("Python could not start: " + detail + "\n", "stderr");
@@ -104,7 +111,8 @@
       });
     });
   }
-  var shown = new live.Output(output, clauses);
+  var shown = new live.Output(output, clauses, true);
+  var countdown = new live.Countdown(python, "Running…", say);
   function print(text, stream, count) { shown.write(text, stream, count); }
 
   function clear() {
@@ -125,7 +133,9 @@
     run.disabled = true;
     stop.disabled = false;
     say(python.ready ? "Running…" : "Loading Python, then running…");
+    countdown.start();
     python.call("run", {code: code.value}, print, LIMIT).then(function (answer) {
+      countdown.stop();
       show(answer.result);
       if (answer.stopped) {
         print("\nStopped: " + answer.stopped + ".\n", "stderr");
@@ -135,7 +145,16 @@
             answer.seconds.toFixed(2) + " s.");
       }
     }, function (error) {
-      if (error.stopped) {
+      countdown.stop();
+      if (error.crashed) {
+        shown.clear();
+        print("Python in this page stopped working while it ran your code (" +
+              String(error.message).split("\n")[0].slice(0, 120) + "): it is loaded again, " +
+              "with nothing defined, and your code is kept. Press Run to run it again.\n",
+              "stderr");
+        $("graph-note").textContent = "Python stopped working before the code ended: " +
+          "nothing to draw.";
+      } else if (error.stopped) {
         print("\nStopped: " + error.message + ". Python was started again, with nothing " +
               "defined: press Run to run the code again.\n", "stderr");
         $("graph-note").textContent = "Stopped before the code ended: nothing to draw.";

@@ -20,7 +20,7 @@
   var shown = {bounds: null, grid: 0, scores: null, losses: [], accuracies: [], lines: [],
                k: -1, steps: data.steps, done: false, point: null, opened: [],
                pointLosses: null};
-  var playing = false, stepping = false, timer = null, python = null;
+  var playing = false, paused = false, stepping = false, timer = null, python = null;
 
   function say(text) { state.textContent = text; }
 
@@ -345,9 +345,8 @@
       }
       drawPlane();
       drawCurve();
-      say(a.done ? "Done: " + (a.k + 1) + " steps, as the demo takes them." :
-          (playing ? "Playing: " : "") + "step " + a.k + " of " + (shown.steps - 1) + ".");
       if (a.done) stop();
+      say(status());
       enable();
       return a;
     }, function (error) {
@@ -359,7 +358,9 @@
   function play() {
     if (shown.done) return;
     playing = true;
+    paused = false;
     buttons.play.textContent = "Pause";
+    say(status());
     var next = function () {
       if (!playing) return;
       step().then(function () {
@@ -369,10 +370,24 @@
     next();
   }
 
-  function stop() {
+  // Stop playing; `pausing`: by the Pause button (the status says so at once).
+  function stop(pausing) {
+    var was = playing;
     playing = false;
+    paused = !!pausing && was;
     clearTimeout(timer);
     buttons.play.textContent = "Play";
+    if (paused) say(status());
+  }
+
+  // What the page is doing, for the status line: playing, paused, done, or at a step.
+  function status() {
+    if (shown.done) return "Done: " + (shown.k + 1) + " steps, as the demo takes them.";
+    if (shown.k < 0) return playing ? "Playing: the first step…" : "Ready: press Play or Step.";
+    var where = "step " + shown.k + " of " + (shown.steps - 1);
+    if (playing) return "Playing: " + where + ".";
+    if (paused) return "Paused at " + where + ": Play goes on, Step takes one step.";
+    return "At " + where + ".";
   }
 
   function enable(on) {
@@ -383,10 +398,14 @@
   }
 
   buttons.play.addEventListener("click", function () {
-    if (playing) stop(); else play();
+    if (playing) stop(true); else play();
     enable();
   });
-  buttons.step.addEventListener("click", function () { stop(); step(); });
+  buttons.step.addEventListener("click", function () {
+    stop();
+    paused = false;
+    step();
+  });
   buttons.again.addEventListener("click", function () { start(); });
   document.addEventListener("keydown", function (e) {
     var tag = e.target && e.target.tagName;

@@ -5,7 +5,10 @@
 // printed, as it prints it (in batches, at most one every FLUSH_MS, each at most
 // BATCH_CHARS long: code that prints without end never floods the page), and what to show.
 // A page stops runaway code by interrupting it, or by ending this worker and starting
-// another; the exercises' time limit asks the page for a timer (pageTimer).
+// another; the exercises' time limit asks the page for a timer (pageTimer). After a call
+// fails, Python is asked whether it still answers: where it does not (Pyodide's "fatal
+// error", after which every call fails), the failure says so (crashed), and the page ends
+// this worker and starts another.
 import { loadPyodide } from "../../live/pyodide/pyodide.mjs";
 import { instance } from "../../live/viz/viz.js";
 
@@ -125,11 +128,26 @@ self.onmessage = async function (event) {
     else if (job.op === "exercises") answer = playground.exercises_json();
     else if (job.op === "watch") answer = watch(job.call, job.args);
     else throw new Error("unknown request " + job.op);
+    if (typeof answer !== "string" || !answers(null)) {  // (it died, yet returned)
+      throw new Error("Python stopped working while it ran this");
+    }
     flush();
     send("done", {result: JSON.parse(answer), seconds: (performance.now() - began) / 1000});
   } catch (error) {  // a failure of the machinery, not of the learner's code
     flush();
-    send("failed", {text: String(error && error.message || error)});
+    const text = String(error && error.message || error);
+    send("failed", {text: text, crashed: broken === null && !answers(error)});
   }
   current = null;
 };
+
+// Whether Python still answers after `error` (else it died: Pyodide marks the error of its
+// "fatal error" so, and refuses every call after it).
+function answers(error) {
+  if (error && error.pyodide_fatal_error) return false;
+  try {
+    return self.pyodide.runPython("6 * 7") === 42;
+  } catch (e) {
+    return false;
+  }
+}
