@@ -60,6 +60,9 @@ def test_each_note_says_what_happened(capsys):
     assert shown.note.startswith("The code was stopped on line 1 before it named a Value")
     shown, _, _ = ran("x = 1\n", capsys)
     assert shown.note.startswith("No graph: the code names no Value.")
+    shown, _, _ = ran("from tinygrad_edu import Value\np = [Value(1.0), Value(2.0)]\n", capsys)
+    assert shown.note.startswith("No graph: no name holds a Value, and p holds a list of "
+                                 "them. Give the one to draw a name of its own (p1 = p[1])")
 
 
 def test_sys_exit_ends_the_code_as_a_script(capsys):
@@ -150,7 +153,11 @@ def test_the_page_timer_stops_an_endless_loop_in_an_exercise(monkeypatch, capsys
     out = capsys.readouterr().out
     assert code == 1 and "still running after 0.3 s" in out and "your answer, line" in out
     assert time.perf_counter() - started < 10
-    assert told[0] == (0.3, 0.05) and told[-1][0] == 0.0  # set, then cleared
+    from tinygrad_edu.exercises.learner.serve import LOAD_LIMIT
+
+    # the file runs within its own limit, then each input within its: set, then cleared
+    assert told[0] == (LOAD_LIMIT, 0.05) and told[1][0] == 0.0
+    assert (0.3, 0.05) in told and told[-1][0] == 0.0
 
 
 def test_an_untouched_exercise_names_no_file_the_learner_never_saw(capsys):

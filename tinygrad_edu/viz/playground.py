@@ -90,6 +90,7 @@ class _Run:
     replay_line: int = 0
     failed: bool = False
     ended: str = ""  # how it ended early: "ZeroDivisionError on line 6", ...
+    in_a_list: str | None = None  # a name that holds a list of Values, where none holds one
 
 
 def run(source: str) -> Shown:
@@ -121,6 +122,8 @@ def run(source: str) -> Shown:
     finally:
         sys.stdout.flush()
     name = last_value_name(tree, namespace)
+    if name is None and not ran.ended:
+        ran.in_a_list = last_list_of_values(tree, namespace)
     return _show(name, None if name is None else namespace[name], ran)
 
 
@@ -205,6 +208,11 @@ def _no_value_note(ran: _Run) -> str:
     if ran.ended:
         return f"The code stopped with a {ran.ended} (above) before it named a Value: " \
                "nothing to draw."
+    if ran.in_a_list is not None:
+        name = ran.in_a_list
+        return (f"No graph: no name holds a Value, and {name} holds a list of them. Give the "
+                f"one to draw a name of its own ({name}1 = {name}[1]) to see its graph here, "
+                f"or end with a drawing (draw_dot({name}[1])) to see that.")
     return ("No graph: the code names no Value. Assign one to a name (f = x * y) to see its "
             "graph here, or end with a drawing (draw_dot(f)) to see that.")
 
@@ -271,6 +279,15 @@ def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
     """The last name in the source that now holds a Value of the scalar engine."""
     for name in reversed(assigned_names(tree)):
         if isinstance(namespace.get(name), Value):
+            return name
+    return None
+
+
+def last_list_of_values(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
+    """The last name in the source that now holds a list (or tuple) of Values."""
+    for name in reversed(assigned_names(tree)):
+        held = namespace.get(name)
+        if isinstance(held, (list, tuple)) and held and all(isinstance(v, Value) for v in held):
             return name
     return None
 
