@@ -174,7 +174,7 @@ def exercises_end_code_that_will_not_stop(exercises, capsys):
                 "                pass\n        except BaseException:\n            pass\n")
     exercises.fill("#code", stubborn)
     exercises.click("#check")
-    exercises.wait_for_function("document.getElementById('state').textContent === 'Grading…'")
+    exercises.wait_for_function("/^Grading…/.test(document.getElementById('state').textContent)")
     exercises.click("#stop")
     exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
     assert exercises.text_content("#output").endswith(
@@ -232,7 +232,7 @@ def exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown(exercises,
     exercises.wait_for_function("/your code has run 2 s without finishing: it is stopped in "
                                 "3 s$/.test(document.getElementById('state').textContent)")
     exercises.wait_for_function("!document.getElementById('check').disabled")
-    assert time.perf_counter() - started < 8
+    assert time.perf_counter() - started < 10
     verdict = exercises.text_content("#output")
     assert verdict.startswith("your answer, line ") and verdict.split(": ", 1)[1].startswith(
         "running the file did not finish in 5 s, so it was stopped (an endless loop?)")
