@@ -288,7 +288,9 @@
 
   function failed(error) {
     stop();
-    say((error.stopped ? "Stopped: " : "Something went wrong: ") + error.message);
+    say(error.crashed ? "Python stopped working in the page (" + error.message + "): it is " +
+        "loaded again; press Start again to train from the start." :
+        (error.stopped ? "Stopped: " : "Something went wrong: ") + error.message);
     enable();
   }
 
