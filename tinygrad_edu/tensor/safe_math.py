@@ -283,14 +283,25 @@ def step(x: np.ndarray, below: float) -> np.ndarray:
 
 def larger(a: Any, b: Any) -> np.ndarray:
     """maximum's slope for a: 1 where a > b, 0 where a < b, ½ on a tie (as PyTorch shares the
-    gradient), in the operands' dtype (a float32 graph stays float32)."""
-    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
+    gradient), NaN where a or b is NaN (which one is larger is undefined there; PyTorch passes
+    the gradient on: tests/torch_deviations.py), in the operands' dtype (a float32 graph stays
+    float32)."""
+    slope = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))
+    unordered = np.isnan(a) | np.isnan(b)  # (every comparison with NaN is False: 0 above)
+    if unordered.any():
+        slope = np.where(unordered, np.nan, slope)
+    return slope.astype(np.result_type(a, b))
 
 
 def inside(x: Any, low: float, high: float) -> np.ndarray:
-    """clip's slope: 1 where low <= x <= high (as PyTorch), else 0."""
+    """clip's slope: 1 where low <= x <= high (as PyTorch), else 0; NaN at NaN (PyTorch: 0,
+    tests/torch_deviations.py)."""
     x = np.asarray(x)
-    return ((x >= low) & (x <= high)).astype(x.dtype)
+    slope = ((x >= low) & (x <= high)).astype(x.dtype)
+    nan = np.isnan(x)
+    if nan.any():
+        slope[nan] = np.nan
+    return slope
 
 
 def log_softmax(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
