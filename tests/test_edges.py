@@ -256,3 +256,31 @@ def test_the_tensor_cases_are_pytorchs(case):
     y = theirs(t)
     y.backward(torch.full_like(y, INF))
     np.testing.assert_array_equal(t.grad.numpy(), _entries(kinds))
+
+
+# ----------------------------------------------------------------------------- a slope too large
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("base, exponent", [(1e-300, -0.5), (-1e-200, -1.0), (1e-250, -1.1),
+                                            (5e-324, -0.25)])
+def test_a_power_whose_slope_overflows_is_no_error(engine, base, exponent):
+    """Issue 55, item 4: Value(1e-300) ** -0.5 raised OverflowError, though the result, 1e150,
+    is a float; only its slope, -0.5 · 1e-300 ** -1.5, is not. The docs promise an error
+    where the result overflows; the slope is an infinity (as PyTorch gives), with and
+    without create_graph."""
+    x = Value(base) if engine == "Value" else Tensor([base, 4.0])
+    y = x**exponent
+    (g,) = grad(y if engine == "Value" else y.sum(), [x])
+    (again,) = grad(y if engine == "Value" else y.sum(), [x], create_graph=True)
+    slope = math.copysign(math.inf, exponent * (base ** exponent / base))
+    np.testing.assert_array_equal(np.ravel(g)[0], slope)
+    np.testing.assert_array_equal(again.data, g)
+    if engine == "Tensor":
+        assert g[1] == exponent * 4.0 ** (exponent - 1)
+    if torch is not None:
+        t = torch.tensor(base, dtype=torch.float64, requires_grad=True)
+        (t**exponent).backward()
+        assert t.grad.item() == slope and (t**exponent).item() == np.ravel(y.data)[0]
+    with pytest.raises(OverflowError, match=r"too large"):  # the result itself: an error
+        Value(base) ** -400.0 if engine == "Value" else Tensor([base]) ** -400.0

@@ -117,6 +117,8 @@ def vertical(op: Any, operands: Any, i: int, slope: float) -> Any:
     x = operands[i]
     numbers = [o.data if is_node(o) else o for o in operands]
     x0 = numbers[i]
+    if not math.isfinite(x0):  # (x · inf at x = inf: no side to probe, a constant slope)
+        return slope
     step = 1e-6 * max(1.0, abs(x0))
     above, below = (_defined(op, numbers, i, x0 + s) for s in (step, -step))
     if above != below:
