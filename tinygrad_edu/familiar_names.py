@@ -67,10 +67,10 @@ def _in_place(symbol: str) -> Callable[[Value, Any], Value]:
         changes), else a new node (or an error, where that would update nothing). A leaf's
         ``.grad`` that ``backward(create_graph=True)`` left as a Value gets a new Value,
         ``grad + share``, from a later backward pass, as in PyTorch (never an error)."""
-        if getattr(self, "_is_gradient", False):
-            made = op(self, other)
-            made._is_gradient = True
-            return made
+        if getattr(self, "_is_gradient", False):  # (set by autograd/gradients.py)
+            grown: Value = op(self, other)
+            setattr(grown, "_is_gradient", True)  # noqa: B010 (an attribute of its __dict__)
+            return grown
         if not is_grad_enabled():
             if self._row is not None:
                 raise RuntimeError(

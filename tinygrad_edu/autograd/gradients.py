@@ -196,7 +196,7 @@ def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
             else:
                 node._add_grad(g)
             if isinstance(node.grad, Value):  # a later pass adds to it: grad + share, a new
-                node.grad._is_gradient = True  # Value (familiar_names.py), as PyTorch does
+                setattr(node.grad, "_is_gradient", True)  # noqa: B010 (Value, familiar_names.py)
 
 
 def listed_inputs(inputs: Any, kind: type, who: str) -> list[Any] | None:
