@@ -42,6 +42,35 @@ compare such a case with central differences instead of PyTorch.
    t = [0, 1, 2] (a view of ``t.detach().numpy()`` written in the same way does the same).
    We give the forward pass's 2t = [0, 2, 4]: the graph took a copy of t's numbers, because
    something else could write them (issue 40, item 1).
+8. **maximum, minimum and clip at NaN** (issue 55, item 1). Which of a and b is larger is
+   undefined where one is NaN; PyTorch passes the gradient on to both (maximum(a, b) at
+   a = NaN, b = 1 gives 1 to each; minimum(t, t) gives 2 at a NaN entry, though 1 at a
+   tie), and clip's slope there is 0. We give NaN to both operands, as in 2.
+9. **The slope of √x at -0.0** (issue 55). IEEE 754 keeps the sign of zero, √(-0) = -0, and
+   PyTorch's slope 1/(2√x) turns it into -inf (its second derivative into +inf), the same
+   for x ** 0.5. But -0.0 is the number 0, and √x is defined only from 0 upwards: its slope
+   there is +inf, its second derivative -inf, as at 0.0, which we give.
+10. **Sums rounded once** (issue 55). ``vsum`` and ``dot`` are correctly rounded (``math.fsum``):
+   vsum of [-1e300, 2, 1e300] is 2.0, where PyTorch's sum, rounding every partial sum, gives 0.
+11. **sigmoid below about -709.78** (issue 55). PyTorch computes 1/(1 + e^-x), and e^-x
+   overflows, so sigmoid(-727) is 0 and the gradient of √sigmoid(x) there 0 · inf = NaN. The
+   answer is e^x/(1 + e^x) = 1.1e-316 (a subnormal), and that gradient √s·(1 - s)/2 =
+   6.8e-159, which we give (to the precision the subnormal leaves).
+12. **The second derivative of 0 ** x** (issue 55). 0 ** x is 0 for every x > 0, so all its
+   derivatives are 0; PyTorch's second derivative is NaN (its mask of a = 0 keeps
+   log(0) = -inf inside). We give 0.
+13. **d(a/b)/db under a tiny gradient, on tensors** (issue 55). PyTorch multiplies the gradient g by
+   -(a/b)/b, which overflows for a subnormal b: with g = 5e-324 and a = b = 5e-324 it gives
+   -inf. The tensor engine computes -(g·y)/b = -1.0, the answer.
+
+Two where our engine differs from the mathematics, on purpose (``ours_value``):
+
+14. **A slope 1/x too large for a float, under a tiny gradient** (issue 55, item 6). A Value
+   keeps log's local derivative 1/x (and /'s 1/b and -y/b) as a number, and the chain rule
+   multiplies it by the gradient that arrives: for x below about 5.6e-309, 1/x is inf, and
+   x.log().backward(5e-324) at x = 5e-324 gives inf where the answer, g/x, is 1.0 (as
+   PyTorch computes it). Dividing instead would cost every backward pass a second kind of
+   local derivative, so the scalar engine keeps the product (the tensor engine divides).
 """
 
 from __future__ import annotations
@@ -65,6 +94,11 @@ class Deviation:
     true_value: float
     torch_case: Callable[[Any], float]
     ours: Callable[[], float]
+    ours_value: float | None = None  # where ours differs from the mathematics on purpose
+
+    @property
+    def expected_of_ours(self) -> float:
+        return self.true_value if self.ours_value is None else self.ours_value
 
 
 def _torch_pow_mixed_partial(torch: Any) -> float:
@@ -198,6 +232,137 @@ def _our_gradient_after_a_view_is_written() -> float:
     return float(t.grad[0])
 
 
+def _tensor_slope(f: Callable[..., Any], at: list[list[float]], which: int = 0,
+                  seed: float = 1.0) -> Callable[[Any], float]:
+    """The first entry of the gradient of operand ``which`` of Σ seed·f(*operands) in
+    PyTorch (``torch_case``, given torch), or in the tensor engine (given None)."""
+    def case(torch: Any = None) -> float:
+        if torch is None:
+            from tinygrad_edu.tensor import Tensor
+
+            xs = [Tensor(x) for x in at]
+            (f(None, *xs) * seed).sum().backward()
+            return float(xs[which].grad[0])
+        ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in at]
+        (f(torch, *ts) * seed).sum().backward()
+        return float(ts[which].grad[0].item())
+
+    return case
+
+
+def _ours(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The tensor engine's functions under the names of PyTorch's (``E`` is torch or None)."""
+    def both(E: Any, *xs: Any) -> Any:
+        if E is not None:
+            return f(E, *xs)
+        from tinygrad_edu.tensor import engine
+
+        names = {"maximum": engine.maximum, "minimum": engine.minimum, "clamp": engine.clip}
+        return f(type("E", (), {k: staticmethod(v) for k, v in names.items()}), *xs)
+
+    return both
+
+
+def _scalar(f: Callable[[Any], Any], x0: float, order: int = 1, seed: float = 1.0,
+            base: Callable[[float], Any] | None = None) -> Callable[..., float]:
+    """The ``order``-th derivative of f at x0 (a Value, or given torch a 0-d tensor), with
+    the gradient ``seed`` arriving (first order)."""
+    def case(torch: Any = None) -> float:
+        from tinygrad_edu import grad
+
+        x = Value(x0) if torch is None else torch.tensor(x0, dtype=torch.float64,
+                                                         requires_grad=True)
+        y = f(x)
+        if torch is None:
+            if order == 1:
+                y.backward(seed)
+                return float(x.grad)
+            (g,) = grad(y, [x], create_graph=True)
+            return float(grad(g, [x], allow_unused=True)[0] or 0.0)
+        if order == 1:
+            y.backward(torch.tensor(seed, dtype=torch.float64))
+            return float(x.grad.item())
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+        return float(torch.autograd.grad(g, x)[0].item())
+
+    return case
+
+
+def _torch_vsum(torch: Any) -> float:
+    return float(torch.stack([torch.tensor(v, dtype=torch.float64)
+                              for v in (-1e300, 2.0, 1e300)]).sum().item())
+
+
+def _our_vsum() -> float:
+    from tinygrad_edu import vsum
+
+    return vsum([Value(-1e300), Value(2.0), Value(1e300)]).data
+
+
+NAN, INF = math.nan, math.inf
+ISSUE_55 = [
+    Deviation("maximum-slope-at-nan", "d/da[0] Σ maximum(a, b) at a = [NaN, 2], b = [1, 1]",
+              torch_value=1.0, true_value=NAN,
+              torch_case=_tensor_slope(_ours(lambda E, a, b: E.maximum(a, b)),
+                                       [[NAN, 2.0], [1.0, 1.0]]),
+              ours=_tensor_slope(_ours(lambda E, a, b: E.maximum(a, b)),
+                                 [[NAN, 2.0], [1.0, 1.0]])),
+    Deviation("maximum-slope-of-the-other-operand-at-nan",
+              "d/db[0] Σ maximum(a, b) at a = [NaN, 2], b = [1, 1]", torch_value=1.0,
+              true_value=NAN,
+              torch_case=_tensor_slope(_ours(lambda E, a, b: E.maximum(a, b)),
+                                       [[NAN, 2.0], [1.0, 1.0]], which=1),
+              ours=_tensor_slope(_ours(lambda E, a, b: E.maximum(a, b)),
+                                 [[NAN, 2.0], [1.0, 1.0]], which=1)),
+    Deviation("minimum-of-itself-slope-at-nan", "d/dt[0] Σ minimum(t, t) at t = [NaN, 2]",
+              torch_value=2.0, true_value=NAN,
+              torch_case=_tensor_slope(_ours(lambda E, t: E.minimum(t, t)), [[NAN, 2.0]]),
+              ours=_tensor_slope(_ours(lambda E, t: E.minimum(t, t)), [[NAN, 2.0]])),
+    Deviation("clip-slope-at-nan", "d/dx[0] Σ clip(x, -1, 1) at x = [NaN]", torch_value=0.0,
+              true_value=NAN,
+              torch_case=_tensor_slope(_ours(lambda E, x: E.clamp(x, -1.0, 1.0)), [[NAN]]),
+              ours=_tensor_slope(_ours(lambda E, x: E.clamp(x, -1.0, 1.0)), [[NAN]])),
+    Deviation("sqrt-slope-at-negative-zero", "d/dx sqrt(x) at x = -0.0", torch_value=-INF,
+              true_value=INF, torch_case=_scalar(lambda x: x.sqrt(), -0.0),
+              ours=_scalar(lambda x: x.sqrt(), -0.0)),
+    Deviation("pow-slope-at-negative-zero", "d/dx x ** 0.5 at x = -0.0", torch_value=-INF,
+              true_value=INF, torch_case=_scalar(lambda x: x**0.5, -0.0),
+              ours=_scalar(lambda x: x**0.5, -0.0)),
+    Deviation("sqrt-second-derivative-at-negative-zero", "d²/dx² sqrt(x) at x = -0.0",
+              torch_value=INF, true_value=-INF,
+              torch_case=_scalar(lambda x: x.sqrt(), -0.0, order=2),
+              ours=_scalar(lambda x: x.sqrt(), -0.0, order=2)),
+    Deviation("vsum-rounded-once", "vsum([-1e300, 2, 1e300])", torch_value=0.0,
+              true_value=2.0, torch_case=_torch_vsum, ours=_our_vsum),
+    Deviation("sigmoid-below-minus-709", "d/dx sqrt(sigmoid(x)) at x = -727",
+              torch_value=NAN, true_value=6.806531088915807e-159,
+              torch_case=_scalar(lambda x: x.sigmoid().sqrt(), -727.0),
+              ours=_scalar(lambda x: x.sigmoid().sqrt(), -727.0)),
+    Deviation("second-derivative-of-a-power-of-zero", "d²/dx² 0.0 ** x at x = 2",
+              torch_value=NAN, true_value=0.0,
+              torch_case=_scalar(lambda x: 0.0**x, 2.0, order=2),
+              ours=_scalar(lambda x: 0.0**x, 2.0, order=2)),
+    Deviation("denominator-slope-under-a-tiny-gradient-tensor",
+              "d/db[0] Σ 5e-324·(a / b) at a = b = [5e-324]", torch_value=-INF,
+              true_value=-1.0,
+              torch_case=_tensor_slope(lambda E, a, b: a / b, [[5e-324], [5e-324]], which=1,
+                                       seed=5e-324),
+              ours=_tensor_slope(lambda E, a, b: a / b, [[5e-324], [5e-324]], which=1,
+                                 seed=5e-324)),
+    Deviation("log-slope-under-a-tiny-gradient", "x.log().backward(5e-324) at x = 5e-324",
+              torch_value=1.0, true_value=1.0, ours_value=INF,
+              torch_case=_scalar(lambda x: x.log(), 5e-324, seed=5e-324),
+              ours=_scalar(lambda x: x.log(), 5e-324, seed=5e-324)),
+    Deviation("division-slope-under-a-tiny-gradient",
+              "d/da (a / b) under the gradient 5e-324 at a = 1, b = 5e-324", torch_value=1.0,
+              true_value=1.0, ours_value=INF,
+              torch_case=_scalar(lambda a: a / 5e-324, 1.0, seed=5e-324),
+              ours=_scalar(lambda a: a / 5e-324, 1.0, seed=5e-324)),
+]
+"""Issue 55's: maximum, minimum and clip at NaN (8), √x at -0.0 (9), sums (10), sigmoid (11),
+0 ** x (12), d(a/b)/db (13); and, on purpose, 1/x under a tiny gradient (14)."""
+
+
 pow_mixed_partial_deviation = Deviation(
     "pow-mixed-partial-at-zero-exponent-tensor",
     "d/db[0] d/da[0] Σ a**b at a = [2, 1.5], b = [0, 1]", torch_value=0.0, true_value=0.5,
@@ -228,6 +393,7 @@ DEVIATIONS = [
               "backward()", torch_value=200.0, true_value=0.0,
               torch_case=_torch_gradient_after_a_view_is_written,
               ours=_our_gradient_after_a_view_is_written),
+    *ISSUE_55,
 ]
 
 
