@@ -284,3 +284,21 @@ def test_a_power_whose_slope_overflows_is_no_error(engine, base, exponent):
         assert t.grad.item() == slope and (t**exponent).item() == np.ravel(y.data)[0]
     with pytest.raises(OverflowError, match=r"too large"):  # the result itself: an error
         Value(base) ** -400.0 if engine == "Value" else Tensor([base]) ** -400.0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("base_is_a_node", [False, True])
+def test_the_exponent_of_a_power_of_zero_gets_nothing_whatever_arrives(engine, base_is_a_node):
+    """0 ** b is 0 for every b > 0: it does not depend on b there, so nothing passes back to
+    b, an infinite gradient included, as for relu below 0 (issue 55: the tensor engine
+    multiplied 0 by it, NaN, as PyTorch does, while Values gave 0: tests/torch_deviations.py)."""
+    b = Value(0.5) if engine == "Value" else Tensor([0.5, 2.0])
+    zero = 0.0 if engine == "Value" else np.array([0.0, 3.0])
+    base = (Value(zero) if engine == "Value" else Tensor(zero)) if base_is_a_node else zero
+    y = base**b
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no 0 · inf inside either)
+        (g,) = grad(y, [b], grad_outputs=INF if engine == "Value" else np.array([INF, 1.0]))
+    np.testing.assert_array_equal(np.ravel(g)[0], 0.0)
+    if engine == "Tensor":  # the other entry: 3 ** 2 · ln 3
+        assert g[1] == pytest.approx(9 * math.log(3.0))

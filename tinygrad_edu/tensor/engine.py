@@ -244,7 +244,7 @@ div = define("/", safe_math.div, "{0} / {1}", (lambda g, a, b, y: g / b, "{g} / 
              (lambda g, a, b, y: -g * y / b, "−{g} ⊙ {out} / {1}"), elementwise=True)
 pow_ = define("**", safe_math.pow, "{0} ** {1}",
               (lambda g, a, b, y: _d_pow_base(g, a, b, y), "{g} ⊙ {1}·{0}^({1}−1)"),
-              (lambda g, a, b, y: g * _d_pow_exponent(a, y), "{g} ⊙ {out}·ln {0}"),
+              (lambda g, a, b, y: _d_pow_exponent(g, a, y), "{g} ⊙ {out}·ln {0}"),
               elementwise=True)
 neg = define("neg", np.negative, "−{0}", (lambda g, x, y: -g, "−{g}"), elementwise=True)
 exp = define("exp", safe_math.exp, "exp({0})", (lambda g, x, y: g * y, "{g} ⊙ {out}"),
@@ -339,15 +339,15 @@ def _vertical(g: Any, x: Any, edge: Any, slope: Any) -> Any:
         return g * where(edge, np.inf - sqrt(where(edge, x, 1.0)), slope)
 
 
-def _d_pow_exponent(a: Any, y: Any) -> Any:
-    """d(a**b)/db = a**b · ln a, which needs a > 0 (taken as 0 where a = 0, as PyTorch)."""
+def _d_pow_exponent(g: Any, a: Any, y: Any) -> Any:
+    """g ⊙ a**b·ln a, which needs a > 0; at a = 0 nothing passes back, whatever arrives."""
     negative = np.asarray(data(a) < 0)  # not np.min(a) < 0: a NaN entry would hide the others
     if negative.any():
         raise safe_math.negative_bases(np.asarray(data(a)), negative)
     zero = np.asarray(data(a) == 0)
     if not zero.any():
-        return y * log(a)
-    return where(zero, 0.0, y * log(where(zero, 1.0, a)))
+        return g * (y * log(a))
+    return _masked(g, lambda: zero) * where(zero, 0.0, y * log(where(zero, 1.0, a)))
 
 
 # Matrices. Each entry of Z = X @ W is a row of X times a column of W, so the gradient of X
