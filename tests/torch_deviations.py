@@ -50,8 +50,10 @@ compare such a case with central differences instead of PyTorch.
    PyTorch's slope 1/(2√x) turns it into -inf (its second derivative into +inf), the same
    for x ** 0.5. But -0.0 is the number 0, and √x is defined only from 0 upwards: its slope
    there is +inf, its second derivative -inf, as at 0.0, which we give.
-10. **Sums rounded once** (issue 55). ``vsum`` and ``dot`` are correctly rounded (``math.fsum``):
-   vsum of [-1e300, 2, 1e300] is 2.0, where PyTorch's sum, rounding every partial sum, gives 0.
+10. **Sums rounded once** (issue 55). ``vsum`` and ``dot`` are correctly rounded
+   (``math.fsum``): vsum of [-1e300, 2, 1e300] is 2.0, where PyTorch's sum, rounding every
+   partial sum, gives 0; and a dot product whose products overflow is the exact sum,
+   rounded: [1e300, 1e300]·[1e300, -3.3e299] is inf (the exact 6.7e599), not inf - inf = NaN.
 11. **sigmoid below about -709.78** (issue 55). PyTorch computes 1/(1 + e^-x), and e^-x
    overflows, so sigmoid(-727) is 0 and the gradient of √sigmoid(x) there 0 · inf = NaN. The
    answer is e^x/(1 + e^x) = 1.1e-316 (a subnormal), and that gradient √s·(1 - s)/2 =
@@ -59,18 +61,47 @@ compare such a case with central differences instead of PyTorch.
 12. **The second derivative of 0 ** x** (issue 55). 0 ** x is 0 for every x > 0, so all its
    derivatives are 0; PyTorch's second derivative is NaN (its mask of a = 0 keeps
    log(0) = -inf inside). We give 0.
-13. **d(a/b)/db under a tiny gradient, on tensors** (issue 55). PyTorch multiplies the gradient g by
-   -(a/b)/b, which overflows for a subnormal b: with g = 5e-324 and a = b = 5e-324 it gives
-   -inf. The tensor engine computes -(g·y)/b = -1.0, the answer.
+13. **d(a/b)/db under a tiny gradient, on tensors** (issue 55). PyTorch multiplies the
+   gradient g by -(a/b)/b, which overflows for a subnormal b: with g = 5e-324 and
+   a = b = 5e-324 it gives -inf. The tensor engine computes -(g·y)/b = -1.0, the answer.
+14. **d(0 ** b)/db under an infinite gradient** (issue 55). 0 ** b is 0 for every b > 0, so it
+   does not depend on b there and nothing passes back to b, whatever arrives, as for relu
+   below 0. PyTorch multiplies its slope 0 by the gradient: inf · 0 = NaN. We give 0 (the
+   tensor engine gave NaN too before issue 55, the scalar engine 0). Its second derivative,
+   12, is the same mask seen from the next order.
+15. **A number divided by a tensor whose reciprocal is no float** (issue 55). PyTorch
+   computes ``c / t`` for a plain number c as c · (1/t): at t = 5e-324, 1/t is inf, so 1e-310 / t
+   gives inf and 0 / t NaN, where they are 2.02e13 and 0 (a tensor divided by a tensor is
+   right). We give 2.02e13 and 0.
+16. **Second derivatives of a / b where b² is no float** (issue 55). PyTorch's double backward
+   of ``/`` works with b², which overflows for |b| above about 1.3e154 (and loses its digits
+   below 1.5e-154): ∂²/∂a∂b of 1e160·|ab|/(ab), a constant, at a = 1e160 and b = 1 comes out
+   as -1.1e-5. We give 0: d(a/b)/db = -(a/b)/b, whose own derivatives never square b.
+17. **Gradients that share memory** (issue 55). After a backward pass through
+   ``torch.stack([a, c, b]).sum()``, a.grad and b.grad are views of one number (the sum's
+   gradient, expanded), so the next backward pass, adding to each in place, adds to both
+   twice: 3·Σ then 5·Σ gives a.grad = 13, where it is 3 + 5 = 8, which ``vsum`` gives (found
+   by the differential test's stateful sequences, tests/differential/sequences.py).
 
-Two where our engine differs from the mathematics, on purpose (``ours_value``):
+Where our engine differs from the mathematics, knowingly (``ours_value``, which the test
+checks we give):
 
-14. **A slope 1/x too large for a float, under a tiny gradient** (issue 55, item 6). A Value
-   keeps log's local derivative 1/x (and /'s 1/b and -y/b) as a number, and the chain rule
-   multiplies it by the gradient that arrives: for x below about 5.6e-309, 1/x is inf, and
-   x.log().backward(5e-324) at x = 5e-324 gives inf where the answer, g/x, is 1.0 (as
-   PyTorch computes it). Dividing instead would cost every backward pass a second kind of
+18. **A local derivative too large for a float, under a tiny gradient** (issue 55, item 6).
+   A Value keeps log's local derivative 1/x (and /'s 1/b and -y/b) as a number, and the
+   chain rule multiplies it by the gradient that arrives: for x below about 5.6e-309, 1/x
+   is inf, and x.log().backward(5e-324) at x = 5e-324 gives inf where the answer, g/x, is
+   1.0 (as PyTorch computes it). Dividing instead would cost every backward pass a second kind of
    local derivative, so the scalar engine keeps the product (the tensor engine divides).
+   The same under create_graph=True, one order up: the local derivatives of a first
+   derivative's graph are kept as numbers too. ∂(a**b)/∂b = a**b·ln a has log's slope 1/a,
+   inf for a = 1e-310, so ∂/∂a of it comes out as NaN (inf · 0) where it is -5.42e-108
+   (PyTorch: -5.43e-108). And the other way, a share that underflows: in the graph of
+   d/dx (√(eˣ))² = (0.5/s)·(2s)·eˣ (s = √(eˣ)), at x = -600 the second pass's share
+   eˣ·2s = 2.7e-391 is 0 as a float, which undoes the cancellation of 0.5/s's slope
+   against 2s's: the second derivative comes out as 1.5·eˣ, where it is eˣ = 2.65e-261
+   (PyTorch's graph, one node for g/(2s), gives it). Only outside about 1e±150 can such
+   products leave the floats; the differential test counts them as rounding it cannot
+   judge (tests/differential.py).
 """
 
 from __future__ import annotations
@@ -94,7 +125,7 @@ class Deviation:
     true_value: float
     torch_case: Callable[[Any], float]
     ours: Callable[[], float]
-    ours_value: float | None = None  # where ours differs from the mathematics on purpose
+    ours_value: float | None = None  # where ours differs from the mathematics, knowingly
 
     @property
     def expected_of_ours(self) -> float:
@@ -288,6 +319,51 @@ def _scalar(f: Callable[[Any], Any], x0: float, order: int = 1, seed: float = 1.
     return case
 
 
+def _mixed_partial_of_a_power(torch: Any = None) -> float:
+    """∂/∂a of ∂(a**b)/∂b at a = 1e-310, b = 1.3556…, ours or (given torch) PyTorch's."""
+    from tinygrad_edu import grad
+
+    if torch is None:
+        a, b = Value(1e-310), Value(1.3556485258686441)
+        (gb,) = grad(a**b, [b], create_graph=True)
+        return float(grad(gb, [a])[0])
+    ta, tb = (torch.tensor(x, dtype=torch.float64, requires_grad=True)
+              for x in (1e-310, 1.3556485258686441))
+    (tgb,) = torch.autograd.grad(ta**tb, tb, create_graph=True)
+    return float(torch.autograd.grad(tgb, ta)[0].item())
+
+
+def _quotient_of_a_sign(torch: Any = None) -> float:
+    """∂/∂b of ∂f/∂a for f = 1e160·|ab|/(ab) at a = 1e160, b = 1 (a constant: 0)."""
+    from tinygrad_edu import grad
+
+    make = Value if torch is None else (
+        lambda x: torch.tensor(x, dtype=torch.float64, requires_grad=True))
+    a, b = make(1e160), make(1.0)
+    f = (a * b).abs() / (a * b) * 1e160
+    if torch is None:
+        (ga,) = grad(f, [a], create_graph=True)
+        return float(grad(ga, [b])[0])
+    (ga,) = torch.autograd.grad(f, a, create_graph=True)
+    return float(torch.autograd.grad(ga, b)[0].item())
+
+
+def _accumulated_twice(torch: Any = None) -> float:
+    """a.grad after two backward passes of c·Σ[a, 1, b] (c = 3, then 5), ours with vsum,
+    or (given torch) PyTorch's with torch.stack(...).sum()."""
+    if torch is None:
+        from tinygrad_edu import vsum
+
+        a, b = Value(1.0), Value(2.0)
+        for c in (3.0, 5.0):
+            (vsum([a, 1.0, b]) * c).backward()
+        return a.grad
+    a, b = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (1.0, 2.0))
+    for c in (3.0, 5.0):
+        (torch.stack([a, torch.tensor(1.0, dtype=torch.float64), b]).sum() * c).backward()
+    return float(a.grad.item())
+
+
 def _torch_vsum(torch: Any) -> float:
     return float(torch.stack([torch.tensor(v, dtype=torch.float64)
                               for v in (-1e300, 2.0, 1e300)]).sum().item())
@@ -349,6 +425,23 @@ ISSUE_55 = [
                                        seed=5e-324),
               ours=_tensor_slope(lambda E, a, b: a / b, [[5e-324], [5e-324]], which=1,
                                  seed=5e-324)),
+    Deviation("a-number-over-a-tensor-beyond-the-floats", "1e-310 / x at x = 5e-324",
+              torch_value=INF, true_value=1e-310 / 5e-324,
+              torch_case=lambda torch: float(1e-310 / torch.tensor(5e-324,
+                                                                   dtype=torch.float64)),
+              ours=lambda: (1e-310 / Value(5e-324)).data),
+    Deviation("second-derivative-of-a-quotient-beyond-the-floats",
+              "∂²/∂a∂b of 1e160·|ab|/(ab) at a = 1e160, b = 1",
+              torch_value=-1.113281731690563e-05, true_value=0.0,
+              torch_case=_quotient_of_a_sign, ours=_quotient_of_a_sign),
+    Deviation("gradients-that-share-memory",
+              "a.grad after 3·Σ[a, 1, b] then 5·Σ[a, 1, b] backward, at a = 1, b = 2",
+              torch_value=13.0, true_value=8.0, torch_case=_accumulated_twice,
+              ours=_accumulated_twice),
+    Deviation("power-of-zero-slope-under-an-infinite-gradient",
+              "d/db[0] of Σ inf·(0 ** b) at b = [0.5]", torch_value=NAN, true_value=0.0,
+              torch_case=_tensor_slope(lambda E, b: 0.0**b, [[0.5]], seed=INF),
+              ours=_tensor_slope(lambda E, b: 0.0**b, [[0.5]], seed=INF)),
     Deviation("log-slope-under-a-tiny-gradient", "x.log().backward(5e-324) at x = 5e-324",
               torch_value=1.0, true_value=1.0, ours_value=INF,
               torch_case=_scalar(lambda x: x.log(), 5e-324, seed=5e-324),
@@ -358,9 +451,19 @@ ISSUE_55 = [
               true_value=1.0, ours_value=INF,
               torch_case=_scalar(lambda a: a / 5e-324, 1.0, seed=5e-324),
               ours=_scalar(lambda a: a / 5e-324, 1.0, seed=5e-324)),
+    Deviation("second-derivative-through-a-slope-too-large",
+              "∂/∂a ∂(a**b)/∂b at a = 1e-310, b = 1.3556485258686441",
+              torch_value=-5.428520339889496e-108, true_value=-5.422910415850817e-108,
+              ours_value=NAN, torch_case=_mixed_partial_of_a_power, ours=_mixed_partial_of_a_power),
+    Deviation("second-derivative-through-a-share-that-underflows",
+              "d²/dx² (sqrt(exp(x)))² at x = -600", torch_value=math.exp(-600),
+              true_value=math.exp(-600), ours_value=1.5 * math.exp(-600),
+              torch_case=_scalar(lambda x: x.exp().sqrt() ** 2, -600.0, order=2),
+              ours=_scalar(lambda x: x.exp().sqrt() ** 2, -600.0, order=2)),
 ]
 """Issue 55's: maximum, minimum and clip at NaN (8), √x at -0.0 (9), sums (10), sigmoid (11),
-0 ** x (12), d(a/b)/db (13); and, on purpose, 1/x under a tiny gradient (14)."""
+0 ** x (12, 14), d(a/b)/db (13), c / t (15), second derivatives of a / b (16), gradients
+that share memory (17); and, knowingly, local derivatives beyond the floats (18)."""
 
 
 pow_mixed_partial_deviation = Deviation(
