@@ -312,11 +312,9 @@ def inside(x: Any, low: float, high: float) -> np.ndarray:
     """clip's slope: 1 where low <= x <= high (as PyTorch), else 0; NaN at NaN (PyTorch: 0,
     tests/torch_deviations.py)."""
     x = np.asarray(x)
-    slope = ((x >= low) & (x <= high)).astype(x.dtype)
+    slope = np.asarray((x >= low) & (x <= high), dtype=x.dtype)
     nan = np.isnan(x)
-    if nan.any():
-        slope[nan] = np.nan
-    return slope
+    return np.where(nan, np.nan, slope).astype(x.dtype) if nan.any() else slope
 
 
 def log_softmax(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
