@@ -53,7 +53,7 @@ def compare_all(seeds: range) -> tuple[Report, list[str]]:
 def test_random_programs_agree_with_pytorch(chunk):
     total, found = compare_all(programs_of(chunk))
     assert not found, "\n\n".join(found[:5])
-    assert total.compared > 4 * total.skipped  # (most numbers are judged, not skipped)
+    assert total.compared > 2 * total.skipped  # (most numbers are judged, not skipped)
 
 
 @pytest.mark.slow

@@ -50,11 +50,16 @@ def index_of(nodes: list[Value]) -> dict[Value, int]:
 
 def uncertain_nodes(nodes: list[Value], bounds: list[float]) -> list[bool]:
     """A node is uncertain where its error bound is not small beside its number (a
-    cancellation, a subnormal, a slope that magnifies), or not a number."""
-    flags = []
+    cancellation, a subnormal, a slope that magnifies), or not a number; and so is every
+    node made from an uncertain one (relu of a number that may be either side of 0 is 0 in
+    one engine and not in the other, though its slope 0 says no error passes)."""
+    index = index_of(nodes)
+    flags: list[bool] = []
     for node, e in zip(nodes, bounds):
         y = node.data
-        if not math.isfinite(e):
+        if any(flags[index[p]] for p in node.parents if p in index):
+            flags.append(True)
+        elif not math.isfinite(e):
             flags.append(math.isfinite(y) or e != e)
         elif not math.isfinite(y):
             flags.append(False)
@@ -69,7 +74,7 @@ def gradient_bounds(out: Value, seed: float) -> tuple[dict[Value, float], dict[V
     relative to), and a bound of the absolute rounding of shares that fell to subnormal
     numbers or to 0, carried on by the local derivatives (a share that underflows can undo
     a cancellation: in the graph of d/dx (√(eˣ))², at x = -600, it makes the second
-    derivative 1.5·eˣ: tests/torch_deviations.py, 18)."""
+    derivative 1.5·eˣ: tests/torch_deviations.py, 21)."""
     scale: dict[Value, float] = {out: abs(seed)}
     absolute: dict[Value, float] = {}
     for node in reversed(walk(out)):

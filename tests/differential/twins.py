@@ -81,7 +81,7 @@ def corrected(torch: Any) -> dict[str, Callable[..., Any]]:
             (y,) = ctx.saved_tensors
             return g * (y * (1 - y))
 
-    class Log(Function):  # the slope 1/x kept as a number, times g (deviation 18, ours)
+    class Log(Function):  # the slope 1/x kept as a number, times g (deviation 21, ours)
         @staticmethod
         def forward(ctx: Any, x: Any) -> Any:
             ctx.save_for_backward(x)
@@ -92,7 +92,7 @@ def corrected(torch: Any) -> dict[str, Callable[..., Any]]:
             (x,) = ctx.saved_tensors
             return g * (1 / x)
 
-    class Div(Function):  # the slopes 1/b and -y/b kept as numbers, times g (18; and 16)
+    class Div(Function):  # the slopes 1/b and -y/b kept as numbers, times g (21; and 16)
         @staticmethod
         def forward(ctx: Any, a: Any, b: Any) -> Any:
             ctx.save_for_backward(a, b)
@@ -150,7 +150,7 @@ def corrected(torch: Any) -> dict[str, Callable[..., Any]]:
         "division-slope-under-a-tiny-gradient": lambda a, b: Div.apply(tensor(a), tensor(b)),
         "vsum-rounded-once": lambda xs: Sum.apply(*[tensor(x) for x in xs]),
         "vsum-rounded-once (dot)": lambda ws, xs: Dot.apply(*[tensor(v) for v in [*ws, *xs]]),
-        "a-number-over-a-tensor-beyond-the-floats": lambda a, b: tensor(a) / b,
+        "a-number-over-a-tensor": lambda a, b: tensor(a) / b,
         "second-derivative-of-a-quotient-beyond-the-floats":
             lambda a, b: Div.apply(tensor(a), tensor(b)),
     }
@@ -172,9 +172,10 @@ def twin(step: Step, numbers: list[float], plain_sum: Callable[[], float]) -> st
         return "sigmoid-below-minus-709"
     if op == "log" and abs(x) < TINY:
         return "log-slope-under-a-tiny-gradient"
+    if op == "/" and step.args[0][0] == "const":  # (c / t: c · (1/t) in PyTorch)
+        return "a-number-over-a-tensor"
     if op == "/" and abs(numbers[1]) < TINY:
-        return "division-slope-under-a-tiny-gradient" if step.args[0][0] == "node" else \
-            "a-number-over-a-tensor-beyond-the-floats"
+        return "division-slope-under-a-tiny-gradient"
     if op == "/" and step.args[1][0] == "node" and not 2.0**-511 < abs(numbers[1]) < 2.0**511:
         return "second-derivative-of-a-quotient-beyond-the-floats"  # (b² is no float)
     if op == "**":
@@ -205,7 +206,7 @@ def hessian_deviation_of(program: Program, nodes: list[Value], twins: dict[str, 
         str | None:
     """The recorded deviation that makes PyTorch's second derivatives of the program differ
     from ours, or None: a mixed partial of a**b at b = 0 (deviation 1), or a local
-    derivative too large for a float (deviation 18), in the program or in the graphs of its
+    derivative too large for a float (deviation 21), in the program or in the graphs of its
     first derivatives (d(0.5/y)/dy = -0.5/y² for √ at a subnormal y)."""
     for step, node in zip(program.steps, nodes[len(program.leaves):]):
         if step.op == "**" and step.args[1][0] == "node" and node.parents[-1].data == 0:
@@ -217,7 +218,7 @@ def hessian_deviation_of(program: Program, nodes: list[Value], twins: dict[str, 
 
 def overflowing_slope(root: Value) -> bool:
     """Whether a node of ``root``'s graph has a local derivative too large for a float
-    though its number and its operands' are not (deviation 18)."""
+    though its number and its operands' are not (deviation 21)."""
     return any(
         any(math.isinf(d) for d in node.local_grads) and math.isfinite(node.data)
         and all(math.isfinite(p.data) for p in node.parents) for node in walk(root))
