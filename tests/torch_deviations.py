@@ -69,10 +69,11 @@ compare such a case with central differences instead of PyTorch.
    below 0. PyTorch multiplies its slope 0 by the gradient: inf · 0 = NaN. We give 0 (the
    tensor engine gave NaN too before issue 55, the scalar engine 0). Its second derivative,
    12, is the same mask seen from the next order.
-15. **A number divided by a tensor whose reciprocal is no float** (issue 55). PyTorch
-   computes ``c / t`` for a plain number c as c · (1/t): at t = 5e-324, 1/t is inf, so 1e-310 / t
-   gives inf and 0 / t NaN, where they are 2.02e13 and 0 (a tensor divided by a tensor is
-   right). We give 2.02e13 and 0.
+15. **A number divided by a tensor** (issue 55). PyTorch computes ``c / t`` for a plain
+   number c as c · (1/t), which rounds twice: -727 / t at t = -1.46 is 497.945205479452,
+   where the quotient rounded once (IEEE 754's division, Python's, ours) is
+   497.94520547945206; and at t = 5e-324, where 1/t is inf, 1e-310 / t gives inf and 0 / t
+   NaN, where they are 2.02e13 and 0 (a tensor divided by a tensor is right).
 16. **Second derivatives of a / b where b² is no float** (issue 55). PyTorch's double backward
    of ``/`` works with b², which overflows for |b| above about 1.3e154 (and loses its digits
    below 1.5e-154): ∂²/∂a∂b of 1e160·|ab|/(ab), a constant, at a = 1e160 and b = 1 comes out
@@ -83,10 +84,26 @@ compare such a case with central differences instead of PyTorch.
    twice: 3·Σ then 5·Σ gives a.grad = 13, where it is 3 + 5 = 8, which ``vsum`` gives (found
    by the differential test's stateful sequences, tests/differential/sequences.py).
 
+18. **max at NaN, on tensors** (issue 55). Where a NaN wins a max (as ``np.max``, as
+   ``torch.amax``), we give its NaN entries the slope NaN and the entries that lost 0;
+   PyTorch's amax shares the gradient among the entries equal to the max, of which there
+   are none (NaN equals nothing), 0/0: NaN to every entry of the group.
+19. **Second derivatives of a power at a base that is 0** (issue 55). Where relu (or any
+   mask) makes a base 0, a**b is 0 for every b > 0 and nearby x: every derivative is 0. For
+   b < 1 (or b < 2, one order up), PyTorch's double backward multiplies pow's infinite
+   slope (or curvature) at 0 by the gradient the mask made exactly 0: ∂²/∂x∂b of
+   relu(x) ** b at x = -1, b = 0.5 is NaN. We give 0.
+
+20. **Second derivatives through √ at a subnormal number** (issue 55). PyTorch's double
+   backward of √x divides by x^1.5, which underflows for a subnormal x: d²/dx² √(eˣ) at
+   x = -727 (eˣ = 1.1e-316) is -inf, where it is e^(x/2)/4 = 3.4e-159, which the tensor
+   engine gives (its slope g·0.5/√x keeps √x whole). The scalar engine gives -inf too
+   (21).
+
 Where our engine differs from the mathematics, knowingly (``ours_value``, which the test
 checks we give):
 
-18. **A local derivative too large for a float, under a tiny gradient** (issue 55, item 6).
+21. **A local derivative too large for a float, under a tiny gradient** (issue 55, item 6).
    A Value keeps log's local derivative 1/x (and /'s 1/b and -y/b) as a number, and the
    chain rule multiplies it by the gradient that arrives: for x below about 5.6e-309, 1/x
    is inf, and x.log().backward(5e-324) at x = 5e-324 gives inf where the answer, g/x, is
@@ -264,8 +281,8 @@ def _our_gradient_after_a_view_is_written() -> float:
 
 
 def _tensor_slope(f: Callable[..., Any], at: list[list[float]], which: int = 0,
-                  seed: float = 1.0) -> Callable[[Any], float]:
-    """The first entry of the gradient of operand ``which`` of Σ seed·f(*operands) in
+                  seed: float = 1.0, entry: int = 0) -> Callable[[Any], float]:
+    """Entry ``entry`` of the gradient of operand ``which`` of Σ seed·f(*operands) in
     PyTorch (``torch_case``, given torch), or in the tensor engine (given None)."""
     def case(torch: Any = None) -> float:
         if torch is None:
@@ -273,10 +290,10 @@ def _tensor_slope(f: Callable[..., Any], at: list[list[float]], which: int = 0,
 
             xs = [Tensor(x) for x in at]
             (f(None, *xs) * seed).sum().backward()
-            return float(xs[which].grad[0])
+            return float(xs[which].grad[entry])
         ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in at]
         (f(torch, *ts) * seed).sum().backward()
-        return float(ts[which].grad[0].item())
+        return float(ts[which].grad[entry].item())
 
     return case
 
@@ -364,6 +381,33 @@ def _accumulated_twice(torch: Any = None) -> float:
     return float(a.grad.item())
 
 
+def _mixed_partial_of_a_masked_power(torch: Any = None) -> float:
+    """∂/∂b of ∂(relu(x) ** b)/∂x at x = -1, b = 0.5: ours, or (given torch) PyTorch's."""
+    from tinygrad_edu import grad
+
+    if torch is None:
+        x, b = Value(-1.0), Value(0.5)
+        (gx,) = grad(x.relu() ** b, [x], create_graph=True)
+        return float(grad(gx, [b], allow_unused=True)[0] or 0.0)
+    tx, tb = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (-1.0, 0.5))
+    (tgx,) = torch.autograd.grad(tx.relu() ** tb, tx, create_graph=True)
+    return float(torch.autograd.grad(tgx, tb)[0].item())
+
+
+def _hessian_of_a_root_of_exp(torch: Any = None) -> float:
+    """d²/dx² of Σ sqrt(exp(x)) at x = [-727]: the tensor engine's, or (given torch)
+    PyTorch's."""
+    if torch is None:
+        import numpy as np
+
+        from tinygrad_edu import hessian
+
+        return float(hessian(lambda v: v.exp().sqrt().sum(), np.array([-727.0]))[0, 0])
+    x = torch.tensor([-727.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(x.exp().sqrt().sum(), x, create_graph=True)
+    return float(torch.autograd.grad(g.sum(), x)[0][0].item())
+
+
 def _torch_vsum(torch: Any) -> float:
     return float(torch.stack([torch.tensor(v, dtype=torch.float64)
                               for v in (-1e300, 2.0, 1e300)]).sum().item())
@@ -425,7 +469,7 @@ ISSUE_55 = [
                                        seed=5e-324),
               ours=_tensor_slope(lambda E, a, b: a / b, [[5e-324], [5e-324]], which=1,
                                  seed=5e-324)),
-    Deviation("a-number-over-a-tensor-beyond-the-floats", "1e-310 / x at x = 5e-324",
+    Deviation("a-number-over-a-tensor", "1e-310 / x at x = 5e-324",
               torch_value=INF, true_value=1e-310 / 5e-324,
               torch_case=lambda torch: float(1e-310 / torch.tensor(5e-324,
                                                                    dtype=torch.float64)),
@@ -438,6 +482,20 @@ ISSUE_55 = [
               "a.grad after 3·Σ[a, 1, b] then 5·Σ[a, 1, b] backward, at a = 1, b = 2",
               torch_value=13.0, true_value=8.0, torch_case=_accumulated_twice,
               ours=_accumulated_twice),
+    Deviation("max-slope-at-nan", "d/dx[1] Σ max(x) at x = [NaN, 1, 2]", torch_value=NAN,
+              true_value=0.0,
+              torch_case=_tensor_slope(lambda E, x: x.amax() if E else x.max(),
+                                       [[NAN, 1.0, 2.0]], which=0, entry=1),
+              ours=_tensor_slope(lambda E, x: x.amax() if E else x.max(), [[NAN, 1.0, 2.0]],
+                                 which=0, entry=1)),
+    Deviation("second-derivative-of-a-power-at-a-zero-base",
+              "∂²/∂x∂b relu(x) ** b at x = -1, b = 0.5", torch_value=NAN, true_value=0.0,
+              torch_case=_mixed_partial_of_a_masked_power,
+              ours=_mixed_partial_of_a_masked_power),
+    Deviation("second-derivative-of-sqrt-at-a-subnormal",
+              "d²/dx²[0] Σ sqrt(exp(x)) at x = [-727] (tensors)", torch_value=-INF,
+              true_value=math.exp(-727 / 2) / 4, torch_case=_hessian_of_a_root_of_exp,
+              ours=_hessian_of_a_root_of_exp),
     Deviation("power-of-zero-slope-under-an-infinite-gradient",
               "d/db[0] of Σ inf·(0 ** b) at b = [0.5]", torch_value=NAN, true_value=0.0,
               torch_case=_tensor_slope(lambda E, b: 0.0**b, [[0.5]], seed=INF),
@@ -463,7 +521,8 @@ ISSUE_55 = [
 ]
 """Issue 55's: maximum, minimum and clip at NaN (8), √x at -0.0 (9), sums (10), sigmoid (11),
 0 ** x (12, 14), d(a/b)/db (13), c / t (15), second derivatives of a / b (16), gradients
-that share memory (17); and, knowingly, local derivatives beyond the floats (18)."""
+that share memory (17), max at NaN (18), second derivatives at a base 0 (19) and of √ at a
+subnormal (20); and, knowingly, local derivatives beyond the floats (21)."""
 
 
 pow_mixed_partial_deviation = Deviation(
