@@ -98,12 +98,18 @@ compare such a case with central differences instead of PyTorch.
    backward of √x divides by x^1.5, which underflows for a subnormal x: d²/dx² √(eˣ) at
    x = -727 (eˣ = 1.1e-316) is -inf, where it is e^(x/2)/4 = 3.4e-159, which the tensor
    engine gives (its slope g·0.5/√x keeps √x whole). The scalar engine gives -inf too
-   (21).
+   (22).
+
+21. **Second derivatives through log beyond 1.3e154** (issue 55). d²/dx² log(eˣ) is 0; at
+   x = 400 (eˣ = 5.2e173) PyTorch gives 1.0: its double backward of log works with the
+   slope's own slope -1/y², which underflows to 0 there, so -1 of the two terms that cancel
+   is lost. The tensor engine gives 0 (its slope g/y keeps y whole); the scalar engine
+   gives 1.0 too (22).
 
 Where our engine differs from the mathematics, knowingly (``ours_value``, which the test
 checks we give):
 
-21. **A local derivative too large for a float, under a tiny gradient** (issue 55, item 6).
+22. **A local derivative too large for a float, under a tiny gradient** (issue 55, item 6).
    A Value keeps log's local derivative 1/x (and /'s 1/b and -y/b) as a number, and the
    chain rule multiplies it by the gradient that arrives: for x below about 5.6e-309, 1/x
    is inf, and x.log().backward(5e-324) at x = 5e-324 gives inf where the answer, g/x, is
@@ -116,9 +122,11 @@ checks we give):
    d/dx (√(eˣ))² = (0.5/s)·(2s)·eˣ (s = √(eˣ)), at x = -600 the second pass's share
    eˣ·2s = 2.7e-391 is 0 as a float, which undoes the cancellation of 0.5/s's slope
    against 2s's: the second derivative comes out as 1.5·eˣ, where it is eˣ = 2.65e-261
-   (PyTorch's graph, one node for g/(2s), gives it). Only outside about 1e±150 can such
-   products leave the floats; the differential test counts them as rounding it cannot
-   judge (tests/differential.py).
+   (PyTorch's graph, one node for g/(2s), gives it); and d²/dx² log(eˣ) at x = 400 is 1.0
+   where it is 0, as in PyTorch (21): log's slope 1/y, as a Value, has the slope -1/y²,
+   which underflows to 0 for y = 5.2e173. Only outside about 1e±150 can such products
+   leave the floats; the differential test does not judge second derivatives there
+   (tests/differential).
 """
 
 from __future__ import annotations
@@ -408,6 +416,20 @@ def _hessian_of_a_root_of_exp(torch: Any = None) -> float:
     return float(torch.autograd.grad(g.sum(), x)[0][0].item())
 
 
+def _hessian_of_a_log_of_exp(torch: Any = None) -> float:
+    """d²/dx² of Σ log(exp(x)) at x = [400]: the tensor engine's, or (given torch)
+    PyTorch's."""
+    if torch is None:
+        import numpy as np
+
+        from tinygrad_edu import hessian
+
+        return float(hessian(lambda v: v.exp().log().sum(), np.array([400.0]))[0, 0])
+    x = torch.tensor([400.0], dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(x.exp().log().sum(), x, create_graph=True)
+    return float(torch.autograd.grad(g.sum(), x)[0][0].item())
+
+
 def _torch_vsum(torch: Any) -> float:
     return float(torch.stack([torch.tensor(v, dtype=torch.float64)
                               for v in (-1e300, 2.0, 1e300)]).sum().item())
@@ -496,6 +518,9 @@ ISSUE_55 = [
               "d²/dx²[0] Σ sqrt(exp(x)) at x = [-727] (tensors)", torch_value=-INF,
               true_value=math.exp(-727 / 2) / 4, torch_case=_hessian_of_a_root_of_exp,
               ours=_hessian_of_a_root_of_exp),
+    Deviation("second-derivative-of-log-beyond-the-floats",
+              "d²/dx²[0] Σ log(exp(x)) at x = [400] (tensors)", torch_value=1.0, true_value=0.0,
+              torch_case=_hessian_of_a_log_of_exp, ours=_hessian_of_a_log_of_exp),
     Deviation("power-of-zero-slope-under-an-infinite-gradient",
               "d/db[0] of Σ inf·(0 ** b) at b = [0.5]", torch_value=NAN, true_value=0.0,
               torch_case=_tensor_slope(lambda E, b: 0.0**b, [[0.5]], seed=INF),
@@ -513,6 +538,10 @@ ISSUE_55 = [
               "∂/∂a ∂(a**b)/∂b at a = 1e-310, b = 1.3556485258686441",
               torch_value=-5.428520339889496e-108, true_value=-5.422910415850817e-108,
               ours_value=NAN, torch_case=_mixed_partial_of_a_power, ours=_mixed_partial_of_a_power),
+    Deviation("second-derivative-through-a-slope-that-underflows",
+              "d²/dx² log(exp(x)) at x = 400 (Values)", torch_value=1.0, true_value=0.0,
+              ours_value=1.0, torch_case=_scalar(lambda x: x.exp().log(), 400.0, order=2),
+              ours=_scalar(lambda x: x.exp().log(), 400.0, order=2)),
     Deviation("second-derivative-through-a-share-that-underflows",
               "d²/dx² (sqrt(exp(x)))² at x = -600", torch_value=math.exp(-600),
               true_value=math.exp(-600), ours_value=1.5 * math.exp(-600),
@@ -521,8 +550,9 @@ ISSUE_55 = [
 ]
 """Issue 55's: maximum, minimum and clip at NaN (8), √x at -0.0 (9), sums (10), sigmoid (11),
 0 ** x (12, 14), d(a/b)/db (13), c / t (15), second derivatives of a / b (16), gradients
-that share memory (17), max at NaN (18), second derivatives at a base 0 (19) and of √ at a
-subnormal (20); and, knowingly, local derivatives beyond the floats (21)."""
+that share memory (17), max at NaN (18), second derivatives at a base 0 (19), of √ at a
+subnormal (20) and of log beyond 1.3e154 (21); and, knowingly, local derivatives beyond the
+floats (22)."""
 
 
 pow_mixed_partial_deviation = Deviation(

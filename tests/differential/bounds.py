@@ -74,7 +74,7 @@ def gradient_bounds(out: Value, seed: float) -> tuple[dict[Value, float], dict[V
     relative to), and a bound of the absolute rounding of shares that fell to subnormal
     numbers or to 0, carried on by the local derivatives (a share that underflows can undo
     a cancellation: in the graph of d/dx (√(eˣ))², at x = -600, it makes the second
-    derivative 1.5·eˣ: tests/torch_deviations.py, 21)."""
+    derivative 1.5·eˣ: tests/torch_deviations.py, 22)."""
     scale: dict[Value, float] = {out: abs(seed)}
     absolute: dict[Value, float] = {}
     for node in reversed(walk(out)):

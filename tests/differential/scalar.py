@@ -161,7 +161,7 @@ def compare_second(report: Report, program: Program, nodes: list[Value],
     infinite are not compared (products of infinities, whose NaN or inf depends on the order
     of the factors, which each engine's graph of a gradient sets its own way), nor the rows
     of a first derivative whose graph has a local derivative too large for a float
-    (deviation 21) or a number whose rounding cannot be judged (the second derivative of
+    (deviation 22) or a number whose rounding cannot be judged (the second derivative of
     a program adding ±2.7e300 terms that cancel is lost in both engines' rounding). Where
     the two differ by more than our graph's rounding allows, central differences of our
     first derivatives decide: PyTorch's graph of a gradient is another

@@ -81,7 +81,7 @@ def corrected(torch: Any) -> dict[str, Callable[..., Any]]:
             (y,) = ctx.saved_tensors
             return g * (y * (1 - y))
 
-    class Log(Function):  # the slope 1/x kept as a number, times g (deviation 21, ours)
+    class Log(Function):  # the slope 1/x kept as a number, times g (deviation 22, ours)
         @staticmethod
         def forward(ctx: Any, x: Any) -> Any:
             ctx.save_for_backward(x)
@@ -92,7 +92,7 @@ def corrected(torch: Any) -> dict[str, Callable[..., Any]]:
             (x,) = ctx.saved_tensors
             return g * (1 / x)
 
-    class Div(Function):  # the slopes 1/b and -y/b kept as numbers, times g (21; and 16)
+    class Div(Function):  # the slopes 1/b and -y/b kept as numbers, times g (22; and 16)
         @staticmethod
         def forward(ctx: Any, a: Any, b: Any) -> Any:
             ctx.save_for_backward(a, b)
@@ -206,7 +206,7 @@ def hessian_deviation_of(program: Program, nodes: list[Value], twins: dict[str, 
         str | None:
     """The recorded deviation that makes PyTorch's second derivatives of the program differ
     from ours, or None: a mixed partial of a**b at b = 0 (deviation 1), or a local
-    derivative too large for a float (deviation 21), in the program or in the graphs of its
+    derivative too large for a float (deviation 22), in the program or in the graphs of its
     first derivatives (d(0.5/y)/dy = -0.5/y² for √ at a subnormal y)."""
     for step, node in zip(program.steps, nodes[len(program.leaves):]):
         if step.op == "**" and step.args[1][0] == "node" and node.parents[-1].data == 0:
@@ -218,7 +218,7 @@ def hessian_deviation_of(program: Program, nodes: list[Value], twins: dict[str, 
 
 def overflowing_slope(root: Value) -> bool:
     """Whether a node of ``root``'s graph has a local derivative too large for a float
-    though its number and its operands' are not (deviation 21)."""
+    though its number and its operands' are not (deviation 22)."""
     return any(
         any(math.isinf(d) for d in node.local_grads) and math.isfinite(node.data)
         and all(math.isfinite(p.data) for p in node.parents) for node in walk(root))
