@@ -414,6 +414,15 @@ def _generate_tensors(seed: int) -> tuple[TProgram, list[Any]]:
 # ----------------------------------------------------------------------------- comparing
 
 
+def as_array(t: Any) -> np.ndarray:
+    """A tensor's numbers. (PyTorch's gradients may be ZeroTensors, whose numpy() crashes
+    the process with a segmentation fault for some strides: a 2×1×3 one of strides 6, 6,
+    1, from the Hessian-vector product of seed 6730.)"""
+    if getattr(t, "_is_zerotensor", lambda: False)():
+        return np.zeros(tuple(t.shape))
+    return t.detach().numpy(force=True)
+
+
 def run_theirs(program: TProgram, torch: Any, leaves: list[np.ndarray], directions: list[Any]
                ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """The program in PyTorch at ``leaves``: every node's numbers, the gradients of the
@@ -426,20 +435,20 @@ def run_theirs(program: TProgram, torch: Any, leaves: list[np.ndarray], directio
     out = nodes[-1]
     firsts = torch.autograd.grad(out, ts, allow_unused=True, create_graph=True) \
         if out.requires_grad else (None,) * len(ts)
-    grads = [np.zeros_like(x) if g is None else g.detach().numpy(force=True)
+    grads = [np.zeros_like(x) if g is None else as_array(g)
              for x, g in zip(leaves, firsts)]
     inner = [n for n in nodes if n.requires_grad]  # (every node's gradient: its size)
     every = torch.autograd.grad(out, inner, allow_unused=True, retain_graph=True) \
         if out.requires_grad else ()
-    sizes = [np.abs(g.detach().numpy(force=True)) for g in every if g is not None]
+    sizes = [np.abs(as_array(g)) for g in every if g is not None]
     largest = max([0.0, *(float(a[np.isfinite(a)].max(initial=0.0)) for a in sizes)])
     grads.append(np.array(largest if all(np.isfinite(a).all() for a in sizes) else np.inf))
     terms = [(g * torch.as_tensor(v)).sum() for g, v in zip(firsts, directions)
              if g is not None and g.requires_grad]
     products = torch.autograd.grad(sum(terms), ts, allow_unused=True) if terms else \
         (None,) * len(ts)
-    hvp = [np.zeros_like(x) if h is None else h.numpy(force=True) for x, h in zip(leaves, products)]
-    return [n.detach().numpy(force=True) for n in nodes], grads, hvp
+    hvp = [np.zeros_like(x) if h is None else as_array(h) for x, h in zip(leaves, products)]
+    return [as_array(n) for n in nodes], grads, hvp
 
 
 def run_ours(program: TProgram, nodes: list[Any], directions: list[Any]) -> tuple[
@@ -595,7 +604,7 @@ def local_values(program: TProgram, nodes: list[Any], torch: Any) -> list[np.nda
     for k, step in enumerate(program.steps):
         made = apply_step(step, ours[:len(program.leaves) + k], E)
         found.append(made.detach())
-    return [t.numpy(force=True) for t in found]
+    return [as_array(t) for t in found]
 
 
 def tensor_refusals(program: TProgram, torch: Any) -> list[str]:
