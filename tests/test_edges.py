@@ -256,3 +256,49 @@ def test_the_tensor_cases_are_pytorchs(case):
     y = theirs(t)
     y.backward(torch.full_like(y, INF))
     np.testing.assert_array_equal(t.grad.numpy(), _entries(kinds))
+
+
+# ----------------------------------------------------------------------------- a slope too large
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("base, exponent", [(1e-300, -0.5), (-1e-200, -1.0), (1e-250, -1.1),
+                                            (5e-324, -0.25)])
+def test_a_power_whose_slope_overflows_is_no_error(engine, base, exponent):
+    """Issue 55, item 4: Value(1e-300) ** -0.5 raised OverflowError, though the result, 1e150,
+    is a float; only its slope, -0.5 · 1e-300 ** -1.5, is not. The docs promise an error
+    where the result overflows; the slope is an infinity (as PyTorch gives), with and
+    without create_graph."""
+    x = Value(base) if engine == "Value" else Tensor([base, 4.0])
+    y = x**exponent
+    (g,) = grad(y if engine == "Value" else y.sum(), [x])
+    (again,) = grad(y if engine == "Value" else y.sum(), [x], create_graph=True)
+    slope = math.copysign(math.inf, exponent * (base ** exponent / base))
+    np.testing.assert_array_equal(np.ravel(g)[0], slope)
+    np.testing.assert_array_equal(again.data, g)
+    if engine == "Tensor":
+        assert g[1] == exponent * 4.0 ** (exponent - 1)
+    if torch is not None:
+        t = torch.tensor(base, dtype=torch.float64, requires_grad=True)
+        (t**exponent).backward()
+        assert t.grad.item() == slope and (t**exponent).item() == np.ravel(y.data)[0]
+    with pytest.raises(OverflowError, match=r"too large"):  # the result itself: an error
+        Value(base) ** -400.0 if engine == "Value" else Tensor([base]) ** -400.0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("base_is_a_node", [False, True])
+def test_the_exponent_of_a_power_of_zero_gets_nothing_whatever_arrives(engine, base_is_a_node):
+    """0 ** b is 0 for every b > 0: it does not depend on b there, so nothing passes back to
+    b, an infinite gradient included, as for relu below 0 (issue 55: the tensor engine
+    multiplied 0 by it, NaN, as PyTorch does, while Values gave 0: tests/torch_deviations.py)."""
+    b = Value(0.5) if engine == "Value" else Tensor([0.5, 2.0])
+    zero = 0.0 if engine == "Value" else np.array([0.0, 3.0])
+    base = (Value(zero) if engine == "Value" else Tensor(zero)) if base_is_a_node else zero
+    y = base**b
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no 0 · inf inside either)
+        (g,) = grad(y, [b], grad_outputs=INF if engine == "Value" else np.array([INF, 1.0]))
+    np.testing.assert_array_equal(np.ravel(g)[0], 0.0)
+    if engine == "Tensor":  # the other entry: 3 ** 2 · ln 3
+        assert g[1] == pytest.approx(9 * math.log(3.0))

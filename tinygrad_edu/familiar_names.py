@@ -64,7 +64,13 @@ def _in_place(symbol: str) -> Callable[[Value, Any], Value]:
 
     def update(self: Value, other: Any) -> Value:
         """``value += other`` and the like: in place under ``no_grad`` (a leaf's number
-        changes), else a new node (or an error, where that would update nothing)."""
+        changes), else a new node (or an error, where that would update nothing). A leaf's
+        ``.grad`` that ``backward(create_graph=True)`` left as a Value gets a new Value,
+        ``grad + share``, from a later backward pass, as in PyTorch (never an error)."""
+        if getattr(self, "_is_gradient", False):  # (set by autograd/gradients.py)
+            grown: Value = op(self, other)
+            setattr(grown, "_is_gradient", True)  # noqa: B010 (an attribute of its __dict__)
+            return grown
         if not is_grad_enabled():
             if self._row is not None:
                 raise RuntimeError(

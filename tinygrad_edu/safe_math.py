@@ -79,12 +79,18 @@ def d_pow_base(a: Any, b: Any, y: Any) -> Any:
     """d(a**b)/da = b·a**(b-1), on numbers or Values. Where the number b is 0, a**b is 1
     whatever a is, so nothing passes back (MASKED), but a NaN base stays NaN (PyTorch gives
     0: tests/torch_deviations.py); a Value b (second derivatives) keeps its graph. At a = 0
-    with b < 1 the slope is inf (the graph stands vertical there, as sqrt's at 0)."""
+    with b < 1 the slope is inf (the graph stands vertical there, as sqrt's at 0). Where
+    a**(b-1) is too large for a float though a**b is not (|a| < 1 and b < 1, as 1e-300 **
+    -0.5), the slope is b·(a**b / a): ±inf, not an error."""
     if b == 0 and isinstance(b, float):
-        return MASKED if a == a else a
+        nan = a != a if isinstance(a, float) else a._data != a._data  # (a Value: its number)
+        return a * math.nan if nan else MASKED  # (a Value: a node whose derivatives are NaN)
     if a == 0 and b < 1:
         return 0.0 if b == 0 else math.inf
-    return b * a ** (b - 1)
+    try:
+        return b * a ** (b - 1)
+    except OverflowError:
+        return b * (y / a)
 
 
 def d_pow_edge(a: Any) -> Any:

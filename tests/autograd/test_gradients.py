@@ -166,6 +166,42 @@ def test_create_graph_gives_every_leaf_a_value_and_inner_nodes_numbers():
     assert isinstance(x.grad, Value) and x.grad.data == 12.0
 
 
+@pytest.mark.parametrize("engine", ["Value", "Tensor"])
+@pytest.mark.parametrize("then", ["backward()", "backward() in no_grad()", "create_graph again",
+                                  "backward(inputs=[x, z])"])
+def test_a_plain_backward_after_create_graph_adds_to_constant_gradients_too(engine, then):
+    """Issue 55, item 3: after f.backward(create_graph=True), z's gradient is a constant Value
+    (3, for f = x·x + 3z), a leaf; the next backward's chain rule added to it with +=, which
+    a leaf outside no_grad() refuses ("p += ... on a leaf Value"). Now each later pass adds
+    to a leaf's gradient as PyTorch accumulates: (8, 6), then (12, 9)."""
+    from tinygrad_edu import no_grad
+    from tinygrad_edu.tensor import Tensor
+
+    make = Value if engine == "Value" else (lambda v: Tensor([v]))
+    x, z = make(2.0), make(1.0)
+    f = x * x + 3 * z
+    if engine == "Tensor":
+        f = f.sum()
+    f.backward(create_graph=True)
+    for _ in range(2):
+        if then == "backward() in no_grad()":
+            with no_grad():
+                f.backward()
+        elif then == "create_graph again":
+            f.backward(create_graph=True)
+        else:
+            f.backward(inputs=[x, z] if "inputs" in then else None)
+    found = [float(np.asarray(v.grad.data).reshape(-1)[0]) for v in (x, z)]
+    assert found == [12.0, 9.0]
+    if torch is not None:
+        tx, tz = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (2.0, 1.0))
+        tf = tx * tx + 3 * tz
+        tf.backward(create_graph=True)
+        tf.backward(retain_graph=True)
+        tf.backward()
+        assert [tx.grad.item(), tz.grad.item()] == found
+
+
 def test_create_graph_leaves_no_cycles_once_gradients_are_reset():
     gc.collect()
     gc.disable()

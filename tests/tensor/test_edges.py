@@ -22,8 +22,19 @@ from tests.tensor.test_engine import (
     seeds,
     shapes,
 )
-from tinygrad_edu import DomainError, Value, walk
-from tinygrad_edu.tensor import Tensor, cross_entropy, log_softmax, softmax
+from tinygrad_edu import DomainError, Value, grad, walk
+from tinygrad_edu.tensor import (
+    Tensor,
+    clip,
+    cross_entropy,
+    log_softmax,
+    maximum,
+    minimum,
+    mse_loss,
+    softmax,
+    stack,
+    unbroadcast,
+)
 from tinygrad_edu.testing import domain_of
 
 # ----------------------------------------------------------------------------- NaN propagates
@@ -203,6 +214,63 @@ def test_nan_propagates_through_binary_ops(name, side, shape, seed):
         assert np.isnan(t.grad[i]) == math.isnan(v.grad), (name, side, t.grad[i], v.grad)
     for t, r in zip(ts, refs):  # every other position is untouched by the NaN
         np.testing.assert_array_equal(t.grad[~at], r.grad[~at])
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("f", [maximum, minimum], ids=["maximum", "minimum"])
+@pytest.mark.parametrize("side", ["a", "b"])
+@given(shapes=pairs, seed=seeds)
+def test_nan_in_either_operand_of_maximum_and_minimum_gives_both_nan(f, side, shapes, seed):
+    """Which operand is larger is undefined at NaN, so both get a NaN slope there, the other
+    operand too (issue 55: both got 0, so a diverged model looked healthy; PyTorch passes the
+    gradient on, tests/torch_deviations.py); every other entry is untouched."""
+    rng = np.random.default_rng(seed)
+    (sa, sb), out_shape = shapes
+    a, b = draw_array(rng, sa), draw_array(rng, sb)
+    g = f if side == "a" else (lambda u, v: f(v, u))  # (the NaN goes into the first array)
+    ts, out, refs, _, i = backward_both(g, [a, b], rng)
+    nan_out = np.broadcast_to(only_at(sa, i), out_shape)  # where the NaN entry was used
+    np.testing.assert_array_equal(np.isnan(out.data), nan_out)
+    for t, r in zip(ts, refs):  # every entry that met the NaN: NaN; the others: as before
+        met = unbroadcast(nan_out.astype(float), t.shape) > 0
+        np.testing.assert_array_equal(np.isnan(t.grad), met)
+        np.testing.assert_array_equal(t.grad[~met], r.grad[~met])
+
+
+NAN = math.nan
+THROUGH_MAXIMUM = {  # the issue's cases: f(a, b) with a = [NaN, 2], b = [1, 1]
+    "maximum": lambda a, b: maximum(a, b).sum(),
+    "minimum(a, a)": lambda a, b: minimum(a, a).sum() + b.sum(),
+    "reshape": lambda a, b: maximum(a, b).reshape(2, 1).sum(),
+    "stack": lambda a, b: stack([maximum(a, b), b]).sum(),
+    "mse_loss": lambda a, b: mse_loss(maximum(a, b), np.zeros(2)),
+    "softmax": lambda a, b: (softmax(maximum(a, b).reshape(2, 1), 1) * [[1.0], [2.0]]).sum(),
+    "clip": lambda a, b: clip(a, -1.0, 1.0).sum() + b.sum(),
+    "clip of a 0-d tensor": lambda a, b: clip(a[0], -1.0, 1.0) + clip(a[1], -1.0, 1.0) + b.sum(),
+    "maximum squared": lambda a, b: (maximum(a, b) ** 2).sum(),
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("case", sorted(THROUGH_MAXIMUM))
+def test_nan_through_maximum_minimum_and_clip_in_first_and_second_derivatives(case):
+    """The issue's a = [NaN, 2], b = [1, 1]: the entry 0 of every gradient that met the NaN
+    is NaN (before: maximum(a, b).sum() gave a.grad [0, 1], b.grad [0, 0]), in backward(),
+    with create_graph and in a Hessian-vector product; entry 1 stays a number."""
+    f = THROUGH_MAXIMUM[case]
+    a, b = Tensor([NAN, 2.0]), Tensor([1.0, 1.0])
+    f(a, b).backward()
+    firsts = grad(f(a, b), [a, b], create_graph=True)
+    products = grad(sum((g * [1.0, 1.0]).sum() for g in firsts), [a, b], allow_unused=True)
+    met_b = case not in ("minimum(a, a)", "clip", "clip of a 0-d tensor")  # (b apart from a)
+    for found in (a.grad, firsts[0].data, *([] if products[0] is None else [products[0]])):
+        assert np.isnan(found[0]) and not np.isnan(found[1]), (case, found)
+    assert np.isnan(b.grad[0]) == met_b and not np.isnan(b.grad[1]), (case, b.grad)
+    np.testing.assert_array_equal(firsts[1].data, b.grad)
+    if case == "maximum":
+        assert a.grad[1] == 1.0 and b.grad[1] == 0.0
+    if case == "maximum squared":  # d²/da² of max(a, b)² is 2 where a wins
+        assert products[0][1] == 2.0 and np.isnan(products[0][0])
 
 
 @pytest.mark.filterwarnings("error")

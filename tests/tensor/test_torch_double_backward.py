@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
@@ -305,6 +305,11 @@ def test_hessian_vector_product_of_a_two_layer_network(activation, data):
     def loss(E, w1, b1, w2, b2):
         return f(E, x, w1, b1, w2, b2, labels=labels)
 
+    if activation == "relu":  # off relu's kink by a margin: NumPy's BLAS and PyTorch round
+        # x @ W1 differently (x = [[-2 + 2⁻⁵², 2 - 2⁻⁵²]] and W1 = 3.6e-177: 7.7e-194 against 0)
+        z = x @ params[0] + params[1]
+        scale = np.abs(x) @ np.abs(params[0]) + np.abs(params[1])
+        assume(np.all((scale == 0) | (np.abs(z) > 1e-9 * scale)))
     assert_same_second_derivatives(loss, params, directions(data, params))
 
 

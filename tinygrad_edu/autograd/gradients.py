@@ -195,6 +195,8 @@ def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
                 node.grad = g  # (a Value onto a gradient of 0 stays itself: no 0 + g node)
             else:
                 node._add_grad(g)
+            if isinstance(node.grad, Value):  # a later pass adds to it: grad + share, a new
+                setattr(node.grad, "_is_gradient", True)  # noqa: B010 (Value, familiar_names.py)
 
 
 def listed_inputs(inputs: Any, kind: type, who: str) -> list[Any] | None:

@@ -29,14 +29,24 @@ from tinygrad_edu.engine import Value, one, two
 from tinygrad_edu.errors import DomainError, real_or_none
 from tinygrad_edu.ops import ListOp, Op, hide, local_derivative, operand_names
 
-__all__ = ["ON_VALUES", "local_grads_as_values"]
+__all__ = ["ON_VALUES", "local_grads_as_values", "masked"]
 
 # relu, leaky_relu and abs are straight on each side of 0: their slopes are steps, numbers
 # that do not change as x moves (second derivatives 0, as in PyTorch). On Values they are
-# the nodes of two ops of their own, step and sign, whose derivative is 0, so that a graph
-# of a first derivative still leads back to x.
-STEP = hide(Op("step", safe_math.step, (0.0, None), formula="step({0}, {1})", local=("0",)))
-SIGN = hide(Op("sign", safe_math.sign, (0.0,), formula="sign({0})", local=("0",)))
+# the nodes of two ops of their own, step and sign, so that a graph of a first derivative
+# still leads back to x. Their own derivative is 0 whatever arrives (MASKED, as PyTorch's
+# zeros): an infinite factor beside a slope, as in (x1 · x0).leaky_relu(1.0) at x1 = -inf,
+# must not make its mixed partial 0 · inf = NaN.
+STEP = hide(Op("step", safe_math.step, (lambda x, below, y: safe_math.MASKED, None),
+               formula="step({0}, {1})", local=("0",)))
+SIGN = hide(Op("sign", safe_math.sign, (lambda x, y: safe_math.MASKED,), formula="sign({0})",
+               local=("0",)))
+# Where the plain pass's local derivative is MASKED (relu below 0, x ** 0: nothing passes
+# back, whatever arrives), the rule's Value is put in a node of this op: its number is MASKED,
+# so that the share it makes, MASKED × upstream, is 0 even where upstream is inf or NaN (as
+# in the plain pass), and it passes what reaches it on to the rule's own graph unchanged, so
+# that a mixed partial survives (d/db of b·a**(b-1) at b = 0 is 1/a).
+ZERO = hide(Op("masked", lambda x: safe_math.MASKED, (1.0,), formula="0·{0}", local=("1",)))
 ON_VALUES: dict[Op, tuple[Any, ...]] = {
     Value.RELU: (lambda x, y: two(STEP, x, 0.0),),
     Value.ABS: (lambda x, y: one(SIGN, x),),
@@ -78,8 +88,15 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
         if not is_node(g) and real_or_none(g) is None:
             raise TypeError(f"{op.name}: its derivative rule returned "
                             f"{type(g).__name__} {g!r} on Values, not a Value or a number")
-    return tuple(vertical(op, operands, i, g) if not is_node(g) and math.isinf(g) else g
-                 for i, g in zip(wanted, grads))
+    return tuple(masked(g) if plain is safe_math.MASKED else
+                 vertical(op, operands, i, g) if not is_node(g) and math.isinf(g) else g
+                 for i, g, plain in zip(wanted, grads, node.local_grads))
+
+
+def masked(g: Any) -> Any:
+    """The local derivative ``g`` (a Value, or a number) where the plain pass has MASKED: the
+    same 0 that passes nothing back, whatever arrives (see ZERO above)."""
+    return one(ZERO, g) if is_node(g) else safe_math.MASKED
 
 
 # ----------------------------------------------------------------------------- at an edge
@@ -100,6 +117,8 @@ def vertical(op: Any, operands: Any, i: int, slope: float) -> Any:
     x = operands[i]
     numbers = [o.data if is_node(o) else o for o in operands]
     x0 = numbers[i]
+    if not math.isfinite(x0):  # (x · inf at x = inf: no side to probe, a constant slope)
+        return slope
     step = 1e-6 * max(1.0, abs(x0))
     above, below = (_defined(op, numbers, i, x0 + s) for s in (step, -step))
     if above != below:

@@ -243,8 +243,8 @@ mul = define("*", np.multiply, "{0} * {1}", (lambda g, a, b, y: g * b, "{g} ⊙ 
 div = define("/", safe_math.div, "{0} / {1}", (lambda g, a, b, y: g / b, "{g} / {1}"),
              (lambda g, a, b, y: -g * y / b, "−{g} ⊙ {out} / {1}"), elementwise=True)
 pow_ = define("**", safe_math.pow, "{0} ** {1}",
-              (lambda g, a, b, y: _d_pow_base(g, a, b), "{g} ⊙ {1}·{0}^({1}−1)"),
-              (lambda g, a, b, y: g * _d_pow_exponent(a, y), "{g} ⊙ {out}·ln {0}"),
+              (lambda g, a, b, y: _d_pow_base(g, a, b, y), "{g} ⊙ {1}·{0}^({1}−1)"),
+              (lambda g, a, b, y: _d_pow_exponent(g, a, y), "{g} ⊙ {out}·ln {0}"),
               elementwise=True)
 neg = define("neg", np.negative, "−{0}", (lambda g, x, y: -g, "−{g}"), elementwise=True)
 exp = define("exp", safe_math.exp, "exp({0})", (lambda g, x, y: g * y, "{g} ⊙ {out}"),
@@ -295,8 +295,9 @@ def _won(g: Any, a: Any, b: Any) -> Any:  # maximum's gradient towards a (half o
 
 
 def _masked(g: Any, dead: Callable[[], Any]) -> Any:
-    """``g``, 0 where ``dead()``; only a ``g`` not finite needs it (0 · a finite number is 0)."""
-    if np.isfinite(data(g)).all() or not np.any(mask := np.asarray(dead())):
+    """``g``, 0 where ``dead()`` and ``g`` is not finite (0 · a finite number is 0 anyway)."""
+    finite = np.isfinite(data(g))
+    if finite.all() or not np.any(mask := np.asarray(dead()) & ~finite):
         return g
     return where(mask, 0.0, g) if isinstance(g, Tensor) else np.where(mask, 0, g)
 
@@ -306,20 +307,19 @@ def where(condition: Any, a: Operand, b: Operand) -> Any:
     return _where(np.asarray(data(condition)).astype(bool), a, b)
 
 
-def _d_pow_base(g: Any, a: Any, b: Any) -> Any:
-    """g ⊙ b·a**(b-1); where b = 0, a**b is 1 whatever a is: nothing passes back (as PyTorch),
-    but a NaN base stays NaN; at a = 0 it is 0 for b > 1, 1 for b = 1, inf for b < 1."""
-    ad, bd = data(a), data(b)  # (an exponent with a graph: its derivatives stay whole)
-    dead = np.asarray((bd == 0) & ~np.isnan(ad) & (not isinstance(b, Tensor)))
-    if dead.all():  # a constant 0: not even a graph of zeros passes back (as PyTorch)
+def _d_pow_base(g: Any, a: Any, b: Any, y: Any) -> Any:
+    """g ⊙ b·a**(b-1): 0 where b = 0 whatever arrives, as PyTorch (NaN at a NaN base; an exponent
+    with a graph keeps d/db = a**(b-1)); at a = 0 it is 0 for b > 1, 1 for b = 1, inf for b < 1."""
+    ad, bd, kept = data(a), data(b), isinstance(b, Tensor)  # kept: b has a graph
+    dead, zero = np.asarray((bd == 0) & ~np.isnan(ad)), np.asarray(ad == 0)
+    if dead.all() and not kept:  # a constant 0: not even a graph of zeros passes back
         return np.zeros_like(data(g))
-    zero = np.asarray(ad == 0)
     with np.errstate(over="ignore", divide="ignore"):
         if not (zero.any() or dead.any()):
-            return g * (b * a ** (b - 1))
-        vertical = zero & (bd < 1) & ~dead
-        slope = where(dead, 0.0, b * where(dead | vertical, 1.0, a) ** (b - 1))
-    passed = where(dead, 0.0, g) if dead.any() else g
+            return g * (b * safe_math.slope_power(a, b - 1, y))
+        vertical, cut = zero & (bd < 1) & ~dead, dead & (~np.isfinite(1 / ad) | (not kept))
+        slope = where(cut, 0.0, b * safe_math.slope_power(where(cut | vertical, 1.0, a), b - 1, y))
+    passed = _masked(g, lambda: dead)
     return _vertical(passed, a, vertical, slope) if vertical.any() else passed * slope
 
 
@@ -339,15 +339,15 @@ def _vertical(g: Any, x: Any, edge: Any, slope: Any) -> Any:
         return g * where(edge, np.inf - sqrt(where(edge, x, 1.0)), slope)
 
 
-def _d_pow_exponent(a: Any, y: Any) -> Any:
-    """d(a**b)/db = a**b · ln a, which needs a > 0 (taken as 0 where a = 0, as PyTorch)."""
+def _d_pow_exponent(g: Any, a: Any, y: Any) -> Any:
+    """g ⊙ a**b·ln a, which needs a > 0; at a = 0 nothing passes back, whatever arrives."""
     negative = np.asarray(data(a) < 0)  # not np.min(a) < 0: a NaN entry would hide the others
     if negative.any():
         raise safe_math.negative_bases(np.asarray(data(a)), negative)
     zero = np.asarray(data(a) == 0)
     if not zero.any():
-        return y * log(a)
-    return where(zero, 0.0, y * log(where(zero, 1.0, a)))
+        return g * (y * log(a))
+    return _masked(g, lambda: zero) * where(zero, 0.0, y * log(where(zero, 1.0, a)))
 
 
 # Matrices. Each entry of Z = X @ W is a row of X times a column of W, so the gradient of X

@@ -19,7 +19,7 @@ from tinygrad_edu.formatting import shape_str
 
 __all__ = [
     "constant", "div", "exp", "float_dtype", "inside", "larger", "log", "log_softmax", "not_real",
-    "pow", "real_array", "shape_error", "shape_str", "sigmoid", "sqrt", "step",
+    "pow", "real_array", "shape_error", "shape_str", "sigmoid", "slope_power", "sqrt", "step",
 ]
 
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -239,7 +239,8 @@ def pow(x: Any, y: Any) -> np.ndarray:
         pass
     base, power = np.broadcast_arrays(x, y)  # each base next to its own exponent
     for bad, error, problem, advice in (
-        ((base < 0) & (np.round(power) != power) & ~np.isnan(power), DomainError,
+        ((base < 0) & (np.round(power) != power) & ~np.isnan(power) & np.isfinite(base),
+         DomainError,  # ((-inf) ** 0.5 is inf, as in IEEE 754 and the scalar engine)
          "a negative base with a non-integer exponent is not a real number",
          "use integer exponents for negative bases"),
         ((base == 0) & (power < 0), ZeroDivisionError,
@@ -256,6 +257,20 @@ def pow(x: Any, y: Any) -> np.ndarray:
                 f"is {first}); {advice}"
             )
     return unchecked_pow(x, y)  # a flag with no error of ours behind it: IEEE's result
+
+
+def slope_power(a: Any, e: Any, y: Any) -> Any:
+    """``a ** e`` (arrays or Tensors), the power in the slope of y = a**b (e = b - 1); where
+    an entry is too large for the dtype though y is not (|a| < 1, e < 0), ``y / a``: inf,
+    not the forward function's error (on arrays too, so that both give the same numbers)."""
+    try:
+        power = a ** e
+    except OverflowError:  # (a Tensor's ** refuses a result too large for its dtype)
+        return y / a
+    if isinstance(power, (np.ndarray, np.floating)) and np.any(
+            np.isinf(power) & np.isfinite(a) & np.isfinite(e)):  # (as the Tensor's ** sees it)
+        return y / a
+    return power
 
 
 def unchecked_pow(x: Any, y: Any) -> np.ndarray:
@@ -283,14 +298,23 @@ def step(x: np.ndarray, below: float) -> np.ndarray:
 
 def larger(a: Any, b: Any) -> np.ndarray:
     """maximum's slope for a: 1 where a > b, 0 where a < b, ½ on a tie (as PyTorch shares the
-    gradient), in the operands' dtype (a float32 graph stays float32)."""
-    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(np.result_type(a, b))
+    gradient), NaN where a or b is NaN (which one is larger is undefined there; PyTorch passes
+    the gradient on: tests/torch_deviations.py), in the operands' dtype (a float32 graph stays
+    float32)."""
+    slope = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))
+    unordered = np.isnan(a) | np.isnan(b)  # (every comparison with NaN is False: 0 above)
+    if unordered.any():
+        slope = np.where(unordered, np.nan, slope)
+    return slope.astype(np.result_type(a, b))
 
 
 def inside(x: Any, low: float, high: float) -> np.ndarray:
-    """clip's slope: 1 where low <= x <= high (as PyTorch), else 0."""
+    """clip's slope: 1 where low <= x <= high (as PyTorch), else 0; NaN at NaN (PyTorch: 0,
+    tests/torch_deviations.py)."""
     x = np.asarray(x)
-    return ((x >= low) & (x <= high)).astype(x.dtype)
+    slope = np.asarray((x >= low) & (x <= high), dtype=x.dtype)
+    nan = np.isnan(x)
+    return np.where(nan, np.nan, slope).astype(x.dtype) if nan.any() else slope
 
 
 def log_softmax(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
