@@ -277,18 +277,18 @@ def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_p
 
     if os.geteuid() != 0:
         pytest.skip("the grader drops to another user only when it runs as root")
-    result = graded(tmp_path, """
+    result = graded(tmp_path, f"""
         import numpy
         def d_mul(a, b, y):
             wrap = [c for c in ().__class__.__base__.__subclasses__()
                     if c.__name__ == "_wrap_close"][0]
             found = wrap.__init__.__globals__
-            loaded = [m for m in found["sys"].modules if m.startswith("numpy.")]
-            raise RuntimeError(f"uid {found['getuid']()}, loaded: " + ",".join(loaded))
+            missing = [m for m in {NUMPY_ON_FIRST_USE!r} if m not in found["sys"].modules]
+            raise RuntimeError(f"uid {{found['getuid']()}}, not loaded: {{missing}}")
         """, ["d_mul"])
     verdict = str(result.verdicts["d_mul"])
     assert "uid 65534," in verdict, verdict  # nobody
-    assert set(NUMPY_ON_FIRST_USE) <= set(verdict.split("loaded: ")[1].split()[0].split(","))
+    assert "not loaded: []" in verdict, verdict
 
 
 @pytest.mark.parametrize("name", ["d_mul", "backward", "topological_sort", "sgd_step"])

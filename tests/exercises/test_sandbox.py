@@ -114,6 +114,13 @@ def vm_read(pid):
     raw("process_vm_readv", pid, ctypes.addressof(local), 1, ctypes.addressof(remote), 1, 0)
     return into.raw.decode()
 
+def prctl(option, value):
+    if libc.prctl(ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0),
+                  ctypes.c_ulong(0), ctypes.c_ulong(0)) == -1:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+    return "done"
+
 def fork():
     pid = os.fork()
     if pid == 0:
@@ -193,6 +200,8 @@ attempt("os.system", lambda: os.system("true"))
 attempt("subprocess", lambda: subprocess.run(["true"]).returncode)
 attempt("execv", lambda: os.execv("/bin/true", ["true"]))
 attempt("fork", fork)
+attempt("prctl PR_SET_PDEATHSIG", lambda: prctl(1, 0))  # (undo sandbox.end_with)
+attempt("prctl PR_SET_NAME", lambda: prctl(15, ctypes.addressof(ctypes.create_string_buffer(b"x"))))
 attempt("socket", lambda: socket.socket().close())
 attempt("socketpair", lambda: [s.close() for s in socket.socketpair()])
 attempt("kill parent", lambda: os.kill(os.getppid(), 0))
@@ -406,7 +415,7 @@ def refused(result, code):
 @pytest.mark.parametrize("check", ["subprocess", "execv", "fork", "socket", "socketpair",
                                    "kill parent", "kill group", "killpg", "ptrace attach",
                                    "process_vm_readv parent", "process_vm_readv self",
-                                   "unshare"])
+                                   "unshare", "prctl PR_SET_PDEATHSIG"])
 def test_seccomp_refuses(confined, check):
     """A program run, a process made, a socket, a signal or a tracer for another process,
     another process's memory: refused with EPERM."""
@@ -471,7 +480,8 @@ def test_readable_before(confined):
 @pytest.mark.parametrize("check, value", [
     ("kill self", None), ("pthread_kill self", None), ("raise_signal", ["USR1"]),
     ("alarm", True), ("threads", [4_999_950_000] * 4), ("write inside", "hello"),
-    ("read own script", 16), ("write /dev/null", 7), ("read /dev/urandom", 16)])
+    ("read own script", 16), ("write /dev/null", 7), ("read /dev/urandom", 16),
+    ("prctl PR_SET_NAME", "done")])
 def test_still_works(confined, check, value):
     """Signals to itself (its own handlers run, the time limit's SIGALRM too), threads,
     the file it runs, the writable folder, the devices every program uses."""
@@ -743,6 +753,10 @@ def test_filter_rules(arch, audit_arch):
             assert answer(name, other) == eperm, (name, other)
     for name in ("landlock_create_ruleset", "seccomp"):
         assert answer(name) == ALLOW
+    assert answer("prctl", 1, 0) == eperm  # PR_SET_PDEATHSIG: sandbox.end_with holds
+    assert answer("prctl", 1 + 2**32, 0) == eperm  # (the kernel reads an int: the low half)
+    for option in (15, 16, 38, 39):
+        assert answer("prctl", option, 0) == ALLOW, option
     assert run_filter(program, audit_arch, 0) == ALLOW  # read (x86_64), io_setup (aarch64)
     assert run_filter(program, 0x40000003, 11) == KILL_PROCESS  # i386's execve
     x32 = run_filter(program, audit_arch, 0x40000000 | calls["execve"])

@@ -232,6 +232,8 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         return []
     graded.ended.add(ex.name)
     graded.verdicts[ex.name] = Verdict(ex, False, message=(
+        f"grading it, {stop}: only the grader's own code in your process writes to the "
+        "grader; code that writes there fails the exercise." if stop.kind == "garbled" else
         f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "
         "hand on the exercise's worked example to see what stops it."))
     return [e for e in left if e is not ex]

@@ -69,6 +69,8 @@ def _judge_order(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
 def _order_problem(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
     listed = list(answer[0])
     names = case.node_names()
+    if not all(isinstance(n, str) and n in names for n in listed):  # (only the grader's names)
+        raise ValueError("an order of names that are not the graph's nodes")
     parents = case.parents()
     needed, stack = set(), [len(names) - 1]
     while stack:

@@ -37,7 +37,7 @@ from tinygrad_edu.errors import DomainError
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner import engines, serve, wire
 from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
-from tinygrad_edu.exercises.learner.parts import AnswerError
+from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
 
 __all__ = ["LEARNER", "LearnerProcess", "Remote", "Stopped"]
@@ -60,6 +60,19 @@ ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 file rules (Landlock) hold for the thread that asks for them, and every thread the learner's
 code starts afterwards (``learner/sandbox.py``)."""
 
+LARGEST = 16 * 2**20
+"""The largest message the grader reads from a learner's process, in bytes (an answer is a
+few numbers; the largest question, a GPT's graph of the track, is under 1 MiB)."""
+TEXT, MESSAGE, PRINTED = 4000, 2000, 20_000
+"""The most characters the grader keeps of an error's text (its line of the learner's code),
+of its message and of what a call printed: whatever the learner's process sends, a verdict
+and a class's report stay small."""
+
+FOLDERS: str | None = None
+"""Where each learner's process gets its folder (None: the system's temporary folder); a
+class's grading (``classroom/isolation.py``) has one of its own, removed when it ends, so
+that a grading process that was stopped leaves nothing behind."""
+
 REQUIRE = "TINYGRAD_EDU_REQUIRE_SANDBOX"
 """Set to 1 (``--require-sandbox``), a grader refuses to run a learner's code where the
 kernel lacks a protection of ``learner/sandbox.py``: the submission is not graded, and the
@@ -73,9 +86,9 @@ def required() -> bool:
 
 class Stopped(BaseException):
     """The learner's process ended, or stopped answering, before it answered (``kind``:
-    ``"ended"``, ``"slow"``, ``"reported"``). A BaseException, as ``TimeLimit`` is, so that
-    hypothesis does not take it for a failing input and try others: it ends the grading of
-    the exercise."""
+    ``"ended"``, ``"slow"``, ``"reported"``, ``"garbled"``: it sent what is not a message).
+    A BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
+    input and try others: it ends the grading of the exercise."""
 
     def __init__(self, message: str, kind: str, reports: list[str] | None = None) -> None:
         super().__init__(message)
@@ -100,15 +113,8 @@ class LearnerProcess:
         self.asked: set[str] = set()  # the names of what it asked the grader for
         self.printed = self.stderr = ""
         self._pending = b""
-        self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-")
-        os.chmod(self._folder, 0o711)
-        writable = Path(self._folder, "tmp")  # (the one folder its code may write in)
-        writable.mkdir(mode=0o700)
-        if user is not None:
-            import pwd
-
-            entry = pwd.getpwnam(user)
-            os.chown(writable, entry.pw_uid, entry.pw_gid)
+        self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-", dir=FOLDERS)
+        os.chmod(self._folder, 0o711)  # (its code may write nowhere: learner/sandbox.py)
         requests_r, self._requests = os.pipe()
         self._answers, answers_w = os.pipe()
         self._reports, reports_w = os.pipe()
@@ -119,23 +125,27 @@ class LearnerProcess:
                  str(answers_w), str(reports_w)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
                 pass_fds=(requests_r, answers_w, reports_w), cwd=self._folder,
-                env={"PATH": os.defpath, "LANG": "C.UTF-8", "TMPDIR": str(writable),
+                env={"PATH": os.defpath, "LANG": "C.UTF-8",
                      **dict.fromkeys(ONE_THREAD, "1")},
                 close_fds=True, start_new_session=True)
         finally:
             for fd in (requests_r, answers_w, reports_w):
                 os.close(fd)
-        os.set_blocking(self._reports, False)
-        wire.write_message(self._requests, {
-            "group": group, "source": source, "path": path, "user": user,
-            "time_limit": time_limit, "load_limit": load_limit,
-            "cells": [list(cell) for cell in cells], "writable": str(writable),
-            "require": required(),
-            "exercises": [{"name": ex.symbol, "params": ex.params} for ex in exercises]})
-        self.loaded = self._reply(START_DEADLINE - serve.LOAD_LIMIT + load_limit)
-        self.printed = str(self.loaded.get("printed", ""))
-        sandbox = self.loaded.get("sandbox")
-        self.sandbox: dict[str, Any] = sandbox if isinstance(sandbox, dict) else {}
+        try:  # (whatever goes wrong from here, the process is ended and its folder removed)
+            os.set_blocking(self._reports, False)
+            wire.write_message(self._requests, {
+                "group": group, "source": source, "path": path, "user": user,
+                "parent": os.getpid(), "time_limit": time_limit, "load_limit": load_limit,
+                "cells": [list(cell) for cell in cells], "require": required(),
+                "exercises": [{"name": ex.symbol, "params": ex.params} for ex in exercises]})
+            # what the kernel's boundary is, as the process said before the learner's code
+            # ran (so no learner's code wrote it), then what running the file did
+            self.sandbox = _protections(self._reply(START_DEADLINE - serve.LOAD_LIMIT))
+            self.loaded = self._reply(START_DEADLINE - serve.LOAD_LIMIT + load_limit)
+        except BaseException:
+            self.close()
+            raise
+        self.printed = str(self.loaded.get("printed", ""))[:PRINTED]
 
     def ask(self, message: dict[str, Any]) -> dict[str, Any]:
         """Send a question and return the answer (``Stopped`` if none comes)."""
@@ -171,28 +181,40 @@ class LearnerProcess:
                 raise Stopped("; ".join(self.reports), "reported", self.reports)
             if self._answers in ready:
                 try:
-                    answer = wire.read_message(self._answers)
-                except (EOFError, OSError, ValueError, wire.WireError):
+                    answer = wire.read_message(self._answers, LARGEST)
+                except (EOFError, OSError):
                     raise self._stopped() from None
+                except Exception as error:  # (too large, not JSON: it says nothing more)
+                    self.close()
+                    raise Stopped(f"it sent the grader what is not a message ({error}), so "
+                                  "its process was stopped", "garbled") from None
                 self._read_reports()
                 if self.reports:
                     self.close()
                     raise Stopped("; ".join(self.reports), "reported", self.reports)
                 if "ask" in answer:  # (a question of its own first: an earlier stage's)
-                    began = time.monotonic()
-                    question = answer["ask"]
-                    if isinstance(question, dict):
-                        self.asked.add("Value" if question.get("kind") == "backward"
-                                       else str(question.get("name")))
-                    reply = self.answering(question) if self.answering is not None and \
-                        isinstance(question, dict) else {"refused": "nothing answers here"}
                     try:
-                        wire.write_message(self._requests, reply)
+                        wire.write_message(self._requests, self._answer(answer["ask"]))
                     except OSError:
                         raise self._stopped() from None
-                    end += time.monotonic() - began  # (the grader's time is not the call's)
-                    continue
+                    continue  # (the time the grader takes to answer counts: ``end``)
                 return answer
+
+    def _answer(self, question: Any) -> dict[str, Any]:
+        """The grader's reply to a question of the learner's process: only about what the
+        grader answers for in it (``answer_for``: an earlier stage that did not pass), never
+        about the stage being graded, nor in a process that is given nothing."""
+        if not isinstance(question, dict):
+            return {"refused": "a question that is not one"}
+        name = "Value" if question.get("kind") == "backward" else str(question.get("name"))
+        if self.answering is None or name not in self.given:
+            return {"refused": f"the grader answers here for {', '.join(sorted(self.given))}"
+                    if self.given else "the grader answers nothing here"}
+        self.asked.add(name)
+        try:
+            return self.answering(question)
+        except Exception as error:  # (a question too large, or too deep, to answer)
+            return {"refused": f"the question could not be answered ({type(error).__name__})"}
 
     def _read_reports(self) -> None:
         """What the audit hook reported so far, line by line."""
@@ -309,19 +331,25 @@ class Remote:
             if stop.kind == "slow":
                 raise TimeLimit(self.process.deadline) from None
             raise
-        printed = str(reply.get("printed", ""))
+        printed = str(reply.get("printed", ""))[:PRINTED]
+        text = str(reply.get("text", ""))[:TEXT]
         if "answer" in reply:
-            answer = wire.decode(reply["answer"], arrays_as="<f8")
-            if not isinstance(answer, tuple):
-                raise Stopped("an answer that is not one", "ended")
+            try:
+                answer = wire.decode(reply["answer"], arrays_as="<f8")
+            except Exception:
+                answer = None
+            if not isinstance(answer, tuple) or not all(map(_answer_part, answer)):
+                self.process.close()
+                raise Stopped("an answer that is not one (numbers, lists of them, arrays of "
+                              "float64 or names)", "ended")
             return answer, printed
         if "problem" in reply:
-            raise _with(AnswerError(str(reply["problem"])), printed, "")
+            raise _with(AnswerError(str(reply["problem"])[:MESSAGE]), printed, "")
         if "timeout" in reply:
-            raise _with(TimeLimit(self.process.time_limit), printed, str(reply.get("text", "")))
+            raise _with(TimeLimit(self.process.time_limit), printed, text)
         if "error" in reply:
-            raise _with(exception(str(reply["error"]), str(reply.get("message", ""))), printed,
-                        str(reply.get("text", "")))
+            raise _with(exception(str(reply["error"])[:200], str(reply.get("message", ""))
+                                  [:MESSAGE]), printed, text)
         raise Stopped(f"the process refused the question: {str(reply)[:200]}", "ended")
 
     def probe(self, what: str, *args: Any) -> Any:
@@ -341,6 +369,30 @@ class Remote:
         return f"<{self.__name__}, the learner's, in a process of its own>"
 
 
+def _protections(said: dict[str, Any]) -> dict[str, Any]:
+    """The learner's process's first message: the protections applied (names) and those
+    missing (name: why)."""
+    sandbox = said.get("sandbox")
+    if not isinstance(sandbox, dict):
+        raise Stopped(f"the process did not say how it is protected: {str(said)[:200]}",
+                      "ended")
+    missing = sandbox.get("missing")
+    applied = sandbox.get("applied")
+    return {"applied": [str(a)[:100] for a in applied] if isinstance(applied, list) else [],
+            "missing": {str(k)[:100]: str(v)[:MESSAGE] for k, v in missing.items()}
+            if isinstance(missing, dict) else {}}
+
+
+def _answer_part(part: Any) -> bool:
+    """A part of an answer as the grader reads one: a number, a bool, a name, None,
+    ``Numbers``, a float64 array, or a tuple or list of these (never a case)."""
+    if part is None or isinstance(part, (bool, int, float, str, Numbers)):
+        return True
+    if isinstance(part, (tuple, list)):
+        return all(map(_answer_part, part))
+    return type(part).__name__ == "ndarray"
+
+
 def _with(error: BaseException, printed: str, text: str) -> BaseException:
     error.printed = printed  # type: ignore[attr-defined]
     error.learner_text = text  # type: ignore[attr-defined]
@@ -355,7 +407,9 @@ def exception(name: str, message: str) -> BaseException:
     the builtin itself, tinygrad_edu's ``DomainError``, else a stand-in class of that name
     (one per name, so that two such exceptions have the same class)."""
     found = getattr(builtins, name, None)
-    if isinstance(found, type) and issubclass(found, BaseException):
+    if isinstance(found, type) and issubclass(found, (Exception, SystemExit)) and \
+            not issubclass(found, getattr(builtins, "BaseExceptionGroup", ())):
+        # (never a KeyboardInterrupt, nor a group of exceptions: those end the grader)
         return found(message)
     if name == "tinygrad_edu.errors.DomainError":
         return DomainError(message)

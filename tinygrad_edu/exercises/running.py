@@ -102,9 +102,20 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
             error.outcome = outcome
             raise
         return outcome
+    if not isinstance(got, tuple) or len(got) != len(expected):  # (read before judged)
+        count = f"{len(got)} part(s)" if isinstance(got, tuple) else "no parts"
+        outcome.problem = (f"the answer has {count} where the exercise reads "
+                           f"{len(expected)}: {', '.join(exercise.call.parts)}")
+        return outcome
     outcome.got = got
     if exercise.judge is not None:
-        outcome.judged = exercise.judge(case, got)
+        try:
+            outcome.judged = exercise.judge(case, got)
+        except Exception as error:  # (an answer the judge cannot read is a wrong one)
+            outcome.got, outcome.problem = None, (
+                f"the answer could not be read as {', '.join(exercise.call.parts)} "
+                f"({type(error).__name__})")
+            return outcome
         outcome.wrong = () if outcome.judged is None else (0,)
     else:
         outcome.wrong = tuple(i for i, (g, e) in enumerate(zip(got, expected)) if not close(g, e))

@@ -14,6 +14,12 @@ On Linux the grading processes are forked from this one, after it has graded eac
 exercise's reference once (``warm_up``): the inputs hypothesis draws with a fixed seed are
 then drawn once for the whole class, not once per submission. Elsewhere each is a fresh
 Python.
+
+Each grading process may grow by ``MORE_MEMORY`` (a submission that makes the grader work
+hard fails itself, not the class), and the learner's processes of a class have their folders
+in one of the class's own (``remote.FOLDERS``), removed at the end: a grading process that
+was stopped leaves nothing behind, and the learner's processes it started end with it
+(``learner/sandbox.py``: ``end_with``).
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +38,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from tinygrad_edu.exercises import remote
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.results import (
     Mark,
@@ -52,6 +61,9 @@ __all__ = ["EXERCISE_DEADLINE", "LOAD_DEADLINE", "grade_all"]
 LOAD_DEADLINE = LOAD_LIMIT + 20.0
 """Seconds a child may take to start and run the submission's file before it is stopped
 (the file's own time limit, ``LOAD_LIMIT``, stops a loop in Python code sooner)."""
+
+MORE_MEMORY = 3 << 30
+"""Bytes a grading process may grow by, beyond its size when it starts (``RLIMIT_AS``)."""
 
 EXERCISE_DEADLINE = START_DEADLINE + DEADLINE + 15.0
 """Seconds a grading process may take to grade one exercise before it is stopped (a
@@ -100,12 +112,24 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     context = _context()
     if context.get_start_method() == "fork" and len(tasks) > 1:
         warm_up(exercises)
+    folders = tempfile.mkdtemp(prefix="tinygrad-edu-grading-")
+    os.chmod(folders, 0o711)  # (each learner's process may enter its own folder)
+    try:
+        return _grade_tasks(tasks, exercises, points, jobs, context, done, within, folders)
+    finally:
+        shutil.rmtree(folders, ignore_errors=True)
+
+
+def _grade_tasks(tasks: list[_Task], exercises: Sequence[ExerciseSpec],
+                 points: Mapping[str, float], jobs: int, context: Any,
+                 done: Callable[[Result], None] | None, within: Path | None, folders: str
+                 ) -> list[Result]:
     waiting: deque[_Task] = deque(tasks)
     running: list[_Child] = []
     finished: dict[int, Result] = {}
     while waiting or running:
         while waiting and len(running) < jobs:
-            running.append(_start(context, waiting.popleft(), points, within))
+            running.append(_start(context, waiting.popleft(), points, within, folders))
         now = time.monotonic()
         wait([c.connection for c in running] + [c.process.sentinel for c in running],
              timeout=max(0.0, min(c.deadline for c in running) - now))
@@ -149,14 +173,14 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _start(context: Any, task: _Task, points: Mapping[str, float], within: Path | None
-           ) -> _Child:
+def _start(context: Any, task: _Task, points: Mapping[str, float], within: Path | None,
+           folders: str) -> _Child:
     if task.began is None:
         task.began = time.perf_counter()
     mine, theirs = context.Pipe(duplex=False)
     process = context.Process(target=_child, daemon=True,
                               args=(theirs, task.student, str(task.path), task.names,
-                                    dict(points), within))
+                                    dict(points), within, folders))
     process.start()
     theirs.close()
     return _Child(task, process, mine, time.monotonic() + LOAD_DEADLINE)
@@ -248,10 +272,12 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
 
 
 def _child(connection: Connection, student: str, path: str, names: list[str],
-           points: dict[str, float], within: Path | None) -> None:
+           points: dict[str, float], within: Path | None, folders: str) -> None:
     """In the child: grade, telling the parent as it goes; nothing the submission prints
     reaches the parent's terminal."""
     _quiet()
+    _limit_memory()
+    remote.FOLDERS = folders
     exercises = [by_name(name) for name in names]
     result = grade_file(Path(path), exercises, points, student,
                         loaded=lambda: connection.send(("loaded", None)),
@@ -259,6 +285,25 @@ def _child(connection: Connection, student: str, path: str, names: list[str],
                         within=within)
     connection.send(("result", as_json(result)))
     connection.close()
+
+
+def _limit_memory() -> None:
+    """This grading process may grow by ``MORE_MEMORY`` and no more (where it can tell its
+    size: Linux)."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as status:
+            size = next(int(line.split()[1]) * 1024 for line in status
+                        if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = size + MORE_MEMORY
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or limit < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, StopIteration, ValueError):
+        pass
 
 
 def _quiet() -> None:

@@ -9,10 +9,12 @@ can undo what it puts in place:
 
 - resource limits: memory, the size of a file written, CPU time, open files, no core dump;
 - no new privileges: no program could gain any (and the two below require it);
-- Landlock: the files the process may read (the Python library, the engine's files) and
-  the one folder it may write; no TCP; no signal to a process outside it (the grader);
+- Landlock: the files the process may read (the Python library, the engine's files);
+  nowhere to write (the grader passes no folder); no TCP; no signal to a process outside
+  it (the grader);
 - seccomp: no program run, no process made (threads are), no socket, no other process
-  traced, read, written or signalled, none of the calls only an administrator needs.
+  traced, read, written or signalled, none of the calls only an administrator needs, and
+  no change to the signal that ends it with its grader (``end_with``).
 
 ``Confinement`` says what was applied and, for each protection missing, why. ``offered``
 says what this system offers, without applying anything: a grader started with
@@ -52,7 +54,7 @@ except ImportError:  # (not a POSIX system: the resource limits are reported mis
     resource = None  # type: ignore[assignment]
 
 __all__ = ["LANDLOCK", "NO_NEW_PRIVILEGES", "RESOURCE_LIMITS", "SECCOMP", "Confinement",
-           "confine", "library_grants", "offered"]
+           "confine", "end_with", "library_grants", "offered"]
 
 RESOURCE_LIMITS = "resource limits"
 """Memory, the size of a file written, CPU time, open files, no core dump (``setrlimit``)."""
@@ -74,8 +76,8 @@ _COMMON = dict(pidfd_send_signal=424, io_uring_setup=425, io_uring_enter=426,
                io_uring_register=427, pidfd_open=434, clone3=435, pidfd_getfd=438,
                landlock_create_ruleset=444, landlock_add_rule=445, landlock_restrict_self=446)
 _SYSCALLS: dict[str, dict[str, int]] = {
-    "x86_64": dict(_COMMON, socket=41, socketpair=53, clone=56, fork=57, vfork=58, execve=59,
-                   kill=62, ptrace=101, rt_sigqueueinfo=129, pivot_root=155, chroot=161,
+    "x86_64": dict(_COMMON, prctl=157, socket=41, socketpair=53, clone=56, fork=57, vfork=58,
+                   execve=59, kill=62, ptrace=101, rt_sigqueueinfo=129, pivot_root=155, chroot=161,
                    mount=165, umount2=166, swapon=167, swapoff=168, reboot=169,
                    init_module=175, delete_module=176, tkill=200, tgkill=234, kexec_load=246,
                    add_key=248, request_key=249, keyctl=250, unshare=272,
@@ -83,7 +85,7 @@ _SYSCALLS: dict[str, dict[str, int]] = {
                    open_by_handle_at=304, setns=308, process_vm_readv=310,
                    process_vm_writev=311, finit_module=313, seccomp=317, kexec_file_load=320,
                    bpf=321, execveat=322, userfaultfd=323),
-    "aarch64": dict(_COMMON, umount2=39, mount=40, pivot_root=41, chroot=51, unshare=97,
+    "aarch64": dict(_COMMON, prctl=167, umount2=39, mount=40, pivot_root=41, chroot=51, unshare=97,
                     kexec_load=104, init_module=105, delete_module=106, ptrace=117, kill=129,
                     tkill=130, tgkill=131, rt_sigqueueinfo=138, reboot=142, socket=198,
                     socketpair=199, add_key=217, request_key=218, keyctl=219, clone=220,
@@ -126,7 +128,7 @@ _DEVICES = (("/dev/null", _READ_FILE | _WRITE_FILE), ("/dev/urandom", _READ_FILE
             ("/dev/random", _READ_FILE))
 
 # prctl(2), seccomp(2), clone(2)
-_PR_SET_NO_NEW_PRIVS, _PR_GET_NO_NEW_PRIVS = 38, 39
+_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_GET_NO_NEW_PRIVS = 1, 38, 39
 _SET_MODE_FILTER, _GET_ACTION_AVAIL, _FLAG_TSYNC = 1, 2, 1
 _RET_KILL_PROCESS, _RET_ERRNO, _RET_ALLOW = 0x80000000, 0x00050000, 0x7FFF0000
 _CLONE_THREAD = 0x00010000
@@ -189,6 +191,24 @@ def confine(readable: Sequence[str], writable: Sequence[str], *, memory: int | N
         attempt(SECCOMP, _seccomp)
     done.seconds = time.perf_counter() - started
     return done
+
+
+def end_with(parent: int) -> bool:
+    """Have the kernel end this process (SIGKILL) when the thread that started it ends, and
+    check that its parent is still ``parent`` (else it has ended already: exit now). Call it
+    after dropping root (a change of user clears the setting); the seccomp filter then
+    refuses to change it. Without it, a learner's process whose grading process was killed
+    would live on, as would anything it kept running. False where the kernel has no such
+    setting (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        return False
+    if os.getppid() != parent:  # (it ended before the setting was in place)
+        os._exit(1)
+    return True
 
 
 def offered() -> dict[str, str | None]:
@@ -437,6 +457,14 @@ def _only_to_itself(number: int, pid: int) -> list[Instruction]:
             _answer(_RET_ALLOW), _answer(_RET_ERRNO | errno.EPERM)]
 
 
+def _not_option(number: int, option: int) -> list[Instruction]:
+    """The call ``number`` is refused if its first argument is ``option`` (its low half: a
+    prctl option is an int), else allowed."""
+    return [_jump(_JEQ, number, 0, 4),
+            _load(_ARG0_LOW), _jump(_JEQ, option, 1, 0),
+            _answer(_RET_ALLOW), _answer(_RET_ERRNO | errno.EPERM)]
+
+
 def _only_threads(number: int) -> list[Instruction]:
     """``clone`` is allowed for a thread (CLONE_THREAD in its flags) in no new namespace."""
     return [_jump(_JEQ, number, 0, 5),
@@ -453,6 +481,7 @@ def _filter(arch: str, pid: int) -> list[Instruction]:
     if arch == "x86_64":
         program += [_jump(_JGE, _X32_BIT, 0, 1), _answer(eperm)]  # x32: refused
     program += _only_threads(calls["clone"])
+    program += _not_option(calls["prctl"], _PR_SET_PDEATHSIG)  # (``end_with`` holds)
     for name in ONLY_TO_ITSELF:
         program += _only_to_itself(calls[name], pid)
     for name in NOT_THERE:

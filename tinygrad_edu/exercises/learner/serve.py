@@ -95,9 +95,10 @@ def _serve(argv: list[str]) -> int:
     grants = [*sandbox.library_grants(), *_engine_files()]  # (listed while it may: as root)
     if first.get("user"):
         _become(first["user"])
+    if isinstance(first.get("parent"), int):  # (it ends when its grader does)
+        sandbox.end_with(first["parent"])
     engines.close_packages()
-    confined = sandbox.confine(grants, [str(first["writable"])] if first.get("writable")
-                               else [])
+    confined = sandbox.confine(grants, [])
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
             "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
     stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
@@ -109,13 +110,13 @@ def _serve(argv: list[str]) -> int:
 
     context = Context(wire, inputs, value_probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
-    protection = {"applied": confined.applied, "missing": confined.missing}
+    wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
+        "applied": confined.applied, "missing": confined.missing}})
     if confined.missing and first.get("require"):  # (then its code does not run at all)
-        wire.write_message(answers, {"loaded": False, "kind": "unprotected",
-                                     "sandbox": protection})
+        wire.write_message(answers, {"loaded": False, "kind": "unprotected"})
         return 0
     loaded = context.load(code, path, names, imports.guarded_builtins())
-    wire.write_message(answers, {**loaded, "sandbox": protection})
+    wire.write_message(answers, loaded)
     while True:
         try:
             request = wire.read_message(requests)
@@ -270,9 +271,9 @@ class Context:
                 got = self.limit.call_with_time_limit(TIME_LIMIT, call, solution, case,
                                                       self.node())
         except self.answer_error as problem:
-            return {"problem": str(problem), "printed": printed.getvalue()}
+            return {"problem": str(problem)[:2000], "printed": printed.getvalue()}
         except self.limit.TimeLimit as stop:
-            return {"timeout": str(stop), "text": _where_in(stop, self.path, self.cells),
+            return {"timeout": str(stop)[:2000], "text": _where_in(stop, self.path, self.cells),
                     "printed": printed.getvalue()}
         except (Exception, SystemExit) as error:
             return {"error": _name_of(type(error)), "message": str(error)[:2000],
@@ -364,10 +365,11 @@ def _last_frame(error: BaseException, path: str) -> traceback.FrameSummary | Non
 
 def _where_in(error: BaseException, path: str, cells: list[list[int]]) -> str:
     """The exception with the last line of the learner's own code it passed through."""
-    text = f"{type(error).__name__}: {error}"
+    said = str(error)
+    text = f"{type(error).__name__}: {said[:2000]}{' ...' if len(said) > 2000 else ''}"
     f = _last_frame(error, path)
     if f is not None:
-        line = f"  ({f.line})" if f.line else ""
+        line = f"  ({f.line[:300]})" if f.line else ""
         text += f"\n  in {place(Path(path).name, cells, f.lineno or 0)}, in {f.name}{line}"
     return text
 

@@ -123,12 +123,17 @@ def write_message(fd: int, message: dict[str, Any]) -> None:
         frame = frame[os.write(fd, frame):]
 
 
-def read_message(fd: int) -> dict[str, Any]:
-    """The next message on ``fd``; ``EOFError`` if the other side has closed it."""
+def read_message(fd: int, largest: int = MAX_MESSAGE) -> dict[str, Any]:
+    """The next message on ``fd``, of at most ``largest`` bytes; ``EOFError`` if the other
+    side has closed it, ``WireError`` if it is not a message (too large, not JSON, nested
+    deeper than Python reads)."""
     size = int.from_bytes(_read(fd, 4), "big")
-    if size > MAX_MESSAGE:
-        raise WireError(f"a message of {size} bytes")
-    message = json.loads(_read(fd, size).decode("utf-8"))
+    if size > largest:
+        raise WireError(f"a message of {size} bytes (at most {largest} are read)")
+    try:
+        message = json.loads(_read(fd, size).decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise WireError(f"a message that is not JSON ({type(error).__name__})") from None
     if not isinstance(message, dict):
         raise WireError("a message that is not a dict")
     return message

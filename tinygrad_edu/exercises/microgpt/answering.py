@@ -15,7 +15,9 @@ the grader's process, on the numbers the learner's process sends, and only numbe
   lists afterwards (Adam changes them in place), and where the nodes are in the result.
 
 What the reference raises (exp's OverflowError, log's ValueError) goes back as its class's
-name and message. A question that is not one (too large, not of this shape) is refused.
+name and message. A question that is not one (too large, not of this shape) is refused, as
+is one that would take more than ``WORK`` steps of the references' backward passes: the
+grader's work on a question is bounded whatever the learner's process asks.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from tinygrad_edu.exercises.microgpt import reference as R
 
 __all__ = ["LARGEST", "answer"]
 
-LARGEST = 200_000
+LARGEST = 50_000
 """The most nodes a question may hold (a GPT's graph in the track's cases has a few
 thousand)."""
+WORK = 2_000_000
+"""The most nodes the backward passes of one question may visit, all outputs together (a
+stage of the track's cases visits under 100,000)."""
 
 CALLS: dict[str, Callable[..., Any]] = {
     "linear": R.linear, "softmax": R.softmax, "nll": R.nll, "rmsnorm": R.rmsnorm,
@@ -163,7 +168,7 @@ def _jacobian(outputs: list[R.Value], leaves: list[R.Value]) -> list[list[list[f
     index, derivative): the reference's ``backward()`` from each output, every grad below it
     first set to 0."""
     index = {id(leaf): k for k, leaf in enumerate(leaves)}
-    rows = []
+    rows, work = [], 0
     for out in outputs:
         below, seen, todo = [], set(), [out]
         while todo:
@@ -172,6 +177,9 @@ def _jacobian(outputs: list[R.Value], leaves: list[R.Value]) -> list[list[list[f
                 seen.add(id(node))
                 below.append(node)
                 todo.extend(node._children)
+        work += len(below)
+        if work > WORK:
+            raise Refused(f"a question of more than {WORK} steps of backward")
         for node in below:
             node.grad = 0
         out.backward()

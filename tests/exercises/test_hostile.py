@@ -1,0 +1,255 @@
+"""What a learner's process sends the grader is hostile: a file that rewrites the grader's own
+code inside its process, or writes to the grader's channel itself, gets no marks for it, and
+harms neither the grader nor the class.
+
+Each file here reaches the learner's side of the grader (``learner/serve.py``, its modules)
+as a student would: through ``object.__subclasses__()``, no import. ``test_earned.py`` has
+the routes to the references; this file has what comes back over the channel: answers of
+the wrong shape, questions about the stage being graded, messages that are not messages, a
+process that means to outlive its grader, errors too large to read, exceptions named to
+stop the grader, a forged word about the protections.
+"""
+
+import multiprocessing
+import os
+import signal
+import textwrap
+import time
+
+import pytest
+
+from tinygrad_edu.exercises import EXERCISES, TRACK
+from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.learner import sandbox
+from tinygrad_edu.exercises.remote import LearnerProcess
+
+REACH = '''
+def _class(name, module_end):
+    seen, todo = set(), [().__class__.__base__]
+    while todo:
+        c = todo.pop()
+        try:
+            below = type.__subclasses__(c)
+        except TypeError:
+            continue
+        for s in below:
+            if s not in seen:
+                seen.add(s)
+                todo.append(s)
+                if s.__name__ == name and str(s.__module__).endswith(module_end):
+                    return s
+    raise LookupError(name)
+
+_serve = _class("Context", "learner.serve").load.__globals__
+_sys, _os = _serve["sys"], _serve["os"]
+_wire = _sys.modules["tinygrad_edu.exercises.learner.wire"]
+_REQUESTS, _ANSWERS = int(_sys.argv[2]), int(_sys.argv[3])
+'''
+"""The prelude of the files below: the learner's side of the grader, reached from the
+file's own code."""
+
+
+def graded(tmp_path, source, names, file="solutions.py"):
+    path = tmp_path / file
+    path.write_text(REACH + textwrap.dedent(source), encoding="utf-8")
+    return grade_apart(path, [(TRACK | EXERCISES)[n] for n in names])
+
+
+def test_an_answer_of_no_parts_is_not_a_right_one(tmp_path):
+    """The grader's call rewritten to answer () whatever the solution: before, nothing in an
+    empty answer was wrong, and every exercise passed."""
+    result = graded(tmp_path, '''
+        _call = _class("Call", "learner.inputs")
+        _call.__call__ = lambda self, solution, case, node=None: ()
+
+        def d_mul(a, b, y):
+            return 0.0
+
+        def d_tanh(x, y):
+            return 0.0
+
+        def backward(root):
+            pass
+        ''', ["d_mul", "d_tanh", "backward"])
+    assert not any(v.passed for v in result.verdicts.values()), result.verdicts
+    assert "the answer has 0 part(s) where the exercise reads 2: dy/da, dy/db" in str(
+        result.verdicts["d_mul"])
+
+
+def test_an_answer_the_judge_cannot_read_fails(tmp_path):
+    """A topological order of names the graph does not have, written by the rewritten call:
+    the judge refuses it, and the exercise fails (before: the judge's error ended the
+    grading process)."""
+    result = graded(tmp_path, '''
+        _call = _class("Call", "learner.inputs")
+        _call.__call__ = lambda self, solution, case, node=None: (("report this",),)
+
+        def topological_sort(root):
+            return []
+        ''', ["topological_sort"])
+    verdict = result.verdicts["topological_sort"]
+    assert not verdict.passed and "could not be read as order" in str(verdict), verdict
+
+
+def test_the_grader_answers_only_for_an_earlier_stage_given(tmp_path):
+    """A track's file with no Value of its own: its later stages are graded on the grader's
+    node, and the grader answers the process's questions about that node only; a stage
+    that asks for itself (linear, softmax) is refused and fails."""
+    result = graded(tmp_path, '''
+        _answered = _sys.modules["tinygrad_edu.exercises.learner.answered"]
+        _ask = _serve["_asking"](_REQUESTS, _ANSWERS, _wire)
+
+        def linear(x, w):
+            return _answered.answered_call("linear", _ask, globals()["Value"])(x, w)
+
+        def softmax(logits):
+            return _answered.answered_call("softmax", _ask, globals()["Value"])(logits)
+        ''', ["linear", "softmax"], file="gpt.py")
+    for name in ("linear", "softmax"):
+        verdict = str(result.verdicts[name])
+        assert not result.verdicts[name].passed, verdict
+        assert "refused" in verdict and "the grader answers here for Value" in verdict, verdict
+
+
+def test_a_stage_that_asks_for_nothing_earlier_is_answered_nothing(tmp_path):
+    """The node stage, graded first, with nothing given: a question about backward (the
+    grader's reference doing the chain rule) is refused."""
+    result = graded(tmp_path, '''
+        _ask = _serve["_asking"](_REQUESTS, _ANSWERS, _wire)
+
+        class Value:
+            def __init__(self, data, children=(), local_grads=()):
+                self.data, self.grad = data, 0
+                self._children, self._local_grads = tuple(children), tuple(local_grads)
+
+            def __add__(self, other):
+                reply = _ask({"kind": "backward", "root": 0, "nodes": [
+                    [self.data, 0.0, [], {"local": []}]]})
+                raise RuntimeError(str(reply))
+        ''', ["node"], file="gpt.py")
+    verdict = str(result.verdicts["node"])
+    assert not result.verdicts["node"].passed
+    assert "the grader answers nothing here" in verdict, verdict
+
+
+def test_what_is_not_a_message_fails_the_exercise_and_leaves_nothing(tmp_path, monkeypatch):
+    """A file that holds memory in a thread meant to outlive its process, then writes the
+    grader a message nested deeper than Python reads: the exercise fails saying so, the
+    others are graded, and no process, no folder of it is left."""
+    from tinygrad_edu.exercises import remote
+
+    started = []
+    original = LearnerProcess.__init__
+
+    def recording(self, *args, **kwargs):
+        started.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LearnerProcess, "__init__", recording)
+    monkeypatch.setattr(remote, "FOLDERS", str(tmp_path / "folders"))
+    (tmp_path / "folders").mkdir()
+    result = graded(tmp_path, '''
+        _threading, _time = _sys.modules["threading"], _serve["time"]
+        _held = bytearray(50 * 2**20)
+        _threading.Thread(target=lambda: _time.sleep(3600)).start()
+        _deep = b'{"a":' + b"[" * 100000 + b"]" * 100000 + b"}"
+        _os.write(_ANSWERS, len(_deep).to_bytes(4, "big") + _deep)
+
+        def d_tanh(x, y):
+            return 1 - y * y
+
+        def d_mul(a, b, y):
+            return b, a
+        ''', ["d_tanh", "d_mul"])
+    verdict = str(result.verdicts["d_tanh"])
+    assert "not a message" in verdict and "writes to the grader" in verdict, verdict
+    assert not result.verdicts["d_tanh"].passed and not result.verdicts["d_mul"].passed
+    assert started and all(p.process.poll() is not None for p in started)
+    assert list((tmp_path / "folders").iterdir()) == []
+
+
+def _start_and_die(source_path, told):
+    """In a child process (a grading process): start a learner's process, say its number,
+    and be killed, as the class's grader kills a grading process that is stuck."""
+    source = open(source_path, encoding="utf-8").read()
+    process = LearnerProcess(source, source_path, "numbers", [EXERCISES["d_tanh"]])
+    told.send(process.process.pid)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only")
+def test_a_learners_process_ends_with_the_grading_process_that_started_it(tmp_path):
+    """Its grading process killed (SIGKILL: no ``close``), the learner's process, busy in a
+    thread that is not a daemon, ends too (that it cannot undo it: ``test_sandbox.py``)."""
+    path = tmp_path / "lingers.py"
+    path.write_text(REACH + textwrap.dedent('''
+        _threading, _time = _sys.modules["threading"], _serve["time"]
+        _threading.Thread(target=lambda: _time.sleep(3600)).start()
+
+        def d_tanh(x, y):
+            return 1 - y * y
+        '''), encoding="utf-8")
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe(duplex=False)
+    child = context.Process(target=_start_and_die, args=(str(path), theirs))
+    child.start()
+    pid = mine.recv()
+    child.join(30)
+    assert child.exitcode == -signal.SIGKILL
+    for _ in range(200):
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                state = next(line for line in status if line.startswith("State:"))
+        except FileNotFoundError:
+            break
+        if "Z" in state.split()[1]:  # (ended: a zombie until init reaps it)
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail(f"the learner's process {pid} outlived its grading process")
+
+
+def test_an_error_too_large_to_read_is_cut_short(tmp_path):
+    """A solution that raises an error of 60 MB: the verdict holds a few thousand
+    characters of it, and the file is graded as any other (before: the grader held it
+    whole, 1 GB for one student, 11.6 GB for a report of a class)."""
+    result = graded(tmp_path, '''
+        def d_tanh(x, y):
+            raise ValueError("A" * 60_000_000)
+        ''', ["d_tanh"])
+    verdict = str(result.verdicts["d_tanh"])
+    assert not result.verdicts["d_tanh"].passed
+    assert "ValueError: AAAA" in verdict and len(verdict) < 10_000, len(verdict)
+
+
+@pytest.mark.parametrize("name", ["KeyboardInterrupt", "GeneratorExit", "SystemExit"])
+def test_an_exception_named_to_stop_the_grader_is_an_error_of_the_answer(tmp_path, name):
+    """A learner's exception that would end the grader if raised in it as itself (a
+    KeyboardInterrupt, a GeneratorExit): that exercise fails with it, the next one passes."""
+    result = graded(tmp_path, f'''
+        def d_tanh(x, y):
+            raise {name}("stop")
+
+        def d_sigmoid(x, y):
+            return y * (1 - y)
+        ''', ["d_tanh", "d_sigmoid"])
+    assert not result.verdicts["d_tanh"].passed
+    assert f"{name}: stop" in str(result.verdicts["d_tanh"]), result.verdicts["d_tanh"]
+    assert result.verdicts["d_sigmoid"].passed, result.verdicts["d_sigmoid"]
+
+
+def test_a_forged_word_about_the_protections_is_not_read(tmp_path):
+    """The file writes the grader a message as its process's first, saying Landlock is
+    missing: the grader reads what the process said before the file ran."""
+    offered = sandbox.offered()
+    if any(offered.values()):
+        pytest.skip(f"this machine lacks a protection: {offered}")
+    result = graded(tmp_path, '''
+        _wire.write_message(_ANSWERS, {"loaded": True, "defines": {}, "sandbox": {
+            "applied": [], "missing": {"Landlock": "forged"}}})
+
+        def d_tanh(x, y):
+            return 1 - y * y
+        ''', ["d_tanh"])
+    assert result.unprotected == {}, result.unprotected
