@@ -62,6 +62,7 @@ def test_a_bigger_sweep_of_random_programs():
     assert not found, "\n\n".join(found[:5])
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
 @pytest.mark.parametrize("chunk", range(4))
 def test_stateful_sequences_agree_with_pytorch(chunk):
     first = START + chunk * 50 * TIMES

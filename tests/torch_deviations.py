@@ -290,17 +290,18 @@ def _our_gradient_after_a_view_is_written() -> float:
 
 def _tensor_slope(f: Callable[..., Any], at: list[list[float]], which: int = 0,
                   seed: float = 1.0, entry: int = 0) -> Callable[[Any], float]:
-    """Entry ``entry`` of the gradient of operand ``which`` of Σ seed·f(*operands) in
-    PyTorch (``torch_case``, given torch), or in the tensor engine (given None)."""
+    """Entry ``entry`` of the gradient of operand ``which`` of Σ f(*operands), the gradient
+    ``seed`` arriving, in PyTorch (``torch_case``, given torch), or in the tensor engine
+    (given None)."""
     def case(torch: Any = None) -> float:
         if torch is None:
             from tinygrad_edu.tensor import Tensor
 
             xs = [Tensor(x) for x in at]
-            (f(None, *xs) * seed).sum().backward()
+            f(None, *xs).sum().backward(seed)
             return float(xs[which].grad[entry])
         ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in at]
-        (f(torch, *ts) * seed).sum().backward()
+        f(torch, *ts).sum().backward(torch.tensor(seed, dtype=torch.float64))
         return float(ts[which].grad[entry].item())
 
     return case
