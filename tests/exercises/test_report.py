@@ -233,3 +233,102 @@ def test_nbgraders_submitted_folder_is_found_per_student(tmp_path, capsys):
     assert [(r["student"], r["score"], r["backward"]) for r in rows] == [
         ("ada", "3", "passed"), ("alan", "0", "not graded")]
     assert "is not valid Python" in rows[1]["problem"]
+
+
+def test_a_mistake_is_its_key_and_its_title(tmp_path):
+    """Two mistakes of one kind (both ``order``) are two bars, each with its own students
+    and the words of its own first student: one student's diagnosis never renames
+    another's."""
+    from tinygrad_edu.exercises.classroom.results import Found, Mark, Result
+
+    def result(student, *found):
+        return Result(student, f"{student}.py", (Mark("Value", 18, "failed", 0.0, 1.0, "✗",
+                                                      tuple(found), "wrong"),))
+
+    twice = Found("order", "a node passes its gradient on more than once", "ran 2 times")
+    early = Found("order", "backward in the wrong order", "ran before")
+    data = summary([result("aaron", twice), result("bob", early), result("carol", early),
+                    result("dora", twice, early)], [EXERCISES["Value"]])
+    assert [(m["key"], m["title"], m["hint"], m["students"])
+            for m in data["exercises"][0]["mistakes"]] == [
+        ("order", early.title, "ran before", ["bob", "carol", "dora"]),
+        ("order", twice.title, "ran 2 times", ["aaron", "dora"])]
+
+
+INFLATING = "".join(f"def {name}(*args):\n    return 0\n\n\n" for name in (
+    "d_mul", "chain_rule", "d_exp", "d_log", "d_tanh", "d_sigmoid", "d_relu", "d_div", "d_pow"))
+HONEST_THREE = ("def d_tanh(x, y):\n    return 1 - y * y\n\n\n"
+                "def d_sigmoid(x, y):\n    return y * (1 - y)\n\n\n"
+                "def d_exp(x, y):\n    return y\n")
+
+
+def test_with_no_names_a_class_is_graded_on_what_most_submissions_define(tmp_path, capsys):
+    """One file defining every exercise's name does not give every student of the class
+    six more exercises to fail: the exercises graded are those that more than half of
+    the submissions define, and the command names the others, with how many files define
+    each, and the command that grades them too."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "aaron.py").write_text(INFLATING)
+    (folder / "alice.py").write_text(HONEST_THREE)
+    (folder / "bea.py").write_text(HONEST_THREE)
+    (folder / "carol.py").write_text(HONEST_THREE + "\n\ndef d_log(x, y):\n    return 1 / x\n")
+    (folder / "dan.py").write_text("x = (")  # (attempts nothing: not counted)
+    output = tmp_path / "report.csv"
+    assert cli(["report", str(folder), "-o", str(output)]) == 0
+    err = capsys.readouterr().err
+    assert ("not graded: d_mul (1 file), chain_rule (1 file), d_log (2 files), d_relu (1 "
+            "file), d_div (1 file), d_pow (1 file): at most half of the 4 submissions that "
+            "attempt an exercise define them") in err, err
+    assert (f"  python -I -m tinygrad_edu exercises report {folder} d_exp d_tanh d_sigmoid "
+            f"d_mul chain_rule d_log d_relu d_div d_pow -o {output}\n") in err, err
+    assert "grading 5 submissions of d_exp, d_tanh, d_sigmoid" in err
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert [(r["student"], r["score"], r["max_score"]) for r in rows] == [
+        ("aaron", "0", "3"), ("alice", "3", "3"), ("bea", "3", "3"), ("carol", "3", "3"),
+        ("dan", "0", "3")]
+
+
+def test_with_no_names_one_submission_is_graded_on_what_it_defines(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "aaron.py").write_text(INFLATING)
+    assert cli(["report", str(folder), "-o", str(tmp_path / "r.csv")]) == 0
+    assert "not graded" not in capsys.readouterr().err
+    (row,) = csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8"))
+    assert row["max_score"] == "9"
+
+
+def test_with_no_names_and_no_majority_nothing_is_graded_and_the_command_says_so(
+        tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.py").write_text("def d_tanh(x, y):\n    return 1 - y * y\n")
+    (folder / "bob.py").write_text("def d_exp(x, y):\n    return y\n")
+    assert cli(["report", str(folder), "-o", str(tmp_path / "r.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "not graded: d_exp (1 file), d_tanh (1 file)" in err
+    assert "no exercise is defined by more than half of the submissions" in err
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_file_that_python_cannot_parse_is_its_own_problem(tmp_path, capsys):
+    """``z = ------...1`` (100,000 signs) is past the limits of Python's parser (MemoryError
+    there, RecursionError for a few thousand): the file is reported as one that is not
+    valid Python, and every other student is graded."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.py").write_text(HONEST_THREE)
+    (folder / "mallory.py").write_text(HONEST_THREE + "\nz = " + "-" * 100_000 + "1\n")
+    (folder / "nina.py").write_text(HONEST_THREE + "\nz = " + "-" * 3_000 + "1\n")
+    assert cli(["report", str(folder), "-o", str(tmp_path / "r.csv")]) == 0
+    rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8")))
+    assert [(r["student"], r["score"], r["d_tanh"]) for r in rows] == [
+        ("ada", "3", "passed"), ("mallory", "0", "not graded"), ("nina", "0", "not graded")]
+    for row in rows[1:]:
+        assert "is not valid Python" in row["problem"], row
+        assert "Python cannot parse this file" in row["problem"], row
+    capsys.readouterr()
+    assert cli(["check", str(folder / "mallory.py")]) == 1
+    err = capsys.readouterr().err
+    assert "Python cannot parse this file (MemoryError)" in err and "Traceback" not in err

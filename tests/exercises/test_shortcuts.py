@@ -1,15 +1,25 @@
 """A rule exercise is graded on the rule: the complex step and finite differences, which get
 every rule exercise's numbers from the function's values alone, earn no points and are
 named, in this process (``check``) and in the learner's own (``grade_apart``); rules written
-in other honest forms (``math``'s functions, NumPy's, with x or with y) still pass."""
+in other honest forms (``math``'s functions, NumPy's, with x or with y) still pass. The
+routes around the check are closed: every call of a rule is watched alike (a file cannot
+tell the points where it is tried for exactness by how it is called), an error, a loop or
+an answer of another shape there fails, and the rule's code is read for complex numbers
+and exact arithmetic (a complex step on numbers made plain first)."""
 
+import json
 import textwrap
 
 import pytest
 
 from tinygrad_edu.exercises import EXERCISES, check
 from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.classroom.submissions import grade_file
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.learner import wire
 from tinygrad_edu.exercises.loading import load_solutions
+from tinygrad_edu.exercises.remote import LearnerProcess
+from tinygrad_edu.exercises.rule_reading import RuleReading
 
 HEAD = "import cmath\nimport math\n\nimport numpy as np\n\nH = 1e-20\n"
 
@@ -145,3 +155,195 @@ def test_graded_apart_the_same(tmp_path):
         assert "computes with complex numbers" in str(verdict), (name, verdict)
     honest = grade_apart(solutions(tmp_path, HONEST), [EXERCISES[n] for n in HONEST])
     assert all(v.passed for v in honest.verdicts.values()), honest.verdicts
+
+
+# ----------------------------------------------------------------------------- the routes
+# around the check, each closed: an answer that knows when it is watched, one that fails on
+# the points where it is tried for exactness, and a complex step on numbers made plain first
+
+
+EXACT_X = sorted(p.values[0] for p in EXERCISES["d_tanh"].exact)
+
+WATCH_AWARE = """
+import math
+
+def d_tanh(x, y):
+    if type(x) is not float:  # (the grader's watched numbers: refuse them)
+        raise ValueError("math domain error")
+    h = 1e-5
+    return (math.tanh(x + h) - math.tanh(x - h)) / (2 * h)
+"""
+
+
+def test_every_call_of_a_rule_is_watched_so_a_file_that_refuses_them_fails(tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text(WATCH_AWARE)
+    verdict = check("d_tanh", load_solutions(path)["d_tanh"])
+    assert not verdict.passed and "ValueError: math domain error" in str(verdict), verdict
+    verdict = grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"]
+    assert not verdict.passed and "ValueError: math domain error" in str(verdict), verdict
+
+
+def test_a_call_on_the_exact_points_is_asked_as_every_other_call(tmp_path, monkeypatch):
+    """What the learner's process is asked for the points where a rule is tried for
+    exactness is what it is asked for every other input: the same kind of call, the same
+    parts (only the numbers differ)."""
+    asked = []
+    real = LearnerProcess.ask
+
+    def ask(self, message):
+        if message.get("op") == "call":
+            asked.append(message)
+        return real(self, message)
+
+    monkeypatch.setattr(LearnerProcess, "ask", ask)
+    path = tmp_path / "solutions.py"
+    path.write_text("def d_tanh(x, y):\n    return 1 - y * y\n")
+    assert grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"].passed
+    assert {(m["kind"], tuple(m["parts"]), m["exercise"]) for m in asked} == {
+        (EXERCISES["d_tanh"].call.kind, ("answer",), "d_tanh")}
+    exact = [wire.encode(p) for p in EXERCISES["d_tanh"].exact]
+    assert all(p in [m["case"] for m in asked] for p in exact)  # (they were asked too)
+    assert len(asked) > len(exact)
+
+
+@pytest.mark.parametrize("odd, words", [
+    ("raise ValueError('math domain error')", "raised ValueError: math domain error"),
+    ("return (1 - y * y, 0.0)", "gave an answer of the wrong kind"),
+    ("return float('nan')", "gave an answer far from the rule's"),
+], ids=["raises", "another shape", "NaN"])
+def test_a_rule_that_fails_on_the_exact_points_fails(odd, words, tmp_path):
+    """Right on every other input, wrong on the points where a rule is tried for exactness
+    (which a file can know, and single out): no rule does that, and the verdict says so."""
+    path = tmp_path / "solutions.py"
+    path.write_text(f"EXACT = {EXACT_X!r}\n\ndef d_tanh(x, y):\n"
+                    f"    if float(x) in EXACT:\n        {odd}\n    return 1 - y * y\n")
+    here = check("d_tanh", load_solutions(path)["d_tanh"])
+    apart = grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"]
+    for verdict in (here, apart):
+        text = str(verdict)
+        assert not verdict.passed and "on the exact numbers it was given" in text, text
+        assert words in text and "a rule works on every number of its domain" in text, text
+
+
+def test_a_rule_that_loops_on_the_exact_points_fails(tmp_path, short_time_limit):
+    path = tmp_path / "solutions.py"
+    path.write_text(f"EXACT = {EXACT_X!r}\n\ndef d_tanh(x, y):\n"
+                    "    while float(x) in EXACT:\n        pass\n    return 1 - y * y\n")
+    verdict = grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"]
+    assert not verdict.passed and "did not finish within its time limit" in str(verdict)
+
+
+PLAIN_COMPLEX_STEP = """\
+import cmath as cm
+import math
+from decimal import Decimal, getcontext
+from fractions import Fraction
+
+
+def step(f, x):
+    return f(complex(x, 1e-30)).imag / 1e-30
+
+
+def d_tanh(x, y):
+    x = float(x)  # (a plain float: nothing watches it any more)
+    return step(cm.tanh, x)
+
+
+def d_exp(x, y):
+    return cm.exp(float(x) + 1e-30j).imag / 1e-30
+
+
+def d_sigmoid(x, y):
+    getcontext().prec = 60
+    s = lambda t: 1 / (1 + (-t).exp())
+    h = Decimal(10) ** -25
+    x = Decimal(float(x))
+    return float((s(x + h) - s(x - h)) / (2 * h))
+
+
+def d_div(a, b, y):
+    h, a, b = Fraction(1, 10**20), Fraction(float(a)), Fraction(float(b))
+    return (float(((a + h) / b - (a - h) / b) / (2 * h)),
+            float((a / (b + h) - a / (b - h)) / (2 * h)))
+
+
+def d_mul(a, b, y):  # a rule, in a file that imports cmath: it passes
+    return b, a
+"""
+
+
+def test_a_complex_step_on_plain_floats_is_read_in_the_code(tmp_path, capsys):
+    """``float(x)`` makes a watched number plain, and complex(x, h) is then no watched
+    number's: the grader reads the function (and what it calls) for complex numbers and for
+    exact arithmetic, never running it, and names the line."""
+    path = tmp_path / "solutions.py"
+    path.write_text(PLAIN_COMPLEX_STEP)
+    names = ["d_tanh", "d_exp", "d_sigmoid", "d_div", "d_mul"]
+    assert cli(["check", str(path), *names]) == 1
+    out = capsys.readouterr().out
+    for name, line, what in [("d_tanh", 8, "complex and .imag"), ("d_exp", 17, "cm (cmath), "
+                             "the complex number 1e-30j and .imag"), ("d_sigmoid", 21,
+                             "getcontext (decimal.getcontext)"), ("d_div", 29, "Fraction "
+                             "(fractions.Fraction)")]:
+        said = next(block for block in out.split("\n\n") if block.startswith(f"✗ {name}:"))
+        assert f"at solutions.py, line {line}, it uses {what}" in said, said
+        kind = "more digits than a float has" if name in ("d_sigmoid", "d_div") else \
+            "complex numbers"
+        assert f"your {name} computes with {kind}" in said and "earns no points" in said
+    assert "✓ d_mul passed" in out
+
+
+def test_a_class_report_reads_the_rules_code_before_a_mark_is_sent(tmp_path):
+    """A class's grading sends each exercise's mark as it is done (``grade_file``'s
+    ``marked``): the mark sent is already the one of the code read."""
+    path = tmp_path / "ada.py"
+    path.write_text(PLAIN_COMPLEX_STEP)
+    exercises = [EXERCISES[n] for n in ("d_tanh", "d_mul")]
+    sent = []
+    result = grade_file(path, exercises, {"d_tanh": 1.0, "d_mul": 1.0}, marked=sent.append)
+    assert [(m.name, m.status) for m in sent] == [("d_tanh", "failed"), ("d_mul", "passed")]
+    assert [(m.name, m.status) for m in result.marks] == [("d_tanh", "failed"),
+                                                          ("d_mul", "passed")]
+    assert "computes with complex numbers" in result.marks[0].text
+
+
+@pytest.mark.parametrize("source", [
+    "import numpy as np\n\ndef d_tanh(x, y):\n    return np.complex128(x).real * 0 + 1 - y * y",
+    "import numpy\n\ndef d_tanh(x, y):\n    return 1 - y * y + 0 * numpy.emath.sqrt(-1).real",
+    "def d_tanh(x, y):\n    import cmath\n    return 1 - y * y",
+    "def d_tanh(x, y):\n    return 1 - y * y + 0 * __import__('cmath').pi",
+    "from numpy import complex64 as c\n\ndef d_tanh(x, y):\n    return 1 - y * y + 0 * c(1).real",
+    "H = 1e-30j\n\ndef d_tanh(x, y):\n    return 1 - y * y + 0 * H.real",
+], ids=["numpy's complex", "emath", "an import inside", "__import__", "from import as",
+        "a constant of the file"])
+def test_the_reading_finds_complex_numbers_however_they_are_named(source, tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text(source + "\n")
+    why = RuleReading(path).why(EXERCISES["d_tanh"])
+    assert why.startswith("your d_tanh computes with complex numbers (at solutions.py, "), why
+
+
+@pytest.mark.parametrize("source", [
+    HONEST["d_tanh"],
+    "import cmath\nimport math\n\ndef helper(x):\n    return cmath.exp(x)\n\n"
+    "def d_tanh(x, y):\n    return 1 - y * y",  # (cmath in the file, not in the rule)
+    "def d_tanh(x, y):\n    imag = 1.0\n    return imag - y * y",  # (a name, not .imag)
+    "def d_tanh(x, y):\n    '''Not complex: 1 - y * y.'''\n    return 1 - y * y",
+], ids=["honest", "cmath elsewhere", "a variable named imag", "a docstring"])
+def test_the_reading_leaves_a_rule_alone(source, tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text("import math\n\nimport numpy as np\n\n" + source + "\n")
+    assert RuleReading(path).why(EXERCISES["d_tanh"]) == ""
+
+
+def test_the_reading_names_the_cell_of_a_notebook(tmp_path):
+    cells = ["import cmath", "def d_tanh(x, y):\n    x = float(x)\n"
+             "    return cmath.tanh(x + 1e-30j).imag / 1e-30"]
+    path = tmp_path / "hw.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {},
+                                           "outputs": [], "execution_count": None}
+                                          for c in cells],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    why = RuleReading(path).why(EXERCISES["d_tanh"])
+    assert "at hw.ipynb, cell 2, line 3, it uses cmath" in why, why

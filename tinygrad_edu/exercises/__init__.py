@@ -45,9 +45,12 @@ A map of the grading house (who calls each room is in brackets):
   ``node.py``). [everyone]
 - The grader, in the grader's process: ``grading.py`` (``grade``: search, probe,
   diagnose) [``check``, ``apart``], ``running.py`` (hypothesis's runs) [grading],
-  ``shortcuts.py`` (a numerical derivative is not a rule) [grading], ``diagnoses.py`` and
-  ``value.py`` (which mistake the answers show) [grading], ``comparing.py``,
-  ``verdicts.py``, ``mistakes.py`` and ``text_blocks.py`` (outcomes and their words).
+  ``shortcuts.py`` (a numerical derivative is not a rule) [grading], ``rule_reading.py``
+  (a rule's code read, never run, for complex numbers) [check, report, the graded cell],
+  ``diagnoses.py`` and ``value.py`` (which mistake the answers show) [grading],
+  ``value_words.py`` (the words of the Value exercise's explained mistakes, said from the
+  facts its probes found) [value], ``comparing.py``, ``verdicts.py``, ``mistakes.py`` and
+  ``text_blocks.py`` (outcomes and their words).
 - Its four kinds of code, one name each: a *reference* is what the grader compares with
   (``answers.py``; the track's ``microgpt/reference.py``); a *mistake* is a solution that
   makes one slip on purpose (``answers.py``, ``microgpt/mistakes.py``; ``value.py`` fits

@@ -95,8 +95,9 @@ def exact_arrays(shapes: Sequence[tuple[str, tuple[int, int]]], one_hot: str = "
 
 
 def call_rule(parts: Sequence[str]) -> Call:
-    """Run a rule on a point's numbers; its answer is one number per part."""
-    return Call("numbers", tuple(parts))
+    """Run a rule on a point's numbers, watched (``learner/watched.py``); its answer is one
+    number per part."""
+    return Call("rule", tuple(parts))
 
 
 call_numbers = Call("numbers")
@@ -107,9 +108,10 @@ call_value_forward = Call("value_forward", ("data",))
 call_value_backward = Call("value_backward", ("grads",))
 
 
-def call_arrays(parts: Sequence[str]) -> Call:
-    """Run a function on a case's arrays; its answer is one array per part."""
-    return Call("arrays", tuple(parts))
+def call_rule_arrays(parts: Sequence[str]) -> Call:
+    """Run a rule on a case's arrays, watched (``learner/watched.py``); its answer is one
+    array per part."""
+    return Call("rule arrays", tuple(parts))
 
 
 def interval(lo: float, hi: float, kinks: Sequence[float] = (), margin: float = 1e-3

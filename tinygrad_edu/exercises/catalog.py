@@ -451,7 +451,7 @@ with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                      "Z: logits (batch×classes), Y: one-hot labels. Return dL/dZ."),
     domain="Z of shape (1-4)×(2-4), as many classes as examples among them, with entries "
            "in [-4, 4], one-hot Y",
-    cases=C.logits(), call=C.call_arrays(["dZ"]), parts=("dZ",),
+    cases=C.logits(), call=C.call_rule_arrays(["dZ"]), parts=("dZ",),
     reference=A.d_softmax_cross_entropy,
     mistakes=(
         Mistake("term", "Y not subtracted",
@@ -518,7 +518,7 @@ against the tensor engine's backward on the same numbers.
                      "Z = X @ W + b. Given dZ = dL/dZ, return (dX, dW, db)."),
     domain="B, in, out from 1 to 4, square and not; entries in [-2, 2]; also X (10×3), "
            "W (3×4)",
-    cases=C.dense_inputs(), call=C.call_arrays(["dX", "dW", "db"]),
+    cases=C.dense_inputs(), call=C.call_rule_arrays(["dX", "dW", "db"]),
     parts=("dX", "dW", "db"), reference=A.dense_backward,
     mistakes=(
         Mistake("batch_sum", "the batch sum forgotten",

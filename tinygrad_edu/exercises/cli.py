@@ -39,6 +39,7 @@ from tinygrad_edu.exercises.classroom.results import PARTIAL
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
+from tinygrad_edu.exercises.rule_reading import RuleReading
 from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -164,12 +165,23 @@ def _in_an_assignment(path: Path) -> bool:
                for here in (folder, *folder.parents))
 
 
+def _graded(path: Path, exercises: list[Exercise]) -> apart.Graded:
+    """The file graded (apart, or here in a browser's Python), its rules' code read too
+    (``rule_reading.py``)."""
+    graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, exercises)
+    if any(ex.exact for ex in exercises):
+        reading = RuleReading(path)
+        for ex in exercises:
+            reading.refuse(graded, ex)
+    return graded
+
+
 def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
     """``check FILE NAME...``: grade ``names`` (else what the file attempts); a name given is
     ``required`` (its absence fails), a stage named by the track's name (``microgpt``) is
     not."""
     wanted = names or _everything_in(path)
-    graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, wanted)
+    graded = _graded(path, wanted)
     if graded.problem is not None:
         print(graded.problem, file=sys.stderr)
         return 1
@@ -243,7 +255,7 @@ def _check_part(path: Path, names: list[Exercise], part: str) -> int:
               + (f" ({parts})" if parts else ""), file=sys.stderr)
         return 2
     ex = names[0]
-    graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, [ex])
+    graded = _graded(path, [ex])
     if graded.problem is not None or graded.reported or ex.name not in graded.verdicts:
         why = graded.problem or graded.reported or graded.why.get(ex.name, "not graded")
         print(f"✗ {ex.name}: {why}", file=sys.stderr)
@@ -296,7 +308,7 @@ def _other_classes(path: Path, ex: Exercise) -> str:
         return ""
     try:
         tree = ast.parse(read_source(path))
-    except (SolutionFileError, SyntaxError):
+    except Exception:  # (unreadable, not Python, or nested past the parser's limits)
         return ""
     classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)
                and not n.name.startswith("_")

@@ -206,7 +206,9 @@ def cells_of(path: Path, source: str) -> list[tuple[int, int, int]]:
 
 def defined_names(source: str, path: Path) -> set[str]:
     """The names the code defines at its top level (functions, classes, assignments), read
-    from its source, not run; a notebook's cell that is not valid Python is skipped."""
+    from its source, not run; a notebook's cell that is not valid Python is skipped, and so
+    is a file that Python's parser cannot take (nested past its limits: ``compile_source``
+    says so when the file is graded)."""
     lines = source.split("\n")
     blocks = ["\n".join(lines[first - 1:last]) for _, first, last in cells_of(path, source)] \
         or [source]
@@ -214,8 +216,8 @@ def defined_names(source: str, path: Path) -> set[str]:
     for block in blocks:
         try:
             tree = ast.parse(block)
-        except (SyntaxError, ValueError):
-            continue
+        except Exception:  # (SyntaxError; MemoryError or RecursionError for code nested
+            continue       # past the parser's limits, z = ------...1: a student's own problem)
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.add(node.name)
@@ -225,7 +227,12 @@ def defined_names(source: str, path: Path) -> set[str]:
 
 
 def compile_source(source: str, path: Path) -> CodeType:
-    """The file's code, or a ``SolutionFileError`` naming the line of a syntax error."""
+    """The file's code, or a ``SolutionFileError`` naming the line of a syntax error. A file
+    that Python's parser or compiler cannot take at all (code nested past their limits:
+    ``z = ------...1`` with 100,000 signs raises MemoryError, a few thousand RecursionError)
+    is a ``"syntax"`` problem too, never an error of the grader: whatever the file holds, it
+    is its own problem, and the other submissions are graded. Once this has returned, the
+    file's ``ast.parse`` works too (it is tried here)."""
     null = source.find("\0")  # said here: Python 3.10 and 3.11 raise different errors for it
     if null >= 0:
         lineno = source.count("\n", 0, null) + 1
@@ -235,6 +242,7 @@ def compile_source(source: str, path: Path) -> CodeType:
             "cannot contain; delete it, or save the file again as UTF-8 text (a file saved as "
             "UTF-16 has one after every letter)", "syntax")
     try:
+        ast.parse(source)  # (the tree that the grader reads, loading the file: apart.py)
         return compile(source, str(path), "exec")
     except SyntaxError as error:
         where = f"{path}, line {error.lineno}" if error.lineno else str(path)
@@ -245,6 +253,12 @@ def compile_source(source: str, path: Path) -> CodeType:
                 indent = len(error.text) - len(error.text.lstrip())
                 lines.append("    " + " " * max(error.offset - 1 - indent, 0) + "^")
         raise SolutionFileError("\n".join(lines), "syntax") from None
+    except Exception as error:  # (MemoryError, RecursionError: past the parser's limits)
+        said = f": {error}" if str(error) else ""
+        raise SolutionFileError(
+            f"{path}: Python cannot parse this file ({type(error).__name__}{said}): its code "
+            "is nested deeper than Python's parser goes (a long run of brackets, or of signs "
+            "as in ------1); write that expression flatter", "syntax") from None
 
 
 def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,

@@ -353,17 +353,12 @@ class Remote:
         raise Stopped(f"the process refused the question: {str(reply)[:200]}", "ended")
 
     def probe(self, what: str, *args: Any) -> Any:
-        """What the Value exercise's probe ``what`` found on the learner's class."""
-        from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
-
+        """The facts the Value exercise's probe ``what`` found on the learner's class, as the
+        learner's process sent them: data, never words, which the grader checks and says in
+        its own (``value.py``, ``value_words.py``); None if it sent none."""
         reply = self.process.ask({"op": "probe", "exercise": self.__name__, "what": what,
                                   "args": [wire.encode(a) for a in args]})
-        if what == "explain":
-            return tuple(Diagnosis(Mistake(str(d["key"]), str(d["title"]), str(d["hint"])),
-                                   d.get("part"), bool(d.get("everywhere", True)),
-                                   str(d.get("note", "")))
-                         for d in reply.get("diagnoses", []))
-        return reply.get("facts", {})
+        return reply.get("facts")
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, the learner's, in a process of its own>"

@@ -5,77 +5,132 @@ The derivative of tanh at x can be had from tanh's values alone: by the complex 
 Im tanh(x + ih) / h (exact to the last digit), or by a finite difference, (tanh(x + h) -
 tanh(x - h)) / 2h (good to about ten digits, well within the grader's tolerance of 1e-5). A
 learner who does that has not written the rule, which is what the exercise is (and what the
-engine needs: a rule it can run on Values, for second derivatives). So once an answer of an
-exercise with ``exact`` points has passed, it is run once more on those points, with its
-numbers watched (``learner/watched.py``):
+engine needs: a rule it can run on Values, for second derivatives). So:
 
-- if it met a complex number, it is the complex step (no rule needs one);
-- if it is further from the rule than ``EXACT`` (relative to the answer's largest entry), it
-  is a finite difference: a rule written as an expression of its inputs is exact to about
-  1e-15 on these points (chosen away from 0, kinks and numbers a power of two apart), and no
-  finite difference, whatever its step, comes closer than about 1e-11 there.
+- every call of a rule is run on watched numbers (``learner/watched.py``): one that met a
+  complex number raises ``ComplexUsed``, and ``complex_step`` turns that failure into the
+  verdict that says why (no rule needs a complex number);
+- once an answer of an exercise with ``exact`` points has passed, ``shortcut`` runs it on
+  those points, with the same call as every other input (nothing tells the learner's code
+  which inputs these are): further from the rule than ``EXACT`` (relative to the answer's
+  largest entry), it is a finite difference (a rule written as an expression of its inputs
+  is exact to about 1e-15 on these points, chosen away from 0, kinks and numbers a power of
+  two apart, and no finite difference, whatever its step, comes closer than about 1e-11);
+  an error there, a run past the time limit or an answer of another shape fails too: a rule
+  works on every number of its domain, and these points are in it;
+- the rule's code is read, never run, for complex numbers and exact arithmetic
+  (``rule_reading.py``), which a number made plain first (``float(x)``) would hide from the
+  watch.
 
-Told by what the answer does, not by its text: ``(-1) ** 0.5`` makes a complex number with no
-``cmath`` and no ``1j`` in sight.
+What this cannot stop: a file that hides a numerical derivative from all three (code that
+builds its complex numbers where no name gives them away, and recognises the points where
+it is tried). The reading of the code, a teacher's, is the check there.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner.inputs import Call
+from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.learner.watched import ComplexUsed
-from tinygrad_edu.exercises.limit import call_with_time_limit
+from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote
+from tinygrad_edu.exercises.verdicts import Verdict
 
-__all__ = ["EXACT", "shortcut"]
+__all__ = ["EXACT", "complex_step", "shortcut"]
 
 EXACT = 1e-12
 """How close to the rule a rule's answer is on the exact points, relative to its largest
 entry: 1000 times the rounding of float64, 10 times closer than any finite difference."""
 
-COMPLEX = ("your answer computes with complex numbers (it met {what}): that is the complex-step "
-           "derivative, Im f(x + ih) / h, which gets the slope from the function's values. "
-           "It gives the right numbers, but the exercise is the rule: write dy/dx as an "
-           "expression of the inputs (and y), as the statement asks, as the engine's own "
-           "rules are written. A numerical derivative earns no points here.")
+COMPLEX = ("your answer computes with complex numbers (it met {what}{at}): that is the "
+           "complex-step derivative, Im f(x + ih) / h, which gets the slope from the "
+           "function's values. It gives the right numbers, but the exercise is the rule: "
+           "write dy/dx as an expression of the inputs (and y), as the statement asks, as the "
+           "engine's own rules are written. A numerical derivative earns no points here. (No "
+           "rule on real numbers needs a complex number: if you did not mean one, look for a "
+           "power of a negative number, which Python makes complex.)")
 INEXACT = ("your answer agrees with the rule only to about {error:.0e} (at {case}), where a "
            "rule is exact to about 1e-15: that is a finite difference, (f(x + h) - f(x - "
            "h)) / 2h, which gets the slope from the function's values. The exercise is the "
            "rule: write dy/dx as an expression of the inputs (and y), as the statement asks. "
            "A numerical derivative earns no points here.")
+NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers it was given "
+              "at {case} it {what}: a rule works on every number of its domain, and these "
+              "are in it. The exercise is the rule: write dy/dx as an expression of the "
+              "inputs (and y), as the statement asks, and run it by hand on these numbers.")
+
+
+def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
+    """``verdict``, a failure, or if it failed because the answer met a complex number
+    (``ComplexUsed``, raised where the rule ran, watched) the verdict that says why that is
+    no rule."""
+    failure = verdict.failure
+    error = None if failure is None else failure.error
+    if verdict.passed or failure is None or error is None or \
+            type(error).__name__ != "ComplexUsed":
+        return verdict
+    return Verdict(exercise, False, message=COMPLEX.format(
+        what=_said(error), at=f", at {_one_line(failure.case)}"))
 
 
 def shortcut(exercise: ExerciseSpec, solution: Solution | Remote) -> str:
-    """Why ``solution``, which has passed ``exercise``, is a numerical derivative and not a
-    rule; empty if it is a rule (or the exercise has no ``exact`` points)."""
-    if not exercise.exact:
-        return ""
-    kind = "numbers watched" if exercise.call.kind == "numbers" else "arrays watched"
-    watched = dataclasses.replace(exercise, call=Call(kind, exercise.call.parts))
+    """Why ``solution``, which has passed ``exercise``, is not a rule (see the module's
+    docstring) on the exercise's ``exact`` points; empty if it is a rule there (or the
+    exercise has none)."""
     worst, where = 0.0, None
     for case in exercise.exact:
         expected = exercise.call(exercise.reference, case)
+        at = _one_line(case)
         try:
             if isinstance(solution, Remote):
-                got = solution.run(watched, case)[0]
+                got = solution.run(exercise, case)[0]
             else:
-                got = call_with_time_limit(5.0, watched.call, solution, case)
+                got = call_with_time_limit(5.0, exercise.call, solution, case)
         except ComplexUsed as used:
-            return COMPLEX.format(what=used)
+            return COMPLEX.format(what=_said(used), at=f", at {at}")
+        except TimeLimit:
+            return NOT_A_RULE.format(case=at, what="did not finish within its time limit")
+        except AnswerError as problem:
+            return NOT_A_RULE.format(case=at, what=f"gave an answer of the wrong kind "
+                                                  f"({_said(problem, 300)})")
         except Exception as error:  # (a stand-in of its class, from the learner's process)
             if type(error).__name__ == "ComplexUsed":
-                return COMPLEX.format(what=error)
-            return ""  # (it passed on these numbers as plain numbers: not for here to say)
+                return COMPLEX.format(what=_said(error), at=f", at {at}")
+            return NOT_A_RULE.format(case=at, what=f"raised {type(error).__name__}: "
+                                                  f"{_said(error, 300)}")
+        if not _same_shape(got, expected):
+            return NOT_A_RULE.format(case=at, what="gave an answer of another shape than the "
+                                                  "rule's")
         off = _relative(got, expected)
+        if off != off or off == float("inf"):  # (NaN, or a number where the rule gives 0)
+            return NOT_A_RULE.format(case=at, what="gave an answer far from the rule's")
         if off > worst:
             worst, where = off, case
     if worst > EXACT:
         return INEXACT.format(error=worst, case=where)
     return ""
+
+
+def _said(error: BaseException, most: int = 80) -> str:
+    """An exception's message as a verdict quotes it: on one line, at most ``most``
+    characters (it may come from the learner's process)."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def _one_line(case: Any) -> str:
+    return str(case).replace("\n", "; ")
+
+
+def _same_shape(got: Any, expected: Any) -> bool:
+    """Whether two answers have the same parts, each of the same shape."""
+    if isinstance(expected, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(
+            map(_same_shape, got, expected))
+    return getattr(got, "shape", ()) == getattr(expected, "shape", ())
 
 
 def _relative(got: tuple[Any, ...], expected: tuple[Any, ...]) -> float:

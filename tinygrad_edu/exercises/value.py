@@ -16,7 +16,10 @@ mistakes are built here, beside the references:
   seeded, an order that lets a node pass its gradient on too early, a step run once per
   path, a step never run), or with every ``=`` of a step made a ``+=``. Else, the first
   step whose local derivative, measured on its own, differs from the engine's (worked out
-  here) is named.
+  here) is named. The probes answer with facts (names of methods and ops, nodes by their
+  place in a case, counts, numbers), which are checked here and said in the grader's own
+  words (``value_words.py``): the learner's process runs the learner's code, so no text of
+  its own reaches a verdict or a class's report.
 - ``recursion_note``: a recursive topological sort stops at Python's recursion limit on a
   long chain. That does not fail the exercise (see the note's text, which says why).
 """
@@ -28,6 +31,7 @@ import sys
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.exercises import value_words
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner import value_probes
@@ -200,14 +204,15 @@ def fit_forward(solution: Any) -> tuple[Mistake, ...]:
     Value; once with - and / made of other ops as micrograd makes them, once with ops of
     their own."""
     facts = _probe(solution, "forward_facts")
-    if not facts.get("made"):
+    if not isinstance(facts, dict) or facts.get("made") is not True:
         return ()
-    missing = frozenset(m for m in facts["missing"] if m in METHODS)
-    swapped = frozenset(n for n in facts["swapped"] if n in REVERSE)
+    missing = _known(facts.get("missing"), METHODS)
+    swapped = _known(facts.get("swapped"), REVERSE)
+    unwrapped_in = facts.get("unwrapped")
     found = []
     for composite in (True, False):
-        unwrapped = frozenset(op for op in facts["unwrapped"]["composite" if composite else "own"]
-                              if op in _DUNDER)
+        unwrapped = _known(unwrapped_in.get("composite" if composite else "own")
+                           if isinstance(unwrapped_in, dict) else None, _DUNDER)
         if not (missing or swapped or unwrapped):
             continue
         parts = ([_missing(sorted(missing, key=METHODS.index))] if missing else []) + [
@@ -218,6 +223,14 @@ def fit_forward(solution: Any) -> tuple[Mistake, ...]:
         found.append(Mistake(parts[0][0], "; ".join(p[1] for p in parts),
                              "\n".join(p[2] for p in parts), model))
     return tuple(found)
+
+
+def _known(names: Any, known: Any) -> frozenset[str]:
+    """The names in a probe's list ``names`` that are among the grader's own (``known``): a
+    fact from the learner's process is data, and only the grader's names are ever said."""
+    if not isinstance(names, list):
+        return frozenset()
+    return frozenset(n for n in names if isinstance(n, str) and n in known)
 
 
 def _missing(names: list[str]) -> tuple[str, str, str]:
@@ -261,13 +274,15 @@ def fit_backward(solution: Any) -> tuple[Mistake, ...]:
     learner's class loses a share on its probe, once with - and / made of other ops as
     micrograd makes them and once with - and / ops of their own."""
     grads = _probe(solution, "backward_facts")
+    if not isinstance(grads, dict):
+        return ()
     found = []
     for composite in (True, False):
         ops = [op for op in ASSIGN_PROBES if not composite or op not in "-/"]
         right = lecture_value(composite=composite)
         assign = frozenset(
             op for op in ops
-            if isinstance(got := grads.get(op), float)
+            if type(got := grads.get(op)) is float
             and abs(got - (value_probes.probe_grad(lecture_value(
                 assign=frozenset({op}), composite=composite), op) or 0.0)) < 1e-9
             and abs(got - (value_probes.probe_grad(right, op) or 0.0)) > 1e-9)
@@ -288,16 +303,18 @@ def explain(exercise: ExerciseSpec, solution: Any, failure: Outcome, outcomes: l
             ) -> tuple[Diagnosis, ...]:
     """The learner's own steps run again (``value_probes.explain``) on the inputs tried, each
     with its right gradients; the engine's local derivatives of the failing input are worked
-    out here, for the probe to compare a step's with."""
+    out here, for the probe to compare a step's with. The probe sends back facts, which
+    ``value_words`` checks and says in the grader's words."""
     if getattr(solution, "kind", "class") != "class" and not isinstance(solution, type):
         return ()
     tried = [o for o in [failure, *outcomes] if o.got is not None or o.error is not None]
     if not tried:
         return ()
     at = next((k for k, o in enumerate(tried) if o is failure), None)
-    return tuple(_probe(solution, "explain", failure.case,
-                        [(o.case, o.expected[0]) for o in tried], at,
-                        _local_grads(failure.case)))
+    wanted = _local_grads(failure.case)
+    facts = _probe(solution, "explain", failure.case, [(o.case, o.expected[0]) for o in tried],
+                   at, wanted)
+    return value_words.diagnoses(facts, failure.case, [o.case for o in tried], at, wanted)
 
 
 def _local_grads(case: Any) -> list[list[tuple[int, float]]]:

@@ -6,6 +6,7 @@ on stderr, never with a traceback."""
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.report import (
     ReportError,
     attempted,
+    attempted_by_most,
     find_submissions,
     report_csv,
     report_html,
@@ -66,10 +68,28 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
     return 0 if result.passed else 1
 
 
+def _not_graded(folder: Path, output: Path, submissions: int, graded: Sequence[ExerciseSpec],
+                fewer: Sequence[tuple[ExerciseSpec, int]]) -> str:
+    """What ``report`` says of the exercises it does not grade (defined by at most half of
+    the ``submissions`` that attempt any): each with how many files define it, and the
+    command that grades them too."""
+    listed = ", ".join(f"{ex.name} ({n} file{'s' * (n != 1)})" for ex, n in fewer)
+    names = " ".join(shlex.quote(ex.name) for ex in [*graded, *(ex for ex, _ in fewer)])
+    them = "it" if len(fewer) == 1 else "them"
+    return (f"not graded: {listed}: at most half of the {submissions} submissions that "
+            f"attempt an exercise define {them} (with no exercise named, those that more "
+            "than half define are graded, so that one file cannot add exercises to "
+            "everyone's score). To grade them too, name every exercise to grade:\n"
+            "  python -I -m tinygrad_edu exercises report "
+            f"{shlex.quote(str(folder))} {names} -o {shlex.quote(str(output))}")
+
+
 def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: Sequence[str],
            assignment: str | None, jobs: int | None) -> int:
     """``report DIR -o report.html`` (or ``.csv``): grade every submission in ``folder`` and
-    write the report of the class."""
+    write the report of the class. With no exercise named, those that more than half of the
+    submissions define (``report.attempted_by_most``); the others are named on stderr, with
+    the command that grades them too."""
     form = output.suffix.lower()
     if form not in (".html", ".htm", ".csv"):
         _say(f"-o {output}: the report is a page (-o report.html) or a table (-o report.csv)")
@@ -79,9 +99,14 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
     except ReportError as error:
         _say(str(error))
         return 1
-    exercises = list(chosen) or attempted(submissions, folder)
+    exercises, fewer, attempts = (list(chosen), [], 0) if chosen else \
+        attempted_by_most(submissions, folder)
+    if fewer:
+        _say(_not_graded(folder, output, attempts, exercises, fewer))
     if not exercises:
-        _say(f"no submission in {folder} defines any of the exercises' functions; name the "
+        _say(f"no exercise is defined by more than half of the submissions in {folder}: "
+             "name the exercises to grade (above)" if fewer else
+             f"no submission in {folder} defines any of the exercises' functions; name the "
              f"exercises to grade: {PROG} report {folder} d_tanh ... -o {output}")
         return 1
     try:

@@ -23,6 +23,7 @@ from typing import Any
 from tinygrad_edu.exercises import get_exercise
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.grading import grade
+from tinygrad_edu.exercises.rule_reading import RuleReading
 
 __all__ = ["graded_cell"]
 
@@ -60,6 +61,7 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
         path = Path(folder, "notebook.py")
         path.write_text(notebook_source(cells), encoding="utf-8")
         graded = grade_apart(path, [ex])
+        RuleReading(path).refuse(graded, ex)  # (a rule's code read too: rule_reading.py)
     if graded.problem is not None or graded.reported:
         why = graded.problem or f"reported, not graded: its code {graded.reported}"
         print(f"✗ {ex.name}: {why}")

@@ -27,8 +27,8 @@ from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
-__all__ = ["ReportError", "attempted", "find_submissions", "report_csv", "report_html",
-           "summary"]
+__all__ = ["ReportError", "attempted", "attempted_by_most", "find_submissions", "report_csv",
+           "report_html", "summary"]
 
 
 class ReportError(Exception):
@@ -80,37 +80,74 @@ def _nbgrader(submitted: Path, assignment: str | None) -> list[tuple[str, Path]]
 def attempted(submissions: Sequence[tuple[str, Path]], within: Path | None = None
               ) -> list[ExerciseSpec]:
     """The exercises that any of the submissions defines (read, not run), in their order
-    (``within``: the folder beneath which no link is followed)."""
-    names: set[str] = set()
+    (``within``: the folder beneath which no link is followed): for one submission, its
+    own (a class's report grades those of ``attempted_by_most``)."""
+    return list(attempted_in(set().union(*_defined_by(submissions, within))))
+
+
+def attempted_by_most(submissions: Sequence[tuple[str, Path]], within: Path | None = None
+                      ) -> tuple[list[ExerciseSpec], list[tuple[ExerciseSpec, int]], int]:
+    """The exercises to grade when none is named, read from the files (not run): of the
+    submissions that attempt any exercise (a file that does not parse, or defines none of
+    their names, attempts none), those that more than half define, in their order; with
+    one such submission, those it defines. Then the exercises that fewer define, each with
+    how many files define it: those are not graded, for one file that defines every
+    exercise's name would otherwise give every student of the class as many exercises to
+    fail (the teacher names them to grade them too). Last, how many submissions attempt
+    any exercise."""
+    attempts = [found for names in _defined_by(submissions, within)
+                if (found := attempted_in(names))]
+    counts: Counter[str] = Counter(ex.name for found in attempts for ex in found)
+    by_name = {ex.name: ex for found in attempts for ex in found}
+    catalog = [ex.name for ex in attempted_in(set().union(*_names(attempts)))]
+    names = sorted(counts, key=[*catalog, *counts].index)  # (the catalog's order)
+    graded: list[ExerciseSpec] = [by_name[n] for n in names if 2 * counts[n] > len(attempts)]
+    fewer: list[tuple[ExerciseSpec, int]] = [(by_name[n], counts[n]) for n in names
+                                             if 2 * counts[n] <= len(attempts)]
+    return graded, fewer, len(attempts)
+
+
+def _names(attempts: Sequence[Sequence[ExerciseSpec]]) -> list[set[str]]:
+    """The names each submission's exercises are defined by."""
+    return [{ex.symbol for ex in found} for found in attempts]
+
+
+def _defined_by(submissions: Sequence[tuple[str, Path]], within: Path | None
+                ) -> list[set[str]]:
+    """The names each submission defines at its top level (none for one that cannot be
+    read or parsed)."""
+    defined = []
     for _, path in submissions:
         try:
             file = locate(path)
-            names |= defined_names(read_source(file, within or file.parent), file)
+            defined.append(defined_names(read_source(file, within or file.parent), file))
         except SolutionFileError:
-            continue
-    return list(attempted_in(names))
+            defined.append(set())
+    return defined
 
 
 def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dict[str, Any]:
     """What the report shows: per exercise the count of each status, of each diagnosed
     mistake (with the students who made it) and of the failures no mistake explains; per
     student the verdicts. A student with two diagnoses on one exercise counts once for
-    each."""
+    each. A mistake is its key and its title together: two mistakes of one kind (a step
+    run twice, and steps in the wrong order: both ``order``) never share a bar; its hint
+    is the first student's."""
     rows = []
     for ex in exercises:
         marks = [(r.student, m) for r in results for m in r.marks if m.name == ex.name]
         statuses = Counter(m.status for _, m in marks)
-        mistakes: dict[str, dict[str, Any]] = {}
+        mistakes: dict[tuple[str, str], dict[str, Any]] = {}
         unexplained: Counter[str] = Counter()
         for student, m in marks:
             if m.status != "failed":
                 continue
             if not m.diagnoses:
                 unexplained[m.failure or "other"] += 1
-            for key in dict.fromkeys(d.key for d in m.diagnoses):
-                d = next(d for d in m.diagnoses if d.key == key)
-                entry = mistakes.setdefault(key, {"key": key, "title": d.title, "hint": d.hint,
-                                                  "count": 0, "students": []})
+            for key, title in dict.fromkeys((d.key, d.title) for d in m.diagnoses):
+                d = next(d for d in m.diagnoses if (d.key, d.title) == (key, title))
+                entry = mistakes.setdefault((key, title), {
+                    "key": key, "title": title, "hint": d.hint, "count": 0, "students": []})
                 entry["count"] += 1
                 entry["students"].append(student)
         rows.append({

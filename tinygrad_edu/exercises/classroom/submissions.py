@@ -1,6 +1,7 @@
 """One submission graded for a class: found (``locate``), then graded apart (``apart.py``:
 read, its imports checked, run in learner's processes of its own, each exercise graded by
-the grader, here), as ``exercises check`` grades it.
+the grader, here), as ``exercises check`` grades it; the functions of the rule exercises
+are read too (``rule_reading.py``: a rule never computes with complex numbers).
 
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
@@ -20,6 +21,7 @@ from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError
+from tinygrad_edu.exercises.rule_reading import RuleReading
 from tinygrad_edu.exercises.text_blocks import indent
 
 __all__ = ["grade_file", "locate"]
@@ -78,12 +80,19 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
     if loaded is not None:
         loaded()
 
+    reading = RuleReading(path, within) if any(ex.exact for ex in exercises) else None
+
     def each(graded: Graded, name: str) -> None:
+        ex = next(e for e in exercises if e.name == name)
+        if reading is not None:  # (before its mark is sent: a rule's code read too)
+            reading.refuse(graded, ex)
         if marked is not None:
-            ex = next(e for e in exercises if e.name == name)
             marked(_mark(graded, ex, points[name]))
 
     graded = grade_apart(path, exercises, each=each, within=within)
+    if reading is not None:
+        for ex in exercises:
+            reading.refuse(graded, ex)
     if graded.problem is not None:
         return dataclasses.replace(_not_graded(
             student, path, exercises, points, Problem(graded.problem.kind, str(graded.problem)),

@@ -559,7 +559,11 @@ def call_sgd(solution: Solution, case: Params) -> tuple[Any, ...]:
 class Call:
     """How a solution is run on a case of an exercise, by ``kind``: ``"numbers"`` and
     ``"arrays"`` call it on the case's arguments and take each of ``parts`` from what it
-    returns (numbers, or arrays); every other kind is a function of ``CALLS``, which builds
+    returns (numbers, or arrays); ``"rule"`` and ``"rule arrays"`` do so for a derivative
+    rule, always on watched numbers (``watched.py``: ``ComplexUsed`` if it met a complex
+    number), so that a call on the points where the grader tries a rule for exactness is
+    the same call, with the same kind, as every other one: nothing the learner's process
+    is told says which is which. Every other kind is a function of ``CALLS``, which builds
     the case's Values and reads what the solution did to them. ``call(solution, case)``
     returns the answer as a tuple of parts (``AnswerError`` for an answer of the wrong
     kind)."""
@@ -573,8 +577,8 @@ class Call:
         (``gpt_cases.py``); the other kinds take none."""
         if self.kind in ("numbers", "arrays"):
             return parts_of(solution(*case.args()), self.parts, scalar=self.kind == "numbers")
-        if self.kind in ("numbers watched", "arrays watched"):  # (watched.py)
-            return watched.call(solution, case, self.parts, self.kind == "numbers watched")
+        if self.kind in ("rule", "rule arrays"):  # (watched.py)
+            return watched.call(solution, case, self.parts, self.kind == "rule")
         if self.kind in GPT_CALLS:
             if node is None:
                 raise AnswerError("there is no class Value to build this stage's nodes with")

@@ -10,6 +10,12 @@ learner's process.
   step made a ``+=``, and says which change alone makes the gradients right on every input
   tried (given with their right gradients by the grader); else which step's local
   derivative is wrong, measured on its own.
+
+Every probe answers with facts, never with words: names of methods and ops, nodes by their
+place in a case, counts and numbers. This process is the learner's, and whatever it sends
+is data to the grader, which checks each fact against its own copy of the cases and says
+it in its own words (``tinygrad_edu/exercises/value_words.py``): no text composed here
+reaches a verdict or a class's report.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from tinygrad_edu.exercises.learner.parts import Numbers, close
-from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 
 __all__ = ["backward_facts", "explain", "forward_facts"]
 
@@ -241,15 +246,19 @@ def _replay(cls: type, case: Any, right_order: bool, accumulate: bool) -> _Run |
 
 
 def explain(cls: type, failure: Any, tried: list[tuple[Any, Numbers]], failure_at: int | None,
-            wanted: list[list[tuple[int, float]]]) -> tuple[Diagnosis, ...]:
+            wanted: list[list[tuple[int, float]]]) -> dict[str, Any]:
     """What changes the learner's answers into the right ones on every input tried (each
-    case with its right gradients; the failing input is ``failure``, at ``failure_at`` among
-    them if it is there): a right order of the steps (the mistake is in backward()), `+=`
-    for `=` in the steps, or both; else, measured on the failing input, a step whose local
-    derivative is wrong (``wanted``: see ``_local_fact``). Empty when none of this can be
-    shown (the grader's models then have their turn)."""
+    case with its right gradients; the failing input is ``failure``), as facts: a right
+    order of the steps (``"order"``: the mistake is in backward()), `+=` for `=` in the
+    steps (``"assign"``), or both (``"both"``); else, measured on the failing input, a step
+    whose local derivative is wrong (``"local"``; ``wanted``: see ``_local_fact``).
+    ``{"variant": "none"}`` when none of this can be shown (the grader's models then have
+    their turn). Facts only: which kind, nodes by their place in a case, counts and numbers;
+    the grader says them in words (``value_words.py``), from its own copy of the cases.
+    ``failure_at`` (where ``failure`` is among ``tried``) is the grader's to use."""
+    nothing: dict[str, Any] = {"variant": "none"}
     if not inspect.isclass(cls) or not tried:
-        return ()
+        return nothing
 
     def right_everywhere(right_order: bool, accumulate: bool) -> bool:
         for case, expected in tried:
@@ -260,71 +269,65 @@ def explain(cls: type, failure: Any, tried: list[tuple[Any, Numbers]], failure_a
 
     if right_everywhere(True, False):
         own = _replay(cls, failure, False, False)
-        fact = _backward_fact(own, failure) if own is not None else None
-        return (Diagnosis(fact),) if fact is not None else ()
+        order = _order_fact(own) if own is not None else None
+        return {"variant": "order", "order": order} if order is not None else nothing
     if right_everywhere(False, True):
-        return _assign_diagnosis(cls, failure, alone=True)
+        assign = _assign_fact(cls, failure)
+        return {"variant": "assign", "assign": assign} if assign is not None else nothing
     if right_everywhere(True, True):  # both: `=` in the steps, and the order
-        assign = _assign_diagnosis(cls, failure, alone=False)
+        assign = _assign_fact(cls, failure)
         for k, (case, _) in enumerate(tried):  # the first input on which the order goes wrong
             own = _replay(cls, case, False, True)
-            where = "the input above" if k == failure_at else _one_line(case)
-            order = _backward_fact(own, case, where, steps_right=False) if own else None
-            if order is not None and assign:
-                return (*assign, Diagnosis(order))
-        return ()
-    fact = _local_fact(cls, failure, wanted)
-    return (Diagnosis(fact),) if fact is not None else ()
+            order = _order_fact(own, k) if own else None
+            if order is not None and assign is not None:
+                return {"variant": "both", "assign": assign, "order": order}
+        return nothing
+    local = _local_fact(cls, failure, wanted)
+    return {"variant": "local", "local": local} if local is not None else nothing
 
 
-def _names(run: _Run, case: Any) -> dict[int, str]:
-    """What to call each node of a run: its line of the case's code (``v3 = x0 - x1``), or
-    "a node made inside v3 = x0 - x1" for the nodes a step makes on the way (as - makes
-    -x1). A leaf is called by its name."""
-    names: dict[int, str] = {}
-    for node, name, text in zip(run.nodes, case.node_names(), _texts(case)):
-        names[id(node)] = f"{name} = {text}" if getattr(node, run.kids) else name
+Ref = dict[str, Any]
+"""A node of a run, as a fact names it: ``{"index": k, "inside": False}`` for the case's
+node k (its line of the case's code), ``{"index": k, "inside": True}`` for a node made on
+the way inside node k's op (as x0 - x1 makes -x1)."""
+
+
+def _refs(run: _Run) -> dict[int, Ref]:
+    """Each node of a run (by id) as a fact names it: the case's own nodes by their index;
+    any other node as made inside the first of the case's nodes whose graph holds it."""
+    refs: dict[int, Ref] = {}
+    for k, node in enumerate(run.nodes):
+        refs[id(node)] = {"index": k, "inside": False}
     for node in run.nodes:
         for inner in _graph(node, run.kids):
-            names.setdefault(id(inner), f"a node made inside {names[id(node)]}")
-    return names
+            refs.setdefault(id(inner), {"index": refs[id(node)]["index"], "inside": True})
+    return refs
 
 
-def _texts(case: Any) -> list[str]:
-    """Each node's line of the case's code (a leaf's is its Value(...))."""
-    lines = str(case).split("\n")
-    return [line.split(" = ", 1)[1] if " = " in line else line for line in lines]
+def _number(x: Any) -> int | float | None:
+    """A learner's number as a fact: an int or a float (None for anything else)."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        return float(x)
+    return None
 
 
-_RIGHT_STEPS = ("Your steps themselves are right: run once each, in reverse topological "
-                "order, from a root seeded with 1, they give the right gradient on every "
-                "input tried.")
+def _order_fact(run: _Run, at: int | None = None) -> dict[str, Any] | None:
+    """What the learner's backward() did wrong on this run (on ``tried[at]``; None: the
+    failing input): the root not seeded (``"seed"``), a step run more than once
+    (``"repeated"``), a step run before a step of a node made from it (``"early"``), a step
+    never run (``"skipped"``); None if none of these."""
+    refs = _refs(run)
 
-
-def _one_line(case: Any) -> str:
-    return str(case).replace("\n", "; ")
-
-
-def _backward_fact(run: _Run, case: Any, where: str = "the input above",
-                   steps_right: bool = True) -> Mistake | None:
-    """What the learner's backward() did wrong on this run: the root not seeded, a step run
-    more than once, a step run before a step of a node made from it, a step never run.
-    ``steps_right``: the steps themselves are right, and the hint says so."""
-    names = _names(run, case)
-    on = f"On {where}"
-    right = f" {_RIGHT_STEPS}" if steps_right else ""
-
-    def name(node: Any) -> str:
-        return names.get(id(node), "a node")
-
-    def short(node: Any) -> str:
-        return name(node).split(" = ")[0] if not name(node).startswith("a node") else "it"
+    def ref(node: Any) -> Ref | None:
+        return refs.get(id(node))
 
     if not run.root_grads or run.root_grads[0] != 1.0:
-        return Mistake("seed", "the root not seeded with 1",
-                       f"{on} the root's step ran with grad "
-                       f"{run.root_grads[0] if run.root_grads else 0.0!r}: backward() must set "
-                       f"self.grad = 1.0 before the first step.{right}")
+        return {"kind": "seed", "at": at,
+                "grad": _number(run.root_grads[0]) if run.root_grads else 0.0}
     counts: dict[int, int] = {}
     for node in run.calls:
         counts[id(node)] = counts.get(id(node), 0) + 1
@@ -332,67 +335,50 @@ def _backward_fact(run: _Run, case: Any, where: str = "the input above",
     repeated = [n for n in inner if counts.get(id(n), 0) > 1]
     if repeated:
         n = max(repeated, key=lambda v: counts[id(v)])
-        return Mistake("order", "a node passes its gradient on more than once",
-                       f"{on} the step of {name(n)} ran {counts[id(n)]} times: "
-                       "once for every path that reaches it, the first times before all of "
-                       "its gradient had arrived. Keep a set of visited nodes, and run each "
-                       f"node's step once, in reverse topological order.{right}")
+        return {"kind": "repeated", "at": at, "node": ref(n), "times": counts[id(n)]}
     position = {id(n): k for k, n in enumerate(run.calls)}
     inner_ids = {id(n) for n in inner}
     early = [(v, u) for u in run.every for v in getattr(u, run.kids)
              if id(v) in inner_ids and id(v) in position and id(u) in position
              and position[id(v)] < position[id(u)]]
     if early:
-        named = [(v, u) for v, u in early
-                 if not name(v).startswith("a node") and not name(u).startswith("a node")]
+        named = [(v, u) for v, u in early if _own(ref(v)) and _own(ref(u))]
         v, u = min(named or early, key=lambda pair: position[id(pair[0])])
-        return Mistake("order", "backward in the wrong order",
-                       f"{on} the step of {name(v)} ran before the step of "
-                       f"{name(u)}, which is made from it, had added its share: {short(v)} "
-                       "passed on a gradient that was not complete. List the nodes in "
-                       "topological order (each after the Values it is made from) and run "
-                       f"the steps in reverse.{right}")
+        return {"kind": "early", "at": at, "node": ref(v), "after": ref(u)}
     skipped = [n for n in inner if id(n) not in position]
     if skipped:
-        return Mistake("order", "some nodes never pass their gradient on",
-                       f"{on} the step of {name(skipped[0])} never ran: "
-                       f"backward() must run the step of every node the root depends on.{right}")
+        return {"kind": "skipped", "at": at, "node": ref(skipped[0])}
     return None
 
 
-def _assign_diagnosis(cls: type, case: Any, alone: bool) -> tuple[Diagnosis, ...]:
+def _own(ref: Ref | None) -> bool:
+    """Whether a node is one of the case's own (not made inside one, nor unknown)."""
+    return ref is not None and not ref["inside"]
+
+
+def _assign_fact(cls: type, case: Any) -> dict[str, Any] | None:
+    """A step that set a grad with `=` on the failing input: the step's node, the node whose
+    grad it set, what that grad held before (``before``) and the share it set (``share``)."""
     run = _replay(cls, case, False, True)
     if run is None or not run.assigned:
-        return ()
-    names = _names(run, case)
+        return None
+    refs = _refs(run)
     node, child, before, share = next((a for a in run.assigned if a[2] != 0.0),
                                       run.assigned[0])
-    where, whose = names.get(id(node), "a node"), names.get(id(child), "a node").split(" = ")[0]
-    what = (f"On the input above, the step of {where} set {whose}.grad to its share, "
-            f"{share!r}, with `=`, throwing away the {before!r} it held (it should hold "
-            f"{before + share!r}).") if before != 0.0 else (
-            f"On the input above, the step of {where} sets {whose}.grad with `=`, so where "
-            f"{whose} is used twice the second use overwrites the first.")
-    rest = (" With `+=` in its place, and nothing else changed, your Value gives the right "
-            "gradient on every input tried." if alone else
-            " With `+=` in its place and the steps run in a right order (see below), your "
-            "Value gives the right gradient on every input tried.")
-    return (Diagnosis(Mistake(
-        "assign", "`=` instead of `+=`: a node used twice loses a path",
-        f"{what} b = a + a uses a twice, and a.grad must add both uses: 2, not 1. Write "
-        "`self.grad += ...` (and `other.grad += ...`) in every _backward; grads start at 0, "
-        f"so the first use adds to 0.{rest}")),)
+    return {"node": refs.get(id(node)), "child": refs.get(id(child)),
+            "before": _number(before), "share": _number(share)}
 
 
-def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]) -> Mistake | None:
+def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]
+                ) -> dict[str, Any] | None:
     """The first step (in the order of the case) whose local derivatives, measured on their
     own (grad 1 on the node, 0 below, `=` counted as `+=`), differ from the engine's:
     ``wanted[k]`` holds, for node k, each operand's index and the engine's local derivative
-    towards it (the grader works them out; this process has no engine)."""
+    towards it (the grader works them out; this process has no engine). The fact: the
+    node's index, the operand's, and the derivative the step gave (``got``)."""
     try:
         with _GradWrites(cls) as writes:
             run = _Run(cls, case, True, writes)
-            names = _names(run, case)
             for k, (mine, operands) in enumerate(zip(run.nodes, wanted)):
                 if not operands:
                     continue
@@ -406,14 +392,7 @@ def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]) -> 
                         n._backward()
                 for (j, want), t in zip(operands, theirs):
                     if not close(float(t.grad), float(want)):
-                        name, of = case.node_names()[k], case.node_names()[j]
-                        return Mistake(
-                            "local", f"the local derivative d{name}/d{of} is wrong",
-                            f"Run on its own (grad 1 on {name}, 0 on the nodes below), the "
-                            f"step of {names.get(id(mine), name)} gives d{name}/d{of} = "
-                            f"{float(t.grad)!r}; at these numbers it is {float(want)!r}. Check "
-                            "the local derivative in this op's _backward (is it the derivative "
-                            "of the right function, at the input, times out.grad?).")
+                        return {"node": k, "of": j, "got": float(t.grad)}
     except (Exception, SystemExit):
         return None
     return None

@@ -5,19 +5,26 @@ A rule exercise asks for dy/dx as an expression of x and y (``1 - y * y`` for ta
 answer can also be had without any rule, from the function's values alone: by the complex
 step, Im f(x + ih) / h, exact to the last digit for a function like tanh, or by a finite
 difference (f(x + h) - f(x - h)) / 2h, good to about ten digits. The grader looks at what an
-answer does, not at its text: ``call`` runs the solution with its numbers wrapped in
-``Watched`` (arrays in ``WatchedArray``), which behave as the numbers do for every
-arithmetic operation, ``math`` function and NumPy ufunc, but notice when they meet a complex
-number; an answer that did raises ``ComplexUsed``. (A finite difference is told by its
-error: the grader compares the answer with the rule on points where a rule is exact to
-about 1e-15 and no finite difference is better than about 1e-11.)
+answer does: ``call`` runs the solution with its numbers wrapped in ``Watched`` (arrays in
+``WatchedArray``), which behave as the numbers do for every arithmetic operation, ``math``
+function and NumPy ufunc, but notice when they meet a complex number; an answer that did
+raises ``ComplexUsed``. (A finite difference is told by its error: the grader compares the
+answer with the rule on points where a rule is exact to about 1e-15 and no finite
+difference is better than about 1e-11.)
 
-An honest rule never needs a complex number, so nothing that a rule does is refused.
+Every call of a rule is watched (``inputs.Call``'s kinds ``"rule"`` and ``"rule arrays"``),
+the points where the grader tries it for exactness as every other input: the call does not
+tell the learner's code which is which. An honest rule never needs a complex number, so
+nothing that a rule does is refused. What this cannot see: a number made plain first
+(``float(x)``) and then made complex by code of the learner's own; the grader also reads
+the rule's code for complex numbers (``tinygrad_edu/exercises/rule_reading.py``), and what
+neither sees, a teacher's reading of the code does.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import sys
 from collections.abc import Callable
@@ -121,6 +128,9 @@ class Watched:
     def log(self) -> Watched: return Watched(math.log(self.value))
     def tanh(self) -> Watched: return Watched(math.tanh(self.value))
     def sqrt(self) -> Watched: return Watched(math.sqrt(self.value))
+
+
+numbers.Real.register(Watched)  # (a real number: the engine's functions take it as one)
 
 
 def _watched_values(x: Any) -> Any:
