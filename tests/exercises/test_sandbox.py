@@ -90,7 +90,7 @@ def write(path, data=b"x"):
 """What every child runs first: the module loaded by its path, and the helpers."""
 
 MAIN = '''
-import ctypes, resource, signal, socket, subprocess, threading
+import ctypes, fcntl, resource, signal, socket, struct, subprocess, threading
 try:
     import numpy
 except ImportError:
@@ -173,8 +173,14 @@ def limits():
             ("RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_CPU", "RLIMIT_NOFILE", "RLIMIT_CORE",
              "RLIMIT_NPROC")}
 
+def owned(fd, pid):
+    """F_SETOWN: who gets the file's SIGIO (another process: the kernel signals it)."""
+    return fcntl.fcntl(fd, fcntl.F_SETOWN, pid)
+
 results["limits before"] = limits()
 grants = sandbox.library_grants() + [__file__]
+pipe, _ = os.pipe()
+victim = config["victim"]
 if config["user"]:
     become(config["user"])
 for name, action in [
@@ -186,7 +192,13 @@ for name, action in [
         ("process_vm_readv self", lambda: vm_read(os.getpid())),
         ("process_vm_readv parent", lambda: vm_read(os.getppid())),
         ("clone3", lambda: raw("clone3", 0, 0)),
-        ("io_uring_setup", lambda: raw("io_uring_setup", 1, 0))]:
+        ("io_uring_setup", lambda: raw("io_uring_setup", 1, 0)),
+        ("prlimit parent", lambda: list(resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE))),
+        ("prlimit victim", lambda: list(resource.prlimit(victim, resource.RLIMIT_CORE, (0, 0)))),
+        ("setpriority victim", lambda: os.setpriority(os.PRIO_PROCESS, victim, 19)),
+        ("sched_setaffinity victim", lambda: os.sched_setaffinity(victim,
+                                                                  os.sched_getaffinity(0))),
+        ("F_SETOWN parent", lambda: owned(pipe, os.getppid()))]:
     attempt("before: " + name, action)
 attempt("before: import colorsys", lambda: __import__("colorsys").__name__)
 fresh = [m for m in ("fractions", "decimal", "difflib") if m not in sys.modules]
@@ -227,6 +239,27 @@ attempt("ptrace attach", lambda: raw("ptrace", 16, config["victim"], 0, 0))
 attempt("unshare", lambda: raw("unshare", 0x10000000))
 attempt("clone3", lambda: raw("clone3", 0, 0))
 attempt("io_uring_setup", lambda: raw("io_uring_setup", 1, 0))
+attempt("prlimit parent", lambda: list(resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE)))
+attempt("prlimit victim's memory", lambda: resource.prlimit(victim, resource.RLIMIT_AS,
+                                                            (1 << 20, 1 << 20)))
+attempt("prlimit victim", lambda: list(resource.prlimit(victim, resource.RLIMIT_CORE, (0, 0))))
+attempt("prlimit self", lambda: list(resource.prlimit(os.getpid(), resource.RLIMIT_NOFILE)))
+attempt("prlimit 0", lambda: list(resource.prlimit(0, resource.RLIMIT_CORE, (0, 0))))
+attempt("setpriority victim", lambda: os.setpriority(os.PRIO_PROCESS, victim, 19))
+attempt("setpriority victim's group", lambda: os.setpriority(os.PRIO_PGRP, victim, 19))
+attempt("setpriority self", lambda: os.setpriority(os.PRIO_PROCESS, 0, 1))
+attempt("sched_setaffinity victim", lambda: os.sched_setaffinity(victim,
+                                                                 os.sched_getaffinity(0)))
+attempt("sched_setaffinity self", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
+attempt("sched_setscheduler victim", lambda: os.sched_setscheduler(victim, os.SCHED_OTHER,
+                                                                   os.sched_param(0)))
+attempt("sched_setparam victim", lambda: os.sched_setparam(victim, os.sched_param(0)))
+attempt("ioprio_set victim", lambda: raw("ioprio_set", 1, victim, 0))
+attempt("kcmp", lambda: raw("kcmp", os.getpid(), victim, 0, 0, 0))
+attempt("process_madvise", lambda: raw("process_madvise", 0, 0, 0, 0, 0))
+attempt("F_SETOWN parent", lambda: owned(pipe, os.getppid()))
+attempt("F_SETOWN self", lambda: owned(pipe, os.getpid()))
+attempt("FIOSETOWN parent", lambda: fcntl.ioctl(pipe, 0x8901, struct.pack("i", os.getppid())))
 attempt("raise_signal", raise_usr1)
 attempt("alarm", alarm)
 attempt("threads", lambda: in_threads(lambda: sum(range(100_000))))
@@ -343,7 +376,7 @@ def run_child(body, user=None, **config):
     secret = Path(secrets, "secret.txt")
     secret.write_text("the grader's")
     os.chmod(secret, 0o644)
-    victim = subprocess.Popen(["sleep", "60"])
+    victim = subprocess.Popen(["sleep", "60"], start_new_session=True)  # (a group of its own)
     tmp = Path(tempfile.gettempdir(), f"tinygrad-edu-sandbox-escape-{os.getpid()}")
     try:
         for key in ("writable", "outside"):
@@ -415,10 +448,17 @@ def refused(result, code):
 @pytest.mark.parametrize("check", ["subprocess", "execv", "fork", "socket", "socketpair",
                                    "kill parent", "kill group", "killpg", "ptrace attach",
                                    "process_vm_readv parent", "process_vm_readv self",
-                                   "unshare", "prctl PR_SET_PDEATHSIG"])
+                                   "unshare", "prctl PR_SET_PDEATHSIG", "prlimit parent",
+                                   "prlimit victim's memory", "prlimit victim",
+                                   "setpriority victim", "setpriority victim's group",
+                                   "sched_setaffinity victim", "sched_setscheduler victim",
+                                   "sched_setparam victim", "ioprio_set victim", "kcmp",
+                                   "process_madvise", "F_SETOWN parent", "FIOSETOWN parent"])
 def test_seccomp_refuses(confined, check):
     """A program run, a process made, a socket, a signal or a tracer for another process,
-    another process's memory: refused with EPERM."""
+    another process's memory, its resource limits (the open files and the memory of the
+    grader and of the other students' processes, where they run as the same user), its
+    priority and CPUs, a file's SIGIO sent to it: refused with EPERM."""
     needs(confined, sandbox.SECCOMP)
     assert refused(confined[check], "EPERM"), confined[check]
 
@@ -442,6 +482,9 @@ def test_refused_before_only_by_the_sandbox(confined):
     assert confined["before: process_vm_readv parent"]["errno"] != "EPERM"
     assert confined["before: clone3"]["errno"] not in ("ENOSYS", None)
     assert confined["before: io_uring_setup"]["errno"] not in ("ENOSYS", None)
+    for check in ("prlimit parent", "prlimit victim", "setpriority victim",
+                  "sched_setaffinity victim", "F_SETOWN parent"):
+        assert confined["before: " + check]["ok"], (check, confined["before: " + check])
 
 
 @pytest.mark.slow
@@ -481,10 +524,12 @@ def test_readable_before(confined):
     ("kill self", None), ("pthread_kill self", None), ("raise_signal", ["USR1"]),
     ("alarm", True), ("threads", [4_999_950_000] * 4), ("write inside", "hello"),
     ("read own script", 16), ("write /dev/null", 7), ("read /dev/urandom", 16),
-    ("prctl PR_SET_NAME", "done")])
+    ("prctl PR_SET_NAME", "done"), ("prlimit self", [64, 64]), ("prlimit 0", [0, 0]),
+    ("setpriority self", None), ("sched_setaffinity self", None), ("F_SETOWN self", 0)])
 def test_still_works(confined, check, value):
     """Signals to itself (its own handlers run, the time limit's SIGALRM too), threads,
-    the file it runs, the writable folder, the devices every program uses."""
+    the file it runs, the writable folder, the devices every program uses, its own limits,
+    priority and CPUs."""
     assert confined[check] == {"ok": True, "value": value}
 
 
@@ -761,6 +806,46 @@ def test_filter_rules(arch, audit_arch):
     assert run_filter(program, 0x40000003, 11) == KILL_PROCESS  # i386's execve
     x32 = run_filter(program, audit_arch, 0x40000000 | calls["execve"])
     assert x32 == (eperm if arch == "x86_64" else ALLOW)  # (no such call on aarch64)
+
+
+@pytest.mark.parametrize("arch, audit_arch", [("x86_64", 0xC000003E), ("aarch64", 0xC00000B7)])
+def test_filter_refuses_acting_on_another_process(arch, audit_arch):
+    """A call on another process (its limits, priority, CPUs, memory; two processes
+    compared), on both architectures: allowed for the process itself only (0, or its own
+    number, nothing in the high half), refused for any other (1: init; -1: all of them), a
+    process group or a user; a file's SIGIO owned by itself only."""
+    program = sandbox._filter(arch, PID)
+    calls = sandbox._SYSCALLS[arch]
+
+    def answer(name, *args):
+        return run_filter(program, audit_arch, calls[name], *args)
+
+    eperm = ERRNO | errno.EPERM
+    others = (1, PID + 1, 2**32 - 1, 2**64 - 1, PID + 2**32, 0 + 2**32)
+    for name in ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam",
+                 "sched_setattr", "migrate_pages", "move_pages", "get_robust_list"):
+        assert answer(name, 0, 7, 0) == answer(name, PID, 7, 0) == ALLOW, name
+        for other in others:
+            assert answer(name, other, 7, 0) == eperm, (name, other)
+    for name, process, group, user in (("setpriority", 0, 1, 2), ("ioprio_set", 1, 2, 3)):
+        assert answer(name, process, 0, 19) == answer(name, process, PID, 19) == ALLOW, name
+        for other in others:
+            assert answer(name, process, other, 19) == eperm, (name, other)
+        for kind in (group, user, process + 2**32):
+            assert answer(name, kind, 0, 19) == eperm, (name, kind)
+    for name in ("kcmp", "process_madvise", "process_mrelease", "pidfd_open"):
+        assert answer(name, PID, PID) == eperm, name
+    f_getfl, f_setown, f_setown_ex, f_setsig = 3, 8, 15, 10
+    for command, arg in ((f_getfl, 0), (f_setsig, 29), (f_setown, 0), (f_setown, PID),
+                         (1, 99)):  # (1: F_GETFD)
+        assert answer("fcntl", 5, command, arg) == ALLOW, (command, arg)
+    for command, arg in ((f_setown, PID + 1), (f_setown, 1), (f_setown, 2**32 - PID),
+                         (f_setown, PID + 2**32), (f_setown + 2**32, PID + 1),
+                         (f_setown_ex, 0)):
+        assert answer("fcntl", 5, command, arg) == eperm, (command, arg)
+    assert answer("ioctl", 5, 0x5401, 0) == ALLOW  # TCGETS (isatty)
+    for command in (0x8901, 0x8902):  # FIOSETOWN, SIOCSPGRP
+        assert answer("ioctl", 5, command, 0) == eperm, command
 
 
 @pytest.mark.parametrize("arch, header, pattern", [

@@ -13,8 +13,12 @@ can undo what it puts in place:
   nowhere to write (the grader passes no folder); no TCP; no signal to a process outside
   it (the grader);
 - seccomp: no program run, no process made (threads are), no socket, no other process
-  traced, read, written or signalled, none of the calls only an administrator needs, and
-  no change to the signal that ends it with its grader (``end_with``).
+  traced, read, written or signalled, nor acted on in any other way (its resource limits,
+  its priority, its CPUs, its memory's placement, the owner of a file's SIGIO made another
+  process): where the grader is not root, the learner's process runs as the grader's user,
+  and the kernel would let it do all that to the grader and to the other students'
+  processes; none of the calls only an administrator needs, and no change to the signal
+  that ends it with its grader (``end_with``).
 
 ``Confinement`` says what was applied and, for each protection missing, why. ``offered``
 says what this system offers, without applying anything: a grader started with
@@ -74,7 +78,8 @@ MORE_MEMORY = 1 << 30
 # has no table: the kernel's protections are then reported missing.
 _COMMON = dict(pidfd_send_signal=424, io_uring_setup=425, io_uring_enter=426,
                io_uring_register=427, pidfd_open=434, clone3=435, pidfd_getfd=438,
-               landlock_create_ruleset=444, landlock_add_rule=445, landlock_restrict_self=446)
+               process_madvise=440, landlock_create_ruleset=444, landlock_add_rule=445,
+               landlock_restrict_self=446, process_mrelease=448)
 _SYSCALLS: dict[str, dict[str, int]] = {
     "x86_64": dict(_COMMON, prctl=157, socket=41, socketpair=53, clone=56, fork=57, vfork=58,
                    execve=59, kill=62, ptrace=101, rt_sigqueueinfo=129, pivot_root=155, chroot=161,
@@ -84,7 +89,11 @@ _SYSCALLS: dict[str, dict[str, int]] = {
                    rt_tgsigqueueinfo=297, perf_event_open=298, name_to_handle_at=303,
                    open_by_handle_at=304, setns=308, process_vm_readv=310,
                    process_vm_writev=311, finit_module=313, seccomp=317, kexec_file_load=320,
-                   bpf=321, execveat=322, userfaultfd=323),
+                   bpf=321, execveat=322, userfaultfd=323, ioctl=16, fcntl=72,
+                   setpriority=141, sched_setparam=142, sched_setscheduler=144,
+                   sched_setaffinity=203, ioprio_set=251, migrate_pages=256,
+                   get_robust_list=274, move_pages=279, prlimit64=302, kcmp=312,
+                   sched_setattr=314),
     "aarch64": dict(_COMMON, prctl=167, umount2=39, mount=40, pivot_root=41, chroot=51, unshare=97,
                     kexec_load=104, init_module=105, delete_module=106, ptrace=117, kill=129,
                     tkill=130, tgkill=131, rt_sigqueueinfo=138, reboot=142, socket=198,
@@ -92,7 +101,11 @@ _SYSCALLS: dict[str, dict[str, int]] = {
                     execve=221, swapon=224, swapoff=225, rt_tgsigqueueinfo=240,
                     perf_event_open=241, name_to_handle_at=264, open_by_handle_at=265,
                     setns=268, process_vm_readv=270, process_vm_writev=271, finit_module=273,
-                    seccomp=277, bpf=280, execveat=281, userfaultfd=282, kexec_file_load=294),
+                    seccomp=277, bpf=280, execveat=281, userfaultfd=282, kexec_file_load=294,
+                    ioctl=29, fcntl=25, ioprio_set=30, get_robust_list=100,
+                    sched_setparam=118, sched_setscheduler=119, sched_setaffinity=122,
+                    setpriority=140, migrate_pages=238, move_pages=239, prlimit64=261,
+                    kcmp=272, sched_setattr=274),
 }
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}  # linux/audit.h
 
@@ -102,10 +115,26 @@ REFUSED = ("execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv",
            "chroot", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
            "userfaultfd", "kexec_load", "kexec_file_load", "init_module", "finit_module",
            "delete_module", "reboot", "swapon", "swapoff", "open_by_handle_at",
-           "name_to_handle_at")
+           "name_to_handle_at", "kcmp", "process_madvise", "process_mrelease")
 """System calls the filter refuses (EPERM) whatever their arguments."""
 ONLY_TO_ITSELF = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 """Signals: allowed when the first argument is the process itself, else refused."""
+ONLY_ON_ITSELF = ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam",
+                  "sched_setattr", "migrate_pages", "move_pages", "get_robust_list")
+"""Calls on the process their first argument names: allowed for the process itself (0, or
+its own number), else refused. Another process of the same user (the grader's, another
+student's, where the grader is not root) would otherwise get its resource limits changed
+(``prlimit64``: its open files, its memory), its CPUs and scheduling, its memory moved."""
+ONLY_ON_ITSELF_AS = {"setpriority": 0, "ioprio_set": 1}
+"""Calls whose first argument says what kind of thing the second names (a process, a
+process group, a user): allowed for that kind, a process (PRIO_PROCESS, IOPRIO_WHO_PROCESS),
+when it is the process itself (0, or its own number); a group or a user (every process of
+the grader's user) refused."""
+OWNER_COMMANDS = {"fcntl": ((8,), (15,)), "ioctl": ((), (0x8901, 0x8902))}
+"""Who gets a file's SIGIO: ``fcntl``'s F_SETOWN allowed for the process itself (0, or its own
+number) only, F_SETOWN_EX refused (its owner is in memory, which the filter cannot read), and
+so are ``ioctl``'s FIOSETOWN and SIOCSPGRP: a file of the grader's channel owned by the
+grader would have the kernel signal it whenever the grader writes."""
 NOT_THERE = ("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register")
 """Answered ENOSYS, as by an older kernel: glibc then makes a thread with ``clone``, whose
 flags the filter can read (``clone3``'s are in memory); io_uring would do what the filter
@@ -439,6 +468,12 @@ def _jump(test: int, k: int, if_true: int, if_false: int) -> Instruction:
     return (test, if_true, if_false, k)
 
 
+def _jump_to(test: int, k: int, if_true: int | str, if_false: int | str
+             ) -> tuple[int, int | str, int | str, int]:
+    """As ``_jump``, each place to go either a count or a label (``_assembled``)."""
+    return (test, if_true, if_false, k)
+
+
 def _answer(action: int) -> Instruction:
     """End: allow the call, refuse it (``_RET_ERRNO | errno``), or kill the process."""
     return (_RET, 0, 0, action)
@@ -465,6 +500,68 @@ def _not_option(number: int, option: int) -> list[Instruction]:
             _answer(_RET_ALLOW), _answer(_RET_ERRNO | errno.EPERM)]
 
 
+def _assembled(items: list[Any]) -> list[Instruction]:
+    """Instructions from ``items``, whose jumps may name a label (a string) instead of a
+    count of instructions to skip; a label is an item of its own, ``("label", name)``, and
+    is where the instruction after it is (a label at the end: the next block's first)."""
+    places, count = {}, 0
+    for item in items:
+        if item[0] == "label":
+            places[item[1]] = count
+        else:
+            count += 1
+    program: list[Instruction] = []
+    for item in items:
+        if item[0] == "label":
+            continue
+        code, if_true, if_false, k = item
+        after = len(program) + 1
+        program.append((code, places[if_true] - after if isinstance(if_true, str) else if_true,
+                        places[if_false] - after if isinstance(if_false, str) else if_false, k))
+    return program
+
+
+def _low(arg: int) -> int:
+    return _ARG0_LOW + 8 * arg
+
+
+def _high(arg: int) -> int:
+    return _ARG0_HIGH + 8 * arg
+
+
+def _allowed_if(number: int, rules: Sequence[tuple[int, Sequence[int]]]) -> list[Instruction]:
+    """The call ``number`` is allowed if, for each (argument, values) of ``rules``, the
+    argument is one of ``values`` (its low half one of them, its high half 0), else
+    refused."""
+    items: list[Any] = [_jump_to(_JEQ, number, 0, "end")]
+    for rule, (arg, values) in enumerate(rules):
+        items += [_load(_high(arg)), _jump_to(_JEQ, 0, 0, "refused"), _load(_low(arg))]
+        items += [_jump_to(_JEQ, value, f"ok {rule}", 0 if k < len(values) - 1 else "refused")
+                  for k, value in enumerate(values)]
+        items.append(("label", f"ok {rule}"))
+    items += [_answer(_RET_ALLOW), ("label", "refused"), _answer(_RET_ERRNO | errno.EPERM),
+              ("label", "end")]
+    return _assembled(items)
+
+
+def _owner(number: int, pid: int, to_itself: Sequence[int], refused: Sequence[int]
+           ) -> list[Instruction]:
+    """The call ``number`` (``fcntl``, ``ioctl``) with a command (its second argument, an
+    int) of ``refused`` is refused; one of ``to_itself`` is allowed if its third argument is
+    the process itself (0, or ``pid``); any other command is allowed."""
+    items: list[Any] = [_jump_to(_JEQ, number, 0, "end"), _load(_low(1))]
+    items += [_jump_to(_JEQ, command, "refused", 0) for command in refused]
+    if to_itself:  # (the last command compared: any other is allowed)
+        items += [_jump_to(_JEQ, command, "owner", 0 if k < len(to_itself) - 1 else "allowed")
+                  for k, command in enumerate(to_itself)]
+        items += [("label", "owner"), _load(_high(2)), _jump_to(_JEQ, 0, 0, "refused"),
+                  _load(_low(2)), _jump_to(_JEQ, 0, "allowed", 0),
+                  _jump_to(_JEQ, pid, "allowed", "refused")]
+    items += [("label", "allowed"), _answer(_RET_ALLOW), ("label", "refused"),
+              _answer(_RET_ERRNO | errno.EPERM), ("label", "end")]
+    return _assembled(items)
+
+
 def _only_threads(number: int) -> list[Instruction]:
     """``clone`` is allowed for a thread (CLONE_THREAD in its flags) in no new namespace."""
     return [_jump(_JEQ, number, 0, 5),
@@ -484,6 +581,12 @@ def _filter(arch: str, pid: int) -> list[Instruction]:
     program += _not_option(calls["prctl"], _PR_SET_PDEATHSIG)  # (``end_with`` holds)
     for name in ONLY_TO_ITSELF:
         program += _only_to_itself(calls[name], pid)
+    for name in ONLY_ON_ITSELF:
+        program += _allowed_if(calls[name], [(0, (0, pid))])
+    for name, kind in ONLY_ON_ITSELF_AS.items():
+        program += _allowed_if(calls[name], [(0, (kind,)), (1, (0, pid))])
+    for name, (to_itself, refused) in OWNER_COMMANDS.items():
+        program += _owner(calls[name], pid, to_itself, refused)
     for name in NOT_THERE:
         program += _refuse(calls[name], _RET_ERRNO | errno.ENOSYS)
     for name in REFUSED:
