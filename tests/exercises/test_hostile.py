@@ -253,3 +253,24 @@ def test_a_forged_word_about_the_protections_is_not_read(tmp_path):
             return 1 - y * y
         ''', ["d_tanh"])
     assert result.unprotected == {}, result.unprotected
+
+
+def test_another_processes_limits_are_refused_and_reported(tmp_path):
+    """The standard library's resource module, reached through the learner's side of the
+    grader: its prlimit on the grading process (where the grader is not root, the same
+    user's) is reported, never scored, and the kernel refuses it (``test_sandbox.py``);
+    its own limits it may read."""
+    result = graded(tmp_path, '''
+        _resource = _sys.modules["resource"]
+        _own = _resource.prlimit(0, _resource.RLIMIT_NOFILE)
+        _resource.prlimit(_os.getppid(), _resource.RLIMIT_NOFILE, (5, 5))
+
+        def d_tanh(x, y):
+            return 1 - y * y
+        ''', ["d_tanh"])
+    assert "changed or read another process's resource limits (resource.prlimit" in \
+        result.reported, result
+    assert not result.verdicts
+    import resource
+
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 5

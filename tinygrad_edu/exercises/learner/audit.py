@@ -5,8 +5,9 @@ The learner's process holds no reference to grade against (``engines.py``), but 
 leaves doors open to anything the process's user can reach: a file (the grader's answers on
 disk, the engine's source, to load again what was taken out), a module of tinygrad_edu the
 process does not have, a program (``python -m tinygrad_edu`` to compute an answer), the
-network, native code, another process, a tracer or profiler. Each is an audit event, and a
-hook, once added, cannot be removed, so ``install`` adds one before the learner's code runs.
+network, native code, another process (a signal, its resource limits), a tracer or
+profiler. Each is an audit event, and a hook, once added, cannot be removed, so ``install``
+adds one before the learner's code runs.
 On such an event it writes a line to the grader (on a channel of its own, checked to be
 the very one it was given before each write: if the learner's code closed or replaced it,
 the process ends at once with ``CHANNEL_LOST``), then refuses the operation with
@@ -45,6 +46,11 @@ WHAT = {"subprocess.": "ran a program", "os.exec": "ran a program", "os.spawn": 
         "urllib.": "used the network", "http.": "used the network",
         "ctypes.": "loaded native code", "os.kill": "signalled another process"}
 
+ITSELF_ONLY = {"resource.prlimit": "changed or read another process's resource limits"}
+"""Events about a process (the first argument): allowed on the process itself (0, or its own
+number), reported on any other (where the grader is not root, the grader's and the other
+students' processes run as the same user; the kernel refuses it too: ``sandbox.py``)."""
+
 
 def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             own_imports: set[str], own_code: set[CodeType]) -> None:
@@ -56,6 +62,7 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     set a tracer, and so may CPython where one of them, the time limit's, stops a frame.
     Everything the hook calls is bound here, so that the learner's code cannot replace it."""
     write, fstat, exit_now, getframe = os.write, os.fstat, os._exit, sys._getframe
+    itself = (0, os.getpid())
     attribute = getattr
     fspath, normpath, sep = os.fspath, os.path.normpath, os.sep
     stat = fstat(report_fd)
@@ -119,6 +126,9 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
                 own_code and attribute(attribute(trace, "__self__", None), "up", False) is True
             if caller.f_code not in own_code and not stopping:
                 reported(f"called {event} (a tracer sees every line of the grading)")
+        elif event in ITSELF_ONLY:
+            if not args or args[0] not in itself:
+                reported(f"{ITSELF_ONLY[event]} ({event} {str(args[:1])[:120]})")
         elif event.startswith(REFUSED) or event in REFUSED:
             what = next((w for prefix, w in WHAT.items() if event.startswith(prefix)),
                         "reached outside its process")
