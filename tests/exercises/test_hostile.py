@@ -255,6 +255,113 @@ def test_a_forged_word_about_the_protections_is_not_read(tmp_path):
     assert result.unprotected == {}, result.unprotected
 
 
+ORACLE_VALUE = '''
+_ask = _serve["_asking"](_REQUESTS, _ANSWERS, _wire)
+_made = [0]
+
+
+class Value:
+    """Exercise 18's class, its backward the grader's: every node's grad from a question
+    about a graph of the grader's node class (which the grader answers where it stands in
+    for the track's node, and this class has the same name)."""
+
+    def __init__(self, data, _children=(), _how=None):
+        self.data, self.grad = data, 0.0
+        self._prev, self._how = tuple(_children), _how or {"local": []}
+        _made[0] += 1
+        self._n = _made[0]
+
+    def _new(self, data, children, how):
+        return _Mine(data, children, how)
+
+    def __add__(self, o):
+        o = o if isinstance(o, _Mine) else _Mine(o)
+        return self._new(self.data + o.data, (self, o), {"op": "+"})
+
+    def __mul__(self, o):
+        o = o if isinstance(o, _Mine) else _Mine(o)
+        return self._new(self.data * o.data, (self, o), {"op": "*"})
+
+    def __pow__(self, k):
+        return self._new(self.data ** k, (self,), {"op": "**", "k": k})
+
+    def exp(self):
+        return self._new(_serve["sys"].modules["math"].exp(self.data), (self,), {"op": "exp"})
+
+    def relu(self):
+        return self._new(max(0.0, self.data), (self,), {"op": "relu"})
+
+    def tanh(self):
+        e = (self * 2).exp()
+        out = (e - 1) / (e + 1)
+        out.data = _serve["sys"].modules["math"].tanh(self.data)
+        return out
+
+    def __neg__(self): return self * -1
+    def __radd__(self, o): return self + o
+    def __sub__(self, o): return self + (-o)
+    def __rsub__(self, o): return o + (-self)
+    def __rmul__(self, o): return self * o
+    def __truediv__(self, o): return self * o ** -1
+    def __rtruediv__(self, o): return o * self ** -1
+
+    def backward(self):
+        nodes, seen, todo = [], set(), [self]
+        while todo:
+            v = todo.pop()
+            if id(v) not in seen:
+                seen.add(id(v))
+                nodes.append(v)
+                todo.extend(v._prev)
+        nodes.sort(key=lambda v: v._n)
+        at = {id(v): k for k, v in enumerate(nodes)}
+        reply = _ask({"kind": "backward", "root": at[id(self)],
+                      "nodes": [[v.data, 0.0, [at[id(c)] for c in v._prev], v._how]
+                                for v in nodes]})
+        if "grads" not in reply:
+            raise RuntimeError(str(reply))
+        for v, g in zip(nodes, reply["grads"]):
+            v.grad = g
+
+
+_Mine = Value
+
+
+def linear(x, w):
+    return [sum((wi * xi for wi, xi in zip(row, x)), 0) for row in w]
+'''
+"""A file of the track's ``linear`` (graded first: the grader stands in for the track's
+node, ``Value``) and of exercise 18's ``Value``, whose backward asks the grader."""
+
+
+def test_what_the_grader_stood_in_for_answers_in_that_exercise_alone(tmp_path):
+    """Exercise 18 (``Value``) graded after the track's linear, in the same process: before,
+    the grader still answered questions about ``Value`` (it had stood in for the track's
+    node, named so too), and its reference did exercise 18's backward: 2 of 2. Now what it
+    stands in for holds for the exercise being graded, never for that exercise's own
+    name: linear passes, exercise 18 is refused and fails."""
+    result = graded(tmp_path, ORACLE_VALUE, ["linear", "Value"])
+    assert result.verdicts["linear"].passed, result.verdicts["linear"]
+    verdict = str(result.verdicts["Value"])
+    assert not result.verdicts["Value"].passed, verdict
+    assert "the grader answers nothing here" in verdict, verdict
+
+
+def test_a_class_of_ones_own_named_as_a_stage_is_ones_own_again(tmp_path):
+    """The honest control: exercise 18's Value (the lecture's, whose operations make
+    ``Value``s by that name) graded after linear: the name is the learner's own again in
+    its module (before, it was still the grader's stand-in, and exercise 18 failed)."""
+    from tests.exercises.class_work import answer
+    from tests.exercises.gpt_answers import RIGHT
+
+    linear = RIGHT[RIGHT.index("def linear("):RIGHT.index("def softmax(")]
+    path = tmp_path / "solutions.py"
+    path.write_text("import math\n\n" + answer("Value") + "\n\n" + linear, encoding="utf-8")
+    result = grade_apart(path, [TRACK["linear"], EXERCISES["Value"]])
+    assert result.verdicts["linear"].passed, result.verdicts["linear"]
+    assert result.verdicts["Value"].passed, result.verdicts["Value"]
+
+
 def test_another_processes_limits_are_refused_and_reported(tmp_path):
     """The standard library's resource module, reached through the learner's side of the
     grader: its prlimit on the grading process (where the grader is not root, the same

@@ -202,8 +202,7 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
             graded.absent[ex.name], graded.why[ex.name] = absent
         else:
             try:
-                for earlier in _stand_ins(graded, ex, process.given):
-                    process.answer_for(earlier.symbol)
+                process.answer_for([earlier.symbol for earlier in _stand_ins(graded, ex)])
                 process.asked.clear()
                 verdict = grade(ex, Remote(process, ex.symbol, info))
                 graded.verdicts[ex.name] = _saying_what_answered(verdict, ex, process.asked)
@@ -300,8 +299,15 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     except SolutionFileError as error:
         graded.problem = error
         return graded
-    given: set[str] = set()
+    own = dict(found)  # (the file's own, given back once a stage stood in for is graded no
+    stood_in: list[str] = []  # longer)
     for ex in exercises:
+        for name in stood_in:
+            if name in own:
+                found[name] = own[name]
+            else:
+                found.pop(name, None)
+        stood_in = []
         thing = found.get(ex.symbol)
         module = getattr(thing, "__module__", None) or ""
         info = {"found": thing is not None, "module": module if isinstance(module, str) else "",
@@ -310,9 +316,9 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
         if absent is not None:
             graded.absent[ex.name], graded.why[ex.name] = absent
         elif thing is not None:
-            for earlier in _stand_ins(graded, ex, given):  # (here, the references themselves)
+            for earlier in _stand_ins(graded, ex):  # (here, the references themselves)
                 found[earlier.symbol] = earlier.reference
-                given.add(earlier.symbol)
+                stood_in.append(earlier.symbol)
             graded.verdicts[ex.name] = grade(ex, thing)
     return graded
 
@@ -338,12 +344,12 @@ def _run_here(path: Path) -> dict[str, Any]:
             "loop") from None
 
 
-def _stand_ins(graded: Graded, ex: ExerciseSpec, given: set[str]) -> list[ExerciseSpec]:
+def _stand_ins(graded: Graded, ex: ExerciseSpec) -> list[ExerciseSpec]:
     """The earlier stages ``ex`` uses that have not passed in this grading (or are not in the
-    file) and are not answered for yet: the grader answers for each before ``ex`` is
-    graded (in the learner's process: ``learner/answered.py``; here, grading for practice,
-    their references)."""
-    return [earlier for earlier in ex.uses if earlier.symbol not in given and not (
+    file): the grader answers for each while ``ex`` is graded, and for nothing else (in the
+    learner's process: ``learner/answered.py``; here, grading for practice, their
+    references); never for a stage named as ``ex`` is (what ``ex`` is asked to do)."""
+    return [earlier for earlier in ex.uses if earlier.symbol != ex.symbol and not (
         earlier.name in graded.verdicts and graded.verdicts[earlier.name].passed)]
 
 

@@ -108,7 +108,7 @@ class LearnerProcess:
         self.deadline = DEADLINE - serve.TIME_LIMIT * 4 + time_limit * 4
         self.exercises = list(exercises)
         self.reports: list[str] = []
-        self.given: set[str] = set()  # the names the grader answers for (``answer_for``)
+        self.given: set[str] = set()  # the names the grader answers for now (``answer_for``)
         self.answering: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.asked: set[str] = set()  # the names of what it asked the grader for
         self.printed = self.stderr = ""
@@ -157,15 +157,23 @@ class LearnerProcess:
             raise self._stopped() from None
         return self._reply(self.deadline)
 
-    def answer_for(self, name: str) -> None:
-        """From now on the grader answers for the learner's ``name`` (an earlier stage of a
-        track that did not pass), in the learner's module: ``learner/answered.py``; its
-        questions are answered by ``answering``."""
-        reply = self.ask({"op": "answered", "name": name})
-        if reply.get("answered") != name:
-            raise Stopped(f"the process did not take the grader's {name}: "
+    def answer_for(self, names: Sequence[str]) -> None:
+        """From now on the grader answers for the learner's ``names`` (the earlier stages of
+        a track that did not pass, for the exercise graded next), and for no other name:
+        in the learner's module (``learner/answered.py``), the names it answered for before
+        are the learner's own again; their questions are answered by ``answering``. Called
+        before each exercise (with none, where the exercise uses no earlier stage): what the
+        grader stood in for in one exercise never answers in the next (an exercise of the
+        same name, the Value class of exercise 18, graded after the track's stages)."""
+        names = list(dict.fromkeys(names))
+        if set(names) == self.given:
+            return
+        self.given = set()  # (nothing is answered while it changes)
+        reply = self.ask({"op": "answered", "names": names})
+        if reply.get("answered") != names:
+            raise Stopped(f"the process did not take the grader's {', '.join(names)}: "
                           f"{str(reply)[:200]}", "ended")
-        self.given.add(name)
+        self.given = set(names)
 
     def _reply(self, seconds: float) -> dict[str, Any]:
         end = time.monotonic() + seconds

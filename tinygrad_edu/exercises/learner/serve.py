@@ -179,6 +179,7 @@ class Context:
         self.answering: Any = None  # (``answered.py``: what the grader answers for)
         self.found: dict[str, Any] = {}
         self.namespace: dict[str, Any] = {}  # the learner's module's own
+        self.stood_in: list[str] = []  # the names the grader answers for now (``answered``)
 
     def load(self, code: Any, path: str, names: list[dict[str, Any]],
              builtins: dict[str, Any]) -> dict[str, Any]:
@@ -288,20 +289,30 @@ class Context:
         return found if isinstance(found, type) else None
 
     def answered(self, request: dict[str, Any]) -> dict[str, Any]:
-        """From now on the grader answers for the learner's ``name`` (an earlier stage of a
-        track that has not passed, or is not there): its node class, or its function
-        (``answered.py``), put in the learner's module under that name."""
-        name = str(request["name"])
+        """From now on the grader answers for the learner's ``names`` (the earlier stages of
+        a track that have not passed, or are not there, for the exercise graded next), and
+        for no other: each one's node class, or its function (``answered.py``), is put in
+        the learner's module under its name, and a name it answered for before gets the
+        learner's own back (or none, if the file has none)."""
+        names = [str(name) for name in request["names"]]
+        for name in self.stood_in:
+            if name in self.found:
+                self.namespace[name] = self.found[name]
+            else:
+                self.namespace.pop(name, None)
+        self.stood_in = []
         answered = self.answering
-        if name == "Value":
-            made: Any = answered.answered_node(self.ask)
-        else:
-            node = self.node()
-            if node is None:
-                return {"refused": f"{name} needs a node class, and there is none"}
-            made = answered.answered_call(name, self.ask, node)
-        self.namespace[name] = made  # (what the learner's code finds under that name; the
-        return {"answered": name}    # learner's own is still what ``call`` grades as theirs)
+        for name in names:  # (the node class first: a function's outputs are its nodes)
+            if name == "Value":
+                made: Any = answered.answered_node(self.ask)
+            else:
+                node = self.node()
+                if node is None:
+                    return {"refused": f"{name} needs a node class, and there is none"}
+                made = answered.answered_call(name, self.ask, node)
+            self.namespace[name] = made  # (what the learner's code finds under that name;
+            self.stood_in.append(name)   # the learner's own is still what ``call`` grades)
+        return {"answered": names}
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
         cls = self.found[request["exercise"]]
