@@ -186,10 +186,12 @@ def test_nbgraders_round_trip(round_trip):
     with (course / "grades.csv").open(encoding="utf-8") as file:
         grades = {row["student_id"]: row for row in csv.DictReader(file)}
     total = sum(POINTS.values())
+    # (rebinds: its file walks frames, f_locals and f_back, so its d_mul, a rule, earns
+    # nothing either: rule_reading.py)
     assert {s: (float(r["score"]), float(r["max_score"])) for s, r in grades.items()} == {
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
         "broken": (POINTS["d_mul"], total), "cheat": (0.0, total),
-        "rebinds": (POINTS["d_mul"], total), "replaces": (0.0, total)}
+        "rebinds": (0.0, total), "replaces": (0.0, total)}
     # generate_feedback: the verdicts, and the diagnoses of the mistakes
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}

@@ -128,7 +128,10 @@ def test_a_program_started_unseen_does_not_run(gradescope, command):
     data = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + by_program(command) + REST})
     assert mul(data)["score"] == 0, mul(data)
     assert "PermissionError" in mul(data)["output"], mul(data)["output"]
-    assert data["score"] == sum(POINTS.values()) - POINTS["d_mul"]
+    # (its other exercises, right, earn nothing either: the file reaches __globals__, which
+    # the grader's reading of a rule's file refuses: rule_reading.py)
+    assert data["score"] == 0, data
+    assert all("your file binds names dynamically" in t["output"] for t in data["tests"][1:])
 
 
 @pytest.mark.slow
@@ -162,7 +165,10 @@ def test_a_flood_on_stderr_is_capped_and_graded_all_the_same(gradescope):
         "getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     data, done = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + flood + REST},
                                      runner=[sys.executable, "-c", peak])
-    assert data["score"] == sum(POINTS.values()), data
+    # every exercise graded and passed, then refused by the reading of the file (the flood
+    # reaches __globals__: rule_reading.py), which changes only a verdict that passed
+    assert all("binds names dynamically (at hw1.py, line" in t["output"]
+               for t in data["tests"]), data
     assert int(done.stdout.split()[-1]) < 150 * 2**10  # (KiB: no process read the flood)
 
 
@@ -266,8 +272,10 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
     assert report.read_text("utf-8") == written
     rows = {row["student"]: row for row in csv.DictReader(written.splitlines())}
     total = sum(POINTS.values())
+    # (mallory's and trudy's other exercises, right, earn nothing either: their files reach
+    # __globals__, which the reading of a rule's file refuses: rule_reading.py)
     assert {s: float(r["score"]) for s, r in rows.items()} == {
-        "ada": total, "mallory": total - POINTS["d_mul"], "trudy": total - POINTS["d_mul"]}
+        "ada": total, "mallory": 0.0, "trudy": 0.0}
     assert rows["mallory"]["d_mul"] == rows["trudy"]["d_mul"] == "failed"
     left = subprocess.run(["pgrep", "-u", TEACHER], capture_output=True, text=True)
     assert left.stdout.strip() == "", "a process of the teacher's outlived the report"

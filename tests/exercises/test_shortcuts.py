@@ -5,7 +5,7 @@ in other honest forms (``math``'s functions, NumPy's, with x or with y) still pa
 routes around the check are closed: every call of a rule is watched alike (a file cannot
 tell the points where it is tried for exactness by how it is called), an error, a loop or
 an answer of another shape there fails, and the rule's code is read for complex numbers
-and exact arithmetic (a complex step on numbers made plain first)."""
+and exact arithmetic anywhere in its file (a complex step on numbers made plain first)."""
 
 import json
 import textwrap
@@ -268,7 +268,7 @@ def d_div(a, b, y):
             float((a / (b + h) - a / (b - h)) / (2 * h)))
 
 
-def d_mul(a, b, y):  # a rule, in a file that imports cmath: it passes
+def d_mul(a, b, y):  # a rule, in a file that imports cmath: no points either
     return b, a
 """
 
@@ -291,7 +291,10 @@ def test_a_complex_step_on_plain_floats_is_read_in_the_code(tmp_path, capsys):
         kind = "more digits than a float has" if name in ("d_sigmoid", "d_div") else \
             "complex numbers"
         assert f"your {name} computes with {kind}" in said and "earns no points" in said
-    assert "✓ d_mul passed" in out
+    said = next(block for block in out.split("\n\n") if block.startswith("✗ d_mul:"))
+    assert said.startswith("✗ d_mul: your file computes with complex numbers (at solutions.py, "
+                           "line 1, it uses cmath: `import cmath as cm`), and d_mul is graded "
+                           "on the rule"), said
 
 
 def test_a_class_report_reads_the_rules_code_before_a_mark_is_sent(tmp_path):
@@ -302,10 +305,11 @@ def test_a_class_report_reads_the_rules_code_before_a_mark_is_sent(tmp_path):
     exercises = [EXERCISES[n] for n in ("d_tanh", "d_mul")]
     sent = []
     result = grade_file(path, exercises, {"d_tanh": 1.0, "d_mul": 1.0}, marked=sent.append)
-    assert [(m.name, m.status) for m in sent] == [("d_tanh", "failed"), ("d_mul", "passed")]
+    assert [(m.name, m.status) for m in sent] == [("d_tanh", "failed"), ("d_mul", "failed")]
     assert [(m.name, m.status) for m in result.marks] == [("d_tanh", "failed"),
-                                                          ("d_mul", "passed")]
-    assert "computes with complex numbers" in result.marks[0].text
+                                                          ("d_mul", "failed")]
+    assert "your d_tanh computes with complex numbers" in result.marks[0].text
+    assert "your file computes with complex numbers" in result.marks[1].text  # (a rule: b, a)
 
 
 @pytest.mark.parametrize("source", [
@@ -326,15 +330,24 @@ def test_the_reading_finds_complex_numbers_however_they_are_named(source, tmp_pa
 
 @pytest.mark.parametrize("source", [
     HONEST["d_tanh"],
-    "import cmath\nimport math\n\ndef helper(x):\n    return cmath.exp(x)\n\n"
-    "def d_tanh(x, y):\n    return 1 - y * y",  # (cmath in the file, not in the rule)
     "def d_tanh(x, y):\n    imag = 1.0\n    return imag - y * y",  # (a name, not .imag)
     "def d_tanh(x, y):\n    '''Not complex: 1 - y * y.'''\n    return 1 - y * y",
-], ids=["honest", "cmath elsewhere", "a variable named imag", "a docstring"])
+], ids=["honest", "a variable named imag", "a docstring"])
 def test_the_reading_leaves_a_rule_alone(source, tmp_path):
     path = tmp_path / "solutions.py"
     path.write_text("import math\n\nimport numpy as np\n\n" + source + "\n")
     assert RuleReading(path).why(EXERCISES["d_tanh"]) == ""
+
+
+def test_a_file_with_complex_numbers_elsewhere_fails_its_rules_too(tmp_path):
+    """Complex numbers in a helper the rule does not call: the file is read whole (a rule's
+    file has no use for them, and what the grader reads of a rule need not be what runs)."""
+    path = tmp_path / "solutions.py"
+    path.write_text("import cmath\nimport math\n\ndef helper(x):\n    return cmath.exp(x)\n\n"
+                    "def d_tanh(x, y):\n    return 1 - y * y\n")
+    why = RuleReading(path).why(EXERCISES["d_tanh"])
+    assert why.startswith("your file computes with complex numbers (at solutions.py, line 1, "
+                          "it uses cmath: `import cmath`), and d_tanh is graded on the rule"), why
 
 
 def test_the_reading_names_the_cell_of_a_notebook(tmp_path):

@@ -46,7 +46,8 @@ A map of the grading house (who calls each room is in brackets):
 - The grader, in the grader's process: ``grading.py`` (``grade``: search, probe,
   diagnose) [``check``, ``apart``], ``running.py`` (hypothesis's runs) [grading],
   ``shortcuts.py`` (a numerical derivative is not a rule) [grading], ``rule_reading.py``
-  (a rule's code read, never run, for complex numbers) [check, report, the graded cell],
+  (the file of a rule, or of a backward pass, read, never run, for complex numbers, exact
+  arithmetic and names bound dynamically) [check, report, the graded cell],
   ``diagnoses.py`` and ``value.py`` (which mistake the answers show) [grading],
   ``value_words.py`` (the words of the Value exercise's explained mistakes, said from the
   facts its probes found) [value], ``comparing.py``, ``verdicts.py``, ``mistakes.py`` and

@@ -39,7 +39,7 @@ from tinygrad_edu.exercises.classroom.results import PARTIAL
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
-from tinygrad_edu.exercises.rule_reading import RuleReading
+from tinygrad_edu.exercises.rule_reading import RuleReading, reads
 from tinygrad_edu.exercises.starters import PROG, starter_file
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -169,7 +169,7 @@ def _graded(path: Path, exercises: list[Exercise]) -> apart.Graded:
     """The file graded (apart, or here in a browser's Python), its rules' code read too
     (``rule_reading.py``)."""
     graded = (apart.grade_apart if apart.APART else apart.grade_here)(path, exercises)
-    if any(ex.exact for ex in exercises):
+    if any(reads(ex) for ex in exercises):
         reading = RuleReading(path)
         for ex in exercises:
             reading.refuse(graded, ex)

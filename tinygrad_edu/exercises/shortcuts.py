@@ -18,13 +18,13 @@ engine needs: a rule it can run on Values, for second derivatives). So:
   two apart, and no finite difference, whatever its step, comes closer than about 1e-11);
   an error there, a run past the time limit or an answer of another shape fails too: a rule
   works on every number of its domain, and these points are in it;
-- the rule's code is read, never run, for complex numbers and exact arithmetic
-  (``rule_reading.py``), which a number made plain first (``float(x)``) would hide from the
-  watch.
+- the rule's file is read whole, never run, for complex numbers, exact arithmetic and
+  names bound dynamically (``rule_reading.py``), which a number made plain first
+  (``float(x)``) would hide from the watch.
 
 What this cannot stop: a file that hides a numerical derivative from all three (code that
-builds its complex numbers where no name gives them away, and recognises the points where
-it is tried). The reading of the code, a teacher's, is the check there.
+makes its complex numbers from what its functions return at run time, where no name and
+no constant gives them away). The reading of the code, a teacher's, is the check there.
 """
 
 from __future__ import annotations

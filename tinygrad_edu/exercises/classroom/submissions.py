@@ -1,7 +1,8 @@
 """One submission graded for a class: found (``locate``), then graded apart (``apart.py``:
 read, its imports checked, run in learner's processes of its own, each exercise graded by
 the grader, here), as ``exercises check`` grades it; the functions of the rule exercises
-are read too (``rule_reading.py``: a rule never computes with complex numbers).
+are read too (``rule_reading.py``: a file graded on a rule, or on the chain rule, never
+computes with complex numbers).
 
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
@@ -21,7 +22,7 @@ from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError
-from tinygrad_edu.exercises.rule_reading import RuleReading
+from tinygrad_edu.exercises.rule_reading import RuleReading, reads
 from tinygrad_edu.exercises.text_blocks import indent
 
 __all__ = ["grade_file", "locate"]
@@ -80,7 +81,7 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
     if loaded is not None:
         loaded()
 
-    reading = RuleReading(path, within) if any(ex.exact for ex in exercises) else None
+    reading = RuleReading(path, within) if any(reads(ex) for ex in exercises) else None
 
     def each(graded: Graded, name: str) -> None:
         ex = next(e for e in exercises if e.name == name)

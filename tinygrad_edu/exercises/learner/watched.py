@@ -17,8 +17,9 @@ the points where the grader tries it for exactness as every other input: the cal
 tell the learner's code which is which. An honest rule never needs a complex number, so
 nothing that a rule does is refused. What this cannot see: a number made plain first
 (``float(x)``) and then made complex by code of the learner's own; the grader also reads
-the rule's code for complex numbers (``tinygrad_edu/exercises/rule_reading.py``), and what
-neither sees, a teacher's reading of the code does.
+the rule's whole file for complex numbers (``tinygrad_edu/exercises/rule_reading.py``:
+``(-1.0) ** 0.5`` too, worked out), and what neither sees, a teacher's reading of the code
+does.
 """
 
 from __future__ import annotations
