@@ -362,6 +362,68 @@ def test_a_class_of_ones_own_named_as_a_stage_is_ones_own_again(tmp_path):
     assert result.verdicts["Value"].passed, result.verdicts["Value"]
 
 
+def _linear_question(inputs, rows):
+    """A question for the grader's linear: ``inputs`` nodes, ``rows`` rows that each name
+    every one of them (a 15 MiB question of 1100 by 1000 cost the grader 66 s and 778 MB)."""
+    row = {"list": [{"node": i} for i in range(inputs)]}
+    return {"kind": "call", "name": "linear", "kwargs": {},
+            "args": {"list": [row, {"list": [row] * rows}]},
+            "leaves": [[0.5, 0.0]] * inputs}
+
+
+def test_a_question_too_large_is_not_read_further():
+    """Its parts counted before anything runs (each reference to a node, however often the
+    same one is named): refused as the process's problem, at once; one of the track's size
+    is answered as the reference answers it."""
+    from tinygrad_edu.exercises.microgpt import answering
+    from tinygrad_edu.exercises.microgpt import reference as R
+
+    began = time.process_time()
+    reply = answering.answer(_linear_question(1100, 200))
+    assert reply == {"refused": "a question of more than 200000 parts", "oversized": True}
+    assert time.process_time() - began < 2
+    small = answering.answer(_linear_question(3, 2))
+    expected = R.linear([R.Value(0.5)] * 3, [[R.Value(0.5)] * 3] * 2)
+    assert [out[0] for out in small["outputs"]] == [v.data for v in expected]
+
+
+def test_a_question_that_makes_too_many_nodes_is_refused():
+    """A small question whose answer grows as the square of its size (attention over a
+    sequence of 400): refused once the references have made ``MADE`` nodes."""
+    from tinygrad_edu.exercises.microgpt import answering
+
+    t, d = 400, 2
+    leaves = [[0.1 * (k % 7), 0.0] for k in range(t * d)]
+    rows = {"list": [{"list": [{"node": r * d + j} for j in range(d)]} for r in range(t)]}
+    question = {"kind": "call", "name": "attention", "kwargs": {}, "leaves": leaves,
+                "args": {"list": [rows, rows, rows]}}
+    began = time.process_time()
+    reply = answering.answer(question)
+    assert reply == {"refused": f"a question whose answer makes more than {answering.MADE} "
+                                "nodes"}, str(reply)[:300]
+    assert time.process_time() - began < 5
+
+
+def test_a_process_that_asks_too_large_a_question_fails_its_exercise(tmp_path):
+    """softmax graded alone (the grader stands in for the node and linear): a question of
+    220,000 references to linear ends the learner's process and fails the exercise, in
+    seconds (before: the grader built every node and ran backward from each output)."""
+    began = time.monotonic()
+    result = graded(tmp_path, '''
+        _ask = _serve["_asking"](_REQUESTS, _ANSWERS, _wire)
+
+        def softmax(logits):
+            row = {"list": [{"node": i} for i in range(1100)]}
+            return _ask({"kind": "call", "name": "linear", "kwargs": {},
+                         "args": {"list": [row, {"list": [row] * 200}]},
+                         "leaves": [[0.5, 0.0]] * 1100})
+        ''', ["softmax"], file="gpt.py")
+    verdict = str(result.verdicts["softmax"])
+    assert not result.verdicts["softmax"].passed
+    assert "asked the grader a question of more than 200000 parts" in verdict, verdict
+    assert time.monotonic() - began < 30
+
+
 def test_another_processes_limits_are_refused_and_reported(tmp_path):
     """The standard library's resource module, reached through the learner's side of the
     grader: its prlimit on the grading process (where the grader is not root, the same

@@ -231,6 +231,9 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         return []
     graded.ended.add(ex.name)
     graded.verdicts[ex.name] = Verdict(ex, False, message=(
+        f"not graded: {stop}." if stop.kind == "grader" else
+        f"grading it, {stop}: where the grader stands in for an earlier stage, it answers "
+        "questions the size of the exercise's cases." if stop.kind == "oversized" else
         f"grading it, {stop}: only the grader's own code in your process writes to the "
         "grader; code that writes there fails the exercise." if stop.kind == "garbled" else
         f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "

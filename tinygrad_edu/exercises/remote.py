@@ -86,7 +86,9 @@ def required() -> bool:
 
 class Stopped(BaseException):
     """The learner's process ended, or stopped answering, before it answered (``kind``:
-    ``"ended"``, ``"slow"``, ``"reported"``, ``"garbled"``: it sent what is not a message).
+    ``"ended"``, ``"slow"``, ``"reported"``, ``"garbled"``: it sent what is not a message;
+    ``"grader"``: the grader could not start it, out of open files or memory;
+    ``"oversized"``: it asked the grader a question too large to answer).
     A BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
     input and try others: it ends the grading of the exercise."""
 
@@ -220,9 +222,14 @@ class LearnerProcess:
                     if self.given else "the grader answers nothing here"}
         self.asked.add(name)
         try:
-            return self.answering(question)
-        except Exception as error:  # (a question too large, or too deep, to answer)
+            reply = self.answering(question)
+        except Exception as error:  # (a question too deep to answer)
             return {"refused": f"the question could not be answered ({type(error).__name__})"}
+        if reply.get("oversized"):  # (too large to read: no question the grader's own
+            self.close()            # stand-in asks on the exercise's cases)
+            raise Stopped(f"it asked the grader {str(reply.get('refused'))[:200]}, so its "
+                          "process was stopped", "oversized")
+        return reply
 
     def _read_reports(self) -> None:
         """What the audit hook reported so far, line by line."""

@@ -15,46 +15,97 @@ the grader's process, on the numbers the learner's process sends, and only numbe
   lists afterwards (Adam changes them in place), and where the nodes are in the result.
 
 What the reference raises (exp's OverflowError, log's ValueError) goes back as its class's
-name and message. A question that is not one (too large, not of this shape) is refused, as
-is one that would take more than ``WORK`` steps of the references' backward passes: the
-grader's work on a question is bounded whatever the learner's process asks.
+name and message. A question that is not one (not of this shape) is refused. The grader's
+work on a question is bounded whatever the learner's process asks, before anything runs and
+while it runs: a question of more than ``LARGEST`` parts (every value it holds: each list,
+each of its items, each reference to a node, however many times the same node is named) is
+not read any further, and is the process's problem (``"oversized"``: its grader stops it and
+the exercise fails); a stage that would make more than ``MADE`` nodes (attention's work
+grows as the square of its sequence), or backward passes that would visit more than
+``WORK`` nodes, are refused.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.exercises.microgpt import reference as R
 
-__all__ = ["LARGEST", "answer"]
+__all__ = ["LARGEST", "MADE", "WORK", "answer"]
 
-LARGEST = 50_000
-"""The most nodes a question may hold (a GPT's graph in the track's cases has a few
-thousand)."""
+LARGEST = 200_000
+"""The most parts a question may hold (every value in it: the track's largest question, a
+GPT's graph for its node class, holds under 40,000)."""
+MADE = 200_000
+"""The most nodes the references may make answering one question (a stage of the track's
+cases makes under 5,000)."""
 WORK = 2_000_000
 """The most nodes the backward passes of one question may visit, all outputs together (a
 stage of the track's cases visits under 100,000)."""
-
-CALLS: dict[str, Callable[..., Any]] = {
-    "linear": R.linear, "softmax": R.softmax, "nll": R.nll, "rmsnorm": R.rmsnorm,
-    "attention": R.attention, "block": R.block, "gpt": R.gpt, "adam": R.adam,
-    "train_step": R.train_step}
-"""The stages that can be answered, by the name the learner's code calls."""
 
 
 class Refused(ValueError):
     """A question that is not one the learner's side of ``answered.py`` asks."""
 
 
+class Oversized(Refused):
+    """A question too large to read: the process that asked it is stopped."""
+
+
+_LEFT = [0]
+"""How many nodes the question being answered may still make (``_Node``)."""
+
+
+class _Node(R.Value):
+    """The reference's node, counted: the question being answered may make ``MADE``."""
+
+    __slots__ = ()
+
+    def __init__(self, data: float, children: tuple[Any, ...] = (),
+                 local_grads: tuple[float, ...] = ()) -> None:
+        _LEFT[0] -= 1
+        if _LEFT[0] < 0:
+            raise Refused(f"a question whose answer makes more than {MADE} nodes")
+        R.Value.__init__(self, data, children, local_grads)
+
+
+_COUNTED: dict[str, Any] = dict(vars(R))
+"""The references' module as the stages answered here see it: its ``Value`` is ``_Node``,
+and each stage calls the others in it (their code is the references', run with these
+names)."""
+
+
+def _counted(function: Any) -> Any:
+    return types.FunctionType(function.__code__, _COUNTED, function.__name__,
+                              function.__defaults__, function.__closure__)
+
+
+for _name, _method in vars(R.Value).items():  # (the operations make ``_Node``s)
+    if isinstance(_method, types.FunctionType) and _name != "__init__":
+        setattr(_Node, _name, _counted(_method))
+CALLS: dict[str, Callable[..., Any]] = {
+    name: _counted(getattr(R, name)) for name in (
+        "linear", "softmax", "nll", "rmsnorm", "attention", "block", "gpt", "adam",
+        "train_step")}
+"""The stages that can be answered, by the name the learner's code calls (the references,
+their nodes counted)."""
+_COUNTED.update(CALLS, Value=_Node)
+
+
 def answer(question: dict[str, Any]) -> dict[str, Any]:
     """The reply to one question of the learner's process (see the module's docstring)."""
     try:
+        _parts(question)
+        _LEFT[0] = MADE
         if question.get("kind") == "backward":
             return _backward(question)
         if question.get("kind") == "call":
             return _call(question)
         raise Refused(f"no such question: {str(question.get('kind'))[:40]}")
+    except Oversized as oversized:
+        return {"refused": str(oversized), "oversized": True}
     except Refused as refused:
         return {"refused": str(refused)}
     except (ArithmeticError, ValueError, TypeError, IndexError, KeyError,
@@ -62,10 +113,25 @@ def answer(question: dict[str, Any]) -> dict[str, Any]:
         return {"error": type(error).__name__, "message": str(error)[:500]}
 
 
+def _parts(question: Any) -> int:
+    """How many parts ``question`` holds (every value in it, counted one by one, without
+    recursion); ``Oversized`` past ``LARGEST``, before anything else is read."""
+    count, todo = 0, [question]
+    while todo:
+        part = todo.pop()
+        count += 1
+        if isinstance(part, dict):
+            count += len(part)  # (its keys)
+            todo.extend(part.values())
+        elif isinstance(part, (list, tuple)):
+            todo.extend(part)
+        if count > LARGEST:
+            raise Oversized(f"a question of more than {LARGEST} parts")
+    return count
+
+
 def _backward(question: dict[str, Any]) -> dict[str, Any]:
     rows = _list(question.get("nodes"))
-    if len(rows) > LARGEST:
-        raise Refused(f"a graph of {len(rows)} nodes")
     nodes: list[R.Value] = []
     for data, grad, children, how in rows:
         made = [nodes[_index(c, len(nodes))] for c in _list(children)]
@@ -83,7 +149,7 @@ def _rebuilt(data: float, children: list[R.Value], how: Any) -> R.Value:
         raise Refused("a node without its operation")
     op = how.get("op")
     if "local" in how:
-        return R.Value(data, tuple(children), tuple(float(g) for g in _list(how["local"])))
+        return _Node(data, tuple(children), tuple(float(g) for g in _list(how["local"])))
     if op in ("+", "*") and len(children) == 2:
         return children[0] + children[1] if op == "+" else children[0] * children[1]
     if op == "**" and len(children) == 1:
@@ -98,11 +164,9 @@ def _call(question: dict[str, Any]) -> dict[str, Any]:
     if stage is None:
         raise Refused(f"no such stage: {str(question.get('name'))[:40]}")
     given = _list(question.get("leaves"))
-    if len(given) > LARGEST:
-        raise Refused(f"{len(given)} inputs")
-    leaves = []
+    leaves: list[R.Value] = []
     for data, grad in given:
-        leaf = R.Value(float(data))
+        leaf = _Node(float(data))
         leaf.grad = float(grad)
         leaves.append(leaf)
     args = _taken(question.get("args"), leaves)
