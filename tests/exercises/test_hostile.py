@@ -443,3 +443,69 @@ def test_another_processes_limits_are_refused_and_reported(tmp_path):
     import resource
 
     assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 5
+
+
+def test_a_grader_out_of_files_fails_the_exercise_not_the_grading(tmp_path, monkeypatch):
+    """No folder, no pipe for a learner's process (the grader's open files used up: by a
+    process of the same user that lowered its limits, where the kernel lacks the filter):
+    the exercise is not graded, saying why, and grading goes on (before: the OSError ended
+    the grading)."""
+    import errno as codes
+
+    from tinygrad_edu.exercises import remote
+
+    def out_of_files(*args, **kwargs):
+        raise OSError(codes.EMFILE, os.strerror(codes.EMFILE))
+
+    monkeypatch.setattr(remote.tempfile, "mkdtemp", out_of_files)
+    path = tmp_path / "hw.py"
+    path.write_text("def d_tanh(x, y):\n    return 1 - y * y\n", encoding="utf-8")
+    result = grade_apart(path, [EXERCISES["d_tanh"]])
+    verdict = str(result.verdicts["d_tanh"])
+    assert not result.verdicts["d_tanh"].passed
+    assert "the grader could not start a process for the code (OSError: Too many open " \
+        "files)" in verdict, verdict
+
+
+CLASS_OUT_OF_FILES = '''
+import json, os, resource, sys
+from pathlib import Path
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.classroom.isolation import grade_all
+
+folder = Path(sys.argv[1])
+
+def done(result):
+    if result.student == "ada":  # (then this process can open one file more, no pipe)
+        used = len(os.listdir("/proc/self/fd"))
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (used, hard))
+
+results = grade_all([(name, folder / f"{name}.py") for name in ("ada", "bob", "cy")],
+                    [EXERCISES["d_tanh"]], {"d_tanh": 1}, jobs=1, done=done)
+print(json.dumps([[r.student, r.score, r.problem and r.problem.message] for r in results]))
+'''
+"""A class graded by ``grade_all`` whose grader runs out of open files after the first
+student (as a student's prlimit on it would do)."""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/fd"), reason="Linux only")
+def test_a_class_whose_grader_runs_out_of_files_is_reported_all_the_same(tmp_path):
+    """The class's grader cannot start a grading process any more: the students left are
+    not graded, each saying why, and the results come out (before: the OSError ended the
+    whole class's run, with no report)."""
+    import json
+    import subprocess
+    import sys
+
+    for name in ("ada", "bob", "cy"):
+        (tmp_path / f"{name}.py").write_text("def d_tanh(x, y):\n    return 1 - y * y\n",
+                                             encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", CLASS_OUT_OF_FILES, str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(done.stdout.splitlines()[-1])
+    assert rows[0] == ["ada", 1.0, None]
+    for student, score, problem in rows[1:]:
+        assert score == 0 and "the grader could not start a process to grade it " \
+            "(OSError: Too many open files)" in problem, (student, problem)

@@ -115,23 +115,33 @@ class LearnerProcess:
         self.asked: set[str] = set()  # the names of what it asked the grader for
         self.printed = self.stderr = ""
         self._pending = b""
-        self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-", dir=FOLDERS)
-        os.chmod(self._folder, 0o711)  # (its code may write nowhere: learner/sandbox.py)
-        requests_r, self._requests = os.pipe()
-        self._answers, answers_w = os.pipe()
-        self._reports, reports_w = os.pipe()
-        self._stderr = open(Path(self._folder, "stderr"), "w+b")
-        try:
+        theirs: list[int] = []  # (the process's ends of the pipes, closed here once it has them)
+        try:  # (out of open files, memory or disk: the exercise fails, the grader goes on)
+            self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-", dir=FOLDERS)
+            os.chmod(self._folder, 0o711)  # (its code may write nowhere: learner/sandbox.py)
+            requests_r, self._requests = os.pipe()
+            theirs.append(requests_r)
+            self._answers, answers_w = os.pipe()
+            theirs.append(answers_w)
+            self._reports, reports_w = os.pipe()
+            theirs.append(reports_w)
+            self._stderr = open(Path(self._folder, "stderr"), "w+b")
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", serve.BOOTSTRAP, str(PACKAGE), str(requests_r),
                  str(answers_w), str(reports_w)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
-                pass_fds=(requests_r, answers_w, reports_w), cwd=self._folder,
+                pass_fds=tuple(theirs), cwd=self._folder,
                 env={"PATH": os.defpath, "LANG": "C.UTF-8",
                      **dict.fromkeys(ONE_THREAD, "1")},
                 close_fds=True, start_new_session=True)
+        except OSError as error:
+            self.close()
+            raise Stopped(f"the grader could not start a process for the code "
+                          f"({type(error).__name__}: {error.strerror or error}): the machine, "
+                          "or the grader's limits, ran out; this says nothing of the answer",
+                          "grader") from None
         finally:
-            for fd in (requests_r, answers_w, reports_w):
+            for fd in theirs:
                 os.close(fd)
         try:  # (whatever goes wrong from here, the process is ended and its folder removed)
             os.set_blocking(self._reports, False)
@@ -299,7 +309,8 @@ class LearnerProcess:
             except (ProcessLookupError, PermissionError, AttributeError):
                 process.kill()
             process.wait()
-        self._read_reports()
+        if getattr(self, "_reports", None) is not None:
+            self._read_reports()
         for fd in ("_requests", "_answers", "_reports"):
             number = getattr(self, fd, None)
             if number is not None:
@@ -308,11 +319,13 @@ class LearnerProcess:
                 except OSError:
                     pass
                 setattr(self, fd, None)
-        if not self._stderr.closed:  # (its last 4000 bytes: a flood is never read whole)
-            self._stderr.seek(max(0, self._stderr.seek(0, os.SEEK_END) - 4000))
-            self.stderr = self._stderr.read(4000).decode("utf-8", "replace")
-            self._stderr.close()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        stderr = getattr(self, "_stderr", None)
+        if stderr is not None and not stderr.closed:  # (its last 4000 bytes: a flood is
+            stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - 4000))  # never read whole)
+            self.stderr = stderr.read(4000).decode("utf-8", "replace")
+            stderr.close()
+        if getattr(self, "_folder", None) is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> LearnerProcess:
         return self

@@ -8,7 +8,10 @@ into C where no time limit reaches) ends with its process, and the others are gr
 the same. The grading process reports as it goes: once it has begun, then after each
 exercise. If it dies, or runs past its deadline (``LOAD_DEADLINE`` to begin,
 ``EXERCISE_DEADLINE`` for each exercise), it is stopped, the exercise it was on fails saying
-so, and a new one grades the exercises left.
+so, and a new one grades the exercises left. The grader's own failures are a submission's
+alone too: a grading process that cannot go on (out of open files, of memory) says why, and
+where no grading process can be started any more, the submissions left are not graded,
+each saying why, and the class's results are written all the same.
 
 On Linux the grading processes are forked from this one, after it has graded each
 exercise's reference once (``warm_up``): the inputs hypothesis draws with a fixed seed are
@@ -33,6 +36,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -95,6 +99,7 @@ class _Child:
     deadline: float
     loaded: bool = False
     result: dict[str, Any] | None = None
+    failed: str = ""  # (what went wrong in the grader's own code there, as it said)
 
 
 def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[ExerciseSpec],
@@ -127,9 +132,23 @@ def _grade_tasks(tasks: list[_Task], exercises: Sequence[ExerciseSpec],
     waiting: deque[_Task] = deque(tasks)
     running: list[_Child] = []
     finished: dict[int, Result] = {}
+
+    def finish(task: _Task, data: dict[str, Any] | None) -> None:
+        result = _result(task, exercises, points, data)
+        finished[id(task)] = result
+        if done is not None:
+            done(result)
+
     while waiting or running:
         while waiting and len(running) < jobs:
-            running.append(_start(context, waiting.popleft(), points, within, folders))
+            task = waiting.popleft()
+            try:
+                running.append(_start(context, task, points, within, folders))
+            except OSError as error:  # (this process's limits reached: see _not_started)
+                _not_started(task, error, points)
+                finish(task, None)
+        if not running:
+            continue
         now = time.monotonic()
         wait([c.connection for c in running] + [c.process.sentinel for c in running],
              timeout=max(0.0, min(c.deadline for c in running) - now))
@@ -141,11 +160,26 @@ def _grade_tasks(tasks: list[_Task], exercises: Sequence[ExerciseSpec],
             if again:
                 waiting.appendleft(child.task)
             else:
-                result = _result(child.task, exercises, points, child.result)
-                finished[id(child.task)] = result
-                if done is not None:
-                    done(result)
+                finish(child.task, child.result)
     return [finished[id(task)] for task in tasks]
+
+
+def _not_started(task: _Task, error: OSError, points: Mapping[str, float]) -> None:
+    """No grading process could be started for ``task`` (this process is out of open files
+    or memory: a submission graded beside it, running as the same user where the kernel
+    lacks the sandbox's filter, can lower its limits): the exercises left fail saying so,
+    and the class goes on."""
+    why = (f"the grader could not start a process to grade it ({type(error).__name__}: "
+           f"{error.strerror or error}): the machine, or the grader's limits, ran out; "
+           "run the report again for this submission")
+    if not task.marks:
+        task.problem = Problem("killed", f"{task.path}: not graded: {why}")
+        return
+    for name in list(task.names):
+        ex = by_name(name)
+        task.marks[name] = Mark(name, ex.number, "failed", 0.0, points[name],
+                                f"✗ {name}: not graded: {why}", failure="error")
+    task.names.clear()
 
 
 def warm_up(exercises: Sequence[ExerciseSpec]) -> None:
@@ -178,11 +212,16 @@ def _start(context: Any, task: _Task, points: Mapping[str, float], within: Path 
     if task.began is None:
         task.began = time.perf_counter()
     mine, theirs = context.Pipe(duplex=False)
-    process = context.Process(target=_child, daemon=True,
-                              args=(theirs, task.student, str(task.path), task.names,
-                                    dict(points), within, folders))
-    process.start()
-    theirs.close()
+    try:
+        process = context.Process(target=_child, daemon=True,
+                                  args=(theirs, task.student, str(task.path), task.names,
+                                        dict(points), within, folders))
+        process.start()
+    except BaseException:
+        mine.close()
+        raise
+    finally:
+        theirs.close()
     return _Child(task, process, mine, time.monotonic() + LOAD_DEADLINE)
 
 
@@ -200,6 +239,8 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
                 task.marks[mark.name] = mark
                 task.names.remove(mark.name)
                 child.deadline = time.monotonic() + EXERCISE_DEADLINE
+            elif kind == "failed":
+                child.failed = str(data)[:500]
             else:
                 child.result = data
     except (EOFError, OSError):
@@ -212,10 +253,14 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
     if alive and not late:
         return None
     _end(child)
+    failed = (f": the grader's own code there failed ({child.failed}): the machine, or the "
+              "grader's limits, ran out" if child.failed and not alive else "")
     if not child.loaded:
         task.problem = Problem("loop", f"{task.path}: the file was still running after "
                                f"{LOAD_DEADLINE:g} s, so it was stopped (an endless loop "
                                "inside a call into C, which no time limit stops?)") if alive \
+            else Problem("killed", f"{task.path}: not graded: the grading process failed "
+                         f"before it ran the file{failed}") if failed \
             else Problem("killed", f"{task.path}: running the file "
                          f"{_death(child.process.exitcode)}: a file that ends Python, or "
                          "fills the memory, does this")
@@ -226,7 +271,7 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
     ex = by_name(name)
     text = (f"✗ {name}: not yet: grading it {why}" + (
         ": an endless loop inside a call into C, which no time limit stops, or an answer "
-        "too slow on every input" if alive else
+        "too slow on every input" if alive else failed or
         ": does your answer end Python, or fill the memory?"))
     task.marks[name] = Mark(name, ex.number, "failed", 0.0, points[name], text,
                             failure="loop" if alive else "error")
@@ -274,17 +319,23 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
 def _child(connection: Connection, student: str, path: str, names: list[str],
            points: dict[str, float], within: Path | None, folders: str) -> None:
     """In the child: grade, telling the parent as it goes; nothing the submission prints
-    reaches the parent's terminal."""
-    _quiet()
-    _limit_memory()
-    remote.FOLDERS = folders
-    exercises = [by_name(name) for name in names]
-    result = grade_file(Path(path), exercises, points, student,
-                        loaded=lambda: connection.send(("loaded", None)),
-                        marked=lambda mark: connection.send(("mark", mark_json(mark))),
-                        within=within)
-    connection.send(("result", as_json(result)))
-    connection.close()
+    reaches the parent's terminal. An error of the grader's own here (out of open files or
+    memory) is said to the parent, which reports it for this submission alone."""
+    try:
+        _quiet()
+        _limit_memory()
+        remote.FOLDERS = folders
+        exercises = [by_name(name) for name in names]
+        result = grade_file(Path(path), exercises, points, student,
+                            loaded=lambda: connection.send(("loaded", None)),
+                            marked=lambda mark: connection.send(("mark", mark_json(mark))),
+                            within=within)
+        connection.send(("result", as_json(result)))
+        connection.close()
+    except Exception as error:
+        with suppress(Exception):
+            connection.send(("failed", f"{type(error).__name__}: {error}"))
+        os._exit(1)  # (no traceback on the teacher's terminal: the report says it)
 
 
 def _limit_memory() -> None:
