@@ -116,6 +116,7 @@ def test_a_notebook_is_graded_by_its_code_cells(tmp_path):
     assert result.problem.kind == "unreadable" and "is not a notebook" in result.problem.message
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_each_submission_is_graded_in_a_process_of_its_own(tmp_path, quick_limits):
     """A file that crashes, loops, imports what it may not or is not Python is said to, one
     that kills Python fails the exercise it was on, and none stops the others."""

@@ -65,6 +65,7 @@ def test_nothing_is_saved_before_an_answer_is_written(tmp_path):
     assert download(starters, tmp_path) is None
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_the_downloaded_answers_are_graded_as_they_are(tmp_path, capsys):
     starters = {ex["name"]: ex["starter"] for ex in page_exercises()}
     codes = {**starters,
@@ -111,6 +112,7 @@ def test_a_teacher_reports_on_the_downloaded_answers(tmp_path, capsys):
         ("alan", "passed", "failed", "the input x used where the output y was meant")]
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_the_stages_of_microgpt_are_saved_apart_and_graded_as_they_are(tmp_path, capsys):
     """On a stage of microgpt the page saves my_gpt.py: the stages only (their Value is the
     track's node, not exercise 18's), graded by `check my_gpt.py microgpt`."""

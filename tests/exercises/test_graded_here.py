@@ -27,6 +27,7 @@ def test_a_loop_at_the_top_level_is_stopped_and_said(tmp_path, monkeypatch):
     assert text.splitlines()[-1].strip() in ("while True:", "n += 1")
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 @pytest.mark.parametrize("source", [RIGHT, with_slip(*ITERATIVE_SORT)],
                          ids=["recursive build_topo", "iterative sort"])
 def test_the_right_microgpt_passes_every_stage_here(source, tmp_path):

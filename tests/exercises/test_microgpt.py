@@ -47,6 +47,7 @@ def test_a_right_learners_stage_passes(stage, tmp_path):
     assert verdict.passed, verdict
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 @pytest.mark.parametrize(("stage", "title", "old", "new"),
                          [(stage, *slip) for stage, slips in SLIPS.items() for slip in slips],
                          ids=[f"{stage}: {slip[0]}" for stage, slips in SLIPS.items()
@@ -58,6 +59,7 @@ def test_each_slip_is_named(stage, title, old, new, tmp_path):
     assert [d.title for d in verdict.diagnoses] == [title], verdict
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_the_whole_track_graded_apart_passes_and_a_wrong_stage_sinks_no_other(tmp_path):
     """In the learner's own process (as every route grades a file): the right file passes
     every stage; with its Value's `=` slip and an unstable softmax, those two fail, named as
@@ -97,6 +99,7 @@ def test_the_node_stage_cannot_lean_on_the_engines_value(tmp_path):
     assert not verdict.passed and "Value is not available" in str(verdict)
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_the_learners_gpt_trains_as_the_reference_does(tmp_path, capsys):
     from tinygrad_edu.exercises.microgpt.training import train
 

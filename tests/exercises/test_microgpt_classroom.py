@@ -138,6 +138,7 @@ def test_github_classrooms_steps_pass_exactly_when_their_stage_does(tmp_path):
         assert (done.returncode == 0) is passes, (step["id"], done.stdout, done.stderr)
 
 
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_the_class_report_shows_each_stage_and_the_mistakes_made(tmp_path, capsys):
     folder = tmp_path / "class"
     folder.mkdir()
