@@ -193,6 +193,94 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     assert rows == {"honest": 6.0, "wrong": 1.0, "cheat": 0.0}  # (no partial credit here)
 
 
+LOG_PAYLOAD = """
+import os
+open({marker!r}, "w").write("ran as uid %d" % os.getuid())
+import sys
+plugin = sys.modules.get("tinygrad_edu.exercises.classroom.for_otter_grading")
+if plugin is not None:
+    def after_grading(self, results):
+        for test in results.results.values():
+            test.update_score(test.possible)
+    plugin.GradeOutside.after_grading = after_grading
+"""
+"""What a pickled ``.OTTER_LOG`` runs where Otter unpickles it: full marks, and a mark on disk
+of having run."""
+
+
+def otter_run_zip(otter, name, files, notebook=None):
+    """The students' notebook (the starter, or ``notebook``) zipped with ``files`` (name:
+    bytes), graded by ``otter run``: results.json."""
+    import zipfile
+
+    folder, zip_, student = otter
+    there = folder / name
+    there.mkdir()
+    submission = there / "submission.zip"
+    with zipfile.ZipFile(submission, "w") as packed:
+        packed.writestr("week3.ipynb", json.dumps(notebook or student))
+        for file, data in files.items():
+            packed.writestr(file, data)
+    done = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_),
+                           str(submission), "-o", str(there)], env=env(), cwd=there,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((there / "results.json").read_text("utf-8"))
+    return {t["name"]: t for t in results["tests"] if "score" in t}, results
+
+
+class _Pickled:
+    """Unpickled, it runs ``source`` (as Otter's ``Log.from_file`` unpickles a log)."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def __reduce__(self):
+        return (exec, (self.source,))
+
+
+@needs_otter
+@pytest.mark.slow
+def test_otter_reads_nothing_of_a_submission_but_its_notebook(otter, tmp_path):
+    """Before Otter reads the submission, only the notebook is left of it: a pickled
+    .OTTER_LOG (which Otter unpickled, as root on Gradescope: before, 6 of 6 points), a
+    module named ``otter.py`` (which Otter's kernel imported in place of Otter), a cell's
+    metadata that Otter writes into the code its kernel runs: none of them runs, the
+    starter scores 0, the results name what was set aside; an honest notebook handed in
+    with a file beside it gets its points."""
+    import pickle
+
+    markers = {kind: tmp_path / kind for kind in ("log", "module", "metadata")}
+    log = pickle.dumps(_Pickled(LOG_PAYLOAD.format(marker=str(markers["log"]))))
+    module = f"open({str(markers['module'])!r}, 'w').write('imported')\n"
+    injected = json.loads(json.dumps(otter[2]))
+    injected["cells"][1].setdefault("metadata", {})["otter"] = {"tests": [
+        f'd_mul")\nopen({str(markers["metadata"])!r}, "w").write("ran")\n#']}
+    logged, results = otter_run_zip(otter, "logged", {".OTTER_LOG": log})
+    assert sum(t["score"] for t in logged.values()) == 0, logged
+    assert "Set aside, not read: .OTTER_LOG (only the notebook is graded)" in \
+        results["output"]
+    shadowed, results = otter_run_zip(otter, "shadowed", {"otter.py": module,
+                                                          "__init__.py": module})
+    assert sum(t["score"] for t in shadowed.values()) == 0, shadowed
+    assert "Set aside, not read: otter.py (only the notebook is graded)" in \
+        results["output"]
+    otter_run_zip(otter, "injected", {}, notebook=injected)
+    assert not any(marker.exists() for marker in markers.values()), \
+        {kind: marker.read_text() for kind, marker in markers.items() if marker.exists()}
+    honest = json.loads(json.dumps(otter[2]))
+    for cell in honest["cells"]:
+        text = "".join(cell["source"])
+        for name in NAMES:
+            if cell["cell_type"] == "code" and text.startswith(f"def {name}("):
+                cell["source"] = answer(name)
+    graded, results = otter_run_zip(otter, "honest-zip", {"data.csv": b"x\n1\n"},
+                                    notebook=honest)
+    assert {n: t["score"] for n, t in graded.items()} == {n: float(p)
+                                                          for n, p in POINTS.items()}
+    assert "Set aside, not read: data.csv" in results["output"]
+
+
 # ----------------------------------------------------------------------------- PrairieLearn
 
 needs_plugin = pytest.mark.skipif(

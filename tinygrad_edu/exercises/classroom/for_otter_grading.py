@@ -2,11 +2,20 @@
 
 Otter runs a submitted notebook in a kernel and runs each question's tests there, on the
 objects the student's cells made: everything in that kernel is the student's to change.
-So an assignment made by ``exercises assignment ... --for otter`` lists ``GradeOutside``
-among its plugins:
+And before it does, Otter reads what else the submission holds, as root on Gradescope: it
+unpickles a ``.OTTER_LOG`` (a pickle runs what it names), and its kernel runs in the
+submission's folder, first on ``sys.path`` (a module the submission holds, ``otter.py``,
+is imported in place of Otter's own). So an assignment made by ``exercises assignment ...
+--for otter`` lists ``GradeOutside`` among its plugins:
 
-- ``before_execution``: every code cell of the submission is emptied, so that none of the
-  student's code runs in Otter's kernel at all;
+- ``before_grading`` (Otter's first event, before it reads anything of the submission but
+  the notebook's JSON): the submission's folder is left holding the notebook alone, with
+  what Otter put there itself (its tests, its files, an empty ``__init__.py``); anything
+  else the student handed in (``.OTTER_LOG``, a ``.py``, a folder) is removed, and the
+  results say so;
+- ``before_execution``: every code cell of the submission is emptied, and every cell's
+  metadata and the notebook's cleared (Otter writes a cell's ``otter`` metadata into the
+  code it runs), so that none of the student's code runs in Otter's kernel at all;
 - ``after_grading``: the submitted file is graded as ``exercises report`` grades a
   submission (``isolation.grade_all``: a grading process, learner's processes of their own
   behind the operating system's boundary), and each question gets its points and the
@@ -24,6 +33,7 @@ it is used.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -48,14 +58,45 @@ class GradeOutside(AbstractOtterPlugin):
     """Otter's plugin: the student's code graded outside Otter's kernel (see the module's
     docstring). Its configuration: ``partial`` (partial credit, off by default)."""
 
+    set_aside: list[str]
+
+    def before_grading(self, config: Any) -> None:
+        """Leave the submission's folder holding the notebook alone (see the module's
+        docstring): what Otter put there is put there again from its own source (the
+        autograder's ``tests`` and ``files``), an empty ``__init__.py``, and everything else
+        is removed, its name kept in ``set_aside``."""
+        notebook = Path(self.submission_path)
+        folder, source = notebook.parent, notebook.parent.parent / "source"
+        self.set_aside = []
+        for entry in sorted(folder.iterdir()):
+            if entry.name == notebook.name and not entry.is_symlink():
+                continue
+            if entry.name not in ("tests", "__init__.py") and not (
+                    source / "files" / entry.name).exists():
+                self.set_aside.append(entry.name)
+            _remove(entry)
+        for entry in (source / "files").iterdir() if (source / "files").is_dir() else ():
+            if entry.is_dir():
+                shutil.copytree(entry, folder / entry.name)
+            else:
+                shutil.copy(entry, folder / entry.name)
+        if (source / "tests").is_dir():
+            shutil.copytree(source / "tests", folder / "tests")
+        (folder / "__init__.py").touch()
+
     def before_execution(self, submission: Any) -> Any:
-        """The submission with every code cell emptied (a script: emptied)."""
+        """The submission with every code cell emptied, and no metadata (a script:
+        emptied)."""
         if isinstance(submission, str):
             return ""
         for cell in submission.cells:
+            cell.metadata = {}
             if cell.cell_type == "code":
                 cell.source = ""
                 cell.outputs = []
+        submission.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                              "language": "python"},
+                               "language_info": {"name": "python"}}
         return submission
 
     def after_grading(self, results: Any) -> None:
@@ -77,8 +118,21 @@ class GradeOutside(AbstractOtterPlugin):
             test.test_case_results = [TestCaseResult(case, mark.text, mark.passed)
                                       for case in test.test_cases]
             test.update_score(mark.points)
-        if result.problem is not None:
-            results.set_output(f"Not graded: {result.problem.message}")
+        said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
+        aside = getattr(self, "set_aside", [])
+        if aside:
+            said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "
+                        "graded)")
+        if said:
+            results.set_output("\n".join(said))
+
+
+def _remove(entry: Path) -> None:
+    """A file, a link or a folder of the submission, removed (a link, not what it names)."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry)
+    else:
+        entry.unlink()
 
 
 def _exercise(name: str) -> Any:
