@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from tests.exercises.test_boundary import TEACHER, as_teacher, teacher  # noqa: F401 (a fixture)
 from tinygrad_edu.exercises import EXERCISES, TRACK
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.learner import sandbox
@@ -509,3 +510,68 @@ def test_a_class_whose_grader_runs_out_of_files_is_reported_all_the_same(tmp_pat
     for student, score, problem in rows[1:]:
         assert score == 0 and "the grader could not start a process to grade it " \
             "(OSError: Too many open files)" in problem, (student, problem)
+
+
+LIMITS = '''
+_resource, _time = _sys.modules["resource"], _serve["time"]
+{audit_off}
+_me, _parent = _os.getpid(), _os.getppid()
+_end = _time.monotonic() + 4
+while _time.monotonic() < _end:  # (every process of the teacher's started after it)
+    for _pid in range(_parent - 50, _parent + 500):
+        if _pid != _me:
+            try:
+                _resource.prlimit(_pid, _resource.RLIMIT_AS, (1 << 20, 1 << 20))
+                _resource.prlimit(_pid, _resource.RLIMIT_NOFILE, (5, 5))
+            except Exception:
+                pass
+'''
+"""A file that lowers the memory and open files of every process near its own: the class's
+report and the other students' grading and learner's processes, where the teacher is not
+root (they are all the teacher's)."""
+
+AUDIT_OFF = '''
+_gc = _sys.modules["builtins"].__import__("gc")
+for _f in _gc.get_objects():
+    if type(_f).__name__ == "function" and _f.__name__ == "hook" and _f.__closure__:
+        for _cell in _f.__closure__:
+            if type(_cell.cell_contents) is list:
+                _cell.cell_contents.append(True)
+'''
+"""The audit hook switched off (its guard against itself is a list in its closure): only
+the kernel stands."""
+
+RULES = ("def d_tanh(x, y):\n    return 1 - y * y\n\n\ndef d_sigmoid(x, y):\n"
+         "    return y * (1 - y)\n\n\ndef d_exp(x, y):\n    return y\n")
+
+
+@pytest.mark.slow
+def test_a_student_cannot_lower_the_limits_of_the_class(teacher):  # noqa: F811
+    """``exercises report`` by a teacher who is not root: two students lower the limits of
+    every process of the teacher's they can find (one with the audit hook switched off);
+    the report is written, the honest students keep every point (before: no report, or
+    0 for the students graded beside them, "does your answer end Python, or fill the
+    memory?"), the one the hook saw is reported."""
+    import csv
+    import shutil
+    import subprocess
+
+    home, _, entry = teacher
+    class_ = home / "limits"
+    class_.mkdir()
+    files = {"aaron": REACH + LIMITS.format(audit_off="") + RULES,
+             "abel": REACH + LIMITS.format(audit_off=AUDIT_OFF) + RULES,
+             "carol": RULES, "dave": RULES, "erin": RULES}
+    for student, text in files.items():
+        (class_ / f"{student}.py").write_text(text, encoding="utf-8")
+    shutil.chown(class_, entry.pw_uid, entry.pw_gid)
+    report = home / "limits.csv"
+    done = as_teacher(teacher, "exercises", "report", str(class_), "d_tanh", "d_sigmoid",
+                      "d_exp", "-o", str(report))
+    assert done.returncode == 0 and report.exists(), done.stdout + done.stderr
+    rows = {row["student"]: row for row in csv.DictReader(
+        report.read_text("utf-8").splitlines())}
+    assert {s: float(rows[s]["score"]) for s in ("carol", "dave", "erin")} == dict.fromkeys(
+        ("carol", "dave", "erin"), 3.0), rows
+    assert float(rows["aaron"]["score"]) == 0 and "resource limits" in rows["aaron"]["problem"]
+    subprocess.run(["pkill", "-KILL", "-u", TEACHER], check=False)  # (none left, if it failed)
