@@ -10,8 +10,9 @@ tinygrad_edu's grader when they run ``grader.check("d_tanh")`` in their notebook
 in their own kernel.
 
 The points never come from a kernel: the configuration lists tinygrad_edu's plugin
-(``for_otter_grading.GradeOutside``), which empties the student's cells before Otter runs
-the notebook, grades the submitted notebook's source outside it, as ``exercises report``
+(``for_otter_grading.GradeOutside``), which leaves nothing of the submission but the
+notebook for Otter to read, empties the student's cells before Otter runs the notebook,
+grades the submitted notebook's source outside it, as ``exercises report``
 does (processes of its own, behind the operating system's boundary), and writes each
 question's score and the verdict as its result. ``otter assign NAME.ipynb dist`` makes the
 student's notebook and the autograder's zip; ``otter run`` (or Gradescope, with the zip)
