@@ -8,12 +8,14 @@ an answer of another shape there fails, and the rule's code is read for complex 
 and exact arithmetic anywhere in its file (a complex step on numbers made plain first)."""
 
 import json
+import random
 import textwrap
 
 import pytest
 
-from tinygrad_edu.exercises import EXERCISES, check
+from tinygrad_edu.exercises import EXERCISES, cases, check
 from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.learner import wire
@@ -162,7 +164,18 @@ def test_graded_apart_the_same(tmp_path):
 # the points where it is tried for exactness, and a complex step on numbers made plain first
 
 
-EXACT_X = sorted(p.values[0] for p in EXERCISES["d_tanh"].exact)
+SEED = 53
+EXACT_X = sorted(p.values[0] for p in draw_exact(EXERCISES["d_tanh"], random.Random(SEED)))
+"""The points where d_tanh is tried for exactness when the draw is the test's (``known``):
+a grading draws its own, which no file can know."""
+
+
+@pytest.fixture
+def known(monkeypatch):
+    """The points where a rule is tried for exactness drawn from ``SEED``, as if a file
+    knew them (at a real grading they are drawn from os.urandom)."""
+    monkeypatch.setattr(cases, "unpredictable", lambda: random.Random(SEED))
+
 
 WATCH_AWARE = """
 import math
@@ -184,7 +197,7 @@ def test_every_call_of_a_rule_is_watched_so_a_file_that_refuses_them_fails(tmp_p
     assert not verdict.passed and "ValueError: math domain error" in str(verdict), verdict
 
 
-def test_a_call_on_the_exact_points_is_asked_as_every_other_call(tmp_path, monkeypatch):
+def test_a_call_on_the_exact_points_is_asked_as_every_other_call(tmp_path, monkeypatch, known):
     """What the learner's process is asked for the points where a rule is tried for
     exactness is what it is asked for every other input: the same kind of call, the same
     parts (only the numbers differ)."""
@@ -202,7 +215,7 @@ def test_a_call_on_the_exact_points_is_asked_as_every_other_call(tmp_path, monke
     assert grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"].passed
     assert {(m["kind"], tuple(m["parts"]), m["exercise"]) for m in asked} == {
         (EXERCISES["d_tanh"].call.kind, ("answer",), "d_tanh")}
-    exact = [wire.encode(p) for p in EXERCISES["d_tanh"].exact]
+    exact = [wire.encode(p) for p in draw_exact(EXERCISES["d_tanh"], random.Random(SEED))]
     assert all(p in [m["case"] for m in asked] for p in exact)  # (they were asked too)
     assert len(asked) > len(exact)
 
@@ -212,7 +225,7 @@ def test_a_call_on_the_exact_points_is_asked_as_every_other_call(tmp_path, monke
     ("return (1 - y * y, 0.0)", "gave an answer of the wrong kind"),
     ("return float('nan')", "gave an answer far from the rule's"),
 ], ids=["raises", "another shape", "NaN"])
-def test_a_rule_that_fails_on_the_exact_points_fails(odd, words, tmp_path):
+def test_a_rule_that_fails_on_the_exact_points_fails(odd, words, tmp_path, known):
     """Right on every other input, wrong on the points where a rule is tried for exactness
     (which a file can know, and single out): no rule does that, and the verdict says so."""
     path = tmp_path / "solutions.py"
@@ -226,7 +239,7 @@ def test_a_rule_that_fails_on_the_exact_points_fails(odd, words, tmp_path):
         assert words in text and "a rule works on every number of its domain" in text, text
 
 
-def test_a_rule_that_loops_on_the_exact_points_fails(tmp_path, short_time_limit):
+def test_a_rule_that_loops_on_the_exact_points_fails(tmp_path, short_time_limit, known):
     path = tmp_path / "solutions.py"
     path.write_text(f"EXACT = {EXACT_X!r}\n\ndef d_tanh(x, y):\n"
                     "    while float(x) in EXACT:\n        pass\n    return 1 - y * y\n")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -58,40 +60,100 @@ def point(names: Sequence[str], values: Sequence[float],
     return Point(tuple(names), values, output, None if forward is None else forward(*values))
 
 
-EXACT_AT = ((0.137, 0.619), (0.843, 0.381), (0.271, 0.907), (0.553, 0.089))
-"""Where in an interval a rule is tried for exactness (``shortcuts.py``): away from its
-ends, its middle, and points a power of two apart."""
+EXACT_POINTS = 4
+"""How many points a rule is tried on for exactness (``shortcuts.py``), at every grading."""
+EXACT_MARGIN = 0.05
+"""How far each number of such a point keeps from its interval's ends and middle (a share
+of the interval) and from a kink (this far)."""
+
+
+def unpredictable() -> random.Random:
+    """Random numbers seeded by the operating system (``os.urandom``): what a learner's file
+    cannot know before it is graded, nor read back from anything published."""
+    return random.Random(os.urandom(32))
+
+
+@dataclasses.dataclass(frozen=True)
+class ExactPoints:
+    """Where a rule of ``len(names)`` inputs is tried for exactness: ``draw`` gives
+    ``EXACT_POINTS`` new points at every grading (nothing published to look up, nothing
+    the same twice), each number uniform in its interval, kept ``EXACT_MARGIN`` of it away
+    from its ends and its middle and 0.05 from a kink, with every digit of a float64 used
+    (never numbers a power of two apart, where a difference is exact). There a rule written
+    as an expression of its inputs is exact to about 1e-15, and no central difference of a
+    function that is not a polynomial comes closer than about 1e-11 on all of them."""
+
+    names: tuple[str, ...]
+    intervals: tuple[tuple[float, float], ...]
+    forward: Callable[..., float] | None = None
+    output: str = ""
+    kinks: tuple[float, ...] = ()
+
+    def draw(self, rng: random.Random | None = None) -> tuple[Point, ...]:
+        """New points (from ``rng``, else ``unpredictable()``)."""
+        rng = rng or unpredictable()
+        return tuple(point(self.names, [self._number(rng, lo, hi) for lo, hi in self.intervals],
+                           self.forward, self.output) for _ in range(EXACT_POINTS))
+
+    def _number(self, rng: random.Random, lo: float, hi: float) -> float:
+        away = EXACT_MARGIN * (hi - lo)
+        while True:
+            v = rng.uniform(lo + away, hi - away)
+            if abs(v - (lo + hi) / 2) >= away and all(abs(v - k) >= EXACT_MARGIN
+                                                      for k in self.kinks) \
+                    and v.as_integer_ratio()[1] >= 2**40:  # (every digit used)
+                return v
 
 
 def exact_points(names: Sequence[str], intervals: Sequence[tuple[float, float]],
                  forward: Callable[..., float] | None = None, output: str = "",
-                 kinks: Sequence[float] = ()) -> tuple[Point, ...]:
-    """The points where a rule of ``len(names)`` inputs is tried for exactness, each input
-    in its interval, none within 0.05 of a kink."""
-    found = []
-    for at in EXACT_AT:
-        values = [lo + (hi - lo) * f for (lo, hi), f in zip(intervals, at)]
-        if not any(abs(v - k) < 0.05 for v in values for k in kinks):
-            found.append(point(names, values, forward, output))
-    return tuple(found)
+                 kinks: Sequence[float] = ()) -> tuple[ExactPoints]:
+    """What an exercise's ``exact`` holds for a rule of numbers: its ``ExactPoints``."""
+    return (ExactPoints(tuple(names), tuple((float(lo), float(hi)) for lo, hi in intervals),
+                        forward, output, tuple(kinks)),)
 
 
-def exact_arrays(shapes: Sequence[tuple[str, tuple[int, int]]], one_hot: str = "") -> Any:
-    """Named arrays of the given shapes, their numbers in [-2, 2] from a fixed seed (the
-    array named ``one_hot`` a one-hot row per example), where a rule on arrays is tried for
-    exactness."""
-    def made() -> tuple[tuple[str, Any], ...]:
-        import numpy as np
+@dataclasses.dataclass(frozen=True)
+class ExactArrays:
+    """Where a rule on arrays is tried for exactness: ``draw`` gives a new case at every
+    grading, named arrays of the given shapes with numbers uniform in [-2, 2] (the array
+    named ``one_hot`` a one-hot row per example, its classes drawn too)."""
 
-        rng = np.random.default_rng(20261125)
-        arrays = []
-        for name, shape in shapes:
-            if name == one_hot:
-                arrays.append((name, np.eye(shape[1])[rng.integers(0, shape[1], shape[0])]))
-            else:
-                arrays.append((name, rng.uniform(-2.0, 2.0, shape)))
-        return tuple(arrays)
-    return Arrays(made)
+    shapes: tuple[tuple[str, tuple[int, int]], ...]
+    one_hot: str = ""
+
+    def draw(self, rng: random.Random | None = None) -> tuple[Arrays]:
+        """A new case (from ``rng``, else ``unpredictable()``); its arrays are made when it
+        is first used (NumPy is imported only where the exercises on arrays are graded)."""
+        seed = (rng or unpredictable()).getrandbits(128)
+        shapes, one_hot = self.shapes, self.one_hot
+
+        def made() -> tuple[tuple[str, Any], ...]:
+            import numpy as np
+
+            generator = np.random.default_rng(seed)
+            arrays = []
+            for name, shape in shapes:
+                if name == one_hot:
+                    arrays.append((name, np.eye(shape[1])[generator.integers(0, shape[1],
+                                                                             shape[0])]))
+                else:
+                    arrays.append((name, generator.uniform(-2.0, 2.0, shape)))
+            return tuple(arrays)
+        return (Arrays(made),)
+
+
+def exact_arrays(shapes: Sequence[tuple[str, tuple[int, int]]], one_hot: str = ""
+                 ) -> tuple[ExactArrays]:
+    """What an exercise's ``exact`` holds for a rule on arrays: its ``ExactArrays``."""
+    return (ExactArrays(tuple(shapes), one_hot),)
+
+
+def draw_exact(exercise: Any, rng: random.Random | None = None) -> tuple[Any, ...]:
+    """The cases where ``exercise`` (a rule exercise) is tried for exactness, drawn afresh:
+    from ``rng`` if given (a test's), else from ``unpredictable()``."""
+    rng = rng or unpredictable()
+    return tuple(case for drawer in exercise.exact for case in drawer.draw(rng))
 
 
 def call_rule(parts: Sequence[str]) -> Call:

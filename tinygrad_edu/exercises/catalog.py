@@ -474,7 +474,7 @@ with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                 "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
     examples=(I.Arrays(_worked_logits), I.Arrays(_square_logits)), arrays=True,
-    exact=(C.exact_arrays([("Z", (3, 4)), ("Y", (3, 4))], one_hot="Y"),),
+    exact=C.exact_arrays([("Z", (3, 4)), ("Y", (3, 4))], one_hot="Y"),
 )
 
 
@@ -538,7 +538,7 @@ against the tensor engine's backward on the same numbers.
     ),
     examples=(I.Arrays(_worked_dense), I.Arrays(_square_dense)), arrays=True,
     max_examples=60, probe_examples=25,
-    exact=(C.exact_arrays([("X", (3, 2)), ("W", (2, 4)), ("b", (1, 4)), ("dZ", (3, 4))]),),
+    exact=C.exact_arrays([("X", (3, 2)), ("W", (2, 4)), ("b", (1, 4)), ("dZ", (3, 4))]),
 )
 
 EXERCISES: dict[str, Exercise] = {

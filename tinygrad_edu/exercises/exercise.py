@@ -48,6 +48,8 @@ class ExerciseSpec:
 
     A rule exercise has ``exact`` points: where a rule is exact and no numerical derivative
     of the function is, so that an answer which is one earns no points (``shortcuts.py``).
+    It holds what draws them (``cases.ExactPoints``, ``cases.ExactArrays``), afresh at every
+    grading: no file can know them.
 
     A stage of a track (``track``: ``"microgpt"``) may ask for a name other than its own
     (``defines``: the node stage asks for ``class Value``), is run on nodes of the class

@@ -2,7 +2,9 @@
 
 ``grade(exercise, solution)`` grades one answer and returns its ``Verdict``. Grading is
 deterministic: hypothesis runs with a fixed seed, ``derandomize=True`` and no example
-database, so the same solution always gets the same verdict. It runs twice
+database, so the same solution always gets the same verdict (the points where a rule is
+then tried for exactness are drawn afresh, ``shortcuts.py``, and a rule passes on every
+draw). It runs twice
 (``running.py``):
 
 1. a *search* that stops at the first failing input and shrinks it to the simplest one

@@ -15,22 +15,33 @@ engine needs: a rule it can run on Values, for second derivatives). So:
   which inputs these are): further from the rule than ``EXACT`` (relative to the answer's
   largest entry), it is a finite difference (a rule written as an expression of its inputs
   is exact to about 1e-15 on these points, chosen away from 0, kinks and numbers a power of
-  two apart, and no finite difference, whatever its step, comes closer than about 1e-11);
-  an error there, a run past the time limit or an answer of another shape fails too: a rule
-  works on every number of its domain, and these points are in it;
+  two apart, and no central difference of a function that is not a polynomial, whatever its
+  step, comes closer than about 1e-11 on all of them); an error there, a run past the time
+  limit or an answer of another shape fails too: a rule works on every number of its
+  domain, and these points are in it. The points are drawn afresh at every grading, seeded
+  by the operating system (``cases.ExactPoints``): a file cannot hold a table of answers
+  for them, as it could for points fixed and published with the package;
 - the rule's file is read whole, never run, for complex numbers, exact arithmetic and
   names bound dynamically (``rule_reading.py``), which a number made plain first
   (``float(x)``) would hide from the watch.
 
-What this cannot stop: a file that hides a numerical derivative from all three (code that
-makes its complex numbers from what its functions return at run time, where no name and
-no constant gives them away). The reading of the code, a teacher's, is the check there.
+What this cannot stop: a file that hides a numerical derivative from all three: complex
+numbers made at run time from what its own functions return, where no name and no constant
+gives them away; a finite difference of a higher order, (-f(x + 2h) + 8f(x + h) - 8f(x - h)
++ f(x - 2h)) / 12h, within about 1e-13 of the rule at h = 1e-3, as close as the rounding of
+a float lets anything be told from a rule (``EXACT`` cannot be tighter without failing
+honest rules, which other forms than the reference's give to about 2e-15); and, for the
+rules of polynomials (d_mul, chain_rule, dense_backward), a central difference with a
+large step, which is the rule itself, algebraically. The reading of the code, a teacher's,
+is the check there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.learner.watched import ComplexUsed
@@ -76,12 +87,13 @@ def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
         what=_said(error), at=f", at {_one_line(failure.case)}"))
 
 
-def shortcut(exercise: ExerciseSpec, solution: Solution | Remote) -> str:
+def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
+             cases: Sequence[Any] | None = None) -> str:
     """Why ``solution``, which has passed ``exercise``, is not a rule (see the module's
-    docstring) on the exercise's ``exact`` points; empty if it is a rule there (or the
-    exercise has none)."""
+    docstring) on the exercise's ``exact`` points, drawn afresh (or on ``cases``: a test's);
+    empty if it is a rule there (or the exercise has none)."""
     worst, where = 0.0, None
-    for case in exercise.exact:
+    for case in draw_exact(exercise) if cases is None else cases:
         expected = exercise.call(exercise.reference, case)
         at = _one_line(case)
         try:
