@@ -575,3 +575,18 @@ def test_a_student_cannot_lower_the_limits_of_the_class(teacher):  # noqa: F811
         ("carol", "dave", "erin"), 3.0), rows
     assert float(rows["aaron"]["score"]) == 0 and "resource limits" in rows["aaron"]["problem"]
     subprocess.run(["pkill", "-KILL", "-u", TEACHER], check=False)  # (none left, if it failed)
+
+
+def test_a_message_over_4_mib_is_not_read(tmp_path):
+    """5 MiB written to the grader as an answer: not read, the exercise fails (the largest
+    message the grader's own code sends is under 200 KB; 16 MiB of small parts, the limit
+    before, cost the grader 250 MB to decode)."""
+    result = graded(tmp_path, '''
+        def d_tanh(x, y):
+            big = b'{"answer": [' + b"0," * (5 * 2**19) + b'0]}'
+            _os.write(_ANSWERS, len(big).to_bytes(4, "big") + big)
+            return 1 - y * y
+        ''', ["d_tanh"])
+    verdict = str(result.verdicts["d_tanh"])
+    assert not result.verdicts["d_tanh"].passed
+    assert "(at most 4194304 are read)" in verdict, verdict

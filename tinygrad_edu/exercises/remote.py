@@ -60,9 +60,10 @@ ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 file rules (Landlock) hold for the thread that asks for them, and every thread the learner's
 code starts afterwards (``learner/sandbox.py``)."""
 
-LARGEST = 16 * 2**20
+LARGEST = 4 * 2**20
 """The largest message the grader reads from a learner's process, in bytes (an answer is a
-few numbers; the largest question, a GPT's graph of the track, is under 1 MiB)."""
+few numbers; the largest question, a GPT's graph of the track, is under 200 KB). A message
+is decoded whole before anything checks it: 16 MiB of small parts cost the grader 250 MB."""
 TEXT, MESSAGE, PRINTED = 4000, 2000, 20_000
 """The most characters the grader keeps of an error's text (its line of the learner's code),
 of its message and of what a call printed: whatever the learner's process sends, a verdict
