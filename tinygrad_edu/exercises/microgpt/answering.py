@@ -68,7 +68,10 @@ class _Node(R.Value):
         _LEFT[0] -= 1
         if _LEFT[0] < 0:
             raise Refused(f"a question whose answer makes more than {MADE} nodes")
-        R.Value.__init__(self, data, children, local_grads)
+        self.data = data  # (as the reference's ``__init__``, without its call: this runs for
+        self.grad: float = 0  # every node the references make)
+        self._children = children
+        self._local_grads = local_grads
 
 
 _COUNTED: dict[str, Any] = dict(vars(R))
@@ -114,8 +117,8 @@ def answer(question: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parts(question: Any) -> int:
-    """How many parts ``question`` holds (every value in it, counted one by one, without
-    recursion); ``Oversized`` past ``LARGEST``, before anything else is read."""
+    """How many parts ``question`` holds (every value in it, and every key, counted one by
+    one, without recursion); ``Oversized`` past ``LARGEST``, before anything else is read."""
     count, todo = 0, [question]
     while todo:
         part = todo.pop()
