@@ -48,6 +48,8 @@ A map of the grading house (who calls each room is in brackets):
   ``shortcuts.py`` (a numerical derivative is not a rule) [grading], ``rule_reading.py``
   (the file of a rule, or of a backward pass, read, never run, for complex numbers, exact
   arithmetic and names bound dynamically) [check, report, the graded cell],
+  ``copies.py`` (what was graded compared with the answers the package ships: the same
+  code is flagged, never scored differently) [check, report],
   ``diagnoses.py`` and ``value.py`` (which mistake the answers show) [grading],
   ``value_words.py`` (the words of the Value exercise's explained mistakes, said from the
   facts its probes found) [value], ``comparing.py``, ``verdicts.py``, ``mistakes.py`` and

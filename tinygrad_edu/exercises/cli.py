@@ -36,6 +36,7 @@ from tinygrad_edu.exercises import (
 from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import PARTIAL
+from tinygrad_edu.exercises.copies import COPIED, CopyReading, flag
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
@@ -216,6 +217,8 @@ def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
     passed: list[Exercise] = []
     failed: list[Exercise] = []
     not_started: list[Exercise] = []
+    copies = CopyReading(path)
+    copied: list[str] = []
     for ex in present:
         if ex.name in graded.absent:
             print(f"✗ {ex.name}: {graded.why[ex.name]}\n")
@@ -225,7 +228,10 @@ def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
         if _not_started(verdict):
             not_started.append(ex)
             continue
-        print(f"{verdict}\n")
+        same = copies.same(ex)
+        if same:  # (flagged, not scored differently: copies.py)
+            copied.append(ex.name)
+        print(f"{verdict}\n" + (f"{flag(ex.name, same)}\n" if same else ""))
         (passed if verdict.passed else failed).append(ex)
         try:
             _progress.record(ex.name, verdict.passed)
@@ -237,6 +243,8 @@ def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
+    if copied:
+        print(f"⚑ {', '.join(copied)}: {COPIED}.")
     print(textwrap.fill(_practice(path), 92))
     if not passed and not failed:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
@@ -262,6 +270,9 @@ def _check_part(path: Path, names: list[Exercise], part: str) -> int:
         return 1
     verdict = graded.verdicts[ex.name]
     print(verdict)
+    same = CopyReading(path).same(ex)
+    if same:
+        print(flag(ex.name, same))
     right = part in verdict.right
     print(f"{'✓' if right else '✗'} {ex.name}, {part}: {'right' if right else 'not right yet'}")
     return 0 if right else 1

@@ -5,7 +5,9 @@ student, or nbgrader's ``submitted/<student>/<assignment>/``), each in a process
 (``isolation.py``); then ``summary`` counts, per exercise, how many passed, and how many made
 each mistake the grader diagnosed. The report is a page (``pages/report.html``, ``.css``,
 ``.js``: self-contained, it loads nothing) with a chart per exercise to show in class and
-the verdicts of each student, or a CSV file with a row per student.
+the verdicts of each student, or a CSV file with a row per student. An exercise whose code
+is the same as an answer the package ships is flagged in both (``copies.py``), never scored
+differently.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
+from tinygrad_edu.exercises.copies import COPIED
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
@@ -165,19 +168,22 @@ def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dic
             "message": r.problem.message},
         "marks": [{"name": m.name, "status": m.status, "points": m.points,
                    "failure": FAILURES.get(m.failure, ""),
-                   "mistakes": [d.title for d in m.diagnoses], "verdict": m.text}
+                   "mistakes": [d.title for d in m.diagnoses], "verdict": m.text,
+                   "copied": m.copied}
                   for m in r.marks]} for r in results]
     return {"submissions": len(results), "exercises": rows, "students": students}
 
 
 def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> str:
-    """A row per student: the score, why the file does not run (if it does not), and per
-    exercise its status, its points and the titles of its diagnosed mistakes."""
+    """A row per student: the score, why the file does not run (if it does not), per
+    exercise its status, its points and the titles of its diagnosed mistakes, and last
+    (``copied``) the exercises whose code is the same as an answer the package ships
+    (``copies.py``: flagged, not scored differently)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "file", "score", "max_score", "problem", *(
         column for ex in exercises
-        for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes"))])
+        for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied"])
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
@@ -186,6 +192,8 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
         for ex in exercises:
             m = marks[ex.name]
             cells += [m.status, f"{m.points:g}", _cell("; ".join(d.title for d in m.diagnoses))]
+        copied = [m.name for m in r.marks if m.copied]
+        cells.append(f"{', '.join(copied)}: {COPIED}" if copied else "")
         writer.writerow(cells)
     return out.getvalue()
 

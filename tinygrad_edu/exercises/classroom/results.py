@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tinygrad_edu.exercises.copies import COPIED
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -60,7 +61,8 @@ class Mark:
     """One exercise of a submission: its ``status`` (one of ``STATUSES``), the ``points`` it
     earns of ``max_points``, the diagnoses of its mistake, how it failed (``failure``, a key
     of ``FAILURES``, empty unless failed) and ``text``: the verdict as ``check`` prints it,
-    or why there is none."""
+    or why there is none. ``copied`` names the package's answer whose code it is the same
+    as (``copies.py``: flagged for the teacher, not scored differently), empty if none."""
 
     name: str
     number: int
@@ -70,6 +72,7 @@ class Mark:
     text: str
     diagnoses: tuple[Found, ...] = ()
     failure: str = ""
+    copied: str = ""
 
     @property
     def passed(self) -> bool:
@@ -127,7 +130,8 @@ def mark_json(m: Mark) -> dict[str, Any]:
     """A mark as ``exercises check --json`` prints it."""
     return {"name": m.name, "number": m.number, "status": m.status, "passed": m.passed,
             "points": m.points, "max_points": m.max_points, "failure": m.failure,
-            "diagnoses": [asdict(d) for d in m.diagnoses], "verdict": m.text}
+            "diagnoses": [asdict(d) for d in m.diagnoses], "verdict": m.text,
+            "copied": m.copied}
 
 
 def mark_from_json(data: dict[str, Any]) -> Mark:
@@ -135,7 +139,7 @@ def mark_from_json(data: dict[str, Any]) -> Mark:
     return Mark(name=data["name"], number=data["number"], status=data["status"],
                 points=data["points"], max_points=data["max_points"], text=data["verdict"],
                 diagnoses=tuple(Found(**d) for d in data["diagnoses"]),
-                failure=data["failure"])
+                failure=data["failure"], copied=str(data.get("copied") or ""))
 
 
 PARTIAL = "TINYGRAD_EDU_PARTIAL_CREDIT"
@@ -225,7 +229,8 @@ def points_for(exercises: Sequence[ExerciseSpec], specs: Iterable[str]) -> dict[
 
 def as_json(result: Result) -> dict[str, Any]:
     """What ``exercises check FILE --json`` prints: per exercise the status, the points, the
-    diagnoses (``key``, ``title``, ``hint``, ``part``) and the verdict's text."""
+    diagnoses (``key``, ``title``, ``hint``, ``part``), the verdict's text and ``copied``
+    (the package's answer it is the same code as, or empty)."""
     return {
         "student": result.student, "file": result.file, "score": result.score,
         "max_score": result.max_score,
@@ -243,7 +248,7 @@ def as_gradescope(result: Result) -> dict[str, Any]:
               "max_score": m.max_points, "status": "passed" if m.passed else "failed",
               "output": m.text, "visibility": "visible",
               "extra_data": {"exercise": m.name, "status": m.status,
-                             "mistakes": [d.key for d in m.diagnoses]}}
+                             "mistakes": [d.key for d in m.diagnoses], "copied": m.copied}}
              for m in result.marks]
     if result.problem is not None:
         output = f"Not graded: {result.problem.message}"
@@ -251,11 +256,22 @@ def as_gradescope(result: Result) -> dict[str, Any]:
         passed = sum(m.passed for m in result.marks)
         output = (f"{result.file}: {passed} of {len(result.marks)} exercises pass "
                   f"({_number(result.score)} of {_number(result.max_score)} points).")
+    copied = copied_text(result)
+    if copied:
+        output += f"\n{copied}"
     if result.unprotected:
         output += f"\n{unprotected_text(result.unprotected)}"
     return {"score": result.score, "output": output, "visibility": "visible",
             "stdout_visibility": "hidden", "execution_time": round(result.seconds),
             "tests": tests}
+
+
+def copied_text(result: Result) -> str:
+    """What a result says of its exercises that are the same code as an answer the package
+    ships (``copies.py``); empty if none is."""
+    copied = [m.name for m in result.marks if m.copied]
+    return f"⚑ {', '.join(copied)}: {COPIED} (flagged, not scored differently)." \
+        if copied else ""
 
 
 def unprotected_text(missing: dict[str, str]) -> str:

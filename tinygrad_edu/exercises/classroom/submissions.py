@@ -4,6 +4,10 @@ the grader, here), as ``exercises check`` grades it; the functions of the rule e
 are read too (``rule_reading.py``: a file graded on a rule, or on the chain rule, never
 computes with complex numbers).
 
+What was graded is also compared with the answers the package ships (``copies.py``): a
+mark whose code is the same is flagged (``Mark.copied``, and a line of its text), never
+scored differently.
+
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
 time gets a ``Result`` with its ``Problem`` (every exercise "not graded"); an exercise the
@@ -20,6 +24,7 @@ from pathlib import Path
 
 from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
+from tinygrad_edu.exercises.copies import CopyReading, flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
@@ -82,13 +87,14 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
         loaded()
 
     reading = RuleReading(path, within) if any(reads(ex) for ex in exercises) else None
+    copies = CopyReading(path, within)
 
     def each(graded: Graded, name: str) -> None:
         ex = next(e for e in exercises if e.name == name)
         if reading is not None:  # (before its mark is sent: a rule's code read too)
             reading.refuse(graded, ex)
         if marked is not None:
-            marked(_mark(graded, ex, points[name]))
+            marked(_mark(graded, ex, points[name], copies))
 
     graded = grade_apart(path, exercises, each=each, within=within)
     if reading is not None:
@@ -102,18 +108,23 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
         return dataclasses.replace(_not_graded(student, path, exercises, points, Problem(
             "reported", f"{path}: reported, not scored: its code {graded.reported}"),
             "it was reported", began), unprotected=graded.unprotected)
-    marks = tuple(_mark(graded, ex, points[ex.name]) for ex in exercises)
+    marks = tuple(_mark(graded, ex, points[ex.name], copies) for ex in exercises)
     return Result(student, str(path), marks, None, time.perf_counter() - began,
                   graded.unprotected)
 
 
-def _mark(graded: Graded, ex: ExerciseSpec, points: float) -> Mark:
-    """The mark of one exercise of a file graded apart."""
+def _mark(graded: Graded, ex: ExerciseSpec, points: float,
+          copies: CopyReading | None = None) -> Mark:
+    """The mark of one exercise of a file graded apart; flagged (``copies.py``) if what was
+    graded is the same code as an answer the package ships."""
     verdict = graded.verdicts.get(ex.name)
     if verdict is not None and ex.name in graded.ended:  # (an error: it ended Python)
         return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict), failure="error")
     if verdict is not None:
-        return mark_of(ex, verdict, points)
+        mark = mark_of(ex, verdict, points)
+        same = "" if copies is None else copies.same(ex)
+        return dataclasses.replace(mark, copied=same, text=f"{mark.text}\n{flag(ex.name, same)}"
+                                   ) if same else mark
     absent, why = graded.absent[ex.name], graded.why[ex.name]
     if absent == "not a function":
         return Mark(ex.name, ex.number, "failed", 0.0, points, f"✗ {ex.name}: {why}",

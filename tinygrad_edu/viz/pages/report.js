@@ -148,6 +148,8 @@
         add(cell, "span", SYMBOLS[m.status], "mark " + cls(m.status));
         var why = m.mistakes.length ? m.mistakes.join("; ") : m.failure;
         if (why) add(cell, "span", why, "why");
+        if (m.copied) add(cell, "span", "⚑ the same code as the model answer shipped in " +
+                          "the package (" + m.copied + ")", "why");
       });
     });
   }
