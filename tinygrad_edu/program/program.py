@@ -1,0 +1,105 @@
+"""A program: a graph's tape, run as Python (``source.py``) or natively (``native.py``),
+giving the forward value and every leaf's gradient as ``backward()`` gives them.
+
+``Program.run(numbers)`` reads the leaves' numbers from their Values (the parameters, as
+they are now), runs the forward and backward pass, and adds each leaf's gradient to its
+``.grad``, as ``backward()`` adds it; it returns the output's number. Where the engine
+raises (a log of a negative number, an exp too large), the program raises the very same
+error, saying which op and which numbers: the tape is run again one step at a time, as the
+engine runs it, up to the step that fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tinygrad_edu.errors import explained
+from tinygrad_edu.ops import GivenOp, ListOp
+from tinygrad_edu.program.source import python_program
+from tinygrad_edu.program.tape import NumberStep, Step, Tape, operand_lists
+
+__all__ = ["Program"]
+
+
+class Program:
+    """A graph as a program (see the module's docstring): ``run`` it, read its ``source()``,
+    ``native()`` gives the same program in C (where a compiler is found)."""
+
+    def __init__(self, tape: Tape, name: str = "program") -> None:
+        self.tape = tape
+        self.function, self.text = python_program(tape, name)
+        self.runner: Callable[..., Any] = self.function
+        self.kind = "Python"
+
+    @property
+    def nodes(self) -> int:
+        """How many nodes the program computes."""
+        return self.tape.nodes
+
+    def source(self) -> str:
+        """The program as Python: the forward pass one line per node, then the backward
+        pass, each line the chain rule at one node with its local derivative in words."""
+        return self.text
+
+    def run(self, numbers: Sequence[float] = ()) -> float:
+        """The forward and backward pass: the output's number; each leaf's gradient added to
+        its ``.grad``. ``numbers``: the program's number inputs, in order."""
+        leaves = [leaf for _, leaf in self.tape.leaves]
+        values = [leaf._data for leaf in leaves]
+        grads = [_float_grad(leaf) for leaf in leaves]
+        try:
+            out, _, new = self.runner(values, grads, list(numbers), 1.0)
+        except (ArithmeticError, ValueError) as error:
+            replay(self.tape, values, numbers)  # (raises the engine's error for it)
+            raise error from None
+        for leaf, grad in zip(leaves, new):
+            leaf.grad = grad
+        return float(out)
+
+    def __repr__(self) -> str:
+        return (f"<{self.kind} program of {self.nodes} nodes, {len(self.tape.leaves)} leaves, "
+                f"{len(self.tape.numbers)} number inputs>")
+
+
+def _float_grad(leaf: Any) -> float:
+    grad = leaf.grad
+    if type(grad) is float:
+        return grad
+    if isinstance(grad, (int, float)) and not isinstance(grad, bool):
+        return float(grad)
+    raise TypeError(f"a program adds to a leaf's gradient, which must be a number; "
+                    f"{leaf!r} has the gradient {grad!r} (a graph, from create_graph=True?): "
+                    "zero_grad() first, or call backward(create_graph=True) without a program")
+
+
+def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> None:
+    """Run the tape's forward pass one step at a time, as the engine does, and raise the
+    engine's error (naming the op and its numbers) at the first step that fails."""
+    slots: list[Any] = [0.0] * tape.size
+    for (slot, _), value in zip(tape.leaves, values):
+        slots[slot] = value
+    for (slot, _), value in zip(tape.numbers, numbers):
+        slots[slot] = value
+    for slot, value in tape.constants.items():
+        slots[slot] = value
+    for step in tape.steps:
+        if isinstance(step, NumberStep):
+            slots[step.out] = step.function(*(slots[a] for a in step.args))
+            continue
+        if isinstance(step.row, GivenOp):
+            slots[step.out] = slots[step.given[0]]
+            continue
+        operands = operand_lists(step, slots)
+        flat = [slots[a] for a in step.args]
+        try:
+            y = step.row.forward(*operands)
+            if isinstance(step.row, ListOp):
+                step.row.local_rule(flat)
+            else:
+                for rule, node in zip(step.row.rules, step.nodes):
+                    if node and callable(rule):
+                        rule(*flat, y)
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, step.row.name, *flat) from None
+        slots[step.out] = y
