@@ -48,7 +48,9 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, count: int
             return made_from
         found = [*made_from, *reading.children_of(item)]
         for x in reading.numbers_given(item):
-            if id(x) in record.given:
+            if isinstance(x, Traced):  # (kept as given)
+                found.append(x)
+            elif id(x) in record.given:
                 found.append(record.given[id(x)][1])
         return found
 
@@ -181,6 +183,8 @@ def _node_step(tape: Tape, node: Value, record: Recording, slots: dict[int, int]
         tape.names[out] = label
 
     def number(x: Any) -> int:
+        if isinstance(x, Traced):  # (the node keeps the traced number as it was given)
+            return slots[id(x)]
         if id(x) in record.given:
             record.used.add(id(x))
             return slots[id(record.given[id(x)][1])]

@@ -14,6 +14,7 @@ checks at every run that the number is the same, to the last bit.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import sys
 import threading
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "recording"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "largest_or_smallest", "recording"]
 
 _HERE = __file__.rsplit("/", 1)[0]
 _PACKAGE = _HERE.rsplit("/", 1)[0]
@@ -216,6 +217,9 @@ class Traced:
     def __rpow__(self, other: Any) -> Any: return _binary("**", operator.pow, other, self)
 
 
+numbers.Real.register(Traced)  # (a real number: the engine's functions take it as one)
+
+
 def _number(x: Any) -> Traced | float | None:
     """``x`` as a comparison or a step reads it: a Traced, a plain number, or None."""
     if isinstance(x, Traced):
@@ -274,3 +278,26 @@ def _through_value(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return found.handed(x) if found is not None else x.value
 
     return function(plain(a), plain(b))
+
+
+def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Python's ``max`` (or ``min``) as a capture sees it: over numbers of which some are
+    traced, one step of the program (``max(v.data for v in logits)``, microgpt's softmax,
+    is the largest of those numbers at every run, not a guard on which one it was); with a
+    ``key``, or over anything else, Python's own."""
+    def chosen(*args: Any, **options: Any) -> Any:
+        if recording() is None or "key" in options:
+            return builtin(*args, **options)
+        items = list(args[0]) if len(args) == 1 else list(args)
+        if not items and "default" in options:
+            return options["default"]
+        if not any(isinstance(x, Traced) for x in items) or not all(
+                isinstance(x, (Traced, float, int)) and not isinstance(x, bool)
+                for x in items):
+            return builtin(items, **options)
+        if len(items) == 1:
+            return items[0]
+        return _step(name, builtin, *items)
+
+    chosen.__name__ = name
+    return chosen

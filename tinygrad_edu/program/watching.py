@@ -6,6 +6,7 @@ class as it is. Put back when the last capture ends.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.traced import Traced, learners_line, recording
+from tinygrad_edu.program.traced import Traced, largest_or_smallest, learners_line, recording
 
 __all__ = ["watching"]
 
@@ -34,7 +35,8 @@ def watching() -> Iterator[None]:
 
 def _patch() -> None:
     """While a capture runs (in any thread), Value's number, its comparisons and its
-    constructor are seen by the capture of the thread that runs one (others are untouched)."""
+    constructor, and Python's ``max`` and ``min``, are seen by the capture of the thread
+    that runs one (others are untouched)."""
     global _patched
     with _patch_lock:
         _patched += 1
@@ -72,6 +74,9 @@ def _patch() -> None:
             if found is not None:
                 found.made[id(v)] = v
 
+        _original["max"], _original["min"] = builtins.max, builtins.min
+        builtins.max = largest_or_smallest(builtins.max, "max")
+        builtins.min = largest_or_smallest(builtins.min, "min")
         Value.data = property(get, set_, doc=data.__doc__)  # type: ignore[method-assign,assignment]
         Value.__init__ = made  # type: ignore[method-assign,assignment]
         for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__",
@@ -103,6 +108,7 @@ def _unpatch() -> None:
     with _patch_lock:
         _patched -= 1
         if _patched == 0:
+            builtins.max, builtins.min = _original.pop("max"), _original.pop("min")
             for name, attribute in _original.items():
                 setattr(Value, name, attribute)
             _original.clear()
