@@ -142,15 +142,18 @@ def test_micrograds_demo_loss_is_one_program_with_its_accuracy():
     assert step.captures == 1  # (new numbers, the same program)
 
 
-@pytest.mark.parametrize("use", [
-    lambda v: Value(math.exp(v.data)) * v,
-    lambda v: v * float(v),
-    lambda v: v * int(v.data),
-    lambda v: v * round(v.data, 1),
-    lambda v: v * float(f"{v.data:.3f}"),
-    lambda v: v * {v.data: 2.0}[v.data],
-], ids=["math.exp", "float", "int", "round", "format", "hash"])
-def test_a_number_the_capture_cannot_follow_is_guarded_to_stay_the_same(use):
+@pytest.mark.parametrize("use, captures", [
+    (lambda v: Value(math.exp(v.data)) * v, 3),
+    (lambda v: v * float(v), 3),
+    (lambda v: v * int(v.data), 3),
+    (lambda v: v * round(v.data, 1), 3),
+    (lambda v: v * float(f"{v.data:.3f}"), 3),
+    (lambda v: v * {v.data: 2.0}[v.data], 3),
+    (lambda v: v * v.item() ** 2, 1),  # (followed: no constant)
+    (lambda v: v * v.detach().exp(), 1),
+    (lambda v: v * (3.0 if v > 2.0 else -1.0), 3),
+], ids=["math.exp", "float", "int", "round", "format", "hash", "item", "detach", "compare"])
+def test_a_number_the_capture_cannot_follow_is_guarded_to_stay_the_same(use, captures):
     x = Value(1.25)
 
     def f():
@@ -161,7 +164,7 @@ def test_a_number_the_capture_cannot_follow_is_guarded_to_stay_the_same(use):
         x.data = number
         (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, [x])
         assert bits(out) == bits(ref) and ours == theirs
-    assert step.captures == 3  # (1.25, then 2.5, then -0.75: never a stale constant)
+    assert step.captures == captures  # (a constant: 1.25, then 2.5, then -0.75)
 
 
 def test_an_int_given_picks_the_program():
@@ -245,6 +248,19 @@ def test_what_a_program_cannot_do_is_refused_with_the_line():
 
     with pytest.raises(RuntimeError, match="no_grad"):
         compile(under_no_grad)()
+    def reads_a_gradient():
+        return x * x.grad
+
+    with pytest.raises(RuntimeError, match=r"reads a Value's \.grad"):
+        compile(reads_a_gradient)()
+
+    def calls_backward():
+        y = x * x
+        y.backward()
+        return y
+
+    with pytest.raises(RuntimeError, match=r"backward\(\) inside a compiled function"):
+        compile(calls_backward)()
     with pytest.raises(TypeError, match="returns its loss"):
         compile(lambda: 3.0)()
     with pytest.raises(TypeError, match="a function of Values"):
@@ -271,3 +287,49 @@ def test_another_thread_reads_plain_numbers_while_a_capture_runs():
     compile(f)()
     thread.join()
     assert seen == [float]
+
+
+READS = [
+    lambda v: v.data, lambda v: -v.data, lambda v: abs(v.data) + 1.0, lambda v: v.data * 0.5,
+    lambda v: v.data / 3.0, lambda v: max(v.data, 0.25), lambda v: min(v.data, v.data * 2),
+    lambda v: math.exp(min(v.data, 50.0)), lambda v: float(int(v.data)),
+    lambda v: v.item(), lambda v: 1.0 if v.data > 0.3 else -2.0,
+    lambda v: (v.data > 0) + (v.data < 1.0), lambda v: float(v) ** 2,
+]
+"""Ways code reads a Value's number and computes a plain number from it."""
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_numbers_read_from_the_graph_are_never_stale(seed):
+    """Random graphs whose code reads numbers of its own nodes, computes plain numbers from
+    them in every way of READS, and feeds them back (as operands, as leaves, through
+    detach()); run on new numbers, the program gives the engine's numbers or captures
+    again: a wrong reuse never happens."""
+    program, _ = generate(seed, size=12, edge_rate=0.0)
+    params = [Value(x) for x in program.leaves]
+    rng = random.Random(seed)
+    plan = [(rng.randrange(len(READS)), rng.random(), rng.randrange(3)) for _ in program.steps]
+
+    def f():
+        nodes = list(params)
+        for s, (read, where, how) in zip(program.steps, plan):
+            node = apply(s, nodes, OURS)
+            if where < 0.4:
+                number = READS[read](node)
+                node = (node * number if how == 0 else node + Value(number) if how == 1
+                        else node - node.detach() * number)
+            nodes.append(node)
+        return nodes[-1]
+
+    step = compile(f)
+    for _ in range(5):
+        try:
+            (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, params)
+        except (ArithmeticError, ValueError) as error:
+            with pytest.raises(type(error)):
+                f()
+        else:
+            assert bits(out) == bits(ref)
+            assert [bits(g) for g in ours] == [bits(g) for g in theirs]
+        for p in params:
+            p.data = p.data * rng.choice([1.0, 0.9, -1.1, 1.7])

@@ -64,7 +64,7 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, count: int
             slots[id(item)] = _node_step(tape, item, record, slots)
 
     order = walk(root)
-    backward_nodes = [id(n) for n in order]
+    backward_nodes = [id(n) for n in order if not reading.is_leaf(n)]  # (nodes, not leaves)
     guards_on = [_plain_guard(g) for g in record.guards]
     extra: list[Any] = [*outputs]
     for g in guards_on:
@@ -198,15 +198,18 @@ def _node_step(tape: Tape, node: Value, record: Recording, slots: dict[int, int]
         given += [number(d) for d in reading.local_grads_of(node)]
         children = reading.children_of(node)
         args = tuple(slots[id(c)] for c in children)
-        held = {slot for slot, _ in tape.leaves}
-        graded = tuple(not reading.is_leaf(c) or slots[id(c)] in held for c in children)
+        graded = tuple(_graded(c, record) for c in children)
         tape.steps.append(Step(row, out, args, graded, given=tuple(given)))
         return out
     operands = reading.operands_of(node)
     args = tuple(slots[id(x)] if isinstance(x, Value) else number(x) for x in operands)
     first = len(operands) // 2 if isinstance(row, ListOp) and row.lists == 2 else 0
-    held = {slot for slot, _ in tape.leaves}  # (a leaf made inside gets no gradient)
-    graded = tuple(isinstance(x, Value) and (not reading.is_leaf(x) or slots[id(x)] in held)
-                   for x in operands)
+    graded = tuple(isinstance(x, Value) and _graded(x, record) for x in operands)
     tape.steps.append(Step(row, out, args, graded, first))
     return out
+
+
+def _graded(x: Value, record: Recording) -> bool:
+    """Whether a gradient flows into ``x``: a node, or a leaf that was there before the
+    capture (a leaf made inside, from a constant or a traced number, gets none)."""
+    return not reading.is_leaf(x) or (id(x) not in record.leaves and id(x) not in record.made)

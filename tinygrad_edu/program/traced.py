@@ -80,7 +80,7 @@ class Recording:
     def handed(self, x: Traced) -> float:
         """``x``'s number as a new float object the engine stores in a node: the capture finds
         it there by identity and makes it an input of that node."""
-        number = float.__new__(float, x.value)  # (a new object: identity is its name)
+        number = float(x.value) * 1.0  # (a new object, -0.0 kept: identity is its name)
         self.given[id(number)] = (number, x)
         return number
 

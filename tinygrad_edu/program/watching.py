@@ -74,6 +74,58 @@ def _patch() -> None:
             if found is not None:
                 found.made[id(v)] = v
 
+        for name in ("item", "detach", "local_grads", "backward", "grad"):
+            if name in Value.__dict__:
+                _original[name] = Value.__dict__[name]
+        item, detach = _original.get("item"), _original.get("detach")
+        grad = _original.get("grad")
+
+        def refused(what: str) -> Any:
+            found = recording()
+            if found is not None and not found.refused:
+                found.refused = f"{what}, at {_line()}"
+            return found
+
+        def item_(v: Value) -> Any:
+            return get(v) if recording() is not None else item(v)  # type: ignore[misc]
+
+        def detach_(v: Value) -> Any:
+            if recording() is None:
+                return detach(v)  # type: ignore[misc]
+            return Value(get(v))  # (a leaf of the number it holds: an input of the program)
+
+        def local_grads_(v: Value) -> Any:
+            if refused("it reads a node's local_grads: numbers of the graph a program "
+                       "cannot follow; read them outside the compiled function") is None:
+                return _original["local_grads"].__get__(v)
+            return _original["local_grads"].__get__(v)
+
+        def backward_(v: Value, *args: Any, **kwargs: Any) -> Any:
+            if recording() is not None:
+                raise RuntimeError(
+                    f"backward() inside a compiled function ({_line()}): return the loss, and "
+                    "call .backward() on what the compiled function returns")
+            return _original["backward"](v, *args, **kwargs)
+
+        def grad_get(v: Value) -> Any:
+            if recording() is not None:
+                refused("it reads a Value's .grad: a number a program cannot follow; read "
+                        "gradients outside the compiled function")
+            return grad.__get__(v)  # type: ignore[union-attr]
+
+        def grad_set(v: Value, number: Any) -> None:
+            grad.__set__(v, number)  # type: ignore[union-attr]
+
+        if item is not None:
+            Value.item = item_  # type: ignore[method-assign]
+        if detach is not None:
+            Value.detach = detach_  # type: ignore[method-assign]
+        if "local_grads" in _original:
+            Value.local_grads = property(local_grads_)  # type: ignore[method-assign,assignment]
+        if "backward" in _original:
+            Value.backward = backward_  # type: ignore[method-assign]
+        if grad is not None:
+            Value.grad = property(grad_get, grad_set)  # type: ignore[method-assign,assignment]
         _original["max"], _original["min"] = builtins.max, builtins.min
         builtins.max = largest_or_smallest(builtins.max, "max")
         builtins.min = largest_or_smallest(builtins.min, "min")
