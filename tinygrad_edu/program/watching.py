@@ -116,16 +116,11 @@ def _patch() -> None:
         def grad_set(v: Value, number: Any) -> None:
             grad.__set__(v, number)  # type: ignore[union-attr]
 
-        if item is not None:
-            Value.item = item_  # type: ignore[method-assign]
-        if detach is not None:
-            Value.detach = detach_  # type: ignore[method-assign]
-        if "local_grads" in _original:
-            Value.local_grads = property(local_grads_)  # type: ignore[method-assign,assignment]
-        if "backward" in _original:
-            Value.backward = backward_  # type: ignore[method-assign]
-        if grad is not None:
-            Value.grad = property(grad_get, grad_set)  # type: ignore[method-assign,assignment]
+        for name, replaced in (("item", item_), ("detach", detach_),
+                               ("local_grads", property(local_grads_)),
+                               ("backward", backward_), ("grad", property(grad_get, grad_set))):
+            if name in _original:
+                setattr(Value, name, replaced)
         _original["max"], _original["min"] = builtins.max, builtins.min
         builtins.max = largest_or_smallest(builtins.max, "max")
         builtins.min = largest_or_smallest(builtins.min, "min")
