@@ -125,6 +125,7 @@ class Compiled:
         self.captures = 0
         self.runs = 0
         self.last_capture = ""
+        self.last: _Entry | None = None
         self.__wrapped__ = function
         self.__name__ = getattr(function, "__name__", "compiled")
         self.__doc__ = getattr(function, "__doc__", None)
@@ -133,6 +134,16 @@ class Compiled:
         count = sum(len(v) for v in self.programs.values())
         return (f"<compiled {self.__name__}: {count} program(s) for {len(self.programs)} "
                 f"structure(s), {self.captures} capture(s), {self.runs} run(s) as a program>")
+
+    def program(self) -> Program:
+        """The program the last call ran (or captured)."""
+        if self.last is None:
+            raise RuntimeError(f"{self.__name__} has no program yet: call it once first")
+        return self.last.program
+
+    def source(self) -> str:
+        """The last call's program as Python (``Program.source``)."""
+        return self.program().source()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if recording() is not None:
@@ -144,6 +155,7 @@ class Compiled:
             ran = self._run(entry, numbers, values)
             if ran is not None:
                 self.runs += 1
+                self.last = entry
                 return ran
         return self._capture(key, args, kwargs, numbers)
 
@@ -177,9 +189,11 @@ class Compiled:
         if record.refused:
             raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                f"{record.refused}")
-        entry, result = _build(self.__name__, answer, record, len(numbers), (args, kwargs))
+        entry, result = _build(self.__name__, answer, record, len(numbers), (args, kwargs),
+                               self.native)
         kept = self.programs.setdefault(key, [])
         kept.append(entry)
+        self.last = entry
         del kept[:-self.keep]
         return result
 
@@ -242,7 +256,7 @@ def _traced(tree: Any, counter: Any, numbers: list[float]) -> Any:
 
 
 # --------------------------------------------------------------------------- the program
-def _build(name: str, answer: Any, record: Recording, count: int, given: Any
+def _build(name: str, answer: Any, record: Recording, count: int, given: Any, native: bool
            ) -> tuple[_Entry, Any]:
     """The captured graph as a program, and the first call's answer."""
     found = [v for v in _values_in(answer)]
@@ -257,7 +271,12 @@ def _build(name: str, answer: Any, record: Recording, count: int, given: Any
     tape, arg_leaves, slot_of = captured_tape(root, _outputs_of(answer), record, count,
                                               _flatten(given)[2])
     shape, items = _answer_shape(answer, slot_of, tape)
-    program = Program(tape, name)
+    if native:  # (C where it can; its Python program is made only where C stops)
+        from tinygrad_edu.program.native import native_program
+
+        program: Any = native_program(tape, name)
+    else:
+        program = Program(tape, name)
     entry = _Entry(program, shape, arg_leaves)
     first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
     return entry, _answer(shape, reading.number_of(root), first, _EngineRun(root))

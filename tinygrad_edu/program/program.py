@@ -16,8 +16,9 @@ from typing import Any
 
 from tinygrad_edu.errors import explained
 from tinygrad_edu.ops import GivenOp, ListOp
+from tinygrad_edu.program.reading import gradient_number, number_of
 from tinygrad_edu.program.source import python_program
-from tinygrad_edu.program.tape import NumberStep, Step, Tape, operand_lists
+from tinygrad_edu.program.tape import NumberStep, Tape, operand_lists
 
 __all__ = ["Program"]
 
@@ -46,31 +47,43 @@ class Program:
         """The forward and backward pass: the output's number; each leaf's gradient added to
         its ``.grad``. ``numbers``: the program's number inputs, in order."""
         leaves = [leaf for _, leaf in self.tape.leaves]
-        values = [leaf._data for leaf in leaves]
-        grads = [_float_grad(leaf) for leaf in leaves]
+        values = [number_of(leaf) for leaf in leaves]
+        grads = [gradient_number(leaf) for leaf in leaves]
+        if len(numbers) != len(self.tape.numbers):
+            raise TypeError(f"this program takes {len(self.tape.numbers)} number input(s), "
+                            f"got {len(numbers)}: run(numbers) with them in order (a compiled "
+                            "function passes them itself)")
         try:
-            out, _, new = self.runner(values, grads, list(numbers), 1.0)
+            found = self.runner(values, grads, list(numbers), 1.0)
         except (ArithmeticError, ValueError) as error:
             replay(self.tape, values, numbers)  # (raises the engine's error for it)
             raise error from None
+        if found is None:
+            failed = next((c for c in self.tape.guards), None)
+            raise RuntimeError(
+                "a guard of this program fails on these numbers: the code that built it would "
+                f"build another graph now ({failed.where if failed else 'a guard'}); call the "
+                "compiled function, which captures it again")
+        out, _, new = found
         for leaf, grad in zip(leaves, new):
             leaf.grad = grad
         return float(out)
 
+    def native(self) -> Any:
+        """The same program run natively where it can (``native.py``)."""
+        from tinygrad_edu.program.native import native_program
+
+        return native_program(self)
+
+    def to_torch(self) -> Any:
+        """The same graph as a function of torch tensors (``torch.py``)."""
+        from tinygrad_edu.program.torch import to_torch
+
+        return to_torch(self)
+
     def __repr__(self) -> str:
         return (f"<{self.kind} program of {self.nodes} nodes, {len(self.tape.leaves)} leaves, "
                 f"{len(self.tape.numbers)} number inputs>")
-
-
-def _float_grad(leaf: Any) -> float:
-    grad = leaf.grad
-    if type(grad) is float:
-        return grad
-    if isinstance(grad, (int, float)) and not isinstance(grad, bool):
-        return float(grad)
-    raise TypeError(f"a program adds to a leaf's gradient, which must be a number; "
-                    f"{leaf!r} has the gradient {grad!r} (a graph, from create_graph=True?): "
-                    "zero_grad() first, or call backward(create_graph=True) without a program")
 
 
 def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> None:

@@ -19,6 +19,7 @@ def row_of(node: Value) -> Op | None:
 
 
 def is_leaf(node: Value) -> bool:
+    """Whether ``node`` is a leaf (made by ``Value(...)``, not by an op)."""
     return node._row is None
 
 

@@ -21,7 +21,13 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.ops import GivenOp, ListOp, Op
-from tinygrad_edu.program.reading import children_of, local_grads_of, operands_of, row_of
+from tinygrad_edu.program.reading import (
+    children_of,
+    local_grads_of,
+    number_of,
+    operands_of,
+    row_of,
+)
 
 __all__ = ["Check", "NumberStep", "Step", "Tape", "tape_of"]
 
@@ -160,7 +166,7 @@ def _leaf(tape: Tape, leaf: Value, source: LeafSource | None,
     if leaf.label:
         tape.names[slot] = leaf.label
     if made_inside is not None and made_inside(leaf):
-        tape.constants[slot] = leaf._data
+        tape.constants[slot] = number_of(leaf)
     else:
         tape.leaves.append((slot, leaf))
     return slot
