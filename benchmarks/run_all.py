@@ -1,5 +1,5 @@
 """Run the benchmarks: ``python benchmarks/run_all.py [NAME] [options]``, NAME one of scalar,
-gpt, heart, tensor, before-after, exercises, report, live and all.
+gpt, heart, program, tensor, before-after, exercises, report, live and all.
 
 ``scalar`` (the default) compares the scalar engine with micrograd and PyTorch
 (bench_scalar.py), then times a GPT's training step against a plain microgpt-style Value
@@ -11,7 +11,9 @@ and Chromium) times the playground in a browser (bench_live.py); ``before-after`
 ``all`` either: it compares two versions) times the tensor engine's training epoch against
 an earlier version, ``--baseline REF`` (default main; bench_tensor_baseline.py), and ``heart``
 (not in ``all``) the scalar engine's training steps against an earlier version and against
-microgpt's and micrograd's Values, collector on and off (bench_heart.py). Options
+microgpt's and micrograd's Values, collector on and off (bench_heart.py); ``program``
+a graph as a program at each level, interpreted, Python, native and PyTorch
+(bench_program.py). Options
 after the name go to each of its scripts (``--quick`` for a smoke test). Each script runs in
 a process of its own, so that what one imports (PyTorch's objects, which the garbage
 collector walks) does not slow the next. Nothing is installed here: ``./run.sh bench``
@@ -29,9 +31,9 @@ SCRIPTS = {"scalar": ["bench_scalar.py", "bench_gpt.py"], "gpt": ["bench_gpt.py"
            "tensor": ["bench_tensor.py"], "exercises": ["bench_exercises.py"],
            "report": ["bench_report.py"],
            "live": ["bench_live.py"], "before-after": ["bench_tensor_baseline.py"],
-           "heart": ["bench_heart.py"],
+           "heart": ["bench_heart.py"], "program": ["bench_program.py"],
            "all": ["bench_scalar.py", "bench_gpt.py", "bench_tensor.py", "bench_exercises.py",
-                   "bench_report.py"]}
+                   "bench_report.py", "bench_program.py"]}
 
 
 def main(argv: list[str]) -> int:

@@ -138,3 +138,22 @@ def test_the_heart_benchmark_times_before_and_after_against_microgpt_and_microgr
                 (workload, gc, out)
         assert re.search(rf"\| peak memory of one {re.escape(workload)} \(tracemalloc\) \| "
                          r"[\d.]+ MiB \|", out), (workload, out)
+
+
+def test_the_program_benchmark_checks_every_program_against_the_engine():
+    """``benchmarks/bench_program.py --quick`` (``./run.sh bench program``): every program's
+    gradients are checked against the engine's before it is timed (the script fails
+    otherwise), and every row and column of the table is there. Times are not checked."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "program", "--quick"],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    out = result.stdout
+    assert "| step | micrograd | microgpt Value | interpreted | Python program | native " \
+           "program | PyTorch | capture + build, per structure |" in out, out
+    for step in ("micrograd's demo step, per op", "the same step, our nn",
+                 "microgpt's step, the name", "a deep chain"):
+        line = next((row for row in out.splitlines() if row.startswith(f"| {step}")), "")
+        assert re.search(r"\| [\d.]+ / [\d.]+ ms, \d+ ns/node, \*\*[\d.]+×\*\* \| "
+                         r"[\d.]+ / [\d.]+ ms, \d+ ns/node, \*\*[\d.]+×\*\* \|", line), (step, out)

@@ -197,7 +197,8 @@ def test_the_tour_prints_what_it_shows(tmp_path, monkeypatch):
         assert printed(code, namespace) == shown, code
 
 
-GUIDES_THAT_RUN = ["stepping.md", "tensor-engine.md", "exercises.md", "paths.md", "microgpt.md"]
+GUIDES_THAT_RUN = ["stepping.md", "tensor-engine.md", "exercises.md", "paths.md", "microgpt.md",
+                   "programs.md"]
 
 
 @pytest.mark.parametrize("guide", GUIDES_THAT_RUN)

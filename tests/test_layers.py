@@ -27,8 +27,9 @@ LAYERS = [
     ["tensor.engine"],
     ["tensor.nn.functional", "nn.functional", "nn.init", "nn.saving", "nn.module",
      "training.optim", "tensor.nn.layers", "nn.mlp", "nn.gpt", "nn", "tensor.nn",
-     "training.loader", "training.data", "training.text", "training.idx", "training.fit",
-     "training"],
+     "training.loader", "training.data", "training.text", "training.idx"],
+    ["program"],  # a graph as a program (a tool: compile, native, to_torch of a model)
+    ["training.fit", "training"],  # (fit(compile=True) runs its steps as a program)
     # (autograd.functional and gradcheck make fresh leaves of either engine from plain
     # numbers or arrays: they stand above both, beside the tensor package their arrays need)
     ["viz.stepping", "tensor", "autograd.functional", "testing.gradcheck", "testing", "viz",
@@ -37,7 +38,7 @@ LAYERS = [
 ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "custom_ops",
            "copying", "autograd.higher", "sums", "scopes", "autograd.gradients", "decorators",
            "as_number", "familiar_names", "grad_mode", "safe_math", "errors"}
-TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit"}
+TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit", "program"}
 
 # The folders by purpose, and the folders each may import (a folder may always import the
 # scalar engine's files at the root, and itself). The engines' folders come first: they
@@ -47,11 +48,14 @@ FOLDERS = {
     "autograd": set(),  # (functional.py makes Tensors of arrays: see FACES)
     "tensor": {"autograd"},
     "nn": set(),
-    "training": {"nn"},
-    "viz": {"autograd", "nn", "training", "exercises"},  # (the playground grades exercises)
+    "training": {"nn", "program"},  # (fit(compile=True) runs its steps as a program)
+    "program": {"nn"},  # (to_torch of a model made with nn)
+    "viz": {"autograd", "nn", "training", "exercises", "program"},  # (the playground grades
+    # exercises and shows a graph's program)
     "testing": {"autograd", "tensor"},
     "exercises": {"autograd", "tensor", "nn", "training", "viz", "testing"},
-    "commands": {"autograd", "tensor", "nn", "training", "viz", "exercises", "testing"},
+    "commands": {"autograd", "tensor", "nn", "training", "viz", "exercises", "testing",
+                 "program"},
 }
 FACES = {  # modules that stand above their own folder, and what they may import besides it
     "tensor": {"nn", "training", "viz", "autograd"},

@@ -124,9 +124,10 @@ BLOCK = re.compile(r"^```python\n(.*?)^```[ \t]*$", re.S | re.M)
 CONTINUES = "<!-- continues -->"
 NOT_IN_THE_BROWSER = re.compile(
     r"numpy|\bnp\.|tinygrad_edu\.tensor|\bTensor\b|\btorch\b|matplotlib|mnist|ipywidgets|"
-    r"step_slider|micrograd|tinygrad_edu\.train(ing\.fit)?\b|\bfit\(|__main__|subprocess|\bopen\(")
+    r"step_slider|micrograd|tinygrad_edu\.train(ing\.fit)?\b|\bfit\(|__main__|subprocess|\bopen\(|"
+    r"native_program|\.native\(\)")
 """What the browser's Python cannot run: NumPy and what stands on it, other packages, files
-and programs of the reader's machine."""
+and programs of the reader's machine (a C compiler for a native program)."""
 
 
 def runnable(code: str) -> bool:

@@ -59,6 +59,9 @@ def playground_the_quickstart_prints_its_gradients(playground):
     assert playground.text_content("#graph-title").startswith("Graph of f")
     assert playground.locator("#graph img").count() == 1
     assert playground.is_visible("#replay")
+    program = playground.text_content("#program")  # the graph as a program, made here
+    assert playground.is_visible("#program") and program.startswith("def f(leaves, grads")
+    assert "# backward: the chain rule at each node" in program
 
 
 def playground_a_second_run_answers_quickly(playground):

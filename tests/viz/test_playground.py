@@ -14,6 +14,8 @@ import pytest
 
 from tests.viz.test_replay import requires_renderer
 from tinygrad_edu import viz
+from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.tape import tape_of
 from tinygrad_edu.viz.playground import assigned_names, check, exercises, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,3 +267,15 @@ def test_the_examples_and_the_guides_blocks_run_without_numpy(tmp_path):
     assert done.returncode == 0, done.stderr
     failed = json.loads(done.stdout.splitlines()[-1])
     assert not failed, f"these fail without NumPy:\n{done.stderr[-3000:]}"
+
+
+def test_the_graph_is_shown_as_the_program_compile_runs():
+    code = ("from tinygrad_edu import Value\nx = Value(3.0, label='x')\n"
+            "y = Value(-2.0, label='y')\nf = (x * y).tanh() + x\n")
+    shown = run(code)
+    namespace: dict = {}
+    exec(code, namespace)
+    assert shown.program == Program(tape_of(namespace["f"]), "f").source().rstrip("\n")
+    assert "1 - " in shown.program and "# backward" in shown.program  # tanh's words
+    assert run("from tinygrad_edu import Value\nx = Value(1.0)\n").program_note.startswith(
+        "x is a leaf")

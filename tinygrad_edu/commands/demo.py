@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,10 @@ def demo(args: argparse.Namespace) -> int:
           f"learning rate falling from 1.0 to 0.1, {args.steps} full-batch steps.")
     optimizer, schedule = demo_optimizer(model, args.steps)
     try:
+        started = time.perf_counter()
         history = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=L2,
                       scheduler=schedule, seed=args.seed, desc="training")
+        took = time.perf_counter() - started
     except TrainingDiverged as error:
         print(f"demo: {error}", file=sys.stderr)
         return 1
@@ -67,6 +70,7 @@ def demo(args: argparse.Namespace) -> int:
     if history.loss:
         print(f"After {args.steps} steps: loss {history.loss[-1]:.4f}, training accuracy "
               f"{history.accuracy[-1]:.1%}")
+        print(as_a_program(args, X, y, history, took))
 
     try:
         plot_decision_boundary(model, X, y, png, title=f"MLP(2, [16, 16, 1]) after "
@@ -85,6 +89,25 @@ def demo(args: argparse.Namespace) -> int:
         print(f"demo: cannot write to {out}: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def as_a_program(args: argparse.Namespace, X: Any, y: Any, history: Any, took: float) -> str:
+    """The same training again, each step run as a program (fit(compile=True)): its time
+    beside the engine's, and whether the numbers are the same."""
+    from tinygrad_edu.nn import hinge_loss
+    from tinygrad_edu.training.fit import fit
+    from tinygrad_edu.viz.watch import L2, demo_model, demo_optimizer
+
+    model = demo_model(args.seed)
+    optimizer, schedule = demo_optimizer(model, args.steps)
+    started = time.perf_counter()
+    again = fit(model, X, y, hinge_loss, optimizer, epochs=args.steps, l2=L2,
+                scheduler=schedule, seed=args.seed, progress=False, compile=True)
+    program = time.perf_counter() - started
+    same = "the very same numbers" if (again.loss, again.accuracy) == (
+        history.loss, history.accuracy) else "DIFFERENT numbers (please report this)"
+    return (f"The same {args.steps} steps as a program, the graph captured once "
+            f"(fit(..., compile=True)): {program:.2f} s against {took:.2f} s, {same}.")
 
 
 def plot_decision_boundary(model: Any, X: Any, y: Any, path: Path, title: str) -> None:

@@ -21,7 +21,6 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from tinygrad_edu.as_number import number_of
 from tinygrad_edu.engine import Value, exp, log, relu
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.sums import dot, vsum
@@ -30,6 +29,12 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge_loss",
     "l2_penalty", "log_softmax", "logsumexp", "mse_loss", "softmax",
 ]
+
+
+def number_of(x: Any) -> Any:
+    """The number in a Value (its ``.data``: a tool that watches the numbers code reads, as a
+    capture does, sees this one), or a plain number as it is."""
+    return x.data if isinstance(x, Value) else x
 
 Scalar = Any  # a Value or a plain number
 
@@ -51,7 +56,7 @@ def logsumexp(xs: Iterable[Scalar]) -> Value:
         raise DomainError("logsumexp: every input is -inf, so the result is log(0) = -inf and "
                           "its gradient is undefined; scores that are all -inf usually mean a "
                           "model that has diverged")
-    m = max((v for v in values if math.isfinite(v)), default=0.0)
+    m = max((v for v in values if abs(v) < math.inf), default=0.0)  # (NaN is not < inf)
     return m + log(vsum(exp(x - m) for x in xs))
 
 

@@ -66,7 +66,9 @@ class Shown:
     showed, else the Value's graph), or ``graph_note`` saying why there is none;
     ``replay``, a replay page's HTML (``replay_title`` says whose), or ``replay_note``
     saying why there is none; ``error``, whether the code raised; ``note``, what happened,
-    in a sentence, when there is nothing to draw."""
+    in a sentence, when there is nothing to draw; ``program``, the last Value's graph as a
+    program (``tinygrad_edu.program``: the forward pass a line per node, then the chain
+    rule a line per node), or ``program_note`` saying why there is none."""
 
     name: str | None = None
     svg: str | None = None
@@ -77,6 +79,8 @@ class Shown:
     graph_title: str | None = None
     replay_title: str | None = None
     note: str | None = None
+    program: str | None = None
+    program_note: str | None = None
 
 
 @dataclass
@@ -195,8 +199,36 @@ def _show(name: str | None, root: Value | None, ran: _Run) -> Shown:
     if ran.replay is None:
         replay_title = f"Replay of {name}"
         replay, replay_note = _replay_of(name, root)
+    program, program_note = _program_of(name, root)
     return Shown(name, svg, graph_note, replay, replay_note, ran.failed, graph_title,
-                 replay_title)
+                 replay_title, program=program, program_note=program_note)
+
+
+PROGRAM_LINES = 120
+"""The most lines of a program the page shows (its beginning and its end)."""
+
+
+def _program_of(name: str, root: Value) -> tuple[str | None, str | None]:
+    """``root``'s graph as the Python program it becomes (``tinygrad_edu.program``), the
+    middle of a long one left out; or why there is none."""
+    from tinygrad_edu.program.program import Program
+    from tinygrad_edu.program.reading import is_leaf
+    from tinygrad_edu.program.tape import tape_of
+
+    if is_leaf(root):
+        return None, f"{name} is a leaf: its graph is one number, no program to run."
+    try:
+        source = Program(tape_of(root), name if name.isidentifier() else "program").source()
+    except Exception as error:  # (a graph the program cannot take: said, never raised)
+        return None, f"No program: {type(error).__name__}: {error}"
+    lines = source.splitlines()
+    if len(lines) > PROGRAM_LINES:
+        half = PROGRAM_LINES // 2
+        lines = [*lines[:half], f"    # ... {len(lines) - PROGRAM_LINES} lines more ...",
+                 *lines[-half:]]
+    return "\n".join(lines), (
+        f"{name}'s graph as a program: compile(f) captures a function of Values as one; run "
+        "on the same numbers, it gives backward()'s numbers bit for bit.")
 
 
 def _no_value_note(ran: _Run) -> str:

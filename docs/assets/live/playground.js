@@ -125,6 +125,9 @@
     frame.removeAttribute("srcdoc");
     $("graph-title").firstChild.textContent = "Graph";
     $("replay-title").firstChild.textContent = "Replay";
+    $("program").textContent = "";
+    $("program").hidden = true;
+    $("program-note").textContent = "";
   }
 
   run.addEventListener("click", function () {
@@ -185,6 +188,11 @@
     }
     $("replay-note").textContent = result.replay_note || (result.replay ? "" :
       "No replay: the code names no Value and shows no replay.");
+    // the graph as a program (text only: textContent, never HTML)
+    $("program").hidden = !result.program;
+    $("program").textContent = result.program || "";
+    $("program-note").textContent = result.program_note || (result.program ? "" :
+      "No program: the code names no Value.");
   }
 
   // The SVG as a picture (an <img>: it cannot run anything), as wide as the column allows

@@ -1,0 +1,335 @@
+"""compile(): a function of Values captured once as a program, then run as one, gives the
+engine's numbers bit for bit, or captures again where the code would build another graph;
+a wrong reuse is impossible (the branch, microgpt's softmax, micrograd's demo loss, numbers
+the capture cannot follow)."""
+
+import math
+import random
+import re
+import struct
+import threading
+
+import pytest
+
+from tests.differential.programs import OURS, apply, generate
+from tinygrad_edu import Value, no_grad
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.program.capture import compile
+
+
+def bits(x: float) -> bytes:
+    return b"nan" if x != x else struct.pack("<d", x)
+
+
+def engine_and_program(step, function, params, *args):
+    """The compiled call's loss and gradients, and the engine's on the same numbers."""
+    for p in params:
+        p.grad = 0.0
+    out = step(*args)
+    first = out[0] if isinstance(out, tuple) else out
+    first.backward()
+    ours = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    ref = function(*args)
+    loss = ref[0] if isinstance(ref, tuple) else ref
+    loss.backward()
+    return (first.data, ours, out), (loss.data, [p.grad for p in params], ref)
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_a_random_graph_captured_once_gives_the_engines_numbers_for_new_leaves(seed):
+    program, _ = generate(seed)
+    params = [Value(x) for x in program.leaves]
+
+    rng = random.Random(seed)
+    j, k = rng.randrange(len(params)), rng.randrange(len(params))
+
+    def f():
+        nodes = list(params)
+        for s in program.steps:
+            nodes.append(apply(s, nodes, OURS))
+        out = nodes[-1]
+        if seed % 2:  # (half of them read numbers: a branch, and a max as a number)
+            top = max(abs(v.data) for v in params)
+            out = out * 2.0 if nodes[j].data > 0.5 else out - nodes[k] * top
+        return out
+
+    step = compile(f)
+    for _ in range(4):
+        try:
+            (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, params)
+        except (ArithmeticError, ValueError) as error:  # (then the engine raises it too)
+            with pytest.raises(type(error)):
+                f()
+        else:
+            assert bits(out) == bits(ref)
+            assert [bits(g) for g in ours] == [bits(g) for g in theirs]
+        for p in params:  # (new numbers near the old: mostly the same branches)
+            p.data = p.data * rng.choice([1.0, 0.5, -1.0, 2.0]) if math.isfinite(p.data) \
+                else p.data
+    assert step.captures <= 4
+
+
+def test_a_branch_on_data_is_a_guard():
+    x = Value(2.0)
+
+    def f():
+        return (x * x).log() if x.data > 0 else (x * 3.0).relu()
+
+    step = compile(f)
+    for number in (2.0, 3.0, -1.0, -2.0, 5.0, 0.5):
+        x.data = number
+        (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, [x])
+        assert (out, ours) == (ref, theirs)
+    assert step.captures == 3  # (x > 0, then not, then again: each program kept)
+    assert sum(len(v) for v in step.programs.values()) == 3
+    source = step.programs[next(iter(step.programs))][-1].program.source()
+    assert "if not (x0 > 0.0):  # test_capture.py" in source
+
+
+def test_microgpts_softmax_takes_the_max_at_every_run():
+    rng = random.Random(0)
+    logits = [Value(rng.uniform(-3, 3)) for _ in range(5)]
+
+    def loss(target):
+        top = max(v.data for v in logits)
+        exps = [(v - top).exp() for v in logits]
+        total = sum(exps)
+        return -(exps[target] / total).log()
+
+    step = compile(loss)
+    for k in range(30):
+        for v in logits:  # (new numbers, the largest anywhere: the same program)
+            v.data = rng.uniform(-3, 3)
+        logits[k % 5].data = 4.0 + k / 10
+        (out, ours, _), (ref, theirs, _) = engine_and_program(step, loss, logits, 2)
+        assert bits(out) == bits(ref) and ours == theirs
+    assert step.captures == 1 and step.runs == 29
+    source = step.programs[next(iter(step.programs))][0].program.source()
+    assert re.search(r"= max\((x\d+, ){4}x\d+\)  # a plain number the code computed \(max\)",
+                     source), source
+    assert "if " not in source  # (the max is a step of the program, not a guard)
+
+
+def test_micrograds_demo_loss_is_one_program_with_its_accuracy():
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 2))
+    y = np.where(rng.random(30) > 0.5, 1.0, -1.0)
+    model = MLP(2, [8, 8, 1])
+
+    def loss(Xb, yb):  # micrograd's demo, as written there
+        inputs = [list(map(Value, xrow)) for xrow in Xb]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(yb, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
+        return data_loss + reg_loss, sum(accuracy) / len(accuracy)
+
+    step = compile(loss)
+    params = model.parameters()
+    for _ in range(8):
+        (out, ours, got), (ref, theirs, want) = engine_and_program(step, loss, params, X, y)
+        assert bits(out) == bits(ref) and ours == theirs
+        assert got[1] == want[1]  # the accuracy, computed by the program
+        for p in params:
+            p.data -= 0.5 * p.grad
+    assert step.captures == 1
+    (out, ours, got), (ref, theirs, want) = engine_and_program(step, loss, params, -X, y)
+    assert bits(out) == bits(ref) and ours == theirs and got[1] == want[1]
+    assert step.captures == 1  # (new numbers, the same program)
+
+
+@pytest.mark.parametrize("use, captures", [
+    (lambda v: Value(math.exp(v.data)) * v, 3),
+    (lambda v: v * float(v), 3),
+    (lambda v: v * int(v.data), 3),
+    (lambda v: v * round(v.data, 1), 3),
+    (lambda v: v * float(f"{v.data:.3f}"), 3),
+    (lambda v: v * {v.data: 2.0}[v.data], 3),
+    (lambda v: v * v.item() ** 2, 1),  # (followed: no constant)
+    (lambda v: v * v.detach().exp(), 1),
+    (lambda v: v * (3.0 if v > 2.0 else -1.0), 3),
+], ids=["math.exp", "float", "int", "round", "format", "hash", "item", "detach", "compare"])
+def test_a_number_the_capture_cannot_follow_is_guarded_to_stay_the_same(use, captures):
+    x = Value(1.25)
+
+    def f():
+        return use(x) * x
+
+    step = compile(f)
+    for number in (1.25, 1.25, 2.5, 2.5, -0.75):
+        x.data = number
+        (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, [x])
+        assert bits(out) == bits(ref) and ours == theirs
+    assert step.captures == captures  # (a constant: 1.25, then 2.5, then -0.75)
+
+
+def test_an_int_given_picks_the_program():
+    w = [Value(0.1 * k) for k in range(6)]
+
+    def f(n):
+        return sum(w[k] * w[k] for k in range(n))
+
+    step = compile(f)
+    for n in (2, 3, 2, 3, 5):
+        (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, w, n)
+        assert (out, ours) == (ref, theirs)
+    assert step.captures == 3 and len(step.programs) == 3
+    assert "3 program(s) for 3 structure(s)" in repr(step)
+
+
+def test_floats_given_are_inputs_and_values_given_are_its_leaves():
+    def f(a, b, k):
+        return (a * k + b).tanh()
+
+    step = compile(f)
+    for k in (0.5, -1.5, 2.0):
+        a, b = Value(k + 1), Value(-k)
+        out = step(a, b, k)
+        out.backward()
+        got = (out.data, a.grad, b.grad)
+        a2, b2 = Value(k + 1), Value(-k)
+        ref = f(a2, b2, k)
+        ref.backward()
+        assert got == (ref.data, a2.grad, b2.grad)
+    assert step.captures == 1
+
+
+def test_gradients_add_up_and_a_seed_multiplies_as_in_the_engine():
+    x = Value(0.7)
+
+    def f():
+        return (x * x + x).sin()
+
+    step = compile(f)
+    step()  # (the capture)
+    x.grad = 0.3
+    out = step()
+    out.backward(2.5)
+    got = x.grad
+    x.grad = 0.3
+    f().backward(2.5)
+    assert got == x.grad
+
+
+def test_an_error_is_the_engines():
+    x = Value(2.0)
+
+    def f():
+        return (x - 1.0).log()
+
+    step = compile(f)
+    step()
+    x.data = 0.5
+    with pytest.raises(Exception) as ours:
+        step()
+    with pytest.raises(type(ours.value)) as theirs:
+        f()
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_what_a_program_cannot_do_is_refused_with_the_line():
+    x = Value(2.0)
+
+    def changes():
+        x.data = 3.0
+        return x * x
+
+    with pytest.raises(RuntimeError, match=r"changes a Value's \.data.*test_capture\.py"):
+        compile(changes)()
+
+    def under_no_grad():
+        with no_grad():
+            top = x * 2.0
+        return x * top
+
+    with pytest.raises(RuntimeError, match="no_grad"):
+        compile(under_no_grad)()
+    def reads_a_gradient():
+        return x * x.grad
+
+    with pytest.raises(RuntimeError, match=r"reads a Value's \.grad"):
+        compile(reads_a_gradient)()
+
+    def calls_backward():
+        y = x * x
+        y.backward()
+        return y
+
+    with pytest.raises(RuntimeError, match=r"backward\(\) inside a compiled function"):
+        compile(calls_backward)()
+    with pytest.raises(TypeError, match="returns its loss"):
+        compile(lambda: 3.0)()
+    with pytest.raises(TypeError, match="a function of Values"):
+        compile(3.0)  # type: ignore[arg-type]
+
+
+def test_another_thread_reads_plain_numbers_while_a_capture_runs():
+    x = Value(1.5)
+    seen = []
+    started, go_on = threading.Event(), threading.Event()
+
+    def other():
+        started.wait()
+        seen.append(type(x.data))
+        go_on.set()
+
+    def f():
+        started.set()
+        go_on.wait(5)
+        return x * x
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    compile(f)()
+    thread.join()
+    assert seen == [float]
+
+
+READS = [
+    lambda v: v.data, lambda v: -v.data, lambda v: abs(v.data) + 1.0, lambda v: v.data * 0.5,
+    lambda v: v.data / 3.0, lambda v: max(v.data, 0.25), lambda v: min(v.data, v.data * 2),
+    lambda v: math.exp(min(v.data, 50.0)), lambda v: float(int(v.data)),
+    lambda v: v.item(), lambda v: 1.0 if v.data > 0.3 else -2.0,
+    lambda v: (v.data > 0) + (v.data < 1.0), lambda v: float(v) ** 2,
+]
+"""Ways code reads a Value's number and computes a plain number from it."""
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_numbers_read_from_the_graph_are_never_stale(seed):
+    """Random graphs whose code reads numbers of its own nodes, computes plain numbers from
+    them in every way of READS, and feeds them back (as operands, as leaves, through
+    detach()); run on new numbers, the program gives the engine's numbers or captures
+    again: a wrong reuse never happens."""
+    program, _ = generate(seed, size=12, edge_rate=0.0)
+    params = [Value(x) for x in program.leaves]
+    rng = random.Random(seed)
+    plan = [(rng.randrange(len(READS)), rng.random(), rng.randrange(3)) for _ in program.steps]
+
+    def f():
+        nodes = list(params)
+        for s, (read, where, how) in zip(program.steps, plan):
+            node = apply(s, nodes, OURS)
+            if where < 0.4:
+                number = READS[read](node)
+                node = (node * number if how == 0 else node + Value(number) if how == 1
+                        else node - node.detach() * number)
+            nodes.append(node)
+        return nodes[-1]
+
+    step = compile(f)
+    for _ in range(5):
+        try:
+            (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, params)
+        except (ArithmeticError, ValueError) as error:
+            with pytest.raises(type(error)):
+                f()
+        else:
+            assert bits(out) == bits(ref)
+            assert [bits(g) for g in ours] == [bits(g) for g in theirs]
+        for p in params:
+            p.data = p.data * rng.choice([1.0, 0.9, -1.1, 1.7])

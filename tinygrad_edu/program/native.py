@@ -1,0 +1,465 @@
+"""A program run natively: the tape read by a loop in C (``native.c``), built once per machine
+with the C compiler found there and loaded with the standard library's ctypes.
+
+``native_program(program)`` packs the program's tape into arrays, once per structure: an op
+code per step, its operands' slots, which of them are nodes. Each ``run`` writes the leaves'
+numbers (and the number inputs) into the array of numbers, runs the forward and the backward
+pass in C, and adds each leaf's gradient to its ``.grad``, as ``Program.run`` does, with the
+same numbers bit for bit: the C code computes the same float operations in the same order,
+with the same libm functions Python's ``math`` calls, built with no fast-math and no
+contraction (``-ffp-contract=off``). Where the engine does something particular at a step
+(an error to raise, an infinite or NaN number, a sum that overflows half-way), the C loop
+stops there and that call runs the Python program, which gives the engine's numbers or raises
+the engine's error; ``fallbacks`` counts those calls.
+
+Where the program cannot run natively, it runs as Python, and says why in one line (a
+``NativeUnavailable`` warning, and ``reason`` in its repr): an op with no C spelling (an op
+of your own), no C compiler (set ``CC``, or install ``cc``), a compiler error, or a library
+the system refuses to load.
+"""
+
+from __future__ import annotations
+
+import builtins
+import ctypes
+import hashlib
+import operator
+import os
+import re
+import shlex
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from array import array
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tinygrad_edu.ops import GivenOp, Op, find_op
+from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.reading import number_of
+from tinygrad_edu.program.tape import NumberStep, Step, Tape
+from tinygrad_edu.program.traced import COMPARED
+
+__all__ = ["FLAGS", "Built", "NativeProgram", "NativeUnavailable", "c_code", "library",
+           "native_program"]
+
+SOURCE = Path(__file__).with_name("native.c")
+FLAGS = ("-O2", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math")
+"""How native.c is built (then ``-lm``): optimised, but no fast-math and no contraction of
+``a * b + c`` into one rounding, which would change the numbers."""
+
+C_NAMES = {"+": "ADD", "-": "SUB", "*": "MUL", "/": "DIV", "**": "POW", "neg": "NEG",
+           "exp": "EXP", "log": "LOG", "sqrt": "SQRT", "tanh": "TANH", "sigmoid": "SIGMOID",
+           "sin": "SIN", "cos": "COS", "relu": "RELU", "abs": "ABS",
+           "leaky_relu": "LEAKY_RELU", "vsum": "VSUM", "dot": "DOT"}
+"""The engine's built-in ops that native.c spells, by name: the op's code there."""
+
+NUMBER_NAMES: dict[Any, str] = {
+    operator.add: "N_ADD", operator.sub: "N_SUB", operator.mul: "N_MUL",
+    operator.truediv: "N_DIV", operator.pow: "N_POW", operator.neg: "N_NEG",
+    builtins.abs: "N_ABS", builtins.max: "N_MAX", builtins.min: "N_MIN",
+    **{COMPARED[op]: code for op, code in (("<", "N_LT"), ("<=", "N_LE"), (">", "N_GT"),
+                                           (">=", "N_GE"), ("==", "N_EQ"), ("!=", "N_NE"))}}
+"""The functions of plain numbers computed from the data (a ``NumberStep``) that native.c
+spells: Python's operators on floats, ``abs``, ``max``, ``min``, and a capture's
+comparisons as numbers (1.0 where it holds, else 0.0: ``traced.COMPARED``)."""
+
+
+def _codes(text: str) -> dict[str, int]:
+    """native.c's op codes by name, read from its enum (their order is their number)."""
+    found = re.search(r"enum\s*\{(.*?)\}", text, re.S)
+    if found is None:  # (native.c is in the package: a broken copy)
+        raise RuntimeError(f"{SOURCE} has no enum of op codes")
+    body = re.sub(r"/\*.*?\*/", "", found.group(1), flags=re.S)
+    return {name.strip(): i for i, name in enumerate(body.split(",")) if name.strip()}
+
+
+TEXT = SOURCE.read_text(encoding="utf-8")
+CODES = _codes(TEXT)
+
+
+class NativeUnavailable(UserWarning):
+    """A program runs as Python, not natively; the message says why, in one line."""
+
+
+# ----------------------------------------------------------------------------- the library
+
+
+class Built:
+    """native.c built and loaded (``library``), or why not (``reason``); ``path``: the shared
+    library; ``seconds``: how long compiling it took in this process (0.0: it was in the
+    cache)."""
+
+    def __init__(self, library: ctypes.CDLL | None, reason: str, path: str = "",
+                 seconds: float = 0.0) -> None:
+        self.library, self.reason, self.path, self.seconds = library, reason, path, seconds
+
+    def __repr__(self) -> str:
+        return f"<native.c built at {self.path}>" if self.library else f"<not built: {self.reason}>"
+
+
+_BUILT: dict[tuple[str, ...], Built] = {}
+_LOCK = threading.Lock()
+
+
+def compiler() -> tuple[list[str], str]:
+    """The C compiler's command (``CC``, else ``cc``, ``gcc`` or ``clang`` on PATH), or an
+    empty one and why there is none."""
+    given = os.environ.get("CC", "").strip()
+    if given:
+        words = shlex.split(given)
+        found = shutil.which(words[0])
+        if found is None:
+            return [], (f"no C compiler: CC={given!r} is not found (set CC to a C compiler, "
+                        "or unset it to use cc)")
+        return [found, *words[1:]], ""
+    for name in ("cc", "gcc", "clang"):
+        found = shutil.which(name)
+        if found is not None:
+            return [found], ""
+    return [], ("no C compiler found (cc, gcc or clang on PATH); install one (apt-get install "
+                "gcc, xcode-select --install) or set CC")
+
+
+def library() -> Built:
+    """native.c built and loaded, once per process and compiler (the shared library is kept
+    in a per-user cache folder, named by a hash of the source, the compiler and the flags,
+    so a second process loads it at once); or, in ``reason``, why not."""
+    command, reason = compiler()
+    key = tuple(command) or (reason,)
+    with _LOCK:
+        if key not in _BUILT:
+            _BUILT[key] = _build(command) if command else Built(None, reason)
+        return _BUILT[key]
+
+
+def cache_folder() -> Path:
+    """Where built libraries are kept: ``$XDG_CACHE_HOME/tinygrad_edu`` (or
+    ``~/.cache/tinygrad_edu``); a folder of this user's own, which nobody else can write."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "tinygrad_edu"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = folder.stat()
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or
+                                  info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+        raise PermissionError(f"{folder} is not this user's own folder (others may write "
+                              "there): set XDG_CACHE_HOME to one that is")
+    return folder
+
+
+def _build(command: list[str]) -> Built:
+    seconds = 0.0
+    try:
+        stamp = os.stat(command[0])
+        identity = "\n".join([TEXT, *command, *FLAGS, str(stamp.st_size), str(stamp.st_mtime_ns),
+                              sys.platform, os.uname().machine if hasattr(os, "uname") else ""])
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:20]
+        folder = cache_folder()
+    except OSError as error:
+        return Built(None, f"no folder to build the native program in: {error}")
+    path = folder / f"native-{digest}.so"
+    if not path.exists():
+        handle, temporary = tempfile.mkstemp(prefix=f"native-{digest}-", suffix=".so",
+                                             dir=folder)
+        os.close(handle)
+        start = time.perf_counter()
+        try:
+            done = subprocess.run([*command, *FLAGS, "-o", temporary, str(SOURCE), "-lm"],
+                                  capture_output=True, text=True, timeout=120, check=False)
+            if done.returncode == 0:
+                os.replace(temporary, path)  # (whole or not at all: another may be loading)
+        except (OSError, subprocess.SubprocessError) as error:
+            return Built(None, f"the C compiler {command[0]} could not run: {error}")
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).strip().splitlines()
+            errors = [line for line in said if "error" in line.lower()]
+            first = (errors or said or [f"exit status {done.returncode}"])[0].strip()
+            return Built(None, f"the C compiler {command[0]} failed on native.c: {first}")
+        seconds = time.perf_counter() - start
+    try:
+        loaded = ctypes.CDLL(str(path))
+    except OSError as error:
+        return Built(None, f"the built library could not be loaded (does the system forbid "
+                            f"running code built here?): {error}")
+    loaded.tg_step.argtypes = [ctypes.c_void_p]
+    loaded.tg_step.restype = ctypes.c_int
+    return Built(loaded, "", str(path), seconds)
+
+
+# ----------------------------------------------------------------------------- the tape as arrays
+
+
+def c_code(row: Op) -> int | None:
+    """The code of ``row`` in native.c; None where it has none: an op of your own, or a row
+    that is not the built-in one of its name (a row defined again)."""
+    if isinstance(row, GivenOp):
+        return CODES["GIVEN"]
+    name = C_NAMES.get(row.name)
+    if name is None or find_op(row.name, missing_ok=True) is not row:
+        return None
+    return CODES[name]
+
+
+def _number_code(step: NumberStep) -> int | None:
+    name = NUMBER_NAMES.get(step.function)
+    if name is None or (name in ("N_MAX", "N_MIN") and len(step.args) < 2):
+        return None  # (max of one number is Python's TypeError)
+    expected = 1 if name in ("N_NEG", "N_ABS") else 2  # (N_MAX, N_MIN: 2 or more)
+    if name not in ("N_MAX", "N_MIN") and len(step.args) != expected:
+        return None
+    return CODES[name]
+
+
+GUARDS = {"<": "G_LT", "<=": "G_LE", ">": "G_GT", ">=": "G_GE", "==": "G_EQ", "!=": "G_NE",
+          "same": "G_SAME"}
+"""The comparisons of a captured program's guards, by their op: their code in native.c."""
+
+
+class _Tape(ctypes.Structure):
+    """native.c's ``tg_tape``."""
+
+    _fields_ = [("steps", ctypes.c_int32), ("size", ctypes.c_int32),
+                ("leaves", ctypes.c_int32), ("root", ctypes.c_int32),
+                *[(name, ctypes.c_void_p) for name in ("op", "out", "start", "count", "first",
+                                                        "args", "isnode", "v", "g", "d",
+                                                        "masked", "scratch")],
+                ("backs", ctypes.c_int32), ("guards", ctypes.c_int32),
+                *[(name, ctypes.c_void_p) for name in ("back", "guard_op", "guard_left",
+                                                        "guard_right", "guard_outcome")],
+                ("seed", ctypes.c_double)]
+
+
+def _address(buffer: array[Any]) -> int:
+    return buffer.buffer_info()[0]
+
+
+class Packed:
+    """A tape as native.c reads it, in arrays. Its slots are numbered again: the leaves first
+    (0 .. L-1), then the number inputs, so that each run writes them as one block; a guard's
+    constant gets a slot of its own, after the tape's."""
+
+    def __init__(self, tape: Tape) -> None:
+        slots: dict[int, int] = {}
+        for slot in [s for s, _ in tape.leaves] + [s for s, _ in tape.numbers]:
+            slots.setdefault(slot, len(slots))
+        for slot in range(tape.size):
+            slots.setdefault(slot, len(slots))
+        constants = {slots[slot]: number for slot, number in tape.constants.items()}
+        leaves, numbers = len(tape.leaves), len(tape.numbers)
+        places = [slots[s] for s, _ in tape.numbers]
+        self.numbers_at = None if places == list(range(leaves, leaves + numbers)) else places
+        self.leaves, self.numbers, self.root = leaves, numbers, slots[tape.root]
+        self.outputs = [slots[s] for s in tape.outputs]
+        codes, out, start, count, first = (array("i") for _ in range(5))
+        args, nodes = array("i"), array("B")
+        for step in tape.steps:
+            code = c_code(step.row) if isinstance(step, Step) else _number_code(step)
+            assert code is not None  # (native_program checked)
+            codes.append(code)
+            out.append(slots[step.out])
+            start.append(len(args))
+            if isinstance(step, NumberStep):
+                operands, which = step.args, (False,) * len(step.args)
+            elif isinstance(step.row, GivenOp):
+                operands = step.args + step.given
+                which = step.nodes + (False,) * len(step.given)
+            else:
+                operands, which = step.args, step.nodes
+            count.append(len(operands))
+            first.append(step.first if isinstance(step, Step) else 0)
+            args.extend(slots[a] for a in operands)
+            nodes.extend(map(int, which))
+        order = list(range(len(tape.steps)))[::-1] if tape.backward_order is None else \
+            tape.backward_order
+        back = array("i", [k for k in order if isinstance(tape.steps[k], Step)])
+        guard_op, left, right, outcome = array("i"), array("i"), array("i"), array("B")
+        for check in tape.guards:
+            guard_op.append(CODES[GUARDS[check.op]])
+            for side, found in ((left, check.left), (right, check.right)):
+                if isinstance(found, int) and not isinstance(found, bool):
+                    side.append(slots[found])
+                else:  # (a constant: a slot of its own)
+                    side.append(len(slots) + len(constants) - len(tape.constants))
+                    constants[side[-1]] = float(found)
+            outcome.append(bool(check.outcome))
+        size = len(slots) + len(constants) - len(tape.constants)
+        self.v = array("d", bytes(8 * max(1, size)))
+        for slot, number in constants.items():
+            self.v[slot] = number
+        self.g = array("d", bytes(8 * max(1, size)))
+        self.d = array("d", bytes(8 * max(1, len(args))))
+        self.masked = array("B", bytes(max(1, len(args))))
+        self.scratch = array("d", bytes(8 * (2 * max(count, default=0) + 2)))
+        backs = len(back)
+        steps: list[array[Any]] = [codes, out, start, count, first, args, nodes]
+        guards: list[array[Any]] = [back, guard_op, left, right, outcome]
+        for empty in [*steps, *guards]:
+            if not empty:
+                empty.append(0)  # (an address to give, never read)
+        self.arrays = [*steps, self.v, self.g, self.d, self.masked, self.scratch, *guards]
+        self.struct = _Tape(len(tape.steps), size, leaves, self.root,
+                            *[_address(buffer) for buffer in self.arrays[:12]],
+                            backs, len(tape.guards),
+                            *[_address(buffer) for buffer in guards], 1.0)
+        self.pointer = ctypes.addressof(self.struct)
+
+    @property
+    def bytes(self) -> int:
+        """The memory its arrays take."""
+        return sum(b.itemsize * len(b) for b in self.arrays)
+
+
+# ----------------------------------------------------------------------------- the program
+
+
+def why_not_native(tape: Tape) -> str:
+    """Why ``tape`` cannot run natively (its ops with no C spelling), or ''."""
+    missing: list[str] = []
+    for step in tape.steps:
+        if isinstance(step, Step):
+            if c_code(step.row) is None:
+                missing.append(repr(step.row.name))
+        elif _number_code(step) is None:
+            missing.append(f"the plain number {step.name!r} ({step.function!r})")
+    missing += [f"the guard {check.op!r}" for check in tape.guards if check.op not in GUARDS]
+    if not missing:
+        return ""
+    names = list(dict.fromkeys(missing))
+    several = len(names) > 1
+    return (f"{'the ops' if several else 'the op'} {', '.join(names)} "
+            f"{'have' if several else 'has'} no C spelling (an op of your own runs as Python)")
+
+
+_STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)
+
+
+class NativeProgram:
+    """A program that runs natively where it can (see the module's docstring), with the
+    Python program's interface: ``function(leaves, grads, numbers, seed)``, ``run``,
+    ``source()``, ``tape``. ``kind`` is ``"native"``, or ``"Python"`` with the ``reason`` why;
+    ``fallbacks`` counts the calls that ran as Python from a particular step on (the last at
+    the step ``fallback_step``); ``python`` is the Python program (made at its first use
+    where it is not given: its source takes longer to compile than the tape to pack)."""
+
+    _python: Program | None
+    tape: Tape
+
+    def __init__(self, program: Program | NativeProgram | Tape, name: str = "program") -> None:
+        if isinstance(program, NativeProgram):
+            program = program._python or program.tape
+        if not isinstance(program, (Program, Tape)):
+            raise TypeError(f"native_program takes a Program or a Tape, got "
+                            f"{type(program).__name__} {program!r}")
+        self._python = program if isinstance(program, Program) else None
+        self.tape = program.tape if isinstance(program, Program) else program
+        self.name = name
+        self.fallbacks = 0
+        self.fallback_step: int | None = None
+        self.packed: Packed | None = None
+        self.reason = why_not_native(self.tape)
+        if not self.reason:
+            built = library()
+            self.reason = built.reason
+            if built.library is not None:
+                self.packed = Packed(self.tape)
+                self._step = built.library.tg_step
+                self._leaves = [leaf for _, leaf in self.tape.leaves]
+                self._lock = threading.Lock()
+        self.kind = "native" if self.packed is not None else "Python"
+        if self.reason:
+            warnings.warn(f"this program runs as Python, not natively: {self.reason}",
+                          NativeUnavailable, stacklevel=3)
+
+    @property
+    def python(self) -> Program:
+        """The program as Python: what runs where C stops, or where it cannot run."""
+        if self._python is None:
+            self._python = Program(self.tape, self.name)
+        return self._python
+
+    @property
+    def nodes(self) -> int:
+        """How many nodes the program computes."""
+        return self.tape.nodes
+
+    def source(self) -> str:
+        """The program as Python (what runs where C stops)."""
+        return self.python.source()
+
+    def function(self, leaves: Sequence[float], grads: Sequence[float],
+                 numbers: Sequence[float], seed: float = 1.0) -> Any:
+        """As the Python program's function: from the leaves' numbers, their gradients so far
+        and the number inputs, the output, the numbers of ``tape.outputs`` and the leaves' new
+        gradients (the output's gradient ``seed``); None where a guard fails; the engine's
+        error where it raises."""
+        found = self._native(leaves, grads, numbers, seed)
+        if found is _STOPPED:
+            return self.python.function(list(leaves), list(grads), list(numbers), seed)
+        return found
+
+    def run(self, numbers: Sequence[float] = ()) -> float:
+        """The forward and backward pass, as ``Program.run``: the output's number; each
+        leaf's gradient added to its ``.grad``."""
+        if self.packed is None:
+            return self.python.run(numbers)
+        leaves = self._leaves
+        found = self._native([number_of(leaf) for leaf in leaves],
+                             [leaf.grad for leaf in leaves], numbers, 1.0)
+        if found is _STOPPED or found is None:  # (None: a guard failed; Python says how)
+            return self.python.run(numbers)
+        out, _, new = found
+        for leaf, grad in zip(leaves, new):
+            leaf.grad = grad
+        return float(out)
+
+    def _native(self, leaves: Sequence[float], grads: Sequence[float],
+                numbers: Sequence[float], seed: float) -> Any:
+        """The run in C: (output, outputs, gradients), None where a guard fails, or _STOPPED
+        where C stops or the numbers are not floats (the Python program converts them, or
+        says what is wrong)."""
+        packed = self.packed
+        if packed is None or len(leaves) != packed.leaves or len(grads) != packed.leaves or \
+                len(numbers) != packed.numbers or type(seed) is not float or \
+                not {*map(type, leaves), *map(type, grads), *map(type, numbers)} <= {float}:
+            return _STOPPED
+        with self._lock:
+            count = packed.leaves
+            packed.v[:count] = array("d", leaves)
+            if packed.numbers_at is None:
+                packed.v[count:count + packed.numbers] = array("d", numbers)
+            else:
+                for place, number in zip(packed.numbers_at, numbers):
+                    packed.v[place] = number
+            packed.g[:count] = array("d", grads)
+            packed.struct.seed = seed
+            stopped = self._step(packed.pointer)
+            if stopped == 0:
+                v = packed.v
+                return (v[packed.root], tuple([v[k] for k in packed.outputs]),
+                        tuple(packed.g[:count].tolist()))
+        if stopped < 0:
+            return None
+        self.fallbacks += 1
+        self.fallback_step = stopped - 1
+        return _STOPPED
+
+    def __repr__(self) -> str:
+        why = f" (not native: {self.reason})" if self.reason else ""
+        return (f"<{self.kind} program of {self.nodes} nodes, {len(self.tape.leaves)} leaves, "
+                f"{len(self.tape.numbers)} number inputs{why}>")
+
+
+def native_program(program: Program | NativeProgram | Tape, name: str = "program"
+                   ) -> NativeProgram:
+    """``program`` (or a tape's program, ``name`` its Python function's name) run natively
+    where it can: see ``NativeProgram``."""
+    return NativeProgram(program, name)

@@ -1,0 +1,106 @@
+"""A program: a graph's tape, run as Python (``source.py``) or natively (``native.py``),
+giving the forward value and every leaf's gradient as ``backward()`` gives them.
+
+``Program.run(numbers)`` reads the leaves' numbers from their Values (the parameters, as
+they are now), runs the forward and backward pass, and adds each leaf's gradient to its
+``.grad``, as ``backward()`` adds it; it returns the output's number. Where the engine
+raises (a log of a negative number, an exp too large), the program raises the very same
+error, saying which op and which numbers: the tape is run again one step at a time, as the
+engine runs it, up to the step that fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tinygrad_edu.errors import explained
+from tinygrad_edu.ops import GivenOp, ListOp
+from tinygrad_edu.program.reading import gradient_number, number_of
+from tinygrad_edu.program.source import python_program
+from tinygrad_edu.program.tape import NumberStep, Tape, operand_lists
+
+__all__ = ["Program"]
+
+
+class Program:
+    """A graph as a program (see the module's docstring): ``run`` it, read its ``source()``,
+    ``native.native_program(program)`` the same program in C (where a compiler is found)."""
+
+    def __init__(self, tape: Tape, name: str = "program") -> None:
+        self.tape = tape
+        self.function, self.text = python_program(tape, name)
+        self.runner: Callable[..., Any] = self.function
+        self.kind = "Python"
+
+    @property
+    def nodes(self) -> int:
+        """How many nodes the program computes."""
+        return self.tape.nodes
+
+    def source(self) -> str:
+        """The program as Python: the forward pass one line per node, then the backward
+        pass, each line the chain rule at one node with its local derivative in words."""
+        return self.text
+
+    def run(self, numbers: Sequence[float] = ()) -> float:
+        """The forward and backward pass: the output's number; each leaf's gradient added to
+        its ``.grad``. ``numbers``: the program's number inputs, in order."""
+        leaves = [leaf for _, leaf in self.tape.leaves]
+        values = [number_of(leaf) for leaf in leaves]
+        grads = [gradient_number(leaf) for leaf in leaves]
+        if len(numbers) != len(self.tape.numbers):
+            raise TypeError(f"this program takes {len(self.tape.numbers)} number input(s), "
+                            f"got {len(numbers)}: run(numbers) with them in order (a compiled "
+                            "function passes them itself)")
+        try:
+            found = self.runner(values, grads, list(numbers), 1.0)
+        except (ArithmeticError, ValueError) as error:
+            replay(self.tape, values, numbers)  # (raises the engine's error for it)
+            raise error from None
+        if found is None:
+            failed = next((c for c in self.tape.guards), None)
+            raise RuntimeError(
+                "a guard of this program fails on these numbers: the code that built it would "
+                f"build another graph now ({failed.where if failed else 'a guard'}); call the "
+                "compiled function, which captures it again")
+        out, _, new = found
+        for leaf, grad in zip(leaves, new):
+            leaf.grad = grad
+        return float(out)
+
+    def __repr__(self) -> str:
+        return (f"<{self.kind} program of {self.nodes} nodes, {len(self.tape.leaves)} leaves, "
+                f"{len(self.tape.numbers)} number inputs>")
+
+
+def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> None:
+    """Run the tape's forward pass one step at a time, as the engine does, and raise the
+    engine's error (naming the op and its numbers) at the first step that fails."""
+    slots: list[Any] = [0.0] * tape.size
+    for (slot, _), value in zip(tape.leaves, values):
+        slots[slot] = value
+    for (slot, _), value in zip(tape.numbers, numbers):
+        slots[slot] = value
+    for slot, value in tape.constants.items():
+        slots[slot] = value
+    for step in tape.steps:
+        if isinstance(step, NumberStep):
+            slots[step.out] = step.function(*(slots[a] for a in step.args))
+            continue
+        if isinstance(step.row, GivenOp):
+            slots[step.out] = slots[step.given[0]]
+            continue
+        operands = operand_lists(step, slots)
+        flat = [slots[a] for a in step.args]
+        try:
+            y = step.row.forward(*operands)
+            if isinstance(step.row, ListOp):
+                step.row.local_rule(flat)
+            else:
+                for rule, node in zip(step.row.rules, step.nodes):
+                    if node and callable(rule):
+                        rule(*flat, y)
+        except (ArithmeticError, ValueError) as error:
+            raise explained(error, step.row.name, *flat) from None
+        slots[step.out] = y

@@ -1,0 +1,82 @@
+"""How the program tools read a node of the scalar engine: its row, what it was computed from
+(Values and plain numbers, in order), which of those are its children, and its local
+derivatives. The one place that knows the node's fields (engine.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.ops import GivenOp, ListOp, Op
+
+__all__ = ["children_of", "is_leaf", "made_without_graph", "number_of", "operands_of",
+           "row_of"]
+
+
+def row_of(node: Value) -> Op | None:
+    """The row of the op that made ``node``; None for a leaf."""
+    return node._row
+
+
+def is_leaf(node: Value) -> bool:
+    """Whether ``node`` is a leaf (made by ``Value(...)``, not by an op)."""
+    return node._row is None
+
+
+def operands_of(node: Value) -> tuple[Any, ...]:
+    """Everything ``node`` was computed from, in order: Values and plain numbers (for an op
+    on lists, its lists one after the other; for a node made by hand, its children)."""
+    row = node._row
+    if isinstance(row, GivenOp):
+        return tuple(node._children)
+    if isinstance(row, ListOp):
+        given = node._operands
+        return tuple(given)
+    return tuple(node._operands)
+
+
+def children_of(node: Value) -> tuple[Value, ...]:
+    """The Values ``node`` was made from, in order (a Value used twice is listed twice)."""
+    return tuple(node._children)
+
+
+def local_grads_of(node: Value) -> tuple[float, ...]:
+    """d(node)/d(child) for each child, as the forward pass computed them."""
+    return tuple(node._local_grads)
+
+
+def number_of(node: Value) -> float:
+    """The number ``node`` holds (its ``.data``, read past any tool's property)."""
+    return node._data
+
+
+def made_without_graph(node: Value) -> bool:
+    """Whether ``node`` was computed under ``no_grad()`` (a leaf with no graph behind it)."""
+    return bool(getattr(node, "_no_graph", False))
+
+
+def label_of(node: Value) -> str:
+    """The node's label ('' for none)."""
+    return str(getattr(node, "label", "") or "")
+
+
+def numbers_given(node: Value) -> list[Any]:
+    """The plain numbers ``node`` was given (its operands that are no Value, and for a node
+    made by hand its local derivatives), as the objects it holds."""
+    found = [x for x in operands_of(node) if not isinstance(x, Value)]
+    if isinstance(node._row, GivenOp):
+        found += list(local_grads_of(node))
+    return found
+
+
+def gradient_number(leaf: Value) -> float:
+    """A leaf's gradient as a number, for a program to add to (an error if it is a graph,
+    left by ``backward(create_graph=True)``)."""
+    grad = leaf.grad
+    if type(grad) is float:
+        return grad
+    if isinstance(grad, (int, float)) and not isinstance(grad, bool):
+        return float(grad)
+    raise TypeError(f"a program adds to a leaf's gradient, which must be a number; "
+                    f"{leaf!r} has the gradient {grad!r} (a graph, from create_graph=True?): "
+                    "zero_grad() first, or call backward(create_graph=True) without a program")
