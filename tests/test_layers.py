@@ -16,13 +16,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
 # From the bottom up. A module may import only modules of its own layer or of lower layers.
 LAYERS = [
     # what both engines stand on: numbers and errors, the walk, the op rows, grad mode, scopes
-    ["errors", "arrays", "formatting", "decorators", "grad_mode", "safe_math",
-     "tensor.safe_math", "graph", "ops", "scopes", "tensor.registry", "tensor.copying",
-     "tensor.base", "tensor.keeping", "tensor.arguments", "tensor.making"],
+    ["above", "errors", "arrays", "formatting", "decorators", "grad_mode", "safe_math",
+     "tensor.safe_math", "graph", "row", "ops", "copying", "scopes", "tensor.registry",
+     "tensor.copying", "tensor.base", "tensor.keeping", "tensor.arguments", "tensor.making"],
     ["engine"],  # the scalar engine
-    # the rooms beside it, which put what they add on Value: a Value as a number, other
-    # libraries' names, copying; sums and ops of your own; second derivatives
-    ["as_number", "familiar_names", "copying", "sums", "custom_ops", "autograd.higher"],
+    # the rooms beside it: sums and ops of your own; second derivatives
+    ["sums", "custom_ops", "autograd.higher"],
     ["autograd.gradients", "autograd"],
     ["tensor.engine"],
     ["tensor.nn.functional", "nn.functional", "nn.init", "nn.saving", "nn.module",
@@ -35,9 +34,9 @@ LAYERS = [
     ["viz.stepping", "tensor", "autograd.functional", "testing.gradcheck", "testing", "viz",
      "exercises", "commands", "__main__", ""],
 ]
-ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "ops", "custom_ops",
-           "copying", "autograd.higher", "sums", "scopes", "autograd.gradients", "decorators",
-           "as_number", "familiar_names", "grad_mode", "safe_math", "errors"}
+ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "row", "ops",
+           "custom_ops", "copying", "autograd.higher", "sums", "scopes", "autograd.gradients",
+           "decorators", "grad_mode", "safe_math", "errors", "above"}
 TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit", "program"}
 
 # The folders by purpose, and the folders each may import (a folder may always import the
@@ -258,3 +257,50 @@ def test_the_learners_process_imports_no_reference_and_no_tool():
         for target in edges[name]:
             assert target in side or layer_of(target) <= layer_of("engine"), (
                 f"tinygrad_edu.{name} (the learner's process) imports tinygrad_edu.{target}")
+
+
+ABOVE_ALLOWED = {"above": "the one named place", "": "the package's face: its lazy names"}
+"""The modules that may import by name (``__import__``, ``importlib``), which the checks
+above cannot see: the engine reaches a layer above it only through ``above.py``."""
+
+
+def test_the_engine_reaches_up_only_through_its_one_named_place():
+    """The engine's layer and the rooms beside it import nothing above them by name but
+    through ``above.py``, whose table names only modules above the engine, each with the
+    function a Value asks for."""
+    from tinygrad_edu import above
+
+    for path in PACKAGE.rglob("*.py"):
+        name = module_name(path)
+        if name in ABOVE_ALLOWED or layer_of(name) > layer_of("autograd.higher"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            called = getattr(getattr(node, "func", None), "id", None) or getattr(
+                getattr(node, "func", None), "attr", None)
+            assert not (isinstance(node, ast.Call) and called in (
+                "__import__", "import_module")), f"tinygrad_edu.{name} imports by name"
+    for function, module in above.ABOVE.items():
+        short = module.removeprefix("tinygrad_edu.")
+        assert layer_of(short) > layer_of("engine"), f"{module} is no layer above the engine"
+        assert callable(getattr(importlib.import_module(module), function))
+    for module in above.BUILT_IN_OPS:
+        assert layer_of(module.removeprefix("tinygrad_edu.")) > layer_of("engine")
+
+
+def test_importing_the_engine_loads_no_tool():
+    """``from tinygrad_edu import Value`` in a fresh interpreter: at most 15 of the package's
+    modules, nothing of a tool, no graphviz, no NumPy."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tinygrad_edu import Value; "
+            "print(' '.join(m for m in sys.modules if m.startswith(('tinygrad_edu', "
+            "'graphviz', 'numpy'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.split()
+    ours = [m.removeprefix("tinygrad_edu").lstrip(".") for m in loaded
+            if m.startswith("tinygrad_edu")]
+    assert len(ours) <= 15, f"{len(ours)} modules: {ours}"
+    assert not [m for m in ours if m and is_tool(m)], ours
+    assert not [m for m in loaded if not m.startswith("tinygrad_edu")], loaded

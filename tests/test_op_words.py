@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_edu import OPS
-from tinygrad_edu.ops import ListOp, local_derivative
+from tinygrad_edu.row import ListOp, local_derivative
 from tinygrad_edu.testing import floats_in_domain
 
 READING = [("·", "*"), ("²", "**2"), ("^", "**"), ("α", "{1}"), ("−", "-"), ("ln(", "log(")]

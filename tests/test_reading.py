@@ -1,98 +1,192 @@
-"""The engine a learner reads in one sitting: the story first, the machinery beside it.
+"""The engine a learner reads in one sitting: a working engine on the first screen, a Value
+defined in one place.
 
-A teaching engine is read before it is run. These tests hold the promises the engine's
-docstring and docs/engine.md make to a reader: how long the story is, where the op table
-starts, that every room beside it says why it exists and adds to a Value only what the
-engine does not define, and that the rooms the docstring names are the ones the docs name,
-in the same order.
+A teaching engine is read before it is run. These tests hold the promises engine.py's
+docstring and docs/engine.md make to a reader: the first screen (at most 110 lines) is a
+whole engine (the node's fields, the rows of + * ** exp log tanh relu, the one function from a
+row to a node, the operators, backward), the guard rails follow below a line; every method a
+Value has is written in its class, and no module adds to it when imported; and the rooms the
+docs name are the ones the docstring names, in the same order.
 """
 
 import ast
-import inspect
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
-import pytest
+import tinygrad_edu
+from tinygrad_edu import engine
+from tinygrad_edu.engine import Value
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tinygrad_edu"
-TABLE_ROW = re.compile(r"^ *[A-Z_]+ = Op\(")
-
-# The story of each engine, and where its op table must start.
-STORIES = {"engine.py": (400, 150)}
-SCALAR_READING_PATH = ["engine.py", "graph.py"]  # the whole engine, at most 450 lines
-# The rooms beside the scalar engine, which put a Value's other habits on it, in the order
-# its docstring gives.
-SCALAR_MACHINERY = ["as_number.py", "familiar_names.py", "copying.py", "autograd/gradients.py",
-                    "viz/stepping.py"]
+FIRST_SCREEN = 110  # lines
+LINE = "# ==== Below the line"
+STORY_ROWS = ["ADD", "MUL", "POW", "EXP", "LOG", "TANH", "RELU"]
+STORY_METHODS = ["__init__", "__add__", "__mul__", "__pow__", "exp", "log", "tanh", "relu",
+                 "backward", "_backward"]
+# The files a reader opens, in the order the docstring and docs/engine.md give.
+READING_ORDER = ["engine.py", "graph.py", "row.py", "sums.py", "above.py"]
 
 
-def lines_of(name: str) -> list[str]:
-    return (PACKAGE / name).read_text(encoding="utf-8").splitlines()
+def source() -> str:
+    return (PACKAGE / "engine.py").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", sorted(STORIES))
-def test_the_story_is_short_and_its_op_table_comes_early(name):
-    most, table_before = STORIES[name]
-    lines = lines_of(name)
-    first_row = next((i for i, line in enumerate(lines, 1) if TABLE_ROW.match(line)), None)
-    assert len(lines) <= most, f"{name}: {len(lines)} lines, at most {most} are read in one sitting"
-    assert first_row is not None, f"{name}: no op table (a line `ADD = Op(...)`)"
-    assert first_row < table_before, f"{name}: the op table starts at line {first_row}"
+def first_screen() -> ast.Module:
+    """The statements that start on the first screen of engine.py."""
+    tree = ast.parse(source())
+    return tree
 
 
-def test_the_scalar_engine_reads_in_at_most_450_lines():
-    assert sum(len(lines_of(name)) for name in SCALAR_READING_PATH) <= 450
+def test_the_first_screen_is_a_whole_engine():
+    lines = source().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(LINE))
+    assert line - 1 <= FIRST_SCREEN, f"the story runs to line {line - 1}, more than a screen"
+    tree = ast.parse(source())
+    starts = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    starts.setdefault(target.id, node.lineno)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            starts[node.name] = node.lineno
+            if isinstance(node, ast.ClassDef) and node.name == "Value":
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef):
+                        starts[f"Value.{item.name}"] = item.lineno
+    for name in [*STORY_ROWS, "apply", "Value", *(f"Value.{m}" for m in STORY_METHODS)]:
+        assert name in starts and starts[name] < line, f"{name} is not on the first screen"
+    slots = Value.__slots__
+    for field in ("_data", "grad", "_row", "_a", "_da", "_b", "_db"):
+        assert field in slots
 
 
-@pytest.mark.parametrize("name", SCALAR_MACHINERY)
-def test_every_module_beside_the_story_says_why_it_exists(name):
-    docstring = ast.get_docstring(ast.parse((PACKAGE / name).read_text(encoding="utf-8")))
-    assert docstring and len(docstring.split()) >= 15, f"{name}: no docstring saying why"
+def test_the_guard_rails_are_below_the_line_each_once():
+    """The rows not in the story, and the functions that handle plain numbers, errors and
+    grad mode, start below the line; every row is written once."""
+    lines = source().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(LINE))
+    rows = [(i, m.group(1)) for i, text in enumerate(lines, 1)
+            if (m := re.match(r"^([A-Z_]+) = Op\(", text))]
+    names = [name for _, name in rows]
+    assert len(names) == len(set(names)), "a row is written twice"
+    for i, name in rows:
+        assert (i < line) == (name in STORY_ROWS), f"{name} (line {i}) is on the wrong side"
+    tree = ast.parse(source())
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in (
+                "with_numbers", "on_numbers", "made_by_hand", "backward_more"):
+            assert node.lineno > line, f"{node.name} belongs below the line"
+
+
+def test_engine_py_is_a_room_of_a_size_to_live_in():
+    assert len(source().splitlines()) <= 600
+
+
+def every_module() -> list[str]:
+    return [m.name for m in pkgutil.walk_packages(tinygrad_edu.__path__, "tinygrad_edu.")]
+
+
+def test_a_value_is_defined_in_one_place():
+    """Every attribute of Value is written in its class in engine.py (vars(Value) is the whole
+    Value), and importing every module of the package adds nothing to it."""
+    before = dict(vars(Value))
+    for name in every_module():
+        if name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError:  # (a module that needs an extra that is not installed)
+            continue
+    assert dict(vars(Value)) == before, "a module put something on Value when it was imported"
+    tree = ast.parse(source())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Value")
+    written = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
+    written |= {t.id for n in cls.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+                if isinstance(t, ast.Name)}
+    written |= {e.id for n in cls.body if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Tuple) for e in t.elts if isinstance(e, ast.Name)}
+    automatic = {"__module__", "__qualname__", "__doc__", "__slots__", "__dict__",
+                 "__annotations__", "__firstlineno__", "__static_attributes__"}
+    for name in vars(Value):
+        if name in automatic or name in Value.__slots__:
+            continue
+        assert name in written, f"Value.{name} is not written in the class"
+
+
+def test_no_module_sets_an_attribute_of_a_node_class():
+    """No ``setattr(Value, ...)``, ``Value.x = ...`` (or Tensor's) anywhere in the package,
+    but in the capture of a program, which changes what a Value does while it runs and puts
+    it back (program/watching.py)."""
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "watching.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                assert not (isinstance(target, ast.Attribute) and isinstance(
+                    target.value, ast.Name) and target.value.id in ("Value", "Tensor")), (
+                    f"{path.name}:{node.lineno} sets {target.value.id}.{target.attr}")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "setattr":
+                first = node.args[0] if node.args else None
+                assert not (isinstance(first, ast.Name) and first.id in ("Value", "Tensor")), (
+                    f"{path.name}:{node.lineno} puts something on {first.id}")
+
+
+def test_every_node_has_every_field_with_one_meaning():
+    """One function fills every field of every node (engine.fill): leaves, nodes of one and
+    two operands, with plain numbers, of whole lists, made by hand, and under no_grad."""
+    from tinygrad_edu import dot, no_grad, vsum
+
+    a, b = Value(2.0), Value(3.0)
+    with no_grad():
+        quiet = a * b
+    nodes = [a, a * b, a.tanh(), a * 2.0, 2.0 - a, dot([a, b], [b, 1.0]), vsum([a, 2.0]),
+             Value(1.0, (a, b), (1.0, 2.0)), quiet, a.leaky_relu(0.1)]
+    for node in nodes:
+        for field in Value.__slots__:
+            if field != "__dict__":
+                assert hasattr(node, field), f"{node!r} has no {field}"
+        for operand, local in ((node._a, node._da), (node._b, node._db)):
+            assert (local is None) or isinstance(operand, Value)  # a local derivative: a parent
+            if node._list is None:
+                assert operand is None or isinstance(operand, (Value, float))
+        if node._list is not None:  # its parents, and the local derivative towards each
+            assert node._da is None and node._db is None
+            assert len(node._list) == len(node._list_grads)
+            assert all(isinstance(p, Value) for p in node._list)
+            assert all(type(d) is float for d in node._list_grads)
+            if node._a is not None:  # its lists as given, where a plain number stood in them
+                assert any(not isinstance(x, Value) for x in (*node._a, *(node._b or ())))
+    assert quiet._row is None and quiet._no_graph and not a._no_graph
 
 
 def test_the_docstring_and_the_docs_give_the_same_reading_order():
-    docstring = ast.get_docstring(ast.parse((PACKAGE / "engine.py").read_text("utf-8")))
+    docstring = ast.get_docstring(ast.parse(source()))
+    assert docstring and "graph.py" in docstring
     page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
     page = page[page.index("## Reading the engine"):]
     page = page[:page.index("\n## ", 1)]
-    order = SCALAR_MACHINERY
-    for text, where in ((docstring, "engine.py's docstring"), (page, "docs/engine.md")):
-        positions = [text.find(name) for name in order]
-        assert -1 not in positions, f"{where} does not name {order[positions.index(-1)]}"
-        assert positions == sorted(positions), f"{where} names the files in another order"
+    positions = [page.find(f"`tinygrad_edu/{name}`") for name in READING_ORDER]
+    assert -1 not in positions, f"docs/engine.md does not name {READING_ORDER[positions.index(-1)]}"
+    assert positions == sorted(positions), "docs/engine.md names the files in another order"
+    for name in READING_ORDER:
+        module = ast.get_docstring(ast.parse((PACKAGE / name).read_text(encoding="utf-8")))
+        assert module and len(module.split()) >= 15, f"{name}: no docstring saying why"
 
 
-def test_the_story_has_no_fast_path_bound_over_a_method_after_the_class():
-    """What a learner reads is what runs: no ``Value.__add__ = ...`` below the class."""
-    for name in STORIES:
-        tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    assert not (isinstance(target, ast.Attribute)
-                                and isinstance(target.value, ast.Name)
-                                and target.value.id in ("Value", "Tensor")), (
-                        f"{name}:{node.lineno} binds {target.value.id}.{target.attr} after "
-                        "the class")
-
-
-def test_the_rooms_add_to_a_value_only_what_the_engine_does_not_define():
-    """A room beside the engine puts methods on Value (as_number.py's comparisons, ...); none
-    replaces what engine.py defines, so the code a learner reads there is the code that runs."""
-    import tinygrad_edu  # noqa: F401 (every room has put its methods on Value)
-    from tinygrad_edu.engine import Value
-
-    tree = ast.parse((PACKAGE / "engine.py").read_text(encoding="utf-8"))
-    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Value")
-    defined = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
-    defined |= {t.id for n in cls.body if isinstance(n, ast.Assign) for t in n.targets
-                if isinstance(t, ast.Name)}
-    for name, member in vars(Value).items():
-        function = getattr(member, "fget", member)
-        module = function.__module__ if inspect.isfunction(function) else None
-        if module not in (None, "tinygrad_edu.engine"):
-            assert name not in defined, f"{module} replaces Value.{name}, which engine.py defines"
-            path = module.removeprefix("tinygrad_edu.").replace(".", "/") + ".py"
-            assert path in SCALAR_MACHINERY, (
-                f"Value.{name} comes from {module}, which engine.py's docstring does not name")
+def test_rules_on_floats_compute_on_floats():
+    """An ordinary backward pass runs each rule on floats and gets a float: no rule calls the
+    engine (sin's rule is math.cos, not Value.cos); where a rule must build a graph, the row
+    says so once (graph_rules)."""
+    for name in ("SIN", "COS", "POW", "RELU", "ABS", "LEAKY_RELU"):
+        row = getattr(engine, name)
+        assert row.graph_rules is not row.rules, f"{name}: no graph rule of its own"
+    for row in (engine.SIN, engine.COS, engine.TANH, engine.EXP, engine.LOG):
+        for rule in row.rules:
+            assert type(rule(0.5, row.forward(0.5))) is float

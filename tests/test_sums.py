@@ -79,7 +79,7 @@ specials = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0])
 
 def reference_dot(ws, xs):
     """dot the general way, as for operands with constants among them: every operand through
-    listops._with_numbers."""
+    sums._with_numbers."""
     from tinygrad_edu import safe_math
     from tinygrad_edu.sums import DOT, _with_numbers
 

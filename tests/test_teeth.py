@@ -14,8 +14,8 @@ import pytest
 from hypothesis import Phase
 
 from tinygrad_edu import OPS, GradcheckError, Value
-from tinygrad_edu.engine import one, two
-from tinygrad_edu.ops import ListOp, Op, local_derivative
+from tinygrad_edu.engine import apply
+from tinygrad_edu.row import ListOp, Op, local_derivative
 from tinygrad_edu.testing import check_op
 
 # Few examples and no shrinking: a broken rule shows up on the first example or two (a scaled
@@ -56,7 +56,7 @@ def copy_with_rule(op, operand, rule):
     graph = op.graph_rules if op.graph_rules is not op.rules else rules
     copy = Op(op.name, op.forward, rules, graph_rules=graph, default=op.default,
               formula=op.formula, local=op.local, domain=op.domain, kinks=op.kinks)
-    copy.apply = (lambda a, b: two(copy, a, b)) if len(rules) == 2 else (lambda x: one(copy, x))
+    copy.apply = (lambda a, b: apply(copy, a, b)) if len(rules) == 2 else (lambda x: apply(copy, x))
     return copy
 
 

@@ -25,7 +25,7 @@ from tests.differential.scalar import Report, run
 from tests.differential.sequences import run_sequence
 from tests.differential.twins import HESSIAN_SKIPS, corrected
 from tests.torch_deviations import DEVIATIONS
-from tinygrad_edu import Value
+from tinygrad_edu import engine
 
 pytestmark = requires_torch
 
@@ -109,11 +109,11 @@ def test_each_correction_of_pytorch_is_a_recorded_deviation():
 def test_the_comparison_finds_a_wrong_derivative(monkeypatch):
     """Never a test that cannot fail: with tanh's slope off by 1e-6, or relu's slope at 0
     made 1, programs show it."""
-    monkeypatch.setattr(Value.TANH, "rules", (lambda x, y: 1 - y * y + 1e-6,))
+    monkeypatch.setattr(engine.TANH, "rules", (lambda x, y: 1 - y * y + 1e-6,))
     _, found = compare_all(range(40))
     assert found and "PyTorch" in found[0]
     monkeypatch.undo()
-    monkeypatch.setattr(Value.TANH, "graph_rules", (lambda x, y: 1 - y * y * 1.001,))
+    monkeypatch.setattr(engine.TANH, "graph_rules", (lambda x, y: 1 - y * y * 1.001,))
     _, found = compare_all(range(40))
     assert any("d²/" in f or "create_graph" in f for f in found)
 
@@ -122,7 +122,7 @@ def test_a_refusal_with_an_answer_is_found(monkeypatch):
     """Where our engine refuses numbers that PyTorch computes (as ** refused 1e-300 ** -0.5
     before issue 55), the comparison says so: here ** made to refuse a tiny base with an
     exponent above 1 (1e-300 ** 2 is 0, its slope 2e-300)."""
-    forward = Value.POW.forward
+    forward = engine.POW.forward
 
     def refuses_small_bases(a, b):
         y = forward(a, b)
@@ -130,7 +130,7 @@ def test_a_refusal_with_an_answer_is_found(monkeypatch):
             raise OverflowError("**: refused for the test")
         return y
 
-    monkeypatch.setattr(Value.POW, "forward", refuses_small_bases)
+    monkeypatch.setattr(engine.POW, "forward", refuses_small_bases)
     for seed in range(3000):
         program, _ = generate(seed)
         if any("refused for the test" in error for _, _, error in program.refused):

@@ -9,8 +9,8 @@ graph (a model's parameter beside its loss) is one object again after loading.
 Nothing here knows which fields a node has: a node is copied field by field (its
 ``__slots__``, and its ``__dict__`` if it has one), with every node it refers to, directly
 or inside a tuple, replaced by that node's copy (or, in a pickle, its row). ``copy.copy``,
-``copy.deepcopy`` and ``pickle`` find these functions on ``Value``, put there at the end of
-this file (the engine imports nothing of it).
+``copy.deepcopy`` and ``pickle`` call these functions through a Value's ``__copy__``,
+``__deepcopy__`` and ``__reduce__`` (engine.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from copy import deepcopy
 from typing import Any
 
 from tinygrad_edu.arrays import is_node
-from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 
 __all__: list[str] = []
@@ -139,10 +138,3 @@ def rebuild(table: list[Any]) -> Any:
         nodes.append(row)
     return nodes[-1]
 
-
-for _name, _method in {  # what this room puts on Value
-        "__copy__": shallow_copy,
-        "__deepcopy__": deep_copy,
-        "__reduce__": pickled,
-}.items():
-    setattr(Value, _name, _method)

@@ -1,34 +1,58 @@
-"""The engine's rows as the registry's ops, and ops of your own: ``unary_op``, ``binary_op``.
+"""Ops of your own: ``unary_op``, ``binary_op``.
 
-The rows of engine.py's op table join ``OPS``, the registry the tools and the tests read,
-each with the function that applies it (``tinygrad_edu.exp``, ``Value.__mul__``). An op of
-your own is made the way the engine's operators apply its rows (``engine.one``,
-``engine.two``), after ``ops.py`` has checked it: a name
-of its own, functions that take the right arguments, and results that are checked as they
-run, so that a mistake is reported with the op's name at once rather than as a wrong number
-later. The op joins ``OPS``, so ``tinygrad_edu.testing.check_op`` and the project's own
-property tests cover it (see docs/property-testing.md).
+An op of your own is a row (``row.py``) made into a function the way the engine's operators
+apply its rows (``engine.apply``), after ``ops.py`` has checked it: a name of its own,
+functions that take the right arguments, and results that are checked as they run, so that
+a mistake is reported with the op's name at once rather than as a wrong number later. The
+op joins ``OPS``, so ``tinygrad_edu.testing.check_op`` and the project's own property tests
+cover it (see docs/property-testing.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-from tinygrad_edu import engine, ops
-from tinygrad_edu.engine import Value, one, two
-from tinygrad_edu.ops import BinaryFunction, Rule, UnaryFunction
+from tinygrad_edu import ops
+from tinygrad_edu.engine import Number, Value, apply
+from tinygrad_edu.ops import check_name, check_rule, number, user_function
+from tinygrad_edu.row import Op
+
+if TYPE_CHECKING:
+    from tinygrad_edu.ops import Rule
+
+V = TypeVar("V")
+
+
+class UnaryFunction(Protocol, Generic[V]):
+    """An op of one operand, on nodes of class V (a Value) or plain numbers, also as a
+    method of V: ``tanh(x)``, ``x.tanh()``, ``tanh(2.0)``."""
+
+    op: Op
+
+    @overload
+    def __call__(self, x: V) -> V: ...
+    @overload
+    def __call__(self, x: Number) -> float: ...
+    @overload
+    def __get__(self, node: None, owner: Any) -> UnaryFunction[V]: ...
+    @overload
+    def __get__(self, node: V, owner: Any) -> Callable[[], V]: ...
+
+
+class BinaryFunction(Protocol, Generic[V]):
+    """An op of two operands, Values and/or plain numbers, also as a method (an operator):
+    ``mul(a, b)``, ``a * b``, ``a * 2.0``."""
+
+    op: Op
+
+    def __call__(self, a: V | Number, b: V | Number) -> V: ...
+    @overload
+    def __get__(self, node: None, owner: Any) -> BinaryFunction[V]: ...
+    @overload
+    def __get__(self, node: V, owner: Any) -> Callable[[V | Number], V]: ...
 
 __all__ = ["binary_op", "unary_op"]
-
-for _row, _function in [
-        (engine.ADD, engine.add), (engine.SUB, engine.sub), (engine.MUL, engine.mul),
-        (engine.DIV, engine.div), (engine.POW, engine.pow_), (engine.NEG, engine.neg),
-        (engine.EXP, engine.exp), (engine.LOG, engine.log), (engine.SQRT, engine.sqrt),
-        (engine.TANH, engine.tanh), (engine.SIGMOID, engine.sigmoid), (engine.SIN, engine.sin),
-        (engine.COS, engine.cos), (engine.RELU, engine.relu), (engine.ABS, engine.abs_),
-        (engine.LEAKY_RELU, engine.leaky_relu)]:
-    ops.register(_row, _function, built_in=True)
-
 
 def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
              formula: str | None = None, local: str | None = None,
@@ -59,17 +83,19 @@ def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
     ``tinygrad_edu.testing.check_op(softplus)`` checks it against central differences
     (see docs/property-testing.md).
     """
-    op = ops.unary_row(name, forward, derivative, formula=formula, local=local, domain=domain,
+    op = unary_row(name, forward, derivative, formula=formula, local=local, domain=domain,
                        kinks=kinks, param=param, graph_derivative=graph_derivative, doc=doc)
     if register_op:
         ops.register(op)
     if param is None:
-        def apply(x: object) -> object:
-            return one(op, x)
+        def function(x: object) -> object:
+            return apply(op, x)
     else:
-        def apply(x: object, alpha: float = param) -> object:  # type: ignore[misc]
-            return two(op, x, alpha)
-    return ops.named(apply, op)  # type: ignore[return-value]
+        def function(x: object, alpha: float = param) -> object:  # type: ignore[misc]
+            if isinstance(alpha, Value):  # a setting, not an input: no gradient
+                raise TypeError(ops.setting(op))
+            return apply(op, x, alpha)
+    return ops.named(function, op)  # type: ignore[return-value]
 
 
 def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
@@ -86,12 +112,60 @@ def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
     property checks, and each of ``kinks`` a function ``f(a, b)`` that is 0 where the
     derivatives jump or are not defined: the checks keep ``|f(a, b)|`` at least their
     margin, e.g. ``lambda a, b: a - b`` for a maximum, ``math.hypot`` for hypot's (0, 0)."""
-    op = ops.binary_row(name, forward, d_left, d_right, formula=formula, local=local,
+    op = binary_row(name, forward, d_left, d_right, formula=formula, local=local,
                         domain=domain, kinks=kinks, doc=doc)
     if register_op:
         ops.register(op)
 
-    def apply(a: object, b: object) -> object:
-        return two(op, a, b)
+    def function(a: object, b: object) -> object:
+        return apply(op, a, b)
 
-    return ops.named(apply, op)  # type: ignore[return-value]
+    return ops.named(function, op)  # type: ignore[return-value]
+
+
+def unary_row(name: str, forward: Callable[..., float], derivative: Rule, *,
+              formula: str | None = None, local: str | None = None,
+              domain: tuple[float, float] | None = None, kinks: Sequence[float] = (),
+              param: float | None = None, graph_derivative: Rule | None = None,
+              doc: str = "") -> Op:
+    """The checked row of a one-operand op of your own (see ``unary_op``). With ``param`` it
+    has a second operand, a plain number with that default (``alpha``), which its functions
+    get last: ``forward(x, alpha)``, ``derivative(x, y, alpha)``."""
+    check_name(name, "unary_op")
+    extra = ", alpha" if param is not None else ""
+    check_rule(forward, 1 + bool(extra), name, "forward function", "x" + extra)
+    check_rule(derivative, 2 + bool(extra), name, "derivative", "x, y" + extra)
+    fwd = user_function(forward, name, "forward function", number, 1)
+    rule = user_function(derivative, name, "derivative", number, 1)
+    graph_rule = graph_derivative
+    words = [local or f"{name}'({{0}})"]
+    if param is None:
+        rules: tuple[Rule | None, ...] = (rule,)
+        graph: tuple[Rule | None, ...] = (graph_rule or rule,)
+        formula = formula or f"{name}({{0}})"
+    else:  # (x, alpha): alpha a plain number, given to the rules last, as they expect
+        rules = (lambda x, alpha, y: rule(x, y, alpha), None)
+        graph = ((lambda x, alpha, y: graph_rule(x, y, alpha)) if graph_rule else rules[0], None)
+        formula = formula or f"{name}({{0}}, {{1}})"
+    return Op(name, fwd, rules, graph_rules=graph, default=param, formula=formula, local=words,
+              domain=None if domain is None else (domain,), kinks=kinks, doc=doc)
+
+
+def binary_row(name: str, forward: Callable[[float, float], float], d_left: Rule,
+               d_right: Rule, *, formula: str | None = None,
+               local: tuple[str, str] | None = None,
+               domain: tuple[tuple[float, float], tuple[float, float]] | None = None,
+               kinks: Sequence[Callable[[float, float], float]] = (), doc: str = "") -> Op:
+    """The checked row of a two-operand op of your own (see ``binary_op``)."""
+    check_name(name, "binary_op")
+    check_rule(forward, 2, name, "forward function", "a, b")
+    check_rule(d_left, 3, name, "derivative d_left", "a, b, y")
+    check_rule(d_right, 3, name, "derivative d_right", "a, b, y")
+    for kink in kinks:
+        check_rule(kink, 2, name, "kink", "a, b")
+    rules = (user_function(d_left, name, "derivative d_left", number, 2),
+             user_function(d_right, name, "derivative d_right", number, 2))
+    return Op(name, user_function(forward, name, "forward function", number, 2), rules,
+              formula=formula or f"{name}({{0}}, {{1}})",
+              local=local or (f"∂{name}/∂{{0}}", f"∂{name}/∂{{1}}"), domain=domain,
+              kinks=kinks, doc=doc)

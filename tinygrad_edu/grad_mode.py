@@ -1,4 +1,5 @@
-"""Graph building on or off: ``no_grad`` and ``enable_grad``, for both engines.
+"""Graph building on or off: ``no_grad`` and ``enable_grad``, for both engines; and
+``floats_refused``, where code must build a graph and so may not take a Value's number.
 
 Every operation asks ``is_grad_enabled()``, the one question, before it records its
 operands. The answer is one fact kept per thread, as in PyTorch (and per asyncio task), in a
@@ -17,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from tinygrad_edu.decorators import inside
 
-__all__ = ["enable_grad", "is_grad_enabled", "no_grad"]
+__all__ = ["enable_grad", "floats_refused", "is_grad_enabled", "no_grad", "why_floats_refused"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,3 +70,24 @@ class enable_grad(_GradMode):
     """Switch graph building back on inside a ``no_grad`` block."""
 
     enabled = True
+
+
+_floats_refused: ContextVar[str] = ContextVar("tinygrad_edu.floats_refused", default="")
+why_floats_refused: Callable[[], str] = _floats_refused.get
+"""Why ``float(value)`` is refused here, '' where it is not (``floats_refused``)."""
+
+
+class floats_refused:
+    """``with floats_refused(why):`` ``float(value)`` (which ``math.cos(value)`` calls) raises
+    a TypeError saying ``why``, in this thread or task: code that must build a graph (a rule
+    run on Values for second derivatives, a function gradcheck follows) cannot take a Value's
+    number."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def __enter__(self) -> None:
+        self._token = _floats_refused.set(self.why)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _floats_refused.reset(self._token)

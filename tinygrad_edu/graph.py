@@ -46,7 +46,8 @@ def walk(*roots: N) -> list[N]:
             order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            stack += (node, _LIST_IT)  # list the node once its parents are listed
+            stack.append(node)  # list the node once its parents are listed
+            stack.append(_LIST_IT)
             for parent in reversed(node.parents):  # (reversed: the first parent comes first)
                 if parent not in seen:
                     stack.append(parent)

@@ -13,26 +13,35 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
-from fractions import Fraction
 from itertools import chain
-from typing import Any
 
-from tinygrad_edu.errors import DomainError
+from tinygrad_edu.errors import DomainError, explained
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
 __all__ = [
     "MASKED",
+    "cos",
+    "d_leaky_relu",
     "d_pow_base",
     "d_pow_edge",
+    "d_pow_exponent",
+    "d_relu",
     "div",
     "dot",
     "exp",
     "fsum",
+    "leaky_relu",
     "log",
     "negative_base",
     "pow",
+    "relu",
     "sigmoid",
     "sign",
+    "sin",
     "sqrt",
     "step",
 ]
@@ -73,6 +82,31 @@ def step(x: float, below: float) -> float:
 def sign(x: float) -> float:
     """The slope of abs: 1, -1, or 0 at 0 (as PyTorch); NaN at NaN."""
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else x
+
+
+def relu(x: float) -> float:
+    """max(0, x); NaN at NaN."""
+    return 0.0 if x <= 0 else x
+
+
+def d_relu(x: float, y: float) -> float:
+    """relu's slope: 1 where x > 0, else MASKED (nothing passes back, as PyTorch); NaN at NaN."""
+    return 1.0 if x > 0 else MASKED if x <= 0 else x
+
+
+def leaky_relu(x: float, alpha: float) -> float:
+    """x where x > 0, else alpha · x."""
+    return alpha * x if x <= 0 else x
+
+
+def d_leaky_relu(x: float, alpha: float, y: float) -> float:
+    """leaky_relu's slope: 1 where x > 0, else alpha (at 0 too, as PyTorch); NaN at NaN."""
+    return step(x, alpha)
+
+
+def d_pow_exponent(a: float, b: float, y: float) -> float:
+    """d(a**b)/db = a**b·ln(a), where a > 0; at a <= 0 see ``d_pow_edge``."""
+    return y * math.log(a) if a > 0 else d_pow_edge(a)
 
 
 def d_pow_base(a: Any, b: Any, y: Any) -> Any:
@@ -154,6 +188,22 @@ def sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
+def sin(x: float) -> float:
+    """sin x; at an infinity, where it is no number, a DomainError that says so."""
+    try:
+        return math.sin(x)
+    except ValueError as error:
+        raise explained(error, "sin", x) from None
+
+
+def cos(x: float) -> float:
+    """cos x; at an infinity, where it is no number, a DomainError that says so."""
+    try:
+        return math.cos(x)
+    except ValueError as error:
+        raise explained(error, "cos", x) from None
+
+
 def sigmoid(x: float) -> float:
     """1 / (1 + e^-x), never exponentiating a large positive number (no overflow)."""
     if x >= 0:
@@ -180,6 +230,7 @@ def fsum(terms: list[float]) -> float:
     except (OverflowError, ValueError):
         if not all(map(math.isfinite, terms)):
             return sum(terms)
+        from fractions import Fraction  # (only where fsum gives up: loaded then)
         return _rounded(sum(map(Fraction, terms), Fraction(0)))
 
 
@@ -190,10 +241,11 @@ def dot(ws: Sequence[float], xs: Sequence[float]) -> float:
     except (OverflowError, ValueError):  # a product or a partial sum overflowed
         if not all(map(math.isfinite, chain(ws, xs))):
             return sum(w * x for w, x in zip(ws, xs))
+        from fractions import Fraction  # (only where a product overflowed: loaded then)
         return _rounded(sum((Fraction(w) * Fraction(x) for w, x in zip(ws, xs)), Fraction(0)))
 
 
-def _rounded(exact: Fraction) -> float:
+def _rounded(exact: Any) -> float:
     try:
         return float(exact)
     except OverflowError:

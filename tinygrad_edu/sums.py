@@ -15,24 +15,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu import safe_math, scopes
-from tinygrad_edu.engine import Number, Value, no_graph
+from tinygrad_edu import safe_math
+from tinygrad_edu.engine import Number, Value, _new, fill
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.ops import ListOp, Op, register
+from tinygrad_edu.ops import register
+from tinygrad_edu.row import ListOp
 
 __all__ = ["dot", "dots", "vsum"]
 
 
 def vsum(values: Iterable[Value | Number]) -> Value:
     """Σ vᵢ as a single node; the local derivative for every vᵢ is 1."""
-    vs = _listed(values, "vsum", "vsum([a, b, 2.0])")
+    vs = _listed(values, "vsum", "vsum([a, 2.0, b])")
     kept = [isinstance(v, Value) for v in vs]
     numbers = [v._data if k else as_float(v, "vsum") for v, k in zip(vs, kept)]
-    total = safe_math.fsum(numbers)
     if all(kept):
-        return many(VSUM, total, vs, (1.0,) * len(vs))
-    return _with_numbers(VSUM, total, vs, kept, numbers, [1.0] * len(vs), None)
+        return many(VSUM, safe_math.fsum(numbers), vs, (1.0,) * len(vs))
+    return _with_numbers(VSUM, safe_math.fsum(numbers), vs, kept, numbers, [1.0] * len(vs),
+                         None)
 
 
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
@@ -64,42 +65,31 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
     return nodes
 
 
-def many(row: Op, y: float, children: tuple[Value, ...], local_grads: tuple[float, ...],
+def many(row: ListOp, y: float, parents: tuple[Value, ...], local_grads: tuple[float, ...],
          given: tuple[Any, Any] = (None, None)) -> Value:
     """The row of an op on whole lists applied: a node of the forward value ``y`` with its
-    children and their local derivatives as two tuples, as microgpt keeps them, or under
-    ``no_grad()`` the value alone (as engine.one makes a node from a row of one operand);
-    ``given``: the lists as the op was given them, kept only where plain numbers stood among
-    the children."""
-    node = object.__new__(Value)
-    node._data = y
-    node.grad = 0.0
+    parents and the local derivative towards each, as microgpt keeps a node's children and
+    local derivatives (``given``: its lists as given, where plain numbers stood in them), or
+    under ``no_grad()`` the value alone."""
     if not is_grad_enabled():
-        return no_graph(node)
-    node._row = row
-    node._a, node._b = given
-    node._da = node._db = None
-    node._list = children
-    node._list_grads = local_grads
-    if scopes.opened:
-        node._scope = scopes.current()
-    return node
+        return fill(_new(Value), y, None, no_graph=True)
+    return fill(_new(Value), y, row, given[0], None, given[1], None, parents, local_grads)
 
 
 def _with_numbers(op: ListOp, total: float, operands: Sequence[Any], kept: list[bool],
                   numbers: Sequence[float], local_grads: Sequence[float],
                   first: int | None) -> Value:
     """A node of an op on lists where plain numbers stood among the operands: the Values
-    (``kept``) are its children, each with its local derivative; a plain number is a
-    constant, which the node keeps (in the lists as it was given them: the ``first`` items
-    are dot's first list) but gives no gradient. Nothing but constants: a constant."""
+    (``kept``) are its parents, each with its local derivative; a plain number is a constant,
+    which the node keeps in its lists as given (the ``first`` items are dot's first list) but
+    gives no gradient. Nothing but constants: a constant."""
     if not any(kept):
         return Value(total)
-    children = tuple([v for v, k in zip(operands, kept) if k])
+    parents = tuple([v for v, k in zip(operands, kept) if k])
     grads = tuple([d for d, k in zip(local_grads, kept) if k])
     given = tuple([x if k else n for x, n, k in zip(operands, numbers, kept)])
     lists = (given, None) if first is None else (given[:first], given[first:])
-    return many(op, total, children, grads, lists)
+    return many(op, total, parents, grads, lists)
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:

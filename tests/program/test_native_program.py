@@ -21,12 +21,13 @@ import pytest
 from tests.differential.programs import OURS, apply, generate
 from tests.program.native_support import bits, both, needs_compiler, outcome_of, quiet_native
 from tinygrad_edu import OPS, Value, dot, vsum
-from tinygrad_edu.engine import one
+from tinygrad_edu.engine import apply as apply_row
 from tinygrad_edu.nn import MLP, hinge_loss, l2_penalty
-from tinygrad_edu.ops import _HIDDEN, Op
+from tinygrad_edu.ops import _HIDDEN
 from tinygrad_edu.program import native
 from tinygrad_edu.program.native import C_NAMES, CODES, NativeUnavailable, c_code, native_program
 from tinygrad_edu.program.tape import tape_of
+from tinygrad_edu.row import Op
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -157,7 +158,7 @@ def test_a_row_that_is_not_the_built_in_one_of_its_name_has_no_c_spelling():
     again = Op("exp", math.exp, (lambda x, y: y,))  # (an exp defined again, not registered)
     assert c_code(again) is None and c_code(OPS["exp"]) == CODES["EXP"]
     with pytest.warns(NativeUnavailable, match="'exp' has no C spelling"):
-        program = native_program(tape_of(one(again, Value(1.0))))
+        program = native_program(tape_of(apply_row(again, Value(1.0))))
     assert program.kind == "Python"
 
 

@@ -12,10 +12,14 @@ import pytest
 
 from tests.conftest import requires_torch, torch
 from tinygrad_edu import Value
-from tinygrad_edu.as_number import number_of
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.training.optim import SGD, Adam, LambdaLR, StepLR, clip_grad_norm
+
+
+def number_of(x):
+    """The number in a Value, or a plain number as it is."""
+    return x.data if isinstance(x, Value) else x
 
 
 def run(optimizer, param, grads):

@@ -196,7 +196,7 @@ def backward_into(root: Any, grad: Any = None, create_graph: bool = True,
             else:
                 node._add_grad(g)
             if isinstance(node.grad, Value):  # a later pass adds to it: grad + share, a new
-                setattr(node.grad, "_is_gradient", True)  # noqa: B010 (Value, familiar_names.py)
+                setattr(node.grad, "_is_gradient", True)  # noqa: B010 (see engine._in_place)
 
 
 def listed_inputs(inputs: Any, kind: type, who: str) -> list[Any] | None:
@@ -235,11 +235,3 @@ CYCLE_WARNING = (
     "gradients when you are done (loss.zero_grad()), pass inputs=[...] to fill only those, "
     "or use grad(..., create_graph=True), which stores nothing")
 
-
-def _backward_more(self: Value, grad: Any, create_graph: bool, inputs: Any) -> None:
-    """``Value.backward`` with ``create_graph``, ``inputs``, or from a value computed under
-    ``no_grad`` (refused)."""
-    backward_into(self, grad, create_graph, inputs, "backward(grad)")
-
-
-setattr(Value, "_backward_more", _backward_more)  # noqa: B010 (what this room puts on Value)

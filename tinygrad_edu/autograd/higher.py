@@ -10,11 +10,11 @@ builds a graph.
 
 A rule written with ``math``'s functions would quietly turn a Value into a plain number and
 cut that graph (``math.cos(x)`` calls ``float(x)``): while the rules run, ``float(value)``
-raises instead, naming the op (``as_number.floats_refused``).
+raises instead, naming the op (``engine.floats_refused``).
 
-Where a rule is a plain function of floats (relu's slope, a step), the same rule written
-with operations, whose graph gives the right second derivative (0), is in ``ON_VALUES``,
-keyed by the op's name; an op of your own gives one as ``graph_derivative``.
+Where a rule is a plain function of floats (relu's slope, a step, ``math.cos``), its row
+gives the same rule written with operations, whose graph gives the right second derivative
+(``Op.graph_rules``; an op of your own gives one as ``graph_derivative``).
 """
 
 from __future__ import annotations
@@ -24,35 +24,20 @@ from typing import Any
 
 from tinygrad_edu import safe_math
 from tinygrad_edu.arrays import is_node
-from tinygrad_edu.as_number import floats_refused
-from tinygrad_edu.engine import Value, one, two
+from tinygrad_edu.engine import apply
 from tinygrad_edu.errors import DomainError, real_or_none
-from tinygrad_edu.ops import ListOp, Op, hide, local_derivative, operand_names
+from tinygrad_edu.grad_mode import floats_refused
+from tinygrad_edu.ops import hide, operand_names
+from tinygrad_edu.row import ListOp, Op, local_derivative
 
-__all__ = ["ON_VALUES", "local_grads_as_values", "masked"]
+__all__ = ["local_grads_as_values", "masked"]
 
-# relu, leaky_relu and abs are straight on each side of 0: their slopes are steps, numbers
-# that do not change as x moves (second derivatives 0, as in PyTorch). On Values they are
-# the nodes of two ops of their own, step and sign, so that a graph of a first derivative
-# still leads back to x. Their own derivative is 0 whatever arrives (MASKED, as PyTorch's
-# zeros): an infinite factor beside a slope, as in (x1 · x0).leaky_relu(1.0) at x1 = -inf,
-# must not make its mixed partial 0 · inf = NaN.
-STEP = hide(Op("step", safe_math.step, (lambda x, below, y: safe_math.MASKED, None),
-               formula="step({0}, {1})", local=("0",)))
-SIGN = hide(Op("sign", safe_math.sign, (lambda x, y: safe_math.MASKED,), formula="sign({0})",
-               local=("0",)))
 # Where the plain pass's local derivative is MASKED (relu below 0, x ** 0: nothing passes
 # back, whatever arrives), the rule's Value is put in a node of this op: its number is MASKED,
 # so that the share it makes, MASKED × upstream, is 0 even where upstream is inf or NaN (as
 # in the plain pass), and it passes what reaches it on to the rule's own graph unchanged, so
 # that a mixed partial survives (d/db of b·a**(b-1) at b = 0 is 1/a).
 ZERO = hide(Op("masked", lambda x: safe_math.MASKED, (1.0,), formula="0·{0}", local=("1",)))
-ON_VALUES: dict[Op, tuple[Any, ...]] = {
-    Value.RELU: (lambda x, y: two(STEP, x, 0.0),),
-    Value.ABS: (lambda x, y: one(SIGN, x),),
-    Value.LEAKY_RELU: (lambda x, alpha, y: two(STEP, x, alpha), None),
-}
-"""The rules written with operations, for the engine's rows whose rules take numbers."""
 
 
 def local_grads_as_values(node: Any) -> tuple[Any, ...]:
@@ -74,7 +59,7 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
     if isinstance(op, ListOp):
         return op.graph_rule(operands, node)
     wanted = [i for i, x in enumerate(operands) if is_node(x)]
-    rules = ON_VALUES.get(op, op.graph_rules)
+    rules = op.graph_rules
     try:
         with floats_refused(f"{op.name}: its derivative rule turned a Value into a plain "
                             "number (as math's functions do)"):
@@ -96,7 +81,7 @@ def local_grads_as_values(node: Any) -> tuple[Any, ...]:
 def masked(g: Any) -> Any:
     """The local derivative ``g`` (a Value, or a number) where the plain pass has MASKED: the
     same 0 that passes nothing back, whatever arrives (see ZERO above)."""
-    return one(ZERO, g) if is_node(g) else safe_math.MASKED
+    return apply(ZERO, g) if is_node(g) else safe_math.MASKED
 
 
 # ----------------------------------------------------------------------------- at an edge

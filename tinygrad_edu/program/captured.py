@@ -173,7 +173,7 @@ def _leaf_slot(tape: Tape, leaf: Value, record: Recording, slots: dict[int, int]
 
 
 def _node_step(tape: Tape, node: Value, record: Recording, slots: dict[int, int]) -> int:
-    from tinygrad_edu.ops import GivenOp, ListOp
+    from tinygrad_edu.row import GivenOp, ListOp
 
     row = reading.row_of(node)
     assert row is not None

@@ -40,11 +40,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.ops import GivenOp, Op, find_op
+from tinygrad_edu.ops import find_op
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Step, Tape
 from tinygrad_edu.program.traced import COMPARED
+from tinygrad_edu.row import GivenOp, Op
 
 __all__ = ["FLAGS", "Built", "NativeProgram", "NativeUnavailable", "c_code", "library",
            "native_program"]

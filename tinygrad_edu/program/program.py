@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tinygrad_edu.errors import explained
-from tinygrad_edu.ops import GivenOp, ListOp
 from tinygrad_edu.program.reading import gradient_number, number_of
 from tinygrad_edu.program.source import python_program
 from tinygrad_edu.program.tape import NumberStep, Tape, operand_lists
+from tinygrad_edu.row import GivenOp, ListOp
 
 __all__ = ["Program"]
 

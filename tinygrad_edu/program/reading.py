@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.ops import GivenOp, ListOp, Op
+from tinygrad_edu.row import GivenOp, ListOp, Op
 
 __all__ = ["children_of", "is_leaf", "made_without_graph", "number_of", "operands_of",
            "row_of"]

@@ -24,8 +24,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.ops import GivenOp, ListOp, Op, text_of
+from tinygrad_edu.ops import text_of
 from tinygrad_edu.program.tape import Check, NumberStep, Step, Tape
+from tinygrad_edu.row import GivenOp, ListOp, Op
 
 __all__ = ["python_program", "source_of"]
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
-from tinygrad_edu.ops import GivenOp, ListOp, Op
 from tinygrad_edu.program.reading import (
     children_of,
     local_grads_of,
@@ -28,6 +27,7 @@ from tinygrad_edu.program.reading import (
     operands_of,
     row_of,
 )
+from tinygrad_edu.row import GivenOp, ListOp, Op
 
 __all__ = ["Check", "NumberStep", "Step", "Tape", "tape_of"]
 

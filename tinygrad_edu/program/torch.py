@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tinygrad_edu.ops import GivenOp, ListOp, find_op
+from tinygrad_edu.ops import find_op
 from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Step, Tape
+from tinygrad_edu.row import GivenOp, ListOp
 
 __all__ = ["TorchProgram", "to_torch"]
 

@@ -19,12 +19,9 @@ The engine's own modules (``engine.py`` and the files it stands on, ``nn/``) may
 scalar engine's files at the package's root, ``tinygrad_edu.autograd`` (``gradients.py``:
 ``backward(create_graph=True)``) and ``tinygrad_edu.nn.module`` (the ``Module`` both engines
 share), never a tool. This file, the public face, may import more: it gathers ``fit``, the
-optimizers and the IDX reader from ``tinygrad_edu.training`` and puts ``backward_steps``
-from ``tinygrad_edu.viz`` on ``Tensor``.
+optimizers and the IDX reader from ``tinygrad_edu.training`` (a Tensor's
+``backward_steps()`` reaches viz/stepping.py by name, through ``tinygrad_edu/above.py``).
 """
-
-from collections.abc import Iterable, Iterator
-from typing import Any
 
 from tinygrad_edu.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinygrad_edu.nn.init import ACTIVATIONS, INITS
@@ -64,21 +61,6 @@ from tinygrad_edu.training.idx import (
     load_mnist,
 )
 from tinygrad_edu.training.optim import SGD, Adam
-from tinygrad_edu.viz.stepping import Step
-from tinygrad_edu.viz.stepping import backward_steps as _backward_steps
-
-
-def _steps(self: Tensor, grad: Any = None, *, params: Iterable[Any] | None = None
-           ) -> Iterator[Step]:
-    """``backward()`` one node at a time, to watch the matrix chain rule: a generator of
-    steps; ``print(step)`` shows each with names and shapes (``W2.grad += A1ᵀ @ dZ2``).
-    ``params`` are the leaves on the parameter path (default: every leaf). See
-    ``tinygrad_edu.viz.stepping``, which the tensor engine does not import: the method is put
-    on ``Tensor`` here."""
-    return _backward_steps(self, grad, params=params)
-
-
-setattr(Tensor, "backward_steps", _steps)  # noqa: B010 (what this room puts on Tensor)
 
 __all__ = [
     "ACTIVATIONS",

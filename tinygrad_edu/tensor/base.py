@@ -15,11 +15,12 @@ here computes a gradient.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from tinygrad_edu.above import above
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.tensor import copying
 from tinygrad_edu.tensor.registry import OPS
@@ -45,7 +46,6 @@ class TensorBase:
     _operands: tuple[Any, ...]
     _params: Any
     _no_graph: bool  # made under no_grad(): no graph to go back through
-    backward_steps: Callable[..., Iterator[Any]]  # put on Tensor by the tensor package
 
     # NumPy must not treat a Tensor as an array: ``ndarray @ tensor`` then falls back to
     # ``Tensor.__rmatmul__``, which treats the array as a constant.
@@ -265,6 +265,12 @@ class TensorBase:
     def __deepcopy__(self, memo: dict[int, Any]) -> Any: return copying.deep_copy(self, memo)
     def __reduce__(self) -> tuple[Any, ...]: return copying.pickled(self)
 
+    def backward_steps(self, grad: Any = None, *, params: Iterable[Any] | None = None) -> Any:
+        """``backward()`` one node at a time, to watch the matrix chain rule: a generator of
+        steps; ``print(step)`` shows each with names and shapes (``W2.grad += A1ᵀ @ dZ2``).
+        ``params`` are the leaves on the parameter path (default: every leaf). See
+        ``tinygrad_edu.viz.stepping``, reached by name (``above.py``)."""
+        return above("backward_steps")(self, grad, params=params)
 
 def _compare(op: str, t: TensorBase, other: Any) -> np.ndarray:
     """``t <op> other`` entry by entry: a boolean array, outside the graph."""

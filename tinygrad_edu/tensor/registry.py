@@ -2,7 +2,7 @@
 
 It exists so that the rules are data. ``engine.py`` writes each op as a row (``row``: its
 forward function on arrays, one VJP per operand, and the same in words; the same row type,
-``ops.Op``, as the scalar engine's) and registers it here. The tools read the rows without
+``row.Op``, as the scalar engine's) and registers it here. The tools read the rows without
 importing the engine: stepping prints their words, drawing names the op, and the property
 tests iterate ``OPS``. Nothing here knows about Tensors.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tinygrad_edu.ops import Op, enter
+from tinygrad_edu.ops import enter
+from tinygrad_edu.row import Op
 
 __all__ = ["OPS", "TensorOp", "register", "row"]
 
@@ -20,7 +21,7 @@ Vjp = Callable[..., Any]  # vjp(g, *operands, out, *params): the gradient of one
 
 
 TensorOp = Op
-"""The row of a tensor op: the one row type of both engines (``ops.Op``), made with
+"""The row of a tensor op: the one row type of both engines (``row.Op``), made with
 ``vjp=True``."""
 
 

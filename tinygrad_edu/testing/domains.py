@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tinygrad_edu.ops import OPS, Op, operand_names
+from tinygrad_edu.ops import OPS, operand_names
+from tinygrad_edu.row import Op
 from tinygrad_edu.testing.gradcheck import GradcheckError, gradcheck
 
 st: Any

@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
 from tinygrad_edu.arrays import is_array, is_tensor
-from tinygrad_edu.as_number import floats_refused
 from tinygrad_edu.autograd.gradients import gradients
 from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.errors import DomainError
-from tinygrad_edu.grad_mode import no_grad
+from tinygrad_edu.grad_mode import floats_refused, no_grad
 
 if TYPE_CHECKING:  # the tensor half imports them when it is given arrays or Tensors
     import numpy as np

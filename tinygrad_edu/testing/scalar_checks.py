@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from tinygrad_edu.autograd.gradients import grad
 from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.grad_mode import enable_grad, no_grad
-from tinygrad_edu.ops import OPS, ListOp, Op, text_of
+from tinygrad_edu.ops import OPS, text_of
+from tinygrad_edu.row import ListOp, Op
 from tinygrad_edu.testing.domains import (
     ATOL,
     KINK_MARGIN,

@@ -24,7 +24,8 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import no_grad
-from tinygrad_edu.ops import OPS, ListOp, Op
+from tinygrad_edu.ops import OPS
+from tinygrad_edu.row import ListOp, Op
 
 __all__ = ["ExpressionError", "callable_ops", "parse_expression"]
 

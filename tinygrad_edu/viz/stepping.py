@@ -22,9 +22,9 @@ order ``walk`` lists the graph (so the same graph always gets the same names). S
 text view and the drawings of ``tinygrad_edu.viz`` all use these names.
 
 This module works on the nodes of either engine through what ``graph.py`` asks of a node,
-and reads each op's words from its row (``op.formula``, ``op.local``). It puts
-``backward_steps()`` on ``Value`` as a method (the tensor package does the same for
-``Tensor``): the engines import nothing of it.
+and reads each op's words from its row (``op.formula``, ``op.local``). A Value's and a
+Tensor's ``backward_steps()`` reach ``backward_steps`` here by name (``above.py``): the
+engines import nothing of it.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from typing import Any
 from tinygrad_edu import graph
 from tinygrad_edu.arrays import is_array
 from tinygrad_edu.autograd.gradients import seed_of, shares
-from tinygrad_edu.engine import Value
 from tinygrad_edu.formatting import fmt, shape_text, summary
 from tinygrad_edu.graph import backpropagate, walk
 from tinygrad_edu.ops import text_of
@@ -494,11 +493,3 @@ def text_graph(root: Any, width: int = 48) -> str:
                        for k, cell in enumerate(row)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
 
-
-def _backward_steps(self: Value, grad: float | None = None) -> Generator[Step, None, None]:
-    """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
-    ``print(step)`` shows the numbers. See ``tinygrad_edu.viz.stepping``."""
-    return backward_steps(self, grad)
-
-
-setattr(Value, "backward_steps", _backward_steps)  # noqa: B010 (what this room puts on Value)

@@ -51,7 +51,7 @@ PUBLIC = {
                      "sin", "sqrt", "tanh"), "engine"),
     "walk": "graph", "backpropagate": "graph", "no_grad": "grad_mode",
     "enable_grad": "grad_mode", "is_grad_enabled": "grad_mode", "DomainError": "errors",
-    "OPS": "ops", "Op": "ops", "named_scope": "scopes", "scope_of": "scopes"}
+    "OPS": "ops", "Op": "row", "named_scope": "scopes", "scope_of": "scopes"}
 """The package's public names that come from the engine's own files, with the module of
 each: what ``tinygrad_edu`` holds in a learner's process with an engine."""
 
