@@ -50,6 +50,28 @@ requires_git = pytest.mark.skipif(
 )
 
 
+# ----------------------------------------------------------------------------- the long tier
+
+LONG_REASON = "the long tier: runs with ./run.sh test --long (or pytest --long)"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the long tier too (the tests marked long: the long sweeps and "
+                          "many-seed runs, each with a short sibling in the main tier)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked long is skipped, saying how to run it, unless --long is given: it is
+    still collected and counted, never hidden."""
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason=LONG_REASON)
+    for item in items:
+        if item.get_closest_marker("long") is not None:
+            item.add_marker(skip)
+
+
 # ----------------------------------------------------------------------------- a user's op
 
 def softplus_forward(x):
