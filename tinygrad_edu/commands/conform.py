@@ -34,6 +34,9 @@ def add_parser(commands: Any) -> None:
     conform.add_argument("--reference", choices=["auto", "torch", "differences"],
                          default="auto", help="PyTorch, central differences, or PyTorch where "
                                               "it is installed (default: %(default)s)")
+    conform.add_argument("--only", metavar="ROW", action="append", default=None,
+                         help="check this row only: an op (tanh, **) or a graph check "
+                              "(diamond, 'chain of 10,000'); may be repeated")
     conform.add_argument("--html", metavar="FILE", type=Path, help="write a report card")
     conform.add_argument("--junit", metavar="FILE", type=Path, help="write JUnit XML")
     conform.add_argument("--json", metavar="FILE", type=Path, help="write the findings as JSON")
@@ -51,7 +54,7 @@ def conform_command(args: argparse.Namespace) -> int:
     names["requires_grad"] = args.requires_grad or None
     try:
         report = conform(args.target, fast=args.fast, names=names, python=args.python,
-                         seed=args.seed, reference=args.reference)
+                         seed=args.seed, reference=args.reference, only=args.only)
     except (EngineNotFound, ImportError, ValueError) as error:
         print(error, file=sys.stderr)
         return 2

@@ -5,8 +5,9 @@ is skipped where the engine lacks it, and passes otherwise, its limits and conve
 in the test's report. No entry point loads it by itself, since a plugin registered with
 ``pytest11`` would enter every pytest run on the machine, a grader's included.
 
-This folder holds the plugin alone; the suite is ``tinygrad_edu.testing.conformance``. It may
-import ``testing`` and the scalar engine's files; nothing in the package imports it.
+This folder holds the plugin alone; the suite is ``tinygrad_edu.testing.conformance``. The
+plugin may import ``testing`` and the scalar engine's files; nothing in the package imports
+it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "grad=gradient, backward=backwards, zero_grad=clear")
     group.addoption("--conform-python", default=None, metavar="PATH",
                     help="run the engine under this Python")
+    group.addoption("--conform-only", action="append", default=[], metavar="ROW",
+                    help="check this row only (an op such as tanh, a graph check such as "
+                         "diamond; may be repeated)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,11 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
-    from tinygrad_edu.testing.conformance.catalogue import OPS
-    from tinygrad_edu.testing.conformance.graphs import GRAPHS
+    from tinygrad_edu.testing.conformance import ROWS
 
-    rows = ["loading", *(op.name for op in OPS), *(g[0] for g in GRAPHS), "random graphs",
-            "numbers, not nodes", "inputs unchanged"]
+    only = config.getoption("conform_only")
+    rows = ["loading", *(row for row in ROWS if not only or row in only)]
     for target in config.getoption("conform_engine"):
         items += [ConformItem.from_parent(session, name=f"conform[{target}][{row}]",
                                           target=target, row=row) for row in rows]
@@ -67,9 +70,10 @@ class ConformItem(pytest.Item):
             from tinygrad_edu.testing.conformance import conform
 
             names = dict(pair.split("=", 1) for pair in self.config.getoption("conform_name"))
-            reports[self.target] = conform(self.target, fast=self.config.getoption("conform_fast"),
-                                           names=names,
-                                           python=self.config.getoption("conform_python"))
+            reports[self.target] = conform(
+                self.target, fast=self.config.getoption("conform_fast"), names=names,
+                python=self.config.getoption("conform_python"),
+                only=self.config.getoption("conform_only") or None)
         return reports[self.target]
 
     def runtest(self) -> None:

@@ -15,11 +15,18 @@ named mistake that gives the engine's numbers, with the line to look at (``diagn
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
+from tinygrad_edu.testing.conformance.catalogue import OPS
+from tinygrad_edu.testing.conformance.graphs import GRAPHS
 from tinygrad_edu.testing.conformance.report import KINDS, Finding, Report
 
-__all__ = ["KINDS", "EngineNotFound", "Finding", "Report", "conform"]
+__all__ = ["KINDS", "ROWS", "EngineNotFound", "Finding", "Report", "conform"]
+
+ROWS = (*(op.name for op in OPS), *(g[0] for g in GRAPHS), "random graphs",
+        "numbers, not nodes", "inputs unchanged")
+"""The rows of the table: each op, then each graph check."""
 
 NAMES = ("class", "data", "grad", "backward", "zero_grad", "requires_grad")
 
@@ -30,7 +37,8 @@ class EngineNotFound(LookupError):
 
 def conform(target: Any, *, fast: bool = False, names: dict[str, Any] | None = None,
             python: str | None = None, isolate: bool = True, seed: int = 0,
-            reference: str = "auto", timeout: float = 20.0) -> Report:
+            reference: str = "auto", timeout: float = 20.0,
+            only: Iterable[str] | None = None) -> Report:
     """Check a scalar autograd engine and return a ``Report``.
 
     ``target`` is the engine's class, ``"module:Class"``, or a path to its file or package
@@ -40,7 +48,9 @@ def conform(target: Any, *, fast: bool = False, names: dict[str, Any] | None = N
     "clear", "requires_grad": True}``. ``fast`` tries fewer cases (under 10 s). ``python``
     runs the engine under another interpreter (where it is installed); ``isolate=False``
     runs it in this process (a class that cannot be sent apart). ``reference``: ``"torch"``,
-    ``"differences"`` or ``"auto"`` (PyTorch where it is installed).
+    ``"differences"`` or ``"auto"`` (PyTorch where it is installed). ``only`` names the rows
+    of the table to check (ops such as ``"tanh"`` or ``"**"``, graph checks such as
+    ``"diamond"``); the default is all of them.
     """
     from tinygrad_edu.testing.conformance.checks import check_engine
     from tinygrad_edu.testing.conformance.runner import InProcess, Process, spec_of
@@ -49,6 +59,10 @@ def conform(target: Any, *, fast: bool = False, names: dict[str, Any] | None = N
     unknown = set(names) - set(NAMES)
     if unknown:
         raise TypeError(f"conform: unknown names {sorted(unknown)}; known: {', '.join(NAMES)}")
+    rows = None if only is None else set(only)
+    if rows is not None and rows - set(ROWS):
+        raise ValueError(f"conform: no rows {sorted(rows - set(ROWS))}; the rows: "
+                         f"{', '.join(ROWS)}")
     torch = _reference(reference)
     started = time.perf_counter()
     label = (f"{target.__module__}.{target.__qualname__}" if isinstance(target, type)
@@ -79,7 +93,7 @@ def conform(target: Any, *, fast: bool = False, names: dict[str, Any] | None = N
             report.add(Finding("missing", what, "engine",
                                f"no {what} found; name it with names={{'{what}': ...}}"))
         if not lacking:
-            check_engine(process, loaded, torch, report.mode, seed, report)
+            check_engine(process, loaded, torch, report.mode, seed, report, rows)
     finally:
         process.close()
         report.seconds = time.perf_counter() - started

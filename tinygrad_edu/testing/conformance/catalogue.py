@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__: list[str] = []  # (the suite's inner workings)
+
 Interval = tuple[float, float]
 
 

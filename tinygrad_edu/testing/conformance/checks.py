@@ -46,6 +46,7 @@ class Checker:
         self.ops: dict[str, dict[str, Any]] = {}
         self.conforming: set[str] = set()
         self.passed: list[Program] = []  # graph programs the engine got right
+        self.only: set[str] | None = None  # the rows to check (None: all)
 
     def discover(self) -> None:
         """Which ops the engine has, one form at a time: an op whose probe crashes the
@@ -62,7 +63,8 @@ class Checker:
                     self.report.add(Finding(
                         "crash", op.name, COLUMNS[form], f"{FORMS[form].format(op=op.name)} at "
                         f"{', '.join(map(repr, op.sample))}: {crash['text']}\n"
-                        f"{_last_lines(crash.get('stderr', ''))}".rstrip()))
+                        f"{_last_lines(crash.get('stderr', ''))}".rstrip(),
+                        _op_program(op, form, op.sample).text(self.cls, stop="forward")))
                     answer = {"has": False, "crashed": True}
                 self.ops.setdefault(op.name, {})[form] = answer
                 if answer.get("how"):
@@ -158,8 +160,13 @@ class Checker:
 
     # ----------------------------------------------------------------------- ops
 
+    def wanted(self, row: str) -> bool:
+        return self.only is None or row in self.only
+
     def check_ops(self) -> None:
         for op in OPS:
+            if not self.wanted(op.name):
+                continue
             forms = ("vv", "vn", "nv", "same") if op.arity == 2 else ("f",)
             present = [f for f in forms if self.has(op.name, f)]
             for form in forms:
@@ -252,6 +259,8 @@ class Checker:
         from tinygrad_edu.testing.conformance.graphs import GRAPHS, random_graphs
 
         for name, needs, make, region, extra in GRAPHS:
+            if not self.wanted(name):
+                continue
             lacking = [f"{op} ({form})" for op, form in needs if not self.has(op, form)]
             if name == "zero_grad" and not self.loaded.get("zero_grad"):
                 lacking += [] if self.loaded.get("grad") and "(" not in self.loaded["grad"] \
@@ -272,14 +281,21 @@ class Checker:
                 self.passed.append(program)
             else:
                 self.finding(name, "graph", program, found, answer=answer)
+        checked = {op for op in self.report.rows if op in OP_NAMED}
         usable = {op: {f for f, probe in self.ops[op].items() if probe.get("has")}
-                  for op in sorted(self.conforming - {"abs", "relu"})}
+                  for op in sorted(self.ops) if op not in ("abs", "relu") and any(
+                      p.get("has") for p in self.ops[op].values()) and (
+                      op in self.conforming or op not in checked)}
+        if not self.wanted("random graphs"):
+            return
         self.report.mark("random graphs", "graph", "conforms")
         if usable:
             self.search(random_graphs(usable), lambda p: p, "ordinary", "random graphs",
                         "graph", graph=True, examples=GRAPH_EXAMPLES[self.mode])
         for row, cause in (("numbers, not nodes", "returns_node"),
                            ("inputs unchanged", "mutates")):
+            if self.only is not None:
+                break
             self.report.mark(row, "graph", "conforms")
             if any(f.cause == GRAPH_CAUSES[cause].title for f in self.report.findings):
                 self.report.mark(row, "graph", "differs")
@@ -353,8 +369,9 @@ def _op_program(op: OpSpec, form: str, case: tuple[float, ...]) -> Program:
 
 
 def check_engine(process: Any, loaded: dict[str, Any], torch: Any | None, mode: str,
-                 seed: int, report: Report) -> None:
+                 seed: int, report: Report, only: set[str] | None = None) -> None:
     checker = Checker(process, loaded, torch, mode, seed, report)
+    checker.only = only
     checker.discover()
     checker.check_ops()
     checker.check_graphs()

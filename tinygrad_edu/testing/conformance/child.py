@@ -27,6 +27,8 @@ import sys
 import traceback
 from typing import Any
 
+__all__: list = []  # (a script of its own, run by its path)
+
 CLASS_NAMES = ("Value", "Scalar", "Item", "Atom", "Node", "Var", "Variable", "Tensor")
 SUBMODULES = ("engine", "value", "core", "autograd", "scalar", "tensor", "grad")
 DATA_NAMES = ("data", "value", "val", "item")

@@ -36,8 +36,9 @@ class Program:
                 "steps": [[op, *[list(r) for r in refs]] for op, refs in self.steps],
                 "actions": [list(a) for a in self.actions]}
 
-    def text(self, cls: str = "Value", limit: int = 12) -> str:
-        """The program as Python, for a person to paste (the middle of a long one left out)."""
+    def text(self, cls: str = "Value", limit: int = 12, stop: str = "") -> str:
+        """The program as Python, for a person to paste (the middle of a long one left out;
+        with ``stop="forward"``, the steps alone)."""
         n = len(self.leaves)
         names = [f"x{i}" for i in range(n)] + [f"v{k + 1}" for k in range(len(self.steps))]
         lines = [f"x{i} = {cls}({x!r})" for i, x in enumerate(self.leaves)]
@@ -45,7 +46,7 @@ class Program:
             args = [names[r[1]] if r[0] == "n" else repr(r[1]) for r in refs]
             lines.append(f"{names[n + k]} = {formula(op, args)}")
         root = names[-1]
-        for action in self.actions:
+        for action in () if stop == "forward" else self.actions:
             if action[0] == "backward":
                 lines.append(f"{names[action[1]] if len(action) > 1 else root}.backward()")
             elif action[0] == "zero":
