@@ -94,8 +94,8 @@ class OpSpec:
     def interval(self, operand: int, region: str, dtype: str = "float64") -> Interval:
         """Where operand number ``operand`` is drawn in ``region``; a float32 engine's large
         numbers stay where float32 holds the results and gradients (under 1e6, above 1e-6,
-        exp below its overflow at 88.7, powers under 1e16): near float32's end, two right formulas overflow at
-        different steps."""
+        exp below its overflow at 88.7, powers under 1e16): near float32's end, two right
+        formulas overflow at different steps."""
         intervals = self.ordinary if region == "ordinary" else self.large
         lo, hi = intervals[min(operand, len(intervals) - 1)]
         if dtype != "float32" or region == "ordinary":
