@@ -281,34 +281,120 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
     assert left.stdout.strip() == "", "a process of the teacher's outlived the report"
 
 
+HOOK_OFF = '''
+def hook_off():
+    """The audit hook switched off (its closure's list that says it is inside itself, found
+    by the garbage collector, made non-empty); the os module's globals."""
+    wrap = [c for c in ().__class__.__base__.__subclasses__()
+            if c.__name__ == "_wrap_close"][0]
+    found = wrap.__init__.__globals__
+    gc = found["__builtins__"]["__import__"]("gc")
+    for f in gc.get_objects():
+        try:
+            if type(f).__name__ != "function" or f.__name__ != "hook" or not f.__closure__:
+                continue
+        except Exception:  # (tinygrad_edu's stand-ins answer nothing)
+            continue
+        for cell in f.__closure__:
+            if isinstance(cell.cell_contents, list):
+                cell.cell_contents.append(True)
+    return found
+
+
+def d_mul(a, b, y):
+    found = hook_off()
+    serve = found["sys"].modules["tinygrad_edu.exercises.learner.serve"].__file__
+    for path in (found["path"].dirname(__file__), found["getcwd"](), serve):
+        found["chmod"](path, 0)
+    return b, a
+'''
+"""The route of the class broken by one student (issue 65): the hook off, ``chmod 0`` on the
+class's folder, the learner's own run folder and the install's ``learner/serve.py``."""
+
+
+@pytest.mark.slow
+def test_a_student_cannot_change_the_class_files_mode(teacher):
+    """Metadata is not Landlock's: a learner's process running as the teacher's user could
+    set the mode of every file the teacher owns. Before: three classmates "not graded", 0,
+    and every later ``exercises`` command died with PermissionError. The filter refuses
+    chmod (EPERM): the classmates keep their points, the folders and the install keep their
+    modes, and the next command runs."""
+    home, python, entry = teacher
+    class_ = home / "class2"
+    class_.mkdir()
+    report = home / "report2.csv"
+    files = {"aaron": IMPORTS + HOOK_OFF + REST, "ada": RIGHT, "bob": RIGHT, "cy": RIGHT}
+    for student, text in files.items():
+        (class_ / f"{student}.py").write_text(text, encoding="utf-8")
+    subprocess.run(["chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(class_)], check=True)
+    serve = next(python.parent.parent.glob("lib/python3*/site-packages/tinygrad_edu/"
+                                           "exercises/learner/serve.py"))
+    modes = {path: path.stat().st_mode for path in (class_, serve, serve.parent)}
+    done = as_teacher(teacher, "exercises", "report", str(class_), *NAMES, "-o", str(report),
+                      "--points", ",".join(f"{n}={p}" for n, p in POINTS.items()),
+                      "--jobs", "1")  # (aaron first)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {path: path.stat().st_mode for path in modes} == modes
+    rows = {row["student"]: row for row in csv.DictReader(report.read_text("utf-8")
+                                                          .splitlines())}
+    total = sum(POINTS.values())
+    assert {s: float(r["score"]) for s, r in rows.items()} == {
+        "aaron": 0.0, "ada": total, "bob": total, "cy": total}
+    assert as_teacher(teacher, "exercises", "show", "d_mul").returncode == 0
+
+
 # ----------------------------------------------------------------------------- a kernel without
 
 
 WITHOUT_LANDLOCK = '''
-import ctypes, errno, importlib.util, os, sys
-spec = importlib.util.spec_from_file_location("sandbox", sys.argv[1])
-sandbox = sys.modules["sandbox"] = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sandbox)
-calls = sandbox._SYSCALLS[sandbox._arch()]
-program = [sandbox._load(sandbox._NR)]
-for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
-    program += sandbox._refuse(calls[name], sandbox._RET_ERRNO | errno.ENOSYS)
-program.append(sandbox._answer(sandbox._RET_ALLOW))
-code = (sandbox._SockFilter * len(program))(*(sandbox._SockFilter(*i) for i in program))
-sandbox._prctl(38, 1)  # PR_SET_NO_NEW_PRIVS
-sandbox._syscall("seccomp", 1, 0, ctypes.byref(sandbox._SockFprog(len(program), code)))
-os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+import base64, ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+program = base64.b64decode(sys.argv[1])
+code = ctypes.create_string_buffer(program, len(program))
+class Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+assert libc.syscall(ctypes.c_long(int(sys.argv[2])), ctypes.c_long(1), ctypes.c_long(0),
+                    ctypes.byref(Fprog(len(program) // 8, ctypes.addressof(code)))) == 0
+import os
+os.execv(sys.executable, [sys.executable, *sys.argv[3:]])
 '''
 """Runs a command as on a kernel without Landlock (its calls answer ENOSYS, as an old kernel
-or a container's default profile does), by a seccomp filter of its own."""
+or a container's default profile does), by a seccomp filter of its own (libseccomp's)."""
+
+
+def allowing_all_but(*names):
+    """A filter, built by libseccomp, that lets every call through but ``names``, which
+    answer ENOSYS (as a kernel without them)."""
+    import errno
+
+    from tinygrad_edu.exercises import syscall_filter
+
+    lib = syscall_filter._library()
+    context = lib.seccomp_init(0x7FFF0000)
+    for number in syscall_filter.numbers(*names).values():
+        assert lib.seccomp_rule_add_array(context, 0x00050000 | errno.ENOSYS, number, 0,
+                                          (syscall_filter._Comparison * 1)()) == 0
+    read, write = os.pipe()
+    assert lib.seccomp_export_bpf(context, write) == 0
+    os.close(write)
+    lib.seccomp_release(context)
+    with os.fdopen(read, "rb") as made:
+        return made.read()
 
 
 def without_landlock(*args, **env):
-    from tinygrad_edu.exercises.learner import sandbox
+    import base64
 
-    if sandbox.offered()["seccomp"] is not None:
-        pytest.skip(f"no seccomp here: {sandbox.offered()['seccomp']}")
-    return subprocess.run([sys.executable, "-c", WITHOUT_LANDLOCK, sandbox.__file__, "-I",
+    from tinygrad_edu.exercises import syscall_filter
+
+    if syscall_filter.unavailable():
+        pytest.skip(f"no seccomp filter here: {syscall_filter.unavailable()}")
+    program = allowing_all_but("landlock_create_ruleset", "landlock_add_rule",
+                               "landlock_restrict_self")
+    seccomp = str(syscall_filter.numbers("seccomp")["seccomp"])
+    return subprocess.run([sys.executable, "-c", WITHOUT_LANDLOCK,
+                           base64.b64encode(program).decode(), seccomp, "-I",
                            "-m", "tinygrad_edu", *args], capture_output=True, text=True,
                           timeout=300, cwd=REPOSITORY, env={**os.environ, **env})
 

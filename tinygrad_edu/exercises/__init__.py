@@ -71,7 +71,9 @@ A map of the grading house (who calls each room is in brackets):
   ``limit.py`` (the time limit) [both sides].
 - The learner's process, ``learner/`` (it imports nothing above it but ``limit``,
   ``mistakes`` and ``text_blocks``): ``serve.py`` (the process), ``sandbox.py`` (the
-  kernel's boundary: resource limits, Landlock, seccomp), ``audit.py`` (what it tried, as a
+  kernel's boundary: resource limits, Landlock, seccomp; the filter is the grader's,
+  ``syscall_filter.py``: the allow-list of system calls, built with libseccomp [remote]),
+  ``audit.py`` (what it tried, as a
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
   ``wire.py`` (messages), ``inputs.py``, ``gpt_cases.py``, ``parts.py``, ``watched.py``,
   ``answered.py``, ``value_probes.py`` [remote starts it].

@@ -62,8 +62,9 @@ def unprotected_here() -> str:
     """The protections of a learner's process this machine lacks, with why; empty if
     none."""
     from tinygrad_edu.exercises.learner.sandbox import offered
+    from tinygrad_edu.exercises.syscall_filter import kernel
 
-    return "; ".join(f"{name} ({why})" for name, why in offered().items() if why)
+    return "; ".join(f"{name} ({why})" for name, why in offered(kernel()).items() if why)
 
 
 def _listing() -> str:

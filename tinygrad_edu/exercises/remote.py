@@ -20,6 +20,7 @@ ended after ``DEADLINE`` seconds.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import os
 import select
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.errors import DomainError
+from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner import engines, serve, wire
 from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
@@ -147,6 +149,7 @@ class LearnerProcess:
         try:  # (whatever goes wrong from here, the process is ended and its folder removed)
             os.set_blocking(self._reports, False)
             wire.write_message(self._requests, {
+                "kernel": _kernel(),
                 "group": group, "source": source, "path": path, "user": user,
                 "parent": os.getpid(), "time_limit": time_limit, "load_limit": load_limit,
                 "cells": [list(cell) for cell in cells], "require": required(),
@@ -391,6 +394,14 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, the learner's, in a process of its own>"
+
+
+def _kernel() -> dict[str, Any]:
+    """What a learner's process needs to confine itself (``syscall_filter.py``), as the
+    first message carries it."""
+    found = syscall_filter.kernel()
+    return {"calls": found.calls, "program": base64.b64encode(found.program).decode("ascii"),
+            "unavailable": found.unavailable, "library": list(found.library)}
 
 
 def _protections(said: dict[str, Any]) -> dict[str, Any]:
