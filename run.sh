@@ -126,13 +126,16 @@ python_plan() {  # "3.X PYTHON" for each Python from 3.10 to the newest found, .
   done
 }
 
+# A worker per core, each taking a whole file at a time, in the order of the collection (the
+# files that take long first: tests/conftest.py), so that neither waits long for the other
+xdist=(-n auto --dist loadfile --no-loadscope-reorder)
 suite=()  # one line per run of the suite: the Python and pytest's last line
 run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails if pytest fails
   local dir=$1 log status=0 color=()
   shift
   [ -t 1 ] && color=(--color=yes)
   log=$(mktemp)
-  "$dir/bin/python" -m pytest -n auto "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
+  "$dir/bin/python" -m pytest "${xdist[@]}" "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
   suite+=("$("$dir/bin/python" --version) ($dir): $([ $status = 0 ] || echo "FAILED: ")$(
     tail -n1 "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^=* *//; s/ *=*$//')")
   rm -f "$log"
@@ -198,7 +201,7 @@ case "$job" in
     pip_install .venv -e ".[$extras]"
     long=()
     if [ "$*" = --long ]; then long=(--long); set --; fi
-    [ $# -eq 0 ] || exec .venv/bin/python -m pytest -n auto --nbmake "$@"
+    [ $# -eq 0 ] || exec .venv/bin/python -m pytest "${xdist[@]}" --nbmake "$@"
     say "running the test suite with $(.venv/bin/python --version)${long:+, the long tier too}"
     status=0
     run_suite .venv --nbmake ${long[@]+"${long[@]}"} tests notebooks || status=1

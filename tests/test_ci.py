@@ -95,8 +95,9 @@ def test_the_long_tier_runs_this_only_when_asked_for(request):
 
 
 def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for():
-    """The marker is registered, and a test marked long is collected and reported as
-    skipped (saying how to run it) without --long, and runs with it: the probe above."""
+    """A test marked long is collected and reported as skipped (saying how to run it)
+    without --long, and runs with it: the probe above. (The marker is registered: pytest
+    runs with --strict-markers.)"""
     def pytest_(*args):
         return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
                                "no:cacheprovider", *args], cwd=ROOT, capture_output=True,
@@ -109,8 +110,6 @@ def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for():
     assert "1 skipped" in main.stdout and "./run.sh test --long" in main.stdout, main.stdout
     long = pytest_("--long", probe)
     assert long.returncode == 0 and "1 passed" in long.stdout, long.stdout + long.stderr
-    markers = pytest_("--markers").stdout
-    assert "@pytest.mark.long:" in markers and "@pytest.mark.slow:" in markers
 
 
 def test_the_test_job_asks_for_the_long_tier_only_with_long_and_fails_when_no_test_ran(
@@ -154,6 +153,7 @@ exit 0
     code, called, err = job()
     assert code == 0, err
     assert called[:4] == ["-m", "pytest", "-n", "auto"] and "--long" not in called
+    assert called[4:7] == ["--dist", "loadfile", "--no-loadscope-reorder"]  # (files in order)
     assert called[-2:] == ["tests", "notebooks"] and "--nbmake" in called
     code, called, err = job("--long")
     assert code == 0, err
@@ -161,3 +161,17 @@ exit 0
     for args in ((), ("--long",)):
         code, called, err = job(*args, exit_code=5)
         assert code != 0 and "FAILED: " in err, err
+
+
+def test_the_files_that_take_long_come_first():
+    """The collection puts the files with a test marked slow first, each file's tests together
+    and in their order: run.sh's workers take a whole file at a time in that order, so the
+    last files to run are short ones."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
+                           "no:cacheprovider", "tests/test_ci.py", "tests/test_benchmarks.py"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    files = [line.split("::")[0] for line in done.stdout.splitlines() if "::" in line]
+    first = files.index("tests/test_ci.py")
+    assert files[:first] == ["tests/test_benchmarks.py"] * first and first > 0
+    assert files[first:] == ["tests/test_ci.py"] * (len(files) - first)

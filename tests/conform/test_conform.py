@@ -81,6 +81,8 @@ PLANTED = [  # engine, row, column, kind, the cause's words, the file to look at
     ("returns_node", "*", "nodes", "differs", "a node where a number", "returns_node.py"),
     ("mutates", "neg", "nodes", "differs", "changes its operands", "mutates.py:7"),
     ("crashes", "+", "2 ⊕ v", "crash", "", ""),
+    ("convention", "relu", "edges", "convention", "", ""),
+    ("convention", "relu", "nodes", "conforms", "", ""),
     ("corrupts", "sigmoid", "nodes", "crash", "", ""),
 ]
 
@@ -211,3 +213,18 @@ def test_the_planted_bugs_are_found_under_many_seeds(seed):
             continue
         here = [f for f in report.findings if (f.row, f.column, f.kind) == (row, column, kind)]
         assert here and cause in here[0].cause and line in here[0].line, (name, row)
+
+
+def test_a_class_with_no_source_runs_here_and_a_hang_is_stopped():
+    """A class made by exec (no source to send apart) is checked in this process, said so
+    in the report, and a backward that never ends is stopped by its time limit."""
+    source = (ENGINES / "right.py").read_text().replace(
+        "elif id(node) not in seen:", "elif True:  # (no visited set)")
+    namespace: dict = {}
+    exec(compile(source, "<no file>", "exec"), namespace)
+    report = conform(namespace["Value"], fast=True, only=["used twice", "many paths"])
+    assert "ran in this process" in report.summary()
+    assert report.rows["used twice"]["graph"] == "differs"
+    assert report.rows["many paths"]["graph"] == "crash"  # (stopped after 5 s)
+    assert "did not answer within 5 s" in next(
+        f for f in report.findings if f.row == "many paths").summary

@@ -53,7 +53,7 @@ def conform(target: Any, *, fast: bool = False, names: dict[str, Any] | None = N
     ``"diamond"``); the default is all of them.
     """
     from tinygrad_edu.testing.conformance.checks import check_engine
-    from tinygrad_edu.testing.conformance.runner import InProcess, Process, spec_of
+    from tinygrad_edu.testing.conformance.runner import InProcess, NoSource, Process, spec_of
 
     names = dict(names or {})
     unknown = set(names) - set(NAMES)
@@ -68,7 +68,15 @@ def conform(target: Any, *, fast: bool = False, names: dict[str, Any] | None = N
     label = (f"{target.__module__}.{target.__qualname__}" if isinstance(target, type)
              else str(target))
     report = Report(label, mode="fast" if fast else "full",
-                    reference="PyTorch" if torch is not None else "central differences")
+                    reference="PyTorch" if torch is not None else "central differences",
+                    order=("loading", "data", "grad", "backward", *ROWS))
+    if isolate and isinstance(target, type):
+        try:
+            spec_of(target)
+        except NoSource:
+            isolate = False  # (said in the report)
+            report.note = ("ran in this process: its source could not be sent to a process "
+                           "of its own (a crash here would stop this Python)")
     if isolate:
         spec = spec_of(target, names.get("class"))
         spec["names"] = {**spec["names"], **{k: v for k, v in names.items() if v is not None}}

@@ -250,6 +250,11 @@ GRAPH_CAUSES = {
         "A second backward() adds to the inner nodes' grads left from the first, so the leaves "
         "get more than twice the gradient (micrograd does this; PyTorch frees the graph and, "
         "with retain_graph=True, gives exactly twice).", "backward"),
+    "resets": GraphCause(
+        "resets", "backward resets the leaves' gradients",
+        "Each backward() starts every gradient, the leaves' too, from 0, so a second one gives "
+        "the same gradients instead of adding to them (PyTorch adds; zero_grad clears).",
+        "backward"),
     "returns_node": GraphCause(
         "returns_node", "a node where a number is expected",
         "A derivative rule computed with the operand itself instead of its .data makes the "

@@ -18,7 +18,7 @@ from tinygrad_edu.testing.conformance.catalogue import (
 )
 from tinygrad_edu.testing.conformance.diagnosis import diagnose, locate, op_methods
 from tinygrad_edu.testing.conformance.judging import RTOL, Mismatch, close, judge, show
-from tinygrad_edu.testing.conformance.programs import Program
+from tinygrad_edu.testing.conformance.programs import Program, expect
 from tinygrad_edu.testing.conformance.report import Finding, Report
 
 __all__: list[str] = []
@@ -47,6 +47,7 @@ class Checker:
         self.conforming: set[str] = set()
         self.passed: list[Program] = []  # graph programs the engine got right
         self.only: set[str] | None = None  # the rows to check (None: all)
+        self.native = not loaded.get("file")  # (a C extension's class: no Python source)
 
     def discover(self) -> None:
         """Which ops the engine has, one form at a time: an op whose probe crashes the
@@ -58,6 +59,7 @@ class Checker:
                 answer = self.process.ask({"do": "probe", "form": form, "op": {
                     "name": op.name, "aliases": [list(a) for a in op.aliases],
                     "sample": list(op.sample)}})
+                self._after(answer)
                 if "crash" in answer:
                     crash = answer["crash"]
                     self.report.add(Finding(
@@ -76,7 +78,14 @@ class Checker:
         self.report.examples += 1
         answer: dict[str, Any] = self.process.ask({"do": "run", "program": program.to_json()},
                                                   timeout)
+        self._after(answer)
         return answer
+
+    def _after(self, answer: dict[str, Any]) -> None:
+        """A compiled engine (no Python source) may corrupt its process on an error path, and
+        show it only later: after any error it raised, the next case starts a fresh one."""
+        if self.native and ("error" in answer or answer.get("has") is False):
+            self.process.close()
 
     def check(self, program: Program, region: str, graph: bool = False,
               allowed: tuple[float, ...] = (), timeout: float | None = None
@@ -106,7 +115,8 @@ class Checker:
         if op is not None and worst.kind == "differs" and not named:
             cause, advice = self._op_cause(op, form, program, answer)
         at = op
-        if worst.kind == "differs" and not cause and not named and answer and answer.get("reads"):
+        if worst.kind == "differs" and not cause and not named and answer and answer.get(
+                "reads") and (op is None or form == "same"):  # (a graph's, or one node twice)
             before, reads = _before_sgd(program, answer["reads"])
             diagnosed = diagnose(before, reads, self.torch, self.same, self.passed)
             if diagnosed is not None:
@@ -156,6 +166,10 @@ class Checker:
             except (ArithmeticError, ValueError, TypeError, IndexError):
                 continue
             return cause.name, cause.text
+        expected = [f for f in _leaf_grads(program, self, "expected") if f]
+        got = _leaf_grads(program, self, "got", read)
+        if expected and got and all(g == 0.0 for g in got):  # (values right, no gradient)
+            return DETACHED
         return "", ""
 
     # ----------------------------------------------------------------------- ops
@@ -195,15 +209,17 @@ class Checker:
         """Draw cases until one differs, then shrink it to the smallest (hypothesis's find);
         the first limit seen on the way is reported too."""
         from hypothesis import HealthCheck, find, settings
-        from hypothesis.errors import NoSuchExample
+        from hypothesis.errors import Flaky, NoSuchExample
 
         failing: dict[Any, tuple[Program, dict[str, Any], list[Mismatch]]] = {}
         limits: list[tuple[Program, dict[str, Any], list[Mismatch]]] = []
+        crashes: list[tuple[Program, dict[str, Any], list[Mismatch]]] = []
 
         def differs(case: Any) -> bool:
             program = make(case)
             answer, found = self.check(program, region, graph)
             if any(m.kind == "crash" for m in found):
+                crashes.append((program, answer, found))
                 raise _Crashed(program, answer, found)
             if any(m.kind == "differs" for m in found):
                 failing[case] = (program, answer, found)
@@ -224,6 +240,11 @@ class Checker:
         except _Crashed as crashed:
             program, answer, found = crashed.args
             self.finding(row, column, program, found, op, form, answer)
+        except Flaky:  # the same case failed once and not again: an engine that is not
+            program, answer, found = (crashes or list(failing.values()))[0]  # deterministic
+            self.finding(row, column, program, found, op, form, answer)
+            self.report.findings[-1].summary += (
+                "; NOT REPRODUCIBLE: the same program gave other numbers when run again")
         for program, answer, found in limits:
             self.finding(row, column, program, [m for m in found if m.kind == "limit"], op,
                          form, answer)
@@ -234,7 +255,7 @@ class Checker:
         self.report.mark(op.name, "edges", "conforms")
         first: dict[str, tuple[Program, dict[str, Any], list[Mismatch], str]] = {}
         cases: dict[str, list[str]] = {}
-        points = [(x, ()) for x in op.edges] + list(op.kinks.items())
+        points = list(op.kinks.items()) + [(x, ()) for x in op.edges if x not in op.kinks]
         for form in present:
             if form == "same":
                 continue
@@ -262,6 +283,12 @@ class Checker:
             if not self.wanted(name):
                 continue
             lacking = [f"{op} ({form})" for op, form in needs if not self.has(op, form)]
+            if name == "training step" and not any(self.has(a, "f") for a in
+                                                   ("tanh", "relu", "sigmoid")):
+                lacking.append("tanh, relu or sigmoid")
+            if name == "training step" and "(" in (self.loaded.get("data") or "") + (
+                    self.loaded.get("grad") or ""):
+                lacking.append("data and grad that an SGD step can read and set")
             if name == "zero_grad" and not self.loaded.get("zero_grad"):
                 lacking += [] if self.loaded.get("grad") and "(" not in self.loaded["grad"] \
                     else ["zero_grad, or a grad to set"]
@@ -307,10 +334,28 @@ class Checker:
         if not found or "crash" in answer or "error" in answer:
             return found
         diagnosed = diagnose(program, answer["reads"], self.torch, self.same, self.passed)
-        if diagnosed is not None and diagnosed[0].name == "intermediate":
-            return [Mismatch(m.what, m.expected, m.got, "semantics", "intermediate")
+        if diagnosed is not None and diagnosed[0].name in ("intermediate", "resets"):
+            return [Mismatch(m.what, m.expected, m.got, "semantics", diagnosed[0].name)
                     for m in found]
         return found
+
+
+DETACHED = ("the result not connected to its operands",
+            "The op's result has no gradient path back to its operand (made as a new leaf, "
+            "without its children or its backward), so no gradient flows through it.")
+
+
+def _leaf_grads(program: Program, checker: Checker, which: str,
+                read: dict[str, Any] | None = None) -> list[Any]:
+    """The leaves' gradients after the op's backward: expected (PyTorch's, or central
+    differences') or got (the engine's ``read``)."""
+    n = len(program.leaves)
+    if which == "got":
+        return [] if read is None else list(read["grad"][:n])
+    try:
+        return list(expect(program, checker.torch, checker.dtype)[-1]["grad"][:n])
+    except Exception:
+        return []
 
 
 def _before_sgd(program: Program, reads: list[dict[str, Any]]

@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import linecache
 import operator
 import os
 import struct
@@ -123,8 +124,10 @@ class Engine:
                 except Exception:  # (a module only the notebook had: the class may not need it)
                     pass
             sys.modules["engine_under_test"] = module
-            exec(compile(spec["source"], spec.get("filename") or "<engine>", "exec"),
-                 module.__dict__)
+            filename = spec.get("filename") or "<engine>"
+            lines = spec["source"].splitlines(True)  # (kept, so that inspect finds its lines)
+            linecache.cache[filename] = (len(spec["source"]), None, lines, filename)
+            exec(compile(spec["source"], filename, "exec"), module.__dict__)
         elif spec.get("path"):
             module = import_path(spec["path"])
         else:
@@ -262,9 +265,9 @@ class Engine:
                             getattr(leaf, self.zero)()
                         else:
                             self.set_grad(leaf, 0.0)
-                elif kind == "sgd":
+                elif kind == "sgd":  # (as a training loop writes it: p.data -= lr * p.grad)
                     for leaf in leaves:
-                        data, grad = self.read(leaf, self.data), self.read(leaf, self.grad)
+                        data, grad = getattr(leaf, self.data[0]), getattr(leaf, self.grad[0])
                         setattr(leaf, self.data[0], data - action[1] * grad)
                 elif kind == "read":
                     which = range(len(nodes)) if action[1] == "all" else action[1]

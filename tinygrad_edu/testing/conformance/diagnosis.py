@@ -21,7 +21,7 @@ from tinygrad_edu.testing.conformance.programs import Program, expect, values_of
 __all__: list[str] = []
 
 VARIANTS = ("assign", "no_visited", "not_reversed", "unseeded", "ignores_arriving",
-            "intermediate")
+            "intermediate", "resets")
 MAX_VISITS = 20_000  # (a sort without a visited set lists a node once per path)
 
 
@@ -91,7 +91,7 @@ def simulate(program: Program, variant: str, partials: list[list[float]],
             except OverflowError:
                 return None
             if variant != "intermediate":
-                for i in range(n, size):
+                for i in range(n if variant != "resets" else 0, size):
                     grads[i] = 0.0
             if variant != "unseeded":
                 grads[root] = 1.0
@@ -146,11 +146,14 @@ def diagnose(program: Program, got: list[dict[str, Any]], torch: Any | None,
     tries = [(v, op, flipped) for v in (*VARIANTS, "wrong_node")
              for op in (ops if v in per_op else [None]) if v != "wrong_node" or op is not None
              for flipped in (False, True)]
+    right = simulate(program, "correct", partials)
     for variant, op, flipped in tries:
-        if not _agrees(simulate(program, variant, partials, op, flipped), got, same):
-            continue
-        simulated = [(simulate(p, variant, parts, op, flipped), want) for p, parts, want in checks]
-        if all(sim is None or _agrees(sim, want, same) for sim, want in simulated):
+        simulated = simulate(program, variant, partials, op, flipped)
+        if not _agrees(simulated, got, same) or (
+                simulated is not None and right is not None and _agrees(simulated, right, same)):
+            continue  # (a mistake that changes nothing here explains nothing)
+        others = [(simulate(p, variant, parts, op, flipped), want) for p, parts, want in checks]
+        if all(sim is None or _agrees(sim, want, same) for sim, want in others):
             return GRAPH_CAUSES[variant], op
     return None
 

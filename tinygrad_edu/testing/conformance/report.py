@@ -23,6 +23,8 @@ __all__ = ["KINDS", "Finding", "Report"]
 KINDS = ("crash", "differs", "limit", "semantics", "convention", "missing", "conforms")
 """From the worst to the best; a cell of the table shows the worst kind found there."""
 FAILING = ("crash", "differs")
+COLUMNS = ("nodes", "v ⊕ 2", "2 ⊕ v", "v ⊕ v", "large", "edges", "graph", "engine")
+"""The table's columns, in this order: an op's forms and regions, then a graph check."""
 MARKS = {"crash": "CRASH", "differs": "DIFFERS", "limit": "limit", "semantics": "semantics",
          "convention": "convention", "missing": "-", "conforms": "ok"}
 
@@ -70,6 +72,8 @@ class Report:
     mode: str = "full"
     seconds: float = 0.0
     examples: int = 0
+    order: tuple[str, ...] = ()  # the rows' order
+    note: str = ""  # how it ran, where not as usual
 
     @property
     def ok(self) -> bool:
@@ -80,6 +84,10 @@ class Report:
 
     def mark(self, row: str, column: str, kind: str) -> None:
         """Set a cell, keeping the worse of what it had and ``kind``."""
+        if row not in self.rows and self.order:  # (rows in the suite's order)
+            self.rows[row] = {}
+            self.rows = {r: self.rows[r] for r in sorted(
+                self.rows, key=lambda r: self.order.index(r) if r in self.order else -1)}
         cells = self.rows.setdefault(row, {})
         old = cells.get(column, "conforms")
         cells[column] = kind if KINDS.index(kind) < KINDS.index(old) else old
@@ -93,10 +101,12 @@ class Report:
 
     # ------------------------------------------------------------------------- outputs
 
+    def columns(self) -> list[str]:
+        found = {c for cells in self.rows.values() for c in cells}
+        return [c for c in COLUMNS if c in found] + sorted(found - set(COLUMNS))
+
     def table(self) -> str:
-        columns: list[str] = []
-        for cells in self.rows.values():
-            columns += [c for c in cells if c not in columns]
+        columns = self.columns()
         width = max([len(r) for r in self.rows] + [10])
         sizes = [max(len(c), 9) for c in columns]
         out = [" " * width + "  " + "  ".join(c.ljust(s) for c, s in zip(columns, sizes))]
@@ -111,7 +121,7 @@ class Report:
         verdict = "conforms" if self.ok else "does NOT conform"
         return (f"{self.engine} {verdict} ({counts or 'nothing to report'}); "
                 f"{self.mode} mode, {self.examples} programs in {self.seconds:.1f} s, "
-                f"against {self.reference}")
+                f"against {self.reference}" + (f"; {self.note}" if self.note else ""))
 
     def __str__(self) -> str:
         d = self.described
@@ -164,9 +174,7 @@ class Report:
     def html(self) -> str:
         """A self-contained report card: the table, coloured, then every finding."""
         e = html.escape
-        columns: list[str] = []
-        for cells in self.rows.values():
-            columns += [c for c in cells if c not in columns]
+        columns = self.columns()
         head = "".join(f"<th>{e(c)}</th>" for c in columns)
         body = "".join(
             f"<tr><th>{e(row)}</th>" + "".join(

@@ -9,14 +9,18 @@ notebook or a REPL) goes as its source, with the modules its own module had impo
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
+import linecache
 import os
 import select
 import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
+import threading
 import time
 import types
 from pathlib import Path
@@ -38,11 +42,8 @@ def spec_of(target: Any, class_name: str | None = None) -> dict[str, Any]:
         file = getattr(module, "__file__", None)
         if module is not None and file and module.__name__ != "__main__":
             return {"module": module.__name__, "names": {"class": target.__qualname__}}
-        try:
-            source = inspect.getsource(target)
-        except (OSError, TypeError) as error:
-            raise ValueError(f"conform: cannot find the source of {target.__qualname__} to run "
-                             f"it apart ({error}); pass isolate=False to run it here") from None
+        source = "\n\n".join(class_source(k) for k in reversed(target.__mro__[:-1])
+                               if k.__module__ == target.__module__)
         imports = {name: value.__name__ for name, value in vars(module or types).items()
                    if isinstance(value, types.ModuleType)}
         return {"source": source, "imports": imports,
@@ -54,6 +55,38 @@ def spec_of(target: Any, class_name: str | None = None) -> dict[str, Any]:
     if where.endswith(".py") or os.sep in where or Path(where).is_dir():
         return {"path": str(Path(where).resolve()), "names": names}
     return {"module": where, "names": names}
+
+
+class NoSource(ValueError):
+    """A class whose source cannot be found, to be sent to a process of its own."""
+
+
+def class_source(cls: type) -> str:
+    """The source of a class statement: inspect's, else (a class of a notebook's cell, whose
+    module has no file) found from where its methods were compiled (IPython keeps each cell
+    in linecache). The methods must be the statement's own."""
+    try:
+        return inspect.getsource(cls)
+    except (OSError, TypeError):
+        pass
+    for member in vars(cls).values():
+        code = getattr(getattr(member, "__func__", member), "__code__", None)
+        if code is None:
+            continue
+        lines = linecache.getlines(code.co_filename)
+        try:
+            tree = ast.parse("".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and (
+                    node.lineno <= code.co_firstlineno <= (node.end_lineno or 0)):
+                start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+                return textwrap.dedent("".join(lines[start - 1:node.end_lineno]))
+    raise NoSource(f"conform: cannot find the source of the class {cls.__qualname__} to run "
+                   "it in a process of its own (a class made with type() or methods set on it "
+                   "afterwards); write it as a class statement, or pass isolate=False to run "
+                   "it in this process")
 
 
 class Process:
@@ -169,6 +202,10 @@ class Process:
             self.proc = None
 
 
+class TimeoutInProcess(BaseException):
+    """Raised by SIGALRM in an engine's code that runs in this process for too long."""
+
+
 class InProcess:
     """The same questions answered in this process (``isolate=False``): for a class that
     cannot be sent apart; an engine that crashes then takes the checker with it."""
@@ -189,7 +226,27 @@ class InProcess:
         return loaded
 
     def ask(self, request: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
-        answer = child.handle(self.engine, json.loads(json.dumps(request)))
+        """The answer, or a timeout after ``timeout`` seconds (by SIGALRM, in the main thread
+        of a POSIX system: a pure-Python loop is interrupted; elsewhere, no limit)."""
+        alarm = threading.current_thread() is threading.main_thread() and hasattr(
+            signal, "setitimer")
+        if alarm:
+            def stop(signum: int, frame: Any) -> None:
+                raise TimeoutInProcess
+            before = signal.signal(signal.SIGALRM, stop)
+            signal.setitimer(signal.ITIMER_REAL, timeout or 20.0)
+        try:
+            answer = child.handle(self.engine, json.loads(json.dumps(request)))
+        except TimeoutInProcess:
+            answer = {"error": {"type": "TimeoutInProcess"}}
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, before)
+        if answer.get("error", {}).get("type") == "TimeoutInProcess":
+            return {"crash": {"kind": "timeout", "text": f"did not answer within "
+                              f"{timeout or 20.0:g} s, and was stopped", "stderr": ""},
+                    "health": []}
         loaded: dict[str, Any] = json.loads(json.dumps(answer))
         return loaded
 
