@@ -95,6 +95,8 @@ def planted(name):
 @pytest.mark.parametrize(("name", "row", "column", "kind", "cause", "line"), PLANTED,
                          ids=[f"{p[0]}-{p[1]}" for p in PLANTED])
 def test_a_planted_bug_is_found_named_and_located(name, row, column, kind, cause, line):
+    if kind == "convention" and torch is None:
+        pytest.skip("a kink's convention is PyTorch's to say; central differences cannot")
     report = planted(name)
     if kind == "conforms":  # (a right part of the same engine)
         assert report.rows[row][column] == "conforms", str(report)

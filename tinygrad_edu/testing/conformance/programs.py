@@ -139,28 +139,33 @@ def _float32(x: float) -> float:
 
 def _difference(program: Program, leaves: list[float], root: int, i: int,
                 dtype: str) -> float | None:
-    """d root / d leaf i by central differences; None where they cannot be trusted: a jump
-    or a kink (the one-sided differences disagree), or rounding larger than the step (two
-    steps disagree), or no number."""
+    """d root / d leaf i by central differences; None where they cannot be trusted: a jump,
+    a kink or a wiggle within the step (the function's rise and fall on either side of x
+    disagree), rounding larger than the step (two steps disagree), or no number."""
     if not math.isfinite(values_of(program, leaves, dtype)[root]):
         return None  # (no number at the engine's precision: nothing to differentiate)
     f0 = values_of(program, leaves)[root]  # (the differences themselves in float64)
     x = leaves[i]
-    scale = max(1.0, abs(x))
+    scale = abs(x) or 1.0  # (a step relative to x: 1/x and log x near 0 change fast)
     tiny = 1e-6
     estimates = []
-    for h in (tiny * scale, tiny / 4 * scale,
-              tiny * max(scale, abs(f0) if math.isfinite(f0) else scale)):
+    # three steps that must all see a straight line, then one as large against the output
+    # as the first is against x, if it sees one too: a step lost in the output's rounding
+    # (x + 2.7e11 at x = 0) gives 0 at the first three and 1 there
+    for k, h in enumerate((tiny * scale, tiny / 4 * scale, 16 * tiny * scale,
+                           tiny * max(scale, abs(f0)))):
         up, down = list(leaves), list(leaves)
         up[i], down[i] = x + h, x - h
         f_up, f_down = values_of(program, up)[root], values_of(program, down)[root]
-        if not all(map(math.isfinite, (f0, f_up, f_down))):
-            return None
-        central = (f_up - f_down) / (up[i] - down[i])
-        sides = ((f_up - f0) / (up[i] - x), (f0 - f_down) / (x - down[i]))
-        if abs(sides[0] - sides[1]) > 1e-3 * max(1.0, abs(central)):
-            return None
-        estimates.append(central)
+        rise, fall = f_up - f0, f0 - f_down
+        straight = up[i] > down[i] and all(map(math.isfinite, (f0, f_up, f_down))) and abs(
+            rise - fall) <= (
+            1e-2 * (abs(rise) + abs(fall)) + 1e-12 * abs(f0))
+        if not straight:
+            if k < 3:
+                return None
+            continue
+        estimates.append((f_up - f_down) / (up[i] - down[i]))
     if max(estimates) - min(estimates) > 10 * tiny * max(1.0, abs(estimates[1])):
         return None
     return estimates[1]
