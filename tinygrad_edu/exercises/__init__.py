@@ -77,6 +77,9 @@ A map of the grading house (who calls each room is in brackets):
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
   ``wire.py`` (messages), ``inputs.py``, ``gpt_cases.py``, ``parts.py``, ``watched.py``,
   ``answered.py``, ``value_probes.py`` [remote starts it].
+- ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
+  machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the
+  line every result states [cli, ``classroom/isolation.py``].
 - Around them: ``cli.py`` (the commands), ``choosing.py``, ``starters.py``,
   ``progress.py`` [cli]; ``classroom/`` (assignments for nbgrader, Gradescope, GitHub
   Classroom; the class report, each submission in a grading process of its own:

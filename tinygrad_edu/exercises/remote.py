@@ -37,7 +37,7 @@ from typing import Any
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner import engines, serve, wire
+from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
 from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
@@ -77,14 +77,20 @@ class's grading (``classroom/isolation.py``) has one of its own, removed when it
 that a grading process that was stopped leaves nothing behind."""
 
 REQUIRE = "TINYGRAD_EDU_REQUIRE_SANDBOX"
-"""Set to 1 (``--require-sandbox``), a grader refuses to run a learner's code where the
-kernel lacks a protection of ``learner/sandbox.py``: the submission is not graded, and the
-report says which protection is missing."""
+"""The protections of ``learner/sandbox.py`` a learner's process must have applied before it
+runs any of the submission's code, by name, separated by commas (1: all of them,
+``--require-sandbox``; a teacher's route sets those this machine offers: ``boundary.py``):
+where one is missing, the submission is not graded, and the result says which."""
 
 
-def required() -> bool:
-    """Whether every protection of the learner's process is required (``REQUIRE``)."""
-    return os.environ.get(REQUIRE, "") not in ("", "0")
+def required() -> list[str]:
+    """The protections a learner's process requires (``REQUIRE``)."""
+    value = os.environ.get(REQUIRE, "")
+    if value in ("", "0"):
+        return []
+    if value == "1":
+        return list(sandbox.PROTECTIONS)
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 class Stopped(BaseException):

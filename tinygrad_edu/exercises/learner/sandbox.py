@@ -60,7 +60,8 @@ try:
 except ImportError:  # (not a POSIX system: the resource limits are reported missing)
     resource = None  # type: ignore[assignment]
 
-__all__ = ["LANDLOCK", "NO_NEW_PRIVILEGES", "RESOURCE_LIMITS", "SECCOMP", "Confinement",
+__all__ = ["LANDLOCK", "NO_NEW_PRIVILEGES", "PROTECTIONS", "RESOURCE_LIMITS", "SECCOMP",
+           "Confinement",
            "Kernel", "confine", "end_with", "library_grants", "offered"]
 
 RESOURCE_LIMITS = "resource limits"
@@ -71,6 +72,8 @@ LANDLOCK = "Landlock"
 """The files the process may read and write, no TCP, no signal out (Landlock's ruleset)."""
 SECCOMP = "seccomp"
 """The system calls the process may make (a seccomp-BPF filter)."""
+PROTECTIONS = (RESOURCE_LIMITS, NO_NEW_PRIVILEGES, LANDLOCK, SECCOMP)
+"""All of them, in the order ``confine`` applies them."""
 MEMORY_LIMIT = "memory limit"
 AUTO = -1
 """``confine``'s default memory: what the process uses now, and ``MORE_MEMORY`` more."""

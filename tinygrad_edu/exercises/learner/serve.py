@@ -118,7 +118,8 @@ def _serve(argv: list[str]) -> int:
     context.ask, context.answering = _asking(requests, answers, wire), answered
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
         "applied": confined.applied, "missing": confined.missing}})
-    if confined.missing and first.get("require"):  # (then its code does not run at all)
+    lacking = [name for name in first.get("require") or () if name in confined.missing]
+    if lacking:  # (then its code does not run at all)
         wire.write_message(answers, {"loaded": False, "kind": "unprotected"})
         return 0
     loaded = context.load(code, path, names, imports.guarded_builtins())

@@ -91,9 +91,22 @@ class OpSpec:
         """Operands inside every op's ordinary domain: where discovery tries it."""
         return (1.5, 1.25)[:self.arity]
 
-    def interval(self, operand: int, region: str) -> Interval:
+    def interval(self, operand: int, region: str, dtype: str = "float64") -> Interval:
+        """Where operand number ``operand`` is drawn in ``region``; a float32 engine's large
+        numbers stay where float32 holds the results and gradients (under 1e6, above 1e-6,
+        exp below its overflow at 88.7, powers under 1e16): near float32's end, two right
+        formulas overflow at different steps."""
         intervals = self.ordinary if region == "ordinary" else self.large
-        return intervals[min(operand, len(intervals) - 1)]
+        lo, hi = intervals[min(operand, len(intervals) - 1)]
+        if dtype != "float32" or region == "ordinary":
+            return lo, hi
+        if self.name == "exp":
+            return max(lo, -87.0), min(hi, 88.0)
+        if self.name == "**":
+            return ((0.01, 100.0), (-8.0, 8.0))[min(operand, 1)]
+        clip = (lambda x: math.copysign(min(max(abs(x), 1e-6), 1e6), x)) if lo > 0 else (
+            lambda x: math.copysign(min(abs(x), 1e6), x))
+        return clip(lo), clip(hi)
 
 
 EDGES = (0.0, 1.0, -1.0, 1e-8, -1e-8, 20.0, -20.0, 40.0, -40.0, 400.0, -400.0, 710.0,

@@ -146,8 +146,9 @@ class Checker:
     def _op_cause(self, op: OpSpec, form: str, program: Program,
                   answer: dict[str, Any] | None) -> tuple[str, str]:
         """The op's named mistake whose numbers are the engine's at this case, if one is."""
-        if not answer or not answer.get("reads"):
-            return "", ""
+        if not answer or "error" in answer or len(answer.get("reads", [])) < len(
+                [a for a in program.actions if a[0] == "read"]):
+            return "", ""  # (an error, or reads missing: no numbers to explain)
         read = answer["reads"][-1]
         operands = [program.leaves[r[1]] if r[0] == "n" else r[1] for r in program.steps[0][1]]
         leaves = [j for j, r in enumerate(program.steps[0][1]) if r[0] == "n"]
@@ -168,8 +169,9 @@ class Checker:
             return cause.name, cause.text
         expected = [f for f in _leaf_grads(program, self, "expected") if f]
         got = _leaf_grads(program, self, "got", read)
-        if expected and got and all(g == 0.0 for g in got):  # (values right, no gradient)
-            return DETACHED
+        value = op.math(*operands)
+        if expected and got and all(g == 0.0 for g in got) and self.same(value, read["data"][-1]):
+            return DETACHED  # (the value right, and no gradient at all)
         return "", ""
 
     # ----------------------------------------------------------------------- ops
@@ -199,7 +201,7 @@ class Checker:
 
     def search_op(self, op: OpSpec, form: str, region: str, column: str) -> None:
         self.report.mark(op.name, column, "conforms")
-        strategy = _operands(op, form, region)
+        strategy = _operands(op, form, region, self.dtype)
         self.search(strategy, lambda case: _op_program(op, form, case), region, op.name,
                     column, op=op, form=form)
 
@@ -383,7 +385,7 @@ def _last_lines(text: str, count: int = 8) -> str:
     return "\n".join(lines[-count:])
 
 
-def _operands(op: OpSpec, form: str, region: str) -> Any:
+def _operands(op: OpSpec, form: str, region: str, dtype: str = "float64") -> Any:
     from hypothesis import strategies as st
 
     def floats(interval: tuple[float, float]) -> Any:
@@ -396,9 +398,9 @@ def _operands(op: OpSpec, form: str, region: str) -> Any:
                           for a, b in pieces])
 
     if form == "same":
-        (a0, b0), (a1, b1) = op.interval(0, region), op.interval(1, region)
+        (a0, b0), (a1, b1) = op.interval(0, region, dtype), op.interval(1, region, dtype)
         return floats((max(a0, a1), min(b0, b1))).map(lambda x: (x,))
-    return st.tuples(*(floats(op.interval(i, region)) for i in range(op.arity)))
+    return st.tuples(*(floats(op.interval(i, region, dtype)) for i in range(op.arity)))
 
 
 def _op_program(op: OpSpec, form: str, case: tuple[float, ...]) -> Program:

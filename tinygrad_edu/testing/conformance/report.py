@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import html
 import json
+import string
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -172,7 +174,8 @@ class Report:
         return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
 
     def html(self) -> str:
-        """A self-contained report card: the table, coloured, then every finding."""
+        """A self-contained report card (``card.html`` filled in): the table, coloured, then
+        every finding."""
         e = html.escape
         columns = self.columns()
         head = "".join(f"<th>{e(c)}</th>" for c in columns)
@@ -187,13 +190,6 @@ class Report:
             + (f"<p>likely cause: <b>{e(f.cause)}</b>. {e(f.advice)}</p>" if f.cause else "")
             + (f"<p>look at <code>{e(f.line)}</code></p>" if f.line else "") + "</li>"
             for f in self.findings if f.kind not in ("missing", "conforms"))
-        return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>conform: {e(self.engine)}</title><style>
-body {{ font: 15px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 70em; }}
-table {{ border-collapse: collapse; }} th, td {{ border: 1px solid #ccc; padding: .2em .6em; }}
-td.conforms {{ background: #dfd; }} td.differs, td.crash {{ background: #fbb; }}
-td.limit, td.semantics, td.convention {{ background: #ffd; }} td.missing {{ color: #888; }}
-li {{ margin: 1em 0; }} pre {{ background: #f6f6f6; padding: .5em; }}
-</style></head><body><h1>conform: {e(self.engine)}</h1><p>{e(self.summary())}</p>
-<table><tr><th></th>{head}</tr>{body}</table><h2>Findings</h2><ol>{items}</ol></body></html>
-"""
+        card = string.Template((Path(__file__).parent / "card.html").read_text("utf-8"))
+        return card.substitute(engine=e(self.engine), summary=e(self.summary()), head=head,
+                               body=body, items=items)
