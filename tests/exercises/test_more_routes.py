@@ -242,6 +242,41 @@ class _Pickled:
 
 @needs_otter
 @pytest.mark.slow
+def test_otter_reads_the_notebook_alone_of_a_submission_with_every_route_at_once(otter,
+                                                                              tmp_path):
+    """The short sibling of the next test (in the long tier: four runs of Otter, a route
+    each, on the starter): one run, an honest notebook handed in with every route at once:
+    a pickled .OTTER_LOG, an ``otter.py`` and an ``__init__.py`` that would be imported, a
+    cell's metadata that Otter would write into the code its kernel runs, a data file.
+    None of them runs (each leaves a mark on disk if it does), the notebook gets its
+    points, and the results name each file set aside."""
+    import pickle
+
+    markers = {kind: tmp_path / kind for kind in ("log", "module", "metadata")}
+    module = f"open({str(markers['module'])!r}, 'w').write('imported')\n"
+    honest = json.loads(json.dumps(otter[2]))
+    for cell in honest["cells"]:
+        text = "".join(cell["source"])
+        for name in NAMES:
+            if cell["cell_type"] == "code" and text.startswith(f"def {name}("):
+                cell["source"] = answer(name)
+    honest["cells"][1].setdefault("metadata", {})["otter"] = {"tests": [
+        f'd_mul")\nopen({str(markers["metadata"])!r}, "w").write("ran")\n#']}
+    graded, results = otter_run_zip(otter, "everything", {
+        ".OTTER_LOG": pickle.dumps(_Pickled(LOG_PAYLOAD.format(marker=str(markers["log"])))),
+        "otter.py": module, "__init__.py": module, "data.csv": b"x\n1\n"}, notebook=honest)
+    assert not any(marker.exists() for marker in markers.values()), \
+        {kind: marker.read_text() for kind, marker in markers.items() if marker.exists()}
+    assert {n: t["score"] for n, t in graded.items()} == {n: float(p)
+                                                          for n, p in POINTS.items()}
+    said = results["output"]
+    assert "Set aside, not read: " in said, said
+    aside = said.split("Set aside, not read: ", 1)[1].split(" (only the notebook", 1)[0]
+    assert {".OTTER_LOG", "otter.py", "data.csv"} <= set(aside.split(", ")), said
+
+
+@needs_otter
+@pytest.mark.long  # (its short sibling: the test above, every route in one run of Otter)
 def test_otter_reads_nothing_of_a_submission_but_its_notebook(otter, tmp_path):
     """Before Otter reads the submission, only the notebook is left of it: a pickled
     .OTTER_LOG (which Otter unpickled, as root on Gradescope: before, 6 of 6 points), a
