@@ -4,7 +4,9 @@
 #   ./run.sh demo     train a small network on moons; pictures and a page land in ./demo_output/
 #   ./run.sh test     the whole test suite: unit and property tests, notebooks, PyTorch parity;
 #                     then the suite again under every other Python it finds (see below)
-#   ./run.sh test ARGS    pytest ARGS, with the main Python only
+#   ./run.sh test --long  the same, and the long tier too (see below)
+#   ./run.sh test ARGS    pytest ARGS, with the main Python only (--long among them: with
+#                     the long tier)
 #   ./run.sh bench    the benchmarks against micrograd and PyTorch
 #   ./run.sh docs     the documentation site, built into ./site/ (open site/index.html);
 #                     ARGS go to mkdocs build (the build is --strict: a warning fails it);
@@ -30,6 +32,13 @@
 # the job; a failing test under any Python does. There each property test tries 10 examples
 # (100 under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them;
 # TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest promised, 3.10).
+#
+# Two tiers. `./run.sh test`, which CI runs, is the whole suite but the long tier: the tests
+# marked `long` (the long sweeps and the many-seed runs) are collected and reported as
+# skipped. `./run.sh test --long` runs them too, under the main Python (their time on 2
+# cores: docs/development.md); each has a short sibling in the main tier that runs the same
+# code. The tests marked `slow` are in the main tier (CI runs them), under the main Python
+# only.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -117,13 +126,16 @@ python_plan() {  # "3.X PYTHON" for each Python from 3.10 to the newest found, .
   done
 }
 
+# A worker per core, each taking a whole file at a time, in the order of the collection (the
+# files that take long first: tests/conftest.py), so that neither waits long for the other
+xdist=(-n auto --dist loadfile --no-loadscope-reorder)
 suite=()  # one line per run of the suite: the Python and pytest's last line
 run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails if pytest fails
   local dir=$1 log status=0 color=()
   shift
   [ -t 1 ] && color=(--color=yes)
   log=$(mktemp)
-  "$dir/bin/python" -m pytest -n auto "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
+  "$dir/bin/python" -m pytest "${xdist[@]}" "${color[@]}" "$@" 2>&1 | tee "$log" || status=$?
   suite+=("$("$dir/bin/python" --version) ($dir): $([ $status = 0 ] || echo "FAILED: ")$(
     tail -n1 "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^=* *//; s/ *=*$//')")
   rm -f "$log"
@@ -140,8 +152,8 @@ test_other_pythons() {  # the tests under every other Python found; fails if any
     fi
     if [ "$py" = not-found ]; then missing+=("$version"); continue; fi
     dir=.venv-$version
-    say "the tests under Python $version ($py), without the long ones, PyTorch, the browser," \
-        "matplotlib and the notebooks"
+    say "the tests under Python $version ($py), without the slow and long ones, PyTorch," \
+        "the browser, matplotlib and the notebooks"
     if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,render]"; then
       # (TINYGRAD_EDU_OTHER_PYTHON_ARGS: more pytest arguments for these runs; CI's leaves out
       # the exercises' grading, which runs the learner's code under the main Python too)
@@ -187,10 +199,12 @@ case "$job" in
     extras="dev,plot,render,docs"  # docs: the site's browser test builds the site
     [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
     pip_install .venv -e ".[$extras]"
-    [ $# -eq 0 ] || exec .venv/bin/python -m pytest -n auto --nbmake "$@"
-    say "running the test suite with $(.venv/bin/python --version)"
+    long=()
+    if [ "$*" = --long ]; then long=(--long); set --; fi
+    [ $# -eq 0 ] || exec .venv/bin/python -m pytest "${xdist[@]}" --nbmake "$@"
+    say "running the test suite with $(.venv/bin/python --version)${long:+, the long tier too}"
     status=0
-    run_suite .venv --nbmake tests notebooks || status=1
+    run_suite .venv --nbmake ${long[@]+"${long[@]}"} tests notebooks || status=1
     if [ "${TINYGRAD_EDU_NO_OTHER_PYTHONS:-}" = 1 ]; then
       suite+=("other Pythons: not tested (TINYGRAD_EDU_NO_OTHER_PYTHONS=1)")
     else

@@ -1,9 +1,11 @@
 """The CI scripts: the seed sweep runs every property-test file; the test job finds every
-Python the package promises."""
+Python the package promises; the long tier runs only when asked for, and a run where no
+test ran fails."""
 
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,94 @@ def test_the_notebooks_job_installs_jupyter_and_what_the_notebooks_use():
     usage = subprocess.run(["bash", str(ROOT / "run.sh"), "nonsense"], capture_output=True,
                            text=True, timeout=60)
     assert usage.returncode == 2 and "notebooks" in usage.stderr
+
+
+# ----------------------------------------------------------------------------- the long tier
+
+@pytest.mark.long
+def test_the_long_tier_runs_this_only_when_asked_for(request):
+    """The probe of the test below: marked long, so it runs only where --long was given."""
+    assert request.config.getoption("--long")
+
+
+def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for():
+    """A test marked long is collected and reported as skipped (saying how to run it)
+    without --long, and runs with it: the probe above. (The marker is registered: pytest
+    runs with --strict-markers.)"""
+    def pytest_(*args):
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
+                               "no:cacheprovider", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300)
+
+    probe = (f"{Path(__file__).relative_to(ROOT)}::"
+             f"{test_the_long_tier_runs_this_only_when_asked_for.__name__}")
+    main = pytest_(probe)
+    assert main.returncode == 0, main.stdout + main.stderr
+    assert "1 skipped" in main.stdout and "./run.sh test --long" in main.stdout, main.stdout
+    long = pytest_("--long", probe)
+    assert long.returncode == 0 and "1 passed" in long.stdout, long.stdout + long.stderr
+
+
+def test_the_test_job_asks_for_the_long_tier_only_with_long_and_fails_when_no_test_ran(
+        tmp_path):
+    """`./run.sh test` (CI's command, through .ci/run) runs pytest on the tests and the
+    notebooks without --long; `./run.sh test --long` with it; and pytest's exit code 5 (no
+    test collected) fails the job. run.sh runs here in a copy of the repository whose
+    .venv's Python is a stand-in that writes down how pytest was called."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.findall(r"^[^#\n]*\./run\.sh test(.*)$", ci, re.M) == [""], ci  # no --long
+    repo, bin_ = tmp_path / "repo", tmp_path / "bin"
+    (repo / ".venv" / "bin").mkdir(parents=True)
+    bin_.mkdir()
+    shutil.copy(ROOT / "run.sh", repo / "run.sh")
+    calls = tmp_path / "calls"
+    python = repo / ".venv" / "bin" / "python"
+    python.write_text(f"""#!/bin/sh
+case "$1 $2" in
+  "-m pytest") echo "$*" >> {calls}; echo "== no tests ran =="; exit "$PYTEST_EXIT" ;;
+  "--version "*) echo "Python 3.11.0" ;;
+esac
+exit 0
+""")
+    python.chmod(0o755)
+    for tool in ("dot", "chromium"):  # found, so nothing is installed
+        (bin_ / tool).write_text("#!/bin/sh\n")
+        (bin_ / tool).chmod(0o755)
+    for tool in ("dirname", "mktemp", "tee", "tail", "sed", "rm"):  # and no apt-get
+        (bin_ / tool).symlink_to(shutil.which(tool))
+
+    def job(*args, exit_code=0):
+        calls.unlink(missing_ok=True)
+        done = subprocess.run([shutil.which("bash"), str(repo / "run.sh"), "test", *args],
+                              capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL,
+                              env={"PATH": str(bin_), "HOME": str(tmp_path),
+                                   "TINYGRAD_EDU_NO_OTHER_PYTHONS": "1",
+                                   "PYTEST_EXIT": str(exit_code)})
+        return done.returncode, calls.read_text().split(), done.stderr
+
+    code, called, err = job()
+    assert code == 0, err
+    assert called[:4] == ["-m", "pytest", "-n", "auto"] and "--long" not in called
+    assert called[4:7] == ["--dist", "loadfile", "--no-loadscope-reorder"]  # (files in order)
+    assert called[-2:] == ["tests", "notebooks"] and "--nbmake" in called
+    code, called, err = job("--long")
+    assert code == 0, err
+    assert "--long" in called and called[-2:] == ["tests", "notebooks"]
+    for args in ((), ("--long",)):
+        code, called, err = job(*args, exit_code=5)
+        assert code != 0 and "FAILED: " in err, err
+
+
+def test_the_files_that_take_long_come_first():
+    """The collection puts the files with a test marked slow first, each file's tests together
+    and in their order: run.sh's workers take a whole file at a time in that order, so the
+    last files to run are short ones."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
+                           "no:cacheprovider", "tests/test_ci.py", "tests/test_benchmarks.py"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    files = [line.split("::")[0] for line in done.stdout.splitlines() if "::" in line]
+    first = files.index("tests/test_ci.py")
+    assert files[:first] == ["tests/test_benchmarks.py"] * first and first > 0
+    assert files[first:] == ["tests/test_ci.py"] * (len(files) - first)

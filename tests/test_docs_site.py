@@ -278,6 +278,7 @@ def check_the_checks(browser, tmp_path: Path) -> None:
     assert missed == [], f"the layout checks miss: {missed} (found {found})"
 
 
+@pytest.mark.slow  # (every page at two widths: the longest test of the suite's own files)
 def test_every_page_of_the_site(site, tmp_path):
     # (404.html is for a web server, which shows it for a missing address: its links start
     # at the server's root, so it is not opened from disk)

@@ -32,12 +32,13 @@ LAYERS = [
     # (autograd.functional and gradcheck make fresh leaves of either engine from plain
     # numbers or arrays: they stand above both, beside the tensor package their arrays need)
     ["viz.stepping", "tensor", "autograd.functional", "testing.gradcheck", "testing", "viz",
-     "exercises", "commands", "__main__", ""],
+     "exercises", "conform", "commands", "__main__", ""],
 ]
 ENGINES = {"arrays", "formatting", "engine", "tensor.engine", "graph", "row", "ops",
            "custom_ops", "copying", "autograd.higher", "sums", "scopes", "autograd.gradients",
            "decorators", "grad_mode", "safe_math", "errors", "above"}
-TOOLS = {"viz", "testing", "exercises", "commands", "__main__", "training.fit", "program"}
+TOOLS = {"viz", "testing", "exercises", "conform", "commands", "__main__", "training.fit",
+         "program"}
 
 # The folders by purpose, and the folders each may import (a folder may always import the
 # scalar engine's files at the root, and itself). The engines' folders come first: they
@@ -53,6 +54,7 @@ FOLDERS = {
     # exercises and shows a graph's program)
     "testing": {"autograd", "tensor"},
     "exercises": {"autograd", "tensor", "nn", "training", "viz", "testing"},
+    "conform": {"testing"},  # (the conformance suite's pytest plugin, loaded only with -p)
     "commands": {"autograd", "tensor", "nn", "training", "viz", "exercises", "testing",
                  "program"},
 }

@@ -1,6 +1,7 @@
 """Command line: ``python -m tinygrad_edu demo [--out DIR] [--steps N] [--seed S]``,
 ``python -m tinygrad_edu train-mnist [--data DIR] [--dataset fashion|mnist] [--epochs N] ...``,
-``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html`` and
+``python -m tinygrad_edu replay "(x + y) * (x - y)" x=3 y=2 -o replay.html``,
+``python -m tinygrad_edu conform module:Value [--fast] [--html card.html]`` and
 ``python -m tinygrad_edu exercises [list | show NAME | start FILE | check FILE]`` (and, for a
 class, ``exercises assignment NAME... --for ROUTE -o DIR | report DIR -o report.html``)."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tinygrad_edu.commands import conform
 from tinygrad_edu.commands.demo import demo
 from tinygrad_edu.commands.mnist import train_mnist
 from tinygrad_edu.commands.options import MAX_SEED, integer, number, writable_directory
@@ -95,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     page.add_argument("--rankdir", choices=["LR", "TB"], default="LR",
                       help="draw left to right or top to bottom (default: %(default)s)")
     page.set_defaults(run=replay)
+    conform.add_parser(commands)
     commands.add_parser("exercises", help=exercises.__doc__, add_help=False)  # handled above
     args = parser.parse_args(argv)  # every option is checked here (see integer, number, ...)
     try:

@@ -196,6 +196,8 @@ def test_nbgraders_round_trip(round_trip):
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}
     assert "✓ d_tanh passed" in feedback["right"] and "✓ backward passed" in feedback["right"]
+    assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
+        feedback["right"]  # (every graded cell's output states them)
     wrong = feedback["wrong"]
     assert "✗ d_tanh: not yet." in wrong
     assert "diagnosis: the input x used where the output y was meant." in wrong
@@ -222,6 +224,40 @@ def test_nbgraders_round_trip(round_trip):
 
 def feedback_of(course, student):
     return (course / "feedback" / student / "ps1" / "ps1.html").read_text("utf-8")
+
+
+@needs_nbgrader
+@pytest.mark.long
+def test_nbgrader_without_landlock_grades_nothing(tmp_path):
+    """nbgrader's autograde on a kernel without Landlock: every graded cell of tinygrad_edu's
+    gives 0, its output saying what is missing and the opt-out. Before: graded."""
+    from tests.exercises.test_boundary import NO_LANDLOCK, without
+
+    course = tmp_path / "course"
+    assert cli(["assignment", *NAMES, "--for", "nbgrader", "-o", str(course), "--name", "ps1",
+                "--points", POINTS_OPTION]) == 0
+    nbgrader(course, "generate_assignment", "ps1")
+    notebook = json.loads((course / "release" / "ps1" / "ps1.ipynb").read_text("utf-8"))
+    for cell in notebook["cells"]:
+        name = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if name in NAMES:
+            cell["source"] = "".join(cell["source"]).replace(
+                STUB, model_answer_body(EXERCISES[name]))
+    folder = course / "submitted" / "right" / "ps1"
+    folder.mkdir(parents=True)
+    (folder / "ps1.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    done = run([*without(*NO_LANDLOCK), sys.executable, "-m", "nbgrader", "autograde", "ps1"],
+               course)
+    assert done.returncode == 0, done.stdout + done.stderr
+    nbgrader(course, "export")
+    with (course / "grades.csv").open(encoding="utf-8") as file:
+        (row,) = csv.DictReader(file)
+    assert float(row["score"]) == 0, row
+    graded = json.loads((course / "autograded" / "right" / "ps1" / "ps1.ipynb").read_text(
+        "utf-8"))
+    said = ["".join(o.get("text", "")) for c in graded["cells"] for o in c.get("outputs", [])]
+    assert sum("not grading: nbgrader autograde (tinygrad_edu's preprocessor) needs "
+               "Landlock" in text for text in said) == len(NAMES), said
 
 
 # ----------------------------------------------------------------------------- Gradescope
@@ -327,7 +363,9 @@ def test_gradescope_grades_right_and_wrong_answers(gradescope):
     # (the right answers are the package's model answers: backward's, long enough, is flagged)
     assert data["output"] == ("hw1.py: 3 of 3 exercises pass (6 of 6 points).\n⚑ backward: the "
                               "same code as the model answer shipped in the package (flagged, "
-                              "not scored differently).")
+                              "not scored differently).\nProtections: resource limits, no new "
+                              "privileges, Landlock and seccomp (the kernel's boundary around "
+                              "the submission's code).")
     wrong = IMPORTS + "\n\n".join(WRONG.get(n, answer(n)) for n in NAMES)
     data = grade_on_gradescope(gradescope, {"my_work.py": wrong})  # another name: found
     assert_gradescope_results(data, NAMES, POINTS, {"d_mul"})
@@ -419,7 +457,8 @@ def test_the_classroom_workflow_has_a_graded_step_per_exercise(template, wheel):
     assert [s["id"] for s in graders] == NAMES
     for step, name in zip(graders, NAMES):
         assert step["with"]["test-name"] == step["name"] == f"{EXERCISES[name].number}. {name}"
-        assert step["with"]["command"] == f"python -I -m tinygrad_edu exercises check hw1.py {name}"
+        assert step["with"]["command"] == \
+            f"python -I -m tinygrad_edu exercises check hw1.py {name} --route classroom"
         assert step["with"]["max-score"] == POINTS[name] and step["with"]["timeout"] == 5
     reporter = steps[-1]
     assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"

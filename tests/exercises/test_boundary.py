@@ -127,7 +127,11 @@ def test_a_program_started_unseen_does_not_run(gradescope, command):
     process but threads, no program run)."""
     data = grade_on_gradescope(gradescope, {"hw1.py": IMPORTS + by_program(command) + REST})
     assert mul(data)["score"] == 0, mul(data)
-    assert "PermissionError" in mul(data)["output"], mul(data)["output"]
+    # (refused by the kernel; or, where nobody cannot read this Python's standard library,
+    # a Python in root's home as pyenv's, subprocess cannot even be imported once the
+    # process is nobody: 3.12 and later do not import it before)
+    assert "PermissionError" in mul(data)["output"] or "No module named 'subprocess'" in \
+        mul(data)["output"], mul(data)["output"]
     # (its other exercises, right, earn nothing either: the file reaches __globals__, which
     # the grader's reading of a rule's file refuses: rule_reading.py)
     assert data["score"] == 0, data
@@ -170,6 +174,74 @@ def test_a_flood_on_stderr_is_capped_and_graded_all_the_same(gradescope):
     assert all("binds names dynamically (at hw1.py, line" in t["output"]
                for t in data["tests"]), data
     assert int(done.stdout.split()[-1]) < 150 * 2**10  # (KiB: no process read the flood)
+
+
+@pytest.mark.long
+def test_gradescope_without_landlock_grades_on_its_stand_in(gradescope):
+    """Gradescope on a kernel without Landlock: its stand-in holds (one submission per
+    container, graded as nobody, the package closed to nobody by setup.sh's chmod): graded,
+    every result saying so; a file that reads the package's model answers at grading time
+    (the audit hook off) reads nothing (the package is root's only)."""
+    data = grade_on_gradescope(gradescope, {"hw1.py": RIGHT}, runner=without(*NO_LANDLOCK))[0]
+    assert data["score"] == sum(POINTS.values()), data
+    assert "without Landlock (the kernel has no Landlock (ENOSYS" in data["output"]
+    assert "in its place: its code runs as nobody, who cannot read the package" in \
+        data["output"], data["output"]
+    reads = IMPORTS + READS_THE_ANSWERS.replace("topological_sort(root)", "d_mul(a, b, y)")\
+        .replace('space["topological_sort"](root)', 'space["d_mul"](a, b, y)') + REST
+    data = grade_on_gradescope(gradescope, {"hw1.py": reads}, runner=without(*NO_LANDLOCK))[0]
+    assert mul(data)["score"] == 0 and "PermissionError" in mul(data)["output"], mul(data)
+
+
+READS_THE_ANSWERS = '''
+def hook_off():
+    wrap = [c for c in ().__class__.__base__.__subclasses__()
+            if c.__name__ == "_wrap_close"][0]
+    found = wrap.__init__.__globals__
+    gc = found["__builtins__"]["__import__"]("gc")
+    for f in gc.get_objects():
+        try:
+            if type(f).__name__ != "function" or f.__name__ != "hook" or not f.__closure__:
+                continue
+        except Exception:
+            continue
+        for cell in f.__closure__:
+            if isinstance(cell.cell_contents, list):
+                cell.cell_contents.append(True)
+    return found
+
+
+def topological_sort(root):
+    """The package's model answer, read and run at grading time (the file holds no copy)."""
+    found = hook_off()
+    serve = found["sys"].modules["tinygrad_edu.exercises.learner.serve"].__file__
+    path = found["path"].join(found["path"].dirname(found["path"].dirname(serve)),
+                              "model_answers.py")
+    fd = found["open"](path, 0)
+    source = found["read"](fd, 1 << 20).decode()
+    space = {}
+    found["__builtins__"]["exec"](source, space)
+    return space["topological_sort"](root)
+'''
+"""Fail open's route (issue 65): the shipped model answers read and run at grading time."""
+
+
+def test_the_answers_cannot_be_read_at_grading_time(tmp_path):
+    """With Landlock, a file that reads the package's model answers while it is graded (the
+    audit hook off) earns nothing: the file is refused by the kernel (EACCES)."""
+    path = tmp_path / "sort.py"
+    path.write_text(READS_THE_ANSWERS, encoding="utf-8")
+    from tinygrad_edu.exercises import syscall_filter
+    from tinygrad_edu.exercises.learner.sandbox import offered
+
+    if offered(syscall_filter.kernel())["Landlock"]:
+        pytest.skip(offered(syscall_filter.kernel())["Landlock"])
+    done = subprocess.run([sys.executable, "-I", "-m", "tinygrad_edu", "exercises", "check",
+                           str(path), "topological_sort", "--json"], capture_output=True,
+                          text=True, timeout=300, cwd=REPOSITORY)
+    data = json.loads(done.stdout)
+    assert data["score"] == 0, data
+    assert "PermissionError" in data["exercises"][0]["verdict"], data
 
 
 # ----------------------------------------------------------------------------- report
@@ -281,64 +353,187 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
     assert left.stdout.strip() == "", "a process of the teacher's outlived the report"
 
 
+HOOK_OFF = '''
+def hook_off():
+    """The audit hook switched off (its closure's list that says it is inside itself, found
+    by the garbage collector, made non-empty); the os module's globals."""
+    wrap = [c for c in ().__class__.__base__.__subclasses__()
+            if c.__name__ == "_wrap_close"][0]
+    found = wrap.__init__.__globals__
+    gc = found["__builtins__"]["__import__"]("gc")
+    for f in gc.get_objects():
+        try:
+            if type(f).__name__ != "function" or f.__name__ != "hook" or not f.__closure__:
+                continue
+        except Exception:  # (tinygrad_edu's stand-ins answer nothing)
+            continue
+        for cell in f.__closure__:
+            if isinstance(cell.cell_contents, list):
+                cell.cell_contents.append(True)
+    return found
+
+
+def d_mul(a, b, y):
+    found = hook_off()
+    serve = found["sys"].modules["tinygrad_edu.exercises.learner.serve"].__file__
+    for path in (found["path"].dirname(__file__), found["getcwd"](), serve):
+        found["chmod"](path, 0)
+    return b, a
+'''
+"""The route of the class broken by one student (issue 65): the hook off, ``chmod 0`` on the
+class's folder, the learner's own run folder and the install's ``learner/serve.py``."""
+
+
+@pytest.mark.slow
+def test_a_student_cannot_change_the_class_files_mode(teacher):
+    """Metadata is not Landlock's: a learner's process running as the teacher's user could
+    set the mode of every file the teacher owns. Before: three classmates "not graded", 0,
+    and every later ``exercises`` command died with PermissionError. The filter refuses
+    chmod (EPERM): the classmates keep their points, the folders and the install keep their
+    modes, and the next command runs."""
+    home, python, entry = teacher
+    class_ = home / "class2"
+    class_.mkdir()
+    report = home / "report2.csv"
+    files = {"aaron": IMPORTS + HOOK_OFF + REST, "ada": RIGHT, "bob": RIGHT, "cy": RIGHT}
+    for student, text in files.items():
+        (class_ / f"{student}.py").write_text(text, encoding="utf-8")
+    subprocess.run(["chown", "-R", f"{entry.pw_uid}:{entry.pw_gid}", str(class_)], check=True)
+    serve = next(python.parent.parent.glob("lib/python3*/site-packages/tinygrad_edu/"
+                                           "exercises/learner/serve.py"))
+    modes = {path: path.stat().st_mode for path in (class_, serve, serve.parent)}
+    done = as_teacher(teacher, "exercises", "report", str(class_), *NAMES, "-o", str(report),
+                      "--points", ",".join(f"{n}={p}" for n, p in POINTS.items()),
+                      "--jobs", "1")  # (aaron first)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {path: path.stat().st_mode for path in modes} == modes
+    rows = {row["student"]: row for row in csv.DictReader(report.read_text("utf-8")
+                                                          .splitlines())}
+    total = sum(POINTS.values())
+    assert {s: float(r["score"]) for s, r in rows.items()} == {
+        "aaron": 0.0, "ada": total, "bob": total, "cy": total}
+    assert as_teacher(teacher, "exercises", "show", "d_mul").returncode == 0
+
+
 # ----------------------------------------------------------------------------- a kernel without
 
 
 WITHOUT_LANDLOCK = '''
-import ctypes, errno, importlib.util, os, sys
-spec = importlib.util.spec_from_file_location("sandbox", sys.argv[1])
-sandbox = sys.modules["sandbox"] = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sandbox)
-calls = sandbox._SYSCALLS[sandbox._arch()]
-program = [sandbox._load(sandbox._NR)]
-for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
-    program += sandbox._refuse(calls[name], sandbox._RET_ERRNO | errno.ENOSYS)
-program.append(sandbox._answer(sandbox._RET_ALLOW))
-code = (sandbox._SockFilter * len(program))(*(sandbox._SockFilter(*i) for i in program))
-sandbox._prctl(38, 1)  # PR_SET_NO_NEW_PRIVS
-sandbox._syscall("seccomp", 1, 0, ctypes.byref(sandbox._SockFprog(len(program), code)))
-os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+import base64, ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+program = base64.b64decode(sys.argv[1])
+code = ctypes.create_string_buffer(program, len(program))
+class Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+assert libc.syscall(ctypes.c_long(int(sys.argv[2])), ctypes.c_long(1), ctypes.c_long(0),
+                    ctypes.byref(Fprog(len(program) // 8, ctypes.addressof(code)))) == 0
+import os
+os.execvp(sys.argv[3], sys.argv[3:])
 '''
 """Runs a command as on a kernel without Landlock (its calls answer ENOSYS, as an old kernel
-or a container's default profile does), by a seccomp filter of its own."""
+or a container's default profile does), by a seccomp filter of its own (libseccomp's): the
+command, and every process it starts, has it."""
+
+
+def allowing_all_but(*names):
+    """A filter, built by libseccomp, that lets every call through but ``names``, which
+    answer ENOSYS (as a kernel without them)."""
+    import errno
+
+    from tinygrad_edu.exercises import syscall_filter
+
+    lib = syscall_filter._library()
+    context = lib.seccomp_init(0x7FFF0000)
+    for number in syscall_filter.numbers(*names).values():
+        assert lib.seccomp_rule_add_array(context, 0x00050000 | errno.ENOSYS, number, 0,
+                                          (syscall_filter._Comparison * 1)()) == 0
+    read, write = os.pipe()
+    assert lib.seccomp_export_bpf(context, write) == 0
+    os.close(write)
+    lib.seccomp_release(context)
+    with os.fdopen(read, "rb") as made:
+        return made.read()
+
+
+def without(*calls):
+    """The prefix of a command that runs it on a kernel without ``calls`` (Landlock's: a
+    kernel without Landlock; seccomp: without seccomp filters)."""
+    import base64
+
+    from tinygrad_edu.exercises import syscall_filter
+
+    if syscall_filter.unavailable():
+        pytest.skip(f"no seccomp filter here: {syscall_filter.unavailable()}")
+    seccomp = str(syscall_filter.numbers("seccomp")["seccomp"])
+    return [sys.executable, "-c", WITHOUT_LANDLOCK,
+            base64.b64encode(allowing_all_but(*calls)).decode(), seccomp]
+
+
+NO_LANDLOCK = ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self")
 
 
 def without_landlock(*args, **env):
-    from tinygrad_edu.exercises.learner import sandbox
-
-    if sandbox.offered()["seccomp"] is not None:
-        pytest.skip(f"no seccomp here: {sandbox.offered()['seccomp']}")
-    return subprocess.run([sys.executable, "-c", WITHOUT_LANDLOCK, sandbox.__file__, "-I",
-                           "-m", "tinygrad_edu", *args], capture_output=True, text=True,
+    return subprocess.run([*without(*NO_LANDLOCK), sys.executable, "-I", "-m", "tinygrad_edu",
+                           *args], capture_output=True, text=True,
                           timeout=300, cwd=REPOSITORY, env={**os.environ, **env})
 
 
-def test_a_missing_protection_is_said_and_a_teacher_can_require_it(tmp_path):
-    """On a kernel without Landlock the file is graded, with the other protections, and the
-    result says which one was missing and why; with --require-sandbox nothing is graded
-    (the command says what is missing); and a grading process told to require them all
-    (TINYGRAD_EDU_REQUIRE_SANDBOX) runs no code of the submission's."""
+def test_without_landlock_the_teachers_routes_refuse(tmp_path):
+    """Fail closed (issue 65): on a kernel without Landlock, ``check --json`` (a machine's
+    route), ``--format gradescope`` (where the package is readable by others: Gradescope's
+    stand-in does not hold) and ``report`` grade nothing, in one line that says what is
+    missing and the opt-out; with ``--allow-unsandboxed`` they grade, and every result says
+    so; a learner's own ``check`` is practice: graded, saying what was missing. Before:
+    every route graded, and only Gradescope's JSON and the HTML report said anything."""
     path = tmp_path / "hw1.py"
     path.write_text(RIGHT, encoding="utf-8")
-    done = without_landlock("exercises", "check", str(path), "d_mul", "--json")
-    data = json.loads(done.stdout)
-    assert done.returncode == 0 and data["score"] == 1, done.stderr
+    refused = without_landlock("exercises", "check", str(path), "d_mul", "--json")
+    data = json.loads(refused.stdout)
+    assert refused.returncode == 1 and data["score"] == 0, refused.stderr
+    assert data["problem"]["kind"] == "unprotected"
+    for said in (data["problem"]["message"], refused.stderr):
+        assert "not grading: exercises check --json needs Landlock, and this machine lacks " \
+            "Landlock (the kernel has no Landlock (ENOSYS" in said, said
+        assert "add --allow-unsandboxed" in said, said
+    allowed = without_landlock("exercises", "check", str(path), "d_mul", "--json",
+                               "--allow-unsandboxed")
+    data = json.loads(allowed.stdout)
+    assert allowed.returncode == 0 and data["score"] == 1, allowed.stderr
     assert list(data["unprotected"]) == ["Landlock"], data["unprotected"]
-    gradescope = without_landlock("exercises", "check", str(path), "d_mul", "--format",
-                                  "gradescope")
-    assert "Graded without Landlock (" in json.loads(gradescope.stdout)["output"]
-    refused = without_landlock("exercises", "check", str(path), "d_mul", "--json",
-                               "--require-sandbox")
-    assert refused.returncode == 2 and refused.stdout == ""
-    assert "not grading: --require-sandbox, and this machine lacks Landlock" in refused.stderr
+    assert data["protections"].startswith("Protections: resource limits, no new privileges, "
+                                          "seccomp; WITHOUT Landlock (the kernel has no ")
+    assert "Graded with --allow-unsandboxed" in data["protections"]
+    gradescope = json.loads(without_landlock("exercises", "check", str(path), "d_mul",
+                                             "--format", "gradescope").stdout)
+    assert gradescope["score"] == 0 and "Not graded: not grading: Gradescope's " \
+        "run_autograder needs Landlock" in gradescope["output"], gradescope["output"]
+    assert "its stand-in here does not hold" in gradescope["output"]
+    report = tmp_path / "report.csv"
+    done = without_landlock("exercises", "report", str(tmp_path), "d_mul", "-o", str(report))
+    assert done.returncode == 2 and not report.exists(), done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "not grading: exercises report needs Landlock"), done.stderr
+    done = without_landlock("exercises", "report", str(tmp_path), "d_mul", "-o", str(report),
+                            "--allow-unsandboxed")
+    rows = list(csv.DictReader(report.read_text("utf-8").splitlines()))
+    assert done.returncode == 0 and [r["score"] for r in rows] == ["1"], done.stderr
+    assert "WITHOUT Landlock" in rows[0]["protections"], rows[0]
+    classroom = without_landlock("exercises", "check", str(path), "d_mul", "--route",
+                                 "classroom")
+    assert classroom.returncode == 2 and "not grading: GitHub Classroom's workflow needs " \
+        "Landlock" in classroom.stderr, classroom.stderr
+    practice = without_landlock("exercises", "check", str(path), "d_mul")
+    assert practice.returncode == 0, practice.stderr
+    assert "WITHOUT Landlock" in practice.stderr and "Practice" in practice.stderr
     marker = tmp_path / "ran"
     runs = path.with_name("runs.py")
     runs.write_text(f"open({str(marker)!r}, 'w')\n" + RIGHT, encoding="utf-8")
     done = without_landlock("exercises", "check", str(runs), "d_mul", "--json",
-                            TINYGRAD_EDU_REQUIRE_SANDBOX="1")
+                            "--allow-unsandboxed", TINYGRAD_EDU_REQUIRE_SANDBOX="1")
     data = json.loads(done.stdout)
     assert data["score"] == 0 and data["problem"]["kind"] == "unprotected", data
-    assert "this machine lacks Landlock" in data["problem"]["message"]
+    assert "its process lacked Landlock" in data["problem"]["message"]
     assert not marker.exists()  # (its code never ran)
 
 

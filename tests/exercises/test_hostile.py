@@ -19,7 +19,7 @@ import time
 import pytest
 
 from tests.exercises.test_boundary import TEACHER, as_teacher, teacher  # noqa: F401 (a fixture)
-from tinygrad_edu.exercises import EXERCISES, TRACK
+from tinygrad_edu.exercises import EXERCISES, TRACK, syscall_filter
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.learner import sandbox
 from tinygrad_edu.exercises.remote import LearnerProcess
@@ -243,7 +243,7 @@ def test_an_exception_named_to_stop_the_grader_is_an_error_of_the_answer(tmp_pat
 def test_a_forged_word_about_the_protections_is_not_read(tmp_path):
     """The file writes the grader a message as its process's first, saying Landlock is
     missing: the grader reads what the process said before the file ran."""
-    offered = sandbox.offered()
+    offered = sandbox.offered(syscall_filter.kernel())
     if any(offered.values()):
         pytest.skip(f"this machine lacks a protection: {offered}")
     result = graded(tmp_path, '''

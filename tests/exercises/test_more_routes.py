@@ -136,9 +136,10 @@ def otter(tmp_path_factory):
     return folder, zip_, json.loads((dist / "student" / "week3.ipynb").read_text("utf-8"))
 
 
-def otter_run(otter, name, bodies, head=""):
+def otter_run(otter, name, bodies, head="", prefix=()):
     """The students' notebook with ``bodies`` (by exercise) in its answer cells (and ``head``
-    as a cell of its own after the imports), graded by ``otter run``: results.json."""
+    as a cell of its own after the imports), graded by ``otter run`` (under ``prefix``, a
+    command that runs it: ``test_boundary.without``): results.json."""
     folder, zip_, student = otter
     notebook = json.loads(json.dumps(student))
     for cell in notebook["cells"]:
@@ -151,7 +152,7 @@ def otter_run(otter, name, bodies, head=""):
     submission = folder / name / "week3.ipynb"
     submission.parent.mkdir()
     submission.write_text(json.dumps(notebook), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(zip_),
+    done = subprocess.run([*prefix, sys.executable, "-m", "otter", "run", "-a", str(zip_),
                            str(submission), "-o", str(submission.parent)], env=env(),
                           cwd=submission.parent, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -241,6 +242,41 @@ class _Pickled:
 
 @needs_otter
 @pytest.mark.slow
+def test_otter_reads_the_notebook_alone_of_a_submission_with_every_route_at_once(otter,
+                                                                              tmp_path):
+    """The short sibling of the next test (in the long tier: four runs of Otter, a route
+    each, on the starter): one run, an honest notebook handed in with every route at once:
+    a pickled .OTTER_LOG, an ``otter.py`` and an ``__init__.py`` that would be imported, a
+    cell's metadata that Otter would write into the code its kernel runs, a data file.
+    None of them runs (each leaves a mark on disk if it does), the notebook gets its
+    points, and the results name each file set aside."""
+    import pickle
+
+    markers = {kind: tmp_path / kind for kind in ("log", "module", "metadata")}
+    module = f"open({str(markers['module'])!r}, 'w').write('imported')\n"
+    honest = json.loads(json.dumps(otter[2]))
+    for cell in honest["cells"]:
+        text = "".join(cell["source"])
+        for name in NAMES:
+            if cell["cell_type"] == "code" and text.startswith(f"def {name}("):
+                cell["source"] = answer(name)
+    honest["cells"][1].setdefault("metadata", {})["otter"] = {"tests": [
+        f'd_mul")\nopen({str(markers["metadata"])!r}, "w").write("ran")\n#']}
+    graded, results = otter_run_zip(otter, "everything", {
+        ".OTTER_LOG": pickle.dumps(_Pickled(LOG_PAYLOAD.format(marker=str(markers["log"])))),
+        "otter.py": module, "__init__.py": module, "data.csv": b"x\n1\n"}, notebook=honest)
+    assert not any(marker.exists() for marker in markers.values()), \
+        {kind: marker.read_text() for kind, marker in markers.items() if marker.exists()}
+    assert {n: t["score"] for n, t in graded.items()} == {n: float(p)
+                                                          for n, p in POINTS.items()}
+    said = results["output"]
+    assert "Set aside, not read: " in said, said
+    aside = said.split("Set aside, not read: ", 1)[1].split(" (only the notebook", 1)[0]
+    assert {".OTTER_LOG", "otter.py", "data.csv"} <= set(aside.split(", ")), said
+
+
+@needs_otter
+@pytest.mark.long  # (its short sibling: the test above, every route in one run of Otter)
 def test_otter_reads_nothing_of_a_submission_but_its_notebook(otter, tmp_path):
     """Before Otter reads the submission, only the notebook is left of it: a pickled
     .OTTER_LOG (which Otter unpickled, as root on Gradescope: before, 6 of 6 points), a
@@ -309,17 +345,19 @@ def test_the_question_folder_is_what_prairielearn_reads(question):
         assert answer(name).split("\n", 2)[2].strip() not in page  # (no model answer)
 
 
-def prairielearn_grades(question, tmp_path, text):
+def prairielearn_grades(question, tmp_path, text, prefix=()):
     """The question graded as PrairieLearn's external grader grades it: its tests in
     /grade/tests, the student's file at /grade/student/user_code.py (here under a root of
-    their own), run.sh run as root; results.json, checked against the schema."""
+    their own), run.sh run as root (under ``prefix``); results.json, checked against the
+    schema."""
     import jsonschema
 
     root = tmp_path / "grade"
     shutil.copytree(question / "tests", root / "tests")
     (root / "student").mkdir()
     (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
-    done = subprocess.run(["bash", str(root / "tests" / "run.sh")], capture_output=True,
+    done = subprocess.run([*prefix, "bash", str(root / "tests" / "run.sh")],
+                          capture_output=True,
                           text=True, timeout=600, env={
                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
                               "PL_GRADE_ROOT": str(root), "PYTHON": sys.executable,
@@ -349,3 +387,46 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
     tests = {t["name"]: t for t in cheat["tests"]}
     assert tests["1. d_mul"]["points"] == 0, tests["1. d_mul"]
     assert "PermissionError" in tests["1. d_mul"]["message"]
+
+
+# ------------------------------------------------------------------------- fail closed
+
+
+@needs_otter
+@pytest.mark.long
+def test_otter_without_landlock_grades_nothing(otter):
+    """Otter on a kernel without Landlock, its package readable by others (Otter's
+    stand-in, a package closed to nobody, does not hold): every question 0, the output says
+    what is missing and the opt-out. Before: graded, saying nothing."""
+    from tests.exercises.test_boundary import NO_LANDLOCK, without
+
+    honest, results = otter_run(otter, "honest-no-landlock", {n: answer(n) for n in NAMES},
+                                prefix=without(*NO_LANDLOCK))
+    assert sum(t["score"] for t in honest.values()) == 0, honest
+    assert "not grading: Otter-Grader (tinygrad_edu's plugin) needs Landlock" in \
+        results["output"], results["output"]
+    assert "--allow-unsandboxed" in results["output"]
+
+
+@needs_plugin
+@pytest.mark.long
+def test_prairielearn_without_landlock_grades_nothing(question, tmp_path):
+    """PrairieLearn's external grader on a kernel without Landlock, tinygrad_edu readable
+    by others (an image that has it built in, here): 0, each message saying why."""
+    from tests.exercises.test_boundary import NO_LANDLOCK, without
+
+    results = prairielearn_grades(question, tmp_path, source(), prefix=without(*NO_LANDLOCK))
+    assert results["score"] == 0, results
+    for test in results["tests"]:
+        assert "not grading: PrairieLearn's external grader needs Landlock" in \
+            test["message"], test["message"]
+
+
+@needs_plugin
+@pytest.mark.slow
+def test_prairielearn_states_the_protections(question, tmp_path):
+    results = prairielearn_grades(question, tmp_path, source())
+    assert results["score"] == 1.0, results
+    for test in results["tests"]:
+        assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
+            test["message"], test["message"]

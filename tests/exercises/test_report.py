@@ -331,4 +331,5 @@ def test_a_file_that_python_cannot_parse_is_its_own_problem(tmp_path, capsys):
     capsys.readouterr()
     assert cli(["check", str(folder / "mallory.py")]) == 1
     err = capsys.readouterr().err
-    assert "Python cannot parse this file (MemoryError)" in err and "Traceback" not in err
+    assert "Python cannot parse this file (" in err and "Traceback" not in err  # (3.11:
+    # MemoryError; 3.12 and later: its own words for an expression nested too deep)

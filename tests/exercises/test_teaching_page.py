@@ -2,7 +2,9 @@
 runs in a clone with the grader installed in it (``pip install -e '.[testing]'``); here a
 copy of the clone gets a virtual environment of its own, exactly as the page's first block
 makes it, and each route's command to make an assignment runs as the page prints it (the
-Gradescope and GitHub routes build the wheel they carry with nothing more installed)."""
+Gradescope and GitHub routes build the wheel they carry with nothing more installed). That
+install is in the long tier (./run.sh test --long); the main tier runs the same commands
+with this suite's Python."""
 
 import os
 import re
@@ -38,8 +40,10 @@ def test_the_page_shows_the_setup_and_a_command_for_each_route():
         "nbgrader", "gradescope", "github", "otter", "prairielearn"}
 
 
-@pytest.mark.slow
-def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
+def run_in_a_copy_of_the_clone(tmp_path, setup):
+    """The page's ``setup`` commands, then each route's command to make an assignment, as
+    printed, in a copy of the clone (what git tracks, but the notebooks, the docs and the
+    benchmarks), with this suite's Python first on the PATH: the copy, with what it made."""
     clone = tmp_path / "clone"
     listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
     if listed.returncode != 0:
@@ -49,7 +53,6 @@ def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
         if source.is_file() and not name.startswith(("notebooks/", "docs/", "benchmarks/")):
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, clone / name)
-    setup = commands(blocks()[0])
     routes = [c for b in blocks() for c in commands(b)
               if " exercises assignment " in c and "--wheels" not in c]
     script = "\n".join(["set -e", *setup, *routes])
@@ -68,3 +71,20 @@ def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
     assert (clone / "week3-template" / ".github" / "workflows" / "classroom.yml").is_file()
     assert (clone / "week3-otter" / "week3.ipynb").is_file()
     assert (clone / "week3-prairielearn" / "week3" / "tests" / "run.sh").is_file()
+    return clone
+
+
+@pytest.mark.slow
+def test_the_pages_commands_run_as_printed_in_a_clone_set_up_already(tmp_path):
+    """The short sibling of the next test (in the long tier: a virtual environment made and
+    installed into, as the page's first two lines do, which downloads hypothesis and NumPy):
+    everything the page runs after them, as printed, with this suite's Python (which has
+    what the page installs), in a copy of the clone."""
+    setup = commands(blocks()[0])
+    assert setup[0].startswith("python -m venv") and setup[1].startswith("pip install")
+    run_in_a_copy_of_the_clone(tmp_path, setup[2:])
+
+
+@pytest.mark.long  # (its short sibling: the test above, the same commands without the install)
+def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
+    run_in_a_copy_of_the_clone(tmp_path, commands(blocks()[0]))

@@ -10,7 +10,9 @@ and every step our engine refuses. The machinery is tests/differential/tensors.p
 PyTorch differs for a recorded reason (tests/torch_deviations.py) its twin is corrected.
 
 Fixed seeds (0 to 159 here); ``TINYGRAD_EDU_DIFFERENTIAL=N`` runs N times as many from
-other seeds, the slow marker 1,000 more. Before issue 55 closed, seeds 0 to 7,999 ran clean.
+other seeds, the long tier (``./run.sh test --long``) 1,000 more. Before issue 55 closed,
+seeds 0 to 7,999 ran clean; the differences from PyTorch they found are recorded, each with
+a case of its own, in tests/torch_deviations.py.
 """
 
 import os
@@ -56,7 +58,7 @@ def test_random_tensor_programs_agree_with_pytorch(chunk):
     assert compared > 500 * TIMES
 
 
-@pytest.mark.slow
+@pytest.mark.long  # (its short sibling: test_random_tensor_programs_agree_with_pytorch)
 def test_a_bigger_sweep_of_random_tensor_programs():
     found, _ = compare_all(range(2_000_000, 2_001_000))
     assert not found, "\n\n".join(found[:3])

@@ -1,8 +1,9 @@
-"""What the tests of the live pages share (test_live_pages.py, test_live_track.py): the
-marks that skip them without Playwright or a system Chromium, how long Python may take to
-load, code that takes the page's Python down, the site's own server (docs/hooks/serve.py),
-and a browser context that watches every request and error (``Watched``). The fixtures
-that use them are in conftest.py."""
+"""What the tests of the live pages share (test_live_pages.py, test_live_track.py): the marks
+that skip them without Playwright or a system Chromium (and mark them slow: seconds each,
+the page's Python loaded and run), how long Python may take to load, code that takes the
+page's Python down, the site's own server (docs/hooks/serve.py), and a browser context that
+watches every request and error (``Watched``). The fixtures that use them are in
+conftest.py."""
 
 import importlib.util
 from pathlib import Path
@@ -17,6 +18,7 @@ LIVE = [
                        reason="Playwright is not installed: pip install -e '.[dev]'"),
     pytest.mark.skipif(CHROMIUM is None,
                        reason="no Chromium to test the pages in: sudo apt-get install chromium"),
+    pytest.mark.slow,
 ]
 LOAD_S = 120  # the longest Python may take to load on a busy machine, and a run
 KILLER = ("class Node:\n    def __init__(self, child=None):\n        self.child = child\n\n\n"

@@ -71,10 +71,15 @@ A map of the grading house (who calls each room is in brackets):
   ``limit.py`` (the time limit) [both sides].
 - The learner's process, ``learner/`` (it imports nothing above it but ``limit``,
   ``mistakes`` and ``text_blocks``): ``serve.py`` (the process), ``sandbox.py`` (the
-  kernel's boundary: resource limits, Landlock, seccomp), ``audit.py`` (what it tried, as a
+  kernel's boundary: resource limits, Landlock, seccomp; the filter is the grader's,
+  ``syscall_filter.py``: the allow-list of system calls, built with libseccomp [remote]),
+  ``audit.py`` (what it tried, as a
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
   ``wire.py`` (messages), ``inputs.py``, ``gpt_cases.py``, ``parts.py``, ``watched.py``,
   ``answered.py``, ``value_probes.py`` [remote starts it].
+- ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
+  machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the
+  line every result states [cli, ``classroom/isolation.py``].
 - Around them: ``cli.py`` (the commands), ``choosing.py``, ``starters.py``,
   ``progress.py`` [cli]; ``classroom/`` (assignments for nbgrader, Gradescope, GitHub
   Classroom; the class report, each submission in a grading process of its own:

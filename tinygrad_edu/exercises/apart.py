@@ -179,8 +179,8 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
     if loaded.get("kind") == "unprotected":
         missing = "; ".join(f"{name} ({why})" for name, why in graded.unprotected.items())
         graded.problem = SolutionFileError(
-            f"{path}: not graded: the grader requires every protection of the process a "
-            f"submission runs in (--require-sandbox), and this machine lacks {missing}",
+            f"{path}: not graded: the grader requires the protections of the process a "
+            f"submission runs in that this machine offers, and its process lacked {missing}",
             "unprotected")
         return []
     for problem in loaded.get("cell_problems", []):  # (a notebook's cells that raised)

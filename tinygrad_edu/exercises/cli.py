@@ -34,6 +34,7 @@ from tinygrad_edu.exercises import (
     progress_path,
 )
 from tinygrad_edu.exercises import progress as _progress
+from tinygrad_edu.exercises.boundary import ROUTES, Decision, decide, requiring, stated
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import PARTIAL
 from tinygrad_edu.exercises.copies import COPIED, CopyReading, flag
@@ -55,15 +56,22 @@ PARTIAL_HELP = ("partial credit: an exercise of several graded parts (dX, dW and
                 "its points of the parts it has right")
 REQUIRE_HELP = ("grade only where the kernel offers every protection of the process a "
                 "submission's code runs in (resource limits, no new privileges, Landlock, "
-                "seccomp); else grade nothing and say what is missing")
+                "seccomp), even where the route has a stand-in for one; else grade nothing "
+                "and say what is missing")
+ALLOW_HELP = ("grade even where this machine lacks a protection the route needs (which it "
+              "then refuses to grade without): every result says so")
+ROUTE_HELP = ("grade as this teacher's route does (check --format gradescope is gradescope, "
+              "--json machine; GitHub Classroom's workflow passes classroom): where this "
+              "machine lacks a protection the route needs, grade nothing and say so")
 
 
 def unprotected_here() -> str:
     """The protections of a learner's process this machine lacks, with why; empty if
     none."""
     from tinygrad_edu.exercises.learner.sandbox import offered
+    from tinygrad_edu.exercises.syscall_filter import kernel
 
-    return "; ".join(f"{name} ({why})" for name, why in offered().items() if why)
+    return "; ".join(f"{name} ({why})" for name, why in offered(kernel()).items() if why)
 
 
 def _listing() -> str:
@@ -177,12 +185,17 @@ def _graded(path: Path, exercises: list[Exercise]) -> apart.Graded:
     return graded
 
 
-def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
+def _check(path: Path, names: list[Exercise], required: bool = True,
+           decision: Decision | None = None) -> int:
     """``check FILE NAME...``: grade ``names`` (else what the file attempts); a name given is
     ``required`` (its absence fails), a stage named by the track's name (``microgpt``) is
-    not."""
+    not. ``decision``: the route's (``boundary.decide``; practice by default), whose
+    protections the output states where one is missing or a route grades."""
     wanted = names or _everything_in(path)
     graded = _graded(path, wanted)
+    said = _protections(decision, graded)
+    if said:
+        print(said, file=sys.stderr)
     if graded.problem is not None:
         print(graded.problem, file=sys.stderr)
         return 1
@@ -252,7 +265,17 @@ def _check(path: Path, names: list[Exercise], required: bool = True) -> int:
     return 0 if not failed else 1
 
 
-def _check_part(path: Path, names: list[Exercise], part: str) -> int:
+def _protections(decision: Decision | None, graded: apart.Graded) -> str:
+    """What ``check`` says of the protections: for a route, always; for practice, what was
+    missing (nothing where nothing was)."""
+    decision = decision or decide(None, missing={})
+    if decision.route is None and not graded.unprotected:
+        return ""
+    return stated(decision, graded.unprotected)
+
+
+def _check_part(path: Path, names: list[Exercise], part: str,
+                decision: Decision | None = None) -> int:
     """``check FILE NAME --part PART``: the verdict, and exit with 0 exactly when the graded
     part ``PART`` of the one exercise named is right on every input tried."""
     if len(names) == 1 and part.isdigit() and 1 <= int(part) <= len(names[0].graded_parts):
@@ -264,6 +287,9 @@ def _check_part(path: Path, names: list[Exercise], part: str) -> int:
         return 2
     ex = names[0]
     graded = _graded(path, [ex])
+    said = _protections(decision, graded)
+    if said:
+        print(said, file=sys.stderr)
     if graded.problem is not None or graded.reported or ex.name not in graded.verdicts:
         why = graded.problem or graded.reported or graded.why.get(ex.name, "not graded")
         print(f"✗ {ex.name}: {why}", file=sys.stderr)
@@ -392,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--points", action="append", default=[], metavar="SPEC",
                        help=f"{POINTS} (with --json or --format)")
     check.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
+    check.add_argument("--allow-unsandboxed", action="store_true", help=ALLOW_HELP)
+    check.add_argument("--route", choices=sorted(ROUTES), help=ROUTE_HELP)
     check.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     check.add_argument("--part", metavar="PART", help="with one exercise: exit with 0 exactly "
                        "when this graded part of it is right: its name (dW) or its number "
@@ -420,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
                             "assignment made before in DIR")
     assignment.add_argument("--partial", action="store_true", help=PARTIAL_HELP + " (off by "
                             "default, so that a running course's scores do not change)")
+    assignment.add_argument("--allow-unsandboxed", action="store_true", help="its grader "
+                            "grades even where the machine lacks a protection the route "
+                            "needs (by default it refuses, saying what is missing); every "
+                            "result says so")
     report = commands.add_parser("report", help="grade every submission in a folder and show "
                                  "what the class got wrong")
     report.add_argument("folder", type=Path, metavar="DIR", help="the submissions: learners' "
@@ -432,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--assignment", help="nbgrader: which assignment, when submitted/ "
                         "holds several")
     report.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
+    report.add_argument("--allow-unsandboxed", action="store_true", help=ALLOW_HELP)
     report.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
@@ -478,21 +511,29 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list
         from tinygrad_edu.exercises.classroom.commands import report as report_command
 
         return report_command(args.folder, chosen, args.output, args.points, args.assignment,
-                              args.jobs)
+                              args.jobs, args.allow_unsandboxed)
     if args.command == "assignment":
         from tinygrad_edu.exercises.classroom.make import make_assignment
 
         return make_assignment(chosen, args.route, args.output, args.name, args.points,
-                               args.wheel, args.wheels, args.force, args.partial)
+                               args.wheel, args.wheels, args.force, args.partial,
+                               args.allow_unsandboxed)
     if args.json and args.format not in ("text", "json"):
         parser.error(f"--json and --format {args.format} ask for two formats: give one")
     form = "json" if args.json else args.format
     if form == "text":
         if args.points or args.output:
             parser.error("--points and --output go with --json or --format gradescope")
-        if args.part is not None:
-            return _check_part(args.file, chosen, args.part)
-        return _check(args.file, chosen, required="microgpt" not in args.exercise)
+        decision = decide(args.route, args.allow_unsandboxed)
+        if decision.refused:
+            print(decision.refused, file=sys.stderr)
+            return 2
+        with requiring(decision):
+            if args.part is not None:
+                return _check_part(args.file, chosen, args.part, decision)
+            return _check(args.file, chosen, "microgpt" not in args.exercise, decision)
     from tinygrad_edu.exercises.classroom.commands import check_for_machines
 
-    return check_for_machines(args.file, chosen, form, args.points, args.output)
+    return check_for_machines(args.file, chosen, form, args.points, args.output,
+                              args.route or ("gradescope" if form == "gradescope"
+                                             else "machine"), args.allow_unsandboxed)

@@ -20,6 +20,7 @@ ended after ``DEADLINE`` seconds.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import os
 import select
@@ -34,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.errors import DomainError
+from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner import engines, serve, wire
+from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
 from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
@@ -75,14 +77,20 @@ class's grading (``classroom/isolation.py``) has one of its own, removed when it
 that a grading process that was stopped leaves nothing behind."""
 
 REQUIRE = "TINYGRAD_EDU_REQUIRE_SANDBOX"
-"""Set to 1 (``--require-sandbox``), a grader refuses to run a learner's code where the
-kernel lacks a protection of ``learner/sandbox.py``: the submission is not graded, and the
-report says which protection is missing."""
+"""The protections of ``learner/sandbox.py`` a learner's process must have applied before it
+runs any of the submission's code, by name, separated by commas (1: all of them,
+``--require-sandbox``; a teacher's route sets those this machine offers: ``boundary.py``):
+where one is missing, the submission is not graded, and the result says which."""
 
 
-def required() -> bool:
-    """Whether every protection of the learner's process is required (``REQUIRE``)."""
-    return os.environ.get(REQUIRE, "") not in ("", "0")
+def required() -> list[str]:
+    """The protections a learner's process requires (``REQUIRE``)."""
+    value = os.environ.get(REQUIRE, "")
+    if value in ("", "0"):
+        return []
+    if value == "1":
+        return list(sandbox.PROTECTIONS)
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 class Stopped(BaseException):
@@ -147,6 +155,7 @@ class LearnerProcess:
         try:  # (whatever goes wrong from here, the process is ended and its folder removed)
             os.set_blocking(self._reports, False)
             wire.write_message(self._requests, {
+                "kernel": _kernel(),
                 "group": group, "source": source, "path": path, "user": user,
                 "parent": os.getpid(), "time_limit": time_limit, "load_limit": load_limit,
                 "cells": [list(cell) for cell in cells], "require": required(),
@@ -391,6 +400,14 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, the learner's, in a process of its own>"
+
+
+def _kernel() -> dict[str, Any]:
+    """What a learner's process needs to confine itself (``syscall_filter.py``), as the
+    first message carries it."""
+    found = syscall_filter.kernel()
+    return {"calls": found.calls, "program": base64.b64encode(found.program).decode("ascii"),
+            "unavailable": found.unavailable, "library": list(found.library)}
 
 
 def _protections(said: dict[str, Any]) -> dict[str, Any]:

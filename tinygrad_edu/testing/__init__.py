@@ -48,6 +48,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tinygrad_edu.testing.conformance import conform
     from tinygrad_edu.testing.domains import (
         ATOL,
         DOMAINS,
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "conformance": ["conform"],
     "domains": ["ATOL", "DOMAINS", "KINK_MARGIN", "RTOL", "Domain", "OpLike", "as_op",
                 "domain_of", "floats_in", "floats_in_domain", "set_domain"],
     "op_checks": ["assert_op_derivatives", "check_op"],
@@ -118,6 +120,7 @@ __all__ = [
     "assert_op_derivatives",
     "call_op",
     "check_op",
+    "conform",
     "domain_of",
     "expressions",
     "floats_in",

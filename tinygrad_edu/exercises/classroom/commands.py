@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tinygrad_edu.exercises.boundary import decide
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.report import (
     ReportError,
@@ -46,10 +47,13 @@ def _write(text: str, output: Path | None) -> bool:
 
 
 def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
-                       points: Sequence[str], output: Path | None) -> int:
+                       points: Sequence[str], output: Path | None, route: str = "machine",
+                       allow_unsandboxed: bool = False) -> int:
     """``check FILE --json`` or ``--format gradescope``: grade the file as a class's work is
-    graded (in a process of its own, under ``imports.py``'s rules) and print the result as
-    JSON (or write it to ``output``). Exits with 0 when every exercise graded passes."""
+    graded (in a process of its own, under ``imports.py``'s rules), for ``route``
+    (``boundary.ROUTES``: where this machine lacks a protection it needs, the result says
+    it was not graded, and why), and print the result as JSON (or write it to ``output``).
+    Exits with 0 when every exercise graded passes."""
     student = path.stem if path.suffix else path.name
     within = path if path.is_dir() and not path.is_symlink() else path.parent
     exercises = list(chosen) or attempted([(student, path)], within)
@@ -58,7 +62,10 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
     except ValueError as error:
         _say(str(error))
         return 2
-    (result,) = grade_all([(student, path)], exercises, worth, jobs=1, within=within)
+    (result,) = grade_all([(student, path)], exercises, worth, jobs=1, within=within,
+                          route=route, allow_unsandboxed=allow_unsandboxed)
+    if result.problem is not None and result.problem.kind == "unprotected":
+        _say(result.problem.message)
     if not exercises and result.problem is None:
         _say(f"{path} defines none of the exercises' functions (or class); name the ones to "
              f"grade: {PROG} check {path} d_tanh ...")
@@ -85,11 +92,17 @@ def _not_graded(folder: Path, output: Path, submissions: int, graded: Sequence[E
 
 
 def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: Sequence[str],
-           assignment: str | None, jobs: int | None) -> int:
+           assignment: str | None, jobs: int | None, allow_unsandboxed: bool = False) -> int:
     """``report DIR -o report.html`` (or ``.csv``): grade every submission in ``folder`` and
     write the report of the class. With no exercise named, those that more than half of the
     submissions define (``report.attempted_by_most``); the others are named on stderr, with
-    the command that grades them too."""
+    the command that grades them too. Where this machine lacks a protection the report
+    needs (``boundary.py``), nothing is graded and nothing written, unless
+    ``allow_unsandboxed``."""
+    decision = decide("report", allow_unsandboxed)
+    if decision.refused:
+        _say(decision.refused)
+        return 2
     form = output.suffix.lower()
     if form not in (".html", ".htm", ".csv"):
         _say(f"-o {output}: the report is a page (-o report.html) or a table (-o report.csv)")
@@ -126,7 +139,8 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
             print(f"\r  {count[0]} of {len(submissions)} graded", end="", file=sys.stderr,
                   flush=True)
 
-    results = grade_all(submissions, exercises, worth, jobs, done, within=folder)
+    results = grade_all(submissions, exercises, worth, jobs, done, within=folder,
+                        route="report", allow_unsandboxed=allow_unsandboxed)
     seconds = time.perf_counter() - began
     if live:
         print(file=sys.stderr)

@@ -26,7 +26,7 @@ WHEELS = ".github/grader"
 
 def github_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                       folder: Path, name: str, wheel: Path | None = None,
-                      partial: bool = False) -> list[Path]:
+                      partial: bool = False, unsandboxed: bool = False) -> list[Path]:
     """Write the template repository in ``folder`` (see the module's docstring); return the
     paths of the files written. With ``partial``, an exercise of several graded parts has a
     step per part (``check FILE NAME --part K``), its points shared between them."""
@@ -41,7 +41,8 @@ def github_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, fl
     graders = [grader for ex in exercises for grader in _steps(ex, int(points[ex.name]),
                                                                partial)]
     steps = "\n".join(template("classroom-step.yml", {
-        "TEST": test, "ID": id_, "FILE": file, "NAME": command,
+        "TEST": test, "ID": id_, "FILE": file,
+        "NAME": command + (" --allow-unsandboxed" if unsandboxed else ""),
         "POINTS": str(worth)}).rstrip("\n") for test, id_, command, worth in graders)
     results = "\n".join(f"          {id_.upper()}_RESULTS: "
                         f'"${{{{steps.{id_}.outputs.result}}}}"' for _, id_, _, _ in graders)

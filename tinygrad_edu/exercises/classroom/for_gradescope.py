@@ -26,7 +26,8 @@ __all__ = ["gradescope_assignment"]
 
 def gradescope_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                           folder: Path, name: str, wheel: Path | None = None,
-                          wheels: Path | None = None, partial: bool = False) -> list[Path]:
+                          wheels: Path | None = None, partial: bool = False,
+                          unsandboxed: bool = False) -> list[Path]:
     """Write ``folder/autograder.zip`` and ``folder/NAME.py`` (see the module's docstring);
     return their paths."""
     file = f"{name}.py"
@@ -44,7 +45,8 @@ def gradescope_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str
         run = template("run_autograder", {
             "FILE": file, "EXERCISES": " ".join(ex.name for ex in exercises),
             "POINTS": ",".join(f"{ex.name}={points_text(points[ex.name])}" for ex in exercises),
-            "PARTIAL": " --partial" if partial else ""})
+            "PARTIAL": (" --partial" if partial else "")
+            + (" --allow-unsandboxed" if unsandboxed else "")})
         with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "setup.sh", setup.encode("utf-8"), executable=True)
             _add(archive, "run_autograder", run.encode("utf-8"), executable=True)

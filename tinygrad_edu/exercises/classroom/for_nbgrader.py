@@ -25,7 +25,8 @@ __all__ = ["nbgrader_assignment"]
 
 
 def nbgrader_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
-                        course: Path, name: str, partial: bool = False) -> list[Path]:
+                        course: Path, name: str, partial: bool = False,
+                        unsandboxed: bool = False) -> list[Path]:
     """Write the source notebook (and the course's ``nbgrader_config.py`` if it has none) in
     ``course``; return the paths written."""
     notebook = course / "source" / name / f"{name}.ipynb"
@@ -36,7 +37,8 @@ def nbgrader_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, 
     config = course / "nbgrader_config.py"
     if not config.exists():
         config.write_text(template("nbgrader_config.py.in", {
-            "NAME": name, "PARTIAL": "True" if partial else "False"}), encoding="utf-8")
+            "NAME": name, "PARTIAL": "True" if partial else "False",
+            "UNSANDBOXED": "True" if unsandboxed else "False"}), encoding="utf-8")
         written.append(config)
     return written
 

@@ -67,6 +67,10 @@ class GradeOutside(Execute):
     partial = Bool(False, help="partial credit: an exercise of several graded parts that "
                    "fails earns the share of its points of the parts it has right").tag(
                        config=True)
+    allow_unsandboxed = Bool(False, help="grade even where this machine lacks a protection "
+                             "of the process the students' code runs in (every graded "
+                             "cell says so); by default nothing is graded there").tag(
+                                 config=True)
 
     def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
         """Grade the notebook's exercises outside its kernel, and write their cells'
@@ -81,10 +85,12 @@ class GradeOutside(Execute):
         if ours:
             student = str(resources.get("nbgrader", {}).get("student", "student"))
             with partial_credit_on(self.partial):
-                marks = _grade(nb, student, {index: (name, float(nb.cells[index].metadata[
-                    "nbgrader"].get("points", 0))) for index, name in ours.items()})
+                marks, protections = _grade(nb, student, {index: (name, float(
+                    nb.cells[index].metadata["nbgrader"].get("points", 0)))
+                    for index, name in ours.items()}, self.allow_unsandboxed)
             for index, name in ours.items():
-                nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial)
+                nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial,
+                                                   protections)
         return nb, resources
 
 
@@ -94,8 +100,10 @@ def _test_cell(cell: Any) -> bool:
     return bool(is_grade(cell)) and not is_solution(cell)
 
 
-def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]]) -> dict[str, Any]:
-    """The marks of the exercises of ``graded`` in the notebook, by exercise's name."""
+def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
+           allow_unsandboxed: bool = False) -> tuple[dict[str, Any], str]:
+    """The marks of the exercises of ``graded`` in the notebook, by exercise's name, and the
+    protections found."""
     names = list(dict.fromkeys(name for name, _ in graded.values()))
     points = {name: worth for name, worth in graded.values()}
     import nbformat
@@ -104,17 +112,19 @@ def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]]) -> dict[
         path = Path(folder, "notebook.ipynb")
         path.write_text(nbformat.writes(nb), encoding="utf-8")
         (result,) = grade_all([(student, path)], [by_name(n) for n in names], points,
-                              jobs=1, within=Path(folder))
-    return {mark.name: mark for mark in result.marks}
+                              jobs=1, within=Path(folder), route="nbgrader",
+                              allow_unsandboxed=allow_unsandboxed)
+    return {mark.name: mark for mark in result.marks}, result.protections
 
 
-def _outputs(name: str, mark: Any, partial: bool = False) -> list[Any]:
-    """A graded cell's outputs: the verdict printed, then (unless it passed) an error, from
-    which nbgrader gives 0; with partial credit, the points earned as the cell's value
-    instead, which nbgrader takes as its score."""
+def _outputs(name: str, mark: Any, partial: bool = False, protections: str = "") -> list[Any]:
+    """A graded cell's outputs: the verdict printed (and the protections found), then (unless
+    it passed) an error, from which nbgrader gives 0; with partial credit, the points
+    earned as the cell's value instead, which nbgrader takes as its score."""
     import nbformat
 
     text = mark.text if mark is not None else f"✗ {name}: not graded"
+    text = f"{text.rstrip()}\n{protections}" if protections else text
     outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.rstrip() + "\n")]
     if partial and mark is not None and mark.status != "passed":
         outputs.append(nbformat.v4.new_output(

@@ -39,7 +39,7 @@ PLUGIN = "tinygrad_edu.exercises.classroom.for_otter_grading.GradeOutside"
 
 def otter_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                      folder: Path, name: str, partial: bool = False,
-                     wheel: Path | None = None) -> list[Path]:
+                     wheel: Path | None = None, unsandboxed: bool = False) -> list[Path]:
     """Write the master notebook, the wheel and ``requirements.txt`` in ``folder`` (see the
     module's docstring); return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -48,20 +48,21 @@ def otter_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, flo
     requirements.write_text(f"./{carried.name}[testing]\n", encoding="utf-8")
     notebook = folder / f"{name}.ipynb"
     notebook.write_text(json.dumps(master_notebook(exercises, points, name, partial,
-                                                   carried.name), indent=1,
+                                                   carried.name, unsandboxed), indent=1,
                                    ensure_ascii=False) + "\n", encoding="utf-8")
     return [notebook, requirements, carried]
 
 
 def master_notebook(exercises: Sequence[ExerciseSpec], points: Mapping[str, float], name: str,
-                    partial: bool, wheel: str) -> dict[str, Any]:
+                    partial: bool, wheel: str, unsandboxed: bool = False) -> dict[str, Any]:
     """The master notebook as nbformat 4's JSON."""
     config = "\n".join([
         "# ASSIGNMENT CONFIG", f"name: {name}", "requirements: requirements.txt",
         f"autograder_files:\n  - {wheel}", "run_tests: false", "init_cell: true",
         "check_all_cell: false", "export_cell: false", "generate: true",
         "tests:\n  files: false\n  ok_format: false",
-        f"plugins:\n  - {PLUGIN}:\n      partial: {'true' if partial else 'false'}"])
+        f"plugins:\n  - {PLUGIN}:\n      partial: {'true' if partial else 'false'}\n"
+        f"      allow_unsandboxed: {'true' if unsandboxed else 'false'}"])
     count = f"{len(exercises)} exercise{'s' * (len(exercises) != 1)}"
     cells = [_cell("raw", config),
              _cell("markdown", f"# {name}\n\n{count} of tinygrad_edu, graded by its grader: "

@@ -112,19 +112,20 @@ class GradeOutside(AbstractOtterPlugin):
         config = self.plugin_config or {}
         with partial_credit_on(bool(config.get("partial"))):
             (result,) = grade_all([(path.stem, path)], [by_name(n) for n in questions],
-                                  points, jobs=1, within=path.parent)
+                                  points, jobs=1, within=path.parent, route="otter",
+                                  allow_unsandboxed=bool(config.get("allow_unsandboxed")))
         for mark in result.marks:
             test = questions[mark.name]
             test.test_case_results = [TestCaseResult(case, mark.text, mark.passed)
                                       for case in test.test_cases]
             test.update_score(mark.points)
         said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
+        said.append(result.protections)
         aside = getattr(self, "set_aside", [])
         if aside:
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "
                         "graded)")
-        if said:
-            results.set_output("\n".join(said))
+        results.set_output("\n".join(said))
 
 
 def _remove(entry: Path) -> None:

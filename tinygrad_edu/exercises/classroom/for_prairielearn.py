@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
+from tinygrad_edu.exercises.boundary import ALLOW_ENV
 from tinygrad_edu.exercises.classroom.assignment import points_text, template
 from tinygrad_edu.exercises.classroom.wheel import project_wheel
 from tinygrad_edu.exercises.exercise import ExerciseSpec
@@ -34,7 +35,7 @@ PLUGIN_VERSION = "0.3.1"
 
 def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                             folder: Path, name: str, wheel: Path | None = None,
-                            partial: bool = False) -> list[Path]:
+                            partial: bool = False, unsandboxed: bool = False) -> list[Path]:
     """Write the question folder ``folder/NAME`` (see the module's docstring); return the
     paths of the files written."""
     question = folder / name
@@ -68,7 +69,8 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
     run = tests / "run.sh"
     run.write_text(template("prairielearn-run.sh", {
         "WHEEL": carried.name, "PLUGIN": _plugin_version(),
-        "PARTIAL": "TINYGRAD_EDU_PARTIAL_CREDIT=1 " if partial else ""}) + "\n",
+        "PARTIAL": ("TINYGRAD_EDU_PARTIAL_CREDIT=1 " if partial else "")
+        + (f"{ALLOW_ENV}=1 " if unsandboxed else "")}) + "\n",
         encoding="utf-8")
     run.chmod(0o755)
     test = tests / "test_tinygrad_edu.py"

@@ -27,6 +27,7 @@ was stopped leaves nothing behind, and the learner's processes it started end wi
 
 from __future__ import annotations
 
+import dataclasses
 import faulthandler
 import multiprocessing
 import os
@@ -42,7 +43,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.exercises import remote
+from tinygrad_edu.exercises import boundary, remote
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.results import (
     Mark,
@@ -105,36 +106,64 @@ class _Child:
 def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[ExerciseSpec],
               points: Mapping[str, float], jobs: int | None = None,
               done: Callable[[Result], None] | None = None,
-              within: Path | None = None) -> list[Result]:
+              within: Path | None = None, route: str | None = None,
+              allow_unsandboxed: bool = False) -> list[Result]:
     """Grade each (student, path) of ``submissions`` on ``exercises`` in processes of their
     own, ``jobs`` at a time (default: one per core), and return the results in the order
     given; ``done(result)`` is called as each one is finished. ``within``: the folder the
     grader was given, beneath which no link is followed (default: each submission's
-    own)."""
+    own). ``route``: the teacher's route it grades for (``boundary.ROUTES``; None:
+    practice): where this machine lacks a protection the route needs, nothing is graded
+    (each result's problem says why), unless ``allow_unsandboxed``; every result states the
+    protections found (``Result.protections``)."""
+    decision = boundary.decide(route, allow_unsandboxed)
     tasks = [_Task(student, Path(path), [ex.name for ex in exercises])
              for student, path in submissions]
+    if decision.refused:
+        return [_refused(task, exercises, points, decision, done) for task in tasks]
     jobs = max(1, jobs or _cores())
     context = _context()
     if context.get_start_method() == "fork" and len(tasks) > 1:
         warm_up(exercises)
     folders = tempfile.mkdtemp(prefix="tinygrad-edu-grading-")
     os.chmod(folders, 0o711)  # (each learner's process may enter its own folder)
+
+    def stating(result: Result) -> Result:
+        return dataclasses.replace(result, protections=boundary.stated(decision,
+                                                                       result.unprotected))
+
     try:
-        return _grade_tasks(tasks, exercises, points, jobs, context, done, within, folders)
+        with boundary.requiring(decision):
+            return _grade_tasks(tasks, exercises, points, jobs, context,
+                                done,
+                                within, folders, stating)
     finally:
         shutil.rmtree(folders, ignore_errors=True)
 
 
+def _refused(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
+             decision: boundary.Decision, done: Callable[[Result], None] | None) -> Result:
+    """The result of a submission its route does not grade here (``decision.refused``)."""
+    marks = tuple(unmarked(ex, "not graded", points[ex.name], f"✗ {ex.name}: not graded: "
+                           f"{decision.refused}") for ex in exercises)
+    result = Result(task.student, str(task.path), marks,
+                    Problem("unprotected", decision.refused), 0.0, dict(decision.missing),
+                    boundary.stated(decision))
+    if done is not None:
+        done(result)
+    return result
+
+
 def _grade_tasks(tasks: list[_Task], exercises: Sequence[ExerciseSpec],
                  points: Mapping[str, float], jobs: int, context: Any,
-                 done: Callable[[Result], None] | None, within: Path | None, folders: str
-                 ) -> list[Result]:
+                 done: Callable[[Result], None] | None, within: Path | None, folders: str,
+                 stating: Callable[[Result], Result]) -> list[Result]:
     waiting: deque[_Task] = deque(tasks)
     running: list[_Child] = []
     finished: dict[int, Result] = {}
 
     def finish(task: _Task, data: dict[str, Any] | None) -> None:
-        result = _result(task, exercises, points, data)
+        result = stating(_result(task, exercises, points, data))
         finished[id(task)] = result
         if done is not None:
             done(result)

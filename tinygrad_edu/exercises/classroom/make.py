@@ -52,10 +52,12 @@ NEXT = {
 def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, name: str,
                     points: Sequence[str], wheel: Path | None = None,
                     wheels: Path | None = None, force: bool = False,
-                    partial: bool = False) -> int:
+                    partial: bool = False, unsandboxed: bool = False) -> int:
     """Make the assignment of ``chosen`` for ``route`` in ``folder``; print the files written
-    and what to do next. Exits with 1 (a message on stderr) if it cannot be made, or if it
-    would overwrite a file of an earlier one (unless ``force``)."""
+    and what to do next. ``unsandboxed``: its grader grades even where the machine lacks a
+    protection the route needs (``boundary.py``), saying so in every result. Exits with 1
+    (a message on stderr) if it cannot be made, or if it would overwrite a file of an
+    earlier one (unless ``force``)."""
     exercises = sorted(dict.fromkeys(chosen), key=lambda ex: ex.number)
     try:
         check_name(name)
@@ -69,23 +71,29 @@ def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, na
             raise AssignmentError("--wheels goes with --for gradescope (its setup.sh installs "
                                   "them offline)")
         if route == "nbgrader":
-            written = nbgrader_assignment(exercises, worth, folder, name, partial)
+            written = nbgrader_assignment(exercises, worth, folder, name, partial,
+                                          unsandboxed)
         elif route == "gradescope":
             written = gradescope_assignment(exercises, worth, folder, name, wheel, wheels,
-                                            partial)
+                                            partial, unsandboxed)
         elif route == "github":
-            written = github_assignment(exercises, worth, folder, name, wheel, partial)
+            written = github_assignment(exercises, worth, folder, name, wheel, partial,
+                                        unsandboxed)
         elif route == "otter":
-            written = otter_assignment(exercises, worth, folder, name, partial, wheel)
+            written = otter_assignment(exercises, worth, folder, name, partial, wheel,
+                                       unsandboxed)
         else:
-            written = prairielearn_assignment(exercises, worth, folder, name, wheel, partial)
+            written = prairielearn_assignment(exercises, worth, folder, name, wheel, partial,
+                                              unsandboxed)
     except (AssignmentError, ValueError, OSError) as error:
         print(f"assignment: {error}", file=sys.stderr)
         return 1
     total = sum(worth.values())
     print(f"{route} assignment {name}: {len(exercises)} exercises "
           f"({', '.join(ex.name for ex in exercises)}), {total:g} points"
-          + (", with partial credit" if partial else ""))
+          + (", with partial credit" if partial else "")
+          + (", graded even without the protections it needs (--allow-unsandboxed)"
+             if unsandboxed else ""))
     for path in written:
         print(f"  wrote {path}")
     print(NEXT[route].format(folder=folder, name=name))

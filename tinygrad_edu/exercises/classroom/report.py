@@ -178,12 +178,14 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     """A row per student: the score, why the file does not run (if it does not), per
     exercise its status, its points and the titles of its diagnosed mistakes, and last
     (``copied``) the exercises whose code is the same as an answer the package ships
-    (``copies.py``: flagged, not scored differently)."""
+    (``copies.py``: flagged, not scored differently), then the protections its grading
+    found (``boundary.stated``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "file", "score", "max_score", "problem", *(
         column for ex in exercises
-        for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied"])
+        for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied",
+        "protections"])
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
@@ -194,6 +196,7 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
             cells += [m.status, f"{m.points:g}", _cell("; ".join(d.title for d in m.diagnoses))]
         copied = [m.name for m in r.marks if m.copied]
         cells.append(f"{', '.join(copied)}: {COPIED}" if copied else "")
+        cells.append(_cell(r.protections))
         writer.writerow(cells)
     return out.getvalue()
 
@@ -222,18 +225,17 @@ def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], fo
 
 def protections(results: Sequence[Result]) -> str:
     """The kernel's protections of the learner's processes, as the report says them: all
-    four, or those that were missing, with why."""
-    missing: dict[str, str] = {}
-    for r in results:
-        missing.update(r.unprotected)
+    four, or what each result stated (``boundary.stated``) where one was missing."""
+    said = list(dict.fromkeys(r.protections for r in results if r.protections))
+    missing = any(r.unprotected for r in results) or any(
+        not text.startswith("Protections: resource limits, no new privileges, Landlock and "
+                            "seccomp") for text in said)
     if not missing:
         return ("resource limits (memory, CPU time, file size, open files), no new "
                 "privileges, Landlock (the files it may read and write) and seccomp (the "
                 "system calls it may make)")
-    return ("not entirely: this machine lacked " + "; ".join(
-        f"{name} ({why})" for name, why in missing.items()) + ", so what follows held only "
-        "as far as the rest goes (run the report with --require-sandbox to grade only with "
-        "all of them)")
+    return ("not entirely (" + " ".join(said) + "), so what follows held only as far as "
+            "the rest goes")
 
 
 def graded_as() -> str:

@@ -35,7 +35,7 @@ PROBLEMS = {
     "killed": "stopped the grader",
     "none": "has no file to grade",
     "reported": "was reported, not scored: its code reached outside its process",
-    "unprotected": "was not graded: this machine lacks a protection the grader requires",
+    "unprotected": "was not graded: this machine lacks a protection the route needs",
 }
 """Why a submission was not graded, by kind, as the report says it (after its name)."""
 
@@ -101,6 +101,8 @@ class Result:
     unprotected: dict[str, str] = field(default_factory=dict, compare=False)
     """The protections of the learner's processes that this machine lacked, with why
     (``learner/sandbox.py``): empty where it had them all."""
+    protections: str = field(default="", compare=False)
+    """The protections found, as the result says them (``boundary.stated``)."""
 
     @property
     def score(self) -> float:
@@ -123,7 +125,8 @@ class Result:
         problem = Problem(**data["problem"]) if data["problem"] else None
         return cls(data["student"], data["file"],
                    tuple(mark_from_json(m) for m in data["exercises"]), problem,
-                   data.get("seconds", 0.0), dict(data.get("unprotected") or {}))
+                   data.get("seconds", 0.0), dict(data.get("unprotected") or {}),
+                   str(data.get("protections") or ""))
 
 
 def mark_json(m: Mark) -> dict[str, Any]:
@@ -236,6 +239,7 @@ def as_json(result: Result) -> dict[str, Any]:
         "max_score": result.max_score,
         "problem": asdict(result.problem) if result.problem else None,
         "seconds": round(result.seconds, 3), "unprotected": result.unprotected,
+        "protections": result.protections,
         "exercises": [mark_json(m) for m in result.marks]}
 
 
@@ -259,8 +263,8 @@ def as_gradescope(result: Result) -> dict[str, Any]:
     copied = copied_text(result)
     if copied:
         output += f"\n{copied}"
-    if result.unprotected:
-        output += f"\n{unprotected_text(result.unprotected)}"
+    if result.protections:
+        output += f"\n{result.protections}"
     return {"score": result.score, "output": output, "visibility": "visible",
             "stdout_visibility": "hidden", "execution_time": round(result.seconds),
             "tests": tests}
@@ -272,12 +276,6 @@ def copied_text(result: Result) -> str:
     copied = [m.name for m in result.marks if m.copied]
     return f"⚑ {', '.join(copied)}: {COPIED} (flagged, not scored differently)." \
         if copied else ""
-
-
-def unprotected_text(missing: dict[str, str]) -> str:
-    """What a result says of the protections the learner's processes lacked."""
-    return ("Graded without " + "; ".join(f"{name} ({why})" for name, why in missing.items())
-            + ": the teacher can require them with --require-sandbox.")
 
 
 def _number(x: float) -> str:

@@ -18,6 +18,7 @@ grader's requests, of the answers, and of the audit's reports.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import importlib
 import inspect
@@ -86,19 +87,24 @@ def _serve(argv: list[str]) -> int:
     source, path = first["source"], first["path"]
     linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
     lines = source.split("\n")
+    given = first.get("kernel") or {}  # (the grader's: syscall_filter.kernel)
+    kernel = sandbox.Kernel({str(k): int(v) for k, v in (given.get("calls") or {}).items()},
+                            base64.b64decode(given.get("program") or ""),
+                            str(given.get("unavailable") or ""),
+                            tuple(str(p) for p in given.get("library") or ()))
+    grants = [*kernel.library, *_engine_files()]  # (listed while it may: as root)
     try:  # (a notebook's cells one by one, each at its own lines of the source)
         code = [(number, compile("\n" * (start - 1) + "\n".join(lines[start - 1:end]), path,
                                  "exec")) for number, start, end in first["cells"]] \
             or compile(source, path, "exec")
     except SyntaxError:
         code = None  # (the grader has said why already: it compiles the file first)
-    grants = [*sandbox.library_grants(), *_engine_files()]  # (listed while it may: as root)
     if first.get("user"):
         _become(first["user"])
     if isinstance(first.get("parent"), int):  # (it ends when its grader does)
         sandbox.end_with(first["parent"])
     engines.close_packages()
-    confined = sandbox.confine(grants, [])
+    confined = sandbox.confine(grants, [], kernel)
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
             "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
     stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
@@ -112,7 +118,8 @@ def _serve(argv: list[str]) -> int:
     context.ask, context.answering = _asking(requests, answers, wire), answered
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
         "applied": confined.applied, "missing": confined.missing}})
-    if confined.missing and first.get("require"):  # (then its code does not run at all)
+    lacking = [name for name in first.get("require") or () if name in confined.missing]
+    if lacking:  # (then its code does not run at all)
         wire.write_message(answers, {"loaded": False, "kind": "unprotected"})
         return 0
     loaded = context.load(code, path, names, imports.guarded_builtins())

@@ -20,6 +20,11 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader'
     "$python" -m pip install --quiet --find-links "$root/tests/wheels" \
       "$root/tests/wheels/@@WHEEL@@[testing]" "pytest-prairielearn-grader==@@PLUGIN@@" \
       plot-serializer  # (which pytest-prairielearn-grader 0.3.1 imports without saying so)
+  # The grader's files (the references among them), installed here: root's only. The
+  # students' code runs as the user nobody, who can read none of them, even where the
+  # kernel lacks Landlock (an image with tinygrad_edu built in: do the same when building it)
+  package=$("$python" -I -c 'import os, tinygrad_edu; print(os.path.dirname(tinygrad_edu.__file__))')
+  chmod -R go-rwx "$package"
 fi
 cd "$root/tests" || exit 1
 rm -f autograder_results.json

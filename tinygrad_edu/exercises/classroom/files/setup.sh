@@ -7,7 +7,8 @@
 #     graphviz (the Python package only: grading draws nothing).
 # From the wheels in wheels/ when the zip carries them (then nothing is downloaded: make the
 # assignment with --wheels DIR), else from PyPI. If python3 or its pip is missing (Python
-# 3.10 or newer is needed), apt-get installs them first.
+# 3.10 or newer is needed), apt-get installs them first, and libseccomp2 where the image
+# lacks it (the grader builds the filter of each learner's process with it).
 # Made by: python -m tinygrad_edu exercises assignment ... --for gradescope
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +17,12 @@ if ! "$python" -m pip --version >/dev/null 2>&1; then
   echo "installing python3 and pip with apt-get"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 python3-pip
+fi
+if ! "$python" -c 'import ctypes; ctypes.CDLL("libseccomp.so.2")' 2>/dev/null; then
+  # (the grader builds each learner's process's seccomp filter with it: learner/sandbox.py)
+  echo "installing libseccomp2 with apt-get"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libseccomp2
 fi
 # (an image of its own: pip may install beside the system's packages)
 export PIP_BREAK_SYSTEM_PACKAGES=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
