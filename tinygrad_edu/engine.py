@@ -49,7 +49,7 @@ def fill(node: Value, data: float, row: Op | None, a: object = None, da: object 
     node._row = row  # the row of the op table that made it; None: a leaf (input, parameter)
     node._a, node._da = a, da  # an operand as given (a Value or a plain number), and
     node._b, node._db = b, db  # d(node)/d(operand), None for a plain number (no parent)
-    node._list, node._list_grads = parents, local_grads  # a node of whole lists: the same
+    node._list, node._list_grads = parents, local_grads  # whole lists: the same (as given: _a)
     node._scope = scopes.current() if scopes.opened and row else ""  # its named_scope
     node._no_graph = no_graph  # made under no_grad(): no graph to pass gradients back to
     return node

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, NoReturn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 __all__ = ["DomainError"]
 

@@ -11,16 +11,16 @@ quickest call Python has, since every operation makes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import ContextDecorator
 from contextvars import ContextVar
-from typing import Any, TypeVar, cast
 
-from tinygrad_edu.decorators import inside
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["enable_grad", "floats_refused", "is_grad_enabled", "no_grad", "why_floats_refused"]
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 _enabled: ContextVar[bool] = ContextVar("tinygrad_edu.grad_enabled", default=True)
 _before: ContextVar[tuple[bool, ...]] = ContextVar("tinygrad_edu.grad_before", default=())
@@ -31,7 +31,7 @@ is_grad_enabled: Callable[[], bool] = _enabled.get
 """``is_grad_enabled()``: True unless this thread (or asyncio task) is inside ``no_grad``."""
 
 
-class _GradMode(ContextDecorator):
+class _GradMode:
     enabled = True
 
     def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
@@ -49,9 +49,12 @@ class _GradMode(ContextDecorator):
         _before.set(before[:-1])
 
     def _recreate_cm(self) -> _GradMode:  # a fresh object per call keeps recursion safe
-        return cast(_GradMode, type(self)())
+        mode: _GradMode = type(self)()
+        return mode
 
     def __call__(self, func: F) -> F:  # generators and async functions step by step
+        from tinygrad_edu.decorators import inside  # (loaded when first used as a decorator)
+
         return inside(self._recreate_cm, func)
 
 

@@ -5,29 +5,33 @@ takes one step of the chain rule itself (``_backward()``: ``parent.grad += local
 node.grad``, or ``dZ @ Wᵀ`` for a matrix). ``walk`` lists a graph in topological order
 without recursion (a chain of a million nodes is fine); ``backpropagate`` visits that list
 backwards and calls ``_backward()`` at every node: the whole backward pass.
+
+The walk marks a node whose parents it has listed with one shared marker on its stack, where
+the topological sorts learners write keep a ``(node, done)`` pair: a pair is an object per
+node, which a chain of a million nodes would keep alive at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, ClassVar, Protocol, TypeVar
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (no typing module at run time: the engine's import stays light)
+    from collections.abc import Callable, Iterator
+    from typing import Any, ClassVar, Protocol, TypeVar
 
-__all__ = ["Node", "backpropagate", "walk", "zero_grad"]
+    class Node(Protocol):
+        """What the walk and the chain rule need from a node of either engine."""
 
+        grad: Any
+        _row: Any  # the row of the op table that made it; None for a leaf
+        EMPTY_GRAD: ClassVar[Any]  # what grad holds before any gradient arrives
+        @property
+        def parents(self) -> tuple[Any, ...]: ...  # the nodes it was made from
+        def _backward(self) -> None: ...  # pass this node's gradient on to its parents
+        def _add_grad(self, g: Any) -> None: ...  # add g to this node's gradient
 
-class Node(Protocol):
-    """What the walk and the chain rule need from a node of either engine."""
+    N = TypeVar("N", bound=Node)
 
-    grad: Any
-    _row: Any  # the row of the op table that made it; None for a leaf
-    EMPTY_GRAD: ClassVar[Any]  # what grad holds before any gradient arrives
-    @property
-    def parents(self) -> tuple[Any, ...]: ...  # the nodes it was made from
-    def _backward(self) -> None: ...  # pass this node's gradient on to its parents
-    def _add_grad(self, g: Any) -> None: ...  # add g to this node's gradient
-
-
-N = TypeVar("N", bound=Node)
+__all__ = ["backpropagate", "walk", "zero_grad"]
 
 
 def walk(*roots: N) -> list[N]:

@@ -27,29 +27,32 @@ every scope has the path ``''``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, TypeVar, overload
 
-from tinygrad_edu.decorators import inside
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar, overload
+
+    F = TypeVar("F", bound=Callable[..., Any])
+    Opening = tuple[Any, ...]
+else:
+    def overload(function: object) -> object:  # (typing's, without importing typing)
+        return function
 
 __all__ = ["named_scope", "scope_of"]
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 opened: list[None] = []
 """One entry for each outermost scope open now, in any thread, task or generator: while it is
 empty, a node need not look up its scope. (A list, whose ``append`` and ``pop`` are
 atomic.)"""
 
-
-Opening = tuple[Any, ...]
-"""One opening of a scope: ``(name, owner, outer, path, key, guard)``, a plain tuple because
-a model opens one on every call of every layer. ``owner`` is the ``named_scope`` object that
-opened it (None for a layer's); ``outer`` the opening around it (None if there is none);
-``path`` the whole path; ``key`` None, or on a copy the opening it stands for (see
-``leave``); ``guard`` a ``_Guard`` on an outermost opening, else None. Immutable: a thread's
-or task's open scopes may be shared by an asyncio task made inside them."""
+# An opening of a scope (``Opening``) is a plain tuple, ``(name, owner, outer, path, key,
+# guard)``, because a model opens one on every call of every layer. ``owner`` is the
+# ``named_scope`` object that opened it (None for a layer's); ``outer`` the opening around it
+# (None if there is none); ``path`` the whole path; ``key`` None, or on a copy the opening it
+# stands for (see ``leave``); ``guard`` a ``_Guard`` on an outermost opening, else None.
+# Immutable: a thread's or task's open scopes may be shared by an asyncio task made inside them.
 NAME, OWNER, OUTER, PATH, KEY = 0, 1, 2, 3, 4
 
 
@@ -141,16 +144,18 @@ class _Scope:
         return _Scope(self.name)
 
     def __call__(self, function: F) -> F:
+        from tinygrad_edu.decorators import inside  # (loaded when first used as a decorator)
+
         return inside(self._recreate_cm, function)
 
 
 @overload
 def named_scope(name: str) -> _Scope: ...
 @overload
-def named_scope(name: F) -> F: ...
+def named_scope(name: F) -> F: ...  # noqa: F811 (overload: typing's, at type-checking time)
 
 
-def named_scope(name: Any) -> Any:
+def named_scope(name: Any) -> Any:  # noqa: F811
     """Mark the values made inside as made in the scope ``name``, nested in the scopes
     around it: ``with named_scope("attn"): ...``, or ``@named_scope("attn")`` on a function
     (``@named_scope`` alone names the scope after the function). On a generator function or

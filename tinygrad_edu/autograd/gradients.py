@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinygrad_edu.arrays import is_array, is_node, is_tensor
 from tinygrad_edu.autograd.higher import local_grads_as_values
 from tinygrad_edu.engine import Value
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.graph import Node, before_a_pass, walk
+from tinygrad_edu.graph import before_a_pass, walk
 
 __all__ = ["grad", "shares"]
 
-N = TypeVar("N", bound=Node)
+if TYPE_CHECKING:
+    from tinygrad_edu.graph import Node
+
+N = TypeVar("N", bound="Node")
 
 
 def grad(
