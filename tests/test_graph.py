@@ -9,7 +9,7 @@ import pytest
 
 from tinygrad_edu import Value, graph
 from tinygrad_edu.arrays import is_node
-from tinygrad_edu.graph import backpropagate, walk, zero_grad
+from tinygrad_edu.graph import backpropagate, backpropagate_steps, walk, zero_grad
 from tinygrad_edu.tensor import Tensor
 
 
@@ -131,32 +131,29 @@ def neuron():
 
 def test_backpropagate_run_to_the_end_leaves_the_gradients():
     o, (x1, x2, w1, w2, b) = neuron()
-    for _ in backpropagate(o, 1.0):
-        pass
+    backpropagate(o, 1.0)
     # do/dn = 1 - tanh(n)² = 0.5; do/dx1 = 0.5 · w1, ...
     assert [v.grad for v in (x1, x2, w1, w2, b)] == pytest.approx(
         [0.5 * -3.0, 0.5 * 1.0, 0.5 * 2.0, 0.5 * 0.0, 0.5])
-    assert list(backpropagate(o, 1.0)) == []  # without stepping it yields nothing
+    assert backpropagate(o, 1.0) is None  # a plain function: the whole pass at once
 
 
 def test_the_seed_scales_every_gradient():
     x = Value(3.0)
     y = x * x
-    for _ in backpropagate(y, 0.5):
-        pass
+    backpropagate(y, 0.5)
     assert (y.grad, x.grad) == (0.5, 3.0)
 
 
 def test_stepping_yields_each_inner_node_once_before_its_step():
     o, leaves = neuron()
-    for _ in backpropagate(o, 1.0):  # the gradients a whole pass leaves
-        pass
+    backpropagate(o, 1.0)  # the gradients a whole pass leaves
     final = {node: node.grad for node in walk(o)}
     for leaf in leaves:
         leaf.grad = 0.0
     inner = [node for node in reversed(walk(o)) if node.parents]
     seen = []
-    for node in backpropagate(o, 1.0, stepping=True):
+    for node in backpropagate_steps(o, 1.0):
         seen.append(node)
         assert node.grad == final[node]  # complete: every node made from it has passed back
         for parent in node.parents:  # ... and its own step has not run yet
@@ -170,7 +167,7 @@ def test_a_stepping_stopped_half_way_has_passed_back_only_what_it_yielded():
     x = Value(2.0)
     h = x * 3.0
     y = h.exp()
-    steps = backpropagate(y, 1.0, stepping=True)
+    steps = backpropagate_steps(y, 1.0)
     assert next(steps) is y
     assert h.grad == 0.0 and x.grad == 0.0  # y's step has not run
     assert next(steps) is h
@@ -185,8 +182,7 @@ def test_inner_nodes_forget_an_earlier_pass_and_leaves_add_to_it():
     h = x * x
     y = h + h
     for _ in range(2):
-        for _ in backpropagate(y, 1.0):
-            pass
+        backpropagate(y, 1.0)
     assert (y.grad, h.grad) == (1.0, 2.0)  # the latest pass only
     assert x.grad == 2 * (2 * 2.0 * 2.0)  # both passes: 8 each
 
@@ -195,8 +191,7 @@ def test_backpropagate_runs_on_tensors_too():
     W = Tensor([[1.0, 2.0], [3.0, 4.0]])
     x = Tensor([[1.0, -1.0]])
     y = (x @ W).sum()
-    for _ in backpropagate(y, np.ones(())):
-        pass
+    backpropagate(y, np.ones(()))
     np.testing.assert_array_equal(W.grad, [[1.0, 1.0], [-1.0, -1.0]])
 
 
@@ -205,8 +200,7 @@ def test_checks_before_a_pass_run_on_the_order_and_may_refuse(monkeypatch):
     y = x * 3.0
     given = []
     monkeypatch.setattr(graph, "before_a_pass", [given.append])
-    for _ in backpropagate(y, 1.0):
-        pass
+    backpropagate(y, 1.0)
     assert given == [[x, y]] and x.grad == 3.0
 
     def refuse(order):
@@ -214,8 +208,7 @@ def test_checks_before_a_pass_run_on_the_order_and_may_refuse(monkeypatch):
 
     monkeypatch.setattr(graph, "before_a_pass", [refuse])
     with pytest.raises(RuntimeError, match="not now: 2 nodes"):
-        for _ in backpropagate(y, 1.0):
-            pass
+        backpropagate(y, 1.0)
     assert (y.grad, x.grad) == (1.0, 3.0)  # refused before any gradient changed
 
 

@@ -1,6 +1,5 @@
-"""The scalar engine, in microgpt's words: a Value holds a number, its gradient, the values it
-was made from and d(value)/d(each); backward() runs the chain rule, in the order graph.py's
-walk gives. This first screen is a whole engine; below the line, the guard rails, each once."""
+"""The scalar engine: a Value holds a number, its gradient, its parents and d(value)/d(parent)
+for each; backward() runs the chain rule (graph.py: the walk). Guard rails below the line."""
 from __future__ import annotations
 
 import math
@@ -20,7 +19,7 @@ POW = Op("**", safe_math.pow, (safe_math.d_pow_base, safe_math.d_pow_exponent))
 EXP = Op("exp", safe_math.exp, (lambda x, y: y,))
 LOG = Op("log", safe_math.log, (lambda x, y: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, y: 1 - y * y,))
-RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else nothing passes back
+RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else MASKED: 0 even × inf
 NONE = object()  # apply's b for an op of one operand
 
 
@@ -28,17 +27,17 @@ def apply(row: Op, a: object, b: object = NONE) -> Value:
     """A new node: the row's forward value y, and d(y)/d(operand) for each operand, now."""
     if type(a) is not Value or not (b is NONE or type(b) is Value or type(b) is float):
         return with_numbers(row, a, b)  # (a number on the left, an int: below the line)
-    x, z = a._data, b._data if type(b) is Value else b
+    x, z = a._data, b._data if type(b) is Value else b  # (z: b's number, or b itself)
     y = row.forward(x) if b is NONE else row.forward(x, z)  # (errors name the op: safe_math)
     if not is_grad_enabled():  # no_grad(): the number alone, no graph
-        return fill(_new(Value), y, None, no_graph=True)
-    rule = row.rules[0]
+        return fill(object.__new__(Value), y, None, no_graph=True)
+    rule = row.rules[0]  # a constant (1.0) is a number: nothing to call
     if b is NONE:
-        return fill(_new(Value), y, row, a, rule if type(rule) is float else rule(x, y))
+        return fill(object.__new__(Value), y, row, a, rule if type(rule) is float else rule(x, y))
     da = rule if type(rule) is float else rule(x, z, y)
     rule = row.rules[1]  # (b a plain number, as 2.0 in x * 2.0: no parent, no derivative)
-    db = None if b is z else rule if type(rule) is float else rule(x, z, y)
-    return fill(_new(Value), y, row, a, da, b, db)
+    db = None if type(b) is float else rule if type(rule) is float else rule(x, z, y)
+    return fill(object.__new__(Value), y, row, a, da, b, db)
 
 
 def fill(node: Value, data: float, row: Op | None, a: object = None, da: object = None,
@@ -63,10 +62,14 @@ class Value:
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
-        """A leaf, ``Value(2.0, label="x")``, or microgpt's ``Value(data, children, grads)``."""
         if children or local_grads or label or other:
             return made_by_hand(self, data, children, local_grads, label, other)
         fill(self, data if type(data) is float else as_float(data, "Value"), None)
+
+    @property
+    def data(self) -> float: return self._data  # (set it: set_data, below the line)
+    @data.setter
+    def data(self, value: object) -> None: set_data(self, value)
 
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
     def __mul__(self, other: Value | float) -> Value: return apply(MUL, self, other)
@@ -85,13 +88,11 @@ class Value:
             return () if self._da is None else (self._a,)
         return (self._b,) if self._da is None else (self._a, self._b)
 
-    def backward(self, grad: float = 1.0, create_graph: bool = False,
-                 inputs: object = None) -> None:
+    def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """Fill every .grad it depends on with d(self)/d(value) × grad (a leaf's adds up)."""
         if create_graph or inputs is not None or self._no_graph or type(grad) is not float:
             return backward_more(self, grad, create_graph, inputs)  # (below the line)
-        for _node in backpropagate(self, grad):  # _backward() at every node, the last first
-            pass
+        backpropagate(self, grad)  # graph.py: _backward() at every node, the last first
 
     def _backward(self) -> None:
         """The chain rule at this node: ``parent.grad += local derivative × self.grad``."""
@@ -105,6 +106,7 @@ class Value:
                 parent.grad += local * g
 
     def _add_grad(self, g: float) -> None: self.grad += g  # (how backpropagate seeds the root)
+    EMPTY_GRAD: ClassVar[float] = 0.0  # what backpropagate resets an inner node's grad to
 
     # ==== Below the line ======================================================================
     _data: float  # the fields' types, for the type checker (fill() sets every one)
@@ -142,24 +144,6 @@ class Value:
 
     # ----------------------------------------------------------------------- what it holds
     label: str = ""  # a name for drawings and messages (v.label = "x"), kept in its __dict__
-    EMPTY_GRAD: ClassVar[float] = 0.0  # what grad holds before any gradient arrives (graph.py asks)
-
-    @property
-    def data(self) -> float:
-        """The number this Value holds. Assign a real number (or a Value, for its number:
-        micrograd's ``p.data -= lr * p.grad`` with a gradient that is a Value); anything else
-        is a TypeError, rather than a number that is no number. A Value whose number is set
-        keeps the one it replaces (``_data_before``, in its __dict__), so that a picture
-        drawn after an optimizer's step shows the numbers of the forward pass it drew."""
-        return self._data
-
-    @data.setter
-    def data(self, value: object) -> None:
-        number = value if type(value) is float else (
-            value._data if isinstance(value, Value) else as_float(value, "Value.data"))
-        if number != self._data:
-            self._data_before = self._data
-        self._data = number
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -335,7 +319,17 @@ for row_, (formula_, words_) in WORDS.items():
 # ----------------------------------------------------------------------------- every node
 
 
-_new = object.__new__  # a Value without __init__: fill() sets every field
+def set_data(node: Value, value: object) -> None:
+    """``v.data = ...``: a real number (or a Value, for its number: micrograd's ``p.data -= lr *
+    p.grad`` with a gradient that is a Value); anything else is a TypeError, rather than a
+    number that is no number. A Value whose number is set keeps the one it replaces
+    (``_data_before``, in its __dict__), so that a picture drawn after an optimizer's step
+    shows the numbers of the forward pass it drew."""
+    number = value if type(value) is float else (
+        value._data if isinstance(value, Value) else as_float(value, "Value.data"))
+    if number != node._data:
+        node._data_before = node._data  # type: ignore[attr-defined]
+    node._data = number
 
 
 def backward_more(root: Value, grad: object, create_graph: bool, inputs: object) -> None:
@@ -382,7 +376,7 @@ def with_numbers(row: Op, a: object, b: object) -> Value:
         return NotImplemented  # type: ignore[no-any-return]
     y = row.forward(x) if b is NONE else row.forward(x, z)
     if not is_grad_enabled():
-        return fill(_new(Value), y, None, no_graph=True)
+        return fill(object.__new__(Value), y, None, no_graph=True)
     da = db = None
     if a_is:
         rule = row.rules[0]
@@ -392,7 +386,7 @@ def with_numbers(row: Op, a: object, b: object) -> Value:
         if rule is None:  # a setting (leaky_relu's alpha) given as a Value
             raise TypeError(ops.setting(row))
         db = rule if type(rule) is float else rule(x, z, y)
-    return fill(_new(Value), y, row, a if a_is else x, da, b if b_is else z, db)
+    return fill(object.__new__(Value), y, row, a if a_is else x, da, b if b_is else z, db)
 
 
 def on_numbers(row: Op, *operands: object) -> float:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # (no typing module at run time: the engine's import stays li
 
     N = TypeVar("N", bound=Node)
 
-__all__ = ["backpropagate", "walk", "zero_grad"]
+__all__ = ["backpropagate", "backpropagate_steps", "ready", "walk", "zero_grad"]
 
 
 def walk(*roots: N) -> list[N]:
@@ -62,12 +62,29 @@ _LIST_IT = object()  # a mark on the stack: no object per node, which a deep gra
 # million nodes) would keep alive at once, for Python's garbage collector to walk again and again
 
 
-def backpropagate(root: N, seed: Any, stepping: bool = False) -> Iterator[N]:
-    """The backward pass, for both engines: run to the end (``for _ in ...: pass``) it leaves
-    d(root)/d(node) × seed in every node's ``grad`` (with ``stepping=True`` it yields each node
-    before its step). Inner nodes forget an earlier pass's gradient, leaves add to theirs (as
-    in PyTorch); then every node passes its gradient on once all the nodes made from it have
-    passed theirs to it, so it is complete."""
+def backpropagate(root: N, seed: Any) -> None:
+    """The backward pass, for both engines: it leaves d(root)/d(node) × seed in every node's
+    ``grad``. Inner nodes forget an earlier pass's gradient, leaves add to theirs (as in
+    PyTorch; ``ready``); then every node passes its gradient on once all the nodes made from
+    it have passed theirs to it, so it is complete."""
+    for node in reversed(ready(root, seed)):  # every node after all the nodes made from it
+        if node._row is not None:  # (a leaf has nothing to pass on)
+            node._backward()  # the chain rule: each parent.grad += its share of node.grad
+
+
+def backpropagate_steps(root: N, seed: Any) -> Iterator[N]:
+    """``backpropagate``, one node at a time, for stepping: the same loop, which stops at
+    each node before its step (``viz/stepping.py`` shows the numbers)."""
+    for node in reversed(ready(root, seed)):
+        if node._row is not None:
+            yield node
+            node._backward()
+
+
+def ready(root: N, seed: Any) -> list[N]:
+    """The nodes ``root`` depends on in walk order, ready for a backward pass: the inner
+    nodes' gradients emptied (a leaf keeps its own: a new pass adds to it), the root seeded
+    (``_add_grad``: for a Tensor, a copy in its dtype)."""
     order = walk(root)
     for check in before_a_pass:  # (stepping refuses a pass while it is paused half-way)
         check(order)
@@ -76,11 +93,13 @@ def backpropagate(root: N, seed: Any, stepping: bool = False) -> Iterator[N]:
         if node._row is not None:
             node.grad = empty
     root._add_grad(seed)
-    for node in reversed(order):  # every node after all the nodes made from it
-        if node._row is not None:  # (a leaf has nothing to pass on)
-            if stepping:
-                yield node
-            node._backward()  # the chain rule: each parent.grad += its share of node.grad
+    return order
+
+
+before_a_pass: list[Callable[[list[Any]], None]] = []
+"""Checks a backward pass runs on its graph's nodes before it starts; each may refuse with
+an error. Empty unless a stepping (``backward_steps``) is paused half-way: then viz/stepping.py
+puts one here."""
 
 
 def zero_grad(root: Node) -> None:
@@ -88,8 +107,3 @@ def zero_grad(root: Node) -> None:
     for node in walk(root):
         node.grad = node.EMPTY_GRAD
 
-
-before_a_pass: list[Callable[[list[Any]], None]] = []
-"""Checks a backward pass runs on its graph's nodes before it starts; each may refuse with
-an error. Empty unless a stepping (``backward_steps``) is paused half-way: then viz/stepping.py
-puts one here."""

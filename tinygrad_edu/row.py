@@ -108,8 +108,9 @@ class Op:
 
 class ListOp(Op):
     """An op on whole lists, one node with many parents (``vsum``: one list, ``dot``: two).
-    Its node keeps its operands (Values and plain numbers) and their local derivatives in
-    ``_list`` and ``_list_grads``. ``graph_rule(operands, node)`` gives the local derivatives
+    Its node keeps its parents and the local derivative towards each in ``_list`` and
+    ``_list_grads`` (and its lists as given, in ``_a`` and ``_b``, where a plain number stood
+    in them: a constant, no parent). ``graph_rule(operands, node)`` gives the local derivatives
     as Values, for ``create_graph=True``; ``local_rule(numbers)`` the same on floats."""
 
     def __init__(self, name: str, forward: Callable[..., Any], lists: int,

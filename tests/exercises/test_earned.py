@@ -59,7 +59,7 @@ CLOSED = {
     "switching the profiler off through a module's sys": ("d_mul", """
         import tinygrad_edu
         def d_mul(a, b, y):
-            tinygrad_edu.ops.sys.setprofile(None)
+            tinygrad_edu.row.sys.setprofile(None)
             return 0.0, 0.0
         """),
     "backward() for backward": ("backward", """
@@ -69,8 +69,7 @@ CLOSED = {
     "backpropagate for backward": ("backward", """
         from tinygrad_edu import backpropagate
         def backward(root):
-            for _ in backpropagate(root, 1.0):
-                pass
+            backpropagate(root, 1.0)
         """),
     "the engine's walk and steps, by the graph module": ("backward", """
         from tinygrad_edu import graph
@@ -176,7 +175,7 @@ REPORTED = {
     "a tracer, set through the engine": ("backward", "sys.settrace", """
         import tinygrad_edu
         def backward(root):
-            tinygrad_edu.ops.sys.settrace(lambda *args: None)
+            tinygrad_edu.row.sys.settrace(lambda *args: None)
         """),
     "writing a file (results.json, say)": ("d_mul", "wrote to", """
         def d_mul(a, b, y):

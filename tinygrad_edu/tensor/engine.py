@@ -161,8 +161,7 @@ class Tensor(TensorBase):
         if self._no_graph or create_graph or inputs is not None:
             return backward_into(self, grad, create_graph, inputs, "backward")
         seed = self._seed(grad, "backward")  # ones, or grad checked to have our shape
-        for _node in graph.backpropagate(self, seed):  # the walk calls each node's _backward()
-            pass
+        graph.backpropagate(self, seed)  # the walk, then each node's _backward()
 
     def _backward(self) -> None:
         """One step of the chain rule, as ``Value._backward``: pass this tensor's gradient on

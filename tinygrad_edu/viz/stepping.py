@@ -38,7 +38,7 @@ from tinygrad_edu import graph
 from tinygrad_edu.arrays import is_array
 from tinygrad_edu.autograd.gradients import seed_of, shares
 from tinygrad_edu.formatting import fmt, shape_text, summary
-from tinygrad_edu.graph import backpropagate, walk
+from tinygrad_edu.graph import backpropagate_steps, walk
 from tinygrad_edu.ops import text_of
 from tinygrad_edu.scopes import scope_of
 
@@ -325,7 +325,7 @@ def _steps(root: Any, seed: Any, params: set[Any] | None) -> Generator[Step, Non
     found = {node: node.grad for node in order}  # put back if the stepping stops half-way
     left: dict[Any, Any] = {}  # what this pass has left in each node so far
     index, done, stale = 0, False, None
-    passes = backpropagate(root, seed, stepping=True)
+    passes = backpropagate_steps(root, seed)
     try:
         node = next(passes, None)
         left = {n: n.grad for n in order}
