@@ -16,6 +16,9 @@ Rows, each one training step's forward and backward pass (gradients zeroed first
 Columns: seconds per step (best of 5, the collector on; and off), ns per node, the capture and
 build time of a program (once per structure), and the memory of the program's arrays against
 the graph it was made from. Every program's numbers are checked against the engine first.
+Below the table: what the guards on the numbers outside the arguments cost at every call of
+the native demo step (the places a capture found, checked; best of 5, against the step), and
+the capture's own parts.
 """
 
 from __future__ import annotations
@@ -97,6 +100,9 @@ def engine_step(value: type, model: Any, X: Any, y: Any) -> Callable[[], None]:
     return step
 
 
+LAST: list[Any] = []  # (the last compiled step: its guards are timed below the table)
+
+
 def compiled_step(loss_of: Callable[..., Any], params: list[Any], native: bool,
                   *args: Any) -> tuple[Callable[[], None], float, Any]:
     """The step as a program: its run, the seconds its capture and build took, the program."""
@@ -104,12 +110,30 @@ def compiled_step(loss_of: Callable[..., Any], params: list[Any], native: bool,
     started = time.perf_counter()
     step(*args)
     built = time.perf_counter() - started
+    LAST[:] = [step]
 
     def run() -> None:
         for p in params:
             p.grad = 0.0
         step(*args).backward()
     return run, built, step.program()
+
+
+def guard_cost(step: Any, run: Callable[[], None], repeats: int) -> str:
+    """What the guards and inputs from outside cost per call, against the step."""
+    entry = step.last
+    check = entry.outside.check if entry.outside is not None else (lambda: (-1, ()))
+    places = len(entry.outside.walk.places) if entry.outside is not None else 0
+
+    def hundred() -> None:
+        for _ in range(100):
+            check()
+
+    guards = best(hundred, repeats, False) / 100
+    whole = best(run, repeats, False)
+    return (f"guards and inputs from outside the arguments ({places} places): "
+            f"{guards * 1e6:.1f} µs per call, {guards / whole:.1%} of the native step "
+            f"({whole * 1e3:.2f} ms)")
 
 
 def checked(params: list[Any], engine: Callable[[], None], program: Callable[[], None]) -> None:
@@ -180,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
 
     python_run, python_built, program = compiled_step(loss_of, params, False, X, y)
     native_run, native_built, native = compiled_step(loss_of, params, True, X, y)
+    guards = guard_cost(LAST[0], native_run, repeats)
     checked(params, runs["interpreted"], python_run)
     checked(params, runs["interpreted"], native_run)
     runs["Python program"], runs["native program"] = python_run, native_run
@@ -194,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(row("micrograd's demo step, per op", runs, program.nodes, repeats,
                  f"Python {python_built:.2f} s, native {native_built:.2f} s; arrays "
                  f"{packed / 2**20:.1f} MiB against the graph's {graph / 2**20:.1f} MiB"))
+    notes = [f"micrograd's demo step: {guards}"]
 
     # 2. our nn
     model = MLP(2, [16, 16, 1], seed=1)
@@ -265,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(row("a deep chain", runs, program.nodes, repeats,
                      f"Python {python_built:.2f} s, native {native_built:.2f} s"))
     print("\n".join(lines))
+    print()
+    print("\n".join(notes))
     return 0
 
 

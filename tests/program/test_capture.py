@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from tests.differential.programs import OURS, apply, generate
-from tinygrad_edu import Value, no_grad
+from tinygrad_edu import Value
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.program.capture import compile
 
@@ -82,10 +82,10 @@ def test_a_branch_on_data_is_a_guard():
         x.data = number
         (out, ours, _), (ref, theirs, _) = engine_and_program(step, f, [x])
         assert (out, ours) == (ref, theirs)
-    assert step.captures == 3  # (x > 0, then not, then again: each program kept)
-    assert sum(len(v) for v in step.programs.values()) == 3
-    source = step.programs[next(iter(step.programs))][-1].program.source()
-    assert "if not (x0 > 0.0):  # test_capture.py" in source
+    assert step.captures == 2  # (x > 0, then not; then the first program again: both kept)
+    assert sum(len(v) for v in step.programs.values()) == 2
+    source = step.programs[next(iter(step.programs))][0].program.source()
+    assert "if not (x0 > 0):  # test_capture.py" in source
 
 
 def test_microgpts_softmax_takes_the_max_at_every_run():
@@ -136,14 +136,14 @@ def test_micrograds_demo_loss_is_one_program_with_its_accuracy():
         assert got[1] == want[1]  # the accuracy, computed by the program
         for p in params:
             p.data -= 0.5 * p.grad
-    assert step.captures == 1
+    assert step.captures == 2  # (the model names its parts at its first call: then once more)
     (out, ours, got), (ref, theirs, want) = engine_and_program(step, loss, params, -X, y)
     assert bits(out) == bits(ref) and ours == theirs and got[1] == want[1]
-    assert step.captures == 1  # (new numbers, the same program)
+    assert step.captures == 2  # (new numbers, the same program)
 
 
 @pytest.mark.parametrize("use, captures", [
-    (lambda v: Value(math.exp(v.data)) * v, 3),
+    (lambda v: Value(math.exp(v.data)) * v, 1),  # (math's functions: followed)
     (lambda v: v * float(v), 3),
     (lambda v: v * int(v.data), 3),
     (lambda v: v * round(v.data, 1), 3),
@@ -151,7 +151,7 @@ def test_micrograds_demo_loss_is_one_program_with_its_accuracy():
     (lambda v: v * {v.data: 2.0}[v.data], 3),
     (lambda v: v * v.item() ** 2, 1),  # (followed: no constant)
     (lambda v: v * v.detach().exp(), 1),
-    (lambda v: v * (3.0 if v > 2.0 else -1.0), 3),
+    (lambda v: v * (3.0 if v > 2.0 else -1.0), 2),  # (a branch: 1.25 and 2.5, both kept)
 ], ids=["math.exp", "float", "int", "round", "format", "hash", "item", "detach", "compare"])
 def test_a_number_the_capture_cannot_follow_is_guarded_to_stay_the_same(use, captures):
     x = Value(1.25)
@@ -241,13 +241,6 @@ def test_what_a_program_cannot_do_is_refused_with_the_line():
     with pytest.raises(RuntimeError, match=r"changes a Value's \.data.*test_capture\.py"):
         compile(changes)()
 
-    def under_no_grad():
-        with no_grad():
-            top = x * 2.0
-        return x * top
-
-    with pytest.raises(RuntimeError, match="no_grad"):
-        compile(under_no_grad)()
     def reads_a_gradient():
         return x * x.grad
 

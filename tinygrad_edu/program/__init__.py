@@ -4,11 +4,35 @@ program as Python, run it natively (``native.py``), hand it to PyTorch (``torch.
 The rooms: ``tape.py`` (a graph as a flat list of steps over numbered slots), ``reading.py``
 (the one place that reads a node's fields), ``source.py`` and ``program.py`` (the tape as
 Python, run), ``capture.py`` (``compile``), with ``traced.py`` (the plain numbers a capture
-follows), ``watching.py`` (what a capture changes on Value while it runs) and ``captured.py``
-(the captured graph as a tape); ``native.py`` and ``native.c``; ``torch.py``. The engine
-knows nothing of them. This folder may import the scalar engine's files and ``nn`` (a model
-made with it, for ``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the
-playground) and ``commands`` (the demo) import it.
+follows), ``places.py``, ``outside.py`` and ``guards.py`` (numbers from outside the
+arguments: where they are, what a capture does with them, the guards at every call),
+``randomness.py`` (random draws), ``watching.py`` (what a capture changes while it runs),
+``captured.py`` (the captured graph as a tape) and ``explain.py`` (``explain()``,
+``verify=``); ``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
+This folder may import the scalar engine's files and ``nn`` (a model made with it, for
+``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the playground) and
+``commands`` (the demo) import it.
+
+What a capture changes while it runs, and why (each only while a capture runs, seen by the
+capture's thread alone, put back when the last capture ends; ``watching.py``):
+
+- **Value's ways to give its number to code** (``data``, ``item``, ``detach``, ``float``,
+  formatting, ``repr``, comparisons, truth, ``Value(...)``): the learner's code reads a
+  number there, and no engine can say so without knowing of tools; ``.grad``,
+  ``local_grads`` and ``backward()`` refuse there, naming the line.
+- **The engine's node builders** (module globals the operators call: ``engine.one``,
+  ``engine.two``, ``sums.many``): so that a node made before the capture (given, or kept
+  outside) is known as such, an unused node still raises as the engine's, and an op that
+  raised where the code caught the error raises again. The engine keeps one builder per
+  kind of row; a capture wraps each, nothing in Value.
+- **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, the clock,
+  ``os.urandom``, ``random``'s and ``numpy.random``'s global generators** (and the same
+  functions where the learner's module imported them by name): over followed numbers they
+  are steps of the program (``sum`` as the running Python sums), a print is said once, a
+  random draw is an input drawn again from the same stream, the clock is refused.
+- **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
+  float`` of a followed number is its number's type), and a ``float`` where its code only
+  ever calls it (``float(x)`` followed).
 """
 
 from __future__ import annotations

@@ -1,58 +1,70 @@
 """``compile(f)``: a function of Values captured once as a program, then run as one.
 
-The first call runs ``f`` as the engine runs it, and records its graph (the loss's, and of
-every Value whose number the code read) as a tape (``tape.py``); later calls run the program
+The first call runs ``f`` as the engine runs it, and records its graph (the loss's, and every
+Value and plain number it made) as a tape (``tape.py``); later calls run the program
 (``program.py``: Python, or native code where a C compiler is found) with the new numbers.
-A program is only right while ``f`` would build the same graph, so the capture follows every
-plain number that can change from one call to the next (``traced.py``):
+A program is only right while ``f`` would build the same graph from the same numbers, so the
+capture knows where every number comes from (the table is in docs/guides/programs.md, "What a
+program follows, guards and refuses"):
 
-- a number given to ``f`` (a float, or a list of them) is an input of the program;
-- ``v.data`` read by the code is a number the capture follows: arithmetic on it is a step of
-  the program (microgpt's softmax subtracts ``max(v.data for v in logits)``: the program
-  takes that max at each run);
-- a comparison or a truth test (``if x.data > 0``, ``max``, micrograd's accuracy
-  ``scorei.data > 0``) is a guard: the program checks, at each run, that it comes out as it
-  did; where it does not, ``f`` is captured again (and that program is cached too);
-- a number the capture cannot follow (``math.exp(v.data)``, ``int(...)``, a print) is a
-  constant of the program, guarded to be the very same number at each run.
+- **the arguments**: a float (or a list of them) is an input of the program; a Value is a
+  leaf, bound again at every call (the same Value given twice, a node, a Value made under
+  ``no_grad()``: each its own structure; a node given runs as the engine); an int, a string,
+  a length, an object picks the program (one per structure, kept: ``Compiled.programs``);
+- **``v.data``** and what is computed from it (``traced.py``): steps of the program; a
+  branch on it is a guard (``if x.data > 0``); what the capture cannot follow (``int()``,
+  formatting) is a constant guarded to the bit;
+- **numbers from outside the arguments** (globals, closure cells, attributes, containers:
+  ``outside.py``): guarded at every call; a number whose guard fails once is an input from
+  then on; a Value replaced, a list that grows, is seen; numbers the function writes are
+  written again;
+- **random draws** from ``random``'s and ``numpy.random``'s global generators
+  (``randomness.py``): drawn again at every call from the same stream.
 
-Structure that comes from anything else given to ``f`` (an int, a string, the length of a
-list) picks the program: one per structure, cached (``Compiled.programs``). microgpt's
-step takes a name's tokens as ints, so each name is a structure of its own: its tokens pick
-which rows of the embedding feed the graph, a choice made by Python's list indexing, which no
-program here can follow; a program per name is repaid only by a name seen again.
-
-Calling the compiled function returns what ``f`` returns, with each Value replaced by a
-``Result`` (its number, ``.data``; ``.backward()`` on the loss adds every leaf's gradient to
-its ``.grad``, as ``loss.backward()`` does). Errors are the engine's: a run that fails (a
-log of a negative number) runs ``f`` again, as the engine, which raises the engine's error
-or takes another branch.
+What cannot be followed is refused with the learner's line. Calling the compiled function
+returns what ``f`` returns, each Value a ``Result`` (its number, ``.data``; ``.backward()``
+adds every leaf's gradient as ``loss.backward()`` does, with the numbers of its own call).
+Errors are the engine's: a run that fails runs ``f`` again as the engine. ``verify=N`` runs
+the engine beside every N-th call and compares bit for bit; ``explain()`` lists every source.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import reading
+from tinygrad_edu.program import randomness, reading
 from tinygrad_edu.program.captured import captured_tape
+from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
+from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
+from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.tape import Tape
 from tinygrad_edu.program.traced import Recording, Traced, recording, set_recording
 from tinygrad_edu.program.watching import watching
 
-__all__ = ["Compiled", "Result", "compile"]
+__all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
 
-def compile(function: Callable[..., Any], *, native: bool = True,
-            programs: int = 8) -> Compiled:
+
+class ProgramWarning(UserWarning):
+    """What a program does not do again (a print, an append), said once at its capture."""
+
+
+def compile(function: Callable[..., Any], *, native: bool = True, programs: int = 8,
+            verify: int = 0) -> Compiled:
     """``f`` captured as a program (see the module's docstring): ``step = compile(loss_of)``
     then ``loss = step(xs, ys); loss.backward()``. ``native``: run the program as C where a
-    compiler is found; ``programs``: how many programs to keep per structure."""
+    compiler is found; ``programs``: how many programs to keep per structure; ``verify``:
+    every ``verify``-th call also runs the engine and compares, bit for bit (0: never)."""
     if not callable(function):
         raise TypeError(f"compile() takes a function of Values, got {function!r}")
-    return Compiled(function, native, programs)
+    if not isinstance(verify, int) or verify < 0:
+        raise ValueError(f"compile(verify=...) takes how often to check (every N-th call, 0 "
+                         f"for never), got {verify!r}")
+    return Compiled(function, native, programs, verify)
 
 
 class Result:
@@ -68,7 +80,7 @@ class Result:
         return self.data
 
     def __float__(self) -> float:
-        return self.data
+        return float(self.data)
 
     def __format__(self, spec: str) -> str:
         return format(self.data, spec)
@@ -81,51 +93,104 @@ class Result:
         if not self.is_loss:
             raise RuntimeError("backward() on a compiled function's answer runs from its loss "
                                "only (the first Value it returns): call it on that one")
-        self._run.backward(float(grad))
+        self._run.backward(grad)
 
 
 class _Entry:
-    """One captured program, with the Values its leaves are (bound again at each call where
-    they were given to the function) and how to read the function's answer."""
+    """One captured program and what it needs at a call: the Values its leaves are (bound
+    again where they were given), how to read the answer, the guards and inputs from
+    outside (``outside``), the draws, where its other number inputs come from, the numbers
+    it writes, and what the capture said."""
 
-    def __init__(self, program: Program, answer: Any, arg_leaves: list[tuple[int, int]]
-                 ) -> None:
+    def __init__(self, program: Any, answer: Any, arg_leaves: list[tuple[int, int]],
+                 outside: Outside | None, record: Recording, args: int,
+                 writes: list[tuple[Any, Any]], root: Any) -> None:
         self.program, self.answer, self.arg_leaves = program, answer, arg_leaves
+        self.outside, self.draws = outside, record.draws or None
+        self.writes, self.root, self.record = writes, root, record
+        self.leaves = [leaf for _, leaf in program.tape.gradients]
+        self.outside_values = {k for k, places in outside.walk.where.items()
+                               if places[0].kind == "value"} if outside is not None else set()
+        given = {k for k, _ in arg_leaves}
+        for k, (_, leaf) in enumerate(program.tape.gradients):
+            if k not in given:
+                self.outside_values.add(id(leaf))
+        self.alias: tuple[int, ...] = ()  # (which Values given are also found outside)
+        places = [p.key() for p in outside.inputs] if outside is not None else []
+        draws = iter(range(len(record.inputs)))
+        self.plan: list[tuple[str, Any, int]] = []
+        for origin in record.inputs[args:]:
+            if origin[0] == "place":
+                self.plan.append(("place", places.index(origin[1]), 0))
+            elif origin[0] == "draw":
+                self.plan.append(("draw", next(draws), 0))
+            else:
+                self.plan.append(("node", origin[1], origin[2]))
+        self.runs = 0
 
 
 class _Run:
-    """A call's run of the program: the gradients it found from the loss (each leaf's,
-    from 0), added by ``backward()``."""
+    """A call's run of the program: the numbers it ran on, and the gradients it found from
+    the loss (each leaf's, from 0), added by ``backward()``."""
 
-    def __init__(self, entry: _Entry, leaves: list[Value], numbers: list[float],
-                 found: tuple[float, ...]) -> None:
-        self.entry, self.leaves, self.numbers, self.found = entry, leaves, numbers, found
+    def __init__(self, entry: _Entry, leaves: list[Value], values: list[Any],
+                 numbers: list[Any], found: tuple[Any, ...]) -> None:
+        self.entry, self.leaves, self.values = entry, leaves, values
+        self.numbers, self.found = numbers, found
 
-    def backward(self, seed: float) -> None:
-        grads = [reading.gradient_number(leaf) for leaf in self.leaves]
+    def backward(self, seed: Any) -> None:
+        entry = self.entry
+        if entry.root is not None:  # (the loss is a leaf: the engine's backward on it)
+            root = entry.root if isinstance(entry.root, Value) else self.leaves[entry.root]
+            root.backward(seed)
+            return
+        if type(seed) is not float:
+            from tinygrad_edu.errors import as_float
+
+            seed = as_float(seed, "backward(grad)")
+        count = len(entry.program.tape.leaves)
+        grads = [reading.gradient_number(leaf) for leaf in self.leaves[:count]]
         if seed == 1.0 and all(g == 0.0 and math.copysign(1.0, g) == 1.0 for g in grads):
             new = self.found  # (from 0.0, as backward() adds them: the very same numbers)
-        else:  # (gradients held already, or another seed: the whole program again)
-            ran = self.entry.program.function([reading.number_of(v) for v in self.leaves],
-                                              grads, self.numbers, seed)
-            new = ran[2]
+        else:  # (gradients held already, or another seed: the whole program again, on the
+            # numbers of this call)
+            new = entry.program.function(self.values, grads, self.numbers, seed)[2]
         for leaf, grad in zip(self.leaves, new):
             leaf.grad = grad
 
 
+class _EngineRun:
+    """A call run as the engine (its capture, or a call a program cannot run): its
+    backward() is the engine's."""
+
+    def __init__(self, root: Value) -> None:
+        self.root = root
+
+    def backward(self, seed: Any) -> None:
+        self.root.backward(seed)
+
+
 class Compiled:
     """A function captured as programs, one per structure of its arguments (see the
-    module's docstring). ``captures``: how many times the function ran as the engine;
-    ``programs``: the programs kept, by structure; ``last_capture``: why the last one was
-    made."""
+    module's docstring). ``captures``: how many times the function ran as the engine to be
+    captured; ``programs``: the programs kept, by structure; ``last_capture``: why the last
+    one was made; ``engine_calls``: calls a program could not run (a node given)."""
 
-    def __init__(self, function: Callable[..., Any], native: bool, keep: int) -> None:
-        self.function, self.native, self.keep = function, native, keep
+    def __init__(self, function: Callable[..., Any], native: bool, keep: int,
+                 verify: int = 0) -> None:
+        self.function, self.native, self.keep, self.verify = function, native, keep, verify
         self.programs: dict[Any, list[_Entry]] = {}
         self.captures = 0
         self.runs = 0
+        self.engine_calls = 0
+        self.checked = 0
         self.last_capture = ""
+        self.why: list[str] = []  # (why each capture after the first was made)
         self.last: _Entry | None = None
+        self.dynamic: set[tuple[Any, ...]] = set()  # places read at every call
+        self.engine_keys: set[Any] = set()  # structures that run as the engine
+        self.streaks: dict[Any, int] = {}  # (captures in a row, by structure)
+        self.said: set[str] = set()
         self.__wrapped__ = function
         self.__name__ = getattr(function, "__name__", "compiled")
         self.__doc__ = getattr(function, "__doc__", None)
@@ -145,73 +210,213 @@ class Compiled:
         """The last call's program as Python (``Program.source``)."""
         return self.program().source()
 
+    def explain(self) -> str:
+        """Every source of the numbers of the programs kept: arguments, places outside,
+        draws, writes, guards, constants of unknown origin (with their lines), what was
+        refused or said, and why each capture was made (``explain.py``)."""
+        return explain(self)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if recording() is not None:
             raise RuntimeError(f"{self.__name__}: a compiled function called while another "
                                "is being captured; call the function itself there")
         key, numbers, values = _flatten((args, kwargs))
-        entries = self.programs.get(key, [])
-        for entry in entries[-1:]:  # (the last one that ran: a failed guard captures again)
+        if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
+            self.engine_calls += 1  # it was made from; or a structure no program is reused for)
+            return self._as_engine(args, kwargs)
+        checking = self.verify and (self.runs + 1) % self.verify == 0
+        for entry in reversed(self.programs.get(key, [])):
+            saved = _Saved(entry) if checking else None
             ran = self._run(entry, numbers, values)
             if ran is not None:
                 self.runs += 1
+                entry.runs += 1
+                self.streaks[key] = 0
                 self.last = entry
-                return ran
-        return self._capture(key, args, kwargs, numbers)
+                if saved is not None:
+                    self._verify(entry, saved, ran, args, kwargs)
+                return ran[0]
+        return self._capture(key, args, kwargs, numbers, values)
 
-    def _run(self, entry: _Entry, numbers: list[float], values: list[Value]) -> Any:
+    # ------------------------------------------------------------------------- a run
+    def _run(self, entry: _Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
-        leaves = [leaf for _, leaf in program.tape.leaves]
+        if values and tuple([id(v) if id(v) in entry.outside_values else 0
+                             for v in values]) != entry.alias:
+            self.last_capture = ("a Value given is (or is no longer) one the function also "
+                                 "reads from outside")
+            return None
+        inputs: tuple[Any, ...] = ()
+        if entry.outside is not None:
+            failed, inputs = entry.outside.check()
+            if failed != -1:
+                self.last_capture = _why_outside(entry, failed)
+                self._learn(entry, failed)
+                return None
+        drawn: list[Any] = []
+        saved = None
+        if entry.draws is not None:
+            saved = randomness.state()
+            found = entry.draws.replay()
+            if found is None:
+                randomness.put_back(saved)
+                self.last_capture = "a random draw that picks came out otherwise"
+                return None
+            drawn = found
+        if entry.plan:
+            numbers = numbers + [inputs[k] if kind == "place" else drawn[k] if kind == "draw"
+                                 else (reading.number_of(k) if j < 0 else
+                                       reading.local_grads_of(k)[j])
+                                 for kind, k, j in entry.plan]
+        leaves = list(entry.leaves)
         for k, at in entry.arg_leaves:
             leaves[k] = values[at]
+        count = len(program.tape.leaves)
+        leaf_numbers = [reading.number_of(v) for v in leaves[:count]]
         try:
-            found = program.function([reading.number_of(v) for v in leaves],
-                                     [0.0] * len(leaves), numbers, 1.0)
+            found = program.function(leaf_numbers, [0.0] * count, numbers, 1.0)
         except (ArithmeticError, ValueError):
+            found = None
             self.last_capture = "a run raised an error: the function runs as the engine"
-            return None
         if found is None:
-            self.last_capture = "a guard failed"
+            if saved is not None:
+                randomness.put_back(saved)
+            if not self.last_capture.startswith("a run raised"):
+                self.last_capture = "a guard failed"
             return None
         out, outputs, grads = found
-        return _answer(entry.answer, out, outputs, _Run(entry, leaves, numbers, grads))
+        for place, written in entry.writes:
+            place.write(outputs[written] if isinstance(written, int) and
+                        not isinstance(written, bool) else written[0])
+        run = _Run(entry, leaves, leaf_numbers, numbers, grads)
+        return _answer(entry.answer, out, outputs, run), run
 
-    def _capture(self, key: Any, args: Any, kwargs: Any, numbers: list[float]) -> Any:
+    def _as_engine(self, args: Any, kwargs: Any) -> Any:
+        answer = self.function(*args, **kwargs)
+        roots = _values_in(answer)
+        if not roots:
+            return answer
+        return _engine_answer(answer, roots[0])
+
+    # ------------------------------------------------------------------------- a capture
+    def _capture(self, key: Any, args: Any, kwargs: Any, numbers: list[Any],
+                 values: list[Value]) -> Any:
         self.captures += 1
-        traced_args = _traced((args, kwargs), iter(range(len(numbers))), numbers)
+        why = ""
+        if self.captures > 1:
+            why = self.last_capture or "another structure of arguments"
+            self.why.append(why)
+        self.last_capture = ""
         record = Recording()
+        traced_args = _traced((args, kwargs), iter(range(len(numbers))), numbers, record)
+        watcher = Watcher(record, self.function, self.dynamic)
+        for k, x in enumerate(_objects((args, kwargs))):  # (objects given: places too)
+            watcher._root(("object", x, f"argument {k}"), x)
         with watching():
             set_recording(record)
             try:
-                answer = self.function(*traced_args[0], **traced_args[1])
+                with watcher:
+                    answer = self.function(*traced_args[0], **traced_args[1])
+            except BaseException:
+                set_recording(None)
+                watcher.restore()
+                clean(watcher)
+                raise
             finally:
                 set_recording(None)
+                watcher.restore()
+        outside = Outside(watcher, record)
         if record.refused:
             raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                f"{record.refused}")
-        entry, result = _build(self.__name__, answer, record, len(numbers), (args, kwargs),
-                               self.native)
+        for said in record.effects:
+            if said not in self.said:
+                self.said.add(said)
+                warnings.warn(f"{self.__name__}: {said}", ProgramWarning, stacklevel=3)
+        for place, written in outside.writes:  # (a number it changes: an input at once)
+            before = outside.watcher.start.get(_slot(place), MISSING)
+            if isinstance(written, Traced) or (place.kind == "number" and
+                                               type(before) in (int, float, bool)):
+                self.dynamic.add(place.key())
+        entry, result = _build(self.__name__, answer, record, outside, len(numbers),
+                               (args, kwargs), values, self.native)
         kept = self.programs.setdefault(key, [])
         kept.append(entry)
         self.last = entry
         del kept[:-self.keep]
+        streak = self.streaks.get(key, 0) + 1 if why and "from now on" not in why else 0
+        self.streaks[key] = streak
+        if streak >= 4:  # (captured again and again, no program ever run again)
+            self.engine_keys.add(key)
+            warnings.warn(f"{self.__name__}: captured {streak + 1} times in a row, no program "
+                          f"run again (the last because {why}); it runs as the engine for "
+                          "these arguments from now on (explain() says more)",
+                          ProgramWarning, stacklevel=3)
         return result
+
+    def _learn(self, entry: _Entry, failed: int) -> None:
+        """A place whose number changed is an input of every capture from now on."""
+        place = _failed_place(entry, failed)
+        if place is not None:
+            if place.kind == "number":
+                self.dynamic.add(place.key())
+                self.last_capture += " (a number: read at every call from now on)"
+
+    # ------------------------------------------------------------------------- verify=
+    def _verify(self, entry: _Entry, saved: _Saved, ran: Any, args: Any, kwargs: Any) -> None:
+        self.checked += 1
+        verify(self, entry, saved, ran, args, kwargs, _outputs_of)
+
+
+class _Saved:
+    """What a call changes, saved before it for ``verify=``: the random streams, the places
+    the program writes, and its leaves' gradients."""
+
+    def __init__(self, entry: _Entry) -> None:
+        self.streams = randomness.state()
+        self.places = [(place, place.read()) for place, _ in entry.writes]
+
+
+def _failed_place(entry: _Entry, failed: int) -> Any:
+    """The place whose guard failed."""
+    outside = entry.outside
+    if outside is None or failed in (-1, -2):
+        return None
+    return outside.failed if failed == 0 else outside.walk.places[failed]
+
+
+def _why_outside(entry: _Entry, failed: int) -> str:
+    place = _failed_place(entry, failed)
+    if place is None:
+        return "a place outside the function is not there any more"
+    return f"{place.said()} is not what it was"
 
 
 # --------------------------------------------------------------------- the function's inputs
-def _flatten(tree: Any) -> tuple[Any, list[float], list[Value]]:
+def _flatten(tree: Any) -> tuple[Any, list[Any], list[Value]]:
     """A call's arguments: the structure that picks the program (types, lengths, ints,
-    strings, objects by identity), the floats in order, the Values in order."""
-    numbers: list[float] = []
+    strings, objects by identity; each Value as a leaf, a node or a Value made under
+    ``no_grad()``, and which earlier argument it is, if any), the floats in order, the
+    Values in order. The key's second item says whether a node was given."""
+    numbers: list[Any] = []
     values: list[Value] = []
+    seen: dict[int, int] = {}
+    node_given = [False]
 
     def key_of(x: Any) -> Any:
         if type(x) is float:
             numbers.append(x)
             return float
         if isinstance(x, Value):
+            first = seen.get(id(x))
+            if first is not None:
+                return ("same Value", first)
+            seen[id(x)] = len(values)
             values.append(x)
-            return Value
+            if not reading.is_leaf(x):
+                node_given[0] = True
+                return ("node",)
+            return ("no_grad",) if reading.made_without_graph(x) else Value
         if isinstance(x, (list, tuple)):
             return (type(x), tuple(key_of(v) for v in x))
         if isinstance(x, dict):
@@ -220,76 +425,105 @@ def _flatten(tree: Any) -> tuple[Any, list[float], list[Value]]:
             return (type(x), x)
         number = _numpy_float(x)
         if number is not None:
-            numbers.append(number)
-            return float
+            numbers.append(x)
+            return ("numpy", str(x.dtype))
         shape = getattr(x, "shape", None)
         if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
             return ("array", str(getattr(x, "dtype", "")), key_of(x.tolist()))
         return ("object", id(x))
 
-    return key_of(tree), numbers, values
+    return (key_of(tree), node_given[0]), numbers, values
 
 
-def _numpy_float(x: Any) -> float | None:
+def _numpy_float(x: Any) -> Any:
     if type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind == "f" and \
             getattr(x, "shape", None) == ():
-        return float(x)
+        return x
     return None
 
 
-def _traced(tree: Any, counter: Any, numbers: list[float]) -> Any:
+def _objects(tree: Any) -> list[Any]:
+    """The objects given (by identity), whose attributes the function may read."""
+    found: list[Any] = []
+
+    def look(x: Any) -> None:
+        if isinstance(x, (list, tuple)) and not isinstance(x, Value):
+            for v in x:
+                look(v)
+        elif isinstance(x, dict):
+            for v in x.values():
+                look(v)
+        elif not isinstance(x, (Value, float, int, str, bytes, type(None))) and \
+                _numpy_float(x) is None and getattr(x, "shape", None) is None:
+            found.append(x)
+
+    look(tree)
+    return found
+
+
+def _traced(tree: Any, counter: Any, numbers: list[Any], record: Recording) -> Any:
     """The arguments as the capture gives them to the function: each float a ``Traced``
     input (NumPy arrays as lists)."""
     if type(tree) is float or _numpy_float(tree) is not None:
         k = next(counter)
-        return Traced(numbers[k], ("input", k))
+        return record.input(numbers[k], ("arg", k))
     if isinstance(tree, (list, tuple)) and not isinstance(tree, Value):
-        items = [_traced(v, counter, numbers) for v in tree]
+        items = [_traced(v, counter, numbers, record) for v in tree]
         return items if isinstance(tree, list) else type(tree)(items) if type(tree) is tuple \
             else type(tree)(*items)
     if isinstance(tree, dict):
-        return {k: _traced(v, counter, numbers) for k, v in tree.items()}
+        return {k: _traced(v, counter, numbers, record) for k, v in tree.items()}
     if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
             not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
-        return _traced(tree.tolist(), counter, numbers)
+        return _traced(tree.tolist(), counter, numbers, record)
     return tree
 
 
 # --------------------------------------------------------------------------- the program
-def _build(name: str, answer: Any, record: Recording, count: int, given: Any, native: bool
-           ) -> tuple[_Entry, Any]:
+def _build(name: str, answer: Any, record: Recording, outside: Outside, count: int,
+           given: Any, values: list[Value], native: bool) -> tuple[_Entry, Any]:
     """The captured graph as a program, and the first call's answer."""
-    found = [v for v in _values_in(answer)]
+    found = _values_in(answer)
     if not found:
         raise TypeError(f"{name} returned {answer!r}: a compiled function returns its loss, a "
                         "Value (or a tuple whose first Value is the loss)")
     root = found[0]
-    for v in found:
-        if reading.made_without_graph(v):
-            raise RuntimeError(f"{name} returns a Value made under no_grad(): a program "
-                               "cannot recompute it; compute it outside no_grad()")
-    tape, arg_leaves, slot_of = captured_tape(root, _outputs_of(answer), record, count,
-                                              _flatten(given)[2])
+    writes = [(place, x) for place, x in outside.writes]
+    traced_writes = [x for _, x in writes if isinstance(x, Traced)]
+    tape, arg_leaves, slot_of = captured_tape(root, [*_outputs_of(answer), *traced_writes],
+                                              record, values)
     shape, items = _answer_shape(answer, slot_of, tape)
+    outside.guard({id(v) for _, v in tape.gradients})
+    written: list[tuple[Any, Any]] = []
+    for place, x in writes:
+        if isinstance(x, Traced):
+            tape.outputs.append(slot_of(x))
+            written.append((place, len(tape.outputs) - 1))
+        else:
+            written.append((place, (x,)))
     if native:  # (C where it can; its Python program is made only where C stops)
         from tinygrad_edu.program.native import native_program
 
         program: Any = native_program(tape, name)
     else:
         program = Program(tape, name)
-    entry = _Entry(program, shape, arg_leaves)
+    leaf_root: Any = None
+    if reading.is_leaf(root):  # (the loss is a leaf: backward() is the engine's, on it)
+        at = next((k for k, v in enumerate(values) if v is root), None)
+        leaf_root = root if at is None else next(
+            (k for k, a in arg_leaves if a == at), root)
+    entry = _Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
+    entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
     first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
     return entry, _answer(shape, reading.number_of(root), first, _EngineRun(root))
 
 
-class _EngineRun:
-    """The capturing call's answer: the engine's graph, whose backward() is the engine's."""
-
-    def __init__(self, root: Value) -> None:
-        self.root = root
-
-    def backward(self, seed: float) -> None:
-        self.root.backward(seed)
+def _engine_answer(answer: Any, root: Value) -> Any:
+    """An answer of the engine with each Value as a ``Result`` (the engine's backward)."""
+    shape, items = _answer_shape(answer, lambda x: 0, Tape())
+    return _answer(shape, reading.number_of(root),
+                   [reading.number_of(x) if isinstance(x, Value) else x for x in items],
+                   _EngineRun(root))
 
 
 def _values_in(answer: Any) -> list[Value]:
@@ -333,7 +567,7 @@ def _answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
     return shape(answer), items
 
 
-def _answer(shape: Any, out: float, outputs: Any, run: Any) -> Any:
+def _answer(shape: Any, out: Any, outputs: Any, run: Any) -> Any:
     """The function's answer for one call, from the shape ``_answer_shape`` made."""
     if isinstance(shape, list):
         return [_answer(s, out, outputs, run) for s in shape]

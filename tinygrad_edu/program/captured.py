@@ -2,6 +2,19 @@
 order where every number comes after what it is computed from (nodes, and the traced plain
 numbers between them), the backward pass in ``backward()``'s own order (so that gradients add
 up in the same order, to the same bits), the guards as checks on slots.
+
+Besides the loss's graph, the tape computes everything the function computed that can raise
+an error: every node made and every plain number computed in the capture (an unused
+``log(-1)`` raises in the program as in the engine), and checks that an operation that raised
+where the code caught the error raises again (``Raises``). A Value is one of:
+
+- a leaf made before the capture (a parameter, an argument): read at every run, its
+  gradient added (``tape.leaves``);
+- a node made before the capture (given, or kept outside): its number and local derivatives
+  read from it at every run, its gradient passed on through them and set (``tape.inner``);
+- a leaf made inside: from a followed number (``Value(x.data)``: that number, in a slot of its
+  own), from a constant, or under ``no_grad()`` (its op, with no gradient);
+- a node made inside: a step of its op's row.
 """
 
 from __future__ import annotations
@@ -12,30 +25,37 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.tape import Check, NumberStep, Step, Tape
+from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
 from tinygrad_edu.program.traced import COMPARED, Guard, Recording, Traced
+from tinygrad_edu.row import GivenOp, ListOp, given_op
 
-__all__ = ["captured_tape"]
+__all__ = ["captured_tape", "copy"]
 
 
-def captured_tape(root: Value, outputs: list[Any], record: Recording, count: int,
-                  arg_values: list[Value]
-                  ) -> tuple[Tape, list[tuple[int, int]], Callable[[Any], int]]:
-    """The tape of the captured graph: the forward pass in an order where every number
-    comes after what it is computed from (nodes, and the traced numbers between them), the
-    backward pass in ``backward()``'s own order."""
-    tape = Tape()
-    slots: dict[int, int] = {}  # id(node or Traced) -> slot
-    inputs = [tape.slot() for _ in range(count)]
-    tape.numbers = [(slot, k) for k, slot in enumerate(inputs)]
-    arg_at = {id(v): k for k, v in enumerate(arg_values)}
-    arg_leaves: list[tuple[int, int]] = []
-    keep: list[Any] = []  # (the Traced numbers made here stay alive: ids stay unique)
+def copy(x: Any) -> Any:
+    """A number as it is (a Value made from a followed number has a slot of its own)."""
+    return x
 
-    def traced_slot(t: Traced) -> int:
-        return slots[id(t)]
 
-    def deps(item: Any) -> list[Any]:
+class _Builder:
+    """The tape of one capture, built item by item (see ``captured_tape``)."""
+
+    def __init__(self, record: Recording, arg_values: list[Value]) -> None:
+        self.record = record
+        self.tape = tape = Tape()
+        self.slots: dict[int, int] = {}  # id(node or Traced) -> slot
+        self.inputs = [tape.slot() for _ in record.inputs]
+        tape.numbers = [(slot, k) for k, slot in enumerate(self.inputs)]
+        self.arg_at = {id(v): k for k, v in enumerate(arg_values)}
+        self.arg_leaves: list[tuple[int, int]] = []
+        self.keep: list[Any] = []  # (objects made here stay alive: ids stay unique)
+        self.done: set[int] = set()
+        self.graded: set[int] = set()
+        self.current: Any = None  # (the item whose step is being made)
+
+    # -- what an item is computed from, and its step
+    def deps(self, item: Any) -> list[Any]:
+        record = self.record
         if isinstance(item, Traced):
             kind = item.source[0]
             if kind == "node":
@@ -43,78 +63,227 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, count: int
             if kind == "step":
                 return [a for a in item.source[3] if isinstance(a, Traced)]
             return []
+        if id(item) in record.no_graph:
+            return [a for a in _recipe(record.no_graph[id(item)])[1]
+                    if isinstance(a, (Traced, Value))]
         made_from = [record.leaves[id(item)]] if id(item) in record.leaves else []
         if reading.is_leaf(item):
             return made_from
         found = [*made_from, *reading.children_of(item)]
-        for x in reading.numbers_given(item):
-            if isinstance(x, Traced):  # (kept as given)
-                found.append(x)
-            elif id(x) in record.given:
-                found.append(record.given[id(x)][1])
+        if id(item) in record.made:
+            for x in reading.numbers_given(item):
+                if isinstance(x, Traced):  # (kept as given)
+                    found.append(x)
+                elif id(x) in record.given:
+                    found.append(record.given[id(x)][1])
         return found
 
-    def emit(item: Any) -> None:
-        if isinstance(item, Traced):
-            slots[id(item)] = _traced_step(tape, item, slots, inputs)
-            keep.append(item)
-        elif reading.is_leaf(item):
-            slots[id(item)] = _leaf_slot(tape, item, record, slots, arg_at, arg_leaves)
-        else:
-            slots[id(item)] = _node_step(tape, item, record, slots)
-
-    order = walk(root)
-    backward_nodes = [id(n) for n in order if not reading.is_leaf(n)]  # (nodes, not leaves)
-    guards_on = [_plain_guard(g) for g in record.guards]
-    extra: list[Any] = [*outputs]
-    for g in guards_on:
-        extra += [x for x in (g.left, g.right) if isinstance(x, Traced)]
-    done: set[int] = set()
-    for start in [*order, *extra]:  # (the backward's order first, then what else is read)
+    def add(self, start: Any) -> None:
+        """``start`` and everything it is computed from, each once, in order."""
         stack: list[tuple[Any, bool]] = [(start, False)]
         while stack:
             item, ready = stack.pop()
-            if id(item) in done and not ready:
-                continue
             if ready:
-                if id(item) not in slots:
-                    emit(item)
+                if id(item) not in self.slots:
+                    self.emit(item)
                 continue
-            done.add(id(item))
+            if id(item) in self.done:
+                continue
+            self.done.add(id(item))
             stack.append((item, True))
-            stack += [(d, False) for d in reversed(deps(item)) if id(d) not in done]
-    # a number handed to the engine that no node holds as given (the engine made another
-    # of it): a constant somewhere, so the very same number is a guard
+            stack += [(d, False) for d in reversed(self.deps(item)) if id(d) not in self.done]
+
+    def emit(self, item: Any) -> None:
+        record = self.record
+        self.keep.append(item)
+        self.current = item
+        if isinstance(item, Traced):
+            self.slots[id(item)] = self.traced_step(item)
+            if type(item.value) is not float:
+                self.tape.kinds[self.slots[id(item)]] = type(item.value)
+        elif id(item) in record.no_graph:
+            name, operands = _recipe(record.no_graph[id(item)])
+            self.slots[id(item)] = self.node_step(item, name, operands, graded=False)
+        elif reading.is_leaf(item):
+            self.slots[id(item)] = self.leaf_slot(item)
+        elif id(item) in record.made:
+            self.slots[id(item)] = self.made_step(item)
+        else:
+            self.slots[id(item)] = self.outside_node(item)
+
+    def traced_step(self, t: Traced) -> int:
+        kind = t.source[0]
+        if kind == "input":
+            return self.inputs[t.source[1]]
+        if kind == "node":
+            return self.slots[id(t.source[1])]
+        _, name, function, args = t.source
+        out = self.tape.slot()
+        self.tape.steps.append(NumberStep(name, function, out, tuple(self.number(a)
+                                                                    for a in args)))
+        return out
+
+    def number(self, x: Any) -> int:
+        """The slot of a plain number an op was given: traced, handed, or a constant."""
+        if isinstance(x, Traced):
+            return self.slots[id(x)]
+        if id(x) in self.record.given:
+            self.record.used.add(id(x))
+            return self.slots[id(self.record.given[id(x)][1])]
+        slot = self.tape.slot()
+        self.tape.constants[slot] = x  # (the very number: a float, an int, a NumPy float)
+        self.tape.origins[slot] = (x, self.current)
+        return slot
+
+    def leaf_slot(self, leaf: Value) -> int:
+        tape, record = self.tape, self.record
+        label = reading.label_of(leaf)
+        if id(leaf) in record.leaves:  # (made from a followed number: a slot of its own)
+            slot = tape.slot()
+            tape.steps.append(NumberStep("a Value made from a number", copy, slot,
+                                         (self.slots[id(record.leaves[id(leaf)])],)))
+        elif id(leaf) in record.made:  # (made inside from a constant)
+            slot = tape.slot()
+            tape.constants[slot] = reading.number_of(leaf)
+            tape.origins[slot] = (tape.constants[slot], leaf)
+        else:
+            slot = tape.slot()
+            if id(leaf) in self.arg_at:
+                self.arg_leaves.append((len(tape.leaves), self.arg_at[id(leaf)]))
+            tape.leaves.append((slot, leaf))
+        if label:
+            tape.names[slot] = label
+        return slot
+
+    def made_step(self, node: Value) -> int:
+        row = reading.row_of(node)
+        assert row is not None
+        if isinstance(row, GivenOp):
+            out = self.tape.slot()
+            traced = self.record.leaves.get(id(node))  # (its number given as a followed one)
+            given = [self.slots[id(traced)] if traced is not None else
+                     self.number(reading.number_of(node))]
+            given += [self.number(d) for d in reading.local_grads_of(node)]
+            children = reading.children_of(node)
+            args = tuple(self.slots[id(c)] for c in children)
+            self._graded(children)
+            self.tape.steps.append(Step(row, out, args, (True,) * len(args),
+                                        given=tuple(given)))
+            self._label(node, out)
+            return out
+        return self.node_step(node, row, reading.operands_of(node), graded=True)
+
+    def node_step(self, node: Value, row: Any, operands: Any, graded: bool) -> int:
+        out = self.tape.slot()
+        args = tuple(self.slots[id(x)] if isinstance(x, Value) else self.number(x)
+                     for x in operands)
+        first = len(operands) // 2 if isinstance(row, ListOp) and row.lists == 2 else 0
+        nodes = tuple(graded and isinstance(x, Value) for x in operands)
+        if graded:
+            self._graded([x for x in operands if isinstance(x, Value)])
+        self.tape.steps.append(Step(row, out, args, nodes, first))
+        self._label(node, out)
+        return out
+
+    def outside_node(self, node: Value) -> int:
+        """A node made before the capture: its number and local derivatives are inputs, read
+        from it at every run; its children get their gradients through them."""
+        children = reading.children_of(node)
+        given = [self.node_input(node, -1)] + [self.node_input(node, k)
+                                                for k in range(len(children))]
+        out = self.tape.slot()
+        row = reading.row_of(node)
+        self.tape.steps.append(Step(given_op(getattr(row, "name", "op"), len(children)), out,
+                                    tuple(self.slots[id(c)] for c in children),
+                                    (True,) * len(children), given=tuple(given)))
+        self.tape.inner.append((out, node))
+        self._label(node, out)
+        return out
+
+    def node_input(self, node: Value, k: int) -> int:
+        self.record.inputs.append(("node", node, k))
+        slot = self.tape.slot()
+        self.tape.numbers.append((slot, len(self.record.inputs) - 1))
+        return slot
+
+    def _graded(self, values: Any) -> None:
+        for v in values:
+            if reading.is_leaf(v) and (id(v) in self.record.made or id(v) in self.record.leaves):
+                self.graded.add(self.slots[id(v)])
+
+    def _label(self, node: Value, slot: int) -> None:
+        label = reading.label_of(node)
+        if label:
+            self.tape.names[slot] = label
+
+    def raised(self, raised: Any) -> Raises:
+        what = raised.what
+        if what[0] == "step":
+            _, name, function, args = what
+            step: Step | NumberStep = NumberStep(name, function, -1, tuple(self.number(a)
+                                                                         for a in args))
+        else:
+            _, row, operands = what
+            args = tuple(self.slots[id(x)] if isinstance(x, Value) else self.number(x)
+                         for x in operands)
+            step = Step(row, -1, args, tuple(isinstance(x, Value) for x in operands))
+        return Raises(step, raised.error, raised.where)
+
+
+def _recipe(made: tuple[str, tuple[Any, ...]]) -> tuple[Any, tuple[Any, ...]]:
+    """The row and the operands of a node made under ``no_grad()``, from what its builder
+    was given."""
+    builder, args = made
+    row = args[0]
+    if builder == "many":
+        _, _, children, _, given = args
+        if given[0] is not None:
+            return row, (*given[0], *(given[1] or ()))
+        return row, tuple(children)
+    return row, tuple(args[1:])
+
+
+def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values: list[Value]
+                  ) -> tuple[Tape, list[tuple[int, int]], Callable[[Any], int]]:
+    """The tape of the captured graph (see the module's docstring): the loss's graph in the
+    order ``backward()`` walks it, then whatever else the function computed, the guards;
+    the program's answer's numbers are ``outputs``."""
+    build = _Builder(record, arg_values)
+    tape = build.tape
+    order = walk(root)
+    backward_nodes = [n for n in order if not reading.is_leaf(n)]
+    guards = [_plain_guard(g) for g in record.guards]
+    extra: list[Any] = [*outputs]
+    for g in guards:
+        extra += [x for x in (g.left, g.right) if isinstance(x, Traced)]
+    for raised in record.raised:
+        what = raised.what
+        extra += [a for a in (what[3] if what[0] == "step" else what[2])
+                  if isinstance(a, (Traced, Value))]
+    extra += record.steps
+    extra += [v for v in record.made.values() if isinstance(v, Value)]
+    for start in [*order, *extra]:  # (the backward's order first, then what else was made)
+        build.add(start)
     for key, (_, traced) in record.given.items():
-        if key not in record.used:
-            guards_on.append(Guard("same", traced, traced.value, True,
-                                       "a number the engine took in"))
-            stack2: list[tuple[Any, bool]] = [(traced, False)]
-            while stack2:
-                item, ready = stack2.pop()
-                if ready:
-                    if id(item) not in slots:
-                        emit(item)
-                    continue
-                if id(item) in done:
-                    continue
-                done.add(id(item))
-                stack2.append((item, True))
-                stack2 += [(d, False) for d in reversed(deps(item)) if id(d) not in done]
-    tape.root = slots[id(root)]
-    position = {step.out: k for k, step in enumerate(tape.steps)}
-    tape.backward_order = [position[slots[n]] for n in reversed(backward_nodes)
-                           if slots[n] in position and isinstance(
-                               tape.steps[position[slots[n]]], Step)]
-    for g in guards_on:
-        tape.guards.append(Check(g.op, _side(g.left, slots), _side(g.right, slots), g.outcome,
-                                 g.where))
-    tape.keep = keep  # type: ignore[attr-defined]
+        if key not in record.used:  # (the engine made another number of it: a constant
+            guards.append(Guard("same", traced, traced.value, True,  # somewhere)
+                                "a number the engine took in"))
+            build.add(traced)
+    for raised in record.raised:
+        tape.steps.append(build.raised(raised))
+    tape.root = build.slots[id(root)]
+    position = {step.out: k for k, step in enumerate(tape.steps) if isinstance(step, Step)}
+    tape.backward_order = [position[build.slots[id(n)]] for n in reversed(backward_nodes)]
+    for g in guards:
+        tape.guards.append(Check(g.op, _side(g.left, build), _side(g.right, build),
+                                 g.outcome, g.where))
+    tape.graded = sorted(build.graded)
+    tape.keep = build.keep  # type: ignore[attr-defined]
 
     def slot_of(x: Any) -> int:
-        return slots[id(x)]
+        return build.slots[id(x)]
 
-    return tape, arg_leaves, slot_of
+    return tape, build.arg_leaves, slot_of
 
 
 def _plain_guard(g: Guard) -> Guard:
@@ -127,89 +296,6 @@ def _plain_guard(g: Guard) -> Guard:
     return g
 
 
-def _side(x: Any, slots: dict[int, int]) -> int | float:
-    return slots[id(x)] if isinstance(x, Traced) else float(x)
-
-
-def _traced_step(tape: Tape, t: Traced, slots: dict[int, int], inputs: list[int]) -> int:
-    kind = t.source[0]
-    if kind == "input":
-        return inputs[t.source[1]]
-    if kind == "node":
-        return slots[id(t.source[1])]
-    _, name, function, args = t.source
-    out = tape.slot()
-    arg_slots = []
-    for a in args:
-        if isinstance(a, Traced):
-            arg_slots.append(slots[id(a)])
-        else:
-            slot = tape.slot()
-            tape.constants[slot] = float(a)
-            arg_slots.append(slot)
-    tape.steps.append(NumberStep(name, function, out, tuple(arg_slots)))
-    return out
-
-
-def _leaf_slot(tape: Tape, leaf: Value, record: Recording, slots: dict[int, int],
-               arg_at: dict[int, int], arg_leaves: list[tuple[int, int]]) -> int:
-    if id(leaf) in record.leaves:  # (made from a traced number: that number)
-        return slots[id(record.leaves[id(leaf)])]
-    if reading.made_without_graph(leaf) and id(leaf) not in record.made:
-        raise RuntimeError("the function computes a Value under no_grad(): a program cannot "
-                           "follow its number; compute it outside no_grad(), or outside the "
-                           "compiled function")
-    slot = tape.slot()
-    label = reading.label_of(leaf)
-    if label:
-        tape.names[slot] = label
-    if id(leaf) in record.made:  # (made inside from a constant)
-        tape.constants[slot] = reading.number_of(leaf)
-        return slot
-    if id(leaf) in arg_at:
-        arg_leaves.append((len(tape.leaves), arg_at[id(leaf)]))
-    tape.leaves.append((slot, leaf))
-    return slot
-
-
-def _node_step(tape: Tape, node: Value, record: Recording, slots: dict[int, int]) -> int:
-    from tinygrad_edu.row import GivenOp, ListOp
-
-    row = reading.row_of(node)
-    assert row is not None
-    out = tape.slot()
-    label = reading.label_of(node)
-    if label:
-        tape.names[out] = label
-
-    def number(x: Any) -> int:
-        if isinstance(x, Traced):  # (the node keeps the traced number as it was given)
-            return slots[id(x)]
-        if id(x) in record.given:
-            record.used.add(id(x))
-            return slots[id(record.given[id(x)][1])]
-        slot = tape.slot()
-        tape.constants[slot] = float(x)
-        return slot
-
-    if isinstance(row, GivenOp):
-        traced = record.leaves.get(id(node))  # (its number given as a traced one)
-        given = [slots[id(traced)] if traced is not None else number(reading.number_of(node))]
-        given += [number(d) for d in reading.local_grads_of(node)]
-        children = reading.children_of(node)
-        args = tuple(slots[id(c)] for c in children)
-        graded = tuple(_graded(c, record) for c in children)
-        tape.steps.append(Step(row, out, args, graded, given=tuple(given)))
-        return out
-    operands = reading.operands_of(node)
-    args = tuple(slots[id(x)] if isinstance(x, Value) else number(x) for x in operands)
-    first = len(operands) // 2 if isinstance(row, ListOp) and row.lists == 2 else 0
-    graded = tuple(isinstance(x, Value) and _graded(x, record) for x in operands)
-    tape.steps.append(Step(row, out, args, graded, first))
-    return out
-
-
-def _graded(x: Value, record: Recording) -> bool:
-    """Whether a gradient flows into ``x``: a node, or a leaf that was there before the
-    capture (a leaf made inside, from a constant or a traced number, gets none)."""
-    return not reading.is_leaf(x) or (id(x) not in record.leaves and id(x) not in record.made)
+def _side(x: Any, build: _Builder) -> int:
+    """A guard's side as a slot (a constant has one of its own)."""
+    return build.number(x)

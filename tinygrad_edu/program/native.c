@@ -44,6 +44,8 @@ enum {
     /* plain numbers computed from the data: no gradient */
     N_ADD, N_SUB, N_MUL, N_DIV, N_POW, N_NEG, N_ABS, N_MAX, N_MIN,
     N_LT, N_LE, N_GT, N_GE, N_EQ, N_NE,  /* a comparison as a number: 1.0 or 0.0 */
+    N_COPY, N_FLOORDIV, N_MOD, N_ISINT, N_SUM,  /* x as it is; //, %; is_integer(); sum() */
+    N_EXP, N_LOG, N_SQRT, N_TANH, N_SIN, N_COS, N_FABS,  /* math's functions */
     /* the guards of a captured program: comparisons that must come out as they did */
     G_LT, G_LE, G_GT, G_GE, G_EQ, G_NE, G_SAME
 };
@@ -141,6 +143,49 @@ static int py_pow(double a, double b, double *y) {
     return 1;
 }
 
+/* a // b and a % b as Python's floats compute them (CPython's float_divmod, the same
+ * steps): fmod, the remainder given the sign of b, the quotient snapped to the integer
+ * nearest. Returns 0 where Python raises (b == 0: ZeroDivisionError). */
+static int py_divmod(double a, double b, double *quotient, double *remainder) {
+    if (b == 0.0) return 0;
+    double mod = fmod(a, b), div = (a - mod) / b, floordiv;
+    if (mod != 0.0) {
+        if ((b < 0.0) != (mod < 0.0)) { mod += b; div -= 1.0; }
+    } else {
+        mod = copysign(0.0, b);
+    }
+    if (div != 0.0) {
+        floordiv = floor(div);
+        if (div - floordiv > 0.5) floordiv += 1.0;
+    } else {
+        floordiv = copysign(0.0, a / b);
+    }
+    *quotient = floordiv;
+    *remainder = mod;
+    return 1;
+}
+
+/* sum(xs) of floats as Python computes it, from its start, the int 0 (0 + x0 first: a -0.0
+ * is 0.0 there): one addition after another, or from Python 3.12 on (compensated != 0)
+ * Neumaier's compensated sum, its compensation added at the end where it is not 0 and is
+ * finite (CPython's builtin_sum_impl, the same steps). */
+static double py_sum(const double *xs, int n, int compensated) {
+    double sum = 0.0 + xs[0], c = 0.0;
+    for (int k = 1; k < n; k++) {
+        double x = xs[k];
+        if (compensated) {
+            double t = sum + x;
+            if (fabs(sum) >= fabs(x)) c += (sum - t) + x;
+            else c += (x - t) + sum;
+            sum = t;
+        } else {
+            sum += x;
+        }
+    }
+    if (compensated && c != 0.0 && isfinite(c)) sum += c;
+    return sum;
+}
+
 /* The forward pass. Returns 0 when every step ran, else the number + 1 of the first step
  * where the engine does something particular (see the top of the file). */
 int tg_run(const tg_tape *t) {
@@ -153,8 +198,8 @@ int tg_run(const tg_tape *t) {
         int n = t->count[s], code = t->op[s];
         double x = n > 0 ? v[a[0]] : 0.0, b = n > 1 ? v[a[1]] : 0.0, y = 0.0;
         if (code != VSUM && code != DOT && code != GIVEN && code != N_MAX && code != N_MIN
-            && (!ordinary(x) || !ordinary(b)))
-            return s + 1;  /* an infinite or NaN operand */
+            && code != N_SUM && (code < N_LT || code > N_NE) && (!ordinary(x) || !ordinary(b)))
+            return s + 1;  /* an infinite or NaN operand (a comparison takes any: IEEE's) */
         switch (code) {
         case ADD: y = x + b; ds[0] = 1.0; ds[1] = 1.0; break;
         case SUB: y = x - b; ds[0] = 1.0; ds[1] = -1.0; break;
@@ -241,6 +286,27 @@ int tg_run(const tg_tape *t) {
         case N_GE: y = x >= b ? 1.0 : 0.0; break;
         case N_EQ: y = x == b ? 1.0 : 0.0; break;
         case N_NE: y = x != b ? 1.0 : 0.0; break;
+        case N_COPY: y = x; break;
+        case N_FLOORDIV: case N_MOD: {
+            double q, r;
+            if (!py_divmod(x, b, &q, &r)) return s + 1;  /* ZeroDivisionError */
+            y = code == N_FLOORDIV ? q : r; break;
+        }
+        case N_ISINT: y = floor(x) == x ? 1.0 : 0.0; break;
+        case N_SUM:  /* first: 1 for Python's compensated sum (3.12 on) */
+            for (int k = 0; k < n; k++) {
+                scratch[k] = v[a[k]];
+                if (!ordinary(scratch[k])) return s + 1;
+            }
+            y = py_sum(scratch, n, t->first[s]);
+            break;
+        case N_EXP: y = exp(x); break;  /* (an overflow: inf, stopped below) */
+        case N_LOG: if (!(x > 0.0)) return s + 1; y = log(x); break;  /* ValueError */
+        case N_SQRT: if (x < 0.0) return s + 1; y = sqrt(x); break;  /* ValueError */
+        case N_TANH: y = tanh(x); break;
+        case N_SIN: y = sin(x); break;
+        case N_COS: y = cos(x); break;
+        case N_FABS: y = fabs(x); break;
         case N_MAX: case N_MIN:  /* Python's max(a, b, ...): a later one where it is > */
             y = x;
             for (int k = 0; k < n; k++) {

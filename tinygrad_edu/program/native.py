@@ -23,6 +23,7 @@ from __future__ import annotations
 import builtins
 import ctypes
 import hashlib
+import math
 import operator
 import os
 import re
@@ -41,10 +42,19 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.ops import find_op
+from tinygrad_edu.program.captured import copy
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.reading import number_of
-from tinygrad_edu.program.tape import NumberStep, Step, Tape
-from tinygrad_edu.program.traced import COMPARED
+from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
+from tinygrad_edu.program.traced import (
+    COMPARED,
+    as_float,
+    floor_divide,
+    is_integer,
+    modulo,
+    power,
+    total,
+)
 from tinygrad_edu.row import GivenOp, Op
 
 __all__ = ["FLAGS", "Built", "NativeProgram", "NativeUnavailable", "c_code", "library",
@@ -63,13 +73,24 @@ C_NAMES = {"+": "ADD", "-": "SUB", "*": "MUL", "/": "DIV", "**": "POW", "neg": "
 
 NUMBER_NAMES: dict[Any, str] = {
     operator.add: "N_ADD", operator.sub: "N_SUB", operator.mul: "N_MUL",
-    operator.truediv: "N_DIV", operator.pow: "N_POW", operator.neg: "N_NEG",
+    operator.truediv: "N_DIV", operator.pow: "N_POW", power: "N_POW", operator.neg: "N_NEG",
     builtins.abs: "N_ABS", builtins.max: "N_MAX", builtins.min: "N_MIN",
+    copy: "N_COPY", as_float: "N_COPY", operator.pos: "N_COPY", floor_divide: "N_FLOORDIV",
+    modulo: "N_MOD", is_integer: "N_ISINT", total: "N_SUM", math.exp: "N_EXP",
+    math.log: "N_LOG", math.sqrt: "N_SQRT", math.tanh: "N_TANH", math.sin: "N_SIN",
+    math.cos: "N_COS", math.fabs: "N_FABS",
     **{COMPARED[op]: code for op, code in (("<", "N_LT"), ("<=", "N_LE"), (">", "N_GT"),
                                            (">=", "N_GE"), ("==", "N_EQ"), ("!=", "N_NE"))}}
 """The functions of plain numbers computed from the data (a ``NumberStep``) that native.c
-spells: Python's operators on floats, ``abs``, ``max``, ``min``, and a capture's
-comparisons as numbers (1.0 where it holds, else 0.0: ``traced.COMPARED``)."""
+spells: Python's operators on floats (``//`` and ``%`` as CPython computes them), ``abs``,
+``max``, ``min``, ``sum`` (as the running Python sums), ``is_integer``, ``math``'s
+``exp``, ``log``, ``sqrt``, ``tanh``, ``sin``, ``cos`` and ``fabs``, and a capture's
+comparisons as numbers (1.0 where it holds, else 0.0: ``traced.COMPARED``). Ints and bools
+are computed as doubles, exact below 2**53 (checked after every run)."""
+
+UNARY_NUMBERS = {"N_NEG", "N_ABS", "N_COPY", "N_ISINT", "N_EXP", "N_LOG", "N_SQRT", "N_TANH",
+                 "N_SIN", "N_COS", "N_FABS"}
+EXACT = 2.0 ** 53  # (an int or a bool computed as a double is exact below this)
 
 
 def _codes(text: str) -> dict[str, int]:
@@ -210,14 +231,35 @@ def c_code(row: Op) -> int | None:
     return CODES[name]
 
 
-def _number_code(step: NumberStep) -> int | None:
+def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
+    """The code of a plain number's step in native.c, or None: a function it does not
+    spell, or numbers of kinds it does not compute as Python does (NumPy's, an int to an
+    int power, a max of an int and a float)."""
     name = NUMBER_NAMES.get(step.function)
-    if name is None or (name in ("N_MAX", "N_MIN") and len(step.args) < 2):
+    if name is None or (name in ("N_MAX", "N_MIN", "N_SUM") and len(step.args) < 2 and
+                        name != "N_SUM"):
         return None  # (max of one number is Python's TypeError)
-    expected = 1 if name in ("N_NEG", "N_ABS") else 2  # (N_MAX, N_MIN: 2 or more)
-    if name not in ("N_MAX", "N_MIN") and len(step.args) != expected:
+    if name not in ("N_MAX", "N_MIN", "N_SUM") and \
+            len(step.args) != (1 if name in UNARY_NUMBERS else 2):
         return None
+    if tape is not None:
+        kinds = [_kind(tape, a) for a in step.args]
+        if any(k not in (float, int, bool) for k in [*kinds, _kind(tape, step.out)]):
+            return None
+        if name == "N_POW" and all(k is not float for k in kinds):
+            return None  # (an int to an int power: an int, or a float below 0)
+        if name in ("N_MAX", "N_MIN") and len(set(kinds)) > 1:
+            return None
+        if name == "N_SUM" and len(set(k is float for k in kinds)) > 1:
+            return None  # (ints and floats: Python sums them in two ways)
     return CODES[name]
+
+
+def _kind(tape: Tape, slot: int) -> type:
+    """The kind of number a slot holds (a float unless the tape says otherwise)."""
+    if slot in tape.constants:
+        return type(tape.constants[slot])
+    return tape.kinds.get(slot, float)
 
 
 GUARDS = {"<": "G_LT", "<=": "G_LE", ">": "G_GT", ">=": "G_GE", "==": "G_EQ", "!=": "G_NE",
@@ -262,8 +304,12 @@ class Packed:
         self.outputs = [slots[s] for s in tape.outputs]
         codes, out, start, count, first = (array("i") for _ in range(5))
         args, nodes = array("i"), array("B")
+        self.ints = [slots[s] for s, kind in tape.kinds.items() if kind in (int, bool)]
+        self.kinds = [tape.kinds.get(s, float) for s in tape.outputs]
+        self.inner = [slots[s] for s, _ in tape.inner]
         for step in tape.steps:
-            code = c_code(step.row) if isinstance(step, Step) else _number_code(step)
+            assert not isinstance(step, Raises)  # (native_program checked)
+            code = c_code(step.row) if isinstance(step, Step) else _number_code(step, tape)
             assert code is not None  # (native_program checked)
             codes.append(code)
             out.append(slots[step.out])
@@ -276,7 +322,9 @@ class Packed:
             else:
                 operands, which = step.args, step.nodes
             count.append(len(operands))
-            first.append(step.first if isinstance(step, Step) else 0)
+            first.append(step.first if isinstance(step, Step) else int(
+                sys.version_info >= (3, 12) and _kind(tape, step.args[0]) is float)
+                if code == CODES["N_SUM"] else 0)
             args.extend(slots[a] for a in operands)
             nodes.extend(map(int, which))
         order = list(range(len(tape.steps)))[::-1] if tape.backward_order is None else \
@@ -295,7 +343,7 @@ class Packed:
         size = len(slots) + len(constants) - len(tape.constants)
         self.v = array("d", bytes(8 * max(1, size)))
         for slot, number in constants.items():
-            self.v[slot] = number
+            self.v[slot] = float(number)
         self.g = array("d", bytes(8 * max(1, size)))
         self.d = array("d", bytes(8 * max(1, len(args))))
         self.masked = array("B", bytes(max(1, len(args))))
@@ -326,11 +374,15 @@ def why_not_native(tape: Tape) -> str:
     """Why ``tape`` cannot run natively (its ops with no C spelling), or ''."""
     missing: list[str] = []
     for step in tape.steps:
-        if isinstance(step, Step):
+        if isinstance(step, Raises):
+            missing.append(f"the check that {step.where} raises again (a try/except)")
+        elif isinstance(step, Step):
             if c_code(step.row) is None:
                 missing.append(repr(step.row.name))
-        elif _number_code(step) is None:
+        elif _number_code(step, tape) is None:
             missing.append(f"the plain number {step.name!r} ({step.function!r})")
+    if any(not isinstance(c, (float, int, bool)) for c in tape.constants.values()):
+        missing.append("a constant of NumPy's")
     missing += [f"the guard {check.op!r}" for check in tape.guards if check.op not in GUARDS]
     if not missing:
         return ""
@@ -373,7 +425,7 @@ class NativeProgram:
             if built.library is not None:
                 self.packed = Packed(self.tape)
                 self._step = built.library.tg_step
-                self._leaves = [leaf for _, leaf in self.tape.leaves]
+                self._leaves = [leaf for _, leaf in self.tape.gradients]
                 self._lock = threading.Lock()
         self.kind = "native" if self.packed is not None else "Python"
         if self.reason:
@@ -412,14 +464,15 @@ class NativeProgram:
         leaf's gradient added to its ``.grad``."""
         if self.packed is None:
             return self.python.run(numbers)
-        leaves = self._leaves
+        values = self._leaves
+        leaves = values[:self.packed.leaves]
         found = self._native([number_of(leaf) for leaf in leaves],
                              [leaf.grad for leaf in leaves], numbers, 1.0)
         if found is _STOPPED or found is None:  # (None: a guard failed; Python says how)
             return self.python.run(numbers)
         out, _, new = found
-        for leaf, grad in zip(leaves, new):
-            leaf.grad = grad
+        for value, grad in zip(values, new):
+            value.grad = grad
         return float(out)
 
     def _native(self, leaves: Sequence[float], grads: Sequence[float],
@@ -430,7 +483,11 @@ class NativeProgram:
         packed = self.packed
         if packed is None or len(leaves) != packed.leaves or len(grads) != packed.leaves or \
                 len(numbers) != packed.numbers or type(seed) is not float or \
-                not {*map(type, leaves), *map(type, grads), *map(type, numbers)} <= {float}:
+                not {*map(type, leaves), *map(type, grads)} <= {float}:
+            return _STOPPED
+        kinds = {*map(type, numbers)}
+        if not kinds <= {float} and (not kinds <= {float, int, bool} or any(
+                type(x) is not float and not -EXACT < x < EXACT for x in numbers)):
             return _STOPPED
         with self._lock:
             count = packed.leaves
@@ -444,9 +501,14 @@ class NativeProgram:
             packed.struct.seed = seed
             stopped = self._step(packed.pointer)
             if stopped == 0:
-                v = packed.v
-                return (v[packed.root], tuple([v[k] for k in packed.outputs]),
-                        tuple(packed.g[:count].tolist()))
+                v, g = packed.v, packed.g
+                if packed.ints and not all(-EXACT < v[k] < EXACT for k in packed.ints):
+                    stopped = len(self.tape.steps)  # (an int beyond a double's: Python)
+                else:
+                    outputs = tuple([v[k] if kind is float else kind(v[k])
+                                     for k, kind in zip(packed.outputs, packed.kinds)])
+                    grads = packed.g[:count].tolist() + [g[k] for k in packed.inner]
+                    return (v[packed.root], outputs, tuple(grads))
         if stopped < 0:
             return None
         self.fallbacks += 1

@@ -17,7 +17,7 @@ from typing import Any
 from tinygrad_edu.errors import explained
 from tinygrad_edu.program.reading import gradient_number, number_of
 from tinygrad_edu.program.source import python_program
-from tinygrad_edu.program.tape import NumberStep, Tape, operand_lists
+from tinygrad_edu.program.tape import NumberStep, Raises, Tape, operand_lists
 from tinygrad_edu.row import GivenOp, ListOp
 
 __all__ = ["Program"]
@@ -65,8 +65,8 @@ class Program:
                 f"build another graph now ({failed.where if failed else 'a guard'}); call the "
                 "compiled function, which captures it again")
         out, _, new = found
-        for leaf, grad in zip(leaves, new):
-            leaf.grad = grad
+        for (_, value), grad in zip(self.tape.gradients, new):
+            value.grad = grad
         return float(out)
 
     def __repr__(self) -> str:
@@ -85,6 +85,8 @@ def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> Non
     for slot, value in tape.constants.items():
         slots[slot] = value
     for step in tape.steps:
+        if isinstance(step, Raises):
+            continue
         if isinstance(step, NumberStep):
             slots[step.out] = step.function(*(slots[a] for a in step.args))
             continue

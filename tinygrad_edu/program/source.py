@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.ops import text_of
-from tinygrad_edu.program.tape import Check, NumberStep, Step, Tape
+from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, ListOp, Op
 
 __all__ = ["python_program", "source_of"]
@@ -41,7 +41,10 @@ def source_of(tape: Tape, name: str = "program") -> tuple[str, dict[str, Any]]:
     returns the output, the numbers of ``tape.outputs`` and the leaves' new gradients. And
     the names the source uses (the rows' functions), to run it with. A constant is written
     where it is used."""
-    names: dict[str, Any] = {"same_number": same_number}
+    name = _identifier(name)
+    names = _NAMES  # (one namespace: the rows' functions, the numbers', the constants')
+    names.clear()
+    names.update({"same_number": same_number, "raises": raises})
     _CONSTANTS.clear()
     _CONSTANTS.update(tape.constants)
     lines = [f"def {name}(leaves, grads, numbers, seed):",
@@ -65,35 +68,69 @@ def source_of(tape: Tape, name: str = "program") -> tuple[str, dict[str, Any]]:
     backward = tape.backward_steps()
     lines.append("    # backward: the chain rule at each node, the output first")
     lines += [f"    {_g(step.out)} = 0.0" for step in backward]
+    started = {step.out for step in backward} | {s for s, _ in tape.leaves}
+    for slot in [*tape.graded, tape.root]:
+        if slot not in started:
+            started.add(slot)
+            lines.append(f"    {_g(slot)} = 0.0  # (a Value made in the function: nobody "
+                         "reads it)")
     if tape.leaves:
         lines.append(f"    {', '.join(_g(s) for s, _ in tape.leaves)}, = grads"
                      "  # the leaves' gradients so far (they add up)")
     lines.append(f"    {_g(tape.root)} += seed  # d(output)/d(output) × the seed")
     for step in backward:
         lines += _backward(step, tape)
-    leaves = ", ".join(_g(s) for s, _ in tape.leaves)
+    gradients = ", ".join(_g(s) for s, _ in tape.gradients)
     outputs = ", ".join(_x(s) for s in tape.outputs)
     lines.append(f"    return {_x(tape.root)}, ({outputs}{',' if tape.outputs else ''}), "
-                 f"({leaves}{',' if tape.leaves else ''})")
-    return "\n".join(lines) + "\n", names
+                 f"({gradients}{',' if tape.gradients else ''})")
+    return "\n".join(lines) + "\n", dict(names)
 
 
-def same_number(a: float, b: float) -> bool:
-    """Whether two floats are the very same number (NaN the same as NaN, -0.0 not 0.0)."""
+def _identifier(name: str) -> str:
+    """``name`` as a Python function's name (``<lambda>`` is ``_lambda_``)."""
+    name = re.sub(r"\W", "_", name) or "program"
+    return name if not name[0].isdigit() else "program_" + name
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """Whether two numbers are the very same: of the same type, and for floats the same bits
+    (NaN the same as NaN, -0.0 not 0.0)."""
+    if type(a) is not type(b):
+        return False
     return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
 
 
+def raises(function: Any, *args: Any) -> bool:
+    """Whether ``function(*args)`` raises the errors of numbers (as it did when captured)."""
+    try:
+        function(*args)
+    except (ArithmeticError, ValueError):
+        return True
+    return False
+
+
 def _check(check: Check) -> str:
-    left = _x(check.left) if isinstance(check.left, int) else _constant(check.left)
-    right = _x(check.right) if isinstance(check.right, int) else _constant(check.right)
+    left, right = (_x(side) if isinstance(side, int) else _constant(side)
+                   for side in (check.left, check.right))
     if check.op == "same":
         return f"same_number({left}, {right})"
     return f"({left} {check.op} {right})"
 
 
-def _constant(number: float) -> str:
-    return repr(number) if number == number and abs(number) != float("inf") else \
-        f"float({str(number)!r})"
+def _constant(number: Any) -> str:
+    """A constant as the source writes it (a name bound to it, where Python has no literal
+    of it: a NumPy float)."""
+    if type(number) in (int, bool):
+        return repr(number)
+    if type(number) is float:
+        return repr(number) if number == number and abs(number) != float("inf") else \
+            f"float({str(number)!r})"
+    name = f"c{len(_NAMES)}"
+    while name in _NAMES:
+        name += "_"
+    _NAMES[name] = number
+    return name
 
 
 def python_program(tape: Tape, name: str = "program") -> tuple[Callable[..., Any], str]:
@@ -101,10 +138,11 @@ def python_program(tape: Tape, name: str = "program") -> tuple[Callable[..., Any
     source, names = source_of(tape, name)
     code = compile(source, f"<the program of a graph of {tape.nodes} nodes>", "exec")
     exec(code, names)
-    return names[name], source
+    return names[_identifier(name)], source
 
 
-_CONSTANTS: dict[int, float] = {}  # (the tape's constants, while its source is written)
+_CONSTANTS: dict[int, Any] = {}  # (the tape's constants, while its source is written)
+_NAMES: dict[str, Any] = {}  # (names the source uses, while it is written)
 
 
 def _x(slot: int) -> str:
@@ -122,7 +160,8 @@ def _d(step: Step, i: int) -> str:
     return f"d{step.out}_{i}"
 
 
-INFIX = ("+", "-", "*", "/", "**")
+INFIX = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+         "//": None, "%": None}
 """The plain numbers' steps written as Python's operators."""
 
 SAID = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "neg": "neg"}
@@ -141,18 +180,29 @@ def _name(names: dict[str, Any], kind: str, row: Op, function: Any) -> str:
     return name
 
 
-def _forward(step: Step | NumberStep, tape: Tape, names: dict[str, Any]) -> list[str]:
+def _number_call(step: NumberStep, names: dict[str, Any]) -> str:
+    """A plain number's step as the source writes it: an operator, or its function."""
+    args = [_x(a) for a in step.args]
+    if step.name in INFIX and len(args) == 2 and INFIX[step.name] in (None, step.function):
+        return f"{args[0]} {step.name} {args[1]}"
+    if step.name == "-x" and step.function is operator.neg:
+        return f"-{args[0]}"
+    base = "".join(c if c.isalnum() else "_" for c in
+                   (getattr(step.function, "__name__", "") or step.name)) or "number"
+    name = base if base[0].isalpha() else "n_" + base
+    while _NAMES.get(name, step.function) is not step.function:
+        name += "_"
+    _NAMES[name] = step.function
+    return f"{name}({', '.join(args)})"
+
+
+def _forward(step: Step | NumberStep | Raises, tape: Tape, names: dict[str, Any]
+             ) -> list[str]:
+    if isinstance(step, Raises):
+        return _raises(step, tape, names)
     if isinstance(step, NumberStep):
-        args = [_x(a) for a in step.args]
-        if step.name in INFIX and len(args) == 2:
-            said = f"{args[0]} {step.name} {args[1]}"
-        elif step.name == "-x":
-            said = f"-{args[0]}"
-        else:
-            function = getattr(step.function, "__name__", "") or step.name
-            names[function] = step.function
-            said = f"{function}({', '.join(args)})"
-        return [f"    {_x(step.out)} = {said}  # a plain number the code computed ({step.name})"]
+        return [f"    {_x(step.out)} = {_number_call(step, names)}  # a plain number the code "
+                f"computed ({step.name})"]
     row, out = step.row, _x(step.out)
     label = f"{tape.names[step.out]} = " if step.out in tape.names else ""
     words = text_of(row)
@@ -186,6 +236,43 @@ def _forward(step: Step | NumberStep, tape: Tape, names: dict[str, Any]) -> list
             inline = f"{function}({', '.join(args)}, {out})"
         lines.append(f"    {_d(step, i)} = {inline}")
     return lines
+
+
+def _raises(raised: Raises, tape: Tape, names: dict[str, Any]) -> list[str]:
+    """An operation that raised when captured, where the code went on: it must raise again."""
+    step = raised.step
+    args = ", ".join(_x(a) for a in step.args)
+    if isinstance(step, NumberStep):
+        _number_call(step, names)
+        function = next(k for k, v in _NAMES.items() if v is step.function)
+        test = f"raises({function}, {args})"
+    else:
+        checked = f"raises_{len(_NAMES)}"
+        _NAMES[checked] = functools.partial(_raised_at, step)
+        test = f"{checked}({args})"
+    return [f"    if not {test}:  # it raised when captured: {raised.where}",
+            "        return None"]
+
+
+def _raised_at(step: Step, *numbers: Any) -> bool:
+    """Whether the engine's op raises at these numbers, in its forward function or in a
+    local derivative (as ``program.replay`` runs it)."""
+    from tinygrad_edu.program.tape import operand_lists
+
+    values = [0.0] * (max(step.args, default=-1) + 1)
+    for slot, number in zip(step.args, numbers):
+        values[slot] = number
+    try:
+        y = step.row.forward(*operand_lists(step, values))
+        if isinstance(step.row, ListOp):
+            step.row.local_rule(list(numbers))
+        else:
+            for rule, node in zip(step.row.rules, step.nodes):
+                if node and callable(rule):
+                    rule(*numbers, y)
+    except (ArithmeticError, ValueError):
+        return True
+    return False
 
 
 def _backward(step: Step, tape: Tape) -> list[str]:

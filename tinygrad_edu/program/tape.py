@@ -60,15 +60,27 @@ class NumberStep:
 
 
 @dataclass(frozen=True)
+class Raises:
+    """An operation that raised when the program was captured, where the code caught the
+    error and went on (``try: y = x.log() except ValueError: ...``): ``step`` (a ``Step`` or
+    a ``NumberStep`` whose ``out`` nothing reads) must raise ``error`` again at every run,
+    or the code would take the other way; ``where``: the learner's line."""
+
+    step: Step | NumberStep
+    error: type
+    where: str
+
+
+@dataclass(frozen=True)
 class Check:
     """A guard of a captured program: ``op`` (``"<"``, ``"=="``... or ``"same"``: the very
-    same number, to the bit) between the slots or constants ``left`` and ``right`` must give
-    ``outcome`` again; ``where``: the learner's line it comes from. A slot is an int, a
-    constant a float."""
+    same number, of the same type, to the bit) between the slots ``left`` and ``right`` (a
+    constant has a slot of its own) must give ``outcome`` again; ``where``: the learner's
+    line it comes from."""
 
     op: str
-    left: int | float
-    right: int | float
+    left: int
+    right: int
     outcome: bool
     where: str
 
@@ -87,7 +99,7 @@ class Tape:
     leaves: list[tuple[int, Value]] = field(default_factory=list)
     numbers: list[tuple[int, Any]] = field(default_factory=list)
     constants: dict[int, float] = field(default_factory=dict)
-    steps: list[Step | NumberStep] = field(default_factory=list)
+    steps: list[Step | NumberStep | Raises] = field(default_factory=list)
     root: int = -1
     names: dict[int, str] = field(default_factory=dict)
     guards: list[Check] = field(default_factory=list)
@@ -95,12 +107,31 @@ class Tape:
     backward_order: list[int] | None = None
     """The steps the backward pass visits, by index, in its order (None: every step, the
     last first); a capture's forward order can differ from ``backward()``'s walk."""
+    inner: list[tuple[int, Value]] = field(default_factory=list)
+    """Nodes made before the capture that the graph passes through (slot, node): the
+    program returns their gradients after the leaves', which ``backward()`` sets (an inner
+    node holds the latest pass's)."""
+    kinds: dict[int, type] = field(default_factory=dict)
+    """The kind of a plain number's slot where it is not a float (an int, a bool: a count,
+    a comparison): what the program's answer gives there."""
+    origins: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    """A constant's slot -> (the number, the node or Value that took it): where it came
+    from, for ``Compiled.explain()``."""
+    graded: list[int] = field(default_factory=list)
+    """Slots that get a gradient and are neither leaves nor steps' outputs (a Value made in
+    the function from a number): it starts at 0.0 and nobody reads it."""
 
     def backward_steps(self) -> list[Step]:
         """The nodes the backward pass visits, in its order."""
         if self.backward_order is None:
             return [s for s in reversed(self.steps) if isinstance(s, Step)]
         return [self.steps[k] for k in self.backward_order]  # type: ignore[misc]
+
+    @property
+    def gradients(self) -> list[tuple[int, Value]]:
+        """The slots whose gradients a program returns, in order: the leaves', then the
+        inner nodes' made before the capture."""
+        return [*self.leaves, *self.inner]
 
     def slot(self) -> int:
         self.size += 1

@@ -24,7 +24,7 @@ from typing import Any
 
 from tinygrad_edu.ops import find_op
 from tinygrad_edu.program.reading import number_of
-from tinygrad_edu.program.tape import NumberStep, Step, Tape
+from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, ListOp
 
 __all__ = ["TorchProgram", "to_torch"]
@@ -54,6 +54,11 @@ SPELLED: dict[str, Callable[..., Any]] = {
 with the operands as the op's forward function takes them (0-d float64 tensors; for
 ``vsum`` one list, for ``dot`` two). A plain number is a tensor too: PyTorch computes
 ``c / t`` for a Python number c as c · (1/t), rounding twice (tests/torch_deviations.py, 15)."""
+
+
+def _plain(tensor: Any) -> float:
+    """A 0-d tensor's number, without its gradient (and without PyTorch's warning)."""
+    return float(tensor.detach().item())
 
 
 def torch_spelling(row: Any) -> Callable[..., Any] | None:
@@ -129,15 +134,18 @@ class TorchProgram:
         for (slot, _), number in zip(tape.numbers, numbers):
             slots[slot] = t.as_tensor(number, dtype=t.float64)
         for step in tape.steps:
+            if isinstance(step, Raises):  # (a check of ours: a torch op gives NaN there)
+                continue
             if isinstance(step, NumberStep):  # a plain number: no gradient
-                value = step.function(*(float(slots[a]) for a in step.args))
+                value = step.function(*(_plain(slots[a]) for a in step.args))
                 slots[step.out] = t.tensor(float(value), dtype=t.float64)
             elif isinstance(step.row, GivenOp):
-                derivatives = tuple(float(slots[a]) for a in step.given[1:])
-                slots[step.out] = _given(t).apply(slots[step.given[0]], derivatives,
+                derivatives = tuple(_plain(slots[a]) for a in step.given[1:])
+                slots[step.out] = _given(t).apply(slots[step.given[0]].detach(), derivatives,
                                                   *(slots[a] for a in step.args))
-            else:
-                operands = [slots[a] for a in step.args]
+            else:  # (an operand that is no node gets no gradient: .data, item(), detach())
+                operands = [slots[a] if node else slots[a].detach()
+                            for a, node in zip(step.args, step.nodes)]
                 spelled = SPELLED[step.row.name]
                 if isinstance(step.row, ListOp):
                     lists = (operands,) if step.row.lists == 1 else (
@@ -156,7 +164,7 @@ class TorchProgram:
             out.requires_grad and leaves else (None,) * len(leaves)
         for (_, leaf), grad in zip(self.tape.leaves, grads):
             leaf.grad += 0.0 if grad is None else grad.item()
-        return float(out.item())
+        return _plain(out)
 
     def __repr__(self) -> str:
         return (f"<PyTorch function of a graph of {self.tape.nodes} nodes, "

@@ -1,31 +1,48 @@
-"""The plain numbers a capture follows: a number read from a Value (``v.data``), a number
-given to the function, and every number computed from those.
+"""The plain numbers a capture follows: a number read from a Value (``v.data``), a number given
+to the function, a number read from outside it (a global, a cell, an attribute that changes
+between calls), a random draw, and every number computed from those.
 
 A ``Traced`` is not a float, on purpose: Python code can only get its number through one of
-its methods, so the capture sees every use. Arithmetic between traced numbers is recorded
-(a ``NumberStep`` of the program: microgpt's ``max(v.data for v in logits)`` becomes a step
-that takes the max of those nodes' numbers at every run); a comparison is recorded as a
-guard (the branch the code took must be taken again); a traced number given to an op of the
-engine becomes an input of that node in the program. Anything else (``math.exp(v.data)``,
-``int(...)``, printing it) makes the number a constant of the program, and the program
-checks at every run that the number is the same, to the last bit.
+its methods, so the capture sees every use. It holds the very number the engine's run has
+there (a float, an int, a bool for a comparison, a NumPy float), and it computes as that
+number does (``isinstance(x, float)``, ``str``, ``//``, ``%``, ``divmod``, ``sum`` as the
+running Python sums, NumPy's ufuncs): each result is recorded as a ``NumberStep`` of the
+program, computed by the same function at every run. A comparison is a number of the program
+(``True`` or ``False``); where the code branches on it (``__bool__``), it is a guard. A
+traced number given to an op of the engine becomes an input of that node. Anything else
+(``int(...)``, ``hash``, formatting, ``float(x)`` where no capture shadows ``float``) makes
+the number a constant of the program, and the program checks at every run that it is the
+same, to the last bit.
+
+An operation that raises while the capture runs (``1 / x.data`` at 0) is recorded too
+(``Recording.raised``): where the function catches the error, the program checks at every
+run that it raises there again. Outside a capture (an object that kept one) a ``Traced``
+computes plain numbers.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
+import os
 import sys
+import sysconfig
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "largest_or_smallest", "recording"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "largest_or_smallest", "recording",
+           "total"]
 
-_HERE = __file__.rsplit("/", 1)[0]
-_PACKAGE = _HERE.rsplit("/", 1)[0]
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(_HERE)
+_LIBRARIES = tuple(sorted({os.path.realpath(p) for key in ("stdlib", "platstdlib", "purelib",
+                                                          "platlib")
+                           if (p := sysconfig.get_paths().get(key))}, key=len, reverse=True))
 
 
 @dataclass
@@ -41,48 +58,111 @@ class Guard:
     where: str
 
 
-def less(a: float, b: float) -> float: return 1.0 if a < b else 0.0
-def at_most(a: float, b: float) -> float: return 1.0 if a <= b else 0.0
-def greater(a: float, b: float) -> float: return 1.0 if a > b else 0.0
-def at_least(a: float, b: float) -> float: return 1.0 if a >= b else 0.0
-def equal(a: float, b: float) -> float: return 1.0 if a == b else 0.0
-def unequal(a: float, b: float) -> float: return 1.0 if a != b else 0.0
+@dataclass
+class Raised:
+    """An operation that raised while the capture ran, and the function went on (it caught
+    the error): ``what`` is a Traced step (``("step", ...)``) or an engine op
+    (``("node", row, operands)``); the program checks that it raises again."""
+
+    what: tuple[Any, ...]
+    error: type
+    where: str
 
 
-COMPARED: dict[str, Callable[[float, float], float]] = {
+def less(a: Any, b: Any) -> bool: return a < b
+def at_most(a: Any, b: Any) -> bool: return a <= b
+def greater(a: Any, b: Any) -> bool: return a > b
+def at_least(a: Any, b: Any) -> bool: return a >= b
+def equal(a: Any, b: Any) -> bool: return a == b
+def unequal(a: Any, b: Any) -> bool: return a != b
+
+
+COMPARED: dict[str, Callable[[Any, Any], Any]] = {
     "<": less, "<=": at_most, ">": greater, ">=": at_least, "==": equal, "!=": unequal}
-"""A comparison as a number of the program: 1.0 where it holds, else 0.0."""
+"""A comparison as a number of the program: True where it holds, else False."""
+
+
+def power(a: Any, b: Any) -> Any:
+    """``a ** b`` as Python computes it, where it is a real number; a complex one raises (a
+    program that met a real power at its capture takes the engine's way where it is not)."""
+    y = a ** b
+    if isinstance(y, complex):
+        raise ValueError(f"{a!r} ** {b!r} is a complex number")
+    return y
+
+
+def floor_divide(a: Any, b: Any) -> Any: return a // b
+def modulo(a: Any, b: Any) -> Any: return a % b
+def is_integer(a: Any) -> bool: return float(a).is_integer()
+def as_float(a: Any) -> float: return float(a)
+
+
+def total(*items: Any) -> Any:
+    """Python's ``sum`` of plain numbers (from 0), as the running Python computes it (from
+    3.12 on, a float sum is compensated)."""
+    return _builtin_sum(items)
+
+
+_builtin_sum = sum
 
 
 class Recording:
     """What one capture saw (``Traced`` writes into it): the guards, the numbers the engine
     was given (by identity: the float object stored in the node), the leaves made from
-    traced numbers, the Values made by hand or by ``Value(...)`` during the capture."""
+    traced numbers, the Values made during the capture, the number steps, the operations
+    that raised, the side effects."""
 
     def __init__(self) -> None:
         self.guards: list[Guard] = []
         self.given: dict[int, tuple[float, Traced]] = {}  # id(float object) -> it, its source
         self.leaves: dict[int, Traced] = {}  # id(leaf Value) -> the traced number it holds
-        self.made: dict[int, Any] = {}  # id(Value) -> Value, made by Value(...) in the capture
+        self.made: dict[int, Any] = {}  # id(Value) -> Value, made in the capture
         self.reads: list[Traced] = []  # every .data read
+        self.steps: list[Traced] = []  # every number computed, in order
+        self.raised: list[Raised] = []  # operations that raised (the function went on)
         self.used: set[int] = set()  # the ids of ``given`` found in a node
         self.refused: str = ""  # why the function cannot be a program (said at the end)
+        self.effects: list[str] = []  # what a program does not do again (said at capture)
+        self.constants: list[tuple[Traced, str]] = []  # numbers fixed where they were used
+        self.no_graph: dict[int, tuple[str, tuple[Any, ...]]] = {}  # made under no_grad
+        self.lines: dict[int, str] = {}  # id(a node given a constant) -> the learner's line
+        self.inputs: list[tuple[Any, ...]] = []  # where each number input comes from
+        self.outside: Any = None  # where numbers from outside the arguments come from
+        self.draws: Any = None  # the random draws
+
+    def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
+        """A number the program reads at every run (an argument's, a random draw, a number
+        read from outside that changes between calls), as a traced number."""
+        self.inputs.append(origin)
+        return Traced(number, ("input", len(self.inputs) - 1))
 
     def guard(self, op: str, left: Any, right: Any, outcome: bool) -> None:
         self.guards.append(Guard(op, left, right, outcome, learners_line()))
 
-    def constant(self, x: Traced, why: str) -> float:
+    def constant(self, x: Traced, why: str) -> Any:
         """``x``'s number, used where the capture cannot follow it: a guard that it stays the
         same."""
-        self.guards.append(Guard("same", x, x.value, True, learners_line() + f" ({why})"))
+        where = learners_line() + f" ({why})"
+        self.guards.append(Guard("same", x, x.value, True, where))
+        self.constants.append((x, where))
         return x.value
 
     def handed(self, x: Traced) -> float:
         """``x``'s number as a new float object the engine stores in a node: the capture finds
         it there by identity and makes it an input of that node."""
         number = float(x.value) * 1.0  # (a new object, -0.0 kept: identity is its name)
-        self.given[id(number)] = (number, x)
+        self.given[id(number)] = (number, x if type(x.value) is float else
+                                  _step("float", as_float, x))
         return number
+
+    def refuse(self, why: str) -> None:
+        if not self.refused:
+            self.refused = f"{why}, at {learners_line()}"
+
+    def effect(self, what: str) -> None:
+        said = f"{what}, at {learners_line()}"
+        if said not in self.effects:
+            self.effects.append(said)
 
 
 _state = threading.local()  # (a capture is per thread)
@@ -111,6 +191,22 @@ def learners_line() -> str:
     return f"{name}:{frame.f_lineno}: {text}" if text else f"{name}:{frame.f_lineno}"
 
 
+def user_code(code: types.CodeType) -> bool:
+    """Whether ``code`` is the learner's (not this package's, nor the standard library's or an
+    installed package's)."""
+    return learners_file(code.co_filename)
+
+
+@functools.lru_cache(maxsize=4096)
+def learners_file(name: str) -> bool:
+    """Whether the file ``name`` is the learner's (see ``user_code``)."""
+    if name.startswith("<frozen") or name.startswith(_PACKAGE):
+        return False
+    if "site-packages" in name or "dist-packages" in name:
+        return False
+    return not (os.path.isabs(name) and os.path.realpath(name).startswith(_LIBRARIES))
+
+
 def _called_by_the_engine() -> bool:
     """Whether the caller of the caller is the engine's code (a conversion to store the
     number in a node), not the learner's."""
@@ -120,15 +216,20 @@ def _called_by_the_engine() -> bool:
 
 
 class Traced:
-    """A plain number the capture follows (see the module's docstring). ``source``: where
-    it comes from: ``("node", value)`` a Value's number, ``("input", k)`` the function's k-th
-    number, ``("step", name, function, args)`` computed from others."""
+    """A plain number the capture follows (see the module's docstring). ``value``: the number
+    the engine's run has (a float, an int, a bool, a NumPy float); ``source``: where it comes
+    from: ``("node", value)`` a Value's number, ``("input", k)`` the program's k-th number
+    input, ``("step", name, function, args)`` computed from others."""
 
     __slots__ = ("source", "value")
 
-    def __init__(self, value: float, source: tuple[Any, ...]) -> None:
+    def __init__(self, value: Any, source: tuple[Any, ...]) -> None:
         self.value = value
         self.source = source
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # (isinstance(x, float) as for its number)
+        return type(self.value)
 
     def __repr__(self) -> str:
         return repr(self._plain("repr"))
@@ -136,32 +237,38 @@ class Traced:
     def __str__(self) -> str:
         return str(self._plain("str"))
 
-    def shown(self) -> Any:
-        """Its number as the engine's run would give it (a comparison's as True or False)."""
-        if self.source[0] == "step" and self.source[1] in COMPARED:
-            return bool(self.value)
-        return self.value
-
     def __format__(self, spec: str) -> str:
         return format(self._plain("format"), spec)
 
-    def _plain(self, why: str) -> float:
+    def shown(self) -> Any:
+        """Its number as the engine's run has it."""
+        return self.value
+
+    def _plain(self, why: str) -> Any:
         found = recording()
         return self.value if found is None else found.constant(self, why)
+
+    def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
+        if name.startswith("__") or name in Traced.__slots__:
+            raise AttributeError(name)
+        return getattr(self._plain(f".{name}"), name)
 
     def __float__(self) -> float:
         found = recording()
         if found is None:
-            return self.value
+            return float(self.value)
         if _called_by_the_engine():
             return found.handed(self)
-        return found.constant(self, "float()")
+        return float(found.constant(self, "float()"))
 
     def __int__(self) -> int:
         return int(self._plain("int()"))
 
     def __index__(self) -> int:
-        return operator.index(self._plain("an index"))  # type: ignore[arg-type]
+        return operator.index(self._plain("an index"))
+
+    def __complex__(self) -> complex:
+        return complex(self._plain("complex()"))
 
     def __round__(self, n: int | None = None) -> Any:
         return round(self._plain("round()"), n)
@@ -178,6 +285,21 @@ class Traced:
     def __hash__(self) -> int:
         return hash(self._plain("hash()"))
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        import numpy
+
+        return numpy.asarray(self._plain("a NumPy array"), dtype=dtype)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **options: Any) -> Any:
+        """A NumPy ufunc of numbers (``np.tanh(v.data)``): followed as a step, with NumPy's
+        own function (and so NumPy's numbers)."""
+        if method != "__call__" or options or not all(
+                _number(x) is not None or type(x).__module__ == "numpy" for x in inputs):
+            plain = [x._plain(f"numpy.{ufunc.__name__}") if isinstance(x, Traced) else x
+                     for x in inputs]
+            return getattr(ufunc, method)(*plain, **options)
+        return _step(f"numpy.{ufunc.__name__}", ufunc, *inputs)
+
     def __bool__(self) -> bool:
         outcome = bool(self.value)
         found = recording()
@@ -186,11 +308,11 @@ class Traced:
         return outcome
 
     def _compare(self, op: str, other: Any) -> Any:
-        """A comparison: followed as a number of the program, 1.0 or 0.0 (``sum`` of them
-        counts); a guard only where the code branches on it (``__bool__``)."""
+        """A comparison: followed as a number of the program (``sum`` of them counts); a
+        guard only where the code branches on it (``__bool__``)."""
         right = _number(other)
         if right is None:
-            return NotImplemented
+            return _unfollowed(COMPARED[op], self, other)
         return _step(op, COMPARED[op], self, right)
 
     def __lt__(self, other: Any) -> Any: return self._compare("<", other)
@@ -200,34 +322,66 @@ class Traced:
     def __eq__(self, other: Any) -> Any: return self._compare("==", other)
     def __ne__(self, other: Any) -> Any: return self._compare("!=", other)
 
-    def __neg__(self) -> Traced: return _step("-x", operator.neg, self)
-    def __pos__(self) -> Traced: return self
-    def __abs__(self) -> Traced: return _step("abs", abs, self)
+    def __neg__(self) -> Any: return _step("-x", operator.neg, self)
+    def __pos__(self) -> Any: return _step("+x", operator.pos, self)
+    def __abs__(self) -> Any: return _step("abs", abs, self)
 
-    def __add__(self, other: Any) -> Any: return _binary("+", operator.add, self, other)
-    def __radd__(self, other: Any) -> Any: return _binary("+", operator.add, other, self)
-    def __sub__(self, other: Any) -> Any: return _binary("-", operator.sub, self, other)
-    def __rsub__(self, other: Any) -> Any: return _binary("-", operator.sub, other, self)
-    def __mul__(self, other: Any) -> Any: return _binary("*", operator.mul, self, other)
-    def __rmul__(self, other: Any) -> Any: return _binary("*", operator.mul, other, self)
-    def __truediv__(self, other: Any) -> Any: return _binary("/", operator.truediv, self, other)
-    def __rtruediv__(self, other: Any) -> Any: return _binary("/", operator.truediv, other, self)
+    def __add__(self, o: Any) -> Any: return _binary("+", operator.add, self, o)
+    def __radd__(self, o: Any) -> Any: return _binary("+", operator.add, o, self)
+    def __sub__(self, o: Any) -> Any: return _binary("-", operator.sub, self, o)
+    def __rsub__(self, o: Any) -> Any: return _binary("-", operator.sub, o, self)
+    def __mul__(self, o: Any) -> Any: return _binary("*", operator.mul, self, o)
+    def __rmul__(self, o: Any) -> Any: return _binary("*", operator.mul, o, self)
 
-    def __pow__(self, other: Any) -> Any: return _binary("**", operator.pow, self, other)
-    def __rpow__(self, other: Any) -> Any: return _binary("**", operator.pow, other, self)
+    def __truediv__(self, o: Any) -> Any:
+        return _binary("/", operator.truediv, self, o)
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return _binary("/", operator.truediv, o, self)
+
+    def __floordiv__(self, o: Any) -> Any: return _binary("//", floor_divide, self, o)
+    def __rfloordiv__(self, o: Any) -> Any: return _binary("//", floor_divide, o, self)
+    def __mod__(self, o: Any) -> Any: return _binary("%", modulo, self, o)
+    def __rmod__(self, o: Any) -> Any: return _binary("%", modulo, o, self)
+
+    def __divmod__(self, o: Any) -> Any:
+        return _divmod(self, o)
+
+    def __rdivmod__(self, o: Any) -> Any:
+        return _divmod(o, self)
+
+    def __pow__(self, o: Any, modulo_: Any = None) -> Any:
+        if modulo_ is not None:
+            return pow(self._plain("pow()"), o, modulo_)
+        return _binary("**", power, self, o)
+
+    def __rpow__(self, o: Any) -> Any: return _binary("**", power, o, self)
+
+    def is_integer(self) -> Any:
+        return _step("is_integer", is_integer, self)
+
+    def conjugate(self) -> Any:
+        return _step("+x", operator.pos, self)
+
+    @property
+    def real(self) -> Any:
+        return _step("+x", operator.pos, self)
+
+    @property
+    def imag(self) -> Any:
+        return type(self.value)(0)
 
 
 numbers.Real.register(Traced)  # (a real number: the engine's functions take it as one)
 
 
-def _number(x: Any) -> Traced | float | None:
+def _number(x: Any) -> Any:
     """``x`` as a comparison or a step reads it: a Traced, a plain number, or None."""
     if isinstance(x, Traced):
         return x
-    if isinstance(x, bool):
-        return float(x)
-    if isinstance(x, (int, float)):
-        return float(x)
+    if type(x) in (float, int, bool) or (isinstance(x, (int, float)) and
+                                          type(x).__module__ == "numpy"):
+        return x
     from tinygrad_edu.engine import Value
 
     if isinstance(x, Value):
@@ -237,9 +391,26 @@ def _number(x: Any) -> Traced | float | None:
     return None
 
 
-def _step(name: str, function: Callable[..., float], *args: Any) -> Traced:
+def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    """``function`` of ``args`` (Traced and plain numbers): within a capture a traced number,
+    a step of the program; outside one, the plain result."""
     values = [a.value if isinstance(a, Traced) else a for a in args]
-    return Traced(function(*values), ("step", name, function, args))
+    found = recording()
+    if found is None:
+        return function(*values)
+    try:
+        result = function(*values)
+    except Exception as error:  # (the function may go on: it raises again at every run)
+        found.raised.append(Raised(("step", name, function, args), type(error),
+                                   learners_line()))
+        raise
+    if not (type(result) in (float, int, bool) or (
+            isinstance(result, (float, int)) and type(result).__module__ == "numpy")):
+        plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
+        return function(*plain)  # (no number a program follows: the operands fixed)
+    traced = Traced(result, ("step", name, function, args))
+    found.steps.append(traced)
+    return traced
 
 
 def _binary(name: str, function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
@@ -249,27 +420,54 @@ def _binary(name: str, function: Callable[[Any, Any], Any], a: Any, b: Any) -> A
         return _through_value(function, a, b)
     left, right = _number(a), _number(b)
     if left is None or right is None:
-        return NotImplemented
-    if name == "**":  # (a power of plain numbers: followed where it is a real number)
+        return _unfollowed(operator.pow if function is power else function, a, b)
+    if function is power:  # (a complex power: the engine's, its operands fixed)
         x, y = (v.value if isinstance(v, Traced) else v for v in (left, right))
         try:
-            power = x ** y
-        except ArithmeticError:
-            power = None
-        if type(power) is not float:
-            found = recording()
-            if found is None:
-                return x ** y
-            plain = [found.constant(v, "a power") if isinstance(v, Traced) else v
-                     for v in (left, right)]
-            return plain[0] ** plain[1]
+            result = x ** y
+        except Exception:
+            result = None
+        if isinstance(result, complex):
+            return _unfollowed(operator.pow, a, b)
     return _step(name, function, left, right)
 
 
-def _through_value(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
-    """An op between a traced number and a Value (or a power): the engine's op, with the
-    traced number handed to the node as an input of it."""
+def _unfollowed(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """An operation with something that is no number (a string, a complex number): as the
+    plain number computes it (or the very error it raises), the number fixed."""
+    found = recording()
+    plain = [x._plain(getattr(function, "__name__", "an operation")) if isinstance(x, Traced)
+             else x for x in (a, b)]
+    del found
+    return function(*plain)
 
+
+def _divmod(a: Any, b: Any) -> Any:
+    """``divmod(a, b)``: the quotient and the remainder as steps (Python's own error where it
+    raises: "float divmod()")."""
+    left, right = _number(a), _number(b)
+    if left is None or right is None:
+        return _unfollowed(divmod, a, b)
+    plain = [x.value if isinstance(x, Traced) else x for x in (left, right)]
+    try:
+        divmod(plain[0], plain[1])
+    except Exception as error:
+        found = recording()
+        if found is not None:
+            found.raised.append(Raised(("step", "//", floor_divide, (left, right)),
+                                       type(error), learners_line()))
+        raise
+    return (_step("//", floor_divide, left, right), _step("%", modulo, left, right))
+
+
+def _through_value(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """An op between a traced number and a Value: the engine's op, with the traced number
+    handed to the node as an input of it."""
+    if function is power:
+        function = operator.pow
+    elif function in (floor_divide, modulo):  # (no such op of the engine: Python says so)
+        return function(a.value if isinstance(a, Traced) else a,
+                        b.value if isinstance(b, Traced) else b)
     found = recording()
 
     def plain(x: Any) -> Any:
@@ -292,8 +490,7 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         if not items and "default" in options:
             return options["default"]
         if not any(isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, (Traced, float, int)) and not isinstance(x, bool)
-                for x in items):
+                isinstance(x, Traced) or type(x) in (float, int) for x in items):
             return builtin(items, **options)
         if len(items) == 1:
             return items[0]
@@ -301,3 +498,22 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
 
     chosen.__name__ = name
     return chosen
+
+
+def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
+    """Python's ``sum`` as a capture sees it: of numbers some of which are traced (and
+    nothing else), one step of the program computed as the running Python sums them
+    (from 3.12 on, compensated); over anything else (Values), Python's own."""
+    def sum(iterable: Any, /, start: Any = 0) -> Any:
+        if recording() is None:
+            return builtin(iterable, start)
+        items = list(iterable)
+        if type(start) is not int or start != 0 or not any(
+                isinstance(x, Traced) for x in items) or not all(
+                isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
+            return builtin(items, start)
+        if not items:
+            return 0
+        return _step("sum", total, *items)
+
+    return sum

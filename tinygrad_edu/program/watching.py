@@ -1,165 +1,339 @@
-"""What a capture changes on ``Value`` while it runs (``watching()``): its number, its
-comparisons, its truth, ``float(v)`` and its constructor are seen by the capture of the thread
-that runs one (``traced.py``); other threads, and every Value outside a capture, see the
-class as it is. Put back when the last capture ends.
+"""What a capture changes while it runs (``watching()``), and why; every change is seen by
+the capture of the thread that runs one only (other threads, and everything outside a
+capture, see things as they are), and is put back when the last capture ends.
+
+- **Value's ways to give its number to code** (``data``, ``item``, ``detach``, ``float``,
+  formatting, ``repr``, comparisons, truth): a learner's code reads a number there, which
+  the capture follows (``traced.py``). The engine's own code reads ``_data`` and never
+  sees a ``Traced``. ``Value(...)`` too (a leaf made inside, or a node made by hand, from a
+  followed number); ``.grad``, ``local_grads`` and ``backward()`` are refused there, naming
+  the line (numbers a program cannot follow).
+- **The functions that build a node** (``engine.one``, ``engine.two``, ``sums.many``): the
+  capture lists every node made (so that one made before it, given or kept outside, is
+  known as such), and every op that raised (where the code caught the error, the program
+  checks it raises again).
+- **Python's ``max``, ``min``, ``sum``, ``print``** and **``math``'s functions**: over
+  followed numbers they are steps of the program (``max(v.data for v in logits)``, a
+  ``math.exp`` of a number read), ``sum`` as the running Python sums; ``print`` prints the
+  numbers and is said once (a program does not print).
+- **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
 """
 
 from __future__ import annotations
 
 import builtins
+import math
+import os
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from tinygrad_edu import engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.traced import Traced, largest_or_smallest, learners_line, recording
+from tinygrad_edu.program.traced import (
+    Raised,
+    Traced,
+    _state,
+    _step,
+    as_float,
+    largest_or_smallest,
+    learners_line,
+    recording,
+    summed,
+    user_code,
+)
 
-__all__ = ["watching"]
+__all__ = ["MATH", "watching"]
 
 _patch_lock = threading.Lock()
 _patched = 0
-_original: dict[str, Any] = {}
+_original: list[tuple[Any, str, Any]] = []  # (owner, name, what it held)
+
+MATH = ("exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "fabs", "atan", "asin", "acos",
+        "sinh", "cosh", "asinh", "acosh", "atanh", "log2", "log10", "log1p", "expm1",
+        "erf", "erfc", "pow", "atan2", "hypot", "copysign", "fmod", "exp2", "cbrt")
+"""``math``'s functions of real numbers a capture follows (those this Python has)."""
+
+FOLLOWED: dict[int, Any] = {}
+"""id(a function) -> what a capture puts in its place (a global that holds ``math.exp``,
+``from math import exp``, is swapped too: ``outside.py``)."""
 
 
 @contextmanager
 def watching() -> Iterator[None]:
-    """Value as a capture sees it, while the block runs."""
-    _patch()
-    try:
-        yield
-    finally:
-        _unpatch()
-
-
-def _patch() -> None:
-    """While a capture runs (in any thread), Value's number, its comparisons and its
-    constructor, and Python's ``max`` and ``min``, are seen by the capture of the thread
-    that runs one (others are untouched)."""
+    """Value, the node builders and the functions above as a capture sees them, while the
+    block runs."""
     global _patched
     with _patch_lock:
         _patched += 1
-        if _patched > 1:
-            return
-        _original.update({name: Value.__dict__[name] for name in (
-            "data", "__init__", "__float__", "__bool__", "__lt__", "__le__", "__gt__",
-            "__ge__", "__eq__", "__ne__") if name in Value.__dict__})
-        data = _original["data"]
+        if _patched == 1:
+            _patch()
+    try:
+        yield
+    finally:
+        with _patch_lock:
+            _patched -= 1
+            if _patched == 0:
+                for owner, name, held in reversed(_original):
+                    if held is _INHERITED:
+                        delattr(owner, name)
+                    else:
+                        setattr(owner, name, held)
+                _original.clear()
+                FOLLOWED.clear()
 
-        def get(v: Value) -> Any:
+
+_INHERITED = object()  # (a class's attribute it inherits: deleted again, not set)
+
+
+def _put(owner: Any, name: str, new: Any) -> None:
+    _original.append((owner, name, owner.__dict__.get(name, _INHERITED)
+                      if isinstance(owner, type) else getattr(owner, name)))
+    setattr(owner, name, new)
+
+
+def _patch() -> None:
+    _original_grad[0] = Value.__dict__.get("grad")
+    for name, new in _value_methods().items():
+        _put(Value, name, new)
+    for module, name in ((engine, "one"), (engine, "two"), (sums, "many")):
+        _put(module, name, _watched(getattr(module, name)))
+    for name, new in (("max", largest_or_smallest(builtins.max, "max")),
+                      ("min", largest_or_smallest(builtins.min, "min")),
+                      ("sum", summed(builtins.sum)), ("print", _printed(builtins.print))):
+        FOLLOWED[id(getattr(builtins, name))] = new
+        _put(builtins, name, new)
+    for name in MATH:
+        function = getattr(math, name, None)
+        if function is not None:
+            FOLLOWED[id(function)] = _followed(function, f"math.{name}")
+            _put(math, name, FOLLOWED[id(function)])
+    from tinygrad_edu.program import randomness
+
+    for owner, name, new in [*randomness.patches(), *_clocks()]:
+        FOLLOWED[id(getattr(owner, name))] = new
+        _put(owner, name, new)
+
+
+# ----------------------------------------------------------------------------- Value
+def _value_methods() -> dict[str, Any]:
+    """Value's methods as a capture sees them (only those Value has)."""
+    has = Value.__dict__
+    data, init = has["data"], has["__init__"]
+    item, detach, grad = has.get("item"), has.get("detach"), has.get("grad")
+    replaced: dict[str, Any] = {}
+
+    def get(v: Value) -> Any:
+        found = recording()
+        if found is None:
+            return data.__get__(v)
+        traced = Traced(reading.number_of(v), ("node", v))
+        found.reads.append(traced)
+        return traced
+
+    def set_(v: Value, number: Any) -> None:
+        found = recording()
+        if found is not None:
+            found.refuse("it changes a Value's .data (a program cannot); change numbers "
+                         "outside the compiled function")
+        data.__set__(v, number.value if isinstance(number, Traced) else number)
+
+    def __init__(v: Value, number: Any, *more: Any, **named: Any) -> None:
+        # (named __init__: the op of a node made by hand is named after its caller)
+        found = recording()
+        if found is None or not isinstance(number, Traced):
+            init(v, number, *more, **named)
+        else:
+            init(v, number.value, *more, **named)
+            found.leaves[id(v)] = number if type(number.value) is float else \
+                _step("float", as_float, number)
+        if found is not None:
+            found.made[id(v)] = v
+            if not isinstance(number, Traced):
+                found.lines[id(v)] = learners_line()
+
+    replaced["data"] = property(get, set_, doc=data.__doc__)
+    replaced["__init__"] = __init__
+    if item is not None:
+        replaced["item"] = lambda v: get(v) if recording() is not None else item(v)
+    if detach is not None:
+        replaced["detach"] = lambda v: (Value(get(v)) if recording() is not None
+                                        else detach(v))
+    if grad is not None:
+        def grad_get(v: Value) -> Any:
             found = recording()
-            if found is None:
-                return data.__get__(v)
-            traced = Traced(reading.number_of(v), ("node", v))
-            found.reads.append(traced)
-            return traced
-
-        def set_(v: Value, number: Any) -> None:
-            found = recording()
-            if found is not None and not found.refused:
-                found.refused = ("it changes a Value's .data (a program cannot), at "
-                                 f"{_line()}; change numbers outside the compiled function")
-            data.__set__(v, number.value if isinstance(number, Traced) else number)
-
-        init = _original["__init__"]
-
-        def made(v: Value, data: Any, *more: Any, **named: Any) -> None:
-            found = recording()
-            if found is None or not isinstance(data, Traced):
-                init(v, data, *more, **named)
-            else:
-                init(v, data.value, *more, **named)
-                found.leaves[id(v)] = data
             if found is not None:
-                found.made[id(v)] = v
+                found.refuse("it reads a Value's .grad: a number a program cannot follow; "
+                             "read gradients outside the compiled function")
+            return grad.__get__(v)
 
-        for name in ("item", "detach", "local_grads", "backward", "grad"):
-            if name in Value.__dict__:
-                _original[name] = Value.__dict__[name]
-        item, detach = _original.get("item"), _original.get("detach")
-        grad = _original.get("grad")
-
-        def refused(what: str) -> Any:
-            found = recording()
-            if found is not None and not found.refused:
-                found.refused = f"{what}, at {_line()}"
-            return found
-
-        def item_(v: Value) -> Any:
-            return get(v) if recording() is not None else item(v)  # type: ignore[misc]
-
-        def detach_(v: Value) -> Any:
-            if recording() is None:
-                return detach(v)  # type: ignore[misc]
-            return Value(get(v))  # (a leaf of the number it holds: an input of the program)
+        replaced["grad"] = property(grad_get, grad.__set__)
+    if "local_grads" in has:
+        local_grads = has["local_grads"]
 
         def local_grads_(v: Value) -> Any:
-            if refused("it reads a node's local_grads: numbers of the graph a program "
-                       "cannot follow; read them outside the compiled function") is None:
-                return _original["local_grads"].__get__(v)
-            return _original["local_grads"].__get__(v)
+            found = recording()
+            if found is not None:
+                found.refuse("it reads a node's local_grads: numbers of the graph a program "
+                             "cannot follow; read them outside the compiled function")
+            return local_grads.__get__(v)
 
-        def backward_(v: Value, *args: Any, **kwargs: Any) -> Any:
-            if recording() is not None:
-                raise RuntimeError(
-                    f"backward() inside a compiled function ({_line()}): return the loss, and "
-                    "call .backward() on what the compiled function returns")
-            return _original["backward"](v, *args, **kwargs)
+        replaced["local_grads"] = property(local_grads_)
+    backward = has["backward"]
 
-        def grad_get(v: Value) -> Any:
-            if recording() is not None:
-                refused("it reads a Value's .grad: a number a program cannot follow; read "
-                        "gradients outside the compiled function")
-            return grad.__get__(v)  # type: ignore[union-attr]
+    def backward_(v: Value, *args: Any, **kwargs: Any) -> Any:
+        if recording() is not None:
+            raise RuntimeError(
+                f"backward() inside a compiled function ({learners_line()}): return the "
+                "loss, and call .backward() on what the compiled function returns")
+        return backward(v, *args, **kwargs)
 
-        def grad_set(v: Value, number: Any) -> None:
-            grad.__set__(v, number)  # type: ignore[union-attr]
-
-        for name, replaced in (("item", item_), ("detach", detach_),
-                               ("local_grads", property(local_grads_)),
-                               ("backward", backward_), ("grad", property(grad_get, grad_set))):
-            if name in _original:
-                setattr(Value, name, replaced)
-        _original["max"], _original["min"] = builtins.max, builtins.min
-        builtins.max = largest_or_smallest(builtins.max, "max")
-        builtins.min = largest_or_smallest(builtins.min, "min")
-        Value.data = property(get, set_, doc=data.__doc__)  # type: ignore[method-assign,assignment]
-        Value.__init__ = made  # type: ignore[method-assign,assignment]
-        for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__",
-                     "__float__"):
-            if name in _original:
-                setattr(Value, name, _compared(name, _original[name]))
+    replaced["backward"] = backward_
+    for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__",
+                 "__float__", "__format__", "__repr__", "__int__", "__round__"):
+        if name in has:
+            replaced[name] = _as_number(name, has[name])
+    return replaced
 
 
-def _compared(name: str, original: Any) -> Any:
-    op = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">=", "__eq__": "==",
-          "__ne__": "!="}.get(name)
+_COMPARISONS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">=", "__eq__": "==",
+                "__ne__": "!="}
+
+
+def _as_number(name: str, original: Any) -> Any:
+    """A method of Value that gives its number to code, as a capture sees it: the number
+    followed (a comparison, truth, ``float``, formatting, ``int``), ``repr`` with it."""
+    op = _COMPARISONS.get(name)
 
     def method(v: Value, *other: Any) -> Any:
         found = recording()
         if found is None or (op in ("==", "!=") and isinstance(other[0], Value)):
             return original(v, *other)  # (Values are equal when they are the same node)
         traced = Traced(reading.number_of(v), ("node", v))
-        if name == "__bool__":
-            return bool(traced)
-        if name == "__float__":
-            return float(traced)
-        return traced._compare(op or "", other[0])
+        if op is not None:
+            return traced._compare(op, other[0])
+        if name == "__repr__":
+            return _shown(v, traced._plain("repr"))
+        return getattr(traced, name)(*other)
 
+    method.__name__ = name
     return method
 
 
-def _unpatch() -> None:
-    global _patched
-    with _patch_lock:
-        _patched -= 1
-        if _patched == 0:
-            builtins.max, builtins.min = _original.pop("max"), _original.pop("min")
-            for name, attribute in _original.items():
-                setattr(Value, name, attribute)
-            _original.clear()
+# ----------------------------------------------------------------------------- node builders
+def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
+    """A node builder of the engine as a capture sees it: every node it makes is known as
+    made inside the capture (where it took a constant, with the learner's line), and an op
+    that raises is recorded with its operands."""
+    def build(row: Any, a: Any, b: Any = _NO, *more: Any) -> Any:
+        found = getattr(_state, "recording", None)
+        args = (row, a) if b is _NO else (row, a, b, *more)
+        if found is None:
+            return builder(*args)
+        try:
+            node = builder(*args)
+        except (ArithmeticError, ValueError) as error:
+            found.raised.append(Raised(("node", row, args[1:]), type(error), learners_line()))
+            raise
+        if node.__class__ is not Value:
+            return node
+        found.made[id(node)] = node
+        if builder is not _many:
+            given = found.given
+            if (type(a) in _PLAIN and id(a) not in given) or \
+                    (type(b) in _PLAIN and id(b) not in given):
+                found.lines[id(node)] = learners_line()  # (a constant: explain() says where)
+        if node._row is None and reading.made_without_graph(node):
+            found.no_graph[id(node)] = (builder.__name__, args)
+        return node
+
+    build.__name__ = builder.__name__
+    build.__doc__ = builder.__doc__
+    return build
 
 
-def _line() -> str:
-    return learners_line()
+_NO = object()
+_PLAIN = frozenset((float, int))
+_many = sums.many
+
+
+# ----------------------------------------------------------------------------- functions
+def _followed(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A function of real numbers (``math.exp``) as a capture sees it: of followed numbers,
+    a step of the program (the same function at every run)."""
+    def call(*args: Any) -> Any:
+        if recording() is None or not any(isinstance(a, Traced) for a in args) or not all(
+                isinstance(a, Traced) or type(a) in (float, int, bool) for a in args):
+            return function(*args)
+        return _step(name, function, *args)
+
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
+def _clocks() -> list[tuple[Any, str, Any]]:
+    """The clock, the system's random bytes and NumPy's generators seeded from them, as a
+    capture sees them: refused where the learner's code calls them (a number that changes
+    at every call, which no program can follow)."""
+    found = [(time, name, _refused(getattr(time, name), f"time.{name}()"))
+             for name in ("time", "perf_counter", "monotonic", "process_time", "time_ns",
+                          "perf_counter_ns", "monotonic_ns", "process_time_ns")
+             if hasattr(time, name)]
+    found.append((os, "urandom", _refused(os.urandom, "os.urandom()")))
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        found.append((numpy.random, "default_rng",
+                      _refused(numpy.random.default_rng, "numpy.random.default_rng() with no "
+                               "seed (seeded from the system)", unless_given=True)))
+    return found
+
+
+def _refused(function: Callable[..., Any], what: str,
+             unless_given: bool = False) -> Callable[..., Any]:
+    def call(*args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and not (unless_given and (args or options) and
+                                      (args or (None,))[0] is not None):
+            if user_code(sys._getframe(1).f_code):
+                found.refuse(f"it reads {what}, a number that changes at every call, which "
+                             "a program cannot follow; read it outside the compiled function "
+                             "and pass it in")
+        return function(*args, **options)
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return call
+
+
+def _shown(v: Value, number: float) -> str:
+    """A Value as its repr shows it, with ``number``, its gradient read past the capture's
+    property (a repr is not a read of ``.grad`` a program would need)."""
+    slot = _original_grad[0]
+    held = slot.__get__(v) if slot is not None else 0.0
+    label = v.__dict__.get("label") if hasattr(v, "__dict__") else None
+    row = reading.row_of(v)
+    return (f"Value(data={number!r}, grad={held!r}{f', label={label!r}' if label else ''}"
+            f"{f', op={row.name!r}' if row is not None else ''})")
+
+
+_original_grad: list[Any] = [None]
+
+
+def _printed(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``print`` in a capture: it prints the numbers (no guard: what is printed changes
+    nothing), and it is said once, since a program does not print."""
+    def print(*args: Any, **options: Any) -> None:
+        found = recording()
+        if found is not None:
+            found.effect("it prints (a program does not print again: print outside the "
+                         "compiled function, or from what it returns)")
+            args = tuple(a.value if isinstance(a, Traced) else  # (printing fixes nothing)
+                         _shown(a, reading.number_of(a)) if isinstance(a, Value) else a
+                         for a in args)
+        original(*args, **options)
+
+    return print

@@ -40,7 +40,8 @@ class Checker:
         self.process, self.loaded, self.torch = process, loaded, torch
         self.mode, self.seed, self.report = mode, seed, report
         self.dtype: str = loaded["precision"] if loaded.get("precision") in RTOL else "float64"
-        self.rtol = RTOL[self.dtype]
+        # (central differences are good to about 1e-5: against them, relative 1e-4)
+        self.rtol = RTOL[self.dtype] if torch is not None else max(RTOL[self.dtype], 1e-4)
         self.cls = loaded["class"].rsplit(".", 1)[-1]
         self.sources = loaded.get("sources") or {}
         self.ops: dict[str, dict[str, Any]] = {}

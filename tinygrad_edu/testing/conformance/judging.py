@@ -2,7 +2,8 @@
 kind the difference is (``report.KINDS``) and which named mistake explains it.
 
 The tolerances are the engine's own precision's: relative 1e-6 for float64, 2e-4 for
-float32 (ten times that through a graph), with a floor of that much times 1 for numbers
+float32 (ten times that through a graph; 1e-4 at least against central differences, which
+are good to about 1e-5), with a floor of that much times 1 for numbers
 near 0, so that rounding in a formula that differs from PyTorch's is never a finding; a
 wrong rule is off by far more.
 """

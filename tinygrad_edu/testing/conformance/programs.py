@@ -150,10 +150,11 @@ def _difference(program: Program, leaves: list[float], root: int, i: int,
     tiny = 1e-6
     estimates = []
     # three steps that must all see a straight line, then one as large against the output
-    # as the first is against x, if it sees one too: a step lost in the output's rounding
-    # (x + 2.7e11 at x = 0) gives 0 at the first three and 1 there
+    # (or 1) as the first is against x, if it sees one too: a step lost in the output's
+    # rounding (x + 2.7e11 at x = 0, log(exp(x)) at x = 1e-275) gives 0 at the first three
+    # and 1 there
     for k, h in enumerate((tiny * scale, tiny / 4 * scale, 16 * tiny * scale,
-                           tiny * max(scale, abs(f0)))):
+                           tiny * max(scale, abs(f0), 1.0))):
         up, down = list(leaves), list(leaves)
         up[i], down[i] = x + h, x - h
         f_up, f_down = values_of(program, up)[root], values_of(program, down)[root]

@@ -1,0 +1,703 @@
+"""A differential fuzzer of compile(): random functions of Values written as a learner writes
+them, run as the engine and as a compiled program (native and Python) on the same numbers,
+call after call, with the numbers outside the arguments changed between calls.
+
+Each case is the source of a module (``source``): parameters in a global list and on an
+object, numbers in globals, closure cells, attributes, a class attribute, a list and a dict;
+a function ``f`` made in a closure whose body is random statements over every op of the
+engine, ``.data``/``item()``/``float()`` reads and what a learner does with them (arithmetic,
+``//``, ``%``, ``divmod``, ``sum``, ``max``, formatting and parsing back, ``isinstance`` and
+``type`` tests, branches, NumPy), ``try/except`` around ops that can fail, ops whose result is
+dropped, hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``), a step
+counter, appends, an iterator. Between calls (``mutations``): parameters get new numbers or
+are replaced by new Values, outside numbers change, a list of parameters grows, arguments
+change (new numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy
+floats), gradients are kept or zeroed, a parameter changes between a call and its
+``backward()``.
+
+Every case runs in three copies of its module made from the same source (``Twin``): the
+engine's, the native program's and the Python program's. Each call compares, bit for bit,
+the answer (numbers and their types), every parameter's gradient, the numbers the function
+writes, the random streams, and that no object of the capture leaks out. ``verdict``: ``same``,
+``loud`` (an error the engine does not raise, or another one: a refusal), or ``silent``
+(another number, with no error: what must never happen).
+
+    python -m tests.program.fuzz --seeds 0:5000      # the silent-wrong rate, and a cause each
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import io
+import os
+import random
+import struct
+import sys
+import tempfile
+import types
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.0, 3.0, 1e-300, 1e300, -1e300, 5e-324, 709.0,
+         1e-8, 4.0, -3.0, 0.25]
+UNARY = ["exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "relu", "abs"]
+BINARY = ["+", "-", "*", "/", "**"]
+FLOAT_BINARY = ["+", "-", "*", "/", "//", "%", "**"]
+
+
+def number(rng: random.Random, edge_rate: float = 0.15) -> float:
+    if rng.random() < edge_rate:
+        return rng.choice(EDGES)
+    kind = rng.randrange(3)
+    if kind == 0:
+        return float(rng.randint(-3, 3))
+    return round(rng.uniform(-3.0, 3.0), 3) if kind == 1 else rng.uniform(0.1, 2.0)
+
+
+@dataclass
+class Case:
+    """A generated function and what happens between its calls."""
+
+    seed: int
+    source: str
+    features: set[str]
+    args: list[list[tuple[Any, ...]]]  # per call: each argument's recipe
+    mutations: list[list[tuple[Any, ...]]]  # per call: what changes before it
+    between: list[tuple[Any, ...] | None]  # per call: what changes between it and backward()
+    seeds: list[float | None]  # per call: a seed for backward(), None for 1.0
+    zero: list[bool]  # per call: zero the gradients first
+    random_seed: list[int | None]  # per call: random.seed(...) first, or the stream goes on
+
+
+@dataclass
+class Body:
+    rng: random.Random
+    features: set[str]
+    lines: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    floats: list[str] = field(default_factory=list)
+    counter: int = 0
+    globals_: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+
+    def name(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def value(self) -> str:
+        return self.rng.choice(self.values)
+
+    def float_(self) -> str:
+        return self.rng.choice(self.floats) if self.floats else repr(number(self.rng))
+
+    def add(self, line: str, feature: str | None = None) -> None:
+        self.lines.append(line)
+        if feature:
+            self.features.add(feature)
+
+
+def _statement(b: Body) -> None:
+    rng = b.rng
+    kind = rng.choices(
+        ["binary", "unary", "float_op", "read", "use_float", "branch", "leaf", "detach",
+         "by_hand", "try", "dropped", "random", "np_random", "counter", "append", "iterator",
+         "type_test", "format", "np_ufunc", "fsum", "repr", "leaky", "float_call", "print",
+         "math", "no_grad", "choice", "attr_counter", "schedule", "np_data", "partial"],
+        weights=[10, 8, 6, 6, 6, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                 1, 1, 1, 1, 1, 1, 1])[0]
+    v = b.name("v")
+    x = b.name("x")
+    if kind == "binary":
+        op = rng.choice(BINARY)
+        b.add(f"{v} = {b.value()} {op} {b.value()}")
+        b.values.append(v)
+    elif kind == "unary":
+        b.add(f"{v} = {b.value()}.{rng.choice(UNARY)}()")
+        b.values.append(v)
+    elif kind == "leaky":
+        b.add(f"{v} = {b.value()}.leaky_relu({rng.choice([0.01, 0.5, -0.5])})")
+        b.values.append(v)
+    elif kind == "read":
+        how = rng.choice(["{}.data", "{}.item()", "float({})", "{}.data"])
+        b.add(f"{x} = " + how.format(b.value()), "reads")
+        b.floats.append(x)
+    elif kind == "float_op":
+        op = rng.choice([*FLOAT_BINARY, "divmod", "max", "min", "abs", "sum", "is_integer"])
+        a, c = b.float_(), b.float_()
+        if op == "divmod":
+            b.add(f"{x} = divmod({a}, {c})[{rng.randrange(2)}]", "float_ops")
+        elif op in ("max", "min"):
+            b.add(f"{x} = {op}({a}, {c})", "float_ops")
+        elif op == "abs":
+            b.add(f"{x} = abs({a})", "float_ops")
+        elif op == "sum":
+            b.add(f"{x} = sum([{a}, {c}, {b.float_()}])", "sum")
+        elif op == "is_integer":
+            b.add(f"{x} = 1.5 if float({a}).is_integer() else -0.5", "float_ops")
+        else:
+            b.add(f"{x} = {a} {op} {c}", "float_ops" if op in ("//", "%", "**") else None)
+        b.floats.append(x)
+    elif kind == "use_float":
+        how = rng.choice(["{v} * {x}", "{x} * {v}", "{v} + {x}", "{x} - {v}", "{v} / ({x} + 5.0)"])
+        b.add(f"{v} = " + how.format(v=b.value(), x=b.float_()))
+        b.values.append(v)
+    elif kind == "branch":
+        b.add(f"if {b.value()}.data > {b.float_()}:", "branch")
+        b.add(f"    {v} = {b.value()} * {b.float_()}")
+        b.add("else:")
+        b.add(f"    {v} = {b.value()} - {b.value()}")
+        b.values.append(v)
+    elif kind == "leaf":
+        b.add(f"{v} = Value({b.float_()})", "leaf_from_float")
+        b.values.append(v)
+    elif kind == "detach":
+        b.add(f"{v} = {b.value()}.detach() * {b.value()}", "detach")
+        b.values.append(v)
+    elif kind == "by_hand":
+        a = b.value()
+        b.add(f"{v} = Value({a}.data * 2.0, ({a},), (2.0,))", "by_hand")
+        b.values.append(v)
+    elif kind == "try":
+        a = b.value()
+        b.add("try:", "try")
+        b.add(f"    {v} = {a}.{rng.choice(['log', 'sqrt'])}()")
+        b.add("except (ValueError, ArithmeticError):")
+        b.add(f"    {v} = {a} * 0.5")
+        b.values.append(v)
+    elif kind == "dropped":
+        how = rng.choice(["{v}.log()", "{v}.sqrt()", "1.0 / {x}", "{v} / {x}"])
+        b.add("_ = " + how.format(v=b.value(), x=b.float_()), "dropped")
+    elif kind == "random":
+        how = rng.choice(["random.random()", "random.gauss(0.0, 1.0)", "random.uniform(-1.0, 1.0)"])
+        b.add(f"{x} = {how}", "random")
+        b.floats.append(x)
+    elif kind == "np_random":
+        b.add(f"{x} = float(np.random.normal())", "np_random")
+        b.floats.append(x)
+    elif kind == "counter":
+        b.globals_.add("step")
+        b.add("step += 1", "counter")
+        b.add(f"{x} = 1.0 / step")
+        b.floats.append(x)
+    elif kind == "append":
+        b.add(f"history.append({b.value()}.data)", "append")
+    elif kind == "iterator":
+        b.add(f"{v} = next(picks) * {b.value()}", "iterator")
+        b.values.append(v)
+    elif kind == "type_test":
+        how = rng.choice(["isinstance({x}, float)", "type({x}) is float",
+                          "isinstance({x}, (int, float))"])
+        b.add(f"{x}t = 2.0 if {how.format(x=b.float_())} else 3.0", "type_test")
+        b.add(f"{x} = {x}t")
+        b.floats.append(x)
+    elif kind == "format":
+        how = rng.choice(['float(f"{{{x}:.3g}}")', "float(str({x}))",
+                          "1.0 if str({x} > 0) == 'True' else 2.0", 'float(f"{{{v}:.4f}}")'])
+        b.add(f"{x} = " + how.format(x=b.float_(), v=b.value()), "format")
+        b.floats.append(x)
+    elif kind == "np_ufunc":
+        b.add(f"{x} = np.tanh({b.float_()})", "numpy")
+        b.floats.append(x)
+    elif kind == "fsum":
+        b.add(f"{x} = sum({b.value()}.data for _ in range(3)) + sum([0.1, {b.float_()}])", "sum")
+        b.floats.append(x)
+    elif kind == "repr":
+        b.add(f"{x} = float(len(repr({b.value()})) > 3)", "repr")
+        b.floats.append(x)
+    elif kind == "float_call":
+        b.add(f"{x} = float({b.float_()}) * 2.0", "float_call")
+        b.floats.append(x)
+    elif kind == "print":
+        b.add(f"print({b.value()}.data, {b.value()}, file=out)", "print")
+    elif kind == "math":
+        a = b.value()
+        how = rng.choice(["Value(math.exp(min({a}.data, 5.0)), ({a},), "
+                          "(math.exp(min({a}.data, 5.0)),))",
+                          "{a} * math.tanh({x})", "{a} * math.sqrt(abs({x}))"])
+        b.add(f"{v} = " + how.format(a=a, x=b.float_()), "math")
+        b.values.append(v)
+    elif kind == "no_grad":
+        b.add("with no_grad():", "no_grad_inside")
+        b.add(f"    {v}n = {b.value()} * {b.float_()}")
+        b.add(f"{v} = {b.value()} * {v}n")
+        b.values.append(v)
+    elif kind == "choice":
+        b.add(f"{v} = random.choice(P) * {b.value()}", "choice")
+        b.values.append(v)
+    elif kind == "attr_counter":
+        b.add("model.t += 1", "attr_counter")
+        b.add(f"{x} = 1.0 / model.t")
+        b.floats.append(x)
+    elif kind == "np_data":
+        b.add(f"{x} = float(DATA[{rng.randrange(3)}])", "np_data")
+        b.floats.append(x)
+    elif kind == "partial":
+        b.add(f"{v} = TOOLS['scale']({b.value()})", "partial")
+        b.values.append(v)
+    elif kind == "schedule":
+        b.globals_.add("lr")
+        b.add("lr = lr * 0.5 + 0.25", "schedule")
+        b.floats.append("lr")
+
+
+OUTSIDE = {  # a number from outside the arguments: how f reads it, how it is changed
+    "lr": ("lr", "global_float"),
+    "k": ("k", "cell"),
+    "box": ("box[0]", "list_cell"),
+    "cfg": ("cfg.t", "attribute"),
+    "table": ("table['a']", "dict"),
+    "Cfg": ("Cfg.scale", "class_attribute"),
+    "DATA": ("float(DATA[1])", "np_data"),
+    "TOOLS": ("2.0", "partial"),
+}
+
+
+def generate(seed: int, calls: int = 4) -> Case:
+    """The case of ``seed``: a module's source and what each call changes."""
+    rng = random.Random(seed)
+    features: set[str] = set()
+    n = rng.randint(2, 4)
+    b = Body(rng, features)
+    b.values = [f"p{i}" for i in range(n)]
+    outside = [k for k in OUTSIDE if rng.random() < 0.3]
+    arg_kinds = [rng.choice(["float", "value", "value", "int", "list"]) for _ in
+                 range(rng.randint(0, 3))]
+    params = []
+    for i, kind in enumerate(arg_kinds):
+        params.append(f"a{i}")
+        if kind == "float":
+            b.floats.append(f"a{i}")
+        elif kind == "value":
+            b.values.append(f"a{i}")
+        elif kind == "list":
+            b.values.append(f"a{i}[0]")
+    uses_model = rng.random() < 0.4
+    if uses_model:
+        b.values.append("model.w")
+        b.values.append("model.layers[0][1]")
+    uses_grow = rng.random() < 0.2
+    for key in outside:
+        b.floats.append(OUTSIDE[key][0])
+        features.add(OUTSIDE[key][1])
+    if uses_grow:
+        b.add(f"g{b.counter} = sum(grow, p0)", "grows")
+        b.values.append(f"g{b.counter}")
+    for _ in range(rng.randint(3, 10)):
+        _statement(b)
+    int_arg = [f"a{i}" for i, kind in enumerate(arg_kinds) if kind == "int"]
+    for name in int_arg:
+        b.add(f"v_int = {b.value()} * {name}")
+        b.values.append("v_int")
+    last = b.values[-1]
+    if rng.random() < 0.5:  # (every Value made counts, as a learner sums what matters)
+        pick = rng.sample(b.values, min(3, len(b.values)))
+        b.add(f"loss = {' + '.join(pick)} + {last}")
+    else:
+        b.add(f"loss = {last}")
+    extras = []
+    if b.floats and rng.random() < 0.4:
+        extras.append(rng.choice(b.floats))
+        features.add("returns_number")
+    if rng.random() < 0.2:
+        extras.append(rng.choice(b.values))
+        features.add("returns_value")
+    answer = ", ".join(["loss", *extras])
+    head = [f"        p{i} = P[{i}]" for i in range(n)]
+    declared = []
+    if b.globals_:
+        declared.append(f"        global {', '.join(sorted(b.globals_))}")
+    if "counter" in features:
+        declared.append("        nonlocal calls")
+        b.lines.insert(0, "calls += 1")
+    body = "\n".join(declared + head + ["        " + line for line in b.lines])
+    source = f'''\
+import functools, itertools, math, random
+import numpy as np
+from tinygrad_edu import Value, no_grad
+
+P = [{", ".join(f"Value({number(rng)!r})" for _ in range(n))}]
+lr = {number(rng, 0.0)!r}
+box = [{number(rng, 0.0)!r}]
+table = {{"a": {number(rng, 0.0)!r}}}
+step = 0
+history = []
+grow = [Value({number(rng)!r})]
+out = None
+DATA = np.array([{number(rng, 0.0)!r}, {number(rng, 0.0)!r}, {number(rng, 0.0)!r}])
+
+
+def scaled(by, v):
+    return v * by
+
+
+TOOLS = {{"scale": functools.partial(scaled, {number(rng, 0.0)!r})}}
+
+
+class Cfg:
+    scale = {number(rng, 0.0)!r}
+
+
+class Model:
+    t = 0
+
+
+cfg = Cfg()
+cfg.t = {number(rng, 0.0)!r}
+model = Model()
+model.w = Value({number(rng)!r})
+model.layers = [[Value({number(rng)!r}), Value({number(rng)!r})]]
+picks = itertools.cycle([model.w, P[0], grow[0]])
+
+
+def make():
+    k = {number(rng, 0.0)!r}
+    calls = 0
+
+    def f({", ".join(params)}):
+{body}
+        return {answer}
+
+    def set_k(new):
+        nonlocal k
+        k = new
+
+    return f, set_k
+
+
+f, set_k = make()
+'''
+    args = []
+    for _ in range(calls):
+        recipe = []
+        for kind in arg_kinds:
+            if kind == "float":
+                recipe.append(("float", number(rng), rng.random() < 0.2))  # (a NumPy float)
+            elif kind == "int":
+                recipe.append(("int", rng.choice([1, 2, 2, 3])))
+            elif kind == "list":
+                recipe.append(("list", number(rng), number(rng)))
+            else:
+                how = rng.choices(["leaf", "same", "node", "no_grad", "global"],
+                                  weights=[8, 2, 2, 1, 1])[0]
+                recipe.append(("value", how, number(rng), number(rng)))
+                if how != "leaf":
+                    features.add(f"arg_{how}")
+            if kind in ("float", "int") and recipe[-1][0] == "float" and recipe[-1][2]:
+                features.add("numpy_arg")
+        args.append(recipe)
+    mutations = []
+    between: list[tuple[Any, ...] | None] = []
+    for call in range(calls):
+        changes: list[tuple[Any, ...]] = []
+        if call > 0:
+            for _ in range(rng.randint(1, 3)):
+                what = rng.choices(["data", "rebind", "outside", "grow", "model"],
+                                   weights=[6, 2, 4 if outside else 0, 1 if uses_grow else 0,
+                                            1 if uses_model else 0])[0]
+                if what == "data":
+                    changes.append(("data", rng.randrange(n), number(rng)))
+                elif what == "rebind":
+                    changes.append(("rebind", rng.randrange(n), number(rng)))
+                    features.add("rebind")
+                elif what == "outside":
+                    changes.append(("outside", rng.choice(outside), number(rng, 0.05)))
+                elif what == "grow":
+                    changes.append(("grow", number(rng)))
+                else:
+                    changes.append(("model", number(rng)))
+        mutations.append(changes)
+        if rng.random() < 0.1:
+            between.append(("data", rng.randrange(n), number(rng)))
+            features.add("changed_before_backward")
+        else:
+            between.append(None)
+    seeds = [None if rng.random() < 0.8 else rng.choice([2.0, -0.5]) for _ in range(calls)]
+    zero = [rng.random() < 0.7 for _ in range(calls)]
+    if not all(zero):
+        features.add("gradients_held")
+    random_seed = [rng.randrange(3) if rng.random() < 0.5 else None for _ in range(calls)]
+    return Case(seed, source, features, args, mutations, between, seeds, zero, random_seed)
+
+
+# --------------------------------------------------------------------------- running one
+
+
+def bits(x: Any) -> Any:
+    """A number as its exact bits and type (NaN as NaN); anything else by type and repr."""
+    if type(x) is float:
+        return ("float", "nan" if x != x else struct.pack("<d", x).hex())
+    if type(x) in (int, bool):
+        return (type(x).__name__, x)
+    if type(x).__name__ == "float64":
+        return ("float64", "nan" if x != x else struct.pack("<d", float(x)).hex())
+    return (type(x).__name__, repr(x))
+
+
+class Twin:
+    """One copy of a case's module, run as ``mode``: ``engine``, ``native`` or ``python``."""
+
+    def __init__(self, case: Case, mode: str, folder: str, compile_: Any) -> None:
+        self.mode = mode
+        path = os.path.join(folder, f"case_{case.seed}_{mode}.py")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(case.source)
+        module = types.ModuleType(f"case_{case.seed}_{mode}")
+        module.__file__ = path
+        exec(compile(case.source, path, "exec"), module.__dict__)
+        self.module = module
+        module.out = io.StringIO()
+        self.step = module.f if mode == "engine" else compile_(module.f, native=mode == "native")
+        self.arg_values: list[Any] = []
+        self.warned: list[str] = []
+
+    def interest(self) -> list[Any]:
+        """The Values whose gradients are compared, in an order every twin shares."""
+        m = self.module
+        return [*m.P, *m.grow, m.model.w, *m.model.layers[0], *self.arg_values]
+
+    def arguments(self, recipe: list[tuple[Any, ...]]) -> list[Any]:
+        from tinygrad_edu import Value, no_grad
+
+        made: list[Any] = []
+        self.arg_values = []
+        for item in recipe:
+            if item[0] == "float":
+                if item[2]:
+                    import numpy as np
+
+                    made.append(np.float64(item[1]))
+                else:
+                    made.append(item[1])
+            elif item[0] == "int":
+                made.append(item[1])
+            elif item[0] == "list":
+                pair = [Value(item[1]), Value(item[2])]
+                self.arg_values += pair
+                made.append(pair)
+            else:
+                _, how, a, c = item
+                if how == "same" and any(isinstance(x, Value) for x in made):
+                    made.append(next(x for x in made if isinstance(x, Value)))
+                elif how == "node":
+                    u, w = Value(a), Value(c)
+                    self.arg_values += [u, w]
+                    made.append(u * w)
+                elif how == "no_grad":
+                    u = Value(a)
+                    self.arg_values.append(u)
+                    with no_grad():
+                        made.append(u * 2.0)
+                elif how == "global":
+                    made.append(self.module.P[0])
+                else:
+                    x = Value(a)
+                    self.arg_values.append(x)
+                    made.append(x)
+        return made
+
+    def mutate(self, change: tuple[Any, ...]) -> None:
+        from tinygrad_edu import Value
+
+        m = self.module
+        kind = change[0]
+        if kind == "data":
+            m.P[change[1]].data = change[2]
+        elif kind == "rebind":
+            m.P[change[1]] = Value(change[2])
+        elif kind == "grow":
+            m.grow.append(Value(change[1]))
+        elif kind == "model":
+            m.model.w = Value(change[1])
+        elif kind == "outside":
+            key, new = change[1], change[2]
+            if key == "lr":
+                m.lr = new
+            elif key == "k":
+                m.set_k(new)
+            elif key == "box":
+                m.box[0] = new
+            elif key == "cfg":
+                m.cfg.t = new
+            elif key == "table":
+                m.table["a"] = new
+            elif key == "Cfg":
+                m.Cfg.scale = new
+            elif key == "DATA":
+                m.DATA[1] = new
+            elif key == "TOOLS":
+                m.TOOLS["scale"] = functools.partial(m.scaled, new)
+
+    def call(self, case: Case, k: int) -> list[Any]:
+        """Call ``k``: what it gave, every gradient, the numbers it wrote, the streams."""
+        import numpy as np
+
+        for change in case.mutations[k]:
+            self.mutate(change)
+        if case.zero[k]:
+            for v in self.interest():
+                v.grad = 0.0
+        args = self.arguments(case.args[k])
+        if case.zero[k]:
+            for v in self.arg_values:
+                v.grad = 0.0
+        seen: list[Any] = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                answer = self.step(*args)
+                loss = answer[0] if isinstance(answer, tuple) else answer
+                seen.append(("answer", [bits(_number(x)) for x in
+                                        (answer if isinstance(answer, tuple) else (answer,))]))
+                if case.between[k] is not None:
+                    self.mutate(case.between[k])
+                seed = case.seeds[k]
+                if seed is None:
+                    loss.backward()
+                else:
+                    loss.backward(seed)
+            except Exception as error:  # (the engine's errors, compared by type and words)
+                seen.append(("error", type(error).__name__, _words(str(error))))
+        self.warned += [str(w.message) for w in caught
+                        if "runs as Python, not natively" not in str(w.message)]
+        m = self.module
+        seen.append(("grads", [bits(v.grad) for v in self.interest()]))
+        seen.append(("numbers", [bits(x) for x in (m.step, m.lr, m.box[0], m.cfg.t,
+                                                   m.table["a"], m.Cfg.scale, m.model.t,
+                                                   *m.DATA.tolist())]))
+        seen.append(("streams", hash(random.getstate()), np.random.get_state()[2]))
+        leaks = [type(x).__name__ for x in _everything(m) if type(x).__name__ == "Traced"]
+        seen.append(("leaks", leaks))
+        seen.append(("history", [bits(x) for x in m.history]))
+        return seen
+
+
+def _number(x: Any) -> Any:
+    data = getattr(x, "data", None)
+    if type(x).__name__ in ("Value", "Result"):
+        return data
+    return x
+
+
+def _words(text: str) -> str:
+    """An error's message without what differs between copies of a module (its file)."""
+    return text.replace("_native.py", ".py").replace("_python.py", ".py").replace(
+        "_engine.py", ".py")
+
+
+def _everything(module: types.ModuleType) -> list[Any]:
+    """The objects the module's globals reach (lists, dicts, attributes), for a leak check."""
+    found: list[Any] = []
+    seen: set[int] = set()
+    stack = [v for k, v in vars(module).items() if not k.startswith("__")]
+    while stack and len(found) < 10_000:
+        x = stack.pop()
+        if id(x) in seen or isinstance(x, (types.ModuleType, type, types.FunctionType)):
+            continue
+        seen.add(id(x))
+        found.append(x)
+        if isinstance(x, (list, tuple)):
+            stack += list(x)
+        elif isinstance(x, dict):
+            stack += list(x.values())
+        elif hasattr(x, "__dict__") and type(x).__name__ in ("Model", "Cfg"):
+            stack += list(vars(x).values())
+    return found
+
+
+def run(case: Case, compile_: Any = None, modes: tuple[str, ...] = ("native", "python")
+        ) -> tuple[str, str]:
+    """The case's verdict, ``same``, ``loud`` or ``silent``, and what differed first."""
+    if compile_ is None:
+        from tinygrad_edu.program import compile as compile_
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        twins = [Twin(case, "engine", folder, compile_)] + [Twin(case, m, folder, compile_)
+                                                           for m in modes]
+        verdict, why = "same", ""
+        for k in range(len(case.args)):
+            if case.random_seed[k] is not None:
+                random.seed(case.random_seed[k])
+                np.random.seed(case.random_seed[k])
+            state, np_state = random.getstate(), np.random.get_state()
+            results = []
+            for twin in twins:
+                random.setstate(state)
+                np.random.set_state(np_state)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    results.append(twin.call(case, k))
+            want = results[0]
+            for twin, got in zip(twins[1:], results[1:]):
+                found = _compare(want, got, twin)
+                if found is None:
+                    continue
+                kind, what = found
+                return kind, f"call {k} ({twin.mode}): {what}"  # (after it, twins differ)
+    return verdict, why
+
+
+def _compare(want: list[Any], got: list[Any], twin: Twin) -> tuple[str, str] | None:
+    said = " ".join(twin.warned)
+    for a, b in zip(want, got):
+        if a == b:
+            continue
+        if a[0] == "error" or b[0] == "error":
+            if a[0] == "error" and b[0] == "error" and a[1] == b[1]:
+                return "loud", f"another message: {a[2]!r} / {b[2]!r}"
+            if b[0] == "error":
+                return "loud", f"{b[1]}: {b[2]}"
+            return "silent", f"the engine raises {a[1]}: {a[2]}; the program gives {b}"
+        if a[0] == "history" and ("history" in said or "append" in said):
+            continue  # (said at the capture: a program does not append)
+        if a[0] == "grads" and any(x[0] == "error" for x in got):
+            return "loud", "gradients after an error"
+        return "silent", f"{a[0]}: engine {a[1:]} program {b[1:]}"
+    return None
+
+
+def sweep(seeds: range, compile_: Any = None, modes: tuple[str, ...] = ("native", "python"),
+          show: bool = False) -> dict[str, Any]:
+    """Every seed's verdict: the counts, and the features of the silent ones."""
+    counts = {"same": 0, "loud": 0, "silent": 0}
+    silent: list[tuple[int, str, set[str]]] = []
+    loud: list[tuple[int, str]] = []
+    for seed in seeds:
+        case = generate(seed)
+        try:
+            verdict, why = run(case, compile_, modes)
+        except Exception as error:  # (the fuzzer's own failure is a finding too)
+            verdict, why = "loud", f"the run failed: {type(error).__name__}: {error}"
+        counts[verdict] += 1
+        if verdict == "silent":
+            silent.append((seed, why, case.features))
+        elif verdict == "loud":
+            loud.append((seed, why))
+        if show and verdict != "same":
+            print(seed, verdict, why[:300], sorted(case.features), flush=True)
+    return {"counts": counts, "silent": silent, "loud": loud}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="0:200", help="START:STOP")
+    parser.add_argument("--show", action="store_true", help="print every case that differs")
+    parser.add_argument("--modes", default="native,python")
+    options = parser.parse_args(argv)
+    start, stop = map(int, options.seeds.split(":"))
+    found = sweep(range(start, stop), modes=tuple(options.modes.split(",")), show=options.show)
+    total = sum(found["counts"].values())
+    print(found["counts"], f"silent: {found['counts']['silent'] / total:.1%} of {total}")
+    causes: dict[str, int] = {}
+    for _, _, features in found["silent"]:
+        for feature in features:
+            causes[feature] = causes.get(feature, 0) + 1
+    print("features of the silent cases:", sorted(causes.items(), key=lambda kv: -kv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

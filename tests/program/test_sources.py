@@ -1,0 +1,533 @@
+"""Every way a number reaches a compiled function's graph, attacked as a learner's code does:
+changed between calls, the program gives the engine's numbers bit for bit (or captures again,
+or says why not, naming the line). One test per source of docs/guides/programs.md's table,
+"What a program follows, guards and refuses"."""
+
+import random
+import struct
+import sys
+import warnings
+
+import pytest
+
+from tinygrad_edu import Value, no_grad
+from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
+
+np = pytest.importorskip("numpy")
+
+LR = 0.5
+STEP = 0
+HISTORY: list = []
+W = Value(2.0)
+PARAMS = [Value(1.0), Value(-2.0)]
+GROWS = [Value(1.0)]
+
+
+class Config:
+    scale = 2.0
+
+
+CFG = Config()
+CFG.t = 1.5
+TABLE = {"a": 0.25}
+
+
+def bits(x):
+    return ("nan" if x != x else struct.pack("<d", x)) if type(x) is float else (type(x), x)
+
+
+def same(step, f, leaves, *args):
+    """The compiled call and the engine's on the same numbers: value and every gradient."""
+    for leaf in leaves:
+        leaf.grad = 0.0
+    ours = step(*args)
+    ours_loss = ours[0] if isinstance(ours, tuple) else ours
+    ours_loss.backward()
+    got = [bits(ours_loss.data)] + [bits(leaf.grad) for leaf in leaves]
+    for leaf in leaves:
+        leaf.grad = 0.0
+    theirs = f(*args)
+    loss = theirs[0] if isinstance(theirs, tuple) else theirs
+    loss.backward()
+    want = [bits(loss.data)] + [bits(leaf.grad) for leaf in leaves]
+    assert got == want
+    return ours
+
+
+def test_a_global_number_that_changes_is_read_at_every_call():
+    global LR
+
+    def f():
+        return W * LR
+
+    step = compile(f)
+    for lr in (0.5, 3.0, -1.25, 7.0, 0.1):
+        LR = lr
+        same(step, f, [W])
+    LR = 0.5
+    assert step.captures == 2  # (the second saw LR change: an input from then on)
+    assert "LR" in step.explain() and "read at every call" in step.explain()
+
+
+def test_closure_cells_a_nonlocal_and_a_list_cell():
+    def make():
+        k = 1.0
+        box = [1.0]
+
+        def f():
+            return W * k * box[0]
+
+        def set_k(v):
+            nonlocal k
+            k = v
+
+        return f, set_k, box
+
+    f, set_k, box = make()
+    step = compile(f)
+    for k, b in ((1.0, 1.0), (4.0, 1.0), (4.0, 7.0), (-2.0, 0.5), (3.0, 3.0)):
+        set_k(k)
+        box[0] = b
+        same(step, f, [W])
+    assert step.captures <= 3
+
+
+def test_attributes_class_attributes_and_dict_items():
+    def f():
+        return W * CFG.t + W * Config.scale * TABLE["a"]
+
+    step = compile(f)
+    for t, scale, a in ((1.5, 2.0, 0.25), (4.0, 2.0, 0.25), (4.0, -3.0, 0.25), (1.0, 1.0, 9.0)):
+        CFG.t, Config.scale, TABLE["a"] = t, scale, a
+        same(step, f, [W])
+    CFG.scale = 10.0  # (an attribute of the instance now hides the class's)
+    same(step, f, [W])
+    del CFG.scale
+    CFG.t, Config.scale, TABLE["a"] = 1.5, 2.0, 0.25
+
+
+def test_a_parameter_replaced_by_a_new_value_is_seen():
+    class Model:
+        pass
+
+    model = Model()
+    model.w = Value(2.0)
+
+    def f():
+        return PARAMS[0] * 2.0 + model.w * PARAMS[1]
+
+    step = compile(f)
+    same(step, f, [PARAMS[0], PARAMS[1], model.w])
+    PARAMS[0] = Value(5.0)
+    same(step, f, [PARAMS[0], PARAMS[1], model.w])
+    model.w = Value(-3.0)
+    same(step, f, [PARAMS[0], PARAMS[1], model.w])
+    PARAMS[0] = Value(1.0)
+
+
+def test_a_list_of_parameters_that_grows():
+    def f():
+        return sum(GROWS) * 1.0
+
+    step = compile(f)
+    for _ in range(3):
+        same(step, f, list(GROWS))
+        GROWS.append(Value(len(GROWS) + 0.5))
+    del GROWS[1:]
+
+
+def test_an_iterator_from_outside_is_refused_naming_the_line():
+    picks = iter([W, PARAMS[0]])
+
+    def f():
+        return next(picks) * 2.0
+
+    with pytest.raises(RuntimeError,
+                       match=r"picks \(a closure cell\), an iterator .* test_sources\.py:\d+: ret"):
+        compile(f)()
+
+
+def test_random_draws_are_the_engines_for_the_same_seed():
+    def f():
+        noise = random.gauss(0.0, 1.0) + random.random() * np.random.normal()
+        keep = random.random() > 0.3  # (dropout)
+        return W * noise * (2.0 if keep else 0.0) + W * random.uniform(-1.0, 1.0)
+
+    step = compile(f)
+    for seed in range(8):
+        random.seed(seed)
+        np.random.seed(seed)
+        state = random.getstate(), np.random.get_state()
+        ours = step()
+        ours.backward()
+        after = random.getstate(), np.random.get_state()[1].tolist()
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        loss = f()
+        assert bits(ours.data) == bits(loss.data)
+        assert after == (random.getstate(), np.random.get_state()[1].tolist())
+    assert step.captures == 2  # (the dropout's branch, both ways)
+
+
+def test_a_random_choice_picks_the_program():
+    choices = [W, PARAMS[1]]
+
+    def f():
+        return random.choice(choices) * random.randint(1, 3)
+
+    step = compile(f)
+    for seed in range(12):
+        random.seed(seed)
+        ours = step().data
+        random.seed(seed)
+        assert ours == f().data
+    assert step.captures <= 6  # (each of the 2 x 3 ways at most once)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: random.Random(0), lambda: np.random.default_rng(0), lambda: np.random.RandomState(0)])
+def test_another_generator_is_refused(make):
+    rng = make()
+
+    def f():
+        return W * float(rng.random() if hasattr(rng, "random") else rng.rand())
+
+    with pytest.raises(RuntimeError, match=r"a random generator of its own|cannot follow"):
+        compile(f)()
+
+
+def test_the_clock_and_an_unseeded_generator_are_refused():
+    import time
+
+    def clock():
+        return W * (time.perf_counter() % 1.0)
+
+    def unseeded():
+        return W * np.random.default_rng().random()
+
+    for f in (clock, unseeded):
+        with pytest.raises(RuntimeError, match="changes at every call"):
+            compile(f)()
+
+
+def test_a_step_counter_written_inside_is_written_at_every_call():
+    global STEP
+
+    class Optimizer:
+        t = 0
+
+    opt = Optimizer()
+
+    def make():
+        calls = 0
+
+        def f():
+            global STEP
+            nonlocal calls
+            STEP += 1
+            calls += 1
+            opt.t += 1
+            return W * (1.0 / STEP) + W * calls - W * opt.t
+
+        return f
+
+    f = make()
+    engine = make()
+    step = compile(f)
+    for _ in range(6):
+        before = (STEP, opt.t)
+        ours = step().data
+        after = (STEP, opt.t)
+        STEP, opt.t = before
+        assert ours == engine().data
+        assert after == (STEP, opt.t)
+    assert step.captures <= 3
+    STEP = 0
+
+
+def test_writing_a_value_to_a_global_is_refused_with_the_line():
+    def f():
+        global LR
+        LR = W * 2.0  # (a Value, where a number was)
+        return W * 3.0
+
+    with pytest.raises(RuntimeError, match=r"writes Value to LR .*test_sources\.py:\d+"):
+        compile(f)()
+
+
+def test_prints_are_said_once_and_appends_make_it_the_engines(capsys):
+    def prints():
+        loss = W * 3.0
+        print(loss.data, loss)
+        return loss
+
+    def appends():
+        loss = W * 3.0
+        HISTORY.append(loss.data)  # (a program does not append: each call is the engine's)
+        return loss
+
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        step = compile(prints)
+        for _ in range(3):
+            step()
+        other = compile(appends)
+        for _ in range(6):
+            other()
+    assert capsys.readouterr().out.count("6.0") == 2  # (printed once, by the capture)
+    assert step.captures == 1 and [type(x) for x in HISTORY] == [float] * 6  # (no leak)
+    text = [str(w.message) for w in said if w.category is ProgramWarning]
+    assert sum("prints" in t for t in text) == 1 and sum("changes HISTORY" in t for t in text) == 1
+    assert any("runs as the engine" in t for t in text) and other.engine_calls == 1
+    HISTORY.clear()
+
+
+# ------------------------------------------------------------------- the fuzzer's causes
+def test_cause_1_the_same_value_given_twice_or_also_read_from_outside():
+    def f(a, b):
+        return a * b + W * a
+
+    step = compile(f)
+    x, y = Value(2.0), Value(3.0)
+    same(step, f, [x, y, W], x, y)
+    same(step, f, [x, W], x, x)  # (one Value for both)
+    same(step, f, [x, W], W, x)  # (the global as an argument)
+    z = Value(-1.0)
+    same(step, f, [x, z, W], x, z)
+
+
+def test_cause_2_a_node_given_runs_as_the_engine():
+    def f(a):
+        return a * W
+
+    step = compile(f)
+    u, v = Value(2.0), Value(3.0)
+    same(step, f, [u, W], u)
+    same(step, f, [u, v, W], u * v)  # (its leaves get their gradients)
+    assert step.engine_calls == 1
+
+
+def test_cause_3_a_caught_engine_error_must_raise_again():
+    x = Value(-1.0)
+
+    def f():
+        try:
+            y = x.log()
+        except ValueError:
+            y = x * 2.0
+        return y
+
+    step = compile(f)
+    for number in (-1.0, -2.0, 3.0, -4.0):
+        x.data = number
+        same(step, f, [x])
+
+
+def test_cause_4_isinstance_and_type_of_a_followed_number():
+    def f():
+        d = W.data
+        a = 2.0 if isinstance(d, float) else 3.0
+        b = 5.0 if type(d) is float else 7.0
+        return W * a * b
+
+    step = compile(f)
+    same(step, f, [W])
+    assert step().data == 20.0
+
+
+def test_cause_5_str_of_a_comparison_is_true_or_false():
+    def f():
+        return W * (1.0 if str(W.data > 0) == "True" else 2.0)
+
+    step = compile(f)
+    for number in (2.0, -1.0, 3.0):
+        W.data = number
+        same(step, f, [W])
+    W.data = 2.0
+
+
+def test_cause_6_formatting_a_value_and_parsing_it_back():
+    def f():
+        return W * float(f"{W:.3g}")
+
+    step = compile(f)
+    for number in (2.0, 2.5, 3.25):
+        W.data = number
+        same(step, f, [W])
+    W.data = 2.0
+
+
+def test_cause_7_a_power_that_turns_complex_is_the_engines():
+    x = Value(2.0)
+
+    def f():
+        p = x.data ** 0.5
+        return x * (p.real if isinstance(p, complex) else p)
+
+    step = compile(f)
+    for number in (2.0, 4.0, -4.0, 9.0):
+        x.data = number
+        same(step, f, [x])
+
+
+def test_cause_8_errors_in_code_the_program_drops():
+    x = Value(2.0)
+
+    def f():
+        _ = x.log()  # (unused)
+        _ = 1.0 / x.data
+        return x * (x ** Value(0.5))  # (a Value made inside as the exponent: its rule runs)
+
+    step = compile(f)
+    for number in (2.0, -1.0, 0.0, 3.0):
+        x.data = number
+        try:
+            ours = step().data
+        except (ValueError, ArithmeticError) as error:
+            with pytest.raises(type(error)):
+                f()
+        else:
+            assert ours == f().data
+
+
+def test_cause_9_sum_of_floats_as_this_python_sums():
+    x = Value(1.0)
+
+    def f():
+        return x * sum([x.data * 1e16, 1.0, -x.data * 1e16])
+
+    step = compile(f)
+    for number in (1.0, 2.0):
+        x.data = number
+        assert step().data == f().data  # (3.12 on: 1.0; before: 0.0)
+    assert f().data == (1.0 * x.data if sys.version_info >= (3, 12) else 0.0)
+
+
+def test_cause_10_to_torch_passes_no_gradient_through_data():
+    torch = pytest.importorskip("torch")
+    from tinygrad_edu.program.torch import to_torch
+
+    a = Value(1.5)
+
+    def f():
+        return (a - a.data).exp() + (a * a.item()) + a.detach() * a
+
+    step = compile(f)
+    step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        in_torch = to_torch(step.program())
+        leaves = in_torch.leaves()
+        out = in_torch(*leaves)
+        grad = torch.autograd.grad(out, leaves)[0].item()
+    a.grad = 0.0
+    f().backward()
+    assert abs(grad - a.grad) <= 1e-12 * abs(a.grad)
+
+
+def test_cause_11_numpy_floats_keep_numpys_numbers():
+    def f(k):
+        return W * (k / 0.0 if k > 5 else k)  # (NumPy: inf, with a warning; Python: an error)
+
+    step = compile(f)
+    with np.errstate(divide="ignore"):
+        for k in (1.0, 7.0, 2.0):
+            same(step, f, [W], np.float64(k))
+
+
+def test_cause_12_a_value_made_under_no_grad_given():
+    def f(a):
+        return a
+
+    step = compile(f)
+    step(Value(2.0)).backward()
+    with no_grad():
+        made = W * 2.0
+    with pytest.raises(RuntimeError, match="no_grad"):
+        step(made).backward()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        f(made).backward()
+
+
+def test_cause_13_backward_later_uses_the_numbers_of_its_own_call():
+    x = Value(3.0)
+
+    def f():
+        return x * x
+
+    step = compile(f)
+    step()
+    x.grad = 1.0
+    ours = step()
+    x.data = 10.0  # (between the call and its backward)
+    ours.backward()
+    got = x.grad
+    x.data, x.grad = 3.0, 1.0
+    theirs = f()
+    x.data = 10.0
+    theirs.backward()
+    assert got == x.grad == 7.0
+
+
+# ------------------------------------------------------------------- loud, now right
+@pytest.mark.parametrize("native", [True, False])
+def test_compile_a_lambda(native):
+    step = compile(lambda x: (x * W).tanh(), native=native)
+    x = Value(0.5)
+    same(step, lambda x: (x * W).tanh(), [x, W], x)
+    assert "def _lambda_(" in step.source()
+
+
+def test_followed_numbers_have_every_operator():
+    def f():
+        d = W.data
+        q, r = divmod(d * 3.5, 1.25)
+        return W * (d // 0.75) + W * (d % 0.75) + W * q + W * r + \
+            W * (2.0 if (d * 2).is_integer() else 3.0)
+
+    step = compile(f)
+    for number in (2.0, 2.3, -1.7, 5.0):
+        W.data = number
+        same(step, f, [W])
+    W.data = 2.0
+    assert step.captures <= 2
+
+
+def test_repr_a_hand_made_node_and_numpy_inside():
+    import math
+
+    x = Value(0.3)
+
+    def f():
+        shown = repr(x)  # (not refused)
+        node = Value(math.exp(x.data), (x,), (math.exp(x.data),))  # (microgpt's way)
+        return node * float(np.tanh(x.data)) + len(shown) * 0.0  # (the text read: fixed)
+
+    step = compile(f)
+    for number in (0.3, 0.7, -0.2, 0.7):
+        x.data = number
+        same(step, f, [x])
+    assert step.captures == 3
+
+
+def test_verify_compares_with_the_engine_and_names_what_differs():
+    import array
+
+    from tinygrad_edu.program.capture import ProgramMismatch
+
+    held = array.array("d", [2.0])  # (an object the capture does not look into)
+
+    def f():
+        return W * held[0]
+
+    step = compile(f, verify=1)
+    step()
+    assert "unknown origin" in step.explain()
+    held[0] = 5.0
+    with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"):
+        step()
+    good = compile(lambda: W * LR, verify=1)
+    for _ in range(3):
+        good()
+    assert good.checked == 2

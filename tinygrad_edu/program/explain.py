@@ -1,0 +1,264 @@
+"""Asking a compiled function where its numbers come from (``Compiled.explain()``), and
+checking it (``compile(f, verify=N)``: every N-th call runs the engine beside the program
+and compares, bit for bit).
+
+``explain()`` lists, for every program kept: its arguments (inputs, leaves bound at every
+call, what picks the program), the places outside the function it reads (the leaves of the
+graph by where they were found, the numbers guarded, the numbers read at every call), the
+random draws, the numbers it writes, the guards with their lines, the constants it fixed and
+the constants of unknown origin (each with the learner's line), what was refused or said,
+and why each capture after the first was made.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import types
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.graph import walk
+from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program.tape import NumberStep, Raises, Step
+from tinygrad_edu.program.traced import user_code
+
+__all__ = ["ProgramMismatch", "explain", "verify"]
+
+
+class ProgramMismatch(AssertionError):
+    """``verify=``: a program's numbers differ from the engine's (the message says where)."""
+
+
+def explain(compiled: Any) -> str:
+    """The sources of a compiled function's numbers, as text (see the module's docstring)."""
+    count = sum(len(v) for v in compiled.programs.values())
+    lines = [f"{compiled.__name__}: {count} program(s) for {len(compiled.programs)} "
+             f"structure(s); {compiled.captures} capture(s), {compiled.runs} run(s) as a "
+             f"program, {compiled.engine_calls} call(s) as the engine"
+             f"{f', {compiled.checked} checked against the engine' if compiled.checked else ''}"]
+    if compiled.why:
+        lines.append("captured again because:")
+        lines += [f"  {k + 2}. {why}" for k, why in enumerate(compiled.why)]
+    if compiled.engine_calls:
+        lines.append("a call given a node (a Value made by an op) runs as the engine: a "
+                     "program cannot pass gradients into the graph it came from")
+    if compiled.dynamic:
+        lines.append("numbers read at every call (they changed once): " +
+                     ", ".join(sorted(_said(key) for key in compiled.dynamic)))
+    for entries in compiled.programs.values():
+        for k, entry in enumerate(entries):
+            lines += _entry(entry, k + 1)
+    if compiled.said:
+        lines.append("said at a capture (a program does not do it again):")
+        lines += [f"  {said}" for said in sorted(compiled.said)]
+    return "\n".join(lines)
+
+
+def _said(key: tuple[Any, ...]) -> str:
+    """A place's name as Python says it (``model.t``, ``box[0]``), from its key."""
+    root = key[0]
+    name = root[2] if len(root) > 2 else "?"
+    attributes = False
+    for step in key[1:]:
+        if step == ("attr", "__dict__"):
+            attributes = True
+            continue
+        name += f".{step[1]}" if step[0] == "attr" or attributes else f"[{step[1]!r}]"
+        attributes = False
+    return name
+
+
+def _entry(entry: Any, number: int) -> list[str]:
+    tape = entry.program.tape
+    program = entry.program
+    kind = getattr(program, "kind", "Python")
+    why = getattr(program, "reason", "")
+    lines = [f"program {number}: {tape.nodes} nodes, run as {kind}"
+             f"{f' ({why})' if why else ''}, {entry.runs} run(s)"]
+    record = entry.record
+    arguments = [o for o in record.inputs if o[0] == "arg"]
+    if arguments:
+        lines.append(f"  {len(arguments)} number argument(s): inputs of the program")
+    if entry.arg_leaves:
+        lines.append(f"  {len(entry.arg_leaves)} Value argument(s): leaves, bound at every "
+                     "call")
+    outside = entry.outside
+    where = outside.walk.where if outside is not None else {}
+    found, unknown = [], []
+    given = {id(leaf) for k, leaf in enumerate(entry.leaves)
+             if any(k == a for a, _ in entry.arg_leaves)}
+    for _, leaf in tape.leaves:
+        if id(leaf) in given:
+            continue
+        places = where.get(id(leaf))
+        if places:
+            found.append(places[0].said())
+        else:
+            unknown.append(_value(leaf))
+    if found:
+        lines.append(f"  leaves read at every call, guarded where found: {_some(found)}")
+    if unknown:
+        lines.append("  leaves of unknown origin (read by identity; verify= checks): "
+                     f"{_some(unknown)}")
+    if tape.inner:
+        lines.append(f"  nodes made before the capture (their numbers read at every call): "
+                     f"{_some([_value(n) for _, n in tape.inner])}")
+    if outside is not None:
+        numbers = [p for p in outside.walk.places if p.kind == "number"]
+        inputs = {id(p) for p in outside.inputs}
+        fixed = [f"{p.said()} = {p.value!r}" for p in numbers if id(p) not in inputs]
+        read = [p.said() for p in outside.inputs]
+        if fixed:
+            lines.append(f"  numbers from outside, guarded to stay the same: {_some(fixed)}")
+        if read:
+            lines.append(f"  numbers from outside read at every call: {_some(read)}")
+        if outside.walk.full:
+            lines.append("  (more was reachable from outside than a capture walks: the rest "
+                         "is not guarded; verify= checks)")
+    if entry.draws is not None:
+        lines.append("  random draws, made again at every call:")
+        lines += [f"    {draw!r}" for draw in entry.draws.calls]
+    for place, written in entry.writes:
+        what = "the program's number" if isinstance(written, int) else repr(written[0])
+        lines.append(f"  writes {place.said()} = {what} at every call")
+    branches = [c for c in tape.guards if c.op != "same"]
+    constants = [c for c in tape.guards if c.op == "same"]
+    if branches:
+        lines.append("  branches guarded (taken again, or captured again):")
+        lines += [f"    {c.where}" for c in dict.fromkeys(branches)]
+    if constants:
+        lines.append("  numbers fixed where they were used (guarded to the bit):")
+        lines += [f"    {where}" for where in dict.fromkeys(c.where for c in constants)]
+    raised = [s for s in tape.steps if isinstance(s, Raises)]
+    if raised:
+        lines.append("  operations that raised and were caught (they must raise again):")
+        lines += [f"    {s.where}" for s in raised]
+    odd = _unknown_constants(entry)
+    if odd:
+        lines.append("  constants of unknown origin (not in the code that ran, nor found "
+                     "outside; verify= checks):")
+        lines += [f"    {c}" for c in odd]
+    return lines
+
+
+def _value(v: Value) -> str:
+    label = reading.label_of(v)
+    return f"Value({reading.number_of(v)!r}{f', label={label!r}' if label else ''})"
+
+
+def _some(items: list[str], most: int = 8) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _unknown_constants(entry: Any) -> list[str]:
+    """The tape's constants that are neither literals of the code that ran nor found at a
+    place outside, with the learner's line of the node that used them."""
+    tape = entry.program.tape
+    outside = entry.outside
+    literals: set[tuple[type, Any]] = set()
+    codes = outside.watcher.codes if outside is not None else {}
+    stack = [c for c in codes if user_code(c)]
+    while stack:
+        code = stack.pop()
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                stack.append(c)
+            elif type(c) in (int, float):
+                literals.add((type(c), c))
+                literals.add((float, float(c)))
+    where = outside.walk.where if outside is not None else {}
+    lines = entry.record.lines
+    found = []
+    for number, node in tape.origins.values():
+        if (type(number), number) in literals or id(number) in where or \
+                number in (0.0, 1.0, -1.0):
+            continue
+        found.append(f"{number!r}, at {lines.get(id(node), 'a line not known')}")
+    return list(dict.fromkeys(found))
+
+
+# ----------------------------------------------------------------------------- verify=
+def _bits(x: Any) -> Any:
+    if type(x) is float:
+        return "nan" if x != x else struct.pack("<d", x)
+    return (type(x), x)
+
+
+def verify(compiled: Any, entry: Any, saved: Any, ran: Any, args: Any, kwargs: Any,
+           outputs_of: Any) -> None:
+    """The engine run beside a program's run on the same numbers (the random streams and the
+    places the program wrote put back first, the gradients kept aside), compared bit for
+    bit; a ``ProgramMismatch`` names the first number that differs and its likely source."""
+    answer, run = ran
+    after = randomness.state()
+    written = [(place, place.read()) for place, _ in entry.writes]
+    randomness.put_back(saved.streams)
+    for place, held in saved.places:
+        place.write(held)
+    result = compiled.function(*args, **kwargs)
+    mine = outputs_of(result)
+    root = next((v for v in mine if isinstance(v, Value)), None)
+    if root is None:
+        raise ProgramMismatch(f"{compiled.__name__}: the engine's run returned no Value")
+    leaves = [n for n in walk(root) if reading.is_leaf(n)]
+    held = [(leaf, leaf.grad) for leaf in leaves]
+    program_leaves = run.leaves[:len(entry.program.tape.leaves)]
+    kept = [(leaf, leaf.grad) for leaf in program_leaves]
+    try:
+        for leaf in leaves:
+            leaf.grad = 0.0
+        root.backward()
+        engine = {id(leaf): leaf.grad for leaf in leaves}
+    finally:
+        for leaf, grad in held:
+            leaf.grad = grad
+        for leaf, grad in kept:
+            leaf.grad = grad
+    streams = randomness.state()
+    randomness.put_back(after)
+    for place, value in written:
+        place.write(value)
+    problems = []
+    if _bits(reading.number_of(root)) != _bits(_number(answer)):
+        problems.append(f"the loss: the engine's {reading.number_of(root)!r}, the "
+                        f"program's {_number(answer)!r}")
+    found = dict(zip(map(id, program_leaves), run.found))
+    for leaf in leaves:
+        theirs = engine.get(id(leaf), 0.0)
+        ours = found.get(id(leaf))
+        if ours is None:
+            if theirs != 0.0:
+                problems.append(f"{_value(leaf)} gets the gradient {theirs!r} from the engine, "
+                                "and none from the program: a leaf it does not know")
+        elif _bits(ours) != _bits(theirs):
+            problems.append(f"the gradient of {_value(leaf)}: the engine's {theirs!r}, the "
+                            f"program's {ours!r}")
+    if streams[0] != after[0]:
+        problems.append("the random stream: the engine drew other numbers")
+    if problems:
+        likely = _likely(entry)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ProgramMismatch(
+            f"{compiled.__name__}: verify= found the program's numbers differ from the "
+            f"engine's: {problems[0]}{more}. Likely source: {likely}. Run it uncompiled; "
+            "Compiled.explain() lists every source")
+
+
+def _number(answer: Any) -> Any:
+    if isinstance(answer, tuple):
+        answer = answer[0]
+    return getattr(answer, "data", answer)
+
+
+def _likely(entry: Any) -> str:
+    text = "\n".join(_entry(entry, 1))
+    for marker in ("of unknown origin", "could not be placed", "more was reachable"):
+        for line in text.splitlines():
+            if marker in line:
+                return line.strip()
+    return "none listed (a source the capture does not know)"
+
+
+_ = (math, NumberStep, Step)

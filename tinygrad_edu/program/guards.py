@@ -1,0 +1,163 @@
+"""The guards of a captured program on the places outside its function (``places.py``), as
+one function made as Python source (as fast as a program's): every place checked by
+identity (a number and a constant by their value), a list of Values at once, the checks
+chained with ``or``; where a chain fails, ``Outside.exact`` looks again one place at a time.
+It returns the numbers the program reads at every call (its inputs from outside)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.program.places import MISSING, Place
+from tinygrad_edu.program.traced import Traced
+
+__all__ = ["checks", "item_of", "same_array"]
+
+_COMPILED: dict[str, Any] = {}
+
+
+IDENTITY = ("value", "sequence", "dict", "set", "array", "object", "class", "module",
+            "function", "method", "opaque", "iterator", "generator")
+"""What a guard checks by identity (a number and a constant by their value)."""
+
+
+def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str]:
+    """The guards and inputs as one function (made as Python source, as fast as a
+    program's): ``check()`` is ``(-1, inputs)`` where every guard holds, else ``(k, None)``:
+    ``outside.failed`` is the place that is not as it was. A place checked by identity is
+    read through its constant from then on, a list of such places is checked at once, and
+    the checks are chained with ``or`` (a number by identity first; where a chain fails,
+    ``Outside.exact`` checks it again one place at a time, a number by its value)."""
+    places = outside.walk.places
+    inputs = {id(p) for p in outside.inputs}
+    names: dict[str, Any] = {"MISSING": MISSING, "is_": operator.is_,
+                             "exact": outside.exact}
+    keep: list[Place] = []
+    needed = _needed(places, graph_values, inputs)
+    fixed: set[int] = set()  # (places whose identity is checked: read as K{k})
+    covered: set[int] = set()  # (lists whose items' identities are checked at once)
+    checks: list[tuple[Place, str, str]] = []  # (place, what is checked, the condition)
+
+    def ref(place: Place) -> str:
+        return f"K{place.index}" if place.index in fixed else f"v{place.index}"
+
+    def read(place: Place) -> str:
+        step, k = place.step, place.index
+        if step[0] == "global":
+            names[f"D{k}"] = step[1]
+            return f"D{k}.get({step[2]!r}, MISSING)"
+        if step[0] == "cell":
+            names[f"C{k}"] = step[1]
+            return f"C{k}.cell_contents"
+        parent = ref(place.parent)  # type: ignore[arg-type]
+        if step[0] == "attr":
+            return f"{parent}.{step[1]}" if step[1].isidentifier() else \
+                f"getattr({parent}, {step[1]!r})"
+        return f"{parent}[{step[1]!r}]"
+
+    for place in places:
+        if id(place) not in needed or id(place) in inputs:
+            continue
+        k = place.index
+        if place.step[0] == "object":
+            names[f"K{k}"] = place.value
+            fixed.add(k)
+            continue
+        parent = place.parent
+        if place.kind == "class" and place.step == ("attr", "__class__") and \
+                not place.children:  # (a class nobody reads data from: no check)
+            continue
+        if parent is not None and parent.index in covered and place.kind in IDENTITY:
+            names[f"K{k}"] = place.value  # (its list was checked item by item at once)
+            fixed.add(k)
+            continue
+        names[f"K{k}"] = place.value
+        checks.append((place, "is", f"{read(place)} is not K{k}"))
+        if place.kind in ("number", "constant"):
+            continue
+        fixed.add(k)
+        if place.kind in ("sequence", "dict", "set"):
+            length = place.held if place.kind != "set" else len(place.held)
+            checks.append((place, f"len {length}", f"len(K{k}) != {length}"))
+        if place.kind == "sequence" and place.children and \
+                all(c.kind in IDENTITY or c.kind == "number" for c in place.children) and \
+                not any(id(c) in inputs for c in place.children):
+            names[f"L{k}"] = tuple(c.value for c in place.children)
+            checks.append((place, "items", f"not all(map(is_, K{k}, L{k}))"))
+            if all(c.kind in IDENTITY for c in place.children):
+                covered.add(k)
+        elif place.kind == "set":
+            names[f"L{k}"] = place.held
+            checks.append((place, "items", f"not all(map(is_, K{k}, L{k}))"))
+        elif place.kind == "array":
+            names[f"A{k}"] = place.held
+            checks.append((place, "array", f"not same_array(K{k}, A{k})"))
+            names["same_array"] = same_array
+    lines = ["def check():", "    try:"]
+    outside.chains = []
+    for start_at in range(0, len(checks), 40):
+        chain = checks[start_at:start_at + 40]
+        outside.chains.append([(place, what) for place, what, _ in chain])
+        g = len(outside.chains) - 1
+        lines.append(f"        if ({' or '.join(c for _, _, c in chain)}) and exact({g}): "
+                     "return 0, None")
+    for place in places:  # the inputs, read once every guard held
+        if id(place) in inputs and id(place) in needed:
+            k = place.index
+            names[f"T{k}"] = type(place.value if not isinstance(place.value, Traced)
+                                  else place.value.value)
+            lines.append(f"        v{k} = {read(place)}")
+            lines.append(f"        if type(v{k}) is not T{k}: return {k}, None")
+            keep.append(place)
+    got = ", ".join(f"v{p.index}" for p in keep)
+    lines.append(f"        return -1, ({got}{',' if keep else ''})")
+    lines.append("    except (AttributeError, KeyError, IndexError, TypeError, ValueError):")
+    lines.append("        return -2, None")
+    text = "\n".join(lines) + "\n"
+    code = _COMPILED.get(text)
+    if code is None:  # (the same function captured again: the same text)
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        code = _COMPILED[text] = compile(text, "<the guards of a program>", "exec")
+    exec(code, names)
+    outside.inputs = keep
+    return names["check"], text
+
+
+def item_of(holder: Any, child: Place) -> Any:
+    """What ``holder`` holds where ``child`` was (MISSING where nothing is)."""
+    try:
+        return holder[child.step[1]]
+    except (IndexError, KeyError, TypeError):
+        return MISSING
+
+
+def same_array(now: Any, then: Any) -> bool:
+    """An array with the same shape, type and numbers (NaN as NaN)."""
+    return bool(getattr(now, "shape", None) == then.shape and now.dtype == then.dtype and
+                ((now == then) | ((now != now) & (then != then))).all())
+
+
+def _needed(places: list[Place], graph_values: set[int], inputs: set[int]) -> set[int]:
+    """The places a guard reads: every number, constant and container, each Value of the
+    graph, and every place on the way to one (other Values, functions and objects nobody
+    reads into are left alone)."""
+    needed: set[int] = set()
+    for place in places:
+        wanted = place.kind in ("number", "constant", "sequence", "dict", "set", "array",
+                                "object", "class", "module", "function", "method", "opaque",
+                                "iterator", "generator") or \
+            (place.kind == "value" and id(place.value) in graph_values) or id(place) in inputs
+        if place.parent is not None and place.parent.vector and place.kind == "value":
+            wanted = id(place) in inputs  # (checked with its list, at once)
+        if not wanted:
+            continue
+        p: Place | None = place
+        while p is not None and id(p) not in needed:
+            needed.add(id(p))
+            p = p.parent
+    return needed
+
+

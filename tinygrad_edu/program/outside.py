@@ -1,0 +1,503 @@
+"""Where a captured function's numbers come from outside its arguments, and the guards that
+keep a program honest about them.
+
+While a capture runs, a profile hook (``sys.setprofile``'s call events: no opcode tracing)
+sees every function of the learner's code that runs (``Watcher``), and reads in its bytecode
+the globals it loads and stores and the closure cells it uses. Each of them holding a number,
+a Value, a container or an object of plain data is a root; from each root the capture walks
+what is reachable (``walk``: items of lists, tuples, dicts and sets, attributes of plain
+objects and of the learner's classes and modules) and notes every place: a number, a Value
+of the graph, a container. Then:
+
+- a **number** at a place is guarded to be the very same object (then the same bits) at every
+  call; where that guard fails once, the place becomes an **input** of the program (``lr``, a
+  step count, ``cfg.t``): read at every call, never a recapture again;
+- a **Value of the graph** and every **container** on the way are guarded by identity (and a
+  container by its length): a parameter replaced by a new Value, a list that grows, an object
+  given another attribute, are seen;
+- a **number written** by the function to a global, a cell or an attribute (``step += 1``) is
+  written again by the program at every call; writing anything else there is refused, naming
+  the line; a container changed (an append) is said once: a program does not do it again;
+- an **iterator** or a generator read from outside is refused (what it gives next changes at
+  every call, which no guard can see).
+
+The learner's code also meets a ``type`` of its own while the capture runs (in its module's
+globals: ``type(x) is float`` of a followed number is its number's type), and the functions
+a capture follows (``from math import exp``) where it imported them by name.
+What the capture cannot place is listed by ``Compiled.explain()``.
+"""
+
+from __future__ import annotations
+
+import gc
+import operator
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.program.guards import checks, item_of, same_array
+from tinygrad_edu.program.places import (
+    MISSING,
+    Place,
+    Reads,
+    Walk,
+    length,
+    reads_of,
+    same_number,
+)
+from tinygrad_edu.program.traced import (
+    Recording,
+    Traced,
+    _step,
+    as_float,
+    recording,
+    user_code,
+)
+from tinygrad_edu.program.watching import FOLLOWED
+
+__all__ = ["Outside", "Watcher", "clean"]
+
+_MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
+
+
+# ----------------------------------------------------------------------------- the watcher
+class Watcher:
+    """What a capture sees of the functions that start (``sys.monitoring``'s, or before 3.12
+    ``sys.settrace``'s call events): the learner's code that runs, its globals and cells (the
+    roots, walked as they were), the functions it imported by name that a capture follows,
+    a ``type`` and a ``float`` of its own; generators it drew from, refused."""
+
+    def __init__(self, record: Recording, function: Any, dynamic: set[tuple[Any, ...]]) -> None:
+        self.record = record
+        self.dynamic = dynamic  # (places that are inputs: a number read at every call)
+        self.codes: dict[types.CodeType, dict[str, Any]] = {}
+        self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
+        self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
+        self.swapped: list[tuple[dict[str, Any], str, Any, Any]] = []
+        self.installed: list[tuple[Place, Any, Traced]] = []
+        self.cells: dict[types.CodeType, Any] = {}
+        self.functions: list[types.FunctionType] = []
+        self.previous: Any = None
+        self.tool: int | None = None
+        self.thread = 0
+        self.generators: list[tuple[Place, Any]] = []  # (a generator reached, its state)
+        self.no_float: set[int] = set()  # (globals whose code uses float otherwise than float())
+        self.stores: dict[str, str] = {}  # what is written -> the learner's line
+        self.walk = Walk()  # (every place, as it was when its root was first read)
+        self._function, self._bound = _function_and_self(function)
+        if self._function is not None:
+            self.cells[self._function.__code__] = self._function.__closure__
+        if self._bound is not None:
+            self._root(("object", self._bound, "self"), self._bound)
+
+    def __enter__(self) -> Watcher:
+        if self._function is not None:
+            self._discover(self._function.__code__, self._function.__globals__, None)
+        self.thread = threading.get_ident()
+        monitoring = _MONITORING
+        if monitoring is not None:  # (3.12 on: an event per function once, then none)
+            for tool in (5, 4, 3, 1, 0):
+                if monitoring.get_tool(tool) is None:
+                    monitoring.use_tool_id(tool, "tinygrad_edu's capture")
+                    self.tool = tool
+                    break
+        if self.tool is not None:
+            monitoring.register_callback(self.tool, monitoring.events.PY_START, self._started)
+            monitoring.set_events(self.tool, monitoring.events.PY_START)
+            monitoring.restart_events()
+        else:  # (before: sys.settrace's call events, a tracer set before chained)
+            self.previous = previous = sys.gettrace()
+            codes, discover = self.codes, self._discover
+
+            def called(frame: types.FrameType, event: Any, arg: Any) -> Any:
+                code = frame.f_code
+                if code not in codes:
+                    discover(code, frame.f_globals, frame)
+                return previous(frame, event, arg) if previous is not None else None
+
+            sys.settrace(called)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.tool is not None:
+            _MONITORING.set_events(self.tool, 0)
+            _MONITORING.register_callback(self.tool, _MONITORING.events.PY_START, None)
+            _MONITORING.free_tool_id(self.tool)
+            self.tool = None
+        else:
+            sys.settrace(self.previous)
+        for globals_, name, held, ours in reversed(self.swapped):
+            if globals_.get(name, MISSING) is ours:
+                if held is MISSING:
+                    del globals_[name]
+                else:
+                    globals_[name] = held
+        self.swapped.clear()
+        self._generators_drawn()
+
+    def _started(self, code: types.CodeType, offset: int) -> Any:
+        """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts."""
+        if threading.get_ident() != self.thread:
+            return None  # (another thread's: not this capture's)
+        if code not in self.codes:
+            frame = sys._getframe(1)
+            self._discover(code, frame.f_globals, frame)
+        return _MONITORING.DISABLE
+
+    def _discover(self, code: types.CodeType, globals_: dict[str, Any],
+                  frame: types.FrameType | None) -> None:
+        self.codes[code] = globals_
+        if not user_code(code):
+            return
+        reads = reads_of(code)
+        for name in sorted(reads.globals | reads.stored_globals):
+            if name in globals_ or name in reads.stored_globals:
+                self._root(("global", globals_, name), globals_.get(name, MISSING),
+                           _line(code, reads, "globals", name))
+        for (kind, name), line in reads.lines.items():
+            if kind in ("stored_globals", "stored_cells", "attributes"):
+                self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
+        if code.co_freevars and not self._made_inside(code):
+            cells = self._cells(code, frame)
+            for name, cell in zip(code.co_freevars, cells or ()):
+                if name in reads.cells or name in reads.stored_cells:
+                    try:
+                        held = cell.cell_contents
+                    except ValueError:
+                        held = MISSING
+                    self._root(("cell", cell, name), held, _line(code, reads, "cells", name))
+        self._swap(globals_, reads.globals)
+        self._float(globals_, reads)
+
+    def _made_inside(self, code: types.CodeType) -> bool:
+        """Whether ``code`` is a closure made while the capture runs (defined in a function
+        that ran in it, as a lambda in ``f``): its cells hold that function's locals, numbers
+        computed in the capture (followed where they came from), not places outside."""
+        if self._function is not None and code is self._function.__code__:
+            return False
+        return any(code in parent.co_consts for parent in self.codes if parent is not code)
+
+    def _cells(self, code: types.CodeType, frame: types.FrameType | None) -> Any:
+        found = self.cells.get(code)
+        if found is not None:
+            return found
+        for function in self.functions:
+            if function.__code__ is code:
+                return function.__closure__
+        candidates = [f for f in gc.get_referrers(code) if isinstance(f, types.FunctionType)
+                      and f.__code__ is code and f.__closure__]
+        if frame is not None and len(candidates) > 1:  # (the one whose cells the frame has)
+            values = frame.f_locals
+            candidates = [f for f in candidates if all(
+                _cell_holds(c, values.get(n, MISSING))
+                for n, c in zip(code.co_freevars, f.__closure__ or ()))]
+        if len(candidates) == 1:
+            self.cells[code] = candidates[0].__closure__
+            return candidates[0].__closure__
+        self.record.effect(f"the closure cells of {code.co_name} could not be placed (they "
+                           "are not guarded; verify= checks)")
+        return None
+
+    def _root(self, step: tuple[Any, ...], value: Any, line: str = "") -> None:
+        key = Place(None, step, None, "constant").key()
+        if key in self.roots:
+            return
+        self.roots[key] = step
+        walk = self.walk
+        first = len(walk.places)
+        functions = len(walk.functions)
+        place = walk.root(step, value)
+        new = walk.places[first:]
+        for p in new:
+            self.start.setdefault(_slot(p), p.value)
+        self.functions += walk.functions[functions:]
+        self.generators += [(p, _state_of(p.value)) for p in new if p.kind == "generator"]
+        kind = place.kind
+        if kind == "iterator" and step[0] != "object":
+            what = "an iterator"
+            self.record.refused = self.record.refused or (
+                f"it reads {place.said()}, {what} ({type(value).__name__}): what it gives "
+                "changes at every call, which a program cannot follow; pass what it gives "
+                f"as arguments, at {line or '?'}")
+        if self.dynamic:
+            self._install(new)
+
+    def _install(self, places: list[Place]) -> None:
+        """The places that are inputs (``dynamic``) hold a traced number while the capture
+        runs."""
+        for place in places:
+            if place.kind == "number" and not isinstance(place.value, Traced) and \
+                    place.key() in self.dynamic:
+                traced = self.record.input(place.value, ("place", place.key(), place.said()))
+                place.write(traced)
+                self.installed.append((place, place.value, traced))
+
+    def _swap(self, globals_: dict[str, Any], names: set[str]) -> None:
+        for name in names:
+            held = globals_.get(name, MISSING)
+            ours = FOLLOWED.get(id(held)) if held is not MISSING else None
+            if ours is not None and ours is not held:
+                globals_[name] = ours
+                self.swapped.append((globals_, name, held, ours))
+        if "type" in names and "type" not in globals_:
+            globals_["type"] = TypeSeen
+            self.swapped.append((globals_, "type", MISSING, TypeSeen))
+
+    def _float(self, globals_: dict[str, Any], reads: Reads) -> None:
+        """``float(x)`` of a followed number followed, in a module whose code that runs only
+        ever calls ``float`` (a ``float`` of its own there is no type: ``isinstance(x,
+        float)`` must see Python's); taken back where code that uses it otherwise starts."""
+        if not reads.float_called:
+            self.no_float.add(id(globals_))
+            if globals_.get("float") is float_seen:
+                del globals_["float"]
+        elif "float" in reads.globals and "float" not in globals_ and \
+                id(globals_) not in self.no_float:
+            globals_["float"] = float_seen
+            self.swapped.append((globals_, "float", MISSING, float_seen))
+
+    def _generators_drawn(self) -> None:
+        """A generator reached from outside whose state the function changed: refused (what
+        it gives changes at every call)."""
+        for place, state in self.generators:
+            if _state_of(place.value) != state:
+                self.record.refused = self.record.refused or (
+                    f"it draws from {place.said()!r}, a random generator of its own "
+                    f"({type(place.value).__name__}): a program cannot follow it; draw from "
+                    "random's or numpy.random's global generator, or outside the compiled "
+                    "function and pass the numbers in")
+
+    def restore(self) -> None:
+        """Put back the numbers installed as inputs (where the function did not write)."""
+        for place, held, traced in reversed(self.installed):
+            if place.read() is traced:
+                place.write(held)
+
+
+def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:
+    """The learner's line that reads ``name``: ``file:line: code``."""
+    import linecache
+
+    number = reads.lines.get((kind, name), code.co_firstlineno)
+    text = linecache.getline(code.co_filename, number).strip()
+    return f"{os.path.basename(code.co_filename)}:{number}: {text}"
+
+
+def _function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
+    """The function whose code runs first, and the object it is bound to (a method's
+    ``self``, a callable object), if any."""
+    if isinstance(function, types.MethodType):
+        inner = function.__func__
+        return (inner if isinstance(inner, types.FunctionType) else None), function.__self__
+    if isinstance(function, types.FunctionType):
+        return function, None
+    call = type(function).__dict__.get("__call__") if callable(function) else None
+    if isinstance(call, types.FunctionType):
+        return call, function
+    return None, None
+
+
+def _slot(place: Place) -> tuple[Any, ...]:
+    """A place by the object that holds it (for what held what at the start)."""
+    if place.parent is None:
+        return place.key()
+    return (id(place.parent.value), place.step)
+
+
+def _cell_holds(cell: Any, value: Any) -> bool:
+    try:
+        return cell.cell_contents is value
+    except ValueError:
+        return value is MISSING
+
+
+def _state_of(generator: Any) -> Any:
+    """A random generator's state (to see whether a capture drew from it)."""
+    import pickle
+
+    for how in ("getstate", "get_state"):
+        if hasattr(generator, how):
+            return pickle.dumps(getattr(generator, how)())
+    found = getattr(generator, "bit_generator", generator)
+    return pickle.dumps(getattr(found, "state", None))
+
+
+# ----------------------------------------------------------------------------- type, float
+class _Seen(type):
+    """The metaclass of ``TypeSeen``: it is ``type`` to ``isinstance`` and ``issubclass``."""
+
+    def __instancecheck__(cls, x: Any) -> bool:
+        return isinstance(x, cls.__mro__[1])
+
+    def __subclasscheck__(cls, c: Any) -> bool:
+        return issubclass(c, cls.__mro__[1])
+
+    def __call__(cls, *args: Any, **options: Any) -> Any:
+        if cls is TypeSeen and len(args) == 1 and not options:
+            x = args[0]
+            found = type(x.value) if isinstance(x, Traced) else type(x)
+            return found
+        if cls is TypeSeen:
+            return type(*args, **options)
+        return type.__call__(cls, *args, **options)  # (a class of the learner's)
+
+
+class TypeSeen(type, metaclass=_Seen):
+    """``type`` in the learner's module while a capture runs: ``type(x)`` of a followed number
+    is its number's type (``type(v.data) is float``)."""
+
+
+TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
+
+
+def float_seen(x: Any = 0.0, /) -> Any:
+    """``float`` in the learner's module while a capture runs (where its code only ever calls
+    it): ``float(x)`` of a followed number is that number, followed (no constant)."""
+    if type(x) is Traced and recording() is not None:
+        return x if type(x.value) is float else _step("float", as_float, x)
+    return float(x)
+
+
+float_seen.__name__ = float_seen.__qualname__ = "float"
+
+
+# ----------------------------------------------------------------------------- after the run
+class Outside:
+    """What a capture found outside the arguments, once the function returned: every place
+    (``walk``), the guards and inputs as one function (``check``: see ``_checks``), the
+    numbers the function wrote (``writes``: a program writes them again), and what was
+    refused or said (into the recording)."""
+
+    def __init__(self, watcher: Watcher, record: Recording) -> None:
+        self.watcher = watcher
+        self.walk = watcher.walk  # (as it was: what the guards check)
+        self.writes: list[tuple[Place, Any]] = []  # (place, a Traced or a plain number)
+        self._changes(record)
+        self.inputs: list[Place] = [p for p in self.walk.places
+                                    if p.key() in watcher.dynamic and p.kind == "number"]
+        self.check: Callable[[], Any] = lambda: (-1, ())
+        self.text = ""
+        self.chains: list[list[tuple[Place, str]]] = []
+        self.failed: Place | None = None  # (the place the last failed check found changed)
+
+    def exact(self, chain: int) -> bool:
+        """A chain of checks that failed, again one place at a time (a number by its value,
+        not its identity): whether one of them truly fails (then ``failed`` says which)."""
+        for place, what in self.chains[chain]:
+            now = place.read()
+            if what == "is":
+                ok = now is place.value or (place.kind in ("number", "constant") and
+                                            same_number(now, place.value))
+            elif what.startswith("len"):
+                ok = length(now) == int(what.split()[1])
+            elif what == "items" and place.kind == "sequence":
+                for child in place.children:  # (the item that changed: a number, an input
+                    if not (item_of(now, child) is child.value or (  # from then on)
+                            child.kind == "number" and same_number(item_of(now, child),
+                                                                    child.value))):
+                        self.failed = child
+                        return True
+                ok = True
+            elif what == "items":
+                ok = all(map(operator.is_, now, place.held))
+            else:
+                ok = same_array(now, place.held)
+            if not ok:
+                self.failed = place
+                return True
+        return False
+
+    def guard(self, graph_values: set[int]) -> None:
+        """The guards and inputs, once the graph's Values are known (``_checks``)."""
+        self.check, self.text = checks(self, graph_values)
+
+    def _changes(self, record: Recording) -> None:
+        """What the function changed outside (see the module's docstring); a followed
+        number it left there is put back as its plain number (nothing of the capture
+        leaks)."""
+        start = self.watcher.start
+        installed = {id(t) for _, _, t in self.watcher.installed}
+        said: set[int] = set()
+        held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
+        end = Walk()  # (as it is now)
+        for step in self.watcher.roots.values():
+            end.root(step, step[1] if step[0] == "object" else
+                     Place(None, step, None, "").read())
+        for place in end.places:
+            now = place.value
+            before = start.get(_slot(place), MISSING)
+            if now is before or id(now) in installed:
+                continue
+            parent = place.parent
+            if parent is not None and _slot(parent) not in start:  # (inside something new)
+                self._plain(place)
+                continue
+            in_container = parent is not None and parent.kind in ("sequence", "dict", "set") \
+                and parent.step != ("attr", "__dict__")  # (an object's: its attributes)
+            if in_container and before is MISSING:  # (an item added: said below)
+                self._plain(place)
+                continue
+            if place.kind in ("number", "constant") or now is MISSING:
+                if now is not MISSING:
+                    self.writes.append((place, now))
+                    self._plain(place)
+                continue
+            if in_container:
+                continue
+            name = place.step[2] if place.step[0] in ("global", "cell") else place.step[1]
+            record.refuse(f"it writes {type(now).__name__} to {place.said()} (a program "
+                          f"writes numbers only), at {self.watcher.stores.get(name, '?')}; "
+                          "return it instead")
+        for place in end.places:
+            if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
+                    place.step == ("attr", "__dict__"):
+                continue
+            before = start.get(_slot(place), MISSING)
+            if before is place.value and _changed(place, start, held.get(id(place.value))):
+                said.add(id(place.value))
+                record.effect(f"it changes {place.said()} (a program does not change it "
+                              "again: do it outside the compiled function)")
+
+    def _plain(self, place: Place) -> None:
+        """A followed number at ``place`` put back as its plain number (in a tuple too)."""
+        if isinstance(place.value, Traced):
+            plain = place.value.value
+            holder = place.parent.value if place.parent is not None else None
+            if type(holder) is tuple and place.parent is not None:
+                items = list(holder)
+                items[place.step[1]] = plain
+                place.parent.write(tuple(items))
+            else:
+                place.write(plain)
+
+
+def clean(watcher: Watcher) -> None:
+    """After a capture that raised: no followed number is left outside it (each put back as
+    its plain number)."""
+    walk = Walk()
+    for step in watcher.roots.values():
+        walk.root(step, step[1] if step[0] == "object" else Place(None, step, None, "").read())
+    for place in walk.places:
+        if isinstance(place.value, Traced):
+            Outside._plain(None, place)  # type: ignore[arg-type]
+
+
+def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any) -> bool:
+    """Whether a container's items are not those it held (``count`` of them) at the start."""
+    if not isinstance(count, int):
+        return count is not None and tuple(place.value) != count
+    try:
+        items = list(place.value.items()) if place.kind == "dict" else list(
+            enumerate(place.value)) if place.kind == "sequence" else None
+    except TypeError:
+        return False
+    if items is None:
+        return False
+    if count != len(items):
+        return True
+    return any(start.get((id(place.value), ("item", k)), MISSING) is not v for k, v in items)
+
+

@@ -1,0 +1,388 @@
+"""Where a capture finds numbers outside a function's arguments: what a function's code
+reads (``Reads``: the globals it loads and stores, the closure cells it uses, in its
+bytecode), and every place reachable from those (``Walk``: items of lists, tuples, dicts and
+sets, an object's attributes through its ``__dict__`` and slots, its class's and the
+learner's modules' plain data), each a ``Place`` that can be read again at a later call.
+``outside.py`` decides what a capture does with them, ``guards.py`` checks them.
+"""
+
+from __future__ import annotations
+
+import dis
+import io
+import itertools
+import math
+import sys
+import types
+from collections import deque
+from collections.abc import Iterator
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.program.traced import Traced, learners_file
+
+__all__ = ["MISSING", "Place", "Reads", "Walk", "kind_of", "reads_of", "same_number"]
+
+MISSING = object()
+"""What a place holds where it holds nothing (a global not made yet, an item taken away)."""
+LIMIT = 200_000  # places walked per capture, at most (beyond: said by explain())
+
+
+# ----------------------------------------------------------------------------- reading code
+class Reads:
+    """What a code object's bytecode names: globals loaded and stored, cells loaded and
+    stored, attributes stored; the first line of each."""
+
+    __slots__ = ("attributes", "cells", "float_called", "globals", "lines", "stored_cells",
+                 "stored_globals")
+
+    def __init__(self, code: types.CodeType) -> None:
+        self.globals: set[str] = set()
+        self.stored_globals: set[str] = set()
+        self.cells: set[str] = set()
+        self.stored_cells: set[str] = set()
+        self.attributes: set[str] = set()
+        self.lines: dict[tuple[str, str], int] = {}
+        self.float_called = sys.version_info >= (3, 11)  # (``float`` only ever called)
+        line = code.co_firstlineno
+        for op in dis.get_instructions(code):
+            if op.starts_line:
+                line = op.starts_line if isinstance(op.starts_line, int) else \
+                    (op.positions.lineno or line)
+            elif getattr(op, "line_number", None):
+                line = op.line_number  # type: ignore[attr-defined]
+            name = op.argval
+            kind = {"LOAD_GLOBAL": "globals", "LOAD_NAME": "globals",
+                    "STORE_GLOBAL": "stored_globals", "STORE_NAME": "stored_globals",
+                    "LOAD_DEREF": "cells", "STORE_DEREF": "stored_cells",
+                    "STORE_ATTR": "attributes"}.get(op.opname)
+            if kind is None or not isinstance(name, str):
+                continue
+            if kind in ("cells", "stored_cells") and name not in code.co_freevars:
+                continue
+            if name == "float" and not (op.opname == "LOAD_GLOBAL" and op.arg is not None
+                                        and op.arg & 1):  # (3.11 on: loaded to be called)
+                self.float_called = False
+            getattr(self, kind).add(name)
+            self.lines.setdefault((kind, name), line)
+
+
+_READS: dict[types.CodeType, Reads] = {}
+
+
+def reads_of(code: types.CodeType) -> Reads:
+    """What ``code`` reads and writes (``Reads``), once per code object."""
+    found = _READS.get(code)
+    if found is None:
+        found = _READS[code] = Reads(code)
+    return found
+
+
+# ----------------------------------------------------------------------------- places
+class Place:
+    """A place a number, a Value or an object was found at, from a root: ``parent`` (the place
+    of the object holding it, or None for a root), ``step`` (how it is reached from there:
+    ``("global", dict, name)``, ``("cell", cell, name)``, ``("object", obj)`` for a root;
+    ``("attr", name)``, ``("item", key)``), ``value`` (what it held), ``kind``."""
+
+    __slots__ = ("children", "held", "index", "kind", "parent", "step", "value", "vector")
+
+    def __init__(self, parent: Place | None, step: tuple[Any, ...], value: Any,
+                 kind: str) -> None:
+        self.parent, self.step, self.value, self.kind = parent, step, value, kind
+        self.children: list[Place] = []
+        self.vector = False  # (a list or tuple of Values and numbers: checked at once)
+        self.index = -1
+        self.held: Any = None  # (a container's length when walked; a set's items too)
+        if kind in ("sequence", "dict"):
+            self.held = len(value)
+        elif kind == "set":
+            self.held = tuple(value)
+        elif kind == "array":
+            self.held = value.copy()  # (its numbers as they were)
+
+    def key(self) -> tuple[Any, ...]:
+        """The place's name, the same from one capture to the next."""
+        steps: list[Any] = []
+        place: Place | None = self
+        while place is not None:
+            step = place.step
+            if step[0] in ("global", "cell", "object"):
+                steps.append((step[0], id(step[1]), step[2] if len(step) > 2 else ""))
+            else:
+                steps.append(step)
+            place = place.parent
+        return tuple(reversed(steps))
+
+    def said(self) -> str:
+        """The place as Python names it: ``model.layers[0].w``, ``cfg.t``, ``lr``."""
+        step = self.step
+        if step[0] == "global":
+            return step[2]
+        if step[0] == "cell":
+            return f"{step[2]} (a closure cell)"
+        if step[0] == "object":
+            return step[2] if len(step) > 2 and step[2] else type(step[1]).__name__
+        parent = self.parent
+        if step == ("attr", "__class__"):
+            return type(parent.value).__name__ if parent is not None else "?"
+        if parent is not None and parent.step == ("attr", "__dict__"):
+            base = parent.parent.said() if parent.parent is not None else "?"
+            return f"{base.replace(' (a closure cell)', '')}.{step[1]}"
+        base = parent.said().replace(" (a closure cell)", "") if parent else "?"
+        return f"{base}.{step[1]}" if step[0] == "attr" else f"{base}[{step[1]!r}]"
+
+    def read(self) -> Any:
+        """What is at the place now (MISSING where nothing is)."""
+        step = self.step
+        try:
+            if step[0] == "global":
+                return step[1].get(step[2], MISSING)
+            if step[0] == "cell":
+                return step[1].cell_contents
+            if step[0] == "object":
+                return step[1]
+            holder: Any = self.parent.read() if self.parent is not None else MISSING
+            if step[0] == "attr":
+                return getattr(holder, step[1])
+            return holder[step[1]]
+        except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+            return MISSING
+
+    def write(self, new: Any) -> None:
+        """Put ``new`` at the place (an attribute of an instance where it holds its own, else
+        where its class has it)."""
+        step = self.step
+        if step[0] == "global":
+            step[1][step[2]] = new
+        elif step[0] == "cell":
+            step[1].cell_contents = new
+        elif step[0] == "attr":
+            holder = self.parent.read() if self.parent is not None else None
+            owner = holder
+            if isinstance(holder, type):  # (where the class or a base holds it)
+                owner = next((c for c in holder.__mro__ if step[1] in c.__dict__), holder)
+            setattr(owner, step[1], new)
+        elif step[0] == "item":
+            holder = self.parent.read() if self.parent is not None else None
+            holder[step[1]] = new  # type: ignore[index]
+
+
+NUMBER_TYPES = (float, int, bool)
+_KINDS: dict[type, str] = {float: "number", int: "number", bool: "number", Traced: "number",
+                           str: "constant", bytes: "constant", type(None): "constant",
+                           complex: "constant", list: "sequence", tuple: "sequence",
+                           deque: "sequence", dict: "dict", set: "set", frozenset: "set",
+                           Value: "value"}
+PLAIN_DATA = ("tinygrad_edu.nn", "tinygrad_edu.training")
+"""Of this package, the rooms whose objects hold a learner's numbers (models, optimizers,
+their parameters): walked into as the learner's own are; the engine's rows are not."""
+
+
+def kind_of(x: Any) -> str:
+    """How the capture treats what a place holds (see the module's docstring)."""
+    kind = type(x)
+    found = _KINDS.get(kind)
+    if found is not None:
+        return found
+    found = _kind_of(x, kind)
+    if found in ("object", "opaque"):
+        _KINDS[kind] = found  # (by class: a class's instances are all of one kind)
+    return found
+
+
+def _kind_of(x: Any, kind: type) -> str:
+    if isinstance(x, Traced):
+        return "number"
+    if kind in (str, bytes, type(None), complex) or x is Ellipsis:
+        return "constant"
+    if isinstance(x, Value):
+        return "value"
+    if kind in (list, tuple, deque):
+        return "sequence"
+    if kind is dict:
+        return "dict"
+    if kind in (set, frozenset):
+        return "set"
+    module = kind.__module__
+    if module == "numpy":
+        if kind.__name__ == "ndarray":
+            return "array"
+        if isinstance(x, (float, int)) or kind.__name__.startswith(("float", "int")):
+            return "number"
+    if isinstance(x, types.ModuleType):
+        return "module"
+    if isinstance(x, type):
+        return "class"
+    if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                      types.BuiltinMethodType, type(len), type(print))):
+        return "method" if isinstance(x, types.MethodType) else "function"
+    if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
+            hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
+            not isinstance(x, io.IOBase)):  # (a file is one too: written to, not read)
+        return "iterator"
+    if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
+                           "numpy.random._generator"):
+        return "generator"
+    if hasattr(x, "__dict__") or hasattr(kind, "__slots__"):
+        if kind.__getattribute__ is not object.__getattribute__ or \
+                "__getattr__" in kind.__dict__:
+            return "opaque"
+        if _plain_data(kind):
+            return "object"  # (the learner's class, a model: its plain data walked)
+    return "opaque"
+
+
+def _plain_data(cls: type) -> bool:
+    """Whether instances of ``cls`` hold a learner's numbers to walk: the learner's classes,
+    an installed package's (micrograd's MLP), this package's models and optimizers; not the
+    standard library's, nor the engine's rows."""
+    name = cls.__module__
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None) or ""
+    if name.startswith("tinygrad_edu"):
+        return name.startswith(PLAIN_DATA)
+    if "site-packages" in file or "dist-packages" in file or module is None:
+        return True
+    return _learners(module)
+
+
+_NAMES: dict[type, list[str]] = {}
+
+
+def _data_names(x: Any) -> list[str]:
+    """As ``_names_of``, once per class for its instances."""
+    if isinstance(x, type):
+        return _names_of(x)
+    kind = type(x)
+    found = _NAMES.get(kind)
+    if found is None:
+        found = _NAMES[kind] = _names_of(x)
+    return found if "__dict__" not in found or isinstance(getattr(x, "__dict__", None),
+                                                          dict) else found[1:]
+
+
+def _names_of(x: Any) -> list[str]:
+    """The names of an object's plain data: of an instance, its own attributes (its
+    ``__dict__``, a dict whose items are its attributes, and its slots) and its class (whose
+    attributes it reads where it has none of its own); of a class, its own attributes and
+    its bases' that hold numbers or containers (not methods, properties or descriptors)."""
+    if not isinstance(x, type):
+        names = ["__dict__"] if isinstance(getattr(x, "__dict__", None), dict) else []
+        for klass in type(x).__mro__:
+            for k, v in list(klass.__dict__.items()):
+                if type(v).__name__ == "member_descriptor" and k not in names:
+                    names.append(k)  # (a slot)
+        return [*names, "__class__"]
+    names = []
+    for klass in x.__mro__:
+        if klass is object or klass.__module__ == "builtins":
+            continue
+        for k, v in list(klass.__dict__.items()):
+            if k.startswith("__") or k in names or hasattr(type(v), "__get__") or callable(v):
+                continue  # (methods, properties, slots)
+            names.append(k)
+    return names
+
+
+class Walk:
+    """Every place reachable from the roots (see the module's docstring), walked once."""
+
+    def __init__(self) -> None:
+        self.places: list[Place] = []
+        self.where: dict[int, list[Place]] = {}  # id(object) -> its places
+        self.seen: set[int] = set()  # (objects walked into: each once)
+        self.full = False  # (LIMIT places reached)
+        self.refused: list[str] = []
+        self.functions: list[types.FunctionType] = []
+
+    def root(self, step: tuple[Any, ...], value: Any) -> Place:
+        place = Place(None, step, value, kind_of(value) if value is not MISSING else "constant")
+        self._add(place)
+        if value is not MISSING:
+            self._into(place)
+        return place
+
+    def _add(self, place: Place) -> None:
+        place.index = len(self.places)
+        self.places.append(place)
+        self.where.setdefault(id(place.value), []).append(place)
+        if len(self.places) >= LIMIT:
+            self.full = True
+
+    def _into(self, first: Place) -> None:
+        stack = [first]
+        while stack and not self.full:
+            place = stack.pop()
+            x, kind = place.value, place.kind
+            if kind in ("number", "constant", "value", "array", "function", "opaque",
+                        "generator", "iterator") or id(x) in self.seen:
+                if kind == "function" and isinstance(x, types.FunctionType):
+                    self.functions.append(x)
+                continue
+            if kind == "module" and not _learners(x):
+                continue
+            if kind == "class" and (x.__module__ == "builtins" or (
+                    x.__module__ in sys.modules and not _learners(sys.modules[x.__module__]))):
+                continue
+            self.seen.add(id(x))
+            children = list(self._children(place))
+            place.vector = kind == "sequence" and bool(children) and all(
+                c.kind in ("value", "number") for c in children)
+            place.children = children
+            for child in children:
+                self._add(child)
+            stack += reversed(children)
+
+    def _children(self, place: Place) -> Iterator[Place]:
+        x, kind = place.value, place.kind
+        if kind == "sequence":
+            for k, item in enumerate(list(x)):
+                yield Place(place, ("item", k), item, kind_of(item))
+        elif kind == "dict":
+            for k, item in list(x.items()):
+                if type(k) in (str, int, bool) or k is None:
+                    yield Place(place, ("item", k), item, kind_of(item))
+        elif kind == "set":
+            return  # (a set of Values is read in an order of its own: by identity, as a whole)
+        elif kind == "method":
+            yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
+        else:  # an object, a class, a module of the learner's
+            for name in _data_names(x) if kind != "module" else list(vars(x)):
+                try:
+                    item = getattr(x, name)
+                except Exception:  # (a slot not set, a lazy attribute)
+                    continue
+                item_kind = kind_of(item)
+                if kind == "module" and item_kind in ("module", "class", "function"):
+                    continue
+                yield Place(place, ("attr", name), item, item_kind)
+
+
+def _learners(module: Any) -> bool:
+    if module is None:
+        return False
+    file = getattr(module, "__file__", None)
+    if file is None:
+        return getattr(module, "__name__", "") == "__main__"
+    return learners_file(file)
+
+
+
+
+def same_number(a: Any, b: Any) -> bool:
+    """The very same number: of the same type and bits (NaN as NaN, -0.0 not 0.0)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
+    return bool(a == b)
+
+
+
+def length(x: Any) -> int:
+    try:
+        return len(x)
+    except TypeError:
+        return -1
+

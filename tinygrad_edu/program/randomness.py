@@ -1,0 +1,250 @@
+"""Random draws inside a compiled function: from ``random``'s and ``numpy.random``'s global
+generators, a program draws the same numbers from the same stream at every call, so that its
+numbers are the engine's for the same seed (dropout, noise, a random scale).
+
+While a capture runs, the functions of ``random`` (``random.random``, ``gauss``, ``uniform``,
+``choice``, ``shuffle``...) and ``numpy.random``'s (``normal``, ``rand``, ``randint``...)
+draw as they do and the capture records each call (``Draws``); a float drawn is a number the
+capture follows, an input of the program; anything else drawn (an int, a choice, an order)
+picks the program, like an int given. At each call of the program, the same calls are made
+again on the same generator, in the same order (``Draws.replay``): the floats are the
+program's inputs, and where anything else comes out otherwise, the stream is put back and the
+function is captured again. A choice, a sample or a shuffle of a sequence is replayed on the
+positions of one as long (the same draws), and the positions are what must come out again.
+
+A draw from any other generator (a ``random.Random(...)`` of the function's own, NumPy's
+``default_rng()``), a call with ``size=`` (an array of draws), or the clock is refused,
+naming the line: draw those outside the compiled function and pass the numbers in.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.program.traced import Traced, learners_line, recording
+
+__all__ = ["Draws", "patches", "put_back", "state"]
+
+RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
+          "vonmisesvariate", "gammavariate", "betavariate", "paretovariate", "weibullvariate",
+          "triangular", "binomialvariate", "randint", "randrange", "getrandbits", "choice",
+          "choices", "sample", "shuffle", "seed", "setstate", "getstate", "randbytes")
+"""The functions of ``random`` (its global generator's methods) a capture follows."""
+
+NUMPY = ("rand", "randn", "random", "random_sample", "sample", "ranf", "uniform", "normal",
+         "standard_normal", "exponential", "standard_exponential", "gamma", "standard_gamma",
+         "beta", "lognormal", "laplace", "logistic", "gumbel", "triangular", "rayleigh",
+         "wald", "weibull", "pareto", "power", "vonmises", "chisquare", "standard_t",
+         "standard_cauchy", "poisson", "binomial", "geometric", "randint", "random_integers",
+         "choice", "shuffle", "permutation", "seed", "set_state", "get_state")
+"""``numpy.random``'s functions of its global generator a capture follows (without
+``size``: one number)."""
+
+ON_POSITIONS = {"choice", "choices", "sample", "shuffle", "permutation"}
+"""Draws that pick from a sequence: replayed on the positions of one as long."""
+
+_inside = threading.local()  # (a draw running: the generator's own calls are its)
+
+
+class Draw:
+    """One call on a global generator: where (``"random"`` or ``"numpy"``), the function's
+    name, its arguments as replayed (a sequence's length ``n`` where it picks from one), and
+    what came out (a float drawn is an input: ``number``; anything else must come out again:
+    ``outcome``)."""
+
+    def __init__(self, where: str, name: str, args: tuple[Any, ...], options: dict[str, Any],
+                 n: int | None, outcome: Any, number: bool, line: str) -> None:
+        self.where, self.name, self.args, self.options = where, name, args, options
+        self.n, self.outcome, self.number, self.line = n, outcome, number, line
+
+    def again(self) -> Any:
+        """The same call on the generator (on positions where it picks from a sequence):
+        what it gives, as ``outcome`` is kept."""
+        function = _original(self.where, self.name)
+        if self.n is None:
+            return function(*self.args, **self.options)
+        positions = _positions(self.where, self.name, self.n)
+        out = function(positions, *self.args, **self.options)
+        return _outcome(self.name, positions, out)
+
+    def __repr__(self) -> str:
+        what = "an input of the program" if self.number else f"must give {self.outcome!r} again"
+        return f"{self.where}.{self.name}({', '.join(map(repr, self.args))}): {what}, {self.line}"
+
+
+class Draws:
+    """The draws of one capture, in order (``replay`` makes them again)."""
+
+    def __init__(self) -> None:
+        self.calls: list[Draw] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.calls)
+
+    def replay(self) -> list[Any] | None:
+        """The same calls again: the floats drawn (the program's inputs, in order), or None
+        where something else drawn came out otherwise (the caller puts the streams back)."""
+        found = []
+        for draw in self.calls:
+            out = draw.again()
+            if draw.number:
+                if type(out) is not float:
+                    return None
+                found.append(out)
+            elif draw.name not in ("getstate", "get_state") and not _same(out, draw.outcome):
+                return None
+        return found
+
+
+def _positions(where: str, name: str, n: int) -> Any:
+    """What a draw that picks from a sequence of ``n`` items is made on instead: the same
+    calls on the generator."""
+    if name == "shuffle":
+        return list(range(n))
+    return n if where == "numpy" else range(n)
+
+
+def _outcome(name: str, positions: Any, out: Any) -> Any:
+    """The positions a draw on positions picked, as plain ints."""
+    if name == "shuffle":
+        return list(positions)
+    if hasattr(out, "tolist"):
+        return out.tolist()
+    return list(out) if isinstance(out, (list, tuple)) else int(out)
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(type(a) is type(b) and a == b)
+    except (TypeError, ValueError):  # (arrays)
+        return False
+
+
+def state() -> tuple[Any, Any]:
+    """The global generators' states (to put back where a program does not run)."""
+    numpy = sys.modules.get("numpy")
+    return random.getstate(), (numpy.random.get_state() if numpy is not None else None)
+
+
+def put_back(saved: tuple[Any, Any]) -> None:
+    """The global generators' states as ``state()`` saved them."""
+    random.setstate(saved[0])
+    numpy = sys.modules.get("numpy")
+    if saved[1] is not None and numpy is not None:
+        numpy.random.set_state(saved[1])
+
+
+_ORIGINALS: dict[tuple[str, str], Callable[..., Any]] = {}
+
+
+def _original(where: str, name: str) -> Callable[..., Any]:
+    found = _ORIGINALS.get((where, name))
+    if found is None:
+        if where == "random":
+            found = getattr(random._inst, name)
+        else:
+            found = getattr(sys.modules["numpy"].random.mtrand._rand, name)
+        _ORIGINALS[(where, name)] = found
+    return found
+
+
+def patches() -> list[tuple[Any, str, Any]]:
+    """What a capture puts in place of the generators' functions: (owner, name, new)."""
+    found: list[tuple[Any, str, Any]] = []
+    for name in RANDOM:
+        if hasattr(random, name):
+            found.append((random, name, _drawn("random", name)))
+    for cls in (random.Random, random.SystemRandom):  # (any other generator: refused)
+        for name in ("random", "getrandbits"):
+            found.append((cls, name, _refused(cls.__dict__.get(name) or getattr(cls, name))))
+    numpy = sys.modules.get("numpy")  # (only where NumPy is in use already)
+    if numpy is not None:
+        for name in NUMPY:
+            if getattr(getattr(numpy.random, name, None), "__self__", None) is \
+                    numpy.random.mtrand._rand:
+                found.append((numpy.random, name, _drawn("numpy", name)))
+    return found
+
+
+def _drawn(where: str, name: str) -> Callable[..., Any]:
+    """The global generator's function ``name`` as a capture sees it (the module's docstring)."""
+    def draw(*args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is None or getattr(_inside, "on", False):
+            return _original(where, name)(*args, **options)
+        args = tuple(found.constant(a, f"{where}.{name}") if isinstance(a, Traced) else a
+                     for a in args)
+        options = {k: found.constant(v, f"{where}.{name}") if isinstance(v, Traced) else v
+                   for k, v in options.items()}
+        if (where == "numpy" and options.get("size") is not None) or (
+                where == "numpy" and name in ("rand", "randn") and args):
+            found.refuse(f"it draws an array from numpy.random ({name} with a size): a "
+                         "program follows one number a draw; draw arrays outside the compiled "
+                         "function and pass them in")
+            return _original(where, name)(*args, **options)
+        n = None
+        if name in ON_POSITIONS and args and not isinstance(args[0], int):
+            sequence, args = args[0], args[1:]
+            n = len(sequence)
+            positions = _positions(where, name, n)
+            _inside.on = True
+            try:
+                out = _original(where, name)(positions, *args, **options)
+            finally:
+                _inside.on = False
+            outcome = _outcome(name, positions, out)
+            result = _picked(where, name, sequence, outcome)
+            number = False
+        else:
+            _inside.on = True
+            try:
+                out = _original(where, name)(*args, **options)
+            finally:
+                _inside.on = False
+            result = outcome = out
+            number = type(out) is float
+        if found.draws is None:
+            found.draws = Draws()
+        line = learners_line()
+        if name in ("setstate", "set_state", "seed") and any(
+                not isinstance(a, (int, float, str, bytes, type(None))) for a in args):
+            found.effect(f"{where}.{name} with a state object (replayed with the same object)")
+        found.draws.calls.append(Draw(where, name, args, options, n, outcome, number, line))
+        if number:
+            return found.input(out, ("draw", len(found.draws.calls) - 1))
+        return result
+
+    draw.__name__ = name
+    return draw
+
+
+def _picked(where: str, name: str, sequence: Any, positions: Any) -> Any:
+    """What a draw on positions gives for the sequence itself (a shuffle: in place)."""
+    if name == "shuffle":
+        old = list(sequence)
+        sequence[:] = [old[k] for k in positions]
+        return None
+    items = sys.modules["numpy"].asarray(sequence) if where == "numpy" else sequence
+    if isinstance(positions, int):
+        return items[positions]
+    return items[positions] if where == "numpy" else [items[k] for k in positions]
+
+
+def _refused(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A draw from another generator (or from the global one by another way) as a capture
+    sees it: refused, naming the line."""
+    def draw(self: Any, *args: Any) -> Any:
+        found = recording()
+        if found is not None and not getattr(_inside, "on", False):
+            found.refuse(f"it draws from a generator a program cannot follow "
+                         f"({type(self).__name__}.{method.__name__}); draw from random's or "
+                         "numpy.random's global generator, or outside the compiled function "
+                         "and pass the numbers in")
+        return method(self, *args)
+
+    draw.__name__ = method.__name__
+    return draw
