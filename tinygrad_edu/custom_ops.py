@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-from tinygrad_edu import ops
-from tinygrad_edu.engine import Number, Value, apply
+from tinygrad_edu import engine, ops
+from tinygrad_edu.engine import Number, Value
 from tinygrad_edu.ops import check_name, check_rule, number, user_function
 from tinygrad_edu.row import Op
 
@@ -89,12 +89,12 @@ def unary_op(name: str, forward: Callable[..., float], derivative: Rule, *,
         ops.register(op)
     if param is None:
         def function(x: object) -> object:
-            return apply(op, x)
+            return engine.apply(op, x)  # (engine's global: a capture watches it)
     else:
         def function(x: object, alpha: float = param) -> object:  # type: ignore[misc]
             if isinstance(alpha, Value):  # a setting, not an input: no gradient
                 raise TypeError(ops.setting(op))
-            return apply(op, x, alpha)
+            return engine.apply(op, x, alpha)
     return ops.named(function, op)  # type: ignore[return-value]
 
 
@@ -118,7 +118,7 @@ def binary_op(name: str, forward: Callable[[float, float], float], d_left: Rule,
         ops.register(op)
 
     def function(a: object, b: object) -> object:
-        return apply(op, a, b)
+        return engine.apply(op, a, b)
 
     return ops.named(function, op)  # type: ignore[return-value]
 

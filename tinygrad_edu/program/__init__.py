@@ -20,11 +20,11 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   formatting, ``repr``, comparisons, truth, ``Value(...)``): the learner's code reads a
   number there, and no engine can say so without knowing of tools; ``.grad``,
   ``local_grads`` and ``backward()`` refuse there, naming the line.
-- **The engine's node builders** (module globals the operators call: ``engine.one``,
-  ``engine.two``, ``sums.many``): so that a node made before the capture (given, or kept
+- **The engine's node builders** (module globals the operators call: ``engine.apply``,
+  ``sums.many``): so that a node made before the capture (given, or kept
   outside) is known as such, an unused node still raises as the engine's, and an op that
   raised where the code caught the error raises again. The engine keeps one builder per
-  kind of row; a capture wraps each, nothing in Value.
+  kind of row (a row of one or two operands, a row of lists); a capture wraps each.
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, the clock,
   ``os.urandom``, ``random``'s and ``numpy.random``'s global generators** (and the same
   functions where the learner's module imported them by name): over followed numbers they

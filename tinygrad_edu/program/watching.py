@@ -8,7 +8,7 @@ capture, see things as they are), and is put back when the last capture ends.
   sees a ``Traced``. ``Value(...)`` too (a leaf made inside, or a node made by hand, from a
   followed number); ``.grad``, ``local_grads`` and ``backward()`` are refused there, naming
   the line (numbers a program cannot follow).
-- **The functions that build a node** (``engine.one``, ``engine.two``, ``sums.many``): the
+- **The functions that build a node** (``engine.apply``, ``sums.many``): the
   capture lists every node made (so that one made before it, given or kept outside, is
   known as such), and every op that raised (where the code caught the error, the program
   checks it raises again).
@@ -100,7 +100,7 @@ def _patch() -> None:
     _original_grad[0] = Value.__dict__.get("grad")
     for name, new in _value_methods().items():
         _put(Value, name, new)
-    for module, name in ((engine, "one"), (engine, "two"), (sums, "many")):
+    for module, name in ((engine, "apply"), (sums, "many")):
         _put(module, name, _watched(getattr(module, name)))
     for name, new in (("max", largest_or_smallest(builtins.max, "max")),
                       ("min", largest_or_smallest(builtins.min, "min")),
