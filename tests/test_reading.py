@@ -2,7 +2,7 @@
 defined in one place.
 
 A teaching engine is read before it is run. These tests hold the promises engine.py's
-docstring and docs/engine.md make to a reader: the first screen (at most 110 lines) is a
+docstring and docs/engine.md make to a reader: the first screen (at most 115 lines) is a
 whole engine (the node's fields, the rows of + * ** exp log tanh relu, the one function from a
 row to a node, the operators, backward), the guard rails follow below a line; every method a
 Value has is written in its class, and no module adds to it when imported; and the rooms the
@@ -21,7 +21,7 @@ from tinygrad_edu.engine import Value
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tinygrad_edu"
-FIRST_SCREEN = 110  # lines
+FIRST_SCREEN = 115  # lines
 LINE = "# ==== Below the line"
 STORY_ROWS = ["ADD", "MUL", "POW", "EXP", "LOG", "TANH", "RELU"]
 STORY_METHODS = ["__init__", "__add__", "__mul__", "__pow__", "exp", "log", "tanh", "relu",
@@ -199,11 +199,10 @@ def test_the_first_screen_runs_on_its_own():
     line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(LINE))
     screen: dict[str, object] = {"__name__": "first_screen"}
     exec(compile("\n".join(lines[:line - 1]), "engine_first_screen.py", "exec"), screen)
+    found = []
     for kind in (screen["Value"], Value):
         a, b = kind(1.5), kind(0.5)
         c = (a * b + a.tanh() + (a ** b).log() + b.exp() + (a + -2.0).relu()) * 3.0
         c.backward()
-        found = (c.data, a.grad, b.grad)
-        if kind is Value:
-            assert found == expected
-        expected = found
+        found.append((c.data, a.grad, b.grad))
+    assert found[0] == found[1]
