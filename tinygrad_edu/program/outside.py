@@ -421,6 +421,7 @@ class Outside:
         start = self.watcher.start
         installed = {id(t) for _, _, t in self.watcher.installed}
         said: set[int] = set()
+        replayed: set[tuple[Any, ...]] = set()  # (items whose numbers a program writes)
         held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
         end = Walk()  # (as it is now)
         for step in self.watcher.roots.values():
@@ -443,6 +444,7 @@ class Outside:
             if place.kind in ("number", "constant") or now is MISSING:
                 if now is not MISSING:
                     self.writes.append((place, now))
+                    replayed.add(_slot(place))
                     self._plain(place)
                 continue
             if in_container:
@@ -456,10 +458,11 @@ class Outside:
                     place.step == ("attr", "__dict__"):
                 continue
             before = start.get(_slot(place), MISSING)
-            if before is place.value and _changed(place, start, held.get(id(place.value))):
+            if before is place.value and _changed(place, start, held.get(id(place.value)),
+                                                  replayed):
                 said.add(id(place.value))
                 record.effect(f"it changes {place.said()} (a program does not change it "
-                              "again: do it outside the compiled function)")
+                              "again: do it outside the compiled function)", line=False)
 
     def _plain(self, place: Place) -> None:
         """A followed number at ``place`` put back as its plain number (in a tuple too)."""
@@ -485,8 +488,10 @@ def clean(watcher: Watcher) -> None:
             Outside._plain(None, place)  # type: ignore[arg-type]
 
 
-def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any) -> bool:
-    """Whether a container's items are not those it held (``count`` of them) at the start."""
+def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any,
+             replayed: set[tuple[Any, ...]]) -> bool:
+    """Whether a container's items are not those it held (``count`` of them) at the start
+    (but for numbers a program writes again)."""
     if not isinstance(count, int):
         return count is not None and tuple(place.value) != count
     try:
@@ -498,6 +503,7 @@ def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any) -> boo
         return False
     if count != len(items):
         return True
-    return any(start.get((id(place.value), ("item", k)), MISSING) is not v for k, v in items)
+    return any(start.get((id(place.value), ("item", k)), MISSING) is not v and
+               (id(place.value), ("item", k)) not in replayed for k, v in items)
 
 
