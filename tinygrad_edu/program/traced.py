@@ -495,11 +495,10 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         items = list(args[0]) if len(args) == 1 else list(args)
         if not items and "default" in options:
             return options["default"]
+        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
         if not any(isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int) for x in items) or (len(
-                {type(x.value) if isinstance(x, Traced) else type(x) for x in items} -
-                {float, int, bool}) > 0 and len({type(getattr(x, "value", x))
-                                                for x in items}) > 1):
+                isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
+                (kinds - {float, int, bool} and len(kinds) > 1):
             return builtin(items, **options)  # (NumPy's numbers among Python's: which one
         # it is depends on the numbers, and so do its numbers' ways: guarded)
         if len(items) == 1:
