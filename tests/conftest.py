@@ -1,5 +1,6 @@
-"""Shared test settings: hypothesis profiles, the optional PyTorch oracle, and the built
-documentation site for the tests that open it in a browser."""
+"""Shared test settings: hypothesis profiles, the two tiers and the order (tests/tiers.py),
+the optional PyTorch oracle, and the built documentation site for the tests that open it in
+a browser."""
 
 import math
 import os
@@ -11,6 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.tiers import (  # noqa: F401 (the hooks of the two tiers and of the order)
+    pytest_addoption,
+    pytest_collection_modifyitems,
+)
 from tinygrad_edu import OPS, sigmoid, unary_op
 
 settings.register_profile(
@@ -48,36 +53,6 @@ requires_git = pytest.mark.skipif(
     shutil.which("git") is None or not (Path(__file__).resolve().parents[1] / ".git").exists(),
     reason="needs git and a git clone of tinygrad_edu (it reads an earlier version from git)",
 )
-
-
-# ----------------------------------------------------------------------------- the long tier
-
-LONG_REASON = "the long tier: runs with ./run.sh test --long (or pytest --long)"
-
-
-def pytest_addoption(parser):
-    parser.addoption("--long", action="store_true", default=False,
-                     help="run the long tier too (the tests marked long: the long sweeps and "
-                          "many-seed runs, each with a short sibling in the main tier)")
-
-
-def pytest_collection_modifyitems(config, items):
-    """A test marked long is skipped, saying how to run it, unless --long is given: it is
-    still collected and counted, never hidden. And the files that take long come first:
-    those with a test marked slow (or long, if it runs), and the notebooks; each file's tests
-    stay together and in order. With run.sh's ``--dist loadfile``, a worker that is free
-    takes the next file, so the last files to run are short ones, and neither worker waits
-    long for the other at the end."""
-    long = config.getoption("--long")
-    if not long:
-        skip = pytest.mark.skip(reason=LONG_REASON)
-        for item in items:
-            if item.get_closest_marker("long") is not None:
-                item.add_marker(skip)
-    heavy = {item.path for item in items
-             if not isinstance(item, pytest.Function) or item.get_closest_marker("slow")
-             or (long and item.get_closest_marker("long"))}
-    items.sort(key=lambda item: item.path not in heavy)  # (a stable sort)
 
 
 # ----------------------------------------------------------------------------- a user's op

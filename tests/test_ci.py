@@ -88,7 +88,7 @@ def test_the_notebooks_job_installs_jupyter_and_what_the_notebooks_use():
 
 # ----------------------------------------------------------------------------- the long tier
 
-@pytest.mark.long
+@pytest.mark.long(sibling="test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for")
 def test_the_long_tier_runs_this_only_when_asked_for(request):
     """The probe of the test below: marked long, so it runs only where --long was given."""
     assert request.config.getoption("--long")
@@ -175,3 +175,48 @@ def test_the_files_that_take_long_come_first():
     first = files.index("tests/test_ci.py")
     assert files[:first] == ["tests/test_benchmarks.py"] * first and first > 0
     assert files[first:] == ["tests/test_ci.py"] * (len(files) - first)
+
+
+LONG_TESTS = """import pytest
+
+
+@pytest.mark.long
+def test_no_sibling():
+    pass
+
+
+@pytest.mark.long(sibling="test_nowhere")
+def test_a_missing_sibling():
+    pass
+
+
+@pytest.mark.long(sibling="test_no_sibling")
+def test_a_long_sibling():
+    pass
+
+
+@pytest.mark.long(sibling="other.py::test_short")
+def test_a_sibling_elsewhere():
+    pass
+
+
+def test_short():
+    pass
+"""
+
+
+def test_a_long_test_names_a_short_sibling_of_the_main_tier_or_nothing_runs(tmp_path):
+    """A long test without a short sibling, or whose sibling is missing or long itself, stops
+    the run before any test runs, each named; a sibling in another file is found there."""
+    (tmp_path / "test_long.py").write_text(LONG_TESTS)
+    (tmp_path / "other.py").write_text("def test_short():\n    pass\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.tiers", "-p",
+                           "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"), "--rootdir",
+                           str(tmp_path), str(tmp_path / "test_long.py")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    said = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, said
+    assert "test_long.py::test_no_sibling is marked long but names no short sibling" in said
+    assert "its sibling test_nowhere is not a test function in test_long.py" in said
+    assert "and so is its sibling test_no_sibling: a sibling is in the main tier" in said
+    assert "test_a_sibling_elsewhere" not in said and " passed" not in said

@@ -58,7 +58,7 @@ def test_random_programs_agree_with_pytorch(chunk):
     assert total.compared > 2 * total.skipped  # (most numbers are judged, not skipped)
 
 
-@pytest.mark.long  # (its short sibling: test_random_programs_agree_with_pytorch, seeds 0 to 399)
+@pytest.mark.long(sibling="test_random_programs_agree_with_pytorch")  # (seeds 0 to 399)
 def test_a_bigger_sweep_of_random_programs():
     _, found = compare_all(range(2_000_000, 2_003_000))
     assert not found, "\n\n".join(found[:5])

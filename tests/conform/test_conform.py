@@ -197,7 +197,7 @@ def test_the_fast_mode_is_fast():
     assert report.seconds < 30  # (under 10 s alone; the 2 shared cores of CI run others too)
 
 
-@pytest.mark.long
+@pytest.mark.long(sibling="test_no_false_alarm_on_a_right_engine")
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("target", [*RIGHT, engine("recursive")])
 def test_no_false_alarm_under_many_seeds_in_full_mode(target, seed):
@@ -205,7 +205,7 @@ def test_no_false_alarm_under_many_seeds_in_full_mode(target, seed):
     assert report.ok, str(report)
 
 
-@pytest.mark.long
+@pytest.mark.long(sibling="test_a_planted_bug_is_found_named_and_located")
 @pytest.mark.parametrize("seed", range(4))
 def test_the_planted_bugs_are_found_under_many_seeds(seed):
     for name, row, column, kind, cause, line in PLANTED:

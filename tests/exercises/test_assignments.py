@@ -227,7 +227,7 @@ def feedback_of(course, student):
 
 
 @needs_nbgrader
-@pytest.mark.long
+@pytest.mark.long(sibling="tests/exercises/test_boundary.py::test_without_landlock_the_teachers_routes_refuse")
 def test_nbgrader_without_landlock_grades_nothing(tmp_path):
     """nbgrader's autograde on a kernel without Landlock: every graded cell of tinygrad_edu's
     gives 0, its output saying what is missing and the opt-out. Before: graded."""

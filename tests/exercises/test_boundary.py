@@ -176,7 +176,7 @@ def test_a_flood_on_stderr_is_capped_and_graded_all_the_same(gradescope):
     assert int(done.stdout.split()[-1]) < 150 * 2**10  # (KiB: no process read the flood)
 
 
-@pytest.mark.long
+@pytest.mark.long(sibling="test_without_landlock_the_teachers_routes_refuse")
 def test_gradescope_without_landlock_grades_on_its_stand_in(gradescope):
     """Gradescope on a kernel without Landlock: its stand-in holds (one submission per
     container, graded as nobody, the package closed to nobody by setup.sh's chmod): graded,

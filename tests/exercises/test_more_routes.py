@@ -242,8 +242,7 @@ class _Pickled:
 
 @needs_otter
 @pytest.mark.slow
-def test_otter_reads_the_notebook_alone_of_a_submission_with_every_route_at_once(otter,
-                                                                              tmp_path):
+def test_otter_reads_the_notebook_alone_with_every_route_at_once(otter, tmp_path):
     """The short sibling of the next test (in the long tier: four runs of Otter, a route
     each, on the starter): one run, an honest notebook handed in with every route at once:
     a pickled .OTTER_LOG, an ``otter.py`` and an ``__init__.py`` that would be imported, a
@@ -276,7 +275,7 @@ def test_otter_reads_the_notebook_alone_of_a_submission_with_every_route_at_once
 
 
 @needs_otter
-@pytest.mark.long  # (its short sibling: the test above, every route in one run of Otter)
+@pytest.mark.long(sibling="test_otter_reads_the_notebook_alone_with_every_route_at_once")
 def test_otter_reads_nothing_of_a_submission_but_its_notebook(otter, tmp_path):
     """Before Otter reads the submission, only the notebook is left of it: a pickled
     .OTTER_LOG (which Otter unpickled, as root on Gradescope: before, 6 of 6 points), a
@@ -393,7 +392,7 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
 
 
 @needs_otter
-@pytest.mark.long
+@pytest.mark.long(sibling="tests/exercises/test_boundary.py::test_without_landlock_the_teachers_routes_refuse")
 def test_otter_without_landlock_grades_nothing(otter):
     """Otter on a kernel without Landlock, its package readable by others (Otter's
     stand-in, a package closed to nobody, does not hold): every question 0, the output says
@@ -409,7 +408,7 @@ def test_otter_without_landlock_grades_nothing(otter):
 
 
 @needs_plugin
-@pytest.mark.long
+@pytest.mark.long(sibling="tests/exercises/test_boundary.py::test_without_landlock_the_teachers_routes_refuse")
 def test_prairielearn_without_landlock_grades_nothing(question, tmp_path):
     """PrairieLearn's external grader on a kernel without Landlock, tinygrad_edu readable
     by others (an image that has it built in, here): 0, each message saying why."""

@@ -85,6 +85,6 @@ def test_the_pages_commands_run_as_printed_in_a_clone_set_up_already(tmp_path):
     run_in_a_copy_of_the_clone(tmp_path, setup[2:])
 
 
-@pytest.mark.long  # (its short sibling: the test above, the same commands without the install)
+@pytest.mark.long(sibling="test_the_pages_commands_run_as_printed_in_a_clone_set_up_already")
 def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
     run_in_a_copy_of_the_clone(tmp_path, commands(blocks()[0]))

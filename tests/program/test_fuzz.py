@@ -28,7 +28,7 @@ def test_a_fixed_sample_gives_the_engines_numbers_or_a_reason(block):
     check(range(block * 30, block * 30 + 30))
 
 
-@pytest.mark.long
+@pytest.mark.long(sibling="test_a_fixed_sample_gives_the_engines_numbers_or_a_reason")
 @pytest.mark.parametrize("block", range(40))
 def test_many_seeds_give_the_engines_numbers_or_a_reason(block):
     check(range(1_000 + block * 250, 1_000 + block * 250 + 250))

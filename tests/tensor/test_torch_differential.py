@@ -58,7 +58,7 @@ def test_random_tensor_programs_agree_with_pytorch(chunk):
     assert compared > 500 * TIMES
 
 
-@pytest.mark.long  # (its short sibling: test_random_tensor_programs_agree_with_pytorch)
+@pytest.mark.long(sibling="test_random_tensor_programs_agree_with_pytorch")
 def test_a_bigger_sweep_of_random_tensor_programs():
     found, _ = compare_all(range(2_000_000, 2_001_000))
     assert not found, "\n\n".join(found[:3])

@@ -1,0 +1,80 @@
+"""The suite's two tiers and its order (a plugin: tests/conftest.py imports its hooks).
+
+A test marked ``long`` (``@pytest.mark.long(sibling="...")``) is in the long tier: it runs
+only with ``--long`` (``./run.sh test --long``) and is otherwise collected and reported as
+skipped, saying how to run it. It names its short sibling, a test of the main tier that runs
+the same code: a function of the same file (``sibling="test_x"``) or of another
+(``sibling="tests/y/test_z.py::test_x"``); a long test without one, or whose sibling is
+missing or long itself, stops the run before any test runs.
+
+The files that take long come first: those with a test marked slow (or long, when it runs)
+and the notebooks, each file's tests together and in order. run.sh's workers take a whole
+file at a time in that order (``--dist loadfile --no-loadscope-reorder``), so the last files
+to run are short ones and neither worker waits long for the other at the end.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+LONG_REASON = "the long tier: runs with ./run.sh test --long (or pytest --long)"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the long tier too (the tests marked long: the long sweeps and "
+                          "many-seed runs, each with a short sibling in the main tier)")
+
+
+def pytest_collection_modifyitems(config, items):
+    long = config.getoption("--long")
+    problems = sorted({problem for item in items if item.get_closest_marker("long")
+                       for problem in [sibling_problem(item, config.rootpath)] if problem})
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
+    if not long:
+        for item in items:
+            mark = item.get_closest_marker("long")
+            if mark is not None:
+                item.add_marker(pytest.mark.skip(
+                    reason=f"{LONG_REASON}; its short sibling: {mark.kwargs['sibling']}"))
+    heavy = {item.path for item in items
+             if not isinstance(item, pytest.Function) or item.get_closest_marker("slow")
+             or (long and item.get_closest_marker("long"))}
+    items.sort(key=lambda item: item.path not in heavy)  # (a stable sort)
+
+
+def sibling_problem(item, root: Path) -> str | None:
+    """What is wrong with the short sibling a long test names, or None."""
+    sibling = item.get_closest_marker("long").kwargs.get("sibling")
+    where = f"{item.nodeid.split('[')[0]} is marked long"
+    if not sibling:
+        return (f"{where} but names no short sibling: a test of the main tier that runs the "
+                "same code, @pytest.mark.long(sibling=\"test_name\") (or \"path::test_name\")")
+    path, _, name = sibling.rpartition("::")
+    file = root / path if path else Path(item.path)
+    found = _functions(file).get(name)
+    if found is None:
+        return f"{where}, and its sibling {sibling} is not a test function in {file.name}"
+    if found:
+        return f"{where}, and so is its sibling {sibling}: a sibling is in the main tier"
+    return None
+
+
+_parsed: dict[Path, dict[str, bool]] = {}
+
+
+def _functions(file: Path) -> dict[str, bool]:
+    """The module-level functions of a file, each with whether it is marked long."""
+    if file not in _parsed:
+        try:
+            tree = ast.parse(file.read_text(encoding="utf-8"))
+        except OSError:
+            tree = ast.Module(body=[], type_ignores=[])
+        _parsed[file] = {node.name: any("mark.long" in ast.unparse(d)
+                                        for d in node.decorator_list)
+                         for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return _parsed[file]
