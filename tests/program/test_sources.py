@@ -170,6 +170,29 @@ def test_random_draws_are_the_engines_for_the_same_seed():
     assert step.captures == 2  # (the dropout's branch, both ways)
 
 
+def test_dropout_written_as_a_number_is_one_program():
+    ws = [Value(0.5), Value(-1.5), Value(2.0)]
+
+    def f():
+        return sum(w * (2.0 * (random.random() > 0.5)) for w in ws)
+
+    step = compile(f)
+    for seed in range(6):
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        ours = step()
+        ours.backward()
+        got = [ours.data] + [w.grad for w in ws]
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        theirs = f()
+        theirs.backward()
+        assert got == [theirs.data] + [w.grad for w in ws]
+    assert step.captures == 1
+
+
 def test_a_random_choice_picks_the_program():
     choices = [W, PARAMS[1]]
 
@@ -531,3 +554,28 @@ def test_verify_compares_with_the_engine_and_names_what_differs():
     for _ in range(3):
         good()
     assert good.checked == 2
+
+
+def test_verify_puts_back_the_streams_and_what_the_program_writes():
+    global STEP
+
+    def make():
+        def f():
+            global STEP
+            STEP += 1
+            return W * random.gauss(0.0, 1.0) * (1.0 / STEP)
+
+        return f
+
+    checked, engine = compile(make(), verify=1), make()
+    for seed in range(5):
+        random.seed(seed)
+        before = STEP
+        ours = checked().data
+        after, stream = STEP, random.getstate()
+        random.seed(seed)
+        STEP = before
+        assert ours == engine().data
+        assert (after, stream) == (STEP, random.getstate())
+    assert checked.checked >= 3
+    STEP = 0
