@@ -1,30 +1,33 @@
-"""Where a captured function's numbers come from outside its arguments, and the guards that
-keep a program honest about them.
+"""What a capture does with the numbers that reach a function from outside its arguments.
 
-While a capture runs, a profile hook (``sys.setprofile``'s call events: no opcode tracing)
-sees every function of the learner's code that runs (``Watcher``), and reads in its bytecode
-the globals it loads and stores and the closure cells it uses. Each of them holding a number,
-a Value, a container or an object of plain data is a root; from each root the capture walks
-what is reachable (``walk``: items of lists, tuples, dicts and sets, attributes of plain
-objects and of the learner's classes and modules) and notes every place: a number, a Value
-of the graph, a container. Then:
+While a capture runs, every function of the learner's code that starts is seen once
+(``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
+opcode tracing), and its bytecode read for the globals it loads and stores and the closure
+cells it uses (``places.Reads``). Each is a root, walked as it was when first read
+(``places.Walk``); once the function returns (``Outside``):
 
-- a **number** at a place is guarded to be the very same object (then the same bits) at every
-  call; where that guard fails once, the place becomes an **input** of the program (``lr``, a
-  step count, ``cfg.t``): read at every call, never a recapture again;
-- a **Value of the graph** and every **container** on the way are guarded by identity (and a
-  container by its length): a parameter replaced by a new Value, a list that grows, an object
-  given another attribute, are seen;
-- a **number written** by the function to a global, a cell or an attribute (``step += 1``) is
-  written again by the program at every call; writing anything else there is refused, naming
-  the line; a container changed (an append) is said once: a program does not do it again;
-- an **iterator** or a generator read from outside is refused (what it gives next changes at
-  every call, which no guard can see).
+- a **number** at a place is checked at every call to be the very same one (then the same
+  bits); where that check fails once, the place becomes an **input** of the program (``lr``,
+  a step count, ``cfg.t``, ``box[0]``): read at every call, never a capture again;
+- a **Value** of the graph and every **container** and object on the way are checked by
+  identity (a container by its length too): a parameter replaced by a new Value, a list that
+  grows, an object given another attribute, are seen (``guards.py`` makes the check);
+- a **number written** by the function (``step += 1``, in a global, a cell, an attribute, an
+  item) is written again by the program at every call, and read at every call from then on;
+  so is a constant written (a string, ``None``); writing anything else (a Value, a list, an
+  object) to a global, a cell or an attribute is refused, naming the line; a
+  container it changes otherwise (an append) is said once, and its check fails at the next
+  call (a program does not change it again);
+- an **iterator** read from outside, and a **random generator** reached from outside that the
+  function drew from, are refused (what they give changes at every call);
+- a followed number the function left outside is put back as its plain number.
 
-The learner's code also meets a ``type`` of its own while the capture runs (in its module's
-globals: ``type(x) is float`` of a followed number is its number's type), and the functions
-a capture follows (``from math import exp``) where it imported them by name.
-What the capture cannot place is listed by ``Compiled.explain()``.
+The learner's module meets a ``type`` of its own while the capture runs (``type(x) is
+float`` of a followed number is its number's type), a ``float`` where its code only ever calls
+it, and the functions a capture follows where it imported them by name (``from math import
+exp``). A closure made while the capture runs (a lambda in ``f``, a comprehension) holds the
+function's own locals, no place. What the capture cannot place is listed by
+``Compiled.explain()``.
 """
 
 from __future__ import annotations
