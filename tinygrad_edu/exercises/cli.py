@@ -37,7 +37,6 @@ from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.boundary import ROUTES, Decision, decide, requiring, stated
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import PARTIAL
-from tinygrad_edu.exercises.copies import COPIED, CopyReading, flag
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
@@ -230,8 +229,6 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     passed: list[Exercise] = []
     failed: list[Exercise] = []
     not_started: list[Exercise] = []
-    copies = CopyReading(path)
-    copied: list[str] = []
     for ex in present:
         if ex.name in graded.absent:
             print(f"✗ {ex.name}: {graded.why[ex.name]}\n")
@@ -241,10 +238,7 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
         if _not_started(verdict):
             not_started.append(ex)
             continue
-        same = copies.same(ex)
-        if same:  # (flagged, not scored differently: copies.py)
-            copied.append(ex.name)
-        print(f"{verdict}\n" + (f"{flag(ex.name, same)}\n" if same else ""))
+        print(f"{verdict}\n")  # (never a copy's flag: the teacher's alone, copies.py)
         (passed if verdict.passed else failed).append(ex)
         try:
             _progress.record(ex.name, verdict.passed)
@@ -256,8 +250,6 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
-    if copied:
-        print(f"⚑ {', '.join(copied)}: {COPIED}.")
     print(textwrap.fill(_practice(path), 92))
     if not passed and not failed:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
@@ -296,9 +288,6 @@ def _check_part(path: Path, names: list[Exercise], part: str,
         return 1
     verdict = graded.verdicts[ex.name]
     print(verdict)
-    same = CopyReading(path).same(ex)
-    if same:
-        print(flag(ex.name, same))
     right = part in verdict.right
     print(f"{'✓' if right else '✗'} {ex.name}, {part}: {'right' if right else 'not right yet'}")
     return 0 if right else 1

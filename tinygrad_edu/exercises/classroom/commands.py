@@ -70,6 +70,9 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
         _say(f"{path} defines none of the exercises' functions (or class); name the ones to "
              f"grade: {PROG} check {path} d_tanh ...")
     data = as_json(result) if form == "json" else as_gradescope(result)
+    if form == "json":  # (a copy's flag is the teacher's alone, never a learner's check's)
+        for mark in data["exercises"]:
+            mark.pop("copied", None)
     if not _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output):
         return 1
     return 0 if result.passed else 1
