@@ -517,6 +517,20 @@ def test_followed_numbers_have_every_operator():
     assert step.captures <= 2
 
 
+def test_a_hand_made_node_of_followed_numbers_is_one_program():
+    import math
+
+    def f(x):
+        t = math.tanh(x.data)
+        return Value(t, (x,), (1 - t**2,)) * W  # (microgpt's way: data and derivative read)
+
+    step = compile(f)
+    for number in (0.1, -0.7, 2.5, 0.0):
+        x = Value(number)
+        same(step, f, [x, W], x)
+    assert step.captures == 1
+
+
 def test_repr_a_hand_made_node_and_numpy_inside():
     import math
 
