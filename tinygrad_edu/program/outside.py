@@ -78,6 +78,7 @@ class Watcher:
         self.dynamic = dynamic  # (places that are inputs: a number read at every call)
         self.codes: dict[types.CodeType, dict[str, Any]] = {}
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
+        self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
         self.swapped: list[tuple[dict[str, Any], str, Any, Any]] = []
         self.installed: list[tuple[Place, Any, Traced]] = []
@@ -209,6 +210,7 @@ class Watcher:
         if key in self.roots:
             return
         self.roots[key] = step
+        self.lines[key] = line
         walk = self.walk
         first = len(walk.places)
         functions = len(walk.functions)
@@ -267,11 +269,15 @@ class Watcher:
         it gives changes at every call)."""
         for place, state in self.generators:
             if _state_of(place.value) != state:
+                root = place
+                while root.parent is not None:
+                    root = root.parent
                 self.record.refused = self.record.refused or (
                     f"it draws from {place.said()!r}, a random generator of its own "
                     f"({type(place.value).__name__}): a program cannot follow it; draw from "
                     "random's or numpy.random's global generator, or outside the compiled "
-                    "function and pass the numbers in")
+                    "function and pass the numbers in, at "
+                    f"{self.lines.get(root.key()) or '?'}")
 
     def restore(self) -> None:
         """Put back the numbers installed as inputs (where the function did not write)."""
