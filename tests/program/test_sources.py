@@ -170,6 +170,29 @@ def test_random_draws_are_the_engines_for_the_same_seed():
     assert step.captures == 2  # (the dropout's branch, both ways)
 
 
+def test_dropout_written_as_a_number_is_one_program():
+    ws = [Value(0.5), Value(-1.5), Value(2.0)]
+
+    def f():
+        return sum(w * (2.0 * (random.random() > 0.5)) for w in ws)
+
+    step = compile(f)
+    for seed in range(6):
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        ours = step()
+        ours.backward()
+        got = [ours.data] + [w.grad for w in ws]
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        theirs = f()
+        theirs.backward()
+        assert got == [theirs.data] + [w.grad for w in ws]
+    assert step.captures == 1
+
+
 def test_a_random_choice_picks_the_program():
     choices = [W, PARAMS[1]]
 
@@ -193,7 +216,8 @@ def test_another_generator_is_refused(make):
     def f():
         return W * float(rng.random() if hasattr(rng, "random") else rng.rand())
 
-    with pytest.raises(RuntimeError, match=r"a random generator of its own|cannot follow"):
+    with pytest.raises(RuntimeError, match=r"(a random generator of its own|cannot follow)"
+                       r".*, at test_sources\.py:\d+: return W \* float"):  # (the line)
         compile(f)()
 
 
@@ -494,6 +518,20 @@ def test_followed_numbers_have_every_operator():
     assert step.captures <= 2
 
 
+def test_a_hand_made_node_of_followed_numbers_is_one_program():
+    import math
+
+    def f(x):
+        t = math.tanh(x.data)
+        return Value(t, (x,), (1 - t**2,)) * W  # (microgpt's way: data and derivative read)
+
+    step = compile(f)
+    for number in (0.1, -0.7, 2.5, 0.0):
+        x = Value(number)
+        same(step, f, [x, W], x)
+    assert step.captures == 1
+
+
 def test_repr_a_hand_made_node_and_numpy_inside():
     import math
 
@@ -525,9 +563,35 @@ def test_verify_compares_with_the_engine_and_names_what_differs():
     step()
     assert "unknown origin" in step.explain()
     held[0] = 5.0
-    with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"):
+    with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"
+                       r".*: 2\.0, at test_sources\.py:\d+: return W \* held\[0\]"):
         step()
     good = compile(lambda: W * LR, verify=1)
     for _ in range(3):
         good()
     assert good.checked == 2
+
+
+def test_verify_puts_back_the_streams_and_what_the_program_writes():
+    global STEP
+
+    def make():
+        def f():
+            global STEP
+            STEP += 1
+            return W * random.gauss(0.0, 1.0) * (1.0 / STEP)
+
+        return f
+
+    checked, engine = compile(make(), verify=1), make()
+    for seed in range(5):
+        random.seed(seed)
+        before = STEP
+        ours = checked().data
+        after, stream = STEP, random.getstate()
+        random.seed(seed)
+        STEP = before
+        assert ours == engine().data
+        assert (after, stream) == (STEP, random.getstate())
+    assert checked.checked >= 3
+    STEP = 0

@@ -247,11 +247,25 @@ def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
             return None
         if name == "N_POW" and all(k is not float for k in kinds):
             return None  # (an int to an int power: an int, or a float below 0)
-        if name in ("N_MAX", "N_MIN") and len(set(kinds)) > 1:
-            return None
+        if name in ("N_MAX", "N_MIN") and len(set(kinds)) > 1 and \
+                step.out in _answered(tape):
+            return None  # (an int or a float, by the numbers: where the answer shows which)
         if name == "N_SUM" and len(set(k is float for k in kinds)) > 1:
             return None  # (ints and floats: Python sums them in two ways)
     return CODES[name]
+
+
+def _answered(tape: Tape) -> set[int]:
+    """The slots whose plain numbers reach the program's answer (or a number it writes)
+    through plain numbers only (a node's number is a float whatever it was made from)."""
+    found = getattr(tape, "_answered", None)
+    if found is None:
+        found = set(tape.outputs)
+        for step in reversed(tape.steps):
+            if isinstance(step, NumberStep) and step.out in found:
+                found.update(step.args)
+        tape._answered = found  # type: ignore[attr-defined]
+    return found
 
 
 def _kind(tape: Tape, slot: int) -> type:

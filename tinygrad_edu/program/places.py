@@ -55,6 +55,7 @@ class Reads:
             kind = {"LOAD_GLOBAL": "globals", "LOAD_NAME": "globals",
                     "STORE_GLOBAL": "stored_globals", "STORE_NAME": "stored_globals",
                     "LOAD_DEREF": "cells", "STORE_DEREF": "stored_cells",
+                    "LOAD_CLOSURE": "cells",  # (a cell handed to a comprehension, a lambda)
                     "STORE_ATTR": "attributes"}.get(op.opname)
             if kind is None or not isinstance(name, str):
                 continue
@@ -194,6 +195,12 @@ def kind_of(x: Any) -> str:
 def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, Traced):
         return "number"
+    if isinstance(x, (list, tuple, deque)) and not hasattr(x, "shape"):
+        return "sequence"  # (a namedtuple, a list of the learner's: by their items)
+    if isinstance(x, dict):
+        return "dict"  # (an OrderedDict, a defaultdict)
+    if isinstance(x, (set, frozenset)):
+        return "set"
     if kind in (str, bytes, type(None), complex) or x is Ellipsis:
         return "constant"
     if isinstance(x, Value):
@@ -238,6 +245,8 @@ def _plain_data(cls: type) -> bool:
     an installed package's (micrograd's MLP), this package's models and optimizers; not the
     standard library's, nor the engine's rows."""
     name = cls.__module__
+    if name in ("types", "argparse", "collections", "dataclasses"):
+        return True  # (a SimpleNamespace, a Namespace, a ChainMap: a config's numbers)
     module = sys.modules.get(name)
     file = getattr(module, "__file__", None) or ""
     if name.startswith("tinygrad_edu"):
