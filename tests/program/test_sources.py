@@ -137,6 +137,21 @@ def test_a_list_of_parameters_that_grows():
     del GROWS[1:]
 
 
+def test_a_list_in_a_list_that_grows_and_an_array_in_a_list_changed():
+    groups = [[Value(1.0)], [Value(2.0)]]
+    scales = [np.array([0.5, 2.0])]
+
+    def f():
+        return sum(sum(g) for g in groups) * float(scales[0][1])
+
+    step = compile(f)
+    for k in range(3):
+        same(step, f, [v for g in groups for v in g])
+        groups[0].append(Value(k + 10.0))  # (the outer list holds the very same lists)
+        scales[0][1] = k + 3.0  # (the very same array)
+    assert step.captures == 3
+
+
 def test_an_iterator_from_outside_is_refused_naming_the_line():
     picks = iter([W, PARAMS[0]])
 
