@@ -152,6 +152,32 @@ def test_a_list_in_a_list_that_grows_and_an_array_in_a_list_changed():
     assert step.captures == 3
 
 
+def test_default_arguments_and_a_partials_arguments():
+    import functools
+
+    def helper(v, s=2.0):
+        return v * s
+
+    def f(x, *, lr=0.5):
+        return helper(x) * lr + partial(x)
+
+    def counted(x, history=[]):  # noqa: B006 (a list default, appended at every call)
+        history.append(1.0)
+        return x * float(len(history))
+
+    partial = functools.partial(helper, s=4.0)
+    x = Value(1.5)
+    step = compile(f)
+    for k in range(4):
+        same(step, f, [x], x)
+        f.__kwdefaults__["lr"] = k + 1.0
+        helper.__defaults__ = (k + 3.0,)
+        partial.keywords["s"] = k + 5.0
+    with pytest.warns(ProgramWarning, match=r"counted.__defaults__\[0\]"):
+        again = compile(counted)
+        assert [again(x).data for _ in range(3)] == [1.5, 3.0, 4.5]
+
+
 def test_an_iterator_from_outside_is_refused_naming_the_line():
     picks = iter([W, PARAMS[0]])
 

@@ -3,8 +3,9 @@
 While a capture runs, every function of the learner's code that starts is seen once
 (``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
 opcode tracing), and its bytecode read for the globals it loads and stores and the closure
-cells it uses (``places.Reads``). Each is a root, walked as it was when first read
-(``places.Walk``); once the function returns (``Outside``):
+cells it uses (``places.Reads``). Each is a root (and so are the compiled function's own
+default arguments), walked as it was when first read (``places.Walk``); once the function
+returns (``Outside``):
 
 - a **number** at a place is checked at every call to be the very same one (then the same
   bits); where that check fails once, the place becomes an **input** of the program (``lr``,
@@ -47,6 +48,7 @@ from tinygrad_edu.program.places import (
     Place,
     Reads,
     Walk,
+    has_given,
     length,
     reads_of,
     same_number,
@@ -96,6 +98,8 @@ class Watcher:
             self.cells[self._function.__code__] = self._function.__closure__
         if self._bound is not None:
             self._root(("object", self._bound, "self"), self._bound)
+        if self._function is not None and has_given(self._function):  # (its defaults)
+            self._root(("object", self._function, self._function.__name__), self._function)
 
     def __enter__(self) -> Watcher:
         if self._function is not None:
