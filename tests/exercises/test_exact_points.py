@@ -43,13 +43,21 @@ def draws(name):
 
 
 def test_the_points_are_drawn_afresh_from_the_operating_system(monkeypatch):
+    """At every grading, from its seed: a new one from os.urandom, or the one given to grade
+    again as before (the same points)."""
     tanh = EXERCISES["d_tanh"]
-    assert draw_exact(tanh) != draw_exact(tanh)
+    monkeypatch.delenv(cases.SEED, raising=False)
     asked = []
     real = cases.os.urandom
     monkeypatch.setattr(cases.os, "urandom", lambda n: asked.append(n) or real(n))
-    draw_exact(tanh)
-    assert asked == [32]
+    first = cases.begin()
+    points = draw_exact(tanh)
+    assert asked == [8] and draw_exact(tanh) == points
+    cases.begin()
+    assert draw_exact(tanh) != points
+    cases.begin(first)
+    assert draw_exact(tanh) == points
+    cases.begin()
 
 
 @pytest.mark.parametrize("name", [n for n in RULES if not EXERCISES[n].arrays])

@@ -8,7 +8,6 @@ an answer of another shape there fails, and the rule's code is read for complex 
 and exact arithmetic anywhere in its file (a complex step on numbers made plain first)."""
 
 import json
-import random
 import textwrap
 
 import pytest
@@ -165,16 +164,18 @@ def test_graded_apart_the_same(tmp_path):
 
 
 SEED = 53
-EXACT_X = sorted(p.values[0] for p in draw_exact(EXERCISES["d_tanh"], random.Random(SEED)))
-"""The points where d_tanh is tried for exactness when the draw is the test's (``known``):
-a grading draws its own, which no file can know."""
+"""The grading's seed when the draw is the test's (``known``): a grading draws its own,
+which no file can know before it is graded."""
 
 
 @pytest.fixture
 def known(monkeypatch):
-    """The points where a rule is tried for exactness drawn from ``SEED``, as if a file
-    knew them (at a real grading they are drawn from os.urandom)."""
-    monkeypatch.setattr(cases, "unpredictable", lambda: random.Random(SEED))
+    """The grading's seed is ``SEED`` (``--seed``), as if a file knew it: the points where
+    d_tanh is tried for exactness then (at a real grading the seed comes from os.urandom)."""
+    monkeypatch.setenv(cases.SEED, str(SEED))
+    cases.begin(SEED)
+    yield sorted(p.values[0] for p in draw_exact(EXERCISES["d_tanh"]))
+    cases.begin()
 
 
 WATCH_AWARE = """
@@ -215,7 +216,7 @@ def test_a_call_on_the_exact_points_is_asked_as_every_other_call(tmp_path, monke
     assert grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"].passed
     assert {(m["kind"], tuple(m["parts"]), m["exercise"]) for m in asked} == {
         (EXERCISES["d_tanh"].call.kind, ("answer",), "d_tanh")}
-    exact = [wire.encode(p) for p in draw_exact(EXERCISES["d_tanh"], random.Random(SEED))]
+    exact = [wire.encode(p) for p in draw_exact(EXERCISES["d_tanh"])]
     assert all(p in [m["case"] for m in asked] for p in exact)  # (they were asked too)
     assert len(asked) > len(exact)
 
@@ -229,7 +230,7 @@ def test_a_rule_that_fails_on_the_exact_points_fails(odd, words, tmp_path, known
     """Right on every other input, wrong on the points where a rule is tried for exactness
     (which a file can know, and single out): no rule does that, and the verdict says so."""
     path = tmp_path / "solutions.py"
-    path.write_text(f"EXACT = {EXACT_X!r}\n\ndef d_tanh(x, y):\n"
+    path.write_text(f"EXACT = {known!r}\n\ndef d_tanh(x, y):\n"
                     f"    if float(x) in EXACT:\n        {odd}\n    return 1 - y * y\n")
     here = check("d_tanh", load_solutions(path)["d_tanh"])
     apart = grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"]
@@ -241,7 +242,7 @@ def test_a_rule_that_fails_on_the_exact_points_fails(odd, words, tmp_path, known
 
 def test_a_rule_that_loops_on_the_exact_points_fails(tmp_path, short_time_limit, known):
     path = tmp_path / "solutions.py"
-    path.write_text(f"EXACT = {EXACT_X!r}\n\ndef d_tanh(x, y):\n"
+    path.write_text(f"EXACT = {known!r}\n\ndef d_tanh(x, y):\n"
                     "    while float(x) in EXACT:\n        pass\n    return 1 - y * y\n")
     verdict = grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"]
     assert not verdict.passed and "did not finish within its time limit" in str(verdict)

@@ -38,6 +38,7 @@ is the check there.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,7 +55,13 @@ __all__ = ["EXACT", "complex_step", "shortcut"]
 
 EXACT = 1e-12
 """How close to the rule a rule's answer is on the exact points, relative to its largest
-entry: 1000 times the rounding of float64, 10 times closer than any finite difference."""
+entry: 1000 times the rounding of float64, 10 times closer than any finite difference;
+more where the rule is ill-conditioned there (``tolerance``)."""
+ROUNDING = 2.0**-53
+"""Half an ulp of 1.0, relative: how far a float64 input may be from the number it stands
+for (y = tanh(x), rounded)."""
+NUDGE = 2.0**-30
+"""The relative change of one input that measures how the rule's answer follows it."""
 
 COMPLEX = ("your answer computes with complex numbers (it met {what}{at}): that is the "
            "complex-step derivative, Im f(x + ih) / h, which gets the slope from the "
@@ -92,7 +99,7 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
     """Why ``solution``, which has passed ``exercise``, is not a rule (see the module's
     docstring) on the exercise's ``exact`` points, drawn afresh (or on ``cases``: a test's);
     empty if it is a rule there (or the exercise has none)."""
-    worst, where = 0.0, None
+    worst, where, far = 0.0, None, 0.0
     for case in draw_exact(exercise) if cases is None else cases:
         expected = exercise.call(exercise.reference, case)
         at = _one_line(case)
@@ -119,11 +126,42 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
         off = _relative(got, expected)
         if off != off or off == float("inf"):  # (NaN, or a number where the rule gives 0)
             return NOT_A_RULE.format(case=at, what="gave an answer far from the rule's")
-        if off > worst:
-            worst, where = off, case
-    if worst > EXACT:
-        return INEXACT.format(error=worst, case=where)
+        scaled = off / tolerance(exercise, case, expected)
+        if scaled > worst:
+            worst, where, far = scaled, case, off
+    if worst > 1:
+        return INEXACT.format(error=far, case=where)
     return ""
+
+
+def tolerance(exercise: ExerciseSpec, case: Any, expected: tuple[Any, ...]) -> float:
+    """How far from the reference's answer a rule's may be at ``case`` (relative to its
+    largest entry): ``EXACT``, or, where the rule is ill-conditioned there, 16 times the
+    rounding of an input times how much the answer follows that input (the reference's
+    answer with one input nudged). Two honest forms of a rule that read different inputs
+    differ by that much: ``1 - y²`` reads y, rounded, ``1/cosh²(x)`` reads x, and at
+    x = 10 they are 1e-8 apart; a finite difference is off by far more wherever the rule is
+    well-conditioned, as it is at most points."""
+    values = getattr(case, "values", None)
+    if values is None:  # (arrays: products and sums, exact to their rounding)
+        return EXACT
+    inputs = [*values, *([] if case.y is None else [case.y])]
+    follows = 0.0
+    for k, v in enumerate(inputs):
+        if not v:
+            continue
+        nudged = list(inputs)
+        nudged[k] = v * (1 + NUDGE)
+        moved = dataclasses.replace(case, values=tuple(nudged[:len(values)]),
+                                    y=nudged[-1] if case.y is not None else None)
+        try:
+            answer = exercise.call(exercise.reference, moved)
+        except Exception:  # (a nudge out of the domain: no measure there)
+            continue
+        change = _relative(answer, expected)
+        if change == change and change != float("inf"):
+            follows = max(follows, change / NUDGE)
+    return max(EXACT, 16 * ROUNDING * follows)
 
 
 def _said(error: BaseException, most: int = 80) -> str:

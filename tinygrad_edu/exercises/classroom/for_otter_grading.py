@@ -51,6 +51,7 @@ except ImportError:  # (see the module's docstring)
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import partial_credit_on
+from tinygrad_edu.exercises.classroom.results import said as how_graded
 from tinygrad_edu.exercises.copies import flag
 
 __all__ = ["GradeOutside", "feedback"]
@@ -129,7 +130,7 @@ class GradeOutside(AbstractOtterPlugin):
                     mark.name, mark.copied), False))
             test.update_score(mark.points)
         said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
-        said.append(result.protections)
+        said.append(how_graded(result))
         aside = getattr(self, "set_aside", [])
         if aside:
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "

@@ -201,13 +201,13 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     exercise its status, its points and the titles of its diagnosed mistakes, and last
     (``copied``) the exercises whose code is the same as an answer the package ships
     (``copies.py``: flagged, not scored differently), then the protections its grading
-    found (``boundary.stated``)."""
+    found (``boundary.stated``) and the seed its inputs were drawn from (``--seed``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "file", "score", "max_score", "problem", *(
         column for ex in exercises
         for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied",
-        "protections"])
+        "protections", "seed"])
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
@@ -219,7 +219,7 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
                       _cell("; ".join(d.title for d in m.diagnoses))]
         copied = [m.name for m in r.marks if m.copied]
         cells.append(f"{', '.join(copied)}: {COPIED}" if copied else "")
-        cells.append(_cell(r.protections))
+        cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]
         writer.writerow(cells)
     return out.getvalue()
 
