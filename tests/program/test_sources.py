@@ -70,6 +70,20 @@ def test_a_global_number_that_changes_is_read_at_every_call():
     assert "LR" in step.explain() and "read at every call" in step.explain()
 
 
+def test_a_global_read_through_globals():
+    global LR
+
+    def f():
+        return W * globals()["LR"]
+
+    step = compile(f)
+    for lr in (0.5, 3.0, -1.25):
+        LR = lr
+        same(step, f, [W])
+    LR = 0.5
+    assert step.captures == 2
+
+
 def test_closure_cells_a_nonlocal_and_a_list_cell():
     def make():
         k = 1.0
