@@ -70,6 +70,20 @@ def test_a_global_number_that_changes_is_read_at_every_call():
     assert "LR" in step.explain() and "read at every call" in step.explain()
 
 
+def test_a_global_read_through_globals():
+    global LR
+
+    def f():
+        return W * globals()["LR"]
+
+    step = compile(f)
+    for lr in (0.5, 3.0, -1.25):
+        LR = lr
+        same(step, f, [W])
+    LR = 0.5
+    assert step.captures == 2
+
+
 def test_closure_cells_a_nonlocal_and_a_list_cell():
     def make():
         k = 1.0
@@ -135,6 +149,47 @@ def test_a_list_of_parameters_that_grows():
         same(step, f, list(GROWS))
         GROWS.append(Value(len(GROWS) + 0.5))
     del GROWS[1:]
+
+
+def test_a_list_in_a_list_that_grows_and_an_array_in_a_list_changed():
+    groups = [[Value(1.0)], [Value(2.0)]]
+    scales = [np.array([0.5, 2.0])]
+
+    def f():
+        return sum(sum(g) for g in groups) * float(scales[0][1])
+
+    step = compile(f)
+    for k in range(3):
+        same(step, f, [v for g in groups for v in g])
+        groups[0].append(Value(k + 10.0))  # (the outer list holds the very same lists)
+        scales[0][1] = k + 3.0  # (the very same array)
+    assert step.captures == 3
+
+
+def test_default_arguments_and_a_partials_arguments():
+    import functools
+
+    def helper(v, s=2.0):
+        return v * s
+
+    def f(x, *, lr=0.5):
+        return helper(x) * lr + partial(x)
+
+    def counted(x, history=[]):  # noqa: B006 (a list default, appended at every call)
+        history.append(1.0)
+        return x * float(len(history))
+
+    partial = functools.partial(helper, s=4.0)
+    x = Value(1.5)
+    step = compile(f)
+    for k in range(4):
+        same(step, f, [x], x)
+        f.__kwdefaults__["lr"] = k + 1.0
+        helper.__defaults__ = (k + 3.0,)
+        partial.keywords["s"] = k + 5.0
+    with pytest.warns(ProgramWarning, match=r"counted.__defaults__\[0\]"):
+        again = compile(counted)
+        assert [again(x).data for _ in range(3)] == [1.5, 3.0, 4.5]
 
 
 def test_an_iterator_from_outside_is_refused_naming_the_line():

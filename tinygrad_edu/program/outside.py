@@ -2,9 +2,10 @@
 
 While a capture runs, every function of the learner's code that starts is seen once
 (``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
-opcode tracing), and its bytecode read for the globals it loads and stores and the closure
-cells it uses (``places.Reads``). Each is a root, walked as it was when first read
-(``places.Walk``); once the function returns (``Outside``):
+opcode tracing), and its bytecode read for the globals it loads and stores (all of its
+module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``).
+Each is a root (and so are the compiled function's own default arguments), walked as it was
+when first read (``places.Walk``); once the function returns (``Outside``):
 
 - a **number** at a place is checked at every call to be the very same one (then the same
   bits); where that check fails once, the place becomes an **input** of the program (``lr``,
@@ -47,6 +48,8 @@ from tinygrad_edu.program.places import (
     Place,
     Reads,
     Walk,
+    has_given,
+    kind_of,
     length,
     reads_of,
     same_number,
@@ -64,6 +67,7 @@ from tinygrad_edu.program.watching import FOLLOWED
 __all__ = ["Outside", "Watcher", "clean"]
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
+_NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
 
 
 # ----------------------------------------------------------------------------- the watcher
@@ -96,6 +100,8 @@ class Watcher:
             self.cells[self._function.__code__] = self._function.__closure__
         if self._bound is not None:
             self._root(("object", self._bound, "self"), self._bound)
+        if self._function is not None and has_given(self._function):  # (its defaults)
+            self._root(("object", self._function, self._function.__name__), self._function)
 
     def __enter__(self) -> Watcher:
         if self._function is not None:
@@ -157,7 +163,11 @@ class Watcher:
         if not user_code(code):
             return
         reads = reads_of(code)
-        for name in sorted(reads.globals | reads.stored_globals):
+        names = reads.globals | reads.stored_globals
+        if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:
+            names = names | {n for n, v in list(globals_.items())  # any of its numbers)
+                             if not n.startswith("__") and kind_of(v) not in _NO_DATA}
+        for name in sorted(names):
             if name in globals_ or name in reads.stored_globals:
                 self._root(("global", globals_, name), globals_.get(name, MISSING),
                            _line(code, reads, "globals", name))
