@@ -86,7 +86,10 @@ def test_every_model_answer_and_honest_form_passes_every_draw(name):
 def test_a_finite_difference_fails_every_draw(name):
     for drawn in draws(name):
         said = shortcut(EXERCISES[name], FINITE_DEFINED[name], drawn)
-        assert said.startswith("your answer agrees with the rule only to about"), said
+        # (seen as it runs, the function evaluated at a shifted input: issue 65; else by its
+        # error on these points)
+        assert said.startswith(("your answer agrees with the rule only to about",
+                                "your answer evaluates the function at a point shifted")), said
         assert "a finite difference" in said
 
 
@@ -103,5 +106,6 @@ def test_the_attackers_table_scores_nothing(tmp_path, capsys):
     assert cli(["check", str(path)]) == 1
     out = capsys.readouterr().out
     for name in ("d_tanh", "d_sigmoid", "d_log"):
-        assert f"✗ {name}: your answer agrees with the rule only to about" in out, out
+        assert f"✗ {name}: your answer agrees with the rule only to about" in out or \
+            f"✗ {name}: your answer evaluates the function at a point shifted" in out, out
     assert "0 of 3 attempted exercises pass" in out
