@@ -393,7 +393,7 @@ def why_not_native(tape: Tape) -> str:
             if c_code(step.row) is None:
                 missing.append(repr(step.row.name))
         elif _number_code(step, tape) is None:
-            missing.append(f"the plain number {step.name!r} ({step.function!r})")
+            missing.append(f"{step.name!r} of plain numbers")
     if any(not isinstance(c, (float, int, bool)) for c in tape.constants.values()):
         missing.append("a constant of NumPy's")
     missing += [f"the guard {check.op!r}" for check in tape.guards if check.op not in GUARDS]
@@ -402,7 +402,8 @@ def why_not_native(tape: Tape) -> str:
     names = list(dict.fromkeys(missing))
     several = len(names) > 1
     return (f"{'the ops' if several else 'the op'} {', '.join(names)} "
-            f"{'have' if several else 'has'} no C spelling (an op of your own runs as Python)")
+            f"{'have' if several else 'has'} no C spelling (an op of your own, a NumPy number, "
+            "runs as Python)")
 
 
 _STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)
