@@ -380,3 +380,50 @@ def test_the_reading_names_the_cell_of_a_notebook(tmp_path):
                                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     why = RuleReading(path).why(EXERCISES["d_tanh"])
     assert "at hw.ipynb, cell 2, line 3, it uses cmath" in why, why
+
+
+SHIFTED_POINTS = '''
+import math
+
+
+def _fd(f, x):
+    x = float(x)
+    h = 1e-3
+    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
+
+
+def d_tanh(x, y):
+    return _fd(math.tanh, x)
+
+
+def d_exp(x, y):
+    return _fd(math.exp, x)
+
+
+def d_mul(a, b, y):
+    return ((a + 1) * b - (a - 1) * b) / 2, (a * (b + 1) - a * (b - 1)) / 2
+
+
+def chain_rule(x, y):
+    f = lambda p, q: (p + q) * (p - q)
+    return (f(x + 1, y) - f(x - 1, y)) / 2, (f(x, y + 1) - f(x, y - 1)) / 2
+
+
+def d_div(a, b, y):
+    return ((a + 1) / b - (a - 1) / b) / 2, -a / (b * b)
+'''
+"""The guide's shortcuts of issue 65: a fourth-order difference on a number made plain
+(within about 1e-13 of the rule: 2 of these 3 passed), a central difference with a step of 1
+on a product and on a quotient's numerator, which is exact there (all 3 passed)."""
+
+
+def test_the_op_evaluated_at_shifted_points_fails_naming_the_line(tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text(SHIFTED_POINTS)
+    names = ["d_tanh", "d_exp", "d_mul", "chain_rule", "d_div"]
+    graded = grade_apart(path, [EXERCISES[n] for n in names])
+    for name in names:
+        said = str(graded.verdicts[name])
+        assert not graded.verdicts[name].passed, said
+        assert "your answer evaluates the function at a point shifted from its input" in said
+        assert " on line " in said and "earns no points" in said, said

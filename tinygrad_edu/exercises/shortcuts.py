@@ -27,16 +27,15 @@ engine needs: a rule it can run on Values, for second derivatives). So:
 
 And as it runs (``learner/watched.py``, issue 65): a rule whose numbers, or the op's own
 functions, show it evaluated the op at its input shifted by a step (``ShiftedPoint``: a
-finite difference of any order; on a product, of any step, as a step of 1 is exact there)
-fails with the line named (``complex_step`` says it).
+finite difference of any order; on a product or a quotient's numerator, of any step, as a
+step of 1 is exact there) fails with the line named (``complex_step`` says it).
 
 What this cannot stop: a numerical derivative of a function the file computes without the
 op's own, or through the op's own function bound before it is graded into an object of its
 own (a dict, a default argument: ``math``'s or NumPy's), which the exact points catch unless
-it is of a high order (a fourth-order difference is within about 1e-13); a large step on
-a rule linear in that input (d_div's a); a step on the arrays of ``dense_backward``; a
-``Value`` whose backward takes finite differences of its own forward pass. The reading of
-the code, a teacher's, is the check there.
+it is of a high order (a fourth-order difference is within about 1e-13); a step on the
+arrays of ``dense_backward``; a ``Value`` whose backward takes finite differences of its own
+forward pass. The reading of the code, a teacher's, is the check there.
 """
 
 from __future__ import annotations

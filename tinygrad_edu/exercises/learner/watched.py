@@ -85,7 +85,9 @@ class Watched:
             return NotImplemented
         a, b = (_value(other), self.value) if swapped else (self.value, _value(other))
         if op in _FORWARD.get("ops", ()):
-            _notice_shift(op.__name__, self, other)
+            left = other if swapped else self  # (a quotient is linear in its numerator:
+            _notice_shift(op.__name__, self, other,  # a step of any size is exact there)
+                          linear=left if op is operator.truediv else None)
         result = op(a, b)
         if isinstance(result, complex):  # ((-1) ** 0.5, say)
             _SEEN.append(f"{result!r}")
@@ -305,14 +307,16 @@ def _scaled(affine: tuple[tuple[float, ...], float] | None, k: float
     return None if affine is None else (tuple(k * x for x in affine[0]), k * affine[1])
 
 
-def _notice_shift(name: str, *operands: Any) -> None:
-    """The op's own operator on an operand that is an input shifted by a step."""
+def _notice_shift(name: str, *operands: Any, linear: Any = None) -> None:
+    """The op's own operator on an operand that is an input shifted by a step (of any size
+    where the op is a polynomial, or the operand is ``linear``: the op is linear in it)."""
     for x in operands:
         affine = x.affine if isinstance(x, Watched) else None
         if affine is None or not affine[1] or not any(affine[0]):
             continue
         shift = affine[1]
-        if _FORWARD.get("polynomial") or abs(shift) <= SMALL * max(1.0, abs(x.value - shift)):
+        if _FORWARD.get("polynomial") or x is linear or \
+                abs(shift) <= SMALL * max(1.0, abs(x.value - shift)):
             _SHIFTED.append(f"the op's {name} at an input shifted by {shift:.3g}{_line()}")
             return
 
