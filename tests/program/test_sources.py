@@ -107,6 +107,29 @@ def test_closure_cells_a_nonlocal_and_a_list_cell():
     assert step.captures <= 3
 
 
+def test_closures_of_one_code_each_with_its_cells():
+    def make(s):
+        def scale(v):
+            return v * s
+
+        def set_(x):
+            nonlocal s
+            s = x
+
+        return scale, set_
+
+    (a, set_a), (b, set_b), (c, set_c) = make(0.5), make(2.0), make(2.0)
+
+    def f():
+        return a(W) + b(W) + c(W)
+
+    step = compile(f)
+    for k, change in enumerate([set_b, set_c, set_a, set_c]):
+        same(step, f, [W])
+        change(k + 10.0)  # (the second or third closure's cell: once seen by the capture)
+    same(step, f, [W])
+
+
 def test_attributes_class_attributes_and_dict_items():
     def f():
         return W * CFG.t + W * Config.scale * TABLE["a"]

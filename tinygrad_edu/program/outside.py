@@ -3,7 +3,8 @@
 While a capture runs, every function of the learner's code that starts is seen once
 (``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
 opcode tracing), and its bytecode read for the globals it loads and stores (all of its
-module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``).
+module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``: of
+every closure of that code the capture reached, a factory's closures being seen once).
 Each is a root (and so are the compiled function's own default arguments), walked as it was
 when first read (``places.Walk``); once the function returns (``Outside``):
 
@@ -176,13 +177,17 @@ class Watcher:
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
         if code.co_freevars and not self._made_inside(code):
             cells = self._cells(code, frame)
-            for name, cell in zip(code.co_freevars, cells or ()):
-                if name in reads.cells or name in reads.stored_cells:
-                    try:
-                        held = cell.cell_contents
-                    except ValueError:
-                        held = MISSING
-                    self._root(("cell", cell, name), held, _line(code, reads, "cells", name))
+            closures = {id(c): c for c in [cells, *[f.__closure__ for f in self.functions
+                                                    if f.__code__ is code]] if c}
+            for held_cells in closures.values():  # (a closure of this code seen once: the
+                for name, cell in zip(code.co_freevars, held_cells):  # others the capture
+                    if name in reads.cells or name in reads.stored_cells:  # reached too)
+                        try:
+                            held = cell.cell_contents
+                        except ValueError:
+                            held = MISSING
+                        self._root(("cell", cell, name), held,
+                                   _line(code, reads, "cells", name))
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
 
