@@ -32,10 +32,12 @@ step of 1 is exact there) fails with the line named (``complex_step`` says it).
 
 What this cannot stop: a numerical derivative of a function the file computes without the
 op's own, or through the op's own function bound before it is graded into an object of its
-own (a dict, a default argument: ``math``'s or NumPy's), which the exact points catch unless
-it is of a high order (a fourth-order difference is within about 1e-13); a step on the
-arrays of ``dense_backward``; a ``Value`` whose backward takes finite differences of its own
-forward pass. The reading of the code, a teacher's, is the check there.
+own (a dict, a default argument: ``math``'s or NumPy's), or that reaches into the watch
+itself (it runs in the learner's process: a diagnosis, not a boundary), which the exact
+points catch unless it is of a high order (a fourth-order difference is within about
+1e-13); a step on the arrays of ``dense_backward``; a ``Value`` whose backward takes finite
+differences of its own forward pass. The reading of the code, a teacher's, is the check
+there.
 """
 
 from __future__ import annotations
