@@ -189,8 +189,10 @@ def test_the_command_writes_the_page_or_the_csv_file(tmp_path, capsys):
     assert [(r["student"], r["score"], r["d_tanh"]) for r in rows] == [
         ("ada", "3", "passed"), ("barbara", "2", "failed"), ("linus", "0", "not graded")]
     assert cli(["report", str(folder), "d_tanh", "--points", "4", "-o",
-                str(tmp_path / "report.html")]) == 0
-    data = page_data((tmp_path / "report.html").read_text(encoding="utf-8"))
+                str(tmp_path / "report.html"), "--seed", "6502"]) == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'from seed <span\nid="seed">6502</span>' in page  # (issue 65: recorded)
+    data = page_data(page)
     assert [row["name"] for row in data["exercises"]] == ["d_tanh"]
     assert data["exercises"][0]["points"] == 4.0
 

@@ -247,7 +247,8 @@ def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], fo
     return fill(part("report.html"), {
         "TITLE": escape(title), "POLICY": policy(script), "STYLE": part("report.css"),
         "DATA": json_for_script(data), "SCRIPT": script, "USER": escape(graded_as()),
-        "PROTECTIONS": escape(protections(results))})
+        "PROTECTIONS": escape(protections(results)),
+        "SEED": escape(str(next((r.seed for r in results if r.seed is not None), "none")))})
 
 
 def protections(results: Sequence[Result]) -> str:
