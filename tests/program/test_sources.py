@@ -348,6 +348,19 @@ def test_a_step_counter_written_inside_is_written_at_every_call():
     STEP = 0
 
 
+def test_zeroing_gradients_inside_is_refused_with_the_line():
+    def f():
+        for p in PARAMS:
+            p.grad = 0.0  # (the engine's call zeroes them at every call: a program would not)
+        t = PARAMS[0] * 2.0
+        t.grad = 0.0  # (a node made inside: nothing outside changes)
+        return t * PARAMS[1]
+
+    with pytest.raises(RuntimeError, match=r"sets the \.grad of a Value made outside it.*"
+                       r"at test_sources\.py:\d+: p\.grad = 0\.0.*; zero the gradients"):
+        compile(f)()
+
+
 def test_writing_a_value_to_a_global_is_refused_with_the_line():
     def f():
         global LR

@@ -326,6 +326,12 @@ class Compiled:
                 set_recording(None)
                 watcher.restore()
         outside = Outside(watcher, record)
+        for v, line in record.grad_writes:
+            if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)
+                record.refused = record.refused or (
+                    f"it sets the .grad of a Value made outside it (a program does not set "
+                    f"it again), at {line}; zero the gradients before calling the compiled "
+                    "function")
         if record.refused:
             raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                f"{record.refused}")

@@ -129,6 +129,7 @@ class Recording:
         self.inputs: list[tuple[Any, ...]] = []  # where each number input comes from
         self.outside: Any = None  # where numbers from outside the arguments come from
         self.draws: Any = None  # the random draws
+        self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
