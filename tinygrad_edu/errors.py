@@ -136,12 +136,15 @@ def by_hand(kind: type, children: Any, local_grads: Any, label: Any,
             raise TypeError(f"Value(data, children, local_grads): children[{i}] is "
                             f"{type(child).__name__} {child!r}, not a Value; a plain number "
                             "is a constant and gets no gradient, so leave it out")
-    for i, local in enumerate(local_grads):
-        if real_or_none(local) is None:
+    if all(type(d) is float for d in local_grads):
+        return tuple(children), tuple(local_grads), ""
+    grads = []
+    for i, local in enumerate(local_grads):  # (each made a float once: float(x) may cost)
+        number = real_or_none(local)
+        if number is None:
             hint = (" (its number is .data; for second derivatives make the op with unary_op or "
                     "binary_op, whose rules run on Values)" if isinstance(local, kind) else "")
             raise TypeError(f"Value(data, children, local_grads): local_grads[{i}] is "
                             f"{type(local).__name__} {local!r}, not a number{hint}")
-    grads = local_grads if all(type(d) is float for d in local_grads) else \
-        [real_or_none(d) for d in local_grads]
+        grads.append(number)
     return tuple(children), tuple(grads), ""

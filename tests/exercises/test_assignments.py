@@ -13,6 +13,7 @@ import csv
 import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -360,19 +361,23 @@ def test_gradescope_grades_right_and_wrong_answers(gradescope):
     right = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
     data = grade_on_gradescope(gradescope, {"hw1.py": right})
     assert_gradescope_results(data, NAMES, POINTS, set(NAMES))
-    # (the right answers are the package's model answers: backward's, long enough, is flagged)
-    assert data["output"] == ("hw1.py: 3 of 3 exercises pass (6 of 6 points).\n⚑ backward: the "
-                              "same code as the model answer shipped in the package (flagged, "
-                              "not scored differently).\nProtections: resource limits, no new "
-                              "privileges, Landlock and seccomp (the kernel's boundary around "
-                              "the submission's code).")
+    # (the right answers are the package's model answers: backward's, long enough, is
+    # flagged in a test hidden from students, never in what they see)
+    assert re.fullmatch(
+        r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\nProtections: resource limits, no "
+        r"new privileges, Landlock and seccomp \(the kernel's boundary around the "
+        r"submission's code\).\nInputs drawn afresh for this grading, from seed (\d+) "
+        r"\(--seed \1 grades the file again on the same inputs\).", data["output"]), \
+        data["output"]
+    (hidden,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert hidden["output"].startswith("⚑ backward: the same code as the model answer")
     wrong = IMPORTS + "\n\n".join(WRONG.get(n, answer(n)) for n in NAMES)
     data = grade_on_gradescope(gradescope, {"my_work.py": wrong})  # another name: found
     assert_gradescope_results(data, NAMES, POINTS, {"d_mul"})
     tanh, backward = data["tests"][1], data["tests"][2]
     assert "diagnosis: the input x used where the output y was meant" in tanh["output"]
     assert tanh["extra_data"] == {"exercise": "d_tanh", "status": "failed",
-                                  "mistakes": ["in_out"], "copied": ""}
+                                  "mistakes": ["in_out"]}
     assert backward["extra_data"]["mistakes"] == ["assign"]
 
 

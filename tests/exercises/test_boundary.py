@@ -135,7 +135,8 @@ def test_a_program_started_unseen_does_not_run(gradescope, command):
     # (its other exercises, right, earn nothing either: the file reaches __globals__, which
     # the grader's reading of a rule's file refuses: rule_reading.py)
     assert data["score"] == 0, data
-    assert all("your file binds names dynamically" in t["output"] for t in data["tests"][1:])
+    assert all("your file binds names dynamically" in t["output"] for t in data["tests"][1:]
+               if t["visibility"] != "hidden")  # (a copy's flag: the teacher's, hidden)
 
 
 @pytest.mark.slow
@@ -172,7 +173,7 @@ def test_a_flood_on_stderr_is_capped_and_graded_all_the_same(gradescope):
     # every exercise graded and passed, then refused by the reading of the file (the flood
     # reaches __globals__: rule_reading.py), which changes only a verdict that passed
     assert all("binds names dynamically (at hw1.py, line" in t["output"]
-               for t in data["tests"]), data
+               for t in data["tests"] if t["visibility"] != "hidden"), data  # (a copy's flag)
     assert int(done.stdout.split()[-1]) < 150 * 2**10  # (KiB: no process read the flood)
 
 

@@ -1,15 +1,19 @@
 """A graded function (or class) that is the same code as an answer the package ships is flagged,
-never scored differently (``copies.py``): in ``check``'s output, in a mark (``copied``, and a
-line of its text, which Gradescope's, Otter's and PrairieLearn's feedback show), in a
-report's CSV column and page. The attacker's copied.py (model_answers.py followed by
-lecture.py's Value, from the installed wheel) scored 19/19 unflagged before, copied_gpt.py
-(microgpt/reference.py) 10/10. A copy with its names changed, its docstrings and comments
-rewritten and annotations added is the same code; an honest answer written otherwise is not;
-an answer short enough that anyone writes it so (``return b, a``) is never flagged."""
+never scored differently (``copies.py``), for the teacher alone (issue 65): a mark's
+``copied``, a report's CSV column and page, a test of Gradescope's hidden from students, a
+hidden test case of Otter's; never a verdict's text, ``check``'s output, ``check --json``
+nor any feedback a learner reads. The attacker's copied.py (model_answers.py followed by
+lecture.py's Value, from the installed wheel) scored 19/19 unflagged at first, copied_gpt.py
+(microgpt/reference.py) 10/10; then with the names changed and aliased (``backward =
+_my_backward``) or a dead line added, 3/3 unflagged (the whole track 10/10). A copy with its
+names changed, aliased, its docstrings and comments rewritten, annotations and dead code
+added, is the same code; an honest answer written otherwise is not; an answer short enough
+that anyone writes it so (``return b, a``) is never flagged."""
 
 import csv
 import inspect
 import io
+import json
 import textwrap
 from pathlib import Path
 
@@ -85,30 +89,86 @@ def write(tmp_path, text, name="solutions.py"):
     return path
 
 
-def test_the_attackers_copy_is_flagged_and_scored_as_before(tmp_path, capsys):
+def test_the_attackers_copy_is_flagged_for_the_teacher_and_scored_as_before(tmp_path, capsys):
     path = write(tmp_path, COPIED_FILE, "copied.py")
     assert cli(["check", str(path)]) == 0  # (every answer passes: not zeroed)
     out = capsys.readouterr().out
     assert "19 of 19 attempted exercises pass" in out
-    flagged = [line.split(":")[0][2:] for line in out.splitlines()
-               if line.startswith("⚑ ") and "(" in line.split(":")[1]]
+    assert "⚑" not in out and COPIED not in out  # (a learner's check never shows it)
+    reading = CopyReading(path)
+    flagged = [name for name in EXERCISES if reading.same(EXERCISES[name])]
     expected = [name for name in EXERCISES if name in BIG or name == "Value"]  # (in order)
     assert flagged == expected, flagged
-    assert (f"⚑ backward: {COPIED} (model_answers.py's backward; compared with the names of "
-            "your own made anonymous, docstrings and comments left out). Flagged for your "
-            "teacher to read, not scored differently.") in out
-    assert f"⚑ Value: {COPIED} (lecture.py's Value;" in out
-    assert f"⚑ {', '.join(expected)}: {COPIED}." in out  # (the summary's line)
-    assert "⚑ d_mul" not in out and "⚑ sgd_step" not in out  # (short: anyone writes them)
+    assert reading.same(EXERCISES["Value"]) == "lecture.py's Value"
+    assert not reading.same(EXERCISES["d_mul"]) and not reading.same(EXERCISES["sgd_step"])
 
 
 def test_the_attackers_copy_of_the_track_is_flagged(tmp_path, capsys):
     path = write(tmp_path, COPIED_GPT, "copied_gpt.py")
     assert cli(["check", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "10 of 10 attempted stages of microgpt pass" in out
+    assert "10 of 10 attempted stages of microgpt pass" in out and "⚑" not in out
+    reading = CopyReading(path)
     for stage in ("node", "softmax", "attention", "block", "gpt", "adam", "train_step"):
-        assert f"⚑ {stage}: {COPIED} (microgpt/reference.py's " in out, stage
+        assert reading.same(TRACK[stage]).startswith("microgpt/reference.py's "), stage
+
+
+ALIASED = '''
+def _my_order(start):
+    result, been, todo = [], set(), [(start, False)]
+    unused = 42
+    while todo:
+        item, finished = todo.pop()
+        if finished:
+            result.append(item)
+        elif item not in been:
+            been.add(item)
+            todo.append((item, True))
+            todo.extend((p, False) for p in item.parents)
+    start.grad = 1.0
+    for item in reversed(result):
+        for p, local in zip(item.parents, item.local_grads):
+            p.grad += local * item.grad
+    return None
+    print("never")
+
+
+_again = _my_order
+backward = _again
+
+
+def topological_sort(root):
+    return _sorted(root)
+
+
+def _sorted(root):
+    order, visited = [], set()
+
+    def walk_it(node):
+        if node not in visited:
+            visited.add(node)
+            if False:
+                print("dead")
+            for parent in node.parents:
+                walk_it(parent)
+            order.append(node)
+
+    walk_it(root)
+    return order
+'''
+"""model_answers.py's backward and topological_sort renamed, aliased (twice), passed on to
+from a def of the exercise's name, with dead lines (a name never read, a statement after
+return, ``if False:``): 3/3 unflagged before."""
+
+
+def test_a_copy_renamed_aliased_and_with_dead_code_is_flagged(tmp_path):
+    reading = CopyReading(write(tmp_path, ALIASED))
+    assert reading.same(EXERCISES["backward"]) == "model_answers.py's backward"
+    assert reading.same(EXERCISES["topological_sort"]) == "model_answers.py's topological_sort"
+    one_line_more = inspect.getsource(M.backward).replace(
+        "    root.grad = 1.0\n", "    root.grad = 1.0\n    total = len(order)\n")
+    assert CopyReading(write(tmp_path, one_line_more, "more.py")).same(
+        EXERCISES["backward"]) == "model_answers.py's backward"
 
 
 def test_a_copy_with_its_names_changed_is_flagged_an_answer_written_otherwise_is_not(tmp_path):
@@ -154,18 +214,20 @@ def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):
     backward = copied.marks[0]
     assert backward.copied == "model_answers.py's backward" and backward.passed
     assert backward.text.startswith("✓ backward passed")
-    assert f"\n⚑ backward: {COPIED} (model_answers.py's backward;" in backward.text
+    assert "⚑" not in backward.text  # (the text a learner reads: never the flag)
     assert not copied.marks[1].copied and not any(m.copied for m in honest.marks)
     # the JSON a grading process sends back, and check --json
     assert Result.from_json(as_json(copied)) == copied
     assert as_json(copied)["exercises"][0]["copied"] == "model_answers.py's backward"
-    # Gradescope: the test's output (the mark's text) and the submission's
+    # Gradescope: a test hidden from students, no points; nothing in what they see
     data = as_gradescope(copied)
-    assert data["tests"][0]["extra_data"]["copied"] == "model_answers.py's backward"
-    assert "⚑ backward" in data["tests"][0]["output"]
-    assert data["output"].endswith(f"\n⚑ backward: {COPIED} (flagged, not scored "
-                                   "differently).")
-    assert "⚑" not in as_gradescope(honest)["output"]
+    hidden = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert len(hidden) == 1 and hidden[0]["max_score"] == 0, data["tests"]
+    assert f"⚑ backward: {COPIED} (model_answers.py's backward;" in hidden[0]["output"]
+    assert hidden[0]["extra_data"]["copied"] == {"backward": "model_answers.py's backward"}
+    visible = json.dumps([t for t in data["tests"] if t["visibility"] != "hidden"])
+    assert "⚑" not in data["output"] and "⚑" not in visible and "copied" not in visible
+    assert not any(t["visibility"] == "hidden" for t in as_gradescope(honest)["tests"])
     # the report: a column, and the page's data
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(report_csv([copied, honest],
                                                                           exercises)))}

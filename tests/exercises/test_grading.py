@@ -224,7 +224,13 @@ def test_a_solution_that_cannot_be_graded_as_it_is_fails_with_a_message(name, an
 
 
 @pytest.mark.slow
-def test_verdicts_are_deterministic_across_runs_and_processes():
+def test_verdicts_are_deterministic_across_runs_and_processes(monkeypatch):
+    """For the same grading's seed (issue 65: a new one at every grading, recorded), the same
+    verdict, whatever the process and its hash seed."""
+    from tinygrad_edu.exercises import cases
+
+    monkeypatch.setenv(cases.SEED, "4242")
+    cases.begin(4242)
     printed = in_two_processes(textwrap.dedent("""
         from tinygrad_edu.exercises import check
         print(check("d_sigmoid", lambda x, y: x * (1 - x)))
@@ -234,4 +240,5 @@ def test_verdicts_are_deterministic_across_runs_and_processes():
         print(check("dense_backward", lambda X, W, b, dZ: (dZ @ W.T, X.T @ dZ, dZ)))
     """))
     again = check("d_sigmoid", lambda x, y: x * (1 - x))
+    cases.begin()
     assert str(again) == printed.split("\n✗ backward_step")[0].strip()

@@ -429,3 +429,60 @@ def test_prairielearn_states_the_protections(question, tmp_path):
     for test in results["tests"]:
         assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
             test["message"], test["message"]
+
+
+@needs_otter
+def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
+    """The short sibling of the next test: the plugin's ``after_grading`` on Otter's own
+    results of one question, with tinygrad_edu's grading of a copy of the model answer
+    (``backward``), then Otter's own results for Gradescope: the flag is a hidden test case,
+    in the question's result (hidden from students), never in the public tests' summary."""
+    from otter.run.run_autograder.autograder_config import AutograderConfig
+    from otter.test_files import GradingResults
+    from otter.test_files.abstract_test import TestCase
+    from otter.test_files.ok_test import OKTestFile
+
+    from tinygrad_edu.exercises.classroom import for_otter_grading
+    from tinygrad_edu.exercises.classroom.results import Mark, Result
+
+    copied = Mark("backward", EXERCISES["backward"].number, "passed", 1.0, 1.0,
+                  "✓ backward passed", copied="model_answers.py's backward")
+    monkeypatch.setattr(for_otter_grading, "grade_all", lambda *a, **k: [Result(
+        "week4", "week4.ipynb", (copied,), protections="Protections: all of them.")])
+    test = OKTestFile("backward", "tests/backward.py", [TestCase(
+        "backward - 1", "", False, 1.0, None, None)])
+    results = GradingResults([test])
+    plugin = for_otter_grading.GradeOutside(str(tmp_path / "week4.ipynb"), None, {})
+    plugin.after_grading(results)
+    data = results.to_gradescope_dict(AutograderConfig())
+    (question,) = [t for t in data["tests"] if t["name"] == "backward"]
+    assert question["score"] == 1.0 and question["visibility"] == "hidden"
+    assert "⚑ backward: the same code as the model answer" in question["output"]
+    public = [t for t in data["tests"] if t["visibility"] == "visible"]
+    assert public and not any("⚑" in t.get("output", "") for t in public), public
+    assert "⚑" not in data.get("output", "")
+
+
+@needs_otter
+@pytest.mark.long(sibling="test_otters_plugin_hides_a_copys_flag_from_students")
+def test_otter_carries_a_copys_flag_for_the_teacher_alone(tmp_path):
+    """A copy of the package's model answer (``backward``): its flag is a hidden test case of
+    the question, in the question's result that Otter hides from students on Gradescope
+    (visibility hidden), never in the public tests' summary nor the output they see."""
+    assert cli(["assignment", "backward", "--for", "otter", "-o", str(tmp_path / "master"),
+                "--name", "week4"]) == 0
+    done = subprocess.run([sys.executable, "-m", "otter", "assign", "week4.ipynb", "dist"],
+                          cwd=tmp_path / "master", env=env(), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    dist = tmp_path / "master" / "dist"
+    (zip_,) = (dist / "autograder").glob("week4-autograder_*.zip")
+    student = json.loads((dist / "student" / "week4.ipynb").read_text("utf-8"))
+    tests, results = otter_run((tmp_path, zip_, student), "copied",
+                               {"backward": answer("backward")})
+    assert tests["backward"]["score"] == 1.0
+    assert tests["backward"]["visibility"] == "hidden"
+    assert "⚑ backward: the same code as the model answer" in tests["backward"]["output"]
+    public = [t for t in results["tests"] if t["visibility"] == "visible"]
+    assert public and not any("⚑" in t.get("output", "") for t in public), public
+    assert "⚑" not in results.get("output", "")

@@ -15,6 +15,7 @@ import pytest
 
 from tests.exercises.class_work import CLASS, EXPECTED, NAMES, write_class
 from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.classroom import isolation
 from tinygrad_edu.exercises.classroom.report import (
     ReportError,
@@ -188,8 +189,10 @@ def test_the_command_writes_the_page_or_the_csv_file(tmp_path, capsys):
     assert [(r["student"], r["score"], r["d_tanh"]) for r in rows] == [
         ("ada", "3", "passed"), ("barbara", "2", "failed"), ("linus", "0", "not graded")]
     assert cli(["report", str(folder), "d_tanh", "--points", "4", "-o",
-                str(tmp_path / "report.html")]) == 0
-    data = page_data((tmp_path / "report.html").read_text(encoding="utf-8"))
+                str(tmp_path / "report.html"), "--seed", "6502"]) == 0
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'from seed <span\nid="seed">6502</span>' in page  # (issue 65: recorded)
+    data = page_data(page)
     assert [row["name"] for row in data["exercises"]] == ["d_tanh"]
     assert data["exercises"][0]["points"] == 4.0
 
@@ -333,3 +336,111 @@ def test_a_file_that_python_cannot_parse_is_its_own_problem(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Python cannot parse this file (" in err and "Traceback" not in err  # (3.11:
     # MemoryError; 3.12 and later: its own words for an expression nested too deep)
+
+
+# ----------------------------------------------------------------------------- issue 65
+
+FORGED = "\x1b[H\x1b[2Jstudent,score\nada,0\nmallory,2\x1b[8m"
+"""Raw terminal escapes: ``cat report.csv`` would clear the screen and show a table of its
+own (classmates 0, the attacker full marks)."""
+
+
+def test_a_csv_cell_holds_no_control_character_and_no_formula(tmp_path):
+    """What a submission puts in a cell (its file's name, its error's message) is shown as
+    text: control characters made spaces, a leading formula quoted (as OWASP advises)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.py").write_text(HONEST_THREE)
+    (folder / "mallory\x1b[2J.py").write_text(f"raise ValueError({FORGED!r})\n")
+    (folder / " =HYPERLINK(x).py").write_text(HONEST_THREE)
+    output = tmp_path / "r.csv"
+    assert cli(["report", str(folder), "d_tanh", "-o", str(output)]) == 0
+    text = output.read_text("utf-8")
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in text), text
+    rows = {r["student"]: r for r in csv.DictReader(text.splitlines())}
+    assert set(rows) == {"ada", "mallory [2J", "' =HYPERLINK(x)"}, set(rows)
+    assert "mallory,2" in rows["mallory [2J"]["problem"]  # (as text, on its own row)
+    assert {s: r["score"] for s, r in rows.items()} == {
+        "ada": "1", "mallory [2J": "0", "' =HYPERLINK(x)": "1"}
+
+
+def test_two_files_of_one_student_are_two_rows_and_a_warning(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(HONEST_THREE)
+    (folder / "alice.ipynb").write_text(json.dumps({
+        "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                   "source": "def d_tanh(x, y):\n    return 1 - x * x\n"}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    output = tmp_path / "r.csv"
+    assert cli(["report", str(folder), "d_tanh", "-o", str(output)]) == 0
+    assert "warning: 2 submissions of alice: alice.ipynb and alice.py" in capsys.readouterr().err
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert [(r["student"], r["score"]) for r in rows] == [("alice.ipynb", "0"), ("alice.py", "1")]
+
+
+STOPS = '''
+def _stop():
+    wrap = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == "_wrap_close"][0]
+    wrap.__init__.__globals__["sys"].modules["signal"].raise_signal(19)  # SIGSTOP, itself
+
+
+def d_tanh(x, y):
+    _stop()
+
+
+def d_exp(x, y):
+    _stop()
+'''
+
+
+def test_a_learner_that_stops_itself_is_ended_at_once(tmp_path):
+    """A learner's process that stops itself (SIGSTOP: a signal to itself, which the filter
+    lets through) is seen stopped and ended at once, the exercise failing saying so. Before:
+    each exercise waited for its deadline, about 35 s, for the whole class."""
+    import time
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.py").write_text(HONEST_THREE)
+    (folder / "mallory.py").write_text(STOPS)
+    output = tmp_path / "r.csv"
+    began = time.monotonic()
+    assert cli(["report", str(folder), "d_tanh", "d_exp", "-o", str(output)]) == 0
+    assert time.monotonic() - began < 30
+    rows = {r["student"]: r for r in csv.DictReader(output.open(encoding="utf-8"))}
+    assert rows["ada"]["score"] == "2" and rows["mallory"]["score"] == "0"
+    grades = grade_apart(folder / "mallory.py", [EXERCISES["d_tanh"]])
+    assert "it stopped its own process" in str(grades.verdicts["d_tanh"])
+
+
+SYSTEM_EXIT = '''
+CALLS = [0]
+
+
+def d_tanh(x, y):
+    CALLS[0] += 1
+    if CALLS[0] > 103:  # (past the inputs tried: where the exact points are asked)
+        raise SystemExit(3)
+    return 1 - y * y
+
+
+def d_exp(x, y):
+    return y
+'''
+
+
+def test_a_learners_system_exit_never_ends_the_grader(tmp_path):
+    """A SystemExit raised in the learner's process comes back as its name: the grader
+    raises a stand-in of that name (an Exception), never SystemExit itself, which a handler
+    of Exception lets through. Before: the grading ended (exit code 3), no verdict at all."""
+    from tinygrad_edu.exercises.remote import exception
+
+    error = exception("SystemExit", "3")
+    assert isinstance(error, Exception) and type(error).__name__ == "SystemExit"
+    path = tmp_path / "exits.py"
+    path.write_text(SYSTEM_EXIT)
+    graded = grade_apart(path, [EXERCISES["d_tanh"], EXERCISES["d_exp"]])
+    assert not graded.verdicts["d_tanh"].passed and "SystemExit" in str(
+        graded.verdicts["d_tanh"])
+    assert graded.verdicts["d_exp"].passed

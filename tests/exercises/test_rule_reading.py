@@ -109,11 +109,13 @@ def test_rules_installed_under_a_decoy_def_fail(tmp_path, capsys):
     path = write(tmp_path, REBOUND)
     assert cli(["check", str(path), "d_tanh", "d_sigmoid"]) == 1
     out = capsys.readouterr().out
-    for name in ("d_tanh", "d_sigmoid"):
-        assert blocks(out)[name].startswith(
+    for name in ("d_tanh", "d_sigmoid"):  # (read in the file; or seen as it runs: the op's
+        # own function called on a complex number)
+        assert blocks(out)[name].startswith((
             f"✗ {name}: your file computes with complex numbers (at solutions.py, line 1, it "
             f"uses cmath: `import cmath`), and {name} is graded on the rule: a file graded on "
-            "it may use that nowhere"), out
+            "it may use that nowhere", f"✗ {name}: your answer computes with complex "
+            "numbers")), out
     assert "0 of 2 attempted exercises pass" in out
 
 

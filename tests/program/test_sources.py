@@ -70,6 +70,20 @@ def test_a_global_number_that_changes_is_read_at_every_call():
     assert "LR" in step.explain() and "read at every call" in step.explain()
 
 
+def test_a_global_read_through_globals():
+    global LR
+
+    def f():
+        return W * globals()["LR"]
+
+    step = compile(f)
+    for lr in (0.5, 3.0, -1.25):
+        LR = lr
+        same(step, f, [W])
+    LR = 0.5
+    assert step.captures == 2
+
+
 def test_closure_cells_a_nonlocal_and_a_list_cell():
     def make():
         k = 1.0
@@ -91,6 +105,29 @@ def test_closure_cells_a_nonlocal_and_a_list_cell():
         box[0] = b
         same(step, f, [W])
     assert step.captures <= 3
+
+
+def test_closures_of_one_code_each_with_its_cells():
+    def make(s):
+        def scale(v):
+            return v * s
+
+        def set_(x):
+            nonlocal s
+            s = x
+
+        return scale, set_
+
+    (a, set_a), (b, set_b), (c, set_c) = make(0.5), make(2.0), make(2.0)
+
+    def f():
+        return a(W) + b(W) + c(W)
+
+    step = compile(f)
+    for k, change in enumerate([set_b, set_c, set_a, set_c]):
+        same(step, f, [W])
+        change(k + 10.0)  # (the second or third closure's cell: once seen by the capture)
+    same(step, f, [W])
 
 
 def test_attributes_class_attributes_and_dict_items():
@@ -137,6 +174,47 @@ def test_a_list_of_parameters_that_grows():
     del GROWS[1:]
 
 
+def test_a_list_in_a_list_that_grows_and_an_array_in_a_list_changed():
+    groups = [[Value(1.0)], [Value(2.0)]]
+    scales = [np.array([0.5, 2.0])]
+
+    def f():
+        return sum(sum(g) for g in groups) * float(scales[0][1])
+
+    step = compile(f)
+    for k in range(3):
+        same(step, f, [v for g in groups for v in g])
+        groups[0].append(Value(k + 10.0))  # (the outer list holds the very same lists)
+        scales[0][1] = k + 3.0  # (the very same array)
+    assert step.captures == 3
+
+
+def test_default_arguments_and_a_partials_arguments():
+    import functools
+
+    def helper(v, s=2.0):
+        return v * s
+
+    def f(x, *, lr=0.5):
+        return helper(x) * lr + partial(x)
+
+    def counted(x, history=[]):  # noqa: B006 (a list default, appended at every call)
+        history.append(1.0)
+        return x * float(len(history))
+
+    partial = functools.partial(helper, s=4.0)
+    x = Value(1.5)
+    step = compile(f)
+    for k in range(4):
+        same(step, f, [x], x)
+        f.__kwdefaults__["lr"] = k + 1.0
+        helper.__defaults__ = (k + 3.0,)
+        partial.keywords["s"] = k + 5.0
+    with pytest.warns(ProgramWarning, match=r"counted.__defaults__\[0\]"):
+        again = compile(counted)
+        assert [again(x).data for _ in range(3)] == [1.5, 3.0, 4.5]
+
+
 def test_an_iterator_from_outside_is_refused_naming_the_line():
     picks = iter([W, PARAMS[0]])
 
@@ -170,6 +248,29 @@ def test_random_draws_are_the_engines_for_the_same_seed():
     assert step.captures == 2  # (the dropout's branch, both ways)
 
 
+def test_dropout_written_as_a_number_is_one_program():
+    ws = [Value(0.5), Value(-1.5), Value(2.0)]
+
+    def f():
+        return sum(w * (2.0 * (random.random() > 0.5)) for w in ws)
+
+    step = compile(f)
+    for seed in range(6):
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        ours = step()
+        ours.backward()
+        got = [ours.data] + [w.grad for w in ws]
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        theirs = f()
+        theirs.backward()
+        assert got == [theirs.data] + [w.grad for w in ws]
+    assert step.captures == 1
+
+
 def test_a_random_choice_picks_the_program():
     choices = [W, PARAMS[1]]
 
@@ -193,7 +294,8 @@ def test_another_generator_is_refused(make):
     def f():
         return W * float(rng.random() if hasattr(rng, "random") else rng.rand())
 
-    with pytest.raises(RuntimeError, match=r"a random generator of its own|cannot follow"):
+    with pytest.raises(RuntimeError, match=r"(a random generator of its own|cannot follow)"
+                       r".*, at test_sources\.py:\d+: return W \* float"):  # (the line)
         compile(f)()
 
 
@@ -244,6 +346,19 @@ def test_a_step_counter_written_inside_is_written_at_every_call():
         assert after == (STEP, opt.t)
     assert step.captures <= 3
     STEP = 0
+
+
+def test_zeroing_gradients_inside_is_refused_with_the_line():
+    def f():
+        for p in PARAMS:
+            p.grad = 0.0  # (the engine's call zeroes them at every call: a program would not)
+        t = PARAMS[0] * 2.0
+        t.grad = 0.0  # (a node made inside: nothing outside changes)
+        return t * PARAMS[1]
+
+    with pytest.raises(RuntimeError, match=r"sets the \.grad of a Value made outside it.*"
+                       r"at test_sources\.py:\d+: p\.grad = 0\.0.*; zero the gradients"):
+        compile(f)()
 
 
 def test_writing_a_value_to_a_global_is_refused_with_the_line():
@@ -494,6 +609,20 @@ def test_followed_numbers_have_every_operator():
     assert step.captures <= 2
 
 
+def test_a_hand_made_node_of_followed_numbers_is_one_program():
+    import math
+
+    def f(x):
+        t = math.tanh(x.data)
+        return Value(t, (x,), (1 - t**2,)) * W  # (microgpt's way: data and derivative read)
+
+    step = compile(f)
+    for number in (0.1, -0.7, 2.5, 0.0):
+        x = Value(number)
+        same(step, f, [x, W], x)
+    assert step.captures == 1
+
+
 def test_repr_a_hand_made_node_and_numpy_inside():
     import math
 
@@ -525,9 +654,35 @@ def test_verify_compares_with_the_engine_and_names_what_differs():
     step()
     assert "unknown origin" in step.explain()
     held[0] = 5.0
-    with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"):
+    with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"
+                       r".*: 2\.0, at test_sources\.py:\d+: return W \* held\[0\]"):
         step()
     good = compile(lambda: W * LR, verify=1)
     for _ in range(3):
         good()
     assert good.checked == 2
+
+
+def test_verify_puts_back_the_streams_and_what_the_program_writes():
+    global STEP
+
+    def make():
+        def f():
+            global STEP
+            STEP += 1
+            return W * random.gauss(0.0, 1.0) * (1.0 / STEP)
+
+        return f
+
+    checked, engine = compile(make(), verify=1), make()
+    for seed in range(5):
+        random.seed(seed)
+        before = STEP
+        ours = checked().data
+        after, stream = STEP, random.getstate()
+        random.seed(seed)
+        STEP = before
+        assert ours == engine().data
+        assert (after, stream) == (STEP, random.getstate())
+    assert checked.checked >= 3
+    STEP = 0

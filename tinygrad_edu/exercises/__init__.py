@@ -7,8 +7,9 @@
 >>> check("d_tanh", d_tanh)             # the smallest failing input and a diagnosis
 >>> my_tanh = make_op("d_tanh", lambda x, y: 1 - y * y)   # once it passes: use it
 
-``check`` runs hypothesis against a reference on the exercise's inputs, deterministically
-(the same solution always gets the same verdict), and when the answer is wrong names the
+``check`` runs hypothesis against a reference on the exercise's inputs, drawn afresh at each
+grading from a seed it records (the same solution gets the same verdict for the same seed:
+``cases.begin``), and when the answer is wrong names the
 common mistake it shows: a sign flipped, a factor missing or doubled, the input used where
 the output was meant, the upstream gradient not multiplied in, ``=`` instead of ``+=``, a
 backward in pre-order, a wrong shape or a transposed matrix, a forgotten batch sum, and
@@ -173,7 +174,9 @@ def check(exercise: Exercise | str | int, solution: Callable[..., Any], *,
     """Grade ``solution`` (a function; for ``"Value"``, your class) for an exercise and
     return the verdict (print it, or end a notebook cell with it). Passed, or the simplest
     failing input, the expected and the given answer, and a diagnosis when a common mistake
-    gives your answers. Deterministic: the same solution always gets the same verdict. An
+    gives your answers. The inputs are drawn from this process's grading seed (a new one from
+    the operating system, unless ``TINYGRAD_EDU_SEED`` names one): the same solution gets the
+    same verdict for the same seed. An
     exception raised by ``solution`` is part of the verdict, not a crash, and so is a call
     that runs past ``running.TIME_LIMIT`` seconds. tinygrad_edu's own ``Value`` is refused
     (``ExerciseError``): it is not yours.

@@ -236,6 +236,8 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         "questions the size of the exercise's cases." if stop.kind == "oversized" else
         f"grading it, {stop}: only the grader's own code in your process writes to the "
         "grader; code that writes there fails the exercise." if stop.kind == "garbled" else
+        f"grading it, {stop}: a process that stops itself answers nothing, and fails the "
+        "exercise." if stop.kind == "stopped" else
         f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "
         "hand on the exercise's worked example to see what stops it."))
     return [e for e in left if e is not ex]

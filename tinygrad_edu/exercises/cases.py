@@ -8,6 +8,7 @@ the learner's process, which runs the solution, can read them without the grader
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import os
 import random
@@ -65,6 +66,35 @@ EXACT_POINTS = 4
 EXACT_MARGIN = 0.05
 """How far each number of such a point keeps from its interval's ends and middle (a share
 of the interval) and from a kink (this far)."""
+
+
+SEED = "TINYGRAD_EDU_SEED"
+"""Set to a seed (a whole number), the grading draws its inputs from it (``--seed``): to
+grade again as a recorded grading did."""
+
+_seed: int | None = None
+
+
+def begin(seed: int | None = None) -> int:
+    """A new grading, whose inputs are all drawn from ``seed``, else ``SEED``'s, else a new
+    one from the operating system's random numbers (64 bits); its seed."""
+    global _seed
+    given = os.environ.get(SEED, "").strip()
+    _seed = seed if seed is not None else int(given) if given else \
+        int.from_bytes(os.urandom(8), "big")
+    return _seed
+
+
+def grading_seed() -> int:
+    """The seed of this grading (``begin``'s; the first use begins one)."""
+    return _seed if _seed is not None else begin()
+
+
+def drawn_from(*what: object) -> int:
+    """A seed for one kind of draw (``what``: its purpose and the exercise's number) of this
+    grading."""
+    text = repr((grading_seed(), *what)).encode("utf-8")
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
 
 
 def unpredictable() -> random.Random:
@@ -151,8 +181,8 @@ def exact_arrays(shapes: Sequence[tuple[str, tuple[int, int]]], one_hot: str = "
 
 def draw_exact(exercise: Any, rng: random.Random | None = None) -> tuple[Any, ...]:
     """The cases where ``exercise`` (a rule exercise) is tried for exactness, drawn afresh:
-    from ``rng`` if given (a test's), else from ``unpredictable()``."""
-    rng = rng or unpredictable()
+    from ``rng`` if given (a test's), else from the grading's seed (``drawn_from``)."""
+    rng = rng or random.Random(drawn_from("exact", exercise.number))
     return tuple(case for drawer in exercise.exact for case in drawer.draw(rng))
 
 
@@ -320,8 +350,13 @@ class _Growing:
         return self.step_on(self.draw(st.integers(0, self.leaves - 1)))
 
     def result(self) -> Any:
-        return Graph(tuple(self.values[:self.leaves]),
-                     tuple((op, args) for op, args, _ in self.steps))
+        """The graph, its steps' labels shuffled (``Graph.labels``) from the grading's seed and
+        the graph itself (a permutation drawn by hypothesis would take the room of a long
+        chain's, and long chains would be drawn less often)."""
+        steps = tuple((op, args) for op, args, _ in self.steps)
+        labels = list(range(len(self.steps)))
+        random.Random(drawn_from("labels", repr(steps))).shuffle(labels)
+        return Graph(tuple(self.values[:self.leaves]), steps, (), tuple(labels))
 
 
 def _dag(g: _Growing, max_steps: int) -> None:

@@ -35,9 +35,9 @@ from tinygrad_edu.exercises import (
 )
 from tinygrad_edu.exercises import progress as _progress
 from tinygrad_edu.exercises.boundary import ROUTES, Decision, decide, requiring, stated
+from tinygrad_edu.exercises.cases import begin, grading_seed
 from tinygrad_edu.exercises.choosing import attempted_in
-from tinygrad_edu.exercises.classroom.results import PARTIAL
-from tinygrad_edu.exercises.copies import COPIED, CopyReading, flag
+from tinygrad_edu.exercises.classroom.results import PARTIAL, seed_text
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
@@ -60,6 +60,9 @@ REQUIRE_HELP = ("grade only where the kernel offers every protection of the proc
                 "and say what is missing")
 ALLOW_HELP = ("grade even where this machine lacks a protection the route needs (which it "
               "then refuses to grade without): every result says so")
+SEED_HELP = ("draw the inputs from this seed, the one a grading recorded, to grade again on "
+             "the same inputs (default: a new seed from the operating system, said with the "
+             "result)")
 ROUTE_HELP = ("grade as this teacher's route does (check --format gradescope is gradescope, "
               "--json machine; GitHub Classroom's workflow passes classroom): where this "
               "machine lacks a protection the route needs, grade nothing and say so")
@@ -230,8 +233,6 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     passed: list[Exercise] = []
     failed: list[Exercise] = []
     not_started: list[Exercise] = []
-    copies = CopyReading(path)
-    copied: list[str] = []
     for ex in present:
         if ex.name in graded.absent:
             print(f"✗ {ex.name}: {graded.why[ex.name]}\n")
@@ -241,10 +242,7 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
         if _not_started(verdict):
             not_started.append(ex)
             continue
-        same = copies.same(ex)
-        if same:  # (flagged, not scored differently: copies.py)
-            copied.append(ex.name)
-        print(f"{verdict}\n" + (f"{flag(ex.name, same)}\n" if same else ""))
+        print(f"{verdict}\n")  # (never a copy's flag: the teacher's alone, copies.py)
         (passed if verdict.passed else failed).append(ex)
         try:
             _progress.record(ex.name, verdict.passed)
@@ -256,9 +254,8 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
-    if copied:
-        print(f"⚑ {', '.join(copied)}: {COPIED}.")
     print(textwrap.fill(_practice(path), 92))
+    print(seed_text(grading_seed()))
     if not passed and not failed:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
         return 1
@@ -296,9 +293,6 @@ def _check_part(path: Path, names: list[Exercise], part: str,
         return 1
     verdict = graded.verdicts[ex.name]
     print(verdict)
-    same = CopyReading(path).same(ex)
-    if same:
-        print(flag(ex.name, same))
     right = part in verdict.right
     print(f"{'✓' if right else '✗'} {ex.name}, {part}: {'right' if right else 'not right yet'}")
     return 0 if right else 1
@@ -420,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
     check.add_argument("--allow-unsandboxed", action="store_true", help=ALLOW_HELP)
     check.add_argument("--route", choices=sorted(ROUTES), help=ROUTE_HELP)
+    check.add_argument("--seed", type=int, help=SEED_HELP)
     check.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     check.add_argument("--part", metavar="PART", help="with one exercise: exit with 0 exactly "
                        "when this graded part of it is right: its name (dW) or its number "
@@ -465,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                         "holds several")
     report.add_argument("--require-sandbox", action="store_true", help=REQUIRE_HELP)
     report.add_argument("--allow-unsandboxed", action="store_true", help=ALLOW_HELP)
+    report.add_argument("--seed", type=int, help=SEED_HELP)
     report.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
@@ -511,7 +507,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list
         from tinygrad_edu.exercises.classroom.commands import report as report_command
 
         return report_command(args.folder, chosen, args.output, args.points, args.assignment,
-                              args.jobs, args.allow_unsandboxed)
+                              args.jobs, args.allow_unsandboxed, args.seed)
     if args.command == "assignment":
         from tinygrad_edu.exercises.classroom.make import make_assignment
 
@@ -528,6 +524,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list
         if decision.refused:
             print(decision.refused, file=sys.stderr)
             return 2
+        begin(args.seed)
         with requiring(decision):
             if args.part is not None:
                 return _check_part(args.file, chosen, args.part, decision)
@@ -536,4 +533,5 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list
 
     return check_for_machines(args.file, chosen, form, args.points, args.output,
                               args.route or ("gradescope" if form == "gradescope"
-                                             else "machine"), args.allow_unsandboxed)
+                                             else "machine"), args.allow_unsandboxed,
+                              args.seed)

@@ -6,18 +6,28 @@ read after trying), the grader's references in ``answers.py``, the track's
 ``microgpt/reference.py``. Students can always read public solutions; what the grader can do
 is say when what it graded is one of them. ``CopyReading(path)`` reads a learner's file once
 (parsed, never run) and ``same(exercise)`` names the answer of the package whose definition
-of the exercise's name is the same code as the file's: compared as syntax trees with every
-name of the learner's own made anonymous (parameters, local variables, nested functions and
-the file's own helpers, in the order they first appear), docstrings, comments, annotations
-and bare strings left out; the names of modules, builtins and attributes (``.data``,
-``.grad``: what the exercise reads) are kept. A class is the same code when at least
-``SHARE`` of it, and of the answer's, is methods (and lines of the class's body) that are.
+of the exercise's name is the same code as one of the file's definitions, under any name and
+anywhere in the file (a copy renamed and bound to the exercise's name, ``backward =
+_my_backward``, by a lambda, a ``def`` that calls it or a decorator, is the same copy):
+
+- dead code left out first (statements after a ``return``, ``raise``, ``break`` or
+  ``continue``; ``if False:``; a name assigned and never read, from no call; an expression
+  that does nothing), then every name of the learner's own made anonymous (parameters,
+  local variables, nested functions and the file's own helpers, in the order they first
+  appear), docstrings, comments, annotations and bare strings left out; the names of
+  modules, builtins and attributes (``.data``, ``.grad``: what the exercise reads) kept;
+- compared statement by statement: the same code when at least ``SHARE`` of the answer's
+  statements, and of the file's, are the same, in the same order (a line added, changed or
+  taken out leaves it the same code); a class, method by method, when at least ``SHARE``
+  of it, and of the answer's, is.
 
 Short answers are never flagged: an answer of fewer than ``SMALLEST`` nodes (``return b,
 a``; the one loop of an SGD step) is what anyone who solves the exercise writes. What is
-flagged reaches the teacher in every route's output (``check``, ``--json``, a report's column,
-Gradescope's, Otter's and PrairieLearn's feedback): a mark's ``copied`` and a line of its
-text (``flag``).
+flagged is for the teacher alone (``Mark.copied``): the report's column and page, a test of
+Gradescope's results hidden from students, a hidden test case of Otter's; never a verdict's
+text, ``check``'s output nor anything a learner sees alone (nbgrader, PrairieLearn and
+GitHub Classroom have no channel only a teacher reads: their flags are in ``exercises
+report`` run on what was handed in).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import difflib
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +51,10 @@ SMALLEST = 50
 """The fewest nodes (of the answer's syntax tree, names made anonymous) an answer has to be
 flagged: below, the same code is what anyone writes."""
 SHARE = 0.8
-"""How much of a class, and of the answer's class, must be the same code to flag it."""
+"""How much of a definition (a function's statements, a class's methods), and of the
+answer's, must be the same code, in the same order, to flag it."""
+MOST = 500
+"""The most definitions of a file compared (a file of thousands of them is not an answer)."""
 ANSWERS = ("model_answers.py", "lecture.py", "answers.py", "microgpt/reference.py")
 """The package's files of answers (in ``tinygrad_edu/exercises``), the first one that has a
 definition of the name named when several do."""
@@ -59,13 +73,13 @@ def flag(exercise_name: str, where: str) -> str:
 class Shape:
     """A definition read for comparison: its parts (a function is one part; a class, each
     statement of its body: a method by its name, anything else by its code), each with its
-    code made anonymous and its size in nodes."""
+    code made anonymous, its size in nodes and its statements' code, in order."""
 
-    parts: tuple[tuple[str, str, int], ...]
+    parts: tuple[tuple[str, str, int, tuple[str, ...]], ...]
 
     @property
     def size(self) -> int:
-        return sum(size for _, _, size in self.parts)
+        return sum(part[2] for part in self.parts)
 
 
 class CopyReading:
@@ -74,8 +88,9 @@ class CopyReading:
 
     def __init__(self, path: Path, within: Path | None = None) -> None:
         self.path = path
-        self.definitions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = {}
+        self.definitions: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
         self.imports: dict[str, str] = {}
+        self._shapes: dict[int, Shape | None] = {}
         try:
             source = read_source(path, within)
             lines = source.split("\n")
@@ -88,29 +103,39 @@ class CopyReading:
                     continue
                 self._read(tree)
         except Exception:
-            self.definitions = {}
+            self.definitions = []
 
     def _read(self, tree: ast.Module) -> None:
         for statement in tree.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self.definitions[statement.name] = statement
             self.imports.update(_imported(statement))
+        self.definitions += [node for node in ast.walk(tree) if isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))][:MOST]
 
     def same(self, exercise: ExerciseSpec) -> str:
-        """The package's answer (``"model_answers.py's d_tanh"``) whose definition of the
-        exercise's name is the same code as the file's; empty if none is."""
-        name = exercise.symbol
-        mine = self.definitions.get(name)
-        if mine is None:
-            return ""
-        try:
-            shape = _shape(mine, self.imports, name)
-        except RecursionError:
-            return ""
-        for where, theirs in answers().get(name, ()):
-            if _same(shape, theirs):
-                return f"{where}'s {name}"
+        """The package's answer (``"model_answers.py's d_tanh"``) for the exercise's name
+        that a definition of the file, under any name and anywhere in it, is the same code
+        as; empty if none is. Every definition, not only the one of the exercise's name: a
+        copy renamed and then bound to that name (``backward = _my_backward``, a lambda, a
+        ``def`` that calls it, a decorator's result) is the same copy."""
+        theirs = answers().get(exercise.symbol, ())
+        mine = sorted(self.definitions, key=lambda node: node.name != exercise.symbol)
+        for node in mine if theirs else ():
+            shape = self._shape(node)
+            for where, answer in theirs:
+                if shape is not None and _same(shape, answer):
+                    return f"{where}'s {exercise.symbol}"
         return ""
+
+    def _shape(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+               ) -> Shape | None:
+        """A definition's ``Shape`` (its own name made ``<it>``, as the answers' are), read
+        once."""
+        if id(node) not in self._shapes:
+            try:
+                self._shapes[id(node)] = _shape(node, self.imports, node.name)
+            except RecursionError:
+                self._shapes[id(node)] = None
+        return self._shapes[id(node)]
 
 
 @functools.cache
@@ -138,10 +163,22 @@ def _same(mine: Shape, theirs: Shape) -> bool:
     if theirs.size < SMALLEST:
         return False
     if len(mine.parts) == 1 and len(theirs.parts) == 1:
-        return mine.parts == theirs.parts
-    shared_parts = set(theirs.parts)
-    shared = sum(size for part in mine.parts if part in shared_parts for size in [part[2]])
+        return _alike(mine.parts[0], theirs.parts[0])
+    by_key = {part[0]: part for part in theirs.parts}
+    shared = sum(part[2] for part in mine.parts if part[0] in by_key
+                 and _alike(part, by_key[part[0]]))
     return shared >= SHARE * mine.size and shared >= SHARE * theirs.size
+
+
+def _alike(mine: tuple[str, str, int, tuple[str, ...]],
+           theirs: tuple[str, str, int, tuple[str, ...]]) -> bool:
+    """Two parts the same code: equal, or at least ``SHARE`` of the statements of each the
+    same, in the same order."""
+    if mine[1] == theirs[1]:
+        return True
+    matcher = difflib.SequenceMatcher(None, mine[3], theirs[3], autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return matched >= SHARE * len(mine[3]) and matched >= SHARE * len(theirs[3])
 
 
 def _shape(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
@@ -152,13 +189,13 @@ def _shape(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
         for statement in node.body:
             if _bare_string(statement):
                 continue
-            code, size = _anonymous(statement, imports, name)
+            code, size, lines = _anonymous(statement, imports, name)
             key = statement.name if isinstance(statement, (ast.FunctionDef,
                                                            ast.AsyncFunctionDef)) else code
-            parts.append((key, code, size))
+            parts.append((key, code, size, lines))
         return Shape(tuple(parts))
-    code, size = _anonymous(node, imports, name)
-    return Shape(((name, code, size),))
+    code, size, lines = _anonymous(node, imports, name)
+    return Shape(((name, code, size, lines),))
 
 
 def _bare_string(statement: ast.stmt) -> bool:
@@ -166,11 +203,81 @@ def _bare_string(statement: ast.stmt) -> bool:
         and isinstance(statement.value.value, str)
 
 
-def _anonymous(node: ast.AST, imports: dict[str, str], name: str) -> tuple[str, int]:
-    """The code of ``node`` with the learner's own names made anonymous, docstrings, bare
-    strings and annotations left out (``_Anonymous``), and its size in nodes."""
-    plain = _Anonymous(imports, name).visit(copy.deepcopy(node))
-    return ast.dump(plain, annotate_fields=False), sum(1 for _ in ast.walk(plain))
+def _anonymous(node: ast.AST, imports: dict[str, str], name: str
+               ) -> tuple[str, int, tuple[str, ...]]:
+    """The code of ``node``, its dead code left out (``_Dead``), with the learner's own names
+    made anonymous, docstrings, bare strings and annotations left out (``_Anonymous``); its
+    size in nodes; each of its statements' own code, in order."""
+    plain = _Anonymous(imports, name).visit(_Dead().clean(copy.deepcopy(node)))
+    lines = tuple(_statement(s) for s in ast.walk(plain) if isinstance(s, ast.stmt))
+    return ast.dump(plain, annotate_fields=False), sum(1 for _ in ast.walk(plain)), lines
+
+
+def _statement(node: ast.stmt) -> str:
+    """A statement's own code, its inner blocks left out (they are statements of their own)."""
+    shallow = copy.copy(node)
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        if isinstance(getattr(shallow, field, None), list):
+            setattr(shallow, field, [])
+    return ast.dump(shallow, annotate_fields=False)
+
+
+class _Dead(ast.NodeTransformer):
+    """Code that changes nothing left out: statements after a ``return``, ``raise``,
+    ``break`` or ``continue`` in their block; a block under a constant false test (its
+    ``else`` kept); an expression statement with no call; a name assigned, from no call,
+    and never read (again and again, until nothing more goes)."""
+
+    def clean(self, node: ast.AST) -> ast.AST:
+        for _ in range(10):
+            before = ast.dump(node)
+            read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Load)}
+            self.read = read
+            node = self.visit(node)
+            if ast.dump(node) == before:
+                break
+        return node
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                kept = []
+                for statement in block:
+                    kept.extend(self._kept(statement))
+                    if isinstance(statement, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                        break
+                if field == "body" and not kept:
+                    kept = [ast.Pass()]
+                setattr(node, field, kept)
+        return node
+
+    def _kept(self, statement: ast.stmt) -> list[ast.stmt]:
+        if isinstance(statement, (ast.If, ast.While)) and isinstance(statement.test,
+                                                                      ast.Constant):
+            if statement.test.value:
+                return statement.body if isinstance(statement, ast.If) else [statement]
+            return list(statement.orelse)
+        if isinstance(statement, ast.Expr) and not _calls(statement.value) and not (
+                isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)):
+            return []
+        if isinstance(statement, ast.Pass):
+            return []
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
+                not _calls(statement.value):
+            targets = statement.targets if isinstance(statement, ast.Assign) else \
+                [statement.target]
+            if all(isinstance(t, ast.Name) and t.id not in self.read for t in targets):
+                return []
+        return [statement]
+
+
+def _calls(node: ast.AST | None) -> bool:
+    return node is not None and any(isinstance(n, (ast.Call, ast.Await, ast.Yield,
+                                                   ast.YieldFrom)) for n in ast.walk(node))
 
 
 class _Anonymous(ast.NodeTransformer):

@@ -1,10 +1,9 @@
 """The grader: run a learner's solution against the reference with hypothesis, then diagnose.
 
-``grade(exercise, solution)`` grades one answer and returns its ``Verdict``. Grading is
-deterministic: hypothesis runs with a fixed seed, ``derandomize=True`` and no example
-database, so the same solution always gets the same verdict (the points where a rule is
-then tried for exactness are drawn afresh, ``shortcuts.py``, and a rule passes on every
-draw). It runs twice
+``grade(exercise, solution)`` grades one answer and returns its ``Verdict``. Its inputs
+are drawn from the grading's seed (``cases.begin``: afresh at every grading, recorded), with
+no example database, so the same solution gets the same verdict for the same seed (and a
+right one passes whatever the seed). It runs twice
 (``running.py``):
 
 1. a *search* that stops at the first failing input and shrinks it to the simplest one

@@ -71,6 +71,10 @@ TEXT, MESSAGE, PRINTED = 4000, 2000, 20_000
 of its message and of what a call printed: whatever the learner's process sends, a verdict
 and a class's report stay small."""
 
+LOOK = 0.25
+"""Seconds between two looks at a process that has not answered yet: has it stopped
+itself?"""
+
 FOLDERS: str | None = None
 """Where each learner's process gets its folder (None: the system's temporary folder); a
 class's grading (``classroom/isolation.py``) has one of its own, removed when it ends, so
@@ -97,7 +101,8 @@ class Stopped(BaseException):
     """The learner's process ended, or stopped answering, before it answered (``kind``:
     ``"ended"``, ``"slow"``, ``"reported"``, ``"garbled"``: it sent what is not a message;
     ``"grader"``: the grader could not start it, out of open files or memory;
-    ``"oversized"``: it asked the grader a question too large to answer).
+    ``"oversized"``: it asked the grader a question too large to answer; ``"stopped"``: it
+    stopped itself, with a stop signal, and was ended at once).
     A BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
     input and try others: it ends the grading of the exercise."""
 
@@ -204,11 +209,16 @@ class LearnerProcess:
             if left <= 0:
                 self.close()
                 raise Stopped(f"no answer in {seconds:g} s: the process was stopped", "slow")
-            ready, _, _ = select.select([self._answers, self._reports], [], [], left)
+            ready, _, _ = select.select([self._answers, self._reports], [], [],
+                                        min(left, LOOK))
             self._read_reports()
             if self.reports:
                 self.close()
                 raise Stopped("; ".join(self.reports), "reported", self.reports)
+            if not ready and self._stopped_itself():
+                self.close()
+                raise Stopped("it stopped its own process (a stop signal, SIGSTOP or SIGTSTP), "
+                              "so it was ended at once", "stopped")
             if self._answers in ready:
                 try:
                     answer = wire.read_message(self._answers, LARGEST)
@@ -250,6 +260,16 @@ class LearnerProcess:
             raise Stopped(f"it asked the grader {str(reply.get('refused'))[:200]}, so its "
                           "process was stopped", "oversized")
         return reply
+
+    def _stopped_itself(self) -> bool:
+        """Whether the process is stopped (by a signal it sent itself: nothing else may):
+        it would answer nothing until its deadline, for every exercise left."""
+        try:
+            found = os.waitid(os.P_PID, self.process.pid,
+                              os.WSTOPPED | os.WNOHANG | os.WNOWAIT)
+        except (ChildProcessError, AttributeError, OSError):
+            return False
+        return found is not None and found.si_code == os.CLD_STOPPED
 
     def _read_reports(self) -> None:
         """What the audit hook reported so far, line by line."""
@@ -448,16 +468,18 @@ def exception(name: str, message: str) -> BaseException:
     the builtin itself, tinygrad_edu's ``DomainError``, else a stand-in class of that name
     (one per name, so that two such exceptions have the same class)."""
     found = getattr(builtins, name, None)
-    if isinstance(found, type) and issubclass(found, (Exception, SystemExit)) and \
+    if isinstance(found, type) and issubclass(found, Exception) and \
             not issubclass(found, getattr(builtins, "BaseExceptionGroup", ())):
-        # (never a KeyboardInterrupt, nor a group of exceptions: those end the grader)
+        # (never a KeyboardInterrupt, a SystemExit nor a group of exceptions: those end the
+        # grader, wherever a handler of Exception lets them through: a stand-in of that
+        # name instead, an Exception)
         return found(message)
     if name == "tinygrad_edu.errors.DomainError":
         return DomainError(message)
     if name not in _STAND_INS:
         short = name.rsplit(".", 1)[-1] or "Exception"
-        _STAND_INS[name] = type(short, (Exception,), {"__module__": name.rpartition(".")[0]
-                                                        or "solutions"})
+        module = name.rpartition(".")[0] or ("builtins" if found is not None else "solutions")
+        _STAND_INS[name] = type(short, (Exception,), {"__module__": module})
     return _STAND_INS[name](message)
 
 

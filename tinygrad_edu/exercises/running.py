@@ -3,9 +3,14 @@
 ``attempt`` runs the reference and the solution on one input and compares their answers
 (what the solution prints is kept; an exception, or a call past ``TIME_LIMIT`` seconds, is
 part of the outcome, not a crash). ``search`` lets hypothesis find the simplest failing
-input, with a fixed seed, ``derandomize=True`` and no example database, so the same solution
-always gets the same verdict; ``probe`` tries a fixed spread of inputs without stopping at a
-failure, for the diagnosis to see the solution's answers on many different inputs.
+input, and ``probe`` tries a spread of inputs without stopping at a failure, for the
+diagnosis to see the solution's answers on many different inputs.
+
+Every input is drawn from the grading's seed (``cases.begin``: a new one from the operating
+system's random numbers at each grading, unless one is given to grade again as before,
+``--seed``), through hypothesis with no example database: no file can hold a table of the
+answers to the inputs it will be asked, and the same solution gets the same verdict for the
+same seed, which every result records.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
+from tinygrad_edu.exercises.cases import drawn_from, grading_seed
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError, close
@@ -154,7 +160,7 @@ class _Failed(Exception):
 
 def _settings(max_examples: int, shrink: bool) -> settings:
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
-    return settings(database=None, derandomize=True, deadline=None, max_examples=max_examples,
+    return settings(database=None, derandomize=False, deadline=None, max_examples=max_examples,
                     phases=phases, suppress_health_check=list(HealthCheck),
                     report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
 
@@ -170,14 +176,14 @@ def _failure_in(error: BaseException) -> Outcome | None:
     return None
 
 
-# The inputs hypothesis draws for an exercise, by (exercise, for the probe): with a fixed seed
-# they are the same every time a run finds no failure, so a passing run's inputs are kept and
-# tried again directly (``call`` runs a solution on fresh copies of a case's inputs). And the
-# reference's answers on them, in the same order: the reference is deterministic, and its
-# answers are only read, so they are worked out once (grading a class tries them hundreds
-# of times).
-_DRAWN: dict[tuple[ExerciseSpec, bool], list[Any]] = {}
-_EXPECTED: dict[tuple[ExerciseSpec, bool], list[tuple[Any, ...]]] = {}
+# The inputs hypothesis draws for an exercise, by (exercise, for the probe, the grading's
+# seed): from one seed they are the same every time a run finds no failure, so a passing
+# run's inputs are kept and tried again directly (``call`` runs a solution on fresh copies
+# of a case's inputs). And the reference's answers on them, in the same order: the reference
+# is deterministic, and its answers are only read, so they are worked out once (grading a
+# class tries them hundreds of times).
+_DRAWN: dict[tuple[ExerciseSpec, bool, int], list[Any]] = {}
+_EXPECTED: dict[tuple[ExerciseSpec, bool, int], list[tuple[Any, ...]]] = {}
 
 
 def search(exercise: ExerciseSpec, solution: Solution | Remote
@@ -195,9 +201,10 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
                 return outcome, tried[0]
         examples = ()
 
-    drawn = _DRAWN.get((exercise, False))
+    key = (exercise, False, grading_seed())
+    drawn = _DRAWN.get(key)
     if drawn is not None and all(attempt(exercise, solution, case, expected).ok for case, expected
-                                 in zip(drawn, _EXPECTED[exercise, False])):
+                                 in zip(drawn, _EXPECTED[key])):
         tried[0] += len(drawn)  # what hypothesis would try, in its order: all pass
     else:  # hypothesis draws, and on a failure finds the simplest failing input
         cases: list[Any] = []
@@ -212,7 +219,8 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
                 raise _Failed(outcome)
 
         run = given(exercise.cases)(test)
-        run = seed(exercise.number)(_settings(exercise.max_examples, shrink=True)(run))
+        run = seed(drawn_from("search", exercise.number))(
+            _settings(exercise.max_examples, shrink=True)(run))
         try:
             run()
         except Exception as error:
@@ -220,8 +228,8 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
             if found is None:
                 raise
             return found, tried[0]
-        _DRAWN[exercise, False] = cases  # none failed: these are the inputs drawn
-        _EXPECTED[exercise, False] = answers
+        _DRAWN[key] = cases  # none failed: these are the inputs drawn
+        _EXPECTED[key] = answers
     for case in examples:  # the worked examples must pass too
         tried[0] += 1
         outcome = attempt(exercise, solution, case)
@@ -231,9 +239,10 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
 
 
 def probe_cases(exercise: ExerciseSpec) -> list[Any]:
-    """The fixed spread of inputs ``probe`` tries: the examples, then ``probe_examples``
-    drawn with seed 1000 + the exercise's number."""
-    cases = _DRAWN.get((exercise, True))
+    """The spread of inputs ``probe`` tries: the examples, then ``probe_examples`` drawn
+    from the grading's seed."""
+    key = (exercise, True, grading_seed())
+    cases = _DRAWN.get(key)
     if cases is None:
         cases = []
 
@@ -243,19 +252,21 @@ def probe_cases(exercise: ExerciseSpec) -> list[Any]:
         run = given(exercise.cases)(collect)
         for case in reversed(exercise.examples):
             run = example(case)(run)
-        run = seed(1000 + exercise.number)(_settings(exercise.probe_examples, False)(run))
+        run = seed(drawn_from("probe", exercise.number))(
+            _settings(exercise.probe_examples, False)(run))
         run()
-        _DRAWN[exercise, True] = cases
+        _DRAWN[key] = cases
     return cases
 
 
 def probe(exercise: ExerciseSpec, solution: Solution | Remote) -> list[Outcome]:
     """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
     cases = probe_cases(exercise)
-    answers = _EXPECTED.get((exercise, True))
+    key = (exercise, True, grading_seed())
+    answers = _EXPECTED.get(key)
     if answers is None:
         outcomes = [attempt(exercise, solution, case) for case in cases]
-        _EXPECTED[exercise, True] = [o.expected for o in outcomes]
+        _EXPECTED[key] = [o.expected for o in outcomes]
         return outcomes
     return [attempt(exercise, solution, case, expected)
             for case, expected in zip(cases, answers)]

@@ -25,26 +25,31 @@ engine needs: a rule it can run on Values, for second derivatives). So:
   names bound dynamically (``rule_reading.py``), which a number made plain first
   (``float(x)``) would hide from the watch.
 
-What this cannot stop: a file that hides a numerical derivative from all three: complex
-numbers made at run time from what its own functions return, where no name and no constant
-gives them away; a finite difference of a higher order, (-f(x + 2h) + 8f(x + h) - 8f(x - h)
-+ f(x - 2h)) / 12h, within about 1e-13 of the rule at h = 1e-3, as close as the rounding of
-a float lets anything be told from a rule (``EXACT`` cannot be tighter without failing
-honest rules, which other forms than the reference's give to about 2e-15); and, for the
-rules of polynomials (d_mul, chain_rule, dense_backward), a central difference with a
-large step, which is the rule itself, algebraically. The reading of the code, a teacher's,
-is the check there.
+And as it runs (``learner/watched.py``, issue 65): a rule whose numbers, or the op's own
+functions, show it evaluated the op at its input shifted by a step (``ShiftedPoint``: a
+finite difference of any order; on a product or a quotient's numerator, of any step, as a
+step of 1 is exact there) fails with the line named (``complex_step`` says it).
+
+What this cannot stop: a numerical derivative of a function the file computes without the
+op's own, or through the op's own function bound before it is graded into an object of its
+own (a dict, a default argument: ``math``'s or NumPy's), or that reaches into the watch
+itself (it runs in the learner's process: a diagnosis, not a boundary), which the exact
+points catch unless it is of a high order (a fourth-order difference is within about
+1e-13); a step on the arrays of ``dense_backward``; a ``Value`` whose backward takes finite
+differences of its own forward pass. The reading of the code, a teacher's, is the check
+there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
 from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError
-from tinygrad_edu.exercises.learner.watched import ComplexUsed
+from tinygrad_edu.exercises.learner.watched import ComplexUsed, ShiftedPoint
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote
@@ -54,7 +59,13 @@ __all__ = ["EXACT", "complex_step", "shortcut"]
 
 EXACT = 1e-12
 """How close to the rule a rule's answer is on the exact points, relative to its largest
-entry: 1000 times the rounding of float64, 10 times closer than any finite difference."""
+entry: 1000 times the rounding of float64, 10 times closer than any finite difference;
+more where the rule is ill-conditioned there (``tolerance``)."""
+ROUNDING = 2.0**-53
+"""Half an ulp of 1.0, relative: how far a float64 input may be from the number it stands
+for (y = tanh(x), rounded)."""
+NUDGE = 2.0**-30
+"""The relative change of one input that measures how the rule's answer follows it."""
 
 COMPLEX = ("your answer computes with complex numbers (it met {what}{at}): that is the "
            "complex-step derivative, Im f(x + ih) / h, which gets the slope from the "
@@ -68,6 +79,12 @@ INEXACT = ("your answer agrees with the rule only to about {error:.0e} (at {case
            "h)) / 2h, which gets the slope from the function's values. The exercise is the "
            "rule: write dy/dx as an expression of the inputs (and y), as the statement asks. "
            "A numerical derivative earns no points here.")
+SHIFTED = ("your answer evaluates the function at a point shifted from its input ({what}{at}"
+           "{line}): that is a numerical derivative, a finite difference such as (f(x + h) - "
+           "f(x - h)) / 2h (of any order, with any step: on a product, a step of 1 is exact), "
+           "which gets the slope from the function's values. The exercise is the rule: write "
+           "dy/dx as an expression of the inputs (and y), as the statement asks, as the "
+           "engine's own rules are written. A numerical derivative earns no points here.")
 NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers it was given "
               "at {case} it {what}: a rule works on every number of its domain, and these "
               "are in it. The exercise is the rule: write dy/dx as an expression of the "
@@ -76,15 +93,30 @@ NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers 
 
 def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
     """``verdict``, a failure, or if it failed because the answer met a complex number
-    (``ComplexUsed``, raised where the rule ran, watched) the verdict that says why that is
-    no rule."""
+    (``ComplexUsed``, raised where the rule ran, watched) or evaluated the function at a
+    shifted input (``ShiftedPoint``), the verdict that says why that is no rule, with the
+    line of the learner's code where it was."""
     failure = verdict.failure
     error = None if failure is None else failure.error
+    kind = type(error).__name__
     if verdict.passed or failure is None or error is None or \
-            type(error).__name__ != "ComplexUsed":
+            kind not in ("ComplexUsed", "ShiftedPoint"):
         return verdict
+    at = f", at {_one_line(failure.case)}"
+    if kind == "ShiftedPoint":
+        return Verdict(exercise, False, message=SHIFTED.format(
+            what=_said(error, 300), at=at, line=_line_of(failure.error_text)))
     return Verdict(exercise, False, message=COMPLEX.format(
-        what=_said(error), at=f", at {_one_line(failure.case)}"))
+        what=_said(error), at=at + _line_of(failure.error_text)))
+
+
+def _line_of(text: str) -> str:
+    """The learner's line an error text names (``; in hw1.py, line 7, in d_tanh``), or
+    nothing."""
+    for line in text.splitlines()[1:]:
+        if line.strip().startswith("in "):
+            return "; " + " ".join(line.split())
+    return ""
 
 
 def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
@@ -92,7 +124,7 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
     """Why ``solution``, which has passed ``exercise``, is not a rule (see the module's
     docstring) on the exercise's ``exact`` points, drawn afresh (or on ``cases``: a test's);
     empty if it is a rule there (or the exercise has none)."""
-    worst, where = 0.0, None
+    worst, where, far = 0.0, None, 0.0
     for case in draw_exact(exercise) if cases is None else cases:
         expected = exercise.call(exercise.reference, case)
         at = _one_line(case)
@@ -103,6 +135,8 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
                 got = call_with_time_limit(5.0, exercise.call, solution, case)
         except ComplexUsed as used:
             return COMPLEX.format(what=_said(used), at=f", at {at}")
+        except ShiftedPoint as shifted:
+            return SHIFTED.format(what=_said(shifted, 300), at=f", at {at}", line="")
         except TimeLimit:
             return NOT_A_RULE.format(case=at, what="did not finish within its time limit")
         except AnswerError as problem:
@@ -111,6 +145,9 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
         except Exception as error:  # (a stand-in of its class, from the learner's process)
             if type(error).__name__ == "ComplexUsed":
                 return COMPLEX.format(what=_said(error), at=f", at {at}")
+            if type(error).__name__ == "ShiftedPoint":
+                return SHIFTED.format(what=_said(error, 300), at=f", at {at}",
+                                      line=_line_of(getattr(error, "learner_text", "")))
             return NOT_A_RULE.format(case=at, what=f"raised {type(error).__name__}: "
                                                   f"{_said(error, 300)}")
         if not _same_shape(got, expected):
@@ -119,11 +156,42 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
         off = _relative(got, expected)
         if off != off or off == float("inf"):  # (NaN, or a number where the rule gives 0)
             return NOT_A_RULE.format(case=at, what="gave an answer far from the rule's")
-        if off > worst:
-            worst, where = off, case
-    if worst > EXACT:
-        return INEXACT.format(error=worst, case=where)
+        scaled = off / tolerance(exercise, case, expected)
+        if scaled > worst:
+            worst, where, far = scaled, case, off
+    if worst > 1:
+        return INEXACT.format(error=far, case=where)
     return ""
+
+
+def tolerance(exercise: ExerciseSpec, case: Any, expected: tuple[Any, ...]) -> float:
+    """How far from the reference's answer a rule's may be at ``case`` (relative to its
+    largest entry): ``EXACT``, or, where the rule is ill-conditioned there, 16 times the
+    rounding of an input times how much the answer follows that input (the reference's
+    answer with one input nudged). Two honest forms of a rule that read different inputs
+    differ by that much: ``1 - y²`` reads y, rounded, ``1/cosh²(x)`` reads x, and at
+    x = 10 they are 1e-8 apart; a finite difference is off by far more wherever the rule is
+    well-conditioned, as it is at most points."""
+    values = getattr(case, "values", None)
+    if values is None:  # (arrays: products and sums, exact to their rounding)
+        return EXACT
+    inputs = [*values, *([] if case.y is None else [case.y])]
+    follows = 0.0
+    for k, v in enumerate(inputs):
+        if not v:
+            continue
+        nudged = list(inputs)
+        nudged[k] = v * (1 + NUDGE)
+        moved = dataclasses.replace(case, values=tuple(nudged[:len(values)]),
+                                    y=nudged[-1] if case.y is not None else None)
+        try:
+            answer = exercise.call(exercise.reference, moved)
+        except Exception:  # (a nudge out of the domain: no measure there)
+            continue
+        change = _relative(answer, expected)
+        if change == change and change != float("inf"):
+            follows = max(follows, change / NUDGE)
+    return max(EXACT, 16 * ROUNDING * follows)
 
 
 def _said(error: BaseException, most: int = 80) -> str:

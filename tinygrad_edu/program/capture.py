@@ -326,13 +326,15 @@ class Compiled:
                 set_recording(None)
                 watcher.restore()
         outside = Outside(watcher, record)
+        for v, line in record.grad_writes:
+            if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)
+                record.refused = record.refused or (
+                    f"it sets the .grad of a Value made outside it (a program does not set "
+                    f"it again), at {line}; zero the gradients before calling the compiled "
+                    "function")
         if record.refused:
             raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                f"{record.refused}")
-        for said in record.effects:
-            if said not in self.said:
-                self.said.add(said)
-                warnings.warn(f"{self.__name__}: {said}", ProgramWarning, stacklevel=3)
         for place, written in outside.writes:  # (a number it changes: an input at once)
             before = outside.watcher.start.get(_slot(place), MISSING)
             if isinstance(written, Traced) or (place.kind == "number" and
@@ -340,6 +342,10 @@ class Compiled:
                 self.dynamic.add(place.key())
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
+        for said in record.effects:
+            if said not in self.said:
+                self.said.add(said)
+                warnings.warn(f"{self.__name__}: {said}", ProgramWarning, stacklevel=3)
         kept = self.programs.setdefault(key, [])
         kept.append(entry)
         self.last = entry
@@ -494,6 +500,15 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
                                               record, values)
     shape, items = _answer_shape(answer, slot_of, tape)
     outside.guard({id(v) for _, v in tape.gradients})
+    given = {k for k, _ in arg_leaves}
+    unknown = [v for k, (_, v) in enumerate(tape.gradients)
+               if k not in given and id(v) not in outside.walk.where]
+    if unknown:  # (made by a copy in the function, or held where a capture does not look)
+        from tinygrad_edu.program.explain import _value
+
+        record.effect(f"it reads {len(unknown)} Value(s) found nowhere outside it "
+                      f"({', '.join(_value(v) for v in unknown[:3])}): a program reads these "
+                      "very Values at every call (verify= checks; explain() lists them)")
     written: list[tuple[Any, Any]] = []
     for place, x in writes:
         if isinstance(x, Traced):

@@ -254,10 +254,13 @@ def _number(answer: Any) -> Any:
 
 def _likely(entry: Any) -> str:
     text = "\n".join(_entry(entry, 1))
+    lines = text.splitlines()
     for marker in ("of unknown origin", "could not be placed", "more was reachable"):
-        for line in text.splitlines():
-            if marker in line:
-                return line.strip()
+        for k, line in enumerate(lines):
+            if marker in line:  # (a heading ending in ':' names its first item)
+                first = lines[k + 1].strip() if line.endswith(":") and k + 1 < len(lines) \
+                    else ""
+                return f"{line.strip()} {first}".strip()
     return "none listed (a source the capture does not know)"
 
 

@@ -21,6 +21,8 @@ _COMPILED: dict[str, Any] = {}
 IDENTITY = ("value", "sequence", "dict", "set", "array", "object", "class", "module",
             "function", "method", "opaque", "iterator", "generator")
 """What a guard checks by identity (a number and a constant by their value)."""
+CONTAINERS = ("sequence", "dict", "set", "array")
+"""What is checked beyond its identity: its length and items, an array's numbers."""
 
 
 def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str]:
@@ -69,15 +71,16 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if place.kind == "class" and place.step == ("attr", "__class__") and \
                 not place.children:  # (a class nobody reads data from: no check)
             continue
-        if parent is not None and parent.index in covered and place.kind in IDENTITY:
-            names[f"K{k}"] = place.value  # (its list was checked item by item at once)
-            fixed.add(k)
-            continue
         names[f"K{k}"] = place.value
-        checks.append((place, "is", f"{read(place)} is not K{k}"))
-        if place.kind in ("number", "constant"):
-            continue
-        fixed.add(k)
+        if parent is not None and parent.index in covered and place.kind in IDENTITY:
+            fixed.add(k)  # (its list was checked item by item at once: it is this one)
+            if place.kind not in CONTAINERS:
+                continue  # (a container in it may have grown all the same: checked below)
+        else:
+            checks.append((place, "is", f"{read(place)} is not K{k}"))
+            if place.kind in ("number", "constant"):
+                continue
+            fixed.add(k)
         if place.kind in ("sequence", "dict", "set"):
             length = place.held if place.kind != "set" else len(place.held)
             checks.append((place, f"len {length}", f"len(K{k}) != {length}"))

@@ -248,11 +248,25 @@ def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
             return None
         if name == "N_POW" and all(k is not float for k in kinds):
             return None  # (an int to an int power: an int, or a float below 0)
-        if name in ("N_MAX", "N_MIN") and len(set(kinds)) > 1:
-            return None
+        if name in ("N_MAX", "N_MIN") and len(set(kinds)) > 1 and \
+                step.out in _answered(tape):
+            return None  # (an int or a float, by the numbers: where the answer shows which)
         if name == "N_SUM" and len(set(k is float for k in kinds)) > 1:
             return None  # (ints and floats: Python sums them in two ways)
     return CODES[name]
+
+
+def _answered(tape: Tape) -> set[int]:
+    """The slots whose plain numbers reach the program's answer (or a number it writes)
+    through plain numbers only (a node's number is a float whatever it was made from)."""
+    found = getattr(tape, "_answered", None)
+    if found is None:
+        found = set(tape.outputs)
+        for step in reversed(tape.steps):
+            if isinstance(step, NumberStep) and step.out in found:
+                found.update(step.args)
+        tape._answered = found  # type: ignore[attr-defined]
+    return found
 
 
 def _kind(tape: Tape, slot: int) -> type:
@@ -380,7 +394,7 @@ def why_not_native(tape: Tape) -> str:
             if c_code(step.row) is None:
                 missing.append(repr(step.row.name))
         elif _number_code(step, tape) is None:
-            missing.append(f"the plain number {step.name!r} ({step.function!r})")
+            missing.append(f"{step.name!r} of plain numbers")
     if any(not isinstance(c, (float, int, bool)) for c in tape.constants.values()):
         missing.append("a constant of NumPy's")
     missing += [f"the guard {check.op!r}" for check in tape.guards if check.op not in GUARDS]
@@ -389,7 +403,8 @@ def why_not_native(tape: Tape) -> str:
     names = list(dict.fromkeys(missing))
     several = len(names) > 1
     return (f"{'the ops' if several else 'the op'} {', '.join(names)} "
-            f"{'have' if several else 'has'} no C spelling (an op of your own runs as Python)")
+            f"{'have' if several else 'has'} no C spelling (an op of your own, a NumPy number, "
+            "runs as Python)")
 
 
 _STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)

@@ -1,30 +1,35 @@
-"""Where a captured function's numbers come from outside its arguments, and the guards that
-keep a program honest about them.
+"""What a capture does with the numbers that reach a function from outside its arguments.
 
-While a capture runs, a profile hook (``sys.setprofile``'s call events: no opcode tracing)
-sees every function of the learner's code that runs (``Watcher``), and reads in its bytecode
-the globals it loads and stores and the closure cells it uses. Each of them holding a number,
-a Value, a container or an object of plain data is a root; from each root the capture walks
-what is reachable (``walk``: items of lists, tuples, dicts and sets, attributes of plain
-objects and of the learner's classes and modules) and notes every place: a number, a Value
-of the graph, a container. Then:
+While a capture runs, every function of the learner's code that starts is seen once
+(``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
+opcode tracing), and its bytecode read for the globals it loads and stores (all of its
+module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``: of
+every closure of that code the capture reached, a factory's closures being seen once).
+Each is a root (and so are the compiled function's own default arguments), walked as it was
+when first read (``places.Walk``); once the function returns (``Outside``):
 
-- a **number** at a place is guarded to be the very same object (then the same bits) at every
-  call; where that guard fails once, the place becomes an **input** of the program (``lr``, a
-  step count, ``cfg.t``): read at every call, never a recapture again;
-- a **Value of the graph** and every **container** on the way are guarded by identity (and a
-  container by its length): a parameter replaced by a new Value, a list that grows, an object
-  given another attribute, are seen;
-- a **number written** by the function to a global, a cell or an attribute (``step += 1``) is
-  written again by the program at every call; writing anything else there is refused, naming
-  the line; a container changed (an append) is said once: a program does not do it again;
-- an **iterator** or a generator read from outside is refused (what it gives next changes at
-  every call, which no guard can see).
+- a **number** at a place is checked at every call to be the very same one (then the same
+  bits); where that check fails once, the place becomes an **input** of the program (``lr``,
+  a step count, ``cfg.t``, ``box[0]``): read at every call, never a capture again;
+- a **Value** of the graph and every **container** and object on the way are checked by
+  identity (a container by its length too): a parameter replaced by a new Value, a list that
+  grows, an object given another attribute, are seen (``guards.py`` makes the check);
+- a **number written** by the function (``step += 1``, in a global, a cell, an attribute, an
+  item) is written again by the program at every call, and read at every call from then on;
+  so is a constant written (a string, ``None``); writing anything else (a Value, a list, an
+  object) to a global, a cell or an attribute is refused, naming the line; a
+  container it changes otherwise (an append) is said once, and its check fails at the next
+  call (a program does not change it again);
+- an **iterator** read from outside, and a **random generator** reached from outside that the
+  function drew from, are refused (what they give changes at every call);
+- a followed number the function left outside is put back as its plain number.
 
-The learner's code also meets a ``type`` of its own while the capture runs (in its module's
-globals: ``type(x) is float`` of a followed number is its number's type), and the functions
-a capture follows (``from math import exp``) where it imported them by name.
-What the capture cannot place is listed by ``Compiled.explain()``.
+The learner's module meets a ``type`` of its own while the capture runs (``type(x) is
+float`` of a followed number is its number's type), a ``float`` where its code only ever calls
+it, and the functions a capture follows where it imported them by name (``from math import
+exp``). A closure made while the capture runs (a lambda in ``f``, a comprehension) holds the
+function's own locals, no place. What the capture cannot place is listed by
+``Compiled.explain()``.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from tinygrad_edu.program.places import (
     Place,
     Reads,
     Walk,
+    has_given,
+    kind_of,
     length,
     reads_of,
     same_number,
@@ -61,6 +68,7 @@ from tinygrad_edu.program.watching import FOLLOWED
 __all__ = ["Outside", "Watcher", "clean"]
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
+_NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
 
 
 # ----------------------------------------------------------------------------- the watcher
@@ -75,6 +83,7 @@ class Watcher:
         self.dynamic = dynamic  # (places that are inputs: a number read at every call)
         self.codes: dict[types.CodeType, dict[str, Any]] = {}
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
+        self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
         self.swapped: list[tuple[dict[str, Any], str, Any, Any]] = []
         self.installed: list[tuple[Place, Any, Traced]] = []
@@ -92,6 +101,8 @@ class Watcher:
             self.cells[self._function.__code__] = self._function.__closure__
         if self._bound is not None:
             self._root(("object", self._bound, "self"), self._bound)
+        if self._function is not None and has_given(self._function):  # (its defaults)
+            self._root(("object", self._function, self._function.__name__), self._function)
 
     def __enter__(self) -> Watcher:
         if self._function is not None:
@@ -153,7 +164,11 @@ class Watcher:
         if not user_code(code):
             return
         reads = reads_of(code)
-        for name in sorted(reads.globals | reads.stored_globals):
+        names = reads.globals | reads.stored_globals
+        if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:
+            names = names | {n for n, v in list(globals_.items())  # any of its numbers)
+                             if not n.startswith("__") and kind_of(v) not in _NO_DATA}
+        for name in sorted(names):
             if name in globals_ or name in reads.stored_globals:
                 self._root(("global", globals_, name), globals_.get(name, MISSING),
                            _line(code, reads, "globals", name))
@@ -162,13 +177,17 @@ class Watcher:
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
         if code.co_freevars and not self._made_inside(code):
             cells = self._cells(code, frame)
-            for name, cell in zip(code.co_freevars, cells or ()):
-                if name in reads.cells or name in reads.stored_cells:
-                    try:
-                        held = cell.cell_contents
-                    except ValueError:
-                        held = MISSING
-                    self._root(("cell", cell, name), held, _line(code, reads, "cells", name))
+            closures = {id(c): c for c in [cells, *[f.__closure__ for f in self.functions
+                                                    if f.__code__ is code]] if c}
+            for held_cells in closures.values():  # (a closure of this code seen once: the
+                for name, cell in zip(code.co_freevars, held_cells):  # others the capture
+                    if name in reads.cells or name in reads.stored_cells:  # reached too)
+                        try:
+                            held = cell.cell_contents
+                        except ValueError:
+                            held = MISSING
+                        self._root(("cell", cell, name), held,
+                                   _line(code, reads, "cells", name))
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
 
@@ -206,6 +225,7 @@ class Watcher:
         if key in self.roots:
             return
         self.roots[key] = step
+        self.lines[key] = line
         walk = self.walk
         first = len(walk.places)
         functions = len(walk.functions)
@@ -264,11 +284,15 @@ class Watcher:
         it gives changes at every call)."""
         for place, state in self.generators:
             if _state_of(place.value) != state:
+                root = place
+                while root.parent is not None:
+                    root = root.parent
                 self.record.refused = self.record.refused or (
                     f"it draws from {place.said()!r}, a random generator of its own "
                     f"({type(place.value).__name__}): a program cannot follow it; draw from "
                     "random's or numpy.random's global generator, or outside the compiled "
-                    "function and pass the numbers in")
+                    "function and pass the numbers in, at "
+                    f"{self.lines.get(root.key()) or '?'}")
 
     def restore(self) -> None:
         """Put back the numbers installed as inputs (where the function did not write)."""
@@ -421,6 +445,7 @@ class Outside:
         start = self.watcher.start
         installed = {id(t) for _, _, t in self.watcher.installed}
         said: set[int] = set()
+        replayed: set[tuple[Any, ...]] = set()  # (items whose numbers a program writes)
         held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
         end = Walk()  # (as it is now)
         for step in self.watcher.roots.values():
@@ -443,6 +468,7 @@ class Outside:
             if place.kind in ("number", "constant") or now is MISSING:
                 if now is not MISSING:
                     self.writes.append((place, now))
+                    replayed.add(_slot(place))
                     self._plain(place)
                 continue
             if in_container:
@@ -456,10 +482,11 @@ class Outside:
                     place.step == ("attr", "__dict__"):
                 continue
             before = start.get(_slot(place), MISSING)
-            if before is place.value and _changed(place, start, held.get(id(place.value))):
+            if before is place.value and _changed(place, start, held.get(id(place.value)),
+                                                  replayed):
                 said.add(id(place.value))
                 record.effect(f"it changes {place.said()} (a program does not change it "
-                              "again: do it outside the compiled function)")
+                              "again: do it outside the compiled function)", line=False)
 
     def _plain(self, place: Place) -> None:
         """A followed number at ``place`` put back as its plain number (in a tuple too)."""
@@ -485,8 +512,10 @@ def clean(watcher: Watcher) -> None:
             Outside._plain(None, place)  # type: ignore[arg-type]
 
 
-def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any) -> bool:
-    """Whether a container's items are not those it held (``count`` of them) at the start."""
+def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any,
+             replayed: set[tuple[Any, ...]]) -> bool:
+    """Whether a container's items are not those it held (``count`` of them) at the start
+    (but for numbers a program writes again)."""
     if not isinstance(count, int):
         return count is not None and tuple(place.value) != count
     try:
@@ -498,6 +527,7 @@ def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any) -> boo
         return False
     if count != len(items):
         return True
-    return any(start.get((id(place.value), ("item", k)), MISSING) is not v for k, v in items)
+    return any(start.get((id(place.value), ("item", k)), MISSING) is not v and
+               (id(place.value), ("item", k)) not in replayed for k, v in items)
 
 

@@ -2,13 +2,15 @@
 reads (``Reads``: the globals it loads and stores, the closure cells it uses, in its
 bytecode), and every place reachable from those (``Walk``: items of lists, tuples, dicts and
 sets, an object's attributes through its ``__dict__`` and slots, its class's and the
-learner's modules' plain data), each a ``Place`` that can be read again at a later call.
+learner's modules' plain data, the default arguments of the learner's functions and a
+``functools.partial``'s arguments), each a ``Place`` that can be read again at a later call.
 ``outside.py`` decides what a capture does with them, ``guards.py`` checks them.
 """
 
 from __future__ import annotations
 
 import dis
+import functools
 import io
 import itertools
 import math
@@ -55,6 +57,7 @@ class Reads:
             kind = {"LOAD_GLOBAL": "globals", "LOAD_NAME": "globals",
                     "STORE_GLOBAL": "stored_globals", "STORE_NAME": "stored_globals",
                     "LOAD_DEREF": "cells", "STORE_DEREF": "stored_cells",
+                    "LOAD_CLOSURE": "cells",  # (a cell handed to a comprehension, a lambda)
                     "STORE_ATTR": "attributes"}.get(op.opname)
             if kind is None or not isinstance(name, str):
                 continue
@@ -194,6 +197,12 @@ def kind_of(x: Any) -> str:
 def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, Traced):
         return "number"
+    if isinstance(x, (list, tuple, deque)) and not hasattr(x, "shape"):
+        return "sequence"  # (a namedtuple, a list of the learner's: by their items)
+    if isinstance(x, dict):
+        return "dict"  # (an OrderedDict, a defaultdict)
+    if isinstance(x, (set, frozenset)):
+        return "set"
     if kind in (str, bytes, type(None), complex) or x is Ellipsis:
         return "constant"
     if isinstance(x, Value):
@@ -215,7 +224,7 @@ def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, type):
         return "class"
     if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                      types.BuiltinMethodType, type(len), type(print))):
+                      types.BuiltinMethodType, type(len), type(print), functools.partial)):
         return "method" if isinstance(x, types.MethodType) else "function"
     if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
             hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
@@ -238,6 +247,8 @@ def _plain_data(cls: type) -> bool:
     an installed package's (micrograd's MLP), this package's models and optimizers; not the
     standard library's, nor the engine's rows."""
     name = cls.__module__
+    if name in ("types", "argparse", "collections", "dataclasses"):
+        return True  # (a SimpleNamespace, a Namespace, a ChainMap: a config's numbers)
     module = sys.modules.get(name)
     file = getattr(module, "__file__", None) or ""
     if name.startswith("tinygrad_edu"):
@@ -315,10 +326,11 @@ class Walk:
         while stack and not self.full:
             place = stack.pop()
             x, kind = place.value, place.kind
-            if kind in ("number", "constant", "value", "array", "function", "opaque",
-                        "generator", "iterator") or id(x) in self.seen:
-                if kind == "function" and isinstance(x, types.FunctionType):
-                    self.functions.append(x)
+            if kind == "function" and isinstance(x, types.FunctionType):
+                self.functions.append(x)
+            if kind in ("number", "constant", "value", "array", "opaque", "generator",
+                        "iterator") or id(x) in self.seen or (
+                    kind == "function" and not has_given(x)):
                 continue
             if kind == "module" and not _learners(x):
                 continue
@@ -347,6 +359,12 @@ class Walk:
             return  # (a set of Values is read in an order of its own: by identity, as a whole)
         elif kind == "method":
             yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
+        elif kind == "function":  # (what it was given: defaults, a partial's arguments)
+            for name in (("func", "args", "keywords") if isinstance(x, functools.partial)
+                         else ("__defaults__", "__kwdefaults__")):
+                item = getattr(x, name)
+                if item is not None:
+                    yield Place(place, ("attr", name), item, kind_of(item))
         else:  # an object, a class, a module of the learner's
             for name in _data_names(x) if kind != "module" else list(vars(x)):
                 try:
@@ -357,6 +375,16 @@ class Walk:
                 if kind == "module" and item_kind in ("module", "class", "function"):
                     continue
                 yield Place(place, ("attr", name), item, item_kind)
+
+
+def has_given(function: Any) -> bool:
+    """Whether a function holds numbers it was given: the learner's function with default
+    arguments (``def step(x, lr=0.1)``), a ``functools.partial``."""
+    if isinstance(function, functools.partial):
+        return True
+    return isinstance(function, types.FunctionType) and learners_file(
+        function.__code__.co_filename) and bool(function.__defaults__ or
+                                                function.__kwdefaults__)
 
 
 def _learners(module: Any) -> bool:

@@ -129,6 +129,7 @@ class Recording:
         self.inputs: list[tuple[Any, ...]] = []  # where each number input comes from
         self.outside: Any = None  # where numbers from outside the arguments come from
         self.draws: Any = None  # the random draws
+        self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -159,8 +160,8 @@ class Recording:
         if not self.refused:
             self.refused = f"{why}, at {learners_line()}"
 
-    def effect(self, what: str) -> None:
-        said = f"{what}, at {learners_line()}"
+    def effect(self, what: str, line: bool = True) -> None:
+        said = f"{what}, at {learners_line()}" if line else what
         if said not in self.effects:
             self.effects.append(said)
 
@@ -178,10 +179,16 @@ def set_recording(found: Recording | None) -> None:
 
 
 def learners_line() -> str:
-    """The first line outside this package on the stack: ``file:line: code``."""
+    """The learner's line on the stack, ``file:line: code``: the first of the learner's
+    code (past this package, the standard library and installed packages), else the first
+    outside this package."""
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back  # type: ignore[assignment]
+    found = frame
+    while found is not None and not learners_file(found.f_code.co_filename):
+        found = found.f_back  # type: ignore[assignment]
+    frame = found or frame
     if frame is None:
         return "?"
     import linecache
@@ -489,9 +496,12 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         items = list(args[0]) if len(args) == 1 else list(args)
         if not items and "default" in options:
             return options["default"]
+        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
         if not any(isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int) for x in items):
-            return builtin(items, **options)
+                isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
+                (kinds - {float, int, bool} and len(kinds) > 1):
+            return builtin(items, **options)  # (NumPy's numbers among Python's: which one
+        # it is depends on the numbers, and so do its numbers' ways: guarded)
         if len(items) == 1:
             return items[0]
         return _step(name, builtin, *items)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tinygrad_edu import engine, sums
+from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.traced import (
@@ -171,7 +171,13 @@ def _value_methods() -> dict[str, Any]:
                              "read gradients outside the compiled function")
             return grad.__get__(v)
 
-        replaced["grad"] = property(grad_get, grad.__set__)
+        def grad_set(v: Value, number: Any) -> None:
+            found = recording()
+            if found is not None and sys._getframe(1).f_code.co_filename not in _BUILDERS:
+                found.grad_writes.append((v, learners_line()))  # (not a node being made)
+            grad.__set__(v, number)
+
+        replaced["grad"] = property(grad_get, grad_set)
     if "local_grads" in has:
         local_grads = has["local_grads"]
 
@@ -257,6 +263,7 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _NO = object()
+_BUILDERS = frozenset(m.__file__ for m in (engine, sums, copying))  # (a new node's .grad)
 _PLAIN = frozenset((float, int))
 _many = sums.many
 

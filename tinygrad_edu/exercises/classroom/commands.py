@@ -48,7 +48,7 @@ def _write(text: str, output: Path | None) -> bool:
 
 def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
                        points: Sequence[str], output: Path | None, route: str = "machine",
-                       allow_unsandboxed: bool = False) -> int:
+                       allow_unsandboxed: bool = False, seed: int | None = None) -> int:
     """``check FILE --json`` or ``--format gradescope``: grade the file as a class's work is
     graded (in a process of its own, under ``imports.py``'s rules), for ``route``
     (``boundary.ROUTES``: where this machine lacks a protection it needs, the result says
@@ -63,13 +63,16 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
         _say(str(error))
         return 2
     (result,) = grade_all([(student, path)], exercises, worth, jobs=1, within=within,
-                          route=route, allow_unsandboxed=allow_unsandboxed)
+                          route=route, allow_unsandboxed=allow_unsandboxed, seed=seed)
     if result.problem is not None and result.problem.kind == "unprotected":
         _say(result.problem.message)
     if not exercises and result.problem is None:
         _say(f"{path} defines none of the exercises' functions (or class); name the ones to "
              f"grade: {PROG} check {path} d_tanh ...")
     data = as_json(result) if form == "json" else as_gradescope(result)
+    if form == "json":  # (a copy's flag is the teacher's alone, never a learner's check's)
+        for mark in data["exercises"]:
+            mark.pop("copied", None)
     if not _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output):
         return 1
     return 0 if result.passed else 1
@@ -92,7 +95,8 @@ def _not_graded(folder: Path, output: Path, submissions: int, graded: Sequence[E
 
 
 def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: Sequence[str],
-           assignment: str | None, jobs: int | None, allow_unsandboxed: bool = False) -> int:
+           assignment: str | None, jobs: int | None, allow_unsandboxed: bool = False,
+           seed: int | None = None) -> int:
     """``report DIR -o report.html`` (or ``.csv``): grade every submission in ``folder`` and
     write the report of the class. With no exercise named, those that more than half of the
     submissions define (``report.attempted_by_most``); the others are named on stderr, with
@@ -140,7 +144,7 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
                   flush=True)
 
     results = grade_all(submissions, exercises, worth, jobs, done, within=folder,
-                        route="report", allow_unsandboxed=allow_unsandboxed)
+                        route="report", allow_unsandboxed=allow_unsandboxed, seed=seed)
     seconds = time.perf_counter() - began
     if live:
         print(file=sys.stderr)
@@ -149,8 +153,11 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
     if not _write(text, output):
         return 1
     broken = sum(r.problem is not None for r in results)
+    seed = next((r.seed for r in results if r.seed is not None), None)
     print(f"wrote {output}: {len(results)} submissions of {len(exercises)} exercises graded "
           f"in {seconds:.1f} s" + (f"; {broken} could not be graded (the report says why)"
-                                   if broken else "") + ".")
+                                   if broken else "") + "." + (
+              f" Inputs drawn from seed {seed} (--seed {seed} draws them again)."
+              if seed is not None else ""))
     return 0
 

@@ -51,7 +51,7 @@ except ImportError:  # (see the module's docstring)
 
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
-from tinygrad_edu.exercises.classroom.results import partial_credit_on
+from tinygrad_edu.exercises.classroom.results import partial_credit_on, said
 
 __all__ = ["GradeOutside", "autograde_preprocessors"]
 
@@ -114,7 +114,7 @@ def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
         (result,) = grade_all([(student, path)], [by_name(n) for n in names], points,
                               jobs=1, within=Path(folder), route="nbgrader",
                               allow_unsandboxed=allow_unsandboxed)
-    return {mark.name: mark for mark in result.marks}, result.protections
+    return {mark.name: mark for mark in result.marks}, said(result)
 
 
 def _outputs(name: str, mark: Any, partial: bool = False, protections: str = "") -> list[Any]:

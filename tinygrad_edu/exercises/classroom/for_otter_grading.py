@@ -33,6 +33,7 @@ it is used.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ except ImportError:  # (see the module's docstring)
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import partial_credit_on
+from tinygrad_edu.exercises.classroom.results import said as how_graded
+from tinygrad_edu.exercises.copies import flag
 
 __all__ = ["GradeOutside", "feedback"]
 
@@ -118,9 +121,16 @@ class GradeOutside(AbstractOtterPlugin):
             test = questions[mark.name]
             test.test_case_results = [TestCaseResult(case, mark.text, mark.passed)
                                       for case in test.test_cases]
+            if mark.copied:  # (the teacher's alone: a hidden test case, "failed" so that
+                # Otter shows its message in the question's result, which students never
+                # see on Gradescope, and never in the public tests' summary they see)
+                hidden = dataclasses.replace(test.test_cases[0], name="copies", hidden=True,
+                                             points=0)
+                test.test_case_results.append(TestCaseResult(hidden, flag(
+                    mark.name, mark.copied), False))
             test.update_score(mark.points)
         said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
-        said.append(result.protections)
+        said.append(how_graded(result))
         aside = getattr(self, "set_aside", [])
         if aside:
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises import boundary, remote
+from tinygrad_edu.exercises.cases import SEED, begin
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.results import (
     Mark,
@@ -107,7 +108,7 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
               points: Mapping[str, float], jobs: int | None = None,
               done: Callable[[Result], None] | None = None,
               within: Path | None = None, route: str | None = None,
-              allow_unsandboxed: bool = False) -> list[Result]:
+              allow_unsandboxed: bool = False, seed: int | None = None) -> list[Result]:
     """Grade each (student, path) of ``submissions`` on ``exercises`` in processes of their
     own, ``jobs`` at a time (default: one per core), and return the results in the order
     given; ``done(result)`` is called as each one is finished. ``within``: the folder the
@@ -115,8 +116,11 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     own). ``route``: the teacher's route it grades for (``boundary.ROUTES``; None:
     practice): where this machine lacks a protection the route needs, nothing is graded
     (each result's problem says why), unless ``allow_unsandboxed``; every result states the
-    protections found (``Result.protections``)."""
+    protections found (``Result.protections``). Every input is drawn from one seed, ``seed``
+    (to grade again as before), else a new one (``cases.begin``), which every result
+    records."""
     decision = boundary.decide(route, allow_unsandboxed)
+    drawn = begin(seed)
     tasks = [_Task(student, Path(path), [ex.name for ex in exercises])
              for student, path in submissions]
     if decision.refused:
@@ -129,15 +133,21 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     os.chmod(folders, 0o711)  # (each learner's process may enter its own folder)
 
     def stating(result: Result) -> Result:
-        return dataclasses.replace(result, protections=boundary.stated(decision,
-                                                                       result.unprotected))
+        return dataclasses.replace(result, protections=boundary.stated(
+            decision, result.unprotected), seed=drawn)
 
+    before = os.environ.get(SEED)
+    os.environ[SEED] = str(drawn)  # (a grading process started afresh draws from it too)
     try:
         with boundary.requiring(decision):
             return _grade_tasks(tasks, exercises, points, jobs, context,
                                 done,
                                 within, folders, stating)
     finally:
+        if before is None:
+            os.environ.pop(SEED, None)
+        else:
+            os.environ[SEED] = before
         shutil.rmtree(folders, ignore_errors=True)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from html import escape
@@ -58,7 +60,27 @@ def find_submissions(folder: Path, assignment: str | None = None) -> list[tuple[
     if not found:
         raise ReportError(f"{folder} holds no submission: no .py or .ipynb file, and no "
                           "folder (one per student)")
-    return found
+    return one_row_each(found)
+
+
+def one_row_each(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """The submissions, a row each: where two are one student's (``alice.py`` and
+    ``alice.ipynb``, or a folder ``alice`` beside them), each row is named by its file, and
+    a warning names both (a teacher decides which counts)."""
+    by_name: dict[str, list[Path]] = {}
+    for student, path in found:
+        by_name.setdefault(student, []).append(path)
+    rows = []
+    for student, path in found:
+        paths = by_name[student]
+        if len(paths) > 1:
+            if path == paths[0]:
+                print(f"warning: {len(paths)} submissions of {student}: "
+                      f"{' and '.join(p.name for p in paths)}; each is graded on a row of its "
+                      "own, named by its file: keep the one that counts", file=sys.stderr)
+            student = path.name
+        rows.append((student, path))
+    return rows
 
 
 def _nbgrader(submitted: Path, assignment: str | None) -> list[tuple[str, Path]]:
@@ -179,13 +201,13 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     exercise its status, its points and the titles of its diagnosed mistakes, and last
     (``copied``) the exercises whose code is the same as an answer the package ships
     (``copies.py``: flagged, not scored differently), then the protections its grading
-    found (``boundary.stated``)."""
+    found (``boundary.stated``) and the seed its inputs were drawn from (``--seed``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "file", "score", "max_score", "problem", *(
         column for ex in exercises
         for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied",
-        "protections"])
+        "protections", "seed"])
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
@@ -193,19 +215,24 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
                             f"{r.max_score:g}", _cell(problem)]
         for ex in exercises:
             m = marks[ex.name]
-            cells += [m.status, f"{m.points:g}", _cell("; ".join(d.title for d in m.diagnoses))]
+            cells += [m.status, f"{m.points:g}",
+                      _cell("; ".join(d.title for d in m.diagnoses))]
         copied = [m.name for m in r.marks if m.copied]
         cells.append(f"{', '.join(copied)}: {COPIED}" if copied else "")
-        cells.append(_cell(r.protections))
+        cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]
         writer.writerow(cells)
     return out.getvalue()
 
 
 def _cell(text: str) -> str:
-    """Text as a cell a spreadsheet shows as text: one that starts like a formula (``=``,
-    ``+``, ``-``, ``@``, a tab or a return: a file named ``=HYPERLINK(...)``) is quoted
-    with a leading ``'``, as spreadsheets themselves do."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Text as a cell shows it, whatever a submission put in it (its file's name, its
+    error's message): control characters (a terminal's escape sequences, which forge a
+    table on ``cat report.csv``; the bidirectional overrides) made spaces, and a cell that
+    starts like a formula (``=``, ``+``, ``-``, ``@``, even after spaces: a file named
+    ``=HYPERLINK(...)``) quoted with a leading ``'``, as OWASP advises and spreadsheets
+    themselves do."""
+    plain = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    return f"'{plain}" if plain.lstrip()[:1] in ("=", "+", "-", "@") else plain
 
 
 def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], folder: Path,
@@ -220,7 +247,8 @@ def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], fo
     return fill(part("report.html"), {
         "TITLE": escape(title), "POLICY": policy(script), "STYLE": part("report.css"),
         "DATA": json_for_script(data), "SCRIPT": script, "USER": escape(graded_as()),
-        "PROTECTIONS": escape(protections(results))})
+        "PROTECTIONS": escape(protections(results)),
+        "SEED": escape(str(next((r.seed for r in results if r.seed is not None), "none")))})
 
 
 def protections(results: Sequence[Result]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tinygrad_edu.exercises.copies import COPIED
+from tinygrad_edu.exercises.copies import flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -103,6 +103,9 @@ class Result:
     (``learner/sandbox.py``): empty where it had them all."""
     protections: str = field(default="", compare=False)
     """The protections found, as the result says them (``boundary.stated``)."""
+    seed: int | None = field(default=None, compare=False)
+    """The grading's seed, which every input was drawn from (``cases.begin``): the same
+    seed grades the file again on the same inputs (``--seed``)."""
 
     @property
     def score(self) -> float:
@@ -126,7 +129,7 @@ class Result:
         return cls(data["student"], data["file"],
                    tuple(mark_from_json(m) for m in data["exercises"]), problem,
                    data.get("seconds", 0.0), dict(data.get("unprotected") or {}),
-                   str(data.get("protections") or ""))
+                   str(data.get("protections") or ""), data.get("seed"))
 
 
 def mark_json(m: Mark) -> dict[str, Any]:
@@ -239,7 +242,7 @@ def as_json(result: Result) -> dict[str, Any]:
         "max_score": result.max_score,
         "problem": asdict(result.problem) if result.problem else None,
         "seconds": round(result.seconds, 3), "unprotected": result.unprotected,
-        "protections": result.protections,
+        "protections": result.protections, "seed": result.seed,
         "exercises": [mark_json(m) for m in result.marks]}
 
 
@@ -247,35 +250,50 @@ def as_gradescope(result: Result) -> dict[str, Any]:
     """Gradescope's results.json: a test per exercise (``name``, ``number``, ``score``,
     ``max_score``, ``status`` "passed" or "failed", ``output``: the verdict with its
     diagnosis, ``visibility``), the total ``score``, and an ``output`` for the whole
-    submission: what was graded, or why the file does not run."""
-    tests = [{"name": f"{m.number}. {m.name}", "number": str(m.number), "score": m.points,
-              "max_score": m.max_points, "status": "passed" if m.passed else "failed",
-              "output": m.text, "visibility": "visible",
-              "extra_data": {"exercise": m.name, "status": m.status,
-                             "mistakes": [d.key for d in m.diagnoses], "copied": m.copied}}
-             for m in result.marks]
+    submission: what was graded, or why the file does not run, and how (``said``). The
+    exercises that are the same code as an answer the package ships (``copies.py``) are
+    said in a test of no points that Gradescope hides from students: for the teacher."""
+    tests: list[dict[str, Any]] = [
+        {"name": f"{m.number}. {m.name}", "number": str(m.number), "score": m.points,
+         "max_score": m.max_points, "status": "passed" if m.passed else "failed",
+         "output": m.text, "visibility": "visible",
+         "extra_data": {"exercise": m.name, "status": m.status,
+                        "mistakes": [d.key for d in m.diagnoses]}}
+        for m in result.marks]
+    copied = [m for m in result.marks if m.copied]
+    if copied:  # (for the teacher alone: a test Gradescope hides from students)
+        tests.append({"name": "For the teacher: the same code as an answer the package ships",
+                      "score": 0.0, "max_score": 0.0, "status": "passed",
+                      "output": "\n".join(flag(m.name, m.copied) for m in copied),
+                      "visibility": "hidden",
+                      "extra_data": {"copied": {m.name: m.copied for m in copied}}})
     if result.problem is not None:
         output = f"Not graded: {result.problem.message}"
     else:
         passed = sum(m.passed for m in result.marks)
         output = (f"{result.file}: {passed} of {len(result.marks)} exercises pass "
                   f"({_number(result.score)} of {_number(result.max_score)} points).")
-    copied = copied_text(result)
-    if copied:
-        output += f"\n{copied}"
-    if result.protections:
-        output += f"\n{result.protections}"
+    how = said(result)
+    if how:
+        output += f"\n{how}"
     return {"score": result.score, "output": output, "visibility": "visible",
             "stdout_visibility": "hidden", "execution_time": round(result.seconds),
             "tests": tests}
 
 
-def copied_text(result: Result) -> str:
-    """What a result says of its exercises that are the same code as an answer the package
-    ships (``copies.py``); empty if none is."""
-    copied = [m.name for m in result.marks if m.copied]
-    return f"⚑ {', '.join(copied)}: {COPIED} (flagged, not scored differently)." \
-        if copied else ""
+def said(result: Result) -> str:
+    """What every route's result says of how it was graded: the protections found, and the
+    seed its inputs were drawn from."""
+    lines = [result.protections] if result.protections else []
+    if result.seed is not None:
+        lines.append(seed_text(result.seed))
+    return "\n".join(lines)
+
+
+def seed_text(seed: int) -> str:
+    """How a result names its grading's seed."""
+    return (f"Inputs drawn afresh for this grading, from seed {seed} (--seed {seed} grades "
+            "the file again on the same inputs).")
 
 
 def _number(x: float) -> str:

@@ -5,8 +5,8 @@ are read too (``rule_reading.py``: a file graded on a rule, or on the chain rule
 computes with complex numbers).
 
 What was graded is also compared with the answers the package ships (``copies.py``): a
-mark whose code is the same is flagged (``Mark.copied``, and a line of its text), never
-scored differently.
+mark whose code is the same is flagged (``Mark.copied``, for the teacher alone: never in its
+text), never scored differently.
 
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
-from tinygrad_edu.exercises.copies import CopyReading, flag
+from tinygrad_edu.exercises.copies import CopyReading
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
@@ -123,8 +123,8 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
     if verdict is not None:
         mark = mark_of(ex, verdict, points)
         same = "" if copies is None else copies.same(ex)
-        return dataclasses.replace(mark, copied=same, text=f"{mark.text}\n{flag(ex.name, same)}"
-                                   ) if same else mark
+        return dataclasses.replace(mark, copied=same) if same else mark  # (the teacher's:
+        # never in the text a learner reads, copies.py)
     absent, why = graded.absent[ex.name], graded.why[ex.name]
     if absent == "not a function":
         return Mark(ex.name, ex.number, "failed", 0.0, points, f"✗ {ex.name}: {why}",

@@ -156,15 +156,19 @@ ARITY = {"+": 2, "-": 2, "*": 2, "tanh": 1, "exp": 1}
 class Graph:
     """A small computation: leaves with numbers, then steps that each apply an op to earlier
     nodes (leaves are nodes 0..n-1, so a node can be used more than once). The last step is
-    the root."""
+    the root. ``labels``: the number each step's name has (``v3``), a shuffle of 0, 1, ...
+    drawn with the graph (none: in the order they are made), so that no order of the labels
+    is the order the nodes were made in."""
 
     leaves: tuple[float, ...]
     steps: tuple[tuple[str, tuple[int, ...]], ...]
     names: tuple[str, ...] = ()
+    labels: tuple[int, ...] = ()
 
     def node_names(self) -> list[str]:
         leaves = list(self.names) or [f"x{i}" for i in range(len(self.leaves))]
-        return leaves + [f"v{k + 1}" for k in range(len(self.steps))]
+        numbers = self.labels if len(self.labels) == len(self.steps) else range(len(self.steps))
+        return leaves + [f"v{k + 1}" for k in numbers]
 
     def parents(self) -> list[tuple[int, ...]]:
         """The parents of every node, by index (leaves have none)."""

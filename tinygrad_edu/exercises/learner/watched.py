@@ -33,14 +33,28 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.parts import parts_of
 
-__all__ = ["ComplexUsed", "Watched", "call"]
+__all__ = ["ComplexUsed", "ShiftedPoint", "Watched", "call"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
+_SHIFTED: list[str] = []
+"""Where the solution evaluated the op's own function at a point shifted from its input."""
+_FORWARD: dict[str, Any] = {}
+"""The op of the rule being run, as the case says it (``forward_of``): its operators, its
+functions, whether it is a polynomial, the inputs."""
+
+SMALL = 0.05
+"""A shift of an input this small (relative to it, or absolutely below 1) is a step of a
+numerical derivative, never part of a rule (``b - 1`` in the power rule is not small)."""
 
 
 class ComplexUsed(Exception):
     """A rule's answer computed with complex numbers (the complex-step derivative)."""
+
+
+class ShiftedPoint(Exception):
+    """A rule's answer that evaluated the op's own function (tanh for d_tanh, the product for
+    d_mul) at its input shifted by a step: a finite difference, of any order or step."""
 
 
 def _value(x: Any) -> Any:
@@ -54,22 +68,33 @@ def _value(x: Any) -> Any:
 
 
 class Watched:
-    """A number that behaves as its ``value`` (a float) does, and notices complex numbers."""
+    """A number that behaves as its ``value`` (a float) does, and notices complex numbers,
+    and the op's own function evaluated at a shifted input: ``affine`` says how the number
+    was made from the inputs by adding numbers and scaling (each input's coefficient, and the
+    number added), None when some other operation made it."""
 
-    __slots__ = ("value",)
+    __slots__ = ("affine", "value")
 
-    def __init__(self, value: float) -> None:
+    def __init__(self, value: float, affine: tuple[tuple[float, ...], float] | None = None
+                 ) -> None:
         self.value = float(value)
+        self.affine = affine
 
     def _do(self, other: Any, op: Callable[[Any, Any], Any], swapped: bool = False) -> Any:
         if not isinstance(other, (Watched, int, float, complex)):
             return NotImplemented
         a, b = (_value(other), self.value) if swapped else (self.value, _value(other))
+        if op in _FORWARD.get("ops", ()):
+            left = other if swapped else self  # (a quotient is linear in its numerator:
+            _notice_shift(op.__name__, self, other,  # a step of any size is exact there)
+                          linear=left if op is operator.truediv else None)
         result = op(a, b)
         if isinstance(result, complex):  # ((-1) ** 0.5, say)
             _SEEN.append(f"{result!r}")
             return result
-        return Watched(result) if isinstance(result, float) else result
+        if not isinstance(result, float):
+            return result
+        return Watched(result, _affine(op, self, other, swapped))
 
     def __add__(self, o: Any) -> Any: return self._do(o, operator.add)
     def __radd__(self, o: Any) -> Any: return self._do(o, operator.add, True)
@@ -91,7 +116,7 @@ class Watched:
     def __ge__(self, o: Any) -> Any: return self._do(o, operator.ge)
     def __eq__(self, o: object) -> Any: return self._do(o, operator.eq)
     def __ne__(self, o: object) -> Any: return self._do(o, operator.ne)
-    def __neg__(self) -> Watched: return Watched(-self.value)
+    def __neg__(self) -> Watched: return Watched(-self.value, _scaled(self.affine, -1.0))
     def __pos__(self) -> Watched: return self
     def __abs__(self) -> Watched: return Watched(abs(self.value))
     def __float__(self) -> float: return self.value
@@ -204,19 +229,179 @@ def watch(x: Any) -> Any:
 def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
          scalar: bool) -> tuple[Any, ...]:
     """The solution's answer on ``case``'s arguments, each watched; ``ComplexUsed`` if it
-    met a complex number on the way."""
-    del _SEEN[:]
+    met a complex number on the way, ``ShiftedPoint`` if it evaluated the op's own function
+    at a shifted input (``forward_of``)."""
+    del _SEEN[:], _SHIFTED[:]
+    args = case.args()
+    _FORWARD.clear()
+    _FORWARD.update(forward_of(case))
+    _FORWARD["file"] = getattr(getattr(solution, "__code__", None), "co_filename", None)
+    count = len(args)
+    watched = [Watched(x, (tuple(float(i == k) for i in range(count)), 0.0))
+               if isinstance(x, float) else watch(x) for k, x in enumerate(args)]
+    restore = _watching_functions(solution)
     try:
-        answer = solution(*(watch(x) for x in case.args()))
+        answer = solution(*watched)
     except Exception:
-        if not _SEEN:
+        if not (_SEEN or _SHIFTED):
             raise
         answer = None
-    seen = list(_SEEN)
-    del _SEEN[:]
+    finally:
+        restore()
+        _FORWARD.clear()
+    seen, shifted = list(_SEEN), list(_SHIFTED)
+    del _SEEN[:], _SHIFTED[:]
     if seen:
         raise ComplexUsed(seen[0])
+    if shifted:
+        raise ShiftedPoint(shifted[0])
     return parts_of(_unwatched(answer), parts, scalar=scalar)
+
+
+OUTPUTS = {"tanh(x)": ((), ("tanh",)), "exp(x)": ((), ("exp",)), "log(x)": ((), ("log",)),
+           "sigmoid(x)": ((), ("exp",)), "a / b": ((operator.truediv,), ()),
+           "a ** b": ((operator.pow,), ("pow",)), "a * b": ((operator.mul,), ()),
+           "": ((operator.mul,), ())}
+"""Each rule's op, by how its case says y was computed: the operators and the functions (of
+``math``, ``cmath`` and NumPy) that compute it. Where it is a product (``a * b``; the chain
+rule's ``(x + y)(x - y)``, whose case has no y), a polynomial: a step of any size is a
+numerical derivative there (a central difference with a step of 1 is exact)."""
+
+
+def forward_of(case: Any) -> dict[str, Any]:
+    """What ``call`` watches for in a rule of ``case`` (a ``Point``; nothing for arrays)."""
+    output = getattr(case, "output", None)
+    if output not in OUTPUTS or not hasattr(case, "values"):
+        return {}
+    ops, functions = OUTPUTS[output]
+    return {"ops": ops, "functions": functions, "inputs": tuple(case.values),
+            "polynomial": ops == (operator.mul,)}
+
+
+def _affine(op: Any, a: Watched, other: Any, swapped: bool
+            ) -> tuple[tuple[float, ...], float] | None:
+    """How ``a op other`` is made from the inputs (``Watched.affine``), if by adding and
+    scaling alone."""
+    mine = a.affine
+    theirs = other.affine if isinstance(other, Watched) else None
+    number = other if isinstance(other, (int, float)) and not isinstance(other, bool) else None
+    if mine is None or (theirs is None and number is None):
+        return None
+    if op in (operator.add, operator.sub):
+        sign = -1.0 if op is operator.sub else 1.0
+        if theirs is not None:
+            left, right = (theirs, mine) if swapped else (mine, theirs)
+            return (tuple(x + sign * y for x, y in zip(left[0], right[0])),
+                    left[1] + sign * right[1])
+        constant = float(number or 0.0)
+        if swapped and op is operator.sub:  # (number - a)
+            return tuple(-x for x in mine[0]), constant - mine[1]
+        return mine[0], mine[1] + sign * constant
+    if number is not None and (op is operator.mul or (op is operator.truediv and not swapped)):
+        return _scaled(mine, float(number) if op is operator.mul else 1.0 / float(number))
+    return None
+
+
+def _scaled(affine: tuple[tuple[float, ...], float] | None, k: float
+            ) -> tuple[tuple[float, ...], float] | None:
+    return None if affine is None else (tuple(k * x for x in affine[0]), k * affine[1])
+
+
+def _notice_shift(name: str, *operands: Any, linear: Any = None) -> None:
+    """The op's own operator on an operand that is an input shifted by a step (of any size
+    where the op is a polynomial, or the operand is ``linear``: the op is linear in it)."""
+    for x in operands:
+        affine = x.affine if isinstance(x, Watched) else None
+        if affine is None or not affine[1] or not any(affine[0]):
+            continue
+        shift = affine[1]
+        if _FORWARD.get("polynomial") or x is linear or \
+                abs(shift) <= SMALL * max(1.0, abs(x.value - shift)):
+            _SHIFTED.append(f"the op's {name} at an input shifted by {shift:.3g}{_line()}")
+            return
+
+
+def _watching_functions(solution: Any) -> Callable[[], None]:
+    """While a rule runs: the op's own functions (``math.tanh``, ``numpy.tanh``,
+    ``cmath.tanh``... and the learner's module's names for them) note where they are
+    evaluated: at a complex number, or at an input shifted by a step. Returns what puts
+    them back."""
+    names = _FORWARD.get("functions", ())
+    if not names:
+        return lambda: None
+    undo: list[tuple[Any, str, Any]] = []
+    watching: dict[int, Any] = {}
+    for module_name in ("math", "cmath", "numpy"):
+        module = sys.modules.get(module_name)
+        for name in names:
+            real = getattr(module, name, None) if module is not None else None
+            if real is None:
+                continue
+            watching[id(real)] = _watching(name, real)
+            undo.append((module, name, real))
+            setattr(module, name, watching[id(real)])
+    space = getattr(solution, "__globals__", None)
+    if isinstance(space, dict):
+        for key, value in list(space.items()):
+            if id(value) in watching and any(value is real for _, _, real in undo):
+                undo.append((space, key, value))
+                space[key] = watching[id(value)]
+
+    def restore() -> None:
+        for where, name, real in reversed(undo):
+            if isinstance(where, dict):
+                where[name] = real
+            else:
+                setattr(where, name, real)
+
+    return restore
+
+
+def _watching(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    def watching(*args: Any, **kwargs: Any) -> Any:
+        for x in args:
+            _notice_point(name, x)
+        return real(*args, **kwargs)
+
+    watching.__name__ = name
+    return watching
+
+
+def _notice_point(name: str, x: Any) -> None:
+    """The op's function ``name`` evaluated at ``x``: a complex number, or a point next to
+    an input (shifted by a step, as the watched number says, or by its value)."""
+    if isinstance(x, complex):
+        _SEEN.append(f"{name}({x!r}){_line()}")
+        return
+    if isinstance(x, Watched):
+        _notice_shift(name, x)
+        return
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(x, numpy.ndarray):
+        if x.dtype.kind == "c":
+            _SEEN.append(f"{name} of an array of complex numbers{_line()}")
+            return
+        values = [float(v) for v in x.ravel()[:16]] if x.dtype.kind == "f" else []
+    elif isinstance(x, float):
+        values = [x]
+    else:
+        return
+    for v in values:
+        for u in _FORWARD.get("inputs", ()):
+            if u and v != u and abs(v - u) <= SMALL * abs(u) and abs(v - u) < 1.0:
+                _SHIFTED.append(f"{name}({v!r}), next to the input {u!r}{_line()}")
+                return
+
+
+def _line() -> str:
+    """Where in the learner's file (the rule's) this happens: `` on line N``, or nothing."""
+    file = _FORWARD.get("file")
+    frame = sys._getframe(1)
+    while frame is not None and file:
+        if frame.f_code.co_filename == file:
+            return f" on line {frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
 
 
 def _unwatched(x: Any) -> Any:
