@@ -23,7 +23,7 @@ RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else MASKED
 NONE = object()  # apply's b for an op of one operand
 
 
-def apply(row: Op, a: object, b: object = NONE) -> Value:
+def apply(row: Op, a: object, b: Any = NONE) -> Value:
     """A new node: the row's forward value y, and d(y)/d(operand) for each operand, now."""
     kind = type(b)  # b: a Value, a float (the 2.0 of x * 2.0: no parent), or NONE: no b
     if type(a) is not Value or (kind is not Value and kind is not float and b is not NONE):
