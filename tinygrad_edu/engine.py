@@ -48,7 +48,7 @@ def apply(row: Op, a: object, b: Any = NONE) -> Value:
 def fill(node: Value, data: float, row: Op | None, a: object = None, da: object = None,
          b: object = None, db: object = None, parents: tuple[Value, ...] | None = None,
          local_grads: tuple[float, ...] | None = None, no_graph: bool = False) -> Value:
-    """Every field of a node, set here only (operands as fields, not tuples: one object each)."""
+    """Every field of a node, one per line (apply writes these out for its commonest node)."""
     node._data, node.grad = data, 0.0  # its number (.data); d(output)/d(it), from backward
     node._row = row  # the row of the op table that made it; None: a leaf (input, parameter)
     node._a, node._da = a, da  # an operand as given (a Value or a plain number), and
