@@ -22,7 +22,7 @@ from tests.exercises.learners import (
 )
 from tests.exercises.wrong_answers import WRONG, wrong
 from tinygrad_edu import Value
-from tinygrad_edu.exercises import EXERCISES, ExerciseError, check
+from tinygrad_edu.exercises import EXERCISES, ExerciseError, cases, check
 
 
 @pytest.mark.slow
@@ -148,3 +148,14 @@ def test_value_verdicts_are_deterministic_across_processes():
                 print(verdict.failure.case, verdict.keys, verdict.diagnosis.title)
     """))
     assert printed.count("✗ Value") == 2
+
+
+@pytest.mark.parametrize("label, seed", [("__rsub__ the wrong way round", 11),
+                                         ("__rtruediv__ the wrong way round", 1)])
+def test_a_reverse_op_is_named_where_the_lectures_tanh_overflows(label, seed, monkeypatch):
+    """At these seeds an input makes the lecture's tanh, written with exp, overflow in the
+    learner's class, while the model of the mistake (math.tanh) gives numbers: the mistake
+    is named all the same (found at these seeds; other seeds draw other inputs)."""
+    monkeypatch.setattr(cases, "_seed", seed)
+    verdict = check("Value", value_class(dict(WRONG["Value"])[label]))
+    assert verdict.keys[:1] == ("reverse",), str(verdict)

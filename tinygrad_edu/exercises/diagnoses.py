@@ -63,14 +63,20 @@ def _same(got: Any, model: Any) -> bool:
 
 def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool:
     """The model does what the learner's solution does, on every row, for part ``i``: the
-    same answer, or an exception of the same type."""
+    same answer, or an exception of the same type. A row where one of the two overflows a
+    float and the other does not is left out (tanh written with exp overflows above
+    x = 355, ``math.tanh`` never does: both are right), so long as some row remains."""
     def agrees(r: int) -> bool:
         if isinstance(got[r], type):
             return model[r] is got[r]
         return (isinstance(got[r], tuple) and isinstance(model[r], tuple)
                 and _same(got[r][i], model[r][i]))
 
-    return bool(rows) and all(agrees(r) for r in rows)
+    def overflow_on_one_side(r: int) -> bool:
+        return (got[r] is OverflowError) != (model[r] is OverflowError)
+
+    compared = [r for r in rows if not overflow_on_one_side(r)]
+    return bool(compared) and all(agrees(r) for r in compared)
 
 
 def _generic(i: int, exercise: ExerciseSpec, outcomes: list[Outcome]) -> list[tuple[Mistake, Any]]:
