@@ -406,7 +406,7 @@ def why_not_native(tape: Tape) -> str:
     several = len(names) > 1
     return (f"{'the ops' if several else 'the op'} {', '.join(names)} "
             f"{'have' if several else 'has'} no C spelling (an op of your own, a NumPy number, "
-            "runs as Python)")
+            "statistics' functions run as Python)")
 
 
 _STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)
