@@ -10,6 +10,7 @@ import struct
 import sys
 import warnings
 from statistics import mean as average
+from sys import modules as MODULES
 
 import pytest
 
@@ -173,12 +174,16 @@ def test_a_module_read_through_sys_modules(monkeypatch):
     def f():
         return W * sys.modules["tg_edu_config"].t + W * sys.modules[__name__].LR
 
-    step = compile(f)
-    for t in (2.0, 4.0, -1.5, 0.25):
-        config.t = t
-        same(step, f, [W])
-    assert step.captures == 2  # (the second saw t change: an input from then on)
-    assert "sys.modules['tg_edu_config'].t" in step.explain()
+    def g():  # (from sys import modules as MODULES)
+        return W * MODULES["tg_edu_config"].t
+
+    for function in (f, g):
+        step = compile(function)
+        for t in (2.0, 4.0, -1.5, 0.25):
+            config.t = t
+            same(step, function, [W])
+        assert step.captures == 2  # (the second saw t change: an input from then on)
+        assert "sys.modules['tg_edu_config'].t" in step.explain()
 
 
 def test_an_array_array_is_guarded_by_its_numbers():

@@ -195,8 +195,7 @@ class Watcher:
                             held = MISSING
                         self._root(("cell", cell, name), held,
                                    _line(code, reads, "cells", name))
-        if "modules" in code.co_names:
-            self._modules(code, globals_, reads)
+        self._modules(code, globals_, reads)
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
 
@@ -204,8 +203,8 @@ class Watcher:
         """``sys.modules[name]`` read by code (through ``sys``, or ``modules`` imported by
         name): each module it names (a string of its code, or its own ``__name__``) is a
         root, walked and guarded as a global that holds it would be."""
-        held = [n for n in sorted(reads.globals) if globals_.get(n) is sys or
-                globals_.get(n) is sys.modules]
+        held = [n for n in sorted(reads.globals) if globals_.get(n) is sys.modules or (
+            globals_.get(n) is sys and "modules" in code.co_names)]
         if not held:
             return
         names = {c for c in code.co_consts if type(c) is str and c in sys.modules}
