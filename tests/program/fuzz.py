@@ -4,17 +4,17 @@ after call, with the numbers outside the arguments changed between calls.
 
 Each case is the source of a module (``source``): parameters in a global list and on an object,
 numbers in globals, closure cells, attributes, a class attribute, a list and a dict, an
-environment variable, the module read as ``sys.modules[__name__]``, an ``array.array`` and a
-``threading.local``; a function ``f`` made in a closure whose body is random statements over
-every op of the engine, ``.data``/``item()``/``float()`` reads and what a learner does with
-them (arithmetic, ``//``, ``%``, ``divmod``, ``sum``, ``max``, formatting and parsing back,
-``isinstance`` and ``type`` tests, branches, NumPy, ``statistics`` and ``math.fsum``),
-``try/except`` around ops that can fail, ops whose result is dropped, hand-made nodes,
-``detach()``, randomness (``random`` and ``numpy.random``), a step counter, appends, an
-iterator. Between calls (``mutations``): parameters get new numbers or are replaced by new
-Values, outside numbers change, a list of parameters grows, arguments change (new numbers, the
-same Value twice, a node, a Value made under ``no_grad``, NumPy floats), gradients are kept or
-zeroed, a parameter changes between a call and its ``backward()``.
+environment variable, the module read as ``sys.modules[__name__]``, an ``array.array``, a
+``threading.local`` and a ``types.SimpleNamespace``; a function ``f`` made in a closure whose
+body is random statements over every op of the engine, ``.data``/``item()``/``float()`` reads
+and what a learner does with them (arithmetic, ``//``, ``%``, ``divmod``, ``sum``, ``max``,
+formatting and parsing back, ``isinstance`` and ``type`` tests, branches, NumPy, ``statistics``
+and ``math.fsum``), ``try/except`` around ops that can fail, ops whose result is dropped,
+hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``), a step counter,
+appends, an iterator. Between calls (``mutations``): parameters get new numbers or are replaced
+by new Values, outside numbers change, a list of parameters grows, arguments change (new
+numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy floats), gradients
+are kept or zeroed, a parameter changes between a call and its ``backward()``.
 
 Every case runs in three copies of its module made from the same source (``Twin``): the
 engine's, the native program's and the Python program's. Each call compares, bit for bit, the
@@ -263,6 +263,7 @@ OUTSIDE = {  # a number from outside the arguments: how f reads it, how it is ch
     "MODS": ("sys.modules[__name__].mod_t", "sys_modules"),
     "ARR": ("ARR[0]", "array_array"),
     "LOCAL": ("LOCAL.t", "threading_local"),
+    "NS": ("NS.t", "simple_namespace"),
 }
 
 
@@ -325,7 +326,7 @@ def generate(seed: int, calls: int = 4) -> Case:
         b.lines.insert(0, "calls += 1")
     body = "\n".join(declared + head + ["        " + line for line in b.lines])
     source = f'''\
-import array, functools, itertools, math, os, random, statistics, sys, threading
+import array, functools, itertools, math, os, random, statistics, sys, threading, types
 import numpy as np
 from tinygrad_edu import Value, no_grad
 
@@ -344,6 +345,7 @@ mod_t = {number(rng, 0.0)!r}
 ARR = array.array("d", [{number(rng, 0.0)!r}])
 LOCAL = threading.local()
 LOCAL.t = {number(rng, 0.0)!r}
+NS = types.SimpleNamespace(t={number(rng, 0.0)!r})
 
 
 def scaled(by, v):
@@ -555,6 +557,8 @@ class Twin:
                 m.ARR[0] = new
             elif key == "LOCAL":
                 m.LOCAL.t = new
+            elif key == "NS":
+                m.NS.t = new
 
     def call(self, case: Case, k: int) -> list[Any]:
         """Call ``k``: what it gave, every gradient, the numbers it wrote, the streams."""

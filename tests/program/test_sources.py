@@ -8,6 +8,7 @@ import random
 import statistics
 import struct
 import sys
+import types
 import warnings
 from statistics import mean as average
 from sys import modules as MODULES
@@ -164,7 +165,6 @@ def test_a_variable_of_os_environ_is_guarded(monkeypatch):
 
 
 def test_a_module_read_through_sys_modules(monkeypatch):
-    import types
 
     config = types.ModuleType("tg_edu_config")
     config.__file__ = __file__  # (a module of the learner's)
@@ -258,6 +258,19 @@ def test_attributes_class_attributes_and_dict_items():
     same(step, f, [W])
     del CFG.scale
     CFG.t, Config.scale, TABLE["a"] = 1.5, 2.0, 0.25
+
+
+def test_a_simple_namespace_config_is_guarded():
+    cfg = types.SimpleNamespace(lr=0.5)
+
+    def f():
+        return W * cfg.lr
+
+    step = compile(f)
+    for lr in (0.5, 3.0, -1.0):
+        cfg.lr = lr
+        same(step, f, [W])
+    assert step.captures == 2
 
 
 def test_a_parameter_replaced_by_a_new_value_is_seen():
@@ -516,6 +529,13 @@ def test_a_capture_again_is_said_once_with_why_and_the_line():
         LR = 2.0
         other()
     LR = 0.5
+    holder = types.SimpleNamespace(t=2.0)
+    third = compile(lambda: W * holder.t)
+    third()
+    holder.extra = 1.0
+    with pytest.warns(ProgramWarning, match=r"holder \(a closure cell\) was given the "
+                      "attribute 'extra'"):
+        third()
 
 
 def test_prints_are_said_once_and_appends_make_it_the_engines(capsys):

@@ -231,7 +231,20 @@ def why_outside(entry: Any, failed: int) -> str:
         root = root.parent
     line = entry.outside.watcher.lines.get(root.key()) or ""
     shown = f", read at {line}" if ": " in line else ""  # (where its code is known)
-    return f"{place.said()} is not what it was{shown}"
+    return f"{_changed(place)}{shown}"
+
+
+def _changed(place: Any) -> str:
+    """What is not as it was at a place: an item or attribute added, named; else the place."""
+    now = place.read()
+    if place.kind == "dict" and isinstance(now, dict):
+        walked = {c.step[1] for c in place.children}  # (the keys a walk names)
+        added = [k for k in now if k not in walked and (type(k) in (str, int) or k is None)]
+        if added and place.step == ("attr", "__dict__") and place.parent is not None:
+            return f"{place.parent.said()} was given the attribute {added[0]!r}"
+        if added:
+            return f"{place.said()} was given the item {added[0]!r}"
+    return f"{place.said()} is not what it was"
 
 
 def why_draw(draw: Any) -> str:

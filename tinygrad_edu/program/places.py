@@ -223,6 +223,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "array"
     if isinstance(x, threading.local):
         return "object"  # (its attributes: the calling thread's, walked and guarded there)
+    if kind is types.SimpleNamespace:
+        return "object"  # (a config's numbers: a C type, its own __getattribute__ plain)
     if kind in (list, tuple, deque):
         return "sequence"
     if kind is dict:
