@@ -689,6 +689,22 @@ def test_statistics_and_fsum_of_followed_numbers_are_steps():
     assert step.captures == 1
     a.data = 1.0
 
+    def make():
+        from statistics import pstdev  # (held by the function's closure cell)
+
+        def h():
+            return a * pstdev([a.data, b.data])
+
+        return h
+
+    h = make()
+    step = compile(h)
+    for x in (1.0, 2.5, -0.5):
+        a.data = x
+        same(step, h, [a, b])
+    assert step.captures == 1
+    a.data = 1.0
+
     def g():
         return a * math.fsum([a.data, b.data, 1e16, -1e16])
 
@@ -745,6 +761,19 @@ def test_cause_11_numpy_floats_keep_numpys_numbers():
     with np.errstate(divide="ignore"):
         for k in (1.0, 7.0, 2.0):
             same(step, f, [W], np.float64(k))
+
+
+def test_a_numpy_float_given_to_an_op_under_no_grad_is_a_float_as_in_the_engine():
+    def f():
+        with no_grad():
+            half = W * np.tanh(0.5)  # (the engine keeps a float in the node: so does a program)
+        return W * half
+
+    step = compile(f, native=False)
+    for w in (2.0, 3.0, -1.0):
+        W.data = w
+        same(step, f, [W])
+    W.data = 2.0
 
 
 def test_cause_12_a_value_made_under_no_grad_given():

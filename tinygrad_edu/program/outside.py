@@ -91,7 +91,7 @@ class Watcher:
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
         self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
-        self.swapped: list[tuple[dict[str, Any], str, Any, Any]] = []
+        self.swapped: list[tuple[Any, str, Any, Any]] = []  # (globals or a cell, name...)
         self.installed: list[tuple[Place, Any, Traced]] = []
         self.cells: dict[types.CodeType, Any] = {}
         self.functions: list[types.FunctionType] = []
@@ -148,7 +148,10 @@ class Watcher:
         else:
             sys.settrace(self.previous)
         for globals_, name, held, ours in reversed(self.swapped):
-            if globals_.get(name, MISSING) is ours:
+            if not isinstance(globals_, dict):  # (a closure cell)
+                if globals_.cell_contents is ours:
+                    globals_.cell_contents = held
+            elif globals_.get(name, MISSING) is ours:
                 if held is MISSING:
                     del globals_[name]
                 else:
@@ -195,6 +198,10 @@ class Watcher:
                             held = MISSING
                         self._root(("cell", cell, name), held,
                                    _line(code, reads, "cells", name))
+                        ours = FOLLOWED.get(id(held))  # (``from math import exp`` in the
+                        if ours is not None and ours is not held:  # function that made it)
+                            cell.cell_contents = ours
+                            self.swapped.append((cell, name, held, ours))
         self._modules(code, globals_, reads)
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)

@@ -17,7 +17,7 @@ capture, see things as they are), and is put back when the last capture ends.
   ``median``, ``stdev``...: ``ITEMS``): over followed numbers they are steps of the program
   (``max(v.data for v in logits)``, a ``math.exp`` of a number read), ``sum`` as the
   running Python sums; ``print`` prints the numbers and is said once (a program does not
-  print). ``statistics`` is watched where the learner's code imported it.
+  print).
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
 - **Reading and writing ``os.environ``** (its class's ``__getitem__``, which ``get``,
   ``getenv`` and ``in`` call, and ``__setitem__``): each variable read is a place outside
@@ -27,6 +27,7 @@ capture, see things as they are), and is put back when the last capture ends.
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 import os
 import sys
@@ -126,8 +127,8 @@ def _patch() -> None:
         if function is not None:
             FOLLOWED[id(function)] = _followed(function, f"math.{name}")
             _put(math, name, FOLLOWED[id(function)])
-    for module_name, names in ITEMS.items():
-        held = sys.modules.get(module_name)  # (statistics: where the learner imported it)
+    for module_name, names in ITEMS.items():  # (statistics imported here: followed
+        held = importlib.import_module(module_name)  # wherever the code imports it)
         for name in names:
             function = getattr(held, name, None)
             if function is not None:
