@@ -7,7 +7,8 @@ gpt, heart, program, tensor, before-after, exercises, report, live and all.
 the tensor engine and with PyTorch (bench_tensor.py, several minutes); ``exercises`` times
 the grading of every exercise (bench_exercises.py); ``report`` the report of a class of 200
 (bench_report.py); ``all`` runs them all. ``live`` (not in ``all``: it needs the built site
-and Chromium) times the playground in a browser (bench_live.py); ``before-after`` (not in
+and Chromium) times the playground in a browser (bench_live.py) and measures how deep its
+Python may recurse (bench_live_stack.py); ``before-after`` (not in
 ``all`` either: it compares two versions) times the tensor engine's training epoch against
 an earlier version, ``--baseline REF`` (default main; bench_tensor_baseline.py), and ``heart``
 (not in ``all``) the scalar engine's training steps against an earlier version and against
@@ -30,7 +31,8 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = {"scalar": ["bench_scalar.py", "bench_gpt.py"], "gpt": ["bench_gpt.py"],
            "tensor": ["bench_tensor.py"], "exercises": ["bench_exercises.py"],
            "report": ["bench_report.py"],
-           "live": ["bench_live.py"], "before-after": ["bench_tensor_baseline.py"],
+           "live": ["bench_live.py", "bench_live_stack.py"],
+           "before-after": ["bench_tensor_baseline.py"],
            "heart": ["bench_heart.py"], "program": ["bench_program.py"],
            "all": ["bench_scalar.py", "bench_gpt.py", "bench_tensor.py", "bench_exercises.py",
                    "bench_report.py", "bench_program.py"]}

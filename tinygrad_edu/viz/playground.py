@@ -420,7 +420,7 @@ survive, 5000 do not: benchmarks/bench_live_stack.py) the browser's stack overfl
 
 STACK_BYTES = 96 * 1024
 """The C stack the page's Python may use (``keep_depth``): Python raises RecursionError
-("Stack overflow") at 80 KB of it, where the browser's own stack overflowed at 166 KB and
+("Stack overflow") at 80 KB of it, where the browser's own stack overflowed at 152 KB and
 more for each kind of recursion through C measured (benchmarks/bench_live_stack.py)."""
 
 _set_limit = sys.setrecursionlimit
