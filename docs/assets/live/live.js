@@ -10,7 +10,7 @@
 // that dies in its worker (Pyodide's "fatal error": every later call would fail) is
 // noticed (worker.js asks it after every failure), its worker ended and a new one loaded:
 // the call fails with error.crashed, and its result, if any, is not used. A worker that
-// does not acknowledge a request within ACK_S once Python is ready (its code closed it) is
+// does not acknowledge a request within ACK_S once Python is ready (code left it busy) is
 // replaced, and the request sent again, with a line saying so; and where a request's code
 // changed what the worker needs (worker.js puts it back), a line says that too. What Python
 // prints arrives in batches and is shown by an Output: its first HEAD_CHARS and its last
@@ -201,14 +201,16 @@
     this.start();
   };
 
-  // The worker did not acknowledge `job` (code run before closed it): a new one, which
+  // The worker did not acknowledge `job` (code run before left it busy, with a JavaScript
+  // loop it scheduled, or closed it): a new one, which
   // runs the job once it is ready, with a line saying why it waits for Python to load.
   Python.prototype.lost = function (job) {
     clearTimeout(job.timer);
     this.alarm(0);
     this.worker.terminate();
-    job.onPrint("The page's Python had stopped answering (code run before may have closed " +
-                "its worker, js.close()): it is loaded again, and this runs there.\n", "stderr");
+    job.onPrint("The page's Python had stopped answering (code run before may have left its " +
+                "worker busy, or closed it): it is loaded again, and this runs there.\n",
+                "stderr");
     this.onState("restarting", "lost");
     this.start();
     this.worker.postMessage(job.message);
