@@ -52,7 +52,9 @@
     this.start();
   }
 
-  var GRACE_S = 0.8;  // how long interrupted code may take to stop before its worker is ended
+  // How long interrupted code may take to stop before its worker is ended: its traceback is
+  // formatted and sent first, which on a busy machine takes more than a second
+  var GRACE_S = 2;
   var SIGALRM = 14;  // the signal of the exercises' time limit (Python's signal.SIGALRM)
 
   Python.prototype.start = function () {
