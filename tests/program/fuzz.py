@@ -1,24 +1,25 @@
 """A differential fuzzer of compile(): random functions of Values written as a learner writes
-them, run as the engine and as a compiled program (native and Python) on the same numbers,
-call after call, with the numbers outside the arguments changed between calls.
+them, run as the engine and as a compiled program (native and Python) on the same numbers, call
+after call, with the numbers outside the arguments changed between calls.
 
-Each case is the source of a module (``source``): parameters in a global list and on an
-object, numbers in globals, closure cells, attributes, a class attribute, a list and a dict;
-a function ``f`` made in a closure whose body is random statements over every op of the
-engine, ``.data``/``item()``/``float()`` reads and what a learner does with them (arithmetic,
-``//``, ``%``, ``divmod``, ``sum``, ``max``, formatting and parsing back, ``isinstance`` and
-``type`` tests, branches, NumPy), ``try/except`` around ops that can fail, ops whose result is
-dropped, hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``), a step
-counter, appends, an iterator. Between calls (``mutations``): parameters get new numbers or
-are replaced by new Values, outside numbers change, a list of parameters grows, arguments
-change (new numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy
-floats), gradients are kept or zeroed, a parameter changes between a call and its
-``backward()``.
+Each case is the source of a module (``source``): parameters in a global list and on an object,
+numbers in globals, closure cells, attributes, a class attribute, a list and a dict, an
+environment variable, the module read as ``sys.modules[__name__]``, an ``array.array``, a
+``threading.local`` and a ``types.SimpleNamespace``; a function ``f`` made in a closure whose
+body is random statements over every op of the engine, ``.data``/``item()``/``float()`` reads
+and what a learner does with them (arithmetic, ``//``, ``%``, ``divmod``, ``sum``, ``max``,
+formatting and parsing back, ``isinstance`` and ``type`` tests, branches, NumPy, ``statistics``
+and ``math.fsum``), ``try/except`` around ops that can fail, ops whose result is dropped,
+hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``), a step counter,
+appends, an iterator. Between calls (``mutations``): parameters get new numbers or are replaced
+by new Values, outside numbers change, a list of parameters grows, arguments change (new
+numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy floats), gradients
+are kept or zeroed, a parameter changes between a call and its ``backward()``.
 
 Every case runs in three copies of its module made from the same source (``Twin``): the
-engine's, the native program's and the Python program's. Each call compares, bit for bit,
-the answer (numbers and their types), every parameter's gradient, the numbers the function
-writes, the random streams, and that no object of the capture leaks out. ``verdict``: ``same``,
+engine's, the native program's and the Python program's. Each call compares, bit for bit, the
+answer (numbers and their types), every parameter's gradient, the numbers the function writes,
+the random streams, and that no object of the capture leaks out. ``verdict``: ``same``,
 ``loud`` (an error the engine does not raise, or another one: a refusal), or ``silent``
 (another number, with no error: what must never happen).
 
@@ -105,9 +106,10 @@ def _statement(b: Body) -> None:
         ["binary", "unary", "float_op", "read", "use_float", "branch", "leaf", "detach",
          "by_hand", "try", "dropped", "random", "np_random", "counter", "append", "iterator",
          "type_test", "format", "np_ufunc", "fsum", "repr", "leaky", "float_call", "print",
-         "math", "no_grad", "choice", "attr_counter", "schedule", "np_data", "partial"],
+         "math", "no_grad", "choice", "attr_counter", "schedule", "np_data", "partial",
+         "statistics"],
         weights=[10, 8, 6, 6, 6, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                 1, 1, 1, 1, 1, 1, 1])[0]
+                 1, 1, 1, 1, 1, 1, 1, 1])[0]
     v = b.name("v")
     x = b.name("x")
     if kind == "binary":
@@ -237,6 +239,11 @@ def _statement(b: Body) -> None:
     elif kind == "partial":
         b.add(f"{v} = TOOLS['scale']({b.value()})", "partial")
         b.values.append(v)
+    elif kind == "statistics":
+        how = rng.choice(["statistics.mean", "statistics.fmean", "math.fsum",
+                          "statistics.median", "statistics.pstdev"])
+        b.add(f"{x} = {how}([{b.float_()}, {b.float_()}, {b.float_()}])", "statistics")
+        b.floats.append(x)
     elif kind == "schedule":
         b.globals_.add("lr")
         b.add("lr = lr * 0.5 + 0.25", "schedule")
@@ -252,6 +259,11 @@ OUTSIDE = {  # a number from outside the arguments: how f reads it, how it is ch
     "Cfg": ("Cfg.scale", "class_attribute"),
     "DATA": ("float(DATA[1])", "np_data"),
     "TOOLS": ("2.0", "partial"),
+    "ENV": ("float(os.environ[ENV])", "environ"),
+    "MODS": ("sys.modules[__name__].mod_t", "sys_modules"),
+    "ARR": ("ARR[0]", "array_array"),
+    "LOCAL": ("LOCAL.t", "threading_local"),
+    "NS": ("NS.t", "simple_namespace"),
 }
 
 
@@ -314,7 +326,7 @@ def generate(seed: int, calls: int = 4) -> Case:
         b.lines.insert(0, "calls += 1")
     body = "\n".join(declared + head + ["        " + line for line in b.lines])
     source = f'''\
-import functools, itertools, math, random
+import array, functools, itertools, math, os, random, statistics, sys, threading, types
 import numpy as np
 from tinygrad_edu import Value, no_grad
 
@@ -327,6 +339,13 @@ history = []
 grow = [Value({number(rng)!r})]
 out = None
 DATA = np.array([{number(rng, 0.0)!r}, {number(rng, 0.0)!r}, {number(rng, 0.0)!r}])
+ENV = "TG_EDU_FUZZ_{seed}"
+os.environ[ENV] = {repr(number(rng, 0.0))!r}
+mod_t = {number(rng, 0.0)!r}
+ARR = array.array("d", [{number(rng, 0.0)!r}])
+LOCAL = threading.local()
+LOCAL.t = {number(rng, 0.0)!r}
+NS = types.SimpleNamespace(t={number(rng, 0.0)!r})
 
 
 def scaled(by, v):
@@ -446,6 +465,7 @@ class Twin:
             file.write(case.source)
         module = types.ModuleType(f"case_{case.seed}_{mode}")
         module.__file__ = path
+        sys.modules[module.__name__] = module  # (read as sys.modules[__name__]; run() ends it)
         exec(compile(case.source, path, "exec"), module.__dict__)
         self.module = module
         module.out = io.StringIO()
@@ -529,6 +549,16 @@ class Twin:
                 m.DATA[1] = new
             elif key == "TOOLS":
                 m.TOOLS["scale"] = functools.partial(m.scaled, new)
+            elif key == "ENV":
+                os.environ[m.ENV] = repr(new)
+            elif key == "MODS":
+                m.mod_t = new
+            elif key == "ARR":
+                m.ARR[0] = new
+            elif key == "LOCAL":
+                m.LOCAL.t = new
+            elif key == "NS":
+                m.NS.t = new
 
     def call(self, case: Case, k: int) -> list[Any]:
         """Call ``k``: what it gave, every gradient, the numbers it wrote, the streams."""
@@ -612,6 +642,15 @@ def run(case: Case, compile_: Any = None, modes: tuple[str, ...] = ("native", "p
     """The case's verdict, ``same``, ``loud`` or ``silent``, and what differed first."""
     if compile_ is None:
         from tinygrad_edu.program import compile as compile_
+    try:
+        return _run(case, compile_, modes)
+    finally:  # (what the case's modules put outside them)
+        os.environ.pop(f"TG_EDU_FUZZ_{case.seed}", None)
+        for mode in ("engine", *modes):
+            sys.modules.pop(f"case_{case.seed}_{mode}", None)
+
+
+def _run(case: Case, compile_: Any, modes: tuple[str, ...]) -> tuple[str, str]:
     import numpy as np
 
     with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():

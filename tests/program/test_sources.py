@@ -3,10 +3,15 @@ changed between calls, the program gives the engine's numbers bit for bit (or ca
 or says why not, naming the line). One test per source of docs/guides/programs.md's table,
 "What a program follows, guards and refuses"."""
 
+import math
 import random
+import statistics
 import struct
 import sys
+import types
 import warnings
+from statistics import mean as average
+from sys import modules as MODULES
 
 import pytest
 
@@ -130,6 +135,117 @@ def test_closures_of_one_code_each_with_its_cells():
     same(step, f, [W])
 
 
+def test_a_variable_of_os_environ_is_guarded(monkeypatch):
+    import os
+
+    monkeypatch.setenv("TG_EDU_LR", "0.5")
+    monkeypatch.delenv("TG_EDU_SCALE", raising=False)
+
+    def f():
+        return W * float(os.environ["TG_EDU_LR"]) * float(os.getenv("TG_EDU_SCALE", "1.0"))
+
+    step = compile(f)
+    for lr, scale in (("0.5", None), ("3.0", None), ("3.0", "-2.0"), ("3.0", "-2.0")):
+        os.environ["TG_EDU_LR"] = lr
+        if scale is not None:
+            os.environ["TG_EDU_SCALE"] = scale
+        same(step, f, [W])
+    assert step.captures == 3 and step.runs == 1  # (the text changed: captured again)
+    assert "os.environ['TG_EDU_LR'] = '3.0'" in step.explain()
+
+    def g():  # (a variable written inside: written again at every call)
+        os.environ["TG_EDU_OUT"] = "written"
+        return W * 2.0
+
+    monkeypatch.delenv("TG_EDU_OUT", raising=False)
+    writes = compile(g)
+    for _ in range(3):
+        assert writes().data == 4.0 and os.environ.pop("TG_EDU_OUT") == "written"
+    assert writes.captures == 1 and writes.runs == 2
+
+
+def test_a_module_read_through_sys_modules(monkeypatch):
+
+    config = types.ModuleType("tg_edu_config")
+    config.__file__ = __file__  # (a module of the learner's)
+    config.t = 2.0
+    monkeypatch.setitem(sys.modules, "tg_edu_config", config)
+
+    def f():
+        return W * sys.modules["tg_edu_config"].t + W * sys.modules[__name__].LR
+
+    def g():  # (from sys import modules as MODULES)
+        return W * MODULES["tg_edu_config"].t
+
+    for function in (f, g):
+        step = compile(function)
+        for t in (2.0, 4.0, -1.5, 0.25):
+            config.t = t
+            same(step, function, [W])
+        assert step.captures == 2  # (the second saw t change: an input from then on)
+        assert "sys.modules['tg_edu_config'].t" in step.explain()
+
+
+def test_an_array_array_is_guarded_by_its_numbers():
+    import array
+
+    held = array.array("d", [2.0, 0.5])
+
+    def f():
+        return W * held[0] + W * held[1]
+
+    step = compile(f)
+    for a, b in ((2.0, 0.5), (5.0, 0.5), (5.0, -0.0), (5.0, -0.0)):
+        held[0], held[1] = a, b
+        same(step, f, [W])
+    assert step.captures == 3 and step.runs == 1
+
+
+def test_a_threading_local_is_guarded_in_the_calling_thread():
+    import threading
+
+    local = threading.local()
+    local.t = 2.0
+
+    def f():
+        return W * local.t
+
+    step = compile(f)
+    for t in (2.0, 4.0, -1.5):
+        local.t = t
+        same(step, f, [W])
+    assert step.captures == 2  # (an input from the second on)
+    seen = []
+
+    def other():  # (another thread's attributes: its own numbers)
+        local.t = 7.0
+        seen.append((step().data, f().data))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert seen == [(14.0, 14.0)]
+    same(step, f, [W])
+
+
+def test_a_set_or_an_array_given_is_guarded_by_what_it_holds():
+    import array
+
+    a, b = Value(1.0), Value(2.0)
+    held, numbers = {a}, array.array("d", [3.0])
+
+    def f(values, scale):
+        return sum(values, Value(0.0)) * scale[0]
+
+    step = compile(f)
+    same(step, f, [a, b], held, numbers)
+    held.add(b)
+    same(step, f, [a, b], held, numbers)
+    numbers[0] = -1.0
+    same(step, f, [a, b], held, numbers)
+    assert step.captures == 3
+
+
 def test_attributes_class_attributes_and_dict_items():
     def f():
         return W * CFG.t + W * Config.scale * TABLE["a"]
@@ -142,6 +258,19 @@ def test_attributes_class_attributes_and_dict_items():
     same(step, f, [W])
     del CFG.scale
     CFG.t, Config.scale, TABLE["a"] = 1.5, 2.0, 0.25
+
+
+def test_a_simple_namespace_config_is_guarded():
+    cfg = types.SimpleNamespace(lr=0.5)
+
+    def f():
+        return W * cfg.lr
+
+    step = compile(f)
+    for lr in (0.5, 3.0, -1.0):
+        cfg.lr = lr
+        same(step, f, [W])
+    assert step.captures == 2
 
 
 def test_a_parameter_replaced_by_a_new_value_is_seen():
@@ -371,6 +500,44 @@ def test_writing_a_value_to_a_global_is_refused_with_the_line():
         compile(f)()
 
 
+def test_a_capture_again_is_said_once_with_why_and_the_line():
+    global LR
+    x = Value(1.0)
+
+    def f():
+        if x.data > 0:
+            return W * LR
+        return W * 2.0
+
+    step = compile(f)
+    step()
+    with pytest.warns(ProgramWarning, match=r"f: captured again because a guard failed at "
+                      r"test_sources\.py:\d+: if x\.data > 0:.*explain\(\)"):
+        x.data = -1.0
+        step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (said once per function)
+        x.data = 1.0
+        LR = 3.0
+        step()
+    LR, x.data = 0.5, 1.0
+    assert step.captures == 3 and "2. a guard failed at test_sources.py:" in step.explain()
+    other = compile(lambda: W * LR)
+    other()
+    with pytest.warns(ProgramWarning, match=r"LR is not what it was, read at "
+                      r"test_sources\.py:\d+: other = compile\(lambda: W \* LR\)"):
+        LR = 2.0
+        other()
+    LR = 0.5
+    holder = types.SimpleNamespace(t=2.0)
+    third = compile(lambda: W * holder.t)
+    third()
+    holder.extra = 1.0
+    with pytest.warns(ProgramWarning, match=r"holder \(a closure cell\) was given the "
+                      "attribute 'extra'"):
+        third()
+
+
 def test_prints_are_said_once_and_appends_make_it_the_engines(capsys):
     def prints():
         loss = W * 3.0
@@ -506,6 +673,51 @@ def test_cause_8_errors_in_code_the_program_drops():
             assert ours == f().data
 
 
+def test_statistics_and_fsum_of_followed_numbers_are_steps():
+    a, b = Value(1.0), Value(2.0)
+
+    def f():
+        xs = [a.data, b.data, 0.1]
+        return (a * statistics.mean(xs) + b * statistics.fmean(xs) + a * math.fsum(xs) +
+                b * statistics.median(xs) + a * statistics.pstdev(xs) + b * average(
+                    v.data for v in (a, b)))  # (imported by name: followed too)
+
+    step = compile(f)
+    for x in (1.0, 1.5, -2.0, 0.1, 1e16):
+        a.data = x
+        same(step, f, [a, b])
+    assert step.captures == 1
+    a.data = 1.0
+
+    def make():
+        from statistics import pstdev  # (held by the function's closure cell)
+
+        def h():
+            return a * pstdev([a.data, b.data])
+
+        return h
+
+    h = make()
+    step = compile(h)
+    for x in (1.0, 2.5, -0.5):
+        a.data = x
+        same(step, h, [a, b])
+    assert step.captures == 1
+    a.data = 1.0
+
+    def g():
+        return a * math.fsum([a.data, b.data, 1e16, -1e16])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (native: fsum is spelled in C)
+        summed = compile(g)
+        for x in (1.0, 0.5, 1e-17):
+            a.data = x
+            same(summed, g, [a, b])
+    assert summed.captures == 1 and "fsum(" in summed.source()
+    a.data = 1.0
+
+
 def test_cause_9_sum_of_floats_as_this_python_sums():
     x = Value(1.0)
 
@@ -549,6 +761,19 @@ def test_cause_11_numpy_floats_keep_numpys_numbers():
     with np.errstate(divide="ignore"):
         for k in (1.0, 7.0, 2.0):
             same(step, f, [W], np.float64(k))
+
+
+def test_a_numpy_float_given_to_an_op_under_no_grad_is_a_float_as_in_the_engine():
+    def f():
+        with no_grad():
+            half = W * np.tanh(0.5)  # (the engine keeps a float in the node: so does a program)
+        return W * half
+
+    step = compile(f, native=False)
+    for w in (2.0, 3.0, -1.0):
+        W.data = w
+        same(step, f, [W])
+    W.data = 2.0
 
 
 def test_cause_12_a_value_made_under_no_grad_given():
@@ -641,21 +866,22 @@ def test_repr_a_hand_made_node_and_numpy_inside():
 
 
 def test_verify_compares_with_the_engine_and_names_what_differs():
-    import array
+    import types
 
     from tinygrad_edu.program.capture import ProgramMismatch
 
-    held = array.array("d", [2.0])  # (an object the capture does not look into)
+    box = {"t": 2.0}
+    held = types.MappingProxyType(box)  # (a view the capture does not look into)
 
     def f():
-        return W * held[0]
+        return W * held["t"]
 
     step = compile(f, verify=1)
     step()
     assert "unknown origin" in step.explain()
-    held[0] = 5.0
+    box["t"] = 5.0
     with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"
-                       r".*: 2\.0, at test_sources\.py:\d+: return W \* held\[0\]"):
+                       r'.*: 2\.0, at test_sources\.py:\d+: return W \* held\["t"\]'):
         step()
     good = compile(lambda: W * LR, verify=1)
     for _ in range(3):

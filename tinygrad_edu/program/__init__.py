@@ -25,11 +25,14 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   outside) is known as such, an unused node still raises as the engine's, and an op that
   raised where the code caught the error raises again. The engine keeps one builder per
   kind of row (a row of one or two operands, a row of lists); a capture wraps each.
-- **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, the clock,
-  ``os.urandom``, ``random``'s and ``numpy.random``'s global generators** (and the same
-  functions where the learner's module imported them by name): over followed numbers they
-  are steps of the program (``sum`` as the running Python sums), a print is said once, a
-  random draw is an input drawn again from the same stream, the clock is refused.
+- **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
+  functions of a list of numbers, the clock, ``os.urandom``, ``random``'s and
+  ``numpy.random``'s global generators** (and the same functions where the learner's module
+  imported them by name): over followed numbers they are steps of the program (``sum`` as
+  the running Python sums), a print is said once, a random draw is an input drawn again from
+  the same stream, the clock is refused.
+- **Reading ``os.environ``** (its class's ``__getitem__``): Python keeps no list of the
+  variables code read, and each one read is guarded.
 - **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
   float`` of a followed number is its number's type), and a ``float`` where its code only
   ever calls it (``float(x)`` followed).

@@ -14,18 +14,19 @@ program follows, guards and refuses"):
 - **``v.data``** and what is computed from it (``traced.py``): steps of the program; a
   branch on it is a guard (``if x.data > 0``); what the capture cannot follow (``int()``,
   formatting) is a constant guarded to the bit;
-- **numbers from outside the arguments** (globals, closure cells, attributes, containers:
-  ``outside.py``): guarded at every call; a number whose guard fails once is an input from
-  then on; a Value replaced, a list that grows, is seen; numbers the function writes are
-  written again;
+- **numbers from outside the arguments** (globals, closure cells, attributes, containers,
+  ``sys.modules[...]``, ``os.environ``: ``outside.py``): guarded at every call; a number
+  whose guard fails once is an input from then on; a Value replaced, a list that grows, is
+  seen; numbers the function writes are written again;
 - **random draws** from ``random``'s and ``numpy.random``'s global generators
   (``randomness.py``): drawn again at every call from the same stream.
 
-What cannot be followed is refused with the learner's line. Calling the compiled function
-returns what ``f`` returns, each Value a ``Result`` (its number, ``.data``; ``.backward()``
-adds every leaf's gradient as ``loss.backward()`` does, with the numbers of its own call).
-Errors are the engine's: a run that fails runs ``f`` again as the engine. ``verify=N`` runs
-the engine beside every N-th call and compares bit for bit; ``explain()`` lists every source.
+What cannot be followed is refused with the learner's line; a capture again is said the first
+time (a ``ProgramWarning``: why, and the line). Calling the compiled function returns what
+``f`` returns, each Value a ``Result`` (its number, ``.data``; ``.backward()`` adds every
+leaf's gradient as ``loss.backward()`` does, with the numbers of its own call). Errors are
+the engine's: a run that fails runs ``f`` again as the engine. ``verify=N`` runs the engine
+beside every N-th call and compares bit for bit; ``explain()`` lists every source.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program import randomness, reading
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
@@ -50,7 +52,9 @@ __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
 
 
 class ProgramWarning(UserWarning):
-    """What a program does not do again (a print, an append), said once at its capture."""
+    """What a program does not do again (a print, an append), said once at its capture; a
+    function captured again (the first time, why and the line); one captured again and
+    again, run as the engine from then on."""
 
 
 def compile(function: Callable[..., Any], *, native: bool = True, programs: int = 8,
@@ -191,6 +195,8 @@ class Compiled:
         self.engine_keys: set[Any] = set()  # structures that run as the engine
         self.streaks: dict[Any, int] = {}  # (captures in a row, by structure)
         self.said: set[str] = set()
+        self.warned = False  # (a capture again said)
+        self.guarded: tuple[Tape, list[Any], list[Any]] | None = None  # (a guard failed on)
         self.__wrapped__ = function
         self.__name__ = getattr(function, "__name__", "compiled")
         self.__doc__ = getattr(function, "__doc__", None)
@@ -225,6 +231,7 @@ class Compiled:
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)
             return self._as_engine(args, kwargs)
         checking = self.verify and (self.runs + 1) % self.verify == 0
+        why, self.guarded = "", None  # (why the newest program did not run)
         for entry in reversed(self.programs.get(key, [])):
             saved = _Saved(entry) if checking else None
             ran = self._run(entry, numbers, values)
@@ -236,6 +243,10 @@ class Compiled:
                 if saved is not None:
                     self._verify(entry, saved, ran, args, kwargs)
                 return ran[0]
+            why = why or self.last_capture
+        if why == "a guard failed" and self.guarded:  # (which: found once it is captured)
+            why = explaining.why_guard(*self.guarded)
+        self.last_capture = why or self.last_capture
         return self._capture(key, args, kwargs, numbers, values)
 
     # ------------------------------------------------------------------------- a run
@@ -250,7 +261,7 @@ class Compiled:
         if entry.outside is not None:
             failed, inputs = entry.outside.check()
             if failed != -1:
-                self.last_capture = _why_outside(entry, failed)
+                self.last_capture = explaining.why_outside(entry, failed)
                 self._learn(entry, failed)
                 return None
         drawn: list[Any] = []
@@ -260,7 +271,7 @@ class Compiled:
             found = entry.draws.replay()
             if found is None:
                 randomness.put_back(saved)
-                self.last_capture = "a random draw that picks came out otherwise"
+                self.last_capture = explaining.why_draw(entry.draws.failed)
                 return None
             drawn = found
         if entry.plan:
@@ -283,6 +294,7 @@ class Compiled:
                 randomness.put_back(saved)
             if not self.last_capture.startswith("a run raised"):
                 self.last_capture = "a guard failed"
+                self.guarded = self.guarded or (program.tape, leaf_numbers, numbers)
             return None
         out, outputs, grads = found
         for place, written in entry.writes:
@@ -307,6 +319,10 @@ class Compiled:
             why = self.last_capture or "another structure of arguments"
             self.why.append(why)
         self.last_capture = ""
+        if why and key in self.programs and not self.warned:  # (a program of these
+            self.warned = True  # arguments was not run: said the first time, with why)
+            warnings.warn(f"{self.__name__}: captured again because {why}; said once: "
+                          "explain() lists every capture", ProgramWarning, stacklevel=3)
         record = Recording()
         traced_args = _traced((args, kwargs), iter(range(len(numbers))), numbers, record)
         watcher = Watcher(record, self.function, self.dynamic)
@@ -362,7 +378,7 @@ class Compiled:
 
     def _learn(self, entry: _Entry, failed: int) -> None:
         """A place whose number changed is an input of every capture from now on."""
-        place = _failed_place(entry, failed)
+        place = explaining.failed_place(entry, failed)
         if place is not None:
             if place.kind == "number":
                 self.dynamic.add(place.key())
@@ -381,21 +397,6 @@ class _Saved:
     def __init__(self, entry: _Entry) -> None:
         self.streams = randomness.state()
         self.places = [(place, place.read()) for place, _ in entry.writes]
-
-
-def _failed_place(entry: _Entry, failed: int) -> Any:
-    """The place whose guard failed."""
-    outside = entry.outside
-    if outside is None or failed in (-1, -2):
-        return None
-    return outside.failed if failed == 0 else outside.walk.places[failed]
-
-
-def _why_outside(entry: _Entry, failed: int) -> str:
-    place = _failed_place(entry, failed)
-    if place is None:
-        return "a place outside the function is not there any more"
-    return f"{place.said()} is not what it was"
 
 
 # --------------------------------------------------------------------- the function's inputs

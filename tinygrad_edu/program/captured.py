@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.errors import real_or_none
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
@@ -232,15 +233,23 @@ class _Builder:
 
 def _recipe(made: tuple[str, tuple[Any, ...]]) -> tuple[Any, tuple[Any, ...]]:
     """The row and the operands of a node made under ``no_grad()``, from what its builder
-    was given."""
+    was given (a plain number as the engine keeps it: a NumPy float, an int, as a float)."""
     builder, args = made
     row = args[0]
     if builder == "many":
         _, _, children, _, given = args
         if given[0] is not None:
-            return row, (*given[0], *(given[1] or ()))
+            return row, tuple(map(_kept, (*given[0], *(given[1] or ()))))
         return row, tuple(children)
-    return row, tuple(args[1:])
+    return row, tuple(map(_kept, args[1:]))
+
+
+def _kept(x: Any) -> Any:
+    """An operand as the engine keeps it in a node (``errors.real_or_none``)."""
+    if type(x) is float or isinstance(x, (Value, Traced)):
+        return x
+    found = real_or_none(x)
+    return x if found is None else found
 
 
 def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values: list[Value]

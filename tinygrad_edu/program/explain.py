@@ -20,10 +20,13 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program.places import global_name
+from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
 from tinygrad_edu.program.traced import user_code
 
-__all__ = ["ProgramMismatch", "explain", "verify"]
+__all__ = ["ProgramMismatch", "explain", "failed_place", "verify", "why_draw", "why_guard",
+           "why_outside"]
 
 
 class ProgramMismatch(AssertionError):
@@ -58,7 +61,8 @@ def explain(compiled: Any) -> str:
 def _said(key: tuple[Any, ...]) -> str:
     """A place's name as Python says it (``model.t``, ``box[0]``), from its key."""
     root = key[0]
-    name = root[2] if len(root) > 2 else "?"
+    name = global_name(root[1], root[2]) if root[0] == "global" else \
+        root[2] if len(root) > 2 else "?"
     attributes = False
     for step in key[1:]:
         if step == ("attr", "__dict__"):
@@ -111,6 +115,11 @@ def _entry(entry: Any, number: int) -> list[str]:
         read = [p.said() for p in outside.inputs]
         if fixed:
             lines.append(f"  numbers from outside, guarded to stay the same: {_some(fixed)}")
+        texts = [f"{p.said()} = {p.value!r}" for p in outside.walk.places
+                 if type(p.value) is str and _number_in(p.value) is not None]
+        if texts:
+            lines.append(f"  text of numbers from outside, guarded to stay the same: "
+                         f"{_some(texts)}")
         if read:
             lines.append(f"  numbers from outside read at every call: {_some(read)}")
         if outside.walk.full:
@@ -169,14 +178,87 @@ def _unknown_constants(entry: Any) -> list[str]:
                 literals.add((type(c), c))
                 literals.add((float, float(c)))
     where = outside.walk.where if outside is not None else {}
+    held = _held_numbers(outside)
     lines = entry.record.lines
     found = []
     for number, node in tape.origins.values():
         if (type(number), number) in literals or id(number) in where or \
-                number in (0.0, 1.0, -1.0):
+                number in (0.0, 1.0, -1.0) or _bits(number) in held:
             continue
         found.append(f"{number!r}, at {lines.get(id(node), 'a line not known')}")
     return list(dict.fromkeys(found))
+
+
+def _number_in(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _held_numbers(outside: Any) -> set[Any]:
+    """The numbers held where a guard checks them by what they are, not by identity: an
+    array's (``array.array``, NumPy's), a number's text (``os.environ['LR']``)."""
+    found: set[Any] = set()
+    for place in outside.walk.places if outside is not None else ():
+        if place.kind == "array":
+            value = place.value
+            size = getattr(value, "size", None)
+            if (len(value) if size is None else size) <= 10_000:
+                items = value.ravel().tolist() if hasattr(value, "ravel") else value.tolist()
+                found.update(_bits(x) for x in items if type(x) is float)
+        elif type(place.value) is str and _number_in(place.value) is not None:
+            found.add(_bits(_number_in(place.value)))
+    return found
+
+
+# ----------------------------------------------------------------------------- why a capture
+def failed_place(entry: Any, failed: int) -> Any:
+    """The place whose guard failed."""
+    outside = entry.outside
+    if outside is None or failed in (-1, -2):
+        return None
+    return outside.failed if failed == 0 else outside.walk.places[failed]
+
+
+def why_outside(entry: Any, failed: int) -> str:
+    """Which place outside the function is not as it was, and the line that read it."""
+    place = failed_place(entry, failed)
+    if place is None or entry.outside is None:
+        return "a place outside the function is not there any more"
+    root = place
+    while root.parent is not None:
+        root = root.parent
+    line = entry.outside.watcher.lines.get(root.key()) or ""
+    shown = f", read at {line}" if ": " in line else ""  # (where its code is known)
+    return f"{_changed(place)}{shown}"
+
+
+def _changed(place: Any) -> str:
+    """What is not as it was at a place: an item or attribute added, named; else the place."""
+    now = place.read()
+    if place.kind == "dict" and isinstance(now, dict):
+        walked = {c.step[1] for c in place.children}  # (the keys a walk names)
+        added = [k for k in now if k not in walked and (type(k) in (str, int) or k is None)]
+        if added and place.step == ("attr", "__dict__") and place.parent is not None:
+            return f"{place.parent.said()} was given the attribute {added[0]!r}"
+        if added:
+            return f"{place.said()} was given the item {added[0]!r}"
+    return f"{place.said()} is not what it was"
+
+
+def why_draw(draw: Any) -> str:
+    """A random draw that picks (a choice, an int) came out otherwise, and its line."""
+    return f"a random draw that picks came out otherwise, at {getattr(draw, 'line', '?')}"
+
+
+def why_guard(tape: Any, leaves: list[Any], numbers: list[Any]) -> str:
+    """Which guard failed (its line): the program is run again as Python to find it."""
+    try:
+        where = failed_guard(tape, leaves, numbers)
+    except (ArithmeticError, ValueError):
+        where = None
+    return f"a guard failed at {where}" if where else "a guard failed"
 
 
 # ----------------------------------------------------------------------------- verify=

@@ -7,6 +7,7 @@ It returns the numbers the program reads at every call (its inputs from outside)
 from __future__ import annotations
 
 import operator
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -63,21 +64,22 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if id(place) not in needed or id(place) in inputs:
             continue
         k = place.index
-        if place.step[0] == "object":
-            names[f"K{k}"] = place.value
-            fixed.add(k)
-            continue
         parent = place.parent
         if place.kind == "class" and place.step == ("attr", "__class__") and \
                 not place.children:  # (a class nobody reads data from: no check)
             continue
         names[f"K{k}"] = place.value
-        if parent is not None and parent.index in covered and place.kind in IDENTITY:
+        if place.step[0] == "object":  # (an object given, or the function's own: itself,
+            fixed.add(k)  # its contents checked where it holds some, as a set or an array)
+            if place.kind not in CONTAINERS:
+                continue
+        elif parent is not None and parent.index in covered and place.kind in IDENTITY:
             fixed.add(k)  # (its list was checked item by item at once: it is this one)
             if place.kind not in CONTAINERS:
                 continue  # (a container in it may have grown all the same: checked below)
         else:
-            checks.append((place, "is", f"{read(place)} is not K{k}"))
+            differs = "!=" if type(place.value) in (str, bytes) else "is not"  # (a text is
+            checks.append((place, "is", f"{read(place)} {differs} K{k}"))  # read anew)
             if place.kind in ("number", "constant"):
                 continue
             fixed.add(k)
@@ -138,7 +140,10 @@ def item_of(holder: Any, child: Place) -> Any:
 
 
 def same_array(now: Any, then: Any) -> bool:
-    """An array with the same shape, type and numbers (NaN as NaN)."""
+    """An array with the same shape, type and numbers (NaN as NaN); an ``array.array`` with
+    the same typecode and bytes (``then``: the two, as ``Place.held`` keeps them)."""
+    if type(then) is tuple:
+        return isinstance(now, array) and now.typecode == then[0] and now.tobytes() == then[1]
     return bool(getattr(now, "shape", None) == then.shape and now.dtype == then.dtype and
                 ((now == then) | ((now != now) & (then != then))).all())
 

@@ -45,6 +45,7 @@ enum {
     N_ADD, N_SUB, N_MUL, N_DIV, N_POW, N_NEG, N_ABS, N_MAX, N_MIN,
     N_LT, N_LE, N_GT, N_GE, N_EQ, N_NE,  /* a comparison as a number: 1.0 or 0.0 */
     N_COPY, N_FLOORDIV, N_MOD, N_ISINT, N_SUM,  /* x as it is; //, %; is_integer(); sum() */
+    N_FSUM,  /* math.fsum(): correctly rounded */
     N_EXP, N_LOG, N_SQRT, N_TANH, N_SIN, N_COS, N_FABS,  /* math's functions */
     /* the guards of a captured program: comparisons that must come out as they did */
     G_LT, G_LE, G_GT, G_GE, G_EQ, G_NE, G_SAME
@@ -198,7 +199,7 @@ int tg_run(const tg_tape *t) {
         int n = t->count[s], code = t->op[s];
         double x = n > 0 ? v[a[0]] : 0.0, b = n > 1 ? v[a[1]] : 0.0, y = 0.0;
         if (code != VSUM && code != DOT && code != GIVEN && code != N_MAX && code != N_MIN
-            && code != N_SUM && (code < N_LT || code > N_NE) && (!ordinary(x) || !ordinary(b)))
+            && code != N_SUM && code != N_FSUM && (code < N_LT || code > N_NE) && (!ordinary(x) || !ordinary(b)))
             return s + 1;  /* an infinite or NaN operand (a comparison takes any: IEEE's) */
         switch (code) {
         case ADD: y = x + b; ds[0] = 1.0; ds[1] = 1.0; break;
@@ -299,6 +300,10 @@ int tg_run(const tg_tape *t) {
                 if (!ordinary(scratch[k])) return s + 1;
             }
             y = py_sum(scratch, n, t->first[s]);
+            break;
+        case N_FSUM:  /* (a number not finite, a partial sum that overflows: Python) */
+            for (int k = 0; k < n; k++) scratch[k] = v[a[k]];
+            if (!exact_sum(scratch, n, &y, scratch + n)) return s + 1;
             break;
         case N_EXP: y = exp(x); break;  /* (an overflow: inf, stopped below) */
         case N_LOG: if (!(x > 0.0)) return s + 1; y = log(x); break;  /* ValueError */

@@ -50,6 +50,7 @@ from tinygrad_edu.program.traced import (
     COMPARED,
     as_float,
     floor_divide,
+    fsum,
     is_integer,
     modulo,
     power,
@@ -76,14 +77,15 @@ NUMBER_NAMES: dict[Any, str] = {
     operator.truediv: "N_DIV", operator.pow: "N_POW", power: "N_POW", operator.neg: "N_NEG",
     builtins.abs: "N_ABS", builtins.max: "N_MAX", builtins.min: "N_MIN",
     copy: "N_COPY", as_float: "N_COPY", operator.pos: "N_COPY", floor_divide: "N_FLOORDIV",
-    modulo: "N_MOD", is_integer: "N_ISINT", total: "N_SUM", math.exp: "N_EXP",
+    modulo: "N_MOD", is_integer: "N_ISINT", total: "N_SUM", fsum: "N_FSUM",
+    math.exp: "N_EXP",
     math.log: "N_LOG", math.sqrt: "N_SQRT", math.tanh: "N_TANH", math.sin: "N_SIN",
     math.cos: "N_COS", math.fabs: "N_FABS",
     **{COMPARED[op]: code for op, code in (("<", "N_LT"), ("<=", "N_LE"), (">", "N_GT"),
                                            (">=", "N_GE"), ("==", "N_EQ"), ("!=", "N_NE"))}}
 """The functions of plain numbers computed from the data (a ``NumberStep``) that native.c
 spells: Python's operators on floats (``//`` and ``%`` as CPython computes them), ``abs``,
-``max``, ``min``, ``sum`` (as the running Python sums), ``is_integer``, ``math``'s
+``max``, ``min``, ``sum`` (as the running Python sums), ``math.fsum``, ``is_integer``, ``math``'s
 ``exp``, ``log``, ``sqrt``, ``tanh``, ``sin``, ``cos`` and ``fabs``, and a capture's
 comparisons as numbers (1.0 where it holds, else 0.0: ``traced.COMPARED``). Ints and bools
 are computed as doubles, exact below 2**53 (checked after every run)."""
@@ -239,7 +241,7 @@ def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
     if name is None or (name in ("N_MAX", "N_MIN", "N_SUM") and len(step.args) < 2 and
                         name != "N_SUM"):
         return None  # (max of one number is Python's TypeError)
-    if name not in ("N_MAX", "N_MIN", "N_SUM") and \
+    if name not in ("N_MAX", "N_MIN", "N_SUM", "N_FSUM") and \
             len(step.args) != (1 if name in UNARY_NUMBERS else 2):
         return None
     if tape is not None:
@@ -404,7 +406,7 @@ def why_not_native(tape: Tape) -> str:
     several = len(names) > 1
     return (f"{'the ops' if several else 'the op'} {', '.join(names)} "
             f"{'have' if several else 'has'} no C spelling (an op of your own, a NumPy number, "
-            "runs as Python)")
+            "statistics' functions run as Python)")
 
 
 _STOPPED: Any = object()  # (C stopped at a step: the Python program runs that call)

@@ -5,12 +5,17 @@ While a capture runs, every function of the learner's code that starts is seen o
 opcode tracing), and its bytecode read for the globals it loads and stores (all of its
 module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``: of
 every closure of that code the capture reached, a factory's closures being seen once).
-Each is a root (and so are the compiled function's own default arguments), walked as it was
-when first read (``places.Walk``); once the function returns (``Outside``):
+Each is a root (and so are the compiled function's own default arguments, a module its code
+reads from ``sys.modules`` by a name it holds, and a variable of ``os.environ`` it read, seen
+by ``watching.py``), walked as it was when first read (``places.Walk``); once the function
+returns (``Outside``):
 
 - a **number** at a place is checked at every call to be the very same one (then the same
   bits); where that check fails once, the place becomes an **input** of the program (``lr``,
-  a step count, ``cfg.t``, ``box[0]``): read at every call, never a capture again;
+  a step count, ``cfg.t``, ``box[0]``, a ``threading.local``'s attribute): read at every
+  call, never a capture again; a text (``os.environ['LR']``) is checked to be the same, an
+  array (``array.array``, NumPy's) to hold the same numbers, else the function is captured
+  again;
 - a **Value** of the graph and every **container** and object on the way are checked by
   identity (a container by its length too): a parameter replaced by a new Value, a list that
   grows, an object given another attribute, are seen (``guards.py`` makes the check);
@@ -60,6 +65,7 @@ from tinygrad_edu.program.traced import (
     Traced,
     _step,
     as_float,
+    learners_line,
     recording,
     user_code,
 )
@@ -85,7 +91,7 @@ class Watcher:
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
         self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
-        self.swapped: list[tuple[dict[str, Any], str, Any, Any]] = []
+        self.swapped: list[tuple[Any, str, Any, Any]] = []  # (globals or a cell, name...)
         self.installed: list[tuple[Place, Any, Traced]] = []
         self.cells: dict[types.CodeType, Any] = {}
         self.functions: list[types.FunctionType] = []
@@ -96,6 +102,7 @@ class Watcher:
         self.no_float: set[int] = set()  # (globals whose code uses float otherwise than float())
         self.stores: dict[str, str] = {}  # what is written -> the learner's line
         self.walk = Walk()  # (every place, as it was when its root was first read)
+        record.outside = self  # (os.environ's items read are roots: ``read_by_name``)
         self._function, self._bound = _function_and_self(function)
         if self._function is not None:
             self.cells[self._function.__code__] = self._function.__closure__
@@ -141,7 +148,10 @@ class Watcher:
         else:
             sys.settrace(self.previous)
         for globals_, name, held, ours in reversed(self.swapped):
-            if globals_.get(name, MISSING) is ours:
+            if not isinstance(globals_, dict):  # (a closure cell)
+                if globals_.cell_contents is ours:
+                    globals_.cell_contents = held
+            elif globals_.get(name, MISSING) is ours:
                 if held is MISSING:
                     del globals_[name]
                 else:
@@ -188,8 +198,34 @@ class Watcher:
                             held = MISSING
                         self._root(("cell", cell, name), held,
                                    _line(code, reads, "cells", name))
+                        ours = FOLLOWED.get(id(held))  # (``from math import exp`` in the
+                        if ours is not None and ours is not held:  # function that made it)
+                            cell.cell_contents = ours
+                            self.swapped.append((cell, name, held, ours))
+        self._modules(code, globals_, reads)
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
+
+    def _modules(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads) -> None:
+        """``sys.modules[name]`` read by code (through ``sys``, or ``modules`` imported by
+        name): each module it names (a string of its code, or its own ``__name__``) is a
+        root, walked and guarded as a global that holds it would be."""
+        held = [n for n in sorted(reads.globals) if globals_.get(n) is sys.modules or (
+            globals_.get(n) is sys and "modules" in code.co_names)]
+        if not held:
+            return
+        names = {c for c in code.co_consts if type(c) is str and c in sys.modules}
+        if "__name__" in reads.globals and type(globals_.get("__name__")) is str:
+            names.add(globals_["__name__"])
+        for name in sorted(names):
+            self._root(("global", sys.modules, name), sys.modules.get(name, MISSING),
+                       _line(code, reads, "globals", held[0]))
+
+    def read_by_name(self, mapping: Any, name: Any, held: Any) -> None:
+        """An item of ``os.environ`` the function read (``held``: its text, or MISSING): a
+        root, guarded to stay the same (``watching.py`` sees the read)."""
+        if type(name) is str:
+            self._root(("global", mapping, name), held, learners_line())
 
     def _made_inside(self, code: types.CodeType) -> bool:
         """Whether ``code`` is a closure made while the capture runs (defined in a function
@@ -307,7 +343,7 @@ def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:
 
     number = reads.lines.get((kind, name), code.co_firstlineno)
     text = linecache.getline(code.co_filename, number).strip()
-    return f"{os.path.basename(code.co_filename)}:{number}: {text}"
+    return f"{os.path.basename(code.co_filename)}:{number}{f': {text}' if text else ''}"
 
 
 def _function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
@@ -454,7 +490,8 @@ class Outside:
         for place in end.places:
             now = place.value
             before = start.get(_slot(place), MISSING)
-            if now is before or id(now) in installed:
+            if now is before or id(now) in installed or (
+                    type(now) is str and same_number(now, before)):  # (a text read anew)
                 continue
             parent = place.parent
             if parent is not None and _slot(parent) not in start:  # (inside something new)

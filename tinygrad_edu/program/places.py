@@ -3,18 +3,25 @@ reads (``Reads``: the globals it loads and stores, the closure cells it uses, in
 bytecode), and every place reachable from those (``Walk``: items of lists, tuples, dicts and
 sets, an object's attributes through its ``__dict__`` and slots, its class's and the
 learner's modules' plain data, the default arguments of the learner's functions and a
-``functools.partial``'s arguments), each a ``Place`` that can be read again at a later call.
-``outside.py`` decides what a capture does with them, ``guards.py`` checks them.
+``functools.partial``'s arguments, a ``threading.local``'s attributes of the calling thread),
+each a ``Place`` that can be read again at a later call. A root may be a global of a
+module, a closure cell, an object, or an item of ``sys.modules`` or ``os.environ`` (a module,
+a variable's text, reached by name: ``global_name``). An ``array.array`` and a NumPy array
+are held by their numbers (``held``). ``outside.py`` decides what a capture does with them,
+``guards.py`` checks them.
 """
 
 from __future__ import annotations
 
+import array
 import dis
 import functools
 import io
 import itertools
 import math
+import os
 import sys
+import threading
 import types
 from collections import deque
 from collections.abc import Iterator
@@ -23,10 +30,12 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program.traced import Traced, learners_file
 
-__all__ = ["MISSING", "Place", "Reads", "Walk", "kind_of", "reads_of", "same_number"]
+__all__ = ["MISSING", "Place", "Reads", "Walk", "global_name", "kind_of", "reads_of",
+           "same_number"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
+_MODULES = sys.modules
 LIMIT = 200_000  # places walked per capture, at most (beyond: said by explain())
 
 
@@ -101,8 +110,9 @@ class Place:
             self.held = len(value)
         elif kind == "set":
             self.held = tuple(value)
-        elif kind == "array":
-            self.held = value.copy()  # (its numbers as they were)
+        elif kind == "array":  # (its numbers as they were; an array.array's as bytes)
+            self.held = (value.typecode, value.tobytes()) if isinstance(value, array.array) \
+                else value.copy()
 
     def key(self) -> tuple[Any, ...]:
         """The place's name, the same from one capture to the next."""
@@ -121,7 +131,7 @@ class Place:
         """The place as Python names it: ``model.layers[0].w``, ``cfg.t``, ``lr``."""
         step = self.step
         if step[0] == "global":
-            return step[2]
+            return global_name(id(step[1]), step[2])
         if step[0] == "cell":
             return f"{step[2]} (a closure cell)"
         if step[0] == "object":
@@ -176,7 +186,7 @@ _KINDS: dict[type, str] = {float: "number", int: "number", bool: "number", Trace
                            str: "constant", bytes: "constant", type(None): "constant",
                            complex: "constant", list: "sequence", tuple: "sequence",
                            deque: "sequence", dict: "dict", set: "set", frozenset: "set",
-                           Value: "value"}
+                           Value: "value", array.array: "array"}
 PLAIN_DATA = ("tinygrad_edu.nn", "tinygrad_edu.training")
 """Of this package, the rooms whose objects hold a learner's numbers (models, optimizers,
 their parameters): walked into as the learner's own are; the engine's rows are not."""
@@ -184,6 +194,8 @@ their parameters): walked into as the learner's own are; the engine's rows are n
 
 def kind_of(x: Any) -> str:
     """How the capture treats what a place holds (see the module's docstring)."""
+    if x is _MODULES:
+        return "opaque"  # (by identity: the modules a function reads by name are roots)
     kind = type(x)
     found = _KINDS.get(kind)
     if found is not None:
@@ -207,6 +219,12 @@ def _kind_of(x: Any, kind: type) -> str:
         return "constant"
     if isinstance(x, Value):
         return "value"
+    if isinstance(x, array.array):
+        return "array"
+    if isinstance(x, threading.local):
+        return "object"  # (its attributes: the calling thread's, walked and guarded there)
+    if kind is types.SimpleNamespace:
+        return "object"  # (a config's numbers: a C type, its own __getattribute__ plain)
     if kind in (list, tuple, deque):
         return "sequence"
     if kind is dict:
@@ -365,8 +383,10 @@ class Walk:
                 item = getattr(x, name)
                 if item is not None:
                     yield Place(place, ("attr", name), item, kind_of(item))
-        else:  # an object, a class, a module of the learner's
-            for name in _data_names(x) if kind != "module" else list(vars(x)):
+        else:  # an object, a class, a module of the learner's (its data: no __builtins__)
+            names = _data_names(x) if kind != "module" else [
+                n for n in list(vars(x)) if not n.startswith("__")]
+            for name in names:
                 try:
                     item = getattr(x, name)
                 except Exception:  # (a slot not set, a lazy attribute)
@@ -375,6 +395,16 @@ class Walk:
                 if kind == "module" and item_kind in ("module", "class", "function"):
                     continue
                 yield Place(place, ("attr", name), item, item_kind)
+
+
+def global_name(holder: int, name: str) -> str:
+    """A root reached by name in ``holder`` (its id) as Python says it: ``lr``,
+    ``sys.modules['config']``, ``os.environ['LR']``."""
+    if holder == id(_MODULES):
+        return f"sys.modules[{name!r}]"
+    if holder == id(os.environ):
+        return f"os.environ[{name!r}]"
+    return name
 
 
 def has_given(function: Any) -> bool:

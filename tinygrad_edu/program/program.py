@@ -16,11 +16,12 @@ from typing import Any
 
 from tinygrad_edu.errors import explained
 from tinygrad_edu.program.reading import gradient_number, number_of
-from tinygrad_edu.program.source import python_program
+from tinygrad_edu.program.source import python_program, raised_at, raises, same_number
 from tinygrad_edu.program.tape import NumberStep, Raises, Tape, operand_lists
+from tinygrad_edu.program.traced import COMPARED
 from tinygrad_edu.row import GivenOp, ListOp
 
-__all__ = ["Program"]
+__all__ = ["Program", "failed_guard"]
 
 
 class Program:
@@ -59,10 +60,10 @@ class Program:
             replay(self.tape, values, numbers)  # (raises the engine's error for it)
             raise error from None
         if found is None:
-            failed = next((c for c in self.tape.guards), None)
+            where = failed_guard(self.tape, values, numbers)
             raise RuntimeError(
                 "a guard of this program fails on these numbers: the code that built it would "
-                f"build another graph now ({failed.where if failed else 'a guard'}); call the "
+                f"build another graph now ({where or 'a guard'}); call the "
                 "compiled function, which captures it again")
         out, _, new = found
         for (_, value), grad in zip(self.tape.gradients, new):
@@ -74,9 +75,32 @@ class Program:
                 f"{len(self.tape.numbers)} number inputs>")
 
 
-def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> None:
+def failed_guard(tape: Tape, values: Sequence[float], numbers: Sequence[float]
+                 ) -> str | None:
+    """Where the first guard of the tape that does not come out as it did on these numbers
+    comes from (the learner's line of a branch the code would take otherwise, or of an
+    error it caught that would not be raised), if any."""
+    slots = replay(tape, values, numbers)
+    for step in tape.steps:
+        if isinstance(step, Raises):
+            inner = step.step
+            operands = [slots[a] for a in inner.args]
+            if not (raises(inner.function, *operands) if isinstance(inner, NumberStep)
+                    else raised_at(inner, *operands)):
+                return step.where
+    for check in tape.guards:
+        left, right = slots[check.left], slots[check.right]
+        held = same_number(left, right) if check.op == "same" else \
+            bool(COMPARED[check.op](left, right))
+        if held != check.outcome:
+            return check.where
+    return None
+
+
+def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> list[Any]:
     """Run the tape's forward pass one step at a time, as the engine does, and raise the
-    engine's error (naming the op and its numbers) at the first step that fails."""
+    engine's error (naming the op and its numbers) at the first step that fails; else
+    every slot's number."""
     slots: list[Any] = [0.0] * tape.size
     for (slot, _), value in zip(tape.leaves, values):
         slots[slot] = value
@@ -106,3 +130,4 @@ def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> Non
         except (ArithmeticError, ValueError) as error:
             raise explained(error, step.row.name, *flat) from None
         slots[step.out] = y
+    return slots

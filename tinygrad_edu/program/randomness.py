@@ -81,6 +81,7 @@ class Draws:
 
     def __init__(self) -> None:
         self.calls: list[Draw] = []
+        self.failed: Draw | None = None  # (the draw that came out otherwise, last replay)
 
     def __bool__(self) -> bool:
         return bool(self.calls)
@@ -91,12 +92,14 @@ class Draws:
         found = []
         for draw in self.calls:
             out = draw.again()
+            self.failed = draw
             if draw.number:
                 if type(out) is not float:
                     return None
                 found.append(out)
             elif draw.name not in ("getstate", "get_state") and not _same(out, draw.outcome):
                 return None
+        self.failed = None
         return found
 
 

@@ -28,7 +28,7 @@ from tinygrad_edu.ops import text_of
 from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, ListOp, Op
 
-__all__ = ["python_program", "source_of"]
+__all__ = ["python_program", "raised_at", "raises", "same_number", "source_of"]
 
 OPERATORS: dict[Any, str] = {operator.add: "{0} + {1}", operator.sub: "{0} - {1}",
                              operator.mul: "{0} * {1}", operator.neg: "-{0}"}
@@ -248,13 +248,13 @@ def _raises(raised: Raises, tape: Tape, names: dict[str, Any]) -> list[str]:
         test = f"raises({function}, {args})"
     else:
         checked = f"raises_{len(_NAMES)}"
-        _NAMES[checked] = functools.partial(_raised_at, step)
+        _NAMES[checked] = functools.partial(raised_at, step)
         test = f"{checked}({args})"
     return [f"    if not {test}:  # it raised when captured: {raised.where}",
             "        return None"]
 
 
-def _raised_at(step: Step, *numbers: Any) -> bool:
+def raised_at(step: Step, *numbers: Any) -> bool:
     """Whether the engine's op raises at these numbers, in its forward function or in a
     local derivative (as ``program.replay`` runs it)."""
     from tinygrad_edu.program.tape import operand_lists

@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "largest_or_smallest", "recording",
-           "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "largest_or_smallest",
+           "recording", "total"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -104,6 +104,12 @@ def total(*items: Any) -> Any:
 
 
 _builtin_sum = sum
+_fsum = math.fsum
+
+
+def fsum(*items: Any) -> float:
+    """``math.fsum`` of plain numbers: the step of ``math.fsum(xs)`` of followed numbers."""
+    return _fsum(items)
 
 
 class Recording:

@@ -12,16 +12,22 @@ capture, see things as they are), and is put back when the last capture ends.
   capture lists every node made (so that one made before it, given or kept outside, is
   known as such), and every op that raised (where the code caught the error, the program
   checks it raises again).
-- **Python's ``max``, ``min``, ``sum``, ``print``** and **``math``'s functions**: over
-  followed numbers they are steps of the program (``max(v.data for v in logits)``, a
-  ``math.exp`` of a number read), ``sum`` as the running Python sums; ``print`` prints the
-  numbers and is said once (a program does not print).
+- **Python's ``max``, ``min``, ``sum``, ``print``**, **``math``'s functions** and the
+  functions of a list of numbers (``math.fsum``, ``statistics.mean``, ``fmean``,
+  ``median``, ``stdev``...: ``ITEMS``): over followed numbers they are steps of the program
+  (``max(v.data for v in logits)``, a ``math.exp`` of a number read), ``sum`` as the
+  running Python sums; ``print`` prints the numbers and is said once (a program does not
+  print).
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
+- **Reading and writing ``os.environ``** (its class's ``__getitem__``, which ``get``,
+  ``getenv`` and ``in`` call, and ``__setitem__``): each variable read is a place outside
+  the function (``outside.py``), guarded to keep its text; one written is written again.
 """
 
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 import os
 import sys
@@ -34,12 +40,14 @@ from typing import Any
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.traced import (
     Raised,
     Traced,
     _state,
     _step,
     as_float,
+    fsum,
     largest_or_smallest,
     learners_line,
     recording,
@@ -57,6 +65,13 @@ MATH = ("exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "fabs", "atan", "asin
         "sinh", "cosh", "asinh", "acosh", "atanh", "log2", "log10", "log1p", "expm1",
         "erf", "erfc", "pow", "atan2", "hypot", "copysign", "fmod", "exp2", "cbrt")
 """``math``'s functions of real numbers a capture follows (those this Python has)."""
+
+ITEMS = {"math": ("fsum",),
+         "statistics": ("mean", "fmean", "geometric_mean", "harmonic_mean", "median",
+                        "median_low", "median_high", "median_grouped", "pstdev", "pvariance",
+                        "stdev", "variance")}
+"""The functions of a list of numbers a capture follows (where the module is imported and
+has them): of followed numbers, one step of the program."""
 
 FOLLOWED: dict[int, Any] = {}
 """id(a function) -> what a capture puts in its place (a global that holds ``math.exp``,
@@ -112,6 +127,17 @@ def _patch() -> None:
         if function is not None:
             FOLLOWED[id(function)] = _followed(function, f"math.{name}")
             _put(math, name, FOLLOWED[id(function)])
+    for module_name, names in ITEMS.items():  # (statistics imported here: followed
+        held = importlib.import_module(module_name)  # wherever the code imports it)
+        for name in names:
+            function = getattr(held, name, None)
+            if function is not None:
+                FOLLOWED[id(function)] = _of_items(function, f"{module_name}.{name}")
+                _put(held, name, FOLLOWED[id(function)])
+    environ = type(os.environ)
+    getitem = environ.__getitem__
+    _put(environ, "__getitem__", _read_by_name(getitem, getitem))
+    _put(environ, "__setitem__", _read_by_name(environ.__setitem__, getitem))
     from tinygrad_edu.program import randomness
 
     for owner, name, new in [*randomness.patches(), *_clocks()]:
@@ -281,6 +307,66 @@ def _followed(function: Callable[..., Any], name: str) -> Callable[..., Any]:
     call.__name__ = function.__name__
     call.__doc__ = function.__doc__
     return call
+
+
+_STEPS: dict[Any, Callable[..., Any]] = {math.fsum: fsum}  # (each one's step: fsum's in C too)
+
+
+def _of_items(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """A function of a list of numbers (``statistics.mean``) as a capture sees it: of
+    followed numbers and plain ones, one step of the program (the same function of them
+    at every run); with more arguments, or of anything else, the function of their plain
+    numbers (each followed one then a constant, guarded to the bit)."""
+    step = _STEPS.get(function)
+    if step is None:
+        def of(*items: Any) -> Any:
+            return function(list(items))
+
+        of.__name__ = of.__qualname__ = function.__name__
+        step = _STEPS[function] = of
+
+    def call(data: Any, *more: Any, **options: Any) -> Any:
+        found = recording()
+        if found is None:
+            return function(data, *more, **options)
+        try:
+            items = list(data)
+        except TypeError:
+            return function(data, *more, **options)  # (its own error)
+        if not any(isinstance(x, Traced) for x in items):
+            return function(items, *more, **options)
+        if more or options or not all(isinstance(x, Traced) or type(x) in (float, int, bool)
+                                      for x in items):
+            def plain(x: Any) -> Any:
+                return found.constant(x, name) if isinstance(x, Traced) else x
+
+            return function([plain(x) for x in items], *map(plain, more),
+                            **{k: plain(v) for k, v in options.items()})
+        return _step(name, step, *items)
+
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
+def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
+                  ) -> Callable[..., Any]:
+    """``os.environ[name]`` (read, or written: ``original``) as a capture sees it: the
+    variable, with its text before (or none), is a place the capture guards
+    (``Watcher.read_by_name``; one written is written again at every call)."""
+    def item(mapping: Any, name: Any, *written: Any) -> Any:
+        found = recording()
+        watcher = found.outside if found is not None else None
+        if watcher is not None:
+            try:
+                held = read(mapping, name)
+            except KeyError:
+                held = MISSING
+            watcher.read_by_name(mapping, name, held)
+        return original(mapping, name, *written)
+
+    item.__name__ = original.__name__
+    return item
 
 
 def _clocks() -> list[tuple[Any, str, Any]]:
