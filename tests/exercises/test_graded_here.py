@@ -36,3 +36,19 @@ def test_the_right_microgpt_passes_every_stage_here(source, tmp_path):
     graded = apart.grade_here(path, list(TRACK.values()))
     assert graded.problem is None
     assert {name: v.passed for name, v in graded.verdicts.items()} == dict.fromkeys(TRACK, True)
+
+
+def test_an_import_the_command_line_refuses_is_refused_here_in_its_words(tmp_path):
+    """Before: the browser's Python ran ``import sys; sys.setrecursionlimit(10**6)``, which
+    the command line refuses, and the page's Python died of the recursion it allowed."""
+    path = tmp_path / "your answer"
+    path.write_text("import sys\nsys.setrecursionlimit(10**6)\n\n\ndef d_tanh(x, y):\n"
+                    "    return 1 - y * y\n", encoding="utf-8")
+    here = apart.grade_here(path, [get_exercise("d_tanh")])
+    apart_ = apart.grade_apart(path, [get_exercise("d_tanh")])
+    assert here.problem is not None and here.problem.kind == "import"
+    assert str(here.problem) == str(apart_.problem)
+    assert str(here.problem).startswith(f"{path}, line 1: sys may not be imported")
+    path.write_text("def d_tanh(x, y):\n    return __import__('js').y\n", encoding="utf-8")
+    verdict = str(apart.grade_here(path, [get_exercise("d_tanh")]).verdicts["d_tanh"])
+    assert "ImportRefused: js may not be imported by a submission" in verdict

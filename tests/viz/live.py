@@ -1,10 +1,11 @@
 """What the tests of the live pages share (test_live_pages.py, test_live_track.py): the marks
 that skip them without Playwright or a system Chromium (and mark them slow: seconds each,
 the page's Python loaded and run), how long Python may take to load, code that takes the
-page's Python down, the site's own server (docs/hooks/serve.py), and a browser context that
-watches every request and error (``Watched``). The fixtures that use them are in
-conftest.py."""
+page's Python down, a learner's definition as the page has it, the site's own server
+(docs/hooks/serve.py), and a browser context that watches every request and error
+(``Watched``). The fixtures that use them are in conftest.py."""
 
+import ast
 import importlib.util
 from pathlib import Path
 
@@ -25,6 +26,15 @@ KILLER = ("class Node:\n    def __init__(self, child=None):\n        self.child 
           "chain = None\nfor _ in range(100_000):\n    chain = Node(chain)\n"
           "del chain  # freed from its head, node by node: deeper than the page's stack\n")
 """Code that takes the browser's Python down: freeing a chain deeper than its stack."""
+
+
+def definition(source, name):
+    """The definition of ``name`` in ``source``, as a learner writes it in the page: a file
+    of its own, importing math."""
+    lines = source.splitlines()
+    node = next(n for n in ast.parse(source).body
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
+    return "import math\n\n\n" + "\n".join(lines[node.lineno - 1:node.end_lineno]) + "\n"
 
 
 def load_serve():

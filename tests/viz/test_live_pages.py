@@ -26,7 +26,9 @@ import re
 import time
 from pathlib import Path
 
-from tests.viz.live import KILLER, LIVE, LOAD_S
+from tests.exercises.gpt_answers import with_slip
+from tests.viz.live import KILLER, LIVE, LOAD_S, definition
+from tests.viz.test_page_python import MEDDLING, RIGHT
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = LIVE
@@ -242,6 +244,54 @@ def exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown(exercises,
     assert verdict.rstrip().splitlines()[-1].strip() in ("while True:", "n += 1")
 
 
+RADD = ("    def __radd__(self, other): return self + other",
+        "    def __radd__(self, other): return other + self")  # (2.0 + x: endless)
+
+
+def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, capsys):
+    """Before: Pyodide died ("Maximum call stack size exceeded") and loaded again, no
+    verdict, and so again at each Check; a raised limit the same, after a long countdown."""
+    exercises.select_option("#stage", "node")
+    value = definition(with_slip(*RADD), "Value").replace(
+        "import math\n", "import math\nimport random\n\nrandom._os.sys.setrecursionlimit(10**6)"
+                         "  # (past the import refused)\n", 1)
+    line = value.splitlines().index(RADD[1]) + 1
+    verdict = check(exercises, value)
+    assert re.search(r"your node raised an error:\n    RecursionError: .*\n      in your answer, "
+                     f"line {line}, in __radd__", verdict), verdict
+    assert "sys.setrecursionlimit(1000000): the Python in this page allows at most " in verdict
+    assert exercises.text_content("#state").startswith("Not yet (graded in")
+    verdict = check(exercises, "import sys\n\nsys.setrecursionlimit(20000)\n" + value)
+    assert verdict.startswith("your answer, line 1: sys may not be imported by a submission")
+
+
+def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
+    """What a Check's code changed in the page's Python (the recursion limit, sys's hooks
+    and streams, a module replaced) is put back (before: every later Check "Stopped.",
+    with a RecursionError in copy.deepcopy, until a reload)."""
+    exercises.select_option("#exercise", "d_tanh")
+    check(exercises, MEDDLING)  # (what it says is lost: its code took the output)
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
+def exercises_a_worker_its_code_closed_is_put_back_or_loaded_again(exercises, capsys):
+    """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
+    the next right answer waited 120 s and was told it loops forever)."""
+    said = check(exercises, "import js\n\njs.close()\n" + RIGHT)
+    assert said.startswith("your answer, line 1: js may not be imported by a submission")
+    closing = "import random\n\njs = random._os.sys.modules['js']\njs.close()\n" \
+              "js.onmessage = None\n" + RIGHT  # (past the import refused)
+    said = check(exercises, closing)
+    assert said.startswith("✓ d_tanh passed") and said.endswith(
+        "\nYour code changed the worker that runs this page's Python (js.onmessage; "
+        "js.close(), which would have ended it): it was put back, and the next run starts as "
+        "this one did.\n")
+    started = time.perf_counter()
+    said = check(exercises, RIGHT)
+    assert said.startswith("✓ d_tanh passed") and "worker" not in said
+    assert time.perf_counter() - started < 5
+
+
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
     exercises.select_option("#exercise", "dense_backward")
     assert exercises.is_hidden("#editor")
@@ -424,6 +474,9 @@ EXERCISES_STEPS = [
     exercises_an_untouched_exercise_names_no_file_the_learner_never_saw,
     exercises_an_endless_loop_is_stopped_after_the_promised_5_s,
     exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+    exercises_endless_recursion_is_a_verdict_that_names_its_line,
+    exercises_a_check_starts_from_the_python_the_page_set_up,
+    exercises_a_worker_its_code_closed_is_put_back_or_loaded_again,
     exercises_on_arrays_say_how_to_do_them_locally,
 ]
 

@@ -19,7 +19,6 @@ The fixtures are in conftest.py. A stage is graded in about a second here, stage
 (benchmarks/bench_live.py measures loading).
 """
 
-import ast
 import base64
 import functools
 import http.server
@@ -32,7 +31,7 @@ import pytest
 
 from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, with_slip
 from tests.exercises.learners import CORRECT_VALUES
-from tests.viz.live import KILLER, LIVE, LOAD_S, Watched, load_serve
+from tests.viz.live import KILLER, LIVE, LOAD_S, Watched, definition, load_serve
 from tinygrad_edu.exercises import EXERCISES, TRACK
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.starters import imports_for, model_answer_body, starter_head
@@ -42,15 +41,6 @@ pytestmark = LIVE
 PROGRESS = "localStorage.getItem('tinygrad_edu.exercises.progress')"
 GRADED = ("!document.getElementById('check').disabled && /graded in|^Stopped|started again/"
           ".test(document.getElementById('state').textContent)")
-
-
-def definition(source, name):
-    """The definition of ``name`` in ``source``, as a learner writes it in the page: a file
-    of its own, importing math."""
-    lines = source.splitlines()
-    node = next(n for n in ast.parse(source).body
-                if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
-    return "import math\n\n\n" + "\n".join(lines[node.lineno - 1:node.end_lineno]) + "\n"
 
 
 def model_answer(ex):

@@ -104,12 +104,7 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
         else:
             compile_source(source, path)
             trees = [ast.parse(source)]
-        refused = next((r for r in map(refused_import, trees) if r is not None), None)
-        if refused is not None:
-            lineno, why = refused
-            line = source.splitlines()[lineno - 1].strip()
-            raise SolutionFileError(f"{place(str(path), cells, lineno)}: {why}\n    {line}",
-                                    "import")
+        refuse_imports(path, source, cells, trees)
     except SolutionFileError as error:
         graded.problem = error
         return graded
@@ -126,6 +121,19 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
     if graded.load_problems and len(graded.load_problems) == len(groups):
         graded.problem = graded.load_problems[0]  # it does not run, wherever it runs
     return graded
+
+
+def refuse_imports(path: Path, source: str, cells: list[tuple[int, int, int]],
+                   trees: list[ast.Module]) -> None:
+    """A ``SolutionFileError`` for the first import in the file that a submission may not
+    make (``learner/imports.py``), naming its line, wherever the file is graded: apart, or
+    here in a browser's Python (``grade_here``), with the same words."""
+    refused = next((r for r in map(refused_import, trees) if r is not None), None)
+    if refused is not None:
+        lineno, why = refused
+        line = source.splitlines()[lineno - 1].strip()
+        raise SolutionFileError(f"{place(str(path), cells, lineno)}: {why}\n    {line}",
+                                "import")
 
 
 def _compiled_cells(graded: Graded, source: str, path: Path,
@@ -295,9 +303,9 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     where there are no processes (``APART`` is False: a browser's Python): the same
     verdicts for the same answers, but the learner's code runs beside the references (and a
     stage of a track runs on the references' nodes, with the references of the earlier
-    stages that did not pass in the learner's namespace). The file runs within the time a
-    learner's process gives it (``serve.LOAD_LIMIT``): a loop at its top level is stopped
-    and said, as there."""
+    stages that did not pass in the learner's namespace). The file may import what a
+    learner's process allows, and runs within the time it gives (``serve.LOAD_LIMIT``): an
+    import refused, or a loop at its top level stopped, is said as there."""
     graded = Graded(path)
     try:
         found = _run_here(path)
@@ -330,15 +338,19 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
 
 def _run_here(path: Path) -> dict[str, Any]:
     """What the learner's file defines, run here (``loading.load_solutions``) within
-    ``serve.LOAD_LIMIT`` seconds; a ``SolutionFileError`` of kind ``"loop"`` (saying the
+    ``serve.LOAD_LIMIT`` seconds, with the imports a learner's process allows (read first,
+    then each one made, as there); a ``SolutionFileError`` of kind ``"loop"`` (saying the
     line it was on) when it runs longer."""
+    from tinygrad_edu.exercises.learner.imports import guarded_builtins
     from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
     from tinygrad_edu.exercises.loading import run_code
 
-    code = compile_source(read_source(path), path)
+    source = read_source(path)
+    code = compile_source(source, path)
+    refuse_imports(path, source, [], [ast.parse(source)])
     try:
-        return run_code(code, path, call=functools.partial(call_with_time_limit,
-                                                           serve.LOAD_LIMIT))
+        return run_code(code, path, guarded_builtins(), functools.partial(
+            call_with_time_limit, serve.LOAD_LIMIT))
     except TimeLimit as stop:
         frames = [f for f in traceback.extract_tb(stop.__traceback__)
                   if f.filename == str(path)]

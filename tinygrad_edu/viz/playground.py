@@ -23,16 +23,20 @@ does, with the same code: it writes the source to a file named ``your answer`` (
 messages name it so) and runs that command, with the progress file given as text (the page
 keeps it in the browser's storage).
 
-In the browser, ``start()`` draws with Graphviz compiled to WebAssembly (``use_renderer``)
-and lends the exercises' time limit the page's clock (``signal.setitimer``, which Pyodide
-lacks), and the page's worker (docs/assets/live/worker.js) calls ``run_json`` and
-``check_json``.
+In the browser, ``start()`` draws with Graphviz compiled to WebAssembly (``use_renderer``),
+lends the exercises' time limit the page's clock (``signal.setitimer``, which Pyodide
+lacks) and keeps recursion within what the browser's stack allows (``DEPTH``), and
+the page's worker (docs/assets/live/worker.js) calls ``run_json`` and ``check_json``, each
+of which puts back what the code changed in the page's Python (``kept``): one interpreter
+serves every Run and Check of a page, and what one run changes must not reach the next.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import codeop
+import contextlib
 import json
 import linecache
 import os
@@ -41,8 +45,11 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -53,7 +60,8 @@ from tinygrad_edu.viz.layout import MAX_NODES, GraphTooLarge, checked_layout
 from tinygrad_edu.viz.rendering import RenderError, use_renderer
 from tinygrad_edu.viz.replay import Replay, replay_html
 
-__all__ = ["ANSWER_FILE", "FILENAME", "PageTimer", "Shown", "check", "exercises", "run"]
+__all__ = ["ANSWER_FILE", "DEPTH", "FILENAME", "PageTimer", "Shown", "check", "exercises", "kept",
+           "run"]
 
 FILENAME = "<playground>"
 """The name tracebacks give the learner's code."""
@@ -384,16 +392,118 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
 
 def start() -> None:
     """In Pyodide: draw with the page's Graphviz (``renderDot``, viz-js in the worker), have
-    each print reach the page as it happens, and give the exercises' time limit a timer
-    (``PageTimer``: Pyodide has no ``signal.setitimer``)."""
+    each print reach the page as it happens, give the exercises' time limit a timer
+    (``PageTimer``: Pyodide has no ``signal.setitimer``), and keep the recursion limit at
+    ``DEPTH`` and the C stack within ``STACK_BYTES``. A call that passes through C
+    (``2.0 + x`` calling ``__radd__``, which does ``other + self`` again) takes the
+    browser's own stack, much smaller than a computer's: past its end Pyodide dies
+    ("Maximum call stack size exceeded") and must be loaded again, with no verdict. Within
+    those limits, endless recursion raises RecursionError at the learner's line, as it does
+    on a computer. ``sys.setrecursionlimit`` sets at most ``DEPTH`` (hypothesis raises the
+    limit by 2000 around each test; a learner's code that asks for more is told it gets
+    ``DEPTH``)."""
     import js  # type: ignore[import-not-found]  # Pyodide's bridge to JavaScript
 
+    keep_depth()
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(line_buffering=True)
     if not hasattr(signal, "setitimer"):
         signal.setitimer = PageTimer(js.pageTimer)
+
+
+DEPTH = 2000
+"""The most nested Python calls the page's Python allows (``keep_depth``, see ``start``):
+Pyodide frees a RecursionError's frames one inside the other, and past about 4000 (3000
+survive, 5000 do not: benchmarks/bench_live_stack.py) the browser's stack overflows."""
+
+STACK_BYTES = 96 * 1024
+"""The C stack the page's Python may use (``keep_depth``): Python raises RecursionError
+("Stack overflow") at 80 KB of it, where the browser's own stack overflowed at 166 KB and
+more for each kind of recursion through C measured (benchmarks/bench_live_stack.py)."""
+
+_set_limit = sys.setrecursionlimit
+
+
+def _capped(limit: int) -> None:
+    """``sys.setrecursionlimit`` in the page: at most ``DEPTH``; the learner's code asking
+    for more (the playground's, or an answer's) is told so (a warning), never silently."""
+    caller = sys._getframe(1).f_code.co_filename
+    if limit > DEPTH and (caller == FILENAME or Path(caller).name == ANSWER_FILE):
+        warnings.warn(f"sys.setrecursionlimit({limit}): the Python in this page allows at "
+                      f"most {DEPTH} nested calls (deeper, the browser's stack overflows and "
+                      f"Python dies), so the limit is {DEPTH}", RuntimeWarning, stacklevel=2)
+    _set_limit(min(limit, DEPTH))
+
+
+def keep_depth() -> None:
+    """In Pyodide, once: the recursion limit ``DEPTH``, kept, and the C stack Python
+    watches (``PyUnstable_ThreadState_SetStackProtection``) the top ``STACK_BYTES`` of
+    Emscripten's, whose frames are a small part of the browser's (``pyodide_js._module``:
+    the Emscripten module of the pinned Pyodide, docs/hooks/live.py)."""
+    import pyodide_js  # type: ignore[import-not-found]  # Pyodide's JavaScript API
+
+    wasm = pyodide_js._module
+    top = wasm._emscripten_stack_get_base()  # (the stack grows down from here)
+    if wasm._PyUnstable_ThreadState_SetStackProtection(wasm._PyThreadState_Get(),
+                                                       top - STACK_BYTES, STACK_BYTES) != 0:
+        raise RuntimeError("Pyodide refused to watch its stack: a recursion may crash it")
+    _set_limit(DEPTH)
+    sys.setrecursionlimit = _capped
+
+
+COMPUTING = ("math", "cmath", "random", "copy", "functools", "itertools", "operator",
+             "statistics")
+"""The standard library's modules the engine and the grader compute with, which a learner's
+file may import too: names it rebinds there (``math.exp = ...``) are put back."""
+
+
+def _namespaces() -> list[ModuleType]:
+    """The modules whose names a run may rebind and ``kept`` puts back."""
+    return [sys, builtins, signal, *(sys.modules[name] for name in COMPUTING
+                                     if name in sys.modules)]
+
+
+def _imported(name: str, module: Any) -> bool:
+    """Whether ``module`` is what importing ``name`` made (not a stand-in put there)."""
+    spec = getattr(module, "__spec__", None)
+    return isinstance(module, ModuleType) and getattr(spec, "name", None) == name
+
+
+@contextlib.contextmanager
+def kept() -> Iterator[None]:
+    """Run the block, then put back what it changed: in ``sys`` (the recursion limit, the
+    trace and profile functions, the hooks, the streams, the import path), in ``builtins``,
+    ``signal`` and the standard library's modules the grader computes with (``COMPUTING``:
+    ``math.exp = ...``), and the modules replaced or made up in ``sys.modules``. (What the
+    code changes in the worker's JavaScript, ``js.onmessage``, the worker puts back.)"""
+    namespaces = [(module, dict(vars(module))) for module in _namespaces()]
+    lists: list[tuple[list[Any], list[Any]]] = [
+        (found, list(found)) for found in (sys.path, sys.meta_path, sys.path_hooks)]
+    modules = dict(sys.modules)
+    trace, profile, limit = sys.gettrace(), sys.getprofile(), sys.getrecursionlimit()
+    try:
+        yield
+    finally:
+        for module, names in namespaces:
+            now = vars(module)
+            for name in [name for name in now if name not in names]:
+                del now[name]
+            for name, value in names.items():
+                if now.get(name, names) is not value:
+                    setattr(module, name, value)
+        for found, items in lists:
+            found[:] = items
+        for name in [name for name, module in sys.modules.items()
+                     if name not in modules and not _imported(name, module)]:
+            del sys.modules[name]
+        for name, module in modules.items():
+            if sys.modules.get(name) is not module:
+                sys.modules[name] = module
+        sys.settrace(trace)
+        sys.setprofile(profile)
+        _set_limit(limit)
 
 
 class PageTimer:
@@ -421,13 +531,18 @@ class PageTimer:
 
 
 def run_json(source: str) -> str:
-    """``run(source)`` as JSON, for the page."""
-    return json.dumps(asdict(run(source)))
+    """``run(source)`` as JSON, for the page; what the code changed in the page's Python
+    is put back afterwards (``kept``)."""
+    with kept():
+        shown = run(source)
+    return json.dumps(asdict(shown))
 
 
 def check_json(name: str, source: str, progress: str) -> str:
-    """``check(name, source, progress)`` as JSON, for the page."""
-    code, after = check(name, source, progress)
+    """``check(name, source, progress)`` as JSON, for the page; what the code changed in
+    the page's Python is put back afterwards (``kept``)."""
+    with kept():
+        code, after = check(name, source, progress)
     return json.dumps({"code": code, "progress": after})
 
 

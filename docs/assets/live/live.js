@@ -9,7 +9,10 @@
 // how long the running code has before it is stopped, for the pages' countdowns. A Python
 // that dies in its worker (Pyodide's "fatal error": every later call would fail) is
 // noticed (worker.js asks it after every failure), its worker ended and a new one loaded:
-// the call fails with error.crashed, and its result, if any, is not used. What Python
+// the call fails with error.crashed, and its result, if any, is not used. A worker that
+// does not acknowledge a request within ACK_S once Python is ready (its code closed it) is
+// replaced, and the request sent again, with a line saying so; and where a request's code
+// changed what the worker needs (worker.js puts it back), a line says that too. What Python
 // prints arrives in batches and is shown by an Output: its first HEAD_CHARS and its last
 // TAIL_CHARS, with how much was left out between, so that no flood freezes the page. And,
 // for a page opened from disk, where browsers refuse to start WebAssembly and workers, a
@@ -55,6 +58,7 @@
   // How long interrupted code may take to stop before its worker is ended: its traceback is
   // formatted and sent first, which on a busy machine takes more than a second
   var GRACE_S = 2;
+  var ACK_S = 3;  // how long a ready worker may take to acknowledge a request (it takes ms)
   var SIGALRM = 14;  // the signal of the exercises' time limit (Python's signal.SIGALRM)
 
   Python.prototype.start = function () {
@@ -90,6 +94,13 @@
       if (message.kind === "failed") this.onState("failed", message.text);
       return;
     }
+    if (message.kind === "took") {
+      job.took = true;
+      clearTimeout(job.ack);
+      return;
+    }
+    if (message.restored && message.restored.length) job.onPrint(restoredLine(message.restored),
+                                                                 "stderr");
     if (message.kind === "print") {
       if (message.dropped) job.onPrint("", "dropped", message.dropped);
       message.pieces.forEach(function (piece) { job.onPrint(piece[1], piece[0]); });
@@ -114,16 +125,20 @@
     return new Promise(function (resolve, reject) {
       var id = ++self.jobs;
       self.job = {id: id, resolve: resolve, reject: reject, seconds: limit,
-                  onPrint: onPrint || function () {}};
+                  onPrint: onPrint || function () {},
+                  message: Object.assign({op: op, id: id}, fields)};
       if (self.interrupt) self.interrupt[0] = 0;
       if (self.ready) self.limit(self.job);
-      self.worker.postMessage(Object.assign({op: op, id: id}, fields));
+      self.worker.postMessage(self.job.message);
     });
   };
 
   Python.prototype.limit = function (job) {
     var self = this;
     job.began = performance.now();
+    if (!job.took) {
+      job.ack = setTimeout(function () { if (self.job === job) self.lost(job); }, ACK_S * 1000);
+    }
     if (!job.seconds) return;
     job.timer = setTimeout(function () {
       if (self.job === job) self.stop("still running after " + job.seconds + " s");
@@ -188,6 +203,19 @@
     this.start();
   };
 
+  // The worker did not acknowledge `job` (code run before closed it): a new one, which
+  // runs the job once it is ready, with a line saying why it waits for Python to load.
+  Python.prototype.lost = function (job) {
+    clearTimeout(job.timer);
+    this.alarm(0);
+    this.worker.terminate();
+    job.onPrint("The page's Python had stopped answering (code run before may have closed " +
+                "its worker, js.close()): it is loaded again, and this runs there.\n", "stderr");
+    this.onState("restarting", "lost");
+    this.start();
+    this.worker.postMessage(job.message);
+  };
+
   // Python died in its worker (worker.js found it no longer answers): a new one.
   Python.prototype.crashed = function (why) {
     this.crashes = (this.crashes || 0) + 1;
@@ -195,6 +223,15 @@
   };
 
   Python.prototype.busy = function () { return this.job !== null; };
+
+  // The line that says what a run's code changed in the worker, which put it back.
+  function restoredLine(names) {
+    var said = names.map(function (name) {
+      return name === "close" ? "js.close(), which would have ended it" : "js." + name;
+    });
+    return "\nYour code changed the worker that runs this page's Python (" + said.join("; ") +
+      "): it was put back, and the next run starts as this one did.\n";
+  }
 
   // How long the code under way has before it is stopped, in seconds: `job`, the call's
   // limit; `alarm`, the time limit of one run of the learner's code (the exercises' 5 s),

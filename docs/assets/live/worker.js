@@ -8,14 +8,23 @@
 // another; the exercises' time limit asks the page for a timer (pageTimer). After a call
 // fails, Python is asked whether it still answers: where it does not (Pyodide's "fatal
 // error", after which every call fails), the failure says so (crashed), and the page ends
-// this worker and starts another.
+// this worker and starts another. The Python it runs can reach this worker's global scope
+// (`import js`): what the worker needs there (`own`: its message handler, postMessage, ...)
+// is put back after each request that changed it, and the page told (`restored`);
+// `js.close()`, which would end the worker after the request with nobody told, is only
+// noted. Each request is acknowledged at once (took): a worker that no longer answers is
+// noticed by the page (live.js) and replaced.
 import { loadPyodide } from "../../live/pyodide/pyodide.mjs";
 import { instance } from "../../live/viz/viz.js";
 
 const live = new URL("../../live/", import.meta.url);
 let current = null;  // the id of the request being run: its prints carry it
 
-function send(kind, fields) { self.postMessage(Object.assign({kind: kind, id: current}, fields)); }
+const post = self.postMessage.bind(self);  // (the worker's own, whatever code does after)
+function send(kind, fields) { post(Object.assign({kind: kind, id: current}, fields)); }
+
+let closing = false;  // code asked to close the worker (js.close()): noted, not done
+self.close = function () { closing = true; };
 
 const FLUSH_MS = 50;  // what Python prints is sent at most this often
 const BATCH_CHARS = 65536;  // and at most this much of it: a flood's latest text
@@ -111,13 +120,15 @@ const ready = start().catch(function (error) {
   send("failed", {text: broken});
 });
 
-self.onmessage = async function (event) {
+async function handle(event) {
   const job = event.data;
-  const playground = await ready;
   if (job.op === "interrupt") {  // shared memory the page writes a signal to (live.js)
+    await ready;
     if (broken === null) self.pyodide.setInterruptBuffer(job.buffer);
     return;
   }
+  post({kind: "took", id: job.id});  // (at once: the page knows this worker answers)
+  const playground = await ready;
   current = job.id;
   const began = performance.now();
   let answer;
@@ -132,14 +143,32 @@ self.onmessage = async function (event) {
       throw new Error("Python stopped working while it ran this");
     }
     flush();
-    send("done", {result: JSON.parse(answer), seconds: (performance.now() - began) / 1000});
+    send("done", {result: JSON.parse(answer), seconds: (performance.now() - began) / 1000,
+                  restored: restore()});
   } catch (error) {  // a failure of the machinery, not of the learner's code
     flush();
     const text = String(error && error.message || error);
-    send("failed", {text: text, crashed: broken === null && !answers(error)});
+    send("failed", {text: text, crashed: broken === null && !answers(error),
+                    restored: restore()});
   }
   current = null;
-};
+}
+
+// What this worker needs of its global scope, as it set it up; `restore()` puts back what a
+// request's code changed, and says which (with "close" if it asked to close the worker).
+const own = {onmessage: handle, postMessage: self.postMessage, close: self.close};
+ready.then(function () {
+  for (const name of ["pageTimer", "renderDot", "pyodide"]) own[name] = self[name];
+});
+self.onmessage = handle;
+
+function restore() {
+  const changed = Object.keys(own).filter(function (name) { return self[name] !== own[name]; });
+  changed.forEach(function (name) { self[name] = own[name]; });
+  if (closing) changed.push("close");
+  closing = false;
+  return changed;
+}
 
 // Whether Python still answers after `error` (else it died: Pyodide marks the error of its
 // "fatal error" so, and refuses every call after it).
