@@ -105,11 +105,11 @@ def gpt_runs(values: dict[str, Any]) -> Runs:
     return lambda n: {name: (lambda v=value: train(v, n)) for name, value in values.items()}
 
 
-def demo_runs(engines: dict[str, ScalarEngine], per_op: bool) -> Runs:
+def demo_runs(engines: dict[str, ScalarEngine], per_op: bool, points: int) -> Runs:
     """Runs of demo training steps for each engine (micrograd's nn.py on its Value with
     ``per_op``, else the engine's own MLP), from the same starting weights, each returning
     its first step's loss."""
-    X, y = make_moons(100, noise=0.1, seed=1)
+    X, y = make_moons(points, noise=0.1, seed=1)
 
     def train(engine: ScalarEngine, n: int) -> float:
         model = make_model(engine, seed=1, per_op=per_op or engine.name == "micrograd")
@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.pairs, args.gpt_steps, args.demo_steps = 1, 1, 1
+    points = 10 if args.quick else 100  # (the demo's moons: a step is a pass over them all)
     old = before_version.load(args.baseline)
     print(f"after: tinygrad_edu as checked out; before: {before_version.describe(args.baseline)};"
           f" Python {platform.python_version()} ({platform.python_implementation()}), "
@@ -155,9 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     if micrograd is not None:
         mg = ScalarEngine("micrograd", micrograd.engine.Value, micrograd.nn.MLP)
         engines = {"micrograd": mg, "before": theirs, "after": ours}
-        workloads.append(("micrograd's nn.py, demo step", demo_runs(engines, True),
+        workloads.append(("micrograd's nn.py, demo step", demo_runs(engines, True, points),
                           args.demo_steps, "micrograd"))
-        workloads.append(("our own nn, demo step", demo_runs(engines, False),
+        workloads.append(("our own nn, demo step", demo_runs(engines, False, points),
                           args.demo_steps, "micrograd"))
     else:
         print("micrograd is not installed (pip install -e '.[bench]'): its rows are left out")

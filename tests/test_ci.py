@@ -2,6 +2,7 @@
 Python the package promises; the long tier runs only when asked for, and a run where no
 test ran fails."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+ALONE = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+"""The environment of the pytest runs below: no plugin installed here loads by itself (nbmake's
+and PrairieLearn's take seconds to import, at every run); hypothesis is imported all the same."""
 
 # A file is a property test if hypothesis draws inputs in it: a test decorated with given,
 # or a call of a helper of tinygrad_edu.testing that runs hypothesis inside. (The brackets
@@ -101,7 +105,7 @@ def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for():
     def pytest_(*args):
         return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
                                "no:cacheprovider", *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=300)
+                              text=True, timeout=300, env=ALONE)
 
     probe = (f"{Path(__file__).relative_to(ROOT)}::"
              f"{test_the_long_tier_runs_this_only_when_asked_for.__name__}")
@@ -169,7 +173,7 @@ def test_the_files_that_take_long_come_first():
     last files to run are short ones."""
     done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
                            "no:cacheprovider", "tests/test_ci.py", "tests/test_benchmarks.py"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=ALONE)
     assert done.returncode == 0, done.stdout + done.stderr
     files = [line.split("::")[0] for line in done.stdout.splitlines() if "::" in line]
     first = files.index("tests/test_ci.py")
@@ -213,7 +217,7 @@ def test_a_long_test_names_a_short_sibling_of_the_main_tier_or_nothing_runs(tmp_
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.tiers", "-p",
                            "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"), "--rootdir",
                            str(tmp_path), str(tmp_path / "test_long.py")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=ALONE)
     said = done.stdout + done.stderr
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, said
     assert "test_long.py::test_no_sibling is marked long but names no short sibling" in said

@@ -19,9 +19,10 @@ The site is the one in $TINYGRAD_EDU_SITE when that is set (.ci/run builds it wi
 ./run.sh docs first and points here), else this test builds it into a temporary folder,
 which needs the docs extra (./run.sh docs installs it; else the test skips and says so). Like
 tests/viz/test_replay_browser.py it needs Playwright and a system Chromium, and skips without
-them. One browser, every page loaded once and looked at in both widths, one test (one
-pytest worker): a build in the test takes about 25 seconds, the visits about 40. The
-checks are first shown to catch a small page made to fail each of them.
+them. One browser, every page loaded once, one test (one pytest worker). The API reference
+has a page per module (137), all from one template: the main tier looks at the layout of
+its longest pages, the long tier (``--long``) at every page's. The checks are first shown to
+catch a small page made to fail each of them.
 """
 
 import base64
@@ -278,13 +279,45 @@ def check_the_checks(browser, tmp_path: Path) -> None:
     assert missed == [], f"the layout checks miss: {missed} (found {found})"
 
 
-@pytest.mark.slow  # (every page at two widths: the longest test of the suite's own files)
-def test_every_page_of_the_site(site, tmp_path):
-    # (404.html is for a web server, which shows it for a missing address: its links start
-    # at the server's root, so it is not opened from disk)
+def pages_of(site: Path) -> list[Path]:
+    """Every page of the site a reader opens. (404.html is for a web server, which shows it
+    for a missing address: its links start at the server's root, so it is not opened from
+    disk.)"""
     pages = sorted(p for p in site.rglob("*.html")
                    if p.parts[len(site.parts)] != "replays" and p.name != "404.html")
     assert len(pages) > 30
+    return pages
+
+
+API_SAMPLE = 8
+"""How many of the API reference's pages the main tier looks at in both widths: the
+longest (the most likely to overflow); the long tier looks at all of them."""
+
+
+@pytest.mark.slow
+def test_every_page_with_the_api_reference_sampled(site, tmp_path):
+    """Every page opened, its links, anchors, loads, formulas and API entries checked; its
+    scripts run, and its layout looked at in both widths, on every page but the API
+    reference's, of which on the longest ``API_SAMPLE`` pages (they share one template)."""
+    pages = pages_of(site)
+    api = sorted((p for p in pages if p.parent.name == "api" and p.name != "index.html"),
+                 key=lambda p: p.stat().st_size, reverse=True)
+    assert len(api) > API_SAMPLE
+    check_pages(site, tmp_path, pages, laid_out=set(pages) - set(api[API_SAMPLE:]))
+
+
+@pytest.mark.slow
+@pytest.mark.long(sibling="test_every_page_with_the_api_reference_sampled")
+def test_every_page_of_the_site(site, tmp_path):
+    """The same, with the layout of every page looked at in both widths."""
+    pages = pages_of(site)
+    check_pages(site, tmp_path, pages, laid_out=set(pages))
+
+
+def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Path]) -> None:
+    """Open each of ``pages`` in Chromium and fail on any problem the module's docstring
+    lists: the pages in ``laid_out`` with their scripts and at both widths, the others
+    without their scripts, for their links, anchors and API entries only."""
     problems: list[str] = []
     surveys: dict[Path, dict] = {}
     inside = site.as_uri() + "/"
@@ -308,6 +341,12 @@ def test_every_page_of_the_site(site, tmp_path):
                 route.abort()
 
         context.route("**/*", route)
+        # the pages only surveyed (their links, anchors and API entries), without their
+        # scripts: a third of the time (every page with them runs in the long tier)
+        plain = browser.new_context(viewport={"width": WIDE, "height": 900},
+                                    java_script_enabled=False)
+        plain.route("**/*", route)
+        surveyor = plain.new_page()
         page = context.new_page()
         page.on("pageerror", lambda e: problems.append(f"{current[0]}: script error: {e}"))
         page.on("console", lambda m: m.type == "error" and problems.append(
@@ -316,6 +355,10 @@ def test_every_page_of_the_site(site, tmp_path):
             f"{current[0]}: failed to load {r.url} ({r.failure})"))  # (aborted: we moved on)
         for path in pages:
             current[0] = str(path.relative_to(site))
+            if path not in laid_out:
+                surveyor.goto(path.as_uri(), wait_until="load")
+                surveys[path] = surveyor.evaluate(SURVEY)
+                continue
             page.set_viewport_size({"width": WIDE, "height": 900})
             page.goto(path.as_uri(), wait_until="load")
             surveys[path] = survey = page.evaluate(SURVEY)
@@ -344,6 +387,7 @@ def test_every_page_of_the_site(site, tmp_path):
         page.wait_for_selector(".md-search-result__item", timeout=15_000)
         first_hit.append(page.eval_on_selector(".md-search-result__item a", "a => a.href"))
         context.close()
+        plain.close()
         browser.close()
 
     if not urlparse(first_hit[0]).path.endswith("guides/stepping.html"):

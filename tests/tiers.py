@@ -5,7 +5,8 @@ only with ``--long`` (``./run.sh test --long``) and is otherwise collected and r
 skipped, saying how to run it. It names its short sibling, a test of the main tier that runs
 the same code: a function of the same file (``sibling="test_x"``) or of another
 (``sibling="tests/y/test_z.py::test_x"``); a long test without one, or whose sibling is
-missing or long itself, stops the run before any test runs.
+missing or long itself, stops the run before any test runs. A notebook is put in the long
+tier by its metadata, naming its sibling the same way (``_notebook_sibling``).
 
 The files that take long come first: those with a test marked slow (or long, when it runs)
 and the notebooks, each file's tests together and in order. run.sh's workers take a whole
@@ -16,6 +17,7 @@ to run are short ones and neither worker waits long for the other at the end.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,11 @@ def pytest_addoption(parser):
 
 def pytest_collection_modifyitems(config, items):
     long = config.getoption("--long")
+    for item in items:  # a notebook is marked long in its metadata (nbmake's items)
+        if not isinstance(item, pytest.Function) and item.path.suffix == ".ipynb":
+            sibling = _notebook_sibling(item.path)
+            if sibling:
+                item.add_marker(pytest.mark.long(sibling=sibling))
     problems = sorted({problem for item in items if item.get_closest_marker("long")
                        for problem in [sibling_problem(item, config.rootpath)] if problem})
     if problems:
@@ -78,3 +85,13 @@ def _functions(file: Path) -> dict[str, bool]:
                                         for d in node.decorator_list)
                          for node in tree.body if isinstance(node, ast.FunctionDef)}
     return _parsed[file]
+
+
+def _notebook_sibling(path: Path) -> str | None:
+    """The short sibling a notebook names in its metadata, ``{"tinygrad_edu": {"long":
+    {"sibling": "tests/x.py::test_y"}}}``, which puts it in the long tier; else None."""
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return None
+    return metadata.get("tinygrad_edu", {}).get("long", {}).get("sibling")

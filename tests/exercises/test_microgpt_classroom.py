@@ -55,6 +55,7 @@ def test_a_notebook_of_the_track_holds_the_reference_and_runs_it():
 
 @needs_nbgrader
 @pytest.mark.slow
+@pytest.mark.long(sibling="tests/exercises/test_assignments.py::test_nbgraders_round_trip")
 def test_the_tracks_nbgrader_round_trip(tmp_path):
     """Some stages of the track in nbgrader: generated, handed in by a right student and by
     one whose attention sees the future, autograded, given feedback: the right one gets
@@ -108,6 +109,8 @@ def on_gradescope(gradescope, text):
 
 
 @pytest.mark.slow
+@pytest.mark.long(
+    sibling="tests/exercises/test_assignments.py::test_gradescope_grades_right_and_wrong_answers")
 def test_gradescope_grades_the_track_stage_by_stage(gradescope):
     right = on_gradescope(gradescope, RIGHT)
     shown = [t for t in right["tests"] if t["visibility"] != "hidden"]  # (the reference's
@@ -122,6 +125,8 @@ def test_gradescope_grades_the_track_stage_by_stage(gradescope):
 
 
 @pytest.mark.slow
+@pytest.mark.long(sibling="tests/exercises/test_assignments.py::"
+                         "test_each_steps_command_passes_exactly_when_its_exercise_does")
 def test_github_classrooms_steps_pass_exactly_when_their_stage_does(tmp_path):
     template = tmp_path / "template"
     wheel = project_wheel(tmp_path / "wheel")
@@ -141,7 +146,9 @@ def test_github_classrooms_steps_pass_exactly_when_their_stage_does(tmp_path):
         assert (done.returncode == 0) is passes, (step["id"], done.stdout, done.stderr)
 
 
-@pytest.mark.slow  # (a long run: under the main Python only)
+@pytest.mark.slow
+@pytest.mark.long(sibling="tests/exercises/test_report.py::"
+                         "test_the_report_counts_who_passed_and_who_made_each_mistake")
 def test_the_class_report_shows_each_stage_and_the_mistakes_made(tmp_path, capsys):
     folder = tmp_path / "class"
     folder.mkdir()

@@ -290,11 +290,14 @@ unary_op("softplus_bad", forward, lambda x, y: sigmoid(-x))
 
 
 def run_pytest(args, cwd, extra_path=()):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *map(str, extra_path)])}
+    """pytest ARGS in a new process, with hypothesis's plugin and none of the others installed
+    here (nbmake's and PrairieLearn's take seconds to import, at every run)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *map(str, extra_path)]),
+           "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                           "-p", "no:xdist", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True)
+                           "-p", "_hypothesis_pytestplugin", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
 
 
 @pytest.mark.slow

@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, with_slip
 from tests.exercises.learners import CORRECT_VALUES
 from tests.viz.live import KILLER, LIVE, LOAD_S, Watched, definition, load_serve
@@ -57,6 +59,7 @@ def check(page, code):
     return page.text_content("#output")
 
 
+@pytest.mark.long(sibling="test_every_exercise_and_stage_passes_with_its_model_answer")
 def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, tmp_path,
                                                               capsys):
     page = watched.open(server + "exercises-live.html#node")

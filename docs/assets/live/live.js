@@ -55,7 +55,9 @@
     this.start();
   }
 
-  var GRACE_S = 0.8;  // how long interrupted code may take to stop before its worker is ended
+  // How long interrupted code may take to stop before its worker is ended: its traceback is
+  // formatted and sent first, which on a busy machine takes more than a second
+  var GRACE_S = 2;
   var ACK_S = 3;  // how long a ready worker may take to acknowledge a request (it takes ms)
   var SIGALRM = 14;  // the signal of the exercises' time limit (Python's signal.SIGALRM)
 

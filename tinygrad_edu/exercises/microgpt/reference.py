@@ -14,6 +14,7 @@ that as they would have called their own. The mistakes' models are made from the
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from typing import Any
@@ -182,7 +183,9 @@ def train_step(model: dict[str, Any], tokens: list[int], n_head: int, m: list[fl
     return loss.data
 
 
+@functools.cache
 def source_of(definition: Any) -> str:
     """The source of one of the definitions above, ``math`` imported first (the one module
-    they use): what a mistake's model is made from, a line changed."""
+    they use): what a mistake's model is made from, a line changed. (Read once: a class's
+    source is found by parsing its whole file.)"""
     return "import math\n\n\n" + inspect.getsource(definition)
