@@ -276,7 +276,9 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
 
 def exercises_a_worker_its_code_closed_is_put_back_or_loaded_again(exercises, capsys):
     """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
-    the next right answer waited 120 s and was told it loops forever)."""
+    the next right answer waited 120 s and was told it loops forever); a worker left busy
+    (a JavaScript loop the code scheduled) is loaded again at the next Check, which says
+    so and is graded."""
     said = check(exercises, "import js\n\njs.close()\n" + RIGHT)
     assert said.startswith("your answer, line 1: js may not be imported by a submission")
     closing = "import random\n\njs = random._os.sys.modules['js']\njs.close()\n" \
@@ -290,6 +292,13 @@ def exercises_a_worker_its_code_closed_is_put_back_or_loaded_again(exercises, ca
     said = check(exercises, RIGHT)
     assert said.startswith("✓ d_tanh passed") and "worker" not in said
     assert time.perf_counter() - started < 5
+    busy = "import random\n\njs = random._os.sys.modules['js']\n" \
+           "js.setTimeout(js.eval('() => { while (true) {} }'), 0)\n" + RIGHT
+    assert check(exercises, busy).startswith("✓ d_tanh passed")  # (then the worker is busy)
+    said = check(exercises, RIGHT)  # noticed within 3 s, loaded again, graded there
+    assert said.startswith("The page's Python had stopped answering (code run before may "
+                           "have left its worker busy, or closed it): it is loaded again, "
+                           "and this runs there.\n✓ d_tanh passed"), said
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
