@@ -152,7 +152,7 @@ class CopyReading:
         named: dict[str, list[tuple[Definition, dict[str, str]]]] = {}
         for node, imports in self.definitions:
             named.setdefault(node.name, []).append((node, imports))
-        todo, seen, found = [exercise.symbol], set(), set()
+        todo, seen, found = [exercise.symbol], set(), set[tuple[str, ...]]()
         while todo:
             name = todo.pop()
             if name in seen:
