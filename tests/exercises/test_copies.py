@@ -131,6 +131,15 @@ def test_a_copy_renamed_aliased_edited_and_with_dead_code_is_flagged(tmp_path):
     assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
     honest = CopyReading(write(tmp_path, HONEST_PATHS, "honest.py"))
     assert honest.same(EXERCISES["sum_over_paths"]) == ""
+    # padded: a statement that changes nothing after each line of it
+    lines = inspect.getsource(M.sum_over_paths).split("\n")
+    padded = "\n".join(f"{line}\n{line[:len(line) - len(line.lstrip())]}{pad}"
+                       if line.strip() and not line.rstrip().endswith(":") and "return" not in
+                       line and not line.lstrip().startswith("#") else line
+                       for line, pad in zip(lines, ["print(end='')", "assert True", "x = x",
+                                                    "_ = len(order)"] * len(lines)))
+    assert CopyReading(write(tmp_path, padded, "padded.py")).same(
+        EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
 
 
 @pytest.mark.parametrize("name", FLAGGED)
