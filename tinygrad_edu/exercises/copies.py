@@ -139,7 +139,7 @@ class CopyReading:
         """The package's answer (``"model_answers.py's backward"``) for the exercise's name
         that a definition of the file, under any name and anywhere in it, is the same code
         as; empty if none is."""
-        for where, kind, theirs in answers().get(exercise.symbol, ()):
+        for where, kind, theirs in answers(exercise.symbol):
             for node, imports in self.definitions:
                 if isinstance(node, ast.ClassDef) == kind and len(
                         theirs & self._fingerprints(node, imports)) >= SHARE * len(theirs):
@@ -199,7 +199,7 @@ def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec
 def _shipped() -> Fingerprints:
     """Every fingerprint of the package's answers, the track's reference and ``COMMON``."""
     return frozenset().union(*(fingerprints(node, imports) for name in (
-        *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name)))
+        *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name, top=True)))
 
 
 def _definitions(tree: ast.Module) -> list[Definition]:
@@ -212,24 +212,27 @@ def _definitions(tree: ast.Module) -> list[Definition]:
 
 
 @functools.cache
-def answers() -> dict[str, tuple[tuple[str, bool, Fingerprints], ...]]:
-    """The package's answers (``ANSWERS``) long enough to flag, by name: the file each is in,
-    whether it is a class, and its distinctive fingerprints (not in ``COMMON``); read once,
-    from the installed package's source."""
-    common = frozenset().union(*(fingerprints(node, imports) for name in COMMON
-                                 for node, imports in _read(name)))
-    found: dict[str, list[tuple[str, bool, Fingerprints]]] = {}
-    for name in ANSWERS:
-        for node, imports in _read(name, top=True):
-            theirs = fingerprints(node, imports) - common
-            if len(theirs) >= FEWEST:
-                found.setdefault(node.name, []).append(
-                    (name, isinstance(node, ast.ClassDef), theirs))
-    return {name: tuple(entries) for name, entries in found.items()}
+def answers(symbol: str) -> tuple[tuple[str, bool, Fingerprints], ...]:
+    """The package's answers (``ANSWERS``) of the name ``symbol`` long enough to flag: the
+    file each is in, whether it is a class, and its distinctive fingerprints (not in
+    ``COMMON``); read once, from the installed package's source."""
+    return tuple((where, isinstance(node, ast.ClassDef), theirs) for where in ANSWERS
+                 for node, imports in _read(where, top=True) if node.name == symbol
+                 for theirs in [fingerprints(node, imports) - _common()]
+                 if len(theirs) >= FEWEST)
 
 
+@functools.cache
+def _common() -> Fingerprints:
+    """The fingerprints of ``COMMON``."""
+    return frozenset().union(*(fingerprints(node, imports) for name in COMMON
+                               for node, imports in _read(name, top=True)))
+
+
+@functools.cache
 def _read(name: str, top: bool = False) -> list[tuple[Definition, dict[str, str]]]:
-    """The definitions of one of the package's files (its top level's alone if ``top``)."""
+    """The definitions of one of the package's files (its top level's alone if ``top``),
+    read once."""
     try:
         tree = ast.parse((Path(__file__).resolve().parent / name).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
