@@ -361,16 +361,15 @@ def test_gradescope_grades_right_and_wrong_answers(gradescope):
     right = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
     data = grade_on_gradescope(gradescope, {"hw1.py": right})
     assert_gradescope_results(data, NAMES, POINTS, set(NAMES))
-    # (the right answers are the package's model answers: backward's, long enough, is
-    # flagged in a test hidden from students, never in what they see)
+    # (the right answers are the package's model answers, all of them what anyone writes:
+    # none is flagged, copies.py)
     assert re.fullmatch(
         r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\nProtections: resource limits, no "
         r"new privileges, Landlock and seccomp \(the kernel's boundary around the "
         r"submission's code\).\nInputs drawn afresh for this grading, from seed (\d+) "
         r"\(--seed \1 grades the file again on the same inputs\).", data["output"]), \
         data["output"]
-    (hidden,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
-    assert hidden["output"].startswith("⚑ backward: the same code as the model answer")
+    assert not [t for t in data["tests"] if t["visibility"] == "hidden"]
     wrong = IMPORTS + "\n\n".join(WRONG.get(n, answer(n)) for n in NAMES)
     data = grade_on_gradescope(gradescope, {"my_work.py": wrong})  # another name: found
     assert_gradescope_results(data, NAMES, POINTS, {"d_mul"})

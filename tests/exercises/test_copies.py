@@ -1,28 +1,31 @@
 """A graded function (or class) that is the same code as an answer the package ships is flagged,
-never scored differently (``copies.py``), for the teacher alone (issue 65): a mark's
+never scored differently (``copies.py``), for the teacher alone (issues 65 and 66): a mark's
 ``copied``, a report's CSV column and page, a test of Gradescope's hidden from students, a
 hidden test case of Otter's; never a verdict's text, ``check``'s output, ``check --json``
-nor any feedback a learner reads. The attacker's copied.py (model_answers.py followed by
-lecture.py's Value, from the installed wheel) scored 19/19 unflagged at first, copied_gpt.py
-(microgpt/reference.py) 10/10; then with the names changed and aliased (``backward =
-_my_backward``) or a dead line added, 3/3 unflagged (the whole track 10/10). A copy with its
-names changed, aliased, its docstrings and comments rewritten, annotations and dead code
-added, is the same code; an honest answer written otherwise is not; an answer short enough
-that anyone writes it so (``return b, a``) is never flagged."""
+nor any feedback a learner reads. A copy renamed, aliased, with dead code added and lightly
+rewritten (a dict for a set, ``+=`` for ``append``, ``[::-1]`` for ``reversed``) is the same
+code; no honest right answer of the corpus (``right_variants.py``, a learner's microgpt, the
+guides' code, the catalog of wrong answers) is flagged, and neither is an answer that every
+learner writes the same way or is shown: the four-line softmax of the guide, micrograd's
+lecture, backward as the sort the Value exercise's note shows and backward_step's line."""
 
 import csv
 import inspect
 import io
 import json
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.exercises.gpt_answers import ITERATIVE_SORT, SLIPS, with_slip
 from tests.exercises.gpt_answers import RIGHT as RIGHT_GPT
+from tests.exercises.right_variants import HEAD, STAGE_VARIANTS, VARIANTS
+from tests.exercises.wrong_answers import WRONG_ANSWERS
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import model_answers as M
-from tinygrad_edu.exercises.classroom.report import report_csv, summary
+from tinygrad_edu.exercises.classroom.report import report_csv, summary, with_classmates
 from tinygrad_edu.exercises.classroom.results import (
     Result,
     as_gradescope,
@@ -30,57 +33,75 @@ from tinygrad_edu.exercises.classroom.results import (
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.exercises.copies import COPIED, SMALLEST, CopyReading, answers
+from tinygrad_edu.exercises.copies import COPIED, SHARE, CopyReading, answers, classmates
 from tinygrad_edu.exercises.microgpt.stages import TRACK
 
 ATTACKS = Path(__file__).parent / "attacks"
 COPIED_FILE = (ATTACKS / "copied.py.txt").read_text()
 COPIED_GPT = (ATTACKS / "copied_gpt.py.txt").read_text()
 
-BIG = sorted(name for name, shapes in answers().items() if name in EXERCISES
-             and any(s.size >= SMALLEST for where, s in shapes if where == "model_answers.py"))
-"""The exercises whose model answer is long enough to be flagged."""
+FLAGGED = sorted(name for name in EXERCISES
+                 if any(where == "model_answers.py" for where, _, _ in answers(name)))
+"""The exercises whose model answer has enough material of its own to be flagged."""
 
-RENAMED_BACKWARD = '''
-def backward(out: "Value") -> None:
-    """My own backward pass: a topological order first, then the chain rule."""
-    topo, done, todo = [], set(), [(out, False)]
-    while todo:  # iterative, so that a deep graph is fine
-        v, ready = todo.pop()
-        if ready:
-            topo.append(v)
-        elif v not in done:
-            done.add(v)
-            todo.append((v, True))
-            todo.extend((p, False) for p in v.parents)
-    out.grad = 1.0
-    # from the root down, each node passes its grad on
-    for v in reversed(topo):
-        for p, d in zip(v.parents, v.local_grads):
-            p.grad += d * v.grad
+EDITED_PATHS = '''
+def _mine(start, target):
+    """Every path counted."""
+    topo, been, todo = [], {}, [(start, 0)]
+    debug = False
+    while len(todo) > 0:
+        n, ok = todo.pop()
+        if ok:
+            topo += [n]
+            continue
+        if n in been:
+            continue
+        been[n] = 1
+        todo += [(n, 1)]
+        for q in n.parents:
+            todo.append((q, 0))
+    cnt = {start: 1}
+    tot = {start: 1.0}
+    if debug:
+        print(topo)
+    for n in topo[::-1]:
+        for q, d in zip(n.parents, n.local_grads):
+            cnt[q] = cnt.get(q, 0) + cnt.get(n, 0)
+            tot[q] = tot.get(q, 0.0) + d * tot.get(n, 0.0)
+    return cnt.get(target, 0), tot.get(target, 0.0)
+    print("never")
+
+
+sum_over_paths = _mine
 '''
-"""model_answers.py's backward with every name changed, a docstring, comments and
-annotations of its own: the same code."""
+"""model_answers.py's sum_over_paths renamed, aliased, with a docstring and dead lines of its
+own, a dict for the set, ``+=`` and a loop of appends for ``append`` and ``extend``,
+``[::-1]`` for ``reversed``, the ``elif`` turned into ``continue``: the same code."""
 
-HONEST_BACKWARD = '''
-def backward(root):
-    order, seen = [], set()
-
-    def visit(v):
-        if id(v) in seen:
-            return
-        seen.add(id(v))
-        for parent in v.parents:
-            visit(parent)
-        order.append(v)
-
-    visit(root)
-    root.grad = 1.0
-    for v in order[::-1]:
-        for parent, local in zip(v.parents, v.local_grads):
-            parent.grad += local * v.grad
+HONEST_PATHS = '''
+def sum_over_paths(root, x):
+    paths, total = 0, 0.0
+    todo = [(root, 1, 1.0)]
+    while todo:
+        node, count, product = todo.pop()
+        if node is x:
+            paths += count
+            total += product
+            continue
+        for parent, local in zip(node.parents, node.local_grads):
+            todo.append((parent, count, product * local))
+    return paths, total
 '''
-"""A backward written otherwise (recursive, the order reversed by slicing): not a copy."""
+"""A sum over paths written otherwise (each path walked): not a copy."""
+
+GUIDE_SOFTMAX = '''
+def softmax(logits):
+    top = max(v.data for v in logits)
+    exps = [(v - top).exp() for v in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+'''
+"""The four lines of softmax the microgpt guide shows: what every learner writes."""
 
 
 def write(tmp_path, text, name="solutions.py"):
@@ -89,149 +110,234 @@ def write(tmp_path, text, name="solutions.py"):
     return path
 
 
+def flagged_in(path):
+    reading = CopyReading(path)
+    return [ex.name for ex in [*EXERCISES.values(), *TRACK.values()] if reading.same(ex)]
+
+
 def test_the_attackers_copy_is_flagged_for_the_teacher_and_scored_as_before(tmp_path, capsys):
     path = write(tmp_path, COPIED_FILE, "copied.py")
     assert cli(["check", str(path)]) == 0  # (every answer passes: not zeroed)
     out = capsys.readouterr().out
     assert "19 of 19 attempted exercises pass" in out
     assert "⚑" not in out and COPIED not in out  # (a learner's check never shows it)
-    reading = CopyReading(path)
-    flagged = [name for name in EXERCISES if reading.same(EXERCISES[name])]
-    expected = [name for name in EXERCISES if name in BIG or name == "Value"]  # (in order)
-    assert flagged == expected, flagged
-    assert reading.same(EXERCISES["Value"]) == "lecture.py's Value"
-    assert not reading.same(EXERCISES["d_mul"]) and not reading.same(EXERCISES["sgd_step"])
+    assert flagged_in(path) == FLAGGED == ["sum_over_paths"]
+    assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
+        "model_answers.py's sum_over_paths"
 
 
-def test_the_attackers_copy_of_the_track_is_flagged(tmp_path, capsys):
-    path = write(tmp_path, COPIED_GPT, "copied_gpt.py")
-    assert cli(["check", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "10 of 10 attempted stages of microgpt pass" in out and "⚑" not in out
-    reading = CopyReading(path)
-    for stage in ("node", "softmax", "attention", "block", "gpt", "adam", "train_step"):
-        assert reading.same(TRACK[stage]).startswith("microgpt/reference.py's "), stage
+def test_a_copy_renamed_aliased_edited_and_with_dead_code_is_flagged(tmp_path):
+    reading = CopyReading(write(tmp_path, EDITED_PATHS))
+    assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
+    honest = CopyReading(write(tmp_path, HONEST_PATHS, "honest.py"))
+    assert honest.same(EXERCISES["sum_over_paths"]) == ""
+    # padded: a statement that changes nothing after each line of it
+    lines = inspect.getsource(M.sum_over_paths).split("\n")
+    padded = "\n".join(f"{line}\n{line[:len(line) - len(line.lstrip())]}{pad}"
+                       if line.strip() and not line.rstrip().endswith(":") and "return" not in
+                       line and not line.lstrip().startswith("#") else line
+                       for line, pad in zip(lines, ["print(end='')", "assert True", "x = x",
+                                                    "_ = len(order)"] * len(lines)))
+    assert CopyReading(write(tmp_path, padded, "padded.py")).same(
+        EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
 
 
-ALIASED = '''
-def _my_order(start):
-    result, been, todo = [], set(), [(start, False)]
-    unused = 42
-    while todo:
-        item, finished = todo.pop()
-        if finished:
-            result.append(item)
-        elif item not in been:
-            been.add(item)
-            todo.append((item, True))
-            todo.extend((p, False) for p in item.parents)
-    start.grad = 1.0
-    for item in reversed(result):
-        for p, local in zip(item.parents, item.local_grads):
-            p.grad += local * item.grad
-    return None
-    print("never")
-
-
-_again = _my_order
-backward = _again
-
-
-def topological_sort(root):
-    return _sorted(root)
-
-
-def _sorted(root):
-    order, visited = [], set()
-
-    def walk_it(node):
-        if node not in visited:
-            visited.add(node)
-            if False:
-                print("dead")
-            for parent in node.parents:
-                walk_it(parent)
-            order.append(node)
-
-    walk_it(root)
-    return order
-'''
-"""model_answers.py's backward and topological_sort renamed, aliased (twice), passed on to
-from a def of the exercise's name, with dead lines (a name never read, a statement after
-return, ``if False:``): 3/3 unflagged before."""
-
-
-def test_a_copy_renamed_aliased_and_with_dead_code_is_flagged(tmp_path):
-    reading = CopyReading(write(tmp_path, ALIASED))
-    assert reading.same(EXERCISES["backward"]) == "model_answers.py's backward"
-    assert reading.same(EXERCISES["topological_sort"]) == "model_answers.py's topological_sort"
-    one_line_more = inspect.getsource(M.backward).replace(
-        "    root.grad = 1.0\n", "    root.grad = 1.0\n    total = len(order)\n")
-    assert CopyReading(write(tmp_path, one_line_more, "more.py")).same(
-        EXERCISES["backward"]) == "model_answers.py's backward"
-
-
-def test_a_copy_with_its_names_changed_is_flagged_an_answer_written_otherwise_is_not(tmp_path):
-    renamed = CopyReading(write(tmp_path, RENAMED_BACKWARD, "renamed.py"))
-    assert renamed.same(EXERCISES["backward"]) == "model_answers.py's backward"
-    honest = CopyReading(write(tmp_path, HONEST_BACKWARD, "honest.py"))
-    assert honest.same(EXERCISES["backward"]) == ""
-
-
-@pytest.mark.parametrize("name", BIG)
-def test_every_long_model_answer_is_flagged_under_other_names(name, tmp_path):
+@pytest.mark.parametrize("name", FLAGGED)
+def test_every_flagged_model_answer_is_flagged_under_other_names(name, tmp_path):
     source = inspect.getsource(getattr(M, name))
-    path = write(tmp_path, "import math\nimport numpy as numpy_\n\n" + source.replace(
+    renamed = re.sub(r"\b(order|seen|stack|node|parent|local|count|total)\b",
+                     lambda m: m.group(1)[::-1] + "_", source)
+    path = write(tmp_path, "import math\nimport numpy as numpy_\n\n" + renamed.replace(
         "np.", "numpy_."))
     assert CopyReading(path).same(EXERCISES[name]) == f"model_answers.py's {name}"
 
 
-def test_a_class_with_a_method_more_is_still_the_same_code(tmp_path):
-    lecture = (Path(M.__file__).parent / "lecture.py").read_text()
-    more = lecture.replace("    def __repr__(self):",
-                           "    def __str__(self):\n        return f'V({self.data})'\n\n"
-                           "    def __repr__(self):")
-    assert CopyReading(write(tmp_path, more)).same(EXERCISES["Value"]) == "lecture.py's Value"
-    # a right microgpt written as the track's learners write it: its own
-    assert CopyReading(write(tmp_path, RIGHT_GPT, "gpt.py")).same(TRACK["node"]) == ""
+def honest_files():
+    """Right answers written as learners write them, and the catalog's wrong ones: each as
+    a file, with the exercises (or stages) it is graded on."""
+    for name, entries in VARIANTS.items():
+        if name != "Value":  # (micrograd's lecture itself: what exercise 18 asks for)
+            for what, source in entries:
+                yield f"{name}: {what}", HEAD + source
+    for name, entries in STAGE_VARIANTS.items():
+        for what, source in entries:
+            yield f"{name}: {what}", HEAD + source
+    yield "microgpt as a learner writes it", RIGHT_GPT
+    yield "its sort with a stack", RIGHT_GPT.replace(*ITERATIVE_SORT)
+    for stage, slips in SLIPS.items():
+        for what, old, new in slips[:2]:
+            yield f"{stage}: {what}", with_slip(old, new)
+    for name, what, source in WRONG_ANSWERS:
+        if isinstance(source, str):
+            yield f"{name}: {what}", HEAD + textwrap.dedent(source)
+    yield "the guide's softmax", GUIDE_SOFTMAX
+    docs = Path(__file__).parents[2] / "docs"
+    for page in sorted(docs.rglob("*.md")):
+        for i, block in enumerate(re.findall(r"```python\n(.*?)```", page.read_text(), re.S)):
+            if "def " in block or "class " in block:
+                yield f"{page.name}, block {i}", block
+    iterative = dict(VARIANTS["topological_sort"])["iterative"]
+    yield "backward on an iterative sort", HEAD + iterative + (
+        "\n\ndef backward(root):\n    root.grad = 1.0\n"
+        "    for node in reversed(topological_sort(root)):\n"
+        "        for parent, local in zip(node.parents, node.local_grads):\n"
+        "            parent.grad += local * node.grad\n")
+    yield "a sum over paths walked", HONEST_PATHS
+
+
+def test_no_honest_answer_is_flagged(tmp_path):
+    files = list(honest_files())
+    assert len(files) > 160
+    flagged = [(what, flagged_in(write(tmp_path, source))) for what, source in files]
+    assert [f for f in flagged if f[1]] == []
+
+
+def test_what_every_learner_writes_is_never_flagged(tmp_path):
+    """The short and the canonical: a copy of them is the same code as honest work."""
+    for name in ("d_mul", "d_tanh", "backward_step", "topological_sort", "backward",
+                 "dense_backward", "Value"):
+        assert name not in FLAGGED
+    for where in ("model_answers.py", "lecture.py"):
+        copied = write(tmp_path, (Path(M.__file__).parent / where).read_text(), where)
+        assert [n for n in flagged_in(copied) if n != "sum_over_paths"] == []
+    # the track's reference is microgpt's own code, which the track asks for: not compared
+    assert flagged_in(write(tmp_path, COPIED_GPT, "copied_gpt.py")) == []
+    assert flagged_in(write(tmp_path, GUIDE_SOFTMAX, "softmax.py")) == []
 
 
 def test_the_starters_are_no_copies(tmp_path, capsys):
     for name, args in (("start.py", []), ("gpt.py", ["microgpt"])):
         assert cli(["start", str(tmp_path / name), *args]) == 0
-        reading = CopyReading(tmp_path / name)
-        assert not [ex.name for ex in [*EXERCISES.values(), *TRACK.values()]
-                    if reading.same(ex)]
+        assert flagged_in(tmp_path / name) == []
+
+
+BOBS = '''
+def sum_over_paths(root, x):
+    users, todo = {}, [root]
+    while todo:
+        node = todo.pop()
+        for parent in node.parents:
+            users[parent] = users.get(parent, 0) + 1
+            if users[parent] == 1:
+                todo.append(parent)
+    ways, grads, ready = {root: 1}, {root: 1.0}, [root]
+    while ready:
+        node = ready.pop()
+        for parent, local in zip(node.parents, node.local_grads):
+            ways[parent] = ways.get(parent, 0) + ways[node]
+            grads[parent] = grads.get(parent, 0.0) + grads[node] * local
+            users[parent] -= 1
+            if users[parent] == 0:
+                ready.append(parent)
+    return ways.get(x, 0), grads.get(x, 0.0)
+'''
+"""A sum over paths of bob's own: each node's users counted, then passed on once every user
+has passed to it."""
+
+BOBS_AGAIN = '''
+def sum_over_paths(start, target):
+    count = {}
+    stack = [start]
+    while len(stack) > 0:
+        v = stack.pop()
+        for p in v.parents:
+            count[p] = count.get(p, 0) + 1
+            if count[p] == 1:
+                stack += [p]
+    n = {start: 1}
+    g = {start: 1.0}
+    go = [start]
+    while go:
+        v = go.pop()
+        for p, d in zip(v.parents, v.local_grads):
+            n[p] = n.get(p, 0) + n[v]
+            g[p] = g.get(p, 0.0) + g[v] * d
+            count[p] = count[p] - 1
+            if count[p] == 0:
+                go.append(p)
+    print(n)
+    return n.get(target, 0), g.get(target, 0.0)
+'''
+"""bob's sum_over_paths as a classmate hands it in: renamed, lightly edited, a line added."""
+
+
+def test_classmates_with_the_same_code_are_flagged_in_the_report_alone(tmp_path):
+    """What the package ships, what more than half of the class writes alike and what two
+    share less of than ``FEWEST`` fingerprints is no pair's own; the rest is: bob's and
+    dan's walk of every path, and carol's and eve's one copy of the model answer, edited
+    alike."""
+    class_ = {"bob": BOBS, "dan": BOBS_AGAIN, "gus": HONEST_PATHS, "carol": EDITED_PATHS,
+              "eve": EDITED_PATHS.replace("debug = False", "debug = 0"), "fay": HEAD + dict(
+                  VARIANTS["sum_over_paths"])["recursive"]}
+    readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
+                for name, text in class_.items()}
+    assert classmates(readings, EXERCISES["sum_over_paths"]) == {
+        "bob": ("dan",), "dan": ("bob",), "carol": ("eve",), "eve": ("carol",)}
+    assert classmates(readings, EXERCISES["backward"]) == {}
+    # the suite's honest answers, one file each, from different hands: no two alike
+    files = [(what, text) for what, text in honest_files() if what in dict(
+        (f"{name}: {what}", 0) for name, entries in [*VARIANTS.items(), *STAGE_VARIANTS.items()]
+        for what, _ in entries) or what.endswith(("writes it", "softmax", "walked")) or ", block "
+        in what] + [("bob's", BOBS)]
+    hands = {what: CopyReading(write(tmp_path, text, f"h{i}.py"))
+             for i, (what, text) in enumerate(files)}
+    assert len(hands) > 30
+    assert not [ex.name for ex in [*EXERCISES.values(), *TRACK.values()]
+                if classmates(hands, ex)]
 
 
 def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):
-    exercises = [EXERCISES["backward"], EXERCISES["d_mul"]]
-    points = {"backward": 2.0, "d_mul": 1.0}
-    copied = grade_file(write(tmp_path, COPIED_FILE, "carol.py"), exercises, points)
-    honest = grade_file(write(tmp_path, HONEST_BACKWARD + "\n\ndef d_mul(a, b, y):\n"
+    exercises = [EXERCISES["sum_over_paths"], EXERCISES["d_mul"]]
+    points = {"sum_over_paths": 2.0, "d_mul": 1.0}
+    copied = grade_file(write(tmp_path, EDITED_PATHS + "\n\ndef d_mul(a, b, y):\n"
+                              "    return b, a\n", "carol.py"), exercises, points)
+    honest = grade_file(write(tmp_path, BOBS + "\n\ndef d_mul(a, b, y):\n"
                               "    return b, a\n", "bob.py"), exercises, points)
+    again = grade_file(write(tmp_path, BOBS_AGAIN, "dan.py"), exercises, points)
+    assert again.score == 2.0
     assert copied.score == honest.score == 3.0  # (flagged, not scored differently)
-    backward = copied.marks[0]
-    assert backward.copied == "model_answers.py's backward" and backward.passed
-    assert backward.text.startswith("✓ backward passed")
-    assert "⚑" not in backward.text  # (the text a learner reads: never the flag)
+    paths = copied.marks[0]
+    assert paths.copied == "model_answers.py's sum_over_paths" and paths.passed
+    assert paths.text.startswith("✓ sum_over_paths passed")
+    assert "⚑" not in paths.text  # (the text a learner reads: never the flag)
     assert not copied.marks[1].copied and not any(m.copied for m in honest.marks)
-    # the JSON a grading process sends back, and check --json
+    # the JSON a grading process sends back
     assert Result.from_json(as_json(copied)) == copied
-    assert as_json(copied)["exercises"][0]["copied"] == "model_answers.py's backward"
+    assert as_json(copied)["exercises"][0]["copied"] == "model_answers.py's sum_over_paths"
     # Gradescope: a test hidden from students, no points; nothing in what they see
     data = as_gradescope(copied)
     hidden = [t for t in data["tests"] if t["visibility"] == "hidden"]
     assert len(hidden) == 1 and hidden[0]["max_score"] == 0, data["tests"]
-    assert f"⚑ backward: {COPIED} (model_answers.py's backward;" in hidden[0]["output"]
-    assert hidden[0]["extra_data"]["copied"] == {"backward": "model_answers.py's backward"}
+    assert f"⚑ sum_over_paths: {COPIED} (model_answers.py's sum_over_paths;" in \
+        hidden[0]["output"]
+    assert hidden[0]["extra_data"]["copied"] == {
+        "sum_over_paths": "model_answers.py's sum_over_paths"}
     visible = json.dumps([t for t in data["tests"] if t["visibility"] != "hidden"])
     assert "⚑" not in data["output"] and "⚑" not in visible and "copied" not in visible
     assert not any(t["visibility"] == "hidden" for t in as_gradescope(honest)["tests"])
     # the report: a column, and the page's data
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(report_csv([copied, honest],
+    results = with_classmates([copied, honest, again], exercises, tmp_path)
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(report_csv(results,
                                                                           exercises)))}
-    assert rows["carol"]["copied"] == f"backward: {COPIED}"
-    assert rows["bob"]["copied"] == ""
-    page = summary([copied, honest], exercises)
-    assert page["students"][0]["marks"][0]["copied"] == "model_answers.py's backward"
+    assert rows["carol"]["copied"] == f"sum_over_paths: {COPIED}"
+    assert rows["bob"]["copied"] == rows["carol"]["alike"] == ""
+    assert rows["bob"]["alike"] == "sum_over_paths: the same code as dan's"
+    assert rows["dan"]["alike"] == "sum_over_paths: the same code as bob's"
+    page = summary(results, exercises)
+    assert page["students"][0]["marks"][0]["copied"] == "model_answers.py's sum_over_paths"
+    assert page["students"][1]["marks"][0]["alike"] == ["dan"]
+    assert [m.alike for r in results for m in r.marks if m.alike] == [("dan",), ("bob",)]
+    assert 0 < SHARE < 1
+
+
+def test_only_the_teachers_routes_read_copies():
+    """The flag is never shown to a learner alone: of the package, only the classroom's
+    modules import ``copies.py`` (the page and the learner's process never do); ``check``
+    grades through ``submissions.py`` and prints the verdict's text, which never carries
+    the flag (above), and ``check --json`` drops it."""
+    package = Path(M.__file__).parents[1]
+    readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if re.search(r"^from tinygrad_edu\.exercises(\.copies| import .*\bcopies\b)",
+                                  p.read_text(encoding="utf-8"), re.M))
+    assert readers == [f"exercises/classroom/{name}.py" for name in (
+        "for_otter_grading", "isolation", "report", "results", "submissions")], readers

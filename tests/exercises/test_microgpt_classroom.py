@@ -113,10 +113,8 @@ def on_gradescope(gradescope, text):
     sibling="tests/exercises/test_assignments.py::test_gradescope_grades_right_and_wrong_answers")
 def test_gradescope_grades_the_track_stage_by_stage(gradescope):
     right = on_gradescope(gradescope, RIGHT)
-    shown = [t for t in right["tests"] if t["visibility"] != "hidden"]  # (the reference's
-    assert [t["status"] for t in shown] == ["passed"] * len(STAGES)  # stages: copies flagged
-    (flag,) = [t for t in right["tests"] if t["visibility"] == "hidden"]  # for the teacher)
-    assert flag["max_score"] == 0 and "⚑" in flag["output"]
+    assert [t["status"] for t in right["tests"]] == ["passed"] * len(STAGES)
+    # (no hidden flag: the track's reference is microgpt's own code, not compared, copies.py)
     assert right["score"] == len(STAGES)
     slipped = on_gradescope(gradescope, with_slip(*EPS[1:]))
     failed = [t for t in slipped["tests"] if t["status"] == "failed"]

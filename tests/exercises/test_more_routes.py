@@ -466,11 +466,11 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
 @needs_otter
 @pytest.mark.long(sibling="test_otters_plugin_hides_a_copys_flag_from_students")
 def test_otter_carries_a_copys_flag_for_the_teacher_alone(tmp_path):
-    """A copy of the package's model answer (``backward``): its flag is a hidden test case of
-    the question, in the question's result that Otter hides from students on Gradescope
+    """A copy of the package's model answer (``sum_over_paths``): its flag is a hidden test
+    case of the question, in the question's result that Otter hides from students on Gradescope
     (visibility hidden), never in the public tests' summary nor the output they see."""
-    assert cli(["assignment", "backward", "--for", "otter", "-o", str(tmp_path / "master"),
-                "--name", "week4"]) == 0
+    assert cli(["assignment", "sum_over_paths", "--for", "otter", "-o",
+                str(tmp_path / "master"), "--name", "week4"]) == 0
     done = subprocess.run([sys.executable, "-m", "otter", "assign", "week4.ipynb", "dist"],
                           cwd=tmp_path / "master", env=env(), capture_output=True, text=True,
                           timeout=600)
@@ -479,10 +479,10 @@ def test_otter_carries_a_copys_flag_for_the_teacher_alone(tmp_path):
     (zip_,) = (dist / "autograder").glob("week4-autograder_*.zip")
     student = json.loads((dist / "student" / "week4.ipynb").read_text("utf-8"))
     tests, results = otter_run((tmp_path, zip_, student), "copied",
-                               {"backward": answer("backward")})
-    assert tests["backward"]["score"] == 1.0
-    assert tests["backward"]["visibility"] == "hidden"
-    assert "⚑ backward: the same code as the model answer" in tests["backward"]["output"]
+                               {"sum_over_paths": answer("sum_over_paths")})
+    question = tests["sum_over_paths"]
+    assert question["score"] == question["max_score"] > 0 and question["visibility"] == "hidden"
+    assert "⚑ sum_over_paths: the same code as the model answer" in question["output"]
     public = [t for t in results["tests"] if t["visibility"] == "visible"]
     assert public and not any("⚑" in t.get("output", "") for t in public), public
     assert "⚑" not in results.get("output", "")

@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,21 @@ def test_no_compiler_runs_as_python_and_says_so(fresh_build, monkeypatch):
     (line,) = [str(w.message) for w in said]
     assert "no C compiler: CC='/nonexistent' is not found" in line and "\n" not in line
     assert program.kind == "Python" and "not native: no C compiler" in repr(program)
+    ours, engine = both(y, [x], program.run)
+    assert ours == engine
+
+
+def test_in_a_browser_the_program_runs_as_python_and_says_so_plainly(fresh_build, monkeypatch):
+    """Pyodide has no compiler: its reason says so in its repr, with nothing to install,
+    and no warning (before: "install one (apt-get install gcc ...)")."""
+    monkeypatch.setattr(native.sys, "platform", "emscripten")
+    x = Value(2.0)
+    y = x.exp() * x
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        program = native_program(tape_of(y))
+    assert program.kind == "Python" and program.reason == native.IN_A_BROWSER
+    assert "apt-get" not in repr(program) and "the same numbers" in repr(program)
     ours, engine = both(y, [x], program.run)
     assert ours == engine
 

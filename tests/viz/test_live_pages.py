@@ -29,6 +29,7 @@ from pathlib import Path
 from tests.exercises.gpt_answers import with_slip
 from tests.viz.live import KILLER, LIVE, LOAD_S, definition
 from tests.viz.test_page_python import MEDDLING, RIGHT
+from tests.viz.test_playground import COMPILED
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = LIVE
@@ -301,6 +302,34 @@ def exercises_a_worker_its_code_closed_is_put_back_or_loaded_again(exercises, ca
                            "and this runs there.\n✓ d_tanh passed"), said
 
 
+LINEAR = "    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]\n"
+
+
+def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
+    """Before: an inner loop one short in linear was told "computed with .data, the graph is
+    cut"; rmsnorm's 1e-5 outside the root got only a ZeroDivisionError; no line was named
+    for a mistake that raises nothing."""
+    exercises.select_option("#stage", "linear")
+    short = "def linear(x, w):\n    return [sum(wo[i] * x[i] for i in range(len(x) - 1)) " \
+            "for wo in w]\n"
+    said = check(exercises, short)
+    assert "holds the number 0, not a Value: a sum that added nothing" in said
+    assert ".data" not in said
+    transposed = "def linear(x, w):\n    return [sum(w[i][j] * x[i] for i in range(len(x))) " \
+                 "for j in range(len(w))]\n"
+    said = check(exercises, transposed)
+    assert "diagnosis (out, dx, dw): w read by its columns (transposed).\n    in your answer, " \
+           "line 2, in linear  (return [sum(w[i][j] * x[i]" in said
+    exercises.select_option("#stage", "rmsnorm")
+    eps = definition(with_slip("scale = (ms + 1e-5) ** -0.5", "scale = ms ** -0.5 + 1e-5"),
+                     "rmsnorm")
+    line = eps.splitlines().index("    scale = ms ** -0.5 + 1e-5") + 1
+    said = check(exercises, eps)
+    assert "ZeroDivisionError" in said and "diagnosis (out, dx): 1e-5 added outside the " \
+        f"square root.\n    in your answer, line {line}, in rmsnorm  (scale = ms ** -0.5 " \
+        "+ 1e-5)" in said, said
+
+
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
     exercises.select_option("#exercise", "dense_backward")
     assert exercises.is_hidden("#editor")
@@ -439,6 +468,22 @@ def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground)
     return "crashed"  # (Pyodide's words in the console are expected)
 
 
+def playground_compile_runs_its_python_program_and_shows_it_whole(playground):
+    """A compiled function's answer as the last name: described as such, with the program
+    that computed it and the functions it calls; the page says it runs the Python program
+    (before: a warning to apt-get install gcc, div and relu_rule0 never shown, and the
+    views described y, a leaf named before)."""
+    printed = run(playground, COMPILED)
+    assert "apt-get" not in printed and "NativeUnavailable" not in printed, printed
+    assert playground.text_content("#graph-title").startswith("Graph of loss")
+    assert playground.text_content("#graph-note").startswith(
+        "loss is a compiled function's answer (a Result, ")
+    program = playground.text_content("#program")
+    assert program.startswith("def loss_of(leaves, grads, numbers, seed):")
+    assert "def div(" in program and "relu_rule0 = d_relu" in program
+    assert "a browser has no C compiler" in playground.text_content("#program-note")
+
+
 def playground_the_code_survives_a_reload(playground):
     code = "print('kept across a reload')\n"
     playground.fill("#code", code)
@@ -458,6 +503,7 @@ PLAYGROUND_STEPS = [
     playground_a_syntax_error_is_said_to_be_one_with_its_line,
     playground_a_flood_never_freezes_the_page_and_stop_interrupts_it,
     playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
+    playground_compile_runs_its_python_program_and_shows_it_whole,
     playground_a_python_that_dies_is_loaded_again_and_the_code_stays,
     playground_the_code_survives_a_reload,  # (last: the page loads Python again)
 ]
@@ -486,6 +532,7 @@ EXERCISES_STEPS = [
     exercises_endless_recursion_is_a_verdict_that_names_its_line,
     exercises_a_check_starts_from_the_python_the_page_set_up,
     exercises_a_worker_its_code_closed_is_put_back_or_loaded_again,
+    exercises_the_diagnoses_name_the_mistake_and_its_line,
     exercises_on_arrays_say_how_to_do_them_locally,
 ]
 

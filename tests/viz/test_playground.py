@@ -5,6 +5,7 @@ with a "Run this" link runs without NumPy, as in the browser."""
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -275,7 +276,44 @@ def test_the_graph_is_shown_as_the_program_compile_runs():
     shown = run(code)
     namespace: dict = {}
     exec(code, namespace)
-    assert shown.program == Program(tape_of(namespace["f"]), "f").source().rstrip("\n")
+    program = Program(tape_of(namespace["f"]), "f")
+    assert shown.program == program.source() + "\n" + program.helpers().rstrip("\n")
     assert "1 - " in shown.program and "# backward" in shown.program  # tanh's words
     assert run("from tinygrad_edu import Value\nx = Value(1.0)\n").program_note.startswith(
         "x is a leaf")
+
+
+COMPILED = ("from tinygrad_edu import Value\nfrom tinygrad_edu.program import compile\n\n"
+            "def loss_of(x, y):\n    return (x * y + x / y).relu()\n\n"
+            "step = compile(loss_of)\nx, y = Value(2.0), Value(3.0)\nloss = step(x, y)\n"
+            "loss.backward()\nloss = step(x, y)  # (the program runs)\n")
+"""A compiled function's answer as the last name (tests/viz/test_live_pages.py runs it in
+the page too)."""
+
+
+def test_the_program_shows_the_functions_it_calls():
+    """Before: div(...) and relu_rule0(...) called, and never shown."""
+    program = run("from tinygrad_edu import Value\nx, y = Value(2.0), Value(3.0)\n"
+                  "f = (x * y + x / y).relu() + (x ** 2).tanh()\n").program
+    body, helpers = program.split("\n\n# The functions the program calls", 1)
+    code = "\n".join(line.split("#", 1)[0] for line in body.splitlines())
+    called = set(re.findall(r"\b([a-z_]\w*)\(", code)) - {"f", "float"}
+    assert called >= {"div", "relu", "relu_rule0", "pow", "pow_rule0"}
+    for name in called:  # each defined in what is shown, or said to be Python's own
+        assert re.search(rf"^(def {name}\(|{name} = )", helpers, re.M), name
+    assert "relu_rule0 = d_relu" in helpers and "MASKED = Masked(0.0)" in helpers
+    assert "tanh = math.tanh  # Python's own" in helpers
+
+
+def test_a_compiled_answer_as_the_last_name_is_described_with_its_program(capsys):
+    """Before: the views described y, a leaf named before it."""
+    shown = run(COMPILED)
+    assert shown.name == "loss" and shown.graph_title == "Graph of loss"
+    assert shown.graph_note.startswith("loss is a compiled function's answer (a Result, ")
+    assert shown.svg is None and shown.replay is None
+    namespace: dict = {}
+    exec(COMPILED, namespace)
+    assert shown.program.startswith(namespace["step"].source().rstrip("\n"))
+    assert "def div(" in shown.program
+    assert shown.program_note.startswith("The program that computed loss. In this page it "
+                                         "runs as Python: a browser has no C compiler")

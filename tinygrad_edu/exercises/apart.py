@@ -41,6 +41,7 @@ from tinygrad_edu.exercises.loading import (
     read_source,
 )
 from tinygrad_edu.exercises.microgpt import answering
+from tinygrad_edu.exercises.pointing import pointed
 from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopped
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -213,6 +214,7 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
                 process.answer_for([earlier.symbol for earlier in _stand_ins(graded, ex)])
                 process.asked.clear()
                 verdict = grade(ex, Remote(process, ex.symbol, info))
+                verdict = pointed(verdict, process.source, path)
                 graded.verdicts[ex.name] = _saying_what_answered(verdict, ex, process.asked)
             except Stopped as stop:
                 left = _stopped(graded, stop, exercises[k + 1:], ex)
@@ -308,7 +310,8 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     import refused, or a loop at its top level stopped, is said as there."""
     graded = Graded(path)
     try:
-        found = _run_here(path)
+        source = read_source(path)
+        found = _run_here(path, source)
     except SolutionFileError as error:
         graded.problem = error
         return graded
@@ -332,11 +335,11 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
             for earlier in _stand_ins(graded, ex):  # (here, the references themselves)
                 found[earlier.symbol] = earlier.reference
                 stood_in.append(earlier.symbol)
-            graded.verdicts[ex.name] = grade(ex, thing)
+            graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
     return graded
 
 
-def _run_here(path: Path) -> dict[str, Any]:
+def _run_here(path: Path, source: str) -> dict[str, Any]:
     """What the learner's file defines, run here (``loading.load_solutions``) within
     ``serve.LOAD_LIMIT`` seconds, with the imports a learner's process allows (read first,
     then each one made, as there); a ``SolutionFileError`` of kind ``"loop"`` (saying the
@@ -345,7 +348,6 @@ def _run_here(path: Path) -> dict[str, Any]:
     from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
     from tinygrad_edu.exercises.loading import run_code
 
-    source = read_source(path)
     code = compile_source(source, path)
     refuse_imports(path, source, [], [ast.parse(source)])
     try:

@@ -1,33 +1,49 @@
 """A graded function (or class) that is the same code as an answer the package ships: flagged
-for the teacher, never scored differently.
+for the teacher, never scored differently, never shown to a learner alone.
 
-The wheel a student installs holds the answers: ``model_answers.py`` and ``lecture.py`` (to
-read after trying), the grader's references in ``answers.py``, the track's
-``microgpt/reference.py``. Students can always read public solutions; what the grader can do
-is say when what it graded is one of them. ``CopyReading(path)`` reads a learner's file once
-(parsed, never run) and ``same(exercise)`` names the answer of the package whose definition
-of the exercise's name is the same code as one of the file's definitions, under any name and
-anywhere in the file (a copy renamed and bound to the exercise's name, ``backward =
-_my_backward``, by a lambda, a ``def`` that calls it or a decorator, is the same copy):
+The wheel a student installs holds the answers: ``model_answers.py`` (to read after trying)
+and the grader's references in ``answers.py``. Students can always read public solutions;
+what the grader can do is say when what it graded is one of them, however lightly edited.
+``CopyReading(path)`` reads a learner's file once (parsed, never run) and ``same(exercise)``
+names the answer of the package that one of the file's definitions, under any name and
+anywhere in it, is the same code as (a copy renamed and bound to the exercise's name by an
+alias, a lambda, a ``def`` that calls it or a decorator is the same copy, as each definition
+is compared). A definition is read as a teacher reading for copies reads it, in the manner
+of MOSS:
 
-- dead code left out first (statements after a ``return``, ``raise``, ``break`` or
-  ``continue``; ``if False:``; a name assigned and never read, from no call; an expression
-  that does nothing), then every name of the learner's own made anonymous (parameters,
-  local variables, nested functions and the file's own helpers, in the order they first
-  appear), docstrings, comments, annotations and bare strings left out; the names of
-  modules, builtins and attributes (``.data``, ``.grad``: what the exercise reads) kept;
-- compared statement by statement: the same code when at least ``SHARE`` of the answer's
-  statements, and of the file's, are the same, in the same order (a line added, changed or
-  taken out leaves it the same code); a class, method by method, when at least ``SHARE``
-  of it, and of the answer's, is.
+- dead code left out (statements after a ``return``, ``raise``, ``break`` or ``continue``;
+  ``if False:``; an ``assert``; ``x = x``; a statement that calls nothing but builtins
+  that change nothing, ``print`` and ``len`` among them (``INERT``), or assigns what they
+  return to a name never read), docstrings, comments, annotations and decorators too;
+- light rewrites undone: ``x += e`` is ``x = x + e``; ``xs.append(e)``, ``xs += [e]`` and a
+  loop of appends are one; ``xs.extend(e)`` is ``xs = xs + e``; ``reversed(xs)`` is
+  ``xs[::-1]``; ``s.add(k)`` is ``s[k] = True`` (a dict for a set); an empty ``set()``,
+  ``dict()``, ``[]`` or ``{}`` one empty container; a list, set or generator comprehension
+  one comprehension; ``not`` and ``not in`` as ``in``; ``len(xs) > 0`` as ``xs``; ``a, b =
+  c, d`` two assignments;
+- then written out as tokens: the learner's own names all one token (renaming changes
+  nothing), numbers one token, strings one; keywords, operators, attributes (``.grad``,
+  ``.parents``: what the exercise reads), builtins and the modules' names kept;
+- fingerprinted: every run of ``GRAM`` tokens (winnowing's window of one: a definition is
+  small).
 
-Short answers are never flagged: an answer of fewer than ``SMALLEST`` nodes (``return b,
-a``; the one loop of an SGD step) is what anyone who solves the exercise writes. What is
-flagged is for the teacher alone (``Mark.copied``): the report's column and page, a test of
-Gradescope's results hidden from students, a hidden test case of Otter's; never a verdict's
-text, ``check``'s output nor anything a learner sees alone (nbgrader, PrairieLearn and
-GitHub Classroom have no channel only a teacher reads: their flags are in ``exercises
-report`` run on what was handed in).
+The same code: at least ``SHARE`` of the answer's distinctive fingerprints are in the
+definition. Distinctive: not in what every learner is shown and may type (``COMMON``:
+micrograd's lecture, ``lecture.py``, which exercise 18 asks for as the lecture builds it).
+An answer of fewer than ``FEWEST`` distinctive fingerprints is never flagged: a short or
+canonical answer (``return b, a``, the one loop of ``backward_step``, a softmax in four
+lines, the recursive topological sort of the lecture) is what anyone who solves the
+exercise writes. The track's reference (``microgpt/reference.py``) is microgpt's own code,
+which the track asks learners to write again, so it is not compared.
+
+``exercises report`` also compares classmates (``classmates``): two files whose code for an
+exercise shares enough that the package does not ship and most of the class does not write.
+
+What is flagged is for the teacher alone (``Mark.copied``, ``Mark.alike``): the report's
+columns and page, a test of Gradescope's results hidden from students, a hidden test case of
+Otter's; never a verdict's text, ``check``'s output, the exercises page, nor anything a
+learner sees alone (nbgrader, PrairieLearn and GitHub Classroom have no channel only a
+teacher reads: their flags are in ``exercises report`` run on what was handed in).
 """
 
 from __future__ import annotations
@@ -35,51 +51,51 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import difflib
 import functools
-from dataclasses import dataclass
+import io
+import itertools
+import keyword
+import tokenize
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import cells_of, read_source
 
-__all__ = ["COPIED", "CopyReading", "flag"]
+__all__ = ["COPIED", "CopyReading", "classmates", "flag"]
 
 COPIED = "the same code as the model answer shipped in the package"
 """What a flagged exercise is, as every route says it."""
-SMALLEST = 50
-"""The fewest nodes (of the answer's syntax tree, names made anonymous) an answer has to be
-flagged: below, the same code is what anyone writes."""
-SHARE = 0.8
-"""How much of a definition (a function's statements, a class's methods), and of the
-answer's, must be the same code, in the same order, to flag it."""
+GRAM = 10
+"""Tokens per fingerprint."""
+SHARE = 0.6
+"""How much of an answer's distinctive fingerprints a definition must hold to be its copy."""
+FEWEST = 60
+"""The fewest distinctive fingerprints an answer has to be flagged."""
 MOST = 500
 """The most definitions of a file compared (a file of thousands of them is not an answer)."""
-ANSWERS = ("model_answers.py", "lecture.py", "answers.py", "microgpt/reference.py")
+ANSWERS = ("model_answers.py", "answers.py")
 """The package's files of answers (in ``tinygrad_edu/exercises``), the first one that has a
 definition of the name named when several do."""
+COMMON = ("lecture.py", "value.py")
+"""Code every learner is shown and may type: its fingerprints are no answer's own. Micrograd's
+lecture, and the sort with a stack of one's own that the Value exercise's note shows
+(``value.py``'s model of the lecture's class sorts so)."""
+SAME_ATTRIBUTES = {"_prev": "parents", "_children": "parents", "children": "parents",
+                   "_local_grads": "local_grads"}
+"""Attributes that name the same thing in micrograd, microgpt and the exercises."""
 
 BUILTINS = frozenset(dir(builtins))
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+Fingerprints = frozenset[tuple[str, ...]]
 
 
 def flag(exercise_name: str, where: str) -> str:
-    """The line a flagged exercise's verdict gains."""
-    return (f"⚑ {exercise_name}: {COPIED} ({where}; compared with the names of your own "
-            "made anonymous, docstrings and comments left out). Flagged for your teacher to "
-            "read, not scored differently.")
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A definition read for comparison: its parts (a function is one part; a class, each
-    statement of its body: a method by its name, anything else by its code), each with its
-    code made anonymous, its size in nodes and its statements' code, in order."""
-
-    parts: tuple[tuple[str, str, int, tuple[str, ...]], ...]
-
-    @property
-    def size(self) -> int:
-        return sum(part[2] for part in self.parts)
+    """The line a flagged exercise's result for the teacher gains."""
+    return (f"⚑ {exercise_name}: {COPIED} ({where}; compared with names made anonymous, "
+            "docstrings, comments and dead code left out, light rewrites undone). Flagged "
+            "for the teacher to read, not scored differently.")
 
 
 class CopyReading:
@@ -88,152 +104,213 @@ class CopyReading:
 
     def __init__(self, path: Path, within: Path | None = None) -> None:
         self.path = path
-        self.definitions: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
-        self.imports: dict[str, str] = {}
-        self._shapes: dict[int, Shape | None] = {}
+        self.definitions: list[tuple[Definition, dict[str, str]]] = []
+        self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
+        self._prints: dict[int, Fingerprints] = {}
         try:
             source = read_source(path, within)
             lines = source.split("\n")
             blocks = ["\n".join(lines[first - 1:last])
                       for _, first, last in cells_of(path, source)] or [source]
+            imports: dict[str, str] = {}
             for block in blocks:
                 try:
                     tree = ast.parse(block)
                 except Exception:  # (not Python: its grading says so)
                     continue
-                self._read(tree)
+                imports.update(bound for statement in tree.body
+                               for bound in _imported(statement))
+                for statement in tree.body:
+                    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
+                        targets = statement.targets if isinstance(statement, ast.Assign) \
+                            else [statement.target]
+                        for target in targets:
+                            for name in ast.walk(target):
+                                if isinstance(name, ast.Name):
+                                    self.bound.setdefault(name.id, []).extend(
+                                        n.id for n in ast.walk(statement.value)
+                                        if isinstance(n, ast.Name))
+                self.definitions += [(node, imports) for node in _definitions(tree)]
+            del self.definitions[MOST:]
         except Exception:
             self.definitions = []
 
-    def _read(self, tree: ast.Module) -> None:
-        for statement in tree.body:
-            self.imports.update(_imported(statement))
-        self.definitions += [node for node in ast.walk(tree) if isinstance(
-            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))][:MOST]
-
     def same(self, exercise: ExerciseSpec) -> str:
-        """The package's answer (``"model_answers.py's d_tanh"``) for the exercise's name
+        """The package's answer (``"model_answers.py's backward"``) for the exercise's name
         that a definition of the file, under any name and anywhere in it, is the same code
-        as; empty if none is. Every definition, not only the one of the exercise's name: a
-        copy renamed and then bound to that name (``backward = _my_backward``, a lambda, a
-        ``def`` that calls it, a decorator's result) is the same copy."""
-        theirs = answers().get(exercise.symbol, ())
-        mine = sorted(self.definitions, key=lambda node: node.name != exercise.symbol)
-        for node in mine if theirs else ():
-            shape = self._shape(node)
-            for where, answer in theirs:
-                if shape is not None and _same(shape, answer):
+        as; empty if none is."""
+        for where, kind, theirs in answers(exercise.symbol):
+            for node, imports in self.definitions:
+                if isinstance(node, ast.ClassDef) == kind and len(
+                        theirs & self._fingerprints(node, imports)) >= SHARE * len(theirs):
                     return f"{where}'s {exercise.symbol}"
         return ""
 
-    def _shape(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-               ) -> Shape | None:
-        """A definition's ``Shape`` (its own name made ``<it>``, as the answers' are), read
-        once."""
-        if id(node) not in self._shapes:
-            try:
-                self._shapes[id(node)] = _shape(node, self.imports, node.name)
-            except RecursionError:
-                self._shapes[id(node)] = None
-        return self._shapes[id(node)]
+    def material(self, exercise: ExerciseSpec) -> Fingerprints:
+        """What the file defines for the exercise, as fingerprints: its definitions of the
+        exercise's name, and of every name they (or an assignment of that name) use that the
+        file defines, and so on (an alias, a helper, a helper's helper)."""
+        named: dict[str, list[tuple[Definition, dict[str, str]]]] = {}
+        for node, imports in self.definitions:
+            named.setdefault(node.name, []).append((node, imports))
+        todo, seen, found = [exercise.symbol], set(), set[tuple[str, ...]]()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for node, imports in named.get(name, ()):
+                found |= self._fingerprints(node, imports)
+                todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+            todo += self.bound.get(name, [])
+        return frozenset(found)
+
+    def _fingerprints(self, node: Definition, imports: dict[str, str]) -> Fingerprints:
+        if id(node) not in self._prints:
+            self._prints[id(node)] = fingerprints(node, imports)
+        return self._prints[id(node)]
+
+
+def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec
+               ) -> dict[str, tuple[str, ...]]:
+    """For each student (of ``readings``, by name), the classmates whose code for the exercise
+    is the same as theirs, in the manner of MOSS: what each file defines for it
+    (``CopyReading.material``) less every fingerprint of what the package ships (its answers,
+    the track's reference, ``COMMON``) and less those found in more than half of the files
+    (at least two: what a class writes alike is no pair's own); two are alike when they
+    share at least ``FEWEST`` of what is left, and at least ``SHARE`` of the smaller's."""
+    shipped = _shipped()
+    own = {student: reading.material(exercise) - shipped
+           for student, reading in readings.items()}
+    counts = Counter(print_ for prints in own.values() for print_ in prints)
+    crowd = max(2, len(own) // 2)
+    own = {student: frozenset(p for p in prints if counts[p] <= crowd)
+           for student, prints in own.items()}
+    alike: dict[str, list[str]] = {}
+    for one, other in itertools.combinations(sorted(own), 2):
+        shared = len(own[one] & own[other])
+        if shared >= FEWEST and shared >= SHARE * min(len(own[one]), len(own[other])):
+            alike.setdefault(one, []).append(other)
+            alike.setdefault(other, []).append(one)
+    return {student: tuple(names) for student, names in alike.items()}
 
 
 @functools.cache
-def answers() -> dict[str, tuple[tuple[str, Shape], ...]]:
-    """The definitions of the package's answers (``ANSWERS``), by name, each with the file it
-    is in: read once, from the installed package's source."""
-    folder = Path(__file__).resolve().parent
-    found: dict[str, list[tuple[str, Shape]]] = {}
-    for name in ANSWERS:
-        try:
-            tree = ast.parse((folder / name).read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, ValueError):
-            continue
-        imports = {bound: dotted for statement in tree.body
-                   for bound, dotted in _imported(statement)}
-        for statement in tree.body:
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                found.setdefault(statement.name, []).append(
-                    (name, _shape(statement, imports, statement.name)))
-    return {name: tuple(shapes) for name, shapes in found.items()}
+def _shipped() -> Fingerprints:
+    """Every fingerprint of the package's answers, the track's reference and ``COMMON``."""
+    return frozenset().union(*(fingerprints(node, imports) for name in (
+        *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name, top=True)))
 
 
-def _same(mine: Shape, theirs: Shape) -> bool:
-    """Whether ``mine`` is the same code as ``theirs`` (see the module's docstring)."""
-    if theirs.size < SMALLEST:
-        return False
-    if len(mine.parts) == 1 and len(theirs.parts) == 1:
-        return _alike(mine.parts[0], theirs.parts[0])
-    by_key = {part[0]: part for part in theirs.parts}
-    shared = sum(part[2] for part in mine.parts if part[0] in by_key
-                 and _alike(part, by_key[part[0]]))
-    return shared >= SHARE * mine.size and shared >= SHARE * theirs.size
+def _definitions(tree: ast.Module) -> list[Definition]:
+    """The functions and classes of a module, at any depth; a class's methods are read as
+    its part, not apart."""
+    methods = {id(s) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+               for s in node.body}
+    return [node for node in ast.walk(tree) if isinstance(
+        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and id(node) not in methods]
 
 
-def _alike(mine: tuple[str, str, int, tuple[str, ...]],
-           theirs: tuple[str, str, int, tuple[str, ...]]) -> bool:
-    """Two parts the same code: equal, or at least ``SHARE`` of the statements of each the
-    same, in the same order."""
-    if mine[1] == theirs[1]:
-        return True
-    matcher = difflib.SequenceMatcher(None, mine[3], theirs[3], autojunk=False)
-    matched = sum(block.size for block in matcher.get_matching_blocks())
-    return matched >= SHARE * len(mine[3]) and matched >= SHARE * len(theirs[3])
+@functools.cache
+def answers(symbol: str) -> tuple[tuple[str, bool, Fingerprints], ...]:
+    """The package's answers (``ANSWERS``) of the name ``symbol`` long enough to flag: the
+    file each is in, whether it is a class, and its distinctive fingerprints (not in
+    ``COMMON``); read once, from the installed package's source."""
+    return tuple((where, isinstance(node, ast.ClassDef), theirs) for where in ANSWERS
+                 for node, imports in _read(where, top=True) if node.name == symbol
+                 for theirs in [fingerprints(node, imports) - _common()]
+                 if len(theirs) >= FEWEST)
 
 
-def _shape(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
-           imports: dict[str, str], name: str) -> Shape:
-    """``node`` read for comparison (``Shape``): a function whole, a class part by part."""
-    if isinstance(node, ast.ClassDef):
-        parts = []
-        for statement in node.body:
-            if _bare_string(statement):
-                continue
-            code, size, lines = _anonymous(statement, imports, name)
-            key = statement.name if isinstance(statement, (ast.FunctionDef,
-                                                           ast.AsyncFunctionDef)) else code
-            parts.append((key, code, size, lines))
-        return Shape(tuple(parts))
-    code, size, lines = _anonymous(node, imports, name)
-    return Shape(((name, code, size, lines),))
+@functools.cache
+def _common() -> Fingerprints:
+    """The fingerprints of ``COMMON``."""
+    return frozenset().union(*(fingerprints(node, imports) for name in COMMON
+                               for node, imports in _read(name, top=True)))
 
 
-def _bare_string(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
-        and isinstance(statement.value.value, str)
+@functools.cache
+def _read(name: str, top: bool = False) -> list[tuple[Definition, dict[str, str]]]:
+    """The definitions of one of the package's files (its top level's alone if ``top``),
+    read once."""
+    try:
+        tree = ast.parse((Path(__file__).resolve().parent / name).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    imports = dict(bound for statement in tree.body for bound in _imported(statement))
+    nodes = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                     ast.ClassDef))] if top else _definitions(tree)
+    return [(node, imports) for node in nodes]
 
 
-def _anonymous(node: ast.AST, imports: dict[str, str], name: str
-               ) -> tuple[str, int, tuple[str, ...]]:
-    """The code of ``node``, its dead code left out (``_Dead``), with the learner's own names
-    made anonymous, docstrings, bare strings and annotations left out (``_Anonymous``); its
-    size in nodes; each of its statements' own code, in order."""
-    plain = _Anonymous(imports, name).visit(_Dead().clean(copy.deepcopy(node)))
-    lines = tuple(_statement(s) for s in ast.walk(plain) if isinstance(s, ast.stmt))
-    return ast.dump(plain, annotate_fields=False), sum(1 for _ in ast.walk(plain)), lines
+def fingerprints(node: Definition, imports: dict[str, str]) -> Fingerprints:
+    """The fingerprints of a definition (see the module's docstring): every run of ``GRAM``
+    of its tokens; none for one too deep to read."""
+    try:
+        words = tokens(node, imports)
+    except (RecursionError, ValueError, SyntaxError, tokenize.TokenError):
+        return frozenset()
+    return frozenset(tuple(words[i:i + GRAM]) for i in range(len(words) - GRAM + 1))
 
 
-def _statement(node: ast.stmt) -> str:
-    """A statement's own code, its inner blocks left out (they are statements of their own)."""
-    shallow = copy.copy(node)
-    for field in ("body", "orelse", "finalbody", "handlers"):
-        if isinstance(getattr(shallow, field, None), list):
-            setattr(shallow, field, [])
-    return ast.dump(shallow, annotate_fields=False)
+def tokens(node: Definition, imports: dict[str, str]) -> list[str]:
+    """A definition as tokens, its dead code left out and light rewrites undone, its own
+    names (and its function's name and signature) made anonymous."""
+    tree = _Plain().visit(_Dead().clean(copy.deepcopy(node)))
+    text = ast.unparse(ast.fix_missing_locations(tree))
+    own = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+           and not isinstance(n.ctx, ast.Load)}
+    own |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    own |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef,
+                                                              ast.AsyncFunctionDef))}
+    words: list[str] = []
+    before = ""
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        word = _word(token, before, own, imports)
+        if word:
+            words.append(word)
+        before = token.string
+    if not isinstance(node, ast.ClassDef) and ">" in words:  # (a function's body alone)
+        words = words[words.index(">") + 1:]
+    return words
+
+
+def _word(token: tokenize.TokenInfo, before: str, own: set[str], imports: dict[str, str]
+          ) -> str:
+    """One token as the comparison reads it ("" if it is left out)."""
+    text = token.string
+    if token.type == tokenize.NAME:
+        if text in ("True", "False"):
+            return "0"
+        if before == ".":
+            return SAME_ATTRIBUTES.get(text, text)
+        if keyword.iskeyword(text) or (text.startswith("__")
+                                                          and text.endswith("__")):
+            return text
+        if text in imports:
+            return f"<{imports[text]}>"
+        return text if text in BUILTINS and text not in own else "_"
+    words = {tokenize.NUMBER: "0", tokenize.STRING: "''", tokenize.INDENT: ">",
+             tokenize.DEDENT: "<", tokenize.NEWLINE: ";", tokenize.OP: text}
+    return words.get(token.type, "")
+
+
+_EMPTY = "__empty__"
+"""An empty container, however written (a dunder name: kept as it is)."""
 
 
 class _Dead(ast.NodeTransformer):
     """Code that changes nothing left out: statements after a ``return``, ``raise``,
     ``break`` or ``continue`` in their block; a block under a constant false test (its
-    ``else`` kept); an expression statement with no call; a name assigned, from no call,
-    and never read (again and again, until nothing more goes)."""
+    ``else`` kept); an ``assert``, an expression statement or a name assigned and never
+    read (or assigned itself) that calls nothing but ``INERT`` builtins (again and again,
+    until nothing more goes)."""
 
     def clean(self, node: ast.AST) -> ast.AST:
         for _ in range(10):
             before = ast.dump(node)
-            read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                    and isinstance(n.ctx, ast.Load)}
-            self.read = read
+            self.read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                         and isinstance(n.ctx, ast.Load)}
             node = self.visit(node)
             if ast.dump(node) == before:
                 break
@@ -260,102 +337,173 @@ class _Dead(ast.NodeTransformer):
             if statement.test.value:
                 return statement.body if isinstance(statement, ast.If) else [statement]
             return list(statement.orelse)
-        if isinstance(statement, ast.Expr) and not _calls(statement.value) and not (
-                isinstance(statement.value, ast.Constant)
-                and isinstance(statement.value.value, str)):
-            return []
-        if isinstance(statement, ast.Pass):
+        if isinstance(statement, (ast.Expr, ast.Pass, ast.Assert)) and _inert(statement):
             return []
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
-                not _calls(statement.value):
+                _inert(statement.value):
             targets = statement.targets if isinstance(statement, ast.Assign) else \
                 [statement.target]
-            if all(isinstance(t, ast.Name) and t.id not in self.read for t in targets):
-                return []
+            value = statement.value
+            if all(isinstance(t, ast.Name) and (t.id not in self.read or (
+                    isinstance(value, ast.Name) and value.id == t.id)) for t in targets):
+                return []  # (never read, or assigned itself: x = x)
         return [statement]
 
 
-def _calls(node: ast.AST | None) -> bool:
-    return node is not None and any(isinstance(n, (ast.Call, ast.Await, ast.Yield,
-                                                   ast.YieldFrom)) for n in ast.walk(node))
+INERT = frozenset({
+    "abs", "all", "any", "bin", "bool", "chr", "dict", "divmod", "enumerate", "float",
+    "format", "frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "iter",
+    "len", "list", "max", "min", "oct", "ord", "pow", "print", "range", "repr", "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "type", "zip"})
+"""Builtins whose call changes nothing a grader reads (``print`` writes, nothing more): a
+statement that only calls them, or assigns what they return to a name never read, is dead."""
 
 
-class _Anonymous(ast.NodeTransformer):
-    """Each name of the learner's own made ``v0``, ``v1``... in the order it first appears
-    (the definition's own name ``<it>``); a module's name made the module's (``np`` is
-    ``numpy``); builtins and attributes kept; docstrings, bare strings and annotations
-    left out."""
+def _inert(node: ast.AST | None) -> bool:
+    """Whether ``node`` calls nothing but ``INERT`` builtins (and awaits, yields nothing)."""
+    return node is None or not any(
+        isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) or (isinstance(n, ast.Call) and not (
+            isinstance(n.func, ast.Name) and n.func.id in INERT)) for n in ast.walk(node))
 
-    def __init__(self, imports: dict[str, str], name: str) -> None:
-        self.imports = imports
-        self.names: dict[str, str] = {name: "<it>"}
-        self.own: set[str] = set()
 
-    def anonymous(self, name: str) -> str:
-        if name not in self.names:
-            self.names[name] = f"v{len(self.names)}"
-        return self.names[name]
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if not isinstance(node.ctx, ast.Load):
-            self.own.add(node.id)
-        if node.id in self.names or node.id in self.own or (
-                node.id not in self.imports and node.id not in BUILTINS):
-            node.id = self.anonymous(node.id)
-        elif node.id in self.imports:
-            node.id = f"<{self.imports[node.id]}>"
-        return node
-
-    def visit_arg(self, node: ast.arg) -> ast.AST:
-        node.arg = self.anonymous(node.arg)
-        node.annotation = None
-        node.type_comment = None
-        return node
-
-    def _definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-                    ) -> ast.AST:
-        node.name = self.anonymous(node.name)
-        if not isinstance(node, ast.ClassDef):
-            node.returns = None
-            node.type_comment = None
-        return self.generic_visit(node)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _definition
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        return self.generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
-        if node.value is None:
-            return None
-        return self.visit(ast.Assign(targets=[node.target], value=node.value, lineno=0))
-
-    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
-        return None if _bare_string(node) else self.generic_visit(node)
-
-    def visit_Global(self, node: ast.Global) -> ast.AST:
-        node.names = [self.anonymous(n) for n in node.names]
-        return node
-
-    visit_Nonlocal = visit_Global  # type: ignore[assignment]
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
-        if node.name is not None:
-            node.name = self.anonymous(node.name)
-        return self.generic_visit(node)
-
-    def visit_alias(self, node: ast.alias) -> ast.AST:
-        if node.asname is not None:
-            node.asname = self.anonymous(node.asname)
-        return node
+class _Plain(ast.NodeTransformer):
+    """Light rewrites undone (see the module's docstring): each form rewritten to one."""
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         node = super().generic_visit(node)
         for field in ("body", "orelse", "finalbody"):
-            body = getattr(node, field, None)
-            if isinstance(body, list) and not body and field == "body":
-                body.append(ast.Pass())  # (a body of a docstring alone)
+            block = getattr(node, field, None)
+            if isinstance(block, list):  # (a statement rewritten as several, or as none)
+                flat = [s for item in block for s in (item if isinstance(item, list)
+                                                      else [item])]
+                setattr(node, field, flat or ([ast.Pass()] if field == "body" else []))
         return node
+
+    def _definition(self, node: Definition) -> ast.AST:
+        node.decorator_list = []
+        if not isinstance(node, ast.ClassDef):
+            node.returns = None
+        return self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _definition
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.annotation = None
+        return node
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return None  # (a docstring, a bare string)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and len(
+                value.args) == 1 and not value.keywords:
+            xs, item = value.func.value, value.args[0]
+            if value.func.attr == "append":
+                return _assign(xs, ast.BinOp(xs, ast.Add(), ast.List([item], ast.Load())))
+            if value.func.attr == "extend":
+                return _assign(xs, ast.BinOp(xs, ast.Add(), item))
+            if value.func.attr == "add":
+                return ast.Assign([ast.Subscript(xs, item, ast.Store())], ast.Constant(True),
+                                  lineno=0)
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        return _assign(node.target, ast.BinOp(_loaded(node.target), node.op, node.value))
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None
+        return self.visit(ast.Assign([node.target], node.value, lineno=0))
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST | list[ast.stmt]:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        (target, *more), value = node.targets, node.value
+        if not more and isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(
+                target.elts) == len(value.elts) and not any(
+                isinstance(e, ast.Starred) for e in [*target.elts, *value.elts]):
+            return [ast.Assign([t], v, lineno=0) for t, v in zip(target.elts, value.elts)]
+        return node
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        """``for t in it: xs = xs + [e]`` (appends, a loop of them) as ``xs = xs + (e for t
+        in it)`` (an extend)."""
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        step = node.body[0] if len(node.body) == 1 and not node.orelse else None
+        if isinstance(step, ast.Assign) and isinstance(step.value, ast.BinOp) and isinstance(
+                step.value.op, ast.Add) and isinstance(step.value.right, ast.List) and len(
+                step.value.right.elts) == 1 and ast.dump(step.value.left) == ast.dump(
+                _loaded(step.targets[0])):
+            every = ast.GeneratorExp(step.value.right.elts[0],
+                                     [ast.comprehension(node.target, node.iter, [], 0)])
+            return _assign(step.targets[0], ast.BinOp(step.value.left, ast.Add(), every))
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        if node.keywords or len(node.args) > 1:
+            return node
+        if name == "reversed" and node.args:
+            return ast.Subscript(node.args[0], ast.Slice(None, None, ast.Constant(-1)),
+                                 ast.Load())
+        if name in ("set", "dict", "list", "tuple") and not node.args:
+            return ast.Name(_EMPTY, ast.Load())
+        if name in ("list", "set", "tuple") and node.args and isinstance(node.args[0],
+                                                                          ast.GeneratorExp):
+            return node.args[0]
+        return node
+
+    def _container(self, node: ast.AST) -> ast.AST:
+        node = self.generic_visit(node)
+        if not getattr(node, "elts", None) and not getattr(node, "keys", None):
+            return ast.Name(_EMPTY, ast.Load())
+        return node
+
+    visit_List = visit_Tuple = visit_Set = visit_Dict = _container
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        return ast.GeneratorExp(node.elt, node.generators)
+
+    visit_ListComp = visit_SetComp = _comprehension
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        left = node.left
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and \
+                left.func.id == "len" and len(left.args) == 1 and [ast.dump(o) for o in (
+                    *node.ops, *node.comparators)] in ([ast.dump(ast.Gt()), _ZERO], [
+                    ast.dump(ast.NotEq()), _ZERO]):
+            return left.args[0]  # (len(xs) > 0: xs)
+        node.ops = [{ast.NotIn: ast.In, ast.IsNot: ast.Is, ast.NotEq: ast.Eq}.get(
+            type(op), type(op))() for op in node.ops]
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        return node.operand if isinstance(node.op, ast.Not) else node
+
+
+_ZERO = ast.dump(ast.Constant(0))
+
+
+def _assign(target: ast.expr, value: ast.expr) -> ast.Assign:
+    stored = copy.deepcopy(target)
+    for part in ast.walk(stored):
+        if hasattr(part, "ctx"):
+            part.ctx = ast.Load()
+    stored.ctx = ast.Store()  # type: ignore[attr-defined]
+    return ast.Assign([stored], value, lineno=0)
+
+
+def _loaded(node: ast.expr) -> ast.expr:
+    loaded = copy.deepcopy(node)
+    for part in ast.walk(loaded):
+        if hasattr(part, "ctx"):
+            part.ctx = ast.Load()
+    return loaded
 
 
 def _imported(node: ast.AST) -> list[tuple[str, str]]:

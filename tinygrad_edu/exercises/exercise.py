@@ -43,8 +43,10 @@ class ExerciseSpec:
     verdict, unless its ``tolerate(failure)`` returns a note: then the note goes with the
     passing verdict. ``examples_first`` tries the examples before any random input (for a
     class whose answers may hang on the order of a set, the examples give a failing input
-    that does not). ``arrays`` marks an exercise on NumPy arrays; the others need no NumPy,
-    and are graded where it is not installed.
+    that does not); with ``shrink_examples`` too, a failing example is followed by
+    hypothesis's search for a simpler failing input, shown instead (where each input is
+    quick to run: the node's expressions, not a GPT). ``arrays`` marks an exercise on NumPy
+    arrays; the others need no NumPy, and are graded where it is not installed.
 
     A rule exercise has ``exact`` points: where a rule is exact and no numerical derivative
     of the function is, so that an answer which is one earns no points (``shortcuts.py``).
@@ -84,6 +86,7 @@ class ExerciseSpec:
     probe_examples: int = 40
     kind: str = "function"
     examples_first: bool = False
+    shrink_examples: bool = False
     stage: str = ""
     before: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
     after: tuple[ExerciseSpec, ...] = field(default=(), repr=False)

@@ -21,12 +21,15 @@ class Mistake:
     mistakes an exercise knows in advance, a ``solution`` that makes exactly that mistake
     (the grader compares the learner's answers with its answers). ``key`` groups mistakes
     of one kind: ``sign``, ``factor``, ``in_out``, ``upstream``, ``assign``, ``shape``,
-    ``batch_sum`` and a few that belong to one exercise."""
+    ``batch_sum`` and a few that belong to one exercise. ``where``, if given, says where in
+    the learner's code the mistake is made: the function or method, and a pattern of the
+    line in it (``pointing.py``)."""
 
     key: str
     title: str
     hint: str
     solution: Solution | None = field(default=None, repr=False, compare=False)
+    where: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,14 @@ class Diagnosis:
     """A mistake found in the learner's answers. ``part`` names the answer it concerns when an
     exercise asks for several (``'dy/db'``, ``'dW'``); ``everywhere`` is True when the mistake
     gives the learner's answers on every input tried, False when it does so on every input
-    where the answer is wrong (the rest being right)."""
+    where the answer is wrong (the rest being right). ``line``: the line of the learner's
+    code where the mistake is most likely made, when it can be found (``pointing.py``)."""
 
     mistake: Mistake
     part: str | None = None
     everywhere: bool = True
     note: str = ""
+    line: str = ""
 
     @property
     def key(self) -> str:
@@ -57,4 +62,6 @@ class Diagnosis:
     def __str__(self) -> str:
         where = f" ({self.part})" if self.part else ""
         scope = f" ({self.note})" if self.note else ""
-        return f"diagnosis{where}: {self.mistake.title}{scope}.\n{indent(self.mistake.hint, 2)}"
+        line = f"\n  {self.line}" if self.line else ""
+        return (f"diagnosis{where}: {self.mistake.title}{scope}.{line}\n"
+                f"{indent(self.mistake.hint, 2)}")

@@ -120,6 +120,7 @@ class LearnerProcess:
                  time_limit: float = serve.TIME_LIMIT, load_limit: float = serve.LOAD_LIMIT,
                  cells: Sequence[tuple[int, int, int]] = ()) -> None:
         self.group = group
+        self.source = source
         self.time_limit = time_limit
         self.deadline = DEADLINE - serve.TIME_LIMIT * 4 + time_limit * 4
         self.exercises = list(exercises)

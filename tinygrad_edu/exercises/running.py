@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+from hypothesis.errors import HypothesisException
 
 from tinygrad_edu.exercises.cases import drawn_from, grading_seed
 from tinygrad_edu.exercises.comparing import Outcome
@@ -190,7 +191,8 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
            ) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
     (the inputs always tried), else None; and how many inputs were tried. With
-    ``examples_first`` the examples come first, and a failing one ends the search."""
+    ``examples_first`` the examples come first, and a failing one ends the search (with
+    ``shrink_examples``, once hypothesis has looked for a simpler one: ``_simpler``)."""
     tried = [0]
     examples = exercise.examples
     if exercise.examples_first:
@@ -198,9 +200,32 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
             tried[0] += 1
             outcome = attempt(exercise, solution, case)
             if not outcome.ok:
-                return outcome, tried[0]
+                return (_simpler(exercise, solution, outcome, tried)
+                        if exercise.shrink_examples else (outcome, tried[0]))
         examples = ()
+    return _drawn(exercise, solution, examples, tried)
 
+
+def _simpler(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outcome,
+             tried: list[int]) -> tuple[Outcome, int]:
+    """A worked example failed (``examples_first``): the simplest failing input hypothesis
+    finds and shrinks to, if it finds one that is shorter to show (a worked example is
+    never shrunk: a node's mistake in log, found in a 9-node expression, is shown in
+    x0.log() alone); else the example. An answer that changes from run to run (the order
+    of a set) keeps the example, which does not hang on it."""
+    try:
+        found, _ = _drawn(exercise, solution, (), tried)
+    except HypothesisException:
+        return failure, tried[0]
+    if found is not None and len(str(found.case)) < len(str(failure.case)):
+        return found, tried[0]
+    return failure, tried[0]
+
+
+def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[Any, ...],
+           tried: list[int]) -> tuple[Outcome | None, int]:
+    """The simplest failing input hypothesis finds, else the first failing example of
+    ``examples`` (tried after the drawn ones), else None."""
     key = (exercise, False, grading_seed())
     drawn = _DRAWN.get(key)
     if drawn is not None and all(attempt(exercise, solution, case, expected).ok for case, expected

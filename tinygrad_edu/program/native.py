@@ -132,9 +132,18 @@ _BUILT: dict[tuple[str, ...], Built] = {}
 _LOCK = threading.Lock()
 
 
+IN_A_BROWSER = ("this Python runs in a web page (Pyodide), where there is no C compiler, "
+                "so the program runs as the Python program it is: the same numbers, bit for "
+                "bit; on a computer it runs as C where a C compiler is found")
+"""Why a program runs as Python in a browser's Python: said plainly, with nothing to
+install (``NativeProgram`` says it in its repr, not as a warning: there is nothing to do)."""
+
+
 def compiler() -> tuple[list[str], str]:
     """The C compiler's command (``CC``, else ``cc``, ``gcc`` or ``clang`` on PATH), or an
-    empty one and why there is none."""
+    empty one and why there is none (in a browser's Python: ``IN_A_BROWSER``)."""
+    if sys.platform == "emscripten":
+        return [], IN_A_BROWSER
     given = os.environ.get("CC", "").strip()
     if given:
         words = shlex.split(given)
@@ -445,7 +454,7 @@ class NativeProgram:
                 self._leaves = [leaf for _, leaf in self.tape.gradients]
                 self._lock = threading.Lock()
         self.kind = "native" if self.packed is not None else "Python"
-        if self.reason:
+        if self.reason and self.reason != IN_A_BROWSER:
             warnings.warn(f"this program runs as Python, not natively: {self.reason}",
                           NativeUnavailable, stacklevel=3)
 

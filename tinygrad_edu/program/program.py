@@ -11,6 +11,9 @@ engine runs it, up to the step that fails.
 
 from __future__ import annotations
 
+import inspect
+import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,6 +46,12 @@ class Program:
         """The program as Python: the forward pass one line per node, then the backward
         pass, each line the chain rule at one node with its local derivative in words."""
         return self.text
+
+    def helpers(self) -> str:
+        """The functions ``source()`` calls (the ops' own: ``div``, ``relu_rule0``), as
+        their modules write them, with the constants they read there: with ``source()``,
+        the whole program, to read."""
+        return helpers_of(self.text, self.function.__globals__)
 
     def run(self, numbers: Sequence[float] = ()) -> float:
         """The forward and backward pass: the output's number; each leaf's gradient added to
@@ -131,3 +140,57 @@ def replay(tape: Tape, values: Sequence[float], numbers: Sequence[float]) -> lis
             raise explained(error, step.row.name, *flat) from None
         slots[step.out] = y
     return slots
+
+
+def helpers_of(text: str, names: dict[str, Any]) -> str:
+    """The functions of ``names`` that the source ``text`` calls, in the order it first
+    calls them, each as its module writes it (a name of the source for a function of
+    another name says so: ``relu_rule0 = d_relu``), with the constants it reads there; a
+    function with no Python source (``math.tanh``) is named."""
+    called = [name for name in dict.fromkeys(re.findall(r"\b([A-Za-z_]\w*)\(", text))
+              if callable(names.get(name)) and name not in _OWN
+              and getattr(names[name], "__globals__", None) is not names]  # (not itself)
+    parts, seen, module_said = [], set(), ""
+    for name in called:
+        function = names[name]
+        own = getattr(function, "__name__", name)
+        module = getattr(function, "__module__", None) or "builtins"
+        try:
+            code = textwrap.dedent(inspect.getsource(function)).rstrip("\n")
+        except (OSError, TypeError):
+            parts.append(f"{name} = {module}.{own}  # Python's own, with no Python source")
+            continue
+        lines = [f"# {module.replace('.', '/')}.py"] if module != module_said else []
+        module_said = module
+        lines += [line for line in _constants(function) if line not in seen]
+        seen.update(lines)
+        alias = [f"{name} = {own}  # (the program's name for it)"] if own != name else []
+        parts.append("\n".join([*lines, code, *alias]))
+    if not parts:
+        return ""
+    return "# The functions the program calls, as the package writes them:\n\n" + \
+        "\n\n".join(parts) + "\n"
+
+
+_OWN = {"float", "same_number", "raises"}
+"""Names the source calls that need no showing: Python's, and this module's two checks
+(named for what they do)."""
+
+
+def _constants(function: Any) -> list[str]:
+    """The lines of the function's module that define the constants it reads there
+    (``MASKED = Masked(0.0)``)."""
+    code = getattr(function, "__code__", None)
+    module = inspect.getmodule(function)
+    if code is None or module is None:
+        return []
+    try:
+        lines = inspect.getsource(module).splitlines()
+    except (OSError, TypeError):
+        return []
+    found = []
+    for name in code.co_names:
+        held = getattr(module, name, None)
+        if name.isupper() and held is not None and not callable(held):
+            found += [line for line in lines if re.match(rf"{name}\s*[:=]", line)][:1]
+    return found

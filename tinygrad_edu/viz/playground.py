@@ -136,6 +136,8 @@ def run(source: str) -> Shown:
     name = last_value_name(tree, namespace)
     if name is None and not ran.ended:
         ran.in_a_list = last_list_of_values(tree, namespace)
+    if name is not None and not isinstance(namespace[name], Value):
+        return _show_result(name, namespace[name], ran)
     return _show(name, None if name is None else namespace[name], ran)
 
 
@@ -216,9 +218,13 @@ PROGRAM_LINES = 120
 """The most lines of a program the page shows (its beginning and its end)."""
 
 
+IN_THE_PAGE = ("In this page it runs as Python: a browser has no C compiler (on a computer, "
+               "compile() runs it as C where it finds one, with the same numbers).")
+
+
 def _program_of(name: str, root: Value) -> tuple[str | None, str | None]:
     """``root``'s graph as the Python program it becomes (``tinygrad_edu.program``), the
-    middle of a long one left out; or why there is none."""
+    middle of a long one left out, then the functions it calls; or why there is none."""
     from tinygrad_edu.program.program import Program
     from tinygrad_edu.program.reading import is_leaf
     from tinygrad_edu.program.tape import tape_of
@@ -226,17 +232,48 @@ def _program_of(name: str, root: Value) -> tuple[str | None, str | None]:
     if is_leaf(root):
         return None, f"{name} is a leaf: its graph is one number, no program to run."
     try:
-        source = Program(tape_of(root), name if name.isidentifier() else "program").source()
+        program = Program(tape_of(root), name if name.isidentifier() else "program")
     except Exception as error:  # (a graph the program cannot take: said, never raised)
         return None, f"No program: {type(error).__name__}: {error}"
-    lines = source.splitlines()
+    return _program_text(program), (
+        f"{name}'s graph as a program: compile(f) captures a function of Values as one; run "
+        f"on the same numbers, it gives backward()'s numbers bit for bit. {IN_THE_PAGE}")
+
+
+def _program_text(program: Any) -> str:
+    """A program's source, the middle of a long one left out, then the functions it
+    calls (``Program.helpers``)."""
+    lines = program.source().splitlines()
     if len(lines) > PROGRAM_LINES:
         half = PROGRAM_LINES // 2
         lines = [*lines[:half], f"    # ... {len(lines) - PROGRAM_LINES} lines more ...",
                  *lines[-half:]]
-    return "\n".join(lines), (
-        f"{name}'s graph as a program: compile(f) captures a function of Values as one; run "
-        "on the same numbers, it gives backward()'s numbers bit for bit.")
+    helpers = program.helpers()
+    return "\n".join(lines) + (f"\n\n{helpers.rstrip()}" if helpers else "")
+
+
+def _show_result(name: str, result: Any, ran: _Run) -> Shown:
+    """The last name holds a compiled function's answer (a ``Result``): said so, with the
+    program that computed it; it has no graph of its own to draw or replay."""
+    from tinygrad_edu.program.program import Program
+    from tinygrad_edu.program.tape import tape_of
+
+    run_ = getattr(result, "_run", None)
+    entry, root = getattr(run_, "entry", None), getattr(run_, "root", None)
+    program = getattr(entry, "program", None)
+    program = getattr(program, "python", program)  # (a native program: its Python)
+    if program is None and isinstance(root, Value):  # (the call that captured it)
+        program = Program(tape_of(root), name)
+    what = (f"{name} is a compiled function's answer (a Result, {result.data!r}), not a "
+            "Value: the program computed it, so it has no graph of its own")
+    graph_note = (f"{what} to draw. Call the function itself (not the compiled one) to draw "
+                  "the graph that was captured.")
+    replay_note = f"No replay: {what} to step through."
+    text = _program_text(program) if program is not None else None
+    program_note = (f"The program that computed {name}. {IN_THE_PAGE}" if text else
+                    f"No program: {name} is a Result with no program behind it.")
+    return Shown(name, None, graph_note, None, replay_note, ran.failed, f"Graph of {name}",
+                 f"Replay of {name}", program=text, program_note=program_note)
 
 
 def _no_value_note(ran: _Run) -> str:
@@ -316,9 +353,12 @@ def assigned_names(tree: ast.Module) -> list[str]:
 
 
 def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
-    """The last name in the source that now holds a Value of the scalar engine."""
+    """The last name in the source that now holds a Value of the scalar engine, or a
+    compiled function's answer (``tinygrad_edu.program.Result``, a Value's number)."""
+    result = sys.modules.get("tinygrad_edu.program.capture")
+    kinds = (Value, result.Result) if result is not None else (Value,)
     for name in reversed(assigned_names(tree)):
-        if isinstance(namespace.get(name), Value):
+        if isinstance(namespace.get(name), kinds):
             return name
     return None
 

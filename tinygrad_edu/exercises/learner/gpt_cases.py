@@ -200,6 +200,11 @@ def _outputs(got: Any, node: type, count: int, what: str) -> list[Any]:
     if len(items) != count:
         raise AnswerError(f"{what} should be a list of {count} Values, got {len(items)}")
     for item in items:
+        if type(item) is int and item == 0:  # (the nodes hold floats: no .data gives 0)
+            raise AnswerError(f"{what} holds the number 0, not a Value: a sum that added "
+                              "nothing (sum() of no terms is 0). Does a loop leave entries "
+                              "out (range(len(x) - 1) or range(1, len(x)): one short, and "
+                              "empty for one entry)? range(len(x)) goes over them all")
         if isinstance(item, numbers.Real) and not isinstance(item, bool):
             raise AnswerError(f"{what} holds the number {item!r}, not a Value: computed with "
                               ".data, the graph is cut and no gradient can flow back")

@@ -176,6 +176,16 @@ def rmsnorm_without_eps(x: list[Any]) -> list[Any]:
     return [xi * scale for xi in x]
 
 
+def rmsnorm_eps_outside(x: list[Any]) -> list[Any]:
+    scale = (sum(xi * xi for xi in x) / len(x)) ** -0.5 + 1e-5
+    return [xi * scale for xi in x]
+
+
+def rmsnorm_eps_outside_root(x: list[Any]) -> list[Any]:
+    root = (sum(xi * xi for xi in x) / len(x)) ** 0.5
+    return [xi / (root + 1e-5) for xi in x]
+
+
 def rmsnorm_sum_not_mean(x: list[Any]) -> list[Any]:
     scale = (sum(xi * xi for xi in x) + 1e-5) ** -0.5
     return [xi * scale for xi in x]

@@ -88,13 +88,16 @@ _NODE_DOMAIN = ("random expressions of + - * / (two Values, or a Value and a num
                 "depths, diamonds, wide fans, chains of up to 150 steps; then a sum of 2001 "
                 "terms")
 
+RETURN = r"\breturn\b"
+"""Where a method's mistake is: the line of its return (else its def)."""
+
 _TOPO = ("Backward must reach a node only after every node made from it has added its share "
          "to the node's grad. ")
 _NODE_COMMON: dict[str, Any] = {
     "number": 1, "name": "node", "defines": "Value", "kind": "class",
     "title": "the node: microgpt's Value", "params": "data, children=(), local_grads=()",
     "statement": _NODE_STATEMENT, "starter": _NODE_STARTER, "domain": _NODE_DOMAIN,
-    "reference": R.Value, "examples_first": True}
+    "reference": R.Value, "examples_first": True, "shrink_examples": True}
 
 
 def _expression_rows(attribute: str) -> Callable[[Any], list[str]]:
@@ -113,11 +116,12 @@ NODE_FORWARD = make_stage(
     mistakes=(
         Mistake("reversed", "2.0 - x computed as x - 2.0",
                 "Python turns 2.0 - x into x.__rsub__(2.0): self is x and other is 2.0, so "
-                "the result is other - self, other + (-self).", M.NODE_RSUB_REVERSED),
+                "the result is other - self, other + (-self).", M.NODE_RSUB_REVERSED,
+                where=("__rsub__", RETURN)),
         Mistake("reversed", "2.0 / x computed as x / 2.0",
                 "Python turns 2.0 / x into x.__rtruediv__(2.0): self is x and other is 2.0, "
                 "so the result is other / self, other * self ** -1.",
-                M.NODE_RTRUEDIV_REVERSED),
+                M.NODE_RTRUEDIV_REVERSED, where=("__rtruediv__", RETURN)),
     ))
 
 NODE_LOCALS = make_stage(
@@ -129,22 +133,23 @@ NODE_LOCALS = make_stage(
         Mistake("swapped", "a * b: the two local derivatives swapped",
                 "d(a·b)/da is b: with b fixed, a·b moves b times as fast as a. So "
                 "_local_grads is (b.data, a.data), each the *other* operand.",
-                M.NODE_MUL_SWAPPED),
+                M.NODE_MUL_SWAPPED, where=("__mul__", RETURN)),
         Mistake("factor", "a ** k: the factor k missing",
                 "The power rule brings the exponent down in front: d(a**k)/da = k·a**(k-1).",
-                M.NODE_POW_WITHOUT_K),
+                M.NODE_POW_WITHOUT_K, where=("__pow__", RETURN)),
         Mistake("factor", "a ** k: the power not lowered",
                 "The power rule lowers the power by one: k·a**(k-1), not k·a**k.",
-                M.NODE_POW_NOT_LOWERED),
+                M.NODE_POW_NOT_LOWERED, where=("__pow__", RETURN)),
         Mistake("value", "log: its value instead of its slope",
                 "The local derivative of log at a is 1/a (log grows slower and slower); "
-                "you stored log(a), the output itself.", M.NODE_LOG_VALUE),
+                "you stored log(a), the output itself.", M.NODE_LOG_VALUE,
+                where=("log", RETURN)),
         Mistake("in_out", "exp: the input where the output was meant",
                 "exp is its own slope: d(e**a)/da = e**a, the output you just computed; you "
-                "stored a, the input.", M.NODE_EXP_INPUT),
+                "stored a, the input.", M.NODE_EXP_INPUT, where=("exp", RETURN)),
         Mistake("sides", "relu: slope 1 on both sides",
                 "relu is flat below 0: there its slope is 0, and 1 only where a > 0 "
-                "(float(a.data > 0)).", M.NODE_RELU_ONE),
+                "(float(a.data > 0)).", M.NODE_RELU_ONE, where=("relu", RETURN)),
     ))
 
 _NO_VISITED = (
@@ -188,18 +193,20 @@ NODE = make_stage(
         *(Mistake("assign", "`=` instead of `+=`: a node used twice loses a path",
                   "A node used along several paths (x in x + x) gets the sum of what each "
                   "path sends back: child.grad += local * node.grad. With `=`, the last path "
-                  "overwrites the others.", model)
+                  "overwrites the others.", model,
+                  where=("backward", r"\.grad\s*=[^=].*\.grad"))
           for model in (M.NODE_ASSIGNS_RECURSIVE, M.NODE_ASSIGNS)),
         Mistake("order", "the root reached last: the order not reversed",
                 _TOPO + "Yours reaches the root last, so every other node passes its grad on "
                 "while it is still 0, and only the root's children get a gradient. List the "
                 "nodes with each after its children (append a node once they are all in), "
                 "then go through that list backwards: for node in reversed(topo).",
-                M.NODE_NOT_REVERSED),
+                M.NODE_NOT_REVERSED,
+                where=("backward", r"\bfor\s+\w+\s+in\b(?!.*_children)")),
         Mistake("seed", "every gradient 0: the root not seeded with 1",
                 "Every grad starts at 0 and each step multiplies by the node's grad, so "
                 "nothing flows unless backward first sets self.grad = 1 (d(root)/d(root) = 1).",
-                M.NODE_UNSEEDED),
+                M.NODE_UNSEEDED, where=("backward", "")),
         *(Mistake("visited", "a node listed once per path (no visited set)", _NO_VISITED,
                   model)  # (a recursive sort, or one with a stack: their orders differ)
           for model in (M.NODE_NO_VISITED, M.NODE_NO_VISITED_STACK)),

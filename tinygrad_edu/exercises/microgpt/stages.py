@@ -41,10 +41,15 @@ _GRAPH_CUT = (
     ".exp(), ...), so that each output remembers what it was made from.")
 
 
+PRODUCT, ROOT = r"\*", r"\*\*|sqrt"
+"""Where linear's mistakes are (the line of its products) and rmsnorm's (of its root)."""
+
+
 def _from_data(reference: Callable[..., Any]) -> Mistake:
     """The mistake of a stage whose outputs were made from ``.data``."""
     return Mistake("data", "the outputs made from .data: no gradient reaches the inputs",
-                   _GRAPH_CUT, M.from_data(reference))
+                   _GRAPH_CUT, M.from_data(reference),
+                   where=(reference.__name__, r"\bValue\("))
 
 
 def _data_of(name: str, model: Callable[..., Any]) -> Mistake:
@@ -54,7 +59,7 @@ def _data_of(name: str, model: Callable[..., Any]) -> Mistake:
                    f"The outputs and {other}'s gradients are right, but {name}'s are all 0: "
                    f"{name}'s entries went into the products as plain numbers (.data), which "
                    f"backward cannot go back through. Multiply the Values themselves, "
-                   "wi * xi.", model)
+                   "wi * xi.", model, where=("linear", r"\.data"))
 
 LINEAR = make_stage(
     number=2, name="linear", title="linear: a matrix times a vector, of Values",
@@ -84,17 +89,18 @@ the outputs.
         Mistake("shape", "w read by its columns (transposed)",
                 "Output j uses row j of w: w[j][i]·x[i], summed over i. You summed down a "
                 "column, w[i][j]·x[i], as if w were transposed; for m×n weights, row j is "
-                "w[j].", M.linear_transposed),
+                "w[j].", M.linear_transposed, where=("linear", PRODUCT)),
         Mistake("first_only", "every output from the first row",
                 "Each output has a row of its own: out[j] uses w[j], not w[0].",
-                M.linear_first_row),
+                M.linear_first_row, where=("linear", PRODUCT)),
         Mistake("sum", "only the first product, not the sum",
                 "out[j] adds up a product for every i: Σ_i w[j][i]·x[i], not w[j][0]·x[0].",
-                M.linear_first_term),
+                M.linear_first_term, where=("linear", PRODUCT)),
         Mistake("sum", "only the last product kept (= where += was meant)",
                 "Each output is the last product of its row, w[j][-1]·x[-1]: the running "
                 "sum is replaced at every step (total = wi * xi) instead of added to "
-                "(total = total + wi * xi, starting from 0).", M.linear_last_term),
+                "(total = total + wi * xi, starting from 0).", M.linear_last_term,
+                where=("linear", PRODUCT)),
         _from_data(R.linear), _data_of("w", M.linear_w_data), _data_of("x", M.linear_x_data),
     ))
 
@@ -124,13 +130,14 @@ the list of probabilities, Values. softmax([1, 2, 0.5]) is about [0.2312, 0.6285
                 "of one below about -745 it is 0, so the sum can be 0. Subtract the largest "
                 "logit from every logit first: the probabilities are the same, and every exp "
                 "is at most 1.",
-                M.softmax_unstable),
+                M.softmax_unstable, where=("softmax", r"exp\(")),
         Mistake("denominator", "divided by the sum of the logits",
                 "The denominator is the sum of the *exponentials*, Σ_j exp(z_j - max): the "
-                "same numbers you divide, added up.", M.softmax_over_logits),
+                "same numbers you divide, added up.", M.softmax_over_logits,
+                where=("softmax", r"\bsum\(")),
         Mistake("normalise", "not divided by the sum",
                 "exp(z_i - max) are not probabilities yet: divide each by their sum, so that "
-                "they add up to 1.", M.softmax_not_normalised),
+                "they add up to 1.", M.softmax_not_normalised, where=("softmax", r"\breturn\b")),
         _from_data(R.softmax),
     ))
 
@@ -155,15 +162,15 @@ nll([1, 2, 0.5], 1) is about 0.4644.
     mistakes=(
         Mistake("sign", "the minus sign missing",
                 "log p is at most 0, so the loss is -log p: the minus makes it a number to "
-                "bring down to 0.", M.nll_without_minus),
+                "bring down to 0.", M.nll_without_minus, where=("nll", r"log|softmax")),
         Mistake("log", "the log missing",
                 "The loss is -log p[target], not -p[target]: the log makes a probability near "
                 "0 cost a lot, and a sum of losses the log of a product of probabilities.",
-                M.nll_without_log),
+                M.nll_without_log, where=("nll", r"log|softmax")),
         Mistake("softmax", "the logits used as probabilities",
                 "Logits are not probabilities (they can be negative, and do not add up to 1): "
                 "take the softmax first, then -log of the target's probability.",
-                M.nll_of_logits),
+                M.nll_of_logits, where=("nll", r"log|softmax")),
         _from_data(R.nll),
     ))
 
@@ -190,18 +197,27 @@ square root as a power: (ms + 1e-5) ** -0.5 multiplies by 1/sqrt.
                 "Beside a mean square of order one, 1e-5 changes little; but for small "
                 "numbers (x of order 0.01, ms of order 1e-4) it matters, and for all zeros "
                 "it is all that stands between you and 0 ** -0.5. Add it: (ms + 1e-5) ** -0.5.",
-                M.rmsnorm_without_eps),
+                M.rmsnorm_without_eps, where=("rmsnorm", ROOT)),
+        *(Mistake("eps", "1e-5 added outside the square root",
+                  "The 1e-5 goes inside the root: (ms + 1e-5) ** -0.5. Added after it "
+                  "(ms ** -0.5 + 1e-5, or ms ** 0.5 + 1e-5 as the divisor) it comes too late: "
+                  "when every x[i] is 0, ms is 0, and ms ** -0.5 (or the root's slope, "
+                  "0.5 * ms ** -0.5, in backward) divides by zero before the 1e-5 is added "
+                  "(ZeroDivisionError). Inside, it keeps what is raised to the power away "
+                  "from 0.", model, where=("rmsnorm", ROOT))
+          for model in (M.rmsnorm_eps_outside, M.rmsnorm_eps_outside_root)),
         Mistake("mean", "the sum of squares, not their mean",
                 "ms is the *mean* square: the sum of x[i]² divided by n = len(x).",
-                M.rmsnorm_sum_not_mean),
+                M.rmsnorm_sum_not_mean, where=("rmsnorm", r"\bsum\(")),
         Mistake("root", "divided by ms, not by its square root",
                 "The root mean square is sqrt(ms): multiply by (ms + 1e-5) ** -0.5, not ** -1.",
-                M.rmsnorm_without_sqrt),
+                M.rmsnorm_without_sqrt, where=("rmsnorm", ROOT + r"|/")),
         Mistake("mean", "the mean subtracted first (that is layer norm)",
                 "rmsnorm does not centre x: it only divides by the root mean square. "
                 "Subtracting the mean is what layer norm does.", M.rmsnorm_mean_subtracted),
         Mistake("square", "the mean of x, not of x²",
-                "The mean square adds up x[i]·x[i], not x[i].", M.rmsnorm_unsquared),
+                "The mean square adds up x[i]·x[i], not x[i].", M.rmsnorm_unsquared,
+                where=("rmsnorm", r"\bsum\(")),
         _from_data(R.rmsnorm),
     ))
 

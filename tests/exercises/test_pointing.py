@@ -1,0 +1,56 @@
+"""The diagnoses of issue 66, graded here as the page grades (``grade_here``): an inner loop
+one short in linear is told so (not "computed with .data"), rmsnorm's 1e-5 outside the
+square root is named, a silent mistake points at the learner's line, and a node's mistake
+found in a worked example is shown on the smallest input hypothesis shrinks to."""
+
+import re
+
+from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
+from tinygrad_edu.exercises import TRACK
+from tinygrad_edu.exercises.apart import grade_here
+
+LINEAR = "return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]"
+
+
+def verdict_of(tmp_path, source, stage):
+    path = tmp_path / "gpt.py"
+    path.write_text(source, encoding="utf-8")
+    return grade_here(path, [TRACK[stage]]).verdicts[stage]
+
+
+def line_of(source, text):
+    return source.splitlines().index(text) + 1
+
+
+def test_an_inner_loop_one_short_is_a_sum_of_nothing_not_a_cut_graph(tmp_path):
+    for loop in ("range(len(x) - 1)", "range(1, len(x))"):
+        verdict = str(verdict_of(tmp_path, RIGHT.replace(
+            LINEAR, f"return [sum(wo[i] * x[i] for i in {loop}) for wo in w]"), "linear"))
+        assert "holds the number 0, not a Value: a sum that added nothing" in verdict
+        assert ".data" not in verdict and "graph is cut" not in verdict
+
+
+def test_eps_outside_the_square_root_is_named_at_its_line(tmp_path):
+    for old, new in [(a, b) for title, a, b in SLIPS["rmsnorm"] if "outside" in title]:
+        source = with_slip(old, new)
+        verdict = verdict_of(tmp_path, source, "rmsnorm")
+        assert [d.title for d in verdict.diagnoses] == ["1e-5 added outside the square root"]
+        said = str(verdict)
+        assert "ZeroDivisionError" in said  # (the error, and what made it)
+        shown = next(line for line in new.splitlines() if "**" in line).strip()
+        assert f"in gpt.py, line {line_of(source, '    ' + shown)}, in rmsnorm  ({shown})" \
+            in said
+
+
+def test_a_nodes_silent_mistake_points_at_its_line_on_the_smallest_input(tmp_path):
+    """Before: a 9-node worked example, and no line."""
+    title, old, new = next(s for s in SLIPS["node"] if s[0].startswith("log:"))
+    source = with_slip(old, new)
+    verdict = verdict_of(tmp_path, source, "node")
+    assert verdict.diagnosis.title == title
+    assert re.fullmatch(r"x0 = Value\(\S+\)\nv1 = x0\.log\(\)", str(verdict.failure.case))
+    line = next(k for k, text in enumerate(source.splitlines(), 1)
+                if "math.log(self.data)," in text)
+    assert verdict.diagnosis.line == (f"in gpt.py, line {line}, in log  "
+                                      f"({source.splitlines()[line - 1].strip()})")
+    assert f"\n    in gpt.py, line {line}, in log  (" in str(verdict)

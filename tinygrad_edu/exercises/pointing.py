@@ -1,0 +1,70 @@
+"""Where a diagnosed mistake is in the learner's code: the line a silent mistake (a wrong
+number, no error to name a line) is most likely on.
+
+A mistake may say where it is made (``Mistake.where``): the function or method it is in,
+and a pattern of the line there. ``pointed`` finds that line in the learner's source (the
+last definition of that name, at the top level or in the class the exercise asks for) and
+adds it to the diagnosis, as an error's line is shown: ``in your answer, line 27, in log
+(return ...)``. A method whose line the pattern does not find is pointed at by its
+``def``; a stage's own function is not (the learner knows which function the stage is),
+and nothing is said where the name is not defined as expected.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.mistakes import Diagnosis
+from tinygrad_edu.exercises.verdicts import Verdict
+
+__all__: list[str] = []  # the grader's inner workings
+
+
+def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
+    """``verdict`` with each diagnosis whose mistake says where it is made pointing at that
+    line of ``source`` (the learner's file at ``path``; a notebook's cells are not)."""
+    if verdict.passed or path.suffix == ".ipynb" or not any(
+            d.mistake.where for d in verdict.diagnoses):
+        return verdict
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return verdict
+    lines = source.split("\n")
+    diagnoses = []
+    for d in verdict.diagnoses:
+        found = _line(d, verdict.exercise, tree, lines, path.name)
+        diagnoses.append(dataclasses.replace(d, line=found) if found else d)
+    return dataclasses.replace(verdict, diagnoses=tuple(diagnoses))
+
+
+def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], name: str
+          ) -> str:
+    if not d.mistake.where:
+        return ""
+    function, pattern = d.mistake.where
+    defs: list[ast.AST] = [n for n in tree.body if isinstance(n, ast.FunctionDef)
+                           and n.name == function]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == ex.symbol:
+            defs += [n for n in node.body if isinstance(n, ast.FunctionDef)
+                     and n.name == function]
+    if not defs:
+        return ""
+    found = max(defs, key=lambda n: getattr(n, "lineno", 0))
+    first, last = getattr(found, "lineno", 0), getattr(found, "end_lineno", None) or 0
+    for number in range(first, last + 1):
+        code = lines[number - 1].split("#", 1)[0]
+        if pattern and re.search(pattern, code):
+            return _said(name, number, function, lines[number - 1])
+    if function == ex.symbol:
+        return ""  # (the stage's own function: its def says nothing new)
+    return _said(name, first, function, lines[first - 1])
+
+
+def _said(name: str, number: int, function: str, code: str) -> str:
+    return f"in {name}, line {number}, in {function}  ({code.strip()[:100]})"
