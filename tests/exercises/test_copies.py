@@ -25,7 +25,7 @@ from tests.exercises.right_variants import HEAD, STAGE_VARIANTS, VARIANTS
 from tests.exercises.wrong_answers import WRONG_ANSWERS
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import model_answers as M
-from tinygrad_edu.exercises.classroom.report import report_csv, summary
+from tinygrad_edu.exercises.classroom.report import report_csv, summary, with_classmates
 from tinygrad_edu.exercises.classroom.results import (
     Result,
     as_gradescope,
@@ -33,15 +33,15 @@ from tinygrad_edu.exercises.classroom.results import (
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.exercises.copies import COPIED, SHARE, CopyReading, answers
+from tinygrad_edu.exercises.copies import COPIED, SHARE, CopyReading, answers, classmates
 from tinygrad_edu.exercises.microgpt.stages import TRACK
 
 ATTACKS = Path(__file__).parent / "attacks"
 COPIED_FILE = (ATTACKS / "copied.py.txt").read_text()
 COPIED_GPT = (ATTACKS / "copied_gpt.py.txt").read_text()
 
-FLAGGED = sorted(name for name, entries in answers().items() if name in EXERCISES
-                 and any(where == "model_answers.py" for where, _, _ in entries))
+FLAGGED = sorted(name for name in EXERCISES
+                 if any(where == "model_answers.py" for where, _, _ in answers(name)))
 """The exercises whose model answer has enough material of its own to be flagged."""
 
 EDITED_PATHS = '''
@@ -131,6 +131,15 @@ def test_a_copy_renamed_aliased_edited_and_with_dead_code_is_flagged(tmp_path):
     assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
     honest = CopyReading(write(tmp_path, HONEST_PATHS, "honest.py"))
     assert honest.same(EXERCISES["sum_over_paths"]) == ""
+    # padded: a statement that changes nothing after each line of it
+    lines = inspect.getsource(M.sum_over_paths).split("\n")
+    padded = "\n".join(f"{line}\n{line[:len(line) - len(line.lstrip())]}{pad}"
+                       if line.strip() and not line.rstrip().endswith(":") and "return" not in
+                       line and not line.lstrip().startswith("#") else line
+                       for line, pad in zip(lines, ["print(end='')", "assert True", "x = x",
+                                                    "_ = len(order)"] * len(lines)))
+    assert CopyReading(write(tmp_path, padded, "padded.py")).same(
+        EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
 
 
 @pytest.mark.parametrize("name", FLAGGED)
@@ -202,13 +211,90 @@ def test_the_starters_are_no_copies(tmp_path, capsys):
         assert flagged_in(tmp_path / name) == []
 
 
+BOBS = '''
+def sum_over_paths(root, x):
+    users, todo = {}, [root]
+    while todo:
+        node = todo.pop()
+        for parent in node.parents:
+            users[parent] = users.get(parent, 0) + 1
+            if users[parent] == 1:
+                todo.append(parent)
+    ways, grads, ready = {root: 1}, {root: 1.0}, [root]
+    while ready:
+        node = ready.pop()
+        for parent, local in zip(node.parents, node.local_grads):
+            ways[parent] = ways.get(parent, 0) + ways[node]
+            grads[parent] = grads.get(parent, 0.0) + grads[node] * local
+            users[parent] -= 1
+            if users[parent] == 0:
+                ready.append(parent)
+    return ways.get(x, 0), grads.get(x, 0.0)
+'''
+"""A sum over paths of bob's own: each node's users counted, then passed on once every user
+has passed to it."""
+
+BOBS_AGAIN = '''
+def sum_over_paths(start, target):
+    count = {}
+    stack = [start]
+    while len(stack) > 0:
+        v = stack.pop()
+        for p in v.parents:
+            count[p] = count.get(p, 0) + 1
+            if count[p] == 1:
+                stack += [p]
+    n = {start: 1}
+    g = {start: 1.0}
+    go = [start]
+    while go:
+        v = go.pop()
+        for p, d in zip(v.parents, v.local_grads):
+            n[p] = n.get(p, 0) + n[v]
+            g[p] = g.get(p, 0.0) + g[v] * d
+            count[p] = count[p] - 1
+            if count[p] == 0:
+                go.append(p)
+    print(n)
+    return n.get(target, 0), g.get(target, 0.0)
+'''
+"""bob's sum_over_paths as a classmate hands it in: renamed, lightly edited, a line added."""
+
+
+def test_classmates_with_the_same_code_are_flagged_in_the_report_alone(tmp_path):
+    """What the package ships, what more than half of the class writes alike and what two
+    share less of than ``FEWEST`` fingerprints is no pair's own; the rest is: bob's and
+    dan's walk of every path, and carol's and eve's one copy of the model answer, edited
+    alike."""
+    class_ = {"bob": BOBS, "dan": BOBS_AGAIN, "gus": HONEST_PATHS, "carol": EDITED_PATHS,
+              "eve": EDITED_PATHS.replace("debug = False", "debug = 0"), "fay": HEAD + dict(
+                  VARIANTS["sum_over_paths"])["recursive"]}
+    readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
+                for name, text in class_.items()}
+    assert classmates(readings, EXERCISES["sum_over_paths"]) == {
+        "bob": ("dan",), "dan": ("bob",), "carol": ("eve",), "eve": ("carol",)}
+    assert classmates(readings, EXERCISES["backward"]) == {}
+    # the suite's honest answers, one file each, from different hands: no two alike
+    files = [(what, text) for what, text in honest_files() if what in dict(
+        (f"{name}: {what}", 0) for name, entries in [*VARIANTS.items(), *STAGE_VARIANTS.items()]
+        for what, _ in entries) or what.endswith(("writes it", "softmax", "walked")) or ", block "
+        in what] + [("bob's", BOBS)]
+    hands = {what: CopyReading(write(tmp_path, text, f"h{i}.py"))
+             for i, (what, text) in enumerate(files)}
+    assert len(hands) > 30
+    assert not [ex.name for ex in [*EXERCISES.values(), *TRACK.values()]
+                if classmates(hands, ex)]
+
+
 def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):
     exercises = [EXERCISES["sum_over_paths"], EXERCISES["d_mul"]]
     points = {"sum_over_paths": 2.0, "d_mul": 1.0}
     copied = grade_file(write(tmp_path, EDITED_PATHS + "\n\ndef d_mul(a, b, y):\n"
                               "    return b, a\n", "carol.py"), exercises, points)
-    honest = grade_file(write(tmp_path, HONEST_PATHS + "\n\ndef d_mul(a, b, y):\n"
+    honest = grade_file(write(tmp_path, BOBS + "\n\ndef d_mul(a, b, y):\n"
                               "    return b, a\n", "bob.py"), exercises, points)
+    again = grade_file(write(tmp_path, BOBS_AGAIN, "dan.py"), exercises, points)
+    assert again.score == 2.0
     assert copied.score == honest.score == 3.0  # (flagged, not scored differently)
     paths = copied.marks[0]
     assert paths.copied == "model_answers.py's sum_over_paths" and paths.passed
@@ -230,10 +316,28 @@ def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):
     assert "⚑" not in data["output"] and "⚑" not in visible and "copied" not in visible
     assert not any(t["visibility"] == "hidden" for t in as_gradescope(honest)["tests"])
     # the report: a column, and the page's data
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(report_csv([copied, honest],
+    results = with_classmates([copied, honest, again], exercises, tmp_path)
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(report_csv(results,
                                                                           exercises)))}
     assert rows["carol"]["copied"] == f"sum_over_paths: {COPIED}"
-    assert rows["bob"]["copied"] == ""
-    page = summary([copied, honest], exercises)
+    assert rows["bob"]["copied"] == rows["carol"]["alike"] == ""
+    assert rows["bob"]["alike"] == "sum_over_paths: the same code as dan's"
+    assert rows["dan"]["alike"] == "sum_over_paths: the same code as bob's"
+    page = summary(results, exercises)
     assert page["students"][0]["marks"][0]["copied"] == "model_answers.py's sum_over_paths"
+    assert page["students"][1]["marks"][0]["alike"] == ["dan"]
+    assert [m.alike for r in results for m in r.marks if m.alike] == [("dan",), ("bob",)]
     assert 0 < SHARE < 1
+
+
+def test_only_the_teachers_routes_read_copies():
+    """The flag is never shown to a learner alone: of the package, only the classroom's
+    modules import ``copies.py`` (the page and the learner's process never do); ``check``
+    grades through ``submissions.py`` and prints the verdict's text, which never carries
+    the flag (above), and ``check --json`` drops it."""
+    package = Path(M.__file__).parents[1]
+    readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     if re.search(r"^from tinygrad_edu\.exercises(\.copies| import .*\bcopies\b)",
+                                  p.read_text(encoding="utf-8"), re.M))
+    assert readers == [f"exercises/classroom/{name}.py" for name in (
+        "for_otter_grading", "isolation", "report", "results", "submissions")], readers

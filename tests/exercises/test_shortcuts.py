@@ -305,11 +305,14 @@ def test_a_complex_step_on_plain_floats_is_read_in_the_code(tmp_path, capsys):
         said = next(block for block in out.split("\n\n") if block.startswith(f"✗ {name}:"))
         assert f"at solutions.py, line {line}, it uses {what}" in said or (
             name in ("d_tanh", "d_exp") and "your answer computes with complex numbers (it "
-            f"met {name[2:]}(1e-30j) on line {line}" in said), said
+            f"met {name[2:]}(1e-30j) on line {line}" in said) or (
+            name == "d_sigmoid" and "(<lambda>, a function of your own, at two numbers 2e-25 "
+            "apart relative to their size, called on line 25" in said), said
         kind = "more digits than a float has" if name in ("d_sigmoid", "d_div") else \
             "complex numbers"
         assert (f"your {name} computes with {kind}" in said or f"(it met {name[2:]}(1e-30j)"
-                in said) and "earns no points" in said
+                in said or "a function of your own, at two numbers" in said) and \
+            "earns no points" in said
     said = next(block for block in out.split("\n\n") if block.startswith("✗ d_mul:"))
     assert said.startswith("✗ d_mul: your file computes with complex numbers (at solutions.py, "
                            "line 1, it uses cmath: `import cmath as cm`), and d_mul is graded "
@@ -427,3 +430,164 @@ def test_the_op_evaluated_at_shifted_points_fails_naming_the_line(tmp_path):
         assert not graded.verdicts[name].passed, said
         assert "your answer evaluates the function at a point shifted from its input" in said
         assert " on line " in said and "earns no points" in said, said
+
+
+IN_INTEGERS = '''\
+S = 10 ** 120
+
+
+def _exp(a):
+    # e ** (a / S), a an integer scaled by S
+    k = 0
+    while abs(a) > S // 2:
+        a //= 2
+        k += 1
+    term, total, i = S, S, 1
+    while term:
+        term = term * a // (S * i)
+        total += term
+        i += 1
+    for _ in range(k):
+        total = total * total // S
+    return total
+
+
+def _th(a):
+    e = _exp(2 * a)
+    return (e - S) * S // (e + S)
+
+
+def d_tanh(x, y):
+    n, d = x.as_integer_ratio()
+    a, h = n * S // d, S // 10 ** 50
+    return ((_th(a + h) - _th(a - h)) * S // (2 * h)) / S
+
+
+def d_exp(x, y):
+    a, h = int(x * 1e30) * 10 ** 90, S // 10 ** 50
+    return ((_exp(a + h) - _exp(a - h)) * S // (2 * h)) / S
+
+
+def d_sigmoid(x, y):
+    n, d = float(x).as_integer_ratio()
+    a, h = n * S // d, S // 10 ** 50
+    s = lambda b: S * S // (S + _exp(-b))
+    return ((s(a + h) - s(a - h)) * S // (2 * h)) / S
+'''
+"""A finite difference made exact in Python's own integers, scaled by 10^120 (the attacker's
+fd/bigint.py: 1/1 on every route before): the input's exact form taken
+(``as_integer_ratio``, ``int`` of the input scaled up), or, on a number made plain first,
+a function of the file's own evaluated at two numbers a step of 1e-50 apart."""
+
+
+def test_a_finite_difference_in_integers_fails_naming_the_line(tmp_path):
+    path = tmp_path / "solutions.py"
+    path.write_text(IN_INTEGERS)
+    names = ["d_tanh", "d_exp", "d_sigmoid"]
+    graded = grade_apart(path, [EXERCISES[n] for n in names])
+    said = {n: str(graded.verdicts[n]) for n in names}
+    assert not any(v.passed for v in graded.verdicts.values()), said
+    assert "takes its input's exact form (as_integer_ratio() of the input" in said["d_tanh"]
+    assert "on line 26" in said["d_tanh"]
+    assert "(int() of an input scaled up to" in said["d_exp"] and "on line 32" in said["d_exp"]
+    assert "(<lambda>, a function of your own, at two numbers 2e-50 apart relative to their " \
+           "size, called on line 40" in said["d_sigmoid"]
+    for text in said.values():
+        assert "earns no points" in text, text
+    # the reading sees it too, in the file: the scale and the exact form
+    reading = RuleReading(path)
+    assert "it uses 10 ** 120, an integer of 121 digits" in reading.why(EXERCISES["d_tanh"])
+    assert reading.why(EXERCISES["backward"]).startswith("your file computes with more digits")
+
+
+BACKWARD_IN_INTEGERS = '''\
+from tinygrad_edu import walk
+
+S = 10 ** 45
+FORWARD = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b // S}
+
+
+def _exp(a):
+    k = 0
+    while abs(a) > S // 2:
+        a //= 2
+        k += 1
+    term, total, i = S, S, 1
+    while term:
+        term = term * a // (S * i)
+        total += term
+        i += 1
+    for _ in range(k):
+        total = total * total // S
+    return total
+
+
+FORWARD["exp"] = _exp
+FORWARD["tanh"] = lambda a: (_exp(2 * a) - S) * S // (_exp(2 * a) + S)
+
+
+def _again(order, numbers, start):
+    for node in order[start:]:
+        if node.op in FORWARD:  # (a node made by hand: its number as it was)
+            numbers[node] = FORWARD[node.op](*(numbers[p] for p in node.parents))
+    return numbers
+
+
+def backward(root):
+    order = walk(root)
+    base = {n: int(float(n.data) * 10 ** 15) * 10 ** 30 for n in order}
+    h = 10 ** 27
+    for k, node in enumerate(order):
+        up, down = dict(base), dict(base)
+        up[node] += h
+        down[node] -= h
+        node.grad = (_again(order, up, k + 1)[root] - _again(order, down, k + 1)[root]) \\
+            * S // (2 * h) / S
+'''
+"""``backward`` with no chain rule: each node nudged by ±h and the forward pass worked out
+again in integers scaled by 10^45, reading each node's op (the attacker's fd/bw.py, 1/1 on
+the report and Otter before): the graphs graded hold nodes made by hand, whose local
+derivatives are given, those of no op."""
+
+BY_OP = '''\
+from tinygrad_edu import walk
+
+def backward(root):
+    root.grad = 1.0
+    for node in reversed(walk(root)):
+        p = node.parents
+        local = {"+": (1.0, 1.0), "-": (1.0, -1.0), "tanh": (1 - node.data ** 2,),
+                 "exp": (node.data,)}.get(node.op, ())
+        if node.op == "*":
+            local = (p[1].data, p[0].data)
+        for parent, d in zip(p, local):
+            parent.grad += d * node.grad
+'''
+"""A chain rule whose local derivatives are worked out from each node's op, as micrograd's
+``_backward`` closures do: right on every op, nothing passed on at a node made by hand."""
+
+
+def test_a_backward_that_runs_the_forward_pass_again_gets_a_node_made_by_hand_wrong(tmp_path):
+    """Every grading tries the graph of ``cases.by_hand_graph``, whatever it draws."""
+    path = tmp_path / "backward.py"
+    path.write_text(BACKWARD_IN_INTEGERS)
+    ex = EXERCISES["backward"]
+    graph = cases.by_hand_graph()
+    assert graph in ex.examples
+    again = load_solutions(path)["backward"]
+    expected, got = (ex.call(solution, graph)[0] for solution in (ex.reference, again))
+    assert list(expected) == [5.0, 1.8, 3.0, 2.0, 1.0]  # (x, y, v1, v2, f)
+    assert list(got) == [0.0, 0.3, 0.0, 2.0, 1.0], got  # (nothing through v2, made by hand)
+    found = load_solutions(solutions(tmp_path, {"backward": BY_OP}))
+    verdict = check("backward", found["backward"])
+    said = str(verdict)
+    assert not verdict.passed and "diagnosis: a node made by hand passes nothing on" in said
+    assert "pass on what node.local_grads says" in said, said
+
+
+@pytest.mark.slow
+def test_a_backward_that_runs_the_forward_pass_again_earns_nothing(tmp_path):
+    path = tmp_path / "backward.py"
+    path.write_text(BACKWARD_IN_INTEGERS)
+    verdict = grade_apart(path, [EXERCISES["backward"]]).verdicts["backward"]
+    assert not verdict.passed and "made by hand" in str(verdict), verdict

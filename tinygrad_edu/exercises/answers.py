@@ -387,6 +387,16 @@ def backward_once_per_path_interleaved(root: Value) -> None:
             stack.append((parent, 0))
 
 
+def backward_past_hand_made(root: Value) -> None:
+    """Local derivatives worked out from each node's op: a node made by hand
+    (``Value(data, children, local_grads)``), whose op has no derivative to work out,
+    passes nothing on."""
+    root.grad = 1.0
+    for node in reversed(walk(root)):
+        if node.op != "node":
+            backward_step(node)
+
+
 def backward_without_seed(root: Value) -> None:
     for node in reversed(walk(root)):
         backward_step(node)

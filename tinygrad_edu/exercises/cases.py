@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from tinygrad_edu import Value
 from tinygrad_edu.exercises.learner.inputs import (
     ARITY,
+    BY_HAND,
     EXPRESSION_OPS,
     FUNCTIONS,
     OPS,
@@ -273,6 +274,13 @@ every path (right but slow, or wrong) then still finishes at once."""
 
 _LEAF = st.sampled_from((1.0, 0.5, -1.0, 2.0, -0.5)) | tenths(-1.5, 1.5)
 """A leaf's number: one with a decimal, of either sign; a failing graph shrinks to simple ones."""
+_LOCAL = st.integers(0, 37).map(lambda k: (-1) ** k * (k // 2 + 2) / 10)
+"""A local derivative given to a node made by hand, ±0.2 to ±2 with one decimal: never 0 (a
+node that passes nothing on would look the same to a backward that skips it)."""
+BY_HAND_ONE_IN = 8
+"""How often a step of a drawn graph is a node made by hand (``inputs.BY_HAND``): one in
+8, so that every kind of graph is drawn with them and without, and a long chain nearly
+always has some."""
 
 
 class _Growing:
@@ -284,6 +292,9 @@ class _Growing:
 
     FALLBACK: tuple[str, Any] = ("tanh", None)
     """The op (and its number) an op that does not fit becomes, on its first operand."""
+    MADE_BY_HAND = True
+    """Whether a step may be a node made by hand, its number and local derivatives drawn
+    (``inputs.BY_HAND``): in graphs, not in expressions of a learner's own class."""
 
     def __init__(self, draw: st.DrawFn, most_leaves: int = 3) -> None:
         self.draw = draw
@@ -298,6 +309,10 @@ class _Growing:
 
     def add(self, op: str, args: Sequence[int], number: Any = None) -> int:
         args = tuple(args)
+        if self.MADE_BY_HAND and sum(self.paths[i] for i in args) <= MAX_PATHS and \
+                self.draw(st.integers(1, BY_HAND_ONE_IN)) == BY_HAND_ONE_IN:  # (shrinks: op)
+            given = (self.draw(tenths(-1.5, 1.5)), tuple(self.draw(_LOCAL) for _ in args))
+            return self._append(BY_HAND, args, given, given[0])
         if (not self.fits(op, [self.values[i] for i in args], number)
                 or sum(self.paths[i] for i in args) > MAX_PATHS):
             (op, number), args = self.FALLBACK, args[:1]
@@ -305,6 +320,9 @@ class _Growing:
         if abs(value) > 10:
             (op, number), args = self.FALLBACK, args[:1]
             value = self.apply(op, [Value(self.values[args[0]])], number).data
+        return self._append(op, args, number, value)
+
+    def _append(self, op: str, args: tuple[int, ...], number: Any, value: float) -> int:
         self.values.append(value)
         self.paths.append(sum(self.paths[i] for i in args))
         self.steps.append((op, args, number))
@@ -356,7 +374,8 @@ class _Growing:
         steps = tuple((op, args) for op, args, _ in self.steps)
         labels = list(range(len(self.steps)))
         random.Random(drawn_from("labels", repr(steps))).shuffle(labels)
-        return Graph(tuple(self.values[:self.leaves]), steps, (), tuple(labels))
+        given = tuple(number for op, _, number in self.steps if op == BY_HAND)
+        return Graph(tuple(self.values[:self.leaves]), steps, (), tuple(labels), given)
 
 
 def _dag(g: _Growing, max_steps: int) -> None:
@@ -422,6 +441,8 @@ EXPONENTS = st.sampled_from((2, 3, -1, 0.5))
 
 class GrowingExpression(_Growing):
     """An expression being drawn: the ops of ``EXPRESSION_OPS``, plain numbers included."""
+
+    MADE_BY_HAND = False
 
     def fits(self, op: str, xs: list[float], number: Any) -> bool:
         """Numbers of order one, away from relu's kink, never a division by less than 0.5 in
@@ -550,11 +571,20 @@ def fan_graph() -> Graph:
                           ("+", (2, 3)), ("+", (5, 4))), ("x",))
 
 
+def by_hand_graph() -> Graph:
+    """v1 = x·y, v2 = Value(0.3, (v1, x), (1.5, -0.5)) made by hand, f = v2·y at x = 0.5,
+    y = 2: v2's local derivatives are given, those of no op (df/dx = 2·(1.5·2 - 0.5) = 5,
+    df/dy = 0.3 + 2·1.5·0.5 = 1.8). A backward that works local derivatives out from the
+    op, or runs the forward pass again, cannot get them."""
+    return Graph((0.5, 2.0), (("*", (0, 1)), (BY_HAND, (2, 0)), ("*", (3, 1))), ("x", "y"),
+                 (), ((0.3, (1.5, -0.5)),))
+
+
 def graph_examples() -> tuple[Graph, ...]:
     """The graphs every backward and topological sort is tried on, smallest first: the
     smallest on which each classic mistake shows."""
     return (square_graph(), twice_graph(), *depth_graphs(), diamond_graph(), fan_graph(),
-            worked_graph())
+            worked_graph(), by_hand_graph())
 
 
 def paths_examples() -> tuple[Graph, ...]:

@@ -12,13 +12,15 @@ is compared). A definition is read as a teacher reading for copies reads it, in 
 of MOSS:
 
 - dead code left out (statements after a ``return``, ``raise``, ``break`` or ``continue``;
-  ``if False:``; a name assigned from no call and never read; an expression that does
-  nothing), docstrings, comments, annotations and decorators too;
+  ``if False:``; an ``assert``; ``x = x``; a statement that calls nothing but builtins
+  that change nothing, ``print`` and ``len`` among them (``INERT``), or assigns what they
+  return to a name never read), docstrings, comments, annotations and decorators too;
 - light rewrites undone: ``x += e`` is ``x = x + e``; ``xs.append(e)``, ``xs += [e]`` and a
   loop of appends are one; ``xs.extend(e)`` is ``xs = xs + e``; ``reversed(xs)`` is
   ``xs[::-1]``; ``s.add(k)`` is ``s[k] = True`` (a dict for a set); an empty ``set()``,
   ``dict()``, ``[]`` or ``{}`` one empty container; a list, set or generator comprehension
-  one comprehension; ``not`` and ``not in`` as ``in``; ``a, b = c, d`` two assignments;
+  one comprehension; ``not`` and ``not in`` as ``in``; ``len(xs) > 0`` as ``xs``; ``a, b =
+  c, d`` two assignments;
 - then written out as tokens: the learner's own names all one token (renaming changes
   nothing), numbers one token, strings one; keywords, operators, attributes (``.grad``,
   ``.parents``: what the exercise reads), builtins and the modules' names kept;
@@ -34,11 +36,14 @@ lines, the recursive topological sort of the lecture) is what anyone who solves 
 exercise writes. The track's reference (``microgpt/reference.py``) is microgpt's own code,
 which the track asks learners to write again, so it is not compared.
 
-What is flagged is for the teacher alone (``Mark.copied``): the report's column and page, a
-test of Gradescope's results hidden from students, a hidden test case of Otter's; never a
-verdict's text, ``check``'s output, the exercises page, nor anything a learner sees alone
-(nbgrader, PrairieLearn and GitHub Classroom have no channel only a teacher reads: their
-flags are in ``exercises report`` run on what was handed in).
+``exercises report`` also compares classmates (``classmates``): two files whose code for an
+exercise shares enough that the package does not ship and most of the class does not write.
+
+What is flagged is for the teacher alone (``Mark.copied``, ``Mark.alike``): the report's
+columns and page, a test of Gradescope's results hidden from students, a hidden test case of
+Otter's; never a verdict's text, ``check``'s output, the exercises page, nor anything a
+learner sees alone (nbgrader, PrairieLearn and GitHub Classroom have no channel only a
+teacher reads: their flags are in ``exercises report`` run on what was handed in).
 """
 
 from __future__ import annotations
@@ -48,14 +53,17 @@ import builtins
 import copy
 import functools
 import io
+import itertools
 import keyword
 import tokenize
+from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import cells_of, read_source
 
-__all__ = ["COPIED", "CopyReading", "flag"]
+__all__ = ["COPIED", "CopyReading", "classmates", "flag"]
 
 COPIED = "the same code as the model answer shipped in the package"
 """What a flagged exercise is, as every route says it."""
@@ -97,6 +105,7 @@ class CopyReading:
     def __init__(self, path: Path, within: Path | None = None) -> None:
         self.path = path
         self.definitions: list[tuple[Definition, dict[str, str]]] = []
+        self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
         self._prints: dict[int, Fingerprints] = {}
         try:
             source = read_source(path, within)
@@ -111,6 +120,16 @@ class CopyReading:
                     continue
                 imports.update(bound for statement in tree.body
                                for bound in _imported(statement))
+                for statement in tree.body:
+                    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
+                        targets = statement.targets if isinstance(statement, ast.Assign) \
+                            else [statement.target]
+                        for target in targets:
+                            for name in ast.walk(target):
+                                if isinstance(name, ast.Name):
+                                    self.bound.setdefault(name.id, []).extend(
+                                        n.id for n in ast.walk(statement.value)
+                                        if isinstance(n, ast.Name))
                 self.definitions += [(node, imports) for node in _definitions(tree)]
             del self.definitions[MOST:]
         except Exception:
@@ -120,17 +139,67 @@ class CopyReading:
         """The package's answer (``"model_answers.py's backward"``) for the exercise's name
         that a definition of the file, under any name and anywhere in it, is the same code
         as; empty if none is."""
-        for where, kind, theirs in answers().get(exercise.symbol, ()):
+        for where, kind, theirs in answers(exercise.symbol):
             for node, imports in self.definitions:
                 if isinstance(node, ast.ClassDef) == kind and len(
                         theirs & self._fingerprints(node, imports)) >= SHARE * len(theirs):
                     return f"{where}'s {exercise.symbol}"
         return ""
 
+    def material(self, exercise: ExerciseSpec) -> Fingerprints:
+        """What the file defines for the exercise, as fingerprints: its definitions of the
+        exercise's name, and of every name they (or an assignment of that name) use that the
+        file defines, and so on (an alias, a helper, a helper's helper)."""
+        named: dict[str, list[tuple[Definition, dict[str, str]]]] = {}
+        for node, imports in self.definitions:
+            named.setdefault(node.name, []).append((node, imports))
+        todo, seen, found = [exercise.symbol], set(), set[tuple[str, ...]]()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for node, imports in named.get(name, ()):
+                found |= self._fingerprints(node, imports)
+                todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
+            todo += self.bound.get(name, [])
+        return frozenset(found)
+
     def _fingerprints(self, node: Definition, imports: dict[str, str]) -> Fingerprints:
         if id(node) not in self._prints:
             self._prints[id(node)] = fingerprints(node, imports)
         return self._prints[id(node)]
+
+
+def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec
+               ) -> dict[str, tuple[str, ...]]:
+    """For each student (of ``readings``, by name), the classmates whose code for the exercise
+    is the same as theirs, in the manner of MOSS: what each file defines for it
+    (``CopyReading.material``) less every fingerprint of what the package ships (its answers,
+    the track's reference, ``COMMON``) and less those found in more than half of the files
+    (at least two: what a class writes alike is no pair's own); two are alike when they
+    share at least ``FEWEST`` of what is left, and at least ``SHARE`` of the smaller's."""
+    shipped = _shipped()
+    own = {student: reading.material(exercise) - shipped
+           for student, reading in readings.items()}
+    counts = Counter(print_ for prints in own.values() for print_ in prints)
+    crowd = max(2, len(own) // 2)
+    own = {student: frozenset(p for p in prints if counts[p] <= crowd)
+           for student, prints in own.items()}
+    alike: dict[str, list[str]] = {}
+    for one, other in itertools.combinations(sorted(own), 2):
+        shared = len(own[one] & own[other])
+        if shared >= FEWEST and shared >= SHARE * min(len(own[one]), len(own[other])):
+            alike.setdefault(one, []).append(other)
+            alike.setdefault(other, []).append(one)
+    return {student: tuple(names) for student, names in alike.items()}
+
+
+@functools.cache
+def _shipped() -> Fingerprints:
+    """Every fingerprint of the package's answers, the track's reference and ``COMMON``."""
+    return frozenset().union(*(fingerprints(node, imports) for name in (
+        *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name, top=True)))
 
 
 def _definitions(tree: ast.Module) -> list[Definition]:
@@ -143,24 +212,27 @@ def _definitions(tree: ast.Module) -> list[Definition]:
 
 
 @functools.cache
-def answers() -> dict[str, tuple[tuple[str, bool, Fingerprints], ...]]:
-    """The package's answers (``ANSWERS``) long enough to flag, by name: the file each is in,
-    whether it is a class, and its distinctive fingerprints (not in ``COMMON``); read once,
-    from the installed package's source."""
-    common = frozenset().union(*(fingerprints(node, imports) for name in COMMON
-                                 for node, imports in _read(name)))
-    found: dict[str, list[tuple[str, bool, Fingerprints]]] = {}
-    for name in ANSWERS:
-        for node, imports in _read(name, top=True):
-            theirs = fingerprints(node, imports) - common
-            if len(theirs) >= FEWEST:
-                found.setdefault(node.name, []).append(
-                    (name, isinstance(node, ast.ClassDef), theirs))
-    return {name: tuple(entries) for name, entries in found.items()}
+def answers(symbol: str) -> tuple[tuple[str, bool, Fingerprints], ...]:
+    """The package's answers (``ANSWERS``) of the name ``symbol`` long enough to flag: the
+    file each is in, whether it is a class, and its distinctive fingerprints (not in
+    ``COMMON``); read once, from the installed package's source."""
+    return tuple((where, isinstance(node, ast.ClassDef), theirs) for where in ANSWERS
+                 for node, imports in _read(where, top=True) if node.name == symbol
+                 for theirs in [fingerprints(node, imports) - _common()]
+                 if len(theirs) >= FEWEST)
 
 
+@functools.cache
+def _common() -> Fingerprints:
+    """The fingerprints of ``COMMON``."""
+    return frozenset().union(*(fingerprints(node, imports) for name in COMMON
+                               for node, imports in _read(name, top=True)))
+
+
+@functools.cache
 def _read(name: str, top: bool = False) -> list[tuple[Definition, dict[str, str]]]:
-    """The definitions of one of the package's files (its top level's alone if ``top``)."""
+    """The definitions of one of the package's files (its top level's alone if ``top``),
+    read once."""
     try:
         tree = ast.parse((Path(__file__).resolve().parent / name).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -230,8 +302,9 @@ _EMPTY = "__empty__"
 class _Dead(ast.NodeTransformer):
     """Code that changes nothing left out: statements after a ``return``, ``raise``,
     ``break`` or ``continue`` in their block; a block under a constant false test (its
-    ``else`` kept); an expression statement with no call; a name assigned, from no call,
-    and never read (again and again, until nothing more goes)."""
+    ``else`` kept); an ``assert``, an expression statement or a name assigned and never
+    read (or assigned itself) that calls nothing but ``INERT`` builtins (again and again,
+    until nothing more goes)."""
 
     def clean(self, node: ast.AST) -> ast.AST:
         for _ in range(10):
@@ -264,20 +337,33 @@ class _Dead(ast.NodeTransformer):
             if statement.test.value:
                 return statement.body if isinstance(statement, ast.If) else [statement]
             return list(statement.orelse)
-        if isinstance(statement, (ast.Expr, ast.Pass)) and not _calls(statement):
+        if isinstance(statement, (ast.Expr, ast.Pass, ast.Assert)) and _inert(statement):
             return []
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
-                not _calls(statement.value):
+                _inert(statement.value):
             targets = statement.targets if isinstance(statement, ast.Assign) else \
                 [statement.target]
-            if all(isinstance(t, ast.Name) and t.id not in self.read for t in targets):
-                return []
+            value = statement.value
+            if all(isinstance(t, ast.Name) and (t.id not in self.read or (
+                    isinstance(value, ast.Name) and value.id == t.id)) for t in targets):
+                return []  # (never read, or assigned itself: x = x)
         return [statement]
 
 
-def _calls(node: ast.AST | None) -> bool:
-    return node is not None and any(isinstance(n, (ast.Call, ast.Await, ast.Yield,
-                                                   ast.YieldFrom)) for n in ast.walk(node))
+INERT = frozenset({
+    "abs", "all", "any", "bin", "bool", "chr", "dict", "divmod", "enumerate", "float",
+    "format", "frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "iter",
+    "len", "list", "max", "min", "oct", "ord", "pow", "print", "range", "repr", "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "type", "zip"})
+"""Builtins whose call changes nothing a grader reads (``print`` writes, nothing more): a
+statement that only calls them, or assigns what they return to a name never read, is dead."""
+
+
+def _inert(node: ast.AST | None) -> bool:
+    """Whether ``node`` calls nothing but ``INERT`` builtins (and awaits, yields nothing)."""
+    return node is None or not any(
+        isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) or (isinstance(n, ast.Call) and not (
+            isinstance(n.func, ast.Name) and n.func.id in INERT)) for n in ast.walk(node))
 
 
 class _Plain(ast.NodeTransformer):
@@ -385,6 +471,12 @@ class _Plain(ast.NodeTransformer):
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
+        left = node.left
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and \
+                left.func.id == "len" and len(left.args) == 1 and [ast.dump(o) for o in (
+                    *node.ops, *node.comparators)] in ([ast.dump(ast.Gt()), _ZERO], [
+                    ast.dump(ast.NotEq()), _ZERO]):
+            return left.args[0]  # (len(xs) > 0: xs)
         node.ops = [{ast.NotIn: ast.In, ast.IsNot: ast.Is, ast.NotEq: ast.Eq}.get(
             type(op), type(op))() for op in node.ops]
         return node
@@ -392,6 +484,9 @@ class _Plain(ast.NodeTransformer):
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
         return node.operand if isinstance(node.op, ast.Not) else node
+
+
+_ZERO = ast.dump(ast.Constant(0))
 
 
 def _assign(target: ast.expr, value: ast.expr) -> ast.Assign:

@@ -111,10 +111,11 @@ def _order_problem(case: I.Graph, answer: tuple[Any, ...]) -> Mistake | None:
                    "append the node.")
 
 
-_GRAPHS_DOMAIN = ("random graphs of +, -, *, tanh and exp: small ones (up to 3 leaves and 8 "
-                  "steps), a node used twice by one op or at two depths, stacked diamonds, "
-                  "wide fans, chains of 20 to 150 steps; and the smallest graph on which "
-                  "each classic mistake shows")
+_GRAPHS_DOMAIN = ("random graphs of +, -, *, tanh, exp and nodes made by hand (Value(data, "
+                  "children, local_grads)): small ones (up to 3 leaves and 8 steps), a node "
+                  "used twice by one op or at two depths, stacked diamonds, wide fans, chains "
+                  "of 20 to 150 steps; and the smallest graph on which each classic mistake "
+                  "shows")
 
 TOPO = Exercise(
     number=14, name="topological_sort", title="a topological order of a graph", level=3,
@@ -159,6 +160,8 @@ All grads start at 0. Seed the root with d(root)/d(root) = 1, then visit the nod
 reverse topological order (``walk(root)`` from tinygrad_edu lists them parents first, or use
 your topological_sort) and at each node pass its gradient on to its parents, as in
 backward_step: for each parent and local derivative, add local × node.grad to the parent.
+Some nodes are made by hand, as microgpt makes its nodes: ``Value(data, children,
+local_grads)``, with local derivatives given, those of no op; ``node.local_grads`` has them.
 
 On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
 """,
@@ -175,6 +178,13 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
                 "gradient on only after every node made from it has added to it. Going "
                 "forwards, a node passes on 0 (or a part) before its gradient is complete.",
                 A.backward_in_forward_order),
+        Mistake("by_hand", "a node made by hand passes nothing on",
+                "Some nodes are made by hand, as microgpt makes them: Value(data, children, "
+                "local_grads), their op named node. Their local derivatives are the numbers "
+                "they were given, those of no op, so they cannot be worked out from the op "
+                "(nor found by running the forward pass again): pass on what "
+                "node.local_grads says, at every node, as backward_step does.",
+                A.backward_past_hand_made),
         Mistake("seed", "the root not seeded with 1",
                 "Everything starts at 0, so nothing flows: set root.grad = 1.0 first "
                 "(d(root)/d(root) = 1).", A.backward_without_seed),

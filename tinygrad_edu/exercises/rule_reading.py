@@ -18,7 +18,9 @@ Nowhere in the file, not only in the graded function, may there be
   expression whose value is complex (``(-1.0) ** 0.5`` is 1j, with no name to give it
   away: constants are worked out, through the names they are given);
 - ``decimal``, ``fractions``, ``mpmath`` or NumPy's ``longdouble``, which compute a
-  function's values with more digits than a float has;
+  function's values with more digits than a float has, or Python's own integers made to
+  do so: a float's ``as_integer_ratio``, or an integer of 21 digits or more written in the
+  file (``10 ** 120``, ``1 << 400``), the scale of a finite difference in integers;
 - a name bound dynamically: ``globals()``, ``locals()``, ``vars()``, ``exec``, ``eval``,
   ``compile``, ``__dict__``, ``__globals__``, ``__code__``, ``__builtins__`` or a frame's
   ``f_globals``, with which a file installs under an exercise's name code other than the
@@ -64,6 +66,11 @@ rule exercise's is (a backward pass by the complex step has no chain rule in it)
 
 EXACT_ARITHMETIC = ("decimal", "fractions", "mpmath")
 """Modules that compute with more digits than a float has."""
+EXACT_ATTRIBUTES = frozenset({"as_integer_ratio"})
+"""A float's exact form, as integers: where a finite difference in integers starts."""
+HUGE = 10**20
+"""An integer at least this large, written in the file (``10 ** 120``, ``1 << 400``): a
+scale for computing in integers with more digits than a float has (``int(x * S)``)."""
 LONG_FLOATS = frozenset({"longdouble", "longfloat", "float96", "float128"})
 """NumPy's floats with more digits than a float64 (x86's 80-bit long double)."""
 COMPLEX_MODULES = ("cmath",)
@@ -252,6 +259,8 @@ class _Reader:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, complex):
                 return *line, f"the complex number {node.value!r}", "complex"
+            if type(node.value) is int and abs(node.value) >= HUGE:
+                return *line, f"an integer of {len(str(abs(node.value)))} digits", "exact"
             if isinstance(node.value, str) and node.value in NAMED:
                 return *line, f"{node.value!r}", NAMED[node.value]
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
@@ -273,7 +282,7 @@ class _Reader:
             at = line[0], (node.end_col_offset or 0) - len(node.attr)
             if node.attr in COMPLEX_ATTRIBUTES:
                 return *at, f".{node.attr}", "complex"
-            if node.attr in LONG_FLOATS:
+            if node.attr in LONG_FLOATS or node.attr in EXACT_ATTRIBUTES:
                 return *at, f".{node.attr}", "exact"
             if node.attr in DYNAMIC_ATTRIBUTES:
                 return *at, f".{node.attr}", "dynamic"
@@ -281,6 +290,9 @@ class _Reader:
             value = _value(node, self.constants, self.modules)
             if isinstance(value, complex):
                 return *line, f"{_short(node)}, the complex number {value:.3g}", "complex"
+            digits = _huge(node, self.constants)
+            if digits:
+                return *line, f"{_short(node)}, an integer of {digits} digits", "exact"
             if isinstance(node, ast.Call):
                 return _dtype(node)
         else:
@@ -292,7 +304,7 @@ class _Reader:
 
 
 NAMED = {**dict.fromkeys((*COMPLEX_MODULES, *COMPLEX_ATTRIBUTES), "complex"),
-         **dict.fromkeys((*EXACT_ARITHMETIC, *LONG_FLOATS), "exact"),
+         **dict.fromkeys((*EXACT_ARITHMETIC, *LONG_FLOATS, *EXACT_ATTRIBUTES), "exact"),
          **dict.fromkeys((*DYNAMIC_NAMES, *DYNAMIC_ATTRIBUTES), "dynamic")}
 """Strings that name what is looked for (``__import__("cmath")``, ``getattr(z, "imag")``),
 by kind. (``real`` and the like only as a whole string: a docstring is no name.)"""
@@ -428,6 +440,22 @@ def _value(node: ast.AST, constants: dict[str, Number], modules: dict[str, str],
     except (ArithmeticError, ValueError, TypeError):
         return None
     return None
+
+
+def _huge(node: ast.AST, constants: dict[str, Number]) -> int:
+    """The number of digits of the integer ``node`` makes, a power or a shift of integers
+    written in the file (``10 ** 120``, ``1 << 400``), if it is at least ``HUGE``; else 0.
+    Worked out by its logarithm (never the integer itself)."""
+    if not isinstance(node, ast.BinOp) or not isinstance(node.op, (ast.Pow, ast.LShift)):
+        return 0
+    left, right = (n.value if isinstance(n, ast.Constant) else
+                   constants.get(n.id) if isinstance(n, ast.Name) else None
+                   for n in (node.left, node.right))
+    if type(left) is not int or type(right) is not int or right <= 0 or left == 0:
+        return 0
+    size = right * math.log10(abs(left)) if isinstance(node.op, ast.Pow) else \
+        right * math.log10(2) + math.log10(abs(left))
+    return int(size) + 1 if size >= math.log10(HUGE) else 0
 
 
 def _plain(x: Number) -> float | complex:

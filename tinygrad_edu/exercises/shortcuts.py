@@ -28,16 +28,20 @@ engine needs: a rule it can run on Values, for second derivatives). So:
 And as it runs (``learner/watched.py``, issue 65): a rule whose numbers, or the op's own
 functions, show it evaluated the op at its input shifted by a step (``ShiftedPoint``: a
 finite difference of any order; on a product or a quotient's numerator, of any step, as a
-step of 1 is exact there) fails with the line named (``complex_step`` says it).
+step of 1 is exact there), or that calls a function of its own at two numbers a tiny step
+apart (``STEP``: a finite difference in integers, fractions or floats), or that takes an
+input's exact form (``ExactForm``: ``x.as_integer_ratio()``, ``int(x * 10**30)``, where a
+finite difference made exact in integers starts) fails with the line named
+(``complex_step`` says it).
 
 What this cannot stop: a numerical derivative of a function the file computes without the
-op's own, or through the op's own function bound before it is graded into an object of its
-own (a dict, a default argument: ``math``'s or NumPy's), or that reaches into the watch
-itself (it runs in the learner's process: a diagnosis, not a boundary), which the exact
-points catch unless it is of a high order (a fourth-order difference is within about
-1e-13); a step on the arrays of ``dense_backward``; a ``Value`` whose backward takes finite
-differences of its own forward pass. The reading of the code, a teacher's, is the check
-there.
+op's own, in one function and on a number made plain first (``float(x)``), or through the
+op's own function bound before it is graded into an object of its own (a dict, a default
+argument: ``math``'s or NumPy's), or that reaches into the watch itself (it runs in the
+learner's process: a diagnosis, not a boundary), which the exact points catch unless it is
+of a high order (a fourth-order difference is within about 1e-13); a step on the arrays of
+``dense_backward``; a ``Value`` whose backward takes finite differences of its own forward
+pass. The reading of the code, a teacher's, is the check there.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from typing import Any
 from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError
-from tinygrad_edu.exercises.learner.watched import ComplexUsed, ShiftedPoint
+from tinygrad_edu.exercises.learner.watched import ComplexUsed, ExactForm, ShiftedPoint
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote
@@ -86,10 +90,20 @@ SHIFTED = ("your answer evaluates the function at a point shifted from its input
            "which gets the slope from the function's values. The exercise is the rule: write "
            "dy/dx as an expression of the inputs (and y), as the statement asks, as the "
            "engine's own rules are written. A numerical derivative earns no points here.")
+EXACT_FORM = ("your answer takes its input's exact form ({what}{at}{line}): that is how a "
+              "finite difference, (f(x + h) - f(x - h)) / 2h, is made exact, computed in "
+              "integers with far more digits than a float has, and it gets the slope from "
+              "the function's values. No rule needs an input's exact digits: write dy/dx as "
+              "an expression of the inputs (and y), as the statement asks, as the engine's "
+              "own rules are written. A numerical derivative earns no points here.")
 NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers it was given "
               "at {case} it {what}: a rule works on every number of its domain, and these "
               "are in it. The exercise is the rule: write dy/dx as an expression of the "
               "inputs (and y), as the statement asks, and run it by hand on these numbers.")
+
+WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM}
+"""The verdict of each way of getting the slope from the function's values that the watch
+notices, other than a complex number, by the name of its exception."""
 
 
 def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
@@ -101,11 +115,11 @@ def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
     error = None if failure is None else failure.error
     kind = type(error).__name__
     if verdict.passed or failure is None or error is None or \
-            kind not in ("ComplexUsed", "ShiftedPoint"):
+            kind not in ("ComplexUsed", "ShiftedPoint", "ExactForm"):
         return verdict
     at = f", at {_one_line(failure.case)}"
-    if kind == "ShiftedPoint":
-        return Verdict(exercise, False, message=SHIFTED.format(
+    if kind in WORDS:
+        return Verdict(exercise, False, message=WORDS[kind].format(
             what=_said(error, 300), at=at, line=_line_of(failure.error_text)))
     return Verdict(exercise, False, message=COMPLEX.format(
         what=_said(error), at=at + _line_of(failure.error_text)))
@@ -136,8 +150,9 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
                 got = call_with_time_limit(5.0, run_solution, solution, exercise, case)[0]
         except ComplexUsed as used:
             return COMPLEX.format(what=_said(used), at=f", at {at}")
-        except ShiftedPoint as shifted:
-            return SHIFTED.format(what=_said(shifted, 300), at=f", at {at}", line="")
+        except (ShiftedPoint, ExactForm) as shifted:
+            return WORDS[type(shifted).__name__].format(what=_said(shifted, 300),
+                                                        at=f", at {at}", line="")
         except TimeLimit:
             return NOT_A_RULE.format(case=at, what="did not finish within its time limit")
         except AnswerError as problem:
@@ -146,9 +161,10 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
         except Exception as error:  # (a stand-in of its class, from the learner's process)
             if type(error).__name__ == "ComplexUsed":
                 return COMPLEX.format(what=_said(error), at=f", at {at}")
-            if type(error).__name__ == "ShiftedPoint":
-                return SHIFTED.format(what=_said(error, 300), at=f", at {at}",
-                                      line=_line_of(getattr(error, "learner_text", "")))
+            if type(error).__name__ in WORDS:
+                return WORDS[type(error).__name__].format(
+                    what=_said(error, 300), at=f", at {at}",
+                    line=_line_of(getattr(error, "learner_text", "")))
             return NOT_A_RULE.format(case=at, what=f"raised {type(error).__name__}: "
                                                   f"{_said(error, 300)}")
         if not _same_shape(got, expected):

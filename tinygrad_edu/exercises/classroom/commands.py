@@ -21,6 +21,7 @@ from tinygrad_edu.exercises.classroom.report import (
     find_submissions,
     report_csv,
     report_html,
+    with_classmates,
 )
 from tinygrad_edu.exercises.classroom.results import Result, as_gradescope, as_json, points_for
 from tinygrad_edu.exercises.exercise import ExerciseSpec
@@ -145,6 +146,7 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
 
     results = grade_all(submissions, exercises, worth, jobs, done, within=folder,
                         route="report", allow_unsandboxed=allow_unsandboxed, seed=seed)
+    results = with_classmates(results, exercises, folder)
     seconds = time.perf_counter() - began
     if live:
         print(file=sys.stderr)

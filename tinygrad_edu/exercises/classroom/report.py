@@ -6,13 +6,14 @@ student, or nbgrader's ``submitted/<student>/<assignment>/``), each in a process
 each mistake the grader diagnosed. The report is a page (``pages/report.html``, ``.css``,
 ``.js``: self-contained, it loads nothing) with a chart per exercise to show in class and
 the verdicts of each student, or a CSV file with a row per student. An exercise whose code
-is the same as an answer the package ships is flagged in both (``copies.py``), never scored
-differently.
+is the same as an answer the package ships, or as a classmate's (``with_classmates``), is
+flagged in both (``copies.py``), never scored differently.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import io
 import sys
@@ -27,13 +28,13 @@ from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
-from tinygrad_edu.exercises.copies import COPIED
+from tinygrad_edu.exercises.copies import COPIED, CopyReading, classmates
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
 __all__ = ["ReportError", "attempted", "attempted_by_most", "find_submissions", "report_csv",
-           "report_html", "summary"]
+           "report_html", "summary", "with_classmates"]
 
 
 class ReportError(Exception):
@@ -191,7 +192,7 @@ def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dic
         "marks": [{"name": m.name, "status": m.status, "points": m.points,
                    "failure": FAILURES.get(m.failure, ""),
                    "mistakes": [d.title for d in m.diagnoses], "verdict": m.text,
-                   "copied": m.copied}
+                   "copied": m.copied, "alike": list(m.alike)}
                   for m in r.marks]} for r in results]
     return {"submissions": len(results), "exercises": rows, "students": students}
 
@@ -200,14 +201,15 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     """A row per student: the score, why the file does not run (if it does not), per
     exercise its status, its points and the titles of its diagnosed mistakes, and last
     (``copied``) the exercises whose code is the same as an answer the package ships
-    (``copies.py``: flagged, not scored differently), then the protections its grading
+    (``copies.py``: flagged, not scored differently), those whose code is the same as
+    classmates' (``alike``: each with their names), then the protections its grading
     found (``boundary.stated``) and the seed its inputs were drawn from (``--seed``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "file", "score", "max_score", "problem", *(
         column for ex in exercises
         for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied",
-        "protections", "seed"])
+        "alike", "protections", "seed"])
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
@@ -219,9 +221,27 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
                       _cell("; ".join(d.title for d in m.diagnoses))]
         copied = [m.name for m in r.marks if m.copied]
         cells.append(f"{', '.join(copied)}: {COPIED}" if copied else "")
+        cells.append(_cell("; ".join(f"{m.name}: the same code as {', '.join(m.alike)}'s"
+                                     for m in r.marks if m.alike)))
         cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]
         writer.writerow(cells)
     return out.getvalue()
+
+
+def with_classmates(results: Sequence[Result], exercises: Sequence[ExerciseSpec],
+                    within: Path) -> list[Result]:
+    """The results, each mark that is the same code as classmates' for the exercise given
+    their names (``Mark.alike``, ``copies.classmates``), for the teacher alone."""
+    readings = {}
+    for r in results:
+        try:
+            readings[r.student] = CopyReading(locate(Path(r.file)), within)
+        except Exception:  # (no file to read: nothing to compare)
+            continue
+    alike = {ex.name: classmates(readings, ex) for ex in exercises}
+    return [dataclasses.replace(r, marks=tuple(
+        dataclasses.replace(m, alike=alike.get(m.name, {}).get(r.student, ()))
+        for m in r.marks)) for r in results]
 
 
 def _cell(text: str) -> str:

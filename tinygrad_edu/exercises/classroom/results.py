@@ -62,7 +62,9 @@ class Mark:
     earns of ``max_points``, the diagnoses of its mistake, how it failed (``failure``, a key
     of ``FAILURES``, empty unless failed) and ``text``: the verdict as ``check`` prints it,
     or why there is none. ``copied`` names the package's answer whose code it is the same
-    as (``copies.py``: flagged for the teacher, not scored differently), empty if none."""
+    as (``copies.py``: flagged for the teacher, not scored differently), empty if none;
+    ``alike`` the classmates whose code for it is the same (``exercises report`` alone:
+    ``report.with_classmates``)."""
 
     name: str
     number: int
@@ -73,6 +75,7 @@ class Mark:
     diagnoses: tuple[Found, ...] = ()
     failure: str = ""
     copied: str = ""
+    alike: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:

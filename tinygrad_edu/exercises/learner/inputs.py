@@ -150,6 +150,19 @@ OPS: dict[str, Callable[..., Any]] = {
     "exp": lambda a: a.exp(),
 }
 ARITY = {"+": 2, "-": 2, "*": 2, "tanh": 1, "exp": 1}
+BY_HAND = "node"
+"""The op of a step made by hand, as microgpt makes its nodes, ``Value(data, children,
+local_grads)``: its number and its local derivatives are given (``Graph.given``), those of no
+op. A backward that passes on ``node.local_grads`` honours them; one that works local
+derivatives out from the op, or that runs the forward pass again to take differences (no
+chain rule), cannot."""
+
+
+def node(data: float, children: tuple[Any, ...], local_grads: tuple[float, ...]) -> Any:
+    """A node made by hand (its op is named ``node``, after this function)."""
+    from tinygrad_edu.engine import Value
+
+    return Value(data, children, local_grads)
 
 
 @dataclass(frozen=True)
@@ -158,12 +171,14 @@ class Graph:
     nodes (leaves are nodes 0..n-1, so a node can be used more than once). The last step is
     the root. ``labels``: the number each step's name has (``v3``), a shuffle of 0, 1, ...
     drawn with the graph (none: in the order they are made), so that no order of the labels
-    is the order the nodes were made in."""
+    is the order the nodes were made in. A step whose op is ``BY_HAND`` is a node made by
+    hand: ``given`` holds its number and local derivatives, a pair for each such step."""
 
     leaves: tuple[float, ...]
     steps: tuple[tuple[str, tuple[int, ...]], ...]
     names: tuple[str, ...] = ()
     labels: tuple[int, ...] = ()
+    given: tuple[tuple[float, tuple[float, ...]], ...] = ()
 
     def node_names(self) -> list[str]:
         leaves = list(self.names) or [f"x{i}" for i in range(len(self.leaves))]
@@ -180,18 +195,30 @@ class Graph:
 
         names = self.node_names()
         nodes = [Value(x, label=names[i]) for i, x in enumerate(self.leaves)]
+        given = iter(self.given)
         for k, (op, args) in enumerate(self.steps):
-            node = OPS[op](*(nodes[i] for i in args))
-            node.label = names[len(self.leaves) + k]
-            nodes.append(node)
+            parents = [nodes[i] for i in args]
+            if op == BY_HAND:
+                data, local_grads = next(given)
+                made = node(data, tuple(parents), local_grads)
+            else:
+                made = OPS[op](*parents)
+            made.label = names[len(self.leaves) + k]
+            nodes.append(made)
         return nodes
 
     def __str__(self) -> str:
         names = self.node_names()
         text = [f"{names[i]} = {x!r}" for i, x in enumerate(self.leaves)]
+        given = iter(self.given)
         for k, (op, args) in enumerate(self.steps):
             a = [names[i] for i in args]
-            rhs = f"{a[0]} {op} {a[1]}" if len(a) == 2 else f"{op}({a[0]})"
+            if op == BY_HAND:
+                data, local_grads = next(given)
+                children = f"({a[0]},)" if len(a) == 1 else f"({', '.join(a)})"
+                rhs = f"Value({data!r}, {children}, {tuple(local_grads)!r}), made by hand"
+            else:
+                rhs = f"{a[0]} {op} {a[1]}" if len(a) == 2 else f"{op}({a[0]})"
             text.append(f"{names[len(self.leaves) + k]} = {rhs}")
         return "; ".join(text) + f"  (root {names[-1]})"
 

@@ -112,7 +112,7 @@ def _serve(argv: list[str]) -> int:
                          for m in ("numpy",) if m in sys.modules]
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
-                                     limit._Stop.line]))
+                                     limit._Stop.line, inputs.watched.call]))
 
     context = Context(wire, inputs, value_probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered

@@ -12,6 +12,12 @@ raises ``ComplexUsed``. (A finite difference is told by its error: the grader co
 answer with the rule on points where a rule is exact to about 1e-15 and no finite
 difference is better than about 1e-11.)
 
+A finite difference made exact in Python's own integers (``x.as_integer_ratio()``, scaled
+by 10^120) is told by what it does too: taking an input's exact form raises ``ExactForm``,
+and a function of the learner's own called at two numbers a tiny step apart (recorded by a
+profile function while the rule runs, in integers, fractions, decimals or floats) raises
+``ShiftedPoint``.
+
 Every call of a rule is watched (``inputs.Call``'s kinds ``"rule"`` and ``"rule arrays"``),
 the points where the grader tries it for exactness as every other input: the call does not
 tell the learner's code which is which. An honest rule never needs a complex number, so
@@ -24,21 +30,28 @@ does.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import operator
 import sys
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.parts import parts_of
 
-__all__ = ["ComplexUsed", "ShiftedPoint", "Watched", "call"]
+__all__ = ["ComplexUsed", "ExactForm", "ShiftedPoint", "Watched", "call"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
 _SHIFTED: list[str] = []
 """Where the solution evaluated the op's own function at a point shifted from its input."""
+_EXACT: list[str] = []
+"""Where the solution took an input's exact form: its integer ratio, its hex digits, or the
+input scaled up and made an integer."""
 _FORWARD: dict[str, Any] = {}
 """The op of the rule being run, as the case says it (``forward_of``): its operators, its
 functions, whether it is a polynomial, the inputs."""
@@ -54,7 +67,23 @@ class ComplexUsed(Exception):
 
 class ShiftedPoint(Exception):
     """A rule's answer that evaluated the op's own function (tanh for d_tanh, the product for
-    d_mul) at its input shifted by a step: a finite difference, of any order or step."""
+    d_mul) at its input shifted by a step, or a function of its own at two numbers a tiny
+    step apart: a finite difference, of any order or step."""
+
+
+class ExactForm(Exception):
+    """A rule's answer that took an input's exact form (``x.as_integer_ratio()``, or ``x``
+    scaled up and made an integer): how a finite difference is made exact, in integers with
+    far more digits than a float has."""
+
+
+WHOLE = 2.0**20
+"""An input made an integer at least this large was scaled up first (``int(x * 10**45)``):
+no rule of the exercises needs that (an exponent made an int, ``int(b)``, is small)."""
+STEP = 1e-6
+"""Two numbers a function of the learner's own is called at, this close relative to their
+size (and not equal), are the points of a finite difference: no rule calls a function at
+two numbers that close, as the inputs are never drawn that close."""
 
 
 def _value(x: Any) -> Any:
@@ -122,10 +151,20 @@ class Watched:
     def __float__(self) -> float: return self.value
     def __bool__(self) -> bool: return bool(self.value)
     def __hash__(self) -> int: return hash(self.value)
-    def __round__(self, n: Any = None) -> Any: return round(self.value, n)
-    def __trunc__(self) -> int: return math.trunc(self.value)
-    def __floor__(self) -> int: return math.floor(self.value)
-    def __ceil__(self) -> int: return math.ceil(self.value)
+    def __round__(self, n: Any = None) -> Any:
+        return round(self.value, n) if n is not None else _whole(self, round, "round")
+    def __trunc__(self) -> int: return _whole(self, math.trunc, "int")
+    def __int__(self) -> int: return _whole(self, math.trunc, "int")
+    def __floor__(self) -> int: return _whole(self, math.floor, "math.floor")
+    def __ceil__(self) -> int: return _whole(self, math.ceil, "math.ceil")
+
+    def as_integer_ratio(self) -> tuple[int, int]:
+        _EXACT.append(f"as_integer_ratio() of the input {self.value!r}{_line()}")
+        return self.value.as_integer_ratio()
+
+    def hex(self) -> str:
+        _EXACT.append(f"hex() of the input {self.value!r}{_line()}")
+        return self.value.hex()
     def __repr__(self) -> str: return repr(self.value)
     def __format__(self, spec: str) -> str: return format(self.value, spec)
 
@@ -157,6 +196,15 @@ class Watched:
 
 
 numbers.Real.register(Watched)  # (a real number: the engine's functions take it as one)
+
+
+def _whole(x: Watched, how: Callable[[float], int], name: str) -> int:
+    """``x`` made an integer; one scaled up first is noticed (``WHOLE``)."""
+    whole = how(x.value)
+    if abs(whole) >= WHOLE:
+        _EXACT.append(f"{name}() of an input scaled up to {x.value:.3g}, an integer of "
+                      f"{len(str(abs(whole)))} digits{_line()}")
+    return whole
 
 
 def _watched_values(x: Any) -> Any:
@@ -231,31 +279,97 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     """The solution's answer on ``case``'s arguments, each watched; ``ComplexUsed`` if it
     met a complex number on the way, ``ShiftedPoint`` if it evaluated the op's own function
     at a shifted input (``forward_of``)."""
-    del _SEEN[:], _SHIFTED[:]
+    del _SEEN[:], _SHIFTED[:], _EXACT[:]
     args = case.args()
     _FORWARD.clear()
     _FORWARD.update(forward_of(case))
-    _FORWARD["file"] = getattr(getattr(solution, "__code__", None), "co_filename", None)
+    file = _FORWARD["file"] = getattr(getattr(solution, "__code__", None), "co_filename", None)
     count = len(args)
     watched = [Watched(x, (tuple(float(i == k) for i in range(count)), 0.0))
                if isinstance(x, float) else watch(x) for k, x in enumerate(args)]
     restore = _watching_functions(solution)
+    calls: dict[Any, list[tuple[Any, int]]] = {}
+    before = sys.getprofile()
+    sys.setprofile(_recording(file, calls))
     try:
         answer = solution(*watched)
     except Exception:
-        if not (_SEEN or _SHIFTED):
+        if not (_SEEN or _SHIFTED or _EXACT):
             raise
         answer = None
     finally:
+        sys.setprofile(before)
         restore()
         _FORWARD.clear()
-    seen, shifted = list(_SEEN), list(_SHIFTED)
-    del _SEEN[:], _SHIFTED[:]
+    seen, shifted, exact = list(_SEEN), list(_SHIFTED), list(_EXACT)
+    del _SEEN[:], _SHIFTED[:], _EXACT[:]
     if seen:
         raise ComplexUsed(seen[0])
     if shifted:
         raise ShiftedPoint(shifted[0])
+    if exact:
+        raise ExactForm(exact[0])
+    stepped = _stepped(calls, [x for x in args if isinstance(x, float)])
+    if stepped:
+        raise ShiftedPoint(stepped)
     return parts_of(_unwatched(answer), parts, scalar=scalar)
+
+
+def _recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]]
+               ) -> Callable[..., None]:
+    """A profile function that records every call of a function of the learner's file
+    (``file``): its first argument, where it is a number, and the line it was called on."""
+    def record(frame: Any, event: str, arg: Any) -> None:
+        try:  # (the time limit may stop the learner's code here, in an audit hook that
+            code = frame.f_code  # reading f_code calls: a profile function that raises is
+            if event != "call" or code.co_filename != file or not code.co_argcount:
+                return  # switched off, and the learner's lines, traced, stop it)
+            first = frame.f_locals.get(code.co_varnames[0])
+            if isinstance(first, Watched):
+                first = first.value
+            if isinstance(first, NUMBERS) and len(calls.get(code, ())) < 64:
+                back = frame.f_back
+                calls.setdefault(code, []).append((first, back.f_lineno if back else 0))
+        except BaseException:
+            return
+
+    return record
+
+
+NUMBERS = (int, float, Fraction, Decimal)
+"""The numbers a finite difference is taken in (a bool is an int, and left out later)."""
+
+
+limit.stops_by_lines(_recording(None, {}).__code__)
+
+
+def _exact_number(x: Any) -> Fraction | None:
+    """``x`` (one of ``NUMBERS``) as an exact fraction; None for a bool, inf or NaN."""
+    if isinstance(x, bool):
+        return None
+    try:
+        return Fraction(x)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _stepped(calls: dict[Any, list[tuple[Any, int]]], inputs: list[float]) -> str:
+    """A function of the learner's own called at two numbers a tiny step apart (``STEP``),
+    not both among the rule's ``inputs`` (x and y = tanh(x) are that close near 0), said
+    with where; or nothing."""
+    given = {_exact_number(x) for x in inputs}
+    for code, made in calls.items():
+        exact = [(n, line) for x, line in made if (n := _exact_number(x)) is not None]
+        ordered = sorted(exact, key=lambda m: m[0])
+        for (p, line_p), (q, line_q) in itertools.pairwise(ordered):
+            size = max(abs(p), abs(q))
+            if p != q and q - p <= STEP * size and not (p in given and q in given):
+                lines = sorted({line_p, line_q})
+                where = " and ".join(str(n) for n in lines)
+                return (f"{code.co_name}, a function of your own, at two numbers "
+                        f"{float((q - p) / size):.1g} apart relative to their size, called "
+                        f"on line{'s' if len(lines) > 1 else ''} {where}")
+    return ""
 
 
 OUTPUTS = {"tanh(x)": ((), ("tanh",)), "exp(x)": ((), ("exp",)), "log(x)": ((), ("log",)),

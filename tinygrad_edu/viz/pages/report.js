@@ -150,6 +150,8 @@
         if (why) add(cell, "span", why, "why");
         if (m.copied) add(cell, "span", "⚑ the same code as the model answer shipped in " +
                           "the package (" + m.copied + ")", "why");
+        if (m.alike.length) add(cell, "span", "⚑ the same code as " +
+                                m.alike.join(", ") + "'s", "why");
       });
     });
   }
