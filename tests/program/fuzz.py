@@ -276,7 +276,7 @@ OUTSIDE = {  # a number from outside the arguments: how f reads it, how it is ch
     "CD": ("CD.value", "ctypes"),
     "DEFAULTS": ("DEFAULTS.t", "getattr_class"),
     "PROPS": ("PROPS.t", "property"),
-    "Q": ("Q.get()", "queue"),
+    "Q": ("Q.get_nowait()", "queue"),
 }
 
 
@@ -375,7 +375,7 @@ MV_BASE = array.array("d", [{number(rng, 0.0)!r}])
 MV = memoryview(MV_BASE)
 CD = ctypes.c_double({number(rng, 0.0)!r})
 Q = queue.Queue()
-for _ in range(12):
+for _ in range(200):  # (taken from without waiting: empty, an error)
     Q.put({number(rng, 0.0)!r})
 
 

@@ -933,6 +933,14 @@ def _held_by_name(kind, monkeypatch, tmp_path):
     name = "tg_edu_" + "held"
     if kind == "sys.modules[name built at run time]":
         return (lambda: W * sys.modules[name].t), lambda t: setattr(module, "t", t)
+    if kind == "a dict of such a module, replaced":
+        module.table = {"t": 2.0}
+        return (lambda: W * sys.modules[name].table["t"]), \
+            lambda t: setattr(module, "table", {"t": t})
+    if kind == "a tuple of such a module, replaced":
+        module.pair = (2.0, 1.0)
+        return (lambda: W * sys.modules[name].pair[0]), \
+            lambda t: setattr(module, "pair", (t, 1.0))
     if kind == "importlib.import_module":
         return (lambda: W * importlib.import_module(name).t), lambda t: setattr(module, "t", t)
     if kind == "__import__":
@@ -990,7 +998,8 @@ def _held_by_name(kind, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("kind", [
-    "sys.modules[name built at run time]", "importlib.import_module", "__import__",
+    "sys.modules[name built at run time]", "a dict of such a module, replaced",
+    "a tuple of such a module, replaced", "importlib.import_module", "__import__",
     "an installed package's code reads its global", "builtins", "a MappingProxyType",
     "a class with its own __getattribute__", "a class with __getattr__", "a weakref",
     "float() of sys.argv", "a ContextVar", "a PyTorch tensor changed in place"])

@@ -330,8 +330,8 @@ class Compiled:
         watcher = Watcher(record, self.function, self.dynamic)
         for k, x in enumerate(_objects((args, kwargs))):  # (objects given: places too)
             watcher._root(("object", x, f"argument {k}"), x)
-        for holder, label, step, line in self.held.values():  # (found at a capture before)
-            watcher.held(holder, label, step, line)
+        for holder, label, steps, line in self.held.values():  # (found at a capture before)
+            watcher.held(holder, label, steps, line)
         with watching():
             set_recording(record)
             try:
@@ -362,8 +362,8 @@ class Compiled:
                 self.dynamic.add(place.key())
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
-        for holder, label, step, line in outside.held:
-            self.held.setdefault((id(holder), step), (holder, label, step, line))
+        for holder, label, steps, line in outside.held:
+            self.held.setdefault((id(holder), steps), (holder, label, steps, line))
         for said in record.effects:
             if said not in self.said:
                 self.said.add(said)

@@ -291,17 +291,17 @@ class Watcher:
         if self.dynamic:
             self._install(new)
 
-    def held(self, holder: Any, label: str, step: tuple[str, Any], line: str) -> Place:
+    def held(self, holder: Any, label: str, steps: tuple[tuple[str, Any], ...],
+             line: str) -> Place:
         """A place of an object the walk does not look into, found holding a number of
         unknown origin (``held.py``): guarded, or an input, as a root's places are."""
         walk = self.walk
         first = len(walk.places)
-        place = walk.held(holder, label, step)
+        place = walk.held(holder, label, steps)
         new = walk.places[first:]
         for p in new:
             self.start.setdefault(_slot(p), p.value)
-        if place.parent is not None:
-            self.lines.setdefault(place.parent.key(), line)
+        self.lines.setdefault(walk.holders[id(holder)].key(), line)
         if self.dynamic:
             self._install(new)
         return place
@@ -473,7 +473,7 @@ class Outside:
         self.text = ""
         self.chains: list[list[tuple[Place, str]]] = []
         self.failed: Place | None = None  # (the place the last failed check found changed)
-        self.held: list[tuple[Any, str, tuple[str, Any], str]] = []  # (``held.py``'s)
+        self.held: list[tuple[Any, str, tuple[Any, ...], str]] = []  # (``held.py``'s)
         self.stateful = [p for p in self.walk.places if p.kind == "opaque" and
                          p.held is not None and state_of(p.value) != p.held]
         for place in self.stateful:  # (an object it changed that a capture cannot walk)

@@ -352,25 +352,28 @@ class Walk:
             self._into(place)
         return place
 
-    def held(self, holder: Any, label: str, step: tuple[str, Any]) -> Place:
-        """The place ``step`` of ``holder``, an object this walk does not look into (found
-        holding a number of unknown origin: ``held.py``), named ``label``: the holder
-        checked by identity, the place as any other."""
-        root = self.holders.get(id(holder))
-        if root is None:
-            root = self.holders[id(holder)] = Place(None, ("object", holder, label), holder,
-                                                    "held")
-            self._add(root)
-        for child in root.children:
-            if child.step == step:
-                return child
-        value = Place(root, step, None, "").read()
-        child = Place(root, step, value, kind_of(value) if value is not MISSING else
-                      "constant")
-        root.children.append(child)
-        self._add(child)
-        self._into(child)
-        return child
+    def held(self, holder: Any, label: str, steps: tuple[tuple[str, Any], ...]) -> Place:
+        """The place ``steps`` from ``holder`` (an attribute, an item, of what it holds),
+        objects this walk does not look into (found holding a number of unknown origin:
+        ``held.py``), named ``label``: each on the way checked by identity, the place as
+        any other."""
+        place = self.holders.get(id(holder))
+        if place is None:
+            place = self.holders[id(holder)] = Place(None, ("object", holder, label), holder,
+                                                     "held")
+            self._add(place)
+        for k, step in enumerate(steps):
+            child = next((c for c in place.children if c.step == step), None)
+            if child is None:
+                value = Place(place, step, None, "").read()
+                child = Place(place, step, value, "held" if k < len(steps) - 1 else
+                              kind_of(value) if value is not MISSING else "constant")
+                place.children.append(child)
+                self._add(child)
+                if k == len(steps) - 1:
+                    self._into(child)
+            place = child
+        return place
 
     def _add(self, place: Place) -> None:
         place.index = len(self.places)
