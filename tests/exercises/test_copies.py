@@ -40,8 +40,8 @@ ATTACKS = Path(__file__).parent / "attacks"
 COPIED_FILE = (ATTACKS / "copied.py.txt").read_text()
 COPIED_GPT = (ATTACKS / "copied_gpt.py.txt").read_text()
 
-FLAGGED = sorted(name for name, entries in answers().items() if name in EXERCISES
-                 and any(where == "model_answers.py" for where, _, _ in entries))
+FLAGGED = sorted(name for name in EXERCISES
+                 if any(where == "model_answers.py" for where, _, _ in answers(name)))
 """The exercises whose model answer has enough material of its own to be flagged."""
 
 EDITED_PATHS = '''
@@ -131,6 +131,15 @@ def test_a_copy_renamed_aliased_edited_and_with_dead_code_is_flagged(tmp_path):
     assert reading.same(EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
     honest = CopyReading(write(tmp_path, HONEST_PATHS, "honest.py"))
     assert honest.same(EXERCISES["sum_over_paths"]) == ""
+    # padded: a statement that changes nothing after each line of it
+    lines = inspect.getsource(M.sum_over_paths).split("\n")
+    padded = "\n".join(f"{line}\n{line[:len(line) - len(line.lstrip())]}{pad}"
+                       if line.strip() and not line.rstrip().endswith(":") and "return" not in
+                       line and not line.lstrip().startswith("#") else line
+                       for line, pad in zip(lines, ["print(end='')", "assert True", "x = x",
+                                                    "_ = len(order)"] * len(lines)))
+    assert CopyReading(write(tmp_path, padded, "padded.py")).same(
+        EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
 
 
 @pytest.mark.parametrize("name", FLAGGED)
@@ -330,6 +339,5 @@ def test_only_the_teachers_routes_read_copies():
     readers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
                      if re.search(r"^from tinygrad_edu\.exercises(\.copies| import .*\bcopies\b)",
                                   p.read_text(encoding="utf-8"), re.M))
-    assert readers == ["exercises/classroom/for_otter_grading.py",
-                       "exercises/classroom/report.py", "exercises/classroom/results.py",
-                       "exercises/classroom/submissions.py"], readers
+    assert readers == [f"exercises/classroom/{name}.py" for name in (
+        "for_otter_grading", "isolation", "report", "results", "submissions")], readers

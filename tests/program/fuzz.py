@@ -5,16 +5,20 @@ after call, with the numbers outside the arguments changed between calls.
 Each case is the source of a module (``source``): parameters in a global list and on an object,
 numbers in globals, closure cells, attributes, a class attribute, a list and a dict, an
 environment variable, the module read as ``sys.modules[__name__]``, an ``array.array``, a
-``threading.local`` and a ``types.SimpleNamespace``; a function ``f`` made in a closure whose
-body is random statements over every op of the engine, ``.data``/``item()``/``float()`` reads
-and what a learner does with them (arithmetic, ``//``, ``%``, ``divmod``, ``sum``, ``max``,
-formatting and parsing back, ``isinstance`` and ``type`` tests, branches, NumPy, ``statistics``
-and ``math.fsum``), ``try/except`` around ops that can fail, ops whose result is dropped,
-hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``), a step counter,
-appends, an iterator. Between calls (``mutations``): parameters get new numbers or are replaced
-by new Values, outside numbers change, a list of parameters grows, arguments change (new
-numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy floats), gradients
-are kept or zeroed, a parameter changes between a call and its ``backward()``.
+``threading.local``, a ``types.SimpleNamespace``, a module read by a name made at run time
+(``sys.modules[name]``, ``importlib.import_module``), an installed package's module and its
+code's global, a ``MappingProxyType``, a ``memoryview``, a ctypes number, a class with
+``__getattr__``, a property and a ``queue.Queue`` taken from; a function ``f`` made in a
+closure whose body is random statements over every op of the engine, ``.data``, ``item()`` and
+``float()`` reads and what a learner does with them (arithmetic, ``//``, ``%``, ``divmod``,
+``sum``, ``max``, formatting and parsing back, ``isinstance`` and ``type`` tests, branches,
+NumPy, ``statistics`` and ``math.fsum``), ``try/except`` around ops that can fail, ops whose
+result is dropped, hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``),
+a step counter, appends, an iterator. Between calls (``mutations``): parameters get new numbers
+or are replaced by new Values, outside numbers change, a list of parameters grows, arguments
+change (new numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy
+floats), gradients are kept or zeroed, a parameter changes between a call and its
+``backward()``.
 
 Every case runs in three copies of its module made from the same source (``Twin``): the
 engine's, the native program's and the Python program's. Each call compares, bit for bit, the
@@ -264,6 +268,15 @@ OUTSIDE = {  # a number from outside the arguments: how f reads it, how it is ch
     "ARR": ("ARR[0]", "array_array"),
     "LOCAL": ("LOCAL.t", "threading_local"),
     "NS": ("NS.t", "simple_namespace"),
+    "RUN": ("sys.modules[RUN_NAME].t", "sys_modules_run_time"),
+    "IMPORTED": ("importlib.import_module(RUN_NAME).u", "import_module"),
+    "LIB": ("LIB.T * LIB.get_t()", "installed_module"),
+    "VIEW": ("VIEW['t']", "mapping_proxy"),
+    "MV": ("MV[0]", "memoryview"),
+    "CD": ("CD.value", "ctypes"),
+    "DEFAULTS": ("DEFAULTS.t", "getattr_class"),
+    "PROPS": ("PROPS.t", "property"),
+    "Q": ("Q.get_nowait()", "queue"),
 }
 
 
@@ -326,7 +339,8 @@ def generate(seed: int, calls: int = 4) -> Case:
         b.lines.insert(0, "calls += 1")
     body = "\n".join(declared + head + ["        " + line for line in b.lines])
     source = f'''\
-import array, functools, itertools, math, os, random, statistics, sys, threading, types
+import array, ctypes, functools, importlib, itertools, math, os, queue, random, statistics
+import sys, threading, types
 import numpy as np
 from tinygrad_edu import Value, no_grad
 
@@ -346,6 +360,44 @@ ARR = array.array("d", [{number(rng, 0.0)!r}])
 LOCAL = threading.local()
 LOCAL.t = {number(rng, 0.0)!r}
 NS = types.SimpleNamespace(t={number(rng, 0.0)!r})
+RUN_NAME = __name__ + "_run"  # (a module read by a name made as the code runs)
+sys.modules[RUN_NAME] = types.ModuleType(RUN_NAME)
+sys.modules[RUN_NAME].t = {number(rng, 0.0)!r}
+sys.modules[RUN_NAME].u = {number(rng, 0.0)!r}
+LIB = types.ModuleType(__name__ + "_lib")  # (an installed package's module)
+LIB.__file__ = "/usr/lib/python3/site-packages/" + LIB.__name__ + ".py"
+exec(compile("T = {number(rng, 0.0)!r}\\ndef get_t():\\n    return T\\n", LIB.__file__, "exec"),
+     vars(LIB))
+sys.modules[LIB.__name__] = LIB
+VIEWED = {{"t": {number(rng, 0.0)!r}}}
+VIEW = types.MappingProxyType(VIEWED)
+MV_BASE = array.array("d", [{number(rng, 0.0)!r}])
+MV = memoryview(MV_BASE)
+CD = ctypes.c_double({number(rng, 0.0)!r})
+Q = queue.Queue()
+for _ in range(200):  # (taken from without waiting: empty, an error)
+    Q.put({number(rng, 0.0)!r})
+
+
+class Defaults:
+    def __getattr__(self, name):
+        return self.table[name]
+
+
+DEFAULTS = Defaults()
+DEFAULTS.table = {{"t": {number(rng, 0.0)!r}}}
+
+
+class Props:
+    def __init__(self, t):
+        self._t = t
+
+    @property
+    def t(self):
+        return self._t
+
+
+PROPS = Props({number(rng, 0.0)!r})
 
 
 def scaled(by, v):
@@ -559,6 +611,24 @@ class Twin:
                 m.LOCAL.t = new
             elif key == "NS":
                 m.NS.t = new
+            elif key == "RUN":
+                sys.modules[m.RUN_NAME].t = new
+            elif key == "IMPORTED":
+                sys.modules[m.RUN_NAME].u = new
+            elif key == "LIB":
+                m.LIB.T = new
+            elif key == "VIEW":
+                m.VIEWED["t"] = new
+            elif key == "MV":
+                m.MV_BASE[0] = new
+            elif key == "CD":
+                m.CD.value = new
+            elif key == "DEFAULTS":
+                m.DEFAULTS.table["t"] = new
+            elif key == "PROPS":
+                m.PROPS._t = new
+            elif key == "Q":
+                m.Q.put(new)
 
     def call(self, case: Case, k: int) -> list[Any]:
         """Call ``k``: what it gave, every gradient, the numbers it wrote, the streams."""
@@ -647,7 +717,8 @@ def run(case: Case, compile_: Any = None, modes: tuple[str, ...] = ("native", "p
     finally:  # (what the case's modules put outside them)
         os.environ.pop(f"TG_EDU_FUZZ_{case.seed}", None)
         for mode in ("engine", *modes):
-            sys.modules.pop(f"case_{case.seed}_{mode}", None)
+            for end in ("", "_run", "_lib"):
+                sys.modules.pop(f"case_{case.seed}_{mode}{end}", None)
 
 
 def _run(case: Case, compile_: Any, modes: tuple[str, ...]) -> tuple[str, str]:

@@ -866,22 +866,29 @@ def test_repr_a_hand_made_node_and_numpy_inside():
 
 
 def test_verify_compares_with_the_engine_and_names_what_differs():
-    import types
-
     from tinygrad_edu.program.capture import ProgramMismatch
 
-    box = {"t": 2.0}
-    held = types.MappingProxyType(box)  # (a view the capture does not look into)
+    class View:  # (its attributes computed from a dict no name leads to)
+        def __init__(self, box):
+            object.__setattr__(self, "box", box)
+
+        def __getattribute__(self, name):
+            box = object.__getattribute__(self, "box")
+            return box[name] if name in box else object.__getattribute__(self, name)
+
+    box = {"t": math.sqrt(4.0)}  # (not the literal 2.0: Config.scale holds that object)
+    held = View(box)
+    del box
 
     def f():
-        return W * held["t"]
+        return W * held.t
 
     step = compile(f, verify=1)
     step()
     assert "unknown origin" in step.explain()
-    box["t"] = 5.0
+    object.__getattribute__(held, "box")["t"] = 5.0
     with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"
-                       r'.*: 2\.0, at test_sources\.py:\d+: return W \* held\["t"\]'):
+                       r".*: 2\.0, at test_sources\.py:\d+: return W \* held\.t"):
         step()
     good = compile(lambda: W * LR, verify=1)
     for _ in range(3):
@@ -912,3 +919,197 @@ def test_verify_puts_back_the_streams_and_what_the_program_writes():
         assert (after, stream) == (STEP, random.getstate())
     assert checked.checked >= 3
     STEP = 0
+
+
+def _held_by_name(kind, monkeypatch, tmp_path):
+    """A number read where a capture walks no name to it: (f, change(t))."""
+    import builtins
+    import importlib
+    import weakref
+
+    module = types.ModuleType("tg_edu_held")  # (no file: a module the learner did not write)
+    module.t = 2.0
+    monkeypatch.setitem(sys.modules, "tg_edu_held", module)
+    name = "tg_edu_" + "held"
+    if kind == "sys.modules[name built at run time]":
+        return (lambda: W * sys.modules[name].t), lambda t: setattr(module, "t", t)
+    if kind == "a dict of such a module, replaced":
+        module.table = {"t": 2.0}
+        return (lambda: W * sys.modules[name].table["t"]), \
+            lambda t: setattr(module, "table", {"t": t})
+    if kind == "a tuple of such a module, replaced":
+        module.pair = (2.0, 1.0)
+        return (lambda: W * sys.modules[name].pair[0]), \
+            lambda t: setattr(module, "pair", (t, 1.0))
+    if kind == "importlib.import_module":
+        return (lambda: W * importlib.import_module(name).t), lambda t: setattr(module, "t", t)
+    if kind == "__import__":
+        return (lambda: W * __import__(name).t), lambda t: setattr(module, "t", t)
+    if kind == "an installed package's code reads its global":
+        path = str(tmp_path / "site-packages" / "tg_edu_lib.py")
+        exec(builtins.compile("T = 2.0\ndef scaled(v):\n    return v * T\n", path, "exec"),
+             vars(module))
+        return (lambda: module.scaled(W)), lambda t: setattr(module, "T", t)
+    if kind == "builtins":
+        monkeypatch.setattr(builtins, "TG_EDU_T", 2.0, raising=False)
+        return (lambda: W * builtins.TG_EDU_T), lambda t: setattr(builtins, "TG_EDU_T", t)
+    if kind == "a MappingProxyType":
+        module.box = {"t": 2.0}
+        view = types.MappingProxyType(module.box)
+        return (lambda: W * view["t"]), lambda t: module.box.__setitem__("t", t)
+    if kind == "a class with its own __getattribute__":
+        class Config:
+            def __getattribute__(self, name):
+                return object.__getattribute__(self, name)
+
+        module.config = config = Config()
+        config.t = 2.0
+        return (lambda: W * config.t), lambda t: setattr(config, "t", t)
+    if kind == "a class with __getattr__":
+        class Defaults:
+            def __getattr__(self, name):
+                return self.table[name]
+
+        defaults = Defaults()
+        defaults.table = {"t": 2.0}
+        return (lambda: W * defaults.t), lambda t: defaults.table.__setitem__("t", t)
+    if kind == "a weakref":
+        class Config:
+            pass
+
+        module.config = config = Config()
+        config.t = 2.0
+        ref = weakref.ref(config)
+        return (lambda: W * ref().t), lambda t: setattr(config, "t", t)
+    if kind == "a ContextVar":
+        import contextvars
+
+        module.held = held = contextvars.ContextVar("t")
+        held.set(2.0)
+        return (lambda: W * held.get()), held.set
+    if kind == "a PyTorch tensor changed in place":
+        torch = pytest.importorskip("torch")
+        module.held = held = torch.tensor(2.0, dtype=torch.float64)
+        return (lambda: W * float(held)), held.fill_
+    if kind == "float() of sys.argv":
+        monkeypatch.setattr(sys, "argv", ["train.py", "2.0"])
+        return (lambda: W * float(sys.argv[1])), lambda t: sys.argv.__setitem__(1, repr(t))
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", [
+    "sys.modules[name built at run time]", "a dict of such a module, replaced",
+    "a tuple of such a module, replaced", "importlib.import_module", "__import__",
+    "an installed package's code reads its global", "builtins", "a MappingProxyType",
+    "a class with its own __getattribute__", "a class with __getattr__", "a weakref",
+    "float() of sys.argv", "a ContextVar", "a PyTorch tensor changed in place"])
+def test_a_number_held_where_a_walk_did_not_lead_is_guarded(kind, monkeypatch, tmp_path):
+    f, change = _held_by_name(kind, monkeypatch, tmp_path)
+    step = compile(f)
+    for t in (2.0, 4.0, -1.5, 0.25):
+        change(t)
+        same(step, f, [W])
+    assert 2 <= step.captures <= 4  # (seen to change: captured again, or read at every call)
+    assert "unknown origin" not in step.explain()
+
+
+def test_an_installed_packages_code_that_writes_its_global(tmp_path, monkeypatch):
+    import builtins
+
+    library = types.ModuleType("tg_edu_ticks")
+    path = str(tmp_path / "site-packages" / "tg_edu_ticks.py")
+    exec(builtins.compile("N = 0\ndef tick():\n    global N\n    N += 1\n    return N\n",
+                          path, "exec"), vars(library))
+    monkeypatch.setitem(sys.modules, "tg_edu_ticks", library)
+
+    def f():
+        return W * (1.0 / library.tick())
+
+    step = compile(f)
+    got = [step().data for _ in range(4)]
+    assert got == [2.0, 1.0, 2.0 / 3.0, 0.5] and library.N == 4 and step.captures == 2
+
+
+@pytest.mark.parametrize("kind", ["memoryview", "bytearray", "ctypes"])
+def test_a_buffer_is_guarded_by_its_bytes(kind):
+    import array
+    import ctypes
+
+    numbers = array.array("d", [2.0])
+    if kind == "memoryview":
+        view = memoryview(numbers)
+
+        def f():
+            return W * view[0]
+
+        def change(t):
+            numbers[0] = t
+    elif kind == "bytearray":
+        buffer = bytearray(struct.pack("<d", 2.0))
+
+        def f():
+            return W * struct.unpack("<d", buffer)[0]
+
+        def change(t):
+            buffer[:] = struct.pack("<d", t)
+    else:
+        held = ctypes.c_double(2.0)
+
+        def f():
+            return W * held.value
+
+        def change(t):
+            held.value = t
+    step = compile(f)
+    for t in (2.0, 4.0, 4.0, -0.0):
+        change(t)
+        same(step, f, [W])
+    assert step.captures == 3 and step.runs == 1
+
+
+def test_a_queue_taken_from_is_captured_again_while_it_changes():
+    import queue
+
+    held = queue.Queue()
+    for t in (2.0, 4.0, -1.5, 0.25, 3.0, 5.0):
+        held.put(t)
+
+    def make():
+        def f():
+            return W * held.get()
+        return f
+
+    step, f = compile(make()), make()
+    with pytest.warns(ProgramWarning, match=r"it changes held .*\(Queue\)"):
+        got = [step().data for _ in range(3)]
+    assert got == [4.0, 8.0, -3.0] and step.captures == 3
+    assert f().data == 0.5
+
+
+def test_reading_a_file_is_refused_and_writing_one_is_said(tmp_path):
+    import json
+
+    path = tmp_path / "config.json"
+    path.write_text('{"t": 2.0}')
+
+    def reads():
+        with open(path) as held:
+            return W * json.load(held)["t"]
+
+    def reads_text():
+        return W * float(path.read_text().strip("{}").split(":")[1])
+
+    for f in (reads, reads_text):
+        with pytest.raises(RuntimeError, match=r"it reads the file .*config\.json.* pass the "
+                           r"numbers in, at test_sources\.py:\d+"):
+            compile(f)()
+
+    def writes():
+        with open(tmp_path / "log.txt", "a") as log:
+            log.write("a step\n")
+        return W * 2.0
+
+    step = compile(writes)
+    with pytest.warns(ProgramWarning, match=r"it writes to the file .*log\.txt"):
+        assert step().data == 4.0
+    assert step().data == 4.0 and step.captures == 1

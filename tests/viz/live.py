@@ -26,6 +26,9 @@ KILLER = ("class Node:\n    def __init__(self, child=None):\n        self.child 
           "chain = None\nfor _ in range(100_000):\n    chain = Node(chain)\n"
           "del chain  # freed from its head, node by node: deeper than the page's stack\n")
 """Code that takes the browser's Python down: freeing a chain deeper than its stack."""
+EDITOR_SHOWN = """() => { const r = document.getElementById("code").getBoundingClientRect();
+                         return r.top >= 0 && r.top < innerHeight - 100; }"""
+"""The exercises page's editor is on screen (its top, and some lines of it)."""
 
 
 def definition(source, name):

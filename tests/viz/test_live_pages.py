@@ -26,8 +26,9 @@ import re
 import time
 from pathlib import Path
 
+from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
-from tests.viz.live import KILLER, LIVE, LOAD_S, definition
+from tests.viz.live import EDITOR_SHOWN, KILLER, LIVE, LOAD_S, definition
 from tests.viz.test_page_python import MEDDLING, RIGHT
 from tests.viz.test_playground import COMPILED
 
@@ -149,6 +150,24 @@ def check(page, code):
     return page.text_content("#output")
 
 
+def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exercises,
+                                                                             capsys):
+    """Before: "stopped in 120 s" alone while the grader was imported (8-18 s), a Stop then
+    showed a traceback through hypothesis's imports, and the next Check could fail
+    ("module 'hypothesis' has no attribute 'core'")."""
+    exercises.wait_for_function("/is ready/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader (about 10 s, once), then grading…")
+    time.sleep(0.3)
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == ("\nStopped: stopped with the Stop button. "
+                                                 "Your code is kept.\n")
+
+
 def exercises_grade_as_the_command_line_grades(exercises, capsys):
     from tinygrad_edu.viz.playground import check as check_here
 
@@ -169,6 +188,7 @@ def exercises_grade_as_the_command_line_grades(exercises, capsys):
     assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
     assert exercises.text_content("#progress") == (
         "1 of 17 exercises and 0 of 10 stages passed in this browser")
+    assert exercises.text_content("#next").startswith("Next: exercise ")  # (the next one)
     assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
     stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
     assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
@@ -328,6 +348,23 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     assert "ZeroDivisionError" in said and "diagnosis (out, dx): 1e-5 added outside the " \
         f"square root.\n    in your answer, line {line}, in rmsnorm  (scale = ms ** -0.5 " \
         "+ 1e-5)" in said, said
+
+
+def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
+    """Before: nothing under a pass (the footer's "Next" went to another guide), nothing
+    after stage 10."""
+    exercises.select_option("#stage", "adam")
+    assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
+    assert exercises.text_content("#next") == ("Next: stage 10, a training step: loss, "
+                                               "backward, Adam")
+    exercises.click("#next a")
+    exercises.wait_for_function("document.getElementById('stage').value === 'train_step'")
+    assert exercises.evaluate(EDITOR_SHOWN)  # (the link lands on the editor)
+    assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
+    after = exercises.text_content("#next")
+    assert after.startswith("That was the last stage.") and \
+        "python -m tinygrad_edu exercises train my_gpt.py" in after
+    assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
@@ -523,6 +560,7 @@ def test_the_playground(watched, site, server):
 
 
 EXERCISES_STEPS = [
+    exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
     exercises_grade_as_the_command_line_grades,
     exercises_end_code_that_will_not_stop,
     exercises_start_again_asks_and_the_code_can_be_brought_back,
@@ -533,6 +571,7 @@ EXERCISES_STEPS = [
     exercises_a_check_starts_from_the_python_the_page_set_up,
     exercises_a_worker_its_code_closed_is_put_back_or_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,
+    exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
 ]
 

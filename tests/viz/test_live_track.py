@@ -31,7 +31,15 @@ import pytest
 
 from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, with_slip
 from tests.exercises.learners import CORRECT_VALUES
-from tests.viz.live import KILLER, LIVE, LOAD_S, Watched, definition, load_serve
+from tests.viz.live import (
+    EDITOR_SHOWN,
+    KILLER,
+    LIVE,
+    LOAD_S,
+    Watched,
+    definition,
+    load_serve,
+)
 from tinygrad_edu.exercises import EXERCISES, TRACK
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.starters import imports_for, model_answer_body, starter_head
@@ -170,7 +178,12 @@ def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(browser,
         assert time.perf_counter() - started < 10 + LOAD_S / 10
         assert said.endswith("Stopped: still running after 5 s. A solution that loops "
                              "forever is the usual cause. Python was started again; your code "
-                             "is kept.\n")
+                             "is kept. This server does not isolate the page (it sends no "
+                             "Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy "
+                             "headers), so Python could not be interrupted to say which line "
+                             "it was on, only ended. Served by ./run.sh docs --serve (or with "
+                             "those headers), the page names the line; so does python -m "
+                             "tinygrad_edu exercises check on your machine.\n")
         assert page.input_value("#code") == looping
         assert check(page, "def d_tanh(x, y):\n    return 1 - y * y\n").startswith(
             "✓ d_tanh passed")
@@ -258,6 +271,8 @@ def test_the_way_in_and_what_a_learner_needs_are_on_screen_at_both_widths(watche
         for control in ("#exercise", "#stage", "#code", "#check", "#stop", "#starter",
                         "#download", "#progress"):
             assert page.evaluate(ON_SCREEN, [control, False]) == [True], (width, control)
+        page.wait_for_function(EDITOR_SHOWN)  # the link lands on the editor (before: the
+        # page's top, the editor three screens down at 390 px, below the fold at 1280)
         assert page.input_value("#stage") == "attention"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.close()

@@ -12,8 +12,9 @@ is compared). A definition is read as a teacher reading for copies reads it, in 
 of MOSS:
 
 - dead code left out (statements after a ``return``, ``raise``, ``break`` or ``continue``;
-  ``if False:``; a name assigned from no call and never read; an expression that does
-  nothing), docstrings, comments, annotations and decorators too;
+  ``if False:``; an ``assert``; ``x = x``; a statement that calls nothing but builtins
+  that change nothing, ``print`` and ``len`` among them (``INERT``), or assigns what they
+  return to a name never read), docstrings, comments, annotations and decorators too;
 - light rewrites undone: ``x += e`` is ``x = x + e``; ``xs.append(e)``, ``xs += [e]`` and a
   loop of appends are one; ``xs.extend(e)`` is ``xs = xs + e``; ``reversed(xs)`` is
   ``xs[::-1]``; ``s.add(k)`` is ``s[k] = True`` (a dict for a set); an empty ``set()``,
@@ -138,7 +139,7 @@ class CopyReading:
         """The package's answer (``"model_answers.py's backward"``) for the exercise's name
         that a definition of the file, under any name and anywhere in it, is the same code
         as; empty if none is."""
-        for where, kind, theirs in answers().get(exercise.symbol, ()):
+        for where, kind, theirs in answers(exercise.symbol):
             for node, imports in self.definitions:
                 if isinstance(node, ast.ClassDef) == kind and len(
                         theirs & self._fingerprints(node, imports)) >= SHARE * len(theirs):
@@ -198,7 +199,7 @@ def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec
 def _shipped() -> Fingerprints:
     """Every fingerprint of the package's answers, the track's reference and ``COMMON``."""
     return frozenset().union(*(fingerprints(node, imports) for name in (
-        *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name)))
+        *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name, top=True)))
 
 
 def _definitions(tree: ast.Module) -> list[Definition]:
@@ -211,24 +212,27 @@ def _definitions(tree: ast.Module) -> list[Definition]:
 
 
 @functools.cache
-def answers() -> dict[str, tuple[tuple[str, bool, Fingerprints], ...]]:
-    """The package's answers (``ANSWERS``) long enough to flag, by name: the file each is in,
-    whether it is a class, and its distinctive fingerprints (not in ``COMMON``); read once,
-    from the installed package's source."""
-    common = frozenset().union(*(fingerprints(node, imports) for name in COMMON
-                                 for node, imports in _read(name)))
-    found: dict[str, list[tuple[str, bool, Fingerprints]]] = {}
-    for name in ANSWERS:
-        for node, imports in _read(name, top=True):
-            theirs = fingerprints(node, imports) - common
-            if len(theirs) >= FEWEST:
-                found.setdefault(node.name, []).append(
-                    (name, isinstance(node, ast.ClassDef), theirs))
-    return {name: tuple(entries) for name, entries in found.items()}
+def answers(symbol: str) -> tuple[tuple[str, bool, Fingerprints], ...]:
+    """The package's answers (``ANSWERS``) of the name ``symbol`` long enough to flag: the
+    file each is in, whether it is a class, and its distinctive fingerprints (not in
+    ``COMMON``); read once, from the installed package's source."""
+    return tuple((where, isinstance(node, ast.ClassDef), theirs) for where in ANSWERS
+                 for node, imports in _read(where, top=True) if node.name == symbol
+                 for theirs in [fingerprints(node, imports) - _common()]
+                 if len(theirs) >= FEWEST)
 
 
+@functools.cache
+def _common() -> Fingerprints:
+    """The fingerprints of ``COMMON``."""
+    return frozenset().union(*(fingerprints(node, imports) for name in COMMON
+                               for node, imports in _read(name, top=True)))
+
+
+@functools.cache
 def _read(name: str, top: bool = False) -> list[tuple[Definition, dict[str, str]]]:
-    """The definitions of one of the package's files (its top level's alone if ``top``)."""
+    """The definitions of one of the package's files (its top level's alone if ``top``),
+    read once."""
     try:
         tree = ast.parse((Path(__file__).resolve().parent / name).read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
@@ -298,8 +302,9 @@ _EMPTY = "__empty__"
 class _Dead(ast.NodeTransformer):
     """Code that changes nothing left out: statements after a ``return``, ``raise``,
     ``break`` or ``continue`` in their block; a block under a constant false test (its
-    ``else`` kept); an expression statement with no call; a name assigned, from no call,
-    and never read (again and again, until nothing more goes)."""
+    ``else`` kept); an ``assert``, an expression statement or a name assigned and never
+    read (or assigned itself) that calls nothing but ``INERT`` builtins (again and again,
+    until nothing more goes)."""
 
     def clean(self, node: ast.AST) -> ast.AST:
         for _ in range(10):
@@ -332,20 +337,33 @@ class _Dead(ast.NodeTransformer):
             if statement.test.value:
                 return statement.body if isinstance(statement, ast.If) else [statement]
             return list(statement.orelse)
-        if isinstance(statement, (ast.Expr, ast.Pass)) and not _calls(statement):
+        if isinstance(statement, (ast.Expr, ast.Pass, ast.Assert)) and _inert(statement):
             return []
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
-                not _calls(statement.value):
+                _inert(statement.value):
             targets = statement.targets if isinstance(statement, ast.Assign) else \
                 [statement.target]
-            if all(isinstance(t, ast.Name) and t.id not in self.read for t in targets):
-                return []
+            value = statement.value
+            if all(isinstance(t, ast.Name) and (t.id not in self.read or (
+                    isinstance(value, ast.Name) and value.id == t.id)) for t in targets):
+                return []  # (never read, or assigned itself: x = x)
         return [statement]
 
 
-def _calls(node: ast.AST | None) -> bool:
-    return node is not None and any(isinstance(n, (ast.Call, ast.Await, ast.Yield,
-                                                   ast.YieldFrom)) for n in ast.walk(node))
+INERT = frozenset({
+    "abs", "all", "any", "bin", "bool", "chr", "dict", "divmod", "enumerate", "float",
+    "format", "frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "iter",
+    "len", "list", "max", "min", "oct", "ord", "pow", "print", "range", "repr", "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "type", "zip"})
+"""Builtins whose call changes nothing a grader reads (``print`` writes, nothing more): a
+statement that only calls them, or assigns what they return to a name never read, is dead."""
+
+
+def _inert(node: ast.AST | None) -> bool:
+    """Whether ``node`` calls nothing but ``INERT`` builtins (and awaits, yields nothing)."""
+    return node is None or not any(
+        isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) or (isinstance(n, ast.Call) and not (
+            isinstance(n.func, ast.Name) and n.func.id in INERT)) for n in ast.walk(node))
 
 
 class _Plain(ast.NodeTransformer):

@@ -4,8 +4,9 @@ program as Python, run it natively (``native.py``), hand it to PyTorch (``torch.
 The rooms: ``tape.py`` (a graph as a flat list of steps over numbered slots), ``reading.py``
 (the one place that reads a node's fields), ``source.py`` and ``program.py`` (the tape as
 Python, run), ``capture.py`` (``compile``), with ``traced.py`` (the plain numbers a capture
-follows), ``places.py``, ``outside.py`` and ``guards.py`` (numbers from outside the
-arguments: where they are, what a capture does with them, the guards at every call),
+follows), ``places.py``, ``outside.py``, ``held.py`` and ``guards.py`` (numbers from
+outside the arguments: where they are, what a capture does with them, where a number found
+nowhere else is held, the guards at every call),
 ``randomness.py`` (random draws), ``watching.py`` (what a capture changes while it runs),
 ``captured.py`` (the captured graph as a tape) and ``explain.py`` (``explain()``,
 ``verify=``); ``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
@@ -33,6 +34,9 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   the same stream, the clock is refused.
 - **Reading ``os.environ``** (its class's ``__getitem__``): Python keeps no list of the
   variables code read, and each one read is guarded.
+- **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): a file the
+  learner's code reads is refused (what it holds can change between calls), one it writes
+  is said once.
 - **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
   float`` of a followed number is its number's type), and a ``float`` where its code only
   ever calls it (``float(x)`` followed).

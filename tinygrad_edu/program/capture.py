@@ -41,6 +41,7 @@ from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program import randomness, reading
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
+from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
@@ -197,6 +198,7 @@ class Compiled:
         self.said: set[str] = set()
         self.warned = False  # (a capture again said)
         self.guarded: tuple[Tape, list[Any], list[Any]] | None = None  # (a guard failed on)
+        self.held: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (places found by held.py)
         self.__wrapped__ = function
         self.__name__ = getattr(function, "__name__", "compiled")
         self.__doc__ = getattr(function, "__doc__", None)
@@ -328,6 +330,8 @@ class Compiled:
         watcher = Watcher(record, self.function, self.dynamic)
         for k, x in enumerate(_objects((args, kwargs))):  # (objects given: places too)
             watcher._root(("object", x, f"argument {k}"), x)
+        for holder, label, steps, line in self.held.values():  # (found at a capture before)
+            watcher.held(holder, label, steps, line)
         with watching():
             set_recording(record)
             try:
@@ -358,6 +362,8 @@ class Compiled:
                 self.dynamic.add(place.key())
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
+        for holder, label, steps, line in outside.held:
+            self.held.setdefault((id(holder), steps), (holder, label, steps, line))
         for said in record.effects:
             if said not in self.said:
                 self.said.add(said)
@@ -500,8 +506,10 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
     tape, arg_leaves, slot_of = captured_tape(root, [*_outputs_of(answer), *traced_writes],
                                               record, values)
     shape, items = _answer_shape(answer, slot_of, tape)
-    outside.guard({id(v) for _, v in tape.gradients})
     given = {k for k, _ in arg_leaves}
+    held_somewhere(tape, outside, record,
+                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given])
+    outside.guard({id(v) for _, v in tape.gradients})
     unknown = [v for k, (_, v) in enumerate(tape.gradients)
                if k not in given and id(v) not in outside.walk.where]
     if unknown:  # (made by a copy in the function, or held where a capture does not look)

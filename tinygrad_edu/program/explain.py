@@ -25,8 +25,8 @@ from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
 from tinygrad_edu.program.traced import user_code
 
-__all__ = ["ProgramMismatch", "explain", "failed_place", "verify", "why_draw", "why_guard",
-           "why_outside"]
+__all__ = ["ProgramMismatch", "explain", "failed_place", "unknown_numbers", "verify",
+           "why_draw", "why_guard", "why_outside"]
 
 
 class ProgramMismatch(AssertionError):
@@ -67,6 +67,9 @@ def _said(key: tuple[Any, ...]) -> str:
     for step in key[1:]:
         if step == ("attr", "__dict__"):
             attributes = True
+            continue
+        if step == ("get",):
+            name += ".get()"
             continue
         name += f".{step[1]}" if step[0] == "attr" or attributes else f"[{step[1]!r}]"
         attributes = False
@@ -162,10 +165,17 @@ def _some(items: list[str], most: int = 8) -> str:
 
 
 def _unknown_constants(entry: Any) -> list[str]:
+    """The tape's constants of unknown origin (``unknown_numbers``), with the learner's line
+    of the node that used them."""
+    lines = entry.record.lines
+    found = [f"{number!r}, at {lines.get(id(node), 'a line not known')}"
+             for number, node in unknown_numbers(entry.program.tape, entry.outside)]
+    return list(dict.fromkeys(found))
+
+
+def unknown_numbers(tape: Any, outside: Any) -> list[tuple[Any, Any]]:
     """The tape's constants that are neither literals of the code that ran nor found at a
-    place outside, with the learner's line of the node that used them."""
-    tape = entry.program.tape
-    outside = entry.outside
+    place outside (nor held by a guarded array or text), each with the node that used it."""
     literals: set[tuple[type, Any]] = set()
     codes = outside.watcher.codes if outside is not None else {}
     stack = [c for c in codes if user_code(c)]
@@ -179,14 +189,9 @@ def _unknown_constants(entry: Any) -> list[str]:
                 literals.add((float, float(c)))
     where = outside.walk.where if outside is not None else {}
     held = _held_numbers(outside)
-    lines = entry.record.lines
-    found = []
-    for number, node in tape.origins.values():
-        if (type(number), number) in literals or id(number) in where or \
-                number in (0.0, 1.0, -1.0) or _bits(number) in held:
-            continue
-        found.append(f"{number!r}, at {lines.get(id(node), 'a line not known')}")
-    return list(dict.fromkeys(found))
+    return [(number, node) for number, node in tape.origins.values()
+            if not ((type(number), number) in literals or id(number) in where or
+                    number in (0.0, 1.0, -1.0) or _bits(number) in held)]
 
 
 def _number_in(text: str) -> float | None:
@@ -201,12 +206,15 @@ def _held_numbers(outside: Any) -> set[Any]:
     array's (``array.array``, NumPy's), a number's text (``os.environ['LR']``)."""
     found: set[Any] = set()
     for place in outside.walk.places if outside is not None else ():
-        if place.kind == "array":
-            value = place.value
-            size = getattr(value, "size", None)
-            if (len(value) if size is None else size) <= 10_000:
-                items = value.ravel().tolist() if hasattr(value, "ravel") else value.tolist()
-                found.update(_bits(x) for x in items if type(x) is float)
+        if place.kind == "array" and type(place.held) is tuple:  # (a buffer's bytes, as
+            data = place.held[1][:80_000]  # doubles and floats at every offset)
+            for size, code in ((8, "<d"), (4, "<f")):
+                for at in range(0, len(data) - size + 1, size):
+                    found.add(_bits(struct.unpack_from(code, data, at)[0]))
+        elif place.kind == "array":
+            value = place.held  # (its numbers as they were at the capture)
+            if (value.size if type(value.size) is int else value.numel()) <= 10_000:
+                found.update(_bits(x) for x in value.ravel().tolist() if type(x) is float)
         elif type(place.value) is str and _number_in(place.value) is not None:
             found.add(_bits(_number_in(place.value)))
     return found

@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.places import MISSING, Place
+from tinygrad_edu.program.places import MISSING, Place, buffer_of, state_of
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["checks", "item_of", "same_array"]
@@ -58,6 +58,8 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if step[0] == "attr":
             return f"{parent}.{step[1]}" if step[1].isidentifier() else \
                 f"getattr({parent}, {step[1]!r})"
+        if step[0] == "get":  # (a ContextVar's)
+            return f"{parent}.get(MISSING)"
         return f"{parent}[{step[1]!r}]"
 
     for place in places:
@@ -100,6 +102,10 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             names[f"A{k}"] = place.held
             checks.append((place, "array", f"not same_array(K{k}, A{k})"))
             names["same_array"] = same_array
+    for place in outside.stateful:  # (an object the capture changed: its state checked)
+        if id(place) in needed and f"K{place.index}" in names:
+            names[f"S{place.index}"], names["state_of"] = place.held, state_of
+            checks.append((place, "state", f"state_of(K{place.index}) != S{place.index}"))
     lines = ["def check():", "    try:"]
     outside.chains = []
     for start_at in range(0, len(checks), 40):
@@ -140,10 +146,12 @@ def item_of(holder: Any, child: Place) -> Any:
 
 
 def same_array(now: Any, then: Any) -> bool:
-    """An array with the same shape, type and numbers (NaN as NaN); an ``array.array`` with
-    the same typecode and bytes (``then``: the two, as ``Place.held`` keeps them)."""
+    """An array with the same shape, type and numbers (NaN as NaN); a buffer (an
+    ``array.array``, a ``memoryview``...) with the same typecode and bytes (``then``: the
+    two, as ``Place.held`` keeps them)."""
     if type(then) is tuple:
-        return isinstance(now, array) and now.typecode == then[0] and now.tobytes() == then[1]
+        return (not then[0] or (isinstance(now, array) and now.typecode == then[0])) and \
+            not hasattr(now, "dtype") and buffer_of(now) == then
     return bool(getattr(now, "shape", None) == then.shape and now.dtype == then.dtype and
                 ((now == then) | ((now != now) & (then != then))).all())
 

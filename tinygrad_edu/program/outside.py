@@ -59,8 +59,10 @@ from tinygrad_edu.program.places import (
     length,
     reads_of,
     same_number,
+    state_of,
 )
 from tinygrad_edu.program.traced import (
+    _PACKAGE,
     Recording,
     Traced,
     _step,
@@ -172,6 +174,14 @@ class Watcher:
                   frame: types.FrameType | None) -> None:
         self.codes[code] = globals_
         if not user_code(code):
+            name = code.co_filename
+            if "-packages" in name and not name.startswith(_PACKAGE):  # (an installed
+                reads = reads_of(code)  # package's: the globals of data it reads, writes)
+                for data in sorted(reads.stored_globals | {n for n in reads.globals if kind_of(
+                        globals_.get(n)) not in (*_NO_DATA, "opaque")}):
+                    if data in globals_ or data in reads.stored_globals:
+                        self._root(("global", globals_, data), globals_.get(data, MISSING),
+                                   _line(code, reads, "globals", data))
             return
         reads = reads_of(code)
         names = reads.globals | reads.stored_globals
@@ -281,6 +291,21 @@ class Watcher:
         if self.dynamic:
             self._install(new)
 
+    def held(self, holder: Any, label: str, steps: tuple[tuple[str, Any], ...],
+             line: str) -> Place:
+        """A place of an object the walk does not look into, found holding a number of
+        unknown origin (``held.py``): guarded, or an input, as a root's places are."""
+        walk = self.walk
+        first = len(walk.places)
+        place = walk.held(holder, label, steps)
+        new = walk.places[first:]
+        for p in new:
+            self.start.setdefault(_slot(p), p.value)
+        self.lines.setdefault(walk.holders[id(holder)].key(), line)
+        if self.dynamic:
+            self._install(new)
+        return place
+
     def _install(self, places: list[Place]) -> None:
         """The places that are inputs (``dynamic``) hold a traced number while the capture
         runs."""
@@ -380,7 +405,10 @@ def _state_of(generator: Any) -> Any:
 
     for how in ("getstate", "get_state"):
         if hasattr(generator, how):
-            return pickle.dumps(getattr(generator, how)())
+            try:
+                return pickle.dumps(getattr(generator, how)())
+            except NotImplementedError:  # (random.SystemRandom: its draws are refused)
+                return None
     found = getattr(generator, "bit_generator", generator)
     return pickle.dumps(getattr(found, "state", None))
 
@@ -418,6 +446,9 @@ def float_seen(x: Any = 0.0, /) -> Any:
     it): ``float(x)`` of a followed number is that number, followed (no constant)."""
     if type(x) is Traced and recording() is not None:
         return x if type(x.value) is float else _step("float", as_float, x)
+    found = recording()
+    if found is not None and type(x) is str:  # (a text from outside: where it is held)
+        found.texts.append((x, learners_line()))
     return float(x)
 
 
@@ -442,6 +473,13 @@ class Outside:
         self.text = ""
         self.chains: list[list[tuple[Place, str]]] = []
         self.failed: Place | None = None  # (the place the last failed check found changed)
+        self.held: list[tuple[Any, str, tuple[Any, ...], str]] = []  # (``held.py``'s)
+        self.stateful = [p for p in self.walk.places if p.kind == "opaque" and
+                         p.held is not None and state_of(p.value) != p.held]
+        for place in self.stateful:  # (an object it changed that a capture cannot walk)
+            record.effect(f"it changes {place.said()} ({type(place.value).__name__}), which a "
+                          "program does not change again: it is captured again while it does",
+                          line=False)
 
     def exact(self, chain: int) -> bool:
         """A chain of checks that failed, again one place at a time (a number by its value,
@@ -453,6 +491,8 @@ class Outside:
                                             same_number(now, place.value))
             elif what.startswith("len"):
                 ok = length(now) == int(what.split()[1])
+            elif what == "state":
+                ok = state_of(now) == place.held
             elif what == "items" and place.kind == "sequence":
                 for child in place.children:  # (the item that changed: a number, an input
                     if not (item_of(now, child) is child.value or (  # from then on)
@@ -489,6 +529,8 @@ class Outside:
                      Place(None, step, None, "").read())
         for place in end.places:
             now = place.value
+            if isinstance(now, Traced) and id(now) in installed:  # (an input it moved: a
+                self._plain(place)  # deque it took from, a list it sorted)
             before = start.get(_slot(place), MISSING)
             if now is before or id(now) in installed or (
                     type(now) is str and same_number(now, before)):  # (a text read anew)

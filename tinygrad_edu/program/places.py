@@ -6,14 +6,18 @@ learner's modules' plain data, the default arguments of the learner's functions 
 ``functools.partial``'s arguments, a ``threading.local``'s attributes of the calling thread),
 each a ``Place`` that can be read again at a later call. A root may be a global of a
 module, a closure cell, an object, or an item of ``sys.modules`` or ``os.environ`` (a module,
-a variable's text, reached by name: ``global_name``). An ``array.array`` and a NumPy array
-are held by their numbers (``held``). ``outside.py`` decides what a capture does with them,
-``guards.py`` checks them.
+a variable's text, reached by name: ``global_name``), or an object ``held.py`` found holding
+a number of unknown origin (``Walk.held``). An ``array.array``, a NumPy array and a buffer
+(``memoryview``, ``bytearray``, a ctypes number) are held by their numbers (``held``), an
+object the walk does not look into by what its attributes are (``state_of``: a call that
+changes it is seen). A model of ``nn`` is named first (what its first call does).
+``outside.py`` decides what a capture does with them, ``guards.py`` checks them.
 """
 
 from __future__ import annotations
 
 import array
+import contextvars
 import dis
 import functools
 import io
@@ -28,10 +32,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program.traced import Traced, learners_file
 
-__all__ = ["MISSING", "Place", "Reads", "Walk", "global_name", "kind_of", "reads_of",
-           "same_number"]
+__all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "global_name", "kind_of",
+           "reads_of", "same_number", "state_of"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
@@ -110,9 +115,11 @@ class Place:
             self.held = len(value)
         elif kind == "set":
             self.held = tuple(value)
-        elif kind == "array":  # (its numbers as they were; an array.array's as bytes)
-            self.held = (value.typecode, value.tobytes()) if isinstance(value, array.array) \
-                else value.copy()
+        elif kind == "opaque":  # (what its attributes are: seen to change, by state_of)
+            self.held = state_of(value)
+        elif kind == "array":  # (its numbers as they were; a buffer's as its bytes)
+            self.held = buffer_of(value) if not hasattr(value, "dtype") else \
+                value.detach().clone() if hasattr(value, "detach") else value.copy()
 
     def key(self) -> tuple[Any, ...]:
         """The place's name, the same from one capture to the next."""
@@ -143,6 +150,8 @@ class Place:
             base = parent.parent.said() if parent.parent is not None else "?"
             return f"{base.replace(' (a closure cell)', '')}.{step[1]}"
         base = parent.said().replace(" (a closure cell)", "") if parent else "?"
+        if step[0] == "get":
+            return f"{base}.get()"
         return f"{base}.{step[1]}" if step[0] == "attr" else f"{base}[{step[1]!r}]"
 
     def read(self) -> Any:
@@ -158,6 +167,8 @@ class Place:
             holder: Any = self.parent.read() if self.parent is not None else MISSING
             if step[0] == "attr":
                 return getattr(holder, step[1])
+            if step[0] == "get":  # (a ContextVar's number)
+                return holder.get(MISSING)
             return holder[step[1]]
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
@@ -179,6 +190,9 @@ class Place:
         elif step[0] == "item":
             holder = self.parent.read() if self.parent is not None else None
             holder[step[1]] = new  # type: ignore[index]
+        elif step[0] == "get":
+            holder = self.parent.read() if self.parent is not None else None
+            holder.set(new)  # type: ignore[union-attr]
 
 
 NUMBER_TYPES = (float, int, bool)
@@ -186,7 +200,8 @@ _KINDS: dict[type, str] = {float: "number", int: "number", bool: "number", Trace
                            str: "constant", bytes: "constant", type(None): "constant",
                            complex: "constant", list: "sequence", tuple: "sequence",
                            deque: "sequence", dict: "dict", set: "set", frozenset: "set",
-                           Value: "value", array.array: "array"}
+                           Value: "value", array.array: "array", bytearray: "array",
+                           memoryview: "array"}
 PLAIN_DATA = ("tinygrad_edu.nn", "tinygrad_edu.training")
 """Of this package, the rooms whose objects hold a learner's numbers (models, optimizers,
 their parameters): walked into as the learner's own are; the engine's rows are not."""
@@ -219,8 +234,13 @@ def _kind_of(x: Any, kind: type) -> str:
         return "constant"
     if isinstance(x, Value):
         return "value"
-    if isinstance(x, array.array):
-        return "array"
+    if isinstance(x, (array.array, bytearray, memoryview)) or (
+            kind.__module__ == "ctypes" and hasattr(kind, "_type_") and not callable(x)):
+        return "array"  # (numbers held as bytes: an array, a view, a ctypes number)
+    if kind is contextvars.ContextVar:
+        return "object"  # (what it holds in this context: its one place, ``get()``)
+    if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
+        return "array"  # (its numbers, held by a copy)
     if isinstance(x, threading.local):
         return "object"  # (its attributes: the calling thread's, walked and guarded there)
     if kind is types.SimpleNamespace:
@@ -252,9 +272,8 @@ def _kind_of(x: Any, kind: type) -> str:
                            "numpy.random._generator"):
         return "generator"
     if hasattr(x, "__dict__") or hasattr(kind, "__slots__"):
-        if kind.__getattribute__ is not object.__getattribute__ or \
-                "__getattr__" in kind.__dict__:
-            return "opaque"
+        if kind.__getattribute__ is not object.__getattribute__:
+            return "opaque"  # (its attributes computed: held.py finds numbers in its dict)
         if _plain_data(kind):
             return "object"  # (the learner's class, a model: its plain data walked)
     return "opaque"
@@ -324,12 +343,36 @@ class Walk:
         self.full = False  # (LIMIT places reached)
         self.refused: list[str] = []
         self.functions: list[types.FunctionType] = []
+        self.holders: dict[int, Place] = {}  # (id of an object held: ``held``)
 
     def root(self, step: tuple[Any, ...], value: Any) -> Place:
         place = Place(None, step, value, kind_of(value) if value is not MISSING else "constant")
         self._add(place)
         if value is not MISSING:
             self._into(place)
+        return place
+
+    def held(self, holder: Any, label: str, steps: tuple[tuple[str, Any], ...]) -> Place:
+        """The place ``steps`` from ``holder`` (an attribute, an item, of what it holds),
+        objects this walk does not look into (found holding a number of unknown origin:
+        ``held.py``), named ``label``: each on the way checked by identity, the place as
+        any other."""
+        place = self.holders.get(id(holder))
+        if place is None:
+            place = self.holders[id(holder)] = Place(None, ("object", holder, label), holder,
+                                                     "held")
+            self._add(place)
+        for k, step in enumerate(steps):
+            child = next((c for c in place.children if c.step == step), None)
+            if child is None:
+                value = Place(place, step, None, "").read()
+                child = Place(place, step, value, "held" if k < len(steps) - 1 else
+                              kind_of(value) if value is not MISSING else "constant")
+                place.children.append(child)
+                self._add(child)
+                if k == len(steps) - 1:
+                    self._into(child)
+            place = child
         return place
 
     def _add(self, place: Place) -> None:
@@ -347,7 +390,7 @@ class Walk:
             if kind == "function" and isinstance(x, types.FunctionType):
                 self.functions.append(x)
             if kind in ("number", "constant", "value", "array", "opaque", "generator",
-                        "iterator") or id(x) in self.seen or (
+                        "iterator", "held") or id(x) in self.seen or (
                     kind == "function" and not has_given(x)):
                 continue
             if kind == "module" and not _learners(x):
@@ -356,6 +399,8 @@ class Walk:
                     x.__module__ in sys.modules and not _learners(sys.modules[x.__module__]))):
                 continue
             self.seen.add(id(x))
+            if kind == "object" and isinstance(x, Module) and "_children_named" not in vars(x):
+                x._name_children()  # (what its first call does: not a change the guards see)
             children = list(self._children(place))
             place.vector = kind == "sequence" and bool(children) and all(
                 c.kind in ("value", "number") for c in children)
@@ -375,6 +420,10 @@ class Walk:
                     yield Place(place, ("item", k), item, kind_of(item))
         elif kind == "set":
             return  # (a set of Values is read in an order of its own: by identity, as a whole)
+        elif type(x) is contextvars.ContextVar:
+            held = x.get(MISSING)
+            yield Place(place, ("get",), held, kind_of(held) if held is not MISSING else
+                        "constant")
         elif kind == "method":
             yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
         elif kind == "function":  # (what it was given: defaults, a partial's arguments)
@@ -426,6 +475,29 @@ def _learners(module: Any) -> bool:
     return learners_file(file)
 
 
+
+
+def state_of(x: Any) -> Any:
+    """What an object a capture does not look into holds as its attributes (each by
+    identity, a container by its length too), to see whether a call changed it (a
+    ``queue.Queue`` a function takes from); None where it has no ``__dict__``."""
+    try:
+        attributes = object.__getattribute__(x, "__dict__")
+    except Exception:  # (none, or one of its own making)
+        return None
+    if type(attributes) is not dict:
+        return None
+    return tuple((k, id(v), len(v) if type(v) in (list, dict, deque, set) else -1)
+                 for k, v in list(attributes.items()))
+
+
+def buffer_of(x: Any) -> tuple[str, bytes]:
+    """What a buffer holds (an ``array.array``, a ``bytearray``, a ``memoryview``, a ctypes
+    number or array): its type code (an array's) and its bytes (empty where released)."""
+    try:
+        return getattr(x, "typecode", ""), memoryview(x).tobytes()
+    except ValueError:  # (a view released)
+        return "", b""
 
 
 def same_number(a: Any, b: Any) -> bool:

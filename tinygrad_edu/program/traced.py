@@ -136,6 +136,7 @@ class Recording:
         self.outside: Any = None  # where numbers from outside the arguments come from
         self.draws: Any = None  # the random draws
         self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
+        self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number

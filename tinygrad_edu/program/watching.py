@@ -19,6 +19,9 @@ capture, see things as they are), and is put back when the last capture ends.
   running Python sums; ``print`` prints the numbers and is said once (a program does not
   print).
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
+- **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): where the
+  learner's code (or a library it called) reads a file, refused, naming the file and the
+  line; where it writes one, said once.
 - **Reading and writing ``os.environ``** (its class's ``__getitem__``, which ``get``,
   ``getenv`` and ``in`` call, and ``__setitem__``): each variable read is a place outside
   the function (``outside.py``), guarded to keep its text; one written is written again.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import io
 import math
 import os
 import sys
@@ -140,6 +144,10 @@ def _patch() -> None:
     _put(environ, "__setitem__", _read_by_name(environ.__setitem__, getitem))
     from tinygrad_edu.program import randomness
 
+    opened = _opened(builtins.open)  # (pathlib's and numpy's too: they call io.open)
+    FOLLOWED[id(builtins.open)] = opened
+    _put(builtins, "open", opened)
+    _put(io, "open", opened)
     for owner, name, new in [*randomness.patches(), *_clocks()]:
         FOLLOWED[id(getattr(owner, name))] = new
         _put(owner, name, new)
@@ -370,14 +378,15 @@ def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
 
 
 def _clocks() -> list[tuple[Any, str, Any]]:
-    """The clock, the system's random bytes and NumPy's generators seeded from them, as a
-    capture sees them: refused where the learner's code calls them (a number that changes
-    at every call, which no program can follow)."""
+    """The clock, the system's random bytes and NumPy's generators seeded from them,
+    ``input()``, as a capture sees them: refused where the learner's code calls them (a
+    number that changes at every call, which no program can follow)."""
     found = [(time, name, _refused(getattr(time, name), f"time.{name}()"))
              for name in ("time", "perf_counter", "monotonic", "process_time", "time_ns",
                           "perf_counter_ns", "monotonic_ns", "process_time_ns")
              if hasattr(time, name)]
-    found.append((os, "urandom", _refused(os.urandom, "os.urandom()")))
+    found.append((os, "urandom", _refused(os.urandom, "os.urandom()", library=True)))
+    found.append((builtins, "input", _refused(builtins.input, "input()")))
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         found.append((numpy.random, "default_rng",
@@ -386,13 +395,16 @@ def _clocks() -> list[tuple[Any, str, Any]]:
     return found
 
 
-def _refused(function: Callable[..., Any], what: str,
-             unless_given: bool = False) -> Callable[..., Any]:
+def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
+             library: bool = False) -> Callable[..., Any]:
+    """``function`` refused where the learner's code calls it (``library``: or a library
+    that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
     def call(*args: Any, **options: Any) -> Any:
         found = recording()
         if found is not None and not (unless_given and (args or options) and
                                       (args or (None,))[0] is not None):
-            if user_code(sys._getframe(1).f_code):
+            caller = sys._getframe(1)
+            if user_code(caller.f_code) or (library and _for_the_learner(caller)):
                 found.refuse(f"it reads {what}, a number that changes at every call, which "
                              "a program cannot follow; read it outside the compiled function "
                              "and pass it in")
@@ -400,6 +412,42 @@ def _refused(function: Callable[..., Any], what: str,
 
     call.__name__ = getattr(function, "__name__", "call")
     return call
+
+
+def _opened(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``open`` in a capture, where the learner's code (or the library it called) opens a
+    file: read, refused (what a file holds can change between calls); written, said once
+    (a program does not write it again)."""
+    def open(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and type(mode) is str and _for_the_learner(sys._getframe(1)):
+            if any(c in mode for c in "wax+"):
+                found.effect(f"it writes to the file {file!r} (a program does not write it "
+                             "again: write outside the compiled function)")
+            else:
+                found.refuse(f"it reads the file {file!r}: what a file holds can change "
+                             "between calls, which a program cannot follow; read it outside "
+                             "the compiled function and pass the numbers in")
+        return original(file, mode, *args, **options)
+
+    open.__doc__ = original.__doc__
+    return open
+
+
+def _for_the_learner(frame: Any) -> bool:
+    """Whether the first code on the stack that is not a library's (the standard
+    library's, an installed package's) is the learner's, not this folder's."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(_HERE):
+            return False
+        if user_code(frame.f_code):
+            return True
+        frame = frame.f_back
+    return False
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _shown(v: Value, number: float) -> str:

@@ -259,21 +259,20 @@ def _show_result(name: str, result: Any, ran: _Run) -> Shown:
     from tinygrad_edu.program.tape import tape_of
 
     run_ = getattr(result, "_run", None)
-    entry, root = getattr(run_, "entry", None), getattr(run_, "root", None)
-    program = getattr(entry, "program", None)
+    root = getattr(run_, "root", None)
+    program = getattr(getattr(run_, "entry", None), "program", None)
     program = getattr(program, "python", program)  # (a native program: its Python)
     if program is None and isinstance(root, Value):  # (the call that captured it)
         program = Program(tape_of(root), name)
     what = (f"{name} is a compiled function's answer (a Result, {result.data!r}), not a "
             "Value: the program computed it, so it has no graph of its own")
-    graph_note = (f"{what} to draw. Call the function itself (not the compiled one) to draw "
-                  "the graph that was captured.")
-    replay_note = f"No replay: {what} to step through."
     text = _program_text(program) if program is not None else None
-    program_note = (f"The program that computed {name}. {IN_THE_PAGE}" if text else
-                    f"No program: {name} is a Result with no program behind it.")
-    return Shown(name, None, graph_note, None, replay_note, ran.failed, f"Graph of {name}",
-                 f"Replay of {name}", program=text, program_note=program_note)
+    return Shown(name, None, f"{what} to draw. Call the function itself (not the compiled "
+                 "one) to draw the graph that was captured.", None,
+                 f"No replay: {what} to step through.", ran.failed, f"Graph of {name}",
+                 f"Replay of {name}", program=text, program_note=(
+                     f"The program that computed {name}. {IN_THE_PAGE}" if text else
+                     f"No program: {name} is a Result with no program behind it."))
 
 
 def _no_value_note(ran: _Run) -> str:
@@ -397,9 +396,17 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     """Grade exercise ``name`` in ``source`` with ``python -m tinygrad_edu exercises check
     FILE NAME``, the file named ``ANSWER_FILE`` and the progress file holding ``progress``
     (JSON text, or empty for a first check). Prints what the command prints; returns its
-    exit code and the progress file's text afterwards."""
-    from tinygrad_edu.exercises import cli
-    from tinygrad_edu.exercises.progress import ENV
+    exit code and the progress file's text afterwards. Stopped (the page's Stop), it
+    prints and records nothing, and forgets the modules imported meanwhile (one stopped
+    half-way leaves its package without it: "module 'hypothesis' has no attribute
+    'core'" at the next Check)."""
+    before = set(sys.modules)
+    try:
+        from tinygrad_edu.exercises import cli
+        from tinygrad_edu.exercises.progress import ENV
+    except KeyboardInterrupt:  # (the first Check imports hypothesis and the grader)
+        _forget(before)
+        return 1, progress
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "progress.json")
@@ -414,7 +421,7 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
         except SystemExit as error:
             code = error.code if isinstance(error.code, int) else 1
         except KeyboardInterrupt:  # the page's Stop: no verdict, nothing recorded
-            print("KeyboardInterrupt: the grading was stopped", file=sys.stderr)
+            _forget(before)
             code = 1
         finally:
             os.chdir(here)
@@ -425,6 +432,11 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
             sys.stdout.flush()
             sys.stderr.flush()
         return code, path.read_text(encoding="utf-8") if path.exists() else progress
+
+
+def _forget(before: set[str]) -> None:
+    for name in [name for name in sys.modules if name not in before]:
+        del sys.modules[name]  # (the next import runs it afresh)
 
 
 # ----------------------------------------------------------------------------- in the browser

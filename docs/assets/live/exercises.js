@@ -82,6 +82,7 @@
       chosen.number : "Exercise " + chosen.number) + " (level " + chosen.level + "): " +
       chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
     shown.clear();
+    next(null);
     asking(false);
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
@@ -154,9 +155,63 @@
     say("Your earlier code is back.");
   });
 
+  // The next step, under a verdict that passed: the next stage (or exercise) of its menu,
+  // a link; after the last stage, what to do with the whole GPT. null: none shown.
+  function next(passed) {
+    var box = $("next");
+    box.textContent = "";
+    box.hidden = !passed;
+    if (!passed) return;
+    var say = function (tag, text, parent) {
+      var el = (parent || box).appendChild(document.createElement(tag));
+      el.textContent = text;
+      return el;
+    };
+    var link = function (parent, text, href) {
+      var a = parent.appendChild(document.createElement("a"));
+      a.textContent = text;
+      a.href = href;
+      return a;
+    };
+    var same = all.filter(function (ex) { return (ex.track || "") === (passed.track || "") &&
+                                                 !ex.arrays; });
+    var after = same[same.indexOf(passed) + 1];
+    if (after) {
+      var p = say("p", "Next: ");
+      link(p, (after.track ? "stage " : "exercise ") + after.number + ", " + after.title,
+           "#" + after.name);
+      return;
+    }
+    if (!passed.track) {
+      say("p", "That was the last exercise graded here. Next: the ten stages of Build " +
+          "microgpt yourself, from stage 1 in the menu above.");
+      return;
+    }
+    say("p", "That was the last stage. Once all ten pass, your GPT is whole; next, on your " +
+        "machine:");
+    say("pre", "# 1. Download my answers (above) saves your stages as my_gpt.py\n" +
+        "python -m tinygrad_edu exercises check my_gpt.py microgpt   # 2. the same verdicts\n" +
+        "python -m tinygrad_edu exercises train my_gpt.py            # 3. train it, then it " +
+        "makes up names");
+    var p2 = say("p", "Then the guide's next step: ");
+    link(p2, "watch it learn, then your Value against PyTorch",
+         "guides/microgpt.html#watch-it-learn");
+    say("span", ".", p2);
+  }
+
+  // A link to an exercise or a stage (exercises-live.html#node) lands on its editor, at
+  // any width (the statement is above it): the page has no element of that id to go to.
+  function land() {
+    if (!chosen.arrays && location.hash.slice(1) === chosen.name) {
+      $("editor").scrollIntoView({block: "start"});
+    }
+  }
+
   live.editor(code, function () { check.click(); });
   fillMenus();
   choose(location.hash.slice(1) || all[0].name);
+  land();
+  window.addEventListener("load", function () { setTimeout(land, 0); });
   MENUS.forEach(function (m) {
     m[1].addEventListener("change", function () {
       if (m[1].value) choose(m[1].value);
@@ -165,6 +220,7 @@
   });
   window.addEventListener("hashchange", function () {
     if (location.hash.slice(1) !== chosen.name) choose(location.hash.slice(1));
+    land();
   });
   code.addEventListener("input", function () { storage.set(CODE + chosen.name, code.value); });
   $("download").addEventListener("click", function () {  // answers.js writes the file
@@ -196,6 +252,19 @@
 
   function print(text, stream, count) { shown.write(text, stream, count); }
 
+  // The first Check in a Python prepares the grader (imports hypothesis and the grading:
+  // seconds), and says so; later ones only grade.
+  var warm = false;
+  // Where the server does not isolate the page (no shared memory), a stop ends Python's
+  // worker: nothing is left to say where the code was.
+  var UNINTERRUPTED = "This server does not isolate the page (it sends no " +
+    "Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers), so Python could " +
+    "not be interrupted to say which line it was on, only ended. Served by ./run.sh docs " +
+    "--serve (or with those headers), the page names the line; so does python -m " +
+    "tinygrad_edu exercises check on your machine.";
+  var PREPARING = "Preparing the grader (about 10 s, once), then grading…";
+  function grading() { return warm ? "Grading…" : PREPARING; }
+
   var again = "";  // why Python was loaded again, while it loads: "stopped", "crashed"
   var python = new live.Python(function (what, detail) {
     if (what === "loading") {
@@ -203,9 +272,10 @@
                       "Loading Python (a few seconds, once)…");
     } else if (what === "restarting") {
       again = detail;
+      warm = false;
       say("Loading Python again…");
     } else if (what === "ready") {
-      say(python.busy() ? "Grading…" : again === "crashed" ? "Python " + detail.python +
+      say(python.busy() ? grading() : again === "crashed" ? "Python " + detail.python +
           " was started again, and is ready." : "Python " + detail.python + " is ready.");
       again = "";
     } else if (what === "failed") {
@@ -232,10 +302,12 @@
     if (python.busy() || chosen.arrays) return;
     var ex = chosen;
     shown.clear();
+    next(null);
     asking(false);
     check.disabled = true;
     stop.disabled = false;
-    say(python.ready ? "Grading…" : "Loading Python, then grading…");
+    countdown.doing = grading();
+    say(python.ready ? grading() : "Loading Python, then grading…");
     countdown.start();
     python.call("check", {name: ex.name, code: code.value, progress: storage.get(PROGRESS) || ""},
                 print, LIMIT).then(function (answer) {
@@ -244,6 +316,7 @@
         python.crashed("no verdict came back");
         throw Object.assign(new Error("no verdict came back"), {crashed: true});
       }
+      if (!answer.stopped) warm = true;
       if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was)
         print("\nStopped: " + answer.stopped + ". Your code is kept.\n", "stderr");
         say("Stopped.");
@@ -254,6 +327,7 @@
           answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not let " +
           "the page keep your progress."));
       fillMenus();
+      if (answer.result.code === 0) next(ex);
     }).catch(function (error) {
       countdown.stop();
       if (error.crashed) {
@@ -261,8 +335,8 @@
         return;
       }
       print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that loops " +
-            "forever is the usual cause. Python was started again; your code is kept." :
-            error.message) + "\n", "stderr");
+            "forever is the usual cause. Python was started again; your code is kept." +
+            (python.interrupt ? "" : " " + UNINTERRUPTED) : error.message) + "\n", "stderr");
       say("Stopped.");
     }).then(function () {
       shown.flush();

@@ -56,6 +56,7 @@ from tinygrad_edu.exercises.classroom.results import (
     unmarked,
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
+from tinygrad_edu.exercises.copies import answers
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade, numpy_installed
 from tinygrad_edu.exercises.learner.serve import LOAD_LIMIT
@@ -223,8 +224,10 @@ def _not_started(task: _Task, error: OSError, points: Mapping[str, float]) -> No
 
 def warm_up(exercises: Sequence[ExerciseSpec]) -> None:
     """Grade each exercise's reference once and draw its probe's inputs, here, before the
-    children are forked: they inherit what hypothesis drew."""
+    children are forked: they inherit what hypothesis drew (and the answers a submission
+    is compared with, ``copies.answers``, read once)."""
     for ex in exercises:
+        answers(ex.symbol)
         if ex.arrays and not numpy_installed():
             continue
         grade(ex, ex.reference)

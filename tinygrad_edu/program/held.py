@@ -1,0 +1,150 @@
+"""Where a number or a Value of unknown origin is held: a capture that used a number it did
+not find among the places it walked (``places.py``), nor in the code that ran, looks for
+that very object (by identity) in every module's globals and one step further: a module's
+global read by a name built at run time (``sys.modules[name]``, ``importlib.import_module``,
+``__import__``), an installed package's module or the standard library's, ``builtins``; an
+item of a dict or a list held by a module (the dict behind a ``MappingProxyType`` too), an
+attribute of an object or a class a module holds that a capture does not walk into (the
+standard library's, an installed package's, one with its own ``__getattribute__``, one
+reached through a ``weakref``); a text turned into a number by ``float()`` (``sys.argv[1]``).
+Each is guarded where it is found, as a place like any other (a number changed there is
+read at every call from then on).
+
+What is held nowhere a name leads in two steps from a module stays of unknown origin:
+``explain()`` lists it with its line (``verify=`` checks).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import types
+import weakref
+from itertools import chain
+from typing import Any
+
+from tinygrad_edu.program.explain import unknown_numbers
+
+__all__ = ["held_somewhere", "holders"]
+
+_OURS = ("tinygrad_edu.program", "tinygrad_edu.engine", "tinygrad_edu.sums")
+Found = tuple[Any, str, tuple[tuple[str, Any], ...], Any]
+_PLAIN = {types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str, float, int,
+          bool, type(None), bytes}
+
+
+def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any]) -> None:
+    """The numbers, texts (given to ``float()``) and Values a capture used and found nowhere
+    outside (``leaves``: the graph's leaves not given): every place that holds one by name
+    (``holders``) is guarded, as a place a walk found is."""
+    watcher = outside.watcher
+    lines: dict[int, str] = {}
+    wanted: list[Any] = []
+    followed = {id(t.value) for t in [*record.reads, *record.steps]}  # (a followed number
+    followed.update(id(t.value) for t, _ in record.constants)  # fixed where it was used)
+    for number, node in unknown_numbers(tape, outside):
+        if id(number) in followed:
+            continue
+        if type(number) is float or (type(number) is int and not -5 <= number <= 256):
+            wanted.append(number)
+            lines.setdefault(id(number), record.lines.get(id(node), ""))
+    literals = {c for code in watcher.codes for c in code.co_consts if type(c) is str}
+    literals.update(p.value for p in outside.walk.places if type(p.value) is str)  # (a
+    for text, line in record.texts:  # text guarded by what it says: os.environ's)
+        if text not in literals and id(text) not in outside.walk.where:
+            wanted.append(text)
+            lines.setdefault(id(text), line)
+    wanted += [v for v in leaves if id(v) not in outside.walk.where]
+    for holder, label, steps, x in holders(wanted):
+        watcher.held(holder, label, steps, lines.get(id(x), ""))
+        outside.held.append((holder, label, steps, lines.get(id(x), "")))
+
+
+def holders(wanted: list[Any]) -> list[Found]:
+    """Every place that holds an object of ``wanted`` (numbers, texts, Values) by name, as
+    said above: ``(holder, its name, the steps from it, the object)``: a module and
+    ``(("attr", name),)``, or ``(("attr", name), ("item", key))`` for an item of a dict one
+    of its globals holds...; a dict itself where no name leads to it (a view's)."""
+    if not wanted:
+        return []
+    ids = {id(x) for x in wanted}
+    found: dict[tuple[int, int, Any], Found] = {}  # (each holder of each: a literal of a
+    # module is one object wherever the module's code uses it)
+    sources: list[Within] = []
+    for module in list(sys.modules.values()):
+        if type(module) is not types.ModuleType or \
+                getattr(module, "__name__", "").startswith(_OURS):
+            continue
+        globals_ = vars(module)
+        if not ids.isdisjoint(map(id, globals_.values())):
+            _add(found, ids, module, module.__name__, (), "attr", globals_)
+        sources += _within(module, globals_)
+    if not ids.isdisjoint(map(id, chain.from_iterable(  # (all at once: rarely any)
+            [s[0] if type(s[0]) in (list, tuple) else s[0].values() for s in sources]))):
+        for items, holder, name, way, how in sources:
+            if not ids.isdisjoint(map(id, items if type(items) in (list, tuple) else
+                                      items.values())):
+                _add(found, ids, holder, name, way, how, items)
+    return list(found.values())
+
+
+Within = tuple[Any, Any, str, tuple[tuple[str, Any], ...], str]
+_WITHIN: dict[int, tuple[Any, tuple[int, ...], list[Within]]] = {}
+"""id(a module) -> (it, the ids its globals held, what they hold: ``_within``)."""
+
+
+def _within(module: Any, globals_: dict[str, Any]) -> list[Within]:
+    """What a module's globals hold one step further (each a dict, a list, a tuple or an
+    object's attributes, as it is at every call: ``(items, holder, name, the steps from
+    the holder to it, "attr" or "item")``), made again where the module's globals are not
+    the objects they were."""
+    now = tuple(map(id, globals_.values()))
+    kept = _WITHIN.get(id(module))
+    if kept is not None and kept[0] is module and kept[1] == now:
+        return kept[2]
+    within = []
+    standard = module.__name__.partition(".")[0] in sys.stdlib_module_names
+    for key, value in list(globals_.items()):
+        if type(value) not in _PLAIN and not key.startswith("__") and (
+                not standard or type(value) in (dict, list)):  # (the standard library's
+            found = _inside(module, value, key)  # classes and objects: not a learner's)
+            if found is not None:
+                within.append(found)
+    _WITHIN[id(module)] = (module, now, within)
+    return within
+
+
+def _add(found: dict[tuple[int, int, Any], Found], ids: set[int], holder: Any, name: str,
+         way: tuple[tuple[str, Any], ...], how: str, items: Any) -> None:
+    for k, v in list(items.items() if type(items) not in (list, tuple) else enumerate(items)):
+        if id(v) in ids and type(k) in (str, int) and not (type(k) is str and
+                                                            k.startswith("__")):
+            steps = (*way, (how, k))
+            found.setdefault((id(v), id(holder), steps), (holder, name, steps, v))
+
+
+def _inside(module: Any, value: Any, name: str) -> Within | None:
+    """What a module's global ``value`` (called ``name``) holds: its items, or attributes,
+    reached from the module where a name leads there."""
+    kind = type(value)
+    way: tuple[tuple[str, Any], ...] = (("attr", name),)
+    if kind is weakref.ref:
+        value = value()
+        kind = type(value)
+        module, way = value, ()
+    if kind is dict or kind is list or kind is tuple:
+        return value, module, module.__name__ if way else name, way, "item"
+    if kind is types.MappingProxyType:
+        inner = [d for d in gc.get_referents(value) if type(d) is dict]
+        return (inner[0], inner[0], name, (), "item") if inner else None
+    if issubclass(kind, type):
+        return vars(value), module, module.__name__, way, "attr"
+    try:
+        attributes = object.__getattribute__(value, "__dict__")
+    except Exception:  # (none, or a __dict__ of its own making)
+        return None
+    if type(attributes) is not dict or kind.__module__.startswith(_OURS):
+        return None
+    if kind.__getattribute__ is object.__getattribute__:
+        return attributes, module, module.__name__ if way else name, way, "attr"
+    return attributes, attributes, f"{name}.__dict__", (), "item"
