@@ -31,23 +31,22 @@ def apply(row: Op, a: object, b: Any = NONE) -> Value:
     x, z, node = a._data, b._data if kind is Value else b, object.__new__(Value)
     y = row.forward(x) if b is NONE else row.forward(x, z)  # (errors name the op: safe_math)
     if not is_grad_enabled():  # no_grad(): the number alone, no graph
-        return fill(node, y, None, no_graph=True)
-    rule = row.rules[0]  # a constant rule (1.0) is a number: nothing to call
-    if b is NONE:  # an op of one operand
-        return fill(node, y, row, a, rule if type(rule) is float else rule(x, y))
-    da = rule if type(rule) is float else rule(x, z, y)
-    rule = row.rules[1]
-    db = None if kind is float else rule if type(rule) is float else rule(x, z, y)
+        return no_graph(node, y)  # (below the line)
+    rules = row.rules  # a constant rule (1.0) is a number: nothing to call
+    if b is NONE:  # an op of one operand: no b, no db
+        da, b, db = rules[0] if type(rules[0]) is float else rules[0](x, y), None, None
+    else:
+        da = rules[0] if type(rules[0]) is float else rules[0](x, z, y)
+        db = None if kind is float else rules[1] if type(rules[1]) is float else rules[1](x, z, y)
     node._data, node.grad, node._row = y, 0.0, row  # fill(node, y, row, a, da, b, db) written
-    node._a, node._da, node._b = a, da, b  # out for the commonest node: a call is 5% of a step
-    node._db, node._list, node._list_grads = db, None, None
-    node._scope, node._no_graph = scopes.current() if scopes.opened else "", False
+    node._a, node._da, node._b = a, da, b  # out, for a node is made at every op: a call
+    node._db, node._list, node._list_grads = db, None, None  # is 5% of a step
+    node._scope = scopes.current() if scopes.opened else ""
     return node
 
 
-def fill(node: Value, data: float, row: Op | None, a: object = None, da: object = None,
-         b: object = None, db: object = None, parents: tuple[Value, ...] | None = None,
-         local_grads: tuple[float, ...] | None = None, no_graph: bool = False) -> Value:
+def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None, b: Any = None,
+         db: Any = None, parents: Any = None, local_grads: Any = None) -> Value:
     """Every field of a node, one per line (apply writes these out for its commonest node)."""
     node._data, node.grad = data, 0.0  # its number (.data); d(output)/d(it), from backward
     node._row = row  # the row of the op table that made it; None: a leaf (input, parameter)
@@ -55,15 +54,13 @@ def fill(node: Value, data: float, row: Op | None, a: object = None, da: object 
     node._b, node._db = b, db  # d(node)/d(operand), None for a plain number (no parent)
     node._list, node._list_grads = parents, local_grads  # whole lists: the same (as given: _a)
     node._scope = scopes.current() if scopes.opened and row else ""  # its named_scope
-    node._no_graph = no_graph  # made under no_grad(): no graph to pass gradients back to
     return node
 
 
 class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
-
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads",
-                 "_scope", "_no_graph", "__dict__")  # (fill() sets each; __dict__: a label)
+                 "_scope", "__dict__")  # (fill() sets each; __dict__: a label)
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
@@ -75,7 +72,6 @@ class Value:
     def data(self) -> float: return self._data  # (set it: set_data, below the line)
     @data.setter
     def data(self, value: object) -> None: set_data(self, value)
-
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
     def __mul__(self, other: Value | float) -> Value: return apply(MUL, self, other)
     def __pow__(self, other: Value | float) -> Value: return apply(POW, self, other)
@@ -83,7 +79,6 @@ class Value:
     def log(self) -> Value: return apply(LOG, self)
     def tanh(self) -> Value: return apply(TANH, self)
     def relu(self) -> Value: return apply(RELU, self)
-
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values it was made from (microgpt's _children): what graph.py's walk follows."""
@@ -95,7 +90,8 @@ class Value:
 
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """Fill every .grad it depends on with d(self)/d(value) × grad (a leaf's adds up)."""
-        if create_graph or inputs is not None or self._no_graph or type(grad) is not float:
+        if (create_graph or inputs is not None or type(grad) is not float
+                or getattr(self, "_no_graph", False)):  # (under no_grad: no_graph(), below)
             return backward_more(self, grad, create_graph, inputs)  # (below the line)
         backpropagate(self, grad)  # graph.py: _backward() at every node, the last first
 
@@ -112,7 +108,6 @@ class Value:
 
     def _add_grad(self, g: float) -> None: self.grad += g  # (how backpropagate seeds the root)
     EMPTY_GRAD: ClassVar[float] = 0.0  # what backpropagate resets an inner node's grad to
-
     # ==== Below the line ======================================================================
     _data: float  # the fields' types, for the type checker (fill() sets every one)
     grad: Any
@@ -124,7 +119,6 @@ class Value:
     _list: tuple[Value, ...] | None
     _list_grads: Any  # (a tuple where _list is one, else None)
     _scope: str
-    _no_graph: bool
 
     # The other operators, each applying its row (the rows follow the class).
     def __radd__(self, other: float) -> Value: return apply(ADD, other, self)
@@ -188,7 +182,7 @@ class Value:
     def requires_grad(self) -> bool:
         """False for a value computed under ``no_grad`` (it has no graph), as in PyTorch;
         True for inputs, parameters and everything computed from them."""
-        return not self._no_graph
+        return not getattr(self, "_no_graph", False)
 
     def detach(self) -> Value:
         """A new leaf with the same number and no history."""
@@ -357,11 +351,21 @@ def made_by_hand(node: Value, data: object, children: object, local_grads: objec
     if not parents:
         fill(node, number, None)
     elif not is_grad_enabled():
-        fill(node, number, None, no_graph=True)
+        no_graph(node, number)
     else:
         fill(node, number, made_by(len(parents), 3), parents=parents, local_grads=grads)
     if label:
         node.label = label
+
+
+def no_graph(node: Value, data: float) -> Value:
+    """A node made under ``no_grad()``: its number alone, a leaf with no graph to pass
+    gradients back to (``requires_grad`` False; ``backward()`` from it is refused, saying
+    why). fill() sets its fields; the mark is in its __dict__, so that the commonest node,
+    made with grad mode on, is one store quicker."""
+    fill(node, data, None)
+    node._no_graph = True  # type: ignore[attr-defined]
+    return node
 
 
 # ----------------------------------------------------------------------------- plain numbers
@@ -381,7 +385,7 @@ def with_numbers(row: Op, a: object, b: object) -> Value:
         return NotImplemented  # type: ignore[no-any-return]
     y = row.forward(x) if b is NONE else row.forward(x, z)
     if not is_grad_enabled():
-        return fill(object.__new__(Value), y, None, no_graph=True)
+        return no_graph(object.__new__(Value), y)
     da = db = None
     if a_is:
         rule = row.rules[0]

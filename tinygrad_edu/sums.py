@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tinygrad_edu import safe_math
-from tinygrad_edu.engine import Number, Value, fill
+from tinygrad_edu.engine import Number, Value, fill, no_graph
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import register
@@ -72,7 +72,7 @@ def many(row: ListOp, y: float, parents: tuple[Value, ...], local_grads: tuple[f
     local derivatives (``given``: its lists as given, where plain numbers stood in them), or
     under ``no_grad()`` the value alone."""
     if not is_grad_enabled():
-        return fill(object.__new__(Value), y, None, no_graph=True)
+        return no_graph(object.__new__(Value), y)
     return fill(object.__new__(Value), y, row, given[0], None, given[1], None, parents, local_grads)
 
 
