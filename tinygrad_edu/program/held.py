@@ -157,7 +157,7 @@ def _inside(module: Any, value: Any, name: str) -> Within | None:
         attributes = object.__getattribute__(value, "__dict__")
     except Exception:  # (none, or a __dict__ of its own making)
         return None
-    if type(attributes) is not dict or kind.__module__.startswith(_OURS):
+    if type(attributes) is not dict or str(getattr(kind, "__module__", "")).startswith(_OURS):
         return None
     if kind.__getattribute__ is object.__getattribute__:
         return attributes, module, module.__name__ if way else name, way, "attr"

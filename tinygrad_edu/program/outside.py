@@ -54,6 +54,7 @@ from tinygrad_edu.program.places import (
     Place,
     Reads,
     Walk,
+    _learners,
     has_given,
     kind_of,
     length,
@@ -77,6 +78,7 @@ __all__ = ["Outside", "Watcher", "clean"]
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
 _NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
+_DATA = ("number", "constant", "sequence", "dict", "set", "array", "value")
 
 
 # ----------------------------------------------------------------------------- the watcher
@@ -213,6 +215,15 @@ class Watcher:
                             cell.cell_contents = ours
                             self.swapped.append((cell, name, held, ours))
         self._modules(code, globals_, reads)
+        for name in sorted(reads.globals):  # (``sys.argv``, ``config.lr`` of a module
+            module = globals_.get(name)  # the walk does not look into: what the code names)
+            if type(module) is types.ModuleType and not module.__name__.startswith(
+                    "tinygrad_edu") and not _learners(module):
+                for attribute in code.co_names:
+                    held = vars(module).get(attribute, MISSING)
+                    if held is not MISSING and kind_of(held) in _DATA:
+                        self._root(("global", vars(module), attribute), held,
+                                   _line(code, reads, "globals", name))
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
 

@@ -153,6 +153,9 @@ def _patch() -> None:
     FOLLOWED[id(builtins.open)] = opened
     _put(builtins, "open", opened)
     _put(io, "open", opened)
+    accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
+    if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
+        _put(accessor, "open", staticmethod(opened))
     for owner, name, new in [*randomness.patches(), *_clocks()]:
         FOLLOWED[id(getattr(owner, name))] = new
         _put(owner, name, new)
