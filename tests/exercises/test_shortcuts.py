@@ -591,3 +591,46 @@ def test_a_backward_that_runs_the_forward_pass_again_earns_nothing(tmp_path):
     path.write_text(BACKWARD_IN_INTEGERS)
     verdict = grade_apart(path, [EXERCISES["backward"]]).verdicts["backward"]
     assert not verdict.passed and "made by hand" in str(verdict), verdict
+
+
+FORWARD_AGAIN = '''\
+import math
+from tinygrad_edu import walk
+
+F = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+     "tanh": math.tanh, "exp": math.exp}
+
+
+def _again(order, numbers, start, base):
+    for node in order[start:]:
+        if node.op in F:
+            numbers[node] = F[node.op](*(numbers[p] for p in node.parents))
+        elif node.parents:  # (made by hand: moved along its local derivatives)
+            numbers[node] = node.data + sum(g * (numbers[p] - base[p])
+                                            for p, g in zip(node.parents, node.local_grads))
+    return numbers
+
+
+def backward(root):
+    order = walk(root)
+    base = {n: n.data for n in order}
+    for k, node in enumerate(order):
+        h = 1e-4 * max(1.0, abs(node.data))
+        ends = []
+        for step in (2, 1, -1, -2):
+            numbers = dict(base)
+            numbers[node] += step * h
+            ends.append(_again(order, numbers, k + 1, base)[root])
+        node.grad = (-ends[0] + 8 * ends[1] - 8 * ends[2] + ends[3]) / (12 * h)
+'''
+"""``backward`` by a fourth-order finite difference in floats, the forward pass worked out
+again through math's functions held in a dict, a node made by hand moved along its local
+derivatives (within 1e-10 of the chain rule: 1/1 with nodes made by hand)."""
+
+
+def test_a_backward_that_runs_the_forward_pass_again_in_floats_fails_naming_the_line(tmp_path):
+    found = load_solutions(solutions(tmp_path, {"backward": FORWARD_AGAIN}))
+    said = str(check("backward", found["backward"]))
+    assert "your answer runs the forward pass again (" in said, said
+    assert " numbers next to " in said and "the number a node of the graph took it at" in said
+    assert " on line 19, at " in said and "earn no points" in said, said

@@ -1013,6 +1013,35 @@ def test_a_number_held_where_a_walk_did_not_lead_is_guarded(kind, monkeypatch, t
     assert "unknown origin" not in step.explain()
 
 
+HELD_NAME = "tg_edu_named"
+
+
+@pytest.mark.parametrize("how", ["sys.modules[NAME]", "importlib.import_module(name)",
+                                 "a MappingProxyType"])
+def test_a_number_computed_from_a_module_read_by_name_or_a_view(how, monkeypatch):
+    import importlib
+
+    module = types.ModuleType(HELD_NAME)  # (not the learner's: no file)
+    module.t = 2.0
+    monkeypatch.setitem(sys.modules, HELD_NAME, module)
+    name = "tg_edu_" + "named"
+    view = types.MappingProxyType(vars(module))
+    if how == "sys.modules[NAME]":
+        def f():
+            return W * abs(sys.modules[HELD_NAME].t)
+    elif how == "importlib.import_module(name)":
+        def f():
+            return W * abs(importlib.import_module(name).t)
+    else:
+        def f():
+            return W * abs(view["t"])
+    step = compile(f)
+    for t in (2.0, -4.0, 1.5, 1.5):
+        module.t = t
+        same(step, f, [W])
+    assert step.captures <= 3
+
+
 def test_an_installed_packages_code_that_writes_its_global(tmp_path, monkeypatch):
     import builtins
 

@@ -7,7 +7,8 @@ last definition of that name, at the top level or in the class the exercise asks
 adds it to the diagnosis, as an error's line is shown: ``in your answer, line 27, in log
 (return ...)``. A method whose line the pattern does not find is pointed at by its
 ``def``; a stage's own function is not (the learner knows which function the stage is),
-and nothing is said where the name is not defined as expected.
+and nothing is said where the name is not defined as expected, nor where the error the
+verdict shows names that line already.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
     except (SyntaxError, ValueError):
         return verdict
     lines = source.split("\n")
+    said = verdict.failure.error_text if verdict.failure is not None else ""
     diagnoses = []
     for d in verdict.diagnoses:
         found = _line(d, verdict.exercise, tree, lines, path.name)
-        diagnoses.append(dataclasses.replace(d, line=found) if found else d)
+        if found and found.split("  (", 1)[0] not in said:  # (not the error's line again)
+            d = dataclasses.replace(d, line=found)
+        diagnoses.append(d)
     return dataclasses.replace(verdict, diagnoses=tuple(diagnoses))
 
 

@@ -101,7 +101,13 @@ NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers 
               "are in it. The exercise is the rule: write dy/dx as an expression of the "
               "inputs (and y), as the statement asks, and run it by hand on these numbers.")
 
-WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM}
+FORWARD_AGAIN = ("your answer runs the forward pass again ({what}{at}{line}): it evaluates "
+                 "the graph's functions at numbers nudged from those the graph was computed "
+                 "at, to take finite differences, which get the gradients from the "
+                 "function's values, with no chain rule. The exercise is the chain rule, on "
+                 "the local derivatives each node holds, node.local_grads (a node made by "
+                 "hand has those of no op). Gradients found numerically earn no points here.")
+WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN}
 """The verdict of each way of getting the slope from the function's values that the watch
 notices, other than a complex number, by the name of its exception."""
 
@@ -115,7 +121,7 @@ def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
     error = None if failure is None else failure.error
     kind = type(error).__name__
     if verdict.passed or failure is None or error is None or \
-            kind not in ("ComplexUsed", "ShiftedPoint", "ExactForm"):
+            kind not in ("ComplexUsed", *WORDS):
         return verdict
     at = f", at {_one_line(failure.case)}"
     if kind in WORDS:

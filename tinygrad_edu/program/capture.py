@@ -508,7 +508,7 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
     shape, items = _answer_shape(answer, slot_of, tape)
     given = {k for k, _ in arg_leaves}
     held_somewhere(tape, outside, record,
-                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given])
+                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given], answer)
     outside.guard({id(v) for _, v in tape.gradients})
     unknown = [v for k, (_, v) in enumerate(tape.gradients)
                if k not in given and id(v) not in outside.walk.where]

@@ -33,10 +33,12 @@ _PLAIN = {types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str, 
           bool, type(None), bytes}
 
 
-def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any]) -> None:
+def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
+                   answer: Any) -> None:
     """The numbers, texts (given to ``float()``) and Values a capture used and found nowhere
-    outside (``leaves``: the graph's leaves not given): every place that holds one by name
-    (``holders``) is guarded, as a place a walk found is."""
+    outside (``leaves``: the graph's leaves not given; the plain numbers of the ``answer``):
+    every place that holds one by name (``holders``) is guarded, as a place a walk found
+    is."""
     watcher = outside.watcher
     lines: dict[int, str] = {}
     wanted: list[Any] = []
@@ -55,6 +57,13 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any]) -> N
             wanted.append(text)
             lines.setdefault(id(text), line)
     wanted += [v for v in leaves if id(v) not in outside.walk.where]
+    stack = [answer]
+    while stack:  # (a plain number it returns, read from outside)
+        x = stack.pop()
+        if type(x) in (list, tuple, dict):
+            stack += list(x.values() if type(x) is dict else x)
+        elif type(x) is float and id(x) not in outside.walk.where and id(x) not in followed:
+            wanted.append(x)
     for holder, label, steps, x in holders(wanted):
         watcher.held(holder, label, steps, lines.get(id(x), ""))
         outside.held.append((holder, label, steps, lines.get(id(x), "")))

@@ -218,22 +218,24 @@ class Watcher:
 
     def _modules(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads) -> None:
         """``sys.modules[name]`` read by code (through ``sys``, or ``modules`` imported by
-        name): each module it names (a string of its code, or its own ``__name__``) is a
-        root, walked and guarded as a global that holds it would be."""
+        name): each module it names (a string of its code, or of a global it reads:
+        ``__name__``, ``CONFIG = "config"``) is a root, walked and guarded as a global that
+        holds it would be."""
         held = [n for n in sorted(reads.globals) if globals_.get(n) is sys.modules or (
             globals_.get(n) is sys and "modules" in code.co_names)]
         if not held:
             return
         names = {c for c in code.co_consts if type(c) is str and c in sys.modules}
-        if "__name__" in reads.globals and type(globals_.get("__name__")) is str:
-            names.add(globals_["__name__"])
+        names.update(v for v in (globals_.get(n) for n in reads.globals)  # (a name held)
+                     if type(v) is str and v in sys.modules)
         for name in sorted(names):
             self._root(("global", sys.modules, name), sys.modules.get(name, MISSING),
                        _line(code, reads, "globals", held[0]))
 
     def read_by_name(self, mapping: Any, name: Any, held: Any) -> None:
-        """An item of ``os.environ`` the function read (``held``: its text, or MISSING): a
-        root, guarded to stay the same (``watching.py`` sees the read)."""
+        """An item of ``os.environ`` the function read (``held``: its text, or MISSING), a
+        module ``importlib.import_module`` gave it: a root, guarded to stay the same
+        (``watching.py`` sees the read)."""
         if type(name) is str:
             self._root(("global", mapping, name), held, learners_line())
 

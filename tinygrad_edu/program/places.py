@@ -20,6 +20,7 @@ import array
 import contextvars
 import dis
 import functools
+import gc
 import io
 import itertools
 import math
@@ -189,6 +190,14 @@ class Place:
             setattr(owner, step[1], new)
         elif step[0] == "item":
             holder = self.parent.read() if self.parent is not None else None
+            if type(holder) is types.MappingProxyType:  # (written where it is a view of)
+                inner = next(d for d in gc.get_referents(holder) if type(d) is dict)
+                owner = next((c for c in gc.get_referrers(inner) if isinstance(c, type) and
+                              c.__dict__ == holder), None)
+                if owner is not None:  # (a class's attributes: set as an attribute)
+                    setattr(owner, step[1], new)
+                    return
+                holder = inner
             holder[step[1]] = new  # type: ignore[index]
         elif step[0] == "get":
             holder = self.parent.read() if self.parent is not None else None
@@ -226,8 +235,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "number"
     if isinstance(x, (list, tuple, deque)) and not hasattr(x, "shape"):
         return "sequence"  # (a namedtuple, a list of the learner's: by their items)
-    if isinstance(x, dict):
-        return "dict"  # (an OrderedDict, a defaultdict)
+    if isinstance(x, dict) or kind is types.MappingProxyType:
+        return "dict"  # (an OrderedDict, a defaultdict, a view of one)
     if isinstance(x, (set, frozenset)):
         return "set"
     if kind in (str, bytes, type(None), complex) or x is Ellipsis:
@@ -393,8 +402,9 @@ class Walk:
                         "iterator", "held") or id(x) in self.seen or (
                     kind == "function" and not has_given(x)):
                 continue
-            if kind == "module" and not _learners(x):
-                continue
+            if kind == "module" and not _learners(x) and not (
+                    place.parent is None and place.step[1] is _MODULES):
+                continue  # (a module reached by its name is the learner's to read)
             if kind == "class" and (x.__module__ == "builtins" or (
                     x.__module__ in sys.modules and not _learners(sys.modules[x.__module__]))):
                 continue

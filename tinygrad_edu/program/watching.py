@@ -19,6 +19,8 @@ capture, see things as they are), and is put back when the last capture ends.
   running Python sums; ``print`` prints the numbers and is said once (a program does not
   print).
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
+- **``importlib.import_module``**: the module it gives the learner's code is a place, as
+  ``sys.modules[name]`` is.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): where the
   learner's code (or a library it called) reads a file, refused, naming the file and the
   line; where it writes one, said once.
@@ -144,6 +146,9 @@ def _patch() -> None:
     _put(environ, "__setitem__", _read_by_name(environ.__setitem__, getitem))
     from tinygrad_edu.program import randomness
 
+    imported = _imported(importlib.import_module)
+    FOLLOWED[id(importlib.import_module)] = imported
+    _put(importlib, "import_module", imported)
     opened = _opened(builtins.open)  # (pathlib's and numpy's too: they call io.open)
     FOLLOWED[id(builtins.open)] = opened
     _put(builtins, "open", opened)
@@ -412,6 +417,21 @@ def _refused(function: Callable[..., Any], what: str, unless_given: bool = False
 
     call.__name__ = getattr(function, "__name__", "call")
     return call
+
+
+def _imported(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``importlib.import_module(name)`` in a capture, where the learner's code calls it:
+    the module is a place, as ``sys.modules[name]`` is (``Watcher.read_by_name``)."""
+    def import_module(name: str, package: str | None = None) -> Any:
+        module = original(name, package)
+        found = recording()
+        if found is not None and found.outside is not None and \
+                user_code(sys._getframe(1).f_code):
+            found.outside.read_by_name(sys.modules, module.__name__, module)
+        return module
+
+    import_module.__doc__ = original.__doc__
+    return import_module
 
 
 def _opened(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -463,8 +463,18 @@ def call_value_locals(cls: Any, case: Expression, made: list[Any]) -> tuple[Any,
 def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
     """Run ``solution(root)`` on a fresh graph; the answer is every node's grad."""
     nodes = case.build()
-    solution(nodes[-1])
+    watched.run_backward(solution, nodes[-1:], _operands(nodes))
     return (_numbers(nodes, "grad"),)
+
+
+def _operands(nodes: Sequence[Any]) -> dict[str, list[float]]:
+    """The number each tanh and exp node of a graph took as its operand: where a backward
+    that runs the forward pass again evaluates them nudged (``watched.run_backward``)."""
+    operands: dict[str, list[float]] = {"tanh": [], "exp": []}
+    for node in nodes:
+        if node.op in operands:
+            operands[node.op].append(node.parents[0].data)
+    return operands
 
 
 def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None = None
@@ -513,7 +523,8 @@ def call_paths(solution: Solution, case: Graph) -> tuple[Any, ...]:
     """Run ``solution(root, x)`` on a fresh graph, x its first leaf; the answer is (the
     number of paths, the sum of their products)."""
     nodes = case.build()
-    return parts_of(solution(nodes[-1], nodes[0]), ("count", "df/dx"), scalar=True)
+    return parts_of(watched.run_backward(solution, (nodes[-1], nodes[0]), _operands(nodes)),
+                    ("count", "df/dx"), scalar=True)
 
 
 @dataclass(frozen=True)
@@ -550,7 +561,7 @@ class NodeCase:
 
 def call_step(solution: Solution, case: NodeCase) -> tuple[Any, ...]:
     node, parents = case.build()
-    solution(node)
+    watched.run_backward(solution, (node,), _operands([node]))
     return (_numbers(parents, "grad"),)
 
 

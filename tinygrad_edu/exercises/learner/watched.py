@@ -30,11 +30,13 @@ does.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import numbers
 import operator
 import sys
+import types
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -43,7 +45,8 @@ from typing import Any
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.parts import parts_of
 
-__all__ = ["ComplexUsed", "ExactForm", "ShiftedPoint", "Watched", "call"]
+__all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ShiftedPoint", "Watched", "call",
+           "run_backward"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
@@ -76,6 +79,21 @@ class ExactForm(Exception):
     scaled up and made an integer): how a finite difference is made exact, in integers with
     far more digits than a float has."""
 
+
+class ForwardAgain(Exception):
+    """A backward pass that evaluated an op's own function (tanh, exp) at several numbers
+    next to one of the graph's operands of that op, not at it: the forward pass run again on
+    nudged numbers, for finite differences, with no chain rule."""
+
+
+NUDGED = 2
+"""How many numbers next to one operand (within ``SMALL`` of it, not it) an op's function
+must be evaluated at for a backward to be said to run the forward pass again: a central
+difference takes two there for each node below it, an honest backward none (the local
+derivatives are given), or the operand itself."""
+_NUDGED: dict[tuple[str, float], dict[float, str]] = {}
+"""While a backward runs: each op's operand that its function was evaluated next to, with
+the numbers it was evaluated at and where."""
 
 WHOLE = 2.0**20
 """An input made an integer at least this large was scaled up first (``int(x * 10**45)``):
@@ -315,6 +333,55 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     return parts_of(_unwatched(answer), parts, scalar=scalar)
 
 
+def run_backward(solution: Callable[..., Any], nodes: Any,
+                 operands: dict[str, list[float]]) -> Any:
+    """``solution(*nodes)`` (a backward pass, a step of one, a sum over paths) with the ops'
+    own functions watched (by op name: the numbers the graph's nodes of that op took as
+    their operand); ``ForwardAgain`` if it evaluated one at ``NUDGED`` numbers next to an
+    operand."""
+    _NUDGED.clear()
+    _FORWARD.clear()
+    _FORWARD.update({"functions": tuple(operands), "file": getattr(
+        getattr(solution, "__code__", None), "co_filename", None),
+        "operands": {name: sorted(set(values)) for name, values in operands.items()}})
+    restore = _watching_functions(solution)
+    answer = None
+    try:
+        answer = solution(*nodes)
+    except Exception:
+        if not _forward_again():
+            raise
+    finally:
+        restore()
+        found = _forward_again()
+        _FORWARD.clear()
+        _NUDGED.clear()
+    if found:
+        raise ForwardAgain(found)
+    return answer
+
+
+def _forward_again() -> str:
+    """What ``run_backward`` noticed: an op's function at ``NUDGED`` numbers next to one
+    operand, said with one of them and where; or nothing."""
+    for (name, operand), points in _NUDGED.items():
+        if len(points) >= NUDGED:
+            v, where = next(iter(points.items()))
+            return (f"{name} at {len(points)} numbers next to {operand!r}, the number a node "
+                    f"of the graph took it at, such as {name}({v!r}){where}")
+    return ""
+
+
+def _notice_nudged(name: str, values: list[float], operands: list[float]) -> None:
+    """An op's function evaluated at ``values`` during a backward: each one next to an
+    operand of the graph (``operands``, sorted), not it, noted."""
+    for v in values:
+        k = bisect.bisect_left(operands, v)
+        for u in operands[max(k - 1, 0):k + 1]:
+            if v != u and abs(v - u) <= SMALL * max(abs(u), 1e-3):
+                _NUDGED.setdefault((name, u), {}).setdefault(v, _line())
+
+
 def _recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]]
                ) -> Callable[..., None]:
     """A profile function that records every call of a function of the learner's file
@@ -454,16 +521,29 @@ def _watching_functions(solution: Any) -> Callable[[], None]:
             watching[id(real)] = _watching(name, real)
             undo.append((module, name, real))
             setattr(module, name, watching[id(real)])
+    reals = {id(real): real for _, _, real in undo}
+
+    def swap(where: Any, key: Any, value: Any) -> None:
+        if id(value) in watching and reals.get(id(value)) is value:
+            undo.append((where, key, value))
+            where[key] = watching[id(value)]
+
     space = getattr(solution, "__globals__", None)
-    if isinstance(space, dict):
-        for key, value in list(space.items()):
-            if id(value) in watching and any(value is real for _, _, real in undo):
-                undo.append((space, key, value))
-                space[key] = watching[id(value)]
+    for key, value in list(space.items()) if isinstance(space, dict) else ():
+        swap(space, key, value)  # (the module's names for them, and what its names hold:
+        if type(value) in (dict, list):  # a dict or list of them, a default argument; by
+            for k, item in list(value.items() if type(value) is dict else  # type alone, as
+                                enumerate(value)):  # a stand-in raises at any attribute)
+                swap(value, k, item)
+        defaults = value.__defaults__ if type(value) is types.FunctionType else None
+        if isinstance(defaults, tuple) and any(id(d) in watching for d in defaults):
+            undo.append((value, "__defaults__", defaults))
+            value.__defaults__ = tuple(watching.get(id(d), d) if reals.get(id(d)) is d
+                                       else d for d in defaults)
 
     def restore() -> None:
         for where, name, real in reversed(undo):
-            if isinstance(where, dict):
+            if isinstance(where, (dict, list)):
                 where[name] = real
             else:
                 setattr(where, name, real)
@@ -499,6 +579,10 @@ def _notice_point(name: str, x: Any) -> None:
     elif isinstance(x, float):
         values = [x]
     else:
+        return
+    operands = _FORWARD.get("operands")
+    if operands is not None:
+        _notice_nudged(name, values, operands.get(name, []))
         return
     for v in values:
         for u in _FORWARD.get("inputs", ()):
