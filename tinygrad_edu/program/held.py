@@ -80,7 +80,12 @@ def holders(wanted: list[Any]) -> list[Found]:
     found: dict[tuple[int, int, Any], Found] = {}  # (each holder of each: a literal of a
     # module is one object wherever the module's code uses it)
     sources: list[Within] = []
-    for module in list(sys.modules.values()):
+    modules = list(sys.modules.values())
+    if len(_WITHIN) > 2 * len(modules):  # (modules gone from sys.modules: let them go)
+        alive = set(map(id, modules))
+        for gone in [k for k in _WITHIN if k not in alive]:
+            del _WITHIN[gone]
+    for module in modules:
         if type(module) is not types.ModuleType or \
                 getattr(module, "__name__", "").startswith(_OURS):
             continue
