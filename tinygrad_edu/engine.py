@@ -1,6 +1,6 @@
 """The scalar engine: a Value holds a number, its gradient, its parents and d(value)/d(parent)
 for each; backward() runs the chain rule (graph.py: the walk). Guard rails below the line."""
-from __future__ import annotations
+from __future__ import annotations  # (hints are not run: Any, ClassVar come below the line)
 
 import math
 import operator
@@ -28,19 +28,19 @@ def apply(row: Op, a: object, b: Any = NONE) -> Value:
     kind = type(b)  # b: a Value, a float (the 2.0 of x * 2.0: no parent), or NONE: no b
     if type(a) is not Value or (kind is not Value and kind is not float and b is not NONE):
         return with_numbers(row, a, b)  # (a number on the left, an int: below the line)
-    x, z, node = a._data, b._data if kind is Value else b, object.__new__(Value)
+    x, z, node = a._data, (b._data if kind is Value else b), object.__new__(Value)  # (z: b's)
     y = row.forward(x) if b is NONE else row.forward(x, z)  # (errors name the op: safe_math)
     if not is_grad_enabled():  # no_grad(): the number alone, no graph
         return no_graph(node, y)  # (below the line)
     rules = row.rules  # a constant rule (1.0) is a number: nothing to call
-    if b is NONE:  # an op of one operand: no b, no db
+    if b is NONE:  # an op of one operand: d(y)/dx, and no b (stored as None, as fill does)
         da, b, db = rules[0] if type(rules[0]) is float else rules[0](x, y), None, None
-    else:
+    else:  # two: d(y)/da, and d(y)/db unless b is a plain number (no parent)
         da = rules[0] if type(rules[0]) is float else rules[0](x, z, y)
-        db = None if kind is float else rules[1] if type(rules[1]) is float else rules[1](x, z, y)
-    node._data, node.grad, node._row = y, 0.0, row  # fill(node, y, row, a, da, b, db) written
-    node._a, node._da, node._b = a, da, b  # out, for a node is made at every op: a call
-    node._db, node._list, node._list_grads = db, None, None  # is 5% of a step
+        db = None if kind is float else (rules[1] if type(rules[1]) is float else rules[1](x, z, y))
+    node._data, node.grad, node._row = y, 0.0, row  # = fill(node, y, row, a, da, b, db),
+    node._a, node._da, node._b = a, da, b  # written out: a node is made at every op, and
+    node._db, node._list, node._list_grads = db, None, None  # a call costs 5% of a step
     node._scope = scopes.current() if scopes.opened else ""
     return node
 
