@@ -991,6 +991,12 @@ def _held_by_name(kind, monkeypatch, tmp_path):
         torch = pytest.importorskip("torch")
         module.held = held = torch.tensor(2.0, dtype=torch.float64)
         return (lambda: W * float(held)), held.fill_
+    if kind == "an installed package's code reads float(sys.argv[1])":
+        monkeypatch.setattr(sys, "argv", ["train.py", "2.0"])
+        path = str(tmp_path / "site-packages" / "tg_edu_args.py")
+        exec(builtins.compile("import sys\ndef lr():\n    return float(sys.argv[1])\n", path,
+                              "exec"), vars(module))
+        return (lambda: W * module.lr()), lambda t: sys.argv.__setitem__(1, repr(t))
     if kind == "float() of sys.argv":
         monkeypatch.setattr(sys, "argv", ["train.py", "2.0"])
         return (lambda: W * float(sys.argv[1])), lambda t: sys.argv.__setitem__(1, repr(t))
@@ -1002,7 +1008,8 @@ def _held_by_name(kind, monkeypatch, tmp_path):
     "a tuple of such a module, replaced", "importlib.import_module", "__import__",
     "an installed package's code reads its global", "builtins", "a MappingProxyType",
     "a class with its own __getattribute__", "a class with __getattr__", "a weakref",
-    "float() of sys.argv", "a ContextVar", "a PyTorch tensor changed in place"])
+    "float() of sys.argv", "an installed package's code reads float(sys.argv[1])",
+    "a ContextVar", "a PyTorch tensor changed in place"])
 def test_a_number_held_where_a_walk_did_not_lead_is_guarded(kind, monkeypatch, tmp_path):
     f, change = _held_by_name(kind, monkeypatch, tmp_path)
     step = compile(f)

@@ -66,10 +66,9 @@ from tinygrad_edu.program.traced import (
     _PACKAGE,
     Recording,
     Traced,
-    _step,
-    as_float,
+    TypeSeen,
+    float_seen,
     learners_line,
-    recording,
     user_code,
 )
 from tinygrad_edu.program.watching import FOLLOWED
@@ -184,6 +183,7 @@ class Watcher:
                     if data in globals_ or data in reads.stored_globals:
                         self._root(("global", globals_, data), globals_.get(data, MISSING),
                                    _line(code, reads, "globals", data))
+                self._named_data(code, globals_, reads)
             return
         reads = reads_of(code)
         names = reads.globals | reads.stored_globals
@@ -215,8 +215,16 @@ class Watcher:
                             cell.cell_contents = ours
                             self.swapped.append((cell, name, held, ours))
         self._modules(code, globals_, reads)
-        for name in sorted(reads.globals):  # (``sys.argv``, ``config.lr`` of a module
-            module = globals_.get(name)  # the walk does not look into: what the code names)
+        self._named_data(code, globals_, reads)
+        self._swap(globals_, reads.globals)
+        self._float(globals_, reads)
+
+    def _named_data(self, code: types.CodeType, globals_: dict[str, Any],
+                    reads: Reads) -> None:
+        """The data of a module the walk does not look into that the code names
+        (``sys.argv``, ``lib.LR``): roots."""
+        for name in sorted(reads.globals):
+            module = globals_.get(name)
             if type(module) is types.ModuleType and not module.__name__.startswith(
                     "tinygrad_edu") and not _learners(module):
                 for attribute in code.co_names:
@@ -224,8 +232,6 @@ class Watcher:
                     if held is not MISSING and kind_of(held) in _DATA:
                         self._root(("global", vars(module), attribute), held,
                                    _line(code, reads, "globals", name))
-        self._swap(globals_, reads.globals)
-        self._float(globals_, reads)
 
     def _modules(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads) -> None:
         """``sys.modules[name]`` read by code (through ``sys``, or ``modules`` imported by
@@ -424,48 +430,6 @@ def _state_of(generator: Any) -> Any:
                 return None
     found = getattr(generator, "bit_generator", generator)
     return pickle.dumps(getattr(found, "state", None))
-
-
-# ----------------------------------------------------------------------------- type, float
-class _Seen(type):
-    """The metaclass of ``TypeSeen``: it is ``type`` to ``isinstance`` and ``issubclass``."""
-
-    def __instancecheck__(cls, x: Any) -> bool:
-        return isinstance(x, cls.__mro__[1])
-
-    def __subclasscheck__(cls, c: Any) -> bool:
-        return issubclass(c, cls.__mro__[1])
-
-    def __call__(cls, *args: Any, **options: Any) -> Any:
-        if cls is TypeSeen and len(args) == 1 and not options:
-            x = args[0]
-            found = type(x.value) if isinstance(x, Traced) else type(x)
-            return found
-        if cls is TypeSeen:
-            return type(*args, **options)
-        return type.__call__(cls, *args, **options)  # (a class of the learner's)
-
-
-class TypeSeen(type, metaclass=_Seen):
-    """``type`` in the learner's module while a capture runs: ``type(x)`` of a followed number
-    is its number's type (``type(v.data) is float``)."""
-
-
-TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
-
-
-def float_seen(x: Any = 0.0, /) -> Any:
-    """``float`` in the learner's module while a capture runs (where its code only ever calls
-    it): ``float(x)`` of a followed number is that number, followed (no constant)."""
-    if type(x) is Traced and recording() is not None:
-        return x if type(x.value) is float else _step("float", as_float, x)
-    found = recording()
-    if found is not None and type(x) is str:  # (a text from outside: where it is held)
-        found.texts.append((x, learners_line()))
-    return float(x)
-
-
-float_seen.__name__ = float_seen.__qualname__ = "float"
 
 
 # ----------------------------------------------------------------------------- after the run
