@@ -34,7 +34,7 @@ def apply(row: Op, a: object, b: Any = NONE) -> Value:
         return no_graph(node, y)  # (below the line)
     rules = row.rules  # a constant rule (1.0) is a number: nothing to call
     if b is NONE:  # an op of one operand: d(y)/dx, and no b (stored as None, as fill does)
-        da, b, db = rules[0] if type(rules[0]) is float else rules[0](x, y), None, None
+        da, b, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None, None
     else:  # two: d(y)/da, and d(y)/db unless b is a plain number (no parent)
         da = rules[0] if type(rules[0]) is float else rules[0](x, z, y)
         db = None if kind is float else (rules[1] if type(rules[1]) is float else rules[1](x, z, y))

@@ -41,8 +41,8 @@ def walk(*roots: N) -> list[N]:
     depth is not limited by Python's recursion limit. For ``c = a * b`` (✓ is the mark
     ``_PARENTS_LISTED``; the stack's top is on the right):
 
-        [c] → [c ✓ b a] → [c ✓ b a ✓] → ✓: list a → [c ✓ b ✓] → ✓: list b → [c ✓]
-        → ✓: list c: the order is [a, b, c]
+        [c] → [c ✓ b a] → [c ✓ b a ✓] → ✓: list a → [c ✓ b] → [c ✓ b ✓] → ✓: list b
+        → [c ✓] → ✓: list c: the order is [a, b, c]
     """
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)

@@ -327,3 +327,32 @@ def test_numbers_read_from_the_graph_are_never_stale(seed):
             assert [bits(g) for g in ours] == [bits(g) for g in theirs]
         for p in params:
             p.data = p.data * rng.choice([1.0, 0.9, -1.1, 1.7])
+
+
+def test_what_a_garbage_collection_runs_during_a_capture_is_not_the_functions():
+    """A gc callback (hypothesis installs one that adds up the time collections take) runs
+    whenever a collection does, inside whatever code is running: followed as the function's
+    own code, the number it changes was guarded, and every later call captured again."""
+    import gc
+
+    state = {"t": 0.0}
+
+    def count(phase, info):
+        state["t"] += 1.0
+
+    W = Value(2.0)
+
+    def f(v):
+        for _ in range(3000):  # cycles: a collection starts on its own
+            cell = [None]
+            cell[0] = cell
+        return v * W
+
+    gc.callbacks.append(count)
+    try:
+        step = compile(f)
+        for i in range(4):
+            assert step(Value(float(i))).data == 2.0 * i
+    finally:
+        gc.callbacks.remove(count)
+    assert step.captures == 1

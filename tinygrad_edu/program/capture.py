@@ -31,6 +31,7 @@ beside every N-th call and compares bit for bit; ``explain()`` lists every sourc
 
 from __future__ import annotations
 
+import gc
 import math
 import warnings
 from collections.abc import Callable
@@ -332,6 +333,8 @@ class Compiled:
             watcher._root(("object", x, f"argument {k}"), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
+        collecting = gc.isenabled()  # (no garbage collection while it is followed: what a
+        gc.disable()  # collection runs, gc.callbacks and finalizers, is not the function's)
         with watching():
             set_recording(record)
             try:
@@ -345,6 +348,8 @@ class Compiled:
             finally:
                 set_recording(None)
                 watcher.restore()
+                if collecting:
+                    gc.enable()
         outside = Outside(watcher, record)
         for v, line in record.grad_writes:
             if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)
