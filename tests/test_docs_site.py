@@ -289,7 +289,7 @@ def pages_of(site: Path) -> list[Path]:
     return pages
 
 
-API_SAMPLE = 8
+API_SAMPLE = 4
 """How many of the API reference's pages the main tier looks at in both widths: the
 longest (the most likely to overflow); the long tier looks at all of them."""
 

@@ -3,8 +3,8 @@ written as a learner writes them, numbers outside the arguments changed between 
 the engine and as native and Python programs. Never a silent wrong number; and a refusal only
 for what no program can follow (so that refusing everything cannot pass).
 
-A fixed sample runs in the main tier; the long tier sweeps 10,000 seeds more (the rates
-before and after issue 64 are in docs/guides/programs.md)."""
+A fixed sample runs in the main tier (seeds 0-89); the long tier sweeps the 10,000 seeds after
+it (the rates before and after issue 64 are in docs/guides/programs.md)."""
 
 import pytest
 
@@ -23,7 +23,7 @@ def check(seeds: range) -> None:
     assert not found, found
 
 
-@pytest.mark.parametrize("block", range(8))
+@pytest.mark.parametrize("block", range(3))
 def test_a_fixed_sample_gives_the_engines_numbers_or_a_reason(block):
     check(range(block * 30, block * 30 + 30))
 
@@ -31,4 +31,4 @@ def test_a_fixed_sample_gives_the_engines_numbers_or_a_reason(block):
 @pytest.mark.long(sibling="test_a_fixed_sample_gives_the_engines_numbers_or_a_reason")
 @pytest.mark.parametrize("block", range(40))
 def test_many_seeds_give_the_engines_numbers_or_a_reason(block):
-    check(range(1_000 + block * 250, 1_000 + block * 250 + 250))
+    check(range(90 + block * 250, 90 + block * 250 + 250))
