@@ -4,6 +4,7 @@ an ``if TYPE_CHECKING:`` block (a type the checker reads is a dependency too: a 
 against the node protocols of the layer below, not against the classes above it)."""
 
 import ast
+import functools
 import importlib
 from pathlib import Path
 
@@ -105,6 +106,13 @@ def imports_of(path: Path, running: bool = False) -> set[str]:
 
 
 def graph() -> dict[str, set[str]]:
+    """Each module of the package and the package's modules it imports (a copy: the tests
+    may change it)."""
+    return {name: set(targets) for name, targets in _graph().items()}
+
+
+@functools.cache
+def _graph() -> dict[str, set[str]]:  # (read once per run: five tests ask)
     files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     edges = {}
     for name, path in files.items():

@@ -80,6 +80,7 @@ def holders(wanted: list[Any]) -> list[Found]:
     found: dict[tuple[int, int, Any], Found] = {}  # (each holder of each: a literal of a
     # module is one object wherever the module's code uses it)
     sources: list[Within] = []
+    views: list[Any] = []  # (what each source holds, live: a dict's values, a list)
     modules = list(sys.modules.values())
     if len(_WITHIN) > 2 * len(modules):  # (modules gone from sys.modules: let them go)
         alive = set(map(id, modules))
@@ -90,11 +91,12 @@ def holders(wanted: list[Any]) -> list[Found]:
                 getattr(module, "__name__", "").startswith(_OURS):
             continue
         globals_ = vars(module)
-        if not ids.isdisjoint(map(id, globals_.values())):
+        now, within, seen = _within(module, globals_)
+        if not ids.isdisjoint(now):
             _add(found, ids, module, module.__name__, (), "attr", globals_)
-        sources += _within(module, globals_)
-    if not ids.isdisjoint(map(id, chain.from_iterable(  # (all at once: rarely any)
-            [s[0] if type(s[0]) in (list, tuple) else s[0].values() for s in sources]))):
+        sources += within
+        views += seen
+    if not ids.isdisjoint(map(id, chain.from_iterable(views))):  # (all at once: rarely any)
         for items, holder, name, way, how in sources:
             if not ids.isdisjoint(map(id, items if type(items) in (list, tuple) else
                                       items.values())):
@@ -103,19 +105,21 @@ def holders(wanted: list[Any]) -> list[Found]:
 
 
 Within = tuple[Any, Any, str, tuple[tuple[str, Any], ...], str]
-_WITHIN: dict[int, tuple[Any, tuple[int, ...], list[Within]]] = {}
-"""id(a module) -> (it, the ids its globals held, what they hold: ``_within``)."""
+_WITHIN: dict[int, tuple[Any, tuple[int, ...], list[Within], list[Any]]] = {}
+"""id(a module) -> (it, the ids its globals held, what they hold: ``_within``, and a live
+view of each: its values)."""
 
 
-def _within(module: Any, globals_: dict[str, Any]) -> list[Within]:
-    """What a module's globals hold one step further (each a dict, a list, a tuple or an
-    object's attributes, as it is at every call: ``(items, holder, name, the steps from
-    the holder to it, "attr" or "item")``), made again where the module's globals are not
-    the objects they were."""
+def _within(module: Any, globals_: dict[str, Any]) -> tuple[tuple[int, ...], list[Within],
+                                                            list[Any]]:
+    """The ids of a module's globals, and what they hold one step further (each a dict, a
+    list, a tuple or an object's attributes, as it is at every call: ``(items, holder,
+    name, the steps from the holder to it, "attr" or "item")``, with a live view of each),
+    made again where the module's globals are not the objects they were."""
     now = tuple(map(id, globals_.values()))
     kept = _WITHIN.get(id(module))
     if kept is not None and kept[0] is module and kept[1] == now:
-        return kept[2]
+        return now, kept[2], kept[3]
     within = []
     standard = module.__name__.partition(".")[0] in sys.stdlib_module_names
     for key, value in list(globals_.items()):
@@ -124,8 +128,9 @@ def _within(module: Any, globals_: dict[str, Any]) -> list[Within]:
             found = _inside(module, value, key)  # classes and objects: not a learner's)
             if found is not None:
                 within.append(found)
-    _WITHIN[id(module)] = (module, now, within)
-    return within
+    seen = [w[0] if type(w[0]) in (list, tuple) else w[0].values() for w in within]
+    _WITHIN[id(module)] = (module, now, within, seen)
+    return now, within, seen
 
 
 def _add(found: dict[tuple[int, int, Any], Found], ids: set[int], holder: Any, name: str,
@@ -151,8 +156,9 @@ def _inside(module: Any, value: Any, name: str) -> Within | None:
     if kind is types.MappingProxyType:
         inner = [d for d in gc.get_referents(value) if type(d) is dict]
         return (inner[0], inner[0], name, (), "item") if inner else None
-    if issubclass(kind, type):
-        return vars(value), module, module.__name__, way, "attr"
+    if issubclass(kind, type):  # (the dict behind its mappingproxy: quicker to read)
+        inner = [d for d in gc.get_referents(vars(value)) if type(d) is dict]
+        return inner[0] if inner else vars(value), module, module.__name__, way, "attr"
     try:
         attributes = object.__getattribute__(value, "__dict__")
     except Exception:  # (none, or a __dict__ of its own making)
