@@ -509,6 +509,9 @@ def test_the_students_starter_has_no_answer(template):
     (["d_tanh", "--for", "nbgrader", "--wheels", "."], "--wheels goes with --for gradescope"),
     (["d_tanh", "--for", "nbgrader", "--points", "d_mul=2"], "d_mul is not one of this"),
     (["d_tanh", "--for", "gradescope", "--wheels", "{tmp}"], "no .whl file there; fill it with"),
+    (["d_tanh", "--for", "prairielearn"], "choose --wheels DIR"),
+    (["d_tanh", "--for", "prairielearn", "--wheels", "{tmp}"], "no wheel of hypothesis, numpy"),
+    (["d_tanh", "--for", "gradescope", "--network"], "--network goes with --for prairielearn"),
 ])
 def test_the_command_says_what_is_wrong(argv, words, tmp_path, capsys):
     argv = [arg.format(tmp=tmp_path) for arg in argv]

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,8 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     for test in [*wrong.values(), *cheat.values()]:
         assert "reference" not in test["output"].lower() or "the reference on" in \
             test["output"]  # (a verdict says "agrees with the reference on N inputs")
+        assert "/tmp" not in test["output"], test["output"]  # (Otter's temporary folder)
+    assert "/tmp" not in results["output"], results["output"]
     # the class report reads the notebooks Otter collected (its own lines set aside)
     folder = otter[0]
     collected = folder / "collected"
@@ -196,6 +199,61 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     rows = {r["student"]: float(r["score"]) for r in csv.DictReader(
         report.read_text("utf-8").splitlines())}
     assert rows == {"honest": 6.0, "wrong": 1.0, "cheat": 0.0}  # (no partial credit here)
+
+
+def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
+    """A question's test in the student's notebook (``grader.check``) grades the cells run so
+    far apart from the kernel, under the same rules as the autograder: a ``backward`` that
+    hands the work to the engine fails there (before: "All test cases passed!", graded 0),
+    and so do right answers beside a debug cell that imports ``os`` (before: passed, graded
+    0 of 6); the temporary file of the cells is never named."""
+    import IPython
+
+    from tinygrad_edu.exercises.classroom.for_otter_grading import feedback
+
+    def kernel(*cells):
+        cells = ["", "import otter\ngrader = otter.Notebook('week3.ipynb')", IMPORTS, *cells,
+                 'grader.check("backward")']
+        shell = type("Shell", (), {"user_ns": {"In": list(cells)}})()
+        monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+        return "\n\n".join(cells[2:-1])
+
+    said = {}
+    for case, cells in {"engine": [answer("backward", "    root.backward()")],
+                        "os": ["import os\nprint(os.getcwd())", answer("backward")]}.items():
+        kernel(*cells)
+        with pytest.raises(AssertionError) as raised:
+            feedback("backward", lambda root: None)
+        said[case] = str(raised.value)
+        assert "tinygrad-edu-cell-" not in said[case] and "/tmp" not in said[case], said[case]
+    assert said["engine"].startswith("✗ backward: not yet"), said["engine"]
+    assert "os may not be imported by a submission" in said["os"], said["os"]
+    kernel(answer("backward"))
+    feedback("backward", lambda root: None)  # (right: no error)
+
+
+def otter_requirements(zip_):
+    """The pip requirements of the zip's environment.yml, as Gradescope's setup.sh gives them
+    to pip (Otter's own, otter-grader, left out: it is not the assignment's)."""
+    import yaml
+
+    with zipfile.ZipFile(zip_) as packed:
+        environment = yaml.safe_load(packed.read("environment.yml"))
+    (pip,) = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
+    return [r for r in pip if not r.startswith("otter-grader")]
+
+
+@needs_otter
+def test_otters_zip_names_the_wheel_where_it_holds_it(otter):
+    """The short sibling of test_tool_images.py's build of the zip: the requirement that
+    installs tinygrad_edu names the wheel at the path the zip holds it, unpacked as
+    Gradescope unpacks it (in /autograder/source)."""
+    _, zip_, _ = otter
+    (wanted,) = [r for r in otter_requirements(zip_) if r.startswith("tinygrad-edu")]
+    name, url = wanted.split(" @ ")
+    assert name == "tinygrad-edu[testing]" and url.startswith("file:///autograder/source/")
+    with zipfile.ZipFile(zip_) as packed:
+        assert url.removeprefix("file:///autograder/source/") in packed.namelist()
 
 
 LOG_PAYLOAD = """
@@ -331,7 +389,7 @@ needs_plugin = pytest.mark.skipif(
 def question(tmp_path_factory):
     folder = tmp_path_factory.mktemp("prairielearn")
     assert cli(["assignment", *NAMES, "--for", "prairielearn", "-o", str(folder / "questions"),
-                "--name", "week3", "--points", POINTS_OPTION]) == 0
+                "--name", "week3", "--points", POINTS_OPTION, "--network"]) == 0
     return folder / "questions" / "week3"
 
 
@@ -351,8 +409,8 @@ def test_the_question_folder_is_what_prairielearn_reads(question):
 def prairielearn_grades(question, tmp_path, text, prefix=()):
     """The question graded as PrairieLearn's external grader grades it: its tests in
     /grade/tests, the student's file at /grade/student/user_code.py (here under a root of
-    their own), run.sh run as root (under ``prefix``); results.json, checked against the
-    schema."""
+    their own), run.sh run as root (under ``prefix``): results.json, checked against the
+    schema, and the job's log."""
     import jsonschema
 
     root = tmp_path / "grade"
@@ -360,36 +418,60 @@ def prairielearn_grades(question, tmp_path, text, prefix=()):
     (root / "student").mkdir()
     (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
     done = subprocess.run([*prefix, "bash", str(root / "tests" / "run.sh")],
-                          capture_output=True,
-                          text=True, timeout=600, env={
+                          capture_output=True, text=True, timeout=600, env={
                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
                               "PL_GRADE_ROOT": str(root), "PYTHON": sys.executable,
                               "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path)})
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((root / "results" / "results.json").read_text("utf-8"))
     jsonschema.validate(results, json.loads(SCHEMA.read_text("utf-8")))
-    return results
+    return results, done.stdout + done.stderr
 
 
 @needs_plugin
 @pytest.mark.slow
 def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
-    from tests.exercises.test_boundary import by_program
-
-    honest = prairielearn_grades(question, tmp_path / "honest", source())
-    assert honest["gradable"] and honest["score"] == 1.0, honest
-    wrong = prairielearn_grades(question, tmp_path / "wrong", source(wrong=set(WRONG)))
-    assert wrong["score"] == pytest.approx(1 / 6), wrong
-    tests = {t["name"]: t for t in wrong["tests"]}
-    assert tests["5. d_tanh"]["points"] == 0 and tests["1. d_mul"]["points"] == 1
+    """One round trip (right, wrong, partial and cheating files on the grader's own image:
+    tests/exercises/test_tool_images.py, in the long tier): d_mul and dense_backward right,
+    d_tanh wrong: 4 of 6 points; a failed exercise reads "not yet" with its diagnosis,
+    never as a crash; every message states the protections; pytest's output is in the
+    job's log."""
+    results, log = prairielearn_grades(question, tmp_path, source(wrong={"d_tanh"}))
+    assert results["gradable"] and results["score"] == pytest.approx(4 / 6), results
+    tests = {t["name"]: t for t in results["tests"]}
+    assert [tests[n]["points"] for n in ("1. d_mul", "5. d_tanh", "17. dense_backward")] == \
+        [1, 0, 3]
+    assert "✗ d_tanh: not yet" in tests["5. d_tanh"]["message"]
     assert "diagnosis: the input x used where the output y was meant" in \
         tests["5. d_tanh"]["message"]
-    # a program started unseen by the audit hook, in place of d_mul's rule: refused
-    cheat = prairielearn_grades(question, tmp_path / "cheat", source().replace(
-        answer("d_mul"), by_program("python3 -c 'print(1)'")))
-    tests = {t["name"]: t for t in cheat["tests"]}
-    assert tests["1. d_mul"]["points"] == 0, tests["1. d_mul"]
-    assert "PermissionError" in tests["1. d_mul"]["message"]
+    for test in tests.values():
+        assert "failed with an exception" not in test["message"], test["message"]
+        assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
+            test["message"], test["message"]
+    assert "1 failed, 2 passed" in log, log  # (pytest's summary, for the staff)
+
+
+def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):
+    """results.json as run.sh finishes it: a file that is not valid Python, a grader that did
+    not run, feedback longer than PrairieLearn takes."""
+    from tinygrad_edu.exercises.classroom.for_prairielearn_grading import finish
+
+    (tmp_path / "not_graded.json").write_text(json.dumps(
+        {"kind": "syntax", "message": "user_code.py: line 3: invalid syntax"}), "utf-8")
+    results = finish(tmp_path, tmp_path / "out" / "results.json")
+    assert results["gradable"] is False and "line 3" in results["message"], results
+    assert "does not count" in results["message"] and results["format_errors"]
+    (tmp_path / "not_graded.json").unlink()
+    results = finish(tmp_path, tmp_path / "out" / "results.json")  # (no results at all)
+    assert results == {"gradable": False, "message": results["message"]}
+    assert "tell your course staff" in results["message"]
+    long = {"gradable": True, "score": 0.0, "tests": [
+        {"name": f"t{k}", "points": 0, "max_points": 1, "message": "x" * 400_000}
+        for k in range(3)]}
+    (tmp_path / "autograder_results.json").write_text(json.dumps(long), "utf-8")
+    results = finish(tmp_path, tmp_path / "out" / "results.json")
+    assert results["gradable"] and (tmp_path / "out" / "results.json").stat().st_size < 1e6
+    assert results["tests"][0]["message"].endswith("than PrairieLearn takes)")
 
 
 # ------------------------------------------------------------------------- fail closed
@@ -418,20 +500,11 @@ def test_prairielearn_without_landlock_grades_nothing(question, tmp_path):
     by others (an image that has it built in, here): 0, each message saying why."""
     from tests.exercises.test_boundary import NO_LANDLOCK, without
 
-    results = prairielearn_grades(question, tmp_path, source(), prefix=without(*NO_LANDLOCK))
+    results, _ = prairielearn_grades(question, tmp_path, source(),
+                                     prefix=without(*NO_LANDLOCK))
     assert results["score"] == 0, results
     for test in results["tests"]:
         assert "not grading: PrairieLearn's external grader needs Landlock" in \
-            test["message"], test["message"]
-
-
-@needs_plugin
-@pytest.mark.slow
-def test_prairielearn_states_the_protections(question, tmp_path):
-    results = prairielearn_grades(question, tmp_path, source())
-    assert results["score"] == 1.0, results
-    for test in results["tests"]:
-        assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
             test["message"], test["message"]
 
 

@@ -435,10 +435,14 @@ def main(argv: list[str] | None = None) -> int:
                             "and its file's (default: assignment)")
     assignment.add_argument("--points", action="append", default=[], metavar="SPEC",
                             help=POINTS)
-    assignment.add_argument("--wheel", type=Path, help="gradescope, github: the wheel of "
-                            "tinygrad_edu to carry (default: built from this clone)")
-    assignment.add_argument("--wheels", type=Path, metavar="DIR", help="gradescope: more "
-                            "wheels to carry, so that setup.sh installs offline")
+    assignment.add_argument("--wheel", type=Path, help="the wheel of tinygrad_edu to carry "
+                            "(default: built from this clone)")
+    assignment.add_argument("--wheels", type=Path, metavar="DIR", help="gradescope, "
+                            "prairielearn: more wheels to carry, so that the grader's image "
+                            "installs offline (prairielearn: --wheels or --network)")
+    assignment.add_argument("--network", action="store_true", help="prairielearn: its "
+                            "grader installs what it needs from PyPI at each grading "
+                            "(info.json sets enableNetworking)")
     assignment.add_argument("--force", action="store_true", help="overwrite the files of an "
                             "assignment made before in DIR")
     assignment.add_argument("--partial", action="store_true", help=PARTIAL_HELP + " (off by "
@@ -513,7 +517,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list
 
         return make_assignment(chosen, args.route, args.output, args.name, args.points,
                                args.wheel, args.wheels, args.force, args.partial,
-                               args.allow_unsandboxed)
+                               args.allow_unsandboxed, args.network)
     if args.json and args.format not in ("text", "json"):
         parser.error(f"--json and --format {args.format} ask for two formats: give one")
     form = "json" if args.json else args.format

@@ -45,12 +45,19 @@ def otter_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, flo
     folder.mkdir(parents=True, exist_ok=True)
     carried = project_wheel(folder, wheel)
     requirements = folder / "requirements.txt"
-    requirements.write_text(f"./{carried.name}[testing]\n", encoding="utf-8")
+    requirements.write_text(requirement(carried.name) + "\n", encoding="utf-8")
     notebook = folder / f"{name}.ipynb"
     notebook.write_text(json.dumps(master_notebook(exercises, points, name, partial,
                                                    carried.name, unsandboxed), indent=1,
                                    ensure_ascii=False) + "\n", encoding="utf-8")
     return [notebook, requirements, carried]
+
+
+def requirement(wheel: str) -> str:
+    """The requirement that installs tinygrad_edu in the grading image: the wheel where
+    Otter's zip holds it (``otter assign`` puts ``autograder_files`` in ``files/``), which
+    Gradescope unpacks in /autograder/source."""
+    return f"tinygrad-edu[testing] @ file:///autograder/source/files/{wheel}"
 
 
 def master_notebook(exercises: Sequence[ExerciseSpec], points: Mapping[str, float], name: str,
@@ -66,7 +73,8 @@ def master_notebook(exercises: Sequence[ExerciseSpec], points: Mapping[str, floa
     count = f"{len(exercises)} exercise{'s' * (len(exercises) != 1)}"
     cells = [_cell("raw", config),
              _cell("markdown", f"# {name}\n\n{count} of tinygrad_edu, graded by its grader: "
-                               "write each answer in place of the `...`, then run "
+                               "write each answer in place of `raise NotImplementedError()`, "
+                               "then run "
                                "`grader.check(...)` under it to see its verdict (with the "
                                "diagnosis of a mistake). Your grade comes from the same "
                                "grader, run on the notebook you hand in."),

@@ -23,8 +23,8 @@ is imported in place of Otter's own). So an assignment made by ``exercises assig
   reference's code).
 
 ``feedback`` is what a question's test runs when the student checks their answer in their
-own notebook (``grader.check("d_tanh")``): the verdict, graded in their kernel, for
-practice.
+own notebook (``grader.check("d_tanh")``): for practice, the verdict the autograder will
+give, graded as it grades, apart from their kernel, from the notebook's cells.
 
 Imported by Otter (its plugins, its tests), where otter-grader runs; without it this module
 imports all the same (for the API reference), and ``GradeOutside`` says what to install when
@@ -119,7 +119,8 @@ class GradeOutside(AbstractOtterPlugin):
                                   allow_unsandboxed=bool(config.get("allow_unsandboxed")))
         for mark in result.marks:
             test = questions[mark.name]
-            test.test_case_results = [TestCaseResult(case, mark.text, mark.passed)
+            text = mark.text.replace(str(path), path.name)  # (not Otter's temporary folder)
+            test.test_case_results = [TestCaseResult(case, text, mark.passed)
                                       for case in test.test_cases]
             if mark.copied:  # (the teacher's alone: a hidden test case, "failed" so that
                 # Otter shows its message in the question's result, which students never
@@ -129,7 +130,8 @@ class GradeOutside(AbstractOtterPlugin):
                 test.test_case_results.append(TestCaseResult(hidden, flag(
                     mark.name, mark.copied), False))
             test.update_score(mark.points)
-        said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
+        said = [f"Not graded: {result.problem.message.replace(str(path), path.name)}"] \
+            if result.problem is not None else []
         said.append(how_graded(result))
         aside = getattr(self, "set_aside", [])
         if aside:
@@ -154,12 +156,27 @@ def _exercise(name: str) -> Any:
 
 
 def feedback(exercise: str, solution: Any) -> None:
-    """A question's test, in the student's own notebook: the verdict of ``solution``,
-    raised as an ``AssertionError`` unless it passes (Otter shows it)."""
-    from tinygrad_edu.exercises import check
+    """A question's test, in the student's own notebook (``grader.check("d_tanh")``): the
+    verdict the autograder will give, raised as an ``AssertionError`` unless it passes
+    (Otter shows it). Graded as ``after_grading`` grades the notebook handed in, apart from
+    the kernel, from the cells run so far, under the same import rules
+    (``graded_cell.practice``, as nbgrader's practice check)."""
+    from tinygrad_edu.exercises import get_exercise
+    from tinygrad_edu.exercises.classroom.graded_cell import practice
 
     if solution is None:
         raise AssertionError(f"{exercise} is not defined yet: run the cell with your answer")
-    verdict = check(exercise, solution)
-    if not verdict.passed:
-        raise AssertionError(str(verdict))
+    ex = get_exercise(exercise)
+    namespace: dict[str, Any] = {}
+    try:
+        from IPython import get_ipython  # type: ignore[import-not-found,unused-ignore]
+
+        shell = get_ipython()
+        if shell is not None:
+            namespace.update(shell.user_ns)
+    except ImportError:  # (not in a notebook's kernel: the answer itself, graded here)
+        pass
+    namespace[ex.symbol] = solution
+    passed, text = practice(ex, namespace)
+    if not passed:
+        raise AssertionError(text)

@@ -3,26 +3,36 @@
 The folder holds ``info.json`` (``"gradingMethod": "External"``, the Python grader's image,
 ``tests/run.sh`` its entrypoint), ``question.html`` (the statements, and a
 ``pl-file-editor`` for ``user_code.py``, which starts as ``initial_code.py``, the starters),
-and ``tests/``: ``run.sh``, which installs the wheels the question carries (tinygrad_edu's,
-and any given with ``--wheels``) where the image lacks them, then runs
-``test_tinygrad_edu.py`` with pytest-prairielearn-grader and copies its results to
-``/grade/results/results.json``; the tests grade ``/grade/student/user_code.py`` with
-tinygrad_edu's grader, outside the student's process, a test per exercise worth its points,
-whose message is the verdict with its diagnosis (``gradable``, ``score`` in [0, 1], per test
-``name``, ``points``, ``max_points``, ``message``).
+and ``tests/``: ``run.sh``, which installs what the image lacks, then runs
+``test_tinygrad_edu.py`` with pytest-prairielearn-grader and finishes
+``/grade/results/results.json`` from its results (``for_prairielearn_grading.py``); the tests
+grade ``/grade/student/user_code.py`` with tinygrad_edu's grader, outside the student's
+process, a test per exercise worth its points, whose message is the verdict with its
+diagnosis (``gradable``, ``score`` in [0, 1], per test ``name``, ``points``, ``max_points``,
+``message``).
+
+PrairieLearn's grader image (``prairielearn/grader-python``: Python 3.13 in a ``uv venv``)
+has no pytest, hypothesis or pytest-prairielearn-grader, and its containers have no network
+unless ``info.json`` sets ``enableNetworking``. So the teacher chooses: ``wheels``, a folder
+of wheels for that Python (``pip download`` fills it: ``DOWNLOAD``), carried in
+``tests/wheels`` and installed from there offline; or ``network``, which sets
+``enableNetworking`` and installs from PyPI at each grading. tinygrad_edu's own wheel is
+carried either way.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import shlex
+import shutil
 import uuid
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 
 from tinygrad_edu.exercises.boundary import ALLOW_ENV
-from tinygrad_edu.exercises.classroom.assignment import points_text, template
+from tinygrad_edu.exercises.classroom.assignment import AssignmentError, points_text, template
 from tinygrad_edu.exercises.classroom.wheel import project_wheel
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.starters import starter_file
@@ -32,16 +42,42 @@ __all__ = ["prairielearn_assignment"]
 PLUGIN_VERSION = "0.3.1"
 """The version of pytest-prairielearn-grader the question's tests are written for."""
 
+IMAGE_PYTHON = "3.13"
+"""The Python of PrairieLearn's grader image (``uv venv --python 3.13 /venv``)."""
+
+NEEDED = ("hypothesis", "numpy", "tqdm", "graphviz", "pytest", "pytest-prairielearn-grader",
+          "networkx", "pandas", "plot-serializer")
+"""What the question's tests import beyond tinygrad_edu (networkx, pandas and
+plot-serializer: pytest-prairielearn-grader imports them without declaring them)."""
+
+DOWNLOAD = (f"pip download --only-binary=:all: --python-version {IMAGE_PYTHON} --platform "
+            "manylinux2014_x86_64 -d DIR 'hypothesis>=6.90' numpy tqdm graphviz pytest "
+            f"pytest-prairielearn-grader=={PLUGIN_VERSION} networkx pandas plot-serializer")
+"""The command that fills a folder with the wheels the question carries (DIR: the folder)."""
+
 
 def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                             folder: Path, name: str, wheel: Path | None = None,
-                            partial: bool = False, unsandboxed: bool = False) -> list[Path]:
+                            partial: bool = False, unsandboxed: bool = False,
+                            wheels: Path | None = None, network: bool = False) -> list[Path]:
     """Write the question folder ``folder/NAME`` (see the module's docstring); return the
     paths of the files written."""
+    if (wheels is None) == (not network):
+        raise AssignmentError(
+            "PrairieLearn's grader image lacks pytest, hypothesis and pytest-prairielearn-"
+            "grader, and has no network unless the question asks for it: choose --wheels DIR "
+            "(the question carries them, installed offline; fill DIR first with: "
+            f"{DOWNLOAD.replace('DIR', shlex.quote(str(wheels or 'pl-wheels')))}) or --network "
+            "(info.json sets enableNetworking: they come from PyPI at each grading)"
+            if wheels is None else "--wheels and --network: choose one")
+    extra = _checked(wheels) if wheels is not None else []
     question = folder / name
     tests = question / "tests"
     (tests / "wheels").mkdir(parents=True, exist_ok=True)
     carried = project_wheel(tests / "wheels", wheel)
+    for path in extra:
+        if path.name != carried.name:
+            shutil.copy2(path, tests / "wheels" / path.name)
     info = question / "info.json"
     info.write_text(json.dumps({
         "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"tinygrad_edu/{name}")),
@@ -49,7 +85,8 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
         "topic": "Backpropagation", "tags": ["tinygrad_edu"], "type": "v3",
         "singleVariant": True, "gradingMethod": "External",
         "externalGradingOptions": {"enabled": True, "image": "prairielearn/grader-python",
-                                   "entrypoint": "/grade/tests/run.sh", "timeout": 300}},
+                                   "entrypoint": "/grade/tests/run.sh", "timeout": 300,
+                                   **({"enableNetworking": True} if network else {})}},
         indent=2) + "\n", encoding="utf-8")
     page = question / "question.html"
     statements = "\n".join(
@@ -69,6 +106,10 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
     run = tests / "run.sh"
     run.write_text(template("prairielearn-run.sh", {
         "WHEEL": carried.name, "PLUGIN": _plugin_version(),
+        "INDEX": '--find-links "$wheels"' if network else '--no-index --find-links "$wheels"',
+        "FROM": ("tinygrad_edu from its wheel in tests/wheels, the rest from PyPI\n# (info.json "
+                 "sets enableNetworking)" if network else "all of it from the wheels in "
+                 "tests/wheels, offline\n# (PrairieLearn's grader has no network by default)"),
         "PARTIAL": ("TINYGRAD_EDU_PARTIAL_CREDIT=1 " if partial else "")
         + (f"{ALLOW_ENV}=1 " if unsandboxed else "")}) + "\n",
         encoding="utf-8")
@@ -82,6 +123,33 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
             f"    grade(marks, {ex.name!r}, feedback)\n" for ex in exercises)}) + "\n",
         encoding="utf-8")
     return [info, page, initial, run, test, carried]
+
+
+def _checked(wheels: Path) -> list[Path]:
+    """The wheels in ``wheels``, once each name in ``NEEDED`` has one and each compiled one
+    is for the image's Python on x86_64 Linux; else an ``AssignmentError`` saying what to
+    fetch."""
+    found = sorted(wheels.glob("*.whl"))
+    names = {path.name.split("-")[0].lower().replace("_", "-") for path in found}
+    missing = [name for name in NEEDED if name not in names]
+    wrong = [path.name for path in found if not _fits(path.name)]
+    if missing or wrong:
+        raise AssignmentError(
+            f"--wheels {wheels}: " + (f"no wheel of {', '.join(missing)}" if missing else "")
+            + ("; " if missing and wrong else "") + (
+                f"not for the grader's Python {IMAGE_PYTHON} on x86_64 Linux: "
+                f"{', '.join(wrong[:3])}" if wrong else "")
+            + f". Fill it with: {DOWNLOAD.replace('DIR', shlex.quote(str(wheels)))}")
+    return found
+
+
+def _fits(wheel: str) -> bool:
+    """Whether a wheel (by its file's name) installs on the image: pure Python, or built for
+    its Python (or the stable ABI) on x86_64 Linux."""
+    _, abi, platform = wheel[:-len(".whl")].split("-")[-3:]
+    cp = "cp" + IMAGE_PYTHON.replace(".", "")
+    return platform == "any" or ("linux" in platform and "x86_64" in platform
+                                 and abi in ("none", "abi3", cp))
 
 
 def _plugin_version() -> str:

@@ -22,10 +22,12 @@ from typing import Any
 
 from tinygrad_edu.exercises import get_exercise
 from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
+from tinygrad_edu.exercises.loading import TOOLS
 from tinygrad_edu.exercises.rule_reading import RuleReading
 
-__all__ = ["graded_cell"]
+__all__ = ["graded_cell", "practice"]
 
 
 def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
@@ -50,13 +52,25 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
             "tinygrad_edu.exercises.classroom.for_nbgrader_autograde import "
             "autograde_preprocessors` and `c.Autograde.autograde_preprocessors = "
             "autograde_preprocessors()` (until then, this cell gives no points)")
+    passed, text = practice(ex, namespace)
+    print(text)
+    if not passed:
+        raise AssertionError(f"{ex.name} is not graded: see above" if text.startswith(
+            f"✗ {ex.name}: not graded:") else f"{ex.name} does not pass yet: see the verdict "
+            "above")
+
+
+def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]:
+    """A practice check of the learner's answer to ``ex`` in a notebook's kernel
+    (``namespace``, its ``globals()``): whether it passes, and the verdict (or why it is not
+    graded). Graded as the course grades it, apart, from the notebook's cells run so far
+    (IPython's ``In``) written to a file, under the same import rules and the same reading
+    of a rule's code; the file's temporary path never shown. Outside a notebook, the answer
+    itself, here."""
     cells = namespace.get("In")
     if not isinstance(cells, list):  # not in a notebook: graded here, for practice
-        verdict = grade(ex, solution)
-        print(verdict)
-        if not verdict.passed:
-            raise AssertionError(f"{ex.name} does not pass yet: see the verdict above")
-        return
+        verdict = grade(ex, namespace[ex.symbol])
+        return verdict.passed, str(verdict)
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-cell-") as folder:
         path = Path(folder, "notebook.py")
         path.write_text(notebook_source(cells), encoding="utf-8")
@@ -64,26 +78,27 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
         RuleReading(path).refuse(graded, ex)  # (a rule's code read too: rule_reading.py)
     if graded.problem is not None or graded.reported:
         why = graded.problem or f"reported, not graded: its code {graded.reported}"
-        print(f"✗ {ex.name}: {why}")
-        raise AssertionError(f"{ex.name} is not graded: see above")
+        return False, f"✗ {ex.name}: not graded: {_unpathed(str(why), path)}"
     if ex.name in graded.absent:
-        print(f"✗ {ex.name}: {graded.why[ex.name]}")
-        raise AssertionError(f"{ex.name} is not graded: see above")
+        return False, f"✗ {ex.name}: not graded: {_unpathed(graded.why[ex.name], path)}"
     verdict = graded.verdicts[ex.name]
-    print(verdict)
-    if not verdict.passed:
-        raise AssertionError(f"{ex.name} does not pass yet: see the verdict above")
+    return verdict.passed, _unpathed(str(verdict), path)
+
+
+def _unpathed(text: str, path: Path) -> str:
+    """``text`` with the temporary file's path said as the notebook."""
+    return text.replace(f"{path}:", "your notebook:").replace(str(path), "your notebook")
 
 
 def notebook_source(cells: list[Any]) -> str:
     """The notebook's cells run so far (IPython's ``In``), as one file: the graded cells
-    left out, IPython's ``%`` and ``!`` lines commented out (as ``loading.notebook_code``
-    reads a notebook's file)."""
+    left out, IPython's ``%`` and ``!`` lines and Otter's (``loading.TOOLS``) commented out
+    (as ``loading.notebook_code`` reads a notebook's file)."""
     blocks = []
     for number, cell in enumerate(cells):
         if not isinstance(cell, str) or not cell.strip() or "graded_cell(" in cell:
             continue
-        lines = [f"# {line}" if line.lstrip().startswith(("%", "!", "get_ipython()")) else line
-                 for line in cell.splitlines()]
+        lines = [f"# {line}" if line.lstrip().startswith(("%", "!", "get_ipython()"))
+                 or TOOLS.match(line) else line for line in cell.splitlines()]
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"

@@ -45,14 +45,16 @@ NEXT = {
              "{name}-autograder_*.zip: upload it to Gradescope, or grade a submission with "
              "otter run -a ZIP SUBMISSION.ipynb)",
     "prairielearn": "next: copy {folder}/{name} into your course's questions/ folder; "
-                    "PrairieLearn's external grader runs its tests/run.sh on each submission",
+                    "PrairieLearn's external grader runs its tests/run.sh on each submission "
+                    "(what run.sh prints is in the grading job's log, for the course staff)",
 }
 
 
 def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, name: str,
                     points: Sequence[str], wheel: Path | None = None,
                     wheels: Path | None = None, force: bool = False,
-                    partial: bool = False, unsandboxed: bool = False) -> int:
+                    partial: bool = False, unsandboxed: bool = False,
+                    network: bool = False) -> int:
     """Make the assignment of ``chosen`` for ``route`` in ``folder``; print the files written
     and what to do next. ``unsandboxed``: its grader grades even where the machine lacks a
     protection the route needs (``boundary.py``), saying so in every result. Exits with 1
@@ -67,9 +69,12 @@ def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, na
                                   "maybe edited since); pass --force to overwrite it, or give "
                                   "another --name or -o")
         worth = points_for(exercises, points)
-        if wheels is not None and route != "gradescope":
-            raise AssignmentError("--wheels goes with --for gradescope (its setup.sh installs "
-                                  "them offline)")
+        if wheels is not None and route not in ("gradescope", "prairielearn"):
+            raise AssignmentError("--wheels goes with --for gradescope or --for prairielearn "
+                                  "(their graders' images install them offline)")
+        if network and route != "prairielearn":
+            raise AssignmentError("--network goes with --for prairielearn (info.json's "
+                                  "enableNetworking)")
         if route == "nbgrader":
             written = nbgrader_assignment(exercises, worth, folder, name, partial,
                                           unsandboxed)
@@ -84,7 +89,7 @@ def make_assignment(chosen: Sequence[ExerciseSpec], route: str, folder: Path, na
                                        unsandboxed)
         else:
             written = prairielearn_assignment(exercises, worth, folder, name, wheel, partial,
-                                              unsandboxed)
+                                              unsandboxed, wheels, network)
     except (AssignmentError, ValueError, OSError) as error:
         print(f"assignment: {error}", file=sys.stderr)
         return 1

@@ -1,38 +1,53 @@
 #!/usr/bin/env bash
 # PrairieLearn's external grader runs this (the question's entrypoint) as root in the grader's
-# image, with the question's tests/ in /grade/tests and the student's files in
-# /grade/student; it writes /grade/results/results.json. It grades the student's
-# user_code.py with tinygrad_edu's grader, outside the student's process (its code runs in
-# processes of its own, as the user nobody, behind the operating system's boundary), through
-# the pytest plugin pytest-prairielearn-grader: a test per exercise, worth its points, whose
-# message is the verdict with the diagnosis of the mistake. $PL_GRADE_ROOT, when set, stands
-# for /grade; $PYTHON for python3.
+# image, prairielearn/grader-python, with the question's tests/ in /grade/tests and the
+# student's files in /grade/student; it writes /grade/results/results.json. It grades the
+# student's user_code.py with tinygrad_edu's grader, outside the student's process (its code
+# runs in processes of its own, as the user nobody, behind the operating system's boundary),
+# through the pytest plugin pytest-prairielearn-grader: a test per exercise, worth its
+# points, whose message is the verdict with the diagnosis of the mistake.
+# First it installs what the image lacks: @@FROM@@
+# with uv (the image's Python is a `uv venv`, which has no pip), else pip, else the pip
+# Python carries (ensurepip). What it prints is the grading job's log, for the course staff;
+# the student reads results.json alone. $PL_GRADE_ROOT, when set, stands for /grade;
+# $PYTHON for python3.
 # Made by: python -m tinygrad_edu exercises assignment ... --for prairielearn
 set -uo pipefail
 root="${PL_GRADE_ROOT:-/grade}"
 python=${PYTHON:-python3}
+results="$root/results/results.json"
+wheels="$root/tests/wheels"
 mkdir -p "$root/results"
-if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader' 2>/dev/null; then
-  # (the grader's image has no network: the wheels this question carries, else PyPI)
-  "$python" -m pip install --quiet --no-index --find-links "$root/tests/wheels" \
-      "$root/tests/wheels/@@WHEEL@@[testing]" "pytest-prairielearn-grader==@@PLUGIN@@" \
-      plot-serializer 2>/dev/null ||
-    "$python" -m pip install --quiet --find-links "$root/tests/wheels" \
-      "$root/tests/wheels/@@WHEEL@@[testing]" "pytest-prairielearn-grader==@@PLUGIN@@" \
-      plot-serializer  # (which pytest-prairielearn-grader 0.3.1 imports without saying so)
+could_not_run() {  # results.json that spends none of the student's attempts
+  printf '{"gradable": false, "message": "The autograder could not run, so this submission does not count: tell your course staff (the grading job'"'"'s log says why: %s)."}\n' \
+    "$1" > "$results"
+  echo "tinygrad_edu: not graded: $1" >&2
+  exit 0
+}
+command -v "$python" >/dev/null || could_not_run "no $python in this image"
+if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.plugin' \
+     2>/dev/null; then
+  need=("tinygrad-edu[testing] @ file://$wheels/@@WHEEL@@" "pytest-prairielearn-grader==@@PLUGIN@@"
+        # (pytest-prairielearn-grader imports these without saying so)
+        networkx pandas plot-serializer)
+  index=(@@INDEX@@)
+  echo "tinygrad_edu: installing ${need[*]} (${index[*]})"
+  if command -v uv >/dev/null; then
+    uv pip install --python "$(command -v "$python")" "${index[@]}" "${need[@]}"
+  else
+    { "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --default-pip; } &&
+      "$python" -m pip install --disable-pip-version-check "${index[@]}" "${need[@]}"
+  fi || could_not_run "installing what grading needs failed"
   # The grader's files (the references among them), installed here: root's only. The
   # students' code runs as the user nobody, who can read none of them, even where the
   # kernel lacks Landlock (an image with tinygrad_edu built in: do the same when building it)
-  package=$("$python" -I -c 'import os, tinygrad_edu; print(os.path.dirname(tinygrad_edu.__file__))')
+  package=$("$python" -I -c 'import os, tinygrad_edu; print(os.path.dirname(tinygrad_edu.__file__))') ||
+    could_not_run "tinygrad_edu does not import after its install"
   chmod -R go-rwx "$package"
 fi
-cd "$root/tests" || exit 1
-rm -f autograder_results.json
+cd "$root/tests" || could_not_run "no $root/tests"
+rm -f autograder_results.json not_graded.json
 TINYGRAD_EDU_STUDENT="$root/student/user_code.py" @@PARTIAL@@"$python" -I -m pytest -q \
-    -p no:cacheprovider --rootdir "$root/tests" test_tinygrad_edu.py >/dev/null 2>&1
-if [ -s autograder_results.json ]; then
-  cp autograder_results.json "$root/results/results.json"
-else  # the grader itself could not run: say so to the student
-  printf '{"gradable": false, "message": "The autograder could not run: tell your course staff."}\n' \
-    > "$root/results/results.json"
-fi
+    -p no:cacheprovider --rootdir "$root/tests" test_tinygrad_edu.py
+"$python" -I -m tinygrad_edu.exercises.classroom.for_prairielearn_grading "$root/tests" \
+    "$results" || could_not_run "finishing results.json failed"

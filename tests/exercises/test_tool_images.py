@@ -1,0 +1,180 @@
+"""Each route's artefact installed and graded as its tool's own image does it, with the tool's
+defaults, emulated here without Docker (issue 67):
+
+- PrairieLearn (``prairielearn/grader-python``: amazonlinux:2023, Python 3.13 in a ``uv
+  venv`` at /venv, first on PATH, no pip; the container has no network unless info.json
+  sets ``enableNetworking``): the wheels fetched by the command the guide prints, a question
+  made with ``--wheels``, then per submission a fresh ``uv venv`` of pyenv's Python 3.13 and
+  a fresh /grade laid out as the grader lays it out, and the question's run.sh run as root
+  with no network (``unshare -n``);
+- Otter-Grader on Gradescope (its setup.sh: ``mamba env create -f
+  /autograder/source/environment.yml``, whose pip section installs the requirements): the
+  zip unpacked as /autograder/source, the pip requirements of its environment.yml installed
+  offline into a fresh virtual environment.
+
+These build images: the long tier. Their short siblings, in the main tier, grade with this
+suite's Python and read the zip's paths (tests/exercises/test_more_routes.py).
+"""
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.test_more_routes import (
+    NAMES,
+    POINTS_OPTION,
+    SCHEMA,
+    WRONG,
+    needs_otter,
+    otter,  # noqa: F401  (a fixture)
+    otter_requirements,
+    source,
+)
+from tinygrad_edu.exercises.classroom.for_prairielearn import DOWNLOAD, IMAGE_PYTHON
+from tinygrad_edu.exercises.cli import main as cli
+
+MODEL_ANSWER = "from tinygrad_edu.exercises.model_answers import MODEL_ANSWERS\n"
+"""A submission that reaches for the package's model answers."""
+
+SUBMISSIONS = {  # name: (the file, its score, gradable)
+    "right": (source(), 1.0, True),
+    "wrong": (source(wrong=set(WRONG)), 1 / 6, True),
+    "partial": (source(wrong={"dense_backward"}), 3 / 6, True),
+    "cheating": (source(head=MODEL_ANSWER), 0.0, True),
+    "syntax": (source() + "\ndef oops(:\n    pass\n", None, False),
+}
+
+
+def _pyenv_python(minor):
+    found = sorted(Path.home().glob(f".pyenv/versions/{minor}.*/bin/python3"))
+    return found[-1] if found else None
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory):
+    """What the emulated image is made of: pyenv's Python 3.13, uv (from PyPI) and the
+    question made with the wheels the guide's command fetches."""
+    python = _pyenv_python(IMAGE_PYTHON)
+    if python is None:
+        pytest.skip(f"no Python {IMAGE_PYTHON} in pyenv (~/.pyenv/versions/{IMAGE_PYTHON}.*)")
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("the grader's container runs run.sh as root, without network: this "
+                    "needs root and unshare")
+    root = tmp_path_factory.mktemp("pl-image")
+    fetched = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target",
+                              str(root / "uv"), "uv"], capture_output=True, text=True,
+                             timeout=600)
+    if fetched.returncode != 0:
+        pytest.skip(f"uv could not be installed from PyPI: {fetched.stderr[-500:]}")
+    wheels = root / "wheels"
+    command = shlex.split(DOWNLOAD.replace("DIR", str(wheels)))
+    assert command[:2] == ["pip", "download"]
+    fetched = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True,
+                             timeout=900)
+    assert fetched.returncode == 0, fetched.stderr[-3000:]
+    assert cli(["assignment", *NAMES, "--for", "prairielearn", "-o", str(root / "questions"),
+                "--name", "week3", "--points", POINTS_OPTION, "--wheels", str(wheels)]) == 0
+    return python, root / "uv" / "bin", root / "questions" / "week3"
+
+
+def graded_on_the_image(image, folder, text):
+    """``text`` as user_code.py, graded as PrairieLearn's grader grades it in a fresh
+    container (see the module's docstring): (results.json, the job's log)."""
+    import jsonschema
+
+    python, uv, question = image
+    folder.mkdir()
+    env = {"PATH": f"{folder / 'venv' / 'bin'}:{uv}:/usr/bin:/bin", "HOME": str(folder),
+           "LANG": "C.UTF-8", "UV_NO_CACHE": "1", "UV_COMPILE_BYTECODE": "1",
+           "UV_PYTHON_DOWNLOADS": "never", "PYTHONIOENCODING": "UTF-8"}
+    made = subprocess.run(["uv", "venv", "--python", str(python), str(folder / "venv")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert not (folder / "venv" / "bin" / "pip").exists()  # (as the image: no pip)
+    grade = folder / "grade"
+    shutil.copytree(question / "tests", grade / "tests")
+    (grade / "student").mkdir()
+    (grade / "student" / "user_code.py").write_text(text, encoding="utf-8")
+    done = subprocess.run(["unshare", "-n", "bash", str(grade / "tests" / "run.sh")],
+                          env={**env, "PL_GRADE_ROOT": str(grade)}, capture_output=True,
+                          text=True, timeout=900)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    path = grade / "results" / "results.json"
+    assert path.stat().st_size < 1_000_000
+    results = json.loads(path.read_text("utf-8"))
+    jsonschema.validate(results, json.loads(SCHEMA.read_text("utf-8")))
+    return results, log
+
+
+@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+                          "test_prairielearn_grades_with_tinygrad_edus_grader")
+def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
+    """Right, wrong, partial and cheating submissions earn 6, 1, 3 and 0 of 6 points; one
+    that is not valid Python is not gradable (no attempt spent) and says where; no network,
+    no pip; the job's log holds pytest's output, the student's feedback does not."""
+    info = json.loads((image[2] / "info.json").read_text("utf-8"))
+    assert "enableNetworking" not in info["externalGradingOptions"]
+    seen = {}
+    for name, (text, score, gradable) in SUBMISSIONS.items():
+        results, log = graded_on_the_image(image, tmp_path / name, text)
+        seen[name] = results
+        print(name, results["gradable"], results.get("score"))
+        assert results["gradable"] is gradable, (name, results, log[-3000:])
+        if not gradable:
+            assert "not valid Python" in results["message"] and "line" in results["message"]
+            assert "does not count" in results["message"], results
+            continue
+        assert results["score"] == pytest.approx(score), (name, results, log[-3000:])
+        for test in results["tests"]:
+            message = test.get("message", "")
+            assert "grading failed with an exception" not in message, message
+            assert "passed" in message or "not" in message, message
+        assert "passed" in log or "failed" in log  # (pytest's summary, for the staff)
+        assert "tinygrad_edu: installing" in log
+    assert "diagnosis: the input x used where the output y was meant" in \
+        json.dumps(seen["wrong"], ensure_ascii=False)
+    assert "may not be imported by a submission" in json.dumps(seen["cheating"],
+                                                                ensure_ascii=False)
+
+
+# ------------------------------------------------------------------- Otter on Gradescope
+
+
+@needs_otter
+@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+                          "test_otters_zip_names_the_wheel_where_it_holds_it")
+def test_otters_zip_installs_as_gradescope_builds_it(otter, tmp_path):  # noqa: F811
+    """The zip unpacked as /autograder/source (here under a folder of its own), its
+    environment.yml's pip requirements installed offline into a fresh virtual environment
+    that sees this suite's packages (where Gradescope's mamba environment has Otter's):
+    tinygrad_edu installs from the zip's wheel, and its grader imports."""
+    _, zip_, _ = otter
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(zip_) as packed:
+        packed.extractall(root / "source")
+    requirements = [r.replace("file:///autograder/", f"file://{root}/")
+                    for r in otter_requirements(zip_)]
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "env")], check=True,
+                   timeout=300)
+    python = tmp_path / "env" / "bin" / "python"
+    inside = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                             "['purelib'])"], capture_output=True, text=True, check=True)
+    # (what Gradescope's environment has besides, Otter and its own: this suite's packages)
+    Path(inside.stdout.strip(), "suite.pth").write_text(sysconfig.get_paths()["purelib"])
+    done = subprocess.run([str(python), "-m", "pip", "install", "--no-index",
+                           "--disable-pip-version-check", *requirements],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    where = subprocess.run([str(python), "-I", "-c", "import tinygrad_edu.exercises.classroom."
+                            "for_otter_grading as m; print(m.__file__)"],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert where.returncode == 0 and str(tmp_path / "env") in where.stdout, where.stderr
