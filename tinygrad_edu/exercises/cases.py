@@ -8,6 +8,7 @@ the learner's process, which runs the solution, can read them without the grader
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import os
@@ -230,6 +231,7 @@ def vectors(draw: st.DrawFn) -> Vectors:
 
 # ----------------------------------------------------------------------------- arrays
 
+@functools.cache
 def tenths(lo: float, hi: float) -> st.SearchStrategy[float]:
     """Numbers with one decimal in [lo, hi]: easy to follow by hand in a verdict."""
     return st.integers(round(lo * 10), round(hi * 10)).map(lambda k: k / 10)
@@ -272,9 +274,22 @@ MAX_PATHS = 256
 """The most paths from a drawn computation's root down to its leaves. A backward that walks
 every path (right but slow, or wrong) then still finishes at once."""
 
+_integers = functools.cache(st.integers)
+"""``st.integers(lo, hi)``, made once for each pair: a graph draws thousands of steps, and
+hypothesis validates and labels a strategy each time one is made (a third of the time
+it took to draw a graph)."""
+_BOOLEANS = st.booleans()
+
+
+@functools.cache
+def _sampled(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    """``st.sampled_from(options)``, made once for each tuple of options."""
+    return st.sampled_from(options)
+
+
 _LEAF = st.sampled_from((1.0, 0.5, -1.0, 2.0, -0.5)) | tenths(-1.5, 1.5)
 """A leaf's number: one with a decimal, of either sign; a failing graph shrinks to simple ones."""
-_LOCAL = st.integers(0, 37).map(lambda k: (-1) ** k * (k // 2 + 2) / 10)
+_LOCAL = _integers(0, 37).map(lambda k: (-1) ** k * (k // 2 + 2) / 10)
 """A local derivative given to a node made by hand, ±0.2 to ±2 with one decimal: never 0 (a
 node that passes nothing on would look the same to a backward that skips it)."""
 BY_HAND_ONE_IN = 8
@@ -298,7 +313,7 @@ class _Growing:
 
     def __init__(self, draw: st.DrawFn, most_leaves: int = 3) -> None:
         self.draw = draw
-        self.values = [draw(_LEAF) for _ in range(draw(st.integers(1, most_leaves)))]
+        self.values = [draw(_LEAF) for _ in range(draw(_integers(1, most_leaves)))]
         self.paths = [1] * len(self.values)
         self.steps: list[tuple[str, tuple[int, ...], Any]] = []
         self.leaves = len(self.values)
@@ -310,7 +325,7 @@ class _Growing:
     def add(self, op: str, args: Sequence[int], number: Any = None) -> int:
         args = tuple(args)
         if self.MADE_BY_HAND and sum(self.paths[i] for i in args) <= MAX_PATHS and \
-                self.draw(st.integers(1, BY_HAND_ONE_IN)) == BY_HAND_ONE_IN:  # (shrinks: op)
+                self.draw(_integers(1, BY_HAND_ONE_IN)) == BY_HAND_ONE_IN:  # (shrinks: op)
             given = (self.draw(tenths(-1.5, 1.5)), tuple(self.draw(_LOCAL) for _ in args))
             return self._append(BY_HAND, args, given, given[0])
         if (not self.fits(op, [self.values[i] for i in args], number)
@@ -339,33 +354,33 @@ class _Growing:
         """One step applied to ``node``: a one-operand op, or a two-operand op with a leaf
         or with ``node`` itself, on either side."""
         draw = self.draw
-        op = draw(st.sampled_from(sorted(OPS)))
+        op = draw(_sampled(tuple(sorted(OPS))))
         if ARITY[op] == 1:
             return self.add(op, (node,))
         return self.add(op, self._pair(node))
 
     def _pair(self, node: int) -> tuple[int, int]:
-        other = self.draw(st.integers(0, self.leaves))
+        other = self.draw(_integers(0, self.leaves))
         other = node if other == self.leaves else other  # one choice in leaves + 1: itself
-        return (node, other) if self.draw(st.booleans()) else (other, node)
+        return (node, other) if self.draw(_BOOLEANS) else (other, node)
 
     def combine(self, a: int, b: int) -> int:
         """A two-operand op on ``a`` and ``b``, in either order."""
-        op = self.draw(st.sampled_from(sorted(op for op in OPS if ARITY[op] == 2)))
-        return self.add(op, (a, b) if self.draw(st.booleans()) else (b, a))
+        op = self.draw(_sampled(tuple(sorted(op for op in OPS if ARITY[op] == 2))))
+        return self.add(op, (a, b) if self.draw(_BOOLEANS) else (b, a))
 
     def any_step(self) -> int:
         """A step whose operands are any nodes so far, the latest most often (so that it
         shrinks to a chain)."""
-        op = self.draw(st.sampled_from(sorted(OPS)))
+        op = self.draw(_sampled(tuple(sorted(OPS))))
         return self.add(op, [self.back() for _ in range(ARITY[op])])
 
     def back(self) -> int:
-        return self.last - self.draw(st.integers(0, self.last))
+        return self.last - self.draw(_integers(0, self.last))
 
     def inner(self) -> int:
         """A node made by an op (not a leaf): only an inner node passes its gradient on."""
-        return self.step_on(self.draw(st.integers(0, self.leaves - 1)))
+        return self.step_on(self.draw(_integers(0, self.leaves - 1)))
 
     def result(self) -> Any:
         """The graph, its steps' labels shuffled (``Graph.labels``) from the grading's seed and
@@ -380,7 +395,7 @@ class _Growing:
 
 def _dag(g: _Growing, max_steps: int) -> None:
     """Any computation: each step takes its operands among the nodes so far."""
-    for _ in range(g.draw(st.integers(1, max_steps))):
+    for _ in range(g.draw(_integers(1, max_steps))):
         g.any_step()
 
 
@@ -388,7 +403,7 @@ def _reused(g: _Growing, max_steps: int) -> None:
     """An inner node u used at two depths: by a chain that starts at u, and by the root
     beside the chain's end (the graph a pre-order or breadth-first backward gets wrong)."""
     u = end = g.inner()
-    for _ in range(g.draw(st.integers(1, max(1, max_steps - 3)))):
+    for _ in range(g.draw(_integers(1, max(1, max_steps - 3)))):
         end = g.step_on(end)
     g.combine(end, u)
 
@@ -396,7 +411,7 @@ def _reused(g: _Growing, max_steps: int) -> None:
 def _diamonds(g: _Growing, max_steps: int) -> None:
     """Diamonds stacked on one another: u feeds a and b, a and b meet in the next u."""
     u = g.inner()
-    for _ in range(g.draw(st.integers(1, 4))):
+    for _ in range(g.draw(_integers(1, 4))):
         a, b = g.step_on(u), g.step_on(u)
         u = g.combine(a, b)
 
@@ -405,7 +420,7 @@ def _fan(g: _Growing, max_steps: int) -> None:
     """A wide fan: one inner node used by 3 to 8 nodes, which are then combined in a chain,
     so the users of the node sit at different depths."""
     u = g.inner()
-    users = [g.step_on(u) for _ in range(g.draw(st.integers(3, 8)))]
+    users = [g.step_on(u) for _ in range(g.draw(_integers(3, 8)))]
     total = users[0]
     for user in users[1:]:
         total = g.combine(total, user)
@@ -414,7 +429,7 @@ def _fan(g: _Growing, max_steps: int) -> None:
 def _chain(g: _Growing, max_steps: int) -> None:
     """A deep chain: 20 to 150 steps, each on the one before (and maybe a leaf)."""
     node = 0
-    for _ in range(g.draw(st.integers(20, 150))):
+    for _ in range(g.draw(_integers(20, 150))):
         node = g.step_on(node)
 
 
@@ -427,7 +442,7 @@ def graphs(draw: st.DrawFn, max_steps: int = 8) -> Graph:
     graph (nodes used twice by one op among them), an inner node used at two depths,
     stacked diamonds, a wide fan and a deep chain. Each kind is drawn as often; a failing
     graph shrinks towards the first kind, small ones."""
-    shape = draw(st.sampled_from(SHAPES))
+    shape = draw(_sampled(SHAPES))
     g = _Growing(draw, 3 if shape is _dag else 2)
     shape(g, max_steps)
     return g.result()
@@ -470,20 +485,20 @@ class GrowingExpression(_Growing):
     def step_on(self, node: int) -> int:
         """One step on ``node``: a method, a power, an op with a plain number on either side,
         or an op with a leaf or with ``node`` itself."""
-        kind = self.draw(st.sampled_from(("method", "number", "node", "power")))
+        kind = self.draw(_sampled(("method", "number", "node", "power")))
         if kind == "method":
-            return self.add(self.draw(st.sampled_from(self.METHODS)), (node,))
+            return self.add(self.draw(_sampled(self.METHODS)), (node,))
         if kind == "power":
             return self.add("**", (node,), self.draw(EXPONENTS))
-        op = self.draw(st.sampled_from("+-*/"))
+        op = self.draw(_sampled(tuple("+-*/")))
         if kind == "number":
-            side = op + "c" if self.draw(st.booleans()) else "c" + op
+            side = op + "c" if self.draw(_BOOLEANS) else "c" + op
             return self.add(side, (node,), self.draw(NUMBERS))
         return self.add(op, self._pair(node))
 
     def combine(self, a: int, b: int) -> int:
-        op = self.draw(st.sampled_from("+-*/"))
-        return self.add(op, (a, b) if self.draw(st.booleans()) else (b, a))
+        op = self.draw(_sampled(tuple("+-*/")))
+        return self.add(op, (a, b) if self.draw(_BOOLEANS) else (b, a))
 
     def any_step(self) -> int:
         return self.step_on(self.back())
@@ -497,7 +512,7 @@ class GrowingExpression(_Growing):
 def expressions(draw: st.DrawFn, max_steps: int = 8) -> Expression:
     """Expressions of every kind ``graphs`` draws, with plain numbers on both sides, powers,
     tanh, exp and relu."""
-    shape = draw(st.sampled_from(SHAPES))
+    shape = draw(_sampled(SHAPES))
     g = GrowingExpression(draw, 3 if shape is _dag else 2)
     shape(g, max_steps)
     return g.result()
@@ -595,7 +610,7 @@ def paths_examples() -> tuple[Graph, ...]:
 
 @st.composite
 def node_cases(draw: st.DrawFn) -> NodeCase:
-    op = draw(st.sampled_from(sorted(OPS)))
+    op = draw(_sampled(tuple(sorted(OPS))))
     unit = tenths(-2.0, 2.0)
     if ARITY[op] == 1:
         uses: tuple[int, ...] = (0,)
@@ -609,7 +624,7 @@ def node_cases(draw: st.DrawFn) -> NodeCase:
 
 @st.composite
 def params(draw: st.DrawFn) -> Params:
-    n = draw(st.integers(1, 4))
+    n = draw(_integers(1, 4))
     unit = tenths(-3.0, 3.0)
     data = tuple(draw(unit) for _ in range(n))
     grads = tuple(draw(unit) for _ in range(n))
