@@ -398,6 +398,12 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
     derivatives and stepping's words), with no local derivative. Two plain numbers give a
     plain number (``tinygrad_edu.exp(1.0)``); what is no number gives NotImplemented, so that
     Python says "unsupported operand type"."""
+    kind = type(other)
+    if type(self) is Value and (kind is Value or kind is float or other is NO_OTHER) and \
+            not is_grad_enabled():  # apply's own cases in no_grad(), first: the number alone
+        b = other._data if kind is Value else other  # type: ignore[attr-defined]
+        y = row.forward(self._data) if other is NO_OTHER else row.forward(self._data, b)
+        return no_graph(object.__new__(Value), y)
     self_is, other_is = isinstance(self, Value), isinstance(other, Value)
     if not (self_is or other_is):
         return on_numbers(row, self, other)  # type: ignore[return-value]
