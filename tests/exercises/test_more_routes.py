@@ -453,6 +453,17 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
     assert "1 failed, 2 passed" in log, log  # (pytest's summary, for the staff)
 
 
+def test_the_guides_download_is_the_one_the_image_is_tried_with():
+    """The teaching guide's ``pip download`` for PrairieLearn is the command the refusal
+    prints and the emulated image runs (test_tool_images.py), word for word."""
+    from tests.exercises.test_teaching_page import blocks, commands
+    from tinygrad_edu.exercises.classroom.for_prairielearn import DOWNLOAD
+
+    (download,) = [c for b in blocks() for c in commands(b) if c.startswith("pip download")
+                   and "prairielearn" in c]
+    assert " ".join(download.split()) == DOWNLOAD.replace("DIR", "pl-wheels")
+
+
 def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):
     """results.json as run.sh finishes it: a file that is not valid Python, a grader that did
     not run, feedback longer than PrairieLearn takes."""
