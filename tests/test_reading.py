@@ -78,8 +78,23 @@ def test_the_guard_rails_are_below_the_line_each_once():
     tree = ast.parse(source())
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in (
-                "with_numbers", "on_numbers", "made_by_hand", "backward_more"):
+                "with_numbers", "on_numbers", "made_by_hand", "backward_more", "fill"):
             assert node.lineno > line, f"{node.name} belongs below the line"
+
+
+def test_the_first_screen_imports_only_what_it_uses():
+    """A name imported above the line is used above it: what the guard rails alone need is
+    imported below the line, so that nothing a newcomer reads first looks unused."""
+    lines = source().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(LINE))
+    screen = "\n".join(lines[:line - 1])
+    tree = ast.parse(screen)
+    imported = {(a.asname or a.name).split(".")[0] for n in tree.body
+                if isinstance(n, (ast.Import, ast.ImportFrom))
+                and getattr(n, "module", None) != "__future__"
+                for a in n.names}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    assert imported and imported <= used, f"imported above the line, unused: {imported - used}"
 
 
 def test_engine_py_is_a_room_of_a_size_to_live_in():
@@ -139,8 +154,10 @@ def test_no_module_sets_an_attribute_of_a_node_class():
 
 
 def test_every_node_has_every_field_with_one_meaning():
-    """One function fills every field of every node (engine.fill): leaves, nodes of one and
-    two operands, with plain numbers, of whole lists, made by hand, and under no_grad."""
+    """Every node has every field, each with the one meaning the class's __slots__ give it
+    (set by apply, by __init__ for a leaf, and by engine.fill for the nodes made below the
+    line): leaves, nodes of one and two operands, with plain numbers, of whole lists, made by
+    hand, and under no_grad."""
     from tinygrad_edu import dot, no_grad, vsum
 
     a, b = Value(2.0), Value(3.0)

@@ -1,72 +1,72 @@
 """The scalar engine: a Value holds a number, its gradient, its parents and d(value)/d(parent)
-for each; backward() runs the chain rule (graph.py: the walk). Guard rails below the line."""
+for each; apply() makes a row of the op table into a Value; backward() runs the chain rule
+(graph.py: the walk). A whole engine down to the line in the class; the guard rails below."""
 from __future__ import annotations  # (hints are not run: Any, ClassVar come below the line)
 
 import math
 import operator
 
-from tinygrad_edu import ops, safe_math, scopes
-from tinygrad_edu.above import above
-from tinygrad_edu.errors import as_float, by_hand, explained, real_or_none
-from tinygrad_edu.grad_mode import is_grad_enabled, why_floats_refused
-from tinygrad_edu.graph import backpropagate, zero_grad
-from tinygrad_edu.row import Op, made_by
+from tinygrad_edu import graph, safe_math, scopes
+from tinygrad_edu.grad_mode import is_grad_enabled
+from tinygrad_edu.row import Op
 
-# The op table: a row per op, its forward function, then d(output)/d(operand) for each operand.
+# The op table: a row per op, its forward function, then d(output)/d(operand) for each operand,
+# as a function of the operands' numbers (x; or a and b) and the output's (y), or a constant.
 ADD = Op("+", operator.add, (1.0, 1.0))
 MUL = Op("*", operator.mul, (lambda a, b, y: b, lambda a, b, y: a))
 POW = Op("**", safe_math.pow, (safe_math.d_pow_base, safe_math.d_pow_exponent))
 EXP = Op("exp", safe_math.exp, (lambda x, y: y,))
 LOG = Op("log", safe_math.log, (lambda x, y: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, y: 1 - y * y,))
-RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else MASKED: 0 even × inf
-NONE = object()  # apply's b for an op of one operand
+RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else 0 (MASKED: 0 × inf = 0)
+NO_OTHER = object()  # apply's `other` for exp, log, tanh, relu (not None: x + None is an error)
 
 
-def apply(row: Op, a: object, b: Any = NONE) -> Value:
-    """A new node: the row's forward value y, and d(y)/d(operand) for each operand, now."""
-    kind = type(b)  # b: a Value, a float (the 2.0 of x * 2.0: no parent), or NONE: no b
-    if type(a) is not Value or (kind is not Value and kind is not float and b is not NONE):
-        return with_numbers(row, a, b)  # (a number on the left, an int: below the line)
-    x, z, node = a._data, (b._data if kind is Value else b), object.__new__(Value)  # (z: b's)
-    y = row.forward(x) if b is NONE else row.forward(x, z)  # (errors name the op: safe_math)
-    if not is_grad_enabled():  # no_grad(): the number alone, no graph
-        return no_graph(node, y)  # (below the line)
-    rules = row.rules  # a constant rule (1.0) is a number: nothing to call
-    if b is NONE:  # an op of one operand: d(y)/dx, and no b (stored as None, as fill does)
-        da, b, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None, None
-    else:  # two: d(y)/da, and d(y)/db unless b is a plain number (no parent)
-        da = rules[0] if type(rules[0]) is float else rules[0](x, z, y)
-        db = None if kind is float else (rules[1] if type(rules[1]) is float else rules[1](x, z, y))
-    node._data, node.grad, node._row = y, 0.0, row  # = fill(node, y, row, a, da, b, db),
-    node._a, node._da, node._b = a, da, b  # written out: a node is made at every op, and
-    node._db, node._list, node._list_grads = db, None, None  # a call costs 5% of a step
+def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
+    """A node: y = self op other, and dy/d(operand) for each operand that is a Value, by the
+    row's rule at their numbers. a * b at a = 2, b = 3: y = 6, dy/da = b = 3, dy/db = a = 2."""
+    kind, rules = type(other), row.rules
+    if type(self) is not Value or not is_grad_enabled():  # 2.0 - x, or in no_grad(): below
+        return with_numbers(row, self, other)
+    if kind is Value:  # a * b: two parents
+        a, b = self._data, other._data
+        y = row.forward(a, b)
+        da = rules[0] if type(rules[0]) is float else rules[0](a, b, y)
+        db = rules[1] if type(rules[1]) is float else rules[1](a, b, y)
+    elif kind is float:  # a * 2.0: the 2.0 is kept (for second derivatives), but no parent
+        a, b = self._data, other
+        y = row.forward(a, b)
+        da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, y)), None
+    elif other is NO_OTHER:  # exp, log, tanh, relu: one operand
+        x = self._data
+        y = row.forward(x)
+        da, other, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None, None
+    else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
+        return with_numbers(row, self, other)
+    node = object.__new__(Value)  # every field, as the class lists them:
+    node._data, node.grad, node._row = y, 0.0, row
+    node._a, node._da = self, da
+    node._b, node._db = other, db
+    node._list = node._list_grads = None
     node._scope = scopes.current() if scopes.opened else ""
-    return node
-
-
-def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None, b: Any = None,
-         db: Any = None, parents: Any = None, local_grads: Any = None) -> Value:
-    """Every field of a node, one per line (apply writes these out for its commonest node)."""
-    node._data, node.grad = data, 0.0  # its number (.data); d(output)/d(it), from backward
-    node._row = row  # the row of the op table that made it; None: a leaf (input, parameter)
-    node._a, node._da = a, da  # an operand as given (a Value or a plain number), and
-    node._b, node._db = b, db  # d(node)/d(operand), None for a plain number (no parent)
-    node._list, node._list_grads = parents, local_grads  # whole lists: the same (as given: _a)
-    node._scope = scopes.current() if scopes.opened and row else ""  # its named_scope
     return node
 
 
 class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
-    __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads",
-                 "_scope", "__dict__")  # (fill() sets each; __dict__: a label)
+    __slots__ = ("_data", "grad",  # its number (.data); d(root)/d(it), once backward() ran
+                 "_row",  # the row of the op that made it; None for a leaf (input, parameter)
+                 "_a", "_da",  # its operands as given (a Value, or a plain number: the 2.0 of
+                 "_b", "_db",  # a * 2.0; _b None for exp(a)), and d(it)/d(each): None for a number
+                 "_list", "_list_grads",  # whole lists (dot, vsum): parents, local derivatives
+                 "_scope", "__dict__")  # the named_scope it was made in; __dict__: a label
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
-        if children or local_grads or label or other:
-            return made_by_hand(self, data, children, local_grads, label, other)
-        fill(self, data if type(data) is float else as_float(data, "Value"), None)
+        if children or local_grads or label or other or type(data) is not float:
+            return made_by_hand(self, data, children, local_grads, label, other)  # (below)
+        self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
+        self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
 
     @property
     def data(self) -> float: return self._data  # (set it: set_data, below the line)
@@ -81,22 +81,22 @@ class Value:
     def relu(self) -> Value: return apply(RELU, self)
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The Values it was made from (microgpt's _children): what graph.py's walk follows."""
-        if self._list is not None:  # (made from whole lists, or by hand)
+        """The Values it was made from (microgpt's _children), which graph.py's walk follows: its
+        operands that have a local derivative (the 2.0 of a * 2.0 has none), or its _list."""
+        if self._list is not None:
             return self._list
-        if self._db is None:
+        if self._db is None:  # exp(a), a * 2.0, or a leaf
             return () if self._da is None else (self._a,)
-        return (self._b,) if self._da is None else (self._a, self._b)
-
+        return (self._b,) if self._da is None else (self._a, self._b)  # 2.0 - b, or a * b
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """Fill every .grad it depends on with d(self)/d(value) × grad (a leaf's adds up)."""
         if (create_graph or inputs is not None or type(grad) is not float
-                or getattr(self, "_no_graph", False)):  # (under no_grad: no_graph(), below)
+                or getattr(self, "_no_graph", False)):  # (made in no_grad(): refused, below)
             return backward_more(self, grad, create_graph, inputs)  # (below the line)
-        backpropagate(self, grad)  # graph.py: _backward() at every node, the last first
-
+        graph.backpropagate(self, grad)  # _backward() at every node, the last made first
     def _backward(self) -> None:
-        """The chain rule at this node: ``parent.grad += local derivative × self.grad``."""
+        """The chain rule at this node: parent.grad += local derivative × self.grad. For
+        c = a * b at a = 2, b = 3, with c.grad = 10: a.grad += 3 × 10, b.grad += 2 × 10."""
         g = self.grad
         if self._da is not None:
             self._a.grad += self._da * g
@@ -109,7 +109,7 @@ class Value:
     def _add_grad(self, g: float) -> None: self.grad += g  # (how backpropagate seeds the root)
     EMPTY_GRAD: ClassVar[float] = 0.0  # what backpropagate resets an inner node's grad to
     # ==== Below the line ======================================================================
-    _data: float  # the fields' types, for the type checker (fill() sets every one)
+    _data: float  # the fields' types, for the type checker
     grad: Any
     _row: Op | None
     _a: Any
@@ -195,7 +195,7 @@ class Value:
     # ----------------------------------------------------------------------- the backward pass
     def zero_grad(self) -> None:
         """Set the gradient of this value and of everything it depends on to 0."""
-        zero_grad(self)
+        graph.zero_grad(self)
 
     def backward_steps(self, grad: float | None = None) -> Iterator[Any]:
         """``backward()`` one node at a time, to watch the chain rule: a generator of steps;
@@ -272,6 +272,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any, ClassVar
 
+# What the guard rails below use (the first screen needs none of it).
+from tinygrad_edu import ops
+from tinygrad_edu.above import above
+from tinygrad_edu.errors import as_float, by_hand, explained, real_or_none
+from tinygrad_edu.grad_mode import why_floats_refused
+from tinygrad_edu.row import made_by
+
 # ============================================================================================
 # The rest of the op table. Each row's words (formula, local) are what stepping, drawing and
 # help() print: {0}, {1} the operands, {out} the output. Where a rule on floats cannot run on
@@ -318,6 +325,20 @@ for row_, (formula_, words_) in WORDS.items():
 # ----------------------------------------------------------------------------- every node
 
 
+def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None, b: Any = None,
+         db: Any = None, parents: Any = None, local_grads: Any = None) -> Value:
+    """Every field of a node (the class's ``__slots__`` say what each holds), for the nodes
+    made below the line: a number on the left, an int, under ``no_grad()``, by hand, of whole
+    lists (sums.py). ``apply`` and ``__init__`` set them themselves: a call costs 5% of a step.
+    A node keeps its one or two operands in fields, where microgpt keeps two tuples: one
+    object for Python's garbage collector, not three; a node of whole lists keeps the tuples."""
+    node._data, node.grad, node._row = data, 0.0, row
+    node._a, node._da, node._b, node._db = a, da, b, db
+    node._list, node._list_grads = parents, local_grads
+    node._scope = scopes.current() if scopes.opened and row else ""
+    return node
+
+
 def set_data(node: Value, value: object) -> None:
     """``v.data = ...``: a real number (or a Value, for its number: micrograd's ``p.data -= lr *
     p.grad`` with a gradient that is a Value); anything else is a TypeError, rather than a
@@ -342,8 +363,8 @@ def made_by_hand(node: Value, data: object, children: object, local_grads: objec
                  label: object, other: dict[str, object]) -> None:
     """``Value(data, children, local_grads)``, microgpt's way of making a node, checked
     (``errors.by_hand``), its op named after the function that called ``Value(...)``; under
-    ``no_grad()`` the number alone. Also a leaf with a label: ``Value(2.0, label="x")`` and
-    ``Value(2.0, "x")``."""
+    ``no_grad()`` the number alone. Also a leaf with a label, ``Value(2.0, label="x")`` and
+    ``Value(2.0, "x")``, or of a number that is no float (``Value(2)``: made one)."""
     number = data if type(data) is float else as_float(data, "Value")
     parents: tuple[Value, ...] = ()
     if children or local_grads or other or type(label) is not str:  # (else: a label alone)
@@ -371,36 +392,38 @@ def no_graph(node: Value, data: float) -> Value:
 # ----------------------------------------------------------------------------- plain numbers
 
 
-def with_numbers(row: Op, a: object, b: object) -> Value:
-    """``apply`` where an operand is a plain number (or a Value of a subclass): the number is
-    kept where it stood (for second derivatives and stepping's words), with no local
-    derivative. Two plain numbers give a plain number (``tinygrad_edu.exp(1.0)``); what is no
-    number gives NotImplemented, so that Python says "unsupported operand type"."""
-    a_is, b_is = isinstance(a, Value), isinstance(b, Value)
-    if not (a_is or b_is):
-        return on_numbers(row, a, b)  # type: ignore[return-value]
-    x = a._data if a_is else real_or_none(a, row.name)  # type: ignore[attr-defined]
-    z = b if b is NONE else b._data if b_is else real_or_none(b, row.name)  # type: ignore[attr-defined]
-    if x is None or (b is not NONE and z is None):
+def with_numbers(row: Op, self: object, other: object) -> Value:
+    """``apply`` where an operand is a plain number on the left or an int (or a Value of a
+    subclass), and every op under ``no_grad()``: the number is kept where it stood (for second
+    derivatives and stepping's words), with no local derivative. Two plain numbers give a
+    plain number (``tinygrad_edu.exp(1.0)``); what is no number gives NotImplemented, so that
+    Python says "unsupported operand type"."""
+    self_is, other_is = isinstance(self, Value), isinstance(other, Value)
+    if not (self_is or other_is):
+        return on_numbers(row, self, other)  # type: ignore[return-value]
+    a = self._data if self_is else real_or_none(self, row.name)  # type: ignore[attr-defined]
+    b = None if other is NO_OTHER else other._data if other_is else real_or_none(other, row.name)  # type: ignore[attr-defined]
+    if a is None or (other is not NO_OTHER and b is None):
         return NotImplemented  # type: ignore[no-any-return]
-    y = row.forward(x) if b is NONE else row.forward(x, z)
+    y = row.forward(a) if other is NO_OTHER else row.forward(a, b)
     if not is_grad_enabled():
         return no_graph(object.__new__(Value), y)
     da = db = None
-    if a_is:
+    if self_is:
         rule = row.rules[0]
-        da = rule if type(rule) is float else rule(x, y) if b is NONE else rule(x, z, y)
-    if b_is:
+        da = rule if type(rule) is float else rule(a, y) if other is NO_OTHER else rule(a, b, y)
+    if other_is:
         rule = row.rules[1]
         if rule is None:  # a setting (leaky_relu's alpha) given as a Value
             raise TypeError(ops.setting(row))
-        db = rule if type(rule) is float else rule(x, z, y)
-    return fill(object.__new__(Value), y, row, a if a_is else x, da, b if b_is else z, db)
+        db = rule if type(rule) is float else rule(a, b, y)
+    return fill(object.__new__(Value), y, row, self if self_is else a, da,
+                None if other is NO_OTHER else other if other_is else b, db)
 
 
 def on_numbers(row: Op, *operands: object) -> float:
     """The row on plain numbers only (``tinygrad_edu.exp(1.0)``): a plain number."""
-    numbers = [as_float(x, row.name) for x in operands if x is not NONE]
+    numbers = [as_float(x, row.name) for x in operands if x is not NO_OTHER]
     try:
         return row.forward(*numbers)  # type: ignore[no-any-return]
     except (ArithmeticError, ValueError) as error:

@@ -21,15 +21,18 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """The nodes ``root`` depends on in ``walk``'s order, made ready for a pass: an inner
-    node's gradient emptied (a leaf keeps its own: a new pass adds to it, as in PyTorch), the
-    root's seeded (``_add_grad``: for a Tensor, a copy in its dtype)."""
+    """The nodes ``root`` depends on in ``walk``'s order, made ready for a pass: every inner
+    node's gradient emptied, the root's seeded (``_add_grad``: for a Tensor, a copy in its
+    dtype). A leaf keeps its gradient, which a new pass adds to, as in PyTorch (a parameter's
+    gradient adds up until ``zero_grad()``); an inner node's is this pass's alone. For
+    ``c = a * b`` at a = 2, b = 3, ``c.backward()`` twice: a.grad is 3, then 3 + 3 = 6; had
+    c.grad kept its 1, the second pass would pass on 2 and give a.grad 3 + 3 × 2 = 9."""
     order = walk(root)
     for check in before_a_pass:  # (a stepping paused half-way refuses a pass: see below)
         check(order)
     empty = type(root).EMPTY_GRAD  # (one engine per graph: asked once, not per node)
     for node in order:
-        if node._row is not None:
+        if node._row is not None:  # an inner node (a leaf has no row): this pass's alone
             node.grad = empty
     root._add_grad(seed)
     return order
@@ -37,9 +40,19 @@ def seeded_order(root: N, seed: Any) -> list[N]:
 
 def walk(*roots: N) -> list[N]:
     """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents. A loop over a stack, not recursion, so a graph's
-    depth is not limited by Python's recursion limit. For ``c = a * b`` (✓ is the mark
-    ``_PARENTS_LISTED``; the stack's top is on the right):
+    a node comes after all of its parents. It is micrograd's ``build_topo`` with Python's
+    call stack made a list, so that a graph's depth is not limited by the recursion limit:
+
+        def build_topo(v):              # here, for a node popped from the stack:
+            if v not in visited:        # elif node not in seen:
+                visited.add(v)          #     seen.add(node)
+                for child in v._prev:   #     push the node, the mark ✓, then its parents:
+                    build_topo(child)   #     each is popped and walked in turn
+                topo.append(v)          # popped ✓: list the node under it
+
+    The mark ✓ (``_PARENTS_LISTED``) stands where ``build_topo(child)`` returns: when it is
+    popped, everything pushed above it is listed. For ``c = a * b`` (the stack's top on the
+    right):
 
         [c] → [c ✓ b a] → [c ✓ b a ✓] → ✓: list a → [c ✓ b] → [c ✓ b ✓] → ✓: list b
         → [c ✓] → ✓: list c: the order is [a, b, c]
@@ -52,12 +65,12 @@ def walk(*roots: N) -> list[N]:
     stack: list[Any] = list(reversed(roots))  # nodes to look at, the next one last
     while stack:
         node = stack.pop()
-        if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed
-            order.append(stack.pop())
+        if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed:
+            order.append(stack.pop())  # list it (build_topo's topo.append(v))
         elif node not in seen:
             seen.add(node)
-            stack.append(node)  # to be listed once its parents are
-            stack.append(_PARENTS_LISTED)
+            stack.append(node)  # to be listed once its parents are,
+            stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
             for parent in reversed(node.parents):  # (reversed: the first parent comes first)
                 if parent not in seen:
                     stack.append(parent)

@@ -206,7 +206,8 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
     far apart from the kernel, under the same rules as the autograder: a ``backward`` that
     hands the work to the engine fails there (before: "All test cases passed!", graded 0),
     and so do right answers beside a debug cell that imports ``os`` (before: passed, graded
-    0 of 6); the temporary file of the cells is never named."""
+    0 of 6); the temporary file of the cells is never named, the line is said in its
+    cell."""
     import IPython
 
     from tinygrad_edu.exercises.classroom.for_otter_grading import feedback
@@ -227,9 +228,10 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
         said[case] = str(raised.value)
         assert "tinygrad-edu-cell-" not in said[case] and "/tmp" not in said[case], said[case]
     assert said["engine"].startswith("✗ backward: not yet"), said["engine"]
-    assert "os may not be imported by a submission" in said["os"], said["os"]
-    kernel(answer("backward"))
-    feedback("backward", lambda root: None)  # (right: no error)
+    assert "your notebook, the cell run as [3], line 1: os may not be imported by a " \
+        "submission" in said["os"], said["os"]
+    kernel(answer("d_mul"))
+    feedback("d_mul", lambda a, b, y: None)  # (right: no error)
 
 
 def otter_requirements(zip_):
@@ -449,6 +451,17 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
         assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
             test["message"], test["message"]
     assert "1 failed, 2 passed" in log, log  # (pytest's summary, for the staff)
+
+
+def test_the_guides_download_is_the_one_the_image_is_tried_with():
+    """The teaching guide's ``pip download`` for PrairieLearn is the command the refusal
+    prints and the emulated image runs (test_tool_images.py), word for word."""
+    from tests.exercises.test_teaching_page import blocks, commands
+    from tinygrad_edu.exercises.classroom.for_prairielearn import DOWNLOAD
+
+    (download,) = [c for b in blocks() for c in commands(b) if c.startswith("pip download")
+                   and "prairielearn" in c]
+    assert " ".join(download.split()) == DOWNLOAD.replace("DIR", "pl-wheels")
 
 
 def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):

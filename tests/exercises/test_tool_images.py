@@ -82,28 +82,44 @@ def image(tmp_path_factory):
     assert fetched.returncode == 0, fetched.stderr[-3000:]
     assert cli(["assignment", *NAMES, "--for", "prairielearn", "-o", str(root / "questions"),
                 "--name", "week3", "--points", POINTS_OPTION, "--wheels", str(wheels)]) == 0
-    return python, root / "uv" / "bin", root / "questions" / "week3"
+    return python, root / "uv" / "bin", root / "questions" / "week3", wheels
 
 
-def graded_on_the_image(image, folder, text):
+IMAGE_HAS = ("numpy", "pandas", "networkx", "matplotlib")
+"""What of the question's wheels the image's own requirements.txt installs already."""
+
+
+def graded_on_the_image(image, folder, text, built=False, question=None, network=False):
     """``text`` as user_code.py, graded as PrairieLearn's grader grades it in a fresh
-    container (see the module's docstring): (results.json, the job's log)."""
+    container (see the module's docstring): (results.json, the job's log). ``built``: the
+    image's venv holds what the image's requirements.txt puts there (``IMAGE_HAS``), else
+    Python alone; ``question``: another question folder; ``network``: the container has
+    network (``enableNetworking``)."""
     import jsonschema
 
-    python, uv, question = image
+    python, uv, made_with_wheels, wheels = image
+    question = question or made_with_wheels
     folder.mkdir()
     env = {"PATH": f"{folder / 'venv' / 'bin'}:{uv}:/usr/bin:/bin", "HOME": str(folder),
            "LANG": "C.UTF-8", "UV_NO_CACHE": "1", "UV_COMPILE_BYTECODE": "1",
-           "UV_PYTHON_DOWNLOADS": "never", "PYTHONIOENCODING": "UTF-8"}
+           "UV_PYTHON_DOWNLOADS": "never", "PYTHONIOENCODING": "UTF-8",
+           "SSL_CERT_FILE": os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt")}
     made = subprocess.run(["uv", "venv", "--python", str(python), str(folder / "venv")],
                           env=env, capture_output=True, text=True, timeout=120)
     assert made.returncode == 0, made.stderr
+    if built:  # (the image's build, which has network: from the wheels fetched already)
+        made = subprocess.run(["uv", "pip", "install", "--python", str(folder / "venv" / "bin"
+                                                                       / "python"),
+                               "--no-index", "--find-links", str(wheels), *IMAGE_HAS],
+                              env=env, capture_output=True, text=True, timeout=600)
+        assert made.returncode == 0, made.stderr
     assert not (folder / "venv" / "bin" / "pip").exists()  # (as the image: no pip)
     grade = folder / "grade"
     shutil.copytree(question / "tests", grade / "tests")
     (grade / "student").mkdir()
     (grade / "student" / "user_code.py").write_text(text, encoding="utf-8")
-    done = subprocess.run(["unshare", "-n", "bash", str(grade / "tests" / "run.sh")],
+    done = subprocess.run([*([] if network else ["unshare", "-n"]), "bash",
+                           str(grade / "tests" / "run.sh")],
                           env={**env, "PL_GRADE_ROOT": str(grade)}, capture_output=True,
                           text=True, timeout=900)
     log = done.stdout + done.stderr
@@ -120,12 +136,15 @@ def graded_on_the_image(image, folder, text):
 def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
     """Right, wrong, partial and cheating submissions earn 6, 1, 3 and 0 of 6 points; one
     that is not valid Python is not gradable (no attempt spent) and says where; no network,
-    no pip; the job's log holds pytest's output, the student's feedback does not."""
+    no pip, on the image as built (its numpy, pandas, networkx and matplotlib kept) and on
+    Python alone; the job's log holds pytest's output, the student's feedback does not."""
     info = json.loads((image[2] / "info.json").read_text("utf-8"))
     assert "enableNetworking" not in info["externalGradingOptions"]
     seen = {}
     for name, (text, score, gradable) in SUBMISSIONS.items():
-        results, log = graded_on_the_image(image, tmp_path / name, text)
+        # (right and wrong on the image as built, the others on Python alone)
+        results, log = graded_on_the_image(image, tmp_path / name, text,
+                                           built=name in ("right", "wrong"))
         seen[name] = results
         print(name, results["gradable"], results.get("score"))
         assert results["gradable"] is gradable, (name, results, log[-3000:])
@@ -178,3 +197,21 @@ def test_otters_zip_installs_as_gradescope_builds_it(otter, tmp_path):  # noqa: 
                             "for_otter_grading as m; print(m.__file__)"],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert where.returncode == 0 and str(tmp_path / "env") in where.stdout, where.stderr
+
+
+@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+                          "test_prairielearn_grades_with_tinygrad_edus_grader")
+def test_prairielearn_grades_with_networking_when_the_teacher_chooses_it(image, tmp_path):
+    """A question made with --network: info.json sets enableNetworking, it carries
+    tinygrad_edu's wheel alone, and run.sh installs the rest from PyPI with the image's uv: a
+    right submission earns every point."""
+    assert cli(["assignment", *NAMES, "--for", "prairielearn", "-o", str(tmp_path / "made"),
+                "--name", "week3", "--points", POINTS_OPTION, "--network"]) == 0
+    question = tmp_path / "made" / "week3"
+    info = json.loads((question / "info.json").read_text("utf-8"))
+    assert info["externalGradingOptions"]["enableNetworking"] is True
+    assert [p.name for p in (question / "tests" / "wheels").iterdir()] == [
+        "tinygrad_edu-0.1.0-py3-none-any.whl"]
+    results, log = graded_on_the_image(image, tmp_path / "right", source(), built=True,
+                                       question=question, network=True)
+    assert results["gradable"] and results["score"] == 1.0, (results, log[-3000:])

@@ -293,16 +293,26 @@ READS = [
 """Ways code reads a Value's number and computes a plain number from it."""
 
 
-@pytest.mark.parametrize("seed", range(200))
-def test_numbers_read_from_the_graph_are_never_stale(seed):
+STALE_SAMPLE = range(90)
+"""The main tier's seeds of the never-stale sweep (the long tier runs the 1,425 after them):
+together they read in each of READS' ways and feed back in each of the three, and read in
+each way twice in one graph (a test below says so)."""
+
+
+def stale_plan(seed: int) -> tuple:
+    program, _ = generate(seed, size=12, edge_rate=0.0)
+    rng = random.Random(seed)
+    plan = [(rng.randrange(len(READS)), rng.random(), rng.randrange(3)) for _ in program.steps]
+    return program, rng, plan
+
+
+def check_never_stale(seed: int) -> None:
     """Random graphs whose code reads numbers of its own nodes, computes plain numbers from
     them in every way of READS, and feeds them back (as operands, as leaves, through
     detach()); run on new numbers, the program gives the engine's numbers or captures
     again: a wrong reuse never happens."""
-    program, _ = generate(seed, size=12, edge_rate=0.0)
+    program, rng, plan = stale_plan(seed)
     params = [Value(x) for x in program.leaves]
-    rng = random.Random(seed)
-    plan = [(rng.randrange(len(READS)), rng.random(), rng.randrange(3)) for _ in program.steps]
 
     def f():
         nodes = list(params)
@@ -327,6 +337,36 @@ def test_numbers_read_from_the_graph_are_never_stale(seed):
             assert [bits(g) for g in ours] == [bits(g) for g in theirs]
         for p in params:
             p.data = p.data * rng.choice([1.0, 0.9, -1.1, 1.7])
+
+
+@pytest.mark.parametrize("seed", STALE_SAMPLE)
+def test_numbers_read_from_the_graph_are_never_stale(seed):
+    check_never_stale(seed)
+
+
+def test_the_never_stale_sample_reads_and_feeds_back_in_every_way():
+    """What the long sweep found is within the main tier's sample: a leaf made from a node's
+    number sharing its slot (each way of reading with each way of feeding back, twice) and
+    two handed numbers that are one float object (each way of reading twice in one graph)."""
+    pairs: dict = {}
+    twice = set()
+    for seed in STALE_SAMPLE:
+        _, _, plan = stale_plan(seed)
+        reads = [read for read, where, _ in plan if where < 0.4]
+        twice.update(r for r in reads if reads.count(r) > 1)
+        for read, where, how in plan:
+            if where < 0.4:
+                pairs[read, how] = pairs.get((read, how), 0) + 1
+    missing = [(r, h) for r in range(len(READS)) for h in range(3) if pairs.get((r, h), 0) < 2]
+    assert not missing, missing
+    assert twice == set(range(len(READS))), set(range(len(READS))) - twice
+
+
+@pytest.mark.long(sibling="test_numbers_read_from_the_graph_are_never_stale")
+@pytest.mark.parametrize("block", range(15))
+def test_numbers_read_from_the_graph_are_never_stale_over_many_seeds(block):
+    for seed in range(90 + block * 95, 90 + block * 95 + 95):
+        check_never_stale(seed)
 
 
 def test_what_a_garbage_collection_runs_during_a_capture_is_not_the_functions():

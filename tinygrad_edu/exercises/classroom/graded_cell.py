@@ -15,6 +15,7 @@ this cell only says so, and gives no points where the course is not set up for i
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,7 @@ from tinygrad_edu.exercises import get_exercise
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
-from tinygrad_edu.exercises.loading import TOOLS
+from tinygrad_edu.exercises.loading import CELL, TOOLS
 from tinygrad_edu.exercises.rule_reading import RuleReading
 
 __all__ = ["graded_cell", "practice"]
@@ -76,18 +77,32 @@ def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]
         path.write_text(notebook_source(cells), encoding="utf-8")
         graded = grade_apart(path, [ex])
         RuleReading(path).refuse(graded, ex)  # (a rule's code read too: rule_reading.py)
-    if graded.problem is not None or graded.reported:
-        why = graded.problem or f"reported, not graded: its code {graded.reported}"
-        return False, f"✗ {ex.name}: not graded: {_unpathed(str(why), path)}"
-    if ex.name in graded.absent:
-        return False, f"✗ {ex.name}: not graded: {_unpathed(graded.why[ex.name], path)}"
-    verdict = graded.verdicts[ex.name]
-    return verdict.passed, _unpathed(str(verdict), path)
+        if graded.problem is not None or graded.reported:
+            why = graded.problem or f"reported, not graded: its code {graded.reported}"
+            return False, f"✗ {ex.name}: not graded: {_unpathed(str(why), path)}"
+        if ex.name in graded.absent:
+            return False, f"✗ {ex.name}: not graded: {_unpathed(graded.why[ex.name], path)}"
+        verdict = graded.verdicts[ex.name]
+        return verdict.passed, _unpathed(str(verdict), path)
 
 
 def _unpathed(text: str, path: Path) -> str:
-    """``text`` with the temporary file's path said as the notebook."""
-    return text.replace(f"{path}:", "your notebook:").replace(str(path), "your notebook")
+    """``text`` with the temporary file's path said as the notebook, and a line of it as the
+    cell it is in (by the number Jupyter shows beside it, ``[3]``) and the line there."""
+    source = path.read_text(encoding="utf-8") if path.is_file() else ""
+    markers = [(number, int(match[1])) for number, line in enumerate(source.splitlines(), 1)
+               if (match := CELL.match(line))]
+
+    def where(match: re.Match[str]) -> str:
+        line = int(match[1])
+        before = [(at, cell) for at, cell in markers if at < line]
+        if not before:
+            return f"your notebook, line {line}"
+        at, cell = before[-1]
+        return f"your notebook, the cell run as [{cell}], line {line - at}"
+
+    pattern = rf"(?:{re.escape(str(path))}|{re.escape(path.name)}),? line (\d+)"
+    return re.sub(pattern, where, text).replace(str(path), "your notebook")
 
 
 def notebook_source(cells: list[Any]) -> str:
