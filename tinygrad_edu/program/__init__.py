@@ -3,10 +3,11 @@ program as Python, run it natively (``native.py``), hand it to PyTorch (``torch.
 
 The rooms: ``tape.py`` (a graph as a flat list of steps over numbered slots), ``reading.py``
 (the one place that reads a node's fields), ``source.py`` and ``program.py`` (the tape as
-Python, run), ``capture.py`` (``compile``), with ``traced.py`` (the plain numbers a capture
-follows), ``places.py``, ``outside.py``, ``held.py`` and ``guards.py`` (numbers from
-outside the arguments: where they are, what a capture does with them, where a number found
-nowhere else is held, the guards at every call),
+Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's arguments as a
+capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
+``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
+they are, what a capture does with them, where a number found nowhere else is held, the
+guards at every call),
 ``randomness.py`` (random draws), ``watching.py`` (what a capture changes while it runs),
 ``captured.py`` (the captured graph as a tape) and ``explain.py`` (``explain()``,
 ``verify=``); ``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
