@@ -29,11 +29,12 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   kind of row (a row of one or two operands, a row of lists); a capture wraps each.
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
   functions of a list of numbers, the clock, ``os.urandom``, what reads the interpreter's
-  state (``gc.get_objects``, ``sys.getrefcount``; ``id`` in the learner's module),
-  ``random``'s and ``numpy.random``'s global generators** (and the same functions where the learner's module
+  state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
+  ``Path.exists``; ``id`` in the learner's module: ``watching.READERS``), ``random``'s and
+  ``numpy.random``'s global generators** (and the same functions where the learner's module
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from
-  the same stream, the clock and the interpreter's state are refused.
+  the same stream; the clock, the interpreter's state and the file system are refused.
 - **Reading ``os.environ``** (its class's ``__getitem__``): Python keeps no list of the
   variables code read, and each one read is guarded.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): a file the
