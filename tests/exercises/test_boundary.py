@@ -33,9 +33,7 @@ from tests.exercises.test_assignments import (
     REPOSITORY,
     grade_on_gradescope,
     gradescope_env,
-    made_for_gradescope,
 )
-from tinygrad_edu.exercises.classroom.wheel import project_wheel
 
 RIGHT = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
 REST = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")
@@ -71,11 +69,8 @@ def by_program(command):
 # ----------------------------------------------------------------------------- Gradescope
 
 
-@pytest.fixture(scope="module")
-def gradescope(tmp_path_factory):
-    """An assignment for Gradescope, set up as Gradescope sets it up (as root)."""
-    wheel = project_wheel(tmp_path_factory.mktemp("wheel"))
-    return made_for_gradescope(tmp_path_factory, wheel)
+# (the fixture ``gradescope``, an assignment for Gradescope set up as Gradescope sets it up,
+# as root: tests/exercises/conftest.py)
 
 
 def mul(data):

@@ -510,15 +510,17 @@ def test_otter_without_landlock_grades_nothing(otter):
 @pytest.mark.long(sibling="tests/exercises/test_boundary.py::test_without_landlock_the_teachers_routes_refuse")
 def test_prairielearn_without_landlock_grades_nothing(question, tmp_path):
     """PrairieLearn's external grader on a kernel without Landlock, tinygrad_edu readable
-    by others (an image that has it built in, here): 0, each message saying why."""
+    by others (an image that has it built in, here): not graded, and not counted (a fault
+    of the grader's machine, not the student's: ``"gradable": false``), the message saying
+    why and to tell the staff."""
     from tests.exercises.test_boundary import NO_LANDLOCK, without
 
     results, _ = prairielearn_grades(question, tmp_path, source(),
                                      prefix=without(*NO_LANDLOCK))
-    assert results["score"] == 0, results
-    for test in results["tests"]:
-        assert "not grading: PrairieLearn's external grader needs Landlock" in \
-            test["message"], test["message"]
+    assert results["gradable"] is False and "tests" not in results, results
+    assert "not grading: PrairieLearn's external grader needs Landlock" in \
+        results["message"], results["message"]
+    assert "tell your course staff" in results["message"]
 
 
 @needs_otter

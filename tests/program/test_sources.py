@@ -3,8 +3,10 @@ changed between calls, the program gives the engine's numbers bit for bit (or ca
 or says why not, naming the line). One test per source of docs/guides/programs.md's table,
 "What a program follows, guards and refuses"."""
 
+import gc
 import math
 import random
+import re
 import statistics
 import struct
 import sys
@@ -440,6 +442,25 @@ def test_the_clock_and_an_unseeded_generator_are_refused():
     for f in (clock, unseeded):
         with pytest.raises(RuntimeError, match="changes at every call"):
             compile(f)()
+
+
+STATE_READS = {
+    "gc.get_objects()": lambda: W * float(len(gc.get_objects()) % 7),
+    "id()": lambda: W * float(id(STATE_HELD) % 7),
+    "sys.getrefcount()": lambda: W * float(sys.getrefcount(STATE_HELD)),
+    "gc.get_count()": lambda: W * float(gc.get_count()[0]),
+}
+"""Numbers computed from the interpreter's own state: new at every call."""
+STATE_HELD: list = []
+
+
+@pytest.mark.parametrize("what", STATE_READS)
+def test_a_number_read_from_the_interpreters_state_is_refused(what):
+    """Objects alive, an address, a count of references: refused with the line, as the
+    clock is (before, the first call's number was kept, silently)."""
+    with pytest.raises(RuntimeError, match=rf"it reads {re.escape(what)}, .*new .*, which a "
+                       r"program cannot follow.*, at test_sources\.py:\d+"):
+        compile(STATE_READS[what])()
 
 
 def test_a_step_counter_written_inside_is_written_at_every_call():

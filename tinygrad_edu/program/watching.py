@@ -32,6 +32,7 @@ capture, see things as they are), and is put back when the last capture ends.
 from __future__ import annotations
 
 import builtins
+import gc
 import importlib
 import io
 import math
@@ -395,6 +396,9 @@ def _clocks() -> list[tuple[Any, str, Any]]:
              if hasattr(time, name)]
     found.append((os, "urandom", _refused(os.urandom, "os.urandom()", library=True)))
     found.append((builtins, "input", _refused(builtins.input, "input()")))
+    found += [(owner, name, _refused(getattr(owner, name), f"{owner.__name__}.{name}()",
+                                     changes=STATE)) for owner, name in STATE_READERS
+              if hasattr(owner, name)]
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         found.append((numpy.random, "default_rng",
@@ -403,8 +407,17 @@ def _clocks() -> list[tuple[Any, str, Any]]:
     return found
 
 
+STATE = "the interpreter's own state, new at every call"
+STATE_READERS = [(gc, "get_objects"), (gc, "get_count"), (gc, "get_stats"),
+                 (gc, "get_referrers"), (gc, "get_referents"), (gc, "get_freeze_count"),
+                 (sys, "getrefcount"), (sys, "getallocatedblocks")]
+"""What reads the interpreter's state (``len(gc.get_objects()) % 7``): refused as the clock
+is; ``id()`` too, in the learner's module (``ID_SEEN``: builtins' own is called everywhere)."""
+
+
 def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
-             library: bool = False) -> Callable[..., Any]:
+             library: bool = False,
+             changes: str = "a number that changes at every call") -> Callable[..., Any]:
     """``function`` refused where the learner's code calls it (``library``: or a library
     that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
     def call(*args: Any, **options: Any) -> Any:
@@ -413,13 +426,16 @@ def _refused(function: Callable[..., Any], what: str, unless_given: bool = False
                                       (args or (None,))[0] is not None):
             caller = sys._getframe(1)
             if user_code(caller.f_code) or (library and _for_the_learner(caller)):
-                found.refuse(f"it reads {what}, a number that changes at every call, which "
-                             "a program cannot follow; read it outside the compiled function "
-                             "and pass it in")
+                found.refuse(f"it reads {what}, {changes}, which a program cannot "
+                             "follow; read it outside the compiled function and pass it in")
         return function(*args, **options)
 
     call.__name__ = getattr(function, "__name__", "call")
     return call
+
+
+ID_SEEN = _refused(builtins.id, "id()", changes="an object's address, new for each new object")
+"""``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
 
 
 def _imported(original: Callable[..., Any]) -> Callable[..., Any]:
