@@ -86,11 +86,11 @@ def test_the_command_says_the_same_of_a_file_that_printed_too_much():
     printed = _Printed()
     for i in range(100_000):
         printed.write(f"{i}\n")
-    kept, _, cut = printed.getvalue().rpartition("…")[0].rpartition("\n")
-    shown = kept.count("\n") + 1
-    assert len(printed.getvalue()) <= PRINTED
+    kept, _, cut = printed.getvalue().rpartition("\n… ")
+    shown = kept.count("\n") + 1  # (the file's lines up to the cut)
+    assert len(printed.getvalue()) <= PRINTED and kept.startswith("0\n1\n2\n")
     chars = sum(len(f"{i}\n") for i in range(shown, 100_000))
-    assert printed.getvalue().endswith(not_shown(100_000 - shown, chars))
+    assert "… " + cut == not_shown(100_000 - shown, chars)
     small = _Printed()
     small.write("one line\n")
     assert small.getvalue() == "one line\n"
