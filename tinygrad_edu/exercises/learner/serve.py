@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises.text_blocks import place
+from tinygrad_edu.formatting import not_shown
 
 __all__ = ["main"]
 
@@ -336,13 +337,40 @@ class Context:
 
 
 class _Printed(io.StringIO):
-    """What a solution prints, kept up to ``PRINTED`` characters."""
+    """What a solution prints, kept up to ``PRINTED`` characters, then a line saying how
+    much more there was (``not_shown``, as the page says it). Past the limit, what comes
+    is only counted, a few thousand writes at a time (a flood of prints costs little)."""
+
+    rest: list[str] | None = None  # (past the limit: what came, not yet counted)
+    over_lines = over_chars = 0
 
     def write(self, text: str) -> int:
-        room = PRINTED - self.tell()
-        if room > 0:
-            super().write(text[:room])
+        rest = self.rest
+        if rest is None:
+            room = PRINTED - 100 - self.tell()
+            if len(text) <= room:
+                return super().write(text)
+            super().write(text[:max(room, 0)])
+            self.rest = rest = [text[max(room, 0):]]
+        else:
+            rest.append(text)
+        if len(rest) >= 4096:
+            self._count()
         return len(text)
+
+    def _count(self) -> None:
+        counted = "".join(self.rest or ())
+        self.over_lines += counted.count("\n")
+        self.over_chars += len(counted)
+        self.rest = []
+
+    def getvalue(self) -> str:
+        kept = super().getvalue()
+        if self.rest is None:
+            return kept
+        self._count()
+        return kept + ("" if kept.endswith("\n") else "\n") + not_shown(
+            max(self.over_lines, 1), self.over_chars)
 
 
 def _asking(requests: int, answers: int, wire: Any) -> Any:
