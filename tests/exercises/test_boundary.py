@@ -14,6 +14,7 @@ routes are in ``test_assignments.py`` (its round trip).
 """
 
 import csv
+import fcntl
 import json
 import os
 import pwd
@@ -247,8 +248,18 @@ TEACHER = "daemon"
 """A user that is not root, as the teacher who runs ``exercises report``."""
 
 
+@pytest.fixture
+def teacher(teacher_python):
+    """``teacher_python``, with no other test acting as ``TEACHER`` meanwhile: test_hostile.py
+    does too, perhaps on the other worker, and each looks for (and ends) every process of
+    the teacher's when its report is done."""
+    with open(Path(tempfile.gettempdir()) / "tinygrad-edu-teacher.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield teacher_python
+
+
 @pytest.fixture(scope="module")
-def teacher(request):
+def teacher_python(request):
     """A Python the teacher (``TEACHER``, not root) can run, with tinygrad_edu and what it
     grades with: Debian's python3, its virtual environment holding copies of this Python's
     packages (same version), all in a folder the teacher owns."""
