@@ -20,9 +20,11 @@ The site is the one in $TINYGRAD_EDU_SITE when that is set (.ci/run builds it wi
 which needs the docs extra (./run.sh docs installs it; else the test skips and says so). Like
 tests/viz/test_replay_browser.py it needs Playwright and a system Chromium, and skips without
 them. One browser, every page loaded once, one test (one pytest worker). The API reference
-has a page per module (137), all from one template: the main tier looks at the layout of
-its longest pages, the long tier (``--long``) at every page's. The checks are first shown to
-catch a small page made to fail each of them.
+has a page per module (137), all from one template: the main tier opens its longest pages
+and looks at their layout, and reads the others as Chromium parses them (their links,
+anchors, API entries and what they would load, without opening them); the long tier
+(``--long``) opens every page. The checks are first shown to catch a small page made to
+fail each of them.
 """
 
 import base64
@@ -52,8 +54,9 @@ SMALLEST_TEXT_PX = 11  # on screen, in a drawing or a replay where it stands in 
 EMPTY_FRAME_PX = 24  # the most a replay's frame may be taller than the page it shows
 
 
-# What each page reports about itself, gathered in the page in one call.
-SURVEY = """() => ({
+# What each page reports about itself, gathered in the page in one call: from the page
+# opened (SURVEY), or from its HTML parsed by the browser without opening it (PARSED).
+SURVEY_OF = """document => ({
     ids: Array.from(document.querySelectorAll("[id]"), e => e.id),
     links: Array.from(document.querySelectorAll("a[href]"), a => a.href),
     loads: Array.from(document.querySelectorAll("img[src], iframe[src]"), e => e.src),
@@ -74,6 +77,35 @@ SURVEY = """() => ({
     apiText: Array.from(document.querySelectorAll(".doc-signature, .doc-heading"),
                         e => e.textContent).join("\\n"),
 })"""
+SURVEY = f"() => ({SURVEY_OF})(document)"
+# A page's HTML parsed as the browser parses a page without scripts, its links resolved
+# against its own address; with the survey, everything it would load on opening: what its
+# elements fetch and the url(...) of its styles (outside the site: a request that leaves).
+PARSED = """([html, url]) => {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const given = doc.querySelector("base[href]"), base = doc.createElement("base");
+  base.href = given ? new URL(given.getAttribute("href"), url).href : url;
+  doc.head.prepend(base);
+  const fetches = [], at = value => fetches.push(new URL(value, base.href).href);
+  const attribute = (selector, name) => doc.querySelectorAll(selector).forEach(
+    e => at(e.getAttribute(name)));
+  attribute("img[src], iframe[src], script[src], source[src], embed[src], video[src], " +
+            "audio[src], track[src], input[src]", "src");
+  attribute("object[data]", "data");
+  attribute("video[poster]", "poster");
+  doc.querySelectorAll("img[srcset], source[srcset]").forEach(e => e.getAttribute("srcset")
+    .split(",").filter(p => p.trim()).forEach(p => at(p.trim().split(/\\s+/)[0])));
+  const loads = /^(stylesheet|icon|preload|modulepreload|prefetch|manifest|apple-touch-icon)$/i;
+  doc.querySelectorAll("link[href]").forEach(e => (e.getAttribute("rel") || "").split(/\\s+/)
+    .some(rel => loads.test(rel)) && at(e.getAttribute("href")));
+  const styles = Array.from(doc.querySelectorAll("style"), e => e.textContent).concat(
+    Array.from(doc.querySelectorAll("[style]"), e => e.getAttribute("style")));
+  for (const style of styles) {
+    for (const m of style.matchAll(/url\\(\\s*(['"]?)([^'")]+)\\1\\s*\\)/g)) at(m[2]);
+    for (const m of style.matchAll(/@import\\s+(['"])([^'"]+)\\1/g)) at(m[2]);
+  }
+  return Object.assign((""" + SURVEY_OF + """)(doc), {fetches: fetches});
+}"""
 
 # What a reader at this width cannot see: blocks of code or output wider than their box
 # with no scrollbar to be seen (or cut off), a page wider than the window, and the drawings.
@@ -251,6 +283,15 @@ def is_replay(frame) -> bool:
 
 
 # Small pages made to fail each check: a check that cannot fail proves nothing.
+LEAKS = ["https://fonts.example/a.css", "http://198.51.100.7/b.png", "https://cdn.example/c.js",
+         "https://img.example/d.png", "https://img.example/e.png", "https://cdn.example/f.css",
+         "https://media.example/g.mp4"]
+LEAKING_PAGE = f"""<!DOCTYPE html><html><head><link rel="stylesheet" href="{LEAKS[0]}">
+<link rel="prev" href="api/prev.html"><style>@import "{LEAKS[5]}";</style>
+<link rel="icon" href="images/favicon.png"><script src="{LEAKS[2]}">
+</script></head><body><img src="{LEAKS[1]}"><img srcset="{LEAKS[3]} 1x, images/b.png 2x">
+<p style="background: url('{LEAKS[4]}')"><a href="api/x.html#y">x</a></p><video src="{LEAKS[6]}">
+</video><img src="data:image/png;base64,AA=="></body></html>"""
 BAD_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>
 body { margin: 0 } .md-content { width: 300px }
@@ -273,10 +314,19 @@ def check_the_checks(browser, tmp_path: Path) -> None:
     page = context.new_page()
     page.goto(page_path.as_uri(), wait_until="load")
     found = layout_problems(page.evaluate(LAYOUT), tmp_path, wide=True)
+    parsed = page.evaluate(PARSED, [LEAKING_PAGE, page_path.as_uri()])
     context.close()
     kinds = ["too faint", "cut off", "scrolls sideways", "px on screen"]
     missed = [kind for kind in kinds if not any(kind in problem for problem in found)]
     assert missed == [], f"the layout checks miss: {missed} (found {found})"
+    leaving = outside_of(parsed["fetches"], tmp_path.as_uri() + "/")
+    assert sorted(leaving) == sorted(LEAKS), f"a parsed page's loads: {parsed['fetches']}"
+    assert parsed["links"] == [(tmp_path / "api" / "x.html").as_uri() + "#y"]
+
+
+def outside_of(urls: list[str], inside: str) -> list[str]:
+    """The URLs that would leave the site's folder (a page's loads: a request out)."""
+    return [url for url in urls if not url.startswith((inside, "data:", "about:"))]
 
 
 def pages_of(site: Path) -> list[Path]:
@@ -296,9 +346,10 @@ longest (the most likely to overflow); the long tier looks at all of them."""
 
 @pytest.mark.slow
 def test_every_page_with_the_api_reference_sampled(site, tmp_path):
-    """Every page opened, its links, anchors, loads, formulas and API entries checked; its
-    scripts run, and its layout looked at in both widths, on every page but the API
-    reference's, of which on the longest ``API_SAMPLE`` pages (they share one template)."""
+    """Every page's links, anchors, loads, formulas and API entries checked; every page
+    opened, its scripts run and its layout looked at in both widths, but the API
+    reference's, of which the longest ``API_SAMPLE`` pages (they share one template): the
+    others are parsed, not opened."""
     pages = pages_of(site)
     api = sorted((p for p in pages if p.parent.name == "api" and p.name != "index.html"),
                  key=lambda p: p.stat().st_size, reverse=True)
@@ -315,9 +366,9 @@ def test_every_page_of_the_site(site, tmp_path):
 
 
 def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Path]) -> None:
-    """Open each of ``pages`` in Chromium and fail on any problem the module's docstring
-    lists: the pages in ``laid_out`` with their scripts and at both widths, the others
-    without their scripts, for their links, anchors and API entries only."""
+    """Open each of ``pages`` in ``laid_out`` in Chromium and fail on any problem the
+    module's docstring lists, with their scripts and at both widths; parse the others
+    (``PARSED``) for their links, anchors, API entries and loads only."""
     problems: list[str] = []
     surveys: dict[Path, dict] = {}
     inside = site.as_uri() + "/"
@@ -341,12 +392,10 @@ def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Pat
                 route.abort()
 
         context.route("**/*", route)
-        # the pages only surveyed (their links, anchors and API entries), without their
-        # scripts: a third of the time (every page with them runs in the long tier)
-        plain = browser.new_context(viewport={"width": WIDE, "height": 900},
-                                    java_script_enabled=False)
-        plain.route("**/*", route)
-        surveyor = plain.new_page()
+        # the pages only surveyed (their links, anchors and API entries): their HTML parsed
+        # here, as a page without scripts is, and what it would load looked at, without
+        # opening it (a tenth of the time; every page opened runs in the long tier)
+        surveyor = context.new_page()
         page = context.new_page()
         page.on("pageerror", lambda e: problems.append(f"{current[0]}: script error: {e}"))
         page.on("console", lambda m: m.type == "error" and problems.append(
@@ -356,8 +405,10 @@ def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Pat
         for path in pages:
             current[0] = str(path.relative_to(site))
             if path not in laid_out:
-                surveyor.goto(path.as_uri(), wait_until="load")
-                surveys[path] = surveyor.evaluate(SURVEY)
+                surveys[path] = surveyor.evaluate(PARSED, [path.read_text(encoding="utf-8"),
+                                                           path.as_uri()])
+                problems.extend(f"{current[0]}: would ask the network for {url}"
+                                for url in outside_of(surveys[path].pop("fetches"), inside))
                 continue
             page.set_viewport_size({"width": WIDE, "height": 900})
             page.goto(path.as_uri(), wait_until="load")
@@ -387,7 +438,6 @@ def check_pages(site: Path, tmp_path: Path, pages: list[Path], laid_out: set[Pat
         page.wait_for_selector(".md-search-result__item", timeout=15_000)
         first_hit.append(page.eval_on_selector(".md-search-result__item a", "a => a.href"))
         context.close()
-        plain.close()
         browser.close()
 
     if not urlparse(first_hit[0]).path.endswith("guides/stepping.html"):

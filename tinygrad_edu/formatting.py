@@ -113,3 +113,15 @@ def shape_str(shape: Sequence[int]) -> str:
     """A shape inside an error message's sentence, in brackets: ``(10×3)``; ``(3)`` for a
     vector, ``()`` for a scalar."""
     return "(" + "×".join(str(n) for n in shape) + ")"
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def not_shown(lines: int, chars: int, so_far: bool = False) -> str:
+    """The line that stands for printed output that was cut: ``… 812,344 more lines,
+    5,634,012 characters not shown …`` (the live pages', ``tinygrad_edu.viz.printing``, and
+    the grader's, of what a learner's file printed)."""
+    more = "line" if lines == 1 else "lines"
+    return (f"… {lines:,} more {more}, {chars:,} characters not shown"
+            f"{' so far' if so_far else ''} …\n")

@@ -14,6 +14,7 @@ routes are in ``test_assignments.py`` (its round trip).
 """
 
 import csv
+import fcntl
 import json
 import os
 import pwd
@@ -33,9 +34,7 @@ from tests.exercises.test_assignments import (
     REPOSITORY,
     grade_on_gradescope,
     gradescope_env,
-    made_for_gradescope,
 )
-from tinygrad_edu.exercises.classroom.wheel import project_wheel
 
 RIGHT = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
 REST = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")
@@ -71,11 +70,8 @@ def by_program(command):
 # ----------------------------------------------------------------------------- Gradescope
 
 
-@pytest.fixture(scope="module")
-def gradescope(tmp_path_factory):
-    """An assignment for Gradescope, set up as Gradescope sets it up (as root)."""
-    wheel = project_wheel(tmp_path_factory.mktemp("wheel"))
-    return made_for_gradescope(tmp_path_factory, wheel)
+# (the fixture ``gradescope``, an assignment for Gradescope set up as Gradescope sets it up,
+# as root: tests/exercises/conftest.py)
 
 
 def mul(data):
@@ -252,8 +248,18 @@ TEACHER = "daemon"
 """A user that is not root, as the teacher who runs ``exercises report``."""
 
 
+@pytest.fixture
+def teacher(teacher_python):
+    """``teacher_python``, with no other test acting as ``TEACHER`` meanwhile: test_hostile.py
+    does too, perhaps on the other worker, and each looks for (and ends) every process of
+    the teacher's when its report is done."""
+    with open(Path(tempfile.gettempdir()) / "tinygrad-edu-teacher.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield teacher_python
+
+
 @pytest.fixture(scope="module")
-def teacher(request):
+def teacher_python(request):
     """A Python the teacher (``TEACHER``, not root) can run, with tinygrad_edu and what it
     grades with: Debian's python3, its virtual environment holding copies of this Python's
     packages (same version), all in a folder the teacher owns."""

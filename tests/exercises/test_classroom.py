@@ -1,34 +1,25 @@
 """tinygrad_edu.exercises.classroom: grading for a class. What a submission may import; the
-points of ``--points``; a submission found in a folder, read from a notebook, and graded in
-a process of its own whatever it does; and ``exercises check --json`` and ``--format
-gradescope``, field by field."""
+points of ``--points``; a submission found in a folder and read from a notebook (graded in a
+process of its own whatever it does: test_report.py, on the class it grades once); and
+``exercises check --json`` and ``--format gradescope``, field by field."""
 
 import json
 import multiprocessing
-import re
 import textwrap
 
 import pytest
 
-from tests.exercises.class_work import RIGHT, assert_graded_as_expected, write_class
+from tests.exercises.class_work import RIGHT, write_class
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.classroom import isolation, submissions
 from tinygrad_edu.exercises.classroom.results import points_for
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.imports import (
     ImportRefused,
     guarded_builtins,
     refused_import,
 )
 from tinygrad_edu.exercises.loading import SolutionFileError
-
-
-@pytest.fixture
-def quick_limits(monkeypatch, short_time_limit):
-    """A file's own code may run 1 s (not 10) and each call 0.3 s (the children inherit
-    both: they are forked)."""
-    monkeypatch.setattr(serve, "LOAD_LIMIT", 1.0)
 
 
 def refused(source):
@@ -114,29 +105,6 @@ def test_a_notebook_is_graded_by_its_code_cells(tmp_path):
     path.write_text("{not a notebook")
     result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
     assert result.problem.kind == "unreadable" and "is not a notebook" in result.problem.message
-
-
-@pytest.mark.slow  # (a long run: under the main Python only)
-def test_each_submission_is_graded_in_a_process_of_its_own(tmp_path, quick_limits):
-    """A file that crashes, loops, imports what it may not or is not Python is said to, one
-    that kills Python fails the exercise it was on, and none stops the others."""
-    folder = write_class(tmp_path / "class")
-    paths = sorted(folder.glob("*.py"))
-    names = ["d_mul", "d_tanh", "backward"]
-    results = isolation.grade_all([(p.stem, p) for p in paths],
-                                  [EXERCISES[n] for n in names], dict.fromkeys(names, 1.0),
-                                  jobs=2)
-    assert [r.student for r in results] == [p.stem for p in paths]
-    for result in results:
-        assert_graded_as_expected(result)
-    by = {r.student: r for r in results}
-    assert "signal 11" in by["tim"].marks[0].text  # a segmentation fault, in its own process
-    assert by["ken"].marks[1].failure == "loop" and by["radia"].problem.kind == "loop"
-    # (stopped on either line of its loop, `while True:` or `pass`, as the time ran out)
-    assert re.search(r"line [12]: running the file did not finish in 1 s",
-                     by["radia"].problem.message), by["radia"].problem.message
-    assert "line 1: os may not be imported" in by["margaret"].problem.message
-    assert by["ada"].score == 3 and by["claude"].score == 1
 
 
 @pytest.mark.slow

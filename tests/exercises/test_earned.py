@@ -267,6 +267,30 @@ def test_right_answers_earn_full_marks_and_every_process_has_ended(tmp_path, mon
     assert all(p.process.poll() is not None for p in started)  # none left running
 
 
+def test_numpy_is_there_for_a_file_that_names_it_and_for_arrays(tmp_path):
+    """A learner's process imports NumPy before the file runs only where the file names it
+    (an import at its top or inside a function) or an exercise of its group is on arrays
+    (``remote.needs_numpy``): both are graded as before. A file that never names it has
+    none to reach: one that spells the name in pieces to import it is reported, as any
+    file is that opens what its process was not given."""
+    from tinygrad_edu.exercises.remote import needs_numpy
+
+    rule = "def d_tanh(x, y):\n    {}\n    return 1 - np.float64(y) ** 2\n"
+    for source in ("import numpy as np\n\n\n" + rule.format("pass"),
+                   rule.format("import numpy as np")):
+        result = graded(tmp_path, source, ["d_tanh"])
+        assert not result.reported and result.verdicts["d_tanh"].passed, result
+    arrays = answer("dense_backward")  # (arrays' own methods: NumPy is never named)
+    assert "numpy" not in arrays and "np." not in arrays
+    dense = graded(tmp_path, arrays, ["dense_backward"])
+    assert not dense.reported and dense.verdicts["dense_backward"].passed, dense
+    assert needs_numpy("", [EXERCISES["dense_backward"]])
+    assert not needs_numpy(IMPORTS + answer("d_tanh"), [EXERCISES["d_tanh"]])
+    hidden = graded(tmp_path, rule.format("np = __import__('nu' + 'mpy')"), ["d_tanh"])
+    assert hidden.reported and "numpy" in hidden.reported, hidden
+    assert not any(v.passed for v in hidden.verdicts.values())
+
+
 def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_path):
     """As nobody, with NumPy's submodules that load on first use (numpy.random...) loaded
     before: nobody may not reach NumPy's folder (a clone in a folder only root opens)."""

@@ -18,7 +18,12 @@ import time
 
 import pytest
 
-from tests.exercises.test_boundary import TEACHER, as_teacher, teacher  # noqa: F401 (a fixture)
+from tests.exercises.test_boundary import (  # noqa: F401 (fixtures)
+    TEACHER,
+    as_teacher,
+    teacher,
+    teacher_python,
+)
 from tinygrad_edu.exercises import EXERCISES, TRACK, syscall_filter
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.learner import sandbox

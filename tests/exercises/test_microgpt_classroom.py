@@ -91,9 +91,8 @@ def test_the_tracks_nbgrader_round_trip(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def gradescope(tmp_path_factory):
+def gradescope(tmp_path_factory, wheel):
     """The track's autograder.zip (every stage), unpacked and set up as Gradescope does."""
-    wheel = project_wheel(tmp_path_factory.mktemp("wheel"))
     made, wheels = tmp_path_factory.mktemp("made"), tmp_path_factory.mktemp("wheels")
     shutil.copy2(wheel, wheels / wheel.name)
     assert cli(["assignment", "microgpt", "--for", "gradescope", "-o", str(made), "--name",

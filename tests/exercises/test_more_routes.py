@@ -453,6 +453,17 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
     assert "1 failed, 2 passed" in log, log  # (pytest's summary, for the staff)
 
 
+def test_the_guides_download_is_the_one_the_image_is_tried_with():
+    """The teaching guide's ``pip download`` for PrairieLearn is the command the refusal
+    prints and the emulated image runs (test_tool_images.py), word for word."""
+    from tests.exercises.test_teaching_page import blocks, commands
+    from tinygrad_edu.exercises.classroom.for_prairielearn import DOWNLOAD
+
+    (download,) = [c for b in blocks() for c in commands(b) if c.startswith("pip download")
+                   and "prairielearn" in c]
+    assert " ".join(download.split()) == DOWNLOAD.replace("DIR", "pl-wheels")
+
+
 def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):
     """results.json as run.sh finishes it: a file that is not valid Python, a grader that did
     not run, feedback longer than PrairieLearn takes."""
@@ -499,15 +510,17 @@ def test_otter_without_landlock_grades_nothing(otter):
 @pytest.mark.long(sibling="tests/exercises/test_boundary.py::test_without_landlock_the_teachers_routes_refuse")
 def test_prairielearn_without_landlock_grades_nothing(question, tmp_path):
     """PrairieLearn's external grader on a kernel without Landlock, tinygrad_edu readable
-    by others (an image that has it built in, here): 0, each message saying why."""
+    by others (an image that has it built in, here): not graded, and not counted (a fault
+    of the grader's machine, not the student's: ``"gradable": false``), the message saying
+    why and to tell the staff."""
     from tests.exercises.test_boundary import NO_LANDLOCK, without
 
     results, _ = prairielearn_grades(question, tmp_path, source(),
                                      prefix=without(*NO_LANDLOCK))
-    assert results["score"] == 0, results
-    for test in results["tests"]:
-        assert "not grading: PrairieLearn's external grader needs Landlock" in \
-            test["message"], test["message"]
+    assert results["gradable"] is False and "tests" not in results, results
+    assert "not grading: PrairieLearn's external grader needs Landlock" in \
+        results["message"], results["message"]
+    assert "tell your course staff" in results["message"]
 
 
 @needs_otter

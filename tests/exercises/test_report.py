@@ -13,7 +13,13 @@ import shutil
 
 import pytest
 
-from tests.exercises.class_work import CLASS, EXPECTED, NAMES, write_class
+from tests.exercises.class_work import (
+    CLASS,
+    EXPECTED,
+    NAMES,
+    assert_graded_as_expected,
+    write_class,
+)
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.classroom import isolation
@@ -46,6 +52,24 @@ def graded(tmp_path_factory):
     finally:
         running.TIME_LIMIT, serve.LOAD_LIMIT = saved
     return folder, results
+
+
+def test_each_submission_is_graded_in_a_process_of_its_own(graded):
+    """A file that crashes, loops, imports what it may not or is not Python is said to, one
+    that kills Python fails the exercise it was on, and none stops the others (the class
+    graded once, for this module's tests)."""
+    folder, results = graded
+    assert [r.student for r in results] == [p.stem for p in sorted(folder.glob("*.py"))]
+    for result in results:
+        assert_graded_as_expected(result)
+    by = {r.student: r for r in results}
+    assert "signal 11" in by["tim"].marks[0].text  # a segmentation fault, in its own process
+    assert by["ken"].marks[1].failure == "loop" and by["radia"].problem.kind == "loop"
+    # (stopped on either line of its loop, `while True:` or `pass`, as the time ran out)
+    assert re.search(r"line [12]: running the file did not finish in 1 s",
+                     by["radia"].problem.message), by["radia"].problem.message
+    assert "line 1: os may not be imported" in by["margaret"].problem.message
+    assert by["ada"].score == 3 * 2.0 and by["claude"].score == 1 * 2.0  # (2 points each)
 
 
 def expected_counts(name):

@@ -12,6 +12,15 @@ defaults, emulated here without Docker (issue 67):
   zip unpacked as /autograder/source, the pip requirements of its environment.yml installed
   offline into a fresh virtual environment.
 
+Not covered here: Docker itself and amazonlinux's userland (its glibc, its libseccomp, the
+container's capabilities and Docker's seccomp profile, which decide whether Landlock,
+seccomp and the drop to ``nobody`` work there: a protection found missing makes grading
+refuse, not gradable, saying so);
+uv's own build of Python 3.13 (pyenv's here); the image's other preinstalled packages;
+PrairieLearn's handling of results.json beyond its documented fields (the schema); for
+Otter, mamba and Gradescope's Ubuntu image (its apt-get steps, otter-grader installed from
+PyPI with network).
+
 These build images: the long tier. Their short siblings, in the main tier, grade with this
 suite's Python and read the zip's paths (tests/exercises/test_more_routes.py).
 """
@@ -89,12 +98,14 @@ IMAGE_HAS = ("numpy", "pandas", "networkx", "matplotlib")
 """What of the question's wheels the image's own requirements.txt installs already."""
 
 
-def graded_on_the_image(image, folder, text, built=False, question=None, network=False):
+def graded_on_the_image(image, folder, text, built=False, question=None, network=False,
+                        with_uv=True):
     """``text`` as user_code.py, graded as PrairieLearn's grader grades it in a fresh
     container (see the module's docstring): (results.json, the job's log). ``built``: the
     image's venv holds what the image's requirements.txt puts there (``IMAGE_HAS``), else
     Python alone; ``question``: another question folder; ``network``: the container has
-    network (``enableNetworking``)."""
+    network (``enableNetworking``); ``with_uv=False``: an image without uv (run.sh falls
+    back on the pip Python carries, ensurepip)."""
     import jsonschema
 
     python, uv, made_with_wheels, wheels = image
@@ -114,6 +125,8 @@ def graded_on_the_image(image, folder, text, built=False, question=None, network
                               env=env, capture_output=True, text=True, timeout=600)
         assert made.returncode == 0, made.stderr
     assert not (folder / "venv" / "bin" / "pip").exists()  # (as the image: no pip)
+    if not with_uv:
+        env["PATH"] = f"{folder / 'venv' / 'bin'}:/usr/bin:/bin"
     grade = folder / "grade"
     shutil.copytree(question / "tests", grade / "tests")
     (grade / "student").mkdir()
@@ -137,7 +150,8 @@ def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
     """Right, wrong, partial and cheating submissions earn 6, 1, 3 and 0 of 6 points; one
     that is not valid Python is not gradable (no attempt spent) and says where; no network,
     no pip, on the image as built (its numpy, pandas, networkx and matplotlib kept) and on
-    Python alone; the job's log holds pytest's output, the student's feedback does not."""
+    Python alone, and on an image without uv (the pip of ensurepip); the job's log holds
+    pytest's output, the student's feedback does not."""
     info = json.loads((image[2] / "info.json").read_text("utf-8"))
     assert "enableNetworking" not in info["externalGradingOptions"]
     seen = {}
@@ -163,6 +177,11 @@ def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
         json.dumps(seen["wrong"], ensure_ascii=False)
     assert "may not be imported by a submission" in json.dumps(seen["cheating"],
                                                                 ensure_ascii=False)
+    # an image without uv: the pip Python carries (ensurepip), offline too
+    results, log = graded_on_the_image(image, tmp_path / "without-uv", source(),
+                                       with_uv=False)
+    assert results["gradable"] and results["score"] == 1.0, (results, log[-3000:])
+    assert "Successfully installed pip" in log
 
 
 # ------------------------------------------------------------------- Otter on Gradescope

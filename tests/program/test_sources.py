@@ -3,11 +3,17 @@ changed between calls, the program gives the engine's numbers bit for bit (or ca
 or says why not, naming the line). One test per source of docs/guides/programs.md's table,
 "What a program follows, guards and refuses"."""
 
+import gc
 import math
+import os
+import pathlib
 import random
+import re
 import statistics
 import struct
 import sys
+import threading
+import time
 import types
 import warnings
 from statistics import mean as average
@@ -440,6 +446,35 @@ def test_the_clock_and_an_unseeded_generator_are_refused():
     for f in (clock, unseeded):
         with pytest.raises(RuntimeError, match="changes at every call"):
             compile(f)()
+
+
+STATE_READS = {
+    "gc.get_objects()": lambda: W * float(len(gc.get_objects()) % 7),
+    "id()": lambda: W * float(id(STATE_HELD) % 7),
+    "sys.getrefcount()": lambda: W * float(sys.getrefcount(STATE_HELD)),
+    "gc.get_count()": lambda: W * float(gc.get_count()[0]),
+    "threading.active_count()": lambda: W * float(threading.active_count()),
+    "time.thread_time()": lambda: W * (1.0 + int(time.thread_time() * 1e6) % 5),
+    "os.times()": lambda: W * os.times().user,
+    "time.localtime()": lambda: W * float(time.localtime().tm_sec),
+    "os.path.exists()": lambda: W * (0.0 if os.path.exists(__file__ + ".flag") else 0.1),
+    "Path.exists()": lambda: W * (0.0 if pathlib.Path(__file__ + ".flag").exists() else 0.1),
+}
+"""Numbers computed from the clock, the interpreter's own state or the file system: each can
+change at every call."""
+STATE_HELD: list = []
+
+
+@pytest.mark.parametrize("what", STATE_READS)
+def test_a_number_read_from_the_interpreters_state_or_the_file_system_is_refused(what):
+    """Objects alive, an address, a count of references, threads, the time a thread ran,
+    whether a file exists: refused with the line, as the clock is (before, the first call's
+    number was kept, silently). ``time.localtime(0)`` is fixed: it compiles."""
+    with pytest.raises(RuntimeError, match=rf"it reads {re.escape(what)}, .*, which a "
+                       r"program cannot follow.*, at test_sources\.py:\d+"):
+        compile(STATE_READS[what])()
+    fixed = compile(lambda: W * float(time.localtime(0).tm_sec + 1))
+    assert fixed().data == 2.0
 
 
 def test_a_step_counter_written_inside_is_written_at_every_call():

@@ -1,11 +1,10 @@
 """The fixtures of the live pages' tests (see live.py, whose marks skip them without
-Playwright or Chromium): the built site served on 127.0.0.1, one Chromium per module, and a
-fresh watched context per test."""
+Playwright or Chromium): the built site served on 127.0.0.1, one Chromium per module with a
+profile of its own, and a watched set of pages per test, with the site's storage cleared."""
 
 import pytest
 
-from tests.viz.live import Watched, load_serve
-from tests.viz.test_replay_browser import CHROMIUM, FLAGS, sync_playwright
+from tests.viz.live import Watched, load_serve, profile
 
 
 @pytest.fixture(scope="module")
@@ -17,20 +16,17 @@ def server(site):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS,
-                                              headless=True)
-        yield chromium
-        chromium.close()
+def chromium(tmp_path_factory):
+    with profile(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 @pytest.fixture
-def watched(browser, server, site):
-    """A fresh context for one test; at its end, nothing may have left the server and no
-    page may have logged an error."""
-    watch = Watched(browser, server, site)
+def watched(chromium, server, site):
+    """The pages of one test, which start from no stored data of the site's; at its end,
+    nothing may have left the server and no page may have logged an error."""
+    watch = Watched(chromium, server, site)
     yield watch
-    watch.context.close()
+    watch.close()
     assert watch.outside == [], "requests that left the server"
     assert watch.errors == [], "errors the pages logged"

@@ -2,16 +2,20 @@
 that skip them without Playwright or a system Chromium (and mark them slow: seconds each,
 the page's Python loaded and run), how long Python may take to load, code that takes the
 page's Python down, a learner's definition as the page has it, the site's own server
-(docs/hooks/serve.py), and a browser context that watches every request and error
-(``Watched``). The fixtures that use them are in conftest.py."""
+(docs/hooks/serve.py), Chromium with a profile of its own, whose cache keeps Python's
+compiled WebAssembly from one page to the next (``profile``), and the pages of a test, each
+request and error watched, starting with nothing stored (``Watched``). The fixtures that
+use them are in conftest.py."""
 
 import ast
+import contextlib
 import importlib.util
+import socket
 from pathlib import Path
 
 import pytest
 
-from tests.viz.test_replay_browser import CHROMIUM, sync_playwright
+from tests.viz.test_replay_browser import CHROMIUM, FLAGS, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = [
@@ -47,31 +51,74 @@ def load_serve():
     return module
 
 
+@contextlib.contextmanager
+def profile(folder):
+    """Chromium with a profile in ``folder``, as a reader's browser has one: its cache keeps
+    what a page compiled (Python's WebAssembly, about 2.5 s of CPU at each load without)
+    for the next page, as a reader's does on a second visit. Every request that is not for
+    this machine goes to a proxy that is not there, so nothing leaves it; ``Watched`` notes
+    each one asked for (watching by routing requests would turn the cache off)."""
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(folder), executable_path=CHROMIUM, headless=True, accept_downloads=True,
+            args=[*FLAGS, f"--proxy-server=http://127.0.0.1:{closed_port()}"],
+            viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+def closed_port():
+    """A port of 127.0.0.1 on which nothing listens (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+STORED = "cookies,local_storage,indexeddb,websql,cache_storage,service_workers,file_systems"
+"""What a page may store, which ``Watched`` clears (Chrome DevTools Protocol's names)."""
+
+
 class Watched:
-    """A browser context in which every request is checked (only the server's addresses, and
-    the built site's files for the pages opened from disk, may be asked for) and every
-    console error and page error is kept."""
+    """The pages of one test in ``context`` (``profile``'s), in which every request is checked
+    (only the server's addresses, and the built site's files for the pages opened from
+    disk, may be asked for) and every console error and page error is kept. It starts with
+    nothing stored for the server's pages (local storage and the like: a learner's first
+    visit), and ``close`` closes its pages and forgets what they stored."""
 
-    def __init__(self, browser, server, site, width=1280, height=900):
+    def __init__(self, context, server, site, width=1280, height=900):
         self.allowed = (server, site.as_uri() + "/", "data:", "blob:")
-        self.context = browser.new_context(viewport={"width": width, "height": height},
-                                           accept_downloads=True)
-        self.outside, self.errors = [], []
-        self.context.route("**/*", self._route)
+        self.context, self.server, self.size = context, server, {"width": width,
+                                                                 "height": height}
+        self.outside, self.errors, self.pages = [], [], []
+        self.forget()
+        self.context.on("request", self._request)
 
-    def _route(self, route):
-        url = route.request.url
-        if url.startswith(self.allowed):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
+    def _request(self, request):
+        if not request.url.startswith(self.allowed):
+            self.outside.append(request.url)
+
+    def forget(self):
+        """Clear what the site's pages stored in this profile (not its cache)."""
+        page = self.context.new_page()
+        cdp = self.context.new_cdp_session(page)
+        for origin in (self.server.rstrip("/"), "file://"):
+            cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": STORED})
+        cdp.detach()
+        page.close()
 
     def open(self, url):
         page = self.context.new_page()
+        self.pages.append(page)
+        page.set_viewport_size(self.size)
         page.on("pageerror", lambda e: self.errors.append(f"{page.url}: {e}"))
         page.on("console", lambda m: m.type == "error" and self.errors.append(
             f"{page.url}: {m.text}"))
         page.on("dialog", lambda d: (self.errors.append(f"a dialog: {d.message}"), d.dismiss()))
         page.goto(url)
         return page
+
+    def close(self):
+        for page in self.pages:
+            page.close()
+        self.context.remove_listener("request", self._request)
+        self.forget()

@@ -169,9 +169,9 @@ def plain_server(site):
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
 
 
-def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(browser, site):
+def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium, site):
     httpd, url = plain_server(site)
-    watch = Watched(browser, url, site)
+    watch = Watched(chromium, url, site)
     try:
         page = watch.open(url + "exercises-live.html#d_tanh")
         assert page.evaluate("crossOriginIsolated") is False
@@ -192,7 +192,7 @@ def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(browser,
             "✓ d_tanh passed")
         assert watch.outside == [] and watch.errors == []
     finally:
-        watch.context.close()
+        watch.close()
         httpd.shutdown()
         httpd.server_close()
 

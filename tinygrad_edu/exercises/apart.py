@@ -45,6 +45,7 @@ from tinygrad_edu.exercises.pointing import pointed
 from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopped
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
+from tinygrad_edu.viz import printing
 
 __all__ = ["Graded", "grade_apart"]
 
@@ -315,6 +316,8 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     except SolutionFileError as error:
         graded.problem = error
         return graded
+    finally:  # (what the file printed, a flood cut, before the verdict)
+        printing.settle()
     own = dict(found)  # (the file's own, given back once a stage stood in for is graded no
     stood_in: list[str] = []  # longer)
     for ex in exercises:

@@ -45,13 +45,15 @@ _PY310 = sys.version_info < (3, 11)
 TICK = 0.05
 """Seconds between two stops once the time is up, for as long as the learner's code runs."""
 
-# Code that is not the learner's: this package, the standard library, installed packages. A
-# repeated stop never interrupts it (the `with` blocks of the grader must finish their exits).
-# The standard library is also where its modules are (a browser's Python keeps it in a zip
-# file, /lib/python314.zip, not in the folder sysconfig names).
+# Code that is not the learner's: this package, the standard library, installed packages, and
+# code they make from text (a dataclass's __init__, named "<string>"; a learner's file is
+# always compiled under its own name). A repeated stop never interrupts it (the `with` blocks
+# of the grader must finish their exits, a hook of the test runner its report). The standard
+# library is also where its modules are (a browser's Python keeps it in a zip file,
+# /lib/python314.zip, not in the folder sysconfig names).
 _FOLDERS = {str(Path(__file__).parent.parent), os.path.dirname(os.__file__),
             *(sysconfig.get_path(p) for p in ("stdlib", "platstdlib", "purelib", "platlib"))}
-_NOT_LEARNERS = ("<frozen ", *(folder + os.sep for folder in sorted(_FOLDERS)))
+_NOT_LEARNERS = ("<frozen ", "<string>", *(folder + os.sep for folder in sorted(_FOLDERS)))
 
 
 def _learners(code: CodeType) -> bool:

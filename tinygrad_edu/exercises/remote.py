@@ -165,6 +165,7 @@ class LearnerProcess:
                 "group": group, "source": source, "path": path, "user": user,
                 "parent": os.getpid(), "time_limit": time_limit, "load_limit": load_limit,
                 "cells": [list(cell) for cell in cells], "require": required(),
+                "numpy": needs_numpy(source, exercises),
                 "exercises": [{"name": ex.symbol, "params": ex.params} for ex in exercises]})
             # what the kernel's boundary is, as the process said before the learner's code
             # ran (so no learner's code wrote it), then what running the file did
@@ -421,6 +422,15 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, the learner's, in a process of its own>"
+
+
+def needs_numpy(source: str, exercises: Sequence[ExerciseSpec]) -> bool:
+    """Whether the learner's process imports NumPy before the file runs (as it does every
+    module a file may import, ``learner/serve.py``): where an exercise of its group is on
+    arrays, or the file names it anywhere (an import, in a function too). A file that
+    never names it cannot import it honestly; one that spells its name in pieces to
+    import it is reported as any file is that reads what its process was not given."""
+    return any(ex.arrays for ex in exercises) or "numpy" in source
 
 
 def _kernel() -> dict[str, Any]:

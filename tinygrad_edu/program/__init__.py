@@ -3,10 +3,11 @@ program as Python, run it natively (``native.py``), hand it to PyTorch (``torch.
 
 The rooms: ``tape.py`` (a graph as a flat list of steps over numbered slots), ``reading.py``
 (the one place that reads a node's fields), ``source.py`` and ``program.py`` (the tape as
-Python, run), ``capture.py`` (``compile``), with ``traced.py`` (the plain numbers a capture
-follows), ``places.py``, ``outside.py``, ``held.py`` and ``guards.py`` (numbers from
-outside the arguments: where they are, what a capture does with them, where a number found
-nowhere else is held, the guards at every call),
+Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's arguments as a
+capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
+``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
+they are, what a capture does with them, where a number found nowhere else is held, the
+guards at every call),
 ``randomness.py`` (random draws), ``watching.py`` (what a capture changes while it runs),
 ``captured.py`` (the captured graph as a tape) and ``explain.py`` (``explain()``,
 ``verify=``); ``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
@@ -27,11 +28,13 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   raised where the code caught the error raises again. The engine keeps one builder per
   kind of row (a row of one or two operands, a row of lists); a capture wraps each.
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
-  functions of a list of numbers, the clock, ``os.urandom``, ``random``'s and
+  functions of a list of numbers, the clock, ``os.urandom``, what reads the interpreter's
+  state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
+  ``Path.exists``; ``id`` in the learner's module: ``watching.READERS``), ``random``'s and
   ``numpy.random``'s global generators** (and the same functions where the learner's module
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from
-  the same stream, the clock is refused.
+  the same stream; the clock, the interpreter's state and the file system are refused.
 - **Reading ``os.environ``** (its class's ``__getitem__``): Python keeps no list of the
   variables code read, and each one read is guarded.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): a file the

@@ -40,6 +40,7 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program.arguments import as_traced, objects_given, structure_of
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
@@ -229,7 +230,7 @@ class Compiled:
         if recording() is not None:
             raise RuntimeError(f"{self.__name__}: a compiled function called while another "
                                "is being captured; call the function itself there")
-        key, numbers, values = _flatten((args, kwargs))
+        key, numbers, values = structure_of((args, kwargs))
         if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)
             return self._as_engine(args, kwargs)
@@ -327,9 +328,9 @@ class Compiled:
             warnings.warn(f"{self.__name__}: captured again because {why}; said once: "
                           "explain() lists every capture", ProgramWarning, stacklevel=3)
         record = Recording()
-        traced_args = _traced((args, kwargs), iter(range(len(numbers))), numbers, record)
+        traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record)
         watcher = Watcher(record, self.function, self.dynamic)
-        for k, x in enumerate(_objects((args, kwargs))):  # (objects given: places too)
+        for k, x in enumerate(objects_given((args, kwargs))):  # (objects given: places too)
             watcher._root(("object", x, f"argument {k}"), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
@@ -408,93 +409,6 @@ class _Saved:
     def __init__(self, entry: _Entry) -> None:
         self.streams = randomness.state()
         self.places = [(place, place.read()) for place, _ in entry.writes]
-
-
-# --------------------------------------------------------------------- the function's inputs
-def _flatten(tree: Any) -> tuple[Any, list[Any], list[Value]]:
-    """A call's arguments: the structure that picks the program (types, lengths, ints,
-    strings, objects by identity; each Value as a leaf, a node or a Value made under
-    ``no_grad()``, and which earlier argument it is, if any), the floats in order, the
-    Values in order. The key's second item says whether a node was given."""
-    numbers: list[Any] = []
-    values: list[Value] = []
-    seen: dict[int, int] = {}
-    node_given = [False]
-
-    def key_of(x: Any) -> Any:
-        if type(x) is float:
-            numbers.append(x)
-            return float
-        if isinstance(x, Value):
-            first = seen.get(id(x))
-            if first is not None:
-                return ("same Value", first)
-            seen[id(x)] = len(values)
-            values.append(x)
-            if not reading.is_leaf(x):
-                node_given[0] = True
-                return ("node",)
-            return ("no_grad",) if reading.made_without_graph(x) else Value
-        if isinstance(x, (list, tuple)):
-            return (type(x), tuple(key_of(v) for v in x))
-        if isinstance(x, dict):
-            return (dict, tuple((k, key_of(v)) for k, v in x.items()))
-        if isinstance(x, (bool, int, str, bytes, type(None))):
-            return (type(x), x)
-        number = _numpy_float(x)
-        if number is not None:
-            numbers.append(x)
-            return ("numpy", str(x.dtype))
-        shape = getattr(x, "shape", None)
-        if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
-            return ("array", str(getattr(x, "dtype", "")), key_of(x.tolist()))
-        return ("object", id(x))
-
-    return (key_of(tree), node_given[0]), numbers, values
-
-
-def _numpy_float(x: Any) -> Any:
-    if type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind == "f" and \
-            getattr(x, "shape", None) == ():
-        return x
-    return None
-
-
-def _objects(tree: Any) -> list[Any]:
-    """The objects given (by identity), whose attributes the function may read."""
-    found: list[Any] = []
-
-    def look(x: Any) -> None:
-        if isinstance(x, (list, tuple)) and not isinstance(x, Value):
-            for v in x:
-                look(v)
-        elif isinstance(x, dict):
-            for v in x.values():
-                look(v)
-        elif not isinstance(x, (Value, float, int, str, bytes, type(None))) and \
-                _numpy_float(x) is None and getattr(x, "shape", None) is None:
-            found.append(x)
-
-    look(tree)
-    return found
-
-
-def _traced(tree: Any, counter: Any, numbers: list[Any], record: Recording) -> Any:
-    """The arguments as the capture gives them to the function: each float a ``Traced``
-    input (NumPy arrays as lists)."""
-    if type(tree) is float or _numpy_float(tree) is not None:
-        k = next(counter)
-        return record.input(numbers[k], ("arg", k))
-    if isinstance(tree, (list, tuple)) and not isinstance(tree, Value):
-        items = [_traced(v, counter, numbers, record) for v in tree]
-        return items if isinstance(tree, list) else type(tree)(items) if type(tree) is tuple \
-            else type(tree)(*items)
-    if isinstance(tree, dict):
-        return {k: _traced(v, counter, numbers, record) for k, v in tree.items()}
-    if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
-            not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
-        return _traced(tree.tolist(), counter, numbers, record)
-    return tree
 
 
 # --------------------------------------------------------------------------- the program

@@ -71,7 +71,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED
+from tinygrad_edu.program.watching import FOLLOWED, ID_SEEN
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -342,9 +342,10 @@ class Watcher:
             if ours is not None and ours is not held:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, held, ours))
-        if "type" in names and "type" not in globals_:
-            globals_["type"] = TypeSeen
-            self.swapped.append((globals_, "type", MISSING, TypeSeen))
+        for name, ours in (("type", TypeSeen), ("id", ID_SEEN)):
+            if name in names and name not in globals_:
+                globals_[name] = ours
+                self.swapped.append((globals_, name, MISSING, ours))
 
     def _float(self, globals_: dict[str, Any], reads: Reads) -> None:
         """``float(x)`` of a followed number followed, in a module whose code that runs only

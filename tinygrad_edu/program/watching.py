@@ -32,10 +32,12 @@ capture, see things as they are), and is put back when the last capture ends.
 from __future__ import annotations
 
 import builtins
+import gc
 import importlib
 import io
 import math
 import os
+import pathlib
 import sys
 import threading
 import time
@@ -387,13 +389,13 @@ def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
 
 def _clocks() -> list[tuple[Any, str, Any]]:
     """The clock, the system's random bytes and NumPy's generators seeded from them,
-    ``input()``, as a capture sees them: refused where the learner's code calls them (a
-    number that changes at every call, which no program can follow)."""
-    found = [(time, name, _refused(getattr(time, name), f"time.{name}()"))
-             for name in ("time", "perf_counter", "monotonic", "process_time", "time_ns",
-                          "perf_counter_ns", "monotonic_ns", "process_time_ns")
-             if hasattr(time, name)]
-    found.append((os, "urandom", _refused(os.urandom, "os.urandom()", library=True)))
+    ``input()``, what reads the interpreter's state or the file system (``READERS``), as a
+    capture sees them: refused where the learner's code calls them (what they give can change
+    at every call, which no program can follow)."""
+    found = [(owner, name, _refused(getattr(owner, name), f"{_named(owner)}.{name}()",
+                                    changes=changes, unless_given=given, library=library))
+             for owner, names, changes, given, library in READERS for name in names
+             if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
     numpy = sys.modules.get("numpy")
     if numpy is not None:
@@ -403,8 +405,43 @@ def _clocks() -> list[tuple[Any, str, Any]]:
     return found
 
 
+CLOCK = "a number that changes at every call"
+STATE = "the interpreter's own state (new at every call)"
+FILES = "the file system (it can change between calls)"
+READERS = [
+    (time, ("time", "perf_counter", "monotonic", "process_time", "thread_time", "time_ns",
+            "perf_counter_ns", "monotonic_ns", "process_time_ns", "thread_time_ns"),
+     CLOCK, False, False),
+    (time, ("localtime", "gmtime", "ctime"), CLOCK, True, False),  # (of a time given: fixed)
+    (os, ("times", "getloadavg"), CLOCK, False, False),
+    (os, ("urandom",), CLOCK, False, True),  # (uuid.uuid4() calls it for the learner)
+    (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
+          "get_freeze_count"), STATE, False, False),
+    (sys, ("getrefcount", "getallocatedblocks"), STATE, False, False),
+    (threading, ("active_count", "enumerate"), STATE, False, False),
+    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir"), FILES, False, False),
+    (os.path, ("exists", "lexists", "isfile", "isdir", "getsize", "getmtime", "getatime",
+               "getctime"), FILES, False, False),
+    (pathlib.Path, ("exists", "is_file", "is_dir", "stat", "lstat", "iterdir"), FILES, False,
+     False),
+]
+"""What reads the clock, the interpreter's state (``len(gc.get_objects()) % 7``) or the file
+system (``os.path.exists(flag)``; a file's contents: ``open``, refused apart): each entry the
+functions of one module, what they give, whether one given an argument gives a fixed number
+(``time.localtime(t)``), and whether a library calling them for the learner's code counts
+(only ``os.urandom``: a warning shown, say, reads its line with ``os.stat``; ``pathlib``'s
+are put in place themselves). ``id()`` too, in the learner's module
+(``ID_SEEN``: builtins' own is called everywhere). ``datetime.datetime.now()`` cannot be put
+in place (a built-in type's method): it stays unseen."""
+
+
+def _named(owner: Any) -> str:
+    return "os.path" if owner is os.path else owner.__name__
+
+
 def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
-             library: bool = False) -> Callable[..., Any]:
+             library: bool = False,
+             changes: str = "a number that changes at every call") -> Callable[..., Any]:
     """``function`` refused where the learner's code calls it (``library``: or a library
     that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
     def call(*args: Any, **options: Any) -> Any:
@@ -413,13 +450,16 @@ def _refused(function: Callable[..., Any], what: str, unless_given: bool = False
                                       (args or (None,))[0] is not None):
             caller = sys._getframe(1)
             if user_code(caller.f_code) or (library and _for_the_learner(caller)):
-                found.refuse(f"it reads {what}, a number that changes at every call, which "
-                             "a program cannot follow; read it outside the compiled function "
-                             "and pass it in")
+                found.refuse(f"it reads {what}, {changes}, which a program cannot "
+                             "follow; read it outside the compiled function and pass it in")
         return function(*args, **options)
 
     call.__name__ = getattr(function, "__name__", "call")
     return call
+
+
+ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for each new object)")
+"""``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
 
 
 def _imported(original: Callable[..., Any]) -> Callable[..., Any]:

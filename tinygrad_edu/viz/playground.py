@@ -24,11 +24,12 @@ messages name it so) and runs that command, with the progress file given as text
 keeps it in the browser's storage).
 
 In the browser, ``start()`` draws with Graphviz compiled to WebAssembly (``use_renderer``),
-lends the exercises' time limit the page's clock (``signal.setitimer``, which Pyodide
-lacks) and keeps recursion within what the browser's stack allows (``DEPTH``), and
-the page's worker (docs/assets/live/worker.js) calls ``run_json`` and ``check_json``, each
-of which puts back what the code changed in the page's Python (``kept``): one interpreter
-serves every Run and Check of a page, and what one run changes must not reach the next.
+sends what is printed to the page, a flood cut (``printing``), lends the exercises' time
+limit the page's clock (``signal.setitimer``, which Pyodide lacks) and keeps recursion
+within what the browser's stack allows (``DEPTH``), and the page's worker
+(docs/assets/live/worker.js) calls ``run_json`` and ``check_json``, each of which puts back
+what the code changed in the page's Python (``kept``): one interpreter serves every Run
+and Check of a page, and what one run changes must not reach the next.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.scopes import scope_of
+from tinygrad_edu.viz import printing
 from tinygrad_edu.viz.drawing import draw_dot
 from tinygrad_edu.viz.layout import MAX_NODES, GraphTooLarge, checked_layout
 from tinygrad_edu.viz.rendering import RenderError, use_renderer
@@ -178,7 +180,9 @@ def _line_of(error: BaseException) -> str:
 
 
 def _print_error(error: BaseException) -> None:
-    """The traceback as Python prints it, from the learner's first frame on."""
+    """The traceback as Python prints it, from the learner's first frame on (after a
+    flood's cut: ``printing.settle``)."""
+    printing.settle()
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
         tb = tb.tb_next
@@ -458,9 +462,7 @@ def start() -> None:
 
     keep_depth()
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(line_buffering=True)
+    printing.install(lambda stream, text: js.pagePrint(stream, text))
     if not hasattr(signal, "setitimer"):
         signal.setitimer = PageTimer(js.pageTimer)
 
@@ -587,6 +589,7 @@ def run_json(source: str) -> str:
     is put back afterwards (``kept``)."""
     with kept():
         shown = run(source)
+        printing.settle()
     return json.dumps(asdict(shown))
 
 
@@ -595,6 +598,7 @@ def check_json(name: str, source: str, progress: str) -> str:
     the page's Python is put back afterwards (``kept``)."""
     with kept():
         code, after = check(name, source, progress)
+        printing.settle()
     return json.dumps({"code": code, "progress": after})
 
 

@@ -320,13 +320,51 @@
     this.tail = [];  // [stream, text] pieces, at most TAIL_CHARS together
     this.tailChars = 0;
     this.cut = null;  // the element that holds the line about the cut and the tail
+    this.told = null;  // the element that holds Python's line about a cut ("cut")
     clearTimeout(this.pending);
     this.pending = null;
+    this.queued = [];  // [stream, text] pieces of the head not yet on the page
+    cancelAnimationFrame(this.painting);
+    this.painting = null;
+  };
+
+  // Text of the head, put on the page once per frame: a message per line printed (2,000
+  // lines before a flood is cut, tinygrad_edu.viz.printing) must not lay the page out 2,000
+  // times.
+  Output.prototype.queue = function (text, stream) {
+    var self = this, last = this.queued[this.queued.length - 1];
+    if (last && last[0] === stream) last[1] += text;
+    else this.queued.push([stream, text]);
+    if (this.painting === null) {
+      this.painting = requestAnimationFrame(function () { self.paint(); });
+    }
+  };
+
+  Output.prototype.paint = function () {
+    var self = this, queued = this.queued;
+    cancelAnimationFrame(this.painting);
+    this.painting = null;
+    this.queued = [];
+    if (!queued.length) return;
+    this.keepingEnd(function () {
+      queued.forEach(function (piece) { self.show(self.box, piece[1], piece[0]); });
+    });
   };
 
   // Write `text` of `stream` ("stdout", "stderr"; "dropped": `count` characters the worker
-  // left out of a flood, before the text that follows).
+  // left out of a flood, before the text that follows; "cut": Python's line about the lines
+  // it cut, tinygrad_edu.viz.printing, which replaces the one before it).
   Output.prototype.write = function (text, stream, count) {
+    if (stream === "cut") {  // Python's line about a flood it cut (replacing the one before)
+      var self = this;
+      this.paint();
+      this.keepingEnd(function () {
+        if (self.told === null) self.told = self.box.appendChild(document.createElement("span"));
+        self.told.className = "cut";
+        self.told.textContent = text;
+      });
+      return;
+    }
     if (stream === "dropped") {
       this.shown = HEAD_CHARS;  // the head ends where text went missing
       this.skipped += count;
@@ -334,8 +372,8 @@
       return;
     }
     if (this.shown < HEAD_CHARS) {
-      var self = this, room = HEAD_CHARS - this.shown, now = text.slice(0, room);
-      this.keepingEnd(function () { self.show(self.box, now, stream); });
+      var now = text.slice(0, HEAD_CHARS - this.shown);
+      this.queue(now, stream);
       this.shown += now.length;
       text = text.slice(now.length);
       if (!text) return;
@@ -366,6 +404,7 @@
   // Show the cut and the tail now (a run has ended: what it printed last is shown at once).
   Output.prototype.flush = function () {
     var self = this;
+    this.paint();
     clearTimeout(this.pending);
     this.pending = null;
     if (!this.skipped && !this.tail.length) return;
@@ -381,7 +420,10 @@
     });
   };
 
-  Output.prototype.text = function () { return this.box.textContent; };
+  Output.prototype.text = function () {
+    this.paint();
+    return this.box.textContent;
+  };
 
   // The browser's local storage, where it lets a page keep things (a private window may not).
   var storage = {

@@ -2,7 +2,8 @@
 // WebAssembly) with tinygrad_edu and the wheels it needs, and viz-js (Graphviz compiled to
 // WebAssembly) to draw. Everything is loaded from the site's live/ folder (see
 // docs/hooks/live.py), once; the page (live.js) sends the code to run and gets back what it
-// printed, as it prints it (in batches, at most one every FLUSH_MS, each at most
+// printed, as it prints it (sys.stdout's lines at once, a flood cut in Python: pagePrint;
+// what reaches the file descriptors in batches, at most one every FLUSH_MS, each at most
 // BATCH_CHARS long: code that prints without end never floods the page), and what to show.
 // A page stops runaway code by interrupting it, or by ending this worker and starting
 // another; the exercises' time limit asks the page for a timer (pageTimer). After a call
@@ -64,6 +65,14 @@ function printer(stream) {  // Python's writes, decoded as UTF-8 across chunk bo
     return bytes.length;
   }};
 }
+
+// What Python's sys.stdout and sys.stderr print (tinygrad_edu.viz.printing: a line at a time,
+// a flood cut there, in Python; "cut" is the line saying how much was not shown), sent at
+// once, after anything written to the file descriptors before it.
+self.pagePrint = function (stream, text) {
+  queue(stream, String(text));
+  flush();
+};
 
 // The exercises' time limit (tinygrad_edu.viz.playground.start): the page keeps the time, and
 // sends SIGALRM through the interrupt buffer when it is up, as the system's timer would.
@@ -158,7 +167,7 @@ async function handle(event) {
 // request's code changed, and says which (with "close" if it asked to close the worker).
 const own = {onmessage: handle, postMessage: self.postMessage, close: self.close};
 ready.then(function () {
-  for (const name of ["pageTimer", "renderDot", "pyodide"]) own[name] = self[name];
+  for (const name of ["pageTimer", "pagePrint", "renderDot", "pyodide"]) own[name] = self[name];
 });
 self.onmessage = handle;
 

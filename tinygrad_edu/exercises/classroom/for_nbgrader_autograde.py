@@ -13,6 +13,9 @@ its own, grades it as ``exercises report`` grades a submission (``isolation.grad
 grading process, learner's processes of their own behind the operating system's
 boundary), and writes each graded cell's outputs itself: the verdict, and an error when it
 did not pass, from which nbgrader's ``SaveAutoGrades`` gives 0 (else the cell's points).
+Every notebook of one ``autograde`` run is graded on inputs drawn from one seed, as a class's
+report is: they are drawn once, for the first, and each notebook's grading process inherits
+them.
 The student's code never runs in a kernel at all, unless the notebook also holds graded
 cells that are not tinygrad_edu's (a teacher's own tests): then nbgrader's ``Execute`` runs
 it first, as it would have, and only tinygrad_edu's cells are graded outside.
@@ -49,6 +52,7 @@ except ImportError:  # (see the module's docstring)
         def tag(self, **kwargs: Any) -> bool:
             return self.default_value
 
+from tinygrad_edu.exercises.cases import begin
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import partial_credit_on, said
@@ -100,6 +104,18 @@ def _test_cell(cell: Any) -> bool:
     return bool(is_grade(cell)) and not is_solution(cell)
 
 
+_SEED: list[int] = []
+"""The seed of this process's ``autograde`` run (``_run_seed``)."""
+
+
+def _run_seed() -> int:
+    """The seed every notebook of this ``autograde`` run is graded with: drawn for the first
+    (``cases.begin``: ``TINYGRAD_EDU_SEED``'s, else a new one), the same for the others."""
+    if not _SEED:
+        _SEED.append(begin())
+    return _SEED[0]
+
+
 def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
            allow_unsandboxed: bool = False) -> tuple[dict[str, Any], str]:
     """The marks of the exercises of ``graded`` in the notebook, by exercise's name, and the
@@ -113,7 +129,8 @@ def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
         path.write_text(nbformat.writes(nb), encoding="utf-8")
         (result,) = grade_all([(student, path)], [by_name(n) for n in names], points,
                               jobs=1, within=Path(folder), route="nbgrader",
-                              allow_unsandboxed=allow_unsandboxed)
+                              allow_unsandboxed=allow_unsandboxed, seed=_run_seed(),
+                              batch=True)
     return {mark.name: mark for mark in result.marks}, said(result)
 
 

@@ -109,7 +109,8 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
               points: Mapping[str, float], jobs: int | None = None,
               done: Callable[[Result], None] | None = None,
               within: Path | None = None, route: str | None = None,
-              allow_unsandboxed: bool = False, seed: int | None = None) -> list[Result]:
+              allow_unsandboxed: bool = False, seed: int | None = None,
+              batch: bool = False) -> list[Result]:
     """Grade each (student, path) of ``submissions`` on ``exercises`` in processes of their
     own, ``jobs`` at a time (default: one per core), and return the results in the order
     given; ``done(result)`` is called as each one is finished. ``within``: the folder the
@@ -119,7 +120,9 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     (each result's problem says why), unless ``allow_unsandboxed``; every result states the
     protections found (``Result.protections``). Every input is drawn from one seed, ``seed``
     (to grade again as before), else a new one (``cases.begin``), which every result
-    records."""
+    records. ``batch``: this process grades more submissions with the same seed after these
+    (one call per notebook of nbgrader's autograde): what is drawn is drawn here even for one
+    submission (``warm_up``), once for them all."""
     decision = boundary.decide(route, allow_unsandboxed)
     drawn = begin(seed)
     tasks = [_Task(student, Path(path), [ex.name for ex in exercises])
@@ -128,7 +131,7 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
         return [_refused(task, exercises, points, decision, done) for task in tasks]
     jobs = max(1, jobs or _cores())
     context = _context()
-    if context.get_start_method() == "fork" and len(tasks) > 1:
+    if context.get_start_method() == "fork" and (len(tasks) > 1 or batch):
         warm_up(exercises)
     folders = tempfile.mkdtemp(prefix="tinygrad-edu-grading-")
     os.chmod(folders, 0o711)  # (each learner's process may enter its own folder)

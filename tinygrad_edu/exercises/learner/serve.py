@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises.text_blocks import place
+from tinygrad_edu.formatting import not_shown
 
 __all__ = ["main"]
 
@@ -83,7 +84,8 @@ def _serve(argv: list[str]) -> int:
     from tinygrad_edu.exercises.learner.parts import AnswerError
 
     allowed = _import_allowed(imports.ALLOWED,
-                              imports.NUMPY_ON_FIRST_USE if first.get("user") else ())
+                              imports.NUMPY_ON_FIRST_USE if first.get("user") else (),
+                              bool(first.get("numpy", True)))
     source, path = first["source"], first["path"]
     linecache.cache[path] = (len(source), None, source.splitlines(keepends=True), path)
     lines = source.split("\n")
@@ -142,19 +144,22 @@ def _engine_files() -> list[str]:
                    if name.startswith("tinygrad_edu.") and getattr(module, "__file__", None)})
 
 
-def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...]) -> set[str]:
-    """Import now every module a learner's file may import (and NumPy, if it is there, with
+def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...],
+                    numpy: bool = True) -> set[str]:
+    """Import now every module a learner's file may import (and NumPy, if it is there and
+    ``numpy``: the grader's word that the file names it or an exercise is on arrays, with
     ``numpy_parts``: those of its submodules it loads on first use, for a process that
     becomes another user): once the audit watches, little the learner may use needs
-    loading. Returns the top-level
+    loading. NumPy is half of what this imports: a process that does not need it starts
+    that much sooner (``remote.needs_numpy``). Returns the top-level
     names a later import may still load (and their submodules): those, and the standard
     library's, which they load as they need them (a learner's own imports are checked
     before, by ``imports.py``; what the standard library then does that matters, running a
     program or opening a file, is an event of its own)."""
-    for name in sorted(allowed - {"tinygrad_edu", "__future__"}):
+    for name in sorted(allowed - {"tinygrad_edu", "__future__", "numpy"}):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    for name in ("numpy", *numpy_parts):
+    for name in ("numpy", *numpy_parts) if numpy else ():
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     return {name.split(".")[0] for name in allowed} | set(sys.stdlib_module_names)
@@ -332,13 +337,40 @@ class Context:
 
 
 class _Printed(io.StringIO):
-    """What a solution prints, kept up to ``PRINTED`` characters."""
+    """What a solution prints, kept up to ``PRINTED`` characters, then a line saying how
+    much more there was (``not_shown``, as the page says it). Past the limit, what comes
+    is only counted, a few thousand writes at a time (a flood of prints costs little)."""
+
+    rest: list[str] | None = None  # (past the limit: what came, not yet counted)
+    over_lines = over_chars = 0
 
     def write(self, text: str) -> int:
-        room = PRINTED - self.tell()
-        if room > 0:
-            super().write(text[:room])
+        rest = self.rest
+        if rest is None:
+            room = PRINTED - 100 - self.tell()
+            if len(text) <= room:
+                return super().write(text)
+            super().write(text[:max(room, 0)])
+            self.rest = rest = [text[max(room, 0):]]
+        else:
+            rest.append(text)
+        if len(rest) >= 4096:
+            self._count()
         return len(text)
+
+    def _count(self) -> None:
+        counted = "".join(self.rest or ())
+        self.over_lines += counted.count("\n")
+        self.over_chars += len(counted)
+        self.rest = []
+
+    def getvalue(self) -> str:
+        kept = super().getvalue()
+        if self.rest is None:
+            return kept
+        self._count()
+        return kept + ("" if kept.endswith("\n") else "\n") + not_shown(
+            max(self.over_lines, 1), self.over_chars)
 
 
 def _asking(requests: int, answers: int, wire: Any) -> Any:

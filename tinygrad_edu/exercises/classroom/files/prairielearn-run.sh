@@ -32,12 +32,11 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.
         networkx pandas plot-serializer)
   index=(@@INDEX@@)
   echo "tinygrad_edu: installing ${need[*]} (${index[*]})"
-  if command -v uv >/dev/null; then
-    uv pip install --python "$(command -v "$python")" "${index[@]}" "${need[@]}"
-  else
-    { "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --default-pip; } &&
-      "$python" -m pip install --disable-pip-version-check "${index[@]}" "${need[@]}"
-  fi || could_not_run "installing what grading needs failed"
+  { command -v uv >/dev/null &&
+      uv pip install --python "$(command -v "$python")" "${index[@]}" "${need[@]}"; } ||
+    { { "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --default-pip; } &&
+      "$python" -m pip install --disable-pip-version-check "${index[@]}" "${need[@]}"; } ||
+    could_not_run "installing what grading needs failed"
   # The grader's files (the references among them), installed here: root's only. The
   # students' code runs as the user nobody, who can read none of them, even where the
   # kernel lacks Landlock (an image with tinygrad_edu built in: do the same when building it)

@@ -1,0 +1,96 @@
+"""What the page's Python prints, on its way to the page (tinygrad_edu.viz.printing), without
+a browser: a chatty loop's every line sent as it is printed, a flood cut after HEAD_LINES
+with one line saying how much was not shown (said again while it goes on) and its last
+lines, what follows the cut shown again, and the streams put back. The page itself, timed:
+test_live_flood.py."""
+
+import sys
+
+import pytest
+
+from tinygrad_edu.viz import playground, printing
+from tinygrad_edu.viz.printing import HEAD_LINES, TAIL_LINES, Printing, not_shown
+
+
+@pytest.fixture
+def page(monkeypatch):
+    """A Printing, made sys.stdout and sys.stderr by the test (pytest's capture puts its own
+    back after the fixtures), sending to a list, on a clock the test moves."""
+    sent, now = [], [0.0]
+    monkeypatch.setattr(sys, "stdout", sys.stdout)  # (put back at the end)
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    printing_ = Printing(lambda stream, text: sent.append((stream, text)), lambda: now[0])
+    monkeypatch.setattr(printing, "_installed", [printing_])
+    return printing_, sent, now
+
+
+def test_each_line_of_a_chatty_loop_is_sent_as_it_is_printed(page):
+    printing_, sent, _ = page
+    printing_.install()
+    for step in range(1000):
+        print(f"step {step} loss {1 / (step + 1):.4f}")
+        assert sent[-1] == ("stdout", f"step {step} loss {1 / (step + 1):.4f}\n")
+    print("a warning", file=sys.stderr)
+    assert sent[-1] == ("stderr", "a warning\n")
+    printing_.settle()
+    assert len(sent) == 1001 and not any(stream == "cut" for stream, _ in sent)
+
+
+def test_a_flood_is_cut_said_so_and_ends_with_its_last_lines(page):
+    printing_, sent, now = page
+    printing_.install()
+    for i in range(100_000):
+        print(i)
+        now[0] = i / 10_000  # (10 s of printing: said again while it goes on)
+    print("the end", file=sys.stderr)
+    assert sys.stdout is printing_.block["stdout"]  # (a call out per block, not per line)
+    printing_.settle()
+    assert sys.stdout is printing_.line["stdout"] and sys.stderr is printing_.line["stderr"]
+    head = [text for stream, text in sent[:HEAD_LINES]]
+    assert head == [f"{i}\n" for i in range(HEAD_LINES)]
+    cuts = [text for stream, text in sent if stream == "cut"]
+    assert len(cuts) > 5 and all(c.endswith(" so far …\n") for c in cuts[:-1])
+    hidden = 100_001 - HEAD_LINES - TAIL_LINES
+    chars = sum(len(f"{i}\n") for i in range(HEAD_LINES, 100_000 - TAIL_LINES + 1))
+    assert cuts[-1] == not_shown(hidden, chars) == (
+        f"… {hidden:,} more lines, {chars:,} characters not shown …\n")
+    last = "".join(text for stream, text in sent[sent.index(("cut", cuts[-1])) + 1:])
+    assert last == "".join(f"{i}\n" for i in range(100_000 - TAIL_LINES + 1, 100_000)) + \
+        "the end\n"
+    assert sent[-1] == ("stderr", "the end\n")
+    print("the verdict")  # (after the cut: shown again)
+    assert sent[-1] == ("stdout", "the verdict\n")
+
+
+def test_a_run_settles_before_its_traceback_and_the_next_run_starts_afresh(page):
+    printing_, sent, _ = page
+    printing_.install()
+    shown = playground.run("for i in range(5000):\n    print('line', i)\n1 / 0\n")
+    assert shown.error
+    text = "".join(text for stream, text in sent)
+    assert text.startswith("line 0\nline 1\n")
+    assert "… 2,970 more lines" in text  # (5000 - 2000 shown, 30 at the end)
+    assert text.endswith("ZeroDivisionError: division by zero\n")
+    assert "Traceback" in text.split("characters not shown …\n")[1]
+    sent.clear()
+    playground.run("print('again')")
+    printing_.settle()
+    assert sent == [("stdout", "again\n")]
+
+
+def test_the_command_says_the_same_of_a_file_that_printed_too_much():
+    """The learner's process keeps what a file prints up to PRINTED characters, then the
+    same line (python -m tinygrad_edu exercises check shows it before the verdict)."""
+    from tinygrad_edu.exercises.learner.serve import PRINTED, _Printed
+
+    printed = _Printed()
+    for i in range(100_000):
+        printed.write(f"{i}\n")
+    kept, _, cut = printed.getvalue().rpartition("\n… ")
+    shown = kept.count("\n") + 1  # (the file's lines up to the cut)
+    assert len(printed.getvalue()) <= PRINTED and kept.startswith("0\n1\n2\n")
+    chars = sum(len(f"{i}\n") for i in range(shown, 100_000))
+    assert "… " + cut == not_shown(100_000 - shown, chars)
+    small = _Printed()
+    small.write("one line\n")
+    assert small.getvalue() == "one line\n"
