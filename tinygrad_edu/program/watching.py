@@ -439,6 +439,9 @@ def _named(owner: Any) -> str:
     return "os.path" if owner is os.path else owner.__name__
 
 
+_asking = threading.local()  # (a refused function asking whose code called it)
+
+
 def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
              library: bool = False,
              changes: str = "a number that changes at every call") -> Callable[..., Any]:
@@ -446,12 +449,17 @@ def _refused(function: Callable[..., Any], what: str, unless_given: bool = False
     that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
     def call(*args: Any, **options: Any) -> Any:
         found = recording()
-        if found is not None and not (unless_given and (args or options) and
-                                      (args or (None,))[0] is not None):
-            caller = sys._getframe(1)
-            if user_code(caller.f_code) or (library and _for_the_learner(caller)):
-                found.refuse(f"it reads {what}, {changes}, which a program cannot "
-                             "follow; read it outside the compiled function and pass it in")
+        if found is not None and not _asking.__dict__.get("on") and not (
+                unless_given and (args or options) and (args or (None,))[0] is not None):
+            _asking.on = True  # (whose code it is: asked with os.path.realpath, which
+            try:  # calls os.lstat, itself one of these)
+                caller = sys._getframe(1)
+                if user_code(caller.f_code) or (library and _for_the_learner(caller)):
+                    found.refuse(f"it reads {what}, {changes}, which a program cannot "
+                                 "follow; read it outside the compiled function and pass it "
+                                 "in")
+            finally:
+                _asking.on = False
         return function(*args, **options)
 
     call.__name__ = getattr(function, "__name__", "call")
