@@ -1184,3 +1184,72 @@ def test_reading_a_file_is_refused_and_writing_one_is_said(tmp_path):
     with pytest.warns(ProgramWarning, match=r"it writes to the file .*log\.txt"):
         assert step().data == 4.0
     assert step().data == 4.0 and step.captures == 1
+
+
+class Tempered(Value):
+    """A Value of the learner's own class, with an attribute of its own."""
+
+    def __init__(self, data, temp=1.0):
+        super().__init__(data)
+        self.temp = temp
+
+
+def test_what_code_sets_on_a_value_is_followed():
+    """A parameter's attribute (``w.lr_mult``) is guarded as an object's is; a Value given
+    is told apart by its attributes (its ``label``, ``x.weight``, a subclass's own), as by
+    an int or a text: a new one picks (or makes) its program. Before, each kept the first
+    call's number, silently (found by an independent attacker)."""
+    w = Value(0.5)
+    w.lr_mult = 1.0
+
+    def outside(x):
+        return w * x * w.lr_mult
+
+    def labelled(x):
+        return w * x * (2.0 if x.label == "pos" else -1.0)
+
+    def weighted(x):
+        return w * x * x.weight
+
+    def tempered(x):
+        return w * x / x.temp
+
+    def weighing(d, weight):
+        v = Value(d)
+        v.weight = weight
+        return v
+
+    step = compile(outside)
+    same(step, outside, [w], Value(1.0))
+    w.lr_mult = 10.0
+    same(step, outside, [w], Value(1.0))
+    step = compile(labelled)
+    for label in ("pos", "neg", "pos"):
+        same(step, labelled, [w], Value(1.0, label=label))
+    step = compile(weighted)
+    for weight in (1.0, 4.0, 4.0, -0.0):
+        same(step, weighted, [w], weighing(1.0, weight))
+    step = compile(tempered)
+    for temp in (1.0, 4.0):
+        same(step, tempered, [w], Tempered(1.0, temp))
+
+
+def test_a_dict_whose_keys_come_in_another_order_is_seen():
+    """The same keys and items in another order: ``values()`` and ``zip()`` pair them
+    otherwise, so a program made for the first order is not run on the second (before, it
+    was, silently: found by an independent attacker)."""
+    w, b = Value(0.5), Value(2.0)
+    params = {"w": w, "b": b}
+    coefficients = [1.0, 10.0]
+
+    def f(x):
+        return sum(p * c for p, c in zip(params.values(), coefficients)) * x
+
+    step = compile(f)
+    same(step, f, [w, b], Value(1.0))
+    params["w"] = params.pop("w")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        same(step, f, [w, b], Value(1.0))
+    assert any("holds its keys in another order" in str(m.message) for m in said), \
+        [str(m.message) for m in said]

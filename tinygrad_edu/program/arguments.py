@@ -1,8 +1,9 @@
 """A compiled function's arguments as a capture reads them (``capture.py``): the structure
 that picks the program (``structure_of``: types, lengths, ints, strings, objects by identity;
-each Value a leaf, a node or a Value made under ``no_grad()``, and which earlier argument it
-is), the floats that are its inputs, the Values that are its leaves, and the arguments as
-the function gets them while it is captured (``as_traced``: each float a ``Traced`` input)."""
+each Value a leaf, a node or a Value made under ``no_grad()``, what code set on it, and which
+earlier argument it is), the floats that are its inputs, the Values that are its leaves,
+and the arguments as the function gets them while it is captured (``as_traced``: each
+float a ``Traced`` input)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,10 @@ def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
             if not reading.is_leaf(x):
                 node_given[0] = True
                 return ("node",)
-            return ("no_grad",) if reading.made_without_graph(x) else Value
+            kind = ("no_grad",) if reading.made_without_graph(x) else Value
+            attributes = reading.attributes_of(x)  # (x.label, x.weight: each its program)
+            return (kind, tuple(sorted((k, _as_key(v)) for k, v in attributes.items()))) \
+                if attributes else kind
         if isinstance(x, (list, tuple)):
             return (type(x), tuple(key_of(v) for v in x))
         if isinstance(x, dict):
@@ -55,6 +59,16 @@ def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
         return ("object", id(x))
 
     return (key_of(tree), node_given[0]), numbers, values
+
+
+def _as_key(x: Any) -> Any:
+    """An attribute of a Value given, as the key of the program it picks: a number to the
+    bit, a text, an object by identity."""
+    if type(x) is float:
+        return (float, x.hex())
+    if isinstance(x, (bool, int, str, bytes, type(None))):
+        return (type(x), x)
+    return ("object", id(x))
 
 
 def numpy_float(x: Any) -> Any:

@@ -252,6 +252,8 @@ def _changed(place: Any) -> str:
             return f"{place.parent.said()} was given the attribute {added[0]!r}"
         if added:
             return f"{place.said()} was given the item {added[0]!r}"
+        if place.order is not None and tuple(now) != place.order:
+            return f"{place.said()} holds its keys in another order"
     return f"{place.said()} is not what it was"
 
 

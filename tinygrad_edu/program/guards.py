@@ -88,6 +88,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if place.kind in ("sequence", "dict", "set"):
             length = place.held if place.kind != "set" else len(place.held)
             checks.append((place, f"len {length}", f"len(K{k}) != {length}"))
+        if place.kind == "dict":  # (the same keys in another order: values() and zip() differ)
+            names[f"O{k}"] = place.order
+            checks.append((place, "order", f"tuple(K{k}) != O{k}"))
         if place.kind == "sequence" and place.children and \
                 all(c.kind in IDENTITY or c.kind == "number" for c in place.children) and \
                 not any(id(c) in inputs for c in place.children):

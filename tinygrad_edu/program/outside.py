@@ -471,6 +471,8 @@ class Outside:
                 ok = length(now) == int(what.split()[1])
             elif what == "state":
                 ok = state_of(now) == place.held
+            elif what == "order":
+                ok = isinstance(now, dict) and tuple(now) == place.order
             elif what == "items" and place.kind == "sequence":
                 for child in place.children:  # (the item that changed: a number, an input
                     if not (item_of(now, child) is child.value or (  # from then on)

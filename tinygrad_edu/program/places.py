@@ -34,6 +34,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
+from tinygrad_edu.program import reading
 from tinygrad_edu.program.traced import Traced, learners_file
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "global_name", "kind_of",
@@ -103,7 +104,8 @@ class Place:
     ``("global", dict, name)``, ``("cell", cell, name)``, ``("object", obj)`` for a root;
     ``("attr", name)``, ``("item", key)``), ``value`` (what it held), ``kind``."""
 
-    __slots__ = ("children", "held", "index", "kind", "parent", "step", "value", "vector")
+    __slots__ = ("children", "held", "index", "kind", "order", "parent", "step", "value",
+                 "vector")
 
     def __init__(self, parent: Place | None, step: tuple[Any, ...], value: Any,
                  kind: str) -> None:
@@ -112,8 +114,11 @@ class Place:
         self.vector = False  # (a list or tuple of Values and numbers: checked at once)
         self.index = -1
         self.held: Any = None  # (a container's length when walked; a set's items too)
+        self.order: tuple[Any, ...] | None = None  # (a dict's keys in their order)
         if kind in ("sequence", "dict"):
             self.held = len(value)
+            if kind == "dict":
+                self.order = tuple(value)
         elif kind == "set":
             self.held = tuple(value)
         elif kind == "opaque":  # (what its attributes are: seen to change, by state_of)
@@ -398,8 +403,10 @@ class Walk:
             x, kind = place.value, place.kind
             if kind == "function" and isinstance(x, types.FunctionType):
                 self.functions.append(x)
-            if kind in ("number", "constant", "value", "array", "opaque", "generator",
-                        "iterator", "held") or id(x) in self.seen or (
+            if kind == "value" and id(x) not in self.seen and reading.attributes_of(x):
+                pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
+            elif kind in ("number", "constant", "value", "array", "opaque", "generator",
+                          "iterator", "held") or id(x) in self.seen or (
                     kind == "function" and not has_given(x)):
                 continue
             if kind == "module" and not _learners(x) and not (
@@ -421,7 +428,10 @@ class Walk:
 
     def _children(self, place: Place) -> Iterator[Place]:
         x, kind = place.value, place.kind
-        if kind == "sequence":
+        if kind == "value":
+            for name, held in reading.attributes_of(x).items():
+                yield Place(place, ("attr", name), held, kind_of(held))
+        elif kind == "sequence":
             for k, item in enumerate(list(x)):
                 yield Place(place, ("item", k), item, kind_of(item))
         elif kind == "dict":

@@ -4,18 +4,31 @@ derivatives. The one place that knows the node's fields (engine.py)."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.row import GivenOp, ListOp, Op
 
-__all__ = ["children_of", "is_leaf", "made_without_graph", "number_of", "operands_of",
-           "row_of"]
+__all__ = ["attributes_of", "children_of", "is_leaf", "made_without_graph", "number_of",
+           "operands_of", "row_of"]
 
 
 def row_of(node: Value) -> Op | None:
     """The row of the op that made ``node``; None for a leaf."""
     return node._row
+
+
+def attributes_of(node: Value) -> dict[str, Any]:
+    """What code set on ``node`` besides its fields (its ``label``, ``x.weight = 2.0``, a
+    subclass's own), by name; not the engine's own marks (names with ``_``)."""
+    if len(gc.get_referents(node)) <= _PLAIN:  # (asking for __dict__ would make one for
+        return {}  # every Value asked: most hold nothing but their fields)
+    return {k: v for k, v in vars(node).items() if type(k) is str and not k.startswith("_")}
+
+
+_PLAIN = sum(1 for name in Value.__slots__ if name != "__dict__") + 1
+"""What a Value that holds nothing but its fields refers to: each field, and its class."""
 
 
 def is_leaf(node: Value) -> bool:
