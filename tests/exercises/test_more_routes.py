@@ -232,6 +232,11 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
         "submission" in said["os"], said["os"]
     kernel(answer("d_mul"))
     feedback("d_mul", lambda a, b, y: None)  # (right: no error)
+    kernel("def d_tanh(x, y:\n    return 1 - y * y", answer("backward"))
+    feedback("backward", lambda root: None)  # (a cell that is not Python is left out, as the
+    # autograder leaves it out: before, the practice check failed backward for it)
+    with pytest.raises(AssertionError, match=r"d_tanh.*the cell run as \[3\].*SyntaxError"):
+        feedback("d_tanh", lambda x, y: None)
 
 
 def otter_requirements(zip_):

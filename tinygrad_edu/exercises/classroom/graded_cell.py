@@ -14,6 +14,7 @@ this cell only says so, and gives no points where the course is not set up for i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -25,7 +26,6 @@ from tinygrad_edu.exercises import get_exercise
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
-from tinygrad_edu.exercises.loading import CELL, TOOLS
 from tinygrad_edu.exercises.rule_reading import RuleReading
 
 __all__ = ["graded_cell", "practice"]
@@ -73,7 +73,7 @@ def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]
         verdict = grade(ex, namespace[ex.symbol])
         return verdict.passed, str(verdict)
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-cell-") as folder:
-        path = Path(folder, "notebook.py")
+        path = Path(folder, "notebook.ipynb")
         path.write_text(notebook_source(cells), encoding="utf-8")
         graded = grade_apart(path, [ex])
         RuleReading(path).refuse(graded, ex)  # (a rule's code read too: rule_reading.py)
@@ -87,33 +87,25 @@ def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]
 
 
 def _unpathed(text: str, path: Path) -> str:
-    """``text`` with the temporary file's path said as the notebook, and a line of it as the
-    cell it is in (by the number Jupyter shows beside it, ``[3]``) and the line there."""
-    source = path.read_text(encoding="utf-8") if path.is_file() else ""
-    markers = [(number, int(match[1])) for number, line in enumerate(source.splitlines(), 1)
-               if (match := CELL.match(line))]
-
-    def where(match: re.Match[str]) -> str:
-        line = int(match[1])
-        before = [(at, cell) for at, cell in markers if at < line]
-        if not before:
-            return f"your notebook, line {line}"
-        at, cell = before[-1]
-        return f"your notebook, the cell run as [{cell}], line {line - at}"
-
-    pattern = rf"(?:{re.escape(str(path))}|{re.escape(path.name)}),? line (\d+)"
-    return re.sub(pattern, where, text).replace(str(path), "your notebook")
+    """``text`` with the temporary notebook's path said as the learner's notebook, and a
+    cell of it (the N-th, which is the cell Jupyter shows as ``[N]``) said as such."""
+    pattern = rf"(?:{re.escape(str(path))}|{re.escape(path.name)}),? cell (\d+)"
+    text = re.sub(pattern, lambda m: f"your notebook, the cell run as [{m[1]}]", text)
+    return text.replace(str(path), "your notebook").replace(path.name, "your notebook")
 
 
 def notebook_source(cells: list[Any]) -> str:
-    """The notebook's cells run so far (IPython's ``In``), as one file: the graded cells
-    left out, IPython's ``%`` and ``!`` lines and Otter's (``loading.TOOLS``) commented out
-    (as ``loading.notebook_code`` reads a notebook's file)."""
-    blocks = []
-    for number, cell in enumerate(cells):
-        if not isinstance(cell, str) or not cell.strip() or "graded_cell(" in cell:
-            continue
-        lines = [f"# {line}" if line.lstrip().startswith(("%", "!", "get_ipython()"))
-                 or TOOLS.match(line) else line for line in cell.splitlines()]
-        blocks.append(f"# cell {number}\n" + "\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+    """The notebook's cells run so far (IPython's ``In``) as a notebook's file, its N-th cell
+    the one Jupyter shows as ``[N]``, read as the grader reads the learner's notebook
+    (``loading.notebook_code``: each cell apart, one that is not Python left out; ``%``,
+    ``!`` and Otter's lines commented out): the graded cells left empty, IPython's own calls
+    (``get_ipython()``, what its ``%`` lines became) commented out."""
+    sources = []
+    for cell in cells[1:]:
+        text = cell if isinstance(cell, str) and "graded_cell(" not in cell else ""
+        sources.append("\n".join(f"# {line}" if line.lstrip().startswith("get_ipython()")
+                                 else line for line in text.splitlines()))
+    return json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": text,
+                                  "outputs": [], "execution_count": None}
+                                 for text in sources],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
