@@ -26,7 +26,7 @@ def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
     """A node: y = self op other, and dy/d(operand) for each operand that is a Value, by the
     row's rule at their numbers. a * b at a = 2, b = 3: y = 6, dy/da = b = 3, dy/db = a = 2."""
     kind, rules = type(other), row.rules
-    if type(self) is not Value or not is_grad_enabled():  # 2.0 - x, or in no_grad(): below
+    if type(self) is not Value or not is_grad_enabled():  # 2.0 - x (self 2.0), no_grad(): below
         return with_numbers(row, self, other)
     if kind is Value:  # a * b: two parents
         a, b = self._data, other._data
@@ -87,7 +87,7 @@ class Value:
             return self._list
         if self._db is None:  # exp(a), a * 2.0, or a leaf
             return () if self._da is None else (self._a,)
-        return (self._b,) if self._da is None else (self._a, self._b)  # 2.0 - b, or a * b
+        return (self._b,) if self._da is None else (self._a, self._b)  # (2.0 - b: below), a * b
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """Fill every .grad it depends on with d(self)/d(value) × grad (a leaf's adds up)."""
         if (create_graph or inputs is not None or type(grad) is not float

@@ -12,9 +12,9 @@ __all__ = ["backpropagate", "backpropagate_steps", "before_a_pass", "seeded_orde
 
 
 def backpropagate(root: N, seed: Any) -> None:
-    """The backward pass: it leaves d(root)/d(node) × seed in every node's ``grad``. Visited
-    backwards, the list has every node after all the nodes made from it, so each has been
-    given its whole gradient before it passes it on."""
+    """The backward pass: it leaves d(root)/d(node) × seed in every node's ``grad``. The list
+    visited backwards puts each node before the nodes it was made from (its parents), so each
+    has been given its whole gradient, by every node that uses it, before it passes it on."""
     for node in reversed(seeded_order(root, seed)):
         if node._row is not None:  # (a leaf has nothing to pass on)
             node._backward()  # the chain rule: each parent.grad += its share of node.grad
@@ -22,11 +22,12 @@ def backpropagate(root: N, seed: Any) -> None:
 
 def seeded_order(root: N, seed: Any) -> list[N]:
     """The nodes ``root`` depends on in ``walk``'s order, made ready for a pass: every inner
-    node's gradient emptied, the root's seeded (``_add_grad``: for a Tensor, a copy in its
-    dtype). A leaf keeps its gradient, which a new pass adds to, as in PyTorch (a parameter's
-    gradient adds up until ``zero_grad()``); an inner node's is this pass's alone. For
-    ``c = a * b`` at a = 2, b = 3, ``c.backward()`` twice: a.grad is 3, then 3 + 3 = 6; had
-    c.grad kept its 1, the second pass would pass on 2 and give a.grad 3 + 3 × 2 = 9."""
+    node's gradient (the root's too) set to 0, then the root's seeded: for a Value 0 + seed
+    (``_add_grad``; for a Tensor, a copy in its dtype). A leaf keeps its gradient, which a
+    new pass adds to, as in PyTorch (a parameter's gradient adds up until ``zero_grad()``).
+    For ``c = a * b`` at a = 2, b = 3, ``c.backward()`` twice: a.grad is 3, then 3 + 3 = 6.
+    Why an inner node starts again: left at 1, c.grad would be 1 + 1 = 2 in the second pass,
+    which would send a 3 × 2 and make a.grad 9."""
     order = walk(root)
     for check in before_a_pass:  # (a stepping paused half-way refuses a pass: see below)
         check(order)
@@ -51,11 +52,12 @@ def walk(*roots: N) -> list[N]:
                 topo.append(v)          # popped ✓: list the node under it
 
     The mark ✓ (``_PARENTS_LISTED``) stands where ``build_topo(child)`` returns: when it is
-    popped, everything pushed above it is listed. For ``c = a * b`` (the stack's top on the
-    right):
+    popped, everything pushed above it is listed. For ``c = a * b`` then ``d = c + a``, where
+    a is used twice (the stack's top on the right):
 
-        [c] → [c ✓ b a] → [c ✓ b a ✓] → ✓: list a → [c ✓ b] → [c ✓ b ✓] → ✓: list b
-        → [c ✓] → ✓: list c: the order is [a, b, c]
+        [d] → [d ✓ a c] → [d ✓ a c ✓ b a] → [d ✓ a c ✓ b a ✓] → ✓: list a
+        → [d ✓ a c ✓ b] → [d ✓ a c ✓ b ✓] → ✓: list b → [d ✓ a c ✓] → ✓: list c
+        → [d ✓ a]: a is seen already, dropped → [d ✓] → ✓: list d: [a, b, c, d]
     """
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
