@@ -1253,3 +1253,25 @@ def test_a_dict_whose_keys_come_in_another_order_is_seen():
         same(step, f, [w, b], Value(1.0))
     assert any("holds its keys in another order" in str(m.message) for m in said), \
         [str(m.message) for m in said]
+
+
+def test_an_operator_that_raised_and_was_caught_raises_again_in_the_program():
+    """``try: 1.0 / z.data except ZeroDivisionError`` captured at z = 0, then run where it
+    does not raise: the program checks that ``/`` raises again (before, writing that check
+    for an operator ended in a bare StopIteration at the third call, found by an
+    independent attacker)."""
+    w = Value(0.5)
+
+    def safe_inverse(x):
+        z = w * x
+        try:
+            inverse = 1.0 / z.data
+        except ZeroDivisionError:
+            inverse = 0.0
+        return z * inverse + w
+
+    step = compile(safe_inverse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (2.0, 0.0, 4.0, 0.0, 3.0):
+            same(step, safe_inverse, [w], Value(x))

@@ -243,8 +243,11 @@ def _raises(raised: Raises, tape: Tape, names: dict[str, Any]) -> list[str]:
     step = raised.step
     args = ", ".join(_x(a) for a in step.args)
     if isinstance(step, NumberStep):
-        _number_call(step, names)
-        function = next(k for k, v in _NAMES.items() if v is step.function)
+        _number_call(step, names)  # (its name, where the step is not an operator: 1 / x is)
+        function = next((k for k, v in _NAMES.items() if v is step.function), None)
+        if function is None:
+            function = f"number_{len(_NAMES)}"
+            _NAMES[function] = step.function
         test = f"raises({function}, {args})"
     else:
         checked = f"raises_{len(_NAMES)}"
