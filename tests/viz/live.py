@@ -35,6 +35,24 @@ EDITOR_SHOWN = """() => { const r = document.getElementById("code").getBoundingC
 """The exercises page's editor is on screen (its top, and some lines of it)."""
 
 
+def still(page, selector):
+    """Wait until the element ``selector`` of ``page`` (a frame, say) and the window's scroll
+    have kept their place for five frames running. A replay in a frame tells the page its
+    height and the page grows the frame to it, perhaps scrolling: a click aimed before that
+    settles can land beside its button (Playwright waits for the button to hold still in
+    its own frame, not for the frame to hold still in the page)."""
+    page.wait_for_function("""selector => new Promise(done => {
+        let last = "", same = 0;
+        (function look() {
+            const r = document.querySelector(selector).getBoundingClientRect();
+            const now = [r.left, r.top, r.width, r.height, scrollX, scrollY].join();
+            same = now === last ? same + 1 : 0;
+            last = now;
+            if (same >= 5) done(true); else requestAnimationFrame(look);
+        })();
+    })""", arg=selector, timeout=LOAD_S * 1000)
+
+
 def definition(source, name):
     """The definition of ``name`` in ``source``, as a learner writes it in the page: a file
     of its own, importing math."""

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
-from tests.viz.live import EDITOR_SHOWN, KILLER, LIVE, LOAD_S, definition
+from tests.viz.live import EDITOR_SHOWN, KILLER, LIVE, LOAD_S, definition, still
 from tests.viz.test_page_python import MEDDLING, RIGHT
 from tests.viz.test_playground import COMPILED
 
@@ -86,6 +86,7 @@ def playground_an_example_draws_and_replays_to_done(playground):
     assert "data -8.0" in svg and "grad 6.0" in svg  # L's graph, after backward
     frame = playground.frame_locator("#replay")
     assert frame.locator("#status").text_content() == "start"
+    still(playground, "#replay")
     frame.locator("#next").click()
     assert frame.locator("#status").text_content() == "forward 1 of 3"
     frame.locator("body").press("End")
@@ -674,6 +675,7 @@ def test_watch_it_learn(watched, server):
     page.wait_for_function("!document.getElementById('replay').hidden", timeout=LOAD_S * 1000)
     frame = page.frame_locator("#replay")
     frame.locator("#status:text-is('start')").wait_for()  # (the frame's page has run)
+    still(page, "#replay")
     frame.locator("#next").click()
     assert frame.locator("#status").text_content().startswith("backward step 1 of ")
     assert f"Point 7 at step {len(shown) - 1}" in frame.locator("#title").text_content()
