@@ -66,3 +66,16 @@ def test_a_global_bool_that_changes_stays_a_bool():
                 FLAG = MODE = False
             assert step.captures == 2  # (a program for each, kept)
 
+
+def test_numpy_seeded_inside_the_function_is_seeded_again_at_every_call():
+    def f(x):
+        np.random.seed(0)  # (the same noise at every step)
+        return W * x * float(np.random.rand()) + W * np.random.sample()
+
+    step = compile(f)
+    for x in (1.0, 2.0, -1.0):
+        same(step, f, [W], Value(x))
+        after = np.random.get_state()[1].copy()  # (the stream left as the engine leaves it)
+        step(Value(x))
+        assert (np.random.get_state()[1] == after).all()
+    assert step.captures == 1 and step.runs >= 3
