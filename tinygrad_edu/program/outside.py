@@ -62,12 +62,11 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
     Recording,
     Traced,
-    TypeSeen,
-    float_seen,
     learners_line,
     user_code,
 )
