@@ -170,9 +170,11 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     # (an honest notebook's full marks through Otter: the next test but one, handed in with
     # every route at once; here it is only collected for the report)
     otter_run(otter, "honest", {n: answer(n) for n in NAMES}, run=False)
-    wrong, _ = otter_run(otter, "wrong", {n: WRONG.get(n, answer(n)) for n in NAMES})
+    wrong, said = otter_run(otter, "wrong", {n: WRONG.get(n, answer(n)) for n in NAMES})
     assert {n: t["score"] for n, t in wrong.items()} == {"d_mul": 1.0, "d_tanh": 0.0,
                                                          "dense_backward": 2.0}
+    (public,) = [t["output"] for t in said["tests"] if t["name"] == "Public Tests"]
+    assert "message: ✓ d_mul passed" in public, public  # (a pass's note, seen by students)
     tanh = wrong["d_tanh"]["output"]
     assert "diagnosis: the input x used where the output y was meant" in tanh
     assert "partial credit: 2 of its 3 graded parts right" in wrong["dense_backward"]["output"]
@@ -533,7 +535,8 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     """The short sibling of the next test: the plugin's ``after_grading`` on Otter's own
     results of one question, with tinygrad_edu's grading of a copy of the model answer
     (``backward``), then Otter's own results for Gradescope: the flag is a hidden test case,
-    in the question's result (hidden from students), never in the public tests' summary."""
+    in the question's result (hidden from students), never in the public tests' summary,
+    which carries the pass's note (before: "All test cases passed!" alone)."""
     from otter.run.run_autograder.autograder_config import AutograderConfig
     from otter.test_files import GradingResults
     from otter.test_files.abstract_test import TestCase
@@ -543,7 +546,7 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     from tinygrad_edu.exercises.classroom.results import Mark, Result
 
     copied = Mark("backward", EXERCISES["backward"].number, "passed", 1.0, 1.0,
-                  "✓ backward passed", copied="model_answers.py's backward")
+                  "✓ backward passed (a note)", copied="model_answers.py's backward")
     monkeypatch.setattr(for_otter_grading, "grade_all", lambda *a, **k: [Result(
         "week4", "week4.ipynb", (copied,), protections="Protections: all of them.")])
     test = OKTestFile("backward", "tests/backward.py", [TestCase(
@@ -558,6 +561,7 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     public = [t for t in data["tests"] if t["visibility"] == "visible"]
     assert public and not any("⚑" in t.get("output", "") for t in public), public
     assert "⚑" not in data.get("output", "")
+    assert any("✓ backward passed (a note)" in t["output"] for t in public), public
 
 
 @needs_otter

@@ -20,7 +20,8 @@ is imported in place of Otter's own). So an assignment made by ``exercises assig
   submission (``isolation.grade_all``: a grading process, learner's processes of their own
   behind the operating system's boundary), and each question gets its points and the
   verdict as its result (the failing input shown, the diagnosis of the mistake; no
-  reference's code).
+  reference's code; a pass's note as its test case's success message, which Otter shows
+  students in the public tests' summary).
 
 ``feedback`` is what a question's test runs when the student checks their answer in their
 own notebook (``grader.check("d_tanh")``): for practice, the verdict the autograder will
@@ -120,8 +121,10 @@ class GradeOutside(AbstractOtterPlugin):
         for mark in result.marks:
             test = questions[mark.name]
             text = mark.text.replace(str(path), path.name)  # (not Otter's temporary folder)
-            test.test_case_results = [TestCaseResult(case, text, mark.passed)
-                                      for case in test.test_cases]
+            test.test_case_results = [TestCaseResult(dataclasses.replace(
+                case, success_message=text) if mark.passed else case, text, mark.passed)
+                for case in test.test_cases]  # (a pass's note: Otter shows a passed case's
+            # success message, in the public tests' summary too, and not its result)
             if mark.copied:  # (the teacher's alone: a hidden test case, "failed" so that
                 # Otter shows its message in the question's result, which students never
                 # see on Gradescope, and never in the public tests' summary they see)
