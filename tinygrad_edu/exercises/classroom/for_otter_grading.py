@@ -161,9 +161,11 @@ def _exercise(name: str) -> Any:
 def feedback(exercise: str, solution: Any) -> None:
     """A question's test, in the student's own notebook (``grader.check("d_tanh")``): the
     verdict the autograder will give, raised as an ``AssertionError`` unless it passes
-    (Otter shows it). Graded as ``after_grading`` grades the notebook handed in, apart from
-    the kernel, from the cells run so far, under the same import rules
-    (``graded_cell.practice``, as nbgrader's practice check)."""
+    (Otter shows it; a pass's verdict is printed), with the seed its inputs were drawn from
+    (``TINYGRAD_EDU_SEED``'s, if set: the seed of a grade gives its inputs). Graded as
+    ``after_grading`` grades the notebook handed in, apart from the kernel, from the cells
+    run so far, under the same import rules (``graded_cell.practice``, as nbgrader's
+    practice check)."""
     from tinygrad_edu.exercises import get_exercise
     from tinygrad_edu.exercises.classroom.graded_cell import practice
 
@@ -183,3 +185,4 @@ def feedback(exercise: str, solution: Any) -> None:
     passed, text = practice(ex, namespace)
     if not passed:
         raise AssertionError(text)
+    print(text)  # (a pass's note, and the seed: Otter shows what the test printed)
