@@ -419,18 +419,24 @@ def prairielearn_grades(question, tmp_path, text, prefix=()):
     """The question graded as PrairieLearn's external grader grades it: its tests in
     /grade/tests, the student's file at /grade/student/user_code.py (here under a root of
     their own), run.sh run as root (under ``prefix``): results.json, checked against the
-    schema, and the job's log."""
+    schema, and the job's log. Above the tests, a pytest configuration and a conftest.py
+    that would break the grading if they were read (before: run.sh's pytest read them, and
+    ``PYTEST_ADDOPTS``)."""
     import jsonschema
 
     root = tmp_path / "grade"
     shutil.copytree(question / "tests", root / "tests")
+    (root / "pytest.ini").write_text("[pytest]\naddopts = --collect-only\n", encoding="utf-8")
+    (root / "conftest.py").write_text("raise SystemExit('a conftest.py above the tests')\n",
+                                      encoding="utf-8")
     (root / "student").mkdir()
     (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
     done = subprocess.run([*prefix, "bash", str(root / "tests" / "run.sh")],
                           capture_output=True, text=True, timeout=600, env={
                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
                               "PL_GRADE_ROOT": str(root), "PYTHON": sys.executable,
-                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path)})
+                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path),
+                              "PYTEST_ADDOPTS": "--collect-only"})
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((root / "results" / "results.json").read_text("utf-8"))
     jsonschema.validate(results, json.loads(SCHEMA.read_text("utf-8")))
