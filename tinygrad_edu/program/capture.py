@@ -392,8 +392,8 @@ class Compiled:
         """A place whose number changed is an input of every capture from now on."""
         place = explaining.failed_place(entry, failed)
         if place is not None:
-            if place.kind == "number":
-                self.dynamic.add(place.key())
+            if place.kind == "number" and bool not in (type(place.value), type(place.read())):
+                self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)
                 self.last_capture += " (a number: read at every call from now on)"
 
     # ------------------------------------------------------------------------- verify=

@@ -141,6 +141,9 @@ def put_back(saved: tuple[Any, Any]) -> None:
         numpy.random.set_state(saved[1])
 
 
+_METHOD = {"seed": "seed", "sample": "random_sample", "ranf": "random_sample"}
+"""``numpy.random``'s functions that are no method of its global generator (each calls
+this one of its methods)."""
 _ORIGINALS: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
@@ -149,8 +152,8 @@ def _original(where: str, name: str) -> Callable[..., Any]:
     if found is None:
         if where == "random":
             found = getattr(random._inst, name)
-        else:
-            found = getattr(sys.modules["numpy"].random.mtrand._rand, name)
+        else:  # (numpy.random.seed, sample, ranf: functions of the module that call these)
+            found = getattr(sys.modules["numpy"].random.mtrand._rand, _METHOD.get(name, name))
         _ORIGINALS[(where, name)] = found
     return found
 
@@ -166,9 +169,12 @@ def patches() -> list[tuple[Any, str, Any]]:
             found.append((cls, name, _refused(cls.__dict__.get(name) or getattr(cls, name))))
     numpy = sys.modules.get("numpy")  # (only where NumPy is in use already)
     if numpy is not None:
+        held = numpy.random.mtrand._rand
         for name in NUMPY:
-            if getattr(getattr(numpy.random, name, None), "__self__", None) is \
-                    numpy.random.mtrand._rand:
+            function = getattr(numpy.random, name, None)
+            if getattr(function, "__self__", None) is held or (
+                    name in _METHOD and function is not None and
+                    hasattr(held, _METHOD[name])):
                 found.append((numpy.random, name, _drawn("numpy", name)))
     return found
 

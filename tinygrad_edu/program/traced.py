@@ -327,7 +327,10 @@ class Traced:
         right = _number(other)
         if right is None:
             return _unfollowed(COMPARED[op], self, other)
-        return _step(op, COMPARED[op], self, right)
+        found = _step(op, COMPARED[op], self, right)
+        if isinstance(found, Traced) and _tested_by_identity(sys._getframe(1)):
+            return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
+        return found
 
     def __lt__(self, other: Any) -> Any: return self._compare("<", other)
     def __le__(self, other: Any) -> Any: return self._compare("<=", other)
@@ -403,6 +406,38 @@ def _number(x: Any) -> Any:
 
         return Traced(number_of(x), ("node", x))
     return None
+
+
+_IDENTITY: dict[types.CodeType, bool] = {}
+
+
+def _tested_by_identity(frame: Any) -> bool:
+    """Whether the learner's code on the stack tests a thing's identity other than None's
+    (``x is True``, ``match x: case False:``): there a comparison must be the very ``True``
+    or ``False`` the engine's run has (a bool, and a guard), not a number followed."""
+    while frame is not None:
+        code = frame.f_code
+        found = _IDENTITY.get(code)
+        if found is None:
+            if len(_IDENTITY) > 4096:
+                _IDENTITY.clear()
+            found = _IDENTITY[code] = user_code(code) and _tests_identity(code)
+        if found:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _tests_identity(code: types.CodeType) -> bool:
+    import dis
+
+    before: Any = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "IS_OP" and not (
+                before.opname == "LOAD_CONST" and before.argval is None):
+            return True
+        before = instruction
+    return False
 
 
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
