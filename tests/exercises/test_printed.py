@@ -98,3 +98,22 @@ def test_the_command_says_the_same(tmp_path, monkeypatch, capsys):
     assert "before it was stopped: printing that much takes the time" in out
     assert serve.PRINTED  # (what the process keeps of a call's prints, in all)
 
+
+def test_endless_recursion_is_named_with_its_line_and_through_an_operator_its_way_out(
+        tmp_path, capsys):
+    """A RecursionError is named endless recursion at the learner's line (the page said
+    "Fix the error first: run these lines by hand"); __radd__ written as other + self, which
+    2.0 + x brings back to without end, is told what to write."""
+    path = tmp_path / "answers.py"  # (graded in a process of its own, as the command does)
+    path.write_text("def d_tanh(x, y):\n    return d_tanh(x, y)\n", encoding="utf-8")
+    assert cli(["check", str(path), "d_tanh"]) == 1
+    text = capsys.readouterr().out
+    assert "RecursionError" in text and "Fix the error first" not in text, text
+    assert "Endless recursion at line 2: d_tanh calls itself (perhaps through an " \
+        "operator) again and again until Python's stack runs out." in text
+    said = grading._recursion("RecursionError: Stack overflow (used 80 kB)\n  in your "
+                              "answer, line 32, in __radd__  (def __radd__(self, other): "
+                              "return other + self)")
+    assert said.startswith("Endless recursion at line 32: __radd__ calls itself")
+    assert said.endswith("2.0 + x calls x.__radd__(2.0); if __radd__ computes other + self, "
+                         "that is 2.0 + x again. Write it as self + other.")

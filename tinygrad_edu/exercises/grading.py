@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import inspect
+import re
 
 from hypothesis.errors import HypothesisException
 
@@ -164,9 +165,31 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
         what = "these lines" if exercise.kind == "class" else "your function"
-        message = f"Fix the error first: run {what} by hand on the input above."
+        message = (_recursion(failure.error_text) if isinstance(failure.error, RecursionError)
+                   else f"Fix the error first: run {what} by hand on the input above.")
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message,
                    right=right)
+
+
+_REFLECTED = {"__radd__": ("+", "self + other"), "__rmul__": ("*", "self * other"),
+              "__rsub__": ("-", "other + (-self)"), "__rtruediv__": ("/", "other * self ** -1")}
+
+
+def _recursion(where: str) -> str:
+    """What to do about a RecursionError (``where``: the error with the learner's line): a
+    call that comes back to itself without end, often through an operator."""
+    found = re.search(r"line (\d+), in (\w+)", where)
+    if found is None:
+        return ("Endless recursion: a function of yours calls itself (perhaps through an "
+                "operator) again and again until Python's stack runs out.")
+    line, name = found.groups()
+    text = (f"Endless recursion at line {line}: {name} calls itself (perhaps through an "
+            f"operator) again and again until Python's stack runs out.")
+    if name in _REFLECTED:
+        op, fix = _REFLECTED[name]
+        text += (f" 2.0 {op} x calls x.{name}(2.0); if {name} computes other {op} self, "
+                 f"that is 2.0 {op} x again. Write it as {fix}.")
+    return text
 
 
 CHATTY = 1_000
