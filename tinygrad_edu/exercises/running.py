@@ -218,6 +218,16 @@ _DRAWN: dict[tuple[ExerciseSpec, bool, int], list[Any]] = {}
 _EXPECTED: dict[tuple[ExerciseSpec, bool, int], list[tuple[Any, ...]]] = {}
 
 
+def _key(exercise: ExerciseSpec, for_probe: bool) -> tuple[ExerciseSpec, bool, int]:
+    """The key of ``_DRAWN`` and ``_EXPECTED`` under this grading's seed; what was kept
+    for another seed is let go (a notebook's kernel draws afresh at each practice check)."""
+    seed = grading_seed()
+    for kept in (_DRAWN, _EXPECTED):
+        for old in [k for k in kept if k[2] != seed]:
+            del kept[old]
+    return (exercise, for_probe, seed)
+
+
 def search(exercise: ExerciseSpec, solution: Solution | Remote
            ) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
@@ -257,7 +267,7 @@ def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[
            tried: list[int]) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing example of
     ``examples`` (tried after the drawn ones), else None."""
-    key = (exercise, False, grading_seed())
+    key = _key(exercise, False)
     drawn = _DRAWN.get(key)
     if drawn is not None and all(attempt(exercise, solution, case, expected).ok for case, expected
                                  in zip(drawn, _EXPECTED[key])):
@@ -297,7 +307,7 @@ def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[
 def probe_cases(exercise: ExerciseSpec) -> list[Any]:
     """The spread of inputs ``probe`` tries: the examples, then ``probe_examples`` drawn
     from the grading's seed."""
-    key = (exercise, True, grading_seed())
+    key = _key(exercise, True)
     cases = _DRAWN.get(key)
     if cases is None:
         cases = []
@@ -318,7 +328,7 @@ def probe_cases(exercise: ExerciseSpec) -> list[Any]:
 def probe(exercise: ExerciseSpec, solution: Solution | Remote) -> list[Outcome]:
     """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
     cases = probe_cases(exercise)
-    key = (exercise, True, grading_seed())
+    key = _key(exercise, True)
     answers = _EXPECTED.get(key)
     if answers is None:
         outcomes = [attempt(exercise, solution, case) for case in cases]

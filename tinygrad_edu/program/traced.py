@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "TypeSeen", "float_seen", "fsum",
-           "largest_or_smallest", "recording", "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "largest_or_smallest",
+           "recording", "total"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -262,6 +262,15 @@ class Traced:
         found = recording()
         return self.value if found is None else found.constant(self, why)
 
+    def __copy__(self) -> Traced:  # (a number is its own copy: still followed)
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Traced:
+        return self
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # (pickled: its number, a constant)
+        return type(self.value), (self._plain("pickle"),)
+
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
         if name.startswith("__") or name in Traced.__slots__:
             raise AttributeError(name)
@@ -327,7 +336,10 @@ class Traced:
         right = _number(other)
         if right is None:
             return _unfollowed(COMPARED[op], self, other)
-        return _step(op, COMPARED[op], self, right)
+        found = _step(op, COMPARED[op], self, right)
+        if isinstance(found, Traced) and _tested_by_identity(sys._getframe(1)):
+            return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
+        return found
 
     def __lt__(self, other: Any) -> Any: return self._compare("<", other)
     def __le__(self, other: Any) -> Any: return self._compare("<=", other)
@@ -405,6 +417,38 @@ def _number(x: Any) -> Any:
     return None
 
 
+_IDENTITY: dict[types.CodeType, bool] = {}
+
+
+def _tested_by_identity(frame: Any) -> bool:
+    """Whether the learner's code on the stack tests a thing's identity other than None's
+    (``x is True``, ``match x: case False:``): there a comparison must be the very ``True``
+    or ``False`` the engine's run has (a bool, and a guard), not a number followed."""
+    while frame is not None:
+        code = frame.f_code
+        found = _IDENTITY.get(code)
+        if found is None:
+            if len(_IDENTITY) > 4096:
+                _IDENTITY.clear()
+            found = _IDENTITY[code] = user_code(code) and _tests_identity(code)
+        if found:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _tests_identity(code: types.CodeType) -> bool:
+    import dis
+
+    before: Any = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "IS_OP" and not (
+                before.opname == "LOAD_CONST" and before.argval is None):
+            return True
+        before = instruction
+    return False
+
+
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
     """``function`` of ``args`` (Traced and plain numbers): within a capture a traced number,
     a step of the program; outside one, the plain result."""
@@ -418,8 +462,8 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         found.raised.append(Raised(("step", name, function, args), type(error),
                                    learners_line()))
         raise
-    if not (type(result) in (float, int, bool) or (
-            isinstance(result, (float, int)) and type(result).__module__ == "numpy")):
+    if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
+            isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_")))):
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
@@ -534,46 +578,3 @@ def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
         return _step("sum", total, *items)
 
     return sum
-
-
-# ----------------------------------------------------------------------------- type, float
-# (the learner's module meets these while a capture runs: ``outside.py`` puts them there)
-class _Seen(type):
-    """The metaclass of ``TypeSeen``: it is ``type`` to ``isinstance`` and ``issubclass``."""
-
-    def __instancecheck__(cls, x: Any) -> bool:
-        return isinstance(x, cls.__mro__[1])
-
-    def __subclasscheck__(cls, c: Any) -> bool:
-        return issubclass(c, cls.__mro__[1])
-
-    def __call__(cls, *args: Any, **options: Any) -> Any:
-        if cls is TypeSeen and len(args) == 1 and not options:
-            x = args[0]
-            found = type(x.value) if isinstance(x, Traced) else type(x)
-            return found
-        if cls is TypeSeen:
-            return type(*args, **options)
-        return type.__call__(cls, *args, **options)  # (a class of the learner's)
-
-
-class TypeSeen(type, metaclass=_Seen):
-    """``type`` in the learner's module while a capture runs: ``type(x)`` of a followed number
-    is its number's type (``type(v.data) is float``)."""
-
-
-TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
-
-
-def float_seen(x: Any = 0.0, /) -> Any:
-    """``float`` in the learner's module while a capture runs (where its code only ever calls
-    it): ``float(x)`` of a followed number is that number, followed (no constant)."""
-    if type(x) is Traced and recording() is not None:
-        return x if type(x.value) is float else _step("float", as_float, x)
-    found = recording()
-    if found is not None and type(x) is str:  # (a text from outside: where it is held)
-        found.texts.append((x, learners_line()))
-    return float(x)
-
-
-float_seen.__name__ = float_seen.__qualname__ = "float"

@@ -19,6 +19,7 @@ capture, see things as they are), and is put back when the last capture ends.
   running Python sums; ``print`` prints the numbers and is said once (a program does not
   print).
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
+- **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``).
 - **``importlib.import_module``**: the module it gives the learner's code is a place, as
   ``sys.modules[name]`` is.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): where the
@@ -49,6 +50,7 @@ from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.seen import seen
 from tinygrad_edu.program.traced import (
     Raised,
     Traced,
@@ -158,7 +160,7 @@ def _patch() -> None:
     accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
-    for owner, name, new in [*randomness.patches(), *_clocks()]:
+    for owner, name, new in [*randomness.patches(), *_clocks(), *seen()]:
         FOLLOWED[id(getattr(owner, name))] = new
         _put(owner, name, new)
 
