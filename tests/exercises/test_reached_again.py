@@ -99,3 +99,71 @@ def test_the_engines_files_cannot_be_read_to_compile_again(tmp_path):
         assert not result.verdicts[name].passed, (name, verdict)
         assert "PermissionError" in verdict and "text = open(path).read()" in verdict, verdict
 
+
+CREATION_ORDER = '''
+import typing
+
+
+def _reachable(root):
+    seen, stack = set(), [root]
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(n.parents)
+    return seen
+
+
+def topological_sort(root):
+    """No sort: the nodes in the order the grader's process made them."""
+    seen = _reachable(root)
+    gc = typing.sys.modules.get("gc") or typing.sys.modules["builtins"].__import__("gc")
+    ids = {id(n) for n in seen}
+    rank = {}
+    for g in (2, 1, 0):
+        for o in gc.get_objects(g):
+            if id(o) in ids:
+                rank[id(o)] = len(rank)
+    return sorted(seen, key=lambda n: rank.get(id(n), -1))
+'''
+"""A12: the reachable nodes, as a set, listed by their place in the garbage collector's
+lists: the order the objects were made in."""
+
+
+def test_a_sort_by_the_order_the_nodes_were_made_in_fails(tmp_path):
+    """Before, a graph's nodes were made parents first, so that the order of Python's memory
+    was a topological order: 1/1 on every route. They are made in an order drawn with the
+    case now (``inputs.made_apart``): the sort with no sort fails."""
+    result = graded(tmp_path, CREATION_ORDER, ["topological_sort"])
+    verdict = result.verdicts["topological_sort"]
+    assert not verdict.passed and "a node before one of its parents" in str(verdict), verdict
+
+
+def test_a_graphs_nodes_are_made_in_an_order_of_their_own():
+    """``Graph.build``: the nodes of a chain, made in the order drawn from the case, are not
+    in Python's memory in the graph's order; the graph itself is the one the case says
+    (numbers, labels, parents, the op of each node), and the same case makes the same
+    order."""
+    import gc
+
+    from tinygrad_edu.exercises.learner.inputs import Graph
+
+    case = Graph(leaves=(0.5, -1.25), steps=(("*", (0, 1)), ("tanh", (2,)), ("+", (3, 0)),
+                                             ("exp", (4,)), ("node", (5, 1)), ("-", (6, 2))),
+                 labels=(3, 0, 5, 1, 4, 2), given=((0.75, (2.0, -1.0)),))
+    def allocation_order(nodes):
+        where = {id(o): k for k, o in enumerate(gc.get_objects(0))}
+        return sorted(range(len(nodes)), key=lambda k: where[id(nodes[k])])
+
+    gc.collect()
+    gc.disable()  # (a collection would move the nodes made so far to another list)
+    try:
+        nodes, again = case.build(), case.build()
+        made, made_again = allocation_order(nodes), allocation_order(again)
+    finally:
+        gc.enable()
+    assert [n.label for n in nodes] == case.node_names()
+    assert [n.op for n in nodes[2:]] == ["*", "tanh", "+", "exp", "node", "-"]
+    assert nodes[2].data == 0.5 * -1.25 and nodes[3].parents == (nodes[2],)
+    assert nodes[6].parents == (nodes[5], nodes[1]) and nodes[6].local_grads == (2.0, -1.0)
+    assert made != list(range(len(nodes))) and made == made_again, (made, made_again)
