@@ -201,3 +201,86 @@ def test_an_array_drawn_returned_is_refused_with_why():
 
     with pytest.raises(TypeError, match="array drawn from numpy"):
         compile(f)(Value(1.0))
+
+
+def _steps(kind):
+    """A function reading a number from outside the arguments that changes at every call,
+    a way no program can follow, and what changes it between calls."""
+    import datetime
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    if kind == "datetime":
+        return lambda x: W * x * (1 + datetime.datetime.now().microsecond % 2)
+    if kind == "date":
+        return lambda x: W * x * datetime.date.today().day
+    if kind == "modules":
+        return lambda x: W * x * len(sys.modules)
+    if kind == "hash":
+        return lambda x: W * x * (1 + hash(object()) % 5)
+    if kind == "set":
+        u, v = Value(1e16), Value(-1e16)
+        return lambda x: sum({W * x, u * x, v * x, W * W, u * W})
+    if kind == "thread":
+        def f(x):
+            out = {}
+            t = threading.Thread(target=lambda: out.__setitem__("h", W * x * 2.0))
+            t.start()
+            t.join()
+            return out["h"] + W
+        return f
+
+    def f(x):
+        with ThreadPoolExecutor(1) as pool:
+            part = pool.submit(lambda: x * W * 1.5).result()
+        return part + W
+    return f
+
+
+@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "hash", "set", "thread",
+                                  "executor"])
+def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
+    """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
+    S12, W02, B5b)."""
+    f = _steps(kind)
+    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: .* at "
+                                           r"test_silent\.py:\d+"):
+        compile(f)(Value(1.0))
+
+
+def test_a_descriptor_holding_its_own_number_and_decimals_context_are_guarded():
+    """opt.lr from a __get__ whose state changes, and decimal's precision changed between
+    calls: the engine's numbers (each kept the first call's, silently: S07, S11)."""
+    import decimal
+
+    class StepDecay:
+        def __init__(self):
+            self.t = 0
+
+        def __get__(self, obj, owner):
+            return 0.1 * 0.5 ** self.t
+
+    class Optimizer:
+        lr = StepDecay()
+
+    opt = Optimizer()
+
+    def scheduled(x):
+        return W * x * opt.lr
+
+    def divided(x):
+        return W * x * float(decimal.Decimal(1) / decimal.Decimal(3))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        step = compile(scheduled)
+        for t in range(5):
+            Optimizer.__dict__["lr"].t = t
+            same(step, scheduled, [W], Value(1.0 + t))
+        assert step.captures == 2  # (t: an input from its first change)
+        step = compile(divided)
+        with decimal.localcontext() as context:
+            for precision in (28, 3, 5, 5):
+                context.prec = precision
+                same(step, divided, [W], Value(2.0))

@@ -70,7 +70,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED, ID_SEEN
+from tinygrad_edu.program.watching import FOLLOWED, SEEN_BY_NAME
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -341,7 +341,7 @@ class Watcher:
             if ours is not None and ours is not held:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, held, ours))
-        for name, ours in (("type", TypeSeen), ("id", ID_SEEN)):
+        for name, ours in (("type", TypeSeen), *SEEN_BY_NAME.items()):
             if name in names and name not in globals_:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, MISSING, ours))

@@ -4,9 +4,11 @@ followed number (a ``Traced``, ``traced.py``) must pass for the plain number it 
 - ``type``, in the learner's module (``TypeSeen``): ``type(x)`` of a followed number is its
   number's type (``type(v.data) is float``);
 - ``float``, there, where its code only ever calls it (``float_seen``): ``float(x)`` of a
-  followed number is that number, followed (no constant);
+  followed number is that number, followed (no constant); ``len`` and ``hash`` there, which
+  refuse ``len(sys.modules)`` and ``hash(object())`` (what they give changes at every call);
 - ``decimal.Decimal`` (``DecimalSeen``): of a followed number, Python's own ``Decimal`` of
-  its number, a constant guarded to the bit (a Decimal's arithmetic is not followed);
+  its number, a constant guarded to the bit (a Decimal's arithmetic is not followed), and
+  decimal's context guarded (its precision, its rounding: what the arithmetic uses);
 - ``json.dumps`` and ``dump``, ``pickle.dumps`` and ``dump`` (``plain_within``): a followed
   number in what they are given (in a list, a tuple, a dict) is its number, a constant
   guarded to the bit: the text, the bytes, are the engine's, and may be read back.
@@ -20,12 +22,14 @@ from __future__ import annotations
 import decimal
 import json
 import pickle
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.program.traced import Traced, _step, as_float, learners_line, recording
 
-__all__ = ["DecimalSeen", "TypeSeen", "float_seen", "plain_within", "seen"]
+__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "float_seen", "hash_seen", "len_seen",
+           "plain_within", "seen", "stand_in"]
 
 _DECIMAL = decimal.Decimal
 
@@ -43,9 +47,9 @@ class _Seen(type):
         if cls is TypeSeen and len(args) == 1 and not options:
             x = args[0]
             found = type(x.value) if isinstance(x, Traced) else type(x)
-            if found is _DECIMAL and decimal.Decimal is DecimalSeen:
-                return DecimalSeen  # (``type(d) is Decimal``, as the code meets it)
-            return found
+            ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
+            return ours if ours is not None and getattr(
+                sys.modules.get(found.__module__), found.__name__, None) is ours else found
         if cls is TypeSeen:
             return type(*args, **options)
         return type.__call__(cls, *args, **options)  # (a class of the learner's)
@@ -73,6 +77,26 @@ def float_seen(x: Any = 0.0, /) -> Any:
 float_seen.__name__ = float_seen.__qualname__ = "float"
 
 
+def len_seen(x: Any, /) -> int:
+    """``len`` in the learner's module while a capture runs: of ``sys.modules``, refused."""
+    found = recording()
+    if found is not None and x is sys.modules:
+        found.refuse("it reads len(sys.modules), the interpreter's own state (new at every "
+                     "call), which a program cannot follow; read it outside the compiled "
+                     "function and pass it in")
+    return len(x)
+
+
+def hash_seen(x: Any, /) -> int:
+    """``hash`` in the learner's module while a capture runs: of an object hashed by its
+    address (``hash(object())``), refused as ``id()`` is."""
+    found = recording()
+    if found is not None and type(x).__hash__ is object.__hash__:
+        found.refuse("it reads hash() of an object hashed by its address (new for each new "
+                     "object), which a program cannot follow; hash a number or a text")
+    return hash(x)
+
+
 def _plain(x: Any, why: str) -> Any:
     if type(x) is not Traced:
         return x
@@ -80,30 +104,51 @@ def _plain(x: Any, why: str) -> Any:
     return x.value if found is None else found.constant(x, why)
 
 
-class _AsDecimal(type):
-    """The metaclass of ``DecimalSeen``: it is ``decimal.Decimal`` to ``isinstance``."""
+class _StandIn(type):
+    """The metaclass of a class's stand-in (``stand_in``): it is the class to ``isinstance``
+    and ``issubclass``."""
 
     def __instancecheck__(cls, x: Any) -> bool:
-        return isinstance(x, _DECIMAL)
+        return isinstance(x, cls.__mro__[1])
 
     def __subclasscheck__(cls, c: Any) -> bool:
-        return issubclass(c, _DECIMAL)
+        return issubclass(c, cls.__mro__[1])
 
 
-class DecimalSeen(_DECIMAL, metaclass=_AsDecimal):
-    """``decimal.Decimal`` while a capture runs: of a followed number, Python's own Decimal
-    of its number (a constant, guarded to the bit); what it makes is Python's own."""
-
-    def __new__(cls, value: Any = "0", context: Any = None) -> Any:
-        return _DECIMAL(_plain(value, "Decimal()"), context)
-
-    @classmethod
-    def from_float(cls, f: Any) -> Any:
-        return _DECIMAL.from_float(_plain(f, "Decimal.from_float()"))
+STANDS: dict[type, type] = {}
+"""A class of Python's -> what stands in for it while a capture runs (``stand_in``)."""
 
 
-DecimalSeen.__name__ = DecimalSeen.__qualname__ = "Decimal"
-DecimalSeen.__module__ = "decimal"
+def stand_in(original: type, made: Callable[..., Any], **methods: Any) -> type:
+    """A class that stands in for ``original`` (``decimal.Decimal``, ``datetime.datetime``)
+    while a capture runs: what it makes (``made``) is ``original``'s own; ``methods`` (class
+    methods, as functions of the class's arguments) are put in place of its own."""
+    names = {name: staticmethod(m) for name, m in methods.items()}
+    ours = _StandIn(original.__name__, (original,), {
+        "__new__": lambda cls, *args, **options: made(*args, **options), **names,
+        "__module__": original.__module__, "__qualname__": original.__qualname__})
+    STANDS[original] = ours
+    return ours
+
+
+def _context() -> int:
+    """decimal's context of this thread, as a number (what a Decimal's arithmetic uses)."""
+    c = decimal.getcontext()
+    return hash((c.prec, c.rounding, c.Emin, c.Emax, c.capitals, c.clamp,
+                 tuple(k.__name__ for k, on in c.traps.items() if on)))
+
+
+def _decimal(value: Any = "0", context: Any = None) -> Any:
+    found = recording()
+    if found is not None:  # (its arithmetic follows decimal's context: guarded)
+        found.constant(_step("decimal's context", _context), "decimal's context")
+    return _DECIMAL(_plain(value, "Decimal()"), context)
+
+
+DecimalSeen = stand_in(_DECIMAL, _decimal, from_float=lambda f: _DECIMAL.from_float(
+    _plain(f, "Decimal.from_float()")))
+"""``decimal.Decimal`` while a capture runs: of a followed number, Python's own Decimal of
+its number (a constant, guarded to the bit), and decimal's context guarded."""
 
 
 def plain_within(x: Any, why: str, memo: dict[int, Any] | None = None) -> Any:

@@ -566,9 +566,14 @@ def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
     nothing else), one step of the program computed as the running Python sums them
     (from 3.12 on, compensated); over anything else (Values), Python's own."""
     def sum(iterable: Any, /, start: Any = 0) -> Any:
-        if recording() is None:
+        found = recording()
+        if found is None:
             return builtin(iterable, start)
         items = list(iterable)
+        if type(iterable) in (set, frozenset) and any(id(x) in found.made for x in items):
+            found.refuse("it sums a set of Values made in the call: a set's order is its "
+                         "items' addresses, new at every call (and the sum's rounding with "
+                         "it); sum a list")
         if type(start) is not int or start != 0 or not any(
                 isinstance(x, Traced) for x in items) or not all(
                 isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
