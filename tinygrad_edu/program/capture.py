@@ -505,6 +505,10 @@ def _answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
             return ("tuple", tuple(shape(v) for v in x))
         if isinstance(x, dict):
             return ("dict", {k: shape(v) for k, v in x.items()})
+        if randomness.is_drawn(x):
+            raise TypeError("a compiled function returns Values and numbers, not an array "
+                            "drawn from numpy.random (new at every call): return its items, "
+                            "[float(m) for m in mask], or the Values made from it")
         return ("plain", x)
 
     return shape(answer), items

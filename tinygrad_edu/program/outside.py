@@ -62,16 +62,15 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
     Recording,
     Traced,
-    TypeSeen,
-    float_seen,
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED, ID_SEEN
+from tinygrad_edu.program.watching import FOLLOWED, SEEN_BY_NAME
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -342,7 +341,7 @@ class Watcher:
             if ours is not None and ours is not held:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, held, ours))
-        for name, ours in (("type", TypeSeen), ("id", ID_SEEN)):
+        for name, ours in (("type", TypeSeen), *SEEN_BY_NAME.items()):
             if name in names and name not in globals_:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, MISSING, ours))

@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "TypeSeen", "float_seen", "fsum",
-           "largest_or_smallest", "recording", "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "largest_or_smallest",
+           "recording", "total"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -262,6 +262,15 @@ class Traced:
         found = recording()
         return self.value if found is None else found.constant(self, why)
 
+    def __copy__(self) -> Traced:  # (a number is its own copy: still followed)
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Traced:
+        return self
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # (pickled: its number, a constant)
+        return type(self.value), (self._plain("pickle"),)
+
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
         if name.startswith("__") or name in Traced.__slots__:
             raise AttributeError(name)
@@ -453,8 +462,8 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         found.raised.append(Raised(("step", name, function, args), type(error),
                                    learners_line()))
         raise
-    if not (type(result) in (float, int, bool) or (
-            isinstance(result, (float, int)) and type(result).__module__ == "numpy")):
+    if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
+            isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_")))):
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
@@ -557,9 +566,14 @@ def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
     nothing else), one step of the program computed as the running Python sums them
     (from 3.12 on, compensated); over anything else (Values), Python's own."""
     def sum(iterable: Any, /, start: Any = 0) -> Any:
-        if recording() is None:
+        found = recording()
+        if found is None:
             return builtin(iterable, start)
         items = list(iterable)
+        if type(iterable) in (set, frozenset) and any(id(x) in found.made for x in items):
+            found.refuse("it sums a set of Values made in the call: a set's order is its "
+                         "items' addresses, new at every call (and the sum's rounding with "
+                         "it); sum a list")
         if type(start) is not int or start != 0 or not any(
                 isinstance(x, Traced) for x in items) or not all(
                 isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
@@ -569,46 +583,3 @@ def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
         return _step("sum", total, *items)
 
     return sum
-
-
-# ----------------------------------------------------------------------------- type, float
-# (the learner's module meets these while a capture runs: ``outside.py`` puts them there)
-class _Seen(type):
-    """The metaclass of ``TypeSeen``: it is ``type`` to ``isinstance`` and ``issubclass``."""
-
-    def __instancecheck__(cls, x: Any) -> bool:
-        return isinstance(x, cls.__mro__[1])
-
-    def __subclasscheck__(cls, c: Any) -> bool:
-        return issubclass(c, cls.__mro__[1])
-
-    def __call__(cls, *args: Any, **options: Any) -> Any:
-        if cls is TypeSeen and len(args) == 1 and not options:
-            x = args[0]
-            found = type(x.value) if isinstance(x, Traced) else type(x)
-            return found
-        if cls is TypeSeen:
-            return type(*args, **options)
-        return type.__call__(cls, *args, **options)  # (a class of the learner's)
-
-
-class TypeSeen(type, metaclass=_Seen):
-    """``type`` in the learner's module while a capture runs: ``type(x)`` of a followed number
-    is its number's type (``type(v.data) is float``)."""
-
-
-TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
-
-
-def float_seen(x: Any = 0.0, /) -> Any:
-    """``float`` in the learner's module while a capture runs (where its code only ever calls
-    it): ``float(x)`` of a followed number is that number, followed (no constant)."""
-    if type(x) is Traced and recording() is not None:
-        return x if type(x.value) is float else _step("float", as_float, x)
-    found = recording()
-    if found is not None and type(x) is str:  # (a text from outside: where it is held)
-        found.texts.append((x, learners_line()))
-    return float(x)
-
-
-float_seen.__name__ = float_seen.__qualname__ = "float"
