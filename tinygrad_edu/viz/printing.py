@@ -15,7 +15,7 @@ the learner's flood). The same loop now ends in about 3 s.
 
 The page's Python has no keyboard: ``input()`` asked the browser's ``prompt()``, which a
 worker lacks, and raised "OSError: [Errno 29] I/O error" (with an error in the console).
-``sys.stdin`` is made one that says so (``NoKeyboard``), with the EOFError ``input()``
+``sys.stdin`` is made one that says so (``_NoKeyboard``), with the EOFError ``input()``
 raises when the command grades a file.
 """
 
@@ -30,7 +30,7 @@ from typing import Any
 
 from tinygrad_edu.formatting import not_shown
 
-__all__ = ["HEAD_CHARS", "HEAD_LINES", "NoKeyboard", "Printing", "not_shown", "settle"]
+__all__ = ["HEAD_CHARS", "HEAD_LINES", "Printing", "not_shown", "settle"]
 
 HEAD_LINES = 2000
 """The most lines a run shows as they are printed (a training loop's 1,000 lines of loss
@@ -68,7 +68,7 @@ NO_KEYBOARD = ("EOF when reading a line: the Python in this page has no keyboard
                "from; write the value into your code instead")
 
 
-class NoKeyboard(io.TextIOBase):
+class _NoKeyboard(io.TextIOBase):
     """``sys.stdin`` of the page's Python: reading it raises EOFError, saying why."""
 
     def readable(self) -> bool:
@@ -113,7 +113,7 @@ class Printing:
         """Make ``sys.stdout`` and ``sys.stderr`` these streams, a line at a time, and
         ``sys.stdin`` one with no keyboard behind it."""
         sys.stdout, sys.stderr = self.line["stdout"], self.line["stderr"]
-        sys.stdin = NoKeyboard()
+        sys.stdin = _NoKeyboard()
 
     def take(self, stream: str, text: str) -> None:
         """What ``stream`` printed: shown, or past the cut counted and its end kept."""
