@@ -19,6 +19,7 @@ def page(monkeypatch):
     sent, now = [], [0.0]
     monkeypatch.setattr(sys, "stdout", sys.stdout)  # (put back at the end)
     monkeypatch.setattr(sys, "stderr", sys.stderr)
+    monkeypatch.setattr(sys, "stdin", sys.stdin)
     printing_ = Printing(lambda stream, text: sent.append((stream, text)), lambda: now[0])
     monkeypatch.setattr(printing, "_installed", [printing_])
     return printing_, sent, now
@@ -97,3 +98,17 @@ def test_the_command_says_the_same_of_a_file_that_printed_too_much():
     small = _Printed()
     small.write("one line\n")
     assert small.getvalue() == "one line\n"
+
+
+def test_input_says_the_page_has_no_keyboard(page):
+    """input() in the page's Python asked the browser's prompt(), which a worker lacks:
+    "OSError: [Errno 29] I/O error". Now the EOFError the command's learner's process
+    raises, saying why (found by a learner's walk through the exercises page)."""
+    printing_, sent, _ = page
+    printing_.install()
+    shown = playground.run("x = input('a number? ')\n")
+    assert shown.error
+    text = "".join(text for stream, text in sent)
+    assert text.startswith("a number? ")
+    assert text.endswith("EOFError: EOF when reading a line: the Python in this page has no "
+                         "keyboard to read from; write the value into your code instead\n")
