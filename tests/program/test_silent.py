@@ -2,6 +2,7 @@
 after issue 64's first parts, each as a learner writes it: the program gives the engine's
 numbers bit for bit, or refuses naming the line."""
 
+import sys
 import warnings
 
 import pytest
@@ -190,7 +191,8 @@ def test_arrays_drawn_from_numpy_random_are_followed(how):
         warnings.simplefilter("ignore", ProgramWarning)
         for x in (1.0, 2.0, -1.5, 0.5, 3.0, 1.0, -2.0):
             _drawn_alike(step, f, [W, b], Value(x))
-    if how in ("mask", "scaled", "noise", "matrix", "dtype"):
+    if how in ("scaled", "noise", "matrix", "dtype") or (
+            how == "mask" and sys.version_info >= (3, 11)):  # (3.10: float(x) a constant)
         assert step.captures == 1  # (one program, whatever is drawn)
 
 
