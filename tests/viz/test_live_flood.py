@@ -93,8 +93,14 @@ def test_a_flood_in_a_learners_backward_is_cut_and_said_within_seconds(watched, 
     seconds, printed = timed(page, "#check", GRADED, flood)
     assert page.text_content("#state").startswith("Not yet"), printed[-3000:]
     assert seconds < 40, seconds  # (before: 120 s, and "Stopped")
-    assert "✗ node: stopped after " in printed and "s of printing: it printed " in printed
-    assert "On the last input (1,000,000 lines) it printed:\n    0\n    1\n" in printed
-    assert "    … 999,985 more lines, 6,888,843 characters not shown …\n    999997\n" \
-        "    999998\n    999999\n" in printed
+    if "✗ node: stopped after " in printed:  # (the floods of a few calls took 15 s)
+        assert "s of printing: it printed " in printed
+        assert "On the last input (1,000,000 lines) it printed:\n    0\n    1\n" in printed
+        assert "    … 999,985 more lines, 6,888,843 characters not shown …\n    999997\n" \
+            "    999998\n    999999\n" in printed
+    else:  # (on a busy machine, one call's million lines can take 5 s: that call stopped)
+        assert "TimeLimit: still running after 5 s on this input" in printed, printed[:3000]
+        assert "  it printed:\n    0\n    1\n" in printed and " more lines, " in printed
+        assert " lines on this input before it was stopped: printing that much takes the " \
+            "time." in printed
     assert "endless loop" not in printed and "loops forever" not in printed
