@@ -23,18 +23,14 @@ from tinygrad_edu.exercises.learner.inputs import (
     ARITY,
     BY_HAND,
     EXPRESSION_OPS,
-    FUNCTIONS,
     OPS,
-    Arrays,
     Call,
     Expression,
     Graph,
     NodeCase,
     Params,
-    Point,
-    Slope,
-    Vectors,
 )
+from tinygrad_edu.exercises.learner.number_cases import FUNCTIONS, Arrays, Point, Slope, Vectors
 from tinygrad_edu.testing import floats_in
 
 if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are drawn
