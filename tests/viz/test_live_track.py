@@ -127,7 +127,8 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
     (issue 66): input() said "OSError: [Errno 29] I/O error" (and the console a
     ReferenceError); __radd__ as other + self, "Fix the error first: run these lines by
     hand"; a - b as a + b, "No common mistake matches"; class value, "name yours node, or
-    add node = value"; one Value for a list, the repr of a class of the grader's."""
+    add node = value"; one Value for a list, the repr of a class of the grader's; the Stop
+    during a Check, only "Stopped: stopped with the Stop button"."""
     page = watched.open(server + "exercises-live.html#node")
     node = definition(RIGHT, "Value")
     said = check(page, "x = input('a number? ')\n" + node)
@@ -147,6 +148,16 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
     said = check(page, "def linear(x, w):\n    return sum(sum(a * b for a, b in zip(row, x))"
                        " for row in w)\n")
     assert "linear's result should be a list of 1 Value, got one Value (data 0" in said, said
+    choose(page, TRACK["node"])  # the Stop during a Check says where the code was
+    page.fill("#code", node.replace("    def __add__(self, other):\n", "    def __add__(self, "
+                                    "other):\n        while True:\n            pass\n"))
+    page.click("#check")
+    time.sleep(2)  # (in the loop by then: 5 s would stop it)
+    page.click("#stop")
+    page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
+    assert page.text_content("#output") == ("It was at your answer, line 13, in __add__  (pass)"
+                                            "\n\nStopped: stopped with the Stop button. Your "
+                                            "code is kept.\n")
 
 
 def a_python_that_dies_comes_back_and_the_code_stays(page, watched):

@@ -52,7 +52,14 @@ from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.places import MISSING
-from tinygrad_edu.program.seen import hash_seen, len_seen, seen, stand_in
+from tinygrad_edu.program.seen import (
+    hash_seen,
+    largest_or_smallest,
+    len_seen,
+    seen,
+    stand_in,
+    summed,
+)
 from tinygrad_edu.program.traced import (
     Raised,
     Traced,
@@ -60,10 +67,8 @@ from tinygrad_edu.program.traced import (
     _step,
     as_float,
     fsum,
-    largest_or_smallest,
     learners_line,
     recording,
-    summed,
     user_code,
 )
 
@@ -179,8 +184,10 @@ def _value_methods() -> dict[str, Any]:
         found = recording()
         if found is None:
             return data.__get__(v)
-        traced = Traced(reading.number_of(v), ("node", v))
-        found.reads.append(traced)
+        traced = found.read_of.get(id(v))  # (the same read twice is the same object, as
+        if traced is None:  # the engine's float is: ``z.data is z.data``)
+            traced = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
+            found.reads.append(traced)
         return traced
 
     def set_(v: Value, number: Any) -> None:
