@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import sys
+import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises import (
@@ -492,13 +494,29 @@ def main(argv: list[str] | None = None) -> int:
     before = {name: os.environ.get(name) for name in settings}
     os.environ.update({name: "1" for name, on in settings.items() if on})
     try:
-        return _run(parser, args, chosen)
+        with _hypothesis_elsewhere():
+            return _run(parser, args, chosen)
     finally:  # (for a caller that runs several commands in one process: the tests)
         for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _hypothesis_elsewhere() -> Iterator[None]:
+    """hypothesis keeps what it reads of the code it draws for (``.hypothesis/constants``)
+    in the folder it is run from: a learner's, a class's, for ``check`` or ``report``. A
+    command keeps it in a temporary folder of its own instead, removed as it ends."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-hypothesis-") as folder:
+        set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list[Exercise]
