@@ -2,8 +2,8 @@
 running, grading): kept as a notebook keeps a long output (the first lines, one line saying
 how much was not shown, the last lines), in the grader's process and in the learner's; a
 call stopped in a flood is told how many lines it printed rather than that it loops without
-end; calls whose floods take the time limit together stop the grading, said so, where a
-print in backward a million times took minutes (1m51 s on the command line, to a "Passed"
+end; calls whose floods take running.FLOOD_SECONDS together stop the grading, said so,
+where a print in backward a million times took minutes (1m51 s on the command line, to a "Passed"
 that said nothing, and 120 s in the page, "Stopped: still running after 120 s"). The page
 itself, timed: tests/viz/test_live_flood.py."""
 
@@ -70,16 +70,25 @@ def test_a_call_stopped_in_a_flood_is_told_what_it_printed(short_time_limit):
     assert "An endless loop?" in str(check("d_tanh", d_tanh))
 
 
-def test_floods_that_take_the_time_limit_together_stop_the_grading(short_time_limit):
+def linear_printing(lines):
+    def linear(x, w):
+        for k in range(lines):
+            print("turn", k)
+        return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
+    return linear
+
+
+def test_floods_that_take_their_time_together_stop_the_grading(monkeypatch):
+    monkeypatch.setattr(running, "FLOOD_SECONDS", 0.3)
     started = time.perf_counter()
-    verdict = check("d_tanh", d_tanh_printing(running.FLOOD, lambda y: 1 - y * y))
+    verdict = check("linear", linear_printing(5 * running.FLOOD))
     assert time.perf_counter() - started < 5
     text = str(verdict)
-    assert not verdict.passed and text.startswith("✗ d_tanh: stopped after "), text
-    assert f"lines on the last input ({running.FLOOD:,} lines) it printed:\n    turn 0\n" \
-        in text.replace("On the last input", "lines on the last input")
+    assert not verdict.passed and text.startswith("✗ linear: stopped after "), text
+    assert "s of printing: it printed " in text and " lines on " in text
+    assert f"On the last input ({5 * running.FLOOD:,} lines) it printed:\n    turn 0\n" in text
     assert "An endless loop?" not in text and "expected" not in text  # (its answer aside)
-    chatty = check("d_tanh", d_tanh_printing(100, lambda y: 1 - y * y))  # (a line a turn)
+    chatty = check("linear", linear_printing(100))  # (a line a turn: under FLOOD)
     assert chatty.passed, chatty
 
 

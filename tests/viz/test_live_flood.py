@@ -7,9 +7,9 @@ Now it is cut after printing.HEAD_LINES lines, with a line saying how much was n
 and ends within 5 s; a chatty loop's 1,000 lines are each on the page while it runs. A
 flood inside a function a Check calls (a learner's backward printing a million lines) ran
 until the page stopped the grading at 120 s ("Stopped: still running after 120 s"); now
-the grading stops once such calls have printed for 5 s, and says how many lines they
-printed, with the first and last (the logic without a browser: tests/exercises/
-test_printed.py)."""
+the grading stops once such calls have printed for 15 s (running.FLOOD_SECONDS), and
+says how many lines they printed, with the first and last (the logic without a browser:
+tests/exercises/test_printed.py)."""
 
 import time
 
@@ -80,7 +80,7 @@ def test_a_flood_at_the_top_of_a_file_is_cut_and_the_right_answer_passes(watched
 
 
 @pytest.mark.long(sibling="tests/exercises/test_printed.py::"
-                  "test_floods_that_take_the_time_limit_together_stop_the_grading")
+                  "test_floods_that_take_their_time_together_stop_the_grading")
 def test_a_flood_in_a_learners_backward_is_cut_and_said_within_seconds(watched, server):
     node = definition(GPT, "Value")
     flood = node.replace("        self.grad = 1\n", "        self.grad = 1\n"
@@ -92,9 +92,15 @@ def test_a_flood_in_a_learners_backward_is_cut_and_said_within_seconds(watched, 
     timed(page, "#check", GRADED, node)  # (the grader prepared)
     seconds, printed = timed(page, "#check", GRADED, flood)
     assert page.text_content("#state").startswith("Not yet"), printed[-3000:]
-    assert seconds < 20, seconds  # (before: 120 s, and "Stopped")
-    assert "✗ node: stopped after " in printed and "s of printing: it printed " in printed
-    assert "On the last input (1,000,000 lines) it printed:\n    0\n    1\n" in printed
-    assert "    … 999,985 more lines, 6,888,843 characters not shown …\n    999997\n" \
-        "    999998\n    999999\n" in printed
+    assert seconds < 40, seconds  # (before: 120 s, and "Stopped")
+    if "✗ node: stopped after " in printed:  # (the floods of a few calls took 15 s)
+        assert "s of printing: it printed " in printed
+        assert "On the last input (1,000,000 lines) it printed:\n    0\n    1\n" in printed
+        assert "    … 999,985 more lines, 6,888,843 characters not shown …\n    999997\n" \
+            "    999998\n    999999\n" in printed
+    else:  # (on a busy machine, one call's million lines can take 5 s: that call stopped)
+        assert "TimeLimit: still running after 5 s on this input" in printed, printed[:3000]
+        assert "  it printed:\n    0\n    1\n" in printed and " more lines, " in printed
+        assert " lines on this input before it was stopped: printing that much takes the " \
+            "time." in printed
     assert "endless loop" not in printed and "loops forever" not in printed

@@ -120,6 +120,46 @@ def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, t
     a_python_that_dies_comes_back_and_the_code_stays(page, watched)
 
 
+@pytest.mark.long(sibling="tests/exercises/test_track_walk.py::"
+                  "test_an_answer_under_another_name_is_pointed_at_by_the_stages_own")
+def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
+    """A learner's walk through the track in this page, with the commonest slips, met these
+    (issue 66): input() said "OSError: [Errno 29] I/O error" (and the console a
+    ReferenceError); __radd__ as other + self, "Fix the error first: run these lines by
+    hand"; a - b as a + b, "No common mistake matches"; class value, "name yours node, or
+    add node = value"; one Value for a list, the repr of a class of the grader's; the Stop
+    during a Check, only "Stopped: stopped with the Stop button"."""
+    page = watched.open(server + "exercises-live.html#node")
+    node = definition(RIGHT, "Value")
+    said = check(page, "x = input('a number? ')\n" + node)
+    assert "EOFError: EOF when reading a line: the Python in this page has no keyboard to " \
+        "read from; write the value into your code instead" in said, said
+    said = check(page, node.replace("def __radd__(self, other): return self + other",
+                                    "def __radd__(self, other): return other + self"))
+    assert "Endless recursion at line 32: __radd__ calls itself" in said, said
+    assert said.count("Write it as self + other.") == 1
+    said = check(page, node.replace("def __sub__(self, other): return self + (-other)",
+                                    "def __sub__(self, other): return self + other"))
+    assert "diagnosis: a - b computed as a + b: the minus sign lost.\n    in your answer, " \
+        "line 33, in __sub__" in said, said
+    said = check(page, node.replace("class Value:", "class value:"))
+    assert "(it defines class value: name yours Value, or add Value = value)" in said, said
+    choose(page, TRACK["linear"])
+    said = check(page, "def linear(x, w):\n    return sum(sum(a * b for a, b in zip(row, x))"
+                       " for row in w)\n")
+    assert "linear's result should be a list of 1 Value, got one Value (data 0" in said, said
+    choose(page, TRACK["node"])  # the Stop during a Check says where the code was
+    page.fill("#code", node.replace("    def __add__(self, other):\n", "    def __add__(self, "
+                                    "other):\n        while True:\n            pass\n"))
+    page.click("#check")
+    time.sleep(2)  # (in the loop by then: 5 s would stop it)
+    page.click("#stop")
+    page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
+    assert page.text_content("#output") == ("It was at your answer, line 13, in __add__  (pass)"
+                                            "\n\nStopped: stopped with the Stop button. Your "
+                                            "code is kept.\n")
+
+
 def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
     """Python dies in the page: it is loaded again, one plain line says so, the code stays
     in the editor, the progress is as it was, and the next Check grades (before: every later

@@ -297,8 +297,13 @@ def _load_problem(path: Path, loaded: dict[str, object]) -> str:
         return (f"{where}: running the file did not finish in {loaded.get('seconds', 5):g} s, "
                 "so it was stopped (an endless loop?); the file should only define functions "
                 f"and classes{line}")
+    message = str(loaded.get("message", ""))
+    if loaded.get("error") == "ModuleNotFoundError" and "'numpy'" in message:
+        message += (" (NumPy is not in this Python: the browser's has none, and the "
+                    "exercises on arrays are for your machine; the stages of microgpt and "
+                    "the other exercises need only math)")
     return (f"{where}: running the file raised {loaded.get('error', 'an error')}: "
-            f"{loaded.get('message', '')}{line}")
+            f"{message}{line}")
 
 
 def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:

@@ -36,7 +36,7 @@ from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote, Stopped
 
-__all__ = ["FLOOD", "TIME_LIMIT"]
+__all__ = ["FLOOD", "FLOOD_SECONDS", "TIME_LIMIT"]
 
 _HERE = str(Path(__file__).resolve().parent)
 
@@ -49,18 +49,22 @@ stops a loop that catches exceptions: ``tinygrad_edu.exercises.limit``."""
 
 FLOOD = 10_000
 """The lines a call must print to count as a flood: the time of the calls that do counts
-towards the grading's ``TIME_LIMIT`` for printing (``Flooded``). (A line per node in a
-learner's backward is a few thousand lines on the graded stages' largest graphs.)"""
+towards the grading's ``FLOOD_SECONDS`` (``Flooded``). (A line per node in a learner's
+backward is a few thousand lines on the graded stages' largest graphs.)"""
+FLOOD_SECONDS = 15.0
+"""Seconds the calls of one grading that print a flood may take together. A backward that
+prints 20,000 lines a call passes the node stage in the page (about 6 s of them, 86 calls)
+as on the command line; one that prints a million is stopped after two or three calls."""
 
 
 class Flooded(TimeLimit):
     """The calls of one grading that printed ``FLOOD`` lines or more have taken
-    ``TIME_LIMIT`` seconds together: the grading is stopped there, as a call past its time
-    is (a print in a loop a million times, in a learner's backward, would take minutes over
-    the hundreds of inputs a grading tries). ``outcome``: the last such call's."""
+    ``FLOOD_SECONDS`` together: the grading is stopped there, as a call past its time is (a
+    print in a loop a million times, in a learner's backward, would take minutes over the
+    hundreds of inputs a grading tries). ``outcome``: the last such call's."""
 
     def __init__(self, calls: int, lines: int, seconds: float) -> None:
-        super().__init__(TIME_LIMIT)
+        super().__init__(FLOOD_SECONDS)
         self.calls, self.lines, self.seconds = calls, lines, seconds
 
 
@@ -73,14 +77,15 @@ def begin_floods() -> None:
 
 
 def _counted(outcome: Outcome, seconds: float) -> None:
-    """Count a call that printed a flood; ``Flooded`` once they have taken ``TIME_LIMIT``."""
+    """Count a call that printed a flood; ``Flooded`` once they have taken
+    ``FLOOD_SECONDS``."""
     lines = printed_lines(outcome.printed)
     if lines < FLOOD:
         return
     _floods[0] += seconds
     _floods[1] += lines
     _floods[2] += 1
-    if _floods[0] >= TIME_LIMIT:
+    if _floods[0] >= FLOOD_SECONDS:
         stop = Flooded(int(_floods[2]), int(_floods[1]), _floods[0])
         stop.outcome = outcome
         raise stop

@@ -48,7 +48,13 @@ from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.tape import Tape
-from tinygrad_edu.program.traced import Recording, Traced, recording, set_recording
+from tinygrad_edu.program.traced import (
+    Recording,
+    Traced,
+    recording,
+    set_recording,
+    tested_later,
+)
 from tinygrad_edu.program.watching import watching
 
 __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
@@ -351,6 +357,7 @@ class Compiled:
                 watcher.restore()
                 if collecting:
                     gc.enable()
+        tested_later(record, watcher.codes)
         outside = Outside(watcher, record)
         for v, line in record.grad_writes:
             if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)

@@ -9,6 +9,8 @@ followed number (a ``Traced``, ``traced.py``) must pass for the plain number it 
 - ``decimal.Decimal`` (``DecimalSeen``): of a followed number, Python's own ``Decimal`` of
   its number, a constant guarded to the bit (a Decimal's arithmetic is not followed), and
   decimal's context guarded (its precision, its rounding: what the arithmetic uses);
+- ``max``, ``min`` and ``sum`` (``largest_or_smallest``, ``summed``): over followed
+  numbers, one step of the program;
 - ``json.dumps`` and ``dump``, ``pickle.dumps`` and ``dump`` (``plain_within``): a followed
   number in what they are given (in a list, a tuple, a dict) is its number, a constant
   guarded to the bit: the text, the bytes, are the engine's, and may be read back.
@@ -26,10 +28,17 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.traced import Traced, _step, as_float, learners_line, recording
+from tinygrad_edu.program.traced import (
+    Traced,
+    _step,
+    as_float,
+    learners_line,
+    recording,
+    total,
+)
 
-__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "float_seen", "hash_seen", "len_seen",
-           "plain_within", "seen", "stand_in"]
+__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "float_seen", "hash_seen",
+           "largest_or_smallest", "len_seen", "plain_within", "seen", "stand_in", "summed"]
 
 _DECIMAL = decimal.Decimal
 
@@ -192,3 +201,53 @@ def seen() -> list[tuple[Any, str, Any]]:
     return [(decimal, "Decimal", DecimalSeen),
             *[(module, name, _of_plain(getattr(module, name), f"{module.__name__}.{name}"))
               for module in (json, pickle) for name in ("dumps", "dump")]]
+
+
+# ----------------------------------------------------------------------------- max, min, sum
+def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Python's ``max`` (or ``min``) as a capture sees it: over numbers of which some are
+    traced, one step of the program (``max(v.data for v in logits)``, microgpt's softmax,
+    is the largest of those numbers at every run, not a guard on which one it was); with a
+    ``key``, or over anything else, Python's own."""
+    def chosen(*args: Any, **options: Any) -> Any:
+        if recording() is None or "key" in options:
+            return builtin(*args, **options)
+        items = list(args[0]) if len(args) == 1 else list(args)
+        if not items and "default" in options:
+            return options["default"]
+        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
+        if not any(isinstance(x, Traced) for x in items) or not all(
+                isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
+                (kinds - {float, int, bool} and len(kinds) > 1):
+            return builtin(items, **options)  # (NumPy's numbers among Python's: which one
+        # it is depends on the numbers, and so do its numbers' ways: guarded)
+        if len(items) == 1:
+            return items[0]
+        return _step(name, builtin, *items)
+
+    chosen.__name__ = name
+    return chosen
+
+
+def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
+    """Python's ``sum`` as a capture sees it: of numbers some of which are traced (and
+    nothing else), one step of the program computed as the running Python sums them
+    (from 3.12 on, compensated); over anything else (Values), Python's own."""
+    def sum(iterable: Any, /, start: Any = 0) -> Any:
+        found = recording()
+        if found is None:
+            return builtin(iterable, start)
+        items = list(iterable)
+        if type(iterable) in (set, frozenset) and any(id(x) in found.made for x in items):
+            found.refuse("it sums a set of Values made in the call: a set's order is its "
+                         "items' addresses, new at every call (and the sum's rounding with "
+                         "it); sum a list")
+        if type(start) is not int or start != 0 or not any(
+                isinstance(x, Traced) for x in items) or not all(
+                isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
+            return builtin(items, start)
+        if not items:
+            return 0
+        return _step("sum", total, *items)
+
+    return sum

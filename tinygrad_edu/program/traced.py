@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "largest_or_smallest",
-           "recording", "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "tested_later",
+           "total"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -137,6 +137,7 @@ class Recording:
         self.draws: Any = None  # the random draws
         self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
         self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
+        self.compared = False  # (a comparison followed as a number)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -339,7 +340,10 @@ class Traced:
         found = _step(op, COMPARED[op], self, right)
         if isinstance(found, Traced) and _tested_by_identity(sys._getframe(1)):
             return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
-        return found
+        record = recording()
+        if record is not None and isinstance(found, Traced):
+            record.compared = True  # (followed: code that runs later must not test it by
+        return found  # identity, ``tested_later``)
 
     def __lt__(self, other: Any) -> Any: return self._compare("<", other)
     def __le__(self, other: Any) -> Any: return self._compare("<=", other)
@@ -437,16 +441,35 @@ def _tested_by_identity(frame: Any) -> bool:
     return False
 
 
-def _tests_identity(code: types.CodeType) -> bool:
+def _tests_identity(code: types.CodeType, of_a_bool: bool = False) -> bool:
     import dis
 
     before: Any = None
     for instruction in dis.get_instructions(code):
-        if instruction.opname == "IS_OP" and not (
-                before.opname == "LOAD_CONST" and before.argval is None):
+        if instruction.opname == "IS_OP" and (
+                before.opname == "LOAD_CONST" and type(before.argval) is bool if of_a_bool
+                else not (before.opname == "LOAD_CONST" and before.argval is None)):
             return True
         before = instruction
     return False
+
+
+def tested_later(record: Recording, codes: Any) -> None:
+    """Where comparisons were followed as numbers, the learner's code that ran and tests a
+    thing by identity with ``True`` or ``False`` (``flag is True`` in a function called
+    after the comparison was made, with it): refused, naming the code (its ``is`` would see
+    a followed number, not the engine's bool)."""
+    if not getattr(record, "compared", False):
+        return
+    for code in codes:
+        if user_code(code) and _tests_identity(code, of_a_bool=True):  # (not on the
+            # stack of a followed comparison: there it would have made it a bool)
+            record.refuse(f"{code.co_name}() tests a value with `is True` or `is False` "
+                          "(or `case True:`), where a comparison of numbers read is "
+                          "followed as a number, not the engine's bool; compare with == "
+                          f"instead (line {code.co_firstlineno} of "
+                          f"{os.path.basename(code.co_filename)})")
+            return
 
 
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
@@ -534,52 +557,3 @@ def _through_value(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return found.handed(x) if found is not None else x.value
 
     return function(plain(a), plain(b))
-
-
-def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """Python's ``max`` (or ``min``) as a capture sees it: over numbers of which some are
-    traced, one step of the program (``max(v.data for v in logits)``, microgpt's softmax,
-    is the largest of those numbers at every run, not a guard on which one it was); with a
-    ``key``, or over anything else, Python's own."""
-    def chosen(*args: Any, **options: Any) -> Any:
-        if recording() is None or "key" in options:
-            return builtin(*args, **options)
-        items = list(args[0]) if len(args) == 1 else list(args)
-        if not items and "default" in options:
-            return options["default"]
-        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
-        if not any(isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
-                (kinds - {float, int, bool} and len(kinds) > 1):
-            return builtin(items, **options)  # (NumPy's numbers among Python's: which one
-        # it is depends on the numbers, and so do its numbers' ways: guarded)
-        if len(items) == 1:
-            return items[0]
-        return _step(name, builtin, *items)
-
-    chosen.__name__ = name
-    return chosen
-
-
-def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
-    """Python's ``sum`` as a capture sees it: of numbers some of which are traced (and
-    nothing else), one step of the program computed as the running Python sums them
-    (from 3.12 on, compensated); over anything else (Values), Python's own."""
-    def sum(iterable: Any, /, start: Any = 0) -> Any:
-        found = recording()
-        if found is None:
-            return builtin(iterable, start)
-        items = list(iterable)
-        if type(iterable) in (set, frozenset) and any(id(x) in found.made for x in items):
-            found.refuse("it sums a set of Values made in the call: a set's order is its "
-                         "items' addresses, new at every call (and the sum's rounding with "
-                         "it); sum a list")
-        if type(start) is not int or start != 0 or not any(
-                isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
-            return builtin(items, start)
-        if not items:
-            return 0
-        return _step("sum", total, *items)
-
-    return sum

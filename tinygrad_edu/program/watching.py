@@ -52,7 +52,14 @@ from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.places import MISSING
-from tinygrad_edu.program.seen import hash_seen, len_seen, seen, stand_in
+from tinygrad_edu.program.seen import (
+    hash_seen,
+    largest_or_smallest,
+    len_seen,
+    seen,
+    stand_in,
+    summed,
+)
 from tinygrad_edu.program.traced import (
     Raised,
     Traced,
@@ -60,10 +67,8 @@ from tinygrad_edu.program.traced import (
     _step,
     as_float,
     fsum,
-    largest_or_smallest,
     learners_line,
     recording,
-    summed,
     user_code,
 )
 

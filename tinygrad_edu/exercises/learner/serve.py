@@ -93,7 +93,7 @@ def _serve(argv: list[str]) -> int:
                             base64.b64decode(given.get("program") or ""),
                             str(given.get("unavailable") or ""),
                             tuple(str(p) for p in given.get("library") or ()))
-    grants = [*kernel.library, *_engine_files()]  # (listed while it may: as root)
+    grants = list(kernel.library)  # (not one file of tinygrad_edu: ``_nothing_to_read``)
     try:  # (a notebook's cells one by one, each at its own lines of the source)
         code = [(number, compile("\n" * (start - 1) + "\n".join(lines[start - 1:end]), path,
                                  "exec")) for number, start, end in first["cells"]] \
@@ -135,12 +135,12 @@ def _serve(argv: list[str]) -> int:
         wire.write_message(answers, context.answer(request))
 
 
-def _engine_files() -> list[str]:
-    """The files of tinygrad_edu this process has loaded (the engine its exercises may have,
-    and this process's own), each granted alone: never a folder, which would hold the
-    grader and its references too."""
-    return sorted({str(module.__file__) for name, module in list(sys.modules.items())
-                   if name.startswith("tinygrad_edu.") and getattr(module, "__file__", None)})
+# _nothing_to_read: the learner's process reads no file of tinygrad_edu once confined.
+# Everything it runs is imported before (``engines.prepare``, the imports above), and the
+# only source it shows is the learner's own, in ``linecache`` from the message. Granting
+# the engine's files (as before) let a file with the audit hook off read ``engine.py``
+# (or ``graph.py``) and compile again what its exercise is without: ``_backward``,
+# ``walk``; 1/1 on every route.
 
 
 def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...],
