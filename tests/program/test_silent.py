@@ -311,3 +311,16 @@ def test_a_comparison_tested_by_identity_in_code_run_after_it_is_refused():
 
     with pytest.raises(RuntimeError, match=r"scale\(\) tests"):
         compile(g)(Value(1.0))
+
+
+def test_the_same_value_read_twice_is_the_same_number_object():
+    """`z.data is z.data` is True in the engine (one float object); the capture gave two
+    followed numbers, and the program 0.5 where the engine gives 1.0, silently."""
+    def f(x):
+        z = W * x
+        return z * (2.0 if z.data is z.data else 1.0)
+
+    step = compile(f)
+    for x in (1.0, -2.0, 3.0):
+        same(step, f, [W], Value(x))
+    assert step.captures == 1

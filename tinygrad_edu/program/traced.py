@@ -124,6 +124,7 @@ class Recording:
         self.leaves: dict[int, Traced] = {}  # id(leaf Value) -> the traced number it holds
         self.made: dict[int, Any] = {}  # id(Value) -> Value, made in the capture
         self.reads: list[Traced] = []  # every .data read
+        self.read_of: dict[int, Traced] = {}  # id(Value) -> its .data read (it holds it)
         self.steps: list[Traced] = []  # every number computed, in order
         self.raised: list[Raised] = []  # operations that raised (the function went on)
         self.used: set[int] = set()  # the ids of ``given`` found in a node

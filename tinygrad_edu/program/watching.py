@@ -184,8 +184,10 @@ def _value_methods() -> dict[str, Any]:
         found = recording()
         if found is None:
             return data.__get__(v)
-        traced = Traced(reading.number_of(v), ("node", v))
-        found.reads.append(traced)
+        traced = found.read_of.get(id(v))  # (the same read twice is the same object, as
+        if traced is None:  # the engine's float is: ``z.data is z.data``)
+            traced = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
+            found.reads.append(traced)
         return traced
 
     def set_(v: Value, number: Any) -> None:
