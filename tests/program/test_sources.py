@@ -1110,6 +1110,26 @@ def test_every_holder_of_a_number_is_found_again_at_each_search(monkeypatch):
                          ("tg_edu_second", (("attr", "shared"), ("attr", "u")))}
 
 
+def test_a_global_replaced_by_an_object_at_the_same_address_is_looked_into(monkeypatch):
+    from tinygrad_edu.program.held import holders
+
+    class Config:
+        pass
+
+    module = types.ModuleType("tg_edu_config")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    module.config = Config()
+    module.config.t = math.sqrt(2.0)
+    assert holders([module.config.t])
+    address = id(module.config)
+    module.config = None  # (freed, unless the search keeps it: then no other has its id)
+    made = [Config() for _ in range(200)]  # (one of them where it was, if it can be)
+    module.config = next((c for c in made if id(c) == address), made[0])
+    module.config.t = t = math.sqrt(3.0)
+    del made
+    assert [steps for _, _, steps, _ in holders([t])] == [(("attr", "config"), ("attr", "t"))]
+
+
 def test_an_installed_packages_code_that_writes_its_global(tmp_path, monkeypatch):
     import builtins
 

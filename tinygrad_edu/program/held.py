@@ -21,6 +21,7 @@ import sys
 import types
 import weakref
 from itertools import chain
+from operator import is_
 from typing import Any
 
 from tinygrad_edu.program.explain import unknown_numbers
@@ -98,7 +99,7 @@ def holders(wanted: list[Any]) -> list[Found]:
             _VIEWS.update((id(w[0]), _view(w[0])) for w in within)
     if len(_VIEWS) > len(sources):  # (held no more: let them go)
         _VIEWS.clear()
-        _VIEWS.update((id(w[0]), _view(w[0])) for kept in _WITHIN.values() for w in kept[2])
+        _VIEWS.update((id(w[0]), _view(w[0])) for kept in _WITHIN.values() for w in kept[3])
     if not ids.isdisjoint(map(id, chain.from_iterable(_VIEWS.values()))):  # (each once: a
         for items, holder, name, way, how in sources:  # class many modules import; rarely)
             if not ids.isdisjoint(map(id, items if type(items) in (list, tuple) else
@@ -108,8 +109,8 @@ def holders(wanted: list[Any]) -> list[Found]:
 
 
 Within = tuple[Any, Any, str, tuple[tuple[str, Any], ...], str]
-_WITHIN: dict[int, tuple[Any, tuple[int, ...], list[Within]]] = {}
-"""id(a module) -> (it, the ids its globals held, what they hold: ``_within``)."""
+_WITHIN: dict[int, tuple[Any, tuple[Any, ...], tuple[int, ...], list[Within]]] = {}
+"""id(a module) -> (it, its globals, their ids, what they hold: ``_within``)."""
 _VIEWS: dict[int, Any] = {}
 """id(a dict, a list or a tuple of ``_WITHIN``) -> a live view of its items (it, or its
 values): each once, however many modules hold it (a class: every module importing it)."""
@@ -131,9 +132,12 @@ def _within(module: Any) -> tuple[tuple[int, ...], list[Within], bool] | None:
                 getattr(module, "__name__", "").startswith(_OURS):
             return None
     globals_ = vars(module)
-    now = tuple(map(id, globals_.values()))
-    if kept is not None and kept[0] is module and kept[1] == now:
-        return now, kept[2], False
+    values = globals_.values()
+    if kept is not None and kept[0] is module and len(values) == len(kept[1]) and \
+            all(map(is_, values, kept[1])):
+        return kept[2], kept[3], False
+    held = tuple(values)  # (kept: no other object can have the id of one of them)
+    now = tuple(map(id, held))
     within = []
     standard = module.__name__.partition(".")[0] in sys.stdlib_module_names
     for key, value in list(globals_.items()):
@@ -142,7 +146,7 @@ def _within(module: Any) -> tuple[tuple[int, ...], list[Within], bool] | None:
             found = _inside(module, value, key)  # classes and objects: not a learner's)
             if found is not None:
                 within.append(found)
-    _WITHIN[id(module)] = (module, now, within)
+    _WITHIN[id(module)] = (module, held, now, within)
     return now, within, True
 
 
