@@ -249,6 +249,9 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         "grader; code that writes there fails the exercise." if stop.kind == "garbled" else
         f"grading it, {stop}: a process that stops itself answers nothing, and fails the "
         "exercise." if stop.kind == "stopped" else
+        f"grading it, {stop}: an endless loop, or one call that never returns "
+        "(sum(itertools.count()))? Run it by hand on the exercise's worked example."
+        if stop.kind == "slow" else
         f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "
         "hand on the exercise's worked example to see what stops it."))
     return [e for e in left if e is not ex]
