@@ -5,8 +5,8 @@ Chromium on the built site, through the page's own menus, editor and Check butto
   ``Value`` whose topological sort is recursive (as microgpt's ``build_topo``) and with one
   that keeps a stack, then each later stage as a learner writes it (gpt_answers.RIGHT); the
   menu and the progress say so, and the downloaded my_gpt.py passes on this machine;
-- every stage and every exercise the page grades, with its model answer, and exercise 18
-  with each right ``Value`` of the suite (learners.CORRECT_VALUES);
+- every stage, with its model answer, and an exercise of each kind (``SAMPLE``; every
+  exercise, and exercise 18 with each right ``Value`` of the suite, in the long tier);
 - a Python that dies in the page (freeing a chain deeper than its stack) is loaded again:
   one plain line says so, the code stays, the attempt is not counted, the next Check works
   (the playground's: test_live_pages.py); on a server that does not isolate the page, a
@@ -67,7 +67,8 @@ def check(page, code):
     return page.text_content("#output")
 
 
-@pytest.mark.long(sibling="test_every_exercise_and_stage_passes_with_its_model_answer")
+@pytest.mark.long(sibling="test_every_stage_and_an_exercise_of_each_kind_pass_with_their_"
+                          "model_answers")
 def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, tmp_path,
                                                               capsys):
     page = watched.open(server + "exercises-live.html#node")
@@ -183,11 +184,32 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
 
 
 
+SAMPLE = ("d_mul", "d_pow", "central_difference", "topological_sort", "backward", "Value")
+"""The exercises the main tier checks in the page, one of each way a case reaches it: a
+rule on numbers, one with two operands and the output, a function handed in, a graph to
+sort, a graph to fill with gradients, a Value class (with a second right one); every stage
+besides. The long tier checks every exercise, and each right Value of the suite."""
+
+
+def test_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers(watched,
+                                                                                server):
+    values = list(CORRECT_VALUES.values())[1:2]  # (its model answer's sort is recursive)
+    passes_each(watched, server, [EXERCISES[name] for name in SAMPLE], values)
+
+
+@pytest.mark.long(sibling="test_every_stage_and_an_exercise_of_each_kind_pass_with_their_"
+                          "model_answers")
 def test_every_exercise_and_stage_passes_with_its_model_answer(watched, server):
+    here = [ex for ex in EXERCISES.values() if not ex.arrays]
+    passes_each(watched, server, here, list(CORRECT_VALUES.values()))
+
+
+def passes_each(watched, server, exercises, values):
+    """Each of ``exercises`` and every stage, with its model answer, then exercise 18 with
+    each of ``values``, through the page's menus, editor and Check: each passes."""
     page = watched.open(server + "exercises-live.html#d_mul")
-    here = [ex for ex in (*EXERCISES.values(), *TRACK.values()) if not ex.arrays]
-    answers = [(ex, model_answer(ex)) for ex in here]
-    answers += [(EXERCISES["Value"], source) for source in CORRECT_VALUES.values()]
+    answers = [(ex, model_answer(ex)) for ex in (*exercises, *TRACK.values())]
+    answers += [(EXERCISES["Value"], source) for source in values]
     for ex, code in answers:
         choose(page, ex)
         verdict = check(page, code)
