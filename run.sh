@@ -142,11 +142,39 @@ run_suite() {  # run_suite VENV ARGS...: pytest ARGS with VENV's Python; fails i
   return $status
 }
 
+chosen() {  # chosen 3.X: whether this run tests Python 3.X besides .venv's
+  [ -z "${TINYGRAD_EDU_OTHER_PYTHONS:-}" ] || [[ " $TINYGRAD_EDU_OTHER_PYTHONS " == *" $1 "* ]]
+}
+
+set_up_other_pythons() {  # .venv-3.X for each other Python chosen and found, each installed;
+                          # a line "3.X ready" on stdout for each that is
+  local version py
+  while read -r version py; do
+    if chosen "$version" && [ "$py" != not-found ] && make_venv ".venv-$version" "$py" &&
+       pip_install ".venv-$version" -e ".[test,render]"; then
+      echo "$version ready"
+    fi
+  done < <(python_plan)
+}
+
+# The other Pythons' virtual environments are set up beside the main one's install (each
+# install keeps one core busy, and the machine has two or more); test_other_pythons waits.
+others_ready=""  # the file of set_up_other_pythons' lines, once it has started
+others_log=""    # what it printed meanwhile
+start_setting_up_other_pythons() {
+  others_ready=$(mktemp)
+  others_log=$(mktemp)
+  set_up_other_pythons >"$others_ready" 2>"$others_log" &
+  others_pid=$!
+}
+
 test_other_pythons() {  # the tests under every other Python found; fails if any run fails
   local version py dir status=0 missing=()
+  if [ -z "$others_ready" ]; then start_setting_up_other_pythons; fi
+  wait "$others_pid" || true
+  cat "$others_log" >&2  # (its creating and installing, said when its results are)
   while read -r version py; do
-    if [ -n "${TINYGRAD_EDU_OTHER_PYTHONS:-}" ] &&
-       [[ " $TINYGRAD_EDU_OTHER_PYTHONS " != *" $version "* ]]; then
+    if ! chosen "$version"; then
       suite+=("Python $version: not tested (TINYGRAD_EDU_OTHER_PYTHONS=$TINYGRAD_EDU_OTHER_PYTHONS)")
       continue
     fi
@@ -154,7 +182,7 @@ test_other_pythons() {  # the tests under every other Python found; fails if any
     dir=.venv-$version
     say "the tests under Python $version ($py), without the slow and long ones, PyTorch," \
         "the browser, matplotlib and the notebooks"
-    if make_venv "$dir" "$py" && pip_install "$dir" -e ".[test,render]"; then
+    if grep -qx "$version ready" "$others_ready"; then
       # (TINYGRAD_EDU_OTHER_PYTHON_ARGS: more pytest arguments for these runs; CI's leaves out
       # the exercises' grading, which runs the learner's code under the main Python too)
       # shellcheck disable=SC2086
@@ -168,6 +196,7 @@ test_other_pythons() {  # the tests under every other Python found; fails if any
     suite+=("Python ${missing[*]}: NOT TESTED: not found on this machine (the package promises
     3.10 or newer; install it with pyenv or apt-get to test it too)")
   fi
+  rm -f "$others_ready" "$others_log"
   return $status
 }
 
@@ -198,9 +227,12 @@ case "$job" in
     fi
     extras="dev,plot,render,docs"  # docs: the site's browser test builds the site
     [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
-    pip_install .venv -e ".[$extras]"
     long=()
     if [ "$*" = --long ]; then long=(--long); set --; fi
+    if [ $# -eq 0 ] && [ "${TINYGRAD_EDU_NO_OTHER_PYTHONS:-}" != 1 ]; then
+      start_setting_up_other_pythons
+    fi
+    pip_install .venv -e ".[$extras]"
     [ $# -eq 0 ] || exec .venv/bin/python -m pytest "${xdist[@]}" --nbmake "$@"
     say "running the test suite with $(.venv/bin/python --version)${long:+, the long tier too}"
     status=0

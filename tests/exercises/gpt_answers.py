@@ -181,6 +181,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("a node listed once per path (no visited set)", ITERATIVE_SORT[0],
          ITERATIVE_SORT[1].replace("            elif v not in visited:\n"
                                    "                visited.add(v)\n", "            else:\n")),
+        ("a - b computed as a + b: the minus sign lost",
+         "def __sub__(self, other): return self + (-other)",
+         "def __sub__(self, other): return self + other"),
         ("2.0 - x computed as x - 2.0",
          "def __rsub__(self, other): return other + (-self)",
          "def __rsub__(self, other): return self + (-other)"),

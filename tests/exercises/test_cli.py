@@ -239,3 +239,16 @@ def test_cli_a_learner_alone_is_told_it_is_practice_and_a_student_whose_grade_co
     out = " ".join(capsys.readouterr().out.split())
     assert "This file is part of an assignment: the grade that counts is the one your " \
         "teacher's grader gives the file you hand in." in out
+
+
+def test_check_leaves_no_hypothesis_folder_where_it_is_run(tmp_path):
+    """``check`` run in a class's folder leaves nothing there: hypothesis's cache of what it
+    reads of the code (``.hypothesis/constants``) went into the folder it was run from."""
+    (tmp_path / "ada.py").write_text("def d_tanh(x, y):\n    return 1 - y * y\n")
+    run = subprocess.run([sys.executable, "-I", "-m", "tinygrad_edu", "exercises", "check",
+                          "ada.py", "d_tanh"], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "TINYGRAD_EDU_PROGRESS": str(tmp_path / "p.json")},
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ada.py", "p.json"], list(
+        tmp_path.iterdir())

@@ -193,6 +193,14 @@ REPORTED = {
             g["kill"](g["getppid"](), 0)
             return b, a
         """),
+    "signalling itself (said so, not 'another process')": ("d_mul", "signalled its own", """
+        def d_mul(a, b, y):
+            wrap = [c for c in ().__class__.__base__.__subclasses__()
+                    if c.__name__ == "_wrap_close"][0]
+            g = wrap.__init__.__globals__
+            g["kill"](g["getpid"](), 0)
+            return b, a
+        """),
     "reading the grader's memory (process_vm_readv)": ("d_mul", "loaded native code", """
         def d_mul(a, b, y):
             wrap = [c for c in ().__class__.__base__.__subclasses__()

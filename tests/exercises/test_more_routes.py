@@ -170,9 +170,11 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     # (an honest notebook's full marks through Otter: the next test but one, handed in with
     # every route at once; here it is only collected for the report)
     otter_run(otter, "honest", {n: answer(n) for n in NAMES}, run=False)
-    wrong, _ = otter_run(otter, "wrong", {n: WRONG.get(n, answer(n)) for n in NAMES})
+    wrong, said = otter_run(otter, "wrong", {n: WRONG.get(n, answer(n)) for n in NAMES})
     assert {n: t["score"] for n, t in wrong.items()} == {"d_mul": 1.0, "d_tanh": 0.0,
                                                          "dense_backward": 2.0}
+    (public,) = [t["output"] for t in said["tests"] if t["name"] == "Public Tests"]
+    assert "message: ✓ d_mul passed" in public, public  # (a pass's note, seen by students)
     tanh = wrong["d_tanh"]["output"]
     assert "diagnosis: the input x used where the output y was meant" in tanh
     assert "partial credit: 2 of its 3 graded parts right" in wrong["dense_backward"]["output"]
@@ -417,18 +419,24 @@ def prairielearn_grades(question, tmp_path, text, prefix=()):
     """The question graded as PrairieLearn's external grader grades it: its tests in
     /grade/tests, the student's file at /grade/student/user_code.py (here under a root of
     their own), run.sh run as root (under ``prefix``): results.json, checked against the
-    schema, and the job's log."""
+    schema, and the job's log. Above the tests, a pytest configuration and a conftest.py
+    that would break the grading if they were read (before: run.sh's pytest read them, and
+    ``PYTEST_ADDOPTS``)."""
     import jsonschema
 
     root = tmp_path / "grade"
     shutil.copytree(question / "tests", root / "tests")
+    (root / "pytest.ini").write_text("[pytest]\naddopts = --collect-only\n", encoding="utf-8")
+    (root / "conftest.py").write_text("raise SystemExit('a conftest.py above the tests')\n",
+                                      encoding="utf-8")
     (root / "student").mkdir()
     (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
     done = subprocess.run([*prefix, "bash", str(root / "tests" / "run.sh")],
                           capture_output=True, text=True, timeout=600, env={
                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
                               "PL_GRADE_ROOT": str(root), "PYTHON": sys.executable,
-                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path)})
+                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path),
+                              "PYTEST_ADDOPTS": "--collect-only"})
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((root / "results" / "results.json").read_text("utf-8"))
     jsonschema.validate(results, json.loads(SCHEMA.read_text("utf-8")))
@@ -533,7 +541,8 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     """The short sibling of the next test: the plugin's ``after_grading`` on Otter's own
     results of one question, with tinygrad_edu's grading of a copy of the model answer
     (``backward``), then Otter's own results for Gradescope: the flag is a hidden test case,
-    in the question's result (hidden from students), never in the public tests' summary."""
+    in the question's result (hidden from students), never in the public tests' summary,
+    which carries the pass's note (before: "All test cases passed!" alone)."""
     from otter.run.run_autograder.autograder_config import AutograderConfig
     from otter.test_files import GradingResults
     from otter.test_files.abstract_test import TestCase
@@ -543,7 +552,7 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     from tinygrad_edu.exercises.classroom.results import Mark, Result
 
     copied = Mark("backward", EXERCISES["backward"].number, "passed", 1.0, 1.0,
-                  "✓ backward passed", copied="model_answers.py's backward")
+                  "✓ backward passed (a note)", copied="model_answers.py's backward")
     monkeypatch.setattr(for_otter_grading, "grade_all", lambda *a, **k: [Result(
         "week4", "week4.ipynb", (copied,), protections="Protections: all of them.")])
     test = OKTestFile("backward", "tests/backward.py", [TestCase(
@@ -558,6 +567,7 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     public = [t for t in data["tests"] if t["visibility"] == "visible"]
     assert public and not any("⚑" in t.get("output", "") for t in public), public
     assert "⚑" not in data.get("output", "")
+    assert any("✓ backward passed (a note)" in t["output"] for t in public), public
 
 
 @needs_otter

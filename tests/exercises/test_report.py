@@ -364,7 +364,7 @@ def test_a_file_that_python_cannot_parse_is_its_own_problem(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- issue 65
 
-FORGED = "\x1b[H\x1b[2Jstudent,score\nada,0\nmallory,2\x1b[8m"
+FORGED = "\x1b[H\x1b[2Jstudent,score\nada,0\nmallory,2\x1b[8m\u2028ada,0"
 """Raw terminal escapes: ``cat report.csv`` would clear the screen and show a table of its
 own (classmates 0, the attacker full marks)."""
 
@@ -380,12 +380,25 @@ def test_a_csv_cell_holds_no_control_character_and_no_formula(tmp_path):
     output = tmp_path / "r.csv"
     assert cli(["report", str(folder), "d_tanh", "-o", str(output)]) == 0
     text = output.read_text("utf-8")
-    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in text), text
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029"
+                   for c in text), text
     rows = {r["student"]: r for r in csv.DictReader(text.splitlines())}
     assert set(rows) == {"ada", "mallory [2J", "' =HYPERLINK(x)"}, set(rows)
     assert "mallory,2" in rows["mallory [2J"]["problem"]  # (as text, on its own row)
     assert {s: r["score"] for s, r in rows.items()} == {
         "ada": "1", "mallory [2J": "0", "' =HYPERLINK(x)": "1"}
+
+
+def test_a_report_that_cannot_be_written_is_said_before_grading(tmp_path, capsys):
+    """-o where no file can be written (its folder is a file): said at once, before any
+    submission is graded (before: the whole class was graded first, and the run lost)."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.py").write_text(HONEST_THREE)
+    (tmp_path / "taken").write_text("")
+    assert cli(["report", str(folder), "d_tanh", "-o", str(tmp_path / "taken" / "r.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "grading" not in err, err
 
 
 def test_two_files_of_one_student_are_two_rows_and_a_warning(tmp_path, capsys):

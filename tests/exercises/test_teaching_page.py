@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tinygrad_edu.exercises.classroom.for_prairielearn import NEEDED
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "guides" / "teaching.md"
 BLOCK = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
@@ -53,8 +55,11 @@ def run_in_a_copy_of_the_clone(tmp_path, setup):
         if source.is_file() and not name.startswith(("notebooks/", "docs/", "benchmarks/")):
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, clone / name)
-    routes = [c for b in blocks() for c in commands(b)
-              if " exercises assignment " in c and "--wheels" not in c]
+    routes = [c for b in blocks() for c in commands(b) if " exercises assignment " in c]
+    wheels = clone / "pl-wheels"  # (what the page's pip download fetches, by name alone:
+    wheels.mkdir()  # the wheels themselves are tried in test_tool_images.py)
+    for name in NEEDED:
+        (wheels / f"{name.replace('-', '_')}-1.0-py3-none-any.whl").touch()
     script = "\n".join(["set -e", *setup, *routes])
     env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
            "HOME": str(tmp_path), "LANG": "C.UTF-8",
@@ -70,7 +75,9 @@ def run_in_a_copy_of_the_clone(tmp_path, setup):
     assert (clone / "week3-gradescope" / "autograder.zip").is_file()
     assert (clone / "week3-template" / ".github" / "workflows" / "classroom.yml").is_file()
     assert (clone / "week3-otter" / "week3.ipynb").is_file()
-    assert (clone / "week3-prairielearn" / "week3" / "tests" / "run.sh").is_file()
+    for folder in ("week3-prairielearn", "week3-prairielearn-network"):  # (each route in
+        # its own folder: before, the second refused to write over the first)
+        assert (clone / folder / "week3" / "tests" / "run.sh").is_file()
     return clone
 
 

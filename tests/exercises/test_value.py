@@ -48,6 +48,8 @@ VALUE_MISTAKES = [
      "the step of v1 = x0 + x0 sets x0.grad with `=`", "backward"),
     ("= for += in + only", "assign", "`=` instead of `+=`", "With `+=` in its place",
      "backward"),
+    ("= for += in * (self only)", "assign", "`=` instead of `+=`", "With `+=` in its place",
+     "backward"),
     ("no __radd__", "reverse", "__radd__ missing", "x.__radd__(2.0)", "forward"),
     ("no __rmul__", "reverse", "__rmul__ missing", "x.__rmul__(2.0)", "forward"),
     ("__rsub__ the wrong way round", "reverse", "__rsub__ the wrong way round",
@@ -79,6 +81,22 @@ def test_each_value_mistake_is_named(label, key, title, hint, stage):
     shown = "the forward pass" if stage == "forward" else "backward: every node's grad"
     assert text.startswith(f"✗ Value: not yet ({shown}"), text
     assert "failing input:\n    x0 = Value(" in text
+
+
+@pytest.mark.parametrize("label, method, code", [
+    ("= for += in * (self only)", "__mul__", "self.grad = other.data * out.grad"),
+    ("= for += in + only", "__add__", "self.grad = 1.0 * out.grad")])
+def test_an_assign_is_named_at_its_line(label, method, code):
+    """The line of the `=`, in the method whose step made it, as a file graded apart shows
+    it (``pointing.py``; before: no line)."""
+    from pathlib import Path
+
+    from tinygrad_edu.exercises.pointing import pointed
+
+    source = dict(WRONG["Value"])[label]
+    number = [line.strip() for line in source.split("\n")].index(code) + 1
+    text = str(pointed(check("Value", value_class(source)), source, Path("hw.py")))
+    assert f"in hw.py, line {number}, in {method}  ({code})" in text, text
 
 
 @pytest.mark.parametrize("source, shows", [

@@ -347,6 +347,9 @@ WRONG["Value"] = [
     ("= for += in + only", lecture(("""            self.grad += 1.0 * out.grad
             other.grad += 1.0 * out.grad""", """            self.grad = 1.0 * out.grad
             other.grad = 1.0 * out.grad"""))),
+    # (before, no mistake was named: in x * x, the first write an `=`, the second a `+=`)
+    ("= for += in * (self only)", lecture(("            self.grad += other.data * out.grad",
+                                           "            self.grad = other.data * out.grad"))),
     ("no __radd__", lecture(("    def __radd__(self, other):  # other + self\n"
                              "        return self + other\n", ""))),
     ("no __rmul__", lecture(("    def __rmul__(self, other):  # other * self\n"

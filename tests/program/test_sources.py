@@ -1084,6 +1084,52 @@ def test_a_number_computed_from_a_module_read_by_name_or_a_view(how, monkeypatch
     assert step.captures <= 3
 
 
+def test_every_holder_of_a_number_is_found_again_at_each_search(monkeypatch):
+    from tinygrad_edu.program.held import holders
+
+    class Shared:
+        pass
+
+    shared = Shared()  # (one object two modules hold)
+    shared.t = math.sqrt(2.0)
+    first, second = types.ModuleType("tg_edu_first"), types.ModuleType("tg_edu_second")
+    first.shared = second.shared = shared
+    first.table = {"u": 1.0}
+    for module in (first, second):
+        monkeypatch.setitem(sys.modules, module.__name__, module)
+    found = {(h.__name__, steps) for h, _, steps, _ in holders([shared.t])}
+    assert found == {(m, (("attr", "shared"), ("attr", "t"))) for m in ("tg_edu_first",
+                                                                         "tg_edu_second")}
+    for _ in range(2):  # (a search again: what changed since is seen)
+        t = math.sqrt(3.0)
+        first.table = {"u": t}  # (a module's global now another dict)
+        shared.u = t  # (an object it held given another attribute)
+        found = {(h.__name__, steps) for h, _, steps, _ in holders([t])}
+        assert found == {("tg_edu_first", (("attr", "table"), ("item", "u"))),
+                         ("tg_edu_first", (("attr", "shared"), ("attr", "u"))),
+                         ("tg_edu_second", (("attr", "shared"), ("attr", "u")))}
+
+
+def test_a_global_replaced_by_an_object_at_the_same_address_is_looked_into(monkeypatch):
+    from tinygrad_edu.program.held import holders
+
+    class Config:
+        pass
+
+    module = types.ModuleType("tg_edu_config")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    module.config = Config()
+    module.config.t = math.sqrt(2.0)
+    assert holders([module.config.t])
+    address = id(module.config)
+    module.config = None  # (freed, unless the search keeps it: then no other has its id)
+    made = [Config() for _ in range(200)]  # (one of them where it was, if it can be)
+    module.config = next((c for c in made if id(c) == address), made[0])
+    module.config.t = t = math.sqrt(3.0)
+    del made
+    assert [steps for _, _, steps, _ in holders([t])] == [(("attr", "config"), ("attr", "t"))]
+
+
 def test_an_installed_packages_code_that_writes_its_global(tmp_path, monkeypatch):
     import builtins
 

@@ -5,8 +5,8 @@ Chromium on the built site, through the page's own menus, editor and Check butto
   ``Value`` whose topological sort is recursive (as microgpt's ``build_topo``) and with one
   that keeps a stack, then each later stage as a learner writes it (gpt_answers.RIGHT); the
   menu and the progress say so, and the downloaded my_gpt.py passes on this machine;
-- every stage and every exercise the page grades, with its model answer, and exercise 18
-  with each right ``Value`` of the suite (learners.CORRECT_VALUES);
+- every stage, with its model answer, and an exercise of each kind (``SAMPLE``; every
+  exercise, and exercise 18 with each right ``Value`` of the suite, in the long tier);
 - a Python that dies in the page (freeing a chain deeper than its stack) is loaded again:
   one plain line says so, the code stays, the attempt is not counted, the next Check works
   (the playground's: test_live_pages.py); on a server that does not isolate the page, a
@@ -67,7 +67,8 @@ def check(page, code):
     return page.text_content("#output")
 
 
-@pytest.mark.long(sibling="test_every_exercise_and_stage_passes_with_its_model_answer")
+@pytest.mark.long(sibling="test_every_stage_and_an_exercise_of_each_kind_pass_with_their_"
+                          "model_answers")
 def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, tmp_path,
                                                               capsys):
     page = watched.open(server + "exercises-live.html#node")
@@ -120,6 +121,46 @@ def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, t
     a_python_that_dies_comes_back_and_the_code_stays(page, watched)
 
 
+@pytest.mark.long(sibling="tests/exercises/test_track_walk.py::"
+                  "test_an_answer_under_another_name_is_pointed_at_by_the_stages_own")
+def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
+    """A learner's walk through the track in this page, with the commonest slips, met these
+    (issue 66): input() said "OSError: [Errno 29] I/O error" (and the console a
+    ReferenceError); __radd__ as other + self, "Fix the error first: run these lines by
+    hand"; a - b as a + b, "No common mistake matches"; class value, "name yours node, or
+    add node = value"; one Value for a list, the repr of a class of the grader's; the Stop
+    during a Check, only "Stopped: stopped with the Stop button"."""
+    page = watched.open(server + "exercises-live.html#node")
+    node = definition(RIGHT, "Value")
+    said = check(page, "x = input('a number? ')\n" + node)
+    assert "EOFError: EOF when reading a line: the Python in this page has no keyboard to " \
+        "read from; write the value into your code instead" in said, said
+    said = check(page, node.replace("def __radd__(self, other): return self + other",
+                                    "def __radd__(self, other): return other + self"))
+    assert "Endless recursion at line 32: __radd__ calls itself" in said, said
+    assert said.count("Write it as self + other.") == 1
+    said = check(page, node.replace("def __sub__(self, other): return self + (-other)",
+                                    "def __sub__(self, other): return self + other"))
+    assert "diagnosis: a - b computed as a + b: the minus sign lost.\n    in your answer, " \
+        "line 33, in __sub__" in said, said
+    said = check(page, node.replace("class Value:", "class value:"))
+    assert "(it defines class value: name yours Value, or add Value = value)" in said, said
+    choose(page, TRACK["linear"])
+    said = check(page, "def linear(x, w):\n    return sum(sum(a * b for a, b in zip(row, x))"
+                       " for row in w)\n")
+    assert "linear's result should be a list of 1 Value, got one Value (data 0" in said, said
+    choose(page, TRACK["node"])  # the Stop during a Check says where the code was
+    page.fill("#code", node.replace("    def __add__(self, other):\n", "    def __add__(self, "
+                                    "other):\n        while True:\n            pass\n"))
+    page.click("#check")
+    time.sleep(2)  # (in the loop by then: 5 s would stop it)
+    page.click("#stop")
+    page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
+    assert page.text_content("#output") == ("It was at your answer, line 13, in __add__  (pass)"
+                                            "\n\nStopped: stopped with the Stop button. Your "
+                                            "code is kept.\n")
+
+
 def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
     """Python dies in the page: it is loaded again, one plain line says so, the code stays
     in the editor, the progress is as it was, and the next Check grades (before: every later
@@ -143,11 +184,32 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
 
 
 
+SAMPLE = ("d_mul", "d_pow", "central_difference", "topological_sort", "backward", "Value")
+"""The exercises the main tier checks in the page, one of each way a case reaches it: a
+rule on numbers, one with two operands and the output, a function handed in, a graph to
+sort, a graph to fill with gradients, a Value class (with a second right one); every stage
+besides. The long tier checks every exercise, and each right Value of the suite."""
+
+
+def test_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers(watched,
+                                                                                server):
+    values = list(CORRECT_VALUES.values())[1:2]  # (its model answer's sort is recursive)
+    passes_each(watched, server, [EXERCISES[name] for name in SAMPLE], values)
+
+
+@pytest.mark.long(sibling="test_every_stage_and_an_exercise_of_each_kind_pass_with_their_"
+                          "model_answers")
 def test_every_exercise_and_stage_passes_with_its_model_answer(watched, server):
+    here = [ex for ex in EXERCISES.values() if not ex.arrays]
+    passes_each(watched, server, here, list(CORRECT_VALUES.values()))
+
+
+def passes_each(watched, server, exercises, values):
+    """Each of ``exercises`` and every stage, with its model answer, then exercise 18 with
+    each of ``values``, through the page's menus, editor and Check: each passes."""
     page = watched.open(server + "exercises-live.html#d_mul")
-    here = [ex for ex in (*EXERCISES.values(), *TRACK.values()) if not ex.arrays]
-    answers = [(ex, model_answer(ex)) for ex in here]
-    answers += [(EXERCISES["Value"], source) for source in CORRECT_VALUES.values()]
+    answers = [(ex, model_answer(ex)) for ex in (*exercises, *TRACK.values())]
+    answers += [(EXERCISES["Value"], source) for source in values]
     for ex, code in answers:
         choose(page, ex)
         verdict = check(page, code)

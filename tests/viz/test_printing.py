@@ -19,6 +19,7 @@ def page(monkeypatch):
     sent, now = [], [0.0]
     monkeypatch.setattr(sys, "stdout", sys.stdout)  # (put back at the end)
     monkeypatch.setattr(sys, "stderr", sys.stderr)
+    monkeypatch.setattr(sys, "stdin", sys.stdin)
     printing_ = Printing(lambda stream, text: sent.append((stream, text)), lambda: now[0])
     monkeypatch.setattr(printing, "_installed", [printing_])
     return printing_, sent, now
@@ -79,18 +80,35 @@ def test_a_run_settles_before_its_traceback_and_the_next_run_starts_afresh(page)
 
 
 def test_the_command_says_the_same_of_a_file_that_printed_too_much():
-    """The learner's process keeps what a file prints up to PRINTED characters, then the
-    same line (python -m tinygrad_edu exercises check shows it before the verdict)."""
+    """The learner's process keeps what a file prints up to PRINTED characters in all: the
+    first lines, the same line as the page's, the last lines (python -m tinygrad_edu
+    exercises check shows them before the verdict)."""
+    from tinygrad_edu.exercises.learner.printed import LAST
     from tinygrad_edu.exercises.learner.serve import PRINTED, _Printed
 
     printed = _Printed()
     for i in range(100_000):
         printed.write(f"{i}\n")
-    kept, _, cut = printed.getvalue().rpartition("\n… ")
-    shown = kept.count("\n") + 1  # (the file's lines up to the cut)
+    kept, cut, last = printed.getvalue().partition("… ")
+    shown = kept.count("\n")  # (the file's lines up to the cut)
     assert len(printed.getvalue()) <= PRINTED and kept.startswith("0\n1\n2\n")
-    chars = sum(len(f"{i}\n") for i in range(shown, 100_000))
-    assert "… " + cut == not_shown(100_000 - shown, chars)
+    chars = sum(len(f"{i}\n") for i in range(shown, 100_000 - LAST))
+    assert cut + last == not_shown(100_000 - shown - LAST, chars) + "".join(
+        f"{i}\n" for i in range(100_000 - LAST, 100_000))
     small = _Printed()
     small.write("one line\n")
     assert small.getvalue() == "one line\n"
+
+
+def test_input_says_the_page_has_no_keyboard(page):
+    """input() in the page's Python asked the browser's prompt(), which a worker lacks:
+    "OSError: [Errno 29] I/O error". Now the EOFError the command's learner's process
+    raises, saying why (found by a learner's walk through the exercises page)."""
+    printing_, sent, _ = page
+    printing_.install()
+    shown = playground.run("x = input('a number? ')\n")
+    assert shown.error
+    text = "".join(text for stream, text in sent)
+    assert text.startswith("a number? ")
+    assert text.endswith("EOFError: EOF when reading a line: the Python in this page has no "
+                         "keyboard to read from; write the value into your code instead\n")

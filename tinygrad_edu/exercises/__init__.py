@@ -61,8 +61,9 @@ A map of the grading house (who calls each room is in brackets):
   them to a learner's class); a *model answer* is what a teacher's copy holds, written as a
   learner writes it (``model_answers.py``, ``lecture.py`` for exercise 18; the track's
   references are written so, and are its model answers too); a *case* is an input, as data
-  (``learner/inputs.py``, ``learner/gpt_cases.py``), drawn by hypothesis's strategies
-  (``cases.py``, ``microgpt/cases.py``). None of them ever enters a learner's process.
+  (``learner/inputs.py``, ``learner/number_cases.py``, ``learner/gpt_cases.py``), drawn
+  by hypothesis's strategies (``cases.py``, ``microgpt/cases.py``). None of them ever
+  enters a learner's process.
 - A learner's file, graded apart: ``loading.py`` (read it, never through a link; a
   notebook's cells) [apart, report], ``apart.py`` (how every route grades a file: one
   learner's process per group of exercises, each exercise graded here) [check, report,

@@ -249,6 +249,9 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         "grader; code that writes there fails the exercise." if stop.kind == "garbled" else
         f"grading it, {stop}: a process that stops itself answers nothing, and fails the "
         "exercise." if stop.kind == "stopped" else
+        f"grading it, {stop}: an endless loop, or one call that never returns "
+        "(sum(itertools.count()))? Run it by hand on the exercise's worked example."
+        if stop.kind == "slow" else
         f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "
         "hand on the exercise's worked example to see what stops it."))
     return [e for e in left if e is not ex]
@@ -297,8 +300,13 @@ def _load_problem(path: Path, loaded: dict[str, object]) -> str:
         return (f"{where}: running the file did not finish in {loaded.get('seconds', 5):g} s, "
                 "so it was stopped (an endless loop?); the file should only define functions "
                 f"and classes{line}")
+    message = str(loaded.get("message", ""))
+    if loaded.get("error") == "ModuleNotFoundError" and "'numpy'" in message:
+        message += (" (NumPy is not in this Python: the browser's has none, and the "
+                    "exercises on arrays are for your machine; the stages of microgpt and "
+                    "the other exercises need only math)")
     return (f"{where}: running the file raised {loaded.get('error', 'an error')}: "
-            f"{loaded.get('message', '')}{line}")
+            f"{message}{line}")
 
 
 def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:

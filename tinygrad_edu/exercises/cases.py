@@ -23,18 +23,14 @@ from tinygrad_edu.exercises.learner.inputs import (
     ARITY,
     BY_HAND,
     EXPRESSION_OPS,
-    FUNCTIONS,
     OPS,
-    Arrays,
     Call,
     Expression,
     Graph,
     NodeCase,
     Params,
-    Point,
-    Slope,
-    Vectors,
 )
+from tinygrad_edu.exercises.learner.number_cases import FUNCTIONS, Arrays, Point, Slope, Vectors
 from tinygrad_edu.testing import floats_in
 
 if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are drawn
@@ -527,10 +523,10 @@ def expression(leaves: Sequence[float], *steps: tuple[Any, ...]) -> Expression:
 
 def value_examples() -> tuple[Expression, ...]:
     """The expressions every Value is tried on first: the smallest on which each classic
-    mistake of the lecture's Value shows. x0 + x0 (= for +=), a chain (the order of
-    backward), 2.0 + x0 and 2.0 * x0 (__radd__, __rmul__), 2.0 - x0 and 2.0 / x0 (__rsub__,
-    __rtruediv__ the wrong way round), a node used at two depths and a diamond (a pre-order
-    or breadth-first backward), relu of a negative number, and one of each op."""
+    mistake of the lecture's Value shows. x0 + x0 (= for +=), a chain (the order), 2.0 + x0,
+    2.0 * x0 (__radd__, __rmul__), 2.0 - x0, 2.0 / x0 (__rsub__, __rtruediv__ the wrong way
+    round), a node used at two depths, a diamond (a pre-order or breadth-first backward),
+    relu of a negative number, x0 * x1 used again (= for += in * alone), one of each op."""
     return (
         expression([1.5], ("+", (0, 0))),
         expression([0.5], ("tanh", (0,)), ("tanh", (1,))),
@@ -541,6 +537,7 @@ def value_examples() -> tuple[Expression, ...]:
         expression([2.0, 1.0], ("*", (0, 0)), ("+", (2, 1)), ("*", (2, 3))),
         expression([0.5], ("*", (0, 0)), ("tanh", (1,)), ("exp", (1,)), ("*", (2, 3))),
         expression([-1.5], ("relu", (0,)), ("+", (1, 0))),
+        expression([1.5, -0.5], ("*", (0, 1)), ("+", (2, 0)), ("+", (3, 1))),
         expression([1.5, -0.5], ("-", (0, 1)), ("/", (2, 0)), ("**", (3,), 2), ("relu", (0,)),
                    ("exp", (1,)), ("+", (4, 5)), ("*", (7, 6))),
     )

@@ -16,6 +16,7 @@ from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.graph_exercises import BACKWARD, PATHS, STEP, TOPO, VALUE
 from tinygrad_edu.exercises.learner import inputs as I
+from tinygrad_edu.exercises.learner import number_cases as N
 from tinygrad_edu.exercises.mistakes import Mistake
 from tinygrad_edu.exercises.starters import starter
 
@@ -321,7 +322,7 @@ The grader uses steps as large as h = 0.1, where a one-sided difference is clear
                 "(a / 2) * h. Put the run in parentheses: (f(x + h) - f(x - h)) / (2 * h).",
                 A.difference_precedence),
     ),
-    examples=(I.Slope(I.FUNCTIONS[2], 1.0, 0.1),),
+    examples=(N.Slope(N.FUNCTIONS[2], 1.0, 0.1),),
 )
 
 RELATIVE = Exercise(
@@ -360,7 +361,7 @@ right. Return it as a float. (The grader never passes two all-zero lists.)
                 "‖v‖ = sqrt(sum of v_i²): you used the sums of squares without the square "
                 "root.", A.error_with_squared_norms),
     ),
-    examples=(I.Vectors((1.0, 2.0), (2.0, 1.0)),),
+    examples=(N.Vectors((1.0, 2.0), (2.0, 1.0)),),
 )
 
 SGD = Exercise(
@@ -416,16 +417,16 @@ Return nothing. For example w = 0.5 with gradient 2.0 and lr = 0.1 becomes w = 0
 
 
 # The worked examples of the exercises on arrays are functions that make their arrays
-# (I.Arrays calls them when first used): NumPy is imported only where those are graded.
+# (N.Arrays calls them when first used): NumPy is imported only where those are graded.
 
-def _worked_logits() -> I.NamedArrays:
+def _worked_logits() -> N.NamedArrays:
     """The worked example: softmax gives [0.2, 0.7, 0.1], the label is class 1."""
     import numpy as np
 
     return (("Z", np.log([[0.2, 0.7, 0.1]])), ("Y", np.array([[0.0, 1.0, 0.0]])))
 
 
-def _square_logits() -> I.NamedArrays:
+def _square_logits() -> N.NamedArrays:
     """As many classes as examples (3×3), of both signs: a softmax along the wrong axis, or
     row sums not kept as a column, give numbers of the right shape, and wrong."""
     import numpy as np
@@ -473,12 +474,12 @@ with Y = [0, 1, 0] gives dZ = [0.2, -0.3, 0.1].
                 "classes differ, the shapes do not fit at all). Keep the sums a column: "
                 "e.sum(axis=1, keepdims=True), shape (batch×1).", A.softmax_ce_sums_not_kept),
     ),
-    examples=(I.Arrays(_worked_logits), I.Arrays(_square_logits)), arrays=True,
+    examples=(N.Arrays(_worked_logits), N.Arrays(_square_logits)), arrays=True,
     exact=C.exact_arrays([("Z", (3, 4)), ("Y", (3, 4))], one_hot="Y"),
 )
 
 
-def _worked_dense() -> I.NamedArrays:
+def _worked_dense() -> N.NamedArrays:
     """X (10×3), W (3×4), b (1×4), dZ (10×4), with fixed numbers."""
     import numpy as np
 
@@ -487,7 +488,7 @@ def _worked_dense() -> I.NamedArrays:
             ("b", grid[42:46].reshape(1, 4)), ("dZ", grid[46:86].reshape(10, 4)))
 
 
-def _square_dense() -> I.NamedArrays:
+def _square_dense() -> N.NamedArrays:
     """batch = in = out = 2: W not transposed gives numbers of the right shape, and wrong."""
     import numpy as np
 
@@ -536,7 +537,7 @@ against the tensor engine's backward on the same numbers.
                 "dX must have X's shape (batch×in): dZ (batch×out) times Wᵀ (out×in).",
                 A.dense_w_not_transposed),
     ),
-    examples=(I.Arrays(_worked_dense), I.Arrays(_square_dense)), arrays=True,
+    examples=(N.Arrays(_worked_dense), N.Arrays(_square_dense)), arrays=True,
     max_examples=60, probe_examples=25,
     exact=C.exact_arrays([("X", (3, 2)), ("W", (2, 4)), ("b", (1, 4)), ("dZ", (3, 4))]),
 )

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import sys
+import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises import (
@@ -222,7 +224,7 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     if names and required and missing:
         for ex in missing:
             if graded.absent.get(ex.name) == "missing":
-                print(f"{graded.why[ex.name]}{_other_classes(path, ex)}", file=sys.stderr)
+                print(f"{graded.why[ex.name]}{_other_names(path, ex)}", file=sys.stderr)
         return 1
     if not present:
         expected = "\n".join(f"    {ex.definition}" for ex in EXERCISES.values())
@@ -332,22 +334,29 @@ def _train(path: Path, steps: int, samples: int) -> int:
     return 0
 
 
-def _other_classes(path: Path, ex: Exercise) -> str:
-    """For a class exercise: the classes the file does define with a ``backward`` method, in
-    case one is the answer under another name (read from its source, not run here)."""
-    if ex.kind != "class":
-        return ""
+def _other_names(path: Path, ex: Exercise) -> str:
+    """The classes the file does define with a ``backward`` method (for a class exercise),
+    or the functions named as the exercise's but for capitals, in case one is the answer
+    under another name (read from its source, not run here)."""
+    symbol = ex.symbol  # (the node stage's answer is class Value)
     try:
         tree = ast.parse(read_source(path))
     except Exception:  # (unreadable, not Python, or nested past the parser's limits)
         return ""
-    classes = [n.name for n in tree.body if isinstance(n, ast.ClassDef)
-               and not n.name.startswith("_")
-               and any(isinstance(f, ast.FunctionDef) and f.name == "backward" for f in n.body)]
-    if not classes:
+    if ex.kind == "class":
+        kind = "class"
+        found = [n.name for n in tree.body if isinstance(n, ast.ClassDef)
+                 and not n.name.startswith("_")
+                 and any(isinstance(f, ast.FunctionDef) and f.name == "backward"
+                         for f in n.body)]
+    else:
+        kind = "def"
+        found = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)
+                 and n.name != symbol and n.name.lower() == symbol.lower()]
+    if not found:
         return ""
-    return (f"\n(it defines class {', '.join(classes)}: name yours {ex.name}, or add "
-            f"{ex.name} = {classes[0]})")
+    return (f"\n(it defines {kind} {', '.join(found)}: name yours {symbol}, or add "
+            f"{symbol} = {found[0]})")
 
 
 def _exercises(values: list[str]) -> list[Exercise]:
@@ -485,13 +494,29 @@ def main(argv: list[str] | None = None) -> int:
     before = {name: os.environ.get(name) for name in settings}
     os.environ.update({name: "1" for name, on in settings.items() if on})
     try:
-        return _run(parser, args, chosen)
+        with _hypothesis_elsewhere():
+            return _run(parser, args, chosen)
     finally:  # (for a caller that runs several commands in one process: the tests)
         for name, value in before.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _hypothesis_elsewhere() -> Iterator[None]:
+    """hypothesis keeps what it reads of the code it draws for (``.hypothesis/constants``)
+    in the folder it is run from: a learner's, a class's, for ``check`` or ``report``. A
+    command keeps it in a temporary folder of its own instead, removed as it ends."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-hypothesis-") as folder:
+        set_hypothesis_home_dir(folder)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list[Exercise]

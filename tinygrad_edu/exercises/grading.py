@@ -22,17 +22,20 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import inspect
+import re
 
 from hypothesis.errors import HypothesisException
 
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.diagnoses import diagnose
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.printed import printed_lines, shortened
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis, Solution
 from tinygrad_edu.exercises.remote import Remote
-from tinygrad_edu.exercises.running import probe, search
+from tinygrad_edu.exercises.running import Flooded, begin_floods, probe, search
 from tinygrad_edu.exercises.shortcuts import complex_step, shortcut
+from tinygrad_edu.exercises.text_blocks import indent
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["Exercise", "grade"]
@@ -139,6 +142,7 @@ def grade(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict:
 
 def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict:
     """Grade one stage: search, and if that fails, probe and diagnose."""
+    begin_floods()
     try:
         failure, tried = search(exercise, solution)
         if failure is None:
@@ -153,19 +157,69 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
             f"your {exercise.kind} gave different answers for the same input ({why}). "
             f"Hypothesis says: {error}"))
     except TimeLimit as slow:
-        return Verdict(exercise, False, failure=slow.outcome, message=(
-            "An endless loop? The line above is where your function was when it was "
-            "stopped; a print inside the loop shows what changes from one turn to the next "
-            "(or what does not)."))
+        failure = None if isinstance(slow, Flooded) else slow.outcome  # (its answer
+        return Verdict(exercise, False, failure=failure, message=_stopped(slow))  # aside)
     failure = _showcase(failure, outcomes)
     right = _right_parts(exercise, failure, outcomes)
     diagnoses = diagnose(exercise, failure, outcomes, solution)
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
         what = "these lines" if exercise.kind == "class" else "your function"
-        message = f"Fix the error first: run {what} by hand on the input above."
+        message = (_recursion(failure.error_text) if isinstance(failure.error, RecursionError)
+                   else f"Fix the error first: run {what} by hand on the input above.")
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message,
                    right=right)
+
+
+_REFLECTED = {"__radd__": ("+", "self + other"), "__rmul__": ("*", "self * other"),
+              "__rsub__": ("-", "other + (-self)"), "__rtruediv__": ("/", "other * self ** -1")}
+
+
+def _recursion(where: str) -> str:
+    """What to do about a RecursionError (``where``: the error with the learner's line): a
+    call that comes back to itself without end, often through an operator."""
+    found = re.search(r"line (\d+), in (\w+)", where)
+    if found is None:
+        return ("Endless recursion: a function of yours calls itself (perhaps through an "
+                "operator) again and again until Python's stack runs out.")
+    line, name = found.groups()
+    text = (f"Endless recursion at line {line}: {name} calls itself (perhaps through an "
+            f"operator) again and again until Python's stack runs out.")
+    if name in _REFLECTED:
+        op, fix = _REFLECTED[name]
+        text += (f" 2.0 {op} x calls x.{name}(2.0); if {name} computes other {op} self, "
+                 f"that is 2.0 {op} x again. Write it as {fix}.")
+    return text
+
+
+CHATTY = 1_000
+"""The lines a call stopped by the time limit must have printed for its verdict to name its
+printing (each line costs a microsecond or so, a hundred times that in a rule exercise,
+whose calls are watched) besides a loop that may never end."""
+
+
+def _stopped(stop: TimeLimit) -> str:
+    """What to do about a call stopped by the time limit: an endless loop, or one that
+    printed a flood (each line costs about a microsecond), or calls whose floods took the
+    time together (``Flooded``)."""
+    outcome = stop.outcome
+    lines = printed_lines(outcome.printed) if outcome is not None else 0
+    if isinstance(stop, Flooded):
+        what = "inputs" if stop.calls > 1 else "input"
+        return (f"stopped after {stop.seconds:.0f} s of printing: it printed {stop.lines:,} "
+                f"lines on {stop.calls} {what}, and printing that much is what takes the "
+                f"time (a grading tries hundreds of inputs, the right answer or not). Take "
+                f"the print out of the loop (or print every 1000th turn) and check again. "
+                f"On the last input ({lines:,} lines) it printed:\n"
+                + indent(shortened(outcome.printed if outcome else "", 600, 12, 3).rstrip(), 4))
+    if lines < CHATTY:
+        return ("An endless loop? The line above is where your function was when it was "
+                "stopped; a print inside the loop shows what changes from one turn to the "
+                "next (or what does not).")
+    return (f"It printed {lines:,} lines on this input before it was stopped: printing "
+            f"that much takes the time. Take the print out of the loop (or print every "
+            f"1000th turn) and check again; if it is still stopped, the loop may never end "
+            f"(the line above is where it was).")
 
 
 def _right_parts(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome]

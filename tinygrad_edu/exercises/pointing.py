@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
@@ -72,3 +73,14 @@ def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], na
 
 def _said(name: str, number: int, function: str, code: str) -> str:
     return f"in {name}, line {number}, in {function}  ({code.strip()[:100]})"
+
+
+def stopped_at(error: BaseException, file: str) -> str:
+    """Where the learner's code in ``file`` was when ``error`` (the page's Stop) stopped it:
+    ``"It was at your answer, line 52, in backward  (while True:)"``; nothing if it was
+    not in that code (the grader's own work)."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == file]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"It was at {file}, line {f.lineno}, in {f.name}  ({(f.line or '').strip()})\n"

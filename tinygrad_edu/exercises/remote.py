@@ -15,7 +15,8 @@ that name), so the diagnoses compare it with the models' as before.
 Whatever the audit hook of that process saw (``learner/audit.py``: a file opened, a module
 of tinygrad_edu it does not have, a program run, a tracer set) is in ``reports``; the
 grader reports such a submission and never scores it. A process that stops answering is
-ended after ``DEADLINE`` seconds.
+ended once it has run a second past its time limit without answering (``_Running``: its own
+time limit's signal, which it may block, did not stop it), or after ``DEADLINE`` seconds.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ call's time limit, and 10 s more."""
 START_DEADLINE = serve.LOAD_LIMIT + 30.0
 """Seconds the grader waits for the process to start and run the learner's file, with the
 default time limits: the file's time limit, and 30 s more."""
+OVERRUN = 1.0
+"""Seconds a learner's process may run past its time limit (a call's, the file's, four
+times a call's for the Value exercise's probes) before it is stopped from outside: its own
+time limit is a signal, which its code can block or ignore; then it ran until the deadline,
+about 30 s an exercise (before: one file that did so took a class's report from 6 s to
+101 s). Its running is the time the machine let it run (``_Running``), so a loaded machine
+stops no honest answer early: there the deadlines above stand."""
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -106,10 +114,12 @@ class Stopped(BaseException):
     A BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
     input and try others: it ends the grading of the exercise."""
 
-    def __init__(self, message: str, kind: str, reports: list[str] | None = None) -> None:
+    def __init__(self, message: str, kind: str, reports: list[str] | None = None,
+                 seconds: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.reports = reports or []
+        self.seconds = seconds  # (a slow one's: how long it ran, or was waited for)
 
 
 class LearnerProcess:
@@ -170,7 +180,8 @@ class LearnerProcess:
             # what the kernel's boundary is, as the process said before the learner's code
             # ran (so no learner's code wrote it), then what running the file did
             self.sandbox = _protections(self._reply(START_DEADLINE - serve.LOAD_LIMIT))
-            self.loaded = self._reply(START_DEADLINE - serve.LOAD_LIMIT + load_limit)
+            self.loaded = self._reply(START_DEADLINE - serve.LOAD_LIMIT + load_limit,
+                                      load_limit + OVERRUN)
         except BaseException:
             self.close()
             raise
@@ -184,7 +195,8 @@ class LearnerProcess:
             wire.write_message(self._requests, message)
         except OSError:
             raise self._stopped() from None
-        return self._reply(self.deadline)
+        limit = self.time_limit * (4 if message.get("op") == "probe" else 1)
+        return self._reply(self.deadline, limit + OVERRUN)
 
     def answer_for(self, names: Sequence[str]) -> None:
         """From now on the grader answers for the learner's ``names`` (the earlier stages of
@@ -204,13 +216,17 @@ class LearnerProcess:
                           f"{str(reply)[:200]}", "ended")
         self.given = set(names)
 
-    def _reply(self, seconds: float) -> dict[str, Any]:
+    def _reply(self, seconds: float, running: float | None = None) -> dict[str, Any]:
+        """The process's next message, waited for ``seconds`` at most; ``running``: the
+        most it may run meanwhile (``_Running``), past which it is stopped."""
         end = time.monotonic() + seconds
+        ran = _Running(self.process.pid)
         while True:
             left = end - time.monotonic()
             if left <= 0:
                 self.close()
-                raise Stopped(f"no answer in {seconds:g} s: the process was stopped", "slow")
+                raise Stopped(f"no answer in {seconds:g} s: the process was stopped", "slow",
+                              seconds=seconds)
             ready, _, _ = select.select([self._answers, self._reports], [], [],
                                         min(left, LOOK))
             self._read_reports()
@@ -221,6 +237,12 @@ class LearnerProcess:
                 self.close()
                 raise Stopped("it stopped its own process (a stop signal, SIGSTOP or SIGTSTP), "
                               "so it was ended at once", "stopped")
+            over = None if ready or running is None else ran.over(running)
+            if over is not None:
+                self.close()
+                raise Stopped(f"no answer after it ran {over:.1f} s (its time limit's signal "
+                              "did not stop it): the process was stopped", "slow",
+                              seconds=round(over, 1))
             if self._answers in ready:
                 try:
                     answer = wire.read_message(self._answers, LARGEST)
@@ -235,10 +257,12 @@ class LearnerProcess:
                     self.close()
                     raise Stopped("; ".join(self.reports), "reported", self.reports)
                 if "ask" in answer:  # (a question of its own first: an earlier stage's)
+                    started = time.monotonic()
                     try:
                         wire.write_message(self._requests, self._answer(answer["ask"]))
                     except OSError:
                         raise self._stopped() from None
+                    ran.grader += time.monotonic() - started  # (the grader's, not its)
                     continue  # (the time the grader takes to answer counts: ``end``)
                 return answer
 
@@ -389,7 +413,7 @@ class Remote:
                                       "case": wire.encode(case)})
         except Stopped as stop:
             if stop.kind == "slow":
-                raise TimeLimit(self.process.deadline) from None
+                raise TimeLimit(stop.seconds or self.process.deadline) from None
             raise
         printed = str(reply.get("printed", ""))[:PRINTED]
         text = str(reply.get("text", ""))[:TEXT]
@@ -422,6 +446,48 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, the learner's, in a process of its own>"
+
+
+class _Running:
+    """How long a learner's process has run since it was made, as far as the machine let
+    it: its main thread's time (which runs the learner's code) on a CPU or asleep, not
+    waiting for one (the time since, less the time it waited on a run queue, as Linux counts
+    it in ``/proc/PID/schedstat``), and every thread's CPU time (``/proc/PID/stat``). A
+    loop, or a sleep, with the time limit's signal blocked runs; an honest answer on a
+    loaded machine waits, and its own time limit stops it first. Where ``/proc`` says
+    neither (not Linux), nothing is counted: the deadlines alone stand."""
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.since = pid, time.monotonic()
+        self.grader = 0.0  # (seconds the grader took answering its questions meanwhile)
+        self.waited, self.cpu = self._counts()
+
+    def over(self, limit: float) -> float | None:
+        """The seconds it has run, if more than ``limit`` (its threads' CPU time, if more
+        than twice ``limit``: threads of its own that keep its main thread waiting)."""
+        waited, cpu = self._counts()
+        if waited is not None and self.waited is not None:
+            ran = time.monotonic() - self.since - self.grader - (waited - self.waited)
+            if ran > limit:
+                return ran
+        if cpu is not None and self.cpu is not None and cpu - self.cpu > 2 * limit:
+            return cpu - self.cpu
+        return None
+
+    def _counts(self) -> tuple[float | None, float | None]:
+        """(seconds its main thread has waited for a CPU, seconds of CPU of all its
+        threads), each None where ``/proc`` does not say."""
+        found: list[float | None] = []
+        for name, read in (("schedstat", lambda f: int(f[1]) / 1e9),
+                           ("stat", lambda f: (int(f[11]) + int(f[12])) / self.TICKS)):
+            try:
+                with open(f"/proc/{self.pid}/{name}", "rb") as file:
+                    found.append(read(file.read().rsplit(b")", 1)[-1].split()))
+            except (OSError, ValueError, IndexError):
+                found.append(None)
+        return found[0], found[1]
 
 
 def needs_numpy(source: str, exercises: Sequence[ExerciseSpec]) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -30,11 +31,12 @@ from tinygrad_edu.exercises.cases import drawn_from, grading_seed
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import AnswerError, close
+from tinygrad_edu.exercises.learner.printed import Printed, printed_lines
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
 from tinygrad_edu.exercises.mistakes import Solution
 from tinygrad_edu.exercises.remote import Remote, Stopped
 
-__all__ = ["TIME_LIMIT"]
+__all__ = ["FLOOD", "FLOOD_SECONDS", "TIME_LIMIT"]
 
 _HERE = str(Path(__file__).resolve().parent)
 
@@ -45,17 +47,48 @@ system only: a terminal, a notebook kernel or pytest; elsewhere there is no limi
 stops a loop that catches exceptions: ``tinygrad_edu.exercises.limit``."""
 
 
-class _Printed(io.StringIO):
-    """What a solution prints, kept up to ``LIMIT`` characters (the verdict shows fewer): a
-    loop that prints on every turn does not fill the memory."""
+FLOOD = 10_000
+"""The lines a call must print to count as a flood: the time of the calls that do counts
+towards the grading's ``FLOOD_SECONDS`` (``Flooded``). (A line per node in a learner's
+backward is a few thousand lines on the graded stages' largest graphs.)"""
+FLOOD_SECONDS = 15.0
+"""Seconds the calls of one grading that print a flood may take together. A backward that
+prints 20,000 lines a call passes the node stage in the page (about 6 s of them, 86 calls)
+as on the command line; one that prints a million is stopped after two or three calls."""
 
-    LIMIT = 20_000
 
-    def write(self, text: str) -> int:
-        room = self.LIMIT - self.tell()
-        if room > 0:
-            super().write(text[:room])
-        return len(text)
+class Flooded(TimeLimit):
+    """The calls of one grading that printed ``FLOOD`` lines or more have taken
+    ``FLOOD_SECONDS`` together: the grading is stopped there, as a call past its time is (a
+    print in a loop a million times, in a learner's backward, would take minutes over the
+    hundreds of inputs a grading tries). ``outcome``: the last such call's."""
+
+    def __init__(self, calls: int, lines: int, seconds: float) -> None:
+        super().__init__(FLOOD_SECONDS)
+        self.calls, self.lines, self.seconds = calls, lines, seconds
+
+
+_floods = [0.0, 0, 0]  # this grading's floods: seconds, lines, calls
+
+
+def begin_floods() -> None:
+    """A grading (of one stage) starts with no flood counted (``Flooded``)."""
+    _floods[:] = [0.0, 0, 0]
+
+
+def _counted(outcome: Outcome, seconds: float) -> None:
+    """Count a call that printed a flood; ``Flooded`` once they have taken
+    ``FLOOD_SECONDS``."""
+    lines = printed_lines(outcome.printed)
+    if lines < FLOOD:
+        return
+    _floods[0] += seconds
+    _floods[1] += lines
+    _floods[2] += 1
+    if _floods[0] >= FLOOD_SECONDS:
+        stop = Flooded(int(_floods[2]), int(_floods[1]), _floods[0])
+        stop.outcome = outcome
+        raise stop
 
 
 def run_solution(solution: Solution | Remote, exercise: ExerciseSpec, case: Any,
@@ -64,7 +97,7 @@ def run_solution(solution: Solution | Remote, exercise: ExerciseSpec, case: Any,
     given, so that it is there even when the solution raises). NumPy's warnings (a division
     by zero, ...) are silenced: the verdict shows the inf or NaN they produced. A ``Remote``
     solution is asked in its own process, which does the same there."""
-    out = _Printed() if out is None else out
+    out = Printed() if out is None else out
     if isinstance(solution, Remote):
         try:
             answer, printed = solution.run(exercise, case)
@@ -90,7 +123,8 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
     if expected is None:
         expected, _ = run_solution(exercise.reference, exercise, case)
     outcome = Outcome(case, expected)
-    out = _Printed()
+    out = Printed()
+    started = time.monotonic()
     try:
         if isinstance(solution, Remote):  # (its time limit is its own process's)
             got, outcome.printed = run_solution(solution, exercise, case, out)
@@ -108,7 +142,9 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
         if isinstance(error, TimeLimit):
             error.outcome = outcome
             raise
+        _counted(outcome, time.monotonic() - started)
         return outcome
+    _counted(outcome, time.monotonic() - started)
     if not isinstance(got, tuple) or len(got) != len(expected):  # (read before judged)
         count = f"{len(got)} part(s)" if isinstance(got, tuple) else "no parts"
         outcome.problem = (f"the answer has {count} where the exercise reads "
@@ -187,6 +223,16 @@ _DRAWN: dict[tuple[ExerciseSpec, bool, int], list[Any]] = {}
 _EXPECTED: dict[tuple[ExerciseSpec, bool, int], list[tuple[Any, ...]]] = {}
 
 
+def _key(exercise: ExerciseSpec, for_probe: bool) -> tuple[ExerciseSpec, bool, int]:
+    """The key of ``_DRAWN`` and ``_EXPECTED`` under this grading's seed; what was kept
+    for another seed is let go (a notebook's kernel draws afresh at each practice check)."""
+    seed = grading_seed()
+    for kept in (_DRAWN, _EXPECTED):
+        for old in [k for k in kept if k[2] != seed]:
+            del kept[old]
+    return (exercise, for_probe, seed)
+
+
 def search(exercise: ExerciseSpec, solution: Solution | Remote
            ) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
@@ -226,7 +272,7 @@ def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[
            tried: list[int]) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing example of
     ``examples`` (tried after the drawn ones), else None."""
-    key = (exercise, False, grading_seed())
+    key = _key(exercise, False)
     drawn = _DRAWN.get(key)
     if drawn is not None and all(attempt(exercise, solution, case, expected).ok for case, expected
                                  in zip(drawn, _EXPECTED[key])):
@@ -266,7 +312,7 @@ def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[
 def probe_cases(exercise: ExerciseSpec) -> list[Any]:
     """The spread of inputs ``probe`` tries: the examples, then ``probe_examples`` drawn
     from the grading's seed."""
-    key = (exercise, True, grading_seed())
+    key = _key(exercise, True)
     cases = _DRAWN.get(key)
     if cases is None:
         cases = []
@@ -287,7 +333,7 @@ def probe_cases(exercise: ExerciseSpec) -> list[Any]:
 def probe(exercise: ExerciseSpec, solution: Solution | Remote) -> list[Outcome]:
     """The solution's answers on a fixed spread of inputs (never stopping at a failure)."""
     cases = probe_cases(exercise)
-    key = (exercise, True, grading_seed())
+    key = _key(exercise, True)
     answers = _EXPECTED.get(key)
     if answers is None:
         outcomes = [attempt(exercise, solution, case) for case in cases]

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tinygrad_edu.exercises.learner.parts import close
+from tinygrad_edu.exercises.learner.value_probes import STEPS
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 
 __all__ = ["diagnoses"]
@@ -186,11 +187,17 @@ def _assign(fact: dict[str, Any], case: Any, alone: bool) -> Mistake:
             "gradient on every input tried." if alone else
             " With `+=` in its place and the steps run in a right order (see below), your "
             "Value gives the right gradient on every input tried.")
+    method = fact.get("method")
     return Mistake(
         "assign", "`=` instead of `+=`: a node used twice loses a path",
         f"{what} b = a + a uses a twice, and a.grad must add both uses: 2, not 1. Write "
         "`self.grad += ...` (and `other.grad += ...`) in every _backward; grads start at 0, "
-        f"so the first use adds to 0.{rest}")
+        f"so the first use adds to 0.{rest}",
+        where=(method, ASSIGNED) if method in STEPS else None)  # (its line: pointing.py)
+
+
+ASSIGNED = r"\.grad\s*=(?!=)"
+"""A line that sets a grad with `=` (not `+=`, not `==`)."""
 
 
 def _local(fact: dict[str, Any], case: Any, wanted: Sequence[Sequence[tuple[int, float]]]

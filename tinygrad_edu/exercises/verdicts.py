@@ -10,9 +10,10 @@ from tinygrad_edu.arrays import is_array
 from tinygrad_edu.exercises.comparing import Outcome, shape_of
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.parts import Numbers, close
+from tinygrad_edu.exercises.learner.printed import shortened
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis
-from tinygrad_edu.exercises.text_blocks import indent, shorten
+from tinygrad_edu.exercises.text_blocks import indent
 from tinygrad_edu.formatting import precise, shape_text
 
 __all__ = ["Verdict"]
@@ -83,7 +84,7 @@ class Verdict:
         else:
             lines += _comparison(ex, f)
         if f.printed.strip():
-            lines += ["  it printed:", indent(shorten(f.printed.rstrip(), 600, 12), 4)]
+            lines += ["  it printed:", indent(shortened(f.printed, 600, 12, 3).rstrip(), 4)]
         lines += [indent(str(d), 2) for d in self.diagnoses]
         if self.message:
             lines.append(f"  {self.message}")

@@ -7,10 +7,10 @@ Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's argu
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
 ``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
 they are, what a capture does with them, where a number found nowhere else is held, the
-guards at every call),
-``randomness.py`` (random draws), ``watching.py`` (what a capture changes while it runs),
-``captured.py`` (the captured graph as a tape) and ``explain.py`` (``explain()``,
-``verify=``); ``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
+guards at every call), ``randomness.py`` (random draws), ``seen.py`` (Python's own that
+take a float), ``watching.py`` (what a capture changes while it runs), ``captured.py``
+(the captured graph as a tape) and ``explain.py`` (``explain()``, ``verify=``);
+``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
 This folder may import the scalar engine's files and ``nn`` (a model made with it, for
 ``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the playground) and
 ``commands`` (the demo) import it.
@@ -40,6 +40,9 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): a file the
   learner's code reads is refused (what it holds can change between calls), one it writes
   is said once.
+- **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``):
+  Python's own take a followed number only as a float object; there it is its number, a
+  constant guarded to the bit (what they make is the engine's: a Decimal, a text, bytes).
 - **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
   float`` of a followed number is its number's type), and a ``float`` where its code only
   ever calls it (``float(x)`` followed).

@@ -48,7 +48,13 @@ from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.tape import Tape
-from tinygrad_edu.program.traced import Recording, Traced, recording, set_recording
+from tinygrad_edu.program.traced import (
+    Recording,
+    Traced,
+    recording,
+    set_recording,
+    tested_later,
+)
 from tinygrad_edu.program.watching import watching
 
 __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
@@ -351,6 +357,7 @@ class Compiled:
                 watcher.restore()
                 if collecting:
                     gc.enable()
+        tested_later(record, watcher.codes)
         outside = Outside(watcher, record)
         for v, line in record.grad_writes:
             if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)
@@ -392,8 +399,8 @@ class Compiled:
         """A place whose number changed is an input of every capture from now on."""
         place = explaining.failed_place(entry, failed)
         if place is not None:
-            if place.kind == "number":
-                self.dynamic.add(place.key())
+            if place.kind == "number" and bool not in (type(place.value), type(place.read())):
+                self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)
                 self.last_capture += " (a number: read at every call from now on)"
 
     # ------------------------------------------------------------------------- verify=
@@ -505,6 +512,10 @@ def _answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
             return ("tuple", tuple(shape(v) for v in x))
         if isinstance(x, dict):
             return ("dict", {k: shape(v) for k, v in x.items()})
+        if randomness.is_drawn(x):
+            raise TypeError("a compiled function returns Values and numbers, not an array "
+                            "drawn from numpy.random (new at every call): return its items, "
+                            "[float(m) for m in mask], or the Values made from it")
         return ("plain", x)
 
     return shape(answer), items

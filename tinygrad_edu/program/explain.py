@@ -71,7 +71,7 @@ def _said(key: tuple[Any, ...]) -> str:
         if step == ("get",):
             name += ".get()"
             continue
-        name += f".{step[1]}" if step[0] == "attr" or attributes else f"[{step[1]!r}]"
+        name += f".{step[1]}" if step[0] in ("attr", "own") or attributes else f"[{step[1]!r}]"
         attributes = False
     return name
 

@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.places import MISSING, Place, buffer_of, state_of
+from tinygrad_edu.program.places import MISSING, Place, buffer_of, own, state_of
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["checks", "item_of", "same_array"]
@@ -58,6 +58,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if step[0] == "attr":
             return f"{parent}.{step[1]}" if step[1].isidentifier() else \
                 f"getattr({parent}, {step[1]!r})"
+        if step[0] == "own":  # (a class's descriptor)
+            names["own"] = own
+            return f"own({parent}, {step[1]!r})"
         if step[0] == "get":  # (a ContextVar's)
             return f"{parent}.get(MISSING)"
         return f"{parent}[{step[1]!r}]"

@@ -21,6 +21,7 @@ import sys
 import types
 import weakref
 from itertools import chain
+from operator import is_
 from typing import Any
 
 from tinygrad_edu.program.explain import unknown_numbers
@@ -80,24 +81,27 @@ def holders(wanted: list[Any]) -> list[Found]:
     found: dict[tuple[int, int, Any], Found] = {}  # (each holder of each: a literal of a
     # module is one object wherever the module's code uses it)
     sources: list[Within] = []
-    views: list[Any] = []  # (what each source holds, live: a dict's values, a list)
     modules = list(sys.modules.values())
+    modules = list(dict(zip(map(id, modules), modules)).values())  # (os.path: twice)
     if len(_WITHIN) > 2 * len(modules):  # (modules gone from sys.modules: let them go)
         alive = set(map(id, modules))
         for gone in [k for k in _WITHIN if k not in alive]:
             del _WITHIN[gone]
     for module in modules:
-        if type(module) is not types.ModuleType or \
-                getattr(module, "__name__", "").startswith(_OURS):
+        made = _within(module)
+        if made is None:
             continue
-        globals_ = vars(module)
-        now, within, seen = _within(module, globals_)
+        now, within, fresh = made
         if not ids.isdisjoint(now):
-            _add(found, ids, module, module.__name__, (), "attr", globals_)
+            _add(found, ids, module, module.__name__, (), "attr", vars(module))
         sources += within
-        views += seen
-    if not ids.isdisjoint(map(id, chain.from_iterable(views))):  # (all at once: rarely any)
-        for items, holder, name, way, how in sources:
+        if fresh:  # (what it holds now joins what is looked through)
+            _VIEWS.update((id(w[0]), _view(w[0])) for w in within)
+    if len(_VIEWS) > len(sources):  # (held no more: let them go)
+        _VIEWS.clear()
+        _VIEWS.update((id(w[0]), _view(w[0])) for kept in _WITHIN.values() for w in kept[3])
+    if not ids.isdisjoint(map(id, chain.from_iterable(_VIEWS.values()))):  # (each once: a
+        for items, holder, name, way, how in sources:  # class many modules import; rarely)
             if not ids.isdisjoint(map(id, items if type(items) in (list, tuple) else
                                       items.values())):
                 _add(found, ids, holder, name, way, how, items)
@@ -105,21 +109,35 @@ def holders(wanted: list[Any]) -> list[Found]:
 
 
 Within = tuple[Any, Any, str, tuple[tuple[str, Any], ...], str]
-_WITHIN: dict[int, tuple[Any, tuple[int, ...], list[Within], list[Any]]] = {}
-"""id(a module) -> (it, the ids its globals held, what they hold: ``_within``, and a live
-view of each: its values)."""
+_WITHIN: dict[int, tuple[Any, tuple[Any, ...], tuple[int, ...], list[Within]]] = {}
+"""id(a module) -> (it, its globals, their ids, what they hold: ``_within``)."""
+_VIEWS: dict[int, Any] = {}
+"""id(a dict, a list or a tuple of ``_WITHIN``) -> a live view of its items (it, or its
+values): each once, however many modules hold it (a class: every module importing it)."""
 
 
-def _within(module: Any, globals_: dict[str, Any]) -> tuple[tuple[int, ...], list[Within],
-                                                            list[Any]]:
+def _view(items: Any) -> Any:
+    return items if type(items) in (list, tuple) else items.values()
+
+
+def _within(module: Any) -> tuple[tuple[int, ...], list[Within], bool] | None:
     """The ids of a module's globals, and what they hold one step further (each a dict, a
     list, a tuple or an object's attributes, as it is at every call: ``(items, holder,
-    name, the steps from the holder to it, "attr" or "item")``, with a live view of each),
-    made again where the module's globals are not the objects they were."""
-    now = tuple(map(id, globals_.values()))
+    name, the steps from the holder to it, "attr" or "item")``), made again (and said so)
+    where the module's globals are not the objects they were; None for this package's
+    modules, and what is no module."""
     kept = _WITHIN.get(id(module))
-    if kept is not None and kept[0] is module and kept[1] == now:
-        return now, kept[2], kept[3]
+    if kept is None or kept[0] is not module:
+        if type(module) is not types.ModuleType or \
+                getattr(module, "__name__", "").startswith(_OURS):
+            return None
+    globals_ = vars(module)
+    values = globals_.values()
+    if kept is not None and kept[0] is module and len(values) == len(kept[1]) and \
+            all(map(is_, values, kept[1])):
+        return kept[2], kept[3], False
+    held = tuple(values)  # (kept: no other object can have the id of one of them)
+    now = tuple(map(id, held))
     within = []
     standard = module.__name__.partition(".")[0] in sys.stdlib_module_names
     for key, value in list(globals_.items()):
@@ -128,9 +146,8 @@ def _within(module: Any, globals_: dict[str, Any]) -> tuple[tuple[int, ...], lis
             found = _inside(module, value, key)  # classes and objects: not a learner's)
             if found is not None:
                 within.append(found)
-    seen = [w[0] if type(w[0]) in (list, tuple) else w[0].values() for w in within]
-    _WITHIN[id(module)] = (module, now, within, seen)
-    return now, within, seen
+    _WITHIN[id(module)] = (module, held, now, within)
+    return now, within, True
 
 
 def _add(found: dict[tuple[int, int, Any], Found], ids: set[int], holder: Any, name: str,

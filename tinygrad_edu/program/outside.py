@@ -62,16 +62,15 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
     Recording,
     Traced,
-    TypeSeen,
-    float_seen,
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED, ID_SEEN
+from tinygrad_edu.program.watching import FOLLOWED, SEEN_BY_NAME
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -329,8 +328,8 @@ class Watcher:
         """The places that are inputs (``dynamic``) hold a traced number while the capture
         runs."""
         for place in places:
-            if place.kind == "number" and not isinstance(place.value, Traced) and \
-                    place.key() in self.dynamic:
+            if place.kind == "number" and type(place.value) not in (Traced, bool) and \
+                    place.key() in self.dynamic:  # (a bool stays guarded: ``FLAG is True``)
                 traced = self.record.input(place.value, ("place", place.key(), place.said()))
                 place.write(traced)
                 self.installed.append((place, place.value, traced))
@@ -342,7 +341,7 @@ class Watcher:
             if ours is not None and ours is not held:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, held, ours))
-        for name, ours in (("type", TypeSeen), ("id", ID_SEEN)):
+        for name, ours in (("type", TypeSeen), *SEEN_BY_NAME.items()):
             if name in names and name not in globals_:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, MISSING, ours))
@@ -445,8 +444,8 @@ class Outside:
         self.walk = watcher.walk  # (as it was: what the guards check)
         self.writes: list[tuple[Place, Any]] = []  # (place, a Traced or a plain number)
         self._changes(record)
-        self.inputs: list[Place] = [p for p in self.walk.places
-                                    if p.key() in watcher.dynamic and p.kind == "number"]
+        self.inputs: list[Place] = [p for p in self.walk.places if p.key() in watcher.dynamic
+                                    and p.kind == "number" and type(p.value) is not bool]
         self.check: Callable[[], Any] = lambda: (-1, ())
         self.text = ""
         self.chains: list[list[tuple[Place, str]]] = []

@@ -37,7 +37,7 @@ from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.traced import Traced, learners_file
 
-__all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "global_name", "kind_of",
+__all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "global_name", "kind_of", "own",
            "reads_of", "same_number", "state_of"]
 
 MISSING = object()
@@ -158,7 +158,7 @@ class Place:
         base = parent.said().replace(" (a closure cell)", "") if parent else "?"
         if step[0] == "get":
             return f"{base}.get()"
-        return f"{base}.{step[1]}" if step[0] == "attr" else f"{base}[{step[1]!r}]"
+        return f"{base}.{step[1]}" if step[0] in ("attr", "own") else f"{base}[{step[1]!r}]"
 
     def read(self) -> Any:
         """What is at the place now (MISSING where nothing is)."""
@@ -173,6 +173,8 @@ class Place:
             holder: Any = self.parent.read() if self.parent is not None else MISSING
             if step[0] == "attr":
                 return getattr(holder, step[1])
+            if step[0] == "own":  # (a class's descriptor itself, not what it gives)
+                return own(holder, step[1])
             if step[0] == "get":  # (a ContextVar's number)
                 return holder.get(MISSING)
             return holder[step[1]]
@@ -187,7 +189,7 @@ class Place:
             step[1][step[2]] = new
         elif step[0] == "cell":
             step[1].cell_contents = new
-        elif step[0] == "attr":
+        elif step[0] in ("attr", "own"):
             holder = self.parent.read() if self.parent is not None else None
             owner = holder
             if isinstance(holder, type):  # (where the class or a base holds it)
@@ -453,6 +455,9 @@ class Walk:
                 if item is not None:
                     yield Place(place, ("attr", name), item, kind_of(item))
         else:  # an object, a class, a module of the learner's (its data: no __builtins__)
+            if kind == "class":  # (a descriptor of the learner's holding its own numbers:
+                for name, held in _descriptors(x):  # ``opt.lr`` from a ``__get__``)
+                    yield Place(place, ("own", name), held, "object")
             names = _data_names(x) if kind != "module" else [
                 n for n in list(vars(x)) if not n.startswith("__")]
             for name in names:
@@ -464,6 +469,26 @@ class Walk:
                 if kind == "module" and item_kind in ("module", "class", "function"):
                     continue
                 yield Place(place, ("attr", name), item, item_kind)
+
+
+def _descriptors(cls: type) -> list[tuple[str, Any]]:
+    """A class's descriptors that are objects of the learner's (a ``__get__`` of a class of
+    its own: their attributes are numbers it gives)."""
+    found: dict[str, Any] = {}
+    for klass in cls.__mro__:
+        for k, v in list(klass.__dict__.items()):
+            if k not in found and hasattr(type(v), "__get__") and not callable(v) and \
+                    kind_of(v) == "object" and not isinstance(v, type):
+                found[k] = v
+    return list(found.items())
+
+
+def own(cls: Any, name: str) -> Any:
+    """What a class (or its first base that has it) holds as ``name``, not what it gives."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    raise AttributeError(name)
 
 
 def global_name(holder: int, name: str) -> str:

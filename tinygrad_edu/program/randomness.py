@@ -12,9 +12,16 @@ program's inputs, and where anything else comes out otherwise, the stream is put
 function is captured again. A choice, a sample or a shuffle of a sequence is replayed on the
 positions of one as long (the same draws), and the positions are what must come out again.
 
+An array of floats drawn (``rand(2)``, ``normal(size=3)``: a dropout mask, noise) is one
+input per item, and the function meets it as an array whose items are followed
+(``drawn_array``: ``rand(2) > 0.5``, ``mask / (1 - p)``, ``m[0]`` are steps of the
+program; a sum of it, ``np.where``, a product of matrices are made of its numbers, constants
+guarded to the bit); an array of ints drawn picks the program. ``numpy.random.seed`` inside
+the function is a draw too, replayed at every call.
+
 A draw from any other generator (a ``random.Random(...)`` of the function's own, NumPy's
-``default_rng()``), a call with ``size=`` (an array of draws), or the clock is refused,
-naming the line: draw those outside the compiled function and pass the numbers in.
+``default_rng()``) or the clock is refused, naming the line: draw those outside the compiled
+function and pass the numbers in.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 
 from tinygrad_edu.program.traced import Traced, learners_line, recording
 
-__all__ = ["Draws", "patches", "put_back", "state"]
+__all__ = ["Draws", "drawn_array", "is_drawn", "patches", "put_back", "state"]
 
 RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
           "vonmisesvariate", "gammavariate", "betavariate", "paretovariate", "weibullvariate",
@@ -94,9 +101,14 @@ class Draws:
             out = draw.again()
             self.failed = draw
             if draw.number:
-                if type(out) is not float:
+                if type(draw.outcome) is float:
+                    if type(out) is not float:
+                        return None
+                    found.append(out)
+                elif _floats(out) and out.shape == draw.outcome.shape:
+                    found.extend(out.flat)
+                else:
                     return None
-                found.append(out)
             elif draw.name not in ("getstate", "get_state") and not _same(out, draw.outcome):
                 return None
         self.failed = None
@@ -121,6 +133,9 @@ def _outcome(name: str, positions: Any, out: Any) -> Any:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if hasattr(a, "shape") and hasattr(b, "shape"):  # (an array of ints drawn)
+        return bool(type(a) is type(b) and a.shape == b.shape and a.dtype == b.dtype and
+                    (a == b).all())
     try:
         return bool(type(a) is type(b) and a == b)
     except (TypeError, ValueError):  # (arrays)
@@ -141,6 +156,9 @@ def put_back(saved: tuple[Any, Any]) -> None:
         numpy.random.set_state(saved[1])
 
 
+_METHOD = {"seed": "seed", "sample": "random_sample", "ranf": "random_sample"}
+"""``numpy.random``'s functions that are no method of its global generator (each calls
+this one of its methods)."""
 _ORIGINALS: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
@@ -149,8 +167,8 @@ def _original(where: str, name: str) -> Callable[..., Any]:
     if found is None:
         if where == "random":
             found = getattr(random._inst, name)
-        else:
-            found = getattr(sys.modules["numpy"].random.mtrand._rand, name)
+        else:  # (numpy.random.seed, sample, ranf: functions of the module that call these)
+            found = getattr(sys.modules["numpy"].random.mtrand._rand, _METHOD.get(name, name))
         _ORIGINALS[(where, name)] = found
     return found
 
@@ -166,9 +184,12 @@ def patches() -> list[tuple[Any, str, Any]]:
             found.append((cls, name, _refused(cls.__dict__.get(name) or getattr(cls, name))))
     numpy = sys.modules.get("numpy")  # (only where NumPy is in use already)
     if numpy is not None:
+        held = numpy.random.mtrand._rand
         for name in NUMPY:
-            if getattr(getattr(numpy.random, name, None), "__self__", None) is \
-                    numpy.random.mtrand._rand:
+            function = getattr(numpy.random, name, None)
+            if getattr(function, "__self__", None) is held or (
+                    name in _METHOD and function is not None and
+                    hasattr(held, _METHOD[name])):
                 found.append((numpy.random, name, _drawn("numpy", name)))
     return found
 
@@ -183,12 +204,6 @@ def _drawn(where: str, name: str) -> Callable[..., Any]:
                      for a in args)
         options = {k: found.constant(v, f"{where}.{name}") if isinstance(v, Traced) else v
                    for k, v in options.items()}
-        if (where == "numpy" and options.get("size") is not None) or (
-                where == "numpy" and name in ("rand", "randn") and args):
-            found.refuse(f"it draws an array from numpy.random ({name} with a size): a "
-                         "program follows one number a draw; draw arrays outside the compiled "
-                         "function and pass them in")
-            return _original(where, name)(*args, **options)
         n = None
         if name in ON_POSITIONS and args and not isinstance(args[0], int):
             sequence, args = args[0], args[1:]
@@ -209,7 +224,7 @@ def _drawn(where: str, name: str) -> Callable[..., Any]:
             finally:
                 _inside.on = False
             result = outcome = out
-            number = type(out) is float
+            number = type(out) is float or _floats(out)
         if found.draws is None:
             found.draws = Draws()
         line = learners_line()
@@ -217,8 +232,11 @@ def _drawn(where: str, name: str) -> Callable[..., Any]:
                 not isinstance(a, (int, float, str, bytes, type(None))) for a in args):
             found.effect(f"{where}.{name} with a state object (replayed with the same object)")
         found.draws.calls.append(Draw(where, name, args, options, n, outcome, number, line))
+        at = len(found.draws.calls) - 1
+        if number and type(out) is not float:  # (an array of floats: one input each)
+            return drawn_array(out, [found.input(x, ("draw", at)) for x in out.flat])
         if number:
-            return found.input(out, ("draw", len(found.draws.calls) - 1))
+            return found.input(out, ("draw", at))
         return result
 
     draw.__name__ = name
@@ -251,3 +269,76 @@ def _refused(method: Callable[..., Any]) -> Callable[..., Any]:
 
     draw.__name__ = method.__name__
     return draw
+
+
+# ----------------------------------------------------------------------------- arrays drawn
+def _floats(out: Any) -> bool:
+    """Whether ``out`` is an array of floats NumPy drew (``rand(2)``, ``normal(size=3)``)."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and type(out) is numpy.ndarray and out.dtype == numpy.float64
+
+
+_ARRAY: list[Any] = []
+
+
+def is_drawn(x: Any) -> bool:
+    """Whether ``x`` is an array drawn while a capture ran (``drawn_array``)."""
+    return bool(_ARRAY) and isinstance(x, _ARRAY[0])
+
+
+def drawn_array(out: Any, inputs: list[Traced]) -> Any:
+    """An array of floats drawn, as the function meets it while a capture runs: each item a
+    followed number (an input of the program), and what is computed item by item from it
+    (``rand(2) > 0.5``, ``mask / (1 - p)``) followed too; anything else made of it (a sum,
+    a product of matrices, ``np.where``) is made of its numbers, constants guarded to the
+    bit. Its ``dtype`` is the one the engine's array has."""
+    numpy = sys.modules["numpy"]
+    if not _ARRAY:
+        _ARRAY.append(_array_class(numpy))
+    held = numpy.empty(out.shape, dtype=object)
+    for k, x in enumerate(inputs):  # (one at a time: NumPy would ask each for an array)
+        held.flat[k] = x
+    return held.view(_ARRAY[0])
+
+
+def _array_class(numpy: Any) -> type:
+    def plain(x: Any, why: str) -> Any:
+        if not isinstance(x, Drawn):
+            return x
+        found = recording()
+        numbers = [found.constant(v, why) if found is not None and isinstance(v, Traced)
+                   else getattr(v, "value", v) for v in x.flat]
+        return numpy.array(numbers).reshape(x.shape)
+
+    class Drawn(numpy.ndarray):
+        """An array drawn from numpy.random, followed item by item (``drawn_array``)."""
+
+        def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any,
+                            **options: Any) -> Any:
+            if method == "__call__" and ufunc.signature is None and not options and \
+                    ufunc.nout == 1 and recording() is not None:
+                out = ufunc(*[x.view(numpy.ndarray) if isinstance(x, Drawn) else x
+                              for x in inputs], dtype=object)  # (item by item: followed)
+                return out.view(Drawn) if isinstance(out, numpy.ndarray) else out
+            why = f"numpy.{ufunc.__name__} of an array drawn"
+            return getattr(ufunc, method)(*[plain(x, why) for x in inputs], **{
+                k: plain(v, why) for k, v in options.items()})
+
+        def __array_function__(self, function: Any, types: Any, args: Any,
+                               options: Any) -> Any:
+            why = f"numpy.{function.__name__} of an array drawn"
+            return function(*[plain(x, why) for x in args],
+                            **{k: plain(v, why) for k, v in options.items()})
+
+        @property
+        def dtype(self) -> Any:  # (the engine's array's)
+            values = [getattr(v, "value", v) for v in self.view(numpy.ndarray).flat]
+            return numpy.result_type(*values) if values else numpy.dtype(float)
+
+        def astype(self, dtype: Any, *args: Any, **options: Any) -> Any:
+            return plain(self, "astype() of an array drawn").astype(dtype, *args, **options)
+
+        def tolist(self) -> Any:
+            return self.view(numpy.ndarray).tolist()
+
+    return Drawn

@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "TypeSeen", "float_seen", "fsum",
-           "largest_or_smallest", "recording", "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "tested_later",
+           "total"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -124,6 +124,7 @@ class Recording:
         self.leaves: dict[int, Traced] = {}  # id(leaf Value) -> the traced number it holds
         self.made: dict[int, Any] = {}  # id(Value) -> Value, made in the capture
         self.reads: list[Traced] = []  # every .data read
+        self.read_of: dict[int, Traced] = {}  # id(Value) -> its .data read (it holds it)
         self.steps: list[Traced] = []  # every number computed, in order
         self.raised: list[Raised] = []  # operations that raised (the function went on)
         self.used: set[int] = set()  # the ids of ``given`` found in a node
@@ -137,6 +138,7 @@ class Recording:
         self.draws: Any = None  # the random draws
         self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
         self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
+        self.compared = False  # (a comparison followed as a number)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -262,6 +264,15 @@ class Traced:
         found = recording()
         return self.value if found is None else found.constant(self, why)
 
+    def __copy__(self) -> Traced:  # (a number is its own copy: still followed)
+        return self
+
+    def __deepcopy__(self, memo: Any) -> Traced:
+        return self
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # (pickled: its number, a constant)
+        return type(self.value), (self._plain("pickle"),)
+
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
         if name.startswith("__") or name in Traced.__slots__:
             raise AttributeError(name)
@@ -327,7 +338,13 @@ class Traced:
         right = _number(other)
         if right is None:
             return _unfollowed(COMPARED[op], self, other)
-        return _step(op, COMPARED[op], self, right)
+        found = _step(op, COMPARED[op], self, right)
+        if isinstance(found, Traced) and _tested_by_identity(sys._getframe(1)):
+            return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
+        record = recording()
+        if record is not None and isinstance(found, Traced):
+            record.compared = True  # (followed: code that runs later must not test it by
+        return found  # identity, ``tested_later``)
 
     def __lt__(self, other: Any) -> Any: return self._compare("<", other)
     def __le__(self, other: Any) -> Any: return self._compare("<=", other)
@@ -405,6 +422,57 @@ def _number(x: Any) -> Any:
     return None
 
 
+_IDENTITY: dict[types.CodeType, bool] = {}
+
+
+def _tested_by_identity(frame: Any) -> bool:
+    """Whether the learner's code on the stack tests a thing's identity other than None's
+    (``x is True``, ``match x: case False:``): there a comparison must be the very ``True``
+    or ``False`` the engine's run has (a bool, and a guard), not a number followed."""
+    while frame is not None:
+        code = frame.f_code
+        found = _IDENTITY.get(code)
+        if found is None:
+            if len(_IDENTITY) > 4096:
+                _IDENTITY.clear()
+            found = _IDENTITY[code] = user_code(code) and _tests_identity(code)
+        if found:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _tests_identity(code: types.CodeType, of_a_bool: bool = False) -> bool:
+    import dis
+
+    before: Any = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "IS_OP" and (
+                before.opname == "LOAD_CONST" and type(before.argval) is bool if of_a_bool
+                else not (before.opname == "LOAD_CONST" and before.argval is None)):
+            return True
+        before = instruction
+    return False
+
+
+def tested_later(record: Recording, codes: Any) -> None:
+    """Where comparisons were followed as numbers, the learner's code that ran and tests a
+    thing by identity with ``True`` or ``False`` (``flag is True`` in a function called
+    after the comparison was made, with it): refused, naming the code (its ``is`` would see
+    a followed number, not the engine's bool)."""
+    if not getattr(record, "compared", False):
+        return
+    for code in codes:
+        if user_code(code) and _tests_identity(code, of_a_bool=True):  # (not on the
+            # stack of a followed comparison: there it would have made it a bool)
+            record.refuse(f"{code.co_name}() tests a value with `is True` or `is False` "
+                          "(or `case True:`), where a comparison of numbers read is "
+                          "followed as a number, not the engine's bool; compare with == "
+                          f"instead (line {code.co_firstlineno} of "
+                          f"{os.path.basename(code.co_filename)})")
+            return
+
+
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
     """``function`` of ``args`` (Traced and plain numbers): within a capture a traced number,
     a step of the program; outside one, the plain result."""
@@ -418,8 +486,8 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         found.raised.append(Raised(("step", name, function, args), type(error),
                                    learners_line()))
         raise
-    if not (type(result) in (float, int, bool) or (
-            isinstance(result, (float, int)) and type(result).__module__ == "numpy")):
+    if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
+            isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_")))):
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
@@ -490,90 +558,3 @@ def _through_value(function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
         return found.handed(x) if found is not None else x.value
 
     return function(plain(a), plain(b))
-
-
-def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """Python's ``max`` (or ``min``) as a capture sees it: over numbers of which some are
-    traced, one step of the program (``max(v.data for v in logits)``, microgpt's softmax,
-    is the largest of those numbers at every run, not a guard on which one it was); with a
-    ``key``, or over anything else, Python's own."""
-    def chosen(*args: Any, **options: Any) -> Any:
-        if recording() is None or "key" in options:
-            return builtin(*args, **options)
-        items = list(args[0]) if len(args) == 1 else list(args)
-        if not items and "default" in options:
-            return options["default"]
-        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
-        if not any(isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
-                (kinds - {float, int, bool} and len(kinds) > 1):
-            return builtin(items, **options)  # (NumPy's numbers among Python's: which one
-        # it is depends on the numbers, and so do its numbers' ways: guarded)
-        if len(items) == 1:
-            return items[0]
-        return _step(name, builtin, *items)
-
-    chosen.__name__ = name
-    return chosen
-
-
-def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
-    """Python's ``sum`` as a capture sees it: of numbers some of which are traced (and
-    nothing else), one step of the program computed as the running Python sums them
-    (from 3.12 on, compensated); over anything else (Values), Python's own."""
-    def sum(iterable: Any, /, start: Any = 0) -> Any:
-        if recording() is None:
-            return builtin(iterable, start)
-        items = list(iterable)
-        if type(start) is not int or start != 0 or not any(
-                isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
-            return builtin(items, start)
-        if not items:
-            return 0
-        return _step("sum", total, *items)
-
-    return sum
-
-
-# ----------------------------------------------------------------------------- type, float
-# (the learner's module meets these while a capture runs: ``outside.py`` puts them there)
-class _Seen(type):
-    """The metaclass of ``TypeSeen``: it is ``type`` to ``isinstance`` and ``issubclass``."""
-
-    def __instancecheck__(cls, x: Any) -> bool:
-        return isinstance(x, cls.__mro__[1])
-
-    def __subclasscheck__(cls, c: Any) -> bool:
-        return issubclass(c, cls.__mro__[1])
-
-    def __call__(cls, *args: Any, **options: Any) -> Any:
-        if cls is TypeSeen and len(args) == 1 and not options:
-            x = args[0]
-            found = type(x.value) if isinstance(x, Traced) else type(x)
-            return found
-        if cls is TypeSeen:
-            return type(*args, **options)
-        return type.__call__(cls, *args, **options)  # (a class of the learner's)
-
-
-class TypeSeen(type, metaclass=_Seen):
-    """``type`` in the learner's module while a capture runs: ``type(x)`` of a followed number
-    is its number's type (``type(v.data) is float``)."""
-
-
-TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
-
-
-def float_seen(x: Any = 0.0, /) -> Any:
-    """``float`` in the learner's module while a capture runs (where its code only ever calls
-    it): ``float(x)`` of a followed number is that number, followed (no constant)."""
-    if type(x) is Traced and recording() is not None:
-        return x if type(x.value) is float else _step("float", as_float, x)
-    found = recording()
-    if found is not None and type(x) is str:  # (a text from outside: where it is held)
-        found.texts.append((x, learners_line()))
-    return float(x)
-
-
-float_seen.__name__ = float_seen.__qualname__ = "float"

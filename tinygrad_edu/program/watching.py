@@ -19,6 +19,7 @@ capture, see things as they are), and is put back when the last capture ends.
   running Python sums; ``print`` prints the numbers and is said once (a program does not
   print).
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
+- **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``).
 - **``importlib.import_module``**: the module it gives the learner's code is a place, as
   ``sys.modules[name]`` is.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): where the
@@ -32,6 +33,7 @@ capture, see things as they are), and is put back when the last capture ends.
 from __future__ import annotations
 
 import builtins
+import datetime
 import gc
 import importlib
 import io
@@ -42,6 +44,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent import futures
 from contextlib import contextmanager
 from typing import Any
 
@@ -49,6 +52,14 @@ from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.seen import (
+    hash_seen,
+    largest_or_smallest,
+    len_seen,
+    seen,
+    stand_in,
+    summed,
+)
 from tinygrad_edu.program.traced import (
     Raised,
     Traced,
@@ -56,14 +67,12 @@ from tinygrad_edu.program.traced import (
     _step,
     as_float,
     fsum,
-    largest_or_smallest,
     learners_line,
     recording,
-    summed,
     user_code,
 )
 
-__all__ = ["MATH", "watching"]
+__all__ = ["MATH", "SEEN_BY_NAME", "watching"]
 
 _patch_lock = threading.Lock()
 _patched = 0
@@ -158,7 +167,7 @@ def _patch() -> None:
     accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
-    for owner, name, new in [*randomness.patches(), *_clocks()]:
+    for owner, name, new in [*randomness.patches(), *_clocks(), *seen()]:
         FOLLOWED[id(getattr(owner, name))] = new
         _put(owner, name, new)
 
@@ -175,8 +184,10 @@ def _value_methods() -> dict[str, Any]:
         found = recording()
         if found is None:
             return data.__get__(v)
-        traced = Traced(reading.number_of(v), ("node", v))
-        found.reads.append(traced)
+        traced = found.read_of.get(id(v))  # (the same read twice is the same object, as
+        if traced is None:  # the engine's float is: ``z.data is z.data``)
+            traced = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
+            found.reads.append(traced)
         return traced
 
     def set_(v: Value, number: Any) -> None:
@@ -397,6 +408,10 @@ def _clocks() -> list[tuple[Any, str, Any]]:
              for owner, names, changes, given, library in READERS for name in names
              if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
+    found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
+              (threading.Thread, "start", _elsewhere(threading.Thread.start, "a Thread")),
+              (futures.ThreadPoolExecutor, "submit", _elsewhere(
+                  futures.ThreadPoolExecutor.submit, "a ThreadPoolExecutor"))]
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         found.append((numpy.random, "default_rng",
@@ -430,9 +445,11 @@ system (``os.path.exists(flag)``; a file's contents: ``open``, refused apart): e
 functions of one module, what they give, whether one given an argument gives a fixed number
 (``time.localtime(t)``), and whether a library calling them for the learner's code counts
 (only ``os.urandom``: a warning shown, say, reads its line with ``os.stat``; ``pathlib``'s
-are put in place themselves). ``id()`` too, in the learner's module
-(``ID_SEEN``: builtins' own is called everywhere). ``datetime.datetime.now()`` cannot be put
-in place (a built-in type's method): it stays unseen."""
+are put in place themselves). ``id()``, ``len(sys.modules)`` and ``hash()`` of an object
+hashed by its address too, in the learner's module (``SEEN_BY_NAME``: builtins' own are
+called everywhere); ``datetime.datetime.now()``, ``today()`` and ``date.today()`` through
+the classes' stand-ins (``seen.stand_in``: a built-in type's methods cannot be put in
+place)."""
 
 
 def _named(owner: Any) -> str:
@@ -468,6 +485,33 @@ def _refused(function: Callable[..., Any], what: str, unless_given: bool = False
 
 ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for each new object)")
 """``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
+
+
+SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen}
+"""What the learner's module meets for Python's own while a capture runs (``outside.py``
+puts them there, where its code names them)."""
+
+
+def _elsewhere(function: Callable[..., Any], what: str) -> Callable[..., Any]:
+    """Starting another thread (``what``) as a capture sees it: refused where the learner's
+    code does (or a library it called): a capture sees what its own thread builds only."""
+    def call(*args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and _for_the_learner(sys._getframe(1)):
+            found.refuse(f"it runs code in another thread ({what}): a capture follows the "
+                         "graph its own thread builds only; build it in the compiled "
+                         "function's thread")
+        return function(*args, **options)
+
+    call.__name__ = function.__name__
+    return call
+
+
+_DATETIME = stand_in(datetime.datetime, datetime.datetime, **{
+    name: _refused(getattr(datetime.datetime, name), f"datetime.datetime.{name}()")
+    for name in ("now", "utcnow", "today")})
+_DATE = stand_in(datetime.date, datetime.date,
+                 today=_refused(datetime.date.today, "datetime.date.today()"))
 
 
 def _imported(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -401,12 +401,12 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     FILE NAME``, the file named ``ANSWER_FILE`` and the progress file holding ``progress``
     (JSON text, or empty for a first check). Prints what the command prints; returns its
     exit code and the progress file's text afterwards. Stopped (the page's Stop), it
-    prints and records nothing, and forgets the modules imported meanwhile (one stopped
-    half-way leaves its package without it: "module 'hypothesis' has no attribute
-    'core'" at the next Check)."""
+    prints where the code was and records nothing, and forgets the modules imported
+    meanwhile (one stopped half-way leaves its package without it: "module 'hypothesis'
+    has no attribute 'core'" at the next Check)."""
     before = set(sys.modules)
     try:
-        from tinygrad_edu.exercises import cli
+        from tinygrad_edu.exercises import cli, pointing
         from tinygrad_edu.exercises.progress import ENV
     except KeyboardInterrupt:  # (the first Check imports hypothesis and the grader)
         _forget(before)
@@ -424,8 +424,9 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
             code = cli.main(["check", ANSWER_FILE, name])
         except SystemExit as error:
             code = error.code if isinstance(error.code, int) else 1
-        except KeyboardInterrupt:  # the page's Stop: no verdict, nothing recorded
+        except KeyboardInterrupt as stop:  # the page's Stop: no verdict, nothing recorded
             _forget(before)
+            print(pointing.stopped_at(stop, ANSWER_FILE), end="")
             code = 1
         finally:
             os.chdir(here)
@@ -433,8 +434,7 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
                 del os.environ[ENV]
             else:
                 os.environ[ENV] = old
-            sys.stdout.flush()
-            sys.stderr.flush()
+            printing.settle()
         return code, path.read_text(encoding="utf-8") if path.exists() else progress
 
 

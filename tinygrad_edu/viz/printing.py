@@ -12,6 +12,11 @@ kept, with a line on the page, ``not_shown`` (how many lines more, so far), said
 every ``EVERY_S``. ``settle()`` ends a run's output: the line saying how much was not shown,
 then the last lines; what is printed after it is shown again (the grader's verdict after
 the learner's flood). The same loop now ends in about 3 s.
+
+The page's Python has no keyboard: ``input()`` asked the browser's ``prompt()``, which a
+worker lacks, and raised "OSError: [Errno 29] I/O error" (with an error in the console).
+``sys.stdin`` is made one that says so (``_NoKeyboard``), with the EOFError ``input()``
+raises when the command grades a file.
 """
 
 from __future__ import annotations
@@ -59,6 +64,23 @@ class _ToPage(io.RawIOBase):
         return len(data)
 
 
+NO_KEYBOARD = ("EOF when reading a line: the Python in this page has no keyboard to read "
+               "from; write the value into your code instead")
+
+
+class _NoKeyboard(io.TextIOBase):
+    """``sys.stdin`` of the page's Python: reading it raises EOFError, saying why."""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        raise EOFError(NO_KEYBOARD)
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        raise EOFError(NO_KEYBOARD)
+
+
 class Printing:
     """``sys.stdout`` and ``sys.stderr`` of the page's Python (``install``), sending what
     they print with ``send(stream, text)``; ``stream`` ``"cut"`` is the line about the cut,
@@ -88,8 +110,10 @@ class Printing:
         self.said = 0.0
 
     def install(self) -> None:
-        """Make ``sys.stdout`` and ``sys.stderr`` these streams, a line at a time."""
+        """Make ``sys.stdout`` and ``sys.stderr`` these streams, a line at a time, and
+        ``sys.stdin`` one with no keyboard behind it."""
         sys.stdout, sys.stderr = self.line["stdout"], self.line["stderr"]
+        sys.stdin = _NoKeyboard()
 
     def take(self, stream: str, text: str) -> None:
         """What ``stream`` printed: shown, or past the cut counted and its end kept."""

@@ -6,6 +6,7 @@ on stderr, never with a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 import time
@@ -45,6 +46,21 @@ def _write(text: str, output: Path | None) -> bool:
         _say(f"cannot write {output}: {error}")
         return False
     return True
+
+
+def _unwritable(output: Path) -> str:
+    """Why ``output`` cannot be written, or nothing: its folder is made if need be."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot write {output}: {error}"
+    if output.is_dir():
+        return f"cannot write {output}: it is a folder"
+    there = output if output.exists() else output.parent
+    if not os.access(there, os.W_OK):
+        return f"cannot write {output}: {'it' if there == output else 'its folder'} is not " \
+            "writable by you"
+    return ""
 
 
 def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
@@ -112,6 +128,10 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
     if form not in (".html", ".htm", ".csv"):
         _say(f"-o {output}: the report is a page (-o report.html) or a table (-o report.csv)")
         return 2
+    unwritable = _unwritable(output)
+    if unwritable:  # (said now, not once the whole class is graded)
+        _say(unwritable)
+        return 1
     try:
         submissions = find_submissions(folder, assignment)
     except ReportError as error:

@@ -20,7 +20,8 @@ is imported in place of Otter's own). So an assignment made by ``exercises assig
   submission (``isolation.grade_all``: a grading process, learner's processes of their own
   behind the operating system's boundary), and each question gets its points and the
   verdict as its result (the failing input shown, the diagnosis of the mistake; no
-  reference's code).
+  reference's code; a pass's note as its test case's success message, which Otter shows
+  students in the public tests' summary).
 
 ``feedback`` is what a question's test runs when the student checks their answer in their
 own notebook (``grader.check("d_tanh")``): for practice, the verdict the autograder will
@@ -120,8 +121,10 @@ class GradeOutside(AbstractOtterPlugin):
         for mark in result.marks:
             test = questions[mark.name]
             text = mark.text.replace(str(path), path.name)  # (not Otter's temporary folder)
-            test.test_case_results = [TestCaseResult(case, text, mark.passed)
-                                      for case in test.test_cases]
+            test.test_case_results = [TestCaseResult(dataclasses.replace(
+                case, success_message=text) if mark.passed else case, text, mark.passed)
+                for case in test.test_cases]  # (a pass's note: Otter shows a passed case's
+            # success message, in the public tests' summary too, and not its result)
             if mark.copied:  # (the teacher's alone: a hidden test case, "failed" so that
                 # Otter shows its message in the question's result, which students never
                 # see on Gradescope, and never in the public tests' summary they see)
@@ -158,9 +161,11 @@ def _exercise(name: str) -> Any:
 def feedback(exercise: str, solution: Any) -> None:
     """A question's test, in the student's own notebook (``grader.check("d_tanh")``): the
     verdict the autograder will give, raised as an ``AssertionError`` unless it passes
-    (Otter shows it). Graded as ``after_grading`` grades the notebook handed in, apart from
-    the kernel, from the cells run so far, under the same import rules
-    (``graded_cell.practice``, as nbgrader's practice check)."""
+    (Otter shows it; a pass's verdict is printed), with the seed its inputs were drawn from
+    (``TINYGRAD_EDU_SEED``'s, if set: the seed of a grade gives its inputs). Graded as
+    ``after_grading`` grades the notebook handed in, apart from the kernel, from the cells
+    run so far, under the same import rules (``graded_cell.practice``, as nbgrader's
+    practice check)."""
     from tinygrad_edu.exercises import get_exercise
     from tinygrad_edu.exercises.classroom.graded_cell import practice
 
@@ -180,3 +185,4 @@ def feedback(exercise: str, solution: Any) -> None:
     passed, text = practice(ex, namespace)
     if not passed:
         raise AssertionError(text)
+    print(text)  # (a pass's note, and the seed: Otter shows what the test printed)

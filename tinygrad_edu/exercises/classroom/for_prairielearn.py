@@ -4,7 +4,8 @@ The folder holds ``info.json`` (``"gradingMethod": "External"``, the Python grad
 ``tests/run.sh`` its entrypoint), ``question.html`` (the statements, and a
 ``pl-file-editor`` for ``user_code.py``, which starts as ``initial_code.py``, the starters),
 and ``tests/``: ``run.sh``, which installs what the image lacks, then runs
-``test_tinygrad_edu.py`` with pytest-prairielearn-grader and finishes
+``test_tinygrad_edu.py`` with pytest-prairielearn-grader (under the question's own
+``pytest.ini``: no configuration of a folder above is read) and finishes
 ``/grade/results/results.json`` from its results (``for_prairielearn_grading.py``); the tests
 grade ``/grade/student/user_code.py`` with tinygrad_edu's grader, outside the student's
 process, a test per exercise worth its points, whose message is the verdict with its
@@ -114,6 +115,10 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
         + (f"{ALLOW_ENV}=1 " if unsandboxed else "")}) + "\n",
         encoding="utf-8")
     run.chmod(0o755)
+    config = tests / "pytest.ini"  # (run.sh's -c: no pytest configuration of a folder above)
+    config.write_text("[pytest]\n# The question's own pytest configuration (run.sh passes it "
+                      "with -c): none of a folder\n# above /grade/tests is read.\n",
+                      encoding="utf-8")
     test = tests / "test_tinygrad_edu.py"
     worth = "{" + ", ".join(f"{ex.name!r}: {points[ex.name]!r}" for ex in exercises) + "}"
     test.write_text(template("prairielearn-test.py.in", {
@@ -122,7 +127,7 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
             f"points={points[ex.name]!r})\ndef test_{ex.name.lower()}(marks, feedback):\n"
             f"    grade(marks, {ex.name!r}, feedback)\n" for ex in exercises)}) + "\n",
         encoding="utf-8")
-    return [info, page, initial, run, test, carried]
+    return [info, page, initial, run, config, test, carried]
 
 
 def _checked(wheels: Path) -> list[Path]:

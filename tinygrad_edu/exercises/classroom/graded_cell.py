@@ -24,6 +24,7 @@ from typing import Any
 
 from tinygrad_edu.exercises import get_exercise
 from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.cases import SEED, begin
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.rule_reading import RuleReading
@@ -67,7 +68,24 @@ def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]
     graded). Graded as the course grades it, apart, from the notebook's cells run so far
     (IPython's ``In``) written to a file, under the same import rules and the same reading
     of a rule's code; the file's temporary path never shown. Outside a notebook, the answer
-    itself, here."""
+    itself, here. Its inputs are drawn as a grading draws them, afresh at each check from a
+    seed that the verdict names, or from ``TINYGRAD_EDU_SEED``'s (``cases.begin``): the seed
+    a grade names gives the grade's inputs, and so its verdict."""
+    drawn = begin()
+    passed, text = _practice(ex, namespace)
+    if text.startswith(f"✗ {ex.name}: not graded:"):
+        return passed, text
+    return passed, f"{text}\n{seed_said(drawn)}"
+
+
+def seed_said(seed: int) -> str:
+    """How a practice check names the seed of its inputs, and how to draw them again."""
+    return (f"Inputs drawn afresh for this check, from seed {seed} (`%env {SEED}={seed}` in a "
+            "cell run before a check draws them again; with the seed your grade names, the "
+            "grade's inputs).")
+
+
+def _practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]:
     cells = namespace.get("In")
     if not isinstance(cells, list):  # not in a notebook: graded here, for practice
         verdict = grade(ex, namespace[ex.symbol])

@@ -247,11 +247,13 @@ def with_classmates(results: Sequence[Result], exercises: Sequence[ExerciseSpec]
 def _cell(text: str) -> str:
     """Text as a cell shows it, whatever a submission put in it (its file's name, its
     error's message): control characters (a terminal's escape sequences, which forge a
-    table on ``cat report.csv``; the bidirectional overrides) made spaces, and a cell that
+    table on ``cat report.csv``; the bidirectional overrides; the line and paragraph
+    separators, U+2028 and U+2029, a new line to some readers) made spaces, and a cell that
     starts like a formula (``=``, ``+``, ``-``, ``@``, even after spaces: a file named
     ``=HYPERLINK(...)``) quoted with a leading ``'``, as OWASP advises and spreadsheets
     themselves do."""
-    plain = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    plain = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+                    for c in text)
     return f"'{plain}" if plain.lstrip()[:1] in ("=", "+", "-", "@") else plain
 
 

@@ -132,6 +132,8 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
         elif event.startswith(REFUSED) or event in REFUSED:
             what = next((w for prefix, w in WHAT.items() if event.startswith(prefix)),
                         "reached outside its process")
+            if event in ("os.kill", "os.killpg") and args and args[0] in itself:
+                what = "signalled its own process"  # (refused all the same: a stop, say)
             reported(f"{what} ({event} {str(args[:1])[:120]})")
 
     sys.addaudithook(hook)

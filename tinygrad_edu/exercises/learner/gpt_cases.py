@@ -192,13 +192,17 @@ def _outputs(got: Any, node: type, count: int, what: str) -> list[Any]:
     if got is None:
         raise AnswerError(f"{what} is None: the function returned nothing (a missing "
                           "`return`?)")
+    values = f"{count} Value{'s' * (count != 1)}"
+    if _is_node(got, node):  # (not a Value's repr, which names a class of the grader's)
+        raise AnswerError(f"{what} should be a list of {values}, got one Value (data "
+                          f"{getattr(got, 'data', None)!r:.30}): one per row, in a list")
     try:
         items = list(got)
     except TypeError:
-        raise AnswerError(f"{what} should be a list of {count} Values, got {got!r:.60}"
+        raise AnswerError(f"{what} should be a list of {values}, got {got!r:.60}"
                           ) from None
     if len(items) != count:
-        raise AnswerError(f"{what} should be a list of {count} Values, got {len(items)}")
+        raise AnswerError(f"{what} should be a list of {values}, got {len(items)}")
     for item in items:
         if type(item) is int and item == 0:  # (the nodes hold floats: no .data gives 0)
             raise AnswerError(f"{what} holds the number 0, not a Value: a sum that added "

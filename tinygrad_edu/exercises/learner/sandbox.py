@@ -9,8 +9,9 @@ can undo what it puts in place:
 
 - resource limits: memory, the size of a file written, CPU time, open files, no core dump;
 - no new privileges: no program could gain any (and the two below require it);
-- Landlock: the files the process may read (the Python library, the engine's files);
-  nowhere to write (the grader passes no folder); no TCP; no signal to a process outside
+- Landlock: the files the process may read (the Python library; no file of tinygrad_edu,
+  which it imported before: the engine's source would be the exercise's answer, compiled
+  again); nowhere to write (the grader passes no folder); no TCP; no signal to a process outside
   it (the grader);
 - seccomp: an allow-list of the system calls it may make (``syscall_filter.py``, built by
   the grader with libseccomp and given to the process as its instructions): no program
@@ -215,8 +216,9 @@ def library_grants() -> list[str]:
     installation's standard library folders but ``site-packages`` and ``dist-packages``
     (with pyenv, the packages sit inside that folder: tinygrad_edu's references, where it
     is installed there), the standard library's zip if there is one, and NumPy's folder and
-    its libraries' beside it, if NumPy is there. Nothing of tinygrad_edu: the caller grants
-    the engine's files one by one. Call it before dropping root, which may not list them."""
+    its libraries' beside it, if NumPy is there. Nothing of tinygrad_edu (the process has
+    imported what it runs of it before it is confined). Call it before dropping root, which
+    may not list them."""
     base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix,
             "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
     stdlib = sysconfig.get_path("stdlib", vars=base)

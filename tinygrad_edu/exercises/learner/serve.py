@@ -22,7 +22,6 @@ import base64
 import contextlib
 import importlib
 import inspect
-import io
 import linecache
 import os
 import sys
@@ -34,8 +33,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from tinygrad_edu.exercises.learner.printed import Printed
 from tinygrad_edu.exercises.text_blocks import place
-from tinygrad_edu.formatting import not_shown
 
 __all__ = ["main"]
 
@@ -94,7 +93,7 @@ def _serve(argv: list[str]) -> int:
                             base64.b64decode(given.get("program") or ""),
                             str(given.get("unavailable") or ""),
                             tuple(str(p) for p in given.get("library") or ()))
-    grants = [*kernel.library, *_engine_files()]  # (listed while it may: as root)
+    grants = list(kernel.library)  # (not one file of tinygrad_edu: ``_nothing_to_read``)
     try:  # (a notebook's cells one by one, each at its own lines of the source)
         code = [(number, compile("\n" * (start - 1) + "\n".join(lines[start - 1:end]), path,
                                  "exec")) for number, start, end in first["cells"]] \
@@ -136,12 +135,12 @@ def _serve(argv: list[str]) -> int:
         wire.write_message(answers, context.answer(request))
 
 
-def _engine_files() -> list[str]:
-    """The files of tinygrad_edu this process has loaded (the engine its exercises may have,
-    and this process's own), each granted alone: never a folder, which would hold the
-    grader and its references too."""
-    return sorted({str(module.__file__) for name, module in list(sys.modules.items())
-                   if name.startswith("tinygrad_edu.") and getattr(module, "__file__", None)})
+# _nothing_to_read: the learner's process reads no file of tinygrad_edu once confined.
+# Everything it runs is imported before (``engines.prepare``, the imports above), and the
+# only source it shows is the learner's own, in ``linecache`` from the message. Granting
+# the engine's files (as before) let a file with the audit hook off read ``engine.py``
+# (or ``graph.py``) and compile again what its exercise is without: ``_backward``,
+# ``walk``; 1/1 on every route.
 
 
 def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...],
@@ -336,41 +335,10 @@ class Context:
         return {"facts": found}  # (facts, never words: the grader says them, value_words.py)
 
 
-class _Printed(io.StringIO):
-    """What a solution prints, kept up to ``PRINTED`` characters, then a line saying how
-    much more there was (``not_shown``, as the page says it). Past the limit, what comes
-    is only counted, a few thousand writes at a time (a flood of prints costs little)."""
-
-    rest: list[str] | None = None  # (past the limit: what came, not yet counted)
-    over_lines = over_chars = 0
-
-    def write(self, text: str) -> int:
-        rest = self.rest
-        if rest is None:
-            room = PRINTED - 100 - self.tell()
-            if len(text) <= room:
-                return super().write(text)
-            super().write(text[:max(room, 0)])
-            self.rest = rest = [text[max(room, 0):]]
-        else:
-            rest.append(text)
-        if len(rest) >= 4096:
-            self._count()
-        return len(text)
-
-    def _count(self) -> None:
-        counted = "".join(self.rest or ())
-        self.over_lines += counted.count("\n")
-        self.over_chars += len(counted)
-        self.rest = []
-
-    def getvalue(self) -> str:
-        kept = super().getvalue()
-        if self.rest is None:
-            return kept
-        self._count()
-        return kept + ("" if kept.endswith("\n") else "\n") + not_shown(
-            max(self.over_lines, 1), self.over_chars)
+def _Printed() -> Printed:
+    """What a solution prints, kept up to ``PRINTED`` characters in all (the first, a line
+    saying how much more there was, the last lines: ``printed.Printed``)."""
+    return Printed(PRINTED - 2_200)
 
 
 def _asking(requests: int, answers: int, wire: Any) -> Any:

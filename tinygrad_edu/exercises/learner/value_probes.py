@@ -21,6 +21,7 @@ reaches a verdict or a class's report.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -31,6 +32,9 @@ __all__ = ["backward_facts", "explain", "forward_facts"]
 REVERSE = {"__radd__": "+", "__rsub__": "-", "__rmul__": "*", "__rtruediv__": "/"}
 METHODS = ("__add__", "__sub__", "__mul__", "__truediv__", "__pow__", "tanh", "exp", "relu",
            *REVERSE, "backward")
+STEPS = ("__add__", "__sub__", "__mul__", "__truediv__", "__pow__", "__neg__", "tanh", "exp",
+         "relu", *REVERSE)
+"""The methods whose steps an `=` is looked for in (a fact names one of them)."""
 
 
 def _quietly(run: Callable[[], Any]) -> Any:
@@ -135,11 +139,15 @@ def _graph(root: Any, kids: str) -> list[Any]:
 
 class _GradWrites:
     """While active, every write to ``.grad`` on an instance of ``cls`` is also kept in
-    ``writes`` (the class's ``__setattr__`` is wrapped, and put back afterwards)."""
+    ``writes``, with the code that wrote it (the class's ``__setattr__`` is wrapped, and put
+    back afterwards); while ``shift`` is not 0, the grad of each node in ``shifted`` (by id)
+    is stored that much above what was written (a later `+=` keeps it, an `=` does not)."""
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
-        self.writes: list[tuple[Any, Any]] = []
+        self.writes: list[tuple[Any, Any, Any]] = []  # (node, value written, code)
+        self.shift = 0.0
+        self.shifted: set[int] = set()
 
     def __enter__(self) -> _GradWrites:
         self.own = self.cls.__dict__.get("__setattr__")
@@ -148,7 +156,9 @@ class _GradWrites:
 
         def recording(obj: Any, name: str, value: Any) -> None:
             if name == "grad":
-                writes.append((obj, value))
+                writes.append((obj, value, sys._getframe(1).f_code))
+                if self.shift and id(obj) in self.shifted:
+                    value = value + self.shift
             setter(obj, name, value)
 
         self.cls.__setattr__ = recording  # type: ignore[method-assign,assignment]
@@ -164,8 +174,9 @@ class _GradWrites:
 class _Run:
     """The learner's class on one case, its steps recorded: which node's step ran when,
     the root's grad when its step ran, and (``accumulate``) which steps wrote a grad with
-    `=`, each such write made a `+=`: the step is run from grads of 0 and of 1024, and a
-    grad that does not keep the 1024 was set, not added to."""
+    `=`, each such write made a `+=`: the step is run from grads of 0, then again from
+    grads of 1024 with 1024 added after each write (``_GradWrites.shift``); a write that
+    does not keep what was added before it was an `=` (``_shares``)."""
 
     def __init__(self, cls: type, case: Any, accumulate: bool, writes: _GradWrites | None
                  ) -> None:
@@ -178,7 +189,8 @@ class _Run:
         self.every = _graph(self.root, kids)
         self.calls: list[Any] = []
         self.root_grads: list[Any] = []
-        self.assigned: list[tuple[Any, Any, float, float]] = []  # node, child, before, share
+        self.assigned: list[tuple[Any, Any, float, float, Any]] = []  # node, child, before,
+        # share, the code of the first `=`
         self.grads = Numbers(0.0 for _ in self.nodes)
         for node in self.every:
             original = node._backward
@@ -205,14 +217,18 @@ class _Run:
                 for k in kids:
                     k.grad = start
                 del writes.writes[:]
-                step()
+                writes.shift, writes.shifted = start, {id(k) for k in kids}
+                try:
+                    step()
+                finally:
+                    writes.shift = 0.0
                 finals.append(([k.grad for k in kids], list(writes.writes)))
-            (zero, zero_writes), (high, _) = finals
-            for k, b, z, h in zip(kids, before, zero, high):
-                share = z
-                if abs((h - _SENTINEL) - z) > 1e-9 * (1 + abs(z)):  # set with =
-                    share = sum(v for obj, v in zero_writes if obj is k)
-                    self.assigned.append((node, k, b, share))
+            (zero, zero_writes), (_, high_writes) = finals
+            for k, b, z in zip(kids, before, zero):
+                share, assigned = _shares([w for w in zero_writes if w[0] is k],
+                                          [w for w in high_writes if w[0] is k], z)
+                if assigned is not None:
+                    self.assigned.append((node, k, b, share, assigned))
                 k.grad = b + share
         return accumulating
 
@@ -224,6 +240,27 @@ class _Run:
         else:
             self.root.backward()
         return Numbers(float(n.grad) for n in self.nodes)
+
+
+def _shares(zero: list[tuple[Any, Any, Any]], high: list[tuple[Any, Any, Any]], final: Any
+            ) -> tuple[Any, Any]:
+    """What a step gives one node's grad with each `=` made a `+=`, from its writes to it
+    (node, value, code) run from 0 (``zero``, ending at ``final``) and from 1024 with 1024
+    added after each write (``high``); and the code of its first `=` (None: none). A `+=`
+    keeps what was stored before it (its write is that much higher in ``high``), an `=`
+    does not (its write is the same): an `=` gives what it wrote, a `+=` what it added."""
+    if len(zero) != len(high):  # (not the same writes twice: the step's grad as it is)
+        return final, None
+    share, assigned = 0.0, None
+    stored = (0.0, _SENTINEL)
+    for (_, z, code), (_, h, _) in zip(zero, high):
+        if abs(h - z) < abs((h - z) - (stored[1] - stored[0])):  # an `=`
+            share += z
+            assigned = code if assigned is None else assigned
+        else:
+            share += z - stored[0]
+        stored = (z, h + _SENTINEL)
+    return share, assigned
 
 
 class _NoConvention(Exception):
@@ -363,10 +400,25 @@ def _assign_fact(cls: type, case: Any) -> dict[str, Any] | None:
     if run is None or not run.assigned:
         return None
     refs = _refs(run)
-    node, child, before, share = next((a for a in run.assigned if a[2] != 0.0),
-                                      run.assigned[0])
+    node, child, before, share, code = next((a for a in run.assigned if a[2] != 0.0),
+                                            run.assigned[0])
     return {"node": refs.get(id(node)), "child": refs.get(id(child)),
-            "before": _number(before), "share": _number(share)}
+            "before": _number(before), "share": _number(share),
+            "method": _method_of(cls, code)}
+
+
+def _method_of(cls: type, code: Any) -> str | None:
+    """Which of the class's methods of ``STEPS`` holds ``code`` (its own, or a function
+    defined in it, such as the op's _backward)."""
+    def holds(outer: Any) -> bool:
+        return outer is code or any(inspect.iscode(c) and holds(c) for c in outer.co_consts)
+
+    for name in STEPS:
+        function = inspect.getattr_static(cls, name, None)
+        inner = getattr(function, "__code__", None)
+        if inner is not None and holds(inner):
+            return name
+    return None
 
 
 def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]

@@ -21,8 +21,11 @@ profile function while the rule runs, in integers, fractions, decimals or floats
 Every call of a rule is watched (``inputs.Call``'s kinds ``"rule"`` and ``"rule arrays"``),
 the points where the grader tries it for exactness as every other input: the call does not
 tell the learner's code which is which. An honest rule never needs a complex number, so
-nothing that a rule does is refused. What this cannot see: a number made plain first
-(``float(x)``) and then made complex by code of the learner's own; the grader also reads
+nothing that a rule does is refused. A number made plain by ``math``'s functions that make
+a float of a float stays watched (``KEPT``: ``math.fsum([x])``), and its digits read back
+(``float(str(x))``) are its exact form. What this cannot see: a number made plain first
+(``float(x)``, which ``math`` itself calls, or its digits copied into another string) and
+then made complex by code of the learner's own; the grader also reads
 the rule's whole file for complex numbers (``tinygrad_edu/exercises/rule_reading.py``:
 ``(-1.0) ** 0.5`` too, worked out), and what neither sees, a teacher's reading of the code
 does.
@@ -31,19 +34,16 @@ does.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import numbers
 import operator
 import sys
 import types
 from collections.abc import Callable
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
-from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.parts import parts_of
+from tinygrad_edu.exercises.learner.stepped import recording, stepped
 
 __all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ShiftedPoint", "Watched", "call",
            "run_backward"]
@@ -98,10 +98,6 @@ the numbers it was evaluated at and where."""
 WHOLE = 2.0**20
 """An input made an integer at least this large was scaled up first (``int(x * 10**45)``):
 no rule of the exercises needs that (an exponent made an int, ``int(b)``, is small)."""
-STEP = 1e-6
-"""Two numbers a function of the learner's own is called at, this close relative to their
-size (and not equal), are the points of a finite difference: no rule calls a function at
-two numbers that close, as the inputs are never drawn that close."""
 
 
 def _value(x: Any) -> Any:
@@ -183,8 +179,8 @@ class Watched:
     def hex(self) -> str:
         _EXACT.append(f"hex() of the input {self.value!r}{_line()}")
         return self.value.hex()
-    def __repr__(self) -> str: return repr(self.value)
-    def __format__(self, spec: str) -> str: return format(self.value, spec)
+    def __repr__(self) -> str: return _Digits(repr(self.value))
+    def __format__(self, spec: str) -> str: return _Digits(format(self.value, spec))
 
     def __complex__(self) -> complex:
         _SEEN.append(f"complex({self.value!r})")
@@ -214,6 +210,59 @@ class Watched:
 
 
 numbers.Real.register(Watched)  # (a real number: the engine's functions take it as one)
+
+
+class _Digits(str):
+    """A watched number's digits (``str(x)``, ``repr(x)``, ``format(x)``): printed as any
+    text; read back as a number (``float(str(x))``), they are the input made plain, its
+    exact form, as ``x.hex()`` is (a complex step then made of it went unseen: issue 65)."""
+
+    def __float__(self) -> float:
+        _EXACT.append(f"float() of an input's digits (float(str(x))){_line()}")
+        return float(str.__str__(self))
+
+
+def _kept(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    """``math``'s ``name`` (``KEPT``) while a rule runs: of a watched number, a watched
+    number (made from the inputs as the function says, where it only adds or scales),
+    not a plain float: ``math.fsum([x])`` made an input plain, and the complex step or a
+    step of 1 on a product taken from it went unseen (issue 65)."""
+    def keeping(*args: Any) -> Any:
+        items = list(args[0]) if name == "fsum" and args else list(args)
+        if not any(isinstance(x, Watched) for x in items):
+            return real(*([items] if name == "fsum" else items))
+        result = real(*([[_value(x) for x in items]] if name == "fsum" else
+                        [_value(x) for x in items]))
+        first = items[0] if isinstance(items[0], Watched) else None
+        affine = None
+        if name == "fsum":
+            affine = _summed(items)
+        elif first is not None and name in ("ldexp", "copysign", "fabs") and first.value:
+            affine = _scaled(first.affine, result / first.value)
+        if isinstance(result, tuple):  # (modf, frexp)
+            return tuple(Watched(r) if isinstance(r, float) else r for r in result)
+        return Watched(result, affine) if isinstance(result, float) else result
+
+    keeping.__name__ = name
+    return keeping
+
+
+def _summed(items: list[Any]) -> tuple[tuple[float, ...], float] | None:
+    """How the sum of ``items`` is made from the inputs, if each one is by adding and
+    scaling, or a plain number."""
+    found = [x.affine for x in items if isinstance(x, Watched)]
+    if any(a is None for a in found) or not all(isinstance(x, (Watched, int, float))
+                                                for x in items):
+        return None
+    coefficients = tuple(sum(c) for c in zip(*(a[0] for a in found if a is not None)))
+    return coefficients, sum(a[1] for a in found if a is not None) + sum(
+        float(x) for x in items if not isinstance(x, Watched))
+
+
+KEPT = ("fsum", "ldexp", "copysign", "fabs", "fmod", "remainder", "modf", "frexp",
+        "nextafter", "ulp")
+"""``math``'s functions that make a float of a float: watched numbers stay watched
+through them while a rule runs (``_kept``)."""
 
 
 def _whole(x: Watched, how: Callable[[float], int], name: str) -> int:
@@ -308,7 +357,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     restore = _watching_functions(solution)
     calls: dict[Any, list[tuple[Any, int]]] = {}
     before = sys.getprofile()
-    sys.setprofile(_recording(file, calls))
+    sys.setprofile(recording(file, calls, Watched))
     try:
         answer = solution(*watched)
     except Exception:
@@ -327,9 +376,9 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         raise ShiftedPoint(shifted[0])
     if exact:
         raise ExactForm(exact[0])
-    stepped = _stepped(calls, [x for x in args if isinstance(x, float)])
-    if stepped:
-        raise ShiftedPoint(stepped)
+    found = stepped(calls, [x for x in args if isinstance(x, float)])
+    if found:
+        raise ShiftedPoint(found)
     return parts_of(_unwatched(answer), parts, scalar=scalar)
 
 
@@ -380,63 +429,6 @@ def _notice_nudged(name: str, values: list[float], operands: list[float]) -> Non
         for u in operands[max(k - 1, 0):k + 1]:
             if v != u and abs(v - u) <= SMALL * max(abs(u), 1e-3):
                 _NUDGED.setdefault((name, u), {}).setdefault(v, _line())
-
-
-def _recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]]
-               ) -> Callable[..., None]:
-    """A profile function that records every call of a function of the learner's file
-    (``file``): its first argument, where it is a number, and the line it was called on."""
-    def record(frame: Any, event: str, arg: Any) -> None:
-        try:  # (the time limit may stop the learner's code here, in an audit hook that
-            code = frame.f_code  # reading f_code calls: a profile function that raises is
-            if event != "call" or code.co_filename != file or not code.co_argcount:
-                return  # switched off, and the learner's lines, traced, stop it)
-            first = frame.f_locals.get(code.co_varnames[0])
-            if isinstance(first, Watched):
-                first = first.value
-            if isinstance(first, NUMBERS) and len(calls.get(code, ())) < 64:
-                back = frame.f_back
-                calls.setdefault(code, []).append((first, back.f_lineno if back else 0))
-        except BaseException:
-            return
-
-    return record
-
-
-NUMBERS = (int, float, Fraction, Decimal)
-"""The numbers a finite difference is taken in (a bool is an int, and left out later)."""
-
-
-limit.stops_by_lines(_recording(None, {}).__code__)
-
-
-def _exact_number(x: Any) -> Fraction | None:
-    """``x`` (one of ``NUMBERS``) as an exact fraction; None for a bool, inf or NaN."""
-    if isinstance(x, bool):
-        return None
-    try:
-        return Fraction(x)
-    except (ValueError, OverflowError, TypeError):
-        return None
-
-
-def _stepped(calls: dict[Any, list[tuple[Any, int]]], inputs: list[float]) -> str:
-    """A function of the learner's own called at two numbers a tiny step apart (``STEP``),
-    not both among the rule's ``inputs`` (x and y = tanh(x) are that close near 0), said
-    with where; or nothing."""
-    given = {_exact_number(x) for x in inputs}
-    for code, made in calls.items():
-        exact = [(n, line) for x, line in made if (n := _exact_number(x)) is not None]
-        ordered = sorted(exact, key=lambda m: m[0])
-        for (p, line_p), (q, line_q) in itertools.pairwise(ordered):
-            size = max(abs(p), abs(q))
-            if p != q and q - p <= STEP * size and not (p in given and q in given):
-                lines = sorted({line_p, line_q})
-                where = " and ".join(str(n) for n in lines)
-                return (f"{code.co_name}, a function of your own, at two numbers "
-                        f"{float((q - p) / size):.1g} apart relative to their size, called "
-                        f"on line{'s' if len(lines) > 1 else ''} {where}")
-    return ""
 
 
 OUTPUTS = {"tanh(x)": ((), ("tanh",)), "exp(x)": ((), ("exp",)), "log(x)": ((), ("log",)),
@@ -508,19 +500,21 @@ def _watching_functions(solution: Any) -> Callable[[], None]:
     evaluated: at a complex number, or at an input shifted by a step. Returns what puts
     them back."""
     names = _FORWARD.get("functions", ())
-    if not names:
-        return lambda: None
     undo: list[tuple[Any, str, Any]] = []
     watching: dict[int, Any] = {}
+    kept = KEPT if _FORWARD.get("inputs") else ()  # (a rule's call, not a backward's)
     for module_name in ("math", "cmath", "numpy"):
         module = sys.modules.get(module_name)
-        for name in names:
+        for name in (*names, *(kept if module_name == "math" else ())):
             real = getattr(module, name, None) if module is not None else None
             if real is None:
                 continue
-            watching[id(real)] = _watching(name, real)
+            watching[id(real)] = _kept(name, real) if name in KEPT and name not in names \
+                else _watching(name, real)
             undo.append((module, name, real))
             setattr(module, name, watching[id(real)])
+    if not undo:
+        return lambda: None
     reals = {id(real): real for _, _, real in undo}
 
     def swap(where: Any, key: Any, value: Any) -> None:

@@ -17,7 +17,7 @@ import os
 import sys
 from typing import Any
 
-from tinygrad_edu.exercises.learner import gpt_cases, inputs
+from tinygrad_edu.exercises.learner import gpt_cases, inputs, number_cases
 from tinygrad_edu.exercises.learner.parts import Numbers
 
 __all__ = ["MAX_MESSAGE", "WireError", "decode", "encode", "read_message", "write_message"]
@@ -25,11 +25,12 @@ __all__ = ["MAX_MESSAGE", "WireError", "decode", "encode", "read_message", "writ
 MAX_MESSAGE = 64 * 2**20
 """The largest message either side reads, in bytes."""
 
-CASES = {cls.__name__: cls for cls in (inputs.Point, inputs.Slope, inputs.Vectors,
+CASES = {cls.__name__: cls for cls in (number_cases.Point, number_cases.Slope,
+                                       number_cases.Vectors,
                                        inputs.Graph, inputs.Expression, inputs.SumChain,
                                        inputs.NodeCase, inputs.Params, *gpt_cases.CASES)}
 """The cases that cross as data, by their class's name (``Arrays`` crosses as its arrays)."""
-FUNCTIONS = {f.name: f for f in inputs.FUNCTIONS}
+FUNCTIONS = {f.name: f for f in number_cases.FUNCTIONS}
 
 
 class WireError(Exception):
@@ -47,9 +48,9 @@ def encode(x: Any) -> Any:
         return {"tuple": [encode(v) for v in x]}
     if isinstance(x, list):
         return [encode(v) for v in x]
-    if isinstance(x, inputs.Function):
+    if isinstance(x, number_cases.Function):
         return {"function": x.name}
-    if isinstance(x, inputs.Arrays):
+    if isinstance(x, number_cases.Arrays):
         return {"arrays": [[name, encode(a)] for name, a in x.arrays]}
     if type(x).__name__ in CASES and dataclasses.is_dataclass(x):
         return {"case": type(x).__name__,
@@ -82,7 +83,7 @@ def decode(x: Any, *, arrays_as: str | None = None) -> Any:
         return FUNCTIONS[_text(x["function"])]
     if "arrays" in x:
         pairs = [(_text(name), decode(a, arrays_as=arrays_as)) for name, a in _list(x["arrays"])]
-        return inputs.Arrays(tuple(pairs))
+        return number_cases.Arrays(tuple(pairs))
     if "case" in x:
         cls = CASES.get(_text(x["case"]))
         if cls is None or not isinstance(x.get("fields"), dict):

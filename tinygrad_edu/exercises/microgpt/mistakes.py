@@ -78,6 +78,7 @@ NODE_LOG_VALUE = _node(("(1 / self.data,)", "(math.log(self.data),)"))
 NODE_EXP_INPUT = _node(("return Value(e, (self,), (e,))", "return Value(e, (self,), (self.data,))"))
 NODE_RELU_ONE = _node(("(float(self.data > 0),)", "(1,)"))
 NODE_RSUB_REVERSED = _node(("return other + (-self)", "return self + (-other)"))
+NODE_SUB_PLUS = _node(("return self + (-other)", "return self + other"))
 NODE_RTRUEDIV_REVERSED = _node(("return other * self**-1", "return self * other**-1"))
 
 # ----------------------------------------------------------------------------- .data

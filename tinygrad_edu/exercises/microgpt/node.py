@@ -114,6 +114,9 @@ NODE_FORWARD = make_stage(
     parts=("data",), examples=tuple(_forward_only(e) for e in C.node_examples()),
     rows=_expression_rows("data"),
     mistakes=(
+        Mistake("sign", "a - b computed as a + b: the minus sign lost",
+                "a - b is a + (-b): b goes in with its sign changed (so its local derivative "
+                "is -1). Yours adds b as it is.", M.NODE_SUB_PLUS, where=("__sub__", RETURN)),
         Mistake("reversed", "2.0 - x computed as x - 2.0",
                 "Python turns 2.0 - x into x.__rsub__(2.0): self is x and other is 2.0, so "
                 "the result is other - self, other + (-self).", M.NODE_RSUB_REVERSED,

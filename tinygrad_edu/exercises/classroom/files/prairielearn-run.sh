@@ -46,7 +46,10 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.
 fi
 cd "$root/tests" || could_not_run "no $root/tests"
 rm -f autograder_results.json not_graded.json
-TINYGRAD_EDU_STUDENT="$root/student/user_code.py" @@PARTIAL@@"$python" -I -m pytest -q \
+# (pytest.ini: the question's own configuration, so that none of a folder above is read,
+# nor PYTEST_ADDOPTS or PYTEST_PLUGINS)
+TINYGRAD_EDU_STUDENT="$root/student/user_code.py" @@PARTIAL@@env -u PYTEST_ADDOPTS \
+    -u PYTEST_PLUGINS "$python" -I -m pytest -q -c "$root/tests/pytest.ini" \
     -p no:cacheprovider --rootdir "$root/tests" test_tinygrad_edu.py
 "$python" -I -m tinygrad_edu.exercises.classroom.for_prairielearn_grading "$root/tests" \
     "$results" || could_not_run "finishing results.json failed"

@@ -1,0 +1,68 @@
+"""A rule's input made plain before a numerical derivative is taken of it (the attacker's
+A06, A06b, A14 of issue 65): through ``math.fsum([x])`` (or ``ldexp``, ``copysign``...)
+it stays watched, and through its digits (``float(str(x))``) it is its exact form; the
+complex step made at run time (``float('-1') ** 0.5``) and a step of 1 on a product or a
+quotient's numerator, each 1/1 before, now fail, the line named."""
+
+from tests.exercises.test_reached_again import graded
+
+PLAIN = '''
+import math
+
+
+def _im(w):
+    """The imaginary part, read off the number's repr (no name the reading knows)."""
+    r = repr(w)
+    part = r.rstrip(")j").replace("(", "").rsplit("+" if "+" in r[2:] else "-", 1)[-1]
+    return float(part) * (-1 if "-" in r[2:].split("e")[0][1:] and "+" not in r[2:] else 1)
+
+
+def _t(z):
+    e = math.e ** (2 * z)
+    return (e - 1) / (e + 1)
+
+
+def d_tanh(x, y):
+    unit = float("-1") ** 0.5 - float("6.123233995736766e-17")  # 1j, made at run time
+    return _im(_t(math.fsum([x]) + 1e-30 * unit)) / 1e-30
+
+
+def d_exp(x, y):
+    unit = float("-1") ** 0.5 - float("6.123233995736766e-17")
+    return _im(math.e ** (float(str(x)) + 1e-30 * unit)) / 1e-30
+
+
+def d_mul(a, b, y):
+    p, q = math.fsum([a]), math.ldexp(b, 0)
+    return ((p + 1) * q - (p - 1) * q) / 2, (p * (q + 1) - p * (q - 1)) / 2
+
+
+def d_div(a, b, y):
+    p, q = math.copysign(a, 1.0) if a >= 0 else a, math.fsum([b])
+    return ((p + 1) / q - (p - 1) / q) / 2, -y / q
+'''
+
+
+def test_an_input_made_plain_is_still_seen(tmp_path):
+    names = ["d_tanh", "d_exp", "d_mul", "d_div"]
+    result = graded(tmp_path, PLAIN, names)
+    said = {name: str(result.verdicts[name]) for name in names}
+    assert not any(result.verdicts[name].passed for name in names), said
+    assert "computes with complex numbers" in said["d_tanh"], said["d_tanh"]
+    assert "float() of an input's digits (float(str(x))) on line" in said["d_exp"], said
+    for name in ("d_mul", "d_div"):
+        assert "at an input shifted by 1 on line" in said[name], said[name]
+
+
+def test_printing_an_input_costs_nothing(tmp_path):
+    """An honest rule that prints its input (a debugging line left in), formats it, and
+    takes math.fabs of it, passes."""
+    result = graded(tmp_path, '''
+        import math
+
+
+        def d_tanh(x, y):
+            print(x, repr(x), f"{x:.3f}", str(y))
+            return 1 - math.fabs(y) * math.fabs(y)
+        ''', ["d_tanh"])
+    assert result.verdicts["d_tanh"].passed, result.verdicts["d_tanh"]

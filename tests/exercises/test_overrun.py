@@ -1,0 +1,60 @@
+"""A learner's process that keeps its time limit's signal out (blocked, ignored, the audit
+hook off) is stopped from outside once it has run a second past its limit
+(``remote.OVERRUN``), looping or asleep: before, it ran to the grader's deadline, about
+30 s an exercise, and one such file took a class's report from 6 s to 101 s (the attacker's
+A16). Its running is the time the machine let it run, so the numbers below hold on a
+loaded machine too; an honest slow answer is stopped by its own time limit, as before."""
+
+import re
+import textwrap
+
+import pytest
+
+from tests.exercises.test_reached_again import AUDIT_OFF, graded
+from tinygrad_edu.exercises import remote
+from tinygrad_edu.exercises.learner import serve
+
+SIGNALS_OUT = AUDIT_OFF + '''
+signal = sys.modules["signal"]
+signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.Signals) - {signal.SIGKILL,
+                                                                signal.SIGSTOP})
+for _s in (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGXCPU):
+    signal.signal(_s, signal.SIG_IGN)
+'''
+"""The attacker's opening: every signal it may block blocked, the timers' ignored."""
+
+
+def seconds_said(verdict):
+    found = re.search(r"still running after ([0-9.]+) s", str(verdict))
+    assert found, verdict
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize("how", ["while True:\n        pass",
+                                 'sys.modules["time"].sleep(1000)'])
+def test_a_call_that_keeps_its_time_limit_out_is_stopped_a_second_past_it(
+        tmp_path, short_time_limit, how):
+    """A 0.3 s time limit: the call is stopped after it ran 1.3 s or so, whether it loops or
+    sleeps (before: the deadline, 11.2 s, for this limit)."""
+    result = graded(tmp_path, SIGNALS_OUT + f"\n\ndef d_tanh(x, y):\n    {how}\n", ["d_tanh"])
+    verdict = result.verdicts["d_tanh"]
+    assert not verdict.passed and "TimeLimit" in str(verdict), verdict
+    assert 0.3 + remote.OVERRUN <= seconds_said(verdict) < 0.3 + remote.OVERRUN + 1, verdict
+
+
+def test_a_file_that_keeps_its_time_limit_out_is_stopped_a_second_past_it(
+        tmp_path, monkeypatch):
+    """The file's own code, run with a 0.5 s limit, loops: it is stopped after it ran 1.5 s
+    or so (before: the start's deadline, 35 s), and its exercises are not graded."""
+    monkeypatch.setattr(serve, "LOAD_LIMIT", 0.5)
+    result = graded(tmp_path, SIGNALS_OUT + textwrap.dedent('''
+        while True:
+            pass
+
+
+        def d_tanh(x, y):
+            return 1 - y * y
+        '''), ["d_tanh"])
+    verdict = str(result.verdicts["d_tanh"])
+    assert "no answer after it ran 1." in verdict, verdict
+    assert "time limit's signal did not stop it" in verdict, verdict

@@ -1,0 +1,128 @@
+"""A print flood inside a function the grader calls (tinygrad_edu.exercises.learner.printed,
+running, grading): kept as a notebook keeps a long output (the first lines, one line saying
+how much was not shown, the last lines), in the grader's process and in the learner's; a
+call stopped in a flood is told how many lines it printed rather than that it loops without
+end; calls whose floods take running.FLOOD_SECONDS together stop the grading, said so,
+where a print in backward a million times took minutes (1m51 s on the command line, to a "Passed"
+that said nothing, and 120 s in the page, "Stopped: still running after 120 s"). The page
+itself, timed: tests/viz/test_live_flood.py."""
+
+import time
+
+from tinygrad_edu.exercises import check, grading, running
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.learner.printed import LAST, Printed, printed_lines, shortened
+from tinygrad_edu.formatting import not_shown
+
+
+def test_a_flood_is_kept_as_its_first_characters_a_count_and_its_last_lines():
+    printed = Printed(kept=1000)
+    for i in range(100_000):
+        print(i, file=printed)
+    text = printed.getvalue()
+    head, _, tail = text.partition("… ")
+    assert head.startswith("0\n1\n2\n") and len(head) <= 1000
+    assert tail.splitlines()[1:] == [str(i) for i in range(100_000 - LAST, 100_000)]
+    assert printed_lines(text) == 100_000
+    few = Printed()
+    few.write("one line\n")
+    assert few.getvalue() == "one line\n" and printed_lines("one line\n") == 1
+
+
+def test_a_verdict_shows_a_cut_output_shorter_and_counts_what_it_leaves_out():
+    text = "".join(f"step {k}\n" for k in range(1000))
+    short = shortened(text, 600, 12, 3)
+    hidden = text.splitlines(keepends=True)[12:997]
+    assert short == "".join(f"step {k}\n" for k in range(12)) + not_shown(
+        len(hidden), sum(map(len, hidden))) + "step 997\nstep 998\nstep 999\n"
+    printed = Printed(kept=500)
+    printed.write(text)
+    again = shortened(printed.getvalue(), 600, 12, 3)  # (cut twice: the counts add up)
+    assert again == short
+    assert shortened("a\nb\n", 600, 12, 3) == "a\nb\n"
+
+
+def d_tanh_printing(lines, answer):
+    def d_tanh(x, y):
+        for k in range(lines):
+            print("turn", k)
+        return answer(y)
+    return d_tanh
+
+
+def test_a_call_stopped_in_a_flood_is_told_what_it_printed(short_time_limit):
+    def d_tanh(x, y):
+        k = 0
+        while True:
+            print("turn", k)
+            k += 1
+
+    text = str(check("d_tanh", d_tanh))
+    lines = int(text.split("It printed ")[1].split(" lines")[0].replace(",", ""))
+    assert lines >= grading.CHATTY and "An endless loop?" not in text, text
+    assert "  it printed:\n    turn 0\n    turn 1\n" in text and " more lines, " in text
+    assert "Take the print out of the loop" in text and "the loop may never end" in text
+
+    def d_tanh(x, y):  # (a loop that prints nothing: as before)
+        while True:
+            pass
+
+    assert "An endless loop?" in str(check("d_tanh", d_tanh))
+
+
+def linear_printing(lines):
+    def linear(x, w):
+        for k in range(lines):
+            print("turn", k)
+        return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
+    return linear
+
+
+def test_floods_that_take_their_time_together_stop_the_grading(monkeypatch):
+    monkeypatch.setattr(running, "FLOOD_SECONDS", 0.3)
+    started = time.perf_counter()
+    verdict = check("linear", linear_printing(5 * running.FLOOD))
+    assert time.perf_counter() - started < 5
+    text = str(verdict)
+    assert not verdict.passed and text.startswith("✗ linear: stopped after "), text
+    assert "s of printing: it printed " in text and " lines on " in text
+    assert f"On the last input ({5 * running.FLOOD:,} lines) it printed:\n    turn 0\n" in text
+    assert "An endless loop?" not in text and "expected" not in text  # (its answer aside)
+    chatty = check("linear", linear_printing(100))  # (a line a turn: under FLOOD)
+    assert chatty.passed, chatty
+
+
+def test_the_command_says_the_same(tmp_path, monkeypatch, capsys):
+    """The learner's process keeps what a call prints as the grader's does: a call stopped
+    in a flood is told what it printed."""
+    from tinygrad_edu.exercises.learner import serve
+
+    monkeypatch.setattr(running, "TIME_LIMIT", 0.3)  # (sent to the learner's process)
+    path = tmp_path / "answers.py"
+    path.write_text("def d_tanh(x, y):\n    k = 0\n    while True:\n"
+                    "        print('turn', k)\n        k += 1\n", encoding="utf-8")
+    assert cli(["check", str(path), "d_tanh"]) == 1
+    out = capsys.readouterr().out
+    assert "  it printed:\n    turn 0\n" in out and " more lines, " in out, out
+    assert "before it was stopped: printing that much takes the time" in out
+    assert serve.PRINTED  # (what the process keeps of a call's prints, in all)
+
+
+def test_endless_recursion_is_named_with_its_line_and_through_an_operator_its_way_out(
+        tmp_path, capsys):
+    """A RecursionError is named endless recursion at the learner's line (the page said
+    "Fix the error first: run these lines by hand"); __radd__ written as other + self, which
+    2.0 + x brings back to without end, is told what to write."""
+    path = tmp_path / "answers.py"  # (graded in a process of its own, as the command does)
+    path.write_text("def d_tanh(x, y):\n    return d_tanh(x, y)\n", encoding="utf-8")
+    assert cli(["check", str(path), "d_tanh"]) == 1
+    text = capsys.readouterr().out
+    assert "RecursionError" in text and "Fix the error first" not in text, text
+    assert "Endless recursion at line 2: d_tanh calls itself (perhaps through an " \
+        "operator) again and again until Python's stack runs out." in text
+    said = grading._recursion("RecursionError: Stack overflow (used 80 kB)\n  in your "
+                              "answer, line 32, in __radd__  (def __radd__(self, other): "
+                              "return other + self)")
+    assert said.startswith("Endless recursion at line 32: __radd__ calls itself")
+    assert said.endswith("2.0 + x calls x.__radd__(2.0); if __radd__ computes other + self, "
+                         "that is 2.0 + x again. Write it as self + other.")

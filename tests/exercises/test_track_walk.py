@@ -1,0 +1,51 @@
+"""What a learner met walking the microgpt track in the exercises page (Chromium), with the
+commonest slips, each now said plainly, here through the command, which says the same: a
+class or function under another name is pointed at by the name the stage asks for (it said
+"name yours node, or add node = value" for class value), and a single Value returned
+where a list was asked for is said so (it showed the repr of a class of the grader's),
+NumPy missing with what needs it. Endless recursion and a print flood: test_printed.py;
+input() in the page: tests/viz/test_printing.py; a - b computed as a + b: test_microgpt.py's
+slips; in Chromium: test_live_track.py."""
+
+from tests.exercises.gpt_answers import RIGHT
+from tests.viz.live import definition
+from tinygrad_edu.exercises import check
+from tinygrad_edu.exercises.cli import main as cli
+
+
+def test_an_answer_under_another_name_is_pointed_at_by_the_stages_own(tmp_path, capsys):
+    path = tmp_path / "my_gpt.py"
+    path.write_text(definition(RIGHT, "Value").replace("class Value:", "class value:"),
+                    encoding="utf-8")
+    assert cli(["check", str(path), "node"]) == 1
+    said = capsys.readouterr().err
+    assert "(it defines class value: name yours Value, or add Value = value)" in said, said
+    path.write_text(definition(RIGHT, "linear").replace("def linear(", "def Linear("),
+                    encoding="utf-8")
+    assert cli(["check", str(path), "linear"]) == 1
+    said = capsys.readouterr().err
+    assert "(it defines def Linear: name yours linear, or add linear = Linear)" in said, said
+
+
+def test_one_value_where_a_list_was_asked_for_is_said_so():
+    def linear(x, w):
+        return sum(sum(wi * xi for wi, xi in zip(wo, x)) for wo in w)
+
+    text = str(check("linear", linear))
+    assert "linear's result should be a list of 1 Value, got one Value (data " in text, text
+    assert "): one per row, in a list" in text and "object at 0x" not in text
+
+
+def test_numpy_missing_says_what_needs_it():
+    """import numpy in the page's Python, which has none: the stages need only math."""
+    from pathlib import Path
+
+    from tinygrad_edu.exercises.apart import _load_problem
+
+    said = _load_problem(Path("your answer"), {
+        "kind": "crash", "error": "ModuleNotFoundError", "message": "No module named 'numpy'",
+        "where": "your answer, line 1", "line": "import numpy as np"})
+    assert said == ("your answer, line 1: running the file raised ModuleNotFoundError: No "
+                    "module named 'numpy' (NumPy is not in this Python: the browser's has "
+                    "none, and the exercises on arrays are for your machine; the stages of "
+                    "microgpt and the other exercises need only math)\n    import numpy as np")

@@ -1,0 +1,326 @@
+"""What an independent attacker still found silently wrong (or falsely refused) in compile()
+after issue 64's first parts, each as a learner writes it: the program gives the engine's
+numbers bit for bit, or refuses naming the line."""
+
+import sys
+import warnings
+
+import pytest
+
+from tests.program.test_sources import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
+
+np = pytest.importorskip("numpy")
+
+W = Value(0.5)
+FLAG = False
+MODE = False
+
+
+def test_a_comparison_tested_with_is_or_matched_is_the_engines_bool():
+    def tested(x):
+        z = W * x
+        pos = z.data > 0
+        return z * (2.0 if pos is True else -1.0)
+
+    def matched(x):
+        z = W * x
+        match z.data > 0:
+            case True:
+                return z * 2.0
+            case False:
+                return z * -1.0
+
+    for f in (tested, matched):
+        step = compile(f)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProgramWarning)
+            for x in (1.0, -1.0, 1.0, 3.0, -2.0):
+                same(step, f, [W], Value(x))
+        assert step.captures == 2  # (one program each way: the comparison is a guard)
+
+
+def test_a_global_bool_that_changes_stays_a_bool():
+    global FLAG, MODE
+
+    def tested(x):
+        return W * x * (3.0 if FLAG is True else 1.0)
+
+    def matched(x):
+        match MODE:
+            case True:
+                return W * x * 3.0
+            case _:
+                return W * x
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (tested, matched):
+            step = compile(f)
+            try:
+                for flag in (False, True, False, True, True):
+                    FLAG = MODE = flag
+                    same(step, f, [W], Value(1.0))
+            finally:
+                FLAG = MODE = False
+            assert step.captures == 2  # (a program for each, kept)
+
+
+def test_numpy_seeded_inside_the_function_is_seeded_again_at_every_call():
+    def f(x):
+        np.random.seed(0)  # (the same noise at every step)
+        return W * x * float(np.random.rand()) + W * np.random.sample()
+
+    step = compile(f)
+    for x in (1.0, 2.0, -1.0):
+        same(step, f, [W], Value(x))
+        after = np.random.get_state()[1].copy()  # (the stream left as the engine leaves it)
+        step(Value(x))
+        assert (np.random.get_state()[1] == after).all()
+    assert step.captures == 1 and step.runs >= 3
+
+
+LR = 0.1
+
+
+@pytest.mark.parametrize("how", ["json", "json_dump", "pickle", "deepcopy", "copy", "decimal",
+                                 "decimal_of_data", "decimal_type"])
+def test_a_followed_number_passes_where_python_takes_a_float(how, tmp_path):
+    """json, pickle, copy and Decimal of a loss's .data or of a global that changes: the
+    engine's text, bytes and numbers (they were refused, or failed with a TypeError)."""
+    import copy
+    import decimal
+    import io
+    import json
+    import pickle
+
+    global LR
+
+    def f(x):
+        loss = (W * x - LR) ** 2
+        if how == "json":
+            said = json.dumps({"loss": loss.data, "lr": [LR, loss.data]})
+        elif how == "json_dump":
+            out = io.StringIO()
+            json.dump([loss.data], out)
+            said = out.getvalue()
+        elif how == "pickle":
+            said = pickle.dumps((loss.data, {"lr": LR}))
+        elif how == "deepcopy":
+            said = copy.deepcopy({"loss": loss.data})["loss"] * 2.0
+        elif how == "copy":
+            said = copy.copy(loss.data) + LR
+        elif how == "decimal":
+            said = float(decimal.Decimal(LR).quantize(decimal.Decimal("0.01")))
+        elif how == "decimal_of_data":
+            said = float(decimal.Decimal(loss.data) / 3)
+        else:
+            said = float(type(decimal.Decimal(1)) is decimal.Decimal)
+        return loss * 2.0 + (W * said if type(said) is not bytes and type(said) is not str
+                             else W), said
+
+    step = compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        try:
+            for lr, x in ((0.1, 1.0), (0.2, 1.0), (0.2, 3.0), (0.7, -2.0)):
+                LR = lr
+                ours = same(step, f, [W], Value(x))
+                assert ours[1] == f(Value(x))[1]
+        finally:
+            LR = 0.1
+
+
+def _drawn_alike(step, f, leaves, *args):
+    """The compiled call and the engine's from the same random streams: value, gradients,
+    and the streams left alike."""
+    state = np.random.get_state()
+    ours = same_state = None
+    for leaf in leaves:
+        leaf.grad = 0.0
+    ours = step(*args)
+    ours.backward()
+    got = [ours.data] + [leaf.grad for leaf in leaves]
+    same_state = np.random.get_state()[1].copy()
+    np.random.set_state(state)
+    for leaf in leaves:
+        leaf.grad = 0.0
+    theirs = f(*args)
+    theirs.backward()
+    assert got == [theirs.data] + [leaf.grad for leaf in leaves]
+    assert (np.random.get_state()[1] == same_state).all()
+
+
+@pytest.mark.parametrize("how", ["mask", "scaled", "noise", "matrix", "summed", "dtype",
+                                 "ints", "where"])
+def test_arrays_drawn_from_numpy_random_are_followed(how):
+    """np.random.rand(2) (a dropout mask), normal(size=...), randint(size=...): the engine's
+    numbers at every call (they were refused)."""
+    b = Value(-0.25)
+
+    def f(x):
+        h = [W * x, b * x, W * b, x * 2.0]
+        if how == "mask":
+            m = np.random.rand(2) > 0.5
+            return W * x * float(m[0]) + W * float(m[1])
+        if how == "scaled":
+            keep = (np.random.rand(4) < 0.7) / 0.7
+            return sum(v * k for v, k in zip(h, keep))
+        if how == "noise":
+            return sum(v + e for v, e in zip(h, np.random.normal(0.0, 0.1, size=4)))
+        if how == "matrix":
+            m = np.random.randn(2, 2)
+            return h[0] * m[0, 1] + h[1] * m[1][0] - m[1, 1] * h[2]
+        if how == "summed":  # (not item by item: its numbers, guarded)
+            m = np.random.rand(3) > 0.5
+            return h[0] * float(m.sum()) + h[1] * float(np.mean(m))
+        if how == "dtype":
+            m = np.random.rand(2)
+            return h[0] * float(m.dtype == np.float64) + h[1] * (m > 0.5).dtype.itemsize
+        if how == "ints":
+            m = np.random.randint(0, 2, size=4)
+            return sum(v * float(k) for v, k in zip(h, m))
+        m = np.random.rand(3)
+        return h[0] * float(np.where(m > 0.5, m, 0.0)[1])
+
+    step = compile(f)
+    np.random.seed(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for x in (1.0, 2.0, -1.5, 0.5, 3.0, 1.0, -2.0):
+            _drawn_alike(step, f, [W, b], Value(x))
+    if how in ("scaled", "noise", "matrix", "dtype") or (
+            how == "mask" and sys.version_info >= (3, 11)):  # (3.10: float(x) a constant)
+        assert step.captures == 1  # (one program, whatever is drawn)
+
+
+def test_an_array_drawn_returned_is_refused_with_why():
+    def f(x):
+        m = np.random.rand(2)
+        return W * x, m
+
+    with pytest.raises(TypeError, match="array drawn from numpy"):
+        compile(f)(Value(1.0))
+
+
+def _steps(kind):
+    """A function reading a number from outside the arguments that changes at every call,
+    a way no program can follow, and what changes it between calls."""
+    import datetime
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    if kind == "datetime":
+        return lambda x: W * x * (1 + datetime.datetime.now().microsecond % 2)
+    if kind == "date":
+        return lambda x: W * x * datetime.date.today().day
+    if kind == "modules":
+        return lambda x: W * x * len(sys.modules)
+    if kind == "hash":
+        return lambda x: W * x * (1 + hash(object()) % 5)
+    if kind == "set":
+        u, v = Value(1e16), Value(-1e16)
+        return lambda x: sum({W * x, u * x, v * x, W * W, u * W})
+    if kind == "thread":
+        def f(x):
+            out = {}
+            t = threading.Thread(target=lambda: out.__setitem__("h", W * x * 2.0))
+            t.start()
+            t.join()
+            return out["h"] + W
+        return f
+
+    def f(x):
+        with ThreadPoolExecutor(1) as pool:
+            part = pool.submit(lambda: x * W * 1.5).result()
+        return part + W
+    return f
+
+
+@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "hash", "set", "thread",
+                                  "executor"])
+def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
+    """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
+    S12, W02, B5b)."""
+    f = _steps(kind)
+    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: .* at "
+                                           r"test_silent\.py:\d+"):
+        compile(f)(Value(1.0))
+
+
+def test_a_descriptor_holding_its_own_number_and_decimals_context_are_guarded():
+    """opt.lr from a __get__ whose state changes, and decimal's precision changed between
+    calls: the engine's numbers (each kept the first call's, silently: S07, S11)."""
+    import decimal
+
+    class StepDecay:
+        def __init__(self):
+            self.t = 0
+
+        def __get__(self, obj, owner):
+            return 0.1 * 0.5 ** self.t
+
+    class Optimizer:
+        lr = StepDecay()
+
+    opt = Optimizer()
+
+    def scheduled(x):
+        return W * x * opt.lr
+
+    def divided(x):
+        return W * x * float(decimal.Decimal(1) / decimal.Decimal(3))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        step = compile(scheduled)
+        for t in range(5):
+            Optimizer.__dict__["lr"].t = t
+            same(step, scheduled, [W], Value(1.0 + t))
+        assert step.captures == 2  # (t: an input from its first change)
+        step = compile(divided)
+        with decimal.localcontext() as context:
+            for precision in (28, 3, 5, 5):
+                context.prec = precision
+                same(step, divided, [W], Value(2.0))
+
+
+def test_a_comparison_tested_by_identity_in_code_run_after_it_is_refused():
+    """`flag is True` in a function called with a comparison made before it ran: the
+    comparison was followed as a number (the test saw False where the engine has True),
+    now refused naming that function; where the code testing it is on the stack, it works."""
+    def positive(z):
+        return z.data > 0
+
+    def scale(flag):
+        return 2.0 if flag is True else -1.0
+
+    def f(x):
+        z = W * x
+        return z * scale(positive(z))
+
+    with pytest.raises(RuntimeError, match=r"scale\(\) tests a value with `is True`"):
+        compile(f)(Value(1.0))
+
+    def g(x):
+        z = W * x
+        return z * scale(z.data > 0) + sum(v.data > 0 for v in (z, W))
+
+    with pytest.raises(RuntimeError, match=r"scale\(\) tests"):
+        compile(g)(Value(1.0))
+
+
+def test_the_same_value_read_twice_is_the_same_number_object():
+    """`z.data is z.data` is True in the engine (one float object); the capture gave two
+    followed numbers, and the program 0.5 where the engine gives 1.0, silently."""
+    def f(x):
+        z = W * x
+        return z * (2.0 if z.data is z.data else 1.0)
+
+    step = compile(f)
+    for x in (1.0, -2.0, 3.0):
+        same(step, f, [W], Value(x))
+    assert step.captures == 1

@@ -1,0 +1,130 @@
+"""The inputs of the exercises on numbers and on arrays, as data: the points of a derivative
+rule (``Point``), a function, a point and a step for the finite difference (``Slope``), two
+gradients to compare (``Vectors``), named NumPy arrays (``Arrays``). Each prints as the
+failing input of a verdict and gives a solution fresh arguments on each call. The inputs
+made of Values (graphs, expressions) are in ``inputs.py``, with ``Call``; the microgpt
+track's in ``gpt_cases.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tinygrad_edu.formatting import shape_text
+
+if TYPE_CHECKING:  # the cases of the exercises on arrays import it when they are used
+    import numpy as np
+
+__all__ = ["FUNCTIONS", "Arrays", "Function", "Point", "Slope", "Vectors"]
+
+# ----------------------------------------------------------------------------- numbers
+
+
+@dataclass(frozen=True)
+class Point:
+    """Numbers for a derivative rule: the inputs by name and, for a rule that gets it, the
+    op's output ``y`` (``output`` says how it was computed, e.g. ``tanh(x)``)."""
+
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    output: str = ""
+    y: float | None = None
+
+    def args(self) -> tuple[float, ...]:
+        return self.values if self.y is None else (*self.values, self.y)
+
+    def __str__(self) -> str:
+        text = ", ".join(f"{n} = {v!r}" for n, v in zip(self.names, self.values))
+        return text if self.y is None else f"{text}, y = {self.output} = {self.y!r}"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A named smooth function of one float, handed to a solution as ``f``, and its exact
+    derivative ``slope`` (the grader's, to recognise an answer that ignores the step h)."""
+
+    name: str
+    f: Callable[[float], float]
+    slope: Callable[[float], float]
+
+    def __call__(self, x: float) -> float:
+        return self.f(x)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+FUNCTIONS = (
+    Function("sin", math.sin, math.cos),
+    Function("exp", math.exp, math.exp),
+    Function("cube (x**3)", lambda x: x**3, lambda x: 3 * x * x),
+    Function("tanh", math.tanh, lambda x: 1 - math.tanh(x) ** 2),
+    Function("log(1 + x**2)", lambda x: math.log1p(x * x), lambda x: 2 * x / (1 + x * x)),
+)
+"""The functions the finite-difference exercise hands a solution, each with its exact
+derivative; a case names one by its ``name`` (``wire.py`` finds it again by that name)."""
+
+
+@dataclass(frozen=True)
+class Slope:
+    """A function f, a point x and a step h, for the finite-difference exercise."""
+
+    f: Function
+    x: float
+    h: float
+
+    def args(self) -> tuple[Any, ...]:
+        return self.f, self.x, self.h
+
+    def __str__(self) -> str:
+        return f"f = {self.f!r}, x = {self.x!r}, h = {self.h!r}"
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Two lists of numbers of the same length: an analytic and a numeric gradient."""
+
+    analytic: tuple[float, ...]
+    numeric: tuple[float, ...]
+
+    def args(self) -> tuple[list[float], list[float]]:
+        return list(self.analytic), list(self.numeric)
+
+    def __str__(self) -> str:
+        return f"analytic = {list(self.analytic)!r}, numeric = {list(self.numeric)!r}"
+
+
+# ----------------------------------------------------------------------------- arrays
+
+NamedArrays = tuple[tuple[str, "np.ndarray"], ...]
+
+
+class Arrays:
+    """Named NumPy arrays; a solution gets copies, so it may change them freely. Given a
+    function that makes them instead (a worked example), they are made when first used: the
+    exercises on arrays are defined, and listed, where NumPy is not installed."""
+
+    def __init__(self, arrays: NamedArrays | Callable[[], NamedArrays]) -> None:
+        self._arrays = arrays
+
+    @property
+    def arrays(self) -> NamedArrays:
+        if callable(self._arrays):
+            self._arrays = self._arrays()
+        return self._arrays
+
+    def args(self) -> tuple[np.ndarray, ...]:
+        return tuple(a.copy() for _, a in self.arrays)
+
+    def __str__(self) -> str:
+        import numpy as np
+
+        lines = []
+        for name, a in self.arrays:
+            head = f"{name} ({shape_text(a.shape, tuple_below_2d=True)}) = "
+            lines.append(head + np.array2string(a, precision=6, suppress_small=True,
+                                                separator=", ", prefix=head))
+        return "\n".join(lines)

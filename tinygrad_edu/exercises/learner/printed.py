@@ -1,0 +1,124 @@
+"""What a learner's code prints while it is graded: its first ``KEPT`` characters kept, the
+rest only counted, its last lines kept too, and the cut said as the live pages say it
+(``… 997,970 more lines, 6,879,790 characters not shown …``, ``formatting.not_shown``).
+
+A call that prints in a loop a million times fills no memory and costs little more than
+its prints: past the kept part, what comes is joined and counted a few thousand writes at
+a time. The grader's process (``running``, also the page's Python) and the learner's
+(``serve``) keep what each call prints with it; the verdict shows it shorter still
+(``text_blocks.printed_block``), and says how many lines a call stopped in a flood had
+printed (``printed_lines``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from tinygrad_edu.formatting import not_shown
+
+__all__: list[str] = []  # the grader's inner workings
+
+KEPT = 20_000
+"""The characters of what one call prints that are kept (the verdict shows fewer)."""
+LAST = 5
+"""The last lines of a cut output that are kept, after the line saying what was cut."""
+_END = 2_000  # the last characters past the cut kept, for those lines
+_CUT = re.compile(r"^… ([\d,]+) more lines?, ([\d,]+) characters not shown …$", re.M)
+
+
+class Printed(io.StringIO):
+    """What one call prints (``sys.stdout`` while it runs): ``getvalue()`` is all of it, or
+    its first ``kept`` characters, a line saying how much more there was, and the last
+    ``LAST`` lines."""
+
+    rest: list[str] | None = None  # (past the kept part: what came, not yet counted)
+    over_lines = over_chars = 0
+    end = ""  # the last characters past the kept part
+
+    def __init__(self, kept: int = KEPT) -> None:
+        super().__init__()
+        self.kept = kept
+
+    def write(self, text: str) -> int:
+        rest = self.rest
+        if rest is None:
+            room = self.kept - self.tell()
+            if len(text) <= room:
+                return super().write(text)
+            cut = max(room, 0)  # (at the end of a line, where one ends in the room)
+            end = text.rfind("\n", 0, cut)
+            if end >= 0 or super().getvalue().endswith("\n"):
+                cut = end + 1
+            super().write(text[:cut])
+            self.rest = rest = [text[cut:]]
+        else:
+            rest.append(text)
+        if len(rest) >= 4096:
+            self._count()
+        return len(text)
+
+    def _count(self) -> None:
+        counted = "".join(self.rest or ())
+        self.over_lines += counted.count("\n")
+        self.over_chars += len(counted)
+        self.end = (self.end + counted)[-_END:]
+        self.rest = []
+
+    def getvalue(self) -> str:
+        kept = super().getvalue()
+        if self.rest is None:
+            return kept
+        self._count()
+        last = self.end.splitlines(keepends=True)
+        if len(self.end) == _END and last:  # (its first line may be a part of one)
+            last = last[1:]
+        tail = "".join(last[-LAST:])
+        lines, chars = self.over_lines - tail.count("\n"), self.over_chars - len(tail)
+        if lines <= 0 and chars <= 0:
+            return kept + tail
+        return (kept + ("" if kept.endswith("\n") else "\n")
+                + not_shown(max(lines, 1), chars) + tail)
+
+
+def cut_of(text: str) -> tuple[str, int, int, str]:
+    """``text`` as ``Printed`` gives it: what comes before the line about the cut, the lines
+    and characters that line says were not shown, and what comes after (``"", 0, 0, ""``
+    past ``text`` when nothing was cut)."""
+    found = _CUT.search(text)
+    if found is None:
+        return text, 0, 0, ""
+    return (text[:found.start()], int(found[1].replace(",", "")),
+            int(found[2].replace(",", "")), text[found.end() + 1:])
+
+
+def printed_lines(text: str) -> int:
+    """How many lines a call printed, ``text`` being what ``Printed`` kept of it."""
+    before, lines, _, after = cut_of(text)
+    return len(before.splitlines()) + lines + len(after.splitlines())
+
+
+def shortened(text: str, chars: int, lines: int, last: int) -> str:
+    """What a verdict shows of ``text`` (what ``Printed`` kept of a call's output): all of it
+    if it is at most ``lines`` lines and ``chars`` characters; else its first lines within
+    those, a line saying how much was not shown (``not_shown``) and its last ``last``
+    lines."""
+    before, hidden_lines, hidden_chars, after = cut_of(text)
+    pieces = before.splitlines(keepends=True)
+    if not hidden_lines and not hidden_chars and len(pieces) <= lines and len(text) <= chars:
+        return text
+    head: list[str] = []
+    for piece in pieces[:lines]:
+        if head and sum(map(len, head)) + len(piece) > chars:
+            break
+        head.append(piece[:chars])
+    rest = pieces[len(head):] + after.splitlines(keepends=True)
+    tail = rest[len(rest) - last:] if len(rest) > last else rest
+    hidden = rest[:len(rest) - len(tail)]
+    hidden_lines += len(hidden)
+    hidden_chars += sum(map(len, hidden)) + (len(pieces[0]) - len(head[0]) if head else 0)
+    shown = "".join(head)
+    if hidden_lines or hidden_chars:
+        shown += ("" if shown.endswith("\n") else "\n") + not_shown(max(hidden_lines, 1),
+                                                                   hidden_chars)
+    return shown + "".join(tail)

@@ -1,0 +1,80 @@
+"""A function of the learner's own called at two numbers a tiny step apart, while a rule
+runs: the points of a finite difference, in integers, fractions, decimals or floats
+(``watched.call`` raises ``ShiftedPoint``). ``recording`` is the profile function that
+sees each call of a function of the learner's file; ``stepped`` says what it saw.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from tinygrad_edu.exercises import limit
+
+__all__ = ["STEP", "recording", "stepped"]
+
+STEP = 1e-6
+"""Two numbers a function of the learner's own is called at, this close relative to their
+size (and not equal), are the points of a finite difference: no rule calls a function at
+two numbers that close, as the inputs are never drawn that close."""
+
+
+def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
+              plain: Any = float) -> Callable[..., None]:
+    """A profile function that records every call of a function of the learner's file
+    (``file``): its first argument, where it is a number (an instance of ``plain``, a
+    watched number, as its ``value``), and the line it was called on."""
+    def record(frame: Any, event: str, arg: Any) -> None:
+        try:  # (the time limit may stop the learner's code here, in an audit hook that
+            code = frame.f_code  # reading f_code calls: a profile function that raises is
+            if event != "call" or code.co_filename != file or not code.co_argcount:
+                return  # switched off, and the learner's lines, traced, stop it)
+            first: Any = frame.f_locals.get(code.co_varnames[0])
+            if type(first) is plain:
+                first = first.value
+            if isinstance(first, NUMBERS) and len(calls.get(code, ())) < 64:
+                back = frame.f_back
+                calls.setdefault(code, []).append((first, back.f_lineno if back else 0))
+        except BaseException:
+            return
+
+    return record
+
+
+NUMBERS = (int, float, Fraction, Decimal)
+"""The numbers a finite difference is taken in (a bool is an int, and left out later)."""
+
+
+limit.stops_by_lines(recording(None, {}).__code__)
+
+
+def exact_number(x: Any) -> Fraction | None:
+    """``x`` (one of ``NUMBERS``) as an exact fraction; None for a bool, inf or NaN."""
+    if isinstance(x, bool):
+        return None
+    try:
+        return Fraction(x)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def stepped(calls: dict[Any, list[tuple[Any, int]]], inputs: list[float]) -> str:
+    """A function of the learner's own called at two numbers a tiny step apart (``STEP``),
+    not both among the rule's ``inputs`` (x and y = tanh(x) are that close near 0), said
+    with where; or nothing."""
+    given = {exact_number(x) for x in inputs}
+    for code, made in calls.items():
+        exact = [(n, line) for x, line in made if (n := exact_number(x)) is not None]
+        ordered = sorted(exact, key=lambda m: m[0])
+        for (p, line_p), (q, line_q) in itertools.pairwise(ordered):
+            size = max(abs(p), abs(q))
+            if p != q and q - p <= STEP * size and not (p in given and q in given):
+                lines = sorted({line_p, line_q})
+                where = " and ".join(str(n) for n in lines)
+                return (f"{code.co_name}, a function of your own, at two numbers "
+                        f"{float((q - p) / size):.1g} apart relative to their size, called "
+                        f"on line{'s' if len(lines) > 1 else ''} {where}")
+    return ""

@@ -1,0 +1,253 @@
+"""What the learner's code meets in place of Python's own while a capture runs, where a
+followed number (a ``Traced``, ``traced.py``) must pass for the plain number it holds:
+
+- ``type``, in the learner's module (``TypeSeen``): ``type(x)`` of a followed number is its
+  number's type (``type(v.data) is float``);
+- ``float``, there, where its code only ever calls it (``float_seen``): ``float(x)`` of a
+  followed number is that number, followed (no constant); ``len`` and ``hash`` there, which
+  refuse ``len(sys.modules)`` and ``hash(object())`` (what they give changes at every call);
+- ``decimal.Decimal`` (``DecimalSeen``): of a followed number, Python's own ``Decimal`` of
+  its number, a constant guarded to the bit (a Decimal's arithmetic is not followed), and
+  decimal's context guarded (its precision, its rounding: what the arithmetic uses);
+- ``max``, ``min`` and ``sum`` (``largest_or_smallest``, ``summed``): over followed
+  numbers, one step of the program;
+- ``json.dumps`` and ``dump``, ``pickle.dumps`` and ``dump`` (``plain_within``): a followed
+  number in what they are given (in a list, a tuple, a dict) is its number, a constant
+  guarded to the bit: the text, the bytes, are the engine's, and may be read back.
+
+``outside.py`` puts ``type`` and ``float`` in the learner's module; ``watching.py`` puts the
+others in their modules (and where the learner's module imported them by name).
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import pickle
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.program.traced import (
+    Traced,
+    _step,
+    as_float,
+    learners_line,
+    recording,
+    total,
+)
+
+__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "float_seen", "hash_seen",
+           "largest_or_smallest", "len_seen", "plain_within", "seen", "stand_in", "summed"]
+
+_DECIMAL = decimal.Decimal
+
+
+class _Seen(type):
+    """The metaclass of ``TypeSeen``: it is ``type`` to ``isinstance`` and ``issubclass``."""
+
+    def __instancecheck__(cls, x: Any) -> bool:
+        return isinstance(x, cls.__mro__[1])
+
+    def __subclasscheck__(cls, c: Any) -> bool:
+        return issubclass(c, cls.__mro__[1])
+
+    def __call__(cls, *args: Any, **options: Any) -> Any:
+        if cls is TypeSeen and len(args) == 1 and not options:
+            x = args[0]
+            found = type(x.value) if isinstance(x, Traced) else type(x)
+            ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
+            return ours if ours is not None and getattr(
+                sys.modules.get(found.__module__), found.__name__, None) is ours else found
+        if cls is TypeSeen:
+            return type(*args, **options)
+        return type.__call__(cls, *args, **options)  # (a class of the learner's)
+
+
+class TypeSeen(type, metaclass=_Seen):
+    """``type`` in the learner's module while a capture runs: ``type(x)`` of a followed number
+    is its number's type (``type(v.data) is float``)."""
+
+
+TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
+
+
+def float_seen(x: Any = 0.0, /) -> Any:
+    """``float`` in the learner's module while a capture runs (where its code only ever calls
+    it): ``float(x)`` of a followed number is that number, followed (no constant)."""
+    if type(x) is Traced and recording() is not None:
+        return x if type(x.value) is float else _step("float", as_float, x)
+    found = recording()
+    if found is not None and type(x) is str:  # (a text from outside: where it is held)
+        found.texts.append((x, learners_line()))
+    return float(x)
+
+
+float_seen.__name__ = float_seen.__qualname__ = "float"
+
+
+def len_seen(x: Any, /) -> int:
+    """``len`` in the learner's module while a capture runs: of ``sys.modules``, refused."""
+    found = recording()
+    if found is not None and x is sys.modules:
+        found.refuse("it reads len(sys.modules), the interpreter's own state (new at every "
+                     "call), which a program cannot follow; read it outside the compiled "
+                     "function and pass it in")
+    return len(x)
+
+
+def hash_seen(x: Any, /) -> int:
+    """``hash`` in the learner's module while a capture runs: of an object hashed by its
+    address (``hash(object())``), refused as ``id()`` is."""
+    found = recording()
+    if found is not None and type(x).__hash__ is object.__hash__:
+        found.refuse("it reads hash() of an object hashed by its address (new for each new "
+                     "object), which a program cannot follow; hash a number or a text")
+    return hash(x)
+
+
+def _plain(x: Any, why: str) -> Any:
+    if type(x) is not Traced:
+        return x
+    found = recording()
+    return x.value if found is None else found.constant(x, why)
+
+
+class _StandIn(type):
+    """The metaclass of a class's stand-in (``stand_in``): it is the class to ``isinstance``
+    and ``issubclass``."""
+
+    def __instancecheck__(cls, x: Any) -> bool:
+        return isinstance(x, cls.__mro__[1])
+
+    def __subclasscheck__(cls, c: Any) -> bool:
+        return issubclass(c, cls.__mro__[1])
+
+
+STANDS: dict[type, type] = {}
+"""A class of Python's -> what stands in for it while a capture runs (``stand_in``)."""
+
+
+def stand_in(original: type, made: Callable[..., Any], **methods: Any) -> type:
+    """A class that stands in for ``original`` (``decimal.Decimal``, ``datetime.datetime``)
+    while a capture runs: what it makes (``made``) is ``original``'s own; ``methods`` (class
+    methods, as functions of the class's arguments) are put in place of its own."""
+    names = {name: staticmethod(m) for name, m in methods.items()}
+    ours = _StandIn(original.__name__, (original,), {
+        "__new__": lambda cls, *args, **options: made(*args, **options), **names,
+        "__module__": original.__module__, "__qualname__": original.__qualname__})
+    STANDS[original] = ours
+    return ours
+
+
+def _context() -> int:
+    """decimal's context of this thread, as a number (what a Decimal's arithmetic uses)."""
+    c = decimal.getcontext()
+    return hash((c.prec, c.rounding, c.Emin, c.Emax, c.capitals, c.clamp,
+                 tuple(k.__name__ for k, on in c.traps.items() if on)))
+
+
+def _decimal(value: Any = "0", context: Any = None) -> Any:
+    found = recording()
+    if found is not None:  # (its arithmetic follows decimal's context: guarded)
+        found.constant(_step("decimal's context", _context), "decimal's context")
+    return _DECIMAL(_plain(value, "Decimal()"), context)
+
+
+DecimalSeen = stand_in(_DECIMAL, _decimal, from_float=lambda f: _DECIMAL.from_float(
+    _plain(f, "Decimal.from_float()")))
+"""``decimal.Decimal`` while a capture runs: of a followed number, Python's own Decimal of
+its number (a constant, guarded to the bit), and decimal's context guarded."""
+
+
+def plain_within(x: Any, why: str, memo: dict[int, Any] | None = None) -> Any:
+    """``x`` with each followed number in it (in a list, a tuple, a dict) its number, a
+    constant guarded to the bit; a container with none is ``x`` itself (one held twice is
+    made once: pickle's bytes are the engine's)."""
+    kind = type(x)
+    if kind is Traced:
+        return _plain(x, why)
+    if kind not in (list, tuple, dict):
+        return x
+    memo = {} if memo is None else memo
+    if id(x) in memo:
+        return memo[id(x)]
+    if kind is dict:
+        items = [(plain_within(k, why, memo), plain_within(v, why, memo)) for k, v in x.items()]
+        same = all(a is k and b is v for (a, b), (k, v) in zip(items, x.items()))
+        made: Any = x if same else dict(items)
+    else:
+        found = [plain_within(v, why, memo) for v in x]
+        made = x if all(a is b for a, b in zip(found, x)) else kind(found)
+    memo[id(x)] = made
+    return made
+
+
+def _of_plain(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``json.dumps`` (and the others) as a capture sees them: of what they are given with
+    each followed number its number (``plain_within``)."""
+    def call(obj: Any, *args: Any, **options: Any) -> Any:
+        if recording() is not None:
+            obj = plain_within(obj, name)
+        return function(obj, *args, **options)
+
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
+def seen() -> list[tuple[Any, str, Any]]:
+    """What ``watching.py`` puts in place while a capture runs: (owner, name, new)."""
+    return [(decimal, "Decimal", DecimalSeen),
+            *[(module, name, _of_plain(getattr(module, name), f"{module.__name__}.{name}"))
+              for module in (json, pickle) for name in ("dumps", "dump")]]
+
+
+# ----------------------------------------------------------------------------- max, min, sum
+def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """Python's ``max`` (or ``min``) as a capture sees it: over numbers of which some are
+    traced, one step of the program (``max(v.data for v in logits)``, microgpt's softmax,
+    is the largest of those numbers at every run, not a guard on which one it was); with a
+    ``key``, or over anything else, Python's own."""
+    def chosen(*args: Any, **options: Any) -> Any:
+        if recording() is None or "key" in options:
+            return builtin(*args, **options)
+        items = list(args[0]) if len(args) == 1 else list(args)
+        if not items and "default" in options:
+            return options["default"]
+        kinds = {type(x.value) if isinstance(x, Traced) else type(x) for x in items}
+        if not any(isinstance(x, Traced) for x in items) or not all(
+                isinstance(x, Traced) or type(x) in (float, int) for x in items) or \
+                (kinds - {float, int, bool} and len(kinds) > 1):
+            return builtin(items, **options)  # (NumPy's numbers among Python's: which one
+        # it is depends on the numbers, and so do its numbers' ways: guarded)
+        if len(items) == 1:
+            return items[0]
+        return _step(name, builtin, *items)
+
+    chosen.__name__ = name
+    return chosen
+
+
+def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
+    """Python's ``sum`` as a capture sees it: of numbers some of which are traced (and
+    nothing else), one step of the program computed as the running Python sums them
+    (from 3.12 on, compensated); over anything else (Values), Python's own."""
+    def sum(iterable: Any, /, start: Any = 0) -> Any:
+        found = recording()
+        if found is None:
+            return builtin(iterable, start)
+        items = list(iterable)
+        if type(iterable) in (set, frozenset) and any(id(x) in found.made for x in items):
+            found.refuse("it sums a set of Values made in the call: a set's order is its "
+                         "items' addresses, new at every call (and the sum's rounding with "
+                         "it); sum a list")
+        if type(start) is not int or start != 0 or not any(
+                isinstance(x, Traced) for x in items) or not all(
+                isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
+            return builtin(items, start)
+        if not items:
+            return 0
+        return _step("sum", total, *items)
+
+    return sum
