@@ -106,8 +106,8 @@ class Value:
             for parent, local in zip(self._list, self._list_grads):
                 parent.grad += local * g
 
-    def _add_grad(self, g: float) -> None: self.grad += g  # (how backpropagate seeds the root)
-    EMPTY_GRAD: ClassVar[float] = 0.0  # what backpropagate resets an inner node's grad to
+    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py seeds the root with it,
+    EMPTY_GRAD: ClassVar[float] = 0.0  # and resets inner nodes to it (a Tensor has its own)
     # ==== Below the line ======================================================================
     _data: float  # the fields' types, for the type checker
     grad: Any

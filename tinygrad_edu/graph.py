@@ -26,8 +26,9 @@ def seeded_order(root: N, seed: Any) -> list[N]:
     (``_add_grad``; for a Tensor, a copy in its dtype). A leaf keeps its gradient, which a
     new pass adds to, as in PyTorch (a parameter's gradient adds up until ``zero_grad()``).
     For ``c = a * b`` at a = 2, b = 3, ``c.backward()`` twice: a.grad is 3, then 3 + 3 = 6.
-    Why an inner node starts again: left at 1, c.grad would be 1 + 1 = 2 in the second pass,
-    which would send a 3 × 2 and make a.grad 9."""
+    Why an inner node starts again: its ``_backward()`` passes on its whole gradient, so one
+    left from the last pass would be sent again: c.grad 1 + 1 = 2 would send 3 × 2 and make
+    a.grad 9. A leaf passes nothing on, so its gradient may add up."""
     order = walk(root)
     for check in before_a_pass:  # (a stepping paused half-way refuses a pass: see below)
         check(order)
@@ -41,23 +42,31 @@ def seeded_order(root: N, seed: Any) -> list[N]:
 
 def walk(*roots: N) -> list[N]:
     """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents. It is micrograd's ``build_topo`` with Python's
-    call stack made a list, so that a graph's depth is not limited by the recursion limit:
+    a node comes after all of its parents. What it computes is micrograd's recursive sort:
 
-        def build_topo(v):              # here, for a node popped from the stack:
-            if v not in visited:        # elif node not in seen:
-                visited.add(v)          #     seen.add(node)
-                for child in v._prev:   #     push the node, the mark ✓, then its parents:
-                    build_topo(child)   #     each is popped and walked in turn
-                topo.append(v)          # popped ✓: list the node under it
+        def build_topo(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build_topo(child)
+                topo.append(v)
 
-    The mark ✓ (``_PARENTS_LISTED``) stands where ``build_topo(child)`` returns: when it is
-    popped, everything pushed above it is listed. For ``c = a * b`` then ``d = c + a``, where
-    a is used twice (the stack's top on the right):
+    Here Python's call stack is a list, so that a graph's depth is not limited by the
+    recursion limit. A node popped that is not seen yet is pushed back with a mark ✓ above
+    it, then its parents: the mark is popped only once everything pushed after it, its
+    parents and theirs, is listed, so popping ✓ means "list the node under it" (where
+    build_topo's topo.append(v) runs). For ``c = a * b`` then ``d = c + a`` (a used twice):
+    the stack (its top on the right), what popping its top does, and the order so far:
 
-        [d] → [d ✓ a c] → [d ✓ a c ✓ b a] → [d ✓ a c ✓ b a ✓] → ✓: list a
-        → [d ✓ a c ✓ b] → [d ✓ a c ✓ b ✓] → ✓: list b → [d ✓ a c ✓] → ✓: list c
-        → [d ✓ a]: a is seen already, dropped → [d ✓] → ✓: list d: [a, b, c, d]
+        [d]                     d: push d, ✓, then its parents a and c (c on top)
+        [d ✓ a c]               c: push c, ✓, then its parents b and a (a on top)
+        [d ✓ a c ✓ b a]         a: push a, ✓ (a leaf: no parents)
+        [d ✓ a c ✓ b a ✓]       ✓: list a                       a
+        [d ✓ a c ✓ b]           b: push b, ✓ (a leaf)
+        [d ✓ a c ✓ b ✓]         ✓: list b                       a b
+        [d ✓ a c ✓]             ✓: list c                       a b c
+        [d ✓ a]                 a: seen already: dropped
+        [d ✓]                   ✓: list d                       a b c d
     """
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
@@ -80,10 +89,8 @@ def walk(*roots: N) -> list[N]:
 
 
 _PARENTS_LISTED = object()
-"""The mark ``walk`` puts on its stack above a node whose parents it is listing: one shared
-object, where the sorts learners write keep a ``(node, done)`` pair per node, an object
-each, which a chain of a million nodes would keep alive at once for Python's garbage
-collector to walk again and again."""
+"""The mark ✓ of ``walk``'s stack. (One object shared by every node, not the ``(node,
+done)`` pair the exercises' sorts keep per node: docs/engine.md says why.)"""
 
 
 def backpropagate_steps(root: N, seed: Any) -> Iterator[N]:
