@@ -37,10 +37,10 @@ def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
         a, b = self._data, other
         y = row.forward(a, b)
         da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, y)), None
-    elif other is NO_OTHER:  # exp, log, tanh, relu: one operand
-        x = self._data
+    elif other is NO_OTHER:  # exp, log, tanh, relu: one operand, so _b and _db are None
+        x, other = self._data, None
         y = row.forward(x)
-        da, other, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None, None
+        da, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
         return with_numbers(row, self, other)
     node = object.__new__(Value)  # every field, as the class lists them:
