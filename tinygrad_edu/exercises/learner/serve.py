@@ -24,6 +24,7 @@ import importlib
 import inspect
 import linecache
 import os
+import random
 import sys
 import sysconfig
 import time
@@ -100,6 +101,9 @@ def _serve(argv: list[str]) -> int:
             or compile(source, path, "exec")
     except SyntaxError:
         code = None  # (the grader has said why already: it compiles the file first)
+    random.Random("")  # (3.12 and later load a text seed's sha512 at the first one, here:
+    # while the installation can be read; a Python under a folder only root may enter,
+    # /root/.pyenv, cannot be once the process is the learner's user)
     if first.get("user"):
         _become(first["user"])
     if isinstance(first.get("parent"), int):  # (it ends when its grader does)
