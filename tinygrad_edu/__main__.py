@@ -8,6 +8,7 @@ class, ``exercises assignment NAME... --for ROUTE -o DIR | report DIR -o report.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from tinygrad_edu.commands import conform
@@ -108,4 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+        sys.stdout.flush()  # (here, where a reader that stopped reading is caught)
+    except BrokenPipeError:  # `python -m tinygrad_edu exercises | head -5`: nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no flush at exit)
+        status = 141  # the shell's code for a process ended by SIGPIPE
+    sys.exit(status)

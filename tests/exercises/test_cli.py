@@ -252,3 +252,14 @@ def test_check_leaves_no_hypothesis_folder_where_it_is_run(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ada.py", "p.json"], list(
         tmp_path.iterdir())
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path):
+    """`python -m tinygrad_edu exercises | head -5`: the pipe closed under it ends the
+    command with the shell's code for SIGPIPE, not a BrokenPipeError traceback."""
+    env = {**os.environ, "TINYGRAD_EDU_PROGRESS": str(tmp_path / "p.json")}
+    run = subprocess.Popen([sys.executable, "-m", "tinygrad_edu", "exercises"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    run.stdout.close()  # (the reader has gone before the first line)
+    said = run.stderr.read().decode()
+    assert run.wait(timeout=60) == 141 and said == "", said
