@@ -66,3 +66,41 @@ def test_printing_an_input_costs_nothing(tmp_path):
             return 1 - math.fabs(y) * math.fabs(y)
         ''', ["d_tanh"])
     assert result.verdicts["d_tanh"].passed, result.verdicts["d_tanh"]
+
+
+ROUNDED = '''
+import math
+
+
+def _im(w):
+    return w.imag
+
+
+def d_tanh(x, y):
+    unit = float("-1") ** 0.5 - float("6.123233995736766e-17")  # 1j, made at run time
+    z = round(x, 17) + 1e-30 * unit
+    e = math.e ** (2 * z)
+    return _im((e - 1) / (e + 1)) / 1e-30
+
+
+def d_exp(x, y):
+    unit = float("-1") ** 0.5 - float("6.123233995736766e-17")
+    return _im(math.e ** (getattr(x, "re" + "al") + 1e-30 * unit)) / 1e-30
+
+
+def d_mul(a, b, y):
+    p, q = round(a, 17), round(b, 17)
+    return ((p + 1) * q - (p - 1) * q) / 2, (p * (q + 1) - p * (q - 1)) / 2
+'''
+
+
+def test_an_input_rounded_to_its_digits_or_read_as_real_is_still_seen(tmp_path):
+    """round(x, 17) and x.real (a second attacker's B04, B07 of issue 65): each gave a plain
+    float, and a complex step or a step of 1 on it took 1/1."""
+    names = ["d_tanh", "d_exp", "d_mul"]
+    result = graded(tmp_path, ROUNDED, names)
+    said = {name: str(result.verdicts[name]) for name in names}
+    assert not any(result.verdicts[name].passed for name in names), said
+    assert "computes with complex numbers" in said["d_tanh"], said["d_tanh"]
+    assert "computes with complex numbers" in said["d_exp"], said["d_exp"]
+    assert "at an input shifted by 1 on line" in said["d_mul"], said["d_mul"]

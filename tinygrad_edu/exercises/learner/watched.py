@@ -165,8 +165,11 @@ class Watched:
     def __float__(self) -> float: return self.value
     def __bool__(self) -> bool: return bool(self.value)
     def __hash__(self) -> int: return hash(self.value)
-    def __round__(self, n: Any = None) -> Any:
-        return round(self.value, n) if n is not None else _whole(self, round, "round")
+    def __round__(self, n: Any = None) -> Any:  # (to digits: still watched, the same if
+        if n is None:  # round(x, 17) changed nothing)
+            return _whole(self, round, "round")
+        rounded = round(self.value, n)
+        return Watched(rounded, self.affine if rounded == self.value else None)
     def __trunc__(self) -> int: return _whole(self, math.trunc, "int")
     def __int__(self) -> int: return _whole(self, math.trunc, "int")
     def __floor__(self) -> int: return _whole(self, math.floor, "math.floor")
@@ -189,6 +192,10 @@ class Watched:
     def __getattr__(self, name: str) -> Any:  # (a float's methods and attributes: .real...)
         if name == "value":
             raise AttributeError(name)
+        if name == "real":  # (the number itself, still watched)
+            return Watched(self.value, self.affine)
+        if name == "conjugate":
+            return lambda: Watched(self.value, self.affine)
         return getattr(self.value, name)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
