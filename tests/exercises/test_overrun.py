@@ -58,3 +58,26 @@ def test_a_file_that_keeps_its_time_limit_out_is_stopped_a_second_past_it(
     verdict = str(result.verdicts["d_tanh"])
     assert "no answer after it ran 1." in verdict, verdict
     assert "time limit's signal did not stop it" in verdict, verdict
+
+
+def test_half_a_message_to_the_grader_does_not_keep_it_waiting(tmp_path, short_time_limit):
+    """A call that writes the length of a message and one byte of it on its channel to the
+    grader (a second attacker's B05): the grader waited for the rest for good (`check` hung;
+    a report took about 80 s an exercise). Now the rest must come by the reply's deadline
+    (11.2 s for a 0.3 s limit), else the process was 'garbled' and is stopped."""
+    import time
+
+    started = time.monotonic()
+    result = graded(tmp_path, '''
+import typing
+
+_os = typing.sys.modules["os"]
+
+
+def d_tanh(x, y):
+    _os.write(int(typing.sys.argv[3]), (4000).to_bytes(4, "big") + b"{")
+    return 0.0
+''', ["d_tanh"])
+    verdict = result.verdicts["d_tanh"]
+    assert not verdict.passed and "a message cut short" in str(verdict), verdict
+    assert time.monotonic() - started < 60

@@ -245,7 +245,7 @@ class LearnerProcess:
                               seconds=round(over, 1))
             if self._answers in ready:
                 try:
-                    answer = wire.read_message(self._answers, LARGEST)
+                    answer = wire.read_message(self._answers, LARGEST, deadline=end)
                 except (EOFError, OSError):
                     raise self._stopped() from None
                 except Exception as error:  # (too large, not JSON: it says nothing more)
