@@ -81,3 +81,37 @@ def d_tanh(x, y):
     verdict = result.verdicts["d_tanh"]
     assert not verdict.passed and "a message cut short" in str(verdict), verdict
     assert time.monotonic() - started < 60
+
+
+def test_questions_every_50_ms_do_not_keep_a_call_running_past_its_limit(tmp_path,
+                                                                          short_time_limit):
+    """A call that ignores its time limit's signal and asks the grader a question every
+    50 ms (refused at once: a second attacker's B06): its running was looked at only when
+    it said nothing, so it ran to the deadline (11.2 s for this limit; 30 s at the default).
+    Now it is stopped about a second past its limit, as a silent one is."""
+    result = graded(tmp_path, '''
+import typing
+
+_s = typing.sys
+json, time, _os, _sig = (_s.modules[m] for m in ("json", "time", "os", "signal"))
+_req, _ans = int(_s.argv[2]), int(_s.argv[3])
+
+
+def _read(n):
+    b = b""
+    while len(b) < n:
+        b += _os.read(_req, n - len(b))
+    return b
+
+
+def d_tanh(x, y):
+    _sig.signal(_sig.SIGALRM, _sig.SIG_IGN)
+    while True:
+        data = json.dumps({"ask": {"kind": "call", "name": "x"}}).encode()
+        _os.write(_ans, len(data).to_bytes(4, "big") + data)
+        _read(int.from_bytes(_read(4), "big"))
+        time.sleep(0.05)
+''', ["d_tanh"])
+    verdict = result.verdicts["d_tanh"]
+    assert not verdict.passed and "TimeLimit" in str(verdict), verdict
+    assert 0.3 + remote.OVERRUN <= seconds_said(verdict) < 0.3 + remote.OVERRUN + 1, verdict

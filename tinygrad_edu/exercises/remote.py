@@ -237,7 +237,7 @@ class LearnerProcess:
                 self.close()
                 raise Stopped("it stopped its own process (a stop signal, SIGSTOP or SIGTSTP), "
                               "so it was ended at once", "stopped")
-            over = None if ready or running is None else ran.over(running)
+            over = None if running is None else ran.over(running)  # (asking or not)
             if over is not None:
                 self.close()
                 raise Stopped(f"no answer after it ran {over:.1f} s (its time limit's signal "
