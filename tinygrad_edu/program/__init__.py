@@ -7,10 +7,11 @@ Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's argu
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
 ``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
 they are, what a capture does with them, where a number found nowhere else is held, the
-guards at every call), ``randomness.py`` (random draws), ``seen.py`` (Python's own that
-take a float), ``watching.py`` (what a capture changes while it runs), ``captured.py``
-(the captured graph as a tape) and ``explain.py`` (``explain()``, ``verify=``);
-``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
+guards at every call), ``randomness.py`` (random draws), ``identity.py`` (what the code
+tests with ``is``), ``seen.py`` (Python's own that take a float), ``watching.py`` (what a
+capture changes while it runs), ``captured.py`` (the captured graph as a tape) and
+``explain.py`` (``explain()``, ``verify=``); ``native.py`` and ``native.c``; ``torch.py``.
+The engine knows nothing of them.
 This folder may import the scalar engine's files and ``nn`` (a model made with it, for
 ``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the playground) and
 ``commands`` (the demo) import it.
