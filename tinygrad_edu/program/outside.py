@@ -63,6 +63,7 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.refused import SEEN_BY_NAME
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
@@ -71,7 +72,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED, SEEN_BY_NAME
+from tinygrad_edu.program.watching import FOLLOWED
 
 __all__ = ["Outside", "Watcher", "clean"]
 
