@@ -438,3 +438,27 @@ def test_another_thread_meets_decimal_and_datetime_as_they_are_while_a_capture_r
         same(compile(f), f, [W], Value(3.0))
     thread.join()
     assert seen == [(True, True, True)]
+
+
+def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
+    """`a.data is b.data`: True in the engine where the two hold one float object (b made
+    from a.data, one number given to both), which no program can follow: the program gave
+    the other branch, silently (issue 64's last list); now refused, naming the line."""
+    shared = float("2.5")
+    a, b = Value(shared), Value(shared)
+
+    def held(x):
+        return W * x * (2.0 if a.data is b.data else 1.0)
+
+    def made(x):
+        copy = Value(x.data)
+        return W * x * (2.0 if x.data is copy.data else 1.0)
+
+    def given(x, y):
+        return W * x * y * (2.0 if x.data is y.data else 1.0)
+
+    for f, args in ((held, (Value(1.0),)), (made, (Value(1.0),)),
+                    (given, (Value(3.5), Value(3.5)))):
+        with pytest.raises(RuntimeError, match=r"tests two things by identity .* at "
+                                               r"test_silent\.py:\d+"):
+            compile(f)(*args)

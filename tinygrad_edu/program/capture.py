@@ -355,6 +355,7 @@ class Compiled:
             finally:
                 set_recording(None)
                 watcher.restore()
+                record.read_here.clear()  # (frames, and what they hold: not kept)
                 if collecting:
                     gc.enable()
         tested_later(record, watcher.codes)

@@ -5,17 +5,21 @@ number. Where the code testing it is on the stack when the comparison is made, t
 comparison is the engine's bool and a guard (``traced.py``); code that starts later and
 tests an argument is looked at as it starts (``seen_starting``: given a comparison,
 refused; a flag of its own is the engine's); code that tests anything else (an attribute,
-a global) is refused where a comparison was followed (``tested_later``)."""
+a global) is refused where a comparison was followed (``tested_later``). And code that
+tests two things by identity (``a.data is b.data``) where it reads the numbers of two
+Values is refused (``read_in``): whether two Values hold one float object is no number a
+program can follow."""
 
 from __future__ import annotations
 
 import os
+import sys
 import types
 from typing import Any
 
-from tinygrad_edu.program.traced import Recording, Traced, user_code
+from tinygrad_edu.program.traced import _HERE, Recording, Traced, user_code
 
-__all__ = ["ANYTHING", "bool_tests", "seen_starting", "tested_later"]
+__all__ = ["ANYTHING", "bool_tests", "read_in", "seen_starting", "tested_later"]
 
 _BOOL_TESTS: dict[types.CodeType, Any] = {}
 ANYTHING = "anything"
@@ -100,3 +104,40 @@ def _refuse_tested(record: Recording, code: types.CodeType) -> None:
                   "True:`), where a comparison of numbers read is followed as a number, not "
                   "the engine's bool; compare with == instead (line "
                   f"{code.co_firstlineno} of {os.path.basename(code.co_filename)})")
+
+
+def read_in(record: Recording, v: Any) -> None:
+    """A Value's number read (``v.data``, ``v.item()``) by the learner's code that tests two
+    things by identity, neither a constant (``a.data is b.data``): the numbers of a second
+    Value read there are refused, naming the line. Whether two Values hold one float object
+    (``b = Value(a.data)``, or one number given to both) is no number a program can follow;
+    the same Value read twice is one followed number (``z.data is z.data``, as the engine)."""
+    frame: Any = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_HERE):
+        frame = frame.f_back  # (``item()``: this folder's own)
+    if frame is None or not _compares_identities(frame.f_code):
+        return
+    if record.read_here.setdefault(frame, id(v)) != id(v):
+        record.refuse("it tests two things by identity (`is`) where it reads the numbers of "
+                      "two Values: whether two Values hold one float object (a.data is "
+                      "b.data) is no number a program can follow; compare numbers with ==")
+
+
+_IDENTITIES: dict[types.CodeType, bool] = {}
+
+
+def _compares_identities(code: types.CodeType) -> bool:
+    """Whether the learner's ``code`` tests two things by identity, neither a constant."""
+    found = _IDENTITIES.get(code)
+    if found is None:
+        import dis
+
+        at = list(dis.get_instructions(code))
+        found = user_code(code) and any(
+            i.opname == "IS_OP" and k >= 2 and "LOAD_CONST" not in (at[k - 1].opname,
+                                                                    at[k - 2].opname)
+            for k, i in enumerate(at))
+        if len(_IDENTITIES) > 4096:
+            _IDENTITIES.clear()
+        _IDENTITIES[code] = found
+    return found

@@ -139,6 +139,7 @@ class Recording:
         self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
         self.compared = False  # (a comparison followed as a number)
         self.first = False  # (``refused`` is what explains the rest)
+        self.read_here: dict[Any, int] = {}  # (a frame testing ``is`` -> the Value it read)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number

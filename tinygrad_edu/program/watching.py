@@ -49,6 +49,7 @@ from typing import Any
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks, for_the_learner
 from tinygrad_edu.program.seen import (
@@ -218,6 +219,7 @@ def _value_methods() -> dict[str, Any]:
         if traced is None:  # the engine's float is: ``z.data is z.data``)
             traced = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
             found.reads.append(traced)
+        read_in(found, v)  # (``a.data is b.data``: refused)
         return traced
 
     def set_(v: Value, number: Any) -> None:
