@@ -6,6 +6,7 @@ from tinygrad_edu's grader on the submitted source, never from the student's ker
 partial credit, an option of every route (off by default)."""
 
 import csv
+import html
 import importlib.util
 import json
 import os
@@ -409,10 +410,34 @@ def test_the_question_folder_is_what_prairielearn_reads(question):
     page = (question / "question.html").read_text("utf-8")
     assert '<pl-file-editor file-name="user_code.py"' in page
     assert 'source-file-name="initial_code.py"' in page and "<pl-external-grader-results>" in page
-    assert (question / "initial_code.py").read_text("utf-8").count("NotImplementedError") >= 3
+    initial = (question / "initial_code.py").read_text("utf-8")
+    assert initial.count("NotImplementedError") >= 3
+    # how to grade it where the students write it (PrairieLearn has no command line for them)
+    assert "python -m" not in initial and "Save & Grade" in initial.split('"""')[1], initial
     assert os.access(question / "tests" / "run.sh", os.X_OK)
     for name in NAMES:
         assert answer(name).split("\n", 2)[2].strip() not in page  # (no model answer)
+    # the statements' ``code`` shown as code, not as its backquotes (d_mul's has some)
+    assert "``" not in page and "<code>" in page
+
+
+def test_the_statements_are_html_with_their_code_as_code():
+    """Every exercise's and stage's statement, as question.html shows it: no reStructuredText
+    backquotes left, each ``name`` a <code> of its own, a formula's indented block kept as
+    it is laid out, a list a list."""
+    import re
+
+    from tinygrad_edu.exercises import TRACK
+    from tinygrad_edu.exercises.classroom.for_prairielearn import statement_html
+
+    for ex in [*EXERCISES.values(), *TRACK.values()]:
+        shown = statement_html(ex.statement)
+        assert "``" not in shown, (ex.name, shown)
+        for code in re.findall(r"``(.+?)``", " ".join(ex.statement.split())):
+            assert f"<code>{html.escape(code)}</code>" in shown, (ex.name, code)
+    assert "<pre>df/dx = df/da * da/dx + df/db * db/dx</pre>" in statement_html(
+        EXERCISES["chain_rule"].statement)
+    assert statement_html(EXERCISES["Value"].statement).count("<li>") == 5
 
 
 def prairielearn_grades(question, tmp_path, text, prefix=()):
