@@ -233,21 +233,69 @@ def _steps(kind):
             return out["h"] + W
         return f
 
-    def f(x):
-        with ThreadPoolExecutor(1) as pool:
-            part = pool.submit(lambda: x * W * 1.5).result()
-        return part + W
+    if kind == "executor":
+        def f(x):
+            with ThreadPoolExecutor(1) as pool:
+                part = pool.submit(lambda: x * W * 1.5).result()
+            return part + W
+        return f
+    return _elsewhere(kind)
+
+
+def _elsewhere(kind):
+    """Code run in another thread or process, each way but Thread.start and a new
+    ThreadPoolExecutor's submit (each silent before: the first call's graph again)."""
+    import _thread
+    import asyncio
+    import subprocess
+    import threading
+    import time
+    from multiprocessing.pool import ThreadPool
+
+    if kind == "timer":
+        def f(x):
+            out = []
+            timer = threading.Timer(0.0, lambda: out.append(W * x))
+            timer.start()
+            timer.join()
+            return out[0]
+    elif kind == "start_new_thread":
+        def f(x):
+            out = []
+            _thread.start_new_thread(lambda: out.append(W * x), ())
+            while not out:
+                time.sleep(0.001)
+            return out[0]
+    elif kind == "pool made before":
+        pool = ThreadPool(1)
+        pool.apply(float)  # (its worker started before the capture)
+
+        def f(x):
+            return pool.apply(lambda: W * x)
+    elif kind == "run_in_executor":
+        def f(x):
+            async def main():
+                return await asyncio.get_running_loop().run_in_executor(None, lambda: W * x)
+            return asyncio.run(main())
+    else:
+        def f(x):
+            echoed = subprocess.run(["echo", "3"], capture_output=True, text=True).stdout
+            return W * x * float(echoed)
     return f
 
 
 @pytest.mark.parametrize("kind", ["datetime", "date", "modules", "hash", "set", "thread",
-                                  "executor"])
+                                  "executor", "timer", "start_new_thread", "pool made before",
+                                  "run_in_executor", "process"])
 def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
     """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
-    S12, W02, B5b)."""
+    S12, W02, B5b; a Timer, _thread's, a pool's worker started before, asyncio's executor,
+    a process's output: issue 64's last list)."""
     f = _steps(kind)
-    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: .* at "
-                                           r"test_silent\.py:\d+"):
+    elsewhere = {"timer": "thread", "start_new_thread": "thread", "pool made before": "thread",
+                 "run_in_executor": "thread", "process": "process"}.get(kind, "")
+    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: .*"
+                                           rf"{elsewhere}.* at test_silent\.py:\d+"):
         compile(f)(Value(1.0))
 
 
@@ -324,3 +372,36 @@ def test_the_same_value_read_twice_is_the_same_number_object():
     for x in (1.0, -2.0, 3.0):
         same(step, f, [W], Value(x))
     assert step.captures == 1
+
+
+def test_another_thread_meets_decimal_and_datetime_as_they_are_while_a_capture_runs():
+    """The capture's stand-ins for decimal.Decimal, datetime.datetime and datetime.date were
+    put in their modules for every thread: another thread's `type(d) is decimal.Decimal`
+    was False while a capture ran (issue 64's last list); now only the capture's thread
+    meets them."""
+    import datetime
+    import decimal
+    import threading
+
+    capturing, checked = threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        capturing.wait()
+        seen.append((type(decimal.Decimal(1)) is decimal.Decimal,
+                     type(datetime.datetime(2020, 1, 1)) is datetime.datetime,
+                     type(datetime.date(2020, 1, 1)) is datetime.date))
+        checked.set()
+
+    def f(x):
+        capturing.set()
+        checked.wait()
+        return W * x * float(decimal.Decimal("0.5"))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        same(compile(f), f, [W], Value(3.0))
+    thread.join()
+    assert seen == [(True, True, True)]

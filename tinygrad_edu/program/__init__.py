@@ -43,6 +43,13 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``):
   Python's own take a followed number only as a float object; there it is its number, a
   constant guarded to the bit (what they make is the engine's: a Decimal, a text, bytes).
+  A class (``Decimal``, ``datetime.datetime``) leaves its module's dict and the module's
+  ``__getattr__`` gives it: the capture's thread meets the stand-in, another thread the
+  class itself (its ``type(d) is decimal.Decimal`` stays true).
+- **Starting a thread or a process** (``_thread``'s functions, which every ``Thread``,
+  ``Timer`` and pool calls; a pool's ``submit``, ``apply``, ``map``; ``os.fork``,
+  ``posix_spawn``, ``fork_exec``): refused where the learner's code does it (a capture
+  follows its own thread; another process gives back numbers it cannot follow).
 - **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
   float`` of a followed number is its number's type), and a ``float`` where its code only
   ever calls it (``float(x)`` followed).

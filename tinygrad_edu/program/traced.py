@@ -139,6 +139,7 @@ class Recording:
         self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
         self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
         self.compared = False  # (a comparison followed as a number)
+        self.first = False  # (``refused`` is what explains the rest)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -165,9 +166,12 @@ class Recording:
                                   _step("float", as_float, x))
         return number
 
-    def refuse(self, why: str) -> None:
-        if not self.refused:
+    def refuse(self, why: str, first: bool = False) -> None:
+        """Why the function cannot be a program (the first reason met, or ``first``: what
+        explains the others, as another thread started before a draw it made)."""
+        if not self.refused or (first and not self.first):
             self.refused = f"{why}, at {learners_line()}"
+            self.first = first
 
     def effect(self, what: str, line: bool = True) -> None:
         said = f"{what}, at {learners_line()}" if line else what

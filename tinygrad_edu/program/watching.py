@@ -43,6 +43,7 @@ import pathlib
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
@@ -116,10 +117,12 @@ def watching() -> Iterator[None]:
                     else:
                         setattr(owner, name, held)
                 _original.clear()
+                _given_in_this_thread.clear()
                 FOLLOWED.clear()
 
 
-_INHERITED = object()  # (a class's attribute it inherits: deleted again, not set)
+_INHERITED = object()  # (a class's attribute it inherits, a module's __getattr__ it did
+# not have: deleted again, not set)
 
 
 def _put(owner: Any, name: str, new: Any) -> None:
@@ -169,7 +172,39 @@ def _patch() -> None:
         _put(accessor, "open", staticmethod(opened))
     for owner, name, new in [*randomness.patches(), *_clocks(), *seen()]:
         FOLLOWED[id(getattr(owner, name))] = new
-        _put(owner, name, new)
+        if isinstance(new, type) and isinstance(owner, types.ModuleType):
+            _put_in_this_thread(owner, name, new)
+        else:
+            _put(owner, name, new)
+
+
+def _put_in_this_thread(module: types.ModuleType, name: str, new: type) -> None:
+    """A module's class (``decimal.Decimal``) as the capture's thread meets it, ``new``
+    (``seen.stand_in``); another thread meets the class itself (its ``type(d) is
+    decimal.Decimal`` is true): the name leaves the module's dict, and the module's
+    ``__getattr__`` (PEP 562) gives one or the other."""
+    held = vars(module)[name]
+    given = _given_in_this_thread.get(module)
+    if given is None:
+        given = _given_in_this_thread[module] = {}
+        previous = vars(module).get("__getattr__")
+        _original.append((module, "__getattr__", _INHERITED if previous is None else previous))
+
+        def __getattr__(attribute: str) -> Any:
+            found = given.get(attribute)
+            if found is not None:
+                return found[1] if recording() is not None else found[0]
+            if previous is not None:
+                return previous(attribute)
+            raise AttributeError(f"module {module.__name__!r} has no attribute {attribute!r}")
+
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    _original.append((module, name, held))
+    given[name] = (held, new)
+    delattr(module, name)
+
+
+_given_in_this_thread: dict[types.ModuleType, dict[str, tuple[Any, type]]] = {}
 
 
 # ----------------------------------------------------------------------------- Value
@@ -409,9 +444,7 @@ def _clocks() -> list[tuple[Any, str, Any]]:
              if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
     found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
-              (threading.Thread, "start", _elsewhere(threading.Thread.start, "a Thread")),
-              (futures.ThreadPoolExecutor, "submit", _elsewhere(
-                  futures.ThreadPoolExecutor.submit, "a ThreadPoolExecutor"))]
+              *_elsewheres()]
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         found.append((numpy.random, "default_rng",
@@ -453,7 +486,7 @@ place)."""
 
 
 def _named(owner: Any) -> str:
-    return "os.path" if owner is os.path else owner.__name__
+    return "os.path" if owner is os.path else getattr(owner, "__qualname__", owner.__name__)
 
 
 _asking = threading.local()  # (a refused function asking whose code called it)
@@ -492,15 +525,50 @@ SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen}
 puts them there, where its code names them)."""
 
 
-def _elsewhere(function: Callable[..., Any], what: str) -> Callable[..., Any]:
-    """Starting another thread (``what``) as a capture sees it: refused where the learner's
-    code does (or a library it called): a capture sees what its own thread builds only."""
+def _elsewheres() -> list[tuple[Any, str, Any]]:
+    """What runs code in another thread or process, as a capture sees it (``_elsewhere``):
+    every thread starts through ``_thread``'s functions (``Thread``, ``Timer``, a pool's
+    workers; ``threading`` holds them under names of its own), a pool made before the call
+    runs a task on a worker already started (its ``submit``, ``apply``, ``map``...), and
+    every process starts through ``os.fork``, ``os.posix_spawn`` or ``fork_exec``
+    (``multiprocessing``'s; ``subprocess`` holds it under a name of its own)."""
+    import _posixsubprocess
+    import _thread
+
+    pools = [(getattr(module, pool), name, kind) for module, pool, kind in (
+        (futures, "ThreadPoolExecutor", "thread"),
+        (sys.modules.get("concurrent.futures.process"), "ProcessPoolExecutor", "process"),
+        (sys.modules.get("multiprocessing.pool"), "Pool", "thread or process"))
+        if module is not None
+        for name in ("submit", "apply_async", "_map_async", "imap", "imap_unordered")
+        if name in vars(getattr(module, pool))]
+    found = [*[(_thread, n, "thread") for n in ("start_new_thread", "start_new",
+                                                 "start_joinable_thread")],
+             *[(threading, n, "thread") for n in ("_start_new_thread",
+                                                  "_start_joinable_thread")],
+             *pools,
+             *[(os, n, "process") for n in ("fork", "forkpty", "posix_spawn", "posix_spawnp",
+                                            "system")],
+             (_posixsubprocess, "fork_exec", "process"),
+             (sys.modules.get("subprocess"), "_fork_exec", "process")]
+    return [(owner, name, _elsewhere(getattr(owner, name), f"{_named(owner)}.{name}", kind))
+            for owner, name, kind in found
+            if owner is not None and getattr(owner, name, None) is not None]
+
+
+def _elsewhere(function: Callable[..., Any], what: str, kind: str) -> Callable[..., Any]:
+    """Running code in another thread or process (``kind``, through ``what``) as a capture
+    sees it: refused where the learner's code does (or a library it called): a capture sees
+    what its own thread builds only, and another process gives back numbers it cannot
+    follow. It explains what the other thread does later (a draw, say): said first."""
+    why = (f"it runs code in another {kind} (through {what}): a capture follows its own "
+           "thread only; build the graph in the compiled function's thread, and run other "
+           "work outside it and pass the numbers in")
+
     def call(*args: Any, **options: Any) -> Any:
         found = recording()
         if found is not None and _for_the_learner(sys._getframe(1)):
-            found.refuse(f"it runs code in another thread ({what}): a capture follows the "
-                         "graph its own thread builds only; build it in the compiled "
-                         "function's thread")
+            found.refuse(why, first=True)
         return function(*args, **options)
 
     call.__name__ = function.__name__
