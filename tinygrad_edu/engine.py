@@ -1,7 +1,7 @@
 """The scalar engine: a Value holds a number, its gradient, its parents and d(value)/d(parent)
 for each; apply() makes a row of the op table into a Value; backward() runs the chain rule
 (graph.py: the walk). Down to the line inside the class, a whole engine; a function called
-there but written below it handles a rarer case once (2.0 - x, x ** 2, no_grad(), a label)."""
+there but written below it handles another case once (2.0 - x, an int, no_grad(), a label)."""
 from __future__ import annotations
 
 import math
@@ -26,7 +26,7 @@ NO_OTHER = object()  # apply's `other` for exp, log, tanh, relu (not None: x + N
 def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
     """A node: y = self op other, and dy/d(operand) for each operand that is a Value, by the
     row's rule at their numbers. a * b at a = 2, b = 3: y = 6, dy/da = b = 3, dy/db = a = 2."""
-    kind, rules = type(other), row.rules
+    kind, rules = type(other), row.rules  # a rule: a constant (a float) or called on the numbers
     if type(self) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
         return with_numbers(row, self, other)
     if kind is Value:  # a * b: two parents
@@ -44,7 +44,7 @@ def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
         da, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
         return with_numbers(row, self, other)
-    node = object.__new__(Value)  # every field, as the class lists them:
+    node = object.__new__(Value)  # (not Value(y), a leaf) every field, as the class lists them:
     node._data, node.grad, node._row = y, 0.0, row
     node._a, node._da = self, da
     node._b, node._db = other, db
@@ -60,7 +60,7 @@ class Value:
                  "_a", "_da",  # an operand as given (a Value or a number); d(it)/d(_a) or None
                  "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b) or None
                  "_list", "_list_grads",  # dot, vsum: its parents in a tuple, d(it)/d(each)
-                 "_scope", "__dict__")  # the named_scope it was made in; __dict__: a label
+                 "_scope", "__dict__")  # the named_scope it was made in; __dict__: a label, marks
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
@@ -68,7 +68,6 @@ class Value:
             return made_by_hand(self, data, children, local_grads, label, other)
         self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
-
     @property
     def data(self) -> float: return self._data
     @data.setter
@@ -90,7 +89,8 @@ class Value:
             return () if self._db is None else (self._b,)
         return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0; a * b
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
-        """Fill every .grad it depends on with d(self)/d(value) × grad (a leaf's adds up)."""
+        """Fill every .grad it depends on with d(self)/d(value) × grad: an inner node's starts
+        again at each pass, a leaf's adds up (as in PyTorch: zero_grad() between steps)."""
         if (create_graph or inputs is not None or type(grad) is not float
                 or getattr(self, "_no_graph", False)):  # (made in no_grad(): refused)
             return backward_more(self, grad, create_graph, inputs)

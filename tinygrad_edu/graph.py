@@ -41,9 +41,10 @@ def seeded_order(root: N, seed: Any) -> list[N]:
 
 
 _PARENTS_LISTED = object()
-"""The mark ✓ of ``walk``'s stack: one object shared by every node, where the exercises'
-sorts keep a ``(node, done)`` pair per node, a tuple that a chain of a million nodes keeps
-alive at once for the garbage collector to walk again and again."""
+"""The mark ✓ of ``walk``'s stack, pushed on top of a node whose parents are being listed:
+popping it means "list the node under it". (One object for every node, not a ``(node,
+done)`` pair each: a chain of a million nodes would keep a million tuples alive for the
+garbage collector to walk again and again.)"""
 
 
 def walk(*roots: N) -> list[N]:
