@@ -361,6 +361,39 @@ def test_a_comparison_tested_by_identity_in_code_run_after_it_is_refused():
         compile(g)(Value(1.0))
 
 
+def test_a_flag_of_its_own_tested_by_identity_after_a_comparison_is_the_engines():
+    """`flag is True` (or `case True:`) on an argument that is no comparison, in code run
+    after a comparison was followed: refused before (issue 64's last list: a false
+    refusal); the engine's numbers now. Given the comparison itself, still refused."""
+    def scale(flag):
+        return 2.0 if flag is True else 1.0
+
+    def sign(flag):
+        match flag:
+            case True:
+                return 1.0
+            case _:
+                return -1.0
+
+    def f(x, verbose=True):
+        z = W * x
+        k = 3.0 if z.data > 0 else -1.0
+        return z * k * scale(verbose) * sign(not verbose)
+
+    step = compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for x in (1.0, -1.0, 2.0, -3.0):
+            same(step, f, [W], Value(x))
+
+    def g(x):
+        z = W * x
+        return z * (3.0 if z.data > 0 else -1.0) * sign(z.data > 1)
+
+    with pytest.raises(RuntimeError, match=r"sign\(\) tests a value with `is True`"):
+        compile(g)(Value(4.0))
+
+
 def test_the_same_value_read_twice_is_the_same_number_object():
     """`z.data is z.data` is True in the engine (one float object); the capture gave two
     followed numbers, and the program 0.5 where the engine gives 1.0, silently."""
@@ -405,3 +438,27 @@ def test_another_thread_meets_decimal_and_datetime_as_they_are_while_a_capture_r
         same(compile(f), f, [W], Value(3.0))
     thread.join()
     assert seen == [(True, True, True)]
+
+
+def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
+    """`a.data is b.data`: True in the engine where the two hold one float object (b made
+    from a.data, one number given to both), which no program can follow: the program gave
+    the other branch, silently (issue 64's last list); now refused, naming the line."""
+    shared = float("2.5")
+    a, b = Value(shared), Value(shared)
+
+    def held(x):
+        return W * x * (2.0 if a.data is b.data else 1.0)
+
+    def made(x):
+        copy = Value(x.data)
+        return W * x * (2.0 if x.data is copy.data else 1.0)
+
+    def given(x, y):
+        return W * x * y * (2.0 if x.data is y.data else 1.0)
+
+    for f, args in ((held, (Value(1.0),)), (made, (Value(1.0),)),
+                    (given, (Value(3.5), Value(3.5)))):
+        with pytest.raises(RuntimeError, match=r"tests two things by identity .* at "
+                                               r"test_silent\.py:\d+"):
+            compile(f)(*args)

@@ -7,10 +7,12 @@ Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's argu
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
 ``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
 they are, what a capture does with them, where a number found nowhere else is held, the
-guards at every call), ``randomness.py`` (random draws), ``seen.py`` (Python's own that
-take a float), ``watching.py`` (what a capture changes while it runs), ``captured.py``
+guards at every call), ``randomness.py`` (random draws), ``identity.py`` (what the code
+tests with ``is``), ``seen.py`` (Python's own that take a float), ``watching.py`` (what a
+capture changes while it runs) and ``refused.py`` (what it refuses there), ``captured.py``
 (the captured graph as a tape) and ``explain.py`` (``explain()``, ``verify=``);
-``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
+``native.py`` and ``native.c``; ``torch.py``.
+The engine knows nothing of them.
 This folder may import the scalar engine's files and ``nn`` (a model made with it, for
 ``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the playground) and
 ``commands`` (the demo) import it.
@@ -30,7 +32,7 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
   functions of a list of numbers, the clock, ``os.urandom``, what reads the interpreter's
   state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
-  ``Path.exists``; ``id`` in the learner's module: ``watching.READERS``), ``random``'s and
+  ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``), ``random``'s and
   ``numpy.random``'s global generators** (and the same functions where the learner's module
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from
