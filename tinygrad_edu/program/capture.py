@@ -44,6 +44,7 @@ from tinygrad_edu.program.arguments import as_traced, objects_given, structure_o
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
+from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
@@ -53,7 +54,6 @@ from tinygrad_edu.program.traced import (
     Traced,
     recording,
     set_recording,
-    tested_later,
 )
 from tinygrad_edu.program.watching import watching
 
@@ -355,6 +355,7 @@ class Compiled:
             finally:
                 set_recording(None)
                 watcher.restore()
+                record.read_here.clear()  # (frames, and what they hold: not kept)
                 if collecting:
                     gc.enable()
         tested_later(record, watcher.codes)

@@ -49,6 +49,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.program.guards import checks, item_of, same_array
+from tinygrad_edu.program.identity import bool_tests, seen_starting
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -62,6 +63,7 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.refused import SEEN_BY_NAME
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
@@ -70,7 +72,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED, SEEN_BY_NAME
+from tinygrad_edu.program.watching import FOLLOWED
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -90,6 +92,7 @@ class Watcher:
         self.record = record
         self.dynamic = dynamic  # (places that are inputs: a number read at every call)
         self.codes: dict[types.CodeType, dict[str, Any]] = {}
+        self.tested: set[types.CodeType] = set()  # (``identity.bool_tests``)
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
         self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
@@ -130,12 +133,14 @@ class Watcher:
             monitoring.restart_events()
         else:  # (before: sys.settrace's call events, a tracer set before chained)
             self.previous = previous = sys.gettrace()
-            codes, discover = self.codes, self._discover
+            codes, discover, tested, record = self.codes, self._discover, self.tested, self.record
 
             def called(frame: types.FrameType, event: Any, arg: Any) -> Any:
                 code = frame.f_code
                 if code not in codes:
                     discover(code, frame.f_globals, frame)
+                elif code in tested:
+                    seen_starting(record, code, frame)
                 return previous(frame, event, arg) if previous is not None else None
 
             sys.settrace(called)
@@ -162,13 +167,16 @@ class Watcher:
         self._generators_drawn()
 
     def _started(self, code: types.CodeType, offset: int) -> Any:
-        """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts."""
+        """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts (or
+        of code that tests an argument with ``is True``: seen at every start)."""
         if threading.get_ident() != self.thread:
             return None  # (another thread's: not this capture's)
+        frame = sys._getframe(1)
         if code not in self.codes:
-            frame = sys._getframe(1)
             self._discover(code, frame.f_globals, frame)
-        return _MONITORING.DISABLE
+        elif code in self.tested:
+            seen_starting(self.record, code, frame)
+        return None if code in self.tested else _MONITORING.DISABLE
 
     def _discover(self, code: types.CodeType, globals_: dict[str, Any],
                   frame: types.FrameType | None) -> None:
@@ -184,6 +192,9 @@ class Watcher:
                                    _line(code, reads, "globals", data))
                 self._named_data(code, globals_, reads)
             return
+        if type(bool_tests(code)) is tuple:  # (seen at every start)
+            self.tested.add(code)
+            seen_starting(self.record, code, frame)
         reads = reads_of(code)
         names = reads.globals | reads.stored_globals
         if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:

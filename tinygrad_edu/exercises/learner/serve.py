@@ -227,7 +227,8 @@ class Context:
                            "message": str(error)[:2000], "printed": printed.getvalue(),
                            "seconds": LOAD_LIMIT,
                            "lineno": frame.lineno if frame else None,
-                           "where": place(path, self.cells, frame.lineno or 0) if frame
+                           "where": place(path, self.cells, frame.lineno or 0,
+                                          linecache.getlines(path)) if frame
                            else path,
                            "line": (frame.line or "") if frame else ""}
                 if not isinstance(code, list) or kind in ("loop", "import"):
@@ -392,7 +393,8 @@ def _where_in(error: BaseException, path: str, cells: list[list[int]]) -> str:
     f = _last_frame(error, path)
     if f is not None:
         line = f"  ({f.line[:300]})" if f.line else ""
-        text += f"\n  in {place(Path(path).name, cells, f.lineno or 0)}, in {f.name}{line}"
+        where = place(Path(path).name, cells, f.lineno or 0, linecache.getlines(path))
+        text += f"\n  in {where}, in {f.name}{line}"
     return text
 
 
