@@ -462,3 +462,11 @@ def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
         with pytest.raises(RuntimeError, match=r"tests two things by identity .* at "
                                                r"test_silent\.py:\d+"):
             compile(f)(*args)
+
+    def typed(x):  # (a type, a class of a module: no number's identity)
+        return W * x * (2.0 if type(x.data) is float and type(W.data) is not np.float64
+                        else 1.0)
+
+    step = compile(typed)
+    for x in (1.0, -2.0):
+        same(step, typed, [W], Value(x))

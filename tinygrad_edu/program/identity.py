@@ -12,6 +12,8 @@ program can follow."""
 
 from __future__ import annotations
 
+import builtins
+import numbers
 import os
 import sys
 import types
@@ -108,14 +110,15 @@ def _refuse_tested(record: Recording, code: types.CodeType) -> None:
 
 def read_in(record: Recording, v: Any) -> None:
     """A Value's number read (``v.data``, ``v.item()``) by the learner's code that tests two
-    things by identity, neither a constant (``a.data is b.data``): the numbers of a second
-    Value read there are refused, naming the line. Whether two Values hold one float object
-    (``b = Value(a.data)``, or one number given to both) is no number a program can follow;
-    the same Value read twice is one followed number (``z.data is z.data``, as the engine)."""
+    things by identity, neither a constant nor a class (``a.data is b.data``, not ``type(x)
+    is float``): the numbers of a second Value read there are refused, naming the line.
+    Whether two Values hold one float object (``b = Value(a.data)``, or one number given to
+    both) is no number a program can follow; the same Value read twice is one followed
+    number (``z.data is z.data``, as the engine)."""
     frame: Any = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_HERE):
         frame = frame.f_back  # (``item()``: this folder's own)
-    if frame is None or not _compares_identities(frame.f_code):
+    if frame is None or not _compares_identities(frame):
         return
     if record.read_here.setdefault(frame, id(v)) != id(v):
         record.refuse("it tests two things by identity (`is`) where it reads the numbers of "
@@ -123,21 +126,59 @@ def read_in(record: Recording, v: Any) -> None:
                       "b.data) is no number a program can follow; compare numbers with ==")
 
 
-_IDENTITIES: dict[types.CodeType, bool] = {}
+_OPERANDS: dict[types.CodeType, tuple[Any, ...]] = {}
+_NAMED = ("LOAD_GLOBAL", "LOAD_NAME")
 
 
-def _compares_identities(code: types.CodeType) -> bool:
-    """Whether the learner's ``code`` tests two things by identity, neither a constant."""
-    found = _IDENTITIES.get(code)
-    if found is None:
-        import dis
+def _compares_identities(frame: Any) -> bool:
+    """Whether the learner's code of ``frame`` tests two things by identity, where the
+    right one is neither a constant nor what a name of its module leads to that is no
+    number (``float``, ``np.float64``, a sentinel)."""
+    code = frame.f_code
+    operands = _OPERANDS.get(code)
+    if operands is None:
+        operands = _right_operands(code) if user_code(code) else ()
+        if len(_OPERANDS) > 4096:
+            _OPERANDS.clear()
+        _OPERANDS[code] = operands
+    for operand in operands:
+        if not operand:
+            return True  # (computed: ``b.data``, a local, a call's result)
+        held = frame.f_globals.get(operand[0], MISSING_)
+        if held is MISSING_:
+            held = vars(builtins).get(operand[0], MISSING_)
+        for attribute in operand[1:]:
+            if not isinstance(held, (types.ModuleType, type)):
+                return True  # (``B.data`` of a Value held by a global)
+            held = vars(held).get(attribute, MISSING_)
+        if isinstance(held, numbers.Number) and type(held) is not bool:
+            return True
+    return False
 
-        at = list(dis.get_instructions(code))
-        found = user_code(code) and any(
-            i.opname == "IS_OP" and k >= 2 and "LOAD_CONST" not in (at[k - 1].opname,
-                                                                    at[k - 2].opname)
-            for k, i in enumerate(at))
-        if len(_IDENTITIES) > 4096:
-            _IDENTITIES.clear()
-        _IDENTITIES[code] = found
-    return found
+
+def _right_operands(code: types.CodeType) -> tuple[Any, ...]:
+    """The right operand of each ``is`` of ``code`` but a constant's: the names of a chain
+    (a global, then attributes: ``np.float64`` is ``("np", "float64")``), else ``()``
+    (computed)."""
+    import dis
+
+    at = list(dis.get_instructions(code))
+    found = []
+    for k, instruction in enumerate(at):
+        if instruction.opname != "IS_OP":
+            continue
+        j, pushed = k - 1, 0
+        while j >= 0 and pushed < 1:
+            i = at[j]
+            pushed += dis.stack_effect(i.opcode, i.arg if i.opcode >= dis.HAVE_ARGUMENT
+                                       else None)
+            j -= 1
+        chain = at[j + 1:k]
+        if len(chain) == 1 and chain[0].opname == "LOAD_CONST":
+            continue
+        if chain and chain[0].opname in _NAMED and all(
+                i.opname == "LOAD_ATTR" for i in chain[1:]):
+            found.append((chain[0].argval, *(i.argval for i in chain[1:])))
+        else:
+            found.append(())
+    return tuple(found)
