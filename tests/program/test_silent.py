@@ -470,3 +470,37 @@ def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
     step = compile(typed)
     for x in (1.0, -2.0):
         same(step, typed, [W], Value(x))
+
+
+THIRD = None
+
+
+def test_a_decimal_made_outside_computes_under_each_calls_context():
+    """A Decimal made outside the function (a global, a cell, an attribute), divided or
+    rounded inside as decimal's context says: the program kept the first call's digits
+    after the precision changed, silently (issue 64's last list); the context is guarded."""
+    import decimal
+    import types
+
+    global THIRD
+    THIRD = decimal.Decimal(1)
+    held = decimal.Decimal("1.23456789")
+    cfg = types.SimpleNamespace(d=decimal.Decimal(2))
+
+    def divided(x):
+        return W * x * float(THIRD / 3)
+
+    def rounded(x):
+        return W * x * float(+held)
+
+    def attribute(x):
+        return W * x * float(cfg.d / 7)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (divided, rounded, attribute):
+            step = compile(f)
+            with decimal.localcontext() as context:
+                for precision in (28, 3, 5, 5, 28):
+                    context.prec = precision
+                    same(step, f, [W], Value(2.0))
