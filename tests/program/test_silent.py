@@ -219,6 +219,12 @@ def _steps(kind):
         return lambda x: W * x * datetime.date.today().day
     if kind == "modules":
         return lambda x: W * x * len(sys.modules)
+    if kind == "modules listed":
+        return lambda x: W * x * (len(list(sys.modules)) % 7)
+    if kind == "modules' own length":
+        return lambda x: W * x * (sys.modules.__len__() % 7)
+    if kind == "__hash__":
+        return lambda x: W * x * (1 + object().__hash__() % 5)
     if kind == "hash":
         return lambda x: W * x * (1 + hash(object()) % 5)
     if kind == "set":
@@ -284,13 +290,15 @@ def _elsewhere(kind):
     return f
 
 
-@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "hash", "set", "thread",
+@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "modules listed",
+                                  "modules' own length", "hash", "__hash__", "set", "thread",
                                   "executor", "timer", "start_new_thread", "pool made before",
                                   "run_in_executor", "process"])
 def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
     """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
-    S12, W02, B5b; a Timer, _thread's, a pool's worker started before, asyncio's executor,
-    a process's output: issue 64's last list)."""
+    S12, W02, B5b; sys.modules taken whole, an object's .__hash__(), a Timer, _thread's, a
+    pool's worker started before, asyncio's executor, a process's output: issue 64's last
+    list)."""
     f = _steps(kind)
     elsewhere = {"timer": "thread", "start_new_thread": "thread", "pool made before": "thread",
                  "run_in_executor": "thread", "process": "process"}.get(kind, "")
