@@ -191,6 +191,8 @@ class _Run:
         self.root_grads: list[Any] = []
         self.assigned: list[tuple[Any, Any, float, float, Any]] = []  # node, child, before,
         # share, the code of the first `=`
+        self.uses: list[tuple[Any, Any, int]] = []  # node, child, how many times its step
+        # wrote the child's grad
         self.grads = Numbers(0.0 for _ in self.nodes)
         for node in self.every:
             original = node._backward
@@ -225,8 +227,9 @@ class _Run:
                 finals.append(([k.grad for k in kids], list(writes.writes)))
             (zero, zero_writes), (_, high_writes) = finals
             for k, b, z in zip(kids, before, zero):
-                share, assigned = _shares([w for w in zero_writes if w[0] is k],
-                                          [w for w in high_writes if w[0] is k], z)
+                own = [w for w in zero_writes if w[0] is k]
+                self.uses.append((node, k, len(own)))
+                share, assigned = _shares(own, [w for w in high_writes if w[0] is k], z)
                 if assigned is not None:
                     self.assigned.append((node, k, b, share, assigned))
                 k.grad = b + share
@@ -394,16 +397,33 @@ def _own(ref: Ref | None) -> bool:
 
 
 def _assign_fact(cls: type, case: Any) -> dict[str, Any] | None:
-    """A step that set a grad with `=` on the failing input: the step's node, the node whose
-    grad it set, what that grad held before (``before``) and the share it set (``share``)."""
+    """A step that sets a grad with `=` where that loses a share on the failing input: the
+    step's node, the node whose grad it sets, and ``other``, another step that gives that
+    node a share (None: the step itself uses it twice, as b = a + a). What the order of the
+    steps decides is not a fact: which of two steps ran later, what the grad held before
+    (a set's order differs from the learner's run to this one, made of other objects). So
+    the step and the node are chosen by their place in the case, the same in every order."""
     run = _replay(cls, case, False, True)
     if run is None or not run.assigned:
         return None
     refs = _refs(run)
-    node, child, before, share, code = next((a for a in run.assigned if a[2] != 0.0),
-                                            run.assigned[0])
+
+    def place(node: Any) -> tuple[int, bool]:
+        ref = refs.get(id(node))
+        return (ref["index"], ref["inside"]) if ref else (len(run.nodes), True)
+
+    found = []
+    for node, child, _, _, code in run.assigned:
+        others = [n for n, k, _ in run.uses if k is child and n is not node]
+        twice = any(n is node and k is child and times > 1 for n, k, times in run.uses)
+        if others or twice:
+            other = min(others, key=place) if others and not twice else None
+            found.append(((place(child), place(node)), node, child, other, code))
+    if not found:
+        return None
+    _, node, child, other, code = min(found, key=lambda f: f[0])
     return {"node": refs.get(id(node)), "child": refs.get(id(child)),
-            "before": _number(before), "share": _number(share),
+            "other": refs.get(id(other)) if other is not None else None,
             "method": _method_of(cls, code)}
 
 
