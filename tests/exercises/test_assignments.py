@@ -162,10 +162,10 @@ def round_trip(tmp_path_factory):
         folder = course / "submitted" / student / "ps1"
         folder.mkdir(parents=True)
         (folder / "ps1.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    nbgrader(course, "autograde", "ps1")
+    graded = nbgrader(course, "autograde", "ps1")
     nbgrader(course, "export")
     nbgrader(course, "generate_feedback", "ps1")
-    return course, release
+    return course, release, graded.stdout + graded.stderr
 
 
 @needs_nbgrader
@@ -173,7 +173,7 @@ def round_trip(tmp_path_factory):
 def test_nbgraders_round_trip(round_trip):
     """One test for the whole round trip, so that it runs once (pytest-xdist spreads the
     tests of a module over its workers, each with its own module-scoped fixtures)."""
-    course, release = round_trip
+    course, release, autograde_log = round_trip
     # generate_assignment: the students' notebook, without the answers
     sources = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
                for c in release["cells"] if "nbgrader" in c["metadata"]}
@@ -196,8 +196,12 @@ def test_nbgraders_round_trip(round_trip):
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}
     assert "✓ d_tanh passed" in feedback["right"] and "✓ backward passed" in feedback["right"]
+    # (the protections are the teacher's: autograde's log; the students read the seed and
+    # how to draw its inputs in their notebook)
+    assert "Protections" not in feedback["right"] and "--seed" not in feedback["right"]
+    assert "`%env TINYGRAD_EDU_SEED=" in feedback["right"]
     assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
-        feedback["right"]  # (every graded cell's output states them)
+        autograde_log
     wrong = feedback["wrong"]
     assert "✗ d_tanh: not yet." in wrong
     assert "diagnosis: the input x used where the output y was meant." in wrong
@@ -336,7 +340,7 @@ def grade_on_gradescope(gradescope, files, runner=None):
                           env=gradescope_env(bin_, root))
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads((root / "results" / "results.json").read_text("utf-8"))
-    return (data, done) if runner else data
+    return (data, done) if runner is not None else data
 
 
 @pytest.mark.slow
@@ -351,14 +355,17 @@ def test_gradescopes_setup_installs_the_wheel_the_zip_carries(gradescope):
 @pytest.mark.slow
 def test_gradescope_grades_right_and_wrong_answers(gradescope):
     right = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
-    data = grade_on_gradescope(gradescope, {"hw1.py": right})
+    data, done = grade_on_gradescope(gradescope, {"hw1.py": right}, runner=[])
+    # (the protections: the autograder's own output, which Gradescope shows the staff alone
+    # (stdout_visibility hidden), not the output students read)
+    assert data["stdout_visibility"] == "hidden"
+    assert "Protections: resource limits, no new privileges" in done.stdout + done.stderr
     assert_gradescope_results(data, NAMES, POINTS, set(NAMES))
     # (the right answers are the package's model answers, all of them what anyone writes:
     # none is flagged, copies.py)
     assert re.fullmatch(
-        r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\nProtections: resource limits, no "
-        r"new privileges, Landlock and seccomp \(the kernel's boundary around the "
-        r"submission's code\).\nInputs drawn afresh for this grading, from seed (\d+) "
+        r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\n"
+        r"Inputs drawn afresh for this grading, from seed (\d+) "
         r"\(--seed \1 grades the file again on the same inputs\).", data["output"]), \
         data["output"]
     assert not [t for t in data["tests"] if t["visibility"] == "hidden"]

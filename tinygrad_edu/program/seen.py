@@ -37,7 +37,7 @@ from tinygrad_edu.program.traced import (
     total,
 )
 
-__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "float_seen", "hash_seen",
+__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "decimals_held", "float_seen", "hash_seen",
            "largest_or_smallest", "len_seen", "plain_within", "seen", "stand_in", "summed"]
 
 _DECIMAL = decimal.Decimal
@@ -152,6 +152,15 @@ def _decimal(value: Any = "0", context: Any = None) -> Any:
     if found is not None:  # (its arithmetic follows decimal's context: guarded)
         found.constant(_step("decimal's context", _context), "decimal's context")
     return _DECIMAL(_plain(value, "Decimal()"), context)
+
+
+def decimals_held(values: Any) -> None:
+    """A Decimal among ``values`` (what the places outside the function held: a global, an
+    attribute) computes as decimal's context says (``D / 3``, ``+D``): the context guarded,
+    as for one made inside."""
+    found = recording()
+    if found is not None and any(type(v) is _DECIMAL for v in values):
+        found.constant(_step("decimal's context", _context), "decimal's context")
 
 
 DecimalSeen = stand_in(_DECIMAL, _decimal, from_float=lambda f: _DECIMAL.from_float(

@@ -55,7 +55,7 @@ except ImportError:  # (see the module's docstring)
 from tinygrad_edu.exercises.cases import begin
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
-from tinygrad_edu.exercises.classroom.results import partial_credit_on, said
+from tinygrad_edu.exercises.classroom.results import for_staff, partial_credit_on, said
 
 __all__ = ["GradeOutside", "autograde_preprocessors"]
 
@@ -89,12 +89,12 @@ class GradeOutside(Execute):
         if ours:
             student = str(resources.get("nbgrader", {}).get("student", "student"))
             with partial_credit_on(self.partial):
-                marks, protections = _grade(nb, student, {index: (name, float(
+                marks, seed, staff = _grade(nb, student, {index: (name, float(
                     nb.cells[index].metadata["nbgrader"].get("points", 0)))
                     for index, name in ours.items()}, self.allow_unsandboxed)
+            self.log.info("tinygrad_edu graded %s: %s", student, staff)  # (the teacher's)
             for index, name in ours.items():
-                nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial,
-                                                   protections)
+                nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial, seed)
         return nb, resources
 
 
@@ -117,9 +117,10 @@ def _run_seed() -> int:
 
 
 def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
-           allow_unsandboxed: bool = False) -> tuple[dict[str, Any], str]:
-    """The marks of the exercises of ``graded`` in the notebook, by exercise's name, and the
-    protections found."""
+           allow_unsandboxed: bool = False) -> tuple[dict[str, Any], str, str]:
+    """The marks of the exercises of ``graded`` in the notebook, by exercise's name, what
+    the student reads of how it was graded (its seed) and what the teacher reads (the
+    protections found too: ``results.for_staff``)."""
     names = list(dict.fromkeys(name for name, _ in graded.values()))
     points = {name: worth for name, worth in graded.values()}
     import nbformat
@@ -131,17 +132,18 @@ def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
                               jobs=1, within=Path(folder), route="nbgrader",
                               allow_unsandboxed=allow_unsandboxed, seed=_run_seed(),
                               batch=True)
-    return {mark.name: mark for mark in result.marks}, said(result)
+    return ({mark.name: mark for mark in result.marks}, said(result, "nbgrader"),
+            for_staff(result))
 
 
-def _outputs(name: str, mark: Any, partial: bool = False, protections: str = "") -> list[Any]:
-    """A graded cell's outputs: the verdict printed (and the protections found), then (unless
+def _outputs(name: str, mark: Any, partial: bool = False, seed: str = "") -> list[Any]:
+    """A graded cell's outputs: the verdict printed (and the seed it was drawn from), then (unless
     it passed) an error, from which nbgrader gives 0; with partial credit, the points
     earned as the cell's value instead, which nbgrader takes as its score."""
     import nbformat
 
     text = mark.text if mark is not None else f"✗ {name}: not graded"
-    text = f"{text.rstrip()}\n{protections}" if protections else text
+    text = f"{text.rstrip()}\n{seed}" if seed else text
     outputs = [nbformat.v4.new_output("stream", name="stdout", text=text.rstrip() + "\n")]
     if partial and mark is not None and mark.status != "passed":
         outputs.append(nbformat.v4.new_output(
