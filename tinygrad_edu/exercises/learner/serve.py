@@ -45,6 +45,9 @@ grader's value, which it sends (``remote.LearnerProcess``)."""
 TIME_LIMIT = 5.0
 """Seconds one call of a solution may take before it is stopped: the grader's value
 (``running.TIME_LIMIT``), which it sends."""
+PROBED = "Value"
+"""The exercise whose class the grader probes (``"probe"``): the only one whose process has
+``value_probes``."""
 PRINTED = 20_000
 """What a solution prints is kept up to this many characters."""
 
@@ -73,14 +76,9 @@ def _serve(argv: list[str]) -> int:
     TIME_LIMIT, LOAD_LIMIT = float(first["time_limit"]), float(first["load_limit"])
     engines.prepare(package, group, [e["name"] for e in names])
     from tinygrad_edu.exercises import limit
-    from tinygrad_edu.exercises.learner import (
-        answered,
-        audit,
-        imports,
-        inputs,
-        sandbox,
-        value_probes,
-    )
+    from tinygrad_edu.exercises.learner import answered, audit, imports, inputs, sandbox
+    probes = importlib.import_module("tinygrad_edu.exercises.learner.value_probes") \
+        if PROBED in {e["name"] for e in names} else None  # (_probes_alone)
     from tinygrad_edu.exercises.learner.parts import AnswerError
 
     allowed = _import_allowed(imports.ALLOWED,
@@ -119,7 +117,7 @@ def _serve(argv: list[str]) -> int:
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.line, inputs.watched.call]))
 
-    context = Context(wire, inputs, value_probes, limit, AnswerError, path, first["cells"])
+    context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
         "applied": confined.applied, "missing": confined.missing}})
@@ -138,6 +136,10 @@ def _serve(argv: list[str]) -> int:
             return 0
         wire.write_message(answers, context.answer(request))
 
+
+# _probes_alone: the Value exercise's probes (``value_probes``) are imported only in a process
+# that grades it: no other exercise's learner may call what they hold (``value_probes``'s
+# ``_no_sort`` says what one did, a second independent attacker's B01).
 
 # _nothing_to_read: the learner's process reads no file of tinygrad_edu once confined.
 # Everything it runs is imported before (``engines.prepare``, the imports above), and the
@@ -278,7 +280,7 @@ class Context:
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         solution = self.found[request["exercise"]]
         call = self.inputs.Call(request["kind"], tuple(request["parts"]))
-        case = self.wire.decode(request["case"])
+        case = self.inputs.Once(self.wire.decode(request.pop("case")))  # (inputs.taken)
         printed = _Printed()
         numpy = sys.modules.get("numpy")
         quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
@@ -331,6 +333,8 @@ class Context:
         return {"answered": names}
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.probes is None or request.get("exercise") != PROBED:
+            return {"refused": f"no probe of {str(request.get('exercise'))[:40]!r} here"}
         cls = self.found[request["exercise"]]
         what = request["what"]
         args = [self.wire.decode(a) for a in request["args"]]

@@ -121,20 +121,51 @@ def _children_of(node: Any) -> str | None:
     return None
 
 
-def _graph(root: Any, kids: str) -> list[Any]:
-    """Every node ``root`` depends on, each after the nodes it was made from."""
-    order: list[Any] = []
-    seen: set[int] = set()
-    stack = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((k, False) for k in getattr(node, kids))
-    return order
+def _reached(root: Any, kids: str) -> list[Any]:
+    """Every node ``root`` depends on, itself included, in no order of the graph's."""
+    found: dict[int, Any] = {}
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) not in found:
+            found[id(node)] = node
+            todo.extend(getattr(node, kids))
+    return list(found.values())
+
+
+class _Making:
+    """While active, every instance of ``cls`` made is kept in ``made``, in the order made
+    (the class's ``__init__`` is wrapped, and put back afterwards): a node is made after the
+    nodes it is made from, so the order made is a right order for backward. The probes
+    order a graph by it, never by a walk of their own: a topological sort here would be
+    one that a learner's ``Value.backward`` (graded in this process) could call (_no_sort)."""
+
+    def __init__(self, cls: type, made: list[Any]) -> None:
+        self.cls, self.made = cls, made
+
+    def __enter__(self) -> _Making:
+        self.own = self.cls.__dict__.get("__init__")
+        init, made = cast(Callable[..., None], self.cls.__init__), self.made  # type: ignore[misc]
+
+        def making(obj: Any, *args: Any, **kwargs: Any) -> None:
+            made.append(obj)
+            init(obj, *args, **kwargs)
+
+        self.cls.__init__ = making  # type: ignore[misc]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.own is None:
+            del self.cls.__init__  # type: ignore[misc]
+        else:
+            self.cls.__init__ = self.own  # type: ignore[misc]
+
+
+# _no_sort: this module has no topological sort. It is imported only where the Value
+# exercise is graded (``serve.PROBED``), whose ``backward()`` needs one: with ``_graph``
+# (a walk that listed each node after the nodes it was made from), imported in every
+# process, a ``topological_sort`` that called it took 1/1 on every route (a second
+# independent attacker's B01), and a Value's backward could have called it too.
 
 
 class _GradWrites:
@@ -180,13 +211,16 @@ class _Run:
 
     def __init__(self, cls: type, case: Any, accumulate: bool, writes: _GradWrites | None
                  ) -> None:
-        self.nodes = case.build(cls)
+        made: list[Any] = []
+        with _Making(cls, made):
+            self.nodes = case.build(cls)
+        self.rank = {id(node): k for k, node in enumerate(made)}
         self.root = self.nodes[-1]
         kids = _children_of(self.root)
         if kids is None or not callable(getattr(self.root, "_backward", None)):
             raise _NoConvention
         self.kids = kids
-        self.every = _graph(self.root, kids)
+        self.every = self.graph(self.root)
         self.calls: list[Any] = []
         self.root_grads: list[Any] = []
         self.assigned: list[tuple[Any, Any, float, float, Any]] = []  # node, child, before,
@@ -198,6 +232,14 @@ class _Run:
             original = node._backward
             step = self._accumulating(node, original, writes) if accumulate else original
             node._backward = self._recorded(node, step)
+
+    def graph(self, root: Any) -> list[Any]:
+        """Every node ``root`` depends on, each after the nodes it was made from (in the
+        order they were made: ``_Making``)."""
+        reached = _reached(root, self.kids)
+        if any(id(node) not in self.rank for node in reached):
+            raise _NoConvention  # (a node not made as an instance of the class)
+        return sorted(reached, key=lambda node: self.rank[id(node)])
 
     def _recorded(self, node: Any, step: Callable[[], None]) -> Callable[[], None]:
         def recorded() -> None:
@@ -339,7 +381,7 @@ def _refs(run: _Run) -> dict[int, Ref]:
     for k, node in enumerate(run.nodes):
         refs[id(node)] = {"index": k, "inside": False}
     for node in run.nodes:
-        for inner in _graph(node, run.kids):
+        for inner in _reached(node, run.kids):
             refs.setdefault(id(inner), {"index": refs[id(node)]["index"], "inside": True})
     return refs
 
@@ -455,11 +497,11 @@ def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]
                 if not operands:
                     continue
                 theirs = [run.nodes[j] for j, _ in operands]
-                below = set().union(*({id(n) for n in _graph(t, run.kids)} for t in theirs))
-                for n in _graph(mine, run.kids):
+                below = set().union(*({id(n) for n in run.graph(t)} for t in theirs))
+                for n in run.graph(mine):
                     n.grad = 0.0
                 mine.grad = 1.0
-                for n in reversed(_graph(mine, run.kids)):
+                for n in reversed(run.graph(mine)):
                     if id(n) not in below:
                         n._backward()
                 for (j, want), t in zip(operands, theirs):
