@@ -200,6 +200,10 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("exp: the input where the output was meant",
          "(self,), (math.exp(self.data),)", "(self,), (self.data,)"),
         ("relu: slope 1 on both sides", "(float(self.data > 0),)", "(1.0,)"),
+        ("-a computed as a: its sign not changed",
+         "def __neg__(self): return self * -1", "def __neg__(self): return self * 1"),
+        ("a ** k: the local derivative's sign flipped",
+         "(other * self.data ** (other - 1),)", "(-other * self.data ** (other - 1),)"),
     ],
     "linear": [
         ("w read by its columns (transposed)",

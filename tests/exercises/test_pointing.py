@@ -56,6 +56,19 @@ def test_a_nodes_silent_mistake_points_at_its_line_on_the_smallest_input(tmp_pat
     assert f"\n    in gpt.py, line {line}, in log  (" in str(verdict)
 
 
+def test_a_mistake_is_pointed_at_in_the_body_not_at_the_def_whose_names_match(tmp_path):
+    """nll's minus sign missing, and its log missing: the def line (logits) was named."""
+    for title, slip, shown in [
+            ("the minus sign missing", "return probs[target].log()", "return probs[target].log()"),
+            ("the log missing", "return -probs[target]", "probs = softmax(logits)")]:
+        source = RIGHT.replace("    return -softmax(logits)[target].log()\n",
+                               f"    probs = softmax(logits)\n    {slip}\n")
+        verdict = verdict_of(tmp_path, source, "nll")
+        assert verdict.diagnosis.title == title
+        assert verdict.diagnosis.line == (f"in gpt.py, line {line_of(source, '    ' + shown)}, "
+                                          f"in nll  ({shown})")
+
+
 def test_a_notebooks_diagnosis_names_the_cell_and_line_as_check_and_grade_alike(tmp_path):
     """A notebook's silent mistake points at its cell and its line in the cell, as a .py
     file's at its line (before: no line for a notebook), and the student's practice check

@@ -36,6 +36,18 @@ def test_one_value_where_a_list_was_asked_for_is_said_so():
     assert "): one per row, in a list" in text and "object at 0x" not in text
 
 
+def test_the_loss_returned_as_a_value_is_said_so(tmp_path, capsys):
+    """train_step returning loss, not loss.data: the verdict cut a repr of the grader's class
+    at 'object at 0'."""
+    path = tmp_path / "my_gpt.py"
+    path.write_text(definition(RIGHT, "train_step").replace("return loss.data", "return loss"),
+                    encoding="utf-8")
+    assert cli(["check", str(path), "train_step"]) == 1
+    said = capsys.readouterr().out
+    assert "train_step should return the loss as a number, got its Value (data " in said, said
+    assert "): return loss.data" in said and "object at 0" not in said
+
+
 def test_numpy_missing_says_what_needs_it():
     """import numpy in the page's Python, which has none: the stages need only math."""
     from pathlib import Path

@@ -219,6 +219,12 @@ def _steps(kind):
         return lambda x: W * x * datetime.date.today().day
     if kind == "modules":
         return lambda x: W * x * len(sys.modules)
+    if kind == "modules listed":
+        return lambda x: W * x * (len(list(sys.modules)) % 7)
+    if kind == "modules' own length":
+        return lambda x: W * x * (sys.modules.__len__() % 7)
+    if kind == "__hash__":
+        return lambda x: W * x * (1 + object().__hash__() % 5)
     if kind == "hash":
         return lambda x: W * x * (1 + hash(object()) % 5)
     if kind == "set":
@@ -284,13 +290,15 @@ def _elsewhere(kind):
     return f
 
 
-@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "hash", "set", "thread",
+@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "modules listed",
+                                  "modules' own length", "hash", "__hash__", "set", "thread",
                                   "executor", "timer", "start_new_thread", "pool made before",
                                   "run_in_executor", "process"])
 def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
     """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
-    S12, W02, B5b; a Timer, _thread's, a pool's worker started before, asyncio's executor,
-    a process's output: issue 64's last list)."""
+    S12, W02, B5b; sys.modules taken whole, an object's .__hash__(), a Timer, _thread's, a
+    pool's worker started before, asyncio's executor, a process's output: issue 64's last
+    list)."""
     f = _steps(kind)
     elsewhere = {"timer": "thread", "start_new_thread": "thread", "pool made before": "thread",
                  "run_in_executor": "thread", "process": "process"}.get(kind, "")
@@ -470,3 +478,82 @@ def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
     step = compile(typed)
     for x in (1.0, -2.0):
         same(step, typed, [W], Value(x))
+
+
+THIRD = None
+
+
+def test_a_decimal_made_outside_computes_under_each_calls_context():
+    """A Decimal made outside the function (a global, a cell, an attribute), divided or
+    rounded inside as decimal's context says: the program kept the first call's digits
+    after the precision changed, silently (issue 64's last list); the context is guarded."""
+    import decimal
+    import types
+
+    global THIRD
+    THIRD = decimal.Decimal(1)
+    held = decimal.Decimal("1.23456789")
+    cfg = types.SimpleNamespace(d=decimal.Decimal(2))
+
+    def divided(x):
+        return W * x * float(THIRD / 3)
+
+    def rounded(x):
+        return W * x * float(+held)
+
+    def attribute(x):
+        return W * x * float(cfg.d / 7)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (divided, rounded, attribute):
+            step = compile(f)
+            with decimal.localcontext() as context:
+                for precision in (28, 3, 5, 5, 28):
+                    context.prec = precision
+                    same(step, f, [W], Value(2.0))
+
+
+def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line():
+    """A set of nodes added to in a for loop, then gone through: its order is the nodes'
+    addresses, new at every call, and the sum's rounding with it (the engine's own numbers
+    change too); the program kept one order, silently (issue 64's last list): refused,
+    naming the line. A set used to ask `in`, or a set of Values made before the call, is
+    the engine's."""
+    xs = [Value(0.1 * i + 1e-9) for i in range(12)]
+
+    def added(vs):
+        nodes = set()
+        for v in vs:
+            nodes.add(v * W)
+        total = Value(0.0)
+        for n in nodes:
+            total = total + n
+        return total
+
+    def braces(vs):
+        return sum(sorted({v * W for v in vs}, key=lambda n: 0.0), Value(0.0))
+
+    def listed(vs):
+        return sum(list(frozenset(v * W for v in vs)), Value(0.0))
+
+    for f in (added, braces, listed):
+        with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the "
+                                               r"call .* at test_silent\.py:\d+"):
+            compile(f)(xs)
+
+    def asked(vs):
+        seen, total = set(), Value(0.0)
+        for v in vs + vs[:3]:
+            n = v * W
+            if v not in seen and type(seen) is set is type({1}) and isinstance(seen, set):
+                seen.add(v)
+                total = total + n
+        for p in set(vs[:4]):  # (made before the call: the same order at every call)
+            total = total + p * 0.0
+        return total
+
+    step = compile(asked)
+    for k in range(3):
+        xs[k].data = 0.5 + k
+        same(step, asked, [W, *xs], xs)

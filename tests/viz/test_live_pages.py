@@ -354,9 +354,13 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
 
 def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
     """Before: nothing under a pass (the footer's "Next" went to another guide), nothing
-    after stage 10."""
+    after stage 10; then, the next step under the verdict, below the fold of a learner who
+    pressed Check (at 1280 px and at 390 px): now between Check and the verdict."""
     exercises.select_option("#stage", "adam")
-    assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
+    for width, height in ((390, 844), (1280, 900)):
+        exercises.set_viewport_size({"width": width, "height": height})
+        assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
+        assert exercises.evaluate(NEXT_SHOWN), width  # (where Check was pressed)
     assert exercises.text_content("#next") == ("Next: stage 10, a training step: loss, "
                                                "backward, Adam")
     exercises.click("#next a")
@@ -367,6 +371,11 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert after.startswith("That was the last stage.") and \
         "python -m tinygrad_edu exercises train my_gpt.py" in after
     assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
+
+
+NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
+                       return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
+"""The next step's first line is on screen."""
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):

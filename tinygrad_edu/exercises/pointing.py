@@ -68,7 +68,8 @@ def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], na
         return ""
     found = max(defs, key=lambda n: getattr(n, "lineno", 0))
     first, last = getattr(found, "lineno", 0), getattr(found, "end_lineno", None) or 0
-    for number in range(first, last + 1):
+    body = getattr(found, "body", None) or [found]  # (its lines, not its def's: 'logits')
+    for number in range(getattr(body[0], "lineno", first), last + 1):
         code = lines[number - 1].split("#", 1)[0]
         if pattern and re.search(pattern, code):
             return _said(place(name, cells, number, lines), function, lines[number - 1])

@@ -48,6 +48,7 @@ from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.tape import Tape
 from tinygrad_edu.program.traced import (
     Recording,
@@ -347,6 +348,7 @@ class Compiled:
             try:
                 with watcher:
                     answer = self.function(*traced_args[0], **traced_args[1])
+                    decimals_held(p.value for p in watcher.walk.places)  # (its context)
             except BaseException:
                 set_recording(None)
                 watcher.restore()

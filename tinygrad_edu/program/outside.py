@@ -56,6 +56,7 @@ from tinygrad_edu.program.places import (
     Reads,
     Walk,
     _learners,
+    function_and_self,
     has_given,
     kind_of,
     length,
@@ -63,7 +64,7 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
-from tinygrad_edu.program.refused import SEEN_BY_NAME
+from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
@@ -108,7 +109,7 @@ class Watcher:
         self.stores: dict[str, str] = {}  # what is written -> the learner's line
         self.walk = Walk()  # (every place, as it was when its root was first read)
         record.outside = self  # (os.environ's items read are roots: ``read_by_name``)
-        self._function, self._bound = _function_and_self(function)
+        self._function, self._bound = function_and_self(function)
         if self._function is not None:
             self.cells[self._function.__code__] = self._function.__closure__
         if self._bound is not None:
@@ -209,6 +210,7 @@ class Watcher:
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
         if code.co_freevars and not self._made_inside(code):
             cells = self._cells(code, frame)
+            state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
             closures = {id(c): c for c in [cells, *[f.__closure__ for f in self.functions
                                                     if f.__code__ is code]] if c}
             for held_cells in closures.values():  # (a closure of this code seen once: the
@@ -224,6 +226,8 @@ class Watcher:
                         if ours is not None and ours is not held:  # function that made it)
                             cell.cell_contents = ours
                             self.swapped.append((cell, name, held, ours))
+        else:
+            state_read(self.record, code, globals_, None, frame)
         self._modules(code, globals_, reads)
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)
@@ -399,20 +403,6 @@ def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:
     number = reads.lines.get((kind, name), code.co_firstlineno)
     text = linecache.getline(code.co_filename, number).strip()
     return f"{os.path.basename(code.co_filename)}:{number}{f': {text}' if text else ''}"
-
-
-def _function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
-    """The function whose code runs first, and the object it is bound to (a method's
-    ``self``, a callable object), if any."""
-    if isinstance(function, types.MethodType):
-        inner = function.__func__
-        return (inner if isinstance(inner, types.FunctionType) else None), function.__self__
-    if isinstance(function, types.FunctionType):
-        return function, None
-    call = type(function).__dict__.get("__call__") if callable(function) else None
-    if isinstance(call, types.FunctionType):
-        return call, function
-    return None, None
 
 
 def _slot(place: Place) -> tuple[Any, ...]:

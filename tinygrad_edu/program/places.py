@@ -37,8 +37,8 @@ from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.traced import Traced, learners_file
 
-__all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "global_name", "kind_of", "own",
-           "reads_of", "same_number", "state_of"]
+__all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
+           "kind_of", "own", "reads_of", "same_number", "state_of"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
@@ -561,3 +561,16 @@ def length(x: Any) -> int:
     except TypeError:
         return -1
 
+
+def function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
+    """The function whose code runs first, and the object it is bound to (a method's
+    ``self``, a callable object), if any."""
+    if isinstance(function, types.MethodType):
+        inner = function.__func__
+        return (inner if isinstance(inner, types.FunctionType) else None), function.__self__
+    if isinstance(function, types.FunctionType):
+        return function, None
+    call = type(function).__dict__.get("__call__") if callable(function) else None
+    if isinstance(call, types.FunctionType):
+        return call, function
+    return None, None

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
-from tinygrad_edu.program.seen import hash_seen, len_seen, stand_in
+from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
 from tinygrad_edu.program.traced import recording, user_code
 
-__all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner"]
+__all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read"]
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
@@ -112,7 +112,8 @@ ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for ea
 """``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
 
 
-SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen}
+SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen, "set": SetSeen,
+                "frozenset": FrozenSetSeen}
 """What the learner's module meets for Python's own while a capture runs (``outside.py``
 puts them there, where its code names them)."""
 
@@ -188,3 +189,57 @@ def for_the_learner(frame: Any) -> bool:
 
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+_KEYS = ("LOAD_CONST", "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF")
+_BY_KEY = ("BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR")
+
+
+def state_read(record: Any, code: Any, globals_: dict[str, Any], closure: Any,
+               frame: Any) -> None:
+    """The learner's ``code``, where it reads the interpreter's own state other than through
+    a name a capture sees (``len``, ``hash``: ``SEEN_BY_NAME``), refused, naming the line:
+    ``sys.modules`` taken whole (``len(list(sys.modules))``, ``sys.modules.__len__()``; one
+    module read by its name, ``sys.modules[name]``, is a place: ``outside.py``), or an
+    object's ``__hash__`` called (an address, where its class keeps object's)."""
+    names = code.co_names
+    if "__hash__" in names or "modules" in names or any(
+            globals_.get(n) is sys.modules for n in names):
+        cells = {} if closure or frame is None else frame.f_locals  # (its cells', or the
+        for name, cell in zip(code.co_freevars, closure or ()):  # frame's own)
+            try:
+                cells[name] = cell.cell_contents
+            except ValueError:  # (empty)
+                pass
+        why = _state_read(code, globals_, cells)
+        if why is not None:
+            record.refuse(why)
+
+
+def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
+    import dis
+
+    at = list(dis.get_instructions(code))
+    for k, i in enumerate(at):
+        where = getattr(getattr(i, "positions", None), "lineno", None) or code.co_firstlineno
+        line = f"line {where} of {os.path.basename(code.co_filename)}"
+        if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__hash__":
+            return (f"it calls .__hash__() ({line}): an object's hash can be its address "
+                    "(new for each new object), which a program cannot follow; call hash(), "
+                    "which the capture sees")
+        held = globals_.get(i.argval) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME") else \
+            cells.get(i.argval) if i.opname == "LOAD_DEREF" else None  # (``import sys`` in
+        # the function that made it)
+        if held is sys.modules or (held is sys and k + 1 < len(at) and at[k + 1].opname in (
+                "LOAD_ATTR", "LOAD_METHOD") and at[k + 1].argval == "modules"):
+            after = at[k + 1:k + 4] if held is sys else at[k:k + 3]
+            if len(after) > 1 and (after[1].opname == "CONTAINS_OP" or (
+                    after[1].opname in ("LOAD_ATTR", "LOAD_METHOD") and after[1].argval in (
+                        "get", "__getitem__", "__contains__")) or (
+                    len(after) > 2 and after[1].opname in _KEYS and
+                    after[2].opname in _BY_KEY)):
+                continue
+            return (f"it reads sys.modules whole ({line}): its length, its names, are the "
+                    "interpreter's own state (new at every import), which a program cannot "
+                    "follow; read one module by its name, sys.modules[name]")
+    return None

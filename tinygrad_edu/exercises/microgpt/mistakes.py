@@ -80,6 +80,8 @@ NODE_RELU_ONE = _node(("(float(self.data > 0),)", "(1,)"))
 NODE_RSUB_REVERSED = _node(("return other + (-self)", "return self + (-other)"))
 NODE_SUB_PLUS = _node(("return self + (-other)", "return self + other"))
 NODE_RTRUEDIV_REVERSED = _node(("return other * self**-1", "return self * other**-1"))
+NODE_NEG_ONE = _node(("return self * -1", "return self * 1"))
+NODE_POW_SIGN = _node(("(k * self.data ** (k - 1),)", "(-k * self.data ** (k - 1),)"))
 
 # ----------------------------------------------------------------------------- .data
 

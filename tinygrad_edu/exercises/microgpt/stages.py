@@ -162,7 +162,7 @@ nll([1, 2, 0.5], 1) is about 0.4644.
     mistakes=(
         Mistake("sign", "the minus sign missing",
                 "log p is at most 0, so the loss is -log p: the minus makes it a number to "
-                "bring down to 0.", M.nll_without_minus, where=("nll", r"log|softmax")),
+                "bring down to 0.", M.nll_without_minus, where=("nll", r"\blog\(")),
         Mistake("log", "the log missing",
                 "The loss is -log p[target], not -p[target]: the log makes a probability near "
                 "0 cost a lot, and a sum of losses the log of a product of probabilities.",
