@@ -635,3 +635,38 @@ def test_a_backward_that_runs_the_forward_pass_again_in_floats_fails_naming_the_
     assert "your answer runs the forward pass again (" in said, said
     assert " numbers next to " in said and "the number a node of the graph took it at" in said
     assert " on line 19, at " in said and "earn no points" in said, said
+
+
+NUDGED_THEN_LONG = '''\
+import math
+from tinygrad_edu import walk
+
+
+def backward(root):
+    order = walk(root)
+    nudged = False
+    for node in order:
+        if node.op in ("tanh", "exp"):
+            f, x = getattr(math, node.op), node.parents[0].data
+            h = 1e-6 * max(1.0, abs(x))
+            nudged = (f(x + h) - f(x - h)) / (2 * h) is not None
+    while nudged:  # (what takes long: the forward pass again, for each node of a chain)
+        pass
+    root.grad = 1.0
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad
+'''
+"""A backward that evaluates tanh or exp at two numbers next to an operand of the graph, then
+runs long (as the forward pass run again for every node of a chain of 150 does on a loaded
+machine); the chain rule where the graph has neither."""
+
+
+def test_a_forward_pass_run_again_is_stopped_when_it_is_seen(tmp_path, short_time_limit):
+    """The watch stops a backward as soon as it has evaluated an op's function at two numbers
+    next to an operand: before, it said so only once the backward had returned, and one that
+    ran past its time limit first got the time limit's verdict (test_shortcuts failed now
+    and then under two workers: a fourth-order difference on a chain of 150)."""
+    found = load_solutions(solutions(tmp_path, {"backward": NUDGED_THEN_LONG}))
+    said = str(check("backward", found["backward"]))
+    assert "your answer runs the forward pass again (" in said, said
