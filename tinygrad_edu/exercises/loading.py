@@ -12,11 +12,13 @@ not make (``"import"``, ``classroom.imports``) and a run that does not finish (`
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import re
 import stat
 import sys
+import tokenize
 import traceback
 import types
 from collections.abc import Callable
@@ -49,11 +51,21 @@ def read_source(path: Path, within: Path | None = None) -> str:
     out). Read as ``read_submitted`` reads it: the file itself, never what a link points
     to."""
     data = read_submitted(path, within)
+    encoding = "utf-8-sig"  # UTF-8, a byte-order mark (which some editors write) allowed
+    if path.suffix != ".ipynb":  # a .py file: read as Python reads it, its coding line too
+        try:
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        except SyntaxError as error:  # (a coding line Python cannot use; or no UTF-8: below)
+            if "encoding" in str(error) and "missing" not in str(error):
+                raise SolutionFileError(f"{path}: {error}; save it as UTF-8, the encoding of "
+                                        "Python source files, without the coding line",
+                                        "unreadable") from None
     try:
-        source = data.decode("utf-8")
+        source = data.decode(encoding)
     except UnicodeDecodeError as error:
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
         raise SolutionFileError(
-            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position "
+            f"{path} is not {name} text (byte {error.object[error.start]:#04x} at position "
             f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
             "source files", "unreadable") from None
     source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python reads a file
