@@ -557,3 +557,27 @@ def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line
     for k in range(3):
         xs[k].data = 0.5 + k
         same(step, asked, [W, *xs], xs)
+
+
+def test_an_attribute_the_function_sets_on_itself_is_written_and_read_at_every_call():
+    """`f.calls = getattr(f, "calls", 0) + 1` (a counter kept on the function, as a
+    learner's step count): the program wrote 1 at every call and divided by 1, silently
+    (a fresh attacker's program); a function's attributes are walked as an object's."""
+    def counted(x):
+        counted.calls = getattr(counted, "calls", 0) + 1
+        return W * x * (1.0 / counted.calls)
+
+    def kept(x):
+        kept.calls += 1
+        return W * x * (1.0 / kept.calls)
+
+    kept.calls = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (counted, kept):
+            step = compile(f)
+            for x in (1.0, 2.0, -1.0, 3.0):
+                before = f.__dict__.get("calls")
+                got = step(Value(x)).data
+                f.__dict__.pop("calls") if before is None else setattr(f, "calls", before)
+                assert got == f(Value(x)).data
