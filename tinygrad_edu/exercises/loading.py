@@ -173,18 +173,27 @@ def notebook_code(path: Path, text: str) -> str:
     student's code, and nbgrader puts it back as the teacher wrote it anyway."""
     try:
         cells = json.loads(text)["cells"]
-        sources = [(i, "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-                   for i, c in enumerate(cells, 1) if c["cell_type"] == "code"
-                   and not _test_cell(c)]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise SolutionFileError(f"{path} is not a notebook (not the JSON a notebook is made "
-                                "of); save it again from Jupyter", "unreadable") from None
+        sources = [(i, _text(c["source"])) for i, c in enumerate(cells, 1)
+                   if c["cell_type"] == "code" and not _test_cell(c)]
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+        why = ("its JSON nests too deep to be read" if isinstance(error, RecursionError)
+               else "not the JSON a notebook is made of")
+        raise SolutionFileError(f"{path} is not a notebook ({why}); save it again from "
+                                "Jupyter", "unreadable") from None
     blocks = []
     for number, source in sources:
         lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) or TOOLS.match(line)
                  else line for line in source.splitlines()]
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _text(source: Any) -> str:
+    """A cell's source: a string, or a list of strings (its lines)."""
+    text = "".join(source) if isinstance(source, list) else source
+    if not isinstance(text, str):
+        raise TypeError("a cell's source is text")
+    return text
 
 
 TOOLS = re.compile(r"\s*(import otter\b|grader\s*=\s*otter\.|grader\.\w+\()")
