@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -521,6 +522,37 @@ def test_the_guides_download_is_the_one_the_image_is_tried_with():
     (download,) = [c for b in blocks() for c in commands(b) if c.startswith("pip download")
                    and "prairielearn" in c]
     assert " ".join(download.split()) == DOWNLOAD.replace("DIR", "pl-wheels")
+
+
+@needs_plugin
+@pytest.mark.slow
+def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
+    """The teaching guide's "Try it before uploading" block, with this suite's Python in
+    place of the image's venv (test_tool_images.py makes that venv, in the long tier): its
+    paths are the question's, its sed answers d_tanh in the starter, and run.sh as it runs
+    it grades that: d_tanh's points, the rest not yet."""
+    from tests.exercises.test_tool_images import try_it_block
+
+    (tmp_path / "week3-prairielearn").symlink_to(question.parent)
+    lines = [c.removeprefix("sudo ") for c in try_it_block()
+             if not c.startswith(("pip install uv", "uv venv"))]
+    (tmp_path / "pl-image" / "venv" / "bin").mkdir(parents=True)
+    venv_python = tmp_path / "pl-image" / "venv" / "bin" / "python3"
+    venv_python.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    venv_python.chmod(0o755)
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        lines = [c.replace("unshare -n ", "") for c in lines]
+    done = subprocess.run(["bash", "-c", "\n".join(["set -e", *lines])], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, env={
+                              "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "pl-image" / "grade" / "results" / "results.json")
+                         .read_text("utf-8"))
+    assert results["gradable"], (results, done.stdout[-3000:])
+    points = {t["name"]: t["points"] for t in results["tests"]}
+    assert points == {"1. d_mul": 0, "5. d_tanh": POINTS["d_tanh"],
+                      "17. dense_backward": 0}, results
 
 
 def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):

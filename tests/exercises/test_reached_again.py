@@ -201,10 +201,7 @@ def _reach(root, kids):
 
 def _sorts(got, root, kids):
     reach = _reach(root, kids)
-    try:
-        listed = list(got)
-    except Exception:
-        return False
+    listed = list(got)
     place = {id(n): k for k, n in enumerate(listed)}
     return len(listed) == len(reach) and set(place) == set(reach) and all(
         place[id(p)] < place[id(n)] for n in reach.values() for p in getattr(n, kids))
@@ -251,10 +248,13 @@ def _found():
                 for extra in ((), (kids,)):
                     root = _fresh()
                     try:
-                        if _sorts(f(root, *extra), root, kids):
-                            return f, extra
+                        got = list(f(root, *extra))
                     except BaseException:
-                        pass
+                        continue
+                    for order in (got, got[::-1]):
+                        if _sorts(order, root, kids):
+                            return (f if order is got else
+                                    lambda *a: list(f(*a))[::-1]), extra
     return None, None
 
 
@@ -264,7 +264,7 @@ def topological_sort(root):
 '''
 """B01: a topological sort with no sort, the grader's own (``value_probes._graph`` was
 imported in every learner's process): any function of the grader's modules the process has
-that, called on a graph, lists it in a right order."""
+that, called on a graph, lists it in a right order (or in its reverse)."""
 
 BORROWED_IN_VALUE = '''
 import math

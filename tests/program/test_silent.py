@@ -512,3 +512,72 @@ def test_a_decimal_made_outside_computes_under_each_calls_context():
                 for precision in (28, 3, 5, 5, 28):
                     context.prec = precision
                     same(step, f, [W], Value(2.0))
+
+
+def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line():
+    """A set of nodes added to in a for loop, then gone through: its order is the nodes'
+    addresses, new at every call, and the sum's rounding with it (the engine's own numbers
+    change too); the program kept one order, silently (issue 64's last list): refused,
+    naming the line. A set used to ask `in`, or a set of Values made before the call, is
+    the engine's."""
+    xs = [Value(0.1 * i + 1e-9) for i in range(12)]
+
+    def added(vs):
+        nodes = set()
+        for v in vs:
+            nodes.add(v * W)
+        total = Value(0.0)
+        for n in nodes:
+            total = total + n
+        return total
+
+    def braces(vs):
+        return sum(sorted({v * W for v in vs}, key=lambda n: 0.0), Value(0.0))
+
+    def listed(vs):
+        return sum(list(frozenset(v * W for v in vs)), Value(0.0))
+
+    for f in (added, braces, listed):
+        with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the "
+                                               r"call .* at test_silent\.py:\d+"):
+            compile(f)(xs)
+
+    def asked(vs):
+        seen, total = set(), Value(0.0)
+        for v in vs + vs[:3]:
+            n = v * W
+            if v not in seen and type(seen) is set is type({1}) and isinstance(seen, set):
+                seen.add(v)
+                total = total + n
+        for p in set(vs[:4]):  # (made before the call: the same order at every call)
+            total = total + p * 0.0
+        return total
+
+    step = compile(asked)
+    for k in range(3):
+        xs[k].data = 0.5 + k
+        same(step, asked, [W, *xs], xs)
+
+
+def test_an_attribute_the_function_sets_on_itself_is_written_and_read_at_every_call():
+    """`f.calls = getattr(f, "calls", 0) + 1` (a counter kept on the function, as a
+    learner's step count): the program wrote 1 at every call and divided by 1, silently
+    (a fresh attacker's program); a function's attributes are walked as an object's."""
+    def counted(x):
+        counted.calls = getattr(counted, "calls", 0) + 1
+        return W * x * (1.0 / counted.calls)
+
+    def kept(x):
+        kept.calls += 1
+        return W * x * (1.0 / kept.calls)
+
+    kept.calls = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (counted, kept):
+            step = compile(f)
+            for x in (1.0, 2.0, -1.0, 3.0):
+                before = f.__dict__.get("calls")
+                got = step(Value(x)).data
+                f.__dict__.pop("calls") if before is None else setattr(f, "calls", before)
+                assert got == f(Value(x)).data

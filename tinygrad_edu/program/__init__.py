@@ -53,8 +53,10 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   ``posix_spawn``, ``fork_exec``): refused where the learner's code does it (a capture
   follows its own thread; another process gives back numbers it cannot follow).
 - **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
-  float`` of a followed number is its number's type), and a ``float`` where its code only
-  ever calls it (``float(x)`` followed).
+  float`` of a followed number is its number's type), a ``float`` where its code only
+  ever calls it (``float(x)`` followed), and a ``set`` and a ``frozenset`` (going through one
+  that holds Values made in the call is refused: its order is their addresses; a set made
+  with braces of such Values, as a Value's hash sees it, too).
 """
 
 from __future__ import annotations

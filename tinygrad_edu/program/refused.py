@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
-from tinygrad_edu.program.seen import hash_seen, len_seen, stand_in
+from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
 from tinygrad_edu.program.traced import recording, user_code
 
 __all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read"]
@@ -112,7 +112,8 @@ ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for ea
 """``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
 
 
-SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen}
+SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen, "set": SetSeen,
+                "frozenset": FrozenSetSeen}
 """What the learner's module meets for Python's own while a capture runs (``outside.py``
 puts them there, where its code names them)."""
 

@@ -54,6 +54,7 @@ from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks, for_the_learner
 from tinygrad_edu.program.seen import (
     largest_or_smallest,
+    made_into_a_set,
     seen,
     summed,
 )
@@ -286,6 +287,12 @@ def _value_methods() -> dict[str, Any]:
         return backward(v, *args, **kwargs)
 
     replaced["backward"] = backward_
+
+    def hash_(v: Value) -> int:
+        made_into_a_set(v)  # (``{a * x, b * x}``: refused)
+        return object.__hash__(v)
+
+    replaced["__hash__"] = hash_
     for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__",
                  "__float__", "__format__", "__repr__", "__int__", "__round__"):
         if name in has:
