@@ -25,6 +25,8 @@ __all__ = ["ANYTHING", "bool_tests", "read_in", "seen_starting", "tested_later"]
 
 _BOOL_TESTS: dict[types.CodeType, Any] = {}
 ANYTHING = "anything"
+"""What ``bool_tests`` gives where the code tests by identity something other than an
+argument it never rebinds (an attribute, a global, a call's result)."""
 MISSING_ = object()
 
 
