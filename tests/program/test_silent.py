@@ -558,6 +558,18 @@ def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line
         xs[k].data = 0.5 + k
         same(step, asked, [W, *xs], xs)
 
+    import pickle
+
+    shown = []
+
+    def kept(x):  # (a set made while a capture runs is shown and pickled as one)
+        made = set([1.5])
+        shown.append((repr(made), pickle.loads(pickle.dumps(made))))
+        return W * x
+
+    compile(kept)(Value(1.0))
+    assert shown == [("{1.5}", {1.5})]
+
 
 def test_an_attribute_the_function_sets_on_itself_is_written_and_read_at_every_call():
     """`f.calls = getattr(f, "calls", 0) + 1` (a counter kept on the function, as a
