@@ -601,3 +601,15 @@ def test_an_attribute_the_function_sets_on_itself_is_written_and_read_at_every_c
                 got = step(Value(x)).data
                 f.__dict__.pop("calls") if before is None else setattr(f, "calls", before)
                 assert got == f(Value(x)).data
+
+
+def test_a_list_the_function_sets_on_itself_is_refused_naming_its_line():
+    """`f.__dict__.setdefault("seen", []).append(...)`: refused (a program writes numbers
+    only), the line said ('at ?' before)."""
+    def remembered(x):
+        remembered.__dict__.setdefault("seen", []).append(1)
+        return W * x
+
+    with pytest.raises(RuntimeError, match=r"writes list to remembered\.seen .* at "
+                                           r"test_silent\.py:\d+: remembered\.__dict__"):
+        compile(remembered)(Value(1.0))
