@@ -465,18 +465,26 @@ def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
     def given(x, y):
         return W * x * y * (2.0 if x.data is y.data else 1.0)
 
+    def named(x, y):
+        first, second = x.data, y.data
+        return W * x * y * (2.0 if first is second else 1.0)
+
     for f, args in ((held, (Value(1.0),)), (made, (Value(1.0),)),
-                    (given, (Value(3.5), Value(3.5)))):
+                    (given, (Value(3.5), Value(3.5))), (named, (Value(3.5), Value(3.5)))):
         with pytest.raises(RuntimeError, match=r"tests two things by identity .* at "
                                                r"test_silent\.py:\d+"):
             compile(f)(*args)
 
-    def typed(x):  # (a type, a class of a module: no number's identity)
-        return W * x * (2.0 if type(x.data) is float and type(W.data) is not np.float64
-                        else 1.0)
+    def typed(x):  # (a type, a class of a module, an item: no number's identity)
+        layers = [W, x]
+        z = W * x * (2.0 if type(x.data) is float and type(W.data) is not np.float64
+                     else 1.0)
+        for layer in layers:
+            z = z * layer if layer is not layers[-1] and z.data > W.data else z
+        return z
 
     step = compile(typed)
-    for x in (1.0, -2.0):
+    for x in (1.0, -2.0, 3.0):
         same(step, typed, [W], Value(x))
 
 
