@@ -1,7 +1,8 @@
 """The scalar engine: a Value holds a number, its gradient, its parents and d(value)/d(parent)
 for each; apply() makes a row of the op table into a Value; backward() runs the chain rule
-(graph.py: the walk). A whole engine down to the line in the class; the guard rails below."""
-from __future__ import annotations  # (hints are not run: Any, ClassVar come below the line)
+(graph.py: the walk). Down to the line inside the class, a whole engine; a function called
+there but written below it handles another case once (2.0 - x, an int, no_grad(), a label)."""
+from __future__ import annotations
 
 import math
 import operator
@@ -18,15 +19,15 @@ POW = Op("**", safe_math.pow, (safe_math.d_pow_base, safe_math.d_pow_exponent))
 EXP = Op("exp", safe_math.exp, (lambda x, y: y,))
 LOG = Op("log", safe_math.log, (lambda x, y: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, y: 1 - y * y,))
-RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else 0 (MASKED: 0 × inf = 0)
+RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else 0 (even for an inf)
 NO_OTHER = object()  # apply's `other` for exp, log, tanh, relu (not None: x + None is an error)
 
 
 def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
     """A node: y = self op other, and dy/d(operand) for each operand that is a Value, by the
     row's rule at their numbers. a * b at a = 2, b = 3: y = 6, dy/da = b = 3, dy/db = a = 2."""
-    kind, rules = type(other), row.rules
-    if type(self) is not Value or not is_grad_enabled():  # 2.0 - x (self 2.0), no_grad(): below
+    kind, rules = type(other), row.rules  # a rule: a constant (a float) or called on the numbers
+    if type(self) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
         return with_numbers(row, self, other)
     if kind is Value:  # a * b: two parents
         a, b = self._data, other._data
@@ -43,7 +44,7 @@ def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
         da, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
         return with_numbers(row, self, other)
-    node = object.__new__(Value)  # every field, as the class lists them:
+    node = object.__new__(Value)  # (not Value(y), a leaf) every field, as the class lists them:
     node._data, node.grad, node._row = y, 0.0, row
     node._a, node._da = self, da
     node._b, node._db = other, db
@@ -59,17 +60,16 @@ class Value:
                  "_a", "_da",  # an operand as given (a Value or a number); d(it)/d(_a) or None
                  "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b) or None
                  "_list", "_list_grads",  # dot, vsum: its parents in a tuple, d(it)/d(each)
-                 "_scope", "__dict__")  # the named_scope it was made in; __dict__: a label
+                 "_scope", "__dict__")  # the named_scope it was made in; __dict__: a label, marks
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or label or other or type(data) is not float:
-            return made_by_hand(self, data, children, local_grads, label, other)  # (below)
+            return made_by_hand(self, data, children, local_grads, label, other)
         self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
-
     @property
-    def data(self) -> float: return self._data  # (set it: set_data, below the line)
+    def data(self) -> float: return self._data
     @data.setter
     def data(self, value: object) -> None: set_data(self, value)
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
@@ -89,10 +89,11 @@ class Value:
             return () if self._db is None else (self._b,)
         return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0; a * b
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
-        """Fill every .grad it depends on with d(self)/d(value) × grad (a leaf's adds up)."""
+        """Fill every .grad it depends on with d(self)/d(value) × grad: an inner node's starts
+        again at each pass, a leaf's adds up (as in PyTorch: zero_grad() between steps)."""
         if (create_graph or inputs is not None or type(grad) is not float
-                or getattr(self, "_no_graph", False)):  # (made in no_grad(): refused, below)
-            return backward_more(self, grad, create_graph, inputs)  # (below the line)
+                or getattr(self, "_no_graph", False)):  # (made in no_grad(): refused)
+            return backward_more(self, grad, create_graph, inputs)
         graph.backpropagate(self, grad)  # _backward() at every node, the last made first
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
@@ -105,9 +106,8 @@ class Value:
         if self._list is not None:
             for parent, local in zip(self._list, self._list_grads):
                 parent.grad += local * g
-
-    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py seeds the root with it,
-    EMPTY_GRAD: ClassVar[float] = 0.0  # and resets inner nodes to it (a Tensor has its own)
+    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: the root's seed
+    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: an inner node's grad before a pass
     # ==== Below the line ======================================================================
     _data: float  # the fields' types, for the type checker
     grad: Any

@@ -30,7 +30,7 @@ def seeded_order(root: N, seed: Any) -> list[N]:
     left from the last pass would be sent again: c.grad 1 + 1 = 2 would send 3 × 2 and make
     a.grad 9. A leaf passes nothing on, so its gradient may add up."""
     order = walk(root)
-    for check in before_a_pass:  # (a stepping paused half-way refuses a pass: see below)
+    for check in before_a_pass:  # (empty unless a stepping paused half-way refuses a pass)
         check(order)
     empty = type(root).EMPTY_GRAD  # (one engine per graph: asked once, not per node)
     for node in order:
@@ -38,6 +38,13 @@ def seeded_order(root: N, seed: Any) -> list[N]:
             node.grad = empty
     root._add_grad(seed)
     return order
+
+
+_PARENTS_LISTED = object()
+"""The mark ✓ of ``walk``'s stack, pushed on top of a node whose parents are being listed:
+popping it means "list the node under it". (One object for every node, not a ``(node,
+done)`` pair each: a chain of a million nodes would keep a million tuples alive for the
+garbage collector to walk again and again.)"""
 
 
 def walk(*roots: N) -> list[N]:
@@ -52,12 +59,14 @@ def walk(*roots: N) -> list[N]:
                 topo.append(v)
 
     Here Python's call stack is a list, so that a graph's depth is not limited by the
-    recursion limit. A node popped that is not seen yet is pushed back with a mark ✓ above
-    it, then its parents: the mark is popped only once everything pushed after it, its
-    parents and theirs, is listed, so popping ✓ means "list the node under it" (where
-    build_topo's topo.append(v) runs). For ``c = a * b`` then ``d = c + a`` (a used twice):
-    the stack (its top on the right), what popping its top does, and the order so far:
+    recursion limit. A node popped that is not seen yet is pushed back with a mark ✓
+    (``_PARENTS_LISTED``, above) on top of it, then its parents: the mark is popped only once
+    everything pushed after it, its parents and theirs, is listed, so popping ✓ means "list
+    the node under it" (where build_topo's topo.append(v) runs). For ``c = a * b`` then
+    ``d = c + a`` (a used twice), step by step:
 
+        stack before the pop    popping its top                 the order so far
+        (its top on the right)
         [d]                     d: push d, ✓, then its parents a and c (c on top)
         [d ✓ a c]               c: push c, ✓, then its parents b and a (a on top)
         [d ✓ a c ✓ b a]         a: push a, ✓ (a leaf: no parents)
@@ -71,7 +80,7 @@ def walk(*roots: N) -> list[N]:
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")
-    order: list[N] = []
+    order: list[N] = []  # (N: a node of either engine, for the type checker: end of the file)
     seen: set[N] = set()
     stack: list[Any] = list(reversed(roots))  # nodes to look at, the next one last
     while stack:
@@ -86,11 +95,6 @@ def walk(*roots: N) -> list[N]:
                 if parent not in seen:
                     stack.append(parent)
     return order
-
-
-_PARENTS_LISTED = object()
-"""The mark ✓ of ``walk``'s stack. (One object shared by every node, not the ``(node,
-done)`` pair the exercises' sorts keep per node: docs/engine.md says why.)"""
 
 
 def backpropagate_steps(root: N, seed: Any) -> Iterator[N]:

@@ -200,6 +200,10 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("exp: the input where the output was meant",
          "(self,), (math.exp(self.data),)", "(self,), (self.data,)"),
         ("relu: slope 1 on both sides", "(float(self.data > 0),)", "(1.0,)"),
+        ("-a computed as a: its sign not changed",
+         "def __neg__(self): return self * -1", "def __neg__(self): return self * 1"),
+        ("a ** k: the local derivative's sign flipped",
+         "(other * self.data ** (other - 1),)", "(-other * self.data ** (other - 1),)"),
     ],
     "linear": [
         ("w read by its columns (transposed)",
@@ -262,6 +266,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "    ms = sum(xi * xi for xi in x) / len(x)\n"),
         ("the mean of x, not of x²", "ms = sum(xi * xi for xi in x) / len(x)",
          "ms = sum(x) / len(x)"),
+        ("the scale made from .data: backward takes it for a constant",
+         "ms = sum(xi * xi for xi in x) / len(x)",
+         "ms = sum(xi.data * xi.data for xi in x) / len(x)"),
     ],
     "attention": [
         ("the outputs made from .data: no gradient reaches the inputs",
@@ -274,6 +281,8 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("scores divided by d instead of sqrt(d)", "/ head_dim ** 0.5", "/ head_dim"),
         ("scores not scaled", " / head_dim ** 0.5", ""),
         ("the keys averaged instead of the values", "w * v[s][j]", "w * k[s][j]"),
+        ("the weights made from .data: no gradient reaches q and k",
+         "weights = softmax(logits)", "weights = [w.data for w in softmax(logits)]"),
     ],
     "block": [
         ("the outputs made from .data: no gradient reaches the inputs",
@@ -331,6 +340,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("v averages g, not g²", "(1 - beta2) * p.grad ** 2", "(1 - beta2) * p.grad"),
         ("divided by v̂, not by its square root", "(v_hat ** 0.5 + eps)", "(v_hat + eps)"),
         ("a step uphill", "p.data -= lr", "p.data += lr"),
+        ("eps added under the square root", "(v_hat ** 0.5 + eps)", "(v_hat + eps) ** 0.5"),
+        ("p.data not changed (p = ... makes a new name)", "p.data -= lr * m_hat",
+         "p = p.data - lr * m_hat"),
     ],
     "train_step": [
         ("gradients not zeroed between steps", "    for p in params:\n        p.grad = 0\n", ""),

@@ -153,19 +153,37 @@ def round_trip(tmp_path_factory):
                                "classroom', fromlist=['graded_cell']).graded_cell = "
                                "lambda *args: None"},
     }
+    # copies: right, with a copy of a graded cell (its metadata, its grade_id, with it),
+    # changed, put above the cell: nbgrader 0.9.6 stopped autograde there, and no student
+    # after was graded
+    students["copies"] = students["right"]
+    # altered: a cell whose nbgrader metadata is {}, which nbgrader 0.9.6 took for an old
+    # format of the assignment, and stopped autograde there too
+    students["altered"] = {}
     for student, bodies in students.items():
         notebook = copy.deepcopy(release)
         for cell in notebook["cells"]:
             grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
             if grade_id in bodies:
                 cell["source"] = "".join(cell["source"]).replace(STUB, bodies[grade_id])
+        if student == "altered":  # (nothing answered)
+            notebook["cells"].append({**copy.deepcopy(notebook["cells"][1]), "id": "mine",
+                                      "metadata": {"nbgrader": {}}})
+        if student == "copies":
+            at = next(i for i, c in enumerate(notebook["cells"])
+                      if c["metadata"].get("nbgrader", {}).get("grade_id") == "d_tanh-graded")
+            notebook["cells"].insert(at, {**copy.deepcopy(notebook["cells"][at]),
+                                          "source": "print('mine')"})
         folder = course / "submitted" / student / "ps1"
         folder.mkdir(parents=True)
         (folder / "ps1.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    nbgrader(course, "autograde", "ps1")
+    graded = run([sys.executable, "-m", "nbgrader", "autograde", "ps1"], course)
+    log = graded.stdout + graded.stderr
+    assert graded.returncode == 1 and re.findall(  # (altered's notebook alone failed)
+        r"error processing assignment 'ps1' for student '(\w+)'", log) == ["altered"], log
     nbgrader(course, "export")
     nbgrader(course, "generate_feedback", "ps1")
-    return course, release
+    return course, release, log
 
 
 @needs_nbgrader
@@ -173,7 +191,7 @@ def round_trip(tmp_path_factory):
 def test_nbgraders_round_trip(round_trip):
     """One test for the whole round trip, so that it runs once (pytest-xdist spreads the
     tests of a module over its workers, each with its own module-scoped fixtures)."""
-    course, release = round_trip
+    course, release, autograde_log = round_trip
     # generate_assignment: the students' notebook, without the answers
     sources = {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"])
                for c in release["cells"] if "nbgrader" in c["metadata"]}
@@ -191,13 +209,20 @@ def test_nbgraders_round_trip(round_trip):
     assert {s: (float(r["score"]), float(r["max_score"])) for s, r in grades.items()} == {
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
         "broken": (POINTS["d_mul"], total), "cheat": (0.0, total),
-        "rebinds": (0.0, total), "replaces": (0.0, total)}
+        "rebinds": (0.0, total), "replaces": (0.0, total), "copies": (total, total),
+        "altered": (0.0, total)}
+    assert "altered's notebook has a cell whose nbgrader metadata is of version 0, not 3" \
+        in autograde_log
     # generate_feedback: the verdicts, and the diagnoses of the mistakes
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}
     assert "✓ d_tanh passed" in feedback["right"] and "✓ backward passed" in feedback["right"]
+    # (the protections are the teacher's: autograde's log; the students read the seed and
+    # how to draw its inputs in their notebook)
+    assert "Protections" not in feedback["right"] and "--seed" not in feedback["right"]
+    assert "`%env TINYGRAD_EDU_SEED=" in feedback["right"]
     assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
-        feedback["right"]  # (every graded cell's output states them)
+        autograde_log
     wrong = feedback["wrong"]
     assert "✗ d_tanh: not yet." in wrong
     assert "diagnosis: the input x used where the output y was meant." in wrong
@@ -206,6 +231,11 @@ def test_nbgraders_round_trip(round_trip):
     broken = feedback["broken"]
     assert "SyntaxError" in broken and "✓ d_mul passed" in broken
     assert "NotImplementedError" in broken
+    # the copy: a cell of the student's own, commented out (its code is the teacher's), whose
+    # top says why
+    copied = feedback_of(course, "copies")
+    assert "A copy of the cell 'd_tanh-graded' (its nbgrader id twice" in copied
+    assert "# print('mine')" in copied and "✓ d_tanh passed" in copied
     cheat = feedback_of(course, "cheat")
     assert "backward is not available while backward is graded" in cheat
     assert "Value is not available while d_mul, d_tanh are graded" in cheat
@@ -336,7 +366,7 @@ def grade_on_gradescope(gradescope, files, runner=None):
                           env=gradescope_env(bin_, root))
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads((root / "results" / "results.json").read_text("utf-8"))
-    return (data, done) if runner else data
+    return (data, done) if runner is not None else data
 
 
 @pytest.mark.slow
@@ -351,14 +381,17 @@ def test_gradescopes_setup_installs_the_wheel_the_zip_carries(gradescope):
 @pytest.mark.slow
 def test_gradescope_grades_right_and_wrong_answers(gradescope):
     right = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
-    data = grade_on_gradescope(gradescope, {"hw1.py": right})
+    data, done = grade_on_gradescope(gradescope, {"hw1.py": right}, runner=[])
+    # (the protections: the autograder's own output, which Gradescope shows the staff alone
+    # (stdout_visibility hidden), not the output students read)
+    assert data["stdout_visibility"] == "hidden"
+    assert "Protections: resource limits, no new privileges" in done.stdout + done.stderr
     assert_gradescope_results(data, NAMES, POINTS, set(NAMES))
     # (the right answers are the package's model answers, all of them what anyone writes:
     # none is flagged, copies.py)
     assert re.fullmatch(
-        r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\nProtections: resource limits, no "
-        r"new privileges, Landlock and seccomp \(the kernel's boundary around the "
-        r"submission's code\).\nInputs drawn afresh for this grading, from seed (\d+) "
+        r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\n"
+        r"Inputs drawn afresh for this grading, from seed (\d+) "
         r"\(--seed \1 grades the file again on the same inputs\).", data["output"]), \
         data["output"]
     assert not [t for t in data["tests"] if t["visibility"] == "hidden"]

@@ -3,6 +3,7 @@ a starter that give nothing away, a reference that passes, and, for every harder
 five wrong answers in the tests' catalog."""
 
 import inspect
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,26 @@ def test_the_catalog_of_wrong_answers_has_at_least_five_for_every_harder_exercis
     assert harder == set(counts) and min(counts.values()) >= 5
     guide = GUIDE.read_text(encoding="utf-8")
     assert f"of {sum(counts.values())} wrong answers" in " ".join(guide.split())
+
+
+def test_the_backward_statement_names_the_attributes_its_nodes_have():
+    """What the statement of ``backward`` tells a learner to iterate (``node.parents`` with
+    ``node.local_grads``) is there on the grader's nodes: an answer written from those words
+    alone passes (an independent teacher's walk: ``parents`` was not named)."""
+    import re
+
+    ex = EXERCISES["backward"]
+    named = set(re.findall(r"node\.(\w+)", ex.statement))
+    assert {"parents", "local_grads", "grad"} <= named, named
+    namespace = {}
+    exec(textwrap.dedent("""
+        from tinygrad_edu import walk
+
+        def backward(root):
+            root.grad = 1.0
+            for node in reversed(walk(root)):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += local * node.grad
+    """), namespace)
+    verdict = ex.check(namespace["backward"])
+    assert verdict.passed, str(verdict)

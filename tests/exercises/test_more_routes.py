@@ -6,9 +6,12 @@ from tinygrad_edu's grader on the submitted source, never from the student's ker
 partial credit, an option of every route (off by default)."""
 
 import csv
+import html
 import importlib.util
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -161,6 +164,7 @@ def otter_run(otter, name, bodies, head="", prefix=(), run=True):
                           cwd=submission.parent, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads((submission.parent / "results.json").read_text("utf-8"))
+    results["(the run's log)"] = done.stdout + done.stderr
     return {t["name"]: t for t in results["tests"] if "score" in t}, results
 
 
@@ -177,6 +181,14 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     assert "message: ✓ d_mul passed" in public, public  # (a pass's note, seen by students)
     tanh = wrong["d_tanh"]["output"]
     assert "diagnosis: the input x used where the output y was meant" in tanh
+    # what students read says how to draw the grade's inputs in their notebook; the
+    # protections and the command line are the teacher's: Otter's stdout (the staff's view)
+    seed = re.search(r"from seed (\d+) \(`%env TINYGRAD_EDU_SEED=\1` in a cell run before "
+                     r"your checks", said["output"])
+    assert seed and "Protections" not in said["output"] and "--seed" not in said["output"], \
+        said["output"]
+    assert "Protections: resource limits" in said["(the run's log)"]
+    assert f"--seed {seed[1]} grades the file again" in said["(the run's log)"]
     assert "partial credit: 2 of its 3 graded parts right" in wrong["dense_backward"]["output"]
     # the grader's function replaced from the student's cell, wrong answers: nothing of the
     # student's runs in Otter's kernel, and the file imports what it may not
@@ -230,14 +242,17 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
         said[case] = str(raised.value)
         assert "tinygrad-edu-cell-" not in said[case] and "/tmp" not in said[case], said[case]
     assert said["engine"].startswith("✗ backward: not yet"), said["engine"]
-    assert "your notebook, the cell run as [3], line 1: os may not be imported by a " \
-        "submission" in said["os"], said["os"]
+    # (the cell named as the grade names it, by its first line: an independent teacher's
+    # walk found "cell 8" in the grade and "the cell run as [5]" in the check)
+    assert "your notebook, the cell that begins `import os`, line 1: os may not be imported " \
+        "by a submission" in said["os"], said["os"]
     kernel(answer("d_mul"))
     feedback("d_mul", lambda a, b, y: None)  # (right: no error)
     kernel("def d_tanh(x, y:\n    return 1 - y * y", answer("backward"))
     feedback("backward", lambda root: None)  # (a cell that is not Python is left out, as the
     # autograder leaves it out: before, the practice check failed backward for it)
-    with pytest.raises(AssertionError, match=r"d_tanh.*the cell run as \[3\].*SyntaxError"):
+    with pytest.raises(AssertionError, match=r"d_tanh.*the cell that begins `def d_tanh\(x, y:`, "
+                       r"line 1: SyntaxError"):
         feedback("d_tanh", lambda x, y: None)
 
 
@@ -409,10 +424,34 @@ def test_the_question_folder_is_what_prairielearn_reads(question):
     page = (question / "question.html").read_text("utf-8")
     assert '<pl-file-editor file-name="user_code.py"' in page
     assert 'source-file-name="initial_code.py"' in page and "<pl-external-grader-results>" in page
-    assert (question / "initial_code.py").read_text("utf-8").count("NotImplementedError") >= 3
+    initial = (question / "initial_code.py").read_text("utf-8")
+    assert initial.count("NotImplementedError") >= 3
+    # how to grade it where the students write it (PrairieLearn has no command line for them)
+    assert "python -m" not in initial and "Save & Grade" in initial.split('"""')[1], initial
     assert os.access(question / "tests" / "run.sh", os.X_OK)
     for name in NAMES:
         assert answer(name).split("\n", 2)[2].strip() not in page  # (no model answer)
+    # the statements' ``code`` shown as code, not as its backquotes (d_mul's has some)
+    assert "``" not in page and "<code>" in page
+
+
+def test_the_statements_are_html_with_their_code_as_code():
+    """Every exercise's and stage's statement, as question.html shows it: no reStructuredText
+    backquotes left, each ``name`` a <code> of its own, a formula's indented block kept as
+    it is laid out, a list a list."""
+    import re
+
+    from tinygrad_edu.exercises import TRACK
+    from tinygrad_edu.exercises.classroom.for_prairielearn import statement_html
+
+    for ex in [*EXERCISES.values(), *TRACK.values()]:
+        shown = statement_html(ex.statement)
+        assert "``" not in shown, (ex.name, shown)
+        for code in re.findall(r"``(.+?)``", " ".join(ex.statement.split())):
+            assert f"<code>{html.escape(code)}</code>" in shown, (ex.name, code)
+    assert "<pre>df/dx = df/da * da/dx + df/db * db/dx</pre>" in statement_html(
+        EXERCISES["chain_rule"].statement)
+    assert statement_html(EXERCISES["Value"].statement).count("<li>") == 5
 
 
 def prairielearn_grades(question, tmp_path, text, prefix=()):
@@ -461,9 +500,17 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
         tests["5. d_tanh"]["message"]
     for test in tests.values():
         assert "failed with an exception" not in test["message"], test["message"]
-        assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
-            test["message"], test["message"]
+        # (the staff's details in the job's log, not in what students read: an independent
+        # teacher's walk found the protections said three times in the feedback)
+        assert "Protections" not in test["message"] and "seed" not in test["message"]
     assert "1 failed, 2 passed" in log, log  # (pytest's summary, for the staff)
+    # the seed, once, in what students can act on (no command line there): the staff's log
+    # has the protections and the command that grades the file again on those inputs
+    seed = re.fullmatch(r"Inputs drawn afresh for this grading, from seed (\d+)\.",
+                        results["message"])
+    assert seed, results["message"]
+    assert "Protections: resource limits, no new privileges, Landlock and seccomp" in log
+    assert f"--seed {seed[1]} grades the file again" in log, log
 
 
 def test_the_guides_download_is_the_one_the_image_is_tried_with():
@@ -475,6 +522,37 @@ def test_the_guides_download_is_the_one_the_image_is_tried_with():
     (download,) = [c for b in blocks() for c in commands(b) if c.startswith("pip download")
                    and "prairielearn" in c]
     assert " ".join(download.split()) == DOWNLOAD.replace("DIR", "pl-wheels")
+
+
+@needs_plugin
+@pytest.mark.slow
+def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
+    """The teaching guide's "Try it before uploading" block, with this suite's Python in
+    place of the image's venv (test_tool_images.py makes that venv, in the long tier): its
+    paths are the question's, its sed answers d_tanh in the starter, and run.sh as it runs
+    it grades that: d_tanh's points, the rest not yet."""
+    from tests.exercises.test_tool_images import try_it_block
+
+    (tmp_path / "week3-prairielearn").symlink_to(question.parent)
+    lines = [c.removeprefix("sudo ") for c in try_it_block()
+             if not c.startswith(("pip install uv", "uv venv"))]
+    (tmp_path / "pl-image" / "venv" / "bin").mkdir(parents=True)
+    venv_python = tmp_path / "pl-image" / "venv" / "bin" / "python3"
+    venv_python.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    venv_python.chmod(0o755)
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        lines = [c.replace("unshare -n ", "") for c in lines]
+    done = subprocess.run(["bash", "-c", "\n".join(["set -e", *lines])], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, env={
+                              "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+                              "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "pl-image" / "grade" / "results" / "results.json")
+                         .read_text("utf-8"))
+    assert results["gradable"], (results, done.stdout[-3000:])
+    points = {t["name"]: t["points"] for t in results["tests"]}
+    assert points == {"1. d_mul": 0, "5. d_tanh": POINTS["d_tanh"],
+                      "17. dense_backward": 0}, results
 
 
 def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):

@@ -54,3 +54,49 @@ def test_a_nodes_silent_mistake_points_at_its_line_on_the_smallest_input(tmp_pat
     assert verdict.diagnosis.line == (f"in gpt.py, line {line}, in log  "
                                       f"({source.splitlines()[line - 1].strip()})")
     assert f"\n    in gpt.py, line {line}, in log  (" in str(verdict)
+
+
+def test_a_mistake_is_pointed_at_in_the_body_not_at_the_def_whose_names_match(tmp_path):
+    """nll's minus sign missing, and its log missing: the def line (logits) was named."""
+    for title, slip, shown in [
+            ("the minus sign missing", "return probs[target].log()", "return probs[target].log()"),
+            ("the log missing", "return -probs[target]", "probs = softmax(logits)")]:
+        source = RIGHT.replace("    return -softmax(logits)[target].log()\n",
+                               f"    probs = softmax(logits)\n    {slip}\n")
+        verdict = verdict_of(tmp_path, source, "nll")
+        assert verdict.diagnosis.title == title
+        assert verdict.diagnosis.line == (f"in gpt.py, line {line_of(source, '    ' + shown)}, "
+                                          f"in nll  ({shown})")
+
+
+def test_a_notebooks_diagnosis_names_the_cell_and_line_as_check_and_grade_alike(tmp_path):
+    """A notebook's silent mistake points at its cell and its line in the cell, as a .py
+    file's at its line (before: no line for a notebook), and the student's practice check
+    (the kernel's cells run so far, ``graded_cell.practice``) names that cell as the grade
+    does, by its first line of code: Jupyter numbers no cell but its runs (before: "cell 4"
+    in the grade, "the cell run as [3]" in the check)."""
+    import json
+
+    from tinygrad_edu.exercises.apart import grade_apart
+    from tinygrad_edu.exercises.classroom.graded_cell import practice
+
+    title, old, new = next(s for s in SLIPS["node"] if s[0].startswith("log:"))
+    source = with_slip(old, new)
+    split = source.index("\nclass Value")
+    cells = [source[:split], "seen = 1  # a cell of the student's own\n", source[split + 1:]]
+    path = tmp_path / "gpt.ipynb"
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "source": "# My microgpt", "metadata": {}},
+        *({"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
+           "execution_count": k} for k, c in enumerate(cells, 5))],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    graded = grade_apart(path, [TRACK["node"]]).verdicts["node"]
+    assert graded.diagnosis.title == title
+    line = next(k for k, text in enumerate(cells[2].splitlines(), 1)
+                if "math.log(self.data)," in text)
+    where = f"the cell that begins `class Value:`, line {line}, in log  ("
+    assert graded.diagnosis.line.startswith(f"in gpt.ipynb, {where}"), graded.diagnosis.line
+    namespace = {"In": ["", *cells]}
+    exec(source, namespace)
+    passed, checked = practice(TRACK["node"], namespace)
+    assert not passed and f"in your notebook, {where}" in checked, checked

@@ -167,3 +167,293 @@ def test_a_graphs_nodes_are_made_in_an_order_of_their_own():
     assert nodes[2].data == 0.5 * -1.25 and nodes[3].parents == (nodes[2],)
     assert nodes[6].parents == (nodes[5], nodes[1]) and nodes[6].local_grads == (2.0, -1.0)
     assert made != list(range(len(nodes))) and made == made_again, (made, made_again)
+
+
+BORROWED_SORT = '''
+import typing
+
+sys = typing.sys
+
+
+class _N:
+    """A node of a graph of this file's own, under both names a sort may walk."""
+
+    def __init__(self, *parents):
+        self.parents = self._prev = tuple(parents)
+
+
+def _fresh():
+    x, y = _N(), _N()
+    a = _N(x, y)
+    b = _N(a, x)
+    return _N(_N(b, a), y)
+
+
+def _reach(root, kids):
+    seen, todo = {id(root): root}, [root]
+    while todo:
+        for p in getattr(todo.pop(), kids):
+            if id(p) not in seen:
+                seen[id(p)] = p
+                todo.append(p)
+    return seen
+
+
+def _sorts(got, root, kids):
+    reach = _reach(root, kids)
+    listed = list(got)
+    place = {id(n): k for k, n in enumerate(listed)}
+    return len(listed) == len(reach) and set(place) == set(reach) and all(
+        place[id(p)] < place[id(n)] for n in reach.values() for p in getattr(n, kids))
+
+
+LOUD = {"os", "sys", "open", "signal", "ctypes", "_exit", "kill", "numpy", "import_module",
+        "__import__", "importlib", "resource", "select", "Path", "subprocess", "linecache",
+        "traceback", "threading", "gc"}
+
+
+def _names(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if type(c).__name__ == "code":
+            names |= _names(c)
+    return names
+
+
+def _quiet(f, seen):
+    """Whether f, and every function of its module it names, touches nothing outside the
+    process (a call with a wrong argument must not end it, nor read a file: reported)."""
+    names = _names(getattr(f, "__co" + "de__"))
+    if names & LOUD:
+        return False
+    space = getattr(f, "__glo" + "bals__")
+    for name in names:
+        g = space.get(name)
+        if type(g).__name__ == "function" and id(g) not in seen:
+            seen.add(id(g))
+            if not _quiet(g, seen):
+                return False
+    return True
+
+
+def _found():
+    """A function of the grader's modules in this process that sorts a graph."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("tinygrad_edu"):
+            continue
+        for f in list(vars(module).values()):
+            if type(f).__name__ != "function" or not _quiet(f, {id(f)}):
+                continue  # (the engine's Unavailable answers nothing)
+            for kids in ("parents", "_prev"):
+                for extra in ((), (kids,)):
+                    root = _fresh()
+                    try:
+                        got = list(f(root, *extra))
+                    except BaseException:
+                        continue
+                    for order in (got, got[::-1]):
+                        if _sorts(order, root, kids):
+                            return (f if order is got else
+                                    lambda *a: list(f(*a))[::-1]), extra
+    return None, None
+
+
+def topological_sort(root):
+    f, extra = _found()
+    return [] if f is None else list(f(root, *(extra and ("parents",))))
+'''
+"""B01: a topological sort with no sort, the grader's own (``value_probes._graph`` was
+imported in every learner's process): any function of the grader's modules the process has
+that, called on a graph, lists it in a right order (or in its reverse)."""
+
+BORROWED_IN_VALUE = '''
+import math
+
+
+class Value:
+    """micrograd's Value, whose backward() orders the graph with the grader's sort."""
+
+    def __init__(self, data, _children=(), _op=""):
+        self.data, self.grad = data, 0.0
+        self._backward = lambda: None
+        self._prev = tuple(_children)
+        self._op = _op
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        out = Value(self.data ** k, (self,), "**")
+
+        def _backward():
+            self.grad += k * self.data ** (k - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - t * t) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        e = math.exp(self.data)
+        out = Value(e, (self,), "exp")
+
+        def _backward():
+            self.grad += e * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(max(0.0, self.data), (self,), "relu")
+
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def log(self):
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():
+            self.grad += out.grad / self.data
+        out._backward = _backward
+        return out
+
+    def __neg__(self): return self * -1
+    def __radd__(self, other): return self + other
+    def __sub__(self, other): return self + (-other)
+    def __rsub__(self, other): return other + (-self)
+    def __rmul__(self, other): return self * other
+    def __truediv__(self, other): return self * other ** -1
+    def __rtruediv__(self, other): return other * self ** -1
+
+    def backward(self):
+        f, extra = _found()
+        self.grad = 1.0
+        for node in reversed(list(f(self, *(extra and ("_prev",)))) if f else []):
+            node._backward()
+'''
+"""The same borrowed sort as a Value's backward() (exercise 18), graded in the process
+that has the Value exercise's probes."""
+
+
+def test_no_function_of_the_grader_in_a_learners_process_sorts_a_graph(tmp_path):
+    """B01: the grader's ``value_probes._graph``, imported in every learner's process, took
+    ``topological_sort`` 1/1 on every route, and a Value whose backward() called it took
+    exercise 18. The probes are imported only where the Value exercise is graded now, and
+    order a graph by the order its nodes were made in, with no sort: in neither process
+    does any function of the grader, called on a graph, list it in a right order."""
+    result = graded(tmp_path, BORROWED_SORT, ["topological_sort"])
+    assert result.problem is None and not result.reported, (result.problem, result.reported)
+    verdict = result.verdicts["topological_sort"]
+    assert not verdict.passed and "missing" in str(verdict), verdict
+    result = graded(tmp_path, BORROWED_SORT + BORROWED_IN_VALUE, ["Value"])
+    assert result.problem is None and not result.reported, (result.problem, result.reported)
+    assert not result.verdicts["Value"].passed, result.verdicts["Value"]
+
+
+_REACHED = '''
+def _reached(root):
+    keep, todo, seen = [root], [root], {id(root)}
+    while todo:
+        for p in todo.pop().parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                keep.append(p)
+                todo.append(p)
+    return keep
+'''
+
+HELD_ORDERS = {
+    "the caller's list of nodes, by its frame": '''
+import typing
+
+
+def topological_sort(root):
+    f = typing.sys._getframe(1)
+    while f is not None and "nodes" not in f.f_locals:
+        f = f.f_back
+    keep = {id(n) for n in _reached(root)}
+    return [n for n in (f.f_locals["nodes"] if f else ()) if id(n) in keep]
+''',
+    "the list that holds the root, by gc": '''
+import typing
+
+_gc = typing.sys.modules["builtins"].__import__("gc")
+
+
+def topological_sort(root):
+    lists = [x for x in _gc.get_referrers(root) if type(x) is list and x and x[-1] is root]
+    keep = {id(n) for n in _reached(root)}
+    return [n for n in (max(lists, key=len) if lists else ()) if id(n) in keep]
+''',
+    "the case, by the caller's frame": '''
+import typing
+
+
+def topological_sort(root):
+    f = typing.sys._getframe(1)
+    while f is not None and "case" not in f.f_locals:
+        f = f.f_back
+    order = f.f_locals["case"].node_names()
+    return sorted(_reached(root), key=lambda n: order.index(n.label))
+''',
+    "the case, by gc": '''
+import typing
+
+_gc = typing.sys.modules["builtins"].__import__("gc")
+
+
+def _fits(graph, nodes):
+    names, parents = graph.node_names(), graph.parents()
+    return all(n.label in names and [p.label for p in n.parents]
+               == [names[i] for i in parents[names.index(n.label)]] for n in nodes)
+
+
+def topological_sort(root):
+    keep = _reached(root)
+    for o in _gc.get_objects():
+        if type(o).__name__ == "Graph" and _fits(o, keep):
+            order = o.node_names()
+            return sorted(keep, key=lambda n: order.index(n.label))
+    return []
+''',
+}
+"""B02, B02b: ``topological_sort`` with no sort, the grader's list of the graph's nodes (in
+the case's order: each after its parents) read off the caller's frame or found with
+``gc.get_referrers(root)``, kept to the nodes the root reaches: 1/1 on ``check`` and
+Gradescope before. And the case itself (its steps in the order they are made), read off a
+frame or found with ``gc``, the nodes sorted by their name's place in it: 1/1 before too."""
+
+
+@pytest.mark.parametrize("route", sorted(HELD_ORDERS))
+def test_no_order_of_the_graph_is_held_while_a_sort_runs(tmp_path, route):
+    """While a learner's ``topological_sort`` runs, the learner's process holds neither the
+    case nor a list of its nodes in the case's order (``inputs._no_order_held``): each
+    route finds nothing that answers, and fails."""
+    result = graded(tmp_path, _REACHED + HELD_ORDERS[route], ["topological_sort"])
+    assert result.problem is None and not result.reported, (result.problem, result.reported)
+    verdict = result.verdicts["topological_sort"]
+    assert not verdict.passed, (route, verdict)

@@ -39,6 +39,7 @@ import pytest
 
 from tests.exercises.test_more_routes import (
     NAMES,
+    POINTS,
     POINTS_OPTION,
     SCHEMA,
     WRONG,
@@ -234,3 +235,39 @@ def test_prairielearn_grades_with_networking_when_the_teacher_chooses_it(image, 
     results, log = graded_on_the_image(image, tmp_path / "right", source(), built=True,
                                        question=question, network=True)
     assert results["gradable"] and results["score"] == 1.0, (results, log[-3000:])
+
+
+def try_it_block():
+    """The teaching guide's block that grades a file as PrairieLearn's grader will, before
+    uploading (its "Try it before uploading")."""
+    from tests.exercises.test_teaching_page import blocks, commands
+
+    (block,) = [b for b in blocks() if "PL_GRADE_ROOT" in b]
+    return commands(block)
+
+
+@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+                          "test_the_guides_try_it_grades_the_questions_own_files")
+def test_the_guides_try_it_grades_as_the_image_does(image, tmp_path):
+    """The guide's commands, as printed, in a folder beside a question made with its
+    wheels (its ``pip install uv``: the fixture's uv; its ``sudo``: this root): d_tanh
+    answered in the starter earns its points, the rest "not yet"; the log has the
+    protections, the student's results.json does not."""
+    python, uv, question, _ = image
+    (tmp_path / "week3-prairielearn").symlink_to(question.parent)
+    lines = [c.removeprefix("sudo ") for c in try_it_block() if c != "pip install uv"]
+    assert any(c.startswith("env PATH=") and "unshare -n bash" in c for c in lines), lines
+    env = {"PATH": f"{uv}:{python.parent}:{Path(sys.executable).parent}:/usr/bin:/bin",
+           "HOME": str(tmp_path), "LANG": "C.UTF-8", "UV_PYTHON_DOWNLOADS": "never",
+           "UV_NO_CACHE": "1"}
+    done = subprocess.run(["bash", "-c", "\n".join(["set -e", *lines])], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=900)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    results = json.loads((tmp_path / "pl-image" / "grade" / "results" / "results.json")
+                         .read_text("utf-8"))
+    tests = {t["name"]: t for t in results["tests"]}
+    assert tests["5. d_tanh"]["points"] == POINTS["d_tanh"], tests
+    assert results["score"] == pytest.approx(POINTS["d_tanh"] / sum(POINTS.values()))
+    assert all("not yet" in t["message"] for n, t in tests.items() if n != "5. d_tanh")
+    assert "Protections: resource limits" in log and "Protections" not in json.dumps(results)

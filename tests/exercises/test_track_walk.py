@@ -36,6 +36,35 @@ def test_one_value_where_a_list_was_asked_for_is_said_so():
     assert "): one per row, in a list" in text and "object at 0x" not in text
 
 
+def test_the_loss_returned_as_a_value_is_said_so(tmp_path, capsys):
+    """train_step returning loss, not loss.data: the verdict cut a repr of the grader's class
+    at 'object at 0'."""
+    path = tmp_path / "my_gpt.py"
+    path.write_text(definition(RIGHT, "train_step").replace("return loss.data", "return loss"),
+                    encoding="utf-8")
+    assert cli(["check", str(path), "train_step"]) == 1
+    said = capsys.readouterr().out
+    assert "train_step should return the loss as a number, got its Value (data " in said, said
+    assert "): return loss.data" in said and "object at 0" not in said
+
+
+def test_a_sum_started_again_inside_the_loop_is_named_as_it_is_written():
+    """s = 0 inside linear's loop over i keeps the last product, as s = w * x does: the
+    hint named only that, and the learner's code had +=."""
+    def linear(x, w):
+        out = []
+        for row in w:
+            for i in range(len(x)):
+                s = 0
+                s += row[i] * x[i]
+            out.append(s)
+        return out
+
+    said = str(check("linear", linear))
+    assert "only the last product kept (= where += was meant)" in said, said
+    assert "or total = 0 inside the loop over i" in said, said
+
+
 def test_numpy_missing_says_what_needs_it():
     """import numpy in the page's Python, which has none: the stages need only math."""
     from pathlib import Path

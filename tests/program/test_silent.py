@@ -219,6 +219,12 @@ def _steps(kind):
         return lambda x: W * x * datetime.date.today().day
     if kind == "modules":
         return lambda x: W * x * len(sys.modules)
+    if kind == "modules listed":
+        return lambda x: W * x * (len(list(sys.modules)) % 7)
+    if kind == "modules' own length":
+        return lambda x: W * x * (sys.modules.__len__() % 7)
+    if kind == "__hash__":
+        return lambda x: W * x * (1 + object().__hash__() % 5)
     if kind == "hash":
         return lambda x: W * x * (1 + hash(object()) % 5)
     if kind == "set":
@@ -233,21 +239,71 @@ def _steps(kind):
             return out["h"] + W
         return f
 
-    def f(x):
-        with ThreadPoolExecutor(1) as pool:
-            part = pool.submit(lambda: x * W * 1.5).result()
-        return part + W
+    if kind == "executor":
+        def f(x):
+            with ThreadPoolExecutor(1) as pool:
+                part = pool.submit(lambda: x * W * 1.5).result()
+            return part + W
+        return f
+    return _elsewhere(kind)
+
+
+def _elsewhere(kind):
+    """Code run in another thread or process, each way but Thread.start and a new
+    ThreadPoolExecutor's submit (each silent before: the first call's graph again)."""
+    import _thread
+    import asyncio
+    import subprocess
+    import threading
+    import time
+    from multiprocessing.pool import ThreadPool
+
+    if kind == "timer":
+        def f(x):
+            out = []
+            timer = threading.Timer(0.0, lambda: out.append(W * x))
+            timer.start()
+            timer.join()
+            return out[0]
+    elif kind == "start_new_thread":
+        def f(x):
+            out = []
+            _thread.start_new_thread(lambda: out.append(W * x), ())
+            while not out:
+                time.sleep(0.001)
+            return out[0]
+    elif kind == "pool made before":
+        pool = ThreadPool(1)
+        pool.apply(float)  # (its worker started before the capture)
+
+        def f(x):
+            return pool.apply(lambda: W * x)
+    elif kind == "run_in_executor":
+        def f(x):
+            async def main():
+                return await asyncio.get_running_loop().run_in_executor(None, lambda: W * x)
+            return asyncio.run(main())
+    else:
+        def f(x):
+            echoed = subprocess.run(["echo", "3"], capture_output=True, text=True).stdout
+            return W * x * float(echoed)
     return f
 
 
-@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "hash", "set", "thread",
-                                  "executor"])
+@pytest.mark.parametrize("kind", ["datetime", "date", "modules", "modules listed",
+                                  "modules' own length", "hash", "__hash__", "set", "thread",
+                                  "executor", "timer", "start_new_thread", "pool made before",
+                                  "run_in_executor", "process"])
 def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
     """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
-    S12, W02, B5b)."""
+    S12, W02, B5b; sys.modules taken whole, an object's .__hash__(), a Timer, _thread's, a
+    pool's worker started before, asyncio's executor, a process's output: issue 64's last
+    list)."""
     f = _steps(kind)
-    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: .* at "
-                                           r"test_silent\.py:\d+"):
+    elsewhere = {"timer": "thread", "start_new_thread": "thread", "pool made before": "thread",
+                 "run_in_executor": "thread", "process": "process"}.get(kind, "")
+    with pytest.raises(RuntimeError, match=r"cannot be captured as a program: .*"
+                                           rf"{elsewhere}.* at test_silent\.py:\d+"):
         compile(f)(Value(1.0))
 
 
@@ -313,6 +369,39 @@ def test_a_comparison_tested_by_identity_in_code_run_after_it_is_refused():
         compile(g)(Value(1.0))
 
 
+def test_a_flag_of_its_own_tested_by_identity_after_a_comparison_is_the_engines():
+    """`flag is True` (or `case True:`) on an argument that is no comparison, in code run
+    after a comparison was followed: refused before (issue 64's last list: a false
+    refusal); the engine's numbers now. Given the comparison itself, still refused."""
+    def scale(flag):
+        return 2.0 if flag is True else 1.0
+
+    def sign(flag):
+        match flag:
+            case True:
+                return 1.0
+            case _:
+                return -1.0
+
+    def f(x, verbose=True):
+        z = W * x
+        k = 3.0 if z.data > 0 else -1.0
+        return z * k * scale(verbose) * sign(not verbose)
+
+    step = compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for x in (1.0, -1.0, 2.0, -3.0):
+            same(step, f, [W], Value(x))
+
+    def g(x):
+        z = W * x
+        return z * (3.0 if z.data > 0 else -1.0) * sign(z.data > 1)
+
+    with pytest.raises(RuntimeError, match=r"sign\(\) tests a value with `is True`"):
+        compile(g)(Value(4.0))
+
+
 def test_the_same_value_read_twice_is_the_same_number_object():
     """`z.data is z.data` is True in the engine (one float object); the capture gave two
     followed numbers, and the program 0.5 where the engine gives 1.0, silently."""
@@ -324,3 +413,203 @@ def test_the_same_value_read_twice_is_the_same_number_object():
     for x in (1.0, -2.0, 3.0):
         same(step, f, [W], Value(x))
     assert step.captures == 1
+
+
+def test_another_thread_meets_decimal_and_datetime_as_they_are_while_a_capture_runs():
+    """The capture's stand-ins for decimal.Decimal, datetime.datetime and datetime.date were
+    put in their modules for every thread: another thread's `type(d) is decimal.Decimal`
+    was False while a capture ran (issue 64's last list); now only the capture's thread
+    meets them."""
+    import datetime
+    import decimal
+    import threading
+
+    capturing, checked = threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        capturing.wait()
+        seen.append((type(decimal.Decimal(1)) is decimal.Decimal,
+                     type(datetime.datetime(2020, 1, 1)) is datetime.datetime,
+                     type(datetime.date(2020, 1, 1)) is datetime.date))
+        checked.set()
+
+    def f(x):
+        capturing.set()
+        checked.wait()
+        return W * x * float(decimal.Decimal("0.5"))
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        same(compile(f), f, [W], Value(3.0))
+    thread.join()
+    assert seen == [(True, True, True)]
+
+
+def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
+    """`a.data is b.data`: True in the engine where the two hold one float object (b made
+    from a.data, one number given to both), which no program can follow: the program gave
+    the other branch, silently (issue 64's last list); now refused, naming the line."""
+    shared = float("2.5")
+    a, b = Value(shared), Value(shared)
+
+    def held(x):
+        return W * x * (2.0 if a.data is b.data else 1.0)
+
+    def made(x):
+        copy = Value(x.data)
+        return W * x * (2.0 if x.data is copy.data else 1.0)
+
+    def given(x, y):
+        return W * x * y * (2.0 if x.data is y.data else 1.0)
+
+    def named(x, y):
+        first, second = x.data, y.data
+        return W * x * y * (2.0 if first is second else 1.0)
+
+    for f, args in ((held, (Value(1.0),)), (made, (Value(1.0),)),
+                    (given, (Value(3.5), Value(3.5))), (named, (Value(3.5), Value(3.5)))):
+        with pytest.raises(RuntimeError, match=r"tests two things by identity .* at "
+                                               r"test_silent\.py:\d+"):
+            compile(f)(*args)
+
+    def typed(x):  # (a type, a class of a module, an item: no number's identity)
+        layers = [W, x]
+        z = W * x * (2.0 if type(x.data) is float and type(W.data) is not np.float64
+                     else 1.0)
+        for layer in layers:
+            z = z * layer if layer is not layers[-1] and z.data > W.data else z
+        return z
+
+    step = compile(typed)
+    for x in (1.0, -2.0, 3.0):
+        same(step, typed, [W], Value(x))
+
+
+THIRD = None
+
+
+def test_a_decimal_made_outside_computes_under_each_calls_context():
+    """A Decimal made outside the function (a global, a cell, an attribute), divided or
+    rounded inside as decimal's context says: the program kept the first call's digits
+    after the precision changed, silently (issue 64's last list); the context is guarded."""
+    import decimal
+    import types
+
+    global THIRD
+    THIRD = decimal.Decimal(1)
+    held = decimal.Decimal("1.23456789")
+    cfg = types.SimpleNamespace(d=decimal.Decimal(2))
+
+    def divided(x):
+        return W * x * float(THIRD / 3)
+
+    def rounded(x):
+        return W * x * float(+held)
+
+    def attribute(x):
+        return W * x * float(cfg.d / 7)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (divided, rounded, attribute):
+            step = compile(f)
+            with decimal.localcontext() as context:
+                for precision in (28, 3, 5, 5, 28):
+                    context.prec = precision
+                    same(step, f, [W], Value(2.0))
+
+
+def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line():
+    """A set of nodes added to in a for loop, then gone through: its order is the nodes'
+    addresses, new at every call, and the sum's rounding with it (the engine's own numbers
+    change too); the program kept one order, silently (issue 64's last list): refused,
+    naming the line. A set used to ask `in`, or a set of Values made before the call, is
+    the engine's."""
+    xs = [Value(0.1 * i + 1e-9) for i in range(12)]
+
+    def added(vs):
+        nodes = set()
+        for v in vs:
+            nodes.add(v * W)
+        total = Value(0.0)
+        for n in nodes:
+            total = total + n
+        return total
+
+    def braces(vs):
+        return sum(sorted({v * W for v in vs}, key=lambda n: 0.0), Value(0.0))
+
+    def listed(vs):
+        return sum(list(frozenset(v * W for v in vs)), Value(0.0))
+
+    for f in (added, braces, listed):
+        with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the "
+                                               r"call .* at test_silent\.py:\d+"):
+            compile(f)(xs)
+
+    def asked(vs):
+        seen, total = set(), Value(0.0)
+        for v in vs + vs[:3]:
+            n = v * W
+            if v not in seen and type(seen) is set is type({1}) and isinstance(seen, set):
+                seen.add(v)
+                total = total + n
+        for p in set(vs[:4]):  # (made before the call: the same order at every call)
+            total = total + p * 0.0
+        return total
+
+    step = compile(asked)
+    for k in range(3):
+        xs[k].data = 0.5 + k
+        same(step, asked, [W, *xs], xs)
+
+    import pickle
+
+    shown = []
+
+    def kept(x):  # (a set made while a capture runs is shown and pickled as one)
+        made = set([1.5])
+        shown.append((repr(made), pickle.loads(pickle.dumps(made))))
+        return W * x
+
+    compile(kept)(Value(1.0))
+    assert shown == [("{1.5}", {1.5})]
+
+
+def test_an_attribute_the_function_sets_on_itself_is_written_and_read_at_every_call():
+    """`f.calls = getattr(f, "calls", 0) + 1` (a counter kept on the function, as a
+    learner's step count): the program wrote 1 at every call and divided by 1, silently
+    (a fresh attacker's program); a function's attributes are walked as an object's."""
+    def counted(x):
+        counted.calls = getattr(counted, "calls", 0) + 1
+        return W * x * (1.0 / counted.calls)
+
+    def kept(x):
+        kept.calls += 1
+        return W * x * (1.0 / kept.calls)
+
+    kept.calls = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (counted, kept):
+            step = compile(f)
+            for x in (1.0, 2.0, -1.0, 3.0):
+                before = f.__dict__.get("calls")
+                got = step(Value(x)).data
+                f.__dict__.pop("calls") if before is None else setattr(f, "calls", before)
+                assert got == f(Value(x)).data
+
+
+def test_a_list_the_function_sets_on_itself_is_refused_naming_its_line():
+    """`f.__dict__.setdefault("seen", []).append(...)`: refused (a program writes numbers
+    only), the line said ('at ?' before)."""
+    def remembered(x):
+        remembered.__dict__.setdefault("seen", []).append(1)
+        return W * x
+
+    with pytest.raises(RuntimeError, match=r"writes list to remembered\.seen .* at "
+                                           r"test_silent\.py:\d+: remembered\.__dict__"):
+        compile(remembered)(Value(1.0))

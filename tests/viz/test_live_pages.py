@@ -151,6 +151,21 @@ def check(page, code):
     return page.text_content("#output")
 
 
+def exercises_stop_while_python_loads_blames_no_code(exercises, capsys):
+    """Before: 'A solution that loops forever is the usual cause', where none had run (an
+    independent learner's walk: Check on a fresh page, then Stop)."""
+    assert not exercises.evaluate("/is ready/.test(document.getElementById('state')"
+                                  ".textContent)")
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == (
+        "\nStopped while Python was loading: none of your code ran, and your code is kept. "
+        "Press Check to grade it.\n")
+    assert exercises.text_content("#state") == "Stopped."
+
+
 def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exercises,
                                                                              capsys):
     """Before: "stopped in 120 s" alone while the grader was imported (8-18 s), a Stop then
@@ -354,9 +369,13 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
 
 def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
     """Before: nothing under a pass (the footer's "Next" went to another guide), nothing
-    after stage 10."""
+    after stage 10; then, the next step under the verdict, below the fold of a learner who
+    pressed Check (at 1280 px and at 390 px): now between Check and the verdict."""
     exercises.select_option("#stage", "adam")
-    assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
+    for width, height in ((390, 844), (1280, 900)):
+        exercises.set_viewport_size({"width": width, "height": height})
+        assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
+        assert exercises.evaluate(NEXT_SHOWN), width  # (where Check was pressed)
     assert exercises.text_content("#next") == ("Next: stage 10, a training step: loss, "
                                                "backward, Adam")
     exercises.click("#next a")
@@ -367,6 +386,11 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert after.startswith("That was the last stage.") and \
         "python -m tinygrad_edu exercises train my_gpt.py" in after
     assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
+
+
+NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
+                       return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
+"""The next step's first line is on screen."""
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
@@ -562,6 +586,7 @@ def test_the_playground(watched, site, server):
 
 
 EXERCISES_STEPS = [
+    exercises_stop_while_python_loads_blames_no_code,
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
     exercises_grade_as_the_command_line_grades,
     exercises_end_code_that_will_not_stop,

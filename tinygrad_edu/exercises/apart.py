@@ -43,7 +43,7 @@ from tinygrad_edu.exercises.loading import (
 from tinygrad_edu.exercises.microgpt import answering
 from tinygrad_edu.exercises.pointing import pointed
 from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopped
-from tinygrad_edu.exercises.text_blocks import place
+from tinygrad_edu.exercises.text_blocks import cell_named, place
 from tinygrad_edu.exercises.verdicts import Verdict
 from tinygrad_edu.viz import printing
 
@@ -134,7 +134,8 @@ def refuse_imports(path: Path, source: str, cells: list[tuple[int, int, int]],
     if refused is not None:
         lineno, why = refused
         line = source.splitlines()[lineno - 1].strip()
-        raise SolutionFileError(f"{place(str(path), cells, lineno)}: {why}\n    {line}",
+        where = place(str(path), cells, lineno, source.split("\n"))
+        raise SolutionFileError(f"{where}: {why}\n    {line}",
                                 "import")
 
 
@@ -143,9 +144,11 @@ def _compiled_cells(graded: Graded, source: str, path: Path,
     """The notebook's cells that are valid Python; each other one's syntax error is kept in
     ``graded.cell_problems``, by its number."""
     valid = []
+    lines = source.split("\n")
     for number, first, last in cells:
         try:  # (without its line ``# cell N``: a syntax error's line is the cell's own)
-            compile_source(_lines(source, first + 1, last), Path(f"{path}, cell {number}"))
+            compile_source(_lines(source, first + 1, last),
+                           Path(f"{path}, {cell_named(lines[first:last])}"))
         except SolutionFileError as error:
             graded.cell_problems[number] = str(error)
             continue

@@ -20,7 +20,9 @@ import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.loading import cells_of
 from tinygrad_edu.exercises.mistakes import Diagnosis
+from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__: list[str] = []  # the grader's inner workings
@@ -28,27 +30,31 @@ __all__: list[str] = []  # the grader's inner workings
 
 def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
     """``verdict`` with each diagnosis whose mistake says where it is made pointing at that
-    line of ``source`` (the learner's file at ``path``; a notebook's cells are not)."""
-    if verdict.passed or path.suffix == ".ipynb" or not any(
-            d.mistake.where for d in verdict.diagnoses):
-        return verdict
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    line of ``source`` (the learner's file at ``path``; a notebook's code, ``loading.
+    notebook_code``: its cell, and the line in it)."""
+    if verdict.passed or not any(d.mistake.where for d in verdict.diagnoses):
         return verdict
     lines = source.split("\n")
+    cells = cells_of(path, source)
+    tree = ast.Module(body=[], type_ignores=[])
+    for first, last in [(first, last) for _, first, last in cells] or [(1, len(lines))]:
+        try:  # (each cell at its own lines; one that is not Python is left out)
+            tree.body += ast.parse("\n" * (first - 1) + "\n".join(lines[first - 1:last])).body
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            if not cells:
+                return verdict
     said = verdict.failure.error_text if verdict.failure is not None else ""
     diagnoses = []
     for d in verdict.diagnoses:
-        found = _line(d, verdict.exercise, tree, lines, path.name)
+        found = _line(d, verdict.exercise, tree, lines, path.name, cells)
         if found and found.split("  (", 1)[0] not in said:  # (not the error's line again)
             d = dataclasses.replace(d, line=found)
         diagnoses.append(d)
     return dataclasses.replace(verdict, diagnoses=tuple(diagnoses))
 
 
-def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], name: str
-          ) -> str:
+def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], name: str,
+          cells: list[tuple[int, int, int]]) -> str:
     if not d.mistake.where:
         return ""
     function, pattern = d.mistake.where
@@ -62,17 +68,18 @@ def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], na
         return ""
     found = max(defs, key=lambda n: getattr(n, "lineno", 0))
     first, last = getattr(found, "lineno", 0), getattr(found, "end_lineno", None) or 0
-    for number in range(first, last + 1):
+    body = getattr(found, "body", None) or [found]  # (its lines, not its def's: 'logits')
+    for number in range(getattr(body[0], "lineno", first), last + 1):
         code = lines[number - 1].split("#", 1)[0]
         if pattern and re.search(pattern, code):
-            return _said(name, number, function, lines[number - 1])
+            return _said(place(name, cells, number, lines), function, lines[number - 1])
     if function == ex.symbol:
         return ""  # (the stage's own function: its def says nothing new)
-    return _said(name, first, function, lines[first - 1])
+    return _said(place(name, cells, first, lines), function, lines[first - 1])
 
 
-def _said(name: str, number: int, function: str, code: str) -> str:
-    return f"in {name}, line {number}, in {function}  ({code.strip()[:100]})"
+def _said(where: str, function: str, code: str) -> str:
+    return f"in {where}, in {function}  ({code.strip()[:100]})"
 
 
 def stopped_at(error: BaseException, file: str) -> str:

@@ -184,7 +184,7 @@ class RuleReading:
         gets, thing, said = SUBJECTS[subject]
         does, why = WORDS[kind]
         why = why.format(what=gets, rule=thing, name=exercise.symbol)
-        where = place(self.path.name, self.cells, lineno)
+        where = place(self.path.name, self.cells, lineno, self.lines)
         if in_file:
             return SAID_OF_FILE.format(does=does, where=where, what=what, line=line,
                                        name=exercise.symbol, subject=subject, thing=thing,

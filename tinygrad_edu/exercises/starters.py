@@ -31,16 +31,20 @@ def imports_for(chosen: Sequence[ExerciseSpec]) -> str:
     return f"import math\n{numpy}\nfrom tinygrad_edu import walk\n"
 
 
-def starter_file(file_name: str, chosen: Sequence[ExerciseSpec]) -> str:
+def starter_file(file_name: str, chosen: Sequence[ExerciseSpec], grade_with: str | None = None
+                 ) -> str:
     """A file of the starters of ``chosen``, each under its number, title and statement, as
     ``python -m tinygrad_edu exercises start FILE_NAME`` writes it: a learner replaces each
-    ``raise NotImplementedError`` by an answer, and grades the file with ``check``."""
+    ``raise NotImplementedError`` by an answer, and grades the file with ``check``, or as
+    ``grade_with`` says (where the learner has no command line: "Grade them with" and
+    what follows)."""
     what = ("My microgpt, built stage by stage" if all(ex.track for ex in chosen) else
             "My solutions to the tinygrad_edu exercises")
     then = (f"\nOnce every stage passes, watch it learn: {PROG} train {file_name}\n"
-            if all(ex.track for ex in chosen) else "")
-    blocks = [f'"""{what}. Grade {"it" if then else "them"} with\n'
-              f'{PROG} check {file_name}\n{then}\nA function that still raises '
+            if all(ex.track for ex in chosen) and grade_with is None else "")
+    how = grade_with or f"{PROG} check {file_name}"
+    blocks = [f'"""{what}. Grade {"it" if all(ex.track for ex in chosen) else "them"} with\n'
+              f'{how}\n{then}\nA function that still raises '
               f'NotImplementedError counts as not started."""\n\n{imports_for(chosen)}']
     for ex in chosen:
         statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())

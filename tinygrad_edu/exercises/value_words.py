@@ -174,15 +174,24 @@ def _order(fact: dict[str, Any], failure: Any, tried: list[Any], failure_at: int
 
 
 def _assign(fact: dict[str, Any], case: Any, alone: bool) -> Mistake:
-    """A step that sets a grad with `=` on the failing input, and what that loses."""
+    """A step that sets a grad with `=` where a share is lost on the failing input: of a
+    node another step uses too (``other``), or that the step uses twice (``other`` None).
+    Nothing the order of the steps decides (which ran later, what the grad held): a set's
+    order in the learner's run is not the replay's."""
     where = _node(fact.get("node"), case)
     whose = _node(fact.get("child"), case).split(" = ")[0]
-    before, share = _number(fact.get("before")), _number(fact.get("share"))
-    what = (f"On the input above, the step of {where} set {whose}.grad to its share, "
-            f"{share!r}, with `=`, throwing away the {before!r} it held (it should hold "
-            f"{before + share!r}).") if before != 0.0 else (
-            f"On the input above, the step of {where} sets {whose}.grad with `=`, so where "
-            f"{whose} is used twice the second use overwrites the first.")
+    step = where.split(" = ")[0] if not where.startswith("a node") else "that step"
+    if fact.get("other") is None:
+        what = (f"On the input above, the step of {where} sets {whose}.grad with `=`, and "
+                f"uses {whose} twice: the second use overwrites the first.")
+    else:
+        other = _node(fact.get("other"), case)
+        if other == where:
+            raise _Invalid
+        what = (f"On the input above, {whose} is used by the step of {where} and by the "
+                f"step of {other}, and the step of {step} sets {whose}.grad with `=`: "
+                f"whenever it runs after the other, it throws away the share the other "
+                f"added ({whose}.grad should hold both).")
     rest = (" With `+=` in its place, and nothing else changed, your Value gives the right "
             "gradient on every input tried." if alone else
             " With `+=` in its place and the steps run in a right order (see below), your "

@@ -7,10 +7,12 @@ Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's argu
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
 ``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
 they are, what a capture does with them, where a number found nowhere else is held, the
-guards at every call), ``randomness.py`` (random draws), ``seen.py`` (Python's own that
-take a float), ``watching.py`` (what a capture changes while it runs), ``captured.py``
+guards at every call), ``randomness.py`` (random draws), ``identity.py`` (what the code
+tests with ``is``), ``seen.py`` (Python's own that take a float), ``watching.py`` (what a
+capture changes while it runs) and ``refused.py`` (what it refuses there), ``captured.py``
 (the captured graph as a tape) and ``explain.py`` (``explain()``, ``verify=``);
-``native.py`` and ``native.c``; ``torch.py``. The engine knows nothing of them.
+``native.py`` and ``native.c``; ``torch.py``.
+The engine knows nothing of them.
 This folder may import the scalar engine's files and ``nn`` (a model made with it, for
 ``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the playground) and
 ``commands`` (the demo) import it.
@@ -30,7 +32,7 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
   functions of a list of numbers, the clock, ``os.urandom``, what reads the interpreter's
   state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
-  ``Path.exists``; ``id`` in the learner's module: ``watching.READERS``), ``random``'s and
+  ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``), ``random``'s and
   ``numpy.random``'s global generators** (and the same functions where the learner's module
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from
@@ -43,9 +45,18 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``):
   Python's own take a followed number only as a float object; there it is its number, a
   constant guarded to the bit (what they make is the engine's: a Decimal, a text, bytes).
+  A class (``Decimal``, ``datetime.datetime``) leaves its module's dict and the module's
+  ``__getattr__`` gives it: the capture's thread meets the stand-in, another thread the
+  class itself (its ``type(d) is decimal.Decimal`` stays true).
+- **Starting a thread or a process** (``_thread``'s functions, which every ``Thread``,
+  ``Timer`` and pool calls; a pool's ``submit``, ``apply``, ``map``; ``os.fork``,
+  ``posix_spawn``, ``fork_exec``): refused where the learner's code does it (a capture
+  follows its own thread; another process gives back numbers it cannot follow).
 - **The learner's module** gets a ``type`` of its own while the capture runs (``type(x) is
-  float`` of a followed number is its number's type), and a ``float`` where its code only
-  ever calls it (``float(x)`` followed).
+  float`` of a followed number is its number's type), a ``float`` where its code only
+  ever calls it (``float(x)`` followed), and a ``set`` and a ``frozenset`` (going through one
+  that holds Values made in the call is refused: its order is their addresses; a set made
+  with braces of such Values, as a Value's hash sees it, too).
 """
 
 from __future__ import annotations

@@ -44,16 +44,17 @@ from tinygrad_edu.program.arguments import as_traced, objects_given, structure_o
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
+from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.tape import Tape
 from tinygrad_edu.program.traced import (
     Recording,
     Traced,
     recording,
     set_recording,
-    tested_later,
 )
 from tinygrad_edu.program.watching import watching
 
@@ -347,6 +348,7 @@ class Compiled:
             try:
                 with watcher:
                     answer = self.function(*traced_args[0], **traced_args[1])
+                    decimals_held(p.value for p in watcher.walk.places)  # (its context)
             except BaseException:
                 set_recording(None)
                 watcher.restore()
@@ -355,6 +357,7 @@ class Compiled:
             finally:
                 set_recording(None)
                 watcher.restore()
+                record.read_here.clear()  # (frames, and what they hold: not kept)
                 if collecting:
                     gc.enable()
         tested_later(record, watcher.codes)

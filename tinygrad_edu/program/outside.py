@@ -49,12 +49,14 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.program.guards import checks, item_of, same_array
+from tinygrad_edu.program.identity import bool_tests, seen_starting
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
     Reads,
     Walk,
     _learners,
+    function_and_self,
     has_given,
     kind_of,
     length,
@@ -62,6 +64,7 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
@@ -70,7 +73,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     user_code,
 )
-from tinygrad_edu.program.watching import FOLLOWED, SEEN_BY_NAME
+from tinygrad_edu.program.watching import FOLLOWED
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -90,6 +93,7 @@ class Watcher:
         self.record = record
         self.dynamic = dynamic  # (places that are inputs: a number read at every call)
         self.codes: dict[types.CodeType, dict[str, Any]] = {}
+        self.tested: set[types.CodeType] = set()  # (``identity.bool_tests``)
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
         self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
@@ -105,7 +109,7 @@ class Watcher:
         self.stores: dict[str, str] = {}  # what is written -> the learner's line
         self.walk = Walk()  # (every place, as it was when its root was first read)
         record.outside = self  # (os.environ's items read are roots: ``read_by_name``)
-        self._function, self._bound = _function_and_self(function)
+        self._function, self._bound = function_and_self(function)
         if self._function is not None:
             self.cells[self._function.__code__] = self._function.__closure__
         if self._bound is not None:
@@ -130,12 +134,14 @@ class Watcher:
             monitoring.restart_events()
         else:  # (before: sys.settrace's call events, a tracer set before chained)
             self.previous = previous = sys.gettrace()
-            codes, discover = self.codes, self._discover
+            codes, discover, tested, record = self.codes, self._discover, self.tested, self.record
 
             def called(frame: types.FrameType, event: Any, arg: Any) -> Any:
                 code = frame.f_code
                 if code not in codes:
                     discover(code, frame.f_globals, frame)
+                elif code in tested:
+                    seen_starting(record, code, frame)
                 return previous(frame, event, arg) if previous is not None else None
 
             sys.settrace(called)
@@ -162,13 +168,16 @@ class Watcher:
         self._generators_drawn()
 
     def _started(self, code: types.CodeType, offset: int) -> Any:
-        """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts."""
+        """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts (or
+        of code that tests an argument with ``is True``: seen at every start)."""
         if threading.get_ident() != self.thread:
             return None  # (another thread's: not this capture's)
+        frame = sys._getframe(1)
         if code not in self.codes:
-            frame = sys._getframe(1)
             self._discover(code, frame.f_globals, frame)
-        return _MONITORING.DISABLE
+        elif code in self.tested:
+            seen_starting(self.record, code, frame)
+        return None if code in self.tested else _MONITORING.DISABLE
 
     def _discover(self, code: types.CodeType, globals_: dict[str, Any],
                   frame: types.FrameType | None) -> None:
@@ -184,6 +193,9 @@ class Watcher:
                                    _line(code, reads, "globals", data))
                 self._named_data(code, globals_, reads)
             return
+        if type(bool_tests(code)) is tuple:  # (seen at every start)
+            self.tested.add(code)
+            seen_starting(self.record, code, frame)
         reads = reads_of(code)
         names = reads.globals | reads.stored_globals
         if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:
@@ -198,6 +210,7 @@ class Watcher:
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
         if code.co_freevars and not self._made_inside(code):
             cells = self._cells(code, frame)
+            state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
             closures = {id(c): c for c in [cells, *[f.__closure__ for f in self.functions
                                                     if f.__code__ is code]] if c}
             for held_cells in closures.values():  # (a closure of this code seen once: the
@@ -213,6 +226,8 @@ class Watcher:
                         if ours is not None and ours is not held:  # function that made it)
                             cell.cell_contents = ours
                             self.swapped.append((cell, name, held, ours))
+        else:
+            state_read(self.record, code, globals_, None, frame)
         self._modules(code, globals_, reads)
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)
@@ -390,20 +405,6 @@ def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:
     return f"{os.path.basename(code.co_filename)}:{number}{f': {text}' if text else ''}"
 
 
-def _function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
-    """The function whose code runs first, and the object it is bound to (a method's
-    ``self``, a callable object), if any."""
-    if isinstance(function, types.MethodType):
-        inner = function.__func__
-        return (inner if isinstance(inner, types.FunctionType) else None), function.__self__
-    if isinstance(function, types.FunctionType):
-        return function, None
-    call = type(function).__dict__.get("__call__") if callable(function) else None
-    if isinstance(call, types.FunctionType):
-        return call, function
-    return None, None
-
-
 def _slot(place: Place) -> tuple[Any, ...]:
     """A place by the object that holds it (for what held what at the start)."""
     if place.parent is None:
@@ -532,9 +533,12 @@ class Outside:
             if in_container:
                 continue
             name = place.step[2] if place.step[0] in ("global", "cell") else place.step[1]
+            root = place
+            while root.parent is not None:  # (else the line that read where it is)
+                root = root.parent
+            where = self.watcher.stores.get(name) or self.watcher.lines.get(root.key()) or "?"
             record.refuse(f"it writes {type(now).__name__} to {place.said()} (a program "
-                          f"writes numbers only), at {self.watcher.stores.get(name, '?')}; "
-                          "return it instead")
+                          f"writes numbers only), at {where}; return it instead")
         for place in end.places:
             if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
                     place.step == ("attr", "__dict__"):

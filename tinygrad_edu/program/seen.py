@@ -32,13 +32,29 @@ from tinygrad_edu.program.traced import (
     Traced,
     _step,
     as_float,
+    learners_file,
     learners_line,
     recording,
     total,
 )
 
-__all__ = ["STANDS", "DecimalSeen", "TypeSeen", "float_seen", "hash_seen",
-           "largest_or_smallest", "len_seen", "plain_within", "seen", "stand_in", "summed"]
+__all__ = [
+    "STANDS",
+    "DecimalSeen",
+    "FrozenSetSeen",
+    "SetSeen",
+    "TypeSeen",
+    "decimals_held",
+    "float_seen",
+    "hash_seen",
+    "largest_or_smallest",
+    "len_seen",
+    "made_into_a_set",
+    "plain_within",
+    "seen",
+    "stand_in",
+    "summed",
+]
 
 _DECIMAL = decimal.Decimal
 
@@ -56,6 +72,8 @@ class _Seen(type):
         if cls is TypeSeen and len(args) == 1 and not options:
             x = args[0]
             found = type(x.value) if isinstance(x, Traced) else type(x)
+            if found in _SETS:  # (``type(s) is set``: ``set`` as the caller's module has it)
+                found = sys._getframe(1).f_globals.get(_SETS[found].__name__, _SETS[found])
             ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
             return ours if ours is not None and getattr(
                 sys.modules.get(found.__module__), found.__name__, None) is ours else found
@@ -70,6 +88,76 @@ class TypeSeen(type, metaclass=_Seen):
 
 
 TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
+
+
+def _gone_through(items: Any) -> None:
+    found = recording()
+    if found is not None and any(id(x) in found.made for x in items):
+        found.refuse("it goes through a set of Values made in the call (a for loop, list(), "
+                     "sorted()...): a set's order is its items' addresses, new at every call, "
+                     "and the graph with it (the engine's own numbers change too); keep them "
+                     "in a list, or a dict (it keeps the order they were added in)")
+
+
+class SetSeen(set, metaclass=_Seen):
+    """``set`` in the learner's module while a capture runs: going through one that holds
+    Values made in the call is refused (``_gone_through``); it is ``set`` to ``type``,
+    ``isinstance`` and ``issubclass``, and shown and pickled as one."""
+
+    def __iter__(self) -> Any:
+        _gone_through(set.__iter__(self))
+        return set.__iter__(self)
+
+    def __repr__(self) -> str:
+        return repr(set(set.__iter__(self)))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return set, (list(set.__iter__(self)),)
+
+
+class FrozenSetSeen(frozenset, metaclass=_Seen):
+    """``frozenset`` in the learner's module while a capture runs, as ``SetSeen``."""
+
+    def __iter__(self) -> Any:
+        _gone_through(frozenset.__iter__(self))
+        return frozenset.__iter__(self)
+
+    def __repr__(self) -> str:
+        return repr(frozenset(frozenset.__iter__(self)))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return frozenset, (list(frozenset.__iter__(self)),)
+
+
+SetSeen.__name__ = SetSeen.__qualname__ = "set"
+FrozenSetSeen.__name__ = FrozenSetSeen.__qualname__ = "frozenset"
+_SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
+
+
+def made_into_a_set(v: Any) -> None:
+    """A Value made in the call hashed by the learner's code that makes a set with braces
+    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for):
+    refused, as going through it would be."""
+    found = recording()
+    if found is not None and id(v) in found.made:
+        code = sys._getframe(2).f_code
+        if _braces(code):
+            _gone_through((v,))
+
+
+_BRACES: dict[Any, bool] = {}
+
+
+def _braces(code: Any) -> bool:
+    found = _BRACES.get(code)
+    if found is None:
+        import dis
+
+        if len(_BRACES) > 4096:
+            _BRACES.clear()
+        found = _BRACES[code] = learners_file(code.co_filename) and any(
+            i.opname in ("BUILD_SET", "SET_ADD") for i in dis.get_instructions(code))
+    return found
 
 
 def float_seen(x: Any = 0.0, /) -> Any:
@@ -152,6 +240,15 @@ def _decimal(value: Any = "0", context: Any = None) -> Any:
     if found is not None:  # (its arithmetic follows decimal's context: guarded)
         found.constant(_step("decimal's context", _context), "decimal's context")
     return _DECIMAL(_plain(value, "Decimal()"), context)
+
+
+def decimals_held(values: Any) -> None:
+    """A Decimal among ``values`` (what the places outside the function held: a global, an
+    attribute) computes as decimal's context says (``D / 3``, ``+D``): the context guarded,
+    as for one made inside."""
+    found = recording()
+    if found is not None and any(type(v) is _DECIMAL for v in values):
+        found.constant(_step("decimal's context", _context), "decimal's context")
 
 
 DecimalSeen = stand_in(_DECIMAL, _decimal, from_float=lambda f: _DECIMAL.from_float(

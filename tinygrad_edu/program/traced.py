@@ -35,8 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "tested_later",
-           "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "total"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -139,6 +138,8 @@ class Recording:
         self.grad_writes: list[tuple[Any, str]] = []  # (a Value's .grad set, the line)
         self.texts: list[tuple[str, str]] = []  # (a text float() was given, the line)
         self.compared = False  # (a comparison followed as a number)
+        self.first = False  # (``refused`` is what explains the rest)
+        self.read_here: dict[Any, int] = {}  # (a frame testing ``is`` -> the Value it read)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -165,9 +166,12 @@ class Recording:
                                   _step("float", as_float, x))
         return number
 
-    def refuse(self, why: str) -> None:
-        if not self.refused:
+    def refuse(self, why: str, first: bool = False) -> None:
+        """Why the function cannot be a program (the first reason met, or ``first``: what
+        explains the others, as another thread started before a draw it made)."""
+        if not self.refused or (first and not self.first):
             self.refused = f"{why}, at {learners_line()}"
+            self.first = first
 
     def effect(self, what: str, line: bool = True) -> None:
         said = f"{what}, at {learners_line()}" if line else what
@@ -442,35 +446,16 @@ def _tested_by_identity(frame: Any) -> bool:
     return False
 
 
-def _tests_identity(code: types.CodeType, of_a_bool: bool = False) -> bool:
+def _tests_identity(code: types.CodeType) -> bool:
     import dis
 
     before: Any = None
     for instruction in dis.get_instructions(code):
-        if instruction.opname == "IS_OP" and (
-                before.opname == "LOAD_CONST" and type(before.argval) is bool if of_a_bool
-                else not (before.opname == "LOAD_CONST" and before.argval is None)):
+        if instruction.opname == "IS_OP" and not (before.opname == "LOAD_CONST" and
+                                                  before.argval is None):
             return True
         before = instruction
     return False
-
-
-def tested_later(record: Recording, codes: Any) -> None:
-    """Where comparisons were followed as numbers, the learner's code that ran and tests a
-    thing by identity with ``True`` or ``False`` (``flag is True`` in a function called
-    after the comparison was made, with it): refused, naming the code (its ``is`` would see
-    a followed number, not the engine's bool)."""
-    if not getattr(record, "compared", False):
-        return
-    for code in codes:
-        if user_code(code) and _tests_identity(code, of_a_bool=True):  # (not on the
-            # stack of a followed comparison: there it would have made it a bool)
-            record.refuse(f"{code.co_name}() tests a value with `is True` or `is False` "
-                          "(or `case True:`), where a comparison of numbers read is "
-                          "followed as a number, not the engine's bool; compare with == "
-                          f"instead (line {code.co_firstlineno} of "
-                          f"{os.path.basename(code.co_filename)})")
-            return
 
 
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:

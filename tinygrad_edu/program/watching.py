@@ -28,36 +28,34 @@ capture, see things as they are), and is put back when the last capture ends.
 - **Reading and writing ``os.environ``** (its class's ``__getitem__``, which ``get``,
   ``getenv`` and ``in`` call, and ``__setitem__``): each variable read is a place outside
   the function (``outside.py``), guarded to keep its text; one written is written again.
+- **What a capture refuses** where the learner's code calls it (``refused.py``): the clock,
+  the interpreter's state, the file system; starting another thread or process.
 """
 
 from __future__ import annotations
 
 import builtins
-import datetime
-import gc
 import importlib
 import io
 import math
 import os
-import pathlib
 import sys
 import threading
-import time
+import types
 from collections.abc import Callable, Iterator
-from concurrent import futures
 from contextlib import contextmanager
 from typing import Any
 
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.refused import clocks, for_the_learner
 from tinygrad_edu.program.seen import (
-    hash_seen,
     largest_or_smallest,
-    len_seen,
+    made_into_a_set,
     seen,
-    stand_in,
     summed,
 )
 from tinygrad_edu.program.traced import (
@@ -72,7 +70,7 @@ from tinygrad_edu.program.traced import (
     user_code,
 )
 
-__all__ = ["MATH", "SEEN_BY_NAME", "watching"]
+__all__ = ["MATH", "watching"]
 
 _patch_lock = threading.Lock()
 _patched = 0
@@ -116,10 +114,12 @@ def watching() -> Iterator[None]:
                     else:
                         setattr(owner, name, held)
                 _original.clear()
+                _given_in_this_thread.clear()
                 FOLLOWED.clear()
 
 
-_INHERITED = object()  # (a class's attribute it inherits: deleted again, not set)
+_INHERITED = object()  # (a class's attribute it inherits, a module's __getattr__ it did
+# not have: deleted again, not set)
 
 
 def _put(owner: Any, name: str, new: Any) -> None:
@@ -167,9 +167,41 @@ def _patch() -> None:
     accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
-    for owner, name, new in [*randomness.patches(), *_clocks(), *seen()]:
+    for owner, name, new in [*randomness.patches(), *clocks(), *seen()]:
         FOLLOWED[id(getattr(owner, name))] = new
-        _put(owner, name, new)
+        if isinstance(new, type) and isinstance(owner, types.ModuleType):
+            _put_in_this_thread(owner, name, new)
+        else:
+            _put(owner, name, new)
+
+
+def _put_in_this_thread(module: types.ModuleType, name: str, new: type) -> None:
+    """A module's class (``decimal.Decimal``) as the capture's thread meets it, ``new``
+    (``seen.stand_in``); another thread meets the class itself (its ``type(d) is
+    decimal.Decimal`` is true): the name leaves the module's dict, and the module's
+    ``__getattr__`` (PEP 562) gives one or the other."""
+    held = vars(module)[name]
+    given = _given_in_this_thread.get(module)
+    if given is None:
+        given = _given_in_this_thread[module] = {}
+        previous = vars(module).get("__getattr__")
+        _original.append((module, "__getattr__", _INHERITED if previous is None else previous))
+
+        def __getattr__(attribute: str) -> Any:
+            found = given.get(attribute)
+            if found is not None:
+                return found[1] if recording() is not None else found[0]
+            if previous is not None:
+                return previous(attribute)
+            raise AttributeError(f"module {module.__name__!r} has no attribute {attribute!r}")
+
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    _original.append((module, name, held))
+    given[name] = (held, new)
+    delattr(module, name)
+
+
+_given_in_this_thread: dict[types.ModuleType, dict[str, tuple[Any, type]]] = {}
 
 
 # ----------------------------------------------------------------------------- Value
@@ -188,6 +220,7 @@ def _value_methods() -> dict[str, Any]:
         if traced is None:  # the engine's float is: ``z.data is z.data``)
             traced = found.read_of[id(v)] = Traced(reading.number_of(v), ("node", v))
             found.reads.append(traced)
+        read_in(found, v)  # (``a.data is b.data``: refused)
         return traced
 
     def set_(v: Value, number: Any) -> None:
@@ -254,6 +287,12 @@ def _value_methods() -> dict[str, Any]:
         return backward(v, *args, **kwargs)
 
     replaced["backward"] = backward_
+
+    def hash_(v: Value) -> int:
+        made_into_a_set(v)  # (``{a * x, b * x}``: refused)
+        return object.__hash__(v)
+
+    replaced["__hash__"] = hash_
     for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__",
                  "__float__", "__format__", "__repr__", "__int__", "__round__"):
         if name in has:
@@ -398,122 +437,6 @@ def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
     return item
 
 
-def _clocks() -> list[tuple[Any, str, Any]]:
-    """The clock, the system's random bytes and NumPy's generators seeded from them,
-    ``input()``, what reads the interpreter's state or the file system (``READERS``), as a
-    capture sees them: refused where the learner's code calls them (what they give can change
-    at every call, which no program can follow)."""
-    found = [(owner, name, _refused(getattr(owner, name), f"{_named(owner)}.{name}()",
-                                    changes=changes, unless_given=given, library=library))
-             for owner, names, changes, given, library in READERS for name in names
-             if hasattr(owner, name)]
-    found.append((builtins, "input", _refused(builtins.input, "input()")))
-    found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
-              (threading.Thread, "start", _elsewhere(threading.Thread.start, "a Thread")),
-              (futures.ThreadPoolExecutor, "submit", _elsewhere(
-                  futures.ThreadPoolExecutor.submit, "a ThreadPoolExecutor"))]
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        found.append((numpy.random, "default_rng",
-                      _refused(numpy.random.default_rng, "numpy.random.default_rng() with no "
-                               "seed (seeded from the system)", unless_given=True)))
-    return found
-
-
-CLOCK = "a number that changes at every call"
-STATE = "the interpreter's own state (new at every call)"
-FILES = "the file system (it can change between calls)"
-READERS = [
-    (time, ("time", "perf_counter", "monotonic", "process_time", "thread_time", "time_ns",
-            "perf_counter_ns", "monotonic_ns", "process_time_ns", "thread_time_ns"),
-     CLOCK, False, False),
-    (time, ("localtime", "gmtime", "ctime"), CLOCK, True, False),  # (of a time given: fixed)
-    (os, ("times", "getloadavg"), CLOCK, False, False),
-    (os, ("urandom",), CLOCK, False, True),  # (uuid.uuid4() calls it for the learner)
-    (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
-          "get_freeze_count"), STATE, False, False),
-    (sys, ("getrefcount", "getallocatedblocks"), STATE, False, False),
-    (threading, ("active_count", "enumerate"), STATE, False, False),
-    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir"), FILES, False, False),
-    (os.path, ("exists", "lexists", "isfile", "isdir", "getsize", "getmtime", "getatime",
-               "getctime"), FILES, False, False),
-    (pathlib.Path, ("exists", "is_file", "is_dir", "stat", "lstat", "iterdir"), FILES, False,
-     False),
-]
-"""What reads the clock, the interpreter's state (``len(gc.get_objects()) % 7``) or the file
-system (``os.path.exists(flag)``; a file's contents: ``open``, refused apart): each entry the
-functions of one module, what they give, whether one given an argument gives a fixed number
-(``time.localtime(t)``), and whether a library calling them for the learner's code counts
-(only ``os.urandom``: a warning shown, say, reads its line with ``os.stat``; ``pathlib``'s
-are put in place themselves). ``id()``, ``len(sys.modules)`` and ``hash()`` of an object
-hashed by its address too, in the learner's module (``SEEN_BY_NAME``: builtins' own are
-called everywhere); ``datetime.datetime.now()``, ``today()`` and ``date.today()`` through
-the classes' stand-ins (``seen.stand_in``: a built-in type's methods cannot be put in
-place)."""
-
-
-def _named(owner: Any) -> str:
-    return "os.path" if owner is os.path else owner.__name__
-
-
-_asking = threading.local()  # (a refused function asking whose code called it)
-
-
-def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
-             library: bool = False,
-             changes: str = "a number that changes at every call") -> Callable[..., Any]:
-    """``function`` refused where the learner's code calls it (``library``: or a library
-    that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
-    def call(*args: Any, **options: Any) -> Any:
-        found = recording()
-        if found is not None and not _asking.__dict__.get("on") and not (
-                unless_given and (args or options) and (args or (None,))[0] is not None):
-            _asking.on = True  # (whose code it is: asked with os.path.realpath, which
-            try:  # calls os.lstat, itself one of these)
-                caller = sys._getframe(1)
-                if user_code(caller.f_code) or (library and _for_the_learner(caller)):
-                    found.refuse(f"it reads {what}, {changes}, which a program cannot "
-                                 "follow; read it outside the compiled function and pass it "
-                                 "in")
-            finally:
-                _asking.on = False
-        return function(*args, **options)
-
-    call.__name__ = getattr(function, "__name__", "call")
-    return call
-
-
-ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for each new object)")
-"""``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
-
-
-SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen}
-"""What the learner's module meets for Python's own while a capture runs (``outside.py``
-puts them there, where its code names them)."""
-
-
-def _elsewhere(function: Callable[..., Any], what: str) -> Callable[..., Any]:
-    """Starting another thread (``what``) as a capture sees it: refused where the learner's
-    code does (or a library it called): a capture sees what its own thread builds only."""
-    def call(*args: Any, **options: Any) -> Any:
-        found = recording()
-        if found is not None and _for_the_learner(sys._getframe(1)):
-            found.refuse(f"it runs code in another thread ({what}): a capture follows the "
-                         "graph its own thread builds only; build it in the compiled "
-                         "function's thread")
-        return function(*args, **options)
-
-    call.__name__ = function.__name__
-    return call
-
-
-_DATETIME = stand_in(datetime.datetime, datetime.datetime, **{
-    name: _refused(getattr(datetime.datetime, name), f"datetime.datetime.{name}()")
-    for name in ("now", "utcnow", "today")})
-_DATE = stand_in(datetime.date, datetime.date,
-                 today=_refused(datetime.date.today, "datetime.date.today()"))
-
-
 def _imported(original: Callable[..., Any]) -> Callable[..., Any]:
     """``importlib.import_module(name)`` in a capture, where the learner's code calls it:
     the module is a place, as ``sys.modules[name]`` is (``Watcher.read_by_name``)."""
@@ -535,7 +458,7 @@ def _opened(original: Callable[..., Any]) -> Callable[..., Any]:
     (a program does not write it again)."""
     def open(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
         found = recording()
-        if found is not None and type(mode) is str and _for_the_learner(sys._getframe(1)):
+        if found is not None and type(mode) is str and for_the_learner(sys._getframe(1)):
             if any(c in mode for c in "wax+"):
                 found.effect(f"it writes to the file {file!r} (a program does not write it "
                              "again: write outside the compiled function)")
@@ -547,22 +470,6 @@ def _opened(original: Callable[..., Any]) -> Callable[..., Any]:
 
     open.__doc__ = original.__doc__
     return open
-
-
-def _for_the_learner(frame: Any) -> bool:
-    """Whether the first code on the stack that is not a library's (the standard
-    library's, an installed package's) is the learner's, not this folder's."""
-    while frame is not None:
-        name = frame.f_code.co_filename
-        if name.startswith(_HERE):
-            return False
-        if user_code(frame.f_code):
-            return True
-        frame = frame.f_back
-    return False
-
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _shown(v: Value, number: float) -> str:

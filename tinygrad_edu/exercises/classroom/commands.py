@@ -24,7 +24,13 @@ from tinygrad_edu.exercises.classroom.report import (
     report_html,
     with_classmates,
 )
-from tinygrad_edu.exercises.classroom.results import Result, as_gradescope, as_json, points_for
+from tinygrad_edu.exercises.classroom.results import (
+    Result,
+    as_gradescope,
+    as_json,
+    for_staff,
+    points_for,
+)
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.starters import PROG
 
@@ -87,6 +93,8 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
         _say(f"{path} defines none of the exercises' functions (or class); name the ones to "
              f"grade: {PROG} check {path} d_tanh ...")
     data = as_json(result) if form == "json" else as_gradescope(result)
+    if form == "gradescope" and for_staff(result):  # (the autograder's output: the staff's)
+        _say(for_staff(result))
     if form == "json":  # (a copy's flag is the teacher's alone, never a learner's check's)
         for mark in data["exercises"]:
             mark.pop("copied", None)

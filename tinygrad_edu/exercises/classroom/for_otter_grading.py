@@ -51,7 +51,7 @@ except ImportError:  # (see the module's docstring)
 
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
-from tinygrad_edu.exercises.classroom.results import partial_credit_on
+from tinygrad_edu.exercises.classroom.results import for_staff, partial_credit_on
 from tinygrad_edu.exercises.classroom.results import said as how_graded
 from tinygrad_edu.exercises.copies import flag
 
@@ -135,7 +135,10 @@ class GradeOutside(AbstractOtterPlugin):
             test.update_score(mark.points)
         said = [f"Not graded: {result.problem.message.replace(str(path), path.name)}"] \
             if result.problem is not None else []
-        said.append(how_graded(result))
+        said.append(how_graded(result, "otter"))
+        # (the protections and the teacher's command: Otter's stdout, which Gradescope shows
+        # the staff alone unless the assignment sets show_stdout)
+        print(f"tinygrad_edu graded {path.name}: {for_staff(result)}")
         aside = getattr(self, "set_aside", [])
         if aside:
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shlex
 import shutil
+import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -50,6 +52,12 @@ NEEDED = ("hypothesis", "numpy", "tqdm", "graphviz", "pytest", "pytest-prairiele
           "networkx", "pandas", "plot-serializer")
 """What the question's tests import beyond tinygrad_edu (networkx, pandas and
 plot-serializer: pytest-prairielearn-grader imports them without declaring them)."""
+
+GRADE_HERE = ("PrairieLearn's Save & Grade button, below the editor: each exercise's verdict\n"
+              "shows under the question (the simplest input where an answer is wrong, what\n"
+              "was expected and what yours gave, and the mistake's name), and a file that is\n"
+              "not valid Python is not counted as an attempt.")
+"""How the students grade ``user_code.py`` where they write it (they have no command line)."""
 
 DOWNLOAD = (f"pip download --only-binary=:all: --python-version {IMAGE_PYTHON} --platform "
             "manylinux2014_x86_64 -d DIR 'hypothesis>=6.90' numpy tqdm graphviz pytest "
@@ -92,8 +100,8 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
     page = question / "question.html"
     statements = "\n".join(
         f"<h3>{ex.number}. {html.escape(ex.title)} ({points_text(points[ex.name])} point"
-        f"{'s' * (points[ex.name] != 1)})</h3>\n<pre>{html.escape(ex.statement.strip())}"
-        f"</pre>\n<p>Graded on: {html.escape(ex.domain)}.</p>" for ex in exercises)
+        f"{'s' * (points[ex.name] != 1)})</h3>\n{statement_html(ex.statement)}\n"
+        f"<p>Graded on: {html.escape(ex.domain)}.</p>" for ex in exercises)
     page.write_text(
         f"<pl-question-panel>\n<p>Write your answers in <code>user_code.py</code>; each is "
         f"graded by tinygrad_edu's grader, which shows the simplest input where an answer is "
@@ -103,7 +111,8 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
         "<pl-submission-panel>\n<pl-external-grader-results></pl-external-grader-results>\n"
         "<pl-file-preview></pl-file-preview>\n</pl-submission-panel>\n", encoding="utf-8")
     initial = question / "initial_code.py"
-    initial.write_text(starter_file("user_code.py", exercises), encoding="utf-8")
+    initial.write_text(starter_file("user_code.py", exercises, grade_with=GRADE_HERE),
+                       encoding="utf-8")
     run = tests / "run.sh"
     run.write_text(template("prairielearn-run.sh", {
         "WHEEL": carried.name, "PLUGIN": _plugin_version(),
@@ -128,6 +137,28 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
             f"    grade(marks, {ex.name!r}, feedback)\n" for ex in exercises)}) + "\n",
         encoding="utf-8")
     return [info, page, initial, run, config, test, carried]
+
+
+def statement_html(text: str) -> str:
+    """An exercise's statement as HTML: each paragraph a ``<p>``, a list's items ``<li>``, an
+    indented block (a formula) ``<pre>``, and ````code```` as ``<code>`` (the statements are
+    written for a terminal, in reStructuredText's way)."""
+    def inline(part: str) -> str:
+        return re.sub(r"``(.+?)``", r"<code>\1</code>", html.escape(" ".join(part.split())),
+                      flags=re.S)
+
+    blocks = []
+    for paragraph in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = paragraph.splitlines()
+        if all(line.startswith(" ") for line in lines):
+            blocks.append(f"<pre>{html.escape(textwrap.dedent(paragraph))}</pre>")
+        elif lines[0].startswith("- "):
+            items = re.split(r"\n(?=- )", paragraph)
+            blocks.append("<ul>\n" + "\n".join(f"<li>{inline(item[2:])}</li>"
+                                                 for item in items) + "\n</ul>")
+        else:
+            blocks.append(f"<p>{inline(paragraph)}</p>")
+    return "\n".join(blocks)
 
 
 def _checked(wheels: Path) -> list[Path]:

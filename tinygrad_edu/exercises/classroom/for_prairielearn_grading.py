@@ -18,13 +18,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOT_COUNTED", "finish"]
+__all__ = ["HOW", "NOT_COUNTED", "finish"]
 
 PLUGIN_RESULTS = "autograder_results.json"
 """What pytest-prairielearn-grader writes in the tests' folder."""
 NOT_GRADED = "not_graded.json"
 """What the question's tests write beside it when the file could not be graded: the
 ``Problem``'s ``kind`` and ``message``."""
+
+HOW = "how_graded.json"
+"""What the question's tests write beside it of how the file was graded: ``student``, what
+the student's feedback says (the seed), and ``staff``, what the job's log says (the
+protections found, the command that grades it again)."""
 
 NOT_COUNTED = {
     "syntax": "Your code is not valid Python, so nothing was graded and this submission "
@@ -86,6 +91,12 @@ def _finished(tests: Path) -> dict[str, Any]:
         print(f"tinygrad_edu: {tests / PLUGIN_RESULTS} is missing, not gradable or has no "
               "tests: the question's tests did not run (pytest's output above says why)")
         return {"gradable": False, "message": COULD_NOT_RUN}
+    how = _read(tests / HOW)
+    if isinstance(how, dict):
+        if how.get("staff"):
+            print(f"tinygrad_edu graded user_code.py: {how['staff']}")  # (the job's log)
+        if how.get("student"):
+            results["message"] = str(how["student"])
     return results
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -105,10 +104,8 @@ def _practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str
 
 
 def _unpathed(text: str, path: Path) -> str:
-    """``text`` with the temporary notebook's path said as the learner's notebook, and a
-    cell of it (the N-th, which is the cell Jupyter shows as ``[N]``) said as such."""
-    pattern = rf"(?:{re.escape(str(path))}|{re.escape(path.name)}),? cell (\d+)"
-    text = re.sub(pattern, lambda m: f"your notebook, the cell run as [{m[1]}]", text)
+    """``text`` with the temporary notebook's path said as the learner's notebook (its cells
+    are named as the grade names them: ``text_blocks.cell_named``)."""
     return text.replace(str(path), "your notebook").replace(path.name, "your notebook")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tinygrad_edu.exercises.cases import SEED
 from tinygrad_edu.exercises.copies import flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
@@ -276,7 +277,7 @@ def as_gradescope(result: Result) -> dict[str, Any]:
         passed = sum(m.passed for m in result.marks)
         output = (f"{result.file}: {passed} of {len(result.marks)} exercises pass "
                   f"({_number(result.score)} of {_number(result.max_score)} points).")
-    how = said(result)
+    how = said(result, "gradescope")  # (the protections: check's stderr, the staff's view)
     if how:
         output += f"\n{how}"
     return {"score": result.score, "output": output, "visibility": "visible",
@@ -284,19 +285,39 @@ def as_gradescope(result: Result) -> dict[str, Any]:
             "tests": tests}
 
 
-def said(result: Result) -> str:
-    """What every route's result says of how it was graded: the protections found, and the
-    seed its inputs were drawn from."""
+def said(result: Result, route: str | None = None) -> str:
+    """What a result tells the student of how it was graded: the seed its inputs were drawn
+    from, and how to draw them again where they grade (``route``: see ``seed_text``). The
+    protections found are the staff's (``for_staff``)."""
+    return "" if result.seed is None else seed_text(result.seed, route)
+
+
+def for_staff(result: Result) -> str:
+    """What a result tells the course's staff of how it was graded, in their view alone (a
+    route's log, its hidden output): the protections found, and the seed with the command
+    that grades the file again on the same inputs."""
     lines = [result.protections] if result.protections else []
     if result.seed is not None:
         lines.append(seed_text(result.seed))
     return "\n".join(lines)
 
 
-def seed_text(seed: int) -> str:
-    """How a result names its grading's seed."""
-    return (f"Inputs drawn afresh for this grading, from seed {seed} (--seed {seed} grades "
-            "the file again on the same inputs).")
+NOTEBOOKS = ("nbgrader", "otter")
+"""The routes whose students grade in a notebook, where a cell ``%env`` sets the seed."""
+
+
+def seed_text(seed: int, route: str | None = None) -> str:
+    """How a result names its grading's seed, and what draws its inputs again: ``--seed`` on
+    the command line (``check``, and the routes whose students have it), a cell's ``%env``
+    in a notebook (``NOTEBOOKS``); on PrairieLearn, where students have neither, the seed
+    alone."""
+    drawn = f"Inputs drawn afresh for this grading, from seed {seed}"
+    if route in NOTEBOOKS:
+        return (f"{drawn} (`%env {SEED}={seed}` in a cell run before your checks draws them "
+                "again: the same failing input, the same verdict).")
+    if route == "prairielearn":
+        return f"{drawn}."
+    return f"{drawn} (--seed {seed} grades the file again on the same inputs)."
 
 
 def _number(x: float) -> str:

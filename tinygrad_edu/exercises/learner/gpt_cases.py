@@ -360,6 +360,9 @@ def call_train(solution: Callable[..., Any], case: TrainCase, node: type) -> tup
     losses = []
     for t, tokens in enumerate(case.names, 1):
         loss = solution(model, list(tokens), case.n_head, m, v, t, case.lr)
+        if _is_node(loss, node):  # (not a Value's repr, which names a class of the grader's)
+            raise AnswerError(f"train_step should return the loss as a number, got its Value "
+                              f"(data {getattr(loss, 'data', None)!r:.30}): return loss.data")
         if not isinstance(loss, numbers.Real) or isinstance(loss, bool):
             raise AnswerError(f"train_step should return the loss as a number (loss.data), "
                               f"got {loss!r:.60}")

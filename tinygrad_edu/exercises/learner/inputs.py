@@ -23,7 +23,7 @@ from tinygrad_edu.exercises.learner import watched
 from tinygrad_edu.exercises.learner.gpt_cases import GPT_CALLS
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
 
-__all__ = ["Call"]
+__all__ = ["Call", "Once", "taken"]
 
 Solution = Callable[..., Any]
 """A learner's answer to an exercise: a function, or for the Value exercise a class."""
@@ -283,7 +283,7 @@ def unlinked(call: Callable[[Any, Any, list[Any]], tuple[Any, ...]]
     def called(cls: Any, case: Any) -> tuple[Any, ...]:
         made: list[Any] = []
         try:
-            return call(cls, case, made)
+            return call(cls, taken(case), made)
         finally:
             for node in reversed(made):
                 _let_go(node)
@@ -387,9 +387,9 @@ def call_value_locals(cls: Any, case: Expression, made: list[Any]) -> tuple[Any,
     return (Numbers(found),)
 
 
-def call_backward(solution: Solution, case: Graph) -> tuple[Any, ...]:
+def call_backward(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     """Run ``solution(root)`` on a fresh graph; the answer is every node's grad."""
-    nodes = case.build()
+    nodes = taken(case).build()
     watched.run_backward(solution, nodes[-1:], _operands(nodes))
     return (_numbers(nodes, "grad"),)
 
@@ -424,10 +424,13 @@ def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None =
     return Numbers(values)
 
 
-def call_topological(solution: Solution, case: Graph) -> tuple[Any, ...]:
-    """Run ``solution(root)``; the answer is the names of the nodes it listed, in order."""
-    nodes = case.build()
-    answer = solution(nodes[-1])
+def call_topological(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
+    """Run ``solution(root)``; the answer is the names of the nodes it listed, in order.
+    While it runs, nothing here lists the nodes in the graph's order (_no_order_held)."""
+    nodes = taken(case).build()
+    root = nodes[-1]
+    nodes.sort(key=id)  # (by their places in memory: what id() tells the learner anyway)
+    answer = solution(root)
     if answer is None:
         raise AnswerError("the function returned None; it should return a list of the nodes "
                           "(a missing `return`?)")
@@ -446,10 +449,10 @@ def call_topological(solution: Solution, case: Graph) -> tuple[Any, ...]:
     return (tuple(listed),)
 
 
-def call_paths(solution: Solution, case: Graph) -> tuple[Any, ...]:
+def call_paths(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     """Run ``solution(root, x)`` on a fresh graph, x its first leaf; the answer is (the
     number of paths, the sum of their products)."""
-    nodes = case.build()
+    nodes = taken(case).build()
     return parts_of(watched.run_backward(solution, (nodes[-1], nodes[0]), _operands(nodes)),
                     ("count", "df/dx"), scalar=True)
 
@@ -486,8 +489,8 @@ class NodeCase:
         return f"out = {rhs} with {parents}; out.grad = {self.upstream!r}"
 
 
-def call_step(solution: Solution, case: NodeCase) -> tuple[Any, ...]:
-    node, parents = case.build()
+def call_step(solution: Solution, case: NodeCase | Once) -> tuple[Any, ...]:
+    node, parents = taken(case).build()
     watched.run_backward(solution, (node,), _operands([node]))
     return (_numbers(parents, "grad"),)
 
@@ -514,14 +517,43 @@ class Params:
         return f"{ws}; lr = {self.lr!r}"
 
 
-def call_sgd(solution: Solution, case: Params) -> tuple[Any, ...]:
-    params = case.build()
-    solution(params, case.lr)
+def call_sgd(solution: Solution, case: Params | Once) -> tuple[Any, ...]:
+    given = taken(case)
+    params = given.build()
+    solution(params, given.lr)
     return (_numbers(params, "data"),)
 
 
 
 # ----------------------------------------------------------------------------- calls
+
+
+class Once:
+    """A case as the learner's process hands it to a call (``serve.Context.call``): the call
+    takes it (``taken``) as it builds the case's Values, and from then on nothing holds it
+    (_no_order_held)."""
+
+    def __init__(self, case: Any) -> None:
+        self._case = case
+
+    def take(self) -> Any:
+        case, self._case = self._case, None
+        if case is None:
+            raise RuntimeError("a case taken twice")
+        return case
+
+
+def taken(case: Any) -> Any:
+    """The case of ``case`` (a ``Once``'s, taken), or ``case`` itself."""
+    return case.take() if isinstance(case, Once) else case
+
+
+# _no_order_held: a graph's case lists its steps in the order they are made, each after its
+# operands: a topological order. While a learner's topological_sort runs, neither the case
+# (read off the caller's frame, sys._getframe(1).f_locals, or found with gc.get_objects(),
+# its names in that order) nor a list of the graph's nodes in the case's order
+# (gc.get_referrers(root)) is held by the learner's process: a second independent
+# attacker's B02 and B02b each took topological_sort 1/1 (check, Gradescope) with no sort.
 
 
 @dataclass(frozen=True)
@@ -544,6 +576,9 @@ class Call:
                  ) -> tuple[Any, ...]:
         """``node``: the class of the nodes a stage of the microgpt track is run on
         (``gpt_cases.py``); the other kinds take none."""
+        if self.kind in CALLS:  # (each takes the case itself: ``taken``)
+            return CALLS[self.kind](solution, case)
+        case = taken(case)
         if self.kind in ("numbers", "arrays"):
             return parts_of(solution(*case.args()), self.parts, scalar=self.kind == "numbers")
         if self.kind in ("rule", "rule arrays"):  # (watched.py)
@@ -552,7 +587,7 @@ class Call:
             if node is None:
                 raise AnswerError("there is no class Value to build this stage's nodes with")
             return GPT_CALLS[self.kind](solution, case, node)
-        return CALLS[self.kind](solution, case)
+        raise ValueError(f"no such kind of call: {self.kind!r:.40}")
 
 
 CALLS: dict[str, Callable[[Solution, Any], tuple[Any, ...]]] = {

@@ -45,6 +45,9 @@ grader's value, which it sends (``remote.LearnerProcess``)."""
 TIME_LIMIT = 5.0
 """Seconds one call of a solution may take before it is stopped: the grader's value
 (``running.TIME_LIMIT``), which it sends."""
+PROBED = "Value"
+"""The exercise whose class the grader probes (``"probe"``): the only one whose process has
+``value_probes``."""
 PRINTED = 20_000
 """What a solution prints is kept up to this many characters."""
 
@@ -73,14 +76,9 @@ def _serve(argv: list[str]) -> int:
     TIME_LIMIT, LOAD_LIMIT = float(first["time_limit"]), float(first["load_limit"])
     engines.prepare(package, group, [e["name"] for e in names])
     from tinygrad_edu.exercises import limit
-    from tinygrad_edu.exercises.learner import (
-        answered,
-        audit,
-        imports,
-        inputs,
-        sandbox,
-        value_probes,
-    )
+    from tinygrad_edu.exercises.learner import answered, audit, imports, inputs, sandbox
+    probes = importlib.import_module("tinygrad_edu.exercises.learner.value_probes") \
+        if PROBED in {e["name"] for e in names} else None  # (_probes_alone)
     from tinygrad_edu.exercises.learner.parts import AnswerError
 
     allowed = _import_allowed(imports.ALLOWED,
@@ -115,11 +113,12 @@ def _serve(argv: list[str]) -> int:
     stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
     readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
                          for m in ("numpy",) if m in sys.modules]
+    warnings.showwarning = _shown_without_reading(path)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.line, inputs.watched.call]))
 
-    context = Context(wire, inputs, value_probes, limit, AnswerError, path, first["cells"])
+    context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
         "applied": confined.applied, "missing": confined.missing}})
@@ -138,6 +137,10 @@ def _serve(argv: list[str]) -> int:
             return 0
         wire.write_message(answers, context.answer(request))
 
+
+# _probes_alone: the Value exercise's probes (``value_probes``) are imported only in a process
+# that grades it: no other exercise's learner may call what they hold (``value_probes``'s
+# ``_no_sort`` says what one did, a second independent attacker's B01).
 
 # _nothing_to_read: the learner's process reads no file of tinygrad_edu once confined.
 # Everything it runs is imported before (``engines.prepare``, the imports above), and the
@@ -225,7 +228,8 @@ class Context:
                            "message": str(error)[:2000], "printed": printed.getvalue(),
                            "seconds": LOAD_LIMIT,
                            "lineno": frame.lineno if frame else None,
-                           "where": place(path, self.cells, frame.lineno or 0) if frame
+                           "where": place(path, self.cells, frame.lineno or 0,
+                                          linecache.getlines(path)) if frame
                            else path,
                            "line": (frame.line or "") if frame else ""}
                 if not isinstance(code, list) or kind in ("loop", "import"):
@@ -277,7 +281,7 @@ class Context:
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         solution = self.found[request["exercise"]]
         call = self.inputs.Call(request["kind"], tuple(request["parts"]))
-        case = self.wire.decode(request["case"])
+        case = self.inputs.Once(self.wire.decode(request.pop("case")))  # (inputs.taken)
         printed = _Printed()
         numpy = sys.modules.get("numpy")
         quiet = contextlib.nullcontext() if numpy is None else numpy.errstate(all="ignore")
@@ -330,6 +334,8 @@ class Context:
         return {"answered": names}
 
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self.probes is None or request.get("exercise") != PROBED:
+            return {"refused": f"no probe of {str(request.get('exercise'))[:40]!r} here"}
         cls = self.found[request["exercise"]]
         what = request["what"]
         args = [self.wire.decode(a) for a in request["args"]]
@@ -343,6 +349,24 @@ def _Printed() -> Printed:
     """What a solution prints, kept up to ``PRINTED`` characters in all (the first, a line
     saying how much more there was, the last lines: ``printed.Printed``)."""
     return Printed(PRINTED - 2_200)
+
+
+def _shown_without_reading(path: str) -> Any:
+    """``warnings.showwarning`` for the learner's process: a warning's line is looked up in
+    the learner's own source alone (in ``linecache`` from the message). ``warnings``' own
+    would read the file of the frame it points to, a grader's (where a coroutine the
+    learner's ``async def`` made is freed, never awaited, say), which the audit takes for
+    the learner's code opening the grader's file: a submission reported for an honest
+    mistake."""
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        text = warnings.formatwarning(message, category, filename, lineno,
+                                      line if line is not None or filename == path else "")
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            (file or sys.stderr).write(text)
+
+    return show
 
 
 def _asking(requests: int, answers: int, wire: Any) -> Any:
@@ -388,7 +412,8 @@ def _where_in(error: BaseException, path: str, cells: list[list[int]]) -> str:
     f = _last_frame(error, path)
     if f is not None:
         line = f"  ({f.line[:300]})" if f.line else ""
-        text += f"\n  in {place(Path(path).name, cells, f.lineno or 0)}, in {f.name}{line}"
+        where = place(Path(path).name, cells, f.lineno or 0, linecache.getlines(path))
+        text += f"\n  in {where}, in {f.name}{line}"
     return text
 
 

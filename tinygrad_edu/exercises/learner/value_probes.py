@@ -121,20 +121,51 @@ def _children_of(node: Any) -> str | None:
     return None
 
 
-def _graph(root: Any, kids: str) -> list[Any]:
-    """Every node ``root`` depends on, each after the nodes it was made from."""
-    order: list[Any] = []
-    seen: set[int] = set()
-    stack = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((k, False) for k in getattr(node, kids))
-    return order
+def _reached(root: Any, kids: str) -> list[Any]:
+    """Every node ``root`` depends on, itself included, in no order of the graph's."""
+    found: dict[int, Any] = {}
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if id(node) not in found:
+            found[id(node)] = node
+            todo.extend(getattr(node, kids))
+    return list(found.values())
+
+
+class _Making:
+    """While active, every instance of ``cls`` made is kept in ``made``, in the order made
+    (the class's ``__init__`` is wrapped, and put back afterwards): a node is made after the
+    nodes it is made from, so the order made is a right order for backward. The probes
+    order a graph by it, never by a walk of their own: a topological sort here would be
+    one that a learner's ``Value.backward`` (graded in this process) could call (_no_sort)."""
+
+    def __init__(self, cls: type, made: list[Any]) -> None:
+        self.cls, self.made = cls, made
+
+    def __enter__(self) -> _Making:
+        self.own = self.cls.__dict__.get("__init__")
+        init, made = cast(Callable[..., None], self.cls.__init__), self.made  # type: ignore[misc]
+
+        def making(obj: Any, *args: Any, **kwargs: Any) -> None:
+            made.append(obj)
+            init(obj, *args, **kwargs)
+
+        self.cls.__init__ = making  # type: ignore[misc]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.own is None:
+            del self.cls.__init__  # type: ignore[misc]
+        else:
+            self.cls.__init__ = self.own  # type: ignore[misc]
+
+
+# _no_sort: this module has no topological sort. It is imported only where the Value
+# exercise is graded (``serve.PROBED``), whose ``backward()`` needs one: with ``_graph``
+# (a walk that listed each node after the nodes it was made from), imported in every
+# process, a ``topological_sort`` that called it took 1/1 on every route (a second
+# independent attacker's B01), and a Value's backward could have called it too.
 
 
 class _GradWrites:
@@ -180,22 +211,35 @@ class _Run:
 
     def __init__(self, cls: type, case: Any, accumulate: bool, writes: _GradWrites | None
                  ) -> None:
-        self.nodes = case.build(cls)
+        made: list[Any] = []
+        with _Making(cls, made):
+            self.nodes = case.build(cls)
+        self.rank = {id(node): k for k, node in enumerate(made)}
         self.root = self.nodes[-1]
         kids = _children_of(self.root)
         if kids is None or not callable(getattr(self.root, "_backward", None)):
             raise _NoConvention
         self.kids = kids
-        self.every = _graph(self.root, kids)
+        self.every = self.graph(self.root)
         self.calls: list[Any] = []
         self.root_grads: list[Any] = []
         self.assigned: list[tuple[Any, Any, float, float, Any]] = []  # node, child, before,
         # share, the code of the first `=`
+        self.uses: list[tuple[Any, Any, int]] = []  # node, child, how many times its step
+        # wrote the child's grad
         self.grads = Numbers(0.0 for _ in self.nodes)
         for node in self.every:
             original = node._backward
             step = self._accumulating(node, original, writes) if accumulate else original
             node._backward = self._recorded(node, step)
+
+    def graph(self, root: Any) -> list[Any]:
+        """Every node ``root`` depends on, each after the nodes it was made from (in the
+        order they were made: ``_Making``)."""
+        reached = _reached(root, self.kids)
+        if any(id(node) not in self.rank for node in reached):
+            raise _NoConvention  # (a node not made as an instance of the class)
+        return sorted(reached, key=lambda node: self.rank[id(node)])
 
     def _recorded(self, node: Any, step: Callable[[], None]) -> Callable[[], None]:
         def recorded() -> None:
@@ -225,8 +269,9 @@ class _Run:
                 finals.append(([k.grad for k in kids], list(writes.writes)))
             (zero, zero_writes), (_, high_writes) = finals
             for k, b, z in zip(kids, before, zero):
-                share, assigned = _shares([w for w in zero_writes if w[0] is k],
-                                          [w for w in high_writes if w[0] is k], z)
+                own = [w for w in zero_writes if w[0] is k]
+                self.uses.append((node, k, len(own)))
+                share, assigned = _shares(own, [w for w in high_writes if w[0] is k], z)
                 if assigned is not None:
                     self.assigned.append((node, k, b, share, assigned))
                 k.grad = b + share
@@ -336,7 +381,7 @@ def _refs(run: _Run) -> dict[int, Ref]:
     for k, node in enumerate(run.nodes):
         refs[id(node)] = {"index": k, "inside": False}
     for node in run.nodes:
-        for inner in _graph(node, run.kids):
+        for inner in _reached(node, run.kids):
             refs.setdefault(id(inner), {"index": refs[id(node)]["index"], "inside": True})
     return refs
 
@@ -394,16 +439,33 @@ def _own(ref: Ref | None) -> bool:
 
 
 def _assign_fact(cls: type, case: Any) -> dict[str, Any] | None:
-    """A step that set a grad with `=` on the failing input: the step's node, the node whose
-    grad it set, what that grad held before (``before``) and the share it set (``share``)."""
+    """A step that sets a grad with `=` where that loses a share on the failing input: the
+    step's node, the node whose grad it sets, and ``other``, another step that gives that
+    node a share (None: the step itself uses it twice, as b = a + a). What the order of the
+    steps decides is not a fact: which of two steps ran later, what the grad held before
+    (a set's order differs from the learner's run to this one, made of other objects). So
+    the step and the node are chosen by their place in the case, the same in every order."""
     run = _replay(cls, case, False, True)
     if run is None or not run.assigned:
         return None
     refs = _refs(run)
-    node, child, before, share, code = next((a for a in run.assigned if a[2] != 0.0),
-                                            run.assigned[0])
+
+    def place(node: Any) -> tuple[int, bool]:
+        ref = refs.get(id(node))
+        return (ref["index"], ref["inside"]) if ref else (len(run.nodes), True)
+
+    found = []
+    for node, child, _, _, code in run.assigned:
+        others = [n for n, k, _ in run.uses if k is child and n is not node]
+        twice = any(n is node and k is child and times > 1 for n, k, times in run.uses)
+        if others or twice:
+            other = min(others, key=place) if others and not twice else None
+            found.append(((place(child), place(node)), node, child, other, code))
+    if not found:
+        return None
+    _, node, child, other, code = min(found, key=lambda f: f[0])
     return {"node": refs.get(id(node)), "child": refs.get(id(child)),
-            "before": _number(before), "share": _number(share),
+            "other": refs.get(id(other)) if other is not None else None,
             "method": _method_of(cls, code)}
 
 
@@ -435,11 +497,11 @@ def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]
                 if not operands:
                     continue
                 theirs = [run.nodes[j] for j, _ in operands]
-                below = set().union(*({id(n) for n in _graph(t, run.kids)} for t in theirs))
-                for n in _graph(mine, run.kids):
+                below = set().union(*({id(n) for n in run.graph(t)} for t in theirs))
+                for n in run.graph(mine):
                     n.grad = 0.0
                 mine.grad = 1.0
-                for n in reversed(_graph(mine, run.kids)):
+                for n in reversed(run.graph(mine)):
                     if id(n) not in below:
                         n._backward()
                 for (j, want), t in zip(operands, theirs):

@@ -125,6 +125,9 @@ NODE_FORWARD = make_stage(
                 "Python turns 2.0 / x into x.__rtruediv__(2.0): self is x and other is 2.0, "
                 "so the result is other / self, other * self ** -1.",
                 M.NODE_RTRUEDIV_REVERSED, where=("__rtruediv__", RETURN)),
+        Mistake("sign", "-a computed as a: its sign not changed",
+                "-a is a times -1; yours multiplies by 1 and gives a back, so a - b (a + "
+                "(-b)) adds b and 2.0 - x adds x.", M.NODE_NEG_ONE, where=("__neg__", RETURN)),
     ))
 
 NODE_LOCALS = make_stage(
@@ -143,6 +146,10 @@ NODE_LOCALS = make_stage(
         Mistake("factor", "a ** k: the power not lowered",
                 "The power rule lowers the power by one: k·a**(k-1), not k·a**k.",
                 M.NODE_POW_NOT_LOWERED, where=("__pow__", RETURN)),
+        Mistake("sign", "a ** k: the local derivative's sign flipped",
+                "The power rule has no minus sign of its own: d(a**k)/da = k·a**(k-1), "
+                "negative only where k or a**(k-1) is (x ** 2 at 1.0 has slope 2, not -2).",
+                M.NODE_POW_SIGN, where=("__pow__", RETURN)),
         Mistake("value", "log: its value instead of its slope",
                 "The local derivative of log at a is 1/a (log grows slower and slower); "
                 "you stored log(a), the output itself.", M.NODE_LOG_VALUE,

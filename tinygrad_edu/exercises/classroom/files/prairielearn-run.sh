@@ -45,7 +45,7 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.
   chmod -R go-rwx "$package"
 fi
 cd "$root/tests" || could_not_run "no $root/tests"
-rm -f autograder_results.json not_graded.json
+rm -f autograder_results.json not_graded.json how_graded.json
 # (pytest.ini: the question's own configuration, so that none of a folder above is read,
 # nor PYTEST_ADDOPTS or PYTEST_PLUGINS)
 TINYGRAD_EDU_STUDENT="$root/student/user_code.py" @@PARTIAL@@env -u PYTEST_ADDOPTS \

@@ -1,0 +1,245 @@
+"""What a capture refuses where the learner's code calls it (``watching.py`` puts each in
+place while a capture runs): what gives a number that changes at every call, which no
+program can follow (the clock, the system's random bytes, ``input()``, the interpreter's
+own state, the file system: ``READERS``; ``datetime``'s ``now()`` and ``today()``), and
+what runs code in another thread or process (``_elsewheres``): a capture follows its own
+thread only."""
+
+from __future__ import annotations
+
+import builtins
+import datetime
+import gc
+import os
+import pathlib
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent import futures
+from typing import Any
+
+from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
+from tinygrad_edu.program.traced import recording, user_code
+
+__all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read"]
+
+
+def clocks() -> list[tuple[Any, str, Any]]:
+    """The clock, the system's random bytes and NumPy's generators seeded from them,
+    ``input()``, what reads the interpreter's state or the file system (``READERS``), as a
+    capture sees them: refused where the learner's code calls them (what they give can change
+    at every call, which no program can follow)."""
+    found = [(owner, name, _refused(getattr(owner, name), f"{_named(owner)}.{name}()",
+                                    changes=changes, unless_given=given, library=library))
+             for owner, names, changes, given, library in READERS for name in names
+             if hasattr(owner, name)]
+    found.append((builtins, "input", _refused(builtins.input, "input()")))
+    found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
+              *_elsewheres()]
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        found.append((numpy.random, "default_rng",
+                      _refused(numpy.random.default_rng, "numpy.random.default_rng() with no "
+                               "seed (seeded from the system)", unless_given=True)))
+    return found
+
+
+CLOCK = "a number that changes at every call"
+STATE = "the interpreter's own state (new at every call)"
+FILES = "the file system (it can change between calls)"
+READERS = [
+    (time, ("time", "perf_counter", "monotonic", "process_time", "thread_time", "time_ns",
+            "perf_counter_ns", "monotonic_ns", "process_time_ns", "thread_time_ns"),
+     CLOCK, False, False),
+    (time, ("localtime", "gmtime", "ctime"), CLOCK, True, False),  # (of a time given: fixed)
+    (os, ("times", "getloadavg"), CLOCK, False, False),
+    (os, ("urandom",), CLOCK, False, True),  # (uuid.uuid4() calls it for the learner)
+    (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
+          "get_freeze_count"), STATE, False, False),
+    (sys, ("getrefcount", "getallocatedblocks"), STATE, False, False),
+    (threading, ("active_count", "enumerate"), STATE, False, False),
+    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir"), FILES, False, False),
+    (os.path, ("exists", "lexists", "isfile", "isdir", "getsize", "getmtime", "getatime",
+               "getctime"), FILES, False, False),
+    (pathlib.Path, ("exists", "is_file", "is_dir", "stat", "lstat", "iterdir"), FILES, False,
+     False),
+]
+"""What reads the clock, the interpreter's state (``len(gc.get_objects()) % 7``) or the file
+system (``os.path.exists(flag)``; a file's contents: ``open``, refused apart): each entry the
+functions of one module, what they give, whether one given an argument gives a fixed number
+(``time.localtime(t)``), and whether a library calling them for the learner's code counts
+(only ``os.urandom``: a warning shown, say, reads its line with ``os.stat``; ``pathlib``'s
+are put in place themselves). ``id()``, ``len(sys.modules)`` and ``hash()`` of an object
+hashed by its address too, in the learner's module (``SEEN_BY_NAME``: builtins' own are
+called everywhere); ``datetime.datetime.now()``, ``today()`` and ``date.today()`` through
+the classes' stand-ins (``seen.stand_in``: a built-in type's methods cannot be put in
+place)."""
+
+
+def _named(owner: Any) -> str:
+    return "os.path" if owner is os.path else getattr(owner, "__qualname__", owner.__name__)
+
+
+_asking = threading.local()  # (a refused function asking whose code called it)
+
+
+def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
+             library: bool = False,
+             changes: str = "a number that changes at every call") -> Callable[..., Any]:
+    """``function`` refused where the learner's code calls it (``library``: or a library
+    that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
+    def call(*args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and not _asking.__dict__.get("on") and not (
+                unless_given and (args or options) and (args or (None,))[0] is not None):
+            _asking.on = True  # (whose code it is: asked with os.path.realpath, which
+            try:  # calls os.lstat, itself one of these)
+                caller = sys._getframe(1)
+                if user_code(caller.f_code) or (library and for_the_learner(caller)):
+                    found.refuse(f"it reads {what}, {changes}, which a program cannot "
+                                 "follow; read it outside the compiled function and pass it "
+                                 "in")
+            finally:
+                _asking.on = False
+        return function(*args, **options)
+
+    call.__name__ = getattr(function, "__name__", "call")
+    return call
+
+
+ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for each new object)")
+"""``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
+
+
+SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen, "set": SetSeen,
+                "frozenset": FrozenSetSeen}
+"""What the learner's module meets for Python's own while a capture runs (``outside.py``
+puts them there, where its code names them)."""
+
+
+def _elsewheres() -> list[tuple[Any, str, Any]]:
+    """What runs code in another thread or process, as a capture sees it (``_elsewhere``):
+    every thread starts through ``_thread``'s functions (``Thread``, ``Timer``, a pool's
+    workers; ``threading`` holds them under names of its own), a pool made before the call
+    runs a task on a worker already started (its ``submit``, ``apply``, ``map``...), and
+    every process starts through ``os.fork``, ``os.posix_spawn`` or ``fork_exec``
+    (``multiprocessing``'s; ``subprocess`` holds it under a name of its own)."""
+    import _posixsubprocess
+    import _thread
+
+    pools = [(getattr(module, pool), name, kind) for module, pool, kind in (
+        (futures, "ThreadPoolExecutor", "thread"),
+        (sys.modules.get("concurrent.futures.process"), "ProcessPoolExecutor", "process"),
+        (sys.modules.get("multiprocessing.pool"), "Pool", "thread or process"))
+        if module is not None
+        for name in ("submit", "apply_async", "_map_async", "imap", "imap_unordered")
+        if name in vars(getattr(module, pool))]
+    found = [*[(_thread, n, "thread") for n in ("start_new_thread", "start_new",
+                                                 "start_joinable_thread")],
+             *[(threading, n, "thread") for n in ("_start_new_thread",
+                                                  "_start_joinable_thread")],
+             *pools,
+             *[(os, n, "process") for n in ("fork", "forkpty", "posix_spawn", "posix_spawnp",
+                                            "system")],
+             (_posixsubprocess, "fork_exec", "process"),
+             (sys.modules.get("subprocess"), "_fork_exec", "process")]
+    return [(owner, name, _elsewhere(getattr(owner, name), f"{_named(owner)}.{name}", kind))
+            for owner, name, kind in found
+            if owner is not None and getattr(owner, name, None) is not None]
+
+
+def _elsewhere(function: Callable[..., Any], what: str, kind: str) -> Callable[..., Any]:
+    """Running code in another thread or process (``kind``, through ``what``) as a capture
+    sees it: refused where the learner's code does (or a library it called): a capture sees
+    what its own thread builds only, and another process gives back numbers it cannot
+    follow. It explains what the other thread does later (a draw, say): said first."""
+    why = (f"it runs code in another {kind} (through {what}): a capture follows its own "
+           "thread only; build the graph in the compiled function's thread, and run other "
+           "work outside it and pass the numbers in")
+
+    def call(*args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and for_the_learner(sys._getframe(1)):
+            found.refuse(why, first=True)
+        return function(*args, **options)
+
+    call.__name__ = function.__name__
+    return call
+
+
+_DATETIME = stand_in(datetime.datetime, datetime.datetime, **{
+    name: _refused(getattr(datetime.datetime, name), f"datetime.datetime.{name}()")
+    for name in ("now", "utcnow", "today")})
+_DATE = stand_in(datetime.date, datetime.date,
+                 today=_refused(datetime.date.today, "datetime.date.today()"))
+
+
+def for_the_learner(frame: Any) -> bool:
+    """Whether the first code on the stack that is not a library's (the standard
+    library's, an installed package's) is the learner's, not this folder's."""
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith(_HERE):
+            return False
+        if user_code(frame.f_code):
+            return True
+        frame = frame.f_back
+    return False
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+_KEYS = ("LOAD_CONST", "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF")
+_BY_KEY = ("BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR")
+
+
+def state_read(record: Any, code: Any, globals_: dict[str, Any], closure: Any,
+               frame: Any) -> None:
+    """The learner's ``code``, where it reads the interpreter's own state other than through
+    a name a capture sees (``len``, ``hash``: ``SEEN_BY_NAME``), refused, naming the line:
+    ``sys.modules`` taken whole (``len(list(sys.modules))``, ``sys.modules.__len__()``; one
+    module read by its name, ``sys.modules[name]``, is a place: ``outside.py``), or an
+    object's ``__hash__`` called (an address, where its class keeps object's)."""
+    names = code.co_names
+    if "__hash__" in names or "modules" in names or any(
+            globals_.get(n) is sys.modules for n in names):
+        cells = {} if closure or frame is None else frame.f_locals  # (its cells', or the
+        for name, cell in zip(code.co_freevars, closure or ()):  # frame's own)
+            try:
+                cells[name] = cell.cell_contents
+            except ValueError:  # (empty)
+                pass
+        why = _state_read(code, globals_, cells)
+        if why is not None:
+            record.refuse(why)
+
+
+def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
+    import dis
+
+    at = list(dis.get_instructions(code))
+    for k, i in enumerate(at):
+        where = getattr(getattr(i, "positions", None), "lineno", None) or code.co_firstlineno
+        line = f"line {where} of {os.path.basename(code.co_filename)}"
+        if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__hash__":
+            return (f"it calls .__hash__() ({line}): an object's hash can be its address "
+                    "(new for each new object), which a program cannot follow; call hash(), "
+                    "which the capture sees")
+        held = globals_.get(i.argval) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME") else \
+            cells.get(i.argval) if i.opname == "LOAD_DEREF" else None  # (``import sys`` in
+        # the function that made it)
+        if held is sys.modules or (held is sys and k + 1 < len(at) and at[k + 1].opname in (
+                "LOAD_ATTR", "LOAD_METHOD") and at[k + 1].argval == "modules"):
+            after = at[k + 1:k + 4] if held is sys else at[k:k + 3]
+            if len(after) > 1 and (after[1].opname == "CONTAINS_OP" or (
+                    after[1].opname in ("LOAD_ATTR", "LOAD_METHOD") and after[1].argval in (
+                        "get", "__getitem__", "__contains__")) or (
+                    len(after) > 2 and after[1].opname in _KEYS and
+                    after[2].opname in _BY_KEY)):
+                continue
+            return (f"it reads sys.modules whole ({line}): its length, its names, are the "
+                    "interpreter's own state (new at every import), which a program cannot "
+                    "follow; read one module by its name, sys.modules[name]")
+    return None
