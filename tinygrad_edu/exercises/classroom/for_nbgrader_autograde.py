@@ -35,6 +35,7 @@ from typing import Any
 
 try:
     from nbgrader.preprocessors import (  # type: ignore[import-untyped]
+        CheckCellMetadata,
         DeduplicateIds,
         Execute,
     )
@@ -47,7 +48,7 @@ except ImportError:  # (see the module's docstring)
             raise ImportError("tinygrad_edu's preprocessor of nbgrader autograde needs "
                               "nbgrader: pip install nbgrader")
 
-    DeduplicateIds = Execute
+    CheckCellMetadata = DeduplicateIds = Execute
 
     class Bool:  # type: ignore[no-redef]
         """Where traitlets is missing: a setting's default, as the class shows it."""
@@ -63,8 +64,8 @@ from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import for_staff, partial_credit_on, said
 
-__all__ = ["GradeOutside", "KeepOneGradeId", "autograde_preprocessors",
-           "sanitize_preprocessors"]
+__all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId",
+           "autograde_preprocessors", "sanitize_preprocessors"]
 
 GRADED = re.compile(r"""graded_cell\(\s*["'](\w+)["']""")
 """How a graded cell of tinygrad_edu's names its exercise: ``graded_cell("d_tanh", ...)``."""
@@ -215,11 +216,37 @@ class KeepOneGradeId(DeduplicateIds):
         return cell, resources
 
 
+class CheckSubmittedMetadata(CheckCellMetadata):
+    """nbgrader's ``CheckCellMetadata``, for a submission: a cell whose nbgrader metadata is
+    of another version (``{}``, say, edited by hand or pasted from another notebook) fails
+    that student's notebook, as metadata nbgrader finds corrupted does, where nbgrader stops
+    ``autograde`` for the class (asking for ``nbgrader update``, the teacher's notebooks'
+    remedy)."""
+
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        from nbgrader.nbgraderformat.common import (  # type: ignore[import-untyped]
+            SchemaMismatchError,
+            ValidationError,
+        )
+
+        try:
+            return super().preprocess(nb, resources)
+        except SchemaMismatchError as error:
+            student = str(resources.get("nbgrader", {}).get("student", "student"))
+            raise ValidationError(
+                f"{student}'s notebook has a cell whose nbgrader metadata is of version "
+                f"{error.actual_version}, not {error.expected_version} (edited by hand, or "
+                "pasted from another notebook): this notebook is not graded, the others "
+                "are; remove that metadata and autograde this student again") from None
+
+
 def sanitize_preprocessors() -> list[Any]:
-    """nbgrader's preprocessors of ``autograde``'s first step, sanitizing a submission,
-    with ``KeepOneGradeId`` in the place of ``DeduplicateIds``: what a course's
-    ``nbgrader_config.py`` sets ``c.Autograde.sanitize_preprocessors`` to."""
+    """nbgrader's preprocessors of ``autograde``'s first step, sanitizing a submission, with
+    ``KeepOneGradeId`` and ``CheckSubmittedMetadata`` in the place of ``DeduplicateIds`` and
+    ``CheckCellMetadata``: what a course's ``nbgrader_config.py`` sets
+    ``c.Autograde.sanitize_preprocessors`` to."""
     from nbgrader.converters import Autograde
 
+    ours = {DeduplicateIds: KeepOneGradeId, CheckCellMetadata: CheckSubmittedMetadata}
     default = Autograde.class_traits()["sanitize_preprocessors"].default()
-    return [KeepOneGradeId if step is DeduplicateIds else step for step in default]
+    return [ours.get(step, step) for step in default]
