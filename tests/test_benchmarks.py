@@ -3,6 +3,7 @@ on the same batches, end up with nearly the same model."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -78,6 +79,24 @@ def test_the_exercises_benchmark_grades_a_right_and_a_wrong_file():
     assert "| Value |" in result.stdout
 
 
+def test_every_mistake_the_exercises_benchmark_makes_is_in_a_model_answer():
+    """The whole benchmark's wrong files are written as --quick's are, from every model
+    answer: each stage's classic mistake (``WRONG_STAGES``) is made in its own reference
+    (``track_file`` asserts it), and each mistake of ``WRONG`` in some exercise's answer."""
+    from tinygrad_edu.exercises import EXERCISES, TRACK
+    from tinygrad_edu.exercises.starters import model_answer_body
+
+    spec = importlib.util.spec_from_file_location("bench_exercises",
+                                                  ROOT / "benchmarks" / "bench_exercises.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.track_file(True, list(TRACK)) != bench.track_file(False, list(TRACK))
+    bodies = [model_answer_body(ex) for ex in EXERCISES.values() if ex.kind != "class"]
+    for old, _ in bench.WRONG:
+        assert any(old in body for body in bodies), old
+    assert "grad =" in bench.solutions_file(True, ["Value"])
+
+
 def test_the_report_benchmark_grades_a_class_and_checks_the_report():
     """``benchmarks/bench_report.py --quick`` runs: the report it times agrees with the
     status of every answer it wrote (the times are not checked)."""
@@ -87,7 +106,7 @@ def test_the_report_benchmark_grades_a_class_and_checks_the_report():
         capture_output=True, text=True, env=env, timeout=300, check=False)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "The report agrees with each one." in result.stdout
-    assert re.search(r"^\| 12 \| 5 \| [\d.]+ s \| [\d.]+ s \|", result.stdout, re.M), \
+    assert re.search(r"^\| 8 \| 5 \| [\d.]+ s \| [\d.]+ s \|", result.stdout, re.M), \
         result.stdout
 
 

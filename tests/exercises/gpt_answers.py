@@ -266,6 +266,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "    ms = sum(xi * xi for xi in x) / len(x)\n"),
         ("the mean of x, not of x²", "ms = sum(xi * xi for xi in x) / len(x)",
          "ms = sum(x) / len(x)"),
+        ("the scale made from .data: backward takes it for a constant",
+         "ms = sum(xi * xi for xi in x) / len(x)",
+         "ms = sum(xi.data * xi.data for xi in x) / len(x)"),
     ],
     "attention": [
         ("the outputs made from .data: no gradient reaches the inputs",
@@ -278,6 +281,8 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("scores divided by d instead of sqrt(d)", "/ head_dim ** 0.5", "/ head_dim"),
         ("scores not scaled", " / head_dim ** 0.5", ""),
         ("the keys averaged instead of the values", "w * v[s][j]", "w * k[s][j]"),
+        ("the weights made from .data: no gradient reaches q and k",
+         "weights = softmax(logits)", "weights = [w.data for w in softmax(logits)]"),
     ],
     "block": [
         ("the outputs made from .data: no gradient reaches the inputs",
@@ -335,6 +340,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("v averages g, not g²", "(1 - beta2) * p.grad ** 2", "(1 - beta2) * p.grad"),
         ("divided by v̂, not by its square root", "(v_hat ** 0.5 + eps)", "(v_hat + eps)"),
         ("a step uphill", "p.data -= lr", "p.data += lr"),
+        ("eps added under the square root", "(v_hat ** 0.5 + eps)", "(v_hat + eps) ** 0.5"),
+        ("p.data not changed (p = ... makes a new name)", "p.data -= lr * m_hat",
+         "p = p.data - lr * m_hat"),
     ],
     "train_step": [
         ("gradients not zeroed between steps", "    for p in params:\n        p.grad = 0\n", ""),

@@ -153,19 +153,37 @@ def round_trip(tmp_path_factory):
                                "classroom', fromlist=['graded_cell']).graded_cell = "
                                "lambda *args: None"},
     }
+    # copies: right, with a copy of a graded cell (its metadata, its grade_id, with it),
+    # changed, put above the cell: nbgrader 0.9.6 stopped autograde there, and no student
+    # after was graded
+    students["copies"] = students["right"]
+    # altered: a cell whose nbgrader metadata is {}, which nbgrader 0.9.6 took for an old
+    # format of the assignment, and stopped autograde there too
+    students["altered"] = {}
     for student, bodies in students.items():
         notebook = copy.deepcopy(release)
         for cell in notebook["cells"]:
             grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
             if grade_id in bodies:
                 cell["source"] = "".join(cell["source"]).replace(STUB, bodies[grade_id])
+        if student == "altered":  # (nothing answered)
+            notebook["cells"].append({**copy.deepcopy(notebook["cells"][1]), "id": "mine",
+                                      "metadata": {"nbgrader": {}}})
+        if student == "copies":
+            at = next(i for i, c in enumerate(notebook["cells"])
+                      if c["metadata"].get("nbgrader", {}).get("grade_id") == "d_tanh-graded")
+            notebook["cells"].insert(at, {**copy.deepcopy(notebook["cells"][at]),
+                                          "source": "print('mine')"})
         folder = course / "submitted" / student / "ps1"
         folder.mkdir(parents=True)
         (folder / "ps1.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    graded = nbgrader(course, "autograde", "ps1")
+    graded = run([sys.executable, "-m", "nbgrader", "autograde", "ps1"], course)
+    log = graded.stdout + graded.stderr
+    assert graded.returncode == 1 and re.findall(  # (altered's notebook alone failed)
+        r"error processing assignment 'ps1' for student '(\w+)'", log) == ["altered"], log
     nbgrader(course, "export")
     nbgrader(course, "generate_feedback", "ps1")
-    return course, release, graded.stdout + graded.stderr
+    return course, release, log
 
 
 @needs_nbgrader
@@ -191,7 +209,10 @@ def test_nbgraders_round_trip(round_trip):
     assert {s: (float(r["score"]), float(r["max_score"])) for s, r in grades.items()} == {
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
         "broken": (POINTS["d_mul"], total), "cheat": (0.0, total),
-        "rebinds": (0.0, total), "replaces": (0.0, total)}
+        "rebinds": (0.0, total), "replaces": (0.0, total), "copies": (total, total),
+        "altered": (0.0, total)}
+    assert "altered's notebook has a cell whose nbgrader metadata is of version 0, not 3" \
+        in autograde_log
     # generate_feedback: the verdicts, and the diagnoses of the mistakes
     feedback = {s: (course / "feedback" / s / "ps1" / "ps1.html").read_text("utf-8")
                 for s in ("right", "wrong", "broken")}
@@ -210,6 +231,11 @@ def test_nbgraders_round_trip(round_trip):
     broken = feedback["broken"]
     assert "SyntaxError" in broken and "✓ d_mul passed" in broken
     assert "NotImplementedError" in broken
+    # the copy: a cell of the student's own, commented out (its code is the teacher's), whose
+    # top says why
+    copied = feedback_of(course, "copies")
+    assert "A copy of the cell 'd_tanh-graded' (its nbgrader id twice" in copied
+    assert "# print('mine')" in copied and "✓ d_tanh passed" in copied
     cheat = feedback_of(course, "cheat")
     assert "backward is not available while backward is graded" in cheat
     assert "Value is not available while d_mul, d_tanh are graded" in cheat

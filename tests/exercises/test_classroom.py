@@ -19,7 +19,7 @@ from tinygrad_edu.exercises.learner.imports import (
     guarded_builtins,
     refused_import,
 )
-from tinygrad_edu.exercises.loading import SolutionFileError
+from tinygrad_edu.exercises.loading import SolutionFileError, read_source
 
 
 def refused(source):
@@ -105,6 +105,26 @@ def test_a_notebook_is_graded_by_its_code_cells(tmp_path):
     path.write_text("{not a notebook")
     result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
     assert result.problem.kind == "unreadable" and "is not a notebook" in result.problem.message
+
+
+@pytest.mark.parametrize("text, why", [
+    pytest.param("[" * 100_000 + "]" * 100_000, "its JSON nests too deep to be read",
+                 id="nested deeper than Python's recursion"),
+    pytest.param('{"cells": [{"cell_type": "code", "source": {"a": 1}}]}',
+                 "not the JSON a notebook is made of", id="a source that is a dict"),
+    pytest.param('{"cells": [{"cell_type": "code", "source": 7}]}',
+                 "not the JSON a notebook is made of", id="a source that is a number"),
+])
+def test_a_file_that_is_not_a_notebook_says_so(tmp_path, text, why):
+    """Before: a RecursionError, or an AttributeError, out of the loader (a traceback from
+    ``check``, "the grader's own code there failed" in a report)."""
+    path = tmp_path / "work.ipynb"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SolutionFileError) as error:
+        read_source(path)
+    assert error.value.kind == "unreadable"
+    assert str(error.value) == (f"{path} is not a notebook ({why}); save it again from "
+                                "Jupyter")
 
 
 @pytest.mark.slow

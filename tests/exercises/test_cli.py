@@ -83,6 +83,8 @@ FILES = [
         id="an error while the file runs names the line"),
     pytest.param(b"# caf\xe9 in Latin-1\ndef d_exp(x, y):\n    return y\n", (),
                  ("is not UTF-8 text (byte 0xe9 at position 5",), id="latin-1"),
+    pytest.param(b"# -*- coding: klingon -*-\ndef d_exp(x, y):\n    return y\n", (),
+                 ("unknown encoding: klingon; save it as UTF-8",), id="an unknown coding line"),
     # the same message on every Python (3.10 raised ValueError, 3.11 SyntaxError)
     pytest.param(b"def d_exp(x, y):\n    return y\n\x00", (), (
         "solutions.py, line 3: a null byte (\\x00) at column 1, which Python code cannot "
@@ -121,6 +123,21 @@ def test_cli_check_says_what_is_wrong_with_a_file_without_a_traceback(tmp_path, 
     for words in errors:
         assert words.format(path=path) in err, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param(b"\xef\xbb\xbfdef d_exp(x, y):\n    return y\n", id="a byte-order mark"),
+    pytest.param("# -*- coding: latin-1 -*-\n# café\ndef d_exp(x, y):\n    return y\n".encode(
+        "latin-1"), id="a coding line"),
+])
+def test_cli_reads_a_file_as_python_does(tmp_path, capsys, content):
+    """A file Python runs is graded: saved with a byte-order mark (as some editors save UTF-8)
+    or in the encoding its coding line names (an independent attacker found right answers
+    scored 0 as 'not valid Python' and 'not UTF-8 text')."""
+    path = tmp_path / "solutions.py"
+    path.write_bytes(content)
+    assert cli(["check", str(path), "d_exp"]) == 0
+    assert "✓ d_exp passed" in capsys.readouterr().out
 
 
 def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):

@@ -524,6 +524,27 @@ def test_the_guides_download_is_the_one_the_image_is_tried_with():
     assert " ".join(download.split()) == DOWNLOAD.replace("DIR", "pl-wheels")
 
 
+AS_ROOT = '$([ "$(id -u)" = 0 ] || echo sudo) '
+"""How the guide's grading line runs as root: with sudo unless it is root already."""
+
+
+def test_the_guides_try_it_runs_offline_and_without_sudo_as_root():
+    """The block names uv's Python by its path (a version alone sends uv to download one,
+    which fails offline) and runs its grading line as root whether or not sudo exists."""
+    from tests.exercises.test_tool_images import try_it_block
+
+    lines = try_it_block()
+    (venv,) = [c for c in lines if c.startswith("uv venv")]
+    assert '--python "$(command -v python3.13)"' in venv, venv
+    (grading,) = [c for c in lines if "run.sh" in c]
+    assert grading.startswith(AS_ROOT + "env PATH="), grading
+    as_root = AS_ROOT.strip()
+    for user, expected in (("0", ""), ("1000", "sudo")):
+        said = subprocess.run(["bash", "-c", f"id() {{ echo {user}; }}; echo {as_root}"],
+                              capture_output=True, text=True)
+        assert said.stdout.strip() == expected, (user, said)
+
+
 @needs_plugin
 @pytest.mark.slow
 def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
@@ -534,14 +555,13 @@ def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
     from tests.exercises.test_tool_images import try_it_block
 
     (tmp_path / "week3-prairielearn").symlink_to(question.parent)
-    lines = [c.removeprefix("sudo ") for c in try_it_block()
-             if not c.startswith(("pip install uv", "uv venv"))]
+    lines = [c for c in try_it_block() if not c.startswith(("pip install uv", "uv venv"))]
     (tmp_path / "pl-image" / "venv" / "bin").mkdir(parents=True)
     venv_python = tmp_path / "pl-image" / "venv" / "bin" / "python3"
     venv_python.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
     venv_python.chmod(0o755)
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        lines = [c.replace("unshare -n ", "") for c in lines]
+    if os.geteuid() != 0 or shutil.which("unshare") is None:  # (as printed, it asks sudo)
+        lines = [c.replace(AS_ROOT, "").replace("unshare -n ", "") for c in lines]
     done = subprocess.run(["bash", "-c", "\n".join(["set -e", *lines])], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600, env={
                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",

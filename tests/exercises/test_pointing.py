@@ -100,3 +100,68 @@ def test_a_notebooks_diagnosis_names_the_cell_and_line_as_check_and_grade_alike(
     exec(source, namespace)
     passed, checked = practice(TRACK["node"], namespace)
     assert not passed and f"in your notebook, {where}" in checked, checked
+
+
+RULE_AND_BACKWARD = '''from tinygrad_edu import walk
+
+
+def d_tanh(x, y):
+    """x is the input, y = tanh(x) the output. Return dy/dx."""
+    slope = 1 - x * x
+    return slope
+
+
+def backward(root):
+    order = walk(root)
+    root.grad = 1.0
+    for node in order:
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad
+'''
+
+
+def test_a_rules_and_backwards_silent_mistakes_point_at_their_lines(tmp_path):
+    """d_tanh written with x for y points at its return; backward not reversed at its loop
+    over the nodes, with `=` for `+=` at the line that sets the grad, in a .py file ("FILE,
+    line N") and in a notebook ("the cell that begins ..., line N") as the Value exercise's
+    diagnoses do. Before: no line on either route."""
+    import json
+
+    from tinygrad_edu.exercises import get_exercise
+    from tinygrad_edu.exercises.apart import grade_apart
+
+    source = RULE_AND_BACKWARD
+    wanted = {"d_tanh": ("the input x used where the output y was meant", "return slope"),
+              "backward": ("nodes visited parents first (not reversed)", "for node in order:")}
+    exercises = [get_exercise(name) for name in wanted]
+    path = tmp_path / "answers.py"
+    path.write_text(source, encoding="utf-8")
+    verdicts = grade_here(path, exercises).verdicts
+    for name, (title, shown) in wanted.items():
+        (said,) = [d for d in verdicts[name].diagnoses if d.title == title]
+        line = next(k for k, text in enumerate(source.splitlines(), 1) if shown in text)
+        assert said.line == f"in answers.py, line {line}, in {name}  ({shown})", said
+        assert said.line in str(verdicts[name])
+    split = source.index("\ndef backward")
+    cells = [source[:split], source[split + 1:]]
+    path = tmp_path / "answers.ipynb"
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": c, "metadata": {}, "outputs": [],
+         "execution_count": None} for c in cells],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    verdicts = grade_apart(path, exercises).verdicts
+    for name, (title, shown), cell in zip(wanted, wanted.values(), cells):
+        (said,) = [d for d in verdicts[name].diagnoses if d.title == title]
+        line = next(k for k, text in enumerate(cell.splitlines(), 1) if shown in text)
+        first = cell.strip().splitlines()[0]
+        assert said.line == (f"in answers.ipynb, the cell that begins `{first}`, line {line}, "
+                             f"in {name}  ({shown})"), said
+    assigns = source.replace("    for node in order:", "    for node in reversed(order):"
+                             ).replace("parent.grad +=", "parent.grad =")
+    path = tmp_path / "assigns.py"
+    path.write_text(assigns, encoding="utf-8")
+    verdict = grade_here(path, exercises[1:]).verdicts["backward"]
+    shown = "parent.grad = local * node.grad"
+    line = next(k for k, text in enumerate(assigns.splitlines(), 1) if shown in text)
+    assert [d.line for d in verdict.diagnoses if d.key == "assign"] == [
+        f"in assigns.py, line {line}, in backward  ({shown})"], str(verdict)

@@ -48,6 +48,23 @@ def test_the_loss_returned_as_a_value_is_said_so(tmp_path, capsys):
     assert "): return loss.data" in said and "object at 0" not in said
 
 
+def test_a_sum_started_again_inside_the_loop_is_named_as_it_is_written():
+    """s = 0 inside linear's loop over i keeps the last product, as s = w * x does: the
+    hint named only that, and the learner's code had +=."""
+    def linear(x, w):
+        out = []
+        for row in w:
+            for i in range(len(x)):
+                s = 0
+                s += row[i] * x[i]
+            out.append(s)
+        return out
+
+    said = str(check("linear", linear))
+    assert "only the last product kept (= where += was meant)" in said, said
+    assert "or total = 0 inside the loop over i" in said, said
+
+
 def test_numpy_missing_says_what_needs_it():
     """import numpy in the page's Python, which has none: the stages need only math."""
     from pathlib import Path

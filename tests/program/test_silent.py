@@ -465,18 +465,26 @@ def test_two_values_numbers_tested_by_identity_are_refused_with_the_line():
     def given(x, y):
         return W * x * y * (2.0 if x.data is y.data else 1.0)
 
+    def named(x, y):
+        first, second = x.data, y.data
+        return W * x * y * (2.0 if first is second else 1.0)
+
     for f, args in ((held, (Value(1.0),)), (made, (Value(1.0),)),
-                    (given, (Value(3.5), Value(3.5)))):
+                    (given, (Value(3.5), Value(3.5))), (named, (Value(3.5), Value(3.5)))):
         with pytest.raises(RuntimeError, match=r"tests two things by identity .* at "
                                                r"test_silent\.py:\d+"):
             compile(f)(*args)
 
-    def typed(x):  # (a type, a class of a module: no number's identity)
-        return W * x * (2.0 if type(x.data) is float and type(W.data) is not np.float64
-                        else 1.0)
+    def typed(x):  # (a type, a class of a module, an item: no number's identity)
+        layers = [W, x]
+        z = W * x * (2.0 if type(x.data) is float and type(W.data) is not np.float64
+                     else 1.0)
+        for layer in layers:
+            z = z * layer if layer is not layers[-1] and z.data > W.data else z
+        return z
 
     step = compile(typed)
-    for x in (1.0, -2.0):
+    for x in (1.0, -2.0, 3.0):
         same(step, typed, [W], Value(x))
 
 
@@ -557,3 +565,51 @@ def test_going_through_a_set_of_values_made_in_the_call_is_refused_with_the_line
     for k in range(3):
         xs[k].data = 0.5 + k
         same(step, asked, [W, *xs], xs)
+
+    import pickle
+
+    shown = []
+
+    def kept(x):  # (a set made while a capture runs is shown and pickled as one)
+        made = set([1.5])
+        shown.append((repr(made), pickle.loads(pickle.dumps(made))))
+        return W * x
+
+    compile(kept)(Value(1.0))
+    assert shown == [("{1.5}", {1.5})]
+
+
+def test_an_attribute_the_function_sets_on_itself_is_written_and_read_at_every_call():
+    """`f.calls = getattr(f, "calls", 0) + 1` (a counter kept on the function, as a
+    learner's step count): the program wrote 1 at every call and divided by 1, silently
+    (a fresh attacker's program); a function's attributes are walked as an object's."""
+    def counted(x):
+        counted.calls = getattr(counted, "calls", 0) + 1
+        return W * x * (1.0 / counted.calls)
+
+    def kept(x):
+        kept.calls += 1
+        return W * x * (1.0 / kept.calls)
+
+    kept.calls = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for f in (counted, kept):
+            step = compile(f)
+            for x in (1.0, 2.0, -1.0, 3.0):
+                before = f.__dict__.get("calls")
+                got = step(Value(x)).data
+                f.__dict__.pop("calls") if before is None else setattr(f, "calls", before)
+                assert got == f(Value(x)).data
+
+
+def test_a_list_the_function_sets_on_itself_is_refused_naming_its_line():
+    """`f.__dict__.setdefault("seen", []).append(...)`: refused (a program writes numbers
+    only), the line said ('at ?' before)."""
+    def remembered(x):
+        remembered.__dict__.setdefault("seen", []).append(1)
+        return W * x
+
+    with pytest.raises(RuntimeError, match=r"writes list to remembered\.seen .* at "
+                                           r"test_silent\.py:\d+: remembered\.__dict__"):
+        compile(remembered)(Value(1.0))

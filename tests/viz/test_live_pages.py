@@ -151,6 +151,21 @@ def check(page, code):
     return page.text_content("#output")
 
 
+def exercises_stop_while_python_loads_blames_no_code(exercises, capsys):
+    """Before: 'A solution that loops forever is the usual cause', where none had run (an
+    independent learner's walk: Check on a fresh page, then Stop)."""
+    assert not exercises.evaluate("/is ready/.test(document.getElementById('state')"
+                                  ".textContent)")
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == (
+        "\nStopped while Python was loading: none of your code ran, and your code is kept. "
+        "Press Check to grade it.\n")
+    assert exercises.text_content("#state") == "Stopped."
+
+
 def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exercises,
                                                                              capsys):
     """Before: "stopped in 120 s" alone while the grader was imported (8-18 s), a Stop then
@@ -571,6 +586,7 @@ def test_the_playground(watched, site, server):
 
 
 EXERCISES_STEPS = [
+    exercises_stop_while_python_loads_blames_no_code,
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
     exercises_grade_as_the_command_line_grades,
     exercises_end_code_that_will_not_stop,

@@ -240,7 +240,9 @@ def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium
         looping = "def d_tanh(x, y):\n    return 1 - y * y\n\nwhile True:\n    pass\n"
         started = time.perf_counter()
         said = check(page, looping)
-        assert time.perf_counter() - started < 10 + LOAD_S / 10
+        # stopped at 5 s and Python started again (22 s was missed by 0.3 s on a machine at
+        # load 12), far from the LOAD_S a Check that is never stopped waits
+        assert time.perf_counter() - started < LOAD_S / 3
         assert said.endswith("Stopped: still running after 5 s. A solution that loops "
                              "forever is the usual cause. Python was started again; your code "
                              "is kept. This server does not isolate the page (it sends no "

@@ -17,7 +17,7 @@ from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.graph_exercises import BACKWARD, PATHS, STEP, TOPO, VALUE
 from tinygrad_edu.exercises.learner import inputs as I
 from tinygrad_edu.exercises.learner import number_cases as N
-from tinygrad_edu.exercises.mistakes import Mistake
+from tinygrad_edu.exercises.mistakes import RETURN, Mistake
 from tinygrad_edu.exercises.starters import starter
 
 __all__ = ["EXERCISES"]
@@ -55,14 +55,15 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
         Mistake("in_out", "the input x used where the output y was meant",
                 f"{name} gets two numbers: x, the input, and y = {output}, the output. The "
                 f"rule {rule} is written with y; you used x in its place, which gives a "
-                "different function.", lambda x, y: reference(x, x)),
+                "different function.", lambda x, y: reference(x, x), where=(name, RETURN)),
         Mistake("in_out", "the output y used where the input x was meant",
                 f"{name} gets two numbers: x, the input, and y = {output}, the output. Your "
                 f"answer is the slope at y instead of at x: the rule {x_rule} is written with "
-                "the input x, and you put y in its place.", _at_output(reference, forward)),
+                "the input x, and you put y in its place.", _at_output(reference, forward),
+                where=(name, RETURN)),
         Mistake("value", "the function's value instead of its slope",
                 f"You returned y = {output} itself. A derivative rule returns dy/dx: how fast "
-                "y changes when x changes.", lambda x, y: y),
+                "y changes when x changes.", lambda x, y: y, where=(name, RETURN)),
     )
     return Exercise(
         number=number, name=name, title=title, level=1, params="x, y",

@@ -17,7 +17,7 @@ from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.learner import inputs as I
-from tinygrad_edu.exercises.mistakes import Mistake
+from tinygrad_edu.exercises.mistakes import GRAD_ADDED, GRAD_SET, VISITS, Mistake
 from tinygrad_edu.exercises.starters import starter
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
@@ -52,7 +52,8 @@ in place and return nothing.
     domain="one node (+, -, *, tanh or exp; x * x included) with parents and grads in [-2, 2]",
     cases=C.node_cases(), call=C.call_step, parts=("the parents' grads",),
     reference=A.backward_step, rows=lambda case: [f"{n}.grad" for n in "ab"[:len(case.values)]],
-    mistakes=(_STEP_ASSIGN, _STEP_UPSTREAM,
+    mistakes=(dataclasses.replace(_STEP_ASSIGN, where=("backward_step", GRAD_SET)),
+              dataclasses.replace(_STEP_UPSTREAM, where=("backward_step", GRAD_ADDED)),
               Mistake("data_grad", "node.data used where node.grad was meant",
                       "The upstream gradient is node.grad, dL/d(node); node.data is the node's "
                       "value from the forward pass.", A.step_with_data)),
@@ -172,14 +173,15 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
     cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
     rows=lambda case: [f"{n}.grad" for n in case.node_names()],
     mistakes=(
-        Mistake(_STEP_ASSIGN.key, _STEP_ASSIGN.title, _STEP_ASSIGN.hint, A.backward_assigns),
+        Mistake(_STEP_ASSIGN.key, _STEP_ASSIGN.title, _STEP_ASSIGN.hint, A.backward_assigns,
+                where=("backward", GRAD_SET)),
         Mistake(_STEP_UPSTREAM.key, _STEP_UPSTREAM.title, _STEP_UPSTREAM.hint,
-                A.backward_without_upstream),
+                A.backward_without_upstream, where=("backward", GRAD_ADDED)),
         Mistake("order", "nodes visited parents first (not reversed)",
                 "Backward must visit the topological order *backwards*: a node passes its "
                 "gradient on only after every node made from it has added to it. Going "
                 "forwards, a node passes on 0 (or a part) before its gradient is complete.",
-                A.backward_in_forward_order),
+                A.backward_in_forward_order, where=("backward", VISITS)),
         Mistake("by_hand", "a node made by hand passes nothing on",
                 "Some nodes are made by hand, as microgpt makes them: Value(data, children, "
                 "local_grads), their op named node. Their local derivatives are the numbers "

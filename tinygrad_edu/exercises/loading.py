@@ -12,11 +12,13 @@ not make (``"import"``, ``classroom.imports``) and a run that does not finish (`
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import re
 import stat
 import sys
+import tokenize
 import traceback
 import types
 from collections.abc import Callable
@@ -49,11 +51,21 @@ def read_source(path: Path, within: Path | None = None) -> str:
     out). Read as ``read_submitted`` reads it: the file itself, never what a link points
     to."""
     data = read_submitted(path, within)
+    encoding = "utf-8-sig"  # UTF-8, a byte-order mark (which some editors write) allowed
+    if path.suffix != ".ipynb":  # a .py file: read as Python reads it, its coding line too
+        try:
+            encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        except SyntaxError as error:  # (a coding line Python cannot use; or no UTF-8: below)
+            if "encoding" in str(error) and "missing" not in str(error):
+                raise SolutionFileError(f"{path}: {error}; save it as UTF-8, the encoding of "
+                                        "Python source files, without the coding line",
+                                        "unreadable") from None
     try:
-        source = data.decode("utf-8")
+        source = data.decode(encoding)
     except UnicodeDecodeError as error:
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
         raise SolutionFileError(
-            f"{path} is not UTF-8 text (byte {error.object[error.start]:#04x} at position "
+            f"{path} is not {name} text (byte {error.object[error.start]:#04x} at position "
             f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
             "source files", "unreadable") from None
     source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python reads a file
@@ -161,18 +173,27 @@ def notebook_code(path: Path, text: str) -> str:
     student's code, and nbgrader puts it back as the teacher wrote it anyway."""
     try:
         cells = json.loads(text)["cells"]
-        sources = [(i, "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-                   for i, c in enumerate(cells, 1) if c["cell_type"] == "code"
-                   and not _test_cell(c)]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise SolutionFileError(f"{path} is not a notebook (not the JSON a notebook is made "
-                                "of); save it again from Jupyter", "unreadable") from None
+        sources = [(i, _text(c["source"])) for i, c in enumerate(cells, 1)
+                   if c["cell_type"] == "code" and not _test_cell(c)]
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+        why = ("its JSON nests too deep to be read" if isinstance(error, RecursionError)
+               else "not the JSON a notebook is made of")
+        raise SolutionFileError(f"{path} is not a notebook ({why}); save it again from "
+                                "Jupyter", "unreadable") from None
     blocks = []
     for number, source in sources:
         lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) or TOOLS.match(line)
                  else line for line in source.splitlines()]
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _text(source: Any) -> str:
+    """A cell's source: a string, or a list of strings (its lines)."""
+    text = "".join(source) if isinstance(source, list) else source
+    if not isinstance(text, str):
+        raise TypeError("a cell's source is text")
+    return text
 
 
 TOOLS = re.compile(r"\s*(import otter\b|grader\s*=\s*otter\.|grader\.\w+\()")

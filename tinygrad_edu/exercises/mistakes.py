@@ -32,6 +32,20 @@ class Mistake:
     where: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
 
+RETURN = r"\breturn\b"
+"""Where a function's mistake is (``Mistake.where``): the line of its return (else its def)."""
+
+GRAD_SET = r"\.grad\s*=[^=].*\.grad"
+"""A line that sets a grad with `=` from another grad (`parent.grad = local * node.grad`;
+not the root's seed, `root.grad = 1.0`)."""
+
+GRAD_ADDED = r"\.grad\s*\+="
+"""A line that adds to a grad (`parent.grad += local * node.grad`)."""
+
+VISITS = r"\bfor\s+\w+\s+in\b(?!.*(?:_children|parents|local_grads))"
+"""The loop that visits the nodes in order (not the one over a node's operands)."""
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     """A mistake found in the learner's answers. ``part`` names the answer it concerns when an

@@ -25,6 +25,8 @@ __all__ = ["ANYTHING", "bool_tests", "read_in", "seen_starting", "tested_later"]
 
 _BOOL_TESTS: dict[types.CodeType, Any] = {}
 ANYTHING = "anything"
+"""What ``bool_tests`` gives where the code tests by identity something other than an
+argument it never rebinds (an attribute, a global, a call's result)."""
 MISSING_ = object()
 
 
@@ -128,57 +130,73 @@ def read_in(record: Recording, v: Any) -> None:
 
 _OPERANDS: dict[types.CodeType, tuple[Any, ...]] = {}
 _NAMED = ("LOAD_GLOBAL", "LOAD_NAME")
+_LOCAL = ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF")
+_READS = ("data", "item")  # (a Value's number read: ``a.data``, ``a.item()``)
 
 
 def _compares_identities(frame: Any) -> bool:
-    """Whether the learner's code of ``frame`` tests two things by identity, where the
-    right one is neither a constant nor what a name of its module leads to that is no
-    number (``float``, ``np.float64``, a sentinel)."""
+    """Whether the learner's code of ``frame`` tests by identity two things each of which
+    may be a number read (``a.data is b.data``, ``x is y`` of locals): not ``layer is
+    layers[-1]``, ``type(x) is float``, ``x is np.float64``, ``x is None``."""
     code = frame.f_code
     operands = _OPERANDS.get(code)
     if operands is None:
-        operands = _right_operands(code) if user_code(code) else ()
+        operands = _operands(code) if user_code(code) else ()
         if len(_OPERANDS) > 4096:
             _OPERANDS.clear()
         _OPERANDS[code] = operands
-    for operand in operands:
-        if not operand:
-            return True  # (computed: ``b.data``, a local, a call's result)
-        held = frame.f_globals.get(operand[0], MISSING_)
-        if held is MISSING_:
-            held = vars(builtins).get(operand[0], MISSING_)
-        for attribute in operand[1:]:
-            if not isinstance(held, (types.ModuleType, type)):
-                return True  # (``B.data`` of a Value held by a global)
-            held = vars(held).get(attribute, MISSING_)
-        if isinstance(held, numbers.Number) and type(held) is not bool:
-            return True
-    return False
+    return any(all(_may_be_read(side, frame) for side in pair) for pair in operands)
 
 
-def _right_operands(code: types.CodeType) -> tuple[Any, ...]:
-    """The right operand of each ``is`` of ``code`` but a constant's: the names of a chain
-    (a global, then attributes: ``np.float64`` is ``("np", "float64")``), else ``()``
-    (computed)."""
+def _may_be_read(side: Any, frame: Any) -> bool:
+    """Whether an operand of ``is`` may be a number read: ``True`` (it reads ``.data``, or
+    is a local), ``False``, or the names of a chain (a global, then attributes) that leads,
+    in ``frame``'s module, to a number."""
+    if type(side) is bool:
+        return side
+    held = frame.f_globals.get(side[0], MISSING_)
+    if held is MISSING_:
+        held = vars(builtins).get(side[0], MISSING_)
+    for attribute in side[1:]:
+        if not isinstance(held, (types.ModuleType, type)):
+            return True  # (an attribute of an object of its own: perhaps a number)
+        held = vars(held).get(attribute, MISSING_)
+    return isinstance(held, numbers.Number) and type(held) is not bool
+
+
+def _operands(code: types.CodeType) -> tuple[Any, ...]:
+    """Each ``is`` of ``code`` as its two operands, each one ``True`` (it reads a Value's
+    number, or is a local), ``False`` (a constant, anything else computed: a subscript, a
+    call) or a chain of names (``np.float64`` is ``("np", "float64")``)."""
     import dis
 
     at = list(dis.get_instructions(code))
-    found = []
-    for k, instruction in enumerate(at):
-        if instruction.opname != "IS_OP":
-            continue
-        j, pushed = k - 1, 0
+
+    def start(end: int) -> int:  # (where the operand that ends before ``end`` starts)
+        j, pushed = end - 1, 0
         while j >= 0 and pushed < 1:
             i = at[j]
             pushed += dis.stack_effect(i.opcode, i.arg if i.opcode >= dis.HAVE_ARGUMENT
                                        else None)
             j -= 1
-        chain = at[j + 1:k]
-        if len(chain) == 1 and chain[0].opname == "LOAD_CONST":
-            continue
-        if chain and chain[0].opname in _NAMED and all(
-                i.opname == "LOAD_ATTR" for i in chain[1:]):
-            found.append((chain[0].argval, *(i.argval for i in chain[1:])))
-        else:
-            found.append(())
+        return j + 1
+
+    def side(span: list[Any]) -> Any:
+        if any(i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval in _READS for i in span):
+            return True
+        if len(span) == 1 and span[0].opname in _LOCAL:
+            return True
+        if span and span[0].opname in _NAMED and all(i.opname == "LOAD_ATTR"
+                                                    for i in span[1:]):
+            return (span[0].argval, *(i.argval for i in span[1:]))
+        return False
+
+    found = []
+    for k, instruction in enumerate(at):
+        if instruction.opname == "IS_OP" and k and at[k - 1].opname == "LOAD_FAST_LOAD_FAST":
+            found.append((True, True))  # (3.13: two locals loaded at once)
+        elif instruction.opname == "IS_OP":
+            right = start(k)
+            left = start(right)
+            found.append((side(at[left:right]), side(at[right:k])))
     return tuple(found)

@@ -533,9 +533,12 @@ class Outside:
             if in_container:
                 continue
             name = place.step[2] if place.step[0] in ("global", "cell") else place.step[1]
+            root = place
+            while root.parent is not None:  # (else the line that read where it is)
+                root = root.parent
+            where = self.watcher.stores.get(name) or self.watcher.lines.get(root.key()) or "?"
             record.refuse(f"it writes {type(now).__name__} to {place.said()} (a program "
-                          f"writes numbers only), at {self.watcher.stores.get(name, '?')}; "
-                          "return it instead")
+                          f"writes numbers only), at {where}; return it instead")
         for place in end.places:
             if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
                     place.step == ("attr", "__dict__"):

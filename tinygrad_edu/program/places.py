@@ -409,7 +409,7 @@ class Walk:
                 pass  # (what code set on a Value, w.lr_mult: walked as attributes are)
             elif kind in ("number", "constant", "value", "array", "opaque", "generator",
                           "iterator", "held") or id(x) in self.seen or (
-                    kind == "function" and not has_given(x)):
+                    kind == "function" and not has_given(x) and not _own(x)):
                 continue
             if kind == "module" and not _learners(x) and not (
                     place.parent is None and place.step[1] is _MODULES):
@@ -448,12 +448,14 @@ class Walk:
                         "constant")
         elif kind == "method":
             yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
-        elif kind == "function":  # (what it was given: defaults, a partial's arguments)
+        elif kind == "function":  # (what it was given: defaults, a partial's arguments;
             for name in (("func", "args", "keywords") if isinstance(x, functools.partial)
-                         else ("__defaults__", "__kwdefaults__")):
-                item = getattr(x, name)
+                         else ("__defaults__", "__kwdefaults__")):  # what code set on it:
+                item = getattr(x, name)  # ``step.calls``)
                 if item is not None:
                     yield Place(place, ("attr", name), item, kind_of(item))
+            if _own(x):  # (a dict whose items are its attributes, as an object's)
+                yield Place(place, ("attr", "__dict__"), x.__dict__, "dict")
         else:  # an object, a class, a module of the learner's (its data: no __builtins__)
             if kind == "class":  # (a descriptor of the learner's holding its own numbers:
                 for name, held in _descriptors(x):  # ``opt.lr`` from a ``__get__``)
@@ -509,6 +511,12 @@ def has_given(function: Any) -> bool:
     return isinstance(function, types.FunctionType) and learners_file(
         function.__code__.co_filename) and bool(function.__defaults__ or
                                                 function.__kwdefaults__)
+
+
+def _own(function: Any) -> bool:
+    """Whether ``function`` is the learner's (code may set attributes on it: ``f.calls``)."""
+    return isinstance(function, types.FunctionType) and learners_file(
+        function.__code__.co_filename)
 
 
 def _learners(module: Any) -> bool:

@@ -102,11 +102,17 @@ def _gone_through(items: Any) -> None:
 class SetSeen(set, metaclass=_Seen):
     """``set`` in the learner's module while a capture runs: going through one that holds
     Values made in the call is refused (``_gone_through``); it is ``set`` to ``type``,
-    ``isinstance`` and ``issubclass``."""
+    ``isinstance`` and ``issubclass``, and shown and pickled as one."""
 
     def __iter__(self) -> Any:
         _gone_through(set.__iter__(self))
         return set.__iter__(self)
+
+    def __repr__(self) -> str:
+        return repr(set(set.__iter__(self)))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return set, (list(set.__iter__(self)),)
 
 
 class FrozenSetSeen(frozenset, metaclass=_Seen):
@@ -115,6 +121,12 @@ class FrozenSetSeen(frozenset, metaclass=_Seen):
     def __iter__(self) -> Any:
         _gone_through(frozenset.__iter__(self))
         return frozenset.__iter__(self)
+
+    def __repr__(self) -> str:
+        return repr(frozenset(frozenset.__iter__(self)))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return frozenset, (list(frozenset.__iter__(self)),)
 
 
 SetSeen.__name__ = SetSeen.__qualname__ = "set"

@@ -334,6 +334,12 @@
         crashed(error);
         return;
       }
+      if (error.stopped && error.loading) {  // (nothing of the learner's had run)
+        print("\nStopped while Python was loading: none of your code ran, and your code is " +
+              "kept. Press Check to grade it.\n", "stderr");
+        say("Stopped.");
+        return;
+      }
       print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that loops " +
             "forever is the usual cause. Python was started again; your code is kept." +
             (python.interrupt ? "" : " " + UNINTERRUPTED) : error.message) + "\n", "stderr");

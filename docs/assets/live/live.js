@@ -186,9 +186,10 @@
   };
 
   // End the worker, with everything it had, and start a new one. The call under way fails:
-  // with error.stopped (it was stopped), or error.crashed (Python died in it).
+  // with error.stopped (it was stopped), or error.crashed (Python died in it); and
+  // error.loading where Python was still loading (none of the call's code had run).
   Python.prototype.end = function (why, crashed) {
-    var job = this.job;
+    var job = this.job, loading = !this.ready;
     this.job = null;
     this.alarm(0);
     this.worker.terminate();
@@ -197,6 +198,7 @@
       var error = new Error(why || "stopped");
       if (crashed) error.crashed = true;
       else error.stopped = true;
+      error.loading = loading;
       job.reject(error);
     }
     this.onState("restarting", crashed ? "crashed" : "stopped");

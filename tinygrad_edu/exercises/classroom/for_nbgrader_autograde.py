@@ -29,11 +29,16 @@ from __future__ import annotations
 
 import re
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
 try:
-    from nbgrader.preprocessors import Execute  # type: ignore[import-untyped]
+    from nbgrader.preprocessors import (  # type: ignore[import-untyped]
+        CheckCellMetadata,
+        DeduplicateIds,
+        Execute,
+    )
     from traitlets import Bool
 except ImportError:  # (see the module's docstring)
     class Execute:  # type: ignore[no-redef]
@@ -42,6 +47,8 @@ except ImportError:  # (see the module's docstring)
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             raise ImportError("tinygrad_edu's preprocessor of nbgrader autograde needs "
                               "nbgrader: pip install nbgrader")
+
+    CheckCellMetadata = DeduplicateIds = Execute
 
     class Bool:  # type: ignore[no-redef]
         """Where traitlets is missing: a setting's default, as the class shows it."""
@@ -57,7 +64,8 @@ from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import for_staff, partial_credit_on, said
 
-__all__ = ["GradeOutside", "autograde_preprocessors"]
+__all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId",
+           "autograde_preprocessors", "sanitize_preprocessors"]
 
 GRADED = re.compile(r"""graded_cell\(\s*["'](\w+)["']""")
 """How a graded cell of tinygrad_edu's names its exercise: ``graded_cell("d_tanh", ...)``."""
@@ -164,3 +172,81 @@ def autograde_preprocessors() -> list[Any]:
 
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     return [GradeOutside if step is Execute else step for step in default]
+
+
+class KeepOneGradeId(DeduplicateIds):
+    """nbgrader's ``DeduplicateIds``, whose duplicates become plain cells: a student who
+    copies a cell (its metadata with it) has one ``grade_id`` twice, and nbgrader keeps the
+    last and leaves the others an empty ``nbgrader`` metadata, which its
+    ``CheckCellMetadata`` takes for an old format: ``autograde`` then stops, and every
+    student after that one goes ungraded (jupyter/nbgrader#1083). Here a copy loses its
+    metadata whole, and says so at its top, which the student reads in the feedback: a copy
+    of the teacher's cell (a locked one) is commented out, a copy of the student's answer
+    runs as a cell of the student's own."""
+
+    def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
+        from nbgrader.utils import (
+            is_grade,
+            is_locked,
+            is_solution,
+        )
+
+        if not (is_grade(cell) or is_solution(cell) or is_locked(cell)):  # (as nbgrader's)
+            return cell, resources
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        if grade_id not in self.grade_ids:
+            self.grade_ids.add(grade_id)
+            return cell, resources
+        teachers = is_locked(cell)
+        student = str(resources.get("nbgrader", {}).get("student", "student"))
+        self.log.warning("%s's notebook has the cell %r more than once: a copy is graded as "
+                         "a cell of the student's own (its feedback says so)", student, grade_id)
+        del cell.metadata["nbgrader"]
+        note = (f"A copy of the cell {grade_id!r} (its nbgrader id twice in this notebook; "
+                "the last one is graded as that cell): "
+                + ("it is the teacher's, so its lines are commented out here"
+                   if teachers else "it runs as a cell of your own")
+                + ". Delete the copy.")
+        if cell.cell_type != "code":
+            cell.source = f"*{note}*\n\n{cell.source}"
+        else:
+            lines = cell.source.splitlines() if teachers else [cell.source]
+            cell.source = "\n".join([*(f"# {line}" for line in textwrap.wrap(note, 88)),
+                                     *(f"# {line}" if teachers else line for line in lines)])
+        return cell, resources
+
+
+class CheckSubmittedMetadata(CheckCellMetadata):
+    """nbgrader's ``CheckCellMetadata``, for a submission: a cell whose nbgrader metadata is
+    of another version (``{}``, say, edited by hand or pasted from another notebook) fails
+    that student's notebook, as metadata nbgrader finds corrupted does, where nbgrader stops
+    ``autograde`` for the class (asking for ``nbgrader update``, the teacher's notebooks'
+    remedy)."""
+
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        from nbgrader.nbgraderformat.common import (  # type: ignore[import-untyped]
+            SchemaMismatchError,
+            ValidationError,
+        )
+
+        try:
+            return super().preprocess(nb, resources)
+        except SchemaMismatchError as error:
+            student = str(resources.get("nbgrader", {}).get("student", "student"))
+            raise ValidationError(
+                f"{student}'s notebook has a cell whose nbgrader metadata is of version "
+                f"{error.actual_version}, not {error.expected_version} (edited by hand, or "
+                "pasted from another notebook): this notebook is not graded, the others "
+                "are; remove that metadata and autograde this student again") from None
+
+
+def sanitize_preprocessors() -> list[Any]:
+    """nbgrader's preprocessors of ``autograde``'s first step, sanitizing a submission, with
+    ``KeepOneGradeId`` and ``CheckSubmittedMetadata`` in the place of ``DeduplicateIds`` and
+    ``CheckCellMetadata``: what a course's ``nbgrader_config.py`` sets
+    ``c.Autograde.sanitize_preprocessors`` to."""
+    from nbgrader.converters import Autograde
+
+    ours = {DeduplicateIds: KeepOneGradeId, CheckCellMetadata: CheckSubmittedMetadata}
+    default = Autograde.class_traits()["sanitize_preprocessors"].default()
+    return [ours.get(step, step) for step in default]

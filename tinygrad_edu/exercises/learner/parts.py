@@ -10,6 +10,7 @@ imports no engine: a Value is recognised by its ``data`` and ``grad``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import CoroutineType
 from typing import Any
 
 from tinygrad_edu.arrays import is_array
@@ -34,13 +35,24 @@ class Numbers(tuple[float, ...]):
 
 
 def _refuse(x: Any, what: str) -> None:
-    """An AnswerError for what is no answer at all: None, a Value, text, a dict or a set."""
+    """An AnswerError for what is no answer at all: None, a coroutine, a Value, text, a dict
+    or a set."""
+    _not_awaited(x, what)
     if x is None:
         raise AnswerError(f"{what} is None: the function returned nothing (a missing `return`?)")
     if hasattr(x, "data") and hasattr(x, "grad") and not is_array(x):  # a Value, any class's
         raise AnswerError(f"{what} is a Value; return a plain number (its .data)")
     if isinstance(x, (str, bytes, dict, set)):
         raise AnswerError(f"{what} is a {type(x).__name__} ({x!r:.60}), not a number")
+
+
+def _not_awaited(x: Any, what: str) -> None:
+    """An AnswerError for a coroutine: what calling an ``async def`` returns, its body never
+    run. It is closed, so that it is not reported freed, never awaited."""
+    if isinstance(x, CoroutineType):
+        x.close()
+        raise AnswerError(f"{what} is a coroutine: the function is an `async def`, whose call "
+                          "runs none of its body; remove `async`")
 
 
 def as_number(x: Any, what: str) -> float:
@@ -77,6 +89,7 @@ def parts_of(answer: Any, parts: Sequence[str], scalar: bool) -> tuple[Any, ...]
     else a tuple or list of exactly ``len(parts)`` items. Each part is a float (``scalar``)
     or an array."""
     convert = as_number if scalar else as_answer
+    _not_awaited(answer, "the answer")
     if len(parts) == 1:
         return (convert(answer, "the answer"),)
     names = ", ".join(parts)

@@ -113,6 +113,7 @@ def _serve(argv: list[str]) -> int:
     stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
     readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
                          for m in ("numpy",) if m in sys.modules]
+    warnings.showwarning = _shown_without_reading(path)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.line, inputs.watched.call]))
@@ -348,6 +349,24 @@ def _Printed() -> Printed:
     """What a solution prints, kept up to ``PRINTED`` characters in all (the first, a line
     saying how much more there was, the last lines: ``printed.Printed``)."""
     return Printed(PRINTED - 2_200)
+
+
+def _shown_without_reading(path: str) -> Any:
+    """``warnings.showwarning`` for the learner's process: a warning's line is looked up in
+    the learner's own source alone (in ``linecache`` from the message). ``warnings``' own
+    would read the file of the frame it points to, a grader's (where a coroutine the
+    learner's ``async def`` made is freed, never awaited, say), which the audit takes for
+    the learner's code opening the grader's file: a submission reported for an honest
+    mistake."""
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+             line: str | None = None) -> None:
+        text = warnings.formatwarning(message, category, filename, lineno,
+                                      line if line is not None or filename == path else "")
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            (file or sys.stderr).write(text)
+
+    return show
 
 
 def _asking(requests: int, answers: int, wire: Any) -> Any:

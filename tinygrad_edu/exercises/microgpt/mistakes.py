@@ -206,6 +206,11 @@ def rmsnorm_mean_subtracted(x: list[Any]) -> list[Any]:
     return [c * scale for c in centred]
 
 
+def rmsnorm_scale_of_data(x: list[Any]) -> list[Any]:
+    scale = (sum(xi.data * xi.data for xi in x) / len(x) + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
 def rmsnorm_unsquared(x: list[Any]) -> list[Any]:
     scale = (sum(x) / len(x) + 1e-5) ** -0.5
     return [xi * scale for xi in x]
@@ -216,9 +221,10 @@ def rmsnorm_unsquared(x: list[Any]) -> list[Any]:
 
 def _attention(q: list[list[Any]], k: list[list[Any]], v: list[list[Any]], *,
                seen: Any = lambda t, n: range(t + 1), scale: Any = math.sqrt,
-               values: str = "v") -> list[list[Any]]:
+               values: str = "v", data: bool = False) -> list[list[Any]]:
     """The reference head, with which positions each position sees (``seen``), what the
-    scores are divided by (``scale(d)``) and which rows are averaged (``values``)."""
+    scores are divided by (``scale(d)``), which rows are averaged (``values``) and whether
+    the weights are plain numbers (``data``: their ``.data``)."""
     d = len(q[0])
     rows = v if values == "v" else k
     out = []
@@ -226,6 +232,8 @@ def _attention(q: list[list[Any]], k: list[list[Any]], v: list[list[Any]], *,
         keys = list(seen(t, len(q)))
         scores = [sum(a * b for a, b in zip(q[t], k[s])) / scale(d) for s in keys]
         weights = softmax(scores)
+        if data:
+            weights = [w.data for w in weights]
         out.append([sum(w * rows[s][j] for w, s in zip(weights, keys))
                     for j in range(len(rows[0]))])
     return out
@@ -249,6 +257,10 @@ def attention_not_scaled(q: Any, k: Any, v: Any) -> list[list[Any]]:
 
 def attention_averages_keys(q: Any, k: Any, v: Any) -> list[list[Any]]:
     return _attention(q, k, v, values="k")
+
+
+def attention_weights_of_data(q: Any, k: Any, v: Any) -> list[list[Any]]:
+    return _attention(q, k, v, data=True)
 
 
 # ----------------------------------------------------------------------------- the block
@@ -369,10 +381,11 @@ def gpt_last_position_embedding(model: Any, tokens: list[int], n_head: int
 def _adam(params: list[Any], m: list[float], v: list[float], t: int, lr: float,
           beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8, *,
           step: Any = lambda t: t, corrected: bool = True, kept: bool = True,
-          square: bool = True, root: bool = True) -> None:
+          square: bool = True, root: bool = True, eps_in_root: bool = False,
+          moved: bool = True) -> None:
     """The reference Adam with one slip: the step its bias correction uses (``step(t)``),
-    no bias correction, moments not kept in m and v, the gradient not squared in v, or no
-    square root of v̂."""
+    no bias correction, moments not kept in m and v, the gradient not squared in v, no
+    square root of v̂, eps under the root, or p.data left as it was (``moved``)."""
     for i, p in enumerate(params):
         m_i = beta1 * m[i] + (1 - beta1) * p.grad
         v_i = beta2 * v[i] + (1 - beta2) * (p.grad**2 if square else p.grad)
@@ -380,7 +393,12 @@ def _adam(params: list[Any], m: list[float], v: list[float], t: int, lr: float,
             m[i], v[i] = m_i, v_i
         m_hat = m_i / (1 - beta1 ** step(t)) if corrected else m_i
         v_hat = v_i / (1 - beta2 ** step(t)) if corrected else v_i
-        p.data -= lr * m_hat / ((v_hat**0.5 if root else v_hat) + eps)
+        if eps_in_root:
+            step_size = lr * m_hat / (v_hat + eps) ** 0.5
+        else:
+            step_size = lr * m_hat / ((v_hat**0.5 if root else v_hat) + eps)
+        if moved:
+            p.data -= step_size
 
 
 def adam_step_minus_one(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
@@ -411,6 +429,16 @@ def adam_not_squared(params: Any, m: Any, v: Any, t: int, lr: float, beta1: floa
 def adam_without_root(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
                       beta2: float = 0.99, eps: float = 1e-8) -> None:
     _adam(params, m, v, t, lr, beta1, beta2, eps, root=False)
+
+
+def adam_eps_in_root(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
+                     beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, eps_in_root=True)
+
+
+def adam_data_unchanged(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
+                        beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, moved=False)
 
 
 def adam_ascent(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,

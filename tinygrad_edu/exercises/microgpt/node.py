@@ -22,7 +22,7 @@ from tinygrad_edu.exercises.learner.inputs import Call, local_rows
 from tinygrad_edu.exercises.microgpt import cases as C
 from tinygrad_edu.exercises.microgpt import mistakes as M
 from tinygrad_edu.exercises.microgpt import reference as R
-from tinygrad_edu.exercises.mistakes import Mistake
+from tinygrad_edu.exercises.mistakes import GRAD_SET, RETURN, VISITS, Mistake
 
 __all__ = ["NODE"]
 
@@ -87,9 +87,6 @@ _NODE_DOMAIN = ("random expressions of + - * / (two Values, or a Value and a num
                 "side), ** 2, 3, -1 or 0.5, log, exp and relu: small ones, a node used at two "
                 "depths, diamonds, wide fans, chains of up to 150 steps; then a sum of 2001 "
                 "terms")
-
-RETURN = r"\breturn\b"
-"""Where a method's mistake is: the line of its return (else its def)."""
 
 _TOPO = ("Backward must reach a node only after every node made from it has added its share "
          "to the node's grad. ")
@@ -204,7 +201,7 @@ NODE = make_stage(
                   "A node used along several paths (x in x + x) gets the sum of what each "
                   "path sends back: child.grad += local * node.grad. With `=`, the last path "
                   "overwrites the others.", model,
-                  where=("backward", r"\.grad\s*=[^=].*\.grad"))
+                  where=("backward", GRAD_SET))
           for model in (M.NODE_ASSIGNS_RECURSIVE, M.NODE_ASSIGNS)),
         Mistake("order", "the root reached last: the order not reversed",
                 _TOPO + "Yours reaches the root last, so every other node passes its grad on "
@@ -212,7 +209,7 @@ NODE = make_stage(
                 "nodes with each after its children (append a node once they are all in), "
                 "then go through that list backwards: for node in reversed(topo).",
                 M.NODE_NOT_REVERSED,
-                where=("backward", r"\bfor\s+\w+\s+in\b(?!.*_children)")),
+                where=("backward", VISITS)),
         Mistake("seed", "every gradient 0: the root not seeded with 1",
                 "Every grad starts at 0 and each step multiplies by the node's grad, so "
                 "nothing flows unless backward first sets self.grad = 1 (d(root)/d(root) = 1).",

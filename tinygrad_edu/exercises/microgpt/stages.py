@@ -98,8 +98,9 @@ the outputs.
                 M.linear_first_term, where=("linear", PRODUCT)),
         Mistake("sum", "only the last product kept (= where += was meant)",
                 "Each output is the last product of its row, w[j][-1]·x[-1]: the running "
-                "sum is replaced at every step (total = wi * xi) instead of added to "
-                "(total = total + wi * xi, starting from 0).", M.linear_last_term,
+                "sum is replaced at every step (total = wi * xi, or total = 0 inside the "
+                "loop over i) instead of added to (total = total + wi * xi, starting from 0 "
+                "once per row).", M.linear_last_term,
                 where=("linear", PRODUCT)),
         _from_data(R.linear), _data_of("w", M.linear_w_data), _data_of("x", M.linear_x_data),
     ))
@@ -218,6 +219,12 @@ square root as a power: (ms + 1e-5) ** -0.5 multiplies by 1/sqrt.
         Mistake("square", "the mean of x, not of x²",
                 "The mean square adds up x[i]·x[i], not x[i].", M.rmsnorm_unsquared,
                 where=("rmsnorm", r"\bsum\(")),
+        Mistake("data", "the scale made from .data: backward takes it for a constant",
+                "The outputs are right, but the gradient misses the path through the mean "
+                "square: computed from .data (math.sqrt takes no Value), the scale is a "
+                "plain number to backward. Make ms and the scale of the Values themselves "
+                "(xi * xi, ** -0.5).", M.rmsnorm_scale_of_data,
+                where=("rmsnorm", r"\.data|sqrt")),
         _from_data(R.rmsnorm),
     ))
 
@@ -275,7 +282,12 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
         Mistake("values", "the keys averaged instead of the values",
                 "The weights come from the keys, but what they average is the values: "
                 "out[t][j] = Σ_s w[s]·v[s][j].", M.attention_averages_keys),
-        _from_data(R.attention),
+        _from_data(R.attention),  # (first: its q's and k's gradients are the next one's)
+        Mistake("data", "the weights made from .data: no gradient reaches q and k",
+                "The outputs and v's gradients are right, but q's and k's are 0: the "
+                "weights went into the sums as plain numbers (.data), so backward stops at "
+                "them. Keep the Values softmax returns.", M.attention_weights_of_data,
+                where=("attention", r"\.data")),
     ))
 
 _BLOCK_STATEMENT = """
@@ -429,6 +441,16 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
         Mistake("root", "divided by v̂, not by its square root",
                 "The step is m̂ / (sqrt(v̂) + eps): v̂ is a square, and its root has the scale "
                 "of the gradient.", M.adam_without_root),
+        Mistake("eps", "eps added under the square root",
+                "The step is m̂ / (sqrt(v̂) + eps): eps is added after the root. Under it, "
+                "(v̂ + eps) ** 0.5 is at least 1e-4 where eps = 1e-8 was meant, and a small "
+                "v̂ gives a step ten thousand times too short.", M.adam_eps_in_root,
+                where=("adam", r"\*\*\s*0?\.5|sqrt")),
+        Mistake("moved", "p.data not changed (p = ... makes a new name)",
+                "m and v are right, but every p.data is as it was: p = p.data - ... binds "
+                "the loop's name p to a new number and leaves the parameter alone. Change it "
+                "in place: p.data -= lr * m_hat / (v_hat ** 0.5 + eps).",
+                M.adam_data_unchanged, where=("adam", r"\bp\s*=[^=]")),
         Mistake("sign", "a step uphill",
                 "Subtract: p.data -= lr·m̂ / (sqrt(v̂) + eps). m̂ points uphill.",
                 M.adam_ascent),
