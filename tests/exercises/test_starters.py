@@ -36,12 +36,12 @@ def test_the_starter_file_is_what_start_writes(tmp_path, capsys):
     path = tmp_path / "mine.py"
     chosen = [EXERCISES["d_tanh"], EXERCISES["dense_backward"]]
     assert cli(["start", str(path), "d_tanh", "dense_backward"]) == 0
-    assert path.read_text(encoding="utf-8") == starter_file("mine.py", chosen)
-    assert starter_file("mine.py", chosen).startswith(textwrap.dedent('''\
+    assert path.read_text(encoding="utf-8") == starter_file("mine.py", chosen, numbered=True)
+    assert starter_file("mine.py", chosen, numbered=True).startswith(textwrap.dedent('''\
         """My solutions to the tinygrad_edu exercises. Grade them with
         python -m tinygrad_edu exercises check mine.py
 
-        A function that still raises NotImplementedError counts as not started."""
+        A function that still raises NotImplementedError is not written yet: it earns no points."""
 
         import math
 
@@ -52,3 +52,37 @@ def test_the_starter_file_is_what_start_writes(tmp_path, capsys):
 
         # 5. the derivative of tanh'''))
     assert "import numpy" not in starter_file("mine.py", chosen[:1])
+
+
+def test_an_assignments_statements_stand_alone():
+    """A file of a few exercises, as an assignment hands it out (its route's statements are
+    the same texts): headed by name, not by the set's numbers (before: 5, 15, 18 in a file
+    of three); no statement leans on another exercise, a table or a section the assignment
+    may not hold (before: "or use your topological_sort", "as in backward_step", "The
+    activation table gives it as"), but the engine's own names (Value, backward), which
+    every assignment has; code in single backquotes (before: RST's double ones); and a
+    starter still raising NotImplementedError named as its verdict names it."""
+    import re
+
+    import tinygrad_edu
+    from tinygrad_edu.exercises import TRACK
+
+    engine = {name for name in EXERCISES
+              if name in tinygrad_edu.__all__ or hasattr(tinygrad_edu.Value, name)}
+    for ex in EXERCISES.values():
+        others = {n for n in EXERCISES if n != ex.name and n not in engine
+                  and re.search(rf"\b{n}\b", ex.statement)}
+        assert not others, (ex.name, others)
+        assert not re.search(r"\b(?:the|this|that) (?:\w+ )?(?:table|figure|section|chapter|"
+                             r"exercise)\b", ex.statement, re.I), ex.name
+    chosen = [EXERCISES[n] for n in ("d_tanh", "backward", "Value")]
+    made = starter_file("mine.py", chosen)
+    heads = [line for line in made.splitlines() if re.match(r"# \S+: ", line)]
+    assert heads == [f"# {ex.symbol}: {ex.title}" for ex in chosen], heads
+    assert not re.search(r"^# \d+\. ", made, re.M) and "``" not in made
+    stage = next(iter(TRACK.values()))
+    assert f"# stage {stage.number} of microgpt: " in starter_file("gpt.py", [stage])
+    namespace = {}
+    exec(chosen[0].starter, namespace)
+    said = str(EXERCISES["d_tanh"].check(namespace["d_tanh"]))
+    assert "not written yet" in said and "NotImplementedError is not written yet" in made, said

@@ -166,7 +166,7 @@ twice as fast.
     rule="dy/dx = 1/x", x_rule="1/x", examples=(2.0, 0.5))
 
 TANH = _unary(5, "d_tanh", "the derivative of tanh", """
-Write the derivative rule of y = tanh(x). The activation table gives it as 1 - tanh²(x).
+Write the derivative rule of y = tanh(x). Written with x, it is 1 - tanh²(x).
 The rule gets y = tanh(x) already computed: use it rather than computing tanh again.
 
 At x = 0 the slope is 1; far from 0, tanh flattens out and its slope goes to 0.
@@ -178,7 +178,7 @@ At x = 0 the slope is 1; far from 0, tanh flattens out and its slope goes to 0.
     ))
 
 SIGMOID = _unary(6, "d_sigmoid", "the derivative of sigmoid", """
-Write the derivative rule of y = sigmoid(x) = 1 / (1 + exp(-x)). The activation table gives
+Write the derivative rule of y = sigmoid(x) = 1 / (1 + exp(-x)). Written with x, it is
 σ'(x) = σ(x)(1 - σ(x)), and y is σ(x).
 
 Its largest value is 0.25, at x = 0: the reason ten sigmoids in a row shrink a gradient

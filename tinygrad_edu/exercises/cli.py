@@ -135,7 +135,7 @@ def _start(path: Path, names: list[Exercise], force: bool) -> int:
         print(f"NumPy is not installed here, so the exercises on arrays ({left_out}) are left "
               "out; pip install numpy to do them", file=sys.stderr)
     try:
-        path.write_text(starter_file(path.name, chosen), encoding="utf-8")
+        path.write_text(starter_file(path.name, chosen, numbered=True), encoding="utf-8")
     except OSError as error:
         print(f"cannot write {path}: {error}", file=sys.stderr)
         return 1

@@ -114,6 +114,14 @@ class ExerciseSpec:
         return self.parts
 
     @property
+    def heading(self) -> str:
+        """Its heading in an assignment, which holds a few exercises of the set: what the
+        learner's code defines and its title (``d_tanh: the derivative of tanh``), no number
+        (the set's numbers run over the whole set; a stage of the track, over the track)."""
+        return f"stage {self.number} of microgpt: {self.title}" if self.track else (
+            f"{self.symbol}: {self.title}")
+
+    @property
     def signature(self) -> str:
         return f"{self.symbol}({self.params})"
 

@@ -158,11 +158,10 @@ BACKWARD = Exercise(
     statement="""
 Put it together: fill ``.grad`` of every node that ``root`` depends on with d(root)/d(node).
 All grads start at 0. Seed the root with d(root)/d(root) = 1, then visit the nodes in
-reverse topological order (``walk(root)`` from tinygrad_edu lists them parents first, or use
-your topological_sort) and at each node pass its gradient on to its parents, as in
-backward_step: for each parent and local derivative (``zip(node.parents,
-node.local_grads)``: a node's operands, in order, and d(node)/d(each)), add local ×
-node.grad to the parent. Some nodes are made by hand, as microgpt makes its nodes:
+reverse topological order (``walk(root)`` from tinygrad_edu lists them parents first) and
+at each node pass its gradient on to its parents: for each parent and local derivative
+(``zip(node.parents, node.local_grads)``: a node's operands, in order, and d(node)/d(each)),
+add local × node.grad to the parent. Some nodes are made by hand, as microgpt makes its nodes:
 ``Value(data, children, local_grads)``, with local derivatives given, those of no op; their
 ``parents`` and ``local_grads`` are those given.
 

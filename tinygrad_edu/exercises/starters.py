@@ -31,13 +31,14 @@ def imports_for(chosen: Sequence[ExerciseSpec]) -> str:
     return f"import math\n{numpy}\nfrom tinygrad_edu import walk\n"
 
 
-def starter_file(file_name: str, chosen: Sequence[ExerciseSpec], grade_with: str | None = None
-                 ) -> str:
+def starter_file(file_name: str, chosen: Sequence[ExerciseSpec], grade_with: str | None = None,
+                 *, numbered: bool = False) -> str:
     """A file of the starters of ``chosen``, each under its number, title and statement, as
     ``python -m tinygrad_edu exercises start FILE_NAME`` writes it: a learner replaces each
     ``raise NotImplementedError`` by an answer, and grades the file with ``check``, or as
     ``grade_with`` says (where the learner has no command line: "Grade them with" and
-    what follows)."""
+    what follows). Each is headed by its ``heading``, as in an assignment, or ``numbered``
+    by the set's numbers, as ``exercises list`` shows them."""
     what = ("My microgpt, built stage by stage" if all(ex.track for ex in chosen) else
             "My solutions to the tinygrad_edu exercises")
     then = (f"\nOnce every stage passes, watch it learn: {PROG} train {file_name}\n"
@@ -45,11 +46,14 @@ def starter_file(file_name: str, chosen: Sequence[ExerciseSpec], grade_with: str
     how = grade_with or f"{PROG} check {file_name}"
     blocks = [f'"""{what}. Grade {"it" if all(ex.track for ex in chosen) else "them"} with\n'
               f'{how}\n{then}\nA function that still raises '
-              f'NotImplementedError counts as not started."""\n\n{imports_for(chosen)}']
+              'NotImplementedError is not written yet: it earns no points."""\n\n'
+              f'{imports_for(chosen)}']
     for ex in chosen:
-        statement = "\n".join(f"# {line}".rstrip() for line in ex.statement.strip().splitlines())
-        head = f"stage {ex.number} of microgpt" if ex.track else str(ex.number)
-        blocks.append(f"\n# {head}. {ex.title}\n#\n{statement}\n\n{ex.starter}")
+        statement = "\n".join(f"# {line}".rstrip() for line  # (code in `...`, as Markdown)
+                              in ex.statement.strip().replace("``", "`").splitlines())
+        head = ex.heading if not numbered else f"{ex.number}. {ex.title}" if not ex.track \
+            else f"stage {ex.number} of microgpt. {ex.title}"
+        blocks.append(f"\n# {head}\n#\n{statement}\n\n{ex.starter}")
     return "\n".join(blocks)
 
 

@@ -53,7 +53,7 @@ def source_notebook(exercises: Sequence[ExerciseSpec], points: Mapping[str, floa
              _cell("code", "imports", imports_for(exercises).strip(), locked=True)]
     for ex in exercises:
         worth = points_text(points[ex.name])
-        statement = (f"## {ex.number}. {ex.title} ({worth} point{'s' * (worth != '1')})\n\n"
+        statement = (f"## {ex.heading} ({worth} point{'s' * (worth != '1')})\n\n"
                      f"{ex.statement.strip()}\n\nGraded on: {ex.domain}.")
         answer = (f"{starter_head(ex)}\n    ### BEGIN SOLUTION\n{model_answer_body(ex)}\n"
                   "    ### END SOLUTION")

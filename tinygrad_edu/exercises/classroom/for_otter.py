@@ -88,7 +88,7 @@ def master_notebook(exercises: Sequence[ExerciseSpec], points: Mapping[str, floa
                   f"    # BEGIN SOLUTION NO PROMPT\n{model_answer_body(ex)}\n    # END SOLUTION")
         cells += [
             _cell("raw", f"# BEGIN QUESTION\nname: {ex.name}\npoints: {worth}"),
-            _cell("markdown", f"## {ex.number}. {ex.title} ({worth} point"
+            _cell("markdown", f"## {ex.heading} ({worth} point"
                               f"{'s' * (worth != '1')})\n\n{ex.statement.strip()}\n\n"
                               f"Graded on: {ex.domain}."),
             _cell("raw", "# BEGIN SOLUTION"),

@@ -99,7 +99,7 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
         indent=2) + "\n", encoding="utf-8")
     page = question / "question.html"
     statements = "\n".join(
-        f"<h3>{ex.number}. {html.escape(ex.title)} ({points_text(points[ex.name])} point"
+        f"<h3>{html.escape(ex.heading)} ({points_text(points[ex.name])} point"
         f"{'s' * (points[ex.name] != 1)})</h3>\n{statement_html(ex.statement)}\n"
         f"<p>Graded on: {html.escape(ex.domain)}.</p>" for ex in exercises)
     page.write_text(
