@@ -188,7 +188,10 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     assert seed and "Protections" not in said["output"] and "--seed" not in said["output"], \
         said["output"]
     assert "Protections: resource limits" in said["(the run's log)"]
-    assert f"--seed {seed[1]} grades the file again" in said["(the run's log)"]
+    again = re.search(r"`python -m tinygrad_edu exercises check (\S+) d_mul d_tanh "
+                      rf"dense_backward --seed {seed[1]}` grades the file again",
+                      said["(the run's log)"])  # (whole: before, "--seed N" alone)
+    assert again and again[1] == "week3.ipynb", said["(the run's log)"]
     assert "partial credit: 2 of its 3 graded parts right" in wrong["dense_backward"]["output"]
     # the grader's function replaced from the student's cell, wrong answers: nothing of the
     # student's runs in Otter's kernel, and the file imports what it may not
@@ -510,7 +513,9 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
                         results["message"])
     assert seed, results["message"]
     assert "Protections: resource limits, no new privileges, Landlock and seccomp" in log
-    assert f"--seed {seed[1]} grades the file again" in log, log
+    # (whole: before, "--seed N" alone, the command it belongs to unsaid)
+    assert (f"`python -m tinygrad_edu exercises check user_code.py d_mul d_tanh dense_backward "
+            f"--seed {seed[1]}` grades the file again") in log, log
 
 
 def test_the_guides_download_is_the_one_the_image_is_tried_with():
@@ -575,7 +580,7 @@ def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
                       "17. dense_backward": 0}, results
 
 
-def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):
+def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path, capsys):
     """results.json as run.sh finishes it: a file that is not valid Python, a grader that did
     not run, feedback longer than PrairieLearn takes."""
     from tinygrad_edu.exercises.classroom.for_prairielearn_grading import finish
@@ -584,6 +589,8 @@ def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path):
         {"kind": "syntax", "message": "user_code.py: line 3: invalid syntax"}), "utf-8")
     results = finish(tmp_path, tmp_path / "out" / "results.json")
     assert results["gradable"] is False and "line 3" in results["message"], results
+    # (the job's log says so after the plugin's table, whose "Final Grade: 0.0/3" it was)
+    assert "not gradable" in capsys.readouterr().out
     assert "does not count" in results["message"] and results["format_errors"]
     (tmp_path / "not_graded.json").unlink()
     results = finish(tmp_path, tmp_path / "out" / "results.json")  # (no results at all)

@@ -84,6 +84,8 @@ def _finished(tests: Path) -> dict[str, Any]:
         results: dict[str, Any] = {"gradable": False, "message": said}
         if problem["kind"] == "syntax":
             results["format_errors"] = [str(problem.get("message", ""))]
+        print(f"tinygrad_edu: not gradable (\"gradable\": false, no attempt spent; the "
+              f"table's grade above does not count): {said}")  # (the job's log)
         return results
     results = _read(tests / PLUGIN_RESULTS)
     if not isinstance(results, dict) or not results.get("gradable") or \

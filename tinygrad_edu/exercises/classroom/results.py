@@ -15,6 +15,7 @@ from tinygrad_edu.exercises.cases import SEED
 from tinygrad_edu.exercises.copies import flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
+from tinygrad_edu.exercises.starters import PROG
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
@@ -295,10 +296,13 @@ def said(result: Result, route: str | None = None) -> str:
 def for_staff(result: Result) -> str:
     """What a result tells the course's staff of how it was graded, in their view alone (a
     route's log, its hidden output): the protections found, and the seed with the command
-    that grades the file again on the same inputs."""
+    that grades the file again on the same inputs, whole (the staff run it where they
+    have the file: ``check`` with the file's name and its exercises)."""
     lines = [result.protections] if result.protections else []
     if result.seed is not None:
-        lines.append(seed_text(result.seed))
+        names = " ".join(m.name for m in result.marks)
+        file = os.path.basename(result.file)  # (as the staff have it, not the grader's path)
+        lines.append(seed_text(result.seed, again=f"{PROG} check {file} {names}"))
     return "\n".join(lines)
 
 
@@ -306,18 +310,20 @@ NOTEBOOKS = ("nbgrader", "otter")
 """The routes whose students grade in a notebook, where a cell ``%env`` sets the seed."""
 
 
-def seed_text(seed: int, route: str | None = None) -> str:
+def seed_text(seed: int, route: str | None = None, again: str = "") -> str:
     """How a result names its grading's seed, and what draws its inputs again: ``--seed`` on
     the command line (``check``, and the routes whose students have it), a cell's ``%env``
     in a notebook (``NOTEBOOKS``); on PrairieLearn, where students have neither, the seed
-    alone."""
+    alone. ``again``: the command that grades the file, where ``--seed`` alone would not say
+    it."""
     drawn = f"Inputs drawn afresh for this grading, from seed {seed}"
     if route in NOTEBOOKS:
         return (f"{drawn} (`%env {SEED}={seed}` in a cell run before your checks draws them "
                 "again: the same failing input, the same verdict).")
     if route == "prairielearn":
         return f"{drawn}."
-    return f"{drawn} (--seed {seed} grades the file again on the same inputs)."
+    command = f"`{again} --seed {seed}`" if again else f"--seed {seed}"
+    return f"{drawn} ({command} grades the file again on the same inputs)."
 
 
 def _number(x: float) -> str:
