@@ -74,11 +74,15 @@ def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]
     passed, text = _practice(ex, namespace)
     if text.startswith(f"✗ {ex.name}: not graded:"):
         return passed, text
-    return passed, f"{text}\n{seed_said(drawn)}"
+    return passed, f"{text}\n{seed_said(drawn, given=bool(os.environ.get(SEED, '').strip()))}"
 
 
-def seed_said(seed: int) -> str:
-    """How a practice check names the seed of its inputs, and how to draw them again."""
+def seed_said(seed: int, given: bool = False) -> str:
+    """How a practice check names the seed of its inputs, and how to draw them again; or,
+    where the learner ``given`` the seed (``%env``), that its inputs are that seed's."""
+    if given:
+        return (f"Inputs from seed {seed}, the one `%env {SEED}={seed}` gives (with the seed "
+                f"your grade names, the grade's inputs; `%env {SEED}=` draws them afresh).")
     return (f"Inputs drawn afresh for this check, from seed {seed} (`%env {SEED}={seed}` in a "
             "cell run before a check draws them again; with the seed your grade names, the "
             "grade's inputs).")
