@@ -116,10 +116,17 @@ def _axis(draw: DrawFn, ndim: int) -> Any:
 
 def _elementwise_sample(draw: DrawFn, op: TensorOp, margin: float) -> TensorSample:
     """Shapes that broadcast together ((3×4) with (1×4), (4) with (3×4), 0-d with anything),
-    and numbers in each operand's domain."""
-    hnp = _hnp()
+    and numbers in each operand's domain. For two operands, half the draws stretch axes of
+    size 1 of one to the other's sizes ((3×1×2) with (3×4×2)), whose gradient a rule must sum
+    back keeping the axis: such pairs are rare among broadcastable shapes drawn at random."""
+    st, hnp = _hypothesis(), _hnp()
     shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=len(op.rules), min_dims=0,
                                                     max_dims=3, max_side=3)).input_shapes
+    if len(shapes) == 2 and draw(st.booleans()):
+        full = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=3))
+        ones = draw(st.lists(st.booleans(), min_size=len(full), max_size=len(full)).filter(any))
+        small = tuple(1 if one else side for one, side in zip(ones, full))
+        shapes = (small, full) if draw(st.booleans()) else (full, small)
     operands = tuple(_values(draw, shape, op, i, margin) for i, shape in enumerate(shapes))
     _away_from_kink_functions(op, operands, margin)
     return TensorSample(operands)
