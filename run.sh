@@ -31,7 +31,8 @@
 # own .venv-3.X. A version it cannot find (or set up) is named at the end, and does not fail
 # the job; a failing test under any Python does. There each property test tries 10 examples
 # (100 under .venv's Python). TINYGRAD_EDU_NO_OTHER_PYTHONS=1 skips them;
-# TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest promised, 3.10).
+# TINYGRAD_EDU_OTHER_PYTHONS="3.10 3.13" tests only those (CI: the oldest promised, 3.10);
+# TINYGRAD_EDU_ONLY_OTHER_PYTHONS=1 tests them alone (.ci/run: beside the main set-up).
 #
 # Two tiers. `./run.sh test`, which CI runs, is the whole suite but the long tier: the tests
 # marked `long` (the long sweeps and the many-seed runs) are collected and reported as
@@ -210,6 +211,13 @@ case "$job" in
     exec .venv/bin/python -m tinygrad_edu demo "$@"
     ;;
   test)
+    if [ "${TINYGRAD_EDU_ONLY_OTHER_PYTHONS:-}" = 1 ]; then
+      status=0
+      test_other_pythons || status=1
+      say "the test suite under each other Python"
+      printf '  %s\n' "${suite[@]}" >&2
+      exit $status
+    fi
     missing=()
     command -v dot >/dev/null || missing+=(graphviz)
     [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
