@@ -52,14 +52,12 @@ def read_source(path: Path, within: Path | None = None) -> str:
     to."""
     data = read_submitted(path, within)
     encoding = "utf-8-sig"  # UTF-8, a byte-order mark (which some editors write) allowed
+    problem = None  # (a coding line Python cannot use, said once the bytes are known UTF-8)
     if path.suffix != ".ipynb":  # a .py file: read as Python reads it, its coding line too
         try:
             encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        except SyntaxError as error:  # (a coding line Python cannot use; or no UTF-8: below)
-            if "encoding" in str(error) and "missing" not in str(error):
-                raise SolutionFileError(f"{path}: {error}; save it as UTF-8, the encoding of "
-                                        "Python source files, without the coding line",
-                                        "unreadable") from None
+        except SyntaxError as error:
+            problem = error
     try:
         source = data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -68,6 +66,9 @@ def read_source(path: Path, within: Path | None = None) -> str:
             f"{path} is not {name} text (byte {error.object[error.start]:#04x} at position "
             f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
             "source files", "unreadable") from None
+    if problem is not None:
+        raise SolutionFileError(f"{path}: {problem}; save it as UTF-8, the encoding of Python "
+                                "source files, without the coding line", "unreadable")
     source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python reads a file
     return notebook_code(path, source) if path.suffix == ".ipynb" else source
 
