@@ -95,11 +95,24 @@ make_venv() {  # make_venv DIR PYTHON: the virtual environment DIR, made with PY
   fi
 }
 
-pip_install() {  # pip_install DIR ARGS...: pip install ARGS into the virtual environment DIR
-  local dir=$1
+pip_install() {  # pip_install DIR -e ".[EXTRAS]": this project and its EXTRAS installed into
+                 # the virtual environment DIR, unless it has them already: its .installed
+                 # keeps each extra installed, with a checksum of pyproject.toml (pip, even
+                 # with nothing to do, takes 5-10 s; a changed pyproject.toml installs again,
+                 # and so does removing .installed)
+  local dir=$1 sum extra missing=""
   shift
+  sum=$(cksum < pyproject.toml | cut -d" " -f1)
+  [[ "$*" =~ ^-e\ \.\[([a-z,]+)\]$ ]] || { echo "pip_install: not -e .[EXTRAS]: $*" >&2; return 2; }
+  for extra in ${BASH_REMATCH[1]//,/ }; do
+    grep -qxF "$sum $extra" "$dir/.installed" 2>/dev/null || missing+=" $extra"
+  done
+  [ -n "$missing" ] || return 0
   say "installing Python packages into $dir: $*"
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+  # shellcheck disable=SC2086  # (TINYGRAD_EDU_PIP_ARGS: more pip options, .ci/run's)
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check \
+    ${TINYGRAD_EDU_PIP_ARGS:-} "$@" &&
+    printf "$sum %s\n" ${BASH_REMATCH[1]//,/ } >> "$dir/.installed"
 }
 
 minor_of() {  # minor_of PYTHON: its minor version (10 for 3.10); fails if it does not run

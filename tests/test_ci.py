@@ -116,25 +116,21 @@ def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for():
     assert long.returncode == 0 and "1 passed" in long.stdout, long.stdout + long.stderr
 
 
-def test_the_test_job_asks_for_the_long_tier_only_with_long_and_fails_when_no_test_ran(
-        tmp_path):
-    """`./run.sh test` (CI's command, through .ci/run) runs pytest on the tests and the
-    notebooks without --long; `./run.sh test --long` with it; and pytest's exit code 5 (no
-    test collected) fails the job. run.sh runs here in a copy of the repository whose
-    .venv's Python is a stand-in that writes down how pytest was called."""
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    calls = re.findall(r"^[^#\n]*\./run\.sh test(.*)$", ci, re.M)  # (the 3.10 run, the main)
-    assert calls and all(re.fullmatch(r"( +(>\S+|2>&1|&|\|\| status=\$\?))*", rest)
-                         for rest in calls), ci  # no --long: no argument, only redirections
+def stand_in_repo(tmp_path):
+    """A copy of run.sh (and pyproject.toml) whose .venv's Python is a stand-in that writes
+    down each call of pytest and pip (in the file ``calls``, returned with the copy), and
+    tools found on the PATH, so that nothing is installed with apt-get."""
     repo, bin_ = tmp_path / "repo", tmp_path / "bin"
     (repo / ".venv" / "bin").mkdir(parents=True)
     bin_.mkdir()
     shutil.copy(ROOT / "run.sh", repo / "run.sh")
+    shutil.copy(ROOT / "pyproject.toml", repo / "pyproject.toml")  # (what run.sh installs)
     calls = tmp_path / "calls"
     python = repo / ".venv" / "bin" / "python"
     python.write_text(f"""#!/bin/sh
 case "$1 $2" in
   "-m pytest") echo "$*" >> {calls}; echo "== no tests ran =="; exit "$PYTEST_EXIT" ;;
+  "-m pip") echo "$*" >> {calls} ;;
   "--version "*) echo "Python 3.11.0" ;;
 esac
 exit 0
@@ -143,18 +139,38 @@ exit 0
     for tool in ("dot", "chromium"):  # found, so nothing is installed
         (bin_ / tool).write_text("#!/bin/sh\n")
         (bin_ / tool).chmod(0o755)
-    for tool in ("dirname", "mktemp", "tee", "tail", "sed", "rm"):  # and no apt-get
+    for tool in ("dirname", "mktemp", "tee", "tail", "sed", "rm", "cksum", "cut", "grep"):
         (bin_ / tool).symlink_to(shutil.which(tool))
+    return repo, calls
+
+
+def run_job(repo, tmp_path, *args, **env):
+    """``run.sh ARGS`` in the stand-in ``repo``, with only its tools on the PATH."""
+    return subprocess.run([shutil.which("bash"), str(repo / "run.sh"), *args],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env={"PATH": str(tmp_path / "bin"), "HOME": str(tmp_path),
+                               "TINYGRAD_EDU_NO_OTHER_PYTHONS": "1", "PYTEST_EXIT": "0", **env})
+
+
+def test_the_test_job_asks_for_the_long_tier_only_with_long_and_fails_when_no_test_ran(
+        tmp_path):
+    """`./run.sh test` (CI's command, through .ci/run) runs pytest on the tests and the
+    notebooks without --long; `./run.sh test --long` with it; and pytest's exit code 5 (no
+    test collected) fails the job. run.sh runs here in a copy of the repository whose
+    .venv's Python is a stand-in that writes down how pytest was called
+    (``stand_in_repo``)."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    calls = re.findall(r"^[^#\n]*\./run\.sh test(.*)$", ci, re.M)  # (the 3.10 run, the main)
+    assert calls and all(re.fullmatch(r"( +(--version|>\S+|2>&1|&|\|\| status=\$\?))*", rest)
+                         for rest in calls), ci  # no --long: only redirections (--version:
+    # the install alone, then pytest --version)
+    repo, calls = stand_in_repo(tmp_path)
 
     def job(*args, exit_code=0):
         calls.unlink(missing_ok=True)
-        done = subprocess.run([shutil.which("bash"), str(repo / "run.sh"), "test", *args],
-                              capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL,
-                              env={"PATH": str(bin_), "HOME": str(tmp_path),
-                                   "TINYGRAD_EDU_NO_OTHER_PYTHONS": "1",
-                                   "PYTEST_EXIT": str(exit_code)})
-        return done.returncode, calls.read_text().split(), done.stderr
+        done = run_job(repo, tmp_path, "test", *args, PYTEST_EXIT=str(exit_code))
+        pytest_ = [c for c in calls.read_text().splitlines() if c.startswith("-m pytest")]
+        return done.returncode, pytest_[-1].split(), done.stderr
 
     code, called, err = job()
     assert code == 0, err
@@ -167,6 +183,28 @@ exit 0
     for args in ((), ("--long",)):
         code, called, err = job(*args, exit_code=5)
         assert code != 0 and "FAILED: " in err, err
+
+
+def test_a_job_installs_only_what_the_virtual_environment_lacks(tmp_path):
+    """pip runs for the extras a job needs the first time, not again for the same or fewer
+    (the demo's plot and render are among the test job's), and again once pyproject.toml
+    has changed."""
+    repo, calls = stand_in_repo(tmp_path)
+
+    def pips(*args):
+        calls.unlink(missing_ok=True)
+        done = run_job(repo, tmp_path, *args)
+        assert done.returncode == 0, done.stderr
+        return [c for c in calls.read_text().splitlines() if c.startswith("-m pip")] \
+            if calls.exists() else []
+
+    first = pips("test", "--version")
+    assert len(first) == 1 and first[0].endswith(" -e .[dev,plot,render,docs,torch]"), first
+    assert pips("test", "--version") == [] and pips("demo") == []
+    assert pips("bench") == ["-m pip install --quiet --disable-pip-version-check -e .[bench]"]
+    with (repo / "pyproject.toml").open("a", encoding="utf-8") as file:
+        file.write("# changed\n")
+    assert len(pips("demo")) == 1 and pips("demo") == []
 
 
 def test_the_files_that_take_long_come_first():
