@@ -22,10 +22,10 @@ def backpropagate(root: N, seed: Any) -> None:
 def seeded_order(root: N, seed: Any) -> list[N]:
     """``walk``'s list, made ready for a pass: every inner node's gradient (the root's too)
     set to 0, then the root's seeded (a Value's: 0 + seed, by ``_add_grad``). A leaf keeps
-    its gradient, which the pass adds to. An inner node's must start again: its
-    ``_backward()`` passes on all of it, so what is left from the last pass would go twice."""
+    its gradient, which the pass adds to. An inner node's gradient must start again: its
+    ``_backward()`` passes on all of it, so what was left from the last pass would go twice."""
     order = walk(root)
-    for check in before_a_pass:  # (empty unless a stepping paused half-way refuses a pass)
+    for check in before_a_pass:  # (empty; while backward_steps() is paused, it refuses a pass)
         check(order)
     empty = type(root).EMPTY_GRAD  # (one engine per graph: asked once, not per node)
     for node in order:
@@ -78,7 +78,7 @@ def walk(*roots: N) -> list[N]:
         node = stack.pop()
         if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed:
             order.append(stack.pop())  # list it (build_topo's topo.append(v))
-        elif node not in seen:
+        elif node not in seen:  # (a node can be pushed twice before it is first popped)
             seen.add(node)
             stack.append(node)  # to be listed once its parents are,
             stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
