@@ -27,9 +27,11 @@ MAX_MESSAGE = 64 * 2**20
 
 CASES = {cls.__name__: cls for cls in (number_cases.Point, number_cases.Slope,
                                        number_cases.Vectors,
-                                       inputs.Graph, inputs.Expression, inputs.SumChain,
+                                       inputs.Scattered, inputs.Expression, inputs.SumChain,
                                        inputs.NodeCase, inputs.Params, *gpt_cases.CASES)}
-"""The cases that cross as data, by their class's name (``Arrays`` crosses as its arrays)."""
+"""The cases that cross as data, by their class's name (``Arrays`` crosses as its arrays; a
+``Graph`` as its ``Scattered``: the learner's process never holds a graph in the order its
+nodes are made, ``inputs._scattered``)."""
 FUNCTIONS = {f.name: f for f in number_cases.FUNCTIONS}
 
 
@@ -52,6 +54,8 @@ def encode(x: Any) -> Any:
         return {"function": x.name}
     if isinstance(x, number_cases.Arrays):
         return {"arrays": [[name, encode(a)] for name, a in x.arrays]}
+    if isinstance(x, inputs.Graph):
+        return encode(x.scattered())
     if type(x).__name__ in CASES and dataclasses.is_dataclass(x):
         return {"case": type(x).__name__,
                 "fields": {f.name: encode(getattr(x, f.name)) for f in dataclasses.fields(x)}}
