@@ -163,6 +163,111 @@ def backward(root):
 no topological sort written (``REWRITES["decode"]``, ``["build"]``)."""
 
 
+NO_FORWARD = '''
+import typing
+
+_m = typing.sys.modules
+_wire = _m["tinygrad_edu.exercises.learner.wire"]
+_decode = _wire.decode
+_case = {"values": [], "k": 0}
+
+
+def _keeping(x, **kw):
+    got = _decode(x, **kw)
+    if hasattr(got, "steps") and hasattr(got, "values"):
+        _case["values"], _case["k"] = list(got.values), 0
+    elif hasattr(got, "n") and hasattr(got, "x"):   # SumChain: x, then s = s + x
+        _case["values"], _case["k"] = [], 0
+    return got
+
+
+_wire.decode = _keeping
+
+
+class Value:
+    """No forward arithmetic: an op's number is the case's own; the backward is honest."""
+
+    def __init__(self, data, _children=(), _local=()):
+        k = _case["k"]
+        _case["k"] = k + 1
+        vals = _case["values"]
+        self.data = vals[k] if _children and k < len(vals) else data
+        self.grad = 0.0
+        self._prev = _children
+        self._local = _local
+
+    def _made(self, parents, local):
+        out = Value(0.0, parents)
+        if not _case["values"]:   # (no numbers kept: the SumChain)
+            out.data = sum(p.data for p in parents) if len(parents) == 2 else 0.0
+        out._local = local(out)
+        return out
+
+    def __add__(self, o):
+        if isinstance(o, Value):
+            return self._made((self, o), lambda out: (1.0, 1.0))
+        return self._made((self,), lambda out: (1.0,))
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        if isinstance(o, Value):
+            return self._made((self, o), lambda out: (1.0, -1.0))
+        return self._made((self,), lambda out: (1.0,))
+
+    def __rsub__(self, o):
+        return self._made((self,), lambda out: (-1.0,))
+
+    def __mul__(self, o):
+        if isinstance(o, Value):
+            return self._made((self, o), lambda out: (o.data, self.data))
+        return self._made((self,), lambda out: (o,))
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        if isinstance(o, Value):
+            return self._made((self, o), lambda out: (1 / o.data, -self.data / o.data ** 2))
+        return self._made((self,), lambda out: (1 / o,))
+
+    def __rtruediv__(self, o):
+        return self._made((self,), lambda out: (-o / self.data ** 2,))
+
+    def __pow__(self, k):
+        return self._made((self,), lambda out: (k * self.data ** (k - 1),))
+
+    def tanh(self):
+        return self._made((self,), lambda out: (1 - out.data ** 2,))
+
+    def exp(self):
+        return self._made((self,), lambda out: (out.data,))
+
+    def relu(self):
+        return self._made((self,), lambda out: (1.0 if out.data > 0 else 0.0,))
+
+    def log(self):
+        return self._made((self,), lambda out: (1 / self.data,))
+
+    def backward(self):
+        order, seen = [], set()
+        stack = [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((p, False) for p in node._prev)
+        self.grad = 1.0
+        for node in reversed(order):
+            for p, g in zip(node._prev, node._local):
+                p.grad += g * node.grad
+'''
+"""A Value class whose operators compute nothing: each node it makes takes the next number
+the grader's case holds (an Expression's ``values``, every node's number as the engine
+computes it, kept by a ``wire.decode`` replaced as the file loads); its backward is
+honest. The whole Value exercise, 1/1, before (``wire._no_numbers_for_the_forward``)."""
+
+
 def graded(tmp_path, source, names):
     path = tmp_path / "solutions.py"
     path.write_text(textwrap.dedent(source), encoding="utf-8")
@@ -262,3 +367,13 @@ def test_gradescope_gives_a_backward_that_skips_the_sort_nothing(gradescope):
         REACH + REWRITES["build"] + BACKWARD
     data = grade_on_gradescope(gradescope, {"hw1.py": source})
     assert_gradescope_results(data, NAMES, POINTS, {"d_mul", "d_tanh"})
+
+
+def test_a_value_class_with_no_forward_pass_earns_nothing(tmp_path):
+    """A forward-only case crosses without its numbers: the class fails the forward stage,
+    and with partial credit earns no stage at all."""
+    result = graded(tmp_path, NO_FORWARD, ["Value"])
+    assert result.problem is None and not result.reported, (result.problem, result.reported)
+    verdict = result.verdicts["Value"]
+    assert not verdict.passed and verdict.earned == 0, str(verdict)
+    assert "the forward pass" in str(verdict), str(verdict)
