@@ -58,8 +58,8 @@ def walk(*roots: N) -> list[N]:
 
         stack before the pop    popping its top                 the order so far
         (its top on the right)
-        [d]                     d: push d, ✓, then its parents a and c (c on top)
-        [d ✓ a c]               c: push c, ✓, then its parents b and a (a on top)
+        [d]                     d: push d, ✓, then its parents (c, a) reversed: c on top
+        [d ✓ a c]               c: push c, ✓, then its parents (a, b) reversed: a on top
         [d ✓ a c ✓ b a]         a: push a, ✓ (a leaf: no parents)
         [d ✓ a c ✓ b a ✓]       ✓: list a                       a
         [d ✓ a c ✓ b]           b: push b, ✓ (a leaf)
@@ -83,7 +83,7 @@ def walk(*roots: N) -> list[N]:
             stack.append(node)  # to be listed once its parents are,
             stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
             for parent in reversed(node.parents):  # (reversed: the first parent comes first)
-                if parent not in seen:
+                if parent not in seen:  # (a shorter stack; the test at the pop decides)
                     stack.append(parent)
     return order
 
