@@ -51,7 +51,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.program.guards import checks, item_of, same_array
-from tinygrad_edu.program.identity import bool_tests, seen_starting
+from tinygrad_edu.program.identity import seen_at_start, seen_starting
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -199,7 +199,7 @@ class Watcher:
                     f.__code__ is code for f in self.functions)):  # or held: fit's step)
                 self._closure_cells(code, self._cells(code, frame), reads_of(code))
             return
-        if type(bool_tests(code)) is tuple:  # (seen at every start)
+        if seen_at_start(code):  # (seen at every start)
             self.tested.add(code)
             seen_starting(self.record, code, frame)
         reads = reads_of(code)

@@ -101,8 +101,9 @@ def _gone_through(items: Any) -> None:
 
 class SetSeen(set, metaclass=_Seen):
     """``set`` in the learner's module while a capture runs: going through one that holds
-    Values made in the call is refused (``_gone_through``); it is ``set`` to ``type``,
-    ``isinstance`` and ``issubclass``, and shown and pickled as one."""
+    Values made in the call is refused (``_gone_through``), and so is one its operators
+    make (``s | t``, ``s.union(t)``: ``_kept``); it is ``set`` to ``type``, ``isinstance``
+    and ``issubclass``, and shown and pickled as one."""
 
     def __iter__(self) -> Any:
         _gone_through(set.__iter__(self))
@@ -129,6 +130,24 @@ class FrozenSetSeen(frozenset, metaclass=_Seen):
         return frozenset, (list(frozenset.__iter__(self)),)
 
 
+def _kept(base: type, name: str) -> Any:
+    """``base``'s operator ``name`` (``s | t``, ``s.union(t)``), giving a set of the same
+    stand-in class (Python's own give a plain set, gone through unseen)."""
+    method = getattr(base, name)
+
+    def kept(self: Any, *others: Any) -> Any:
+        found = method(self, *others)
+        return type(self)(base.__iter__(found)) if type(found) is base else found
+
+    kept.__name__ = kept.__qualname__ = name
+    return kept
+
+
+for _name in ("__or__", "__and__", "__sub__", "__xor__", "__ror__", "__rand__", "__rsub__",
+              "__rxor__", "union", "intersection", "difference", "symmetric_difference",
+              "copy"):
+    setattr(SetSeen, _name, _kept(set, _name))
+    setattr(FrozenSetSeen, _name, _kept(frozenset, _name))
 SetSeen.__name__ = SetSeen.__qualname__ = "set"
 FrozenSetSeen.__name__ = FrozenSetSeen.__qualname__ = "frozenset"
 _SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
