@@ -296,8 +296,10 @@ def test_numpy_is_there_for_a_file_that_names_it_and_for_arrays(tmp_path):
     assert not dense.reported and dense.verdicts["dense_backward"].passed, dense
     assert needs_numpy("", [EXERCISES["dense_backward"]])
     assert not needs_numpy(IMPORTS + answer("d_tanh"), [EXERCISES["d_tanh"]])
-    for before in ("", "import typing\n\ntyping.sys.modules['importlib'].invalidate_caches()"
-                       "\n\n\n"):
+    emptied = ("import typing\n\nfor _finder in typing.sys.path_importer_cache.values():\n"
+               "    if type(_finder).__name__ == 'FileFinder':\n"
+               "        _finder.invalidate_caches()\n\n\n")  # (not importlib's: 3.13's loads more)
+    for before in ("", emptied):
         hidden = graded(tmp_path, before + rule.format("np = __import__('nu' + 'mpy')"),
                         ["d_tanh"])
         assert "imported numpy, which this process does not have" in hidden.reported, (
