@@ -678,9 +678,12 @@ def test_numbers_read_then_tested_by_identity_in_a_helper_or_as_items_are_refuse
 
 
 def test_a_set_of_values_made_by_a_set_operator_then_gone_through_is_refused():
-    """`s | t`, `s.union(...)`, `s - t`... of sets of Values made in the call gave Python's
-    own set, gone through unseen: its order is the nodes' addresses, and the program kept
-    one, silently (the last bits differ; issue 64's last list): refused, naming the line."""
+    """`s | t`, `s.union(...)`, `s - t`, `copy.copy(s)`, `d.keys() | e.keys()`... of sets (or
+    dicts) of Values made in the call gave Python's own set, gone through unseen: its order
+    is the nodes' addresses, and the program kept one, silently (the last bits differ;
+    issue 64's last list): refused, naming the line."""
+    import copy
+
     xs = [Value(0.1 * i + 1e-9) for i in range(12)]
 
     def added(vs, how):
@@ -696,12 +699,20 @@ def test_a_set_of_values_made_by_a_set_operator_then_gone_through_is_refused():
 
     hows = (lambda s, t: s | t, lambda s, t: s.union(t), lambda s, t: (s | t) - {W},
             lambda s, t: s ^ t, lambda s, t: frozenset(s) | t, lambda s, t: s.copy(),
-            lambda s, t: set.union(s, t))
+            lambda s, t: set.union(s, t), lambda s, t: copy.copy(s),
+            lambda s, t: dict.fromkeys(list(s)).keys() | t)
     for how in hows:
         for native in (True, False):
             with pytest.raises(RuntimeError, match=r"goes through a set of Values made in "
                                                    r"the call .* at test_silent\.py:\d+"):
                 compile(added, native=native)(xs, how)
+
+    def keys(vs):  # (the keys of dicts of Values made in the call, made a set)
+        d, e = {v * W: 0 for v in vs[:6]}, {v * W: 0 for v in vs[6:]}
+        return sum(d.keys() | e.keys(), Value(0.0))
+
+    with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the call"):
+        compile(keys)(xs)
 
     def asked(vs):  # (a set made by an operator, asked `in`: the engine's)
         s = set(vs[:4]) | set(vs[8:])

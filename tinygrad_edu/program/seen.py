@@ -115,6 +115,9 @@ class SetSeen(set, metaclass=_Seen):
     def __reduce_ex__(self, protocol: Any) -> Any:
         return set, (list(set.__iter__(self)),)
 
+    def __copy__(self) -> Any:  # (``copy.copy``: not Python's own set, gone through unseen)
+        return type(self)(set.__iter__(self))
+
 
 class FrozenSetSeen(frozenset, metaclass=_Seen):
     """``frozenset`` in the learner's module while a capture runs, as ``SetSeen``."""
@@ -128,6 +131,9 @@ class FrozenSetSeen(frozenset, metaclass=_Seen):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return frozenset, (list(frozenset.__iter__(self)),)
+
+    def __copy__(self) -> Any:
+        return self
 
 
 def _kept(base: type, name: str) -> Any:
@@ -155,16 +161,36 @@ _SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
 
 def made_into_a_set(v: Any) -> None:
     """A Value made in the call hashed by the learner's code that makes a set with braces
-    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for):
-    refused, as going through it would be."""
+    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for), or
+    with a set's operator (``d.keys() | e.keys()``): refused, as going through it would
+    be."""
     found = recording()
     if found is not None and id(v) in found.made:
-        code = sys._getframe(2).f_code
-        if _braces(code):
+        frame = sys._getframe(2)
+        if _braces(frame.f_code) or frame.f_lasti in _set_operators(frame.f_code):
             _gone_through((v,))
 
 
 _BRACES: dict[Any, bool] = {}
+_OPERATORS: dict[Any, frozenset[int]] = {}
+_SET_OPERATORS = ("|", "&", "-", "^", "|=", "&=", "-=", "^=")
+
+
+def _set_operators(code: Any) -> frozenset[int]:
+    """Where the learner's ``code`` has an operator a set has (``d.keys() | e.keys()`` makes
+    a set, hashing the keys): its instructions' offsets."""
+    found = _OPERATORS.get(code)
+    if found is None:
+        import dis
+
+        if len(_OPERATORS) > 4096:
+            _OPERATORS.clear()
+        found = _OPERATORS[code] = frozenset(
+            i.offset for i in dis.get_instructions(code) if learners_file(code.co_filename)
+            and ((i.opname == "BINARY_OP" and i.argrepr in _SET_OPERATORS) or i.opname in (
+                "BINARY_OR", "BINARY_AND", "BINARY_SUBTRACT", "BINARY_XOR", "INPLACE_OR",
+                "INPLACE_AND", "INPLACE_SUBTRACT", "INPLACE_XOR")))  # (3.10's)
+    return found
 
 
 def _braces(code: Any) -> bool:
