@@ -628,10 +628,10 @@ def first_is_second(pair):
 
 def test_numbers_read_then_tested_by_identity_in_a_helper_or_as_items_are_refused():
     """`same(a.data, b.data)` with `p is q` in the helper (or `pair[0] is pair[1]`, or
-    `t[0] is t[1]` in the function itself): True in the engine where the two Values hold
-    one float object, the other branch in the program, silently (issue 64's last list);
-    now refused, naming the helper's line. A helper given Values, not numbers, is the
-    engine's."""
+    `t[0] is t[1]` in the function itself, `operator.is_`): True in the engine where the two
+    Values hold one float object, the other branch in the program, silently (issue 64's
+    last list); now refused, naming the helper's line. A helper given Values, not numbers,
+    is the engine's."""
     a, b = Value(SHARED), Value(SHARED)
 
     def helper(x):
@@ -648,7 +648,13 @@ def test_numbers_read_then_tested_by_identity_in_a_helper_or_as_items_are_refuse
         t = (a.data, b.data)
         return W * x * (2.0 if t[0] is t[1] else 1.0)
 
-    for f, where in ((helper, r"same_object\(\) tests two things .*\(line \d+ of "
+    def called(x):
+        import operator
+
+        return W * x * (2.0 if operator.is_(a.data, b.data) else 1.0)
+
+    for f, where in ((called, r"tests a number read by identity \(operator\.is_\)"),
+                     (helper, r"same_object\(\) tests two things .*\(line \d+ of "
                               r"test_silent\.py"),
                      (copied, r"same_object\(\) tests two things"),
                      (paired, r"first_is_second\(\) tests two things"),
@@ -660,9 +666,15 @@ def test_numbers_read_then_tested_by_identity_in_a_helper_or_as_items_are_refuse
     def values(x):  # (Values tested by identity, not their numbers)
         return W * x * (2.0 if same_object(a, b) or first_is_second([W, W]) else 1.0)
 
-    step = compile(values)
-    for x in (1.0, -2.0, 3.0):
-        same(step, values, [W], Value(x))
+    def one(x):  # (one number read, tested against itself: one object, as the engine)
+        import operator
+
+        return W * x * (2.0 if operator.is_not(x.data, x.data) else 1.0)
+
+    for f in (values, one):
+        step = compile(f)
+        for x in (1.0, -2.0, 3.0):
+            same(step, f, [W], Value(x))
 
 
 def test_a_set_of_values_made_by_a_set_operator_then_gone_through_is_refused():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import datetime
 import gc
+import operator
 import os
 import pathlib
 import sys
@@ -21,7 +22,7 @@ from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
-from tinygrad_edu.program.traced import recording, user_code
+from tinygrad_edu.program.traced import Traced, recording, user_code
 
 __all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read"]
 
@@ -36,6 +37,7 @@ def clocks() -> list[tuple[Any, str, Any]]:
              for owner, names, changes, given, library in READERS for name in names
              if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
+    found += [(operator, name, _identity(getattr(operator, name))) for name in ("is_", "is_not")]
     found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
               *_elsewheres()]
     numpy = sys.modules.get("numpy")
@@ -76,6 +78,22 @@ hashed by its address too, in the learner's module (``SEEN_BY_NAME``: builtins' 
 called everywhere); ``datetime.datetime.now()``, ``today()`` and ``date.today()`` through
 the classes' stand-ins (``seen.stand_in``: a built-in type's methods cannot be put in
 place)."""
+
+
+def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """``operator.is_`` (``is_not``) where the learner's code calls it: of two things, a
+    number read one of them, refused (as ``a.data is b.data``: ``identity.read_in``)."""
+    def call(a: Any, b: Any, /) -> bool:
+        found = recording()
+        if found is not None and a is not b and Traced in (type(a), type(b)) and \
+                user_code(sys._getframe(1).f_code):
+            found.refuse(f"it tests a number read by identity (operator.{function.__name__}"
+                         "): whether two Values hold one float object is no number a "
+                         "program can follow; compare numbers with ==")
+        return function(a, b)
+
+    call.__name__ = function.__name__
+    return call
 
 
 def _named(owner: Any) -> str:
