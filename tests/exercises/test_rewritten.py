@@ -324,6 +324,12 @@ def test_a_scattered_graph_is_the_graph_made_in_no_order_of_its_own():
     assert not all(place[id(p)] < place[id(n)] for n in nodes for p in n.parents), made
     assert made == made_again
     assert Scattered(sent.nodes, sent.root).build()[sent.root].label == "v3"
+    ex = EXERCISES["backward"]  # (its grads, listed so, are shown under the right names)
+    (grads,) = ex.call(ex.reference, case)
+    want = case.build()
+    want[-1].backward()
+    grad_of = {n.label: n.grad for n in want}
+    assert [grad_of[row.split(".")[0]] for row in ex.rows(case)] == list(grads)
 
 
 @pytest.mark.slow

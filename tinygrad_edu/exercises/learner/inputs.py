@@ -160,7 +160,7 @@ class Scattered:
         from tinygrad_edu.engine import Value
 
         made: list[Any] = [None] * len(self.nodes)
-        stand_ins: dict[int, dict[int, Any]] = {}
+        places: dict[int, tuple[Any, int]] = {}  # a stand-in's id: it, its parent's place
         for k in random.Random(repr(self.nodes)).sample(range(len(self.nodes)),
                                                         len(self.nodes)):
             name, op, parents, data, local_grads = self.nodes[k]
@@ -168,6 +168,7 @@ class Scattered:
                 made[k] = Value(data, label=name)
                 continue
             ins = {i: Value(self.nodes[i][3]) for i in parents}  # (one for x in x * x)
+            places.update((id(s), (s, i)) for i, s in ins.items())
             operands = [ins[i] for i in parents]
             got = node(data, tuple(operands), local_grads) if op == BY_HAND \
                 else OPS[op](*operands)
@@ -175,40 +176,33 @@ class Scattered:
                 raise RuntimeError(f"{name} = {op} came out {got.data!r} here, "
                                    f"{data!r} in the grader's process")
             got.label = name
-            made[k], stand_ins[k] = got, ins
-        for k, ins in stand_ins.items():
-            _put_in_place(made[k], {id(s): (s, made[i]) for i, s in ins.items()})
+            made[k] = got
+        _put_in_place(made, places)
         return made
 
 
-def _put_in_place(made: Any, places: dict[int, tuple[Any, Any]]) -> None:
-    """Every stand-in ``made`` holds (in a field, alone or in a tuple), by ``places`` (its id:
-    the stand-in, what takes its place), replaced by what takes its place."""
+def _put_in_place(made: list[Any], places: dict[int, tuple[Any, int]]) -> None:
+    """Every stand-in the nodes ``made`` hold (in a field, alone or in a tuple) replaced by
+    the node it stands in for: ``places``, by the stand-in's id, holds it and that node's
+    place in ``made``."""
 
     def placed(x: Any) -> Any:
         pair = places.get(id(x))
         if pair is not None and pair[0] is x:
-            return pair[1]
+            return made[pair[1]]
         return tuple([placed(item) for item in x]) if type(x) is tuple else x
 
-    for slot in _slots(type(made)):
-        if hasattr(made, slot):
-            object.__setattr__(made, slot, placed(getattr(made, slot)))
-    fields = getattr(made, "__dict__", {})
-    for name in list(fields):
-        fields[name] = placed(fields[name])
-
-
-# _scattered: a graph's case lists its steps in the order they are made, each after its
-# operands: a topological order. Built in the learner's process, by the grader's code there,
-# in that order (and even made apart afterwards, in an order drawn at random), that order was
-# there to be kept by whatever that code called: a file that replaced ``Graph.build`` through
-# ``sys.modules`` at load time kept the case and sorted the reached nodes by its names, with
-# no sort; others kept the nodes ``made_apart`` was given, the nodes the engine's ops made,
-# in turn, or made the shuffle the identity (issue 65: 1/1 on every route). The learner's
-# process is sent the graph scattered now (``Graph.scattered``), with the graph's numbers,
-# worked out in the grader's process, and builds each node alone: whatever it replaces, it
-# finds no order but the labels' (drawn shuffled), and must sort.
+    slots: dict[type, list[str]] = {}
+    for node in made:
+        kind = type(node)
+        for slot in slots.get(kind) or slots.setdefault(kind, _slots(kind)):
+            value = getattr(node, slot, None)
+            if id(value) in places or type(value) is tuple:
+                object.__setattr__(node, slot, placed(value))
+        fields = getattr(node, "__dict__", {})
+        for name, value in list(fields.items()):
+            if id(value) in places or type(value) is tuple:
+                fields[name] = placed(value)
 
 
 def _slots(cls: type) -> list[str]:
