@@ -3,7 +3,7 @@ defined in one place.
 
 A teaching engine is read before it is run. These tests hold the promises engine.py's
 docstring and docs/engine.md make to a reader: the first screen (at most 110 lines) is a
-whole engine (the node's fields, the rows of + * ** exp log tanh relu, the one function from a
+whole engine (the node's fields, the rows of + - * ** exp log tanh relu, the one function from a
 row to a node, the operators, backward), the guard rails follow below a line; every method a
 Value has is written in its class, and no module adds to it when imported; and the rooms the
 docs name are the ones the docstring names, in the same order.
@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "tinygrad_edu"
 FIRST_SCREEN = 110  # lines
 LINE = "# ==== Below the line"
-STORY_ROWS = ["ADD", "MUL", "POW", "EXP", "LOG", "TANH", "RELU"]
-STORY_METHODS = ["__init__", "__add__", "__mul__", "__pow__", "exp", "log", "tanh", "relu",
-                 "backward", "_backward"]
+STORY_ROWS = ["ADD", "SUB", "MUL", "POW", "EXP", "LOG", "TANH", "RELU"]
+STORY_METHODS = ["__init__", "__add__", "__sub__", "__mul__", "__pow__", "exp", "log", "tanh",
+                 "relu", "backward", "_backward"]
 # The files a reader opens, in the order the docstring and docs/engine.md give.
 READING_ORDER = ["engine.py", "graph.py", "row.py", "sums.py", "above.py"]
 
@@ -210,7 +210,7 @@ def test_rules_on_floats_compute_on_floats():
 
 
 def test_the_first_screen_runs_on_its_own():
-    """engine.py cut at its line is still a working engine for + * ** exp log tanh relu and
+    """engine.py cut at its line is still a working engine for + - * ** exp log tanh relu and
     backward: the same numbers and gradients as the whole engine."""
     lines = source().splitlines()
     line = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(LINE))
@@ -219,7 +219,7 @@ def test_the_first_screen_runs_on_its_own():
     found = []
     for kind in (screen["Value"], Value):
         a, b = kind(1.5), kind(0.5)
-        c = (a * b + a.tanh() + (a ** b).log() + b.exp() + (a + -2.0).relu()) * 3.0
+        c = (a * b + a.tanh() + (a ** b).log() + b.exp() + (a + -2.0).relu() - b) * 3.0
         c.backward()
         found.append((c.data, a.grad, b.grad))
     assert found[0] == found[1]

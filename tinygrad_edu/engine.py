@@ -1,7 +1,5 @@
-"""The scalar engine: a Value holds a number, its gradient, its parents and d(value)/d(parent)
-for each; apply() makes a row of the op table into a Value; backward() runs the chain rule
-(graph.py: the walk). Down to the line inside the class, a whole engine; a function called
-there but written below it handles another case once (2.0 - x, an int, no_grad(), a label)."""
+"""The scalar engine, whole down to the line in the Value class: the op table, apply() (a row
+made into a node) and the Value; graph.py runs backward(). Below the line: rarer cases, skip."""
 from __future__ import annotations
 
 import math
@@ -14,27 +12,28 @@ from tinygrad_edu.row import Op
 # The op table: a row per op, its forward function, then d(output)/d(operand) for each operand,
 # as a function of the operands' numbers (x; or a and b) and the output's (y), or a constant.
 ADD = Op("+", operator.add, (1.0, 1.0))
+SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, y: b, lambda a, b, y: a))
 POW = Op("**", safe_math.pow, (safe_math.d_pow_base, safe_math.d_pow_exponent))
 EXP = Op("exp", safe_math.exp, (lambda x, y: y,))
 LOG = Op("log", safe_math.log, (lambda x, y: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, y: 1 - y * y,))
-RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else 0 (even for an inf)
+RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else 0 (stops even an inf)
 NO_OTHER = object()  # apply's `other` for exp, log, tanh, relu (not None: x + None is an error)
 
 
 def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
     """A node: y = self op other, and dy/d(operand) for each operand that is a Value, by the
     row's rule at their numbers. a * b at a = 2, b = 3: y = 6, dy/da = b = 3, dy/db = a = 2."""
-    kind, rules = type(other), row.rules  # a rule: a constant (a float) or called on the numbers
+    other_type, rules = type(other), row.rules  # a rule: a float, or rule(numbers..., y)
     if type(self) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
         return with_numbers(row, self, other)
-    if kind is Value:  # a * b: two parents
+    if other_type is Value:  # a * b: two parents
         a, b = self._data, other._data
         y = row.forward(a, b)
         da = rules[0] if type(rules[0]) is float else rules[0](a, b, y)
         db = rules[1] if type(rules[1]) is float else rules[1](a, b, y)
-    elif kind is float:  # a * 2.0: the 2.0 is kept (for second derivatives), but no parent
+    elif other_type is float:  # a * 2.0: 2.0 kept in _b (second derivatives use it), no parent
         a, b = self._data, other
         y = row.forward(a, b)
         da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, y)), None
@@ -44,7 +43,7 @@ def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
         da, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
         return with_numbers(row, self, other)
-    node = object.__new__(Value)  # (not Value(y), a leaf) every field, as the class lists them:
+    node = object.__new__(Value)  # skips __init__ (which makes a leaf): every slot set below
     node._data, node.grad, node._row = y, 0.0, row
     node._a, node._da = self, da
     node._b, node._db = other, db
@@ -59,8 +58,8 @@ class Value:
                  "_row",  # the op table's row that made it; None for a leaf (input, parameter)
                  "_a", "_da",  # an operand as given (a Value or a number); d(it)/d(_a) or None
                  "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b) or None
-                 "_list", "_list_grads",  # dot, vsum: its parents in a tuple, d(it)/d(each)
-                 "_scope", "__dict__")  # the named_scope it was made in; __dict__: a label, marks
+                 "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
+                 "_scope", "__dict__")  # for drawing and labels (skip): its named_scope, a label
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
@@ -73,6 +72,7 @@ class Value:
     @data.setter
     def data(self, value: object) -> None: set_data(self, value)
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
+    def __sub__(self, other: Value | float) -> Value: return apply(SUB, self, other)
     def __mul__(self, other: Value | float) -> Value: return apply(MUL, self, other)
     def __pow__(self, other: Value | float) -> Value: return apply(POW, self, other)
     def exp(self) -> Value: return apply(EXP, self)
@@ -81,18 +81,18 @@ class Value:
     def relu(self) -> Value: return apply(RELU, self)
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The Values it was made from (microgpt's _children), which graph.py's walk follows: its
-        operands that have a local derivative (the 2.0 of a * 2.0 has none), or its _list."""
+        """The Values it was made from (microgpt's _children), which graph.py's walk follows: an
+        operand is a parent exactly when its local derivative is not None (or its _list)."""
         if self._list is not None:  # dot, vsum: made from whole lists
             return self._list
-        if self._da is None:  # a leaf; 2.0 - b (a number on the left: below the line)
+        if self._da is None:  # a leaf: (); 2.0 - b: (b,)
             return () if self._db is None else (self._b,)
-        return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0; a * b
+        return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0: (a,)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
-        """Fill every .grad it depends on with d(self)/d(value) × grad: an inner node's starts
-        again at each pass, a leaf's adds up (as in PyTorch: zero_grad() between steps)."""
-        if (create_graph or inputs is not None or type(grad) is not float
-                or getattr(self, "_no_graph", False)):  # (made in no_grad(): refused)
+        """Fill every .grad it depends on with d(self)/d(value) × grad: an inner node's gradient
+        starts again at each pass, a leaf's adds up (as in PyTorch: zero_grad() between steps)."""
+        if (create_graph or inputs is not None or type(grad) is not float  # (rarer cases,
+                or getattr(self, "_no_graph", False)):  # and a node made under no_grad())
             return backward_more(self, grad, create_graph, inputs)
         graph.backpropagate(self, grad)  # _backward() at every node, the last made first
     def _backward(self) -> None:
@@ -106,9 +106,9 @@ class Value:
         if self._list is not None:
             for parent, local in zip(self._list, self._list_grads):
                 parent.grad += local * g
-    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: the root's seed
-    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: an inner node's grad before a pass
-    # ==== Below the line ======================================================================
+    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py seeds a root (Tensor: arrays)
+    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: inner grads before a pass (Tensor: arrays)
+    # ==== Below the line: 2.0 - x, an int, no_grad(), a label, the other ops, each once =======
     _data: float  # the fields' types, for the type checker
     grad: Any
     _row: Op | None
@@ -122,7 +122,6 @@ class Value:
 
     # The other operators, each applying its row (the rows follow the class).
     def __radd__(self, other: float) -> Value: return apply(ADD, other, self)
-    def __sub__(self, other: Value | float) -> Value: return apply(SUB, self, other)
     def __rsub__(self, other: float) -> Value: return apply(SUB, other, self)
     def __rmul__(self, other: float) -> Value: return apply(MUL, other, self)
     def __truediv__(self, other: Value | float) -> Value: return apply(DIV, self, other)
@@ -284,7 +283,6 @@ from tinygrad_edu.row import made_by
 # help() print: {0}, {1} the operands, {out} the output. Where a rule on floats cannot run on
 # Values (it calls math, or steps), graph_rules gives its twin written with the engine's ops,
 # for second derivatives (autograd/higher.py). MASKED: nothing passes back, whatever arrives.
-SUB = Op("-", operator.sub, (1.0, -1.0))
 DIV = Op("/", safe_math.div, (lambda a, b, y: 1 / b, lambda a, b, y: -y / b))
 NEG = Op("neg", operator.neg, (-1.0,))
 SQRT = Op("sqrt", safe_math.sqrt, (lambda x, y: 0.5 / y if y != 0 else math.inf,))

@@ -1,8 +1,7 @@
-"""The backward pass, once, for both engines, in three steps: list every node the root
-depends on, each after the nodes it was made from (``walk``); empty the inner nodes'
-gradients and seed the root's (``seeded_order``); then visit that list backwards, each node
-passing its gradient on to its parents (``_backward()``: ``parent.grad += local_grad *
-node.grad`` for a Value, ``dZ @ Wᵀ`` for a Tensor's matrix).
+"""The backward pass, once, for both engines: list every node the root depends on, each
+after the nodes it was made from (``walk``); empty the inner nodes' gradients and seed the
+root's (``seeded_order``); visit the list backwards, each node passing its gradient on to its
+parents (``_backward()``: ``parent.grad += local_grad * node.grad`` for a Value).
 """
 
 from __future__ import annotations
@@ -12,25 +11,21 @@ __all__ = ["backpropagate", "backpropagate_steps", "before_a_pass", "seeded_orde
 
 
 def backpropagate(root: N, seed: Any) -> None:
-    """The backward pass: it leaves d(root)/d(node) × seed in every node's ``grad``. The list
-    visited backwards puts each node before the nodes it was made from (its parents), so each
-    has been given its whole gradient, by every node that uses it, before it passes it on."""
+    """The backward pass: d(root)/d(node) × seed into every node's ``grad``. Visited
+    backwards, the list has each node before its parents, so a node has been given its whole
+    gradient, by every node that uses it, before it passes it on."""
     for node in reversed(seeded_order(root, seed)):
         if node._row is not None:  # (a leaf has nothing to pass on)
             node._backward()  # the chain rule: each parent.grad += its share of node.grad
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """The nodes ``root`` depends on in ``walk``'s order, made ready for a pass: every inner
-    node's gradient (the root's too) set to 0, then the root's seeded: for a Value 0 + seed
-    (``_add_grad``; for a Tensor, a copy in its dtype). A leaf keeps its gradient, which a
-    new pass adds to, as in PyTorch (a parameter's gradient adds up until ``zero_grad()``).
-    For ``c = a * b`` at a = 2, b = 3, ``c.backward()`` twice: a.grad is 3, then 3 + 3 = 6.
-    Why an inner node starts again: its ``_backward()`` passes on its whole gradient, so one
-    left from the last pass would be sent again: c.grad 1 + 1 = 2 would send 3 × 2 and make
-    a.grad 9. A leaf passes nothing on, so its gradient may add up."""
+    """``walk``'s list, made ready for a pass: every inner node's gradient (the root's too)
+    set to 0, then the root's seeded (a Value's: 0 + seed, by ``_add_grad``). A leaf keeps
+    its gradient, which the pass adds to. An inner node's gradient must start again: its
+    ``_backward()`` passes on all of it, so what was left from the last pass would go twice."""
     order = walk(root)
-    for check in before_a_pass:  # (empty unless a stepping paused half-way refuses a pass)
+    for check in before_a_pass:  # (empty; while backward_steps() is paused, it refuses a pass)
         check(order)
     empty = type(root).EMPTY_GRAD  # (one engine per graph: asked once, not per node)
     for node in order:
@@ -41,10 +36,8 @@ def seeded_order(root: N, seed: Any) -> list[N]:
 
 
 _PARENTS_LISTED = object()
-"""The mark ✓ of ``walk``'s stack, pushed on top of a node whose parents are being listed:
-popping it means "list the node under it". (One object for every node, not a ``(node,
-done)`` pair each: a chain of a million nodes would keep a million tuples alive for the
-garbage collector to walk again and again.)"""
+"""``walk``'s mark ✓. One object for every node, not a ``(node, done)`` pair each: a chain
+of a million nodes would keep a million tuples alive for the garbage collector to walk."""
 
 
 def walk(*roots: N) -> list[N]:
@@ -58,17 +51,15 @@ def walk(*roots: N) -> list[N]:
                     build_topo(child)
                 topo.append(v)
 
-    Here Python's call stack is a list, so that a graph's depth is not limited by the
-    recursion limit. A node popped that is not seen yet is pushed back with a mark ✓
-    (``_PARENTS_LISTED``, above) on top of it, then its parents: the mark is popped only once
-    everything pushed after it, its parents and theirs, is listed, so popping ✓ means "list
-    the node under it" (where build_topo's topo.append(v) runs). For ``c = a * b`` then
-    ``d = c + a`` (a used twice), step by step:
+    Here the call stack is a list, so depth has no recursion limit. A node popped for the
+    first time is pushed back with the mark ✓ on top of it, then its parents. The mark comes
+    off only after its parents (and theirs) are listed, so popping ✓ means "list the node
+    under it" (build_topo's topo.append(v)). For ``c = a * b`` then ``d = c + a``:
 
         stack before the pop    popping its top                 the order so far
         (its top on the right)
-        [d]                     d: push d, ✓, then its parents a and c (c on top)
-        [d ✓ a c]               c: push c, ✓, then its parents b and a (a on top)
+        [d]                     d: push d, ✓, then its parents (c, a) reversed: c on top
+        [d ✓ a c]               c: push c, ✓, then its parents (a, b) reversed: a on top
         [d ✓ a c ✓ b a]         a: push a, ✓ (a leaf: no parents)
         [d ✓ a c ✓ b a ✓]       ✓: list a                       a
         [d ✓ a c ✓ b]           b: push b, ✓ (a leaf)
@@ -87,12 +78,12 @@ def walk(*roots: N) -> list[N]:
         node = stack.pop()
         if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed:
             order.append(stack.pop())  # list it (build_topo's topo.append(v))
-        elif node not in seen:
+        elif node not in seen:  # (a node can be pushed twice before it is first popped)
             seen.add(node)
             stack.append(node)  # to be listed once its parents are,
             stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
             for parent in reversed(node.parents):  # (reversed: the first parent comes first)
-                if parent not in seen:
+                if parent not in seen:  # (a shorter stack; the test at the pop decides)
                     stack.append(parent)
     return order
 

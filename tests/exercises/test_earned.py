@@ -279,8 +279,10 @@ def test_numpy_is_there_for_a_file_that_names_it_and_for_arrays(tmp_path):
     """A learner's process imports NumPy before the file runs only where the file names it
     (an import at its top or inside a function) or an exercise of its group is on arrays
     (``remote.needs_numpy``): both are graded as before. A file that never names it has
-    none to reach: one that spells the name in pieces to import it is reported, as any
-    file is that opens what its process was not given."""
+    none to reach: one that spells the name in pieces to import it is reported at that
+    import, by the module's name, whether or not Python could still find NumPy's files
+    (``serve._numpy_by_name``: a file that first empties Python's cached listings of the
+    folders, as a clone in a folder only root opens has them, went unreported)."""
     from tinygrad_edu.exercises.remote import needs_numpy
 
     rule = "def d_tanh(x, y):\n    {}\n    return 1 - np.float64(y) ** 2\n"
@@ -294,9 +296,16 @@ def test_numpy_is_there_for_a_file_that_names_it_and_for_arrays(tmp_path):
     assert not dense.reported and dense.verdicts["dense_backward"].passed, dense
     assert needs_numpy("", [EXERCISES["dense_backward"]])
     assert not needs_numpy(IMPORTS + answer("d_tanh"), [EXERCISES["d_tanh"]])
-    hidden = graded(tmp_path, rule.format("np = __import__('nu' + 'mpy')"), ["d_tanh"])
-    assert hidden.reported and "numpy" in hidden.reported, hidden
-    assert not any(v.passed for v in hidden.verdicts.values())
+    emptied = ("import typing\n\nfor _finder in typing.sys.path_importer_cache.values():\n"
+               "    if type(_finder).__name__ == 'FileFinder':\n"
+               "        _finder.invalidate_caches()\n\n\n")  # (not importlib's: 3.13's loads more)
+    for before in ("", emptied):
+        hidden = graded(tmp_path, before + rule.format("np = __import__('nu' + 'mpy')"),
+                        ["d_tanh"])
+        assert "imported numpy, which this process does not have" in hidden.reported, (
+            before, hidden.reported, hidden.problem, {k: str(v) for k, v in
+                                                      hidden.verdicts.items()})
+        assert not any(v.passed for v in hidden.verdicts.values())
 
 
 def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_path):

@@ -132,41 +132,11 @@ lists: the order the objects were made in."""
 
 def test_a_sort_by_the_order_the_nodes_were_made_in_fails(tmp_path):
     """Before, a graph's nodes were made parents first, so that the order of Python's memory
-    was a topological order: 1/1 on every route. They are made in an order drawn with the
-    case now (``inputs.made_apart``): the sort with no sort fails."""
+    was a topological order: 1/1 on every route. Each is made alone now, in an order drawn
+    with the case (``inputs.Scattered.build``): the sort with no sort fails."""
     result = graded(tmp_path, CREATION_ORDER, ["topological_sort"])
     verdict = result.verdicts["topological_sort"]
     assert not verdict.passed and "a node before one of its parents" in str(verdict), verdict
-
-
-def test_a_graphs_nodes_are_made_in_an_order_of_their_own():
-    """``Graph.build``: the nodes of a chain, made in the order drawn from the case, are not
-    in Python's memory in the graph's order; the graph itself is the one the case says
-    (numbers, labels, parents, the op of each node), and the same case makes the same
-    order."""
-    import gc
-
-    from tinygrad_edu.exercises.learner.inputs import Graph
-
-    case = Graph(leaves=(0.5, -1.25), steps=(("*", (0, 1)), ("tanh", (2,)), ("+", (3, 0)),
-                                             ("exp", (4,)), ("node", (5, 1)), ("-", (6, 2))),
-                 labels=(3, 0, 5, 1, 4, 2), given=((0.75, (2.0, -1.0)),))
-    def allocation_order(nodes):
-        where = {id(o): k for k, o in enumerate(gc.get_objects(0))}
-        return sorted(range(len(nodes)), key=lambda k: where[id(nodes[k])])
-
-    gc.collect()
-    gc.disable()  # (a collection would move the nodes made so far to another list)
-    try:
-        nodes, again = case.build(), case.build()
-        made, made_again = allocation_order(nodes), allocation_order(again)
-    finally:
-        gc.enable()
-    assert [n.label for n in nodes] == case.node_names()
-    assert [n.op for n in nodes[2:]] == ["*", "tanh", "+", "exp", "node", "-"]
-    assert nodes[2].data == 0.5 * -1.25 and nodes[3].parents == (nodes[2],)
-    assert nodes[6].parents == (nodes[5], nodes[1]) and nodes[6].local_grads == (2.0, -1.0)
-    assert made != list(range(len(nodes))) and made == made_again, (made, made_again)
 
 
 BORROWED_SORT = '''

@@ -613,3 +613,226 @@ def test_a_list_the_function_sets_on_itself_is_refused_naming_its_line():
     with pytest.raises(RuntimeError, match=r"writes list to remembered\.seen .* at "
                                            r"test_silent\.py:\d+: remembered\.__dict__"):
         compile(remembered)(Value(1.0))
+
+
+SHARED = float("2.5")  # (one float object, held by two Values below)
+
+
+def same_object(p, q):
+    return p is q
+
+
+def first_is_second(pair):
+    return pair[0] is pair[1]
+
+
+def test_numbers_read_then_tested_by_identity_in_a_helper_or_as_items_are_refused():
+    """`same(a.data, b.data)` with `p is q` in the helper (or `pair[0] is pair[1]`, or
+    `t[0] is t[1]` in the function itself, `operator.is_`): True in the engine where the two
+    Values hold one float object, the other branch in the program, silently (issue 64's
+    last list); now refused, naming the helper's line. A helper given Values, not numbers,
+    is the engine's."""
+    a, b = Value(SHARED), Value(SHARED)
+
+    def helper(x):
+        return W * x * (2.0 if same_object(a.data, b.data) else 1.0)
+
+    def copied(x):
+        copy = Value(x.data)
+        return W * x * (2.0 if same_object(x.data, copy.data) else 1.0)
+
+    def paired(x):
+        return W * x * (2.0 if first_is_second((a.data, b.data)) else 1.0)
+
+    def items(x):
+        t = (a.data, b.data)
+        return W * x * (2.0 if t[0] is t[1] else 1.0)
+
+    def called(x):
+        import operator
+
+        return W * x * (2.0 if operator.is_(a.data, b.data) else 1.0)
+
+    for f, where in ((called, r"tests a number read by identity \(operator\.is_\)"),
+                     (helper, r"same_object\(\) tests two things .*\(line \d+ of "
+                              r"test_silent\.py"),
+                     (copied, r"same_object\(\) tests two things"),
+                     (paired, r"first_is_second\(\) tests two things"),
+                     (items, r"tests two things by identity .* at test_silent\.py:\d+")):
+        for native in (True, False):
+            with pytest.raises(RuntimeError, match=where):
+                compile(f, native=native)(Value(1.0))
+
+    def values(x):  # (Values tested by identity, not their numbers)
+        return W * x * (2.0 if same_object(a, b) or first_is_second([W, W]) else 1.0)
+
+    def one(x):  # (one number read, tested against itself: one object, as the engine)
+        import operator
+
+        return W * x * (2.0 if operator.is_not(x.data, x.data) else 1.0)
+
+    for f in (values, one):
+        step = compile(f)
+        for x in (1.0, -2.0, 3.0):
+            same(step, f, [W], Value(x))
+
+
+def test_a_set_of_values_made_by_a_set_operator_then_gone_through_is_refused():
+    """`s | t`, `s.union(...)`, `s - t`, `copy.copy(s)`, `d.keys() | e.keys()`... of sets (or
+    dicts) of Values made in the call gave Python's own set, gone through unseen: its order
+    is the nodes' addresses, and the program kept one, silently (the last bits differ;
+    issue 64's last list): refused, naming the line."""
+    import copy
+
+    xs = [Value(0.1 * i + 1e-9) for i in range(12)]
+
+    def added(vs, how):
+        s, t = set(), set()
+        for v in vs[:6]:
+            s.add(v * W)
+        for v in vs[6:]:
+            t.add(v * W)
+        total = Value(0.0)
+        for n in how(s, t):
+            total = total + n
+        return total
+
+    hows = (lambda s, t: s | t, lambda s, t: s.union(t), lambda s, t: (s | t) - {W},
+            lambda s, t: s ^ t, lambda s, t: frozenset(s) | t, lambda s, t: s.copy(),
+            lambda s, t: set.union(s, t), lambda s, t: copy.copy(s),
+            lambda s, t: dict.fromkeys(list(s)).keys() | t)
+    for how in hows:
+        for native in (True, False):
+            with pytest.raises(RuntimeError, match=r"goes through a set of Values made in "
+                                                   r"the call .* at test_silent\.py:\d+"):
+                compile(added, native=native)(xs, how)
+
+    def keys(vs):  # (the keys of dicts of Values made in the call, made a set)
+        d, e = {v * W: 0 for v in vs[:6]}, {v * W: 0 for v in vs[6:]}
+        return sum(d.keys() | e.keys(), Value(0.0))
+
+    with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the call"):
+        compile(keys)(xs)
+
+    def asked(vs):  # (a set made by an operator, asked `in`: the engine's)
+        s = set(vs[:4]) | set(vs[8:])
+        return sum((v * W for v in vs if v in s), Value(0.0))
+
+    step = compile(asked)
+    for k in range(3):
+        xs[k].data = 0.5 + k
+        same(step, asked, [W, *xs], xs)
+
+
+class _Key:
+    def __init__(self, name):
+        self.name = name
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+KEY, PLAIN = _Key("lr"), object()
+
+
+def test_hash_called_on_an_object_that_hashes_by_value_is_the_engines():
+    """`"lr".__hash__()`, `(1, 2.5).__hash__()`, a global of a class with a `__hash__` of its
+    own: refused before, as an address would be (issue 64's last list: a false refusal); the
+    engine's numbers now. An object hashed by its address (object's, a Value's) still
+    refused, naming the line."""
+    def text(x):
+        return W * x * (2.0 if "lr".__hash__() == hash("lr") else 1.0)
+
+    def pair(x):
+        return W * x * (2.0 if (1, 2.5).__hash__() == hash((1, 2.5)) else 1.0)
+
+    def own(x):
+        return W * x * (2.0 if KEY.__hash__() == hash("lr") else 1.0)
+
+    for f in (text, pair, own):
+        for native in (True, False):
+            step = compile(f, native=native)
+            for x in (1.0, -2.0, 3.0):
+                same(step, f, [W], Value(x))
+
+    def address(x):
+        return W * x * (PLAIN.__hash__() % 7)
+
+    def node(x):
+        return W * x * (W.__hash__() % 7)
+
+    for f in (address, node):
+        with pytest.raises(RuntimeError, match=r"it calls \.__hash__\(\) \(line \d+ of "
+                                               r"test_silent\.py\)"):
+            compile(f)(Value(1.0))
+
+
+FLAGGED = True
+
+
+class _Scaled:
+    def __init__(self):
+        self.flag = True
+
+    def scale(self):
+        return 2.0 if self.flag is True else 1.0
+
+    def right(self):
+        return 2.0 if True is self.flag else 1.0
+
+    def matched(self):
+        match self.flag:
+            case True:
+                return 2.0
+            case _:
+                return 1.0
+
+
+def _flagged():
+    return 2.0 if FLAGGED is True else 1.0
+
+
+def test_an_attribute_or_a_global_tested_by_identity_after_a_comparison_is_the_engines():
+    """`self.flag is True` (or `FLAG is True`, `True is self.flag`, `match self.flag:`) in a
+    function called after a comparison was followed: refused before (issue 64's last list:
+    a false refusal); the engine's numbers now. Where the function wrote the comparison
+    there (`m.flag = z.data > 0`, a global, `setattr`), still refused, naming the code."""
+    m = _Scaled()
+
+    def f(x):
+        z = W * x
+        k = 3.0 if z.data > 0 else -1.0
+        return z * k * m.scale() * m.right() * m.matched() * _flagged()
+
+    for native in (True, False):
+        step = compile(f, native=native)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ProgramWarning)
+            for x in (1.0, -2.0, 3.0):
+                same(step, f, [W], Value(x))
+
+    def stored(x):
+        z = W * x
+        m.flag = z.data > 0
+        return z * m.right()
+
+    def stored_global(x):
+        global FLAGGED
+        z = W * x
+        FLAGGED = z.data > 0
+        return z * _flagged()
+
+    def set_by_name(x):
+        z = W * x
+        name = "flag"  # (written by name: no STORE_ATTR to see)
+        setattr(m, name, z.data > 0)
+        return z * m.matched()
+
+    for f, name in ((stored, "right"), (stored_global, "_flagged"),
+                    (set_by_name, "matched")):
+        try:
+            with pytest.raises(RuntimeError, match=name + r"\(\) tests a value with `is "):
+                compile(f)(Value(1.0))
+        finally:
+            m.flag = True
+            globals()["FLAGGED"] = True

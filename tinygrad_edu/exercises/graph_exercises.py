@@ -170,7 +170,7 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
     starter=starter("backward", "root", "Fill .grad of every node root depends on."),
     domain=_GRAPHS_DOMAIN,
     cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
-    rows=lambda case: [f"{n}.grad" for n in case.node_names()],
+    rows=lambda case: [f"{case.node_names()[i]}.grad" for i in case.listed()],  # (its order)
     mistakes=(
         Mistake(_STEP_ASSIGN.key, _STEP_ASSIGN.title, _STEP_ASSIGN.hint, A.backward_assigns,
                 where=("backward", GRAD_SET)),

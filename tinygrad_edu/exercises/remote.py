@@ -495,7 +495,7 @@ def needs_numpy(source: str, exercises: Sequence[ExerciseSpec]) -> bool:
     module a file may import, ``learner/serve.py``): where an exercise of its group is on
     arrays, or the file names it anywhere (an import, in a function too). A file that
     never names it cannot import it honestly; one that spells its name in pieces to
-    import it is reported as any file is that reads what its process was not given."""
+    import it is reported at that import (``serve._numpy_by_name``)."""
     return any(ex.arrays for ex in exercises) or "numpy" in source
 
 

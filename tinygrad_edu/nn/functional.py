@@ -141,7 +141,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value | list[Va
 
 
 def _check_label(y: Any, allowed: str, name: str, hint: str) -> None:
-    ok = 0 <= number_of(y) <= 1 if allowed == "[0, 1]" else number_of(y) in (-1, 1)
+    ok = 0 <= number_of(y) <= 1 if allowed == "[0, 1]" else abs(number_of(y)) == 1
     if not ok:
         raise ValueError(f"{name}: target {number_of(y)!r} is not in {allowed}; {hint}")
 

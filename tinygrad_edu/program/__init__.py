@@ -32,7 +32,8 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
   functions of a list of numbers, the clock, ``os.urandom``, what reads the interpreter's
   state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
-  ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``), ``random``'s and
+  ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``; ``operator.is_`` of
+  a number read, as ``a.data is b.data``), ``random``'s and
   ``numpy.random``'s global generators** (and the same functions where the learner's module
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from

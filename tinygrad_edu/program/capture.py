@@ -360,7 +360,7 @@ class Compiled:
                 record.read_here.clear()  # (frames, and what they hold: not kept)
                 if collecting:
                     gc.enable()
-        tested_later(record, watcher.codes)
+        tested_later(record, watcher.codes, watcher.stores)
         outside = Outside(watcher, record)
         for v, line in record.grad_writes:
             if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)

@@ -3,12 +3,15 @@
 as a number of the program, not the engine's ``True``: such a test would see the followed
 number. Where the code testing it is on the stack when the comparison is made, the
 comparison is the engine's bool and a guard (``traced.py``); code that starts later and
-tests an argument is looked at as it starts (``seen_starting``: given a comparison,
-refused; a flag of its own is the engine's); code that tests anything else (an attribute,
-a global) is refused where a comparison was followed (``tested_later``). And code that
-tests two things by identity (``a.data is b.data``) where it reads the numbers of two
-Values is refused (``read_in``): whether two Values hold one float object is no number a
-program can follow."""
+tests an argument, or an attribute of one or of a global (``self.flag is True``), is
+looked at as it starts (``seen_starting``: given a comparison, refused; a flag of its own
+is the engine's), and refused where code that ran wrote that attribute or global
+(``tested_later``); code that tests anything else (an item, a call's result) is refused
+where a comparison was followed. And code that tests two things by identity (``a.data is
+b.data``, ``t[0] is t[1]``) where it reads the numbers of two Values, or a helper that
+does given a number read (``same(a.data, b.data)``), is refused (``read_in``,
+``seen_starting``): whether two Values hold one float object is no number a program can
+follow."""
 
 from __future__ import annotations
 
@@ -21,7 +24,8 @@ from typing import Any
 
 from tinygrad_edu.program.traced import _HERE, Recording, Traced, user_code
 
-__all__ = ["ANYTHING", "bool_tests", "read_in", "seen_starting", "tested_later"]
+__all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "seen_at_start",
+           "seen_starting", "tested_later"]
 
 _BOOL_TESTS: dict[types.CodeType, Any] = {}
 ANYTHING = "anything"
@@ -32,10 +36,12 @@ MISSING_ = object()
 
 def bool_tests(code: types.CodeType) -> Any:
     """What the learner's ``code`` tests by identity with ``True`` or ``False`` (``flag is
-    True``, ``case True:``): None if nothing; the names of the arguments it tests, where
-    each test is of an argument the code never rebinds (what it holds when the code starts
-    is what is tested: ``seen_starting`` looks); else ``ANYTHING`` (an attribute, a global,
-    a call's result: ``tested_later``)."""
+    True``, ``case True:``): None if nothing; else each test, where each is of an argument
+    the code never rebinds (``("flag",)``: what it holds when the code starts is what is
+    tested: ``seen_starting`` looks), or of an attribute chain from one, or from a global,
+    that the code does not write (``("self", "flag")``, ``("", "FLAG")``: looked at as it
+    starts, and ``tested_later`` sees whether code that ran wrote it); else ``ANYTHING`` (an
+    item, a call's result)."""
     found = _BOOL_TESTS.get(code, MISSING_)
     if found is not MISSING_:
         return found
@@ -48,58 +54,115 @@ def bool_tests(code: types.CodeType) -> Any:
             code.co_cellvars)
         rebound = {n for i in at if i.opname.startswith(("STORE_FAST", "DELETE_FAST"))
                    for n in (i.argval if isinstance(i.argval, tuple) else (i.argval,))}
-        names: set[str] = set()
+        written = {i.argval for i in at if i.opname in ("STORE_ATTR", "STORE_GLOBAL")}
+        tests: set[tuple[str, ...]] = set()
         for k, instruction in enumerate(at):
-            if instruction.opname != "IS_OP" or k < 2:
+            if instruction.opname != "IS_OP":
                 continue
-            before, first = at[k - 1], at[k - 2]
-            if before.opname == "LOAD_CONST" and type(before.argval) is bool:
-                operand = first
-            elif first.opname == "LOAD_CONST" and type(first.argval) is bool:
-                operand = before
-            else:
+            right = operand_start(at, k)
+            spans = [at[operand_start(at, right):right], at[right:k]]
+            bools = [len(p) == 1 and p[0].opname == "LOAD_CONST" and type(p[0].argval) is bool
+                     for p in spans]
+            if not any(bools):
                 continue
-            while operand.opname in ("COPY", "DUP_TOP") and operand.offset > 0:
-                operand = at[at.index(operand) - 1]  # (``match flag:`` keeps its subject)
-            if operand.opname in ("LOAD_FAST", "LOAD_FAST_CHECK") and \
-                    operand.argval in arguments and operand.argval not in rebound:
-                names.add(operand.argval)
-            else:
-                names = {ANYTHING}
+            span = spans[0] if bools[1] else spans[1]
+            if len(span) == 1 and span[0].opname in ("COPY", "DUP_TOP"):
+                copy = at.index(span[0])  # (``match flag:`` keeps its subject)
+                span = at[operand_start(at, copy):copy]
+            test = _chain(span, arguments - rebound, written)
+            if test is None:
+                tests = {(ANYTHING,)}
                 break
-        found = ANYTHING if ANYTHING in names else tuple(sorted(names)) or None
+            tests.add(test)
+        found = ANYTHING if (ANYTHING,) in tests else tuple(sorted(tests)) or None
     if len(_BOOL_TESTS) > 4096:
         _BOOL_TESTS.clear()
     _BOOL_TESTS[code] = found
     return found
 
 
+def _chain(span: list[Any], arguments: set[str], written: set[str]) -> tuple[str, ...] | None:
+    """An operand that loads an argument (``flag``), or a global (``FLAG``), then attributes
+    the code does not write (``self.flag``), as its names (a global's after ``""``)."""
+    if not span or any(i.opname != "LOAD_ATTR" or i.argval in written for i in span[1:]):
+        return None
+    first, attributes = span[0], tuple(i.argval for i in span[1:])
+    if first.opname in ("LOAD_FAST", "LOAD_FAST_CHECK") and first.argval in arguments:
+        return (first.argval, *attributes)
+    if first.opname in ("LOAD_GLOBAL", "LOAD_NAME") and first.argval not in written:
+        return ("", first.argval, *attributes)
+    return None
+
+
+def operand_start(at: list[Any], end: int) -> int:
+    """Where the operand that ends before ``at[end]`` starts."""
+    import dis
+
+    j, pushed = end - 1, 0
+    while j >= 0 and pushed < 1:
+        i = at[j]
+        pushed += dis.stack_effect(i.opcode, i.arg if i.opcode >= dis.HAVE_ARGUMENT else None)
+        j -= 1
+    return j + 1
+
+
+def seen_at_start(code: types.CodeType) -> bool:
+    """Whether the learner's ``code`` is looked at each time it starts (``seen_starting``):
+    it tests arguments with ``is True`` (``bool_tests``), or two things by identity where
+    one is a local (``same(p, q)``: ``p is q``, given ``a.data`` and ``b.data``)."""
+    return type(bool_tests(code)) is tuple or _identities(code)
+
+
 def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
     """The learner's ``code`` starting, where it tests arguments by identity with ``True`` or
     ``False`` (``bool_tests``): one given a followed comparison is refused, naming the code
     (its ``is`` would see a followed number, not the engine's bool); a flag of its own
-    (``verbose is True``) is the engine's."""
-    names = bool_tests(code)
-    if names is None or names == ANYTHING or frame is None:
+    (``verbose is True``) is the engine's. Where it tests two things by identity and is
+    given a followed number (in a list, a tuple or a dict too), refused as ``read_in``
+    refuses ``a.data is b.data``."""
+    if frame is not None and _identities(code) and any(all(
+            _may_be_read(side, frame, True) for side in pair) for pair in _operands_of(code)):
+        given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(
+            code.co_flags & 4) + bool(code.co_flags & 8)]  # (and ``*args``, ``**kw``)
+        held = frame.f_locals
+        if any(_holds_followed(held.get(name)) for name in given):
+            import dis
+
+            line = next((getattr(getattr(i, "positions", None), "lineno", None) for i in
+                         dis.get_instructions(code) if i.opname == "IS_OP"), None) or \
+                code.co_firstlineno  # (3.11 on: the line of its ``is``)
+            record.refuse(f"{code.co_name}() tests two things by identity (`is`) and is "
+                          "given a number read from a Value: whether two Values hold one "
+                          "float object (a.data is b.data) is no number a program can "
+                          "follow; compare numbers with == (line "
+                          f"{line} of {os.path.basename(code.co_filename)})")
+            return
+    tests = bool_tests(code)
+    if tests is None or tests == ANYTHING or frame is None:
         return
-    held = frame.f_locals
-    for name in names:
-        x = held.get(name)
+    for test in tests:
+        x = frame.f_locals.get(test[0], MISSING_) if test[0] else frame.f_globals.get(
+            test[1], MISSING_)
+        for name in test[1 if test[0] else 2:]:  # (what it holds, not what a property gives)
+            x = getattr(x, "__dict__", {}).get(name, MISSING_)
         if type(x) is Traced and type(x.value) is bool:
             _refuse_tested(record, code)
             return
 
 
-def tested_later(record: Recording, codes: Any) -> None:
+def tested_later(record: Recording, codes: Any, written: Any) -> None:
     """Where comparisons were followed as numbers, the learner's code that ran and tests by
-    identity with ``True`` or ``False`` a thing other than an argument (``self.flag is
-    True``, in a function called after the comparison was made): refused, naming the code
-    (its ``is`` could see a followed number, not the engine's bool)."""
+    identity with ``True`` or ``False`` an item, a call's result, or an attribute or a
+    global that code which ran wrote (``written``: ``self.flag = z.data > 0``, then ``self.flag
+    is True`` in a function called later): refused, naming the code (its ``is`` could see a
+    followed number, not the engine's bool)."""
     if not getattr(record, "compared", False):
         return
     for code in codes:
-        if bool_tests(code) == ANYTHING:  # (not on the stack of a followed comparison:
-            _refuse_tested(record, code)  # there it would have made it a bool)
+        tests = bool_tests(code)  # (on the stack of a followed comparison, it would
+        if tests == ANYTHING or any(len(t) > 1 and t[-1] in written  # have made it a bool)
+                                    for t in tests or ()):
+            _refuse_tested(record, code)
             return
 
 
@@ -131,29 +194,52 @@ def read_in(record: Recording, v: Any) -> None:
 _OPERANDS: dict[types.CodeType, tuple[Any, ...]] = {}
 _NAMED = ("LOAD_GLOBAL", "LOAD_NAME")
 _LOCAL = ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF")
+_ITEM = "item"  # (an item of a local: ``pair[0]``)
 _READS = ("data", "item")  # (a Value's number read: ``a.data``, ``a.item()``)
 
 
 def _compares_identities(frame: Any) -> bool:
     """Whether the learner's code of ``frame`` tests by identity two things each of which
-    may be a number read (``a.data is b.data``, ``x is y`` of locals): not ``layer is
-    layers[-1]``, ``type(x) is float``, ``x is np.float64``, ``x is None``."""
-    code = frame.f_code
+    may be a number read (``a.data is b.data``, ``x is y`` of locals, ``t[0] is t[1]``):
+    not ``layer is layers[-1]``, ``type(x) is float``, ``x is np.float64``, ``x is
+    None``."""
+    return any(pair == (_ITEM, _ITEM) or all(_may_be_read(side, frame, False) for side in pair)
+               for pair in _operands_of(frame.f_code))  # (``t[0] is t[1]``)
+
+
+def _operands_of(code: types.CodeType) -> tuple[Any, ...]:
     operands = _OPERANDS.get(code)
     if operands is None:
         operands = _operands(code) if user_code(code) else ()
         if len(_OPERANDS) > 4096:
             _OPERANDS.clear()
         _OPERANDS[code] = operands
-    return any(all(_may_be_read(side, frame) for side in pair) for pair in operands)
+    return operands
 
 
-def _may_be_read(side: Any, frame: Any) -> bool:
+def _identities(code: types.CodeType) -> bool:
+    """Whether the learner's ``code`` tests by identity two things, a local (or an item of
+    one: ``pair[0] is pair[1]``) one of them."""
+    return any(any(s is True or s == _ITEM for s in pair) and all(pair)
+               for pair in _operands_of(code))
+
+
+def _holds_followed(x: Any) -> bool:
+    """Whether ``x`` is a followed number, or a list, a tuple or a dict holding one."""
+    if type(x) in (list, tuple):
+        return any(type(item) is Traced for item in x)
+    if type(x) is dict:
+        return any(type(item) is Traced for item in x.values())
+    return type(x) is Traced
+
+
+def _may_be_read(side: Any, frame: Any, items: bool) -> bool:
     """Whether an operand of ``is`` may be a number read: ``True`` (it reads ``.data``, or
-    is a local), ``False``, or the names of a chain (a global, then attributes) that leads,
-    in ``frame``'s module, to a number."""
-    if type(side) is bool:
-        return side
+    is a local), ``False``, an item of a local (``items``: where the locals were given,
+    not read here: ``layer is layers[-1]`` is no number read), or the names of a chain (a
+    global, then attributes) that leads, in ``frame``'s module, to a number."""
+    if type(side) is bool or side == _ITEM:
+        return side is True or (side == _ITEM and items)
     held = frame.f_globals.get(side[0], MISSING_)
     if held is MISSING_:
         held = vars(builtins).get(side[0], MISSING_)
@@ -172,20 +258,13 @@ def _operands(code: types.CodeType) -> tuple[Any, ...]:
 
     at = list(dis.get_instructions(code))
 
-    def start(end: int) -> int:  # (where the operand that ends before ``end`` starts)
-        j, pushed = end - 1, 0
-        while j >= 0 and pushed < 1:
-            i = at[j]
-            pushed += dis.stack_effect(i.opcode, i.arg if i.opcode >= dis.HAVE_ARGUMENT
-                                       else None)
-            j -= 1
-        return j + 1
-
     def side(span: list[Any]) -> Any:
         if any(i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval in _READS for i in span):
             return True
         if len(span) == 1 and span[0].opname in _LOCAL:
             return True
+        if span and span[0].opname in _LOCAL and span[-1].opname == "BINARY_SUBSCR":
+            return _ITEM
         if span and span[0].opname in _NAMED and all(i.opname == "LOAD_ATTR"
                                                     for i in span[1:]):
             return (span[0].argval, *(i.argval for i in span[1:]))
@@ -196,7 +275,7 @@ def _operands(code: types.CodeType) -> tuple[Any, ...]:
         if instruction.opname == "IS_OP" and k and at[k - 1].opname == "LOAD_FAST_LOAD_FAST":
             found.append((True, True))  # (3.13: two locals loaded at once)
         elif instruction.opname == "IS_OP":
-            right = start(k)
-            left = start(right)
+            right = operand_start(at, k)
+            left = operand_start(at, right)
             found.append((side(at[left:right]), side(at[right:k])))
     return tuple(found)

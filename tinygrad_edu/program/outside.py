@@ -4,7 +4,9 @@ While a capture runs, every function of the learner's code that starts is seen o
 (``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
 opcode tracing), and its bytecode read for the globals it loads and stores (all of its
 module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``: of
-every closure of that code the capture reached, a factory's closures being seen once).
+every closure of that code the capture reached, a factory's closures being seen once; the
+cells of the compiled function, and of a closure the walk reached, wherever its code was
+written: ``fit(compile=True)``'s step holds the learner's model).
 Each is a root (and so are the compiled function's own default arguments, a module its code
 reads from ``sys.modules`` by a name it holds, and a variable of ``os.environ`` it read, seen
 by ``watching.py``), walked as it was when first read (``places.Walk``); once the function
@@ -49,7 +51,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.program.guards import checks, item_of, same_array
-from tinygrad_edu.program.identity import bool_tests, seen_starting
+from tinygrad_edu.program.identity import seen_at_start, seen_starting
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -110,6 +112,7 @@ class Watcher:
         self.walk = Walk()  # (every place, as it was when its root was first read)
         record.outside = self  # (os.environ's items read are roots: ``read_by_name``)
         self._function, self._bound = function_and_self(function)
+        self._code = getattr(self._function, "__code__", None)  # (the compiled function's)
         if self._function is not None:
             self.cells[self._function.__code__] = self._function.__closure__
         if self._bound is not None:
@@ -192,8 +195,11 @@ class Watcher:
                         self._root(("global", globals_, data), globals_.get(data, MISSING),
                                    _line(code, reads, "globals", data))
                 self._named_data(code, globals_, reads)
+            if code.co_freevars and (code is self._code or any(  # (a closure compiled,
+                    f.__code__ is code for f in self.functions)):  # or held: fit's step)
+                self._closure_cells(code, self._cells(code, frame), reads_of(code))
             return
-        if type(bool_tests(code)) is tuple:  # (seen at every start)
+        if seen_at_start(code):  # (seen at every start)
             self.tested.add(code)
             seen_starting(self.record, code, frame)
         reads = reads_of(code)
@@ -211,27 +217,31 @@ class Watcher:
         if code.co_freevars and not self._made_inside(code):
             cells = self._cells(code, frame)
             state_read(self.record, code, globals_, cells, frame)  # (sys.modules whole...)
-            closures = {id(c): c for c in [cells, *[f.__closure__ for f in self.functions
-                                                    if f.__code__ is code]] if c}
-            for held_cells in closures.values():  # (a closure of this code seen once: the
-                for name, cell in zip(code.co_freevars, held_cells):  # others the capture
-                    if name in reads.cells or name in reads.stored_cells:  # reached too)
-                        try:
-                            held = cell.cell_contents
-                        except ValueError:
-                            held = MISSING
-                        self._root(("cell", cell, name), held,
-                                   _line(code, reads, "cells", name))
-                        ours = FOLLOWED.get(id(held))  # (``from math import exp`` in the
-                        if ours is not None and ours is not held:  # function that made it)
-                            cell.cell_contents = ours
-                            self.swapped.append((cell, name, held, ours))
+            self._closure_cells(code, cells, reads)
         else:
             state_read(self.record, code, globals_, None, frame)
         self._modules(code, globals_, reads)
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
+
+    def _closure_cells(self, code: types.CodeType, cells: Any, reads: Reads) -> None:
+        """The cells ``code`` reads or writes, of ``cells`` (the closure that ran) and of
+        every closure of that code the capture reached: roots (a closure seen once)."""
+        closures = {id(c): c for c in [cells, *[f.__closure__ for f in self.functions
+                                                if f.__code__ is code]] if c}
+        for held_cells in closures.values():
+            for name, cell in zip(code.co_freevars, held_cells):
+                if name in reads.cells or name in reads.stored_cells:
+                    try:
+                        held = cell.cell_contents
+                    except ValueError:
+                        held = MISSING
+                    self._root(("cell", cell, name), held, _line(code, reads, "cells", name))
+                    ours = FOLLOWED.get(id(held))  # (``from math import exp`` in the
+                    if ours is not None and ours is not held:  # function that made it)
+                        cell.cell_contents = ours
+                        self.swapped.append((cell, name, held, ours))
 
     def _named_data(self, code: types.CodeType, globals_: dict[str, Any],
                     reads: Reads) -> None:
@@ -274,9 +284,8 @@ class Watcher:
         """Whether ``code`` is a closure made while the capture runs (defined in a function
         that ran in it, as a lambda in ``f``): its cells hold that function's locals, numbers
         computed in the capture (followed where they came from), not places outside."""
-        if self._function is not None and code is self._function.__code__:
-            return False
-        return any(code in parent.co_consts for parent in self.codes if parent is not code)
+        return code is not self._code and any(code in parent.co_consts
+                                              for parent in self.codes if parent is not code)
 
     def _cells(self, code: types.CodeType, frame: types.FrameType | None) -> Any:
         found = self.cells.get(code)

@@ -65,8 +65,8 @@ class Reads:
         line = code.co_firstlineno
         for op in dis.get_instructions(code):
             if op.starts_line:
-                line = op.starts_line if isinstance(op.starts_line, int) else \
-                    (op.positions.lineno or line)
+                line = op.starts_line if type(op.starts_line) is int else \
+                    (getattr(op, "line_number", None) or line)  # (3.13: a bool)
             elif getattr(op, "line_number", None):
                 line = op.line_number  # type: ignore[attr-defined]
             name = op.argval

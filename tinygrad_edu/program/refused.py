@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import datetime
 import gc
+import operator
 import os
 import pathlib
 import sys
@@ -19,8 +20,9 @@ from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
+from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
-from tinygrad_edu.program.traced import recording, user_code
+from tinygrad_edu.program.traced import Traced, recording, user_code
 
 __all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read"]
 
@@ -35,6 +37,7 @@ def clocks() -> list[tuple[Any, str, Any]]:
              for owner, names, changes, given, library in READERS for name in names
              if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
+    found += [(operator, name, _identity(getattr(operator, name))) for name in ("is_", "is_not")]
     found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
               *_elsewheres()]
     numpy = sys.modules.get("numpy")
@@ -75,6 +78,22 @@ hashed by its address too, in the learner's module (``SEEN_BY_NAME``: builtins' 
 called everywhere); ``datetime.datetime.now()``, ``today()`` and ``date.today()`` through
 the classes' stand-ins (``seen.stand_in``: a built-in type's methods cannot be put in
 place)."""
+
+
+def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """``operator.is_`` (``is_not``) where the learner's code calls it: of two things, a
+    number read one of them, refused (as ``a.data is b.data``: ``identity.read_in``)."""
+    def call(a: Any, b: Any, /) -> bool:
+        found = recording()
+        if found is not None and a is not b and Traced in (type(a), type(b)) and \
+                user_code(sys._getframe(1).f_code):
+            found.refuse(f"it tests a number read by identity (operator.{function.__name__}"
+                         "): whether two Values hold one float object is no number a "
+                         "program can follow; compare numbers with ==")
+        return function(a, b)
+
+    call.__name__ = function.__name__
+    return call
 
 
 def _named(owner: Any) -> str:
@@ -201,7 +220,9 @@ def state_read(record: Any, code: Any, globals_: dict[str, Any], closure: Any,
     a name a capture sees (``len``, ``hash``: ``SEEN_BY_NAME``), refused, naming the line:
     ``sys.modules`` taken whole (``len(list(sys.modules))``, ``sys.modules.__len__()``; one
     module read by its name, ``sys.modules[name]``, is a place: ``outside.py``), or an
-    object's ``__hash__`` called (an address, where its class keeps object's)."""
+    object's ``__hash__`` called (an address, where its class keeps object's), unless the
+    code names one that hashes by value (``"lr".__hash__()``, a global ``KEY`` whose class
+    has a ``__hash__`` of its own)."""
     names = code.co_names
     if "__hash__" in names or "modules" in names or any(
             globals_.get(n) is sys.modules for n in names):
@@ -223,7 +244,8 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
     for k, i in enumerate(at):
         where = getattr(getattr(i, "positions", None), "lineno", None) or code.co_firstlineno
         line = f"line {where} of {os.path.basename(code.co_filename)}"
-        if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__hash__":
+        if i.opname in ("LOAD_ATTR", "LOAD_METHOD") and i.argval == "__hash__" and \
+                not _by_value(_held(at[operand_start(at, k):k], globals_, cells)):
             return (f"it calls .__hash__() ({line}): an object's hash can be its address "
                     "(new for each new object), which a program cannot follow; call hash(), "
                     "which the capture sees")
@@ -243,3 +265,32 @@ def _state_read(code: Any, globals_: dict[str, Any], cells: Any) -> str | None:
                     "interpreter's own state (new at every import), which a program cannot "
                     "follow; read one module by its name, sys.modules[name]")
     return None
+
+
+def _held(span: list[Any], globals_: dict[str, Any], cells: Any) -> Any:
+    """What an operand that is a constant, or a global or a cell then attributes, holds
+    (``"lr"``, ``KEY``, ``cfg.key``), looked up without running code; else MISSING."""
+    if len(span) == 1 and span[0].opname == "LOAD_CONST":
+        return span[0].argval
+    if not span or any(i.opname != "LOAD_ATTR" for i in span[1:]):
+        return _MISSING
+    first = span[0]
+    held = globals_.get(first.argval, vars(builtins).get(first.argval, _MISSING)) if \
+        first.opname in ("LOAD_GLOBAL", "LOAD_NAME") else cells.get(first.argval, _MISSING) \
+        if first.opname == "LOAD_DEREF" else _MISSING
+    for i in span[1:]:
+        held = getattr(held, "__dict__", {}).get(i.argval, _MISSING)
+    return held
+
+
+def _by_value(x: Any, depth: int = 0) -> bool:
+    """Whether ``x`` hashes by what it holds (a number, a text, a tuple of them, an object of
+    a class with a ``__hash__`` of its own), not by its address (``object``'s, a Value's)."""
+    if type(x) in (tuple, frozenset):
+        return depth < 8 and all(_by_value(item, depth + 1) for item in x)
+    own = getattr(type(x), "__hash__", None)
+    return x is not _MISSING and own is not None and own is not object.__hash__ and \
+        not hasattr(type(x), "EMPTY_GRAD")  # (a node: hashed by its address)
+
+
+_MISSING = object()

@@ -101,8 +101,9 @@ def _gone_through(items: Any) -> None:
 
 class SetSeen(set, metaclass=_Seen):
     """``set`` in the learner's module while a capture runs: going through one that holds
-    Values made in the call is refused (``_gone_through``); it is ``set`` to ``type``,
-    ``isinstance`` and ``issubclass``, and shown and pickled as one."""
+    Values made in the call is refused (``_gone_through``), and so is one its operators
+    make (``s | t``, ``s.union(t)``: ``_kept``); it is ``set`` to ``type``, ``isinstance``
+    and ``issubclass``, and shown and pickled as one."""
 
     def __iter__(self) -> Any:
         _gone_through(set.__iter__(self))
@@ -113,6 +114,9 @@ class SetSeen(set, metaclass=_Seen):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return set, (list(set.__iter__(self)),)
+
+    def __copy__(self) -> Any:  # (``copy.copy``: not Python's own set, gone through unseen)
+        return type(self)(set.__iter__(self))
 
 
 class FrozenSetSeen(frozenset, metaclass=_Seen):
@@ -128,7 +132,28 @@ class FrozenSetSeen(frozenset, metaclass=_Seen):
     def __reduce_ex__(self, protocol: Any) -> Any:
         return frozenset, (list(frozenset.__iter__(self)),)
 
+    def __copy__(self) -> Any:
+        return self
 
+
+def _kept(base: type, name: str) -> Any:
+    """``base``'s operator ``name`` (``s | t``, ``s.union(t)``), giving a set of the same
+    stand-in class (Python's own give a plain set, gone through unseen)."""
+    method = getattr(base, name)
+
+    def kept(self: Any, *others: Any) -> Any:
+        found = method(self, *others)
+        return type(self)(base.__iter__(found)) if type(found) is base else found
+
+    kept.__name__ = kept.__qualname__ = name
+    return kept
+
+
+for _name in ("__or__", "__and__", "__sub__", "__xor__", "__ror__", "__rand__", "__rsub__",
+              "__rxor__", "union", "intersection", "difference", "symmetric_difference",
+              "copy"):
+    setattr(SetSeen, _name, _kept(set, _name))
+    setattr(FrozenSetSeen, _name, _kept(frozenset, _name))
 SetSeen.__name__ = SetSeen.__qualname__ = "set"
 FrozenSetSeen.__name__ = FrozenSetSeen.__qualname__ = "frozenset"
 _SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
@@ -136,16 +161,36 @@ _SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
 
 def made_into_a_set(v: Any) -> None:
     """A Value made in the call hashed by the learner's code that makes a set with braces
-    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for):
-    refused, as going through it would be."""
+    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for), or
+    with a set's operator (``d.keys() | e.keys()``): refused, as going through it would
+    be."""
     found = recording()
     if found is not None and id(v) in found.made:
-        code = sys._getframe(2).f_code
-        if _braces(code):
+        frame = sys._getframe(2)
+        if _braces(frame.f_code) or frame.f_lasti in _set_operators(frame.f_code):
             _gone_through((v,))
 
 
 _BRACES: dict[Any, bool] = {}
+_OPERATORS: dict[Any, frozenset[int]] = {}
+_SET_OPERATORS = ("|", "&", "-", "^", "|=", "&=", "-=", "^=")
+
+
+def _set_operators(code: Any) -> frozenset[int]:
+    """Where the learner's ``code`` has an operator a set has (``d.keys() | e.keys()`` makes
+    a set, hashing the keys): its instructions' offsets."""
+    found = _OPERATORS.get(code)
+    if found is None:
+        import dis
+
+        if len(_OPERATORS) > 4096:
+            _OPERATORS.clear()
+        found = _OPERATORS[code] = frozenset(
+            i.offset for i in dis.get_instructions(code) if learners_file(code.co_filename)
+            and ((i.opname == "BINARY_OP" and i.argrepr in _SET_OPERATORS) or i.opname in (
+                "BINARY_OR", "BINARY_AND", "BINARY_SUBTRACT", "BINARY_XOR", "INPLACE_OR",
+                "INPLACE_AND", "INPLACE_SUBTRACT", "INPLACE_XOR")))  # (3.10's)
+    return found
 
 
 def _braces(code: Any) -> bool:

@@ -78,12 +78,10 @@ class Graph:
         return [()] * len(self.leaves) + [args for _, args in self.steps]
 
     def build(self) -> list[Any]:
-        """Fresh Values for every node, labelled with their names; the root is last. They
-        are made in an order of their own (``made_apart``), not the graph's."""
-        return made_apart(self._built(), random.Random(str(self)))
-
-    def _built(self) -> list[Any]:
-        from tinygrad_edu.engine import Value  # (the learner's process has its own engine)
+        """Fresh Values for every node, labelled with their names, in the graph's order (the
+        root last), made in that order with the engine's ops: the grader's, never the
+        learner's process's (which is sent the graph ``scattered``)."""
+        from tinygrad_edu.engine import Value
 
         names = self.node_names()
         nodes = [Value(x, label=names[i]) for i, x in enumerate(self.leaves)]
@@ -98,6 +96,30 @@ class Graph:
             made.label = names[len(self.leaves) + k]
             nodes.append(made)
         return nodes
+
+    def listed(self) -> list[int]:
+        """The nodes (by index) in the order a graph's answers list them (every node's grad):
+        the leaves, then the steps by their label's number (``v1``, ``v2``, ...): no order of
+        the graph's own (``labels`` are drawn shuffled)."""
+        steps = range(len(self.leaves), len(self.leaves) + len(self.steps))
+        if len(self.labels) != len(self.steps):
+            return list(range(len(self.leaves))) + list(steps)
+        return list(range(len(self.leaves))) + sorted(
+            steps, key=lambda i: self.labels[i - len(self.leaves)])
+
+    def scattered(self) -> Scattered:
+        """The graph as it is built in the learner's process: its nodes ``listed``, each with
+        its number (the grader's engine's), its op and its parents by their place in that
+        list (_scattered)."""
+        names, made, parents = self.node_names(), self.build(), self.parents()
+        listed = self.listed()
+        at = {i: k for k, i in enumerate(listed)}
+        ops = [""] * len(self.leaves) + [op for op, _ in self.steps]
+        given = iter(self.given)
+        local = [() if op != BY_HAND else tuple(next(given)[1]) for op in ops]
+        return Scattered(tuple((names[i], ops[i], tuple(at[p] for p in parents[i]),
+                                made[i].data, local[i]) for i in listed),
+                         at[len(names) - 1])
 
     def __str__(self) -> str:
         names = self.node_names()
@@ -115,32 +137,72 @@ class Graph:
         return "; ".join(text) + f"  (root {names[-1]})"
 
 
-def made_apart(nodes: list[Any], order: random.Random) -> list[Any]:
-    """The graph of ``nodes`` again, in nodes made one after the other in an order drawn from
-    ``order``, each with the fields of its original (every node in them, alone or in a
-    tuple, its copy's). Made in the graph's own order, as ops make them, the nodes sat in
-    Python's memory (``gc.get_objects()``, ``id()``) parents first: a topological sort with
-    no sort, the reachable nodes listed in that order, took ``topological_sort`` 1/1 on
-    every route (issue 65). The order is drawn from the case, so a grading's verdicts are
-    the same for its recorded seed."""
-    copies: dict[int, tuple[Any, Any]] = {}
-    for k in order.sample(range(len(nodes)), len(nodes)):
-        copies[id(nodes[k])] = (nodes[k], object.__new__(type(nodes[k])))
+@dataclass(frozen=True)
+class Scattered:
+    """A graph as the learner's process is sent it and builds it (``Graph.scattered``): its
+    nodes in the order answers list them (``Graph.listed``: the leaves, then the steps by
+    their label's number), each as (name, op, parents by their place in ``nodes``, number,
+    local derivatives given: those of a node made by hand, else ()); ``root``: the root's
+    place. Nothing in it, nor in how it is built, is an order in which each node comes
+    after its parents (_scattered)."""
 
-    def copy_of(x: Any) -> Any:
-        pair = copies.get(id(x))
+    nodes: tuple[tuple[str, str, tuple[int, ...], float, tuple[float, ...]], ...]
+    root: int
+
+    def build(self) -> list[Any]:
+        """Fresh Values for every node, in the order of ``nodes``, labelled with their names.
+        Each is made alone, in an order drawn from the case, by its op (or by hand) on
+        stand-ins of its parents (leaves of their numbers), whose places it then gives to
+        the parents themselves: no node is made after its parents, by any code, so the order
+        they are made in, and their places in memory (``gc.get_objects()``, ``id()``), tell
+        nothing. The order is drawn from the case, so that a grading's verdicts are the same
+        for its recorded seed."""
+        from tinygrad_edu.engine import Value
+
+        made: list[Any] = [None] * len(self.nodes)
+        places: dict[int, tuple[Any, int]] = {}  # a stand-in's id: it, its parent's place
+        for k in random.Random(repr(self.nodes)).sample(range(len(self.nodes)),
+                                                        len(self.nodes)):
+            name, op, parents, data, local_grads = self.nodes[k]
+            if not parents:
+                made[k] = Value(data, label=name)
+                continue
+            ins = {i: Value(self.nodes[i][3]) for i in parents}  # (one for x in x * x)
+            places.update((id(s), (s, i)) for i, s in ins.items())
+            operands = [ins[i] for i in parents]
+            got = node(data, tuple(operands), local_grads) if op == BY_HAND \
+                else OPS[op](*operands)
+            if not close(got.data, data):
+                raise RuntimeError(f"{name} = {op} came out {got.data!r} here, "
+                                   f"{data!r} in the grader's process")
+            got.label = name
+            made[k] = got
+        _put_in_place(made, places)
+        return made
+
+
+def _put_in_place(made: list[Any], places: dict[int, tuple[Any, int]]) -> None:
+    """Every stand-in the nodes ``made`` hold (in a field, alone or in a tuple) replaced by
+    the node it stands in for: ``places``, by the stand-in's id, holds it and that node's
+    place in ``made``."""
+
+    def placed(x: Any) -> Any:
+        pair = places.get(id(x))
         if pair is not None and pair[0] is x:
-            return pair[1]
-        return tuple([copy_of(item) for item in x]) if type(x) is tuple else x
+            return made[pair[1]]
+        return tuple([placed(item) for item in x]) if type(x) is tuple else x
 
-    for node in nodes:
-        made = copy_of(node)
-        for slot in _slots(type(node)):
-            if hasattr(node, slot):
-                object.__setattr__(made, slot, copy_of(getattr(node, slot)))
-        for name, value in getattr(node, "__dict__", {}).items():
-            setattr(made, name, copy_of(value))
-    return [copy_of(node) for node in nodes]
+    slots: dict[type, list[str]] = {}
+    for node in made:
+        kind = type(node)
+        for slot in slots.get(kind) or slots.setdefault(kind, _slots(kind)):
+            value = getattr(node, slot, None)
+            if id(value) in places or type(value) is tuple:
+                object.__setattr__(node, slot, placed(value))
+        fields = getattr(node, "__dict__", {})
+        for name, value in list(fields.items()):
+            if id(value) in places or type(value) is tuple:
+                fields[name] = placed(value)
 
 
 def _slots(cls: type) -> list[str]:
@@ -387,10 +449,18 @@ def call_value_locals(cls: Any, case: Expression, made: list[Any]) -> tuple[Any,
     return (Numbers(found),)
 
 
+def scattered(case: Graph | Scattered) -> Scattered:
+    """The graph as the learner's process builds it (the grader's process builds it so too,
+    so that both list their answers in the same order: ``Graph.listed``)."""
+    return case.scattered() if isinstance(case, Graph) else case
+
+
 def call_backward(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
-    """Run ``solution(root)`` on a fresh graph; the answer is every node's grad."""
-    nodes = taken(case).build()
-    watched.run_backward(solution, nodes[-1:], _operands(nodes))
+    """Run ``solution(root)`` on a fresh graph; the answer is every node's grad, in the order
+    of ``Graph.listed``."""
+    given = scattered(taken(case))
+    nodes = given.build()
+    watched.run_backward(solution, nodes[given.root:given.root + 1], _operands(nodes))
     return (_numbers(nodes, "grad"),)
 
 
@@ -427,9 +497,12 @@ def _numbers(nodes: Sequence[Any], attribute: str, names: Sequence[str] | None =
 def call_topological(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     """Run ``solution(root)``; the answer is the names of the nodes it listed, in order.
     While it runs, nothing here lists the nodes in the graph's order (_no_order_held)."""
-    nodes = taken(case).build()
-    root = nodes[-1]
+    given = scattered(taken(case))
+    nodes = given.build()
+    root = nodes[given.root]
+    del given
     nodes.sort(key=id)  # (by their places in memory: what id() tells the learner anyway)
+    names = {id(node): node.label for node in nodes}  # (before the learner's code runs)
     answer = solution(root)
     if answer is None:
         raise AnswerError("the function returned None; it should return a list of the nodes "
@@ -439,7 +512,6 @@ def call_topological(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     except TypeError:
         raise AnswerError(f"the function should return a list of nodes, got {answer!r:.60}"
                           ) from None
-    names = {id(node): node.label for node in nodes}
     listed = []
     for item in items:
         if id(item) not in names:
@@ -452,8 +524,10 @@ def call_topological(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
 def call_paths(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     """Run ``solution(root, x)`` on a fresh graph, x its first leaf; the answer is (the
     number of paths, the sum of their products)."""
-    nodes = taken(case).build()
-    return parts_of(watched.run_backward(solution, (nodes[-1], nodes[0]), _operands(nodes)),
+    given = scattered(taken(case))
+    nodes = given.build()
+    return parts_of(watched.run_backward(solution, (nodes[given.root], nodes[0]),
+                                         _operands(nodes)),
                     ("count", "df/dx"), scalar=True)
 
 
@@ -554,6 +628,7 @@ def taken(case: Any) -> Any:
 # its names in that order) nor a list of the graph's nodes in the case's order
 # (gc.get_referrers(root)) is held by the learner's process: a second independent
 # attacker's B02 and B02b each took topological_sort 1/1 (check, Gradescope) with no sort.
+# (The case it is sent is scattered now, _scattered, and holds no such order either.)
 
 
 @dataclass(frozen=True)

@@ -161,14 +161,26 @@ def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...],
     names a later import may still load (and their submodules): those, and the standard
     library's, which they load as they need them (a learner's own imports are checked
     before, by ``imports.py``; what the standard library then does that matters, running a
-    program or opening a file, is an event of its own)."""
+    program or opening a file, is an event of its own); NumPy not among them where the
+    grader said the file does not name it (_numpy_by_name)."""
     for name in sorted(allowed - {"tinygrad_edu", "__future__", "numpy"}):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     for name in ("numpy", *numpy_parts) if numpy else ():
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
-    return {name.split(".")[0] for name in allowed} | set(sys.stdlib_module_names)
+    return ({name.split(".")[0] for name in allowed} - (set() if numpy else {"numpy"})) | \
+        set(sys.stdlib_module_names)
+
+
+# _numpy_by_name: a file that never names NumPy, in a process not given it, that imports it
+# (``__import__('nu' + 'mpy')``) is reported at the import itself, by the module's name. It
+# was reported, before, only if the import went on to open one of NumPy's files: that needed
+# Python's listing of site-packages, cached as the process started, to still hold. Where the
+# learner's user cannot reach that folder (a clone in a folder only root opens, as `mktemp
+# -d` makes, graded as root) or the folder changed meanwhile, Python lists it again,
+# confined (Landlock refuses), finds nothing, and the import failed unreported: a fresh
+# clone's CI run failed test_earned so.
 
 
 def _become(user: str) -> None:
