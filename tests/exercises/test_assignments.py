@@ -160,6 +160,10 @@ def round_trip(tmp_path_factory):
     # altered: a cell whose nbgrader metadata is {}, which nbgrader 0.9.6 took for an old
     # format of the assignment, and stopped autograde there too
     students["altered"] = {}
+    # deleter: every graded cell deleted, a cell of its own added, which nbgrader's Execute
+    # ran in a kernel as the teacher's user (it could rewrite the gradebook: 5/5, others 0)
+    students["deleter"] = {}
+    ran = course / "the deleter's cell ran"
     for student, bodies in students.items():
         notebook = copy.deepcopy(release)
         for cell in notebook["cells"]:
@@ -169,6 +173,13 @@ def round_trip(tmp_path_factory):
         if student == "altered":  # (nothing answered)
             notebook["cells"].append({**copy.deepcopy(notebook["cells"][1]), "id": "mine",
                                       "metadata": {"nbgrader": {}}})
+        if student == "deleter":
+            notebook["cells"] = [c for c in notebook["cells"]
+                                 if not c["metadata"].get("nbgrader", {}).get("grade")]
+            notebook["cells"].append({**copy.deepcopy(notebook["cells"][1]), "id": "mine",
+                                      "metadata": {}, "outputs": [], "execution_count": None,
+                                      "cell_type": "code",
+                                      "source": f"open({str(ran)!r}, 'w').write('x')"})
         if student == "copies":
             at = next(i for i, c in enumerate(notebook["cells"])
                       if c["metadata"].get("nbgrader", {}).get("grade_id") == "d_tanh-graded")
@@ -181,6 +192,7 @@ def round_trip(tmp_path_factory):
     log = graded.stdout + graded.stderr
     assert graded.returncode == 1 and re.findall(  # (altered's notebook alone failed)
         r"error processing assignment 'ps1' for student '(\w+)'", log) == ["altered"], log
+    assert not ran.exists(), "a student's cell ran in autograde's kernel"
     nbgrader(course, "export")
     nbgrader(course, "generate_feedback", "ps1")
     return course, release, log
@@ -210,7 +222,7 @@ def test_nbgraders_round_trip(round_trip):
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
         "broken": (POINTS["d_mul"], total), "cheat": (0.0, total),
         "rebinds": (0.0, total), "replaces": (0.0, total), "copies": (total, total),
-        "altered": (0.0, total)}
+        "altered": (0.0, total), "deleter": (0.0, total)}
     assert "altered's notebook has a cell whose nbgrader metadata is of version 0, not 3" \
         in autograde_log
     # generate_feedback: the verdicts, and the diagnoses of the mistakes

@@ -18,7 +18,10 @@ report is: they are drawn once, for the first, and each notebook's grading proce
 them.
 The student's code never runs in a kernel at all, unless the notebook also holds graded
 cells that are not tinygrad_edu's (a teacher's own tests): then nbgrader's ``Execute`` runs
-it first, as it would have, and only tinygrad_edu's cells are graded outside.
+it first, as it would have, and only tinygrad_edu's cells are graded outside. A notebook
+whose graded cells were all deleted is not run either (it was, by nbgrader's ``Execute``:
+a student's cell then ran in a kernel as the teacher's user, outside every protection, and
+rewrote the gradebook: 5/5 for no work, an honest classmate 0): the deleted cells earn 0.
 
 Imported by nbgrader's configuration, where nbgrader runs (``pip install nbgrader``);
 without nbgrader it imports all the same (for the API reference), and ``GradeOutside`` says
@@ -92,8 +95,8 @@ class GradeOutside(Execute):
                 and GRADED.search(cell.source)}
         others = [cell for index, cell in enumerate(nb.cells) if _test_cell(cell)
                   and cell.cell_type == "code" and index not in ours]
-        if others or not ours:  # (a teacher's own tests need the kernel, as nbgrader runs it)
-            nb, resources = super().preprocess(nb, resources)
+        if others:  # (a teacher's own tests need the kernel, as nbgrader runs it; a notebook
+            nb, resources = super().preprocess(nb, resources)  # with none left: never run)
         if ours:
             student = str(resources.get("nbgrader", {}).get("student", "student"))
             with partial_credit_on(self.partial):
