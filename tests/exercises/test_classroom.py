@@ -127,6 +127,23 @@ def test_a_file_that_is_not_a_notebook_says_so(tmp_path, text, why):
                                 "Jupyter")
 
 
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_more_code_than_is_graded_is_not_parsed(tmp_path, suffix):
+    """An attacker's 8 MiB of ``a=1`` lines took the report's own process to 5.3 GB in
+    Python's parser (told "nested deeper" after minutes); now refused before it is parsed."""
+    code = "def d_tanh(x, y):\n    return 1 - y * y\n" + "a=1\n" * 140_000
+    path = tmp_path / f"work{suffix}"
+    path.write_text(code if suffix == ".py" else json.dumps(
+        {"cells": [{"cell_type": "code", "source": code, "metadata": {}}]}), encoding="utf-8")
+    with pytest.raises(SolutionFileError) as error:
+        read_source(path)
+    assert error.value.kind == "unreadable"
+    assert f"{path} holds 546 KiB of code, more than the 512 KiB graded" in str(error.value)
+    path.write_text(code[:200_000] if suffix == ".py" else json.dumps(
+        {"cells": [{"cell_type": "code", "source": code[:200_000], "metadata": {}}]}))
+    assert "return 1 - y * y" in read_source(path)
+
+
 @pytest.mark.slow
 def test_where_there_is_no_fork_each_child_is_a_fresh_python(tmp_path, monkeypatch):
     monkeypatch.setattr(isolation, "_context", lambda: multiprocessing.get_context("spawn"))

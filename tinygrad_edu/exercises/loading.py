@@ -44,6 +44,10 @@ LARGEST = 8 * 2**20
 """The largest file graded, in bytes (8 MiB: a notebook with its outputs, say); a larger one
 is not read."""
 
+LARGEST_CODE = 512 * 2**10
+"""The most code graded, in characters (512 KiB, some twenty times a whole track's answers): a
+file of 8 MiB of ``a=1`` lines took the grader's process to 5.3 GB in Python's parser."""
+
 
 def read_source(path: Path, within: Path | None = None) -> str:
     """The text of a ``.py`` file, or the code cells of a notebook (``.ipynb``) one after
@@ -70,7 +74,12 @@ def read_source(path: Path, within: Path | None = None) -> str:
         raise SolutionFileError(f"{path}: {problem}; save it as UTF-8, the encoding of Python "
                                 "source files, without the coding line", "unreadable")
     source = source.replace("\r\n", "\n").replace("\r", "\n")  # as Python reads a file
-    return notebook_code(path, source) if path.suffix == ".ipynb" else source
+    code = notebook_code(path, source) if path.suffix == ".ipynb" else source
+    if len(code) > LARGEST_CODE:
+        raise SolutionFileError(f"{path} holds {len(code) // 2**10} KiB of code, more than the "
+                                f"{LARGEST_CODE // 2**10} KiB graded; hand in your solutions "
+                                "alone", "unreadable")
+    return code
 
 
 def read_submitted(path: Path, within: Path | None = None) -> bytes:
@@ -277,10 +286,12 @@ def compile_source(source: str, path: Path) -> CodeType:
         raise SolutionFileError("\n".join(lines), "syntax") from None
     except Exception as error:  # (MemoryError, RecursionError: past the parser's limits)
         said = f": {error}" if str(error) else ""
-        raise SolutionFileError(
-            f"{path}: Python cannot parse this file ({type(error).__name__}{said}): its code "
-            "is nested deeper than Python's parser goes (a long run of brackets, or of signs "
-            "as in ------1); write that expression flatter", "syntax") from None
+        why = ("its code is nested deeper than Python's parser goes (a long run of brackets, "
+               "or of signs as in ------1); write that expression flatter")
+        if isinstance(error, MemoryError):
+            why = "parsing it needs more memory than a grading may use; hand in less code"
+        raise SolutionFileError(f"{path}: Python cannot parse this file ({type(error).__name__}"
+                                f"{said}): {why}", "syntax") from None
 
 
 def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
