@@ -13,6 +13,7 @@ import csv
 import inspect
 import io
 import json
+import marshal
 import re
 import textwrap
 from pathlib import Path
@@ -33,7 +34,15 @@ from tinygrad_edu.exercises.classroom.results import (
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.exercises.copies import COPIED, SHARE, CopyReading, answers, classmates
+from tinygrad_edu.exercises.copies import (
+    BUILT,
+    COMPILED,
+    COPIED,
+    SHARE,
+    CopyReading,
+    answers,
+    classmates,
+)
 from tinygrad_edu.exercises.microgpt.stages import TRACK
 
 ATTACKS = Path(__file__).parent / "attacks"
@@ -341,3 +350,110 @@ def test_only_the_teachers_routes_read_copies():
                                   p.read_text(encoding="utf-8"), re.M))
     assert readers == [f"exercises/classroom/{name}.py" for name in (
         "for_otter_grading", "isolation", "report", "results", "submissions")], readers
+
+
+HIDDEN = '''
+import typing
+
+_S = {reversed!r}
+_g = {{}}
+_b = typing.sys.modules["built" + "ins"]
+_c = getattr(_b, "comp" + "ile")
+type(lambda: 0)(_c(_S[::-1], "m", "ex" + "ec"), _g)()
+sum_over_paths = _g["sum_over_paths"]
+
+
+def d_mul(a, b, y):
+    return b, a
+'''
+"""An attacker's file (issue 65): the model answer held reversed in a string, compiled and run
+as the file loads, builtins reached through ``typing.sys.modules`` and ``compile`` by a name
+made of pieces: not in the file's text, nor written out anywhere in it."""
+
+HONEST_TYPED = '''
+import dataclasses
+import functools
+import typing
+from collections import namedtuple
+from dataclasses import dataclass
+
+Pair = namedtuple("Pair", "count total")
+
+
+@dataclass(frozen=True)
+class Walk:
+    node: typing.Any
+    count: int = 1
+    product: float = 1.0
+
+
+@functools.lru_cache(maxsize=None)
+def start() -> float:
+    return 1.0
+
+
+def sum_over_paths(root, x):
+    paths, total = 0, 0.0
+    todo = [Walk(root, 1, start())]
+    while todo:
+        walk = todo.pop()
+        if walk.node is x:
+            paths += walk.count
+            total += walk.product
+            continue
+        for parent, local in zip(walk.node.parents, walk.node.local_grads):
+            todo.append(dataclasses.replace(walk, node=parent, product=walk.product * local))
+    return tuple(Pair(paths, total))
+
+
+def d_mul(a, b, y):
+    Both = namedtuple("Both", "da db")  # (made again at every call)
+    return tuple(Both(b, a))
+'''
+"""An honest file whose modules compile code of their own as it loads and runs
+(``dataclasses``, ``namedtuple``, ``functools``, ``typing``)."""
+
+RUN_TIME = [EXERCISES["sum_over_paths"], EXERCISES["d_mul"]]
+
+
+def test_a_copy_compiled_at_run_time_is_flagged_for_the_teacher(tmp_path):
+    """The learner's process sees what it compiles (``learner/audit.py``), and the grader
+    reads that code as it reads the file: a copy there is flagged on every teacher's route,
+    said to be compiled at run time, and scored as before."""
+    answer = inspect.getsource(M.sum_over_paths)
+    path = write(tmp_path, HIDDEN.format(reversed=answer[::-1]), "eve.py")
+    assert flagged_in(path) == []  # (the file's text holds no copy)
+    result = grade_file(path, RUN_TIME, {"sum_over_paths": 2.0, "d_mul": 1.0})
+    assert result.score == 3.0, result.marks
+    paths = result.marks[0]
+    assert paths.copied == f"model_answers.py's sum_over_paths, {COMPILED}"
+    assert "⚑" not in paths.text and not result.marks[1].copied
+    hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
+    assert len(hidden) == 1 and COMPILED in hidden[0]["output"], hidden
+    row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
+    assert row["copied"] == f"sum_over_paths: {COPIED} ({COMPILED})"
+
+
+def test_code_built_from_bytes_is_flagged_as_not_read(tmp_path):
+    """Code made from bytes (``marshal``) has no source to compare: flagged for the teacher
+    as such."""
+    code = marshal.dumps(compile(inspect.getsource(M.sum_over_paths), "m", "exec"))
+    path = write(tmp_path, f"import typing\n_g = {{}}\nexec_ = typing.sys.modules['built' + 'ins']"
+                 f".exec\nexec_(typing.sys.modules['mar' + 'shal'].loads({code!r}), _g)\n"
+                 "sum_over_paths = _g['sum_over_paths']\n\n\ndef d_mul(a, b, y):\n"
+                 "    return b, a\n", "mal.py")
+    result = grade_file(path, RUN_TIME, {"sum_over_paths": 2.0, "d_mul": 1.0})
+    assert result.score == 3.0, result.marks
+    assert all(m.copied.startswith(BUILT) and "marshal" in m.copied for m in result.marks)
+    row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
+    assert row["copied"] == f"sum_over_paths, d_mul: {BUILT}"
+    assert all(BUILT in t["output"] for t in as_gradescope(result)["tests"]
+               if t["visibility"] == "hidden")
+
+
+def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
+    result = grade_file(write(tmp_path, HONEST_TYPED, "fay.py"), RUN_TIME,
+                        {"sum_over_paths": 2.0, "d_mul": 1.0})
+    assert result.problem is None and result.score == 3.0, result.marks
+    assert not any(m.copied for m in result.marks)
+    assert not any(t["visibility"] == "hidden" for t in as_gradescope(result)["tests"])

@@ -11,7 +11,9 @@ Gradescope's results.json, a report) is written by the grader alone.
 
 A file whose code reached outside its process (the audit hook's reports: a file of the
 grader's opened, a module of tinygrad_edu it does not have imported, a program run, a
-tracer set) is ``reported``: the grading stops there, and no exercise of it is scored.
+tracer set) is ``reported``: the grading stops there, and no exercise of it is scored. The
+code its processes compiled at run time is kept (``ran``; ``built``: code they made from
+bytes), for the copy check to read as it reads the file (``copies.py``).
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class Graded:
     (``absent``: ``"missing"``, ``"not yours"``, ``"not a function"``, ``"not graded"``, with
     the words to show in ``why``); ``printed``: what the file printed when it ran;
     ``load_problems``: why it did not run in the process of a group (in every one: that is
-    the ``problem``)."""
+    the ``problem``); ``ran``: the code its processes compiled at run time (each text once),
+``built``: how they made code that has no source to read (``learner/audit.py``)."""
 
     path: Path
     problem: SolutionFileError | None = None
@@ -72,6 +75,8 @@ class Graded:
     cell_problems: dict[int, str] = field(default_factory=dict)  # a notebook's, by cell
     cell_names: dict[int, set[str]] = field(default_factory=dict)  # what each cell defines
     unprotected: dict[str, str] = field(default_factory=dict)  # protections its processes lacked
+    ran: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
 
 
 APART = sys.platform != "emscripten"
@@ -176,6 +181,7 @@ def _grade_group(graded: Graded, source: str, cells: list[tuple[int, int, int]],
         return _grade_in(process, graded, path, exercises, each)
     finally:
         process.close()  # (what it reports as it ends, a finalizer's, counts too)
+        _ran(graded, process)
         if process.reports and not graded.reported:
             graded.reported = said(process.reports)
         if graded.reported:
@@ -204,6 +210,7 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
         for ex in exercises:
             graded.absent[ex.name], graded.why[ex.name] = "not graded", why
             if each is not None:
+                _ran(graded, process)
                 each(graded, ex.name)
         return []
     for k, ex in enumerate(exercises):
@@ -223,11 +230,21 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
             except Stopped as stop:
                 left = _stopped(graded, stop, exercises[k + 1:], ex)
                 if each is not None and not graded.reported:
+                    _ran(graded, process)
                     each(graded, ex.name)
                 return left
         if each is not None:
+            _ran(graded, process)
             each(graded, ex.name)
     return []
+
+
+def _ran(graded: Graded, process: LearnerProcess) -> None:
+    """What ``process`` compiled at run time so far (and made from bytes), kept in
+    ``graded`` (each once)."""
+    known = set(graded.ran)
+    graded.ran += [text for text in process.ran if text not in known]
+    graded.built += [how for how in process.built if how not in graded.built]
 
 
 def said(reports: list[str]) -> str:

@@ -36,6 +36,11 @@ lines, the recursive topological sort of the lecture) is what anyone who solves 
 exercise writes. The track's reference (``microgpt/reference.py``) is microgpt's own code,
 which the track asks learners to write again, so it is not compared.
 
+The file is not all that runs: code it compiles at run time (from a string it holds reversed,
+say) is seen in the learner's process (``learner/audit.py``) and read here as the file is
+(``RanReading``): a copy there is flagged so, ``COMPILED``; code made from bytes
+(``marshal``, ``types.CodeType``) has no source to read, and is flagged as such (``BUILT``).
+
 ``exercises report`` also compares classmates (``classmates``): two files whose code for an
 exercise shares enough that the package does not ship and most of the class does not write.
 
@@ -57,16 +62,22 @@ import itertools
 import keyword
 import tokenize
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import cells_of, read_source
 
-__all__ = ["COPIED", "CopyReading", "classmates", "flag"]
+__all__ = ["BUILT", "COMPILED", "COPIED", "CopyReading", "RanReading", "classmates", "flag",
+           "kind_of", "said"]
 
 COPIED = "the same code as the model answer shipped in the package"
 """What a flagged exercise is, as every route says it."""
+COMPILED = "in code the file compiled at run time"
+"""Where a copy was found that is not in the file's text (``RanReading``)."""
+BUILT = ("runs code it built at run time that the grader cannot read as source: what ran "
+         "is not what was handed in")
+"""What a flagged exercise is whose file made code from bytes (``RanReading``)."""
 GRAM = 10
 """Tokens per fingerprint."""
 SHARE = 0.6
@@ -92,23 +103,41 @@ Fingerprints = frozenset[tuple[str, ...]]
 
 
 def flag(exercise_name: str, where: str) -> str:
-    """The line a flagged exercise's result for the teacher gains."""
-    return (f"⚑ {exercise_name}: {COPIED} ({where}; compared with names made anonymous, "
-            "docstrings, comments and dead code left out, light rewrites undone). Flagged "
-            "for the teacher to read, not scored differently.")
+    """The line a flagged exercise's result for the teacher gains (``where``: its
+    ``Mark.copied``)."""
+    how = "" if where.startswith(BUILT) else ("; compared with names made anonymous, "
+                                              "docstrings, comments and dead code left out, "
+                                              "light rewrites undone")
+    return f"⚑ {exercise_name}: {said(where)[:-1]}{how}). Flagged for the teacher to read, " \
+        "not scored differently."
+
+
+def said(where: str) -> str:
+    """A flag (a ``Mark.copied``) as the teacher reads it: what it is, then where."""
+    return where if where.startswith(BUILT) else f"{COPIED} ({where})"
+
+
+def kind_of(where: str) -> str:
+    """What a flag (a ``Mark.copied``) is, in a few words: ``COPIED``, compiled at run time
+    or not, or ``BUILT``."""
+    if where.startswith(BUILT):
+        return BUILT
+    return f"{COPIED} ({COMPILED})" if where.endswith(COMPILED) else COPIED
 
 
 class CopyReading:
     """A learner's file as the grader reads it for copies of the package's answers: parsed
-    once, never run (a file that cannot be read or parsed has no copy to flag)."""
+    once, never run (a file that cannot be read or parsed has no copy to flag). Given
+    ``source``, that text is read instead (code the file compiled at run time)."""
 
-    def __init__(self, path: Path, within: Path | None = None) -> None:
+    def __init__(self, path: Path, within: Path | None = None,
+                 source: str | None = None) -> None:
         self.path = path
         self.definitions: list[tuple[Definition, dict[str, str]]] = []
         self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
         self._prints: dict[int, Fingerprints] = {}
         try:
-            source = read_source(path, within)
+            source = read_source(path, within) if source is None else source
             lines = source.split("\n")
             blocks = ["\n".join(lines[first - 1:last])
                       for _, first, last in cells_of(path, source)] or [source]
@@ -169,6 +198,26 @@ class CopyReading:
         if id(node) not in self._prints:
             self._prints[id(node)] = fingerprints(node, imports)
         return self._prints[id(node)]
+
+
+class RanReading:
+    """The code a file compiled at run time (``apart.Graded.ran``), read for copies as the
+    file is, each text once however often it is asked."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, CopyReading] = {}
+
+    def same(self, exercise: ExerciseSpec, ran: Sequence[str], built: Sequence[str]) -> str:
+        """The package's answer that code compiled at run time is the same code as (said
+        with ``COMPILED``); else ``BUILT`` (and how) if code was made from bytes; else
+        empty."""
+        for text in ran:
+            if text not in self._read:
+                self._read[text] = CopyReading(Path("<compiled at run time>"), source=text)
+            same = self._read[text].same(exercise)
+            if same:
+                return f"{same}, {COMPILED}"
+        return f"{BUILT} ({'; '.join(built)})" if built else ""
 
 
 def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec

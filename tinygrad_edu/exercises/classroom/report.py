@@ -28,7 +28,7 @@ from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
-from tinygrad_edu.exercises.copies import COPIED, CopyReading, classmates
+from tinygrad_edu.exercises.copies import CopyReading, classmates, kind_of, said
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
@@ -192,7 +192,8 @@ def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dic
         "marks": [{"name": m.name, "status": m.status, "points": m.points,
                    "failure": FAILURES.get(m.failure, ""),
                    "mistakes": [d.title for d in m.diagnoses], "verdict": m.text,
-                   "copied": m.copied, "alike": list(m.alike)}
+                   "copied": m.copied, "flag": said(m.copied) if m.copied else "",
+                   "alike": list(m.alike)}
                   for m in r.marks]} for r in results]
     return {"submissions": len(results), "exercises": rows, "students": students}
 
@@ -219,8 +220,11 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
             m = marks[ex.name]
             cells += [m.status, f"{m.points:g}",
                       _cell("; ".join(d.title for d in m.diagnoses))]
-        copied = [m.name for m in r.marks if m.copied]
-        cells.append(f"{', '.join(copied)}: {COPIED}" if copied else "")
+        kinds: dict[str, list[str]] = {}  # (copied, copied at run time, built from bytes)
+        for m in r.marks:
+            if m.copied:
+                kinds.setdefault(kind_of(m.copied), []).append(m.name)
+        cells.append("; ".join(f"{', '.join(names)}: {kind}" for kind, names in kinds.items()))
         cells.append(_cell("; ".join(f"{m.name}: the same code as {', '.join(m.alike)}'s"
                                      for m in r.marks if m.alike)))
         cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]

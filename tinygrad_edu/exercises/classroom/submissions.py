@@ -6,7 +6,8 @@ computes with complex numbers).
 
 What was graded is also compared with the answers the package ships (``copies.py``): a
 mark whose code is the same is flagged (``Mark.copied``, for the teacher alone: never in its
-text), never scored differently.
+text), never scored differently; so is one whose file compiled such code at run time, or
+made code from bytes (``apart.Graded.ran``, ``built``).
 
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
-from tinygrad_edu.exercises.copies import CopyReading
+from tinygrad_edu.exercises.copies import CopyReading, RanReading
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
@@ -87,7 +88,7 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
         loaded()
 
     reading = RuleReading(path, within) if any(reads(ex) for ex in exercises) else None
-    copies = CopyReading(path, within)
+    copies = (CopyReading(path, within), RanReading())
 
     def each(graded: Graded, name: str) -> None:
         ex = next(e for e in exercises if e.name == name)
@@ -114,15 +115,17 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
 
 
 def _mark(graded: Graded, ex: ExerciseSpec, points: float,
-          copies: CopyReading | None = None) -> Mark:
+          copies: tuple[CopyReading, RanReading] | None = None) -> Mark:
     """The mark of one exercise of a file graded apart; flagged (``copies.py``) if what was
-    graded is the same code as an answer the package ships."""
+    graded is the same code as an answer the package ships, in the file or in code it
+    compiled at run time, or if it ran code made from bytes."""
     verdict = graded.verdicts.get(ex.name)
     if verdict is not None and ex.name in graded.ended:  # (an error: it ended Python)
         return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict), failure="error")
     if verdict is not None:
         mark = mark_of(ex, verdict, points)
-        same = "" if copies is None else copies.same(ex)
+        same = "" if copies is None else (copies[0].same(ex) or copies[1].same(
+            ex, graded.ran, graded.built))
         return dataclasses.replace(mark, copied=same) if same else mark  # (the teacher's:
         # never in the text a learner reads, copies.py)
     absent, why = graded.absent[ex.name], graded.why[ex.name]

@@ -15,17 +15,39 @@ the process ends at once with ``CHANNEL_LOST``), then refuses the operation with
 
 Reading is allowed where the process's own imports read: the standard library, NumPy, and
 the learner's own file; nothing is written anywhere.
+
+Code made at run time is not refused, but seen (``_made_at_run_time``): the source of every
+``compile`` (``exec`` and ``eval`` of a string too, an AST unparsed), each text once, goes to
+the grader on the same channel, tagged ``RAN``, up to ``READ`` characters in all (past them,
+``OVER``), and so does ``BUILT`` where code is made from bytes (``marshal.loads`` outside an
+import, ``types.CodeType`` and ``code.replace``), which has no source to read. The grader
+compares that code with its answers as it does the file (``copies.py``): a flag for the
+teacher, never a report.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from types import CodeType
 from typing import Any
 
-__all__ = ["CHANNEL_LOST", "install"]
+__all__ = ["BUILT", "CHANNEL_LOST", "OVER", "RAN", "install"]
+
+RAN = "\x00ran "
+"""A line of the channel that is code compiled at run time (its text as a JSON string), not a
+report: no report starts so (``reported`` writes text of its own, new lines made spaces)."""
+BUILT = "\x00built "
+"""A line of the channel that says code was made from bytes (and how)."""
+OVER = "\x00over "
+"""A line of the channel that says more code was compiled than ``READ`` (and how much)."""
+READ = 512 * 1024
+"""The most characters of code compiled at run time sent to the grader: a submission's own
+limit (``loading.read_source``), each text once."""
 
 CHANNEL_LOST = 97
 """The exit code of a learner's process whose channel to the grader's check was closed or
@@ -71,16 +93,64 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     libraries = tuple(normpath(p) for p in stdlib)
     packages = (f"{sep}site-packages{sep}", f"{sep}dist-packages{sep}")
     inside: list[bool] = []
+    dumps, unparse, syntax_tree = json.dumps, ast.unparse, ast.AST
+    mask, alarm = getattr(signal, "pthread_sigmask", None), {signal.SIGALRM}
+    block, unblock = signal.SIG_BLOCK, signal.SIG_UNBLOCK
+    sent: set[str] = set()
+    size = [0]
 
-    def reported(what: str) -> None:
+    def sending(line: str) -> None:
+        data = (line + "\n").encode("utf-8", "replace")
+        if mask is not None:  # (the time limit's signal never cuts a line in two)
+            mask(block, alarm)
         try:
             now = fstat(report_fd)
             if (now.st_dev, now.st_ino) != channel:
                 exit_now(CHANNEL_LOST)
-            write(report_fd, (what.replace("\n", " ")[:300] + "\n").encode("utf-8", "replace"))
+            while data:
+                data = data[write(report_fd, data):]
         except OSError:
             exit_now(CHANNEL_LOST)
+        finally:
+            if mask is not None:
+                mask(unblock, alarm)
+
+    def reported(what: str) -> None:
+        sending(what.replace("\n", " ")[:300])
         raise PermissionError(f"not allowed while your code is graded: it {what}")
+
+    def made_at_run_time(event: str, args: tuple[Any, ...]) -> None:  # (_made_at_run_time)
+        if event == "compile":
+            source = args[0] if args else None
+            try:
+                text = (source.decode("utf-8", "replace") if isinstance(source, bytes) else
+                        source if isinstance(source, str) else unparse(source)
+                        if isinstance(source, syntax_tree) else None)
+            except Exception:  # (an AST too deep, or not one: no source to read)
+                sending(f"{BUILT}compile() of {type(source).__name__} it made")
+                return
+            if text is None or text in sent or size[0] > READ:  # (past READ: said once)
+                return
+            if size[0] + len(text) > READ:
+                size[0] = READ + 1
+                sending(f"{OVER}{len(text)}")
+                return
+            sent.add(text)
+            size[0] += len(text)
+            sending(RAN + dumps(text))
+        elif event == "marshal.loads":
+            caller = getframe(3)  # (0: this, 1: check, 2: the hook; 3: marshal.loads' caller)
+            if caller.f_code.co_name == "_call_with_frames_removed" and \
+                    caller.f_code.co_filename == "<frozen importlib._bootstrap>":
+                caller = caller.f_back  # (3.13: how importlib calls it)
+            up = caller.f_back if caller is not None else None
+            if not (caller is not None and up is not None and
+                    caller.f_code.co_name == "_compile_bytecode" and
+                    up.f_code.co_name == "get_code" and caller.f_code.co_filename ==
+                    up.f_code.co_filename == "<frozen importlib._bootstrap_external>"):
+                sending(f"{BUILT}marshal.loads() of bytes")
+        else:
+            sending(f"{BUILT}types.CodeType (or code.replace)")
 
     def readable_path(path: Any) -> bool:
         try:
@@ -102,7 +172,9 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             inside.pop()
 
     def check(event: str, args: tuple[Any, ...]) -> None:
-        if event == "open":
+        if event in ("compile", "marshal.loads", "code.__new__"):
+            made_at_run_time(event, args)
+        elif event == "open":
             path, mode, flags = args
             writing = (mode is not None and any(c in mode for c in "wax+")) or (
                 flags is not None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
@@ -142,3 +214,12 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
 def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:
     """The code objects of ``functions``: those allowed to set a tracer."""
     return {f.__code__ for f in functions}
+
+
+# _made_at_run_time: the copy flag read the handed-in file alone, so a file that held the
+# model answer reversed in a string, compiled and run at run time (builtins reached through
+# ``typing.sys.modules``, ``compile`` by a name made of pieces) scored 5/5 unflagged on
+# every route (issue 65, an independent attacker). What the process compiles is now seen
+# where it is compiled, whatever names reach it. Imports from source compile too, and
+# ``dataclasses``, ``namedtuple`` and the like compile code they write: read the same, they
+# are no answer's copy (tests/exercises/test_copies.py).

@@ -222,7 +222,8 @@ class Context:
         module = types.ModuleType("solutions")
         module.__file__ = path
         module.__dict__["__builtins__"] = builtins
-        printed = _Printed()
+        sys.modules["solutions"] = module  # (where @dataclass looks its module up: without it,
+        printed = _Printed()               # an honest file's @dataclass raised as it loaded)
         cells = code if isinstance(code, list) else [(None, code)]
         problems = []
         end = time.monotonic() + LOAD_LIMIT

@@ -148,8 +148,7 @@
         add(cell, "span", SYMBOLS[m.status], "mark " + cls(m.status));
         var why = m.mistakes.length ? m.mistakes.join("; ") : m.failure;
         if (why) add(cell, "span", why, "why");
-        if (m.copied) add(cell, "span", "⚑ the same code as the model answer shipped in " +
-                          "the package (" + m.copied + ")", "why");
+        if (m.copied) add(cell, "span", "⚑ " + m.flag, "why");
         if (m.alike.length) add(cell, "span", "⚑ the same code as " +
                                 m.alike.join(", ") + "'s", "why");
       });
