@@ -80,7 +80,9 @@ def test_the_submission_is_found_in_its_folder(tmp_path):
     assert submissions.locate(tmp_path / "assignment.py") == tmp_path / "hw1.py"  # renamed
     (tmp_path / "hw2.ipynb").write_text("{}")
     with pytest.raises(SolutionFileError, match=r"no assignment.py in .*, and 2 files in .* it "
-                       r"could be \(hw1.py, hw2.ipynb\): hand in one") as error:
+                       r"could be \(hw1.py, hw2.ipynb\), and none of them defines an "
+                       r"exercise's function, so which one counts is not known: hand in "
+                       r"one") as error:
         submissions.locate(tmp_path / "assignment.py")
     assert error.value.kind == "none"
     empty = tmp_path / "empty"
@@ -89,6 +91,44 @@ def test_the_submission_is_found_in_its_folder(tmp_path):
     with pytest.raises(SolutionFileError, match=r"no \.py or \.ipynb file in .*empty to grade; "
                        r"it holds notes\.txt"):
         submissions.locate(empty)
+
+
+def test_a_scratch_file_beside_the_solutions_is_not_graded_in_their_place(tmp_path):
+    """A student's folder (a GitHub Classroom clone) holding the solutions and a scratch
+    file: the one that defines the exercises' functions is graded (before: "not graded",
+    0, for "2 files it could be")."""
+    class_ = tmp_path / "class4"
+    for student in ("alice", "bob"):
+        (class_ / student).mkdir(parents=True)
+        (class_ / student / "week3.py").write_text(RIGHT)
+    (class_ / "alice" / "scratch.py").write_text("def helper():\n    return 1\n")
+    assert submissions.locate(class_ / "alice") == class_ / "alice" / "week3.py"
+    report = tmp_path / "report.csv"
+    assert cli(["report", str(class_), "d_tanh", "-o", str(report)]) == 0
+    rows = report.read_text().splitlines()[1:]
+    assert [row.split(",")[:4] for row in rows] == [
+        ["alice", str(class_ / "alice" / "week3.py"), "1", "1"],
+        ["bob", str(class_ / "bob" / "week3.py"), "1", "1"]]
+
+
+def test_of_two_attempts_the_one_the_classroom_workflow_grades_is_graded(tmp_path):
+    (tmp_path / "week3.py").write_text(RIGHT)
+    (tmp_path / "old.py").write_text(RIGHT)
+    with pytest.raises(SolutionFileError, match=r"2 files in .* it could be \(old.py, "
+                       r"week3.py\), and old.py and week3.py each define exercises' "
+                       r"functions, so which one counts is not known: hand in one \(a "
+                       r"teacher grading a class: keep the one that counts in .*, and grade "
+                       r"again\)"):
+        submissions.locate(tmp_path)
+    workflow = tmp_path / ".github" / "workflows" / "classroom.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("command: python -I -m tinygrad_edu exercises check week3.py d_tanh "
+                        "--route classroom\n")
+    assert submissions.locate(tmp_path) == tmp_path / "week3.py"
+    (result,) = isolation.grade_all([("ada", tmp_path)], [EXERCISES["d_tanh"]],
+                                    {"d_tanh": 1.0})
+    assert (result.file, result.problem, result.marks[0].status) == \
+        (str(tmp_path / "week3.py"), None, "passed")
 
 
 def test_a_notebook_is_graded_by_its_code_cells(tmp_path):

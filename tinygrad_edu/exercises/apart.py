@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.exercises import running
+from tinygrad_edu.exercises import remote, running
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.learner import serve
@@ -72,6 +72,7 @@ class Graded:
     printed: str = ""
     load_problems: list[SolutionFileError] = field(default_factory=list)
     ended: set[str] = field(default_factory=set)  # exercises whose process the code ended
+    too_long: set[str] = field(default_factory=set)  # (of those: took longer than they may)
     cell_problems: dict[int, str] = field(default_factory=dict)  # a notebook's, by cell
     cell_names: dict[int, set[str]] = field(default_factory=dict)  # what each cell defines
     unprotected: dict[str, str] = field(default_factory=dict)  # protections its processes lacked
@@ -222,6 +223,7 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
             graded.absent[ex.name], graded.why[ex.name] = absent
         else:
             try:
+                process.exercise_begins(remote.EXERCISE_DEADLINE)
                 process.answer_for([earlier.symbol for earlier in _stand_ins(graded, ex)])
                 process.asked.clear()
                 verdict = grade(ex, Remote(process, ex.symbol, info))
@@ -261,6 +263,8 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         graded.reported = said(stop.reports or [str(stop)])
         return []
     graded.ended.add(ex.name)
+    if stop.kind == "too long":
+        graded.too_long.add(ex.name)
     graded.verdicts[ex.name] = Verdict(ex, False, message=(
         f"not graded: {stop}." if stop.kind == "grader" else
         f"grading it, {stop}: where the grader stands in for an earlier stage, it answers "
@@ -269,12 +273,21 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         "grader; code that writes there fails the exercise." if stop.kind == "garbled" else
         f"grading it, {stop}: a process that stops itself answers nothing, and fails the "
         "exercise." if stop.kind == "stopped" else
+        f"not yet: {stop}: {TOO_SLOW}" if stop.kind == "too long" else
         f"grading it, {stop}: an endless loop, or one call that never returns "
         "(sum(itertools.count()))? Run it by hand on the exercise's worked example."
         if stop.kind == "slow" else
         f"grading it, {stop}: does your answer end Python, or fill the memory? Run it by "
         "hand on the exercise's worked example to see what stops it."))
     return [e for e in left if e is not ex]
+
+
+TOO_SLOW = ("each call of your answer ended within its time limit, but all of them took "
+            "longer than an exercise may (the same limit wherever it is graded: exercises "
+            "check, a class's report, an assignment's autograder): is it far slower than it "
+            "needs to be (a sleep, or work done again on every call)? Time it by hand on the "
+            "exercise's worked example.")
+"""What a verdict adds when the exercise took longer than ``remote.EXERCISE_DEADLINE``."""
 
 
 def _absent(ex: ExerciseSpec, info: dict[str, object], path: Path) -> tuple[str, str] | None:

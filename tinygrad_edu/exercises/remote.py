@@ -46,7 +46,8 @@ from tinygrad_edu.exercises.learner.audit import BUILT, CHANNEL_LOST, OVER, RAN,
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
 
-__all__ = ["LEARNER", "LearnerProcess", "Remote", "Stopped"]
+__all__ = ["EXERCISE_DEADLINE", "LEARNER", "LearnerProcess", "Remote", "Stopped",
+           "too_long"]
 
 LEARNER = "nobody"
 """The user a learner's process goes on as when the grader runs as root."""
@@ -57,6 +58,17 @@ call's time limit, and 10 s more."""
 START_DEADLINE = serve.LOAD_LIMIT + 30.0
 """Seconds the grader waits for the process to start and run the learner's file, with the
 default time limits: the file's time limit, and 30 s more."""
+EXERCISE_DEADLINE = START_DEADLINE + DEADLINE + 15.0
+"""Seconds the grading of one exercise may take, wherever it is graded (``exercises check``,
+a class's report, an assignment's autograder: ``apart.grade_apart``): an answer whose every
+call ends within its time limit, but so slowly that the exercise takes longer, is stopped
+there, and the exercise fails (``too_long``). (A class's grading process that is itself
+stuck is stopped a little later: ``isolation.py``.)"""
+
+
+def too_long(seconds: float) -> str:
+    """How a verdict says that grading an exercise was stopped after ``seconds``."""
+    return f"grading it took longer than {seconds:g} s, so it was stopped"
 OVERRUN = 1.0
 """Seconds a learner's process may run past its time limit (a call's, the file's, four
 times a call's for the Value exercise's probes) before it is stopped from outside: its own
@@ -113,7 +125,8 @@ class Stopped(BaseException):
     ``"ended"``, ``"slow"``, ``"reported"``, ``"garbled"``: it sent what is not a message;
     ``"grader"``: the grader could not start it, out of open files or memory;
     ``"oversized"``: it asked the grader a question too large to answer; ``"stopped"``: it
-    stopped itself, with a stop signal, and was ended at once).
+    stopped itself, with a stop signal, and was ended at once; ``"too long"``: the exercise
+    took longer than it may, ``EXERCISE_DEADLINE``).
     A BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
     input and try others: it ends the grading of the exercise."""
 
@@ -136,6 +149,8 @@ class LearnerProcess:
         self.source = source
         self.time_limit = time_limit
         self.deadline = DEADLINE - serve.TIME_LIMIT * 4 + time_limit * 4
+        self.ends: float | None = None  # when the exercise graded now must end (monotonic)
+        self.exercise_seconds = 0.0  # (and how long it may take: ``exercise_begins``)
         self.exercises = list(exercises)
         self.reports: list[str] = []
         self.ran: list[str] = []  # code it compiled at run time (at most ``READ`` in all)
@@ -201,7 +216,18 @@ class LearnerProcess:
         except OSError:
             raise self._stopped() from None
         limit = self.time_limit * (4 if message.get("op") == "probe" else 1)
-        return self._reply(self.deadline, limit + OVERRUN)
+        left = None if self.ends is None else self.ends - time.monotonic()
+        if left is None or left >= self.deadline:
+            return self._reply(self.deadline, limit + OVERRUN)
+        return self._reply(max(left, 0.0), limit + OVERRUN, late=Stopped(
+            too_long(self.exercise_seconds), "too long", seconds=self.exercise_seconds))
+
+    def exercise_begins(self, seconds: float | None) -> None:
+        """The exercise graded from now on may take ``seconds`` (None: no limit): past them,
+        the question then asked is not waited for, and ``Stopped`` (``"too long"``) ends the
+        process."""
+        self.exercise_seconds = seconds or 0.0
+        self.ends = None if seconds is None else time.monotonic() + seconds
 
     def answer_for(self, names: Sequence[str]) -> None:
         """From now on the grader answers for the learner's ``names`` (the earlier stages of
@@ -221,15 +247,19 @@ class LearnerProcess:
                           f"{str(reply)[:200]}", "ended")
         self.given = set(names)
 
-    def _reply(self, seconds: float, running: float | None = None) -> dict[str, Any]:
-        """The process's next message, waited for ``seconds`` at most; ``running``: the
-        most it may run meanwhile (``_Running``), past which it is stopped."""
+    def _reply(self, seconds: float, running: float | None = None,
+               late: Stopped | None = None) -> dict[str, Any]:
+        """The process's next message, waited for ``seconds`` at most (then ``late`` is
+        raised, if given); ``running``: the most it may run meanwhile (``_Running``), past
+        which it is stopped."""
         end = time.monotonic() + seconds
         ran = _Running(self.process.pid)
         while True:
             left = end - time.monotonic()
             if left <= 0:
                 self.close()
+                if late is not None:
+                    raise late
                 raise Stopped(f"no answer in {seconds:g} s: the process was stopped", "slow",
                               seconds=seconds)
             ready, _, _ = select.select([self._answers, self._reports], [], [],

@@ -7,7 +7,7 @@ submission does there (change ``math``, fill the memory, crash Python, loop insi
 into C where no time limit reaches) ends with its process, and the others are graded all
 the same. The grading process reports as it goes: once it has begun, then after each
 exercise. If it dies, or runs past its deadline (``LOAD_DEADLINE`` to begin,
-``EXERCISE_DEADLINE`` for each exercise), it is stopped, the exercise it was on fails saying
+``STUCK_DEADLINE`` for each exercise), it is stopped, the exercise it was on fails saying
 so, and a new one grades the exercises left. The grader's own failures are a submission's
 alone too: a grading process that cannot go on (out of open files, of memory) says why, and
 where no grading process can be started any more, the submissions left are not graded,
@@ -60,10 +60,10 @@ from tinygrad_edu.exercises.copies import answers
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade, numpy_installed
 from tinygrad_edu.exercises.learner.serve import LOAD_LIMIT
-from tinygrad_edu.exercises.remote import DEADLINE, START_DEADLINE
+from tinygrad_edu.exercises.remote import EXERCISE_DEADLINE, START_DEADLINE, too_long
 from tinygrad_edu.exercises.running import probe
 
-__all__ = ["EXERCISE_DEADLINE", "LOAD_DEADLINE", "grade_all"]
+__all__ = ["LOAD_DEADLINE", "STUCK_DEADLINE", "grade_all"]
 
 LOAD_DEADLINE = LOAD_LIMIT + 20.0
 """Seconds a child may take to start and run the submission's file before it is stopped
@@ -72,11 +72,11 @@ LOAD_DEADLINE = LOAD_LIMIT + 20.0
 MORE_MEMORY = 3 << 30
 """Bytes a grading process may grow by, beyond its size when it starts (``RLIMIT_AS``)."""
 
-EXERCISE_DEADLINE = START_DEADLINE + DEADLINE + 15.0
-"""Seconds a grading process may take to grade one exercise before it is stopped (a
-learner's process of its own may take ``START_DEADLINE`` to start and ``DEADLINE`` to
-answer, after which it is stopped and the exercise fails: this ends a grading process that
-is itself stuck)."""
+STUCK_DEADLINE = START_DEADLINE + EXERCISE_DEADLINE
+"""Seconds a grading process may take to grade one exercise before it is stopped: a
+learner's process of its own may take ``START_DEADLINE`` to start, and the exercise
+``EXERCISE_DEADLINE`` (``grade_apart`` stops it there, saying so as ``exercises check``
+does); this ends a grading process that is itself stuck."""
 
 
 @dataclass
@@ -278,12 +278,12 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
         while child.connection.poll():
             kind, data = child.connection.recv()
             if kind == "loaded":
-                child.loaded, child.deadline = True, time.monotonic() + EXERCISE_DEADLINE
+                child.loaded, child.deadline = True, time.monotonic() + STUCK_DEADLINE
             elif kind == "mark":
                 mark = mark_from_json(data)
                 task.marks[mark.name] = mark
                 task.names.remove(mark.name)
-                child.deadline = time.monotonic() + EXERCISE_DEADLINE
+                child.deadline = time.monotonic() + STUCK_DEADLINE
             elif kind == "failed":
                 child.failed = str(data)[:500]
             else:
@@ -310,11 +310,11 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
                          f"{_death(child.process.exitcode)}: a file that ends Python, or "
                          "fills the memory, does this")
         return False
-    why = (f"took longer than {EXERCISE_DEADLINE:g} s, so it was stopped" if alive
-           else _death(child.process.exitcode))
+    why = (too_long(STUCK_DEADLINE) if alive
+           else f"grading it {_death(child.process.exitcode)}")
     name = task.names.pop(0)
     ex = by_name(name)
-    text = (f"✗ {name}: not yet: grading it {why}" + (
+    text = (f"✗ {name}: not yet: {why}" + (
         ": an endless loop inside a call into C, which no time limit stops, or an answer "
         "too slow on every input" if alive else failed or
         ": does your answer end Python, or fill the memory?"))

@@ -145,7 +145,7 @@ def _defined_by(submissions: Sequence[tuple[str, Path]], within: Path | None
     defined = []
     for _, path in submissions:
         try:
-            file = locate(path)
+            file = locate(path, within)
             defined.append(defined_names(read_source(file, within or file.parent), file))
         except SolutionFileError:
             defined.append(set())

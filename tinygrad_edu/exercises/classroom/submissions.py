@@ -19,15 +19,17 @@ file lacks is "missing"; a file whose code reached outside its process is ``repo
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.apart import Graded, grade_apart
+from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
 from tinygrad_edu.exercises.copies import CopyReading, RanReading
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.loading import SolutionFileError
+from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
 from tinygrad_edu.exercises.text_blocks import indent
 
@@ -43,10 +45,14 @@ def candidates(folder: Path) -> list[Path]:
                   and not p.name.startswith("."))
 
 
-def locate(path: Path) -> Path:
+def locate(path: Path, within: Path | None = None) -> Path:
     """The file to grade: ``path`` itself; in a folder, its one ``.py`` or ``.ipynb`` file;
     for a file that is not there, the one such file beside it (a student who uploaded
-    ``hw1.py`` for ``assignment.py``). Else a ``SolutionFileError`` saying what is there."""
+    ``hw1.py`` for ``assignment.py``). Where the folder holds several, the one its GitHub
+    Classroom workflow grades (``assignment --for github`` names it there), else the one of
+    them that defines any exercise's function (read, not run: a scratch file beside the
+    solutions defines none). Else a ``SolutionFileError`` saying what is there, and what to
+    do. ``within``: the folder beneath which no link is followed (default: the folder)."""
     if path.is_file():
         return path
     folder = path if path.is_dir() else path.parent
@@ -61,8 +67,52 @@ def locate(path: Path) -> Path:
         there = f"it holds {', '.join(listed)}" if listed else "it is empty"
         raise SolutionFileError(f"{missing}no .py or .ipynb file in {folder} to grade; "
                                 f"{there}", "none")
+    named = _graded_by_workflow(folder, found)
+    if named is not None:
+        return named
+    attempting = [p for p in found if _attempts(p, within or folder)]
+    if len(attempting) == 1:
+        return attempting[0]
+    which = (f"{_listed([p.name for p in attempting])} each define exercises' functions"
+             if attempting else "none of them defines an exercise's function")
     raise SolutionFileError(f"{missing}{len(found)} files in {folder} it could be "
-                            f"({', '.join(p.name for p in found)}): hand in one", "none")
+                            f"({', '.join(p.name for p in found)}), and {which}, so which one "
+                            "counts is not known: hand in one (a teacher grading a class: "
+                            f"keep the one that counts in {folder}, and grade again)", "none")
+
+
+WORKFLOW = Path(".github", "workflows", "classroom.yml")
+"""Where a GitHub Classroom repository of an assignment has the workflow that grades it."""
+CHECKED = re.compile(r"exercises check (\S+)")
+
+
+def _graded_by_workflow(folder: Path, found: list[Path]) -> Path | None:
+    """The one of ``found`` that the folder's GitHub Classroom workflow grades, if it has
+    one (a regular file, reached by no link) naming one of them."""
+    try:
+        real = folder.resolve() / WORKFLOW
+        workflow = folder / WORKFLOW
+        if workflow.resolve() != real or not workflow.is_file():
+            return None
+        with open(workflow, "rb") as file:
+            text = file.read(1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return None
+    names = {p.name: p for p in found}
+    graded = {name for name in CHECKED.findall(text) if name in names}
+    return names[graded.pop()] if len(graded) == 1 else None
+
+
+def _attempts(path: Path, within: Path) -> bool:
+    """Whether the file defines any exercise's function (or class), read, not run."""
+    try:
+        return bool(attempted_in(defined_names(read_source(path, within), path)))
+    except SolutionFileError:
+        return False
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
@@ -80,7 +130,7 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
     if within is None:
         within = path if path.is_dir() and not path.is_symlink() else path.parent
     try:
-        path = locate(path)
+        path = locate(path, within)
     except SolutionFileError as error:
         return _not_graded(student, path, exercises, points, Problem(error.kind, str(error)),
                            "there is no file to grade", began)
@@ -120,8 +170,9 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
     graded is the same code as an answer the package ships, in the file or in code it
     compiled at run time, or if it ran code made from bytes."""
     verdict = graded.verdicts.get(ex.name)
-    if verdict is not None and ex.name in graded.ended:  # (an error: it ended Python)
-        return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict), failure="error")
+    if verdict is not None and ex.name in graded.ended:  # (it ended Python, or took too long)
+        return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict),
+                    failure="loop" if ex.name in graded.too_long else "error")
     if verdict is not None:
         mark = mark_of(ex, verdict, points)
         same = "" if copies is None else (copies[0].same(ex) or copies[1].same(
