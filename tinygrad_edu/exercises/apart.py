@@ -245,8 +245,8 @@ def _ran(graded: Graded, process: LearnerProcess) -> None:
     """What ``process`` compiled at run time so far (and made from bytes), kept in
     ``graded`` (each once)."""
     known = set(graded.ran)
-    graded.ran += [text for text in process.ran if text not in known]
-    graded.built += [how for how in process.built if how not in graded.built]
+    graded.ran += [text for text in process.heard.ran if text not in known]
+    graded.built += [how for how in process.heard.built if how not in graded.built]
 
 
 def said(reports: list[str]) -> str:

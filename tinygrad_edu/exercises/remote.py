@@ -15,7 +15,7 @@ that name), so the diagnoses compare it with the models' as before.
 Whatever the audit hook of that process saw (``learner/audit.py``: a file opened, a module
 of tinygrad_edu it does not have, a program run, a tracer set) is in ``reports``; the
 grader reports such a submission and never scores it. The code it compiled at run time (and
-whether it made code from bytes) is in ``ran`` (and ``built``): the copy check reads it. A
+whether it made code from bytes) is in ``heard`` (``audit.Heard``): the copy check reads it. A
 process that stops answering is ended once it has run a second past its time limit without
 answering (``_Running``: its own time limit's signal, which it may block, did not stop it),
 or after ``DEADLINE`` seconds.
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import builtins
-import json
 import os
 import select
 import shutil
@@ -42,7 +41,7 @@ from tinygrad_edu.errors import DomainError
 from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
-from tinygrad_edu.exercises.learner.audit import BUILT, CHANNEL_LOST, OVER, RAN, READ
+from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST, Heard
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
 
@@ -152,9 +151,8 @@ class LearnerProcess:
         self.ends: float | None = None  # when the exercise graded now must end (monotonic)
         self.exercise_seconds = 0.0  # (and how long it may take: ``exercise_begins``)
         self.exercises = list(exercises)
-        self.reports: list[str] = []
-        self.ran: list[str] = []  # code it compiled at run time (at most ``READ`` in all)
-        self.built: list[str] = []  # how it made code from bytes, or compiled more than read
+        self.heard = Heard()  # (the audit's channel: reports, code compiled at run time)
+        self.reports: list[str] = self.heard.reports
         self.given: set[str] = set()  # the names the grader answers for now (``answer_for``)
         self.answering: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.asked: set[str] = set()  # the names of what it asked the grader for
@@ -346,32 +344,7 @@ class LearnerProcess:
             self._pending += chunk
             *lines, self._pending = self._pending.split(b"\n")
             for line in (line.decode("utf-8", "replace") for line in lines if line):
-                self._heard(line)
-
-    def _heard(self, line: str) -> None:
-        """One line of the audit's channel: a report, code compiled at run time, or a note
-        of code made from bytes (``audit.RAN``, ``BUILT``, ``OVER``)."""
-        if line.startswith(RAN):
-            try:
-                text = json.loads(line[len(RAN):])
-            except (ValueError, RecursionError):
-                text = None
-            if not isinstance(text, str):
-                self._built("compiled what the grader could not read")
-            elif sum(map(len, self.ran)) + len(text) > READ:
-                self._built(f"compiled more than the grader reads ({READ // 1024} KiB)")
-            else:
-                self.ran.append(text)
-        elif line.startswith(BUILT):
-            self._built(line[len(BUILT):][:200])
-        elif line.startswith(OVER):
-            self._built(f"compiled more than the grader reads ({READ // 1024} KiB)")
-        else:
-            self.reports.append(line)
-
-    def _built(self, how: str) -> None:
-        if how not in self.built and len(self.built) < 20:
-            self.built.append(how)
+                self.heard.take(line)
 
     def _stopped(self) -> Stopped:
         """Why the process ended without answering."""

@@ -33,10 +33,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Iterable
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["BUILT", "CHANNEL_LOST", "OVER", "RAN", "install"]
+__all__ = ["BUILT", "CHANNEL_LOST", "OVER", "RAN", "Heard", "install"]
 
 RAN = "\x00ran "
 """A line of the channel that is code compiled at run time (its text as a JSON string), not a
@@ -139,8 +139,8 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             size[0] += len(text)
             sending(RAN + dumps(text))
         elif event == "marshal.loads":
-            caller = getframe(3)  # (0: this, 1: check, 2: the hook; 3: marshal.loads' caller)
-            if caller.f_code.co_name == "_call_with_frames_removed" and \
+            caller: FrameType | None = getframe(3)  # (3: marshal.loads' caller; 2: the hook)
+            if caller is not None and caller.f_code.co_name == "_call_with_frames_removed" and \
                     caller.f_code.co_filename == "<frozen importlib._bootstrap>":
                 caller = caller.f_back  # (3.13: how importlib calls it)
             up = caller.f_back if caller is not None else None
@@ -209,6 +209,40 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             reported(f"{what} ({event} {str(args[:1])[:120]})")
 
     sys.addaudithook(hook)
+
+
+class Heard:
+    """What the grader has heard on a learner's process's channel (``take``, line by line):
+    the audit's ``reports``; the code it compiled at run time (``ran``, up to ``READ``
+    characters in all); how it made code that has no source to read (``built``)."""
+
+    def __init__(self) -> None:
+        self.reports: list[str] = []
+        self.ran: list[str] = []
+        self.built: list[str] = []
+        self._size = 0
+
+    def take(self, line: str) -> None:
+        if line.startswith(RAN):
+            try:
+                text = json.loads(line[len(RAN):])
+            except (ValueError, RecursionError):
+                text = None
+            if isinstance(text, str) and self._size + len(text) <= READ:
+                self.ran.append(text)
+                self._size += len(text)
+                return
+            how = f"compiled more than the grader reads ({READ // 1024} KiB)" if isinstance(
+                text, str) else "compiled what the grader could not read"
+        elif line.startswith(BUILT):
+            how = line[len(BUILT):][:200]
+        elif line.startswith(OVER):
+            how = f"compiled more than the grader reads ({READ // 1024} KiB)"
+        else:
+            self.reports.append(line)
+            return
+        if how not in self.built and len(self.built) < 20:
+            self.built.append(how)
 
 
 def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:
