@@ -167,6 +167,25 @@ def test_a_file_that_is_not_a_notebook_says_so(tmp_path, text, why):
                                 "Jupyter")
 
 
+def test_a_notebooks_magics_are_left_out_but_not_blacks_continued_lines(tmp_path):
+    """black writes ``!= 1.0`` and ``% (x,)`` on lines of their own inside brackets; they
+    were commented out as if IPython's ``!`` and ``%`` lines: ``if (t2 != 1.0)`` became
+    ``if (t2)``, and an honest notebook scored 4/5 where Jupyter gives it 5/5."""
+    cell = ("%matplotlib inline\n!pip install nothing\ndef d_tanh(x, y):\n    if (\n"
+            "        y\n        != 1.0\n    ):\n        return 1 - y * y\n"
+            "    note = (\"%s\"\n            % (y,))\n    return 0.0\n%time d_tanh(0.0, 0.0)\n")
+    path = tmp_path / "work.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": cell,
+                                           "metadata": {}}]}), encoding="utf-8")
+    code = read_source(path)
+    assert "\n# %matplotlib inline\n# !pip install nothing\n" in code
+    assert "\n        != 1.0\n" in code and "\n            % (y,))\n" in code
+    assert "\n# %time d_tanh(0.0, 0.0)" in code
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["d_tanh"](0.5, 0.25) == 1 - 0.25 * 0.25
+
+
 @pytest.mark.parametrize("suffix", [".py", ".ipynb"])
 def test_more_code_than_is_graded_is_not_parsed(tmp_path, suffix):
     """An attacker's 8 MiB of ``a=1`` lines took the report's own process to 5.3 GB in

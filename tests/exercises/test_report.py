@@ -389,6 +389,22 @@ def test_a_csv_cell_holds_no_control_character_and_no_formula(tmp_path):
         "ada": "1", "mallory [2J": "0", "' =HYPERLINK(x)": "1"}
 
 
+def test_a_cell_is_cut_where_csv_readers_stop(tmp_path):
+    """A line of 300 KB that raises: its error's message repeats the line, and the cell it
+    made stopped Python's csv module (131,072 characters at most), which hid every row after
+    it from a teacher's script. Now cut, and every row reads."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "aaa.py").write_text("x = [" + "1, " * 100_000 + "1] + None\n")
+    (folder / "bob.py").write_text(HONEST_THREE)
+    output = tmp_path / "r.csv"
+    assert cli(["report", str(folder), "d_tanh", "-o", str(output)]) == 0
+    with output.open(encoding="utf-8") as file:
+        rows = {r["student"]: r for r in csv.DictReader(file)}
+    assert {s: r["score"] for s, r in rows.items()} == {"aaa": "0", "bob": "1"}
+    assert len(rows["aaa"]["problem"]) <= 10_000 and "more cut)" in rows["aaa"]["problem"]
+
+
 def test_a_report_that_cannot_be_written_is_said_before_grading(tmp_path, capsys):
     """-o where no file can be written (its folder is a file): said at once, before any
     submission is graded (before: the whole class was graded first, and the run lost)."""

@@ -192,10 +192,46 @@ def notebook_code(path: Path, text: str) -> str:
                                 "Jupyter", "unreadable") from None
     blocks = []
     for number, source in sources:
-        lines = [f"# {line}" if line.lstrip().startswith(("%", "!")) or TOOLS.match(line)
-                 else line for line in source.splitlines()]
+        lines = source.splitlines()
+        for k in _magics(lines):
+            lines[k] = f"# {lines[k]}"
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _magics(lines: list[str]) -> list[int]:
+    """The lines IPython does not run as Python (a ``%`` magic, a ``!`` shell command, a
+    grading tool's line: ``TOOLS``), each at the start of a logical line: not inside
+    brackets, a string or after a backslash, where black writes ``!= 1.0`` on a line of its
+    own (those were commented out too: an honest notebook lost its comparison)."""
+    found, depth, quote, continued = [], 0, "", False
+    for k, line in enumerate(lines):
+        if not (depth or quote or continued) and (
+                line.lstrip().startswith(("%", "!")) or TOOLS.match(line)):
+            found.append(k)
+            continue
+        i, continued = 0, False
+        while i < len(line):
+            c = line[i]
+            if quote:  # inside a string: its end, or an escaped character
+                if c == "\\":
+                    i += 1
+                elif line.startswith(quote, i):
+                    i, quote = i + len(quote) - 1, ""
+            elif c == "#":
+                break
+            elif c in "'\"":
+                quote = c * 3 if line.startswith(c * 3, i) else c
+                i += len(quote) - 1
+            elif c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth = max(depth - 1, 0)
+            i += 1
+        if quote and len(quote) == 1:  # (a one-line string never ends on a later line)
+            quote = ""
+        continued = line.rstrip().endswith("\\") and not quote
+    return found
 
 
 def _text(source: Any) -> str:

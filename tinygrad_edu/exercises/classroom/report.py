@@ -255,10 +255,18 @@ def _cell(text: str) -> str:
     separators, U+2028 and U+2029, a new line to some readers) made spaces, and a cell that
     starts like a formula (``=``, ``+``, ``-``, ``@``, even after spaces: a file named
     ``=HYPERLINK(...)``) quoted with a leading ``'``, as OWASP advises and spreadsheets
-    themselves do."""
+    themselves do. At most ``CELL_LARGEST`` characters: an error's message repeats the line
+    that raised it, and a line of 300 KB made a cell Python's csv module refuses to read
+    (131,072 at most) and hid every later row from a teacher's script."""
     plain = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
                     for c in text)
+    if len(plain) > CELL_LARGEST:
+        plain = plain[:CELL_LARGEST - 40] + f" … ({len(plain) - CELL_LARGEST + 40} more cut)"
     return f"'{plain}" if plain.lstrip()[:1] in ("=", "+", "-", "@") else plain
+
+
+CELL_LARGEST = 10_000
+"""The most characters a cell of the report's CSV holds (spreadsheets take 32,767)."""
 
 
 def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], folder: Path,
