@@ -38,8 +38,10 @@ from tinygrad_edu.exercises.learner.engines import group_of
 from tinygrad_edu.exercises.learner.imports import refused_import
 from tinygrad_edu.exercises.loading import (
     SolutionFileError,
+    cell_texts,
     cells_of,
     compile_source,
+    parsed,
     read_source,
 )
 from tinygrad_edu.exercises.microgpt import answering
@@ -107,11 +109,10 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
             graded.cell_names = {number: set(DEFINED.findall(_lines(source, first, last)))
                                  for number, first, last in cells}
             cells = _compiled_cells(graded, source, path, cells)
-            trees = [ast.parse("\n" * (first - 1) + _lines(source, first, last))
-                     for _, first, last in cells]  # (each at its own lines of the source)
+            trees = [parsed(text) for text in cell_texts(path, source, cells)] if cells else []
         else:
             compile_source(source, path)
-            trees = [ast.parse(source)]
+            trees = [parsed(source)]
         refuse_imports(path, source, cells, trees)
     except SolutionFileError as error:
         graded.problem = error
@@ -393,7 +394,7 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
     from tinygrad_edu.exercises.loading import run_code
 
     code = compile_source(source, path)
-    refuse_imports(path, source, [], [ast.parse(source)])
+    refuse_imports(path, source, [], [parsed(source)])
     try:
         return run_code(code, path, guarded_builtins(), functools.partial(
             call_with_time_limit, serve.LOAD_LIMIT))

@@ -41,7 +41,7 @@ from tinygrad_edu.exercises.cases import begin, grading_seed
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.results import PARTIAL, seed_text
 from tinygrad_edu.exercises.grading import Exercise, numpy_installed
-from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
+from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, parsed, read_source
 from tinygrad_edu.exercises.remote import REQUIRE
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
 from tinygrad_edu.exercises.starters import PROG, starter_file
@@ -340,7 +340,7 @@ def _other_names(path: Path, ex: Exercise) -> str:
     under another name (read from its source, not run here)."""
     symbol = ex.symbol  # (the node stage's answer is class Value)
     try:
-        tree = ast.parse(read_source(path))
+        tree = parsed(read_source(path))
     except Exception:  # (unreadable, not Python, or nested past the parser's limits)
         return ""
     if ex.kind == "class":

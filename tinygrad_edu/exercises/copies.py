@@ -66,7 +66,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.loading import cells_of, read_source
+from tinygrad_edu.exercises.loading import cell_texts, parsed, read_source
 
 __all__ = ["BUILT", "COMPILED", "COPIED", "CopyReading", "RanReading", "classmates", "flag",
            "kind_of", "said"]
@@ -138,13 +138,10 @@ class CopyReading:
         self._prints: dict[int, Fingerprints] = {}
         try:
             source = read_source(path, within) if source is None else source
-            lines = source.split("\n")
-            blocks = ["\n".join(lines[first - 1:last])
-                      for _, first, last in cells_of(path, source)] or [source]
             imports: dict[str, str] = {}
-            for block in blocks:
+            for block in cell_texts(path, source):
                 try:
-                    tree = ast.parse(block)
+                    tree = parsed(block)
                 except Exception:  # (not Python: its grading says so)
                     continue
                 imports.update(bound for statement in tree.body

@@ -12,8 +12,10 @@ not make (``"import"``, ``classroom.imports``) and a run that does not finish (`
 from __future__ import annotations
 
 import ast
+import base64
 import io
 import json
+import marshal
 import os
 import re
 import stat
@@ -21,7 +23,7 @@ import sys
 import tokenize
 import traceback
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import CodeType
 from typing import Any
@@ -271,18 +273,45 @@ def cells_of(path: Path, source: str) -> list[tuple[int, int, int]]:
             for k, (number, first) in enumerate(marks)]
 
 
+def cell_texts(path: Path, source: str, cells: list[tuple[int, int, int]] | None = None
+               ) -> list[str]:
+    """The code of each of a notebook's ``cells`` (all of them: ``cells_of``), each at its own
+    lines of ``source`` (blank lines before it), as the grader parses and runs them; a
+    ``.py`` file's ``[source]``."""
+    cells = cells_of(path, source) if cells is None else cells
+    if not cells:
+        return [source]
+    lines = source.split("\n")
+    return ["\n" * (first - 1) + "\n".join(lines[first - 1:last]) for _, first, last in cells]
+
+
+def learner_code(path: Path, source: str, cells: Sequence[tuple[int, int, int]]) -> str:
+    """What the process that runs the file runs (``learner/serve.py``), as ``marshal``'s
+    bytes in base64: each of a notebook's ``cells`` (those that are valid Python) by its
+    number, or a ``.py`` file's code (None if it is not valid Python: the grader has said
+    why). Compiled from the trees the grader has parsed already (``parsed``), so that no
+    process it starts parses the file again."""
+    code: list[tuple[int, CodeType]] | CodeType | None = None
+    if cells:
+        code = [(number, compile(parsed(text), str(path), "exec"))
+                for (number, _, _), text in zip(cells, cell_texts(path, source, list(cells)))]
+    elif not path.suffix == ".ipynb":
+        try:
+            code = compile_source(source, path)
+        except SolutionFileError:
+            pass
+    return base64.b64encode(marshal.dumps(code)).decode("ascii")
+
+
 def defined_names(source: str, path: Path) -> set[str]:
     """The names the code defines at its top level (functions, classes, assignments), read
     from its source, not run; a notebook's cell that is not valid Python is skipped, and so
     is a file that Python's parser cannot take (nested past its limits: ``compile_source``
     says so when the file is graded)."""
-    lines = source.split("\n")
-    blocks = ["\n".join(lines[first - 1:last]) for _, first, last in cells_of(path, source)] \
-        or [source]
     names: set[str] = set()
-    for block in blocks:
+    for block in cell_texts(path, source):
         try:
-            tree = ast.parse(block)
+            tree = parsed(block)
         except Exception:  # (SyntaxError; MemoryError or RecursionError for code nested
             continue       # past the parser's limits, z = ------...1: a student's own problem)
         for node in tree.body:
@@ -293,13 +322,40 @@ def defined_names(source: str, path: Path) -> set[str]:
     return names
 
 
+_PARSED: dict[str, ast.Module | Exception] = {}
+_PARSED_MOST = 1 << 21  # (characters of text kept parsed: a file's 512 KiB, four times)
+
+
+def parsed(text: str) -> ast.Module:
+    """``ast.parse(text)``, parsed once however many times the grader asks. It reads a file's
+    tree in several places (its imports, what it defines, its copies, its rules, the line a
+    diagnosis points at), and the process that runs the file compiles it again from that tree
+    (``learner_code``). Python 3.10 and 3.11 take a time that grows as the square of its
+    length to parse an f-string with many fields (170,000 ``{a}`` took 20 s here): parsed
+    once, such a file costs the grader one parse, not one in each of those places and each
+    process it starts. A tree is shared: callers never change one (``copy.deepcopy`` it
+    first). A text that does not parse raises the same error each time."""
+    tree = _PARSED.get(text)
+    if tree is None:
+        if sum(map(len, _PARSED)) + len(text) > _PARSED_MOST:
+            _PARSED.clear()
+        try:
+            tree = ast.parse(text)
+        except Exception as error:  # (SyntaxError; MemoryError or RecursionError for code
+            tree = error            # nested past the parser's limits)
+        _PARSED[text] = tree
+    if isinstance(tree, Exception):
+        raise tree
+    return tree
+
+
 def compile_source(source: str, path: Path) -> CodeType:
     """The file's code, or a ``SolutionFileError`` naming the line of a syntax error. A file
     that Python's parser or compiler cannot take at all (code nested past their limits:
     ``z = ------...1`` with 100,000 signs raises MemoryError, a few thousand RecursionError)
     is a ``"syntax"`` problem too, never an error of the grader: whatever the file holds, it
     is its own problem, and the other submissions are graded. Once this has returned, the
-    file's ``ast.parse`` works too (it is tried here)."""
+    file's tree, ``parsed(source)``, is there too."""
     null = source.find("\0")  # said here: Python 3.10 and 3.11 raise different errors for it
     if null >= 0:
         lineno = source.count("\n", 0, null) + 1
@@ -308,9 +364,8 @@ def compile_source(source: str, path: Path) -> CodeType:
             f"{path}, line {lineno}: a null byte (\\x00) at column {column}, which Python code "
             "cannot contain; delete it, or save the file again as UTF-8 text (a file saved as "
             "UTF-16 has one after every letter)", "syntax")
-    try:
-        ast.parse(source)  # (the tree that the grader reads, loading the file: apart.py)
-        return compile(source, str(path), "exec")
+    try:  # (from the tree the grader reads, loading the file: apart.py)
+        return compile(parsed(source), str(path), "exec")
     except SyntaxError as error:
         where = f"{path}, line {error.lineno}" if error.lineno else str(path)
         lines = [f"{where}: {type(error).__name__}: {error.msg}"]

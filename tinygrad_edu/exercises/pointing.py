@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.loading import cells_of
+from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
 from tinygrad_edu.exercises.mistakes import Diagnosis
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -37,9 +37,9 @@ def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
     lines = source.split("\n")
     cells = cells_of(path, source)
     tree = ast.Module(body=[], type_ignores=[])
-    for first, last in [(first, last) for _, first, last in cells] or [(1, len(lines))]:
+    for text in cell_texts(path, source, cells):
         try:  # (each cell at its own lines; one that is not Python is left out)
-            tree.body += ast.parse("\n" * (first - 1) + "\n".join(lines[first - 1:last])).body
+            tree.body += parsed(text).body
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             if not cells:
                 return verdict

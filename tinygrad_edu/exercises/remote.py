@@ -44,6 +44,7 @@ from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
 from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST, Heard
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
+from tinygrad_edu.exercises.loading import learner_code
 
 __all__ = ["EXERCISE_DEADLINE", "LEARNER", "LearnerProcess", "Remote", "Stopped",
            "too_long"]
@@ -94,8 +95,7 @@ of its message and of what a call printed: whatever the learner's process sends,
 and a class's report stay small."""
 
 LOOK = 0.25
-"""Seconds between two looks at a process that has not answered yet: has it stopped
-itself?"""
+"""Seconds between two looks at a process that has not answered yet: has it stopped itself?"""
 
 FOLDERS: str | None = None
 """Where each learner's process gets its folder (None: the system's temporary folder); a
@@ -125,9 +125,9 @@ class Stopped(BaseException):
     ``"grader"``: the grader could not start it, out of open files or memory;
     ``"oversized"``: it asked the grader a question too large to answer; ``"stopped"``: it
     stopped itself, with a stop signal, and was ended at once; ``"too long"``: the exercise
-    took longer than it may, ``EXERCISE_DEADLINE``).
-    A BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
-    input and try others: it ends the grading of the exercise."""
+    took longer than it may, ``EXERCISE_DEADLINE``). A BaseException, as ``TimeLimit`` is,
+    so that hypothesis does not take it for a failing input and try others: it ends the
+    grading of the exercise."""
 
     def __init__(self, message: str, kind: str, reports: list[str] | None = None,
                  seconds: float | None = None) -> None:
@@ -191,6 +191,7 @@ class LearnerProcess:
             wire.write_message(self._requests, {
                 "kernel": _kernel(),
                 "group": group, "source": source, "path": path, "user": user,
+                "code": learner_code(Path(path), source, cells),
                 "parent": os.getpid(), "time_limit": time_limit, "load_limit": load_limit,
                 "cells": [list(cell) for cell in cells], "require": required(),
                 "numpy": needs_numpy(source, exercises),

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.loading import cells_of, read_source
+from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed, read_source
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -147,11 +147,9 @@ class RuleReading:
             source = read_source(path, within)
             self.cells = cells_of(path, source)
             self.lines = source.split("\n")
-            blocks = [(first, "\n".join(self.lines[first - 1:last]))
-                      for _, first, last in self.cells] or [(1, source)]
-            for first, block in blocks:
+            for block in cell_texts(path, source):
                 try:  # (each cell at its own lines of the file)
-                    self.trees.append(ast.parse("\n" * (first - 1) + block))
+                    self.trees.append(parsed(block))
                 except Exception:  # (not Python, or past the parser's limits: its own
                     continue       # problem, which its grading reports)
         except Exception:
