@@ -26,6 +26,8 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
 from tests.viz.live import EDITOR_SHOWN, KILLER, LIVE, LOAD_S, definition, still
@@ -311,11 +313,9 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
-def exercises_a_worker_its_code_closed_is_put_back_or_loaded_again(exercises, capsys):
+def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
     """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
-    the next right answer waited 120 s and was told it loops forever); a worker left busy
-    (a JavaScript loop the code scheduled) is loaded again at the next Check, which says
-    so and is graded."""
+    the next right answer waited 120 s and was told it loops forever)."""
     said = check(exercises, "import js\n\njs.close()\n" + RIGHT)
     assert said.startswith("your answer, line 1: js may not be imported by a submission")
     closing = "import random\n\njs = random._os.sys.modules['js']\njs.close()\n" \
@@ -329,6 +329,11 @@ def exercises_a_worker_its_code_closed_is_put_back_or_loaded_again(exercises, ca
     said = check(exercises, RIGHT)
     assert said.startswith("✓ d_tanh passed") and "worker" not in said
     assert time.perf_counter() - started < 5
+
+
+def exercises_a_worker_left_busy_is_loaded_again(exercises, capsys):
+    """A worker left busy (a JavaScript loop the code scheduled) is loaded again at the next
+    Check, which says so and is graded."""
     busy = "import random\n\njs = random._os.sys.modules['js']\n" \
            "js.setTimeout(js.eval('() => { while (true) {} }'), 0)\n" + RIGHT
     assert check(exercises, busy).startswith("✓ d_tanh passed")  # (then the worker is busy)
@@ -576,13 +581,28 @@ PLAYGROUND_STEPS = [
 ]
 
 
+PLAYGROUND_LONG = {playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths}
+"""The steps only the long tier takes (the main tier's replays are looked at in both widths
+by tests/viz/test_replay_browser.py, whose code the playground's replay runs)."""
+
+
 def test_the_playground(watched, site, server):
     """The playground, opened as a guide's "Run this" opens it (its block in the editor),
-    Python loaded once, then each step of ``PLAYGROUND_STEPS`` on it."""
+    Python loaded once, then each step of ``PLAYGROUND_STEPS`` on it but the long tier's."""
+    playground_steps(watched, site, server, [s for s in PLAYGROUND_STEPS
+                                             if s not in PLAYGROUND_LONG])
+
+
+@pytest.mark.long(sibling="test_the_playground")
+def test_the_playground_every_step(watched, site, server):
+    playground_steps(watched, site, server, PLAYGROUND_STEPS)
+
+
+def playground_steps(watched, site, server, steps):
     href, code = run_link(site, "guides/stepping.html")
     page = watched.open(server + "guides/" + href)
     assert page.input_value("#code") == code  # the guide's block, ready to run
-    for step in PLAYGROUND_STEPS:
+    for step in steps:
         logged = len(watched.errors)
         if step(page) == "crashed":  # (Python died there, on purpose)
             assert any("Pyodide has suffered a fatal error" in e for e in watched.errors[logged:])
@@ -600,16 +620,33 @@ EXERCISES_STEPS = [
     exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
     exercises_endless_recursion_is_a_verdict_that_names_its_line,
     exercises_a_check_starts_from_the_python_the_page_set_up,
-    exercises_a_worker_its_code_closed_is_put_back_or_loaded_again,
+    exercises_a_worker_its_code_closed_is_put_back,
+    exercises_a_worker_left_busy_is_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
 ]
 
 
+EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+                  exercises_a_worker_left_busy_is_loaded_again}
+"""The steps only the long tier takes, 12 s of the 45. The main tier still sees a loop stopped
+at 5 s (in an answer: the stop that ends a loop in the file's own code, whose countdown the
+long tier watches), and a worker ended and loaded again (``exercises_end_code_that_will_not_
+stop``: the path a worker left busy takes)."""
+
+
 def test_the_exercises(watched, server, capsys):
     """The exercises page at d_tanh, Python loaded once, then each step of
-    ``EXERCISES_STEPS`` on it."""
+    ``EXERCISES_STEPS`` on it but the long tier's."""
+    page = watched.open(server + "exercises-live.html#d_tanh")
+    for step in EXERCISES_STEPS:
+        if step not in EXERCISES_LONG:
+            step(page, capsys)
+
+
+@pytest.mark.long(sibling="test_the_exercises")
+def test_the_exercises_every_step(watched, server, capsys):
     page = watched.open(server + "exercises-live.html#d_tanh")
     for step in EXERCISES_STEPS:
         step(page, capsys)

@@ -231,6 +231,7 @@ def plain_server(site):
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
 
 
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium, site):
     httpd, url = plain_server(site)
     watch = Watched(chromium, url, site)
