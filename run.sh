@@ -231,6 +231,12 @@ case "$job" in
       printf '  %s\n' "${suite[@]}" >&2
       exit $status
     fi
+    extras="dev,plot,render,docs"  # docs: the site's browser test builds the site
+    [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
+    # the Python packages install while the system's do (pip downloads and unpacks while apt
+    # does: on a fresh machine, each took about half of the set-up alone)
+    pip_install .venv -e ".[$extras]" &
+    pip=$!
     missing=()
     command -v dot >/dev/null || missing+=(graphviz)
     [ -d /usr/share/datasets/fashion-mnist ] || missing+=(dataset-fashion-mnist)
@@ -246,14 +252,12 @@ case "$job" in
         echo "Could not install chromium; the browser tests will be skipped." \
              "To run them: sudo apt-get install chromium" >&2
     fi
-    extras="dev,plot,render,docs"  # docs: the site's browser test builds the site
-    [ "${TINYGRAD_EDU_NO_TORCH:-}" = 1 ] || extras="$extras,torch"
     long=()
     if [ "$*" = --long ]; then long=(--long); set --; fi
     if [ $# -eq 0 ] && [ "${TINYGRAD_EDU_NO_OTHER_PYTHONS:-}" != 1 ]; then
       start_setting_up_other_pythons
     fi
-    pip_install .venv -e ".[$extras]"
+    wait "$pip"
     [ $# -eq 0 ] || exec .venv/bin/python -m pytest "${xdist[@]}" --nbmake "$@"
     say "running the test suite with $(.venv/bin/python --version)${long:+, the long tier too}"
     status=0
