@@ -140,7 +140,10 @@ def _statement(b: Body) -> None:
         elif op == "abs":
             b.add(f"{x} = abs({a})", "float_ops")
         elif op == "sum":
-            b.add(f"{x} = sum([{a}, {c}, {b.float_()}])", "sum")
+            start = rng.choice(["", ", 0.0", ", 0.5", ", -0.0", f", {b.float_()}"])
+            terms = rng.choice([f"{a}, {c}, {b.float_()}",  # (and where rounding shows:)
+                                f"{b.value()}.data * 1e16, {c}, {b.value()}.data * -1e16"])
+            b.add(f"{x} = sum([{terms}]{start})", "sum")
         elif op == "is_integer":
             b.add(f"{x} = 1.5 if float({a}).is_integer() else -0.5", "float_ops")
         else:
@@ -208,7 +211,9 @@ def _statement(b: Body) -> None:
         b.add(f"{x} = np.tanh({b.float_()})", "numpy")
         b.floats.append(x)
     elif kind == "fsum":
-        b.add(f"{x} = sum({b.value()}.data for _ in range(3)) + sum([0.1, {b.float_()}])", "sum")
+        start = rng.choice(["", ", 0.0"])  # (3.12 on: compensated from the start)
+        b.add(f"{x} = sum(({b.value()}.data for _ in range(3)){start}) + "
+              f"sum([0.1, {b.float_()}])", "sum")
         b.floats.append(x)
     elif kind == "repr":
         b.add(f"{x} = float(len(repr({b.value()})) > 3)", "repr")

@@ -766,6 +766,29 @@ def test_cause_9_sum_of_floats_as_this_python_sums():
     assert f().data == (1.0 * x.data if sys.version_info >= (3, 12) else 0.0)
 
 
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("start", [0.0, 0.5, -0.0, 1, True, "read", "empty"])
+def test_a_sum_from_a_start_as_this_python_sums(native, start):
+    """``sum(xs, 0.0)``, ``sum(xs, 0.5)``: from 3.12 on Python compensates from the start on
+    (the capture added one by one: the engine 3.0 and 1.5, the program 0.0 and 0.0, from
+    the first call); from an int, a bool, a number read, over nothing: Python's numbers."""
+    P = [Value(1e16), Value(1.0), Value(-1e16)]
+    w = Value(2.0)
+
+    def f(x):
+        zs = [p * x for p in P]
+        begin = zs[1].data * 0.5 if start in ("read", "empty") else start
+        return w * sum((z.data for z in zs if start != "empty"), begin)
+
+    step = compile(f, native=native)
+    with warnings.catch_warnings():
+        if type(start) is float or start in ("read", "empty"):
+            warnings.simplefilter("error")  # (natively: no "runs as Python")
+        for number in (1.0, 3.0, -2.0, 0.5):
+            same(step, f, [*P, w], Value(number))
+    assert step.captures == 1
+
+
 def test_cause_10_to_torch_passes_no_gradient_through_data():
     torch = pytest.importorskip("torch")
     from tinygrad_edu.program.torch import to_torch

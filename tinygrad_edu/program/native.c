@@ -167,11 +167,13 @@ static int py_divmod(double a, double b, double *quotient, double *remainder) {
 }
 
 /* sum(xs) of floats as Python computes it, from its start, the int 0 (0 + x0 first: a -0.0
- * is 0.0 there): one addition after another, or from Python 3.12 on (compensated != 0)
- * Neumaier's compensated sum, its compensation added at the end where it is not 0 and is
- * finite (CPython's builtin_sum_impl, the same steps). */
-static double py_sum(const double *xs, int n, int compensated) {
-    double sum = 0.0 + xs[0], c = 0.0;
+ * is 0.0 there), or (mode & 2) from a float start, xs[0] (sum(xs, 0.5): as it is): one
+ * addition after another, or from Python 3.12 on (mode & 1) Neumaier's compensated sum,
+ * its compensation added at the end where it is not 0 and is finite (CPython's
+ * builtin_sum_impl, the same steps). */
+static double py_sum(const double *xs, int n, int mode) {
+    int compensated = mode & 1;
+    double sum = (mode & 2) ? xs[0] : 0.0 + xs[0], c = 0.0;
     for (int k = 1; k < n; k++) {
         double x = xs[k];
         if (compensated) {
@@ -294,7 +296,7 @@ int tg_run(const tg_tape *t) {
             y = code == N_FLOORDIV ? q : r; break;
         }
         case N_ISINT: y = floor(x) == x ? 1.0 : 0.0; break;
-        case N_SUM:  /* first: 1 for Python's compensated sum (3.12 on) */
+        case N_SUM:  /* first: 1 for Python's compensated sum (3.12 on), 2 from a start */
             for (int k = 0; k < n; k++) {
                 scratch[k] = v[a[k]];
                 if (!ordinary(scratch[k])) return s + 1;

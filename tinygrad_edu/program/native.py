@@ -55,6 +55,7 @@ from tinygrad_edu.program.traced import (
     modulo,
     power,
     total,
+    total_from,
 )
 from tinygrad_edu.row import GivenOp, Op
 
@@ -77,7 +78,8 @@ NUMBER_NAMES: dict[Any, str] = {
     operator.truediv: "N_DIV", operator.pow: "N_POW", power: "N_POW", operator.neg: "N_NEG",
     builtins.abs: "N_ABS", builtins.max: "N_MAX", builtins.min: "N_MIN",
     copy: "N_COPY", as_float: "N_COPY", operator.pos: "N_COPY", floor_divide: "N_FLOORDIV",
-    modulo: "N_MOD", is_integer: "N_ISINT", total: "N_SUM", fsum: "N_FSUM",
+    modulo: "N_MOD", is_integer: "N_ISINT", total: "N_SUM", total_from: "N_SUM",
+    fsum: "N_FSUM",
     math.exp: "N_EXP",
     math.log: "N_LOG", math.sqrt: "N_SQRT", math.tanh: "N_TANH", math.sin: "N_SIN",
     math.cos: "N_COS", math.fabs: "N_FABS",
@@ -267,6 +269,14 @@ def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
     return CODES[name]
 
 
+def _summed(tape: Tape, step: NumberStep) -> int:
+    """How native.c's ``py_sum`` sums a ``sum()`` step (its ``first``): 1 compensated (a
+    float sum, from Python 3.12 on), 2 from a start (``sum(xs, 0.5)``: its first number is
+    the start, as it is, not added to 0)."""
+    compensated = sys.version_info >= (3, 12) and _kind(tape, step.args[0]) is float
+    return int(compensated) | (2 if step.function is total_from else 0)
+
+
 def _answered(tape: Tape) -> set[int]:
     """The slots whose plain numbers reach the program's answer (or a number it writes)
     through plain numbers only (a node's number is a float whatever it was made from)."""
@@ -347,9 +357,8 @@ class Packed:
             else:
                 operands, which = step.args, step.nodes
             count.append(len(operands))
-            first.append(step.first if isinstance(step, Step) else int(
-                sys.version_info >= (3, 12) and _kind(tape, step.args[0]) is float)
-                if code == CODES["N_SUM"] else 0)
+            first.append(step.first if isinstance(step, Step) else _summed(tape, step)
+                         if code == CODES["N_SUM"] else 0)
             args.extend(slots[a] for a in operands)
             nodes.extend(map(int, which))
         order = list(range(len(tape.steps)))[::-1] if tape.backward_order is None else \

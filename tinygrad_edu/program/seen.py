@@ -36,6 +36,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     recording,
     total,
+    total_from,
 )
 
 __all__ = [
@@ -373,8 +374,9 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
 
 def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
     """Python's ``sum`` as a capture sees it: of numbers some of which are traced (and
-    nothing else), one step of the program computed as the running Python sums them
-    (from 3.12 on, compensated); over anything else (Values), Python's own."""
+    nothing else), from any number (``sum(xs, 0.0)``, ``sum(xs, v.data)``), one step of the
+    program computed as the running Python sums them (from 3.12 on, compensated); over
+    anything else (Values), Python's own."""
     def sum(iterable: Any, /, start: Any = 0) -> Any:
         found = recording()
         if found is None:
@@ -384,10 +386,12 @@ def summed(builtin: Callable[..., Any]) -> Callable[..., Any]:
             found.refuse("it sums a set of Values made in the call: a set's order is its "
                          "items' addresses, new at every call (and the sum's rounding with "
                          "it); sum a list")
-        if type(start) is not int or start != 0 or not any(
-                isinstance(x, Traced) for x in items) or not all(
-                isinstance(x, Traced) or type(x) in (float, int, bool) for x in items):
+        numbers = [start, *items]
+        if not any(isinstance(x, Traced) for x in numbers) or not all(
+                isinstance(x, Traced) or type(x) in (float, int, bool) for x in numbers):
             return builtin(items, start)
+        if type(start) is not int or start != 0:  # (``sum(xs, 0.0)``: compensated from the
+            return _step("sum", total_from, start, *items)  # first number on, 3.12 on)
         if not items:
             return 0
         return _step("sum", total, *items)

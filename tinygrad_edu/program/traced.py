@@ -35,7 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "total"]
+__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "total",
+           "total_from"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
@@ -100,6 +101,13 @@ def total(*items: Any) -> Any:
     """Python's ``sum`` of plain numbers (from 0), as the running Python computes it (from
     3.12 on, a float sum is compensated)."""
     return _builtin_sum(items)
+
+
+def total_from(start: Any, *items: Any) -> Any:
+    """Python's ``sum`` of plain numbers from ``start`` (``sum(xs, 0.0)``, ``sum(xs, 0.5)``),
+    as the running Python computes it: from 3.12 on, a float start compensates from the
+    first number on (from an int 0, from the second)."""
+    return _builtin_sum(items, start)
 
 
 _builtin_sum = sum
