@@ -12,13 +12,14 @@ code's global, a ``MappingProxyType``, a ``memoryview``, a ctypes number, a clas
 closure whose body is random statements over every op of the engine, ``.data``, ``item()`` and
 ``float()`` reads and what a learner does with them (arithmetic, ``//``, ``%``, ``divmod``,
 ``sum``, ``max``, formatting and parsing back, ``isinstance`` and ``type`` tests, branches,
-NumPy, ``statistics`` and ``math.fsum``), ``try/except`` around ops that can fail, ops whose
-result is dropped, hand-made nodes, ``detach()``, randomness (``random`` and ``numpy.random``),
-a step counter, appends, an iterator. Between calls (``mutations``): parameters get new numbers
-or are replaced by new Values, outside numbers change, a list of parameters grows, arguments
-change (new numbers, the same Value twice, a node, a Value made under ``no_grad``, NumPy
-floats), gradients are kept or zeroed, a parameter changes between a call and its
-``backward()``.
+NumPy, ``statistics`` and ``math.fsum``, sets of Values made in the call, filled in a helper and
+copied, ``{*s}``, or Python's own ``builtins.set``: refused), ``try/except`` around ops that can
+fail, ops whose result is dropped, hand-made nodes, ``detach()``, randomness (``random`` and
+``numpy.random``), a step counter, appends, an iterator. Between calls (``mutations``):
+parameters get new numbers or are replaced by new Values, outside numbers change, a list of
+parameters grows, arguments change (new numbers, the same Value twice, a node, a Value made
+under ``no_grad``, NumPy floats), gradients are kept or zeroed, a parameter changes between a
+call and its ``backward()``.
 
 Every case runs in three copies of its module made from the same source (``Twin``): the
 engine's, the native program's and the Python program's. Each call compares, bit for bit, the
@@ -111,9 +112,9 @@ def _statement(b: Body) -> None:
          "by_hand", "try", "dropped", "random", "np_random", "counter", "append", "iterator",
          "type_test", "format", "np_ufunc", "fsum", "repr", "leaky", "float_call", "print",
          "math", "no_grad", "choice", "attr_counter", "schedule", "np_data", "partial",
-         "statistics"],
+         "statistics", "set"],
         weights=[10, 8, 6, 6, 6, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                 1, 1, 1, 1, 1, 1, 1, 1])[0]
+                 1, 1, 1, 1, 1, 1, 1, 1, 1])[0]
     v = b.name("v")
     x = b.name("x")
     if kind == "binary":
@@ -253,6 +254,13 @@ def _statement(b: Body) -> None:
                           "statistics.median", "statistics.pstdev"])
         b.add(f"{x} = {how}([{b.float_()}, {b.float_()}, {b.float_()}])", "statistics")
         b.floats.append(x)
+    elif kind == "set":  # (Values made in the call, in a set gone through: refused; two,
+        how = rng.choice(["{{*filled(set(), [{a}, {c}], {x})}}",  # added in either order:
+                          "builtins.set([{a} * {x}, {c}])"])  # the same numbers where a call
+        b.add(f"{v} = Value(0.0)", "set")  # runs as the engine, whose order is the twin's)
+        b.add(f"for {v}s in " + how.format(a=b.value(), c=b.value(), x=b.float_()) + ":")
+        b.add(f"    {v} = {v} + {v}s")
+        b.values.append(v)
     elif kind == "schedule":
         b.globals_.add("lr")
         b.add("lr = lr * 0.5 + 0.25", "schedule")
@@ -344,7 +352,8 @@ def generate(seed: int, calls: int = 4) -> Case:
         b.lines.insert(0, "calls += 1")
     body = "\n".join(declared + head + ["        " + line for line in b.lines])
     source = f'''\
-import array, ctypes, functools, importlib, itertools, math, os, queue, random, statistics
+import array, builtins, ctypes, functools, importlib, itertools, math, os, queue, random
+import statistics
 import sys, threading, types
 import numpy as np
 from tinygrad_edu import Value, no_grad
@@ -407,6 +416,12 @@ PROPS = Props({number(rng, 0.0)!r})
 
 def scaled(by, v):
     return v * by
+
+
+def filled(s, vs, by):
+    for v in vs:
+        s.add(v * by)
+    return s
 
 
 TOOLS = {{"scale": functools.partial(scaled, {number(rng, 0.0)!r})}}

@@ -724,6 +724,69 @@ def test_a_set_of_values_made_by_a_set_operator_then_gone_through_is_refused():
         same(step, asked, [W, *xs], xs)
 
 
+def fill(s, vs):
+    for v in vs:
+        s.add(v * W)
+
+
+def test_a_set_of_values_copied_unseen_into_another_is_refused():
+    """A set filled in a helper, then `{*s, *t}` (or `{*s}`, `[*{*s}]`): Python copies a set
+    into another without going through it, and `builtins.set(p * x for p in P)` is Python's
+    own set, not the one a capture sees: both were gone through unseen, the program kept one
+    order of the nodes' addresses, silently (the attacker's: verify=1 mismatched). Refused,
+    naming the line. Sets of Values made before the call keep their order: the engine's."""
+    import builtins
+
+    xs = [Value(0.1 * i + 1e-9) for i in range(8)]
+    S = builtins.set
+
+    def star(vs, how):
+        s, t = set(), set()
+        fill(s, vs[:4])
+        fill(t, vs[4:])
+        total = Value(0.0)
+        for n in how(s, t):
+            total = total * 1.01 + n.tanh()
+        return total
+
+    for how, where in ((lambda s, t: {*s, *t}, "{\\*s, \\*t}"), (lambda s, t: {*s}, "{\\*s}"),
+                       (lambda s, t: [*{*s, *t}], "\\[\\*{"),
+                       (lambda s, t: builtins.set(s), "builtins.set"),
+                       (lambda s, t: builtins.frozenset(t), "builtins.frozenset")):
+        for native in (True, False):
+            with pytest.raises(RuntimeError, match=r"copies a set of Values made in the call "
+                                                   r".* at test_silent\.py:\d+: .*" + where):
+                compile(star, native=native)(xs, how)
+
+    def pythons(vs, how):
+        total = Value(0.0)
+        for n in how(vs):
+            total = total * 1.01 + n.tanh()
+        return total
+
+    def added(vs):
+        s = S()
+        for v in vs:
+            s.add(v * W)
+        return s
+
+    for how in (lambda vs: builtins.set(v * W for v in vs), lambda vs: S([v * W for v in vs]),
+                lambda vs: builtins.frozenset(v * W for v in vs), added):
+        for native in (True, False):
+            with pytest.raises(RuntimeError, match=r"goes through a set of Values made in the "
+                                                   r"call .* at test_silent\.py:\d+"):
+                compile(pythons, native=native)(xs, how)
+
+    def before(vs):  # (Values made before the call: their set's order is the same each call)
+        s = set(vs[:4])
+        return pythons(vs, lambda _: [*{*s, *builtins.set(vs[4:])}])
+
+    step = compile(before)
+    for k in range(3):
+        xs[k].data = 0.5 + k
+        same(step, before, [W, *xs], xs)
+
+
 class _Key:
     def __init__(self, name):
         self.name = name

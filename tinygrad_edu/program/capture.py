@@ -49,6 +49,7 @@ from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.seen import decimals_held
+from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape
 from tinygrad_edu.program.traced import (
     Recording,
@@ -361,6 +362,7 @@ class Compiled:
                 if collecting:
                     gc.enable()
         tested_later(record, watcher.codes, watcher.stores)
+        unpacked(record, watcher.codes)  # (``{*s, *t}`` of sets of Values made in the call)
         outside = Outside(watcher, record)
         for v, line in record.grad_writes:
             if id(v) not in record.made:  # (a Value from outside: the engine's call sets it)

@@ -28,11 +28,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.program.sets import gone_through, kept_set
 from tinygrad_edu.program.traced import (
     Traced,
     _step,
     as_float,
-    learners_file,
     learners_line,
     recording,
     total,
@@ -50,7 +50,6 @@ __all__ = [
     "hash_seen",
     "largest_or_smallest",
     "len_seen",
-    "made_into_a_set",
     "plain_within",
     "seen",
     "stand_in",
@@ -91,23 +90,18 @@ class TypeSeen(type, metaclass=_Seen):
 TypeSeen.__name__ = TypeSeen.__qualname__ = "type"
 
 
-def _gone_through(items: Any) -> None:
-    found = recording()
-    if found is not None and any(id(x) in found.made for x in items):
-        found.refuse("it goes through a set of Values made in the call (a for loop, list(), "
-                     "sorted()...): a set's order is its items' addresses, new at every call, "
-                     "and the graph with it (the engine's own numbers change too); keep them "
-                     "in a list, or a dict (it keeps the order they were added in)")
-
-
 class SetSeen(set, metaclass=_Seen):
     """``set`` in the learner's module while a capture runs: going through one that holds
-    Values made in the call is refused (``_gone_through``), and so is one its operators
+    Values made in the call is refused (``sets.gone_through``), and so is one its operators
     make (``s | t``, ``s.union(t)``: ``_kept``); it is ``set`` to ``type``, ``isinstance``
     and ``issubclass``, and shown and pickled as one."""
 
+    def __init__(self, *args: Any) -> None:
+        set.__init__(self, *args)
+        kept_set(self)  # (``{*s}`` copies it unseen: ``sets.unpacked``)
+
     def __iter__(self) -> Any:
-        _gone_through(set.__iter__(self))
+        gone_through(set.__iter__(self))
         return set.__iter__(self)
 
     def __repr__(self) -> str:
@@ -123,8 +117,13 @@ class SetSeen(set, metaclass=_Seen):
 class FrozenSetSeen(frozenset, metaclass=_Seen):
     """``frozenset`` in the learner's module while a capture runs, as ``SetSeen``."""
 
+    def __new__(cls, *args: Any) -> Any:
+        made = frozenset.__new__(cls, *args)
+        kept_set(made)
+        return made
+
     def __iter__(self) -> Any:
-        _gone_through(frozenset.__iter__(self))
+        gone_through(frozenset.__iter__(self))
         return frozenset.__iter__(self)
 
     def __repr__(self) -> str:
@@ -158,52 +157,6 @@ for _name in ("__or__", "__and__", "__sub__", "__xor__", "__ror__", "__rand__", 
 SetSeen.__name__ = SetSeen.__qualname__ = "set"
 FrozenSetSeen.__name__ = FrozenSetSeen.__qualname__ = "frozenset"
 _SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
-
-
-def made_into_a_set(v: Any) -> None:
-    """A Value made in the call hashed by the learner's code that makes a set with braces
-    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for), or
-    with a set's operator (``d.keys() | e.keys()``): refused, as going through it would
-    be."""
-    found = recording()
-    if found is not None and id(v) in found.made:
-        frame = sys._getframe(2)
-        if _braces(frame.f_code) or frame.f_lasti in _set_operators(frame.f_code):
-            _gone_through((v,))
-
-
-_BRACES: dict[Any, bool] = {}
-_OPERATORS: dict[Any, frozenset[int]] = {}
-_SET_OPERATORS = ("|", "&", "-", "^", "|=", "&=", "-=", "^=")
-
-
-def _set_operators(code: Any) -> frozenset[int]:
-    """Where the learner's ``code`` has an operator a set has (``d.keys() | e.keys()`` makes
-    a set, hashing the keys): its instructions' offsets."""
-    found = _OPERATORS.get(code)
-    if found is None:
-        import dis
-
-        if len(_OPERATORS) > 4096:
-            _OPERATORS.clear()
-        found = _OPERATORS[code] = frozenset(
-            i.offset for i in dis.get_instructions(code) if learners_file(code.co_filename)
-            and ((i.opname == "BINARY_OP" and i.argrepr in _SET_OPERATORS) or i.opname in (
-                "BINARY_OR", "BINARY_AND", "BINARY_SUBTRACT", "BINARY_XOR", "INPLACE_OR",
-                "INPLACE_AND", "INPLACE_SUBTRACT", "INPLACE_XOR")))  # (3.10's)
-    return found
-
-
-def _braces(code: Any) -> bool:
-    found = _BRACES.get(code)
-    if found is None:
-        import dis
-
-        if len(_BRACES) > 4096:
-            _BRACES.clear()
-        found = _BRACES[code] = learners_file(code.co_filename) and any(
-            i.opname in ("BUILD_SET", "SET_ADD") for i in dis.get_instructions(code))
-    return found
 
 
 def float_seen(x: Any = 0.0, /) -> Any:

@@ -148,6 +148,7 @@ class Recording:
         self.compared = False  # (a comparison followed as a number)
         self.first = False  # (``refused`` is what explains the rest)
         self.read_here: dict[Any, int] = {}  # (a frame testing ``is`` -> the Value it read)
+        self.sets: list[Any] = []  # (the sets the learner's ``set()`` made: ``sets.py``)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number

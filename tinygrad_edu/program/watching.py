@@ -52,12 +52,8 @@ from tinygrad_edu.program import reading
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks, for_the_learner
-from tinygrad_edu.program.seen import (
-    largest_or_smallest,
-    made_into_a_set,
-    seen,
-    summed,
-)
+from tinygrad_edu.program.seen import largest_or_smallest, seen, summed
+from tinygrad_edu.program.sets import made_into_a_set
 from tinygrad_edu.program.traced import (
     Raised,
     Traced,

@@ -1,0 +1,215 @@
+"""Sets of Values made in the call, as a capture sees them. A set's order is its items'
+addresses, new at every call, and the graph built going through one with it (the engine's own
+numbers change too): no program can follow that, so the capture refuses it, naming the line.
+
+- ``set()`` and ``frozenset()`` in the learner's module are ``seen.SetSeen`` and
+  ``FrozenSetSeen``: going through one that holds Values made in the call is refused
+  (``gone_through``); each one made while a capture runs is kept (``kept_set``);
+- a Value made in the call hashed by the learner's code that makes a set with braces (``{a * x,
+  b * x}``, a set comprehension), with a set's operator (``d.keys() | e.keys()``), or with
+  Python's own ``set`` (``builtins.set(p * x for p in P)``, ``S.add(v)`` of such a set):
+  refused (``made_into_a_set``);
+- a set the learner's ``set()`` made that holds Values made in the call, copied where no
+  hook sees it, into a set display (``{*s, *t}``, ``{*s}``) or into Python's own set
+  (``builtins.set(s)``): Python copies a set into another without going through it (without
+  hashing its items again), so the code that ran is read: refused where it unpacks a set
+  (``unpacked``).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import os
+import sys
+import types
+from typing import Any
+
+from tinygrad_edu.program.traced import Recording, learners_file, recording
+
+__all__ = ["gone_through", "kept_set", "made_into_a_set", "unpacked"]
+
+_WHY = ("a set's order is its items' addresses, new at every call, and the graph with it (the "
+        "engine's own numbers change too); keep them in a list, or a dict (it keeps the order "
+        "they were added in)")
+
+
+def gone_through(items: Any) -> None:
+    """``items`` (a set's) gone through: refused where one is a Value made in the call."""
+    found = recording()
+    if found is not None and any(id(x) in found.made for x in items):
+        found.refuse("it goes through a set of Values made in the call (a for loop, list(), "
+                     f"sorted()...): {_WHY}")
+
+
+def kept_set(made: Any) -> None:
+    """A set made by the learner's ``set()`` (or ``frozenset()``) while a capture runs: kept
+    for ``unpacked`` (what it holds when the capture ends)."""
+    found = recording()
+    if found is not None:
+        found.sets.append(made)
+
+
+def made_into_a_set(v: Any) -> None:
+    """A Value made in the call hashed by the learner's code that makes a set with braces
+    (``{a * x, b * x}``, a set comprehension: not ``set``, which ``SetSeen`` stands for),
+    with a set's operator (``d.keys() | e.keys()``), or with Python's own set
+    (``builtins.set(...)``, ``frozenset``'s, an alias of either, a method of such a set):
+    refused, as going through it would be."""
+    found = recording()
+    if found is not None and id(v) in found.made:
+        frame = sys._getframe(2)
+        code = frame.f_code
+        if _braces(code) or frame.f_lasti in _set_operators(code) or (
+                frame.f_lasti in _calls(code) and _calls_pythons_set(frame)):
+            gone_through((v,))
+
+
+def unpacked(record: Recording, codes: Any) -> None:
+    """Where a set made by the learner's ``set()`` holds Values made in the call when the
+    capture ends, and code that ran unpacks a set into a set display (``{*s, *t}``) or gives
+    one to Python's own set (``builtins.set(s)``): refused, naming that line (Python copies a
+    set into another without going through it, and the copy is gone through unseen)."""
+    if record.refused or not any(
+            any(id(x) in record.made for x in _items(s)) for s in record.sets):
+        return
+    for code in codes:
+        line = _unpacks(code)
+        if line:
+            record.refused = (f"it copies a set of Values made in the call into another set "
+                              f"({{*s, *t}}, builtins.set(s)), which Python goes through "
+                              f"unseen: {_WHY}, at {line}")
+            return
+
+
+def _items(s: Any) -> Any:
+    """What a set the learner's ``set()`` made holds (not gone through as the learner's)."""
+    return set.__iter__(s) if isinstance(s, set) else frozenset.__iter__(s)
+
+
+# ----------------------------------------------------------------------------- the code read
+_BRACES: dict[Any, bool] = {}
+_OPERATORS: dict[Any, frozenset[int]] = {}
+_CALLS: dict[Any, frozenset[int]] = {}
+_UNPACKS: dict[Any, str] = {}
+_SET_OPERATORS = ("|", "&", "-", "^", "|=", "&=", "-=", "^=")
+
+
+def _instructions(code: Any) -> list[tuple[Any, int]]:
+    """``code``'s instructions, each with its line."""
+    import dis
+
+    found, line = [], code.co_firstlineno
+    for i in dis.get_instructions(code):
+        at = getattr(i, "positions", None)
+        if at is not None and at.lineno is not None:
+            line = at.lineno
+        elif type(i.starts_line) is int:  # (3.10's)
+            line = i.starts_line
+        found.append((i, line))
+    return found
+
+
+def _cached(cache: dict[Any, Any], code: Any, make: Any) -> Any:
+    found = cache.get(code)
+    if found is None:
+        if len(cache) > 4096:
+            cache.clear()
+        found = cache[code] = make(code) if learners_file(code.co_filename) else make(None)
+    return found
+
+
+def _set_operators(code: Any) -> frozenset[int]:
+    """Where the learner's ``code`` has an operator a set has (``d.keys() | e.keys()`` makes
+    a set, hashing the keys): its instructions' offsets."""
+    return _cached(_OPERATORS, code, lambda c: frozenset() if c is None else frozenset(
+        i.offset for i, _ in _instructions(c)
+        if (i.opname == "BINARY_OP" and i.argrepr in _SET_OPERATORS) or i.opname in (
+            "BINARY_OR", "BINARY_AND", "BINARY_SUBTRACT", "BINARY_XOR", "INPLACE_OR",
+            "INPLACE_AND", "INPLACE_SUBTRACT", "INPLACE_XOR")))  # (3.10's)
+
+
+def _braces(code: Any) -> bool:
+    return _cached(_BRACES, code, lambda c: c is not None and any(
+        i.opname in ("BUILD_SET", "SET_ADD") for i, _ in _instructions(c)))
+
+
+def _calls(code: Any) -> frozenset[int]:
+    """Where the learner's ``code`` calls something: its instructions' offsets."""
+    return _cached(_CALLS, code, lambda c: frozenset() if c is None else frozenset(
+        i.offset for i, _ in _instructions(c) if i.opname.startswith("CALL")))
+
+
+def _unpacks(code: Any) -> str:
+    """The first line of the learner's ``code`` that unpacks something into a set display
+    (``{*s}``) or names ``builtins.set`` (``frozenset``), as ``file:line: text``; else ''."""
+    def first(c: Any) -> str:
+        if c is None:
+            return ""
+        at = _instructions(c)
+        for k, (i, line) in enumerate(at):
+            module = k > 0 and at[k - 1][0].opname.startswith("LOAD") and \
+                at[k - 1][0].argval == "builtins"
+            if (i.opname == "SET_UPDATE" and at[k - 1][0].opname != "LOAD_CONST") or (
+                    module and i.opname in ("LOAD_ATTR", "LOAD_METHOD") and
+                    i.argval in ("set", "frozenset")):
+                import linecache
+
+                text = linecache.getline(c.co_filename, line).strip()
+                name = os.path.basename(c.co_filename)
+                return f"{name}:{line}: {text}" if text else f"{name}:{line}"
+        return ""
+
+    return _cached(_UNPACKS, code, first)
+
+
+_TREES: dict[str, tuple[list[str], dict[int, list[ast.expr]]]] = {}
+
+
+def _called_on(filename: str, line: int) -> list[ast.expr]:
+    """What the learner's file calls on ``line`` (each call's function, as written)."""
+    import linecache
+
+    lines = linecache.getlines(filename)
+    found = _TREES.get(filename)
+    if found is None or found[0] is not lines:
+        calls: dict[int, list[ast.expr]] = {}
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            tree = ast.Module(body=[], type_ignores=[])
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                for k in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                    calls.setdefault(k, []).append(node.func)
+        if len(_TREES) > 256:
+            _TREES.clear()
+        found = _TREES[filename] = (lines, calls)
+    return found[1].get(line, [])
+
+
+def _calls_pythons_set(frame: Any) -> bool:
+    """Whether the learner's line running in ``frame`` calls Python's own ``set`` or
+    ``frozenset`` (``builtins.set``, an alias of it), or a method of such a set."""
+    for called in _called_on(frame.f_code.co_filename, frame.f_lineno):
+        found = _named(called, frame)
+        if found is set or found is frozenset or type(found) in (set, frozenset):
+            return True
+    return False
+
+
+def _named(node: ast.expr, frame: Any) -> Any:
+    """What ``node`` (a name, or a module's attribute: nothing runs to find it) holds in
+    ``frame``; for a method of a set of Python's own, that set; else None."""
+    if isinstance(node, ast.Name):
+        for scope in (frame.f_locals, frame.f_globals, vars(builtins)):
+            if node.id in scope:
+                return scope[node.id]
+        return None
+    if isinstance(node, ast.Attribute):
+        base = _named(node.value, frame)
+        if isinstance(base, types.ModuleType):
+            return vars(base).get(node.attr)
+        if type(base) in (set, frozenset):
+            return base
+    return None
