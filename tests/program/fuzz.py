@@ -8,7 +8,8 @@ environment variable, the module read as ``sys.modules[__name__]``, an ``array.a
 ``threading.local``, a ``types.SimpleNamespace``, a module read by a name made at run time
 (``sys.modules[name]``, ``importlib.import_module``), an installed package's module and its
 code's global, a ``MappingProxyType``, a ``memoryview``, a ctypes number, a class with
-``__getattr__``, a property and a ``queue.Queue`` taken from; a function ``f`` made in a
+``__getattr__``, a property and a ``queue.Queue`` taken from, a list of a Value and a number;
+a function ``f`` (compiled as a ``functools.partial`` of it, whose keywords change) made in a
 closure whose body is random statements over every op of the engine, ``.data``, ``item()`` and
 ``float()`` reads and what a learner does with them (arithmetic, ``//``, ``%``, ``divmod``,
 ``sum``, ``max``, formatting and parsing back, ``isinstance`` and ``type`` tests, branches,
@@ -320,6 +321,22 @@ def generate(seed: int, calls: int = 4) -> Case:
     for key in outside:
         b.floats.append(OUTSIDE[key][0])
         features.add(OUTSIDE[key][1])
+    extra = random.Random(f"{seed} later")  # (what was added later: the rest drawn as it was)
+    as_partial, mixed = extra.random() < 0.2, extra.random() < 0.2
+    if as_partial:  # (f compiled as functools.partial(f, kw_t=..., kw_box=KW_BOX))
+        params += ["*", "kw_t", "kw_box"]
+        b.floats += ["kw_t", "kw_box[0]"]
+        outside += ["KW", "KW_BOX"]
+        features.add("partial_keywords")
+    if mixed:  # (a list of a Value and a number: each changes)
+        b.values.append("(MIXED[0] * MIXED[1])")
+        outside += ["MIXED", "MIXED_VALUE"]
+        features.add("mixed_list")
+    later = f"""
+KW_BOX = [{number(extra, 0.5)!r}]
+MIXED = [Value({number(extra)!r}), {number(extra, 0.5)!r}]
+""" + (f"f = functools.partial(f, kw_t={number(extra, 0.5)!r}, kw_box=KW_BOX)\n"
+       if as_partial else "")
     if uses_grow:
         b.add(f"g{b.counter} = sum(grow, p0)", "grows")
         b.values.append(f"g{b.counter}")
@@ -459,7 +476,7 @@ def make():
 
 
 f, set_k = make()
-'''
+''' + later
     args = []
     for _ in range(calls):
         recipe = []
@@ -548,7 +565,7 @@ class Twin:
     def interest(self) -> list[Any]:
         """The Values whose gradients are compared, in an order every twin shares."""
         m = self.module
-        return [*m.P, *m.grow, m.model.w, *m.model.layers[0], *self.arg_values]
+        return [*m.P, *m.grow, m.model.w, *m.model.layers[0], m.MIXED[0], *self.arg_values]
 
     def arguments(self, recipe: list[tuple[Any, ...]]) -> list[Any]:
         from tinygrad_edu import Value, no_grad
@@ -649,6 +666,14 @@ class Twin:
                 m.PROPS._t = new
             elif key == "Q":
                 m.Q.put(new)
+            elif key == "KW":
+                m.f.keywords["kw_t"] = new
+            elif key == "KW_BOX":
+                m.KW_BOX[0] = new
+            elif key == "MIXED":
+                m.MIXED[1] = new
+            elif key == "MIXED_VALUE":
+                m.MIXED[0] = Value(new)
 
     def call(self, case: Case, k: int) -> list[Any]:
         """Call ``k``: what it gave, every gradient, the numbers it wrote, the streams."""

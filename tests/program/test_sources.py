@@ -350,6 +350,48 @@ def test_default_arguments_and_a_partials_arguments():
         assert [again(x).data for _ in range(3)] == [1.5, 3.0, 4.5]
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_a_compiled_partials_keywords_are_guarded(native):
+    """``compile(partial(loss, lr=1.3))``, then ``f.keywords["lr"] = 4.7``; ``partial(loss,
+    cfg=box)``, ``box = [1.0]``, then ``box[0] = 4.7``: the program kept the first number,
+    silently (the attacker's: 1.3 was listed as of unknown origin, 1.0 not at all)."""
+    import functools
+
+    def loss(x, lr=0.1, cfg=None):
+        return W * x * lr * cfg[0]
+
+    box = [1.0]
+    f = functools.partial(loss, lr=1.3, cfg=box)
+    x = Value(0.5)
+    step = compile(f, native=native)
+    for change in (lambda: None, lambda: f.keywords.__setitem__("lr", 4.7),
+                   lambda: box.__setitem__(0, 4.7), lambda: box.__setitem__(0, 1.0),
+                   lambda: f.keywords.__setitem__("cfg", [-1.0]),
+                   lambda: f.keywords.__setitem__("lr", 1.0)):
+        change()
+        same(step, f, [W, x], x)
+    assert "partial(loss).keywords['lr']" in step.explain()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_list_of_a_value_and_a_number_read_at_every_call_guards_the_value(native):
+    """``ps = [w, 2.0]``: once ``ps[1]`` changed (read at every call from then on), ``ps[0]
+    = Value(3.0)`` was not seen (the list's items were checked at once, or not at all
+    where one is read at every call): the old leaf's numbers, silently."""
+    ps = [Value(1.0), 2.0]
+    x = Value(1.0)
+
+    def f(x):
+        return ps[0] * x * ps[1]
+
+    step = compile(f, native=native)
+    for change in (lambda: None, lambda: ps.__setitem__(1, 5.0),
+                   lambda: ps.__setitem__(0, Value(3.0)), lambda: ps.__setitem__(1, -1.0),
+                   lambda: ps.__setitem__(0, Value(-2.0))):
+        change()
+        same(step, f, [ps[0], x], x)
+
+
 def test_an_iterator_from_outside_is_refused_naming_the_line():
     picks = iter([W, PARAMS[0]])
 
@@ -1068,14 +1110,37 @@ def _held_by_name(kind, monkeypatch, tmp_path):
     "a class with its own __getattribute__", "a class with __getattr__", "a weakref",
     "float() of sys.argv", "an installed package's code reads float(sys.argv[1])",
     "a ContextVar", "a PyTorch tensor changed in place"])
-def test_a_number_held_where_a_walk_did_not_lead_is_guarded(kind, monkeypatch, tmp_path):
+@pytest.mark.parametrize("start", [2.0, 1.0, 0.0, -1.0])
+def test_a_number_held_where_a_walk_did_not_lead_is_guarded(kind, start, monkeypatch,
+                                                             tmp_path):
+    """(1.0, 0.0, -1.0 were taken for the engine's own numbers, and never looked for: the
+    program kept them, silently.)"""
     f, change = _held_by_name(kind, monkeypatch, tmp_path)
     step = compile(f)
-    for t in (2.0, 4.0, -1.5, 0.25):
+    for t in (start, 4.0, -1.5, 0.25):
         change(t)
         same(step, f, [W])
     assert 2 <= step.captures <= 4  # (seen to change: captured again, or read at every call)
     assert "unknown origin" not in step.explain()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_number_held_where_no_walk_leads_equal_to_a_literal_is_guarded(native, monkeypatch,
+                                                                         tmp_path):
+    """A number equal to a literal of the code that ran was taken for it (matched by value),
+    and never looked for: 0.5 in a class with its own __getattribute__, changed, was kept."""
+    held, change = _held_by_name("a class with its own __getattribute__", monkeypatch,
+                                 tmp_path)
+
+    def f(x):
+        return held() * x + W * 0.5
+
+    x = Value(1.0)
+    step = compile(f, native=native)
+    for t in (0.5, 4.7, 0.5, 1.0):
+        change(float(str(t)))  # (not the literal's own object)
+        same(step, f, [W, x], x)
+    assert step.captures >= 2
 
 
 HELD_NAME = "tg_edu_named"

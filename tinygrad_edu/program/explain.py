@@ -173,10 +173,14 @@ def _unknown_constants(entry: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def unknown_numbers(tape: Any, outside: Any) -> list[tuple[Any, Any]]:
+def unknown_numbers(tape: Any, outside: Any, by_value: bool = True) -> list[tuple[Any, Any]]:
     """The tape's constants that are neither literals of the code that ran nor found at a
-    place outside (nor held by a guarded array or text), each with the node that used it."""
+    place outside (nor held by a guarded array or text), each with the node that used it.
+    ``by_value``: a number equal to a literal (or 0.0, 1.0, -1.0, as the engine's own ops
+    make) is taken for one (what ``explain()`` lists); else only that very object is (what
+    ``held.py`` looks for: ``box = [1.0]`` reached where no walk leads)."""
     literals: set[tuple[type, Any]] = set()
+    objects: set[int] = set()
     codes = outside.watcher.codes if outside is not None else {}
     stack = [c for c in codes if user_code(c)]
     while stack:
@@ -187,11 +191,13 @@ def unknown_numbers(tape: Any, outside: Any) -> list[tuple[Any, Any]]:
             elif type(c) in (int, float):
                 literals.add((type(c), c))
                 literals.add((float, float(c)))
+                objects.add(id(c))
     where = outside.walk.where if outside is not None else {}
     held = _held_numbers(outside)
     return [(number, node) for number, node in tape.origins.values()
-            if not ((type(number), number) in literals or id(number) in where or
-                    number in (0.0, 1.0, -1.0) or _bits(number) in held)]
+            if not (id(number) in objects or id(number) in where or _bits(number) in held or
+                    (by_value and ((type(number), number) in literals or
+                                   number in (0.0, 1.0, -1.0))))]
 
 
 def _number_in(text: str) -> float | None:

@@ -172,8 +172,10 @@ def _needed(places: list[Place], graph_values: set[int], inputs: set[int]) -> se
                                 "object", "class", "module", "function", "method", "opaque",
                                 "iterator", "generator") or \
             (place.kind == "value" and id(place.value) in graph_values) or id(place) in inputs
-        if place.parent is not None and place.parent.vector and place.kind == "value":
-            wanted = id(place) in inputs  # (checked with its list, at once)
+        if place.parent is not None and place.parent.vector and place.kind == "value" and \
+                not any(id(c) in inputs for c in place.parent.children):
+            wanted = id(place) in inputs  # (checked with its list, at once: where none of
+            # its numbers is an input, ``[w, lr]`` with lr read at every call: each checked)
         if not wanted:
             continue
         p: Place | None = place

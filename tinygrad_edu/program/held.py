@@ -45,7 +45,7 @@ def held_somewhere(tape: Any, outside: Any, record: Any, leaves: list[Any],
     wanted: list[Any] = []
     followed = {id(t.value) for t in [*record.reads, *record.steps]}  # (a followed number
     followed.update(id(t.value) for t, _ in record.constants)  # fixed where it was used)
-    for number, node in unknown_numbers(tape, outside):
+    for number, node in unknown_numbers(tape, outside, by_value=False):  # (a 1.0 too)
         if id(number) in followed:
             continue
         if type(number) is float or (type(number) is int and not -5 <= number <= 256):

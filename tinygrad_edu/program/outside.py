@@ -41,6 +41,7 @@ function's own locals, no place. What the capture cannot place is listed by
 
 from __future__ import annotations
 
+import functools
 import gc
 import operator
 import os
@@ -119,6 +120,9 @@ class Watcher:
             self._root(("object", self._bound, "self"), self._bound)
         if self._function is not None and has_given(self._function):  # (its defaults)
             self._root(("object", self._function, self._function.__name__), self._function)
+        if isinstance(function, functools.partial):  # (its arguments, ``partial(loss,
+            name = getattr(function.func, "__name__", "")  # lr=1.3)``: ``.keywords`` may
+            self._root(("object", function, f"partial({name})"), function)  # change)
 
     def __enter__(self) -> Watcher:
         if self._function is not None:
