@@ -14,7 +14,7 @@ from typing import Any
 from tinygrad_edu.program.places import MISSING, Place, buffer_of, own, state_of
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["checks", "item_of", "same_array"]
+__all__ = ["changed", "checks", "item_of", "same_array"]
 
 _COMPILED: dict[str, Any] = {}
 
@@ -185,3 +185,22 @@ def _needed(places: list[Place], graph_values: set[int], inputs: set[int]) -> se
     return needed
 
 
+def changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any,
+             replayed: set[tuple[Any, ...]]) -> bool:
+    """Whether a container's items are not those it held (``count`` of them) at the start
+    (but for numbers a program writes again; a dict's under the keys a walk takes: NumPy's
+    ``{dtype: dtype}`` that ``np.std`` reads did not change)."""
+    if not isinstance(count, int):
+        return count is not None and tuple(place.value) != count
+    try:
+        items = list(place.value.items()) if place.kind == "dict" else list(
+            enumerate(place.value)) if place.kind == "sequence" else None
+    except TypeError:
+        return False
+    if items is None:
+        return False
+    if count != len(items):
+        return True
+    return any(start.get((id(place.value), ("item", k)), MISSING) is not v and
+               (id(place.value), ("item", k)) not in replayed for k, v in items
+               if place.kind != "dict" or type(k) in (str, int, bool) or k is None)

@@ -51,7 +51,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.guards import checks, item_of, same_array
+from tinygrad_edu.program.guards import changed, checks, item_of, same_array
 from tinygrad_edu.program.identity import seen_at_start, seen_starting
 from tinygrad_edu.program.places import (
     MISSING,
@@ -557,7 +557,7 @@ class Outside:
                     place.step == ("attr", "__dict__"):
                 continue
             before = start.get(_slot(place), MISSING)
-            if before is place.value and _changed(place, start, held.get(id(place.value)),
+            if before is place.value and changed(place, start, held.get(id(place.value)),
                                                   replayed):
                 said.add(id(place.value))
                 record.effect(f"it changes {place.said()} (a program does not change it "
@@ -585,24 +585,3 @@ def clean(watcher: Watcher) -> None:
     for place in walk.places:
         if isinstance(place.value, Traced):
             Outside._plain(None, place)  # type: ignore[arg-type]
-
-
-def _changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any,
-             replayed: set[tuple[Any, ...]]) -> bool:
-    """Whether a container's items are not those it held (``count`` of them) at the start
-    (but for numbers a program writes again)."""
-    if not isinstance(count, int):
-        return count is not None and tuple(place.value) != count
-    try:
-        items = list(place.value.items()) if place.kind == "dict" else list(
-            enumerate(place.value)) if place.kind == "sequence" else None
-    except TypeError:
-        return False
-    if items is None:
-        return False
-    if count != len(items):
-        return True
-    return any(start.get((id(place.value), ("item", k)), MISSING) is not v and
-               (id(place.value), ("item", k)) not in replayed for k, v in items)
-
-
