@@ -2,6 +2,8 @@
 --json`` and of the assignments grade. ``CLASS`` maps each student to the source of their
 file; ``EXPECTED`` is what each file must get, exercise by exercise."""
 
+import sys
+import types
 from pathlib import Path
 
 from tinygrad_edu.exercises import EXERCISES
@@ -18,6 +20,18 @@ def answer(name, body=None):
 
 
 IMPORTS = "import math\n\nfrom tinygrad_edu import walk\n"
+
+
+def in_a_kernel(monkeypatch, cells):
+    """A notebook's kernel, as Otter's ``grader.check`` sees it: ``IPython.get_ipython()``
+    gives a shell whose ``In`` (the cells run so far) is ``cells``. The ``IPython`` imported
+    is a stand-in, so that this runs without IPython too (under the other Pythons the tests
+    have the test extra only, which has no IPython)."""
+    shell = types.SimpleNamespace(user_ns={"In": list(cells)})
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: shell
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+
 
 RIGHT = IMPORTS + "\n\n" + "\n\n".join(answer(name) for name in NAMES)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.exercises.class_work import IMPORTS, answer
+from tests.exercises.class_work import IMPORTS, answer, in_a_kernel
 from tests.exercises.test_assignments import REPOSITORY, env
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.cli import main as cli
@@ -225,15 +225,12 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
     and so do right answers beside a debug cell that imports ``os`` (before: passed, graded
     0 of 6); the temporary file of the cells is never named, the line is said in its
     cell."""
-    import IPython
-
     from tinygrad_edu.exercises.classroom.for_otter_grading import feedback
 
     def kernel(*cells):
         cells = ["", "import otter\ngrader = otter.Notebook('week3.ipynb')", IMPORTS, *cells,
                  'grader.check("backward")']
-        shell = type("Shell", (), {"user_ns": {"In": list(cells)}})()
-        monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+        in_a_kernel(monkeypatch, cells)
         return "\n\n".join(cells[2:-1])
 
     said = {}

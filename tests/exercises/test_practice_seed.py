@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.exercises.class_work import IMPORTS
+from tests.exercises.class_work import IMPORTS, in_a_kernel
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.cases import SEED
 from tinygrad_edu.exercises.classroom.isolation import grade_all
@@ -22,12 +22,7 @@ RIGHT = "def d_tanh(x, y):\n    return 1 - y * y\n"
 def kernel(monkeypatch):
     """A notebook's kernel, as Otter's ``grader.check`` sees it: its cells run so far
     (IPython's ``In``) after the imports; ``kernel(cell)`` sets them."""
-    import IPython
-
-    def cells(answer):
-        shell = type("Shell", (), {"user_ns": {"In": ["", IMPORTS, answer]}})()
-        monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
-    return cells
+    return lambda answer: in_a_kernel(monkeypatch, ["", IMPORTS, answer])
 
 
 def check(answer):
