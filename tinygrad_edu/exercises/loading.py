@@ -352,10 +352,10 @@ def parsed(text: str) -> ast.Module:
 def compile_source(source: str, path: Path) -> CodeType:
     """The file's code, or a ``SolutionFileError`` naming the line of a syntax error. A file
     that Python's parser or compiler cannot take at all (code nested past their limits:
-    ``z = ------...1`` with 100,000 signs raises MemoryError, a few thousand RecursionError)
-    is a ``"syntax"`` problem too, never an error of the grader: whatever the file holds, it
-    is its own problem, and the other submissions are graded. Once this has returned, the
-    file's tree, ``parsed(source)``, is there too."""
+    ``z = ------...1`` with 100,000 signs raises MemoryError, ``z = 1+1+...+1`` with 20,000
+    terms RecursionError) is a ``"syntax"`` problem too, never an error of the grader:
+    whatever the file holds, it is its own problem, and the other submissions are graded.
+    Once this has returned, the file's tree, ``parsed(source)``, is there too."""
     null = source.find("\0")  # said here: Python 3.10 and 3.11 raise different errors for it
     if null >= 0:
         lineno = source.count("\n", 0, null) + 1
