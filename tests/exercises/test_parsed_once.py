@@ -70,3 +70,24 @@ def test_a_text_that_does_not_parse_raises_the_same_error_each_time():
     for _ in range(2):
         with pytest.raises(SyntaxError, match="was never closed"):
             loading.parsed("x = (")
+
+
+DEEP = "z = 1" + "+1" * 1_500 + "\n"
+"""Code Python compiles from its text, not from its tree under 3.10 to 3.12 (RecursionError:
+the tree's conversion recurses deeper than the compiler reading the text)."""
+
+
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_code_too_deep_to_compile_from_its_tree_is_graded_as_python_runs_it(tmp_path, suffix):
+    """Before: ``Python cannot parse this file`` (the .py file) or its cell (the notebook),
+    and nothing graded, under 3.10 to 3.12, for a file that ``python file.py`` runs."""
+    compile(DEEP, "deep.py", "exec")  # (it is Python, at this depth of the stack too)
+    path = tmp_path / f"solutions{suffix}"
+    path.write_text(DEEP + CLASS["ada"] if suffix == ".py" else notebook(DEEP, CLASS["ada"]),
+                    encoding="utf-8")
+    loading._PARSED.clear()
+    graded = grade_apart(path, [EXERCISES[name] for name in NAMES])
+    assert graded.problem is None and not graded.cell_problems, (graded.problem,
+                                                                 graded.cell_problems)
+    assert set(graded.verdicts) == set(NAMES) and all(
+        verdict.passed for verdict in graded.verdicts.values()), graded.verdicts

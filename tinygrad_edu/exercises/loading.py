@@ -293,7 +293,7 @@ def learner_code(path: Path, source: str, cells: Sequence[tuple[int, int, int]])
     process it starts parses the file again."""
     code: list[tuple[int, CodeType]] | CodeType | None = None
     if cells:
-        code = [(number, compile(parsed(text), str(path), "exec"))
+        code = [(number, compiled(text, str(path)))
                 for (number, _, _), text in zip(cells, cell_texts(path, source, list(cells)))]
     elif not path.suffix == ".ipynb":
         try:
@@ -349,6 +349,19 @@ def parsed(text: str) -> ast.Module:
     return tree
 
 
+def compiled(text: str, filename: str) -> CodeType:
+    """``compile(text)``, from its tree (``parsed``), or from the text itself if the tree is
+    too deep to compile: Python 3.10 to 3.12 compile from a tree less deeply nested code than
+    from its text (``z = 1+1+...+1`` with 1,500 terms: a RecursionError from the tree, where
+    ``python file.py`` runs it), and a file Python runs is graded. Raises what Python's
+    ``compile`` does."""
+    tree = parsed(text)
+    try:
+        return compile(tree, filename, "exec")
+    except RecursionError:
+        return compile(text, filename, "exec")
+
+
 def compile_source(source: str, path: Path) -> CodeType:
     """The file's code, or a ``SolutionFileError`` naming the line of a syntax error. A file
     that Python's parser or compiler cannot take at all (code nested past their limits:
@@ -365,7 +378,7 @@ def compile_source(source: str, path: Path) -> CodeType:
             "cannot contain; delete it, or save the file again as UTF-8 text (a file saved as "
             "UTF-16 has one after every letter)", "syntax")
     try:  # (from the tree the grader reads, loading the file: apart.py)
-        return compile(parsed(source), str(path), "exec")
+        return compiled(source, str(path))
     except SyntaxError as error:
         where = f"{path}, line {error.lineno}" if error.lineno else str(path)
         lines = [f"{where}: {type(error).__name__}: {error.msg}"]
