@@ -203,8 +203,8 @@ def hook_off():
         except Exception:
             continue
         for cell in f.__closure__:
-            if isinstance(cell.cell_contents, list):
-                cell.cell_contents.append(True)
+            if getattr(cell.cell_contents, "__name__", "") == "check":
+                cell.cell_contents = lambda event, args: None
     return found
 
 
@@ -362,8 +362,8 @@ def test_a_class_graded_by_a_teacher_who_is_not_root(teacher):
 
 HOOK_OFF = '''
 def hook_off():
-    """The audit hook switched off (its closure's list that says it is inside itself, found
-    by the garbage collector, made non-empty); the os module's globals."""
+    """The audit hook switched off (the function it checks each event with, in its closure,
+    found by the garbage collector, replaced); the os module's globals."""
     wrap = [c for c in ().__class__.__base__.__subclasses__()
             if c.__name__ == "_wrap_close"][0]
     found = wrap.__init__.__globals__
@@ -375,8 +375,8 @@ def hook_off():
         except Exception:  # (tinygrad_edu's stand-ins answer nothing)
             continue
         for cell in f.__closure__:
-            if isinstance(cell.cell_contents, list):
-                cell.cell_contents.append(True)
+            if getattr(cell.cell_contents, "__name__", "") == "check":
+                cell.cell_contents = lambda event, args: None
     return found
 
 

@@ -30,13 +30,13 @@ for _o in _gc.get_objects():
     if type(_o).__name__ == "function" and _o.__name__ == "hook" and \\
             "audit" in (_o.__module__ or ""):
         for _c in getattr(_o, _cl) or ():
-            if type(getattr(_c, _ce)) is list:
-                getattr(_c, _ce).append(True)
+            if getattr(getattr(_c, _ce), "__name__", "") == "check":
+                setattr(_c, _ce, lambda event, args: None)
 _exec, _compile = getattr(_b, _n(101, 120, 101, 99)), getattr(_b, _n(99, 111, 109, 112, 105,
                                                                    108, 101))
 '''
-"""The attacker's prelude: ``sys`` through ``typing``, the audit hook off (its guard
-against itself is a list in its closure, found with ``gc``), names made with ``chr()`` so
+"""The attacker's prelude: ``sys`` through ``typing``, the audit hook off (the function it
+checks each event with, in its closure found with ``gc``, replaced), names made with ``chr()`` so
 that the grader's reading of the file sees no ``exec`` and no ``__closure__``."""
 
 ENGINE_AGAIN = '''

@@ -66,6 +66,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.heard import UNREAD
 from tinygrad_edu.exercises.loading import cell_texts, parsed, read_source
 
 __all__ = ["BUILT", "COMPILED", "COPIED", "CopyReading", "RanReading", "classmates", "flag",
@@ -136,6 +137,7 @@ class CopyReading:
         self.definitions: list[tuple[Definition, dict[str, str]]] = []
         self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
         self._prints: dict[int, Fingerprints] = {}
+        self.unparsed = False  # (a block of it is not Python the grader can parse)
         try:
             source = read_source(path, within) if source is None else source
             imports: dict[str, str] = {}
@@ -143,6 +145,7 @@ class CopyReading:
                 try:
                     tree = parsed(block)
                 except Exception:  # (not Python: its grading says so)
+                    self.unparsed = True
                     continue
                 imports.update(bound for statement in tree.body
                                for bound in _imported(statement))
@@ -206,14 +209,19 @@ class RanReading:
 
     def same(self, exercise: ExerciseSpec, ran: Sequence[str], built: Sequence[str]) -> str:
         """The package's answer that code compiled at run time is the same code as (said
-        with ``COMPILED``); else ``BUILT`` (and how) if code was made from bytes; else
-        empty."""
+        with ``COMPILED``); else ``BUILT`` (and how) if code was made from what the grader
+        cannot read as source (bytes, a tree of the file's own, text its parser cannot
+        take, a coding of the file's own: ``heard.py``); else empty."""
+        unparsed = False
         for text in ran:
             if text not in self._read:
                 self._read[text] = CopyReading(Path("<compiled at run time>"), source=text)
             same = self._read[text].same(exercise)
             if same:
                 return f"{same}, {COMPILED}"
+            unparsed = unparsed or self._read[text].unparsed
+        if unparsed:
+            built = [*built, f"{UNREAD} (text Python's parser does not take)"]
         return f"{BUILT} ({'; '.join(built)})" if built else ""
 
 

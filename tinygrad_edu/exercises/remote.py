@@ -15,7 +15,7 @@ that name), so the diagnoses compare it with the models' as before.
 Whatever the audit hook of that process saw (``learner/audit.py``: a file opened, a module
 of tinygrad_edu it does not have, a program run, a tracer set) is in ``reports``; the
 grader reports such a submission and never scores it. The code it compiled at run time (and
-whether it made code from bytes) is in ``heard`` (``audit.Heard``): the copy check reads it. A
+whether it made code from bytes) is in ``heard`` (``heard.Heard``): the copy check reads it. A
 process that stops answering is ended once it has run a second past its time limit without
 answering (``_Running``: its own time limit's signal, which it may block, did not stop it),
 or after ``DEADLINE`` seconds.
@@ -40,8 +40,9 @@ from typing import Any
 from tinygrad_edu.errors import DomainError
 from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.heard import Heard
 from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
-from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST, Heard
+from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.loading import learner_code

@@ -16,19 +16,30 @@ the process ends at once with ``CHANNEL_LOST``), then refuses the operation with
 Reading is allowed where the process's own imports read: the standard library, NumPy, and
 the learner's own file; nothing is written anywhere.
 
-Code made at run time is not refused, but seen (``_made_at_run_time``): the source of every
-``compile`` (``exec`` and ``eval`` of a string too, an AST unparsed), each text once, goes to
-the grader on the same channel, tagged ``RAN``, up to ``READ`` characters in all (past them,
-``OVER``), and so does ``BUILT`` where code is made from bytes (``marshal.loads`` outside an
-import, ``types.CodeType`` and ``code.replace``), which has no source to read. The grader
-compares that code with its answers as it does the file (``copies.py``): a flag for the
-teacher, never a report.
+Code made at run time is not refused, but seen (``_made_at_run_time``): what every
+``compile`` is given (``exec`` and ``eval`` of a string too) goes to the grader on the same
+channel, tagged ``RAN``, each once, up to ``READ`` characters in all (past them, ``OVER``):
+text as it is, bytes as they are (the grader reads their coding line with its own codecs,
+never the process's: ``heard.py``), a syntax tree as plain data the grader builds again and
+unparses. ``BUILT`` says where code is made from what has no source to read:
+``marshal.loads`` of bytes that are not a compiled module's file the process may read (an
+import's), ``types.CodeType`` and ``code.replace``, or ``compile`` of an object of the
+learner's own classes. The grader compares that code with its answers as it does the file
+(``copies.py``): a flag for the teacher, never a report.
+
+The hook never runs the learner's code (``_never_theirs``): it calls only what it bound when
+it was added (no global name is read when it runs), looks at exact types alone, and reads a
+syntax tree's nodes from their own dictionaries, once their classes are checked to be as
+they were. Whatever runs while the hook is at work in a thread and raises an event of its
+own (not one of the hook's: ``OWN``) is the learner's code run from inside it, and reported.
 """
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # (the C functions signal.py wraps)
+import _thread
 import ast
-import json
+import binascii
 import os
 import signal
 import sys
@@ -36,18 +47,26 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["BUILT", "CHANNEL_LOST", "OVER", "RAN", "Heard", "install"]
+__all__ = ["BUILT", "CHANNEL_LOST", "OVER", "RAN", "install"]
 
 RAN = "\x00ran "
-"""A line of the channel that is code compiled at run time (its text as a JSON string), not a
-report: no report starts so (``reported`` writes text of its own, new lines made spaces)."""
+"""A line of the channel that is code compiled at run time, not a report (no report starts
+so: ``reported`` writes text of its own, new lines made spaces): a letter for what
+``compile`` was given (``TEXT``, ``BYTES``, ``TREE``), then it in base64."""
+TEXT, BYTES, TREE = "s", "b", "t"
+"""What a ``RAN`` line carries: a string's text (UTF-8); bytes as they were given; a syntax
+tree as plain data (``_tree_data``: the ``repr`` of a flat list of tuples)."""
 BUILT = "\x00built "
-"""A line of the channel that says code was made from bytes (and how)."""
+"""A line of the channel that says code was made from what has no source to read (and how)."""
 OVER = "\x00over "
 """A line of the channel that says more code was compiled than ``READ`` (and how much)."""
 READ = 512 * 1024
-"""The most characters of code compiled at run time sent to the grader: a submission's own
-limit (``loading.read_source``), each text once."""
+"""The most characters (or bytes) of code compiled at run time sent to the grader: a
+submission's own limit (``loading.read_source``), each text once."""
+OWN = frozenset({"sys._getframe", "sys._getframemodulename", "object.__getattr__"})
+"""The events the hook itself raises as it works (it looks at frames); the ``open`` of a
+compiled module's file it reads (``_imported``) is its own too. Any other event raised while
+the hook is at work is the learner's code run from inside it."""
 
 CHANNEL_LOST = 97
 """The exit code of a learner's process whose channel to the grader's check was closed or
@@ -74,6 +93,16 @@ number), reported on any other (where the grader is not root, the grader's and t
 students' processes run as the same user; the kernel refuses it too: ``sandbox.py``)."""
 
 
+def _syntax_classes() -> dict[type, tuple[str, tuple[str, ...], tuple[type, ...]]]:
+    """The ast module's node classes, each with its name, its fields and the classes it
+    inherits from (``object`` left out: it cannot change), as the process starts."""
+    found: dict[type, tuple[str, tuple[str, ...], tuple[type, ...]]] = {}
+    for name, cls in vars(ast).items():
+        if type(cls) is type and issubclass(cls, ast.AST) and cls.__module__ == "ast":
+            found[cls] = (name, tuple(cls._fields), cls.__mro__[:-1])
+    return found
+
+
 def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             own_imports: set[str], own_code: set[CodeType]) -> None:
     """Add the hook: reports go to ``report_fd``; files under ``readable`` (folders, or a
@@ -82,21 +111,44 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     tinygrad_edu among them; ``own_imports`` are the top-level modules the learner may
     still load (their submodules too); the code objects ``own_code`` (the time limit's) may
     set a tracer, and so may CPython where one of them, the time limit's, stops a frame.
-    Everything the hook calls is bound here, so that the learner's code cannot replace it."""
+    Everything the hook calls is bound here (builtins and exceptions too), so that the
+    learner's code cannot replace it (``_never_theirs``)."""
     write, fstat, exit_now, getframe = os.write, os.fstat, os._exit, sys._getframe
+    open_fd, read_fd, close_fd, reading_flags = os.open, os.read, os.close, os.O_RDONLY
+    thread, lock = _thread.get_ident, _thread.allocate_lock()
+    base64 = binascii.b2a_base64
+    type_, len_, repr_, hex_, fhex, reversed_ = type, len, repr, hex, float.hex, reversed
+    str_, bytes_, bytearray_, view, tobytes = str, bytes, bytearray, memoryview, memoryview.tobytes
+    list_, tuple_, frozenset_, dict_ = list, tuple, frozenset, dict
+    int_, float_, complex_, bool_, none, ellipsis = int, float, complex, bool, type(None), \
+        type(...)
+    scalars = frozenset({str_, bytes_, bool_, none})
+    Refused, Missing, Shallow = PermissionError, OSError, ValueError
+    any_, next_, range_, set_, attribute = any, next, range, set, getattr
+    type_name = type.__dict__["__name__"].__get__  # (a class's name, whatever its metaclass)
+    method, function = type(_syntax_classes.__get__(0)), type(_syntax_classes)
+    own_events, ran, built, over, read, channel_lost = OWN, RAN, BUILT, OVER, READ, CHANNEL_LOST
+    text_tag, bytes_tag, tree_tag = TEXT, BYTES, TREE
+    refused, what_is, itself_only = REFUSED, dict(WHAT), dict(ITSELF_ONLY)
+    writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+    frame_locals = frozenset({dict_, type(getframe().f_locals)})  # (3.13: a proxy)
     itself = (0, os.getpid())
-    attribute = getattr
-    fspath, normpath, sep = os.fspath, os.path.normpath, os.sep
+    sep = os.sep
     stat = fstat(report_fd)
     channel = (stat.st_dev, stat.st_ino)
-    roots = tuple(normpath(p) for p in readable)
-    libraries = tuple(normpath(p) for p in stdlib)
+    roots = tuple(os.path.normpath(p) for p in readable)
+    libraries = tuple(os.path.normpath(p) for p in stdlib)
     packages = (f"{sep}site-packages{sep}", f"{sep}dist-packages{sep}")
-    inside: list[bool] = []
-    dumps, unparse, syntax_tree = json.dumps, ast.unparse, ast.AST
-    mask, alarm = getattr(signal, "pthread_sigmask", None), {signal.SIGALRM}
+    inside: set[int] = set()  # (the threads the hook is at work in)
+    reading: list[str] = []  # (the file the hook opens itself: _imported)
+    classes = _syntax_classes()
+    node_dict = ast.AST.__dict__["__dict__"].__get__  # (a node's own dictionary)
+    class_dict = type.__dict__["__dict__"].__get__  # (a class's own dictionary)
+    frozen = {c: dict(class_dict(c)) for _, _, mro in classes.values() for c in mro}
+    mask = getattr(_signal, "pthread_sigmask", None)  # (C's: signal.py's converts to enums)
+    alarm = {int(signal.SIGALRM)}
     block, unblock = signal.SIG_BLOCK, signal.SIG_UNBLOCK
-    sent: set[str] = set()
+    sent: set[str | bytes] = set()
     size = [0]
 
     def sending(line: str) -> None:
@@ -104,145 +156,245 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
         if mask is not None:  # (the time limit's signal never cuts a line in two)
             mask(block, alarm)
         try:
-            now = fstat(report_fd)
-            if (now.st_dev, now.st_ino) != channel:
-                exit_now(CHANNEL_LOST)
-            while data:
-                data = data[write(report_fd, data):]
-        except OSError:
-            exit_now(CHANNEL_LOST)
+            with lock:  # (one line at a time, whatever the thread)
+                now = fstat(report_fd)
+                if (now.st_dev, now.st_ino) != channel:
+                    exit_now(channel_lost)
+                while data:
+                    data = data[write(report_fd, data):]
+        except Missing:
+            exit_now(channel_lost)
         finally:
             if mask is not None:
                 mask(unblock, alarm)
 
     def reported(what: str) -> None:
         sending(what.replace("\n", " ")[:300])
-        raise PermissionError(f"not allowed while your code is graded: it {what}")
+        raise Refused(f"not allowed while your code is graded: it {what}")
+
+    def shown(x: Any) -> str:
+        """``x`` in a report: its text if it is a string (or bytes, a number), else its type's
+        name (never a ``repr`` of the learner's own)."""
+        if type_(x) is str_:
+            return x
+        if type_(x) is int_:
+            return repr_(x) if -2**63 < x < 2**63 else "a large number"
+        return repr_(x)[:120] if type_(x) in scalars else f"a {type_name(type_(x))}"
+
+    def intact(cls: type, checked: set[type]) -> bool:
+        """Whether a node class, and those it inherits from, are as they were."""
+        for c in classes[cls][2]:
+            if c in checked:
+                continue
+            now, was = class_dict(c), frozen[c]
+            if len_(now) != len_(was):
+                return False
+            for key, value in now.items():
+                if type_(key) is not str_ or was.get(key, was) is not value:
+                    return False
+            checked.add(c)
+        return True
+
+    def tree_data(root: Any) -> str | None:  # (_tree_data)
+        """A syntax tree of the ast module's own classes as the ``repr`` of a flat list, in
+        prefix order: ("n", class, fields) then each field's value, ("l", n) then a list's
+        items, ("t", n) a tuple's, ("s", n) a frozenset's, ("c", x) a string, bytes, bool
+        or None, ("i", hex) an int, ("f", hex) a float, ("j", hex, hex) a complex, ("e",)
+        the Ellipsis; None if anything in it is of another type, or a class was changed."""
+        out: list[tuple[Any, ...]] = []
+        todo: list[Any] = [root]
+        checked: set[type] = set_()
+        while todo:
+            if len_(out) > read:  # (a tree that holds itself, or too large to read)
+                return None
+            x = todo.pop()
+            kind = type_(x)
+            if kind in classes:
+                if not intact(kind, checked):
+                    return None
+                own = node_dict(x)
+                if type_(own) is not dict_:
+                    return None
+                for key in own:
+                    if type_(key) is not str_:
+                        return None
+                fields = tuple_([f for f in classes[kind][1] if f in own])
+                out.append(("n", classes[kind][0], fields))
+                todo += [own[f] for f in reversed_(fields)]
+            elif kind is list_ or kind is tuple_ or kind is frozenset_:
+                items = list_(x)
+                out.append(("l" if kind is list_ else "t" if kind is tuple_ else "s",
+                            len_(items)))
+                todo += reversed_(items)
+            elif kind in scalars:
+                out.append(("c", x))
+            elif kind is int_:
+                out.append(("i", hex_(x)))
+            elif kind is float_:
+                out.append(("f", fhex(x)))
+            elif kind is complex_:
+                out.append(("j", fhex(x.real), fhex(x.imag)))
+            elif kind is ellipsis:
+                out.append(("e",))
+            else:
+                return None
+        return repr_(out)
 
     def made_at_run_time(event: str, args: tuple[Any, ...]) -> None:  # (_made_at_run_time)
         if event == "compile":
-            source = args[0] if args else None
-            try:
-                text = (source.decode("utf-8", "replace") if isinstance(source, bytes) else
-                        source if isinstance(source, str) else unparse(source)
-                        if isinstance(source, syntax_tree) else None)
-            except Exception:  # (an AST too deep, or not one: no source to read)
-                sending(f"{BUILT}compile() of {type(source).__name__} it made")
+            source: Any = args[0] if args else None
+            data: Any
+            kind = type_(source)
+            if kind is str_:
+                tag, data = text_tag, source
+            elif kind is bytes_ or kind is bytearray_ or kind is view:
+                tag, data = bytes_tag, bytes_(source) if kind is bytearray_ else \
+                    tobytes(source) if kind is view else source
+            elif kind in classes:
+                tag, data = tree_tag, tree_data(source)
+                if data is None:
+                    sending(f"{built}compile() of a syntax tree of its own (a "
+                            f"{type_name(kind)} holding what the grader cannot read)")
+                    return
+            else:
+                sending(f"{built}compile() of a {type_name(kind)} of its own")
                 return
-            if text is None or text in sent or size[0] > READ:  # (past READ: said once)
+            if data in sent or size[0] > read:  # (past READ: said once)
                 return
-            if size[0] + len(text) > READ:
-                size[0] = READ + 1
-                sending(f"{OVER}{len(text)}")
+            if size[0] + len_(data) > read:
+                size[0] = read + 1
+                sending(f"{over}{len_(data)}")
                 return
-            sent.add(text)
-            size[0] += len(text)
-            sending(RAN + dumps(text))
+            sent.add(data)
+            size[0] += len_(data)
+            raw = data if tag == bytes_tag else data.encode("utf-8", "surrogatepass")
+            sending(ran + tag + base64(raw, newline=False).decode("ascii"))
         elif event == "marshal.loads":
-            caller: FrameType | None = getframe(3)  # (3: marshal.loads' caller; 2: the hook)
-            if caller is not None and caller.f_code.co_name == "_call_with_frames_removed" and \
-                    caller.f_code.co_filename == "<frozen importlib._bootstrap>":
-                caller = caller.f_back  # (3.13: how importlib calls it)
-            up = caller.f_back if caller is not None else None
-            if not (caller is not None and up is not None and
-                    caller.f_code.co_name == "_compile_bytecode" and
-                    up.f_code.co_name == "get_code" and caller.f_code.co_filename ==
-                    up.f_code.co_filename == "<frozen importlib._bootstrap_external>"):
-                sending(f"{BUILT}marshal.loads() of bytes")
+            if not imported(args[0] if args else None):
+                sending(f"{built}marshal.loads() of bytes")
         else:
-            sending(f"{BUILT}types.CodeType (or code.replace)")
+            sending(f"{built}types.CodeType (or code.replace)")
+
+    def imported(data: Any) -> bool:  # (_imported)
+        """Whether ``marshal.loads`` is given what a compiled module's file (its
+        ``bytecode_path``, as importlib names it) that the process may read holds past its
+        header: the file read again here, whoever asked."""
+        kind = type_(data)
+        if kind is view:
+            data = tobytes(data)
+        elif kind is not bytes_:
+            return False
+        try:
+            frame: FrameType | None = getframe(3)  # (3: marshal.loads' caller; 2: the hook)
+        except Shallow:
+            return False
+        for _ in range_(3):
+            if frame is None:
+                return False
+            seen = frame.f_locals
+            path: Any = seen.get("bytecode_path") if type_(seen) in frame_locals else None
+            if type_(path) is str_ and readable_path(path):
+                break
+            frame = frame.f_back
+        else:
+            return False
+        reading.append(path)
+        try:
+            fd = open_fd(path, reading_flags)
+        except Missing:
+            return False
+        finally:
+            reading.pop()
+        try:
+            chunks = [b""]
+            while chunks[-1] or len_(chunks) == 1:
+                chunks.append(read_fd(fd, 1 << 20))
+        except Missing:
+            return False
+        finally:
+            close_fd(fd)
+        return b"".join(chunks)[16:] == data
+
+    def normal(path: str) -> str:
+        """``os.path.normpath``'s path (a string's, on POSIX), computed here."""
+        parts: list[str] = []
+        for part in path.split(sep):
+            if part == ".." and parts and parts[-1] != "..":
+                parts.pop()
+            elif part not in ("", ".") and (part != ".." or not path.startswith(sep)):
+                parts.append(part)
+        return (sep if path.startswith(sep) else "") + sep.join(parts) or "."
 
     def readable_path(path: Any) -> bool:
-        try:
-            full = normpath(fspath(path))
-        except TypeError:
+        """Whether the process may read ``path``: a string or bytes (never an object of the
+        learner's, whose ``__fspath__`` would run) under ``roots``, or the standard
+        library's folders outside any ``site-packages``."""
+        if type_(path) is bytes_:
+            path = path.decode("utf-8", "surrogateescape")
+        if type_(path) is not str_:
             return False
-        if any(full == root or full.startswith(root + sep) for root in roots):
+        full = normal(path)
+        if any_(full == root or full.startswith(root + sep) for root in roots):
             return True
-        return any(full.startswith(root + sep) for root in libraries) and not any(
+        return any_(full.startswith(root + sep) for root in libraries) and not any_(
             folder in full + sep for folder in packages)
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if inside:  # (what the hook itself does)
-            return
-        inside.append(True)
+        me = thread()
+        if me in inside:  # (the hook at work in this thread)
+            if event in own_events or (event == "open" and reading and args and
+                                       args[0] is reading[-1]):
+                return
+            reported(f"ran code of its own inside the grader's check ({event})")
+        inside.add(me)
         try:
             check(event, args)
         finally:
-            inside.pop()
+            inside.discard(me)
 
     def check(event: str, args: tuple[Any, ...]) -> None:
         if event in ("compile", "marshal.loads", "code.__new__"):
             made_at_run_time(event, args)
         elif event == "open":
             path, mode, flags = args
-            writing = (mode is not None and any(c in mode for c in "wax+")) or (
-                flags is not None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
-            if isinstance(path, int) or writing or not readable_path(path):
+            writing = (mode is not None and (type_(mode) is not str_ or any_(
+                c in mode for c in "wax+"))) or (flags is not None and (
+                    type_(flags) is not int_ or flags & writes))
+            if type_(path) is int_ or writing or not readable_path(path):
                 verb = "wrote to" if writing else "opened"
-                reported(f"{verb} {path}" + (" (a file of the grader's: tinygrad_edu)"
-                                             if "tinygrad_edu" in str(path) else ""))
+                reported(f"{verb} {shown(path)}" + (
+                    " (a file of the grader's: tinygrad_edu)" if type_(path) in scalars and
+                    "tinygrad_edu" in str_(path) else ""))
         elif event == "import":
-            name = str(args[0])
-            if name.split(".")[0] not in own_imports:
-                reported(f"imported {name}" + (" (the grader's, with its answers)" if
-                                               name.startswith("tinygrad_edu.exercises")
-                                               else ", which this process does not have"))
+            name = args[0]
+            if type_(name) is not str_ or name.split(".")[0] not in own_imports:
+                reported(f"imported {shown(name)}" + (
+                    " (the grader's, with its answers)" if type_(name) is str_ and
+                    name.startswith("tinygrad_edu.exercises")
+                    else ", which this process does not have"))
         elif event in ("sys.settrace", "sys.setprofile"):
             caller = getframe(2)  # (1: check's caller, the hook; 2: who set it)
             # (CPython 3.10 turns tracing off itself when a trace function raises, as the
             # time limit's does to stop the learner's code once the time is up: then the
             # caller is the learner's frame, and its trace function the time limit's)
-            trace = caller.f_trace
-            stopping = attribute(attribute(trace, "__func__", None), "__code__", None) in \
-                own_code and attribute(attribute(trace, "__self__", None), "up", False) is True
+            trace: Any = caller.f_trace  # (ours: a method of the time limit's, on its own object)
+            stopping = type_(trace) is method and type_(trace.__func__) is function and \
+                trace.__func__.__code__ in own_code and \
+                attribute(trace.__self__, "up", False) is True
             if caller.f_code not in own_code and not stopping:
                 reported(f"called {event} (a tracer sees every line of the grading)")
-        elif event in ITSELF_ONLY:
-            if not args or args[0] not in itself:
-                reported(f"{ITSELF_ONLY[event]} ({event} {str(args[:1])[:120]})")
-        elif event.startswith(REFUSED) or event in REFUSED:
-            what = next((w for prefix, w in WHAT.items() if event.startswith(prefix)),
-                        "reached outside its process")
-            if event in ("os.kill", "os.killpg") and args and args[0] in itself:
+        elif event in itself_only:
+            if not args or type_(args[0]) is not int_ or args[0] not in itself:
+                reported(f"{itself_only[event]} ({event} {shown(args[0] if args else None)})")
+        elif event.startswith(refused) or event in refused:
+            what = next_((w for prefix, w in what_is.items() if event.startswith(prefix)),
+                         "reached outside its process")
+            if event in ("os.kill", "os.killpg") and args and type_(args[0]) is int_ and \
+                    args[0] in itself:
                 what = "signalled its own process"  # (refused all the same: a stop, say)
-            reported(f"{what} ({event} {str(args[:1])[:120]})")
+            reported(f"{what} ({event} {shown(args[0] if args else None)})")
 
     sys.addaudithook(hook)
-
-
-class Heard:
-    """What the grader has heard on a learner's process's channel (``take``, line by line):
-    the audit's ``reports``; the code it compiled at run time (``ran``, up to ``READ``
-    characters in all); how it made code that has no source to read (``built``)."""
-
-    def __init__(self) -> None:
-        self.reports: list[str] = []
-        self.ran: list[str] = []
-        self.built: list[str] = []
-        self._size = 0
-
-    def take(self, line: str) -> None:
-        if line.startswith(RAN):
-            try:
-                text = json.loads(line[len(RAN):])
-            except (ValueError, RecursionError):
-                text = None
-            if isinstance(text, str) and self._size + len(text) <= READ:
-                self.ran.append(text)
-                self._size += len(text)
-                return
-            how = f"compiled more than the grader reads ({READ // 1024} KiB)" if isinstance(
-                text, str) else "compiled what the grader could not read"
-        elif line.startswith(BUILT):
-            how = line[len(BUILT):][:200]
-        elif line.startswith(OVER):
-            how = f"compiled more than the grader reads ({READ // 1024} KiB)"
-        else:
-            self.reports.append(line)
-            return
-        if how not in self.built and len(self.built) < 20:
-            self.built.append(how)
 
 
 def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:

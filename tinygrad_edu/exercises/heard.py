@@ -1,0 +1,149 @@
+"""The audit's channel, as the grader hears it (``learner/audit.py`` writes it): the reports of
+a learner's process, the code it compiled at run time read as source, and how it made code
+that has no source to read.
+
+What the process compiled reaches the grader as it was given to ``compile``, and is read here,
+in the grader's process, with the grader's own codecs and parser, never the learner's: bytes
+are decoded as Python decodes a file (a BOM, or a coding line naming one of the standard
+library's text encodings, else UTF-8); a syntax tree, sent as plain data, is built again of
+the ast module's classes and unparsed. Code whose coding line names no codec the grader has
+(one the learner's file registered), or that the grader cannot build again, is said in
+``built``: flagged for the teacher as code the grader could not read.
+"""
+
+from __future__ import annotations
+
+import ast
+import binascii
+import codecs
+import io
+import tokenize
+from typing import Any
+
+from tinygrad_edu.exercises.learner.audit import BUILT, BYTES, OVER, RAN, READ, TEXT, TREE
+
+__all__ = ["UNREAD", "Heard", "source_of_tree"]
+
+UNREAD = "compiled what the grader could not read"
+"""How ``built`` says that code compiled at run time could not be read as source."""
+
+
+class Heard:
+    """What the grader has heard on a learner's process's channel (``take``, line by line):
+    the audit's ``reports``; the code it compiled at run time (``ran``, up to ``READ``
+    characters in all); how it made code that has no source to read (``built``)."""
+
+    def __init__(self) -> None:
+        self.reports: list[str] = []
+        self.ran: list[str] = []
+        self.built: list[str] = []
+        self._size = 0
+
+    def take(self, line: str) -> None:
+        if line.startswith(RAN):
+            text, how = _source(line[len(RAN):])
+            if text is not None and self._size + len(text) <= READ:
+                self.ran.append(text)
+                self._size += len(text)
+                return
+            if text is not None:
+                how = f"compiled more than the grader reads ({READ // 1024} KiB)"
+        elif line.startswith(BUILT):
+            how = line[len(BUILT):][:200]
+        elif line.startswith(OVER):
+            how = f"compiled more than the grader reads ({READ // 1024} KiB)"
+        else:
+            self.reports.append(line)
+            return
+        if how not in self.built and len(self.built) < 20:
+            self.built.append(how)
+
+
+def _source(data: str) -> tuple[str | None, str]:
+    """The source a ``RAN`` line carries, or None and why it cannot be read."""
+    tag, payload = data[:1], data[1:]
+    try:
+        raw = binascii.a2b_base64(payload)
+    except (binascii.Error, ValueError):
+        return None, UNREAD
+    if tag == BYTES:
+        return _decoded(raw)
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return None, UNREAD
+    if tag == TEXT:
+        return text, ""
+    if tag == TREE:
+        try:
+            return source_of_tree(text), ""
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError,
+                AttributeError, IndexError):
+            return None, f"{UNREAD} (a syntax tree)"
+    return None, UNREAD
+
+
+def _decoded(raw: bytes) -> tuple[str | None, str]:
+    """Bytes given to ``compile``, decoded as Python decodes them (their BOM or coding line),
+    with the standard library's codecs alone."""
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(raw).readline)[0]
+    except SyntaxError as error:  # (a codec the grader does not have: the learner's own)
+        return None, f"{UNREAD} (bytes whose coding line names no standard codec: {error})"[
+            :200]
+    try:
+        if not codecs.lookup(encoding)._is_text_encoding:
+            raise LookupError(encoding)
+        text = raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as error:
+        return None, f"{UNREAD} (bytes in {encoding}: {type(error).__name__})"
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), ""
+
+
+def source_of_tree(data: str) -> str:
+    """The source of a syntax tree sent as ``audit.py``'s ``tree_data`` writes it: built again
+    of the ast module's own classes, and unparsed (raises ValueError, or another error of
+    reading, if it is not such a tree)."""
+    tokens = ast.literal_eval(data)
+    if not isinstance(tokens, list) or not tokens:
+        raise ValueError("not a tree")
+    at = 0
+
+    def value() -> Any:
+        nonlocal at
+        token = tokens[at]
+        at += 1
+        if not isinstance(token, tuple) or not token:
+            raise ValueError("not a tree")
+        kind, rest = token[0], token[1:]
+        if kind == "n":
+            name, fields = rest
+            cls = getattr(ast, name, None)
+            if not (isinstance(cls, type) and issubclass(cls, ast.AST)) or not set(
+                    fields) <= set(cls._fields):
+                raise ValueError(f"no node {name!r}")
+            node = cls.__new__(cls)  # (no default of 3.13's, no warning: as sent)
+            for field in fields:
+                setattr(node, field, value())
+            return node
+        if kind in ("l", "t", "s"):
+            items = [value() for _ in range(rest[0])]
+            return items if kind == "l" else tuple(items) if kind == "t" else frozenset(items)
+        if kind == "c":
+            return rest[0]
+        if kind == "i":
+            return int(rest[0], 16)
+        if kind == "f":
+            return float.fromhex(rest[0])
+        if kind == "j":
+            return complex(float.fromhex(rest[0]), float.fromhex(rest[1]))
+        if kind == "e":
+            return ...
+        raise ValueError("not a tree")
+
+    root = value()
+    if at != len(tokens) or not isinstance(root, ast.AST):
+        raise ValueError("not a tree")
+    return ast.unparse(ast.fix_missing_locations(root))
