@@ -108,11 +108,26 @@ def main(argv: list[str] | None = None) -> int:
         return 130  # the shell's code for a process ended by SIGINT
 
 
+def stdout_closed() -> bool:
+    """Whether the reader of stdout has gone (a pipe whose other end is closed): then a
+    BrokenPipeError is the reader's choice; any other is an error, and said."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # (no poll: Windows)
+        return False
+
+
 if __name__ == "__main__":
     try:
         status = main()
         sys.stdout.flush()  # (here, where a reader that stopped reading is caught)
     except BrokenPipeError:  # `python -m tinygrad_edu exercises | head -5`: nothing to say
+        if not stdout_closed():  # (a pipe of the program's own, to a process it started)
+            raise
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no flush at exit)
         status = 141  # the shell's code for a process ended by SIGPIPE
     sys.exit(status)

@@ -41,6 +41,7 @@ from tinygrad_edu.exercises.loading import (
     cell_texts,
     cells_of,
     compile_source,
+    learner_code,
     parsed,
     read_source,
 )
@@ -114,6 +115,7 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
             compile_source(source, path)
             trees = [parsed(source)]
         refuse_imports(path, source, cells, trees)
+        learner_code(path, source, cells)  # (once for every process; not too large)
     except SolutionFileError as error:
         graded.problem = error
         return graded

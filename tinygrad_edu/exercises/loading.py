@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import functools
 import io
 import json
 import marshal
@@ -51,6 +52,14 @@ LARGEST_CODE = 512 * 2**10
 file of 8 MiB of ``a=1`` lines took the grader's process to 5.3 GB in Python's parser."""
 
 
+LARGEST_COMPILED = 32 * 10**6
+"""The most compiled code graded, in bytes (``marshal``'s, as the learner's process is sent
+it): within ``LARGEST_CODE``, a constant is made whole as the file is compiled, and 37,744
+lines such as ``c = '2a' * 2048`` compiled to 155 MB; their message to the learner's process
+was larger than it reads (``wire.MAX_MESSAGE``), and ``exercises check`` ended without a
+word."""
+
+
 def read_source(path: Path, within: Path | None = None) -> str:
     """The text of a ``.py`` file, or the code cells of a notebook (``.ipynb``) one after
     the other, each under a ``# cell N`` line (IPython's ``%`` and ``!`` lines commented
@@ -81,7 +90,49 @@ def read_source(path: Path, within: Path | None = None) -> str:
         raise SolutionFileError(f"{path} holds {len(code) // 2**10} KiB of code, more than the "
                                 f"{LARGEST_CODE // 2**10} KiB graded; hand in your solutions "
                                 "alone", "unreadable")
+    if code.count("{") > FIELDS:  # (cheap: only then is the code read for its f-strings)
+        fields, line = most_fields(code)
+        if fields > FIELDS:
+            raise SolutionFileError(
+                f"{path}, line {line}: an f-string of {fields:,} fields ({{...}}); at most "
+                f"{FIELDS:,} in one f-string are graded (Python takes a time that grows as the "
+                "square of their number to read it: 170,000 took 45 s); join shorter strings "
+                "when your code runs", "unreadable")
     return code
+
+
+FIELDS = 5000
+"""The most fields (``{...}``) one f-string of a graded file may have: Python 3.10 and 3.11
+take a time that grows as the square of their number to parse one (10,000: 0.24 s; 174,629 in
+a file of 512 KiB: 45 s, twice over in a class's report, 90 s). Honest code has a few."""
+
+
+def most_fields(code: str) -> tuple[int, int]:
+    """The most fields in one f-string of ``code`` (an upper bound: ``{`` that are not
+    ``{{``, a format spec's too), and its line; (0, 0) for code Python cannot tokenize (its
+    parser says why)."""
+    most, line, depth, count = 0, 0, 0, 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.STRING and "f" in token.string[:3].lower().split(
+                    token.string[-1])[0]:  # (3.10, 3.11: one token, its prefix before a quote)
+                body = token.string
+                count = body.count("{") - 2 * body.count("{{")
+            elif token.type == getattr(tokenize, "FSTRING_START", None):  # (3.12 and later)
+                depth, count = depth + 1, 0 if depth == 0 else count
+                continue
+            elif token.type == getattr(tokenize, "FSTRING_END", None):
+                depth -= 1
+            elif depth and token.type == tokenize.OP and token.string == "{":
+                count += 1
+                continue
+            else:
+                continue
+            if count > most and depth == 0:
+                most, line = count, token.start[0]
+    except (SyntaxError, tokenize.TokenError, IndentationError):
+        return most, line
+    return most, line
 
 
 def read_submitted(path: Path, within: Path | None = None) -> bytes:
@@ -290,7 +341,13 @@ def learner_code(path: Path, source: str, cells: Sequence[tuple[int, int, int]])
     bytes in base64: each of a notebook's ``cells`` (those that are valid Python) by its
     number, or a ``.py`` file's code (None if it is not valid Python: the grader has said
     why). Compiled from the trees the grader has parsed already (``parsed``), so that no
-    process it starts parses the file again."""
+    process it starts parses the file again, and once for all of them (the last file's kept).
+    A ``SolutionFileError`` if it is larger than ``LARGEST_COMPILED``."""
+    return _learner_code(path, source, tuple(tuple(cell) for cell in cells))
+
+
+@functools.lru_cache(maxsize=1)
+def _learner_code(path: Path, source: str, cells: tuple[tuple[int, int, int], ...]) -> str:
     code: list[tuple[int, CodeType]] | CodeType | None = None
     if cells:
         code = [(number, compiled(text, str(path)))
@@ -300,7 +357,20 @@ def learner_code(path: Path, source: str, cells: Sequence[tuple[int, int, int]])
             code = compile_source(source, path)
         except SolutionFileError:
             pass
-    return base64.b64encode(marshal.dumps(code)).decode("ascii")
+    return base64.b64encode(_marshalled(code, path)).decode("ascii")
+
+
+def _marshalled(code: Any, path: Path) -> bytes:
+    """``marshal.dumps(code)``, or a ``SolutionFileError`` if it is larger than
+    ``LARGEST_COMPILED``."""
+    data = marshal.dumps(code)
+    if len(data) > LARGEST_COMPILED:
+        raise SolutionFileError(
+            f"{path}: your file compiles to {len(data) / 1e6:.0f} MB of code; at most "
+            f"{LARGEST_COMPILED // 10**6} MB is graded (a constant such as 'ab' * 2048 is made "
+            "whole when Python compiles the file): make large values when your code runs, "
+            "and hand in your solutions alone", "unreadable")
+    return data
 
 
 def defined_names(source: str, path: Path) -> set[str]:
@@ -378,7 +448,9 @@ def compile_source(source: str, path: Path) -> CodeType:
             "cannot contain; delete it, or save the file again as UTF-8 text (a file saved as "
             "UTF-16 has one after every letter)", "syntax")
     try:  # (from the tree the grader reads, loading the file: apart.py)
-        return compiled(source, str(path))
+        code = compiled(source, str(path))
+        _marshalled(code, path)
+        return code
     except SyntaxError as error:
         where = f"{path}, line {error.lineno}" if error.lineno else str(path)
         lines = [f"{where}: {type(error).__name__}: {error.msg}"]
@@ -388,6 +460,8 @@ def compile_source(source: str, path: Path) -> CodeType:
                 indent = len(error.text) - len(error.text.lstrip())
                 lines.append("    " + " " * max(error.offset - 1 - indent, 0) + "^")
         raise SolutionFileError("\n".join(lines), "syntax") from None
+    except SolutionFileError:
+        raise
     except Exception as error:  # (MemoryError, RecursionError: past the parser's limits)
         said = f": {error}" if str(error) else ""
         why = ("its code is nested deeper than Python's parser goes (a long run of brackets, "

@@ -60,6 +60,7 @@ from tinygrad_edu.exercises.copies import answers
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade, numpy_installed
 from tinygrad_edu.exercises.learner.serve import LOAD_LIMIT
+from tinygrad_edu.exercises.loading import cell_texts, parsed, read_source
 from tinygrad_edu.exercises.remote import EXERCISE_DEADLINE, START_DEADLINE, too_long
 from tinygrad_edu.exercises.running import probe
 
@@ -133,6 +134,8 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     context = _context()
     if context.get_start_method() == "fork" and (len(tasks) > 1 or batch):
         warm_up(exercises)
+    if context.get_start_method() == "fork":
+        _parse_first(tasks, within)
     folders = tempfile.mkdtemp(prefix="tinygrad-edu-grading-")
     os.chmod(folders, 0o711)  # (each learner's process may enter its own folder)
 
@@ -236,6 +239,19 @@ def warm_up(exercises: Sequence[ExerciseSpec]) -> None:
         grade(ex, ex.reference)
         for stage in (*ex.before, ex, *ex.after):
             probe(stage, stage.reference)  # (and the reference's answers there)
+
+
+def _parse_first(tasks: Sequence[_Task], within: Path | None) -> None:
+    """Each submission's file parsed here, before the grading processes are forked: they
+    inherit its tree, and so does the class's report as it reads the files for classmates'
+    copies (``report.with_classmates``): one parse of each file for the whole report
+    (``loading.parsed``), where there were two (a grading process's, then the report's)."""
+    for task in tasks:
+        with suppress(Exception):  # (a file that cannot be read: its grading says why)
+            source = read_source(task.path, within or task.path.parent)
+            for block in cell_texts(task.path, source):
+                with suppress(Exception):
+                    parsed(block)
 
 
 def _cores() -> int:
