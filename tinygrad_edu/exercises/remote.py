@@ -73,10 +73,9 @@ def too_long(seconds: float) -> str:
 OVERRUN = 1.0
 """Seconds a learner's process may run past its time limit (a call's, the file's, four
 times a call's for the Value exercise's probes) before it is stopped from outside: its own
-time limit is a signal, which its code can block or ignore; then it ran until the deadline,
-about 30 s an exercise (before: one file that did so took a class's report from 6 s to
-101 s). Its running is the time the machine let it run (``_Running``), so a loaded machine
-stops no honest answer early: there the deadlines above stand."""
+time limit is a signal, which its code can block or ignore (it would run to the deadline, 30 s
+an exercise). Its running is the time the machine let it run (``_Running``), so a loaded
+machine stops no honest answer early: there the deadlines above stand."""
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
