@@ -337,6 +337,17 @@ KW_BOX = [{number(extra, 0.5)!r}]
 MIXED = [Value({number(extra)!r}), {number(extra, 0.5)!r}]
 """ + (f"f = functools.partial(f, kw_t={number(extra, 0.5)!r}, kw_box=KW_BOX)\n"
        if as_partial else "")
+    own = extra.random() < 0.15  # (a dict of its own class given: as itself, not a copy)
+    if own:
+        later += """
+
+class Halved(collections.OrderedDict):
+    def __getitem__(self, key):
+        return collections.OrderedDict.__getitem__(self, key) * 0.5
+"""
+        params.insert(len(arg_kinds), "od")
+        b.floats.append("od['a']")
+        features.add("own_container")
     if uses_grow:
         b.add(f"g{b.counter} = sum(grow, p0)", "grows")
         b.values.append(f"g{b.counter}")
@@ -370,7 +381,7 @@ MIXED = [Value({number(extra)!r}), {number(extra, 0.5)!r}]
     body = "\n".join(declared + head + ["        " + line for line in b.lines])
     source = f'''\
 import array, builtins, ctypes, functools, importlib, itertools, math, os, queue, random
-import statistics
+import collections, statistics
 import sys, threading, types
 import numpy as np
 from tinygrad_edu import Value, no_grad
@@ -495,6 +506,8 @@ f, set_k = make()
                     features.add(f"arg_{how}")
             if kind in ("float", "int") and recipe[-1][0] == "float" and recipe[-1][2]:
                 features.add("numpy_arg")
+        if own:  # (the same Halved changed, or a new one)
+            recipe.append(("odict", number(extra), extra.random() < 0.5))
         args.append(recipe)
     mutations = []
     between: list[tuple[Any, ...] | None] = []
@@ -561,6 +574,7 @@ class Twin:
         self.step = module.f if mode == "engine" else compile_(module.f, native=mode == "native")
         self.arg_values: list[Any] = []
         self.warned: list[str] = []
+        self.odict: Any = None
 
     def interest(self) -> list[Any]:
         """The Values whose gradients are compared, in an order every twin shares."""
@@ -582,6 +596,12 @@ class Twin:
                     made.append(item[1])
             elif item[0] == "int":
                 made.append(item[1])
+            elif item[0] == "odict":
+                if item[2] and self.odict is not None:
+                    self.odict["a"] = item[1]
+                else:
+                    self.odict = self.module.Halved([("a", item[1]), ("b", 1.0)])
+                made.append(self.odict)
             elif item[0] == "list":
                 pair = [Value(item[1]), Value(item[2])]
                 self.arg_values += pair

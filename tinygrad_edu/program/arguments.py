@@ -7,13 +7,17 @@ float a ``Traced`` input)."""
 
 from __future__ import annotations
 
+import dis
+import linecache
+import os
 from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.traced import Recording
 
-__all__ = ["as_traced", "numpy_float", "objects_given", "structure_of"]
+__all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container",
+           "structure_of"]
 
 
 def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
@@ -43,6 +47,8 @@ def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
             attributes = reading.attributes_of(x)  # (x.label, x.weight: each its program)
             return (kind, tuple(sorted((k, _as_key(v)) for k, v in attributes.items()))) \
                 if attributes else kind
+        if own_container(x):  # (a list or dict of its own class: given as itself)
+            return ("object", id(x))
         if isinstance(x, (list, tuple)):
             return (type(x), tuple(key_of(v) for v in x))
         if isinstance(x, dict):
@@ -80,38 +86,140 @@ def numpy_float(x: Any) -> Any:
     return None
 
 
-def objects_given(tree: Any) -> list[Any]:
-    """The objects given (by identity), whose attributes the function may read."""
-    found: list[Any] = []
+def own_container(x: Any) -> bool:
+    """Whether ``x`` is a list or a dict of its own class (a ``defaultdict``, a ``Counter``,
+    an ``OrderedDict``, a list with its own ``__getitem__``): given as itself, an object whose
+    items are places outside (a copy would lose what its class does)."""
+    return isinstance(x, (list, dict)) and type(x) not in (list, dict)
 
-    def look(x: Any) -> None:
-        if isinstance(x, (list, tuple)) and not isinstance(x, Value):
-            for v in x:
-                look(v)
+
+def objects_given(tree: Any) -> list[tuple[str, Any]]:
+    """The objects given (by identity), whose attributes the function may read, each with
+    where it is among the arguments (``argument 2``, ``argument 0[1]``, ``keyword cfg``)."""
+    found: list[tuple[str, Any]] = []
+
+    def look(x: Any, where: str) -> None:
+        if own_container(x):
+            found.append((where, x))
+        elif isinstance(x, (list, tuple)) and not isinstance(x, Value):
+            for k, v in enumerate(x):
+                look(v, f"{where}[{k}]")
         elif isinstance(x, dict):
-            for v in x.values():
-                look(v)
+            for k, v in x.items():
+                look(v, f"{where}[{k!r}]")
         elif not isinstance(x, (Value, float, int, str, bytes, type(None))) and \
                 numpy_float(x) is None and getattr(x, "shape", None) is None:
-            found.append(x)
+            found.append((where, x))
 
-    look(tree)
+    args, kwargs = tree
+    for k, x in enumerate(args):
+        look(x, f"argument {k}")
+    for name, x in kwargs.items():
+        look(x, f"keyword {name}")
     return found
 
 
-def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording) -> Any:
+class Copies:
+    """The lists and dicts given, as the function gets them while it is captured: copies
+    (each float in them a ``Traced`` input). A program does not change the caller's lists
+    and dicts, so a capture whose function changed one (an item set, an append, a sort, a
+    shuffle) is refused (``changed``)."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, Any, Any]] = []  # (where, the copy, its items as made)
+
+    def add(self, where: str, copy: Any) -> Any:
+        if where.startswith(("argument", "keyword")):  # (not the call's own (args, kwargs))
+            self.made.append((where, copy, list(copy.items()) if isinstance(copy, dict)
+                              else list(copy)))
+        return copy
+
+    def changed(self, function: Any) -> str:
+        """The first list or dict given the function changed, said (else ""), with the line
+        of ``function`` that likely changes it."""
+        for where, copy, items in self.made:
+            if isinstance(copy, tuple):
+                continue
+            now = list(copy.items()) if isinstance(copy, dict) else list(copy)
+            if len(now) != len(items) or any(
+                    a[0] is not b[0] or a[1] is not b[1] if isinstance(copy, dict)
+                    else a is not b for a, b in zip(now, items)):
+                kind = type(copy).__name__
+                line = _changing_line(function, where)
+                return (f"it changes the {kind} given as {where}{line} (an item set, an append, a "
+                        f"sort: a program does not change the caller's {kind} again); "
+                        f"return the numbers instead, or change the {kind} outside the "
+                        "compiled function")
+        return ""
+
+
+def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
+              copies: Copies, where: str = "") -> Any:
     """The arguments as the capture gives them to the function: each float a ``Traced``
-    input (NumPy arrays as lists)."""
+    input (NumPy arrays as lists), each list and dict a copy (``copies``: one it changes is
+    refused); a list or dict of its own class as itself."""
     if type(tree) is float or numpy_float(tree) is not None:
         k = next(counter)
         return record.input(numbers[k], ("arg", k))
+    if own_container(tree):
+        return tree
+
     if isinstance(tree, (list, tuple)) and not isinstance(tree, Value):
-        items = [as_traced(v, counter, numbers, record) for v in tree]
-        return items if isinstance(tree, list) else type(tree)(items) if type(tree) is tuple \
-            else type(tree)(*items)
+        items = [as_traced(v, counter, numbers, record, copies, _inside(where, k))
+                 for k, v in enumerate(tree)]
+        return copies.add(where, items) if isinstance(tree, list) else type(tree)(items) \
+            if type(tree) is tuple else type(tree)(*items)
     if isinstance(tree, dict):
-        return {k: as_traced(v, counter, numbers, record) for k, v in tree.items()}
+        return copies.add(where, {k: as_traced(v, counter, numbers, record, copies,
+                                               _inside(where, k)) for k, v in tree.items()})
     if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
             not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
-        return as_traced(tree.tolist(), counter, numbers, record)
+        return as_traced(tree.tolist(), counter, numbers, record, copies, where)
     return tree
+
+
+_CHANGING = {"append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear",
+             "update", "setdefault", "popitem", "move_to_end", "__setitem__", "__delitem__"}
+
+
+def _changing_line(function: Any, where: str) -> str:
+    """``, at file:line: code``: the first line of ``function`` that gives the parameter the
+    argument at ``where`` is bound to a call, calls one of its changing methods or sets an item
+    of it (else "": a line further in is not looked for)."""
+    code = getattr(function, "__code__", None)
+    parts = where.split("[", 1)[0].split()
+    if code is None or len(parts) != 2:
+        return ""
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    name = parts[1] if parts[0] == "keyword" else \
+        names[int(parts[1])] if int(parts[1]) < code.co_argcount else ""
+    found = list(dis.get_instructions(code))
+    lines: dict[int | None, list[dis.Instruction]] = {}
+    line = None
+    for ins in found:
+        line = getattr(ins, "line_number", None) if isinstance(ins.starts_line, bool) \
+            else ins.starts_line or line  # (3.13: a flag, and the line its own field)
+        lines.setdefault(line, []).append(ins)
+    for number, row in lines.items():
+        for k, ins in enumerate(row):
+            if ins.argval != name or not ins.opname.startswith("LOAD_FAST") or number is None:
+                continue
+            after = row[k + 1] if k + 1 < len(row) else None
+            if any(i.opname in ("STORE_SUBSCR", "DELETE_SUBSCR") for i in row[k:]) or (
+                    after is not None and after.opname in ("LOAD_ATTR", "LOAD_METHOD") and
+                    after.argval in _CHANGING) or (after is not None and after.opname in (
+                    "CALL", "CALL_FUNCTION", "CALL_METHOD", "PRECALL", "CALL_FUNCTION_EX")):
+                text = linecache.getline(code.co_filename, number).strip()
+                return f" ({name}), at {os.path.basename(code.co_filename)}:{number}: {text}"
+    return f" ({name})"
+
+
+def _inside(where: str, k: Any) -> str:
+    """Where an item of the arguments is: ``argument 2``, ``keyword lr``, ``argument 0[1]``."""
+    if where == "":  # (the call's (args, kwargs))
+        return "(args)" if k == 0 else "(kwargs)"
+    if where == "(args)":
+        return f"argument {k}"
+    if where == "(kwargs)":
+        return f"keyword {k}"
+    return f"{where}[{k!r}]"

@@ -11,6 +11,8 @@ program follows, guards and refuses"):
   leaf, bound again at every call (the same Value given twice, a node, a Value made under
   ``no_grad()``: each its own structure; a node given runs as the engine); an int, a string,
   a length, an object picks the program (one per structure, kept: ``Compiled.programs``);
+  a list or dict given is a copy (one the function changes is refused), one of its own
+  class (a ``defaultdict``, a list with its own ``__getitem__``) an object given;
 - **``v.data``** and what is computed from it (``traced.py``): steps of the program; a
   branch on it is a guard (``if x.data > 0``); what the capture cannot follow (``int()``,
   formatting) is a constant guarded to the bit;
@@ -40,7 +42,7 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program import randomness, reading
-from tinygrad_edu.program.arguments import as_traced, objects_given, structure_of
+from tinygrad_edu.program.arguments import Copies, as_traced, objects_given, structure_of
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
@@ -336,10 +338,12 @@ class Compiled:
             warnings.warn(f"{self.__name__}: captured again because {why}; said once: "
                           "explain() lists every capture", ProgramWarning, stacklevel=3)
         record = Recording()
-        traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record)
+        copies = Copies()
+        traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record,
+                                copies)
         watcher = Watcher(record, self.function, self.dynamic)
-        for k, x in enumerate(objects_given((args, kwargs))):  # (objects given: places too)
-            watcher._root(("object", x, f"argument {k}"), x)
+        for where, x in objects_given((args, kwargs)):  # (objects given: places too)
+            watcher._root(("object", x, where), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
         collecting = gc.isenabled()  # (no garbage collection while it is followed: what a
@@ -361,6 +365,8 @@ class Compiled:
                 record.read_here.clear()  # (frames, and what they hold: not kept)
                 if collecting:
                     gc.enable()
+        if copies.changed(self.function):
+            record.refused = record.refused or copies.changed(self.function)
         tested_later(record, watcher.codes, watcher.stores)
         unpacked(record, watcher.codes)  # (``{*s, *t}`` of sets of Values made in the call)
         outside = Outside(watcher, record)
