@@ -195,9 +195,20 @@ def unknown_numbers(tape: Any, outside: Any, by_value: bool = True) -> list[tupl
     where = outside.walk.where if outside is not None else {}
     held = _held_numbers(outside)
     return [(number, node) for number, node in tape.origins.values()
-            if not (id(number) in objects or id(number) in where or _bits(number) in held or
+            if not (id(number) in objects or id(number) in where or _found_in(number, held) or
                     (by_value and ((type(number), number) in literals or
                                    number in (0.0, 1.0, -1.0))))]
+
+
+def _found_in(number: Any, held: set[Any]) -> bool:
+    """Whether ``number`` is one of the numbers ``held`` (by its bits): a NumPy number (a 0-d
+    array too, as ``min(cfg.scale, np.tanh(2.0))`` keeps) by its float."""
+    if getattr(number, "shape", None) == () and hasattr(number, "item"):
+        number = number.item()
+    try:
+        return _bits(number) in held
+    except TypeError:  # (an unhashable constant: not a number held)
+        return False
 
 
 def _number_in(text: str) -> float | None:
