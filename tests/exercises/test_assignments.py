@@ -148,6 +148,10 @@ def round_trip(tmp_path_factory):
         "rebinds": {"d_mul": model_answer_body(EXERCISES["d_mul"]) + "\n\n\nIn = None",
                     "d_tanh": FRAME_WALK},
         # the graded cell's function replaced: the locked cell then raises nothing
+        # right, and a debug line that imports os: nothing graded, the line named (in the
+        # student's notebook, never the grader's temporary copy)
+        "imports": {"d_mul": "    import os\n" + model_answer_body(EXERCISES["d_mul"]),
+                    "d_tanh": model_answer_body(EXERCISES["d_tanh"])},
         "replaces": {"d_mul": model_answer_body(EXERCISES["d_mul"]),
                      "d_tanh": "    return 1 - x * x\n\n\n__import__('tinygrad_edu.exercises."
                                "classroom', fromlist=['graded_cell']).graded_cell = "
@@ -222,6 +226,7 @@ def test_nbgraders_round_trip(round_trip):
         "right": (total, total), "wrong": (POINTS["d_mul"], total),
         "broken": (POINTS["d_mul"], total), "cheat": (0.0, total),
         "rebinds": (0.0, total), "replaces": (0.0, total), "copies": (total, total),
+        "imports": (0.0, total),
         "altered": (0.0, total), "deleter": (0.0, total)}
     assert "altered's notebook has a cell whose nbgrader metadata is of version 0, not 3" \
         in autograde_log
@@ -251,6 +256,20 @@ def test_nbgraders_round_trip(round_trip):
     cheat = feedback_of(course, "cheat")
     assert "backward is not available while backward is graded" in cheat
     assert "Value is not available while d_mul, d_tanh are graded" in cheat
+    # the student's notebook named as they named it, never the grader's temporary copy
+    # (before: "/tmp/tinygrad-edu-nbgrader-XXXX/notebook.ipynb, the cell that begins ...")
+    imports = feedback_of(course, "imports")
+    assert "ps1.ipynb, the cell that begins `def d_mul(a, b, y):`, line 3: os may not be " \
+        "imported" in imports, imports
+    assert "in ps1.ipynb, the cell that begins" in wrong
+    for page in (course / "feedback").glob("*/ps1/ps1.html"):
+        said = page.read_text("utf-8")
+        assert "tinygrad-edu-" not in said and "notebook.ipynb" not in said, page
+    assert "tinygrad-edu-" not in autograde_log and "notebook.ipynb" not in autograde_log
+    # the teacher's command grades the notebook graded, where autograde left it
+    again = re.findall(r"exercises check (\S+) d_mul d_tanh backward --seed", autograde_log)
+    assert "autograded/wrong/ps1/ps1.ipynb" in again and all(
+        (course / file).is_file() for file in again), again
     # the points come from outside the kernel: no graded cell ran there at all
     autograded = json.loads((course / "autograded" / "right" / "ps1" / "ps1.ipynb").read_text(
         "utf-8"))

@@ -469,7 +469,8 @@ def prairielearn_grades(question, tmp_path, text, prefix=()):
     (root / "conftest.py").write_text("raise SystemExit('a conftest.py above the tests')\n",
                                       encoding="utf-8")
     (root / "student").mkdir()
-    (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
+    if text is not None:  # (None: the student's folder empty)
+        (root / "student" / "user_code.py").write_text(text, encoding="utf-8")
     done = subprocess.run([*prefix, "bash", str(root / "tests" / "run.sh")],
                           capture_output=True, text=True, timeout=600, env={
                               "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -575,6 +576,18 @@ def test_the_guides_try_it_grades_the_questions_own_files(question, tmp_path):
     points = {t["name"]: t["points"] for t in results["tests"]}
     assert points == {"1. d_mul": 0, "5. d_tanh": POINTS["d_tanh"],
                       "17. dense_backward": 0}, results
+
+
+@needs_plugin
+@pytest.mark.slow
+def test_prairielearn_names_no_folder_of_the_grader(question, tmp_path):
+    """No user_code.py: not counted, and the message names the student's file, not the
+    grading folder's path (before: "no user_code.py in /grade/student, and no .py or .ipynb
+    file in /grade/student to grade")."""
+    results, _ = prairielearn_grades(question, tmp_path, None)
+    assert results["gradable"] is False, results
+    assert "no user_code.py in your submission" in results["message"], results["message"]
+    assert str(tmp_path) not in results["message"] and "/grade" not in results["message"]
 
 
 def test_prairielearn_does_not_count_what_could_not_be_graded(tmp_path, capsys):

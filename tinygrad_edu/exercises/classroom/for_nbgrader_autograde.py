@@ -30,6 +30,8 @@ what to install when it is used.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import tempfile
 import textwrap
@@ -65,7 +67,12 @@ except ImportError:  # (see the module's docstring)
 from tinygrad_edu.exercises.cases import begin
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
-from tinygrad_edu.exercises.classroom.results import for_staff, partial_credit_on, said
+from tinygrad_edu.exercises.classroom.results import (
+    for_staff,
+    partial_credit_on,
+    said,
+    unpathed_result,
+)
 
 __all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId",
            "autograde_preprocessors", "sanitize_preprocessors"]
@@ -102,7 +109,8 @@ class GradeOutside(Execute):
             with partial_credit_on(self.partial):
                 marks, seed, staff = _grade(nb, student, {index: (name, float(
                     nb.cells[index].metadata["nbgrader"].get("points", 0)))
-                    for index, name in ours.items()}, self.allow_unsandboxed)
+                    for index, name in ours.items()}, self.allow_unsandboxed,
+                    _notebook(resources))
             self.log.info("tinygrad_edu graded %s: %s", student, staff)  # (the teacher's)
             for index, name in ours.items():
                 nb.cells[index].outputs = _outputs(name, marks.get(name), self.partial, seed)
@@ -127,24 +135,40 @@ def _run_seed() -> int:
     return _SEED[0]
 
 
+def _notebook(resources: Any) -> Path:
+    """The notebook being graded, as the teacher has it: its name as the student gave it
+    (``week3.ipynb``), in the folder nbgrader autogrades it in (``autograded/<student>/
+    <assignment>/``, said from the course's folder where it is beneath it)."""
+    name = str(resources.get("nbgrader", {}).get("notebook") or "notebook")
+    folder = str(resources.get("metadata", {}).get("path") or "")
+    with contextlib.suppress(ValueError):  # (another drive, on Windows: kept whole)
+        relative = os.path.relpath(folder) if folder else ""
+        folder = folder if relative.startswith("..") else relative
+    return Path(folder, f"{name}.ipynb")
+
+
 def _grade(nb: Any, student: str, graded: dict[int, tuple[str, float]],
-           allow_unsandboxed: bool = False) -> tuple[dict[str, Any], str, str]:
+           allow_unsandboxed: bool = False, notebook: Path = Path("notebook.ipynb")
+           ) -> tuple[dict[str, Any], str, str]:
     """The marks of the exercises of ``graded`` in the notebook, by exercise's name, what
     the student reads of how it was graded (its seed) and what the teacher reads (the
-    protections found too: ``results.for_staff``)."""
+    protections found too: ``results.for_staff``). The notebook is graded as a file of
+    ``notebook``'s name in a folder of its own: each mark names it so, never that folder
+    (``results.unpathed``), and the teacher's command names ``notebook``."""
     names = list(dict.fromkeys(name for name, _ in graded.values()))
     points = {name: worth for name, worth in graded.values()}
     import nbformat
 
     with tempfile.TemporaryDirectory(prefix="tinygrad-edu-nbgrader-") as folder:
-        path = Path(folder, "notebook.ipynb")
+        path = Path(folder, notebook.name)
         path.write_text(nbformat.writes(nb), encoding="utf-8")
         (result,) = grade_all([(student, path)], [by_name(n) for n in names], points,
                               jobs=1, within=Path(folder), route="nbgrader",
                               allow_unsandboxed=allow_unsandboxed, seed=_run_seed(),
                               batch=True)
+    result = unpathed_result(result, path, "your notebook's folder")
     return ({mark.name: mark for mark in result.marks}, said(result, "nbgrader"),
-            for_staff(result))
+            for_staff(result, str(notebook)))
 
 
 def _outputs(name: str, mark: Any, partial: bool = False, seed: str = "") -> list[Any]:

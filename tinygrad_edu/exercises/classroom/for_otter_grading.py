@@ -51,7 +51,11 @@ except ImportError:  # (see the module's docstring)
 
 from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
-from tinygrad_edu.exercises.classroom.results import for_staff, partial_credit_on
+from tinygrad_edu.exercises.classroom.results import (
+    for_staff,
+    partial_credit_on,
+    unpathed_result,
+)
 from tinygrad_edu.exercises.classroom.results import said as how_graded
 from tinygrad_edu.exercises.copies import flag
 
@@ -118,9 +122,10 @@ class GradeOutside(AbstractOtterPlugin):
             (result,) = grade_all([(path.stem, path)], [by_name(n) for n in questions],
                                   points, jobs=1, within=path.parent, route="otter",
                                   allow_unsandboxed=bool(config.get("allow_unsandboxed")))
-        for mark in result.marks:
+        result = unpathed_result(result, path, "your notebook's folder")  # (not Otter's
+        for mark in result.marks:  # temporary folder)
             test = questions[mark.name]
-            text = mark.text.replace(str(path), path.name)  # (not Otter's temporary folder)
+            text = mark.text
             test.test_case_results = [TestCaseResult(dataclasses.replace(
                 case, success_message=text) if mark.passed else case, text, mark.passed)
                 for case in test.test_cases]  # (a pass's note: Otter shows a passed case's
@@ -133,8 +138,7 @@ class GradeOutside(AbstractOtterPlugin):
                 test.test_case_results.append(TestCaseResult(hidden, flag(
                     mark.name, mark.copied), False))
             test.update_score(mark.points)
-        said = [f"Not graded: {result.problem.message.replace(str(path), path.name)}"] \
-            if result.problem is not None else []
+        said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
         said.append(how_graded(result, "otter"))
         # (the protections and the teacher's command: Otter's stdout, which Gradescope shows
         # the staff alone unless the assignment sets show_stdout)

@@ -6,9 +6,12 @@ results.json (``as_gradescope``)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
+import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises.cases import SEED
@@ -19,7 +22,7 @@ from tinygrad_edu.exercises.starters import PROG
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
-           "as_json", "points_for"]
+           "as_json", "points_for", "unpathed"]
 
 STATUSES = ("passed", "failed", "not started", "missing", "not graded")
 """An exercise's status: passed; failed (a wrong answer, an error, a loop); not started (its
@@ -293,15 +296,17 @@ def said(result: Result, route: str | None = None) -> str:
     return "" if result.seed is None else seed_text(result.seed, route)
 
 
-def for_staff(result: Result) -> str:
+def for_staff(result: Result, file: str = "") -> str:
     """What a result tells the course's staff of how it was graded, in their view alone (a
     route's log, its hidden output): the protections found, and the seed with the command
     that grades the file again on the same inputs, whole (the staff run it where they
-    have the file: ``check`` with the file's name and its exercises)."""
+    have the file: ``check`` with the file's name, or ``file``, where they have it, and its
+    exercises)."""
     lines = [result.protections] if result.protections else []
     if result.seed is not None:
         names = " ".join(m.name for m in result.marks)
-        file = os.path.basename(result.file)  # (as the staff have it, not the grader's path)
+        file = shlex.quote(file or os.path.basename(result.file))  # (as the staff have it,
+        # not the grader's path)
         lines.append(seed_text(result.seed, again=f"{PROG} check {file} {names}"))
     return "\n".join(lines)
 
@@ -324,6 +329,26 @@ def seed_text(seed: int, route: str | None = None, again: str = "") -> str:
         return f"{drawn}."
     command = f"`{again} --seed {seed}`" if again else f"--seed {seed}"
     return f"{drawn} ({command} grades the file again on the same inputs)."
+
+
+def unpathed(text: str, path: Path, folder: str = "your submission") -> str:
+    """``text`` as the student reads it where a route grades a copy of their file at a path
+    of the grader's own (a temporary folder, PrairieLearn's /grade/student): the file's path
+    said as its name, and its folder's (an absolute path: not ``/``, nor ``.``) as
+    ``folder``."""
+    text = text.replace(str(path), path.name)
+    parent = path.parent
+    return text.replace(str(parent), folder) if parent.is_absolute() and parent.name else text
+
+
+def unpathed_result(result: Result, path: Path, folder: str = "your submission") -> Result:
+    """``result`` with every text a student reads ``unpathed``: each mark's, and the
+    problem's message."""
+    problem = result.problem
+    return dataclasses.replace(result, marks=tuple(
+        dataclasses.replace(m, text=unpathed(m.text, path, folder)) for m in result.marks),
+        problem=problem if problem is None else Problem(
+            problem.kind, unpathed(problem.message, path, folder)))
 
 
 def _number(x: float) -> str:
