@@ -266,6 +266,15 @@ def test_nbgraders_round_trip(round_trip):
         said = page.read_text("utf-8")
         assert "tinygrad-edu-" not in said and "notebook.ipynb" not in said, page
     assert "tinygrad-edu-" not in autograde_log and "notebook.ipynb" not in autograde_log
+    # nbgrader validate (a student's check before handing in) shows the verdict and its
+    # diagnosis, not a traceback into the package (before: "File .../graded_cell.py:59 ...
+    # AssertionError: d_tanh does not pass yet: see the verdict above", with none shown)
+    validated = run([sys.executable, "-m", "nbgrader", "validate",
+                     "submitted/wrong/ps1/ps1.ipynb"], course).stdout
+    assert "VALIDATION FAILED ON 2 CELL(S)" in validated, validated
+    assert "✗ d_tanh: not yet." in validated and "✗ backward: not yet." in validated
+    assert "diagnosis: the input x used where the output y was meant." in validated
+    assert "graded_cell.py" not in validated and "Traceback" not in validated, validated
     # the teacher's command grades the notebook graded, where autograde left it
     again = re.findall(r"exercises check (\S+) d_mul d_tanh backward --seed", autograde_log)
     assert "autograded/wrong/ps1/ps1.ipynb" in again and all(

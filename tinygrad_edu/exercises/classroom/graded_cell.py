@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.rule_reading import RuleReading
 
-__all__ = ["graded_cell", "practice"]
+__all__ = ["NotPassed", "graded_cell", "practice"]
 
 
 def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
@@ -39,26 +40,56 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
     ex = get_exercise(exercise)
     solution = namespace.get(ex.symbol)
     if solution is None:
-        raise AssertionError(f"{ex.symbol} is not defined: write {ex.definition} in the cell "
-                             "above and run that cell, then this one")
+        raise NotPassed(f"{ex.symbol} is not defined: write {ex.definition} in the cell "
+                        "above and run that cell, then this one")
     module = getattr(solution, "__module__", None) or ""
     if module.split(".")[0] == "tinygrad_edu":
-        raise AssertionError(f"{ex.symbol} here is {module}'s, not yours: write your own "
-                             f"{ex.definition} in the cell above and run it")
+        raise NotPassed(f"{ex.symbol} here is {module}'s, not yours: write your own "
+                        f"{ex.definition} in the cell above and run it")
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         print(f"✗ {ex.name}: graded outside this notebook, by tinygrad_edu's grader")
-        raise AssertionError(
+        raise NotPassed(
             "nbgrader's autograde takes the points of this cell from tinygrad_edu's grader, "
             "which runs outside the notebook: the course's nbgrader_config.py needs `from "
             "tinygrad_edu.exercises.classroom.for_nbgrader_autograde import "
             "autograde_preprocessors` and `c.Autograde.autograde_preprocessors = "
             "autograde_preprocessors()` (until then, this cell gives no points)")
     passed, text = practice(ex, namespace)
-    print(text)
+    validating = os.environ.get("NBGRADER_EXECUTION") == "validate"
+    if not validating:
+        print(text)
     if not passed:
-        raise AssertionError(f"{ex.name} is not graded: see above" if text.startswith(
+        where = "above" if not validating else "above it"
+        raise NotPassed(f"{ex.name} is not graded: see {where}" if text.startswith(
             f"✗ {ex.name}: not graded:") else f"{ex.name} does not pass yet: see the verdict "
-            "above")
+            f"{where}", shown=text if validating else "")
+    if validating:
+        print(text)
+
+
+class NotPassed(AssertionError):
+    """A graded cell's error, from which nbgrader gives the cell no points. Jupyter shows it
+    as its message alone (IPython's ``_render_traceback_``), not as a traceback into the
+    package that reads as a crash. Under ``nbgrader validate``, which shows a failed cell's
+    error and not what it printed, the error holds the verdict (``shown``) above it."""
+
+    def __init__(self, message: str, shown: str = "") -> None:
+        super().__init__(message)
+        self.shown = shown
+
+    def _render_traceback_(self) -> list[str]:
+        return [*_wrapped(self.shown), f"AssertionError: {self}"]
+
+
+def _wrapped(text: str, width: int = 80) -> list[str]:
+    """``text``'s lines, each longer than ``width`` wrapped beneath itself, indented further
+    (nbgrader validate cuts a line of its report at 87 characters, indented by 4)."""
+    lines = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip()))
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "  ",
+                               break_long_words=False, break_on_hyphens=False) or [line]
+    return lines
 
 
 def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]:
