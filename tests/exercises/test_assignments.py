@@ -86,7 +86,9 @@ def test_the_graded_cell_refuses_what_is_not_the_learners():
         graded_cell("d_tanh", {})
     from tinygrad_edu.exercises import answers
 
-    with pytest.raises(AssertionError, match=r"tinygrad_edu\.exercises\.answers.s, not yours"):
+    with pytest.raises(AssertionError, match=r"✗ d_tanh: not graded: d_tanh is imported from "
+                       r"tinygrad_edu\.exercises\.answers, so it is not yours; write your own "
+                       r"`def d_tanh\(x, y\)`"):
         graded_cell("d_tanh", {"d_tanh": answers.d_tanh})
     with pytest.raises(AssertionError, match="d_tanh does not pass yet: see the verdict"):
         graded_cell("d_tanh", {"d_tanh": lambda x, y: 1 - x * x})

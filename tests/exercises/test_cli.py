@@ -190,6 +190,27 @@ def test_cli_an_imported_value_is_not_the_learners(tmp_path, capsys):
     assert "has no class Value" in err and "add Value = MyValue" in err
 
 
+def test_cli_a_named_value_that_is_the_engines_fails_and_the_rest_is_graded(tmp_path, capsys):
+    """``check FILE d_tanh Value`` (what Gradescope's autograder runs) on a file whose Value is
+    the engine's: d_tanh graded, Value failed as every route says it, "✗ Value: not graded:
+    ..." (before: one line on stderr, nothing graded; a report's status "missing", read as
+    a file not handed in)."""
+    from tests.exercises.class_work import answer
+    from tinygrad_edu.exercises.classroom.submissions import grade_file
+
+    path = write(tmp_path, "import math\nfrom tinygrad_edu import Value\n\n\n" + answer("d_tanh"))
+    assert cli(["check", str(path), "d_tanh", "Value"]) == 1
+    out = capsys.readouterr().out
+    assert "✓ d_tanh passed" in out and "1 of 2 attempted exercises pass" in out, out
+    said = ("✗ Value: not graded: Value is imported from tinygrad_edu.engine, so it is not "
+            f"yours; write your own `class Value` in {path} to grade it")
+    assert said in out
+    result = grade_file(path, [EXERCISES["d_tanh"], EXERCISES["Value"]],
+                        {"d_tanh": 1.0, "Value": 1.0})
+    tanh, value = result.marks
+    assert tanh.passed and (value.status, value.failure, value.text) == ("failed", "other", said)
+
+
 def test_cli_the_value_starter_counts_as_not_started(tmp_path, capsys):
     path = tmp_path / "mine.py"
     assert cli(["start", str(path), "Value"]) == 0

@@ -301,9 +301,9 @@ def _absent(ex: ExerciseSpec, info: dict[str, object], path: Path) -> tuple[str,
                            f"\n    {ex.definition}")
     module = str(info.get("module", ""))
     if module.split(".")[0] == "tinygrad_edu":
-        return "not yours", (f"{path}: {ex.symbol} is imported from {module}, so it is not "
-                             f"yours; write your own `{ex.definition.removesuffix(': ...')}` "
-                             f"in {path} to grade it")
+        return "not yours", (f"{ex.symbol} is imported from {module}, so it is not yours; "
+                             f"write your own `{ex.definition.removesuffix(': ...')}` in "
+                             f"{path} to grade it")
     if not info.get("callable"):
         return "not a function", (f"in {path} it is a {info.get('type', 'value')}, not a "
                                   f"{ex.kind}; write {ex.definition}")

@@ -40,12 +40,13 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
     ex = get_exercise(exercise)
     solution = namespace.get(ex.symbol)
     if solution is None:
-        raise NotPassed(f"{ex.symbol} is not defined: write {ex.definition} in the cell "
-                        "above and run that cell, then this one")
+        raise NotPassed(f"✗ {ex.name}: not graded: {ex.symbol} is not defined: write "
+                        f"{ex.definition} in the cell above and run that cell, then this one")
     module = getattr(solution, "__module__", None) or ""
     if module.split(".")[0] == "tinygrad_edu":
-        raise NotPassed(f"{ex.symbol} here is {module}'s, not yours: write your own "
-                        f"{ex.definition} in the cell above and run it")
+        raise NotPassed(f"✗ {ex.name}: not graded: {ex.symbol} is imported from {module}, "
+                        f"so it is not yours; write your own "
+                        f"`{ex.definition.removesuffix(': ...')}` in the cell above and run it")
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         print(f"✗ {ex.name}: graded outside this notebook, by tinygrad_edu's grader")
         raise NotPassed(

@@ -12,8 +12,10 @@ made code from bytes (``apart.Graded.ran``, ``built``).
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
 time gets a ``Result`` with its ``Problem`` (every exercise "not graded"); an exercise the
-file lacks is "missing"; a file whose code reached outside its process is ``reported``
-(every exercise "not graded", nothing scored). ``isolation.py`` grades several at once.
+file lacks is "missing"; one whose answer is tinygrad_edu's own, imported, fails ("✗ Value:
+not graded: Value is imported from tinygrad_edu.engine, ..."); a file whose code reached
+outside its process is ``reported`` (every exercise "not graded", nothing scored).
+``isolation.py`` grades several at once.
 """
 
 from __future__ import annotations
@@ -183,6 +185,9 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
     if absent == "not a function":
         return Mark(ex.name, ex.number, "failed", 0.0, points, f"✗ {ex.name}: {why}",
                     failure="other")
+    if absent == "not yours":  # (tinygrad_edu's own, imported: not as asked, not missing)
+        return Mark(ex.name, ex.number, "failed", 0.0, points,
+                    f"✗ {ex.name}: not graded: {why}", failure="other")
     status = "not graded" if absent == "not graded" else "missing"
     text = (f"✗ {ex.name}: not graded: the file does not run:\n{indent(why, 2)}"
             if absent == "not graded" else why)
