@@ -94,6 +94,27 @@ def test_the_graded_cell_refuses_what_is_not_the_learners():
         graded_cell("d_tanh", {"d_tanh": lambda x, y: 1 - x * x})
 
 
+def test_a_report_on_an_nbgrader_course_takes_the_assignments_points(tmp_path):
+    """``exercises report COURSE``: the points the assignment was made with, read from its
+    source notebook's graded cells (before: 1 each, where grades.csv had the course's);
+    where the course has no source notebook, it says that --points is needed."""
+    from tinygrad_edu.exercises.classroom.report import assignment_points
+
+    course = tmp_path / "course"
+    assert cli(["assignment", *NAMES, "--for", "nbgrader", "-o", str(course), "--name", "ps1",
+                "--points", POINTS_OPTION]) == 0
+    handed = course / "submitted" / "ada" / "ps1"
+    handed.mkdir(parents=True)
+    submissions = [("ada", handed)]
+    points, said = assignment_points(course, submissions)
+    assert points == POINTS and "read from source/ps1/ps1.ipynb" in said, said
+    assert assignment_points(course / "submitted", submissions)[0] == POINTS
+    assert assignment_points(tmp_path, submissions) is None  # (not a course)
+    shutil.rmtree(course / "source")
+    points, said = assignment_points(course, submissions)
+    assert points == {} and "give them as the assignment was made, --points" in said, said
+
+
 needs_nbgrader = pytest.mark.skipif(
     importlib.util.find_spec("nbgrader") is None,
     reason="nbgrader is not installed: pip install nbgrader==0.9.6 (the dev extra has it)")
@@ -287,8 +308,9 @@ def test_nbgraders_round_trip(round_trip):
     assert not any(c.get("outputs") for c in autograded["cells"]
                    if not c["metadata"].get("nbgrader", {}).get("grade"))
     # exercises report on the course: the students' own cells graded, the points as nbgrader's
+    # (read from the assignment's source notebook: no --points)
     report = course / "report.csv"
-    assert cli(["report", str(course), "-o", str(report), "--points", POINTS_OPTION]) == 0
+    assert cli(["report", str(course), "-o", str(report)]) == 0
     with report.open(encoding="utf-8") as file:
         scores = {row["student"]: float(row["score"]) for row in csv.DictReader(file)}
     assert scores == {s: float(r["score"]) for s, r in grades.items()}, scores

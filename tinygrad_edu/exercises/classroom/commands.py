@@ -17,6 +17,7 @@ from tinygrad_edu.exercises.boundary import decide
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.report import (
     ReportError,
+    assignment_points,
     attempted,
     attempted_by_most,
     find_submissions,
@@ -155,6 +156,12 @@ def report(folder: Path, chosen: Sequence[ExerciseSpec], output: Path, points: S
              f"no submission in {folder} defines any of the exercises' functions; name the "
              f"exercises to grade: {PROG} report {folder} d_tanh ... -o {output}")
         return 1
+    course = None if points else assignment_points(folder, submissions)
+    if course is not None:  # (an nbgrader course's: its points as the assignment was made)
+        read, said = course
+        points = [",".join(f"{ex.name}={read[ex.name]!r}" for ex in exercises
+                           if ex.name in read)]
+        _say(said)
     try:
         worth = points_for(exercises, points)
     except ValueError as error:

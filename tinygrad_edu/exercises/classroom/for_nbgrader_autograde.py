@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 import textwrap
 from pathlib import Path
@@ -66,6 +65,7 @@ except ImportError:  # (see the module's docstring)
 
 from tinygrad_edu.exercises.cases import begin
 from tinygrad_edu.exercises.choosing import by_name
+from tinygrad_edu.exercises.classroom.graded_cell import GRADED
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import (
     for_staff,
@@ -77,8 +77,6 @@ from tinygrad_edu.exercises.classroom.results import (
 __all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId",
            "autograde_preprocessors", "sanitize_preprocessors"]
 
-GRADED = re.compile(r"""graded_cell\(\s*["'](\w+)["']""")
-"""How a graded cell of tinygrad_edu's names its exercise: ``graded_cell("d_tanh", ...)``."""
 
 
 class GradeOutside(Execute):

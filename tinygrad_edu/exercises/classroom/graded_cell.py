@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import textwrap
 from collections.abc import Mapping
@@ -29,7 +30,10 @@ from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.rule_reading import RuleReading
 
-__all__ = ["NotPassed", "graded_cell", "practice"]
+__all__ = ["GRADED", "NotPassed", "graded_cell", "practice"]
+
+GRADED = re.compile(r"""graded_cell\(\s*["'](\w+)["']""")
+"""How a graded cell of tinygrad_edu's names its exercise: ``graded_cell("d_tanh", ...)``."""
 
 
 def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:

@@ -12,10 +12,12 @@ flagged in both (``copies.py``), never scored differently.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime
 import io
+import json
 import sys
 import unicodedata
 from collections import Counter
@@ -26,6 +28,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.choosing import attempted_in
+from tinygrad_edu.exercises.classroom.graded_cell import GRADED
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
 from tinygrad_edu.exercises.copies import CopyReading, classmates, kind_of, said
@@ -33,8 +36,8 @@ from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
-__all__ = ["ReportError", "attempted", "attempted_by_most", "find_submissions", "report_csv",
-           "report_html", "summary", "with_classmates"]
+__all__ = ["ReportError", "assignment_points", "attempted", "attempted_by_most",
+           "find_submissions", "report_csv", "report_html", "summary", "with_classmates"]
 
 
 class ReportError(Exception):
@@ -101,6 +104,46 @@ def _nbgrader(submitted: Path, assignment: str | None) -> list[tuple[str, Path]]
         raise ReportError(f"no student of {submitted} handed in {assignment}; the assignments "
                           f"there are: {', '.join(names) or 'none'}")
     return [(s.name, s / assignment) for s in students if (s / assignment).is_dir()]
+
+
+def assignment_points(folder: Path, submissions: Sequence[tuple[str, Path]]
+                      ) -> tuple[dict[str, float], str] | None:
+    """For an nbgrader course's folder (or its ``submitted`` folder) and the submissions
+    found there: the points of each exercise as the assignment was made, read from the
+    graded cells of its source notebooks (``source/<assignment>/*.ipynb``: a cell
+    ``graded_cell("d_tanh", ...)`` and its nbgrader ``points``), with what to tell the
+    teacher: where they were read, or, where no such cell was found, that ``--points`` is
+    needed (then the points are empty). None where ``folder`` is not an nbgrader course."""
+    course = folder if (folder / "submitted").is_dir() else \
+        folder.parent if folder.name == "submitted" else None
+    if course is None or not submissions:
+        return None
+    assignment = submissions[0][1].name
+    source = course / "source" / assignment
+    points: dict[str, float] = {}
+    read = []
+    for notebook in sorted(source.glob("*.ipynb")) if source.is_dir() else ():
+        try:
+            cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            continue
+        for cell in cells if isinstance(cells, list) else ():
+            meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) \
+                else {}
+            text = cell.get("source", "") if isinstance(cell, dict) else ""
+            found = GRADED.search("".join(text) if isinstance(text, list) else str(text))
+            if isinstance(meta, dict) and meta.get("grade") and found:
+                with contextlib.suppress(TypeError, ValueError):
+                    points[found.group(1)] = float(meta.get("points", 0))
+                    read.append(notebook)
+    if not points:
+        return {}, (f"points: 1 per exercise, as {assignment} has no source notebook here to "
+                    f"read its points from ({source}/*.ipynb): give them as the assignment "
+                    "was made, --points NAME=N,... (d_tanh=2)")
+    where = ", ".join(sorted({str(p.relative_to(course)) for p in read}))
+    worth = ", ".join(f"{name} {value:g}" for name, value in points.items())
+    return points, (f"points as {assignment} was made: {worth} (read from {where}; "
+                    "--points gives others)")
 
 
 def attempted(submissions: Sequence[tuple[str, Path]], within: Path | None = None
