@@ -1,12 +1,13 @@
 """What a capture does with the numbers that reach a function from outside its arguments.
 
 While a capture runs, every function of the learner's code that starts is seen once
-(``Watcher``: ``sys.monitoring`` from 3.12, ``sys.settrace``'s call events before; no line or
-opcode tracing), and its bytecode read for the globals it loads and stores (all of its
-module's, where it calls ``globals()``) and the closure cells it uses (``places.Reads``: of
-every closure of that code the capture reached, a factory's closures being seen once; the
-cells of the compiled function, and of a closure the walk reached, wherever its code was
-written: ``fit(compile=True)``'s step holds the learner's model).
+(``Watcher``: ``sys.monitoring`` from 3.12, with the calls it makes, ``unfollowed.py``;
+``sys.settrace``'s call events before; no line or opcode tracing), and its bytecode read for
+the globals it loads and stores (all of its module's, where it calls ``globals()``) and the
+closure cells it uses (``places.Reads``: of every closure of that code the capture reached, a
+factory's closures being seen once; the cells of the compiled function, and of a closure the
+walk reached, wherever its code was written: ``fit(compile=True)``'s step holds the
+learner's model).
 Each is a root (and so are the compiled function's own default arguments, a module its code
 reads from ``sys.modules`` by a name it holds, and a variable of ``os.environ`` it read, seen
 by ``watching.py``), walked as it was when first read (``places.Walk``); once the function
@@ -76,6 +77,7 @@ from tinygrad_edu.program.traced import (
     learners_line,
     user_code,
 )
+from tinygrad_edu.program.unfollowed import Calls
 from tinygrad_edu.program.watching import FOLLOWED
 
 __all__ = ["Outside", "Watcher", "clean"]
@@ -106,6 +108,7 @@ class Watcher:
         self.functions: list[types.FunctionType] = []
         self.previous: Any = None
         self.tool: int | None = None
+        self.calls: Calls | None = None  # (3.12 on: ``sum`` held elsewhere, refused)
         self.thread = 0
         self.generators: list[tuple[Place, Any]] = []  # (a generator reached, its state)
         self.no_float: set[int] = set()  # (globals whose code uses float otherwise than float())
@@ -138,6 +141,9 @@ class Watcher:
         if self.tool is not None:
             monitoring.register_callback(self.tool, monitoring.events.PY_START, self._started)
             monitoring.set_events(self.tool, monitoring.events.PY_START)
+            self.calls = Calls(self.record, self.tool)  # (``sum`` held elsewhere: refused)
+            for code in [c for c in list(self.codes) if user_code(c)]:
+                self.calls.watch(code)
             monitoring.restart_events()
         else:  # (before: sys.settrace's call events, a tracer set before chained)
             self.previous = previous = sys.gettrace()
@@ -158,6 +164,8 @@ class Watcher:
         if self.tool is not None:
             _MONITORING.set_events(self.tool, 0)
             _MONITORING.register_callback(self.tool, _MONITORING.events.PY_START, None)
+            if self.calls is not None:
+                self.calls.stop()
             _MONITORING.free_tool_id(self.tool)
             self.tool = None
         else:
@@ -182,6 +190,8 @@ class Watcher:
         frame = sys._getframe(1)
         if code not in self.codes:
             self._discover(code, frame.f_globals, frame)
+            if user_code(code) and self.calls is not None:
+                self.calls.watch(code)
         elif code in self.tested:
             seen_starting(self.record, code, frame)
         return None if code in self.tested else _MONITORING.DISABLE
