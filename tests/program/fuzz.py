@@ -351,6 +351,11 @@ class Halved(collections.OrderedDict):
     if uses_grow:
         b.add(f"g{b.counter} = sum(grow, p0)", "grows")
         b.values.append(f"g{b.counter}")
+    recode = random.Random(f"{seed} recode").random() < 0.1  # (a helper's code replaced
+    if recode:  # in place before the third call, as autoreload does)
+        later += "\n\ndef scaled_anew(by, v):\n    return (v * by).tanh()\n"
+        b.add("rc = scaled(2.0, p0)", "code_replaced")
+        b.values.append("rc")
     for _ in range(rng.randint(3, 10)):
         _statement(b)
     int_arg = [f"a{i}" for i, kind in enumerate(arg_kinds) if kind == "int"]
@@ -529,6 +534,8 @@ f, set_k = make()
                     changes.append(("grow", number(rng)))
                 else:
                     changes.append(("model", number(rng)))
+        if recode and call == 2:
+            changes.append(("recode",))
         mutations.append(changes)
         if rng.random() < 0.1:
             between.append(("data", rng.randrange(n), number(rng)))
@@ -640,6 +647,8 @@ class Twin:
             m.grow.append(Value(change[1]))
         elif kind == "model":
             m.model.w = Value(change[1])
+        elif kind == "recode":
+            m.scaled.__code__ = m.scaled_anew.__code__
         elif kind == "outside":
             key, new = change[1], change[2]
             if key == "lr":

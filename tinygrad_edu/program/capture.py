@@ -41,7 +41,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import explain as explaining
-from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program import ran, randomness, reading
 from tinygrad_edu.program.arguments import Copies, as_traced, objects_given, structure_of
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
@@ -58,6 +58,7 @@ from tinygrad_edu.program.traced import (
     Traced,
     recording,
     set_recording,
+    user_code,
 )
 from tinygrad_edu.program.watching import watching
 
@@ -113,6 +114,14 @@ class Result:
         self._run.backward(grad)
 
 
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:  # (a cell not yet given its value)
+        return False
+    return True
+
+
 class _Entry:
     """One captured program and what it needs at a call: the Values its leaves are (bound
     again where they were given), how to read the answer, the guards and inputs from
@@ -144,6 +153,7 @@ class _Entry:
             else:
                 self.plan.append(("node", origin[1], origin[2]))
         self.runs = 0
+        self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
 
 
 class _Run:
@@ -266,6 +276,10 @@ class Compiled:
     # ------------------------------------------------------------------------- a run
     def _run(self, entry: _Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
+        replaced = ran.replaced(entry.functions)  # (autoreload: a function's code replaced)
+        if replaced:
+            self.last_capture = replaced
+            return None
         if values and tuple([id(v) if id(v) in entry.outside_values else 0
                              for v in values]) != entry.alias:
             self.last_capture = ("a Value given is (or is no longer) one the function also "
@@ -386,6 +400,10 @@ class Compiled:
                 self.dynamic.add(place.key())
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
+        entry.functions = ran.functions(  # (the learner's code that ran, and where it is)
+            ((c, g) for c, g in watcher.codes.items() if user_code(c)),
+            [self.function, *(cell.cell_contents for cells in watcher.cells.values()
+                              for cell in cells or () if _filled(cell))])
         for holder, label, steps, line in outside.held:
             self.held.setdefault((id(holder), steps), (holder, label, steps, line))
         for said in record.effects:

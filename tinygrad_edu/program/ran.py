@@ -1,0 +1,61 @@
+"""The functions of the learner's code that ran while a function was captured, each with its
+code object: one whose ``__code__`` is replaced in place afterwards (as IPython's
+``autoreload`` does, keeping the function object) would run other code than its program
+follows, so a program runs only while each still has the code that ran (``functions``,
+checked by ``capture.py`` at every call)."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import types
+from typing import Any
+
+__all__ = ["functions", "replaced"]
+
+
+def functions(codes: Any, near: Any) -> list[tuple[types.FunctionType, types.CodeType]]:
+    """The function objects that hold one of ``codes`` (the learner's code that ran: code
+    -> its globals), each with it: looked for first where the code reached them (``near``:
+    the compiled function, closure cells; the names each code loads from its globals, a
+    class's functions, an object's class's), then, for code still not placed, among every
+    object (``gc.get_referrers``: slower)."""
+    ran = dict(codes)
+    found: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
+
+    def look(x: Any, deep: bool) -> None:
+        while isinstance(x, (types.MethodType, staticmethod, classmethod, property,
+                             functools.partial)):  # (read as they are: no code of yours)
+            x = x.fget if isinstance(x, property) else x.func \
+                if isinstance(x, functools.partial) else x.__func__
+        if isinstance(x, types.FunctionType):
+            if x.__code__ in ran:
+                found.setdefault(id(x), (x, x.__code__))
+        elif deep and not isinstance(x, types.ModuleType):
+            for klass in (x if isinstance(x, type) else type(x)).__mro__[:-1]:
+                for item in list(vars(klass).values()):
+                    look(item, False)
+
+    for x in near:
+        look(x, True)
+    for code, globals_ in ran.items():
+        for name in code.co_names:
+            if name in globals_:
+                look(globals_[name], True)
+    inner = {c for code in ran for c in code.co_consts if isinstance(c, types.CodeType)}
+    left = set(ran) - inner - {code for _, code in found.values()}  # (a code made inside
+    # another that ran, a generator expression's: replaced with it)
+    if left:
+        for f in gc.get_referrers(*left):
+            if isinstance(f, types.FunctionType) and f.__code__ in left:
+                found.setdefault(id(f), (f, f.__code__))
+    return list(found.values())
+
+
+def replaced(held: list[tuple[types.FunctionType, types.CodeType]]) -> str:
+    """Why a program cannot run: the first function whose code was replaced (else "")."""
+    for function, code in held:
+        if function.__code__ is not code:
+            return (f"the code of {function.__qualname__} was replaced (its __code__ set, "
+                    "as autoreload does)")
+    return ""
