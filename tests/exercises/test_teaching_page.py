@@ -95,3 +95,51 @@ def test_the_pages_commands_run_as_printed_in_a_clone_set_up_already(tmp_path):
 @pytest.mark.long(sibling="test_the_pages_commands_run_as_printed_in_a_clone_set_up_already")
 def test_the_pages_commands_run_as_printed_in_a_clone(tmp_path):
     run_in_a_copy_of_the_clone(tmp_path, commands(blocks()[0]))
+
+
+AS_ROOT = '$([ "$(id -u)" = 0 ] || echo sudo) '
+"""How the page's grading lines run as root: with sudo unless it is root already."""
+
+
+@pytest.mark.slow
+def test_the_gradescope_try_it_grades_as_gradescope_will(tmp_path, wheel, monkeypatch):
+    """The page's "Try it before uploading" block for Gradescope, as printed, beside the zip
+    its command makes (here carrying the suite's wheel, ``--wheels``, and its first line's
+    venv given this suite's packages, so that setup.sh installs offline): d_tanh answered in
+    the starter earns its point, backward and Value "not yet"; the protections in what
+    run_autograder prints (the staff's), not in results.json (the student's)."""
+    import json
+    import shlex
+
+    from tinygrad_edu.exercises.cli import main as cli
+
+    (block,) = [b for b in blocks() if "GRADESCOPE_ROOT" in b]
+    venv, *lines = commands(block)
+    assert venv.startswith("python -m venv gs-image/venv"), venv
+    made = next(c for b in blocks() for c in commands(b)
+                if "--for gradescope" in c and "--wheels" not in c)
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    shutil.copy2(wheel, wheels / wheel.name)
+    monkeypatch.chdir(tmp_path)
+    assert cli([*shlex.split(made)[4:], "--wheel", str(wheel), "--wheels", str(wheels)]) == 0
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin{os.pathsep}/bin",
+           "HOME": str(tmp_path), "LANG": "C.UTF-8", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    subprocess.run(["bash", "-c", venv], cwd=tmp_path, env=env, check=True, timeout=300)
+    purelib = subprocess.run([tmp_path / "gs-image" / "venv" / "bin" / "python3", "-c",
+                              "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    mine = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+    Path(purelib, "this_pythons_packages.pth").write_text("\n".join(mine) + "\n")
+    if os.geteuid() != 0:  # (as printed, it asks sudo)
+        lines = [c.replace(AS_ROOT, "") for c in lines]
+    done = subprocess.run(["bash", "-c", "\n".join(["set -e", *lines])], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "(all of it from the wheels in this zip)" in done.stdout  # (offline)
+    results = json.loads(done.stdout[done.stdout.index('{\n    "score"'):])
+    scores = {t["name"]: t["score"] for t in results["tests"]}
+    assert scores == {"5. d_tanh": 1.0, "15. backward": 0.0, "18. Value": 0.0}, results
+    assert "✗ backward: not yet" in results["tests"][1]["output"]
+    assert "Protections:" in done.stdout + done.stderr
+    assert "Protections" not in json.dumps(results, ensure_ascii=False)
