@@ -31,6 +31,7 @@ from tinygrad_edu.exercises.classroom.results import (
     Result,
     as_gradescope,
     as_json,
+    as_sent,
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
@@ -428,6 +429,9 @@ def test_a_copy_compiled_at_run_time_is_flagged_for_the_teacher(tmp_path):
     paths = result.marks[0]
     assert paths.copied == f"model_answers.py's sum_over_paths, {COMPILED}"
     assert "⚑" not in paths.text and not result.marks[1].copied
+    # what it compiled goes back from a grading process with its result, never in check --json
+    assert any("def sum_over_paths" in text for text in result.ran)
+    assert Result.from_json(as_sent(result)).ran == result.ran and "ran" not in as_json(result)
     hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
     assert len(hidden) == 1 and COMPILED in hidden[0]["output"], hidden
     row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
@@ -455,5 +459,34 @@ def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
     result = grade_file(write(tmp_path, HONEST_TYPED, "fay.py"), RUN_TIME,
                         {"sum_over_paths": 2.0, "d_mul": 1.0})
     assert result.problem is None and result.score == 3.0, result.marks
+    assert result.ran  # (its modules compiled code: namedtuple's, dataclass's)
     assert not any(m.copied for m in result.marks)
     assert not any(t["visibility"] == "hidden" for t in as_gradescope(result)["tests"])
+
+
+def test_a_classmates_answer_compiled_at_run_time_is_flagged_alike_in_the_report(tmp_path):
+    """A class of three graded by ``exercises report`` (issue 65, the attacker's class2): eve
+    hands in alice's answer held reversed in a string and compiled as the file loads, so
+    her file as written holds none of it (before, the report compared the files as written
+    alone, and eve passed unflagged). Each grading process sends back, with its result, the
+    code the file compiled at run time, and the report compares it with classmates' files:
+    eve and alice are flagged alike, said to be eve's compiled at run time; gus, whose
+    modules compile code of their own (namedtuple's, dataclass's), is flagged with no one;
+    no one scores differently."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, BOBS, "alice.py")
+    write(folder, HIDDEN.format(reversed=textwrap.dedent(BOBS)[::-1]), "eve.py")
+    write(folder, HONEST_TYPED, "gus.py")
+    written = {name: CopyReading(folder / f"{name}.py") for name in ("alice", "eve", "gus")}
+    assert classmates(written, RUN_TIME[0]) == {}  # (eve's text holds no copy of alice's)
+    output = tmp_path / "report.csv"
+    assert cli(["report", str(folder), "sum_over_paths", "-o", str(output)]) == 0
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(output.read_text("utf-8")))}
+    assert {student: row["score"] for student, row in rows.items()} == {
+        "alice": "1", "eve": "1", "gus": "1"}, rows
+    assert rows["eve"]["alike"] == "sum_over_paths: the same code as alice's (eve's compiled " \
+        "at run time)"
+    assert rows["alice"]["alike"] == "sum_over_paths: the same code as eve's (eve's compiled " \
+        "at run time)"
+    assert rows["gus"]["alike"] == "" and not any(row["copied"] for row in rows.values())

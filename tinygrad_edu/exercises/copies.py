@@ -42,7 +42,9 @@ say) is seen in the learner's process (``learner/audit.py``) and read here as th
 (``marshal``, ``types.CodeType``) has no source to read, and is flagged as such (``BUILT``).
 
 ``exercises report`` also compares classmates (``classmates``): two files whose code for an
-exercise shares enough that the package does not ship and most of the class does not write.
+exercise shares enough that the package does not ship and most of the class does not write,
+the code each compiled at run time read as more of it (a classmate's answer kept reversed in
+a string is found too).
 
 What is flagged is for the teacher alone (``Mark.copied``, ``Mark.alike``): the report's
 columns and page, a test of Gradescope's results hidden from students, a hidden test case of
@@ -55,6 +57,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import copy
 import functools
 import io
@@ -129,40 +132,29 @@ def kind_of(where: str) -> str:
 class CopyReading:
     """A learner's file as the grader reads it for copies of the package's answers: parsed
     once, never run (a file that cannot be read or parsed has no copy to flag). Given
-    ``source``, that text is read instead (code the file compiled at run time)."""
+    ``source``, that text is read instead (code the file compiled at run time). Given
+    ``ran``, the code the file compiled at run time (``apart.Graded.ran``) is read with it,
+    as if it were more of the file (``material``: a name the file binds to what that code
+    defined is followed there), for the class's report to compare with classmates."""
 
     def __init__(self, path: Path, within: Path | None = None,
-                 source: str | None = None) -> None:
+                 source: str | None = None, ran: Sequence[str] = ()) -> None:
         self.path = path
         self.definitions: list[tuple[Definition, dict[str, str]]] = []
         self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
         self._prints: dict[int, Fingerprints] = {}
         self.unparsed = False  # (a block of it is not Python the grader can parse)
+        self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
+        self.compiled_bound: dict[str, list[str]] = {}
         try:
-            source = read_source(path, within) if source is None else source
-            imports: dict[str, str] = {}
-            for block in cell_texts(path, source):
-                try:
-                    tree = parsed(block)
-                except Exception:  # (not Python: its grading says so)
-                    self.unparsed = True
-                    continue
-                imports.update(bound for statement in tree.body
-                               for bound in _imported(statement))
-                for statement in tree.body:
-                    if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
-                        targets = statement.targets if isinstance(statement, ast.Assign) \
-                            else [statement.target]
-                        for target in targets:
-                            for name in ast.walk(target):
-                                if isinstance(name, ast.Name):
-                                    self.bound.setdefault(name.id, []).extend(
-                                        n.id for n in ast.walk(statement.value)
-                                        if isinstance(n, ast.Name))
-                self.definitions += [(node, imports) for node in _definitions(tree)]
-            del self.definitions[MOST:]
+            self.unparsed = _take(cell_texts(path, read_source(path, within) if source is None
+                                             else source), self.definitions, self.bound)
         except Exception:
             self.definitions = []
+        for text in ran:
+            with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
+                _take([text], self.compiled, self.compiled_bound)
+        del self.compiled[MOST:]
 
     def same(self, exercise: ExerciseSpec) -> str:
         """The package's answer (``"model_answers.py's backward"``) for the exercise's name
@@ -175,13 +167,18 @@ class CopyReading:
                     return f"{where}'s {exercise.symbol}"
         return ""
 
-    def material(self, exercise: ExerciseSpec) -> Fingerprints:
+    def material(self, exercise: ExerciseSpec, compiled: bool = True) -> Fingerprints:
         """What the file defines for the exercise, as fingerprints: its definitions of the
         exercise's name, and of every name they (or an assignment of that name) use that the
-        file defines, and so on (an alias, a helper, a helper's helper)."""
+        file defines, and so on (an alias, a helper, a helper's helper); with what it
+        compiled at run time (``ran``) read as more of the file, unless ``compiled`` is
+        false."""
         named: dict[str, list[tuple[Definition, dict[str, str]]]] = {}
-        for node, imports in self.definitions:
+        bound = {name: list(names) for name, names in self.bound.items()}
+        for node, imports in [*self.definitions, *(self.compiled if compiled else ())]:
             named.setdefault(node.name, []).append((node, imports))
+        for name, names in self.compiled_bound.items() if compiled else ():
+            bound.setdefault(name, []).extend(names)
         todo, seen, found = [exercise.symbol], set(), set[tuple[str, ...]]()
         while todo:
             name = todo.pop()
@@ -191,7 +188,7 @@ class CopyReading:
             for node, imports in named.get(name, ()):
                 found |= self._fingerprints(node, imports)
                 todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
-            todo += self.bound.get(name, [])
+            todo += bound.get(name, [])
         return frozenset(found)
 
     def _fingerprints(self, node: Definition, imports: dict[str, str]) -> Fingerprints:
@@ -225,21 +222,24 @@ class RanReading:
         return f"{BUILT} ({'; '.join(built)})" if built else ""
 
 
-def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec
-               ) -> dict[str, tuple[str, ...]]:
+def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec,
+               compiled: bool = True) -> dict[str, tuple[str, ...]]:
     """For each student (of ``readings``, by name), the classmates whose code for the exercise
     is the same as theirs, in the manner of MOSS: what each file defines for it
-    (``CopyReading.material``) less every fingerprint of what the package ships (its answers,
-    the track's reference, ``COMMON``) and less those found in more than half of the files
-    (at least two: what a class writes alike is no pair's own); two are alike when they
-    share at least ``FEWEST`` of what is left, and at least ``SHARE`` of the smaller's."""
+    (``CopyReading.material``, with what it compiled at run time unless ``compiled`` is
+    false) less every fingerprint of what the package ships (its answers, the track's
+    reference, ``COMMON``) and less those in more than half of the files as written (at least
+    two: what a class writes alike is no pair's own; code compiled at run time is no one's
+    writing, and counts for none); two are alike when they share at least ``FEWEST`` of
+    what is left, and at least ``SHARE`` of the smaller's."""
     shipped = _shipped()
-    own = {student: reading.material(exercise) - shipped
+    written = {student: reading.material(exercise, compiled=False) - shipped
+               for student, reading in readings.items()}
+    counts = Counter(print_ for prints in written.values() for print_ in prints)
+    crowd = max(2, len(written) // 2)
+    own = {student: frozenset(p for p in (reading.material(exercise) - shipped if compiled
+                                          else written[student]) if counts[p] <= crowd)
            for student, reading in readings.items()}
-    counts = Counter(print_ for prints in own.values() for print_ in prints)
-    crowd = max(2, len(own) // 2)
-    own = {student: frozenset(p for p in prints if counts[p] <= crowd)
-           for student, prints in own.items()}
     alike: dict[str, list[str]] = {}
     for one, other in itertools.combinations(sorted(own), 2):
         shared = len(own[one] & own[other])
@@ -254,6 +254,31 @@ def _shipped() -> Fingerprints:
     """Every fingerprint of the package's answers, the track's reference and ``COMMON``."""
     return frozenset().union(*(fingerprints(node, imports) for name in (
         *ANSWERS, *COMMON, "microgpt/reference.py") for node, imports in _read(name, top=True)))
+
+
+def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, str]]],
+          bound: dict[str, list[str]]) -> bool:
+    """Read ``blocks`` (a file's cells, or code compiled at run time) into ``definitions``
+    (at most ``MOST``) and ``bound``; whether a block is not Python the grader can parse."""
+    imports: dict[str, str] = {}
+    unparsed = False
+    for block in blocks:
+        try:
+            tree = parsed(block)
+        except Exception:  # (not Python: its grading says so)
+            unparsed = True
+            continue
+        imports.update(pair for statement in tree.body for pair in _imported(statement))
+        for statement in tree.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
+                targets = statement.targets if isinstance(statement, ast.Assign) \
+                    else [statement.target]
+                used = [n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)]
+                for name in (n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)):
+                    bound.setdefault(name.id, []).extend(used)
+        definitions += [(node, imports) for node in _definitions(tree)]
+    del definitions[MOST:]
+    return unparsed
 
 
 def _definitions(tree: ast.Module) -> list[Definition]:

@@ -50,7 +50,7 @@ from tinygrad_edu.exercises.classroom.results import (
     Mark,
     Problem,
     Result,
-    as_json,
+    as_sent,
     mark_from_json,
     mark_json,
     unmarked,
@@ -364,17 +364,18 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
                       for ex in exercises)
         return Result(task.student, str(task.path), marks, task.problem, seconds)
     unprotected: dict[str, str] = {}
+    ran: tuple[str, ...] = ()
     if data is not None:
         result = Result.from_json(data)
         if result.problem is not None:
             return Result(result.student, result.file, result.marks, result.problem, seconds,
                           result.unprotected)
         task.marks.update((m.name, m) for m in result.marks)
-        file, unprotected = result.file, result.unprotected
+        file, unprotected, ran = result.file, result.unprotected, result.ran
     else:
         file = str(task.path)
     marks = tuple(task.marks[ex.name] for ex in exercises)
-    return Result(task.student, file, marks, None, seconds, unprotected)
+    return Result(task.student, file, marks, None, seconds, unprotected, ran=ran)
 
 
 def _child(connection: Connection, student: str, path: str, names: list[str],
@@ -391,7 +392,8 @@ def _child(connection: Connection, student: str, path: str, names: list[str],
                             loaded=lambda: connection.send(("loaded", None)),
                             marked=lambda mark: connection.send(("mark", mark_json(mark))),
                             within=within)
-        connection.send(("result", as_json(result)))
+        connection.send(("result", as_sent(result)))  # (with what it compiled at run
+        # time, for the report to compare with classmates)
         connection.close()
     except Exception as error:
         with suppress(Exception):

@@ -29,14 +29,14 @@ from typing import Any
 from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.graded_cell import GRADED
-from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Result
+from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Mark, Result
 from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
 from tinygrad_edu.exercises.copies import CopyReading, classmates, kind_of, said
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
-__all__ = ["ReportError", "assignment_points", "attempted", "attempted_by_most",
+__all__ = ["ReportError", "alike_said", "assignment_points", "attempted", "attempted_by_most",
            "find_submissions", "report_csv", "report_html", "summary", "with_classmates"]
 
 
@@ -236,7 +236,7 @@ def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dic
                    "failure": FAILURES.get(m.failure, ""),
                    "mistakes": [d.title for d in m.diagnoses], "verdict": m.text,
                    "copied": m.copied, "flag": said(m.copied) if m.copied else "",
-                   "alike": list(m.alike)}
+                   "alike": list(m.alike), "alike_said": alike_said(m) if m.alike else ""}
                   for m in r.marks]} for r in results]
     return {"submissions": len(results), "exercises": rows, "students": students}
 
@@ -246,7 +246,8 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     exercise its status, its points and the titles of its diagnosed mistakes, and last
     (``copied``) the exercises whose code is the same as an answer the package ships
     (``copies.py``: flagged, not scored differently), those whose code is the same as
-    classmates' (``alike``: each with their names), then the protections its grading
+    classmates' (``alike``: each with their names, and whose code that is was compiled at run
+    time: ``alike_said``), then the protections its grading
     found (``boundary.stated``) and the seed its inputs were drawn from (``--seed``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -268,8 +269,8 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
             if m.copied:
                 kinds.setdefault(kind_of(m.copied), []).append(m.name)
         cells.append("; ".join(f"{', '.join(names)}: {kind}" for kind, names in kinds.items()))
-        cells.append(_cell("; ".join(f"{m.name}: the same code as {', '.join(m.alike)}'s"
-                                     for m in r.marks if m.alike)))
+        cells.append(_cell("; ".join(f"{m.name}: {alike_said(m)}" for m in r.marks
+                                     if m.alike)))
         cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]
         writer.writerow(cells)
     return out.getvalue()
@@ -278,17 +279,55 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
 def with_classmates(results: Sequence[Result], exercises: Sequence[ExerciseSpec],
                     within: Path) -> list[Result]:
     """The results, each mark that is the same code as classmates' for the exercise given
-    their names (``Mark.alike``, ``copies.classmates``), for the teacher alone."""
+    their names (``Mark.alike``, ``copies.classmates``), for the teacher alone. Each file is
+    read with the code it compiled at run time (``Result.ran``, which the grading process
+    sent back), so a classmate's answer kept in a string and compiled is found; a pair
+    found only so names, in ``Mark.alike_compiled``, which of the two compiled it."""
     readings = {}
     for r in results:
         try:
-            readings[r.student] = CopyReading(locate(Path(r.file)), within)
+            readings[r.student] = CopyReading(locate(Path(r.file)), within, ran=r.ran)
         except Exception:  # (no file to read: nothing to compare)
             continue
-    alike = {ex.name: classmates(readings, ex) for ex in exercises}
+    alike = {ex.name: _alike(readings, ex) for ex in exercises}
     return [dataclasses.replace(r, marks=tuple(
-        dataclasses.replace(m, alike=alike.get(m.name, {}).get(r.student, ()))
-        for m in r.marks)) for r in results]
+        dataclasses.replace(m, alike=names, alike_compiled=compiled)
+        for m in r.marks for names, compiled in [alike.get(m.name, {}).get(r.student, (
+            (), ()))])) for r in results]
+
+
+def _alike(readings: dict[str, CopyReading], ex: ExerciseSpec
+           ) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per student, the classmates whose code for ``ex`` is the same, in the files as written
+    or with what they compiled at run time; and of the pairs found only with it, those
+    whose code for ``ex`` holds code compiled at run time."""
+    written = classmates(readings, ex, compiled=False)
+    if not any(reading.compiled for reading in readings.values()):
+        return {student: (names, ()) for student, names in written.items()}
+    ran = classmates(readings, ex)
+    compiles = {student for student, reading in readings.items() if reading.compiled
+                and reading.material(ex) != reading.material(ex, compiled=False)}
+    found = {}
+    for student in sorted({*written, *ran}):
+        only_ran = set(ran.get(student, ())) - set(written.get(student, ()))
+        names = tuple(sorted({*written.get(student, ()), *only_ran}))
+        found[student] = (names, tuple(sorted({student, *only_ran} & compiles)
+                                       if only_ran else ()))
+    return found
+
+
+def alike_said(m: Mark) -> str:
+    """A mark's classmates of the same code, as the report says them: ``the same code as
+    alice's``, and whose was compiled at run time, if any (``(eve's compiled at run
+    time)``)."""
+    said = f"the same code as {', '.join(m.alike)}'s"
+    if m.alike_compiled:
+        said += f" ({' and '.join(m.alike_compiled)}'s {COMPILED_SAID})"
+    return said
+
+
+COMPILED_SAID = "compiled at run time"
+"""How the report says that code alike was not in a file's text but compiled as it ran."""
 
 
 def _cell(text: str) -> str:

@@ -22,7 +22,7 @@ from tinygrad_edu.exercises.starters import PROG
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
-           "as_json", "points_for", "unpathed"]
+           "as_json", "as_sent", "points_for", "unpathed"]
 
 STATUSES = ("passed", "failed", "not started", "missing", "not graded")
 """An exercise's status: passed; failed (a wrong answer, an error, a loop); not started (its
@@ -69,7 +69,8 @@ class Mark:
     or why there is none. ``copied`` names the package's answer whose code it is the same
     as (``copies.py``: flagged for the teacher, not scored differently), empty if none;
     ``alike`` the classmates whose code for it is the same (``exercises report`` alone:
-    ``report.with_classmates``)."""
+    ``report.with_classmates``), ``alike_compiled`` those of the pair whose code that is
+    was compiled at run time."""
 
     name: str
     number: int
@@ -81,6 +82,9 @@ class Mark:
     failure: str = ""
     copied: str = ""
     alike: tuple[str, ...] = ()
+    alike_compiled: tuple[str, ...] = ()
+    """Of this student and the classmates of ``alike``, those whose code that is alike was
+    compiled at run time (not in their file's text)."""
 
     @property
     def passed(self) -> bool:
@@ -114,6 +118,10 @@ class Result:
     seed: int | None = field(default=None, compare=False)
     """The grading's seed, which every input was drawn from (``cases.begin``): the same
     seed grades the file again on the same inputs (``--seed``)."""
+    ran: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """The code the file compiled at run time (``apart.Graded.ran``), which the class's report
+    compares with classmates' files (``report.with_classmates``). A grading process sends
+    it back with its result (``as_sent``); ``check --json`` never prints it."""
 
     @property
     def score(self) -> float:
@@ -137,7 +145,8 @@ class Result:
         return cls(data["student"], data["file"],
                    tuple(mark_from_json(m) for m in data["exercises"]), problem,
                    data.get("seconds", 0.0), dict(data.get("unprotected") or {}),
-                   str(data.get("protections") or ""), data.get("seed"))
+                   str(data.get("protections") or ""), data.get("seed"),
+                   tuple(str(text) for text in data.get("ran") or ()))
 
 
 def mark_json(m: Mark) -> dict[str, Any]:
@@ -252,6 +261,12 @@ def as_json(result: Result) -> dict[str, Any]:
         "seconds": round(result.seconds, 3), "unprotected": result.unprotected,
         "protections": result.protections, "seed": result.seed,
         "exercises": [mark_json(m) for m in result.marks]}
+
+
+def as_sent(result: Result) -> dict[str, Any]:
+    """A result as a grading process sends it back (``Result.from_json`` reads it):
+    ``as_json``'s form and the code the file compiled at run time (``Result.ran``)."""
+    return {**as_json(result), "ran": list(result.ran)}
 
 
 def as_gradescope(result: Result) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
             "it was reported", began), unprotected=graded.unprotected)
     marks = tuple(_mark(graded, ex, points[ex.name], copies) for ex in exercises)
     return Result(student, str(path), marks, None, time.perf_counter() - began,
-                  graded.unprotected)
+                  graded.unprotected, ran=tuple(graded.ran))  # (for classmates: report.py)
 
 
 def _mark(graded: Graded, ex: ExerciseSpec, points: float,

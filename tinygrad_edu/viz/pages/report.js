@@ -149,8 +149,7 @@
         var why = m.mistakes.length ? m.mistakes.join("; ") : m.failure;
         if (why) add(cell, "span", why, "why");
         if (m.copied) add(cell, "span", "⚑ " + m.flag, "why");
-        if (m.alike.length) add(cell, "span", "⚑ the same code as " +
-                                m.alike.join(", ") + "'s", "why");
+        if (m.alike.length) add(cell, "span", "⚑ " + m.alike_said, "why");
       });
     });
   }
