@@ -465,28 +465,37 @@ def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
 
 
 def test_a_classmates_answer_compiled_at_run_time_is_flagged_alike_in_the_report(tmp_path):
-    """A class of three graded by ``exercises report`` (issue 65, the attacker's class2): eve
-    hands in alice's answer held reversed in a string and compiled as the file loads, so
-    her file as written holds none of it (before, the report compared the files as written
-    alone, and eve passed unflagged). Each grading process sends back, with its result, the
-    code the file compiled at run time, and the report compares it with classmates' files:
-    eve and alice are flagged alike, said to be eve's compiled at run time; gus, whose
-    modules compile code of their own (namedtuple's, dataclass's), is flagged with no one;
-    no one scores differently."""
+    """A class graded by ``exercises report`` (issue 65, the attacker's class2): eve hands in
+    alice's answer held reversed in a string and compiled as the file loads, so her file as
+    written holds none of it (before, the report compared the files as written alone, and
+    eve passed unflagged); ivy compiles it renamed, and takes it by a key made at run time.
+    Each grading process sends back, with its result, the code the file compiled at run
+    time, and the report compares it with classmates' files: eve, ivy and alice are flagged
+    alike, said to be eve's and ivy's compiled at run time. gus and hal, whose modules
+    compile the same code of their own (a dataclass's methods, namedtuple's), are flagged
+    with no one; no one scores differently."""
     folder = tmp_path / "class"
     folder.mkdir()
-    write(folder, BOBS, "alice.py")
-    write(folder, HIDDEN.format(reversed=textwrap.dedent(BOBS)[::-1]), "eve.py")
+    alices = textwrap.dedent(BOBS)
+    renamed = alices.replace("def sum_over_paths(", "def _walk(")
+    write(folder, alices, "alice.py")
+    write(folder, HIDDEN.format(reversed=alices[::-1]), "eve.py")
+    write(folder, "import typing\n_b = typing.sys.modules['snitliub'[::-1]]\n_ns = {}\n"
+          f"getattr(_b, 'cexe'[::-1])(getattr(_b, 'elipmoc'[::-1])({renamed[::-1]!r}[::-1], "
+          "'s', 'cexe'[::-1]), _ns)\nsum_over_paths = _ns['klaw_'[::-1]]\n", "ivy.py")
     write(folder, HONEST_TYPED, "gus.py")
-    written = {name: CopyReading(folder / f"{name}.py") for name in ("alice", "eve", "gus")}
-    assert classmates(written, RUN_TIME[0]) == {}  # (eve's text holds no copy of alice's)
+    write(folder, HONEST_TYPED[:HONEST_TYPED.index("def sum_over_paths")] + textwrap.dedent(
+        HONEST_PATHS), "hal.py")
+    written = {name: CopyReading(folder / f"{name}.py") for name in ("alice", "eve", "ivy")}
+    assert classmates(written, RUN_TIME[0]) == {}  # (no file as written holds alice's code)
     output = tmp_path / "report.csv"
     assert cli(["report", str(folder), "sum_over_paths", "-o", str(output)]) == 0
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(output.read_text("utf-8")))}
     assert {student: row["score"] for student, row in rows.items()} == {
-        "alice": "1", "eve": "1", "gus": "1"}, rows
-    assert rows["eve"]["alike"] == "sum_over_paths: the same code as alice's (eve's compiled " \
-        "at run time)"
-    assert rows["alice"]["alike"] == "sum_over_paths: the same code as eve's (eve's compiled " \
-        "at run time)"
-    assert rows["gus"]["alike"] == "" and not any(row["copied"] for row in rows.values())
+        "alice": "1", "eve": "1", "ivy": "1", "gus": "1", "hal": "1"}, rows
+    said = "(eve and ivy's compiled at run time)"
+    assert rows["alice"]["alike"] == f"sum_over_paths: the same code as eve, ivy's {said}"
+    assert rows["eve"]["alike"] == f"sum_over_paths: the same code as alice, ivy's {said}"
+    assert rows["ivy"]["alike"] == f"sum_over_paths: the same code as alice, eve's {said}"
+    assert rows["gus"]["alike"] == rows["hal"]["alike"] == ""
+    assert not any(row["copied"] for row in rows.values())

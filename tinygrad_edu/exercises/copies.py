@@ -133,9 +133,8 @@ class CopyReading:
     """A learner's file as the grader reads it for copies of the package's answers: parsed
     once, never run (a file that cannot be read or parsed has no copy to flag). Given
     ``source``, that text is read instead (code the file compiled at run time). Given
-    ``ran``, the code the file compiled at run time (``apart.Graded.ran``) is read with it,
-    as if it were more of the file (``material``: a name the file binds to what that code
-    defined is followed there), for the class's report to compare with classmates."""
+    ``ran``, the code the file compiled at run time (``apart.Graded.ran``) is read with it
+    (``material``), for the class's report to compare with classmates."""
 
     def __init__(self, path: Path, within: Path | None = None,
                  source: str | None = None, ran: Sequence[str] = ()) -> None:
@@ -145,7 +144,6 @@ class CopyReading:
         self._prints: dict[int, Fingerprints] = {}
         self.unparsed = False  # (a block of it is not Python the grader can parse)
         self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
-        self.compiled_bound: dict[str, list[str]] = {}
         try:
             self.unparsed = _take(cell_texts(path, read_source(path, within) if source is None
                                              else source), self.definitions, self.bound)
@@ -153,7 +151,7 @@ class CopyReading:
             self.definitions = []
         for text in ran:
             with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
-                _take([text], self.compiled, self.compiled_bound)
+                _take([text], self.compiled, {})
         del self.compiled[MOST:]
 
     def same(self, exercise: ExerciseSpec) -> str:
@@ -170,15 +168,12 @@ class CopyReading:
     def material(self, exercise: ExerciseSpec, compiled: bool = True) -> Fingerprints:
         """What the file defines for the exercise, as fingerprints: its definitions of the
         exercise's name, and of every name they (or an assignment of that name) use that the
-        file defines, and so on (an alias, a helper, a helper's helper); with what it
-        compiled at run time (``ran``) read as more of the file, unless ``compiled`` is
-        false."""
+        file defines, and so on (an alias, a helper, a helper's helper); and unless
+        ``compiled`` is false, every definition of the code it compiled at run time (``ran``:
+        however named, and however the file reaches it, a key made at run time included)."""
         named: dict[str, list[tuple[Definition, dict[str, str]]]] = {}
-        bound = {name: list(names) for name, names in self.bound.items()}
-        for node, imports in [*self.definitions, *(self.compiled if compiled else ())]:
+        for node, imports in self.definitions:
             named.setdefault(node.name, []).append((node, imports))
-        for name, names in self.compiled_bound.items() if compiled else ():
-            bound.setdefault(name, []).extend(names)
         todo, seen, found = [exercise.symbol], set(), set[tuple[str, ...]]()
         while todo:
             name = todo.pop()
@@ -188,7 +183,9 @@ class CopyReading:
             for node, imports in named.get(name, ()):
                 found |= self._fingerprints(node, imports)
                 todo += [n.id for n in ast.walk(node) if isinstance(n, ast.Name)]
-            todo += bound.get(name, [])
+            todo += self.bound.get(name, [])
+        for node, imports in self.compiled if compiled else ():
+            found |= self._fingerprints(node, imports)
         return frozenset(found)
 
     def _fingerprints(self, node: Definition, imports: dict[str, str]) -> Fingerprints:
@@ -230,16 +227,21 @@ def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec,
     false) less every fingerprint of what the package ships (its answers, the track's
     reference, ``COMMON``) and less those in more than half of the files as written (at least
     two: what a class writes alike is no pair's own; code compiled at run time is no one's
-    writing, and counts for none); two are alike when they share at least ``FEWEST`` of
-    what is left, and at least ``SHARE`` of the smaller's."""
+    writing, and counts for none), and less what two files or more compiled at run time
+    that no file holds as written (the modules' own: a dataclass's methods); two are alike
+    when they share at least ``FEWEST`` of what is left, and at least ``SHARE`` of the
+    smaller's."""
     shipped = _shipped()
     written = {student: reading.material(exercise, compiled=False) - shipped
                for student, reading in readings.items()}
     counts = Counter(print_ for prints in written.values() for print_ in prints)
     crowd = max(2, len(written) // 2)
-    own = {student: frozenset(p for p in (reading.material(exercise) - shipped if compiled
-                                          else written[student]) if counts[p] <= crowd)
-           for student, reading in readings.items()}
+    ran = {student: reading.material(exercise) - shipped - written[student]
+           for student, reading in readings.items() if compiled and reading.compiled}
+    made, everyone = Counter(p for prints in ran.values() for p in prints), counts.keys()
+    own = {student: frozenset(p for p in prints | {q for q in ran.get(student, ())
+                                                   if made[q] < 2 or q in everyone}
+                              if counts[p] <= crowd) for student, prints in written.items()}
     alike: dict[str, list[str]] = {}
     for one, other in itertools.combinations(sorted(own), 2):
         shared = len(own[one] & own[other])

@@ -305,14 +305,16 @@ def _alike(readings: dict[str, CopyReading], ex: ExerciseSpec
     if not any(reading.compiled for reading in readings.values()):
         return {student: (names, ()) for student, names in written.items()}
     ran = classmates(readings, ex)
-    compiles = {student for student, reading in readings.items() if reading.compiled
-                and reading.material(ex) != reading.material(ex, compiled=False)}
+    material = {student: reading.material(ex) for student, reading in readings.items()}
+    compiled = {student: material[student] - reading.material(ex, compiled=False)
+                for student, reading in readings.items()}
     found = {}
     for student in sorted({*written, *ran}):
         only_ran = set(ran.get(student, ())) - set(written.get(student, ()))
         names = tuple(sorted({*written.get(student, ()), *only_ran}))
-        found[student] = (names, tuple(sorted({student, *only_ran} & compiles)
-                                       if only_ran else ()))
+        found[student] = (names, tuple(sorted(  # (whose compiled code the other's shares)
+            {one for other in only_ran for one, two in ((student, other), (other, student))
+             if compiled[one] & material[two]})))
     return found
 
 
