@@ -154,6 +154,7 @@ class _Entry:
                 self.plan.append(("node", origin[1], origin[2]))
         self.runs = 0
         self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
+        self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
 
 
 class _Run:
@@ -276,7 +277,7 @@ class Compiled:
     # ------------------------------------------------------------------------- a run
     def _run(self, entry: _Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
-        replaced = ran.replaced(entry.functions)  # (autoreload: a function's code replaced)
+        replaced = ran.replaced(entry.functions, entry.caches)  # (autoreload, a cache cleared)
         if replaced:
             self.last_capture = replaced
             return None
@@ -400,10 +401,15 @@ class Compiled:
                 self.dynamic.add(place.key())
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
-        entry.functions = ran.functions(  # (the learner's code that ran, and where it is)
-            ((c, g) for c, g in watcher.codes.items() if user_code(c)),
+        entry.functions, memoized = ran.functions(  # (the learner's code that ran, where
+            ((c, g) for c, g in watcher.codes.items() if user_code(c)),  # it is held)
             [self.function, *(cell.cell_contents for cells in watcher.cells.values()
                               for cell in cells or () if _filled(cell))])
+        entry.caches = ran.cache_state(memoized)
+        filled = ran.computed(memoized, watcher.codes)  # (a cache filled: the engine's next
+        if filled:  # call takes from it what this one computed; no program kept)
+            self.last_capture = (f"{filled} (memoized: functools.lru_cache, functools.cache) "
+                                 "computed in the capture before, and its cache holds it now")
         for holder, label, steps, line in outside.held:
             self.held.setdefault((id(holder), steps), (holder, label, steps, line))
         for said in record.effects:
@@ -411,7 +417,9 @@ class Compiled:
                 self.said.add(said)
                 warnings.warn(f"{self.__name__}: {said}", ProgramWarning, stacklevel=3)
         kept = self.programs.setdefault(key, [])
-        kept.append(entry)
+        if filled:  # (programs that took a number from its cache: not run again)
+            kept[:] = [e for e in kept if not any(m in memoized for m, _ in e.caches)]
+        kept.extend([] if filled else [entry])
         self.last = entry
         del kept[:-self.keep]
         streak = self.streaks.get(key, 0) + 1 if why and "from now on" not in why else 0

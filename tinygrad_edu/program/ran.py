@@ -2,7 +2,11 @@
 code object: one whose ``__code__`` is replaced in place afterwards (as IPython's
 ``autoreload`` does, keeping the function object) would run other code than its program
 follows, so a program runs only while each still has the code that ran (``functions``,
-checked by ``capture.py`` at every call)."""
+checked by ``capture.py`` at every call). A function memoized (``functools.lru_cache``,
+``functools.cache``) gives a number its capture cannot place: a program runs only while its
+cache is as it was (``cache_state``: a ``cache_clear()``, a call outside, captured again);
+one whose function ran in the capture (``computed``) keeps no program, since the engine's
+next call takes what it cached."""
 
 from __future__ import annotations
 
@@ -11,23 +15,28 @@ import gc
 import types
 from typing import Any
 
-__all__ = ["functions", "replaced"]
+__all__ = ["cache_state", "computed", "functions", "replaced"]
 
 
-def functions(codes: Any, near: Any) -> list[tuple[types.FunctionType, types.CodeType]]:
+def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     """The function objects that hold one of ``codes`` (the learner's code that ran: code
     -> its globals), each with it: looked for first where the code reached them (``near``:
     the compiled function, closure cells; the names each code loads from its globals, a
     class's functions, an object's class's), then, for code still not placed, among every
-    object (``gc.get_referrers``: slower)."""
+    object (``gc.get_referrers``: slower). And the functions memoized
+    (``functools.lru_cache``, ``functools.cache``) found there."""
     ran = dict(codes)
     found: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
+    memoized: dict[int, Any] = {}
 
     def look(x: Any, deep: bool) -> None:
         while isinstance(x, (types.MethodType, staticmethod, classmethod, property,
                              functools.partial)):  # (read as they are: no code of yours)
             x = x.fget if isinstance(x, property) else x.func \
                 if isinstance(x, functools.partial) else x.__func__
+        if isinstance(x, _MEMOIZED):
+            memoized[id(x)] = x
+            x = x.__wrapped__
         if isinstance(x, types.FunctionType):
             if x.__code__ in ran:
                 found.setdefault(id(x), (x, x.__code__))
@@ -49,13 +58,41 @@ def functions(codes: Any, near: Any) -> list[tuple[types.FunctionType, types.Cod
         for f in gc.get_referrers(*left):
             if isinstance(f, types.FunctionType) and f.__code__ in left:
                 found.setdefault(id(f), (f, f.__code__))
-    return list(found.values())
+    return list(found.values()), list(memoized.values())
 
 
-def replaced(held: list[tuple[types.FunctionType, types.CodeType]]) -> str:
-    """Why a program cannot run: the first function whose code was replaced (else "")."""
+_MEMOIZED = functools._lru_cache_wrapper
+
+
+def cache_state(memoized: list[Any]) -> list[tuple[Any, tuple[int, int, int]]]:
+    """Each memoized function with what its cache has given, computed and holds (a call
+    outside, a ``cache_clear()``: another state)."""
+    return [(m, _state(m.cache_info())) for m in memoized]
+
+
+def _state(info: Any) -> tuple[int, int, int]:
+    return info.hits, info.misses, info.currsize
+
+
+def computed(memoized: list[Any], codes: Any) -> str:
+    """The first memoized function whose function ran while captured (its cache missed),
+    said (else "")."""
+    for m in memoized:
+        if getattr(m.__wrapped__, "__code__", None) in codes:
+            return getattr(m, "__qualname__", "?")
+    return ""
+
+
+def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
+             caches: list[tuple[Any, tuple[int, int, int]]]) -> str:
+    """Why a program cannot run: the first function whose code was replaced, or whose cache
+    changed (else "")."""
     for function, code in held:
         if function.__code__ is not code:
             return (f"the code of {function.__qualname__} was replaced (its __code__ set, "
                     "as autoreload does)")
+    for m, state in caches:
+        if _state(m.cache_info()) != state:
+            return (f"the cache of {getattr(m, '__qualname__', '?')} (functools.lru_cache, "
+                    "functools.cache) changed: cleared, or called outside")
     return ""
