@@ -66,6 +66,7 @@ CHANGED = {
     "append": (_appended, lambda: ([],), "list given as argument 0"),
     "shuffle": (_shuffled, lambda: ([0.5, 1.5, 2.5, 3.5],), "list given as argument 0"),
     "sort": (_sorted, lambda: ([0.5, 1.5, 2.5],), "list given as argument 0"),
+    "sort of sorted numbers": (_sorted, lambda: ([2.5, 1.5, 0.5],), "list given as argument 0"),
     "nested": (_nested, lambda: ((2.0, {"lr": 0.1}),), "dict given as argument 0[1]"),
 }
 
@@ -74,7 +75,9 @@ CHANGED = {
 @pytest.mark.parametrize("case", sorted(CHANGED))
 def test_a_list_or_dict_given_that_the_function_changes_is_refused(case, native):
     """Before: each call's writes went into a copy (stats stayed {}, ema [0.0], hist [],
-    the caller's list never shuffled nor sorted: the losses differed from the second call)."""
+    the caller's list never shuffled nor sorted: the losses differed from the second call).
+    A write that leaves the list as it was (a sort of sorted numbers, a shuffle that puts
+    each back) is refused too: at another call it would not."""
     f, given, where = CHANGED[case]
     w = Value(0.7)
     step = compile(f, native=native)
@@ -159,3 +162,38 @@ def test_the_same_list_of_its_own_class_changed_between_calls(native):
         Scaled.scale = 2.0 + (k % 2)
         same(step, _scaled, [w], xs, w)
     Scaled.scale = 2.0
+
+
+class Halved(OrderedDict):
+    def __getitem__(self, key):
+        return OrderedDict.__getitem__(self, key) * 0.5
+
+
+HALVED = Halved([("a", 1.0), ("b", 1.0)])
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("where", ["given", "global"])
+def test_a_dict_with_its_own_getitem_changed_between_calls(where, native):
+    """Its items are guarded and read as the dict holds them, not through its class's
+    ``__getitem__`` (before, the guards read halved numbers: its other item was taken for
+    changed, and the program gave -1.5 where the engine gives -3.0; found by the fuzzer)."""
+    w = Value(0.7)
+
+    def given_one(od):
+        return w * sum([od["a"], od["a"]], 0.0)
+
+    def global_one(od):
+        return w * sum([HALVED["a"], HALVED["a"]], 0.0)
+
+    f = given_one if where == "given" else global_one
+
+    step = compile(f, native=native)
+    given = Halved([("a", 1.0), ("b", 1.0)])
+    try:
+        for a in (1.0, 0.0, -2.0, -3.0, 4.0):
+            (given if where == "given" else HALVED)["a"] = a  # (its __setitem__: the dict's)
+            same(step, f, [w], given)
+    finally:
+        OrderedDict.__setitem__(HALVED, "a", 1.0)
+    assert step.captures == 2

@@ -14,7 +14,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.traced import Recording
+from tinygrad_edu.program.traced import Recording, learners_line
 
 __all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container",
            "structure_of"]
@@ -119,37 +119,77 @@ def objects_given(tree: Any) -> list[tuple[str, Any]]:
     return found
 
 
+class _GivenList(list):
+    """A list given, as the function gets it while captured: a copy that notes the line of
+    its first write (even one that leaves it as it was: a sort of sorted numbers, a shuffle
+    that put each back)."""
+
+    written = ""
+
+
+class _GivenDict(dict):
+    """A dict given, as ``_GivenList`` (a ``setdefault`` of a key it holds is no write)."""
+
+    written = ""
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self and not self.written:
+            self.written = learners_line()
+        return dict.setdefault(self, key, default)
+
+
+def _noting(base: type, name: str) -> Any:
+    method = getattr(base, name)
+
+    def noted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.written:
+            self.written = learners_line()
+        return method(self, *args, **kwargs)
+
+    noted.__name__ = name
+    return noted
+
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend",
+              "insert", "pop", "remove", "sort", "reverse", "clear"):
+    setattr(_GivenList, _name, _noting(list, _name))
+for _name in ("__setitem__", "__delitem__", "__ior__", "pop", "popitem", "update", "clear"):
+    setattr(_GivenDict, _name, _noting(dict, _name))
+
+
 class Copies:
     """The lists and dicts given, as the function gets them while it is captured: copies
     (each float in them a ``Traced`` input). A program does not change the caller's lists
-    and dicts, so a capture whose function changed one (an item set, an append, a sort, a
-    shuffle) is refused (``changed``)."""
+    and dicts, so a capture whose function wrote into one (an item set, an append, a sort,
+    a shuffle), or changed it otherwise, is refused (``changed``)."""
 
     def __init__(self) -> None:
         self.made: list[tuple[str, Any, Any]] = []  # (where, the copy, its items as made)
 
     def add(self, where: str, copy: Any) -> Any:
-        if where.startswith(("argument", "keyword")):  # (not the call's own (args, kwargs))
-            self.made.append((where, copy, list(copy.items()) if isinstance(copy, dict)
-                              else list(copy)))
+        if not where.startswith(("argument", "keyword")):  # (the call's own (args, kwargs))
+            return copy
+        copy = _GivenDict(copy) if isinstance(copy, dict) else _GivenList(copy)
+        self.made.append((where, copy, list(copy.items()) if isinstance(copy, dict)
+                          else list(copy)))
         return copy
 
     def changed(self, function: Any) -> str:
         """The first list or dict given the function changed, said (else ""), with the line
-        of ``function`` that likely changes it."""
+        that wrote into it (or, where a write was not seen, the line of ``function`` that
+        likely changes it)."""
         for where, copy, items in self.made:
-            if isinstance(copy, tuple):
-                continue
             now = list(copy.items()) if isinstance(copy, dict) else list(copy)
-            if len(now) != len(items) or any(
+            if copy.written or len(now) != len(items) or any(
                     a[0] is not b[0] or a[1] is not b[1] if isinstance(copy, dict)
                     else a is not b for a, b in zip(now, items)):
-                kind = type(copy).__name__
-                line = _changing_line(function, where)
-                return (f"it changes the {kind} given as {where}{line} (an item set, an append, a "
-                        f"sort: a program does not change the caller's {kind} again); "
-                        f"return the numbers instead, or change the {kind} outside the "
-                        "compiled function")
+                kind = "dict" if isinstance(copy, dict) else "list"
+                name = _changing_line(function, where, bool(copy.written))
+                line = f"{name}, at {copy.written}" if copy.written else name
+                return (f"it changes the {kind} given as {where}{line} (an item set, an "
+                        f"append, a sort: a program does not change the caller's {kind} "
+                        f"again); return the numbers instead, or change the {kind} outside "
+                        "the compiled function")
         return ""
 
 
@@ -182,7 +222,7 @@ _CHANGING = {"append", "extend", "insert", "pop", "remove", "sort", "reverse", "
              "update", "setdefault", "popitem", "move_to_end", "__setitem__", "__delitem__"}
 
 
-def _changing_line(function: Any, where: str) -> str:
+def _changing_line(function: Any, where: str, name_only: bool = False) -> str:
     """``, at file:line: code``: the first line of ``function`` that gives the parameter the
     argument at ``where`` is bound to a call, calls one of its changing methods or sets an item
     of it (else "": a line further in is not looked for)."""
@@ -193,6 +233,8 @@ def _changing_line(function: Any, where: str) -> str:
     names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
     name = parts[1] if parts[0] == "keyword" else \
         names[int(parts[1])] if int(parts[1]) < code.co_argcount else ""
+    if name_only:
+        return f" ({name})" if name else ""
     found = list(dis.get_instructions(code))
     lines: dict[int | None, list[dis.Instruction]] = {}
     line = None

@@ -11,7 +11,14 @@ from array import array
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.places import MISSING, Place, buffer_of, own, state_of
+from tinygrad_edu.program.places import (
+    MISSING,
+    Place,
+    buffer_of,
+    item,
+    own,
+    state_of,
+)
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["changed", "checks", "item_of", "same_array"]
@@ -63,6 +70,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             return f"own({parent}, {step[1]!r})"
         if step[0] == "get":  # (a ContextVar's)
             return f"{parent}.get(MISSING)"
+        if not plain_items(place.parent.value):  # type: ignore[union-attr]
+            names["item"] = item  # (a list or dict of its own class: as it holds it)
+            return f"item({parent}, {step[1]!r})"
         return f"{parent}[{step[1]!r}]"
 
     for place in places:
@@ -143,10 +153,15 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
     return names["check"], text
 
 
+def plain_items(holder: Any) -> bool:
+    """Whether ``holder[key]`` reads what ``item`` reads (else a guard calls ``item``)."""
+    return type(holder) in (list, dict, tuple) or not isinstance(holder, (list, dict, tuple))
+
+
 def item_of(holder: Any, child: Place) -> Any:
     """What ``holder`` holds where ``child`` was (MISSING where nothing is)."""
     try:
-        return holder[child.step[1]]
+        return item(holder, child.step[1])
     except (IndexError, KeyError, TypeError):
         return MISSING
 

@@ -38,7 +38,7 @@ from tinygrad_edu.program import reading
 from tinygrad_edu.program.traced import Traced, learners_file
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
-           "kind_of", "own", "reads_of", "same_number", "state_of"]
+           "item", "kind_of", "own", "reads_of", "same_number", "state_of"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
@@ -177,7 +177,7 @@ class Place:
                 return own(holder, step[1])
             if step[0] == "get":  # (a ContextVar's number)
                 return holder.get(MISSING)
-            return holder[step[1]]
+            return item(holder, step[1])
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
 
@@ -205,7 +205,11 @@ class Place:
                     setattr(owner, step[1], new)
                     return
                 holder = inner
-            holder[step[1]] = new  # type: ignore[index]
+            if isinstance(holder, (dict, list)) and type(holder) not in (dict, list):
+                (dict if isinstance(holder, dict) else list).__setitem__(  # (not its class's)
+                    holder, step[1], new)  # type: ignore[index]
+            else:
+                holder[step[1]] = new  # type: ignore[index]
         elif step[0] == "get":
             holder = self.parent.read() if self.parent is not None else None
             holder.set(new)  # type: ignore[union-attr]
@@ -433,13 +437,12 @@ class Walk:
         if kind == "value":
             for name, held in reading.attributes_of(x).items():
                 yield Place(place, ("attr", name), held, kind_of(held))
-        elif kind == "sequence":
-            for k, item in enumerate(list(x)):
-                yield Place(place, ("item", k), item, kind_of(item))
-        elif kind == "dict":
-            for k, item in list(x.items()):
-                if type(k) in (str, int, bool) or k is None:
+        elif kind in ("sequence", "dict"):
+            for k, item in enumerate(list(x)) if kind == "sequence" else list(x.items()):
+                if kind == "sequence" or type(k) in (str, int, bool) or k is None:
                     yield Place(place, ("item", k), item, kind_of(item))
+            if isinstance(x, (list, dict)) and type(x) not in (list, dict):  # (its own class:
+                yield from self._attributes(place, x, "object")  # ``self.scale`` too)
         elif kind == "set":
             return  # (a set of Values is read in an order of its own: by identity, as a whole)
         elif type(x) is contextvars.ContextVar:
@@ -460,17 +463,20 @@ class Walk:
             if kind == "class":  # (a descriptor of the learner's holding its own numbers:
                 for name, held in _descriptors(x):  # ``opt.lr`` from a ``__get__``)
                     yield Place(place, ("own", name), held, "object")
-            names = _data_names(x) if kind != "module" else [
-                n for n in list(vars(x)) if not n.startswith("__")]
-            for name in names:
-                try:
-                    item = getattr(x, name)
-                except Exception:  # (a slot not set, a lazy attribute)
-                    continue
-                item_kind = kind_of(item)
-                if kind == "module" and item_kind in ("module", "class", "function"):
-                    continue
-                yield Place(place, ("attr", name), item, item_kind)
+            yield from self._attributes(place, x, kind)
+
+    def _attributes(self, place: Place, x: Any, kind: str) -> Iterator[Place]:
+        names = _data_names(x) if kind != "module" else [
+            n for n in list(vars(x)) if not n.startswith("__")]
+        for name in names:
+            try:
+                item = getattr(x, name)
+            except Exception:  # (a slot not set, a lazy attribute)
+                continue
+            item_kind = kind_of(item)
+            if kind == "module" and item_kind in ("module", "class", "function"):
+                continue
+            yield Place(place, ("attr", name), item, item_kind)
 
 
 def _descriptors(cls: type) -> list[tuple[str, Any]]:
@@ -483,6 +489,15 @@ def _descriptors(cls: type) -> list[tuple[str, Any]]:
                     kind_of(v) == "object" and not isinstance(v, type):
                 found[k] = v
     return list(found.items())
+
+
+def item(holder: Any, key: Any) -> Any:
+    """``holder[key]`` as its list, dict or tuple holds it: not through a class's own
+    ``__getitem__`` or ``__missing__`` (a ``defaultdict`` read here is not filled)."""
+    bases: tuple[Any, ...] = (dict, list, tuple)
+    base = next((b for b in bases if isinstance(holder, b)), None) if type(holder) not in bases \
+        else None
+    return base.__getitem__(holder, key) if base is not None else holder[key]
 
 
 def own(cls: Any, name: str) -> Any:
