@@ -57,6 +57,12 @@ def test_each_note_says_what_happened(capsys):
     shown, _, _ = ran("x = 1\nprint(1 / 0)\n", capsys)
     assert shown.note == ("The code stopped with a ZeroDivisionError on line 2 (above) before "
                           "it named a Value: nothing to draw.")
+    shown, _, _ = ran("x = 1\nx.nope\n", capsys)  # ("an" before a vowel)
+    assert shown.note.startswith("The code stopped with an AttributeError on line 2 (above)")
+    shown, _, _ = ran("x = 1\n  y = 2\n", capsys)
+    assert shown.note.startswith("Nothing ran: Python found an IndentationError on line 2")
+    shown, _, _ = ran("b'\\xff'.decode()\n", capsys)
+    assert shown.note.startswith("The code stopped with a UnicodeDecodeError on line 1")
     shown, _, _ = ran("import sys\nsys.exit()\n", capsys)
     assert "ended with sys.exit()" in shown.note
     shown, _, _ = ran("raise KeyboardInterrupt\n", capsys)  # what the page's Stop raises

@@ -117,7 +117,7 @@ def run(source: str) -> Shown:
         print("".join(traceback.format_exception_only(type(error), error)), end="",
               file=sys.stderr)
         where = f" on line {error.lineno}" if error.lineno else ""
-        return Shown(error=True, note=f"Nothing ran: Python found a {type(error).__name__}"
+        return Shown(error=True, note=f"Nothing ran: Python found {_a(type(error).__name__)}"
                                       f"{where} (above). Correct it and run again.")
     compile_ = codeop.Compile()  # remembers a `from __future__ import` for what follows
     ran = _Run()
@@ -170,6 +170,12 @@ def _is_drawing(value: Any) -> bool:
 
 def _is_replay(value: Any) -> bool:
     return isinstance(value, Replay)
+
+
+def _a(name: str) -> str:
+    """``name`` after its article: "an ImportError", "a ZeroDivisionError", "a UnicodeError"."""
+    vowel = name[:1] in "AEIOU" and not name.startswith("Uni")
+    return f"{'an' if vowel else 'a'} {name}"
 
 
 def _line_of(error: BaseException) -> str:
@@ -286,7 +292,7 @@ def _no_value_note(ran: _Run) -> str:
         return f"The code was stopped{ran.ended.removeprefix('KeyboardInterrupt')} before " \
                "it named a Value: nothing to draw."
     if ran.ended:
-        return f"The code stopped with a {ran.ended} (above) before it named a Value: " \
+        return f"The code stopped with {_a(ran.ended)} (above) before it named a Value: " \
                "nothing to draw."
     if ran.in_a_list is not None:
         name = ran.in_a_list
