@@ -289,7 +289,8 @@ RADD = ("    def __radd__(self, other): return self + other",
 
 def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, capsys):
     """Before: Pyodide died ("Maximum call stack size exceeded") and loaded again, no
-    verdict, and so again at each Check; a raised limit the same, after a long countdown."""
+    verdict, and so again at each Check; a raised limit the same, after a long countdown.
+    And a GeneratorExit, a KeyboardInterrupt the code raises itself: a verdict too."""
     exercises.select_option("#stage", "node")
     value = definition(with_slip(*RADD), "Value").replace(
         "import math\n", "import math\nimport random\n\nrandom._os.sys.setrecursionlimit(10**6)"
@@ -302,6 +303,24 @@ def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, caps
     assert exercises.text_content("#state").startswith("Not yet (graded in")
     verdict = check(exercises, "import sys\n\nsys.setrecursionlimit(20000)\n" + value)
     assert verdict.startswith("your answer, line 1: sys may not be imported by a submission")
+    # Whatever the learner raises is a verdict too, the command's (before, issue 66: for
+    # GeneratorExit, "Stopped." and the grader's traceback; for KeyboardInterrupt, taken for
+    # the page's Stop, no verdict at all)
+    value = definition(GPT, "Value")
+    grad = "        self.grad = 1\n"
+    line = value[:value.index(grad)].count("\n") + 2
+    for source, raised, where in (
+            (value.replace(grad, grad + "        raise GeneratorExit\n"), "GeneratorExit",
+             f"line {line}, in backward"),
+            (value.replace(grad, grad + "        raise KeyboardInterrupt\n"),
+             "KeyboardInterrupt", f"line {line}, in backward"),
+            ("raise BaseException('boom')\n" + value, "BaseException: boom",
+             "line 1, in <module>")):
+        verdict = check(exercises, source)
+        assert verdict.startswith(f"✗ node: grading it, it raised {raised} at your answer, "
+                                  f"{where}, which ends the process it is graded in on your "
+                                  "machine: does your answer end Python"), verdict
+        assert exercises.text_content("#state").startswith("Not yet (graded in")
 
 
 def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):

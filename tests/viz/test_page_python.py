@@ -2,10 +2,14 @@
 in CPython (tests/viz/test_live_track.py tries it in a browser): a Check whose code changes
 the interpreter (through ``random._os.sys``: a file may not import ``sys``) leaves it as it
 found it, and the next right answer passes; the recursion limit is kept at ``DEPTH``, and a
-learner's code asking for more is told so, and hypothesis, which asks for 2000 more, is not."""
+learner's code asking for more is told so, and hypothesis, which asks for 2000 more, is not;
+what the learner's code raises ends in a verdict, the page's Stop in none."""
 
+import json
 import os
+import signal
 import sys
+import threading
 import warnings
 
 import pytest
@@ -97,3 +101,42 @@ def test_hypothesis_raising_the_limit_is_capped_without_a_word(capped):
         warnings.simplefilter("error")
         test()
     assert depths == [DEPTH] * 2 and sys.getrecursionlimit() == DEPTH
+
+
+@pytest.mark.parametrize("raised, said", [
+    ("GeneratorExit", "GeneratorExit"), ("BaseException('boom')", "BaseException: boom"),
+    ("KeyboardInterrupt", "KeyboardInterrupt")])
+@pytest.mark.parametrize("where", ["in the answer", "at the top"])
+def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raised, said, where):
+    """Whatever the learner's code raises, a KeyboardInterrupt or a GeneratorExit of its own,
+    ends in the command's verdict, naming the line (issue 66: a raw traceback, "Stopped.")."""
+    monkeypatch.setattr(apart, "APART", False)
+    source, line, function = (
+        (f"def d_tanh(x, y):\n    raise {raised}\n", 2, "d_tanh") if where == "in the answer"
+        else (f"raise {raised}\n{RIGHT}", 1, "<module>"))
+    answer = json.loads(check_json("d_tanh", source, ""))
+    out = capsys.readouterr().out
+    assert answer["code"] == 1 and json.loads(answer["progress"])["exercises"]["d_tanh"] == {
+        "attempts": 1, "passed": False}
+    assert out.startswith(f"✗ d_tanh: grading it, it raised {said} at your answer, line {line}, "
+                          f"in {function}, which ends the process it is graded in on your "
+                          "machine: does your answer end Python")
+    assert '"code": 0' in check_json("d_tanh", RIGHT, "")
+
+
+def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
+    """The page's Stop (SIGINT, which a Check has raise ``PageStop``) ends the Check with
+    where the code was, no verdict and nothing recorded."""
+    monkeypatch.setattr(apart, "APART", False)
+    assert '"code": 0' in check_json("d_tanh", RIGHT, "")  # (the grader imported)
+    capsys.readouterr()
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        answer = json.loads(check_json("d_tanh", "def d_tanh(x, y):\n    while True:\n"
+                                                 "        pass\n", ""))
+    finally:
+        timer.join()
+    out = capsys.readouterr().out
+    assert answer == {"code": 1, "progress": ""}
+    assert out == "It was at your answer, line 2, in d_tanh  (while True:)\n"

@@ -232,20 +232,6 @@ def test_an_exercise_is_checked_by_the_command_line(capsys):
     assert listed["dense_backward"]["arrays"] and not listed["d_mul"]["arrays"]
 
 
-def test_a_check_stopped_in_the_learners_code_says_where_it_was(monkeypatch, capsys):
-    """The page's Stop (a KeyboardInterrupt) during a Check: no verdict, nothing recorded,
-    and where the learner's code was (it said only "Stopped: stopped with the Stop
-    button")."""
-    from tinygrad_edu.exercises import apart
-
-    monkeypatch.setattr(apart, "APART", False)  # (the browser has no processes)
-    code, progress = check("d_mul", "def d_mul(a, b, y):\n    while True:\n"
-                                    "        raise KeyboardInterrupt\n")
-    out = capsys.readouterr().out
-    assert code == 1 and progress == ""
-    assert out == "It was at your answer, line 3, in d_mul  (raise KeyboardInterrupt)\n"
-
-
 # Runs in a fresh Python where importing NumPy raises, as in the browser's Pyodide.
 WITHOUT_NUMPY = textwrap.dedent("""
     import importlib.abc, json, sys

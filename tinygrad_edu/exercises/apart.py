@@ -36,6 +36,7 @@ from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.engines import group_of
 from tinygrad_edu.exercises.learner.imports import refused_import
+from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.loading import (
     SolutionFileError,
     cell_texts,
@@ -51,6 +52,7 @@ from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopp
 from tinygrad_edu.exercises.text_blocks import cell_named, place
 from tinygrad_edu.exercises.verdicts import Verdict
 from tinygrad_edu.viz import printing
+from tinygrad_edu.viz.playground import PageStop
 
 __all__ = ["Graded", "grade_apart"]
 
@@ -352,13 +354,21 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     stage of a track runs on the references' nodes, with the references of the earlier
     stages that did not pass in the learner's namespace). The file may import what a
     learner's process allows, and runs within the time it gives (``serve.LOAD_LIMIT``): an
-    import refused, or a loop at its top level stopped, is said as there."""
+    import refused, or a loop at its top level stopped, is said as there; and what would end
+    that process (a GeneratorExit, a KeyboardInterrupt it raises: not the page's Stop,
+    ``PageStop``), as its end is, failing the exercise it was graded for."""
     graded = Graded(path)
     try:
         source = read_source(path)
         found = _run_here(path, source)
     except SolutionFileError as error:
         graded.problem = error
+        return graded
+    except BaseException as error:  # (raise GeneratorExit at its top level)
+        if isinstance(error, (PageStop, TimeLimit)):
+            raise
+        for ex in exercises:
+            _stopped(graded, _ended_here(error, path), [], ex)
         return graded
     finally:  # (what the file printed, a flood cut, before the verdict)
         printing.settle()
@@ -382,8 +392,22 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
             for earlier in _stand_ins(graded, ex):  # (here, the references themselves)
                 found[earlier.symbol] = earlier.reference
                 stood_in.append(earlier.symbol)
-            graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
+            try:
+                graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
+            except BaseException as error:  # (raise GeneratorExit in backward)
+                if isinstance(error, (PageStop, TimeLimit)):
+                    raise
+                _stopped(graded, _ended_here(error, path), [], ex)
     return graded
+
+
+def _ended_here(error: BaseException, path: Path) -> Stopped:
+    """``error``, which would end the learner's process, said as that process's end is."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+    where = f" at {path}, line {frames[-1].lineno}, in {frames[-1].name}" if frames else ""
+    said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return Stopped(f"it raised {said}{where}, which ends the process it is graded in on "
+                   "your machine", "ended")
 
 
 def _run_here(path: Path, source: str) -> dict[str, Any]:
@@ -392,7 +416,7 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
     then each one made, as there); a ``SolutionFileError`` of kind ``"loop"`` (saying the
     line it was on) when it runs longer."""
     from tinygrad_edu.exercises.learner.imports import guarded_builtins
-    from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
+    from tinygrad_edu.exercises.limit import call_with_time_limit
     from tinygrad_edu.exercises.loading import run_code
 
     code = compile_source(source, path)

@@ -44,6 +44,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import warnings
@@ -409,7 +410,18 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     exit code and the progress file's text afterwards. Stopped (the page's Stop), it
     prints where the code was and records nothing, and forgets the modules imported
     meanwhile (one stopped half-way leaves its package without it: "module 'hypothesis'
-    has no attribute 'core'" at the next Check)."""
+    has no attribute 'core'" at the next Check). The Stop, SIGINT, raises ``PageStop``
+    meanwhile: a KeyboardInterrupt the code raises itself is its answer's error."""
+    main = threading.current_thread() is threading.main_thread()
+    stops = signal.signal(signal.SIGINT, _page_stop) if main else None
+    try:
+        return _check(name, source, progress)
+    finally:
+        if stops is not None:
+            signal.signal(signal.SIGINT, stops)
+
+
+def _check(name: str, source: str, progress: str) -> tuple[int, str]:
     before = set(sys.modules)
     try:
         from tinygrad_edu.exercises import cli, pointing
@@ -471,6 +483,20 @@ def start() -> None:
     printing.install(lambda stream, text: js.pagePrint(stream, text))
     if not hasattr(signal, "setitimer"):
         signal.setitimer = PageTimer(js.pageTimer)
+
+
+def _page_stop(signum: int, frame: Any) -> None:
+    """The page's Stop during a Check (SIGINT through Pyodide's interrupt buffer):
+    ``PageStop``, told from a KeyboardInterrupt the learner's code raises."""
+    raise PageStop
+
+
+class PageStop(KeyboardInterrupt):
+    """The page's Stop, or its time limit for a Check, interrupting the browser's Python
+    (``check`` has SIGINT raise it): the Check ends with no verdict. Any other
+    exception the learner's code raises while graded here, a KeyboardInterrupt or a
+    GeneratorExit of its own, is its answer's error: the verdict the command gives, whose
+    learner's process that exception ends."""
 
 
 DEPTH = 2000
