@@ -139,4 +139,5 @@ def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
         timer.join()
     out = capsys.readouterr().out
     assert answer == {"code": 1, "progress": ""}
-    assert out == "It was at your answer, line 2, in d_tanh  (while True:)\n"
+    assert out in ("It was at your answer, line 2, in d_tanh  (while True:)\n",  # (where the
+                   "It was at your answer, line 3, in d_tanh  (pass)\n")  # loop was stopped)

@@ -36,7 +36,7 @@ from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.engines import group_of
 from tinygrad_edu.exercises.learner.imports import refused_import
-from tinygrad_edu.exercises.limit import TimeLimit
+from tinygrad_edu.exercises.limit import PageStop, TimeLimit
 from tinygrad_edu.exercises.loading import (
     SolutionFileError,
     cell_texts,
@@ -52,7 +52,6 @@ from tinygrad_edu.exercises.remote import LEARNER, LearnerProcess, Remote, Stopp
 from tinygrad_edu.exercises.text_blocks import cell_named, place
 from tinygrad_edu.exercises.verdicts import Verdict
 from tinygrad_edu.viz import printing
-from tinygrad_edu.viz.playground import PageStop
 
 __all__ = ["Graded", "grade_apart"]
 

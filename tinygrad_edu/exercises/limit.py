@@ -71,6 +71,14 @@ class TimeLimit(BaseException):
         self.outcome: Any = None  # (the grader's Outcome)
 
 
+class PageStop(KeyboardInterrupt):
+    """The page's Stop, or its time limit for a Check, interrupting the browser's Python
+    (``viz.playground.check`` has SIGINT raise it): the Check ends with no verdict. Any other
+    exception the learner's code raises while graded here, a KeyboardInterrupt or a
+    GeneratorExit of its own, is its answer's error: the verdict the command gives, whose
+    learner's process that exception ends."""
+
+
 def call_with_time_limit(seconds: float, function: Callable[..., T], *args: Any) -> T:
     """``function(*args)``, stopped with ``TimeLimit`` once it has run for ``seconds``, where a
     timer signal can: in the main thread of a POSIX system (a terminal, a notebook kernel,

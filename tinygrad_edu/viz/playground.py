@@ -487,16 +487,14 @@ def start() -> None:
 
 def _page_stop(signum: int, frame: Any) -> None:
     """The page's Stop during a Check (SIGINT through Pyodide's interrupt buffer):
-    ``PageStop``, told from a KeyboardInterrupt the learner's code raises."""
+    ``PageStop`` (``exercises/limit.py``, beside the grader's other stop), told from a
+    KeyboardInterrupt the learner's code raises."""
+    try:  # (the grader's, imported by then but for a Stop while the first Check imports it)
+        from tinygrad_edu.exercises.limit import PageStop
+    except ImportError:
+        raise KeyboardInterrupt from None
     raise PageStop
 
-
-class PageStop(KeyboardInterrupt):
-    """The page's Stop, or its time limit for a Check, interrupting the browser's Python
-    (``check`` has SIGINT raise it): the Check ends with no verdict. Any other
-    exception the learner's code raises while graded here, a KeyboardInterrupt or a
-    GeneratorExit of its own, is its answer's error: the verdict the command gives, whose
-    learner's process that exception ends."""
 
 
 DEPTH = 2000
