@@ -3,19 +3,15 @@ keeping the function object): the compiled function's own, or a helper's it call
 the program kept the old code, silently (0.78 where the engine gives 3.15: found by an
 independent attacker); now it is captured again, and says why."""
 
-import struct
 import warnings
 
 import pytest
 
+from tests.program.test_sources import same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 
 W = Value(0.7)
-
-
-def bits(x):
-    return struct.pack("<d", x)
 
 
 def act(v):
@@ -68,14 +64,7 @@ def test_a_function_whose_code_is_replaced_is_captured_again(which, native):
             for k in range(4):
                 if k == 2:
                     holder.__code__ = new.__code__
-                W.grad = 0.0
-                got = step(Value(1.5))
-                got.backward()
-                got = (bits(got.data), bits(W.grad))
-                W.grad = 0.0
-                want = function(Value(1.5))
-                want.backward()
-                assert got == (bits(want.data), bits(W.grad)), k
+                same(step, function, [W], Value(1.5))
     finally:
         holder.__code__ = old
     assert step.captures == 2

@@ -6,10 +6,10 @@ independent attacker). Now it is captured again while the cache changes, and kee
 program from a capture that filled it."""
 
 import functools
-import struct
 
 import pytest
 
+from tests.program.test_sources import same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 
@@ -27,10 +27,6 @@ def feature(p):
     return (p * 2.0).tanh()
 
 
-def bits(x):
-    return struct.pack("<d", x)
-
-
 def with_rate(x):
     return W * x * rate()
 
@@ -44,14 +40,7 @@ def uncached(x):  # (with_rate without the cache: a call of rate() is a call out
 
 
 def compare(step, f):
-    W.grad = 0.0
-    got = step(Value(1.5))
-    got.backward()
-    got = (bits(got.data), bits(W.grad))
-    W.grad = 0.0
-    want = f(Value(1.5))
-    want.backward()
-    assert got == (bits(want.data), bits(W.grad))
+    same(step, f, [W], Value(1.5))
 
 
 @pytest.mark.parametrize("native", [True, False])
