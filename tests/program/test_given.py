@@ -6,31 +6,13 @@ program side by side, native and Python (found by an independent attacker)."""
 
 import random
 import re
-import struct
 from collections import Counter, OrderedDict, defaultdict
 
 import pytest
 
+from tests.program.test_sources import bits, same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
-
-
-def bits(x):
-    return struct.pack("<d", x) if type(x) is float else (type(x), x)
-
-
-def same(step, f, leaves, *args):
-    """The compiled call and the engine's: value and every gradient, bit for bit."""
-    for leaf in leaves:
-        leaf.grad = 0.0
-    ours = step(*args)
-    ours.backward()
-    got = [bits(ours.data)] + [bits(leaf.grad) for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    theirs = f(*args)
-    theirs.backward()
-    assert got == [bits(theirs.data)] + [bits(leaf.grad) for leaf in leaves]
 
 
 def _item_set(stats, ema, x, w):
