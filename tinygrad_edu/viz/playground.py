@@ -412,23 +412,25 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     meanwhile (one stopped half-way leaves its package without it: "module 'hypothesis'
     has no attribute 'core'" at the next Check). The Stop, SIGINT, raises ``PageStop``
     meanwhile: a KeyboardInterrupt the code raises itself is its answer's error."""
+    before = set(sys.modules)
+    try:
+        from tinygrad_edu.exercises import cli, pointing  # noqa: F401
+        from tinygrad_edu.exercises.progress import ENV  # noqa: F401
+    except KeyboardInterrupt:  # (the first Check imports hypothesis and the grader: a Stop
+        _forget(before)        # there is Python's own KeyboardInterrupt, before PageStop is
+        return 1, progress     # set, as one raised in an import's weakref callback is lost)
     main = threading.current_thread() is threading.main_thread()
     stops = signal.signal(signal.SIGINT, _page_stop) if main else None
     try:
-        return _check(name, source, progress)
+        return _check(name, source, progress, before)
     finally:
         if stops is not None:
             signal.signal(signal.SIGINT, stops)
 
 
-def _check(name: str, source: str, progress: str) -> tuple[int, str]:
-    before = set(sys.modules)
-    try:
-        from tinygrad_edu.exercises import cli, pointing
-        from tinygrad_edu.exercises.progress import ENV
-    except KeyboardInterrupt:  # (the first Check imports hypothesis and the grader)
-        _forget(before)
-        return 1, progress
+def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str]:
+    from tinygrad_edu.exercises import cli, pointing
+    from tinygrad_edu.exercises.progress import ENV
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "progress.json")
