@@ -451,14 +451,17 @@ def test_gradescope_grades_right_and_wrong_answers(gradescope):
     assert data["stdout_visibility"] == "hidden"
     assert "Protections: resource limits, no new privileges" in done.stdout + done.stderr
     assert_gradescope_results(data, NAMES, POINTS, set(NAMES))
-    # (the right answers are the package's model answers, all of them what anyone writes:
-    # none is flagged, copies.py)
+    # (the right answers are the package's model answers: backward's, with the model
+    # answer's own names, is flagged for the teacher alone, a test hidden from students; the
+    # others are what anyone writes, not flagged: copies.py)
     assert re.fullmatch(
         r"hw1.py: 3 of 3 exercises pass \(6 of 6 points\).\n"
         r"Inputs drawn afresh for this grading, from seed (\d+) "
         r"\(--seed \1 grades the file again on the same inputs\).", data["output"]), \
         data["output"]
-    assert not [t for t in data["tests"] if t["visibility"] == "hidden"]
+    (hidden,) = [t for t in data["tests"] if t["visibility"] == "hidden"]
+    assert hidden["output"].startswith("⚑ backward: the same code as the model answer")
+    assert hidden["output"].count("⚑") == 1 and hidden["max_score"] == 0
     wrong = IMPORTS + "\n\n".join(WRONG.get(n, answer(n)) for n in NAMES)
     data = grade_on_gradescope(gradescope, {"my_work.py": wrong})  # another name: found
     assert_gradescope_results(data, NAMES, POINTS, {"d_mul"})

@@ -32,10 +32,13 @@ from tinygrad_edu.exercises.classroom.results import (
     as_gradescope,
     as_json,
     as_sent,
+    for_staff,
+    said,
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.copies import (
+    BESIDE,
     BUILT,
     COMPILED,
     COPIED,
@@ -50,9 +53,13 @@ ATTACKS = Path(__file__).parent / "attacks"
 COPIED_FILE = (ATTACKS / "copied.py.txt").read_text()
 COPIED_GPT = (ATTACKS / "copied_gpt.py.txt").read_text()
 
-FLAGGED = sorted(name for name in EXERCISES
-                 if any(where == "model_answers.py" for where, _, _ in answers(name)))
-"""The exercises whose model answer has enough material of its own to be flagged."""
+FLAGGED = sorted(name for name in EXERCISES if any(
+    where == "model_answers.py" and theirs for where, _, theirs, _ in answers(name)))
+"""The exercises whose model answer has enough material of its own to be flagged with its
+names made anonymous."""
+NAMED = sorted(name for name in EXERCISES if any(
+    where == "model_answers.py" and named for where, _, _, named in answers(name)))
+"""The exercises whose model answer has enough material of its own, its names as written."""
 
 EDITED_PATHS = '''
 def _mine(start, target):
@@ -131,7 +138,8 @@ def test_the_attackers_copy_is_flagged_for_the_teacher_and_scored_as_before(tmp_
     out = capsys.readouterr().out
     assert "19 of 19 attempted exercises pass" in out
     assert "⚑" not in out and COPIED not in out  # (a learner's check never shows it)
-    assert flagged_in(path) == FLAGGED == ["sum_over_paths"]
+    assert FLAGGED == ["sum_over_paths"]  # (and backward by its names as written)
+    assert flagged_in(path) == ["backward", "sum_over_paths"]
     assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
         "model_answers.py's sum_over_paths"
 
@@ -203,16 +211,86 @@ def test_no_honest_answer_is_flagged(tmp_path):
 
 
 def test_what_every_learner_writes_is_never_flagged(tmp_path):
-    """The short and the canonical: a copy of them is the same code as honest work."""
-    for name in ("d_mul", "d_tanh", "backward_step", "topological_sort", "backward",
-                 "dense_backward", "Value"):
-        assert name not in FLAGGED
-    for where in ("model_answers.py", "lecture.py"):
+    """The short and the canonical: a copy of them is the same code as honest work, flagged
+    neither alone nor under its own name in a copied file (issue 66: the guide's softmax,
+    flagged for a learner alone)."""
+    for name in ("d_mul", "d_tanh", "backward_step", "topological_sort", "dense_backward",
+                 "Value"):
+        assert name not in FLAGGED + NAMED
+        if name != "Value":  # (each model answer alone, as written, in a file of its own)
+            alone = write(tmp_path, "import math\nimport numpy as np\n\n\n"
+                          + inspect.getsource(getattr(M, name)), f"{name}.py")
+            assert flagged_in(alone) == []
+    assert "backward" not in FLAGGED and NAMED == ["backward", "sum_over_paths"]
+    # the model answers' file copied whole: its answers long enough to flag, nothing else
+    for where, flagged in (("model_answers.py", ["backward", "sum_over_paths"]),
+                           ("lecture.py", [])):
         copied = write(tmp_path, (Path(M.__file__).parent / where).read_text(), where)
-        assert [n for n in flagged_in(copied) if n != "sum_over_paths"] == []
+        assert flagged_in(copied) == flagged
     # the track's reference is microgpt's own code, which the track asks for: not compared
     assert flagged_in(write(tmp_path, COPIED_GPT, "copied_gpt.py")) == []
     assert flagged_in(write(tmp_path, GUIDE_SOFTMAX, "softmax.py")) == []
+
+
+RENAMED = "import math\n\n\ndef _my_tanh(x, y):\n    return 1 - y * y\n\n\n" \
+    + "d_tanh = _my_tanh\n\n\n" + re.sub(r"\broot\b", "r", inspect.getsource(M.backward)).replace(
+        "def backward(r)", "def _my_backward(r)").replace(
+        "    while stack:", "    print('sorting')\n    while stack:") \
+    + "\n\nbackward = _my_backward\n"
+"""The model answers of d_tanh and backward renamed and aliased, a dead line added (the
+teacher's copy of issue 67: 2 points, flagged nowhere)."""
+HONEST_BACKWARD = '''
+def d_tanh(x, y):
+    return 1 - y * y
+
+
+def backward(root):
+    topo, visited, stack = [], set(), [(root, False)]
+    while stack:
+        v, children_done = stack.pop()
+        if children_done:
+            topo.append(v)
+        elif v not in visited:
+            visited.add(v)
+            stack.append((v, True))
+            stack.extend((child, False) for child in v.parents)
+    root.grad = 1.0
+    for v in reversed(topo):
+        for parent, local in zip(v.parents, v.local_grads):
+            parent.grad += local * v.grad
+'''
+"""Right answers as a learner writes them from the statement and the Value exercise's note
+(its sort with a stack, its names)."""
+
+
+def test_a_renamed_copy_of_short_model_answers_is_flagged_and_honest_work_is_not(tmp_path):
+    """backward's model answer, renamed and aliased with a dead line, is flagged by its names
+    as written (it is the sort the note shows, too short to flag with names made anonymous);
+    d_tanh's one line, renamed and aliased beside it, is flagged as such; the same right
+    answers written from the note are not, nor d_tanh's line alone (issues 66 and 67)."""
+    assert "r.grad = 1.0" in RENAMED and "print('sorting')" in RENAMED
+    copied = CopyReading(write(tmp_path, RENAMED, "copy.py"))
+    assert copied.same(EXERCISES["backward"]) == "model_answers.py's backward"
+    assert copied.same(EXERCISES["d_tanh"]) == f"model_answers.py's d_tanh, {BESIDE} backward"
+    assert flagged_in(tmp_path / "copy.py") == ["d_tanh", "backward"]
+    assert flagged_in(write(tmp_path, HONEST_BACKWARD, "honest.py")) == []
+    # d_tanh renamed and aliased with no copy beside it, or written under its name beside
+    # one: not flagged
+    alone = RENAMED[:RENAMED.index("def _my_backward")]
+    assert flagged_in(write(tmp_path, alone, "alone.py")) == []
+    direct = RENAMED.replace("def _my_tanh", "def d_tanh").replace("d_tanh = _my_tanh", "")
+    assert flagged_in(write(tmp_path, direct, "direct.py")) == ["backward"]
+    exercises = [EXERCISES["d_tanh"], EXERCISES["backward"]]
+    result = grade_file(tmp_path / "copy.py", exercises, {"d_tanh": 1.0, "backward": 2.0})
+    assert result.score == 3.0 and [m.copied for m in result.marks] == [
+        f"model_answers.py's d_tanh, {BESIDE} backward", "model_answers.py's backward"]
+    hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
+    assert "⚑ d_tanh:" in hidden[0]["output"] and "⚑ backward:" in hidden[0]["output"]
+    # the staff's log of every route (nbgrader's autograde, PrairieLearn's grading job,
+    # Gradescope's and Otter's stdout): the flags, the channel nbgrader and PrairieLearn have
+    staff = for_staff(result)
+    assert "⚑ d_tanh: " in staff and "⚑ backward: " in staff
+    assert "⚑" not in said(result, "prairielearn") + "".join(m.text for m in result.marks)
 
 
 def test_the_starters_are_no_copies(tmp_path, capsys):

@@ -688,10 +688,14 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
 @needs_otter
 @pytest.mark.long(sibling="test_otters_plugin_hides_a_copys_flag_from_students")
 def test_otter_carries_a_copys_flag_for_the_teacher_alone(tmp_path):
-    """A copy of the package's model answer (``sum_over_paths``): its flag is a hidden test
-    case of the question, in the question's result that Otter hides from students on Gradescope
-    (visibility hidden), never in the public tests' summary nor the output they see."""
-    assert cli(["assignment", "sum_over_paths", "--for", "otter", "-o",
+    """A copy of the package's model answers, renamed and aliased with a dead line
+    (``test_copies.RENAMED``: backward's, and d_tanh's one line beside it): each flag is a
+    hidden test case of the question, in the question's result that Otter hides from
+    students on Gradescope (visibility hidden), and in Otter's stdout (the staff's); never
+    in the public tests' summary nor the output they see (issue 67: no flag before)."""
+    from tests.exercises.test_copies import RENAMED
+
+    assert cli(["assignment", "d_tanh", "backward", "--for", "otter", "-o",
                 str(tmp_path / "master"), "--name", "week4"]) == 0
     done = subprocess.run([sys.executable, "-m", "otter", "assign", "week4.ipynb", "dist"],
                           cwd=tmp_path / "master", env=env(), capture_output=True, text=True,
@@ -700,11 +704,15 @@ def test_otter_carries_a_copys_flag_for_the_teacher_alone(tmp_path):
     dist = tmp_path / "master" / "dist"
     (zip_,) = (dist / "autograder").glob("week4-autograder_*.zip")
     student = json.loads((dist / "student" / "week4.ipynb").read_text("utf-8"))
-    tests, results = otter_run((tmp_path, zip_, student), "copied",
-                               {"sum_over_paths": answer("sum_over_paths")})
-    question = tests["sum_over_paths"]
-    assert question["score"] == question["max_score"] > 0 and question["visibility"] == "hidden"
-    assert "⚑ sum_over_paths: the same code as the model answer" in question["output"]
+    tanh, backward = RENAMED.split("\n\n\ndef _my_backward")
+    tests, results = otter_run((tmp_path, zip_, student), "copied", {
+        "d_tanh": tanh.replace("import math", ""), "backward": "def _my_backward" + backward})
+    for name in ("d_tanh", "backward"):
+        question = tests[name]
+        assert question["score"] == question["max_score"] > 0, question
+        assert question["visibility"] == "hidden"
+        assert f"⚑ {name}: the same code as the model answer" in question["output"]
+        assert f"⚑ {name}: the same code" in results["(the run's log)"]
     public = [t for t in results["tests"] if t["visibility"] == "visible"]
     assert public and not any("⚑" in t.get("output", "") for t in public), public
     assert "⚑" not in results.get("output", "")

@@ -316,8 +316,10 @@ def for_staff(result: Result, file: str = "") -> str:
     route's log, its hidden output): the protections found, and the seed with the command
     that grades the file again on the same inputs, whole (the staff run it where they
     have the file: ``check`` with the file's name, or ``file``, where they have it, and its
-    exercises)."""
+    exercises); and the exercises flagged as the same code as an answer the package ships
+    (``copies.flag``: nbgrader and PrairieLearn have no other channel the staff alone read)."""
     lines = [result.protections] if result.protections else []
+    lines += [flag(m.name, m.copied) for m in result.marks if m.copied]
     if result.seed is not None:
         names = " ".join(m.name for m in result.marks)
         file = shlex.quote(file or os.path.basename(result.file))  # (as the staff have it,

@@ -1,0 +1,310 @@
+"""A definition read for copies as a teacher reading for copies reads it (``copies.py``), in
+the manner of MOSS: dead code left out, light rewrites undone, then written out as tokens (the
+learner's own names one token) and fingerprinted, every run of ``GRAM`` tokens."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import io
+import keyword
+import tokenize
+
+__all__ = ["BUILTINS", "GRAM", "INERT", "Definition", "Fingerprints", "fingerprints",
+           "imported", "tokens"]
+
+GRAM = 10
+"""Tokens per fingerprint."""
+
+SAME_ATTRIBUTES = {"_prev": "parents", "_children": "parents", "children": "parents",
+                   "_local_grads": "local_grads"}
+"""Attributes that name the same thing in micrograd, microgpt and the exercises."""
+
+BUILTINS = frozenset(dir(builtins))
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+Fingerprints = frozenset[tuple[str, ...]]
+
+
+def fingerprints(node: Definition, imports: dict[str, str], named: bool = False
+                 ) -> Fingerprints:
+    """The fingerprints of a definition (see the module's docstring): every run of ``GRAM``
+    of its tokens (``named``: its names as written, ``tokens``); none for one too deep to
+    read."""
+    try:
+        words = tokens(node, imports, named)
+    except (RecursionError, ValueError, SyntaxError, tokenize.TokenError):
+        return frozenset()
+    return frozenset(tuple(words[i:i + GRAM]) for i in range(len(words) - GRAM + 1))
+
+
+def tokens(node: Definition, imports: dict[str, str], named: bool = False) -> list[str]:
+    """A definition as tokens, its dead code left out and light rewrites undone, its own
+    names (and its function's name and signature) made anonymous; or, if ``named``, the
+    names it chose kept as written, its function's name and signature alone anonymous (what
+    the exercise's starter gives, or a copy renames first)."""
+    tree = _Plain().visit(_Dead().clean(copy.deepcopy(node)))
+    text = ast.unparse(ast.fix_missing_locations(tree))
+    if named:
+        own = {tree.name} | ({a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
+                             if not isinstance(tree, ast.ClassDef) else set())
+    else:
+        own = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+               and not isinstance(n.ctx, ast.Load)}
+        own |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+        own |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef,
+                                                                  ast.AsyncFunctionDef))}
+    words: list[str] = []
+    before = ""
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        word = _word(token, before, own, imports, named)
+        if word:
+            words.append(word)
+        before = token.string
+    if not isinstance(node, ast.ClassDef) and ">" in words:  # (a function's body alone)
+        words = words[words.index(">") + 1:]
+    return words
+
+
+def _word(token: tokenize.TokenInfo, before: str, own: set[str], imports: dict[str, str],
+          named: bool = False) -> str:
+    """One token as the comparison reads it ("" if it is left out)."""
+    text = token.string
+    if token.type == tokenize.NAME:
+        if text in ("True", "False"):
+            return "0"
+        if before == ".":
+            return SAME_ATTRIBUTES.get(text, text)
+        if keyword.iskeyword(text) or (text.startswith("__")
+                                                          and text.endswith("__")):
+            return text
+        if text in imports:
+            return f"<{imports[text]}>"
+        if named:
+            return "_" if text in own else text
+        return text if text in BUILTINS and text not in own else "_"
+    words = {tokenize.NUMBER: "0", tokenize.STRING: "''", tokenize.INDENT: ">",
+             tokenize.DEDENT: "<", tokenize.NEWLINE: ";", tokenize.OP: text}
+    return words.get(token.type, "")
+
+
+_EMPTY = "__empty__"
+"""An empty container, however written (a dunder name: kept as it is)."""
+
+
+class _Dead(ast.NodeTransformer):
+    """Code that changes nothing left out: statements after a ``return``, ``raise``,
+    ``break`` or ``continue`` in their block; a block under a constant false test (its
+    ``else`` kept); an ``assert``, an expression statement or a name assigned and never
+    read (or assigned itself) that calls nothing but ``INERT`` builtins (again and again,
+    until nothing more goes)."""
+
+    def clean(self, node: ast.AST) -> ast.AST:
+        for _ in range(10):
+            before = ast.dump(node)
+            self.read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+                         and isinstance(n.ctx, ast.Load)}
+            node = self.visit(node)
+            if ast.dump(node) == before:
+                break
+        return node
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                kept = []
+                for statement in block:
+                    kept.extend(self._kept(statement))
+                    if isinstance(statement, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                        break
+                if field == "body" and not kept:
+                    kept = [ast.Pass()]
+                setattr(node, field, kept)
+        return node
+
+    def _kept(self, statement: ast.stmt) -> list[ast.stmt]:
+        if isinstance(statement, (ast.If, ast.While)) and isinstance(statement.test,
+                                                                      ast.Constant):
+            if statement.test.value:
+                return statement.body if isinstance(statement, ast.If) else [statement]
+            return list(statement.orelse)
+        if isinstance(statement, (ast.Expr, ast.Pass, ast.Assert)) and _inert(statement):
+            return []
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
+                _inert(statement.value):
+            targets = statement.targets if isinstance(statement, ast.Assign) else \
+                [statement.target]
+            value = statement.value
+            if all(isinstance(t, ast.Name) and (t.id not in self.read or (
+                    isinstance(value, ast.Name) and value.id == t.id)) for t in targets):
+                return []  # (never read, or assigned itself: x = x)
+        return [statement]
+
+
+INERT = frozenset({
+    "abs", "all", "any", "bin", "bool", "chr", "dict", "divmod", "enumerate", "float",
+    "format", "frozenset", "hash", "hex", "id", "int", "isinstance", "issubclass", "iter",
+    "len", "list", "max", "min", "oct", "ord", "pow", "print", "range", "repr", "reversed",
+    "round", "set", "sorted", "str", "sum", "tuple", "type", "zip"})
+"""Builtins whose call changes nothing a grader reads (``print`` writes, nothing more): a
+statement that only calls them, or assigns what they return to a name never read, is dead."""
+
+
+def _inert(node: ast.AST | None) -> bool:
+    """Whether ``node`` calls nothing but ``INERT`` builtins (and awaits, yields nothing)."""
+    return node is None or not any(
+        isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom)) or (isinstance(n, ast.Call) and not (
+            isinstance(n.func, ast.Name) and n.func.id in INERT)) for n in ast.walk(node))
+
+
+class _Plain(ast.NodeTransformer):
+    """Light rewrites undone (see the module's docstring): each form rewritten to one."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):  # (a statement rewritten as several, or as none)
+                flat = [s for item in block for s in (item if isinstance(item, list)
+                                                      else [item])]
+                setattr(node, field, flat or ([ast.Pass()] if field == "body" else []))
+        return node
+
+    def _definition(self, node: Definition) -> ast.AST:
+        node.decorator_list = []
+        if not isinstance(node, ast.ClassDef):
+            node.returns = None
+        return self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _definition
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.annotation = None
+        return node
+
+    def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return None  # (a docstring, a bare string)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and len(
+                value.args) == 1 and not value.keywords:
+            xs, item = value.func.value, value.args[0]
+            if value.func.attr == "append":
+                return _assign(xs, ast.BinOp(xs, ast.Add(), ast.List([item], ast.Load())))
+            if value.func.attr == "extend":
+                return _assign(xs, ast.BinOp(xs, ast.Add(), item))
+            if value.func.attr == "add":
+                return ast.Assign([ast.Subscript(xs, item, ast.Store())], ast.Constant(True),
+                                  lineno=0)
+        return node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        return _assign(node.target, ast.BinOp(_loaded(node.target), node.op, node.value))
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None
+        return self.visit(ast.Assign([node.target], node.value, lineno=0))
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST | list[ast.stmt]:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        (target, *more), value = node.targets, node.value
+        if not more and isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(
+                target.elts) == len(value.elts) and not any(
+                isinstance(e, ast.Starred) for e in [*target.elts, *value.elts]):
+            return [ast.Assign([t], v, lineno=0) for t, v in zip(target.elts, value.elts)]
+        return node
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        """``for t in it: xs = xs + [e]`` (appends, a loop of them) as ``xs = xs + (e for t
+        in it)`` (an extend)."""
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        step = node.body[0] if len(node.body) == 1 and not node.orelse else None
+        if isinstance(step, ast.Assign) and isinstance(step.value, ast.BinOp) and isinstance(
+                step.value.op, ast.Add) and isinstance(step.value.right, ast.List) and len(
+                step.value.right.elts) == 1 and ast.dump(step.value.left) == ast.dump(
+                _loaded(step.targets[0])):
+            every = ast.GeneratorExp(step.value.right.elts[0],
+                                     [ast.comprehension(node.target, node.iter, [], 0)])
+            return _assign(step.targets[0], ast.BinOp(step.value.left, ast.Add(), every))
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        if node.keywords or len(node.args) > 1:
+            return node
+        if name == "reversed" and node.args:
+            return ast.Subscript(node.args[0], ast.Slice(None, None, ast.Constant(-1)),
+                                 ast.Load())
+        if name in ("set", "dict", "list", "tuple") and not node.args:
+            return ast.Name(_EMPTY, ast.Load())
+        if name in ("list", "set", "tuple") and node.args and isinstance(node.args[0],
+                                                                          ast.GeneratorExp):
+            return node.args[0]
+        return node
+
+    def _container(self, node: ast.AST) -> ast.AST:
+        node = self.generic_visit(node)
+        if not getattr(node, "elts", None) and not getattr(node, "keys", None):
+            return ast.Name(_EMPTY, ast.Load())
+        return node
+
+    visit_List = visit_Tuple = visit_Set = visit_Dict = _container
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        return ast.GeneratorExp(node.elt, node.generators)
+
+    visit_ListComp = visit_SetComp = _comprehension
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        left = node.left
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and \
+                left.func.id == "len" and len(left.args) == 1 and [ast.dump(o) for o in (
+                    *node.ops, *node.comparators)] in ([ast.dump(ast.Gt()), _ZERO], [
+                    ast.dump(ast.NotEq()), _ZERO]):
+            return left.args[0]  # (len(xs) > 0: xs)
+        node.ops = [{ast.NotIn: ast.In, ast.IsNot: ast.Is, ast.NotEq: ast.Eq}.get(
+            type(op), type(op))() for op in node.ops]
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        return node.operand if isinstance(node.op, ast.Not) else node
+
+
+_ZERO = ast.dump(ast.Constant(0))
+
+
+def _assign(target: ast.expr, value: ast.expr) -> ast.Assign:
+    stored = copy.deepcopy(target)
+    for part in ast.walk(stored):
+        if hasattr(part, "ctx"):
+            part.ctx = ast.Load()
+    stored.ctx = ast.Store()  # type: ignore[attr-defined]
+    return ast.Assign([stored], value, lineno=0)
+
+
+def _loaded(node: ast.expr) -> ast.expr:
+    loaded = copy.deepcopy(node)
+    for part in ast.walk(loaded):
+        if hasattr(part, "ctx"):
+            part.ctx = ast.Load()
+    return loaded
+
+
+def imported(node: ast.AST) -> list[tuple[str, str]]:
+    """The names an import of the top level binds, each with the module it names."""
+    if isinstance(node, ast.Import):
+        return [(alias.asname, alias.name) if alias.asname else
+                (alias.name.split(".")[0], alias.name.split(".")[0]) for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [(alias.asname or alias.name, f"{node.module or ''}.{alias.name}")
+                for alias in node.names]
+    return []
