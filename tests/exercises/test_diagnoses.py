@@ -215,6 +215,60 @@ MISTAKES += [
      None),
 ]
 
+# `=` for `+=` whatever order the learner's own sort visits the nodes in (issue 67: only
+# walk's order was named; a stack pushing the parents in order got "No common mistake")
+MISTAKES += [
+    ("backward", """
+        def backward(root):
+            order, seen, stack = [], set(), [(root, False)]
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    order.append(node)
+                elif node not in seen:
+                    seen.add(node)
+                    stack.append((node, True))
+                    for p in node.parents:   # the last parent comes off first
+                        stack.append((p, False))
+            root.grad = 1.0
+            for node in reversed(order):
+                for p, g in zip(node.parents, node.local_grads):
+                    p.grad = g * node.grad
+     """, "assign", "a reused node loses a path", None),
+    ("backward", """
+        def backward(root):
+            order, seen = [], set()
+            def visit(v):
+                if v not in seen:
+                    seen.add(v)
+                    for p in reversed(v.parents):
+                        visit(p)
+                    order.append(v)
+            visit(root)
+            root.grad = 1.0
+            for v in order[::-1]:
+                for p, g in zip(v.parents, v.local_grads):
+                    p.grad = g * v.grad
+     """, "assign", "a reused node loses a path", None),
+    ("backward", """
+        def backward(root):   # Kahn's order: a node once every node made from it is done
+            nodes = walk(root)
+            users = {id(v): 0 for v in nodes}
+            for v in nodes:
+                for p in set(map(id, v.parents)):
+                    users[p] += 1
+            ready, root.grad = [root], 1.0
+            while ready:
+                v = ready.pop(0)
+                for p, g in zip(v.parents, v.local_grads):
+                    p.grad = g * v.grad
+                for p in {id(q): q for q in v.parents}.values():
+                    users[id(p)] -= 1
+                    if users[id(p)] == 0:
+                        ready.append(p)
+     """, "assign", "a reused node loses a path", None),
+]
+
 
 @pytest.mark.parametrize("name, source, key, title, part", MISTAKES,
                          ids=[f"{m[0]}-{m[2]}-{i}" for i, m in enumerate(MISTAKES)])

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.exercises import answers as A
+from tinygrad_edu.exercises import assigned
 from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.grading import Exercise
@@ -170,6 +171,7 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
     starter=starter("backward", "root", "Fill .grad of every node root depends on."),
     domain=_GRAPHS_DOMAIN,
     cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
+    explain=assigned.explain,  # (``=`` for ``+=`` in whatever order the nodes are visited)
     rows=lambda case: [f"{case.node_names()[i]}.grad" for i in case.listed()],  # (its order)
     mistakes=(
         Mistake(_STEP_ASSIGN.key, _STEP_ASSIGN.title, _STEP_ASSIGN.hint, A.backward_assigns,
