@@ -256,6 +256,40 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
         feedback("d_tanh", lambda x, y: None)
 
 
+@needs_otter
+def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_path):
+    """Otter's own test file of a question (an exception-based one, as ``otter assign``
+    writes it), run as ``grader.check("d_tanh")`` runs it: a verdict that does not pass is
+    said as it is, with its diagnosis, under Otter's "Test case failed"; before, framed as a
+    crash: "Error at line 4 in test d_tanh: feedback('d_tanh', d_tanh) AssertionError: ✗
+    d_tanh: not yet." (issue 67). An error of the test's own is said as Otter says it."""
+    from otter.test_files.exception_test import ExceptionTestFile
+
+    test = tmp_path / "d_tanh.py"
+    test.write_text(
+        'from otter.test_files import test_case\n\nOK_FORMAT = False\n\nname = "d_tanh"\n'
+        "points = 1\n\n@test_case(points=None, hidden=False)\ndef test_d_tanh(d_tanh):\n"
+        "    from tinygrad_edu.exercises.classroom.for_otter_grading import feedback\n\n"
+        "    feedback('d_tanh', d_tanh)\n", encoding="utf-8")
+    wrong = answer("d_tanh", "    return 1 - x * x")
+    in_a_kernel(monkeypatch, ["", IMPORTS, wrong, 'grader.check("d_tanh")'])
+    checked = ExceptionTestFile.from_file(str(test))
+    checked.run({"d_tanh": lambda x, y: 1 - x * x})
+    summary, page = checked.summary(), checked._repr_html_()
+    assert not checked.passed_all
+    assert "✗ d_tanh: not yet" in summary and "diagnosis: the input x used where the " \
+        "output y was meant" in summary, summary
+    for crash in ("Error at line", "AssertionError", "NotYet", "feedback('d_tanh'"):
+        assert crash not in summary and crash not in page, summary
+    checked.run({"d_tanh": None})  # (its cell not run yet)
+    assert "d_tanh is not defined yet: run the cell" in checked.summary()
+    assert "Error at line" not in checked.summary()
+    test.write_text(test.read_text("utf-8").replace("    from", "    1 / 0\n    from"))
+    checked = ExceptionTestFile.from_file(str(test))
+    checked.run({"d_tanh": lambda x, y: 1 - x * x})  # (an error of the test's own)
+    assert "Error at line 10 in test d_tanh:" in checked.summary(), checked.summary()
+
+
 def otter_requirements(zip_):
     """The pip requirements of the zip's environment.yml, as Gradescope's setup.sh gives them
     to pip (Otter's own, otter-grader, left out: it is not the assignment's)."""
