@@ -8,7 +8,8 @@ capture reads them), ``traced.py`` (the plain numbers a capture follows), ``plac
 ``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
 they are, what a capture does with them, where a number found nowhere else is held, the
 guards at every call), ``randomness.py`` (random draws), ``identity.py`` (what the code
-tests with ``is``), ``seen.py`` (Python's own that take a float), ``watching.py`` (what a
+tests with ``is``), ``seen.py`` (Python's own that take a float), ``sets.py`` and
+``addresses.py`` (sets and sorts in the order of addresses), ``watching.py`` (what a
 capture changes while it runs) and ``refused.py`` (what it refuses there), ``captured.py``
 (the captured graph as a tape) and ``explain.py`` (``explain()``, ``verify=``);
 ``native.py`` and ``native.c``; ``torch.py``.
@@ -58,6 +59,11 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   ever calls it (``float(x)`` followed), and a ``set`` and a ``frozenset`` (going through one
   that holds Values made in the call is refused: its order is their addresses; a set made
   with braces of such Values, as a Value's hash sees it, too).
+- **The learner's classes whose objects hash or show themselves by address** (object's
+  ``__hash__``, object's ``__repr__``: a plain class, a dataclass with ``eq=False``) get a
+  ``__hash__`` and a ``__repr__`` of the capture's (``addresses.py``): Python's own set made
+  with braces hashes its items unseen, and ``repr``, ``str`` and an f-string show an
+  address; an object made in the call hashed into one, or shown, is refused.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.guards import changed, checks, item_of, same_array
 from tinygrad_edu.program.identity import seen_at_start, seen_starting
 from tinygrad_edu.program.places import (
@@ -68,6 +69,7 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
+from tinygrad_edu.program.randomness import generator_state, generators_drawn
 from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
@@ -114,6 +116,7 @@ class Watcher:
         self.no_float: set[int] = set()  # (globals whose code uses float otherwise than float())
         self.stores: dict[str, str] = {}  # what is written -> the learner's line
         self.walk = Walk()  # (every place, as it was when its root was first read)
+        self.classes = Classes()  # (``addresses.py``)
         record.outside = self  # (os.environ's items read are roots: ``read_by_name``)
         self._function, self._bound = function_and_self(function)
         self._code = getattr(self._function, "__code__", None)  # (the compiled function's)
@@ -180,7 +183,8 @@ class Watcher:
                 else:
                     globals_[name] = held
         self.swapped.clear()
-        self._generators_drawn()
+        self.classes.restore()  # (the learner's classes given a hash of the capture's)
+        generators_drawn(self.record, self.generators, self.lines)
 
     def _started(self, code: types.CodeType, offset: int) -> Any:
         """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts (or
@@ -238,6 +242,7 @@ class Watcher:
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)
         self._float(globals_, reads)
+        self.classes.watch(code, globals_, frame)
 
     def _closure_cells(self, code: types.CodeType, cells: Any, reads: Reads) -> None:
         """The cells ``code`` reads or writes, of ``cells`` (the closure that ran) and of
@@ -336,7 +341,7 @@ class Watcher:
         for p in new:
             self.start.setdefault(_slot(p), p.value)
         self.functions += walk.functions[functions:]
-        self.generators += [(p, _state_of(p.value)) for p in new if p.kind == "generator"]
+        self.generators += [(p, generator_state(p.value)) for p in new if p.kind == "generator"]
         kind = place.kind
         if kind == "iterator" and step[0] != "object":
             what = "an iterator"
@@ -397,21 +402,6 @@ class Watcher:
             globals_["float"] = float_seen
             self.swapped.append((globals_, "float", MISSING, float_seen))
 
-    def _generators_drawn(self) -> None:
-        """A generator reached from outside whose state the function changed: refused (what
-        it gives changes at every call)."""
-        for place, state in self.generators:
-            if _state_of(place.value) != state:
-                root = place
-                while root.parent is not None:
-                    root = root.parent
-                self.record.refused = self.record.refused or (
-                    f"it draws from {place.said()!r}, a random generator of its own "
-                    f"({type(place.value).__name__}): a program cannot follow it; draw from "
-                    "random's or numpy.random's global generator, or outside the compiled "
-                    "function and pass the numbers in, at "
-                    f"{self.lines.get(root.key()) or '?'}")
-
     def restore(self) -> None:
         """Put back the numbers installed as inputs (where the function did not write)."""
         for place, held, traced in reversed(self.installed):
@@ -440,20 +430,6 @@ def _cell_holds(cell: Any, value: Any) -> bool:
         return cell.cell_contents is value
     except ValueError:
         return value is MISSING
-
-
-def _state_of(generator: Any) -> Any:
-    """A random generator's state (to see whether a capture drew from it)."""
-    import pickle
-
-    for how in ("getstate", "get_state"):
-        if hasattr(generator, how):
-            try:
-                return pickle.dumps(getattr(generator, how)())
-            except NotImplementedError:  # (random.SystemRandom: its draws are refused)
-                return None
-    found = getattr(generator, "bit_generator", generator)
-    return pickle.dumps(getattr(found, "state", None))
 
 
 # ----------------------------------------------------------------------------- after the run

@@ -34,7 +34,8 @@ from typing import Any
 
 from tinygrad_edu.program.traced import Traced, learners_line, recording
 
-__all__ = ["Draws", "drawn_array", "is_drawn", "patches", "put_back", "state"]
+__all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn", "patches",
+           "put_back", "state"]
 
 RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
           "vonmisesvariate", "gammavariate", "betavariate", "paretovariate", "weibullvariate",
@@ -342,3 +343,34 @@ def _array_class(numpy: Any) -> type:
             return self.view(numpy.ndarray).tolist()
 
     return Drawn
+
+
+# ----------------------------------------------------------------------------- its own
+def generator_state(generator: Any) -> Any:
+    """A random generator's state (to see whether a capture drew from it)."""
+    import pickle
+
+    for how in ("getstate", "get_state"):
+        if hasattr(generator, how):
+            try:
+                return pickle.dumps(getattr(generator, how)())
+            except NotImplementedError:  # (random.SystemRandom: its draws are refused)
+                return None
+    found = getattr(generator, "bit_generator", generator)
+    return pickle.dumps(getattr(found, "state", None))
+
+
+def generators_drawn(record: Any, generators: Any, lines: dict[Any, str]) -> None:
+    """A generator reached from outside (``outside.py``'s places, each with its state when
+    reached) whose state the function changed: refused (what it gives changes at every call),
+    naming the line that read it (``lines``: a root's key -> the line)."""
+    for place, before in generators:
+        if generator_state(place.value) != before:
+            root = place
+            while root.parent is not None:
+                root = root.parent
+            record.refused = record.refused or (
+                f"it draws from {place.said()!r}, a random generator of its own "
+                f"({type(place.value).__name__}): a program cannot follow it; draw from "
+                "random's or numpy.random's global generator, or outside the compiled "
+                f"function and pass the numbers in, at {lines.get(root.key()) or '?'}")

@@ -127,7 +127,8 @@ def _refused(function: Callable[..., Any], what: str, unless_given: bool = False
     return call
 
 
-ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for each new object)")
+ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for each new object: "
+                   "to order objects, keep them in a list in the order you made them)")
 """``id`` in the learner's module while a capture runs (``outside.py`` puts it there)."""
 
 

@@ -186,10 +186,14 @@ def len_seen(x: Any, /) -> int:
 def hash_seen(x: Any, /) -> int:
     """``hash`` in the learner's module while a capture runs: of an object hashed by its
     address (``hash(object())``), refused as ``id()`` is."""
-    found = recording()
-    if found is not None and type(x).__hash__ is object.__hash__:
+    from tinygrad_edu.program.addresses import by_address
+
+    found = recording()  # (the hash of a class's own ``__hash__``: what it is, its caller's)
+    if found is not None and sys._getframe(1).f_code.co_name != "__hash__" and by_address(x):
         found.refuse("it reads hash() of an object hashed by its address (new for each new "
-                     "object), which a program cannot follow; hash a number or a text")
+                     "object: a Value, an object of a class with no __hash__ of its own), "
+                     "which a program cannot follow; hash a number or a text, and to order "
+                     "objects keep them in a list in the order you made them")
     return hash(x)
 
 

@@ -14,6 +14,11 @@ numbers change too): no program can follow that, so the capture refuses it, nami
   (``builtins.set(s)``): Python copies a set into another without going through it (without
   hashing its items again), so the code that ran is read: refused where it unpacks a set
   (``unpacked``).
+
+What holds Values made in the call (``Term(p * x)``, ``(p * x, i)``), and objects made in it
+that hash by their address, count as those Values do (``addresses.py``: a set of
+the learner's ``set()`` holding them, gone through; one made with braces, as their hash sees
+it, or a ``__hash__`` of the learner's class, a dataclass's, hashing a Value).
 """
 
 from __future__ import annotations
@@ -27,19 +32,25 @@ from typing import Any
 
 from tinygrad_edu.program.traced import Recording, learners_file, recording
 
-__all__ = ["gone_through", "kept_set", "made_into_a_set", "unpacked"]
+__all__ = ["gone_through", "into_a_set", "kept_set", "made_into_a_set", "unpacked"]
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
 _WHY = ("a set's order is its items' addresses, new at every call, and the graph with it (the "
         "engine's own numbers change too); keep them in a list, or a dict (it keeps the order "
         "they were added in)")
 
+_GONE_THROUGH = ("it goes through a set of Values made in the call (or of objects made in it "
+                 "that hold them, or that hash by their address) with a for loop, list(), "
+                 f"sorted()...: {_WHY}")
+
 
 def gone_through(items: Any) -> None:
     """``items`` (a set's) gone through: refused where one is a Value made in the call."""
+    from tinygrad_edu.program.addresses import ordered_by_address
+
     found = recording()
-    if found is not None and any(id(x) in found.made for x in items):
-        found.refuse("it goes through a set of Values made in the call (a for loop, list(), "
-                     f"sorted()...): {_WHY}")
+    if found is not None and any(ordered_by_address(x) for x in items):
+        found.refuse(_GONE_THROUGH)
 
 
 def kept_set(made: Any) -> None:
@@ -58,11 +69,24 @@ def made_into_a_set(v: Any) -> None:
     refused, as going through it would be."""
     found = recording()
     if found is not None and id(v) in found.made:
-        frame = sys._getframe(2)
-        code = frame.f_code
-        if _braces(code) or frame.f_lasti in _set_operators(code) or (
-                frame.f_lasti in _calls(code) and _calls_pythons_set(frame)):
-            gone_through((v,))
+        into_a_set(sys._getframe(2), v)
+
+
+def into_a_set(frame: Any, x: Any = None) -> None:
+    """What holds a Value made in the call (``x``; the object ``addresses._hashed`` hashes
+    when None) hashed in ``frame``, or in the code that called a ``__hash__`` of the
+    learner's (a dataclass's hash of its fields): refused where that code makes a set with
+    braces, a set's operator or Python's own set."""
+    while frame is not None and (frame.f_code.co_name == "__hash__" or
+                                 frame.f_code.co_filename.startswith(_HERE)):
+        frame = frame.f_back  # (and this folder's: ``hash`` in the learner's module)
+    code = frame.f_code if frame is not None else None
+    if code is not None and (frame.f_lasti in _braces(code) or
+                             frame.f_lasti in _set_operators(code) or (
+            frame.f_lasti in _calls(code) and _calls_pythons_set(frame))):
+        found = recording()
+        if found is not None:
+            found.refuse(_GONE_THROUGH)
 
 
 def unpacked(record: Recording, codes: Any) -> None:
@@ -88,7 +112,7 @@ def _items(s: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- the code read
-_BRACES: dict[Any, bool] = {}
+_BRACES: dict[Any, frozenset[int]] = {}
 _OPERATORS: dict[Any, frozenset[int]] = {}
 _CALLS: dict[Any, frozenset[int]] = {}
 _UNPACKS: dict[Any, str] = {}
@@ -129,9 +153,11 @@ def _set_operators(code: Any) -> frozenset[int]:
             "INPLACE_AND", "INPLACE_SUBTRACT", "INPLACE_XOR")))  # (3.10's)
 
 
-def _braces(code: Any) -> bool:
-    return _cached(_BRACES, code, lambda c: c is not None and any(
-        i.opname in ("BUILD_SET", "SET_ADD") for i, _ in _instructions(c)))
+def _braces(code: Any) -> frozenset[int]:
+    """Where the learner's ``code`` makes a set with braces (``{a, b}``, a set
+    comprehension): its instructions' offsets."""
+    return _cached(_BRACES, code, lambda c: frozenset() if c is None else frozenset(
+        i.offset for i, _ in _instructions(c) if i.opname in ("BUILD_SET", "SET_ADD")))
 
 
 def _calls(code: Any) -> frozenset[int]:

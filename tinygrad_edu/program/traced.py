@@ -149,6 +149,7 @@ class Recording:
         self.first = False  # (``refused`` is what explains the rest)
         self.read_here: dict[Any, int] = {}  # (a frame testing ``is`` -> the Value it read)
         self.sets: list[Any] = []  # (the sets the learner's ``set()`` made: ``sets.py``)
+        self.hashed_made = 0  # (Values made in the call hashed: ``addresses.by_address``)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -208,9 +209,10 @@ def learners_line() -> str:
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back  # type: ignore[assignment]
     found = frame
-    while found is not None and not learners_file(found.f_code.co_filename):
-        found = found.f_back  # type: ignore[assignment]
-    frame = found or frame
+    while found is not None and (not learners_file(found.f_code.co_filename) or (
+            found.f_code.co_filename == "<string>" and _written_below(found))):
+        found = found.f_back  # type: ignore[assignment]  # (a dataclass's own methods are
+    frame = found or frame  # made with exec, from <string>: the line that called them)
     if frame is None:
         return "?"
     import linecache
@@ -234,6 +236,15 @@ def learners_file(name: str) -> bool:
     if "site-packages" in name or "dist-packages" in name:
         return False
     return not (os.path.isabs(name) and os.path.realpath(name).startswith(_LIBRARIES))
+
+
+def _written_below(frame: Any) -> bool:
+    """Whether code of the learner's, in a file, called ``frame`` (what ran from it)."""
+    frame = frame.f_back
+    while frame is not None and (frame.f_code.co_filename.startswith("<") or
+                                 not learners_file(frame.f_code.co_filename)):
+        frame = frame.f_back
+    return frame is not None
 
 
 def _called_by_the_engine() -> bool:

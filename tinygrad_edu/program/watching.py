@@ -285,9 +285,13 @@ def _value_methods() -> dict[str, Any]:
     replaced["backward"] = backward_
 
     def hash_(v: Value) -> int:
-        made_into_a_set(v)  # (``{a * x, b * x}``: refused)
+        found = recording()
+        if found is not None and id(v) in found.made:
+            found.hashed_made += 1
+            made_into_a_set(v)  # (``{a * x, b * x}``: refused)
         return object.__hash__(v)
 
+    hash_.by_address = True  # type: ignore[attr-defined]
     replaced["__hash__"] = hash_
     for name in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__bool__",
                  "__float__", "__format__", "__repr__", "__int__", "__round__"):

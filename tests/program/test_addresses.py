@@ -1,0 +1,168 @@
+"""Graphs whose order is the addresses of objects made in the call: a set of objects holding
+Values made in the call (a dataclass, a plain object, a tuple, a namedtuple), a set of
+objects hashed by their address, a sort by ``hash`` or ``repr`` (object's shows the address).
+The engine's own numbers change from call to call (20-30 different losses in 30 calls); the
+program kept the first call's order, silently (found by an independent attacker). Each is
+refused, naming the line and saying to keep them in a list; what keeps an order of its own
+(a list, a dict, a set asked ``in``, a set of objects made before the call) is the engine's."""
+
+from collections import namedtuple
+from dataclasses import dataclass
+
+import pytest
+
+from tests.program.test_sources import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+P = [Value(0.1 * (i + 1)) for i in range(8)]
+
+
+@dataclass(frozen=True)
+class Frozen:  # (its hash is its field's: the Value's address)
+    v: Value
+
+
+@dataclass(eq=False)
+class ByAddress:  # (hashed by its address)
+    v: Value
+
+
+@dataclass(frozen=True, eq=False)
+class FrozenByAddress:
+    v: Value
+
+
+class Plain:
+    def __init__(self, v):
+        self.v = v
+
+
+class Index:
+    def __init__(self, i):
+        self.i = i
+
+
+Pair = namedtuple("Pair", "v i")
+
+
+def _summed(items, of):
+    total = Value(0.0)
+    for t in items:
+        total = total * 1.01 + of(t).tanh()
+    return total
+
+
+def frozen_braces(x):
+    return _summed({Frozen(p * x) for p in P}, lambda t: t.v)
+
+
+def by_address_braces(x):
+    return _summed({ByAddress(p * x) for p in P}, lambda t: t.v)
+
+
+def frozen_by_address_set(x):
+    return _summed(set(FrozenByAddress(p * x) for p in P), lambda t: t.v)
+
+
+def plain_braces(x):
+    terms = {Plain(p * x) for p in P}
+    return _summed(terms, lambda t: t.v)
+
+
+def sorted_by_hash(x):
+    return _summed(sorted([p * x for p in P], key=hash), lambda v: v)
+
+
+def sorted_by_hash_of_frozen(x):
+    return _summed(sorted((Frozen(p * x) for p in P), key=hash), lambda t: t.v)
+
+
+def sorted_by_id(x):
+    return _summed(sorted([p * x for p in P], key=id), lambda v: v)
+
+
+def set_of_pairs(x):
+    nodes = [p * x for p in P]
+    return _summed(set(zip(nodes, range(len(nodes)))), lambda t: t[0])
+
+
+def set_of_one_tuples(x):
+    return _summed(set((p * x,) for p in P), lambda t: t[0])
+
+
+def namedtuples_braces(x):
+    return _summed({Pair(p * x, 0) for p in P}, lambda t: t.v)
+
+
+def sorted_by_repr(x):
+    return _summed(sorted((Plain(p * x) for p in P), key=repr), lambda t: t.v)
+
+
+def sorted_by_fstring(x):
+    return _summed(sorted((Plain(p * x) for p in P), key=lambda t: f"{t}"), lambda t: t.v)
+
+
+def indices_braces(x):  # (no Value held: the sum's order still changes)
+    return _summed({Index(i) for i in range(8)}, lambda t: P[t.i] * x)
+
+
+def local_class_braces(x):
+    class Slotted:
+        __slots__ = ("v",)
+
+        def __init__(self, v):
+            self.v = v
+
+    return _summed({Slotted(p * x) for p in P}, lambda t: t.v)
+
+
+@pytest.mark.parametrize("f", [
+    frozen_braces, by_address_braces, frozen_by_address_set, plain_braces, sorted_by_hash,
+    sorted_by_hash_of_frozen, sorted_by_id, set_of_pairs, set_of_one_tuples,
+    namedtuples_braces, sorted_by_repr, sorted_by_fstring, indices_braces,
+    local_class_braces], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_an_order_of_addresses_of_objects_made_in_the_call_is_refused_with_the_line(f, native):
+    with pytest.raises(RuntimeError, match=r"(address|set of Values made in the call).*"
+                                           r"in a list.* at test_addresses\.py:\d+: "):
+        compile(f, native=native)(Value(1.3))
+    assert Plain.__hash__ is object.__hash__ and Plain.__repr__ is object.__repr__  # (put back)
+    assert "__hash__" not in vars(ByAddress) and "__repr__" not in vars(Index)
+
+
+def test_what_keeps_an_order_of_its_own_is_the_engines():
+    """A list, a dict keyed by nodes, a set asked ``in``, objects made in the call in a list
+    and shown by a ``__repr__`` of their own, a set of objects made before the call (the same
+    order at every call): the engine's numbers, call after call."""
+    class Shown(Plain):
+        def __init__(self, v, name):
+            super().__init__(v)
+            self.name = name
+
+        def __repr__(self):
+            return f"Shown({self.name})"
+
+    outside = [Plain(p) for p in P[:3]]
+
+    def kept(x):
+        nodes = [p * x for p in P]
+        seen, order = set(), []
+        for v in nodes + nodes[:3]:
+            if v not in seen:
+                seen.add(v)
+                order.append(v)
+        weight = {v: 1.0 + 0.1 * i for i, v in enumerate(order)}
+        terms = sorted((Shown(v, 7 - i) for i, v in enumerate(order)), key=repr)
+        total = _summed(terms, lambda t: t.v * weight[t.v])
+        for t in {o for o in outside}:
+            total = total + t.v * 0.5
+        for p in set(P[3:6]):
+            total = total + p
+        return total
+
+    for native in (True, False):
+        step = compile(kept, native=native)
+        for k in range(4):
+            same(step, kept, P, Value(1.3 - 0.1 * k))
+        assert step.captures == 1
