@@ -6,6 +6,8 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinygrad_edu import Value, graph
 from tinygrad_edu.arrays import is_node
@@ -43,6 +45,42 @@ def test_walk_lists_parents_in_operand_order_depth_first():
     f = h + x
     assert walk(f) == [y, x, h, f]
     assert walk(x * y)[:2] == [x, y]
+
+
+def build_topo(*roots):
+    """micrograd's recursive sort, taking each node's parents in order (its _prev is a set)."""
+    topo, visited = [], set()
+
+    def visit(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v.parents:
+                visit(child)
+            topo.append(v)
+
+    for root in roots:
+        visit(root)
+    return topo
+
+
+MAKE = {"+": lambda a, b: a + b, "*": lambda a, b: a * b, "-": lambda a, b: a - b,
+        "tanh": lambda a, b: a.tanh(), "exp": lambda a, b: (a * 0.01).exp(),
+        "* 2.0": lambda a, b: a * 2.0}
+
+
+@given(st.lists(st.tuples(st.sampled_from(sorted(MAKE)),
+                          st.integers(0, 10**6), st.integers(0, 10**6)),
+                min_size=1, max_size=40),
+       st.integers(1, 3))
+def test_walk_makes_exactly_the_list_of_micrograds_recursive_sort(steps, roots):
+    """walk's docstring says a reader may take build_topo for it: the same list, node for
+    node, on random graphs (nodes used many times, several roots, unary and binary ops)."""
+    nodes = [Value(0.5), Value(-1.5), Value(2.0)]
+    for op, i, j in steps:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(MAKE[op](a, b))
+    chosen = nodes[-roots:]
+    assert [id(n) for n in walk(*chosen)] == [id(n) for n in build_topo(*chosen)]
 
 
 def test_a_node_used_twice_is_listed_once():

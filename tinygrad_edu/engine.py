@@ -10,41 +10,41 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
 # The op table: a row per op, its forward function, then d(output)/d(operand) for each operand,
-# as a function of the operands' numbers (x; or a and b) and the output's (y), or a constant.
+# as a function of the operands' numbers (x; or a and b) and the output's (out), or a constant.
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
-MUL = Op("*", operator.mul, (lambda a, b, y: b, lambda a, b, y: a))
+MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
 POW = Op("**", safe_math.pow, (safe_math.d_pow_base, safe_math.d_pow_exponent))
-EXP = Op("exp", safe_math.exp, (lambda x, y: y,))
-LOG = Op("log", safe_math.log, (lambda x, y: 1 / x,))
-TANH = Op("tanh", math.tanh, (lambda x, y: 1 - y * y,))
-RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # 1 above 0, else 0 (stops even an inf)
+EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
+LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
+TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
+RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
 NO_OTHER = object()  # apply's `other` for exp, log, tanh, relu (not None: x + None is an error)
 
 
 def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
-    """A node: y = self op other, and dy/d(operand) for each operand that is a Value, by the
-    row's rule at their numbers. a * b at a = 2, b = 3: y = 6, dy/da = b = 3, dy/db = a = 2."""
-    other_type, rules = type(other), row.rules  # a rule: a float, or rule(numbers..., y)
+    """A node: out = self op other, and d(out)/d(operand) for each operand that is a Value, by
+    the row's rule at their numbers. a * b at a = 2, b = 3: out = 6, d/da = b = 3, d/db = a = 2."""
+    other_type, rules = type(other), row.rules  # a rule: a float, or rule(numbers..., out)
     if type(self) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
         return with_numbers(row, self, other)
     if other_type is Value:  # a * b: two parents
         a, b = self._data, other._data
-        y = row.forward(a, b)
-        da = rules[0] if type(rules[0]) is float else rules[0](a, b, y)
-        db = rules[1] if type(rules[1]) is float else rules[1](a, b, y)
+        out = row.forward(a, b)
+        da = rules[0] if type(rules[0]) is float else rules[0](a, b, out)
+        db = rules[1] if type(rules[1]) is float else rules[1](a, b, out)
     elif other_type is float:  # a * 2.0: 2.0 kept in _b (second derivatives use it), no parent
         a, b = self._data, other
-        y = row.forward(a, b)
-        da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, y)), None
+        out = row.forward(a, b)
+        da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, out)), None
     elif other is NO_OTHER:  # exp, log, tanh, relu: one operand, so _b and _db are None
-        x, other = self._data, None
-        y = row.forward(x)
-        da, db = (rules[0] if type(rules[0]) is float else rules[0](x, y)), None
+        x, other = self._data, None  # (so the node's _b is None)
+        out = row.forward(x)
+        da, db = (rules[0] if type(rules[0]) is float else rules[0](x, out)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
         return with_numbers(row, self, other)
     node = object.__new__(Value)  # skips __init__ (which makes a leaf): every slot set below
-    node._data, node.grad, node._row = y, 0.0, row
+    node._data, node.grad, node._row = out, 0.0, row
     node._a, node._da = self, da
     node._b, node._db = other, db
     node._list = node._list_grads = None
@@ -56,8 +56,8 @@ class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
     __slots__ = ("_data", "grad",  # its number (.data); d(root)/d(it) once backward() ran
                  "_row",  # the op table's row that made it; None for a leaf (input, parameter)
-                 "_a", "_da",  # an operand as given (a Value or a number); d(it)/d(_a) or None
-                 "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b) or None
+                 "_a", "_da",  # an operand; d(it)/d(_a), None where _a is no Value (no parent)
+                 "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b), as _da
                  "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
                  "_scope", "__dict__")  # for drawing and labels (skip): its named_scope, a label
 
@@ -283,25 +283,25 @@ from tinygrad_edu.row import made_by
 # help() print: {0}, {1} the operands, {out} the output. Where a rule on floats cannot run on
 # Values (it calls math, or steps), graph_rules gives its twin written with the engine's ops,
 # for second derivatives (autograd/higher.py). MASKED: nothing passes back, whatever arrives.
-DIV = Op("/", safe_math.div, (lambda a, b, y: 1 / b, lambda a, b, y: -y / b))
+DIV = Op("/", safe_math.div, (lambda a, b, out: 1 / b, lambda a, b, out: -out / b))
 NEG = Op("neg", operator.neg, (-1.0,))
-SQRT = Op("sqrt", safe_math.sqrt, (lambda x, y: 0.5 / y if y != 0 else math.inf,))
-SIGMOID = Op("sigmoid", safe_math.sigmoid, (lambda x, y: y * (1 - y),))
-SIN = Op("sin", safe_math.sin, (lambda x, y: math.cos(x),))
-COS = Op("cos", safe_math.cos, (lambda x, y: -math.sin(x),))
-ABS = Op("abs", abs, (lambda x, y: safe_math.sign(x),))
+SQRT = Op("sqrt", safe_math.sqrt, (lambda x, out: 0.5 / out if out != 0 else math.inf,))
+SIGMOID = Op("sigmoid", safe_math.sigmoid, (lambda x, out: out * (1 - out),))
+SIN = Op("sin", safe_math.sin, (lambda x, out: math.cos(x),))
+COS = Op("cos", safe_math.cos, (lambda x, out: -math.sin(x),))
+ABS = Op("abs", abs, (lambda x, out: safe_math.sign(x),))
 LEAKY_RELU = Op("leaky_relu", safe_math.leaky_relu, (safe_math.d_leaky_relu, None),
                 default=0.01)  # alpha: a setting, a plain number with no gradient
 # The slopes of relu, leaky_relu and abs as ops of their own, for their graph_rules: steps, so
 # their own derivative is 0 (MASKED, as PyTorch's zeros), but a graph that still leads to x.
-STEP = Op("step", safe_math.step, (lambda x, below, y: safe_math.MASKED, None))
-SIGN = Op("sign", safe_math.sign, (lambda x, y: safe_math.MASKED,))
-SIN.graph_rules = (lambda x, y: apply(COS, x),)
-COS.graph_rules = (lambda x, y: -apply(SIN, x),)
-RELU.graph_rules = (lambda x, y: apply(STEP, x, 0.0),)
-ABS.graph_rules = (lambda x, y: apply(SIGN, x),)
-LEAKY_RELU.graph_rules = (lambda x, alpha, y: apply(STEP, x, alpha), None)
-POW.graph_rules = (safe_math.d_pow_base, lambda a, b, y: y * apply(LOG, a) if a > 0 else
+STEP = Op("step", safe_math.step, (lambda x, below, out: safe_math.MASKED, None))
+SIGN = Op("sign", safe_math.sign, (lambda x, out: safe_math.MASKED,))
+SIN.graph_rules = (lambda x, out: apply(COS, x),)
+COS.graph_rules = (lambda x, out: -apply(SIN, x),)
+RELU.graph_rules = (lambda x, out: apply(STEP, x, 0.0),)
+ABS.graph_rules = (lambda x, out: apply(SIGN, x),)
+LEAKY_RELU.graph_rules = (lambda x, alpha, out: apply(STEP, x, alpha), None)
+POW.graph_rules = (safe_math.d_pow_base, lambda a, b, out: out * apply(LOG, a) if a > 0 else
                    safe_math.d_pow_edge(a))
 
 WORDS = {  # row: (formula, the local derivative towards each operand)

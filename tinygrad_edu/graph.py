@@ -20,18 +20,18 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, made ready for a pass: every inner node's gradient (the root's too)
-    set to 0, then the root's seeded (a Value's: 0 + seed, by ``_add_grad``). A leaf keeps
-    its gradient, which the pass adds to. An inner node's gradient must start again: its
-    ``_backward()`` passes on all of it, so what was left from the last pass would go twice."""
+    """``walk``'s list, made ready for a pass: every inner node's gradient set to 0 (its
+    ``_backward()`` passes on all of it, so what was left from a last pass would go twice),
+    then the root's seeded. A leaf keeps its gradient, which the pass adds to (a root that
+    is a leaf too: a second ``x.backward()`` makes x.grad 2)."""
     order = walk(root)
-    for check in before_a_pass:  # (empty; while backward_steps() is paused, it refuses a pass)
+    for check in before_a_pass:  # (for stepping only, skip: empty unless one is paused)
         check(order)
-    empty = type(root).EMPTY_GRAD  # (one engine per graph: asked once, not per node)
+    empty = type(root).EMPTY_GRAD  # 0.0 for a Value (None for a Tensor)
     for node in order:
-        if node._row is not None:  # an inner node (a leaf has no row): this pass's alone
+        if node._row is not None:  # an inner node (a leaf has no row)
             node.grad = empty
-    root._add_grad(seed)
+    root._add_grad(seed)  # root.grad += seed (a Tensor's adds an array)
     return order
 
 
@@ -42,7 +42,8 @@ of a million nodes would keep a million tuples alive for the garbage collector t
 
 def walk(*roots: N) -> list[N]:
     """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents. What it computes is micrograd's recursive sort:
+    a node comes after all of its parents: the very list micrograd's recursive sort makes
+    (taking the parents in order), so on a first reading take it for this and skip the code:
 
         def build_topo(v):
             if v not in visited:
