@@ -38,7 +38,7 @@ def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
         out = row.forward(a, b)
         da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, out)), None
     elif other is NO_OTHER:  # exp, log, tanh, relu: one operand, so _b and _db are None
-        x, other = self._data, None  # (so the node's _b is None)
+        x, other = self._data, None
         out = row.forward(x)
         da, db = (rules[0] if type(rules[0]) is float else rules[0](x, out)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
