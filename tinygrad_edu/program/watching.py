@@ -283,6 +283,7 @@ def _value_methods() -> dict[str, Any]:
         return backward(v, *args, **kwargs)
 
     replaced["backward"] = backward_
+    replaced.update(_copies(has, get))
 
     def hash_(v: Value) -> int:
         found = recording()
@@ -298,6 +299,42 @@ def _value_methods() -> dict[str, Any]:
         if name in has:
             replaced[name] = _as_number(name, has[name])
     return replaced
+
+
+def _copies(has: Any, get: Any) -> dict[str, Any]:
+    """A Value copied as a capture sees it: ``copy.deepcopy`` (every node it depends on
+    copied: no gradient reaches a Value of the caller's through it) and ``copy.copy`` of a
+    leaf are a new leaf holding its number, followed (as ``Value(v.data)``); ``copy.copy`` of
+    a node (a new node sharing its parents) and a pickle (bytes holding its number now) are
+    refused, naming the line."""
+    shallow, deep, reduce = has["__copy__"], has["__deepcopy__"], has["__reduce__"]
+
+    def leaf(v: Value) -> Value:
+        return type(v)(get(v), label=reading.label_of(v))
+
+    def copy_(v: Value) -> Any:
+        found = recording()
+        if found is None:
+            return shallow(v)
+        if not reading.is_leaf(v):
+            found.refuse("it copies a node with copy.copy (a new node sharing its parents), "
+                         "which a program cannot follow; use the Value itself, or "
+                         "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
+            return v
+        return leaf(v)
+
+    def deepcopy_(v: Value, memo: Any) -> Any:
+        return deep(v, memo) if recording() is None else leaf(v)
+
+    def reduce_(v: Value) -> Any:
+        found = recording()
+        if found is not None:
+            found.refuse("it pickles a Value (the bytes hold its number now, which a program "
+                         "cannot follow); pickle outside the compiled function, or use "
+                         "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
+        return reduce(v)
+
+    return {"__copy__": copy_, "__deepcopy__": deepcopy_, "__reduce__": reduce_}
 
 
 _COMPARISONS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">=", "__eq__": "==",
