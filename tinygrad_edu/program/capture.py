@@ -50,6 +50,7 @@ from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.refused import took_a_float_only
 from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape
@@ -369,10 +370,14 @@ class Compiled:
                 with watcher:
                     answer = self.function(*traced_args[0], **traced_args[1])
                     decimals_held(p.value for p in watcher.walk.places)  # (its context)
-            except BaseException:
+            except BaseException as err:
                 set_recording(None)
                 watcher.restore()
                 clean(watcher)
+                why = took_a_float_only(err)
+                if why:
+                    raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
+                                       f"{why}") from err
                 raise
             finally:
                 set_recording(None)

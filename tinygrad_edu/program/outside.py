@@ -70,7 +70,7 @@ from tinygrad_edu.program.places import (
     state_of,
 )
 from tinygrad_edu.program.randomness import generator_state, generators_drawn
-from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read
+from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read, took_a_float_only
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
     _PACKAGE,
@@ -143,7 +143,10 @@ class Watcher:
                     break
         if self.tool is not None:
             monitoring.register_callback(self.tool, monitoring.events.PY_START, self._started)
-            monitoring.set_events(self.tool, monitoring.events.PY_START)
+            monitoring.register_callback(self.tool, monitoring.events.EXCEPTION_HANDLED,
+                                         self._handled)
+            monitoring.set_events(self.tool, monitoring.events.PY_START |
+                                  monitoring.events.EXCEPTION_HANDLED)
             self.calls = Calls(self.record, self.tool)  # (``sum`` held elsewhere: refused)
             for code in [c for c in list(self.codes) if user_code(c)]:
                 self.calls.watch(code)
@@ -158,7 +161,17 @@ class Watcher:
                     discover(code, frame.f_globals, frame)
                 elif code in tested:
                     seen_starting(record, code, frame)
-                return previous(frame, event, arg) if previous is not None else None
+                if previous is not None:
+                    return previous(frame, event, arg)
+                if user_code(code):  # (its exceptions, no line events: ``_handled``)
+                    frame.f_trace_lines = False
+                    return raised
+                return None
+
+            def raised(frame: types.FrameType, event: Any, arg: Any) -> Any:
+                if event == "exception":
+                    self._handled(frame.f_code, 0, arg[1])
+                return raised if event != "return" else None
 
             sys.settrace(called)
         return self
@@ -167,6 +180,7 @@ class Watcher:
         if self.tool is not None:
             _MONITORING.set_events(self.tool, 0)
             _MONITORING.register_callback(self.tool, _MONITORING.events.PY_START, None)
+            _MONITORING.register_callback(self.tool, _MONITORING.events.EXCEPTION_HANDLED, None)
             if self.calls is not None:
                 self.calls.stop()
             _MONITORING.free_tool_id(self.tool)
@@ -185,6 +199,13 @@ class Watcher:
         self.swapped.clear()
         self.classes.restore()  # (the learner's classes given a hash of the capture's)
         generators_drawn(self.record, self.generators, self.lines)
+
+    def _handled(self, code: types.CodeType, offset: int, error: BaseException) -> None:
+        """An exception the learner's code caught (3.12 on; before, one raised there):
+        a followed number given to Python's code that takes a float object only is refused
+        (``float.__mul__(z.data, 2.0)``: the engine gives a number)."""
+        if threading.get_ident() == self.thread and user_code(code):
+            self.record.refused = self.record.refused or took_a_float_only(error)
 
     def _started(self, code: types.CodeType, offset: int) -> Any:
         """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts (or

@@ -22,9 +22,15 @@ from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
-from tinygrad_edu.program.traced import Traced, recording, user_code
+from tinygrad_edu.program.traced import (
+    Traced,
+    learners_file,
+    learners_line,
+    recording,
+    user_code,
+)
 
-__all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read"]
+__all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read", "took_a_float_only"]
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
@@ -295,3 +301,25 @@ def _by_value(x: Any, depth: int = 0) -> bool:
 
 
 _MISSING = object()
+
+
+def took_a_float_only(err: BaseException) -> str:
+    """Why a capture raised ``err`` where the engine gives a number: a followed number
+    (``z.data``) given to a method of Python's float, which checks in C that it is given a
+    float object, unseen (``float.__mul__(z.data, 2.0)``, ``float.hex(z.data)``), said with
+    the learner's line; else ''."""
+    if type(err) is not TypeError or "'Traced'" not in str(err) or "descriptor" not in str(
+            err):  # (``len(z.data)``: the engine's float raises as well)
+        return ""
+    import re
+    import traceback
+
+    lines = [f for f in traceback.extract_tb(err.__traceback__) if learners_file(f.filename)]
+    said = re.sub(r"(an? )?'Traced'( object)?", "a followed number", str(err))
+    at = f"{os.path.basename(lines[-1].filename)}:{lines[-1].lineno}: {lines[-1].line}" \
+        if lines else learners_line()  # (an exception met as it is raised: no traceback yet)
+    return ("it gives a number read from a Value (v.data, or one computed from it) to "
+            "Python's code that takes a float object only, which a capture cannot follow "
+            f"({said}), at "
+            f"{at}; use the operator (z.data * 2.0) or the number's own method (z.data.hex()), "
+            "which a capture sees")

@@ -1,0 +1,65 @@
+"""A number read from a Value (``z.data``) given to Python's code that takes a float object
+only and checks so in C, where no capture sees it (``float.__mul__(z.data, 2.0)``): the
+capture raised "descriptor '__mul__' requires a 'float' object but received a 'Traced'",
+its own object's name, where the engine gives a number; caught by the learner's code, the
+program took the except branch, silently. Both are refused, naming the line and saying to
+use the operator; an exception the engine raises too, caught, is the engine's."""
+
+import math
+
+import pytest
+
+from tests.program.test_sources import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+W = Value(0.7)
+
+
+def times_two(x):
+    z = W * x
+    return z * float.__mul__(z.data, 2.0)
+
+
+def caught(x):
+    z = W * x
+    try:
+        r = float.__mul__(z.data, 2.0)
+    except TypeError:
+        r = 1.0
+    return z * r
+
+
+def hexed(x):
+    z = W * x
+    return z * float(len(float.hex(z.data)))
+
+
+@pytest.mark.parametrize("f", [times_two, caught, hexed], ids=["raised", "caught", "hex"])
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_a_followed_number_given_to_code_that_takes_a_float_only_is_refused(f, native):
+    with pytest.raises(RuntimeError, match=r"takes a float object only.*a followed number"
+                                           r"\), at test_float_only\.py:\d+: .*use the "
+                                           r"operator \(z\.data \* 2\.0\) or the number's "
+                                           r"own method"):
+        compile(f, native=native)(Value(1.5))
+
+
+def engines_own(x):
+    z = W * x
+    try:
+        r = math.log(z.data - 2.0)
+    except ValueError:
+        r = 0.5
+    try:
+        n = len(r)
+    except TypeError:
+        n = 3
+    return z * r + n
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native", "python"])
+def test_what_the_engine_raises_too_caught_is_the_engines(native):
+    step = compile(engines_own, native=native)
+    for x in (1.5, 5.0, 1.0):
+        same(step, engines_own, [W], Value(x))
