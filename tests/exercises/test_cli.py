@@ -85,6 +85,12 @@ FILES = [
                  ("is not UTF-8 text (byte 0xe9 at position 5",), id="latin-1"),
     pytest.param(b"# -*- coding: klingon -*-\ndef d_exp(x, y):\n    return y\n", (),
                  ("unknown encoding: klingon; save it as UTF-8",), id="an unknown coding line"),
+    # a codec that is no text encoding: the grader's own LookupError before (a traceback)
+    pytest.param(b"# -*- coding: rot13 -*-\nqrs q_rkc(k, l):\n    erghea l\n", (), (
+        "{path}: its coding line names rot13, which Python cannot read source in; save it "
+        "as UTF-8",), id="rot13"),
+    pytest.param(b"# coding: hex\n", (), ("its coding line names hex, which Python cannot "
+                                          "read source in",), id="hex"),
     # the same message on every Python (3.10 raised ValueError, 3.11 SyntaxError)
     pytest.param(b"def d_exp(x, y):\n    return y\n\x00", (), (
         "solutions.py, line 3: a null byte (\\x00) at column 1, which Python code cannot "

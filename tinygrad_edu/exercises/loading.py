@@ -81,6 +81,14 @@ def read_source(path: Path, within: Path | None = None) -> str:
             f"{path} is not {name} text (byte {error.object[error.start]:#04x} at position "
             f"{error.start} is not valid there); save it as UTF-8, the encoding of Python "
             "source files", "unreadable") from None
+    except (LookupError, UnicodeError) as error:  # (a codec that is no text encoding, rot13,
+        # hex, base64: Python refuses such a coding line; or one that fails otherwise, idna)
+        why = "which Python cannot read source in" if isinstance(error, LookupError) else \
+            f"in which it cannot be read ({error})"
+        raise SolutionFileError(
+            f"{path}: its coding line names {encoding}, {why}; save it as UTF-8, the "
+            "encoding of Python source files, without the coding line", "unreadable") \
+            from None
     if problem is not None:
         raise SolutionFileError(f"{path}: {problem}; save it as UTF-8, the encoding of Python "
                                 "source files, without the coding line", "unreadable")
