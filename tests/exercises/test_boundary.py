@@ -547,16 +547,30 @@ def test_without_landlock_the_teachers_routes_refuse(tmp_path):
 def test_a_link_in_a_class_folder_is_named_not_graded(tmp_path):
     """``exercises report`` on a folder where one student's file is a symbolic link to the
     package's answers: that student is "not a regular file", with 0 points; the others are
-    graded."""
+    graded. So is a link to a device, one that points nowhere, a pipe, and a pipe in a
+    student's folder: each has its row, saying why (before, the device, the pipe and the
+    dangling link gave no row at all: the student silently missing)."""
     from tinygrad_edu.exercises.cli import main as cli
 
     class_ = tmp_path / "class"
     class_.mkdir()
     (class_ / "ada.py").write_text(RIGHT, encoding="utf-8")
     (class_ / "mallory.py").symlink_to(REPOSITORY / "tinygrad_edu" / "exercises" / "answers.py")
+    (class_ / "eve.py").symlink_to("/dev/zero")
+    (class_ / "gone.py").symlink_to(tmp_path / "nowhere.py")
+    os.mkfifo(class_ / "pipe.py")
+    (class_ / "dan").mkdir()
+    os.mkfifo(class_ / "dan" / "week3.py")
     report = tmp_path / "report.csv"
     assert cli(["report", str(class_), *NAMES, "-o", str(report)]) == 0
     rows = {row["student"]: row for row in csv.DictReader(report.read_text("utf-8").splitlines())}
     assert float(rows["ada"]["score"]) == len(NAMES)
     assert float(rows["mallory"]["score"]) == 0
     assert "symbolic link" in rows["mallory"]["problem"], rows["mallory"]
+    for student, why in [("eve", "eve.py is a symbolic link"), ("gone", "gone.py is a symbolic "
+                         "link"), ("pipe", "pipe.py is not a regular file (a device, a pipe"),
+                         ("dan", "week3.py is not a regular file (a device, a pipe")]:
+        assert student in rows, (student, sorted(rows))
+        assert float(rows[student]["score"]) == 0
+        assert rows[student][NAMES[0]] == "not graded"
+        assert why in rows[student]["problem"], rows[student]

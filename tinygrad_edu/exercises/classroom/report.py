@@ -30,7 +30,7 @@ from tinygrad_edu.exercises.apart import learner_user
 from tinygrad_edu.exercises.choosing import attempted_in
 from tinygrad_edu.exercises.classroom.graded_cell import GRADED
 from tinygrad_edu.exercises.classroom.results import FAILURES, PROBLEMS, Mark, Result
-from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, locate
+from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, entry, locate
 from tinygrad_edu.exercises.copies import CopyReading, classmates, kind_of, said
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
@@ -57,10 +57,10 @@ def find_submissions(folder: Path, assignment: str | None = None) -> list[tuple[
         folder if folder.name == "submitted" else None
     if submitted is not None:
         return _nbgrader(submitted, assignment)
-    found = [(p.stem if p.is_file() else p.name, p) for p in sorted(folder.iterdir())
+    found = [(p.name if p.is_dir() else p.stem, p) for p in sorted(folder.iterdir())
              if not p.name.startswith((".", "_"))
-             and (p.is_dir() or (p.is_file() and p.suffix in SUFFIXES))]  # (a link too: it
-    # is listed, and refused when it is read, so that the report names it)
+             and (p.is_dir() or (entry(p) and p.suffix in SUFFIXES))]  # (a link, a pipe, a
+    # device too: listed, and refused when it is read, so that the report names it)
     if not found:
         raise ReportError(f"{folder} holds no submission: no .py or .ipynb file, and no "
                           "folder (one per student)")

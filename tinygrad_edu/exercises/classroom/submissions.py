@@ -42,9 +42,17 @@ SUFFIXES = (".py", ".ipynb")
 
 
 def candidates(folder: Path) -> list[Path]:
-    """The files in ``folder`` (not in its sub-folders) that can be a submission."""
-    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file()
+    """The files in ``folder`` (not in its sub-folders) that can be a submission: any that
+    is named so and is no folder (a link, a pipe or a device too: it is refused when it is
+    read, so that what grades it says why)."""
+    return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and entry(p)
                   and not p.name.startswith("."))
+
+
+def entry(path: Path) -> bool:
+    """Whether ``path`` is there and no folder (a symbolic link counts, whatever it points
+    to, or if it points nowhere)."""
+    return path.is_symlink() or (path.exists() and not path.is_dir())
 
 
 def locate(path: Path, within: Path | None = None) -> Path:
@@ -55,7 +63,7 @@ def locate(path: Path, within: Path | None = None) -> Path:
     them that defines any exercise's function (read, not run: a scratch file beside the
     solutions defines none). Else a ``SolutionFileError`` saying what is there, and what to
     do. ``within``: the folder beneath which no link is followed (default: the folder)."""
-    if path.is_file():
+    if entry(path):  # (a link, a pipe: refused when it is read, naming it)
         return path
     folder = path if path.is_dir() else path.parent
     if not folder.is_dir():
