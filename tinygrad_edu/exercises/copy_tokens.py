@@ -22,8 +22,11 @@ SAME_ATTRIBUTES = {"_prev": "parents", "_children": "parents", "children": "pare
 """Attributes that name the same thing in micrograd, microgpt and the exercises."""
 
 BUILTINS = frozenset(dir(builtins))
+"""Python's own names (len, range, ...): written as themselves, never made anonymous."""
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+"""What is read for copies: a function (async too) or a class, as parsed."""
 Fingerprints = frozenset[tuple[str, ...]]
+"""A definition's fingerprints: every run of ``GRAM`` of its tokens."""
 
 
 def fingerprints(node: Definition, imports: dict[str, str], named: bool = False
