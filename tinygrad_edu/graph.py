@@ -42,14 +42,14 @@ of a million nodes would keep a million tuples alive for the garbage collector t
 
 def walk(*roots: N) -> list[N]:
     """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents: the very list micrograd's recursive sort makes
-    (taking the parents in order), so on a first reading take it for this and skip the code:
+    a node comes after all of its parents: the very list this recursive sort makes
+    (micrograd's, taking the parents in order), so on a first reading take it for this:
 
         def build_topo(v):
             if v not in visited:
                 visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
+                for parent in v.parents:
+                    build_topo(parent)
                 topo.append(v)
 
     Here the call stack is a list, so depth has no recursion limit. A node popped for the

@@ -2,8 +2,8 @@
 
 A row has the op's name, its forward function, one rule per operand, and the same in words
 (``formula`` and ``local``, which stepping and drawing print). The scalar engine's rules are
-local derivatives, ``d(a, b, y)``; the tensor engine's are vector-Jacobian products,
-``vjp(g, a, b, y)``. ``ListOp`` is the row of an op on whole lists (``dot``, ``vsum``),
+local derivatives, ``d(a, b, out)``; the tensor engine's are vector-Jacobian products,
+``vjp(g, a, b, out)``. ``ListOp`` is the row of an op on whole lists (``dot``, ``vsum``),
 ``GivenOp`` the row of a node made by hand, whose local derivatives were given as numbers.
 
 Nothing here knows an engine: each engine makes its rows into functions (``Op.apply``), and
@@ -27,7 +27,7 @@ class Op:
     that gets no gradient and must be a plain number, such as leaky_relu's alpha, whose
     default is ``default``).
 
-    A scalar rule gets the operands and the output ``y`` and returns d(output)/d(operand):
+    A scalar rule gets the operands and the output ``out`` and returns d(output)/d(operand):
     a number where it is a constant (``+``'s 1.0: nothing to call). It runs on floats in an
     ordinary backward pass; under ``create_graph=True`` the row's ``graph_rules`` run on
     Values, to build the graph of the derivative. They are the same rules unless the row
