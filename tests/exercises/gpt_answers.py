@@ -235,6 +235,11 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "exps = [val.exp() for val in logits]"),
         ("divided by the sum of the logits", "total = sum(exps)", "total = sum(logits)"),
         ("not divided by the sum", "return [e / total for e in exps]", "return exps"),
+        ("not divided by the sum, nor the largest logit subtracted",  # (issue 66)
+         "    max_val = max(val.data for val in logits)\n"
+         "    exps = [(val - max_val).exp() for val in logits]\n"
+         "    total = sum(exps)\n    return [e / total for e in exps]\n",
+         "    return [val.exp() for val in logits]\n"),
     ],
     "nll": [
         ("the outputs made from .data: no gradient reaches the inputs",
@@ -258,6 +263,8 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "    return [xi / (ms ** 0.5 + 1e-5) for xi in x]\n"),
         ("the sum of squares, not their mean", "ms = sum(xi * xi for xi in x) / len(x)",
          "ms = sum(xi * xi for xi in x)"),
+        ("divided by len(x) - 1, not by n", "ms = sum(xi * xi for xi in x) / len(x)",
+         "ms = sum(xi * xi for xi in x) / (len(x) - 1)"),  # (issue 66: no diagnosis)
         ("divided by ms, not by its square root", "scale = (ms + 1e-5) ** -0.5",
          "scale = 1 / (ms + 1e-5)"),
         ("the mean subtracted first (that is layer norm)",

@@ -156,6 +156,10 @@ def softmax_not_normalised(logits: list[Any]) -> list[Any]:
     return [(v - top).exp() for v in logits]
 
 
+def softmax_exps_alone(logits: list[Any]) -> list[Any]:
+    return [v.exp() for v in logits]
+
+
 # ----------------------------------------------------------------------------- nll
 
 
@@ -191,6 +195,11 @@ def rmsnorm_eps_outside_root(x: list[Any]) -> list[Any]:
 
 def rmsnorm_sum_not_mean(x: list[Any]) -> list[Any]:
     scale = (sum(xi * xi for xi in x) + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def rmsnorm_over_n_minus_1(x: list[Any]) -> list[Any]:
+    scale = (sum(xi * xi for xi in x) / (len(x) - 1) + 1e-5) ** -0.5
     return [xi * scale for xi in x]
 
 

@@ -139,6 +139,11 @@ the list of probabilities, Values. softmax([1, 2, 0.5]) is about [0.2312, 0.6285
         Mistake("normalise", "not divided by the sum",
                 "exp(z_i - max) are not probabilities yet: divide each by their sum, so that "
                 "they add up to 1.", M.softmax_not_normalised, where=("softmax", r"\breturn\b")),
+        Mistake("normalise", "not divided by the sum, nor the largest logit subtracted",
+                "exp(z_i) are not probabilities yet: divide each by their sum, so that they "
+                "add up to 1; and subtract the largest logit first (exp of a logit above "
+                "about 709 is too large for a float), which changes no probability.",
+                M.softmax_exps_alone, where=("softmax", r"\breturn\b")),
         _from_data(R.softmax),
     ))
 
@@ -210,6 +215,11 @@ square root as a power: (ms + 1e-5) ** -0.5 multiplies by 1/sqrt.
         Mistake("mean", "the sum of squares, not their mean",
                 "ms is the *mean* square: the sum of x[i]² divided by n = len(x).",
                 M.rmsnorm_sum_not_mean, where=("rmsnorm", r"\bsum\(")),
+        Mistake("mean", "divided by len(x) - 1, not by n",
+                "ms is the *mean* square: the sum of x[i]² divided by n = len(x). n - 1 is "
+                "the sample variance's correction, which rmsnorm does not make; with one "
+                "number it divides by 0.",
+                M.rmsnorm_over_n_minus_1, where=("rmsnorm", r"len\(")),
         Mistake("root", "divided by ms, not by its square root",
                 "The root mean square is sqrt(ms): multiply by (ms + 1e-5) ** -0.5, not ** -1.",
                 M.rmsnorm_without_sqrt, where=("rmsnorm", ROOT + r"|/")),
