@@ -51,6 +51,24 @@ def test_a_submission_may_not_import_the_answers_nor_the_system(source, line, wo
     assert found is not None and found[0] == line and words in found[1], found
 
 
+def test_a_refusal_lists_numpy_only_where_it_can_be_imported():
+    """The exercises page's Python (Pyodide's core) has no NumPy: a refusal there listed it
+    among the modules that may be imported (issue 66). Here, in a Python that blocks it and
+    says it is the page's (``sys.platform``), as in a Python that has it (here)."""
+    import subprocess
+    import sys
+
+    said = subprocess.run([sys.executable, "-c", (
+        "import importlib.util, sys\nfound = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'numpy' else found(name, *a)\n"
+        "from tinygrad_edu.exercises.learner.imports import why_refused\n"
+        "sys.platform = 'emscripten'\n"
+        "print(why_refused('sys'))")], capture_output=True, text=True, timeout=60, check=True)
+    assert "numbers, operator, random" in said.stdout, said.stdout + said.stderr
+    assert "(and numpy where it is installed: this page's Python has none)" in said.stdout
+    assert "numbers, numpy, operator" in refused("import sys\n")[1]
+
+
 def test_an_import_made_as_the_code_runs_is_refused_too():
     builtins = guarded_builtins()
     namespace = {"__builtins__": builtins}

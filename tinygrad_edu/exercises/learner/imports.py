@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib.util
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -54,8 +56,34 @@ def why_refused(module: str) -> str | None:
                 "the grader and its answers")
     if module.split(".")[0] not in ALLOWED:
         return (f"{module} may not be imported by a submission, which may import only "
-                f"{', '.join(sorted(ALLOWED - {'__future__'}))}")
+                f"{allowed_here()}")
     return None
+
+
+def _numpy_here() -> bool:
+    if "numpy" in sys.modules:  # (None there: blocked)
+        return sys.modules["numpy"] is not None
+    try:
+        return importlib.util.find_spec("numpy") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+_NUMPY = _numpy_here()
+"""Whether NumPy can be imported here: asked once, as the grader loads (never while a
+submission runs, whose audit hook watches what is read)."""
+
+
+def allowed_here() -> str:
+    """The modules a submission may import, as a refusal lists them: NumPy only where it can
+    be imported (the exercises page's Python, Pyodide's core, has none: issue 66 found it
+    listed there), else said apart."""
+    names = sorted(ALLOWED - {"__future__"})
+    if _NUMPY:
+        return ", ".join(names)
+    where = "this page's Python has none" if sys.platform == "emscripten" else "not here"
+    return f"{', '.join(n for n in names if n != 'numpy')} (and numpy where it is installed: " \
+        f"{where})"
 
 
 def refused_import(tree: ast.AST) -> tuple[int, str] | None:
