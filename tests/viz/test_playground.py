@@ -5,6 +5,7 @@ with a "Run this" link runs without NumPy, as in the browser."""
 
 import importlib.util
 import json
+import math
 import re
 import subprocess
 import sys
@@ -309,6 +310,14 @@ def test_the_program_shows_the_functions_it_calls():
         assert re.search(rf"^(def {name}\(|{name} = )", helpers, re.M), name
     assert "relu_rule0 = d_relu" in helpers and "MASKED = Masked(0.0)" in helpers
     assert "tanh = math.tanh  # Python's own" in helpers
+    # what is shown runs as it reads: before, MASKED = Masked(0.0) with Masked undefined
+    # (issue 66), and Any, DomainError and math used, never imported
+    shown: dict = {}
+    exec(helpers.split("\n", 1)[1], shown)
+    assert shown["relu_rule0"](-1.0, 0.0) * math.inf == 0.0  # (Masked: nothing passes back)
+    assert shown["div"](1.0, 4.0) == 0.25 and shown["tanh"](0.0) == 0.0
+    alone = run("from tinygrad_edu import Value\nx = Value(0.5)\nf = x.tanh()\n").program
+    exec(alone.split("# The functions the program calls", 1)[1].split("\n", 1)[1], {})
 
 
 def test_a_compiled_answer_as_the_last_name_is_described_with_its_program(capsys):

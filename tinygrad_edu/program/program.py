@@ -11,6 +11,8 @@ engine runs it, up to the step that fails.
 
 from __future__ import annotations
 
+import ast
+import builtins
 import inspect
 import re
 import textwrap
@@ -151,6 +153,7 @@ def helpers_of(text: str, names: dict[str, Any]) -> str:
               if callable(names.get(name)) and name not in _OWN
               and getattr(names[name], "__globals__", None) is not names]  # (not itself)
     parts, seen, module_said = [], set(), ""
+    defined: set[str] = set()  # (the names what is shown so far binds)
     for name in called:
         function = names[name]
         own = getattr(function, "__name__", name)
@@ -158,12 +161,18 @@ def helpers_of(text: str, names: dict[str, Any]) -> str:
         try:
             code = textwrap.dedent(inspect.getsource(function)).rstrip("\n")
         except (OSError, TypeError):
-            parts.append(f"{name} = {module}.{own}  # Python's own, with no Python source")
+            said = [] if module.split(".")[0] in defined else [f"import {module}"]
+            defined.add(module.split(".")[0])
+            parts.append("\n".join([*said, f"{name} = {module}.{own}  # Python's own, with "
+                                               "no Python source"]))
             continue
         lines = [f"# {module.replace('.', '/')}.py"] if module != module_said else []
         module_said = module
-        lines += [line for line in _constants(function) if line not in seen]
+        constants = [line for line in _constants(function) if line not in seen]
+        lines += _needed("\n".join([*constants, code]), function, defined)
+        lines += constants
         seen.update(lines)
+        defined.update(_bound("\n".join([*constants, code])) | {name})
         alias = [f"{name} = {own}  # (the program's name for it)"] if own != name else []
         parts.append("\n".join([*lines, code, *alias]))
     if not parts:
@@ -175,6 +184,70 @@ def helpers_of(text: str, names: dict[str, Any]) -> str:
 _OWN = {"float", "same_number", "raises"}
 """Names the source calls that need no showing: Python's, and this module's two checks
 (named for what they do)."""
+
+
+def _needed(text: str, function: Any, defined: set[str]) -> list[str]:
+    """What ``text`` (a function's source, and the constants it reads) uses of its module
+    that nothing shown defines, so that what is shown runs as it reads: the module's own
+    classes and functions (``Masked``, for ``MASKED = Masked(0.0)``, and what they use in
+    turn), and the imports that bind the rest (``import math``, ``from typing import
+    Any``); ``defined`` gains them."""
+    module = inspect.getmodule(function)
+    if module is None:
+        return []
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    imports: dict[str, str] = {}  # (the module's, its TYPE_CHECKING block's too: a
+    for statement in ast.walk(tree):  # name of its annotations)
+        if isinstance(statement, (ast.Import, ast.ImportFrom)) and not getattr(
+                statement, "level", 0):
+            for alias in statement.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                imports.setdefault(bound, ast.unparse(ast.ImportFrom(
+                    statement.module, [alias], 0)) if isinstance(statement, ast.ImportFrom)
+                    else ast.unparse(ast.Import([alias])))
+    found: list[str] = []
+    todo = [text]
+    while todo:
+        try:
+            read = ast.parse(todo.pop())
+        except SyntaxError:
+            continue
+        used = {n.id for n in ast.walk(read) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Load)}
+        for name in sorted(used - _bound(read) - defined - set(dir(builtins))):
+            held = getattr(module, name, None)
+            if (inspect.isclass(held) or inspect.isfunction(held)) and getattr(
+                    held, "__module__", None) == module.__name__:
+                try:
+                    source = textwrap.dedent(inspect.getsource(held)).rstrip("\n")
+                except (OSError, TypeError):
+                    continue
+                defined.add(name)
+                found.append(source + "\n")
+                todo.append(source)
+            elif name in imports and name != "annotations":
+                defined.add(name)
+                found.insert(0, imports[name])
+    return found
+
+
+def _bound(code: str | ast.AST) -> set[str]:
+    """The names ``code`` binds (assigned, defined, imported, its functions' parameters)."""
+    try:
+        tree = ast.parse(code) if isinstance(code, str) else code
+    except SyntaxError:
+        return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+             and not isinstance(n.ctx, ast.Load)}
+    names |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    names |= {n.name for n in ast.walk(tree) if isinstance(
+        n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    names |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+              if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+    return names
 
 
 def _constants(function: Any) -> list[str]:
