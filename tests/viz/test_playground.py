@@ -6,10 +6,13 @@ with a "Run this" link runs without NumPy, as in the browser."""
 import importlib.util
 import json
 import math
+import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -66,8 +69,20 @@ def test_each_note_says_what_happened(capsys):
     assert shown.note.startswith("The code stopped with a UnicodeDecodeError on line 1")
     shown, _, _ = ran("import sys\nsys.exit()\n", capsys)
     assert "ended with sys.exit()" in shown.note
-    shown, _, _ = ran("raise KeyboardInterrupt\n", capsys)  # what the page's Stop raises
-    assert shown.note.startswith("The code was stopped on line 1 before it named a Value")
+    # the code's own KeyboardInterrupt is its error (before: "The code was stopped on line
+    # 1", as if the page's Stop had stopped it, issue 66); the Stop, a SIGINT, stops it
+    shown, _, err = ran("raise KeyboardInterrupt\n", capsys)
+    assert shown.note.startswith("The code stopped with a KeyboardInterrupt on line 1 (above) "
+                                 "before it named a Value"), shown.note
+    assert err.rstrip().endswith("\nKeyboardInterrupt")
+    stop = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    stop.start()
+    shown, _, err = ran("x = 1\nwhile True:\n    x += 1\n", capsys)
+    stop.join()
+    assert re.match(r"The code was stopped on line [23] before it named a Value", shown.note), \
+        shown.note
+    assert err.rstrip().endswith("\nKeyboardInterrupt") and "RunStop" not in err, err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # (put back)
     shown, _, _ = ran("x = 1\n", capsys)
     assert shown.note.startswith("No graph: the code names no Value.")
     shown, _, _ = ran("from tinygrad_edu import Value\np = [Value(1.0), Value(2.0)]\n", capsys)
