@@ -60,6 +60,28 @@ def test_each_slip_is_named(stage, title, old, new, tmp_path):
 
 
 @pytest.mark.slow  # (a long run: under the main Python only)
+@pytest.mark.parametrize(("stage", "title", "size"), [
+    ("block", "no rmsnorm before the attention", (1, 1)),
+    ("block", "one head over all the features", (2, 2)),
+    ("gpt", "no position embedding", (1, 1)),
+    ("gpt", "only the first layer", (1, 1)),
+    ("gpt", "every token given the same position", (2, 1))])
+def test_a_block_or_gpt_slip_is_shown_on_the_smallest_input_it_fails(stage, title, size,
+                                                                     tmp_path):
+    """A block's or a GPT's worked examples are tried smallest first, and the first that
+    fails is shown (they are not shrunk, each being slow): before, every slip was shown on
+    2 positions and 2 heads, or 3 tokens, 2 layers and 15 matrices (issue 66)."""
+    examples = TRACK[stage].examples
+    assert [len(str(e)) for e in examples] == sorted(len(str(e)) for e in examples)
+    _, old, new = next(s for s in SLIPS[stage] if s[0] == title)
+    found = defined(with_slip(old, new), tmp_path)
+    verdict = grade(TRACK[stage], found[TRACK[stage].symbol])
+    case = verdict.failure.case
+    assert (len(getattr(case, "tokens", getattr(case, "x", ()))), case.n_head) == size, case
+    assert [d.title for d in verdict.diagnoses] == [title]
+
+
+@pytest.mark.slow  # (a long run: under the main Python only)
 def test_the_whole_track_graded_apart_passes_and_a_wrong_stage_sinks_no_other(tmp_path):
     """In the learner's own process (as every route grades a file): the right file passes
     every stage; with its Value's `=` slip and an unstable softmax, those two fail, named as

@@ -52,16 +52,18 @@ def _scoped(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def example(found: dict[str, Any], stage: str) -> Value:
-    """The learner's ``stage`` (one of ``PARTS``, from ``found``) on its first worked example,
-    built of tinygrad_edu's Values: the loss L = Σ c·out the grader weighs its outputs by
-    (the loss itself for ``nll``)."""
+    """The learner's ``stage`` (one of ``PARTS``, from ``found``) on its first worked example
+    (of two heads, for a block and a GPT: their smaller examples, tried first, are for
+    showing a slip on the smallest input), built of tinygrad_edu's Values: the loss L = Σ
+    c·out the grader weighs its outputs by (the loss itself for ``nll``)."""
     if stage not in PARTS:
         raise ValueError(f"example: {stage!r} is not a stage that computes with Values; one "
                          f"of {', '.join(PARTS)}")
     function = found.get(stage)
     if not callable(function):
         raise ValueError(f"example: your file defines no {stage}; write it first")
-    case = TRACK[stage].examples[0]
+    examples = TRACK[stage].examples
+    case = next((e for e in examples if getattr(e, "n_head", 2) == 2), examples[0])
     nodes = lambda xs: [Value(float(x)) for x in xs]
     rows = lambda m: [nodes(row) for row in m]
     if stage == "nll":
