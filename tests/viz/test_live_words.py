@@ -1,0 +1,33 @@
+"""What the live pages say, in Chromium, where the page's Python differs from a computer's
+(issue 66's last round; the logic is tested without a browser in test_playground.py and
+tests/exercises/test_classroom.py): the playground's code that raises KeyboardInterrupt
+itself is told it did (not that the page stopped it), its program view shows what its
+helpers use (``Masked``, for ``MASKED = Masked(0.0)``), and the exercises page's refusal of
+an import lists NumPy apart, which the page's Python does not have."""
+
+from tests.viz.live import LIVE, LOAD_S
+from tests.viz.test_live_pages import check, run
+from tests.viz.test_playground import COMPILED
+
+pytestmark = LIVE
+
+
+def test_the_pages_say_what_happened_in_their_own_python(watched, server):
+    playground = watched.open(server + "playground.html")
+    printed = run(playground, "x = 1\nraise KeyboardInterrupt\n")
+    assert printed.rstrip().endswith("\nKeyboardInterrupt"), printed
+    assert playground.text_content("#state").startswith("Stopped by an error in")
+    assert playground.text_content("#graph-note").startswith(
+        "The code stopped with a KeyboardInterrupt on line 2 (above) before it named a Value")
+    run(playground, COMPILED)  # (a relu: its rule's MASKED)
+    program = playground.text_content("#program")
+    assert "class Masked(float):" in program and "MASKED = Masked(0.0)" in program
+    assert program.index("class Masked(float):") < program.index("MASKED = Masked(0.0)")
+
+    exercises = watched.open(server + "exercises-live.html#d_tanh")
+    exercises.wait_for_function("/is ready/.test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    said = check(exercises, "import sys\n\n\ndef d_tanh(x, y):\n    return 1 - y * y\n")
+    assert "sys may not be imported by a submission" in said, said
+    assert "numbers, operator, random" in said and "numpy," not in said, said
+    assert "(and numpy where it is installed: this page's Python has none)" in said
