@@ -28,6 +28,8 @@ capture, see things as they are), and is put back when the last capture ends.
 - **Reading and writing ``os.environ``** (its class's ``__getitem__``, which ``get``,
   ``getenv`` and ``in`` call, and ``__setitem__``): each variable read is a place outside
   the function (``outside.py``), guarded to keep its text; one written is written again.
+  These two are put in place at the first capture and kept (``_environ_once``: outside a
+  capture they call Python's own).
 - **What a capture refuses** where the learner's code calls it (``refused.py``): the clock,
   the interpreter's state, the file system; starting another thread or process.
 """
@@ -147,10 +149,7 @@ def _patch() -> None:
             if function is not None:
                 FOLLOWED[id(function)] = _of_items(function, f"{module_name}.{name}")
                 _put(held, name, FOLLOWED[id(function)])
-    environ = type(os.environ)
-    getitem = environ.__getitem__
-    _put(environ, "__getitem__", _read_by_name(getitem, getitem))
-    _put(environ, "__setitem__", _read_by_name(environ.__setitem__, getitem))
+    _environ_once()
     from tinygrad_edu.program import randomness
 
     imported = _imported(importlib.import_module)
@@ -452,6 +451,23 @@ def _of_items(function: Callable[..., Any], name: str) -> Callable[..., Any]:
     call.__name__ = function.__name__
     call.__doc__ = function.__doc__
     return call
+
+
+def _environ_once() -> None:
+    """``os.environ``'s class's ``__getitem__`` and ``__setitem__`` as a capture sees them,
+    put in place once and kept (outside a capture, Python's own called as they are): put
+    back at the end of each capture, the class changed at every one, and after a thousand
+    Python 3.13 went on calling the old ``__getitem__`` where ``os.getenv`` reads (its
+    specialized subscript keeps the function it met while the class has no version left to
+    say it changed): a variable set after that was not seen, silently."""
+    environ = type(os.environ)
+    getitem = environ.__getitem__
+    if getattr(getitem, "read_by_name", False):
+        return
+    seen = _read_by_name(getitem, getitem)
+    seen.read_by_name = True  # type: ignore[attr-defined]
+    environ.__getitem__ = seen  # type: ignore[method-assign]
+    environ.__setitem__ = _read_by_name(environ.__setitem__, getitem)  # type: ignore
 
 
 def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
