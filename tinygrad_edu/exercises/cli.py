@@ -45,6 +45,7 @@ from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, par
 from tinygrad_edu.exercises.remote import REQUIRE
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
 from tinygrad_edu.exercises.starters import PROG, starter_file
+from tinygrad_edu.exercises.text_blocks import shown_on_terminal
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["main"]
@@ -482,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
     args = parser.parse_args(argv)
+    shown_on_terminal()  # (a file named with bytes that are not UTF-8: printed as escapes)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
             else _exercises([args.exercise])

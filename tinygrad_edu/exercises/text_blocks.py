@@ -3,7 +3,11 @@ shapes are written by ``tinygrad_edu.formatting``)."""
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 
@@ -42,3 +46,51 @@ def cell_named(lines: Sequence[str]) -> str:
     if not first:
         return "an empty cell"
     return f"the cell that begins `{first if len(first) <= 48 else first[:47] + '…'}`"
+
+
+SHOWN = "tinygrad_edu.shown"
+"""The error handler (``codecs.register_error``) that writes what an encoding cannot as
+backslash escapes: a name's bytes that are not UTF-8, which Python reads as lone surrogates
+(a student's file ``week3\\xff.py``: ``\\udcff``), as the bytes they were (``\\xff``); any
+other character as ``backslashreplace`` does. A report, a results.json and the terminal are
+written with it, so a name no encoding can write is shown, never the end of the grading."""
+
+
+def _escaped(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else
+                   c.encode("ascii", "backslashreplace").decode("ascii")
+                   for c in error.object[error.start:error.end]), error.end
+
+
+codecs.register_error(SHOWN, _escaped)
+
+
+def shown(text: str) -> str:
+    """``text`` as UTF-8 can write it: what it cannot (a lone surrogate, from a name that
+    is not UTF-8) as a backslash escape (``SHOWN``)."""
+    return text.encode("utf-8", SHOWN).decode("utf-8")
+
+
+def shown_data(data: Any) -> Any:
+    """``data`` (JSON's: dicts, lists, strings, numbers) with every string ``shown``, keys
+    too: what is dumped as JSON for a tool or a page."""
+    if isinstance(data, str):
+        return shown(data)
+    if isinstance(data, dict):
+        return {shown_data(k): shown_data(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [shown_data(v) for v in data]
+    return data
+
+
+def shown_on_terminal() -> None:
+    """Write stdout and stderr with ``SHOWN``: a name that is not UTF-8 printed as its
+    escapes (stderr's own ``backslashreplace`` says ``\\udcff``; stdout's ``strict``, under
+    some locales, raised)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=SHOWN)

@@ -32,8 +32,10 @@ from tinygrad_edu.exercises.classroom.results import (
     for_staff,
     points_for,
 )
+from tinygrad_edu.exercises.classroom.written import write_whole
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.starters import PROG
+from tinygrad_edu.exercises.text_blocks import shown_data
 
 __all__ = ["check_for_machines", "report"]
 
@@ -47,8 +49,7 @@ def _write(text: str, output: Path | None) -> bool:
         sys.stdout.write(text)
         return True
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        write_whole(output, text)  # (whole or not at all: a report of last week kept)
     except OSError as error:
         _say(f"cannot write {output}: {error}")
         return False
@@ -99,7 +100,7 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
     if form == "json":  # (a copy's flag is the teacher's alone, never a learner's check's)
         for mark in data["exercises"]:
             mark.pop("copied", None)
-    if not _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", output):
+    if not _write(json.dumps(shown_data(data), indent=2, ensure_ascii=False) + "\n", output):
         return 1
     return 0 if result.passed else 1
 

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tinygrad_edu.exercises.classroom.written import write_whole
+
 __all__ = ["HOW", "NOT_COUNTED", "finish"]
 
 PLUGIN_RESULTS = "autograder_results.json"
@@ -72,8 +74,7 @@ def finish(tests: Path, output: Path) -> dict[str, Any]:
     if len(text.encode("utf-8")) > LIMIT:
         results = {"gradable": False, "message": COULD_NOT_RUN}
         text = json.dumps(results)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text + "\n", encoding="utf-8")
+    write_whole(output, text + "\n")
     return results
 
 

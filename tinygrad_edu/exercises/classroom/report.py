@@ -34,6 +34,7 @@ from tinygrad_edu.exercises.classroom.submissions import SUFFIXES, entry, locate
 from tinygrad_edu.exercises.copies import CopyReading, classmates, kind_of, said
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
+from tinygrad_edu.exercises.text_blocks import shown, shown_data
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
 
 __all__ = ["ReportError", "alike_said", "assignment_points", "attempted", "attempted_by_most",
@@ -362,10 +363,10 @@ def report_html(results: Sequence[Result], exercises: Sequence[ExerciseSpec], fo
                 date=datetime.date.today().isoformat())
     script = part("report.js")
     title = f"What the class got wrong: {folder.name or folder}"
-    return fill(part("report.html"), {
-        "TITLE": escape(title), "POLICY": policy(script), "STYLE": part("report.css"),
-        "DATA": json_for_script(data), "SCRIPT": script, "USER": escape(graded_as()),
-        "PROTECTIONS": escape(protections(results)),
+    return fill(part("report.html"), {  # (a name that is not UTF-8 as its escapes: shown)
+        "TITLE": escape(shown(title)), "POLICY": policy(script), "STYLE": part("report.css"),
+        "DATA": json_for_script(shown_data(data)), "SCRIPT": script,
+        "USER": escape(shown(graded_as())), "PROTECTIONS": escape(shown(protections(results))),
         "SEED": escape(str(next((r.seed for r in results if r.seed is not None), "none")))})
 
 

@@ -1,0 +1,113 @@
+"""A student's file or folder whose name is not UTF-8 (git and a Linux file system take any
+bytes but ``/`` and NUL; Python reads them as lone surrogates, ``week3\\udcff.py``): shown as
+its escapes (``week3\\xff.py``) in every output of the grader, the report's CSV and page,
+Gradescope's results.json and the terminal; and a report's file written whole or not at all.
+
+Before (an independent attacker, issue 65): ``exercises report`` graded the whole class, then
+died writing the CSV or the page (``UnicodeEncodeError: surrogates not allowed``), leaving the
+output at 0 bytes, an earlier report at that path wiped; on Gradescope "The autograder could
+not run"."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.exercises.class_work import IMPORTS, answer
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.text_blocks import shown
+
+RIGHT = IMPORTS + answer("d_tanh")
+BYTES = b"week3\xff.py"
+
+
+def _named(folder: Path, name: bytes) -> Path:
+    """``folder / name``, a name of bytes; skips where the file system refuses it (macOS)."""
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+    try:
+        path.write_text(RIGHT, encoding="utf-8")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    return path
+
+
+def test_shown_writes_a_name_that_is_not_utf8_as_its_bytes():
+    assert shown(os.fsdecode(BYTES)) == "week3\\xff.py"
+    assert shown("café \ud800") == "café \\ud800"  # (a lone surrogate of another kind)
+    assert shown("plain") == "plain"
+
+
+@pytest.mark.parametrize("form", [".csv", ".html"])
+def test_a_report_shows_a_name_that_is_not_utf8(tmp_path, capsys, form):
+    """A class as ``gh classroom clone`` lays it out, mallory's file named ``week3\\xff.py``
+    and another student's folder ``b\\xe9a``: every student graded, and named by the escapes
+    in the CSV and in the page (its data: JSON a page reads), and on the terminal."""
+    class_ = tmp_path / "class"
+    for student in ("alice", "mallory"):
+        (class_ / student).mkdir(parents=True)
+    (class_ / "alice" / "week3.py").write_text(RIGHT, encoding="utf-8")
+    _named(class_ / "mallory", BYTES)
+    folder = Path(os.fsdecode(os.path.join(os.fsencode(class_), b"b\xe9a")))
+    folder.mkdir()
+    (folder / "week3.py").write_text(RIGHT, encoding="utf-8")
+    output = tmp_path / f"report{form}"
+    output.write_text("an earlier report", encoding="utf-8")
+    assert cli(["report", str(class_), "d_tanh", "-o", str(output)]) == 0
+    text = output.read_text(encoding="utf-8")  # (strict: UTF-8 throughout)
+    if form == ".csv":
+        rows = {row["student"]: row for row in csv.DictReader(text.splitlines())}
+        assert sorted(rows) == ["alice", "b\\xe9a", "mallory"]
+        assert rows["mallory"]["file"].endswith("mallory/week3\\xff.py")
+        assert rows["mallory"]["score"] == rows["b\\xe9a"]["score"] == "1"
+    else:
+        assert "week3\\\\xff.py" in text and "b\\\\xe9a" in text  # (in the page's JSON)
+        assert "\\udcff" not in text
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_gradescope_and_check_show_a_name_that_is_not_utf8(tmp_path):
+    """Gradescope's run_autograder grades the one .py file of the submission's folder
+    whatever its name: results.json is written, naming it by its escapes; ``check`` on the
+    terminal says the same name (a UTF-8 locale whose stdout is strict: en_US.UTF-8 raised
+    where C.UTF-8 wrote the raw byte)."""
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    _named(submission, BYTES)
+    results = tmp_path / "results" / "results.json"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    done = subprocess.run(
+        [sys.executable, "-I", "-m", "tinygrad_edu", "exercises", "check", "week3.py",
+         "d_tanh", "--format", "gradescope", "--output", str(results)],
+        cwd=submission, env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert data["score"] == 1 and "week3\\xff.py" in data["output"], data
+    done = subprocess.run(
+        [sys.executable, "-I", "-m", "tinygrad_edu", "exercises", "check", os.fsdecode(BYTES),
+         "d_tanh"], cwd=submission, env=env, capture_output=True, timeout=120)
+    out = done.stdout.decode("utf-8")  # (strict: the escapes, never the raw byte)
+    assert done.returncode == 0 and "week3\\xff.py: 1 of 1 attempted" in out, (
+        out, done.stderr.decode("utf-8", "replace"))
+
+
+def test_a_report_that_cannot_be_written_leaves_the_earlier_one(tmp_path):
+    """A report cut short as it is written (here the file-size limit, as a full disk would)
+    leaves the earlier report whole, and no file of its own beside it."""
+    output = tmp_path / "report.csv"
+    output.write_text("an earlier report\n", encoding="utf-8")
+    script = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "from tinygrad_edu.exercises.classroom.commands import _write\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))\n"
+        "sys.exit(0 if _write('x' * 100_000, Path(sys.argv[1])) else 1)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(output)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and f"cannot write {output}" in done.stderr, done.stderr
+    assert output.read_text(encoding="utf-8") == "an earlier report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv"]
