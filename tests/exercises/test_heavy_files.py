@@ -106,3 +106,40 @@ def test_a_broken_pipe_that_is_not_stdouts_is_said(monkeypatch):
         assert not main_module.stdout_closed()
         os.close(reading)
         assert main_module.stdout_closed()
+
+
+def test_the_rule_reading_works_each_node_out_once(tmp_path):
+    """Long sums (an attacker's 80 lines of 2,900 terms, 465 KB: 61 s of the grader's time
+    in ``check``, 23.7 million calls of the reading's constant folding, each sum's value
+    worked out again from each of its sums down to 50 deep): the reading's functions are
+    called a few times per node of the file, however long a line's sum; and what it finds
+    in such a file (a complex number at the end of a long sum) is found as before."""
+    from tinygrad_edu.exercises import rule_reading
+    from tinygrad_edu.exercises.rule_reading import RuleReading
+
+    def calls(text):
+        path = tmp_path / "sums.py"
+        path.write_text(text, encoding="utf-8")
+        made = [0]
+        here = rule_reading.__file__
+
+        def count(frame, event, arg):
+            if event == "call" and frame.f_code.co_filename == here:
+                made[0] += 1
+
+        sys.setprofile(count)
+        try:
+            why = RuleReading(path).why(EXERCISES["d_tanh"])
+        finally:
+            sys.setprofile(None)
+        nodes = sum(1 for _ in ast.walk(ast.parse(text)))
+        return made[0] / nodes, why
+
+    sums = "x = 1\n" + "".join(f"Z{i} = " + "+".join(["x"] * 600) + "\n" for i in range(10))
+    per_node, why = calls(HONEST + sums)
+    assert per_node < 20 and why == "", per_node  # (before: 60 a node)
+    per_node, why = calls(HONEST + sums + "W = " + "+".join(["x"] * 600) + "+2j\n")
+    assert per_node < 20 and "the complex number" in why, (per_node, why)
+    # every sum of the line complex: each said in a few words, never written out whole
+    per_node, why = calls(HONEST + sums + "W = 2j+" + "+".join(["x"] * 600) + "\n")
+    assert per_node < 20 and "the complex number 2j" in why, (per_node, why)
