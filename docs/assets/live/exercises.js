@@ -298,6 +298,35 @@
           "machine (python -m tinygrad_edu exercises check FILE)" : "") + ".\n", "stderr");
   }
 
+  // The verdict comes last, after what the code printed: once the grading ends, the output
+  // box is scrolled to the verdict's first line ("✗ NAME" or "✓ NAME" at a line's start, the
+  // last one), so that a flood the code printed above it does not hide it (issue 66: the
+  // learner scrolled past 2,000 lines to find it). Nothing moves if it is in view already.
+  function toVerdict(name) {
+    shown.flush();
+    shown.text();  // (what was queued, on the page)
+    var walker = document.createTreeWalker(output, NodeFilter.SHOW_TEXT), node, found = null;
+    var at = -1;
+    while ((node = walker.nextNode())) {
+      var text = node.textContent;
+      ["✗ " + name, "✓ " + name].forEach(function (mark) {
+        var i = text.lastIndexOf(mark);
+        while (i > 0 && text[i - 1] !== "\n") i = text.lastIndexOf(mark, i - 1);
+        if (i >= 0 && (found !== node || i > at)) {
+          found = node;
+          at = i;
+        }
+      });
+    }
+    if (found === null) return;
+    var range = document.createRange();
+    range.setStart(found, at);
+    range.setEnd(found, at + 1);
+    var line = range.getBoundingClientRect(), box = output.getBoundingClientRect();
+    if (line.top >= box.top && line.bottom <= box.bottom) return;
+    output.scrollTop += line.top - box.top - 4;
+  }
+
   check.addEventListener("click", function () {
     if (python.busy() || chosen.arrays) return;
     var ex = chosen;
@@ -328,6 +357,7 @@
           "the page keep your progress."));
       fillMenus();
       if (answer.result.code === 0) next(ex);
+      toVerdict(ex.name);
     }).catch(function (error) {
       countdown.stop();
       if (error.crashed) {
