@@ -263,6 +263,11 @@ def test_nbgraders_round_trip(round_trip):
     assert "`%env TINYGRAD_EDU_SEED=" in feedback["right"]
     assert "Protections: resource limits, no new privileges, Landlock and seccomp" in \
         autograde_log
+    # the right answers are the model answers: backward's flag is in autograde's log (the
+    # teacher's), never in the feedback students read (copies.py)
+    assert "⚑ backward: the same code as the model answer shipped in the package" in \
+        autograde_log
+    assert not any("⚑" in text for text in feedback.values())
     wrong = feedback["wrong"]
     assert "✗ d_tanh: not yet." in wrong
     assert "diagnosis: the input x used where the output y was meant." in wrong
