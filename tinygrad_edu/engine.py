@@ -19,34 +19,34 @@ EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
-NO_OTHER = object()  # apply's `other` for exp, log, tanh, relu (not None: x + None is an error)
+NO_OTHER = object()  # apply's b for exp, log, tanh, relu: no other operand (x + None is an error)
 
 
-def apply(row: Op, self: Any, other: Any = NO_OTHER) -> Value:
-    """A node: out = self op other, and d(out)/d(operand) for each operand that is a Value, by
-    the row's rule at their numbers. a * b at a = 2, b = 3: out = 6, d/da = b = 3, d/db = a = 2."""
-    other_type, rules = type(other), row.rules  # a rule: a float, or rule(numbers..., out)
-    if type(self) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
-        return with_numbers(row, self, other)
-    if other_type is Value:  # a * b: two parents
-        a, b = self._data, other._data
-        out = row.forward(a, b)
-        da = rules[0] if type(rules[0]) is float else rules[0](a, b, out)
-        db = rules[1] if type(rules[1]) is float else rules[1](a, b, out)
-    elif other_type is float:  # a * 2.0: 2.0 kept in _b (second derivatives use it), no parent
-        a, b = self._data, other
-        out = row.forward(a, b)
-        da, db = (rules[0] if type(rules[0]) is float else rules[0](a, b, out)), None
-    elif other is NO_OTHER:  # exp, log, tanh, relu: one operand, so _b and _db are None
-        x, other = self._data, None
-        out = row.forward(x)
-        da, db = (rules[0] if type(rules[0]) is float else rules[0](x, out)), None
+def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
+    """A node: out = a op b, and d(out)/d(a), d(out)/d(b) for each operand that is a Value, by
+    the row's rules at their numbers. a * b at a = 2, b = 3: out = 6, d/da = b = 3, d/db = a = 2."""
+    b_type, rules = type(b), row.rules  # a rule: a float, or rule(numbers..., out)
+    if type(a) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
+        return with_numbers(row, a, b)
+    if b_type is Value:  # a * b: two parents
+        a_data, b_data = a._data, b._data
+        out = row.forward(a_data, b_data)
+        da = rules[0] if type(rules[0]) is float else rules[0](a_data, b_data, out)
+        db = rules[1] if type(rules[1]) is float else rules[1](a_data, b_data, out)
+    elif b_type is float:  # a * 2.0: 2.0 kept in _b (second derivatives use it), no parent
+        a_data = a._data
+        out = row.forward(a_data, b)
+        da, db = (rules[0] if type(rules[0]) is float else rules[0](a_data, b, out)), None
+    elif b is NO_OTHER:  # exp, log, tanh, relu: one operand, so _b and _db are None
+        a_data, b = a._data, None
+        out = row.forward(a_data)
+        da, db = (rules[0] if type(rules[0]) is float else rules[0](a_data, out)), None
     else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
-        return with_numbers(row, self, other)
+        return with_numbers(row, a, b)
     node = object.__new__(Value)  # skips __init__ (which makes a leaf): every slot set below
     node._data, node.grad, node._row = out, 0.0, row
-    node._a, node._da = self, da
-    node._b, node._db = other, db
+    node._a, node._da = a, da
+    node._b, node._db = b, db
     node._list = node._list_grads = None
     node._scope = scopes.current() if scopes.opened else ""
     return node
