@@ -42,6 +42,7 @@ from tinygrad_edu.exercises.copies import (
     BUILT,
     COMPILED,
     COPIED,
+    CROWD,
     SHARE,
     CopyReading,
     answers,
@@ -372,6 +373,54 @@ def test_classmates_with_the_same_code_are_flagged_in_the_report_alone(tmp_path)
     assert len(hands) > 30
     assert not [ex.name for ex in [*EXERCISES.values(), *TRACK.values()]
                 if classmates(hands, ex)]
+
+
+def renamed(text, names):
+    """``text`` with each of its names (a word) replaced as ``names`` says."""
+    return re.sub(r"\b\w+\b", lambda m: names.get(m.group(), m.group()), text)
+
+
+BOBS_THIRD = renamed(BOBS, {"users": "indegree", "todo": "stack", "ways": "paths",
+                            "grads": "total", "ready": "queue", "local": "d"})
+"""bob's sum_over_paths, a third classmate's copy: renamed."""
+
+RECURSIVE = dict(VARIANTS["sum_over_paths"])["recursive"]
+"""The short recursive sum over paths, memoised: what the lecture's sort leads to."""
+
+
+def test_a_copy_ring_in_a_small_class_is_flagged(tmp_path):
+    """Three copies of bob's answer among five files (an attacker, issue 65: more than half
+    of the class, so their code was taken for what the class writes alike, and none was
+    flagged); four among five. Code is the class's only in more than half of the files
+    and in at least ``CROWD``: the ring is flagged, the two honest files are not."""
+    honest = {"gus": HONEST_PATHS, "fay": HEAD + RECURSIVE}
+    ring = {"bob": BOBS, "dan": BOBS_AGAIN, "eve": BOBS_THIRD}
+    for copies, others in ((ring, honest), ({**ring, "ivy": BOBS_AGAIN.replace(
+            "print(n)", "print(g)")}, {"gus": HONEST_PATHS})):
+        class_ = {**others, **copies}
+        assert len(class_) == 5 and 2 * len(copies) > len(class_)
+        readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
+                    for name, text in class_.items()}
+        assert classmates(readings, EXERCISES["sum_over_paths"]) == {
+            name: tuple(sorted(set(copies) - {name})) for name in copies}
+
+
+def test_what_most_of_a_class_writes_alike_is_no_pairs_own(tmp_path):
+    """Most of a class of eight (five) writes the short recursive answer, each with names of
+    their own: the same code, token for token once renamed, and no copy. It is the
+    class's (in more than half of the files, and in ``CROWD``), so none of them is flagged;
+    nor are the three others. (Were it any pair's own, each of the five would be flagged with
+    the four others.)"""
+    names = [{"memo": f"m{k}", "paths": f"walk{k}", "count": f"n{k}", "total": f"s{k}",
+              "p": f"v{k}", "local": f"d{k}", "c": f"a{k}", "t": f"b{k}"} for k in range(CROWD)]
+    class_ = {f"r{k}": HEAD + renamed(RECURSIVE, renamed_) for k, renamed_ in enumerate(names)}
+    class_.update(bob=BOBS, gus=HONEST_PATHS, carol=EDITED_PATHS)
+    assert 2 * CROWD > len(class_)  # (more than half of the class, and CROWD files)
+    readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
+                for name, text in class_.items()}
+    assert classmates(readings, EXERCISES["sum_over_paths"]) == {}
+    assert len({readings[f"r{k}"].material(EXERCISES["sum_over_paths"])
+                for k in range(CROWD)}) == 1
 
 
 def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):

@@ -270,23 +270,30 @@ class RanReading:
         return f"{BUILT} ({'; '.join(built)})" if built else ""
 
 
+CROWD = 5
+"""The fewest files code must be in to be the class's, not a pair's own (and in more than
+half of them): a copy ring of three in a class of five was more than half, and its code went
+unflagged (an attacker, issue 65). A ring of up to four is always found; the suite's honest
+answers, one file from each hand, pair with none even with nothing left out as the class's."""
+
+
 def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec,
                compiled: bool = True) -> dict[str, tuple[str, ...]]:
     """For each student (of ``readings``, by name), the classmates whose code for the exercise
     is the same as theirs, in the manner of MOSS: what each file defines for it
     (``CopyReading.material``, with what it compiled at run time unless ``compiled`` is
     false) less every fingerprint of what the package ships (its answers, the track's
-    reference, ``COMMON``) and less those in more than half of the files as written (at least
-    two: what a class writes alike is no pair's own; code compiled at run time is no one's
-    writing, and counts for none), and less what two files or more compiled at run time
-    that no file holds as written (the modules' own: a dataclass's methods); two are alike
-    when they share at least ``FEWEST`` of what is left, and at least ``SHARE`` of the
-    smaller's."""
+    reference, ``COMMON``) and less those in more than half of the files as written and in
+    at least ``CROWD`` of them (what a class writes alike is no pair's own; code compiled
+    at run time is no one's writing, and counts for none), and less what two files or more
+    compiled at run time that no file holds as written (the modules' own: a dataclass's
+    methods); two are alike when they share at least ``FEWEST`` of what is left, and at least
+    ``SHARE`` of the smaller's."""
     shipped = _shipped()
     written = {student: reading.material(exercise, compiled=False) - shipped
                for student, reading in readings.items()}
     counts = Counter(print_ for prints in written.values() for print_ in prints)
-    crowd = max(2, len(written) // 2)
+    crowd = max(CROWD - 1, len(written) // 2)  # (the most files a pair's own code is in)
     ran = {student: reading.material(exercise) - shipped - written[student]
            for student, reading in readings.items() if compiled and reading.compiled}
     made, everyone = Counter(p for prints in ran.values() for p in prints), counts.keys()
