@@ -55,19 +55,21 @@ def walk(*roots: N) -> list[N]:
     Here the call stack is a list, so depth has no recursion limit. A node popped for the
     first time is pushed back with the mark ✓ on top of it, then its parents. The mark comes
     off only after its parents (and theirs) are listed, so popping ✓ means "list the node
-    under it" (build_topo's topo.append(v)). For ``c = a * b`` then ``d = c + a``:
+    under it" (build_topo's topo.append(v)). For docs/engine.md's f = v1 * v2, v1 = x + y,
+    v2 = x - y:
 
         stack before the pop    popping its top                 the order so far
         (its top on the right)
-        [d]                     d: push d, ✓, then its parents (c, a) reversed: c on top
-        [d ✓ a c]               c: push c, ✓, then its parents (a, b) reversed: a on top
-        [d ✓ a c ✓ b a]         a: push a, ✓ (a leaf: no parents)
-        [d ✓ a c ✓ b a ✓]       ✓: list a                       a
-        [d ✓ a c ✓ b]           b: push b, ✓ (a leaf)
-        [d ✓ a c ✓ b ✓]         ✓: list b                       a b
-        [d ✓ a c ✓]             ✓: list c                       a b c
-        [d ✓ a]                 a: seen already: dropped
-        [d ✓]                   ✓: list d                       a b c d
+        [f]                     f: push f, ✓, then its parents (v1, v2) reversed: v1 on top
+        [f ✓ v2 v1]             v1: push v1, ✓, then its parents (x, y) reversed: x on top
+        [f ✓ v2 v1 ✓ y x]       x: push x, ✓ (a leaf: no parents)
+        [f ✓ v2 v1 ✓ y x ✓]     ✓: list x                       x
+        [f ✓ v2 v1 ✓ y]         y: push y, ✓ (a leaf)
+        [f ✓ v2 v1 ✓ y ✓]       ✓: list y                       x y
+        [f ✓ v2 v1 ✓]           ✓: list v1                      x y v1
+        [f ✓ v2]                v2: push v2, ✓; x, y are seen: not pushed
+        [f ✓ v2 ✓]              ✓: list v2                      x y v1 v2
+        [f ✓]                   ✓: list f                       x y v1 v2 f
     """
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
