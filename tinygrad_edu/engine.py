@@ -63,7 +63,7 @@ class Value:
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
-        if children or local_grads or label or other or type(data) is not float:  # a label too: below
+        if children or local_grads or label or other or type(data) is not float:  # a label: below
             return made_by_hand(self, data, children, local_grads, label, other)
         self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
