@@ -22,6 +22,7 @@ that, so the capture refuses it, naming the line (``sets.py`` says what to do in
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from typing import Any
@@ -30,6 +31,7 @@ from tinygrad_edu.program.traced import recording, user_code
 
 __all__ = ["Classes", "by_address", "ordered_by_address"]
 
+_HERE = os.path.dirname(os.path.abspath(__file__))
 _DEPTH = 3  # (how deep into attributes and items a Value made in the call is looked for)
 
 
@@ -168,7 +170,8 @@ def _shown(x: Any) -> str:
     capture runs: one that holds a Value made in the call is refused (its address, new at
     every call, is in the text)."""
     found = recording()
-    if found is not None and made_in_call(x):
+    if found is not None and not sys._getframe(1).f_code.co_filename.startswith(_HERE) and \
+            made_in_call(x):  # (``print(term)``: printed once, nothing follows from it)
         name = type(x).__name__
         found.refuse(f"it shows the address of an object made in the call (repr(), str() or a "
                      f"format of a {name}, which has object's __repr__: '<{name} object at "
