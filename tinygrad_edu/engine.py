@@ -94,7 +94,7 @@ class Value:
         if (create_graph or inputs is not None or type(grad) is not float  # (rarer cases,
                 or getattr(self, "_no_graph", False)):  # and a node made under no_grad())
             return backward_more(self, grad, create_graph, inputs)
-        graph.backpropagate(self, grad)  # _backward() at every node, the last made first
+        graph.backpropagate(self, grad)  # _backward() at every node, in walk's order reversed
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
         c = a * b at a = 2, b = 3, with c.grad = 10: a.grad += 3 × 10, b.grad += 2 × 10."""
