@@ -9,8 +9,8 @@ from tinygrad_edu import graph, safe_math, scopes
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
-# The op table: a row per op, its forward function, then d(output)/d(operand) for each operand,
-# as a function of the operands' numbers (x; or a and b) and the output's (out), or a constant.
+# The op table, a row per op (an Op, of which apply reads .forward and .rules): the forward
+# function, then d(out)/d(operand) per operand, of the numbers (x; a, b) and out, or a constant.
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
@@ -48,7 +48,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     node._a, node._da = a, da
     node._b, node._db = b, db
     node._list = node._list_grads = None
-    node._scope = scopes.current() if scopes.opened else ""
+    node._scope = scopes.current() if scopes.opened else ""  # (for drawing by parts: skip)
     return node
 
 
