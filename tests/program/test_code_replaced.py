@@ -3,6 +3,7 @@ keeping the function object): the compiled function's own, or a helper's it call
 the program kept the old code, silently (0.78 where the engine gives 3.15: found by an
 independent attacker); now it is captured again, and says why."""
 
+import gc
 import warnings
 
 import pytest
@@ -42,6 +43,18 @@ def _method_relu(self, v):
     return v.relu() * 3.0
 
 
+ACTS = {"tanh": lambda v: v.tanh()}
+
+
+def through_table(x):
+    return ACTS["tanh"](W * x)
+
+
+def branching_through_table(x):
+    y = ACTS["tanh"](W * x)
+    return y * 2.0 if y.data > 0.5 else y  # (a guard: the capture's Guard made)
+
+
 def own(x):
     return (W * x).tanh()
 
@@ -51,10 +64,11 @@ def _other_own(x):
 
 
 @pytest.mark.parametrize("native", [True, False])
-@pytest.mark.parametrize("which", ["a helper's", "a method's", "its own"])
+@pytest.mark.parametrize("which", ["a helper's", "a method's", "a dict's", "its own"])
 def test_a_function_whose_code_is_replaced_is_captured_again(which, native):
     function, holder, new = {"a helper's": (through_helper, act, _relu_times_3),
                              "a method's": (through_method, Layer.act, _method_relu),
+                             "a dict's": (through_table, ACTS["tanh"], _relu_times_3),
                              "its own": (own, own, _other_own)}[which]
     old = holder.__code__
     step = compile(function, native=native)
@@ -70,3 +84,21 @@ def test_a_function_whose_code_is_replaced_is_captured_again(which, native):
     assert step.captures == 2
     assert any(f"the code of {holder.__qualname__} was replaced" in str(m.message)
                for m in said), [str(m.message) for m in said]
+
+
+def test_a_helper_held_in_its_module_is_found_there_not_among_every_object(monkeypatch):
+    """A lambda in a dict of the module is found where its module holds it; the code a
+    library compiled from a string that ran in the capture (the capture's own Guard's
+    dataclass ``__init__``, ``dis``'s namedtuples' ``__new__``) is not looked for. Before,
+    each capture looked among every object (``gc.get_referrers``: up to a third of a second
+    in a test process holding PyTorch's objects)."""
+    def everywhere(*objects):
+        raise AssertionError(f"looked among every object for {objects}")
+
+    monkeypatch.setattr(gc, "get_referrers", everywhere)
+    for function in (through_table, branching_through_table):
+        step = compile(function)
+        for _ in range(3):
+            same(step, function, [W], Value(1.5))
+        assert step.captures == 1
+        assert step.programs and all(e.functions for es in step.programs.values() for e in es)

@@ -15,6 +15,8 @@ import gc
 import types
 from typing import Any
 
+from tinygrad_edu.program.traced import learners_file
+
 __all__ = ["cache_state", "computed", "functions", "replaced"]
 
 
@@ -22,20 +24,24 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     """The function objects that hold one of ``codes`` (the learner's code that ran: code
     -> its globals), each with it: looked for first where the code reached them (``near``:
     the compiled function, closure cells; the names each code loads from its globals, a
-    class's functions, an object's class's), then, for code still not placed, among every
-    object (``gc.get_referrers``: slower). And the functions memoized
-    (``functools.lru_cache``, ``functools.cache``) found there."""
-    ran = dict(codes)
+    class's functions, an object's class's), then, for code still not placed, in its module
+    (every name of its globals, and the items of a dict, list or tuple there: a dataclass's
+    ``__init__``, a dict of functions), and last among every object (``gc.get_referrers``:
+    slow where the process holds many, a third of a second at each capture in a test
+    process that imported PyTorch). And the functions memoized (``functools.lru_cache``,
+    ``functools.cache``) found where the code reached them."""
+    ran = {code: g for code, g in codes if not _librarys(g)}
     found: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
     memoized: dict[int, Any] = {}
 
-    def look(x: Any, deep: bool) -> None:
+    def look(x: Any, deep: bool, reached: bool = True) -> None:
         while isinstance(x, (types.MethodType, staticmethod, classmethod, property,
                              functools.partial)):  # (read as they are: no code of yours)
             x = x.fget if isinstance(x, property) else x.func \
                 if isinstance(x, functools.partial) else x.__func__
         if isinstance(x, _MEMOIZED):
-            memoized[id(x)] = x
+            if reached:  # (not one the module merely holds)
+                memoized[id(x)] = x
             x = x.__wrapped__
         if isinstance(x, types.FunctionType):
             if x.__code__ in ran:
@@ -43,7 +49,7 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
         elif deep and not isinstance(x, types.ModuleType):
             for klass in (x if isinstance(x, type) else type(x)).__mro__[:-1]:
                 for item in list(vars(klass).values()):
-                    look(item, False)
+                    look(item, False, reached)
 
     for x in near:
         look(x, True)
@@ -54,6 +60,19 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     inner = {c for code in ran for c in code.co_consts if isinstance(c, types.CodeType)}
     left = set(ran) - inner - {code for _, code in found.values()}  # (a code made inside
     # another that ran, a generator expression's: replaced with it)
+    modules = {id(ran[code]): ran[code] for code in left}  # (then in its module: a class's
+    classes: set[int] = set()  # __init__ a dataclass made, a lambda in a dict of functions)
+    for globals_ in modules.values():
+        for x in list(globals_.values()):
+            held = list(x.values() if type(x) is dict else x) \
+                if type(x) in _HOLDING and len(x) <= _ITEMS else []
+            for y in (x, *held):
+                if not isinstance(y, type):
+                    look(y, False, False)
+                elif id(y) not in classes:
+                    classes.add(id(y))
+                    look(y, True, False)
+    left -= {code for _, code in found.values()}
     if left:
         for f in gc.get_referrers(*left):
             if isinstance(f, types.FunctionType) and f.__code__ in left:
@@ -61,7 +80,25 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     return list(found.values()), list(memoized.values())
 
 
+def _librarys(globals_: dict[str, Any]) -> bool:
+    """Whether code compiled from a string (``user_code`` takes it for the learner's) was
+    compiled by a library into its own namespace: a dataclass's ``__init__`` compiled into
+    the package's module (the capture's own Guard, made as a capture runs), the ``__new__``
+    of a ``collections.namedtuple`` (collections' own code, the same for every namedtuple:
+    ``dis``'s, read as a capture runs). Not looked for: none of it is code of the learner's
+    that autoreload could replace, and looking among every object cost a third of a second
+    at each capture in a test process holding PyTorch's objects."""
+    name, file = globals_.get("__name__"), globals_.get("__file__")
+    if type(name) is str and name.startswith("namedtuple_") and \
+            globals_.get("_tuple_new") is tuple.__new__:
+        return True
+    return type(file) is str and not learners_file(file)
+
+
 _MEMOIZED = functools._lru_cache_wrapper
+_HOLDING = (dict, list, tuple)
+_ITEMS = 10_000
+"""The containers of a module whose items a function is looked for among (up to so many)."""
 
 
 def cache_state(memoized: list[Any]) -> list[tuple[Any, tuple[int, int, int]]]:
