@@ -8,8 +8,10 @@ what the grader can do is say when what it graded is one of them, however lightl
 names the answer of the package that one of the file's definitions, under any name and
 anywhere in it, is the same code as (a copy renamed and bound to the exercise's name by an
 alias, a lambda, a ``def`` that calls it or a decorator is the same copy, as each definition
-is compared). A definition is read as a teacher reading for copies reads it, in the manner
-of MOSS:
+is compared; a function's answer is compared with every function of the file, a nested
+function and a class's method too: a copy made a ``@staticmethod`` or a method is the same
+copy, an attacker's route of issue 65). A definition is read as a teacher reading for
+copies reads it, in the manner of MOSS:
 
 - dead code left out (statements after a ``return``, ``raise``, ``break`` or ``continue``;
   ``if False:``; an ``assert``; ``x = x``; a statement that calls nothing but builtins
@@ -103,6 +105,8 @@ FEWEST_NAMED = 100
 """The fewest distinctive fingerprints, its names as written, an answer has to be flagged so
 (``backward``'s 127; ``topological_sort``'s 55 are the lecture's recursive sort with names
 anyone may choose, ``backward_step``'s 25 its one line)."""
+Method = tuple[Definition, dict[str, str], ast.ClassDef]
+"""A function of a class's body, read apart: it, the imports of its file, its class."""
 BESIDE = ("renamed and bound to its name, token for token: too short to flag alone, flagged "
           "beside the copy of")
 """What a short answer's flag adds: it is flagged only beside another exercise's copy."""
@@ -151,6 +155,7 @@ class CopyReading:
                  source: str | None = None, ran: Sequence[str] = ()) -> None:
         self.path = path
         self.definitions: list[tuple[Definition, dict[str, str]]] = []
+        self.methods: list[Method] = []  # (of its classes, read apart too)
         self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
         self._prints: dict[tuple[int, bool], Fingerprints] = {}
         self._owned: dict[str, str] = {}  # (an exercise's name: its answer copied, or "")
@@ -158,9 +163,10 @@ class CopyReading:
         self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
         try:
             self.unparsed = _take(cell_texts(path, read_source(path, within) if source is None
-                                             else source), self.definitions, self.bound)
+                                             else source), self.definitions, self.bound,
+                                  self.methods)
         except Exception:
-            self.definitions = []
+            self.definitions, self.methods = [], []
         for text in ran:
             with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
                 _take([text], self.compiled, {})
@@ -185,7 +191,8 @@ class CopyReading:
         if symbol not in self._owned:
             self._owned[symbol] = ""
             for where, kind, theirs, named in answers(symbol):
-                for node, imports in self.definitions:
+                for node, imports in self.definitions + ([] if kind else [
+                        (method, imports) for method, imports, _ in self.methods]):
                     if isinstance(node, ast.ClassDef) == kind and (
                             _holds(theirs, self._fingerprints(node, imports), FEWEST)
                             or _holds(named, self._fingerprints(node, imports, True),
@@ -198,13 +205,18 @@ class CopyReading:
 
     def _exact(self, symbol: str) -> list[str]:
         """For each definition the name ``symbol`` reaches (``reached``) under another name
-        (``d_tanh = _my_tanh``), the package's file whose answer of that name it is token
-        for token, names as written (or empty)."""
+        (``d_tanh = _my_tanh``), or method of a class it reaches (``d_tanh = _H.tanh``, the
+        class bound to it), the package's file whose answer of that name it is token for
+        token, names as written (or empty)."""
         shipped = _exactly(symbol)
+        reached = self.reached(symbol)
+        classes = {id(node) for node, _ in reached if isinstance(node, ast.ClassDef)}
+        hidden = [(node, imports) for node, imports in reached if node.name != symbol] + [
+            (method, imports) for method, imports, owner in self.methods
+            if id(owner) in classes]
         return [next((where for where, kind, words in shipped if kind == isinstance(
             node, ast.ClassDef) and words == _words(node, imports)), "")
-            for node, imports in self.reached(symbol) if node.name != symbol] \
-            if shipped else []
+            for node, imports in hidden] if shipped else []
 
     def reached(self, symbol: str) -> list[tuple[Definition, dict[str, str]]]:
         """The file's definitions of the name ``symbol``, and of every name they (or an
@@ -317,9 +329,11 @@ def _shipped() -> Fingerprints:
 
 
 def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, str]]],
-          bound: dict[str, list[str]]) -> bool:
+          bound: dict[str, list[str]],
+          methods: list[Method] | None = None) -> bool:
     """Read ``blocks`` (a file's cells, or code compiled at run time) into ``definitions``
-    (at most ``MOST``) and ``bound``; whether a block is not Python the grader can parse."""
+    (at most ``MOST``), ``bound`` and ``methods`` (the functions of its classes' bodies, at
+    most ``MOST``); whether a block is not Python the grader can parse."""
     imports: dict[str, str] = {}
     unparsed = False
     for block in blocks:
@@ -337,17 +351,29 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
                 for name in (n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)):
                     bound.setdefault(name.id, []).extend(used)
         definitions += [(node, imports) for node in _definitions(tree)]
+        if methods is not None:
+            methods += [(method, imports, owner) for owner, method in _methods(tree)]
     del definitions[MOST:]
+    if methods is not None:
+        del methods[MOST:]
     return unparsed
 
 
 def _definitions(tree: ast.Module) -> list[Definition]:
     """The functions and classes of a module, at any depth; a class's methods are read as
-    its part, not apart."""
+    its part, not apart (``_methods`` reads them apart)."""
     methods = {id(s) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
                for s in node.body}
     return [node for node in ast.walk(tree) if isinstance(
         node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and id(node) not in methods]
+
+
+def _methods(tree: ast.Module) -> list[tuple[ast.ClassDef, Definition]]:
+    """The functions of a module's classes' bodies (classes at any depth), each with its
+    class."""
+    return [(node, statement) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+            for statement in node.body
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
 @functools.cache
