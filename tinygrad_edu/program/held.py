@@ -109,8 +109,9 @@ def holders(wanted: list[Any]) -> list[Found]:
 
 
 Within = tuple[Any, Any, str, tuple[tuple[str, Any], ...], str]
-_WITHIN: dict[int, tuple[Any, tuple[Any, ...], tuple[int, ...], list[Within]]] = {}
-"""id(a module) -> (it, its globals, their ids, what they hold: ``_within``)."""
+_WITHIN: dict[int, tuple[Any, tuple[Any, ...], frozenset[int], list[Within]]] = {}
+"""id(a module) -> (it, its globals, their ids (a set: ``holders`` asks it of each wanted
+object, not each global of every module, at each capture), what they hold: ``_within``)."""
 _VIEWS: dict[int, Any] = {}
 """id(a dict, a list or a tuple of ``_WITHIN``) -> a live view of its items (it, or its
 values): each once, however many modules hold it (a class: every module importing it)."""
@@ -120,7 +121,7 @@ def _view(items: Any) -> Any:
     return items if type(items) in (list, tuple) else items.values()
 
 
-def _within(module: Any) -> tuple[tuple[int, ...], list[Within], bool] | None:
+def _within(module: Any) -> tuple[frozenset[int], list[Within], bool] | None:
     """The ids of a module's globals, and what they hold one step further (each a dict, a
     list, a tuple or an object's attributes, as it is at every call: ``(items, holder,
     name, the steps from the holder to it, "attr" or "item")``), made again (and said so)
@@ -137,7 +138,7 @@ def _within(module: Any) -> tuple[tuple[int, ...], list[Within], bool] | None:
             all(map(is_, values, kept[1])):
         return kept[2], kept[3], False
     held = tuple(values)  # (kept: no other object can have the id of one of them)
-    now = tuple(map(id, held))
+    now = frozenset(map(id, held))
     within = []
     standard = module.__name__.partition(".")[0] in sys.stdlib_module_names
     for key, value in list(globals_.items()):
