@@ -257,13 +257,24 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
 
 
 @needs_otter
-def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_path):
+@pytest.mark.parametrize("kind", ["a test file", "the student's notebook's metadata"])
+def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_path, kind):
     """Otter's own test file of a question (an exception-based one, as ``otter assign``
     writes it), run as ``grader.check("d_tanh")`` runs it: a verdict that does not pass is
     said as it is, with its diagnosis, under Otter's "Test case failed"; before, framed as a
     crash: "Error at line 4 in test d_tanh: feedback('d_tanh', d_tanh) AssertionError: ✗
-    d_tanh: not yet." (issue 67). An error of the test's own is said as Otter says it."""
+    d_tanh: not yet." (issue 67). An error of the test's own is said as Otter says it.
+    A student's notebook holds its tests in its metadata, run by Otter's subclass
+    (NotebookMetadataExceptionTestFile): said the same."""
     from otter.test_files.exception_test import ExceptionTestFile
+    from otter.test_files.metadata_test import NotebookMetadataExceptionTestFile
+
+    def read(test):
+        if kind == "a test file":
+            return ExceptionTestFile.from_file(str(test))
+        # (as Otter reads a test from the notebook's metadata: its source, and the notebook)
+        return NotebookMetadataExceptionTestFile.from_metadata(
+            test.read_text("utf-8"), path=str(tmp_path / "week3.ipynb"))
 
     test = tmp_path / "d_tanh.py"
     test.write_text(
@@ -273,7 +284,7 @@ def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_pat
         "    feedback('d_tanh', d_tanh)\n", encoding="utf-8")
     wrong = answer("d_tanh", "    return 1 - x * x")
     in_a_kernel(monkeypatch, ["", IMPORTS, wrong, 'grader.check("d_tanh")'])
-    checked = ExceptionTestFile.from_file(str(test))
+    checked = read(test)
     checked.run({"d_tanh": lambda x, y: 1 - x * x})
     summary, page = checked.summary(), checked._repr_html_()
     assert not checked.passed_all
@@ -285,7 +296,7 @@ def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_pat
     assert "d_tanh is not defined yet: run the cell" in checked.summary()
     assert "Error at line" not in checked.summary()
     test.write_text(test.read_text("utf-8").replace("    from", "    1 / 0\n    from"))
-    checked = ExceptionTestFile.from_file(str(test))
+    checked = read(test)
     checked.run({"d_tanh": lambda x, y: 1 - x * x})  # (an error of the test's own)
     assert "Error at line 10 in test d_tanh:" in checked.summary(), checked.summary()
 

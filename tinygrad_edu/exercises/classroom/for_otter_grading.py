@@ -204,15 +204,16 @@ class NotYet(AssertionError):
 
 
 def _said_as_it_is() -> None:
-    """Otter's test file running this check (an ``ExceptionTestFile``'s ``run``, up the
+    """Otter's test file running this check (an ``ExceptionTestFile``'s ``run``, or its
+    subclass's that reads the tests from the student's notebook, up the
     stack) says a ``NotYet`` as its verdict alone: Otter's own message of a test that raises
     frames it as a crash, "Error at line 4 in test d_tanh: feedback('d_tanh', d_tanh)
     AssertionError: ✗ d_tanh: not yet." (issue 67); its other errors as Otter says them."""
     frame = sys._getframe(1)
     while frame is not None:
         owner: Any = frame.f_locals.get("self") if frame.f_code.co_name == "run" else None
-        if type(owner).__name__ == "ExceptionTestFile" and hasattr(
-                owner, "_generate_error_message"):
+        if any(kind.__name__ == "ExceptionTestFile" for kind in type(owner).__mro__) and \
+                hasattr(owner, "_generate_error_message"):  # (a notebook's: a subclass)
             if not isinstance(owner._generate_error_message, _VerdictAlone):
                 owner._generate_error_message = _VerdictAlone(owner._generate_error_message)
             return
