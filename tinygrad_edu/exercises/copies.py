@@ -16,13 +16,17 @@ copies reads it, in the manner of MOSS:
 - dead code left out (statements after a ``return``, ``raise``, ``break`` or ``continue``;
   ``if False:``; an ``assert``; ``x = x``; a statement that calls nothing but builtins
   that change nothing, ``print`` and ``len`` among them (``INERT``), or assigns what they
-  return to a name never read), docstrings, comments, annotations and decorators too;
+  return to a name read nowhere but in such assignments of its own, ``n = n + 1``),
+  docstrings, comments, annotations and decorators too;
 - light rewrites undone: ``x += e`` is ``x = x + e``; ``xs.append(e)``, ``xs += [e]`` and a
   loop of appends are one; ``xs.extend(e)`` is ``xs = xs + e``; ``reversed(xs)`` is
   ``xs[::-1]``; ``s.add(k)`` is ``s[k] = True`` (a dict for a set); an empty ``set()``,
   ``dict()``, ``[]`` or ``{}`` one empty container; a list, set or generator comprehension
   one comprehension; ``not`` and ``not in`` as ``in``; ``len(xs) > 0`` as ``xs``; ``a, b =
-  c, d`` two assignments;
+  c, d`` two assignments; ``d[k] if k in d else e`` (or an ``if``/``else`` of two
+  assignments or returns so) is ``d.get(k, e)``, and ``d.get(k, None)`` ``d.get(k)``; ``k
+  in d.keys()`` is ``k in d``; a test's ``len(xs)`` or ``bool(x)``, and ``x == True``, are
+  ``xs`` and ``x``;
 - then written out as tokens: the learner's own names all one token (renaming changes
   nothing), numbers one token, strings one; keywords, operators, attributes (``.grad``,
   ``.parents``: what the exercise reads), builtins and the modules' names kept;

@@ -99,14 +99,19 @@ class _Dead(ast.NodeTransformer):
     """Code that changes nothing left out: statements after a ``return``, ``raise``,
     ``break`` or ``continue`` in their block; a block under a constant false test (its
     ``else`` kept); an ``assert``, an expression statement or a name assigned and never
-    read (or assigned itself) that calls nothing but ``INERT`` builtins (again and again,
-    until nothing more goes)."""
+    read but by such assignments of its own (``x = x``, ``n = n + 1``, ``n += 1``) that
+    calls nothing but ``INERT`` builtins (again and again, until nothing more goes)."""
 
     def clean(self, node: ast.AST) -> ast.AST:
         for _ in range(10):
             before = ast.dump(node)
+            own = {id(n) for statement in ast.walk(node) if isinstance(
+                statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _inert(
+                statement.value) for target in _targets(statement) if isinstance(
+                target, ast.Name) for n in ast.walk(statement.value or ast.Pass())
+                if isinstance(n, ast.Name) and n.id == target.id}
             self.read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                         and isinstance(n.ctx, ast.Load)}
+                         and isinstance(n.ctx, ast.Load) and id(n) not in own}
             node = self.visit(node)
             if ast.dump(node) == before:
                 break
@@ -137,13 +142,15 @@ class _Dead(ast.NodeTransformer):
             return []
         if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
                 _inert(statement.value):
-            targets = statement.targets if isinstance(statement, ast.Assign) else \
-                [statement.target]
-            value = statement.value
-            if all(isinstance(t, ast.Name) and (t.id not in self.read or (
-                    isinstance(value, ast.Name) and value.id == t.id)) for t in targets):
-                return []  # (never read, or assigned itself: x = x)
+            if all(isinstance(t, ast.Name) and t.id not in self.read
+                   for t in _targets(statement)):
+                return []  # (never read but by its own assignments: x = x, x = x + 1)
         return [statement]
+
+
+def _targets(statement: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
+    """What an assignment assigns."""
+    return statement.targets if isinstance(statement, ast.Assign) else [statement.target]
 
 
 INERT = frozenset({
@@ -238,6 +245,10 @@ class _Plain(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and len(
+                node.args) == 2 and isinstance(node.args[1], ast.Constant) and \
+                node.args[1].value is None:
+            del node.args[1:]  # (d.get(k, None): d.get(k))
         name = node.func.id if isinstance(node.func, ast.Name) else ""
         if node.keywords or len(node.args) > 1:
             return node
@@ -273,6 +284,13 @@ class _Plain(ast.NodeTransformer):
                     *node.ops, *node.comparators)] in ([ast.dump(ast.Gt()), _ZERO], [
                     ast.dump(ast.NotEq()), _ZERO]):
             return left.args[0]  # (len(xs) > 0: xs)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+                                             ) and isinstance(node.comparators[0], ast.Constant
+                                                              ) and isinstance(
+                node.comparators[0].value, bool):
+            return left  # (x == True, x is False: x, as ``not`` is left out)
+        node.comparators = [_keys(c) if isinstance(o, (ast.In, ast.NotIn)) else c
+                            for o, c in zip(node.ops, node.comparators)]
         node.ops = [{ast.NotIn: ast.In, ast.IsNot: ast.Is, ast.NotEq: ast.Eq}.get(
             type(op), type(op))() for op in node.ops]
         return node
@@ -281,8 +299,79 @@ class _Plain(ast.NodeTransformer):
         node = self.generic_visit(node)  # type: ignore[assignment]
         return node.operand if isinstance(node.op, ast.Not) else node
 
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        """``d[k] if k in d else e`` (or ``e if k not in d else d[k]``) as ``d.get(k, e)``."""
+        got = _got(node.test, node.body, node.orelse)
+        if got is not None:
+            return self.visit(got)
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        node.test = _truth(node.test)
+        return node
+
+    def visit_If(self, node: ast.If) -> ast.AST:
+        """``if k in d: v = d[k]`` ``else: v = e`` (or ``return`` so) as ``v = d.get(k, e)``."""
+        one, other, statement = _branch(node.body), _branch(node.orelse), node.body[0]
+        got = _got(node.test, one[1], other[1]) if one and other and one[0] == other[0] \
+            else None
+        if got is not None and isinstance(statement, (ast.Assign, ast.Return)):
+            statement.value = got
+            return self.visit(statement)
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        node.test = _truth(node.test)
+        return node
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        node.test = _truth(node.test)
+        return node
+
 
 _ZERO = ast.dump(ast.Constant(0))
+
+
+def _got(test: ast.expr, then: ast.expr | None, otherwise: ast.expr | None) -> ast.expr | None:
+    """``d.get(k, e)`` (``d.get(k)`` for ``e`` None) for ``then if test else otherwise``
+    that is ``d[k] if k in d else e`` or ``e if k not in d else d[k]``; else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(
+            test.ops[0], (ast.In, ast.NotIn))):
+        return None
+    if isinstance(test.ops[0], ast.NotIn):
+        then, otherwise = otherwise, then
+    key, mapping = test.left, _keys(test.comparators[0])
+    if not (isinstance(then, ast.Subscript) and otherwise is not None and ast.dump(
+            then.value) == ast.dump(mapping) and ast.dump(then.slice) == ast.dump(key)):
+        return None
+    default = [] if isinstance(otherwise, ast.Constant) and otherwise.value is None else [
+        otherwise]
+    return ast.Call(ast.Attribute(mapping, "get", ast.Load()), [key, *default], [])
+
+
+def _branch(block: list[ast.stmt]) -> tuple[str, ast.expr | None] | None:
+    """A block of one assignment or ``return``: where it puts its value, and the value."""
+    if len(block) == 1 and isinstance(block[0], ast.Assign):
+        return " ".join(ast.dump(target) for target in block[0].targets), block[0].value
+    if len(block) == 1 and isinstance(block[0], ast.Return):
+        return "return", block[0].value
+    return None
+
+
+def _keys(mapping: ast.expr) -> ast.expr:
+    """``d.keys()`` as ``d`` (what ``in`` reads the same)."""
+    if isinstance(mapping, ast.Call) and isinstance(mapping.func, ast.Attribute) and \
+            mapping.func.attr == "keys" and not mapping.args and not mapping.keywords:
+        return mapping.func.value
+    return mapping
+
+
+def _truth(test: ast.expr) -> ast.expr:
+    """A test as its truth: ``len(xs)`` and ``bool(x)`` as ``xs`` and ``x`` (in ``and`` and
+    ``or`` too)."""
+    if isinstance(test, ast.BoolOp):
+        test.values = [_truth(value) for value in test.values]
+    elif isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id in (
+            "len", "bool") and len(test.args) == 1 and not test.keywords:
+        return test.args[0]
+    return test
 
 
 def _assign(target: ast.expr, value: ast.expr) -> ast.Assign:

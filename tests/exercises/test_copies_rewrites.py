@@ -1,0 +1,141 @@
+"""Light rewrites undone when code is read for copies (``copy_tokens.py``): each pair of forms
+below reads as the same tokens, so a copy of a model answer rewritten so is the same copy
+(issue 65, the attacker's route 5: every ``.get(k, 0)`` of sum_over_paths written ``(d[k] if
+k in d else 0)`` kept 44% of its fingerprints, 1/1 unflagged); forms that differ in what they
+do stay apart, and honest work rewritten so is not flagged."""
+
+import ast
+import inspect
+import re
+import textwrap
+
+import pytest
+
+from tests.exercises.test_copies import flagged_in, honest_files, write
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises import model_answers as M
+from tinygrad_edu.exercises.copies import CopyReading
+from tinygrad_edu.exercises.copy_tokens import tokens
+
+
+def read(body: str, named: bool = False) -> list[str]:
+    """The tokens of a function whose body is ``body``, then returns what it sets (so that
+    none of it is dead code)."""
+    read = "" if "return" in body else "\nreturn v, w, e, d, xs, flag"
+    node = ast.parse("def f(d, k, e, xs, flag):\n" + textwrap.indent(textwrap.dedent(
+        body) + read, "    ")).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    return tokens(node, {}, named)
+
+
+SAME = [
+    ("v = d.get(k, 0)", "v = d[k] if k in d else 0"),
+    ("v = d.get(k, 0)", "v = 0 if k not in d else d[k]"),
+    ("v = d.get(k, 0)", "v = (d[k] if k in d.keys() else 0)"),
+    ("v = d.get(k)", "v = d[k] if k in d else None"),
+    ("v = d.get(k)", "v = d.get(k, None)"),
+    ("v = d.get(k, e)", "if k in d:\n    v = d[k]\nelse:\n    v = e"),
+    ("v = d.get(k, e)", "if k not in d:\n    v = e\nelse:\n    v = d[k]"),
+    ("return d.get(k, 0)", "if k in d:\n    return d[k]\nelse:\n    return 0"),
+    ("d[k] = d.get(k, 0) + e", "d[k] = (d[k] if k in d else 0) + e"),
+    ("if k in d:\n    e = 1", "if k in d.keys():\n    e = 1"),
+    ("while xs:\n    xs.pop()", "while len(xs):\n    xs.pop()"),
+    ("while xs and flag:\n    xs.pop()", "while len(xs) and bool(flag):\n    xs.pop()"),
+    ("if flag:\n    e = 1", "if flag == True:\n    e = 1"),
+    ("if flag:\n    e = 1", "if flag is True:\n    e = 1"),
+    ("v = e if xs else 0", "v = e if len(xs) else 0"),
+    ("e += 1", "e = e + 1"),
+]
+"""Pairs of forms that do the same (for a dict ``d``, a list ``xs``, a bool ``flag``)."""
+
+APART = [
+    ("v = d.get(k, 0)", "v = d[k] if k in xs else 0"),  # (another container tested)
+    ("v = d.get(k, 0)", "v = d[e] if k in d else 0"),  # (another key read)
+    ("v = d.get(k, 0)", "v = 0 if k in d else d[k]"),  # (the branches the other way)
+    ("v = d.get(k, e)", "if k in d:\n    v = d[k]\nelse:\n    w = e"),  # (another name set)
+    ("v = d.get(k, e)", "if k in d:\n    v = d[k]\n    e = 1\nelse:\n    v = e"),
+    ("while xs:\n    xs.pop()", "while len(xs) > 1:\n    xs.pop()"),
+    ("if flag:\n    e = 1", "if flag == 1.5:\n    e = 1"),
+]
+"""Pairs of forms that differ in what they do: read apart."""
+
+
+@pytest.mark.parametrize("one, other", SAME)
+def test_forms_that_do_the_same_read_the_same(one, other):
+    assert read(one) == read(other)
+    assert read(one, named=True) == read(other, named=True)
+
+
+@pytest.mark.parametrize("one, other", APART)
+def test_forms_that_differ_read_apart(one, other):
+    assert read(one, named=True) != read(other, named=True)
+
+
+def without_get(source: str) -> str:
+    """``source`` with every ``d.get(k, e)`` written ``(d[k] if k in d else e)``."""
+    return re.sub(r"(\w+)\.get\((\w+), ([\w.]+)\)", r"(\1[\2] if \2 in \1 else \3)", source)
+
+
+def test_the_model_answer_without_get_is_the_same_copy(tmp_path):
+    """The attacker's ``copies/c4_get.py``: sum_over_paths's every ``.get`` rewritten, and
+    then its tests written longhand too; each is the model answer token for token."""
+    answer = inspect.getsource(M.sum_over_paths)
+    rewritten = without_get(answer)
+    assert ".get(" not in rewritten and sum(isinstance(n, ast.IfExp) for n in ast.walk(
+        ast.parse(rewritten))) == 6
+    longhand = rewritten.replace("while stack:", "while len(stack):").replace(
+        "if listed:", "if listed == True:").replace(" in count else", " in count.keys() else")
+    assert longhand.count("len(") == 1 and "== True" in longhand and ".keys()" in longhand
+    model = ast.parse(answer).body[0]
+    assert isinstance(model, ast.FunctionDef)
+    for text in (rewritten, longhand):
+        copy = ast.parse(text).body[0]
+        assert isinstance(copy, ast.FunctionDef)
+        assert tokens(copy, {}) == tokens(model, {})
+        assert tokens(copy, {}, True) == tokens(model, {}, True)
+        path = write(tmp_path, text.replace("def sum_over_paths", "def _walk")
+                     + "\n\nsum_over_paths = _walk\n")
+        assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
+            "model_answers.py's sum_over_paths"
+
+
+def longhand(source: str) -> str:
+    """``source`` with ``.get`` written as above, ``while xs:`` as ``while len(xs):``, ``if
+    x:`` as ``if x == True:`` and ``x += e`` as ``x = x + e`` (``-=`` and ``*=`` too)."""
+    source = re.sub(r"while (\w+):", r"while len(\1):", without_get(source))
+    source = re.sub(r"\b(\w+) ([-+*])= ", r"\1 = \1 \2 ", source)
+    return re.sub(r"\bif (\w+):", r"if \1 == True:", source)
+
+
+def test_no_honest_answer_rewritten_so_is_flagged(tmp_path):
+    """The suite's honest answers (``honest_files``), written longhand (``longhand``): none
+    is flagged."""
+    files = [(what, longhand(source)) for what, source in honest_files()]
+    assert len(files) > 160
+    assert sum(text != source for (_, text), (_, source) in zip(files, honest_files())) > 60
+    flagged = [(what, flagged_in(write(tmp_path, source))) for what, source in files]
+    assert [f for f in flagged if f[1]] == []
+
+
+def test_a_name_read_only_by_its_own_assignments_is_dead_code(tmp_path):
+    """``n = n + 1`` after each line of a copy, ``n`` read nowhere else: left out as ``n +=
+    1`` and ``x = x`` are (before, the copy kept 69% of the answer's fingerprints: one more
+    such line a block and it went unflagged); a counter that is read is kept."""
+    lines = inspect.getsource(M.sum_over_paths).split("\n")
+    padded = [lines[0], "    n = 0"]
+    for line in lines[1:]:
+        padded.append(line)
+        if line.strip() and not line.rstrip().endswith(":") and not line.lstrip().startswith(
+                ("#", "return")):
+            padded.append(line[:len(line) - len(line.lstrip())] + "n = n + 1")
+    text = "\n".join(padded)
+    assert text.count("n = n + 1") == 9
+    copy, model = ast.parse(text).body[0], ast.parse(inspect.getsource(M.sum_over_paths)).body[0]
+    assert isinstance(copy, ast.FunctionDef) and isinstance(model, ast.FunctionDef)
+    assert tokens(copy, {}) == tokens(model, {})
+    assert CopyReading(write(tmp_path, text)).same(EXERCISES["sum_over_paths"]) == \
+        "model_answers.py's sum_over_paths"
+    # read by a test, or returned: kept
+    counted = read("i = 0\nwhile i < k:\n    i = i + 1\n    xs.pop()")
+    assert counted[:4] == ["_", "=", "0", ";"] and counted.count("+") == 1
+    assert read("v = 0\nv = v + e") != read("v = 0")
