@@ -40,9 +40,13 @@ __all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "tot
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = os.path.dirname(_HERE)
-_LIBRARIES = tuple(sorted({os.path.realpath(p) for key in ("stdlib", "platstdlib", "purelib",
-                                                          "platlib")
-                           if (p := sysconfig.get_paths().get(key))}, key=len, reverse=True))
+_LIBRARIES = tuple(sorted({os.path.realpath(p) for p in (
+    *(sysconfig.get_paths().get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    os.path.dirname(os.__file__)) if p}, key=len, reverse=True))
+"""Where the standard library and installed packages are: sysconfig's folders, and the folder
+the standard library's modules come from (a browser's Python keeps them in a zip file,
+/lib/python314.zip, which sysconfig does not name: without it, linecache's own os.stat, as
+the capture reads a line of the learner's, was taken for the learner's)."""
 
 
 @dataclass
