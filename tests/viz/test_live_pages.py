@@ -405,11 +405,19 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     exercises.click("#next a")
     exercises.wait_for_function("document.getElementById('stage').value === 'train_step'")
     assert exercises.evaluate(EDITOR_SHOWN)  # (the link lands on the editor)
+    # its own state beside Check (before: adam's "Passed (graded in 0.2 s).")
+    assert exercises.text_content("#state") == "Not checked yet."
     assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
     after = exercises.text_content("#next")
     assert after.startswith("That was the last stage.") and \
         "python -m tinygrad_edu exercises train my_gpt.py" in after
     assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
+    exercises.select_option("#stage", "linear")  # (from the menu: its own state too; the
+    assert re.fullmatch(r"Not passed yet: \d+ attempts? in this browser\.",  # diagnoses'
+                        exercises.text_content("#state"))  # step tried it)
+    exercises.select_option("#stage", "adam")
+    assert exercises.text_content("#state") == \
+        "Passed in this browser; Check grades it again."
 
 
 NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();

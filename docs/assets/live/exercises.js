@@ -84,11 +84,23 @@
     shown.clear();
     next(null);
     asking(false);
+    if (python && python.ready && !python.busy()) say(own());  // (not the one before's)
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
     if (chosen.arrays) local(chosen);
     else set(storage.get(CODE + chosen.name) || chosen.starter);
     showEarlier();
+  }
+
+  // The chosen one's own state beside Check, from the progress kept in this browser (never
+  // the verdict of the one chosen before, nor a line about a download).
+  function own() {
+    var record = progress()[chosen.name], n = record ? record.attempts : 0;
+    if (chosen.arrays) return "";
+    if (record && record.passed) return "Passed in this browser; Check grades it again.";
+    if (n) return "Not passed yet: " + n + " attempt" + (n === 1 ? "" : "s") + " in this " +
+      "browser.";
+    return "Not checked yet.";
   }
 
   function set(text) {
