@@ -420,6 +420,17 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
         "Passed in this browser; Check grades it again."
 
 
+def exercises_a_warning_quotes_this_checks_line(exercises, capsys):
+    """Before: a warning quoted line 2 of the code a Check before had graded (linecache
+    kept it under the answer's name, from that Check's traceback)."""
+    exercises.select_option("#exercise", "d_tanh")
+    right = "def d_tanh(x, y):\n    return 1 - y * y\n"
+    check(exercises, "OLD = 1\nOLD_LINE_TWO = 1 / 0\n" + right)
+    verdict = check(exercises, "x = 1\nsame = x is 1\n" + right)
+    assert "your answer:2: SyntaxWarning: \"is\" with 'int' literal" in verdict, verdict
+    assert "  same = x is 1\n" in verdict and "OLD_LINE_TWO" not in verdict, verdict
+
+
 NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
                        return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
 """The next step's first line is on screen."""
@@ -656,6 +667,7 @@ EXERCISES_STEPS = [
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,
+    exercises_a_warning_quotes_this_checks_line,
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
 ]

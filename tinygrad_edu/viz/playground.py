@@ -452,6 +452,7 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
     from tinygrad_edu.exercises import cli, pointing
     from tinygrad_edu.exercises.progress import ENV
 
+    _forget_lines()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "progress.json")
         if progress:
@@ -476,6 +477,15 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
                 os.environ[ENV] = old
             printing.settle()
         return code, path.read_text(encoding="utf-8") if path.exists() else progress
+
+
+def _forget_lines() -> None:
+    """Forget the lines ``linecache`` keeps of the answers graded before: each Check writes
+    its file under the same name, and a warning quotes its line with ``linecache.getline``,
+    which gives what it kept, unchecked (a traceback had put the earlier code there: the
+    warning showed the earlier code's line 2, not this one's)."""
+    for name in [name for name in linecache.cache if os.path.basename(name) == ANSWER_FILE]:
+        linecache.cache.pop(name, None)
 
 
 def _forget(before: set[str]) -> None:
