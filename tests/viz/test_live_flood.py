@@ -73,10 +73,15 @@ def test_a_flood_at_the_top_of_a_file_is_cut_and_the_right_answer_passes(watched
     assert page.text_content("#state").startswith("Passed"), printed[-3000:]  # (before: "Not
     # yet": the file "did not finish in 5 s, so it was stopped (an endless loop?)")
     assert seconds < clean + 5, (seconds, clean)
-    head, cut, verdict = printed.partition(
-        "… 997,970 more lines, 6,879,790 characters not shown …\n")
-    assert cut and head.startswith("0\n1\n2\n") and verdict.startswith("999970\n")
-    assert "✓ d_tanh" in verdict
+    # the verdict first, then what the file printed, cut (before: the verdict under 100 kB
+    # of printed lines, at the bottom of the box, the box at its top)
+    verdict, heading, flood = printed.partition(
+        "\nWhat your file printed as it ran (cut), before that verdict:\n")
+    assert heading and verdict.startswith("✓ d_tanh passed"), printed[:3000]
+    assert page.evaluate("document.getElementById('output').scrollTop") == 0
+    head, cut, tail = flood.partition("… 997,970 more lines, 6,879,790 characters not shown …\n")
+    assert cut and head.startswith("0\n1\n2\n") and tail == "".join(
+        f"{i}\n" for i in range(999_970, 1_000_000))
 
 
 @pytest.mark.long(sibling="tests/exercises/test_printed.py::"

@@ -84,8 +84,9 @@ class _NoKeyboard(io.TextIOBase):
 class Printing:
     """``sys.stdout`` and ``sys.stderr`` of the page's Python (``install``), sending what
     they print with ``send(stream, text)``; ``stream`` ``"cut"`` is the line about the cut,
-    which replaces the one before it. ``clock``: seconds, for how often that line is
-    said."""
+    which replaces the one before it; ``"ran"``, sent by ``settle`` after a cut output, marks
+    its end (what comes next, the grader's verdict, the exercises page shows first).
+    ``clock``: seconds, for how often that line is said."""
 
     def __init__(self, send: Callable[[str, str], Any],
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -212,6 +213,7 @@ class Printing:
                 self.send("cut", not_shown(lines, chars))
             for stream, text in last:
                 self.send(stream, text)
+            self.send("ran", "\n")  # (its end: the exercises page puts the verdict first)
         self._begin()
 
 

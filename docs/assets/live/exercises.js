@@ -310,10 +310,12 @@
           "machine (python -m tinygrad_edu exercises check FILE)" : "") + ".\n", "stderr");
   }
 
-  // The verdict comes last, after what the code printed: once the grading ends, the output
-  // box is scrolled to the verdict's first line ("✗ NAME" or "✓ NAME" at a line's start, the
-  // last one), so that a flood the code printed above it does not hide it (issue 66: the
-  // learner scrolled past 2,000 lines to find it). Nothing moves if it is in view already.
+  // The verdict comes after what the code printed; where that was cut (a flood), the verdict
+  // is moved before it (shown.first), as the command line shows it first. Otherwise, once the
+  // grading ends, the output box is scrolled to the verdict's first line ("✗ NAME" or
+  // "✓ NAME" at a line's start, the last one), so that lines the code printed above it do
+  // not hide it (issue 66: the learner scrolled past 2,000 lines to find it). Nothing moves
+  // if it is in view already.
   function toVerdict(name) {
     shown.flush();
     shown.text();  // (what was queued, on the page)
@@ -369,6 +371,7 @@
           "the page keep your progress."));
       fillMenus();
       if (answer.result.code === 0) next(ex);
+      shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
       toVerdict(ex.name);
     }).catch(function (error) {
       countdown.stop();

@@ -323,6 +323,7 @@
     this.tailChars = 0;
     this.cut = null;  // the element that holds the line about the cut and the tail
     this.told = null;  // the element that holds Python's line about a cut ("cut")
+    this.ran = null;  // the element that marks the end of a cut output ("ran")
     clearTimeout(this.pending);
     this.pending = null;
     this.queued = [];  // [stream, text] pieces of the head not yet on the page
@@ -355,8 +356,14 @@
 
   // Write `text` of `stream` ("stdout", "stderr"; "dropped": `count` characters the worker
   // left out of a flood, before the text that follows; "cut": Python's line about the lines
-  // it cut, tinygrad_edu.viz.printing, which replaces the one before it).
+  // it cut, tinygrad_edu.viz.printing, which replaces the one before it; "ran": where such a
+  // cut output ended, marked with an empty element for `first`).
   Output.prototype.write = function (text, stream, count) {
+    if (stream === "ran") {
+      this.flush();
+      this.ran = this.box.appendChild(document.createElement("span"));
+      return;
+    }
     if (stream === "cut") {  // Python's line about a flood it cut (replacing the one before)
       var self = this;
       this.paint();
@@ -420,6 +427,22 @@
       }
       self.tail.forEach(function (piece) { plain(self.cut, piece[1], piece[0]); });
     });
+  };
+
+  // What came after a cut output (the grader's verdict after a learner's flood), moved
+  // before it, under which `heading` is put: the reader sees the verdict at the top, not
+  // under 100 kB of printed lines. Nothing moves without a cut output or with nothing after.
+  Output.prototype.first = function (heading) {
+    this.flush();
+    if (this.ran === null || !this.ran.nextSibling) return;
+    var after = document.createDocumentFragment();
+    while (this.ran.nextSibling) after.appendChild(this.ran.nextSibling);
+    var head = document.createElement("span");
+    head.className = "cut";
+    head.textContent = heading;
+    after.appendChild(head);
+    this.box.insertBefore(after, this.box.firstChild);
+    this.box.scrollTop = 0;
   };
 
   Output.prototype.text = function () {
