@@ -238,6 +238,17 @@ def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium
     try:
         page = watch.open(url + "exercises-live.html#d_tanh")
         assert page.evaluate("crossOriginIsolated") is False
+        page.wait_for_function("/is ready/.test(document.getElementById('state')"
+                               ".textContent)", timeout=LOAD_S * 1000)
+        page.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+        page.click("#check")  # a Stop while the grader is prepared (before: "A solution
+        time.sleep(0.3)  # that loops forever is the usual cause")
+        page.click("#stop")
+        page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
+        assert page.text_content("#output") == (
+            "\nStopped: stopped with the Stop button, while the grader was being prepared, "
+            "before any of your code ran. Python was started again; your code is kept. Press "
+            "Check to grade it.\n")
         looping = "def d_tanh(x, y):\n    return 1 - y * y\n\nwhile True:\n    pass\n"
         started = time.perf_counter()
         said = check(page, looping)

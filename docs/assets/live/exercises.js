@@ -385,6 +385,13 @@
         say("Stopped.");
         return;
       }
+      if (error.stopped && !warm && !error.timed) {  // (in the grader's imports: none of
+        print("\nStopped: " + error.message + ", while the grader was being prepared, " +
+              "before any of your code ran. Python was started again; your code is kept. " +
+              "Press Check to grade it.\n", "stderr");  // the learner's code had run)
+        say("Stopped.");
+        return;
+      }
       print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that loops " +
             "forever is the usual cause. Python was started again; your code is kept." +
             (python.interrupt ? "" : " " + UNINTERRUPTED) : error.message) + "\n", "stderr");

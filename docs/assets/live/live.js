@@ -105,6 +105,7 @@
       if (message.dropped) job.onPrint("", "dropped", message.dropped);
       message.pieces.forEach(function (piece) { job.onPrint(piece[1], piece[0]); });
     } else if (message.kind === "timer") {
+      job.timed = true;  // (the learner's code runs under it: it has begun)
       this.alarm(message.seconds, message.interval);
     } else if (message.kind === "done" || message.kind === "failed") {
       clearTimeout(job.timer);
@@ -187,7 +188,8 @@
 
   // End the worker, with everything it had, and start a new one. The call under way fails:
   // with error.stopped (it was stopped), or error.crashed (Python died in it); and
-  // error.loading where Python was still loading (none of the call's code had run).
+  // error.loading where Python was still loading (none of the call's code had run),
+  // error.timed where a time limit had been set (the exercises' learner's code had begun).
   Python.prototype.end = function (why, crashed) {
     var job = this.job, loading = !this.ready;
     this.job = null;
@@ -199,6 +201,7 @@
       if (crashed) error.crashed = true;
       else error.stopped = true;
       error.loading = loading;
+      error.timed = !!job.timed;
       job.reject(error);
     }
     this.onState("restarting", crashed ? "crashed" : "stopped");
