@@ -4,7 +4,7 @@ tests/exercises/test_classroom.py): the playground's code that raises KeyboardIn
 itself is told it did (not that the page stopped it), its program view shows what its
 helpers use (``Masked``, for ``MASKED = Masked(0.0)``), and the exercises page's refusal of
 an import lists NumPy apart, which the page's Python does not have; a verdict that comes
-after a flood the code printed is scrolled into the output's view."""
+after a flood the code printed is shown first, in the output's view."""
 
 from tests.viz.live import LIVE, LOAD_S
 from tests.viz.test_live_pages import check, run
@@ -46,10 +46,13 @@ def test_the_pages_say_what_happened_in_their_own_python(watched, server):
     assert "sys may not be imported by a submission" in said, said
     assert "numbers, operator, random" in said and "numpy," not in said, said
     assert "(and numpy where it is installed: this page's Python has none)" in said
-    # the verdict after 3,000 lines the file printed: its first line in the box's view
-    # (before: at the box's top, the flood's first lines; the verdict 2,000 lines below)
+    # the verdict of a file that printed 3,000 lines: first, in the box's view, the lines
+    # after it, cut (before: at the box's top, the flood's first lines; the verdict 2,000
+    # lines below; then scrolled to, under the lines)
     said = check(exercises, "for i in range(3000):\n    print('spam', i)\n\n\n"
                             "def d_tanh(x, y):\n    return 1 - x * x\n")
-    assert "characters not shown" in said or "more lines" in said, said[-3000:]
-    assert said.count("\n✗ d_tanh: not yet.") == 1, said[-3000:]
-    assert exercises.evaluate(IN_VIEW, "✗ d_tanh: not yet."), said[-3000:]
+    verdict, heading, printed = said.partition(
+        "\nWhat your file printed as it ran (cut), before that verdict:\n")
+    assert heading and verdict.startswith("✗ d_tanh: not yet."), said[:3000]
+    assert printed.startswith("spam 0\nspam 1\n") and "more lines" in printed, said[:3000]
+    assert exercises.evaluate(IN_VIEW, "✗ d_tanh: not yet."), said[:3000]
