@@ -2,12 +2,13 @@
 is new at every call, and so is its address: a set of them is gone through in their
 addresses' order, a sort by ``hash()`` or ``repr()`` is in that order, and the graph built so
 changes from call to call (the engine's own numbers change too). No program can follow
-that, so the capture refuses it, naming the line (``sets.py`` says what to do instead):
+that, so the capture refuses it, naming the line (``sets.py`` says what to do instead, and
+holds what tells such an object, which this module asks; it imports nothing of this one):
 
-- ``by_address(x)``: whether ``hash(x)`` is an address (object's ``__hash__``, a Value's, a
+- ``sets.by_address(x)``: whether ``hash(x)`` is an address (object's ``__hash__``, a Value's, a
   tuple holding one), or hashes a Value made in the call (a frozen dataclass's hash of its
   fields: counted by the Value's hash as a capture sees it, ``watching.py``);
-- ``ordered_by_address(x)``: whether a set holding ``x`` is ordered by the address of
+- ``sets.ordered_by_address(x)``: whether a set holding ``x`` is ordered by the address of
   something made in the call: ``x`` is a Value made in the call, or holds one (its
   attributes, its items, a few levels deep: ``Term(p * x)``, ``(p * x, i)``) and hashes by
   address;
@@ -27,89 +28,12 @@ import sys
 import types
 from typing import Any
 
+from tinygrad_edu.program.sets import into_a_set, made_in_call
 from tinygrad_edu.program.traced import recording, user_code
 
-__all__ = ["Classes", "by_address", "ordered_by_address"]
+__all__ = ["Classes"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_DEPTH = 3  # (how deep into attributes and items a Value made in the call is looked for)
-
-
-def _hash_by_address(cls: type) -> bool:
-    own = getattr(cls, "__hash__", None)
-    return own is object.__hash__ or getattr(own, "by_address", False)
-
-
-def by_address(x: Any) -> bool:
-    """Whether ``hash(x)`` is an address (new for each new object), or hashes a Value made in
-    the call."""
-    if type(x) in (tuple, frozenset):
-        return any(by_address(item) for item in x)
-    if _hash_by_address(type(x)):
-        return True
-    found = recording()
-    if found is None or type(x).__hash__ is None:
-        return False
-    before = found.hashed_made
-    hash(x)  # (a frozen dataclass's: the hash of its fields)
-    return found.hashed_made != before
-
-
-def holds_made(x: Any, depth: int = _DEPTH) -> bool:
-    """Whether ``x`` is a Value made in the call, or holds one (in its attributes, its items,
-    ``depth`` levels deep)."""
-    found = recording()
-    if found is None:
-        return False
-    if id(x) in found.made:
-        return True
-    if depth == 0 or type(x) in (int, float, str, bytes, bool, type(None)) or hasattr(
-            type(x), "EMPTY_GRAD"):  # (a Value from outside: what it was made of is not held)
-        return False
-    if type(x) in (tuple, list, frozenset):
-        return any(holds_made(item, depth - 1) for item in x)
-    if type(x) is dict:
-        return any(holds_made(item, depth - 1) for item in x.values())
-    held = getattr(x, "__dict__", None)
-    items = list(held.values()) if type(held) is dict else []
-    for cls in type(x).__mro__:  # (``__slots__``, read as they are: no property runs)
-        for name in getattr(cls, "__dict__", {}).get("__slots__", ()):
-            slot = vars(cls).get(name)
-            if type(slot) is _MEMBER:
-                try:
-                    items.append(slot.__get__(x, cls))
-                except AttributeError:  # (not set)
-                    pass
-    return any(holds_made(item, depth - 1) for item in items)
-
-
-_MEMBER = types.MemberDescriptorType
-
-
-def made_in_call(x: Any) -> bool:
-    """Whether ``x`` is, or holds, a Value made in the call, or is an object of a class of the
-    learner's (hashed, shown by address: ``Classes``) that the capture did not find outside
-    (where the function's globals, cells and arguments lead)."""
-    found = recording()
-    if found is None:
-        return False
-    if holds_made(x):
-        return True
-    outside = found.outside
-    return _of_given(type(x)) and outside is not None and id(x) not in outside.walk.where
-
-
-def _of_given(cls: type) -> bool:
-    return any(vars(c).get("__hash__") is _hashed or vars(c).get("__repr__") is _shown
-               for c in cls.__mro__)
-
-
-def ordered_by_address(x: Any) -> bool:
-    """Whether a set holding ``x`` is ordered by the address of something made in the call."""
-    found = recording()
-    return found is not None and (id(x) in found.made or (made_in_call(x) and by_address(x)))
-
-
 # ----------------------------------------------------------------------------- the classes
 class Classes:
     """The learner's classes given a ``__hash__`` and a ``__repr__`` of the capture's while it
@@ -155,14 +79,12 @@ class Classes:
 def _hashed(x: Any) -> int:
     """A learner's object's hash (its address) while a capture runs: one that holds a Value
     made in the call, hashed into Python's own set, is refused (``sets.into_a_set``)."""
-    from tinygrad_edu.program.sets import into_a_set
-
     if recording() is not None and made_in_call(x):
         into_a_set(sys._getframe(1))
     return object.__hash__(x)
 
 
-_hashed.by_address = True  # type: ignore[attr-defined]
+_hashed.by_address = _hashed.given = True  # type: ignore[attr-defined]
 
 
 def _shown(x: Any) -> str:
@@ -179,3 +101,6 @@ def _shown(x: Any) -> str:
                      f"{name} a __repr__ of its own, or keep the objects in a list in the "
                      "order you made them")
     return object.__repr__(x)
+
+
+_shown.given = True  # type: ignore[attr-defined]

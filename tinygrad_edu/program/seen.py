@@ -186,7 +186,7 @@ def len_seen(x: Any, /) -> int:
 def hash_seen(x: Any, /) -> int:
     """``hash`` in the learner's module while a capture runs: of an object hashed by its
     address (``hash(object())``), refused as ``id()`` is."""
-    from tinygrad_edu.program.addresses import by_address
+    from tinygrad_edu.program.sets import by_address
 
     found = recording()  # (the hash of a class's own ``__hash__``: what it is, its caller's)
     if found is not None and sys._getframe(1).f_code.co_name != "__hash__" and by_address(x):

@@ -16,7 +16,8 @@ numbers change too): no program can follow that, so the capture refuses it, nami
   (``unpacked``).
 
 What holds Values made in the call (``Term(p * x)``, ``(p * x, i)``), and objects made in it
-that hash by their address, count as those Values do (``addresses.py``: a set of
+that hash by their address, count as those Values do (``by_address``, ``made_in_call``,
+``ordered_by_address``, here; ``addresses.py`` gives the learner's classes the hooks: a set of
 the learner's ``set()`` holding them, gone through; one made with braces, as their hash sees
 it, or a ``__hash__`` of the learner's class, a dataclass's, hashing a Value).
 """
@@ -32,7 +33,8 @@ from typing import Any
 
 from tinygrad_edu.program.traced import Recording, learners_file, recording
 
-__all__ = ["gone_through", "into_a_set", "kept_set", "made_into_a_set", "unpacked"]
+__all__ = ["by_address", "gone_through", "into_a_set", "kept_set", "made_in_call",
+           "made_into_a_set", "ordered_by_address", "unpacked"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _WHY = ("a set's order is its items' addresses, new at every call, and the graph with it (the "
@@ -44,10 +46,89 @@ _GONE_THROUGH = ("it goes through a set of Values made in the call (or of object
                  f"sorted()...: {_WHY}")
 
 
+_DEPTH = 3  # (how deep into attributes and items a Value made in the call is looked for)
+
+
+def _hash_by_address(cls: type) -> bool:
+    own = getattr(cls, "__hash__", None)
+    return own is object.__hash__ or getattr(own, "by_address", False)
+
+
+def by_address(x: Any) -> bool:
+    """Whether ``hash(x)`` is an address (new for each new object), or hashes a Value made in
+    the call."""
+    if type(x) in (tuple, frozenset):
+        return any(by_address(item) for item in x)
+    if _hash_by_address(type(x)):
+        return True
+    found = recording()
+    if found is None or type(x).__hash__ is None:
+        return False
+    before = found.hashed_made
+    hash(x)  # (a frozen dataclass's: the hash of its fields)
+    return found.hashed_made != before
+
+
+def holds_made(x: Any, depth: int = _DEPTH) -> bool:
+    """Whether ``x`` is a Value made in the call, or holds one (in its attributes, its items,
+    ``depth`` levels deep)."""
+    found = recording()
+    if found is None:
+        return False
+    if id(x) in found.made:
+        return True
+    if depth == 0 or type(x) in (int, float, str, bytes, bool, type(None)) or hasattr(
+            type(x), "EMPTY_GRAD"):  # (a Value from outside: what it was made of is not held)
+        return False
+    if type(x) in (tuple, list, frozenset):
+        return any(holds_made(item, depth - 1) for item in x)
+    if type(x) is dict:
+        return any(holds_made(item, depth - 1) for item in x.values())
+    held = getattr(x, "__dict__", None)
+    items = list(held.values()) if type(held) is dict else []
+    for cls in type(x).__mro__:  # (``__slots__``, read as they are: no property runs)
+        for name in getattr(cls, "__dict__", {}).get("__slots__", ()):
+            slot = vars(cls).get(name)
+            if type(slot) is _MEMBER:
+                try:
+                    items.append(slot.__get__(x, cls))
+                except AttributeError:  # (not set)
+                    pass
+    return any(holds_made(item, depth - 1) for item in items)
+
+
+_MEMBER = types.MemberDescriptorType
+
+
+def made_in_call(x: Any) -> bool:
+    """Whether ``x`` is, or holds, a Value made in the call, or is an object of a class of the
+    learner's (hashed, shown by address: ``Classes``) that the capture did not find outside
+    (where the function's globals, cells and arguments lead)."""
+    found = recording()
+    if found is None:
+        return False
+    if holds_made(x):
+        return True
+    outside = found.outside
+    return _of_given(type(x)) and outside is not None and id(x) not in outside.walk.where
+
+
+def _of_given(cls: type) -> bool:
+    """Whether ``cls`` (or a base) holds a ``__hash__`` or ``__repr__`` the capture gave it
+    (``addresses.Classes``: each marked ``given``)."""
+    return any(getattr(vars(c).get("__hash__"), "given", False) or
+               getattr(vars(c).get("__repr__"), "given", False) for c in cls.__mro__)
+
+
+def ordered_by_address(x: Any) -> bool:
+    """Whether a set holding ``x`` is ordered by the address of something made in the call."""
+    found = recording()
+    return found is not None and (id(x) in found.made or (made_in_call(x) and by_address(x)))
+
+
+
 def gone_through(items: Any) -> None:
     """``items`` (a set's) gone through: refused where one is a Value made in the call."""
-    from tinygrad_edu.program.addresses import ordered_by_address
-
     found = recording()
     if found is not None and any(ordered_by_address(x) for x in items):
         found.refuse(_GONE_THROUGH)
