@@ -46,7 +46,7 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False) -> li
     names (and its function's name and signature) made anonymous; or, if ``named``, the
     names it chose kept as written, its function's name and signature alone anonymous (what
     the exercise's starter gives, or a copy renames first)."""
-    tree = _Plain().visit(_Dead().clean(copy.deepcopy(node)))
+    tree = _Plain().visit(_Dead().clean(_copied(node)))
     text = ast.unparse(ast.fix_missing_locations(tree))
     if named:
         own = {tree.name} | ({a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
@@ -67,6 +67,44 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False) -> li
     if not isinstance(node, ast.ClassDef) and ">" in words:  # (a function's body alone)
         words = words[words.index(">") + 1:]
     return words
+
+
+DEEP = 100
+"""How deep an expression is read: one below it is read as the one name ``deep``. Copying,
+rewriting and writing out a tree recurse, and a file's ``0+0+...+0`` of 300 terms would
+otherwise leave its whole function unread (its copy of a model answer unflagged)."""
+
+
+def _copied(node: Definition) -> Definition:
+    """A copy of ``node``, each expression deeper than ``DEEP`` in it replaced by ``deep``
+    (found without recursion; ``node`` itself is put back as it was)."""
+    cut: list[tuple[ast.AST, str, int | None, ast.AST]] = []
+    stack: list[tuple[ast.AST, int]] = [(node, 0)]
+    while stack:
+        parent, depth = stack.pop()
+        for field, value in ast.iter_fields(parent):
+            for index, child in (enumerate(value) if isinstance(value, list)
+                                 else [(None, value)]):
+                if not isinstance(child, ast.AST):
+                    continue
+                if depth >= DEEP and isinstance(child, ast.expr):
+                    cut.append((parent, field, index, child))
+                else:
+                    stack.append((child, depth + 1))
+    for parent, field, index, _ in cut:
+        _put(parent, field, index, ast.Name(id="deep", ctx=ast.Load()))
+    try:
+        return copy.deepcopy(node)
+    finally:
+        for parent, field, index, child in cut:
+            _put(parent, field, index, child)
+
+
+def _put(parent: ast.AST, field: str, index: int | None, child: ast.AST) -> None:
+    if index is None:
+        setattr(parent, field, child)
+    else:
+        getattr(parent, field)[index] = child
 
 
 def _word(token: tokenize.TokenInfo, before: str, own: set[str], imports: dict[str, str],

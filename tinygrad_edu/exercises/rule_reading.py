@@ -260,7 +260,7 @@ class _Reader:
             if isinstance(node.value, complex):
                 return *line, f"the complex number {node.value!r}", "complex"
             if type(node.value) is int and abs(node.value) >= HUGE:
-                return *line, f"an integer of {len(str(abs(node.value)))} digits", "exact"
+                return *line, f"an integer of {_digits(node.value)} digits", "exact"
             if isinstance(node.value, str) and node.value in NAMED:
                 return *line, f"{node.value!r}", NAMED[node.value]
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
@@ -546,3 +546,11 @@ def _forbidden(dotted: str) -> str | None:
     if parts[0] in COMPLEX_MODULES or any(p in COMPLEX_ATTRIBUTES for p in parts[1:]):
         return "complex"
     return None
+
+
+def _digits(n: int) -> int:
+    """How many decimal digits ``n`` has, without ``str(n)``: Python refuses to write an int
+    of more than 4,300 digits (a hex literal of the learner's may hold one)."""
+    n = abs(n)
+    guess = max(1, int(n.bit_length() * 0.30102999566398120))  # (log10(2) per bit)
+    return guess + (n >= 10 ** guess)

@@ -1,0 +1,56 @@
+"""A deep expression does not hide a copy, nor break the reading (issue 65, a second attacker's
+routes 1 and 4): copying, rewriting and writing out a definition recurse, and one line of
+``0+0+...+0`` (300 terms, or 900) in a copied model answer left its whole function unread, so every
+copy flag was gone on every route; a hex literal of more than 4,300 digits made the rule
+reading's own ``str()`` fail, so the file's rule exercises came out failed with no reason."""
+
+import inspect
+import textwrap
+
+from tests.exercises.test_copies import flagged_in, write
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises import model_answers as M
+from tinygrad_edu.exercises.copies import CopyReading
+from tinygrad_edu.exercises.copy_tokens import DEEP, fingerprints, tokens
+
+
+def padded(terms: int) -> str:
+    """model_answers.py's sum_over_paths, word for word, and one line of ``terms`` zeros."""
+    lines = inspect.getsource(M.sum_over_paths).splitlines()
+    pad = "    _pad = " + "+".join(["0"] * terms)
+    return "\n".join([lines[0], pad, *lines[1:]]) + "\n"
+
+
+def test_a_copy_padded_with_a_deep_line_is_flagged(tmp_path):
+    for terms in (50, 300, 900):
+        path = write(tmp_path, padded(terms))
+        assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
+            "model_answers.py's sum_over_paths", terms
+        assert flagged_in(path) == ["sum_over_paths"], terms
+
+
+def test_a_deep_expression_is_read_as_one_name_and_the_tree_is_left_as_it_was():
+    import ast
+
+    tree = ast.parse("def f(x):\n    return " + "+".join(["x"] * 900) + "\n").body[0]
+    before = ast.dump(tree)
+    words = tokens(tree, {}, named=True)
+    assert "deep" in words and len(words) < 3 * DEEP
+    assert fingerprints(tree, {})  # (read: not the empty set of a tree too deep)
+    assert ast.dump(tree) == before
+
+
+def test_a_hex_literal_of_many_digits_is_said_not_a_crash(tmp_path, capsys):
+    from tinygrad_edu.exercises.cli import main
+
+    path = write(tmp_path, textwrap.dedent(f"""\
+        BIG = 0x{"f" * 4000}
+
+
+        def d_tanh(x, y):
+            return 1 - y * y
+        """))
+    code = main(["check", str(path), "d_tanh"])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err, out.err
+    assert "digits" in out.out or code == 0, out.out
