@@ -111,3 +111,20 @@ def test_a_report_that_cannot_be_written_leaves_the_earlier_one(tmp_path):
     assert done.returncode == 1 and f"cannot write {output}" in done.stderr, done.stderr
     assert output.read_text(encoding="utf-8") == "an earlier report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv"]
+
+
+def test_check_writes_a_terminals_escape_codes_as_escapes(tmp_path):
+    """A file named with a terminal's escape codes (ESC, BEL: retitle the terminal, clear it)
+    and an answer that prints them: ``check`` writes each control character as its escape,
+    never raw, on stdout and stderr (before, a second attacker's route 5 of issue 65: raw)."""
+    name = "week3\x1b]0;graded\x07\x1b[2J.py"
+    (tmp_path / name).write_text(
+        'print("\\x1b[2J\\x1b[1;1Hall passed\\r")\n' + RIGHT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-I", "-m", "tinygrad_edu", "exercises", "check", name, "d_tanh"],
+        cwd=tmp_path, capture_output=True, timeout=120)
+    out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    assert done.returncode == 0, (out, err)
+    assert "week3\\x1b]0;graded\\x07\\x1b[2J.py: 1 of 1 attempted" in out, out
+    for control in ("\x1b", "\x07", "\r"):
+        assert control not in out and control not in err, (out, err)

@@ -88,9 +88,33 @@ def shown_data(data: Any) -> Any:
 def shown_on_terminal() -> None:
     """Write stdout and stderr with ``SHOWN``: a name that is not UTF-8 printed as its
     escapes (stderr's own ``backslashreplace`` says ``\\udcff``; stdout's ``strict``, under
-    some locales, raised)."""
-    for stream in (sys.stdout, sys.stderr):
+    some locales, raised); and every control character but a new line and a tab as its
+    escape (``\\x1b``), whatever wrote it: a file named with a terminal's escape codes, or
+    a learner's print of one, would otherwise move the cursor, clear or retitle the teacher's
+    terminal, or forge the lines above."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors=SHOWN)
+        if stream is not None and not isinstance(stream, NoControls):
+            setattr(sys, name, NoControls(stream))
+
+
+CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\n\t"}
+"""``str.translate``'s table: each control character (C0, DEL, C1) as its escape."""
+
+
+class NoControls:
+    """A text stream that writes each control character but a new line and a tab as its
+    escape (``CONTROLS``), and is otherwise the stream it wraps."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(CONTROLS))  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
