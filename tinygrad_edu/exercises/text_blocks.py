@@ -114,7 +114,7 @@ class NoControls:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        return self._stream.write(text.translate(CONTROLS))  # type: ignore[no-any-return]
+        return self._stream.write(text.translate(CONTROLS))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
