@@ -433,13 +433,23 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     has no attribute 'core'" at the next Check). The Stop, SIGINT, raises ``PageStop``
     meanwhile: a KeyboardInterrupt the code raises itself is its answer's error."""
     before = set(sys.modules)
+    main = threading.current_thread() is threading.main_thread()
+    # The first Check imports hypothesis and the grader (8-18 s): a Stop then is kept until
+    # they are imported, and said then. Raised inside them, it could land in an import's
+    # weakref callback, where Python drops it, and the Check graded on.
+    asked: list[int] = []
+    waits = signal.signal(signal.SIGINT, lambda *_: asked.append(1)) if main else None
     try:
         from tinygrad_edu.exercises import cli, pointing  # noqa: F401
         from tinygrad_edu.exercises.progress import ENV  # noqa: F401
-    except KeyboardInterrupt:  # (the first Check imports hypothesis and the grader: a Stop
-        _forget(before)        # there is Python's own KeyboardInterrupt, before PageStop is
-        return 1, progress     # set, as one raised in an import's weakref callback is lost)
-    main = threading.current_thread() is threading.main_thread()
+    except KeyboardInterrupt:  # (off the main thread: Python's own, where it lands)
+        asked.append(1)
+    finally:
+        if waits is not None:
+            signal.signal(signal.SIGINT, waits)
+    if asked:
+        _forget(before)
+        return 1, progress
     stops = signal.signal(signal.SIGINT, _page_stop) if main else None
     try:
         return _check(name, source, progress, before)
