@@ -84,12 +84,11 @@ from tinygrad_edu.exercises.copy_tokens import (
     Definition,
     Fingerprints,
     fingerprints,
-    imported,
     tokens,
 )
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.heard import UNREAD
-from tinygrad_edu.exercises.loading import cell_texts, parsed, read_source
+from tinygrad_edu.exercises.loading import cell_texts, imported, parsed, read_source
 
 __all__ = ["BESIDE", "BUILT", "COMPILED", "COPIED", "CopyReading", "RanReading", "classmates",
            "flag", "kind_of", "said"]

@@ -12,7 +12,7 @@ import keyword
 import tokenize
 
 __all__ = ["BUILTINS", "GRAM", "INERT", "Definition", "Fingerprints", "fingerprints",
-           "imported", "tokens"]
+           "tokens"]
 
 GRAM = 10
 """Tokens per fingerprint."""
@@ -427,14 +427,3 @@ def _loaded(node: ast.expr) -> ast.expr:
         if hasattr(part, "ctx"):
             part.ctx = ast.Load()
     return loaded
-
-
-def imported(node: ast.AST) -> list[tuple[str, str]]:
-    """The names an import of the top level binds, each with the module it names."""
-    if isinstance(node, ast.Import):
-        return [(alias.asname, alias.name) if alias.asname else
-                (alias.name.split(".")[0], alias.name.split(".")[0]) for alias in node.names]
-    if isinstance(node, ast.ImportFrom):
-        return [(alias.asname or alias.name, f"{node.module or ''}.{alias.name}")
-                for alias in node.names]
-    return []

@@ -525,3 +525,16 @@ def load_solutions(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     return run_code(compile_source(read_source(path), path), path)
+
+
+def imported(node: ast.AST) -> list[tuple[str, str]]:
+    """The names an import binds, each with what it names: ``import numpy as np`` binds np
+    to ``numpy``, ``from cmath import exp as e`` binds e to ``cmath.exp`` (the rule reading
+    and the copy reading ask it)."""
+    if isinstance(node, ast.Import):
+        return [(alias.asname, alias.name) if alias.asname else
+                (alias.name.split(".")[0], alias.name.split(".")[0]) for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [(alias.asname or alias.name, f"{node.module or ''}.{alias.name}")
+                for alias in node.names]
+    return []

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed, read_source
+from tinygrad_edu.exercises.loading import cell_texts, cells_of, imported, parsed, read_source
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -221,7 +221,7 @@ class _Reader:
                 for bound in _bound(statement):
                     self.bindings[bound] = statement
                     self.modules.pop(bound, None)
-                self.modules.update(_imported(statement))
+                self.modules.update(imported(statement))
         self.own = _own_names(trees)
         self.constants = _constants(trees, self.modules)
         self.known: dict[int, Number | None] = {}  # (the value of each node worked out)
@@ -296,7 +296,7 @@ class _Reader:
             if isinstance(node, ast.Call):
                 return _dtype(node)
         else:
-            for _, dotted in _imported(node):  # (an import: at the top level, or inside)
+            for _, dotted in imported(node):  # (an import: at the top level, or inside)
                 kind = _forbidden(dotted)
                 if kind is not None:
                     return *line, dotted, kind
@@ -363,7 +363,7 @@ def _own_names(trees: list[ast.Module]) -> set[str]:
             elif isinstance(node, ast.arg):
                 own.add(node.arg)
             else:
-                own.update(bound for bound, _ in _imported(node))
+                own.update(bound for bound, _ in imported(node))
     return own
 
 
@@ -522,19 +522,7 @@ def _bound(node: ast.stmt) -> Iterator[str]:
                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                     yield sub.id  # (not d_tanh of d_tanh.__code__ = ...)
     else:
-        yield from (bound for bound, _ in _imported(node))
-
-
-def _imported(node: ast.AST) -> list[tuple[str, str]]:
-    """The names an import binds, each with what it names: ``import numpy as np`` binds np
-    to ``numpy``, ``from cmath import exp as e`` binds e to ``cmath.exp``."""
-    if isinstance(node, ast.Import):
-        return [(alias.asname, alias.name) if alias.asname else
-                (alias.name.split(".")[0], alias.name.split(".")[0]) for alias in node.names]
-    if isinstance(node, ast.ImportFrom):
-        return [(alias.asname or alias.name, f"{node.module or ''}.{alias.name}")
-                for alias in node.names]
-    return []
+        yield from (bound for bound, _ in imported(node))
 
 
 def _forbidden(dotted: str) -> str | None:
