@@ -128,3 +128,25 @@ def test_check_writes_a_terminals_escape_codes_as_escapes(tmp_path):
     assert "week3\\x1b]0;graded\\x07\\x1b[2J.py: 1 of 1 attempted" in out, out
     for control in ("\x1b", "\x07", "\r"):
         assert control not in out and control not in err, (out, err)
+
+
+def test_gradescope_writes_a_terminals_escape_codes_as_escapes(tmp_path):
+    """Gradescope shows results.json's strings as they are: a file named with escape codes,
+    and an answer that prints them, are written there with each control character but a
+    new line and a tab as its escape, as ``check`` writes them on the terminal (before: the
+    raw characters, JSON-escaped as ``\\u001b``, which Gradescope decodes and shows)."""
+    name = "week3\x1b]0;graded\x07\x1b[2J.py"
+    (tmp_path / name).write_text(IMPORTS + answer(
+        "d_tanh", '    print("\\x1b[2J\\x1b[1;1Hall passed\\r\\x9b")\n    return y\n'),
+        encoding="utf-8")
+    results = tmp_path / "results.json"
+    assert cli(["check", str(tmp_path / name), "d_tanh", "--format", "gradescope",
+                "--output", str(results)]) == 1
+    data = json.loads(results.read_text(encoding="utf-8"))
+    (test,) = data["tests"]
+    assert "week3\\x1b]0;graded\\x07\\x1b[2J.py" in data["output"], data
+    assert "it printed:\n    \\x1b[2J" in test["output"], test
+    texts = [data["output"], *(t for test in data["tests"] for t in test.values()
+                               if isinstance(t, str))]
+    assert [c for t in texts for c in t if c not in "\n\t" and (
+        ord(c) < 32 or 0x7F <= ord(c) < 0xA0)] == [], data

@@ -75,9 +75,12 @@ def shown(text: str) -> str:
 
 def shown_data(data: Any) -> Any:
     """``data`` (JSON's: dicts, lists, strings, numbers) with every string ``shown``, keys
-    too: what is dumped as JSON for a tool or a page."""
+    too, and each control character in it but a new line and a tab as its escape
+    (``CONTROLS``): what is dumped as JSON for a tool or a page. A tool shows JSON's strings
+    as they are (Gradescope's results.json: a file named with a terminal's escape codes, or
+    an answer's print of them, shown raw, though JSON wrote them ``\\u001b``)."""
     if isinstance(data, str):
-        return shown(data)
+        return shown(data).translate(CONTROLS)
     if isinstance(data, dict):
         return {shown_data(k): shown_data(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
