@@ -14,10 +14,11 @@ from tinygrad_edu.exercises.copies import CopyReading
 from tinygrad_edu.exercises.copy_tokens import DEEP, fingerprints, tokens
 
 
-def padded(terms: int) -> str:
-    """model_answers.py's sum_over_paths, word for word, and one line of ``terms`` zeros."""
+def padded(terms: int, pad: str = "") -> str:
+    """model_answers.py's sum_over_paths, word for word, and one line of ``terms`` zeros
+    (or ``pad``'s lines)."""
     lines = inspect.getsource(M.sum_over_paths).splitlines()
-    pad = "    _pad = " + "+".join(["0"] * terms)
+    pad = textwrap.indent(pad or "_pad = " + "+".join(["0"] * terms), "    ")
     return "\n".join([lines[0], pad, *lines[1:]]) + "\n"
 
 
@@ -27,6 +28,21 @@ def test_a_copy_padded_with_a_deep_line_is_flagged(tmp_path):
         assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
             "model_answers.py's sum_over_paths", terms
         assert flagged_in(path) == ["sum_over_paths"], terms
+
+
+ELIFS = "if x == 1:\n    pass\n" + "".join(f"elif x == {k}:\n    pass\n" for k in range(2, 300))
+"""An ``if`` of 300 branches: each ``elif`` is an ``if`` within the one before (300 deep)."""
+CASES = "match x:\n    case " + "[" * 190 + "0" + "]" * 190 + ":\n        pass\n"
+"""A pattern of lists 190 deep (Python's parser takes 200 brackets)."""
+
+
+def test_a_copy_padded_with_deep_statements_or_patterns_is_flagged(tmp_path):
+    """Not expressions alone: an ``if`` of 300 branches, a ``match`` whose pattern nests
+    190 lists (before, a second round of attacks on 6b0f85b: unread, so not flagged)."""
+    for name, pad in (("elif", ELIFS), ("match", CASES)):
+        path = write(tmp_path, padded(0, pad))
+        assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
+            "model_answers.py's sum_over_paths", name
 
 
 def test_a_deep_expression_is_read_as_one_name_and_the_tree_is_left_as_it_was():

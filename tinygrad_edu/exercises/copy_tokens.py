@@ -70,15 +70,30 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False) -> li
 
 
 DEEP = 100
-"""How deep an expression is read: one below it is read as the one name ``deep``. Copying,
-rewriting and writing out a tree recurse, and a file's ``0+0+...+0`` of 300 terms would
-otherwise leave its whole function unread (its copy of a model answer unflagged)."""
+"""How deep a definition is read: an expression, a statement or a pattern below it is read
+as the one name ``deep``. Copying, rewriting and writing out a tree recurse, and a file's
+``0+0+...+0`` of 300 terms, an ``if`` of 300 ``elif`` branches (each an ``if`` within the one
+before) or a ``match`` pattern of lists 190 deep would otherwise leave its whole function
+unread (its copy of a model answer unflagged)."""
+
+
+def _deep(child: ast.AST) -> ast.AST | None:
+    """What stands for ``child``, cut below ``DEEP``: ``deep`` as an expression, a statement
+    or a pattern; nothing for a node of another kind (a keyword, a comprehension), whose
+    own expressions, statements or patterns are cut one level down."""
+    if isinstance(child, ast.expr):
+        return ast.Name(id="deep", ctx=ast.Load())
+    if isinstance(child, ast.stmt):
+        return ast.Expr(value=ast.Name(id="deep", ctx=ast.Load()))
+    if isinstance(child, ast.pattern):
+        return ast.MatchAs(pattern=None, name="deep")
+    return None
 
 
 def _copied(node: Definition) -> Definition:
-    """A copy of ``node``, each expression deeper than ``DEEP`` in it replaced by ``deep``
-    (found without recursion; ``node`` itself is put back as it was)."""
-    cut: list[tuple[ast.AST, str, int | None, ast.AST]] = []
+    """A copy of ``node``, each expression, statement or pattern deeper than ``DEEP`` in it
+    replaced by ``deep`` (found without recursion; ``node`` itself is put back as it was)."""
+    cut: list[tuple[ast.AST, str, int | None, ast.AST, ast.AST]] = []
     stack: list[tuple[ast.AST, int]] = [(node, 0)]
     while stack:
         parent, depth = stack.pop()
@@ -87,16 +102,17 @@ def _copied(node: Definition) -> Definition:
                                  else [(None, value)]):
                 if not isinstance(child, ast.AST):
                     continue
-                if depth >= DEEP and isinstance(child, ast.expr):
-                    cut.append((parent, field, index, child))
+                stand_in = _deep(child) if depth >= DEEP else None
+                if stand_in is not None:
+                    cut.append((parent, field, index, child, stand_in))
                 else:
                     stack.append((child, depth + 1))
-    for parent, field, index, _ in cut:
-        _put(parent, field, index, ast.Name(id="deep", ctx=ast.Load()))
+    for parent, field, index, _, stand_in in cut:
+        _put(parent, field, index, stand_in)
     try:
         return copy.deepcopy(node)
     finally:
-        for parent, field, index, child in cut:
+        for parent, field, index, child, _ in cut:
             _put(parent, field, index, child)
 
 
