@@ -431,6 +431,35 @@ def exercises_a_warning_quotes_this_checks_line(exercises, capsys):
     assert "  same = x is 1\n" in verdict and "OLD_LINE_TWO" not in verdict, verdict
 
 
+SLOW_WRONG = ("slow = []\n\n\ndef d_tanh(x, y):\n    if not slow:  # (its first call: a moment "
+              "longer)\n        slow.append(0)\n        n = 0\n        while n < 1_000_000:\n"
+              "            n += 1\n    return 1 - x * x\n")
+
+
+def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
+    """Before: a stage chosen while a Check graded got that Check's verdict in its box, and
+    "Not yet (graded in ...)" beside its Check (an independent learner's walk)."""
+    exercises.select_option("#exercise", "d_tanh")
+    exercises.fill("#code", SLOW_WRONG)
+    exercises.click("#check")
+    exercises.select_option("#stage", "softmax")  # (while it grades)
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    said = exercises.text_content("#state")
+    assert re.fullmatch(r"The Check of exercise \d+, d_tanh, ended while this one was shown: "
+                        r"not yet \(graded in \d+\.\d s\)\. Its verdict is kept with it: "
+                        r"choose it above to see it\.", said), said
+    assert exercises.text_content("#output") == "" and exercises.is_hidden("#next")
+    assert "def softmax(logits):" in exercises.input_value("#code")
+    exercises.select_option("#exercise", "d_tanh")
+    assert exercises.text_content("#output").startswith("✗ d_tanh: not yet.")
+    assert re.fullmatch(r"Not yet \(graded in \d+\.\d s\)\.", exercises.text_content("#state"))
+    assert exercises.input_value("#code") == SLOW_WRONG
+    exercises.select_option("#stage", "softmax")  # (shown once: then as any verdict is)
+    exercises.select_option("#exercise", "d_tanh")
+    assert exercises.text_content("#output") == ""
+
+
 NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
                        return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
 """The next step's first line is on screen."""
@@ -668,6 +697,7 @@ EXERCISES_STEPS = [
     exercises_a_worker_left_busy_is_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,
     exercises_a_warning_quotes_this_checks_line,
+    exercises_a_verdict_lands_on_its_own_exercise,
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
 ]

@@ -6,7 +6,8 @@
 // While a grading runs, a countdown says when it will be stopped; a stop, or a Python that
 // dies in the page, loads Python again and keeps the code, and a grading that did not end
 // with a verdict does not count. "Start again" asks first, and keeps the code it replaces
-// so that it can be brought back.
+// so that it can be brought back. A Check's verdict lands on its own exercise: chosen away
+// while it grades, its box goes with it, and is shown again when it is chosen again.
 (function () {
   "use strict";
   var live = window.tinygradLive;
@@ -21,7 +22,9 @@
   var chosen = null;
 
   var storage = live.storage;
-  var shown = new live.Output(output);
+  var shown = new live.Output(output);  // (the box on the page: the chosen one's)
+  var running = null;  // the Check under way: {ex, box, shown}
+  var held = {};  // by name: {box, shown, state, passed} of a Check that ended elsewhere
 
   function progress() {  // {name: {attempts, passed}}, as the progress file has it
     try {
@@ -81,15 +84,41 @@
     $("statement").textContent = (chosen.track ? "Build " + chosen.track + " yourself, stage " +
       chosen.number : "Exercise " + chosen.number) + " (level " + chosen.level + "): " +
       chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
-    shown.clear();
-    next(null);
+    var kept = running && running.ex === chosen ? running : held[chosen.name] || null;
+    delete held[chosen.name];
+    box(kept);
+    next(kept && kept.passed ? chosen : null);
     asking(false);
-    if (python && python.ready && !python.busy()) say(own());  // (not the one before's)
+    if (kept && kept.state) say(kept.state);  // (its verdict, which ended elsewhere)
+    else if (python && python.ready && !python.busy()) say(own());  // (not the one before's)
     $("editor").hidden = chosen.arrays;
     $("local").hidden = !chosen.arrays;
     if (chosen.arrays) local(chosen);
     else set(storage.get(CODE + chosen.name) || chosen.starter);
     showEarlier();
+  }
+
+  // The box of the verdict on the page: `kept`'s (the chosen one's Check under way, or one that
+  // ended while another was shown), else an empty one. A Check under way keeps its own box,
+  // off the page while another is chosen, and what it prints goes there (never into the box
+  // of the one chosen since).
+  function box(kept) {
+    var on = kept ? kept.box : running && running.box === output ? output.cloneNode(false) :
+      output;
+    if (on !== output) {
+      output.replaceWith(on);
+      output = on;
+      shown = kept ? kept.shown : new live.Output(on);
+    } else if (!kept) {
+      shown.clear();
+    }
+  }
+
+  // An exercise or a stage by its number and name, as a state line names one that is not
+  // on the page ("Stage 4, nll").
+  function named(ex, within) {
+    return (ex.track ? within ? "stage " : "Stage " : within ? "exercise " : "Exercise ") +
+      ex.number + ", " + ex.name;
   }
 
   // The chosen one's own state beside Check, from the progress kept in this browser (never
@@ -262,8 +291,6 @@
     return;
   }
 
-  function print(text, stream, count) { shown.write(text, stream, count); }
-
   // The first Check in a Python prepares the grader (imports hypothesis and the grading:
   // seconds), and says so; later ones only grade.
   var warm = false;
@@ -287,24 +314,30 @@
       warm = false;
       say("Loading Python again…");
     } else if (what === "ready") {
-      say(python.busy() ? grading() : again === "crashed" ? "Python " + detail.python +
+      if (python.busy()) grades(grading());
+      else say(again === "crashed" ? "Python " + detail.python +
           " was started again, and is ready." : "Python " + detail.python + " is ready.");
       again = "";
     } else if (what === "failed") {
       say("Python could not start: " + detail);
     }
   });
-  var countdown = new live.Countdown(python, "Grading…", say);
+  var countdown = new live.Countdown(python, "Grading…", grades);
+
+  // What the Check under way is doing, beside Check: named, where another is shown.
+  function grades(text) {
+    say(running && running.ex !== chosen ? named(running.ex) + ": " + text : text);
+  }
 
   // What a grading answers: the command's exit code, and the progress file's text.
   function verdict(result) {
     return result && typeof result.code === "number" && typeof result.progress === "string";
   }
 
-  function crashed(error) {  // one plain line: what happened, what is kept, what to do
+  function crashed(error, job) {  // one plain line: what happened, what is kept, what to do
     var why = String(error.message).split("\n")[0].slice(0, 120);
-    shown.clear();
-    print("Python in this page stopped working while it graded (" + why + "): it is loaded " +
+    job.shown.clear();
+    job.shown.write("Python in this page stopped working while it graded (" + why + "): it is loaded " +
           "again, your code is kept, and this attempt does not count. Press Check to grade " +
           "it again" + (python.crashes > 1 ? ", or if it stops again, grade it on your " +
           "machine (python -m tinygrad_edu exercises check FILE)" : "") + ".\n", "stderr");
@@ -341,12 +374,33 @@
     output.scrollTop += line.top - box.top - 4;
   }
 
+  // Where a Check ends: on its exercise's page if it is the one shown (`text` beside Check,
+  // none where Python is loaded again, which says so itself); else its box, state line and
+  // next step are kept for it (`held`, shown when it is chosen again), and the state line of
+  // the one shown says so. Whether it ended on its own page.
+  function ended(job, text, passed) {
+    if (running === job) running = null;
+    if (chosen === job.ex) {
+      if (text) say(text);
+      if (passed) next(job.ex);
+      return true;
+    }
+    text = text || "Not graded: Python in this page stopped working while it graded.";
+    held[job.ex.name] = {box: job.box, shown: job.shown, state: text, passed: passed};
+    say("The Check of " + named(job.ex, true) + ", ended while this one was shown: " +
+        text.charAt(0).toLowerCase() + text.slice(1) + " Its verdict is kept with it: " +
+        "choose it above to see it.");
+    return false;
+  }
+
   check.addEventListener("click", function () {
     if (python.busy() || chosen.arrays) return;
     var ex = chosen;
     shown.clear();
     next(null);
     asking(false);
+    var job = running = {ex: ex, box: output, shown: shown};
+    var print = function (text, stream, count) { job.shown.write(text, stream, count); };
     check.disabled = true;
     stop.disabled = false;
     countdown.doing = grading();
@@ -362,42 +416,37 @@
       if (!answer.stopped) warm = true;
       if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was)
         print("\nStopped: " + answer.stopped + ". Your code is kept.\n", "stderr");
-        say("Stopped.");
+        ended(job, "Stopped.", false);
         return;
       }
       var kept = storage.set(PROGRESS, answer.result.progress);
-      say((answer.result.code === 0 ? "Passed" : "Not yet") + " (graded in " +
-          answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not let " +
-          "the page keep your progress."));
+      var passed = answer.result.code === 0;
+      job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
       fillMenus();
-      if (answer.result.code === 0) next(ex);
-      shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
-      toVerdict(ex.name);
+      if (ended(job, (passed ? "Passed" : "Not yet") + " (graded in " +
+                answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not " +
+                "let the page keep your progress."), passed)) toVerdict(ex.name);
     }).catch(function (error) {
       countdown.stop();
       if (error.crashed) {
-        crashed(error);
-        return;
-      }
-      if (error.stopped && error.loading) {  // (nothing of the learner's had run)
+        crashed(error, job);
+      } else if (error.stopped && error.loading) {  // (nothing of the learner's had run)
         print("\nStopped while Python was loading: none of your code ran, and your code is " +
               "kept. Press Check to grade it.\n", "stderr");
-        say("Stopped.");
-        return;
-      }
-      if (error.stopped && !warm && !error.timed) {  // (in the grader's imports: none of
+      } else if (error.stopped && !warm && !error.timed) {  // (in the grader's imports: none
         print("\nStopped: " + error.message + ", while the grader was being prepared, " +
               "before any of your code ran. Python was started again; your code is kept. " +
-              "Press Check to grade it.\n", "stderr");  // the learner's code had run)
-        say("Stopped.");
-        return;
+              "Press Check to grade it.\n", "stderr");  // of the learner's code had run)
+      } else {
+        print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that " +
+              "loops forever is the usual cause. Python was started again; your code is " +
+              "kept." + (python.interrupt ? "" : " " + UNINTERRUPTED) : error.message) + "\n",
+              "stderr");
       }
-      print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that loops " +
-            "forever is the usual cause. Python was started again; your code is kept." +
-            (python.interrupt ? "" : " " + UNINTERRUPTED) : error.message) + "\n", "stderr");
-      say("Stopped.");
+      job.shown.flush();
+      ended(job, error.crashed ? "" : "Stopped.", false);
     }).then(function () {
-      shown.flush();
+      job.shown.flush();
       check.disabled = false;
       stop.disabled = true;
     });
