@@ -11,8 +11,10 @@ import time
 
 from tinygrad_edu.exercises import check, grading, running
 from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.printed import LAST, Printed, printed_lines, shortened
 from tinygrad_edu.formatting import not_shown
+from tinygrad_edu.viz.page_python import DEPTH
 
 
 def test_a_flood_is_kept_as_its_first_characters_a_count_and_its_last_lines():
@@ -95,7 +97,6 @@ def test_floods_that_take_their_time_together_stop_the_grading(monkeypatch):
 def test_the_command_says_the_same(tmp_path, monkeypatch, capsys):
     """The learner's process keeps what a call prints as the grader's does: a call stopped
     in a flood is told what it printed."""
-    from tinygrad_edu.exercises.learner import serve
 
     monkeypatch.setattr(running, "TIME_LIMIT", 0.3)  # (sent to the learner's process)
     path = tmp_path / "answers.py"
@@ -112,17 +113,27 @@ def test_endless_recursion_is_named_with_its_line_and_through_an_operator_its_wa
         tmp_path, capsys):
     """A RecursionError is named endless recursion at the learner's line (the page said
     "Fix the error first: run these lines by hand"); __radd__ written as other + self, which
-    2.0 + x brings back to without end, is told what to write."""
+    2.0 + x brings back to without end, is told what to write. And the recursion limit
+    raised through a side door (sys reached through random._os, 10**6) is capped at the
+    page's, at its line: before, the process ended ("signal 11"), where the page named the
+    line (an independent learner's walk, issue 66)."""
     path = tmp_path / "answers.py"  # (graded in a process of its own, as the command does)
-    path.write_text("def d_tanh(x, y):\n    return d_tanh(x, y)\n", encoding="utf-8")
+    path.write_text("import random\nrandom._os.sys.setrecursionlimit(10**6)\n\n\nclass R:\n"
+                    "    def __radd__(self, other):\n        return other + self\n\n\n"
+                    "def d_tanh(x, y):\n    return 2.0 + R()\n", encoding="utf-8")
     assert cli(["check", str(path), "d_tanh"]) == 1
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
     assert "RecursionError" in text and "Fix the error first" not in text, text
-    assert "Endless recursion at line 2: d_tanh calls itself (perhaps through an " \
-        "operator) again and again until Python's stack runs out." in text
-    said = grading._recursion("RecursionError: Stack overflow (used 80 kB)\n  in your "
-                              "answer, line 32, in __radd__  (def __radd__(self, other): "
-                              "return other + self)")
-    assert said.startswith("Endless recursion at line 32: __radd__ calls itself")
-    assert said.endswith("2.0 + x calls x.__radd__(2.0); if __radd__ computes other + self, "
-                         "that is 2.0 + x again. Write it as self + other.")
+    assert "Endless recursion at line 7: __radd__ calls itself (perhaps through an operator) " \
+        "again and again until Python's stack runs out. 2.0 + x calls x.__radd__(2.0); if " \
+        "__radd__ computes other + self, that is 2.0 + x again. Write it as self + other." \
+        in text and "signal" not in text
+    assert "answers.py:2: RuntimeWarning: sys.setrecursionlimit(1000000): the grader allows " \
+        f"at most {serve.DEPTH} nested calls, as the exercises page does" in text
+    assert "  random._os.sys.setrecursionlimit(10**6)\n" in text
+    assert serve.DEPTH == DEPTH  # (the page's: the same verdicts)
+    said = grading._recursion("RecursionError: maximum recursion depth exceeded\n  in your "
+                              "answer, line 2, in d_tanh  (return d_tanh(x, y))")
+    assert said == ("Endless recursion at line 2: d_tanh calls itself (perhaps through an "
+                    "operator) again and again until Python's stack runs out.")

@@ -51,6 +51,9 @@ PROBED = "Value"
 ``value_probes``."""
 PRINTED = 20_000
 """What a solution prints is kept up to this many characters."""
+DEPTH = 2000
+"""The most nested calls the learner's code may set (``_capped_recursion``): the exercises
+page's (``tinygrad_edu.viz.page_python.DEPTH``), for the same verdicts."""
 
 
 def main(argv: list[str]) -> int:
@@ -111,6 +114,7 @@ def _serve(argv: list[str]) -> int:
     readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
                          for m in ("numpy",) if m in sys.modules]
     warnings.showwarning = _shown_without_reading(path)
+    _capped_recursion(path)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.line, inputs.watched.call]))
@@ -377,6 +381,27 @@ def _shown_without_reading(path: str) -> Any:
             (file or sys.stderr).write(text)
 
     return show
+
+
+def _capped_recursion(path: str) -> None:
+    """``sys.setrecursionlimit`` for the learner's code: at most ``DEPTH``, and a warning at
+    its line where it asks for more. A file may reach ``sys`` without importing it
+    (``random._os.sys``); at 10**6, endless recursion through an operator (``__radd__`` as
+    ``other + self``) overflowed the C stack, and the process ended with a segmentation
+    fault ("signal 11"), where the page, which allows ``DEPTH``, named the line (issue
+    66)."""
+    set_limit = sys.setrecursionlimit
+
+    def setrecursionlimit(limit: int) -> None:
+        if isinstance(limit, int) and limit > DEPTH:
+            warnings.warn(f"sys.setrecursionlimit({limit}): the grader allows at most {DEPTH} "
+                          f"nested calls, as the exercises page does (far deeper, endless "
+                          f"recursion overflows the C stack and ends Python with no verdict), "
+                          f"so the limit is {DEPTH}", RuntimeWarning, stacklevel=2)
+            limit = DEPTH
+        set_limit(limit)
+
+    sys.setrecursionlimit = setrecursionlimit
 
 
 def _asking(requests: int, answers: int, wire: Any) -> Any:
