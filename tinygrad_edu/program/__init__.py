@@ -31,7 +31,10 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   raised where the code caught the error raises again. The engine keeps one builder per
   kind of row (a row of one or two operands, a row of lists); a capture wraps each.
 - **Python's ``max``, ``min``, ``sum``, ``print``, ``math``'s functions, ``statistics``'
-  functions of a list of numbers, the clock, ``os.urandom``, what reads the interpreter's
+  functions of a list of numbers, the clock (also where another module holds it under a
+  name the learner's code reads, ``timeit.default_timer``), ``os.urandom`` (and
+  ``random``'s own name for it, from which NumPy seeds a generator made with no seed;
+  ``numpy.random.RandomState``, so that one given a seed is not), what reads the interpreter's
   state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
   ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``; ``operator.is_`` of
   a number read, as ``a.data is b.data``), ``random``'s and

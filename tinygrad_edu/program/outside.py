@@ -262,6 +262,7 @@ class Watcher:
         self._modules(code, globals_, reads)
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)
+        self._swap_in_modules(code, globals_, reads)
         self._float(globals_, reads)
         self.classes.watch(code, globals_, frame)
 
@@ -409,6 +410,22 @@ class Watcher:
             if name in names and name not in globals_:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, MISSING, ours))
+
+    def _swap_in_modules(self, code: types.CodeType, globals_: dict[str, Any],
+                         reads: Reads) -> None:
+        """A function a capture puts its own in place of, held by another module under a
+        name the code reads there (``timeit.default_timer`` is ``time.perf_counter``):
+        the capture's there too, while it runs."""
+        for name in reads.globals:
+            module = globals_.get(name)
+            if type(module) is types.ModuleType:
+                held_by = vars(module)
+                for attribute in code.co_names:
+                    held = held_by.get(attribute, MISSING)
+                    ours = FOLLOWED.get(id(held)) if held is not MISSING else None
+                    if ours is not None and ours is not held and not isinstance(ours, type):
+                        held_by[attribute] = ours
+                        self.swapped.append((held_by, attribute, held, ours))
 
     def _float(self, globals_: dict[str, Any], reads: Reads) -> None:
         """``float(x)`` of a followed number followed, in a module whose code that runs only

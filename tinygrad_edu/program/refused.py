@@ -7,12 +7,14 @@ thread only."""
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import datetime
 import gc
 import operator
 import os
 import pathlib
+import random
 import sys
 import threading
 import time
@@ -34,13 +36,14 @@ __all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read", "took_a_fl
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
-    """The clock, the system's random bytes and NumPy's generators seeded from them,
-    ``input()``, what reads the interpreter's state or the file system (``READERS``), as a
-    capture sees them: refused where the learner's code calls them (what they give can change
-    at every call, which no program can follow)."""
-    found = [(owner, name, _refused(getattr(owner, name), f"{_named(owner)}.{name}()",
-                                    changes=changes, unless_given=given, library=library))
-             for owner, names, changes, given, library in READERS for name in names
+    """The clock, the system's random bytes and what is seeded from them, ``input()``, what
+    reads the interpreter's state or the file system (``READERS``), as a capture sees them:
+    refused where the learner's code calls them (what they give can change at every call,
+    which no program can follow)."""
+    found = [(owner, name, _refused(getattr(owner, name),
+                                    f"{_SHOWN.get(name) or _named(owner) + '.' + name}()",
+                                    changes=changes, given_at=given, library=library))
+             for owner, names, changes, given, library in _readers() for name in names
              if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
     found += [(operator, name, _identity(getattr(operator, name))) for name in ("is_", "is_not")]
@@ -50,40 +53,85 @@ def clocks() -> list[tuple[Any, str, Any]]:
     if numpy is not None:
         found.append((numpy.random, "default_rng",
                       _refused(numpy.random.default_rng, "numpy.random.default_rng() with no "
-                               "seed (seeded from the system)", unless_given=True)))
+                               "seed (seeded from the system)", given_at=0)))
+        found.append((numpy.random, "RandomState", _seeded(numpy.random.RandomState)))
     return found
+
+
+def _seeded(original: type) -> type:
+    """NumPy's ``RandomState`` as a capture sees it: given a seed, its legacy seeding reads
+    the system's random bytes first and then seeds (its numbers are the seed's: that read
+    is not refused); with none, the read is (``os.urandom``)."""
+    def made(seed: Any = None) -> Any:
+        if seed is None:
+            found = recording()
+            if found is not None and for_the_learner(sys._getframe(2)):  # (past __new__)
+                found.refuse(_why("numpy.random.RandomState() with no seed", ENTROPY))
+            return original()
+        before = _asking.__dict__.get("on")
+        _asking.on = True
+        try:
+            return original(seed)
+        finally:
+            _asking.on = before
+
+    return stand_in(original, made)
 
 
 CLOCK = "a number that changes at every call"
 STATE = "the interpreter's own state (new at every call)"
 FILES = "the file system (it can change between calls)"
+ENTROPY = ("the system's random bytes, new at every call (what seeds a generator made with no "
+           "seed: numpy.random.RandomState(), numpy.random.PCG64(), random.SystemRandom, "
+           "uuid.uuid4())")
 READERS = [
     (time, ("time", "perf_counter", "monotonic", "process_time", "thread_time", "time_ns",
-            "perf_counter_ns", "monotonic_ns", "process_time_ns", "thread_time_ns"),
-     CLOCK, False, False),
-    (time, ("localtime", "gmtime", "ctime"), CLOCK, True, False),  # (of a time given: fixed)
-    (os, ("times", "getloadavg"), CLOCK, False, False),
-    (os, ("urandom",), CLOCK, False, True),  # (uuid.uuid4() calls it for the learner)
+            "perf_counter_ns", "monotonic_ns", "process_time_ns", "thread_time_ns",
+            "clock_gettime", "clock_gettime_ns"), CLOCK, None, False),
+    (time, ("localtime", "gmtime", "ctime", "asctime"), CLOCK, 0, False),  # (of a time
+    (time, ("strftime",), CLOCK, 1, False),  # given, the argument at that place: fixed)
+    (os, ("times", "getloadavg"), CLOCK, None, False),
+    (os, ("urandom", "getrandom"), ENTROPY, None, True),  # (uuid.uuid4() calls it for the
+    (random, ("_urandom",), ENTROPY, None, True),  # learner; random's own name for it, which
+    # SystemRandom, secrets and NumPy's generators made with no seed draw from)
     (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
-          "get_freeze_count"), STATE, False, False),
-    (sys, ("getrefcount", "getallocatedblocks"), STATE, False, False),
-    (threading, ("active_count", "enumerate"), STATE, False, False),
-    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir"), FILES, False, False),
+          "get_freeze_count"), STATE, None, False),
+    (sys, ("getrefcount", "getallocatedblocks"), STATE, None, False),
+    (threading, ("active_count", "enumerate"), STATE, None, False),
+    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir"), FILES, None, False),
     (os.path, ("exists", "lexists", "isfile", "isdir", "getsize", "getmtime", "getatime",
-               "getctime"), FILES, False, False),
-    (pathlib.Path, ("exists", "is_file", "is_dir", "stat", "lstat", "iterdir"), FILES, False,
+               "getctime"), FILES, None, False),
+    (pathlib.Path, ("exists", "is_file", "is_dir", "stat", "lstat", "iterdir"), FILES, None,
      False),
 ]
-"""What reads the clock, the interpreter's state (``len(gc.get_objects()) % 7``) or the file
-system (``os.path.exists(flag)``; a file's contents: ``open``, refused apart): each entry the
-functions of one module, what they give, whether one given an argument gives a fixed number
-(``time.localtime(t)``), and whether a library calling them for the learner's code counts
-(only ``os.urandom``: a warning shown, say, reads its line with ``os.stat``; ``pathlib``'s
-are put in place themselves). ``id()``, ``len(sys.modules)`` and ``hash()`` of an object
-hashed by its address too, in the learner's module (``SEEN_BY_NAME``: builtins' own are
-called everywhere); ``datetime.datetime.now()``, ``today()`` and ``date.today()`` through
-the classes' stand-ins (``seen.stand_in``: a built-in type's methods cannot be put in
-place)."""
+"""What reads the clock, the system's random bytes, the interpreter's state
+(``len(gc.get_objects()) % 7``) or the file system (``os.path.exists(flag)``; a file's
+contents: ``open``, refused apart): each entry the functions of one module, what they give,
+the place of an argument that, given, makes the number fixed (``time.localtime(t)``,
+``time.strftime("%S", t)``), and whether a library calling them for the learner's code
+counts (the random bytes: ``uuid.uuid4()``, ``numpy.random.RandomState()``; a warning shown,
+say, reads its line with ``os.stat``; ``pathlib``'s are put in place themselves). Whatever
+the library, one that returns what it read as it is (asyncio's ``loop.time()``: ``return
+time.monotonic()``) gives it to the learner's code (``_passed_back``); a module that holds
+one of them under a name of its own that the learner's code reads
+(``timeit.default_timer``) meets the capture's there too (``outside.py``). ``id()``,
+``len(sys.modules)`` and ``hash()`` of an object hashed by its address too, in the learner's
+module (``SEEN_BY_NAME``: builtins' own are called everywhere); ``datetime.datetime.now()``,
+``today()`` and ``date.today()`` through the classes' stand-ins (``seen.stand_in``: a
+built-in type's methods cannot be put in place)."""
+
+_SHOWN = {"_urandom": "os.urandom"}  # (random's name for it, as the learner knows it)
+
+
+def _readers() -> list[tuple[Any, tuple[str, ...], str, int | None, bool]]:
+    """``READERS``, with the modules loaded that the learner's code may have imported
+    (``uuid.uuid1()``: the clock, read in C; ``resource.getrusage()``: the process's time)."""
+    found = list(READERS)
+    for module, names in (("uuid", ("uuid1",)), ("resource", ("getrusage",))):
+        held = sys.modules.get(module)
+        if held is not None:
+            found.append((held, names, CLOCK, None, False))
+    return found
 
 
 def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
@@ -106,25 +154,31 @@ def _named(owner: Any) -> str:
     return "os.path" if owner is os.path else getattr(owner, "__qualname__", owner.__name__)
 
 
+def _why(what: str, changes: str) -> str:
+    return (f"it reads {what}, {changes}, which a program cannot follow; read it outside the "
+            "compiled function and pass it in")
+
+
 _asking = threading.local()  # (a refused function asking whose code called it)
 
 
-def _refused(function: Callable[..., Any], what: str, unless_given: bool = False,
+def _refused(function: Callable[..., Any], what: str, given_at: int | None = None,
              library: bool = False,
              changes: str = "a number that changes at every call") -> Callable[..., Any]:
     """``function`` refused where the learner's code calls it (``library``: or a library
-    that it called, as ``uuid.uuid4()`` calls ``os.urandom``)."""
+    that it called, as ``uuid.uuid4()`` calls ``os.urandom``; any library that returns
+    what it gives as it is), unless given an argument at ``given_at``."""
     def call(*args: Any, **options: Any) -> Any:
         found = recording()
         if found is not None and not _asking.__dict__.get("on") and not (
-                unless_given and (args or options) and (args or (None,))[0] is not None):
+                given_at is not None and ((len(args) > given_at and args[given_at] is not None)
+                                          or any(v is not None for v in options.values()))):
             _asking.on = True  # (whose code it is: asked with os.path.realpath, which
             try:  # calls os.lstat, itself one of these)
                 caller = sys._getframe(1)
-                if user_code(caller.f_code) or (library and for_the_learner(caller)):
-                    found.refuse(f"it reads {what}, {changes}, which a program cannot "
-                                 "follow; read it outside the compiled function and pass it "
-                                 "in")
+                if user_code(caller.f_code) or (library and for_the_learner(caller)) or \
+                        _passed_back(caller):
+                    found.refuse(_why(what, changes))
             finally:
                 _asking.on = False
         return function(*args, **options)
@@ -215,6 +269,35 @@ def for_the_learner(frame: Any) -> bool:
 
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _passed_back(frame: Any) -> bool:
+    """Whether library code at ``frame`` returns what it called as it is (the instruction
+    after the call returns it) to the learner's code, through at most a few such
+    (asyncio's ``loop.time()``: ``return time.monotonic()``)."""
+    for _ in range(4):
+        if frame is None or frame.f_code.co_filename.startswith(_HERE) or \
+                _after(frame.f_code, frame.f_lasti) != "RETURN_VALUE":
+            return False
+        frame = frame.f_back
+        if frame is not None and user_code(frame.f_code):
+            return True
+    return False
+
+
+def _after(code: Any, offset: int) -> str:
+    """The name of the instruction of ``code`` after the one at ``offset`` (past the call's
+    caches, where ``f_lasti`` stands on 3.11)."""
+    found = _NEXT.get(code)
+    if found is None:
+        import dis
+
+        found = _NEXT[code] = [(i.offset, i.opname) for i in dis.get_instructions(code)]
+    k = bisect.bisect_right(found, (offset, "~"))
+    return found[k][1] if k < len(found) else ""
+
+
+_NEXT: dict[Any, list[tuple[int, str]]] = {}  # (library code that called one of them)
 
 
 _KEYS = ("LOAD_CONST", "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF")
