@@ -296,13 +296,35 @@ def test_nbgraders_round_trip(round_trip):
     assert "tinygrad-edu-" not in autograde_log and "notebook.ipynb" not in autograde_log
     # nbgrader validate (a student's check before handing in) shows the verdict and its
     # diagnosis, not a traceback into the package (before: "File .../graded_cell.py:59 ...
-    # AssertionError: d_tanh does not pass yet: see the verdict above", with none shown)
-    validated = run([sys.executable, "-m", "nbgrader", "validate",
-                     "submitted/wrong/ps1/ps1.ipynb"], course).stdout
+    # AssertionError: d_tanh does not pass yet: see the verdict above", with none shown).
+    # Validated with it (one command): right answers but a debugging cell after the graded
+    # cells that imports os (graded 0: the grade reads every cell), and a backward imported
+    # from the package: Validate reads the saved notebook's every cell (before: "Success!")
+    later = copy.deepcopy(release)
+    for cell in later["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in NAMES:
+            cell["source"] = "".join(cell["source"]).replace(STUB, model_answer_body(
+                EXERCISES[grade_id]) if grade_id != "backward" else "    pass\n\n\nfrom "
+                "tinygrad_edu.autograd.gradients import backward_into as backward")
+    later["cells"].append({**copy.deepcopy(later["cells"][1]), "id": "debugging",
+                           "metadata": {}, "cell_type": "code", "outputs": [],
+                           "execution_count": None, "source": "import os\nprint(os.getcwd())"})
+    (course / "later").mkdir()
+    (course / "later" / "ps1.ipynb").write_text(json.dumps(later), encoding="utf-8")
+    both = run([sys.executable, "-m", "nbgrader", "validate", "submitted/wrong/ps1/ps1.ipynb",
+                "later/ps1.ipynb"], course).stdout
+    assert "VALIDATION FAILED ON 3 CELL(S)" in both, both
+    validated, later = both.split("VALIDATION FAILED ON 3 CELL(S)")
     assert "VALIDATION FAILED ON 2 CELL(S)" in validated, validated
     assert "✗ d_tanh: not yet." in validated and "✗ backward: not yet." in validated
     assert "diagnosis: the input x used where the output y was meant." in validated
     assert "graded_cell.py" not in validated and "Traceback" not in validated, validated
+    flat = " ".join(later.split())
+    assert "✗ d_tanh: not graded: ps1.ipynb, the cell that begins `import os`, line 1: os " \
+        "may not be imported by a submission" in flat, later
+    assert "take it out (a debugging cell: delete it), save the notebook, and check again" \
+        in flat, later
     # the teacher's command grades the notebook graded, where autograde left it
     again = re.findall(r"exercises check (\S+) d_mul d_tanh backward --seed", autograde_log)
     assert "autograded/wrong/ps1/ps1.ipynb" in again and all(

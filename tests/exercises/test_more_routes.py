@@ -218,13 +218,13 @@ def test_otter_grades_with_tinygrad_edus_grader(otter):
     assert rows == {"honest": 6.0, "wrong": 1.0, "cheat": 0.0}  # (no partial credit here)
 
 
-def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
+def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch, tmp_path):
     """A question's test in the student's notebook (``grader.check``) grades the cells run so
     far apart from the kernel, under the same rules as the autograder: a ``backward`` that
     hands the work to the engine fails there (before: "All test cases passed!", graded 0),
     and so do right answers beside a debug cell that imports ``os`` (before: passed, graded
-    0 of 6); the temporary file of the cells is never named, the line is said in its
-    cell."""
+    0 of 6), run or not yet run but in the notebook as saved; the temporary file of the
+    cells is never named, the line is said in its cell."""
     from tinygrad_edu.exercises.classroom.for_otter_grading import feedback
 
     def kernel(*cells):
@@ -254,6 +254,25 @@ def test_otters_practice_check_gives_the_autograders_verdict(monkeypatch):
     with pytest.raises(AssertionError, match=r"d_tanh.*the cell that begins `def d_tanh\(x, y:`, "
                        r"line 1: SyntaxError"):
         feedback("d_tanh", lambda x, y: None)
+    # (the notebook's file not found: the check says it read the cells run alone)
+    assert "This check read the cells you have run alone: the notebook's file was not found" \
+        in said["engine"], said["engine"]
+    # the notebook as saved holds a debugging cell not run yet, after the checks, which
+    # imports os (the grade: 0): the check reads every cell of the notebook in the working
+    # folder that holds the check running (before: passed; the grade 0 of 6)
+    ran = kernel(answer("backward"))
+    saved = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "source": text,
+                        "execution_count": None}
+                       for text in [ran, 'grader.check("backward")', "import os"]],
+             "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "week3.ipynb").write_text(json.dumps(saved), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AssertionError) as raised:
+        feedback("backward", lambda root: None)
+    assert str(raised.value).startswith(
+        "✗ backward: not graded: week3.ipynb, the cell that begins `import os`, line 1: os may "
+        "not be imported by a submission"), raised.value
+    assert "take it out (a debugging cell: delete it), save the notebook" in str(raised.value)
 
 
 @needs_otter
@@ -295,6 +314,24 @@ def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_pat
     checked.run({"d_tanh": None})  # (its cell not run yet)
     assert "d_tanh is not defined yet: run the cell" in checked.summary()
     assert "Error at line" not in checked.summary()
+    # right, but the notebook as saved, which Otter's grader names (``otter.Notebook(...)``),
+    # holds a cell not run yet that imports os (the grade: 0): said (before: passed)
+    import otter
+
+    right = answer("d_tanh")
+    saved = tmp_path / "handed in" / "week3.ipynb"
+    saved.parent.mkdir()
+    saved.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": text,
+         "execution_count": None} for text in [IMPORTS, right, 'grader.check("d_tanh")',
+                                               "import os"]],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    in_a_kernel(monkeypatch, ["", IMPORTS, right, 'grader.check("d_tanh")'])
+    sys.modules["IPython"].get_ipython().user_ns["grader"] = otter.Notebook(str(saved))
+    checked = read(test)
+    checked.run({"d_tanh": lambda x, y: 1 - y * y})
+    assert "✗ d_tanh: not graded: week3.ipynb, the cell that begins `import os`, line 1" in \
+        checked.summary(), checked.summary()
     test.write_text(test.read_text("utf-8").replace("    from", "    1 / 0\n    from"))
     checked = read(test)
     checked.run({"d_tanh": lambda x, y: 1 - x * x})  # (an error of the test's own)

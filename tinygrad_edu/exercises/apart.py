@@ -53,7 +53,7 @@ from tinygrad_edu.exercises.text_blocks import cell_named, place
 from tinygrad_edu.exercises.verdicts import Verdict
 from tinygrad_edu.viz import printing
 
-__all__ = ["Graded", "grade_apart"]
+__all__ = ["Graded", "grade_apart", "refused_in"]
 
 
 @dataclass
@@ -105,17 +105,7 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
     grader was given, beneath which no link is followed (``loading.read_submitted``)."""
     graded = Graded(path)
     try:
-        source = read_source(path, within)
-        cells = cells_of(path, source)
-        if cells:  # (a notebook: a cell that is not Python is left out, as Jupyter does)
-            graded.cell_names = {number: set(DEFINED.findall(_lines(source, first, last)))
-                                 for number, first, last in cells}
-            cells = _compiled_cells(graded, source, path, cells)
-            trees = [parsed(text) for text in cell_texts(path, source, cells)] if cells else []
-        else:
-            compile_source(source, path)
-            trees = [parsed(source)]
-        refuse_imports(path, source, cells, trees)
+        source, cells = _read(graded, path, within)
         learner_code(path, source, cells)  # (once for every process; not too large)
     except SolutionFileError as error:
         graded.problem = error
@@ -133,6 +123,37 @@ def grade_apart(path: Path, exercises: Sequence[ExerciseSpec], user: str | None 
     if graded.load_problems and len(graded.load_problems) == len(groups):
         graded.problem = graded.load_problems[0]  # it does not run, wherever it runs
     return graded
+
+
+def _read(graded: Graded, path: Path, within: Path | None
+          ) -> tuple[str, list[tuple[int, int, int]]]:
+    """The file's code, and a notebook's cells that are valid Python (``_compiled_cells``),
+    read and its imports checked before anything of it runs: a ``SolutionFileError`` if it
+    cannot be read, is not Python, or imports what it may not."""
+    source = read_source(path, within)
+    cells = cells_of(path, source)
+    if cells:  # (a notebook: a cell that is not Python is left out, as Jupyter does)
+        graded.cell_names = {number: set(DEFINED.findall(_lines(source, first, last)))
+                             for number, first, last in cells}
+        cells = _compiled_cells(graded, source, path, cells)
+        trees = [parsed(text) for text in cell_texts(path, source, cells)] if cells else []
+    else:
+        compile_source(source, path)
+        trees = [parsed(source)]
+    refuse_imports(path, source, cells, trees)
+    return source, cells
+
+
+def refused_in(path: Path) -> SolutionFileError | None:
+    """The import a submission may not make in the file at ``path``, as ``grade_apart``
+    refuses it (every code cell of a notebook read, run or not, but those that are not
+    valid Python), naming its cell and line; None where there is none (or the file cannot be
+    read at all: its grade says so)."""
+    try:
+        _read(Graded(path), path, None)
+    except SolutionFileError as error:
+        return error if error.kind == "import" else None
+    return None
 
 
 def refuse_imports(path: Path, source: str, cells: list[tuple[int, int, int]],

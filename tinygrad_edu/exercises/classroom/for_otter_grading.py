@@ -173,8 +173,9 @@ def feedback(exercise: str, solution: Any) -> None:
     the seed its inputs were drawn from
     (``TINYGRAD_EDU_SEED``'s, if set: the seed of a grade gives its inputs). Graded as
     ``after_grading`` grades the notebook handed in, apart from the kernel, from the cells
-    run so far, under the same import rules (``graded_cell.practice``, as nbgrader's
-    practice check)."""
+    run so far, under the same import rules, applied to every code cell of the notebook as
+    saved, which Otter's ``grader`` names (``graded_cell.practice``, as nbgrader's practice
+    check)."""
     from tinygrad_edu.exercises import get_exercise
     from tinygrad_edu.exercises.classroom.graded_cell import practice
 
@@ -192,11 +193,22 @@ def feedback(exercise: str, solution: Any) -> None:
     except ImportError:  # (not in a notebook's kernel: the answer itself, graded here)
         pass
     namespace[ex.symbol] = solution
-    passed, text = practice(ex, namespace)
+    passed, text = practice(ex, namespace, _otters_notebook(namespace))
     if not passed:
         _said_as_it_is()
         raise NotYet(text)
     print(text)  # (a pass's note, and the seed: Otter shows what the test printed)
+
+
+def _otters_notebook(namespace: dict[str, Any]) -> str | None:
+    """The notebook's file as Otter knows it: its ``grader = otter.Notebook("week3.ipynb")``
+    in the student's notebook (the path it was given, or found in the working folder)."""
+    for value in namespace.values():
+        found = getattr(value, "_notebook", None) if type(value).__module__.startswith(
+            "otter.") else None
+        if isinstance(found, str):
+            return found
+    return None
 
 
 class NotYet(AssertionError):

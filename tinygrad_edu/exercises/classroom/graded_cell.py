@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises import get_exercise
-from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.apart import grade_apart, refused_in
 from tinygrad_edu.exercises.cases import SEED, begin
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.rule_reading import RuleReading
 
-__all__ = ["GRADED", "NotPassed", "graded_cell", "practice"]
+__all__ = ["GRADED", "NotPassed", "graded_cell", "practice", "saved_notebook"]
 
 GRADED = re.compile(r"""graded_cell\(\s*["'](\w+)["']""")
 """How a graded cell of tinygrad_edu's names its exercise: ``graded_cell("d_tanh", ...)``."""
@@ -97,20 +97,83 @@ def _wrapped(text: str, width: int = 80) -> list[str]:
     return lines
 
 
-def practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str]:
+def practice(ex: ExerciseSpec, namespace: Mapping[str, Any],
+             notebook: str | None = None) -> tuple[bool, str]:
     """A practice check of the learner's answer to ``ex`` in a notebook's kernel
     (``namespace``, its ``globals()``): whether it passes, and the verdict (or why it is not
     graded). Graded as the course grades it, apart, from the notebook's cells run so far
     (IPython's ``In``) written to a file, under the same import rules and the same reading
-    of a rule's code; the file's temporary path never shown. Outside a notebook, the answer
-    itself, here. Its inputs are drawn as a grading draws them, afresh at each check from a
-    seed that the verdict names, or from ``TINYGRAD_EDU_SEED``'s (``cases.begin``): the seed
-    a grade names gives the grade's inputs, and so its verdict."""
+    of a rule's code; the file's temporary path never shown. The grade reads every cell of
+    the notebook handed in, run or not: so the import rules are applied to every code cell
+    of the notebook as saved (``saved_notebook``; ``notebook``, its path where the tool knows
+    it: Otter's), and an import refused there is said as the grade says it, with what to do;
+    where the notebook's file is not found, the verdict says that it read the cells run so
+    far alone. Outside a notebook, the answer itself, here. Its inputs are drawn as a grading
+    draws them, afresh at each check from a seed that the verdict names, or from
+    ``TINYGRAD_EDU_SEED``'s (``cases.begin``): the seed a grade names gives the grade's
+    inputs, and so its verdict."""
+    in_notebook = isinstance(namespace.get("In"), list)
+    saved = saved_notebook(namespace, notebook) if in_notebook else None
+    refused = refused_in(saved) if saved is not None else None
+    if saved is not None and refused is not None:
+        said = str(refused).replace(str(saved), saved.name)  # (the name it was saved as)
+        return False, f"✗ {ex.name}: not graded: {said}\n{IMPORT_IN_SAVED}"
     drawn = begin()
     passed, text = _practice(ex, namespace)
+    unsaved = f"\n{CELLS_RUN_ONLY}" if in_notebook and saved is None else ""
     if text.startswith(f"✗ {ex.name}: not graded:"):
-        return passed, text
-    return passed, f"{text}\n{seed_said(drawn, given=bool(os.environ.get(SEED, '').strip()))}"
+        return passed, text + unsaved
+    return passed, (f"{text}\n{seed_said(drawn, given=bool(os.environ.get(SEED, '').strip()))}"
+                    f"{unsaved}")
+
+
+IMPORT_IN_SAVED = (
+    "The grade reads every code cell of the notebook you hand in, run or not, and this "
+    "import leaves the whole notebook not graded (every question 0): take it out (a "
+    "debugging cell: delete it), save the notebook, and check again.")
+"""What a practice check adds to an import refused in the notebook as saved."""
+
+CELLS_RUN_ONLY = (
+    "(This check read the cells you have run alone: the notebook's file was not found. The "
+    "grade reads every code cell of the notebook you hand in, run or not, where one import "
+    "a submission may not make leaves every question not graded.)")
+"""What a practice check adds where the notebook's file was not found."""
+
+
+def saved_notebook(namespace: Mapping[str, Any], given: str | None = None) -> Path | None:
+    """The file of the notebook whose kernel ``namespace`` is, as last saved: ``given`` (the
+    tool's: Otter's ``grader``), else the one Jupyter names (``JPY_SESSION_NAME``, which
+    ipykernel also gives as ``__session__``; VS Code's ``__vsc_ipynb_file__``), else the one
+    notebook in the working folder (where a kernel of Jupyter's runs, and ``nbgrader
+    validate``'s) that holds the cell running now; None if none is found. Under ``nbgrader
+    validate`` the kernel is validate's own, which inherits its caller's environment: there
+    the folder alone is read."""
+    named: list[Any] = [given]
+    if os.environ.get("NBGRADER_EXECUTION") != "validate":
+        named += [namespace.get("__vsc_ipynb_file__"), namespace.get("__session__"),
+                  os.environ.get("JPY_SESSION_NAME")]
+    for name in named:
+        if isinstance(name, str) and name.endswith(".ipynb"):
+            for path in (Path(name), Path(Path(name).name)):  # (Jupyter's may be relative
+                if path.is_file():  # to its root, where the kernel runs in the notebook's
+                    return path.resolve()  # folder)
+    cells = namespace.get("In")
+    running = cells[-1].strip() if isinstance(cells, list) and cells and isinstance(
+        cells[-1], str) else ""
+    holding = [path for path in sorted(Path.cwd().glob("*.ipynb"))
+               if running and running in _code_cells(path)]
+    return holding[0].resolve() if len(holding) == 1 else None
+
+
+def _code_cells(path: Path) -> list[str]:
+    """The code cells of the notebook at ``path``, each stripped (none if it cannot be read
+    as a notebook)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return ["".join(c["source"]).strip() if isinstance(c["source"], list) else
+                c["source"].strip() for c in cells if c.get("cell_type") == "code"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return []
 
 
 def seed_said(seed: int, given: bool = False) -> str:
