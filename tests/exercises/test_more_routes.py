@@ -327,6 +327,7 @@ def test_otters_practice_check_says_the_verdict_not_a_crash(monkeypatch, tmp_pat
                                                "import os"]],
         "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
     in_a_kernel(monkeypatch, ["", IMPORTS, right, 'grader.check("d_tanh")'])
+    monkeypatch.chdir(tmp_path)  # (Otter's grader writes its log, .OTTER_LOG, where it runs)
     sys.modules["IPython"].get_ipython().user_ns["grader"] = otter.Notebook(str(saved))
     checked = read(test)
     checked.run({"d_tanh": lambda x, y: 1 - y * y})
