@@ -9,8 +9,8 @@ from tinygrad_edu import graph, safe_math, scopes
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
-# The op table, a row per op (an Op, of which apply reads .forward and .rules): the forward
-# function, then d(out)/d(operand) per operand, of the numbers (x; a, b) and out, or a constant.
+# The op table: Op(name, forward, rules), a rule per operand, d(out)/d(operand): a constant
+# (+'s 1.0), or a function of the operands' numbers (x, or a, b) and the output's (out).
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
@@ -19,12 +19,12 @@ EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
-NO_OTHER = object()  # apply's b for exp, log, tanh, relu: no other operand (x + None is an error)
+NO_OTHER = object()  # apply's b for exp, log, tanh, relu (not None: x + None is an error)
 
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """A node: out = a op b, and d(out)/d(a), d(out)/d(b) for each operand that is a Value, by
-    the row's rules at their numbers. a * b at a = 2, b = 3: out = 6, d/da = b = 3, d/db = a = 2."""
+    """A node: out = a op b, with its local derivatives by the row's rules. Three cases, by b:
+    a Value (x * y), a float (x * 2.0), none (x.exp()); others (2.0 - x, x ** 2) below."""
     b_type, rules = type(b), row.rules  # a rule: a float, or rule(numbers..., out)
     if type(a) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
         return with_numbers(row, a, b)
@@ -63,10 +63,12 @@ class Value:
 
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
-        if children or local_grads or label or other or type(data) is not float:  # a label: below
-            return made_by_hand(self, data, children, local_grads, label, other)
+        if children or local_grads or other or type(data) is not float or type(label) is not str:
+            return made_by_hand(self, data, children, local_grads, label, other)  # (microgpt's)
         self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
+        if label:
+            self.label = label  # (its name in drawings, kept in its __dict__)
     @property
     def data(self) -> float: return self._data
     @data.setter
@@ -81,16 +83,14 @@ class Value:
     def relu(self) -> Value: return apply(RELU, self)
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The Values it was made from (microgpt's _children), which graph.py's walk follows: an
-        operand is a parent exactly when its local derivative is not None (or its _list)."""
+        """Its operands whose local derivative is not None (microgpt's _children), for walk."""
         if self._list is not None:  # dot, vsum: made from whole lists
             return self._list
         if self._da is None:  # a leaf: (); 2.0 - b: (b,)
             return () if self._db is None else (self._b,)
         return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0: (a,)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
-        """Fill every .grad it depends on with d(self)/d(value) × grad: an inner node's gradient
-        starts again at each pass, a leaf's adds up (as in PyTorch: zero_grad() between steps)."""
+        """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
         if (create_graph or inputs is not None or type(grad) is not float  # (rarer cases,
                 or getattr(self, "_no_graph", False)):  # and a node made under no_grad())
             return backward_more(self, grad, create_graph, inputs)
@@ -108,7 +108,7 @@ class Value:
                 parent.grad += local * g
     def _add_grad(self, g: float) -> None: self.grad += g  # graph.py seeds a root (Tensor: arrays)
     EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: inner grads before a pass (Tensor: arrays)
-    # ==== Below the line: 2.0 - x, an int, no_grad(), a label, the other ops, each once =======
+    # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
     _data: float  # the fields' types, for the type checker
     grad: Any
     _row: Op | None
@@ -331,7 +331,8 @@ def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None
     A node keeps its one or two operands in fields, where microgpt keeps two tuples: one
     object for Python's garbage collector, not three; a node of whole lists keeps the tuples."""
     node._data, node.grad, node._row = data, 0.0, row
-    node._a, node._da, node._b, node._db = a, da, b, db
+    node._a, node._da = a, da
+    node._b, node._db = b, db
     node._list, node._list_grads = parents, local_grads
     node._scope = scopes.current() if scopes.opened and row else ""
     return node

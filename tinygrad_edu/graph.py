@@ -20,10 +20,9 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, made ready for a pass: every inner node's gradient set to 0 (its
-    ``_backward()`` passes on all of it, so what was left from a last pass would go twice),
-    then the root's seeded. A leaf keeps its gradient, which the pass adds to (a root that
-    is a leaf too: a second ``x.backward()`` makes x.grad 2)."""
+    """``walk``'s list, ready for a pass: every inner node's gradient set to 0 (its
+    ``_backward()`` passes on all of it: what a last pass left would go twice), then
+    root.grad += seed. A leaf's gradient is kept and adds up, as in PyTorch."""
     order = walk(root)
     for check in before_a_pass:  # (for stepping only, skip: empty unless one is paused)
         check(order)
@@ -35,15 +34,9 @@ def seeded_order(root: N, seed: Any) -> list[N]:
     return order
 
 
-_PARENTS_LISTED = object()
-"""``walk``'s mark ✓. One object for every node, not a ``(node, done)`` pair each: a chain
-of a million nodes would keep a million tuples alive for the garbage collector to walk."""
-
-
 def walk(*roots: N) -> list[N]:
-    """Every node the roots depend on (the roots included), each once, in topological order:
-    a node comes after all of its parents: the very list this recursive sort makes
-    (micrograd's, taking the parents in order), so on a first reading take it for this:
+    """Every node the roots depend on (the roots too), each once, after its parents: the list
+    micrograd's recursive sort makes (taking the parents in order). Read it as that:
 
         def build_topo(v):
             if v not in visited:
@@ -52,25 +45,9 @@ def walk(*roots: N) -> list[N]:
                     build_topo(parent)
                 topo.append(v)
 
-    Here the call stack is a list, so depth has no recursion limit. A node popped for the
-    first time is pushed back with the mark ✓ on top of it, then its parents. The mark comes
-    off only after its parents (and theirs) are listed, so popping ✓ means "list the node
-    under it" (build_topo's topo.append(v)). For docs/engine.md's f = v1 * v2, v1 = x + y,
-    v2 = x - y:
-
-        stack before the pop    popping its top                 the order so far
-        (its top on the right)
-        [f]                     f: push f, ✓, then its parents (v1, v2) reversed: v1 on top
-        [f ✓ v2 v1]             v1: push v1, ✓, then its parents (x, y) reversed: x on top
-        [f ✓ v2 v1 ✓ y x]       x: push x, ✓ (a leaf: no parents)
-        [f ✓ v2 v1 ✓ y x ✓]     ✓: list x                       x
-        [f ✓ v2 v1 ✓ y]         y: push y, ✓ (a leaf)
-        [f ✓ v2 v1 ✓ y ✓]       ✓: list y                       x y
-        [f ✓ v2 v1 ✓]           ✓: list v1                      x y v1
-        [f ✓ v2]                v2: push v2, ✓; x, y are seen: not pushed
-        [f ✓ v2 ✓]              ✓: list v2                      x y v1 v2
-        [f ✓]                   ✓: list f                       x y v1 v2 f
-    """
+    Here the calls are kept in a list, so depth has no recursion limit: a node is pushed back
+    under the mark ✓, then its parents; popping ✓ lists the node under it (docs/engine.md
+    traces the stack for its f)."""
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")
@@ -89,6 +66,11 @@ def walk(*roots: N) -> list[N]:
                 if parent not in seen:  # (a shorter stack; the test at the pop decides)
                     stack.append(parent)
     return order
+
+
+_PARENTS_LISTED = object()
+"""``walk``'s mark ✓. One object for every node, not a ``(node, done)`` pair each: a chain
+of a million nodes would keep a million tuples alive for the garbage collector to walk."""
 
 
 def backpropagate_steps(root: N, seed: Any) -> Iterator[N]:
