@@ -299,7 +299,9 @@ def test_nbgraders_round_trip(round_trip):
     # AssertionError: d_tanh does not pass yet: see the verdict above", with none shown).
     # Validated with it (one command): right answers but a debugging cell after the graded
     # cells that imports os (graded 0: the grade reads every cell), and a backward imported
-    # from the package: Validate reads the saved notebook's every cell (before: "Success!")
+    # from the package: Validate reads the saved notebook's every cell (before: "Success!"),
+    # and shows the whole message of what is not the student's own (before: cut, "...
+    # imported from tinygrad_edu.auto...")
     later = copy.deepcopy(release)
     for cell in later["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
@@ -325,6 +327,9 @@ def test_nbgraders_round_trip(round_trip):
         "may not be imported by a submission" in flat, later
     assert "take it out (a debugging cell: delete it), save the notebook, and check again" \
         in flat, later
+    assert "✗ backward: not graded: backward is imported from tinygrad_edu.autograd." \
+        "gradients, so it is not yours; write your own `def backward(root)` in the cell " \
+        "above and run it" in flat, later
     # the teacher's command grades the notebook graded, where autograde left it
     again = re.findall(r"exercises check (\S+) d_mul d_tanh backward --seed", autograde_log)
     assert "autograded/wrong/ps1/ps1.ipynb" in again and all(

@@ -75,15 +75,17 @@ def graded_cell(exercise: str, namespace: Mapping[str, Any]) -> None:
 class NotPassed(AssertionError):
     """A graded cell's error, from which nbgrader gives the cell no points. Jupyter shows it
     as its message alone (IPython's ``_render_traceback_``), not as a traceback into the
-    package that reads as a crash. Under ``nbgrader validate``, which shows a failed cell's
-    error and not what it printed, the error holds the verdict (``shown``) above it."""
+    package that reads as a crash, its long lines wrapped (``nbgrader validate`` cuts them:
+    "... imported from tinygrad_edu.auto..."). Under ``nbgrader validate``, which shows a
+    failed cell's error and not what it printed, the error holds the verdict (``shown``)
+    above it."""
 
     def __init__(self, message: str, shown: str = "") -> None:
         super().__init__(message)
         self.shown = shown
 
     def _render_traceback_(self) -> list[str]:
-        return [*_wrapped(self.shown), f"AssertionError: {self}"]
+        return _wrapped(f"{self.shown}\nAssertionError: {self}".lstrip("\n"))
 
 
 def _wrapped(text: str, width: int = 80) -> list[str]:
