@@ -130,23 +130,45 @@ def test_check_writes_a_terminals_escape_codes_as_escapes(tmp_path):
         assert control not in out and control not in err, (out, err)
 
 
-def test_gradescope_writes_a_terminals_escape_codes_as_escapes(tmp_path):
-    """Gradescope shows results.json's strings as they are: a file named with escape codes,
-    and an answer that prints them, are written there with each control character but a
-    new line and a tab as its escape, as ``check`` writes them on the terminal (before: the
-    raw characters, JSON-escaped as ``\\u001b``, which Gradescope decodes and shows)."""
-    name = "week3\x1b]0;graded\x07\x1b[2J.py"
-    (tmp_path / name).write_text(IMPORTS + answer(
-        "d_tanh", '    print("\\x1b[2J\\x1b[1;1Hall passed\\r\\x9b")\n    return y\n'),
-        encoding="utf-8")
-    results = tmp_path / "results.json"
-    assert cli(["check", str(tmp_path / name), "d_tanh", "--format", "gradescope",
-                "--output", str(results)]) == 1
-    data = json.loads(results.read_text(encoding="utf-8"))
-    (test,) = data["tests"]
+def _controls(data):
+    """The control characters of ``data``'s strings (JSON's: dicts, lists, strings), but a
+    new line and a tab."""
+    if isinstance(data, str):
+        return [c for c in data if c not in "\n\t" and (ord(c) < 32 or 0x7F <= ord(c) < 0xA0)]
+    if isinstance(data, dict):
+        return _controls(list(data)) + _controls(list(data.values()))
+    if isinstance(data, (list, tuple)):
+        return [c for item in data for c in _controls(item)]
+    return []
+
+
+def test_every_tools_result_writes_a_learners_escape_codes_as_escapes(tmp_path):
+    """A file named with a terminal's escape codes, an answer that prints and raises them,
+    a file that raises them as it loads: every tool's result (Gradescope's results.json,
+    PrairieLearn's and its job's log, Otter's, nbgrader's feedback, which render a
+    terminal's colours; the report) writes each control character of a verdict, a problem
+    or a name but a new line and a tab as its escape, as ``check`` does on the terminal
+    (before, second and third rounds of attacks on issue 65: raw, JSON-escaped as
+    ``\\u001b`` on Gradescope, which decodes and shows it; raw on PrairieLearn, Otter and
+    nbgrader, as they all take the verdicts of ``grade_all``)."""
+    from tinygrad_edu.exercises.choosing import by_name
+    from tinygrad_edu.exercises.classroom.isolation import grade_all
+    from tinygrad_edu.exercises.classroom.results import as_gradescope
+    from tinygrad_edu.exercises.text_blocks import shown_data
+
+    good = tmp_path / "week3\x1b]0;graded\x07\x1b[2J.py"
+    good.write_text(IMPORTS + answer("d_tanh", (
+        '    print("\\x1b[2J\\x1b[1;1Hall passed\\x9b")\n'
+        '    raise ValueError("\\x1b[32m✓\\x07")\n')), encoding="utf-8")
+    bad = tmp_path / "bad.py"
+    bad.write_text('raise ValueError("\\x1b[32mall passed\\x9b")\n', encoding="utf-8")
+    results = grade_all([("good", good), ("bad", bad)], [by_name("d_tanh")], {"d_tanh": 1},
+                        jobs=2)
+    (mark,), problem = results[0].marks, results[1].problem
+    assert "ValueError: \\x1b[32m✓\\x07" in mark.text, mark.text
+    assert "it printed:\n    \\x1b[2J" in mark.text, mark.text
+    assert problem is not None and "\\x1b[32mall passed\\x9b" in problem.message, problem
+    assert _controls([mark.text, problem.message, [m.text for m in results[1].marks]]) == []
+    data = shown_data(as_gradescope(results[0]))  # (what results.json holds)
     assert "week3\\x1b]0;graded\\x07\\x1b[2J.py" in data["output"], data
-    assert "it printed:\n    \\x1b[2J" in test["output"], test
-    texts = [data["output"], *(t for test in data["tests"] for t in test.values()
-                               if isinstance(t, str))]
-    assert [c for t in texts for c in t if c not in "\n\t" and (
-        ord(c) < 32 or 0x7F <= ord(c) < 0xA0)] == [], data
+    assert _controls(data) == [], data

@@ -54,6 +54,7 @@ from tinygrad_edu.exercises.classroom.results import (
     mark_from_json,
     mark_json,
     unmarked,
+    visible_result,
 )
 from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.copies import answers
@@ -139,8 +140,8 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     folders = tempfile.mkdtemp(prefix="tinygrad-edu-grading-")
     os.chmod(folders, 0o711)  # (each learner's process may enter its own folder)
 
-    def stating(result: Result) -> Result:
-        return dataclasses.replace(result, protections=boundary.stated(
+    def stating(result: Result) -> Result:  # (and said with no raw control character)
+        return dataclasses.replace(visible_result(result), protections=boundary.stated(
             decision, result.unprotected), seed=drawn)
 
     before = os.environ.get(SEED)

@@ -19,10 +19,11 @@ from tinygrad_edu.exercises.copies import flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.starters import PROG
+from tinygrad_edu.exercises.text_blocks import CONTROLS
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
-           "as_json", "as_sent", "points_for", "unpathed"]
+           "as_json", "as_sent", "points_for", "unpathed", "visible_result"]
 
 STATUSES = ("passed", "failed", "not started", "missing", "not graded")
 """An exercise's status: passed; failed (a wrong answer, an error, a loop); not started (its
@@ -366,6 +367,20 @@ def unpathed_result(result: Result, path: Path, folder: str = "your submission")
         dataclasses.replace(m, text=unpathed(m.text, path, folder)) for m in result.marks),
         problem=problem if problem is None else Problem(
             problem.kind, unpathed(problem.message, path, folder)))
+
+
+def visible_result(result: Result) -> Result:
+    """``result`` with each control character of its texts (each mark's, the problem's
+    message) but a new line and a tab written as its escape (``\\x1b``): what a learner's
+    code printed or raised, or named its file, is in them, and every tool shows them
+    (PrairieLearn's results.json and job's log, Otter's and nbgrader's outputs, which
+    render a terminal's colours, the report): a learner's escapes could colour, hide or
+    forge the lines around them."""
+    problem = result.problem
+    return dataclasses.replace(result, marks=tuple(
+        dataclasses.replace(m, text=m.text.translate(CONTROLS)) for m in result.marks),
+        problem=problem if problem is None else Problem(
+            problem.kind, problem.message.translate(CONTROLS)))
 
 
 def _number(x: float) -> str:
