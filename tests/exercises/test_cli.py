@@ -3,6 +3,8 @@ with your progress, writes starters, grades what a file defines (a class Value t
 with 1 on a failure; and it never shows a traceback: a file that cannot be read, compiled or
 run, a missing function and a wrong argument are messages."""
 
+import csv
+import io
 import os
 import re
 import subprocess
@@ -202,6 +204,7 @@ def test_cli_a_named_value_that_is_the_engines_fails_and_the_rest_is_graded(tmp_
     ..." (before: one line on stderr, nothing graded; a report's status "missing", read as
     a file not handed in)."""
     from tests.exercises.class_work import answer
+    from tinygrad_edu.exercises.classroom.report import report_csv
     from tinygrad_edu.exercises.classroom.submissions import grade_file
 
     path = write(tmp_path, "import math\nfrom tinygrad_edu import Value\n\n\n" + answer("d_tanh"))
@@ -215,6 +218,9 @@ def test_cli_a_named_value_that_is_the_engines_fails_and_the_rest_is_graded(tmp_
                         {"d_tanh": 1.0, "Value": 1.0})
     tanh, value = result.marks
     assert tanh.passed and (value.status, value.failure, value.text) == ("failed", "other", said)
+    (row,) = csv.DictReader(io.StringIO(report_csv([result], [EXERCISES["d_tanh"],
+                                                              EXERCISES["Value"]])))
+    assert row["Value mistakes"] == "not as asked: " + said.split("not graded: ", 1)[1], row
 
 
 def test_cli_the_value_starter_counts_as_not_started(tmp_path, capsys):

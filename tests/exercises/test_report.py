@@ -137,6 +137,10 @@ def test_the_csv_report_has_a_row_per_student(graded):
             by["claude"]["d_tanh mistakes"]) == (
         "failed", "0", "the input x used where the output y was meant")
     assert by["john"]["backward"] == "missing" and by["grace"]["d_mul"] == "not started"
+    # where no mistake is diagnosed, how it failed and why (before: empty; the page's hover
+    # alone said it)
+    assert by["ken"]["d_tanh mistakes"].startswith("did not finish: "), by["ken"]
+    assert by["tim"]["d_mul mistakes"].startswith("raised an error: "), by["tim"]
     assert by["linus"]["problem"].startswith("is not valid Python: ")
     for name in NAMES:
         statuses, _ = expected_counts(name)

@@ -225,7 +225,8 @@ def _not_started(task: _Task, error: OSError, points: Mapping[str, float]) -> No
     for name in list(task.names):
         ex = by_name(name)
         task.marks[name] = Mark(name, ex.number, "failed", 0.0, points[name],
-                                f"✗ {name}: not graded: {why}", failure="error")
+                                f"✗ {name}: not graded: {why}", failure="error",
+                                reason=why)
     task.names.clear()
 
 
@@ -336,7 +337,7 @@ def _follow(child: _Child, points: Mapping[str, float]) -> bool | None:
         "too slow on every input" if alive else failed or
         ": does your answer end Python, or fill the memory?"))
     task.marks[name] = Mark(name, ex.number, "failed", 0.0, points[name], text,
-                            failure="loop" if alive else "error")
+                            failure="loop" if alive else "error", reason=why)
     return bool(task.names)
 
 

@@ -244,7 +244,8 @@ def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dic
 
 def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> str:
     """A row per student: the score, why the file does not run (if it does not), per
-    exercise its status, its points and the titles of its diagnosed mistakes, and last
+    exercise its status, its points and the titles of its diagnosed mistakes (or how it
+    failed and why, where none is: ``_mistakes``), and last
     (``copied``) the exercises whose code is the same as an answer the package ships
     (``copies.py``: flagged, not scored differently), those whose code is the same as
     classmates' (``alike``: each with their names, and whose code that is was compiled at run
@@ -263,8 +264,7 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
                             f"{r.max_score:g}", _cell(problem)]
         for ex in exercises:
             m = marks[ex.name]
-            cells += [m.status, f"{m.points:g}",
-                      _cell("; ".join(d.title for d in m.diagnoses))]
+            cells += [m.status, f"{m.points:g}", _cell(_mistakes(m))]
         kinds: dict[str, list[str]] = {}  # (copied, copied at run time, built from bytes)
         for m in r.marks:
             if m.copied:
@@ -275,6 +275,16 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
         cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]
         writer.writerow(cells)
     return out.getvalue()
+
+
+def _mistakes(m: Mark) -> str:
+    """A mark's mistakes in the CSV: its diagnoses' titles, or where none is diagnosed, how
+    it failed and why (``Mark.reason``: "raised an error: NotAvailable: ...", "not as
+    asked: Value is imported from tinygrad_edu.engine, ...")."""
+    if m.diagnoses:
+        return "; ".join(d.title for d in m.diagnoses)
+    label = FAILURES.get(m.failure, "")
+    return f"{label}: {m.reason}" if label and m.reason else label or m.reason
 
 
 def with_classmates(results: Sequence[Result], exercises: Sequence[ExerciseSpec],

@@ -23,7 +23,7 @@ from tinygrad_edu.exercises.text_blocks import CONTROLS
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
-           "as_json", "as_sent", "points_for", "unpathed", "visible_result"]
+           "as_json", "as_sent", "first_line", "points_for", "unpathed", "visible_result"]
 
 STATUSES = ("passed", "failed", "not started", "missing", "not graded")
 """An exercise's status: passed; failed (a wrong answer, an error, a loop); not started (its
@@ -86,6 +86,11 @@ class Mark:
     alike_compiled: tuple[str, ...] = ()
     """Of this student and the classmates of ``alike``, those whose code that is alike was
     compiled at run time (not in their file's text)."""
+    reason: str = ""
+    """Why it failed, in a line, where no mistake is diagnosed: the error it raised (``raised
+    an error``, ``did not finish``), what is not as asked, what it is instead of the answer;
+    empty where a diagnosis says it, or nothing can (a wrong answer: its failing input is
+    in ``text``). The report's CSV gives it beside the diagnoses' titles."""
 
     @property
     def passed(self) -> bool:
@@ -154,8 +159,8 @@ def mark_json(m: Mark) -> dict[str, Any]:
     """A mark as ``exercises check --json`` prints it."""
     return {"name": m.name, "number": m.number, "status": m.status, "passed": m.passed,
             "points": m.points, "max_points": m.max_points, "failure": m.failure,
-            "diagnoses": [asdict(d) for d in m.diagnoses], "verdict": m.text,
-            "copied": m.copied}
+            "diagnoses": [asdict(d) for d in m.diagnoses], "reason": m.reason,
+            "verdict": m.text, "copied": m.copied}
 
 
 def mark_from_json(data: dict[str, Any]) -> Mark:
@@ -163,7 +168,8 @@ def mark_from_json(data: dict[str, Any]) -> Mark:
     return Mark(name=data["name"], number=data["number"], status=data["status"],
                 points=data["points"], max_points=data["max_points"], text=data["verdict"],
                 diagnoses=tuple(Found(**d) for d in data["diagnoses"]),
-                failure=data["failure"], copied=str(data.get("copied") or ""))
+                failure=data["failure"], copied=str(data.get("copied") or ""),
+                reason=str(data.get("reason") or ""))
 
 
 PARTIAL = "TINYGRAD_EDU_PARTIAL_CREDIT"
@@ -207,6 +213,9 @@ def mark_of(ex: ExerciseSpec, verdict: Verdict, points: float) -> Mark:
                else "error" if failure.error is not None else "kind" if failure.problem
                else "wrong")
     found = tuple(Found(d.key, d.title, d.hint, d.part) for d in verdict.diagnoses)
+    reason = "" if status != "failed" or found else (
+        verdict.message if failure is None else failure.problem if not failure.error_text
+        else failure.error_text)
     earned, text = (points if verdict.passed else 0.0), str(verdict)
     parts = ex.graded_parts
     if partial_credit() and not verdict.passed and status == "failed" and len(parts) > 1:
@@ -215,7 +224,13 @@ def mark_of(ex: ExerciseSpec, verdict: Verdict, points: float) -> Mark:
         text += (f"\n  partial credit: {len(right)} of its {len(parts)} graded parts right"
                  + (f" ({', '.join(right)})" if right else "")
                  + f", {earned:g} of {points:g} points")
-    return Mark(ex.name, ex.number, status, earned, points, text, found, how)
+    return Mark(ex.name, ex.number, status, earned, points, text, found, how,
+                reason=first_line(reason))
+
+
+def first_line(text: str) -> str:
+    """A reason's first line (a traceback's, an error's message's), without its indent."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def unmarked(ex: ExerciseSpec, status: str, points: float, text: str) -> Mark:
@@ -360,25 +375,27 @@ def unpathed(text: str, path: Path, folder: str = "your submission") -> str:
 
 
 def unpathed_result(result: Result, path: Path, folder: str = "your submission") -> Result:
-    """``result`` with every text a student reads ``unpathed``: each mark's, and the
-    problem's message."""
+    """``result`` with every text a student reads ``unpathed``: each mark's (its reason
+    too), and the problem's message."""
     problem = result.problem
     return dataclasses.replace(result, marks=tuple(
-        dataclasses.replace(m, text=unpathed(m.text, path, folder)) for m in result.marks),
+        dataclasses.replace(m, text=unpathed(m.text, path, folder), reason=unpathed(
+            m.reason, path, folder)) for m in result.marks),
         problem=problem if problem is None else Problem(
             problem.kind, unpathed(problem.message, path, folder)))
 
 
 def visible_result(result: Result) -> Result:
-    """``result`` with each control character of its texts (each mark's, the problem's
-    message) but a new line and a tab written as its escape (``\\x1b``): what a learner's
-    code printed or raised, or named its file, is in them, and every tool shows them
-    (PrairieLearn's results.json and job's log, Otter's and nbgrader's outputs, which
+    """``result`` with each control character of its texts (each mark's, its reason's, the
+    problem's message) but a new line and a tab written as its escape (``\\x1b``): what a
+    learner's code printed or raised, or named its file, is in them, and every tool shows
+    them (PrairieLearn's results.json and job's log, Otter's and nbgrader's outputs, which
     render a terminal's colours, the report): a learner's escapes could colour, hide or
     forge the lines around them."""
     problem = result.problem
     return dataclasses.replace(result, marks=tuple(
-        dataclasses.replace(m, text=m.text.translate(CONTROLS)) for m in result.marks),
+        dataclasses.replace(m, text=m.text.translate(CONTROLS), reason=m.reason.translate(
+            CONTROLS)) for m in result.marks),
         problem=problem if problem is None else Problem(
             problem.kind, problem.message.translate(CONTROLS)))
 

@@ -28,7 +28,14 @@ from pathlib import Path
 
 from tinygrad_edu.exercises.apart import Graded, grade_apart
 from tinygrad_edu.exercises.choosing import attempted_in
-from tinygrad_edu.exercises.classroom.results import Mark, Problem, Result, mark_of, unmarked
+from tinygrad_edu.exercises.classroom.results import (
+    Mark,
+    Problem,
+    Result,
+    first_line,
+    mark_of,
+    unmarked,
+)
 from tinygrad_edu.exercises.copies import CopyReading, RanReading
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
@@ -182,7 +189,9 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
     verdict = graded.verdicts.get(ex.name)
     if verdict is not None and ex.name in graded.ended:  # (it ended Python, or took too long)
         return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict),
-                    failure="loop" if ex.name in graded.too_long else "error")
+                    failure="loop" if ex.name in graded.too_long else "error",
+                    reason=first_line(verdict.failure.error_text or verdict.failure.problem
+                                      if verdict.failure else verdict.message))
     if verdict is not None:
         mark = mark_of(ex, verdict, points)
         same = "" if copies is None else (copies[0].same(ex) or copies[1].same(
@@ -192,14 +201,16 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
     absent, why = graded.absent[ex.name], graded.why[ex.name]
     if absent == "not a function":
         return Mark(ex.name, ex.number, "failed", 0.0, points, f"✗ {ex.name}: {why}",
-                    failure="other")
+                    failure="other", reason=first_line(why))
     if absent == "not yours":  # (tinygrad_edu's own, imported: not as asked, not missing)
         return Mark(ex.name, ex.number, "failed", 0.0, points,
-                    f"✗ {ex.name}: not graded: {why}", failure="other")
+                    f"✗ {ex.name}: not graded: {why}", failure="other",
+                    reason=first_line(why))
     status = "not graded" if absent == "not graded" else "missing"
     text = (f"✗ {ex.name}: not graded: the file does not run:\n{indent(why, 2)}"
             if absent == "not graded" else why)
-    return unmarked(ex, status, points, text)
+    mark = unmarked(ex, status, points, text)
+    return dataclasses.replace(mark, reason=first_line(why)) if status == "not graded" else mark
 
 
 def _not_graded(student: str, path: Path, exercises: Sequence[ExerciseSpec],
