@@ -6,12 +6,19 @@ interpreter's own state, a stream read. Each gave the first call's number again,
 saying what to do."""
 
 import asyncio
+import glob
+import io
+import mmap
 import os
 import re
 import resource
+import sqlite3
+import struct
+import threading
 import time
 import timeit
 import uuid
+import warnings
 
 import pytest
 
@@ -83,3 +90,88 @@ def test_a_generator_made_with_no_seed_is_refused(name):
     refused(f, what)
     step = compile(lambda: W * np.random.RandomState(3).rand())
     assert step().data == step().data == (W * np.random.RandomState(3).rand()).data
+
+
+THREADS = {
+    "threading.current_thread()": lambda: W * (
+        2.0 if threading.current_thread() is threading.main_thread() else 3.0),
+    "threading.get_ident()": lambda: W * float(threading.get_ident() % 7),
+    "threading.get_native_id()": lambda: W * float(threading.get_native_id() % 7),
+}
+
+
+@pytest.mark.parametrize("name", THREADS)
+def test_which_thread_runs_it_is_refused(name):
+    """Captured in one thread, the same step called from a worker gave the capture's
+    thread's number (a branch on ``current_thread() is main_thread()``)."""
+    refused(THREADS[name], name)
+
+
+FILES = {
+    "glob.glob": ("os.scandir()", lambda d: W * len(glob.glob(str(d) + "/*"))),
+    "os.walk": ("os.scandir()", lambda d: W * sum(len(fs) for _, _, fs in os.walk(d))),
+    "os.access": ("os.access()", lambda d: W * (2.0 if os.access(d / "flag", os.F_OK) else 1.0)),
+    "os.getcwd": ("os.getcwd()", lambda d: W * len(os.getcwd())),
+}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_the_file_system_read_through_a_library_is_refused(name, tmp_path):
+    """``glob`` and ``os.walk`` read the directory for the learner's code (a library's
+    ``os.scandir``); whether a file may be opened, the working directory: each gave the
+    first call's number while files came and went."""
+    what, f = FILES[name]
+    refused(f, what, tmp_path)
+
+
+@pytest.mark.filterwarnings("ignore:shown")
+def test_a_warning_shown_inside_is_not_a_read_of_the_file_system():
+    """Showing a warning reads its line from the file (``os.stat``), for Python's own use:
+    not refused."""
+    def f():
+        warnings.warn("shown", UserWarning, stacklevel=1)
+        return W * 3.0
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        step = compile(f)
+        assert step().data == step().data == 6.0
+
+
+def test_a_database_or_a_stream_read_from_outside_is_refused(tmp_path):
+    """An ``sqlite3`` query, a line read from an ``io.StringIO``: the first call's number
+    again, while the table or the stream moved on."""
+    con = sqlite3.connect(tmp_path / "lr.db")
+    con.execute("create table c(lr real)")
+    con.execute("insert into c values (0.5)")
+    buffer = io.StringIO("0.5\n1.5\n")
+    for f, what in ((lambda: W * con.execute("select lr from c").fetchone()[0],
+                     r"it reads con \(a closure cell\), a connection to something outside the "
+                     r"process \(sqlite3\.Connection\)"),
+                    (lambda: W * float(buffer.readline()),
+                     r"it reads buffer \(a closure cell\), a stream \(StringIO\)")):
+        with pytest.raises(RuntimeError, match=what + r".*pass the numbers in, at "
+                           r"test_outside_world\.py:\d+"):
+            compile(f)()
+    con.close()
+    written = io.StringIO()  # (written to, not read: left as a print is)
+    step = compile(lambda: W * float(written.write("x")))
+    assert step().data == step().data == 2.0
+
+
+@pytest.mark.filterwarnings("ignore:f. captured again")
+def test_a_memory_mapped_file_is_guarded_by_its_bytes(tmp_path):
+    """Its numbers change under the program (another process, a write): captured again."""
+    path = tmp_path / "lr.bin"
+    path.write_bytes(struct.pack("d", 0.5))
+    with open(path, "r+b") as held:
+        mapped = mmap.mmap(held.fileno(), 8)
+
+        def f():
+            return W * struct.unpack_from("d", mapped)[0]
+
+        step = compile(f)
+        for lr in (0.5, 1.5, -2.0):
+            mapped[0:8] = struct.pack("d", lr)
+            assert step().data == f().data == 2.0 * lr
+        mapped.close()

@@ -81,6 +81,9 @@ from tinygrad_edu.program.traced import (
 )
 from tinygrad_edu.program.unfollowed import Calls
 from tinygrad_edu.program.watching import FOLLOWED
+from tinygrad_edu.program.world import reached, streams_read, swapped_in_modules
+
+_ident = threading.get_ident  # (bound here: a capture puts its own in threading)
 
 __all__ = ["Outside", "Watcher", "clean"]
 
@@ -113,6 +116,7 @@ class Watcher:
         self.calls: Calls | None = None  # (3.12 on: ``sum`` held elsewhere, refused)
         self.thread = 0
         self.generators: list[tuple[Place, Any]] = []  # (a generator reached, its state)
+        self.streams: list[tuple[Place, Any, str]] = []  # (a stream reached, its position)
         self.no_float: set[int] = set()  # (globals whose code uses float otherwise than float())
         self.stores: dict[str, str] = {}  # what is written -> the learner's line
         self.walk = Walk()  # (every place, as it was when its root was first read)
@@ -133,7 +137,7 @@ class Watcher:
     def __enter__(self) -> Watcher:
         if self._function is not None:
             self._discover(self._function.__code__, self._function.__globals__, None)
-        self.thread = threading.get_ident()
+        self.thread = _ident()
         monitoring = _MONITORING
         if monitoring is not None:  # (3.12 on: an event per function once, then none)
             for tool in (5, 4, 3, 1, 0):
@@ -199,18 +203,19 @@ class Watcher:
         self.swapped.clear()
         self.classes.restore()  # (the learner's classes given a hash of the capture's)
         generators_drawn(self.record, self.generators, self.lines)
+        streams_read(self.record, self.streams)
 
     def _handled(self, code: types.CodeType, offset: int, error: BaseException) -> None:
         """An exception the learner's code caught (3.12 on; before, one raised there):
         a followed number given to Python's code that takes a float object only is refused
         (``float.__mul__(z.data, 2.0)``: the engine gives a number)."""
-        if threading.get_ident() == self.thread and user_code(code):
+        if _ident() == self.thread and user_code(code):
             self.record.refused = self.record.refused or took_a_float_only(error)
 
     def _started(self, code: types.CodeType, offset: int) -> Any:
         """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts (or
         of code that tests an argument with ``is True``: seen at every start)."""
-        if threading.get_ident() != self.thread:
+        if _ident() != self.thread:
             return None  # (another thread's: not this capture's)
         frame = sys._getframe(1)
         if code not in self.codes:
@@ -262,7 +267,7 @@ class Watcher:
         self._modules(code, globals_, reads)
         self._named_data(code, globals_, reads)
         self._swap(globals_, reads.globals)
-        self._swap_in_modules(code, globals_, reads)
+        self.swapped += swapped_in_modules(code, globals_, reads.globals, FOLLOWED)
         self._float(globals_, reads)
         self.classes.watch(code, globals_, frame)
 
@@ -364,6 +369,7 @@ class Watcher:
             self.start.setdefault(_slot(p), p.value)
         self.functions += walk.functions[functions:]
         self.generators += [(p, generator_state(p.value)) for p in new if p.kind == "generator"]
+        self.streams += reached(self.record, new, line)  # (``world.py``)
         kind = place.kind
         if kind == "iterator" and step[0] != "object":
             what = "an iterator"
@@ -410,22 +416,6 @@ class Watcher:
             if name in names and name not in globals_:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, MISSING, ours))
-
-    def _swap_in_modules(self, code: types.CodeType, globals_: dict[str, Any],
-                         reads: Reads) -> None:
-        """A function a capture puts its own in place of, held by another module under a
-        name the code reads there (``timeit.default_timer`` is ``time.perf_counter``):
-        the capture's there too, while it runs."""
-        for name in reads.globals:
-            module = globals_.get(name)
-            if type(module) is types.ModuleType:
-                held_by = vars(module)
-                for attribute in code.co_names:
-                    held = held_by.get(attribute, MISSING)
-                    ours = FOLLOWED.get(id(held)) if held is not MISSING else None
-                    if ours is not None and ours is not held and not isinstance(ours, type):
-                        held_by[attribute] = ours
-                        self.swapped.append((held_by, attribute, held, ours))
 
     def _float(self, globals_: dict[str, Any], reads: Reads) -> None:
         """``float(x)`` of a followed number followed, in a module whose code that runs only

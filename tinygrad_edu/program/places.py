@@ -24,6 +24,7 @@ import gc
 import io
 import itertools
 import math
+import mmap
 import os
 import sys
 import threading
@@ -254,7 +255,7 @@ def _kind_of(x: Any, kind: type) -> str:
         return "constant"
     if isinstance(x, Value):
         return "value"
-    if isinstance(x, (array.array, bytearray, memoryview)) or (
+    if isinstance(x, (array.array, bytearray, memoryview, mmap.mmap)) or (
             kind.__module__ == "ctypes" and hasattr(kind, "_type_") and not callable(x)):
         return "array"  # (numbers held as bytes: an array, a view, a ctypes number)
     if kind is contextvars.ContextVar:

@@ -7,6 +7,7 @@ thread only."""
 
 from __future__ import annotations
 
+import _thread
 import bisect
 import builtins
 import datetime
@@ -81,6 +82,8 @@ def _seeded(original: type) -> type:
 CLOCK = "a number that changes at every call"
 STATE = "the interpreter's own state (new at every call)"
 FILES = "the file system (it can change between calls)"
+THREAD = ("which thread runs it (another where the compiled function is called from another "
+          "thread)")
 ENTROPY = ("the system's random bytes, new at every call (what seeds a generator made with no "
            "seed: numpy.random.RandomState(), numpy.random.PCG64(), random.SystemRandom, "
            "uuid.uuid4())")
@@ -98,19 +101,25 @@ READERS = [
           "get_freeze_count"), STATE, None, False),
     (sys, ("getrefcount", "getallocatedblocks"), STATE, None, False),
     (threading, ("active_count", "enumerate"), STATE, None, False),
-    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir"), FILES, None, False),
+    (threading, ("current_thread", "currentThread", "get_ident", "get_native_id"), THREAD,
+     None, False),
+    (_thread, ("get_ident", "get_native_id"), THREAD, None, False),
+    (os, ("read", "pread", "stat", "lstat", "listdir", "scandir", "access", "getcwd",
+          "getcwdb", "readlink", "statvfs"), FILES, None, True),
     (os.path, ("exists", "lexists", "isfile", "isdir", "getsize", "getmtime", "getatime",
-               "getctime"), FILES, None, False),
+               "getctime"), FILES, None, True),
     (pathlib.Path, ("exists", "is_file", "is_dir", "stat", "lstat", "iterdir"), FILES, None,
-     False),
+     True),
 ]
 """What reads the clock, the system's random bytes, the interpreter's state
 (``len(gc.get_objects()) % 7``) or the file system (``os.path.exists(flag)``; a file's
 contents: ``open``, refused apart): each entry the functions of one module, what they give,
 the place of an argument that, given, makes the number fixed (``time.localtime(t)``,
 ``time.strftime("%S", t)``), and whether a library calling them for the learner's code
-counts (the random bytes: ``uuid.uuid4()``, ``numpy.random.RandomState()``; a warning shown,
-say, reads its line with ``os.stat``; ``pathlib``'s are put in place themselves). Whatever
+counts (the random bytes: ``uuid.uuid4()``, ``numpy.random.RandomState()``; the file
+system: ``glob.glob``, ``os.walk``, ``os.path.abspath`` read it for the learner, though a
+warning shown, a traceback or an import reads it for the interpreter's own use:
+``for_the_learner``; the clock: a log record's time is the library's own). Whatever
 the library, one that returns what it read as it is (asyncio's ``loop.time()``: ``return
 time.monotonic()``) gives it to the learner's code (``_passed_back``); a module that holds
 one of them under a name of its own that the learner's code reads
@@ -127,10 +136,12 @@ def _readers() -> list[tuple[Any, tuple[str, ...], str, int | None, bool]]:
     """``READERS``, with the modules loaded that the learner's code may have imported
     (``uuid.uuid1()``: the clock, read in C; ``resource.getrusage()``: the process's time)."""
     found = list(READERS)
-    for module, names in (("uuid", ("uuid1",)), ("resource", ("getrusage",))):
+    for module, names, changes in (("uuid", ("uuid1",), CLOCK),
+                                   ("resource", ("getrusage",), CLOCK),
+                                   ("sqlite3", ("connect",), FILES)):
         held = sys.modules.get(module)
         if held is not None:
-            found.append((held, names, CLOCK, None, False))
+            found.append((held, names, changes, None, changes is FILES))
     return found
 
 
@@ -206,7 +217,6 @@ def _elsewheres() -> list[tuple[Any, str, Any]]:
     every process starts through ``os.fork``, ``os.posix_spawn`` or ``fork_exec``
     (``multiprocessing``'s; ``subprocess`` holds it under a name of its own)."""
     import _posixsubprocess
-    import _thread
 
     pools = [(getattr(module, pool), name, kind) for module, pool, kind in (
         (futures, "ThreadPoolExecutor", "thread"),
@@ -257,10 +267,12 @@ _DATE = stand_in(datetime.date, datetime.date,
 
 def for_the_learner(frame: Any) -> bool:
     """Whether the first code on the stack that is not a library's (the standard
-    library's, an installed package's) is the learner's, not this folder's."""
+    library's, an installed package's) is the learner's, not this folder's, nor reached
+    through what reads files for the interpreter's own use (a warning's line, a traceback,
+    an import: ``_OWN_USE``)."""
     while frame is not None:
         name = frame.f_code.co_filename
-        if name.startswith(_HERE):
+        if name.startswith(_HERE) or str(frame.f_globals.get("__name__")).startswith(_OWN_USE):
             return False
         if user_code(frame.f_code):
             return True
@@ -269,6 +281,8 @@ def for_the_learner(frame: Any) -> bool:
 
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_OWN_USE = ("linecache", "tokenize", "warnings", "traceback", "inspect", "importlib",
+            "zipimport", "pkgutil")
 
 
 def _passed_back(frame: Any) -> bool:

@@ -19,6 +19,8 @@ from typing import Any
 
 from tinygrad_edu.program.traced import Recording
 
+_ident = threading.get_ident  # (bound here: a capture puts its own in threading)
+
 __all__ = ["Calls"]
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on: only then made)
@@ -44,7 +46,7 @@ class Calls:
     def __init__(self, record: Recording, tool: int) -> None:
         self.record = record
         self.tool = tool
-        self.thread = threading.get_ident()
+        self.thread = _ident()
         self.open: list[tuple[Any, int, str]] = []  # (the callable, steps before, its name)
         self.codes: list[Any] = []  # (the learner's code whose calls are seen)
         events = _MONITORING.events
@@ -67,13 +69,13 @@ class Calls:
             _MONITORING.register_callback(self.tool, event, None)
 
     def called(self, code: Any, offset: int, function: Any, first: Any) -> None:
-        name = _which(function) if threading.get_ident() == self.thread else ""
+        name = _which(function) if _ident() == self.thread else ""
         if name:
             self.open.append((function, len(self.record.steps), name))
 
     def returned(self, code: Any, offset: int, function: Any, first: Any) -> None:
         if not self.open or self.open[-1][0] is not function or \
-                threading.get_ident() != self.thread:
+                _ident() != self.thread:
             return
         _, before, name = self.open.pop()
         if len(self.record.steps) > before:

@@ -1,0 +1,102 @@
+"""What a function reaches from outside that holds the world's state rather than numbers of
+its own, as a capture sees it (``outside.py`` calls these for the places it walks):
+
+- a **connection** to something outside the process (an ``sqlite3`` database, a socket):
+  what it gives can change between calls, which a program cannot follow; refused, naming
+  the line that read it;
+- a **stream** that can be read (a file, an ``io.StringIO``): one that can only be read,
+  and one whose position the call moved while its length stayed (``BUF.readline()``),
+  refused; one written to is not;
+- a module holding, under a name of its own that the learner's code reads, a function a
+  capture puts its own in place of (``timeit.default_timer`` is ``time.perf_counter``):
+  the capture's there too, while it runs.
+
+A memory-mapped file (``mmap``) is a buffer, guarded by its bytes as a ``bytearray`` is
+(``places.kind_of``).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import types
+from typing import Any
+
+from tinygrad_edu.program.places import MISSING
+
+__all__ = ["reached", "streams_read", "swapped_in_modules"]
+
+_CONNECTIONS = ("sqlite3", "_sqlite3", "socket", "_socket", "ssl", "_ssl")
+"""The modules whose objects are connections to something outside the process."""
+
+
+def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, str]]:
+    """Of ``places`` (new to a walk), a connection refused; each stream that can be read,
+    with its position now (for ``streams_read``)."""
+    streams = []
+    for place in places:
+        x = place.value
+        module = getattr(type(x), "__module__", "")
+        if module in _CONNECTIONS:
+            record.refused = record.refused or (
+                f"it reads {place.said()}, a connection to something outside the process "
+                f"({module.lstrip('_')}.{type(x).__name__}): what it gives can change between "
+                "calls, which a program cannot follow; query it outside the compiled "
+                f"function and pass the numbers in, at {line or '?'}")
+        elif isinstance(x, io.IOBase) and x not in (sys.stdin, sys.stdout, sys.stderr):
+            streams.append((place, _position(x), line))
+    return streams
+
+
+def _position(stream: Any) -> Any:
+    """Where a stream stands, and how long it is (a write makes it longer)."""
+    try:
+        if stream.closed:
+            return None
+        if hasattr(stream, "getvalue"):  # (in memory: io.StringIO, io.BytesIO)
+            return stream.tell(), len(stream.getvalue())
+        stream.flush()
+        return stream.tell(), os.fstat(stream.fileno()).st_size
+    except (OSError, ValueError):  # (a pipe, a terminal: no position)
+        return None
+
+
+def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
+    """A stream reached from outside that the function read (one that can only be read;
+    one whose position it moved, its length kept), refused, naming the line that reached
+    it."""
+    for place, before, line in streams:
+        stream = place.value
+        try:
+            if not stream.readable():
+                continue
+            only_read = not stream.writable()
+        except ValueError:  # (closed)
+            continue
+        now = _position(stream)
+        if only_read or (before is not None and now is not None and now[0] != before[0] and
+                         now[1] == before[1]):
+            record.refused = record.refused or (
+                f"it reads {place.said()}, a stream ({type(stream).__name__}): what it gives "
+                "changes at every call, which a program cannot follow; read it outside the "
+                f"compiled function and pass the numbers in, at {line or '?'}")
+
+
+def swapped_in_modules(code: types.CodeType, globals_: dict[str, Any], names: Any,
+                       followed: dict[int, Any]) -> list[tuple[Any, str, Any, Any]]:
+    """Each module held by a global of ``names`` (the code's) whose attribute named in the
+    code holds a function a capture puts its own in place of (``followed``: by identity),
+    given the capture's: (the module's dict, the name, what it held, the capture's)."""
+    swapped = []
+    for name in names:
+        module = globals_.get(name)
+        if type(module) is types.ModuleType:
+            held_by = vars(module)
+            for attribute in code.co_names:
+                held = held_by.get(attribute, MISSING)
+                ours = followed.get(id(held)) if held is not MISSING else None
+                if ours is not None and ours is not held and not isinstance(ours, type):
+                    held_by[attribute] = ours
+                    swapped.append((held_by, attribute, held, ours))
+    return swapped
