@@ -64,7 +64,7 @@ class Value:
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or other or type(data) is not float or type(label) is not str:
-            return made_by_hand(self, data, children, local_grads, label, other)  # (microgpt's)
+            return made_by_hand(self, data, children, local_grads, label, other)
         self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
@@ -86,7 +86,7 @@ class Value:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
         if self._list is not None:  # dot, vsum: made from whole lists
             return self._list
-        if self._da is None:  # a leaf: (); 2.0 - b: (b,)
+        if self._da is None:
             return () if self._db is None else (self._b,)
         return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0: (a,)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:

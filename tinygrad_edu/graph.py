@@ -20,9 +20,8 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, ready for a pass: every inner node's gradient set to 0 (its
-    ``_backward()`` passes on all of it: what a last pass left would go twice), then
-    root.grad += seed. A leaf's gradient is kept and adds up, as in PyTorch."""
+    """``walk``'s list, ready for a pass: the inner nodes' gradients set to 0 (why:
+    docs/engine.md, section 3), then root.grad += seed. A leaf's gradient adds up."""
     order = walk(root)
     for check in before_a_pass:  # (for stepping only, skip: empty unless one is paused)
         check(order)

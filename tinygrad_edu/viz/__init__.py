@@ -28,19 +28,23 @@ demo one step at a time) and ``playground.py`` (the docs site's playground). Eve
 may import the engines, ``autograd``, ``nn`` and ``training``; the engines never import it.
 """
 
-from tinygrad_edu.viz.drawing import draw_dot
-from tinygrad_edu.viz.frames import Frames, frames, step_slider
-from tinygrad_edu.viz.labels import HOT, WARM
-from tinygrad_edu.viz.layout import MAX_LAYOUT, MAX_NODES, GraphTooLarge
-from tinygrad_edu.viz.rendering import (
-    INSTALL_HINT,
-    Drawing,
-    RenderError,
-    find_renderer,
-    use_renderer,
-)
-from tinygrad_edu.viz.replay import Replay, replay_html
-from tinygrad_edu.viz.stepping import text_graph
+import importlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (the names are loaded when first asked for, LATER, for the type checker)
+    from tinygrad_edu.viz.drawing import draw_dot
+    from tinygrad_edu.viz.frames import Frames, frames, step_slider
+    from tinygrad_edu.viz.labels import HOT, WARM
+    from tinygrad_edu.viz.layout import MAX_LAYOUT, MAX_NODES, GraphTooLarge
+    from tinygrad_edu.viz.rendering import (
+        INSTALL_HINT,
+        Drawing,
+        RenderError,
+        find_renderer,
+        use_renderer,
+    )
+    from tinygrad_edu.viz.replay import Replay, replay_html
+    from tinygrad_edu.viz.stepping import text_graph
 
 __all__ = [
     "HOT",
@@ -61,3 +65,26 @@ __all__ = [
     "text_graph",
     "use_renderer",
 ]
+
+LATER = {
+    "draw_dot": "drawing", "Frames": "frames", "frames": "frames", "step_slider": "frames",
+    "HOT": "labels", "WARM": "labels", "MAX_LAYOUT": "layout", "MAX_NODES": "layout",
+    "GraphTooLarge": "layout", "INSTALL_HINT": "rendering", "Drawing": "rendering",
+    "RenderError": "rendering", "find_renderer": "rendering", "use_renderer": "rendering",
+    "Replay": "replay", "replay_html": "replay", "text_graph": "stepping",
+}
+"""Each public name and its module here, imported when first asked for: stepping through
+backward in a REPL loads no drawing, and so no Graphviz."""
+
+
+def __getattr__(name: str) -> object:
+    """A public name of this folder (``LATER``), imported the first time it is asked for."""
+    if name not in LATER:
+        raise AttributeError(f"module 'tinygrad_edu.viz' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tinygrad_edu.viz.{LATER[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *LATER})
