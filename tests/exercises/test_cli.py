@@ -156,7 +156,10 @@ def test_cli_missing_functions_are_named_with_their_signature(tmp_path, capsys):
     assert "class Value: ..." in err
     assert cli(["check", str(path), "d_tanh"]) == 1
     err = capsys.readouterr().err
-    assert f"{path} has no function d_tanh; exercise 5 expects\n    def d_tanh(x, y): ..." in err
+    # (as every route says it, "✗ NAME: ...": before, "... has no function d_tanh; exercise 5
+    # expects", where the statements no longer cite the set's numbers)
+    assert f"✗ d_tanh: missing: {path} has no function d_tanh; write one:\n    def d_tanh(x, " \
+        "y): ..." in err, err
 
 
 def test_cli_an_endless_loop_fails_that_exercise_only(tmp_path, capsys, short_time_limit):

@@ -118,6 +118,11 @@ def test_the_report_gives_each_students_verdicts(graded):
         ("d_tanh", "failed", ["the input x used where the output y was meant"]),
         ("backward", "failed", ["`=` instead of `+=`: a reused node loses a path"])]
     assert claude["marks"][1]["verdict"].startswith("✗ d_tanh: not yet.")
+    # a missing exercise in the form of the others (before: "john.py has no function
+    # backward; exercise 15 expects ...", without "✗ backward:")
+    assert students["john"]["marks"][2]["verdict"] == (
+        f"✗ backward: missing: {graded[0] / 'john.py'} has no function backward; write one:\n"
+        "    def backward(root): ..."), students["john"]["marks"][2]
     for student, kind, label in [("linus", "syntax", "is not valid Python"),
                                  ("margaret", "import", "imports what it may not"),
                                  ("niklaus", "crash", "raises an error when it runs"),

@@ -317,9 +317,8 @@ TOO_SLOW = ("each call of your answer ended within its time limit, but all of th
 
 def _absent(ex: ExerciseSpec, info: dict[str, object], path: Path) -> tuple[str, str] | None:
     """Why the file has no solution of its own to grade for ``ex``, or None if it has."""
-    if not info.get("found"):
-        what = f"{ex.track} stage {ex.number}" if ex.track else f"exercise {ex.number}"
-        return "missing", (f"{path} has no {ex.kind} {ex.symbol}; {what} expects"
+    if not info.get("found"):  # (said as "✗ NAME: missing: ...", as every route says it)
+        return "missing", (f"{path} has no {ex.kind} {ex.symbol}; write one:"
                            f"\n    {ex.definition}")
     module = str(info.get("module", ""))
     if module.split(".")[0] == "tinygrad_edu":

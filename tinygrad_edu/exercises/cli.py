@@ -228,7 +228,8 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     if names and required and missing:
         for ex in missing:
             if graded.absent.get(ex.name) == "missing":
-                print(f"{graded.why[ex.name]}{_other_names(path, ex)}", file=sys.stderr)
+                print(f"✗ {ex.name}: missing: {graded.why[ex.name]}{_other_names(path, ex)}",
+                      file=sys.stderr)
         return 1
     if not present:
         expected = "\n".join(f"    {ex.definition}" for ex in EXERCISES.values())
@@ -296,7 +297,8 @@ def _check_part(path: Path, names: list[Exercise], part: str,
         print(said, file=sys.stderr)
     if graded.problem is not None or graded.reported or ex.name not in graded.verdicts:
         why = graded.problem or graded.reported or graded.why.get(ex.name, "not graded")
-        print(f"✗ {ex.name}: {why}", file=sys.stderr)
+        said = "missing: " if graded.absent.get(ex.name) == "missing" else ""
+        print(f"✗ {ex.name}: {said}{why}", file=sys.stderr)
         return 1
     verdict = graded.verdicts[ex.name]
     print(verdict)

@@ -203,7 +203,8 @@ def _practice(ex: ExerciseSpec, namespace: Mapping[str, Any]) -> tuple[bool, str
             why = graded.problem or f"reported, not graded: its code {graded.reported}"
             return False, f"✗ {ex.name}: not graded: {_unpathed(str(why), path)}"
         if ex.name in graded.absent:
-            return False, f"✗ {ex.name}: not graded: {_unpathed(graded.why[ex.name], path)}"
+            said = "missing" if graded.absent[ex.name] == "missing" else "not graded"
+            return False, f"✗ {ex.name}: {said}: {_unpathed(graded.why[ex.name], path)}"
         verdict = graded.verdicts[ex.name]
         return verdict.passed, _unpathed(str(verdict), path)
 

@@ -208,7 +208,7 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
                     reason=first_line(why))
     status = "not graded" if absent == "not graded" else "missing"
     text = (f"✗ {ex.name}: not graded: the file does not run:\n{indent(why, 2)}"
-            if absent == "not graded" else why)
+            if absent == "not graded" else f"✗ {ex.name}: missing: {why}")
     mark = unmarked(ex, status, points, text)
     return dataclasses.replace(mark, reason=first_line(why)) if status == "not graded" else mark
 
