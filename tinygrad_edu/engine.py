@@ -14,7 +14,8 @@ from tinygrad_edu.row import Op
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
-POW = Op("**", safe_math.pow, (safe_math.d_pow_base, safe_math.d_pow_exponent))
+POW = Op("**", safe_math.pow,  # d/da = b * a ** (b - 1), d/db = out * log(a), edges handled
+         (safe_math.d_pow_base, safe_math.d_pow_exponent))
 EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
@@ -60,7 +61,6 @@ class Value:
                  "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b), as _da
                  "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
                  "_scope", "__dict__")  # for drawing and labels (skip): its named_scope, a label
-
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or other or type(data) is not float or type(label) is not str:
