@@ -57,6 +57,36 @@ def test_each_slip_is_named(stage, title, old, new, tmp_path):
     verdict = grade(TRACK[stage], found[TRACK[stage].symbol])
     assert not verdict.passed
     assert [d.title for d in verdict.diagnoses] == [title], verdict
+    if (stage, title) in SMALLEST:
+        assert verdict.failure.case.size() == SMALLEST[stage, title], verdict
+
+
+SMALLEST = {
+    ("softmax", "not divided by the sum"): (2, 1),
+    ("node", "a - b computed as a + b: the minus sign lost"): (1, 1),
+    ("adam", "bias correction with t + 1"): (1, 1),
+    ("rmsnorm", "the sum of squares, not their mean"): (2, 2),
+}
+"""Slips shown on the smallest input on which they fail as they do (``size()``: none
+smaller shows them): before, hypothesis's shrinking stopped at larger ones (issue 66), softmax
+on 3 logits where [0, 0] with one loss weight fails (one logit gives the right
+probability, 1; two, with no weight, the right gradient, 0), a node's a - b on 8 steps
+where x0 - 2.0 is one, Adam's t + 1 at t = 2 where t = 1 fails, rmsnorm's sum of squares on
+[0.01, -0.02] with c = [1, 2] where [1, 0] with c = [1, 0] fails (one number's mean square
+is its square)."""
+
+
+@pytest.mark.long(sibling="test_each_slip_is_named")
+def test_endless_recursion_is_shown_on_one_step(tmp_path):
+    """__sub__ written as self - other: shown on v1 = x0 - 2.0, where hypothesis's
+    shrinking stopped at 4 to 8 steps (an independent learner's walk, issue 66)."""
+    slip = with_slip("def __sub__(self, other): return self + (-other)",
+                     "def __sub__(self, other): return self - other")
+    found = defined(slip, tmp_path)
+    verdict = grade(TRACK["node"], found["Value"])
+    assert isinstance(verdict.failure.error, RecursionError)
+    assert verdict.failure.case.size() == (1, 1), verdict
+    assert "Endless recursion at line 33: __sub__ calls itself" in str(verdict)
 
 
 @pytest.mark.slow  # (a long run: under the main Python only)

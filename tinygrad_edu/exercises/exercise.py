@@ -48,6 +48,11 @@ class ExerciseSpec:
     quick to run: the node's expressions, not a GPT). ``arrays`` marks an exercise on NumPy
     arrays; the others need no NumPy, and are graded where it is not installed.
 
+    ``smallest`` are the smallest inputs, smallest first (by the case's ``size()``): once an
+    answer has failed, the first of them on which it fails as it did is the input shown,
+    where hypothesis's shrinking stopped at a larger one (``grading._smallest``; a right
+    answer never runs them).
+
     A rule exercise has ``exact`` points: where a rule is exact and no numerical derivative
     of the function is, so that an answer which is one earns no points (``shortcuts.py``).
     It holds what draws them (``cases.ExactPoints``, ``cases.ExactArrays``), afresh at every
@@ -97,6 +102,7 @@ class ExerciseSpec:
     node: type | None = field(default=None, repr=False)
     uses: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
     exact: tuple[Any, ...] = field(default=(), repr=False)
+    smallest: tuple[Any, ...] = field(default=(), repr=False)
 
     @property
     def symbol(self) -> str:

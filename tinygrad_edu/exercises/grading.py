@@ -23,6 +23,7 @@ import dataclasses
 import importlib.util
 import inspect
 import re
+from typing import Any
 
 from hypothesis.errors import HypothesisException
 
@@ -33,7 +34,7 @@ from tinygrad_edu.exercises.learner.printed import printed_lines, shortened
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.mistakes import Diagnosis, Solution
 from tinygrad_edu.exercises.remote import Remote
-from tinygrad_edu.exercises.running import Flooded, begin_floods, probe, search
+from tinygrad_edu.exercises.running import Flooded, attempt, begin_floods, probe, search
 from tinygrad_edu.exercises.shortcuts import complex_step, shortcut
 from tinygrad_edu.exercises.text_blocks import indent
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -72,6 +73,39 @@ def _showcase(failure: Outcome, outcomes: list[Outcome]) -> Outcome:
         return failure
     showing_all = [o for o in outcomes if o.got is not None and wrong <= set(o.wrong)]
     return min(showing_all, key=lambda o: len(str(o.case)), default=failure)
+
+
+def size(case: Any) -> Any:
+    """How large ``case`` is: its own ``size()`` (a graph's steps, a vector's length, Adam's
+    step), else the length of its text."""
+    own = getattr(case, "size", None)
+    return own() if callable(own) else len(str(case))
+
+
+def _smallest(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outcome,
+              outcomes: list[Outcome]) -> Outcome:
+    """The failure to show: the first of the exercise's ``smallest`` inputs smaller than
+    ``failure``'s on which the answer fails as it does there (the same exception, or every
+    part wrong that is wrong on some input tried), else ``failure``. Hypothesis's shrinking
+    stops at a simple input, not always at the smallest: softmax shown failing on [0.2, 3.4]
+    where [0, 0] fails, a __sub__ that calls itself on 4 to 8 nodes where x0 - 2.0 does
+    (issue 66). Only a failing answer runs them, and none past a stop (a loop)."""
+    if failure.problem or not exercise.smallest:
+        return failure
+    wrong = {i for o in (failure, *outcomes) if o.got is not None for i in o.wrong}
+    for case in exercise.smallest:
+        if type(case) is not type(failure.case) or size(case) >= size(failure.case):
+            continue
+        try:
+            tried = attempt(exercise, solution, case)
+        except TimeLimit:
+            return failure
+        if failure.error is not None:
+            if type(tried.error) is type(failure.error):
+                return tried
+        elif tried.got is not None and tried.wrong and wrong <= set(tried.wrong):
+            return tried
+    return failure
 
 
 def _signature_problem(exercise: ExerciseSpec, solution: Solution | Remote) -> str:
@@ -159,7 +193,7 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
     except TimeLimit as slow:
         failure = None if isinstance(slow, Flooded) else slow.outcome  # (its answer
         return Verdict(exercise, False, failure=failure, message=_stopped(slow))  # aside)
-    failure = _showcase(failure, outcomes)
+    failure = _smallest(exercise, solution, _showcase(failure, outcomes), outcomes)
     right = _right_parts(exercise, failure, outcomes)
     diagnoses = diagnose(exercise, failure, outcomes, solution)
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)

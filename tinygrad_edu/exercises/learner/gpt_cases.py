@@ -51,6 +51,10 @@ class VectorCase:
     c: Vector
     name: str = "x"
 
+    def size(self) -> tuple[int, int]:
+        """Its length, then how many of its numbers are not 0."""
+        return (len(self.x), sum(v != 0 for v in (*self.x, *self.c)))
+
     def __str__(self) -> str:
         return f"{self.name} = {_vector(self.x)}; then L = Σ c_i·out_i, c = {_vector(self.c)}"
 
@@ -61,6 +65,10 @@ class TargetCase:
 
     logits: Vector
     target: int
+
+    def size(self) -> tuple[int, int]:
+        """Its length, then how many of its logits are not 0."""
+        return (len(self.logits), sum(v != 0 for v in self.logits))
 
     def __str__(self) -> str:
         return f"logits = {_vector(self.logits)}, target = {self.target}"
@@ -144,6 +152,10 @@ class AdamCase:
     def defaults(self) -> bool:
         """Whether the hyperparameters are microgpt's, left to the function's defaults."""
         return (self.beta1, self.beta2, self.eps) == DEFAULTS
+
+    def size(self) -> tuple[int, int]:
+        """The step t (the first, t = 1, is the smallest), then how many parameters."""
+        return (self.t, len(self.data))
 
     def __str__(self) -> str:
         ps = ", ".join(f"p{i}: data {d:g}, grad {g:g}"

@@ -276,6 +276,10 @@ class Expression:
             nodes.append(node)
         return nodes
 
+    def size(self) -> tuple[int, int]:
+        """Its steps, then its leaves: ``x0 - 2.0`` is one step on one leaf."""
+        return (len(self.steps), len(self.leaves))
+
     def __str__(self) -> str:
         names = self.node_names()
         lines = [f"{names[i]} = Value({x!r})" for i, x in enumerate(self.leaves)]

@@ -84,6 +84,25 @@ def node_examples() -> tuple[Expression, ...]:
     )
 
 
+def _smallest_first(cases: list[Any]) -> tuple[Any, ...]:
+    """``cases`` by their size (``size()``); those of one size as they are given."""
+    return tuple(sorted(cases, key=lambda case: case.size()))
+
+
+def node_smallest() -> tuple[Expression, ...]:
+    """The smallest expressions (``ExerciseSpec.smallest``): one step on x0 = 1.5 (each op
+    with a number on either side, a power, log, exp, relu, of -1.5 too, x0 with itself),
+    then one step on x0 and x1 = -0.5."""
+    numbered = [expression([1.5], (op, (0,), 2.0)) for op in
+                ("+c", "c+", "-c", "c-", "*c", "c*", "/c", "c/")]
+    powers = [expression([1.5], ("**", (0,), k)) for k in (2, 3, -1, 0.5)]
+    methods = [expression([x], (op, (0,))) for x in (1.5, -1.5) for op in ("log", "exp", "relu")
+               if x > 0 or op == "relu"]
+    itself = [expression([1.5], (op, (0, 0))) for op in "+-*/"]
+    pairs = [expression([1.5, -0.5], (op, (0, 1))) for op in "+-*/"]
+    return _smallest_first([*numbered, *powers, *methods, *itself, *pairs])
+
+
 def long_chain() -> SumChain:
     """A sum of 2001 terms: a graph 2000 nodes deep, deeper than Python's recursion limit."""
     return SumChain(0.5, 2000)
@@ -126,6 +145,13 @@ def logits(draw: st.DrawFn) -> VectorCase:
     return VectorCase(x, _vector(draw, n), "logits")
 
 
+SOFTMAX_SMALLEST = _smallest_first([
+    VectorCase(x, c, "logits") for x, c in (
+        ((0.0,), (1.0,)), ((800.0,), (1.0,)), ((-800.0,), (1.0,)), ((0.0, 0.0), (1.0, 0.0)),
+        ((1.0, 0.0), (1.0, 0.0)), ((800.0, 799.0), (1.0, 0.0)),
+        ((-800.0, -801.0), (1.0, 0.0)))])
+"""The smallest inputs (``ExerciseSpec.smallest``): one logit, then two; 0, then ±800."""
+
 SOFTMAX_EXAMPLES = (
     VectorCase((1.0, 2.0, 0.5), (1.0, 0.0, -1.0), "logits"),
     VectorCase((800.0, 799.0, 797.5), (1.0, -1.0, 0.5), "logits"),
@@ -142,6 +168,10 @@ def targets(draw: st.DrawFn) -> TargetCase:
     return TargetCase(x, draw(st.integers(0, n - 1)))
 
 
+NLL_SMALLEST = _smallest_first([
+    TargetCase(x, 0) for x in ((0.0, 0.0), (1.0, 0.0), (800.0, 799.0), (-800.0, -801.0))])
+"""The smallest inputs (``ExerciseSpec.smallest``): two logits, 0, then ±800."""
+
 NLL_EXAMPLES = (TargetCase((1.0, 2.0, 0.5), 1), TargetCase((-1.0, 0.5, 2.0), 0),
                 TargetCase((800.0, 799.0), 0))
 
@@ -154,6 +184,13 @@ def rms_inputs(draw: st.DrawFn) -> VectorCase:
     scale = draw(st.sampled_from((1.0, 1.0, 0.01)))
     return VectorCase(tuple(v * scale for v in _vector(draw, n)), _vector(draw, n))
 
+
+RMS_SMALLEST = _smallest_first([
+    VectorCase(x, c) for x, c in (
+        ((0.0,), (1.0,)), ((1.0,), (1.0,)), ((0.01,), (1.0,)), ((0.0, 0.0), (1.0, 0.0)),
+        ((1.0, 0.0), (1.0, 0.0)), ((0.01, -0.02), (1.0, 0.0)))])
+"""The smallest inputs (``ExerciseSpec.smallest``): one number, then two; 0, 1, and a
+hundred times smaller."""
 
 RMS_EXAMPLES = (
     VectorCase((1.0, 2.0, -2.0), (1.0, 0.5, -1.0)),
@@ -276,6 +313,13 @@ def adam_cases(draw: st.DrawFn) -> AdamCase:
     return AdamCase(_vector(draw, n), _vector(draw, n), m, v, t,
                     draw(st.sampled_from((0.1, 0.05, 0.01))), beta1, beta2)
 
+
+ADAM_SMALLEST = _smallest_first([
+    AdamCase((0.5,), (2.0,), m, v, t, 0.1, *DEFAULTS[:2])
+    for m, v, t in (((0.0,), (0.0,), 1), ((0.3,), (0.4,), 1), ((0.3,), (0.4,), 2),
+                    ((0.3,), (0.4,), 3))])
+"""The smallest inputs (``ExerciseSpec.smallest``): one parameter at the first step (its
+moments 0, then not), then the second and the third step."""
 
 ADAM_EXAMPLES = (
     AdamCase((0.5, -1.0), (2.0, -0.5), (0.0, 0.0), (0.0, 0.0), 1, 0.1, *DEFAULTS[:2]),

@@ -109,6 +109,7 @@ NODE_FORWARD = make_stage(
     **_NODE_COMMON, stage="the forward pass: every node's data",
     cases=C.node_expressions().map(_forward_only), call=Call("value_forward", ("data",)),
     parts=("data",), examples=tuple(_forward_only(e) for e in C.node_examples()),
+    smallest=tuple(_forward_only(e) for e in C.node_smallest()),
     rows=_expression_rows("data"),
     mistakes=(
         Mistake("sign", "a - b computed as a + b: the minus sign lost",
@@ -131,6 +132,7 @@ NODE_LOCALS = make_stage(
     **_NODE_COMMON, stage="every node's _children and _local_grads",
     cases=C.node_expressions().map(_forward_only), call=Call("value_locals", ("locals",)),
     parts=("locals",), examples=tuple(_forward_only(e) for e in C.node_examples()),
+    smallest=tuple(_forward_only(e) for e in C.node_smallest()),
     rows=local_rows,
     mistakes=(
         Mistake("swapped", "a * b: the two local derivatives swapped",
@@ -194,7 +196,7 @@ NODE_CHAIN = make_stage(
 NODE = make_stage(
     **_NODE_COMMON, stage="backward: every node's grad",
     cases=C.node_expressions(), call=Call("value_backward", ("grads",)), parts=("grads",),
-    examples=C.node_examples(), rows=_expression_rows("grad"),
+    examples=C.node_examples(), smallest=C.node_smallest(), rows=_expression_rows("grad"),
     before=(NODE_FORWARD, NODE_LOCALS), after=(NODE_CHAIN,),
     mistakes=(
         *(Mistake("assign", "`=` instead of `+=`: a node used twice loses a path",

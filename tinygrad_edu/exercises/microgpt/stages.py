@@ -123,6 +123,7 @@ the list of probabilities, Values. softmax([1, 2, 0.5]) is about [0.2312, 0.6285
     domain="1 to 5 logits in [-4, 4], moved by 750 or -750 one time in four",
     cases=C.logits(), call=Call("gpt_softmax", ("probs", "dlogits")),
     parts=("probs", "dlogits"), reference=R.softmax, examples=C.SOFTMAX_EXAMPLES,
+    smallest=C.SOFTMAX_SMALLEST,
     rows=part_rows(entry_names("p{}", "x"),
                entry_names("logits{}.grad", "x")),
     mistakes=(
@@ -165,6 +166,7 @@ nll([1, 2, 0.5], 1) is about 0.4644.
     domain="2 to 5 logits in [-4, 4] (moved by ±750 one time in four), any target among them",
     cases=C.targets(), call=Call("gpt_nll", ("loss", "dlogits")), parts=("loss", "dlogits"),
     reference=R.nll, examples=C.NLL_EXAMPLES,
+    smallest=C.NLL_SMALLEST,
     mistakes=(
         Mistake("sign", "the minus sign missing",
                 "log p is at most 0, so the loss is -log p: the minus makes it a number to "
@@ -197,6 +199,7 @@ square root as a power: (ms + 1e-5) ** -0.5 multiplies by 1/sqrt.
     domain="1 to 5 numbers in [-2, 2], or a hundred times smaller; also all 0",
     cases=C.rms_inputs(), call=Call("gpt_rmsnorm", ("out", "dx")), parts=("out", "dx"),
     reference=R.rmsnorm, examples=C.RMS_EXAMPLES,
+    smallest=C.RMS_SMALLEST,
     rows=part_rows(entry_names("out{}", "x"), entry_names("x{}.grad", "x")),
     mistakes=(
         Mistake("eps", "1e-5 not added",
@@ -430,6 +433,7 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
            "defaults) or PyTorch's (0.9, 0.999)",
     cases=C.adam_cases(), call=Call("gpt_adam", ("data", "m", "v")), parts=("data", "m", "v"),
     reference=R.adam, examples=C.ADAM_EXAMPLES,
+    smallest=C.ADAM_SMALLEST,
     rows=part_rows(entry_names("p{}.data", "data"), entry_names("m{}", "m"),
                entry_names("v{}", "v")),
     mistakes=(
