@@ -33,8 +33,10 @@ echo "installing what grading needs: hypothesis, NumPy, tqdm, graphviz"
 if ls wheels/*.whl >/dev/null 2>&1 &&
    "$python" -m pip install --no-index --find-links wheels "$wheel[testing]"; then
   echo "(all of it from the wheels in this zip)"
-else
+elif [ -d wheels ]; then  # (the zip's wheels first, what they lack from PyPI)
   "$python" -m pip install --find-links wheels "$wheel[testing]"
+else  # (no wheels/: pip would warn that it ignores the location, once per package)
+  "$python" -m pip install "$wheel[testing]"
 fi
 "$python" -I -m tinygrad_edu exercises show 1 >/dev/null  # the grader imports: grading can run
 # The grader's files (the references among them) and this folder: root's only. Gradescope
