@@ -172,3 +172,13 @@ def test_every_tools_result_writes_a_learners_escape_codes_as_escapes(tmp_path):
     data = shown_data(as_gradescope(results[0]))  # (what results.json holds)
     assert "week3\\x1b]0;graded\\x07\\x1b[2J.py" in data["output"], data
     assert _controls(data) == [], data
+
+
+def test_a_name_argparse_refuses_is_written_with_escapes(capsys):
+    """A student's file named like an option (``-\\x1b[2J.py``), given to ``check *.py``:
+    the command line's own error names it with its escapes, never raw (before, a third
+    round of attacks on issue 65: argparse wrote it before the terminal was set)."""
+    with pytest.raises(SystemExit):
+        cli(["check", "-\x1b]0;graded\x07\x1b[2J.py", "d_tanh"])
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: -\\x1b]0;graded\\x07\\x1b[2J.py" in err, err

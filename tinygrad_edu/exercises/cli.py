@@ -484,8 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--partial", action="store_true", help=PARTIAL_HELP)
     report.add_argument("--jobs", type=int, help="submissions graded at once (default: one "
                         "per core)")
-    args = parser.parse_args(argv)
-    shown_on_terminal()  # (a file named with bytes that are not UTF-8: printed as escapes)
+    shown_on_terminal()  # (a file named with bytes that are not UTF-8, or with a terminal's
+    args = parser.parse_args(argv)  # escape codes, printed as escapes: argparse's errors too)
     try:
         chosen = _exercises(getattr(args, "exercise", []) or []) if args.command != "show" \
             else _exercises([args.exercise])
