@@ -159,9 +159,14 @@ IN_AN_ASSIGNMENT = ("This file is part of an assignment: the grade that counts i
                     "your teacher's grader gives the file you hand in.")
 
 
-def _practice(path: Path) -> str:
+def _practice(path: Path, route: str | None = None) -> str:
     """What a verdict ends with: graded for practice, where (on this machine, or in a
-    browser's Python); inside an assignment, whose grade counts."""
+    browser's Python); inside an assignment, whose grade counts. Run by a teacher's
+    ``route`` (``--route classroom``: GitHub Classroom's workflow, on GitHub's runner), that
+    it was graded there, as the grade."""
+    if route is not None:
+        return (f"Graded by {ROUTES[route].how}, on the machine it runs on: your code ran in "
+                "processes of its own, and these verdicts are the grade.")
     said = PRACTICE if apart.APART else PRACTICE_HERE
     return f"{said} {IN_AN_ASSIGNMENT}" if _in_an_assignment(path) else said
 
@@ -262,7 +267,7 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
-    print(textwrap.fill(_practice(path), 92))
+    print(textwrap.fill(_practice(path, decision.route if decision else None), 92))
     print(seed_text(grading_seed()))
     if not passed and not failed:
         print("Nothing to grade yet: replace a `raise NotImplementedError` with your code.")
