@@ -7,11 +7,13 @@ Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's argu
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
 ``outside.py``, ``held.py`` and ``guards.py`` (numbers from outside the arguments: where
 they are, what a capture does with them, where a number found nowhere else is held, the
-guards at every call), ``randomness.py`` (random draws), ``identity.py`` (what the code
+guards at every call), ``left.py`` (a followed number left outside, put back),
+``randomness.py`` (random draws), ``identity.py`` (what the code
 tests with ``is``), ``seen.py`` (Python's own that take a float), ``sets.py`` and
 ``addresses.py`` (sets and sorts in the order of addresses), ``watching.py`` (what a
 capture changes while it runs) and ``refused.py`` (what it refuses there), ``captured.py``
-(the captured graph as a tape) and ``explain.py`` (``explain()``, ``verify=``);
+(the captured graph as a tape), ``answers.py`` (what a compiled function returns: each
+Value a ``Result``) and ``explain.py`` (``explain()``, ``verify=``);
 ``native.py`` and ``native.c``; ``torch.py``.
 The engine knows nothing of them.
 This folder may import the scalar engine's files and ``nn`` (a model made with it, for

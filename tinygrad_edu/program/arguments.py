@@ -1,6 +1,7 @@
 """A compiled function's arguments as a capture reads them (``capture.py``): the structure
 that picks the program (``structure_of``: types, lengths, ints, strings, objects by identity;
-each Value a leaf, a node or a Value made under ``no_grad()``, what code set on it, and which
+each Value a leaf, a node or a Value made under ``no_grad()``, its class (a subclass of
+Value's has operators of its own), what code set on it, and which
 earlier argument it is), the floats that are its inputs, the Values that are its leaves,
 and the arguments as the function gets them while it is captured (``as_traced``: each
 float a ``Traced`` input)."""
@@ -43,7 +44,9 @@ def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
             if not reading.is_leaf(x):
                 node_given[0] = True
                 return ("node",)
-            kind = ("no_grad",) if reading.made_without_graph(x) else Value
+            kind: Any = ("no_grad",) if reading.made_without_graph(x) else Value
+            if type(x) is not Value:  # (a subclass: its own operators, a program of its own)
+                kind = (kind, type(x))
             attributes = reading.attributes_of(x)  # (x.label, x.weight: each its program)
             return (kind, tuple(sorted((k, _as_key(v)) for k, v in attributes.items()))) \
                 if attributes else kind

@@ -40,14 +40,16 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.program import answers, ran, randomness, reading
 from tinygrad_edu.program import explain as explaining
-from tinygrad_edu.program import ran, randomness, reading
+from tinygrad_edu.program.answers import Result
 from tinygrad_edu.program.arguments import Copies, as_traced, objects_given, structure_of
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.identity import tested_later
-from tinygrad_edu.program.outside import Outside, Watcher, _slot, clean
+from tinygrad_edu.program.left import clean
+from tinygrad_edu.program.outside import Outside, Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.refused import took_a_float_only
@@ -84,35 +86,6 @@ def compile(function: Callable[..., Any], *, native: bool = True, programs: int 
         raise ValueError(f"compile(verify=...) takes how often to check (every N-th call, 0 "
                          f"for never), got {verify!r}")
     return Compiled(function, native, programs, verify)
-
-
-class Result:
-    """A Value of the compiled function's answer, as a number: ``.data`` (and ``float()``,
-    formatting); ``backward()`` on the loss adds every leaf's gradient to its ``.grad``."""
-
-    __slots__ = ("_run", "data", "is_loss")
-
-    def __init__(self, data: float, run: Any, is_loss: bool) -> None:
-        self.data, self._run, self.is_loss = data, run, is_loss
-
-    def item(self) -> float:
-        return self.data
-
-    def __float__(self) -> float:
-        return float(self.data)
-
-    def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
-
-    def __repr__(self) -> str:
-        return f"Result(data={self.data!r}{', the loss' if self.is_loss else ''})"
-
-    def backward(self, grad: float = 1.0) -> None:
-        """Every leaf's gradient of the loss × ``grad``, added to its ``.grad``."""
-        if not self.is_loss:
-            raise RuntimeError("backward() on a compiled function's answer runs from its loss "
-                               "only (the first Value it returns): call it on that one")
-        self._run.backward(grad)
 
 
 def _filled(cell: Any) -> bool:
@@ -331,14 +304,14 @@ class Compiled:
             place.write(outputs[written] if isinstance(written, int) and
                         not isinstance(written, bool) else written[0])
         run = _Run(entry, leaves, leaf_numbers, numbers, grads)
-        return _answer(entry.answer, out, outputs, run), run
+        return answers.answer(entry.answer, out, outputs, run), run
 
     def _as_engine(self, args: Any, kwargs: Any) -> Any:
         answer = self.function(*args, **kwargs)
-        roots = _values_in(answer)
+        roots = answers.values_in(answer)
         if not roots:
             return answer
-        return _engine_answer(answer, roots[0])
+        return answers.engine_answer(answer, roots[0], _EngineRun(roots[0]))
 
     # ------------------------------------------------------------------------- a capture
     def _capture(self, key: Any, args: Any, kwargs: Any, numbers: list[Any],
@@ -448,7 +421,7 @@ class Compiled:
     # ------------------------------------------------------------------------- verify=
     def _verify(self, entry: _Entry, saved: _Saved, ran: Any, args: Any, kwargs: Any) -> None:
         self.checked += 1
-        verify(self, entry, saved, ran, args, kwargs, _outputs_of)
+        verify(self, entry, saved, ran, args, kwargs, answers.outputs_of)
 
 
 class _Saved:
@@ -464,16 +437,18 @@ class _Saved:
 def _build(name: str, answer: Any, record: Recording, outside: Outside, count: int,
            given: Any, values: list[Value], native: bool) -> tuple[_Entry, Any]:
     """The captured graph as a program, and the first call's answer."""
-    found = _values_in(answer)
+    found = answers.values_in(answer)
     if not found:
         raise TypeError(f"{name} returned {answer!r}: a compiled function returns its loss, a "
-                        "Value (or a tuple whose first Value is the loss)")
+                        "Value (or a tuple, a list, a dict or a dataclass whose first Value is "
+                        "the loss)")
     root = found[0]
     writes = [(place, x) for place, x in outside.writes]
     traced_writes = [x for _, x in writes if isinstance(x, Traced)]
-    tape, arg_leaves, slot_of = captured_tape(root, [*_outputs_of(answer), *traced_writes],
+    tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),
+                                                     *traced_writes],
                                               record, values)
-    shape, items = _answer_shape(answer, slot_of, tape)
+    shape, items = answers.answer_shape(answer, slot_of, tape)
     given = {k for k, _ in arg_leaves}
     held_somewhere(tape, outside, record,
                    [v for k, (_, v) in enumerate(tape.gradients) if k not in given], answer)
@@ -507,74 +482,4 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
     entry = _Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
     entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
     first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
-    return entry, _answer(shape, reading.number_of(root), first, _EngineRun(root))
-
-
-def _engine_answer(answer: Any, root: Value) -> Any:
-    """An answer of the engine with each Value as a ``Result`` (the engine's backward)."""
-    shape, items = _answer_shape(answer, lambda x: 0, Tape())
-    return _answer(shape, reading.number_of(root),
-                   [reading.number_of(x) if isinstance(x, Value) else x for x in items],
-                   _EngineRun(root))
-
-
-def _values_in(answer: Any) -> list[Value]:
-    return [v for v in _outputs_of(answer) if isinstance(v, Value)]
-
-
-def _outputs_of(answer: Any) -> list[Any]:
-    """The Values and traced numbers in the answer, in order."""
-    if isinstance(answer, (Value, Traced)):
-        return [answer]
-    if isinstance(answer, (list, tuple)):
-        return [x for item in answer for x in _outputs_of(item)]
-    if isinstance(answer, dict):
-        return [x for item in answer.values() for x in _outputs_of(item)]
-    return []
-
-
-def _answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
-                  ) -> tuple[Any, list[Any]]:
-    """The answer with each Value or traced number replaced by its place among the
-    program's outputs (the loss, its first Value, by ``("loss",)``), and those in order."""
-    first = [True]
-    items: list[Any] = []
-
-    def shape(x: Any) -> Any:
-        if isinstance(x, Value) and first[0]:
-            first[0] = False
-            return ("loss",)
-        if isinstance(x, (Value, Traced)):
-            tape.outputs.append(slot_of(x))
-            items.append(x)
-            return ("output", len(tape.outputs) - 1, isinstance(x, Value))
-        if isinstance(x, list):
-            return [shape(v) for v in x]
-        if isinstance(x, tuple):
-            return ("tuple", tuple(shape(v) for v in x))
-        if isinstance(x, dict):
-            return ("dict", {k: shape(v) for k, v in x.items()})
-        if randomness.is_drawn(x):
-            raise TypeError("a compiled function returns Values and numbers, not an array "
-                            "drawn from numpy.random (new at every call): return its items, "
-                            "[float(m) for m in mask], or the Values made from it")
-        return ("plain", x)
-
-    return shape(answer), items
-
-
-def _answer(shape: Any, out: Any, outputs: Any, run: Any) -> Any:
-    """The function's answer for one call, from the shape ``_answer_shape`` made."""
-    if isinstance(shape, list):
-        return [_answer(s, out, outputs, run) for s in shape]
-    kind = shape[0]
-    if kind == "loss":
-        return Result(out, run, True)
-    if kind == "output":
-        number = outputs[shape[1]]
-        return Result(number, run, False) if shape[2] else number
-    if kind == "tuple":
-        return tuple(_answer(s, out, outputs, run) for s in shape[1])
-    if kind == "dict":
-        return {k: _answer(s, out, outputs, run) for k, s in shape[1].items()}
-    return shape[1]
+    return entry, answers.answer(shape, reading.number_of(root), first, _EngineRun(root))

@@ -20,6 +20,7 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program.answers import loss_number
 from tinygrad_edu.program.places import global_name
 from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
@@ -356,9 +357,7 @@ def verify(compiled: Any, entry: Any, saved: Any, ran: Any, args: Any, kwargs: A
 
 
 def _number(answer: Any) -> Any:
-    if isinstance(answer, tuple):
-        answer = answer[0]
-    return getattr(answer, "data", answer)
+    return loss_number(answer)
 
 
 def _likely(entry: Any) -> str:

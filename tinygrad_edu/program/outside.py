@@ -55,6 +55,7 @@ from typing import Any
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.guards import changed, checks, item_of, same_array
 from tinygrad_edu.program.identity import seen_at_start, seen_starting
+from tinygrad_edu.program.left import plain_at, unleak
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -85,7 +86,7 @@ from tinygrad_edu.program.world import reached, streams_read, swapped_in_modules
 
 _ident = threading.get_ident  # (bound here: a capture puts its own in threading)
 
-__all__ = ["Outside", "Watcher", "clean"]
+__all__ = ["Outside", "Watcher"]
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
 _NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
@@ -537,25 +538,25 @@ class Outside:
         for place in end.places:
             now = place.value
             if isinstance(now, Traced) and id(now) in installed:  # (an input it moved: a
-                self._plain(place)  # deque it took from, a list it sorted)
+                plain_at(place)  # deque it took from, a list it sorted)
             before = start.get(_slot(place), MISSING)
             if now is before or id(now) in installed or (
                     type(now) is str and same_number(now, before)):  # (a text read anew)
                 continue
             parent = place.parent
             if parent is not None and _slot(parent) not in start:  # (inside something new)
-                self._plain(place)
+                plain_at(place)
                 continue
             in_container = parent is not None and parent.kind in ("sequence", "dict", "set") \
                 and parent.step != ("attr", "__dict__")  # (an object's: its attributes)
             if in_container and before is MISSING:  # (an item added: said below)
-                self._plain(place)
+                plain_at(place)
                 continue
             if place.kind in ("number", "constant") or now is MISSING:
                 if now is not MISSING:
                     self.writes.append((place, now))
                     replayed.add(_slot(place))
-                    self._plain(place)
+                    plain_at(place)
                 continue
             if in_container:
                 continue
@@ -566,6 +567,10 @@ class Outside:
             where = self.watcher.stores.get(name) or self.watcher.lines.get(root.key()) or "?"
             record.refuse(f"it writes {type(now).__name__} to {place.said()} (a program "
                           f"writes numbers only), at {where}; return it instead")
+        unleaked: set[int] = set()
+        for place in end.places:  # (an item no place names: a dict's under a float key)
+            if place.kind in ("sequence", "dict", "set"):
+                unleak(place.value, unleaked)
         for place in end.places:
             if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
                     place.step == ("attr", "__dict__"):
@@ -576,26 +581,3 @@ class Outside:
                 said.add(id(place.value))
                 record.effect(f"it changes {place.said()} (a program does not change it "
                               "again: do it outside the compiled function)", line=False)
-
-    def _plain(self, place: Place) -> None:
-        """A followed number at ``place`` put back as its plain number (in a tuple too)."""
-        if isinstance(place.value, Traced):
-            plain = place.value.value
-            holder = place.parent.value if place.parent is not None else None
-            if type(holder) is tuple and place.parent is not None:
-                items = list(holder)
-                items[place.step[1]] = plain
-                place.parent.write(tuple(items))
-            else:
-                place.write(plain)
-
-
-def clean(watcher: Watcher) -> None:
-    """After a capture that raised: no followed number is left outside it (each put back as
-    its plain number)."""
-    walk = Walk()
-    for step in watcher.roots.values():
-        walk.root(step, step[1] if step[0] == "object" else Place(None, step, None, "").read())
-    for place in walk.places:
-        if isinstance(place.value, Traced):
-            Outside._plain(None, place)  # type: ignore[arg-type]

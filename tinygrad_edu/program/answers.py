@@ -1,0 +1,191 @@
+"""What a compiled function returns (``capture.py``): the answer ``f`` gave, each Value of it a
+``Result`` (its number; ``backward()`` from the loss, its first Value), each followed number
+the program's number for the call, in the containers ``f`` returned them in: a list, a tuple
+(a ``namedtuple`` as itself: ``out.loss`` reads as in the engine), a dict, a ``@dataclass``
+(a copy of the one the capture returned, each field given the call's Result or number).
+
+A Result is no Value: arithmetic on it (``step(x) * 2.0``) would build no graph, so it is
+refused saying what to do instead (return ``loss * 2.0`` from the compiled function)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program.tape import Tape
+from tinygrad_edu.program.traced import Traced
+
+__all__ = ["Result", "answer", "answer_shape", "engine_answer", "loss_number", "outputs_of",
+           "values_in"]
+
+
+def _no_arithmetic(symbol: str, reflected: bool = False) -> Any:
+    def refused(self: Result, other: Any = None) -> Any:
+        shown = f"{other!r} {symbol} result" if reflected else \
+            f"result {symbol} {other!r}" if other is not None else f"{symbol}result"
+        raise TypeError(
+            f"{shown}: a compiled function's answer is a Result (its number, .data, and "
+            "backward() from the loss), not a Value: it takes part in no graph, so no gradient "
+            "could flow through this. Compute it inside the compiled function (return "
+            "loss * 2.0 + reg from it), or use result.data for the plain number")
+
+    refused.__name__ = f"__{'r' if reflected else ''}{symbol}__"
+    return refused
+
+
+class Result:
+    """A Value of the compiled function's answer, as a number: ``.data`` (and ``float()``,
+    formatting); ``backward()`` on the loss adds every leaf's gradient to its ``.grad``."""
+
+    __slots__ = ("_run", "data", "is_loss")
+
+    def __init__(self, data: float, run: Any, is_loss: bool) -> None:
+        self.data, self._run, self.is_loss = data, run, is_loss
+
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec)
+
+    def __repr__(self) -> str:
+        return f"Result(data={self.data!r}{', the loss' if self.is_loss else ''})"
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Every leaf's gradient of the loss × ``grad``, added to its ``.grad``."""
+        if not self.is_loss:
+            raise RuntimeError("backward() on a compiled function's answer runs from its loss "
+                               "only (the first Value it returns): call it on that one")
+        self._run.backward(grad)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"a compiled function's answer is a Result, which has no {name!r}: it holds the "
+            "number (.data, .item(), float()) and backward() from the loss, not a Value's "
+            f"graph; call .{name} inside the compiled function and return what it gives")
+
+    __add__, __radd__ = _no_arithmetic("+"), _no_arithmetic("+", True)
+    __sub__, __rsub__ = _no_arithmetic("-"), _no_arithmetic("-", True)
+    __mul__, __rmul__ = _no_arithmetic("*"), _no_arithmetic("*", True)
+    __truediv__, __rtruediv__ = _no_arithmetic("/"), _no_arithmetic("/", True)
+    __pow__, __rpow__ = _no_arithmetic("**"), _no_arithmetic("**", True)
+    __neg__ = _no_arithmetic("-")
+
+
+def values_in(answer: Any) -> list[Value]:
+    """The Values of an answer, in order (the first is the loss)."""
+    return [v for v in outputs_of(answer) if isinstance(v, Value)]
+
+
+def outputs_of(answer: Any) -> list[Any]:
+    """The Values and traced numbers in the answer, in order."""
+    if isinstance(answer, (Value, Traced)):
+        return [answer]
+    if isinstance(answer, (list, tuple)):
+        return [x for item in answer for x in outputs_of(item)]
+    if isinstance(answer, dict):
+        return [x for item in answer.values() for x in outputs_of(item)]
+    if _dataclass(answer):
+        return [x for _, item in _fields(answer) for x in outputs_of(item)]
+    return []
+
+
+def loss_number(answer: Any) -> Any:
+    """The loss's number of a compiled function's answer (its first Result)."""
+    stack = [answer]
+    while stack:
+        x = stack.pop(0)
+        if isinstance(x, Result):
+            return x.data
+        if isinstance(x, (list, tuple)):
+            stack = [*x, *stack]
+        elif isinstance(x, dict):
+            stack = [*x.values(), *stack]
+        elif _dataclass(x):
+            stack = [*(v for _, v in _fields(x)), *stack]
+    return getattr(answer, "data", answer)
+
+
+def engine_answer(given: Any, root: Value, run: Any) -> Any:
+    """An answer of the engine with each Value as a ``Result`` (``run``: the engine's
+    backward)."""
+    shape, items = answer_shape(given, lambda x: 0, Tape())
+    return answer(shape, reading.number_of(root),
+                  [reading.number_of(x) if isinstance(x, Value) else x for x in items], run)
+
+
+def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
+                 ) -> tuple[Any, list[Any]]:
+    """The answer with each Value or traced number replaced by its place among the
+    program's outputs (the loss, its first Value, by ``("loss",)``), and those in order."""
+    first = [True]
+    items: list[Any] = []
+
+    def shape(x: Any) -> Any:
+        if isinstance(x, Value) and first[0]:
+            first[0] = False
+            return ("loss",)
+        if isinstance(x, (Value, Traced)):
+            tape.outputs.append(slot_of(x))
+            items.append(x)
+            return ("output", len(tape.outputs) - 1, isinstance(x, Value))
+        if isinstance(x, list):
+            return [shape(v) for v in x]
+        if isinstance(x, tuple):
+            made = type(x) if type(x) is not tuple and hasattr(type(x), "_make") else tuple
+            return ("tuple", tuple(shape(v) for v in x), made)  # (a namedtuple as itself)
+        if isinstance(x, dict):
+            return ("dict", {k: shape(v) for k, v in x.items()})
+        if _dataclass(x) and any(isinstance(v, (Value, Traced)) for v in outputs_of(x)):
+            return ("dataclass", x, {name: shape(v) for name, v in _fields(x)})
+        if randomness.is_drawn(x):
+            raise TypeError("a compiled function returns Values and numbers, not an array "
+                            "drawn from numpy.random (new at every call): return its items, "
+                            "[float(m) for m in mask], or the Values made from it")
+        return ("plain", x)
+
+    return shape(answer), items
+
+
+def answer(shape: Any, out: Any, outputs: Any, run: Any) -> Any:
+    """The function's answer for one call, from the shape ``answer_shape`` made."""
+    if isinstance(shape, list):
+        return [answer(s, out, outputs, run) for s in shape]
+    kind = shape[0]
+    if kind == "loss":
+        return Result(out, run, True)
+    if kind == "output":
+        number = outputs[shape[1]]
+        return Result(number, run, False) if shape[2] else number
+    if kind == "tuple":
+        items = [answer(s, out, outputs, run) for s in shape[1]]
+        return tuple(items) if shape[2] is tuple else shape[2]._make(items)
+    if kind == "dict":
+        return {k: answer(s, out, outputs, run) for k, s in shape[1].items()}
+    if kind == "dataclass":  # (a copy of the one captured, each field the call's)
+        made = copy.copy(shape[1])
+        for name, s in shape[2].items():
+            object.__setattr__(made, name, answer(s, out, outputs, run))
+        return made
+    return shape[1]
+
+
+def _dataclass(x: Any) -> bool:
+    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+
+
+def _fields(x: Any) -> list[tuple[str, Any]]:
+    """A dataclass's fields and what else its ``__dict__`` holds (set in ``__post_init__``),
+    by name."""
+    names = [f.name for f in dataclasses.fields(x)]
+    names += [k for k in getattr(x, "__dict__", {}) if k not in names]
+    return [(name, getattr(x, name)) for name in names if hasattr(x, name)]
