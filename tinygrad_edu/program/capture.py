@@ -377,12 +377,14 @@ class Compiled:
             if isinstance(written, Traced) or (place.kind == "number" and
                                                type(before) in (int, float, bool)):
                 self.dynamic.add(place.key())
-        entry, result = _build(self.__name__, answer, record, outside, len(numbers),
-                               (args, kwargs), values, self.native)
-        entry.functions, memoized = ran.functions(  # (the learner's code that ran, where
+        functions, memoized, named = ran.functions(  # (the learner's code that ran, where
             ((c, g) for c, g in watcher.codes.items() if user_code(c)),  # it is held)
             [self.function, *(cell.cell_contents for cells in watcher.cells.values()
                               for cell in cells or () if _filled(cell))])
+        ran.guard_named(watcher, named, functions)  # (a method or a module's function rebound)
+        entry, result = _build(self.__name__, answer, record, outside, len(numbers),
+                               (args, kwargs), values, self.native)
+        entry.functions = functions
         entry.caches = ran.cache_state(memoized)
         filled = ran.computed(memoized, watcher.codes)  # (a cache filled: the engine's next
         if filled:  # call takes from it what this one computed; no program kept)

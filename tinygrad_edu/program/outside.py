@@ -81,7 +81,7 @@ from tinygrad_edu.program.traced import (
     user_code,
 )
 from tinygrad_edu.program.unfollowed import Calls
-from tinygrad_edu.program.watching import FOLLOWED
+from tinygrad_edu.program.watching import FOLLOWED, put_over
 from tinygrad_edu.program.world import reached, streams_read, swapped_in_modules
 
 _ident = threading.get_ident  # (bound here: a capture puts its own in threading)
@@ -300,7 +300,10 @@ class Watcher:
                     "tinygrad_edu") and not _learners(module):
                 for attribute in code.co_names:
                     held = vars(module).get(attribute, MISSING)
-                    if held is not MISSING and kind_of(held) in _DATA:
+                    over = put_over(module, attribute)  # (``math.tanh``: a program's step
+                    if over is not MISSING:  # calls the one it held: rebound, seen)
+                        held = over
+                    if held is not MISSING and (kind_of(held) in _DATA or over is not MISSING):
                         self._root(("global", vars(module), attribute), held,
                                    _line(code, reads, "globals", name))
 

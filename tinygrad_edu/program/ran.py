@@ -2,25 +2,35 @@
 code object: one whose ``__code__`` is replaced in place afterwards (as IPython's
 ``autoreload`` does, keeping the function object) would run other code than its program
 follows, so a program runs only while each still has the code that ran (``functions``,
-checked by ``capture.py`` at every call). A function memoized (``functools.lru_cache``,
-``functools.cache``) gives a number its capture cannot place: a program runs only while its
-cache is as it was (``cache_state``: a ``cache_clear()``, a call outside, captured again);
-one whose function ran in the capture (``computed``) keeps no program, since the engine's
-next call takes what it cached."""
+checked by ``capture.py`` at every call); where one is reached by name (a class's method, a
+module's function: ``M.fwd``, ``helpers.act``), that place is guarded to hold it
+(``guard_named``: rebound, or its module reloaded, the function is captured again). A
+function memoized (``functools.lru_cache``, ``functools.cache``) gives a number its capture
+cannot place: a program runs only while its cache is as it was (``cache_state``: a
+``cache_clear()``, a call outside, captured again); one whose function ran in the capture
+(``computed``) keeps no program, since the engine's next call takes what it cached."""
 
 from __future__ import annotations
 
 import functools
 import gc
+import os
 import types
 from typing import Any
 
+from tinygrad_edu.program.places import own
 from tinygrad_edu.program.traced import learners_file
 
-__all__ = ["cache_state", "computed", "functions", "replaced"]
+__all__ = ["cache_state", "computed", "functions", "guard_named", "replaced"]
 
 
-def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
+Named = tuple[str, Any, str]
+"""Where a function that ran is reached by name: ``("class", the class looked up from, the
+name)`` (``M.fwd``, ``Value.swish``: whatever the class or a base holds there) or
+``("globals", a module's globals, the name)`` (``helpers.act``)."""
+
+
+def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], list[Named]]:
     """The function objects that hold one of ``codes`` (the learner's code that ran: code
     -> its globals), each with it: looked for first where the code reached them (``near``:
     the compiled function, closure cells; the names each code loads from its globals, a
@@ -29,16 +39,17 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     ``__init__``, a dict of functions), and last among every object (``gc.get_referrers``:
     slow where the process holds many, a third of a second at each capture in a test
     process that imported PyTorch). And the functions memoized (``functools.lru_cache``,
-    ``functools.cache``) found where the code reached them."""
+    ``functools.cache``) found where the code reached them. And where each function found
+    is reached by name (``Named``), for the capture to guard: a method rebound (``M.fwd =
+    ...``, ``Value.swish = ...``), a module's function rebound (``helpers.act = ...``,
+    ``importlib.reload(helpers)``) runs other code than the program follows."""
     ran = {code: g for code, g in codes if not _librarys(g)}
     found: dict[int, tuple[types.FunctionType, types.CodeType]] = {}
     memoized: dict[int, Any] = {}
+    named: dict[tuple[int, str], Named] = {}
 
-    def look(x: Any, deep: bool, reached: bool = True) -> None:
-        while isinstance(x, (types.MethodType, staticmethod, classmethod, property,
-                             functools.partial)):  # (read as they are: no code of yours)
-            x = x.fget if isinstance(x, property) else x.func \
-                if isinstance(x, functools.partial) else x.__func__
+    def look(x: Any, deep: bool, reached: bool = True, via: Named | None = None) -> None:
+        x = _inner(x)  # (a method, a property, a partial: read as they are)
         if isinstance(x, _MEMOIZED):
             if reached:  # (not one the module merely holds)
                 memoized[id(x)] = x
@@ -46,10 +57,13 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
         if isinstance(x, types.FunctionType):
             if x.__code__ in ran:
                 found.setdefault(id(x), (x, x.__code__))
+                if via is not None:
+                    named.setdefault((id(via[1]), via[2]), via)
         elif deep and not isinstance(x, types.ModuleType):
-            for klass in (x if isinstance(x, type) else type(x)).__mro__[:-1]:
-                for item in list(vars(klass).values()):
-                    look(item, False, reached)
+            looked = x if isinstance(x, type) else type(x)
+            for klass in looked.__mro__[:-1]:
+                for name, item in list(vars(klass).items()):
+                    look(item, False, reached, ("class", looked, name))
 
     for x in near:
         look(x, True)
@@ -63,12 +77,12 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     modules = {id(ran[code]): ran[code] for code in left}  # (then in its module: a class's
     classes: set[int] = set()  # __init__ a dataclass made, a lambda in a dict of functions)
     for globals_ in modules.values():
-        for x in list(globals_.values()):
+        for name, x in list(globals_.items()):
             held = list(x.values() if type(x) is dict else x) \
                 if type(x) in _HOLDING and len(x) <= _ITEMS else []
             for y in (x, *held):
                 if not isinstance(y, type):
-                    look(y, False, False)
+                    look(y, False, False, ("globals", globals_, name) if y is x else None)
                 elif id(y) not in classes:
                     classes.add(id(y))
                     look(y, True, False)
@@ -77,7 +91,38 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
         for f in gc.get_referrers(*left):
             if isinstance(f, types.FunctionType) and f.__code__ in left:
                 found.setdefault(id(f), (f, f.__code__))
-    return list(found.values()), list(memoized.values())
+    return list(found.values()), list(memoized.values()), list(named.values())
+
+
+def guard_named(watcher: Any, named: list[Named], found: list[tuple[Any, Any]]) -> None:
+    """Each place a function that ran is reached by name (``functions``' ``Named``) is a
+    place outside, guarded by identity as any other (``outside.Watcher``): a method of a
+    class (whatever the class, or the first base that has it, holds by that name: a method
+    given to a subclass is seen too), a function of a module."""
+    lines = {}
+    for function, code in found:
+        lines[id(function)] = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno}: " \
+            f"def {code.co_name}"
+    for kind, holder, name in named:
+        if kind == "globals":
+            held = holder.get(name)
+            watcher._root(("global", holder, name), held, lines.get(id(_inner(held)), ""))
+        else:
+            try:
+                held = own(holder, name)
+            except AttributeError:
+                continue
+            watcher.held(holder, getattr(holder, "__qualname__", "?"), (("own", name),),
+                         lines.get(id(_inner(held)), ""))
+
+
+def _inner(x: Any) -> Any:
+    """The function a method, a static or class method, a property or a partial holds."""
+    while isinstance(x, (types.MethodType, staticmethod, classmethod, property,
+                         functools.partial)):
+        x = x.fget if isinstance(x, property) else x.func \
+            if isinstance(x, functools.partial) else x.__func__
+    return x
 
 
 def _librarys(globals_: dict[str, Any]) -> bool:

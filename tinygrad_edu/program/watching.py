@@ -68,7 +68,7 @@ from tinygrad_edu.program.traced import (
     user_code,
 )
 
-__all__ = ["MATH", "watching"]
+__all__ = ["MATH", "put_over", "watching"]
 
 _patch_lock = threading.Lock()
 _patched = 0
@@ -112,6 +112,7 @@ def watching() -> Iterator[None]:
                     else:
                         setattr(owner, name, held)
                 _original.clear()
+                _OVER.clear()
                 _given_in_this_thread.clear()
                 FOLLOWED.clear()
 
@@ -123,7 +124,20 @@ _INHERITED = object()  # (a class's attribute it inherits, a module's __getattr_
 def _put(owner: Any, name: str, new: Any) -> None:
     _original.append((owner, name, owner.__dict__.get(name, _INHERITED)
                       if isinstance(owner, type) else getattr(owner, name)))
+    if isinstance(owner, types.ModuleType):
+        _OVER[(id(owner), name)] = _original[-1][2]
     setattr(owner, name, new)
+
+
+_OVER: dict[tuple[int, str], Any] = {}
+"""(id(a module), a name) -> what the module held there before a capture put its own
+(``math.tanh``): ``put_over``."""
+
+
+def put_over(module: Any, name: str) -> Any:
+    """What ``module.name`` held before the capture put its own there (``math.tanh``,
+    ``random.gauss``: a place of the learner's code is guarded to hold that), else MISSING."""
+    return _OVER.get((id(module), name), MISSING)
 
 
 def _patch() -> None:

@@ -1,0 +1,113 @@
+"""A function the compiled function reaches by name, rebound after the capture (a notebook
+cell run again that rebinds a method, ``importlib.reload`` of an edited helper module, a
+monkeypatch): the program is captured again, never run with the old code. Before, each kept
+the first capture's code, silently (found by an independent attacker: 0.964, the old tanh,
+where the engine gives 2.0)."""
+
+import importlib
+import math
+import sys
+import warnings
+
+import pytest
+
+from tests.program.test_sources import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
+
+W = Value(2.0)
+TANH = math.tanh
+
+
+class Layer:
+    def fwd(self, v):
+        return (W * v).tanh()
+
+
+class Deeper(Layer):
+    pass
+
+
+class Static:
+    act = staticmethod(lambda v: v.tanh())
+
+
+class Lazy:
+    def __getattr__(self, name):
+        return 0.5
+
+
+LAYER, DEEPER, LAZY = Layer(), Deeper(), Lazy()
+
+
+def _tanh_swish(self):
+    return self * self.tanh()
+
+
+@pytest.fixture
+def helpers(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "helpers_rebound.py").write_text("def act(v):\n    return v.tanh()\n")
+    import helpers_rebound
+
+    yield tmp_path, helpers_rebound
+    sys.modules.pop("helpers_rebound", None)
+
+
+def _cases(helpers):
+    folder, module = helpers
+
+    def reload():
+        (folder / "helpers_rebound.py").write_text("def act(v):\n    return v.relu() * 3.0\n")
+        importlib.invalidate_caches()
+        importlib.reload(module)
+
+    fwd, act, getattr_, tanh = (Layer.__dict__["fwd"], Static.__dict__["act"],
+                                Lazy.__dict__["__getattr__"], math.tanh)
+    return {
+        "a method rebound": (lambda x: LAYER.fwd(x), lambda: setattr(
+            Layer, "fwd", lambda self, v: (W * v).relu()), lambda: setattr(
+            Layer, "fwd", fwd)),
+        "a method given to a subclass": (lambda x: DEEPER.fwd(x), lambda: setattr(
+            Deeper, "fwd", lambda self, v: (W * v).relu()), lambda: delattr(Deeper, "fwd")),
+        "a static method rebound": (lambda x: Static.act(W * x), lambda: setattr(
+            Static, "act", staticmethod(lambda v: v.relu())), lambda: setattr(
+            Static, "act", act)),
+        "a __getattr__ rebound": (lambda x: W * x * LAZY.lr, lambda: setattr(
+            Lazy, "__getattr__", lambda self, name: 2.0), lambda: setattr(
+            Lazy, "__getattr__", getattr_)),
+        "a method set on Value": (lambda x: (W * x).swish(), lambda: setattr(
+            Value, "swish", lambda self: self * (1.702 * self).sigmoid()), lambda: None),
+        "math.tanh rebound": (lambda x: W * math.tanh(x.data), lambda: setattr(
+            math, "tanh", lambda v: 2.0 * v), lambda: setattr(math, "tanh", tanh)),
+        "a module's function rebound": (lambda x: module.act(W * x), lambda: setattr(
+            module, "act", lambda v: v.relu()), lambda: None),
+        "an edited module reloaded": (lambda x: module.act(W * x), reload, lambda: None),
+    }
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("which", ["a method rebound", "a method given to a subclass",
+                                   "a static method rebound", "a __getattr__ rebound",
+                                   "a method set on Value", "math.tanh rebound",
+                                   "a module's function rebound",
+                                   "an edited module reloaded"])
+def test_a_function_rebound_after_the_capture_is_captured_again(which, native, helpers):
+    f, rebind, put_back = _cases(helpers)[which]
+    Value.swish = _tanh_swish
+    try:
+        step = compile(f, native=native)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            for k, x in enumerate((1.0, 0.5, 1.5, -0.5)):
+                if k == 2:
+                    rebind()
+                same(step, f, [W], Value(x))
+    finally:
+        put_back()
+        del Value.swish
+    assert step.captures == 2
+    assert math.tanh is TANH and "fwd" not in vars(Deeper)
+    assert any("is not what it was" in str(m.message) for m in said
+               if m.category is ProgramWarning), [str(m.message) for m in said]
