@@ -6,8 +6,10 @@ where the engine gives 2.0)."""
 
 import importlib
 import math
+import random
 import sys
 import warnings
+from random import gauss
 
 import pytest
 
@@ -15,6 +17,9 @@ from tests.program.test_sources import same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 from tinygrad_edu.program.capture import ProgramWarning
+
+np = pytest.importorskip("numpy")
+from numpy.random import randn  # noqa: E402
 
 W = Value(2.0)
 TANH = math.tanh
@@ -111,3 +116,18 @@ def test_a_function_rebound_after_the_capture_is_captured_again(which, native, h
     assert math.tanh is TANH and "fwd" not in vars(Deeper)
     assert any("is not what it was" in str(m.message) for m in said
                if m.category is ProgramWarning), [str(m.message) for m in said]
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_global_generators_function_imported_by_name_is_followed(native):
+    """``from random import gauss`` (``from numpy.random import randn``) draws from the global
+    generator, whose draws a program follows. Before, refused with a false reason: "it draws
+    from 'gauss.__self__', a random generator of its own (Random)"."""
+    for f, seed in ((lambda x: (W * x + gauss(0, 0.1)).tanh(), random.seed),
+                    (lambda x: (W * x + randn()).tanh(), np.random.seed)):
+        seed(3)
+        step = compile(f, native=native)
+        got = [step(Value(x)).data for x in (1.0, -0.5, 0.25)]
+        seed(3)
+        assert got == [f(Value(x)).data for x in (1.0, -0.5, 0.25)]
+        assert step.captures == 1

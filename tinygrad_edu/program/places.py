@@ -36,6 +36,7 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.traced import Traced, learners_file
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
@@ -451,7 +452,8 @@ class Walk:
             yield Place(place, ("get",), held, kind_of(held) if held is not MISSING else
                         "constant")
         elif kind == "method":
-            yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
+            if not followed_draw(x):  # (``from random import gauss``: followed, its draws)
+                yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
         elif kind == "function":  # (what it was given: defaults, a partial's arguments;
             for name in (("func", "args", "keywords") if isinstance(x, functools.partial)
                          else ("__defaults__", "__kwdefaults__")):  # what code set on it:

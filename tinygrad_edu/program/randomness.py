@@ -174,6 +174,20 @@ def _original(where: str, name: str) -> Callable[..., Any]:
     return found
 
 
+def followed_draw(method: Any) -> bool:
+    """Whether ``method`` is a function of ``random``'s or ``numpy.random``'s global
+    generator that a capture follows, bound to it (``from random import gauss``: what the
+    module holds, imported by name): its draws are the program's inputs, so the generator it
+    is bound to is no generator of the function's own (``outside.py`` does not look into
+    it)."""
+    owner, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
+    if owner is getattr(random, "_inst", None):
+        return name in RANDOM
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and owner is numpy.random.mtrand._rand and (
+        name in NUMPY or name in _METHOD.values())
+
+
 def patches() -> list[tuple[Any, str, Any]]:
     """What a capture puts in place of the generators' functions: (owner, name, new)."""
     found: list[tuple[Any, str, Any]] = []
