@@ -294,7 +294,7 @@ def test_check_format_gradescope_writes_results_json(tmp_path, capsys):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert_gradescope_results(data, ["d_mul", "d_tanh"], {"d_mul": 1, "d_tanh": 1}, set())
     assert data["output"].startswith(f"Not graded: {path}, line 1: SyntaxError")
-    assert all("the file does not run" in t["output"] for t in data["tests"])
+    assert all("not graded: the file is not valid Python:" in t["output"] for t in data["tests"])
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -33,6 +33,7 @@ from tinygrad_edu.exercises.classroom.report import (
 )
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.learner import serve
+from tinygrad_edu.exercises.learner.imports import allowed_here
 
 EXERCISES_OF_CLASS = [EXERCISES[name] for name in NAMES]
 
@@ -118,6 +119,12 @@ def test_the_report_gives_each_students_verdicts(graded):
         ("d_tanh", "failed", ["the input x used where the output y was meant"]),
         ("backward", "failed", ["`=` instead of `+=`: a reused node loses a path"])]
     assert claude["marks"][1]["verdict"].startswith("✗ d_tanh: not yet.")
+    # a file that imports what it may not: said so, with the line (before: "the file does
+    # not run", which it does)
+    assert students["margaret"]["marks"][0]["verdict"] == (
+        f"✗ d_mul: not graded: the file imports what it may not:\n  {graded[0] / 'margaret.py'}"
+        ", line 1: os may not be imported by a submission, which may import only "
+        f"{allowed_here()}\n      import os"), students["margaret"]["marks"][0]
     # a missing exercise in the form of the others (before: "john.py has no function
     # backward; exercise 15 expects ...", without "✗ backward:")
     assert students["john"]["marks"][2]["verdict"] == (

@@ -53,6 +53,7 @@ from tinygrad_edu.exercises.classroom.results import (
     as_sent,
     mark_from_json,
     mark_json,
+    not_run,
     unmarked,
     visible_result,
 )
@@ -362,7 +363,7 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
     seconds = time.perf_counter() - (task.began or time.perf_counter())
     if task.problem is not None:
         marks = tuple(unmarked(ex, "not graded", points[ex.name], f"✗ {ex.name}: not graded: "
-                               f"the file does not run:\n  {task.problem.message}")
+                               f"{not_run(task.problem)}:\n  {task.problem.message}")
                       for ex in exercises)
         return Result(task.student, str(task.path), marks, task.problem, seconds)
     unprotected: dict[str, str] = {}

@@ -23,7 +23,8 @@ from tinygrad_edu.exercises.text_blocks import CONTROLS
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
-           "as_json", "as_sent", "first_line", "points_for", "unpathed", "visible_result"]
+           "as_json", "as_sent", "first_line", "not_run", "points_for", "unpathed",
+           "visible_result"]
 
 STATUSES = ("passed", "failed", "not started", "missing", "not graded")
 """An exercise's status: passed; failed (a wrong answer, an error, a loop); not started (its
@@ -49,6 +50,15 @@ FAILURES = {"wrong": "a wrong answer", "error": "raised an error",
             "loop": "did not finish", "kind": "an answer of the wrong kind",
             "other": "not as asked"}
 """How a failed exercise failed (``Mark.failure``), as the report says it."""
+
+
+def not_run(problem: Problem) -> str:
+    """Why a file's exercises are not graded, after "not graded:": what its ``problem`` is
+    (its message follows, naming the line): "the file imports what it may not", "the file
+    is not valid Python", ...; else "the file does not run"."""
+    if problem.kind in ("unreadable", "syntax", "import", "crash", "exit", "loop"):
+        return f"the file {PROBLEMS[problem.kind]}"
+    return "the file does not run"
 
 
 @dataclass(frozen=True)

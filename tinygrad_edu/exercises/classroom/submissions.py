@@ -34,6 +34,7 @@ from tinygrad_edu.exercises.classroom.results import (
     Result,
     first_line,
     mark_of,
+    not_run,
     unmarked,
 )
 from tinygrad_edu.exercises.copies import CopyReading, RanReading
@@ -169,9 +170,10 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
         for ex in exercises:
             reading.refuse(graded, ex)
     if graded.problem is not None:
+        problem = Problem(graded.problem.kind, str(graded.problem))
         return dataclasses.replace(_not_graded(
-            student, path, exercises, points, Problem(graded.problem.kind, str(graded.problem)),
-            "the file does not run", began), unprotected=graded.unprotected)
+            student, path, exercises, points, problem, not_run(problem), began),
+            unprotected=graded.unprotected)
     if graded.reported:
         return dataclasses.replace(_not_graded(student, path, exercises, points, Problem(
             "reported", f"{path}: reported, not scored: its code {graded.reported}"),
