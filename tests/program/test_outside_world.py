@@ -6,6 +6,8 @@ interpreter's own state, a stream read. Each gave the first call's number again,
 saying what to do."""
 
 import asyncio
+import builtins
+import gc
 import glob
 import io
 import mmap
@@ -14,6 +16,8 @@ import re
 import resource
 import sqlite3
 import struct
+import sys
+import sysconfig
 import threading
 import time
 import timeit
@@ -124,7 +128,6 @@ def test_the_file_system_read_through_a_library_is_refused(name, tmp_path):
     refused(f, what, tmp_path)
 
 
-@pytest.mark.filterwarnings("ignore:shown")
 def test_a_warning_shown_inside_is_not_a_read_of_the_file_system():
     """Showing a warning reads its line from the file (``os.stat``), for Python's own use:
     not refused."""
@@ -132,8 +135,7 @@ def test_a_warning_shown_inside_is_not_a_read_of_the_file_system():
         warnings.warn("shown", UserWarning, stacklevel=1)
         return W * 3.0
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
+    with pytest.warns(UserWarning, match="shown"):
         step = compile(f)
         assert step().data == step().data == 6.0
 
@@ -175,3 +177,46 @@ def test_a_memory_mapped_file_is_guarded_by_its_bytes(tmp_path):
             mapped[0:8] = struct.pack("d", lr)
             assert step().data == f().data == 2.0 * lr
         mapped.close()
+
+
+STATE = {
+    "sys.getrecursionlimit()": lambda: W * float(sys.getrecursionlimit() % 7),
+    "gc.isenabled()": lambda: W * (2.0 if gc.isenabled() else 1.0),
+}
+
+
+@pytest.mark.parametrize("name", STATE)
+def test_the_interpreters_state_is_refused(name):
+    """A recursion limit raised between calls, the collector switched off: the capture's
+    number again (and ``gc.isenabled()`` was False in the capture itself)."""
+    refused(STATE[name], name)
+
+
+@pytest.mark.parametrize("read", [lambda: len(os.environ), lambda: len(dict(os.environ)),
+                                  lambda: sum(1 for _ in os.environ.items())])
+def test_os_environ_read_whole_is_refused(read):
+    """How many variables there are (one set between calls): the capture's count again.
+    One read by its name is guarded (test_sources)."""
+    with pytest.raises(RuntimeError, match=r"it reads os\.environ whole .*os\.getenv\('LR'\).*"
+                       r"at test_outside_world\.py:\d+"):
+        compile(lambda: W * float(read()))()
+
+
+def test_the_collector_is_not_switched_off_where_a_library_looks():
+    """A library asking whether the collector runs (``timeit`` does) is told what was so
+    before the capture (it was told False: a capture switched the collector off); none
+    collects while a capture runs, and the thresholds are put back after."""
+    space: dict = {"gc": gc}
+    library = os.path.join(sysconfig.get_paths()["stdlib"], "a_library.py")
+    exec(builtins.compile("def collecting():\n    old = gc.isenabled()  # (as timeit keeps it)\n"
+                          "    return old\n", library, "exec"), space)
+    before = gc.get_threshold()
+    seen = []
+
+    def f():
+        seen.append(space["collecting"]())
+        return W * 2.0
+
+    assert gc.isenabled()
+    compile(f)()
+    assert seen == [True] and gc.get_threshold() == before and gc.isenabled()

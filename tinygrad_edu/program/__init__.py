@@ -44,8 +44,12 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from
   the same stream; the clock, the interpreter's state and the file system are refused.
-- **Reading ``os.environ``** (its class's ``__getitem__``): Python keeps no list of the
-  variables code read, and each one read is guarded. These stay in place from the first
+- **The collector's first threshold**: 0 while a capture runs (no collection: what one
+  runs, finalizers and ``gc.callbacks``, is not the function's), where ``gc.disable()`` would
+  tell a library asking ``gc.isenabled()`` (``timeit``) otherwise than the engine's call.
+- **Reading ``os.environ``** (its class's ``__getitem__``; ``__iter__`` and ``__len__``, as
+  it is read whole: refused): Python keeps no list of the variables code read, and each one
+  read is guarded. These stay in place from the first
   capture on (outside a capture they call Python's own): a class changed at every capture
   is one Python 3.13 stops seeing change after a thousand.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): a file the

@@ -33,7 +33,6 @@ beside every N-th call and compares bit for bit; ``explain()`` lists every sourc
 
 from __future__ import annotations
 
-import gc
 import math
 import warnings
 from collections.abc import Callable
@@ -335,9 +334,7 @@ class Compiled:
             watcher._root(("object", x, where), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
-        collecting = gc.isenabled()  # (no garbage collection while it is followed: what a
-        gc.disable()  # collection runs, gc.callbacks and finalizers, is not the function's)
-        with watching():
+        with watching():  # (no garbage collection while it runs: ``watching``)
             set_recording(record)
             try:
                 with watcher:
@@ -356,8 +353,6 @@ class Compiled:
                 set_recording(None)
                 watcher.restore()
                 record.read_here.clear()  # (frames, and what they hold: not kept)
-                if collecting:
-                    gc.enable()
         if copies.changed(self.function):
             record.refused = record.refused or copies.changed(self.function)
         tested_later(record, watcher.codes, watcher.stores)

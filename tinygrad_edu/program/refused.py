@@ -80,7 +80,7 @@ def _seeded(original: type) -> type:
 
 
 CLOCK = "a number that changes at every call"
-STATE = "the interpreter's own state (new at every call)"
+STATE = "the interpreter's own state (it can change between calls)"
 FILES = "the file system (it can change between calls)"
 THREAD = ("which thread runs it (another where the compiled function is called from another "
           "thread)")
@@ -99,7 +99,9 @@ READERS = [
     # SystemRandom, secrets and NumPy's generators made with no seed draw from)
     (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
           "get_freeze_count"), STATE, None, False),
-    (sys, ("getrefcount", "getallocatedblocks"), STATE, None, False),
+    (gc, ("isenabled", "get_threshold", "get_debug"), STATE, None, False),
+    (sys, ("getrefcount", "getallocatedblocks", "getrecursionlimit", "getswitchinterval"),
+     STATE, None, False),
     (threading, ("active_count", "enumerate"), STATE, None, False),
     (threading, ("current_thread", "currentThread", "get_ident", "get_native_id"), THREAD,
      None, False),

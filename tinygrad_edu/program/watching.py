@@ -37,6 +37,7 @@ capture, see things as they are), and is put back when the last capture ends.
 from __future__ import annotations
 
 import builtins
+import gc
 import importlib
 import io
 import math
@@ -54,7 +55,7 @@ from tinygrad_edu.program import reading
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks, for_the_learner
-from tinygrad_edu.program.seen import largest_or_smallest, seen, summed
+from tinygrad_edu.program.seen import largest_or_smallest, len_seen, seen, summed
 from tinygrad_edu.program.sets import made_into_a_set
 from tinygrad_edu.program.traced import (
     Raised,
@@ -99,6 +100,8 @@ def watching() -> Iterator[None]:
     with _patch_lock:
         _patched += 1
         if _patched == 1:
+            _threshold[:] = gc.get_threshold()
+            gc.set_threshold(0)
             _patch()
     try:
         yield
@@ -106,6 +109,7 @@ def watching() -> Iterator[None]:
         with _patch_lock:
             _patched -= 1
             if _patched == 0:
+                gc.set_threshold(*_threshold)
                 for owner, name, held in reversed(_original):
                     if held is _INHERITED:
                         delattr(owner, name)
@@ -115,6 +119,14 @@ def watching() -> Iterator[None]:
                 _OVER.clear()
                 _given_in_this_thread.clear()
                 FOLLOWED.clear()
+
+
+_threshold: list[int] = []
+"""The collector's thresholds before the first capture: none collects while one runs (what a
+collection runs, ``gc.callbacks`` and finalizers, is not the function's), its first threshold
+0 (automatic collection off) rather than ``gc.disable()``, so that ``gc.isenabled()`` says
+what it said before, to a library (``timeit``) as to the learner's code, refused there
+(``refused.READERS``)."""
 
 
 _INHERITED = object()  # (a class's attribute it inherits, a module's __getattr__ it did
@@ -468,7 +480,8 @@ def _of_items(function: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 def _environ_once() -> None:
-    """``os.environ``'s class's ``__getitem__`` and ``__setitem__`` as a capture sees them,
+    """``os.environ``'s class's ``__getitem__`` and ``__setitem__`` (and ``__iter__``,
+    ``__len__``: ``_read_whole``) as a capture sees them,
     put in place once and kept (outside a capture, Python's own called as they are): put
     back at the end of each capture, the class changed at every one, and after a thousand
     Python 3.13 went on calling the old ``__getitem__`` where ``os.getenv`` reads (its
@@ -482,6 +495,32 @@ def _environ_once() -> None:
     seen.read_by_name = True  # type: ignore[attr-defined]
     environ.__getitem__ = seen  # type: ignore[method-assign]
     environ.__setitem__ = _read_by_name(environ.__setitem__, getitem)  # type: ignore
+    environ.__iter__ = _read_whole(environ.__iter__)  # type: ignore[method-assign]
+    environ.__len__ = _read_whole(environ.__len__)  # type: ignore[method-assign]
+
+
+_LEN = len_seen.__code__
+
+
+def _read_whole(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``os.environ`` gone through or counted (``len(os.environ)``, ``dict(os.environ)``,
+    ``.items()``) as a capture sees it: refused where the learner's code (or a library it
+    called) does it, for which variables there are can change between calls (one read by its
+    name is guarded)."""
+    def whole(mapping: Any) -> Any:
+        found = recording()
+        caller: Any = sys._getframe(1)
+        if caller.f_code is _LEN:  # (``len`` in the learner's module: ``seen.len_seen``)
+            caller = caller.f_back
+        if found is not None and for_the_learner(caller):
+            found.refuse("it reads os.environ whole (which variables there are, how many), "
+                         "which can change between calls, which a program cannot follow; "
+                         "read each variable by its name (os.environ['LR'], os.getenv('LR'): "
+                         "guarded), or pass what you need in")
+        return original(mapping)
+
+    whole.__name__ = original.__name__
+    return whole
 
 
 def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
