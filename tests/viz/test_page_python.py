@@ -103,6 +103,21 @@ def test_hypothesis_raising_the_limit_is_capped_without_a_word(capped):
     assert depths == [DEPTH] * 2 and sys.getrecursionlimit() == DEPTH
 
 
+def test_a_limit_the_code_lowers_brings_no_warning_of_hypothesis(capped, monkeypatch, capsys):
+    """Before: "HypothesisWarning: The recursion limit will not be reset, since it was changed
+    during test execution (from 60 to 2000)", through hypothesis's files, above the verdict
+    (it raises the limit by 2000 around each test, which the page keeps at DEPTH)."""
+    monkeypatch.setattr(apart, "APART", False)
+    lowered = ("import random\nrandom._os.sys.setrecursionlimit(1000)  # (below DEPTH: 60 in "
+               "the page)\n\n\n" + RIGHT)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert '"code": 0' in check_json("d_tanh", lowered, "")
+    said = capsys.readouterr()
+    assert "✓ d_tanh passed" in said.out and "Warning" not in said.out + said.err, said
+    assert [str(w.message) for w in caught] == []
+
+
 @pytest.mark.parametrize("raised, said", [
     ("GeneratorExit", "GeneratorExit"), ("BaseException('boom')", "BaseException: boom"),
     ("KeyboardInterrupt", "KeyboardInterrupt")])

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
-from hypothesis.errors import HypothesisException
+from hypothesis.errors import HypothesisException, HypothesisWarning
 
 from tinygrad_edu.exercises.cases import drawn_from, grading_seed
 from tinygrad_edu.exercises.comparing import Outcome
@@ -202,6 +202,16 @@ def _settings(max_examples: int, shrink: bool) -> settings:
                     report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
 
 
+def _quietly(run: Any) -> None:
+    """Run a hypothesis test without its warnings, which are the grader's, not the
+    learner's: where the learner's code lowered the recursion limit (to 60) and the page's
+    Python keeps it under its own (``viz.page_python.DEPTH``), hypothesis could not set it
+    back and said so, three lines through its own files before the verdict (issue 66)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HypothesisWarning)
+        run()
+
+
 def _failure_in(error: BaseException) -> Outcome | None:
     """The outcome carried by a ``_Failed`` in ``error`` or in an exception group inside it."""
     if isinstance(error, _Failed):
@@ -293,7 +303,7 @@ def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[
         run = seed(drawn_from("search", exercise.number))(
             _settings(exercise.max_examples, shrink=True)(run))
         try:
-            run()
+            _quietly(run)
         except Exception as error:
             found = _failure_in(error)
             if found is None:
@@ -325,7 +335,7 @@ def probe_cases(exercise: ExerciseSpec) -> list[Any]:
             run = example(case)(run)
         run = seed(drawn_from("probe", exercise.number))(
             _settings(exercise.probe_examples, False)(run))
-        run()
+        _quietly(run)
         _DRAWN[key] = cases
     return cases
 
