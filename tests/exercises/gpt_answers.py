@@ -334,6 +334,14 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("bias correction with t + 1",
          "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
          "m_hat = m[i] / (1 - beta1 ** (t + 1))\n        v_hat = v[i] / (1 - beta2 ** (t + 1))"),
+        ("m̂'s bias correction with t - 1 (the step counted from 0)",  # (issue 66: "Fix
+         "m_hat = m[i] / (1 - beta1 ** t)", "m_hat = m[i] / (1 - beta1 ** (t - 1))"),  # the
+        ("v̂'s bias correction with t - 1 (the step counted from 0)",  # error first")
+         "v_hat = v[i] / (1 - beta2 ** t)", "v_hat = v[i] / (1 - beta2 ** (t - 1))"),
+        ("m̂'s bias correction with t + 1",
+         "m_hat = m[i] / (1 - beta1 ** t)", "m_hat = m[i] / (1 - beta1 ** (t + 1))"),
+        ("v̂'s bias correction with t + 1",
+         "v_hat = v[i] / (1 - beta2 ** t)", "v_hat = v[i] / (1 - beta2 ** (t + 1))"),
         ("no bias correction",
          "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
          "m_hat = m[i]\n        v_hat = v[i]"),

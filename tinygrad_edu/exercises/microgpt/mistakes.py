@@ -391,17 +391,20 @@ def _adam(params: list[Any], m: list[float], v: list[float], t: int, lr: float,
           beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8, *,
           step: Any = lambda t: t, corrected: bool = True, kept: bool = True,
           square: bool = True, root: bool = True, eps_in_root: bool = False,
-          moved: bool = True) -> None:
-    """The reference Adam with one slip: the step its bias correction uses (``step(t)``),
-    no bias correction, moments not kept in m and v, the gradient not squared in v, no
-    square root of v̂, eps under the root, or p.data left as it was (``moved``)."""
+          moved: bool = True, only: str = "") -> None:
+    """The reference Adam with one slip: the step its bias correction uses (``step(t)``; in
+    m̂'s alone or v̂'s alone with ``only``, "m" or "v"), no bias correction, moments not kept
+    in m and v, the gradient not squared in v, no square root of v̂, eps under the root, or
+    p.data left as it was (``moved``)."""
+    m_step = step if only in ("", "m") else (lambda t: t)
+    v_step = step if only in ("", "v") else (lambda t: t)
     for i, p in enumerate(params):
         m_i = beta1 * m[i] + (1 - beta1) * p.grad
         v_i = beta2 * v[i] + (1 - beta2) * (p.grad**2 if square else p.grad)
         if kept:
             m[i], v[i] = m_i, v_i
-        m_hat = m_i / (1 - beta1 ** step(t)) if corrected else m_i
-        v_hat = v_i / (1 - beta2 ** step(t)) if corrected else v_i
+        m_hat = m_i / (1 - beta1 ** m_step(t)) if corrected else m_i
+        v_hat = v_i / (1 - beta2 ** v_step(t)) if corrected else v_i
         if eps_in_root:
             step_size = lr * m_hat / (v_hat + eps) ** 0.5
         else:
@@ -418,6 +421,26 @@ def adam_step_minus_one(params: Any, m: Any, v: Any, t: int, lr: float, beta1: f
 def adam_step_plus_one(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
                        beta2: float = 0.99, eps: float = 1e-8) -> None:
     _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: t + 1)
+
+
+def adam_m_step_minus_one(params: Any, m: Any, v: Any, t: int, lr: float,
+                          beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: t - 1, only="m")
+
+
+def adam_v_step_minus_one(params: Any, m: Any, v: Any, t: int, lr: float,
+                          beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: t - 1, only="v")
+
+
+def adam_m_step_plus_one(params: Any, m: Any, v: Any, t: int, lr: float,
+                         beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: t + 1, only="m")
+
+
+def adam_v_step_plus_one(params: Any, m: Any, v: Any, t: int, lr: float,
+                         beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: t + 1, only="v")
 
 
 def adam_uncorrected(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,

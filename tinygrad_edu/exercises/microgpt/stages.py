@@ -443,6 +443,22 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
         Mistake("bias", "bias correction with t + 1",
                 "t is this step's number, from 1: divide by 1 - beta1**t (and 1 - beta2**t), "
                 "not by the next step's.", M.adam_step_plus_one),
+        Mistake("bias", "m̂'s bias correction with t - 1 (the step counted from 0)",
+                "t counts from 1: m̂ = m / (1 - beta1**t), as v̂ = v / (1 - beta2**t) is in "
+                "yours. With t - 1 the first step divides m by 1 - beta1**0 = 0.",
+                M.adam_m_step_minus_one, where=("adam", r"beta1\s*\*\*")),
+        Mistake("bias", "v̂'s bias correction with t - 1 (the step counted from 0)",
+                "t counts from 1: v̂ = v / (1 - beta2**t), as m̂ = m / (1 - beta1**t) is in "
+                "yours. With t - 1 the first step divides v by 1 - beta2**0 = 0.",
+                M.adam_v_step_minus_one, where=("adam", r"beta2\s*\*\*")),
+        Mistake("bias", "m̂'s bias correction with t + 1",
+                "t is this step's number, from 1: m̂ = m / (1 - beta1**t), as v̂ is in yours, "
+                "not the next step's.", M.adam_m_step_plus_one,
+                where=("adam", r"beta1\s*\*\*")),
+        Mistake("bias", "v̂'s bias correction with t + 1",
+                "t is this step's number, from 1: v̂ = v / (1 - beta2**t), as m̂ is in yours, "
+                "not the next step's.", M.adam_v_step_plus_one,
+                where=("adam", r"beta2\s*\*\*")),
         Mistake("bias", "no bias correction",
                 "m and v start at 0, so early steps are too small unless m and v are divided "
                 "by 1 - beta1**t and 1 - beta2**t.", M.adam_uncorrected),
