@@ -292,12 +292,12 @@ def test_cli_a_learner_alone_is_told_it_is_practice_and_a_student_whose_grade_co
     out = " ".join(capsys.readouterr().out.split())
     assert "This file is part of an assignment: the grade that counts is the one your " \
         "teacher's grader gives the file you hand in." in out
-    # the workflow's own step, on GitHub's runner: graded there, as the grade (before: "Graded
-    # on your machine, for practice", and this file "part of an assignment")
+    # the workflow's own step, on GitHub's runner: graded there (before: "Graded on your
+    # machine, for practice", and this file "part of an assignment")
     assert cli(["check", str(handed), "d_tanh", "--route", "classroom"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Graded by GitHub Classroom's workflow, on the machine it runs on: your code ran " \
-        "in processes of its own, and these verdicts are the grade." in out, out
+        "in processes of its own, as every route of the course runs it." in out, out
     assert "your machine" not in out and "part of an assignment" not in out, out
 
 

@@ -163,10 +163,11 @@ def _practice(path: Path, route: str | None = None) -> str:
     """What a verdict ends with: graded for practice, where (on this machine, or in a
     browser's Python); inside an assignment, whose grade counts. Run by a teacher's
     ``route`` (``--route classroom``: GitHub Classroom's workflow, on GitHub's runner), that
-    it was graded there, as the grade."""
+    it was graded there (not that it is the grade that counts: a student can edit that
+    workflow, and the teacher's report is the grade)."""
     if route is not None:
         return (f"Graded by {ROUTES[route].how}, on the machine it runs on: your code ran in "
-                "processes of its own, and these verdicts are the grade.")
+                "processes of its own, as every route of the course runs it.")
     said = PRACTICE if apart.APART else PRACTICE_HERE
     return f"{said} {IN_AN_ASSIGNMENT}" if _in_an_assignment(path) else said
 
