@@ -6,6 +6,7 @@ against the node protocols of the layer below, not against the classes above it)
 import ast
 import functools
 import importlib
+import os
 from pathlib import Path
 
 import pytest
@@ -244,7 +245,7 @@ def test_every_folder_says_what_lives_there_and_what_it_may_import():
         assert "may import" in doc, f"{folder}/__init__.py does not say what it may import"
 
 
-@pytest.mark.parametrize("page", ["engine.md", "development.md"])
+@pytest.mark.parametrize("page", ["engine-design.md", "development.md"])
 def test_the_docs_draw_the_packages_map_as_the_tree_is(page):
     text = (PACKAGE.parent / "docs" / page).read_text(encoding="utf-8")
     block = text[text.index("```text\ntinygrad_edu/\n"):]
@@ -314,3 +315,21 @@ def test_importing_the_engine_loads_no_tool():
     assert len(ours) <= 15, f"{len(ours)} modules: {ours}"
     assert not [m for m in ours if m and is_tool(m)], ours
     assert not [m for m in loaded if not m.startswith("tinygrad_edu")], loaded
+
+
+def test_stepping_through_backward_loads_no_drawing():
+    """``backward_steps()`` in a REPL prints text: it loads no drawing module and no graphviz
+    (viz/ loads each public name when first asked for)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tinygrad_edu import Value; x = Value(3.0); "
+            "steps = list((x * x).backward_steps()); "
+            "print(' '.join(m for m in sys.modules if m.startswith(('tinygrad_edu.viz', "
+            "'graphviz'))))")
+    here = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}  # (this checkout's package)
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env=here).stdout.split()
+    assert "tinygrad_edu.viz.stepping" in loaded, loaded
+    assert not [m for m in loaded if m.startswith("graphviz") or m.endswith(
+        (".drawing", ".rendering", ".step_frames", ".replay"))], loaded

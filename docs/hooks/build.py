@@ -175,7 +175,8 @@ def headings(html_text: str) -> list[Any]:
 
 # ----------------------------------------------------------------------------- layout
 
-GUIDES = {"getting-started.md", "property-testing.md", "engine.md", "glossary.md"}
+GUIDES = {"getting-started.md", "property-testing.md", "engine.md", "engine-design.md",
+          "glossary.md"}
 """Pages outside guides/ that search ranks as guides."""
 SMALLEST_TEXT_PX = 11  # a drawing's text on screen, at least (tests/test_docs_site.py)
 IMAGE = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"[^>]*>')

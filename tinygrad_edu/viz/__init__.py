@@ -21,7 +21,7 @@ The folder, for Values and Tensors alike: ``stepping.py`` (``backward_steps``, t
 rule one node at a time in numbers, and ``text_graph``), ``drawing.py`` (``draw_dot``),
 ``by_parts.py`` (a big graph by its parts), ``labels.py`` (what a box and a circle say),
 ``layout.py`` (how long Graphviz will take, known before it starts), ``rendering.py`` (DOT
-text to a picture), ``frames.py`` (a drawing per backward step), ``replay.py`` (the replay
+text to a picture), ``step_frames.py`` (a drawing per backward step), ``replay.py`` (the replay
 page, its HTML, CSS and JavaScript in ``pages/``), ``paths.py`` (every path from a value to
 the output), ``expression.py`` (a graph from a formula as text), ``watch.py`` (micrograd's
 demo one step at a time) and ``playground.py`` (the docs site's playground). Everything here
@@ -33,7 +33,6 @@ import importlib
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (the names are loaded when first asked for, LATER, for the type checker)
     from tinygrad_edu.viz.drawing import draw_dot
-    from tinygrad_edu.viz.frames import Frames, frames, step_slider
     from tinygrad_edu.viz.labels import HOT, WARM
     from tinygrad_edu.viz.layout import MAX_LAYOUT, MAX_NODES, GraphTooLarge
     from tinygrad_edu.viz.rendering import (
@@ -44,6 +43,7 @@ if TYPE_CHECKING:  # (the names are loaded when first asked for, LATER, for the 
         use_renderer,
     )
     from tinygrad_edu.viz.replay import Replay, replay_html
+    from tinygrad_edu.viz.step_frames import Frames, frames, step_slider
     from tinygrad_edu.viz.stepping import text_graph
 
 __all__ = [
@@ -67,7 +67,8 @@ __all__ = [
 ]
 
 LATER = {
-    "draw_dot": "drawing", "Frames": "frames", "frames": "frames", "step_slider": "frames",
+    "draw_dot": "drawing", "Frames": "step_frames", "frames": "step_frames",
+    "step_slider": "step_frames",
     "HOT": "labels", "WARM": "labels", "MAX_LAYOUT": "layout", "MAX_NODES": "layout",
     "GraphTooLarge": "layout", "INSTALL_HINT": "rendering", "Drawing": "rendering",
     "RenderError": "rendering", "find_renderer": "rendering", "use_renderer": "rendering",

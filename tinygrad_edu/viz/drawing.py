@@ -19,7 +19,7 @@ of the value's name beside its use instead (``tinygrad_edu.viz.layout``).
 A big graph draws by its parts: ``draw_dot(root, depth=1)`` draws the values of each
 named scope (``named_scope``; the layers of ``tinygrad_edu.nn`` open theirs) as one box
 that says what enters and leaves it (``tinygrad_edu.viz.by_parts``). The backward pass is
-drawn frame by frame by ``tinygrad_edu.viz.frames``.
+drawn frame by frame by ``tinygrad_edu.viz.step_frames``.
 
 Pictures are made by Graphviz's ``dot``, else by ``graphviz-pure``; with neither, a notebook
 shows the DOT text and says what to install (``tinygrad_edu.viz.rendering``).

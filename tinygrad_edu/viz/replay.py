@@ -37,10 +37,10 @@ from tinygrad_edu.formatting import fmt, shape_text, summary
 from tinygrad_edu.graph import walk
 from tinygrad_edu.ops import text_of
 from tinygrad_edu.viz.drawing import _draw
-from tinygrad_edu.viz.frames import gradients_kept
 from tinygrad_edu.viz.labels import HOT, WARM, parameter_names
 from tinygrad_edu.viz.layout import MAX_NODES, checked_layout
 from tinygrad_edu.viz.pages import fill, json_for_script, part, policy
+from tinygrad_edu.viz.step_frames import gradients_kept
 from tinygrad_edu.viz.stepping import (
     ParentUpdate,
     Step,
