@@ -26,7 +26,9 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
 - **Value's ways to give its number to code** (``data``, ``item``, ``detach``, ``float``,
   formatting, ``repr``, comparisons, truth, ``Value(...)``): the learner's code reads a
   number there, and no engine can say so without knowing of tools; ``.grad``,
-  ``local_grads`` and ``backward()`` refuse there, naming the line.
+  ``local_grads`` and ``backward()`` refuse there, naming the line. Its ``label`` where a
+  Value has none (the class's: a branch on it is guarded) and, once the learner's code that
+  names it starts, its ``_data`` (read by that code as ``.data``): ``fields.py``.
 - **The engine's node builders** (module globals the operators call: ``engine.apply``,
   ``sums.many``): so that a node made before the capture (given, or kept
   outside) is known as such, an unused node still raises as the engine's, and an op that

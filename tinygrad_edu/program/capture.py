@@ -377,6 +377,9 @@ class Compiled:
             [self.function, *(cell.cell_contents for cells in watcher.cells.values()
                               for cell in cells or () if _filled(cell))])
         ran.guard_named(watcher, named, functions)  # (a method or a module's function rebound)
+        for v, line in record.default_labels.values():  # (``p.label`` of one with none: it
+            if not any(v is given for given in values):  # stays so; an argument's picks
+                watcher.held(v, explaining._value(v), (("attr", "label"),), line)  # its own)
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
         entry.functions = functions

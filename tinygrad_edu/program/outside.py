@@ -81,7 +81,7 @@ from tinygrad_edu.program.traced import (
     user_code,
 )
 from tinygrad_edu.program.unfollowed import Calls
-from tinygrad_edu.program.watching import FOLLOWED, put_over
+from tinygrad_edu.program.watching import FOLLOWED, follow_data, put_over
 from tinygrad_edu.program.world import reached, streams_read, swapped_in_modules
 
 _ident = threading.get_ident  # (bound here: a capture puts its own in threading)
@@ -244,6 +244,8 @@ class Watcher:
                     f.__code__ is code for f in self.functions)):  # or held: fit's step)
                 self._closure_cells(code, self._cells(code, frame), reads_of(code))
             return
+        if "_data" in code.co_names:  # (``x._data``: followed as ``x.data``, ``fields.py``)
+            follow_data()
         if seen_at_start(code):  # (seen at every start)
             self.tested.add(code)
             seen_starting(self.record, code, frame)

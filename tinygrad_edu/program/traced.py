@@ -153,6 +153,7 @@ class Recording:
         self.first = False  # (``refused`` is what explains the rest)
         self.read_here: dict[Any, int] = {}  # (a frame testing ``is`` -> the Value it read)
         self.sets: list[Any] = []  # (the sets the learner's ``set()`` made: ``sets.py``)
+        self.default_labels: dict[int, tuple[Any, str]] = {}  # (``fields.ClassLabel``)
         self.hashed_made = 0  # (Values made in the call hashed: ``addresses.by_address``)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:

@@ -5,9 +5,10 @@ capture, see things as they are), and is put back when the last capture ends.
 - **Value's ways to give its number to code** (``data``, ``item``, ``detach``, ``float``,
   formatting, ``repr``, comparisons, truth): a learner's code reads a number there, which
   the capture follows (``traced.py``). The engine's own code reads ``_data`` and never
-  sees a ``Traced``. ``Value(...)`` too (a leaf made inside, or a node made by hand, from a
-  followed number); ``.grad``, ``local_grads`` and ``backward()`` are refused there, naming
-  the line (numbers a program cannot follow).
+  sees a ``Traced`` (the learner's code that names ``_data`` does: ``fields.py``).
+  ``Value(...)`` too (a leaf made inside, or a node made by hand, from a followed number);
+  ``.grad``, ``local_grads`` and ``backward()`` are refused there, naming the line (numbers
+  a program cannot follow); the class's ``label`` read, noted (``fields.py``).
 - **The functions that build a node** (``engine.apply``, ``sums.many``): the
   capture lists every node made (so that one made before it, given or kept outside, is
   known as such), and every op that raised (where the code caught the error, the program
@@ -52,6 +53,7 @@ from typing import Any
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks, for_the_learner
@@ -69,7 +71,7 @@ from tinygrad_edu.program.traced import (
     user_code,
 )
 
-__all__ = ["MATH", "put_over", "watching"]
+__all__ = ["MATH", "follow_data", "put_over", "watching"]
 
 _patch_lock = threading.Lock()
 _patched = 0
@@ -156,6 +158,8 @@ def _patch() -> None:
     _original_grad[0] = Value.__dict__.get("grad")
     for name, new in _value_methods().items():
         _put(Value, name, new)
+    if type(Value.__dict__.get("label")) is str:  # (``p.label`` of one with none: noted)
+        _put(Value, "label", ClassLabel(Value.__dict__["label"]))
     for module, name in ((engine, "apply"), (sums, "many")):
         _put(module, name, _watched(getattr(module, name)))
     for name, new in (("max", largest_or_smallest(builtins.max, "max")),
@@ -194,6 +198,15 @@ def _patch() -> None:
             _put_in_this_thread(owner, name, new)
         else:
             _put(owner, name, new)
+
+
+def follow_data() -> None:
+    """Value's ``_data`` read by the learner's code followed as ``.data`` (``fields.py``),
+    from now until the capture ends: code of the learner's that names it starts."""
+    with _patch_lock:
+        slot = Value.__dict__.get("_data")
+        if _patched and slot is not None and not isinstance(slot, DataField):
+            _put(Value, "_data", DataField(slot, Value.__dict__["data"]))
 
 
 def _put_in_this_thread(module: types.ModuleType, name: str, new: type) -> None:
@@ -308,7 +321,7 @@ def _value_methods() -> dict[str, Any]:
         return backward(v, *args, **kwargs)
 
     replaced["backward"] = backward_
-    replaced.update(_copies(has, get))
+    replaced.update(copies(has, get))
 
     def hash_(v: Value) -> int:
         found = recording()
@@ -324,42 +337,6 @@ def _value_methods() -> dict[str, Any]:
         if name in has:
             replaced[name] = _as_number(name, has[name])
     return replaced
-
-
-def _copies(has: Any, get: Any) -> dict[str, Any]:
-    """A Value copied as a capture sees it: ``copy.deepcopy`` (every node it depends on
-    copied: no gradient reaches a Value of the caller's through it) and ``copy.copy`` of a
-    leaf are a new leaf holding its number, followed (as ``Value(v.data)``); ``copy.copy`` of
-    a node (a new node sharing its parents) and a pickle (bytes holding its number now) are
-    refused, naming the line."""
-    shallow, deep, reduce = has["__copy__"], has["__deepcopy__"], has["__reduce__"]
-
-    def leaf(v: Value) -> Value:
-        return type(v)(get(v), label=reading.label_of(v))
-
-    def copy_(v: Value) -> Any:
-        found = recording()
-        if found is None:
-            return shallow(v)
-        if not reading.is_leaf(v):
-            found.refuse("it copies a node with copy.copy (a new node sharing its parents), "
-                         "which a program cannot follow; use the Value itself, or "
-                         "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
-            return v
-        return leaf(v)
-
-    def deepcopy_(v: Value, memo: Any) -> Any:
-        return deep(v, memo) if recording() is None else leaf(v)
-
-    def reduce_(v: Value) -> Any:
-        found = recording()
-        if found is not None:
-            found.refuse("it pickles a Value (the bytes hold its number now, which a program "
-                         "cannot follow); pickle outside the compiled function, or use "
-                         "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
-        return reduce(v)
-
-    return {"__copy__": copy_, "__deepcopy__": deepcopy_, "__reduce__": reduce_}
 
 
 _COMPARISONS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">=", "__eq__": "==",

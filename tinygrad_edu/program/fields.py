@@ -1,0 +1,100 @@
+"""A Value's fields as the learner's code reads them while a capture runs (``watching.py``
+puts these in Value's class, and takes them away when the capture ends):
+
+- **``label`` where a Value has none of its own** (the class's ``""``; a label set is kept in
+  the Value's ``__dict__``, which Python reads first): ``if p.label == "decay"`` of a
+  parameter with no label picks the graph, and nothing of the Value says so. A read of the
+  class's label by the learner's code, of a Value made before the capture, is noted
+  (``Recording.default_labels``): ``capture.py`` guards that Value's label to stay the same.
+- **``_data``, the engine's own field** (a learner who read engine.py writes ``x._data``):
+  read by the learner's code, it is ``.data`` (followed: a Value given is read at every
+  call, not its first number kept); written there, ``.data`` written (refused, as that
+  is). The engine's own code reads the field as it is. Put in place only once code of the
+  learner's that names ``_data`` starts (``watching.follow_data``): the engine reads the
+  field at every node, and a capture of code that never names it pays nothing.
+- **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.program import reading
+from tinygrad_edu.program.traced import learners_line, recording, user_code
+
+__all__ = ["ClassLabel", "DataField", "copies"]
+
+
+class ClassLabel:
+    """Value's ``label`` where a Value has none of its own (see the module's docstring)."""
+
+    def __init__(self, default: Any) -> None:
+        self.default = default
+
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None:
+            return self.default
+        found = recording()
+        if found is not None and id(v) not in found.made and \
+                user_code(sys._getframe(1).f_code):
+            found.default_labels.setdefault(id(v), (v, learners_line()))
+        return self.default
+
+
+class DataField:
+    """Value's ``_data`` as the learner's code reads and writes it (see the module's
+    docstring): its ``.data``; the engine's code meets the field itself (``slot``)."""
+
+    def __init__(self, slot: Any, data: Any) -> None:
+        self.slot, self.data = slot, data
+
+    def __get__(self, v: Any, owner: Any = None) -> Any:
+        if v is None:
+            return self.slot
+        if recording() is not None and user_code(sys._getframe(1).f_code):
+            return self.data.__get__(v)
+        return self.slot.__get__(v)
+
+    def __set__(self, v: Any, number: Any) -> None:
+        if recording() is not None and user_code(sys._getframe(1).f_code):
+            self.data.__set__(v, number)
+        else:
+            self.slot.__set__(v, number)
+
+
+def copies(has: Any, get: Any) -> dict[str, Any]:
+    """A Value copied as a capture sees it: ``copy.deepcopy`` (every node it depends on
+    copied: no gradient reaches a Value of the caller's through it) and ``copy.copy`` of a
+    leaf are a new leaf holding its number, followed (as ``Value(v.data)``); ``copy.copy`` of
+    a node (a new node sharing its parents) and a pickle (bytes holding its number now) are
+    refused, naming the line."""
+    shallow, deep, reduce = has["__copy__"], has["__deepcopy__"], has["__reduce__"]
+
+    def leaf(v: Value) -> Value:
+        return type(v)(get(v), label=reading.label_of(v))
+
+    def copy_(v: Value) -> Any:
+        found = recording()
+        if found is None:
+            return shallow(v)
+        if not reading.is_leaf(v):
+            found.refuse("it copies a node with copy.copy (a new node sharing its parents), "
+                         "which a program cannot follow; use the Value itself, or "
+                         "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
+            return v
+        return leaf(v)
+
+    def deepcopy_(v: Value, memo: Any) -> Any:
+        return deep(v, memo) if recording() is None else leaf(v)
+
+    def reduce_(v: Value) -> Any:
+        found = recording()
+        if found is not None:
+            found.refuse("it pickles a Value (the bytes hold its number now, which a program "
+                         "cannot follow); pickle outside the compiled function, or use "
+                         "copy.deepcopy(v) or Value(v.data) for a leaf holding its number")
+        return reduce(v)
+
+    return {"__copy__": copy_, "__deepcopy__": deepcopy_, "__reduce__": reduce_}
