@@ -44,9 +44,8 @@ def walk(*roots: N) -> list[N]:
                     build_topo(parent)
                 topo.append(v)
 
-    Here the calls are kept in a list, so depth has no recursion limit: a node is pushed back
-    under the mark ✓, then its parents; popping ✓ lists the node under it (docs/engine.md
-    traces the stack for its f)."""
+    Here the calls are kept in a list, so depth has no recursion limit (how: a second
+    reading, docs/engine.md)."""
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")
