@@ -22,12 +22,18 @@ def line_of(source, text):
     return source.splitlines().index(text) + 1
 
 
-def test_an_inner_loop_one_short_is_a_sum_of_nothing_not_a_cut_graph(tmp_path):
+def test_an_inner_loop_one_short_is_a_sum_of_nothing_not_a_cut_graph_at_its_line(tmp_path):
+    """And at the loop's line, the sentence ended (before: no line, and no full stop)."""
     for loop in ("range(len(x) - 1)", "range(1, len(x))"):
-        verdict = str(verdict_of(tmp_path, RIGHT.replace(
-            LINEAR, f"return [sum(wo[i] * x[i] for i in {loop}) for wo in w]"), "linear"))
+        short = f"sum(wo[i] * x[i] for i in {loop})"
+        source = RIGHT.replace(LINEAR, f"out = []\n    for wo in w:\n        out.append("
+                                       f"{short})\n    return out")
+        verdict = str(verdict_of(tmp_path, source, "linear"))
         assert "holds the number 0, not a Value: a sum that added nothing" in verdict
         assert ".data" not in verdict and "graph is cut" not in verdict
+        line = line_of(source, f"        out.append({short})")
+        assert f"range(len(x)) goes over them all.\n    in gpt.py, line {line}, in linear  " \
+            f"(out.append({short}))" in verdict, verdict
 
 
 def test_eps_outside_the_square_root_is_named_at_its_line(tmp_path):

@@ -375,6 +375,9 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     said = check(exercises, short)
     assert "holds the number 0, not a Value: a sum that added nothing" in said
     assert ".data" not in said
+    assert "range(len(x)) goes over them all.\n    in your answer, line 2, in linear  (return " \
+        "[sum(wo[i] * x[i] for i in range(len(x) - 1)) for wo in w])" in said, said  # (before:
+    # no line, and no full stop)
     transposed = "def linear(x, w):\n    return [sum(w[i][j] * x[i] for i in range(len(x))) " \
                  "for j in range(len(w))]\n"
     said = check(exercises, transposed)

@@ -20,19 +20,29 @@ import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.gpt_cases import EMPTY_SUM
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
-from tinygrad_edu.exercises.mistakes import Diagnosis
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__: list[str] = []  # the grader's inner workings
 
 
+PROBLEMS = ((EMPTY_SUM, (r"\brange\([^)]*-\s*1\s*\)|\brange\(\s*1\s*,", r"\brange\(",
+                        r"\bsum\(")),)
+"""An answer of the wrong kind whose line can be found (its text, and patterns of that line
+in the exercise's own function, tried in turn): a sum that added nothing, at the loop one
+short (issue 66: an inner loop one short in linear was told so, with no line)."""
+
+
 def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
     """``verdict`` with each diagnosis whose mistake says where it is made pointing at that
     line of ``source`` (the learner's file at ``path``; a notebook's code, ``loading.
-    notebook_code``: its cell, and the line in it)."""
-    if verdict.passed or not any(d.mistake.where for d in verdict.diagnoses):
+    notebook_code``: its cell, and the line in it), and an answer of the wrong kind whose
+    line can be found (``PROBLEMS``) too."""
+    problem = verdict.failure.problem if verdict.failure is not None else ""
+    patterns = next((p for text, p in PROBLEMS if text in problem), ())
+    if verdict.passed or not (patterns or any(d.mistake.where for d in verdict.diagnoses)):
         return verdict
     lines = source.split("\n")
     cells = cells_of(path, source)
@@ -46,18 +56,27 @@ def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
     said = verdict.failure.error_text if verdict.failure is not None else ""
     diagnoses = []
     for d in verdict.diagnoses:
-        found = _line(d, verdict.exercise, tree, lines, path.name, cells)
+        found = _line(d.mistake.where, verdict.exercise, tree, lines, path.name, cells)
         if found and found.split("  (", 1)[0] not in said:  # (not the error's line again)
             d = dataclasses.replace(d, line=found)
         diagnoses.append(d)
-    return dataclasses.replace(verdict, diagnoses=tuple(diagnoses))
+    verdict = dataclasses.replace(verdict, diagnoses=tuple(diagnoses))
+    for pattern in patterns:
+        found = _line((verdict.exercise.symbol, pattern), verdict.exercise, tree, lines,
+                      path.name, cells)
+        if found and verdict.failure is not None:
+            failure = dataclasses.replace(verdict.failure, problem=f"{problem}\n    {found}")
+            return dataclasses.replace(verdict, failure=failure)
+    return verdict
 
 
-def _line(d: Diagnosis, ex: ExerciseSpec, tree: ast.Module, lines: list[str], name: str,
-          cells: list[tuple[int, int, int]]) -> str:
-    if not d.mistake.where:
+def _line(where: tuple[str, str] | None, ex: ExerciseSpec, tree: ast.Module, lines: list[str],
+          name: str, cells: list[tuple[int, int, int]]) -> str:
+    """The line ``where`` (a function's name, and a pattern of the line) says, in
+    ``tree``'s last definition of that function: ``in your answer, line 27, in log (...)``."""
+    if not where:
         return ""
-    function, pattern = d.mistake.where
+    function, pattern = where
     defs: list[ast.AST] = [n for n in tree.body if isinstance(n, ast.FunctionDef)
                            and n.name == function]
     for node in tree.body:

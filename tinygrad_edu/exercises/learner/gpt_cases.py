@@ -22,6 +22,10 @@ from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
 
 __all__ = ["GPT_CALLS"]
 
+EMPTY_SUM = "a sum that added nothing"
+"""What an answer that holds the number 0 where a Value was meant is said to be (a loop one
+short, empty for one entry); ``pointing.pointed`` names the line of the loop."""
+
 Vector = tuple[float, ...]
 Matrix = tuple[Vector, ...]
 Weights = tuple[tuple[str, Matrix], ...]
@@ -217,10 +221,10 @@ def _outputs(got: Any, node: type, count: int, what: str) -> list[Any]:
         raise AnswerError(f"{what} should be a list of {values}, got {len(items)}")
     for item in items:
         if type(item) is int and item == 0:  # (the nodes hold floats: no .data gives 0)
-            raise AnswerError(f"{what} holds the number 0, not a Value: a sum that added "
-                              "nothing (sum() of no terms is 0). Does a loop leave entries "
-                              "out (range(len(x) - 1) or range(1, len(x)): one short, and "
-                              "empty for one entry)? range(len(x)) goes over them all")
+            raise AnswerError(f"{what} holds the number 0, not a Value: {EMPTY_SUM} (sum() "
+                              "of no terms is 0). Does a loop leave entries out "
+                              "(range(len(x) - 1) or range(1, len(x)): one short, and empty "
+                              "for one entry)? range(len(x)) goes over them all.")
         if isinstance(item, numbers.Real) and not isinstance(item, bool):
             raise AnswerError(f"{what} holds the number {item!r}, not a Value: computed with "
                               ".data, the graph is cut and no gradient can flow back")
