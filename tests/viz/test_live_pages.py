@@ -392,6 +392,11 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
         "square root." in said, said
     assert said.count(f"in your answer, line {line}, in rmsnorm  (scale = ms ** -0.5 + 1e-5)"
                       ) == 1  # (the error's line: not said again under the diagnosis)
+    exercises.select_option("#stage", "softmax")  # (the smallest input it fails on: before,
+    said = check(exercises, definition(  # [0.2, 3.4], [1, 1, 1] or [-800, -801])
+        with_slip("return [e / total for e in exps]", "return exps"), "softmax"))
+    assert "failing input: logits = [0, 0]; then L = Σ c_i·out_i, c = [" in said and \
+        "not divided by the sum" in said, said
 
 
 def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
@@ -412,8 +417,14 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert exercises.text_content("#state") == "Not checked yet."
     assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
     after = exercises.text_content("#next")
-    assert after.startswith("That was the last stage.") and \
-        "python -m tinygrad_edu exercises train my_gpt.py" in after
+    assert after.startswith("That was the last stage. Once all 10 pass, your GPT is whole; "
+                            "next, on your machine:")  # (not all pass in this session)
+    assert exercises.text_content("#next pre").splitlines() == [  # (a comment beside its
+        "# 1. Download my answers (above): your stages, saved as my_gpt.py",  # command
+        "# 2. the same verdicts, on your machine:",  # wrapped into the next one at 390 px)
+        "python -m tinygrad_edu exercises check my_gpt.py microgpt",
+        "# 3. train it; then it makes up names:",
+        "python -m tinygrad_edu exercises train my_gpt.py"]
     assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
     exercises.select_option("#stage", "linear")  # (from the menu: its own state too; the
     assert re.fullmatch(r"Not passed yet: \d+ attempts? in this browser\.",  # diagnoses'

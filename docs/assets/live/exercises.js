@@ -228,12 +228,18 @@
           "microgpt yourself, from stage 1 in the menu above.");
       return;
     }
-    say("p", "That was the last stage. Once all ten pass, your GPT is whole; next, on your " +
-        "machine:");
-    say("pre", "# 1. Download my answers (above) saves your stages as my_gpt.py\n" +
-        "python -m tinygrad_edu exercises check my_gpt.py microgpt   # 2. the same verdicts\n" +
-        "python -m tinygrad_edu exercises train my_gpt.py            # 3. train it, then it " +
-        "makes up names");
+    var record = progress();
+    var whole = same.every(function (ex) { return record[ex.name] && record[ex.name].passed; });
+    say("p", "That was the last stage. " + (whole ? "All " + same.length + " pass: your " +
+        "GPT is whole" : "Once all " + same.length + " pass, your GPT is whole") + "; next, " +
+        "on your machine:");
+    // (each comment on a line of its own: at 390 px a comment beside its command wrapped
+    // into the next command)
+    say("pre", "# 1. Download my answers (above): your stages, saved as my_gpt.py\n" +
+        "# 2. the same verdicts, on your machine:\n" +
+        "python -m tinygrad_edu exercises check my_gpt.py microgpt\n" +
+        "# 3. train it; then it makes up names:\n" +
+        "python -m tinygrad_edu exercises train my_gpt.py");
     var p2 = say("p", "Then the guide's next step: ");
     link(p2, "watch it learn, then your Value against PyTorch",
          "guides/microgpt.html#watch-it-learn");
