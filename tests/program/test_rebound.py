@@ -34,6 +34,11 @@ class Deeper(Layer):
     pass
 
 
+class Over(Layer):
+    def fwd(self, v):
+        return super().fwd(v) * 3.0
+
+
 class Static:
     act = staticmethod(lambda v: v.tanh())
 
@@ -43,7 +48,7 @@ class Lazy:
         return 0.5
 
 
-LAYER, DEEPER, LAZY = Layer(), Deeper(), Lazy()
+LAYER, DEEPER, OVER, LAZY = Layer(), Deeper(), Over(), Lazy()
 
 
 def _tanh_swish(self):
@@ -76,6 +81,8 @@ def _cases(helpers):
             Layer, "fwd", fwd)),
         "a method given to a subclass": (lambda x: DEEPER.fwd(x), lambda: setattr(
             Deeper, "fwd", lambda self, v: (W * v).relu()), lambda: delattr(Deeper, "fwd")),
+        "a base's method called with super() rebound": (lambda x: OVER.fwd(x), lambda: setattr(
+            Layer, "fwd", lambda self, v: (W * v).relu()), lambda: setattr(Layer, "fwd", fwd)),
         "a static method rebound": (lambda x: Static.act(W * x), lambda: setattr(
             Static, "act", staticmethod(lambda v: v.relu())), lambda: setattr(
             Static, "act", act)),
@@ -94,6 +101,7 @@ def _cases(helpers):
 
 @pytest.mark.parametrize("native", [True, False])
 @pytest.mark.parametrize("which", ["a method rebound", "a method given to a subclass",
+                                   "a base's method called with super() rebound",
                                    "a static method rebound", "a __getattr__ rebound",
                                    "a method set on Value", "math.tanh rebound",
                                    "a module's function rebound",
@@ -113,7 +121,7 @@ def test_a_function_rebound_after_the_capture_is_captured_again(which, native, h
         put_back()
         del Value.swish
     assert step.captures == 2
-    assert math.tanh is TANH and "fwd" not in vars(Deeper)
+    assert math.tanh is TANH and "fwd" not in vars(Deeper) and Layer.fwd.__name__ == "fwd"
     assert any("is not what it was" in str(m.message) for m in said
                if m.category is ProgramWarning), [str(m.message) for m in said]
 

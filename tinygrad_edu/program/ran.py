@@ -48,7 +48,7 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], 
     memoized: dict[int, Any] = {}
     named: dict[tuple[int, str], Named] = {}
 
-    def look(x: Any, deep: bool, reached: bool = True, via: Named | None = None) -> None:
+    def look(x: Any, deep: bool, reached: bool = True, via: tuple[Named, ...] = ()) -> None:
         x = _inner(x)  # (a method, a property, a partial: read as they are)
         if isinstance(x, _MEMOIZED):
             if reached:  # (not one the module merely holds)
@@ -57,13 +57,14 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], 
         if isinstance(x, types.FunctionType):
             if x.__code__ in ran:
                 found.setdefault(id(x), (x, x.__code__))
-                if via is not None:
-                    named.setdefault((id(via[1]), via[2]), via)
+                for where in via:
+                    named.setdefault((id(where[1]), where[2]), where)
         elif deep and not isinstance(x, types.ModuleType):
             looked = x if isinstance(x, type) else type(x)
-            for klass in looked.__mro__[:-1]:
-                for name, item in list(vars(klass).items()):
-                    look(item, False, reached, ("class", looked, name))
+            for klass in looked.__mro__[:-1]:  # (looked up from the class; and the base that
+                for name, item in list(vars(klass).items()):  # holds it, which a subclass's
+                    look(item, False, reached, (("class", looked, name),  # method may call
+                                                ("class", klass, name)))  # with super())
 
     for x in near:
         look(x, True)
@@ -82,7 +83,7 @@ def functions(codes: Any, near: Any) -> tuple[list[tuple[Any, Any]], list[Any], 
                 if type(x) in _HOLDING and len(x) <= _ITEMS else []
             for y in (x, *held):
                 if not isinstance(y, type):
-                    look(y, False, False, ("globals", globals_, name) if y is x else None)
+                    look(y, False, False, (("globals", globals_, name),) if y is x else ())
                 elif id(y) not in classes:
                     classes.add(id(y))
                     look(y, True, False)
