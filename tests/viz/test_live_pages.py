@@ -330,6 +330,9 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     exercises.select_option("#exercise", "d_tanh")
     check(exercises, MEDDLING)  # (what it says is lost: its code took the output)
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+    lowered = check(exercises, "import random\nrandom._os.sys.setrecursionlimit(60)\n\n\n"
+                    + RIGHT)  # (before: three HypothesisWarnings above the verdict, through
+    assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
 
 
 def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
