@@ -7,6 +7,7 @@ saying what to do."""
 
 import asyncio
 import builtins
+import functools
 import gc
 import glob
 import io
@@ -65,6 +66,31 @@ def test_the_clock_and_the_systems_bytes_by_other_names_are_refused(name):
     number forever."""
     what, f = CLOCKS[name]
     refused(f, what)
+
+
+class Timed:
+    def __init__(self):
+        self.clock = time.monotonic
+
+
+HELD = {"dict": {"t": time.perf_counter}, "object": Timed(),
+        "partial": functools.partial(time.perf_counter)}
+
+
+def clock_as_default(clock=time.perf_counter):
+    return W * clock()
+
+
+@pytest.mark.parametrize("where", ["dict", "object", "partial", "default"])
+def test_the_clock_held_by_the_learners_objects_is_refused(where):
+    """The clock kept in a dict, an attribute, a partial, a default argument (a refused
+    function by identity, wherever the walk finds it): the first call's number forever."""
+    f = {"dict": lambda: W * HELD["dict"]["t"](), "object": lambda: W * HELD["object"].clock(),
+         "partial": lambda: W * HELD["partial"](), "default": clock_as_default}[where]
+    with pytest.raises(RuntimeError, match=r"(it reads time\.\w+\(\)|it holds 'perf_counter' at "
+                       r"\S+, where a capture cannot see it called), .*which a program cannot "
+                       r"follow.*, at test_outside_world\.py:\d+"):
+        compile(f)()
 
 
 def test_a_time_given_is_fixed():

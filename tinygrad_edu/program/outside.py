@@ -82,7 +82,7 @@ from tinygrad_edu.program.traced import (
 )
 from tinygrad_edu.program.unfollowed import Calls
 from tinygrad_edu.program.watching import FOLLOWED, follow_data, put_over
-from tinygrad_edu.program.world import reached, streams_read, swapped_in_modules
+from tinygrad_edu.program.world import followed_at, reached, streams_read, swapped_in_modules
 
 _ident = threading.get_ident  # (bound here: a capture puts its own in threading)
 
@@ -139,6 +139,8 @@ class Watcher:
         if self._function is not None:
             self._discover(self._function.__code__, self._function.__globals__, None)
         self.thread = _ident()
+        self.installed += followed_at(self.record, list(self.walk.places), FOLLOWED,
+                                      self._line_of)
         monitoring = _MONITORING
         if monitoring is not None:  # (3.12 on: an event per function once, then none)
             for tool in (5, 4, 3, 1, 0):
@@ -205,6 +207,11 @@ class Watcher:
         self.classes.restore()  # (the learner's classes given a hash of the capture's)
         generators_drawn(self.record, self.generators, self.lines)
         streams_read(self.record, self.streams)
+
+    def _line_of(self, place: Place) -> str:
+        while place.parent is not None:
+            place = place.parent
+        return self.lines.get(place.key(), "")
 
     def _handled(self, code: types.CodeType, offset: int, error: BaseException) -> None:
         """An exception the learner's code caught (3.12 on; before, one raised there):
@@ -376,6 +383,8 @@ class Watcher:
         self.functions += walk.functions[functions:]
         self.generators += [(p, generator_state(p.value)) for p in new if p.kind == "generator"]
         self.streams += reached(self.record, new, line)  # (``world.py``)
+        if FOLLOWED:  # (else at ``__enter__``: roots found before the capture's functions)
+            self.installed += followed_at(self.record, new, FOLLOWED, lambda p: line)
         kind = place.kind
         if kind == "iterator" and step[0] != "object":
             what = "an iterator"

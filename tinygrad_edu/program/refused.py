@@ -197,6 +197,7 @@ def _refused(function: Callable[..., Any], what: str, given_at: int | None = Non
         return function(*args, **options)
 
     call.__name__ = getattr(function, "__name__", "call")
+    call.refused = True  # type: ignore[attr-defined]  # (``world.followed_at``)
     return call
 
 

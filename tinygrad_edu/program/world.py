@@ -7,9 +7,12 @@ its own, as a capture sees it (``outside.py`` calls these for the places it walk
 - a **stream** that can be read (a file, an ``io.StringIO``): one that can only be read,
   and one whose position the call moved while its length stayed (``BUF.readline()``),
   refused; one written to is not;
-- a module holding, under a name of its own that the learner's code reads, a function a
-  capture puts its own in place of (``timeit.default_timer`` is ``time.perf_counter``):
-  the capture's there too, while it runs.
+- a function a capture puts its own in place of (the clock, ``math.exp``), held where the
+  learner's code reads it: in a module under a name of its own (``timeit.default_timer`` is
+  ``time.perf_counter``: ``swapped_in_modules``), in a dict, a list, an attribute of the
+  learner's objects (``CLOCKS["t"]``, ``self.clock``: ``followed_at``), is the capture's
+  there too while it runs; one held where nothing can be put (a default, a
+  ``functools.partial``'s, a tuple's item) that the capture refuses is refused there.
 
 A memory-mapped file (``mmap``) is a buffer, guarded by its bytes as a ``bytearray`` is
 (``places.kind_of``).
@@ -24,8 +27,9 @@ import types
 from typing import Any
 
 from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.traced import learners_line
 
-__all__ = ["reached", "streams_read", "swapped_in_modules"]
+__all__ = ["followed_at", "reached", "streams_read", "swapped_in_modules"]
 
 _CONNECTIONS = ("sqlite3", "_sqlite3", "socket", "_socket", "ssl", "_ssl")
 """The modules whose objects are connections to something outside the process."""
@@ -100,3 +104,33 @@ def swapped_in_modules(code: types.CodeType, globals_: dict[str, Any], names: An
                     held_by[attribute] = ours
                     swapped.append((held_by, attribute, held, ours))
     return swapped
+
+
+def followed_at(record: Any, places: list[Any], followed: dict[int, Any],
+                line_of: Any) -> list[tuple[Any, Any, Any]]:
+    """Each of ``places`` (new to a walk) holding a function a capture puts its own in place
+    of (``followed``: by identity), given the capture's (place, what it held, the capture's:
+    put back with the inputs installed, ``Watcher.restore``); where nothing can be put, one
+    the capture refuses is refused, naming the place and the line that reached it
+    (``line_of``)."""
+    installed = []
+    for place in places:
+        if place.kind != "function":
+            continue
+        ours = followed.get(id(place.value))
+        if ours is None or ours is place.value or isinstance(ours, type) or \
+                place.read() is not place.value:  # (the capture's there already: a module's)
+            continue
+        try:
+            place.write(ours)
+        except (TypeError, AttributeError, KeyError, IndexError):  # (a tuple's item...)
+            if getattr(ours, "refused", False):
+                record.refused = record.refused or (
+                    f"it holds {getattr(place.value, '__qualname__', place.value)!r} at "
+                    f"{place.said()}, where a capture cannot see it called, and what it gives "
+                    "can change at every call, which a program cannot follow; read it outside "
+                    f"the compiled function and pass it in, at "
+                    f"{line_of(place) or learners_line()}")
+            continue
+        installed.append((place, place.value, ours))
+    return installed
