@@ -21,12 +21,16 @@ program follows, guards and refuses"):
   whose guard fails once is an input from then on; a Value replaced, a list that grows, is
   seen; numbers the function writes are written again;
 - **random draws** from ``random``'s and ``numpy.random``'s global generators
-  (``randomness.py``): drawn again at every call from the same stream.
+  (``randomness.py``): drawn again at every call from the same stream;
+- **the code that ran**: each function of the learner's, checked to keep its code, and
+  guarded where it is found by name (a class's method, a module's function: rebound, or
+  its module reloaded, captured again; ``ran.py``).
 
 What cannot be followed is refused with the learner's line; a capture again is said the first
 time (a ``ProgramWarning``: why, and the line). Calling the compiled function returns what
-``f`` returns, each Value a ``Result`` (its number, ``.data``; ``.backward()`` adds every
-leaf's gradient as ``loss.backward()`` does, with the numbers of its own call). Errors are
+``f`` returns (``answers.py``), each Value a ``Result`` (its number, ``.data``;
+``.backward()`` adds every leaf's gradient as ``loss.backward()`` does, with the numbers of
+its own call). Errors are
 the engine's: a run that fails runs ``f`` again as the engine. ``verify=N`` runs the engine
 beside every N-th call and compares bit for bit; ``explain()`` lists every source.
 """
