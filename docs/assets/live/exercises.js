@@ -457,5 +457,18 @@
       stop.disabled = true;
     });
   });
-  stop.addEventListener("click", function () { python.stop("stopped with the Stop button"); });
+  // While the first Check prepares the grader (its imports: none of the learner's code has
+  // run), Python keeps a Stop until the imports end, seconds later, more on a busy machine:
+  // it is given PREPARING_S for that, and stays loaded, rather than GRACE_S, after which its
+  // worker was ended ("it did not stop when interrupted") and Python loaded again.
+  var PREPARING_S = 30;
+  stop.addEventListener("click", function () {
+    if (!warm && python.ready && python.busy() && !python.begun() && python.interrupt) {
+      countdown.stop();
+      grades("Stopping once the grader is prepared (a few seconds)…");
+      python.stop("stopped with the Stop button", PREPARING_S);
+      return;
+    }
+    python.stop("stopped with the Stop button");
+  });
 })();

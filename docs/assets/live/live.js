@@ -3,7 +3,8 @@
 // stays usable whatever the code does. Where the page is cross-origin isolated
 // (docs/hooks/serve.py sends the headers for it), Stop interrupts Python as Ctrl-C does and
 // Python stays loaded; elsewhere (or if the code has not stopped GRACE_S after the
-// interrupt) the worker is ended and a new one loads: Stop is honoured within a second.
+// interrupt) the worker is ended and a new one loads: Stop is honoured within a second
+// (not while the exercises prepare the grader: its imports keep a Stop until they end).
 // The exercises' time limit runs on the page's clock (pageTimer in worker.js): SIGALRM
 // through the same shared memory, or, where there is none, the worker ended; `left()` says
 // how long the running code has before it is stopped, for the pages' countdowns. A Python
@@ -147,8 +148,9 @@
   };
 
   // Stop the running code: interrupt it if we can (it then ends with a KeyboardInterrupt,
-  // and the answer says why in .stopped); if it goes on, or if we cannot, end the worker.
-  Python.prototype.stop = function (why) {
+  // and the answer says why in .stopped); if it goes on `grace` seconds (GRACE_S unless
+  // given), or if we cannot interrupt it, end the worker.
+  Python.prototype.stop = function (why, grace) {
     var self = this, job = this.job;
     if (job && this.interrupt && !job.stopped && this.ready) {
       job.stopped = why || "stopped";
@@ -156,11 +158,15 @@
       clearTimeout(job.timer);
       job.timer = setTimeout(function () {
         if (self.job === job) self.end(why + "; it did not stop when interrupted");
-      }, GRACE_S * 1000);
+      }, (grace || GRACE_S) * 1000);
       return;
     }
     this.end(why);
   };
+
+  // Whether the call under way has begun the code it was asked to run (the exercises: a
+  // time limit was set around the learner's code), not only its own preparation.
+  Python.prototype.begun = function () { return !!(this.job && this.job.timed); };
 
   // The code's interval timer (signal.setitimer in the worker's Python, for the exercises'
   // time limit): after `seconds`, then every `interval`, SIGALRM; 0 clears it. Without
