@@ -236,3 +236,22 @@ def test_the_engines_reading_order_renders_as_one_numbered_list():
     assert html.count("<ol>") == 1
     assert html.count("<li>") == len(written) and written == list(range(1, len(written) + 1))
     assert not re.search(r"\s\d+\. `", re.sub(r"<pre>.*?</pre>", "", html, flags=re.S))
+
+
+def test_the_engine_pages_pictures_are_in_the_repository_as_drawn():
+    """docs/engine.md is read in the repository too: its three pictures are kept in
+    docs/images/, and each shows what draw_dot draws now (the same texts: every name,
+    number and gradient; the layout may differ between Graphviz versions)."""
+    pictures = load_hook().engine_pictures()
+    page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\(images/([\w-]+)\.svg\)", page)
+    assert shown == ["engine-forward", "engine-step-2", "engine-backward"]
+
+    def texts(svg: str) -> list[str]:
+        return sorted(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+
+    for name in shown:
+        kept = (ROOT / "docs" / "images" / f"{name}.svg").read_text(encoding="utf-8")
+        assert texts(kept) and texts(kept) == texts(pictures[name]), (
+            f"docs/images/{name}.svg is not what draw_dot draws now: write it again from "
+            "docs/hooks/build.py's engine_pictures()")

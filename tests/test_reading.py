@@ -187,8 +187,7 @@ def test_the_docstring_and_the_docs_give_the_same_reading_order():
     docstring = ast.get_docstring(ast.parse(source()))
     assert docstring and "graph.py" in docstring
     page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
-    page = page[page.index("## Reading the engine"):]
-    page = page[:page.index("\n## ", 1)]
+    page = page[page.index("## Reading the engine"):].split("\n## ", 1)[0]
     positions = [page.find(f"`tinygrad_edu/{name}`") for name in READING_ORDER]
     assert -1 not in positions, f"docs/engine.md does not name {READING_ORDER[positions.index(-1)]}"
     assert positions == sorted(positions), "docs/engine.md names the files in another order"

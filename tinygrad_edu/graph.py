@@ -45,7 +45,7 @@ def walk(*roots: N) -> list[N]:
                 topo.append(v)
 
     Here the calls are kept in a list, so depth has no recursion limit (how: a second
-    reading, docs/engine.md)."""
+    reading, docs/engine-design.md)."""
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")

@@ -89,7 +89,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     files.append(File.generated(config, "images/benchmarks.svg", content=benchmark_plot(tables)))
     _work["svgs"] = engine_pictures()
     for name, svg in _work["svgs"].items():
-        files.append(File.generated(config, f"images/{name}.svg", content=svg))
+        if not (ROOT / "docs" / "images" / f"{name}.svg").exists():  # (engine.md's are kept,
+            files.append(File.generated(config, f"images/{name}.svg", content=svg))  # drawn)
     for name, text in api_files(_work["api"]).items():
         files.append(File.generated(config, f"api/{name}", content=text))
     heights = {}
