@@ -89,15 +89,20 @@ def of_fields(x):
     return W * x._data + x * W._data
 
 
+def by_name(x):
+    return W * getattr(x, "_data")  # noqa: B009 (as a learner writes it)
+
+
 @pytest.mark.parametrize("native", [True, False])
 def test_the_engines_own_field_read_by_the_learner_is_followed(native):
     """``x._data`` (a learner who read engine.py) is ``x.data``: an argument's is read at
     every call, a parameter's too. Before, the first call's number was kept for an argument
     (2.0 where the engine gives 6.0), and a parameter's was a constant, captured again as
-    it changed."""
-    step = compile(of_fields, native=native)
-    for k, x in enumerate((1.0, 3.0, -2.0, 0.5)):
-        W.data = 2.0 + k
-        same(step, of_fields, [W], Value(x))
-    W.data = 2.0
-    assert step.captures == 1
+    it changed; ``getattr(x, "_data")`` alone kept the first number after that."""
+    for f in (of_fields, by_name):
+        step = compile(f, native=native)
+        for k, x in enumerate((1.0, 3.0, -2.0, 0.5)):
+            W.data = 2.0 + k
+            same(step, f, [W], Value(x))
+        W.data = 2.0
+        assert step.captures == 1

@@ -11,7 +11,8 @@ puts these in Value's class, and takes them away when the capture ends):
   call, not its first number kept); written there, ``.data`` written (refused, as that
   is). The engine's own code reads the field as it is. Put in place only once code of the
   learner's that names ``_data`` starts (``watching.follow_data``): the engine reads the
-  field at every node, and a capture of code that never names it pays nothing.
+  field at every node, and a capture of code that never names it (as an attribute, or a
+  text: ``getattr(x, "_data")``) pays nothing.
 - **a Value copied** (``copy.copy``, ``copy.deepcopy``, a pickle: ``copies``).
 """
 
