@@ -182,3 +182,13 @@ def test_a_name_argparse_refuses_is_written_with_escapes(capsys):
         cli(["check", "-\x1b]0;graded\x07\x1b[2J.py", "d_tanh"])
     err = capsys.readouterr().err
     assert "unrecognized arguments: -\\x1b]0;graded\\x07\\x1b[2J.py" in err, err
+
+
+def test_the_staffs_line_writes_a_name_with_escapes():
+    """What a route tells the staff (Otter's output, PrairieLearn's job's log, nbgrader's
+    log) names the student's file with its control characters as their escapes (before,
+    raw: a third round of attacks on issue 65)."""
+    from tinygrad_edu.exercises.classroom.results import Result, for_staff
+
+    said = for_staff(Result("mallory", "/sub/week3\x1b]0;graded\x07.ipynb", (), seed=7))
+    assert "week3\\x1b]0;graded\\x07.ipynb" in said and "\x1b" not in said, said

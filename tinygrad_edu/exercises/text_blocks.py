@@ -73,6 +73,13 @@ def shown(text: str) -> str:
     return text.encode("utf-8", SHOWN).decode("utf-8")
 
 
+def visible(text: str) -> str:
+    """``text`` as a tool shows it: ``shown``, and each control character but a new line
+    and a tab as its escape (``CONTROLS``: ``\\x1b``), so that a name or an output of a
+    learner's neither colours, hides nor rewrites what is around it."""
+    return shown(text).translate(CONTROLS)
+
+
 def shown_data(data: Any) -> Any:
     """``data`` (JSON's: dicts, lists, strings, numbers) with every string ``shown``, keys
     too, and each control character in it but a new line and a tab as its escape
@@ -80,7 +87,7 @@ def shown_data(data: Any) -> Any:
     as they are (Gradescope's results.json: a file named with a terminal's escape codes, or
     an answer's print of them, shown raw, though JSON wrote them ``\\u001b``)."""
     if isinstance(data, str):
-        return shown(data).translate(CONTROLS)
+        return visible(data)
     if isinstance(data, dict):
         return {shown_data(k): shown_data(v) for k, v in data.items()}
     if isinstance(data, (list, tuple)):

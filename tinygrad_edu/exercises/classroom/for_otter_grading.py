@@ -59,6 +59,7 @@ from tinygrad_edu.exercises.classroom.results import (
 )
 from tinygrad_edu.exercises.classroom.results import said as how_graded
 from tinygrad_edu.exercises.copies import flag
+from tinygrad_edu.exercises.text_blocks import visible
 
 __all__ = ["GradeOutside", "NotYet", "feedback"]
 
@@ -143,12 +144,12 @@ class GradeOutside(AbstractOtterPlugin):
         said.append(how_graded(result, "otter"))
         # (the protections and the teacher's command: Otter's stdout, which Gradescope shows
         # the staff alone unless the assignment sets show_stdout)
-        print(f"tinygrad_edu graded {path.name}: {for_staff(result)}")
+        print(visible(f"tinygrad_edu graded {path.name}: {for_staff(result)}"))
         aside = getattr(self, "set_aside", [])
         if aside:
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "
                         "graded)")
-        results.set_output("\n".join(said))
+        results.set_output(visible("\n".join(said)))  # (names set aside: a student's)
 
 
 def _remove(entry: Path) -> None:

@@ -19,7 +19,7 @@ from tinygrad_edu.exercises.copies import flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.starters import PROG
-from tinygrad_edu.exercises.text_blocks import CONTROLS
+from tinygrad_edu.exercises.text_blocks import CONTROLS, visible
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
@@ -351,7 +351,7 @@ def for_staff(result: Result, file: str = "") -> str:
         file = shlex.quote(file or os.path.basename(result.file))  # (as the staff have it,
         # not the grader's path)
         lines.append(seed_text(result.seed, again=f"{PROG} check {file} {names}"))
-    return "\n".join(lines)
+    return visible("\n".join(lines))  # (the file's name: a student's)
 
 
 NOTEBOOKS = ("nbgrader", "otter")
