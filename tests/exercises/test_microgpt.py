@@ -66,6 +66,8 @@ SMALLEST = {
     ("node", "a - b computed as a + b: the minus sign lost"): (1, 1),
     ("adam", "bias correction with t + 1"): (1, 1),
     ("rmsnorm", "the sum of squares, not their mean"): (2, 2),
+    ("linear", "every output from the first row"): (1, 2),
+    ("attention", "scores divided by d instead of sqrt(d)"): (2, 2),
 }
 """Slips shown on the smallest input on which they fail as they do (``size()``: none
 smaller shows them): before, hypothesis's shrinking stopped at larger ones (issue 66), softmax
@@ -73,7 +75,9 @@ on 3 logits where [0, 0] with one loss weight fails (one logit gives the right
 probability, 1; two, with no weight, the right gradient, 0), a node's a - b on 8 steps
 where x0 - 2.0 is one, Adam's t + 1 at t = 2 where t = 1 fails, rmsnorm's sum of squares on
 [0.01, -0.02] with c = [1, 2] where [1, 0] with c = [1, 0] fails (one number's mean square
-is its square)."""
+is its square), linear's first row for every output on 2 numbers where 1 in 2 rows fails,
+attention's scores divided by d on 3 positions where 2 of 2 features fail (one position's
+weight is 1, and one feature's root is 1)."""
 
 
 @pytest.mark.long(sibling="test_each_slip_is_named")

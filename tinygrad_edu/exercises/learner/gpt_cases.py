@@ -86,6 +86,10 @@ class LinearCase:
     w: Matrix
     c: Vector
 
+    def size(self) -> tuple[int, int]:
+        """Its inputs, then its outputs (w's rows)."""
+        return (len(self.x), len(self.w))
+
     def __str__(self) -> str:
         return (f"x = {_vector(self.x)}, w = {_matrix(self.w)}; then L = Σ c_j·out_j, "
                 f"c = {_vector(self.c)}")
@@ -100,6 +104,10 @@ class AttentionCase:
     k: Matrix
     v: Matrix
     c: Matrix
+
+    def size(self) -> tuple[int, int]:
+        """Its positions, then the features of each."""
+        return (len(self.q), len(self.q[0]) if self.q else 0)
 
     def __str__(self) -> str:
         return (f"q = {_matrix(self.q)}\nk = {_matrix(self.k)}\nv = {_matrix(self.v)}\n"

@@ -134,6 +134,12 @@ LINEAR_EXAMPLES = (
     LinearCase((1.0, -1.0, 0.5), ((1.0, 2.0, 3.0), (0.5, 0.5, -1.0)), (1.0, -2.0)),
 )
 
+LINEAR_SMALLEST = _smallest_first([
+    LinearCase((1.0,), ((0.5,),), (1.0,)), LinearCase((1.0,), ((0.5,), (2.0,)), (1.0, 1.0)),
+    LinearCase((1.0, 2.0), ((0.5, -1.0),), (1.0,)), *LINEAR_EXAMPLES[:1]])
+"""The smallest inputs (``ExerciseSpec.smallest``): one number and one row, then two rows,
+then two numbers in one row, then in two."""
+
 
 @st.composite
 def logits(draw: st.DrawFn) -> VectorCase:
@@ -209,6 +215,14 @@ def heads(draw: st.DrawFn) -> AttentionCase:
     return AttentionCase(_matrix(draw, t, d, entries), _matrix(draw, t, d, entries),
                          _matrix(draw, t, d, entries), _matrix(draw, t, d))
 
+
+ATTENTION_SMALLEST = _smallest_first([
+    AttentionCase(((1.0,),), ((2.0,),), ((3.0,),), ((1.0,),)),
+    AttentionCase(((1.0,), (0.5,)), ((0.5,), (1.0,)), ((1.0,), (-1.0,)), ((1.0,), (0.5,))),
+    AttentionCase(((1.0, 0.5), (0.5, -1.0)), ((0.5, 1.0), (1.0, 0.0)), ((1.0, 2.0), (-1.0, 0.5)),
+                  ((1.0, 0.5), (-1.0, 1.0)))])
+"""The smallest inputs (``ExerciseSpec.smallest``): one position of one feature, then two
+positions, then two positions of two features."""
 
 ATTENTION_EXAMPLES = (
     AttentionCase(((1.0, 0.5), (0.5, -1.0), (-1.0, 1.0)),

@@ -83,6 +83,7 @@ the outputs.
     domain="x of 1 to 4 numbers and w of 1 to 4 rows, square and not; entries in [-2, 2]",
     cases=C.linear_cases(), call=Call("gpt_linear", ("out", "dx", "dw")),
     parts=("out", "dx", "dw"), reference=R.linear, examples=C.LINEAR_EXAMPLES,
+    smallest=C.LINEAR_SMALLEST,
     rows=part_rows(entry_names("out{}", "c"), entry_names("x{}.grad", "x"),
                entry_names("w{}.grad", "w")),
     mistakes=(
@@ -274,6 +275,7 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
     domain="1 to 4 positions of 1 to 4 features, entries in [-1.5, 1.5]",
     cases=C.heads(), call=Call("gpt_attention", ("out", "dq", "dk", "dv")),
     parts=("out", "dq", "dk", "dv"), reference=R.attention, examples=C.ATTENTION_EXAMPLES,
+    smallest=C.ATTENTION_SMALLEST,
     rows=part_rows(entry_names("out{}", "v"), entry_names("q{}.grad", "q"),
                entry_names("k{}.grad", "k"), entry_names("v{}.grad", "v")),
     mistakes=(
