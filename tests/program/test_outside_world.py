@@ -246,3 +246,22 @@ def test_the_collector_is_not_switched_off_where_a_library_looks():
     assert gc.isenabled()
     compile(f)()
     assert seen == [True] and gc.get_threshold() == before and gc.isenabled()
+
+
+def check_random_state(seed):  # (as scikit-learn's: None gives NumPy's global generator)
+    return np.random.mtrand._rand if seed is None else np.random.RandomState(seed)
+
+
+def test_the_global_generator_drawn_from_by_a_way_not_seen_is_refused():
+    """NumPy's global generator drawn from through the object itself (a library's
+    ``check_random_state(None)``): the first call's draw forever, while the engine drew
+    anew. ``numpy.random``'s own functions beside it are drawn again at every call."""
+    with pytest.raises(RuntimeError, match=r"it draws from numpy\.random's global generator by "
+                       r"a way the capture does not see .*numpy\.random\.rand\(\)"):
+        compile(lambda: W * check_random_state(None).rand() + W * np.random.rand())()
+    np.random.seed(0)
+    step = compile(lambda: W * np.random.rand() + W * check_random_state(5).rand())
+    got = [step().data for _ in range(3)]
+    np.random.seed(0)
+    assert got == [(W * np.random.rand() + W * check_random_state(5).rand()).data
+                   for _ in range(3)]

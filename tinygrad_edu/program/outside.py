@@ -70,7 +70,12 @@ from tinygrad_edu.program.places import (
     same_number,
     state_of,
 )
-from tinygrad_edu.program.randomness import generator_state, generators_drawn
+from tinygrad_edu.program.randomness import (
+    generator_state,
+    generators_drawn,
+    numpy_state,
+    unseen_draws,
+)
 from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read, took_a_float_only
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.traced import (
@@ -141,6 +146,7 @@ class Watcher:
         self.thread = _ident()
         self.installed += followed_at(self.record, list(self.walk.places), FOLLOWED,
                                       self._line_of)
+        self.numpy_start = numpy_state()  # (``randomness.unseen_draws``)
         monitoring = _MONITORING
         if monitoring is not None:  # (3.12 on: an event per function once, then none)
             for tool in (5, 4, 3, 1, 0):
@@ -207,6 +213,7 @@ class Watcher:
         self.classes.restore()  # (the learner's classes given a hash of the capture's)
         generators_drawn(self.record, self.generators, self.lines)
         streams_read(self.record, self.streams)
+        unseen_draws(self.record, self.numpy_start)
 
     def _line_of(self, place: Place) -> str:
         while place.parent is not None:

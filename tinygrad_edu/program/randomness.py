@@ -21,7 +21,8 @@ the function is a draw too, replayed at every call.
 
 A draw from any other generator (a ``random.Random(...)`` of the function's own, NumPy's
 ``default_rng()``) or the clock is refused, naming the line: draw those outside the compiled
-function and pass the numbers in.
+function and pass the numbers in. So is a draw from NumPy's global generator by a way the
+capture does not see (the object itself: ``unseen_draws``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from typing import Any
 
 from tinygrad_edu.program.traced import Traced, learners_line, recording
 
-__all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn", "patches",
-           "put_back", "state"]
+__all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn",
+           "numpy_state", "patches", "put_back", "state", "unseen_draws"]
 
 RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
           "vonmisesvariate", "gammavariate", "betavariate", "paretovariate", "weibullvariate",
@@ -147,6 +148,52 @@ def state() -> tuple[Any, Any]:
     """The global generators' states (to put back where a program does not run)."""
     numpy = sys.modules.get("numpy")
     return random.getstate(), (numpy.random.get_state() if numpy is not None else None)
+
+
+def numpy_state() -> Any:
+    """``numpy.random``'s global generator's state as a capture starts (None: no NumPy)."""
+    numpy = sys.modules.get("numpy")
+    return numpy.random.mtrand._rand.get_state() if numpy is not None else None  # (its
+    # own method: numpy.random.get_state is a draw the capture records)
+
+
+def unseen_draws(record: Any, start: Any) -> None:
+    """Where ``numpy.random``'s global generator is not, at the capture's end, where the
+    draws it saw leave it from ``start`` (made again from there), something drew from it
+    unseen (the generator itself, ``numpy.random.mtrand._rand``, as scikit-learn's
+    ``check_random_state(None)`` gives it): refused, for a program would not draw again."""
+    numpy = sys.modules.get("numpy")
+    if start is None or numpy is None:
+        return
+    held = numpy.random.mtrand._rand
+    end = held.get_state()
+    seen = [d for d in (record.draws.calls if record.draws else ()) if d.where == "numpy"]
+    if not seen and _same_state(start, end):
+        return
+    _inside.on = True
+    held.set_state(start)
+    try:
+        for draw in seen:
+            draw.again()
+        expected = held.get_state()
+    finally:
+        held.set_state(end)
+        _inside.on = False
+    if not _same_state(expected, end):
+        record.refused = record.refused or (
+            "it draws from numpy.random's global generator by a way the capture does not see "
+            "(the generator itself, numpy.random.mtrand._rand, as scikit-learn's "
+            "check_random_state(None) gives it; or another thread drew from it meanwhile), "
+            "which a program would not draw again; call numpy.random's functions "
+            "(numpy.random.rand()), which a program draws again at every call, or draw "
+            "outside the compiled function and pass the numbers in; somewhere in the call "
+            f"made at {learners_line()}")
+
+
+def _same_state(a: Any, b: Any) -> bool:
+    """Two states of NumPy's legacy generator (its name, its key, position, cached
+    Gaussian) the same."""
+    return a[0] == b[0] and tuple(a[2:]) == tuple(b[2:]) and bool((a[1] == b[1]).all())
 
 
 def put_back(saved: tuple[Any, Any]) -> None:
