@@ -236,11 +236,12 @@ def test_the_collector_is_not_switched_off_where_a_library_looks():
     library = os.path.join(sysconfig.get_paths()["stdlib"], "a_library.py")
     exec(builtins.compile("def collecting():\n    old = gc.isenabled()  # (as timeit keeps it)\n"
                           "    return old\n", library, "exec"), space)
+    collecting = space["collecting"]
     before = gc.get_threshold()
     seen = []
 
     def f():
-        seen.append(space["collecting"]())
+        seen.append(collecting())
         return W * 2.0
 
     assert gc.isenabled()
