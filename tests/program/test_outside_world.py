@@ -69,6 +69,8 @@ def test_the_clock_and_the_systems_bytes_by_other_names_are_refused(name):
 
 
 class Timed:
+    static = staticmethod(time.perf_counter)
+
     def __init__(self):
         self.clock = time.monotonic
 
@@ -81,16 +83,20 @@ def clock_as_default(clock=time.perf_counter):
     return W * clock()
 
 
-@pytest.mark.parametrize("where", ["dict", "object", "partial", "default"])
+@pytest.mark.parametrize("where", ["dict", "object", "staticmethod", "partial", "default"])
 def test_the_clock_held_by_the_learners_objects_is_refused(where):
-    """The clock kept in a dict, an attribute, a partial, a default argument (a refused
-    function by identity, wherever the walk finds it): the first call's number forever."""
+    """The clock kept in a dict, an attribute, a class's staticmethod, a partial, a default
+    argument (a refused function by identity, wherever the walk finds it): the first call's
+    number forever. The class's own is put back after."""
     f = {"dict": lambda: W * HELD["dict"]["t"](), "object": lambda: W * HELD["object"].clock(),
+         "staticmethod": lambda: W * Timed.static() + W * HELD["object"].static(),
          "partial": lambda: W * HELD["partial"](), "default": clock_as_default}[where]
     with pytest.raises(RuntimeError, match=r"(it reads time\.\w+\(\)|it holds 'perf_counter' at "
                        r"\S+, where a capture cannot see it called), .*which a program cannot "
                        r"follow.*, at test_outside_world\.py:\d+"):
         compile(f)()
+    assert type(vars(Timed)["static"]) is staticmethod
+    assert vars(Timed)["static"].__func__ is time.perf_counter
 
 
 def test_a_time_given_is_fixed():

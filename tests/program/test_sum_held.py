@@ -1,10 +1,10 @@
-"""``sum`` held where a capture does not put its own (a default, an argument, a ``partial``,
-a ``staticmethod``) and ``math.sumprod``, over numbers read: from Python 3.12 on they compute
+"""``sum`` held where a capture does not put its own (a default, an argument, a ``partial``)
+and ``math.sumprod``, over numbers read: from Python 3.12 on they compute
 floats otherwise than one addition at a time (engine 3.0, program 1.5 on [1e16, 1, -1e16,
 1], silently, before: found by an independent attacker). There the capture is refused,
 naming the line; before 3.12 ``sum`` adds one at a time, and the program is the engine's,
-bit for bit. Held in a dict's item, the capture puts its own there (``world.followed_at``):
-the engine's numbers, bit for bit, on every Python."""
+bit for bit. Held in a dict's item or a class's ``staticmethod``, the capture puts its own
+there (``world.followed_at``): the engine's numbers, bit for bit, on every Python."""
 
 import functools
 import math
@@ -58,6 +58,10 @@ CASES = {"default": (_default, ()), "a dict's item": (_in_a_dict, ()),
          "staticmethod": (_staticmethod, ()), "math.sumprod": (_sumprod, ())}
 
 
+FOLLOWED_THERE = ("a dict's item", "staticmethod")
+"""Where the capture puts its own ``sum`` while it runs (``world.followed_at``)."""
+
+
 @pytest.mark.parametrize("native", [True, False])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_sum_held_elsewhere_is_the_engines_or_refused(case, native):
@@ -65,7 +69,7 @@ def test_sum_held_elsewhere_is_the_engines_or_refused(case, native):
     if f is _sumprod and not hasattr(math, "sumprod"):
         pytest.skip("math.sumprod: Python 3.12 on")
     step = compile(f, native=native)
-    if sys.version_info >= (3, 12) and case != "a dict's item":  # (there: the capture's)
+    if sys.version_info >= (3, 12) and case not in FOLLOWED_THERE:
         with pytest.raises(RuntimeError, match=r"from Python 3\.12 on") as raised:
             step(Value(1.5), *more)
         line = f.__code__.co_firstlineno + 1

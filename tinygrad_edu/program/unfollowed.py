@@ -1,7 +1,7 @@
 """Python's ``sum`` and ``math.sumprod`` where a capture does not put its own: ``sum`` held
 as a default (``def f(x, agg=sum)``), an argument, a ``functools.partial``
-(``partial(sum, start=0.0)``), a class's ``staticmethod(sum)`` (in a dict's item or a list's
-the capture puts its own: ``world.followed_at``); ``math.sumprod`` anywhere.
+(``partial(sum, start=0.0)``) (in a dict's item, a list's, a class's ``staticmethod`` the
+capture puts its own: ``world.followed_at``); ``math.sumprod`` anywhere.
 From Python 3.12 on both compute floats otherwise than one step at a time (``sum``
 compensated, ``sumprod`` in extended precision), so the capture's steps, one addition at a
 time, would not be the engine's numbers. A call of one of them that computes with numbers
@@ -82,7 +82,7 @@ class Calls:
         if len(self.record.steps) > before:
             where = "math.sumprod" if name == "math.sumprod" else \
                 "sum held where the capture does not put its own (a default, an argument, a " \
-                "partial, a staticmethod)"
+                "partial)"
             self.record.refuse(
                 f"it calls {where} on numbers it follows: from Python 3.12 on {name} computes "
                 "floats otherwise than one step at a time (compensated, or in extended "

@@ -114,15 +114,16 @@ def followed_at(record: Any, places: list[Any], followed: dict[int, Any],
     the capture refuses is refused, naming the place and the line that reached it
     (``line_of``)."""
     installed = []
-    for place in places:
+    for place in [*places, *_static(places, followed)]:
         if place.kind != "function":
             continue
         ours = followed.get(id(place.value))
+        static = place.step[0] == "own"
         if ours is None or ours is place.value or isinstance(ours, type) or \
-                place.read() is not place.value:  # (the capture's there already: a module's)
-            continue
+                place.read() is not (place.held if static else place.value):  # (the
+            continue  # capture's there already: a module's)
         try:
-            place.write(ours)
+            place.write(staticmethod(ours) if static else ours)
         except (TypeError, AttributeError, KeyError, IndexError):  # (a tuple's item...)
             if getattr(ours, "refused", False):
                 record.refused = record.refused or (
@@ -132,5 +133,22 @@ def followed_at(record: Any, places: list[Any], followed: dict[int, Any],
                     f"the compiled function and pass it in, at "
                     f"{line_of(place) or learners_line()}")
             continue
-        installed.append((place, place.value, ours))
+        installed.append((place, place.held if static else place.value, place.read()))
     return installed
+
+
+def _static(places: list[Any], followed: dict[int, Any]) -> list[Any]:
+    """A class's ``staticmethod`` of a function a capture puts its own in place of
+    (``t = staticmethod(time.perf_counter)``), as a place of it (``held``: the
+    staticmethod)."""
+    from tinygrad_edu.program.places import Place
+
+    found = []
+    for place in places:
+        if place.kind == "class":
+            for name, held in list(vars(place.value).items()):
+                if type(held) is staticmethod and id(held.__func__) in followed:
+                    at = Place(place, ("own", name), held.__func__, "function")
+                    at.held = held
+                    found.append(at)
+    return found
