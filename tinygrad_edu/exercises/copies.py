@@ -45,12 +45,15 @@ function's own name and its parameters made anonymous), where an answer of at le
 ``FEWEST_NAMED`` distinctive fingerprints is flagged if ``SHARE`` of them are in a
 definition: ``backward``'s sort with a stack, with the model answer's own names for what
 the note names otherwise (an honest answer of the suite's corpus holds at most 26% of them,
-a renamed copy all). An answer too short for either (``d_tanh``'s ``1 - y * y``) is never
-flagged on its own, nor written so under the exercise's name: it is flagged if it is token
-for token the model answer, defined under another name bound to the exercise's (``d_tanh =
-_my_tanh``, a copy hidden as a copy is), in a file where another exercise is flagged
-(``BESIDE``). The track's reference (``microgpt/reference.py``) is microgpt's own code, which
-the track asks learners to write again, so it is not compared.
+a copy renamed ``_my_backward`` all). An answer flagged neither way (``d_tanh``'s ``1 - y *
+y``; ``backward`` with every name of its own renamed, which is the note's sort and
+micrograd's loop as a learner's microgpt writes them) is never flagged on its own, nor
+written so under the exercise's name: it is flagged if it is token for token the model
+answer, every name it binds numbered in the order it first appears (``tokens(numbered=True)``:
+however renamed, an attacker's route of issue 65), defined under another name bound to the
+exercise's (``d_tanh = _my_tanh``, a copy hidden as a copy is), in a file where another
+exercise is flagged (``BESIDE``). The track's reference (``microgpt/reference.py``) is
+microgpt's own code, which the track asks learners to write again, so it is not compared.
 
 The file is not all that runs: code it compiles at run time (from a string it holds reversed,
 say) is seen in the learner's process (``learner/audit.py``) and read here as the file is
@@ -110,9 +113,10 @@ FEWEST_NAMED = 100
 anyone may choose, ``backward_step``'s 25 its one line)."""
 Method = tuple[Definition, dict[str, str], ast.ClassDef]
 """A function of a class's body, read apart: it, the imports of its file, its class."""
-BESIDE = ("renamed and bound to its name, token for token: too short to flag alone, flagged "
-          "beside the copy of")
-"""What a short answer's flag adds: it is flagged only beside another exercise's copy."""
+BESIDE = ("renamed and bound to its name, token for token once its own names are numbered: "
+          "honest work can be the same code, so flagged only beside the copy of")
+"""What the flag of an answer too short or too common to flag alone adds: it is flagged only
+beside another exercise's copy."""
 MOST = 500
 """The most definitions of a file compared (a file of thousands of them is not an answer)."""
 ANSWERS = ("model_answers.py", "answers.py")
@@ -127,9 +131,9 @@ lecture, and the sort with a stack of one's own that the Value exercise's note s
 def flag(exercise_name: str, where: str) -> str:
     """The line a flagged exercise's result for the teacher gains (``where``: its
     ``Mark.copied``)."""
-    how = "" if where.startswith(BUILT) else ("; compared with names made anonymous or as "
-                                              "written, docstrings, comments and dead code "
-                                              "left out, light rewrites undone")
+    how = "" if where.startswith(BUILT) else ("; compared with names made anonymous, as "
+                                              "written or numbered, docstrings, comments and "
+                                              "dead code left out, light rewrites undone")
     return f"⚑ {exercise_name}: {said(where)[:-1]}{how}). Flagged for the teacher to read, " \
         "not scored differently."
 
@@ -178,9 +182,9 @@ class CopyReading:
     def same(self, exercise: ExerciseSpec) -> str:
         """The package's answer (``"model_answers.py's backward"``) for the exercise's name
         that a definition of the file, under any name and anywhere in it, is the same code
-        as; else, for an answer too short to be compared, the answer that a definition of
-        another name bound to the exercise's is token for token, if another exercise's
-        answer is copied in the file (``BESIDE``); empty if none is."""
+        as; else the answer that a definition of another name bound to the exercise's is
+        token for token, its own names numbered (``_exact``), if another exercise's answer
+        is copied in the file (``BESIDE``); empty if none is."""
         own = self._own(exercise.symbol)
         if own or not any(self._exact(exercise.symbol)):
             return own
@@ -210,7 +214,7 @@ class CopyReading:
         """For each definition the name ``symbol`` reaches (``reached``) under another name
         (``d_tanh = _my_tanh``), or method of a class it reaches (``d_tanh = _H.tanh``, the
         class bound to it), the package's file whose answer of that name it is token for
-        token, names as written (or empty)."""
+        token, every name of its own numbered (however renamed), or empty."""
         shipped = _exactly(symbol)
         reached = self.reached(symbol)
         classes = {id(node) for node, _ in reached if isinstance(node, ast.ClassDef)}
@@ -408,19 +412,18 @@ def _flaggable() -> tuple[str, ...]:
 
 @functools.cache
 def _exactly(symbol: str) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
-    """The package's answers of the name ``symbol`` too short to flag on their own: the file,
-    whether a class, the tokens (names as written)."""
-    if answers(symbol):
-        return ()
+    """The package's answers of the name ``symbol``: the file, whether a class, the tokens
+    (``_words``)."""
     return tuple((where, isinstance(node, ast.ClassDef), _words(node, imports))
                  for where in ANSWERS for node, imports in _read(where, top=True)
                  if node.name == symbol)
 
 
 def _words(node: Definition, imports: dict[str, str]) -> tuple[str, ...]:
-    """A definition's tokens, names as written (none for one too deep to read)."""
+    """A definition's tokens, every name of its own numbered (none for one too deep to
+    read)."""
     try:
-        return tuple(tokens(node, imports, True))
+        return tuple(tokens(node, imports, numbered=True))
     except Exception:  # (RecursionError, tokenize's errors: as ``fingerprints``)
         return ()
 

@@ -11,8 +11,8 @@ import io
 import keyword
 import tokenize
 
-__all__ = ["BUILTINS", "GRAM", "INERT", "Definition", "Fingerprints", "fingerprints",
-           "tokens"]
+__all__ = ["BUILTINS", "GRAM", "INERT", "Definition", "Fingerprints", "bound",
+           "fingerprints", "tokens"]
 
 GRAM = 10
 """Tokens per fingerprint."""
@@ -41,14 +41,20 @@ def fingerprints(node: Definition, imports: dict[str, str], named: bool = False
     return frozenset(tuple(words[i:i + GRAM]) for i in range(len(words) - GRAM + 1))
 
 
-def tokens(node: Definition, imports: dict[str, str], named: bool = False) -> list[str]:
+def tokens(node: Definition, imports: dict[str, str], named: bool = False,
+           numbered: bool = False) -> list[str]:
     """A definition as tokens, its dead code left out and light rewrites undone, its own
     names (and its function's name and signature) made anonymous; or, if ``named``, the
     names it chose kept as written, its function's name and signature alone anonymous (what
-    the exercise's starter gives, or a copy renames first)."""
+    the exercise's starter gives, or a copy renames first); or, if ``numbered``, every name
+    it binds (``bound``) numbered in the order it first appears, ``_0``, ``_1``, ... (a copy
+    with every name of its own renamed reads the same, and which name is which is kept), the
+    others as written."""
     tree = _Plain().visit(_Dead().clean(_copied(node)))
     text = ast.unparse(ast.fix_missing_locations(tree))
-    if named:
+    if numbered:
+        own, named = bound(tree), True
+    elif named:
         own = {tree.name} | ({a.arg for a in ast.walk(tree.args) if isinstance(a, ast.arg)}
                              if not isinstance(tree, ast.ClassDef) else set())
     else:
@@ -59,14 +65,46 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False) -> li
                                                                   ast.AsyncFunctionDef))}
     words: list[str] = []
     before = ""
+    numbers: dict[str, str] = {}
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         word = _word(token, before, own, imports, named)
+        if numbered and word == "_" and token.string in own:
+            word = numbers.setdefault(token.string, f"_{len(numbers)}")
         if word:
             words.append(word)
         before = token.string
     if not isinstance(node, ast.ClassDef) and ">" in words:  # (a function's body alone)
         words = words[words.index(">") + 1:]
     return words
+
+
+def bound(tree: Definition) -> set[str]:
+    """The names a definition binds: its own name, its parameters (a lambda's too), locals,
+    loop and comprehension variables, nested functions and classes, ``except ... as`` and
+    ``match`` captures, local imports; not what a class's body binds (its methods and
+    attributes, read as attributes: ``self.tanh``)."""
+    members = {id(part) for owner in ast.walk(tree) if isinstance(owner, ast.ClassDef)
+               for statement in owner.body for part in (
+                   [statement] if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                         ast.ClassDef))
+                   else ast.walk(statement) if isinstance(
+                       statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else [])}
+    names = {tree.name}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) and id(n) not in members:
+            names.add(n.id)
+        elif isinstance(n, ast.arg):
+            names.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                id(n) not in members:
+            names.add(n.name)
+        elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
+            names.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            names.add(n.rest)
+        elif isinstance(n, ast.alias):
+            names.add(n.asname or n.name.split(".")[0])
+    return names
 
 
 DEEP = 100
