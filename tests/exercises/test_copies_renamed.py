@@ -84,6 +84,24 @@ ROUTE_8 = "import math\n\n\n" + "\n\n".join(
 sum_over_paths, every name of their own renamed, each bound to the exercise's name."""
 
 
+LECTURE_SORT = """
+def _topo(root):
+    topo = []
+    visited = set()
+
+    def build_topo(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+
+    build_topo(root)
+    return topo
+"""
+"""The lecture's topological sort, as a function of its own."""
+
+
 def test_a_copy_with_every_name_renamed_is_flagged_beside_another(tmp_path):
     """backward's and topological_sort's copies are flagged beside sum_over_paths's (before,
     backward and topological_sort were not: their names as written were no longer the model
@@ -103,6 +121,10 @@ def test_a_copy_with_every_name_renamed_is_flagged_beside_another(tmp_path):
     honest = HONEST_BACKWARD.replace("def backward(", "def _mine(") + "\n\nbackward = _mine\n"
     assert flagged_in(write(tmp_path, honest + "\n\n" + copy_of_paths, "honest.py")) == [
         "sum_over_paths"]
+    # (the lecture's sort so bound is the model answer so: flagged beside it, as the guide says)
+    lecture = LECTURE_SORT + "\n\ntopological_sort = _topo\n\n\n" + copy_of_paths
+    assert flagged_in(write(tmp_path, lecture, "lecture.py")) == [
+        "topological_sort", "sum_over_paths"]
     # the renamed copy alone, or under the exercise's own name: what honest work can be
     alone = ROUTE_8[:ROUTE_8.index("def _my_sum_over_paths")]
     assert flagged_in(write(tmp_path, alone, "alone.py")) == []
