@@ -167,6 +167,18 @@ def _named(owner: Any) -> str:
     return "os.path" if owner is os.path else getattr(owner, "__qualname__", owner.__name__)
 
 
+def _through(frame: Any) -> str:
+    """`` (through glob.glob)``: the library function the learner's code called, below
+    which ``frame`` reads (else "")."""
+    while frame is not None and not user_code(frame.f_code):
+        if frame.f_back is not None and user_code(frame.f_back.f_code):
+            code = frame.f_code
+            name = getattr(code, "co_qualname", code.co_name)
+            return f" (through {frame.f_globals.get('__name__', '?')}.{name})"
+        frame = frame.f_back
+    return ""
+
+
 def _why(what: str, changes: str) -> str:
     return (f"it reads {what}, {changes}, which a program cannot follow; read it outside the "
             "compiled function and pass it in")
@@ -191,7 +203,7 @@ def _refused(function: Callable[..., Any], what: str, given_at: int | None = Non
                 caller = sys._getframe(1)
                 if user_code(caller.f_code) or (library and for_the_learner(caller)) or \
                         _passed_back(caller):
-                    found.refuse(_why(what, changes))
+                    found.refuse(_why(what + _through(caller), changes))
             finally:
                 _asking.on = False
         return function(*args, **options)
