@@ -219,13 +219,15 @@ def test_a_memory_mapped_file_is_guarded_by_its_bytes(tmp_path):
 STATE = {
     "sys.getrecursionlimit()": lambda: W * float(sys.getrecursionlimit() % 7),
     "gc.isenabled()": lambda: W * (2.0 if gc.isenabled() else 1.0),
+    "sys.gettrace()": lambda: W * (1.0 if sys.gettrace() is None else 3.0),
 }
 
 
 @pytest.mark.parametrize("name", STATE)
 def test_the_interpreters_state_is_refused(name):
-    """A recursion limit raised between calls, the collector switched off: the capture's
-    number again (and ``gc.isenabled()`` was False in the capture itself)."""
+    """A recursion limit raised between calls, the collector switched off, a debugger's
+    tracer: the capture's number again (and ``gc.isenabled()`` was False in the capture
+    itself, ``sys.gettrace()`` the capture's own tracer before Python 3.12)."""
     refused(STATE[name], name)
 
 

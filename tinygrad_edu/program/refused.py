@@ -100,8 +100,9 @@ READERS = [
     (gc, ("get_objects", "get_count", "get_stats", "get_referrers", "get_referents",
           "get_freeze_count"), STATE, None, False),
     (gc, ("isenabled", "get_threshold", "get_debug"), STATE, None, False),
-    (sys, ("getrefcount", "getallocatedblocks", "getrecursionlimit", "getswitchinterval"),
-     STATE, None, False),
+    (sys, ("getrefcount", "getallocatedblocks", "getrecursionlimit", "getswitchinterval",
+           "gettrace", "getprofile"), STATE, None, False),  # (a tracer: the capture's own,
+    # before 3.12, while it runs)
     (threading, ("active_count", "enumerate"), STATE, None, False),
     (threading, ("current_thread", "currentThread", "get_ident", "get_native_id"), THREAD,
      None, False),
