@@ -14,6 +14,7 @@ from tests.exercises.learners import (
     ITERATIVE_SORT,
     PRE_ORDER,
     REPOSITORY,
+    RULES,
     Shows,
     assert_shows,
     in_two_processes,
@@ -177,3 +178,79 @@ def test_a_reverse_op_is_named_where_the_lectures_tanh_overflows(label, seed, mo
     monkeypatch.setattr(cases, "_seed", seed)
     verdict = check("Value", value_class(dict(WRONG["Value"])[label]))
     assert verdict.keys[:1] == ("reverse",), str(verdict)
+
+
+FORWARD_AGAIN = '''
+class Value:
+    def __init__(self, data, _children=(), _op="", _f=None):
+        self.data, self.grad, self._prev, self._op, self._f = data, 0.0, tuple(_children), _op, _f
+
+    def _made(self, kids, f, op):
+        kids = tuple(k if isinstance(k, Value) else Value(k) for k in kids)
+        return Value(f(*[k.data for k in kids]), kids, op, f)
+
+    def __add__(self, other): return self._made((self, other), lambda a, b: a + b, "+")
+    def __radd__(self, other): return self + other
+    def __mul__(self, other): return self._made((self, other), lambda a, b: a * b, "*")
+    def __rmul__(self, other): return self * other
+    def __pow__(self, k): return self._made((self,), lambda a: a ** k, "**")
+    def __neg__(self): return self * -1
+    def __sub__(self, other): return self + (-other)
+    def __rsub__(self, other): return other + (-self)
+    def __truediv__(self, other): return self * other ** -1
+    def __rtruediv__(self, other): return other * self ** -1
+    def tanh(self): return self._made((self,), lambda a: np.tanh(a), "tanh")
+    def exp(self): return self._made((self,), lambda a: np.exp(a), "exp")
+    def relu(self): return self._made((self,), lambda a: np.maximum(a, 0.0), "relu")
+
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+            elif id(n) not in seen:
+                seen.add(id(n))
+                stack += [(n, True)] + [(k, False) for k in n._prev]
+        h, out = STEP, {}
+        for i, n in enumerate(order):  # (column 2i: node i nudged up, 2i + 1: down)
+            v = np.full(2 * len(order), n.data, dtype=type(h))
+            if n._f is not None:
+                v = 0 * v + n._f(*[out[id(k)] for k in n._prev])
+            v[2 * i], v[2 * i + 1] = n.data + h, n.data - h
+            out[id(n)] = v
+        for i, n in enumerate(order):
+            n.grad += float(np.real((out[id(self)][2 * i] - out[id(self)][2 * i + 1]) / (2 * h)))
+'''
+"""A ``Value`` with no chain rule: its backward is a central difference of its own forward
+pass, every node nudged at once (a column each), on arrays (issue 65, an attacker's route:
+1/1 on every tool). With a complex step, the complex-step derivative, as it."""
+
+
+@pytest.mark.parametrize("step, what", [
+    ("1e-6", " at 2 numbers next to "),
+    ("1e-20j", " at a complex number"),
+])
+def test_a_backward_that_runs_the_forward_pass_again_earns_nothing_naming_the_line(step, what):
+    source = f"STEP = {step}\n" + FORWARD_AGAIN
+    line = next(k for k, text in enumerate((RULES + "\n" + source).splitlines(), 1)
+                if "n._f(*[" in text)
+    verdict = check("Value", value_class(source))
+    said = str(verdict)
+    assert not verdict.passed and "your backward() runs the forward pass again (" in said, said
+    assert "<lambda>, your function on line " in said and what in said, said
+    assert f"called on line {line}, at " in said and "earn no points" in said, said
+
+
+def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule():
+    """No last-bit exactness: ``1 - t**2`` and ``1 / cosh(x)**2``, or the forward pass's own
+    function called again at the node's number, are the chain rule."""
+    ex = EXERCISES["Value"]
+    for backward in ("self.grad += (1 - _tanh(self.data) ** 2) * out.grad",
+                     "self.grad += out.grad / math.cosh(self.data) ** 2"):
+        source = "def _tanh(x):\n    return math.tanh(x)\n" + lecture(
+            ("t = (math.exp(2*x) - 1)/(math.exp(2*x) + 1)", "t = _tanh(x)"),
+            ("self.grad += (1 - t**2) * out.grad", backward))
+        cls = value_class(source)
+        for case in ex.examples:
+            assert list(ex.call(cls, case)[0]) == pytest.approx(list(ex.call(Value, case)[0]))

@@ -40,8 +40,9 @@ op's own function bound before it is graded into an object of its own (a dict, a
 argument: ``math``'s or NumPy's), or that reaches into the watch itself (it runs in the
 learner's process: a diagnosis, not a boundary), which the exact points catch unless it is
 of a high order (a fourth-order difference is within about 1e-13); a step on the arrays of
-``dense_backward``; a ``Value`` whose backward takes finite differences of its own forward
-pass. The reading of the code, a teacher's, is the check there.
+``dense_backward``. The reading of the code, a teacher's, is the check there. (A ``Value``
+whose backward takes finite differences of its own forward pass is watched as it runs:
+``learner/rerun.py``, ``FORWARD_AGAIN_VALUE``.)
 """
 
 from __future__ import annotations
@@ -107,6 +108,16 @@ FORWARD_AGAIN = ("your answer runs the forward pass again ({what}{at}{line}): it
                  "function's values, with no chain rule. The exercise is the chain rule, on "
                  "the local derivatives each node holds, node.local_grads (a node made by "
                  "hand has those of no op). Gradients found numerically earn no points here.")
+FORWARD_AGAIN_VALUE = (
+    "your backward() runs the forward pass again ({what}{at}{line}): it evaluates your ops' "
+    "own functions at numbers nudged from those the graph was computed at, to take finite "
+    "differences, which get the gradients from the function's values, with no chain rule. "
+    "The exercise is the chain rule: each op's _backward adds its local derivative times "
+    "out.grad to its operands' grads (for tanh, (1 - t**2) * out.grad), and backward() runs "
+    "them from the root down, in topological order. Gradients found numerically earn no "
+    "points here.")
+"""``FORWARD_AGAIN``'s words for the Value exercise, a class with no ``local_grads``
+(``learner/rerun.py``)."""
 WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN}
 """The verdict of each way of getting the slope from the function's values that the watch
 notices, other than a complex number, by the name of its exception."""
@@ -125,7 +136,9 @@ def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
         return verdict
     at = f", at {_one_line(failure.case)}"
     if kind in WORDS:
-        return Verdict(exercise, False, message=WORDS[kind].format(
+        words = FORWARD_AGAIN_VALUE if kind == "ForwardAgain" and exercise.kind == "class" \
+            else WORDS[kind]
+        return Verdict(exercise, False, message=words.format(
             what=_said(error, 300), at=at, line=_line_of(failure.error_text)))
     return Verdict(exercise, False, message=COMPLEX.format(
         what=_said(error), at=at + _line_of(failure.error_text)))

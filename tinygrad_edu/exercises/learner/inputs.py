@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tinygrad_edu.exercises.learner import watched
+from tinygrad_edu.exercises.learner import rerun, watched
 from tinygrad_edu.exercises.learner.gpt_cases import GPT_CALLS
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
 
@@ -390,16 +390,21 @@ def call_value_forward(cls: Solution, case: Any, made: list[Any]) -> tuple[Any, 
 def call_value_backward(cls: Solution, case: Any, made: list[Any]) -> tuple[Any, ...]:
     """Build ``case`` with the class and call ``backward()`` on the root: every node's grad.
     The forward values must be the engine's (``case.values``), else the gradients mean
-    nothing yet."""
+    nothing yet. While it runs, a forward pass run again (the same functions at nudged
+    numbers) is watched for (``rerun.py``): on the expressions, not on the long chain, whose
+    stage comes after theirs (where such a backward has failed already) and whose 2000
+    nodes would make the watch cost a tenth of a second."""
     names = case.node_names()
-    nodes = case.build(cls, made)
-    data = _numbers(nodes, "data", names)
-    for name, got, want in zip(names, data, case.values):
-        if not close(got, want):
-            raise AnswerError(f"the forward pass differs on this input: {name}.data is "
-                              f"{float(got)!r}, {float(want)!r} was expected. Get the values "
-                              "right first")
-    nodes[-1].backward()
+    with rerun.Watching(cls, on=isinstance(case, Expression)) as running_backward:
+        nodes = case.build(cls, made)
+        data = _numbers(nodes, "data", names)
+        for name, got, want in zip(names, data, case.values):
+            if not close(got, want):
+                raise AnswerError(f"the forward pass differs on this input: {name}.data is "
+                                  f"{float(got)!r}, {float(want)!r} was expected. Get the "
+                                  "values right first")
+        running_backward()
+        nodes[-1].backward()
     return (_numbers(nodes, "grad", names),)
 
 

@@ -117,7 +117,9 @@ def _serve(argv: list[str]) -> int:
     _capped_recursion(path)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
-                                     limit._Stop.line, inputs.watched.call]))
+                                     limit._Stop.line, inputs.watched.call,
+                                     inputs.rerun.Watching.__enter__,
+                                     inputs.rerun.Watching.__exit__]))
 
     context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
