@@ -21,6 +21,7 @@ from tinygrad_edu.exercises.learner import wire
 from tinygrad_edu.exercises.loading import load_solutions
 from tinygrad_edu.exercises.remote import LearnerProcess
 from tinygrad_edu.exercises.rule_reading import RuleReading
+from tinygrad_edu.exercises.text_blocks import at_lines
 
 HEAD = "import cmath\nimport math\n\nimport numpy as np\n\nH = 1e-20\n"
 
@@ -499,6 +500,28 @@ def test_a_finite_difference_in_integers_fails_naming_the_line(tmp_path):
     reading = RuleReading(path)
     assert "it uses 10 ** 120, an integer of 121 digits" in reading.why(EXERCISES["d_tanh"])
     assert reading.why(EXERCISES["backward"]).startswith("your file computes with more digits")
+
+
+def test_a_shortcut_in_a_notebook_is_said_in_its_cell(tmp_path):
+    """A shortcut's line in a notebook is said in its cell, as every other verdict there says
+    a line (before: "shifted by 1e-06 on line 9" of a cell of 3 lines, a line of the
+    notebook's cells put together, on Otter and nbgrader: an independent teacher's walk,
+    issue 67); a function of the learner's own called a step apart, on two lines, too."""
+    cells = ["import math",
+             "def d_tanh(x, y):\n    h = 1e-6\n    return (math.tanh(x + h) - math.tanh(x - h))"
+             " / (2 * h)"]
+    path = tmp_path / "hw.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c, "metadata": {},
+                                           "outputs": [], "execution_count": None}
+                                          for c in cells],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    said = str(grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"])
+    assert "shifted by 1e-06 in the cell that begins `def d_tanh(x, y):`, line 3, at x = " \
+        in said and " on line" not in said, said
+    code = ["# cell 1", "import math", "# cell 2", *cells[1].splitlines()]  # (loading's)
+    assert at_lines([[1, 1, 2], [2, 3, 6]], [5, 6], code) == \
+        "in the cell that begins `def d_tanh(x, y):`, lines 2 and 3"
+    assert at_lines([], [9, 10], code) == "on lines 9 and 10"
 
 
 BACKWARD_IN_INTEGERS = '''\

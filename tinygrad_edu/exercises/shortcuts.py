@@ -141,7 +141,7 @@ def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
         return Verdict(exercise, False, message=words.format(
             what=_said(error, 300), at=at, line=_line_of(failure.error_text)))
     return Verdict(exercise, False, message=COMPLEX.format(
-        what=_said(error), at=at + _line_of(failure.error_text)))
+        what=_said(error, 200), at=at + _line_of(failure.error_text)))
 
 
 def _line_of(text: str) -> str:

@@ -36,6 +36,25 @@ def place(file: str, cells: Sequence[Sequence[int]], lineno: int,
     return f"{file}, line {lineno}"
 
 
+def at_lines(cells: Sequence[Sequence[int]], linenos: Sequence[int],
+             lines: Sequence[str]) -> str:
+    """Where lines ``linenos`` of a learner's code are, as a verdict's sentence ends: ``on
+    line 9`` (``on lines 9 and 10``), or for a notebook (``cells`` and ``lines`` as ``place``
+    has them) ``in the cell that begins `def d_tanh(x, y):`, line 3``: the same lines as
+    ``place`` names, never a line of the notebook's cells put together."""
+    said: dict[str, list[int]] = {}
+    for lineno in linenos:
+        cell = next(((first, last) for _, first, last in cells if first <= lineno <= last),
+                    None)
+        if cell is None:
+            said.setdefault("on", []).append(lineno)
+        else:
+            said.setdefault(f"in {cell_named(lines[cell[0]:cell[1]])},",
+                            []).append(lineno - cell[0])
+    return " and ".join(f"{where} line{'s' if len(numbers) > 1 else ''} "
+                        f"{' and '.join(map(str, numbers))}" for where, numbers in said.items())
+
+
 def cell_named(lines: Sequence[str]) -> str:
     """A notebook's cell (its lines) as a learner finds it in Jupyter, which numbers no cell
     but the runs (``[5]``, another at each run; none before a run, in a notebook saved

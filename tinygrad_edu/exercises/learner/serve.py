@@ -121,6 +121,7 @@ def _serve(argv: list[str]) -> int:
                                      inputs.rerun.Watching.__enter__,
                                      inputs.rerun.Watching.__exit__]))
 
+    inputs.watched.CELLS[:] = first["cells"]  # (a shortcut's line, said in its cell)
     context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)

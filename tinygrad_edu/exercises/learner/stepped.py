@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from tinygrad_edu.exercises import limit
+from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["STEP", "recording", "stepped"]
 
@@ -61,10 +62,12 @@ def exact_number(x: Any) -> Fraction | None:
         return None
 
 
-def stepped(calls: dict[Any, list[tuple[Any, int]]], inputs: list[float]) -> str:
+def stepped(calls: dict[Any, list[tuple[Any, int]]], inputs: list[float],
+            where: Callable[[list[int]], str] = lambda lines: at_lines((), lines, ())) -> str:
     """A function of the learner's own called at two numbers a tiny step apart (``STEP``),
     not both among the rule's ``inputs`` (x and y = tanh(x) are that close near 0), said
-    with where; or nothing."""
+    with ``where`` its lines are (``on lines 9 and 10``; in a notebook, in their cell); or
+    nothing."""
     given = {exact_number(x) for x in inputs}
     for code, made in calls.items():
         exact = [(n, line) for x, line in made if (n := exact_number(x)) is not None]
@@ -72,9 +75,7 @@ def stepped(calls: dict[Any, list[tuple[Any, int]]], inputs: list[float]) -> str
         for (p, line_p), (q, line_q) in itertools.pairwise(ordered):
             size = max(abs(p), abs(q))
             if p != q and q - p <= STEP * size and not (p in given and q in given):
-                lines = sorted({line_p, line_q})
-                where = " and ".join(str(n) for n in lines)
                 return (f"{code.co_name}, a function of your own, at two numbers "
                         f"{float((q - p) / size):.1g} apart relative to their size, called "
-                        f"on line{'s' if len(lines) > 1 else ''} {where}")
+                        f"{where(sorted({line_p, line_q}))}")
     return ""

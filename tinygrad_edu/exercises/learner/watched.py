@@ -34,6 +34,7 @@ does.
 from __future__ import annotations
 
 import bisect
+import linecache
 import math
 import numbers
 import operator
@@ -44,6 +45,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.parts import parts_of
 from tinygrad_edu.exercises.learner.stepped import recording, stepped
+from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ShiftedPoint", "Watched", "call",
            "run_backward"]
@@ -58,6 +60,11 @@ input scaled up and made an integer."""
 _FORWARD: dict[str, Any] = {}
 """The op of the rule being run, as the case says it (``forward_of``): its operators, its
 functions, whether it is a polynomial, the inputs."""
+
+CELLS: list[list[int]] = []
+"""A notebook's cells, where the learner's process runs one (each one's number, first and
+last line in the code run: ``loading.cells_of``), for ``_line`` to say a line in its cell
+as every other verdict does; none for a file."""
 
 SMALL = 0.05
 """A shift of an input this small (relative to it, or absolutely below 1) is a step of a
@@ -383,7 +390,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         raise ShiftedPoint(shifted[0])
     if exact:
         raise ExactForm(exact[0])
-    found = stepped(calls, [x for x in args if isinstance(x, float)])
+    found = stepped(calls, [x for x in args if isinstance(x, float)],
+                    lambda lines: _at(file or "", lines))
     if found:
         raise ShiftedPoint(found)
     return parts_of(_unwatched(answer), parts, scalar=scalar)
@@ -600,14 +608,21 @@ def _notice_point(name: str, x: Any) -> None:
 
 
 def _line() -> str:
-    """Where in the learner's file (the rule's) this happens: `` on line N``, or nothing."""
+    """Where in the learner's file (the rule's) this happens: `` on line N`` (in a notebook
+    `` in the cell that begins `...`, line N``), or nothing."""
     file = _FORWARD.get("file")
     frame = sys._getframe(1)
     while frame is not None and file:
         if frame.f_code.co_filename == file:
-            return f" on line {frame.f_lineno}"
+            return " " + _at(file, [frame.f_lineno])
         frame = frame.f_back  # type: ignore[assignment]
     return ""
+
+
+def _at(file: str, linenos: list[int]) -> str:
+    """Lines of the learner's file as a verdict says them (``text_blocks.at_lines``); the
+    notebook's code is in ``linecache`` already, where the process runs one."""
+    return at_lines(CELLS, linenos, linecache.getlines(file) if CELLS else ())
 
 
 def _unwatched(x: Any) -> Any:
