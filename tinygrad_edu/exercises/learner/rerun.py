@@ -119,9 +119,8 @@ class _Watch:
         name = code.co_name
         for x in args:
             if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
-                self.found = (f"{name}, your function on line {code.co_firstlineno} that "
-                              f"computed nodes in the forward pass, at a complex "
-                              f"number{line}")
+                self.found = (f"{name}, your function {_defined(code)} that computed nodes "
+                              f"in the forward pass, at a complex number{line}")
                 return
         columns = _columns(args, numbers)
         for column in columns:
@@ -138,20 +137,27 @@ class _Watch:
                     points.add(v)
                     if len(points) >= NUDGED:
                         self.found = (
-                            f"{name}, your function on line {code.co_firstlineno} that "
-                            f"computed nodes in the forward pass, at {len(points)} numbers "
+                            f"{name}, your function {_defined(code)} that computed "
+                            f"nodes in the forward pass, at {len(points)} numbers "
                             f"next to {u!r}, a number it took there, such as {v!r}{line}")
                         return
 
     def _line(self, frame: Any) -> str:
         while frame is not None:
             if frame.f_code.co_filename in self.files:
-                return f", called on line {frame.f_lineno}"
+                return ", called " + watched.lines_said(frame.f_code.co_filename,
+                                                        [frame.f_lineno])
             frame = frame.f_back
         return ""
 
 
 limit.stops_by_lines(_Watch.profile.__code__)
+
+
+def _defined(code: Any) -> str:
+    """Where a function of the class's file begins, as a verdict says a line (``on line 9``;
+    in a notebook, in its cell: ``watched.lines_said``)."""
+    return watched.lines_said(code.co_filename, [code.co_firstlineno])
 
 
 def _columns(args: list[Any], numbers: list[list[float]]) -> Iterator[list[tuple[int, float]]]:

@@ -48,7 +48,7 @@ from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ShiftedPoint", "Watched", "call",
-           "run_backward"]
+           "lines_said", "run_backward"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
@@ -391,7 +391,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     if exact:
         raise ExactForm(exact[0])
     found = stepped(calls, [x for x in args if isinstance(x, float)],
-                    lambda lines: _at(file or "", lines))
+                    lambda lines: lines_said(file or "", lines))
     if found:
         raise ShiftedPoint(found)
     return parts_of(_unwatched(answer), parts, scalar=scalar)
@@ -614,12 +614,12 @@ def _line() -> str:
     frame = sys._getframe(1)
     while frame is not None and file:
         if frame.f_code.co_filename == file:
-            return " " + _at(file, [frame.f_lineno])
+            return " " + lines_said(file, [frame.f_lineno])
         frame = frame.f_back  # type: ignore[assignment]
     return ""
 
 
-def _at(file: str, linenos: list[int]) -> str:
+def lines_said(file: str, linenos: list[int]) -> str:
     """Lines of the learner's file as a verdict says them (``text_blocks.at_lines``); the
     notebook's code is in ``linecache`` already, where the process runs one."""
     return at_lines(CELLS, linenos, linecache.getlines(file) if CELLS else ())
