@@ -33,6 +33,34 @@ def commands(block: str) -> list[str]:
             if line.strip() and not line.lstrip().startswith("#")]
 
 
+EVERY_BLOCK = re.compile(r"^( *)```bash\n(.*?)^\1```", re.S | re.M)
+"""A bash block of the page, one in a list item (indented) too: ``BLOCK`` finds those at the
+left margin only, the blocks the tests below run."""
+
+
+def test_no_command_of_the_page_writes_over_what_one_before_it_made():
+    """The page's commands that make an assignment, in every block (the offline Gradescope
+    one, in a list item, too), run one after the other as a teacher runs them: one that
+    makes again a folder and name made before says ``--force`` (before: the offline
+    command, after the first, exited 1 with "week3-gradescope/autograder.zip exists
+    already ...; pass --force to overwrite it": an independent teacher's walk, issue 67)."""
+    import shlex
+
+    def option(words: list[str], name: str) -> str | None:
+        return words[words.index(name) + 1] if name in words else None
+
+    made: set[tuple[str | None, str | None]] = set()
+    for _, block in EVERY_BLOCK.findall(PAGE.read_text(encoding="utf-8")):
+        for command in commands(block):
+            if " exercises assignment " not in command:
+                continue
+            words = shlex.split(command)
+            target = (option(words, "-o"), option(words, "--name"))
+            assert target not in made or "--force" in words, command
+            made.add(target)
+    assert ("week3-gradescope", "week3") in made, made
+
+
 def test_the_page_shows_the_setup_and_a_command_for_each_route():
     first = commands(blocks()[0])
     assert first[:2] == ["python -m venv .venv && . .venv/bin/activate",
