@@ -1,8 +1,5 @@
-"""The backward pass, once, for both engines: list every node the root depends on, each
-after the nodes it was made from (``walk``); empty the inner nodes' gradients and seed the
-root's (``seeded_order``); visit the list backwards, each node passing its gradient on to its
-parents (``_backward()``: ``parent.grad += local_grad * node.grad`` for a Value).
-"""
+"""The backward pass, written once for both engines (docs/engine.md, sections 2 and 3): the
+walk's list, made ready, visited backwards."""
 
 from __future__ import annotations
 
