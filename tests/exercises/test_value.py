@@ -278,3 +278,23 @@ def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule()
         cls = value_class(source)
         for case in ex.examples:
             assert list(ex.call(cls, case)[0]) == pytest.approx(list(ex.call(Value, case)[0]))
+
+
+def test_a_forward_pass_run_again_through_numpys_functions_fails_naming_them():
+    """Its nodes keep NumPy's and the operator module's functions as they are, none of the
+    file's own: tanh and exp are watched from the build on, as the class's own functions
+    are."""
+    source = "import functools\nimport operator\nSTEP = 1e-6\n" + FORWARD_AGAIN
+    for lambda_, function in [("lambda a, b: a + b", "operator.add"),
+                              ("lambda a, b: a * b", "operator.mul"),
+                              ("lambda a: a ** k", "functools.partial(pow, exp=k)"),
+                              ("lambda a: np.tanh(a)", "np.tanh"),
+                              ("lambda a: np.exp(a)", "np.exp"),
+                              ("lambda a: np.maximum(a, 0.0)",
+                               "functools.partial(np.maximum, 0.0)")]:
+        assert lambda_ in source
+        source = source.replace(lambda_, function)
+    said = str(check("Value", value_class(source)))
+    assert "your backward() runs the forward pass again (" in said, said
+    assert ", which computed nodes in the forward pass, at 2 numbers next to " in said, said
+    assert said.split("again (")[1].split(",")[0] in ("tanh", "exp"), said

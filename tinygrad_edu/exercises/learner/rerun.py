@@ -18,12 +18,15 @@ of the call. An honest backward calls no function of the forward pass at a new p
 an old one: its ``_backward`` steps take no arguments, and one that recomputes ``tanh`` does
 so at the node's own number. No last-bit exactness is asked (``1 - t**2`` and
 ``1/cosh(x)**2`` both pass). The expressions are watched, not the long chain: its stage
-comes after theirs.
+comes after theirs. ``tanh`` and ``exp`` of ``math``, ``cmath`` and NumPy (``OWN``) are
+seen as the class's own functions are, from the build on: a forward pass that stored
+``np.tanh`` in its nodes and calls it again at nudged numbers is said as well.
 
-What this cannot see: a forward pass run again with functions that are not the class file's
-own (``operator.add``, NumPy's ufuncs, stored as they are), or with numbers made far from the
-forward pass's (a step above ``NEXT``, a fourth-order difference with a large step). A
-diagnosis, not a boundary: the learner's code runs in the process that watches it.
+What this cannot see: a forward pass run again with functions that are neither the class
+file's own nor ``OWN`` (``operator.add``, ``numpy.multiply``, stored as they are) on an
+expression with no tanh or exp, or with numbers made far from the forward pass's (a step
+above ``NEXT``, a fourth-order difference with a large step). A diagnosis, not a boundary:
+the learner's code runs in the process that watches it.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ with so small a step is within the tolerance (its rounding alone is 1e-4)."""
 NUDGED = watched.NUDGED
 """How many nudged numbers next to one number of the forward pass make a finite difference
 (a central one takes two; one-sided ones, a column for each node below, as many)."""
+OWN = ("tanh", "exp")
+"""The ops' functions of ``math``, ``cmath`` and NumPy that are watched as the class's own
+are, from the build on (``watched._watching_functions``): a forward pass may store them in
+its nodes as they are. (Not ``add`` or ``multiply``: an honest backward multiplies.)"""
 MOST = 4096
 """The most numbers kept for one argument of one function of the forward pass."""
 
@@ -108,6 +115,24 @@ class _Watch:
             if type(x) is float and x == x and len(seen[k]) < MOST:
                 seen[k].add(x)
 
+    def wrapper(self, name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        """``real`` (``math.tanh``, ``numpy.exp``...) seen as the learner's functions are:
+        one the forward pass stored in a node (``self._f = np.tanh``) and calls again."""
+        def watching(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if not self.found:
+                    numbers = [self._number(x) for x in args]
+                    if self.backward:
+                        self._check(name, numbers, sys._getframe(1))
+                    else:
+                        self._record(name, numbers)
+            except Exception:  # (never in the way of the function itself)
+                pass
+            return real(*args, **kwargs)
+
+        watching.__name__ = name
+        return watching
+
     def _check(self, code: Any, args: list[Any], caller: Any) -> None:
         seen = self.forward.get(code)
         if seen is None:  # (a function the forward pass never called)
@@ -116,11 +141,10 @@ class _Watch:
             self.sorted[code] = [sorted(s) for s in seen]
         numbers = self.sorted[code]
         line = self._line(caller)
-        name = code.co_name
+        name = _named(code)
         for x in args:
             if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
-                self.found = (f"{name}, your function {_defined(code)} that computed nodes "
-                              f"in the forward pass, at a complex number{line}")
+                self.found = f"{name}, at a complex number{line}"
                 return
         columns = _columns(args, numbers)
         for column in columns:
@@ -137,9 +161,8 @@ class _Watch:
                     points.add(v)
                     if len(points) >= NUDGED:
                         self.found = (
-                            f"{name}, your function {_defined(code)} that computed "
-                            f"nodes in the forward pass, at {len(points)} numbers "
-                            f"next to {u!r}, a number it took there, such as {v!r}{line}")
+                            f"{name}, at {len(points)} numbers next to {u!r}, a number it "
+                            f"took there, such as {v!r}{line}")
                         return
 
     def _line(self, frame: Any) -> str:
@@ -158,6 +181,14 @@ def _defined(code: Any) -> str:
     """Where a function of the class's file begins, as a verdict says a line (``on line 9``;
     in a notebook, in its cell: ``watched.lines_said``)."""
     return watched.lines_said(code.co_filename, [code.co_firstlineno])
+
+
+def _named(key: Any) -> str:
+    """A function of the forward pass as a verdict names it: the learner's by its line, or
+    ``math``'s or NumPy's by its name."""
+    if isinstance(key, str):
+        return f"{key}, which computed nodes in the forward pass"
+    return f"{key.co_name}, your function {_defined(key)} that computed nodes in the forward pass"
 
 
 def _columns(args: list[Any], numbers: list[list[float]]) -> Iterator[list[tuple[int, float]]]:
@@ -212,6 +243,15 @@ def _nearest(numbers: list[float], v: float) -> float | None:
     return best
 
 
+def _holder(cls: Any) -> Any:
+    """A function of the class, whose module's names for ``OWN`` are watched too."""
+    for value in vars(cls).values():
+        function = getattr(value, "__func__", value)
+        if isinstance(getattr(function, "__globals__", None), dict):
+            return function
+    return None
+
+
 def _files(cls: type) -> set[str]:
     """The files of the class's own functions (its methods, and what they hold)."""
     files = set()
@@ -233,11 +273,18 @@ class Watching:
 
     def __init__(self, cls: Any, on: bool = True) -> None:
         self.watch = _Watch(cls, _files(cls) if on else set())
-        self.on = on
+        self.cls, self.on = cls, on
         self.before: Any = None
+        self.restore: Callable[[], None] = lambda: None
 
     def __enter__(self) -> Callable[[], None]:
         if self.on:
+            watched._FORWARD.clear()
+            watched._FORWARD["functions"] = OWN
+            try:
+                self.restore = watched._watching_functions(_holder(self.cls), self.watch.wrapper)
+            finally:
+                watched._FORWARD.clear()
             self.before = sys.getprofile()
             sys.setprofile(self.watch.profile)
         return self.running_backward
@@ -249,5 +296,6 @@ class Watching:
         if self.on:
             before = self.before  # (cProfile's is no function: it cannot be put back)
             sys.setprofile(before if callable(before) else None)
+            self.restore()
         if self.watch.found and (kind is None or issubclass(kind, Exception)):
             raise watched.ForwardAgain(self.watch.found)

@@ -516,11 +516,11 @@ def _notice_shift(name: str, *operands: Any, linear: Any = None) -> None:
             return
 
 
-def _watching_functions(solution: Any) -> Callable[[], None]:
+def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
     """While a rule runs: the op's own functions (``math.tanh``, ``numpy.tanh``,
     ``cmath.tanh``... and the learner's module's names for them) note where they are
-    evaluated: at a complex number, or at an input shifted by a step. Returns what puts
-    them back."""
+    evaluated (``wrap(name, real)``'s, for ``rerun.py``): at a complex number, or at an input
+    shifted by a step. Returns what puts them back."""
     names = _FORWARD.get("functions", ())
     undo: list[tuple[Any, str, Any]] = []
     watching: dict[int, Any] = {}
@@ -532,7 +532,7 @@ def _watching_functions(solution: Any) -> Callable[[], None]:
             if real is None:
                 continue
             watching[id(real)] = _kept(name, real) if name in KEPT and name not in names \
-                else _watching(name, real)
+                else (wrap or _watching)(name, real)
             undo.append((module, name, real))
             setattr(module, name, watching[id(real)])
     if not undo:
