@@ -28,8 +28,8 @@ returns (``Outside``):
   object) to a global, a cell or an attribute is refused, naming the line; a
   container it changes otherwise (an append) is said once, and its check fails at the next
   call (a program does not change it again);
-- an **iterator** read from outside, and a **random generator** reached from outside that the
-  function drew from, are refused (what they give changes at every call);
+- an **iterator** read from outside (by name; an argument, attribute, item it advanced) and a
+  **random generator** it drew from are refused (what they give changes at every call);
 - a followed number the function left outside is put back as its plain number.
 
 The learner's module meets a ``type`` of its own while the capture runs (``type(x) is

@@ -24,12 +24,13 @@ import io
 import os
 import sys
 import types
+import warnings
 from typing import Any
 
-from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.places import MISSING, kind_of
 from tinygrad_edu.program.traced import learners_line
 
-__all__ = ["followed_at", "reached", "streams_read", "swapped_in_modules"]
+__all__ = ["followed_at", "iterator_state", "reached", "streams_read", "swapped_in_modules"]
 
 _CONNECTIONS = ("sqlite3", "_sqlite3", "socket", "_socket", "ssl", "_ssl")
 """The modules whose objects are connections to something outside the process."""
@@ -37,7 +38,8 @@ _CONNECTIONS = ("sqlite3", "_sqlite3", "socket", "_socket", "ssl", "_ssl")
 
 def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, str]]:
     """Of ``places`` (new to a walk), a connection refused; each stream that can be read,
-    with its position now (for ``streams_read``)."""
+    with its position now, and each iterator, with its state now (for ``streams_read``; an
+    argument's line: the one that gave it)."""
     streams = []
     for place in places:
         x = place.value
@@ -50,6 +52,8 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"function and pass the numbers in, at {line or '?'}")
         elif isinstance(x, io.IOBase) and x not in (sys.stdin, sys.stdout, sys.stderr):
             streams.append((place, _position(x), line))
+        elif place.kind == "iterator":
+            streams.append((place, iterator_state(x), line or learners_line()))
     return streams
 
 
@@ -69,9 +73,12 @@ def _position(stream: Any) -> Any:
 def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
     """A stream reached from outside that the function read (one that can only be read;
     one whose position it moved, its length kept), refused, naming the line that reached
-    it."""
+    it; an iterator the function advanced, as ``iterators_read``."""
     for place, before, line in streams:
         stream = place.value
+        if place.kind == "iterator":
+            iterators_read(record, place, before, line)
+            continue
         try:
             if not stream.readable():
                 continue
@@ -152,3 +159,64 @@ def _static(places: list[Any], followed: dict[int, Any]) -> list[Any]:
                     at.held = held
                     found.append(at)
     return found
+
+
+def iterator_state(x: Any, depth: int = 0) -> list[Any]:
+    """Where an iterator stands, as far as Python shows it: a generator's place in its code
+    and its locals, a C iterator's ``__reduce__`` (a list iterator's index, ``count``'s
+    number, what ``map``/``zip``/``enumerate`` hold), ``csv.reader``'s line, a Python
+    iterator's attributes; what it holds taken apart (iterators in it by their state, numbers
+    and texts by value, other objects by identity), for ``iterators_read``."""
+    if depth > 6:
+        return [x]
+    if isinstance(x, types.GeneratorType):
+        frame = x.gi_frame
+        if frame is None:
+            return ["done"]
+        inner = x.gi_yieldfrom
+        return [frame.f_lasti, *dict(frame.f_locals).values(),
+                *(iterator_state(inner, depth + 1) if inner is not None else ())]
+    if hasattr(x, "line_num") and type(x).__module__ == "_csv":  # (csv.reader)
+        return [x.line_num]
+    if hasattr(x, "__dict__") and type(x).__reduce__ is object.__reduce__:
+        return _atoms(list(vars(x).values()), depth)  # (csv.DictReader, the learner's)
+    try:
+        with warnings.catch_warnings():  # (itertools' pickling: deprecated in 3.12)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            reduced = x.__reduce__()
+    except Exception:
+        return [x]
+    return _atoms(list(reduced[1:]) if isinstance(reduced, tuple) else [reduced], depth)
+
+
+def _atoms(items: list[Any], depth: int) -> list[Any]:
+    found: list[Any] = [len(items)]
+    for item in items:
+        if type(item) in (int, float, str, bytes, bool) or item is None:
+            found.append(("=", item))
+        elif type(item) in (list, tuple) and len(item) <= 64:
+            found += _atoms(list(item), depth + 1)
+        elif kind_of(item) == "iterator":
+            found += ["(", *iterator_state(item, depth + 1), ")"]
+        else:
+            found.append(item)
+    return found
+
+
+def _same_state(a: list[Any], b: list[Any]) -> bool:
+    return len(a) == len(b) and all(
+        x is y or (type(x) is tuple and type(y) is tuple and len(x) == 2 and x[0] == "="
+                   and y[0] == "=" and type(x[1]) is type(y[1]) and x[1] == y[1])
+        for x, y in zip(a, b))
+
+
+def iterators_read(record: Any, place: Any, before: list[Any], line: str) -> None:
+    """An iterator reached from outside (an argument, an attribute, a default, an item) that
+    the function advanced (its state when reached is not its state now): refused, naming the
+    line that reached it (a program would give its first items at every call)."""
+    if not _same_state(before, iterator_state(place.value)):
+        record.refused = record.refused or (
+                f"it reads {place.said()}, an iterator ({type(place.value).__name__}): what "
+                "it gives changes at every call, which a program cannot follow; take its "
+                "items outside the compiled function and pass them in as arguments, at "
+                f"{line or '?'}")
