@@ -1004,7 +1004,9 @@ def test_repr_a_hand_made_node_and_numpy_inside():
 def test_verify_compares_with_the_engine_and_names_what_differs():
     from tinygrad_edu.program.capture import ProgramMismatch
 
-    class View:  # (its attributes computed from a dict no name leads to)
+    class View:  # (its attributes computed from a dict in a slot: no __dict__ a guard reads)
+        __slots__ = ("box",)
+
         def __init__(self, box):
             object.__setattr__(self, "box", box)
 

@@ -118,8 +118,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             names[f"A{k}"] = place.held
             checks.append((place, "array", f"not same_array(K{k}, A{k})"))
             names["same_array"] = same_array
-    for place in outside.stateful:  # (an object the capture changed: its state checked)
-        if id(place) in needed and f"K{place.index}" in names:
+    for place in places:  # (an object a capture does not look into: what it holds, checked;
+        if place.kind == "opaque" and place.held is not None and id(place) in needed and \
+                f"K{place.index}" in names:  # one the capture changed fails each time)
             names[f"S{place.index}"], names["state_of"] = place.held, state_of
             checks.append((place, "state", f"state_of(K{place.index}) != S{place.index}"))
     lines = ["def check():", "    try:"]

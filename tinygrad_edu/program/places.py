@@ -8,9 +8,9 @@ each a ``Place`` that can be read again at a later call. A root may be a global 
 module, a closure cell, an object, or an item of ``sys.modules`` or ``os.environ`` (a module,
 a variable's text, reached by name: ``global_name``), or an object ``held.py`` found holding
 a number of unknown origin (``Walk.held``). An ``array.array``, a NumPy array and a buffer
-(``memoryview``, ``bytearray``, a ctypes number) are held by their numbers (``held``), an
-object the walk does not look into by what its attributes are (``state_of``: a call that
-changes it is seen). A model of ``nn`` is named first (what its first call does).
+(``memoryview``, ``bytearray``, a ctypes number, structure or array) are held by their
+numbers (``held``), an object the walk does not look into by what it holds (``states.py``:
+guarded at every call). A model of ``nn`` is named first (what its first call does).
 ``outside.py`` decides what a capture does with them, ``guards.py`` checks them.
 """
 
@@ -37,6 +37,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.randomness import followed_draw
+from tinygrad_edu.program.states import CTYPES, state_of
 from tinygrad_edu.program.traced import Traced, learners_file
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
@@ -257,8 +258,8 @@ def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, Value):
         return "value"
     if isinstance(x, (array.array, bytearray, memoryview, mmap.mmap)) or (
-            kind.__module__ == "ctypes" and hasattr(kind, "_type_") and not callable(x)):
-        return "array"  # (numbers held as bytes: an array, a view, a ctypes number)
+            isinstance(x, CTYPES) and not callable(x)):
+        return "array"  # (numbers held as bytes: an array, a view, a ctypes object)
     if kind is contextvars.ContextVar:
         return "object"  # (what it holds in this context: its one place, ``get()``)
     if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
@@ -546,20 +547,6 @@ def _learners(module: Any) -> bool:
     return learners_file(file)
 
 
-
-
-def state_of(x: Any) -> Any:
-    """What an object a capture does not look into holds as its attributes (each by
-    identity, a container by its length too), to see whether a call changed it (a
-    ``queue.Queue`` a function takes from); None where it has no ``__dict__``."""
-    try:
-        attributes = object.__getattribute__(x, "__dict__")
-    except Exception:  # (none, or one of its own making)
-        return None
-    if type(attributes) is not dict:
-        return None
-    return tuple((k, id(v), len(v) if type(v) in (list, dict, deque, set) else -1)
-                 for k, v in list(attributes.items()))
 
 
 def buffer_of(x: Any) -> tuple[str, bytes]:

@@ -1,0 +1,94 @@
+"""What an object a capture does not look into holds (``state_of``): the standard library's
+and C's objects (a ``threading.Event``, a ``queue.Queue``, a ``ConfigParser``, a
+``multiprocessing.Value``, a ``weakref.WeakKeyDictionary``, an ElementTree element). A
+capture reads a number or a flag there through their own methods (``is_set()``,
+``qsize()``, ``getfloat()``, ``.value``), which it does not follow; what they hold is kept
+as it was and checked at every call (``guards.py``): where it is not as it was, the function
+is captured again.
+
+What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every call): its
+attributes by identity, a container's length and its items, a ctypes object's and a
+buffer's bytes, an object's own attributes (through a ``weakref`` too), a
+``multiprocessing`` semaphore's count (an ``Event``'s flag), an element's text, tail and
+attributes."""
+
+from __future__ import annotations
+
+import ctypes
+import weakref
+from collections import deque
+from typing import Any
+
+__all__ = ["BUDGET", "CTYPES", "state_of"]
+
+CTYPES = (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)
+"""ctypes' objects held by their bytes (a number, a structure's fields, an array's items)."""
+BUDGET = 256
+"""Items kept per object, at most (the rest by their identity alone)."""
+_DEPTH = 3
+_CONTAINERS = (list, tuple, dict, deque, set, frozenset)
+
+
+def state_of(x: Any) -> Any:
+    """What ``x`` holds (see the module's docstring), to compare with what it held; None
+    where it holds nothing a capture can read again (no ``__dict__``, not an element)."""
+    left = [BUDGET]
+    if _element(x):
+        return _state(x, _DEPTH, left)
+    try:
+        attributes = object.__getattribute__(x, "__dict__")
+    except Exception:  # (none, or one of its own making)
+        return None
+    if type(attributes) is not dict:
+        return None
+    return _items(list(attributes.items()), _DEPTH, left)
+
+
+def _items(pairs: list[tuple[Any, Any]], depth: int, left: list[int]) -> Any:
+    return tuple((k if type(k) in (str, int) else id(k), _state(v, depth - 1, left))
+                 for k, v in pairs)
+
+
+def _state(v: Any, depth: int, left: list[int]) -> Any:
+    left[0] -= 1
+    kind = type(v)
+    if kind in (str, int, float, bool, bytes, type(None)):
+        return id(v)  # (an immutable number or text: by identity, as it was replaced)
+    if isinstance(v, CTYPES) and not callable(v):
+        try:
+            return id(v), memoryview(v).tobytes()
+        except (TypeError, ValueError):
+            return id(v)
+    if kind is bytearray or kind is memoryview:
+        return id(v), bytes(v)
+    if kind.__name__ == "SemLock" and hasattr(v, "_get_value"):  # (multiprocessing's)
+        try:
+            return id(v), v._get_value()
+        except (OSError, NotImplementedError):
+            return id(v)
+    if depth <= 0 or left[0] <= 0:
+        return id(v), len(v) if kind in _CONTAINERS else -1
+    if isinstance(v, _CONTAINERS):
+        if len(v) > left[0]:
+            return id(v), len(v)
+        pairs = list(v.items()) if isinstance(v, dict) else list(enumerate(v)) if not \
+            isinstance(v, (set, frozenset)) else [(0, len(v))]
+        return id(v), _items(pairs, depth, left)
+    if kind is weakref.ref or kind is weakref.KeyedRef:
+        return id(v), _state(v(), depth, left)  # (what it refers to: no step further)
+    if _element(v):
+        return id(v), v.text, v.tail, _state(v.attrib, depth, left), \
+            tuple(_state(c, depth, left) for c in list(v)[:left[0]])
+    try:
+        attributes = object.__getattribute__(v, "__dict__")
+    except Exception:
+        return id(v)
+    if type(attributes) is not dict or callable(v):
+        return id(v)
+    return id(v), _items(list(attributes.items()), depth, left)
+
+
+def _element(v: Any) -> bool:
+    """An ElementTree element (its text, tail and attributes: no ``__dict__``)."""
+    module = type(v).__module__
+    return module in ("xml.etree.ElementTree", "_elementtree") and type(v).__name__ == "Element"
