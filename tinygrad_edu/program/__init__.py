@@ -7,11 +7,11 @@ Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's argu
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
 ``outside.py``, ``held.py``, ``states.py`` and ``guards.py`` (numbers from outside the
 arguments: where they are, what a capture does with them, where a number found nowhere else
-is held, what an object it does not look into holds, the guards at every call), ``left.py`` (a followed number left outside, put back),
-``randomness.py`` (random draws), ``identity.py`` (what the code
-tests with ``is``), ``seen.py`` (Python's own that take a float), ``sets.py`` and
-``addresses.py`` (sets and sorts in the order of addresses), ``watching.py`` (what a
-capture changes while it runs) and ``refused.py`` (what it refuses there), ``world.py``
+is held, what an object it does not look into holds, the guards at every call),
+``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws),
+``identity.py`` (what the code tests with ``is``), ``seen.py`` (Python's own that take a
+float), ``sets.py`` and ``addresses.py`` (sets and sorts in the order of addresses),
+``watching.py`` (what a capture changes while it runs) and ``refused.py`` (what it refuses there), ``world.py``
 (what holds the world's state: a connection, a stream; a refused function held by another
 name), ``captured.py``
 (the captured graph as a tape), ``answers.py`` (what a compiled function returns: each
