@@ -12,8 +12,9 @@ is held, what an object it does not look into holds, the guards at every call),
 ``identity.py`` (what the code tests with ``is``), ``seen.py`` (Python's own that take a
 float), ``sets.py`` and ``addresses.py`` (sets and sorts in the order of addresses),
 ``watching.py`` (what a capture changes while it runs) and ``refused.py`` (what it refuses
-there), ``world.py`` (what holds the world's state: a connection, a stream; a refused
-function held by another name), ``captured.py``
+there), ``world.py`` (what holds the world's state: a connection, a stream, an iterator; a
+refused function held by another name), ``warned.py`` (the warnings it issues, issued again
+at every call), ``captured.py``
 (the captured graph as a tape), ``answers.py`` (what a compiled function returns: each
 Value a ``Result``) and ``explain.py`` (``explain()``, ``verify=``);
 ``native.py`` and ``native.c``; ``torch.py``.

@@ -66,6 +66,7 @@ from tinygrad_edu.program.traced import (
     set_recording,
     user_code,
 )
+from tinygrad_edu.program.warned import Warned, issue
 from tinygrad_edu.program.watching import watching
 
 __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
@@ -132,6 +133,7 @@ class _Entry:
         self.runs = 0
         self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
         self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
+        self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
 
 
 class _Run:
@@ -244,6 +246,7 @@ class Compiled:
                 self.last = entry
                 if saved is not None:
                     self._verify(entry, saved, ran, args, kwargs)
+                issue(entry.warned)
                 return ran[0]
             why = why or self.last_capture
         if why == "a guard failed" and self.guarded:  # (which: found once it is captured)
@@ -338,10 +341,11 @@ class Compiled:
             watcher._root(("object", x, where), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
+        warned = Warned()  # (its warnings: issued again at every call, ``warned.py``)
         with watching():  # (no garbage collection while it runs: ``watching``)
             set_recording(record)
             try:
-                with watcher:
+                with watcher, warned:
                     answer = self.function(*traced_args[0], **traced_args[1])
                     decimals_held(p.value for p in watcher.walk.places)  # (its context)
             except BaseException as err:
@@ -387,6 +391,7 @@ class Compiled:
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
         entry.functions = functions
+        entry.warned = warned.kept
         entry.caches = ran.cache_state(memoized)
         filled = ran.computed(memoized, watcher.codes)  # (a cache filled: the engine's next
         if filled:  # call takes from it what this one computed; no program kept)
@@ -412,6 +417,7 @@ class Compiled:
                           f"run again (the last because {why}); it runs as the engine for "
                           "these arguments from now on (explain() says more)",
                           ProgramWarning, stacklevel=3)
+        issue(warned.kept)
         return result
 
     def _learn(self, entry: _Entry, failed: int) -> None:

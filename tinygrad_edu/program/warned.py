@@ -1,0 +1,76 @@
+"""The warnings a function issues while it is captured (``warnings.warn`` in the learner's
+code, a library's ``RuntimeWarning``), kept with its program and issued again at every call
+the program runs: through the filters as they are then, as the engine's call is (shown once
+per line under ``"default"``, raised under ``"error"``, as by ``pytest -W error``; not shown
+under ``"ignore"``). They are issued once the program has run, where the engine's call
+issues each where its line runs; a warning's text is the one made at the capture."""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+import warnings
+from typing import Any
+
+__all__ = ["Warned", "issue"]
+
+Kept = tuple[Warning, type[Warning], str, int]
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Warned:
+    """While the function is captured: every warning it issues, kept (none shown yet:
+    ``issue`` shows them, as at every call of the program)."""
+
+    def __init__(self) -> None:
+        self._catching = warnings.catch_warnings(record=True)
+        self.kept: list[Kept] = []
+
+    def __enter__(self) -> Warned:
+        self._found = self._catching.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._catching.__exit__(*exc)
+        self.kept = [(w.message if isinstance(w.message, Warning) else w.category(w.message),
+                      w.category, "" if w.filename.startswith(_PACKAGE) else w.filename,
+                      w.lineno) for w in self._found or ()]  # (``stacklevel=2`` of the
+        # function compiled: its caller's line, the one calling it at each call)
+
+
+_MODULES: dict[str, types.ModuleType | None] = {}
+
+
+def _module_at(filename: str) -> types.ModuleType | None:
+    """The module whose file ``filename`` is (its registry of warnings shown, its name for
+    the filters), as ``warnings.warn`` finds it from the caller's frame."""
+    found = _MODULES.get(filename)
+    if found is None or getattr(found, "__file__", None) != filename:
+        found = next((m for m in list(sys.modules.values()) if isinstance(m, types.ModuleType)
+                      and getattr(m, "__file__", None) == filename), None)
+        _MODULES[filename] = found
+    return found
+
+
+def issue(kept: list[Kept]) -> None:
+    """Issue again the warnings a capture kept (``warnings.warn_explicit``, through the
+    filters as they are now and the module's registry of those shown)."""
+    for message, category, filename, lineno in kept:
+        if not filename:  # (the line that called the compiled function)
+            frame = sys._getframe(1)
+            while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+                frame = frame.f_back
+            filename, lineno, globals_ = frame.f_code.co_filename, frame.f_lineno, \
+                frame.f_globals
+        else:
+            module = _module_at(filename)
+            if module is None:
+                warnings.warn_explicit(message, category, filename, lineno)
+                continue
+            globals_ = vars(module)
+        warnings.warn_explicit(message, category, filename, lineno,
+                               module=globals_.get("__name__", "<string>"),
+                               registry=globals_.setdefault("__warningregistry__", {}),
+                               module_globals=globals_)
