@@ -134,6 +134,7 @@ class _Entry:
         self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
         self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
         self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
+        self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
 
 
 class _Run:
@@ -257,7 +258,8 @@ class Compiled:
     # ------------------------------------------------------------------------- a run
     def _run(self, entry: _Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
-        replaced = ran.replaced(entry.functions, entry.caches)  # (autoreload, a cache cleared)
+        replaced = ran.replaced(entry.functions, entry.caches,  # (autoreload, a cache
+                                entry.registered)  # cleared, a class registered on an ABC)
         if replaced:
             self.last_capture = replaced
             return None

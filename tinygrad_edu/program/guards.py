@@ -80,9 +80,6 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             continue
         k = place.index
         parent = place.parent
-        if place.kind == "class" and place.step == ("attr", "__class__") and \
-                not place.children:  # (a class nobody reads data from: no check)
-            continue
         names[f"K{k}"] = place.value
         if place.step[0] == "object":  # (an object given, or the function's own: itself,
             fixed.add(k)  # its contents checked where it holds some, as a set or an array)

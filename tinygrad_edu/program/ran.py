@@ -8,10 +8,16 @@ module's function: ``M.fwd``, ``helpers.act``), that place is guarded to hold it
 function memoized (``functools.lru_cache``, ``functools.cache``) gives a number its capture
 cannot place: a program runs only while its cache is as it was (``cache_state``: a
 ``cache_clear()``, a call outside, captured again); one whose function ran in the capture
-(``computed``) keeps no program, since the engine's next call takes what it cached."""
+(``computed``) keeps no program, since the engine's next call takes what it cached. Code
+picked through a descriptor or a registry of Python's is followed as the function it holds
+(a ``functools.partialmethod``, a ``singledispatchmethod``: rebound on the class, captured
+again; an implementation registered on the latter, too); a class registered on an ABC
+(``ABC.register``) after the capture, which ``isinstance`` answers otherwise from then on,
+means no program runs (``registered``: Python's count of such registrations)."""
 
 from __future__ import annotations
 
+import abc
 import functools
 import gc
 import os
@@ -21,7 +27,7 @@ from typing import Any
 from tinygrad_edu.program.places import own
 from tinygrad_edu.program.traced import learners_file
 
-__all__ = ["cache_state", "computed", "functions", "guard_named", "replaced"]
+__all__ = ["cache_state", "computed", "functions", "guard_named", "registered", "replaced"]
 
 
 Named = tuple[str, Any, str]
@@ -113,17 +119,29 @@ def guard_named(watcher: Any, named: list[Named], found: list[tuple[Any, Any]]) 
                 held = own(holder, name)
             except AttributeError:
                 continue
-            watcher.held(holder, getattr(holder, "__qualname__", "?"), (("own", name),),
-                         lines.get(id(_inner(held)), ""))
+            label, line = getattr(holder, "__qualname__", "?"), lines.get(id(_inner(held)), "")
+            watcher.held(holder, label, (("own", name),), line)
+            if isinstance(held, functools.singledispatchmethod):  # (what it dispatches to:
+                watcher.held(holder, label, (("own", name), ("attr", "dispatcher"),  # an
+                                             ("attr", "registry")), line)  # implementation
+                # registered later is another function)
 
 
 def _inner(x: Any) -> Any:
     """The function a method, a static or class method, a property or a partial holds."""
-    while isinstance(x, (types.MethodType, staticmethod, classmethod, property,
-                         functools.partial)):
+    while isinstance(x, _HOLDS):
         x = x.fget if isinstance(x, property) else x.func \
-            if isinstance(x, functools.partial) else x.__func__
+            if isinstance(x, _FUNC) else x.__func__
     return x
+
+
+_FUNC = (functools.partial, functools.partialmethod, functools.singledispatchmethod)
+_HOLDS = (types.MethodType, staticmethod, classmethod, property, *_FUNC)
+
+
+def registered() -> object:
+    """Python's count of classes registered on an ABC (``ABC.register``), as it is now."""
+    return abc.get_cache_token()
 
 
 def _librarys(globals_: dict[str, Any]) -> bool:
@@ -167,9 +185,13 @@ def computed(memoized: list[Any], codes: Any) -> str:
 
 
 def replaced(held: list[tuple[types.FunctionType, types.CodeType]],
-             caches: list[tuple[Any, tuple[int, int, int]]]) -> str:
+             caches: list[tuple[Any, tuple[int, int, int]]], token: object = None) -> str:
     """Why a program cannot run: the first function whose code was replaced, or whose cache
-    changed (else "")."""
+    changed, or a class registered on an ABC since the capture (``token``: ``registered()``
+    then) (else "")."""
+    if token is not None and abc.get_cache_token() != token:
+        return ("a class was registered on an abstract base class (ABC.register) since the "
+                "capture: isinstance() and issubclass() may answer otherwise")
     for function, code in held:
         if function.__code__ is not code:
             return (f"the code of {function.__qualname__} was replaced (its __code__ set, "
