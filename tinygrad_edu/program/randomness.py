@@ -17,7 +17,9 @@ input per item, and the function meets it as an array whose items are followed
 (``drawn_array``: ``rand(2) > 0.5``, ``mask / (1 - p)``, ``m[0]`` are steps of the
 program; a sum of it, ``np.where``, a product of matrices are made of its numbers, constants
 guarded to the bit); an array of ints drawn picks the program. ``numpy.random.seed`` inside
-the function is a draw too, replayed at every call.
+the function is a draw too, replayed at every call; so is a state saved and set again
+(``st = random.getstate(); peek = random.random(); random.setstate(st)``): the state set is
+the one saved at that call (``Draw.source``).
 
 A draw from any other generator (a ``random.Random(...)`` of the function's own, NumPy's
 ``default_rng()``) or the clock is refused, naming the line: draw those outside the compiled
@@ -69,13 +71,20 @@ class Draw:
                  n: int | None, outcome: Any, number: bool, line: str) -> None:
         self.where, self.name, self.args, self.options = where, name, args, options
         self.n, self.outcome, self.number, self.line = n, outcome, number, line
+        self.source: Draw | None = None  # (a state set that a getstate of the call gave)
+        self.last: Any = None  # (what it gave at its last replay)
 
     def again(self) -> Any:
         """The same call on the generator (on positions where it picks from a sequence):
-        what it gives, as ``outcome`` is kept."""
+        what it gives, as ``outcome`` is kept (a state saved and set again in the call,
+        ``st = random.getstate() ... random.setstate(st)``: the one saved this time)."""
         function = _original(self.where, self.name)
+        if self.source is not None:
+            self.last = function(self.source.last, *self.args[1:], **self.options)
+            return self.last
         if self.n is None:
-            return function(*self.args, **self.options)
+            self.last = function(*self.args, **self.options)
+            return self.last
         positions = _positions(self.where, self.name, self.n)
         out = function(positions, *self.args, **self.options)
         return _outcome(self.name, positions, out)
@@ -290,10 +299,14 @@ def _drawn(where: str, name: str) -> Callable[..., Any]:
         if found.draws is None:
             found.draws = Draws()
         line = learners_line()
-        if name in ("setstate", "set_state", "seed") and any(
+        made = Draw(where, name, args, options, n, outcome, number, line)
+        if name in ("setstate", "set_state") and args:  # (a state the call saved: its own
+            made.source = next((d for d in reversed(found.draws.calls) if d.where == where  # at
+                                and d.outcome is args[0]), None)  # every call, as the engine)
+        if made.source is None and name in ("setstate", "set_state", "seed") and any(
                 not isinstance(a, (int, float, str, bytes, type(None))) for a in args):
             found.effect(f"{where}.{name} with a state object (replayed with the same object)")
-        found.draws.calls.append(Draw(where, name, args, options, n, outcome, number, line))
+        found.draws.calls.append(made)
         at = len(found.draws.calls) - 1
         if number and type(out) is not float:  # (an array of floats: one input each)
             return drawn_array(out, [found.input(x, ("draw", at)) for x in out.flat])

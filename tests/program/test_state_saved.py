@@ -1,0 +1,43 @@
+"""A random state saved and set again inside the function (``st = random.getstate(); peek =
+random.random(); random.setstate(st)``, NumPy's ``get_state``/``set_state``): the program
+sets the state it saved at this call, as the engine does. Before, it set the state saved at
+the capture at every call: the second call on gave the same numbers, silently (issue 64's
+attack, h-attack64d group F)."""
+
+import random
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+np = pytest.importorskip("numpy")
+
+W = Value(1.5)
+
+
+def peeked(x):
+    st = random.getstate()
+    peek = random.random()
+    random.setstate(st)
+    return W * x * (peek + random.random())
+
+
+def peeked_numpy(x):
+    st = np.random.get_state()
+    peek = float(np.random.rand())
+    np.random.set_state(st)
+    return W * x * (peek + float(np.random.rand()))
+
+
+@pytest.mark.parametrize("f, stream", [(peeked, random.getstate),
+                                       (peeked_numpy, lambda: np.random.get_state()[1].tolist())])
+def test_a_state_saved_and_set_again_inside_is_the_calls(f, stream):
+    found = {}
+    for run in (f, compile(f)):
+        random.seed(3)
+        np.random.seed(3)
+        found[run] = [run(Value(2.0)).data for _ in range(4)], stream()
+    (engine, left), (ours, ours_left) = found.values()
+    assert ours == engine and len(set(engine)) == 4 and ours_left == left
+    assert list(found)[1].captures == 1
