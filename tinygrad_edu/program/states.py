@@ -8,9 +8,9 @@ is captured again.
 
 What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every call): its
 attributes by identity, a container's length and its items, a ctypes object's and a
-buffer's bytes, an object's own attributes (through a ``weakref`` too), a
-``multiprocessing`` semaphore's count (an ``Event``'s flag), an element's text, tail and
-attributes."""
+buffer's bytes, the attributes of an object a ``weakref`` refers to and of a
+``multiprocessing`` object (a semaphore's count: an ``Event``'s flag), an element's text,
+tail, attributes and children."""
 
 from __future__ import annotations
 
@@ -41,51 +41,80 @@ def state_of(x: Any) -> Any:
         return None
     if type(attributes) is not dict:
         return None
-    return _items(list(attributes.items()), _DEPTH, left)
+    try:
+        return _items(list(attributes.items()), _DEPTH, left)
+    except RuntimeError:  # (changed by another thread as it was read: not as it was)
+        return object()
 
 
 def _items(pairs: list[tuple[Any, Any]], depth: int, left: list[int]) -> Any:
-    return tuple((k if type(k) in (str, int) else id(k), _state(v, depth - 1, left))
-                 for k, v in pairs)
+    return tuple([(k if type(k) in (str, int) else id(k), _state(v, depth - 1, left))
+                  for k, v in pairs])
 
 
-def _state(v: Any, depth: int, left: list[int]) -> Any:
+def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
     left[0] -= 1
     kind = type(v)
-    if kind in (str, int, float, bool, bytes, type(None)):
-        return id(v)  # (an immutable number or text: by identity, as it was replaced)
-    if isinstance(v, CTYPES) and not callable(v):
+    sort = _SORTS.get(kind) or _sort(v, kind)
+    if sort == "same":  # (an immutable number or text, a function, another object: by
+        return id(v)  # identity, as it was replaced)
+    if sort == "bytes":
         try:
             return id(v), memoryview(v).tobytes()
         except (TypeError, ValueError):
             return id(v)
-    if kind is bytearray or kind is memoryview:
-        return id(v), bytes(v)
-    if kind.__name__ == "SemLock" and hasattr(v, "_get_value"):  # (multiprocessing's)
+    if sort == "count":  # (a multiprocessing semaphore's)
         try:
             return id(v), v._get_value()
         except (OSError, NotImplementedError):
             return id(v)
     if depth <= 0 or left[0] <= 0:
-        return id(v), len(v) if kind in _CONTAINERS else -1
-    if isinstance(v, _CONTAINERS):
+        return id(v), len(v) if sort == "items" else -1
+    if sort == "items":
         if len(v) > left[0]:
             return id(v), len(v)
         pairs = list(v.items()) if isinstance(v, dict) else list(enumerate(v)) if not \
             isinstance(v, (set, frozenset)) else [(0, len(v))]
         return id(v), _items(pairs, depth, left)
-    if kind is weakref.ref or kind is weakref.KeyedRef:
-        return id(v), _state(v(), depth, left)  # (what it refers to: no step further)
-    if _element(v):
+    if sort == "ref":
+        return id(v), _state(v(), depth, left, True)  # (what it refers to: no step further)
+    if sort == "element":
         return id(v), v.text, v.tail, _state(v.attrib, depth, left), \
-            tuple(_state(c, depth, left) for c in list(v)[:left[0]])
-    try:
+            tuple([_state(c, depth, left) for c in list(v)[:left[0]]])
+    if sort == "object" and not through:
+        return id(v)  # (an object's attributes: of one a weakref refers to, of a
+    try:  # multiprocessing lock, semaphore, event; else by identity)
         attributes = object.__getattribute__(v, "__dict__")
     except Exception:
         return id(v)
-    if type(attributes) is not dict or callable(v):
+    if type(attributes) is not dict:
         return id(v)
     return id(v), _items(list(attributes.items()), depth, left)
+
+
+_SORTS: dict[type, str] = {t: "same" for t in (str, int, float, bool, bytes, type(None))}
+
+
+def _sort(v: Any, kind: type) -> str:
+    """How ``_state`` keeps what an object of ``kind`` holds (once per class)."""
+    if callable(v) and not isinstance(v, (weakref.ref, *CTYPES)):
+        sort = "same"
+    elif isinstance(v, CTYPES) or kind in (bytearray, memoryview):
+        sort = "bytes" if not callable(v) else "same"
+    elif kind.__name__ == "SemLock" and hasattr(v, "_get_value"):
+        sort = "count"
+    elif isinstance(v, _CONTAINERS):
+        sort = "items"
+    elif isinstance(v, weakref.ref):
+        sort = "ref"
+    elif _element(v):
+        sort = "element"
+    elif kind.__module__.startswith("multiprocessing"):
+        sort = "inside"
+    else:
+        sort = "object"
+    _SORTS[kind] = sort
+    return sort
 
 
 def _element(v: Any) -> bool:
