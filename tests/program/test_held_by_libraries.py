@@ -1,9 +1,9 @@
 """Numbers and flags held inside the standard library's and C's objects, which a capture does
-not look into: read through their own methods (``Event.is_set()``, ``Queue.qsize()``,
-``getfloat()``, ``.value``), changed between calls. Each gave the capture's number again at
-every call, silently (issue 64's attack, h-attack64d groups B and C; ``explain()`` listed
-some as constants of unknown origin); each is guarded now by what the object holds
-(``states.py``): captured again when it changes, the engine's numbers."""
+not look into: read through their own methods (``Event.is_set()``, ``Lock.locked()``,
+``Queue.qsize()``, ``getfloat()``, ``.value``), changed between calls. Each gave the
+capture's number again at every call, silently (issue 64's attack, h-attack64d groups B and
+C; ``explain()`` listed some as constants of unknown origin); each is guarded now by what
+the object holds (``states.py``): captured again when it changes, the engine's numbers."""
 
 import configparser
 import ctypes
@@ -36,6 +36,7 @@ class Cfg:
 
 
 EVENT = threading.Event()
+LOCK = threading.Lock()
 MP_EVENT = multiprocessing.Event()
 QUEUE = queue.Queue()
 PEEK = queue.Queue()
@@ -66,6 +67,9 @@ CASES = {
                         lambda k: EVENT.set() if k > 1 else EVENT.clear()),
     "multiprocessing.Event": (lambda x: x * W * (0.0 if MP_EVENT.is_set() else 1.0) + x,
                               lambda k: MP_EVENT.set() if k > 1 else MP_EVENT.clear()),
+    "Lock.locked()": (lambda x: x * W * (0.0 if LOCK.locked() else 1.0) + x,
+                      lambda k: LOCK.acquire() if k == 2 else
+                      LOCK.release() if k == 1 and LOCK.locked() else None),
     "Queue.qsize()": (lambda x: W * x * (1.0 + QUEUE.qsize()),
                       lambda k: QUEUE.put(k) if k > 1 else None),
     "Queue().queue[0]": (lambda x: W * x * PEEK.queue[0], _set_lr),

@@ -1,7 +1,7 @@
 """What an object a capture does not look into holds (``state_of``): the standard library's
 and C's objects (a ``threading.Event``, a ``queue.Queue``, a ``ConfigParser``, a
 ``multiprocessing.Value``, a ``weakref.WeakKeyDictionary``, an ElementTree element). A
-capture reads a number or a flag there through their own methods (``is_set()``,
+capture reads a number or a flag there through their own methods (``is_set()``, ``locked()``,
 ``qsize()``, ``getfloat()``, ``.value``), which it does not follow; what they hold is kept
 as it was and checked at every call (``guards.py``): where it is not as it was, the function
 is captured again.
@@ -9,11 +9,12 @@ is captured again.
 What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every call): its
 attributes by identity, a container's length and its items, a ctypes object's and a
 buffer's bytes, the attributes of an object a ``weakref`` refers to and of a
-``multiprocessing`` object (a semaphore's count: an ``Event``'s flag), an element's text,
-tail, attributes and children."""
+``multiprocessing`` object (a semaphore's count: an ``Event``'s flag), a lock's being held
+(``locked()``), an element's text, tail, attributes and children."""
 
 from __future__ import annotations
 
+import _thread
 import ctypes
 import weakref
 from collections import deque
@@ -33,8 +34,8 @@ def state_of(x: Any) -> Any:
     """What ``x`` holds (see the module's docstring), to compare with what it held; None
     where it holds nothing a capture can read again (no ``__dict__``, not an element)."""
     left = [BUDGET]
-    if _element(x):
-        return _state(x, _DEPTH, left)
+    if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes"):
+        return _state(x, _DEPTH, left)  # (no ``__dict__``: what it holds, itself)
     try:
         attributes = object.__getattribute__(x, "__dict__")
     except Exception:  # (none, or one of its own making)
@@ -63,6 +64,8 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
             return id(v), memoryview(v).tobytes()
         except (TypeError, ValueError):
             return id(v)
+    if sort == "lock":  # (held or not: ``LOCK.locked()``)
+        return id(v), v.locked()
     if sort == "count":  # (a multiprocessing semaphore's)
         try:
             return id(v), v._get_value()
@@ -101,6 +104,8 @@ def _sort(v: Any, kind: type) -> str:
         sort = "same"
     elif isinstance(v, CTYPES) or kind in (bytearray, memoryview):
         sort = "bytes" if not callable(v) else "same"
+    elif kind is _thread.LockType:
+        sort = "lock"
     elif kind.__name__ == "SemLock" and hasattr(v, "_get_value"):
         sort = "count"
     elif isinstance(v, _CONTAINERS):
