@@ -340,10 +340,24 @@
     return result && typeof result.code === "number" && typeof result.progress === "string";
   }
 
-  function crashed(error, job) {  // one plain line: what happened, what is kept, what to do
+  function crashed(error, job, source) {  // one plain line: what happened, what is kept, what to do
     var why = String(error.message).split("\n")[0].slice(0, 120);
+    var at = live.diedAt(job.shown.text(), "your answer", source);
     job.shown.clear();
-    job.shown.write("Python in this page stopped working while it graded (" + why + "): it is loaded " +
+    if (at && at.freeing && /call stack/.test(why)) {
+      job.shown.write("Python in this page stopped working at line " + at.line + " of your " +
+            "code (" + at.text + "): the browser's stack overflowed (" + why + ") as Python " +
+            "freed what that line let go of, most likely a long chain of objects each " +
+            "holding the one before (a Value with thousands of nodes behind it). Python " +
+            "frees such a chain node inside node, and a browser's stack is much smaller " +
+            "than a computer's. Your machine grades this file as it is (python -m " +
+            "tinygrad_edu exercises check FILE); here, build shorter chains in your own " +
+            "tests, or do not let go of them. Python is loaded again, your code is kept, " +
+            "and this attempt does not count.\n", "stderr");
+      return;
+    }
+    job.shown.write("Python in this page stopped working " + (at ? "at line " + at.line +
+          " of your code " : "") + "while it graded (" + why + "): it is loaded " +
           "again, your code is kept, and this attempt does not count. Press Check to grade " +
           "it again" + (python.crashes > 1 ? ", or if it stops again, grade it on your " +
           "machine (python -m tinygrad_edu exercises check FILE)" : "") + ".\n", "stderr");
@@ -412,7 +426,8 @@
     countdown.doing = grading();
     say(python.ready ? grading() : "Loading Python, then grading…");
     countdown.start();
-    python.call("check", {name: ex.name, code: code.value, progress: storage.get(PROGRESS) || ""},
+    var source = code.value;
+    python.call("check", {name: ex.name, code: source, progress: storage.get(PROGRESS) || ""},
                 print, LIMIT).then(function (answer) {
       countdown.stop();
       if (!verdict(answer.result)) {  // (never seen: Python is loaded again all the same)
@@ -435,7 +450,7 @@
     }).catch(function (error) {
       countdown.stop();
       if (error.crashed) {
-        crashed(error, job);
+        crashed(error, job, source);
       } else if (error.stopped && error.loading) {  // (nothing of the learner's had run)
         print("\nStopped while Python was loading: none of your code ran, and your code is " +
               "kept. Press Check to grade it.\n", "stderr");

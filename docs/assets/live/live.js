@@ -469,6 +469,31 @@
     },
   };
 
+  // Where the code was when Python died (Pyodide's fatal error prints Python's stack, most
+  // recent call first, before it fails): the innermost line of the file named `file`, that
+  // line of `source` (trimmed), and whether it is that line's own work that overflowed, with
+  // no call under it, where the line lets go of something (`del y`, `y = None`, a loop's
+  // name rebound): Python then freed what it held, node inside node (a Value's long chain).
+  // Null where the stack names no line of the file.
+  function diedAt(printed, file, source) {
+    var mark = printed.lastIndexOf("Stack (most recent call first):");
+    if (mark < 0) return null;
+    var stack = printed.slice(mark);
+    var frames = stack.split("\n").filter(function (line) { return /^\s*File "/.test(line); });
+    for (var i = 0; i < frames.length; i++) {
+      var found = /File "(?:[^"]*\/)?([^"/]*)", line (\d+) in /.exec(frames[i]);
+      if (!found || found[1] !== file) continue;
+      var line = Number(found[2]);
+      var text = (source.split("\n")[line - 1] || "").trim();
+      var bare = text.replace(/\s+#.*$/, "");  // (its comment left out, where no string is)
+      if (!/["']/.test(bare)) text = bare;
+      return {line: line, text: text, freeing: i === 0 &&
+              /^(del\s|[\w.]+\s*=[^=]|for\s)/.test(text)};
+    }
+    return null;
+  }
+
+  ns.diedAt = diedAt;
   ns.served = served;
   ns.Python = Python;
   ns.Countdown = Countdown;

@@ -137,7 +137,8 @@
     stop.disabled = false;
     say(python.ready ? "Running…" : "Loading Python, then running…");
     countdown.start();
-    python.call("run", {code: code.value}, print, LIMIT).then(function (answer) {
+    var source = code.value;
+    python.call("run", {code: source}, print, LIMIT).then(function (answer) {
       countdown.stop();
       show(answer.result);
       if (answer.stopped) {
@@ -150,11 +151,24 @@
     }, function (error) {
       countdown.stop();
       if (error.crashed) {
+        var why = String(error.message).split("\n")[0].slice(0, 120);
+        var at = live.diedAt(shown.text(), "<playground>", source);
         shown.clear();
-        print("Python in this page stopped working while it ran your code (" +
-              String(error.message).split("\n")[0].slice(0, 120) + "): it is loaded again, " +
-              "with nothing defined, and your code is kept. Press Run to run it again.\n",
-              "stderr");
+        if (at && at.freeing && /call stack/.test(why)) {
+          print("Python in this page stopped working at line " + at.line + " (" + at.text +
+                "): the browser's stack overflowed (" + why + ") as Python freed what that " +
+                "line let go of, most likely a long chain of objects each holding the one " +
+                "before (a Value with thousands of nodes behind it). Python frees such a " +
+                "chain node inside node, and a browser's stack is much smaller than a " +
+                "computer's: on your machine the code runs as it is; here, build shorter " +
+                "chains, or do not let go of them. Python is loaded again, with nothing " +
+                "defined, and your code is kept.\n", "stderr");
+        } else {
+          print("Python in this page stopped working " + (at ? "at line " + at.line + " " : "") +
+                "while it ran your code (" + why + "): it is loaded again, " +
+                "with nothing defined, and your code is kept. Press Run to run it again.\n",
+                "stderr");
+        }
         $("graph-note").textContent = "Python stopped working before the code ended: " +
           "nothing to draw.";
       } else if (error.stopped) {
