@@ -112,6 +112,30 @@ def sum_over_paths(root, x):
 '''
 """A sum over paths written otherwise (each path walked): not a copy."""
 
+NOTE_PATHS = '''
+def sum_over_paths(root, x):
+    topo, visited, stack = [], set(), [(root, False)]
+    while stack:
+        v, children_done = stack.pop()
+        if children_done:
+            topo.append(v)
+        elif v not in visited:
+            visited.add(v)
+            stack.append((v, True))
+            stack.extend((child, False) for child in v.parents)
+    counts = {root: 1}
+    sums = {root: 1.0}
+    for v in reversed(topo):
+        for p, g in zip(v.parents, v.local_grads):
+            counts[p] = counts.get(p, 0) + counts.get(v, 0)
+            sums[p] = sums.get(p, 0.0) + sums.get(v, 0.0) * g
+    return counts.get(x, 0), sums.get(x, 0.0)
+'''
+"""A sum over paths on the sort the Value exercise's note shows, its names too, then counts
+and sums pushed down in two dicts as backward pushes gradients: not a copy, though with
+names made anonymous it holds all of the model answer's distinctive fingerprints (issue 65,
+an attacker's honest file flagged on every route)."""
+
 GUIDE_SOFTMAX = '''
 def softmax(logits):
     top = max(v.data for v in logits)
@@ -159,6 +183,13 @@ def test_a_copy_renamed_aliased_edited_and_with_dead_code_is_flagged(tmp_path):
                                                     "_ = len(order)"] * len(lines)))
     assert CopyReading(write(tmp_path, padded, "padded.py")).same(
         EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
+    # the note's sort as the note writes it, put before a renamed copy, hides nothing
+    sort = NOTE_PATHS[:NOTE_PATHS.index("    counts")]
+    renamed = re.sub(r"\b(order|seen|node|listed|parent|local|count|total)\b",
+                     lambda m: m.group(1)[::-1] + "_", inspect.getsource(M.sum_over_paths))
+    noted = sort + "    print(len(topo))\n" + renamed[renamed.index("\n") + 1:]
+    assert CopyReading(write(tmp_path, noted, "noted.py")).same(
+        EXERCISES["sum_over_paths"]) == "model_answers.py's sum_over_paths"
 
 
 @pytest.mark.parametrize("name", FLAGGED)
@@ -202,6 +233,7 @@ def honest_files():
         "        for parent, local in zip(node.parents, node.local_grads):\n"
         "            parent.grad += local * node.grad\n")
     yield "a sum over paths walked", HONEST_PATHS
+    yield "a sum over paths on the note's sort", NOTE_PATHS
 
 
 def test_no_honest_answer_is_flagged(tmp_path):

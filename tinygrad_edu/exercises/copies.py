@@ -40,6 +40,9 @@ An answer of fewer than ``FEWEST`` distinctive fingerprints is not compared so: 
 canonical answer (``return b, a``, the one loop of ``backward_step``, a softmax in four
 lines, the recursive topological sort of the lecture, ``backward`` as that sort or the sort
 with a stack the Value exercise's note shows) is what anyone who solves the exercise writes.
+Nor is a definition that sorts as the note shows, the note's names too, and in no other place
+(``CopyReading._as_noted``): what is left of ``sum_over_paths`` beside that sort is its
+accumulation in two dicts, which anyone who wrote ``backward`` writes the same way.
 It is compared a second way, its names as written (``tokens(named=True)``: only the
 function's own name and its parameters made anonymous), where an answer of at least
 ``FEWEST_NAMED`` distinctive fingerprints is flagged if ``SHARE`` of them are in a
@@ -79,11 +82,13 @@ import ast
 import contextlib
 import functools
 import itertools
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.copy_tokens import (
+    GRAM,
     Definition,
     Fingerprints,
     fingerprints,
@@ -92,6 +97,7 @@ from tinygrad_edu.exercises.copy_tokens import (
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.heard import UNREAD
 from tinygrad_edu.exercises.loading import cell_texts, imported, parsed, read_source
+from tinygrad_edu.exercises.value_words import NOTE_SORT
 
 __all__ = ["BESIDE", "BUILT", "COMPILED", "COPIED", "CopyReading", "RanReading", "classmates",
            "flag", "kind_of", "said"]
@@ -166,6 +172,7 @@ class CopyReading:
         self.bound: dict[str, list[str]] = {}  # (a name of the top level: the names bound to it)
         self._prints: dict[tuple[int, bool], Fingerprints] = {}
         self._owned: dict[str, str] = {}  # (an exercise's name: its answer copied, or "")
+        self._noted: dict[int, bool] = {}  # (a definition's id: whether it sorts as the note)
         self.unparsed = False  # (a block of it is not Python the grader can parse)
         self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
         try:
@@ -201,7 +208,8 @@ class CopyReading:
                 for node, imports in self.definitions + ([] if kind else [
                         (method, imports) for method, imports, _ in self.methods]):
                     if isinstance(node, ast.ClassDef) == kind and (
-                            _holds(theirs, self._fingerprints(node, imports), FEWEST)
+                            (_holds(theirs, self._fingerprints(node, imports), FEWEST)
+                             and not self._as_noted(node, imports))
                             or _holds(named, self._fingerprints(node, imports, True),
                                       FEWEST_NAMED)):
                         self._owned[symbol] = f"{where}'s {symbol}"
@@ -209,6 +217,21 @@ class CopyReading:
                 if self._owned[symbol]:
                     break
         return self._owned[symbol]
+
+    def _as_noted(self, node: Definition, imports: dict[str, str]) -> bool:
+        """Whether the definition sorts as the Value exercise's note shows, the note's names
+        too (``SHARE`` of its fingerprints so), and sorts in no other place (less than
+        ``SHARE`` of the note's fingerprints with names made anonymous outside the runs of
+        tokens written as the note writes them). Such a definition is not compared with its
+        names made anonymous: what is left of ``sum_over_paths`` beside the note's sort is
+        the accumulation any learner who wrote ``backward`` writes the same way (an honest
+        answer so held all of the model answer's distinctive fingerprints: issue 65)."""
+        if id(node) not in self._noted:
+            self._noted[id(node)] = False
+            with contextlib.suppress(Exception):  # (too deep to read: as ``fingerprints``)
+                self._noted[id(node)] = _sorts_as_noted(tokens(node, imports, named=True),
+                                                        tokens(node, imports))
+        return self._noted[id(node)]
 
     def _exact(self, symbol: str) -> list[str]:
         """For each definition the name ``symbol`` reaches (``reached``) under another name
@@ -426,6 +449,31 @@ def _words(node: Definition, imports: dict[str, str]) -> tuple[str, ...]:
         return tuple(tokens(node, imports, numbered=True))
     except Exception:  # (RecursionError, tokenize's errors: as ``fingerprints``)
         return ()
+
+
+def _sorts_as_noted(named: list[str], plain: list[str]) -> bool:
+    """``CopyReading._as_noted`` on a definition's tokens, its names as written and made
+    anonymous (the same tokens, one for one)."""
+    note_named, note_plain = _note(True), _note(False)
+    runs = [tuple(named[i:i + GRAM]) for i in range(len(named) - GRAM + 1)]
+    if len(named) != len(plain) or len(note_named & set(runs)) < SHARE * len(note_named):
+        return False
+    written = set[int]()  # (the tokens of runs written as the note writes them)
+    for i, run in enumerate(runs):
+        if run in note_named:
+            written.update(range(i, i + GRAM))
+    elsewhere = {tuple(plain[i:i + GRAM]) for i in range(len(plain) - GRAM + 1)
+                 if not written.issuperset(range(i, i + GRAM))}
+    return len(note_plain & elsewhere) < SHARE * len(note_plain)
+
+
+@functools.cache
+def _note(named: bool) -> Fingerprints:
+    """The fingerprints of the sort the Value exercise's note shows (``NOTE_SORT``), as a
+    learner's ``backward`` (``named``: its names as written)."""
+    node = ast.parse("def backward(self):\n" + textwrap.indent(NOTE_SORT, "    ")).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    return fingerprints(node, {}, named)
 
 
 def _holds(theirs: Fingerprints, mine: Fingerprints, fewest: int) -> bool:

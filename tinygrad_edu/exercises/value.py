@@ -356,13 +356,5 @@ def recursion_note(outcome: Outcome) -> str | None:
         "gradient your Value gave on the inputs tried is right, and micrograd's own "
         "build_topo stops at the same depth, so the exercise passes. But a loss summed over "
         "a thousand examples is such a chain. To lift the limit, sort with a stack of your "
-        "own:\n"
-        "    topo, visited, stack = [], set(), [(self, False)]\n"
-        "    while stack:\n"
-        "        v, children_done = stack.pop()\n"
-        "        if children_done:\n"
-        "            topo.append(v)\n"
-        "        elif v not in visited:\n"
-        "            visited.add(v)\n"
-        "            stack.append((v, True))\n"
-        "            stack.extend((child, False) for child in v._prev)")
+        "own:\n" + "".join(f"    {line}\n" for line in value_words.NOTE_SORT.splitlines()
+                            ).rstrip("\n"))

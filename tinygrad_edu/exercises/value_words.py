@@ -23,7 +23,21 @@ from tinygrad_edu.exercises.learner.parts import close
 from tinygrad_edu.exercises.learner.value_probes import STEPS
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 
-__all__ = ["diagnoses"]
+__all__ = ["NOTE_SORT", "diagnoses"]
+
+NOTE_SORT = """topo, visited, stack = [], set(), [(self, False)]
+while stack:
+    v, children_done = stack.pop()
+    if children_done:
+        topo.append(v)
+    elif v not in visited:
+        visited.add(v)
+        stack.append((v, True))
+        stack.extend((child, False) for child in v._prev)
+"""
+"""The sort with a stack of one's own that the Value exercise's note shows (``value.py``'s
+``recursion_note``): what a learner may type as it is written, its names too
+(``copies.py`` reads it so)."""
 
 RIGHT_STEPS = ("Your steps themselves are right: run once each, in reverse topological "
                "order, from a root seeded with 1, they give the right gradient on every "
