@@ -266,6 +266,19 @@ def test_a_backward_that_runs_the_forward_pass_again_earns_nothing_naming_the_li
     assert notebook != (" on line" in said), said
 
 
+def test_a_forward_pass_run_again_is_seen_when_its_functions_take_star_args():
+    """The functions of the forward pass taking ``*args`` (``lambda *a: a[0] + a[1]``): the
+    forward pass run again is seen at the first expression, ``x0 + x0``, not only where
+    NumPy's tanh is watched (before, an attacker's file earned 1/1 where no tanh was)."""
+    source = "STEP = 1e-6\n" + FORWARD_AGAIN
+    for op in ("+", "*"):
+        source = source.replace(f"lambda a, b: a {op} b", f"lambda *a: a[0] {op} a[1]")
+    verdict = check("Value", value_class(source))
+    said = str(verdict)
+    assert not verdict.passed and "v1 = x0 + x0" in said, said
+    assert "your backward() runs the forward pass again (<lambda>, your function" in said, said
+
+
 def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule():
     """No last-bit exactness: ``1 - t**2`` and ``1 / cosh(x)**2``, or the forward pass's own
     function called again at the node's number, are the chain rule."""

@@ -56,6 +56,8 @@ OWN = ("tanh", "exp")
 """The ops' functions of ``math``, ``cmath`` and NumPy that are watched as the class's own
 are, from the build on (``watched._watching_functions``): a forward pass may store them in
 its nodes as they are. (Not ``add`` or ``multiply``: an honest backward multiplies.)"""
+STARRED = 0x04
+"""``CO_VARARGS``: a function that takes ``*args``, whose numbers are watched too."""
 MOST = 4096
 """The most numbers kept for one argument of one function of the forward pass."""
 
@@ -77,12 +79,17 @@ class _Watch:
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
-            if code.co_filename not in self.files or not code.co_argcount or self.found or (
-                    self.backward and code not in self.forward):
+            starred = code.co_flags & STARRED
+            if code.co_filename not in self.files or not (code.co_argcount or starred) or (
+                    self.found or (self.backward and code not in self.forward)):
                 return
             local = frame.f_locals
             number = self._number
-            args = [number(local.get(name)) for name in code.co_varnames[:code.co_argcount]]
+            names = code.co_varnames
+            args = [number(local.get(name)) for name in names[:code.co_argcount]]
+            if starred:  # (lambda *a: a[0] + a[1]: its numbers are in the tuple a)
+                more = local.get(names[code.co_argcount + code.co_kwonlyargcount])
+                args += [number(x) for x in more] if type(more) is tuple else []
             if self.backward:
                 self._check(code, args, frame.f_back)
             else:
@@ -108,9 +115,8 @@ class _Watch:
         return x if kind in ("f", "c") and hasattr(x, "ravel") else None
 
     def _record(self, code: Any, args: list[Any]) -> None:
-        seen = self.forward.get(code)
-        if seen is None:
-            seen = self.forward[code] = [set() for _ in args]
+        seen = self.forward.setdefault(code, [])
+        seen += [set() for _ in range(len(args) - len(seen))]  # (*args: as many as given)
         for k, x in enumerate(args):
             if type(x) is float and x == x and len(seen[k]) < MOST:
                 seen[k].add(x)
