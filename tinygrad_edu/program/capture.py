@@ -52,10 +52,11 @@ from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.left import clean
-from tinygrad_edu.program.outside import Outside, Watcher, _slot
+from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.refused import took_a_float_only
+from tinygrad_edu.program.returned import Outside
 from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape

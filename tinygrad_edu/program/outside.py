@@ -11,7 +11,7 @@ learner's model).
 Each is a root (and so are the compiled function's own default arguments, a module its code
 reads from ``sys.modules`` by a name it holds, and a variable of ``os.environ`` it read, seen
 by ``watching.py``), walked as it was when first read (``places.Walk``); once the function
-returns (``Outside``):
+returns (``Outside``, in ``returned.py``):
 
 - a **number** at a place is checked at every call to be the very same one (then the same
   bits); where that check fails once, the place becomes an **input** of the program (``lr``,
@@ -44,18 +44,14 @@ from __future__ import annotations
 
 import functools
 import gc
-import operator
 import os
 import sys
 import threading
 import types
-from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
-from tinygrad_edu.program.guards import changed, checks, item_of, same_array
 from tinygrad_edu.program.identity import seen_at_start, seen_starting
-from tinygrad_edu.program.left import plain_at, unleak
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -65,10 +61,7 @@ from tinygrad_edu.program.places import (
     function_and_self,
     has_given,
     kind_of,
-    length,
     reads_of,
-    same_number,
-    state_of,
 )
 from tinygrad_edu.program.randomness import (
     generator_state,
@@ -91,7 +84,7 @@ from tinygrad_edu.program.world import followed_at, reached, streams_read, swapp
 
 _ident = threading.get_ident  # (bound here: a capture puts its own in threading)
 
-__all__ = ["Outside", "Watcher"]
+__all__ = ["Watcher"]
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
 _NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
@@ -480,125 +473,3 @@ def _cell_holds(cell: Any, value: Any) -> bool:
         return cell.cell_contents is value
     except ValueError:
         return value is MISSING
-
-
-# ----------------------------------------------------------------------------- after the run
-class Outside:
-    """What a capture found outside the arguments, once the function returned: every place
-    (``walk``), the guards and inputs as one function (``check``: see ``_checks``), the
-    numbers the function wrote (``writes``: a program writes them again), and what was
-    refused or said (into the recording)."""
-
-    def __init__(self, watcher: Watcher, record: Recording) -> None:
-        self.watcher = watcher
-        self.walk = watcher.walk  # (as it was: what the guards check)
-        self.writes: list[tuple[Place, Any]] = []  # (place, a Traced or a plain number)
-        self._changes(record)
-        self.inputs: list[Place] = [p for p in self.walk.places if p.key() in watcher.dynamic
-                                    and p.kind == "number" and type(p.value) is not bool]
-        self.check: Callable[[], Any] = lambda: (-1, ())
-        self.text = ""
-        self.chains: list[list[tuple[Place, str]]] = []
-        self.failed: Place | None = None  # (the place the last failed check found changed)
-        self.held: list[tuple[Any, str, tuple[Any, ...], str]] = []  # (``held.py``'s)
-        self.stateful = [p for p in self.walk.places if p.kind == "opaque" and
-                         p.held is not None and state_of(p.value) != p.held]
-        for place in self.stateful:  # (an object it changed that a capture cannot walk)
-            record.effect(f"it changes {place.said()} ({type(place.value).__name__}), which a "
-                          "program does not change again: it is captured again while it does",
-                          line=False)
-
-    def exact(self, chain: int) -> bool:
-        """A chain of checks that failed, again one place at a time (a number by its value,
-        not its identity): whether one of them truly fails (then ``failed`` says which)."""
-        for place, what in self.chains[chain]:
-            now = place.read()
-            if what == "is":
-                ok = now is place.value or (place.kind in ("number", "constant") and
-                                            same_number(now, place.value))
-            elif what.startswith("len"):
-                ok = length(now) == int(what.split()[1])
-            elif what == "state":
-                ok = state_of(now) == place.held
-            elif what == "order":
-                ok = isinstance(now, dict) and tuple(now) == place.order
-            elif what == "items" and place.kind == "sequence":
-                for child in place.children:  # (the item that changed: a number, an input
-                    if not (item_of(now, child) is child.value or (  # from then on)
-                            child.kind == "number" and same_number(item_of(now, child),
-                                                                    child.value))):
-                        self.failed = child
-                        return True
-                ok = True
-            elif what == "items":
-                ok = all(map(operator.is_, now, place.held))
-            else:
-                ok = same_array(now, place.held)
-            if not ok:
-                self.failed = place
-                return True
-        return False
-
-    def guard(self, graph_values: set[int]) -> None:
-        """The guards and inputs, once the graph's Values are known (``_checks``)."""
-        self.check, self.text = checks(self, graph_values)
-
-    def _changes(self, record: Recording) -> None:
-        """What the function changed outside (see the module's docstring); a followed
-        number it left there is put back as its plain number (nothing of the capture
-        leaks)."""
-        start = self.watcher.start
-        installed = {id(t) for _, _, t in self.watcher.installed}
-        said: set[int] = set()
-        replayed: set[tuple[Any, ...]] = set()  # (items whose numbers a program writes)
-        held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
-        end = Walk()  # (as it is now)
-        for step in self.watcher.roots.values():
-            end.root(step, step[1] if step[0] == "object" else
-                     Place(None, step, None, "").read())
-        for place in end.places:
-            now = place.value
-            if isinstance(now, Traced) and id(now) in installed:  # (an input it moved: a
-                plain_at(place)  # deque it took from, a list it sorted)
-            before = start.get(_slot(place), MISSING)
-            if now is before or id(now) in installed or (
-                    type(now) is str and same_number(now, before)):  # (a text read anew)
-                continue
-            parent = place.parent
-            if parent is not None and _slot(parent) not in start:  # (inside something new)
-                plain_at(place)
-                continue
-            in_container = parent is not None and parent.kind in ("sequence", "dict", "set") \
-                and parent.step != ("attr", "__dict__")  # (an object's: its attributes)
-            if in_container and before is MISSING:  # (an item added: said below)
-                plain_at(place)
-                continue
-            if place.kind in ("number", "constant") or now is MISSING:
-                if now is not MISSING:
-                    self.writes.append((place, now))
-                    replayed.add(_slot(place))
-                    plain_at(place)
-                continue
-            if in_container:
-                continue
-            name = place.step[2] if place.step[0] in ("global", "cell") else place.step[1]
-            root = place
-            while root.parent is not None:  # (else the line that read where it is)
-                root = root.parent
-            where = self.watcher.stores.get(name) or self.watcher.lines.get(root.key()) or "?"
-            record.refuse(f"it writes {type(now).__name__} to {place.said()} (a program "
-                          f"writes numbers only), at {where}; return it instead")
-        unleaked: set[int] = set()
-        for place in end.places:  # (an item no place names: a dict's under a float key)
-            if place.kind in ("sequence", "dict", "set"):
-                unleak(place.value, unleaked)
-        for place in end.places:
-            if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
-                    place.step == ("attr", "__dict__"):
-                continue
-            before = start.get(_slot(place), MISSING)
-            if before is place.value and changed(place, start, held.get(id(place.value)),
-                                                  replayed):
-                said.add(id(place.value))
-                record.effect(f"it changes {place.said()} (a program does not change it "
-                              "again: do it outside the compiled function)", line=False)
