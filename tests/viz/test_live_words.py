@@ -7,7 +7,8 @@ an import lists NumPy apart, which the page's Python does not have; a verdict th
 after a flood the code printed is shown first, in the output's view."""
 
 from tests.viz.live import LIVE, LOAD_S
-from tests.viz.test_live_pages import check, run
+from tests.viz.live_exercises import check
+from tests.viz.live_playground import run
 from tests.viz.test_playground import COMPILED
 
 pytestmark = LIVE

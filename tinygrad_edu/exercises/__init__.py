@@ -61,7 +61,8 @@ A map of the grading house (who calls each room is in brackets):
   them to a learner's class); a *model answer* is what a teacher's copy holds, written as a
   learner writes it (``model_answers.py``, ``lecture.py`` for exercise 18; the track's
   references are written so, and are its model answers too); a *case* is an input, as data
-  (``learner/inputs.py``, ``learner/number_cases.py``, ``learner/gpt_cases.py``), drawn
+  (``learner/inputs.py``, ``learner/graph_cases.py``, ``learner/expression_cases.py``,
+  ``learner/number_cases.py``, ``learner/gpt_cases.py``), drawn
   by hypothesis's strategies (``cases.py``, ``microgpt/cases.py``). None of them ever
   enters a learner's process.
 - A learner's file, graded apart: ``loading.py`` (read it, never through a link; a
@@ -77,7 +78,8 @@ A map of the grading house (who calls each room is in brackets):
   ``syscall_filter.py``: the allow-list of system calls, built with libseccomp [remote]),
   ``audit.py`` (what it tried, as a
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
-  ``wire.py`` (messages), ``inputs.py``, ``gpt_cases.py``, ``parts.py``, ``watched.py``,
+  ``wire.py`` (messages), ``inputs.py``, ``graph_cases.py``, ``expression_cases.py``,
+  ``gpt_cases.py``, ``parts.py``, ``watched.py``,
   ``answered.py``, ``value_probes.py`` [remote starts it].
 - ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
   machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the

@@ -1,0 +1,391 @@
+"""The steps of the exercises page's session (test_live_pages.py's ``test_the_exercises``
+takes them, in order, on one page with Python loaded once): Stop while Python loads, the
+first Check, grading as the command line grades, code that will not stop, Start again,
+loops and recursion, a clean Python for each Check, a worker put back or loaded again, the
+diagnoses, warnings, a verdict on its own exercise, the next stage, the exercises on arrays.
+``check`` checks code in its editor (test_live_words.py uses it too)."""
+
+import re
+import time
+
+from tests.exercises.gpt_answers import RIGHT as GPT
+from tests.exercises.gpt_answers import with_slip
+from tests.viz.live import EDITOR_SHOWN, LOAD_S, definition
+from tests.viz.test_page_python import MEDDLING, RIGHT
+
+
+def check(page, code):
+    page.fill("#code", code)
+    page.click("#check")
+    page.wait_for_function("!document.getElementById('check').disabled && "
+                           "/\\(graded in|^Stopped/.test(document.getElementById('state')"
+                           ".textContent)", timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def exercises_stop_while_python_loads_blames_no_code(exercises, capsys):
+    """Before: 'A solution that loops forever is the usual cause', where none had run (an
+    independent learner's walk: Check on a fresh page, then Stop)."""
+    assert not exercises.evaluate("/is ready/.test(document.getElementById('state')"
+                                  ".textContent)")
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == (
+        "\nStopped while Python was loading: none of your code ran, and your code is kept. "
+        "Press Check to grade it.\n")
+    assert exercises.text_content("#state") == "Stopped."
+
+
+def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exercises,
+                                                                             capsys):
+    """Before: "stopped in 120 s" alone while the grader was imported (8-18 s), a Stop then
+    showed a traceback through hypothesis's imports, and the next Check could fail
+    ("module 'hypothesis' has no attribute 'core'")."""
+    exercises.wait_for_function("/is ready/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader (about 10 s, once), then grading…")
+    time.sleep(0.3)
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == ("\nStopped: stopped with the Stop button. "
+                                                 "Your code is kept.\n")
+
+
+def exercises_grade_as_the_command_line_grades(exercises, capsys):
+    from tinygrad_edu.viz.playground import check as check_here
+
+    wrong = "def d_tanh(x, y):\n    return 1 - x * x\n"
+    verdict = check(exercises, wrong)
+    assert "✗ d_tanh: not yet." in verdict
+    assert "diagnosis: the input x used where the output y was meant." in verdict
+    code, _ = check_here("d_tanh", wrong)  # the command line, here in CPython
+    here = capsys.readouterr().out  # the same verdicts; where it was graded, said plainly
+    assert code == 1 and verdict.split("\nGraded ")[0] == here.split("\nGraded ")[0]
+    assert "\nGraded in this page's Python, for practice: your code ran beside" in verdict
+    assert "\nGraded on your machine, for practice: your code ran in processes" in here
+    assert "grade that counts" not in verdict  # (a learner on their own)
+    assert exercises.text_content("#progress") == (
+        "0 of 17 exercises and 0 of 10 stages passed in this browser")
+
+    right = "def d_tanh(x, y):\n    return 1 - y * y\n"
+    assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
+    assert exercises.text_content("#progress") == (
+        "1 of 17 exercises and 0 of 10 stages passed in this browser")
+    assert exercises.text_content("#next").startswith("Next: exercise ")  # (the next one)
+    assert "✓ passed" in exercises.locator("#exercise option:checked").text_content()
+    stored = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.progress')")
+    assert '"d_tanh": {\n   "attempts": 2,\n   "passed": true' in stored
+
+
+def exercises_end_code_that_will_not_stop(exercises, capsys):
+    """A solution that catches the interrupt: its worker is ended, and a new one loads."""
+    stubborn = ("def d_tanh(x, y):\n    while True:\n        try:\n            while True:\n"
+                "                pass\n        except BaseException:\n            pass\n")
+    exercises.fill("#code", stubborn)
+    exercises.click("#check")
+    exercises.wait_for_function("/^Grading…/.test(document.getElementById('state').textContent)")
+    exercises.wait_for_timeout(1000)  # (in its loop: a Stop before it, while the grader draws
+    exercises.click("#stop")  # its inputs, ends the Check there, rightly said as a plain stop)
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
+    assert exercises.text_content("#output").endswith(
+        "Stopped: stopped with the Stop button; it did not stop when interrupted. A solution "
+        "that loops forever is the usual cause. Python was started again; your code is kept.\n")
+    assert exercises.text_content("#state") == "Stopped."
+    assert exercises.input_value("#code") == stubborn
+
+
+def exercises_start_again_asks_and_the_code_can_be_brought_back(exercises, capsys):
+    """Start again asks first (no dialog: buttons beside it), and keeps what it replaces
+    (before: one click threw the code away, and its saved copy)."""
+    mine = exercises.input_value("#code")
+    assert "raise NotImplementedError" not in mine and exercises.is_hidden("#earlier")
+    exercises.click("#starter")
+    assert exercises.is_visible("#ask") and exercises.is_hidden("#starter")
+    exercises.click("#keep")
+    assert exercises.input_value("#code") == mine and exercises.is_visible("#starter")
+    exercises.click("#starter")
+    exercises.click("#replace")
+    assert "raise NotImplementedError" in exercises.input_value("#code")
+    kept = exercises.evaluate("localStorage.getItem('tinygrad_edu.exercises.code.d_tanh')")
+    assert "raise NotImplementedError" in kept  # (what the page keeps is what it shows)
+    exercises.click("#earlier")
+    assert exercises.input_value("#code") == mine and exercises.is_hidden("#earlier")
+    exercises.click("#starter")
+    exercises.click("#replace")
+
+
+def exercises_an_untouched_exercise_names_no_file_the_learner_never_saw(exercises, capsys):
+    starter = exercises.input_value("#code")
+    assert "raise NotImplementedError" in starter
+    verdict = check(exercises, starter)
+    assert "solutions.py" not in verdict
+    assert verdict.startswith("your answer: 0 of 0 attempted exercises pass; 1 not started")
+
+
+def exercises_an_endless_loop_is_stopped_after_the_promised_5_s(exercises, capsys):
+    started = time.perf_counter()
+    verdict = check(exercises, "def d_tanh(x, y):\n    while True:\n        try:\n"
+                               "            pass\n        except Exception:\n            pass\n")
+    assert time.perf_counter() - started < 8  # (before: "Grading…" for 120 s)
+    assert "✗ d_tanh: not yet." in verdict and "your function did not finish" in verdict
+    assert "still running after 5 s on this input, so it was stopped" in verdict
+    assert "in your answer, line" in verdict
+
+
+def exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown(exercises, capsys):
+    """The file's own code runs within 5 s too (before: "Grading…" for 120 s), and the
+    state counts down to the stop."""
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n\nn = 0\nwhile True:\n"
+                            "    n += 1\n")
+    started = time.perf_counter()
+    exercises.click("#check")
+    exercises.wait_for_function("/your code has run 2 s without finishing: it is stopped in "
+                                "3 s$/.test(document.getElementById('state').textContent)")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert time.perf_counter() - started < 10
+    verdict = exercises.text_content("#output")
+    assert verdict.startswith("your answer, line ") and verdict.split(": ", 1)[1].startswith(
+        "running the file did not finish in 5 s, so it was stopped (an endless loop?)")
+    assert verdict.rstrip().splitlines()[-1].strip() in ("while True:", "n += 1")
+
+
+RADD = ("    def __radd__(self, other): return self + other",
+        "    def __radd__(self, other): return other + self")  # (2.0 + x: endless)
+
+
+def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, capsys):
+    """Before: Pyodide died ("Maximum call stack size exceeded") and loaded again, no
+    verdict, and so again at each Check; a raised limit the same, after a long countdown.
+    And a GeneratorExit, a KeyboardInterrupt the code raises itself: a verdict too."""
+    exercises.select_option("#stage", "node")
+    value = definition(with_slip(*RADD), "Value").replace(
+        "import math\n", "import math\nimport random\n\nrandom._os.sys.setrecursionlimit(10**6)"
+                         "  # (past the import refused)\n", 1)
+    line = value.splitlines().index(RADD[1]) + 1
+    verdict = check(exercises, value)
+    assert re.search(r"your node raised an error:\n    RecursionError: .*\n      in your answer, "
+                     f"line {line}, in __radd__", verdict), verdict
+    assert "sys.setrecursionlimit(1000000): the Python in this page allows at most " in verdict
+    assert exercises.text_content("#state").startswith("Not yet (graded in")
+    verdict = check(exercises, "import sys\n\nsys.setrecursionlimit(20000)\n" + value)
+    assert verdict.startswith("your answer, line 1: sys may not be imported by a submission")
+    # Whatever the learner raises is a verdict too, the command's (before, issue 66: for
+    # GeneratorExit, "Stopped." and the grader's traceback; for KeyboardInterrupt, taken for
+    # the page's Stop, no verdict at all)
+    value = definition(GPT, "Value")
+    grad = "        self.grad = 1\n"
+    line = value[:value.index(grad)].count("\n") + 2
+    for source, raised, where in (
+            (value.replace(grad, grad + "        raise GeneratorExit\n"), "GeneratorExit",
+             f"line {line}, in backward"),
+            (value.replace(grad, grad + "        raise KeyboardInterrupt\n"),
+             "KeyboardInterrupt", f"line {line}, in backward"),
+            ("raise BaseException('boom')\n" + value, "BaseException: boom",
+             "line 1, in <module>")):
+        verdict = check(exercises, source)
+        assert verdict.startswith(f"✗ node: grading it, it raised {raised} at your answer, "
+                                  f"{where}, which ends the process it is graded in on your "
+                                  "machine: does your answer end Python"), verdict
+        assert exercises.text_content("#state").startswith("Not yet (graded in")
+
+
+def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
+    """What a Check's code changed in the page's Python (the recursion limit, sys's hooks
+    and streams, a module replaced) is put back (before: every later Check "Stopped.",
+    with a RecursionError in copy.deepcopy, until a reload)."""
+    exercises.select_option("#exercise", "d_tanh")
+    check(exercises, MEDDLING)  # (what it says is lost: its code took the output)
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+    lowered = check(exercises, "import random\nrandom._os.sys.setrecursionlimit(60)\n\n\n"
+                    + RIGHT)  # (before: three HypothesisWarnings above the verdict, through
+    assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
+
+
+def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
+    """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
+    the next right answer waited 120 s and was told it loops forever)."""
+    said = check(exercises, "import js\n\njs.close()\n" + RIGHT)
+    assert said.startswith("your answer, line 1: js may not be imported by a submission")
+    closing = "import random\n\njs = random._os.sys.modules['js']\njs.close()\n" \
+              "js.onmessage = None\n" + RIGHT  # (past the import refused)
+    said = check(exercises, closing)
+    assert said.startswith("✓ d_tanh passed") and said.endswith(
+        "\nYour code changed the worker that runs this page's Python (js.onmessage; "
+        "js.close(), which would have ended it): it was put back, and the next run starts as "
+        "this one did.\n")
+    started = time.perf_counter()
+    said = check(exercises, RIGHT)
+    assert said.startswith("✓ d_tanh passed") and "worker" not in said
+    assert time.perf_counter() - started < 5
+
+
+def exercises_a_worker_left_busy_is_loaded_again(exercises, capsys):
+    """A worker left busy (a JavaScript loop the code scheduled) is loaded again at the next
+    Check, which says so and is graded."""
+    busy = "import random\n\njs = random._os.sys.modules['js']\n" \
+           "js.setTimeout(js.eval('() => { while (true) {} }'), 0)\n" + RIGHT
+    assert check(exercises, busy).startswith("✓ d_tanh passed")  # (then the worker is busy)
+    said = check(exercises, RIGHT)  # noticed within 3 s, loaded again, graded there
+    assert said.startswith("The page's Python had stopped answering (code run before may "
+                           "have left its worker busy, or closed it): it is loaded again, "
+                           "and this runs there.\n✓ d_tanh passed"), said
+
+
+LINEAR = "    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]\n"
+
+
+def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
+    """Before: an inner loop one short in linear was told "computed with .data, the graph is
+    cut"; rmsnorm's 1e-5 outside the root got only a ZeroDivisionError; no line was named
+    for a mistake that raises nothing."""
+    exercises.select_option("#stage", "linear")
+    short = "def linear(x, w):\n    return [sum(wo[i] * x[i] for i in range(len(x) - 1)) " \
+            "for wo in w]\n"
+    said = check(exercises, short)
+    assert "holds the number 0, not a Value: a sum that added nothing" in said
+    assert ".data" not in said
+    assert "range(len(x)) goes over them all.\n    in your answer, line 2, in linear  (return " \
+        "[sum(wo[i] * x[i] for i in range(len(x) - 1)) for wo in w])" in said, said  # (before:
+    # no line, and no full stop)
+    transposed = "def linear(x, w):\n    return [sum(w[i][j] * x[i] for i in range(len(x))) " \
+                 "for j in range(len(w))]\n"
+    said = check(exercises, transposed)
+    assert "diagnosis (out, dx, dw): w read by its columns (transposed).\n    in your answer, " \
+           "line 2, in linear  (return [sum(w[i][j] * x[i]" in said
+    exercises.select_option("#stage", "rmsnorm")
+    eps = definition(with_slip("scale = (ms + 1e-5) ** -0.5", "scale = ms ** -0.5 + 1e-5"),
+                     "rmsnorm")
+    line = eps.splitlines().index("    scale = ms ** -0.5 + 1e-5") + 1
+    said = check(exercises, eps)
+    assert "ZeroDivisionError" in said and "diagnosis (out, dx): 1e-5 added outside the " \
+        "square root." in said, said
+    assert said.count(f"in your answer, line {line}, in rmsnorm  (scale = ms ** -0.5 + 1e-5)"
+                      ) == 1  # (the error's line: not said again under the diagnosis)
+    exercises.select_option("#stage", "softmax")  # (the smallest input it fails on: before,
+    said = check(exercises, definition(  # [0.2, 3.4], [1, 1, 1] or [-800, -801])
+        with_slip("return [e / total for e in exps]", "return exps"), "softmax"))
+    assert "failing input: logits = [0, 0]; then L = Σ c_i·out_i, c = [" in said and \
+        "not divided by the sum" in said, said
+
+
+def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
+    """Before: nothing under a pass (the footer's "Next" went to another guide), nothing
+    after stage 10; then, the next step under the verdict, below the fold of a learner who
+    pressed Check (at 1280 px and at 390 px): now between Check and the verdict."""
+    exercises.select_option("#stage", "adam")
+    for width, height in ((390, 844), (1280, 900)):
+        exercises.set_viewport_size({"width": width, "height": height})
+        assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
+        assert exercises.evaluate(NEXT_SHOWN), width  # (where Check was pressed)
+    assert exercises.text_content("#next") == ("Next: stage 10, a training step: loss, "
+                                               "backward, Adam")
+    exercises.click("#next a")
+    exercises.wait_for_function("document.getElementById('stage').value === 'train_step'")
+    assert exercises.evaluate(EDITOR_SHOWN)  # (the link lands on the editor)
+    # its own state beside Check (before: adam's "Passed (graded in 0.2 s).")
+    assert exercises.text_content("#state") == "Not checked yet."
+    assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
+    after = exercises.text_content("#next")
+    assert after.startswith("That was the last stage. Once all 10 pass, your GPT is whole; "
+                            "next, on your machine:")  # (not all pass in this session)
+    assert exercises.text_content("#next pre").splitlines() == [  # (a comment beside its
+        "# 1. Download my answers (above): your stages, saved as my_gpt.py",  # command
+        "# 2. the same verdicts, on your machine:",  # wrapped into the next one at 390 px)
+        "python -m tinygrad_edu exercises check my_gpt.py microgpt",
+        "# 3. train it; then it makes up names:",
+        "python -m tinygrad_edu exercises train my_gpt.py"]
+    assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
+    exercises.select_option("#stage", "linear")  # (from the menu: its own state too; the
+    assert re.fullmatch(r"Not passed yet: \d+ attempts? in this browser\.",  # diagnoses'
+                        exercises.text_content("#state"))  # step tried it)
+    exercises.select_option("#stage", "adam")
+    assert exercises.text_content("#state") == \
+        "Passed in this browser; Check grades it again."
+
+
+def exercises_a_warning_quotes_this_checks_line(exercises, capsys):
+    """Before: a warning quoted line 2 of the code a Check before had graded (linecache
+    kept it under the answer's name, from that Check's traceback)."""
+    exercises.select_option("#exercise", "d_tanh")
+    right = "def d_tanh(x, y):\n    return 1 - y * y\n"
+    check(exercises, "OLD = 1\nOLD_LINE_TWO = 1 / 0\n" + right)
+    verdict = check(exercises, "x = 1\nsame = x is 1\n" + right)
+    assert "your answer:2: SyntaxWarning: \"is\" with 'int' literal" in verdict, verdict
+    assert "  same = x is 1\n" in verdict and "OLD_LINE_TWO" not in verdict, verdict
+
+
+SLOW_WRONG = ("slow = []\n\n\ndef d_tanh(x, y):\n    if not slow:  # (its first call: a moment "
+              "longer)\n        slow.append(0)\n        n = 0\n        while n < 1_000_000:\n"
+              "            n += 1\n    return 1 - x * x\n")
+
+
+def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
+    """Before: a stage chosen while a Check graded got that Check's verdict in its box, and
+    "Not yet (graded in ...)" beside its Check (an independent learner's walk)."""
+    exercises.select_option("#exercise", "d_tanh")
+    exercises.fill("#code", SLOW_WRONG)
+    exercises.click("#check")
+    exercises.select_option("#stage", "softmax")  # (while it grades)
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    said = exercises.text_content("#state")
+    assert re.fullmatch(r"The Check of exercise \d+, d_tanh, ended while this one was shown: "
+                        r"not yet \(graded in \d+\.\d s\)\. Its verdict is kept with it: "
+                        r"choose it above to see it\.", said), said
+    assert exercises.text_content("#output") == "" and exercises.is_hidden("#next")
+    assert "def softmax(logits):" in exercises.input_value("#code")
+    exercises.select_option("#exercise", "d_tanh")
+    assert exercises.text_content("#output").startswith("✗ d_tanh: not yet.")
+    assert re.fullmatch(r"Not yet \(graded in \d+\.\d s\)\.", exercises.text_content("#state"))
+    assert exercises.input_value("#code") == SLOW_WRONG
+    exercises.select_option("#stage", "softmax")  # (shown once: then as any verdict is)
+    exercises.select_option("#exercise", "d_tanh")
+    assert exercises.text_content("#output") == ""
+
+
+NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
+                       return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
+"""The next step's first line is on screen."""
+
+
+def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
+    exercises.select_option("#exercise", "dense_backward")
+    assert exercises.is_hidden("#editor")
+    text = exercises.text_content("#local")
+    assert "NumPy" in text and "python -m tinygrad_edu exercises check solutions.py " \
+        "dense_backward" in text
+
+
+
+EXERCISES_STEPS = [
+    exercises_stop_while_python_loads_blames_no_code,
+    exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
+    exercises_grade_as_the_command_line_grades,
+    exercises_end_code_that_will_not_stop,
+    exercises_start_again_asks_and_the_code_can_be_brought_back,
+    exercises_an_untouched_exercise_names_no_file_the_learner_never_saw,
+    exercises_an_endless_loop_is_stopped_after_the_promised_5_s,
+    exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+    exercises_endless_recursion_is_a_verdict_that_names_its_line,
+    exercises_a_check_starts_from_the_python_the_page_set_up,
+    exercises_a_worker_its_code_closed_is_put_back,
+    exercises_a_worker_left_busy_is_loaded_again,
+    exercises_the_diagnoses_name_the_mistake_and_its_line,
+    exercises_a_warning_quotes_this_checks_line,
+    exercises_a_verdict_lands_on_its_own_exercise,
+    exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
+    exercises_on_arrays_say_how_to_do_them_locally,
+]
+
+
+EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+                  exercises_a_worker_left_busy_is_loaded_again}
+"""The steps only the long tier takes, 12 s of the 45. The main tier still sees a loop stopped
+at 5 s (in an answer: the stop that ends a loop in the file's own code, whose countdown the
+long tier watches), and a worker ended and loaded again (``exercises_end_code_that_will_not_
+stop``: the path a worker left busy takes)."""

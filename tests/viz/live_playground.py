@@ -1,0 +1,314 @@
+"""The steps of the playground's page session (test_live_pages.py's ``test_the_playground``
+takes them, in order, on one page with Python loaded once): the README's quickstart, a
+second run, an example drawn and replayed, errors, what the code prints and names kept as
+text, draw_dot's refusal, Stop, drawings by parts, a flood, the replay at both widths,
+compile(), a Python that dies, a reload. ``run`` runs code in its editor (test_live_words.py
+uses it too)."""
+
+import base64
+import html
+import re
+import time
+from pathlib import Path
+
+from tests.viz.live import KILLER, LOAD_S, still
+from tests.viz.test_playground import COMPILED
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_link(site, guide):
+    """The first "Run this" link of a guide, and the code it carries."""
+    page = (site / guide).read_text(encoding="utf-8")
+    href = re.search(r'<p class="run-this"><a href="([^"]+)"', page).group(1)
+    encoded = href.split("?code=", 1)[1]
+    return href, base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+
+
+def run(page, code):
+    """Put ``code`` in the editor, run it with Ctrl-Enter, and return what it printed."""
+    page.fill("#code", code)
+    page.focus("#code")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("!document.getElementById('run').disabled && "
+                           "/^(Ran|Stopped)/.test(document.getElementById('state').textContent)",
+                           timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def playground_the_quickstart_prints_its_gradients(playground):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quickstart = re.search(r"```python\n(.*?)```", readme.split("## Quickstart", 1)[1],
+                           re.S).group(1)
+    assert run(playground, quickstart).splitlines()[0] == "5.0 6.0 -4.0"
+    assert playground.text_content("#graph-title").startswith("Graph of f")
+    assert playground.locator("#graph img").count() == 1
+    assert playground.is_visible("#replay")
+    program = playground.text_content("#program")  # the graph as a program, made here
+    assert playground.is_visible("#program") and program.startswith("def f(leaves, grads")
+    assert "# backward: the chain rule at each node" in program
+
+
+def playground_a_second_run_answers_quickly(playground):
+    run(playground, "print('warm')")  # Python is loaded: this one only runs
+    started = time.perf_counter()
+    assert run(playground, "print(6 * 7)") == "42\n"
+    assert time.perf_counter() - started < 5  # (benchmarks/bench_live.py: well under 0.5 s)
+
+
+def playground_an_example_draws_and_replays_to_done(playground):
+    playground.select_option("#example", "lecture")
+    code = playground.input_value("#code")
+    assert "L = d * f" in code
+    printed = run(playground, code)
+    assert "dL/da = 6.0" in printed and "(6.0, -4.0, -2.0, 4.0)" in printed  # a REPL's echo
+    src = playground.get_attribute("#graph img", "src")
+    svg = html.unescape(base64.b64decode(src.split(",", 1)[1]).decode("utf-8"))
+    assert "data -8.0" in svg and "grad 6.0" in svg  # L's graph, after backward
+    frame = playground.frame_locator("#replay")
+    assert frame.locator("#status").text_content() == "start"
+    still(playground, "#replay")
+    frame.locator("#next").click()
+    assert frame.locator("#status").text_content() == "forward 1 of 3"
+    frame.locator("body").press("End")
+    assert frame.locator("#status").text_content() == "done"
+    assert frame.locator("#line").text_content().startswith("Done: every value holds dL/d")
+
+
+def playground_an_error_shows_its_traceback(playground):
+    printed = run(playground, "from tinygrad_edu import Value\n\ndef f(x):\n    return x / 0\n"
+                              "\nf(Value(1.0))\n")
+    assert printed.startswith("Traceback (most recent call last):\n"
+                              '  File "<playground>", line 6, in <module>\n    f(Value(1.0))')
+    assert '  File "<playground>", line 4, in f\n    return x / 0' in printed
+    assert printed.rstrip().endswith("ZeroDivisionError: float division by zero") or \
+        "ZeroDivisionError" in printed.splitlines()[-1]
+    assert playground.locator("#output .stderr").count() >= 1  # shown as an error
+    assert playground.text_content("#state").startswith("Stopped by an error")
+
+
+def playground_what_the_code_prints_and_names_stays_text(playground):
+    code = ('from tinygrad_edu import Value\nx = Value(1.0, label="<img src=x onerror=alert(1)>")'
+            '\nf = x * 2\nprint("<b>bold</b>")\n')
+    assert run(playground, code) == "<b>bold</b>\n"
+    assert playground.locator("#output b, #output img, #graph-note *").count() == 0
+    assert playground.locator("#graph img").count() == 1  # drawn, as a picture
+
+
+def playground_too_large_a_graph_gets_draw_dots_refusal(playground):
+    run(playground, "from tinygrad_edu import Value, vsum\n"
+                    "total = vsum(Value(float(i)) * i for i in range(600))\n")
+    note = playground.text_content("#graph-note")
+    assert note.startswith("draw_dot: this graph has 1201 values, more than max_nodes=500")
+    assert playground.locator("#graph img").count() == 0
+    assert not playground.is_visible("#replay")
+
+
+def playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
+    playground.fill("#code", "import sys\nsys.modules['__main__'].ran_before = True\n"
+                             "while True:\n    pass\n")
+    playground.click("#run")
+    playground.wait_for_function("/^Running… stopped in 30 s if it has not finished$/"
+                                 ".test(document.getElementById('state').textContent)")
+    time.sleep(0.3)
+    playground.click("#stop")
+    playground.wait_for_function("!document.getElementById('run').disabled")
+    printed = playground.text_content("#output")
+    assert printed.startswith('Traceback (most recent call last):\n  File "<playground>", line')
+    assert "KeyboardInterrupt" in printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    started = time.perf_counter()
+    assert run(playground, "import sys\nprint(hasattr(sys.modules['__main__'], 'ran_before'))"
+               ) == "True\n"  # the same Python, not one loaded again
+    assert time.perf_counter() - started < 5
+
+
+def svg_of(page):
+    src = page.get_attribute("#graph img", "src")
+    return html.unescape(base64.b64decode(src.split(",", 1)[1]).decode("utf-8"))
+
+
+MLP_LOSS = ("from tinygrad_edu.nn import MLP\nfrom tinygrad_edu.viz import draw_dot\n"
+            "model = MLP(2, [16, 16, 1], seed=0)\n"
+            "loss = sum(model([0.5, -1.0]) ** 2 for _ in range(3))\nloss.backward()\n")
+
+
+def playground_drawings_by_parts_are_shown_not_printed(playground):
+    """A drawing the code ends with is shown as a notebook shows it (before: printed as
+    <Drawing: 9 DOT statements>), and a Value too large to draw value by value is drawn by
+    its parts, not refused."""
+    assert run(playground, MLP_LOSS + "draw_dot(loss, depth=1)\n") == ""
+    assert playground.text_content("#graph-title").startswith("The drawing shown on line 6")
+    assert "layers.0" in svg_of(playground) and "layers.2" in svg_of(playground)
+    assert playground.text_content("#graph-note") == ""
+    run(playground, MLP_LOSS)
+    assert playground.text_content("#graph-title").startswith("Graph of loss")
+    assert "layers.1" in svg_of(playground)
+    assert "drawn by its parts, as draw_dot(loss, depth=1)" in \
+        playground.text_content("#graph-note")
+
+
+def playground_a_syntax_error_is_said_to_be_one_with_its_line(playground):
+    run(playground, "x = 1\ny = (x,\n")
+    assert playground.text_content("#graph-note") == (
+        "Nothing ran: Python found a SyntaxError on line 2 (above). Correct it and run again.")
+
+
+def playground_a_flood_never_freezes_the_page_and_stop_interrupts_it(playground):
+    playground.fill("#code", "i = 0\nwhile True:\n    print('line', i)\n    i += 1\n")
+    playground.click("#run")
+    playground.wait_for_function("document.getElementById('output').textContent"
+                                 ".indexOf('characters not shown') >= 0", timeout=LOAD_S * 1000)
+    started = time.perf_counter()
+    assert re.fullmatch(r"Running… stopped in \d+ s if it has not finished", playground.evaluate(
+        "document.getElementById('state').textContent"))  # (a countdown, from 30 s)
+    assert time.perf_counter() - started < 2  # the page answers (a frozen one would not)
+    time.sleep(0.5)
+    playground.click("#stop")
+    playground.wait_for_function("!document.getElementById('run').disabled", timeout=10_000)
+    printed = playground.text_content("#output")
+    assert len(printed) < 300_000  # its beginning and its end
+    assert printed.startswith("line 0\nline 1\n") and "KeyboardInterrupt" in printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    box = playground.evaluate(BOX, "output")  # it scrolls in a box of its own, at its end
+    assert box["height"] < 600 and box["scrolled"] > 0 and box["atEnd"]
+    assert playground.evaluate(BOX, "graph-title")["top"] - box["bottom"] < 100
+
+
+BOX = """id => { const e = document.getElementById(id), r = e.getBoundingClientRect();
+    return {height: r.height, top: r.top, bottom: r.bottom, scrolled: e.scrollTop,
+            atEnd: e.scrollHeight - e.scrollTop - e.clientHeight < 8}; }"""
+
+
+IN_FRAME = """() => {
+    const rect = el => { const r = el.getBoundingClientRect();
+                         return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+    const value = Array.from(document.querySelectorAll("#graph g.node.hot, #graph g.node.fwd"))
+        .filter(g => /^n\\d+$/.test(g.querySelector("title").textContent))[0];  // not its op
+    return {status: document.getElementById("status").textContent,
+            value: value ? rect(value) : null, next: rect(document.getElementById("next"))};
+}"""
+FRAME_ON_PAGE = """() => { const r = document.getElementById("replay").getBoundingClientRect();
+                          return [r.left + document.getElementById("replay").clientLeft,
+                                  r.top + document.getElementById("replay").clientTop,
+                                  innerWidth, innerHeight]; }"""
+
+
+def on_screen(r, left, top, width, height):
+    """Whether a rectangle of the frame (its own coordinates) is in the window."""
+    return (r is not None and r["top"] + top >= -0.5 and r["bottom"] + top <= height + 0.5
+            and r["left"] + left >= -0.5 and r["right"] + left <= width + 0.5)
+
+
+def shown_in_replay(playground):
+    """The replay frame's status, and whether its active value and Next are on screen."""
+    frame = next(f for f in playground.frames if f.parent_frame is not None
+                 and f.url == "about:srcdoc")
+    for _ in range(20):  # the page around the frame scrolls when the frame asks: wait for it
+        inside = frame.evaluate(IN_FRAME)
+        place = playground.evaluate(FRAME_ON_PAGE)
+        seen = {"status": inside["status"], "value": on_screen(inside["value"], *place),
+                "next": on_screen(inside["next"], *place)}
+        if seen["value"] and seen["next"]:
+            break
+        playground.wait_for_timeout(25)
+    return seen
+
+
+def playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths(playground):
+    run(playground, "from tinygrad_edu.nn import MLP, hinge_loss\n"
+                    "model = MLP(3, [6, 6, 1], seed=0)\n"
+                    "loss = hinge_loss(model([0.5, -1.0, 2.0]), 1.0)\n")
+    frame = playground.frame_locator("#replay")
+    for width, height in ((1280, 900), (390, 844)):
+        playground.set_viewport_size({"width": width, "height": height})
+        playground.wait_for_timeout(300)  # the frame lays itself out again
+        for _ in range(40):  # (on a loaded machine a key pressed as the frame takes the focus
+            frame.locator("#title").click()  # was lost: the replay stayed at its end, "done")
+            playground.keyboard.press("Home")
+            if shown_in_replay(playground)["status"] != "done":
+                break
+            playground.wait_for_timeout(50)
+        steps = 0
+        while True:
+            playground.keyboard.press("ArrowRight")
+            seen = shown_in_replay(playground)
+            if seen["status"] == "done":
+                break
+            steps += 1
+            assert seen["value"] and seen["next"], (width, seen)
+        assert steps > 40
+    playground.set_viewport_size({"width": 1280, "height": 900})
+
+
+def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground):
+    """Before: "Something went wrong in the playground itself", and every later run too.
+    A chain freed at a line, deeper than the browser's stack: that line is named."""
+    playground.fill("#code", KILLER)
+    playground.click("#run")
+    playground.wait_for_function("!document.getElementById('run').disabled && /was started "
+                                 "again, and is ready/.test(document.getElementById('state')"
+                                 ".textContent)", timeout=LOAD_S * 1000)
+    said = playground.text_content("#output")  # (freeing a deep chain: issue 66)
+    assert said.startswith("Python in this page stopped working at line 9 (del chain): the "
+                           "browser's stack overflowed (Maximum call stack size exceeded) as "
+                           "Python freed what that line let go of, most likely a long chain "
+                           "of objects each holding the one before"), said
+    assert said.endswith("Python is loaded again, with nothing defined, and your code is "
+                         "kept.\n")
+    assert playground.input_value("#code") == KILLER
+    assert run(playground, "print(6 * 7)") == "42\n"
+    return "crashed"  # (Pyodide's words in the console are expected)
+
+
+def playground_compile_runs_its_python_program_and_shows_it_whole(playground):
+    """A compiled function's answer as the last name: described as such, with the program
+    that computed it and the functions it calls; the page says it runs the Python program
+    (before: a warning to apt-get install gcc, div and relu_rule0 never shown, and the
+    views described y, a leaf named before)."""
+    printed = run(playground, COMPILED)
+    assert "apt-get" not in printed and "NativeUnavailable" not in printed, printed
+    assert playground.text_content("#graph-title").startswith("Graph of loss")
+    assert playground.text_content("#graph-note").startswith(
+        "loss is a compiled function's answer (a Result, ")
+    program = playground.text_content("#program")
+    assert program.startswith("def loss_of(leaves, grads, numbers, seed):")
+    assert "def div(" in program and "relu_rule0 = d_relu" in program
+    assert "a browser has no C compiler" in playground.text_content("#program-note")
+    # (before: any plain number in it, "it reads os.stat() ... at linecache.py:146"); the
+    # learner's own os.stat is still refused, at its line
+    printed = run(playground, COMPILED.replace("    return", "    import os\n    os.stat('/')"
+                                               "\n    return"))
+    assert "it reads os.stat(), the file system" in printed and "<playground>:6" in printed, \
+        printed
+
+
+def playground_the_code_survives_a_reload(playground):
+    code = "print('kept across a reload')\n"
+    playground.fill("#code", code)
+    playground.reload()
+    assert playground.input_value("#code") == code
+
+
+
+PLAYGROUND_STEPS = [
+    playground_the_quickstart_prints_its_gradients,
+    playground_a_second_run_answers_quickly,
+    playground_an_example_draws_and_replays_to_done,
+    playground_an_error_shows_its_traceback,
+    playground_what_the_code_prints_and_names_stays_text,
+    playground_too_large_a_graph_gets_draw_dots_refusal,
+    playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded,
+    playground_drawings_by_parts_are_shown_not_printed,
+    playground_a_syntax_error_is_said_to_be_one_with_its_line,
+    playground_a_flood_never_freezes_the_page_and_stop_interrupts_it,
+    playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
+    playground_compile_runs_its_python_program_and_shows_it_whole,
+    playground_a_python_that_dies_is_loaded_again_and_the_code_stays,
+    playground_the_code_survives_a_reload,  # (last: the page loads Python again)
+]
+
+
+PLAYGROUND_LONG = {playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths}
+"""The steps only the long tier takes (the main tier's replays are looked at in both widths
+by tests/viz/test_replay_browser.py, whose code the playground's replay runs)."""
