@@ -9,7 +9,7 @@ import pytest
 
 from tinygrad_edu import Value, paths
 from tinygrad_edu.exercises import EXERCISES, check
-from tinygrad_edu.exercises import cases as C
+from tinygrad_edu.exercises import drawn_graphs as G
 
 NAME = "sum_over_paths"
 
@@ -149,14 +149,14 @@ def test_each_mistake_is_named(label, key, words, part):
 def test_the_reference_is_paths_and_the_worked_example_is_the_statements():
     ex = EXERCISES[NAME]
     assert ex.level == 3 and ex.number == len(EXERCISES)
-    worked = C.worked_graph()
+    worked = G.worked_graph()
     assert ex.call(ex.reference, worked) == (2.0, 6.0)  # as the statement says
     nodes = worked.build()
     nodes[-1].backward()
     assert nodes[0].grad == 6.0
     a = Value(3.0)
     assert ex.reference(a * a + a, a) == (3, 7.0) == (paths(a * a + a, a).count, 7.0)
-    assert ex.call(ex.reference, C.paths_examples()[-1]) == (0.0, 0.0)  # x not used
+    assert ex.call(ex.reference, G.paths_examples()[-1]) == (0.0, 0.0)  # x not used
 
 
 def test_the_random_graphs_reach_x_along_several_paths_often():

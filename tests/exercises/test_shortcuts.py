@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from tinygrad_edu.exercises import EXERCISES, cases, check
+from tinygrad_edu.exercises import EXERCISES, cases, check, drawn_graphs
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.classroom.submissions import grade_file
@@ -592,11 +592,11 @@ def backward(root):
 
 
 def test_a_backward_that_runs_the_forward_pass_again_gets_a_node_made_by_hand_wrong(tmp_path):
-    """Every grading tries the graph of ``cases.by_hand_graph``, whatever it draws."""
+    """Every grading tries the graph of ``drawn_graphs.by_hand_graph``, whatever it draws."""
     path = tmp_path / "backward.py"
     path.write_text(BACKWARD_IN_INTEGERS)
     ex = EXERCISES["backward"]
-    graph = cases.by_hand_graph()
+    graph = drawn_graphs.by_hand_graph()
     assert graph in ex.examples
     again = load_solutions(path)["backward"]
     expected, got = (ex.call(solution, graph)[0] for solution in (ex.reference, again))

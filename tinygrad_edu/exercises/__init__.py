@@ -63,8 +63,8 @@ A map of the grading house (who calls each room is in brackets):
   references are written so, and are its model answers too); a *case* is an input, as data
   (``learner/inputs.py``, ``learner/graph_cases.py``, ``learner/expression_cases.py``,
   ``learner/number_cases.py``, ``learner/gpt_cases.py``), drawn
-  by hypothesis's strategies (``cases.py``, ``microgpt/cases.py``). None of them ever
-  enters a learner's process.
+  by hypothesis's strategies (``cases.py``; the graphs' in ``drawn_graphs.py``;
+  ``microgpt/cases.py``). None of them ever enters a learner's process.
 - A learner's file, graded apart: ``loading.py`` (read it, never through a link; a
   notebook's cells) [apart, report], ``apart.py`` (how every route grades a file: one
   learner's process per group of exercises, each exercise graded here) [check, report,
@@ -79,7 +79,7 @@ A map of the grading house (who calls each room is in brackets):
   ``audit.py`` (what it tried, as a
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
   ``wire.py`` (messages), ``inputs.py``, ``graph_cases.py``, ``expression_cases.py``,
-  ``gpt_cases.py``, ``parts.py``, ``watched.py``,
+  ``gpt_cases.py``, ``parts.py``, ``watched.py``, ``nudged.py``, ``rerun.py``,
   ``answered.py``, ``value_probes.py`` [remote starts it].
 - ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
   machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the

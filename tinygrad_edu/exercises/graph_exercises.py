@@ -15,6 +15,7 @@ from tinygrad_edu import Value
 from tinygrad_edu.exercises import answers as A
 from tinygrad_edu.exercises import assigned
 from tinygrad_edu.exercises import cases as C
+from tinygrad_edu.exercises import drawn_graphs as G
 from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.learner import inputs as I
@@ -51,7 +52,7 @@ in place and return nothing.
     starter=starter("backward_step", "node",
                      "Pass node.grad on to node.parents by the chain rule."),
     domain="one node (+, -, *, tanh or exp; x * x included) with parents and grads in [-2, 2]",
-    cases=C.node_cases(), call=C.call_step, parts=("the parents' grads",),
+    cases=G.node_cases(), call=C.call_step, parts=("the parents' grads",),
     reference=A.backward_step, rows=lambda case: [f"{n}.grad" for n in "ab"[:len(case.values)]],
     mistakes=(dataclasses.replace(_STEP_ASSIGN, where=("backward_step", GRAD_SET)),
               dataclasses.replace(_STEP_UPSTREAM, where=("backward_step", GRAD_ADDED)),
@@ -135,9 +136,9 @@ of visited nodes, because a node can be reached along several paths.
     starter=starter("topological_sort", "root",
                      "Return every node root depends on, each once, parents first."),
     domain=_GRAPHS_DOMAIN,
-    cases=C.graphs(), call=C.call_topological, parts=("order",),
+    cases=G.graphs(), call=C.call_topological, parts=("order",),
     reference=A.topological_sort, judge=_judge_order,
-    examples=C.graph_examples(),
+    examples=G.graph_examples(),
 )
 
 _PREORDER = (
@@ -170,7 +171,7 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
 """,
     starter=starter("backward", "root", "Fill .grad of every node root depends on."),
     domain=_GRAPHS_DOMAIN,
-    cases=C.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
+    cases=G.graphs(), call=C.call_backward, parts=("grads",), reference=A.backward,
     explain=assigned.explain,  # (``=`` for ``+=`` in whatever order the nodes are visited)
     rows=lambda case: [f"{case.node_names()[i]}.grad" for i in case.listed()],  # (its order)
     mistakes=(
@@ -206,7 +207,7 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
                 model) for model in (A.backward_once_per_path,
                                      A.backward_once_per_path_interleaved)),
     ),
-    examples=C.graph_examples(),
+    examples=G.graph_examples(),
 )
 
 # ----------------------------------------------------------------------------- 18: your own Value
@@ -258,8 +259,8 @@ _VALUE_COMMON: dict[str, Any] = {
 
 VALUE_FORWARD = Exercise(
     **_VALUE_COMMON, stage="the forward pass: every node's data",
-    cases=C.expressions().map(_forward_only), call=C.call_value_forward, parts=("data",),
-    examples=tuple(_forward_only(e) for e in C.value_examples()), fit=V.fit_forward,
+    cases=G.expressions().map(_forward_only), call=C.call_value_forward, parts=("data",),
+    examples=tuple(_forward_only(e) for e in G.value_examples()), fit=V.fit_forward,
     rows=_node_rows("data"))
 
 VALUE_CHAIN = Exercise(
@@ -269,8 +270,8 @@ VALUE_CHAIN = Exercise(
 
 VALUE = Exercise(
     **_VALUE_COMMON, stage="backward: every node's grad",
-    cases=C.expressions(), call=C.call_value_backward, parts=("grads",),
-    examples=C.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
+    cases=G.expressions(), call=C.call_value_backward, parts=("grads",),
+    examples=G.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
     explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,))
 
 # ----------------------------------------------------------------------------- 19: paths
@@ -306,7 +307,7 @@ PATHS = Exercise(
                      "Return (the number of paths from x up to root, the sum of their "
                      "products)."),
     domain=_GRAPHS_DOMAIN + "; x is the first leaf",
-    cases=C.graphs(), call=C.call_paths, parts=("count", "df/dx"), reference=A.sum_over_paths,
+    cases=G.graphs(), call=C.call_paths, parts=("count", "df/dx"), reference=A.sum_over_paths,
     mistakes=(
         Mistake("once_per_operand", "a value used twice by one op followed once",
                 _ONE_PATH_PER_USE, A.paths_each_operand_once),
@@ -327,5 +328,5 @@ PATHS = Exercise(
                 "adds nothing to d(root)/dx. Count and add a path only when it reaches x.",
                 A.paths_to_every_leaf),
     ),
-    examples=C.paths_examples(),
+    examples=G.paths_examples(),
 )

@@ -8,7 +8,7 @@ call or a model of a mistake. ``Call`` says how a solution is run on a case and 
 made into parts (``parts.py``); it is data too, so that the grader can ask the learner's
 process to run it there (``serve.py``), where a graph is built with the engine that process
 has (``engines.py``). The strategies that draw cases, and the grader's examples, are in
-``tinygrad_edu/exercises/cases.py``.
+``tinygrad_edu/exercises/cases.py`` and ``drawn_graphs.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tinygrad_edu.exercises.learner import rerun, watched
+from tinygrad_edu.exercises.learner import nudged, rerun, watched
 from tinygrad_edu.exercises.learner.expression_cases import (
     EXPRESSION_OPS,
     PRIMITIVE,
@@ -166,13 +166,13 @@ def call_backward(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     of ``Graph.listed``."""
     given = scattered(taken(case))
     nodes = given.build()
-    watched.run_backward(solution, nodes[given.root:given.root + 1], _operands(nodes))
+    nudged.run_backward(solution, nodes[given.root:given.root + 1], _operands(nodes))
     return (_numbers(nodes, "grad"),)
 
 
 def _operands(nodes: Sequence[Any]) -> dict[str, list[float]]:
     """The number each tanh and exp node of a graph took as its operand: where a backward
-    that runs the forward pass again evaluates them nudged (``watched.run_backward``)."""
+    that runs the forward pass again evaluates them nudged (``nudged.run_backward``)."""
     operands: dict[str, list[float]] = {"tanh": [], "exp": []}
     for node in nodes:
         if node.op in operands:
@@ -232,7 +232,7 @@ def call_paths(solution: Solution, case: Graph | Once) -> tuple[Any, ...]:
     number of paths, the sum of their products)."""
     given = scattered(taken(case))
     nodes = given.build()
-    return parts_of(watched.run_backward(solution, (nodes[given.root], nodes[0]),
+    return parts_of(nudged.run_backward(solution, (nodes[given.root], nodes[0]),
                                          _operands(nodes)),
                     ("count", "df/dx"), scalar=True)
 
@@ -271,7 +271,7 @@ class NodeCase:
 
 def call_step(solution: Solution, case: NodeCase | Once) -> tuple[Any, ...]:
     node, parents = taken(case).build()
-    watched.run_backward(solution, (node,), _operands([node]))
+    nudged.run_backward(solution, (node,), _operands([node]))
     return (_numbers(parents, "grad"),)
 
 

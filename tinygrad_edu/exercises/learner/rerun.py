@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tinygrad_edu.exercises import limit
-from tinygrad_edu.exercises.learner import watched
+from tinygrad_edu.exercises.learner import nudged, watched
 
 __all__ = ["Watching"]
 
@@ -49,7 +49,7 @@ and takes its points at 1e-6 or so)."""
 ROUNDED = 1e-12
 """Closer than this (relative) is the same number, rounded another way: no finite difference
 with so small a step is within the tolerance (its rounding alone is 1e-4)."""
-NUDGED = watched.NUDGED
+NUDGED = nudged.NUDGED
 """How many nudged numbers next to one number of the forward pass make a finite difference
 (a central one takes two; one-sided ones, a column for each node below, as many)."""
 OWN = ("tanh", "exp")

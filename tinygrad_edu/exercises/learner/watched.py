@@ -33,7 +33,6 @@ does.
 
 from __future__ import annotations
 
-import bisect
 import linecache
 import math
 import numbers
@@ -48,7 +47,7 @@ from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ShiftedPoint", "Watched", "call",
-           "lines_said", "run_backward"]
+           "lines_said", "numbers_at"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
@@ -92,15 +91,6 @@ class ForwardAgain(Exception):
     next to one of the graph's operands of that op, not at it: the forward pass run again on
     nudged numbers, for finite differences, with no chain rule."""
 
-
-NUDGED = 2
-"""How many numbers next to one operand (within ``SMALL`` of it, not it) an op's function
-must be evaluated at for a backward to be said to run the forward pass again: a central
-difference takes two there for each node below it, an honest backward none (the local
-derivatives are given), or the operand itself."""
-_NUDGED: dict[tuple[str, float], dict[float, str]] = {}
-"""While a backward runs: each op's operand that its function was evaluated next to, with
-the numbers it was evaluated at and where."""
 
 WHOLE = 2.0**20
 """An input made an integer at least this large was scaled up first (``int(x * 10**45)``):
@@ -397,62 +387,6 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     return parts_of(_unwatched(answer), parts, scalar=scalar)
 
 
-def run_backward(solution: Callable[..., Any], nodes: Any,
-                 operands: dict[str, list[float]]) -> Any:
-    """``solution(*nodes)`` (a backward pass, a step of one, a sum over paths) with the ops'
-    own functions watched (by op name: the numbers the graph's nodes of that op took as
-    their operand); ``ForwardAgain`` if it evaluated one at ``NUDGED`` numbers next to an
-    operand."""
-    _NUDGED.clear()
-    _FORWARD.clear()
-    _FORWARD.update({"functions": tuple(operands), "file": getattr(
-        getattr(solution, "__code__", None), "co_filename", None),
-        "operands": {name: sorted(set(values)) for name, values in operands.items()}})
-    restore = _watching_functions(solution)
-    answer = None
-    try:
-        answer = solution(*nodes)
-    except Exception:
-        if not _forward_again():
-            raise
-    finally:
-        restore()
-        found = _forward_again()
-        _FORWARD.clear()
-        _NUDGED.clear()
-    if found:
-        raise ForwardAgain(found)
-    return answer
-
-
-def _forward_again() -> str:
-    """What ``run_backward`` noticed: an op's function at ``NUDGED`` numbers next to one
-    operand, said with one of them and where; or nothing."""
-    for (name, operand), points in _NUDGED.items():
-        if len(points) >= NUDGED:
-            v, where = next(iter(points.items()))
-            return (f"{name} at {len(points)} numbers next to {operand!r}, the number a node "
-                    f"of the graph took it at, such as {name}({v!r}){where}")
-    return ""
-
-
-def _notice_nudged(name: str, values: list[float], operands: list[float]) -> None:
-    """An op's function evaluated at ``values`` during a backward: each one next to an
-    operand of the graph (``operands``, sorted), not it, noted; ``ForwardAgain`` at once
-    where that makes ``NUDGED`` numbers next to one operand. (Noticed only once the
-    backward had returned, a forward pass run again for each node of a chain of 150 took
-    longer than the time limit on a loaded machine: its verdict was the time limit's, not
-    the shortcut's, and test_shortcuts failed now and then under two workers.)"""
-    for v in values:
-        k = bisect.bisect_left(operands, v)
-        for u in operands[max(k - 1, 0):k + 1]:
-            if v != u and abs(v - u) <= SMALL * max(abs(u), 1e-3):
-                _NUDGED.setdefault((name, u), {}).setdefault(v, _line())
-    found = _forward_again()
-    if found:
-        raise ForwardAgain(found)
-
-
 OUTPUTS = {"tanh(x)": ((), ("tanh",)), "exp(x)": ((), ("exp",)), "log(x)": ((), ("log",)),
            "sigmoid(x)": ((), ("exp",)), "a / b": ((operator.truediv,), ()),
            "a ** b": ((operator.pow,), ("pow",)), "a * b": ((operator.mul,), ()),
@@ -580,31 +514,30 @@ def _watching(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
 def _notice_point(name: str, x: Any) -> None:
     """The op's function ``name`` evaluated at ``x``: a complex number, or a point next to
     an input (shifted by a step, as the watched number says, or by its value)."""
-    if isinstance(x, complex):
-        _SEEN.append(f"{name}({x!r}){_line()}")
-        return
-    if isinstance(x, Watched):
-        _notice_shift(name, x)
-        return
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and isinstance(x, numpy.ndarray):
-        if x.dtype.kind == "c":
-            _SEEN.append(f"{name} of an array of complex numbers{_line()}")
-            return
-        values = [float(v) for v in x.ravel()[:16]] if x.dtype.kind == "f" else []
-    elif isinstance(x, float):
-        values = [x]
-    else:
-        return
-    operands = _FORWARD.get("operands")
-    if operands is not None:
-        _notice_nudged(name, values, operands.get(name, []))
-        return
-    for v in values:
+    for v in numbers_at(name, x):
         for u in _FORWARD.get("inputs", ()):
             if u and v != u and abs(v - u) <= SMALL * abs(u) and abs(v - u) < 1.0:
                 _SHIFTED.append(f"{name}({v!r}), next to the input {u!r}{_line()}")
                 return
+
+
+def numbers_at(name: str, x: Any) -> list[float]:
+    """The plain numbers the op's function ``name`` was evaluated at, of ``x``: itself, or an
+    array's first ones; none for a complex number (noticed) or a watched one (``_notice_shift``
+    looks at it)."""
+    if isinstance(x, complex):
+        _SEEN.append(f"{name}({x!r}){_line()}")
+        return []
+    if isinstance(x, Watched):
+        _notice_shift(name, x)
+        return []
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(x, numpy.ndarray):
+        if x.dtype.kind == "c":
+            _SEEN.append(f"{name} of an array of complex numbers{_line()}")
+            return []
+        return [float(v) for v in x.ravel()[:16]] if x.dtype.kind == "f" else []
+    return [x] if isinstance(x, float) else []
 
 
 def _line() -> str:

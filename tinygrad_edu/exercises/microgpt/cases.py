@@ -14,12 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tinygrad_edu.exercises.cases import (
-    SHAPES,
-    GrowingExpression,
-    expression,
-    tenths,
-)
+from tinygrad_edu.exercises.cases import tenths
+from tinygrad_edu.exercises.drawn_graphs import SHAPES, GrowingExpression, expression
 from tinygrad_edu.exercises.learner.gpt_cases import (
     DEFAULTS,
     AdamCase,
