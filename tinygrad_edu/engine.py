@@ -1,5 +1,4 @@
-"""The scalar engine, whole down to the line in the Value class: the op table, apply() (a row
-made into a node) and the Value; graph.py runs backward(). Below the line: rarer cases, skip."""
+"""The scalar engine, read to the line: the op table, apply(), the Value; then graph.py."""
 from __future__ import annotations
 
 import math
@@ -20,36 +19,38 @@ EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
-NO_OTHER = object()  # apply's b for exp, log, tanh, relu (not None: x + None is an error)
+NO_OTHER = object()  # apply's b where an op has one operand (exp, log, tanh, relu)
 
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """A node: out = a op b, with its local derivatives by the row's rules. Three cases, by b:
-    a Value (x * y), a float (x * 2.0), none (x.exp()); others (2.0 - x, x ** 2) below."""
-    b_type, rules = type(b), row.rules  # a rule: a float, or rule(numbers..., out)
-    if type(a) is not Value or not is_grad_enabled():  # 2.0 - x is apply(SUB, 2.0, x); no_grad()
+    """A node: out = a op b (or op a), with its local derivatives by the row's rules. Three
+    cases, by b: a Value (x * y), a float (x * 2.0), none (x.exp()); the rest below the line."""
+    if type(a) is not Value or not is_grad_enabled():  # 2.0 - x, and all under no_grad()
         return with_numbers(row, a, b)
-    if b_type is Value:  # a * b: two parents
-        a_data, b_data = a._data, b._data
+    a_data, b_type = a._data, type(b)
+    if b_type is Value:  # x * y: two parents
+        b_data = b._data
         out = row.forward(a_data, b_data)
-        da = rules[0] if type(rules[0]) is float else rules[0](a_data, b_data, out)
-        db = rules[1] if type(rules[1]) is float else rules[1](a_data, b_data, out)
-    elif b_type is float:  # a * 2.0: 2.0 kept in _b (second derivatives use it), no parent
-        a_data = a._data
+        da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
+        da = da if type(da) is float else da(a_data, b_data, out)
+        db = db if type(db) is float else db(a_data, b_data, out)
+    elif b_type is float:  # x * 2.0: one parent (2.0 is kept in _b: create_graph reads it)
         out = row.forward(a_data, b)
-        da, db = (rules[0] if type(rules[0]) is float else rules[0](a_data, b, out)), None
-    elif b is NO_OTHER:  # exp, log, tanh, relu: one operand, so _b and _db are None
-        a_data, b = a._data, None
+        da, db = row.rules[0], None
+        da = da if type(da) is float else da(a_data, b, out)
+    elif b is NO_OTHER:  # x.exp(): one operand, so _b and _db are None
         out = row.forward(a_data)
-        da, db = (rules[0] if type(rules[0]) is float else rules[0](a_data, out)), None
-    else:  # an int (x ** 2), a Value of a subclass, what is no number: below the line
+        da, b, db = row.rules[0], None, None
+        da = da if type(da) is float else da(a_data, out)
+    else:  # an int (x ** 2), a Value of a subclass, x + None: below the line
         return with_numbers(row, a, b)
     node = object.__new__(Value)  # skips __init__ (which makes a leaf): every slot set below
     node._data, node.grad, node._row = out, 0.0, row
     node._a, node._da = a, da
     node._b, node._db = b, db
     node._list = node._list_grads = None
-    node._scope = scopes.current() if scopes.opened else ""  # (for drawing by parts: skip)
+    if scopes.opened:  # (inside a named_scope, for drawing by parts: skip)
+        node._scope = scopes.current()
     return node
 
 
@@ -60,12 +61,12 @@ class Value:
                  "_a", "_da",  # an operand; d(it)/d(_a), None where _a is no Value (no parent)
                  "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b), as _da
                  "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
-                 "_scope", "__dict__")  # for drawing and labels (skip): its named_scope, a label
+                 "__dict__")  # its label, if it has one (for drawings), and rarer marks
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or other or type(data) is not float or type(label) is not str:
             return made_by_hand(self, data, children, local_grads, label, other)
-        self._data, self.grad, self._scope = data, 0.0, ""  # a leaf: an input, a parameter
+        self._data, self.grad = data, 0.0  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
             self.label = label  # (its name in drawings, kept in its __dict__)
@@ -91,9 +92,8 @@ class Value:
         return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0: (a,)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
-        if (create_graph or inputs is not None or type(grad) is not float  # (rarer cases,
-                or getattr(self, "_no_graph", False)):  # and a node made under no_grad())
-            return backward_more(self, grad, create_graph, inputs)
+        if create_graph or inputs is not None or self._row is None or type(grad) is not float:
+            return backward_more(self, grad, create_graph, inputs)  # (rarer: below the line)
         graph.backpropagate(self, grad)  # _backward() at every node, in walk's order reversed
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
@@ -118,7 +118,7 @@ class Value:
     _db: Any
     _list: tuple[Value, ...] | None
     _list_grads: Any  # (a tuple where _list is one, else None)
-    _scope: str
+    _scope: str  # (in its __dict__, where it was made inside a named_scope)
 
     # The other operators, each applying its row (the rows follow the class).
     def __radd__(self, other: float) -> Value: return apply(ADD, other, self)
@@ -142,6 +142,7 @@ class Value:
 
     # ----------------------------------------------------------------------- what it holds
     label: str = ""  # a name for drawings and messages (v.label = "x"), kept in its __dict__
+    _no_graph: bool = False  # True in the __dict__ of a node made under no_grad()
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -181,7 +182,7 @@ class Value:
     def requires_grad(self) -> bool:
         """False for a value computed under ``no_grad`` (it has no graph), as in PyTorch;
         True for inputs, parameters and everything computed from them."""
-        return not getattr(self, "_no_graph", False)
+        return not self._no_graph
 
     def detach(self) -> Value:
         """A new leaf with the same number and no history."""
@@ -334,7 +335,8 @@ def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None
     node._a, node._da = a, da
     node._b, node._db = b, db
     node._list, node._list_grads = parents, local_grads
-    node._scope = scopes.current() if scopes.opened and row else ""
+    if scopes.opened and row:
+        node._scope = scopes.current()
     return node
 
 
@@ -353,7 +355,7 @@ def set_data(node: Value, value: object) -> None:
 
 def backward_more(root: Value, grad: object, create_graph: bool, inputs: object) -> None:
     """``backward()`` with ``create_graph`` or ``inputs`` (as PyTorch's), or with a seed that is
-    no float, or from a value computed under ``no_grad()`` (refused, saying why):
+    no float, or from a leaf (one computed under ``no_grad()`` is refused, saying why):
     ``autograd/gradients.py``, reached by name (``above.py``)."""
     above("backward_into")(root, grad, create_graph, inputs, "backward(grad)")
 
@@ -384,7 +386,7 @@ def no_graph(node: Value, data: float) -> Value:
     why). fill() sets its fields; the mark is in its __dict__, so that the commonest node,
     made with grad mode on, is one store quicker."""
     fill(node, data, None)
-    node._no_graph = True  # type: ignore[attr-defined]
+    node._no_graph = True
     return node
 
 
@@ -404,7 +406,7 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
         y = row.forward(self._data) if other is NO_OTHER else row.forward(self._data, b)
         # no_graph(node, y) written out: a loop of ops under no_grad() 5% quicker
         node = fill(object.__new__(Value), y, None)
-        node._no_graph = True  # type: ignore[attr-defined]
+        node._no_graph = True
         return node
     self_is, other_is = isinstance(self, Value), isinstance(other, Value)
     if not (self_is or other_is):

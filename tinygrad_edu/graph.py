@@ -1,5 +1,5 @@
-"""The backward pass, written once for both engines (docs/engine.md, sections 2 and 3): the
-walk's list, made ready, visited backwards."""
+"""The backward pass, written once for both engines (N below: a node of either): walk's list
+of the nodes, made ready, then visited backwards."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, ready for a pass: the inner nodes' gradients set to 0 (why:
-    docs/engine.md, section 3), then root.grad += seed. A leaf's gradient adds up."""
+    """``walk``'s list, ready for a pass: the inner nodes' gradients set to 0 (so a second
+    backward() starts afresh: micrograd's sends their old ones again), then root.grad += seed.
+    A leaf's gradient adds up, as in PyTorch: call zero_grad() between training steps."""
     order = walk(root)
     for check in before_a_pass:  # (for stepping only, skip: empty unless one is paused)
         check(order)

@@ -78,7 +78,8 @@ def many(row: ListOp, y: float, parents: tuple[Value, ...], local_grads: tuple[f
     node._a, node._b = given
     node._da = node._db = None
     node._list, node._list_grads = parents, local_grads
-    node._scope = scopes.current() if scopes.opened else ""
+    if scopes.opened:
+        node._scope = scopes.current()
     return node
 
 
