@@ -87,7 +87,7 @@ class Value:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
         if self._list is not None:  # dot, vsum: made from whole lists
             return self._list
-        if self._da is None:
+        if self._da is None:  # a leaf: (); 2.0 - x: (x,), as x is its _b
             return () if self._db is None else (self._b,)
         return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0: (a,)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
