@@ -24,8 +24,8 @@ holds what tells such an object, which this module asks; it imports nothing of t
 from __future__ import annotations
 
 import os
-import sys
 import types
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.program.sets import into_a_set, made_in_call
@@ -80,7 +80,7 @@ def _hashed(x: Any) -> int:
     """A learner's object's hash (its address) while a capture runs: one that holds a Value
     made in the call, hashed into Python's own set, is refused (``sets.into_a_set``)."""
     if recording() is not None and made_in_call(x):
-        into_a_set(sys._getframe(1))
+        into_a_set(_getframe(1))
     return object.__hash__(x)
 
 
@@ -92,7 +92,7 @@ def _shown(x: Any) -> str:
     capture runs: one that holds a Value made in the call is refused (its address, new at
     every call, is in the text)."""
     found = recording()
-    if found is not None and not sys._getframe(1).f_code.co_filename.startswith(_HERE) and \
+    if found is not None and not _getframe(1).f_code.co_filename.startswith(_HERE) and \
             made_in_call(x):  # (``print(term)``: printed once, nothing follows from it)
         name = type(x).__name__
         found.refuse(f"it shows the address of an object made in the call (repr(), str() or a "

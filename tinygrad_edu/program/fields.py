@@ -18,7 +18,7 @@ puts these in Value's class, and takes them away when the capture ends):
 
 from __future__ import annotations
 
-import sys
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -39,7 +39,7 @@ class ClassLabel:
             return self.default
         found = recording()
         if found is not None and id(v) not in found.made and \
-                user_code(sys._getframe(1).f_code):
+                user_code(_getframe(1).f_code):
             found.default_labels.setdefault(id(v), (v, learners_line()))
         return self.default
 
@@ -54,12 +54,12 @@ class DataField:
     def __get__(self, v: Any, owner: Any = None) -> Any:
         if v is None:
             return self.slot
-        if recording() is not None and user_code(sys._getframe(1).f_code):
+        if recording() is not None and user_code(_getframe(1).f_code):
             return self.data.__get__(v)
         return self.slot.__get__(v)
 
     def __set__(self, v: Any, number: Any) -> None:
-        if recording() is not None and user_code(sys._getframe(1).f_code):
+        if recording() is not None and user_code(_getframe(1).f_code):
             self.data.__set__(v, number)
         else:
             self.slot.__set__(v, number)

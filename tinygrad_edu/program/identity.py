@@ -18,8 +18,8 @@ from __future__ import annotations
 import builtins
 import numbers
 import os
-import sys
 import types
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.program.traced import _HERE, Recording, Traced, user_code
@@ -180,7 +180,7 @@ def read_in(record: Recording, v: Any) -> None:
     Whether two Values hold one float object (``b = Value(a.data)``, or one number given to
     both) is no number a program can follow; the same Value read twice is one followed
     number (``z.data is z.data``, as the engine)."""
-    frame: Any = sys._getframe(2)
+    frame: Any = _getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_HERE):
         frame = frame.f_back  # (``item()``: this folder's own)
     if frame is None or not _compares_identities(frame):

@@ -48,6 +48,7 @@ import os
 import sys
 import threading
 import types
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
@@ -225,7 +226,7 @@ class Watcher:
         of code that tests an argument with ``is True``: seen at every start)."""
         if _ident() != self.thread:
             return None  # (another thread's: not this capture's)
-        frame = sys._getframe(1)
+        frame = _getframe(1)
         if code not in self.codes:
             self._discover(code, frame.f_globals, frame)
             if user_code(code) and self.calls is not None:

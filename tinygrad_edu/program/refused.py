@@ -1,9 +1,9 @@
 """What a capture refuses where the learner's code calls it (``watching.py`` puts each in
 place while a capture runs): what gives a number that changes at every call, which no
 program can follow (the clock, the system's random bytes, ``input()``, the interpreter's
-own state, the file system: ``READERS``; ``datetime``'s ``now()`` and ``today()``), and
-what runs code in another thread or process (``_elsewheres``): a capture follows its own
-thread only."""
+own state, the file system: ``READERS``; the call stack: ``_frames``; ``datetime``'s
+``now()`` and ``today()``), and what runs code in another thread or process
+(``_elsewheres``): a capture follows its own thread only."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
@@ -47,6 +48,7 @@ def clocks() -> list[tuple[Any, str, Any]]:
              for owner, names, changes, given, library in _readers() for name in names
              if hasattr(owner, name)]
     found.append((builtins, "input", _refused(builtins.input, "input()")))
+    found.append((sys, "_getframe", _frames(_getframe)))
     found += [(operator, name, _identity(getattr(operator, name))) for name in ("is_", "is_not")]
     found += [(datetime, "datetime", _DATETIME), (datetime, "date", _DATE),
               *_elsewheres()]
@@ -66,7 +68,7 @@ def _seeded(original: type) -> type:
     def made(seed: Any = None) -> Any:
         if seed is None:
             found = recording()
-            if found is not None and for_the_learner(sys._getframe(2)):  # (past __new__)
+            if found is not None and for_the_learner(_getframe(2)):  # (past __new__)
                 found.refuse(_why("numpy.random.RandomState() with no seed", ENTROPY))
             return original()
         before = _asking.__dict__.get("on")
@@ -154,7 +156,7 @@ def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
     def call(a: Any, b: Any, /) -> bool:
         found = recording()
         if found is not None and a is not b and Traced in (type(a), type(b)) and \
-                user_code(sys._getframe(1).f_code):
+                user_code(_getframe(1).f_code):
             found.refuse(f"it tests a number read by identity (operator.{function.__name__}"
                          "): whether two Values hold one float object is no number a "
                          "program can follow; compare numbers with ==")
@@ -162,6 +164,28 @@ def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
 
     call.__name__ = function.__name__
     return call
+
+
+def _frames(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``sys._getframe`` where the learner's code calls it (or ``inspect.currentframe()``,
+    ``inspect.stack()`` for it): refused. Above the compiled function are the capture's frames,
+    not its caller's, and the caller's locals change between calls; a program does not run the
+    code again to read them."""
+    def _getframe(depth: int = 0, /) -> Any:
+        frame = original(depth + 1)
+        found = recording()
+        if found is not None:
+            caller = original(1)
+            while caller is not None and caller.f_globals.get("__name__") == "inspect":
+                caller = caller.f_back
+            if caller is not None and user_code(caller.f_code):
+                found.refuse("it reads the call stack (sys._getframe, inspect.currentframe"
+                             "): above the compiled function are the capture's frames, and "
+                             "its caller's names change between calls, which a program cannot "
+                             "follow; pass what you need in as an argument")
+        return frame
+
+    return _getframe
 
 
 def _named(owner: Any) -> str:
@@ -201,7 +225,7 @@ def _refused(function: Callable[..., Any], what: str, given_at: int | None = Non
                                           or any(v is not None for v in options.values()))):
             _asking.on = True  # (whose code it is: asked with os.path.realpath, which
             try:  # calls os.lstat, itself one of these)
-                caller = sys._getframe(1)
+                caller = _getframe(1)
                 if user_code(caller.f_code) or (library and for_the_learner(caller)) or \
                         _passed_back(caller):
                     found.refuse(_why(what + _through(caller), changes))
@@ -266,7 +290,7 @@ def _elsewhere(function: Callable[..., Any], what: str, kind: str) -> Callable[.
 
     def call(*args: Any, **options: Any) -> Any:
         found = recording()
-        if found is not None and for_the_learner(sys._getframe(1)):
+        if found is not None and for_the_learner(_getframe(1)):
             found.refuse(why, first=True)
         return function(*args, **options)
 

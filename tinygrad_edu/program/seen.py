@@ -26,6 +26,7 @@ import json
 import pickle
 import sys
 from collections.abc import Callable
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.program.sets import gone_through, kept_set
@@ -44,6 +45,7 @@ __all__ = [
     "DecimalSeen",
     "FrozenSetSeen",
     "SetSeen",
+    "Standing",
     "TypeSeen",
     "decimals_held",
     "float_seen",
@@ -53,6 +55,7 @@ __all__ = [
     "plain_within",
     "seen",
     "stand_in",
+    "standing",
     "summed",
 ]
 
@@ -72,8 +75,10 @@ class _Seen(type):
         if cls is TypeSeen and len(args) == 1 and not options:
             x = args[0]
             found = type(x.value) if isinstance(x, Traced) else type(x)
+            if isinstance(x, Standing):  # (``type(math.tanh)``: a builtin's class)
+                found = type(x.stands_for)
             if found in _SETS:  # (``type(s) is set``: ``set`` as the caller's module has it)
-                found = sys._getframe(1).f_globals.get(_SETS[found].__name__, _SETS[found])
+                found = _getframe(1).f_globals.get(_SETS[found].__name__, _SETS[found])
             ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
             return ours if ours is not None and getattr(
                 sys.modules.get(found.__module__), found.__name__, None) is ours else found
@@ -189,7 +194,7 @@ def hash_seen(x: Any, /) -> int:
     from tinygrad_edu.program.sets import by_address
 
     found = recording()  # (the hash of a class's own ``__hash__``: what it is, its caller's)
-    if found is not None and sys._getframe(1).f_code.co_name != "__hash__" and by_address(x):
+    if found is not None and _getframe(1).f_code.co_name != "__hash__" and by_address(x):
         found.refuse("it reads hash() of an object hashed by its address (new for each new "
                      "object: a Value, an object of a class with no __hash__ of its own), "
                      "which a program cannot follow; hash a number or a text, and to order "
@@ -206,13 +211,64 @@ def _plain(x: Any, why: str) -> Any:
 
 class _StandIn(type):
     """The metaclass of a class's stand-in (``stand_in``): it is the class to ``isinstance``
-    and ``issubclass``."""
+    and ``issubclass``, and to ``==`` and ``hash`` (a key of a dict made before the capture:
+    ``TABLE[decimal.Decimal]``)."""
 
     def __instancecheck__(cls, x: Any) -> bool:
         return isinstance(x, cls.__mro__[1])
 
     def __subclasscheck__(cls, c: Any) -> bool:
         return issubclass(c, cls.__mro__[1])
+
+    def __eq__(cls, other: object) -> bool:
+        return other is cls or other is cls.__mro__[1]
+
+    def __hash__(cls) -> int:
+        return hash(cls.__mro__[1])
+
+
+class Standing:
+    """What stands in for a function of Python's while a capture runs (``math.tanh``,
+    ``max``, ``random.random``: ``standing``): called, the capture's (``__call__``); held as
+    a thing, the function it stands for: equal to it and hashed as it is (a key of a dict made
+    before the capture: ``GAIN.get(math.tanh)``), of its class to ``isinstance`` (a builtin to
+    ``inspect.isbuiltin``), with its name, module, text and signature, pickled as it is, and
+    never bound as a method (a builtin is not). ``type(x)`` in the learner's module gives its
+    class too (``TypeSeen``); identity (``is``) is the capture's, which it swaps into the
+    places that hold the function (``world.followed_at``)."""
+
+    __slots__ = ()
+    stands_for: Any
+
+    def __eq__(self, other: object) -> bool:
+        return other is self or self.stands_for == (
+            other.stands_for if isinstance(other, Standing) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.stands_for)
+
+    def __repr__(self) -> str:
+        return repr(self.stands_for)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return self.stands_for.__reduce_ex__(protocol)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stands_for, name)
+
+    def __dir__(self) -> Any:
+        return dir(self.stands_for)
+
+
+def standing(new: Callable[..., Any], original: Any) -> Any:
+    """``new`` (the capture's function) standing for ``original`` (``Standing``); its own
+    attributes (``refused``) kept."""
+    return type(getattr(original, "__name__", "function"), (Standing,), {
+        **{k: v for k, v in vars(new).items() if not k.startswith("__")},
+        "__slots__": (), "__call__": staticmethod(new), "stands_for": staticmethod(original),
+        "__class__": property(lambda _: type(original)),
+        "__module__": getattr(original, "__module__", None),
+        "__doc__": getattr(original, "__doc__", None)})()
 
 
 STANDS: dict[type, type] = {}

@@ -27,8 +27,8 @@ from __future__ import annotations
 import ast
 import builtins
 import os
-import sys
 import types
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu.program.traced import Recording, learners_file, recording
@@ -150,7 +150,7 @@ def made_into_a_set(v: Any) -> None:
     refused, as going through it would be."""
     found = recording()
     if found is not None and id(v) in found.made:
-        into_a_set(sys._getframe(2), v)
+        into_a_set(_getframe(2), v)
 
 
 def into_a_set(frame: Any, x: Any = None) -> None:

@@ -27,12 +27,12 @@ import math
 import numbers
 import operator
 import os
-import sys
 import sysconfig
 import threading
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 __all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "total",
@@ -210,7 +210,7 @@ def learners_line() -> str:
     """The learner's line on the stack, ``file:line: code``: the first of the learner's
     code (past this package, the standard library and installed packages), else the first
     outside this package."""
-    frame = sys._getframe(1)
+    frame = _getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back  # type: ignore[assignment]
     found = frame
@@ -255,7 +255,7 @@ def _written_below(frame: Any) -> bool:
 def _called_by_the_engine() -> bool:
     """Whether the caller of the caller is the engine's code (a conversion to store the
     number in a node), not the learner's."""
-    frame = sys._getframe(2)
+    frame = _getframe(2)
     name = frame.f_code.co_filename
     return name.startswith(_PACKAGE) and not name.startswith(_HERE)
 
@@ -368,7 +368,7 @@ class Traced:
         if right is None:
             return _unfollowed(COMPARED[op], self, other)
         found = _step(op, COMPARED[op], self, right)
-        if isinstance(found, Traced) and _tested_by_identity(sys._getframe(1)):
+        if isinstance(found, Traced) and _tested_by_identity(_getframe(1)):
             return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
         record = recording()
         if record is not None and isinstance(found, Traced):

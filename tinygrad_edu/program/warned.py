@@ -11,6 +11,7 @@ import os
 import sys
 import types
 import warnings
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 __all__ = ["Warned", "issue"]
@@ -59,7 +60,7 @@ def issue(kept: list[Kept]) -> None:
     filters as they are now and the module's registry of those shown)."""
     for message, category, filename, lineno in kept:
         if not filename:  # (the line that called the compiled function)
-            frame = sys._getframe(1)
+            frame = _getframe(1)
             while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
                 frame = frame.f_back
             filename, lineno, globals_ = frame.f_code.co_filename, frame.f_lineno, \

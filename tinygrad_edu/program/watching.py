@@ -18,7 +18,8 @@ capture, see things as they are), and is put back when the last capture ends.
   ``median``, ``stdev``...: ``ITEMS``): over followed numbers they are steps of the program
   (``max(v.data for v in logits)``, a ``math.exp`` of a number read), ``sum`` as the
   running Python sums; ``print`` prints the numbers and is said once (a program does not
-  print).
+  print). Each function a module holds is put there as a ``seen.Standing``: held as a thing
+  (a key of a dict, ``inspect.isbuiltin(max)``), it is the function it stands for.
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
 - **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``).
 - **``importlib.import_module``**: the module it gives the learner's code is a place, as
@@ -48,6 +49,7 @@ import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
 from tinygrad_edu import copying, engine, sums
@@ -57,7 +59,14 @@ from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks, for_the_learner
-from tinygrad_edu.program.seen import largest_or_smallest, len_seen, seen, summed
+from tinygrad_edu.program.seen import (
+    Standing,
+    largest_or_smallest,
+    len_seen,
+    seen,
+    standing,
+    summed,
+)
 from tinygrad_edu.program.sets import made_into_a_set
 from tinygrad_edu.program.traced import (
     Raised,
@@ -138,6 +147,8 @@ _INHERITED = object()  # (a class's attribute it inherits, a module's __getattr_
 def _put(owner: Any, name: str, new: Any) -> None:
     _original.append((owner, name, owner.__dict__.get(name, _INHERITED)
                       if isinstance(owner, type) else getattr(owner, name)))
+    if isinstance(owner, types.ModuleType) and isinstance(new, Standing):
+        FOLLOWED.setdefault(id(new.stands_for), new)
     if isinstance(owner, types.ModuleType):
         _OVER[(id(owner), name)] = _original[-1][2]
     setattr(owner, name, new)
@@ -165,38 +176,38 @@ def _patch() -> None:
     for name, new in (("max", largest_or_smallest(builtins.max, "max")),
                       ("min", largest_or_smallest(builtins.min, "min")),
                       ("sum", summed(builtins.sum)), ("print", _printed(builtins.print))):
-        FOLLOWED[id(getattr(builtins, name))] = new
-        _put(builtins, name, new)
+        _put(builtins, name, standing(new, getattr(builtins, name)))
     for name in MATH:
         function = getattr(math, name, None)
         if function is not None:
-            FOLLOWED[id(function)] = _followed(function, f"math.{name}")
-            _put(math, name, FOLLOWED[id(function)])
+            _put(math, name, standing(_followed(function, f"math.{name}"), function))
     for module_name, names in ITEMS.items():  # (statistics imported here: followed
         held = importlib.import_module(module_name)  # wherever the code imports it)
         for name in names:
             function = getattr(held, name, None)
             if function is not None:
-                FOLLOWED[id(function)] = _of_items(function, f"{module_name}.{name}")
-                _put(held, name, FOLLOWED[id(function)])
+                _put(held, name, standing(_of_items(function, f"{module_name}.{name}"),
+                                          function))
     _environ_once()
     from tinygrad_edu.program import randomness
 
-    imported = _imported(importlib.import_module)
-    FOLLOWED[id(importlib.import_module)] = imported
-    _put(importlib, "import_module", imported)
-    opened = _opened(builtins.open)  # (pathlib's and numpy's too: they call io.open)
-    FOLLOWED[id(builtins.open)] = opened
-    _put(builtins, "open", opened)
+    _put(importlib, "import_module", standing(_imported(importlib.import_module),
+                                              importlib.import_module))
+    opened = standing(_opened(builtins.open), builtins.open)  # (pathlib's and numpy's too:
+    _put(builtins, "open", opened)  # they call io.open)
     _put(io, "open", opened)
     accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
     for owner, name, new in [*randomness.patches(), *clocks(), *seen()]:
-        FOLLOWED[id(getattr(owner, name))] = new
+        held = getattr(owner, name)
         if isinstance(new, type) and isinstance(owner, types.ModuleType):
+            FOLLOWED[id(held)] = new
             _put_in_this_thread(owner, name, new)
-        else:
+        elif isinstance(owner, types.ModuleType) and isinstance(new, types.FunctionType):
+            _put(owner, name, standing(new, held))  # (a module's function: held as a
+        else:  # thing, the function itself; a class's method is bound: a function)
+            FOLLOWED[id(held)] = new
             _put(owner, name, new)
 
 
@@ -295,7 +306,7 @@ def _value_methods() -> dict[str, Any]:
 
         def grad_set(v: Value, number: Any) -> None:
             found = recording()
-            if found is not None and sys._getframe(1).f_code.co_filename not in _BUILDERS:
+            if found is not None and _getframe(1).f_code.co_filename not in _BUILDERS:
                 found.grad_writes.append((v, learners_line()))  # (not a node being made)
             grad.__set__(v, number)
 
@@ -486,7 +497,7 @@ def _read_whole(original: Callable[..., Any]) -> Callable[..., Any]:
     name is guarded)."""
     def whole(mapping: Any) -> Any:
         found = recording()
-        caller: Any = sys._getframe(1)
+        caller: Any = _getframe(1)
         if caller.f_code is _LEN:  # (``len`` in the learner's module: ``seen.len_seen``)
             caller = caller.f_back
         if found is not None and for_the_learner(caller):
@@ -527,7 +538,7 @@ def _imported(original: Callable[..., Any]) -> Callable[..., Any]:
         module = original(name, package)
         found = recording()
         if found is not None and found.outside is not None and \
-                user_code(sys._getframe(1).f_code):
+                user_code(_getframe(1).f_code):
             found.outside.read_by_name(sys.modules, module.__name__, module)
         return module
 
@@ -541,7 +552,7 @@ def _opened(original: Callable[..., Any]) -> Callable[..., Any]:
     (a program does not write it again)."""
     def open(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
         found = recording()
-        if found is not None and type(mode) is str and for_the_learner(sys._getframe(1)):
+        if found is not None and type(mode) is str and for_the_learner(_getframe(1)):
             if any(c in mode for c in "wax+"):
                 found.effect(f"it writes to the file {file!r} (a program does not write it "
                              "again: write outside the compiled function)")
