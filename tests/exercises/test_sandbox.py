@@ -181,6 +181,14 @@ def in_threads(work, count=4):
         thread.join()
     return out
 
+def gone(value):
+    """``value``, once the threads that made it are gone from /proc (a thread joined may
+    still be ending there, and ``confine`` counts the threads it finds)."""
+    end = time.monotonic() + 5
+    while len(os.listdir("/proc/self/task")) > 1 and time.monotonic() < end:
+        time.sleep(0.001)
+    return value
+
 def big_file():
     path = os.path.join(config["writable"], "big")
     try:
@@ -228,6 +236,7 @@ for name, action in [
         ("process_vm_readv parent", lambda: vm_read(os.getppid())),
         ("clone3", lambda: raw("clone3", 0, 0)),
         ("io_uring_setup", lambda: raw("io_uring_setup", 1, 0)),
+        ("threads", lambda: gone(in_threads(lambda: sum(range(100_000))))),
         ("prlimit parent", lambda: list(resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE))),
         ("prlimit victim", lambda: list(resource.prlimit(victim, resource.RLIMIT_CORE, (0, 0)))),
         ("setpriority victim", lambda: os.setpriority(os.PRIO_PROCESS, victim, 19)),
@@ -600,12 +609,12 @@ def test_readable_before(confined):
 
 @pytest.mark.parametrize("check, value", [
     ("kill self", None), ("pthread_kill self", None), ("raise_signal", ["USR1"]),
-    ("alarm", True), ("threads", [4_999_950_000] * 4), ("write inside", "hello"),
+    ("alarm", True), ("write inside", "hello"),
     ("read own script", 16), ("write /dev/null", 7), ("read /dev/urandom", 16),
     ("prctl PR_SET_NAME", "done"), ("prlimit self", [64, 64]), ("prlimit 0", [0, 0])])
 def test_still_works(confined, check, value):
-    """Signals to itself (its own handlers run, the time limit's SIGALRM too), threads,
-    the file it runs, the writable folder, the devices every program uses, its own
+    """Signals to itself (its own handlers run, the time limit's SIGALRM too), the file it
+    runs, the writable folder, the devices every program uses, its own
     limits."""
     assert confined[check] == {"ok": True, "value": value}
 
@@ -623,14 +632,29 @@ def test_imports_after_confining(confined):
 
 
 def test_numpy_works(confined):
-    """NumPy computes, in the main thread and in others, and loads a submodule (which
-    imports modules of the standard library: see ``test_imports_after_confining``)."""
+    """NumPy computes (in the process's one thread: it may start no other, as
+    ``test_no_thread_made`` says), and loads a submodule (which imports modules of the
+    standard library: see ``test_imports_after_confining``)."""
     if "numpy" not in confined:
         pytest.skip("NumPy is not installed for this Python")
     assert confined["numpy"] == {"ok": True, "value": 27_000_000.0}
-    assert confined["numpy in threads"] == {"ok": True, "value": [27_000_000.0] * 3}
+    assert confined["numpy in threads"] == NO_THREAD
     unreadable_stdlib(confined)
     assert confined["import numpy.random"] == {"ok": True, "value": 10}
+
+
+NO_THREAD = {"ok": False, "error": "RuntimeError", "errno": None}
+"""What starting a thread raises, confined (CPython's "can't start new thread")."""
+
+
+def test_no_thread_made(confined):
+    """A thread cannot be started (the filter refuses clone: a flood of threads filled the
+    grader's user's limit of processes, and a classmate's grading process could not start);
+    it could before confining."""
+    assert confined["before: threads"] == {"ok": True, "value": [4_999_950_000] * 4}
+    needs(confined, sandbox.SECCOMP)
+    assert confined["threads"] == NO_THREAD, confined["threads"]
+    assert "can't start new thread" in confined["messages"]["threads"]
 
 
 # --- the limits ------------------------------------------------------------------------
@@ -900,12 +924,14 @@ def test_filter_allows_and_refuses(answer):
     assert run_filter(answer.program, answer.audit_arch, 1000) == ENOSYS  # (none yet)
 
 
-def test_filter_makes_threads_only(answer):
+def test_filter_makes_no_thread_nor_process(answer):
+    """clone is refused whatever its flags: a thread counts against the limit of processes
+    of the grader's user (or of a container), which a flood of them filled for a class."""
     thread = 0x3D0F00  # what glibc's pthread_create passes
-    assert answer("clone", thread) == ALLOW
+    assert answer("clone", thread) == EPERM
     assert answer("clone", 0x11 | 0x01000000 | 0x00200000) == EPERM  # glibc's fork
     assert answer("clone", 0x4000 | 0x100 | 0x11) == EPERM  # posix_spawn (CLONE_VFORK|VM)
-    assert answer("clone", thread | 0x10000000) == ENOSYS  # a thread in a new user namespace
+    assert answer("clone", thread | 0x10000000) == EPERM  # a thread in a new user namespace
 
 
 def test_filter_signals_itself_only(answer):

@@ -313,4 +313,15 @@ def _diagnose_error(failure: Outcome) -> tuple[Diagnosis, ...]:
                                   "not fit. Write the shape of every factor under your formula "
                                   "(the failing input above gives them) and check that each "
                                   "product's inner dimensions agree.")),)
+    if isinstance(error, RuntimeError) and _NO_THREAD in text:
+        return (Diagnosis(Mistake("thread", "a thread started", _THREAD_WORDS)),)
     return ()
+
+
+_NO_THREAD = "can't start new thread"
+"""What CPython raises where a thread cannot be started: in the learner's process, always (the
+kernel refuses it a new thread: ``syscall_filter.py``)."""
+_THREAD_WORDS = ("Your code started a thread, and the grader runs your code in one thread "
+                 "only: the operating system refuses it another (a flood of them would keep "
+                 "your classmates' code from being graded). No exercise needs one: compute "
+                 "the answer in the function itself.")

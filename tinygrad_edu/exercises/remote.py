@@ -82,8 +82,8 @@ PACKAGE = Path(__file__).resolve().parent.parent
 ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 """NumPy's libraries start no thread of their own in the learner's process: the kernel's
-file rules (Landlock) hold for the thread that asks for them, and every thread the learner's
-code starts afterwards (``learner/sandbox.py``)."""
+file rules (Landlock) hold for the thread that asks for them, and the process may start no
+other once confined (``syscall_filter.py`` refuses ``clone``)."""
 
 LARGEST = 4 * 2**20
 """The largest message the grader reads from a learner's process, in bytes (an answer is a

@@ -12,11 +12,14 @@ simply not on the list.
 What a learner's process needs once it is confined is small: the grader's own code reads
 and writes its pipes, the time limit sets a timer and catches its signal, and the learner's
 code computes, imports (NumPy, the standard library: the files Landlock lets it read),
-makes threads and sleeps. The list holds that and what CPython 3.10 to 3.13, NumPy and the
-C library do for it (memory, futexes, signals to itself, the clock); it was read off
-``strace`` of the exercises' suites under each Python, and ``tests/exercises/test_sandbox.py``
-runs each kind of use confined. What is left out is what no computation needs: a program
-run, a process made, a socket, another process acted on, and the calls Landlock does not
+and sleeps. The list holds that and what CPython 3.10 to 3.13, NumPy and the C library do
+for it (memory, futexes, signals to itself, the clock); it was read off ``strace`` of the
+exercises' suites under each Python, and ``tests/exercises/test_sandbox.py`` runs each kind
+of use confined. What is left out is what no computation needs: a program run, a process
+made, a thread made (``clone``: the process runs in one thread, NumPy's too, and a thread
+counts against the grader's user's limit of processes, or a container's: threads started by
+the thousand kept a classmate's grading process from starting), a socket, another process
+acted on, and the calls Landlock does not
 cover, which change a file's metadata (its mode, owner, times, extended attributes: where
 the grader is not root, the learner's process is the teacher's user, and could ``chmod 0``
 the class's folder), anonymous files that can be run (``memfd_create``), the personality.
@@ -64,7 +67,7 @@ ALLOWED = (
     # signals (to itself: ``CONDITIONS``)
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigsuspend",
     "rt_sigtimedwait", "sigaltstack", "pause", "restart_syscall",
-    # threads (made with clone: ``CONDITIONS``)
+    # locks, the scheduler (of the process's own thread: no other is made, ``REFUSED``)
     "futex", "futex_waitv", "set_robust_list", "set_tid_address", "rseq", "sched_yield",
     "sched_getaffinity", "sched_getparam", "sched_getscheduler", "sched_get_priority_max",
     "sched_get_priority_min", "getpriority", "membarrier",
@@ -83,8 +86,10 @@ REFUSED = (
     "utime", "utimes", "utimensat", "futimesat", "setxattr", "lsetxattr", "fsetxattr",
     "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
     "removexattr", "lremovexattr", "fremovexattr",
-    # a program run, a process made, code to run from an anonymous file, a personality
-    "execve", "execveat", "fork", "vfork", "memfd_create", "memfd_secret", "personality",
+    # a program run, a process or a thread made (clone: both), code to run from an
+    # anonymous file, a personality
+    "execve", "execveat", "fork", "vfork", "clone", "memfd_create", "memfd_secret",
+    "personality",
     # another process: traced, read, written, signalled, compared, advised
     "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
     "pidfd_send_signal", "tkill", "kcmp", "process_madvise", "process_mrelease",
@@ -97,22 +102,17 @@ REFUSED = (
 """Refused with ``EPERM`` (every call not allowed is refused; these say so plainly)."""
 
 NOT_THERE = ("clone3", "io_uring_setup", "io_uring_enter", "io_uring_register")
-"""Refused with ``ENOSYS`` as every call not listed is, named for why: glibc then makes a
-thread with ``clone``, whose flags the filter reads (``clone3``'s are in memory); io_uring
-would do what the filter refuses without the system call."""
+"""Refused with ``ENOSYS`` as every call not listed is, named for why: glibc then falls back
+to ``clone``, refused with ``EPERM`` (``clone3``'s flags are in memory, where a filter cannot
+read them); io_uring would do what the filter refuses without the system call."""
 
 PID = OWN_NUMBER  # (where the process's own number goes)
-CLONE_THREAD = 0x00010000
-CLONE_NAMESPACES = 0x7E020000  # NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
 _NE, _EQ, _MASKED_EQ = 1, 4, 7  # enum scmp_compare
 _LOW = 0xFFFFFFFF  # (a mask: an int argument, the kernel reads its low half only)
 Condition = tuple[int, int, int, int]
 """(argument, comparison, a, b): libseccomp's ``struct scmp_arg_cmp``."""
 
 CONDITIONS: dict[str, tuple[tuple[str, tuple[Condition, ...]], ...]] = {
-    # a thread (CLONE_THREAD) in no new namespace; any other clone is a process: refused
-    "clone": (("allow", ((0, _MASKED_EQ, CLONE_THREAD | CLONE_NAMESPACES, CLONE_THREAD),)),
-              ("refuse", ((0, _MASKED_EQ, CLONE_THREAD, 0),))),
     # a signal to itself only (its own number; 0 would be its group, -1 every process)
     **{name: (("allow", ((0, _EQ, PID, 0),)), ("refuse", ((0, _NE, PID, 0),)))
        for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")},

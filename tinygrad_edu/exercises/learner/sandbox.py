@@ -15,7 +15,7 @@ can undo what it puts in place:
   it (the grader);
 - seccomp: an allow-list of the system calls it may make (``syscall_filter.py``, built by
   the grader with libseccomp and given to the process as its instructions): no program
-  run, no process made (threads are), no socket, no other process traced, read, written,
+  run, no process or thread made, no socket, no other process traced, read, written,
   signalled or acted on in any way; no file's mode, owner, times or extended attributes
   changed (which Landlock does not cover): where the grader is not root, the learner's
   process runs as the grader's user, and the kernel would let it do all that to the
@@ -376,7 +376,9 @@ def _prctl(option: int, value: int) -> int:
 def _limit(done: Confinement, memory: int | None, cpu_seconds: int, file_size: int,
            open_files: int) -> str:
     """Lower the resource limits (never raise one: a hard limit stays where it is). Never
-    the number of processes: it counts threads, and at 0 NumPy cannot load."""
+    the number of processes: it counts every process and thread of the user (where the
+    grader is not root, the teacher's own, and each of the class's learners'), and at 0
+    NumPy cannot load; the filter refuses the process any new thread instead."""
     if resource is None:
         raise _Missing("not a POSIX system")
 
