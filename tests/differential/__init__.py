@@ -12,7 +12,8 @@ engines and compared number by number.
   grad(create_graph=True), which must agree exactly), second derivatives; and stateful
   sequences (backward, zero_grad, no_grad, ``.data`` changes, updates in place);
 - ``tensors.py``: the same for the tensor engine (broadcasting, reductions, indexing,
-  losses, Hessian-vector products).
+  losses, Hessian-vector products), on the random programs of ``tensor_programs.py``, with
+  PyTorch's corrected twins of ``tensor_twins.py``.
 
 The tests are tests/test_torch_differential.py and tests/tensor/test_torch_differential.py.
 """
