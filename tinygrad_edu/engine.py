@@ -8,8 +8,8 @@ from tinygrad_edu import graph, safe_math, scopes
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
-# The op table: Op(name, forward, rules), a rule per operand, d(out)/d(operand): a constant
-# (+'s 1.0), or a function of the operands' numbers (x, or a, b) and the output's (out).
+# The op table: Op(name, forward, rules), one rule per operand giving d(out)/d(operand): a
+# constant (+'s 1.0), or a function rule(a, b, out) of the numbers (rule(x, out): one operand).
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
@@ -34,7 +34,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-    elif b_type is float:  # x * 2.0: one parent (2.0 is kept in _b: create_graph reads it)
+    elif b_type is float:  # x * 2.0: one parent (2.0 kept in _b, for create_graph's rules)
         out = row.forward(a_data, b)
         da, db = row.rules[0], None
         da = da if type(da) is float else da(a_data, b, out)
@@ -58,8 +58,8 @@ class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
     __slots__ = ("_data", "grad",  # its number (.data); d(root)/d(it) once backward() ran
                  "_row",  # the op table's row that made it; None for a leaf (input, parameter)
-                 "_a", "_da",  # an operand; d(it)/d(_a), None where _a is no Value (no parent)
-                 "_b", "_db",  # the other (2.0 in a * 2.0, None in exp(a)); d(it)/d(_b), as _da
+                 "_a", "_da",  # an operand; d(it)/d(_a), None where _a is no Value (2.0 - x)
+                 "_b", "_db",  # the other (x * 2.0: 2.0; exp(x): None); d(it)/d(_b), as _da
                  "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
                  "__dict__")  # its label, if it has one (for drawings), and rarer marks
     def __init__(self, data: float, children: tuple[Value, ...] = (),

@@ -18,11 +18,10 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.exercises.cases import drawn_from, tenths
+from tinygrad_edu.exercises.learner.graph_cases import ARITY, OPS
 from tinygrad_edu.exercises.learner.inputs import (
-    ARITY,
     BY_HAND,
     EXPRESSION_OPS,
-    OPS,
     Expression,
     Graph,
     NodeCase,

@@ -30,7 +30,6 @@ from tinygrad_edu.exercises.learner.expression_cases import (
 )
 from tinygrad_edu.exercises.learner.gpt_cases import GPT_CALLS
 from tinygrad_edu.exercises.learner.graph_cases import (
-    ARITY,
     BY_HAND,
     OPS,
     Graph,
@@ -41,7 +40,7 @@ from tinygrad_edu.exercises.learner.graph_cases import (
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
 
 # Call, Once, taken; and the cases, defined in graph_cases.py and expression_cases.py
-__all__ = ["ARITY", "BY_HAND", "EXPRESSION_OPS", "OPS", "PRIMITIVE", "Call", "Expression",
+__all__ = ["BY_HAND", "EXPRESSION_OPS", "PRIMITIVE", "Call", "Expression",
            "Graph", "Once", "Scattered", "SumChain", "expression_text", "local_rows",
            "scattered", "taken"]
 
