@@ -197,6 +197,7 @@ class Compiled:
         self.why: list[str] = []  # (why each capture after the first was made)
         self.last: _Entry | None = None
         self.dynamic: set[tuple[Any, ...]] = set()  # places read at every call
+        self.fixed: set[tuple[Any, ...]] = set()  # (places that cannot be: ``_not_inputs``)
         self.engine_keys: set[Any] = set()  # structures that run as the engine
         self.streaks: dict[Any, int] = {}  # (captures in a row, by structure)
         self.said: set[str] = set()
@@ -345,6 +346,7 @@ class Compiled:
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)
         warned = Warned()  # (its warnings: issued again at every call, ``warned.py``)
+        fixed: set[tuple[Any, ...]] = set()
         with watching():  # (no garbage collection while it runs: ``watching``)
             set_recording(record)
             try:
@@ -355,15 +357,24 @@ class Compiled:
                 set_recording(None)
                 watcher.restore()
                 clean(watcher)
-                why = took_a_float_only(err)
-                if why:
+                said = took_a_float_only(err)
+                if said:
                     raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
-                                       f"{why}") from err
-                raise
+                                       f"{said}") from err
+                fixed = _not_inputs(err, watcher)
+                if not fixed:
+                    raise
             finally:
                 set_recording(None)
                 watcher.restore()
                 record.read_here.clear()  # (frames, and what they hold: not kept)
+        if fixed:  # (captured again at once, those numbers guarded: each change a capture)
+            self.dynamic -= fixed
+            self.fixed |= fixed
+            self.captures -= 1
+            if why:
+                self.why.pop()
+            return self._capture(key, args, kwargs, numbers, values)
         if copies.changed(self.function):
             record.refused = record.refused or copies.changed(self.function)
         tested_later(record, watcher.codes, watcher.stores)
@@ -427,7 +438,8 @@ class Compiled:
         """A place whose number changed is an input of every capture from now on."""
         place = explaining.failed_place(entry, failed)
         if place is not None:
-            if place.kind == "number" and bool not in (type(place.value), type(place.read())):
+            if place.kind == "number" and bool not in (type(place.value), type(
+                    place.read())) and place.key() not in self.fixed:
                 self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)
                 self.last_capture += " (a number: read at every call from now on)"
 
@@ -444,6 +456,21 @@ class _Saved:
     def __init__(self, entry: _Entry) -> None:
         self.streams = randomness.state()
         self.places = [(place, place.read()) for place, _ in entry.writes]
+
+
+def _not_inputs(err: BaseException, watcher: Watcher) -> set[tuple[Any, ...]]:
+    """The places whose numbers, read at every call (inputs), met Python's code that takes a
+    number of its own only, through an object's ``__float__`` (``__index__``, ``__int__``)
+    that returned the capture's (``float(LR)`` where ``LR.v`` changed, ``math.log(LR)``):
+    ``TypeError: Lr.__float__ returned non-float (type Traced)``, where the engine gives a
+    number. They are no inputs from then on: guarded, each change captured again."""
+    if type(err) is not TypeError or "returned non-" not in str(err) or \
+            "(type Traced)" not in str(err):
+        return set()
+    installed = [place for place, _, _ in watcher.installed]
+    held = [p for p in installed if p.parent is not None and any(
+        hasattr(type(p.parent.value), name) for name in ("__float__", "__index__", "__int__"))]
+    return {p.key() for p in held or installed}
 
 
 # --------------------------------------------------------------------------- the program

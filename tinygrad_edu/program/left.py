@@ -25,7 +25,7 @@ def plain_at(place: Place) -> None:
             items[place.step[1]] = plain
             place.parent.write(tuple(items))
         else:
-            place.write(plain)
+            place.write(plain, own=True)
 
 
 def unleak(x: Any, seen: set[int]) -> None:

@@ -418,7 +418,7 @@ class Watcher:
             if place.kind == "number" and type(place.value) not in (Traced, bool) and \
                     place.key() in self.dynamic:  # (a bool stays guarded: ``FLAG is True``)
                 traced = self.record.input(place.value, ("place", place.key(), place.said()))
-                place.write(traced)
+                place.write(traced, own=True)
                 self.installed.append((place, place.value, traced))
 
     def _swap(self, globals_: dict[str, Any], names: set[str]) -> None:
@@ -450,7 +450,7 @@ class Watcher:
         """Put back the numbers installed as inputs (where the function did not write)."""
         for place, held, traced in reversed(self.installed):
             if place.read() is traced:
-                place.write(held)
+                place.write(held, own=True)
 
 
 def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:

@@ -184,9 +184,12 @@ class Place:
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
 
-    def write(self, new: Any) -> None:
+    def write(self, new: Any, own: bool = False) -> None:
         """Put ``new`` at the place (an attribute of an instance where it holds its own, else
-        where its class has it)."""
+        where its class has it). ``own``: the capture's own write (a number it follows put
+        there, and put back), past an instance's ``__setattr__`` of its class's (a frozen
+        dataclass's, one that checks what it is given is a float: it is not the learner's
+        code that writes)."""
         step = self.step
         if step[0] == "global":
             step[1][step[2]] = new
@@ -197,6 +200,13 @@ class Place:
             owner = holder
             if isinstance(holder, type):  # (where the class or a base holds it)
                 owner = next((c for c in holder.__mro__ if step[1] in c.__dict__), holder)
+            elif own and isinstance(getattr(type(owner), "__setattr__", None),
+                                    types.FunctionType):
+                try:
+                    object.__setattr__(owner, step[1], new)
+                    return
+                except TypeError:  # (a class of C's: its own setattr)
+                    pass
             setattr(owner, step[1], new)
         elif step[0] == "item":
             holder = self.parent.read() if self.parent is not None else None

@@ -25,6 +25,7 @@ import decimal
 import json
 import pickle
 import sys
+import types
 from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
@@ -38,6 +39,7 @@ from tinygrad_edu.program.traced import (
     recording,
     total,
     total_from,
+    user_code,
 )
 
 __all__ = [
@@ -172,6 +174,13 @@ def float_seen(x: Any = 0.0, /) -> Any:
     found = recording()
     if found is not None and type(x) is str:  # (a text from outside: where it is held)
         found.texts.append((x, learners_line()))
+    own = getattr(type(x), "__float__", None)
+    if found is not None and isinstance(own, types.FunctionType) and user_code(own.__code__):
+        number = own(x)  # (an object of the learner's: its number, which may be followed)
+        if type(number) is Traced:
+            return float_seen(number)
+        if type(number) is float:
+            return number
     return float(x)
 
 
