@@ -13,6 +13,7 @@ import inspect
 import io
 import pkgutil
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -128,22 +129,29 @@ def test_a_new_module_gets_a_page_without_a_list(monkeypatch, tmp_path):
     """A module the groups do not name (the engine split into more files, say) still gets
     its page, in the scalar engine's group."""
     pytest.importorskip("mkdocs", reason="the docs extra is not installed: ./run.sh docs")
-    build = load_hook()
+    api = load_hook("api_reference")
     (tmp_path / "tinygrad_edu_probe_module.py").write_text(
         '"""A module beside the engine."""\n__all__ = ["f"]\n\ndef f():\n    """F."""\n',
         encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    found = build.public_modules()
-    monkeypatch.setattr(build, "public_modules", lambda: [*found, "tinygrad_edu_probe_module"])
-    pages = build.api_pages()
+    found = api.public_modules()
+    monkeypatch.setattr(api, "public_modules", lambda: [*found, "tinygrad_edu_probe_module"])
+    pages = api.api_pages()
     assert "tinygrad_edu_probe_module" in [m for m, _, _ in pages["The scalar engine"]]
 
 
-def load_hook():
-    spec = importlib.util.spec_from_file_location("docs_build_hook",
-                                                  ROOT / "docs" / "hooks" / "build.py")
+def load_hook(name: str = "build"):
+    """docs/hooks/NAME.py loaded as MkDocs loads a hook: with its folder on ``sys.path`` while
+    it runs (build.py imports its parts beside it by their names)."""
+    folder = ROOT / "docs" / "hooks"
+    spec = importlib.util.spec_from_file_location(f"docs_{name}_hook", folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    saved = sys.path.copy()
+    sys.path.insert(0, str(folder))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
     return module
 
 
@@ -243,7 +251,7 @@ def test_the_engine_pages_pictures_are_in_the_repository_as_drawn():
     docs/images/, and each shows what draw_dot draws now (the same texts: every name,
     number and gradient; the layout may differ between Graphviz versions)."""
     pytest.importorskip("mkdocs", reason="the docs extra is not installed: ./run.sh docs")
-    pictures = load_hook().engine_pictures()
+    pictures = load_hook("engine_drawings").engine_pictures()
     page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
     shown = re.findall(r"\]\(images/([\w-]+)\.svg\)", page)
     assert shown == ["engine-forward", "engine-step-2", "engine-backward"]
@@ -255,4 +263,4 @@ def test_the_engine_pages_pictures_are_in_the_repository_as_drawn():
         kept = (ROOT / "docs" / "images" / f"{name}.svg").read_text(encoding="utf-8")
         assert texts(kept) and texts(kept) == texts(pictures[name]), (
             f"docs/images/{name}.svg is not what draw_dot draws now: write it again from "
-            "docs/hooks/build.py's engine_pictures()")
+            "docs/hooks/engine_drawings.py's engine_pictures()")
