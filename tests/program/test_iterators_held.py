@@ -114,3 +114,49 @@ def test_an_iterator_reached_and_not_advanced_is_no_read():
     given = iter([1.0, 2.0])
     g = compile(lambda it, x: W * x)
     assert g(given, Value(2.0)).data == 3.0 and next(given) == 1.0
+
+
+class Warmup:
+    """An iterator class of the learner's (a warm-up schedule): its state is its attributes."""
+
+    def __init__(self):
+        self.t = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.t += 1
+        return min(1.0, self.t / 4)
+
+
+SCHED = Warmup()
+
+
+class Trainer:
+    def __init__(self):
+        self.sched = Warmup()
+
+
+TRAINER = Trainer()
+
+
+@pytest.mark.filterwarnings("ignore:<lambda>. captured again")
+@pytest.mark.parametrize("f", [lambda x: W * x * next(SCHED),
+                               lambda x: W * x * next(TRAINER.sched),
+                               lambda x, s=Warmup(): W * x * next(s)],  # noqa: B008
+                         ids=["a global", "an attribute", "a default"])
+def test_an_iterator_class_of_the_learners_is_followed(f):
+    """Refused as "an iterator (Warmup)" before (h-attack64d, loud but wrong 7), while the
+    same class with a ``.next()`` method was followed: its ``__next__`` is the learner's code,
+    what it writes (``self.t``) written again by the program at every call."""
+    def start():
+        for schedule in (SCHED, TRAINER.sched, *(f.__defaults__ or ())):
+            schedule.t = 0
+
+    start()
+    engine = [f(Value(2.0)).data for _ in range(5)]
+    start()
+    step = compile(f)
+    assert [step(Value(2.0)).data for _ in range(5)] == engine
+    assert engine[0] != engine[1]

@@ -299,7 +299,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "method" if isinstance(x, types.MethodType) else "function"
     if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
             hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
-            not isinstance(x, io.IOBase)):  # (a file is one too: written to, not read)
+            not isinstance(x, io.IOBase) and  # (a file is one too: written to, not read)
+            not _own_next(kind)):  # (the learner's: its state in its attributes, walked)
         return "iterator"
     if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
                            "numpy.random._generator"):
@@ -583,6 +584,14 @@ def length(x: Any) -> int:
         return len(x)
     except TypeError:
         return -1
+
+
+def _own_next(kind: type) -> bool:
+    """Whether ``kind`` is an iterator class of the learner's, whose ``__next__`` is Python
+    code of theirs (a warm-up schedule: ``self.t += 1``): its state is in its attributes, which
+    a walk guards (and a number it writes, a program writes again), as for a ``.next()``."""
+    step = getattr(kind, "__next__", None)
+    return isinstance(step, types.FunctionType) and learners_file(step.__code__.co_filename)
 
 
 def function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
