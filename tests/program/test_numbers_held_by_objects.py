@@ -6,13 +6,16 @@ given as an argument too). Once the number changed, the capture put the number i
 there through the class's own ``__setattr__``, or had ``__float__`` return it:
 ``FrozenInstanceError: cannot assign to field 'lr'``, ``TypeError: lr must be a float, got
 Traced``, ``TypeError: Lr.__float__ returned non-float (type Traced)`` (issue 64's attack,
-h-attack64d, loud but wrong 3, 4, 9). Now each gives the engine's numbers: the capture's own
-writes pass the class's ``__setattr__``; ``float(x)`` of such an object follows what its
-``__float__`` gives; a number that meets Python's code through ``__float__`` is no input
-(guarded: each change captured again)."""
+h-attack64d, loud but wrong 3, 4, 9). And a ``weakref.proxy`` to a config was refused as
+"an iterator (ProxyType)" (a proxy has every slot: loud but wrong 2). Now each gives the
+engine's numbers: the capture's own writes pass the class's ``__setattr__``; ``float(x)`` of
+such an object follows what its ``__float__`` gives; a number that meets Python's code
+through ``__float__`` is no input (guarded: each change captured again); a proxy is no
+iterator (the config's number found where it is held)."""
 
 import dataclasses
 import math
+import weakref
 
 import pytest
 
@@ -44,7 +47,14 @@ class Lr:
         return self.v
 
 
+class Cfg:
+    def __init__(self):
+        self.lr = 0.1
+
+
 FROZEN = Frozen(0.1)
+CFG = Cfg()
+PROXY = weakref.proxy(CFG)
 CHECKED = Checked()
 CHECKED.lr = 0.1
 LR = Lr(0.1)
@@ -52,7 +62,7 @@ LR = Lr(0.1)
 
 def _set(k):
     object.__setattr__(FROZEN, "lr", k / 10)
-    CHECKED.lr = LR.v = k / 10
+    CHECKED.lr = LR.v = CFG.lr = k / 10
 
 
 CASES = {
@@ -62,6 +72,7 @@ CASES = {
     "math.log(LR)": lambda x: W * x * math.log(LR),
     "'%.3f' % LR": lambda x: W * x * float("%.3f" % LR),  # noqa: UP031  (as written)
     "float(lr) of an argument": lambda x, lr=LR: W * x * float(lr),
+    "weakref.proxy": lambda x: W * x * PROXY.lr,  # (refused as "an iterator (ProxyType)")
 }
 
 

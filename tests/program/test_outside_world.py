@@ -198,6 +198,15 @@ def test_a_database_or_a_stream_read_from_outside_is_refused(tmp_path):
     assert step().data == step().data == 2.0
 
 
+def test_a_stream_given_as_an_argument_is_refused_at_the_line_that_gave_it():
+    """Its refusal ended "at ?" (h-attack64d, loud but wrong 6): now the line calling the
+    compiled function, as an iterator given is said."""
+    step = compile(lambda x, buf: x * float(buf.readline()))
+    with pytest.raises(RuntimeError, match=r"it reads argument 1, a stream \(StringIO\).*at "
+                       r"test_outside_world\.py:\d+: step\(W, io\.StringIO"):
+        step(W, io.StringIO("0.5\n0.25\n"))
+
+
 @pytest.mark.filterwarnings("ignore:f. captured again")
 def test_a_memory_mapped_file_is_guarded_by_its_bytes(tmp_path):
     """Its numbers change under the program (another process, a write): captured again."""

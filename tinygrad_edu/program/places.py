@@ -29,6 +29,7 @@ import os
 import sys
 import threading
 import types
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
@@ -299,8 +300,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "method" if isinstance(x, types.MethodType) else "function"
     if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
             hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
-            not isinstance(x, io.IOBase) and  # (a file is one too: written to, not read)
-            not _own_next(kind)):  # (the learner's: its state in its attributes, walked)
+            not isinstance(x, (io.IOBase, *_PROXIES)) and  # (a file is one too: written
+            not _own_next(kind)):  # to, not read; a proxy has every slot; the learner's
         return "iterator"
     if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
                            "numpy.random._generator"):
@@ -584,6 +585,9 @@ def length(x: Any) -> int:
         return len(x)
     except TypeError:
         return -1
+
+
+_PROXIES = (weakref.ProxyType, weakref.CallableProxyType)
 
 
 def _own_next(kind: type) -> bool:

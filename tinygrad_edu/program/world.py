@@ -49,9 +49,10 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"it reads {place.said()}, a connection to something outside the process "
                 f"({module.lstrip('_')}.{type(x).__name__}): what it gives can change between "
                 "calls, which a program cannot follow; query it outside the compiled "
-                f"function and pass the numbers in, at {line or '?'}")
+                f"function and pass the numbers in, at {line or learners_line()}")
         elif isinstance(x, io.IOBase) and x not in (sys.stdin, sys.stdout, sys.stderr):
-            streams.append((place, _position(x), line))
+            streams.append((place, _position(x), line or learners_line()))  # (an
+            # argument's: the line that gave it)
         elif place.kind == "iterator":
             streams.append((place, iterator_state(x), line or learners_line()))
     return streams
