@@ -198,6 +198,28 @@ def test_a_database_or_a_stream_read_from_outside_is_refused(tmp_path):
     assert step().data == step().data == 2.0
 
 
+def test_a_file_reached_and_not_read_is_no_read(tmp_path):
+    """A trainer keeping its data file open, the function reading only its ``lr``: refused
+    as "it reads TR.data_file, a stream" before (h-attack64d, loud but wrong 5); the same
+    file read (its position moved) still is."""
+    (tmp_path / "data.txt").write_text("1\n2\n3\n")
+
+    class Trainer:
+        def __init__(self):
+            self.lr = 0.1
+            self.data_file = open(tmp_path / "data.txt")  # (kept open, as a trainer does)
+
+    trainer = Trainer()
+    step = compile(lambda x: W * x * trainer.lr)
+    for lr in (0.1, 0.2, 0.3):
+        trainer.lr = lr
+        assert step(W).data == W.data * W.data * lr
+    with pytest.raises(RuntimeError, match=r"it reads trainer\.data_file, a stream "
+                       r"\(TextIOWrapper\)"):
+        compile(lambda x: x * float(trainer.data_file.readline()))(W)
+    trainer.data_file.close()
+
+
 def test_a_stream_given_as_an_argument_is_refused_at_the_line_that_gave_it():
     """Its refusal ended "at ?" (h-attack64d, loud but wrong 6): now the line calling the
     compiled function, as an iterator given is said."""

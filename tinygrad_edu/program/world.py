@@ -72,9 +72,11 @@ def _position(stream: Any) -> Any:
 
 
 def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
-    """A stream reached from outside that the function read (one that can only be read;
-    one whose position it moved, its length kept), refused, naming the line that reached
-    it; an iterator the function advanced, as ``iterators_read``."""
+    """A stream reached from outside that the function read (one whose position it moved,
+    its length kept where it can be written too; one that can only be read and has no
+    position: a pipe), refused, naming the line that reached it (one reached and not read,
+    a trainer's data file, is none); an iterator the function advanced, as
+    ``iterators_read``."""
     for place, before, line in streams:
         stream = place.value
         if place.kind == "iterator":
@@ -87,8 +89,9 @@ def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
         except ValueError:  # (closed)
             continue
         now = _position(stream)
-        if only_read or (before is not None and now is not None and now[0] != before[0] and
-                         now[1] == before[1]):
+        if (only_read and (before is None or now is None)) or (  # (a pipe: no position)
+                before is not None and now is not None and now[0] != before[0] and
+                (only_read or now[1] == before[1])):  # (reached and not read: no read)
             record.refused = record.refused or (
                 f"it reads {place.said()}, a stream ({type(stream).__name__}): what it gives "
                 "changes at every call, which a program cannot follow; read it outside the "
