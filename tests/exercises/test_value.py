@@ -279,6 +279,81 @@ def test_a_forward_pass_run_again_is_seen_when_its_functions_take_star_args():
     assert "your backward() runs the forward pass again (<lambda>, your function" in said, said
 
 
+DIFFERENCES_IN_FORWARD = '''
+def _local(f, xs):
+    out = []
+    for j in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[j] += STEP
+        down[j] -= STEP
+        out.append(np.real(f(*up) - f(*down)) / np.real(up[j] - down[j]) if STEP.real
+                   else f(*up).imag / STEP.imag)
+    return out
+
+
+class Value:
+    def __init__(self, data, _children=(), _op=""):
+        self.data, self.grad, self._prev, self._op = data, 0.0, tuple(_children), _op
+        self._backward = lambda: None
+
+    def _made(self, f, kids, op):
+        kids = tuple(k if isinstance(k, Value) else Value(float(k)) for k in kids)
+        xs = [k.data for k in kids]
+        out, local = Value(f(*xs), kids, op), _local(f, xs)
+
+        def _backward():
+            for k, g in zip(kids, local):
+                k.grad += float(g) * out.grad
+        out._backward = _backward
+        return out
+
+    def __add__(self, other): return self._made(lambda a, b: a + b, (self, other), "+")
+    def __radd__(self, other): return self + other
+    def __mul__(self, other): return self._made(lambda a, b: a * b, (self, other), "*")
+    def __rmul__(self, other): return self * other
+    def __pow__(self, k): return self._made(lambda a: a ** k, (self,), "**")
+    def __neg__(self): return self * -1
+    def __sub__(self, other): return self + (-other)
+    def __rsub__(self, other): return other + (-self)
+    def __truediv__(self, other): return self * other ** -1
+    def __rtruediv__(self, other): return other * self ** -1
+    def tanh(self): return self._made(np.tanh, (self,), "tanh")
+    def exp(self): return self._made(np.exp, (self,), "exp")
+    def relu(self): return self._made(lambda a: a * (np.real(a) > 0), (self,), "relu")
+
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+            elif id(n) not in seen:
+                seen.add(id(n))
+                stack += [(n, True)] + [(k, False) for k in n._prev]
+        self.grad = 1.0
+        for n in reversed(order):
+            n._backward()
+'''
+"""A ``Value`` whose ops take finite differences of their own functions as each node is made
+(in the forward pass) and keep them as the local derivatives; its backward is the chain rule
+(issue 65, an attacker's route: 1/1 on check, report and Gradescope, when only backward()
+was watched). With a complex step, the complex-step derivative, as it."""
+
+
+@pytest.mark.parametrize("step, what", [
+    ("1e-6", ", at 1.499999 and 1.500001, on either side of 1.5, a number it took"),
+    ("1e-20j", ", at a complex number")])
+def test_finite_differences_taken_in_the_forward_pass_earn_nothing(step, what):
+    """Seen at the first expression, ``x0 + x0``, where the node is made, with the function
+    and the line."""
+    source = f"STEP = {step}\n" + DIFFERENCES_IN_FORWARD
+    verdict = check("Value", value_class(source))
+    said = str(verdict)
+    assert not verdict.passed and "your forward pass takes finite differences as it makes " \
+        "each node (<lambda>, your function on line " in said, said
+    assert what in said and "v1 = x0 + x0" in said and "earn no points" in said, said
+
+
 def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule():
     """No last-bit exactness: ``1 - t**2`` and ``1 / cosh(x)**2``, or the forward pass's own
     function called again at the node's number, are the chain rule."""

@@ -118,7 +118,18 @@ FORWARD_AGAIN_VALUE = (
     "points here.")
 """``FORWARD_AGAIN``'s words for the Value exercise, a class with no ``local_grads``
 (``learner/rerun.py``)."""
-WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN}
+FORWARD_DIFFERENCES = (
+    "your forward pass takes finite differences as it makes each node ({what}{at}{line}): "
+    "it evaluates your ops' own functions at numbers nudged from the node's operands and "
+    "keeps what comes out as the local derivatives, which gets them from the function's "
+    "values, with no derivative rule. The exercise is the rules and the chain rule: each op "
+    "sets its _backward to add its local derivative, written as an expression (for tanh, "
+    "(1 - t**2) * out.grad), to its operands' grads. Gradients found numerically earn no "
+    "points here.")
+"""What a forward pass that takes finite differences is told (``learner/rerun.py``:
+``ForwardDifferences``)."""
+WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN,
+         "ForwardDifferences": FORWARD_DIFFERENCES}
 """The verdict of each way of getting the slope from the function's values that the watch
 notices, other than a complex number, by the name of its exception."""
 

@@ -109,8 +109,8 @@ def call_value_backward(cls: Solution, case: Any, made: list[Any]) -> tuple[Any,
     from tinygrad_edu.engine import Value
 
     names = case.node_names()
-    with rerun.Watching(cls, on=isinstance(case, Expression) and cls is not Value
-                        ) as running_backward:
+    with rerun.Watching(cls, on=isinstance(case, Expression) and cls is not Value,
+                        known=_numbers_of(case)) as running_backward:
         nodes = case.build(cls, made)
         data = _numbers(nodes, "data", names)
         for name, got, want in zip(names, data, case.values):
@@ -121,6 +121,15 @@ def call_value_backward(cls: Solution, case: Any, made: list[Any]) -> tuple[Any,
         running_backward()
         nodes[-1].backward()
     return (_numbers(nodes, "grad", names),)
+
+
+def _numbers_of(case: Any) -> tuple[float, ...]:
+    """The numbers of an expression: its leaves, every node's, the numbers its steps add or
+    multiply by, the exponents."""
+    steps = getattr(case, "steps", ())
+    found = [*getattr(case, "leaves", ()), *getattr(case, "values", ()),
+             *(number for _, _, number in steps if isinstance(number, (int, float)))]
+    return tuple(float(x) for x in found)
 
 
 @unlinked

@@ -20,13 +20,19 @@ so at the node's own number. No last-bit exactness is asked (``1 - t**2`` and
 ``1/cosh(x)**2`` both pass). The expressions are watched, not the long chain: its stage
 comes after theirs. ``tanh`` and ``exp`` of ``math``, ``cmath`` and NumPy (``OWN``) are
 seen as the class's own functions are, from the build on: a forward pass that stored
-``np.tanh`` in its nodes and calls it again at nudged numbers is said as well.
+``np.tanh`` in its nodes and calls it again at nudged numbers is said as well. And the
+forward pass itself is watched for finite
+differences taken as each node is made, kept as its local derivatives: a function of it
+called at two numbers on either side of one it took, that one their midpoint, neither a
+number of the graph, or at a complex number (``_differences``: ``ForwardDifferences``).
 
 What this cannot see: a forward pass run again with functions that are neither the class
 file's own nor ``OWN`` (``operator.add``, ``numpy.multiply``, stored as they are) on an
 expression with no tanh or exp, or with numbers made far from the forward pass's (a step
-above ``NEXT``, a fourth-order difference with a large step). A diagnosis, not a boundary:
-the learner's code runs in the process that watches it.
+above ``NEXT``, a fourth-order difference with a large step); in the forward pass, a
+difference whose points are not placed evenly about the number (one-sided, f(u), f(u + h),
+f(u + 2h): a chain of tanh makes honest numbers so). A diagnosis, not a boundary: the
+learner's code runs in the process that watches it.
 """
 
 from __future__ import annotations
@@ -58,21 +64,38 @@ are, from the build on (``watched._watching_functions``): a forward pass may sto
 its nodes as they are. (Not ``add`` or ``multiply``: an honest backward multiplies.)"""
 STARRED = 0x04
 """``CO_VARARGS``: a function that takes ``*args``, whose numbers are watched too."""
+FLOOR = 1e-11
+"""A number closer than this to one the forward pass took (relative to it; absolute below 1)
+is that number, computed another way, not a step: an honest forward pass makes -4.8e-35 and
+4.8e-35 where the engine makes 0.0, on either side of it (a finite difference with so small
+a step is off by its rounding, 1e-5, and fails on the numbers)."""
+_EXACT = (("fractions", "Fraction"), ("decimal", "Decimal"))
+"""The standard library's exact numbers, read as floats where they are loaded."""
 MOST = 4096
 """The most numbers kept for one argument of one function of the forward pass."""
+EVEN = 1e-6
+"""Two numbers on either side of one the forward pass took before, its midpoint to within
+this part of their distance: the points of a central difference, u - h and u + h, of any
+step within ``NEXT`` (rounding moves the midpoint by an ulp of u, a millionth of the
+smallest step ``NEXT`` lets through). Numbers of an honest graph are never placed so but
+by the graph (t and 2 - t about 1: ``known``); a one-sided difference, u, u + h, u + 2h,
+is not looked for: a chain of tanh makes its numbers so, evenly spaced to 1e-7."""
 
 
 class _Watch:
     """What the profile function saw: the forward pass's numbers of each function of the
     learner's files, by argument, then what ``backward()`` called them at."""
 
-    def __init__(self, cls: type, files: set[str]) -> None:
+    def __init__(self, cls: type, files: set[str], known: tuple[float, ...] = ()) -> None:
         self.cls, self.files = cls, files
+        self.known = sorted({x for x in known if x == x} | {-x for x in known if x == x})
         self.forward: dict[Any, list[set[float]]] = {}
         self.sorted: dict[Any, list[list[float]]] = {}
         self.backward = False
         self.nudged: dict[tuple[Any, int, float], set[float]] = {}
+        self.ordered: dict[tuple[Any, int], list[float]] = {}
         self.found = ""
+        self.in_forward = False
 
     def profile(self, frame: Any, event: str, arg: Any) -> None:
         if event != "call":  # (the fast way out: it runs at every call and return)
@@ -93,7 +116,7 @@ class _Watch:
             if self.backward:
                 self._check(code, args, frame.f_back)
             else:
-                self._record(code, args)
+                self._record(code, args, self._differences(code, args, frame.f_back))
         except BaseException:
             return
 
@@ -111,15 +134,58 @@ class _Watch:
             return None
         if isinstance(x, (int, float, complex)):
             return x if isinstance(x, complex) else float(x)
+        if any(type(x) is getattr(sys.modules.get(module), name, None)
+               for module, name in _EXACT):  # (a step taken in exact digits is a step)
+            return float(x)
         kind = getattr(getattr(x, "dtype", None), "kind", "")
         return x if kind in ("f", "c") and hasattr(x, "ravel") else None
 
-    def _record(self, code: Any, args: list[Any]) -> None:
+    def _record(self, code: Any, args: list[Any], nudged: set[int]) -> None:
+        """The numbers of a call of the forward pass (for ``_differences`` those not
+        ``nudged``, by argument)."""
         seen = self.forward.setdefault(code, [])
         seen += [set() for _ in range(len(args) - len(seen))]  # (*args: as many as given)
         for k, x in enumerate(args):
-            if type(x) is float and x == x and len(seen[k]) < MOST:
+            if type(x) is float and x == x and len(seen[k]) < MOST and x not in seen[k]:
                 seen[k].add(x)
+                if k not in nudged:
+                    bisect.insort(self.ordered.setdefault((code, k), []), x)
+
+    def _differences(self, code: Any, args: list[Any], caller: Any) -> set[int]:
+        """In the forward pass: a function of the forward pass (of the class's file, or
+        ``OWN``) called at a complex number, or at two numbers on either side of one it took
+        before (within ``NEXT``), it their midpoint (``EVEN``), neither a number of the graph
+        (``known``: an honest forward pass calls its functions at those, and a graph may hold
+        t and 2 - t, on either side of 1): finite differences taken as the nodes are made,
+        kept as their local derivatives. Returns the arguments that were such a number (not
+        recorded: the next step's is next to the operand, not to them)."""
+        nudged: set[int] = set()
+        for k, x in enumerate(args):
+            if x is None or (type(x) is float and not self.ordered.get((code, k))):
+                continue
+            if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
+                self.found = f"{_named(code)}, at a complex number{self._line(caller)}"
+                self.in_forward = True
+                return nudged
+            numbers = self.ordered.get((code, k), [])
+            values = [x] if type(x) is float else [float(v) for v in x.ravel()[:MOST]]
+            for v in values if numbers else ():
+                u = _nearest(numbers, v)
+                if u is None or abs(v - u) <= FLOOR * max(abs(u), 1.0) or \
+                        _nearest(self.known, v, 0.0) is not None:
+                    continue
+                nudged.add(k)
+                others = self.nudged.setdefault((code, k, u), set())
+                for w in others:
+                    if _even(u, v, w):
+                        self.found = (f"{_named(code)}, at {min(v, w)!r} and {max(v, w)!r}, "
+                                      f"on either side of {u!r}, a number it took as a node "
+                                      f"was made{self._line(caller)}")
+                        self.in_forward = True
+                        return nudged
+                if len(others) < NUDGED * 8:
+                    others.add(v)
+        return nudged
 
     def wrapper(self, name: str, real: Callable[..., Any]) -> Callable[..., Any]:
         """``real`` (``math.tanh``, ``numpy.exp``...) seen as the learner's functions are:
@@ -131,7 +197,8 @@ class _Watch:
                     if self.backward:
                         self._check(name, numbers, sys._getframe(1))
                     else:
-                        self._record(name, numbers)
+                        self._record(name, numbers,
+                                     self._differences(name, numbers, sys._getframe(1)))
             except Exception:  # (never in the way of the function itself)
                 pass
             return real(*args, **kwargs)
@@ -236,15 +303,20 @@ def _nearest_all(numpy: Any, numbers: list[float], values: Any) -> Any:
     return numpy.where(same, values, numpy.where(close, u, numpy.nan))
 
 
-def _nearest(numbers: list[float], v: float) -> float | None:
-    """The number of ``numbers`` (sorted) that ``v`` is or is next to (``NEXT``), or None."""
+def _even(u: float, v: float, w: float) -> bool:
+    """Whether ``v`` and ``w`` lie on either side of ``u``, its midpoint (``EVEN``)."""
+    return (v - u) * (w - u) < 0 and abs(v + w - 2 * u) <= EVEN * abs(v - w)
+
+
+def _nearest(numbers: list[float], v: float, near: float = NEXT) -> float | None:
+    """The number of ``numbers`` (sorted) that ``v`` is or is next to (``near``), or None."""
     k = bisect.bisect_left(numbers, v)
     best = None
     for u in numbers[max(k - 1, 0):k + 1]:
         gap = abs(v - u)
         if gap <= ROUNDED * abs(u):
             return v  # (it, or it rounded another way: not nudged)
-        if gap <= NEXT * max(abs(u), 1.0) and (best is None or gap < abs(v - best)):
+        if gap <= near * max(abs(u), 1.0) and (best is None or gap < abs(v - best)):
             best = u
     return best
 
@@ -277,8 +349,8 @@ class Watching:
     backward ran a function of the forward pass again at nudged numbers (or a complex one),
     said with the function, the number and the line of the call."""
 
-    def __init__(self, cls: Any, on: bool = True) -> None:
-        self.watch = _Watch(cls, _files(cls) if on else set())
+    def __init__(self, cls: Any, on: bool = True, known: tuple[float, ...] = ()) -> None:
+        self.watch = _Watch(cls, _files(cls) if on else set(), known)
         self.cls, self.on = cls, on
         self.before: Any = None
         self.restore: Callable[[], None] = lambda: None
@@ -297,6 +369,7 @@ class Watching:
 
     def running_backward(self) -> None:
         self.watch.backward = True
+        self.watch.nudged.clear()  # (the forward pass's: a backward's are counted anew)
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         if self.on:
@@ -304,4 +377,5 @@ class Watching:
             sys.setprofile(before if callable(before) else None)
             self.restore()
         if self.watch.found and (kind is None or issubclass(kind, Exception)):
-            raise watched.ForwardAgain(self.watch.found)
+            raise (watched.ForwardDifferences if self.watch.in_forward else
+                   watched.ForwardAgain)(self.watch.found)

@@ -46,8 +46,8 @@ from tinygrad_edu.exercises.learner.parts import parts_of
 from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.text_blocks import at_lines
 
-__all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ShiftedPoint", "Watched", "call",
-           "lines_said", "numbers_at"]
+__all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ForwardDifferences", "ShiftedPoint",
+           "Watched", "call", "lines_said", "numbers_at"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
@@ -90,6 +90,12 @@ class ForwardAgain(Exception):
     """A backward pass that evaluated an op's own function (tanh, exp) at several numbers
     next to one of the graph's operands of that op, not at it: the forward pass run again on
     nudged numbers, for finite differences, with no chain rule."""
+
+
+class ForwardDifferences(ForwardAgain):
+    """A forward pass that evaluated a function of its own (an op's) at numbers on either
+    side of one it computed a node at, as the node was made: finite differences taken then
+    and kept as the local derivatives, with no derivative rule (``rerun.py``)."""
 
 
 WHOLE = 2.0**20
