@@ -15,6 +15,8 @@ iterator (the config's number found where it is held)."""
 
 import dataclasses
 import math
+import sys
+import types
 import weakref
 
 import pytest
@@ -87,3 +89,22 @@ def test_a_number_an_object_guards_or_gives_is_the_engines(name, native):
         engine = f(Value(2.0)).data
         assert step(Value(2.0)).data == engine, k
     assert type(FROZEN.lr) is type(CHECKED.lr) is type(LR.v) is float  # (nothing left there)
+
+
+@pytest.mark.filterwarnings("ignore:<lambda>. captured again")
+def test_a_module_whose_getattr_raises_key_error_is_read_as_the_engine_does(monkeypatch):
+    """A PEP 562 ``__getattr__`` that looks names up in a table (``KeyError`` for one it does
+    not have): the capture asked it for ``__file__`` and raised ``KeyError: '__file__'``
+    (h-attack64d, loud but wrong 1); it reads the module's own dict now."""
+    config = types.ModuleType("tg_edu_table_config")
+    table = {"lr": 0.5}
+    config.__getattr__ = lambda name: table[name]
+    monkeypatch.setitem(sys.modules, config.__name__, config)
+
+    def f(x):
+        return W * x * config.lr
+
+    step = compile(f)
+    for lr in (0.5, 1.0, 1.5):
+        table["lr"] = lr
+        assert step(Value(2.0)).data == f(Value(2.0)).data == 3.0 * lr

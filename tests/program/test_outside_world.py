@@ -13,6 +13,7 @@ import glob
 import io
 import mmap
 import os
+import random
 import re
 import resource
 import sqlite3
@@ -218,6 +219,15 @@ def test_a_file_reached_and_not_read_is_no_read(tmp_path):
                        r"\(TextIOWrapper\)"):
         compile(lambda x: x * float(trainer.data_file.readline()))(W)
     trainer.data_file.close()
+
+
+def test_randoms_global_generator_by_its_private_name_is_refused_as_such():
+    """``random._inst.random()`` was refused as "a generator a program cannot follow ...
+    draw from random's global generator", which it is (h-attack64d, loud but wrong 8)."""
+    with pytest.raises(RuntimeError, match=r"it draws from random's global generator by a way "
+                       r"the capture does not see \(random\._inst\.random\); call random's "
+                       r"function \(random\.random\(\): followed.* at test_outside_world"):
+        compile(lambda: W * random._inst.random())()
 
 
 def test_a_stream_given_as_an_argument_is_refused_at_the_line_that_gave_it():

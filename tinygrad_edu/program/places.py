@@ -322,7 +322,7 @@ def _plain_data(cls: type) -> bool:
     if name in ("types", "argparse", "collections", "dataclasses"):
         return True  # (a SimpleNamespace, a Namespace, a ChainMap: a config's numbers)
     module = sys.modules.get(name)
-    file = getattr(module, "__file__", None) or ""
+    file = _module_file(module) or ""
     if name.startswith("tinygrad_edu"):
         return name.startswith(PLAIN_DATA)
     if "site-packages" in file or "dist-packages" in file or module is None:
@@ -553,10 +553,22 @@ def _own(function: Any) -> bool:
 def _learners(module: Any) -> bool:
     if module is None:
         return False
-    file = getattr(module, "__file__", None)
+    file = _module_file(module)
     if file is None:
-        return getattr(module, "__name__", "") == "__main__"
+        return _module_file(module, "__name__") == "__main__"
     return learners_file(file)
+
+
+def _module_file(module: Any, name: str = "__file__") -> Any:
+    """A module's ``__file__`` (``__name__``) as it holds it, not asked of its PEP 562
+    ``__getattr__`` (one that raises ``KeyError`` for a name it does not have: the engine
+    never asks it)."""
+    if isinstance(module, types.ModuleType):
+        return vars(module).get(name)
+    try:
+        return getattr(module, name, None)
+    except Exception:  # (an object of its own in sys.modules)
+        return None
 
 
 

@@ -335,7 +335,13 @@ def _refused(method: Callable[..., Any]) -> Callable[..., Any]:
     sees it: refused, naming the line."""
     def draw(self: Any, *args: Any) -> Any:
         found = recording()
-        if found is not None and not getattr(_inside, "on", False):
+        if found is not None and not getattr(_inside, "on", False) and \
+                self is getattr(random, "_inst", None):
+            found.refuse(f"it draws from random's global generator by a way the capture does "
+                         f"not see (random._inst.{method.__name__}); "
+                         f"call random's function (random.{method.__name__}(): followed, the "
+                         "engine's numbers for the same seed)")
+        elif found is not None and not getattr(_inside, "on", False):
             found.refuse(f"it draws from a generator a program cannot follow "
                          f"({type(self).__name__}.{method.__name__}); draw from random's or "
                          "numpy.random's global generator, or outside the compiled function "
