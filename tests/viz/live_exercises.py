@@ -10,7 +10,7 @@ import time
 
 from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
-from tests.viz.live import EDITOR_SHOWN, LOAD_S, definition
+from tests.viz.live import CHAIN, EDITOR_SHOWN, LOAD_S, definition
 from tests.viz.test_page_python import MEDDLING, RIGHT
 
 
@@ -206,6 +206,18 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
 
 
+def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, capsys):
+    """Before (issue 66): a test of the learner's own at the top of the file that let go of a
+    chain of 1,500 objects or more (``del chain``) took the page's Python down: "Python in
+    this page stopped working at line 14 of your code (del chain)", no verdict. One the file
+    keeps to its end is freed after the Check, before the next."""
+    exercises.select_option("#exercise", "d_tanh")
+    said = check(exercises, RIGHT + "\n\n" + CHAIN + "del chain\n")
+    assert said.startswith("✓ d_tanh passed"), said
+    assert check(exercises, RIGHT + "\n\n" + CHAIN).startswith("✓ d_tanh passed")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
 def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
     """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
     the next right answer waited 120 s and was told it loops forever)."""
@@ -373,6 +385,7 @@ EXERCISES_STEPS = [
     exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
     exercises_endless_recursion_is_a_verdict_that_names_its_line,
     exercises_a_check_starts_from_the_python_the_page_set_up,
+    exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,

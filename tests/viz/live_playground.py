@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from tests.viz.live import KILLER, LOAD_S, still
+from tests.viz.live import CHAIN, KILLER, LOAD_S, still
 from tests.viz.test_playground import COMPILED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,6 +241,23 @@ def playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths(p
     playground.set_viewport_size({"width": 1280, "height": 900})
 
 
+FREED = ("from tinygrad_edu import Value\n\nfor n in (5_000, 20_000):\n    x = Value(1.0)\n"
+         "    y = x\n    for _ in range(n):\n        y = y + 1\n    y.backward()\n"
+         "    print(n, x.grad)\n    del y\n")
+
+
+def playground_a_long_chain_let_go_of_is_freed_and_python_lives_on(playground):
+    """Before (issue 66): the package's Value, 5,000 steps of ``y = y + 1`` and ``del y``,
+    took the page's Python down ("Maximum call stack size exceeded"), as a chain of a
+    learner's own class did; Python frees a part at a time now, there and in what the code
+    kept to its end."""
+    assert run(playground, FREED) == "5000 1.0\n20000 1.0\n"
+    assert run(playground, CHAIN + "del chain\nprint('freed')\n") == "freed\n"
+    assert run(playground, CHAIN + "print('kept')\n") == "kept\n"  # (freed after the run)
+    assert run(playground, "print(6 * 7)") == "42\n"
+    assert playground.text_content("#state").startswith("Ran")
+
+
 def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground):
     """Before: "Something went wrong in the playground itself", and every later run too.
     A chain freed at a line, deeper than the browser's stack: that line is named."""
@@ -250,7 +267,7 @@ def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground)
                                  "again, and is ready/.test(document.getElementById('state')"
                                  ".textContent)", timeout=LOAD_S * 1000)
     said = playground.text_content("#output")  # (freeing a deep chain: issue 66)
-    assert said.startswith("Python in this page stopped working at line 9 (del chain): the "
+    assert said.startswith("Python in this page stopped working at line 17 (del chain): the "
                            "browser's stack overflowed (Maximum call stack size exceeded) as "
                            "Python freed what that line let go of, most likely a long chain "
                            "of objects each holding the one before"), said
@@ -304,6 +321,7 @@ PLAYGROUND_STEPS = [
     playground_a_flood_never_freezes_the_page_and_stop_interrupts_it,
     playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
     playground_compile_runs_its_python_program_and_shows_it_whole,
+    playground_a_long_chain_let_go_of_is_freed_and_python_lives_on,
     playground_a_python_that_dies_is_loaded_again_and_the_code_stays,
     playground_the_code_survives_a_reload,  # (last: the page loads Python again)
 ]

@@ -170,7 +170,7 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
     choose(page, TRACK["node"])
     before, logged = page.evaluate(PROGRESS), len(watched.errors)
     said = check(page, KILLER)  # (a learner's own test that frees a deep chain: issue 66)
-    assert said.startswith("Python in this page stopped working at line 9 of your code (del "
+    assert said.startswith("Python in this page stopped working at line 17 of your code (del "
                            "chain): the browser's stack overflowed (Maximum call stack size "
                            "exceeded) as Python freed what that line let go of, most likely a "
                            "long chain of objects each holding the one before")

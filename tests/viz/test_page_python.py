@@ -156,3 +156,34 @@ def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     assert answer == {"code": 1, "progress": ""}
     assert out in ("It was at your answer, line 2, in d_tanh  (while True:)\n",  # (where the
                    "It was at your answer, line 3, in d_tanh  (pass)\n")  # loop was stopped)
+
+
+KEPT = """
+
+class Kept:
+    def __del__(self):
+        print("let go of")
+
+
+kept = Kept()  # (a learner's own test keeps, say, a chain of Values to the end of the file)
+"""
+
+
+def test_what_the_code_keeps_is_let_go_of_at_the_end_of_its_check_or_run(monkeypatch, capsys):
+    """What the code keeps to its end (a chain of 100,000 Values, say) is freed before its
+    Check or Run is over, within the stack the learner's code ran in (``page_python.let_go``):
+    freed later, by the garbage collector wherever it runs (a function's namespace holds
+    it, and the function its namespace), it took the page's Python down (issue 66). The
+    page frees it so; here, with the garbage collector off, it is freed at all only so."""
+    import gc
+
+    monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
+    gc.collect()
+    gc.disable()
+    try:
+        assert '"code": 0' in check_json("d_tanh", RIGHT + KEPT, "")
+        assert capsys.readouterr().out.endswith("let go of\n")
+        playground.run(RIGHT + KEPT)
+        assert capsys.readouterr().out == "let go of\n"
+    finally:
+        gc.enable()

@@ -393,30 +393,33 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
         printing.settle()
     own = dict(found)  # (the file's own, given back once a stage stood in for is graded no
     stood_in: list[str] = []  # longer)
-    for ex in exercises:
-        for name in stood_in:
-            if name in own:
-                found[name] = own[name]
-            else:
-                found.pop(name, None)
-        stood_in = []
-        thing = found.get(ex.symbol)
-        module = getattr(thing, "__module__", None) or ""
-        info = {"found": thing is not None, "module": module if isinstance(module, str) else "",
-                "callable": callable(thing), "type": type(thing).__name__}
-        absent = _absent(ex, info, path)
-        if absent is not None:
-            graded.absent[ex.name], graded.why[ex.name] = absent
-        elif thing is not None:
-            for earlier in _stand_ins(graded, ex):  # (here, the references themselves)
-                found[earlier.symbol] = earlier.reference
-                stood_in.append(earlier.symbol)
-            try:
-                graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
-            except BaseException as error:  # (raise GeneratorExit in backward)
-                if isinstance(error, (PageStop, TimeLimit)):
-                    raise
-                _stopped(graded, _ended_here(error, path), [], ex)
+    try:
+        for ex in exercises:
+            for name in stood_in:
+                if name in own:
+                    found[name] = own[name]
+                else:
+                    found.pop(name, None)
+            stood_in = []
+            thing = found.get(ex.symbol)
+            module = getattr(thing, "__module__", None) or ""
+            info = {"found": thing is not None, "module": module if isinstance(module, str) else "",
+                    "callable": callable(thing), "type": type(thing).__name__}
+            absent = _absent(ex, info, path)
+            if absent is not None:
+                graded.absent[ex.name], graded.why[ex.name] = absent
+            elif thing is not None:
+                for earlier in _stand_ins(graded, ex):  # (here, the references themselves)
+                    found[earlier.symbol] = earlier.reference
+                    stood_in.append(earlier.symbol)
+                try:
+                    graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
+                except BaseException as error:  # (raise GeneratorExit in backward)
+                    if isinstance(error, (PageStop, TimeLimit)):
+                        raise
+                    _stopped(graded, _ended_here(error, path), [], ex)
+    finally:  # (a traceback a verdict keeps holds this frame: not the file's own names,
+        own.clear()  # a chain of its Values among them, freed later wherever that is)
     return graded
 
 

@@ -480,6 +480,12 @@ def compile_source(source: str, path: Path) -> CodeType:
                                 f"{said}): {why}", "syntax") from None
 
 
+top_level: Callable[[CodeType, dict[str, Any]], Any] = exec
+"""What runs a file's code at its top level (``run_code``): ``exec``; the live pages' Python
+sets its own while it grades (``viz/page_python.flat_exec``, so that freeing a long chain
+there cannot take it down)."""
+
+
 def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
              call: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Run the file's code as a module named ``solutions`` (its folder first on
@@ -496,9 +502,9 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
     sys.path.insert(0, folder)
     try:
         if call is None:
-            exec(code, module.__dict__)
+            top_level(code, module.__dict__)
         else:
-            call(exec, code, module.__dict__)
+            call(top_level, code, module.__dict__)
     except (Exception, SystemExit) as error:
         frames = [f for f in traceback.extract_tb(error.__traceback__)
                   if f.filename == str(path)]

@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dis
+import importlib
 import signal
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 from tinygrad_edu.viz import printing
 from tinygrad_edu.viz.rendering import use_renderer
 
-__all__ = ["ANSWER_FILE", "COMPUTING", "DEPTH", "FILENAME", "STACK_BYTES", "PageTimer",
-           "RunStop", "keep_depth", "kept", "start"]
+__all__ = ["ANSWER_FILE", "COMPUTING", "DEPTH", "FILENAME", "FREEING_BYTES", "STACK_BYTES",
+           "PageTimer", "RunStop", "flat_exec", "keep_depth", "kept", "let_go", "start"]
 
 FILENAME = "<playground>"
 """The name tracebacks give the learner's code in the playground."""
@@ -104,15 +106,160 @@ def keep_depth() -> None:
     watches (``PyUnstable_ThreadState_SetStackProtection``) the top ``STACK_BYTES`` of
     Emscripten's, whose frames are a small part of the browser's (``pyodide_js._module``:
     the Emscripten module of the pinned Pyodide, docs/hooks/live.py)."""
+    _watch(None)
+    _set_limit(DEPTH)
+    sys.setrecursionlimit = _capped
+
+
+def _watch(below: int | None) -> bool:
+    """Python watches the ``FREEING_BYTES`` of C stack below ``below`` (an address of
+    Emscripten's stack), or, for None, the page's own ``STACK_BYTES`` at its top. Only in
+    Pyodide, and only within the page's own: False where that is not so (no change)."""
+    if sys.platform != "emscripten":
+        return False
     import pyodide_js  # type: ignore[import-not-found]  # Pyodide's JavaScript API
 
     wasm = pyodide_js._module
     top = wasm._emscripten_stack_get_base()  # (the stack grows down from here)
+    start, size = top - STACK_BYTES, STACK_BYTES
+    if below is not None:
+        start, size = below - FREEING_BYTES, FREEING_BYTES
+        if start < top - STACK_BYTES:
+            return False
     if wasm._PyUnstable_ThreadState_SetStackProtection(wasm._PyThreadState_Get(),
-                                                       top - STACK_BYTES, STACK_BYTES) != 0:
+                                                       start, size) != 0:
         raise RuntimeError("Pyodide refused to watch its stack: a recursion may crash it")
-    _set_limit(DEPTH)
-    sys.setrecursionlimit = _capped
+    return True
+
+
+FREEING_BYTES = 52 * 1024
+"""The C stack the code at the top level of a learner's file, or of the playground, may use
+below where it starts (``flat_exec``). Freeing a chain of objects (``del y``, y the last
+Value of a loop of ``y = y + 1``) frees each node inside the one before, in C: 16 bytes of
+Emscripten's stack a node, but far more of the browser's own, which ran out at 2,000
+nodes in a Check, 3,000 in the playground (issue 66, measured in Chromium). CPython puts a
+node aside instead (its "trashcan") within 16 KB of the end of the stack it watches, and
+frees what it put aside where it is 32 KB or more from that end: under ``STACK_BYTES`` only
+some 3,500 nodes deep, too late. Watched so, a free at the code's top level goes at most
+about 20 KB (1,250 nodes) deep before the rest is put aside, then freed a part at a time;
+what it costs: the code there raises RecursionError after 36 KB (``2.0 + x`` calling a
+``__radd__`` that does it again: about 85 calls deep, not 180). Importing a module, or
+compiling code, takes the whole stack (``_roomy``)."""
+
+_LEFT: list[dict[str, Any]] = []
+"""The namespaces ``flat_exec`` ran code in, for ``let_go``."""
+
+
+def flat_exec(code: CodeType, namespace: dict[str, Any],
+              run: Callable[[CodeType, dict[str, Any]], Any] = exec) -> Any:
+    """``run(code, namespace)`` (``exec``, or ``eval`` for an expression's value), for code
+    at the top level of a learner's file or of a playground's: in Pyodide within
+    ``FREEING_BYTES`` of C stack below here, so that a long chain it lets go of (``del
+    y``) is freed a part at a time; the modules it imports are imported first, outside that
+    stack. The namespace is kept for ``let_go``."""
+    if not any(kept is namespace for kept in _LEFT):
+        _LEFT.append(namespace)
+    for name in _imports(code):
+        with contextlib.suppress(Exception):  # (the code's own import says what failed)
+            importlib.import_module(name)
+    with _freeing():
+        return run(code, namespace)
+
+
+def let_go() -> None:
+    """Empty the namespaces ``flat_exec`` ran code in, within the same stack (what the
+    code kept there, a long chain of Values say, is freed as it would be at its top level;
+    emptied later by Python's garbage collector, wherever that runs, or when the next
+    run's namespace takes the place of this one, it could take Python down)."""
+    with _freeing():
+        while _LEFT:
+            _LEFT.pop().clear()
+
+
+@contextlib.contextmanager
+def _freeing() -> Iterator[None]:
+    """Python watches ``FREEING_BYTES`` below here for the block (see there), but for what
+    imports a module or compiles code (``_roomy``). At its end, before the page's own
+    stack is watched again, what it put aside is freed (``_flush``): put aside still, it
+    would be freed later, where a free may again go 3,500 nodes deep."""
+    if sys.platform != "emscripten":
+        yield
+        return
+    import pyodide_js  # Pyodide's JavaScript API
+
+    here = pyodide_js._module._emscripten_stack_get_current()
+    if not _watch(here):
+        yield
+        return
+    _BELOW.append(here)
+    builtins.__import__, builtins.compile = _import, _roomy(_COMPILE)
+    try:
+        yield
+    finally:
+        builtins.__import__, builtins.compile = _IMPORT, _COMPILE
+        _flush()
+        _BELOW.pop()
+        _watch(_BELOW[-1] if _BELOW else None)
+
+
+_BELOW: list[int] = []
+"""Where each ``_freeing`` under way began (Emscripten's stack pointer there)."""
+_IMPORT, _COMPILE = builtins.__import__, builtins.compile
+
+
+def _flush() -> None:
+    """Free here what Python put aside (its "trashcan"): watched ``FREEING_BYTES`` below
+    here, a container let go of here frees it, each part at most about 1,250 nodes deep."""
+    if sys.platform != "emscripten":
+        return
+    import pyodide_js  # Pyodide's JavaScript API
+
+    _watch(pyodide_js._module._emscripten_stack_get_current())
+    freed: list[Any] = []
+    del freed
+
+
+def _roomy(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` (Python's import, or compile) with the page's whole stack, not the
+    learner's ``FREEING_BYTES``: Python compiles a module it imports the first time, or
+    what compile() is given, in C, deeper than 36 KB ("RecursionError: Stack overflow
+    (used 36 kB) during compilation", a module the package imports when first used);
+    what was put aside is freed first, within those bytes (``_flush``)."""
+    def roomy(*args: Any, **kwargs: Any) -> Any:
+        _flush()
+        _watch(None)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _watch(_BELOW[-1])
+
+    return roomy
+
+
+_roomy_import = _roomy(_IMPORT)
+
+
+def _import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+            level: int = 0) -> Any:
+    """Python's import, ``_roomy`` but for a module imported already (the usual case)."""
+    module = sys.modules.get(name) if level == 0 else None
+    if module is not None and all(hasattr(module, part) for part in fromlist or ()):
+        return _IMPORT(name, globals, locals, fromlist, level)
+    return _roomy_import(name, globals, locals, fromlist, level)
+
+
+def _imports(code: CodeType) -> list[str]:
+    """The modules ``code`` imports at its top level (``import a.b``, ``from a import b``:
+    ``a.b`` too, where that is a module)."""
+    names: list[str] = []
+    module = ""
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "IMPORT_NAME" and isinstance(instruction.argval, str):
+            module = instruction.argval
+            names.append(module)
+        elif instruction.opname == "IMPORT_FROM" and module:
+            names.append(f"{module}.{instruction.argval}")
+    return names
 
 
 COMPUTING = ("math", "cmath", "random", "copy", "functools", "itertools", "operator",

@@ -64,8 +64,10 @@ from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the 
     _capped,
     _page_stop,
     _set_limit,
+    flat_exec,
     keep_depth,
     kept,
+    let_go,
     run_stopped,
     start,
 )
@@ -149,12 +151,15 @@ def run(source: str) -> Shown:
         if stops is not None:
             signal.signal(signal.SIGINT, stops)
         sys.stdout.flush()
-    name = last_value_name(tree, namespace)
-    if name is None and not ran.ended:
-        ran.in_a_list = last_list_of_values(tree, namespace)
-    if name is not None and not isinstance(namespace[name], Value):
-        return _show_result(name, namespace[name], ran)
-    return _show(name, None if name is None else namespace[name], ran)
+    try:
+        name = last_value_name(tree, namespace)
+        if name is None and not ran.ended:
+            ran.in_a_list = last_list_of_values(tree, namespace)
+        if name is not None and not isinstance(namespace[name], Value):
+            return _show_result(name, namespace[name], ran)
+        return _show(name, None if name is None else namespace[name], ran)
+    finally:
+        let_go()  # (what the code kept, freed as at its top level: ``flat_exec``)
 
 
 def _run_statement(statement: ast.stmt, compile_: codeop.Compile, namespace: dict[str, Any],
@@ -164,7 +169,7 @@ def _run_statement(statement: ast.stmt, compile_: codeop.Compile, namespace: dic
     if isinstance(statement, ast.Expr):
         code = compile_(ast.Expression(body=statement.value),  # type: ignore[arg-type]
                         FILENAME, "eval")
-        value = eval(code, namespace)
+        value = flat_exec(code, namespace, eval)
         if _is_drawing(value):
             ran.drawing, ran.drawing_line = value, statement.lineno
         elif _is_replay(value):
@@ -174,7 +179,8 @@ def _run_statement(statement: ast.stmt, compile_: codeop.Compile, namespace: dic
         return
     code = compile_(ast.Interactive(body=[statement]),  # type: ignore[arg-type]
                     FILENAME, "single")  # (codeop compiles a tree as compile() does)
-    exec(code, namespace)
+    flat_exec(code, namespace)
+
 
 
 def _is_drawing(value: Any) -> bool:
@@ -459,7 +465,7 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
 
 
 def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str]:
-    from tinygrad_edu.exercises import cli, pointing
+    from tinygrad_edu.exercises import cli, loading, pointing
     from tinygrad_edu.exercises.progress import ENV
 
     _forget_lines()
@@ -471,6 +477,7 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
         old, here = os.environ.get(ENV), os.getcwd()
         os.environ[ENV] = str(path)
         os.chdir(folder)
+        loading.top_level = flat_exec
         try:
             code = cli.main(["check", ANSWER_FILE, name])
         except SystemExit as error:
@@ -480,6 +487,8 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
             print(pointing.stopped_at(stop, ANSWER_FILE), end="")
             code = 1
         finally:
+            loading.top_level = exec
+            let_go()
             os.chdir(here)
             if old is None:
                 del os.environ[ENV]
