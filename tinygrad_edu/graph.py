@@ -17,7 +17,7 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, ready for a pass: the inner nodes' gradients set to 0 (so a second
+    """``walk``'s list, zeroed and seeded: the inner nodes' gradients set to 0 (so a second
     backward() starts afresh: micrograd's sends their old ones again), then root.grad += seed.
     A leaf's gradient adds up, as in PyTorch: call zero_grad() between training steps."""
     order = walk(root)
@@ -43,7 +43,7 @@ def walk(*roots: N) -> list[N]:
                 topo.append(v)
 
     Here the calls are kept in a list, so depth has no recursion limit (how: a second
-    reading, docs/engine-design.md)."""
+    reading, docs/engine-design.md). A first reading stops here."""
     for root in roots:
         if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
             raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")

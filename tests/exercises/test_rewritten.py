@@ -19,7 +19,7 @@ import pytest
 
 from tinygrad_edu.exercises import EXERCISES, syscall_filter
 from tinygrad_edu.exercises.apart import grade_apart
-from tinygrad_edu.exercises.learner.inputs import Graph, Scattered
+from tinygrad_edu.exercises.learner.graph_cases import Graph, Scattered
 from tinygrad_edu.exercises.learner.sandbox import offered
 from tinygrad_edu.exercises.starters import model_answer_body
 

@@ -13,7 +13,7 @@ from tests.exercises.learners import lecture
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import value as V
 from tinygrad_edu.exercises.apart import grade_apart
-from tinygrad_edu.exercises.learner.inputs import Expression
+from tinygrad_edu.exercises.learner.expression_cases import Expression
 from tinygrad_edu.exercises.remote import LearnerProcess, Remote
 from tinygrad_edu.exercises.value_words import diagnoses
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner.inputs import Graph
+from tinygrad_edu.exercises.learner.graph_cases import Graph
 from tinygrad_edu.exercises.learner.parts import Numbers, close
 from tinygrad_edu.exercises.mistakes import Diagnosis
 

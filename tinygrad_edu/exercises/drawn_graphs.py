@@ -18,14 +18,9 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import Value
 from tinygrad_edu.exercises.cases import drawn_from, tenths
-from tinygrad_edu.exercises.learner.graph_cases import ARITY, OPS
-from tinygrad_edu.exercises.learner.inputs import (
-    BY_HAND,
-    EXPRESSION_OPS,
-    Expression,
-    Graph,
-    NodeCase,
-)
+from tinygrad_edu.exercises.learner.expression_cases import EXPRESSION_OPS, Expression
+from tinygrad_edu.exercises.learner.graph_cases import ARITY, BY_HAND, OPS, Graph
+from tinygrad_edu.exercises.learner.inputs import NodeCase
 
 __all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
 

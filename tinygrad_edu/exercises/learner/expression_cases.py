@@ -14,7 +14,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.parts import AnswerError
 
-__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
+__all__ = ["EXPRESSION_OPS", "PRIMITIVE", "Expression", "SumChain", "expression_text", "local_rows"]
 
 EXPRESSION_OPS: dict[str, Callable[..., Any]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b,

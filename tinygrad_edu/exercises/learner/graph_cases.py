@@ -16,7 +16,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.parts import close
 
-__all__: list[str] = []  # the grader's inner workings: import from tinygrad_edu.exercises
+__all__ = ["BY_HAND", "Graph", "Scattered", "scattered"]
 
 OPS: dict[str, Callable[..., Any]] = {
     "+": lambda a, b: a + b,

@@ -21,28 +21,25 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner import nudged, rerun, watched
 from tinygrad_edu.exercises.learner.expression_cases import (
-    EXPRESSION_OPS,
+    EXPRESSION_OPS,  # noqa: F401 (read as inputs.EXPRESSION_OPS)
     PRIMITIVE,
     Expression,
-    SumChain,
+    SumChain,  # noqa: F401 (read as inputs.SumChain)
     expression_text,
-    local_rows,
+    local_rows,  # noqa: F401 (read as inputs.local_rows)
 )
 from tinygrad_edu.exercises.learner.gpt_cases import GPT_CALLS
 from tinygrad_edu.exercises.learner.graph_cases import (
-    BY_HAND,
+    BY_HAND,  # noqa: F401 (read as inputs.BY_HAND)
     OPS,
     Graph,
-    Scattered,
+    Scattered,  # noqa: F401 (read as inputs.Scattered)
     _slots,
     scattered,
 )
 from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers, close, parts_of
 
-# Call, Once, taken; and the cases, defined in graph_cases.py and expression_cases.py
-__all__ = ["BY_HAND", "EXPRESSION_OPS", "PRIMITIVE", "Call", "Expression",
-           "Graph", "Once", "Scattered", "SumChain", "expression_text", "local_rows",
-           "scattered", "taken"]
+__all__ = ["Call", "Once", "taken"]  # (its cases: expression_cases.py, graph_cases.py)
 
 Solution = Callable[..., Any]
 """A learner's answer to an exercise: a function, or for the Value exercise a class."""

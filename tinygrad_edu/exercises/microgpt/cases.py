@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu.exercises.cases import tenths
 from tinygrad_edu.exercises.drawn_graphs import SHAPES, GrowingExpression, expression
+from tinygrad_edu.exercises.learner.expression_cases import Expression, SumChain
 from tinygrad_edu.exercises.learner.gpt_cases import (
     DEFAULTS,
     AdamCase,
@@ -30,7 +31,6 @@ from tinygrad_edu.exercises.learner.gpt_cases import (
     VectorCase,
     Weights,
 )
-from tinygrad_edu.exercises.learner.inputs import Expression, SumChain
 
 __all__: list[str] = []  # the grader's inner workings
 

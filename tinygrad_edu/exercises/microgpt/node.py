@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.grading import Exercise
-from tinygrad_edu.exercises.learner.inputs import Call, local_rows
+from tinygrad_edu.exercises.learner.expression_cases import local_rows
+from tinygrad_edu.exercises.learner.inputs import Call
 from tinygrad_edu.exercises.microgpt import cases as C
 from tinygrad_edu.exercises.microgpt import mistakes as M
 from tinygrad_edu.exercises.microgpt import reference as R
