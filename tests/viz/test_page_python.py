@@ -187,3 +187,13 @@ def test_what_the_code_keeps_is_let_go_of_at_the_end_of_its_check_or_run(monkeyp
         assert capsys.readouterr().out == "let go of\n"
     finally:
         gc.enable()
+
+
+def test_streams_the_code_took_away_still_show_its_verdict(monkeypatch, capsys):
+    """``sys.stdout = None`` in the file (through typing.sys): before, "Passed" and an empty
+    box in the page, the verdict printed to nothing (an independent learner's walk, issue
+    66); the command line, whose learner's process is not the grader's, printed it."""
+    monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
+    taken = "import typing\n\ntyping.sys.stdout = None\ntyping.sys.stderr = None\n\n\n"
+    assert '"code": 0' in check_json("d_tanh", taken + RIGHT, "")
+    assert capsys.readouterr().out.startswith("✓ d_tanh passed")

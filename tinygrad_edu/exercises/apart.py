@@ -375,8 +375,12 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     learner's process allows, and runs within the time it gives (``serve.LOAD_LIMIT``): an
     import refused, or a loop at its top level stopped, is said as there; and what would end
     that process (a GeneratorExit, a KeyboardInterrupt it raises: not the page's Stop,
-    ``PageStop``), as its end is, failing the exercise it was graded for."""
+    ``PageStop``), as its end is, failing the exercise it was graded for. The output
+    streams the learner's code set (``sys.stdout = None``) are the grader's again once it has
+    run: the verdicts are printed there (before, none was, and the page showed an empty
+    box under "Passed")."""
     graded = Graded(path)
+    streams = sys.stdout, sys.stderr
     try:
         source = read_source(path)
         found = _run_here(path, source)
@@ -390,6 +394,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
             _stopped(graded, _ended_here(error, path), [], ex)
         return graded
     finally:  # (what the file printed, a flood cut, before the verdict)
+        sys.stdout, sys.stderr = streams
         printing.settle()
     own = dict(found)  # (the file's own, given back once a stage stood in for is graded no
     stood_in: list[str] = []  # longer)
@@ -418,6 +423,8 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
                     if isinstance(error, (PageStop, TimeLimit)):
                         raise
                     _stopped(graded, _ended_here(error, path), [], ex)
+                finally:
+                    sys.stdout, sys.stderr = streams
     finally:  # (a traceback a verdict keeps holds this frame: not the file's own names,
         own.clear()  # a chain of its Values among them, freed later wherever that is)
     return graded
