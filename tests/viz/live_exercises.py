@@ -218,6 +218,16 @@ def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, ca
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
+def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
+    """``random._os._exit(0)``: before, the page's Python died ("Python in this page stopped
+    working"), at every Check of the file; the command line says it ended the process it
+    was graded in (an independent learner's walk, issue 66)."""
+    said = check(exercises, "import random\n\nrandom._os._exit(0)\n\n\n" + RIGHT)
+    assert said.startswith("✗ d_tanh: "), said
+    assert "it raised ProcessExit: os._exit(0) at your answer, line 3" in said, said
+    assert "which ends the process it is graded in on your machine" in said
+
+
 def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
     """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
     the next right answer waited 120 s and was told it loops forever)."""
@@ -306,12 +316,18 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert after.startswith("That was the last stage. Once all 10 pass, your GPT is whole; "
                             "next, on your machine:")  # (not all pass in this session)
     assert exercises.text_content("#next pre").splitlines() == [  # (a comment beside its
-        "# 1. Download my answers (above): your stages, saved as my_gpt.py",  # command
+        "# 1. Download my answers (the button above): your stages, saved as my_gpt.py",
         "# 2. the same verdicts, on your machine:",  # wrapped into the next one at 390 px)
         "python -m tinygrad_edu exercises check my_gpt.py microgpt",
         "# 3. train it; then it makes up names:",
         "python -m tinygrad_edu exercises train my_gpt.py"]
     assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
+    exercises.set_viewport_size({"width": 390, "height": 844})  # (before: "Download my
+    exercises.locator("#next pre").scroll_into_view_if_needed()  # answers (above)", screens
+    with exercises.expect_download() as saved:  # up at 390 px: the learner's walk, issue 66)
+        exercises.click("#next button:text-is('Download my answers')")
+    assert saved.value.suggested_filename == "my_gpt.py"
+    exercises.set_viewport_size({"width": 1280, "height": 900})
     exercises.select_option("#stage", "linear")  # (from the menu: its own state too; the
     assert re.fullmatch(r"Not passed yet: \d+ attempts? in this browser\.",  # diagnoses'
                         exercises.text_content("#state"))  # step tried it)
@@ -386,6 +402,7 @@ EXERCISES_STEPS = [
     exercises_endless_recursion_is_a_verdict_that_names_its_line,
     exercises_a_check_starts_from_the_python_the_page_set_up,
     exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
+    exercises_an_exit_of_its_process_is_a_verdict,
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,

@@ -256,6 +256,9 @@ def playground_a_long_chain_let_go_of_is_freed_and_python_lives_on(playground):
     assert run(playground, CHAIN + "print('kept')\n") == "kept\n"  # (freed after the run)
     assert run(playground, "print(6 * 7)") == "42\n"
     assert playground.text_content("#state").startswith("Ran")
+    said = run(playground, "import os\n\nos._exit(0)\n")  # (before: Python died)
+    assert said.endswith("ProcessExit: os._exit(0)\n"), said
+    assert run(playground, "print(6 * 7)") == "42\n"
 
 
 def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground):

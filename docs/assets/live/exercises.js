@@ -233,9 +233,14 @@
     say("p", "That was the last stage. " + (whole ? "All " + same.length + " pass: your " +
         "GPT is whole" : "Once all " + same.length + " pass, your GPT is whole") + "; next, " +
         "on your machine:");
+    // the download here, beside its step (at 390 px the page's own button was screens up)
+    var save = say("button", "Download my answers");
+    save.type = "button";
+    save.className = "md-button";
+    save.addEventListener("click", function () { $("download").click(); });
     // (each comment on a line of its own: at 390 px a comment beside its command wrapped
     // into the next command)
-    say("pre", "# 1. Download my answers (above): your stages, saved as my_gpt.py\n" +
+    say("pre", "# 1. Download my answers (the button above): your stages, saved as my_gpt.py\n" +
         "# 2. the same verdicts, on your machine:\n" +
         "python -m tinygrad_edu exercises check my_gpt.py microgpt\n" +
         "# 3. train it; then it makes up names:\n" +
