@@ -7,13 +7,11 @@ rewritten (a dict for a set, ``+=`` for ``append``, ``[::-1]`` for ``reversed``)
 code; no honest right answer of the corpus (``right_variants.py``, a learner's microgpt, the
 guides' code, the catalog of wrong answers) is flagged, and neither is an answer that every
 learner writes the same way or is shown: the four-line softmax of the guide, micrograd's
-lecture, backward as the sort the Value exercise's note shows and backward_step's line."""
+lecture, backward as the sort the Value exercise's note shows and backward_step's line.
+(Classmates with the same code: ``test_copies_classmates.py``; code compiled at run time:
+``test_copies_run_time.py``.)"""
 
-import csv
 import inspect
-import io
-import json
-import marshal
 import re
 import textwrap
 from pathlib import Path
@@ -26,12 +24,8 @@ from tests.exercises.right_variants import HEAD, STAGE_VARIANTS, VARIANTS
 from tests.exercises.wrong_answers import WRONG_ANSWERS
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import model_answers as M
-from tinygrad_edu.exercises.classroom.report import report_csv, summary, with_classmates
 from tinygrad_edu.exercises.classroom.results import (
-    Result,
     as_gradescope,
-    as_json,
-    as_sent,
     for_staff,
     said,
 )
@@ -39,14 +33,9 @@ from tinygrad_edu.exercises.classroom.submissions import grade_file
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.copies import (
     BESIDE,
-    BUILT,
-    COMPILED,
     COPIED,
-    CROWD,
-    SHARE,
     CopyReading,
     answers,
-    classmates,
 )
 from tinygrad_edu.exercises.microgpt.stages import TRACK
 
@@ -332,172 +321,6 @@ def test_the_starters_are_no_copies(tmp_path, capsys):
         assert flagged_in(tmp_path / name) == []
 
 
-BOBS = '''
-def sum_over_paths(root, x):
-    users, todo = {}, [root]
-    while todo:
-        node = todo.pop()
-        for parent in node.parents:
-            users[parent] = users.get(parent, 0) + 1
-            if users[parent] == 1:
-                todo.append(parent)
-    ways, grads, ready = {root: 1}, {root: 1.0}, [root]
-    while ready:
-        node = ready.pop()
-        for parent, local in zip(node.parents, node.local_grads):
-            ways[parent] = ways.get(parent, 0) + ways[node]
-            grads[parent] = grads.get(parent, 0.0) + grads[node] * local
-            users[parent] -= 1
-            if users[parent] == 0:
-                ready.append(parent)
-    return ways.get(x, 0), grads.get(x, 0.0)
-'''
-"""A sum over paths of bob's own: each node's users counted, then passed on once every user
-has passed to it."""
-
-BOBS_AGAIN = '''
-def sum_over_paths(start, target):
-    count = {}
-    stack = [start]
-    while len(stack) > 0:
-        v = stack.pop()
-        for p in v.parents:
-            count[p] = count.get(p, 0) + 1
-            if count[p] == 1:
-                stack += [p]
-    n = {start: 1}
-    g = {start: 1.0}
-    go = [start]
-    while go:
-        v = go.pop()
-        for p, d in zip(v.parents, v.local_grads):
-            n[p] = n.get(p, 0) + n[v]
-            g[p] = g.get(p, 0.0) + g[v] * d
-            count[p] = count[p] - 1
-            if count[p] == 0:
-                go.append(p)
-    print(n)
-    return n.get(target, 0), g.get(target, 0.0)
-'''
-"""bob's sum_over_paths as a classmate hands it in: renamed, lightly edited, a line added."""
-
-
-def test_classmates_with_the_same_code_are_flagged_in_the_report_alone(tmp_path):
-    """What the package ships, what more than half of the class writes alike and what two
-    share less of than ``FEWEST`` fingerprints is no pair's own; the rest is: bob's and
-    dan's walk of every path, and carol's and eve's one copy of the model answer, edited
-    alike."""
-    class_ = {"bob": BOBS, "dan": BOBS_AGAIN, "gus": HONEST_PATHS, "carol": EDITED_PATHS,
-              "eve": EDITED_PATHS.replace("debug = False", "debug = 0"), "fay": HEAD + dict(
-                  VARIANTS["sum_over_paths"])["recursive"]}
-    readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
-                for name, text in class_.items()}
-    assert classmates(readings, EXERCISES["sum_over_paths"]) == {
-        "bob": ("dan",), "dan": ("bob",), "carol": ("eve",), "eve": ("carol",)}
-    assert classmates(readings, EXERCISES["backward"]) == {}
-    # the suite's honest answers, one file each, from different hands: no two alike
-    files = [(what, text) for what, text in honest_files() if what in dict(
-        (f"{name}: {what}", 0) for name, entries in [*VARIANTS.items(), *STAGE_VARIANTS.items()]
-        for what, _ in entries) or what.endswith(("writes it", "softmax", "walked")) or ", block "
-        in what] + [("bob's", BOBS)]
-    hands = {what: CopyReading(write(tmp_path, text, f"h{i}.py"))
-             for i, (what, text) in enumerate(files)}
-    assert len(hands) > 30
-    assert not [ex.name for ex in [*EXERCISES.values(), *TRACK.values()]
-                if classmates(hands, ex)]
-
-
-def renamed(text, names):
-    """``text`` with each of its names (a word) replaced as ``names`` says."""
-    return re.sub(r"\b\w+\b", lambda m: names.get(m.group(), m.group()), text)
-
-
-BOBS_THIRD = renamed(BOBS, {"users": "indegree", "todo": "stack", "ways": "paths",
-                            "grads": "total", "ready": "queue", "local": "d"})
-"""bob's sum_over_paths, a third classmate's copy: renamed."""
-
-RECURSIVE = dict(VARIANTS["sum_over_paths"])["recursive"]
-"""The short recursive sum over paths, memoised: what the lecture's sort leads to."""
-
-
-def test_a_copy_ring_in_a_small_class_is_flagged(tmp_path):
-    """Three copies of bob's answer among five files (an attacker, issue 65: more than half
-    of the class, so their code was taken for what the class writes alike, and none was
-    flagged); four among five. Code is the class's only in more than half of the files
-    and in at least ``CROWD``: the ring is flagged, the two honest files are not."""
-    honest = {"gus": HONEST_PATHS, "fay": HEAD + RECURSIVE}
-    ring = {"bob": BOBS, "dan": BOBS_AGAIN, "eve": BOBS_THIRD}
-    for copies, others in ((ring, honest), ({**ring, "ivy": BOBS_AGAIN.replace(
-            "print(n)", "print(g)")}, {"gus": HONEST_PATHS})):
-        class_ = {**others, **copies}
-        assert len(class_) == 5 and 2 * len(copies) > len(class_)
-        readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
-                    for name, text in class_.items()}
-        assert classmates(readings, EXERCISES["sum_over_paths"]) == {
-            name: tuple(sorted(set(copies) - {name})) for name in copies}
-
-
-def test_what_most_of_a_class_writes_alike_is_no_pairs_own(tmp_path):
-    """Most of a class of eight (five) writes the short recursive answer, each with names of
-    their own: the same code, token for token once renamed, and no copy. It is the
-    class's (in more than half of the files, and in ``CROWD``), so none of them is flagged;
-    nor are the three others. (Were it any pair's own, each of the five would be flagged with
-    the four others.)"""
-    names = [{"memo": f"m{k}", "paths": f"walk{k}", "count": f"n{k}", "total": f"s{k}",
-              "p": f"v{k}", "local": f"d{k}", "c": f"a{k}", "t": f"b{k}"} for k in range(CROWD)]
-    class_ = {f"r{k}": HEAD + renamed(RECURSIVE, renamed_) for k, renamed_ in enumerate(names)}
-    class_.update(bob=BOBS, gus=HONEST_PATHS, carol=EDITED_PATHS)
-    assert 2 * CROWD > len(class_)  # (more than half of the class, and CROWD files)
-    readings = {name: CopyReading(write(tmp_path, text, f"{name}.py"))
-                for name, text in class_.items()}
-    assert classmates(readings, EXERCISES["sum_over_paths"]) == {}
-    assert len({readings[f"r{k}"].material(EXERCISES["sum_over_paths"])
-                for k in range(CROWD)}) == 1
-
-
-def test_a_class_report_and_gradescope_carry_the_flag(tmp_path):
-    exercises = [EXERCISES["sum_over_paths"], EXERCISES["d_mul"]]
-    points = {"sum_over_paths": 2.0, "d_mul": 1.0}
-    copied = grade_file(write(tmp_path, EDITED_PATHS + "\n\ndef d_mul(a, b, y):\n"
-                              "    return b, a\n", "carol.py"), exercises, points)
-    honest = grade_file(write(tmp_path, BOBS + "\n\ndef d_mul(a, b, y):\n"
-                              "    return b, a\n", "bob.py"), exercises, points)
-    again = grade_file(write(tmp_path, BOBS_AGAIN, "dan.py"), exercises, points)
-    assert again.score == 2.0
-    assert copied.score == honest.score == 3.0  # (flagged, not scored differently)
-    paths = copied.marks[0]
-    assert paths.copied == "model_answers.py's sum_over_paths" and paths.passed
-    assert paths.text.startswith("✓ sum_over_paths passed")
-    assert "⚑" not in paths.text  # (the text a learner reads: never the flag)
-    assert not copied.marks[1].copied and not any(m.copied for m in honest.marks)
-    # the JSON a grading process sends back
-    assert Result.from_json(as_json(copied)) == copied
-    assert as_json(copied)["exercises"][0]["copied"] == "model_answers.py's sum_over_paths"
-    # Gradescope: a test hidden from students, no points; nothing in what they see
-    data = as_gradescope(copied)
-    hidden = [t for t in data["tests"] if t["visibility"] == "hidden"]
-    assert len(hidden) == 1 and hidden[0]["max_score"] == 0, data["tests"]
-    assert f"⚑ sum_over_paths: {COPIED} (model_answers.py's sum_over_paths;" in \
-        hidden[0]["output"]
-    assert hidden[0]["extra_data"]["copied"] == {
-        "sum_over_paths": "model_answers.py's sum_over_paths"}
-    visible = json.dumps([t for t in data["tests"] if t["visibility"] != "hidden"])
-    assert "⚑" not in data["output"] and "⚑" not in visible and "copied" not in visible
-    assert not any(t["visibility"] == "hidden" for t in as_gradescope(honest)["tests"])
-    # the report: a column, and the page's data
-    results = with_classmates([copied, honest, again], exercises, tmp_path)
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(report_csv(results,
-                                                                          exercises)))}
-    assert rows["carol"]["copied"] == f"sum_over_paths: {COPIED}"
-    assert rows["bob"]["copied"] == rows["carol"]["alike"] == ""
-    assert rows["bob"]["alike"] == "sum_over_paths: the same code as dan's"
-    assert rows["dan"]["alike"] == "sum_over_paths: the same code as bob's"
-    page = summary(results, exercises)
-    assert page["students"][0]["marks"][0]["copied"] == "model_answers.py's sum_over_paths"
-    assert page["students"][1]["marks"][0]["alike"] == ["dan"]
-    assert [m.alike for r in results for m in r.marks if m.alike] == [("dan",), ("bob",)]
-    assert 0 < SHARE < 1
-
 
 def test_only_the_teachers_routes_read_copies():
     """The flag is never shown to a learner alone: of the package, only the classroom's
@@ -511,150 +334,3 @@ def test_only_the_teachers_routes_read_copies():
     assert readers == [f"exercises/classroom/{name}.py" for name in (
         "for_otter_grading", "isolation", "report", "results", "submissions")], readers
 
-
-HIDDEN = '''
-import typing
-
-_S = {reversed!r}
-_g = {{}}
-_b = typing.sys.modules["built" + "ins"]
-_c = getattr(_b, "comp" + "ile")
-type(lambda: 0)(_c(_S[::-1], "m", "ex" + "ec"), _g)()
-sum_over_paths = _g["sum_over_paths"]
-
-
-def d_mul(a, b, y):
-    return b, a
-'''
-"""An attacker's file (issue 65): the model answer held reversed in a string, compiled and run
-as the file loads, builtins reached through ``typing.sys.modules`` and ``compile`` by a name
-made of pieces: not in the file's text, nor written out anywhere in it."""
-
-HONEST_TYPED = '''
-import dataclasses
-import functools
-import typing
-from collections import namedtuple
-from dataclasses import dataclass
-
-Pair = namedtuple("Pair", "count total")
-
-
-@dataclass(frozen=True)
-class Walk:
-    node: typing.Any
-    count: int = 1
-    product: float = 1.0
-
-
-@functools.lru_cache(maxsize=None)
-def start() -> float:
-    return 1.0
-
-
-def sum_over_paths(root, x):
-    paths, total = 0, 0.0
-    todo = [Walk(root, 1, start())]
-    while todo:
-        walk = todo.pop()
-        if walk.node is x:
-            paths += walk.count
-            total += walk.product
-            continue
-        for parent, local in zip(walk.node.parents, walk.node.local_grads):
-            todo.append(dataclasses.replace(walk, node=parent, product=walk.product * local))
-    return tuple(Pair(paths, total))
-
-
-def d_mul(a, b, y):
-    Both = namedtuple("Both", "da db")  # (made again at every call)
-    return tuple(Both(b, a))
-'''
-"""An honest file whose modules compile code of their own as it loads and runs
-(``dataclasses``, ``namedtuple``, ``functools``, ``typing``)."""
-
-RUN_TIME = [EXERCISES["sum_over_paths"], EXERCISES["d_mul"]]
-
-
-def test_a_copy_compiled_at_run_time_is_flagged_for_the_teacher(tmp_path):
-    """The learner's process sees what it compiles (``learner/audit.py``), and the grader
-    reads that code as it reads the file: a copy there is flagged on every teacher's route,
-    said to be compiled at run time, and scored as before."""
-    answer = inspect.getsource(M.sum_over_paths)
-    path = write(tmp_path, HIDDEN.format(reversed=answer[::-1]), "eve.py")
-    assert flagged_in(path) == []  # (the file's text holds no copy)
-    result = grade_file(path, RUN_TIME, {"sum_over_paths": 2.0, "d_mul": 1.0})
-    assert result.score == 3.0, result.marks
-    paths = result.marks[0]
-    assert paths.copied == f"model_answers.py's sum_over_paths, {COMPILED}"
-    assert "⚑" not in paths.text and not result.marks[1].copied
-    # what it compiled goes back from a grading process with its result, never in check --json
-    assert any("def sum_over_paths" in text for text in result.ran)
-    assert Result.from_json(as_sent(result)).ran == result.ran and "ran" not in as_json(result)
-    hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
-    assert len(hidden) == 1 and COMPILED in hidden[0]["output"], hidden
-    row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
-    assert row["copied"] == f"sum_over_paths: {COPIED} ({COMPILED})"
-
-
-def test_code_built_from_bytes_is_flagged_as_not_read(tmp_path):
-    """Code made from bytes (``marshal``) has no source to compare: flagged for the teacher
-    as such."""
-    code = marshal.dumps(compile(inspect.getsource(M.sum_over_paths), "m", "exec"))
-    path = write(tmp_path, f"import typing\n_g = {{}}\nexec_ = typing.sys.modules['built' + 'ins']"
-                 f".exec\nexec_(typing.sys.modules['mar' + 'shal'].loads({code!r}), _g)\n"
-                 "sum_over_paths = _g['sum_over_paths']\n\n\ndef d_mul(a, b, y):\n"
-                 "    return b, a\n", "mal.py")
-    result = grade_file(path, RUN_TIME, {"sum_over_paths": 2.0, "d_mul": 1.0})
-    assert result.score == 3.0, result.marks
-    assert all(m.copied.startswith(BUILT) and "marshal" in m.copied for m in result.marks)
-    row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
-    assert row["copied"] == f"sum_over_paths, d_mul: {BUILT}"
-    assert all(BUILT in t["output"] for t in as_gradescope(result)["tests"]
-               if t["visibility"] == "hidden")
-
-
-def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
-    result = grade_file(write(tmp_path, HONEST_TYPED, "fay.py"), RUN_TIME,
-                        {"sum_over_paths": 2.0, "d_mul": 1.0})
-    assert result.problem is None and result.score == 3.0, result.marks
-    assert result.ran  # (its modules compiled code: namedtuple's, dataclass's)
-    assert not any(m.copied for m in result.marks)
-    assert not any(t["visibility"] == "hidden" for t in as_gradescope(result)["tests"])
-
-
-def test_a_classmates_answer_compiled_at_run_time_is_flagged_alike_in_the_report(tmp_path):
-    """A class graded by ``exercises report`` (issue 65, the attacker's class2): eve hands in
-    alice's answer held reversed in a string and compiled as the file loads, so her file as
-    written holds none of it (before, the report compared the files as written alone, and
-    eve passed unflagged); ivy compiles it renamed, and takes it by a key made at run time.
-    Each grading process sends back, with its result, the code the file compiled at run
-    time, and the report compares it with classmates' files: eve, ivy and alice are flagged
-    alike, said to be eve's and ivy's compiled at run time. gus and hal, whose modules
-    compile the same code of their own (a dataclass's methods, namedtuple's), are flagged
-    with no one; no one scores differently."""
-    folder = tmp_path / "class"
-    folder.mkdir()
-    alices = textwrap.dedent(BOBS)
-    renamed = alices.replace("def sum_over_paths(", "def _walk(")
-    write(folder, alices, "alice.py")
-    write(folder, HIDDEN.format(reversed=alices[::-1]), "eve.py")
-    write(folder, "import typing\n_b = typing.sys.modules['snitliub'[::-1]]\n_ns = {}\n"
-          f"getattr(_b, 'cexe'[::-1])(getattr(_b, 'elipmoc'[::-1])({renamed[::-1]!r}[::-1], "
-          "'s', 'cexe'[::-1]), _ns)\nsum_over_paths = _ns['klaw_'[::-1]]\n", "ivy.py")
-    write(folder, HONEST_TYPED, "gus.py")
-    write(folder, HONEST_TYPED[:HONEST_TYPED.index("def sum_over_paths")] + textwrap.dedent(
-        HONEST_PATHS), "hal.py")
-    written = {name: CopyReading(folder / f"{name}.py") for name in ("alice", "eve", "ivy")}
-    assert classmates(written, RUN_TIME[0]) == {}  # (no file as written holds alice's code)
-    output = tmp_path / "report.csv"
-    assert cli(["report", str(folder), "sum_over_paths", "-o", str(output)]) == 0
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(output.read_text("utf-8")))}
-    assert {student: row["score"] for student, row in rows.items()} == {
-        "alice": "1", "eve": "1", "ivy": "1", "gus": "1", "hal": "1"}, rows
-    said = "(eve and ivy's compiled at run time)"
-    assert rows["alice"]["alike"] == f"sum_over_paths: the same code as eve, ivy's {said}"
-    assert rows["eve"]["alike"] == f"sum_over_paths: the same code as alice, ivy's {said}"
-    assert rows["ivy"]["alike"] == f"sum_over_paths: the same code as alice, eve's {said}"
-    assert rows["gus"]["alike"] == rows["hal"]["alike"] == ""
-    assert not any(row["copied"] for row in rows.values())
