@@ -1,6 +1,6 @@
 """The exercises' tests keep their progress in a temporary file, never in the real home, and
 some of them grade with a short time limit. tinygrad_edu's wheel is built, and the Gradescope
-assignment of tests/exercises/test_assignments.py set up, once for the whole run (by the
+assignment of tests/exercises/assignment_runs.py set up, once for the whole run (by the
 first of pytest-xdist's workers that needs it), for the tests of every file that uses them."""
 
 import contextlib
@@ -61,12 +61,12 @@ def wheel(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def gradescope(tmp_path_factory, wheel):
-    """The assignment of tests/exercises/test_assignments.py (``NAMES``, ``POINTS``) for
+    """The assignment of tests/exercises/assignment_runs.py (``NAMES``, ``POINTS``) for
     Gradescope, set up as Gradescope sets it up (as root), once for the run: (a root, the
     bin/ of the environment setup.sh installed into). Each worker grades in a root of its
     own (its run_autograder, submission/ and results/: ``GRADESCOPE_ROOT``), with that one
     environment; each test in turn (``grade_on_gradescope`` empties the submission)."""
-    from tests.exercises.test_assignments import made_for_gradescope
+    from tests.exercises.assignment_runs import made_for_gradescope
 
     with _once(tmp_path_factory, "gradescope"):
         made = _shared(tmp_path_factory) / "tinygrad-edu-gradescope.json"

@@ -2,7 +2,7 @@
 another student's, tried as the real tool runs it, and the honest control beside it.
 
 - Gradescope, as root: the zip's setup.sh, then run_autograder per submission (the
-  ``gradescope`` fixture of ``test_assignments.py``).
+  ``gradescope`` fixture of ``conftest.py``).
 - ``exercises report`` by a teacher who is not root (the user ``daemon``), on a class whose
   students try to take the grade, to zero another's, or to end the class's run.
 
@@ -10,7 +10,7 @@ Each route that the audit hook of the learner's process does not see (a program 
 through the standard library's internals, with ``subprocess``'s ``sys.audit`` swapped for
 one that says nothing) is stopped by the kernel (seccomp, Landlock, the resource limits:
 ``learner/sandbox.py``); each one the hook does see is reported, never scored. nbgrader's
-routes are in ``test_assignments.py`` (its round trip).
+routes are in ``test_nbgrader.py`` (its round trip).
 """
 
 import csv
@@ -27,14 +27,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.exercises.class_work import IMPORTS, answer
-from tests.exercises.test_assignments import (
+from tests.exercises.assignment_runs import (
     NAMES,
     POINTS,
     REPOSITORY,
     grade_on_gradescope,
     gradescope_env,
 )
+from tests.exercises.class_work import IMPORTS, answer
 
 RIGHT = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
 REST = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")

@@ -6,7 +6,8 @@ grades with: ``exercises check``, ``report``, Gradescope's autograder, nbgrader'
 cell). ``CLOSED`` routes find nothing: the learner's process has no reference and no engine
 that does the exercise (they fail, with an error the student can read); ``REPORTED`` routes
 reach outside the process, and the audit hook reports them. The three tools are tried in
-``test_assignments.py`` and at the end of this file.
+``test_nbgrader.py``, ``test_gradescope.py``, ``test_github_classroom.py`` and at the end
+of this file.
 """
 
 import textwrap

@@ -1,8 +1,8 @@
 """Build microgpt yourself in a class: an assignment of the whole track, or of some of its
 stages, for each of the three tools, tried for real as the exercises' are
-(test_assignments.py): nbgrader's round trip, Gradescope's zip set up and run as Gradescope
-runs it, GitHub Classroom's steps run one by one; and the class report, per stage, with the
-mistakes the class made."""
+(test_nbgrader.py, test_gradescope.py, test_github_classroom.py): nbgrader's round trip,
+Gradescope's zip set up and run as Gradescope runs it, GitHub Classroom's steps run one by
+one; and the class report, per stage, with the mistakes the class made."""
 
 import copy
 import csv
@@ -13,8 +13,7 @@ import sys
 
 import pytest
 
-from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
-from tests.exercises.test_assignments import (
+from tests.exercises.assignment_runs import (
     STUB,
     grade_on_gradescope,
     nbgrader,
@@ -23,6 +22,7 @@ from tests.exercises.test_assignments import (
     set_up_gradescope,
     workflow,
 )
+from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
 from tests.exercises.test_report import page_data
 from tinygrad_edu.exercises import TRACK
 from tinygrad_edu.exercises.classroom.wheel import project_wheel
@@ -55,7 +55,7 @@ def test_a_notebook_of_the_track_holds_the_reference_and_runs_it():
 
 @needs_nbgrader
 @pytest.mark.slow
-@pytest.mark.long(sibling="tests/exercises/test_assignments.py::test_nbgraders_round_trip")
+@pytest.mark.long(sibling="tests/exercises/test_nbgrader.py::test_nbgraders_round_trip")
 def test_the_tracks_nbgrader_round_trip(tmp_path):
     """Some stages of the track in nbgrader: generated, handed in by a right student and by
     one whose attention sees the future, autograded, given feedback: the right one gets
@@ -109,7 +109,7 @@ def on_gradescope(gradescope, text):
 
 @pytest.mark.slow
 @pytest.mark.long(
-    sibling="tests/exercises/test_assignments.py::test_gradescope_grades_right_and_wrong_answers")
+    sibling="tests/exercises/test_gradescope.py::test_gradescope_grades_right_and_wrong_answers")
 def test_gradescope_grades_the_track_stage_by_stage(gradescope):
     right = on_gradescope(gradescope, RIGHT)
     assert [t["status"] for t in right["tests"]] == ["passed"] * len(STAGES)
@@ -122,7 +122,7 @@ def test_gradescope_grades_the_track_stage_by_stage(gradescope):
 
 
 @pytest.mark.slow
-@pytest.mark.long(sibling="tests/exercises/test_assignments.py::"
+@pytest.mark.long(sibling="tests/exercises/test_github_classroom.py::"
                          "test_each_steps_command_passes_exactly_when_its_exercise_does")
 def test_github_classrooms_steps_pass_exactly_when_their_stage_does(tmp_path):
     template = tmp_path / "template"

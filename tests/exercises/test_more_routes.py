@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.exercises.assignment_runs import REPOSITORY, env
 from tests.exercises.class_work import IMPORTS, answer, in_a_kernel
-from tests.exercises.test_assignments import REPOSITORY, env
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.cli import main as cli
 

@@ -364,8 +364,8 @@ def test_a_class_report_gives_the_rewriting_files_nothing(tmp_path):
 def test_gradescope_gives_a_backward_that_skips_the_sort_nothing(gradescope):
     """The same backward on Gradescope, as it runs a submission (as root): 0 of backward's
     points, where it took them all before."""
+    from tests.exercises.assignment_runs import NAMES, POINTS, grade_on_gradescope
     from tests.exercises.class_work import IMPORTS, answer
-    from tests.exercises.test_assignments import NAMES, POINTS, grade_on_gradescope
     from tests.exercises.test_classroom import assert_gradescope_results
 
     assert NAMES == ["d_mul", "d_tanh", "backward"]
