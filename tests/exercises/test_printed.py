@@ -9,6 +9,8 @@ itself, timed: tests/viz/test_live_flood.py."""
 
 import time
 
+import pytest
+
 from tinygrad_edu.exercises import check, grading, running
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.learner import serve
@@ -137,3 +139,24 @@ def test_endless_recursion_is_named_with_its_line_and_through_an_operator_its_wa
                               "answer, line 2, in d_tanh  (return d_tanh(x, y))")
     assert said == ("Endless recursion at line 2: d_tanh calls itself (perhaps through an "
                     "operator) again and again until Python's stack runs out.")
+
+
+@pytest.mark.long(sibling="test_endless_recursion_is_named_with_its_line_and_through_an_"
+                          "operator_its_way_out")
+def test_a_del_that_raises_is_graded_not_reported(tmp_path, capsys, monkeypatch):
+    """A Value whose ``__del__`` raises (``self.data``, on the grader's copies made without
+    ``__init__``), in a file named as the command was given it: before, "✗ delattr.py:
+    reported, not graded: its code opened .../python311.zip/delattr.py (and 5 more things of
+    that kind)", Python's own report of each ignored error looking for the file in the
+    standard library's folders (an independent learner's walk, issue 66). It is graded (3 s:
+    the long tier)."""
+    from tests.exercises.gpt_answers import RIGHT
+    from tests.viz.live import definition
+
+    value = definition(RIGHT, "Value").replace(
+        "class Value:\n", "class Value:\n    def __del__(self):\n        self.data\n\n", 1)
+    (tmp_path / "delattr.py").write_text(value, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli(["check", "delattr.py", "node"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("✓ node passed") and "reported" not in text, text

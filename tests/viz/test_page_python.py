@@ -197,3 +197,20 @@ def test_streams_the_code_took_away_still_show_its_verdict(monkeypatch, capsys):
     taken = "import typing\n\ntyping.sys.stdout = None\ntyping.sys.stderr = None\n\n\n"
     assert '"code": 0' in check_json("d_tanh", taken + RIGHT, "")
     assert capsys.readouterr().out.startswith("✓ d_tanh passed")
+
+
+def test_an_error_a_del_raises_is_said_once_in_a_line(monkeypatch, capsys):
+    """A ``__del__`` that raises, run on each object freed: before, Python's traceback for
+    each (100 KB of them in the page, on the grader's copies of a Value made without
+    ``__init__``: an independent learner's walk, issue 66); one line now, with its line."""
+    monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
+    bad = "\n\nclass Bad:\n    def __del__(self):\n        self.data\n\n\nfor _ in range(100):\n" \
+          "    Bad()\n"
+    assert '"code": 0' in check_json("d_tanh", RIGHT + bad, "")
+    said = capsys.readouterr()
+    assert said.out.startswith("✓ d_tanh passed"), said.out
+    assert said.err == ("your answer, line 7, in __del__: AttributeError: 'Bad' object has no "
+                        "attribute 'data' (an error Python ignored, raised in Bad.__del__: "
+                        "Python runs __del__ as it frees an object, the grader's copies of "
+                        "yours too, and goes on; it is said once here, however often it "
+                        "came)\n"), said.err

@@ -466,6 +466,7 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
 
 def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str]:
     from tinygrad_edu.exercises import cli, loading, pointing
+    from tinygrad_edu.exercises.learner.printed import ignored_once
     from tinygrad_edu.exercises.progress import ENV
 
     _forget_lines()
@@ -478,6 +479,7 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
         os.environ[ENV] = str(path)
         os.chdir(folder)
         loading.top_level = flat_exec
+        sys.unraisablehook = ignored_once(ANSWER_FILE)  # (``kept`` puts Python's back)
         try:
             code = cli.main(["check", ANSWER_FILE, name])
         except SystemExit as error:

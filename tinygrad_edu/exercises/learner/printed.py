@@ -12,8 +12,13 @@ printed (``printed_lines``).
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
+import sys
+from collections.abc import Callable
+from typing import Any
 
 from tinygrad_edu.formatting import not_shown
 
@@ -122,3 +127,39 @@ def shortened(text: str, chars: int, lines: int, last: int) -> str:
         shown += ("" if shown.endswith("\n") else "\n") + not_shown(max(hidden_lines, 1),
                                                                    hidden_chars)
     return shown + "".join(tail)
+
+
+def ignored_once(path: str) -> Callable[[Any], None]:
+    """``sys.unraisablehook`` while a learner's file is graded (the learner's process; the
+    page's Python in a Check): an error Python ignores, one raised in a ``__del__`` say,
+    said once in a line of its own, with the line of the file at ``path`` it was raised at;
+    the same error again (the same kind, at the same line), not at all. Python's own hook
+    prints each in full, reading the source of each frame: a ``__del__`` that fails on the
+    grader's copies of the learner's Values (made without ``__init__``) filled the page
+    with 100 KB of them, and in the learner's process its search for a file named as the
+    learner's, in the folders of the standard library, was taken for the learner's code
+    opening the grader's files ("reported, not graded"). Nothing is read here."""
+    said: set[tuple[type, str]] = set()
+    name = os.path.basename(path)
+
+    def hook(unraisable: Any) -> None:
+        error, tb = unraisable.exc_value, unraisable.exc_traceback
+        frames = []
+        while tb is not None:
+            frames.append((tb.tb_frame.f_code, tb.tb_lineno))
+            tb = tb.tb_next
+        own = [f for f in frames if os.path.basename(f[0].co_filename) == name] or frames
+        where = f"{name}, line {own[-1][1]}, in {own[-1][0].co_name}" if own else name
+        if (type(error), where) in said:
+            return
+        said.add((type(error), where))
+        what = getattr(unraisable.object, "__qualname__", None)
+        said_as = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        with contextlib.suppress(Exception):
+            sys.stderr.write(
+                f"{where}: {said_as} (an error Python ignored, raised in "
+                f"{what or 'code Python ran as it freed an object'}: Python runs __del__ as "
+                "it frees an object, the grader's copies of yours too, and goes on; it is "
+                "said once here, however often it came)\n")
+
+    return hook

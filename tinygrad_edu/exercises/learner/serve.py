@@ -35,7 +35,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.exercises.learner.printed import Printed
+from tinygrad_edu.exercises.learner.printed import Printed, ignored_once
 from tinygrad_edu.exercises.text_blocks import place
 
 __all__ = ["main"]
@@ -114,12 +114,14 @@ def _serve(argv: list[str]) -> int:
     readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
                          for m in ("numpy",) if m in sys.modules]
     warnings.showwarning = _shown_without_reading(path)
+    sys.unraisablehook = ignored_once(path)
     _capped_recursion(path)
     audit.install(reports, readable, stdlib, allowed - {"tinygrad_edu"},
                   audit.own_code_of([limit._Stop.start, limit._Stop.end, limit._Stop.alarm,
                                      limit._Stop.line, inputs.watched.call,
                                      inputs.rerun.Watching.__enter__,
-                                     inputs.rerun.Watching.__exit__]))
+                                     inputs.rerun.Watching.__exit__,
+                                     sys.unraisablehook]))
 
     inputs.watched.CELLS[:] = first["cells"]  # (a shortcut's line, said in its cell)
     context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
