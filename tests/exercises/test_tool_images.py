@@ -22,7 +22,8 @@ Otter, mamba and Gradescope's Ubuntu image (its apt-get steps, otter-grader inst
 PyPI with network).
 
 These build images: the long tier. Their short siblings, in the main tier, grade with this
-suite's Python and read the zip's paths (tests/exercises/test_more_routes.py).
+suite's Python and read the zip's paths (tests/exercises/test_otter.py and
+test_prairielearn.py).
 """
 
 import json
@@ -37,16 +38,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.exercises.test_more_routes import (
+from tests.exercises.route_assignment import (
     NAMES,
     POINTS,
     POINTS_OPTION,
     SCHEMA,
     WRONG,
+    source,
+)
+from tests.exercises.test_otter import (
     needs_otter,
     otter,  # noqa: F401  (a fixture)
     otter_requirements,
-    source,
 )
 from tinygrad_edu.exercises.classroom.for_prairielearn import DOWNLOAD, IMAGE_PYTHON
 from tinygrad_edu.exercises.cli import main as cli
@@ -145,7 +148,7 @@ def graded_on_the_image(image, folder, text, built=False, question=None, network
     return results, log
 
 
-@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+@pytest.mark.long(sibling="tests/exercises/test_prairielearn.py::"
                           "test_prairielearn_grades_with_tinygrad_edus_grader")
 def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
     """Right, wrong, partial and cheating submissions earn 6, 1, 3 and 0 of 6 points; one
@@ -189,7 +192,7 @@ def test_prairielearn_grades_on_its_image_with_its_defaults(image, tmp_path):
 
 
 @needs_otter
-@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+@pytest.mark.long(sibling="tests/exercises/test_otter.py::"
                           "test_otters_zip_names_the_wheel_where_it_holds_it")
 def test_otters_zip_installs_as_gradescope_builds_it(otter, tmp_path):  # noqa: F811
     """The zip unpacked as /autograder/source (here under a folder of its own), its
@@ -219,7 +222,7 @@ def test_otters_zip_installs_as_gradescope_builds_it(otter, tmp_path):  # noqa: 
     assert where.returncode == 0 and str(tmp_path / "env") in where.stdout, where.stderr
 
 
-@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+@pytest.mark.long(sibling="tests/exercises/test_prairielearn.py::"
                           "test_prairielearn_grades_with_tinygrad_edus_grader")
 def test_prairielearn_grades_with_networking_when_the_teacher_chooses_it(image, tmp_path):
     """A question made with --network: info.json sets enableNetworking, it carries
@@ -246,7 +249,7 @@ def try_it_block():
     return commands(block)
 
 
-@pytest.mark.long(sibling="tests/exercises/test_more_routes.py::"
+@pytest.mark.long(sibling="tests/exercises/test_prairielearn.py::"
                           "test_the_guides_try_it_grades_the_questions_own_files")
 def test_the_guides_try_it_grades_as_the_image_does(image, tmp_path):
     """The guide's commands, as printed, in a folder beside a question made with its
