@@ -61,6 +61,21 @@ def test_each_slip_is_named(stage, title, old, new, tmp_path):
         assert verdict.failure.case.size() == SMALLEST[stage, title], verdict
 
 
+@pytest.mark.long(sibling="test_each_slip_is_named")
+def test_an_eq_that_takes_the_hash_away_is_said_so(tmp_path):
+    """A Value with ``__eq__`` and no ``__hash__``: before, "TypeError: unhashable type:
+    'Value' ... Fix the error first: run these lines by hand on the input above", with no
+    word of why (an independent learner's walk, issue 66). 2 s: the long tier."""
+    eq = "class Value:\n    def __eq__(self, other):\n        return self is other\n\n"
+    found = defined(with_slip("class Value:\n", eq), tmp_path)
+    verdict = grade(TRACK["node"], found["Value"])
+    assert not verdict.passed
+    assert verdict.message.startswith("A Value cannot be put in a set or be a dict's key at "
+                                      "line "), verdict.message
+    assert "Python takes the hash away from a class that defines __eq__ and no __hash__" \
+        in verdict.message and "def __hash__(self): return id(self)" in verdict.message
+
+
 SMALLEST = {
     ("softmax", "not divided by the sum"): (2, 1),
     ("node", "a - b computed as a + b: the minus sign lost"): (1, 1),

@@ -200,9 +200,27 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
     if failure.error is not None and not diagnoses:
         what = "these lines" if exercise.kind == "class" else "your function"
         message = (_recursion(failure.error_text) if isinstance(failure.error, RecursionError)
-                   else f"Fix the error first: run {what} by hand on the input above.")
+                   else _unhashable(failure.error_text) or
+                   f"Fix the error first: run {what} by hand on the input above.")
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message,
                    right=right)
+
+
+def _unhashable(where: str) -> str:
+    """What to do about a class Python made unhashable (``where``: the error, "unhashable
+    type: 'Value'", with the learner's line), most often by an ``__eq__`` without a
+    ``__hash__``; empty for any other error."""
+    found = re.search(r"unhashable type: '(\w+)'", where)
+    if found is None:
+        return ""
+    name = found.group(1)
+    at = re.search(r"line (\d+), in (\w+)", where)
+    line = f" at line {at.group(1)}, in {at.group(2)}" if at else ""
+    return (f"A {name} cannot be put in a set or be a dict's key{line}: it has no hash. Python "
+            f"takes the hash away from a class that defines __eq__ and no __hash__ (it sets "
+            f"__hash__ = None), and a topological sort keeps the nodes it has seen in a set. "
+            f"Delete __eq__ (a node is equal to itself alone, as the engine's is), or add "
+            f"def __hash__(self): return id(self).")
 
 
 _REFLECTED = {"__radd__": ("+", "self + other"), "__rmul__": ("*", "self * other"),
