@@ -3,10 +3,15 @@ not look into: read through their own methods (``Event.is_set()``, ``Lock.locked
 ``Queue.qsize()``, ``getfloat()``, ``.value``), changed between calls. Each gave the
 capture's number again at every call, silently (issue 64's attack, h-attack64d groups B and
 C; ``explain()`` listed some as constants of unknown origin); each is guarded now by what
-the object holds (``states.py``): captured again when it changes, the engine's numbers."""
+the object holds (``states.py``): captured again when it changes, the engine's numbers.
+And those with no ``__dict__`` (an ``RLock`` held, a ``decimal.Context``'s ``prec``, a
+``__slots__`` class with its own ``__getattribute__``, a dict's ``values()`` whose dict no
+name reaches) or past the 256 items kept one by one (a ``Queue`` of 300, a
+``ConfigParser`` of 300 keys), which were kept by identity or length only, silently."""
 
 import configparser
 import ctypes
+import decimal
 import multiprocessing
 import queue
 import threading
@@ -54,11 +59,40 @@ KEEP = [Cfg()]
 REGISTRY = weakref.WeakValueDictionary({"cfg": KEEP[0]})
 
 
+class Slots:  # (no __dict__, its own __getattribute__)
+    __slots__ = ("lr",)
+
+    def __getattribute__(self, name):
+        return object.__getattribute__(self, name)
+
+
+RLOCK = threading.RLock()
+CONTEXT = decimal.Context(prec=5)
+SLOTS = Slots()
+SLOTS.lr = 0.1
+
+def _values_only():
+    rates = {"lr": 0.1}  # (the dict held by no name the function reaches: its view is)
+    return rates.values(), rates.__setitem__
+
+
+VIEW, SET_RATE = _values_only()
+LONG_QUEUE = queue.Queue()  # (past the 256 items kept one by one: 300)
+for _ in range(300):
+    LONG_QUEUE.put(0.1)
+LONG_PARSER = configparser.ConfigParser()
+LONG_PARSER.read_dict({"train": {**{f"k{i}": "1" for i in range(300)}, "lr": "0.1"}})
+
+
 def _set_lr(k):
     PARSER["train"]["lr"] = str(k / 10)
     ROOT.find("lr").text = str(k / 10)
     MP_VALUE.value = MP_ARRAY[0] = STRUCT.lr = DOUBLES[0] = k / 10
-    BY_MODEL[M] = PEEK.queue[0] = KEEP[0].lr = k / 10
+    BY_MODEL[M] = PEEK.queue[0] = KEEP[0].lr = SLOTS.lr = k / 10
+    SET_RATE("lr", k / 10)
+    LONG_QUEUE.queue[0] = k / 10
+    LONG_PARSER["train"]["lr"] = str(k / 10)
+    CONTEXT.prec = 4 + k
 
 
 # name: (the function, what changes between calls: given the call's number 1, 2, 3)
@@ -81,6 +115,14 @@ CASES = {
     "c_double * 2": (lambda x: W * x * DOUBLES[0], _set_lr),
     "WeakKeyDictionary": (lambda x: M.w * x * BY_MODEL[M], _set_lr),
     "WeakValueDictionary": (lambda x: W * x * REGISTRY["cfg"].lr, _set_lr),
+    "RLock held": (lambda x: W * x * (2.0 if RLOCK._is_owned() else 1.0),
+                   lambda k: RLOCK.acquire() if k == 2 else None),
+    "decimal.Context.prec": (lambda x: W * x * float(CONTEXT.prec), _set_lr),
+    "__slots__ and __getattribute__": (lambda x: W * x * SLOTS.lr, _set_lr),
+    "a dict's values()": (lambda x: W * x * next(iter(VIEW)), _set_lr),
+    "Queue of 300, queue[0]": (lambda x: W * x * LONG_QUEUE.queue[0], _set_lr),
+    "configparser of 300 keys": (lambda x: W * x * LONG_PARSER["train"].getfloat("lr"),
+                                 _set_lr),
 }
 
 
@@ -96,4 +138,6 @@ def test_what_a_library_object_holds_is_guarded(name):
         assert program.data == engine.data, (name, k)
         program.backward()
         assert program.data == engine.data
+    while RLOCK._is_owned():
+        RLOCK.release()
     assert step.captures >= 2  # (captured again: the first number was not kept)

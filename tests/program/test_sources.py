@@ -1002,31 +1002,23 @@ def test_repr_a_hand_made_node_and_numpy_inside():
 
 
 def test_verify_compares_with_the_engine_and_names_what_differs():
+    import hashlib
+
     from tinygrad_edu.program.capture import ProgramMismatch
 
-    class View:  # (its attributes computed from a dict in a slot: no __dict__ a guard reads)
-        __slots__ = ("box",)
-
-        def __init__(self, box):
-            object.__setattr__(self, "box", box)
-
-        def __getattribute__(self, name):
-            box = object.__getattribute__(self, "box")
-            return box[name] if name in box else object.__getattribute__(self, name)
-
-    box = {"t": math.sqrt(4.0)}  # (not the literal 2.0: Config.scale holds that object)
-    held = View(box)
-    del box
+    digest = hashlib.sha256(b"seed")  # (a state Python does not show: no guard reads it)
 
     def f():
-        return W * held.t
+        return W * (digest.digest()[0] / 64)
 
     step = compile(f, verify=1)
-    step()
+    first = step().data
     assert "unknown origin" in step.explain()
-    object.__getattribute__(held, "box")["t"] = 5.0
-    with pytest.raises(ProgramMismatch, match=r"the loss: the engine's 10\.0.*unknown origin"
-                       r".*: 2\.0, at test_sources\.py:\d+: return W \* held\.t"):
+    digest.update(b"more")
+    engine = f().data
+    assert engine != first
+    with pytest.raises(ProgramMismatch, match=rf"the loss: the engine's {engine!r}.*unknown "
+                       r"origin.*, at test_sources\.py:\d+: return W \* \(digest\.digest"):
         step()
     good = compile(lambda: W * LR, verify=1)
     for _ in range(3):

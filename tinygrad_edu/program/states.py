@@ -10,12 +10,19 @@ What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every
 attributes by identity, a container's length and its items, a ctypes object's and a
 buffer's bytes, the attributes of an object a ``weakref`` refers to and of a
 ``multiprocessing`` object (a semaphore's count: an ``Event``'s flag), a lock's being held
-(``locked()``), an element's text, tail, attributes and children."""
+(``locked()``), a reentrant lock's owner and count (its ``repr``), a dict's view's dict, an
+element's text, tail, attributes and children; an object with no ``__dict__``, by the fields
+its class declares (C's: a ``decimal.Context``'s ``prec``; ``__slots__``). Past the budget
+(or the depth), a container is kept by its items' identities, all of them (copied at C's
+speed, no step further: an item changed in place there is not seen). What Python does not
+show (a ``hashlib`` object's state) is not kept: ``verify=`` checks."""
 
 from __future__ import annotations
 
 import _thread
 import ctypes
+import operator
+import types
 import weakref
 from collections import deque
 from typing import Any
@@ -34,15 +41,18 @@ def state_of(x: Any) -> Any:
     """What ``x`` holds (see the module's docstring), to compare with what it held; None
     where it holds nothing a capture can read again (no ``__dict__``, not an element)."""
     left = [BUDGET]
-    if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes"):
+    if (_SORTS.get(type(x)) or _sort(x, type(x))) in ("element", "lock", "count", "bytes",
+                                                       "rlock", "view"):
         return _state(x, _DEPTH, left)  # (no ``__dict__``: what it holds, itself)
     try:
         attributes = object.__getattribute__(x, "__dict__")
-    except Exception:  # (none, or one of its own making)
-        return None
-    if type(attributes) is not dict:
-        return None
+    except Exception:  # (none, or one of its own making: its class's fields, if any)
+        attributes = None
     try:
+        if attributes is None:
+            return _fields(x, _DEPTH, left) if _declared(type(x)) else None
+        if type(attributes) is not dict:
+            return None
         return _items(list(attributes.items()), _DEPTH, left)
     except RuntimeError:  # (changed by another thread as it was read: not as it was)
         return object()
@@ -71,11 +81,15 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
             return id(v), v._get_value()
         except (OSError, NotImplementedError):
             return id(v)
+    if sort == "rlock":  # (its owner and count: ``<unlocked _thread.RLock object owner=0
+        return id(v), repr(v)  # count=0 at 0x...>``)
+    if sort == "view":  # (``d.values()``: what its dict holds)
+        return id(v), _items(list(v.mapping.items()), depth, left)
     if depth <= 0 or left[0] <= 0:
-        return id(v), len(v) if sort == "items" else -1
+        return (id(v), len(v), _Same(v)) if sort == "items" else (id(v), -1)
     if sort == "items":
         if len(v) > left[0]:
-            return id(v), len(v)
+            return id(v), len(v), _Same(v)
         pairs = list(v.items()) if isinstance(v, dict) else list(enumerate(v)) if not \
             isinstance(v, (set, frozenset)) else [(0, len(v))]
         return id(v), _items(pairs, depth, left)
@@ -89,13 +103,71 @@ def _state(v: Any, depth: int, left: list[int], through: bool = False) -> Any:
     try:  # multiprocessing lock, semaphore, event; else by identity)
         attributes = object.__getattribute__(v, "__dict__")
     except Exception:
-        return id(v)
+        return _fields(v, depth, left) if _declared(kind) else id(v)
     if type(attributes) is not dict:
         return id(v)
     return id(v), _items(list(attributes.items()), depth, left)
 
 
+class _Same:
+    """A container's items by their identities, all of them (past the budget): equal to
+    another where each item is the very same object."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, v: Any) -> None:
+        self.items = (*v, *v.values()) if isinstance(v, dict) else tuple(v)  # (C's speed)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Same and len(other.items) == len(self.items) and all(
+            map(operator.is_, other.items, self.items))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _fields(v: Any, depth: int, left: list[int]) -> Any:
+    """An object with no ``__dict__`` by the fields its class declares (``_declared``)."""
+    found: list[Any] = []
+    kind = type(v)
+    for name, field in _declared(kind):
+        try:
+            held = field.__get__(v, kind)
+            if type(held) is float:  # (by its bits: a NaN is the same NaN)
+                found.append((name, held.hex()))
+            elif type(held) in _PLAIN:  # (by value: C gives a new int at every read)
+                found.append((name, held))
+            elif field.__get__(v, kind) is held:  # (else a new object at every read, a
+                found.append((name, _state(held, depth - 1, left)))  # view: not kept)
+        except Exception:  # (a slot not set, a field that cannot be read now)
+            found.append((name, None))
+    return id(v), tuple(found)
+
+
+_PLAIN = (int, bool, str, bytes, type(None))
+
+
+_DECLARED: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _declared(kind: type) -> tuple[tuple[str, Any], ...]:
+    """The fields ``kind`` declares: C's (``decimal.Context.prec``) and ``__slots__``'
+    (once per class)."""
+    found = _DECLARED.get(kind)
+    if found is None:
+        seen: dict[str, Any] = {}
+        for cls in reversed(kind.__mro__):
+            for name, field in vars(cls).items():
+                if isinstance(field, (types.GetSetDescriptorType,
+                                      types.MemberDescriptorType)) and \
+                        name not in ("__weakref__", "__dict__"):
+                    seen[name] = field
+        found = _DECLARED[kind] = tuple(seen.items())
+    return found
+
+
 _SORTS: dict[type, str] = {t: "same" for t in (str, int, float, bool, bytes, type(None))}
+_RLOCK = getattr(_thread, "RLock", None)
+_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
 
 
 def _sort(v: Any, kind: type) -> str:
@@ -106,6 +178,10 @@ def _sort(v: Any, kind: type) -> str:
         sort = "bytes" if not callable(v) else "same"
     elif kind is _thread.LockType:
         sort = "lock"
+    elif kind is _RLOCK:
+        sort = "rlock"
+    elif kind in _VIEWS:
+        sort = "view"
     elif kind.__name__ == "SemLock" and hasattr(v, "_get_value"):
         sort = "count"
     elif isinstance(v, _CONTAINERS):
