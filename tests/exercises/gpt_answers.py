@@ -197,6 +197,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("a ** k: the power not lowered",
          "(other * self.data ** (other - 1),)", "(other * self.data ** other,)"),
         ("log: its value instead of its slope", "(1 / self.data,)", "(math.log(self.data),)"),
+        ("log: 1/a squared, not 1/a", "(1 / self.data,)", "(1 / self.data**2,)"),
         ("exp: the input where the output was meant",
          "(self,), (math.exp(self.data),)", "(self,), (self.data,)"),
         ("relu: slope 1 on both sides", "(float(self.data > 0),)", "(1.0,)"),

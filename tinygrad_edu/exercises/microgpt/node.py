@@ -154,6 +154,10 @@ NODE_LOCALS = make_stage(
                 "The local derivative of log at a is 1/a (log grows slower and slower); "
                 "you stored log(a), the output itself.", M.NODE_LOG_VALUE,
                 where=("log", RETURN)),
+        Mistake("factor", "log: 1/a squared, not 1/a",
+                "The local derivative of log at a is 1/a, to the first power: 1/a**2 is the "
+                "slope of -1/a, not of log (at a = 2, log's slope is 0.5, not 0.25).",
+                M.NODE_LOG_SQUARED, where=("log", RETURN)),
         Mistake("in_out", "exp: the input where the output was meant",
                 "exp is its own slope: d(e**a)/da = e**a, the output you just computed; you "
                 "stored a, the input.", M.NODE_EXP_INPUT, where=("exp", RETURN)),
