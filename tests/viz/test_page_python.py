@@ -214,3 +214,21 @@ def test_an_error_a_del_raises_is_said_once_in_a_line(monkeypatch, capsys):
                         "Python runs __del__ as it frees an object, the grader's copies of "
                         "yours too, and goes on; it is said once here, however often it "
                         "came)\n"), said.err
+
+
+def test_what_only_a_cycle_holds_is_freed_by_its_own_check(monkeypatch, capsys):
+    """Objects of the code's that only a cycle holds are freed at the end of its Check (the
+    garbage collector, run within the stack of ``let_go``): before, at the collector's next
+    run, anywhere: in the next Check, whose output then said the __del__ of this one."""
+    import gc
+
+    monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
+    cycle = "\n\nclass Bad:\n    def __del__(self):\n        self.data\n\n\nbad = Bad()\n" \
+            "bad.me = bad\n"
+    gc.collect()
+    gc.disable()
+    try:
+        assert '"code": 0' in check_json("d_tanh", RIGHT + cycle, "")
+        assert capsys.readouterr().err.startswith("your answer, line 7, in __del__: ")
+    finally:
+        gc.enable()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import dis
+import gc
 import importlib
 import os
 import signal
@@ -186,10 +187,13 @@ def let_go() -> None:
     """Empty the namespaces ``flat_exec`` ran code in, within the same stack (what the
     code kept there, a long chain of Values say, is freed as it would be at its top level;
     emptied later by Python's garbage collector, wherever that runs, or when the next
-    run's namespace takes the place of this one, it could take Python down)."""
+    run's namespace takes the place of this one, it could take Python down); then what
+    only a cycle holds (the garbage collector, run here)."""
     with _freeing():
         while _LEFT:
             _LEFT.pop().clear()
+        gc.collect()  # (what the code made that only a cycle holds: freed here, by this
+        # run, its __del__ said with it; left, it was freed in the next run's, anywhere)
 
 
 @contextlib.contextmanager

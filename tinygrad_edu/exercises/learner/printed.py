@@ -153,7 +153,7 @@ def ignored_once(path: str) -> Callable[[Any], None]:
         if (type(error), where) in said:
             return
         said.add((type(error), where))
-        what = getattr(unraisable.object, "__qualname__", None)
+        what = getattr(own[-1][0], "co_qualname", own[-1][0].co_name) if own else None
         said_as = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         with contextlib.suppress(Exception):
             sys.stderr.write(
