@@ -83,6 +83,7 @@ SMALLEST = {
     ("rmsnorm", "the sum of squares, not their mean"): (2, 2),
     ("linear", "every output from the first row"): (1, 2),
     ("attention", "scores divided by d instead of sqrt(d)"): (2, 2),
+    ("train_step", "gradients not zeroed between steps"): (6, 1, 2),
 }
 """Slips shown on the smallest input on which they fail as they do (``size()``: none
 smaller shows them): before, hypothesis's shrinking stopped at larger ones (issue 66), softmax

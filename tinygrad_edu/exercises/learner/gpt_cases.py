@@ -189,6 +189,11 @@ class TrainCase:
     n_head: int
     lr: float
 
+    def size(self) -> tuple[int, int, int]:
+        """The tokens of its names, then its heads, then its features: two names of one
+        letter each ([2, 0, 2], [2, 1, 2]) with one head of 2 features is the smallest."""
+        return (sum(len(n) for n in self.names), self.n_head, len(self.weights[0][1][0]))
+
     def __str__(self) -> str:
         steps = "; ".join(f"step {t}: tokens {list(n)}" for t, n in enumerate(self.names, 1))
         return (f"n_head = {self.n_head}, lr = {self.lr:g}, m and v all 0 at first; "

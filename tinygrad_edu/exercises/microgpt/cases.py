@@ -352,3 +352,11 @@ def trainings(draw: st.DrawFn) -> TrainCase:
 
 
 TRAIN_EXAMPLES = (TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 1, 2), (2, 1, 2)), 2, 0.1),)
+
+TRAIN_SMALLEST = _smallest_first([
+    TrainCase(_fixed_model(3, 2, 2, 1), ((2, 0, 2), (2, 1, 2)), 1, 0.1),
+    TrainCase(_fixed_model(3, 2, 2, 1), ((2, 0, 2), (2, 1, 2)), 2, 0.1),
+    TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 1, 2), (2, 1, 2)), 1, 0.1)])
+"""The smallest inputs (``ExerciseSpec.smallest``): two names of one letter each, one head
+then two; then a name of two letters first (issue 66: gradients not zeroed were shown on
+two heads and [2, 0, 1, 2], where one head and [2, 0, 2] show them)."""

@@ -512,6 +512,7 @@ and then set every p.grad back to 0: gradients add up, and the next step must st
            "features, 1 or 2 heads, one layer; lr 0.1 or 0.01",
     cases=C.trainings(), call=Call("gpt_train", ("losses", "weights")),
     parts=("losses", "weights"), reference=R.train_step, examples=C.TRAIN_EXAMPLES,
+    smallest=C.TRAIN_SMALLEST,
     examples_first=True,
     rows=part_rows(lambda c: [f"step {t}'s loss" for t in range(1, len(c.names) + 1)],
                _weight_names("data")),
