@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.program.test_sources import bits
+from tests.program.against_engine import bits
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 

@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from tests.program.test_sources import same
+from tests.program.against_engine import same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 

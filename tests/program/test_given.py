@@ -10,7 +10,7 @@ from collections import Counter, OrderedDict, defaultdict
 
 import pytest
 
-from tests.program.test_sources import bits, same
+from tests.program.against_engine import bits, same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 

@@ -6,7 +6,7 @@ constant is held; found by the fuzzer, its case 812342)."""
 
 import pytest
 
-from tests.program.test_sources import same
+from tests.program.against_engine import same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
 

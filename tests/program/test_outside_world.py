@@ -276,7 +276,7 @@ def test_the_interpreters_state_is_refused(name):
                                   lambda: sum(1 for _ in os.environ.items())])
 def test_os_environ_read_whole_is_refused(read):
     """How many variables there are (one set between calls): the capture's count again.
-    One read by its name is guarded (test_sources)."""
+    One read by its name is guarded (test_places_walked.py)."""
     with pytest.raises(RuntimeError, match=r"it reads os\.environ whole .*os\.getenv\('LR'\).*"
                        r"at test_outside_world\.py:\d+"):
         compile(lambda: W * float(read()))()

@@ -1,0 +1,366 @@
+"""Plain numbers a capture follows (read from a Value's ``.data``), each way the differential
+fuzzer found a program wrong (its causes 1 to 13: a Value given twice, a node given, a caught
+engine error, ``isinstance``, ``str`` of a comparison, formatting and parsing back, a power
+that turns complex, errors of code the program drops, ``sum`` as this Python sums,
+``to_torch``, NumPy floats, ``no_grad``, a backward later), ``statistics`` and ``math.fsum``;
+and what was loud before and is right now (a lambda, every operator, a node made by hand,
+``repr``, an operator that raised and was caught)."""
+
+import math
+import statistics
+import sys
+import warnings
+from statistics import mean as average
+
+import pytest
+
+from tests.program.against_engine import same
+from tests.program.parameters import W
+from tinygrad_edu import Value, no_grad
+from tinygrad_edu.program import compile
+
+np = pytest.importorskip("numpy")
+
+# ------------------------------------------------------------------- the fuzzer's causes
+def test_cause_1_the_same_value_given_twice_or_also_read_from_outside():
+    def f(a, b):
+        return a * b + W * a
+
+    step = compile(f)
+    x, y = Value(2.0), Value(3.0)
+    same(step, f, [x, y, W], x, y)
+    same(step, f, [x, W], x, x)  # (one Value for both)
+    same(step, f, [x, W], W, x)  # (the global as an argument)
+    z = Value(-1.0)
+    same(step, f, [x, z, W], x, z)
+
+
+def test_cause_2_a_node_given_runs_as_the_engine():
+    def f(a):
+        return a * W
+
+    step = compile(f)
+    u, v = Value(2.0), Value(3.0)
+    same(step, f, [u, W], u)
+    same(step, f, [u, v, W], u * v)  # (its leaves get their gradients)
+    assert step.engine_calls == 1
+
+
+def test_cause_3_a_caught_engine_error_must_raise_again():
+    x = Value(-1.0)
+
+    def f():
+        try:
+            y = x.log()
+        except ValueError:
+            y = x * 2.0
+        return y
+
+    step = compile(f)
+    for number in (-1.0, -2.0, 3.0, -4.0):
+        x.data = number
+        same(step, f, [x])
+
+
+def test_cause_4_isinstance_and_type_of_a_followed_number():
+    def f():
+        d = W.data
+        a = 2.0 if isinstance(d, float) else 3.0
+        b = 5.0 if type(d) is float else 7.0
+        return W * a * b
+
+    step = compile(f)
+    same(step, f, [W])
+    assert step().data == 20.0
+
+
+def test_cause_5_str_of_a_comparison_is_true_or_false():
+    def f():
+        return W * (1.0 if str(W.data > 0) == "True" else 2.0)
+
+    step = compile(f)
+    for number in (2.0, -1.0, 3.0):
+        W.data = number
+        same(step, f, [W])
+    W.data = 2.0
+
+
+def test_cause_6_formatting_a_value_and_parsing_it_back():
+    def f():
+        return W * float(f"{W:.3g}")
+
+    step = compile(f)
+    for number in (2.0, 2.5, 3.25):
+        W.data = number
+        same(step, f, [W])
+    W.data = 2.0
+
+
+def test_cause_7_a_power_that_turns_complex_is_the_engines():
+    x = Value(2.0)
+
+    def f():
+        p = x.data ** 0.5
+        return x * (p.real if isinstance(p, complex) else p)
+
+    step = compile(f)
+    for number in (2.0, 4.0, -4.0, 9.0):
+        x.data = number
+        same(step, f, [x])
+
+
+def test_cause_8_errors_in_code_the_program_drops():
+    x = Value(2.0)
+
+    def f():
+        _ = x.log()  # (unused)
+        _ = 1.0 / x.data
+        return x * (x ** Value(0.5))  # (a Value made inside as the exponent: its rule runs)
+
+    step = compile(f)
+    for number in (2.0, -1.0, 0.0, 3.0):
+        x.data = number
+        try:
+            ours = step().data
+        except (ValueError, ArithmeticError) as error:
+            with pytest.raises(type(error)):
+                f()
+        else:
+            assert ours == f().data
+
+
+def test_statistics_and_fsum_of_followed_numbers_are_steps():
+    a, b = Value(1.0), Value(2.0)
+
+    def f():
+        xs = [a.data, b.data, 0.1]
+        return (a * statistics.mean(xs) + b * statistics.fmean(xs) + a * math.fsum(xs) +
+                b * statistics.median(xs) + a * statistics.pstdev(xs) + b * average(
+                    v.data for v in (a, b)))  # (imported by name: followed too)
+
+    step = compile(f)
+    for x in (1.0, 1.5, -2.0, 0.1, 1e16):
+        a.data = x
+        same(step, f, [a, b])
+    assert step.captures == 1
+    a.data = 1.0
+
+    def make():
+        from statistics import pstdev  # (held by the function's closure cell)
+
+        def h():
+            return a * pstdev([a.data, b.data])
+
+        return h
+
+    h = make()
+    step = compile(h)
+    for x in (1.0, 2.5, -0.5):
+        a.data = x
+        same(step, h, [a, b])
+    assert step.captures == 1
+    a.data = 1.0
+
+    def g():
+        return a * math.fsum([a.data, b.data, 1e16, -1e16])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (native: fsum is spelled in C)
+        summed = compile(g)
+        for x in (1.0, 0.5, 1e-17):
+            a.data = x
+            same(summed, g, [a, b])
+    assert summed.captures == 1 and "fsum(" in summed.source()
+    a.data = 1.0
+
+
+def test_cause_9_sum_of_floats_as_this_python_sums():
+    x = Value(1.0)
+
+    def f():
+        return x * sum([x.data * 1e16, 1.0, -x.data * 1e16])
+
+    step = compile(f)
+    for number in (1.0, 2.0):
+        x.data = number
+        assert step().data == f().data  # (3.12 on: 1.0; before: 0.0)
+    assert f().data == (1.0 * x.data if sys.version_info >= (3, 12) else 0.0)
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("start", [0.0, 0.5, -0.0, 1, True, "read", "empty"])
+def test_a_sum_from_a_start_as_this_python_sums(native, start):
+    """``sum(xs, 0.0)``, ``sum(xs, 0.5)``: from 3.12 on Python compensates from the start on
+    (the capture added one by one: the engine 3.0 and 1.5, the program 0.0 and 0.0, from
+    the first call); from an int, a bool, a number read, over nothing: Python's numbers."""
+    P = [Value(1e16), Value(1.0), Value(-1e16)]
+    w = Value(2.0)
+
+    def f(x):
+        zs = [p * x for p in P]
+        begin = zs[1].data * 0.5 if start in ("read", "empty") else start
+        return w * sum((z.data for z in zs if start != "empty"), begin)
+
+    step = compile(f, native=native)
+    with warnings.catch_warnings():
+        if type(start) is float or start in ("read", "empty"):
+            warnings.simplefilter("error")  # (natively: no "runs as Python")
+        for number in (1.0, 3.0, -2.0, 0.5):
+            same(step, f, [*P, w], Value(number))
+    assert step.captures == 1
+
+
+def test_cause_10_to_torch_passes_no_gradient_through_data():
+    torch = pytest.importorskip("torch")
+    from tinygrad_edu.program.torch import to_torch
+
+    a = Value(1.5)
+
+    def f():
+        return (a - a.data).exp() + (a * a.item()) + a.detach() * a
+
+    step = compile(f)
+    step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        in_torch = to_torch(step.program())
+        leaves = in_torch.leaves()
+        out = in_torch(*leaves)
+        grad = torch.autograd.grad(out, leaves)[0].item()
+    a.grad = 0.0
+    f().backward()
+    assert abs(grad - a.grad) <= 1e-12 * abs(a.grad)
+
+
+def test_cause_11_numpy_floats_keep_numpys_numbers():
+    def f(k):
+        return W * (k / 0.0 if k > 5 else k)  # (NumPy: inf, with a warning; Python: an error)
+
+    step = compile(f)
+    with np.errstate(divide="ignore"):
+        for k in (1.0, 7.0, 2.0):
+            same(step, f, [W], np.float64(k))
+
+
+def test_a_numpy_float_given_to_an_op_under_no_grad_is_a_float_as_in_the_engine():
+    def f():
+        with no_grad():
+            half = W * np.tanh(0.5)  # (the engine keeps a float in the node: so does a program)
+        return W * half
+
+    step = compile(f, native=False)
+    for w in (2.0, 3.0, -1.0):
+        W.data = w
+        same(step, f, [W])
+    W.data = 2.0
+
+
+def test_cause_12_a_value_made_under_no_grad_given():
+    def f(a):
+        return a
+
+    step = compile(f)
+    step(Value(2.0)).backward()
+    with no_grad():
+        made = W * 2.0
+    with pytest.raises(RuntimeError, match="no_grad"):
+        step(made).backward()
+    with pytest.raises(RuntimeError, match="no_grad"):
+        f(made).backward()
+
+
+def test_cause_13_backward_later_uses_the_numbers_of_its_own_call():
+    x = Value(3.0)
+
+    def f():
+        return x * x
+
+    step = compile(f)
+    step()
+    x.grad = 1.0
+    ours = step()
+    x.data = 10.0  # (between the call and its backward)
+    ours.backward()
+    got = x.grad
+    x.data, x.grad = 3.0, 1.0
+    theirs = f()
+    x.data = 10.0
+    theirs.backward()
+    assert got == x.grad == 7.0
+
+
+# ------------------------------------------------------------------- loud, now right
+@pytest.mark.parametrize("native", [True, False])
+def test_compile_a_lambda(native):
+    step = compile(lambda x: (x * W).tanh(), native=native)
+    x = Value(0.5)
+    same(step, lambda x: (x * W).tanh(), [x, W], x)
+    assert "def _lambda_(" in step.source()
+
+
+def test_followed_numbers_have_every_operator():
+    def f():
+        d = W.data
+        q, r = divmod(d * 3.5, 1.25)
+        return W * (d // 0.75) + W * (d % 0.75) + W * q + W * r + \
+            W * (2.0 if (d * 2).is_integer() else 3.0)
+
+    step = compile(f)
+    for number in (2.0, 2.3, -1.7, 5.0):
+        W.data = number
+        same(step, f, [W])
+    W.data = 2.0
+    assert step.captures <= 2
+
+
+def test_a_hand_made_node_of_followed_numbers_is_one_program():
+    import math
+
+    def f(x):
+        t = math.tanh(x.data)
+        return Value(t, (x,), (1 - t**2,)) * W  # (microgpt's way: data and derivative read)
+
+    step = compile(f)
+    for number in (0.1, -0.7, 2.5, 0.0):
+        x = Value(number)
+        same(step, f, [x, W], x)
+    assert step.captures == 1
+
+
+def test_repr_a_hand_made_node_and_numpy_inside():
+    import math
+
+    x = Value(0.3)
+
+    def f():
+        shown = repr(x)  # (not refused)
+        node = Value(math.exp(x.data), (x,), (math.exp(x.data),))  # (microgpt's way)
+        return node * float(np.tanh(x.data)) + len(shown) * 0.0  # (the text read: fixed)
+
+    step = compile(f)
+    for number in (0.3, 0.7, -0.2, 0.7):
+        x.data = number
+        same(step, f, [x])
+    assert step.captures == 3
+
+
+def test_an_operator_that_raised_and_was_caught_raises_again_in_the_program():
+    """``try: 1.0 / z.data except ZeroDivisionError`` captured at z = 0, then run where it
+    does not raise: the program checks that ``/`` raises again (before, writing that check
+    for an operator ended in a bare StopIteration at the third call, found by an
+    independent attacker)."""
+    w = Value(0.5)
+
+    def safe_inverse(x):
+        z = w * x
+        try:
+            inverse = 1.0 / z.data
+        except ZeroDivisionError:
+            inverse = 0.0
+        return z * inverse + w
+
+    step = compile(safe_inverse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in (2.0, 0.0, 4.0, 0.0, 3.0):
+            same(step, safe_inverse, [w], Value(x))

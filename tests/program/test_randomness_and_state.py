@@ -1,0 +1,200 @@
+"""Numbers that can change at every call by themselves: the random streams (draws, a dropout
+written as a number, a choice: the engine's numbers for the same seed, captured again where a
+draw picks the graph), another generator, the clock, the interpreter's own state and the file
+system, an iterator from outside, a queue taken from, a file read or written. Followed where a
+program can follow them; refused, naming the line, where it cannot."""
+
+import gc
+import os
+import pathlib
+import random
+import re
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.program.against_engine import bits
+from tests.program.parameters import PARAMS, W
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
+
+np = pytest.importorskip("numpy")
+
+def test_an_iterator_from_outside_is_refused_naming_the_line():
+    picks = iter([W, PARAMS[0]])
+
+    def f():
+        return next(picks) * 2.0
+
+    with pytest.raises(RuntimeError,
+                       match=r"picks \(a closure cell\), an iterator .* "
+                             r"test_randomness_and_state\.py:\d+: ret"):
+        compile(f)()
+
+
+def test_random_draws_are_the_engines_for_the_same_seed():
+    def f():
+        noise = random.gauss(0.0, 1.0) + random.random() * np.random.normal()
+        keep = random.random() > 0.3  # (dropout)
+        return W * noise * (2.0 if keep else 0.0) + W * random.uniform(-1.0, 1.0)
+
+    step = compile(f)
+    for seed in range(8):
+        random.seed(seed)
+        np.random.seed(seed)
+        state = random.getstate(), np.random.get_state()
+        ours = step()
+        ours.backward()
+        after = random.getstate(), np.random.get_state()[1].tolist()
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        loss = f()
+        assert bits(ours.data) == bits(loss.data)
+        assert after == (random.getstate(), np.random.get_state()[1].tolist())
+    assert step.captures == 2  # (the dropout's branch, both ways)
+
+
+def test_dropout_written_as_a_number_is_one_program():
+    ws = [Value(0.5), Value(-1.5), Value(2.0)]
+
+    def f():
+        return sum(w * (2.0 * (random.random() > 0.5)) for w in ws)
+
+    step = compile(f)
+    for seed in range(6):
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        ours = step()
+        ours.backward()
+        got = [ours.data] + [w.grad for w in ws]
+        random.seed(seed)
+        for w in ws:
+            w.grad = 0.0
+        theirs = f()
+        theirs.backward()
+        assert got == [theirs.data] + [w.grad for w in ws]
+    assert step.captures == 1
+
+
+def test_a_random_choice_picks_the_program():
+    choices = [W, PARAMS[1]]
+
+    def f():
+        return random.choice(choices) * random.randint(1, 3)
+
+    step = compile(f)
+    for seed in range(12):
+        random.seed(seed)
+        ours = step().data
+        random.seed(seed)
+        assert ours == f().data
+    assert step.captures <= 6  # (each of the 2 x 3 ways at most once)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: random.Random(0), lambda: np.random.default_rng(0), lambda: np.random.RandomState(0)])
+def test_another_generator_is_refused(make):
+    rng = make()
+
+    def f():
+        return W * float(rng.random() if hasattr(rng, "random") else rng.rand())
+
+    with pytest.raises(RuntimeError, match=r"(a random generator of its own|cannot follow)"
+                       r".*, at test_randomness_and_state\.py:\d+: "
+                       r"return W \* float"):  # (the line)
+        compile(f)()
+
+
+def test_the_clock_and_an_unseeded_generator_are_refused():
+    import time
+
+    def clock():
+        return W * (time.perf_counter() % 1.0)
+
+    def unseeded():
+        return W * np.random.default_rng().random()
+
+    for f in (clock, unseeded):
+        with pytest.raises(RuntimeError, match="changes at every call"):
+            compile(f)()
+
+
+STATE_READS = {
+    "gc.get_objects()": lambda: W * float(len(gc.get_objects()) % 7),
+    "id()": lambda: W * float(id(STATE_HELD) % 7),
+    "sys.getrefcount()": lambda: W * float(sys.getrefcount(STATE_HELD)),
+    "gc.get_count()": lambda: W * float(gc.get_count()[0]),
+    "threading.active_count()": lambda: W * float(threading.active_count()),
+    "time.thread_time()": lambda: W * (1.0 + int(time.thread_time() * 1e6) % 5),
+    "os.times()": lambda: W * os.times().user,
+    "time.localtime()": lambda: W * float(time.localtime().tm_sec),
+    "os.path.exists()": lambda: W * (0.0 if os.path.exists(__file__ + ".flag") else 0.1),
+    "Path.exists()": lambda: W * (0.0 if pathlib.Path(__file__ + ".flag").exists() else 0.1),
+}
+"""Numbers computed from the clock, the interpreter's own state or the file system: each can
+change at every call."""
+STATE_HELD: list = []
+
+
+@pytest.mark.parametrize("what", STATE_READS)
+def test_a_number_read_from_the_interpreters_state_or_the_file_system_is_refused(what):
+    """Objects alive, an address, a count of references, threads, the time a thread ran,
+    whether a file exists: refused with the line, as the clock is (before, the first call's
+    number was kept, silently). ``time.localtime(0)`` is fixed: it compiles."""
+    with pytest.raises(RuntimeError, match=rf"it reads {re.escape(what)}, .*, which a "
+                       r"program cannot follow.*, at test_randomness_and_state\.py:\d+"):
+        compile(STATE_READS[what])()
+    fixed = compile(lambda: W * float(time.localtime(0).tm_sec + 1))
+    assert fixed().data == 2.0
+
+
+def test_a_queue_taken_from_is_captured_again_while_it_changes():
+    import queue
+
+    held = queue.Queue()
+    for t in (2.0, 4.0, -1.5, 0.25, 3.0, 5.0):
+        held.put(t)
+
+    def make():
+        def f():
+            return W * held.get()
+        return f
+
+    step, f = compile(make()), make()
+    with pytest.warns(ProgramWarning, match=r"it changes held .*\(Queue\)"):
+        got = [step().data for _ in range(3)]
+    assert got == [4.0, 8.0, -3.0] and step.captures == 3
+    assert f().data == 0.5
+
+
+def test_reading_a_file_is_refused_and_writing_one_is_said(tmp_path):
+    import json
+
+    path = tmp_path / "config.json"
+    path.write_text('{"t": 2.0}')
+
+    def reads():
+        with open(path) as held:
+            return W * json.load(held)["t"]
+
+    def reads_text():
+        return W * float(path.read_text().strip("{}").split(":")[1])
+
+    for f in (reads, reads_text):
+        with pytest.raises(RuntimeError, match=r"it reads the file .*config\.json.* pass the "
+                           r"numbers in, at test_randomness_and_state\.py:\d+"):
+            compile(f)()
+
+    def writes():
+        with open(tmp_path / "log.txt", "a") as log:
+            log.write("a step\n")
+        return W * 2.0
+
+    step = compile(writes)
+    with pytest.warns(ProgramWarning, match=r"it writes to the file .*log\.txt"):
+        assert step().data == 4.0
+    assert step().data == 4.0 and step.captures == 1
