@@ -262,10 +262,9 @@ class Watcher:
         if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:
             names = names | {n for n, v in list(globals_.items())  # any of its numbers)
                              if not n.startswith("__") and kind_of(v) not in _NO_DATA}
-        for name in sorted(names):
-            if name in globals_ or name in reads.stored_globals:
-                self._root(("global", globals_, name), globals_.get(name, MISSING),
-                           _line(code, reads, "globals", name))
+        for name in sorted(names):  # (one missing too: a builtin it falls back to, a name
+            self._root(("global", globals_, name), globals_.get(name, MISSING),  # caught as
+                       _line(code, reads, "globals", name))  # a NameError: defined later)
         for (kind, name), line in reads.lines.items():
             if kind in ("stored_globals", "stored_cells", "attributes"):
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
