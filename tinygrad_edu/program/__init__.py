@@ -5,10 +5,11 @@ The rooms: ``tape.py`` (a graph as a flat list of steps over numbered slots), ``
 (the one place that reads a node's fields), ``source.py`` and ``program.py`` (the tape as
 Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's arguments as a
 capture reads them), ``traced.py`` (the plain numbers a capture follows), ``places.py``,
-``outside.py``, ``returned.py``, ``held.py``, ``states.py`` and ``guards.py`` (numbers from
-outside the arguments: where they are, what a capture does with them while it runs and once
-the function returned, where a number found nowhere else is held, what an object it does not
-look into holds, the guards at every call),
+``kinds.py``, ``outside.py``, ``returned.py``, ``held.py``, ``states.py`` and ``guards.py``
+(numbers from outside the arguments: where they are, what a capture takes each thing it finds
+for, what a capture does with them while it runs and once the function returned, where a
+number found nowhere else is held, what an object it does not look into holds, the guards at
+every call),
 ``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws),
 ``identity.py`` (what the code tests with ``is``), ``seen.py`` (Python's own that take a
 float), ``sets.py`` and ``addresses.py`` (sets and sorts in the order of addresses),

@@ -53,15 +53,14 @@ from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.identity import seen_at_start, seen_starting
+from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
     Reads,
     Walk,
-    _learners,
     function_and_self,
     has_given,
-    kind_of,
     reads_of,
 )
 from tinygrad_edu.program.randomness import (

@@ -11,42 +11,35 @@ a number of unknown origin (``Walk.held``). An ``array.array``, a NumPy array an
 (``memoryview``, ``bytearray``, a ctypes number, structure or array) are held by their
 numbers (``held``), an object the walk does not look into by what it holds (``states.py``:
 guarded at every call). A model of ``nn`` is named first (what its first call does).
-``outside.py`` decides what a capture does with them, ``guards.py`` checks them.
+What each thing found is taken for, and so how it is walked: ``kinds.py``. ``outside.py``
+decides what a capture does with them, ``guards.py`` checks them.
 """
 
 from __future__ import annotations
 
-import array
 import contextvars
 import dis
 import functools
 import gc
-import io
-import itertools
 import math
-import mmap
 import os
 import sys
-import threading
 import types
-import weakref
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from tinygrad_edu.engine import Value
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.kinds import _MODULES, _learners, kind_of
 from tinygrad_edu.program.randomness import followed_draw
-from tinygrad_edu.program.states import CTYPES, state_of
-from tinygrad_edu.program.traced import Traced, learners_file
+from tinygrad_edu.program.states import state_of
+from tinygrad_edu.program.traced import learners_file
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
-           "item", "kind_of", "own", "reads_of", "same_number", "state_of"]
+           "item", "own", "reads_of", "same_number", "state_of"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
-_MODULES = sys.modules
 LIMIT = 200_000  # places walked per capture, at most (beyond: said by explain())
 
 
@@ -227,107 +220,6 @@ class Place:
         elif step[0] == "get":
             holder = self.parent.read() if self.parent is not None else None
             holder.set(new)  # type: ignore[union-attr]
-
-
-NUMBER_TYPES = (float, int, bool)
-_KINDS: dict[type, str] = {float: "number", int: "number", bool: "number", Traced: "number",
-                           str: "constant", bytes: "constant", type(None): "constant",
-                           complex: "constant", list: "sequence", tuple: "sequence",
-                           deque: "sequence", dict: "dict", set: "set", frozenset: "set",
-                           Value: "value", array.array: "array", bytearray: "array",
-                           memoryview: "array"}
-PLAIN_DATA = ("tinygrad_edu.nn", "tinygrad_edu.training")
-"""Of this package, the rooms whose objects hold a learner's numbers (models, optimizers,
-their parameters): walked into as the learner's own are; the engine's rows are not."""
-
-
-def kind_of(x: Any) -> str:
-    """How the capture treats what a place holds (see the module's docstring)."""
-    if x is _MODULES:
-        return "opaque"  # (by identity: the modules a function reads by name are roots)
-    kind = type(x)
-    found = _KINDS.get(kind)
-    if found is not None:
-        return found
-    found = _kind_of(x, kind)
-    if found in ("object", "opaque"):
-        _KINDS[kind] = found  # (by class: a class's instances are all of one kind)
-    return found
-
-
-def _kind_of(x: Any, kind: type) -> str:
-    if isinstance(x, Traced):
-        return "number"
-    if isinstance(x, (list, tuple, deque)) and not hasattr(x, "shape"):
-        return "sequence"  # (a namedtuple, a list of the learner's: by their items)
-    if isinstance(x, dict) or kind is types.MappingProxyType:
-        return "dict"  # (an OrderedDict, a defaultdict, a view of one)
-    if isinstance(x, (set, frozenset)):
-        return "set"
-    if kind in (str, bytes, type(None), complex) or x is Ellipsis:
-        return "constant"
-    if isinstance(x, Value):
-        return "value"
-    if isinstance(x, (array.array, bytearray, memoryview, mmap.mmap)) or (
-            isinstance(x, CTYPES) and not callable(x)):
-        return "array"  # (numbers held as bytes: an array, a view, a ctypes object)
-    if kind is contextvars.ContextVar:
-        return "object"  # (what it holds in this context: its one place, ``get()``)
-    if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
-        return "array"  # (its numbers, held by a copy)
-    if isinstance(x, threading.local):
-        return "object"  # (its attributes: the calling thread's, walked and guarded there)
-    if kind is types.SimpleNamespace:
-        return "object"  # (a config's numbers: a C type, its own __getattribute__ plain)
-    if kind in (list, tuple, deque):
-        return "sequence"
-    if kind is dict:
-        return "dict"
-    if kind in (set, frozenset):
-        return "set"
-    module = kind.__module__
-    if module == "numpy":
-        if kind.__name__ == "ndarray":
-            return "array"
-        if isinstance(x, (float, int)) or kind.__name__.startswith(("float", "int")):
-            return "number"
-    if isinstance(x, types.ModuleType):
-        return "module"
-    if isinstance(x, type):
-        return "class"
-    if isinstance(x, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                      types.BuiltinMethodType, type(len), type(print), functools.partial)):
-        return "method" if isinstance(x, types.MethodType) else "function"
-    if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
-            hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
-            not isinstance(x, (io.IOBase, *_PROXIES)) and  # (a file is one too: written
-            not _own_next(kind)):  # to, not read; a proxy has every slot; the learner's
-        return "iterator"
-    if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
-                           "numpy.random._generator"):
-        return "generator"
-    if hasattr(x, "__dict__") or hasattr(kind, "__slots__"):
-        if kind.__getattribute__ is not object.__getattribute__:
-            return "opaque"  # (its attributes computed: held.py finds numbers in its dict)
-        if _plain_data(kind):
-            return "object"  # (the learner's class, a model: its plain data walked)
-    return "opaque"
-
-
-def _plain_data(cls: type) -> bool:
-    """Whether instances of ``cls`` hold a learner's numbers to walk: the learner's classes,
-    an installed package's (micrograd's MLP), this package's models and optimizers; not the
-    standard library's, nor the engine's rows."""
-    name = cls.__module__
-    if name in ("types", "argparse", "collections", "dataclasses"):
-        return True  # (a SimpleNamespace, a Namespace, a ChainMap: a config's numbers)
-    module = sys.modules.get(name)
-    file = _module_file(module) or ""
-    if name.startswith("tinygrad_edu"):
-        return name.startswith(PLAIN_DATA)
-    if "site-packages" in file or "dist-packages" in file or module is None:
-        return True
-    return _learners(module)
 
 
 _NAMES: dict[type, list[str]] = {}
@@ -550,27 +442,6 @@ def _own(function: Any) -> bool:
         function.__code__.co_filename)
 
 
-def _learners(module: Any) -> bool:
-    if module is None:
-        return False
-    file = _module_file(module)
-    if file is None:
-        return _module_file(module, "__name__") == "__main__"
-    return learners_file(file)
-
-
-def _module_file(module: Any, name: str = "__file__") -> Any:
-    """A module's ``__file__`` (``__name__``) as it holds it, not asked of its PEP 562
-    ``__getattr__`` (one that raises ``KeyError`` for a name it does not have: the engine
-    never asks it)."""
-    if isinstance(module, types.ModuleType):
-        return vars(module).get(name)
-    try:
-        return getattr(module, name, None)
-    except Exception:  # (an object of its own in sys.modules)
-        return None
-
-
 
 
 def buffer_of(x: Any) -> tuple[str, bytes]:
@@ -597,17 +468,6 @@ def length(x: Any) -> int:
         return len(x)
     except TypeError:
         return -1
-
-
-_PROXIES = (weakref.ProxyType, weakref.CallableProxyType)
-
-
-def _own_next(kind: type) -> bool:
-    """Whether ``kind`` is an iterator class of the learner's, whose ``__next__`` is Python
-    code of theirs (a warm-up schedule: ``self.t += 1``): its state is in its attributes, which
-    a walk guards (and a number it writes, a program writes again), as for a ``.next()``."""
-    step = getattr(kind, "__next__", None)
-    return isinstance(step, types.FunctionType) and learners_file(step.__code__.co_filename)
 
 
 def function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:

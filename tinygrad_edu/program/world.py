@@ -15,7 +15,7 @@ its own, as a capture sees it (``outside.py`` calls these for the places it walk
   ``functools.partial``'s, a tuple's item) that the capture refuses is refused there.
 
 A memory-mapped file (``mmap``) is a buffer, guarded by its bytes as a ``bytearray`` is
-(``places.kind_of``).
+(``kinds.kind_of``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import types
 import warnings
 from typing import Any
 
-from tinygrad_edu.program.places import MISSING, kind_of
+from tinygrad_edu.program.kinds import kind_of
+from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.traced import learners_line
 
 __all__ = ["followed_at", "iterator_state", "reached", "streams_read", "swapped_in_modules"]
