@@ -34,7 +34,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-    elif b_type is float:  # x * 2.0: one parent (2.0 kept in _b, for create_graph's rules)
+    elif b_type is float:  # x * 2.0: one parent (2.0 is kept in _b, read below the line)
         out = row.forward(a_data, b)
         da, db = row.rules[0], None
         da = da if type(da) is float else da(a_data, b, out)

@@ -358,25 +358,11 @@ def verify(compiled: Any, entry: Any, saved: Any, ran: Any, args: Any, kwargs: A
 
 
 def _made_in(function: Any, args: Any, kwargs: Any) -> tuple[Any, set[int]]:
-    """``function``'s answer, and the leaves made while it ran (by their ``id``: ``Value``'s
-    ``__init__`` noted for the run; not while a capture has Value's methods in place)."""
+    """``function``'s answer, and the leaves made while it ran (by their ``id``):
+    ``watching.leaves_made``, where the capture's changes to Value are made and undone."""
     from tinygrad_edu.program import watching
 
-    made: set[int] = set()
-    with watching._patch_lock:
-        init = Value.__dict__["__init__"] if not watching._patched else None
-        if init is not None:
-            def noted(v: Value, *more: Any, **named: Any) -> None:
-                init(v, *more, **named)
-                made.add(id(v))
-
-            Value.__init__ = noted  # type: ignore[method-assign, assignment]
-    try:
-        return function(*args, **kwargs), made
-    finally:
-        if init is not None:
-            with watching._patch_lock:
-                Value.__init__ = init  # type: ignore[method-assign]
+    return watching.leaves_made(function, args, kwargs)
 
 
 def _number(answer: Any) -> Any:

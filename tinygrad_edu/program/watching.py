@@ -594,3 +594,21 @@ def _printed(original: Callable[..., Any]) -> Callable[..., Any]:
         original(*args, **options)
 
     return print
+
+
+def leaves_made(function: Any, args: Any, kwargs: Any) -> tuple[Any, set[int]]:
+    """``function``'s answer and the ids of the leaves made while it ran, for ``verify=``:
+    ``Value.__init__`` noted, then put back (not while a capture has Value's methods in place)."""
+    made: set[int] = set()
+    with _patch_lock:
+        if (init := None if _patched else Value.__dict__["__init__"]) is not None:
+            def noted(v: Value, *more: Any, **named: Any) -> None:
+                init(v, *more, **named)
+                made.add(id(v))
+            Value.__init__ = noted  # type: ignore[method-assign, assignment]
+    try:
+        return function(*args, **kwargs), made
+    finally:
+        if init is not None:
+            with _patch_lock:
+                Value.__init__ = init  # type: ignore[method-assign]
