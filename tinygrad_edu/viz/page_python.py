@@ -149,19 +149,23 @@ def _watch(below: int | None) -> bool:
     return True
 
 
-FREEING_BYTES = 52 * 1024
+FREEING_BYTES = 48 * 1024
 """The C stack the code at the top level of a learner's file, or of the playground, may use
 below where it starts (``flat_exec``). Freeing a chain of objects (``del y``, y the last
 Value of a loop of ``y = y + 1``) frees each node inside the one before, in C: 16 bytes of
 Emscripten's stack a node, but far more of the browser's own, which ran out at 2,000
-nodes in a Check, 3,000 in the playground (issue 66, measured in Chromium). CPython puts a
-node aside instead (its "trashcan") within 16 KB of the end of the stack it watches, and
-frees what it put aside where it is 32 KB or more from that end: under ``STACK_BYTES`` only
-some 3,500 nodes deep, too late. Watched so, a free at the code's top level goes at most
-about 20 KB (1,250 nodes) deep before the rest is put aside, then freed a part at a time;
-what it costs: the code there raises RecursionError after 36 KB (``2.0 + x`` calling a
-``__radd__`` that does it again: about 85 calls deep, not 180). Importing a module, or
-compiling code, takes the whole stack (``_roomy``)."""
+nodes in a Check, 3,000 in the playground (issue 66, measured in Chromium), and at 1,500
+for a Value with a ``__dict__`` (as the starter's: a node takes more of the browser's
+stack). CPython puts a node aside instead (its "trashcan") within 16 KB of the end of the
+stack it watches, and frees what it put aside where it is 32 KB or more from that end:
+under ``STACK_BYTES`` only some 3,500 nodes deep, too late. Watched so, a free at the
+code's top level goes at most 16 KB (1,000 nodes) deep before the rest is put aside, then
+freed a part at a time. 48 KB is the least that works: with 44 or 40, what is put aside
+is not freed where the code runs, and a chain of 5,000 took Python down again (issue
+66, measured in Chromium). A nested list (``a = [a]``) is freed deeper than the trashcan
+sees, and still does. What it costs: the code there raises RecursionError after 32 KB (``2.0 + x``
+calling a ``__radd__`` that does it again: 78 calls deep, 88 with 52 KB, 180 outside).
+Importing a module, or compiling code, takes the whole stack (``_roomy``)."""
 
 _LEFT: list[dict[str, Any]] = []
 """The namespaces ``flat_exec`` ran code in, for ``let_go``."""
