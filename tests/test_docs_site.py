@@ -20,7 +20,7 @@ The site is the one in $TINYGRAD_EDU_SITE when that is set (.ci/run builds it wi
 which needs the docs extra (./run.sh docs installs it; else the test skips and says so). Like
 tests/viz/test_replay_browser.py it needs Playwright and a system Chromium, and skips without
 them. One browser, every page loaded once, one test (one pytest worker). The API reference
-has a page per module (137), all from one template: the main tier opens its longest pages
+has a page per module, all from one template: the main tier opens its longest pages
 and looks at their layout, and reads the others as Chromium parses them (their links,
 anchors, API entries and what they would load, without opening them); the long tier
 (``--long``) opens every page. The checks are first shown to catch a small page made to
