@@ -354,6 +354,93 @@ def test_finite_differences_taken_in_the_forward_pass_earn_nothing(step, what):
     assert what in said and "v1 = x0 + x0" in said and "earn no points" in said, said
 
 
+REBUILT = '''
+class Value:
+    data = property(lambda self: self._d)
+
+    def __init__(self, data, _children=(), _op="", _k=None):
+        self._d, self.grad, self._prev, self._op, self._k = data, 0.0, tuple(_children), _op, _k
+
+    def _made(self, number, kids, op, k=None):
+        out = Value(0.0, kids, op, k)  # (its number set after: no function is given it)
+        out._d = number(*[kid._d for kid in kids])
+        return out
+
+    def _v(self, other): return other if isinstance(other, Value) else Value(float(other))
+    def __add__(self, other): return self._made(np.add, (self, self._v(other)), "+")
+    def __mul__(self, other): return self._made(np.multiply, (self, self._v(other)), "*")
+    def __pow__(self, k): return self._made(lambda a: a ** k, (self,), "**", k)
+    def tanh(self): return self._made(np.tanh, (self,), "tanh")
+    def exp(self): return self._made(np.exp, (self,), "exp")
+    def relu(self): return self._made(lambda a: np.maximum(a, 0.0), (self,), "relu")
+    def __neg__(self): return self * -1.0
+    def __sub__(self, other): return self + (-other)
+    def __rsub__(self, other): return (-self) + other
+    def __radd__(self, other): return self + other
+    def __rmul__(self, other): return self * other
+    def __truediv__(self, other): return self * other ** -1
+    def __rtruediv__(self, other): return other * self ** -1
+
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+            elif id(n) not in seen:
+                seen.add(id(n))
+                stack += [(n, True)] + [(k, False) for k in n._prev]
+        again, steps = {}, []
+        for i, n in enumerate(order):  # (column 2i: node i nudged up, 2i + 1: down)
+            if not n._op:
+                w = Value(np.full(2 * len(order), float(n._d)))
+            else:
+                w = AGAIN(n, [again[id(k)] for k in n._prev])
+            steps.append(1e-6 * max(1.0, abs(float(n._d))))
+            w._d = np.array(w._d, dtype=float)
+            w._d[2 * i] += steps[i]
+            w._d[2 * i + 1] -= steps[i]
+            again[id(n)] = w
+        for i, n in enumerate(order):
+            n.grad += (again[id(self)]._d[2 * i] - again[id(self)]._d[2 * i + 1]) / (2 * steps[i])
+'''
+"""A ``Value`` whose ``backward()`` runs its forward pass again, every node nudged at once (a
+column each), by ``AGAIN``, on Values holding arrays; ``data`` a property (issue 65, an
+attacker's routes: 1/1 on every tool). No function of the class is given a number: the
+ops' own are NumPy's, stored as they are."""
+THROUGH_THE_CLASS = ("            else:\n"
+                     "                w = AGAIN(n, [again[id(k)] for k in n._prev])",
+                     """            else:
+                kids = [again[id(k)] for k in n._prev]
+                w = kids[0] + kids[1] if n._op == "+" else kids[0] * kids[1] if n._op == "*" \\
+                    else kids[0] ** n._k if n._op == "**" else getattr(kids[0], n._op)()""")
+"""The graph run again in ``backward()`` itself, through the class's own operators: only a
+Value's ``data`` (the property) says what numbers they were called at."""
+A_HELPER = '''
+def AGAIN(n, again):
+    columns = [w._d for w in again]
+    function = {"+": np.add, "*": np.multiply, "**": lambda a: a ** n._k, "tanh": np.tanh,
+                "exp": np.exp, "relu": lambda a: np.maximum(a, 0.0)}[n._op]
+    return Value(0.0, (), n._op)._made(lambda *c: function(*columns), again, n._op)
+'''
+"""The graph run again by a helper that the forward pass never calls, given the arrays."""
+
+
+@pytest.mark.parametrize("route, what", [
+    (THROUGH_THE_CLASS, "__add__, your function on line "),
+    (A_HELPER, " that the forward pass never called, at 1.4999985 and 1.5000015, on either "
+               "side of 1.5")])
+def test_a_forward_pass_run_again_is_seen_where_no_tanh_is(route, what):
+    """Seen at the first expression, ``x0 + x0``, with no tanh or exp (before, each was seen
+    only where NumPy's tanh is watched: a property's number is not in a Value's
+    ``__dict__``, and a helper the forward pass never called was not looked at)."""
+    source = REBUILT + route if isinstance(route, str) else REBUILT.replace(*route)
+    assert source != REBUILT
+    said = str(check("Value", value_class(source)))
+    assert "your backward() runs the forward pass again (" in said and what in said, said
+    assert "v1 = x0 + x0" in said and "earn no points" in said, said
+
+
 def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule():
     """No last-bit exactness: ``1 - t**2`` and ``1 / cosh(x)**2``, or the forward pass's own
     function called again at the node's number, are the chain rule."""

@@ -9,7 +9,8 @@ within the tolerance everywhere, so the numbers alone cannot tell it.
 
 What it does can: ``Watching`` has a profile function see every call of a function of the
 class's file while the case's graph is built (the forward pass: each function's numbers, by
-argument, a ``Value`` as its ``.data``), then while ``backward()`` runs. A function of the
+argument, a ``Value`` as its ``.data``, a property's too), then while ``backward()`` runs. A
+function of the
 forward pass called there again at numbers next to those it took in the forward pass (every
 argument a number it took there, or one within ``NEXT`` of it, relative, and at least one not
 equal: ``NUDGED`` such points next to one number), or at a complex number (the complex step),
@@ -20,8 +21,10 @@ so at the node's own number. No last-bit exactness is asked (``1 - t**2`` and
 ``1/cosh(x)**2`` both pass). The expressions are watched, not the long chain: its stage
 comes after theirs. ``tanh`` and ``exp`` of ``math``, ``cmath`` and NumPy (``OWN``) are
 seen as the class's own functions are, from the build on: a forward pass that stored
-``np.tanh`` in its nodes and calls it again at nudged numbers is said as well. And the
-forward pass itself is watched for finite
+``np.tanh`` in its nodes and calls it again at nudged numbers is said as well. A function
+of the file that the forward pass never called (a helper that recomputes the graph, given
+lists of arrays) is seen in ``backward()`` at two numbers on either side of any number of
+the forward pass (``_unseen``). And the forward pass itself is watched for finite
 differences taken as each node is made, kept as its local derivatives: a function of it
 called at two numbers on either side of one it took, that one their midpoint, neither a
 number of the graph, or at a complex number (``_differences``: ``ForwardDifferences``).
@@ -29,10 +32,11 @@ number of the graph, or at a complex number (``_differences``: ``ForwardDifferen
 What this cannot see: a forward pass run again with functions that are neither the class
 file's own nor ``OWN`` (``operator.add``, ``numpy.multiply``, stored as they are) on an
 expression with no tanh or exp, or with numbers made far from the forward pass's (a step
-above ``NEXT``, a fourth-order difference with a large step); in the forward pass, a
-difference whose points are not placed evenly about the number (one-sided, f(u), f(u + h),
-f(u + 2h): a chain of tanh makes honest numbers so). A diagnosis, not a boundary: the
-learner's code runs in the process that watches it.
+above ``NEXT``, a fourth-order difference with a large step); in the forward pass, or in a
+helper the forward pass never called, a difference whose points are not placed evenly about
+the number (one-sided, f(u), f(u + h), f(u + 2h): a chain of tanh makes honest numbers so),
+and a property whose getter tells the watch's call from others. A diagnosis, not a
+boundary: the learner's code runs in the process that watches it.
 """
 
 from __future__ import annotations
@@ -69,6 +73,10 @@ FLOOR = 1e-11
 is that number, computed another way, not a step: an honest forward pass makes -4.8e-35 and
 4.8e-35 where the engine makes 0.0, on either side of it (a finite difference with so small
 a step is off by its rounding, 1e-5, and fails on the numbers)."""
+LISTED = 8
+"""How many items of a list or tuple given to a function that the forward pass never called
+are looked at in ``backward()`` (a helper that recomputes the graph is given its operands'
+columns: one or two)."""
 _EXACT = (("fractions", "Fraction"), ("decimal", "Decimal"))
 """The standard library's exact numbers, read as floats where they are loaded."""
 MOST = 4096
@@ -94,6 +102,7 @@ class _Watch:
         self.backward = False
         self.nudged: dict[tuple[Any, int, float], set[float]] = {}
         self.ordered: dict[tuple[Any, int], list[float]] = {}
+        self.every: list[float] | None = None
         self.found = ""
         self.in_forward = False
 
@@ -103,18 +112,24 @@ class _Watch:
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
             starred = code.co_flags & STARRED
-            if code.co_filename not in self.files or not (code.co_argcount or starred) or (
-                    self.found or (self.backward and code not in self.forward)):
+            if code.co_filename not in self.files or not (code.co_argcount or starred) or \
+                    self.found:
                 return
             local = frame.f_locals
             number = self._number
             names = code.co_varnames
-            args = [number(local.get(name)) for name in names[:code.co_argcount]]
+            given = [local.get(name) for name in names[:code.co_argcount]]
+            args = [number(x) for x in given]
             if starred:  # (lambda *a: a[0] + a[1]: its numbers are in the tuple a)
                 more = local.get(names[code.co_argcount + code.co_kwonlyargcount])
                 args += [number(x) for x in more] if type(more) is tuple else []
-            if self.backward:
+            if self.backward and code in self.forward:
                 self._check(code, args, frame.f_back)
+            elif self.backward:  # (its numbers, and the arrays and numbers of the first items
+                # of the lists and tuples it is given: not their Values, a sort's stack of them)
+                inside = [y for x in given if type(x) in (list, tuple) for y in x[:LISTED]
+                          if type(y) is float or hasattr(y, "dtype")]
+                self._unseen(code, args + [number(y) for y in inside], frame.f_back)
             else:
                 self._record(code, args, self._differences(code, args, frame.f_back))
         except BaseException:
@@ -127,7 +142,7 @@ class _Watch:
             return x
         if isinstance(x, self.cls):
             held = getattr(x, "__dict__", None)  # (no data yet in __init__: None)
-            x = held.get("data") if isinstance(held, dict) else getattr(x, "data", None)
+            x = held["data"] if isinstance(held, dict) and "data" in held else _held(x)
             if type(x) is float:
                 return x
         if isinstance(x, bool) or x is None:
@@ -206,6 +221,37 @@ class _Watch:
         watching.__name__ = name
         return watching
 
+    def _unseen(self, code: Any, args: list[Any], caller: Any) -> None:
+        """In ``backward()``: a function of the class's file that the forward pass never
+        called (a helper that recomputes the graph), called at a complex number, or at two
+        numbers on either side of one of the forward pass's (any function's), it their
+        midpoint (``EVEN``), neither a number of the graph: the forward pass run again. (Not any
+        two numbers next to one: a helper of an honest backward takes grads and local
+        derivatives, which may lie next to the graph's numbers.)"""
+        if self.every is None:
+            self.every = sorted({x for seen in self.forward.values() for s in seen for x in s})
+        name = f"{code.co_name}, your function {_defined(code)} that the forward pass never called"
+        for x in args:
+            if x is None:
+                continue
+            if isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", "") == "c":
+                self.found = f"{name}, at a complex number{self._line(caller)}"
+                return
+            for v in [x] if type(x) is float else [float(v) for v in x.ravel()[:MOST]]:
+                u = _nearest(self.every, v)
+                if u is None or abs(v - u) <= FLOOR * max(abs(u), 1.0) or \
+                        _nearest(self.known, v, 0.0) is not None:
+                    continue
+                others = self.nudged.setdefault((code, -1, u), set())
+                for w in others:
+                    if _even(u, v, w):
+                        self.found = (f"{name}, at {min(v, w)!r} and {max(v, w)!r}, on either "
+                                      f"side of {u!r}, a number of the forward pass"
+                                      f"{self._line(caller)}")
+                        return
+                if len(others) < NUDGED * 8:
+                    others.add(v)
+
     def _check(self, code: Any, args: list[Any], caller: Any) -> None:
         seen = self.forward.get(code)
         if seen is None:  # (a function the forward pass never called)
@@ -248,6 +294,16 @@ class _Watch:
 
 
 limit.stops_by_lines(_Watch.profile.__code__)
+
+
+def _held(value: Any) -> Any:
+    """A Value's number where it is not in its ``__dict__``: a slot's, or a property's (``data``
+    computed from what the Value holds, ``self._d``), read as ``.data`` is; None if none."""
+    for klass in type(value).__mro__:
+        found = vars(klass).get("data")
+        if found is not None:
+            return found.__get__(value, type(value)) if hasattr(found, "__get__") else None
+    return None
 
 
 def _defined(code: Any) -> str:
@@ -304,8 +360,10 @@ def _nearest_all(numpy: Any, numbers: list[float], values: Any) -> Any:
 
 
 def _even(u: float, v: float, w: float) -> bool:
-    """Whether ``v`` and ``w`` lie on either side of ``u``, its midpoint (``EVEN``)."""
-    return (v - u) * (w - u) < 0 and abs(v + w - 2 * u) <= EVEN * abs(v - w)
+    """Whether ``v`` and ``w`` lie on either side of ``u``, its midpoint (``EVEN``); never
+    about 0, where a number and its negation are so (a grad g and -g, given to a helper of an
+    honest backward: found by the tests, now and then)."""
+    return u != 0 and (v - u) * (w - u) < 0 and abs(v + w - 2 * u) <= EVEN * abs(v - w)
 
 
 def _nearest(numbers: list[float], v: float, near: float = NEXT) -> float | None:
