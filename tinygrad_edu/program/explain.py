@@ -21,6 +21,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import randomness, reading
 from tinygrad_edu.program.answers import loss_number
+from tinygrad_edu.program.guards import names_of
 from tinygrad_edu.program.places import global_name
 from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
@@ -272,6 +273,14 @@ def _changed(place: Any) -> str:
             return f"{place.said()} was given the item {added[0]!r}"
         if place.order is not None and tuple(now) != place.order:
             return f"{place.said()} holds its keys in another order"
+    if place.kind in ("class", "module") and place.order is not None and now is place.value:
+        then = set(place.order)
+        added = [n for n in names_of(now) if n not in then]
+        if added:  # (a name that was missing when the function fell back on it)
+            owner = next((c for c in getattr(now, "__mro__", ()) if added[0] in vars(c)), now)
+            base = f" (through its base class {owner.__name__})" if owner is not now else ""
+            return f"{place.said()} was given the attribute {added[0]!r}{base}"
+        return f"{place.said()} lost an attribute"
     return f"{place.said()} is not what it was"
 
 

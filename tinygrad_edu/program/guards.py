@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from tinygrad_edu.program.places import (
@@ -21,7 +21,8 @@ from tinygrad_edu.program.places import (
 )
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["changed", "checks", "item_of", "same_array"]
+__all__ = ["changed", "checks", "item_of", "names_held", "names_of",
+           "same_array", "same_names"]
 
 _COMPILED: dict[str, Any] = {}
 
@@ -62,6 +63,8 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             names[f"C{k}"] = step[1]
             return f"C{k}.cell_contents"
         parent = ref(place.parent)  # type: ignore[arg-type]
+        if step[0] == "attr" and place.value is MISSING:  # (a slot not set)
+            return f"getattr({parent}, {step[1]!r}, MISSING)"
         if step[0] == "attr":
             return f"{parent}.{step[1]}" if step[1].isidentifier() else \
                 f"getattr({parent}, {step[1]!r})"
@@ -115,6 +118,13 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             names[f"A{k}"] = place.held
             checks.append((place, "array", f"not same_array(K{k}, A{k})"))
             names["same_array"] = same_array
+    for place in places:  # (a class, a module walked into: a name added, or taken away,
+        if place.kind in ("class", "module") and id(place.value) in outside.walk.seen and \
+                id(place) in needed:  # seen: ``getattr(Config, "decay", 1.0)``, ``hasattr``)
+            place.held = [names_held(place.value)]  # (Python's own ``__slotnames__``
+            place.order = tuple(names_of(place.value))  # added, copying one: let be)
+            names[f"N{place.index}"], names["names_held"] = place.held, names_held
+            checks.append((place, "names", f"names_held(K{place.index}) != N{place.index}[0]"))
     for place in places:  # (an object a capture does not look into: what it holds, checked;
         if place.kind == "opaque" and place.held is not None and id(place) in needed and \
                 f"K{place.index}" in names:  # one the capture changed fails each time)
@@ -149,6 +159,36 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
     exec(code, names)
     outside.inputs = keep
     return names["check"], text
+
+
+def names_held(x: Any) -> Any:
+    """How many names a module holds, or a class and each of its bases (not Python's own):
+    what tells a name added since, that was missing when the function fell back on it
+    (``getattr(Config, "decay", 1.0)``, ``hasattr(opt, "lr")``, a property added later)."""
+    if not isinstance(x, type):
+        return len(vars(x))
+    return tuple(len(c.__dict__) for c in x.__mro__ if c.__module__ != "builtins")
+
+
+def same_names(place: Place, now: Any) -> bool:
+    """Whether a class or module holds the names it held (``names_held`` counted them, in
+    ``place.held``; ``place.order``: which), but for Python's own (``__slotnames__``, that
+    ``copy`` adds to a class; counted from then on)."""
+    held = names_held(now)
+    if held == place.held[0]:
+        return True
+    if {n for n in names_of(now) if not n.startswith("__")} != {
+            n for n in place.order or () if not n.startswith("__")}:
+        return False
+    place.held[0] = held
+    return True
+
+
+def names_of(x: Any) -> Iterator[str]:
+    """The names ``names_held`` counts."""
+    for held in [x] if not isinstance(x, type) else [
+            c for c in x.__mro__ if c.__module__ != "builtins"]:
+        yield from list(vars(held))
 
 
 def plain_items(holder: Any) -> bool:

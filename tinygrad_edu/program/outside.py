@@ -314,6 +314,11 @@ class Watcher:
                     if held is not MISSING and (kind_of(held) in _DATA or over is not MISSING):
                         self._root(("global", vars(module), attribute), held,
                                    _line(code, reads, "globals", name))
+                for attribute in code.co_consts:  # (a name it may fall back on, missing:
+                    if type(attribute) is str and attribute.isidentifier() and \
+                            attribute not in vars(module):  # ``getattr(cfg, "lr", 0.1)``)
+                        self._root(("global", vars(module), attribute), MISSING,
+                                   _line(code, reads, "globals", name))
 
     def _modules(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads) -> None:
         """``sys.modules[name]`` read by code (through ``sys``, or ``modules`` imported by

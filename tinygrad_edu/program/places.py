@@ -379,7 +379,11 @@ class Walk:
         for name in names:
             try:
                 item = getattr(x, name)
-            except Exception:  # (a slot not set, a lazy attribute)
+            except AttributeError:  # (a slot not set: guarded to stay so)
+                if kind == "object" and name != "__dict__":
+                    yield Place(place, ("attr", name), MISSING, "constant")
+                continue
+            except Exception:  # (a lazy attribute)
                 continue
             item_kind = kind_of(item)
             if kind == "module" and item_kind in ("module", "class", "function"):

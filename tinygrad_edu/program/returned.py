@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.guards import changed, checks, item_of, same_array
+from tinygrad_edu.program.guards import changed, checks, item_of, same_array, same_names
 from tinygrad_edu.program.left import plain_at, unleak
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING, Place, Walk, length, same_number, state_of
@@ -55,6 +55,8 @@ class Outside:
                 ok = length(now) == int(what.split()[1])
             elif what == "state":
                 ok = state_of(now) == place.held
+            elif what == "names":
+                ok = same_names(place, now)
             elif what == "order":
                 ok = isinstance(now, dict) and tuple(now) == place.order
             elif what == "items" and place.kind == "sequence":
