@@ -276,6 +276,9 @@ def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground)
                            "browser's stack overflowed (Maximum call stack size exceeded) as "
                            "Python freed what that line let go of, most likely a long chain "
                            "of objects each holding the one before"), said
+    assert ("here, let go of the chain from its head a step at a time (a list inside a list: "
+            "while a: a = a[0]; a Value: while y._children: y = y._children[0]), or build "
+            "shorter chains.") in said, said  # (before: "or do not let go of them")
     assert said.endswith("Python is loaded again, with nothing defined, and your code is "
                          "kept.\n")
     assert playground.input_value("#code") == KILLER

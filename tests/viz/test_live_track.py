@@ -175,6 +175,8 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
                            "exceeded) as Python freed what that line let go of, most likely a "
                            "long chain of objects each holding the one before")
     assert "(python -m tinygrad_edu exercises check FILE)" in said
+    assert ("here, put your own tests under if __name__ == \"__main__\": (the grader does "
+            "not run them), or let go of the chain from its head a step at a time") in said
     assert said.endswith("your code is kept, and this attempt does not count.\n")
     assert re.fullmatch(r"Python [\d.]+ was started again, and is ready\.",
                         page.text_content("#state"))
@@ -185,6 +187,15 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
     assert any("Pyodide has suffered a fatal error" in e for e in crash)
     del watched.errors[logged:]
     assert check(page, definition(RIGHT, "Value")).startswith("✓ node passed")
+    nested = "a = []\nfor _ in range(100_000):\n    a = [a]\n"  # (a list's free: no trashcan)
+    said = check(page, definition(RIGHT, "Value") + "\n\n" + nested)  # (kept to its end)
+    assert said.startswith("Python in this page stopped working after your code ran: the "
+                           "browser's stack overflowed (Maximum call stack size exceeded) as "
+                           "Python freed what your code kept to its end"), said  # (before:
+    # "stopped working while it graded (...): ... Press Check to grade it again", no cause)
+    del watched.errors[logged:]
+    said = check(page, definition(RIGHT, "Value") + "\n\n" + nested + "while a:\n    a = a[0]\n")
+    assert said.startswith("✓ node passed"), said  # (the way the message gives: it frees)
 
 
 

@@ -348,17 +348,19 @@
   function crashed(error, job, source) {  // one plain line: what happened, what is kept, what to do
     var why = String(error.message).split("\n")[0].slice(0, 120);
     var at = live.diedAt(job.shown.text(), "your answer", source);
+    var kept = !at && live.diedFreeingKept(job.shown.text());
     job.shown.clear();
-    if (at && at.freeing && /call stack/.test(why)) {
-      job.shown.write("Python in this page stopped working at line " + at.line + " of your " +
-            "code (" + at.text + "): the browser's stack overflowed (" + why + ") as Python " +
-            "freed what that line let go of, most likely a long chain of objects each " +
-            "holding the one before (a Value with thousands of nodes behind it). Python " +
-            "frees such a chain node inside node, and a browser's stack is much smaller " +
-            "than a computer's. Your machine grades this file as it is (python -m " +
-            "tinygrad_edu exercises check FILE); here, build shorter chains in your own " +
-            "tests, or do not let go of them. Python is loaded again, your code is kept, " +
-            "and this attempt does not count.\n", "stderr");
+    if (((at && at.freeing) || kept) && /call stack/.test(why)) {
+      job.shown.write("Python in this page stopped working " + (kept ? "after your code " +
+            "ran: the browser's stack overflowed (" + why + ") as Python freed what your " +
+            "code kept to its end" : "at line " + at.line + " of your code (" + at.text +
+            "): the browser's stack overflowed (" + why + ") as Python freed what that " +
+            "line let go of") + ", most likely a long chain of objects each holding the " +
+            "one before" + live.CHAIN_FREED + ". Your machine grades this file as it is " +
+            "(python -m tinygrad_edu exercises check FILE); here, put your own tests under " +
+            "if __name__ == \"__main__\": (the grader does not run them), or " +
+            live.STEP_BY_STEP + ". Python is loaded again, your code is kept, and this " +
+            "attempt does not count.\n", "stderr");
       return;
     }
     job.shown.write("Python in this page stopped working " + (at ? "at line " + at.line +

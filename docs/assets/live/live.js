@@ -493,7 +493,27 @@
     return null;
   }
 
+  // Whether Python died freeing what the code kept to its end (its innermost frame is
+  // page_python.let_go, which empties the code's names once it has run): a long chain the
+  // code still held, freed node inside node, as a line that lets go of it would.
+  function diedFreeingKept(printed) {
+    var mark = printed.lastIndexOf("Stack (most recent call first):");
+    var first = mark < 0 ? null
+      : /^\s*File "[^"]*", line \d+ in (\w+)/m.exec(printed.slice(mark));
+    return Boolean(first && first[1] === "let_go" && /page_python\.py"/.test(first[0]));
+  }
+
+  // What to do about a chain that overflowed the browser's stack as it was freed, said
+  // after "most likely a long chain of objects each holding the one before".
+  var CHAIN_FREED = " (a list inside a list, thousands deep, or a Value's chain). Python frees " +
+    "such a chain node inside node, and a browser's stack is much smaller than a computer's";
+  var STEP_BY_STEP = "let go of the chain from its head a step at a time (a list inside a " +
+    "list: while a: a = a[0]; a Value: while y._children: y = y._children[0])";
+
   ns.diedAt = diedAt;
+  ns.diedFreeingKept = diedFreeingKept;
+  ns.CHAIN_FREED = CHAIN_FREED;
+  ns.STEP_BY_STEP = STEP_BY_STEP;
   ns.served = served;
   ns.Python = Python;
   ns.Countdown = Countdown;

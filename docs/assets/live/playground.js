@@ -153,16 +153,17 @@
       if (error.crashed) {
         var why = String(error.message).split("\n")[0].slice(0, 120);
         var at = live.diedAt(shown.text(), "<playground>", source);
+        var kept = !at && live.diedFreeingKept(shown.text());
         shown.clear();
-        if (at && at.freeing && /call stack/.test(why)) {
-          print("Python in this page stopped working at line " + at.line + " (" + at.text +
-                "): the browser's stack overflowed (" + why + ") as Python freed what that " +
-                "line let go of, most likely a long chain of objects each holding the one " +
-                "before (a Value with thousands of nodes behind it). Python frees such a " +
-                "chain node inside node, and a browser's stack is much smaller than a " +
-                "computer's: on your machine the code runs as it is; here, build shorter " +
-                "chains, or do not let go of them. Python is loaded again, with nothing " +
-                "defined, and your code is kept.\n", "stderr");
+        if (((at && at.freeing) || kept) && /call stack/.test(why)) {
+          print("Python in this page stopped working " + (kept ? "after the code ran: the " +
+                "browser's stack overflowed (" + why + ") as Python freed what the code " +
+                "kept to its end" : "at line " + at.line + " (" + at.text + "): the " +
+                "browser's stack overflowed (" + why + ") as Python freed what that line " +
+                "let go of") + ", most likely a long chain of objects each holding the one " +
+                "before" + live.CHAIN_FREED + ": on your machine the code runs as it is; " +
+                "here, " + live.STEP_BY_STEP + ", or build shorter chains. Python is loaded " +
+                "again, with nothing defined, and your code is kept.\n", "stderr");
         } else {
           print("Python in this page stopped working " + (at ? "at line " + at.line + " " : "") +
                 "while it ran your code (" + why + "): it is loaded again, " +
