@@ -5,6 +5,7 @@ found it, and the next right answer passes; the recursion limit is kept at ``DEP
 learner's code asking for more is told so, and hypothesis, which asks for 2000 more, is not;
 what the learner's code raises ends in a verdict, the page's Stop in none."""
 
+import builtins
 import json
 import os
 import signal
@@ -197,6 +198,17 @@ def test_streams_the_code_took_away_still_show_its_verdict(monkeypatch, capsys):
     taken = "import typing\n\ntyping.sys.stdout = None\ntyping.sys.stderr = None\n\n\n"
     assert '"code": 0' in check_json("d_tanh", taken + RIGHT, "")
     assert capsys.readouterr().out.startswith("✓ d_tanh passed")
+
+
+def test_a_builtin_the_code_replaced_still_shows_its_verdict(monkeypatch, capsys):
+    """``builtins.print = 5`` in the file (through typing.sys.modules): before, the page
+    showed its own traceback, "in _check: print(f"{verdict}\\n") ... TypeError: 'int' object
+    is not callable", for a verdict (an independent learner's walk, issue 66, F2)."""
+    monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
+    taken = "import typing\n\ntyping.sys.modules['builtins'].print = 5\n\n\n"
+    assert '"code": 0' in check_json("d_tanh", taken + RIGHT, "")
+    assert capsys.readouterr().out.startswith("✓ d_tanh passed")
+    assert callable(builtins.print)  # (the page's Python put back, as after any Check)
 
 
 def test_an_error_a_del_raises_is_said_once_in_a_line(monkeypatch, capsys):

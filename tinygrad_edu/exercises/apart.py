@@ -19,6 +19,7 @@ bytes), for the copy check to read as it reads the file (``copies.py``).
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
 import functools
 import os
@@ -378,9 +379,11 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     ``PageStop``), as its end is, failing the exercise it was graded for. The output
     streams the learner's code set (``sys.stdout = None``) are the grader's again once it has
     run: the verdicts are printed there (before, none was, and the page showed an empty
-    box under "Passed")."""
+    box under "Passed"), and so are the builtins it replaced (``typing.sys.modules['builtins']
+    .print = 5``: before, the page showed its own traceback, where the verdict is printed)."""
     graded = Graded(path)
     streams = sys.stdout, sys.stderr
+    names = dict(vars(builtins))
     try:
         source = read_source(path)
         found = _run_here(path, source)
@@ -395,6 +398,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
         return graded
     finally:  # (what the file printed, a flood cut, before the verdict)
         sys.stdout, sys.stderr = streams
+        _put_back(names)
         printing.settle()
     own = dict(found)  # (the file's own, given back once a stage stood in for is graded no
     stood_in: list[str] = []  # longer)
@@ -425,9 +429,20 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
                     _stopped(graded, _ended_here(error, path), [], ex)
                 finally:
                     sys.stdout, sys.stderr = streams
+                    _put_back(names)
     finally:  # (a traceback a verdict keeps holds this frame: not the file's own names,
         own.clear()  # a chain of its Values among them, freed later wherever that is)
     return graded
+
+
+def _put_back(names: dict[str, Any]) -> None:
+    """The builtins module's names as they were (``names``): what the learner's code
+    replaced or deleted there, as the grader, which prints its verdicts with them, had it
+    (what it added, and all else, the page puts back after the Check: ``page_python.kept``)."""
+    now = vars(builtins)
+    for name, value in names.items():
+        if now.get(name, names) is not value:
+            now[name] = value
 
 
 def _ended_here(error: BaseException, path: Path) -> Stopped:
