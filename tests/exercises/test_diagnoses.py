@@ -53,6 +53,7 @@ MISTAKES = [
     ("d_log", "def d_log(x, y): return 1 / y", "in_out", "output y used where the input",
      None),
     ("d_log", "def d_log(x, y): return math.log(x)", "value", "value instead of its slope", None),
+    ("d_log", "def d_log(x, y): return 1 / x ** 2", "factor", "1/x squared, not 1/x", None),
     ("d_tanh", "def d_tanh(x, y): return 1 - x**2", "in_out", "input x used where the output",
      None),
     # the rule written with x, given y: the slope at the output

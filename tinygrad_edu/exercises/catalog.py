@@ -163,7 +163,11 @@ Write the derivative rule of y = log(x) (the natural logarithm), for x > 0.
 Check by hand: near x = 2, log grows about half as fast as x does; near x = 0.5, about
 twice as fast.
 """, forward=math.log, output="log(x)", interval=(0.2, 5.0), reference=A.d_log,
-    rule="dy/dx = 1/x", x_rule="1/x", examples=(2.0, 0.5))
+    rule="dy/dx = 1/x", x_rule="1/x", examples=(2.0, 0.5), mistakes=(
+        Mistake("factor", "1/x squared, not 1/x",
+                "The derivative of log x is 1/x, to the first power: 1/x**2 is the slope of "
+                "-1/x, not of log (at x = 2, log's slope is 0.5, not 0.25).",
+                lambda x, y: 1 / x**2, where=("d_log", RETURN)),))
 
 TANH = _unary(5, "d_tanh", "the derivative of tanh", """
 Write the derivative rule of y = tanh(x). Written with x, it is 1 - tanh²(x).
