@@ -145,3 +145,20 @@ def test_fit_compiled_sees_a_setting_a_callback_adds():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert run(True) == run(False)
+
+
+def test_an_attribute_of_a_module_caught_as_an_attribute_error_is_seen_when_it_appears():
+    def f(x):
+        try:
+            lr = CFG.momentum
+        except AttributeError:
+            lr = 0.1
+        return W * x * lr
+
+    g = compile(f)
+    same(g, f, [W], 1.0)
+    CFG.momentum = 0.5
+    try:
+        assert same(g, f, [W], 1.0).data == 0.75
+    finally:
+        del CFG.momentum

@@ -42,8 +42,10 @@ function's own locals, no place. What the capture cannot place is listed by
 
 from __future__ import annotations
 
+import dis
 import functools
 import gc
+import itertools
 import os
 import sys
 import threading
@@ -314,11 +316,13 @@ class Watcher:
                     if held is not MISSING and (kind_of(held) in _DATA or over is not MISSING):
                         self._root(("global", vars(module), attribute), held,
                                    _line(code, reads, "globals", name))
-                for attribute in code.co_consts:  # (a name it may fall back on, missing:
+                if "__getattr__" in vars(module):  # (what it gives is not in its dict:
+                    continue  # ``decimal.Decimal`` while a capture runs, a lazy import)
+                for attribute in (*code.co_consts, *_attributes_of(code, name)):  # (a name
                     if type(attribute) is str and attribute.isidentifier() and \
-                            attribute not in vars(module):  # ``getattr(cfg, "lr", 0.1)``)
-                        self._root(("global", vars(module), attribute), MISSING,
-                                   _line(code, reads, "globals", name))
+                            attribute not in vars(module):  # it may fall back on, missing:
+                        self._root(("global", vars(module), attribute), MISSING,  # ``getattr(
+                                   _line(code, reads, "globals", name))  # cfg, "lr", 0.1)``)
 
     def _modules(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads) -> None:
         """``sys.modules[name]`` read by code (through ``sys``, or ``modules`` imported by
@@ -463,6 +467,23 @@ def _line(code: types.CodeType, reads: Reads, kind: str, name: str) -> str:
     number = reads.lines.get((kind, name), code.co_firstlineno)
     text = linecache.getline(code.co_filename, number).strip()
     return f"{os.path.basename(code.co_filename)}:{number}{f': {text}' if text else ''}"
+
+
+def _attributes_of(code: types.CodeType, name: str) -> list[str]:
+    """The attributes ``code`` reads of the global ``name`` (``cfg.lr``: a missing one
+    caught as an ``AttributeError``, ``try: lr = cfg.lr``)."""
+    found = _ATTRIBUTES.get(code)
+    if found is None:  # (once per code object)
+        ops = list(dis.get_instructions(code))
+        found = _ATTRIBUTES[code] = {}
+        for op, after in itertools.pairwise(ops):
+            if op.opname in ("LOAD_GLOBAL", "LOAD_NAME") and after.opname in (
+                    "LOAD_ATTR", "LOAD_METHOD"):
+                found.setdefault(op.argval, []).append(after.argval)
+    return found.get(name, [])
+
+
+_ATTRIBUTES: dict[types.CodeType, dict[str, list[str]]] = {}
 
 
 def _slot(place: Place) -> tuple[Any, ...]:
