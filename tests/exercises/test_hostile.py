@@ -191,7 +191,7 @@ def test_a_learners_process_ends_with_the_grading_process_that_started_it(tmp_pa
     """Its grading process killed (SIGKILL: no ``close``), the learner's process ends too,
     busy in a thread that is not a daemon where it may start one (where there is no seccomp
     filter: elsewhere it is refused), idle otherwise (that it cannot undo it:
-    ``test_sandbox.py``)."""
+    ``test_sandbox_confined.py``)."""
     path = tmp_path / "lingers.py"
     path.write_text(REACH + textwrap.dedent('''
         _threading, _time = _sys.modules["threading"], _serve["time"]
@@ -441,7 +441,7 @@ def test_a_process_that_asks_too_large_a_question_fails_its_exercise(tmp_path):
 def test_another_processes_limits_are_refused_and_reported(tmp_path):
     """The standard library's resource module, reached through the learner's side of the
     grader: its prlimit on the grading process (where the grader is not root, the same
-    user's) is reported, never scored, and the kernel refuses it (``test_sandbox.py``);
+    user's) is reported, never scored, and the kernel refuses it (``test_sandbox_confined.py``);
     its own limits it may read."""
     result = graded(tmp_path, '''
         _resource = _sys.modules["resource"]
