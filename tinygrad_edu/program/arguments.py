@@ -125,15 +125,28 @@ def objects_given(tree: Any) -> list[tuple[str, Any]]:
 class _GivenList(list):
     """A list given, as the function gets it while captured: a copy that notes the line of
     its first write (even one that leaves it as it was: a sort of sorted numbers, a shuffle
-    that put each back)."""
+    that put each back). Its class is ``list`` to the function (``type(batch) is list``,
+    ``batch.__class__``: ``seen.TypeSeen``, ``seen.plain_within``)."""
 
-    written = ""
+    __slots__ = ("written",)  # (no __dict__, no weak reference: as a list)
+    given_as = list
+    __class__ = property(lambda self: list)
+
+    def __init__(self, *items: Any) -> None:
+        list.__init__(self, *items)
+        self.written = ""
 
 
 class _GivenDict(dict):
     """A dict given, as ``_GivenList`` (a ``setdefault`` of a key it holds is no write)."""
 
-    written = ""
+    __slots__ = ("written",)  # (no __dict__, no weak reference: as a dict)
+    given_as = dict
+    __class__ = property(lambda self: dict)
+
+    def __init__(self, *items: Any) -> None:
+        dict.__init__(self, *items)
+        self.written = ""
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         if key not in self and not self.written:

@@ -77,6 +77,8 @@ class _Seen(type):
         if cls is TypeSeen and len(args) == 1 and not options:
             x = args[0]
             found = type(x.value) if isinstance(x, Traced) else type(x)
+            if isinstance(x, (list, dict)) and found not in (list, dict):  # (a list or a
+                found = getattr(found, "given_as", found)  # dict given: its copy's class)
             if isinstance(x, Standing):  # (``type(math.tanh)``: a builtin's class)
                 found = type(x.stands_for)
             if found in _SETS:  # (``type(s) is set``: ``set`` as the caller's module has it)
@@ -333,7 +335,10 @@ def plain_within(x: Any, why: str, memo: dict[int, Any] | None = None) -> Any:
     if kind is Traced:
         return _plain(x, why)
     if kind not in (list, tuple, dict):
-        return x
+        given = getattr(kind, "given_as", None) if isinstance(x, (list, dict)) else None
+        if given is None:  # (a list or a dict given: its copy, as the caller's class)
+            return x
+        return plain_within(given(x), why, memo)
     memo = {} if memo is None else memo
     if id(x) in memo:
         return memo[id(x)]

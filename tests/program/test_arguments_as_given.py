@@ -1,0 +1,52 @@
+"""A list or a dict given to a compiled function is, to the function, of the caller's class:
+``type(batch) is list``, ``d.__class__ is dict``, ``json.dumps(hp)``, ``pickle.dumps``; it
+takes no attribute and no weak reference, as the caller's does not (issue 64, h-attack64e's
+S14). The program gives the engine's numbers bit for bit."""
+
+import json
+import pickle
+import weakref
+
+from tests.program.against_engine import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+W = Value(1.5)
+
+
+def test_a_list_or_dict_given_is_of_the_callers_class():
+    def mean(batch):  # (a mean over a list, a sum over anything else)
+        scale = 1.0 / len(batch) if type(batch) is list else 1.0
+        return sum((W * x for x in batch), Value(0.0)) * scale
+
+    def table(d):
+        return W * (2.0 if type(d) is dict and d.__class__ is dict else 3.0) * d["lr"]
+
+    assert same(compile(mean), mean, [W], [0.5, 0.25]).data == 0.5625
+    assert same(compile(table), table, [W], {"lr": 0.5}).data == 1.5
+
+
+def test_a_dict_given_is_written_as_json_and_pickled_as_the_callers():
+    def logged(hp):
+        note = json.dumps(hp)  # (the hyperparameters, logged)
+        size = len(pickle.dumps(hp))
+        return W * hp["lr"] * (2.0 if note == '{"lr": 0.1}' else 3.0) * size
+
+    same(compile(logged), logged, [W], {"lr": 0.1})
+
+
+def test_a_list_given_takes_no_attribute_and_no_weak_reference():
+    def marked(batch):
+        try:
+            batch.seen = True
+            first = 2.0
+        except AttributeError:
+            first = 3.0
+        try:
+            weakref.ref(batch)
+            second = 5.0
+        except TypeError:
+            second = 7.0
+        return W * batch[0] * first * second
+
+    assert same(compile(marked), marked, [W], [0.5]).data == 15.75
