@@ -250,9 +250,9 @@ TEACHER = "daemon"
 
 @pytest.fixture
 def teacher(teacher_python):
-    """``teacher_python``, with no other test acting as ``TEACHER`` meanwhile: test_hostile.py
-    does too, perhaps on the other worker, and each looks for (and ends) every process of
-    the teacher's when its report is done."""
+    """``teacher_python``, with no other test acting as ``TEACHER`` meanwhile:
+    test_hostile_processes.py does too, perhaps on the other worker, and each looks for (and
+    ends) every process of the teacher's when its report is done."""
     with open(Path(tempfile.gettempdir()) / "tinygrad-edu-teacher.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield teacher_python
