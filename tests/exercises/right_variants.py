@@ -15,6 +15,110 @@ from tinygrad_edu.exercises import lecture
 
 HEAD = "import math\n\nimport numpy as np\n\n"
 
+
+OWN_OPS = '''class Value:
+    def __init__(self, data, _children=(), _op=""):
+        self.data = data
+        self.grad = 0.0
+        self._prev = _children
+        self._backward = lambda: None
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other))
+        def _b():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _b
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other))
+        def _b():
+            self.grad += (other * out.grad).data
+            other.grad += (self * out.grad).data
+        out._backward = _b
+        return out
+
+    def __pow__(self, k):
+        out = Value(self.data ** k, (self,))
+        def _b():
+            self.grad += (k * self ** (k - 1) * out.grad).data
+        out._backward = _b
+        return out
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        out = Value(t, (self,))
+        def _b():
+            self.grad += ((1 - out ** 2) * out.grad).data
+        out._backward = _b
+        return out
+
+    def exp(self):
+        e = math.exp(self.data)
+        out = Value(e, (self,))
+        def _b():
+            self.grad += (out * out.grad).data
+        out._backward = _b
+        return out
+
+    def relu(self):
+        out = Value(self.data if self.data > 0 else 0.0, (self,))
+        def _b():
+            self.grad += (self.data > 0) * out.grad
+        out._backward = _b
+        return out
+
+    def __neg__(self): return self * -1
+    def __radd__(self, o): return self + o
+    def __sub__(self, o): return self + (-o)
+    def __rsub__(self, o): return (-self) + o
+    def __rmul__(self, o): return self * o
+    def __truediv__(self, o): return self * o ** -1
+    def __rtruediv__(self, o): return Value(o) * self ** -1
+
+    def backward(self):
+        topo, visited = [], set()
+        stack = [(self, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                topo.append(v)
+            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                for c in v._prev:
+                    stack.append((c, False))
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+'''
+"""A micrograd Value whose local derivatives are written with its own ops, the style second
+derivatives need (``self.grad += (other * out.grad).data``), in every rule but + and relu
+(an attacker's honest file, issue 65: failed as "runs the forward pass again (__init__ ...)"
+on every route, its gradients right to the last digit)."""
+
+
+def _changed(source, *changes):
+    for old, new in changes:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+_TIMES_PLAIN = ("self.grad += (other * out.grad).data\n"
+                "            other.grad += (self * out.grad).data",
+                "self.grad += other.data * out.grad\n"
+                "            other.grad += self.data * out.grad")
+_POW_PLAIN = ("self.grad += (k * self ** (k - 1) * out.grad).data",
+              "self.grad += k * self.data ** (k - 1) * out.grad")
+_TANH_PLAIN = ("self.grad += ((1 - out ** 2) * out.grad).data",
+               "self.grad += (1 - t * t) * out.grad")
+_EXP_PLAIN = ("self.grad += (out * out.grad).data", "self.grad += e * out.grad")
+_LECTURE = inspect.getsource(lecture.Value)
+
 VARIANTS = {
     "d_mul": [("named", "def d_mul(a, b, y):\n    da, db = b, a\n    return da, db\n"),
               ("times one", "def d_mul(a, b, y):\n    return 1.0 * b, 1.0 * a\n")],
@@ -108,9 +212,28 @@ VARIANTS = {
                       "            total += local * t\n"
                       "        memo[node] = count, total\n        return count, total\n\n"
                       "    return paths(root)\n")],
-    "Value": [("micrograd's lecture", inspect.getsource(lecture.Value))],
+    "Value": [("micrograd's lecture", _LECTURE),
+              ("tanh with its own ops", _changed(OWN_OPS, _TIMES_PLAIN, _POW_PLAIN, _EXP_PLAIN))],
 }
 """The honest forms of each exercise besides its model answer (which is tried too)."""
+
+LONG_VARIANTS = {
+    "Value": [
+        ("rules with its own ops", OWN_OPS),
+        ("* with its own ops", _changed(OWN_OPS, _POW_PLAIN, _TANH_PLAIN, _EXP_PLAIN)),
+        ("the lecture's rules recomputed with its own ops", _changed(
+            _LECTURE,
+            ("self.grad += other.data * out.grad\n            other.grad += self.data * out.grad",
+             "self.grad += (other * out.grad).data\n"
+             "            other.grad += (self * out.grad).data"),
+            ("self.grad += other * (self.data ** (other - 1)) * out.grad",
+             "self.grad += (other * self ** (other - 1) * out.grad).data"),
+            ("self.grad += (1 - t**2) * out.grad",
+             "self.grad += ((1 - self.tanh() ** 2) * out.grad).data"),
+            ("self.grad += out.data * out.grad", "self.grad += (self.exp() * out.grad).data")))],
+}
+"""More honest forms, graded under the long tier's seeds only (a Value whose backward does
+its arithmetic with its own ops takes 1 to 2 s a grading)."""
 
 STAGE_VARIANTS = {
     "linear": [("loops", "def linear(x, w):\n    out = []\n    for row in w:\n"

@@ -20,7 +20,7 @@ import sys
 
 import pytest
 
-from tests.exercises.right_variants import HEAD, STAGE_VARIANTS, VARIANTS
+from tests.exercises.right_variants import HEAD, LONG_VARIANTS, STAGE_VARIANTS, VARIANTS
 from tinygrad_edu.exercises import EXERCISES, TRACK, cases, model_answers
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.microgpt import reference
@@ -62,12 +62,15 @@ def _answers():
 
 
 ANSWERS = _answers()
+MORE = [(f"{name}: {what}", EXERCISES[name], _defined(source, EXERCISES[name].symbol))
+        for name, forms in LONG_VARIANTS.items() for what, source in forms]
+"""The long tier's more honest forms (``right_variants.LONG_VARIANTS``)."""
 
 
-def _failures(seed):
+def _failures(seed, answers=ANSWERS):
     cases.begin(seed)
     try:
-        return [f"{label}: {grade(ex, solution)}" for label, ex, solution in ANSWERS
+        return [f"{label}: {grade(ex, solution)}" for label, ex, solution in answers
                 if not grade(ex, solution).passed]
     finally:
         cases.begin()
@@ -81,7 +84,7 @@ def test_right_answers_pass_whatever_the_seed(seed):
 @pytest.mark.long(sibling="test_right_answers_pass_whatever_the_seed")
 @pytest.mark.parametrize("seed", MANY)
 def test_right_answers_pass_under_many_seeds(seed):
-    assert _failures(seed) == []
+    assert _failures(seed, ANSWERS + MORE) == []
 
 
 def test_each_grading_draws_its_own_inputs():

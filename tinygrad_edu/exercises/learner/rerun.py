@@ -10,33 +10,38 @@ within the tolerance everywhere, so the numbers alone cannot tell it.
 What it does can: ``Watching`` has a profile function see every call of a function of the
 class's file while the case's graph is built (the forward pass: each function's numbers, by
 argument, a ``Value`` as its ``.data``, a property's too), then while ``backward()`` runs. A
-function of the
-forward pass called there again at numbers next to those it took in the forward pass (every
-argument a number it took there, or one within ``NEXT`` of it, relative, and at least one not
-equal: ``NUDGED`` such points next to one number), or at a complex number (the complex step),
-is a forward pass run again: ``ForwardAgain``, with the function, the number and the line
-of the call. An honest backward calls no function of the forward pass at a new point next to
-an old one: its ``_backward`` steps take no arguments, and one that recomputes ``tanh`` does
-so at the node's own number. No last-bit exactness is asked (``1 - t**2`` and
-``1/cosh(x)**2`` both pass). The expressions are watched, not the long chain: its stage
-comes after theirs. ``tanh`` and ``exp`` of ``math``, ``cmath`` and NumPy (``OWN``) are
-seen as the class's own functions are, from the build on: a forward pass that stored
-``np.tanh`` in its nodes and calls it again at nudged numbers is said as well. A function
-of the file that the forward pass never called (a helper that recomputes the graph, given
-lists of arrays) is seen in ``backward()`` at two numbers on either side of any number of
-the forward pass (``_unseen``). And the forward pass itself is watched for finite
-differences taken as each node is made, kept as its local derivatives: a function of it
-called at two numbers on either side of one it took, that one their midpoint, neither a
-number of the graph, or at a complex number (``_differences``: ``ForwardDifferences``).
+function of the forward pass called there again at numbers next to those it took in the forward
+pass (every argument a number it took there, or one within ``NEXT`` of it, relative, and at
+least one not equal: ``NUDGED`` such points next to one number), or at a complex number (the
+complex step), is a forward pass run again: ``ForwardAgain``, with the function, the number and
+the line of the call. A call at plain floats that made a node (an op such as ``__mul__``) or,
+of the forward pass's, returned nothing (``__init__``) is not looked at (at arrays or complex
+numbers it is): it is the class's own arithmetic, which an honest backward may do at gradients
+and constants (``self.grad += (other * out.grad).data``, the style second derivatives need;
+``Value(1.0)`` next to a tanh of 0.9993 is no step). An honest backward calls no function of
+the forward pass that returns a number at a new point next to an old one: its ``_backward``
+steps take no arguments, and one that recomputes ``tanh`` does so at the node's own number. No
+last-bit exactness is asked (``1 - t**2`` and ``1/cosh(x)**2`` both pass). The expressions are
+watched, not the long chain: its stage comes after theirs. ``tanh`` and ``exp`` of ``math``,
+``cmath`` and NumPy (``OWN``) are seen as the class's own functions are, from the build on: a
+forward pass that stored ``np.tanh`` in its nodes and calls it again at nudged numbers is said
+as well. A function of the file that the forward pass never called (a helper that recomputes
+the graph, given lists of arrays) is seen in ``backward()`` at two numbers on either side of
+any number of the forward pass (``_unseen``). And the forward pass itself is watched for finite
+differences taken as each node is made, kept as its local derivatives: a function of it called
+at two numbers on either side of one it took, that one their midpoint, neither a number of the
+graph, or at a complex number (``_differences``: ``ForwardDifferences``).
 
-What this cannot see: a forward pass run again with functions that are neither the class
-file's own nor ``OWN`` (``operator.add``, ``numpy.multiply``, stored as they are) on an
-expression with no tanh or exp, or with numbers made far from the forward pass's (a step
-above ``NEXT``, a fourth-order difference with a large step); in the forward pass, or in a
-helper the forward pass never called, a difference whose points are not placed evenly about
-the number (one-sided, f(u), f(u + h), f(u + 2h): a chain of tanh makes honest numbers so),
-and a property whose getter tells the watch's call from others. A diagnosis, not a
-boundary: the learner's code runs in the process that watches it.
+What this cannot see: on an expression with no tanh or exp, a forward pass run again with
+functions that are neither the class file's own nor ``OWN`` (``operator.add``,
+``numpy.multiply``, stored as they are), or with the class's own ops on nudged nodes holding
+floats (``(Value(a + h) * b).data``: an op makes a node, and its floats are not looked at); one
+run again with numbers made far from the forward pass's (a step above ``NEXT``, a fourth-order
+difference with a large step); in the forward pass, or in a helper the forward pass never
+called, a difference whose points are not placed evenly about the number (one-sided, f(u),
+f(u + h), f(u + 2h): a chain of tanh makes honest numbers so), and a property whose getter
+tells the watch's call from others. A diagnosis, not a boundary: the learner's code runs in the
+process that watches it.
 """
 
 from __future__ import annotations
@@ -105,9 +110,30 @@ class _Watch:
         self.every: list[float] | None = None
         self.found = ""
         self.in_forward = False
+        self.pending: dict[Any, tuple[Callable[..., None], Any, list[Any], Any]] = {}
+
+    def _returned(self, frame: Any, result: Any) -> None:
+        """A function of the file called in ``backward()`` at plain floats has returned
+        ``result``: its numbers are looked at, unless it made a node (``__mul__``), or is
+        of the forward pass and returned nothing (``__init__``). An honest backward may do
+        its arithmetic with the class's own ops, ``(other * out.grad).data``, and makes
+        nodes at gradients and constants that can lie next to the forward pass's numbers.
+        (An op's function, ``lambda a, b: a * b``, returns a number. A call at arrays or
+        complex numbers is looked at as it is made, whatever it returns.)"""
+        try:
+            called = self.pending.pop(frame, None)
+            if called is None or self.found or isinstance(result, self.cls):
+                return
+            judge, code, args, caller = called
+            if result is not None or judge != self._check:
+                judge(code, args, caller)
+        except BaseException:
+            return
 
     def profile(self, frame: Any, event: str, arg: Any) -> None:
         if event != "call":  # (the fast way out: it runs at every call and return)
+            if event == "return" and self.pending:
+                self._returned(frame, arg)
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
@@ -123,13 +149,18 @@ class _Watch:
             if starred:  # (lambda *a: a[0] + a[1]: its numbers are in the tuple a)
                 more = local.get(names[code.co_argcount + code.co_kwonlyargcount])
                 args += [number(x) for x in more] if type(more) is tuple else []
-            if self.backward and code in self.forward:
-                self._check(code, args, frame.f_back)
-            elif self.backward:  # (its numbers, and the arrays and numbers of the first items
-                # of the lists and tuples it is given: not their Values, a sort's stack of them)
-                inside = [y for x in given if type(x) in (list, tuple) for y in x[:LISTED]
-                          if type(y) is float or hasattr(y, "dtype")]
-                self._unseen(code, args + [number(y) for y in inside], frame.f_back)
+            if self.backward:
+                judge = self._check
+                if code not in self.forward:  # (its numbers, and the arrays and numbers of the
+                    # first items of the lists and tuples it is given: not their Values, a
+                    # sort's stack of them)
+                    judge = self._unseen
+                    args += [number(y) for x in given if type(x) in (list, tuple)
+                             for y in x[:LISTED] if type(y) is float or hasattr(y, "dtype")]
+                if all(x is None or type(x) is float for x in args):
+                    self.pending[frame] = (judge, code, args, frame.f_back)  # (``_returned``)
+                else:  # (arrays or complex numbers: no honest backward's)
+                    judge(code, args, frame.f_back)
             else:
                 self._record(code, args, self._differences(code, args, frame.f_back))
         except BaseException:
