@@ -14,7 +14,7 @@ and writes its pipes, the time limit sets a timer and catches its signal, and th
 code computes, imports (NumPy, the standard library: the files Landlock lets it read),
 and sleeps. The list holds that and what CPython 3.10 to 3.13, NumPy and the C library do
 for it (memory, futexes, signals to itself, the clock); it was read off ``strace`` of the
-exercises' suites under each Python, and ``tests/exercises/test_sandbox.py`` runs each kind
+exercises' suites under each Python, and ``tests/exercises/test_sandbox_confined.py`` runs each kind
 of use confined. What is left out is what no computation needs: a program run, a process
 made, a thread made (``clone``: the process runs in one thread, NumPy's too, and a thread
 counts against the grader's user's limit of processes, or a container's: threads started by

@@ -412,4 +412,4 @@ def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:
 # every route (issue 65, an independent attacker). What the process compiles is now seen
 # where it is compiled, whatever names reach it. Imports from source compile too, and
 # ``dataclasses``, ``namedtuple`` and the like compile code they write: read the same, they
-# are no answer's copy (tests/exercises/test_copies.py).
+# are no answer's copy (tests/exercises/test_copies_run_time.py).
