@@ -251,11 +251,14 @@ def playground_a_long_chain_let_go_of_is_freed_and_python_lives_on(playground):
     took the page's Python down ("Maximum call stack size exceeded"), as a chain of a
     learner's own class did; Python frees a part at a time now, there and in what the code
     kept to its end. A chain of Values with a ``__dict__`` each (the starter's): before,
-    1,500 took it down (h-learner66e F1)."""
+    1,500 took it down (h-learner66e F1); a list inside a list kept to the end, too."""
     assert run(playground, FREED) == "5000 1.0\n20000 1.0\n"
     assert run(playground, DICT_CHAIN + "del y\nprint('freed')\n") == "freed\n"
     assert run(playground, CHAIN + "del chain\nprint('freed')\n") == "freed\n"
     assert run(playground, CHAIN + "print('kept')\n") == "kept\n"  # (freed after the run)
+    nested = "a = []\nfor _ in range(100_000):\n    a = [a]\nprint('kept')\n"
+    assert run(playground, nested) == "kept\n"  # (before: a list's free, which the trashcan
+    # does not see, took Python down after the run)
     assert run(playground, "print(6 * 7)") == "42\n"
     assert playground.text_content("#state").startswith("Ran")
     said = run(playground, "import os\n\nos._exit(0)\n")  # (before: Python died)

@@ -153,19 +153,21 @@ FREEING_BYTES = 48 * 1024
 """The C stack the code at the top level of a learner's file, or of the playground, may use
 below where it starts (``flat_exec``). Freeing a chain of objects (``del y``, y the last
 Value of a loop of ``y = y + 1``) frees each node inside the one before, in C: 16 bytes of
-Emscripten's stack a node, but far more of the browser's own, which ran out at 2,000
-nodes in a Check, 3,000 in the playground (issue 66, measured in Chromium), and at 1,500
-for a Value with a ``__dict__`` (as the starter's: a node takes more of the browser's
-stack). CPython puts a node aside instead (its "trashcan") within 16 KB of the end of the
-stack it watches, and frees what it put aside where it is 32 KB or more from that end:
-under ``STACK_BYTES`` only some 3,500 nodes deep, too late. Watched so, a free at the
-code's top level goes at most 16 KB (1,000 nodes) deep before the rest is put aside, then
-freed a part at a time. 48 KB is the least that works: with 44 or 40, what is put aside
-is not freed where the code runs, and a chain of 5,000 took Python down again (issue
-66, measured in Chromium). A nested list (``a = [a]``) is freed deeper than the trashcan
-sees, and still does. What it costs: the code there raises RecursionError after 32 KB (``2.0 + x``
-calling a ``__radd__`` that does it again: 78 calls deep, 88 with 52 KB, 180 outside).
-Importing a module, or compiling code, takes the whole stack (``_roomy``)."""
+Emscripten's stack a node, but far more of the browser's own, which ran out at 2,000 nodes
+in a Check, 3,000 in the playground (issue 66, measured in Chromium), and at 1,500 for a
+Value with a ``__dict__`` (as the starter's: a node takes more of the browser's stack).
+CPython puts a node aside instead (its "trashcan") within 16 KB of the end of the stack it
+watches, and frees what it put aside where it is 32 KB or more from that end: under
+``STACK_BYTES`` only some 3,500 nodes deep, too late. Watched so, a free at the code's top
+level goes at most 16 KB (1,000 nodes) deep before the rest is put aside, then freed a part
+at a time. 48 KB is the least that works: with 44 or 40, what is put aside is not freed
+where the code runs, and a chain of 5,000 took Python down again (issue 66, measured in
+Chromium). A list inside a list (``a = [a]``) let go of at a line still does: its free takes
+no Emscripten stack a level, so the trashcan never sees it (kept to the code's end, it is
+freed an object at a time: ``_emptied``). What it costs: the code there raises
+RecursionError after 32 KB (``2.0 + x`` calling a ``__radd__`` that does it again: 78 calls
+deep, 88 with 52 KB, 180 outside). Importing a module, or compiling code, takes the whole
+stack (``_roomy``)."""
 
 _LEFT: list[dict[str, Any]] = []
 """The namespaces ``flat_exec`` ran code in, for ``let_go``."""
@@ -195,9 +197,35 @@ def let_go() -> None:
     only a cycle holds (the garbage collector, run here)."""
     with _freeing():
         while _LEFT:
-            _LEFT.pop().clear()
+            _emptied(_LEFT.pop())
         gc.collect()  # (what the code made that only a cycle holds: freed here, by this
         # run, its __del__ said with it; left, it was freed in the next run's, anywhere)
+
+
+def _emptied(namespace: dict[str, Any]) -> None:
+    """Empty ``namespace``, freeing what only it held one object at a time: each object
+    held here alone is freed once what it holds is held here (``gc.get_referents``), so
+    that no free goes deeper than one object. A list inside a list, 100,000 deep (``a =
+    [a]``), kept to the code's end, took Python down as it was freed: a list frees its
+    items taking none of Emscripten's stack a level, and the trashcan never sees it
+    (issue 66). What is held elsewhere too is let go of, not followed."""
+    held = list(namespace.values())
+    namespace.clear()
+    while held:
+        one = held.pop()
+        if sys.getrefcount(one) <= _ALONE:
+            held.extend(gc.get_referents(one))
+        del one
+
+
+def _alone() -> int:
+    """What ``sys.getrefcount`` says, in ``_emptied``, of an object held there alone."""
+    held = [object()]
+    one = held.pop()
+    return sys.getrefcount(one)
+
+
+_ALONE = _alone()
 
 
 @contextlib.contextmanager
