@@ -50,3 +50,16 @@ def test_a_list_given_takes_no_attribute_and_no_weak_reference():
         return W * batch[0] * first * second
 
     assert same(compile(marked), marked, [W], [0.5]).data == 15.75
+
+
+def test_a_list_held_twice_in_the_arguments_is_one_list_to_the_function():
+    def f(pair):
+        shared = 2.0 if pair[0] is pair[1] else 3.0  # (one list held twice, or two)
+        return W * pair[0][0] * shared + W * pair[1][0]
+
+    g = compile(f)
+    row = [0.5]
+    assert same(g, f, [W], [row, row]).data == 2.25
+    assert same(g, f, [W], [[0.5], [0.25]]).data == 2.625  # (another program)
+    other = [0.25]
+    assert same(g, f, [W], [other, other]).data == 1.125

@@ -21,14 +21,17 @@ __all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container
            "structure_of"]
 
 
-def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
+def structure_of(tree: Any, held_twice: bool = False) -> tuple[Any, list[Any], list[Value]]:
     """A call's arguments: the structure that picks the program (types, lengths, ints,
     strings, objects by identity; each Value as a leaf, a node or a Value made under
-    ``no_grad()``, and which earlier argument it is, if any), the floats in order, the
+    ``no_grad()``, and which earlier argument it is, if any; a list, tuple or dict held
+    twice, ``held_twice``: looked for once every one was seen), the floats in order, the
     Values in order. The key's second item says whether a node was given."""
     numbers: list[Any] = []
     values: list[Value] = []
     seen: dict[int, int] = {}
+    kept: list[Any] = []  # (every container, alive while the key is made: ids not reused)
+    containers: dict[int, int] | None = {} if held_twice else None
     node_given = [False]
 
     def key_of(x: Any) -> Any:
@@ -52,10 +55,16 @@ def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
                 if attributes else kind
         if own_container(x):  # (a list or dict of its own class: given as itself)
             return ("object", id(x))
-        if isinstance(x, (list, tuple)):
+        if isinstance(x, (list, tuple, dict)):
+            kept.append(x)
+            if containers is not None:  # (one held twice: ``a[0] is a[1]``)
+                first = containers.get(id(x))
+                if first is not None:
+                    return ("same container", first)
+                containers[id(x)] = len(containers)
+            if isinstance(x, dict):
+                return (dict, tuple((k, key_of(v)) for k, v in x.items()))
             return (type(x), tuple(key_of(v) for v in x))
-        if isinstance(x, dict):
-            return (dict, tuple((k, key_of(v)) for k, v in x.items()))
         if isinstance(x, (bool, int, str, bytes, type(None))):
             return (type(x), x)
         number = numpy_float(x)
@@ -67,7 +76,10 @@ def structure_of(tree: Any) -> tuple[Any, list[Any], list[Value]]:
             return ("array", str(getattr(x, "dtype", "")), key_of(x.tolist()))
         return ("object", id(x))
 
-    return (key_of(tree), node_given[0]), numbers, values
+    key = key_of(tree)
+    if not held_twice and len(set(map(id, kept))) != len(kept):
+        return structure_of(tree, True)  # (rare: its numbers once, its key says where)
+    return (key, node_given[0]), numbers, values
 
 
 def _as_key(x: Any) -> Any:
@@ -210,27 +222,33 @@ class Copies:
 
 
 def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
-              copies: Copies, where: str = "") -> Any:
+              copies: Copies, where: str = "", made: dict[int, Any] | None = None) -> Any:
     """The arguments as the capture gives them to the function: each float a ``Traced``
     input (NumPy arrays as lists), each list and dict a copy (``copies``: one it changes is
-    refused); a list or dict of its own class as itself."""
+    refused), one held twice one copy held twice (``made``); a list or dict of its own class
+    as itself."""
     if type(tree) is float or numpy_float(tree) is not None:
         k = next(counter)
         return record.input(numbers[k], ("arg", k))
     if own_container(tree):
         return tree
-
+    made = {} if made is None else made  # (id -> the container and its copy: kept alive)
+    if isinstance(tree, (list, tuple, dict)) and id(tree) in made:
+        return made[id(tree)][1]  # (as ``structure_of`` keys it: its numbers read once)
     if isinstance(tree, (list, tuple)) and not isinstance(tree, Value):
-        items = [as_traced(v, counter, numbers, record, copies, _inside(where, k))
+        items = [as_traced(v, counter, numbers, record, copies, _inside(where, k), made)
                  for k, v in enumerate(tree)]
-        return copies.add(where, items) if isinstance(tree, list) else type(tree)(items) \
-            if type(tree) is tuple else type(tree)(*items)
+        made[id(tree)] = tree, copies.add(where, items) if isinstance(tree, list) else \
+            type(tree)(items) if type(tree) is tuple else type(tree)(*items)
+        return made[id(tree)][1]
     if isinstance(tree, dict):
-        return copies.add(where, {k: as_traced(v, counter, numbers, record, copies,
-                                               _inside(where, k)) for k, v in tree.items()})
+        made[id(tree)] = tree, copies.add(where, {k: as_traced(
+            v, counter, numbers, record, copies, _inside(where, k), made)
+            for k, v in tree.items()})
+        return made[id(tree)][1]
     if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
             not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
-        return as_traced(tree.tolist(), counter, numbers, record, copies, where)
+        return as_traced(tree.tolist(), counter, numbers, record, copies, where, made)
     return tree
 
 
