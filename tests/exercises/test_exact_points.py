@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.exercises.test_shortcuts import FINITE, HONEST
+from tests.exercises.shortcut_answers import FINITE, HONEST
 from tinygrad_edu.exercises import EXERCISES, cases
 from tinygrad_edu.exercises import model_answers as M
 from tinygrad_edu.exercises.cases import EXACT_MARGIN, EXACT_POINTS, ExactPoints, draw_exact

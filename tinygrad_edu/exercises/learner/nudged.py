@@ -74,7 +74,8 @@ def _notice_nudged(name: str, values: list[float], operands: list[float]) -> Non
     where that makes ``NUDGED`` numbers next to one operand. (Noticed only once the
     backward had returned, a forward pass run again for each node of a chain of 150 took
     longer than the time limit on a loaded machine: its verdict was the time limit's, not
-    the shortcut's, and test_shortcuts failed now and then under two workers.)"""
+    the shortcut's, and test_shortcuts (now test_forward_again.py) failed now and then under two
+    workers.)"""
     for v in values:
         k = bisect.bisect_left(operands, v)
         for u in operands[max(k - 1, 0):k + 1]:
