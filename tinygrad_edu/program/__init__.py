@@ -13,9 +13,10 @@ every call),
 ``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws),
 ``identity.py`` (what the code tests with ``is``), ``seen.py`` (Python's own that take a
 float), ``sets.py`` and ``addresses.py`` (sets and sorts in the order of addresses),
-``watching.py`` (what a capture changes while it runs) and ``refused.py`` (what it refuses
-there), ``world.py`` (what holds the world's state: a connection, a stream, an iterator; a
-refused function held by another name), ``warned.py`` (the warnings it issues, issued again
+``watching.py`` (what a capture changes while it runs; ``outside_calls.py``, its
+``os.environ``, ``import_module`` and ``open``) and ``refused.py`` (what it refuses there),
+``world.py`` (what holds the world's state: a connection, a stream, an iterator; a refused
+function held by another name), ``warned.py`` (the warnings it issues, issued again
 at every call), ``captured.py``
 (the captured graph as a tape), ``answers.py`` (what a compiled function returns: each
 Value a ``Result``) and ``explain.py`` (``explain()``, ``verify=``);

@@ -30,8 +30,8 @@ capture, see things as they are), and is put back when the last capture ends.
 - **Reading and writing ``os.environ``** (its class's ``__getitem__``, which ``get``,
   ``getenv`` and ``in`` call, and ``__setitem__``): each variable read is a place outside
   the function (``outside.py``), guarded to keep its text; one written is written again.
-  These two are put in place at the first capture and kept (``_environ_once``: outside a
-  capture they call Python's own).
+  These two are put in place at the first capture and kept (``outside_calls.environ_once``:
+  outside a capture they call Python's own).
 - **What a capture refuses** where the learner's code calls it (``refused.py``): the clock,
   the interpreter's state, the file system; starting another thread or process.
 """
@@ -43,7 +43,6 @@ import gc
 import importlib
 import io
 import math
-import os
 import sys
 import threading
 import types
@@ -54,15 +53,14 @@ from typing import Any
 
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import reading
+from tinygrad_edu.program import outside_calls, reading
 from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
-from tinygrad_edu.program.refused import clocks, for_the_learner
+from tinygrad_edu.program.refused import clocks
 from tinygrad_edu.program.seen import (
     Standing,
     largest_or_smallest,
-    len_seen,
     seen,
     standing,
     summed,
@@ -77,7 +75,6 @@ from tinygrad_edu.program.traced import (
     fsum,
     learners_line,
     recording,
-    user_code,
 )
 
 __all__ = ["MATH", "follow_data", "put_over", "watching"]
@@ -188,13 +185,13 @@ def _patch() -> None:
             if function is not None:
                 _put(held, name, standing(_of_items(function, f"{module_name}.{name}"),
                                           function))
-    _environ_once()
+    outside_calls.environ_once()
     from tinygrad_edu.program import randomness
 
-    _put(importlib, "import_module", standing(_imported(importlib.import_module),
+    _put(importlib, "import_module", standing(outside_calls.imported(importlib.import_module),
                                               importlib.import_module))
-    opened = standing(_opened(builtins.open), builtins.open)  # (pathlib's and numpy's too:
-    _put(builtins, "open", opened)  # they call io.open)
+    opened = standing(outside_calls.opened(builtins.open), builtins.open)
+    _put(builtins, "open", opened)  # (pathlib's and numpy's too: they call io.open)
     _put(io, "open", opened)
     accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
@@ -465,105 +462,6 @@ def _of_items(function: Callable[..., Any], name: str) -> Callable[..., Any]:
     call.__name__ = function.__name__
     call.__doc__ = function.__doc__
     return call
-
-
-def _environ_once() -> None:
-    """``os.environ``'s class's ``__getitem__`` and ``__setitem__`` (and ``__iter__``,
-    ``__len__``: ``_read_whole``) as a capture sees them,
-    put in place once and kept (outside a capture, Python's own called as they are): put
-    back at the end of each capture, the class changed at every one, and after a thousand
-    Python 3.13 went on calling the old ``__getitem__`` where ``os.getenv`` reads (its
-    specialized subscript keeps the function it met while the class has no version left to
-    say it changed): a variable set after that was not seen, silently."""
-    environ = type(os.environ)
-    getitem = environ.__getitem__
-    if getattr(getitem, "read_by_name", False):
-        return
-    seen = _read_by_name(getitem, getitem)
-    seen.read_by_name = True  # type: ignore[attr-defined]
-    environ.__getitem__ = seen  # type: ignore[method-assign]
-    environ.__setitem__ = _read_by_name(environ.__setitem__, getitem)  # type: ignore
-    environ.__iter__ = _read_whole(environ.__iter__)  # type: ignore[method-assign]
-    environ.__len__ = _read_whole(environ.__len__)  # type: ignore[method-assign]
-
-
-_LEN = len_seen.__code__
-
-
-def _read_whole(original: Callable[..., Any]) -> Callable[..., Any]:
-    """``os.environ`` gone through or counted (``len(os.environ)``, ``dict(os.environ)``,
-    ``.items()``) as a capture sees it: refused where the learner's code (or a library it
-    called) does it, for which variables there are can change between calls (one read by its
-    name is guarded)."""
-    def whole(mapping: Any) -> Any:
-        found = recording()
-        caller: Any = _getframe(1)
-        if caller.f_code is _LEN:  # (``len`` in the learner's module: ``seen.len_seen``)
-            caller = caller.f_back
-        if found is not None and for_the_learner(caller):
-            found.refuse("it reads os.environ whole (which variables there are, how many), "
-                         "which can change between calls, which a program cannot follow; "
-                         "read each variable by its name (os.environ['LR'], os.getenv('LR'): "
-                         "guarded), or pass what you need in")
-        return original(mapping)
-
-    whole.__name__ = original.__name__
-    return whole
-
-
-def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
-                  ) -> Callable[..., Any]:
-    """``os.environ[name]`` (read, or written: ``original``) as a capture sees it: the
-    variable, with its text before (or none), is a place the capture guards
-    (``Watcher.read_by_name``; one written is written again at every call)."""
-    def item(mapping: Any, name: Any, *written: Any) -> Any:
-        found = recording()
-        watcher = found.outside if found is not None else None
-        if watcher is not None:
-            try:
-                held = read(mapping, name)
-            except KeyError:
-                held = MISSING
-            watcher.read_by_name(mapping, name, held)
-        return original(mapping, name, *written)
-
-    item.__name__ = original.__name__
-    return item
-
-
-def _imported(original: Callable[..., Any]) -> Callable[..., Any]:
-    """``importlib.import_module(name)`` in a capture, where the learner's code calls it:
-    the module is a place, as ``sys.modules[name]`` is (``Watcher.read_by_name``)."""
-    def import_module(name: str, package: str | None = None) -> Any:
-        module = original(name, package)
-        found = recording()
-        if found is not None and found.outside is not None and \
-                user_code(_getframe(1).f_code):
-            found.outside.read_by_name(sys.modules, module.__name__, module)
-        return module
-
-    import_module.__doc__ = original.__doc__
-    return import_module
-
-
-def _opened(original: Callable[..., Any]) -> Callable[..., Any]:
-    """``open`` in a capture, where the learner's code (or the library it called) opens a
-    file: read, refused (what a file holds can change between calls); written, said once
-    (a program does not write it again)."""
-    def open(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
-        found = recording()
-        if found is not None and type(mode) is str and for_the_learner(_getframe(1)):
-            if any(c in mode for c in "wax+"):
-                found.effect(f"it writes to the file {file!r} (a program does not write it "
-                             "again: write outside the compiled function)")
-            else:
-                found.refuse(f"it reads the file {file!r}: what a file holds can change "
-                             "between calls, which a program cannot follow; read it outside "
-                             "the compiled function and pass the numbers in")
-        return original(file, mode, *args, **options)
-
-    open.__doc__ = original.__doc__
-    return open
 
 
 def _shown(v: Value, number: float) -> str:

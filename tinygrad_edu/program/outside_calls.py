@@ -1,0 +1,119 @@
+"""The calls of Python's library that reach outside the compiled function, as a capture sees
+them (``watching.py`` puts them in place): ``os.environ`` read or written by a variable's name
+(a place the capture guards), or read whole (refused); ``importlib.import_module`` (the
+module it gives the learner's code is a place, as ``sys.modules[name]`` is); ``open`` (a
+file read, refused; one written, said once). Outside a capture each calls Python's own."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
+from typing import Any
+
+from tinygrad_edu.program.places import MISSING
+from tinygrad_edu.program.refused import for_the_learner
+from tinygrad_edu.program.seen import len_seen
+from tinygrad_edu.program.traced import recording, user_code
+
+__all__ = ["environ_once", "imported", "opened"]
+
+
+def environ_once() -> None:
+    """``os.environ``'s class's ``__getitem__`` and ``__setitem__`` (and ``__iter__``,
+    ``__len__``: ``_read_whole``) as a capture sees them,
+    put in place once and kept (outside a capture, Python's own called as they are): put
+    back at the end of each capture, the class changed at every one, and after a thousand
+    Python 3.13 went on calling the old ``__getitem__`` where ``os.getenv`` reads (its
+    specialized subscript keeps the function it met while the class has no version left to
+    say it changed): a variable set after that was not seen, silently."""
+    environ = type(os.environ)
+    getitem = environ.__getitem__
+    if getattr(getitem, "read_by_name", False):
+        return
+    seen = _read_by_name(getitem, getitem)
+    seen.read_by_name = True  # type: ignore[attr-defined]
+    environ.__getitem__ = seen  # type: ignore[method-assign]
+    environ.__setitem__ = _read_by_name(environ.__setitem__, getitem)  # type: ignore
+    environ.__iter__ = _read_whole(environ.__iter__)  # type: ignore[method-assign]
+    environ.__len__ = _read_whole(environ.__len__)  # type: ignore[method-assign]
+
+
+_LEN = len_seen.__code__
+
+
+def _read_whole(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``os.environ`` gone through or counted (``len(os.environ)``, ``dict(os.environ)``,
+    ``.items()``) as a capture sees it: refused where the learner's code (or a library it
+    called) does it, for which variables there are can change between calls (one read by its
+    name is guarded)."""
+    def whole(mapping: Any) -> Any:
+        found = recording()
+        caller: Any = _getframe(1)
+        if caller.f_code is _LEN:  # (``len`` in the learner's module: ``seen.len_seen``)
+            caller = caller.f_back
+        if found is not None and for_the_learner(caller):
+            found.refuse("it reads os.environ whole (which variables there are, how many), "
+                         "which can change between calls, which a program cannot follow; "
+                         "read each variable by its name (os.environ['LR'], os.getenv('LR'): "
+                         "guarded), or pass what you need in")
+        return original(mapping)
+
+    whole.__name__ = original.__name__
+    return whole
+
+
+def _read_by_name(original: Callable[..., Any], read: Callable[..., Any]
+                  ) -> Callable[..., Any]:
+    """``os.environ[name]`` (read, or written: ``original``) as a capture sees it: the
+    variable, with its text before (or none), is a place the capture guards
+    (``Watcher.read_by_name``; one written is written again at every call)."""
+    def item(mapping: Any, name: Any, *written: Any) -> Any:
+        found = recording()
+        watcher = found.outside if found is not None else None
+        if watcher is not None:
+            try:
+                held = read(mapping, name)
+            except KeyError:
+                held = MISSING
+            watcher.read_by_name(mapping, name, held)
+        return original(mapping, name, *written)
+
+    item.__name__ = original.__name__
+    return item
+
+
+def imported(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``importlib.import_module(name)`` in a capture, where the learner's code calls it:
+    the module is a place, as ``sys.modules[name]`` is (``Watcher.read_by_name``)."""
+    def import_module(name: str, package: str | None = None) -> Any:
+        module = original(name, package)
+        found = recording()
+        if found is not None and found.outside is not None and \
+                user_code(_getframe(1).f_code):
+            found.outside.read_by_name(sys.modules, module.__name__, module)
+        return module
+
+    import_module.__doc__ = original.__doc__
+    return import_module
+
+
+def opened(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``open`` in a capture, where the learner's code (or the library it called) opens a
+    file: read, refused (what a file holds can change between calls); written, said once
+    (a program does not write it again)."""
+    def open(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
+        found = recording()
+        if found is not None and type(mode) is str and for_the_learner(_getframe(1)):
+            if any(c in mode for c in "wax+"):
+                found.effect(f"it writes to the file {file!r} (a program does not write it "
+                             "again: write outside the compiled function)")
+            else:
+                found.refuse(f"it reads the file {file!r}: what a file holds can change "
+                             "between calls, which a program cannot follow; read it outside "
+                             "the compiled function and pass the numbers in")
+        return original(file, mode, *args, **options)
+
+    open.__doc__ = original.__doc__
+    return open
