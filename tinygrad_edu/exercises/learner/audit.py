@@ -347,7 +347,7 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
                     event in ("sys.settrace", "sys.setprofile") and
                     getframe(1).f_code in own_code) or (  # (the time limit's, its signal
                     event == "sys.unraisablehook" and args and  # come while the hook was
-                    getattr(args[0], "__code__", None) in own_code):  # at work; an error
+                    attribute(args[0], "__code__", None) in own_code):  # at work; an error
                 return  # a __del__ raised as the hook freed an object, said by the grader)
             reported(f"ran code of its own inside the grader's check ({event})")
         inside.add(me)

@@ -153,7 +153,12 @@ def ignored_once(path: str) -> Callable[[Any], None]:
         if (type(error), where) in said:
             return
         said.add((type(error), where))
-        what = getattr(own[-1][0], "co_qualname", own[-1][0].co_name) if own else None
+        what = None
+        if own:  # (its qualified name: the code's from 3.11, the function's before)
+            code, held = own[-1][0], unraisable.object
+            what = getattr(code, "co_qualname", None) or (
+                getattr(held, "__qualname__", None) if getattr(held, "__code__", None) is code
+                else None) or code.co_name
         said_as = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         with contextlib.suppress(Exception):
             sys.stderr.write(
