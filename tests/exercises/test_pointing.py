@@ -171,3 +171,24 @@ def test_a_rules_and_backwards_silent_mistakes_point_at_their_lines(tmp_path):
     line = next(k for k, text in enumerate(assigns.splitlines(), 1) if shown in text)
     assert [d.line for d in verdict.diagnoses if d.key == "assign"] == [
         f"in assigns.py, line {line}, in backward  ({shown})"], str(verdict)
+
+
+def test_an_answer_cut_from_the_graph_and_a_forgotten_residual_name_their_lines(tmp_path):
+    """Two named diagnoses that gave no line (an independent learner, issue 66, F5): linear
+    with .data on both operands ("linear's result holds the number 0.0, not a Value:
+    computed with .data ..."), and block's forgotten attention residual (and the MLP's)."""
+    loop = ("out = []\n    for row in w:\n        total = 0\n        for wi, xi in zip(row, x):\n"
+            "            total += wi.data * xi.data\n        out.append(total)\n    return out")
+    source = RIGHT.replace(LINEAR, loop)
+    said = str(verdict_of(tmp_path, source, "linear"))
+    assert "computed with .data, the graph is cut" in said, said
+    line = line_of(source, "            total += wi.data * xi.data")
+    assert f"in gpt.py, line {line}, in linear  (total += wi.data * xi.data)" in said, said
+    for title, old, new in [s for s in SLIPS["block"] if "residual forgotten" in s[0]]:
+        source = with_slip(old, new)
+        verdict = verdict_of(tmp_path, source, "block")
+        assert [d.title for d in verdict.diagnoses] == [title], str(verdict)
+        part = 'p["attn_wo"]' if "attention" in title else 'p["mlp_fc2"]'
+        shown = next(text for text in source.splitlines() if part in text)
+        assert verdict.diagnosis.line == (f"in gpt.py, line {line_of(source, shown)}, in block  "
+                                          f"({shown.strip()[:100]})"), str(verdict)

@@ -20,7 +20,7 @@ import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner.gpt_cases import EMPTY_SUM
+from tinygrad_edu.exercises.learner.gpt_cases import CUT, EMPTY_SUM
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -29,10 +29,13 @@ __all__: list[str] = []  # the grader's inner workings
 
 
 PROBLEMS = ((EMPTY_SUM, (r"\brange\([^)]*-\s*1\s*\)|\brange\(\s*1\s*,", r"\brange\(",
-                        r"\bsum\(")),)
+                        r"\bsum\(")),
+            (CUT, (r"\.data\b",)))
 """An answer of the wrong kind whose line can be found (its text, and patterns of that line
 in the exercise's own function, tried in turn): a sum that added nothing, at the loop one
-short (issue 66: an inner loop one short in linear was told so, with no line)."""
+short (issue 66: an inner loop one short in linear was told so, with no line); a number
+where a Value was meant, at the line that reads ``.data`` (issue 66, F5: linear with .data
+on both operands was told so, with no line)."""
 
 
 def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:

@@ -25,6 +25,9 @@ __all__ = ["GPT_CALLS"]
 EMPTY_SUM = "a sum that added nothing"
 """What an answer that holds the number 0 where a Value was meant is said to be (a loop one
 short, empty for one entry); ``pointing.pointed`` names the line of the loop."""
+CUT = "computed with .data, the graph is cut and no gradient can flow back."
+"""What a number where a Value was meant is said to be; ``pointing.pointed`` names the line
+that reads ``.data``."""
 
 Vector = tuple[float, ...]
 Matrix = tuple[Vector, ...]
@@ -239,8 +242,7 @@ def _outputs(got: Any, node: type, count: int, what: str) -> list[Any]:
                               "(range(len(x) - 1) or range(1, len(x)): one short, and empty "
                               "for one entry)? range(len(x)) goes over them all.")
         if isinstance(item, numbers.Real) and not isinstance(item, bool):
-            raise AnswerError(f"{what} holds the number {item!r}, not a Value: computed with "
-                              ".data, the graph is cut and no gradient can flow back")
+            raise AnswerError(f"{what} holds the number {item!r}, not a Value: {CUT}")
         if not _is_node(item, node):
             raise AnswerError(f"{what} holds {item!r:.60}, not a Value")
     return items
@@ -322,8 +324,7 @@ def call_nll(solution: Callable[..., Any], case: TargetCase, node: Any) -> tuple
     logits = _nodes(node, case.logits)
     loss: Any = solution(logits, case.target)
     if isinstance(loss, numbers.Real) and not isinstance(loss, bool):
-        raise AnswerError(f"the loss is the number {loss!r}, not a Value: computed with .data, "
-                          "the graph is cut and no gradient can flow back")
+        raise AnswerError(f"the loss is the number {loss!r}, not a Value: {CUT}")
     if not _is_node(loss, node):
         raise AnswerError(f"the loss should be one Value, got {loss!r:.60}")
     value = _number(loss.data, "loss.data")

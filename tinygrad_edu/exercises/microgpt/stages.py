@@ -338,9 +338,9 @@ BLOCK = make_stage(
     max_examples=40, probe_examples=20,
     mistakes=(
         Mistake("residual", "the attention's residual forgotten", _RESIDUAL,
-                M.block_without_attention_residual),
+                M.block_without_attention_residual, where=("block", r"attn_wo")),
         Mistake("residual", "the MLP's residual forgotten", _RESIDUAL,
-                M.block_without_mlp_residual),
+                M.block_without_mlp_residual, where=("block", r"mlp_fc2")),
         Mistake("heads", "one head over all the features",
                 "With n_head heads, each head attends with its own slice of D / n_head "
                 "features of q, k and v, and their outputs are joined. One head over all D "
