@@ -147,3 +147,35 @@ def test_a_rule_that_loops_on_the_exact_points_fails(tmp_path, short_time_limit,
                     "    while float(x) in EXACT:\n        pass\n    return 1 - y * y\n")
     verdict = grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"]
     assert not verdict.passed and "did not finish within its time limit" in str(verdict)
+
+
+ASKED_FOR_ITS_NUMBER = '''
+import math
+
+_IM = "im" + "ag"
+
+
+def d_tanh(x, y):
+    u = getattr(x, "value", x)  # (a plain float, where the watched number gave one)
+    z = u + 1e-30 * float("-1") ** 0.5
+    t = (math.e ** (2 * z) - 1) / (math.e ** (2 * z) + 1)
+    return getattr(t, _IM) / 1e-30
+
+
+def d_mul(a, b, y):
+    p, q = getattr(a, "value", a), getattr(b, "value", b)
+    i = float("-1") ** 0.5
+    return getattr((p + 1e-30 * i) * q, _IM) / 1e-30, getattr(p * (q + 1e-30 * i), _IM) / 1e-30
+'''
+
+
+def test_a_watched_number_has_only_a_floats_attributes(tmp_path):
+    """The complex step on what a rule's input gave as its ``.value`` (the attacker's A2 of
+    h-attack65f, 1/1 on every route before): a float has no ``.value``, and neither has the
+    number the rule is given, so the step is taken on the watched number itself, and seen."""
+    path = tmp_path / "solutions.py"
+    path.write_text(ASKED_FOR_ITS_NUMBER)
+    found = load_solutions(path)
+    for name in ("d_tanh", "d_mul"):
+        verdict = check(name, found[name])
+        assert not verdict.passed and "computes with complex numbers" in str(verdict), verdict

@@ -27,7 +27,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
               plain: Any = float) -> Callable[..., None]:
     """A profile function that records every call of a function of the learner's file
     (``file``): its first argument, where it is a number (an instance of ``plain``, a
-    watched number, as its ``value``), and the line it was called on."""
+    watched number, as its ``_number``), and the line it was called on."""
     def record(frame: Any, event: str, arg: Any) -> None:
         try:  # (the time limit may stop the learner's code here, in an audit hook that
             code = frame.f_code  # reading f_code calls: a profile function that raises is
@@ -35,7 +35,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
                 return  # switched off, and the learner's lines, traced, stop it)
             first: Any = frame.f_locals.get(code.co_varnames[0])
             if type(first) is plain:
-                first = first.value
+                first = first._number
             if isinstance(first, NUMBERS) and len(calls.get(code, ())) < 64:
                 back = frame.f_back
                 calls.setdefault(code, []).append((first, back.f_lineno if back else 0))

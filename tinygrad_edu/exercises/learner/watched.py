@@ -107,29 +107,31 @@ def _value(x: Any) -> Any:
     """``x``'s number: a watched number's own, a plain number as it is; a complex number
     is noticed."""
     if isinstance(x, Watched):
-        return x.value
+        return x._number
     if isinstance(x, complex):
         _SEEN.append(f"{x!r}")
     return x
 
 
 class Watched:
-    """A number that behaves as its ``value`` (a float) does, and notices complex numbers,
-    and the op's own function evaluated at a shifted input: ``affine`` says how the number
+    """A number that behaves as its float (``_number``) does, and notices complex numbers,
+    and the op's own function evaluated at a shifted input: ``_affine`` says how the number
     was made from the inputs by adding numbers and scaling (each input's coefficient, and the
-    number added), None when some other operation made it."""
+    number added), None when some other operation made it. It has a float's attributes and
+    no others: asked for one a float lacks (``x.value``), it answers as a float does, with
+    AttributeError (a public ``value`` gave the complex step its plain number: issue 65)."""
 
-    __slots__ = ("affine", "value")
+    __slots__ = ("_affine", "_number")
 
     def __init__(self, value: float, affine: tuple[tuple[float, ...], float] | None = None
                  ) -> None:
-        self.value = float(value)
-        self.affine = affine
+        self._number = float(value)
+        self._affine = affine
 
     def _do(self, other: Any, op: Callable[[Any, Any], Any], swapped: bool = False) -> Any:
         if not isinstance(other, (Watched, int, float, complex)):
             return NotImplemented
-        a, b = (_value(other), self.value) if swapped else (self.value, _value(other))
+        a, b = (_value(other), self._number) if swapped else (self._number, _value(other))
         if op in _FORWARD.get("ops", ()):
             left = other if swapped else self  # (a quotient is linear in its numerator:
             _notice_shift(op.__name__, self, other,  # a step of any size is exact there)
@@ -162,44 +164,44 @@ class Watched:
     def __ge__(self, o: Any) -> Any: return self._do(o, operator.ge)
     def __eq__(self, o: object) -> Any: return self._do(o, operator.eq)
     def __ne__(self, o: object) -> Any: return self._do(o, operator.ne)
-    def __neg__(self) -> Watched: return Watched(-self.value, _scaled(self.affine, -1.0))
+    def __neg__(self) -> Watched: return Watched(-self._number, _scaled(self._affine, -1.0))
     def __pos__(self) -> Watched: return self
-    def __abs__(self) -> Watched: return Watched(abs(self.value))
-    def __float__(self) -> float: return self.value
-    def __bool__(self) -> bool: return bool(self.value)
-    def __hash__(self) -> int: return hash(self.value)
+    def __abs__(self) -> Watched: return Watched(abs(self._number))
+    def __float__(self) -> float: return self._number
+    def __bool__(self) -> bool: return bool(self._number)
+    def __hash__(self) -> int: return hash(self._number)
     def __round__(self, n: Any = None) -> Any:  # (to digits: still watched, the same if
         if n is None:  # round(x, 17) changed nothing)
             return _whole(self, round, "round")
-        rounded = round(self.value, n)
-        return Watched(rounded, self.affine if rounded == self.value else None)
+        rounded = round(self._number, n)
+        return Watched(rounded, self._affine if rounded == self._number else None)
     def __trunc__(self) -> int: return _whole(self, math.trunc, "int")
     def __int__(self) -> int: return _whole(self, math.trunc, "int")
     def __floor__(self) -> int: return _whole(self, math.floor, "math.floor")
     def __ceil__(self) -> int: return _whole(self, math.ceil, "math.ceil")
 
     def as_integer_ratio(self) -> tuple[int, int]:
-        _EXACT.append(f"as_integer_ratio() of the input {self.value!r}{_line()}")
-        return self.value.as_integer_ratio()
+        _EXACT.append(f"as_integer_ratio() of the input {self._number!r}{_line()}")
+        return self._number.as_integer_ratio()
 
     def hex(self) -> str:
-        _EXACT.append(f"hex() of the input {self.value!r}{_line()}")
-        return self.value.hex()
-    def __repr__(self) -> str: return _Digits(repr(self.value))
-    def __format__(self, spec: str) -> str: return _Digits(format(self.value, spec))
+        _EXACT.append(f"hex() of the input {self._number!r}{_line()}")
+        return self._number.hex()
+    def __repr__(self) -> str: return _Digits(repr(self._number))
+    def __format__(self, spec: str) -> str: return _Digits(format(self._number, spec))
 
     def __complex__(self) -> complex:
-        _SEEN.append(f"complex({self.value!r})")
-        return complex(self.value)
+        _SEEN.append(f"complex({self._number!r})")
+        return complex(self._number)
 
     def __getattr__(self, name: str) -> Any:  # (a float's methods and attributes: .real...)
-        if name == "value":
+        if name in ("_number", "_affine"):  # (not yet set: no float's attribute either)
             raise AttributeError(name)
         if name == "real":  # (the number itself, still watched)
-            return Watched(self.value, self.affine)
+            return Watched(self._number, self._affine)
         if name == "conjugate":
-            return lambda: Watched(self.value, self.affine)
-        return getattr(self.value, name)
+            return lambda: Watched(self._number, self._affine)
+        return getattr(self._number, name)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """A NumPy ufunc on watched numbers: run on their values (a complex input or result
@@ -213,10 +215,10 @@ class Watched:
         return result
 
     # NumPy calls these on each element of an array of objects (np.exp(array_of_numbers))
-    def exp(self) -> Watched: return Watched(math.exp(self.value))
-    def log(self) -> Watched: return Watched(math.log(self.value))
-    def tanh(self) -> Watched: return Watched(math.tanh(self.value))
-    def sqrt(self) -> Watched: return Watched(math.sqrt(self.value))
+    def exp(self) -> Watched: return Watched(math.exp(self._number))
+    def log(self) -> Watched: return Watched(math.log(self._number))
+    def tanh(self) -> Watched: return Watched(math.tanh(self._number))
+    def sqrt(self) -> Watched: return Watched(math.sqrt(self._number))
 
 
 numbers.Real.register(Watched)  # (a real number: the engine's functions take it as one)
@@ -247,8 +249,8 @@ def _kept(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
         affine = None
         if name == "fsum":
             affine = _summed(items)
-        elif first is not None and name in ("ldexp", "copysign", "fabs") and first.value:
-            affine = _scaled(first.affine, result / first.value)
+        elif first is not None and name in ("ldexp", "copysign", "fabs") and first._number:
+            affine = _scaled(first._affine, result / first._number)
         if isinstance(result, tuple):  # (modf, frexp)
             return tuple(Watched(r) if isinstance(r, float) else r for r in result)
         return Watched(result, affine) if isinstance(result, float) else result
@@ -260,7 +262,7 @@ def _kept(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
 def _summed(items: list[Any]) -> tuple[tuple[float, ...], float] | None:
     """How the sum of ``items`` is made from the inputs, if each one is by adding and
     scaling, or a plain number."""
-    found = [x.affine for x in items if isinstance(x, Watched)]
+    found = [x._affine for x in items if isinstance(x, Watched)]
     if any(a is None for a in found) or not all(isinstance(x, (Watched, int, float))
                                                 for x in items):
         return None
@@ -277,16 +279,16 @@ through them while a rule runs (``_kept``)."""
 
 def _whole(x: Watched, how: Callable[[float], int], name: str) -> int:
     """``x`` made an integer; one scaled up first is noticed (``WHOLE``)."""
-    whole = how(x.value)
+    whole = how(x._number)
     if abs(whole) >= WHOLE:
-        _EXACT.append(f"{name}() of an input scaled up to {x.value:.3g}, an integer of "
+        _EXACT.append(f"{name}() of an input scaled up to {x._number:.3g}, an integer of "
                       f"{len(str(abs(whole)))} digits{_line()}")
     return whole
 
 
 def _watched_values(x: Any) -> Any:
     if isinstance(x, Watched):
-        return x.value
+        return x._number
     _notice_complex(x)
     return x
 
@@ -415,10 +417,10 @@ def forward_of(case: Any) -> dict[str, Any]:
 
 def _affine(op: Any, a: Watched, other: Any, swapped: bool
             ) -> tuple[tuple[float, ...], float] | None:
-    """How ``a op other`` is made from the inputs (``Watched.affine``), if by adding and
+    """How ``a op other`` is made from the inputs (``Watched._affine``), if by adding and
     scaling alone."""
-    mine = a.affine
-    theirs = other.affine if isinstance(other, Watched) else None
+    mine = a._affine
+    theirs = other._affine if isinstance(other, Watched) else None
     number = other if isinstance(other, (int, float)) and not isinstance(other, bool) else None
     if mine is None or (theirs is None and number is None):
         return None
@@ -446,12 +448,12 @@ def _notice_shift(name: str, *operands: Any, linear: Any = None) -> None:
     """The op's own operator on an operand that is an input shifted by a step (of any size
     where the op is a polynomial, or the operand is ``linear``: the op is linear in it)."""
     for x in operands:
-        affine = x.affine if isinstance(x, Watched) else None
+        affine = x._affine if isinstance(x, Watched) else None
         if affine is None or not affine[1] or not any(affine[0]):
             continue
         shift = affine[1]
         if _FORWARD.get("polynomial") or x is linear or \
-                abs(shift) <= SMALL * max(1.0, abs(x.value - shift)):
+                abs(shift) <= SMALL * max(1.0, abs(x._number - shift)):
             _SHIFTED.append(f"the op's {name} at an input shifted by {shift:.3g}{_line()}")
             return
 
@@ -567,7 +569,7 @@ def lines_said(file: str, linenos: list[int]) -> str:
 def _unwatched(x: Any) -> Any:
     """An answer with its watched numbers and arrays plain again."""
     if isinstance(x, Watched):
-        return x.value
+        return x._number
     if isinstance(x, tuple):
         return tuple(_unwatched(v) for v in x)
     if isinstance(x, list):
