@@ -7,6 +7,8 @@ import json
 import pickle
 import weakref
 
+import pytest
+
 from tests.program.against_engine import same
 from tinygrad_edu import Value
 from tinygrad_edu.program import compile
@@ -63,3 +65,40 @@ def test_a_list_held_twice_in_the_arguments_is_one_list_to_the_function():
     assert same(g, f, [W], [[0.5], [0.25]]).data == 2.625  # (another program)
     other = [0.25]
     assert same(g, f, [W], [other, other]).data == 1.125
+
+
+TRAIN = [0.5, 0.25, 0.75]
+TEST = [0.1, 0.9]
+PAIR = (0.5, 0.25)
+
+
+def _is_train(data):  # (a helper of the same module that tests it)
+    return data is TRAIN
+
+
+def test_a_list_that_is_also_a_global_is_that_global_to_the_function():
+    def loss(data):
+        noise = 0.1 if data is TRAIN else 0.0  # (train or evaluate, by which set was given)
+        return sum((W * x + noise for x in data), Value(0.0))
+
+    def helped(data, pair):
+        return W * data[0] * (2.0 if _is_train(data) else 3.0) * (5.0 if pair is PAIR else 7.0)
+
+    g, h = compile(loss), compile(helped)
+    for data in (TRAIN, TEST, TRAIN, [0.5, 0.25, 0.75]):
+        same(g, loss, [W], data)
+        same(h, helped, [W], data, PAIR)
+        same(h, helped, [W], data, (0.5, 0.25))
+    TRAIN[0] = 0.125  # (the global changed between calls: its number is seen)
+    assert same(g, loss, [W], TRAIN).data == same(g, loss, [W], TRAIN).data
+    TRAIN[0] = 0.5
+
+
+def test_a_float_held_twice_and_tested_by_identity_is_refused():
+    f_ = 0.123
+
+    def f(a):
+        return W * (2.0 if a[0] is a[1] else 3.0)
+
+    with pytest.raises(RuntimeError, match=r"tests two things by identity .* a\[0\] is a\[1\]"):
+        compile(f)([f_, f_])

@@ -21,12 +21,14 @@ __all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container
            "structure_of"]
 
 
-def structure_of(tree: Any, held_twice: bool = False) -> tuple[Any, list[Any], list[Value]]:
+def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
+                 ) -> tuple[Any, list[Any], list[Value]]:
     """A call's arguments: the structure that picks the program (types, lengths, ints,
     strings, objects by identity; each Value as a leaf, a node or a Value made under
     ``no_grad()``, and which earlier argument it is, if any; a list, tuple or dict held
-    twice, ``held_twice``: looked for once every one was seen), the floats in order, the
-    Values in order. The key's second item says whether a node was given."""
+    twice, ``held_twice``: looked for once every one was seen; one the function also names
+    from outside, its id in ``named``: an object given, ``named.py``), the floats in order,
+    the Values in order. The key's second item says whether a node was given."""
     numbers: list[Any] = []
     values: list[Value] = []
     seen: dict[int, int] = {}
@@ -56,6 +58,8 @@ def structure_of(tree: Any, held_twice: bool = False) -> tuple[Any, list[Any], l
         if own_container(x):  # (a list or dict of its own class: given as itself)
             return ("object", id(x))
         if isinstance(x, (list, tuple, dict)):
+            if id(x) in named:  # (one the function names from outside: given as itself)
+                return ("object", id(x))
             kept.append(x)
             if containers is not None:  # (one held twice: ``a[0] is a[1]``)
                 first = containers.get(id(x))
@@ -78,7 +82,7 @@ def structure_of(tree: Any, held_twice: bool = False) -> tuple[Any, list[Any], l
 
     key = key_of(tree)
     if not held_twice and len(set(map(id, kept))) != len(kept):
-        return structure_of(tree, True)  # (rare: its numbers once, its key says where)
+        return structure_of(tree, True, named)  # (rare: its numbers once, its key says where)
     return (key, node_given[0]), numbers, values
 
 
@@ -108,13 +112,14 @@ def own_container(x: Any) -> bool:
     return isinstance(x, (list, dict)) and type(x) not in (list, dict)
 
 
-def objects_given(tree: Any) -> list[tuple[str, Any]]:
+def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
     """The objects given (by identity), whose attributes the function may read, each with
-    where it is among the arguments (``argument 2``, ``argument 0[1]``, ``keyword cfg``)."""
+    where it is among the arguments (``argument 2``, ``argument 0[1]``, ``keyword cfg``);
+    a list, tuple or dict whose id is in ``named`` (``named.py``) among them."""
     found: list[tuple[str, Any]] = []
 
     def look(x: Any, where: str) -> None:
-        if own_container(x):
+        if own_container(x) or (isinstance(x, (list, tuple, dict)) and id(x) in named):
             found.append((where, x))
         elif isinstance(x, (list, tuple)) and not isinstance(x, Value):
             for k, v in enumerate(x):
@@ -222,33 +227,34 @@ class Copies:
 
 
 def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
-              copies: Copies, where: str = "", made: dict[int, Any] | None = None) -> Any:
+              copies: Copies, where: str = "", made: dict[int, Any] | None = None,
+              named: Any = frozenset()) -> Any:
     """The arguments as the capture gives them to the function: each float a ``Traced``
     input (NumPy arrays as lists), each list and dict a copy (``copies``: one it changes is
-    refused), one held twice one copy held twice (``made``); a list or dict of its own class
-    as itself."""
+    refused), one held twice one copy held twice (``made``); a list or dict of its own class,
+    or one the function also names from outside (its id in ``named``), as itself."""
     if type(tree) is float or numpy_float(tree) is not None:
         k = next(counter)
         return record.input(numbers[k], ("arg", k))
-    if own_container(tree):
+    if own_container(tree) or (isinstance(tree, (list, tuple, dict)) and id(tree) in named):
         return tree
     made = {} if made is None else made  # (id -> the container and its copy: kept alive)
     if isinstance(tree, (list, tuple, dict)) and id(tree) in made:
         return made[id(tree)][1]  # (as ``structure_of`` keys it: its numbers read once)
     if isinstance(tree, (list, tuple)) and not isinstance(tree, Value):
-        items = [as_traced(v, counter, numbers, record, copies, _inside(where, k), made)
-                 for k, v in enumerate(tree)]
+        items = [as_traced(v, counter, numbers, record, copies, _inside(where, k), made,
+                           named) for k, v in enumerate(tree)]
         made[id(tree)] = tree, copies.add(where, items) if isinstance(tree, list) else \
             type(tree)(items) if type(tree) is tuple else type(tree)(*items)
         return made[id(tree)][1]
     if isinstance(tree, dict):
         made[id(tree)] = tree, copies.add(where, {k: as_traced(
-            v, counter, numbers, record, copies, _inside(where, k), made)
+            v, counter, numbers, record, copies, _inside(where, k), made, named)
             for k, v in tree.items()})
         return made[id(tree)][1]
     if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
             not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
-        return as_traced(tree.tolist(), counter, numbers, record, copies, where, made)
+        return as_traced(tree.tolist(), counter, numbers, record, copies, where, made, named)
     return tree
 
 

@@ -52,6 +52,7 @@ from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.left import clean
+from tinygrad_edu.program.named import Named
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
@@ -204,6 +205,7 @@ class Compiled:
         self.warned = False  # (a capture again said)
         self.guarded: tuple[Tape, list[Any], list[Any]] | None = None  # (a guard failed on)
         self.held: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (places found by held.py)
+        self.named = Named(function)  # (lists it names from outside: given as themselves)
         self.__wrapped__ = function
         self.__name__ = getattr(function, "__name__", "compiled")
         self.__doc__ = getattr(function, "__doc__", None)
@@ -233,7 +235,7 @@ class Compiled:
         if recording() is not None:
             raise RuntimeError(f"{self.__name__}: a compiled function called while another "
                                "is being captured; call the function itself there")
-        key, numbers, values = structure_of((args, kwargs))
+        key, numbers, values = structure_of((args, kwargs), False, self.named.ids())
         if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)
             return self._as_engine(args, kwargs)
@@ -336,12 +338,15 @@ class Compiled:
             self.warned = True  # arguments was not run: said the first time, with why)
             warnings.warn(f"{self.__name__}: captured again because {why}; said once: "
                           "explain() lists every capture", ProgramWarning, stacklevel=3)
+        self.named.refresh()  # (a name bound to a list since: the structure again)
+        names_held = self.named.ids()
+        key, numbers, values = structure_of((args, kwargs), False, names_held)
         record = Recording()
         copies = Copies()
         traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record,
-                                copies)
+                                copies, named=names_held)
         watcher = Watcher(record, self.function, self.dynamic)
-        for where, x in objects_given((args, kwargs)):  # (objects given: places too)
+        for where, x in objects_given((args, kwargs), names_held):  # (objects given: places too)
             watcher._root(("object", x, where), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
             watcher.held(holder, label, steps, line)

@@ -132,9 +132,10 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
                          dis.get_instructions(code) if i.opname == "IS_OP"), None) or \
                 code.co_firstlineno  # (3.11 on: the line of its ``is``)
             record.refuse(f"{code.co_name}() tests two things by identity (`is`) and is "
-                          "given a number read from a Value: whether two Values hold one "
-                          "float object (a.data is b.data) is no number a program can "
-                          "follow; compare numbers with == (line "
+                          "given a number read from a Value or a float of its arguments: "
+                          "whether two numbers are one float object (a.data is b.data, "
+                          "a[0] is a[1] of [F, F]) is no number a program can follow; "
+                          "compare numbers with == (line "
                           f"{line} of {os.path.basename(code.co_filename)})")
             return
     tests = bool_tests(code)
@@ -226,9 +227,9 @@ def _identities(code: types.CodeType) -> bool:
 
 def _holds_followed(x: Any) -> bool:
     """Whether ``x`` is a followed number, or a list, a tuple or a dict holding one."""
-    if type(x) in (list, tuple):
+    if isinstance(x, (list, tuple)):  # (a list given: the capture's copy, of a class of its own)
         return any(type(item) is Traced for item in x)
-    if type(x) is dict:
+    if isinstance(x, dict):
         return any(type(item) is Traced for item in x.values())
     return type(x) is Traced
 
