@@ -188,9 +188,11 @@ def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, caps
             ("raise BaseException('boom')\n" + value, "BaseException: boom",
              "line 1, in <module>")):
         verdict = check(exercises, source)
-        assert verdict.startswith(f"✗ node: grading it, it raised {raised} at your answer, "
-                                  f"{where}, which ends the process it is graded in on your "
-                                  "machine: does your answer end Python"), verdict
+        assert verdict.startswith(f"✗ node: your code raised {raised} at your answer, "
+                                  f"{where} ("), verdict  # (before, h-learner66e F6: "...,
+        assert "so on your machine the process it is graded in ends there" in verdict  # which
+        assert "does your answer end Python" not in verdict  # ends the process ...: does your
+        # answer end Python, or fill the memory?", no word of what it did)
         assert exercises.text_content("#state").startswith("Not yet (graded in")
 
 
@@ -228,8 +230,9 @@ def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
     was graded in (an independent learner's walk, issue 66)."""
     said = check(exercises, "import random\n\nrandom._os._exit(0)\n\n\n" + RIGHT)
     assert said.startswith("✗ d_tanh: "), said
-    assert "it raised ProcessExit: os._exit(0) at your answer, line 3" in said, said
-    assert "which ends the process it is graded in on your machine" in said
+    assert said.startswith("✗ d_tanh: your code called os._exit(0) at your answer, line 3, in "
+                           "<module> (random._os._exit(0)): os._exit ends its process at once, "
+                           "so on your machine the process it is graded in ends there"), said
 
 
 def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):

@@ -125,7 +125,9 @@ def test_a_limit_the_code_lowers_brings_no_warning_of_hypothesis(capped, monkeyp
 @pytest.mark.parametrize("where", ["in the answer", "at the top"])
 def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raised, said, where):
     """Whatever the learner's code raises, a KeyboardInterrupt or a GeneratorExit of its own,
-    ends in the command's verdict, naming the line (issue 66: a raw traceback, "Stopped.")."""
+    ends in a verdict that says what it did at its line, and what that does to a process
+    (issue 66: a raw traceback, "Stopped."; then, h-learner66e F6, "which ends the process
+    it is graded in on your machine: does your answer end Python, or fill the memory?")."""
     monkeypatch.setattr(apart, "APART", False)
     source, line, function = (
         (f"def d_tanh(x, y):\n    raise {raised}\n", 2, "d_tanh") if where == "in the answer"
@@ -134,9 +136,16 @@ def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raise
     out = capsys.readouterr().out
     assert answer["code"] == 1 and json.loads(answer["progress"])["exercises"]["d_tanh"] == {
         "attempts": 1, "passed": False}
-    assert out.startswith(f"✗ d_tanh: grading it, it raised {said} at your answer, line {line}, "
-                          f"in {function}, which ends the process it is graded in on your "
-                          "machine: does your answer end Python")
+    shown = f"raise {raised}"
+    did = (f"raised {said} at your answer, line {line}, in {function} ({shown}): " + (
+        "a KeyboardInterrupt that nothing catches ends a program, as Ctrl-C does" if raised ==
+        "KeyboardInterrupt" else f"an exception that is not an Exception (a {said.split(':')[0]}"
+        ") is not caught as an answer's error, and ends a program"))
+    out_of_it = ("take that line out, or put it under if __name__ == \"__main__\": (which "
+                 "grading does not run)" if function == "<module>" else "take that line out: "
+                 "an answer returns its result")
+    assert out.startswith(f"✗ d_tanh: your code {did}, so on your machine the process it is "
+                          f"graded in ends there, with no verdict: {out_of_it}"), out
     assert '"code": 0' in check_json("d_tanh", RIGHT, "")
 
 
@@ -244,3 +253,38 @@ def test_what_only_a_cycle_holds_is_freed_by_its_own_check(monkeypatch, capsys):
         assert capsys.readouterr().err.startswith("your answer, line 7, in __del__: ")
     finally:
         gc.enable()
+
+
+LOW_LIMIT = """import typing
+frame, depth = typing.sys._getframe(), 0
+while frame:
+    frame, depth = frame.f_back, depth + 1
+typing.sys.setrecursionlimit(depth + 12)
+"""
+
+
+@pytest.mark.parametrize("change, line, did", [
+    (LOW_LIMIT, "typing.sys.setrecursionlimit(depth + 12)", "set the recursion limit to "),
+    ("import math\nmath.exp = lambda x: 0.0\n", "math.exp = lambda x: 0.0",
+     "replaced math.exp, which the grader computes with too"),
+    ("import typing\nimport math\nsetattr(typing.sys.modules['math'], 'exp', abs)\n",
+     "setattr(typing.sys.modules['math'], 'exp', abs)", "replaced math.exp")])
+def test_what_the_code_changed_in_the_graders_python_is_said_at_its_line(
+        monkeypatch, capsys, change, line, did):
+    """A recursion limit lowered, a name of math replaced: the grader shares the page's
+    Python, and its own code fails. Before (h-learner66e F6): "grading it, it raised
+    RecursionError: maximum recursion depth exceeded, which ends the process it is graded in
+    on your machine: does your answer end Python, or fill the memory?", no line."""
+    from tests.exercises.gpt_answers import RIGHT as TRACK
+
+    monkeypatch.setattr(apart, "APART", False)
+    source = change + "\n\n" + TRACK
+    number = source.splitlines().index(line) + 1
+    answer = json.loads(check_json("softmax", source, ""))
+    out = capsys.readouterr().out
+    assert answer["code"] == 1, out
+    assert out.startswith("✗ softmax: grading it, the grader's own code raised "), out
+    assert f", as your code at your answer, line {number} ({line}) {did}" in out, out
+    assert "here your code and the grader share this page's Python" in out, out
+    assert "does your answer end Python" not in out, out
+    assert '"code": 0' in check_json("softmax", TRACK, "")  # (put back after the Check)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises import remote, running
+from tinygrad_edu.exercises.ended_here import Shared, ended_here
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.learner import serve
@@ -300,6 +301,7 @@ def _stopped(graded: Graded, stop: Stopped, left: list[ExerciseSpec], ex: Exerci
         f"grading it, {stop}: a process that stops itself answers nothing, and fails the "
         "exercise." if stop.kind == "stopped" else
         f"not yet: {stop}: {TOO_SLOW}" if stop.kind == "too long" else
+        f"{stop}." if stop.kind == "here" else  # (grade_here: what the code did, ended_here)
         f"grading it, {stop}: an endless loop, or one call that never returns "
         "(sum(itertools.count()))? Run it by hand on the exercise's worked example."
         if stop.kind == "slow" else
@@ -376,7 +378,9 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     learner's process allows, and runs within the time it gives (``serve.LOAD_LIMIT``): an
     import refused, or a loop at its top level stopped, is said as there; and what would end
     that process (a GeneratorExit, a KeyboardInterrupt it raises: not the page's Stop,
-    ``PageStop``), as its end is, failing the exercise it was graded for. The output
+    ``PageStop``) fails the exercise it was graded for, said with what the code did at its
+    line, as is an error of the grader's own code after the file changed what the grader
+    uses (a recursion limit lowered, ``math.exp`` replaced: ``ended_here.py``). The output
     streams the learner's code set (``sys.stdout = None``) are the grader's again once it has
     run: the verdicts are printed there (before, none was, and the page showed an empty
     box under "Passed"), and so are the builtins it replaced (``typing.sys.modules['builtins']
@@ -384,6 +388,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     graded = Graded(path)
     streams = sys.stdout, sys.stderr
     names = dict(vars(builtins))
+    before, source = Shared.now(), ""
     try:
         source = read_source(path)
         found = _run_here(path, source)
@@ -394,7 +399,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
         if isinstance(error, (PageStop, TimeLimit)):
             raise
         for ex in exercises:
-            _stopped(graded, _ended_here(error, path), [], ex)
+            _stopped(graded, ended_here(error, path, source, before), [], ex)
         return graded
     finally:  # (what the file printed, a flood cut, before the verdict)
         sys.stdout, sys.stderr = streams
@@ -426,7 +431,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
                 except BaseException as error:  # (raise GeneratorExit in backward)
                     if isinstance(error, (PageStop, TimeLimit)):
                         raise
-                    _stopped(graded, _ended_here(error, path), [], ex)
+                    _stopped(graded, ended_here(error, path, source, before), [], ex)
                 finally:
                     sys.stdout, sys.stderr = streams
                     _put_back(names)
@@ -443,15 +448,6 @@ def _put_back(names: dict[str, Any]) -> None:
     for name, value in names.items():
         if now.get(name, names) is not value:
             now[name] = value
-
-
-def _ended_here(error: BaseException, path: Path) -> Stopped:
-    """``error``, which would end the learner's process, said as that process's end is."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
-    where = f" at {path}, line {frames[-1].lineno}, in {frames[-1].name}" if frames else ""
-    said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    return Stopped(f"it raised {said}{where}, which ends the process it is graded in on "
-                   "your machine", "ended")
 
 
 def _run_here(path: Path, source: str) -> dict[str, Any]:

@@ -125,9 +125,10 @@ class Stopped(BaseException):
     ``"grader"``: the grader could not start it, out of open files or memory;
     ``"oversized"``: it asked the grader a question too large to answer; ``"stopped"``: it
     stopped itself, with a stop signal, and was ended at once; ``"too long"``: the exercise
-    took longer than it may, ``EXERCISE_DEADLINE``). A BaseException, as ``TimeLimit`` is,
-    so that hypothesis does not take it for a failing input and try others: it ends the
-    grading of the exercise."""
+    took longer than it may, ``EXERCISE_DEADLINE``; ``"here"``: graded where there are no
+    processes, what the learner's code did, said at its line, ``ended_here.py``). A
+    BaseException, as ``TimeLimit`` is, so that hypothesis does not take it for a failing
+    input and try others: it ends the grading of the exercise."""
 
     def __init__(self, message: str, kind: str, reports: list[str] | None = None,
                  seconds: float | None = None) -> None:

@@ -61,9 +61,9 @@ def start() -> None:
 class ProcessExit(BaseException):
     """``os._exit()`` in the page's Python, raised: it would end the browser's Python itself
     (Pyodide dies, and is loaded again, with no verdict: ``random._os._exit(0)``, issue 66).
-    Raised, it ends the code as the end of the process it runs in is said: in a Check, "it
-    raised ProcessExit: os._exit(0) at your answer, line 3, ..., which ends the process it
-    is graded in on your machine"."""
+    Raised, it ends the code as the end of the process it runs in is said: in a Check, "your
+    code called os._exit(0) at your answer, line 3, in <module> (...): os._exit ends its
+    process at once, so on your machine ..." (``exercises/ended_here.py``)."""
 
 
 def _exit(status: int) -> NoReturn:

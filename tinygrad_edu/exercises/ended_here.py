@@ -1,0 +1,114 @@
+"""Why the grading of a learner's file stopped, where there are no processes (a browser's
+Python: ``apart.grade_here``): what the learner's code did, said at its line.
+
+On a computer the learner's code runs in a process of its own: what ends that process (a
+KeyboardInterrupt nothing catches, ``os._exit``) ends it with no verdict, and what the code
+changes in its Python (the recursion limit, ``math.exp``) is its own. Here the grader shares
+the learner's Python, so an error the grader's own code raises may be the learner's change.
+Before (issue 66, h-learner66e F6), each of these was "it raised RecursionError: maximum
+recursion depth exceeded, which ends the process it is graded in on your machine: does your
+answer end Python, or fill the memory?", with no line of the learner's.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinygrad_edu.exercises.remote import Stopped
+from tinygrad_edu.viz.page_python import COMPUTING
+
+__all__: list[str] = []  # the grader's inner workings
+
+
+@dataclass
+class Shared:
+    """What the grader uses of the Python it shares with the learner's code, before that
+    code ran: the recursion limit, and the names of the modules it computes with."""
+
+    limit: int
+    names: dict[str, dict[str, Any]]
+
+    @classmethod
+    def now(cls) -> Shared:
+        return cls(sys.getrecursionlimit(), {
+            name: dict(vars(sys.modules[name])) for name in COMPUTING if name in sys.modules})
+
+    def changed(self) -> list[tuple[str, str]]:
+        """What the code changed that the grader uses: (what it did, the name a line of it
+        that does it reads: ``setrecursionlimit``, ``exp``)."""
+        found = []
+        limit = sys.getrecursionlimit()
+        if limit < self.limit:
+            found.append((f"set the recursion limit to {limit}", "setrecursionlimit"))
+        for module, names in self.names.items():
+            now = vars(sys.modules.get(module, sys))
+            for name, value in names.items():
+                if not name.startswith("__") and now.get(name, names) is not value:
+                    found.append((f"replaced {module}.{name}, which the grader computes "
+                                  "with too", name))
+        return found
+
+
+def ended_here(error: BaseException, path: Path, source: str, before: Shared) -> Stopped:
+    """``error``, which escaped the grading, said as what the learner's code did: a change
+    to the Python it shares with the grader (``before``: as it was), at the line that made
+    it; else what it raised, at its line, and what that does to a process."""
+    said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    changed = before.changed()
+    if changed:
+        did, name = changed[0]
+        line = _line_naming(source, name)
+        where = f" at {path}, line {line[0]} ({line[1]})" if line else ""
+        return Stopped(
+            f"grading it, the grader's own code raised {said}, as your code{where} {did}: "
+            "here your code and the grader share this page's Python (on your machine your "
+            "code runs in a process of its own, and what it changes there is its own). Take "
+            "that line out: "
+            "an answer leaves the Python it runs in as it found it", "here")
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+    if not frames:
+        return Stopped(f"it raised {said}, which ends the process it is graded in on your "
+                       "machine", "ended")
+    at = frames[-1]
+    where = f"at {path}, line {at.lineno}, in {at.name} ({(at.line or '').strip()[:100]})"
+    name = type(error).__name__
+    what = (f"called {error} {where}: os._exit ends its process at once" if
+            name == "ProcessExit" else
+            f"raised {said} {where}: a KeyboardInterrupt that nothing catches ends a program, "
+            "as Ctrl-C does" if isinstance(error, KeyboardInterrupt) else
+            f"raised {said} {where}: an exception that is not an Exception (a "
+            f"{name}) is not caught as an answer's error, and ends a program")
+    out = ("take that line out, or put it under if __name__ == \"__main__\": (which grading "
+           "does not run)" if at.name == "<module>" else
+           "take that line out: an answer returns its result (raise an Exception, such as "
+           "ValueError, for an input it refuses)")
+    return Stopped(f"your code {what}, so on your machine the process it is graded in ends "
+                   f"there, with no verdict: {out}", "here")
+
+
+def _line_naming(source: str, name: str) -> tuple[int, str] | None:
+    """The first line of ``source`` that calls ``name`` or assigns to it (``math.exp = ...``,
+    ``setattr(math, "exp", ...)``): its number and text."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    lines, hits = source.splitlines(), []  # (ast.walk: not in the lines' order)
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+        hit = any(isinstance(t, ast.Attribute) and t.attr == name for t in targets) or (
+            isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+                or (isinstance(node.func, ast.Name) and node.func.id == "setattr"
+                and any(isinstance(a, ast.Constant) and a.value == name for a in node.args))))
+        number = getattr(node, "lineno", 0)
+        if hit and 0 < number <= len(lines):
+            hits.append(number)
+    return (min(hits), lines[min(hits) - 1].strip()[:100]) if hits else None
