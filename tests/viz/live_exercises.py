@@ -97,6 +97,15 @@ def exercises_end_code_that_will_not_stop(exercises, capsys):
         "that loops forever is the usual cause. Python was started again; your code is kept.\n")
     assert exercises.text_content("#state") == "Stopped."
     assert exercises.input_value("#code") == stubborn
+    exercises.fill("#code", RIGHT)  # (in the new Python: before, h-learner66e F11, "Preparing
+    exercises.click("#check")  # the grader (about 10 s, once)" after every restart)
+    exercises.wait_for_function("/^Preparing/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader again (about 10 s: Python was started again), then grading…")
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("✓ d_tanh passed")
 
 
 def exercises_start_again_asks_and_the_code_can_be_brought_back(exercises, capsys):
@@ -283,9 +292,15 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     # no line, and no full stop)
     transposed = "def linear(x, w):\n    return [sum(w[i][j] * x[i] for i in range(len(x))) " \
                  "for j in range(len(w))]\n"
-    said = check(exercises, transposed)
-    assert "diagnosis (out, dx, dw): w read by its columns (transposed).\n    in your answer, " \
-           "line 2, in linear  (return [sum(w[i][j] * x[i]" in said
+    for width, height in ((1280, 900), (390, 844)):  # (before, h-learner66e F7: the verdict
+        exercises.set_viewport_size({"width": width, "height": height})  # at the fold, its
+        exercises.evaluate("window.scrollTo(0, 0); document.getElementById('editor')"  # diag-
+                           ".scrollIntoView({block: 'start'})")  # nosis below, at both widths)
+        said = check(exercises, transposed)
+        assert "diagnosis (out, dx, dw): w read by its columns (transposed).\n    in your " \
+               "answer, line 2, in linear  (return [sum(w[i][j] * x[i]" in said
+        assert exercises.evaluate(VERDICT_SHOWN, "✗ linear"), width
+    exercises.set_viewport_size({"width": 1280, "height": 900})
     exercises.select_option("#stage", "rmsnorm")
     eps = definition(with_slip("scale = (ms + 1e-5) ** -0.5", "scale = ms ** -0.5 + 1e-5"),
                      "rmsnorm")
@@ -319,16 +334,21 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     # its own state beside Check (before: adam's "Passed (graded in 0.2 s).")
     assert exercises.text_content("#state") == "Not checked yet."
     assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
-    after = exercises.text_content("#next")
-    assert after.startswith("That was the last stage. Once all 10 pass, your GPT is whole; "
-                            "next, on your machine:")  # (not all pass in this session)
+    after = exercises.text_content("#next")  # (not all pass in this session: before,
+    left = re.match(r"That was the last stage\. Not passed yet in this browser: stages "  # F9,
+                    r"([\d, ]+ and \d+)\. Next: stage (\d+), ([^.]+)\.Once all 10 pass, "  # no
+                    r"your GPT is whole; next, on your machine:", after)  # stage was named)
+    assert left, after
+    assert "10" not in left[1].split(", ") and left[2] == left[1].split(",")[0], after
+    assert exercises.get_attribute("#next p a", "href").startswith("#")
     assert exercises.text_content("#next pre").splitlines() == [  # (a comment beside its
         "# 1. Download my answers (the button above): your stages, saved as my_gpt.py",
         "# 2. the same verdicts, on your machine:",  # wrapped into the next one at 390 px)
         "python -m tinygrad_edu exercises check my_gpt.py microgpt",
         "# 3. train it; then it makes up names:",
         "python -m tinygrad_edu exercises train my_gpt.py"]
-    assert exercises.get_attribute("#next a", "href") == "guides/microgpt.html#watch-it-learn"
+    assert exercises.get_attribute("#next a[href^=guides]", "href") == \
+        "guides/microgpt.html#watch-it-learn"
     exercises.set_viewport_size({"width": 390, "height": 844})  # (before: "Download my
     exercises.locator("#next pre").scroll_into_view_if_needed()  # answers (above)", screens
     with exercises.expect_download() as saved:  # up at 390 px: the learner's walk, issue 66)
@@ -341,6 +361,11 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     exercises.select_option("#stage", "adam")
     assert exercises.text_content("#state") == \
         "Passed in this browser; Check grades it again."
+    exercises.reload()  # (before, h-learner66e F8: a passed stage, reloaded or chosen again,
+    assert exercises.is_visible("#next")  # showed no next step until Checked again)
+    assert exercises.text_content("#next") == "Next: stage 10, a training step: loss, " \
+        "backward, Adam"
+    assert exercises.text_content("#stage option:checked").startswith("stage 9. ")
 
 
 def exercises_a_warning_quotes_this_checks_line(exercises, capsys):
@@ -382,6 +407,31 @@ def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
     exercises.select_option("#exercise", "d_tanh")
     assert exercises.text_content("#output") == ""
 
+
+VERDICT_SHOWN = """mark => {
+    const box = document.getElementById("output"), text = box.textContent;
+    const at = text.lastIndexOf(mark), d = text.indexOf("\\n  diagnosis", at);
+    const under = text.indexOf("\\n", text.indexOf("\\n", d + 1) + 1);
+    const shown = box.getBoundingClientRect();
+    const top = document.querySelector(".md-header").getBoundingClientRect().bottom;
+    const on = i => {
+        const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        let n = 0;
+        for (let node = walker.nextNode(); node; n += node.length, node = walker.nextNode()) {
+            if (i >= n + node.length) continue;
+            const range = document.createRange();
+            range.setStart(node, i - n);
+            range.setEnd(node, i - n + 1);
+            const r = range.getBoundingClientRect();
+            return r.top >= Math.max(shown.top, top) && r.bottom <= Math.min(shown.bottom,
+                                                                              innerHeight);
+        }
+        return false;
+    };
+    return at >= 0 && d > at && on(at) && on(d + 3) && on(under - 1);
+}"""
+"""A verdict's first line (at ``mark``), its first diagnosis and the line under it (where
+in the learner's code) are on screen: in the output box's view and in the window's."""
 
 NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
                        return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""

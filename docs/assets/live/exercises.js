@@ -87,7 +87,8 @@
     var kept = running && running.ex === chosen ? running : held[chosen.name] || null;
     delete held[chosen.name];
     box(kept);
-    next(kept && kept.passed ? chosen : null);
+    var record = progress()[chosen.name];  // (a reload keeps the progress: its next step too)
+    next((kept ? kept.passed : record && record.passed) ? chosen : null);
     asking(false);
     if (kept && kept.state) say(kept.state);  // (its verdict, which ended elsewhere)
     else if (python && python.ready && !python.busy()) say(own());  // (not the one before's)
@@ -229,10 +230,18 @@
       return;
     }
     var record = progress();
-    var whole = same.every(function (ex) { return record[ex.name] && record[ex.name].passed; });
-    say("p", "That was the last stage. " + (whole ? "All " + same.length + " pass: your " +
-        "GPT is whole" : "Once all " + same.length + " pass, your GPT is whole") + "; next, " +
-        "on your machine:");
+    var left = same.filter(function (ex) { return !(record[ex.name] && record[ex.name].passed); });
+    if (left.length) {  // (the stages still to pass, the first a link: h-learner66e F9)
+      var todo = say("p", "That was the last stage. Not passed yet in this browser: stage" +
+                     (left.length > 1 ? "s " : " ") + left.map(function (ex) {
+                       return ex.number; }).join(", ").replace(/, (\d+)$/, " and $1") +
+                     ". Next: ");
+      link(todo, "stage " + left[0].number + ", " + left[0].title, "#" + left[0].name);
+      say("span", ".", todo);
+    }
+    say("p", (left.length ? "" : "That was the last stage. ") + (left.length ? "Once all " +
+        same.length + " pass, your GPT is whole" : "All " + same.length + " pass: your GPT " +
+        "is whole") + "; next, on your machine:");
     // the download here, beside its step (at 390 px the page's own button was screens up)
     var save = say("button", "Download my answers");
     save.type = "button";
@@ -313,7 +322,10 @@
     "--serve (or with those headers), the page names the line; so does python -m " +
     "tinygrad_edu exercises check on your machine.";
   var PREPARING = "Preparing the grader (about 10 s, once), then grading…";
-  function grading() { return warm ? "Grading…" : PREPARING; }
+  var AGAIN = "Preparing the grader again (about 10 s: Python was started again), then " +
+    "grading…";  // (before, h-learner66e F11: "once", said again after every restart)
+  var prepared = false;  // (once warm, in any Python of this page)
+  function grading() { return warm ? "Grading…" : prepared ? AGAIN : PREPARING; }
 
   var again = "";  // why Python was loaded again, while it loads: "stopped", "crashed"
   var python = new live.Python(function (what, detail) {
@@ -376,7 +388,7 @@
   // "✓ NAME" at a line's start, the last one), so that lines the code printed above it do
   // not hide it (issue 66: the learner scrolled past 2,000 lines to find it). Nothing moves
   // if it is in view already.
-  function toVerdict(name) {
+  function toVerdict(name, failed) {
     shown.flush();
     shown.text();  // (what was queued, on the page)
     var walker = document.createTreeWalker(output, NodeFilter.SHOW_TEXT), node, found = null;
@@ -393,12 +405,37 @@
       });
     }
     if (found === null) return;
+    var line = charRect(found, at), box = output.getBoundingClientRect();
+    if (line.top < box.top || line.bottom > box.bottom) output.scrollTop += line.top - box.top - 4;
+    if (failed) onScreen(found, at);
+  }
+
+  function charRect(node, at) {
     var range = document.createRange();
-    range.setStart(found, at);
-    range.setEnd(found, at + 1);
-    var line = range.getBoundingClientRect(), box = output.getBoundingClientRect();
-    if (line.top >= box.top && line.bottom <= box.bottom) return;
-    output.scrollTop += line.top - box.top - 4;
+    range.setStart(node, at);
+    range.setEnd(node, at + 1);
+    return range.getBoundingClientRect();
+  }
+
+  // A verdict that did not pass, on screen once its grading ends (h-learner66e F7: at 1280
+  // and 390 px it began at the fold, its diagnosis below): its first line and its first
+  // diagnosis, with the line under it (where in the learner's code), in the box and in the
+  // window, scrolled as little as that takes; where both do not fit, the diagnosis.
+  function onScreen(node, at) {
+    var text = node.textContent, d = text.indexOf("\n  diagnosis", at), end = at;
+    if (d >= 0) {
+      var under = text.indexOf("\n", text.indexOf("\n", d + 1) + 1);
+      end = Math.max((under < 0 ? text.length : under) - 1, d + 1);
+    }
+    var box = output.getBoundingClientRect(), last = charRect(node, end);
+    if (last.bottom > box.bottom) output.scrollTop += last.bottom - box.bottom + 4;
+    box = output.getBoundingClientRect();
+    last = charRect(node, end);
+    var first = charRect(node, at), header = document.querySelector(".md-header");
+    var from = Math.max(first.top, box.top) - 4, to = Math.min(last.bottom, box.bottom) + 4;
+    var high = header ? header.getBoundingClientRect().bottom : 0;
+    var by = to > innerHeight ? to - innerHeight : from < high ? from - high : 0;
+    if (by) window.scrollBy(0, by);
   }
 
   // Where a Check ends: on its exercise's page if it is the one shown (`text` beside Check,
@@ -441,7 +478,7 @@
         python.crashed("no verdict came back");
         throw Object.assign(new Error("no verdict came back"), {crashed: true});
       }
-      if (!answer.stopped) warm = true;
+      if (!answer.stopped) warm = prepared = true;
       if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was)
         print("\nStopped: " + answer.stopped + ". Your code is kept.\n", "stderr");
         ended(job, "Stopped.", false);
@@ -453,7 +490,7 @@
       fillMenus();
       if (ended(job, (passed ? "Passed" : "Not yet") + " (graded in " +
                 answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not " +
-                "let the page keep your progress."), passed)) toVerdict(ex.name);
+                "let the page keep your progress."), passed)) toVerdict(ex.name, !passed);
     }).catch(function (error) {
       countdown.stop();
       if (error.crashed) {
