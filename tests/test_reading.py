@@ -173,6 +173,8 @@ def test_every_node_has_every_field_with_one_meaning():
             assert (local is None) or isinstance(operand, Value)  # a local derivative: a parent
             if node._list is None:
                 assert operand is None or isinstance(operand, (Value, float))
+        assert node._da is not None or node._db is None, (  # a parent is in _a first
+            f"{node!r}: a parent in _b with none in _a (parents has one case more)")
         if node._list is not None:  # its parents, and the local derivative towards each
             assert node._da is None and node._db is None
             assert len(node._list) == len(node._list_grads)
@@ -181,6 +183,7 @@ def test_every_node_has_every_field_with_one_meaning():
             if node._a is not None:  # its lists as given, where a plain number stood in them
                 assert any(not isinstance(x, Value) for x in (*node._a, *(node._b or ())))
     assert quiet._row is None and not quiet.requires_grad and a.requires_grad
+    assert (2.0 - a)._operands == (2.0, a) and (2.0 - a).parents == (a,)  # (as written)
 
 
 def test_the_docstring_and_the_docs_give_the_same_reading_order():

@@ -23,18 +23,18 @@ NO_OTHER = object()  # apply's b where an op has one operand (exp, log, tanh, re
 
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """A node: out = a op b (or op a), with its local derivatives by the row's rules. Three
-    cases, by b: a Value (x * y), a float (x * 2.0), none (x.exp()); the rest below the line."""
+    """A node: out = a op b (or op a), with its local derivatives by the row's rules. Read
+    x * y's branch: the two after it are the same with one parent (b a float, or none)."""
     if type(a) is not Value or not is_grad_enabled():  # 2.0 - x, and all under no_grad()
         return with_numbers(row, a, b)
     a_data, b_type = a._data, type(b)
-    if b_type is Value:  # x * y: two parents
+    if b_type is Value:  # x * y: two parents, x and y
         b_data = b._data
         out = row.forward(a_data, b_data)
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-    elif b_type is float:  # x * 2.0: one parent (2.0 is kept in _b, read below the line)
+    elif b_type is float:  # x * 2.0: one parent (2.0 is kept in _b, with no derivative)
         out = row.forward(a_data, b)
         da, db = row.rules[0], None
         da = da if type(da) is float else da(a_data, b, out)
@@ -44,7 +44,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da = da if type(da) is float else da(a_data, out)
     else:  # an int (x ** 2), a Value of a subclass, x + None: below the line
         return with_numbers(row, a, b)
-    node = object.__new__(Value)  # skips __init__ (which makes a leaf): every slot set below
+    node = object.__new__(Value)  # (quicker than Value(...), which makes a leaf): its fields
     node._data, node.grad, node._row = out, 0.0, row
     node._a, node._da = a, da
     node._b, node._db = b, db
@@ -58,8 +58,8 @@ class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
     __slots__ = ("_data", "grad",  # its number (.data); d(root)/d(it) once backward() ran
                  "_row",  # the op table's row that made it; None for a leaf (input, parameter)
-                 "_a", "_da",  # an operand; d(it)/d(_a), None where _a is no Value (2.0 - x)
-                 "_b", "_db",  # the other (x * 2.0: 2.0; exp(x): None); d(it)/d(_b), as _da
+                 "_a", "_da",  # its Value operand (x in x * y, x * 2.0, 2.0 - x); d(it)/d(_a)
+                 "_b", "_db",  # the other: y, 2.0 (then _db is None), or None (exp(x)); d/d(_b)
                  "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
                  "__dict__")  # its label, if it has one (for drawings), and rarer marks
     def __init__(self, data: float, children: tuple[Value, ...] = (),
@@ -87,9 +87,9 @@ class Value:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
         if self._list is not None:  # dot, vsum: made from whole lists
             return self._list
-        if self._da is None:  # a leaf: (); 2.0 - x: (x,), as x is its _b
-            return () if self._db is None else (self._b,)
-        return (self._a,) if self._db is None else (self._a, self._b)  # exp(a), a * 2.0: (a,)
+        if self._da is None:  # a leaf
+            return ()
+        return (self._a,) if self._db is None else (self._a, self._b)  # x * 2.0, exp(x): (x,)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
         if create_graph or inputs is not None or self._row is None or type(grad) is not float:
@@ -106,8 +106,8 @@ class Value:
         if self._list is not None:
             for parent, local in zip(self._list, self._list_grads):
                 parent.grad += local * g
-    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py seeds a root (Tensor: arrays)
-    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: inner grads before a pass (Tensor: arrays)
+    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py's root.grad += seed
+    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py's 0.0 for an inner node's grad before a pass
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
     _data: float  # the fields' types, for the type checker
     grad: Any
@@ -143,6 +143,7 @@ class Value:
     # ----------------------------------------------------------------------- what it holds
     label: str = ""  # a name for drawings and messages (v.label = "x"), kept in its __dict__
     _no_graph: bool = False  # True in the __dict__ of a node made under no_grad()
+    _number_first: bool = False  # True in the __dict__ of 2.0 - x (its x in _a, 2.0 in _b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -168,6 +169,8 @@ class Value:
             return ()
         if self._list is not None:  # (its lists as given, where plain numbers stood in them)
             return tuple(self._list) if self._a is None else (*self._a, *(self._b or ()))
+        if self._number_first:  # 2.0 - x: x is in _a, 2.0 in _b
+            return (self._b, self._a)
         return (self._a,) if self._b is None else (self._a, self._b)
 
     @property
@@ -395,8 +398,9 @@ def no_graph(node: Value, data: float) -> Value:
 
 def with_numbers(row: Op, self: object, other: object) -> Value:
     """``apply`` where an operand is a plain number on the left or an int (or a Value of a
-    subclass), and every op under ``no_grad()``: the number is kept where it stood (for second
-    derivatives and stepping's words), with no local derivative. Two plain numbers give a
+    subclass), and every op under ``no_grad()``: the number is kept (for second derivatives
+    and stepping's words) with no local derivative, in ``_b``: in ``2.0 - x`` too, where x is
+    ``_a`` and a mark, ``_number_first``, says the order. Two plain numbers give a
     plain number (``tinygrad_edu.exp(1.0)``); what is no number gives NotImplemented, so that
     Python says "unsupported operand type"."""
     kind = type(other)
@@ -427,7 +431,11 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
         if rule is None:  # a setting (leaky_relu's alpha) given as a Value
             raise TypeError(ops.setting(row))
         db = rule if type(rule) is float else rule(a, b, y)
-    return fill(object.__new__(Value), y, row, self if self_is else a, da,
+    if not self_is:  # 2.0 - x: x is kept in _a, where parents finds it; 2.0 in _b, and a mark
+        node = fill(object.__new__(Value), y, row, other, db, a, None)
+        node._number_first = True  # (_operands gives them back in order: 2.0, x)
+        return node
+    return fill(object.__new__(Value), y, row, self, da,
                 None if other is NO_OTHER else other if other_is else b, db)
 
 

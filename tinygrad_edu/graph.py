@@ -17,9 +17,9 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, zeroed and seeded: the inner nodes' gradients set to 0 (so a second
-    backward() starts afresh: micrograd's sends their old ones again), then root.grad += seed.
-    A leaf's gradient adds up, as in PyTorch: call zero_grad() between training steps."""
+    """``walk``'s list, made ready: every inner node's grad set to 0, then root.grad += seed.
+    (A second backward() so starts afresh, where micrograd's inner nodes would pass their old
+    grads on again; a leaf's grad adds up, as in PyTorch: zero_grad() between steps.)"""
     order = walk(root)
     for check in before_a_pass:  # (for stepping only, skip: empty unless one is paused)
         check(order)
