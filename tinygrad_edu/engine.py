@@ -1,5 +1,5 @@
 """The scalar engine, read to the line: the op table, apply(), the Value; then graph.py."""
-from __future__ import annotations
+from __future__ import annotations  # (so Any and ClassVar are imported at the end, for typing)
 
 import math
 import operator
@@ -65,7 +65,7 @@ class Value:
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or other or type(data) is not float or type(label) is not str:
-            return made_by_hand(self, data, children, local_grads, label, other)
+            return made_by_hand(self, data, children, local_grads, label, other)  # microgpt's way
         self._data, self.grad = data, 0.0  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
