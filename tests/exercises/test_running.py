@@ -62,3 +62,21 @@ def test_what_a_failing_solution_printed_is_shown_even_when_it_raised_and_kept_s
     assert "it printed:\n    step 0\n    step 1\n" in text
     assert "step 11\n    … 985 more lines, 8,777 characters not shown …\n    step 997\n" \
         "    step 998\n    step 999\n" in text  # (the first lines, the cut, the last)
+
+
+def test_an_error_names_the_learners_class_as_the_learner_wrote_it():
+    """Python 3.14 names a class with its module: "cannot use 'solutions.Value' as a set
+    element (unhashable type: 'Value')", where ``solutions`` is the module the grader runs the
+    learner's file as, a name the learner never wrote (h-learner66e F11)."""
+    from tinygrad_edu.exercises.running import _where
+
+    try:
+        raise TypeError("cannot use 'solutions.Value' as a set element (unhashable type: "
+                        "'Value')")
+    except TypeError as error:
+        said = _where(error, lambda: None)
+    assert said.startswith("TypeError: cannot use 'Value' as a set element (unhashable type: "
+                           "'Value')"), said
+    error = TypeError("in process")
+    error.learner_text = "TypeError: 'solutions.Node' object is not iterable"
+    assert _where(error, lambda: None) == "TypeError: 'Node' object is not iterable"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sys
 import time
 import traceback
@@ -170,18 +171,25 @@ def _where(error: BaseException, solution: Solution | Remote) -> str:
     (in the file that defines ``solution``, else anywhere outside this package; for a
     ``Remote`` solution, as its process wrote it)."""
     if getattr(error, "learner_text", ""):
-        return str(error.learner_text)  # type: ignore[attr-defined]
+        return _unqualified(str(error.learner_text))  # type: ignore[attr-defined]
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if not f.filename.startswith(_HERE)]
     code = getattr(solution, "__code__", None)
     own = [f for f in frames if code is not None and f.filename == code.co_filename]
     frames = own or frames
-    text = f"{type(error).__name__}: {error}"
+    text = _unqualified(f"{type(error).__name__}: {error}")
     if frames:
         f = frames[-1]
         line = f"  ({f.line})" if f.line else ""
         text += f"\n  in {Path(f.filename).name}, line {f.lineno}, in {f.name}{line}"
     return text
+
+
+def _unqualified(text: str) -> str:
+    """``text`` with the learner's classes named as the learner wrote them: Python 3.14 says
+    "cannot use 'solutions.Value' as a set element", ``solutions`` being the module the grader
+    runs the learner's file as, a name the learner never wrote (h-learner66e F11)."""
+    return re.sub(r"'solutions\.(\w)", r"'\1", text)
 
 
 # ----------------------------------------------------------------------------- hypothesis
