@@ -48,7 +48,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     node._data, node.grad, node._row = out, 0.0, row
     node._a, node._da = a, da
     node._b, node._db = b, db
-    node._list = node._list_grads = None
+    node._list = node._list_grads = None  # (dot, vsum only: skip)
     if scopes.opened:  # (inside a named_scope, for drawing by parts: skip)
         node._scope = scopes.current()
     return node
