@@ -172,6 +172,21 @@ def test_the_readme_is_short():
         "details into the documentation site (docs/)")
 
 
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen"]
+
+
+def test_the_readme_counts_the_notebooks_and_names_the_gpts():
+    """The README's "Twelve notebooks" is the number in notebooks/, and the notebook it names
+    for the GPT is there (it said "Ten" and "the last notebook" when there were 12)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    count = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    said = re.search(r"\*\*(\w+) notebooks\*\*", readme).group(1).lower()
+    assert said == NUMBER_WORDS[count], f"README.md says {said} notebooks; there are {count}"
+    gpt = re.search(r"A GPT built from Values.*?\(`(\w+)`\)", readme, re.S).group(1)
+    assert (ROOT / "notebooks" / f"{gpt}.ipynb").exists(), gpt
+
+
 def printed(code: str, namespace: dict) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
