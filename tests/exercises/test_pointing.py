@@ -192,3 +192,14 @@ def test_an_answer_cut_from_the_graph_and_a_forgotten_residual_name_their_lines(
         shown = next(text for text in source.splitlines() if part in text)
         assert verdict.diagnosis.line == (f"in gpt.py, line {line_of(source, shown)}, in block  "
                                           f"({shown.strip()[:100]})"), str(verdict)
+
+
+def test_a_reflected_op_that_calls_itself_is_shown_on_its_own_operator(tmp_path):
+    """``__radd__`` as ``other + self``: before, shown on ``v1 = 2.0 - x0`` (the worked
+    example met first, through ``__rsub__``), where ``2.0 + x0``, as small, is the mistake's
+    own (h-learner66e F11)."""
+    source = RIGHT.replace("def __radd__(self, other): return self + other",
+                           "def __radd__(self, other): return other + self")
+    verdict = verdict_of(tmp_path, source, "node")
+    assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = 2.0 + x0", str(verdict)
+    assert "Endless recursion at line " in str(verdict)

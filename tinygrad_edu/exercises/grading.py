@@ -89,13 +89,18 @@ def _smallest(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outc
     part wrong that is wrong on some input tried), else ``failure``. Hypothesis's shrinking
     stops at a simple input, not always at the smallest: softmax shown failing on [0.2, 3.4]
     where [0, 0] fails, a __sub__ that calls itself on 4 to 8 nodes where x0 - 2.0 does
-    (issue 66). Only a failing answer runs them, and none past a stop (a loop)."""
+    (issue 66). One of the same size comes first where it is listed before ``failure``'s:
+    ``__radd__`` that calls itself, found on 2.0 - x0 (a worked example, through
+    ``__rsub__``), is shown on 2.0 + x0. Only a failing answer runs them, and none past a
+    stop (a loop)."""
     if failure.problem or not exercise.smallest:
         return failure
     wrong = {i for o in (failure, *outcomes) if o.got is not None for i in o.wrong}
     for case in exercise.smallest:
-        if type(case) is not type(failure.case) or size(case) >= size(failure.case):
+        if type(case) is not type(failure.case) or size(case) > size(failure.case):
             continue
+        if case == failure.case:
+            break  # (it is the first of its size that fails so: as it is)
         try:
             tried = attempt(exercise, solution, case)
         except TimeLimit:
