@@ -75,7 +75,7 @@ def test_the_lectures_expression_backward_stepping_text_drawing_and_replay(tmp_p
             print("refused", error.name, tried)
     """)
     assert out.splitlines()[-2:] == ["tried []", "refused numpy ['numpy']"]
-    assert "a.grad += (-2.0) * (-3.0) = 6.0" in out  # the step of e = a * b
+    assert "a.grad += (-3.0) * (-2.0) = 6.0" in out  # the step of e = a * b
     assert "[6.0, -4.0, -2.0, 4.0, -2.0, -2.0, 1.0]" in out  # dL/da, db, dc, df, de, dd, dL
     assert ["L", "d", "*", "f", "-8.0", "1.0"] in [line.split() for line in out.splitlines()]
     assert "a | data 2.0 | grad 6.0" in out and "L | data -8.0 | grad 1.0" in out  # DOT

@@ -264,7 +264,7 @@ def test_a_reused_node_adds_up_on_the_page(open_page):
     page.page.keyboard.press("ArrowRight")
     assert page.boxes()["n0"] == ["a", "data 3.0", "grad 1.0"]
     page.page.keyboard.press("ArrowRight")
-    assert page.line().endswith("= 3.0 (now 4.0);  dv1/da = a = 3.0 -> a.grad += 1.0 * 3.0 = "
+    assert page.line().endswith("= 3.0 (now 4.0);  dv1/da = a = 3.0 -> a.grad += 3.0 * 1.0 = "
                                 "3.0 (now 7.0)")
     assert page.flows() == ["+= 3.0", "+= 3.0"]  # one label on each of the two arrows
     assert page.marked("warm") == ["n0"]

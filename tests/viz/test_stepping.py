@@ -33,8 +33,8 @@ def test_issue_example_reads_like_the_chain_rule():
     (step,) = list(c.backward_steps())
     assert str(step) == (
         "c = a * b  upstream dc/dc = 1.0;  "
-        "dc/da = b = 3.0 -> a.grad += 1.0 * 3.0 = 3.0;  "
-        "dc/db = a = 2.0 -> b.grad += 1.0 * 2.0 = 2.0"
+        "dc/da = b = 3.0 -> a.grad += 3.0 * 1.0 = 3.0;  "
+        "dc/db = a = 2.0 -> b.grad += 2.0 * 1.0 = 2.0"
     )
     assert (step.node, step.name, step.op, step.upstream) == (c, "c", "*", 1.0)
     assert [(u.name, u.local, u.contribution, u.grad_after) for u in step.updates] == [
@@ -48,9 +48,9 @@ def test_seeds_sum_times_difference_step_by_step():
     lines = [str(s) for s in f.backward_steps()]
     assert lines == [
         "f = v1 * v2  upstream df/df = 1.0;  df/dv1 = v2 = 1.0 -> v1.grad += 1.0 * 1.0 = 1.0;  "
-        "df/dv2 = v1 = 5.0 -> v2.grad += 1.0 * 5.0 = 5.0",
-        "v2 = x - y  upstream df/dv2 = 5.0;  dv2/dx = 1 -> x.grad += 5.0 * 1.0 = 5.0;  "
-        "dv2/dy = -1 -> y.grad += 5.0 * (-1.0) = -5.0",
+        "df/dv2 = v1 = 5.0 -> v2.grad += 5.0 * 1.0 = 5.0",
+        "v2 = x - y  upstream df/dv2 = 5.0;  dv2/dx = 1 -> x.grad += 1.0 * 5.0 = 5.0;  "
+        "dv2/dy = -1 -> y.grad += (-1.0) * 5.0 = -5.0",
         "v1 = x + y  upstream df/dv1 = 1.0;  dv1/dx = 1 -> x.grad += 1.0 * 1.0 = 1.0 (now 6.0);  "
         "dv1/dy = 1 -> y.grad += 1.0 * 1.0 = 1.0 (now -4.0)",
     ]
@@ -71,9 +71,9 @@ def test_plain_number_operands_show_where_they_stood():
     times.label, minus.label = "t", "m"
     (s1,) = times.backward_steps()
     (s2,) = minus.backward_steps()
-    assert str(s1) == "t = a * 2.0  upstream dt/dt = 1.0;  dt/da = 2.0 -> a.grad += 1.0 * 2.0 = 2.0"
+    assert str(s1) == "t = a * 2.0  upstream dt/dt = 1.0;  dt/da = 2.0 -> a.grad += 2.0 * 1.0 = 2.0"
     assert str(s2) == (
-        "m = 2.0 - a  upstream dm/dm = 1.0;  dm/da = -1 -> a.grad += 1.0 * (-1.0) = -1.0 (now 1.0)"
+        "m = 2.0 - a  upstream dm/dm = 1.0;  dm/da = -1 -> a.grad += (-1.0) * 1.0 = -1.0 (now 1.0)"
     )
 
 
@@ -84,8 +84,8 @@ def test_same_parent_twice_gets_two_contributions():
     (step,) = sq.backward_steps()
     assert [u.parent for u in step.updates] == [a, a]
     assert [u.grad_after for u in step.updates] == [3.0, 6.0]
-    assert str(step).endswith("a.grad += 1.0 * 3.0 = 3.0;  "
-                              "dsq/da = a = 3.0 -> a.grad += 1.0 * 3.0 = 3.0 (now 6.0)")
+    assert str(step).endswith("a.grad += 3.0 * 1.0 = 3.0;  "
+                              "dsq/da = a = 3.0 -> a.grad += 3.0 * 1.0 = 3.0 (now 6.0)")
 
 
 def test_unary_ops_use_the_registry_text():
@@ -114,10 +114,10 @@ def test_dot_and_vsum_one_line_per_operand():
         ("w1", "x1", 0.5), ("w2", "x2", 4.0), ("x1", "w1", 2.0), ("x2", "w2", -1.0)]
     assert str(step).splitlines() == [
         "z = dot([w1, w2], [x1, x2])  upstream dz/dz = 1.0:",
-        "    dz/dw1 = x1 = 0.5 -> w1.grad += 1.0 * 0.5 = 0.5",
-        "    dz/dw2 = x2 = 4.0 -> w2.grad += 1.0 * 4.0 = 4.0",
-        "    dz/dx1 = w1 = 2.0 -> x1.grad += 1.0 * 2.0 = 2.0",
-        "    dz/dx2 = w2 = -1.0 -> x2.grad += 1.0 * (-1.0) = -1.0",
+        "    dz/dw1 = x1 = 0.5 -> w1.grad += 0.5 * 1.0 = 0.5",
+        "    dz/dw2 = x2 = 4.0 -> w2.grad += 4.0 * 1.0 = 4.0",
+        "    dz/dx1 = w1 = 2.0 -> x1.grad += 2.0 * 1.0 = 2.0",
+        "    dz/dx2 = w2 = -1.0 -> x2.grad += (-1.0) * 1.0 = -1.0",
     ]
     s = vsum([w1, x1, w2, 7.0])
     s.label = "s"

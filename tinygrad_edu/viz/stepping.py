@@ -6,8 +6,8 @@
 >>> c.label = "c"
 >>> for step in c.backward_steps():
 ...     print(step)  # doctest: +NORMALIZE_WHITESPACE
-c = a * b  upstream dc/dc = 1.0;  dc/da = b = 3.0 -> a.grad += 1.0 * 3.0 = 3.0;
-  dc/db = a = 2.0 -> b.grad += 1.0 * 2.0 = 2.0
+c = a * b  upstream dc/dc = 1.0;  dc/da = b = 3.0 -> a.grad += 3.0 * 1.0 = 3.0;
+  dc/db = a = 2.0 -> b.grad += 2.0 * 1.0 = 2.0
 
 A step of the tensor engine says the same in matrix form, with shapes, and tells the
 parameter path (the gradients of the weights, which the optimizer uses) from the backprop
@@ -167,14 +167,14 @@ def _local_texts(node: Any, names: dict[Any, str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ParentUpdate:
-    """What one step did to one parent: ``parent.grad += upstream * local`` (for a matrix,
+    """What one step did to one parent: ``parent.grad += local * upstream`` (for a matrix,
     ``parent.grad += its share``, the vector-Jacobian product)."""
 
     parent: Any
     name: str
     local: Any  # d(node)/d(parent), a number; None for the tensor engine
     local_text: str  # the same in words: "b" for c = a * b; "dZ @ Wᵀ" for a matrix
-    contribution: Any  # the amount added: upstream * local, or the matrix share
+    contribution: Any  # the amount added: local * upstream, or the matrix share
     grad_after: Any  # the parent's grad once it was added
     shapes: str = ""  # the tensor engine's shapes: "4×2 @ 2×5 → 4×5"
     path: str = ""  # the tensor engine: "parameter" or "backprop"
@@ -183,8 +183,8 @@ class ParentUpdate:
 
 @dataclass(frozen=True)
 class Step:
-    """One node's share of the backward pass: its gradient (``upstream``) times each local
-    derivative is added to the parent's gradient. ``print(step)`` shows it with numbers (for
+    """One node's share of the backward pass: each local derivative times its gradient
+    (``upstream``) is added to the parent's gradient. ``print(step)`` shows it with numbers (for
     the tensor engine: with names and shapes)."""
 
     index: int  # 1 for the first step
@@ -213,8 +213,8 @@ def _number_step(step: Step) -> str:
         local = fmt(u.local)
         said = u.local_text if _same_number(u.local_text, u.local) else \
             f"{u.local_text} = {local}"
-        text = (f"d{me}/d{u.name} = {said} -> {u.name}.grad += {_paren(step.upstream)} * "
-                f"{_paren(u.local)} = {fmt(u.contribution)}")
+        text = (f"d{me}/d{u.name} = {said} -> {u.name}.grad += {_paren(u.local)} * "
+                f"{_paren(step.upstream)} = {fmt(u.contribution)}")  # local × gradient
         if u.grad_after != u.contribution:  # it already held something: say the total
             text += f" (now {fmt(u.grad_after)})"
         parts.append(text)
