@@ -288,3 +288,23 @@ def test_what_the_code_changed_in_the_graders_python_is_said_at_its_line(
     assert "here your code and the grader share this page's Python" in out, out
     assert "does your answer end Python" not in out, out
     assert '"code": 0' in check_json("softmax", TRACK, "")  # (put back after the Check)
+
+
+def test_what_a_del_prints_while_the_grader_frees_its_copies_does_not_come_before_the_verdict(
+        monkeypatch, capsys):
+    """A ``__del__`` that prints, run as the grader frees its copies of the learner's Values:
+    before (h-learner66e F11), about 100 "freed ..." lines above "✓ node passed". What the
+    code prints in a call the grader makes is not shown (its verdict says it where it
+    matters); what it prints meanwhile, outside those calls, is not either. What its top
+    level prints still is, before the verdict, as the command line prints it."""
+    from tests.exercises.gpt_answers import RIGHT as TRACK
+
+    monkeypatch.setattr(apart, "APART", False)
+    printing = TRACK.replace("class Value:\n", "class Value:\n    def __del__(self):\n"
+                             "        print('freed', self.data)\n\n", 1)
+    assert printing != TRACK
+    answer = json.loads(check_json("node", "print('top level')\n" + printing, ""))
+    out = capsys.readouterr().out
+    assert answer["code"] == 0, out
+    assert out.startswith("top level\n✓ node passed"), out[:500]
+    assert "freed" not in out, out[:500]

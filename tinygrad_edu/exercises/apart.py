@@ -22,6 +22,7 @@ import ast
 import builtins
 import dataclasses
 import functools
+import io
 import os
 import re
 import sys
@@ -427,6 +428,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
                     found[earlier.symbol] = earlier.reference
                     stood_in.append(earlier.symbol)
                 try:
+                    sys.stdout = _Unshown()  # (a __del__'s prints as the copies are freed)
                     graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
                 except BaseException as error:  # (raise GeneratorExit in backward)
                     if isinstance(error, (PageStop, TimeLimit)):
@@ -438,6 +440,17 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     finally:  # (a traceback a verdict keeps holds this frame: not the file's own names,
         own.clear()  # a chain of its Values among them, freed later wherever that is)
     return graded
+
+
+class _Unshown(io.StringIO):
+    """Where what the learner's code prints while it is graded goes, outside the calls the
+    grader makes (whose prints their outcomes keep): a ``__del__`` run as the grader frees
+    its copies of the learner's Values printed above the verdict (h-learner66e F11: about
+    100 "freed ..." lines above "✓ node passed"). Not shown, as the prints of those calls
+    are not, nor kept."""
+
+    def write(self, text: str) -> int:
+        return len(text)
 
 
 def _put_back(names: dict[str, Any]) -> None:
