@@ -52,7 +52,7 @@ def one_round(playwright, chromium: str, url: str, gpt: bool) -> dict[str, float
         page.click("#run")
         page.wait_for_function(DONE, timeout=120_000)
         first = time.perf_counter() - started
-        assert page.text_content("#output").startswith("5.0 6.0 -4.0"), page.text_content(
+        assert page.text_content("#output").startswith("21.0 10.0 -4.0"), page.text_content(
             "#output")
         times = page.evaluate("window.tinygradLive.loaded.times")
         started = time.perf_counter()

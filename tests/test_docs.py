@@ -202,7 +202,7 @@ def test_the_readme_quickstart_prints_what_its_comment_says():
     shown = re.search(r"# (.*?):", first).group(1)
     assert printed(first, namespace) == shown + "\n"
     steps = printed(second, namespace).splitlines()
-    assert len(steps) == 3 and "x.grad += 1.0 * 1.0 = 1.0 (now 6.0)" in steps[2]
+    assert len(steps) == 3 and "x.grad += 1.0 * 3.0 = 3.0 (now 10.0)" in steps[2]
 
 
 @pytest.mark.slow
@@ -245,6 +245,28 @@ def test_a_guide_runs_and_prints_what_it_shows(guide, tmp_path, monkeypatch):
             assert out == text, code
             shown += 1
     assert shown >= 1
+
+
+def test_the_engine_pages_example_has_no_accidental_one():
+    """docs/engine.md's example (the README's, the pictures' and the replay's) has no value,
+    local derivative or gradient of 1 but df/df and + and -'s constants, and no two equal
+    numbers, so that a reader sees which number is which (at x = 3, y = 2, v2 = x - y = 1
+    made MUL's local derivative look like ADD's 1.0)."""
+    page = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    namespace: dict = {}
+    printed(code, namespace)
+    x, y = namespace["x"], namespace["y"]
+    f = namespace["f"]
+    v1, v2 = f._a, f._b
+    numbers = [x.data, y.data, v1.data, v2.data, f.data, f._da, f._db, x.grad, y.grad]
+    assert all(abs(n) != 1.0 for n in numbers), numbers
+    assert len({abs(n) for n in [x.data, y.data, v1.data, v2.data, f.data]}) == 5, numbers
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = code.splitlines()[2]  # x, y = Value(...), Value(...)
+    assert first in readme.split("## Quickstart", 1)[1], "the README's example is another"
+    hook = (ROOT / "docs" / "hooks" / "engine_drawings.py").read_text(encoding="utf-8")
+    assert first in hook, "the pictures and the replay show another example"
 
 
 def test_the_engines_reading_order_renders_as_one_numbered_list():

@@ -14,14 +14,14 @@ from mkdocs.exceptions import PluginError
 def product() -> Any:
     from tinygrad_edu import Value
 
-    x, y = Value(3.0, label="x"), Value(2.0, label="y")
+    x, y = Value(5.0, label="x"), Value(2.0, label="y")
     f = (x + y) * (x - y)
     f.label = "f"
     return f
 
 
 def engine_pictures() -> dict[str, str]:
-    """(x + y)(x - y) at x = 3, y = 2 as draw_dot draws it: before backward, at the second
+    """(x + y)(x - y) at x = 5, y = 2 as draw_dot draws it: before backward, at the second
     backward step (``frames``), and after; and micrograd's MLP on one example by its
     layers (``depth=1``), for the drawing guide."""
     from tinygrad_edu import Value

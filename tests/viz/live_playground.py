@@ -40,7 +40,7 @@ def playground_the_quickstart_prints_its_gradients(playground):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quickstart = re.search(r"```python\n(.*?)```", readme.split("## Quickstart", 1)[1],
                            re.S).group(1)
-    assert run(playground, quickstart).splitlines()[0] == "5.0 6.0 -4.0"
+    assert run(playground, quickstart).splitlines()[0] == "21.0 10.0 -4.0"
     assert playground.text_content("#graph-title").startswith("Graph of f")
     assert playground.locator("#graph img").count() == 1
     assert playground.is_visible("#replay")

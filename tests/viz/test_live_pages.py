@@ -3,7 +3,7 @@ opens the built site (see the ``site`` fixture in tests/conftest.py) from a serv
 on 127.0.0.1 (docs/hooks/serve.py; the fixtures are in tests/viz/conftest.py), as a reader
 opens a site that a server sends. Build microgpt yourself in the page: test_live_track.py.
 
-The playground runs the README's quickstart and prints ``5.0 6.0 -4.0``; an example draws
+The playground runs the README's quickstart and prints ``21.0 10.0 -4.0``; an example draws
 its graph and replays to "done"; a Python error shows its traceback; what the code prints
 and names reaches the page as text, never as HTML; a graph too large gets draw_dot's
 refusal; Stop interrupts a loop that never ends, and Python stays loaded (the server
