@@ -282,6 +282,10 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     cut"; rmsnorm's 1e-5 outside the root got only a ZeroDivisionError; no line was named
     for a mistake that raises nothing."""
     exercises.select_option("#stage", "linear")
+    statement = exercises.text_content("#statement")  # (its paragraphs a line each, wrapped
+    assert "after backward() on a weighted sum of the outputs." in statement  # by the box:
+    assert "\n    out[j] = w[j][0]·x[0]" in statement  # before, h-learner66e F11, ragged at
+    # 390 px: "... on a weighted sum of" / "the outputs."; a formula stays as it is)
     short = "def linear(x, w):\n    return [sum(wo[i] * x[i] for i in range(len(x) - 1)) " \
             "for wo in w]\n"
     said = check(exercises, short)

@@ -83,7 +83,7 @@
     if (location.hash !== "#" + chosen.name) history.replaceState(null, "", "#" + chosen.name);
     $("statement").textContent = (chosen.track ? "Build " + chosen.track + " yourself, stage " +
       chosen.number : "Exercise " + chosen.number) + " (level " + chosen.level + "): " +
-      chosen.title + "\n\n" + chosen.statement + "\n\nGraded on: " + chosen.domain;
+      chosen.title + "\n\n" + reflowed(chosen.statement) + "\n\nGraded on: " + chosen.domain;
     var kept = running && running.ex === chosen ? running : held[chosen.name] || null;
     delete held[chosen.name];
     box(kept);
@@ -97,6 +97,22 @@
     if (chosen.arrays) local(chosen);
     else set(storage.get(CODE + chosen.name) || chosen.starter);
     showEarlier();
+  }
+
+  // A statement's paragraphs and items as one line each, for the box to wrap at its width
+  // (written wrapped at 90 columns: at 390 px each line wrapped again, ragged, "... on a
+  // weighted sum of" / "the outputs.": h-learner66e F11); a line indented by 4 or more (a
+  // formula, code) stays as it is.
+  function reflowed(text) {
+    var ITEM = /^(- |\* |\d+[.)] )/, out = [];
+    text.split("\n").forEach(function (line) {
+      var last = out.length ? out[out.length - 1] : "";
+      var goesOn = last.trim() && line.trim() && /^\S/.test(last) && (
+        /^\S/.test(line) && !ITEM.test(line) || /^ {2}\S/.test(line) && ITEM.test(last));
+      if (goesOn) out[out.length - 1] = last + " " + line.trim();
+      else out.push(line);
+    });
+    return out.join("\n");
   }
 
   // The box of the verdict on the page: `kept`'s (the chosen one's Check under way, or one that
