@@ -14,7 +14,9 @@ with nothing to call.
 
 import gc
 import inspect
+import itertools
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -152,3 +154,52 @@ def test_a_node_is_one_object_for_the_garbage_collector():
     finally:
         gc.enable()
     assert per_node <= 1.01, f"{per_node:.2f} objects the collector tracks per a * b node"
+
+
+# The lines docs/engine.md tells a learner to read, each range by its first line and a text in
+# its last, so that the numbers the page gives cannot go stale: a change that moves them fails
+# here, saying the numbers to write instead.
+READ_RANGES = {
+    "engine.py": [('"""The scalar engine', "NO_OTHER = object()"),
+                  ("def apply(", "db = db if type(db) is float"),
+                  ("node = object.__new__(Value)", "return node"),
+                  ("class Value:", "backward_lists(self, g)")],
+    "graph.py": [("def backpropagate(", "return order"),
+                 ("def walk(", "A first reading stops here")],
+}
+STOP = "# (for other parts of the package: skip to the line)"
+
+
+def located(name: str) -> tuple[list[str], list[tuple[int, int]]]:
+    lines = (PACKAGE / name).read_text(encoding="utf-8").splitlines()
+    ranges = []
+    for first, last in READ_RANGES[name]:
+        start = next(i for i, text in enumerate(lines, 1) if text.strip().startswith(first))
+        end = next(i for i, text in enumerate(lines[start - 1:], start) if last in text)
+        ranges.append((start, end))
+    return lines, ranges
+
+
+def test_the_engine_pages_line_numbers_are_the_lines_to_read():
+    """docs/engine.md gives the first reading as line ranges of engine.py and graph.py: each
+    is where the text it stands for is now, and every line between two ranges (and from the
+    last of engine.py to its line) is blank or starts with a line that says skip."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "engine.md").read_text(
+        encoding="utf-8")
+    section = page.split("## Reading the engine", 1)[1].split("\n## ", 1)[0]
+    items = re.split(r"^\d+\. ", section, flags=re.M)[1:]
+    for name in READ_RANGES:
+        item = next((i for i in items if f"`tinygrad_edu/{name}`" in i), "")
+        said = [(int(a), int(b)) for a, b in re.findall(r"lines\s+(\d+)–(\d+)", item)]
+        lines, ranges = located(name)
+        assert said == ranges, (f"docs/engine.md gives {name}'s lines to read as {said}; "
+                                f"they are {ranges} now: write those")
+        ends = [*ranges, (first_screen_ends(), 0)] if name == "engine.py" else ranges
+        for (_, end), (start, _) in itertools.pairwise(ends):
+            gap = [text for text in lines[end:start - 1] if text.strip()]
+            assert not gap or "skip" in gap[0], (
+                f"{name}: lines {end + 1}-{start - 1} are skipped, and {gap[0]!r} does not say so")
+    lines, ranges = located("engine.py")
+    stop = int(re.search(r"Stop at line (\d+)", section).group(1))
+    assert stop == ranges[-1][1] + 1 and lines[stop - 1].strip().startswith(STOP), (
+        f"the page says to stop at engine.py's line {stop}: {lines[stop - 1]!r}")

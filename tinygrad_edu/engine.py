@@ -25,7 +25,7 @@ NO_OTHER = object()  # apply's b where an op has one operand (exp, log, tanh, re
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     """A node: out = a op b (or op a), with its local derivatives by the row's rules. Read
     x * y's branch: the two after it are the same with one parent (b a float, or none)."""
-    if type(a) is not Value or not is_grad_enabled():  # 2.0 - x, and all under no_grad()
+    if type(a) is not Value or not is_grad_enabled():  # (skip: 2.0 - x, no_grad(): rarer)
         return with_numbers(row, a, b)
     a_data, b_type = a._data, type(b)
     if b_type is Value:  # x * y: two parents, x and y
@@ -34,22 +34,22 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-    elif b_type is float:  # x * 2.0: one parent (2.0 is kept in _b, with no derivative)
+    elif b_type is float:  # (skip: x * 2.0, the same with one parent; 2.0 in _b, _db None)
         out = row.forward(a_data, b)
         da, db = row.rules[0], None
         da = da if type(da) is float else da(a_data, b, out)
-    elif b is NO_OTHER:  # x.exp(): one operand, so _b and _db are None
+    elif b is NO_OTHER:  # (skip: x.exp(), the same with one operand; _b and _db None)
         out = row.forward(a_data)
         da, b, db = row.rules[0], None, None
         da = da if type(da) is float else da(a_data, out)
-    else:  # an int (x ** 2), a Value of a subclass, x + None: below the line
+    else:  # (skip: an int (x ** 2), a Value of a subclass, x + None: rarer)
         return with_numbers(row, a, b)
     node = object.__new__(Value)  # (quicker than Value(...), which makes a leaf): its fields
     node._data, node.grad, node._row = out, 0.0, row
     node._a, node._da = a, da
     node._b, node._db = b, db
-    node._list = node._list_grads = None  # (dot, vsum only: skip)
-    if scopes.opened:  # (inside a named_scope, for drawing by parts: skip)
+    node._list = node._list_grads = None  # (skip: for Value(data, children, ...), dot, vsum)
+    if scopes.opened:  # (skip: inside a named_scope, for drawing by parts)
         node._scope = scopes.current()
     return node
 
@@ -60,20 +60,16 @@ class Value:
                  "_row",  # the op table's row that made it; None for a leaf (input, parameter)
                  "_a", "_da",  # its Value operand (x in x * y, x * 2.0, 2.0 - x); d(it)/d(_a)
                  "_b", "_db",  # the other: y, 2.0 (then _db is None), or None (exp(x)); d/d(_b)
-                 "_list", "_list_grads",  # dot, vsum only (skip): its parents, d(it)/d(each)
-                 "__dict__")  # its label, if it has one (for drawings), and rarer marks
+                 "_list", "_list_grads",  # (skip: Value(data, children, local_grads), dot, vsum)
+                 "__dict__")  # (skip: its label, if it has one, and rarer marks)
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or other or type(data) is not float or type(label) is not str:
-            return made_by_hand(self, data, children, local_grads, label, other)  # microgpt's way
+            return made_by_hand(self, data, children, local_grads, label, other)  # (skip: rarer)
         self._data, self.grad = data, 0.0  # a leaf: an input, a parameter
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
             self.label = label  # (its name in drawings, kept in its __dict__)
-    @property
-    def data(self) -> float: return self._data
-    @data.setter
-    def data(self, value: object) -> None: set_data(self, value)
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
     def __sub__(self, other: Value | float) -> Value: return apply(SUB, self, other)
     def __mul__(self, other: Value | float) -> Value: return apply(MUL, self, other)
@@ -85,16 +81,14 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
-        if self._list is not None:  # dot, vsum: made from whole lists
-            return self._list
-        if self._da is None:  # a leaf
-            return ()
-        return (self._a,) if self._db is None else (self._a, self._b)  # x * 2.0, exp(x): (x,)
+        if self._da is not None:  # x * y: (x, y); x * 2.0, exp(x): (x,)
+            return (self._a,) if self._db is None else (self._a, self._b)
+        return () if self._list is None else self._list  # a leaf: () (skip: _list)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
         if create_graph or inputs is not None or self._row is None or type(grad) is not float:
-            return backward_more(self, grad, create_graph, inputs)  # (rarer: below the line)
-        graph.backpropagate(self, grad)  # _backward() at every node, in walk's order reversed
+            return backward_more(self, grad, create_graph, inputs)  # (skip: rarer cases)
+        graph.backpropagate(self, grad)  # _backward() at every inner node, walk's list reversed
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
         c = a * b at a = 2, b = 3, with c.grad = 10: a.grad += 3 × 10, b.grad += 2 × 10."""
@@ -103,9 +97,13 @@ class Value:
             self._a.grad += self._da * g
         if self._db is not None:
             self._b.grad += self._db * g
-        if self._list is not None:
-            for parent, local in zip(self._list, self._list_grads):
-                parent.grad += local * g
+        if self._list is not None:  # (skip: _list)
+            backward_lists(self, g)
+    # (for other parts of the package: skip to the line) -----------------------------------
+    @property
+    def data(self) -> float: return self._data
+    @data.setter
+    def data(self, value: object) -> None: set_data(self, value)
     def _add_grad(self, g: float) -> None: self.grad += g  # graph.py's root.grad += seed
     EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py's 0.0 for an inner node's grad before a pass
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
@@ -116,7 +114,7 @@ class Value:
     _da: Any
     _b: Any
     _db: Any
-    _list: tuple[Value, ...] | None
+    _list: tuple[Value, ...] | None  # parents: Value(data, children, local_grads), dot, vsum
     _list_grads: Any  # (a tuple where _list is one, else None)
     _scope: str  # (in its __dict__, where it was made inside a named_scope)
 
@@ -361,6 +359,13 @@ def backward_more(root: Value, grad: object, create_graph: bool, inputs: object)
     no float, or from a leaf (one computed under ``no_grad()`` is refused, saying why):
     ``autograd/gradients.py``, reached by name (``above.py``)."""
     above("backward_into")(root, grad, create_graph, inputs, "backward(grad)")
+
+
+def backward_lists(node: Value, g: float) -> None:
+    """``_backward`` of a node made from lists (microgpt's ``Value(data, children,
+    local_grads)``, ``dot``, ``vsum``): each parent.grad += local derivative × g."""
+    for parent, local in zip(node._list, node._list_grads):  # type: ignore[arg-type]
+        parent.grad += local * g
 
 
 def made_by_hand(node: Value, data: object, children: object, local_grads: object,

@@ -21,7 +21,7 @@ def seeded_order(root: N, seed: Any) -> list[N]:
     (A second backward() so starts afresh, where micrograd's inner nodes would pass their old
     grads on again; a leaf's grad adds up, as in PyTorch: zero_grad() between steps.)"""
     order = walk(root)
-    for check in before_a_pass:  # (for stepping only, skip: empty unless one is paused)
+    for check in before_a_pass:  # (skip: for stepping only, empty unless one is paused)
         check(order)
     empty = type(root).EMPTY_GRAD  # 0.0 for a Value (None for a Tensor)
     for node in order:
