@@ -199,6 +199,11 @@ def test_the_engine_pages_line_numbers_are_the_lines_to_read():
             gap = [text for text in lines[end:start - 1] if text.strip()]
             assert not gap or "skip" in gap[0], (
                 f"{name}: lines {end + 1}-{start - 1} are skipped, and {gap[0]!r} does not say so")
+    counted = sum(end - start + 1 for name in READ_RANGES for start, end in located(name)[1])
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"then the (\d+) lines of\s+code it names", readme)
+    assert said and int(said.group(1)) == counted, (
+        f"README.md's count of the lines to read is not {counted}")
     lines, ranges = located("engine.py")
     stop = int(re.search(r"Stop at line (\d+)", section).group(1))
     assert stop == ranges[-1][1] + 1 and lines[stop - 1].strip().startswith(STOP), (

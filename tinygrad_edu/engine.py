@@ -1,5 +1,6 @@
-"""The scalar engine, read to the line: the op table, apply(), the Value; then graph.py."""
-from __future__ import annotations  # (so Any and ClassVar are imported at the end, for typing)
+"""The scalar engine: the op table, apply(), the Value; then graph.py. docs/engine.md gives
+the lines to read first."""
+from __future__ import annotations  # (skip: typing's Any and ClassVar are imported at the end)
 
 import math
 import operator
