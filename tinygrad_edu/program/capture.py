@@ -43,6 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.program import answers, ran, randomness, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.answers import Result
@@ -235,6 +236,9 @@ class Compiled:
         if recording() is not None:
             raise RuntimeError(f"{self.__name__}: a compiled function called while another "
                                "is being captured; call the function itself there")
+        if not is_grad_enabled():  # (under no_grad(): the engine's nodes, with no graph;
+            self.engine_calls += 1  # a program's would pass gradients: runs as the engine)
+            return self._as_engine(args, kwargs)
         key, numbers, values = structure_of((args, kwargs), False, self.named.ids())
         if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)

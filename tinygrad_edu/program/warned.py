@@ -31,6 +31,8 @@ class Warned:
     def __enter__(self) -> Warned:
         self._found = self._catching.__enter__()
         warnings.simplefilter("always")
+        warnings.filters = _Filters(warnings.filters)
+        getattr(warnings, "_filters_mutated", lambda: None)()
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -39,6 +41,56 @@ class Warned:
                       w.category, "" if w.filename.startswith(_PACKAGE) else w.filename,
                       w.lineno) for w in self._found or ()]  # (``stacklevel=2`` of the
         # function compiled: its caller's line, the one calling it at each call)
+
+
+class _Filters(list[Any]):
+    """``warnings.filters`` while a capture runs: the capture's ``"always"`` first, which
+    Python's own warnings code reads (as a list, past these methods), and to the learner's
+    code the filters as they were (``len``, items, iteration, ``==``, ``repr``, a copy by
+    ``catch_warnings``): what the engine's call sees."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        return list.__len__(self) - 1
+
+    def __iter__(self) -> Any:
+        found = list.__iter__(self)
+        next(found, None)
+        return found
+
+    def __reversed__(self) -> Any:
+        return reversed(list(self))
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return list(self)[k]
+        if k >= len(self) or k < -len(self):
+            raise IndexError("list index out of range")
+        return list.__getitem__(self, k + 1 if k >= 0 else k)
+
+    def __contains__(self, item: Any) -> bool:
+        return item in list(self)
+
+    def __eq__(self, other: Any) -> Any:
+        return list(self) == other
+
+    def __ne__(self, other: Any) -> Any:
+        return list(self) != other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def copy(self) -> list[Any]:
+        return list(self)
+
+    def index(self, item: Any, *bounds: Any) -> int:
+        return list(self).index(item, *bounds)
+
+    def count(self, item: Any) -> int:
+        return list(self).count(item)
 
 
 _MODULES: dict[str, types.ModuleType | None] = {}
