@@ -12,8 +12,9 @@ for, what a capture does with them while it runs and once the function returned,
 number found nowhere else is held, what an object it does not look into holds, the guards at
 every call),
 ``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws),
-``identity.py`` (what the code tests with ``is``), ``seen.py`` (Python's own that take a
-float), ``sets.py`` and ``addresses.py`` (sets and sorts in the order of addresses),
+``identity.py`` (what the code tests with ``is``; ``nans.py``, a NaN found by identity),
+``seen.py`` (Python's own that take a float), ``sets.py`` and ``addresses.py`` (sets and
+sorts in the order of addresses),
 ``watching.py`` (what a capture changes while it runs; ``outside_calls.py``, its
 ``os.environ``, ``import_module`` and ``open``) and ``refused.py`` (what it refuses there),
 ``world.py`` (what holds the world's state: a connection, a stream, an iterator; a refused

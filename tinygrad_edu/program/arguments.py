@@ -15,6 +15,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording, learners_line
 
 __all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container",
@@ -67,7 +68,7 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
                     return ("same container", first)
                 containers[id(x)] = len(containers)
             if isinstance(x, dict):
-                return (dict, tuple((k, key_of(v)) for k, v in x.items()))
+                return (dict, tuple((exact_key(k), key_of(v)) for k, v in x.items()))
             return (type(x), tuple(key_of(v) for v in x))
         if isinstance(x, (bool, int, str, bytes, type(None))):
             return (type(x), x)

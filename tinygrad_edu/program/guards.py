@@ -19,6 +19,7 @@ from tinygrad_edu.program.places import (
     own,
     state_of,
 )
+from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["changed", "checks", "item_of", "names_held", "names_of",
@@ -102,8 +103,12 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             length = place.held if place.kind != "set" else len(place.held)
             checks.append((place, f"len {length}", f"len(K{k}) != {length}"))
         if place.kind == "dict":  # (the same keys in another order: values() and zip() differ)
-            names[f"O{k}"] = place.order
-            checks.append((place, "order", f"tuple(K{k}) != O{k}"))
+            if all(type(n) is str for n in place.order or ()):
+                names[f"O{k}"] = place.order
+                checks.append((place, "order", f"tuple(K{k}) != O{k}"))
+            else:  # (1, 1.0 and True, or 0.0 and -0.0: one key to a dict, not to the code)
+                names[f"O{k}"], names["exact_keys"] = exact_keys(place.order), exact_keys
+                checks.append((place, "order", f"exact_keys(K{k}) != O{k}"))
         if place.kind == "sequence" and place.children and \
                 all(c.kind in IDENTITY or c.kind == "number" for c in place.children) and \
                 not any(id(c) in inputs for c in place.children):

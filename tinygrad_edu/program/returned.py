@@ -13,6 +13,7 @@ from tinygrad_edu.program.guards import changed, checks, item_of, same_array, sa
 from tinygrad_edu.program.left import plain_at, unleak
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING, Place, Walk, length, same_number, state_of
+from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Recording, Traced
 
 __all__ = ["Outside"]
@@ -58,7 +59,7 @@ class Outside:
             elif what == "names":
                 ok = same_names(place, now)
             elif what == "order":
-                ok = isinstance(now, dict) and tuple(now) == place.order
+                ok = isinstance(now, dict) and exact_keys(now) == exact_keys(place.order)
             elif what == "items" and place.kind == "sequence":
                 for child in place.children:  # (the item that changed: a number, an input
                     if not (item_of(now, child) is child.value or (  # from then on)

@@ -27,7 +27,7 @@ import weakref
 from collections import deque
 from typing import Any
 
-__all__ = ["BUDGET", "CTYPES", "state_of"]
+__all__ = ["BUDGET", "CTYPES", "exact_key", "exact_keys", "state_of"]
 
 CTYPES = (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)
 """ctypes' objects held by their bytes (a number, a structure's fields, an array's items)."""
@@ -202,3 +202,19 @@ def _element(v: Any) -> bool:
     """An ElementTree element (its text, tail and attributes: no ``__dict__``)."""
     module = type(v).__module__
     return module in ("xml.etree.ElementTree", "_elementtree") and type(v).__name__ == "Element"
+
+
+def exact_key(k: Any) -> Any:
+    """A dict's key as a program tells it: its type, and a float by its bits (``1``,
+    ``1.0``, ``True`` are one key to a dict, as are ``0.0`` and ``-0.0``; the code reading
+    it tells them apart: ``isinstance(step, float)``, ``str(k)``), a tuple's items so."""
+    if type(k) is float:
+        return (float, k.hex())
+    if type(k) is tuple:
+        return (tuple, tuple(map(exact_key, k)))
+    return (type(k), k)
+
+
+def exact_keys(d: Any) -> tuple[Any, ...]:
+    """A dict's keys in their order, each as ``exact_key`` tells it."""
+    return tuple(map(exact_key, d))

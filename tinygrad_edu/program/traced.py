@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.nans import HASHED, IDENTITY_FIRST, found_by_identity, is_nan
+
 __all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "total",
            "total_from"]
 
@@ -337,6 +339,9 @@ class Traced:
         return math.ceil(self._plain("ceil()"))
 
     def __hash__(self) -> int:
+        found = recording()
+        if found is not None and is_nan(self.value):  # (its address: ``nans.py``)
+            found.refuse(HASHED)
         return hash(self._plain("hash()"))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
@@ -367,6 +372,10 @@ class Traced:
         right = _number(other)
         if right is None:
             return _unfollowed(COMPARED[op], self, other)
+        if op in ("==", "!=") and (is_nan(self.value) or is_nan(getattr(right, "value", right))):
+            record = recording()  # (``x in xs`` of NaNs: found by identity, ``nans.py``)
+            if record is not None and found_by_identity(_getframe(1)):
+                record.refuse(IDENTITY_FIRST)
         found = _step(op, COMPARED[op], self, right)
         if isinstance(found, Traced) and _tested_by_identity(_getframe(1)):
             return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)

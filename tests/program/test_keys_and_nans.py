@@ -1,0 +1,64 @@
+"""Equal numbers that are not the same to the code, as the engine's call sees them (issue 64,
+h-attack64e S2, S3): dict keys ``1``, ``1.0`` and ``True`` (or ``0.0`` and ``-0.0``) are one
+key to a dict but not to the code that reads them, so they pick programs of their own, given
+or held outside; a NaN that Python finds by identity (``in``, ``count``, ``index``, a
+dict's key, ``hash``) is refused, naming the line, where the engine finds its own NaN."""
+
+import math
+
+import pytest
+
+from tests.program.against_engine import same
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+W = Value(1.5)
+D = {1: 0.5}
+
+
+def test_dict_keys_equal_but_of_another_type_or_sign_pick_another_program():
+    def f(table):
+        (step, lr), = table.items()
+        return W * lr * (2.0 if isinstance(step, float) else 3.0)
+
+    def h(d):
+        k = next(iter(d))
+        return W * (1.0 / k if k else 5.0) + W * (str(k) == "-0.0")
+
+    def held():
+        k = next(iter(D))
+        return W * D[k] * (2.0 if type(k) is int else 3.0)
+
+    g, k, m = compile(f), compile(h), compile(held)
+    for table in ({1: 0.5}, {1.0: 0.5}, {True: 0.5}, {(1, -0.0): 0.5}, {(1, 0.0): 0.5}):
+        same(g, f, [W], table)
+    for d in ({0.0: 1}, {-0.0: 1}, {0.0: 1}):
+        same(k, h, [W], d)
+    for key in (1, 1.0, True, 1):
+        D.clear()
+        D[key] = 0.5
+        same(m, held, [W])
+
+
+def test_a_nan_found_by_identity_is_refused_naming_the_line():
+    def counted(xs):
+        vals = [v.data for v in xs]
+        return xs[vals.count(max(vals))] * W  # (a NaN found by identity: 1)
+
+    def hashed(x):
+        return W * (hash(x.data) % 101)
+
+    def compared(x):  # (== written: numbers compared, a NaN or not)
+        return W * (2.0 if x.data == x.data else 3.0)
+
+    g, h, c = compile(counted), compile(hashed), compile(compared)
+    same(g, counted, [W], [Value(1.0), Value(2.0), Value(3.0)])
+    with pytest.raises(RuntimeError, match=r"compares a NaN where Python looks for the very "
+                                           r"object first .* at test_keys_and_nans.py:\d+: "
+                                           r"return xs\[vals.count"):
+        g([Value(math.nan), Value(1.0), Value(2.0)])
+    same(h, hashed, [W], Value(1.5))
+    with pytest.raises(RuntimeError, match=r"it hashes a NaN .* at test_keys_and_nans.py"):
+        h(Value(math.nan))
+    for x in (1.0, math.nan, 2.0, math.nan):
+        same(c, compared, [W], Value(x))
