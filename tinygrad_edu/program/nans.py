@@ -24,10 +24,12 @@ IDENTITY_FIRST = (
     "`xs.count(x)`, `xs.index(x)`, a dict's key): the engine finds its own NaN there, and "
     "a program's numbers are other objects than the engine's; test `math.isnan(x)` first, "
     "or compare numbers with ==")
+"""Why a NaN compared where Python tests identity first is refused."""
 HASHED = (
     "it hashes a NaN (hash(), a set, a dict's key): a NaN's hash is its object's address "
     "(Python 3.10 on), another at each call of the engine, which a program cannot "
     "follow; test `math.isnan(x)` first")
+"""Why a NaN hashed is refused."""
 
 
 def is_nan(x: Any) -> bool:
