@@ -102,3 +102,31 @@ def test_a_float_held_twice_and_tested_by_identity_is_refused():
 
     with pytest.raises(RuntimeError, match=r"tests two things by identity .* a\[0\] is a\[1\]"):
         compile(f)([f_, f_])
+
+
+class Lr(float):  # (a learning rate that carries its own scale)
+    pass
+
+
+class Name(str):
+    pass
+
+
+def _made(cls, x, **attributes):
+    made = cls(x)
+    vars(made).update(attributes)
+    return made
+
+
+def test_an_argument_of_a_subclass_of_float_int_or_str_is_given_as_itself():
+    def f(x):
+        return W * x * x.scale
+
+    def named(x, a):
+        return W * x * getattr(a, "k", 1.0)
+
+    g, h = compile(f), compile(named)
+    for x, scale in ((0.5, 1.0), (0.5, 2.0), (0.7, 2.0), (0.7, 2.0), (0.5, 1.0)):
+        same(g, f, [W], _made(Lr, x, scale=scale))  # (made afresh: one id, another object)
+    for a in (_made(Name, "a", k=1.0), _made(Name, "a", k=2.0), "a", _made(Name, "a", k=3.0)):
+        same(h, named, [W], 1.0, a)

@@ -70,9 +70,11 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             if isinstance(x, dict):
                 return (dict, tuple((exact_key(k), key_of(v)) for k, v in x.items()))
             return (type(x), tuple(key_of(v) for v in x))
-        if isinstance(x, (bool, int, str, bytes, type(None))):
+        if type(x) in _PLAIN:  # (a subclass's object, an IntEnum's member: given as itself)
             return (type(x), x)
         number = numpy_float(x)
+        if number is None and isinstance(x, (*_PLAIN, float)):
+            return _subclass_key(x)
         if number is not None:
             numbers.append(x)
             return ("numpy", str(x.dtype))
@@ -85,6 +87,32 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
     if not held_twice and len(set(map(id, kept))) != len(kept):
         return structure_of(tree, True, named)  # (rare: its numbers once, its key says where)
     return (key, node_given[0]), numbers, values
+
+
+_PLAIN = (bool, int, str, bytes, type(None))
+"""What picks a program by its type and value; their subclasses' objects (``class Lr(float)``
+with ``.scale``, a ``str`` with attributes, an ``IntEnum``'s member) are objects given."""
+
+
+def _subclass_key(x: Any) -> Any:
+    """An object of a subclass of float, int, str or bytes given (``Lr(0.5)`` with its
+    ``.scale``): the key of the program it picks, by its class, its own value (to the bit)
+    and what its ``__dict__`` holds (``_as_key``); a program's guards read the object it
+    was captured with, equal in all of these."""
+    if isinstance(x, float):
+        value: Any = float.hex(x)
+    elif isinstance(x, int):
+        value = int.__index__(x)
+    elif isinstance(x, str):
+        value = str.__str__(x)
+    else:
+        value = bytes.__getitem__(x, slice(None))
+    try:
+        held = object.__getattribute__(x, "__dict__")
+    except AttributeError:
+        held = {}
+    return ("subclass", type(x), value, tuple(sorted((str(k), _as_key(v))
+                                                     for k, v in held.items())))
 
 
 def _as_key(x: Any) -> Any:
@@ -128,9 +156,10 @@ def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
         elif isinstance(x, dict):
             for k, v in x.items():
                 look(v, f"{where}[{k!r}]")
-        elif not isinstance(x, (Value, float, int, str, bytes, type(None))) and \
+        elif type(x) not in _PLAIN and type(x) is not float and not isinstance(x, Value) and \
                 numpy_float(x) is None and getattr(x, "shape", None) is None:
-            found.append((where, x))
+            found.append((where, x))  # (a float's, an int's, a str's subclass too: its
+            # attributes places, itself kept while its program is: its id not another's)
 
     args, kwargs = tree
     for k, x in enumerate(args):
