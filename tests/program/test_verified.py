@@ -6,7 +6,7 @@ engine, and none from the program ... (and 163 more)"), though the program's num
 engine's. It compares the leaves from outside now; one the program does not know is still
 named."""
 
-import queue
+import contextvars
 
 import pytest
 
@@ -37,20 +37,17 @@ def test_leaves_made_in_the_call_are_not_compared():
 @pytest.mark.filterwarnings("ignore:f. it reads 1 Value")
 def test_a_leaf_from_outside_the_program_does_not_know_is_named():
     """(the check is still made: a Value replaced by another of the same number, held where
-    the capture does not look, a ``SimpleQueue``: the loss is the same, the new leaf's
-    gradient is the engine's only)"""
-    w, held = Value(0.5), queue.SimpleQueue()
-    held.put(Value(2.0))
+    the capture does not look, a ``contextvars.Context`` of its own: the loss is the same, the
+    new leaf's gradient is the engine's only)"""
+    w, held, context = Value(0.5), contextvars.ContextVar("held"), contextvars.Context()
+    context.run(held.set, Value(2.0))
 
     def f():
-        v = held.get()
-        held.put(v)
-        return w * v
+        return w * context[held]
 
     step = compile(f, verify=1)
     step()
-    held.get()
-    held.put(Value(2.0))
+    context.run(held.set, Value(2.0))
     with pytest.raises(ProgramMismatch, match=r"Value\(2\.0\) gets the gradient 0\.5 from the "
                        r"engine, and none from the program: a leaf it does not know"):
         step()

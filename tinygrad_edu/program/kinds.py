@@ -90,8 +90,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "set"
     module = kind.__module__
     if module == "numpy":
-        if kind.__name__ == "ndarray":
-            return "array"
+        if kind.__name__ == "ndarray":  # (of objects: its items walked, as a list's)
+            return "sequence" if x.dtype.kind == "O" and x.ndim == 1 else "array"
         if isinstance(x, (float, int)) or kind.__name__.startswith(("float", "int")):
             return "number"
     if isinstance(x, types.ModuleType):
@@ -109,6 +109,8 @@ def _kind_of(x: Any, kind: type) -> str:
     if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
                            "numpy.random._generator"):
         return "generator"
+    if isinstance(x, BaseException) and kind.__getattribute__ is BaseException.__getattribute__:
+        return "object"  # (an error kept: its attributes and ``args``, walked)
     if hasattr(x, "__dict__") or hasattr(kind, "__slots__"):
         if kind.__getattribute__ is not object.__getattribute__:
             return "opaque"  # (its attributes computed: held.py finds numbers in its dict)

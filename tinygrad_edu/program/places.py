@@ -248,16 +248,26 @@ def _names_of(x: Any) -> list[str]:
             for k, v in list(klass.__dict__.items()):
                 if type(v).__name__ == "member_descriptor" and k not in names:
                     names.append(k)  # (a slot)
+        if isinstance(x, BaseException):
+            names.append("args")  # (what it was raised with: ``LAST_ERROR.args[1]["lr"]``)
         return [*names, "__class__"]
     names = []
     for klass in x.__mro__:
         if klass is object or klass.__module__ == "builtins":
             continue
         for k, v in list(klass.__dict__.items()):
-            if k.startswith("__") or k in names or hasattr(type(v), "__get__") or callable(v):
-                continue  # (methods, properties, slots)
+            if k.startswith("__") or k in names or ((
+                    hasattr(type(v), "__get__") or callable(v)) and not _holds_own(v)):
+                continue  # (methods, properties, slots; not a method holding its own)
             names.append(k)
     return names
+
+
+def _holds_own(v: Any) -> bool:
+    """Whether a class's method (a function, a ``staticmethod``, a ``classmethod``) is the
+    learner's and code set attributes on it (``Model.forward.scale = 0.1``)."""
+    inner = getattr(v, "__func__", v) if isinstance(v, (staticmethod, classmethod)) else v
+    return _own(inner) and bool(inner.__dict__)
 
 
 class Walk:
@@ -348,8 +358,10 @@ class Walk:
             for k, item in enumerate(list(x)) if kind == "sequence" else list(x.items()):
                 if kind == "sequence" or type(k) in (str, int, bool) or k is None:
                     yield Place(place, ("item", k), item, kind_of(item))
-            if isinstance(x, (list, dict)) and type(x) not in (list, dict):  # (its own class:
-                yield from self._attributes(place, x, "object")  # ``self.scale`` too)
+            if (isinstance(x, (list, dict)) and type(x) not in (list, dict)) or (
+                    type(x) is not tuple and isinstance(x, tuple) and  # (its own class:
+                    isinstance(getattr(x, "__dict__", None), dict)):  # ``self.scale`` too)
+                yield from self._attributes(place, x, "object")
         elif kind == "set":
             return  # (a set of Values is read in an order of its own: by identity, as a whole)
         elif type(x) is contextvars.ContextVar:
@@ -359,14 +371,17 @@ class Walk:
         elif kind == "method":
             if not followed_draw(x):  # (``from random import gauss``: followed, its draws)
                 yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
+                if _own(x.__func__) and x.__func__.__dict__:  # (``self.forward.scale``)
+                    yield Place(place, ("attr", "__func__"), x.__func__, "function")
         elif kind == "function":  # (what it was given: defaults, a partial's arguments;
             for name in (("func", "args", "keywords") if isinstance(x, functools.partial)
                          else ("__defaults__", "__kwdefaults__")):  # what code set on it:
                 item = getattr(x, name)  # ``step.calls``)
                 if item is not None:
                     yield Place(place, ("attr", name), item, kind_of(item))
-            if _own(x):  # (a dict whose items are its attributes, as an object's)
-                yield Place(place, ("attr", "__dict__"), x.__dict__, "dict")
+            if _own(x) or (isinstance(x, functools.partial) and x.__dict__):  # (a dict
+                yield Place(place, ("attr", "__dict__"), x.__dict__, "dict")  # whose items
+                # are its attributes, as an object's; a partial's too: ``step.cfg``)
         else:  # an object, a class, a module of the learner's (its data: no __builtins__)
             if kind == "class":  # (a descriptor of the learner's holding its own numbers:
                 for name, held in _descriptors(x):  # ``opt.lr`` from a ``__get__``)

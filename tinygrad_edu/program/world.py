@@ -1,6 +1,8 @@
 """What a function reaches from outside that holds the world's state rather than numbers of
 its own, as a capture sees it (``outside.py`` calls these for the places it walks):
 
+- a ``queue.SimpleQueue``, whose items cannot be seen: refused, naming the line that
+  reached it;
 - a **connection** to something outside the process (an ``sqlite3`` database, a socket):
   what it gives can change between calls, which a program cannot follow; refused, naming
   the line that read it;
@@ -51,6 +53,11 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"({module.lstrip('_')}.{type(x).__name__}): what it gives can change between "
                 "calls, which a program cannot follow; query it outside the compiled "
                 f"function and pass the numbers in, at {line or learners_line()}")
+        elif type(x).__name__ == "SimpleQueue" and module in ("queue", "_queue"):
+            record.refused = record.refused or (
+                f"it reaches {place.said()}, a queue.SimpleQueue: what it holds cannot be "
+                "seen, so what it gives cannot be guarded; take the numbers out of it "
+                f"outside the compiled function and pass them in, at {line or learners_line()}")
         elif isinstance(x, io.IOBase) and x not in (sys.stdin, sys.stdout, sys.stderr):
             streams.append((place, _position(x), line or learners_line()))  # (an
             # argument's: the line that gave it)
