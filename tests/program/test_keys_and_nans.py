@@ -62,3 +62,16 @@ def test_a_nan_found_by_identity_is_refused_naming_the_line():
         h(Value(math.nan))
     for x in (1.0, math.nan, 2.0, math.nan):
         same(c, compared, [W], Value(x))
+
+
+def test_a_nan_met_later_where_python_tests_identity_first_is_refused():
+    def first(xs):  # (a NaN first is max(); found by identity in the engine: k is 1)
+        vals = [v.data for v in xs]
+        return xs[int(max(vals) in vals[:1])] * W
+
+    g = compile(first)
+    same(g, first, [W], [Value(1.0), Value(2.0), Value(3.0)])
+    same(g, first, [W], [Value(3.0), Value(2.0), Value(1.0)])
+    with pytest.raises(RuntimeError, match=r"compares a NaN where Python looks for the very "
+                                           r"object first .* at test_keys_and_nans.py:\d+"):
+        g([Value(math.nan), Value(1.0), Value(2.0)])

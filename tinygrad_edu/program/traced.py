@@ -372,14 +372,19 @@ class Traced:
         right = _number(other)
         if right is None:
             return _unfollowed(COMPARED[op], self, other)
-        if op in ("==", "!=") and (is_nan(self.value) or is_nan(getattr(right, "value", right))):
-            record = recording()  # (``x in xs`` of NaNs: found by identity, ``nans.py``)
-            if record is not None and found_by_identity(_getframe(1)):
+        record = recording()
+        if op in ("==", "!=") and record is not None and found_by_identity(_getframe(1)):
+            for x in (self, right):  # (``x in xs``: a NaN found by identity, ``nans.py``;
+                # one met at a later call: a guard fails, captured again)
+                if isinstance(x, Traced):
+                    if is_nan(x.value):
+                        record.refuse(IDENTITY_FIRST)
+                    record.guard("==", x, x, True)
+            if not isinstance(right, Traced) and is_nan(right):
                 record.refuse(IDENTITY_FIRST)
         found = _step(op, COMPARED[op], self, right)
         if isinstance(found, Traced) and _tested_by_identity(_getframe(1)):
             return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
-        record = recording()
         if record is not None and isinstance(found, Traced):
             record.compared = True  # (followed: code that runs later must not test it by
         return found  # identity, ``tested_later``)
