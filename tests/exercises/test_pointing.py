@@ -203,3 +203,28 @@ def test_a_reflected_op_that_calls_itself_is_shown_on_its_own_operator(tmp_path)
     verdict = verdict_of(tmp_path, source, "node")
     assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = 2.0 + x0", str(verdict)
     assert "Endless recursion at line " in str(verdict)
+
+
+def test_a_process_the_code_ended_is_said_as_what_the_code_did_at_its_line(tmp_path):
+    """On the command line too (its own process, ``grade_apart``): before, "it ended the
+    process it was graded in (exit code 3): learner's process: KeyboardInterrupt:  (serve.py:63
+    in main; serve.py:135 in _serve; ...; gpt.py:1 in <module>): does your answer end Python,
+    or fill the memory?" (h-learner66e F6, the page's words: test_page_python.py)."""
+    from tinygrad_edu.exercises.apart import grade_apart
+
+    path = tmp_path / "gpt.py"
+    path.write_text("raise KeyboardInterrupt\n" + RIGHT, encoding="utf-8")
+    said = str(grade_apart(path, [TRACK["softmax"]]).verdicts["softmax"])
+    assert said.startswith(f"✗ softmax: your code raised KeyboardInterrupt at {path}, line 1, "
+                           "in <module> (raise KeyboardInterrupt): a KeyboardInterrupt that "
+                           "nothing catches ends a program, as Ctrl-C does, so the process it "
+                           "was graded in ended there, with no verdict: take that line out, or "
+                           "put it under if __name__ == \"__main__\":"), said
+    path.write_text(RIGHT.replace("    return [e / total for e in exps]",
+                                  "    raise GeneratorExit"), encoding="utf-8")
+    said = str(grade_apart(path, [TRACK["softmax"]]).verdicts["softmax"])
+    line = line_of(path.read_text(encoding="utf-8"), "    raise GeneratorExit")
+    assert said.startswith(f"✗ softmax: your code raised GeneratorExit at {path}, line {line}, "
+                           "in softmax (raise GeneratorExit): an exception that is not an "
+                           "Exception (a GeneratorExit) is not caught"), said
+    assert "serve.py" not in said and "does your answer end Python" not in said

@@ -306,5 +306,5 @@ def test_what_a_del_prints_while_the_grader_frees_its_copies_does_not_come_befor
     answer = json.loads(check_json("node", "print('top level')\n" + printing, ""))
     out = capsys.readouterr().out
     assert answer["code"] == 0, out
-    assert out.startswith("top level\n✓ node passed"), out[:500]
-    assert "freed" not in out, out[:500]
+    assert out.startswith("top level\n✓ node passed"), out[:500]  # (what frees its copies
+    # after the verdict is printed, Python's garbage collector as it runs, may print there)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises import remote, running
-from tinygrad_edu.exercises.ended_here import Shared, ended_here
+from tinygrad_edu.exercises.ended_here import Shared, ended_here, ended_there
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.grading import grade
 from tinygrad_edu.exercises.learner import serve
@@ -204,7 +204,7 @@ def _grade_group(graded: Graded, source: str, cells: list[tuple[int, int, int]],
                                  running.TIME_LIMIT, serve.LOAD_LIMIT,
                                  cells=cells)
     except Stopped as stop:
-        return _stopped(graded, stop, exercises, exercises[0])
+        return _stopped(graded, ended_there(stop, path, source), exercises, exercises[0])
     process.answering = answering.answer  # (the earlier stages of the track it asks for)
     try:
         return _grade_in(process, graded, path, exercises, each)
@@ -258,7 +258,8 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
                 verdict = pointed(verdict, process.source, path)
                 graded.verdicts[ex.name] = _saying_what_answered(verdict, ex, process.asked)
             except Stopped as stop:
-                left = _stopped(graded, stop, exercises[k + 1:], ex)
+                left = _stopped(graded, ended_there(stop, path, process.source),
+                                exercises[k + 1:], ex)
                 if each is not None and not graded.reported:
                     _ran(graded, process)
                     each(graded, ex.name)

@@ -13,6 +13,7 @@ answer end Python, or fill the memory?", with no line of the learner's.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import traceback
 from dataclasses import dataclass
@@ -75,20 +76,56 @@ def ended_here(error: BaseException, path: Path, source: str, before: Shared) ->
         return Stopped(f"it raised {said}, which ends the process it is graded in on your "
                        "machine", "ended")
     at = frames[-1]
-    where = f"at {path}, line {at.lineno}, in {at.name} ({(at.line or '').strip()[:100]})"
-    name = type(error).__name__
-    what = (f"called {error} {where}: os._exit ends its process at once" if
+    return Stopped(_did(type(error).__name__, said, str(error), isinstance(
+        error, KeyboardInterrupt), f"at {path}, line {at.lineno}, in {at.name} "
+        f"({(at.line or '').strip()[:100]})", at.name == "<module>",
+        "so on your machine the process it is graded in ends there"), "here")
+
+
+def _did(name: str, said: str, message: str, interrupt: bool, where: str, top: bool,
+         ends: str) -> str:
+    """What the code did (raised ``said``, of the class ``name``, ``where``; ``top``: at
+    its top level), what that does to a process (``ends``), and the way out."""
+    what = (f"called {message} {where}: os._exit ends its process at once" if
             name == "ProcessExit" else
             f"raised {said} {where}: a KeyboardInterrupt that nothing catches ends a program, "
-            "as Ctrl-C does" if isinstance(error, KeyboardInterrupt) else
+            "as Ctrl-C does" if interrupt else
             f"raised {said} {where}: an exception that is not an Exception (a "
             f"{name}) is not caught as an answer's error, and ends a program")
     out = ("take that line out, or put it under if __name__ == \"__main__\": (which grading "
-           "does not run)" if at.name == "<module>" else
+           "does not run)" if top else
            "take that line out: an answer returns its result (raise an Exception, such as "
            "ValueError, for an input it refuses)")
-    return Stopped(f"your code {what}, so on your machine the process it is graded in ends "
-                   f"there, with no verdict: {out}", "here")
+    return f"your code {what}, {ends}, with no verdict: {out}"
+
+
+_TAIL = re.compile(r"learner's process: (\w+): (.*) \(([^()]*)\)$")
+"""The last line a learner's process writes as it ends on an error it did not catch
+(``learner/serve.py``'s ``main``): the error, and where it went, ``FILE:LINE in NAME``."""
+_INTERRUPTS = {"KeyboardInterrupt"}
+
+
+def ended_there(stop: Stopped, path: Path | str, source: str) -> Stopped:
+    """``stop``, the end of a learner's process, said as what the learner's code did at its
+    line where the process wrote that its error went through the learner's file (a
+    KeyboardInterrupt raised at its top level: before, "it ended the process it was graded in
+    (exit code 3): learner's process: KeyboardInterrupt:  (serve.py:63 in main; ...; ki.py:1
+    in <module>): does your answer end Python, or fill the memory?"); else ``stop``."""
+    found = _TAIL.search(str(stop)) if stop.kind == "ended" else None
+    if found is None:
+        return stop
+    name, message, frames = found.groups()
+    mine = [f for f in frames.split("; ") if f.rpartition(":")[0] == Path(path).name]
+    if not mine:
+        return stop
+    at, _, function = mine[-1].partition(" in ")
+    number = int(at.rpartition(":")[2] or 0)
+    lines = source.splitlines()
+    text = f" ({lines[number - 1].strip()[:100]})" if 0 < number <= len(lines) else ""
+    said = f"{name}: {message}" if message.strip() else name
+    return Stopped(_did(name, said, message, name in _INTERRUPTS, f"at {path}, line {number}, "
+                        f"in {function}{text}", function == "<module>",
+                        "so the process it was graded in ended there"), "here")
 
 
 def _line_naming(source: str, name: str) -> tuple[int, str] | None:
