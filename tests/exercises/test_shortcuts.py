@@ -9,8 +9,11 @@ and exact arithmetic anywhere in its file (a complex step on numbers made plain 
 ``test_shortcuts_in_code.py``; a backward that runs the forward pass again:
 ``test_forward_again.py``)."""
 
+import random
+
 import pytest
 
+from tests.exercises.learners import CORRECT_VALUES, lecture, value_class
 from tests.exercises.shortcut_answers import COMPLEX_STEP, FINITE, HONEST, solutions
 from tinygrad_edu.exercises import EXERCISES, cases, check
 from tinygrad_edu.exercises.apart import grade_apart
@@ -18,6 +21,7 @@ from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.learner import wire
 from tinygrad_edu.exercises.loading import load_solutions
 from tinygrad_edu.exercises.remote import LearnerProcess
+from tinygrad_edu.exercises.shortcuts import shortcut
 
 
 def test_every_rule_exercise_is_tried_for_exactness():
@@ -179,3 +183,46 @@ def test_a_watched_number_has_only_a_floats_attributes(tmp_path):
     for name in ("d_tanh", "d_mul"):
         verdict = check(name, found[name])
         assert not verdict.passed and "computes with complex numbers" in str(verdict), verdict
+
+
+# ----------------------------------------------------------------------------- a class Value
+# whose local derivatives are finite differences (h-attack65f A1, A4: 1/1 on every route
+# before), tried on the expressions where its gradients must be exact (exact_graphs.py)
+
+RICHARDSON = [(  # (in backward, inline: no function of the file at nudged numbers; tanh as
+    "        self.grad += (1 - t**2) * out.grad",  # sinh / cosh, no watched function)
+    """        d = []
+            for s in (1e-2, 5e-3, 2.5e-3):
+                h = s * abs(x)
+                d.append((math.sinh(x + h) / math.cosh(x + h)
+                          - math.sinh(x - h) / math.cosh(x - h)) / (2 * h))
+            r1, r2 = (4 * d[1] - d[0]) / 3, (4 * d[2] - d[1]) / 3
+            self.grad += (16 * r2 - r1) / 15 * out.grad""")]
+UNEVEN = [(  # (in the forward pass, at u - h, u, u + 1.5h: no midpoint the watch sees)
+    "        out = Value(t, (self, ), 'tanh')",
+    """        h = 1e-4 * (abs(x) + 1)
+        f0, f2 = math.tanh(x - h), math.tanh(x + 1.5 * h)
+        d = -0.6 / h * f0 + (1 / (3 * h)) * t + (1 / (3.75 * h)) * f2
+        out = Value(t, (self, ), 'tanh')"""),
+    ("self.grad += (1 - t**2) * out.grad", "self.grad += d * out.grad")]
+
+
+@pytest.mark.parametrize("changes, error", [(RICHARDSON, "e-1"), (UNEVEN, "e-0")],
+                         ids=["Richardson in backward", "uneven points in the forward pass"])
+def test_a_value_whose_local_derivatives_are_finite_differences_earns_nothing(changes, error):
+    exercise = EXERCISES["Value"]
+    said = shortcut(exercise, value_class(lecture(*changes)),
+                    draw_exact(exercise, random.Random(3)))
+    assert "your gradients agree with the chain rule only to about" in said, said
+    assert error in said.split("about ")[1][:6], said  # (1e-12 or so; 1e-8 or so)
+
+
+def test_right_values_are_exact_on_the_expressions_drawn():
+    """Every right class of the corpus, and micrograd's lecture (tanh from exponentials,
+    the furthest from the engine's rounding), passes on every draw."""
+    exercise = EXERCISES["Value"]
+    classes = [value_class(s) for s in CORRECT_VALUES.values()]
+    for seed in range(8):
+        drawn = draw_exact(exercise, random.Random(seed))
+        for cls in classes:
+            assert shortcut(exercise, cls, drawn) == "", (seed, cls)

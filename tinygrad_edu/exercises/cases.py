@@ -167,10 +167,12 @@ def exact_arrays(shapes: Sequence[tuple[str, tuple[int, int]]], one_hot: str = "
 
 
 def draw_exact(exercise: Any, rng: random.Random | None = None) -> tuple[Any, ...]:
-    """The cases where ``exercise`` (a rule exercise) is tried for exactness, drawn afresh:
-    from ``rng`` if given (a test's), else from the grading's seed (``drawn_from``)."""
+    """The cases where ``exercise`` (a rule exercise, or the Value: ``exact_graphs``) is
+    tried for exactness, drawn afresh: from ``rng`` if given (a test's), else from the
+    grading's seed (``drawn_from``)."""
     rng = rng or random.Random(drawn_from("exact", exercise.number))
-    return tuple(case for drawer in exercise.exact for case in drawer.draw(rng))
+    return tuple(case for drawer in (*exercise.exact, *exercise.exact_graphs)
+                 for case in drawer.draw(rng))
 
 
 def call_rule(parts: Sequence[str]) -> Call:

@@ -56,7 +56,10 @@ class ExerciseSpec:
     A rule exercise has ``exact`` points: where a rule is exact and no numerical derivative
     of the function is, so that an answer which is one earns no points (``shortcuts.py``).
     It holds what draws them (``cases.ExactPoints``, ``cases.ExactArrays``), afresh at every
-    grading: no file can know them.
+    grading: no file can know them. A class graded on the chain rule (the Value) has
+    ``exact_graphs``: expressions where its gradients, made of local derivatives written as
+    expressions, are exact to their rounding, and made of finite differences are not
+    (``exact_graphs.py``); they are drawn and tried with the exact points.
 
     A stage of a track (``track``: ``"microgpt"``) may ask for a name other than its own
     (``defines``: the node stage asks for ``class Value``), is run on nodes of the class
@@ -102,6 +105,7 @@ class ExerciseSpec:
     node: type | None = field(default=None, repr=False)
     uses: tuple[ExerciseSpec, ...] = field(default=(), repr=False)
     exact: tuple[Any, ...] = field(default=(), repr=False)
+    exact_graphs: tuple[Any, ...] = field(default=(), repr=False)
     smallest: tuple[Any, ...] = field(default=(), repr=False)
 
     @property

@@ -17,6 +17,7 @@ from tinygrad_edu.exercises import assigned
 from tinygrad_edu.exercises import cases as C
 from tinygrad_edu.exercises import drawn_graphs as G
 from tinygrad_edu.exercises import value as V
+from tinygrad_edu.exercises.exact_graphs import ExactExpressions
 from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.learner import inputs as I
 from tinygrad_edu.exercises.mistakes import GRAD_ADDED, GRAD_SET, VISITS, Mistake
@@ -272,7 +273,8 @@ VALUE = Exercise(
     **_VALUE_COMMON, stage="backward: every node's grad",
     cases=G.expressions(), call=C.call_value_backward, parts=("grads",),
     examples=G.value_examples(), mistakes=(V.UNSEEDED,), fit=V.fit_backward,
-    explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,))
+    explain=V.explain, rows=_node_rows("grad"), before=(VALUE_FORWARD,), after=(VALUE_CHAIN,),
+    exact_graphs=(ExactExpressions(),))
 
 # ----------------------------------------------------------------------------- 19: paths
 

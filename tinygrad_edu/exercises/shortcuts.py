@@ -52,7 +52,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from tinygrad_edu.exercises.cases import draw_exact
+from tinygrad_edu.exercises.exact_graphs import GRADS, off_by
 from tinygrad_edu.exercises.exercise import ExerciseSpec
+from tinygrad_edu.exercises.learner.expression_cases import Expression
 from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.learner.watched import ComplexUsed, ExactForm, ShiftedPoint
 from tinygrad_edu.exercises.limit import TimeLimit, call_with_time_limit
@@ -101,6 +103,19 @@ NOT_A_RULE = ("your answer passed on the inputs tried, but on the exact numbers 
               "at {case} it {what}: a rule works on every number of its domain, and these "
               "are in it. The exercise is the rule: write dy/dx as an expression of the "
               "inputs (and y), as the statement asks, and run it by hand on these numbers.")
+INEXACT_VALUE = (
+    "your gradients agree with the chain rule only to about {error:.0e} of their size (at "
+    "{case}), where a chain rule of local derivatives written as expressions is exact to "
+    "about 1e-15 (and two right forms of a rule agree to that): your local derivatives are "
+    "finite differences, such as (f(u + h) - f(u - h)) / 2h, which get them from the "
+    "function's values. The exercise is the rules and the chain rule: each op's _backward "
+    "adds its local derivative, written as an expression (for tanh, (1 - t**2) * "
+    "out.grad), to its operands' grads. Gradients found numerically earn no points here.")
+"""What a class Value whose gradients are no closer than a finite difference's is told, on
+the expressions where it is tried for exactness (``exact_graphs.py``)."""
+NOT_CHAINED = ("your class passed on the expressions tried, but on another one ({case}) it "
+               "{what}: it must work on every expression of its ops. Build that expression "
+               "with your class and run backward() on it by hand.")
 
 FORWARD_AGAIN = ("your answer runs the forward pass again ({what}{at}{line}): it evaluates "
                  "the graph's functions at numbers nudged from those the graph was computed "
@@ -170,6 +185,7 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
     docstring) on the exercise's ``exact`` points, drawn afresh (or on ``cases``: a test's);
     empty if it is a rule there (or the exercise has none)."""
     worst, where, far = 0.0, None, 0.0
+    odd = NOT_CHAINED if exercise.exact_graphs else NOT_A_RULE
     for case in draw_exact(exercise) if cases is None else cases:
         expected = exercise.call(exercise.reference, case)
         at = _one_line(case)
@@ -181,34 +197,47 @@ def shortcut(exercise: ExerciseSpec, solution: Solution | Remote,
         except ComplexUsed as used:
             return COMPLEX.format(what=_said(used), at=f", at {at}")
         except (ShiftedPoint, ExactForm) as shifted:
-            return WORDS[type(shifted).__name__].format(what=_said(shifted, 300),
-                                                        at=f", at {at}", line="")
+            return _words(exercise, type(shifted).__name__).format(
+                what=_said(shifted, 300), at=f", at {at}", line="")
         except TimeLimit:
-            return NOT_A_RULE.format(case=at, what="did not finish within its time limit")
+            return odd.format(case=at, what="did not finish within its time limit")
         except AnswerError as problem:
-            return NOT_A_RULE.format(case=at, what=f"gave an answer of the wrong kind "
-                                                  f"({_said(problem, 300)})")
+            return odd.format(case=at, what=f"gave an answer of the wrong kind "
+                                            f"({_said(problem, 300)})")
         except Exception as error:  # (a stand-in of its class, from the learner's process)
             if type(error).__name__ == "ComplexUsed":
                 return COMPLEX.format(what=_said(error), at=f", at {at}")
             if type(error).__name__ in WORDS:
-                return WORDS[type(error).__name__].format(
+                return _words(exercise, type(error).__name__).format(
                     what=_said(error, 300), at=f", at {at}",
                     line=_line_of(getattr(error, "learner_text", "")))
-            return NOT_A_RULE.format(case=at, what=f"raised {type(error).__name__}: "
-                                                  f"{_said(error, 300)}")
+            return odd.format(case=at, what=f"raised {type(error).__name__}: "
+                                            f"{_said(error, 300)}")
+        theirs = "the engine's" if exercise.exact_graphs else "the rule's"
         if not _same_shape(got, expected):
-            return NOT_A_RULE.format(case=at, what="gave an answer of another shape than the "
-                                                  "rule's")
-        off = _relative(got, expected)
+            return odd.format(case=at, what=f"gave an answer of another shape than {theirs}")
+        if isinstance(case, Expression):  # (a class Value: each gradient against its bound)
+            scaled = off_by(got[0], expected[0], case)
+            off = scaled * GRADS
+        else:
+            off = _relative(got, expected)
+            scaled = off / tolerance(exercise, case, expected)
         if off != off or off == float("inf"):  # (NaN, or a number where the rule gives 0)
-            return NOT_A_RULE.format(case=at, what="gave an answer far from the rule's")
-        scaled = off / tolerance(exercise, case, expected)
+            return odd.format(case=at, what=f"gave an answer far from {theirs}")
         if scaled > worst:
             worst, where, far = scaled, case, off
     if worst > 1:
-        return INEXACT.format(error=far, case=where)
+        return (INEXACT_VALUE if exercise.exact_graphs else INEXACT).format(
+            error=far, case=_one_line(where))
     return ""
+
+
+def _words(exercise: ExerciseSpec, kind: str) -> str:
+    """What an answer the watch noticed is told: ``WORDS``'s, a class Value's own for a
+    forward pass run again."""
+    if kind == "ForwardAgain" and exercise.kind == "class":
+        return FORWARD_AGAIN_VALUE
+    return WORDS[kind]
 
 
 def tolerance(exercise: ExerciseSpec, case: Any, expected: tuple[Any, ...]) -> float:
