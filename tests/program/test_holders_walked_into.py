@@ -2,7 +2,8 @@
 64, h-attack64e S5): a NumPy array of objects (its items, as a list's), an error kept (its
 ``args``), an attribute set on a class's method (reached through the class, a bound method,
 a ``staticmethod``), a ``functools.partial``'s own attributes, a tuple subclass's attributes;
-a ``queue.SimpleQueue``, whose items cannot be seen, is refused naming the line."""
+a ``queue.SimpleQueue``, whose items cannot be seen, and a NumPy array of objects of two
+dimensions, whose items are not followed, are refused naming the line."""
 
 import functools
 import queue
@@ -74,4 +75,17 @@ def test_a_simple_queue_is_refused_naming_the_line():
 
     with pytest.raises(RuntimeError, match=r"a queue.SimpleQueue: what it holds cannot be "
                                            r"seen.* at test_holders_walked_into.py:\d+"):
+        compile(f)(1.0)
+
+
+def test_a_numpy_array_of_objects_of_two_dimensions_is_refused_naming_the_line():
+    grid = np.empty((1, 2), dtype=object)
+    grid[0, 0], grid[0, 1] = {"lr": 0.1}, None
+
+    def f(x):
+        return W * x * grid[0, 0]["lr"]
+
+    with pytest.raises(RuntimeError, match=r"a NumPy array of objects of 2 dimensions: what "
+                                           r"its items hold is not followed .* at "
+                                           r"test_holders_walked_into.py:\d+"):
         compile(f)(1.0)

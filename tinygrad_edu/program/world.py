@@ -1,7 +1,8 @@
 """What a function reaches from outside that holds the world's state rather than numbers of
 its own, as a capture sees it (``outside.py`` calls these for the places it walks):
 
-- a ``queue.SimpleQueue``, whose items cannot be seen: refused, naming the line that
+- a ``queue.SimpleQueue``, whose items cannot be seen, and a NumPy array of objects of
+  other than one dimension, whose items are not followed: refused, naming the line that
   reached it;
 - a **connection** to something outside the process (an ``sqlite3`` database, a socket):
   what it gives can change between calls, which a program cannot follow; refused, naming
@@ -53,6 +54,13 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"({module.lstrip('_')}.{type(x).__name__}): what it gives can change between "
                 "calls, which a program cannot follow; query it outside the compiled "
                 f"function and pass the numbers in, at {line or learners_line()}")
+        elif module == "numpy" and type(x).__name__ == "ndarray" and x.dtype.kind == "O" and \
+                x.ndim != 1:
+            record.refused = record.refused or (
+                f"it reaches {place.said()}, a NumPy array of objects of {x.ndim} dimensions: "
+                "what its items hold is not followed (one of one dimension is, as a list); "
+                "make it a list, or take the numbers out of it outside the compiled function "
+                f"and pass them in, at {line or learners_line()}")
         elif type(x).__name__ == "SimpleQueue" and module in ("queue", "_queue"):
             record.refused = record.refused or (
                 f"it reaches {place.said()}, a queue.SimpleQueue: what it holds cannot be "
