@@ -130,3 +130,25 @@ def test_an_argument_of_a_subclass_of_float_int_or_str_is_given_as_itself():
         same(g, f, [W], _made(Lr, x, scale=scale))  # (made afresh: one id, another object)
     for a in (_made(Name, "a", k=1.0), _made(Name, "a", k=2.0), "a", _made(Name, "a", k=3.0)):
         same(h, named, [W], 1.0, a)
+
+
+class Trainer:
+    def __init__(self):
+        self.train = [0.5, 0.25, 0.75]
+
+    def loss(self, data):
+        noise = 0.1 if data is self.train else 0.0  # (held deeper than a name)
+        return sum((W * x + noise for x in data), Value(0.0))
+
+    def plain(self, data):  # (no identity of objects tested: a copy is as good)
+        kind = 2.0 if type(data) is list and data is not None else 3.0
+        return sum((W * x for x in data), Value(0.0)) * kind
+
+
+def test_a_list_given_and_reached_deeper_and_tested_by_identity_is_refused():
+    t = Trainer()
+    with pytest.raises(RuntimeError, match=r"is given a list that it also reaches as "
+                                           r"self.train, and tests identity .* at "
+                                           r"test_arguments_as_given.py:\d+: noise = "):
+        compile(t.loss)(t.train)
+    same(compile(t.plain), t.plain, [W], t.train)

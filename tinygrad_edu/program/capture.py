@@ -53,7 +53,7 @@ from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.left import clean
-from tinygrad_edu.program.named import Named
+from tinygrad_edu.program.named import Named, held_deeper
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
@@ -347,8 +347,9 @@ class Compiled:
         key, numbers, values = structure_of((args, kwargs), False, names_held)
         record = Recording()
         copies = Copies()
+        made: dict[int, Any] = {}  # (the copies, by the id of the list given)
         traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record,
-                                copies, named=names_held)
+                                copies, made=made, named=names_held)
         watcher = Watcher(record, self.function, self.dynamic)
         for where, x in objects_given((args, kwargs), names_held):  # (objects given: places too)
             watcher._root(("object", x, where), x)
@@ -386,6 +387,8 @@ class Compiled:
             return self._capture(key, args, kwargs, numbers, values)
         if copies.changed(self.function):
             record.refused = record.refused or copies.changed(self.function)
+        record.refused = record.refused or held_deeper(made, watcher.walk, watcher.codes,
+                                                       names_held)
         tested_later(record, watcher.codes, watcher.stores)
         unpacked(record, watcher.codes)  # (``{*s, *t}`` of sets of Values made in the call)
         outside = Outside(watcher, record)

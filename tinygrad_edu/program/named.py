@@ -6,16 +6,24 @@ answer; its numbers are then places outside, guarded as a global's are (``outsid
 Looked for by name, before a capture can say what the function reads: the globals its code
 names (and the code it holds: a comprehension, a nested function), those of the learner's
 functions it names in the same module (a helper ``is_train(data)``), and its closure cells.
-A list held only deeper (``data is self.train``) is not looked for here."""
+A list held only deeper (``data is self.train``) is not looked for here: where a capture
+finds an argument's list there too and the code that ran tests identity (``is``) of other
+than a constant or a class, it is refused (``held_deeper``)."""
 
 from __future__ import annotations
 
+import builtins
+import dis
+import linecache
+import os
 import types
 from typing import Any
 
+from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.places import function_and_self
+from tinygrad_edu.program.traced import user_code
 
-__all__ = ["Named", "names_read"]
+__all__ = ["Named", "held_deeper", "names_read"]
 
 _CONTAINERS = (list, tuple, dict)
 
@@ -87,3 +95,52 @@ def _holds_container(cell: Any) -> bool:
         return type(cell.cell_contents) in _CONTAINERS
     except ValueError:  # (an empty cell)
         return False
+
+
+def held_deeper(made: dict[int, Any], walk: Any, codes: Any, names_held: set[int]) -> str:
+    """Where a list, tuple or dict given (``made``: the capture's copies, by the id of the
+    one given) is also found outside by the capture's walk (not by a name: ``Named``), at a
+    place such as ``self.train``, and the learner's code that ran tests identity of two
+    things neither a constant nor a class (``data is self.train``): why it is refused (the
+    function got a copy, for which ``is`` is False), else ""."""
+    for original, _ in made.values():
+        if type(original) not in _CONTAINERS or id(original) in names_held:
+            continue
+        for place in walk.where.get(id(original), ()):
+            root = place
+            while root.parent is not None:
+                root = root.parent
+            if root.step[0] == "object" and str(root.step[2]).startswith(("argument",
+                                                                           "keyword")):
+                continue
+            line = next((found for found in map(_tests_objects, codes) if found), "")
+            if line:
+                return (f"it is given a {type(original).__name__} that it also reaches as "
+                        f"{place.said()}, and tests identity (`is`): the function gets a copy "
+                        "of a list given, which is not that one; pass a flag instead, or "
+                        "name the list as a global of the function's module (given as "
+                        f"itself then), at {line}")
+    return ""
+
+
+def _tests_objects(code: types.CodeType) -> str:
+    """Where the learner's ``code`` tests by identity two things neither of which is a
+    constant (``x is None``) or a name of a class of Python's (``type(x) is list``): its
+    file and line and the line's text (else "")."""
+    if not user_code(code):
+        return ""
+    at = list(dis.get_instructions(code))
+    for k, instruction in enumerate(at):
+        if instruction.opname != "IS_OP":
+            continue
+        right = operand_start(at, k)
+        sides = [at[operand_start(at, right):right], at[right:k]]
+        if not any(len(side) == 1 and (side[0].opname == "LOAD_CONST" or (
+                side[0].opname in ("LOAD_GLOBAL", "LOAD_NAME") and
+                isinstance(getattr(builtins, str(side[0].argval), None), type)))
+                for side in sides):
+            number = getattr(getattr(instruction, "positions", None), "lineno", None) or \
+                code.co_firstlineno  # (3.11 on: the line of its ``is``)
+            text = linecache.getline(code.co_filename, number).strip()
+            return f"{os.path.basename(code.co_filename)}:{number}: {text}"
+    return ""
