@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.exercises.remote import Stopped
-from tinygrad_edu.viz.page_python import COMPUTING
 
 __all__: list[str] = []  # the grader's inner workings
 
@@ -36,6 +35,8 @@ class Shared:
 
     @classmethod
     def now(cls) -> Shared:
+        from tinygrad_edu.viz.page_python import COMPUTING  # (the page's: grade_here alone)
+
         return cls(sys.getrecursionlimit(), {
             name: dict(vars(sys.modules[name])) for name in COMPUTING if name in sys.modules})
 
