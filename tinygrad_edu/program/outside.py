@@ -341,10 +341,10 @@ class Watcher:
                        _line(code, reads, "globals", held[0]))
 
     def read_by_name(self, mapping: Any, name: Any, held: Any) -> None:
-        """An item of ``os.environ`` the function read (``held``: its text, or MISSING), a
-        module ``importlib.import_module`` gave it: a root, guarded to stay the same
-        (``watching.py`` sees the read)."""
-        if type(name) is str:
+        """An item of ``os.environ`` (``os.environb``: its bytes) the function read
+        (``held``: its text, or MISSING), a module ``importlib.import_module`` gave it: a
+        root, guarded to stay the same (``watching.py`` sees the read)."""
+        if type(name) in (str, bytes):
             self._root(("global", mapping, name), held, learners_line())
 
     def _made_inside(self, code: types.CodeType) -> bool:

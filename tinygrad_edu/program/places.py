@@ -435,14 +435,16 @@ def own(cls: Any, name: str) -> Any:
     raise AttributeError(name)
 
 
-def global_name(holder: int, name: str) -> str:
+def global_name(holder: int, name: Any) -> str:
     """A root reached by name in ``holder`` (its id) as Python says it: ``lr``,
-    ``sys.modules['config']``, ``os.environ['LR']``."""
+    ``sys.modules['config']``, ``os.environ['LR']``, ``os.environb[b'LR']``."""
     if holder == id(_MODULES):
         return f"sys.modules[{name!r}]"
     if holder == id(os.environ):
         return f"os.environ[{name!r}]"
-    return name
+    if holder == id(getattr(os, "environb", None)):
+        return f"os.environb[{name!r}]"
+    return str(name)
 
 
 def has_given(function: Any) -> bool:
