@@ -6,7 +6,9 @@ weekday) and the interpreter's and NumPy's settings. Each changed between calls:
 gives the engine's numbers (guarded: captured again), or the capture refuses, naming the
 line and what to do."""
 
+import io
 import os
+import struct
 
 import pytest
 
@@ -28,5 +30,32 @@ def test_a_variable_of_os_environb_is_guarded(monkeypatch):
     with pytest.warns(ProgramWarning, match=r"os\.environb\[b'TG_EDU_LRB'\]"):
         for lr in (b"0.5", b"3.0", b"3.0", b"-2.0"):
             os.environb[b"TG_EDU_LRB"] = lr
+            same(step, f, [W])
+    assert step.captures == 3 and step.runs == 1
+
+
+class _Settings(io.StringIO):  # (a stream of the learner's class: read the same way)
+    pass
+
+
+@pytest.mark.parametrize("make, read, write", [
+    (lambda: io.StringIO("0.5"), lambda s: float(s.getvalue()),
+     lambda s, v: (s.seek(0), s.truncate(), s.write(repr(v)))),
+    (lambda: _Settings("0.5"), lambda s: float(s.getvalue()),
+     lambda s, v: (s.seek(0), s.truncate(), s.write(repr(v)))),
+    (lambda: io.BytesIO(struct.pack("<d", 0.5)),
+     lambda s: struct.unpack("<d", s.getbuffer())[0],
+     lambda s, v: (s.seek(0), s.write(struct.pack("<d", v)))),
+], ids=["StringIO.getvalue", "a subclass's getvalue", "BytesIO.getbuffer"])
+def test_a_stream_in_memory_read_without_moving_is_guarded_by_what_it_holds(make, read, write):
+    held = make()
+
+    def f():
+        return W * read(held)
+
+    step = compile(f)
+    with pytest.warns(ProgramWarning, match=r"held\.getvalue\(\) is not what it was"):
+        for v in (0.5, 3.0, 3.0, -2.0):
+            write(held, v)
             same(step, f, [W])
     assert step.captures == 3 and step.runs == 1

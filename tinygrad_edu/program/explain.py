@@ -70,8 +70,8 @@ def _said(key: tuple[Any, ...]) -> str:
         if step == ("attr", "__dict__"):
             attributes = True
             continue
-        if step == ("get",):
-            name += ".get()"
+        if step in (("get",), ("getvalue",)):
+            name += f".{step[0]}()"
             continue
         name += f".{step[1]}" if step[0] in ("attr", "own") or attributes else f"[{step[1]!r}]"
         attributes = False

@@ -15,6 +15,7 @@ from tinygrad_edu.program.places import (
     MISSING,
     Place,
     buffer_of,
+    getvalue,
     item,
     own,
     state_of,
@@ -74,6 +75,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             return f"own({parent}, {step[1]!r})"
         if step[0] == "get":  # (a ContextVar's)
             return f"{parent}.get(MISSING)"
+        if step[0] == "getvalue":  # (a stream in memory's text)
+            names["getvalue"] = getvalue
+            return f"getvalue({parent})"
         if not plain_items(place.parent.value):  # type: ignore[union-attr]
             names["item"] = item  # (a list or dict of its own class: as it holds it)
             return f"item({parent}, {step[1]!r})"

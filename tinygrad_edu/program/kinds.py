@@ -76,6 +76,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "array"  # (numbers held as bytes: an array, a view, a ctypes object)
     if kind is contextvars.ContextVar:
         return "object"  # (what it holds in this context: its one place, ``get()``)
+    if isinstance(x, (io.StringIO, io.BytesIO)):
+        return "object"  # (what it holds: its one place, ``getvalue()``; its own attributes)
     if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
         return "array"  # (its numbers, held by a copy)
     if isinstance(x, threading.local):

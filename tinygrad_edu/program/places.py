@@ -21,6 +21,7 @@ import contextvars
 import dis
 import functools
 import gc
+import io
 import math
 import os
 import sys
@@ -153,8 +154,8 @@ class Place:
             base = parent.parent.said() if parent.parent is not None else "?"
             return f"{base.replace(' (a closure cell)', '')}.{step[1]}"
         base = parent.said().replace(" (a closure cell)", "") if parent else "?"
-        if step[0] == "get":
-            return f"{base}.get()"
+        if step[0] in ("get", "getvalue"):
+            return f"{base}.{step[0]}()"
         return f"{base}.{step[1]}" if step[0] in ("attr", "own") else f"{base}[{step[1]!r}]"
 
     def read(self) -> Any:
@@ -174,6 +175,8 @@ class Place:
                 return own(holder, step[1])
             if step[0] == "get":  # (a ContextVar's number)
                 return holder.get(MISSING)
+            if step[0] == "getvalue":  # (a stream in memory's text)
+                return getvalue(holder)
             return item(holder, step[1])
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
@@ -368,6 +371,9 @@ class Walk:
             held = x.get(MISSING)
             yield Place(place, ("get",), held, kind_of(held) if held is not MISSING else
                         "constant")
+        elif isinstance(x, (io.StringIO, io.BytesIO)):  # (a text in memory: ``getvalue()``,
+            yield Place(place, ("getvalue",), getvalue(x), "constant")  # ``getbuffer()``)
+            yield from self._attributes(place, x, kind)
         elif kind == "method":
             if not followed_draw(x):  # (``from random import gauss``: followed, its draws)
                 yield Place(place, ("attr", "__self__"), x.__self__, kind_of(x.__self__))
@@ -425,6 +431,16 @@ def item(holder: Any, key: Any) -> Any:
     base = next((b for b in bases if isinstance(holder, b)), None) if type(holder) not in bases \
         else None
     return base.__getitem__(holder, key) if base is not None else holder[key]
+
+
+def getvalue(stream: Any) -> Any:
+    """What an ``io.StringIO`` or ``io.BytesIO`` holds (``getvalue()``, ``getbuffer()`` and
+    every read give it; MISSING once closed)."""
+    try:
+        own_class = io.StringIO if isinstance(stream, io.StringIO) else io.BytesIO
+        return own_class.getvalue(stream)  # (io's own, not a subclass's)
+    except ValueError:
+        return MISSING
 
 
 def own(cls: Any, name: str) -> Any:
