@@ -1,9 +1,10 @@
 """The steps of the exercises page's session (test_live_pages.py's ``test_the_exercises``
 takes them, in order, on one page with Python loaded once): Stop while Python loads, the
-first Check, grading as the command line grades, code that will not stop, Start again,
-loops and recursion, a clean Python for each Check, a worker put back or loaded again, the
-diagnoses, warnings, a verdict on its own exercise, the next stage, the exercises on arrays.
-``check`` checks code in its editor (test_live_words.py uses it too)."""
+first Check, grading as the command line grades, code that will not stop or never gives
+Python control back, Start again, loops and recursion, a clean Python for each Check, a
+worker put back or loaded again, the diagnoses, warnings, a verdict on its own exercise,
+the next stage, the exercises on arrays. ``check`` checks code in its editor
+(test_live_words.py uses it too)."""
 
 import re
 import time
@@ -97,6 +98,37 @@ def exercises_end_code_that_will_not_stop(exercises, capsys):
         "that loops forever is the usual cause. Python was started again; your code is kept.\n")
     assert exercises.text_content("#state") == "Stopped."
     assert exercises.input_value("#code") == stubborn
+    the_next_check_prepares_the_grader_again(exercises)
+
+
+JS_LOOP = "import random\n\njs = random._os.sys.modules['js']\njs.eval('while (true) {}')\n"
+
+
+def exercises_end_code_that_never_gives_control_back(exercises, capsys):
+    """A loop in JavaScript called from Python: Python never reads the time limit's signal,
+    and the page ends its worker GRACE_S (2 s) after the limit, saying why at the line (before,
+    h-learner66e F3: "it is stopped in 0 s" until the Check's 120 s, then "it did not stop when
+    interrupted. A solution that loops forever is the usual cause")."""
+    exercises.fill("#code", JS_LOOP + "\n\n" + RIGHT)
+    started = time.perf_counter()
+    exercises.click("#check")
+    exercises.wait_for_function("/your code has run 2 s without finishing/"
+                                ".test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    ran = time.perf_counter()
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=20_000)
+    assert time.perf_counter() - ran < 8, time.perf_counter() - started
+    assert exercises.text_content("#output").endswith(
+        "Stopped: your code did not give control back within 7 s (the 5 s limit, then 2 s "
+        "more): it reaches JavaScript at line 4 (js.eval('while (true) {}')), and a loop in "
+        "JavaScript called from Python (js.eval) cannot be stopped from Python, so the page "
+        "ended it and started Python again. Your code is kept, and this attempt does not "
+        "count.\n")
+    assert exercises.text_content("#state") == "Stopped."
+    the_next_check_prepares_the_grader_again(exercises)
+
+
+def the_next_check_prepares_the_grader_again(exercises):
     exercises.fill("#code", RIGHT)  # (in the new Python: before, h-learner66e F11, "Preparing
     exercises.click("#check")  # the grader (about 10 s, once)" after every restart)
     exercises.wait_for_function("/^Preparing/.test(document.getElementById('state')"
@@ -456,6 +488,7 @@ EXERCISES_STEPS = [
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
     exercises_grade_as_the_command_line_grades,
     exercises_end_code_that_will_not_stop,
+    exercises_end_code_that_never_gives_control_back,
     exercises_start_again_asks_and_the_code_can_be_brought_back,
     exercises_an_untouched_exercise_names_no_file_the_learner_never_saw,
     exercises_an_endless_loop_is_stopped_after_the_promised_5_s,
@@ -475,8 +508,10 @@ EXERCISES_STEPS = [
 
 
 EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
-                  exercises_a_worker_left_busy_is_loaded_again}
-"""The steps only the long tier takes, 12 s of the 45. The main tier still sees a loop stopped
-at 5 s (in an answer: the stop that ends a loop in the file's own code, whose countdown the
-long tier watches), and a worker ended and loaded again (``exercises_end_code_that_will_not_
-stop``: the path a worker left busy takes)."""
+                  exercises_a_worker_left_busy_is_loaded_again,
+                  exercises_end_code_that_will_not_stop}
+"""The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
+answer: the stop that ends a loop in the file's own code, whose countdown the long tier
+watches), and a worker ended and loaded again (``exercises_end_code_that_never_gives_control_
+back``: the path a worker left busy takes, and the one a Stop that is not heard takes once its
+grace is over, ``exercises_end_code_that_will_not_stop``'s)."""

@@ -511,6 +511,8 @@
       countdown.stop();
       if (error.crashed) {
         crashed(error, job, source);
+      } else if (error.unanswered) {
+        print("\n" + unanswered(error.unanswered, source) + "\n", "stderr");
       } else if (error.stopped && error.loading) {  // (nothing of the learner's had run)
         print("\nStopped while Python was loading: none of your code ran, and your code is " +
               "kept. Press Check to grade it.\n", "stderr");
@@ -532,6 +534,27 @@
       stop.disabled = true;
     });
   });
+  // The worker ended because the code never gave Python control back after its time was up
+  // (live.js: the signal went unread), with the line of the code that reaches JavaScript,
+  // where one does: there, the usual cause (h-learner66e F3, js.eval('while (true) {}')).
+  function unanswered(time, source) {
+    var lines = source.split("\n"), at = -1;
+    [/\bjs\s*\.\s*\w+\s*\(|\.\s*eval\s*\(/, /\bjs\b|pyodide/].some(function (pattern) {
+      at = lines.findIndex(function (line) {
+        return pattern.test(line.replace(/#.*$/, "")) && !/^\s*(import|from)\s/.test(line);
+      });
+      return at >= 0;
+    });
+    return "Stopped: your code did not give control back within " + time.after + " s (the " +
+      time.limit + " s limit, then " + (time.after - time.limit) + " s more): " + (at >= 0 ?
+      "it reaches JavaScript at line " + (at + 1) + " (" + lines[at].trim() + "), and a loop " +
+      "in JavaScript called from Python (js.eval) cannot be stopped from Python" :
+      "one step that runs outside Python's own loop (a loop in JavaScript called from " +
+      "Python, js.eval, or one call of a built-in function on a huge input) cannot be " +
+      "stopped from Python") + ", so the page ended it and started Python again. Your code " +
+      "is kept, and this attempt does not count.";
+  }
+
   // While the first Check prepares the grader (its imports: none of the learner's code has
   // run), Python keeps a Stop until the imports end, seconds later, more on a busy machine:
   // it is given PREPARING_S for that, and stays loaded, rather than GRACE_S, after which its

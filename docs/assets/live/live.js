@@ -6,7 +6,9 @@
 // interrupt) the worker is ended and a new one loads: Stop is honoured within a second
 // (not while the exercises prepare the grader: its imports keep a Stop until they end).
 // The exercises' time limit runs on the page's clock (pageTimer in worker.js): SIGALRM
-// through the same shared memory, or, where there is none, the worker ended; `left()` says
+// through the same shared memory (code that never lets Python read it, a loop in JavaScript
+// it called, has its worker ended GRACE_S later: error.unanswered), or, where there is no
+// shared memory, the worker ended; `left()` says
 // how long the running code has before it is stopped, for the pages' countdowns. A Python
 // that dies in its worker (Pyodide's "fatal error": every later call would fail) is
 // noticed (worker.js asks it after every failure), its worker ended and a new one loaded:
@@ -171,18 +173,36 @@
   // The code's interval timer (signal.setitimer in the worker's Python, for the exercises'
   // time limit): after `seconds`, then every `interval`, SIGALRM; 0 clears it. Without
   // shared memory Python cannot be signalled: the worker is ended when the time is up.
+  // Python reads the signal (and sets the buffer back to 0) between its own steps only: code
+  // that never gives it control back (a loop in JavaScript called from Python, js.eval;
+  // h-learner66e F3: "stopped in 0 s" until the Check's 120 s) leaves it unread, and GRACE_S
+  // after the first ring, if it was never read, the worker is ended (error.unanswered).
   Python.prototype.alarm = function (seconds, interval) {
     var self = this, job = this.job;
     clearTimeout(this.alarmTimer);
     clearInterval(this.alarmTimer);
-    this.alarmTimer = null;
+    clearTimeout(this.watchdog);
+    this.alarmTimer = this.watchdog = null;
     this.alarmSet = null;
     if (!(seconds > 0) || !job) return;
     this.alarmSet = {at: performance.now(), seconds: seconds};
+    var read = false;  // (Python read a ring: it has control, and stops or is stopped)
     var ring = function () {
       if (self.job !== job) return;
-      if (self.interrupt) self.interrupt[0] = SIGALRM;
-      else self.end("still running after " + seconds + " s");
+      if (!self.interrupt) {
+        self.end("still running after " + seconds + " s");
+        return;
+      }
+      if (self.watchdog !== null && self.interrupt[0] === 0) read = true;
+      self.interrupt[0] = SIGALRM;
+      if (self.watchdog === null) {
+        self.watchdog = setTimeout(function () {
+          if (self.job !== job || read || self.interrupt[0] !== SIGALRM) return;
+          job.unanswered = seconds;
+          self.end("your code did not give control back within " + (seconds + GRACE_S) +
+                   " s");
+        }, GRACE_S * 1000);
+      }
     };
     this.alarmTimer = setTimeout(function () {
       ring();
@@ -208,6 +228,8 @@
       else error.stopped = true;
       error.loading = loading;
       error.timed = !!job.timed;
+      error.unanswered = job.unanswered ? {limit: job.unanswered, after: job.unanswered +
+                                           GRACE_S} : null;
       job.reject(error);
     }
     this.onState("restarting", crashed ? "crashed" : "stopped");
