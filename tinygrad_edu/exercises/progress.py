@@ -1,4 +1,6 @@
-"""Which exercises you have passed, kept in a small JSON file between sessions.
+"""Which exercises you have passed, kept in a small JSON file between sessions: each one's
+state is the verdict of its latest check (a failing check after a pass un-passes it, so the
+record says what grading the code as it now is would say).
 
 The file is ``$TINYGRAD_EDU_PROGRESS`` if that is set, else
 ``$XDG_DATA_HOME/tinygrad_edu/progress.json``, else
@@ -34,7 +36,7 @@ def progress_path() -> Path:
 
 @dataclass
 class Status:
-    """One exercise's record: how often it was checked and whether it has ever passed."""
+    """One exercise's record: how often it was checked and whether its latest check passed."""
 
     attempts: int = 0
     passed: bool = False
@@ -60,13 +62,13 @@ def load_progress(path: Path | None = None) -> dict[str, Status]:
 
 
 def record(name: str, passed: bool, path: Path | None = None) -> dict[str, Status]:
-    """Count one check of exercise ``name`` (and whether it passed); returns the new record.
+    """Count one check of exercise ``name``, and keep whether it passed; returns the new record.
     The file is replaced atomically, so an interrupted write never leaves half a file."""
     path = progress_path() if path is None else path
     progress = load_progress(path)
     status = progress.setdefault(name, Status())
     status.attempts += 1
-    status.passed = status.passed or passed
+    status.passed = passed  # (the latest verdict: a pass, then a fail, is not passed)
     data: dict[str, Any] = {"version": 1, "exercises": {
         n: {"attempts": s.attempts, "passed": s.passed} for n, s in sorted(progress.items())}}
     try:
