@@ -6,6 +6,7 @@ learner's code asking for more is told so, and hypothesis, which asks for 2000 m
 what the learner's code raises ends in a verdict, the page's Stop in none."""
 
 import builtins
+import gc
 import json
 import os
 import signal
@@ -40,6 +41,8 @@ sys.setprofile(lambda *args: None)
 sys.excepthook = sys.displayhook = print
 sys.stdout = sys.stderr = Quiet()
 sys.path.insert(0, "/nowhere")
+sys.modules["gc"].disable()  # (h-learner66f N6: before, the collector stayed off, and
+sys.modules["gc"].set_threshold(0)  # at threshold 0, for every later Check)
 sys.modules["math"] = sys.modules["made_up"] = type(math)("math")
 math.exp = lambda x: 0.0
 math.made_up = 1
@@ -59,10 +62,16 @@ def test_a_check_leaves_the_interpreter_as_it_found_it(monkeypatch):
     trace, profile, limit, path = sys.gettrace(), sys.getprofile(), sys.getrecursionlimit(), \
         list(sys.path)
     exp = math.exp
+    collecting, thresholds = gc.isenabled(), gc.get_threshold()
     try:
         check_json("d_tanh", MEDDLING, "")
     except RecursionError:
         pass  # (the grading, in too few nested calls: as in the page, only this Check fails)
+    finally:
+        now = gc.isenabled(), gc.get_threshold()
+        (gc.enable if collecting else gc.disable)()
+        gc.set_threshold(*thresholds)
+    assert now == (collecting, thresholds)
     assert os.environ.pop("MEDDLED") == "1"
     assert {name: getattr(sys, name) for name in names} == before
     assert (sys.gettrace(), sys.getprofile(), sys.getrecursionlimit()) == (trace, profile, limit)

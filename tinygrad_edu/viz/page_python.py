@@ -335,7 +335,8 @@ def _imported(name: str, module: Any) -> bool:
 @contextlib.contextmanager
 def kept() -> Iterator[None]:
     """Run the block, then put back what it changed: in ``sys`` (the recursion limit, the
-    trace and profile functions, the hooks, the streams, the import path), in ``builtins``,
+    trace and profile functions, the hooks, the streams, the import path), the garbage
+    collector (on or off, its thresholds: h-learner66f N6), in ``builtins``,
     ``signal`` and the standard library's modules the grader computes with (``COMPUTING``:
     ``math.exp = ...``), and the modules replaced or made up in ``sys.modules``. (What the
     code changes in the worker's JavaScript, ``js.onmessage``, the worker puts back.)"""
@@ -344,6 +345,8 @@ def kept() -> Iterator[None]:
         (found, list(found)) for found in (sys.path, sys.meta_path, sys.path_hooks)]
     modules = dict(sys.modules)
     trace, profile, limit = sys.gettrace(), sys.getprofile(), sys.getrecursionlimit()
+    collecting, thresholds = gc.isenabled(), gc.get_threshold()
+    switch, set_threshold = gc.enable if collecting else gc.disable, gc.set_threshold
     try:
         yield
     finally:
@@ -365,6 +368,8 @@ def kept() -> Iterator[None]:
         sys.settrace(trace)
         sys.setprofile(profile)
         _set_limit(limit)
+        switch()  # (the functions taken before: the code may have replaced gc's)
+        set_threshold(*thresholds)
 
 
 class PageTimer:
