@@ -205,6 +205,25 @@ def test_a_reflected_op_that_calls_itself_is_shown_on_its_own_operator(tmp_path)
     assert "Endless recursion at line " in str(verdict)
 
 
+def test_a_negation_that_calls_itself_is_shown_on_its_own_operator(tmp_path):
+    """``__neg__`` as ``-self`` (and as ``self * 1``): before, shown on ``v1 = 2.0 - x0``
+    (through ``__rsub__``), where ``-x0`` is as small (h-learner66e F11). A ``__mul__`` that
+    calls itself is shown on x0 * 2.0, not on -x0 (x0 * -1), listed after it."""
+    for slip in ("-self", "self * 1"):
+        source = RIGHT.replace("def __neg__(self): return self * -1",
+                               f"def __neg__(self): return {slip}")
+        verdict = verdict_of(tmp_path, source, "node")
+        assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = -x0", str(verdict)
+    assert "Endless recursion at line " in str(verdict_of(tmp_path, RIGHT.replace(
+        "def __neg__(self): return self * -1", "def __neg__(self): return -self"), "node"))
+    source = re.sub(r"def __mul__\(self, other\):.*?\n(?=    def )",
+                    "def __mul__(self, other):\n        return self * other\n\n", RIGHT,
+                    count=1, flags=re.S)
+    verdict = verdict_of(tmp_path, source, "node")
+    assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = x0 * 2.0", str(verdict)
+    assert "__mul__ calls itself" in str(verdict)
+
+
 def test_a_process_the_code_ended_is_said_as_what_the_code_did_at_its_line(tmp_path):
     """On the command line too (its own process, ``grade_apart``): before, "it ended the
     process it was graded in (exit code 3): learner's process: KeyboardInterrupt:  (serve.py:63

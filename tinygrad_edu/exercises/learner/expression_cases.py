@@ -25,18 +25,21 @@ EXPRESSION_OPS: dict[str, Callable[..., Any]] = {
     "/c": lambda a, c: a / c, "c/": lambda a, c: c / a,
     "**": lambda a, c: a**c,
     "tanh": lambda a: a.tanh(), "exp": lambda a: a.exp(), "relu": lambda a: a.relu(),
-    "log": lambda a: a.log(),
+    "log": lambda a: a.log(), "neg": lambda a: -a,
 }
 """What a learner's Value must do, as Python writes it: ``+ - * /`` between two Values, with
 a plain number c on the right (``"+c"``: x + c) or on the left (``"c+"``: c + x, which needs
-``__radd__``), ``**`` a number, and the methods tanh, exp, relu and log (microgpt's node
-has log, not tanh)."""
+``__radd__``), ``**`` a number, the methods tanh, exp, relu and log (microgpt's node
+has log, not tanh), and ``"neg"``: -x (drawn by no strategy: one of microgpt's smallest
+inputs, where a ``__neg__`` that calls itself shows)."""
 
 def expression_text(op: str, names: Sequence[str], number: Any = None) -> str:
     """One step as Python code: ``x0 + x1``, ``2.0 * v1``, ``v2 ** 3``, ``v3.tanh()``."""
     a = names[0]
     if op in ("tanh", "exp", "relu", "log"):
         return f"{a}.{op}()"
+    if op == "neg":
+        return f"-{a}"
     if op == "**":
         return f"{a} ** {number!r}"
     if op.endswith("c"):

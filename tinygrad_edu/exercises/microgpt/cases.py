@@ -86,11 +86,14 @@ def _smallest_first(cases: list[Any]) -> tuple[Any, ...]:
 
 
 def node_smallest() -> tuple[Expression, ...]:
-    """The smallest expressions (``ExerciseSpec.smallest``): one step on x0 = 1.5 (each op
-    with a number on either side, a power, log, exp, relu, of -1.5 too, x0 with itself),
-    then one step on x0 and x1 = -0.5."""
-    numbered = [expression([1.5], (op, (0,), 2.0)) for op in
-                ("+c", "c+", "-c", "c-", "*c", "c*", "/c", "c/")]
+    """The smallest expressions (``ExerciseSpec.smallest``): one step on x0 = 1.5 (-x0, each
+    op with a number on either side, a power, log, exp, relu, of -1.5 too, x0 with itself),
+    then one step on x0 and x1 = -0.5. Of one size, the first that fails as the failure
+    found does is shown (``grading._smallest``): -x0 before 2.0 - x0, whose ``__rsub__``
+    negates, where a ``__neg__`` that calls itself is found (h-learner66e F11), and after
+    x0 * 2.0, since -x0 multiplies by -1 (a ``__mul__`` that calls itself fails there too)."""
+    numbered = [expression([1.5], ("neg", (0,)) if op == "neg" else (op, (0,), 2.0))
+                for op in ("+c", "c+", "-c", "*c", "c*", "neg", "c-", "/c", "c/")]
     powers = [expression([1.5], ("**", (0,), k)) for k in (2, 3, -1, 0.5)]
     methods = [expression([x], (op, (0,))) for x in (1.5, -1.5) for op in ("log", "exp", "relu")
                if x > 0 or op == "relu"]
