@@ -59,3 +59,31 @@ def test_a_stream_in_memory_read_without_moving_is_guarded_by_what_it_holds(make
             write(held, v)
             same(step, f, [W])
     assert step.captures == 3 and step.runs == 1
+
+
+def test_a_file_read_through_io_fileio_or_open_code_is_refused_as_by_open(tmp_path):
+    path = tmp_path / "lr.txt"
+    path.write_text("0.5")
+
+    def with_file_io():
+        with io.FileIO(path) as fh:
+            return W * float(fh.read())
+
+    def with_open_code():
+        with io.open_code(str(path)) as fh:
+            return W * float(fh.read())
+
+    for f, how in ((with_file_io, "io.FileIO"), (with_open_code, "io.open_code")):
+        with pytest.raises(RuntimeError, match=rf"it reads the file .*lr.txt'\)? \({how}\): "
+                           r"what a file holds can change between calls.*pass the numbers "
+                           r"in, at test_read_for_the_code.py:\d+: *with io"):
+            compile(f)()
+    held = open(path, "rb", buffering=0)  # (a FileIO made outside: its class is io's)
+
+    def g():
+        return W * ((type(held) is io.FileIO) + 2 * isinstance(held, io.FileIO))
+
+    try:
+        same(compile(g), g, [W])
+    finally:
+        held.close()

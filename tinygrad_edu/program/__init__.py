@@ -16,7 +16,8 @@ every call),
 ``seen.py`` (Python's own that take a float), ``sets.py`` and ``addresses.py`` (sets and
 sorts in the order of addresses),
 ``watching.py`` (what a capture changes while it runs; ``outside_calls.py``, its
-``os.environ``, ``import_module`` and ``open``) and ``refused.py`` (what it refuses there),
+``os.environ``, ``import_module``, ``open`` and ``io.FileIO``) and ``refused.py`` (what it
+refuses there),
 ``world.py`` (what holds the world's state: a connection, a stream, an iterator; a refused
 function held by another name), ``warned.py`` (the warnings it issues, issued again
 at every call), ``captured.py``
@@ -62,9 +63,9 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   read is guarded. These stay in place from the first
   capture on (outside a capture they call Python's own): a class changed at every capture
   is one Python 3.13 stops seeing change after a thousand.
-- **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call): a file the
-  learner's code reads is refused (what it holds can change between calls), one it writes
-  is said once.
+- **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call), **``io.FileIO``
+  and ``io.open_code``**: a file the learner's code reads is refused (what it holds can change
+  between calls), one it writes is said once.
 - **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``):
   Python's own take a followed number only as a float object; there it is its number, a
   constant guarded to the bit (what they make is the engine's: a Decimal, a text, bytes).

@@ -1,11 +1,13 @@
 """The calls of Python's library that reach outside the compiled function, as a capture sees
 them (``watching.py`` puts them in place): ``os.environ`` read or written by a variable's name
 (a place the capture guards), or read whole (refused); ``importlib.import_module`` (the
-module it gives the learner's code is a place, as ``sys.modules[name]`` is); ``open`` (a
-file read, refused; one written, said once). Outside a capture each calls Python's own."""
+module it gives the learner's code is a place, as ``sys.modules[name]`` is); ``open``,
+``io.FileIO`` and ``io.open_code`` (a file read, refused; one written, said once).
+Outside a capture each calls Python's own."""
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -14,10 +16,10 @@ from typing import Any
 
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import for_the_learner
-from tinygrad_edu.program.seen import len_seen
+from tinygrad_edu.program.seen import len_seen, stand_in
 from tinygrad_edu.program.traced import recording, user_code
 
-__all__ = ["environ_once", "imported", "opened"]
+__all__ = ["environ_once", "files", "imported", "opened"]
 
 
 def environ_once() -> None:
@@ -104,16 +106,40 @@ def opened(original: Callable[..., Any]) -> Callable[..., Any]:
     file: read, refused (what a file holds can change between calls); written, said once
     (a program does not write it again)."""
     def open(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
-        found = recording()
-        if found is not None and type(mode) is str and for_the_learner(_getframe(1)):
-            if any(c in mode for c in "wax+"):
-                found.effect(f"it writes to the file {file!r} (a program does not write it "
-                             "again: write outside the compiled function)")
-            else:
-                found.refuse(f"it reads the file {file!r}: what a file holds can change "
-                             "between calls, which a program cannot follow; read it outside "
-                             "the compiled function and pass the numbers in")
+        _opening(file, mode, _getframe(1))
         return original(file, mode, *args, **options)
 
     open.__doc__ = original.__doc__
     return open
+
+
+def _opening(file: Any, mode: Any, caller: Any, how: str = "") -> None:
+    found = recording()
+    if found is not None and type(mode) is str and for_the_learner(caller):
+        if any(c in mode for c in "wax+"):
+            found.effect(f"it writes to the file {file!r}{how} (a program does not write "
+                         "it again: write outside the compiled function)")
+        else:
+            found.refuse(f"it reads the file {file!r}{how}: what a file holds can change "
+                         "between calls, which a program cannot follow; read it outside "
+                         "the compiled function and pass the numbers in")
+
+
+_FILE_IO = io.FileIO
+_OPEN_CODE = io.open_code
+
+
+def files() -> list[tuple[Any, str, Any]]:
+    """``io.FileIO`` and ``io.open_code`` as a capture sees them (a file opened without
+    ``open``): read, refused, written, said once, as by ``open``; the class a stand-in
+    (``seen.stand_in``) that makes Python's own."""
+    def made(file: Any, mode: str = "r", *args: Any, **options: Any) -> Any:
+        _opening(file, mode, _getframe(2), " (io.FileIO)")  # (past the stand-in's __new__)
+        return _FILE_IO(file, mode, *args, **options)
+
+    def open_code(path: str) -> Any:
+        _opening(path, "rb", _getframe(1), " (io.open_code)")
+        return _OPEN_CODE(path)
+
+    open_code.__doc__ = _OPEN_CODE.__doc__
+    return [(io, "FileIO", stand_in(_FILE_IO, made, "io")), (io, "open_code", open_code)]

@@ -84,8 +84,8 @@ class _Seen(type):
             if found in _SETS:  # (``type(s) is set``: ``set`` as the caller's module has it)
                 found = _getframe(1).f_globals.get(_SETS[found].__name__, _SETS[found])
             ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
-            return ours if ours is not None and getattr(
-                sys.modules.get(found.__module__), found.__name__, None) is ours else found
+            return ours if ours is not None and getattr(sys.modules.get(
+                _HELD_IN.get(found, found.__module__)), found.__name__, None) is ours else found
         if cls is TypeSeen:
             return type(*args, **options)
         return type.__call__(cls, *args, **options)  # (a class of the learner's)
@@ -286,10 +286,18 @@ STANDS: dict[type, type] = {}
 """A class of Python's -> what stands in for it while a capture runs (``stand_in``)."""
 
 
-def stand_in(original: type, made: Callable[..., Any], **methods: Any) -> type:
+_HELD_IN: dict[type, str] = {}  # (a class put in another module than its own: io.FileIO)
+
+
+def stand_in(original: type, made: Callable[..., Any], held_in: str | None = None,
+             **methods: Any) -> type:
     """A class that stands in for ``original`` (``decimal.Decimal``, ``datetime.datetime``)
     while a capture runs: what it makes (``made``) is ``original``'s own; ``methods`` (class
-    methods, as functions of the class's arguments) are put in place of its own."""
+    methods, as functions of the class's arguments) are put in place of its own;
+    ``held_in``: the module it is put in, where not its own (``io``'s ``FileIO`` is
+    ``_io``'s)."""
+    if held_in is not None:
+        _HELD_IN[original] = held_in
     names = {name: staticmethod(m) for name, m in methods.items()}
     ours = _StandIn(original.__name__, (original,), {
         "__new__": lambda cls, *args, **options: made(*args, **options), **names,

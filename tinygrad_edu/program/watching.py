@@ -196,7 +196,8 @@ def _patch() -> None:
     accessor = getattr(sys.modules.get("pathlib"), "_NormalAccessor", None)
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
-    for owner, name, new in [*randomness.patches(), *clocks(), *seen()]:
+    for owner, name, new in [*randomness.patches(), *clocks(), *seen(),
+                             *outside_calls.files()]:
         held = getattr(owner, name)
         if isinstance(new, type) and isinstance(owner, types.ModuleType):
             FOLLOWED[id(held)] = new
