@@ -6,9 +6,18 @@ weekday) and the interpreter's and NumPy's settings. Each changed between calls:
 gives the engine's numbers (guarded: captured again), or the capture refuses, naming the
 line and what to do."""
 
+import argparse
+import calendar
+import decimal
+import faulthandler
 import io
+import logging
 import os
+import re
+import reprlib
+import signal
 import struct
+import sys
 
 import pytest
 
@@ -87,3 +96,106 @@ def test_a_file_read_through_io_fileio_or_open_code_is_refused_as_by_open(tmp_pa
         same(compile(g), g, [W])
     finally:
         held.close()
+
+
+def test_state_the_standard_library_reads_for_the_code_is_guarded(monkeypatch):
+    """A parent logger's level (getEffectiveLevel climbs to it), sys.argv (argparse reads it
+    where no arguments are given), calendar's first weekday, reprlib's limits."""
+    log = logging.getLogger("tg_edu_train.step")
+    parent = logging.getLogger("tg_edu_train")
+    monkeypatch.setattr(parent, "level", logging.WARNING)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lr", type=float, default=0.5)
+    monkeypatch.setattr(sys, "argv", ["train.py"])
+    monkeypatch.setattr(reprlib.aRepr, "maxlist", reprlib.aRepr.maxlist)
+    monkeypatch.setattr(calendar.c, "firstweekday", calendar.firstweekday())
+
+    def level():
+        return W * (log.getEffectiveLevel() / 10)
+
+    def argv():
+        opts, _ = parser.parse_known_args()
+        return W * opts.lr
+
+    def weekday():
+        return W * (calendar.firstweekday() + 1.0)
+
+    def shown():
+        return W * len(reprlib.repr(list(range(20))))
+
+    for f, changes, said in (
+            (level, [lambda: parent.setLevel(logging.DEBUG),
+                     lambda: parent.setLevel(logging.ERROR)], "a logger's level"),
+            (argv, [lambda: sys.argv.extend(["--lr", "3.0"]),
+                    lambda: sys.argv.__setitem__(2, "-2.0")], "sys.argv"),
+            (weekday, [lambda: calendar.setfirstweekday(3), lambda: calendar.setfirstweekday(6)],
+             "calendar's first weekday"),
+            (shown, [lambda: setattr(reprlib.aRepr, "maxlist", 12),
+                     lambda: setattr(reprlib.aRepr, "maxlist", 3)], "reprlib's limits")):
+        step = compile(f)
+        same(step, f, [W])
+        with pytest.warns(ProgramWarning, match=rf"captured again because {re.escape(said)}"):
+            for change in changes:
+                change()
+                same(step, f, [W])
+                same(step, f, [W])
+        assert step.captures == 3 and step.runs == 2, f.__name__
+
+
+def test_settings_asked_for_are_guarded_and_a_timer_refused():
+    """NumPy's error mode and buffer size, Python's limit on an int's digits, decimal's
+    context, faulthandler's state, each changed between calls; a timer's time left
+    (signal.getitimer) changes at every call: refused."""
+    np = pytest.importorskip("numpy")
+
+    def errors():
+        return W * (2.0 if np.geterr()["divide"] == "raise" else 1.0)
+
+    def buffer():
+        return W * (np.getbufsize() / 8192)
+
+    def tolerance():
+        return W * 10.0 ** -decimal.getcontext().prec
+
+    def handler():
+        return W * (2.0 if faulthandler.is_enabled() else 1.0)
+
+    cases = [(errors, lambda on: np.seterr(divide="raise" if on else "warn"), "error mode"),
+             (buffer, lambda on: np.setbufsize(16384 if on else 8192), "buffer size"),
+             (tolerance, lambda on: setattr(decimal.getcontext(), "prec", 5 if on else 28),
+              "decimal's context"),
+             (handler, lambda on: faulthandler.enable() if on else faulthandler.disable(),
+              "faulthandler's state")]
+    if hasattr(sys, "get_int_max_str_digits"):
+        def digits():
+            return W * (sys.get_int_max_str_digits() / 1000)
+
+        cases.append((digits, lambda on: sys.set_int_max_str_digits(640 if on else 4300),
+                      "limit on an int's digits"))
+    was = (np.geterr(), np.getbufsize(), decimal.getcontext().prec,
+           faulthandler.is_enabled(), getattr(sys, "get_int_max_str_digits", lambda: 0)())
+    try:
+        for f, change, said in cases:
+            change(False)
+            step = compile(f)
+            same(step, f, [W])
+            with pytest.warns(ProgramWarning, match=re.escape(said)):
+                for on in (True, False):
+                    change(on)
+                    same(step, f, [W])
+                    same(step, f, [W])
+            assert step.captures >= 2 and step.captures + step.runs == 5, f.__name__
+    finally:
+        np.seterr(**was[0])
+        np.setbufsize(was[1])
+        decimal.getcontext().prec = was[2]
+        (faulthandler.enable if was[3] else faulthandler.disable)()
+        if was[4]:
+            sys.set_int_max_str_digits(was[4])
+
+    def left():
+        return W * signal.getitimer(signal.ITIMER_REAL)[0]
+
+    with pytest.raises(RuntimeError, match=r"signal\.getitimer\(\), a number that changes "
+                       r"at every call.*pass it in, at test_read_for_the_code.py:\d+"):
+        compile(left)()

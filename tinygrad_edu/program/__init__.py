@@ -16,8 +16,8 @@ every call),
 ``seen.py`` (Python's own that take a float), ``sets.py`` and ``addresses.py`` (sets and
 sorts in the order of addresses),
 ``watching.py`` (what a capture changes while it runs; ``outside_calls.py``, its
-``os.environ``, ``import_module``, ``open`` and ``io.FileIO``) and ``refused.py`` (what it
-refuses there),
+``os.environ``, ``import_module``, ``open`` and ``io.FileIO``; ``settings.py``, the settings
+Python's library reads for the code: guarded) and ``refused.py`` (what it refuses there),
 ``world.py`` (what holds the world's state: a connection, a stream, an iterator; a refused
 function held by another name), ``warned.py`` (the warnings it issues, issued again
 at every call), ``captured.py``
@@ -63,6 +63,11 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   read is guarded. These stay in place from the first
   capture on (outside a capture they call Python's own): a class changed at every capture
   is one Python 3.13 stops seeing change after a thousand.
+- **What asks for a setting Python's library keeps** (a logger's ``getEffectiveLevel``,
+  ``argparse``'s ``parse_known_args`` of ``sys.argv``, ``calendar.firstweekday``,
+  ``decimal.getcontext``, NumPy's ``geterr`` and ``getbufsize``, ``sys.get_int_max_str_digits``,
+  the locale's, the process's limits and signal handlers: ``settings.py``): what it says is
+  guarded, as a place's text is; no walk reaches it.
 - **``open``** (``builtins``' and ``io``'s, which ``pathlib`` and NumPy call), **``io.FileIO``
   and ``io.open_code``**: a file the learner's code reads is refused (what it holds can change
   between calls), one it writes is said once.

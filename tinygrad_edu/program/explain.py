@@ -73,6 +73,8 @@ def _said(key: tuple[Any, ...]) -> str:
         if step in (("get",), ("getvalue",)):
             name += f".{step[0]}()"
             continue
+        if step == ("asked",):
+            continue
         name += f".{step[1]}" if step[0] in ("attr", "own") or attributes else f"[{step[1]!r}]"
         attributes = False
     return name

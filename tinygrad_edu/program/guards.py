@@ -75,6 +75,8 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             return f"own({parent}, {step[1]!r})"
         if step[0] == "get":  # (a ContextVar's)
             return f"{parent}.get(MISSING)"
+        if step[0] == "asked":  # (a setting's text: ``settings.py``)
+            return f"{parent}.get()"
         if step[0] == "getvalue":  # (a stream in memory's text)
             names["getvalue"] = getvalue
             return f"getvalue({parent})"

@@ -44,6 +44,16 @@ PLAIN_DATA = ("tinygrad_edu.nn", "tinygrad_edu.training")
 their parameters): walked into as the learner's own are; the engine's rows are not."""
 
 
+class Asked:
+    """A setting the learner's code asked Python's library for (``settings.py``), a root of
+    the walk: its one place (``("asked",)``) is what ``get()`` says of it now, as text."""
+
+    __slots__ = ("get", "label")
+
+    def __init__(self, get: Any, label: str) -> None:
+        self.get, self.label = get, label
+
+
 def kind_of(x: Any) -> str:
     """How the capture treats what a place holds (see the module's docstring)."""
     if x is _MODULES:
@@ -74,7 +84,7 @@ def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, (array.array, bytearray, memoryview, mmap.mmap)) or (
             isinstance(x, CTYPES) and not callable(x)):
         return "array"  # (numbers held as bytes: an array, a view, a ctypes object)
-    if kind is contextvars.ContextVar:
+    if kind is contextvars.ContextVar or kind is Asked:
         return "object"  # (what it holds in this context: its one place, ``get()``)
     if isinstance(x, (io.StringIO, io.BytesIO)):
         return "object"  # (what it holds: its one place, ``getvalue()``; its own attributes)

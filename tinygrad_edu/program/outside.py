@@ -118,6 +118,7 @@ class Watcher:
         self.thread = 0
         self.generators: list[tuple[Place, Any]] = []  # (a generator reached, its state)
         self.streams: list[tuple[Place, Any, str]] = []  # (a stream reached, its position)
+        self.settings: set[Any] = set()  # (settings asked for: ``asked``)
         self.no_float: set[int] = set()  # (globals whose code uses float otherwise than float())
         self.stores: dict[str, str] = {}  # what is written -> the learner's line
         self.walk = Walk()  # (every place, as it was when its root was first read)
@@ -346,6 +347,13 @@ class Watcher:
         root, guarded to stay the same (``watching.py`` sees the read)."""
         if type(name) in (str, bytes):
             self._root(("global", mapping, name), held, learners_line())
+
+    def asked(self, asked: Any, key: Any) -> None:
+        """A setting the learner's code asked for (``settings.py``; ``key``: which, once a
+        capture): a root, its text guarded to stay the same."""
+        if key not in self.settings:
+            self.settings.add(key)
+            self._root(("object", asked, asked.label), asked, learners_line())
 
     def _made_inside(self, code: types.CodeType) -> bool:
         """Whether ``code`` is a closure made while the capture runs (defined in a function

@@ -31,7 +31,7 @@ from typing import Any
 
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.kinds import _MODULES, _learners, kind_of
+from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of
 from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
 from tinygrad_edu.program.traced import learners_file
@@ -156,6 +156,8 @@ class Place:
         base = parent.said().replace(" (a closure cell)", "") if parent else "?"
         if step[0] in ("get", "getvalue"):
             return f"{base}.{step[0]}()"
+        if step[0] == "asked":
+            return base
         return f"{base}.{step[1]}" if step[0] in ("attr", "own") else f"{base}[{step[1]!r}]"
 
     def read(self) -> Any:
@@ -177,6 +179,8 @@ class Place:
                 return holder.get(MISSING)
             if step[0] == "getvalue":  # (a stream in memory's text)
                 return getvalue(holder)
+            if step[0] == "asked":  # (a setting's text)
+                return holder.get()
             return item(holder, step[1])
         except (AttributeError, KeyError, IndexError, TypeError, ValueError):
             return MISSING
@@ -371,6 +375,8 @@ class Walk:
             held = x.get(MISSING)
             yield Place(place, ("get",), held, kind_of(held) if held is not MISSING else
                         "constant")
+        elif type(x) is Asked:  # (a setting asked for: what it says now)
+            yield Place(place, ("asked",), x.get(), "constant")
         elif isinstance(x, (io.StringIO, io.BytesIO)):  # (a text in memory: ``getvalue()``,
             yield Place(place, ("getvalue",), getvalue(x), "constant")  # ``getbuffer()``)
             yield from self._attributes(place, x, kind)

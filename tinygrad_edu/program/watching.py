@@ -53,7 +53,7 @@ from typing import Any
 
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import outside_calls, reading
+from tinygrad_edu.program import outside_calls, reading, settings
 from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.places import MISSING
@@ -197,7 +197,7 @@ def _patch() -> None:
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
     for owner, name, new in [*randomness.patches(), *clocks(), *seen(),
-                             *outside_calls.files()]:
+                             *outside_calls.files(), *settings.patches()]:
         held = getattr(owner, name)
         if isinstance(new, type) and isinstance(owner, types.ModuleType):
             FOLLOWED[id(held)] = new

@@ -1,0 +1,125 @@
+"""The settings and the process's state that Python's library reads for the learner's code,
+from places the code never names, as a capture sees them (``watching.py`` puts each in place
+while a capture runs): a logger's level (its parents', climbed by ``getEffectiveLevel``),
+``sys.argv`` (read by ``argparse`` where no arguments are given), ``calendar``'s first
+weekday, ``reprlib``'s limits, decimal's context, NumPy's error mode, buffer size and print
+options, Python's limit on an int's digits, the locale, the process's limits, priority, CPUs
+and signal handlers. Where the learner's code asks for one, what it says is guarded (a root
+of the walk, ``kinds.Asked``, whose one place is what it says now, as text): changed between
+calls, the function is captured again.
+A timer's time left (``signal.getitimer``) changes at every call: refused (``refused.py``).
+Outside a capture each calls Python's own."""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import decimal
+import faulthandler
+import locale
+import logging
+import os
+import reprlib
+import signal
+import sys
+import tracemalloc
+from collections.abc import Callable
+from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
+from typing import Any
+
+from tinygrad_edu.program.kinds import Asked
+from tinygrad_edu.program.refused import for_the_learner
+from tinygrad_edu.program.traced import recording, user_code
+
+__all__ = ["patches"]
+
+
+def _said(x: Any) -> str:
+    """A setting as a guard compares it: its text."""
+    return repr(x)
+
+
+def _asked(original: Callable[..., Any], what: str, key: Callable[..., Any] | None = None,
+           library: bool = False) -> Callable[..., Any]:
+    """``original`` as a capture sees it: where the learner's code calls it (``library``: or
+    a library it called), what it gives (``key`` of its arguments: else the text of what it
+    gives) is guarded to stay the same."""
+    def asked(*args: Any, **options: Any) -> Any:
+        found = recording()
+        caller = _getframe(1)
+        if found is not None and found.outside is not None and (
+                user_code(caller.f_code) or (library and for_the_learner(caller))):
+            read = key or (lambda *a, **o: _said(original(*a, **o)))
+            found.outside.asked(Asked(lambda: read(*args, **options), what),
+                                (what, _said(args), _said(options)))
+        return original(*args, **options)
+
+    asked.__name__ = getattr(original, "__name__", "asked")
+    asked.__doc__ = getattr(original, "__doc__", None)
+    return asked
+
+
+def _level(logger: logging.Logger, *_: Any) -> str:
+    """A logger's level as it is used (its own, else its parents'), and the level logging is
+    turned off below (``logging.disable``)."""
+    return repr((logging.root.manager.disable, _EFFECTIVE(logger)))
+
+
+_EFFECTIVE = logging.Logger.getEffectiveLevel
+
+
+def _argv(parser: Any, args: Any = None, *_: Any, **__: Any) -> str:
+    """What ``argparse`` reads where no arguments are given: ``sys.argv``."""
+    return _said(sys.argv) if args is None else ""
+
+
+def _decimal_context() -> str:
+    c = decimal.getcontext()
+    return repr((c.prec, c.rounding, c.Emin, c.Emax, c.capitals, c.clamp,
+                 tuple(k.__name__ for k, on in c.traps.items() if on),
+                 tuple(k.__name__ for k, on in c.flags.items() if on)))
+
+
+def patches() -> list[tuple[Any, str, Any]]:
+    """(owner, name, what stands in for it while a capture runs)."""
+    found: list[tuple[Any, str, Any]] = [
+        (logging.Logger, name, _asked(getattr(logging.Logger, name), "a logger's level",
+                                      _level))
+        for name in ("getEffectiveLevel", "isEnabledFor")]
+    found.append((argparse.ArgumentParser, "parse_known_args", _asked(
+        argparse.ArgumentParser.parse_known_args, "sys.argv (read by argparse)", _argv,
+        library=True)))
+    found.append((calendar, "firstweekday", _asked(calendar.firstweekday,
+                                                    "calendar's first weekday")))
+    found.append((decimal, "getcontext", _asked(decimal.getcontext, "decimal's context",
+                                                lambda: _decimal_context())))
+    asked = [(sys, "get_int_max_str_digits", "Python's limit on an int's digits"),
+             (locale, "getlocale", "the locale"), (locale, "localeconv", "the locale"),
+             (faulthandler, "is_enabled", "faulthandler's state"),
+             (tracemalloc, "is_tracing", "tracemalloc's state"),
+             (os, "sched_getaffinity", "the process's set of CPUs"),
+             (os, "getpriority", "the process's priority"),
+             (signal, "getsignal", "a signal's handler")]
+    resource = sys.modules.get("resource")
+    if resource is not None:
+        asked.append((resource, "getrlimit", "the process's limits"))
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        asked += [(numpy, name, f"NumPy's {what}") for name, what in (
+            ("geterr", "error mode"), ("geterrcall", "error mode"), ("getbufsize",
+                                                                      "buffer size"),
+            ("get_printoptions", "print options"))]
+    found += [(owner, name, _asked(getattr(owner, name), what)) for owner, name, what in asked
+              if hasattr(owner, name)]
+    found.append((locale, "setlocale", _asked(locale.setlocale, "the locale", _locale_asked)))
+    found.append((reprlib, "repr", _asked(reprlib.repr, "reprlib's limits",
+                                          lambda *_: _said(vars(reprlib.aRepr)))))
+    return found
+
+
+def _locale_asked(category: int, value: Any = None) -> str:
+    """``locale.setlocale(category)`` with no locale given: asked, not set."""
+    return _said(_SETLOCALE(category)) if value is None else ""
+
+
+_SETLOCALE = locale.setlocale
