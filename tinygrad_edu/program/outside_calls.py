@@ -16,7 +16,7 @@ from typing import Any
 
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import for_the_learner
-from tinygrad_edu.program.seen import len_seen, stand_in
+from tinygrad_edu.program.seen import HELD_IN, len_seen, stand_in
 from tinygrad_edu.program.traced import recording, user_code
 
 __all__ = ["environ_once", "files", "imported", "opened"]
@@ -142,4 +142,5 @@ def files() -> list[tuple[Any, str, Any]]:
         return _OPEN_CODE(path)
 
     open_code.__doc__ = _OPEN_CODE.__doc__
-    return [(io, "FileIO", stand_in(_FILE_IO, made, "io")), (io, "open_code", open_code)]
+    HELD_IN[_FILE_IO] = "io"  # (its class is ``_io``'s: ``type(f) is io.FileIO``)
+    return [(io, "FileIO", stand_in(_FILE_IO, made)), (io, "open_code", open_code)]

@@ -43,6 +43,7 @@ from tinygrad_edu.program.traced import (
 )
 
 __all__ = [
+    "HELD_IN",
     "STANDS",
     "DecimalSeen",
     "FrozenSetSeen",
@@ -85,7 +86,7 @@ class _Seen(type):
                 found = _getframe(1).f_globals.get(_SETS[found].__name__, _SETS[found])
             ours = STANDS.get(found)  # (``type(d) is Decimal``, as the code meets it)
             return ours if ours is not None and getattr(sys.modules.get(
-                _HELD_IN.get(found, found.__module__)), found.__name__, None) is ours else found
+                HELD_IN.get(found, found.__module__)), found.__name__, None) is ours else found
         if cls is TypeSeen:
             return type(*args, **options)
         return type.__call__(cls, *args, **options)  # (a class of the learner's)
@@ -286,18 +287,15 @@ STANDS: dict[type, type] = {}
 """A class of Python's -> what stands in for it while a capture runs (``stand_in``)."""
 
 
-_HELD_IN: dict[type, str] = {}  # (a class put in another module than its own: io.FileIO)
+HELD_IN: dict[type, str] = {}
+"""A class stood in for in another module than its own (``io.FileIO`` is ``_io``'s): that
+module's name."""
 
 
-def stand_in(original: type, made: Callable[..., Any], held_in: str | None = None,
-             **methods: Any) -> type:
+def stand_in(original: type, made: Callable[..., Any], **methods: Any) -> type:
     """A class that stands in for ``original`` (``decimal.Decimal``, ``datetime.datetime``)
     while a capture runs: what it makes (``made``) is ``original``'s own; ``methods`` (class
-    methods, as functions of the class's arguments) are put in place of its own;
-    ``held_in``: the module it is put in, where not its own (``io``'s ``FileIO`` is
-    ``_io``'s)."""
-    if held_in is not None:
-        _HELD_IN[original] = held_in
+    methods, as functions of the class's arguments) are put in place of its own."""
     names = {name: staticmethod(m) for name, m in methods.items()}
     ours = _StandIn(original.__name__, (original,), {
         "__new__": lambda cls, *args, **options: made(*args, **options), **names,
