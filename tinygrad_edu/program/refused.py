@@ -16,7 +16,6 @@ import operator
 import os
 import pathlib
 import random
-import signal
 import sys
 import threading
 import time
@@ -97,7 +96,6 @@ READERS = [
     (time, ("localtime", "gmtime", "ctime", "asctime"), CLOCK, 0, False),  # (of a time
     (time, ("strftime",), CLOCK, 1, False),  # given, the argument at that place: fixed)
     (os, ("times", "getloadavg"), CLOCK, None, False),
-    (signal, ("getitimer",), CLOCK, None, False),  # (a timer's time left)
     (os, ("urandom", "getrandom"), ENTROPY, None, True),  # (uuid.uuid4() calls it for the
     (random, ("_urandom",), ENTROPY, None, True),  # learner; random's own name for it, which
     # SystemRandom, secrets and NumPy's generators made with no seed draw from)

@@ -6,8 +6,8 @@ weekday, ``reprlib``'s limits, decimal's context, NumPy's error mode, buffer siz
 options, Python's limit on an int's digits, the locale, the process's limits, priority, CPUs
 and signal handlers. Where the learner's code asks for one, what it says is guarded (a root
 of the walk, ``kinds.Asked``, whose one place is what it says now, as text): changed between
-calls, the function is captured again.
-A timer's time left (``signal.getitimer``) changes at every call: refused (``refused.py``).
+calls, the function is captured again (a timer's, ``signal.getitimer``, at every call while
+one runs: the engine's numbers, as its time left changes).
 Outside a capture each calls Python's own."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def patches() -> list[tuple[Any, str, Any]]:
              (tracemalloc, "is_tracing", "tracemalloc's state"),
              (os, "sched_getaffinity", "the process's set of CPUs"),
              (os, "getpriority", "the process's priority"),
-             (signal, "getsignal", "a signal's handler")]
+             (signal, "getsignal", "a signal's handler"), (signal, "getitimer", "a timer")]
     resource = sys.modules.get("resource")
     if resource is not None:
         asked.append((resource, "getrlimit", "the process's limits"))
