@@ -397,6 +397,30 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     exercises.select_option("#stage", "adam")
     assert exercises.text_content("#state") == \
         "Passed in this browser; Check grades it again."
+    # an edit, then a Check that fails (before, h-learner66f N1: the menu kept "✓ passed", the
+    # progress line its count, stage 10 "All 10 pass" and a download that failed the command
+    # line): the marks say the latest Check, and an edit since a pass says so
+    stages = exercises.text_content("#progress")
+    slip = definition(with_slip("(v_hat ** 0.5 + eps)", "(v_hat + eps) ** 0.5"), "adam")
+    exercises.fill("#code", slip)
+    assert exercises.text_content("#state") == \
+        "Passed before your last edit; Check grades your code as it is now."
+    assert exercises.text_content("#stage option:checked").endswith(
+        "with bias correction  ✓ passed before your last edit")
+    exercises.select_option("#stage", "train_step")
+    assert "Edited since its Check passed: stage 9; Check again to grade the code as it is " \
+        "now.Once all 10 pass" in exercises.text_content("#next")
+    exercises.select_option("#stage", "adam")
+    assert check(exercises, slip).startswith("✗ adam: not yet")
+    assert re.search(r"  ✗ \d+ attempts$", exercises.text_content("#stage option:checked"))
+    assert exercises.is_hidden("#next")
+    n = int(re.search(r"(\d+) of 10 stages", stages)[1])
+    assert exercises.text_content("#progress") == stages.replace(f" {n} of 10", f" {n - 1} of 10")
+    exercises.select_option("#stage", "train_step")  # (stage 9 among those not passed)
+    assert re.search(r"Not passed yet in this browser: stages [\d, ]+ and 9\. ",
+                     exercises.text_content("#next"))
+    exercises.select_option("#stage", "adam")
+    assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
     exercises.reload()  # (before, h-learner66e F8: a passed stage, reloaded or chosen again,
     assert exercises.is_visible("#next")  # showed no next step until Checked again)
     assert exercises.text_content("#next") == "Next: stage 10, a training step: loss, " \

@@ -15,6 +15,7 @@
   var PROGRESS = "tinygrad_edu.exercises.progress";  // the progress file's JSON text
   var CODE = "tinygrad_edu.exercises.code.";  // + the exercise's name: the learner's code
   var EARLIER = "tinygrad_edu.exercises.earlier.";  // + name: the code "Start again" replaced
+  var CHECKED = "tinygrad_edu.exercises.checked.";  // + name: the code its latest Check graded
   var $ = function (id) { return document.getElementById(id); };
   var code = $("code"), output = $("output"), state = $("state");
   var check = $("check"), stop = $("stop");
@@ -34,9 +35,18 @@
     }
   }
 
-  function mark(record) {
+  // Whether `name` passed at its latest Check (the progress file keeps that Check's verdict:
+  // a pass then a fail is not passed, h-learner66f N1) and its code was edited since: a pass
+  // of other code, said so, and stage 10 offers no "All 10 pass" download for it.
+  function edited(name) {
+    var checked = storage.get(CHECKED + name), now = storage.get(CODE + name);
+    var record = progress()[name];
+    return !!(record && record.passed) && checked !== null && now !== null && !same(checked, now);
+  }
+
+  function mark(record, name) {
     if (!record) return "";
-    if (record.passed) return "  ✓ passed";
+    if (record.passed) return "  ✓ passed" + (edited(name) ? " before your last edit" : "");
     return "  ✗ " + record.attempts + " attempt" + (record.attempts === 1 ? "" : "s");
   }
 
@@ -60,7 +70,7 @@
         option.value = ex.name;
         option.textContent = (ex.track ? "stage " : "") + ex.number + ". " +
           (ex.kind === "class" ? "class " + ex.symbol : ex.signature) + ": " + ex.title +
-          (ex.arrays ? "  (on your machine)" : mark(record[ex.name]));
+          (ex.arrays ? "  (on your machine)" : mark(record[ex.name], ex.name));
         if (!ex.arrays) counts[track].here += 1;
         if (!ex.arrays && record[ex.name] && record[ex.name].passed) counts[track].passed += 1;
       });
@@ -143,7 +153,9 @@
   function own() {
     var record = progress()[chosen.name], n = record ? record.attempts : 0;
     if (chosen.arrays) return "";
-    if (record && record.passed) return "Passed in this browser; Check grades it again.";
+    if (record && record.passed) return edited(chosen.name) ? "Passed before your last " +
+      "edit; Check grades your code as it is now." : "Passed in this browser; Check grades " +
+      "it again.";
     if (n) return "Not passed yet: " + n + " attempt" + (n === 1 ? "" : "s") + " in this " +
       "browser.";
     return "Not checked yet.";
@@ -247,13 +259,21 @@
     }
     var record = progress();
     var left = same.filter(function (ex) { return !(record[ex.name] && record[ex.name].passed); });
+    var changed = same.filter(function (ex) { return edited(ex.name); });
+    var stages = function (list) {  // "s 1, 2 and 9", " 9"
+      return (list.length > 1 ? "s " : " ") + list.map(function (ex) { return ex.number; })
+        .join(", ").replace(/, (\d+)$/, " and $1");
+    };
     if (left.length) {  // (the stages still to pass, the first a link: h-learner66e F9)
       var todo = say("p", "That was the last stage. Not passed yet in this browser: stage" +
-                     (left.length > 1 ? "s " : " ") + left.map(function (ex) {
-                       return ex.number; }).join(", ").replace(/, (\d+)$/, " and $1") +
-                     ". Next: ");
+                     stages(left) + ". Next: ");
       link(todo, "stage " + left[0].number + ", " + left[0].title, "#" + left[0].name);
       say("span", ".", todo);
+    }
+    if (changed.length) {  // (passed, then edited: the download holds code not graded)
+      say("p", (left.length ? "" : "That was the last stage. ") + "Edited since its Check " +
+          "passed: stage" + stages(changed) + "; Check again to grade the code as it is now.");
+      left = left.concat(changed);
     }
     say("p", (left.length ? "" : "That was the last stage. ") + (left.length ? "Once all " +
         same.length + " pass, your GPT is whole" : "All " + same.length + " pass: your GPT " +
@@ -299,7 +319,14 @@
     if (location.hash.slice(1) !== chosen.name) choose(location.hash.slice(1));
     land();
   });
-  code.addEventListener("input", function () { storage.set(CODE + chosen.name, code.value); });
+  code.addEventListener("input", function () {
+    var was = edited(chosen.name);
+    storage.set(CODE + chosen.name, code.value);
+    if (edited(chosen.name) === was) return;  // (edited since its pass, or back as it was:
+    fillMenus();  // its mark, its state line and stage 10's panel say so)
+    if (python && python.ready && !python.busy()) say(own());
+    if (!$("next").hidden) next(chosen);
+  });
   $("download").addEventListener("click", function () {  // answers.js writes the file
     var track = chosen.track || "";  // (the stages of microgpt: a file of their own)
     var name = track ? "my_gpt.py" : "my_answers.py";
@@ -501,6 +528,7 @@
         return;
       }
       var kept = storage.set(PROGRESS, answer.result.progress);
+      storage.set(CHECKED + ex.name, source);
       var passed = answer.result.code === 0;
       job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
       fillMenus();
