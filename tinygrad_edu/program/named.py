@@ -130,7 +130,10 @@ def _tests_objects(code: types.CodeType) -> str:
     if not user_code(code):
         return ""
     at = list(dis.get_instructions(code))
+    started = code.co_firstlineno  # (3.10: the line the last line-starting instruction began)
     for k, instruction in enumerate(at):
+        if type(instruction.starts_line) is int:  # (3.13 on: a bool, and positions say it)
+            started = instruction.starts_line
         if instruction.opname != "IS_OP":
             continue
         right = operand_start(at, k)
@@ -140,7 +143,7 @@ def _tests_objects(code: types.CodeType) -> str:
                 isinstance(getattr(builtins, str(side[0].argval), None), type)))
                 for side in sides):
             number = getattr(getattr(instruction, "positions", None), "lineno", None) or \
-                code.co_firstlineno  # (3.11 on: the line of its ``is``)
+                started  # (3.11 on: the line of its ``is``)
             text = linecache.getline(code.co_filename, number).strip()
             return f"{os.path.basename(code.co_filename)}:{number}: {text}"
     return ""
