@@ -148,9 +148,10 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
         if _dataclass(x) and any(isinstance(v, (Value, Traced)) for v in outputs_of(x)):
             return ("dataclass", x, {name: shape(v) for name, v in _fields(x)})
         if randomness.is_drawn(x):
-            raise TypeError("a compiled function returns Values and numbers, not an array "
-                            "drawn from numpy.random (new at every call): return its items, "
-                            "[float(m) for m in mask], or the Values made from it")
+            raise TypeError("a compiled function returns Values and numbers, not a NumPy "
+                            "array it follows item by item (an array drawn from numpy.random, "
+                            "new at every call, or one given, or made of them): return its "
+                            "items, [float(m) for m in mask], or the Values made from it")
         return ("plain", x)
 
     return shape(answer), items

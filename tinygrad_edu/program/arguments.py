@@ -15,6 +15,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.randomness import drawn_array
 from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording, learners_line
 
@@ -237,11 +238,26 @@ class Copies:
                           else list(copy)))
         return copy
 
+    def add_array(self, where: str, copy: Any) -> Any:
+        """A NumPy array given, as the function gets it (``drawn_array``): an item set in it
+        is refused as a list's is."""
+        if where.startswith(("argument", "keyword")):
+            self.made.append((where, copy, list(copy.view(type(copy).__base__).flat)))
+        return copy
+
     def changed(self, function: Any) -> str:
         """The first list or dict given the function changed, said (else ""), with the line
         that wrote into it (or, where a write was not seen, the line of ``function`` that
         likely changes it)."""
         for where, copy, items in self.made:
+            if not isinstance(copy, (_GivenList, _GivenDict)):  # (a NumPy array given: its items)
+                now = list(copy.view(type(copy).__base__).flat)
+                if any(a is not b for a, b in zip(now, items)):
+                    return (f"it changes the array given as {where}"
+                            f"{_changing_line(function, where)} (an item set: a program "
+                            "does not change the caller's array again); return the numbers "
+                            "instead, or change the array outside the compiled function")
+                continue
             now = list(copy.items()) if isinstance(copy, dict) else list(copy)
             if copy.written or len(now) != len(items) or any(
                     a[0] is not b[0] or a[1] is not b[1] if isinstance(copy, dict)
@@ -260,9 +276,10 @@ def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
               copies: Copies, where: str = "", made: dict[int, Any] | None = None,
               named: Any = frozenset()) -> Any:
     """The arguments as the capture gives them to the function: each float a ``Traced``
-    input (NumPy arrays as lists), each list and dict a copy (``copies``: one it changes is
-    refused), one held twice one copy held twice (``made``); a list or dict of its own class,
-    or one the function also names from outside (its id in ``named``), as itself."""
+    input (a NumPy array of floats an array of them, followed item by item), each list and
+    dict a copy (``copies``: one it changes is refused), one held twice one copy held twice
+    (``made``); a list or dict of its own class, or one the function also names from outside
+    (its id in ``named``), as itself."""
     if type(tree) is float or numpy_float(tree) is not None:
         k = next(counter)
         return record.input(numbers[k], ("arg", k))
@@ -284,7 +301,9 @@ def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
         return made[id(tree)][1]
     if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
             not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
-        return as_traced(tree.tolist(), counter, numbers, record, copies, where, made, named)
+        inputs = [record.input(numbers[k], ("arg", k))
+                  for k in (next(counter) for _ in range(tree.size))]
+        return copies.add_array(where, drawn_array(tree, inputs))  # (an array: item by item)
     return tree
 
 

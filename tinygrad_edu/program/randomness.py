@@ -384,6 +384,8 @@ def drawn_array(out: Any, inputs: list[Traced]) -> Any:
 
 def _array_class(numpy: Any) -> type:
     def plain(x: Any, why: str) -> Any:
+        if type(x) is tuple:  # (``out=(x,)``: NumPy's own ``x.std()``)
+            return tuple(plain(v, why) for v in x)
         if not isinstance(x, Drawn):
             return x
         found = recording()
@@ -392,22 +394,26 @@ def _array_class(numpy: Any) -> type:
         return numpy.array(numbers).reshape(x.shape)
 
     class Drawn(numpy.ndarray):
-        """An array drawn from numpy.random, followed item by item (``drawn_array``)."""
+        """An array drawn from numpy.random, or one of floats given (``arguments.as_traced``),
+        followed item by item (``drawn_array``)."""
 
         def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any,
                             **options: Any) -> Any:
             if method == "__call__" and ufunc.signature is None and not options and \
                     ufunc.nout == 1 and recording() is not None:
-                out = ufunc(*[x.view(numpy.ndarray) if isinstance(x, Drawn) else x
-                              for x in inputs], dtype=object)  # (item by item: followed)
-                return out.view(Drawn) if isinstance(out, numpy.ndarray) else out
-            why = f"numpy.{ufunc.__name__} of an array drawn"
+                try:
+                    out = ufunc(*[x.view(numpy.ndarray) if isinstance(x, Drawn) else x
+                                  for x in inputs], dtype=object)  # (item by item: followed)
+                    return out.view(Drawn) if isinstance(out, numpy.ndarray) else out
+                except TypeError:  # (np.exp, np.tanh: of its numbers, guarded, below)
+                    pass
+            why = f"numpy.{ufunc.__name__} of an array followed item by item"
             return getattr(ufunc, method)(*[plain(x, why) for x in inputs], **{
                 k: plain(v, why) for k, v in options.items()})
 
         def __array_function__(self, function: Any, types: Any, args: Any,
                                options: Any) -> Any:
-            why = f"numpy.{function.__name__} of an array drawn"
+            why = f"numpy.{function.__name__} of an array followed item by item"
             return function(*[plain(x, why) for x in args],
                             **{k: plain(v, why) for k, v in options.items()})
 
@@ -417,7 +423,8 @@ def _array_class(numpy: Any) -> type:
             return numpy.result_type(*values) if values else numpy.dtype(float)
 
         def astype(self, dtype: Any, *args: Any, **options: Any) -> Any:
-            return plain(self, "astype() of an array drawn").astype(dtype, *args, **options)
+            return plain(self, "astype() of an array followed item by item").astype(
+                dtype, *args, **options)
 
         def tolist(self) -> Any:
             return self.view(numpy.ndarray).tolist()
