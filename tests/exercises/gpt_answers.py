@@ -235,6 +235,8 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "exps = [(val - max_val).exp() for val in logits]",
          "exps = [val.exp() for val in logits]"),
         ("divided by the sum of the logits", "total = sum(exps)", "total = sum(logits)"),
+        ("the sum made from .data: backward takes it for a constant",  # (h-learner66f N4)
+         "total = sum(exps)", "total = sum(e.data for e in exps)"),
         ("not divided by the sum", "return [e / total for e in exps]", "return exps"),
         ("not divided by the sum, nor the largest logit subtracted",  # (issue 66)
          "    max_val = max(val.data for val in logits)\n"
@@ -367,6 +369,8 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("each position predicts its own token", "zip(logits, tokens[1:])",
          "zip(logits, tokens[:-1])"),
         ("no backward", "    loss.backward()\n", ""),
+        ("the last position left out", "zip(logits, tokens[1:])",  # (h-learner66f N4)
+         "zip(logits[:-1], tokens[1:-1])"),
     ],
 }
 """Per stage: (the mistake's title, the text of ``RIGHT`` a learner got wrong, what they

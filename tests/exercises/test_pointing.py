@@ -5,6 +5,8 @@ found in a worked example is shown on the smallest input hypothesis shrinks to."
 
 import re
 
+import pytest
+
 from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
 from tinygrad_edu.exercises import TRACK
 from tinygrad_edu.exercises.apart import grade_here
@@ -247,3 +249,50 @@ def test_a_process_the_code_ended_is_said_as_what_the_code_did_at_its_line(tmp_p
                            "in softmax (raise GeneratorExit): an exception that is not an "
                            "Exception (a GeneratorExit) is not caught"), said
     assert "serve.py" not in said and "does your answer end Python" not in said
+
+
+
+def named_at(tmp_path, slips):
+    """Each slip (the stage, RIGHT's text, the learner's, the diagnosis, the learner's line)
+    named, at that line (its last occurrence: the node's, not __init__'s)."""
+    for stage, old, new, title, shown in slips:
+        source = with_slip(old, new)
+        verdict = verdict_of(tmp_path, source, stage)
+        assert [d.title for d in verdict.diagnoses] == [title], str(verdict)
+        function = "backward" if stage == "node" else stage
+        line = len(source.splitlines()) - source.splitlines()[::-1].index(shown)
+        assert verdict.diagnosis.line == (f"in gpt.py, line {line}, in {function}  "
+                                          f"({shown.strip()[:100]})"), str(verdict)
+
+
+_SHORT = "    losses = [nll(logits[i], tokens[i + 1]) for i in range(len(tokens) - 2)]"
+
+
+def test_named_diagnoses_name_the_learners_line(tmp_path):
+    """h-learner66f N3 and N4: the summed losses gave no line; softmax's denominator from
+    .data and train_step over one position too few (the learner's own words) were "No
+    common mistake matches"."""
+    named_at(tmp_path, [
+        ("train_step", "loss = (1 / len(losses)) * sum(losses)", "loss = sum(losses)",
+         "the losses summed, not averaged", "    loss = sum(losses)"),
+        ("softmax", "total = sum(exps)", "total = sum(e.data for e in exps)",
+         "the sum made from .data: backward takes it for a constant",
+         "    total = sum(e.data for e in exps)"),
+        ("train_step", "    losses = [nll(lg, target) for lg, target in zip(logits, tokens[1:])]"
+         "\n    loss = (1 / len(losses)) * sum(losses)",
+         f"{_SHORT}\n    loss = sum(losses) / len(losses)", "the last position left out", _SHORT)])
+
+
+@pytest.mark.long(sibling="test_named_diagnoses_name_the_learners_line")
+def test_the_slower_stages_named_diagnoses_name_the_learners_line(tmp_path):
+    """h-learner66f N3: attention's unscaled scores and gpt's missing rmsnorm gave no line,
+    the unseeded root pointed at 'def backward(self):' (2.6 s: the long tier)."""
+    named_at(tmp_path, [
+        ("attention", " / head_dim ** 0.5", "", "scores not scaled",
+         "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim))"),
+        ("gpt", 'rmsnorm([t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])])',
+         '[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]',
+         "no rmsnorm after the embeddings",
+         '    x = [[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]'),
+        ("node", "        self.grad = 1\n", "        self.grad = 0\n",
+         "every gradient 0: the root not seeded with 1", "        self.grad = 0")])

@@ -152,6 +152,13 @@ def softmax_over_logits(logits: list[Any]) -> list[Any]:
     return [e / total for e in exps]
 
 
+def softmax_total_of_data(logits: list[Any]) -> list[Any]:
+    top = max(v.data for v in logits)
+    exps = [(v - top).exp() for v in logits]
+    total = sum(e.data for e in exps)
+    return [e / total for e in exps]
+
+
 def softmax_not_normalised(logits: list[Any]) -> list[Any]:
     top = max(v.data for v in logits)
     return [(v - top).exp() for v in logits]
@@ -484,14 +491,16 @@ def adam_ascent(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0
 
 def _train_step(model: dict[str, Any], tokens: list[int], n_head: int, m: list[float],
                 v: list[float], t: int, lr: float, *, zero: bool = True, mean: bool = True,
-                shifted: bool = True, backward: bool = True) -> float:
+                shifted: bool = True, backward: bool = True, short: bool = False) -> float:
     """The reference step, with one slip: the gradients kept for the next step, the losses
-    summed, each position made to predict its own token, or no backward."""
+    summed, each position made to predict its own token, the last position left out (its
+    mean over the others), or no backward."""
     inputs = tokens[:-1]
     targets = tokens[1:] if shifted else tokens[:-1]
     logits = R.gpt(model, inputs, n_head)
-    loss = sum(R.nll(z, target) for z, target in zip(logits, targets))
-    loss = loss * (1 / len(logits)) if mean else loss
+    pairs = list(zip(logits, targets))[:-1 if short else None]
+    loss = sum(R.nll(z, target) for z, target in pairs)
+    loss = loss * (1 / len(pairs)) if mean else loss
     if backward:
         loss.backward()
     params = [p for matrix in model.values() for row in matrix for p in row]
@@ -510,6 +519,11 @@ def train_not_zeroed(model: Any, tokens: list[int], n_head: int, m: Any, v: Any,
 def train_summed(model: Any, tokens: list[int], n_head: int, m: Any, v: Any, t: int,
                  lr: float) -> float:
     return _train_step(model, tokens, n_head, m, v, t, lr, mean=False)
+
+
+def train_one_short(model: Any, tokens: list[int], n_head: int, m: Any, v: Any, t: int,
+                    lr: float) -> float:
+    return _train_step(model, tokens, n_head, m, v, t, lr, short=True)
 
 
 def train_not_shifted(model: Any, tokens: list[int], n_head: int, m: Any, v: Any, t: int,

@@ -220,7 +220,7 @@ NODE = make_stage(
         Mistake("seed", "every gradient 0: the root not seeded with 1",
                 "Every grad starts at 0 and each step multiplies by the node's grad, so "
                 "nothing flows unless backward first sets self.grad = 1 (d(root)/d(root) = 1).",
-                M.NODE_UNSEEDED, where=("backward", "")),
+                M.NODE_UNSEEDED, where=("backward", r"\bself\.grad\s*=[^=]")),
         *(Mistake("visited", "a node listed once per path (no visited set)", _NO_VISITED,
                   model)  # (a recursive sort, or one with a stack: their orders differ)
           for model in (M.NODE_NO_VISITED, M.NODE_NO_VISITED_STACK)),

@@ -146,6 +146,11 @@ the list of probabilities, Values. softmax([1, 2, 0.5]) is about [0.2312, 0.6285
                 "add up to 1; and subtract the largest logit first (exp of a logit above "
                 "about 709 is too large for a float), which changes no probability.",
                 M.softmax_exps_alone, where=("softmax", r"\breturn\b")),
+        Mistake("data", "the sum made from .data: backward takes it for a constant",
+                "The probabilities are right, but the gradient misses the path through the "
+                "sum: made of .data, it is a plain number to backward. Add up the Values "
+                "themselves: total = sum(exps).", M.softmax_total_of_data,
+                where=("softmax", r"\bsum\(")),
         _from_data(R.softmax),
     ))
 
@@ -293,7 +298,8 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
         Mistake("scale", "scores not scaled",
                 "Divide every dot product by sqrt(d): without it, long vectors give large "
                 "scores and a softmax that picks one position and passes almost no "
-                "gradient to the others.", M.attention_not_scaled),
+                "gradient to the others.", M.attention_not_scaled,
+                where=("attention", r"\bsum\(|\+=.*\*")),
         Mistake("values", "the keys averaged instead of the values",
                 "The weights come from the keys, but what they average is the values: "
                 "out[t][j] = Σ_s w[s]·v[s][j].", M.attention_averages_keys),
@@ -399,7 +405,8 @@ GPT = make_stage(
                 M.gpt_without_positions),
         Mistake("norm", "no rmsnorm after the embeddings",
                 "microgpt normalises the sum of the two embeddings before the first block: "
-                "x[t] = rmsnorm(wte[tokens[t]] + wpe[t]).", M.gpt_without_norm),
+                "x[t] = rmsnorm(wte[tokens[t]] + wpe[t]).", M.gpt_without_norm,
+                where=("gpt", r"wpe")),
         Mistake("layers", "only the first layer",
                 "Run every layer the model holds, layer0, layer1, ...: each block's output is "
                 "the next block's input.", M.gpt_first_layer_only),
@@ -524,7 +531,13 @@ and then set every p.grad back to 0: gradients add up, and the next step must st
                 M.train_not_zeroed),
         Mistake("mean", "the losses summed, not averaged",
                 "The loss is the mean over the positions: a long name would otherwise count "
-                "more, and take larger steps.", M.train_summed),
+                "more, and take larger steps.", M.train_summed,
+                where=("train_step", r"\bsum\(|\bloss\w*\s*\+=")),
+        Mistake("shift", "the last position left out",
+                "The model reads len(tokens) - 1 tokens, and each position predicts the next "
+                "one: there are len(tokens) - 1 losses, one per position. range(len(tokens) "
+                "- 2) stops one short; zip(logits, tokens[1:]) pairs them all.",
+                M.train_one_short, where=("train_step", r"\brange\(|\bzip\(")),
         Mistake("shift", "each position predicts its own token",
                 "Position i reads tokens[i] and predicts the *next* one, tokens[i + 1]: "
                 "zip(logits, tokens[1:]).", M.train_not_shifted),
