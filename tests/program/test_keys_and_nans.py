@@ -75,3 +75,17 @@ def test_a_nan_met_later_where_python_tests_identity_first_is_refused():
     with pytest.raises(RuntimeError, match=r"compares a NaN where Python looks for the very "
                                            r"object first .* at test_keys_and_nans.py:\d+"):
         g([Value(math.nan), Value(1.0), Value(2.0)])
+
+
+def test_a_nan_found_by_index_is_refused_naming_the_line_not_a_value_error():
+    def best(x):  # (the engine: max() gives the list's own NaN, index() finds it: 0)
+        ys = [W * x, W * 2.0]
+        ds = [y.data for y in ys]
+        return ys[ds.index(max(ds))]
+
+    g = compile(best, native=False)
+    same(g, best, [W], 3.0)
+    with pytest.raises(RuntimeError, match=r"compares a NaN where Python looks for the very "
+                                           r"object first .* at test_keys_and_nans.py:\d+: "
+                                           r"return ys\[ds.index"):
+        g(math.nan)

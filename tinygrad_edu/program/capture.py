@@ -371,6 +371,10 @@ class Compiled:
                 if said:
                     raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                        f"{said}") from err
+                if record.refused and isinstance(err, Exception):  # (what it refused made
+                    # the error: ``xs.index(max(xs))`` of a NaN found by identity, ``nans.py``)
+                    raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
+                                       f"{record.refused}") from err
                 fixed = _not_inputs(err, watcher)
                 if not fixed:
                     raise
