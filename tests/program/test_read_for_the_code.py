@@ -197,3 +197,19 @@ def test_settings_asked_for_are_guarded():
         signal.setitimer(signal.ITIMER_VIRTUAL, 0.0)
         if was[4]:
             sys.set_int_max_str_digits(was[4])
+
+
+@pytest.mark.parametrize("make", [lambda: io.StringIO("abcdefgh"), lambda: io.BytesIO(b"abcd")],
+                         ids=["StringIO", "BytesIO"])
+def test_a_stream_in_memorys_position_is_guarded(make):
+    held = make()  # (a step count kept as a log's length: moved by seek() or a write outside)
+
+    def f():
+        return W * (1 + held.tell())
+
+    step = compile(f, native=False)
+    with pytest.warns(ProgramWarning, match=r"held\.tell\(\) is not what it was"):
+        for at in (0, 2, 2, 3):
+            held.seek(at)
+            same(step, f, [W])
+    assert step.captures == 3 and step.runs == 1

@@ -70,7 +70,7 @@ def _said(key: tuple[Any, ...]) -> str:
         if step == ("attr", "__dict__"):
             attributes = True
             continue
-        if step in (("get",), ("getvalue",)):
+        if step in (("get",), ("getvalue",), ("tell",)):
             name += f".{step[0]}()"
             continue
         if step == ("asked",):

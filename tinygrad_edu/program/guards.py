@@ -19,6 +19,7 @@ from tinygrad_edu.program.places import (
     item,
     own,
     state_of,
+    tell,
 )
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Traced
@@ -80,6 +81,9 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if step[0] == "getvalue":  # (a stream in memory's text)
             names["getvalue"] = getvalue
             return f"getvalue({parent})"
+        if step[0] == "tell":  # (its position)
+            names["tell"] = tell
+            return f"tell({parent})"
         if not plain_items(place.parent.value):  # type: ignore[union-attr]
             names["item"] = item  # (a list or dict of its own class: as it holds it)
             return f"item({parent}, {step[1]!r})"

@@ -154,7 +154,7 @@ class Place:
             base = parent.parent.said() if parent.parent is not None else "?"
             return f"{base.replace(' (a closure cell)', '')}.{step[1]}"
         base = parent.said().replace(" (a closure cell)", "") if parent else "?"
-        if step[0] in ("get", "getvalue"):
+        if step[0] in ("get", "getvalue", "tell"):
             return f"{base}.{step[0]}()"
         if step[0] == "asked":
             return base
@@ -179,6 +179,8 @@ class Place:
                 return holder.get(MISSING)
             if step[0] == "getvalue":  # (a stream in memory's text)
                 return getvalue(holder)
+            if step[0] == "tell":  # (its position)
+                return tell(holder)
             if step[0] == "asked":  # (a setting's text)
                 return holder.get()
             return item(holder, step[1])
@@ -379,6 +381,7 @@ class Walk:
             yield Place(place, ("asked",), x.get(), "constant")
         elif isinstance(x, (io.StringIO, io.BytesIO)):  # (a text in memory: ``getvalue()``,
             yield Place(place, ("getvalue",), getvalue(x), "constant")  # ``getbuffer()``)
+            yield Place(place, ("tell",), tell(x), "constant")  # (its position: ``tell()``)
             yield from self._attributes(place, x, kind)
         elif kind == "method":
             if not followed_draw(x):  # (``from random import gauss``: followed, its draws)
@@ -445,6 +448,16 @@ def getvalue(stream: Any) -> Any:
     try:
         own_class = io.StringIO if isinstance(stream, io.StringIO) else io.BytesIO
         return own_class.getvalue(stream)  # (io's own, not a subclass's)
+    except ValueError:
+        return MISSING
+
+
+def tell(stream: Any) -> Any:
+    """Where an ``io.StringIO`` or ``io.BytesIO`` is (``tell()``: moved by ``seek()``, by a
+    write or a read outside; MISSING once closed)."""
+    try:
+        own_class = io.StringIO if isinstance(stream, io.StringIO) else io.BytesIO
+        return own_class.tell(stream)  # (io's own, not a subclass's)
     except ValueError:
         return MISSING
 
