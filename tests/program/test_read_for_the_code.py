@@ -213,3 +213,38 @@ def test_a_stream_in_memorys_position_is_guarded(make):
             held.seek(at)
             same(step, f, [W])
     assert step.captures == 3 and step.runs == 1
+
+
+def test_a_loggers_own_level_and_its_handlers_are_guarded(monkeypatch):
+    """A logger got by its name (``logging.getLogger().level``, how many handlers it has)
+    and a handler's level reached through a logger held outside (h-attack64f's S1)."""
+    log = logging.getLogger("tg_edu_handled")
+    monkeypatch.setattr(log, "level", logging.INFO)
+    monkeypatch.setattr(log, "handlers", [logging.NullHandler()])
+
+    def level():
+        return W * (2.0 if logging.getLogger("tg_edu_handled").level <= logging.DEBUG else 1.0)
+
+    def handlers():
+        return W * len(logging.getLogger("tg_edu_handled").handlers)
+
+    def handler_level():
+        return W * (log.handlers[0].level + 1)
+
+    for f, changes, said in (
+            (level, [lambda: log.setLevel(logging.DEBUG), lambda: log.setLevel(logging.ERROR)],
+             "a logger's level or handlers"),
+            (handlers, [lambda: log.addHandler(logging.NullHandler()),
+                        lambda: log.addHandler(logging.NullHandler())],
+             "a logger's level or handlers"),
+            (handler_level, [lambda: log.handlers[0].setLevel(logging.DEBUG),
+                             lambda: log.handlers[0].setLevel(logging.ERROR)],
+             "log (a closure cell) is not what it was")):
+        step = compile(f, native=False)  # (guards: the same in both)
+        same(step, f, [W])
+        with pytest.warns(ProgramWarning, match=rf"captured again because {re.escape(said)}"):
+            for change in changes:
+                change()
+                same(step, f, [W])
+                same(step, f, [W])
+        assert step.captures == 3 and step.runs == 2, f.__name__

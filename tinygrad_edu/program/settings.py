@@ -1,6 +1,7 @@
 """The settings and the process's state that Python's library reads for the learner's code,
 from places the code never names, as a capture sees them (``watching.py`` puts each in place
-while a capture runs): a logger's level (its parents', climbed by ``getEffectiveLevel``),
+while a capture runs): a logger's level (its parents', climbed by ``getEffectiveLevel``; a
+logger got by its name, ``logging.getLogger().level``: its level and handlers),
 ``sys.argv`` (read by ``argparse`` where no arguments are given), ``calendar``'s first
 weekday, ``reprlib``'s limits, decimal's context, NumPy's error mode, buffer size and print
 options, Python's limit on an int's digits, the locale, the process's limits, priority, CPUs
@@ -68,6 +69,17 @@ def _level(logger: logging.Logger, *_: Any) -> str:
 _EFFECTIVE = logging.Logger.getEffectiveLevel
 
 
+def _logger(name: Any = None, *_: Any) -> str:
+    """A logger got by its name (``logging.getLogger().level``): its level, its handlers and
+    theirs, and the level logging is turned off below."""
+    found = _GET_LOGGER(name)
+    return repr((logging.root.manager.disable, found.level, found.propagate, found.disabled,
+                 [(id(h), h.level) for h in found.handlers]))
+
+
+_GET_LOGGER = logging.getLogger
+
+
 def _argv(parser: Any, args: Any = None, *_: Any, **__: Any) -> str:
     """What ``argparse`` reads where no arguments are given: ``sys.argv``."""
     return _said(sys.argv) if args is None else ""
@@ -86,6 +98,8 @@ def patches() -> list[tuple[Any, str, Any]]:
         (logging.Logger, name, _asked(getattr(logging.Logger, name), "a logger's level",
                                       _level))
         for name in ("getEffectiveLevel", "isEnabledFor")]
+    found.append((logging, "getLogger", _asked(logging.getLogger, "a logger's level or "
+                                               "handlers", _logger)))
     found.append((argparse.ArgumentParser, "parse_known_args", _asked(
         argparse.ArgumentParser.parse_known_args, "sys.argv (read by argparse)", _argv,
         library=True)))

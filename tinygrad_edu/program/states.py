@@ -9,7 +9,8 @@ is captured again.
 What is kept, a few steps deep (at most ``BUDGET`` items, the same ones at every call): its
 attributes by identity, a container's length and its items, a ctypes object's and a
 buffer's bytes, the attributes of an object a ``weakref`` refers to and of a
-``multiprocessing`` object (a semaphore's count: an ``Event``'s flag), a lock's being held
+``multiprocessing`` object (a semaphore's count: an ``Event``'s flag) and of a logger's
+handler (its level), a lock's being held
 (``locked()``), a reentrant lock's owner and count (its ``repr``), a dict's view's dict, an
 element's text, tail, attributes and children; an object with no ``__dict__``, by the fields
 its class declares (C's: a ``decimal.Context``'s ``prec``; ``__slots__``). Past the budget
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import _thread
 import ctypes
+import logging
 import operator
 import types
 import weakref
@@ -190,8 +192,8 @@ def _sort(v: Any, kind: type) -> str:
         sort = "ref"
     elif _element(v):
         sort = "element"
-    elif kind.__module__.startswith("multiprocessing"):
-        sort = "inside"
+    elif kind.__module__.startswith("multiprocessing") or isinstance(v, logging.Handler):
+        sort = "inside"  # (a handler's attributes: ``log.handlers[0].level``)
     else:
         sort = "object"
     _SORTS[kind] = sort
