@@ -225,3 +225,19 @@ def test_the_grader_frees_its_long_chain_node_by_node(tmp_path):
     assert list(grads) == [2001.0, 1.0]
     made = found["MADE"]
     assert len(made) == 2001 and all(vars(node) == {} for node in made)
+
+
+def test_a_worked_example_that_is_a_smallest_input_is_shown_with_no_search(tmp_path,
+                                                                          monkeypatch):
+    """2.0 / x computed as x / 2.0 fails the worked example 2.0 / x0, itself one of the
+    smallest inputs: before, hypothesis searched for a shorter one anyway, and its shrinking
+    took 6 s on some seeds (13.5 s in CI), to show 2.0 / x0 in the end."""
+    from tinygrad_edu.exercises import running
+    searched = []
+    drawn = running._drawn
+    monkeypatch.setattr(running, "_drawn", lambda *a: searched.append(a) or drawn(*a))
+    _, old, new = next(s for s in SLIPS["node"] if s[0] == "2.0 / x computed as x / 2.0")
+    verdict = grade(TRACK["node"], defined(with_slip(old, new), tmp_path)["Value"])
+    assert [d.title for d in verdict.diagnoses] == ["2.0 / x computed as x / 2.0"], verdict
+    assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = 2.0 / x0"
+    assert searched == []
