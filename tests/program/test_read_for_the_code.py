@@ -18,6 +18,7 @@ import reprlib
 import signal
 import struct
 import sys
+import warnings
 
 import pytest
 
@@ -248,3 +249,33 @@ def test_a_loggers_own_level_and_its_handlers_are_guarded(monkeypatch):
                 same(step, f, [W])
                 same(step, f, [W])
         assert step.captures == 3 and step.runs == 2, f.__name__
+
+
+def test_a_log_line_under_logging_disable_is_written_as_the_engine_writes_it(monkeypatch):
+    """``log.debug(...)`` asks the logger's level as ``isEnabledFor`` does: with
+    ``logging.disable`` toggled between calls, the lines the engine writes (before: a program
+    wrote none; and the capture said 'it changes log', of the cache logging keeps)."""
+    log = logging.getLogger("tg_edu_disabled")
+    monkeypatch.setattr(log, "level", logging.DEBUG)
+    monkeypatch.setattr(log, "propagate", False)
+
+    def f(x):
+        y = W * x
+        log.debug("y=%.3f", y.data)
+        return y
+
+    written = []
+    try:
+        for run in (compile(f, native=False), f):
+            stream = io.StringIO()
+            monkeypatch.setattr(log, "handlers", [logging.StreamHandler(stream)])
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                for i in range(4):
+                    logging.disable(logging.DEBUG if i % 2 else logging.NOTSET)
+                    run(1.0 + i)
+            assert not [w for w in said if "it changes log" in str(w.message)]
+            written.append(stream.getvalue())
+    finally:
+        logging.disable(logging.NOTSET)
+    assert written[0] == written[1] and written[1].count("\n") == 2  # (calls 0 and 2)

@@ -96,7 +96,7 @@ def patches() -> list[tuple[Any, str, Any]]:
     """(owner, name, what stands in for it while a capture runs)."""
     found: list[tuple[Any, str, Any]] = [
         (logging.Logger, name, _asked(getattr(logging.Logger, name), "a logger's level",
-                                      _level))
+                                      _level, library=True))  # (``log.debug(...)`` asks too)
         for name in ("getEffectiveLevel", "isEnabledFor")]
     found.append((logging, "getLogger", _asked(logging.getLogger, "a logger's level or "
                                                "handlers", _logger)))

@@ -55,7 +55,10 @@ def state_of(x: Any) -> Any:
             return _fields(x, _DEPTH, left) if _declared(type(x)) else None
         if type(attributes) is not dict:
             return None
-        return _items(list(attributes.items()), _DEPTH, left)
+        pairs = list(attributes.items())
+        if isinstance(x, logging.Logger):  # (not its ``_cache``: what ``isEnabledFor`` said,
+            pairs = [(k, v) for k, v in pairs if k != "_cache"]  # kept by logging for it)
+        return _items(pairs, _DEPTH, left)
     except RuntimeError:  # (changed by another thread as it was read: not as it was)
         return object()
 
