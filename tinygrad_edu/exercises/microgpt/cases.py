@@ -338,6 +338,9 @@ ADAM_EXAMPLES = (
     AdamCase((0.5, -1.0), (2.0, -0.5), (0.0, 0.0), (0.0, 0.0), 1, 0.1, *DEFAULTS[:2]),
     AdamCase((0.5, -1.0), (2.0, -0.5), (0.3, -0.2), (0.4, 0.1), 3, 0.1, *DEFAULTS[:2]),
     AdamCase((1.0,), (1.5,), (0.2,), (0.5,), 2, 0.05, 0.9, 0.999),
+    # a gradient of 1e-8 at the first step: v̂ = 1e-16, where eps decides the step (0.05
+    # with eps beside the root, 1e-5 with it under the root; random draws reach it rarely)
+    AdamCase((0.5, -1.0), (1e-8, -0.5), (0.0, 0.0), (0.0, 0.0), 1, 0.1, *DEFAULTS[:2]),
 )
 
 
