@@ -8,9 +8,11 @@
 // with a verdict does not count. "Start again" asks first, and keeps the code it replaces
 // so that it can be brought back. A Check's verdict lands on its own exercise: chosen away
 // while it grades, its box goes with it, and is shown again when it is chosen again.
+// What is shown once a Check ends (the verdict on screen, the next step, a crash told) is
+// verdicts.js's.
 (function () {
   "use strict";
-  var live = window.tinygradLive;
+  var live = window.tinygradLive, verdicts = window.tinygradVerdicts;  // (verdicts.js)
   var LIMIT = 120;  // seconds a grading may take before it is stopped
   var PROGRESS = "tinygrad_edu.exercises.progress";  // the progress file's JSON text
   var CODE = "tinygrad_edu.exercises.code.";  // + the exercise's name: the learner's code
@@ -225,75 +227,10 @@
     say("Your earlier code is back.");
   });
 
-  // The next step, under a verdict that passed: the next stage (or exercise) of its menu,
-  // a link; after the last stage, what to do with the whole GPT. null: none shown.
+  // The next step under a pass of `passed` (null: none), verdicts.js's.
   function next(passed) {
-    var box = $("next");
-    box.textContent = "";
-    box.hidden = !passed;
-    if (!passed) return;
-    var say = function (tag, text, parent) {
-      var el = (parent || box).appendChild(document.createElement(tag));
-      el.textContent = text;
-      return el;
-    };
-    var link = function (parent, text, href) {
-      var a = parent.appendChild(document.createElement("a"));
-      a.textContent = text;
-      a.href = href;
-      return a;
-    };
-    var same = all.filter(function (ex) { return (ex.track || "") === (passed.track || "") &&
-                                                 !ex.arrays; });
-    var after = same[same.indexOf(passed) + 1];
-    if (after) {
-      var p = say("p", "Next: ");
-      link(p, (after.track ? "stage " : "exercise ") + after.number + ", " + after.title,
-           "#" + after.name);
-      return;
-    }
-    if (!passed.track) {
-      say("p", "That was the last exercise graded here. Next: the ten stages of Build " +
-          "microgpt yourself, from stage 1 in the menu above.");
-      return;
-    }
-    var record = progress();
-    var left = same.filter(function (ex) { return !(record[ex.name] && record[ex.name].passed); });
-    var changed = same.filter(function (ex) { return edited(ex.name); });
-    var stages = function (list) {  // "s 1, 2 and 9", " 9"
-      return (list.length > 1 ? "s " : " ") + list.map(function (ex) { return ex.number; })
-        .join(", ").replace(/, (\d+)$/, " and $1");
-    };
-    if (left.length) {  // (the stages still to pass, the first a link: h-learner66e F9)
-      var todo = say("p", "That was the last stage. Not passed yet in this browser: stage" +
-                     stages(left) + ". Next: ");
-      link(todo, "stage " + left[0].number + ", " + left[0].title, "#" + left[0].name);
-      say("span", ".", todo);
-    }
-    if (changed.length) {  // (passed, then edited: the download holds code not graded)
-      say("p", (left.length ? "" : "That was the last stage. ") + "Edited since its Check " +
-          "passed: stage" + stages(changed) + "; Check again to grade the code as it is now.");
-      left = left.concat(changed);
-    }
-    say("p", (left.length ? "" : "That was the last stage. ") + (left.length ? "Once all " +
-        same.length + " pass, your GPT is whole" : "All " + same.length + " pass: your GPT " +
-        "is whole") + "; next, on your machine:");
-    // the download here, beside its step (at 390 px the page's own button was screens up)
-    var save = say("button", "Download my answers");
-    save.type = "button";
-    save.className = "md-button";
-    save.addEventListener("click", function () { $("download").click(); });
-    // (each comment on a line of its own: at 390 px a comment beside its command wrapped
-    // into the next command)
-    say("pre", "# 1. Download my answers (the button above): your stages, saved as my_gpt.py\n" +
-        "# 2. the same verdicts, on your machine:\n" +
-        "python -m tinygrad_edu exercises check my_gpt.py microgpt\n" +
-        "# 3. train it; then it makes up names:\n" +
-        "python -m tinygrad_edu exercises train my_gpt.py");
-    var p2 = say("p", "Then the guide's next step: ");
-    link(p2, "watch it learn, then your Value against PyTorch",
-         "guides/microgpt.html#watch-it-learn");
-    say("span", ".", p2);
+    verdicts.nextStep($("next"), passed, all, progress(), edited,
+                      function () { $("download").click(); });
   }
 
   // A link to an exercise or a stage (exercises-live.html#node) lands on its editor, at
@@ -357,13 +294,6 @@
   // The first Check in a Python prepares the grader (imports hypothesis and the grading:
   // seconds), and says so; later ones only grade.
   var warm = false;
-  // Where the server does not isolate the page (no shared memory), a stop ends Python's
-  // worker: nothing is left to say where the code was.
-  var UNINTERRUPTED = "This server does not isolate the page (it sends no " +
-    "Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers), so Python could " +
-    "not be interrupted to say which line it was on, only ended. Served by ./run.sh docs " +
-    "--serve (or with those headers), the page names the line; so does python -m " +
-    "tinygrad_edu exercises check on your machine.";
   var PREPARING = "Preparing the grader (about 10 s, once), then grading…";
   var AGAIN = "Preparing the grader again (about 10 s: Python was started again), then " +
     "grading…";  // (before, h-learner66e F11: "once", said again after every restart)
@@ -390,6 +320,20 @@
   });
   var countdown = new live.Countdown(python, "Grading…", grades);
 
+  function crashed(error, job, source) {  // one plain line: what happened, what is kept, what to do
+    var why = String(error.message).split("\n")[0].slice(0, 120);
+    var text = verdicts.crashed(why, job.shown.text(), source, python.crashes);
+    job.shown.clear();
+    job.shown.write(text, "stderr");
+  }
+
+  // The verdict on screen once its grading ends (what was queued, on the page first).
+  function toVerdict(name, failed) {
+    shown.flush();
+    shown.text();
+    verdicts.toVerdict(output, name, failed);
+  }
+
   // What the Check under way is doing, beside Check: named, where another is shown.
   function grades(text) {
     say(running && running.ex !== chosen ? named(running.ex) + ": " + text : text);
@@ -398,87 +342,6 @@
   // What a grading answers: the command's exit code, and the progress file's text.
   function verdict(result) {
     return result && typeof result.code === "number" && typeof result.progress === "string";
-  }
-
-  function crashed(error, job, source) {  // one plain line: what happened, what is kept, what to do
-    var why = String(error.message).split("\n")[0].slice(0, 120);
-    var at = live.diedAt(job.shown.text(), "your answer", source);
-    var kept = !at && live.diedFreeingKept(job.shown.text());
-    job.shown.clear();
-    if (((at && at.freeing) || kept) && /call stack/.test(why)) {
-      job.shown.write("Python in this page stopped working " + (kept ? "after your code " +
-            "ran: the browser's stack overflowed (" + why + ") as Python freed what your " +
-            "code kept to its end" : "at line " + at.line + " of your code (" + at.text +
-            "): the browser's stack overflowed (" + why + ") as Python freed what that " +
-            "line let go of") + ", most likely a long chain of objects each holding the " +
-            "one before" + live.CHAIN_FREED + ". Your machine grades this file as it is " +
-            "(python -m tinygrad_edu exercises check FILE); here, put your own tests under " +
-            "if __name__ == \"__main__\": (the grader does not run them), or " +
-            live.STEP_BY_STEP + ". Python is loaded again, your code is kept, and this " +
-            "attempt does not count.\n", "stderr");
-      return;
-    }
-    job.shown.write("Python in this page stopped working " + (at ? "at line " + at.line +
-          " of your code " : "") + "while it graded (" + why + "): it is loaded " +
-          "again, your code is kept, and this attempt does not count. Press Check to grade " +
-          "it again" + (python.crashes > 1 ? ", or if it stops again, grade it on your " +
-          "machine (python -m tinygrad_edu exercises check FILE)" : "") + ".\n", "stderr");
-  }
-
-  // The verdict comes after what the code printed; where that was cut (a flood), the verdict
-  // is moved before it (shown.first), as the command line shows it first. Otherwise, once the
-  // grading ends, the output box is scrolled to the verdict's first line ("✗ NAME" or
-  // "✓ NAME" at a line's start, the last one), so that lines the code printed above it do
-  // not hide it (issue 66: the learner scrolled past 2,000 lines to find it). Nothing moves
-  // if it is in view already.
-  function toVerdict(name, failed) {
-    shown.flush();
-    shown.text();  // (what was queued, on the page)
-    var walker = document.createTreeWalker(output, NodeFilter.SHOW_TEXT), node, found = null;
-    var at = -1;
-    while ((node = walker.nextNode())) {
-      var text = node.textContent;
-      ["✗ " + name, "✓ " + name].forEach(function (mark) {
-        var i = text.lastIndexOf(mark);
-        while (i > 0 && text[i - 1] !== "\n") i = text.lastIndexOf(mark, i - 1);
-        if (i >= 0 && (found !== node || i > at)) {
-          found = node;
-          at = i;
-        }
-      });
-    }
-    if (found === null) return;
-    var line = charRect(found, at), box = output.getBoundingClientRect();
-    if (line.top < box.top || line.bottom > box.bottom) output.scrollTop += line.top - box.top - 4;
-    if (failed) onScreen(found, at);
-  }
-
-  function charRect(node, at) {
-    var range = document.createRange();
-    range.setStart(node, at);
-    range.setEnd(node, at + 1);
-    return range.getBoundingClientRect();
-  }
-
-  // A verdict that did not pass, on screen once its grading ends (h-learner66e F7: at 1280
-  // and 390 px it began at the fold, its diagnosis below): its first line and its first
-  // diagnosis, with the line under it (where in the learner's code), in the box and in the
-  // window, scrolled as little as that takes; where both do not fit, the diagnosis.
-  function onScreen(node, at) {
-    var text = node.textContent, d = text.indexOf("\n  diagnosis", at), end = at;
-    if (d >= 0) {
-      var under = text.indexOf("\n", text.indexOf("\n", d + 1) + 1);
-      end = Math.max((under < 0 ? text.length : under) - 1, d + 1);
-    }
-    var box = output.getBoundingClientRect(), last = charRect(node, end);
-    if (last.bottom > box.bottom) output.scrollTop += last.bottom - box.bottom + 4;
-    box = output.getBoundingClientRect();
-    last = charRect(node, end);
-    var first = charRect(node, at), header = document.querySelector(".md-header");
-    var from = Math.max(first.top, box.top) - 4, to = Math.min(last.bottom, box.bottom) + 4;
-    var high = header ? header.getBoundingClientRect().bottom : 0;
-    var by = to > innerHeight ? to - innerHeight : from < high ? from - high : 0;
-    if (by) window.scrollBy(0, by);
   }
 
   // Where a Check ends: on its exercise's page if it is the one shown (`text` beside Check,
@@ -540,7 +403,7 @@
       if (error.crashed) {
         crashed(error, job, source);
       } else if (error.unanswered) {
-        print("\n" + unanswered(error.unanswered, source) + "\n", "stderr");
+        print("\n" + verdicts.unanswered(error.unanswered, source) + "\n", "stderr");
       } else if (error.stopped && error.loading) {  // (nothing of the learner's had run)
         print("\nStopped while Python was loading: none of your code ran, and your code is " +
               "kept. Press Check to grade it.\n", "stderr");
@@ -551,7 +414,7 @@
       } else {
         print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that " +
               "loops forever is the usual cause. Python was started again; your code is " +
-              "kept." + (python.interrupt ? "" : " " + UNINTERRUPTED) : error.message) + "\n",
+              "kept." + (python.interrupt ? "" : " " + verdicts.UNINTERRUPTED) : error.message) + "\n",
               "stderr");
       }
       job.shown.flush();
@@ -562,27 +425,6 @@
       stop.disabled = true;
     });
   });
-  // The worker ended because the code never gave Python control back after its time was up
-  // (live.js: the signal went unread), with the line of the code that reaches JavaScript,
-  // where one does: there, the usual cause (h-learner66e F3, js.eval('while (true) {}')).
-  function unanswered(time, source) {
-    var lines = source.split("\n"), at = -1;
-    [/\bjs\s*\.\s*\w+\s*\(|\.\s*eval\s*\(/, /\bjs\b|pyodide/].some(function (pattern) {
-      at = lines.findIndex(function (line) {
-        return pattern.test(line.replace(/#.*$/, "")) && !/^\s*(import|from)\s/.test(line);
-      });
-      return at >= 0;
-    });
-    return "Stopped: your code did not give control back within " + time.after + " s (the " +
-      time.limit + " s limit, then " + (time.after - time.limit) + " s more): " + (at >= 0 ?
-      "it reaches JavaScript at line " + (at + 1) + " (" + lines[at].trim() + "), and a loop " +
-      "in JavaScript called from Python (js.eval) cannot be stopped from Python" :
-      "one step that runs outside Python's own loop (a loop in JavaScript called from " +
-      "Python, js.eval, or one call of a built-in function on a huge input) cannot be " +
-      "stopped from Python") + ", so the page ended it and started Python again. Your code " +
-      "is kept, and this attempt does not count.";
-  }
-
   // While the first Check prepares the grader (its imports: none of the learner's code has
   // run), Python keeps a Stop until the imports end, seconds later, more on a busy machine:
   // it is given PREPARING_S for that, and stays loaded, rather than GRACE_S, after which its
