@@ -1,10 +1,12 @@
 """Holders a capture's walk enters, so a number changed in them between calls is seen (issue
 64, h-attack64e S5): a NumPy array of objects (its items, as a list's), an error kept (its
 ``args``), an attribute set on a class's method (reached through the class, a bound method,
-a ``staticmethod``), a ``functools.partial``'s own attributes, a tuple subclass's attributes;
+a ``staticmethod``), a ``functools.partial``'s own attributes, a tuple subclass's attributes,
+a dataclass's fields (``dataclasses.fields(HP)[0].default``, a field's ``metadata``);
 a ``queue.SimpleQueue``, whose items cannot be seen, and a NumPy array of objects of two
 dimensions, whose items are not followed, are refused naming the line."""
 
+import dataclasses
 import functools
 import queue
 
@@ -62,6 +64,28 @@ def test_numbers_in_holders_the_walk_enters_are_seen_when_changed():
         Model.fixed.gain = 0.6 * k
         same(g, f, [W], 1.0)
         same(h, m.forward, [W], 1.0)
+
+
+@dataclasses.dataclass
+class Hyper:
+    lr: float = 0.1
+    decay: float = dataclasses.field(default=0.5, metadata={"scale": 1.0})
+
+
+def test_a_dataclass_fields_default_and_metadata_changed_are_seen():  # (h-attack64f S3)
+    def f(x):
+        lr, decay = dataclasses.fields(Hyper)
+        return W * x * lr.default * decay.metadata["scale"]
+
+    step = compile(f)
+    fields = Hyper.__dataclass_fields__
+    try:
+        for k in range(1, 4):
+            fields["lr"].default = 0.05 * k
+            fields["decay"].metadata = {"scale": 2.0 * k}
+            same(step, f, [W], 1.0)
+    finally:
+        fields["lr"].default, fields["decay"].metadata = 0.1, {"scale": 1.0}
 
 
 def test_a_simple_queue_is_refused_naming_the_line():

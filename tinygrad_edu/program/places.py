@@ -18,6 +18,7 @@ decides what a capture does with them, ``guards.py`` checks them.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import dis
 import functools
 import gc
@@ -250,7 +251,11 @@ def _names_of(x: Any) -> list[str]:
     """The names of an object's plain data: of an instance, its own attributes (its
     ``__dict__``, a dict whose items are its attributes, and its slots) and its class (whose
     attributes it reads where it has none of its own); of a class, its own attributes and
-    its bases' that hold numbers or containers (not methods, properties or descriptors)."""
+    its bases' that hold numbers or containers (not methods, properties or descriptors), and
+    a dataclass's fields (``__dataclass_fields__``, read by ``dataclasses.fields``: of each
+    field, what code can read of it, ``_FIELD_NAMES``)."""
+    if type(x) is dataclasses.Field:
+        return list(_FIELD_NAMES)
     if not isinstance(x, type):
         names = ["__dict__"] if isinstance(getattr(x, "__dict__", None), dict) else []
         for klass in type(x).__mro__:
@@ -265,11 +270,16 @@ def _names_of(x: Any) -> list[str]:
         if klass is object or klass.__module__ == "builtins":
             continue
         for k, v in list(klass.__dict__.items()):
-            if k.startswith("__") or k in names or ((
+            if (k.startswith("__") and k != "__dataclass_fields__") or k in names or ((
                     hasattr(type(v), "__get__") or callable(v)) and not _holds_own(v)):
                 continue  # (methods, properties, slots; not a method holding its own)
             names.append(k)
     return names
+
+
+_FIELD_NAMES = ("default", "default_factory", "metadata")
+"""What a dataclass's field holds that code reads after the class is made (its other slots
+make the class's methods once)."""
 
 
 def _holds_own(v: Any) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 from tinygrad_edu.program.guards import changed, checks, item_of, same_array, same_names
@@ -59,7 +60,8 @@ class Outside:
             elif what == "names":
                 ok = same_names(place, now)
             elif what == "order":
-                ok = isinstance(now, dict) and exact_keys(now) == exact_keys(place.order)
+                ok = isinstance(now, (dict, MappingProxyType)) and \
+                    exact_keys(now) == exact_keys(place.order)  # (a class's, a field's view)
             elif what == "items" and place.kind == "sequence":
                 for child in place.children:  # (the item that changed: a number, an input
                     if not (item_of(now, child) is child.value or (  # from then on)
