@@ -5,6 +5,7 @@ the capture at every call: the second call on gave the same numbers, silently (i
 attack, h-attack64d group F)."""
 
 import random
+import re
 import sys
 
 import pytest
@@ -43,3 +44,31 @@ def test_a_state_saved_and_set_again_inside_is_the_calls(f, stream):
     assert ours == engine and len(set(engine)) == 4 and ours_left == left
     if f is peeked or sys.version_info >= (3, 11):  # (3.10: float(x) of NumPy's number is a
         assert list(found)[1].captures == 1  # constant, guarded: captured again, right numbers)
+
+
+def position(x):  # (what a state holds, read: not a number a program follows)
+    return W * x * float(np.random.get_state()[2])
+
+
+def random_version(x):
+    return W * x * len(random.getstate()[1][:random.getstate()[1][-1] % 3 + 1])
+
+
+@pytest.mark.parametrize("f", [position, random_version])
+def test_a_state_read_and_not_set_again_is_guarded(f):  # (h-attack64f S2, o5)
+    step = compile(f)
+    for k in range(3):  # (the state read anew; captured again, saying so)
+        np.random.seed(0)
+        random.seed(0)
+        np.random.random(2 * k + 1)  # (drawn outside, between calls)
+        random.random()
+        random.random() if k else None
+        ours = step(Value(2.0)).data
+        np.random.seed(0)
+        random.seed(0)
+        np.random.random(2 * k + 1)
+        random.random()
+        random.random() if k else None
+        assert ours == f(Value(2.0)).data
+    assert re.search(r"(numpy|random)\.(get_state|getstate)\(\) gives another state .* at "
+                     r"test_state_saved.py:\d+", step.explain())

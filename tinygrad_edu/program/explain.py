@@ -287,7 +287,11 @@ def _changed(place: Any) -> str:
 
 
 def why_draw(draw: Any) -> str:
-    """A random draw that picks (a choice, an int) came out otherwise, and its line."""
+    """A random draw that picks (a choice, an int) came out otherwise, or a generator's
+    state read is not what it was, and its line."""
+    if getattr(draw, "name", "") in ("getstate", "get_state"):
+        return (f"{draw.where}.{draw.name}() gives another state (a state read is guarded to "
+                f"stay the same), at {draw.line}")
     return f"a random draw that picks came out otherwise, at {getattr(draw, 'line', '?')}"
 
 

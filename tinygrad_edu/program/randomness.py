@@ -73,6 +73,7 @@ class Draw:
         self.n, self.outcome, self.number, self.line = n, outcome, number, line
         self.source: Draw | None = None  # (a state set that a getstate of the call gave)
         self.last: Any = None  # (what it gave at its last replay)
+        self.set_again = False  # (a state saved that the call sets again: its own each call)
 
     def again(self) -> Any:
         """The same call on the generator (on positions where it picks from a sequence):
@@ -120,7 +121,10 @@ class Draws:
                     found.extend(out.flat)
                 else:
                     return None
-            elif draw.name not in ("getstate", "get_state") and not _same(out, draw.outcome):
+            elif draw.name in ("getstate", "get_state"):
+                if not draw.set_again and not _same_held(out, draw.outcome):
+                    return None  # (a state read: what it holds must be what it was)
+            elif not _same(out, draw.outcome):
                 return None
         self.failed = None
         return found
@@ -151,6 +155,18 @@ def _same(a: Any, b: Any) -> bool:
         return bool(type(a) is type(b) and a == b)
     except (TypeError, ValueError):  # (arrays)
         return False
+
+
+def _same_held(a: Any, b: Any) -> bool:
+    """Two states of a generator (``getstate()``, ``get_state()``: tuples, NumPy's arrays or
+    dicts in them) holding the same."""
+    if hasattr(a, "shape") or hasattr(b, "shape"):
+        return _same(a, b)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same_held, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_held(a[k], b[k]) for k in a)
+    return _same(a, b)
 
 
 def state() -> tuple[Any, Any]:
@@ -303,6 +319,8 @@ def _drawn(where: str, name: str) -> Callable[..., Any]:
         if name in ("setstate", "set_state") and args:  # (a state the call saved: its own
             made.source = next((d for d in reversed(found.draws.calls) if d.where == where  # at
                                 and d.outcome is args[0]), None)  # every call, as the engine)
+            if made.source is not None:
+                made.source.set_again = True
         if made.source is None and name in ("setstate", "set_state", "seed") and any(
                 not isinstance(a, (int, float, str, bytes, type(None))) for a in args):
             found.effect(f"{where}.{name} with a state object (replayed with the same object)")
