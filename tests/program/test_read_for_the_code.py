@@ -279,3 +279,57 @@ def test_a_log_line_under_logging_disable_is_written_as_the_engine_writes_it(mon
     finally:
         logging.disable(logging.NOTSET)
     assert written[0] == written[1] and written[1].count("\n") == 2  # (calls 0 and 2)
+
+
+
+def _digits(on):
+    if not hasattr(sys, "set_int_max_str_digits"):
+        pytest.skip("Python 3.11 on: a limit on an int's digits")
+    sys.set_int_max_str_digits(640 if on else 4300)
+
+
+def _print_options(on):
+    np = pytest.importorskip("numpy")
+    if np.__version__ < "2":
+        pytest.skip("NumPy 2 on: a NumPy number's text changes with its print options")
+    np.set_printoptions(legacy="1.25" if on else False)
+
+
+def _month():
+    return W * calendar.monthcalendar(2024, 2)[0][0]
+
+
+def _long_int():
+    try:
+        return W * len(str(10 ** 700))
+    except ValueError:  # (more digits than Python's limit)
+        return W * 1.0
+
+
+def _number_text():
+    import numpy as np
+    return W * len(repr(np.float64(0.25)))
+
+
+@pytest.mark.parametrize("f, change", [
+    (_month, lambda on: calendar.setfirstweekday(3 if on else 0)),
+    (_long_int, _digits), (_number_text, _print_options)],
+    ids=["calendar.monthcalendar", "str of an int", "a NumPy number's text"])
+def test_settings_read_for_the_code_where_it_does_not_ask_are_guarded(f, change):
+    """calendar's first weekday read by ``calendar.monthcalendar`` itself; Python's limit on
+    an int's digits read by ``str()`` of an int, NumPy's print options by a NumPy number's
+    text: read by code the capture does not see (issue 64)."""
+    np = pytest.importorskip("numpy")
+    was = calendar.firstweekday(), np.get_printoptions(), \
+        getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    try:
+        change(False)
+        step = compile(f, native=False)  # (guards: the same in both)
+        for on in (False, True, False):
+            change(on)
+            same(step, f, [W])
+    finally:
+        calendar.setfirstweekday(was[0])
+        np.set_printoptions(**was[1])
+        if was[2]:
+            sys.set_int_max_str_digits(was[2])

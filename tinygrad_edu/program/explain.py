@@ -123,7 +123,12 @@ def _entry(entry: Any, number: int) -> list[str]:
         if fixed:
             lines.append(f"  numbers from outside, guarded to stay the same: {_some(fixed)}")
         texts = [f"{p.said()} = {p.value!r}" for p in outside.walk.places
-                 if type(p.value) is str and _number_in(p.value) is not None]
+                 if type(p.value) is str and _number_in(p.value) is not None and
+                 p.step != ("asked",)]
+        settings = [p.said() for p in outside.walk.places if p.step == ("asked",)]
+        if settings:
+            lines.append(f"  settings read for the code, guarded to stay the same: "
+                         f"{_some(settings)}")
         if texts:
             lines.append(f"  text of numbers from outside, guarded to stay the same: "
                          f"{_some(texts)}")

@@ -73,6 +73,7 @@ from tinygrad_edu.program.randomness import (
 )
 from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read, took_a_float_only
 from tinygrad_edu.program.seen import TypeSeen, float_seen
+from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.traced import (
     _PACKAGE,
     Recording,
@@ -143,6 +144,8 @@ class Watcher:
         self.installed += followed_at(self.record, list(self.walk.places), FOLLOWED,
                                       self._line_of)
         self.numpy_start = numpy_state()  # (``randomness.unseen_draws``)
+        for asked in read_by_c():  # (settings C code reads for the code: guarded)
+            self._root(("object", asked, asked.label), asked)
         monitoring = _MONITORING
         if monitoring is not None:  # (3.12 on: an event per function once, then none)
             for tool in (5, 4, 3, 1, 0):

@@ -9,6 +9,11 @@ and signal handlers. Where the learner's code asks for one, what it says is guar
 of the walk, ``kinds.Asked``, whose one place is what it says now, as text): changed between
 calls, the function is captured again (a timer's, ``signal.getitimer``, at every call while
 one runs: the engine's numbers, as its time left changes).
+Where the code does not ask, the library may read one for itself: ``calendar``'s functions
+ask a calendar's first weekday (its property: guarded where they do), and C code the capture
+does not see reads Python's limit on an int's digits (``str()`` of a long int) and NumPy's
+print options (a NumPy number's or array's text): these two are guarded at every capture
+(``read_by_c``: two checks a call, each of what it says now).
 Outside a capture each calls Python's own."""
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from tinygrad_edu.program.kinds import Asked
 from tinygrad_edu.program.refused import for_the_learner
 from tinygrad_edu.program.traced import recording, user_code
 
-__all__ = ["patches"]
+__all__ = ["patches", "read_by_c"]
 
 
 def _said(x: Any) -> str:
@@ -105,6 +110,9 @@ def patches() -> list[tuple[Any, str, Any]]:
         library=True)))
     found.append((calendar, "firstweekday", _asked(calendar.firstweekday,
                                                     "calendar's first weekday")))
+    weekday = calendar.Calendar.firstweekday  # (what ``monthcalendar`` and the rest read)
+    found.append((calendar.Calendar, "firstweekday", property(_asked(
+        weekday.fget, "a calendar's first weekday", library=True), weekday.fset)))
     found.append((decimal, "getcontext", _asked(decimal.getcontext, "decimal's context",
                                                 lambda: _decimal_context())))
     asked = [(sys, "get_int_max_str_digits", "Python's limit on an int's digits"),
@@ -137,3 +145,42 @@ def _locale_asked(category: int, value: Any = None) -> str:
 
 
 _SETLOCALE = locale.setlocale
+
+
+def _int_digits() -> str:
+    return repr(sys.get_int_max_str_digits())
+
+
+class _PrintOptions:
+    """NumPy's print options as text, made again only where they were set since (NumPy 2
+    keeps them as a dict it replaces at each change: compared by identity first)."""
+
+    def __init__(self, numpy: Any) -> None:
+        printoptions = getattr(getattr(numpy, "_core", None), "printoptions", None)
+        self.held = getattr(printoptions, "format_options", None)
+        self.numpy, self.last, self.text = numpy, None, ""
+
+    def __call__(self) -> str:
+        if self.held is None:  # (NumPy 1: a dict changed in place)
+            return repr(self.numpy.get_printoptions())
+        now = self.held.get()
+        if now is not self.last:
+            self.last, self.text = now, repr(sorted(now.items(), key=str))
+        return self.text
+
+
+_BY_C: dict[str, Asked] = {}
+
+
+def read_by_c() -> list[Asked]:
+    """The settings C code reads for the learner's code, where no capture sees it read them
+    (guarded at every capture): Python's limit on an int's digits, NumPy's print options
+    (where NumPy is imported)."""
+    if not _BY_C and hasattr(sys, "get_int_max_str_digits"):
+        _BY_C["digits"] = Asked(_int_digits, "Python's limit on an int's digits (read by "
+                                "str() and int() of a long int)")
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and "numpy" not in _BY_C:
+        _BY_C["numpy"] = Asked(_PrintOptions(numpy), "NumPy's print options (read by a "
+                               "NumPy number's or array's text)")
+    return list(_BY_C.values())
