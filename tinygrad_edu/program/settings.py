@@ -110,7 +110,7 @@ def patches() -> list[tuple[Any, str, Any]]:
         library=True)))
     found.append((calendar, "firstweekday", _asked(calendar.firstweekday,
                                                     "calendar's first weekday")))
-    weekday = calendar.Calendar.firstweekday  # (what ``monthcalendar`` and the rest read)
+    weekday: Any = calendar.Calendar.firstweekday  # (a property: what monthcalendar reads)
     found.append((calendar.Calendar, "firstweekday", property(_asked(
         weekday.fget, "a calendar's first weekday", library=True), weekday.fset)))
     found.append((decimal, "getcontext", _asked(decimal.getcontext, "decimal's context",
