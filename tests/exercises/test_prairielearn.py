@@ -30,9 +30,14 @@ from tests.exercises.route_assignment import (
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.cli import main as cli
 
+PLUGIN_IMPORTS = ("pytest_prairielearn_grader", "networkx", "pandas", "plot_serializer")
+"""What the question's run.sh finds in this suite's Python, or installs into it (the plugin
+imports the last three without declaring them): it must find them here."""
+
 needs_plugin = pytest.mark.skipif(
-    importlib.util.find_spec("pytest_prairielearn_grader") is None,
-    reason="pytest-prairielearn-grader is not installed (the dev extra has it)")
+    any(importlib.util.find_spec(name) is None for name in PLUGIN_IMPORTS),
+    reason="pytest-prairielearn-grader and what it imports (networkx, pandas, plot-serializer) "
+           "are not all installed (the dev extra has them)")
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +109,8 @@ def prairielearn_grades(question, tmp_path, text, prefix=()):
                               "PYTHONPATH": str(REPOSITORY), "HOME": str(tmp_path),
                               "PYTEST_ADDOPTS": "--collect-only"})
     assert done.returncode == 0, done.stdout + done.stderr
+    # (run.sh installs into this suite's Python only if it lacks something: never here)
+    assert "tinygrad_edu: installing" not in done.stdout, done.stdout
     results = json.loads((root / "results" / "results.json").read_text("utf-8"))
     jsonschema.validate(results, json.loads(SCHEMA.read_text("utf-8")))
     return results, done.stdout + done.stderr
@@ -140,6 +147,52 @@ def test_prairielearn_grades_with_tinygrad_edus_grader(question, tmp_path):
     # (whole: before, "--seed N" alone, the command it belongs to unsaid)
     assert (f"`python -m tinygrad_edu exercises check user_code.py d_mul d_tanh dense_backward "
             f"--seed {seed[1]}` grades the file again") in log, log
+
+
+PYTHON_STAND_IN = """#!/usr/bin/env bash
+# (run.sh's Python: the plugin does not import, the installs succeed, and tinygrad_edu is
+# then found at $PACKAGE; pytest and the finishing step do nothing)
+case "$*" in
+  *pytest_prairielearn_grader.plugin*) exit 1;;
+  *dirname*) echo "$PACKAGE";;
+esac
+"""
+
+
+@pytest.mark.parametrize("where", ["venv/lib/python3.13/site-packages", "checkout"])
+def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
+    """After installing, run.sh closes the package it installed to other users; a
+    tinygrad_edu that is a checkout (a Python where it is installed editable, whose pip
+    kept it: "already satisfied") is left as it is, said in the log. Before: this suite's
+    PrairieLearn tests, under a Python that lacked networkx (3.12 without PyTorch), made
+    run.sh install into that Python and chmod -R go-rwx the developer's checkout, whose
+    package no other user could then read (the sandbox's tests as nobody skipped after)."""
+    from tinygrad_edu.exercises.classroom.assignment import template
+
+    package = tmp_path / where / "tinygrad_edu"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    os.chmod(package, 0o755)
+    root = tmp_path / "grade"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "run.sh").write_text(template("prairielearn-run.sh", {
+        "WHEEL": "tg.whl", "PLUGIN": "0.3.1", "INDEX": '--find-links "$wheels"', "FROM": "",
+        "PARTIAL": ""}), encoding="utf-8")
+    python = tmp_path / "python3"
+    python.write_text(PYTHON_STAND_IN, encoding="utf-8")
+    python.chmod(0o755)
+    done = subprocess.run(["bash", str(root / "tests" / "run.sh")], capture_output=True,
+                          text=True, timeout=60, env={
+                              "PATH": "/usr/bin:/bin", "PL_GRADE_ROOT": str(root),
+                              "PYTHON": str(python), "PACKAGE": str(package)})
+    assert "tinygrad_edu: installing" in done.stdout, done.stdout + done.stderr
+    mode = package.stat().st_mode & 0o777
+    if where == "checkout":
+        assert mode == 0o755, oct(mode)
+        assert f"tinygrad_edu: {package} is not an installed package" in done.stdout
+    else:
+        assert mode == 0o700, oct(mode)
+        assert "not an installed package" not in done.stdout
 
 
 def test_the_guides_download_is_the_one_the_image_is_tried_with():
