@@ -161,9 +161,8 @@ def test_a_node_is_one_object_for_the_garbage_collector():
 # here, saying the numbers to write instead.
 READ_RANGES = {
     "engine.py": [('"""The scalar engine', "NO_OTHER = object()"),
-                  ("def apply(", "db = db if type(db) is float"),
-                  ("node = object.__new__(Value)", "return node"),
-                  ("class Value:", "backward_lists(self, g)")],
+                  ("def apply(", "return node"),
+                  ("class Value:", "def _add_grad(")],
     "graph.py": [("def backpropagate(", "return order"),
                  ("def walk(", "A first reading stops here")],
 }

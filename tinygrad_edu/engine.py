@@ -24,8 +24,7 @@ NO_OTHER = object()  # apply's b where an op has one operand (exp, log, tanh, re
 
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """A node: out = a op b (or op a), with its local derivatives by the row's rules. Read
-    x * y's branch: the two after it are the same with one parent (b a float, or none)."""
+    """A node: out = a op b (or op a), with its local derivatives by the row's rules."""
     if type(a) is not Value or not is_grad_enabled():  # (skip: 2.0 - x, no_grad(): rarer)
         return with_numbers(row, a, b)
     a_data, b_type = a._data, type(b)
@@ -35,39 +34,41 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-    elif b_type is float:  # (skip: x * 2.0, the same with one parent; 2.0 in _b, _db None)
-        out = row.forward(a_data, b)
-        da, db = row.rules[0], None
-        da = da if type(da) is float else da(a_data, b, out)
-    elif b is NO_OTHER:  # (skip: x.exp(), the same with one operand; _b and _db None)
-        out = row.forward(a_data)
-        da, b, db = row.rules[0], None, None
-        da = da if type(da) is float else da(a_data, out)
+    elif b_type is float or b is NO_OTHER:  # (skip: x * 2.0, x.exp(): the same, one parent)
+        out, da, b, db = one_parent(row, a_data, b)  # (b: 2.0 or None, db: None)
     else:  # (skip: an int (x ** 2), a Value of a subclass, x + None: rarer)
         return with_numbers(row, a, b)
-    node = object.__new__(Value)  # (quicker than Value(...), which makes a leaf): its fields
-    node._data, node.grad, node._row = out, 0.0, row
-    node._a, node._da = a, da
-    node._b, node._db = b, db
+    node = object.__new__(Value)  # a new, empty Value (not Value(out): that makes a leaf)
+    node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
+    node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
+    node._b, node._db = b, db  # the other (for exp, None and None)
     node._list = node._list_grads = None  # (skip: for Value(data, children, ...), dot, vsum)
     if scopes.opened:  # (skip: inside a named_scope, for drawing by parts)
         node._scope = scopes.current()
     return node
 
 
+# (skip to the class: apply's x * 2.0 and x.exp(), the same as x * y with one parent)
+def one_parent(row: Op, a: float, b: Any) -> tuple[float, Any, Any, None]:
+    """out, da, b, db for x * 2.0 (2.0 kept in _b) and x.exp() (_b None): _db None."""
+    da = row.rules[0]
+    if b is NO_OTHER:  # x.exp()
+        out = row.forward(a)
+        return out, da if type(da) is float else da(a, out), None, None
+    out = row.forward(a, b)  # x * 2.0
+    return out, da if type(da) is float else da(a, b, out), b, None
+
+
 class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
-    __slots__ = ("_data", "grad",  # its number (.data); d(root)/d(it) once backward() ran
-                 "_row",  # the op table's row that made it; None for a leaf (input, parameter)
-                 "_a", "_da",  # its Value operand (x in x * y, x * 2.0, 2.0 - x); d(it)/d(_a)
-                 "_b", "_db",  # the other: y, 2.0 (then _db is None), or None (exp(x)); d/d(_b)
-                 "_list", "_list_grads",  # (skip: Value(data, children, local_grads), dot, vsum)
-                 "__dict__")  # (skip: its label, if it has one, and rarer marks)
+    __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db",  # apply says what each holds
+                 "_list", "_list_grads", "__dict__")  # (skip: for dot, vsum; a label)
+    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: an inner node's grad as a backward pass begins
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         if children or local_grads or other or type(data) is not float or type(label) is not str:
             return made_by_hand(self, data, children, local_grads, label, other)  # (skip: rarer)
-        self._data, self.grad = data, 0.0  # a leaf: an input, a parameter
+        self._data, self.grad = data, 0.0  # a leaf: an input, a parameter; no row, no operands
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
             self.label = label  # (its name in drawings, kept in its __dict__)
@@ -79,12 +80,6 @@ class Value:
     def log(self) -> Value: return apply(LOG, self)
     def tanh(self) -> Value: return apply(TANH, self)
     def relu(self) -> Value: return apply(RELU, self)
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """Its operands whose local derivative is not None (microgpt's _children), for walk."""
-        if self._da is not None:  # x * y: (x, y); x * 2.0, exp(x): (x,)
-            return (self._a,) if self._db is None else (self._a, self._b)
-        return () if self._list is None else self._list  # a leaf: () (skip: _list)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
         if create_graph or inputs is not None or self._row is None or type(grad) is not float:
@@ -100,13 +95,18 @@ class Value:
             self._b.grad += self._db * g
         if self._list is not None:  # (skip: _list)
             backward_lists(self, g)
+    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: root.grad += seed
     # (for other parts of the package: skip to the line) -----------------------------------
     @property
     def data(self) -> float: return self._data
     @data.setter
     def data(self, value: object) -> None: set_data(self, value)
-    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py's root.grad += seed
-    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py's 0.0 for an inner node's grad before a pass
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """Its operands whose local derivative is not None (microgpt's _children), for walk."""
+        if self._da is not None:  # x * y: (x, y); x * 2.0, exp(x): (x,)
+            return (self._a,) if self._db is None else (self._a, self._b)
+        return () if self._list is None else self._list  # a leaf: ()
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
     _data: float  # the fields' types, for the type checker
     grad: Any

@@ -17,9 +17,8 @@ def backpropagate(root: N, seed: Any) -> None:
 
 
 def seeded_order(root: N, seed: Any) -> list[N]:
-    """``walk``'s list, made ready: every inner node's grad set to 0, then root.grad += seed.
-    (A second backward() so starts afresh, where micrograd's inner nodes would pass their old
-    grads on again; a leaf's grad adds up, as in PyTorch: zero_grad() between steps.)"""
+    """``walk``'s list, made ready: every inner node's grad set to 0 (its gradient is this
+    pass's alone; a leaf's adds up, as in PyTorch), then root.grad += seed."""
     order = walk(root)
     for check in before_a_pass:  # (skip: for stepping only, empty unless one is paused)
         check(order)
