@@ -24,6 +24,7 @@ from tinygrad_edu.program.answers import loss_number
 from tinygrad_edu.program.guards import names_of
 from tinygrad_edu.program.places import global_name
 from tinygrad_edu.program.program import failed_guard
+from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
 from tinygrad_edu.program.traced import user_code
 
@@ -125,7 +126,9 @@ def _entry(entry: Any, number: int) -> list[str]:
         texts = [f"{p.said()} = {p.value!r}" for p in outside.walk.places
                  if type(p.value) is str and _number_in(p.value) is not None and
                  p.step != ("asked",)]
-        settings = [p.said() for p in outside.walk.places if p.step == ("asked",)]
+        every = {asked.label for asked in read_by_c()}  # (at every capture: not said)
+        settings = [p.said() for p in outside.walk.places
+                    if p.step == ("asked",) and p.said() not in every]
         if settings:
             lines.append(f"  settings read for the code, guarded to stay the same: "
                          f"{_some(settings)}")
