@@ -441,6 +441,34 @@ def test_a_forward_pass_run_again_is_seen_where_no_tanh_is(route, what):
     assert "v1 = x0 + x0" in said and "earn no points" in said, said
 
 
+@pytest.mark.parametrize("assign", [frozenset(), frozenset({"+", "*", "**", "tanh"})])
+@pytest.mark.parametrize("leaves, steps", [
+    # shares u·t and u/t of one gradient u = e / 2, with t = tanh(e**2) = 1 - 7.6e-7
+    ((2.0,), (("exp", (0,), None), ("tanh", (1,), None), ("tanh", (1,), None),
+              ("/", (3, 2), None), ("**", (4,), -1), ("-", (0, 4), None), ("*", (6, 5), None),
+              ("exp", (7,), None), ("*c", (7,), 2.0), ("/", (8, 9), None))),
+    # shares -u and 3u of a local derivative u = 1 - tanh(v12)**2 = 1.1e-5
+    ((0.5,), (("+", (0, 0), None), ("/c", (1,), 3.0), ("exp", (1,), None), ("*", (1, 1), None),
+              ("**", (1,), 2), ("+c", (1,), 2.0), ("**", (1,), 3), ("**", (1,), 2),
+              ("-", (2, 3), None), ("-", (9, 4), None), ("/", (10, 5), None),
+              ("-", (11, 6), None), ("tanh", (12,), None), ("/", (13, 8), None))),
+])
+def test_a_helper_of_backward_given_gradients_about_a_number_of_the_forward_pass_is_no_step(
+        leaves, steps, assign):
+    """A Value whose backward steps hand their shares to a helper (the grader's own model of
+    micrograd's lecture: ``flow(op, node, share)``) gives two of them on either side of a
+    number of the forward pass at these graphs. That is not a finite difference, which takes
+    such points about every node: the model was said to run the forward pass again, and the
+    mistake it models went unnamed in about one grading of a hundred."""
+    from tinygrad_edu.exercises.learner.expression_cases import Expression
+    from tinygrad_edu.exercises.value import lecture_value
+
+    case = Expression(leaves=leaves, steps=steps)
+    got = EXERCISES["Value"].call(lecture_value(assign=assign), case)
+    if not assign:
+        assert list(got[0]) == pytest.approx(list(EXERCISES["Value"].call(Value, case)[0]))
+
+
 def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule():
     """No last-bit exactness: ``1 - t**2`` and ``1 / cosh(x)**2``, or the forward pass's own
     function called again at the node's number, are the chain rule."""
