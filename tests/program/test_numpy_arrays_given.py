@@ -2,7 +2,8 @@
 ``xs.mean()``, ``xs > 0``, ``xs.shape``, ``xs * 2``, ``xs.std()``, ``np.exp(xs)`` give the
 engine's numbers bit for bit, at every call, for arrays of other numbers too (before: it was
 given as a list, so ``xs.mean()`` raised AttributeError naming an internal class, and
-``(xs * 2)[1]`` repeated the list; h-attack64f's L1)."""
+``(xs * 2)[1]`` repeated the list; h-attack64f's L1). An array of float32 (float16, long
+double) is computed in its own type, as NumPy does (before: read as float64, silently)."""
 
 import pytest
 
@@ -32,6 +33,26 @@ def test_an_array_given_is_an_array_to_the_function(use, rows):
     for numbers in ([1.0, 2.0], [3.0, -2.0], [-0.5, 0.25]):
         xs = np.array(numbers).reshape((1, 2) if rows == 2 else (2,))
         same(step, f, [W], xs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "longdouble"])
+def test_an_array_of_another_float_type_is_computed_in_that_type(dtype):  # (issue 64)
+    def f(xs):
+        return W * float(xs[0] * xs[1] + xs[1] + xs.mean()) * USES["centred"](xs)
+
+    def items(xs):  # (item by item: its numbers the program's inputs, followed in its type)
+        return W * float(xs[0] * xs[1] + xs[1]) + xs[0]
+
+    def alone(x):  # (one number of that type given)
+        return W * float(x * x + x) + x
+
+    step, by_item, one = (compile(g, native=False) for g in (f, items, alone))
+    for k in range(3):
+        xs = np.array([0.1, 0.7 + k], dtype=dtype)
+        same(step, f, [W], xs)
+        same(by_item, items, [W], xs)
+        same(one, alone, [W], xs[1])
+    assert by_item.captures == one.captures == 1
 
 
 def test_an_item_set_in_an_array_given_is_refused_naming_the_line():

@@ -81,7 +81,11 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             return ("numpy", str(x.dtype))
         shape = getattr(x, "shape", None)
         if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
-            return ("array", str(getattr(x, "dtype", "")), key_of(x.tolist()))
+            dtype: Any = getattr(x, "dtype", None)
+            if getattr(dtype, "kind", "") == "f" and dtype.itemsize != 8:  # (float32, float16,
+                return ("array", str(dtype), shape,  # long double: its numbers as NumPy's,
+                        tuple(key_of(v) for v in x.flat))  # computed in their own type)
+            return ("array", str(dtype or ""), key_of(x.tolist()))
         return ("object", id(x))
 
     key = key_of(tree)

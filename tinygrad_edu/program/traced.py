@@ -511,7 +511,8 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
                                    learners_line()))
         raise
     if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
-            isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_")))):
+            isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_") or
+            getattr(getattr(result, "dtype", None), "kind", "") == "f"))):  # (a float32)
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
