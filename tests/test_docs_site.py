@@ -40,7 +40,7 @@ import pytest
 
 from tests.viz.test_replay_browser import CHROMIUM, FLAGS, sync_playwright
 
-from .test_docs import exported, modules
+from .test_docs import exported, load_hook, modules
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
@@ -50,7 +50,9 @@ pytestmark = [
                        reason="no Chromium to test the site in: sudo apt-get install chromium"),
 ]
 WIDE, PHONE = 1280, 390
-SMALLEST_TEXT_PX = 11  # on screen, in a drawing or a replay where it stands in the page
+_LAYOUT = load_hook("page_layout")  # (the site's build: how it sizes a drawing)
+svg_sizes = _LAYOUT.svg_sizes
+SMALLEST_TEXT_PX = _LAYOUT.SMALLEST_TEXT_PX  # on screen, in a drawing or a replay in the page
 EMPTY_FRAME_PX = 24  # the most a replay's frame may be taller than the page it shows
 
 
@@ -193,20 +195,6 @@ REPLAY = """() => {
 FITTED = """() => [window.innerHeight,
                    Math.ceil(document.documentElement.getBoundingClientRect().height)]"""
 RENDERED = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"""
-
-
-def svg_sizes(svg: str) -> tuple[float, float] | None:
-    """A Graphviz SVG's natural width in CSS pixels and its smallest text in CSS pixels at
-    that width; None for a picture without text (matplotlib draws its text as paths)."""
-    fonts = [float(f) for f in re.findall(r'font-size="([\d.]+)"', svg)]
-    size = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px)?"[^>]*\sviewBox="[\d.-]+ [\d.-]+ '
-                     r'([\d.]+) [\d.]+"', svg, re.S)
-    if not fonts or size is None:
-        return None
-    width = float(size.group(1)) * (4 / 3 if size.group(2) in (None, "pt") else 1)
-    scale = re.search(r'class="graph" transform="scale\(([\d.]+)', svg)
-    per_unit = width / float(size.group(3)) * (float(scale.group(1)) if scale else 1.0)
-    return width, min(fonts) * per_unit
 
 
 def svg_of(src: str, site: Path) -> str | None:
