@@ -195,3 +195,24 @@ def test_hash_called_on_an_object_that_hashes_by_value_is_the_engines():
         with pytest.raises(RuntimeError, match=r"it calls \.__hash__\(\) \(line \d+ of "
                                                r"test_changes_at_every_call\.py\)"):
             compile(f)(Value(1.0))
+
+
+class _Config:
+    def __init__(self, lr):
+        self.lr = lr
+
+
+def test_a_fresh_object_at_every_call_keeps_a_bounded_number_of_programs():  # (issue 64)
+    """Each object given picks a program of its own (by identity): made afresh at every call,
+    programs are kept up to a bound, then such a call runs as the engine, said once with why
+    and what to do (as torch.compile's cache_size_limit)."""
+    def f(cfg):
+        return W * cfg.lr
+
+    step = compile(f, native=False)
+    with pytest.warns(ProgramWarning, match=r"8 structures of arguments .* an object given "
+                                            r"is another one .* runs as the engine"):
+        for k in range(12):
+            cfg = _Config(0.1 * k)
+            assert step(cfg).data == f(cfg).data
+    assert len(step.programs) == 8 and step.captures == 8 and step.engine_calls == 4

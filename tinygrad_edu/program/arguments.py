@@ -20,7 +20,7 @@ from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording, learners_line
 
 __all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container",
-           "structure_of"]
+           "structure_of", "what_differs"]
 
 
 def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
@@ -92,6 +92,21 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
     if not held_twice and len(set(map(id, kept))) != len(kept):
         return structure_of(tree, True, named)  # (rare: its numbers once, its key says where)
     return (key, node_given[0]), numbers, values
+
+
+def what_differs(old: Any, new: Any) -> str:
+    """What the first difference of two structures (``structure_of``'s keys) is, said."""
+    if not (isinstance(old, tuple) and isinstance(new, tuple)):
+        return "a type given changes"
+    if len(old) == 2 and old[0] == new[0] == "object":
+        return "an object given is another one (it picks its program by identity)"
+    if len(old) == 2 and old[0] is new[0] and old[0] in _PLAIN:
+        return f"a {old[0].__name__} given changes ({old[1]!r}, then {new[1]!r})"
+    if len(old) == len(new):
+        for a, b in zip(old, new):
+            if a != b:
+                return what_differs(a, b)
+    return "a length or a type given changes"
 
 
 _PLAIN = (bool, int, str, bytes, type(None))

@@ -10,7 +10,8 @@ program follows, guards and refuses"):
 - **the arguments**: a float (or a list of them) is an input of the program; a Value is a
   leaf, bound again at every call (the same Value given twice, a node, a Value made under
   ``no_grad()``: each its own structure; a node given runs as the engine); an int, a string,
-  a length, an object picks the program (one per structure, kept: ``Compiled.programs``);
+  a length, an object picks the program (one per structure, kept: ``Compiled.programs``;
+  for ``STRUCTURES`` of them at most, then a call with another runs as the engine, said once);
   a list or dict given is a copy (one the function changes is refused), one of its own
   class (a ``defaultdict``, a list with its own ``__getitem__``) an object given;
 - **``v.data``** and what is computed from it (``traced.py``): steps of the program; a
@@ -47,7 +48,13 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.program import answers, ran, randomness, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.answers import Result
-from tinygrad_edu.program.arguments import Copies, as_traced, objects_given, structure_of
+from tinygrad_edu.program.arguments import (
+    Copies,
+    as_traced,
+    objects_given,
+    structure_of,
+    what_differs,
+)
 from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
@@ -73,6 +80,11 @@ from tinygrad_edu.program.warned import Warned, issue
 from tinygrad_edu.program.watching import watching
 
 __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
+
+
+STRUCTURES = 8
+"""Structures of arguments a compiled function keeps programs for, at most (as
+torch.compile's cache_size_limit): a call with another runs as the engine, said once."""
 
 
 class ProgramWarning(UserWarning):
@@ -204,6 +216,7 @@ class Compiled:
         self.streaks: dict[Any, int] = {}  # (captures in a row, by structure)
         self.said: set[str] = set()
         self.warned = False  # (a capture again said)
+        self.bounded = False  # (structures beyond ``STRUCTURES``: said)
         self.guarded: tuple[Tape, list[Any], list[Any]] | None = None  # (a guard failed on)
         self.held: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (places found by held.py)
         self.named = Named(function)  # (lists it names from outside: given as themselves)
@@ -243,6 +256,10 @@ class Compiled:
         if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)
             return self._as_engine(args, kwargs)
+        if key not in self.programs and len(self.programs) >= STRUCTURES:
+            self._bounded(key)  # (one more structure: as the engine, said once)
+            self.engine_calls += 1
+            return self._as_engine(args, kwargs)
         checking = self.verify and (self.runs + 1) % self.verify == 0
         why, self.guarded = "", None  # (why the newest program did not run)
         for entry in reversed(self.programs.get(key, [])):
@@ -262,6 +279,20 @@ class Compiled:
             why = explaining.why_guard(*self.guarded)
         self.last_capture = why or self.last_capture
         return self._capture(key, args, kwargs, numbers, values)
+
+    def _bounded(self, key: Any) -> None:
+        """A call with a structure of arguments beyond the ``STRUCTURES`` kept, said once:
+        why (what differs from the last structure captured) and what to do."""
+        if self.bounded:
+            return
+        self.bounded = True
+        last = next(reversed(self.programs))
+        warnings.warn(f"{self.__name__}: {STRUCTURES} structures of arguments captured, a "
+                      f"program kept for each (the last because {what_differs(last, key)}); "
+                      "a call with another runs as the engine from now on. An object given "
+                      "picks its program by identity, an int or a text by its value: give "
+                      "the same object at every call, or the numbers that change as floats "
+                      "or Values (a program's inputs)", ProgramWarning, stacklevel=3)
 
     # ------------------------------------------------------------------------- a run
     def _run(self, entry: _Entry, numbers: list[Any], values: list[Value]) -> Any:
