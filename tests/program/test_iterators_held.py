@@ -160,3 +160,17 @@ def test_an_iterator_class_of_the_learners_is_followed(f):
     step = compile(f)
     assert [step(Value(2.0)).data for _ in range(5)] == engine
     assert engine[0] != engine[1]
+
+
+def test_a_mock_config_is_no_iterator():  # (h-attack64f L3: refused as one)
+    from unittest import mock
+
+    cfg = mock.MagicMock()
+
+    def f(x):
+        return W * x * cfg.lr
+
+    step = compile(f)
+    for lr in (0.1, 0.2, 0.3):
+        cfg.lr = lr
+        assert step(Value(2.0)).data == f(Value(2.0)).data

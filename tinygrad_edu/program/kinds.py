@@ -116,7 +116,8 @@ def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, (types.GeneratorType, itertools.count, itertools.cycle)) or (
             hasattr(kind, "__next__") and hasattr(kind, "__iter__") and
             not isinstance(x, (io.IOBase, *_PROXIES)) and  # (a file is one too: written
-            not _own_next(kind)):  # to, not read; a proxy has every slot; the learner's
+            kind.__module__ != "unittest.mock" and  # to, not read; a proxy, a mock have every
+            not _own_next(kind)):  # slot; the learner's
         return "iterator"
     if kind.__module__ in ("random", "numpy.random", "numpy.random.mtrand",
                            "numpy.random._generator"):
