@@ -48,9 +48,9 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   name the learner's code reads, ``timeit.default_timer``), ``os.urandom`` (and
   ``random``'s own name for it, from which NumPy seeds a generator made with no seed;
   ``numpy.random.RandomState``, so that one given a seed is not), what reads the interpreter's
-  state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``os.path.exists``,
-  ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``; ``operator.is_`` of
-  a number read, as ``a.data is b.data``), ``random``'s and
+  state or the file system (``gc.get_objects``, ``sys.getrefcount``, ``sys.getsizeof``,
+  ``os.path.exists``, ``Path.exists``; ``id`` in the learner's module: ``refused.READERS``;
+  ``operator.is_`` of a number read, as ``a.data is b.data``), ``random``'s and
   ``numpy.random``'s global generators** (and the same functions where the learner's module
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from

@@ -103,8 +103,8 @@ READERS = [
           "get_freeze_count"), STATE, None, False),
     (gc, ("isenabled", "get_threshold", "get_debug"), STATE, None, False),
     (sys, ("getrefcount", "getallocatedblocks", "getrecursionlimit", "getswitchinterval",
-           "gettrace", "getprofile"), STATE, None, False),  # (a tracer: the capture's own,
-    # before 3.12, while it runs)
+           "gettrace", "getprofile", "getsizeof"), STATE, None, False),  # (a tracer: the
+    # capture's own, before 3.12, while it runs; a list's size: how it was made, grown)
     (threading, ("active_count", "enumerate"), STATE, None, False),
     (threading, ("current_thread", "currentThread", "get_ident", "get_native_id"), THREAD,
      None, False),
