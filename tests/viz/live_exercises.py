@@ -243,10 +243,17 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     with a RecursionError in copy.deepcopy, until a reload)."""
     exercises.select_option("#exercise", "d_tanh")
     check(exercises, MEDDLING)  # (what it says is lost: its code took the output)
-    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
     lowered = check(exercises, "import random\nrandom._os.sys.setrecursionlimit(60)\n\n\n"
                     + RIGHT)  # (before: three HypothesisWarnings above the verdict, through
     assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
+    said = check(exercises, "import typing\ndel typing.sys.modules['builtins'].isinstance\n\n\n"
+                 + RIGHT)  # (before, h-learner66f N5: "Stopped." and the grader's traceback,
+    assert said.startswith("✗ d_tanh: grading it, the grader's own code raised NameError: "
+                           "name 'isinstance' is not defined, as your code at your answer, "
+                           "line 2 (del typing.sys.modules['builtins'].isinstance) deleted "
+                           "the builtin isinstance, which the grader uses too: "), said
+    assert exercises.text_content("#state").startswith("Not yet (graded in")  # NameError:
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")  # name 'isinstance' ...)
 
 
 def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, capsys):

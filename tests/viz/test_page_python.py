@@ -299,6 +299,53 @@ def test_what_the_code_changed_in_the_graders_python_is_said_at_its_line(
     assert '"code": 0' in check_json("softmax", TRACK, "")  # (put back after the Check)
 
 
+@pytest.mark.parametrize("change, did", [
+    ("del typing.sys.modules['builtins'].isinstance",
+     "deleted the builtin isinstance, which the grader uses too"),
+    ("typing.sys.modules['builtins'].int = None",
+     "replaced the builtin int, which the grader uses too"),
+    ("typing.sys.modules['builtins'].TypeError = None", "replaced the builtin TypeError")])
+def test_a_builtin_the_grader_uses_changed_is_said_at_its_line(monkeypatch, capsys, change,
+                                                               did):
+    """Before (h-learner66f N5): "Stopped." and the grader's own traceback (NameError: name
+    'isinstance' is not defined), or "running the file raised TypeError: signal handler must
+    be ...", with no line."""
+    monkeypatch.setattr(apart, "APART", False)
+    names = dict(vars(builtins))
+    answer = json.loads(check_json("d_tanh", f"import typing\n{change}\n\n\n{RIGHT}", ""))
+    out = capsys.readouterr().out
+    assert answer["code"] == 1, out
+    assert out.startswith("✗ d_tanh: grading it, the grader's own code raised "), out
+    assert f", as your code at your answer, line 2 ({change}) {did}" in out, out
+    assert all(vars(builtins).get(name) is value for name, value in names.items())  # (put
+    # back: the page's next Check passes, as its session checks)
+
+
+def test_the_importers_emptied_are_said_at_their_line():
+    """``typing.sys.meta_path.clear()``: in the page, the grader's next import failed (before,
+    h-learner66f N5: "grading it, it raised ValueError: list.remove(x): x not in list, which
+    ends the process it is graded in on your machine", no line); in CPython the grading
+    imports nothing more, so the error is made here."""
+    from pathlib import Path
+
+    from tinygrad_edu.exercises.ended_here import Shared, ended_here
+
+    before, finders = Shared.now(), list(sys.meta_path)
+    sys.meta_path.clear()
+    try:
+        changed = before.changed()
+    finally:
+        before.put_back()
+    assert sys.meta_path == finders
+    source = "import typing\ntyping.sys.meta_path.clear()\n"
+    said = str(ended_here(ValueError("list.remove(x): x not in list"), Path("your answer"),
+                          source, changed))
+    assert said.startswith("grading it, the grader's own code raised ValueError: list.remove("
+                           "x): x not in list, as your code at your answer, line 2 (typing.sys."
+                           "meta_path.clear()) emptied sys.meta_path (the importers), which "
+                           "the grader imports with too: "), said
+
+
 def test_what_a_del_prints_while_the_grader_frees_its_copies_does_not_come_before_the_verdict(
         monkeypatch, capsys):
     """A ``__del__`` that prints, run as the grader frees its copies of the learner's Values:

@@ -19,7 +19,6 @@ bytes), for the copy check to read as it reads the file (``copies.py``).
 from __future__ import annotations
 
 import ast
-import builtins
 import dataclasses
 import functools
 import io
@@ -389,23 +388,30 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     .print = 5``: before, the page showed its own traceback, where the verdict is printed)."""
     graded = Graded(path)
     streams = sys.stdout, sys.stderr
-    names = dict(vars(builtins))
     before, source = Shared.now(), ""
     try:
         source = read_source(path)
         found = _run_here(path, source)
     except SolutionFileError as error:
-        graded.problem = error
+        changed = _changed(before)
+        cause = error.__context__  # (the grader's own error, after the file changed what
+        if changed and error.kind == "crash" and cause is not None and not [  # it uses)
+                f for f in traceback.extract_tb(cause.__traceback__) if f.filename == str(path)]:
+            for ex in exercises:
+                _stopped(graded, ended_here(cause, path, source, changed), [], ex)
+        else:
+            graded.problem = error
         return graded
     except BaseException as error:  # (raise GeneratorExit at its top level)
+        changed = _changed(before)
         if isinstance(error, (PageStop, TimeLimit)):
             raise
         for ex in exercises:
-            _stopped(graded, ended_here(error, path, source, before), [], ex)
+            _stopped(graded, ended_here(error, path, source, changed), [], ex)
         return graded
     finally:  # (what the file printed, a flood cut, before the verdict)
         sys.stdout, sys.stderr = streams
-        _put_back(names)
+        before.put_back()
         printing.settle()
     own = dict(found)  # (the file's own, given back once a stage stood in for is graded no
     stood_in: list[str] = []  # longer)
@@ -432,12 +438,13 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
                     sys.stdout = _Unshown()  # (a __del__'s prints as the copies are freed)
                     graded.verdicts[ex.name] = pointed(grade(ex, thing), source, path)
                 except BaseException as error:  # (raise GeneratorExit in backward)
+                    changed = _changed(before)
                     if isinstance(error, (PageStop, TimeLimit)):
                         raise
-                    _stopped(graded, ended_here(error, path, source, before), [], ex)
+                    _stopped(graded, ended_here(error, path, source, changed), [], ex)
                 finally:
                     sys.stdout, sys.stderr = streams
-                    _put_back(names)
+                    before.put_back()
     finally:  # (a traceback a verdict keeps holds this frame: not the file's own names,
         own.clear()  # a chain of its Values among them, freed later wherever that is)
     return graded
@@ -454,14 +461,14 @@ class _Unshown(io.StringIO):
         return len(text)
 
 
-def _put_back(names: dict[str, Any]) -> None:
-    """The builtins module's names as they were (``names``): what the learner's code
-    replaced or deleted there, as the grader, which prints its verdicts with them, had it
-    (what it added, and all else, the page puts back after the Check: ``page_python.kept``)."""
-    now = vars(builtins)
-    for name, value in names.items():
-        if now.get(name, names) is not value:
-            now[name] = value
+def _changed(before: Shared) -> list[tuple[str, str]]:
+    """What the learner's code changed that the grader uses (``before``: as it was), read
+    first; then the builtins and importers put back, before the grader uses them again
+    (``del typing.sys.modules['builtins'].isinstance``: before, the grader's own traceback,
+    "NameError: name 'isinstance' is not defined", h-learner66f N5)."""
+    changed = before.changed()
+    before.put_back()
+    return changed
 
 
 def _run_here(path: Path, source: str) -> dict[str, Any]:

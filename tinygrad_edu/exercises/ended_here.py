@@ -13,6 +13,7 @@ answer end Python, or fill the memory?", with no line of the learner's.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import sys
 import traceback
@@ -28,40 +29,64 @@ __all__: list[str] = []  # the grader's inner workings
 @dataclass
 class Shared:
     """What the grader uses of the Python it shares with the learner's code, before that
-    code ran: the recursion limit, and the names of the modules it computes with."""
+    code ran: the recursion limit, the names of the modules it computes with, the builtins
+    and the importers (``sys.meta_path``)."""
 
     limit: int
     names: dict[str, dict[str, Any]]
+    builtins: dict[str, Any]
+    finders: list[Any]
 
     @classmethod
     def now(cls) -> Shared:
         from tinygrad_edu.viz.page_python import COMPUTING  # (the page's: grade_here alone)
 
         return cls(sys.getrecursionlimit(), {
-            name: dict(vars(sys.modules[name])) for name in COMPUTING if name in sys.modules})
+            name: dict(vars(sys.modules[name])) for name in COMPUTING if name in sys.modules},
+            dict(vars(builtins)), list(sys.meta_path))
 
     def changed(self) -> list[tuple[str, str]]:
         """What the code changed that the grader uses: (what it did, the name a line of it
-        that does it reads: ``setrecursionlimit``, ``exp``)."""
-        found = []
+        that does it reads: ``setrecursionlimit``, ``exp``). Read before the builtins are put
+        back (``put_back``), with none of them: the code may have deleted any."""
+        found: list[tuple[str, str]] = []
         limit = sys.getrecursionlimit()
         if limit < self.limit:
             found.append((f"set the recursion limit to {limit}", "setrecursionlimit"))
         for module, names in self.names.items():
-            now = vars(sys.modules.get(module, sys))
+            now = sys.modules.get(module, sys).__dict__
             for name, value in names.items():
                 if not name.startswith("__") and now.get(name, names) is not value:
                     found.append((f"replaced {module}.{name}, which the grader computes "
                                   "with too", name))
+        now = builtins.__dict__
+        for name, value in self.builtins.items():
+            if not name.startswith("__") and now.get(name, now) is not value:
+                found.append((f"{'replaced' if name in now else 'deleted'} the builtin "
+                              f"{name}, which the grader uses too", name))
+        if sys.meta_path != self.finders:
+            found.append((f"{'changed' if sys.meta_path else 'emptied'} sys.meta_path (the "
+                          "importers), which the grader imports with too", "meta_path"))
         return found
 
+    def put_back(self) -> None:
+        """The builtins and the importers as they were: what the learner's code replaced or
+        deleted there, as the grader, which prints its verdicts with them, had it (the rest
+        of what it changed the page puts back after the Check: ``page_python.kept``)."""
+        now = builtins.__dict__
+        for name, value in self.builtins.items():
+            if now.get(name, now) is not value:
+                now[name] = value
+        if sys.meta_path != self.finders:
+            sys.meta_path[:] = self.finders
 
-def ended_here(error: BaseException, path: Path, source: str, before: Shared) -> Stopped:
+
+def ended_here(error: BaseException, path: Path, source: str,
+               changed: list[tuple[str, str]]) -> Stopped:
     """``error``, which escaped the grading, said as what the learner's code did: a change
-    to the Python it shares with the grader (``before``: as it was), at the line that made
-    it; else what it raised, at its line, and what that does to a process."""
+    to the Python it shares with the grader (``changed``: ``Shared.changed``), at the line
+    that made it; else what it raised, at its line, and what that does to a process."""
     said = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    changed = before.changed()
     if changed:
         did, name = changed[0]
         line = _line_naming(source, name)
@@ -130,8 +155,9 @@ def ended_there(stop: Stopped, path: Path | str, source: str) -> Stopped:
 
 
 def _line_naming(source: str, name: str) -> tuple[int, str] | None:
-    """The first line of ``source`` that calls ``name`` or assigns to it (``math.exp = ...``,
-    ``setattr(math, "exp", ...)``): its number and text."""
+    """The first line of ``source`` that calls ``name``, assigns to it or deletes it
+    (``math.exp = ...``, ``setattr(math, "exp", ...)``, ``del builtins.isinstance``), or
+    calls a method of it (``sys.meta_path.clear()``): its number and text."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -139,12 +165,15 @@ def _line_naming(source: str, name: str) -> tuple[int, str] | None:
     lines, hits = source.splitlines(), []  # (ast.walk: not in the lines' order)
     for node in ast.walk(tree):
         targets: list[ast.expr] = []
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = (list(node.targets) if isinstance(node, (ast.Assign, ast.Delete)) else
+                       [node.target])
         hit = any(isinstance(t, ast.Attribute) and t.attr == name for t in targets) or (
             isinstance(node, ast.Call) and (
-                (isinstance(node.func, ast.Attribute) and node.func.attr == name)
-                or (isinstance(node.func, ast.Name) and node.func.id == "setattr"
+                (isinstance(node.func, ast.Attribute) and (node.func.attr == name or (
+                    isinstance(node.func.value, ast.Attribute)  # (sys.meta_path.clear())
+                    and node.func.value.attr == name)))
+                or (isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr")
                 and any(isinstance(a, ast.Constant) and a.value == name for a in node.args))))
         number = getattr(node, "lineno", 0)
         if hit and 0 < number <= len(lines):
