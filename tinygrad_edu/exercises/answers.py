@@ -162,6 +162,10 @@ def sigmoid_without_y(x: float, y: float) -> float:
     return 1 - y
 
 
+def sigmoid_plus_y(x: float, y: float) -> float:
+    return y * (1 + y)
+
+
 def relu_sides_swapped(x: float, y: float) -> float:
     return 1.0 if x < 0 else 0.0
 

@@ -195,6 +195,10 @@ by 0.25¹⁰ or more.
         Mistake("factor", "a factor missing: y",
                 "σ'(x) = σ(x)·(1 - σ(x)) is a product of two factors, y and (1 - y); "
                 "you returned only the second.", A.sigmoid_without_y),
+        Mistake("sign", "y·(1 + y): a plus where 1 - y has a minus",
+                "σ'(x) = σ(x)·(1 - σ(x)): the second factor is 1 - y, which shrinks as y "
+                "grows; 1 + y makes the slope grow with y (at x = 0: 0.75, where it is 0.25).",
+                A.sigmoid_plus_y, where=("d_sigmoid", RETURN)),
     ))
 
 RELU = _unary(7, "d_relu", "the derivative of relu", """
