@@ -327,12 +327,19 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     # 390 px: "... on a weighted sum of" / "the outputs."; a formula stays as it is)
     short = "def linear(x, w):\n    return [sum(wo[i] * x[i] for i in range(len(x) - 1)) " \
             "for wo in w]\n"
+    on_a_phone(exercises)
     said = check(exercises, short)
     assert "holds the number 0, not a Value: a sum that added nothing" in said
     assert ".data" not in said
     assert "range(len(x)) goes over them all.\n    in your answer, line 2, in linear  (return " \
         "[sum(wo[i] * x[i] for i in range(len(x) - 1)) for wo in w])" in said, said  # (before:
-    # no line, and no full stop)
+    # no line, and no full stop; before, h-learner66f N2: that line, which names the cause,
+    # below the window at 390 px: no diagnosis, so nothing was scrolled to it)
+    assert exercises.evaluate(VERDICT_SHOWN, ["✗ linear", "in your answer, line 2"])
+    said = check(exercises, "def linear(x, w):\n    return [sum(wi * xi * xi for wi, xi in "
+                            "zip(row, x)) for row in w]\n")  # (and "No common mistake
+    assert "\n  No common mistake matches out, dx and dw" in said, said  # matches", N2 too)
+    assert exercises.evaluate(VERDICT_SHOWN, ["✗ linear", "\n  No common mistake"])
     transposed = "def linear(x, w):\n    return [sum(w[i][j] * x[i] for i in range(len(x))) " \
                  "for j in range(len(w))]\n"
     for width, height in ((1280, 900), (390, 844)):  # (before, h-learner66e F7: the verdict
@@ -342,7 +349,7 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
         said = check(exercises, transposed)
         assert "diagnosis (out, dx, dw): w read by its columns (transposed).\n    in your " \
                "answer, line 2, in linear  (return [sum(w[i][j] * x[i]" in said
-        assert exercises.evaluate(VERDICT_SHOWN, "✗ linear"), width
+        assert exercises.evaluate(VERDICT_SHOWN, ["✗ linear"]), width
     exercises.set_viewport_size({"width": 1280, "height": 900})
     exercises.select_option("#stage", "rmsnorm")
     eps = definition(with_slip("scale = (ms + 1e-5) ** -0.5", "scale = ms ** -0.5 + 1e-5"),
@@ -358,6 +365,14 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
         with_slip("return [e / total for e in exps]", "return exps"), "softmax"))
     assert "failing input: logits = [0, 0]; then L = Σ c_i·out_i, c = [" in said and \
         "not divided by the sum" in said, said
+
+
+def on_a_phone(exercises):
+    """The page at 390 px, its editor at the top of the window, as a learner on a phone
+    who pressed Check has it."""
+    exercises.set_viewport_size({"width": 390, "height": 844})
+    exercises.evaluate("window.scrollTo(0, 0); document.getElementById('editor')"
+                       ".scrollIntoView({block: 'start'})")
 
 
 def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
@@ -475,10 +490,10 @@ def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
     assert exercises.text_content("#output") == ""
 
 
-VERDICT_SHOWN = """mark => {
+VERDICT_SHOWN = """([mark, cause]) => {
     const box = document.getElementById("output"), text = box.textContent;
-    const at = text.lastIndexOf(mark), d = text.indexOf("\\n  diagnosis", at);
-    const under = text.indexOf("\\n", text.indexOf("\\n", d + 1) + 1);
+    const at = text.lastIndexOf(mark), d = text.indexOf(cause || "\\n  diagnosis", at);
+    const under = text.indexOf("\\n", cause ? d + 1 : text.indexOf("\\n", d + 1) + 1);
     const shown = box.getBoundingClientRect();
     const top = document.querySelector(".md-header").getBoundingClientRect().bottom;
     const on = i => {
@@ -498,7 +513,9 @@ VERDICT_SHOWN = """mark => {
     return at >= 0 && d > at && on(at) && on(d + 3) && on(under - 1);
 }"""
 """A verdict's first line (at ``mark``), its first diagnosis and the line under it (where
-in the learner's code) are on screen: in the output box's view and in the window's."""
+in the learner's code) are on screen: in the output box's view and in the window's; given a
+``cause`` (the text that names it, where there is no diagnosis), that and the rest of its
+line. Its argument: [mark] or [mark, cause]."""
 
 NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
                        return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""

@@ -111,15 +111,11 @@
   }
 
   // A verdict that did not pass, on screen once its grading ends (h-learner66e F7: at 1280
-  // and 390 px it began at the fold, its diagnosis below): its first line and its first
-  // diagnosis, with the line under it (where in the learner's code), in the box and in the
-  // window, scrolled as little as that takes; where both do not fit, the diagnosis.
+  // and 390 px it began at the fold, its diagnosis below): its first line and what names
+  // its cause (``cause``), in the box and in the window, scrolled as little as that takes;
+  // where both do not fit, the cause.
   function onScreen(output, node, at) {
-    var text = node.textContent, d = text.indexOf("\n  diagnosis", at), end = at;
-    if (d >= 0) {
-      var under = text.indexOf("\n", text.indexOf("\n", d + 1) + 1);
-      end = Math.max((under < 0 ? text.length : under) - 1, d + 1);
-    }
+    var text = node.textContent, end = cause(text, at);
     var box = output.getBoundingClientRect(), last = charRect(node, end);
     if (last.bottom > box.bottom) output.scrollTop += last.bottom - box.bottom + 4;
     box = output.getBoundingClientRect();
@@ -129,6 +125,27 @@
     var high = header ? header.getBoundingClientRect().bottom : 0;
     var by = to > innerHeight ? to - innerHeight : from < high ? from - high : 0;
     if (by) window.scrollBy(0, by);
+  }
+
+  // Where what names a verdict's cause ends, in `text` (the verdict's first line at `at`):
+  // its first diagnosis and the line under it (where in the learner's code); else its "No
+  // common mistake matches" line; else the first line that names the learner's line (a
+  // cause said in words, linear's "holds the number 0 ... in your answer, line 5"); else
+  // its first line (h-learner66f N2: before, only a diagnosis was brought on screen).
+  function cause(text, at) {
+    var stop = text.indexOf("\n\n", at), upTo = function (i) {
+      return i >= 0 && (stop < 0 || i < stop) ? i : -1;
+    };
+    var lineEnd = function (i) {
+      var e = text.indexOf("\n", i + 1);
+      return Math.max((e < 0 ? text.length : e) - 1, i + 1);
+    };
+    var d = text.indexOf("\n  diagnosis", at);  // (the others: within the verdict)
+    if (d >= 0) return lineEnd(text.indexOf("\n", d + 1));
+    var none = upTo(text.indexOf("\n  No common mistake", at));
+    if (none >= 0) return lineEnd(none);
+    var where = upTo(text.indexOf("in your answer, line ", at));
+    return where >= 0 ? lineEnd(where) : at;
   }
 
   // Python died in the page while it graded (`why`: its error's first line; `printed`: what
