@@ -11,7 +11,7 @@ import time
 
 from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
-from tests.viz.live import CHAIN, DICT_CHAIN, EDITOR_SHOWN, LOAD_S, definition
+from tests.viz.live import CHAIN, DICT_CHAIN, EDITOR_SHOWN, KILLER, LOAD_S, definition
 from tests.viz.test_page_python import MEDDLING, RIGHT
 
 
@@ -55,6 +55,26 @@ def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exe
     exercises.wait_for_function("!document.getElementById('check').disabled")
     assert exercises.text_content("#output") == ("\nStopped: stopped with the Stop button. "
                                                  "Your code is kept.\n")
+
+
+def exercises_after_a_crash_the_grader_is_prepared_again_not_once(exercises, capsys):
+    """Python dies before any Check has ended: the next Check prepares the grader again, and
+    says so (before, h-learner66f N10: "Preparing the grader (about 10 s, once)", as the
+    first Check had said). Python's death is said in the console: "crashed"."""
+    exercises.fill("#code", KILLER)
+    exercises.click("#check")
+    exercises.wait_for_function("!document.getElementById('check').disabled && /started "
+                                "again/.test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("Python in this page stopped working")
+    exercises.fill("#code", RIGHT)
+    exercises.click("#check")
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader again (about 10 s: Python was started again), then grading…")
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("✓ d_tanh passed")
+    return "crashed"
 
 
 def exercises_grade_as_the_command_line_grades(exercises, capsys):
@@ -534,6 +554,7 @@ def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
 EXERCISES_STEPS = [
     exercises_stop_while_python_loads_blames_no_code,
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
+    exercises_after_a_crash_the_grader_is_prepared_again_not_once,
     exercises_grade_as_the_command_line_grades,
     exercises_end_code_that_will_not_stop,
     exercises_end_code_that_never_gives_control_back,
@@ -556,6 +577,7 @@ EXERCISES_STEPS = [
 
 
 EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+                  exercises_after_a_crash_the_grader_is_prepared_again_not_once,
                   exercises_a_worker_left_busy_is_loaded_again,
                   exercises_end_code_that_will_not_stop}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an

@@ -297,7 +297,7 @@
   var PREPARING = "Preparing the grader (about 10 s, once), then grading…";
   var AGAIN = "Preparing the grader again (about 10 s: Python was started again), then " +
     "grading…";  // (before, h-learner66e F11: "once", said again after every restart)
-  var prepared = false;  // (once warm, in any Python of this page)
+  var prepared = false;  // (once warm, or begun, in any Python of this page)
   function grading() { return warm ? "Grading…" : prepared ? AGAIN : PREPARING; }
 
   var again = "";  // why Python was loaded again, while it loads: "stopped", "crashed"
@@ -400,6 +400,9 @@
                 "let the page keep your progress."), passed)) toVerdict(ex.name, !passed);
     }).catch(function (error) {
       countdown.stop();
+      if ((error.crashed || error.stopped) && !error.loading) prepared = true;  // (its worker
+      // ended once the grader was under way: the next Check prepares it again, h-learner66f
+      // N10; before, "(about 10 s, once)" after a crash where no Check had ended)
       if (error.crashed) {
         crashed(error, job, source);
       } else if (error.unanswered) {
