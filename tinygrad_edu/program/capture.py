@@ -184,10 +184,11 @@ class _Run:
 
 class _EngineRun:
     """A call run as the engine (its capture, or a call a program cannot run): its
-    backward() is the engine's."""
+    backward() is the engine's. ``entry``: for a capture, what it was captured as (its
+    program, named after the function)."""
 
-    def __init__(self, root: Value) -> None:
-        self.root = root
+    def __init__(self, root: Value, entry: _Entry | None = None) -> None:
+        self.root, self.entry = root, entry
 
     def backward(self, seed: Any) -> None:
         self.root.backward(seed)
@@ -569,4 +570,5 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
     entry = _Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
     entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
     first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
-    return entry, answers.answer(shape, reading.number_of(root), first, _EngineRun(root))
+    return entry, answers.answer(shape, reading.number_of(root), first,
+                                 _EngineRun(root, entry))
