@@ -364,3 +364,17 @@ def test_what_a_del_prints_while_the_grader_frees_its_copies_does_not_come_befor
     assert answer["code"] == 0, out
     assert out.startswith("top level\n✓ node passed"), out[:500]  # (what frees its copies
     # after the verdict is printed, Python's garbage collector as it runs, may print there)
+
+
+def test_the_lines_that_let_go_outside_a_loop_are_found():
+    """``page_python._releases``: the lines a page's run keeps what they let go of until its
+    end (``del y`` of a chain each Value of which holds the one before through a list of its
+    own took the page's Python down, h-learner66f N8); not the lines in a loop, which run
+    again and again (what they let go of, kept, could fill the memory)."""
+    from tinygrad_edu.viz.page_python import _releases
+
+    source = ("class V:\n    pass\n\n\ny = V()\nfor i in range(3):\n    y = V()\n"
+              "while False:\n    del y\ndel y\nif True:\n    w = 1\n")
+    assert _releases(compile(source, "f", "exec")) == {1: {"V"}, 5: {"y"}, 10: {"y"},
+                                                        12: {"w"}}
+

@@ -167,7 +167,8 @@ no Emscripten stack a level, so the trashcan never sees it (kept to the code's e
 freed an object at a time: ``_emptied``). What it costs: the code there raises
 RecursionError after 32 KB (``2.0 + x`` calling a ``__radd__`` that does it again: 78 calls
 deep, 88 with 52 KB, 180 outside). Importing a module, or compiling code, takes the whole
-stack (``_roomy``)."""
+stack (``_roomy``). What a line outside a loop lets go of (``del y``) is not freed there at
+all, but kept to the run's end (``_kept_at_releases``): the trashcan is for the rest."""
 
 _LEFT: list[dict[str, Any]] = []
 """The namespaces ``flat_exec`` ran code in, for ``let_go``."""
@@ -185,8 +186,64 @@ def flat_exec(code: CodeType, namespace: dict[str, Any],
     for name in _imports(code):
         with contextlib.suppress(Exception):  # (the code's own import says what failed)
             importlib.import_module(name)
-    with _freeing():
+    with _freeing(), _kept_at_releases(code, namespace):
         return run(code, namespace)
+
+
+def _releases(code: CodeType) -> dict[int, set[str]]:
+    """The lines of ``code`` (its own, not its functions') outside any loop that let go of
+    what a name held (``del y``, ``y = None``): by line, the names. Outside a loop, each
+    runs once: what they let go of, kept (``_kept_at_releases``), is at most a line's."""
+    instructions = list(dis.get_instructions(code))
+    loops = [(i.argval, i.offset) for i in instructions  # (a loop jumps back to its start)
+             if i.opname.startswith("JUMP_BACKWARD") and isinstance(i.argval, int)]
+    found: dict[int, set[str]] = {}
+    for i in instructions:
+        line = getattr(getattr(i, "positions", None), "lineno", None)  # (3.11 on)
+        if i.opname in ("DELETE_NAME", "STORE_NAME") and line is not None and not any(
+                start <= i.offset <= end for start, end in loops):
+            found.setdefault(line, set()).add(i.argval)
+    return found
+
+
+@contextlib.contextmanager
+def _kept_at_releases(code: CodeType, namespace: dict[str, Any]) -> Iterator[None]:
+    """In Pyodide, while ``code`` runs: what a line of it outside a loop lets go of
+    (``_releases``) is kept to the run's end, then freed an object at a time (``let_go``).
+    The trashcan (``FREEING_BYTES``) measures how deep a free goes by Emscripten's stack,
+    where a Value takes 16 bytes a node; a chain of Values each holding the one before
+    through a list of its own (``y.extra = [y._children]``) takes the browser's stack
+    deeper a node than that says, and 5,000 of them let go of at ``del y`` took Python
+    down (h-learner66f N8). Watched with ``sys.monitoring`` (its line events, of this code
+    alone; a line that lets go of nothing is not heard again)."""
+    monitoring: Any = getattr(sys, "monitoring", None)  # (Python 3.12 on; Pyodide's: 3.14)
+    releases = _releases(code) if sys.platform == "emscripten" and monitoring else {}
+    tool = next((t for t in range(6) if monitoring.get_tool(t) is None), None) if (
+        releases) else None
+    if tool is None:
+        yield
+        return
+    kept: dict[str, Any] = {}
+    _LEFT.append(kept)  # (emptied by let_go, an object at a time)
+
+    def line(_: CodeType, number: int) -> Any:
+        names = releases.get(number)
+        if names is None:
+            return monitoring.DISABLE
+        for name in names:
+            if name in namespace:
+                kept[str(len(kept))] = namespace[name]
+        return None
+
+    monitoring.use_tool_id(tool, "tinygrad_edu: what the page's code lets go of")
+    monitoring.register_callback(tool, monitoring.events.LINE, line)
+    monitoring.set_local_events(tool, code, monitoring.events.LINE)
+    try:
+        yield
+    finally:
+        monitoring.set_local_events(tool, code, 0)
+        monitoring.register_callback(tool, monitoring.events.LINE, None)
+        monitoring.free_tool_id(tool)
 
 
 def let_go() -> None:
