@@ -115,9 +115,12 @@ def graded_on_the_image(image, folder, text, built=False, question=None, network
     python, uv, made_with_wheels, wheels = image
     question = question or made_with_wheels
     folder.mkdir()
+    # (the image's Dockerfile sets LANG, PYTHONIOENCODING, UV_NO_CACHE, UV_COMPILE_BYTECODE
+    # and PYTHONPATH=/grade/serverFilesCourse/; its LANG's locale need not be installed)
     env = {"PATH": f"{folder / 'venv' / 'bin'}:{uv}:/usr/bin:/bin", "HOME": str(folder),
-           "LANG": "C.UTF-8", "UV_NO_CACHE": "1", "UV_COMPILE_BYTECODE": "1",
+           "LANG": "en_US.UTF-8", "UV_NO_CACHE": "1", "UV_COMPILE_BYTECODE": "1",
            "UV_PYTHON_DOWNLOADS": "never", "PYTHONIOENCODING": "UTF-8",
+           "PYTHONPATH": "/grade/serverFilesCourse/",
            "SSL_CERT_FILE": os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt")}
     made = subprocess.run(["uv", "venv", "--python", str(python), str(folder / "venv")],
                           env=env, capture_output=True, text=True, timeout=120)
