@@ -27,15 +27,15 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     """A node: out = a op b (or op a), with its local derivatives by the row's rules."""
     if type(a) is not Value or not is_grad_enabled():  # (skip: 2.0 - x, no_grad(): rarer)
         return with_numbers(row, a, b)
-    a_data, b_type = a._data, type(b)
-    if b_type is Value:  # x * y: two parents, x and y
+    a_data = a._data
+    if type(b) is Value:  # x * y: two parents, x and y
         b_data = b._data
         out = row.forward(a_data, b_data)
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-    elif b_type is float or b is NO_OTHER:  # (skip: x * 2.0, x.exp(): the same, one parent)
-        out, da, b, db = one_parent(row, a_data, b)  # (b: 2.0 or None, db: None)
+    elif type(b) is float or b is NO_OTHER:  # (skip: x * 2.0, x.exp(): the same, one parent)
+        out, da, b, db = one_parent(row, a_data, b)
     else:  # (skip: an int (x ** 2), a Value of a subclass, x + None: rarer)
         return with_numbers(row, a, b)
     node = object.__new__(Value)  # a new, empty Value (not Value(out): that makes a leaf)
