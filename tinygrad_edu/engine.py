@@ -83,7 +83,7 @@ class Value:
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
         if create_graph or inputs is not None or self._row is None or type(grad) is not float:
-            return backward_more(self, grad, create_graph, inputs)  # (skip: rarer cases)
+            return backward_more(self, grad, create_graph, inputs)  # (skip: a leaf's, rarer)
         graph.backpropagate(self, grad)  # _backward() at every inner node, walk's list reversed
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
@@ -93,7 +93,7 @@ class Value:
             self._a.grad += self._da * g
         if self._db is not None:
             self._b.grad += self._db * g
-        if self._list is not None:  # (skip: _list)
+        if self._list is not None:  # (skip: a node of dot, vsum, or made by hand)
             backward_lists(self, g)
     def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: root.grad += seed
     # (for other parts of the package: skip to the line) -----------------------------------
