@@ -216,3 +216,10 @@ def test_a_fresh_object_at_every_call_keeps_a_bounded_number_of_programs():  # (
             cfg = _Config(0.1 * k)
             assert step(cfg).data == f(cfg).data
     assert len(step.programs) == 8 and step.captures == 8 and step.engine_calls == 4
+
+
+def test_an_int_given_that_changes_is_named_as_what_differs():  # (said where programs are
+    from tinygrad_edu.program.arguments import structure_of, what_differs  # bounded)
+
+    old, new = (structure_of(((2.0, epoch), {}))[0] for epoch in (7, 8))
+    assert what_differs(old, new) == "an int given changes (7, then 8)"

@@ -101,7 +101,9 @@ def what_differs(old: Any, new: Any) -> str:
     if len(old) == 2 and old[0] == new[0] == "object":
         return "an object given is another one (it picks its program by identity)"
     if len(old) == 2 and old[0] is new[0] and old[0] in _PLAIN:
-        return f"a {old[0].__name__} given changes ({old[1]!r}, then {new[1]!r})"
+        name = old[0].__name__
+        return f"{'an' if name[0] in 'aeiou' else 'a'} {name} given changes ({old[1]!r}, " \
+               f"then {new[1]!r})"
     if len(old) == len(new):
         for a, b in zip(old, new):
             if a != b:
