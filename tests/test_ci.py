@@ -90,6 +90,46 @@ def test_the_notebooks_job_installs_jupyter_and_what_the_notebooks_use():
     assert usage.returncode == 2 and "notebooks" in usage.stderr
 
 
+def test_each_extra_installs_under_every_python_the_package_promises():
+    """A requirement of an extra pinned to a version whose Requires-Python refuses a
+    Python the package promises (3.10 and later) is marked for the Pythons it takes (read
+    off the pinned distributions installed here; an unpinned one finds an older version
+    where the newest refuses). Before: nbgrader 0.9.6 and
+    pytest-prairielearn-grader 0.3.1 need 3.11, and under 3.10 `pip install -e .[dev]`
+    failed: "No matching distribution found for nbgrader==0.9.6; extra == "dev""."""
+    tomllib = pytest.importorskip("tomllib")  # (Python 3.11 and newer)
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    promised = [f"3.{m}" for m in range(10, 14)
+                if f"3.{m}" in SpecifierSet(project["requires-python"])]
+    checked = 0
+    for extra, requirements in project["optional-dependencies"].items():
+        for text in requirements:
+            requirement = Requirement(text)
+            pins = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+            try:
+                installed = metadata.metadata(requirement.name)
+            except metadata.PackageNotFoundError:
+                continue
+            if pins != [installed["Version"]]:
+                continue
+            needs = installed["Requires-Python"]
+            checked += 1
+            for version in promised:
+                taken = requirement.marker is None or requirement.marker.evaluate(
+                    {"python_version": version, "extra": extra})
+                if taken and needs and version + ".0" not in SpecifierSet(needs):
+                    raise AssertionError(f"{extra}: {text} under Python {version}, which its "
+                                         f"distribution refuses (Requires-Python {needs}): "
+                                         f"add ; python_version >= ... to it")
+    if not checked:
+        pytest.skip("no pinned requirement of an extra is installed for this Python")
+
+
 # ----------------------------------------------------------------------------- the long tier
 
 @pytest.mark.long(sibling="test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for")

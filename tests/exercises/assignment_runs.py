@@ -46,7 +46,8 @@ def run(args, cwd, **more):
 
 needs_nbgrader = pytest.mark.skipif(
     importlib.util.find_spec("nbgrader") is None,
-    reason="nbgrader is not installed: pip install nbgrader==0.9.6 (the dev extra has it)")
+    reason="nbgrader is not installed: pip install nbgrader==0.9.6 (the dev extra has it, "
+           "under Python 3.11 or later: nbgrader 0.9.6 needs it)")
 
 STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
 

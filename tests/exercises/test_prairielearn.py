@@ -37,7 +37,7 @@ imports the last three without declaring them): it must find them here."""
 needs_plugin = pytest.mark.skipif(
     any(importlib.util.find_spec(name) is None for name in PLUGIN_IMPORTS),
     reason="pytest-prairielearn-grader and what it imports (networkx, pandas, plot-serializer) "
-           "are not all installed (the dev extra has them)")
+           "are not all installed (the dev extra has them, under Python 3.11 or later)")
 
 
 @pytest.fixture(scope="module")
