@@ -99,6 +99,18 @@ def test_a_file_read_through_io_fileio_or_open_code_is_refused_as_by_open(tmp_pa
         held.close()
 
 
+def captured_again_at_each_change(f, changes, said):
+    """``f`` compiled gives the engine's numbers before and after each change (two calls
+    each), captured again at each, saying ``said``: three captures, two runs as a program."""
+    step = compile(f, native=False)  # (guards: the same in both)
+    same(step, f, [W])
+    with pytest.warns(ProgramWarning, match=rf"captured again because {re.escape(said)}"):
+        for change in changes:
+            change()
+            same(step, f, [W])
+            same(step, f, [W])
+    assert step.captures == 3 and step.runs == 2, f.__name__
+
 def test_state_the_standard_library_reads_for_the_code_is_guarded(monkeypatch):
     """A parent logger's level (getEffectiveLevel climbs to it), sys.argv (argparse reads it
     where no arguments are given), calendar's first weekday, reprlib's limits."""
@@ -133,14 +145,7 @@ def test_state_the_standard_library_reads_for_the_code_is_guarded(monkeypatch):
              "calendar's first weekday"),
             (shown, [lambda: setattr(reprlib.aRepr, "maxlist", 12),
                      lambda: setattr(reprlib.aRepr, "maxlist", 3)], "reprlib's limits")):
-        step = compile(f, native=False)  # (guards: the same in both)
-        same(step, f, [W])
-        with pytest.warns(ProgramWarning, match=rf"captured again because {re.escape(said)}"):
-            for change in changes:
-                change()
-                same(step, f, [W])
-                same(step, f, [W])
-        assert step.captures == 3 and step.runs == 2, f.__name__
+        captured_again_at_each_change(f, changes, said)
 
 
 def test_settings_asked_for_are_guarded():
@@ -241,14 +246,7 @@ def test_a_loggers_own_level_and_its_handlers_are_guarded(monkeypatch):
             (handler_level, [lambda: log.handlers[0].setLevel(logging.DEBUG),
                              lambda: log.handlers[0].setLevel(logging.ERROR)],
              "log (a closure cell) is not what it was")):
-        step = compile(f, native=False)  # (guards: the same in both)
-        same(step, f, [W])
-        with pytest.warns(ProgramWarning, match=rf"captured again because {re.escape(said)}"):
-            for change in changes:
-                change()
-                same(step, f, [W])
-                same(step, f, [W])
-        assert step.captures == 3 and step.runs == 2, f.__name__
+        captured_again_at_each_change(f, changes, said)
 
 
 def test_a_log_line_under_logging_disable_is_written_as_the_engine_writes_it(monkeypatch):
