@@ -160,13 +160,13 @@ def test_a_node_is_one_object_for_the_garbage_collector():
 # its last, so that the numbers the page gives cannot go stale: a change that moves them fails
 # here, saying the numbers to write instead.
 READ_RANGES = {
-    "engine.py": [('"""The scalar engine', "NO_OTHER = object()"),
+    "engine.py": [("# The op table", "NO_OTHER = object()"),
                   ("def apply(", "return node"),
                   ("class Value:", "def _add_grad(")],
     "graph.py": [("def backpropagate(", "return order"),
                  ("def walk(", "A first reading stops here")],
 }
-STOP = "# (for other parts of the package: skip to the line)"
+STOP = "# (a first reading stops here: skip the rest, for other parts of the package)"
 
 
 def located(name: str) -> tuple[list[str], list[tuple[int, int]]]:

@@ -96,7 +96,7 @@ class Value:
         if self._list is not None:  # (skip: a node of dot, vsum, or made by hand)
             backward_lists(self, g)
     def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: root.grad += seed
-    # (for other parts of the package: skip to the line) -----------------------------------
+    # (a first reading stops here: skip the rest, for other parts of the package) -----------
     @property
     def data(self) -> float: return self._data
     @data.setter

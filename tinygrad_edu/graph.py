@@ -7,7 +7,7 @@ __all__ = ["backpropagate", "backpropagate_steps", "before_a_pass", "seeded_orde
            "zero_grad"]
 
 
-def backpropagate(root: N, seed: Any) -> None:
+def backpropagate(root: N, seed: Any) -> None:  # (N: a node, here a Value)
     """The backward pass: d(root)/d(node) × seed into every node's ``grad``. Visited
     backwards, the list has each node before its parents, so a node has been given its whole
     gradient, by every node that uses it, before it passes it on."""
@@ -41,6 +41,7 @@ def walk(*roots: N) -> list[N]:
                     build_topo(parent)
                 topo.append(v)
 
+    v.parents: its operands with a local derivative, _a and _b (x * 2.0: x alone; a leaf: none).
     Here the calls are kept in a list, so depth has no recursion limit (how: a second
     reading, docs/engine-design.md). A first reading stops here."""
     for root in roots:
