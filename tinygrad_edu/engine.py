@@ -25,7 +25,7 @@ NO_OTHER = object()  # apply's b where an op has one operand (exp, log, tanh, re
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     """A node: out = a op b (or op a), with its local derivatives by the row's rules."""
-    if type(a) is not Value or not is_grad_enabled():  # (skip: 2.0 - x, no_grad(): rarer)
+    if type(a) is not Value or not is_grad_enabled():  # (skip: 2.0 - x; under no_grad())
         return with_numbers(row, a, b)
     a_data = a._data
     if type(b) is Value:  # x * y: two parents, x and y
@@ -36,7 +36,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         db = db if type(db) is float else db(a_data, b_data, out)
     elif type(b) is float or b is NO_OTHER:  # (skip: x * 2.0, x.exp(): the same, one parent)
         out, da, b, db = one_parent(row, a_data, b)
-    else:  # (skip: an int (x ** 2), a Value of a subclass, x + None: rarer)
+    else:  # (skip: an int, as in x ** 2, made 2.0; a subclass's Value; x + None, an error)
         return with_numbers(row, a, b)
     node = object.__new__(Value)  # a new, empty Value (not Value(out): that makes a leaf)
     node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
@@ -66,8 +66,9 @@ class Value:
     EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: an inner node's grad as a backward pass begins
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
+        # (skip the next two lines: Value(5), made 5.0; microgpt's Value(x, children, local_grads))
         if children or local_grads or other or type(data) is not float or type(label) is not str:
-            return made_by_hand(self, data, children, local_grads, label, other)  # (skip: rarer)
+            return made_by_hand(self, data, children, local_grads, label, other)
         self._data, self.grad = data, 0.0  # a leaf: an input, a parameter; no row, no operands
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
@@ -83,7 +84,7 @@ class Value:
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
         """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
         if create_graph or inputs is not None or self._row is None or type(grad) is not float:
-            return backward_more(self, grad, create_graph, inputs)  # (skip: a leaf's, rarer)
+            return backward_more(self, grad, create_graph, inputs)  # (skip: a leaf's; the options)
         graph.backpropagate(self, grad)  # _backward() at every inner node, walk's list reversed
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
