@@ -14,7 +14,7 @@ from tinygrad_edu.row import Op
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
-POW = Op("**", safe_math.pow,  # d/da = b * a ** (b - 1), d/db = out * log(a), edges handled
+POW = Op("**", safe_math.pow,  # d/da = b * a ** (b - 1), d/db = out * log(a); a <= 0: safe_math
          (safe_math.d_pow_base, safe_math.d_pow_exponent))
 EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
@@ -62,7 +62,7 @@ def one_parent(row: Op, a: float, b: Any) -> tuple[float, Any, Any, None]:
 class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db",  # apply says what each holds
-                 "_list", "_list_grads", "__dict__")  # (skip: for dot, vsum; a label)
+                 "_list", "_list_grads", "__dict__")  # (skip: _list: dot, vsum; __dict__: a label)
     EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: an inner node's grad as a backward pass begins
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
@@ -90,7 +90,7 @@ class Value:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
         c = a * b at a = 2, b = 3, with c.grad = 10: a.grad += 3 × 10, b.grad += 2 × 10."""
         g = self.grad
-        if self._da is not None:
+        if self._da is not None:  # (None where its parents are in _list, below)
             self._a.grad += self._da * g
         if self._db is not None:
             self._b.grad += self._db * g
