@@ -61,6 +61,52 @@ EDITOR_SHOWN = """() => { const r = document.getElementById("code").getBoundingC
                          return r.top >= 0 && r.top < innerHeight - 100; }"""
 """The exercises page's editor is on screen (its top, and some lines of it)."""
 
+VERDICT_SHOWN = """([mark, cause]) => {
+    const box = document.getElementById("output"), text = box.textContent;
+    const at = text.lastIndexOf(mark), d = text.indexOf(cause || "\\n  diagnosis", at);
+    const under = text.indexOf("\\n", cause ? d + 1 : text.indexOf("\\n", d + 1) + 1);
+    const shown = box.getBoundingClientRect();
+    const top = document.querySelector(".md-header").getBoundingClientRect().bottom;
+    const on = i => {
+        const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        let n = 0;
+        for (let node = walker.nextNode(); node; n += node.length, node = walker.nextNode()) {
+            if (i >= n + node.length) continue;
+            const range = document.createRange();
+            range.setStart(node, i - n);
+            range.setEnd(node, i - n + 1);
+            const r = range.getBoundingClientRect();
+            return r.top >= Math.max(shown.top, top) && r.bottom <= Math.min(shown.bottom,
+                                                                              innerHeight);
+        }
+        return false;
+    };
+    return at >= 0 && d > at && on(at) && on(d + 3) && on(under - 1);
+}"""
+"""A verdict's first line (at ``mark``), its first diagnosis and the line under it (where
+in the learner's code) are on screen: in the output box's view and in the window's; given a
+``cause`` (the text that names it, where there is no diagnosis), that and the rest of its
+line. Its argument: [mark] or [mark, cause]."""
+
+NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
+                       return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
+"""The next step's first line is on screen."""
+IN_VIEW = """mark => {
+    const box = document.getElementById("output");
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const i = node.textContent.lastIndexOf(mark);
+        if (i < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const line = range.getBoundingClientRect(), shown = box.getBoundingClientRect();
+        return line.top >= shown.top && line.bottom <= shown.bottom;
+    }
+    return false;
+}"""
+"""Whether the last ``mark`` in the output box is in the box's view."""
+
 
 def still(page, selector):
     """Wait until the element ``selector`` of ``page`` (a frame, say) and the window's scroll

@@ -3,15 +3,26 @@ takes them, in order, on one page with Python loaded once): Stop while Python lo
 first Check, grading as the command line grades, code that will not stop or never gives
 Python control back, Start again, loops and recursion, a clean Python for each Check, a
 worker put back or loaded again, the diagnoses, warnings, a verdict on its own exercise,
-the next stage, the exercises on arrays. ``check`` checks code in its editor
-(test_live_words.py uses it too)."""
+the next stage, the exercises on arrays, what the page's own Python lacks (NumPy) and a flood
+printed before a verdict. ``check`` checks code in its editor."""
 
 import re
 import time
 
 from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
-from tests.viz.live import CHAIN, DICT_CHAIN, EDITOR_SHOWN, KILLER, LISTED_CHAIN, LOAD_S, definition
+from tests.viz.live import (
+    CHAIN,
+    DICT_CHAIN,
+    EDITOR_SHOWN,
+    IN_VIEW,
+    KILLER,
+    LISTED_CHAIN,
+    LOAD_S,
+    NEXT_SHOWN,
+    VERDICT_SHOWN,
+    definition,
+)
 from tests.viz.test_page_python import MEDDLING, RIGHT
 
 
@@ -513,36 +524,6 @@ def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
     assert exercises.text_content("#output") == ""
 
 
-VERDICT_SHOWN = """([mark, cause]) => {
-    const box = document.getElementById("output"), text = box.textContent;
-    const at = text.lastIndexOf(mark), d = text.indexOf(cause || "\\n  diagnosis", at);
-    const under = text.indexOf("\\n", cause ? d + 1 : text.indexOf("\\n", d + 1) + 1);
-    const shown = box.getBoundingClientRect();
-    const top = document.querySelector(".md-header").getBoundingClientRect().bottom;
-    const on = i => {
-        const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
-        let n = 0;
-        for (let node = walker.nextNode(); node; n += node.length, node = walker.nextNode()) {
-            if (i >= n + node.length) continue;
-            const range = document.createRange();
-            range.setStart(node, i - n);
-            range.setEnd(node, i - n + 1);
-            const r = range.getBoundingClientRect();
-            return r.top >= Math.max(shown.top, top) && r.bottom <= Math.min(shown.bottom,
-                                                                              innerHeight);
-        }
-        return false;
-    };
-    return at >= 0 && d > at && on(at) && on(d + 3) && on(under - 1);
-}"""
-"""A verdict's first line (at ``mark``), its first diagnosis and the line under it (where
-in the learner's code) are on screen: in the output box's view and in the window's; given a
-``cause`` (the text that names it, where there is no diagnosis), that and the rest of its
-line. Its argument: [mark] or [mark, cause]."""
-
-NEXT_SHOWN = """() => { const r = document.getElementById("next").getBoundingClientRect();
-                       return r.height > 0 && r.top >= 0 && r.top < innerHeight - 40; }"""
-"""The next step's first line is on screen."""
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
@@ -552,6 +533,28 @@ def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
     assert "NumPy" in text and "python -m tinygrad_edu exercises check solutions.py " \
         "dense_backward" in text
 
+
+
+
+
+def exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first(
+        exercises, capsys):
+    """The refusal of an import lists NumPy apart, which the page's Python does not have; a
+    verdict that comes after a flood the code printed is shown first, in the output's view
+    (before: at the box's top, the flood's first lines; the verdict 2,000 lines below; then
+    scrolled to, under the lines)."""
+    exercises.select_option("#exercise", "d_tanh")
+    said = check(exercises, "import sys\n\n\ndef d_tanh(x, y):\n    return 1 - y * y\n")
+    assert "sys may not be imported by a submission" in said, said
+    assert "numbers, operator, random" in said and "numpy," not in said, said
+    assert "(and numpy where it is installed: this page's Python has none)" in said
+    said = check(exercises, "for i in range(3000):\n    print('spam', i)\n\n\n"
+                            "def d_tanh(x, y):\n    return 1 - x * x\n")
+    verdict, heading, printed = said.partition(
+        "\nWhat your file printed as it ran (cut), before that verdict:\n")
+    assert heading and verdict.startswith("✗ d_tanh: not yet."), said[:3000]
+    assert printed.startswith("spam 0\nspam 1\n") and "more lines" in printed, said[:3000]
+    assert exercises.evaluate(IN_VIEW, "✗ d_tanh: not yet."), said[:3000]
 
 
 EXERCISES_STEPS = [
@@ -576,6 +579,7 @@ EXERCISES_STEPS = [
     exercises_a_verdict_lands_on_its_own_exercise,
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
+    exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first,
 ]
 
 

@@ -2,8 +2,8 @@
 takes them, in order, on one page with Python loaded once): the README's quickstart, a
 second run, an example drawn and replayed, errors, what the code prints and names kept as
 text, draw_dot's refusal, Stop, drawings by parts, a flood, the replay at both widths,
-compile(), a Python that dies, a reload. ``run`` runs code in its editor (test_live_words.py
-uses it too)."""
+compile(), what the page's own Python makes of a KeyboardInterrupt and of a helper's class, a
+Python that dies, a reload. ``run`` runs code in its editor."""
 
 import base64
 import html
@@ -289,6 +289,21 @@ def playground_a_long_chain_let_go_of_is_freed_and_python_lives_on(playground):
     assert run(playground, "print(6 * 7)") == "42\n"
 
 
+def playground_says_what_happened_in_its_own_python(playground):
+    """Code that raises KeyboardInterrupt itself is told it did (not that the page stopped
+    it); the program view shows what its helpers use (``Masked``, for ``MASKED =
+    Masked(0.0)``), class first."""
+    printed = run(playground, "x = 1\nraise KeyboardInterrupt\n")
+    assert printed.rstrip().endswith("\nKeyboardInterrupt"), printed
+    assert playground.text_content("#state").startswith("Stopped by an error in")
+    assert playground.text_content("#graph-note").startswith(
+        "The code stopped with a KeyboardInterrupt on line 2 (above) before it named a Value")
+    run(playground, COMPILED)  # (a relu: its rule's MASKED)
+    program = playground.text_content("#program")
+    assert "class Masked(float):" in program and "MASKED = Masked(0.0)" in program
+    assert program.index("class Masked(float):") < program.index("MASKED = Masked(0.0)")
+
+
 def playground_a_python_that_dies_is_loaded_again_and_the_code_stays(playground):
     """Before: "Something went wrong in the playground itself", and every later run too.
     A chain freed at a line, deeper than the browser's stack: that line is named."""
@@ -356,6 +371,7 @@ PLAYGROUND_STEPS = [
     playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
     playground_compile_runs_its_python_program_and_shows_it_whole,
     playground_a_long_chain_let_go_of_is_freed_and_python_lives_on,
+    playground_says_what_happened_in_its_own_python,
     playground_a_python_that_dies_is_loaded_again_and_the_code_stays,
     playground_the_code_survives_a_reload,  # (last: the page loads Python again)
 ]
