@@ -469,6 +469,22 @@ def test_a_helper_of_backward_given_gradients_about_a_number_of_the_forward_pass
         assert list(got[0]) == pytest.approx(list(EXERCISES["Value"].call(Value, case)[0]))
 
 
+def test_an_honest_tanh_at_nodes_evenly_spaced_is_no_finite_difference():
+    """The lecture's tanh calls exp(2x): at three nodes 1e-4 apart, tanh of the middle one
+    first, exp is called at 0.6002, then at 0.6 and 0.6004, on either side of it, as a
+    finite difference's points lie. Each call belongs to the making of another node, where
+    a finite difference takes its points while one node is made: the honest class passes
+    (CI failed on it, once: the grader drew such numbers)."""
+    from tinygrad_edu.exercises.learner.expression_cases import Expression
+
+    case = Expression(leaves=(0.3001, 0.3, 0.3002), steps=(
+        ("tanh", (0,), None), ("tanh", (1,), None), ("tanh", (2,), None),
+        ("+", (3, 4), None), ("+", (6, 5), None)))
+    ex = EXERCISES["Value"]
+    got = ex.call(value_class(lecture()), case)
+    assert list(got[0]) == pytest.approx(list(ex.call(Value, case)[0]))
+
+
 def test_a_backward_that_recomputes_an_op_at_its_own_numbers_is_the_chain_rule():
     """No last-bit exactness: ``1 - t**2`` and ``1 / cosh(x)**2``, or the forward pass's own
     function called again at the node's number, are the chain rule."""

@@ -39,7 +39,8 @@ floats (``(Value(a + h) * b).data``: an op makes a node, and its floats are not 
 run again with numbers made far from the forward pass's (a step above ``NEXT``, a fourth-order
 difference with a large step); in the forward pass, or in a helper the forward pass never
 called, a difference whose points are not placed evenly about the number (one-sided, f(u),
-f(u + h), f(u + 2h): a chain of tanh makes honest numbers so), and a property whose getter
+f(u + h), f(u + 2h): a chain of tanh makes honest numbers so) or whose two points are
+taken as two nodes are made, and a property whose getter
 tells the watch's call from others. A diagnosis, not a boundary: the learner's code runs in the
 process that watches it.
 """
@@ -105,12 +106,15 @@ class _Watch:
         self.forward: dict[Any, list[set[float]]] = {}
         self.sorted: dict[Any, list[list[float]]] = {}
         self.backward = False
-        self.nudged: dict[tuple[Any, int, float], set[float]] = {}
+        self.nudged: dict[tuple[Any, ...], set[float]] = {}
         self.ordered: dict[tuple[Any, int], list[float]] = {}
         self.every: list[float] | None = None
         self.paired: dict[Any, dict[float, str]] = {}
         self.found = ""
         self.in_forward = False
+        self.inits = {vars(k)["__init__"].__code__ for k in cls.__mro__
+                      if hasattr(vars(k).get("__init__"), "__code__")}
+        self.made = 0
         self.pending: dict[Any, tuple[Callable[..., None], Any, list[Any], Any]] = {}
 
     def _returned(self, frame: Any, result: Any) -> None:
@@ -138,6 +142,8 @@ class _Watch:
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
+            if code in self.inits:
+                self.made += 1  # (a node is made: ``_differences`` pairs points within one)
             starred = code.co_flags & STARRED
             if code.co_filename not in self.files or not (code.co_argcount or starred) or \
                     self.found:
@@ -203,7 +209,10 @@ class _Watch:
         ``OWN``) called at a complex number, or at two numbers on either side of one it took
         before (within ``NEXT``), it their midpoint (``EVEN``), neither a number of the graph
         (``known``: an honest forward pass calls its functions at those, and a graph may hold
-        t and 2 - t, on either side of 1): finite differences taken as the nodes are made,
+        t and 2 - t, on either side of 1), both while one node is made (between one call of
+        the class's ``__init__`` and the next: the lecture's tanh calls exp at 2x, and three
+        nodes 1e-4 apart put those on either side of one another, each as another node is
+        made): finite differences taken as the nodes are made,
         kept as their local derivatives. Returns the arguments that were such a number (not
         recorded: the next step's is next to the operand, not to them)."""
         nudged: set[int] = set()
@@ -222,7 +231,7 @@ class _Watch:
                         _nearest(self.known, v, 0.0) is not None:
                     continue
                 nudged.add(k)
-                others = self.nudged.setdefault((code, k, u), set())
+                others = self.nudged.setdefault((code, k, u, self.made), set())
                 for w in others:
                     if _even(u, v, w):
                         self.found = (f"{_named(code)}, at {min(v, w)!r} and {max(v, w)!r}, "
