@@ -61,6 +61,19 @@ def test_each_slip_is_named(stage, title, old, new, tmp_path):
         assert verdict.failure.case.size() == SMALLEST[stage, title], verdict
 
 
+def test_an_overflow_on_every_input_is_no_unstable_softmax(tmp_path):
+    """A right softmax whose first line overflows, on every input: before, "diagnosis
+    (probs, dlogits): the largest logit not subtracted", the mistake's model overflowing
+    where logits are large (h-learner66f N9: in the page, whose Python is 32-bit, ``s = 'x'
+    * (2 ** 40)`` raises OverflowError; here ``'x' * (2 ** 63)`` does, told the same, more
+    slowly). 0.1 s."""
+    found = defined(RIGHT.replace("def softmax(logits):\n",
+                                  "def softmax(logits):\n    s = 10.0 ** 400\n"), tmp_path)
+    verdict = grade(TRACK["softmax"], found["softmax"])
+    assert isinstance(verdict.failure.error, OverflowError)
+    assert verdict.diagnoses == () and "Fix the error first" in str(verdict), verdict
+
+
 @pytest.mark.long(sibling="test_each_slip_is_named")
 def test_an_eq_that_takes_the_hash_away_is_said_so(tmp_path):
     """A Value with ``__eq__`` and no ``__hash__``: before, "TypeError: unhashable type:
