@@ -24,39 +24,42 @@ NO_OTHER = object()  # apply's b where an op has one operand (exp, log, tanh, re
 
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """A node: out = a op b (or op a), with its local derivatives by the row's rules."""
-    if type(a) is not Value or not is_grad_enabled():  # (skip: 2.0 - x; under no_grad())
-        return with_numbers(row, a, b)
-    a_data = a._data
-    if type(b) is Value:  # x * y: two parents, x and y
-        b_data = b._data
-        out = row.forward(a_data, b_data)
-        da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
-        da = da if type(da) is float else da(a_data, b_data, out)
-        db = db if type(db) is float else db(a_data, b_data, out)
-    elif type(b) is float or b is NO_OTHER:  # (skip: x * 2.0, x.exp(): the same, one parent)
-        out, da, b, db = one_parent(row, a_data, b)
-    else:  # (skip: an int, as in x ** 2, made 2.0; a subclass's Value; x + None, an error)
-        return with_numbers(row, a, b)
+    """A node: out = a op b, with its local derivatives by the row's rules (x * y: two Values)."""
+    if type(b) is not Value or type(a) is not Value or not is_grad_enabled():
+        return apply_rest(row, a, b)  # (skip: x * 2.0, x.exp(): the same, one parent; 2.0 - x)
+    a_data, b_data = a._data, b._data
+    out = row.forward(a_data, b_data)
+    da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
+    da = da if type(da) is float else da(a_data, b_data, out)
+    db = db if type(db) is float else db(a_data, b_data, out)
     node = object.__new__(Value)  # a new, empty Value (not Value(out): that makes a leaf)
     node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
     node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
-    node._b, node._db = b, db  # the other (for exp, None and None)
+    node._b, node._db = b, db  # the other
     node._list = node._list_grads = None  # (skip: for Value(data, children, ...), dot, vsum)
     if scopes.opened:  # (skip: inside a named_scope, for drawing by parts)
         node._scope = scopes.current()
     return node
 
 
-# (skip to the class: apply's x * 2.0 and x.exp(), the same as x * y with one parent)
-def one_parent(row: Op, a: float, b: Any) -> tuple[float, Any, Any, None]:
-    """out, da, b, db for x * 2.0 (2.0 kept in _b) and x.exp() (_b None): _db None."""
-    da = row.rules[0]
+def apply_rest(row: Op, a: Any, b: Any) -> Value:  # (skip to the class: apply for the rest)
+    """x * 2.0 (2.0 kept in _b), x.exp() (_b None), _db None; for 2.0 - x, an int, x + None,
+    a subclass's Value and no_grad(), with_numbers (below the line)."""
+    if type(a) is not Value or not (type(b) is float or b is NO_OTHER) or not is_grad_enabled():
+        return with_numbers(row, a, b)
+    a_data, da = a._data, row.rules[0]
     if b is NO_OTHER:  # x.exp()
-        out = row.forward(a)
-        return out, da if type(da) is float else da(a, out), None, None
-    out = row.forward(a, b)  # x * 2.0
-    return out, da if type(da) is float else da(a, b, out), b, None
+        out = row.forward(a_data)
+        da, b = da if type(da) is float else da(a_data, out), None
+    else:  # x * 2.0
+        out = row.forward(a_data, b)
+        da = da if type(da) is float else da(a_data, b, out)
+    node = object.__new__(Value)  # as in apply
+    node._data, node.grad, node._row, node._a, node._da, node._b = out, 0.0, row, a, da, b
+    node._db = node._list = node._list_grads = None
+    if scopes.opened:
+        node._scope = scopes.current()
+    return node
 
 
 class Value:
@@ -98,10 +101,7 @@ class Value:
             backward_lists(self, g)
     def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: root.grad += seed
     # (a first reading stops here: skip the rest, for other parts of the package) -----------
-    @property
-    def data(self) -> float: return self._data
-    @data.setter
-    def data(self, value: object) -> None: set_data(self, value)
+    data = property(operator.attrgetter("_data"), lambda v, x: set_data(v, x), doc="its number")
     @property
     def parents(self) -> tuple[Value, ...]:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
