@@ -349,6 +349,25 @@ def playground_compile_runs_its_python_program_and_shows_it_whole(playground):
         printed
 
 
+def playground_a_loop_in_javascript_is_ended_and_said_at_its_line(playground):
+    """A loop in JavaScript the code called never lets Python read the interrupt: Stop ends
+    its worker GRACE_S (2 s) later, saying why at its line (before, h-learner66f N7: "it did
+    not stop when interrupted", as for code that catches KeyboardInterrupt, after the 30 s
+    limit too). Before the reload: Python, loading again, is not waited for."""
+    playground.fill("#code", "import js\n\nprint('looping')\njs.eval('while (true) {}')\n")
+    playground.click("#run")
+    playground.wait_for_function("/looping/.test(document.getElementById('output')"
+                                 ".textContent)", timeout=LOAD_S * 1000)
+    playground.click("#stop")
+    playground.wait_for_function("!document.getElementById('run').disabled", timeout=20_000)
+    assert playground.text_content("#output") == (
+        "looping\n\nStopped: stopped with the Stop button, and your code never gave Python "
+        "control back to be interrupted: it reaches JavaScript at line 4 (js.eval('while "
+        "(true) {}')), and a loop in JavaScript called from Python (js.eval) cannot be "
+        "stopped from Python, so the page ended it. Python was started again, with nothing "
+        "defined: press Run to run the code again.\n")
+
+
 def playground_the_code_survives_a_reload(playground):
     code = "print('kept across a reload')\n"
     playground.fill("#code", code)
@@ -373,6 +392,7 @@ PLAYGROUND_STEPS = [
     playground_a_long_chain_let_go_of_is_freed_and_python_lives_on,
     playground_says_what_happened_in_its_own_python,
     playground_a_python_that_dies_is_loaded_again_and_the_code_stays,
+    playground_a_loop_in_javascript_is_ended_and_said_at_its_line,
     playground_the_code_survives_a_reload,  # (last: the page loads Python again)
 ]
 

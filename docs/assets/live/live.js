@@ -151,7 +151,10 @@
 
   // Stop the running code: interrupt it if we can (it then ends with a KeyboardInterrupt,
   // and the answer says why in .stopped); if it goes on `grace` seconds (GRACE_S unless
-  // given), or if we cannot interrupt it, end the worker.
+  // given), or if we cannot interrupt it, end the worker: error.unread where Python never
+  // read the interrupt (code that never gave it control back: a loop in JavaScript it
+  // called, h-learner66f N7; before, "it did not stop when interrupted", as for code that
+  // catches KeyboardInterrupt).
   Python.prototype.stop = function (why, grace) {
     var self = this, job = this.job;
     if (job && this.interrupt && !job.stopped && this.ready) {
@@ -159,7 +162,9 @@
       this.interrupt[0] = 2;
       clearTimeout(job.timer);
       job.timer = setTimeout(function () {
-        if (self.job === job) self.end(why + "; it did not stop when interrupted");
+        if (self.job !== job) return;
+        job.unread = self.interrupt[0] !== 0;  // (Python never read it: it never had control)
+        self.end(why + (job.unread ? "" : "; it did not stop when interrupted"));
       }, (grace || GRACE_S) * 1000);
       return;
     }
@@ -228,6 +233,7 @@
       else error.stopped = true;
       error.loading = loading;
       error.timed = !!job.timed;
+      error.unread = !!job.unread;
       error.unanswered = job.unanswered ? {limit: job.unanswered, after: job.unanswered +
                                            GRACE_S} : null;
       job.reject(error);
@@ -532,6 +538,31 @@
   var STEP_BY_STEP = "let go of the chain from its head a step at a time (a list inside a " +
     "list: while a: a = a[0]; a Value: while y._children: y = y._children[0])";
 
+  // The line of `source` that reaches JavaScript ({line, text}), where one does: a call of
+  // js's (js.eval), else a line naming js or pyodide (an import left out); else null.
+  function reachesJs(source) {
+    var lines = source.split("\n"), at = -1;
+    [/\bjs\s*\.\s*\w+\s*\(|\.\s*eval\s*\(/, /\bjs\b|pyodide/].some(function (pattern) {
+      at = lines.findIndex(function (line) {
+        return pattern.test(line.replace(/#.*$/, "")) && !/^\s*(import|from)\s/.test(line);
+      });
+      return at >= 0;
+    });
+    return at >= 0 ? {line: at + 1, text: lines[at].trim()} : null;
+  }
+
+  // Why code that never gave Python control back could not be stopped from Python, at its
+  // line (`reachesJs`), for a page to say after "so the page ended it".
+  function unreadWhy(source) {
+    var at = reachesJs(source);
+    return at ? "it reaches JavaScript at line " + at.line + " (" + at.text + "), and a " +
+      "loop in JavaScript called from Python (js.eval) cannot be stopped from Python" :
+      "one step that runs outside Python's own loop (a loop in JavaScript called from " +
+      "Python, js.eval, or one call of a built-in function on a huge input) cannot be " +
+      "stopped from Python";
+  }
+
+  ns.unreadWhy = unreadWhy;
   ns.diedAt = diedAt;
   ns.diedFreeingKept = diedFreeingKept;
   ns.CHAIN_FREED = CHAIN_FREED;

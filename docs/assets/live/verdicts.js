@@ -177,20 +177,9 @@
   // (live.js: the signal went unread), with the line of the code that reaches JavaScript,
   // where one does: there, the usual cause (h-learner66e F3, js.eval('while (true) {}')).
   function unanswered(time, source) {
-    var lines = source.split("\n"), at = -1;
-    [/\bjs\s*\.\s*\w+\s*\(|\.\s*eval\s*\(/, /\bjs\b|pyodide/].some(function (pattern) {
-      at = lines.findIndex(function (line) {
-        return pattern.test(line.replace(/#.*$/, "")) && !/^\s*(import|from)\s/.test(line);
-      });
-      return at >= 0;
-    });
     return "Stopped: your code did not give control back within " + time.after + " s (the " +
-      time.limit + " s limit, then " + (time.after - time.limit) + " s more): " + (at >= 0 ?
-      "it reaches JavaScript at line " + (at + 1) + " (" + lines[at].trim() + "), and a loop " +
-      "in JavaScript called from Python (js.eval) cannot be stopped from Python" :
-      "one step that runs outside Python's own loop (a loop in JavaScript called from " +
-      "Python, js.eval, or one call of a built-in function on a huge input) cannot be " +
-      "stopped from Python") + ", so the page ended it and started Python again. Your code " +
+      time.limit + " s limit, then " + (time.after - time.limit) + " s more): " +
+      live.unreadWhy(source) + ", so the page ended it and started Python again. Your code " +
       "is kept, and this attempt does not count.";
   }
 
