@@ -278,6 +278,7 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     lowered = check(exercises, "import random\nrandom._os.sys.setrecursionlimit(60)\n\n\n"
                     + RIGHT)  # (before: three HypothesisWarnings above the verdict, through
     assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
+    on_a_phone(exercises)
     said = check(exercises, "import typing\ndel typing.sys.modules['builtins'].isinstance\n\n\n"
                  + RIGHT)  # (before, h-learner66f N5: "Stopped." and the grader's traceback,
     assert said.startswith("✗ d_tanh: grading it, the grader's own code raised NameError: "
@@ -285,7 +286,11 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
                            "line 2 (del typing.sys.modules['builtins'].isinstance) deleted "
                            "the builtin isinstance, which the grader uses too: "), said
     assert exercises.text_content("#state").startswith("Not yet (graded in")  # NameError:
-    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")  # name 'isinstance' ...)
+    assert exercises.evaluate(VERDICT_SHOWN, ["✗ d_tanh", "at your answer, line 2"])  # name
+    # 'isinstance' ...); its line and "Take that line out" on screen at 390 px (before: only
+    # the verdict's first line was brought there)
+    exercises.set_viewport_size({"width": 1280, "height": 900})
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
 def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, capsys):
@@ -522,8 +527,6 @@ def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
     exercises.select_option("#stage", "softmax")  # (shown once: then as any verdict is)
     exercises.select_option("#exercise", "d_tanh")
     assert exercises.text_content("#output") == ""
-
-
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):

@@ -130,8 +130,10 @@
   // Where what names a verdict's cause ends, in `text` (the verdict's first line at `at`):
   // its first diagnosis and the line under it (where in the learner's code); else its "No
   // common mistake matches" line; else the first line that names the learner's line (a
-  // cause said in words, linear's "holds the number 0 ... in your answer, line 5"); else
-  // its first line (h-learner66f N2: before, only a diagnosis was brought on screen).
+  // cause said in words, linear's "holds the number 0 ... in your answer, line 5", or the
+  // grader's own code failing "as your code at your answer, line 2 (del ...) deleted the
+  // builtin isinstance ... Take that line out", h-learner66f N5: before, only its first line
+  // was brought on screen); else its first line (N2: before, only a diagnosis was).
   function cause(text, at) {
     var stop = text.indexOf("\n\n", at), upTo = function (i) {
       return i >= 0 && (stop < 0 || i < stop) ? i : -1;
@@ -144,8 +146,10 @@
     if (d >= 0) return lineEnd(text.indexOf("\n", d + 1));
     var none = upTo(text.indexOf("\n  No common mistake", at));
     if (none >= 0) return lineEnd(none);
-    var where = upTo(text.indexOf("in your answer, line ", at));
-    return where >= 0 ? lineEnd(where) : at;
+    var where = ["in your answer, line ", "at your answer, line "].map(function (said) {
+      return upTo(text.indexOf(said, at));
+    }).filter(function (i) { return i >= 0; });
+    return where.length ? lineEnd(Math.min.apply(null, where)) : at;
   }
 
   // Python died in the page while it graded (`why`: its error's first line; `printed`: what
