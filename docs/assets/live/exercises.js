@@ -1,8 +1,8 @@
 // The exercises in the browser (exercises-live.md): pick one, write the answer, Check. The
 // grading is `python -m tinygrad_edu exercises check solutions.py NAME` run in the browser's
 // Python (tinygrad_edu.viz.playground.check): the same verdict, failing input and diagnosis.
-// The progress file that command writes is kept in the browser's local storage, and so is
-// the code of each exercise. The exercises and the stages of microgpt have a menu each.
+// The progress file that command writes is kept in the browser's local storage, and so are
+// the code of each exercise and its latest verdict (shown again after a reload). The exercises and the stages of microgpt have a menu each.
 // While a grading runs, a countdown says when it will be stopped; a stop, or a Python that
 // dies in the page, loads Python again and keeps the code, and a grading that did not end
 // with a verdict does not count. "Start again" asks first, and keeps the code it replaces
@@ -18,6 +18,8 @@
   var CODE = "tinygrad_edu.exercises.code.";  // + the exercise's name: the learner's code
   var EARLIER = "tinygrad_edu.exercises.earlier.";  // + name: the code "Start again" replaced
   var CHECKED = "tinygrad_edu.exercises.checked.";  // + name: the code its latest Check graded
+  var VERDICT = "tinygrad_edu.exercises.verdict.";  // + name: its latest Check's verdict, shown
+  // when it is chosen after a reload, until it is Checked in this page (h-learner66e F8)
   var $ = function (id) { return document.getElementById(id); };
   var code = $("code"), output = $("output"), state = $("state");
   var check = $("check"), stop = $("stop");
@@ -28,6 +30,7 @@
   var shown = new live.Output(output);  // (the box on the page: the chosen one's)
   var running = null;  // the Check under way: {ex, box, shown}
   var held = {};  // by name: {box, shown, state, passed} of a Check that ended elsewhere
+  var endedHere = {};  // by name: true once a Check of it ended in this page
 
   function progress() {  // {name: {attempts, passed}}, as the progress file has it
     try {
@@ -99,6 +102,7 @@
     var kept = running && running.ex === chosen ? running : held[chosen.name] || null;
     delete held[chosen.name];
     box(kept);
+    if (!kept && !endedHere[chosen.name]) before(chosen.name);
     var record = progress()[chosen.name];  // (a reload keeps the progress: its next step too)
     next((kept ? kept.passed : record && record.passed) ? chosen : null);
     asking(false);
@@ -141,6 +145,17 @@
     } else if (!kept) {
       shown.clear();
     }
+  }
+
+  // The verdict of `name`'s latest Check, from before this page was loaded (none: nothing),
+  // in the empty box on the page, said to be that (before, h-learner66e F8: a reload left
+  // the box empty until the next Check).
+  function before(name) {
+    var text = storage.get(VERDICT + name);
+    if (!text) return;
+    shown.write("Your latest Check of this, before the page was loaded again:\n\n", "earlier");
+    shown.write(text, "stdout");
+    shown.flush();
   }
 
   // An exercise or a stage by its number and name, as a state line names one that is not
@@ -350,6 +365,7 @@
   // the one shown says so. Whether it ended on its own page.
   function ended(job, text, passed) {
     if (running === job) running = null;
+    endedHere[job.ex.name] = true;
     if (chosen === job.ex) {
       if (text) say(text);
       if (passed) next(job.ex);
@@ -394,6 +410,7 @@
       storage.set(CHECKED + ex.name, source);
       var passed = answer.result.code === 0;
       job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
+      storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
       fillMenus();
       if (ended(job, (passed ? "Passed" : "Not yet") + " (graded in " +
                 answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not " +

@@ -103,6 +103,18 @@
     if (failed) onScreen(output, found, at);
   }
 
+  // A verdict's text to keep for after a reload, from `text` (the box's): from its first
+  // line on (what the code printed before it left out), at most KEPT_CHARS of it.
+  var KEPT_CHARS = 20000;
+  function latest(text, name) {
+    var at = Math.max.apply(null, ["✗ " + name, "✓ " + name].map(function (mark) {
+      var i = text.lastIndexOf(mark);
+      while (i > 0 && text[i - 1] !== "\n") i = text.lastIndexOf(mark, i - 1);
+      return i;
+    }));
+    return text.slice(Math.max(at, 0), Math.max(at, 0) + KEPT_CHARS);
+  }
+
   function charRect(node, at) {
     var range = document.createRange();
     range.setStart(node, at);
@@ -195,6 +207,7 @@
     "--serve (or with those headers), the page names the line; so does python -m " +
     "tinygrad_edu exercises check on your machine.";
 
-  window.tinygradVerdicts = {nextStep: nextStep, toVerdict: toVerdict, crashed: crashed,
-                             unanswered: unanswered, UNINTERRUPTED: UNINTERRUPTED};
+  window.tinygradVerdicts = {nextStep: nextStep, toVerdict: toVerdict, latest: latest,
+                             crashed: crashed, unanswered: unanswered,
+                             UNINTERRUPTED: UNINTERRUPTED};
 })();
