@@ -66,7 +66,6 @@ class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db",  # apply says what each holds
                  "_list", "_list_grads", "__dict__")  # (skip: _list: dot, vsum; __dict__: a label)
-    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py: an inner node's grad as a backward pass begins
     def __init__(self, data: float, children: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
         # (skip the next two lines: Value(5), made 5.0; microgpt's Value(x, children, local_grads))
@@ -99,8 +98,9 @@ class Value:
             self._b.grad += self._db * g
         if self._list is not None:  # (skip: a node of dot, vsum, or made by hand)
             backward_lists(self, g)
-    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py: root.grad += seed
     # (a first reading stops here: skip the rest, for other parts of the package) -----------
+    EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py's: an inner node's grad as a backward pass begins
+    def _add_grad(self, g: float) -> None: self.grad += g  # graph.py's: root.grad += seed
     data = property(operator.attrgetter("_data"), lambda v, x: set_data(v, x), doc="its number")
     @property
     def parents(self) -> tuple[Value, ...]:

@@ -22,11 +22,11 @@ def seeded_order(root: N, seed: Any) -> list[N]:
     order = walk(root)
     for check in before_a_pass:  # (skip: for stepping only, empty unless one is paused)
         check(order)
-    empty = type(root).EMPTY_GRAD  # 0.0 for a Value (None for a Tensor)
+    empty = type(root).EMPTY_GRAD  # a Value's "no gradient yet": 0.0
     for node in order:
         if node._row is not None:  # an inner node (a leaf has no row)
             node.grad = empty
-    root._add_grad(seed)  # root.grad += seed (a Tensor's adds an array)
+    root._add_grad(seed)  # root.grad += seed
     return order
 
 
