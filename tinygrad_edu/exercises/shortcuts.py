@@ -32,17 +32,23 @@ step of 1 is exact there), or that calls a function of its own at two numbers a 
 apart (``STEP``: a finite difference in integers, fractions or floats), or that takes an
 input's exact form (``ExactForm``: ``x.as_integer_ratio()``, ``int(x * 10**30)``, where a
 finite difference made exact in integers starts) fails with the line named
-(``complex_step`` says it).
+(``complex_step`` says it). A complex number held by the learner's own code (in a name of
+a function of its file, given to one or given back, or in a name of its module:
+``learner/held.py``) is the complex step too, however its input was made plain (``float(x)``,
+an array's ``.tolist()``) and its unit made (``float("-1") ** 0.5``, a dtype named ``"c" +
+"16"``): ``ComplexUsed``, the name and the line said.
 
-What this cannot stop: a numerical derivative of a function the file computes without the
-op's own, in one function and on a number made plain first (``float(x)``), or through the
-op's own function bound before it is graded into an object of its own (a dict, a default
-argument: ``math``'s or NumPy's), or that reaches into the watch itself (it runs in the
-learner's process: a diagnosis, not a boundary), which the exact points catch unless it is
-of a high order (a fourth-order difference is within about 1e-13); a step on the arrays of
-``dense_backward``. The reading of the code, a teacher's, is the check there. (A ``Value``
-whose backward takes finite differences of its own forward pass is watched as it runs:
-``learner/rerun.py``, ``FORWARD_AGAIN_VALUE``.)
+What this cannot stop: the complex step made and used within one expression, on a number or
+an array made plain first, held in no name and given to no function of the file; a finite
+difference of a function the file computes without the op's own, in one function and on a
+number made plain first (``float(x)``), or through the op's own function bound before it is
+graded into an object of its own (a dict, a default argument: ``math``'s or NumPy's), which
+the exact points catch unless it is of a high order (a fourth-order difference is within
+about 1e-13); a step on the arrays of ``dense_backward`` (linear: a step of any size is
+exact); code that reaches into the watch itself (it runs in the learner's process: a
+diagnosis, not a boundary). The reading of the code, a teacher's, is the check there. (A
+``Value`` whose backward takes finite differences of its own forward pass is watched as it
+runs: ``learner/rerun.py``, ``FORWARD_AGAIN_VALUE``.)
 """
 
 from __future__ import annotations

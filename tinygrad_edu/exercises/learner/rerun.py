@@ -30,7 +30,10 @@ the graph, given lists of arrays) is seen in ``backward()`` at two numbers on ei
 any number of the forward pass (``_unseen``). And the forward pass itself is watched for finite
 differences taken as each node is made, kept as its local derivatives: a function of it called
 at two numbers on either side of one it took, that one their midpoint, neither a number of the
-graph, or at a complex number (``_differences``: ``ForwardDifferences``).
+graph, or at a complex number (``_differences``: ``ForwardDifferences``). A complex number
+held in a name of a function of the class's file, or given back by one, as it runs (the
+complex step taken inline on a node's ``.data``, its unit made at run time: ``held.py``),
+is said the same way, in ``backward()`` or in the forward pass, if nothing else was.
 
 What this cannot see: on an expression with no tanh or exp, a forward pass run again with
 functions that are neither the class file's own nor ``OWN`` (``operator.add``,
@@ -41,7 +44,9 @@ difference with a large step); in the forward pass, or in a helper the forward p
 called, a difference whose points are not placed evenly about the number (one-sided, f(u),
 f(u + h), f(u + 2h): a chain of tanh makes honest numbers so) or whose two points are
 taken as two nodes are made, and a property whose getter
-tells the watch's call from others. A diagnosis, not a boundary: the learner's code runs in the
+tells the watch's call from others; a complex number made and used within one expression,
+held in no name, or only in a list, tuple or set (not looked into here: the check runs at
+every call the class's ops make). A diagnosis, not a boundary: the learner's code runs in the
 process that watches it.
 """
 
@@ -54,6 +59,7 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched
+from tinygrad_edu.exercises.learner.held import SHALLOW, complex_held
 
 __all__ = ["Watching"]
 
@@ -112,6 +118,8 @@ class _Watch:
         self.paired: dict[Any, dict[float, str]] = {}
         self.found = ""
         self.in_forward = False
+        self.held = ""
+        self.held_in_forward = False
         self.inits = {vars(k)["__init__"].__code__ for k in cls.__mro__
                       if hasattr(vars(k).get("__init__"), "__code__")}
         self.made = 0
@@ -139,6 +147,11 @@ class _Watch:
         if event != "call":  # (the fast way out: it runs at every call and return)
             if event == "return" and self.pending:
                 self._returned(frame, arg)
+            if (event == "c_call" or event == "return") and not self.held and \
+                    frame.f_code.co_filename in self.files and not (  # (at once, in C:
+                    SHALLOW.issuperset(map(type, frame.f_locals.values())) and  # nearly
+                    (event == "c_call" or type(arg) in SHALLOW)):  # every call comes to it)
+                self._held(frame, arg if event == "return" else None)
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
@@ -170,6 +183,22 @@ class _Watch:
                     judge(code, args, frame.f_back)
             else:
                 self._record(code, args, self._differences(code, args, frame.f_back))
+        except BaseException:
+            return
+
+    def _held(self, frame: Any, returned: Any = None) -> None:
+        """A complex number held by a function of the class's file, given to it, or given
+        back (``held.complex_held``): the complex step, taken on the numbers of the nodes
+        (``u = a.data``), its unit made at run time (no honest class has one). Said if
+        nothing else was (a function of the forward pass at a complex number says more)."""
+        try:
+            if frame.f_code.co_filename in self.files:
+                found = complex_held(frame, returned, inside=False)
+                if found:
+                    code = frame.f_code
+                    self.held = (f"{found}, in {code.co_name} " + watched.lines_said(
+                        code.co_filename, [frame.f_lineno]))
+                    self.held_in_forward = not self.backward
         except BaseException:
             return
 
@@ -481,6 +510,8 @@ class Watching:
             before = self.before  # (cProfile's is no function: it cannot be put back)
             sys.setprofile(before if callable(before) else None)
             self.restore()
-        if self.watch.found and (kind is None or issubclass(kind, Exception)):
-            raise (watched.ForwardDifferences if self.watch.in_forward else
-                   watched.ForwardAgain)(self.watch.found)
+        watch = self.watch
+        found, in_forward = (watch.found, watch.in_forward) if watch.found else \
+            (watch.held, watch.held_in_forward)
+        if found and (kind is None or issubclass(kind, Exception)):
+            raise (watched.ForwardDifferences if in_forward else watched.ForwardAgain)(found)

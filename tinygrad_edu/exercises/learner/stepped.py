@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from tinygrad_edu.exercises import limit
+from tinygrad_edu.exercises.learner.held import complex_held
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["STEP", "recording", "stepped"]
@@ -24,15 +25,28 @@ two numbers that close, as the inputs are never drawn that close."""
 
 
 def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
-              plain: Any = float) -> Callable[..., None]:
+              plain: Any = float, held: list[tuple[str, int]] | None = None
+              ) -> Callable[..., None]:
     """A profile function that records every call of a function of the learner's file
     (``file``): its first argument, where it is a number (an instance of ``plain``, a
-    watched number, as its ``_number``), and the line it was called on."""
+    watched number, as its ``_number``), and the line it was called on; and in ``held``,
+    the first complex number a function of the file holds in its names, is given or gives
+    back (``held.complex_held``), with its line: at each call and return of one, and at each
+    call of a builtin it makes."""
     def record(frame: Any, event: str, arg: Any) -> None:
         try:  # (the time limit may stop the learner's code here, in an audit hook that
             code = frame.f_code  # reading f_code calls: a profile function that raises is
-            if event != "call" or code.co_filename != file or not code.co_argcount:
-                return  # switched off, and the learner's lines, traced, stop it)
+            if code.co_filename != file:  # switched off, and the learner's lines, traced,
+                return  # stop it)
+            if held is not None and not held and event in ("call", "return", "c_call"):
+                found = complex_held(frame, arg if event == "return" else None)
+                if found:
+                    back = frame.f_back if event == "call" else None
+                    at = back if back is not None and back.f_code.co_filename == file \
+                        else frame
+                    held.append((found, at.f_lineno))
+            if event != "call" or not code.co_argcount:
+                return
             first: Any = frame.f_locals.get(code.co_varnames[0])
             if type(first) is plain:
                 first = first._number

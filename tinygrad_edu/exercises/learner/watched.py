@@ -23,9 +23,12 @@ the points where the grader tries it for exactness as every other input: the cal
 tell the learner's code which is which. An honest rule never needs a complex number, so
 nothing that a rule does is refused. A number made plain by ``math``'s functions that make
 a float of a float stays watched (``KEPT``: ``math.fsum([x])``), and its digits read back
-(``float(str(x))``) are its exact form. What this cannot see: a number made plain first
-(``float(x)``, which ``math`` itself calls, or its digits copied into another string) and
-then made complex by code of the learner's own; the grader also reads
+(``float(str(x))``) are its exact form. A number made plain first (``float(x)``, which
+``math`` itself calls, or its digits copied into another string) and then made complex by
+code of the learner's own is not met by the watched numbers; the complex numbers made of it
+are seen where the learner's code holds them (``held.py``: in a name of a function of its
+file, given to one or given back, or in a name of its module). What this cannot see: such a
+complex number made and used within one expression, held in no name; the grader also reads
 the rule's whole file for complex numbers (``tinygrad_edu/exercises/rule_reading.py``:
 ``(-1.0) ** 0.5`` too, worked out), and what neither sees, a teacher's reading of the code
 does.
@@ -42,6 +45,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.exercises.learner.held import complex_in_names
 from tinygrad_edu.exercises.learner.parts import parts_of
 from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.text_blocks import at_lines
@@ -368,12 +372,14 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
                if isinstance(x, float) else watch(x) for k, x in enumerate(args)]
     restore = _watching_functions(solution)
     calls: dict[Any, list[tuple[Any, int]]] = {}
+    held: list[tuple[str, int]] = []
+    named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
     before = sys.getprofile()
-    sys.setprofile(recording(file, calls, Watched))
+    sys.setprofile(recording(file, calls, Watched, held))
     try:
         answer = solution(*watched)
     except Exception:
-        if not (_SEEN or _SHIFTED or _EXACT):
+        if not (_SEEN or _SHIFTED or _EXACT or held or named):
             raise
         answer = None
     finally:
@@ -392,6 +398,9 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
                     lambda lines: lines_said(file or "", lines))
     if found:
         raise ShiftedPoint(found)
+    if held or named:  # (last: what the numbers saw says more)
+        raise ComplexUsed(f"{held[0][0]} {lines_said(file or '', [held[0][1]])}" if held
+                          else named)
     return parts_of(_unwatched(answer), parts, scalar=scalar)
 
 

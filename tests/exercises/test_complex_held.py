@@ -1,0 +1,177 @@
+"""The complex step on numbers the watched numbers no longer follow earns nothing: a rule's
+input made plain first (``float(x)`` and its family), the arrays of the array rules copied
+plain (``np.asarray(Z).tolist()``), a class Value's ``.data`` in its ``backward()``, each
+with its imaginary unit made at run time (no literal the reading sees). Each complex number
+is held in a name of the learner's function, given to a function of the file, or held by the
+module (``learner/held.py``): 1/1 on every route before (issue 65: h-65u's a2 with
+``float(x)``, h-attack65f's A6, h-65u's a1_complex2), now each fails, the name and the line
+said. Honest answers hold no complex number and pass (``test_shortcuts.py``'s corpus)."""
+
+import random
+
+import numpy as np
+import pytest
+
+from tests.exercises.learners import lecture, solution, value_class
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.cases import draw_exact
+from tinygrad_edu.exercises.shortcuts import shortcut
+
+MADE_PLAIN = '''
+import math
+import statistics
+import struct
+
+_IM = "im" + "ag"
+
+
+def _unit():
+    return float("-1") ** 0.5 - float("6.123233995736766e-17")
+
+
+def d_tanh(x, y):
+    u = float(x)
+    z = u + 1e-30 * float("-1") ** 0.5
+    t = (math.e ** (2 * z) - 1) / (math.e ** (2 * z) + 1)
+    return getattr(t, _IM) / 1e-30
+
+
+def d_exp(x, y):
+    u = struct.unpack("d", struct.pack("d", x))[0]
+    z = u + 1e-30 * float("-1") ** 0.5
+    z = getattr(math.e ** z, _IM) / 1e-30  # (the complex number's name used again after)
+    return z
+
+
+def d_sigmoid(x, y):
+    u = statistics.fmean([x])
+    return getattr(1 / (1 + math.e ** (-(u + 1e-30 * _unit()))), _IM) / 1e-30
+
+
+def d_mul(a, b, y):
+    p, q = float("%.17g" % a), b.__float__()
+    return (getattr((p + 1e-30 * _I) * q, _IM) / 1e-30,
+            getattr(p * (q + 1e-30 * _I), _IM) / 1e-30)
+
+
+_I = _unit()
+'''
+"""Rules by the complex step on their inputs made plain (``float(x)``, a ``struct`` round
+trip, ``statistics.fmean``, ``'%.17g' % a``): held in a name (d_tanh), overwritten before
+the return (d_exp), given only to a function of the file as it returns (d_sigmoid: the unit),
+held by the module (d_mul)."""
+
+
+@pytest.mark.parametrize("name, held", [
+    ("d_tanh", "held in z on line"), ("d_exp", "held in z on line"),
+    ("d_sigmoid", "returned by _unit on line"), ("d_mul", "held in the name _I of your file")])
+def test_the_complex_step_on_an_input_made_plain_earns_nothing(name, held):
+    said = _shortcut(name, solution(MADE_PLAIN, name))
+    assert "your answer computes with complex numbers (it met " in said, said
+    assert held in said, said
+
+
+def _shortcut(name, answer):
+    """What the grader says of ``answer`` on the points where it is tried for exactness,
+    watched as every other input is (and cheaper to reach than all of them: the verdict
+    of ``check`` says the same on its first input)."""
+    exercise = EXERCISES[name]
+    return shortcut(exercise, answer, draw_exact(exercise, random.Random(3)))
+
+
+ON_PLAIN_COPIES = '''
+_IM = "im" + "ag"
+
+
+def _plain(a):
+    return np.array(np.asarray(a).tolist(), dtype=float)
+
+
+def _loss(Z, Y):
+    E = np.exp(Z - Z.real.max(axis=1, keepdims=True))
+    return -(Y * np.log(E / E.sum(axis=1, keepdims=True))).sum(axis=1)
+
+
+def d_softmax_cross_entropy(Z, Y):
+    Zp, Yp = _plain(Z), _plain(Y)
+    out = np.zeros(Zp.shape)
+    for j in range(Zp.shape[1]):  # (a column of every row at once)
+        step = np.zeros(Zp.shape)
+        step[:, j] = 1e-30
+        out[:, j] = getattr(_loss(Zp + step * np.sqrt(np.array(-1.0).astype("c" + "16")),
+                                  Yp), _IM) / 1e-30
+    return out
+
+
+def dense_backward(X, W, b, dZ):
+    Xp, Wp, bp, G = _plain(X), _plain(W), _plain(b), _plain(dZ)
+    unit = np.sqrt(np.array(-1.0).astype("c" + "16"))
+    dX, dW = np.zeros(Xp.shape), np.zeros(Wp.shape)
+    for j in range(Xp.shape[1]):  # (the rows of Z apart: a column of X at once)
+        Xc = Xp + 0 * unit
+        Xc[:, j] += 1e-30 * unit
+        dX[:, j] = getattr((G * (Xc @ Wp + bp)).sum(axis=1), _IM) / 1e-30
+    for j in range(Wp.shape[0]):
+        Wc = Wp + 0 * unit
+        Wc[j, :] += 1e-30 * unit
+        dW[j, :] = getattr((G * (Xp @ Wc + bp)).sum(axis=0), _IM) / 1e-30
+    return dX, dW, G.sum(axis=0, keepdims=True)
+'''
+"""The array rules by the complex step on plain copies of their arrays, the complex dtype
+named at run time (h-attack65f's A6, 2/2 on every route before; here its leaner form, a
+column at once)."""
+
+
+@pytest.mark.parametrize("name, held", [
+    ("d_softmax_cross_entropy", "an array of complex numbers, held in Z on line"),
+    ("dense_backward", "a complex number, 1j, held in unit on line")])
+def test_the_complex_step_on_plain_copies_of_arrays_earns_nothing(name, held):
+    said = _shortcut(name, solution(ON_PLAIN_COPIES, name))
+    assert "your answer computes with complex numbers (it met " in said, said
+    assert held in said, said
+
+
+def test_an_array_rule_of_python_loops_passes():
+    """An honest dense_backward of loops over the entries, as a learner may write it."""
+    assert _shortcut("dense_backward", solution('''
+        def dense_backward(X, W, b, dZ):
+            dX, dW = np.zeros(X.shape), np.zeros(W.shape)
+            for i in range(X.shape[0]):
+                for k in range(W.shape[1]):
+                    g = dZ[i, k]
+                    for j in range(X.shape[1]):
+                        dX[i, j] += g * W[j, k]
+                        dW[j, k] += X[i, j] * g
+            return dX, dW, np.array([[sum(row[k] for row in dZ.tolist())
+                                      for k in range(dZ.shape[1])]])
+        ''', "dense_backward")) == ""
+
+
+INLINE_IN_BACKWARD = [(
+    "        self.grad += (1 - t**2) * out.grad",
+    """        u = float(x)
+            z = u + 1e-30 * (float("-1") ** 0.5 - float("6.123233995736766e-17"))
+            e2 = math.e ** (2 * z)
+            d = getattr((e2 - 1) / (e2 + 1), "im" + "ag") / 1e-30
+            self.grad += d * out.grad""")]
+"""The lecture's Value whose tanh's ``_backward`` takes the complex step of tanh, written as
+exponentials, inline (h-65u's a1_complex2, 1/1 on every route before): no function of the
+forward pass is called at a complex number, but one is held in its names."""
+
+
+def test_the_complex_step_inline_in_a_values_backward_earns_nothing():
+    """(On the expressions where a class is tried for exactness, watched as every other
+    input is: the complex step is exact there, and passed before.)"""
+    said = _shortcut("Value", value_class(lecture(*INLINE_IN_BACKWARD)))
+    assert "your backward() runs the forward pass again (" in said, said
+    assert "a complex number, (" in said and "held in z, in _backward on line" in said, said
+
+
+def test_what_is_complex_is_told_by_its_type():
+    """The check looks at types: a float, a NumPy float array and a list of floats are
+    nothing complex (and the names say what is)."""
+    from tinygrad_edu.exercises.learner.held import is_complex
+
+    assert not any(is_complex(x) for x in (1.0, np.zeros(2), np.float64(1.0), [1.0], "1j"))
+    assert is_complex(np.zeros(2, dtype=complex)) == "an array of complex numbers"
+    assert is_complex(np.dtype("c16")) == "NumPy's complex type complex128"
