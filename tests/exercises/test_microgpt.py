@@ -11,8 +11,11 @@ import pytest
 from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, SLIPS, with_slip
 from tinygrad_edu.exercises import TRACK, check
 from tinygrad_edu.exercises.apart import grade_apart
-from tinygrad_edu.exercises.grading import grade
+from tinygrad_edu.exercises.grading import _smallest, grade
+from tinygrad_edu.exercises.learner.gpt_cases import GptCase
 from tinygrad_edu.exercises.loading import load_solutions
+from tinygrad_edu.exercises.microgpt.cases import _fixed_model, _grid
+from tinygrad_edu.exercises.running import attempt
 
 
 def defined(source: str, tmp_path: Path, name: str = "gpt.py") -> dict:
@@ -107,6 +110,20 @@ where x0 - 2.0 is one, Adam's t + 1 at t = 2 where t = 1 fails, rmsnorm's sum of
 is its square), linear's first row for every output on 2 numbers where 1 in 2 rows fails,
 attention's scores divided by d on 3 positions where 2 of 2 features fail (one position's
 weight is 1, and one feature's root is 1)."""
+
+
+def test_a_gpt_mistake_the_examples_miss_is_shown_on_the_smallest_model(tmp_path):
+    """``wte[tok % 3]`` (token 3 read as 0): the worked examples (a vocabulary of 3) pass, and
+    a drawn model fails. Before (issue 66), it was shown on that model as hypothesis's
+    shrinking left it, on seed 1 a vocabulary of 5, tokens [4, 1] and two heads; now the
+    smallest model that fails as it does: a vocabulary of 4, the token 3, one head (0.2 s)."""
+    found = defined(RIGHT.replace('model["wte"][tok]', 'model["wte"][tok % 3]'), tmp_path)
+    stage = TRACK["gpt"]
+    drawn = GptCase(_fixed_model(5, 2, 2, 1), (4, 1), 2, _grid(2, 5, 500))
+    failure = attempt(stage, found["gpt"], drawn)
+    assert not failure.ok and all(attempt(stage, found["gpt"], e).ok for e in stage.examples)
+    shown = _smallest(stage, found["gpt"], failure, []).case
+    assert (shown.tokens, shown.n_head, shown.size()) == ((3,), 1, (1, 1, 1, 2, 4)), shown
 
 
 @pytest.mark.long(sibling="test_each_slip_is_named")

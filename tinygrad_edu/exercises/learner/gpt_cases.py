@@ -142,6 +142,12 @@ class GptCase:
     n_head: int
     c: Matrix
 
+    def size(self) -> tuple[int, int, int, int, int]:
+        """Its tokens, layers, heads, features, then the size of its vocabulary."""
+        wte = dict(self.weights)["wte"]
+        layers = sum(name.endswith("attn_wq") for name, _ in self.weights)
+        return (len(self.tokens), layers, self.n_head, len(wte[0]) if wte else 0, len(wte))
+
     def __str__(self) -> str:
         return (f"tokens = {list(self.tokens)}, n_head = {self.n_head}\n"
                 f"{_weights(self.weights)}\nthen L = Σ c[t][j]·logits[t][j], "

@@ -311,6 +311,18 @@ GPT_EXAMPLES = (GptCase(_fixed_model(3, 2, 1, 1), (2,), 1, _grid(1, 3, 500)),
 """Smallest first, as ``BLOCK_EXAMPLES``: one token, one layer, one head; two tokens (a
 position shows there); two layers; three tokens, two layers, two heads."""
 
+GPT_SMALLEST = _smallest_first([
+    *GPT_EXAMPLES[:3], GptCase(_fixed_model(4, 2, 1, 1), (3,), 1, _grid(1, 4, 500)),
+    GptCase(_fixed_model(5, 2, 1, 1), (4,), 1, _grid(1, 5, 500)),
+    GptCase(_fixed_model(3, 4, 1, 1), (2,), 1, _grid(1, 3, 500)),
+    GptCase(_fixed_model(3, 2, 1, 1), (2,), 2, _grid(1, 3, 500)),
+    GptCase(_fixed_model(3, 4, 1, 1), (2,), 2, _grid(1, 3, 500))])
+"""The smallest models (``ExerciseSpec.smallest``, by ``GptCase.size``): one token, one layer
+and one head, the last token of a vocabulary of 3, 4 or 5, then 4 features; two heads; two
+layers; two tokens (issue 66: a mistake that the worked examples do not show, the token 3
+read as 0, was shown on a drawn model of 5 tokens' vocabulary, two positions and two heads,
+where one position, one head and a vocabulary of 4 show it)."""
+
 # ----------------------------------------------------------------------------- training
 
 

@@ -395,7 +395,7 @@ GPT = make_stage(
            "1 to 4 tokens; weights in [-1, 1]",
     cases=C.models(), call=Call("gpt_gpt", ("logits", "dweights")),
     parts=("logits", "dweights"), reference=R.gpt, examples=C.GPT_EXAMPLES,
-    examples_first=True,
+    examples_first=True, smallest=C.GPT_SMALLEST,
     rows=part_rows(entry_names("logits{}", "c"), _weight_names("grad")),
     max_examples=30, probe_examples=15,
     mistakes=(
