@@ -66,11 +66,9 @@ class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it."""
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db",  # apply says what each holds
                  "_list", "_list_grads", "__dict__")  # (skip: _list: dot, vsum; __dict__: a label)
-    def __init__(self, data: float, children: tuple[Value, ...] = (),
-                 local_grads: tuple[float, ...] = (), label: str = "", **other: object) -> None:
-        # (skip the next two lines: Value(5), made 5.0; microgpt's Value(x, children, local_grads))
-        if children or local_grads or other or type(data) is not float or type(label) is not str:
-            return made_by_hand(self, data, children, local_grads, label, other)
+    def __init__(self, data: float, *more: Any, label: str = "", **named: Any) -> None:
+        if more or named or type(data) is not float or type(label) is not str:  # (skip:
+            return made_by_hand(self, data, more, label, named)  # Value(5), microgpt's form)
         self._data, self.grad = data, 0.0  # a leaf: an input, a parameter; no row, no operands
         self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
         if label:
@@ -370,12 +368,20 @@ def backward_lists(node: Value, g: float) -> None:
         parent.grad += local * g
 
 
-def made_by_hand(node: Value, data: object, children: object, local_grads: object,
-                 label: object, other: dict[str, object]) -> None:
-    """``Value(data, children, local_grads)``, microgpt's way of making a node, checked
-    (``errors.by_hand``), its op named after the function that called ``Value(...)``; under
-    ``no_grad()`` the number alone. Also a leaf with a label, ``Value(2.0, label="x")`` and
-    ``Value(2.0, "x")``, or of a number that is no float (``Value(2)``: made one)."""
+def made_by_hand(node: Value, data: object, more: tuple[object, ...], label: object,
+                 named: dict[str, object]) -> None:
+    """``Value(data, children=(), local_grads=(), label="")``: microgpt's way of making a node,
+    ``Value(data, children, local_grads)``, checked (``errors.by_hand``), its op named after
+    the function that called ``Value(...)``; under ``no_grad()`` the number alone. Also a leaf
+    with a label, ``Value(2.0, "x")`` (``Value(2.0, label="x")`` is ``__init__``'s own), or of
+    a number that is no float (``Value(2)``: made one)."""
+    if len(more) > 3:
+        raise TypeError(f"Value() takes from 1 to 4 positional arguments (data, children, "
+                        f"local_grads, label) but {1 + len(more)} were given")
+    given = {"label": label} if type(label) is not str or label else {}  # (given by name)
+    if len(more) == 3 and given:
+        raise TypeError("Value() got multiple values for argument 'label'")
+    children, local_grads, label, other = as_given(*more, **given, **named)  # type: ignore[misc]
     number = data if type(data) is float else as_float(data, "Value")
     parents: tuple[Value, ...] = ()
     if children or local_grads or other or type(label) is not str:  # (else: a label alone)
@@ -388,6 +394,12 @@ def made_by_hand(node: Value, data: object, children: object, local_grads: objec
         fill(node, number, made_by(len(parents), 3), parents=parents, local_grads=grads)
     if label:
         node.label = label
+
+
+def as_given(children: object = (), local_grads: object = (), label: object = "",
+             **other: object) -> tuple[object, object, object, dict[str, object]]:
+    """``Value(...)``'s arguments after ``data``, each by its name."""
+    return children, local_grads, label, other
 
 
 def no_graph(node: Value, data: float) -> Value:
