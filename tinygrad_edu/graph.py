@@ -44,29 +44,7 @@ def walk(*roots: N) -> list[N]:
     v.parents: its operands with a local derivative, _a and _b (x * 2.0: x alone; a leaf: none).
     Here the calls are kept in a list, so depth has no recursion limit (how: a second
     reading, docs/engine-design.md). A first reading stops here."""
-    for root in roots:
-        if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
-            raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")
-    order: list[N] = []  # (N: a node of either engine, for the type checker: end of the file)
-    seen: set[N] = set()
-    stack: list[Any] = list(reversed(roots))  # nodes to look at, the next one last
-    while stack:
-        node = stack.pop()
-        if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed:
-            order.append(stack.pop())  # list it (build_topo's topo.append(v))
-        elif node not in seen:  # (a node can be pushed twice before it is first popped)
-            seen.add(node)
-            stack.append(node)  # to be listed once its parents are,
-            stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
-            for parent in reversed(node.parents):  # (reversed: the first parent comes first)
-                if parent not in seen:  # (a shorter stack; the test at the pop decides)
-                    stack.append(parent)
-    return order
-
-
-_PARENTS_LISTED = object()
-"""``walk``'s mark ✓. One object for every node, not a ``(node, done)`` pair each: a chain
-of a million nodes would keep a million tuples alive for the garbage collector to walk."""
+    return walked_on_a_stack(roots)  # (how: below zero_grad, for a second reading)
 
 
 def backpropagate_steps(root: N, seed: Any) -> Iterator[N]:
@@ -88,6 +66,34 @@ def zero_grad(root: Node) -> None:
     """Reset the gradient of ``root`` and of every node it depends on."""
     for node in walk(root):
         node.grad = node.EMPTY_GRAD
+
+
+_PARENTS_LISTED = object()
+"""``walk``'s mark ✓. One object for every node, not a ``(node, done)`` pair each: a chain
+of a million nodes would keep a million tuples alive for the garbage collector to walk."""
+
+
+def walked_on_a_stack(roots: tuple[N, ...]) -> list[N]:
+    """``walk``: build_topo's recursion with its calls kept on a list of its own (a stack),
+    marking with ✓ a node whose parents are being listed."""
+    for root in roots:
+        if not hasattr(type(root), "parents"):  # (the class: asking the node runs the property)
+            raise TypeError(f"walk needs Values or Tensors, got {type(root).__name__} {root!r}")
+    order: list[N] = []  # (N: a node of either engine, for the type checker: end of the file)
+    seen: set[N] = set()
+    stack: list[Any] = list(reversed(roots))  # nodes to look at, the next one last
+    while stack:
+        node = stack.pop()
+        if node is _PARENTS_LISTED:  # every parent of the node below this mark is listed:
+            order.append(stack.pop())  # list it (build_topo's topo.append(v))
+        elif node not in seen:  # (a node can be pushed twice before it is first popped)
+            seen.add(node)
+            stack.append(node)  # to be listed once its parents are,
+            stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
+            for parent in reversed(node.parents):  # (reversed: the first parent comes first)
+                if parent not in seen:  # (a shorter stack; the test at the pop decides)
+                    stack.append(parent)
+    return order
 
 
 TYPE_CHECKING = False
