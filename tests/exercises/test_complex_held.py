@@ -8,6 +8,7 @@ module (``learner/held.py``): 1/1 on every route before (issue 65: h-65u's a2 wi
 said. Honest answers hold no complex number and pass (``test_shortcuts.py``'s corpus)."""
 
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -124,7 +125,7 @@ column at once)."""
 
 @pytest.mark.parametrize("name, held", [
     ("d_softmax_cross_entropy", "an array of complex numbers, held in Z on line"),
-    ("dense_backward", "a complex number, 1j, held in unit on line")])
+    ("dense_backward", "a complex number, (0+1j), held in unit on line")])
 def test_the_complex_step_on_plain_copies_of_arrays_earns_nothing(name, held):
     said = _shortcut(name, solution(ON_PLAIN_COPIES, name))
     assert "your answer computes with complex numbers (it met " in said, said
@@ -175,3 +176,46 @@ def test_what_is_complex_is_told_by_its_type():
     assert not any(is_complex(x) for x in (1.0, np.zeros(2), np.float64(1.0), [1.0], "1j"))
     assert is_complex(np.zeros(2, dtype=complex)) == "an array of complex numbers"
     assert is_complex(np.dtype("c16")) == "NumPy's complex type complex128"
+
+
+ONE_EXPRESSION = '''
+_IM = "im" + "ag"
+
+
+def d_tanh(x, y):
+    return getattr((math.e ** (2 * (float(x) + 1e-30 * float("-1") ** 0.5)) - 1)
+                   / (math.e ** (2 * (float(x) + 1e-30 * float("-1") ** 0.5)) + 1), _IM) / 1e-30
+
+
+def d_softmax_cross_entropy(Z, Y):
+    Zp, Yp = np.array(np.asarray(Z).tolist()), np.array(np.asarray(Y).tolist())
+    Zp = Zp - Zp.max(axis=1, keepdims=True)
+    out = np.zeros(Zp.shape)
+    for j in range(Zp.shape[1]):
+        e = np.zeros(Zp.shape)
+        e[:, j] = 1e-30
+        out[:, j] = -(Yp * (Zp + e * np.sqrt(np.array(-1.0).astype("c" + "16")) - np.log(np.exp(
+            Zp + e * np.sqrt(np.array(-1.0).astype("c" + "16"))).sum(axis=1, keepdims=True)))
+                      ).sum(axis=1).__getattribute__(_IM) / 1e-30
+    return out
+'''
+"""The complex step made and used within one expression, held in no name and given to no
+function of the file: seen where it is given to a call (``getattr``, ``np.sqrt``), which
+Python 3.12 and later tell (``held.CallsSeen``)."""
+ONE_EXPRESSION_IN_BACKWARD = [(
+    "        self.grad += (1 - t**2) * out.grad",
+    """        self.grad += getattr((math.e ** (2 * (x + 1e-30 * float("-1") ** 0.5)) - 1) / (
+                math.e ** (2 * (x + 1e-30 * float("-1") ** 0.5)) + 1), "im" + "ag"
+                ) / 1e-30 * out.grad""")]
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="a call's arguments are seen by "
+                    "sys.monitoring, of Python 3.12 and later; earlier, this stays unseen")
+@pytest.mark.parametrize("name, given", [
+    ("d_tanh", "a complex number, ("), ("d_softmax_cross_entropy", "an array of complex numbers"),
+    ("Value", "a complex number, (")])
+def test_the_complex_step_in_one_expression_earns_nothing(name, given):
+    answer = value_class(lecture(*ONE_EXPRESSION_IN_BACKWARD)) if name == "Value" else \
+        solution(ONE_EXPRESSION, name)
+    said = _shortcut(name, answer)
+    assert given in said and ", given to " in said and " on line " in said, said

@@ -34,12 +34,14 @@ input's exact form (``ExactForm``: ``x.as_integer_ratio()``, ``int(x * 10**30)``
 finite difference made exact in integers starts) fails with the line named
 (``complex_step`` says it). A complex number held by the learner's own code (in a name of
 a function of its file, given to one or given back, or in a name of its module:
-``learner/held.py``) is the complex step too, however its input was made plain (``float(x)``,
-an array's ``.tolist()``) and its unit made (``float("-1") ** 0.5``, a dtype named ``"c" +
-"16"``): ``ComplexUsed``, the name and the line said.
+``learner/held.py``; under Python 3.12 and later, given to any call: ``getattr(w, "imag")``)
+is the complex step too, however its input was made plain (``float(x)``, an array's
+``.tolist()``) and its unit made (``float("-1") ** 0.5``, a dtype named ``"c" + "16"``):
+``ComplexUsed``, the name and the line said.
 
-What this cannot stop: the complex step made and used within one expression, on a number or
-an array made plain first, held in no name and given to no function of the file; a finite
+What this cannot stop: under Python 3.10 and 3.11, the complex step made and used within one
+expression, on a number or an array made plain first, held in no name and given to no
+function of the file; a finite
 difference of a function the file computes without the op's own, in one function and on a
 number made plain first (``float(x)``), or through the op's own function bound before it is
 graded into an object of its own (a dict, a default argument: ``math``'s or NumPy's), which

@@ -10,22 +10,29 @@ function of its own file or gets back from one (``_loss(Zc, Y)``), or in a name 
 (``_I = float("-1") ** 0.5``). The profile functions that watch a rule (``stepped.recording``)
 and a class Value (``rerun.py``) look there, with ``complex_held``, at each call and return of
 a function of the learner's file and at each call it makes of a builtin (``getattr``, NumPy's
-functions); ``complex_in_names`` looks at the module's names once, before the rule runs. No
-rule and no backward pass needs a complex number (the reading refuses one written in the
+functions); ``complex_in_names`` looks at the module's names once, before the rule runs. And
+on Python 3.12 and later, ``CallsSeen`` sees the first argument of every call the learner's
+code makes (``sys.monitoring``): a complex number made and used within one expression, held
+in no name, is still given to a call (``getattr(w, "imag")``, ``np.exp(Zc)``, ``Zc.sum()``).
+No rule and no backward pass needs a complex number (the reading refuses one written in the
 file), so nothing honest is refused.
 
-What this cannot see: a complex number made and used within one expression, held in no name
-and passed to no function of the file (where a call of a builtin in that expression is not
-seen by the profile function either, as a method of NumPy's under Python 3.11).
+What this cannot see: on Python 3.10 and 3.11, a complex number made and used within one
+expression, held in no name and given to no function of the file; on any Python, one never
+given to a call as its first argument (``(w - w.conjugate())``, which the reading refuses for
+its name: the imaginary part is read by an attribute or a call), or code that switches the
+watch off (it runs in the learner's process: a diagnosis, not a boundary).
 """
 
 from __future__ import annotations
 
 import itertools
 import sys
+import types
 from typing import Any
 
-__all__ = ["SHALLOW", "complex_held", "complex_in_names", "is_complex"]
+__all__ = ["SHALLOW", "CallsSeen", "complex_held", "complex_in_names", "is_complex",
+           "learner_codes", "line_of"]
 
 ITEMS = 8
 """How many items of a list, tuple or set a name holds are looked at (a list of the points of
@@ -40,7 +47,7 @@ def is_complex(x: Any) -> str:
     learner's runs: ``__class__`` may be a property)."""
     kind = type(x)
     if issubclass(kind, complex):
-        return f"a complex number, {complex(x)!r}"
+        return f"a complex number, {_short(x)}"
     numpy = sys.modules.get("numpy")
     if numpy is None:
         return ""
@@ -50,10 +57,16 @@ def is_complex(x: Any) -> str:
         if dtype.kind != "c":
             return ""
         return "an array of complex numbers" if issubclass(kind, numpy.ndarray) else \
-            f"a complex number, {complex(x)!r}"
+            f"a complex number, {_short(x)}"
     if issubclass(kind, numpy.dtype):
         return f"NumPy's complex type {x!s}" if x.kind == "c" else ""
     return ""
+
+
+def _short(x: Any) -> str:
+    """A complex number in a few digits, as a verdict's short quote has room for."""
+    z = complex(x)
+    return f"({z.real:.4g}{z.imag:+.3g}j)"
 
 
 def _held(x: Any) -> str:
@@ -139,3 +152,104 @@ def complex_in_names(function: Any) -> str:
         if found:
             return f"{found}, held in {where}"
     return ""
+
+
+def learner_codes(values: Any, files: set[str], module: Any = None) -> list[Any]:
+    """The code objects of ``files`` among ``values`` (functions, the classes of ``module``
+    and their methods, a module's names), with every function defined inside them (a
+    ``_backward`` closure, a lambda): what ``CallsSeen`` watches."""
+    found: dict[int, Any] = {}
+    stack: list[Any] = []
+    for value in values:
+        kind = type(value)
+        if kind is types.FunctionType:
+            members = [value]
+        elif isinstance(value, type) and vars(value).get("__module__") == module:
+            members = [m for k in value.__mro__ if k is not object  # (the file's classes,
+                       for m in vars(k).values()]  # not NumPy's)
+        else:
+            continue
+        for member in members:
+            member = getattr(member, "__func__", member)  # (staticmethod, classmethod)
+            member = member.fget if type(member) is property else member
+            code = member.__code__ if type(member) is types.FunctionType else None
+            if code is not None and code.co_filename in files:
+                stack.append(code)
+    while stack:
+        code = stack.pop()
+        if id(code) not in found:
+            found[id(code)] = code
+            stack += [c for c in code.co_consts if type(c) is types.CodeType]
+    return list(found.values())
+
+
+class CallsSeen:
+    """On Python 3.12 and later, while the ``with`` block runs: every call made in ``codes``
+    (the learner's), with its first argument (``sys.monitoring``'s CALL event, only in those
+    code objects): one given a complex number, ``z.imag`` read through ``getattr(z, ...)``,
+    a complex array's ``.sum()``, ``np.exp`` of one, is noted in ``found`` (what, where, and
+    ``when()`` then), once.
+    That sees the complex step made and used within one expression, held in no name, which
+    ``complex_held`` cannot. (Earlier Pythons have no such event: there it stays unseen.)"""
+
+    def __init__(self, codes: list[Any], found: list[tuple[str, Any, int, Any]],
+                 when: Any = lambda: None) -> None:
+        self.codes, self.found, self.when = codes, found, when
+        self.tool: int | None = None
+
+    def __enter__(self) -> CallsSeen:
+        monitoring = getattr(sys, "monitoring", None)
+        if monitoring is None or not self.codes:
+            return self
+        free = [i for i in range(5, -1, -1) if monitoring.get_tool(i) is None]
+        if not free:  # (every tool's id taken: a debugger, coverage and more)
+            return self
+        self.tool = free[0]
+        monitoring.use_tool_id(self.tool, "tinygrad_edu's watch")
+        monitoring.register_callback(self.tool, monitoring.events.CALL, self._call)
+        for code in self.codes:
+            monitoring.set_local_events(self.tool, code, monitoring.events.CALL)
+        return self
+
+    def _call(self, code: Any, offset: int, function: Any, first: Any) -> None:
+        if self.found or type(first) in PLAIN:  # (at once: what nearly every call gives)
+            return
+        try:
+            what = is_complex(first)
+            if what:
+                self.found.append((f"{what}, given to {_called(function)}", code, offset,
+                                   self.when()))
+            else:
+                _learn(type(first))
+        except Exception:
+            return
+
+    def __exit__(self, *exc: Any) -> None:
+        monitoring = getattr(sys, "monitoring", None)
+        if monitoring is None or self.tool is None:
+            return
+        for code in self.codes:
+            monitoring.set_local_events(self.tool, code, 0)
+        monitoring.register_callback(self.tool, monitoring.events.CALL, None)
+        monitoring.free_tool_id(self.tool)
+
+
+NAMED = (types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
+         types.MethodWrapperType, types.FunctionType, type)
+"""The callables whose ``__name__`` is read to name a call (a learner's object's may be a
+property: its code is not run)."""
+
+
+def _called(function: Any) -> str:
+    numpy = sys.modules.get("numpy")
+    if type(function) in NAMED or (numpy is not None and type(function) is numpy.ufunc):
+        return f"{function.__name__}()"
+    return "a call"
+
+
+def line_of(code: Any, offset: int) -> int:
+    """The line of ``code`` an instruction at ``offset`` is on (0 if none)."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end and line is not None:
+            return int(line)
+    return 0

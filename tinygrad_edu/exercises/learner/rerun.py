@@ -33,6 +33,7 @@ at two numbers on either side of one it took, that one their midpoint, neither a
 graph, or at a complex number (``_differences``: ``ForwardDifferences``). A complex number
 held in a name of a function of the class's file, or given back by one, as it runs (the
 complex step taken inline on a node's ``.data``, its unit made at run time: ``held.py``),
+or on Python 3.12 and later given to any call the class's code makes (``held.CallsSeen``),
 is said the same way, in ``backward()`` or in the forward pass, if nothing else was.
 
 What this cannot see: on an expression with no tanh or exp, a forward pass run again with
@@ -44,10 +45,10 @@ difference with a large step); in the forward pass, or in a helper the forward p
 called, a difference whose points are not placed evenly about the number (one-sided, f(u),
 f(u + h), f(u + 2h): a chain of tanh makes honest numbers so) or whose two points are
 taken as two nodes are made, and a property whose getter
-tells the watch's call from others; a complex number made and used within one expression,
-held in no name, or only in a list, tuple or set (not looked into here: the check runs at
-every call the class's ops make). A diagnosis, not a boundary: the learner's code runs in the
-process that watches it.
+tells the watch's call from others; under Python 3.10 and 3.11, a complex number made and
+used within one expression, held in no name, or only in a list, tuple or set (not looked
+into here: the check runs at every call the class's ops make). A diagnosis, not a boundary:
+the learner's code runs in the process that watches it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,13 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched
-from tinygrad_edu.exercises.learner.held import SHALLOW, complex_held
+from tinygrad_edu.exercises.learner.held import (
+    SHALLOW,
+    CallsSeen,
+    complex_held,
+    learner_codes,
+    line_of,
+)
 
 __all__ = ["Watching"]
 
@@ -488,6 +495,11 @@ class Watching:
         self.cls, self.on = cls, on
         self.before: Any = None
         self.restore: Callable[[], None] = lambda: None
+        self.given: list[tuple[str, Any, int, Any]] = []
+        space = getattr(_holder(cls), "__globals__", None) if on else None
+        self.seeing = CallsSeen(learner_codes(
+            [cls, *(space.values() if isinstance(space, dict) else ())], self.watch.files,
+            getattr(cls, "__module__", None)), self.given, lambda: self.watch.backward)
 
     def __enter__(self) -> Callable[[], None]:
         if self.on:
@@ -499,6 +511,7 @@ class Watching:
                 watched._FORWARD.clear()
             self.before = sys.getprofile()
             sys.setprofile(self.watch.profile)
+            self.seeing.__enter__()
         return self.running_backward
 
     def running_backward(self) -> None:
@@ -507,10 +520,16 @@ class Watching:
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         if self.on:
+            self.seeing.__exit__()
             before = self.before  # (cProfile's is no function: it cannot be put back)
             sys.setprofile(before if callable(before) else None)
             self.restore()
         watch = self.watch
+        if self.given and not watch.held:  # (one given to a call: Python 3.12 and later)
+            what, code, offset, backward = self.given[0]
+            watch.held = f"{what}, in {code.co_name} " + watched.lines_said(
+                code.co_filename, [line_of(code, offset)])
+            watch.held_in_forward = not backward
         found, in_forward = (watch.found, watch.in_forward) if watch.found else \
             (watch.held, watch.held_in_forward)
         if found and (kind is None or issubclass(kind, Exception)):

@@ -27,8 +27,9 @@ a float of a float stays watched (``KEPT``: ``math.fsum([x])``), and its digits 
 ``math`` itself calls, or its digits copied into another string) and then made complex by
 code of the learner's own is not met by the watched numbers; the complex numbers made of it
 are seen where the learner's code holds them (``held.py``: in a name of a function of its
-file, given to one or given back, or in a name of its module). What this cannot see: such a
-complex number made and used within one expression, held in no name; the grader also reads
+file, given to one or given back, or in a name of its module; on Python 3.12 and later, given
+to any call). What this cannot see: on 3.10 and 3.11, such a complex number made and used
+within one expression, held in no name; the grader also reads
 the rule's whole file for complex numbers (``tinygrad_edu/exercises/rule_reading.py``:
 ``(-1.0) ** 0.5`` too, worked out), and what neither sees, a teacher's reading of the code
 does.
@@ -45,7 +46,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.exercises.learner.held import complex_in_names
+from tinygrad_edu.exercises.learner.held import CallsSeen, complex_in_names, learner_codes, line_of
 from tinygrad_edu.exercises.learner.parts import parts_of
 from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.text_blocks import at_lines
@@ -374,15 +375,22 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     calls: dict[Any, list[tuple[Any, int]]] = {}
     held: list[tuple[str, int]] = []
     named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
+    given: list[tuple[str, Any, int, Any]] = []
+    space = getattr(solution, "__globals__", None)
+    names = space if isinstance(space, dict) else {}
+    seeing = CallsSeen(learner_codes([solution, *names.values()], {file} if file else set(),
+                                     names.get("__name__", "builtins")), given)
     before = sys.getprofile()
     sys.setprofile(recording(file, calls, Watched, held))
+    seeing.__enter__()
     try:
         answer = solution(*watched)
     except Exception:
-        if not (_SEEN or _SHIFTED or _EXACT or held or named):
+        if not (_SEEN or _SHIFTED or _EXACT or held or named or given):
             raise
         answer = None
     finally:
+        seeing.__exit__()
         sys.setprofile(before)
         restore()
         _FORWARD.clear()
@@ -398,9 +406,11 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
                     lambda lines: lines_said(file or "", lines))
     if found:
         raise ShiftedPoint(found)
-    if held or named:  # (last: what the numbers saw says more)
-        raise ComplexUsed(f"{held[0][0]} {lines_said(file or '', [held[0][1]])}" if held
-                          else named)
+    said = [f"{what} {lines_said(file or '', [line])}" for what, line in held] + \
+        [named] * bool(named) + [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
+                                 for what, code, offset, _ in given]
+    if said:  # (last: what the numbers saw says more; then a name, then a call)
+        raise ComplexUsed(said[0])
     return parts_of(_unwatched(answer), parts, scalar=scalar)
 
 
