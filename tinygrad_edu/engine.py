@@ -36,7 +36,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
     node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
     node._b, node._db = b, db  # the other
-    node._list = node._list_grads = None  # (skip: for Value(data, children, ...), dot, vsum)
+    node._list = node._list_grads = None  # (skip: for a node of dot, vsum or made by hand)
     if scopes.opened:  # (skip: inside a named_scope, for drawing by parts)
         node._scope = scopes.current()
     return node
