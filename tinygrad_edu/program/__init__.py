@@ -23,7 +23,8 @@ function held by another name), ``warned.py`` (the warnings it issues, issued ag
 at every call), ``captured.py``
 (the captured graph as a tape), ``answers.py`` (what a compiled function returns: each
 Value a ``Result``) and ``explain.py`` (``explain()``, ``verify=``);
-``native.py`` and ``native.c``; ``torch.py``.
+``native.py`` and ``native.c`` (``numpy_numbers.py``: NumPy's numbers computed there as
+NumPy does); ``torch.py``.
 The engine knows nothing of them.
 This folder may import the scalar engine's files and ``nn`` (a model made with it, for
 ``to_torch``); ``training`` (``fit(compile=True)``), ``viz`` (the playground) and

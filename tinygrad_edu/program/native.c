@@ -22,6 +22,7 @@
  * MASKED: a local derivative that passes nothing back whatever arrives (relu at or below 0,
  * x ** 0, 0 ** y towards y): its share is 0.0, where 0.0 * inf would be NaN.
  */
+#include <fenv.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -193,6 +194,7 @@ static double py_sum(const double *xs, int n, int mode) {
  * where the engine does something particular (see the top of the file). */
 int tg_run(const tg_tape *t) {
     double *v = t->v, *scratch = t->scratch;
+    feclearexcept(FE_UNDERFLOW);  /* (NumPy's steps: see NUMPY below) */
     for (int s = 0; s < t->steps; s++) {
         const int32_t *a = t->args + t->start[s];
         const uint8_t *node = t->isnode + t->start[s];
@@ -325,7 +327,13 @@ int tg_run(const tg_tape *t) {
         default: return s + 1;
         }
         if (!ordinary(y)) return s + 1;
+        if (code >= N_ADD && (t->first[s] & 8)) y += 0.0;  /* INT: an int's 0 has no sign
+                                                            * (-0 is 0, 0 * -3 is 0) */
         v[t->out[s]] = y;
+        /* NUMPY (first's 4): NumPy computes this step (an operator of its float64 numbers),
+         * and reports an underflow as np.errstate asks: here or earlier, the Python program
+         * runs the call (the flag is sticky: a step of Python's floats may have set it) */
+        if (code >= N_ADD && (t->first[s] & 4) && fetestexcept(FE_UNDERFLOW)) return s + 1;
     }
     return 0;
 }

@@ -10,7 +10,10 @@ with the same libm functions Python's ``math`` calls, built with no fast-math an
 contraction (``-ffp-contract=off``). Where the engine does something particular at a step
 (an error to raise, an infinite or NaN number, a sum that overflows half-way), the C loop
 stops there and that call runs the Python program, which gives the engine's numbers or raises
-the engine's error; ``fallbacks`` counts those calls.
+the engine's error; ``fallbacks`` counts those calls. NumPy's numbers (an item of a float64
+array given, the bools its comparisons give, the int64 a sum of them gives) are computed as
+NumPy does, with C stopping wherever NumPy does something particular (an inf, a NaN, an
+underflow): ``numpy_numbers.py``.
 
 Where the program cannot run natively, it runs as Python, and says why in one line (a
 ``NativeUnavailable`` warning, and ``reason`` in its repr): an op with no C spelling (an op
@@ -43,6 +46,13 @@ from typing import Any
 
 from tinygrad_edu.ops import find_op
 from tinygrad_edu.program.captured import copy
+from tinygrad_edu.program.numpy_numbers import (
+    double,
+    integral,
+    numpy_computes,
+    numpy_kind,
+    numpy_spelled,
+)
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
@@ -95,6 +105,8 @@ are computed as doubles, exact below 2**53 (checked after every run)."""
 UNARY_NUMBERS = {"N_NEG", "N_ABS", "N_COPY", "N_ISINT", "N_EXP", "N_LOG", "N_SQRT", "N_TANH",
                  "N_SIN", "N_COS", "N_FABS"}
 EXACT = 2.0 ** 53  # (an int or a bool computed as a double is exact below this)
+NUMPY = 4  # (a step's ``first``: NumPy computes it; C stops where it underflows)
+INT = 8  # (a step's ``first``: its number is an int, whose 0 has no sign: C's -0.0 is 0.0)
 
 
 def _codes(text: str) -> dict[str, int]:
@@ -246,8 +258,9 @@ def c_code(row: Op) -> int | None:
 
 def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
     """The code of a plain number's step in native.c, or None: a function it does not
-    spell, or numbers of kinds it does not compute as Python does (NumPy's, an int to an
-    int power, a max of an int and a float)."""
+    spell, or numbers of kinds it does not compute as Python does (NumPy's but those of
+    ``numpy_numbers.numpy_spelled``, an int to an int power, a max of an int and a
+    float)."""
     name = NUMBER_NAMES.get(step.function)
     if name is None or (name in ("N_MAX", "N_MIN", "N_SUM") and len(step.args) < 2 and
                         name != "N_SUM"):
@@ -256,11 +269,14 @@ def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
             len(step.args) != (1 if name in UNARY_NUMBERS else 2):
         return None
     if tape is not None:
-        kinds = [_kind(tape, a) for a in step.args]
-        if any(k not in (float, int, bool) for k in [*kinds, _kind(tape, step.out)]):
+        kinds, out = [_kind(tape, a) for a in step.args], _kind(tape, step.out)
+        numpy = any(k.__module__ == "numpy" for k in [*kinds, out])
+        if numpy and not numpy_spelled(name, kinds, out):
             return None
-        if name == "N_POW" and all(k is not float for k in kinds):
-            return None  # (an int to an int power: an int, or a float below 0)
+        if not numpy and any(k not in (float, int, bool) for k in [*kinds, out]):
+            return None
+        if name == "N_POW" and not any(k is float or double(k) for k in kinds):
+            return None  # (an int to an int power: an int, a float below 0, NumPy's error)
         if name in ("N_MAX", "N_MIN") and len(set(kinds)) > 1 and \
                 step.out in _answered(tape):
             return None  # (an int or a float, by the numbers: where the answer shows which)
@@ -339,7 +355,8 @@ class Packed:
         self.outputs = [slots[s] for s in tape.outputs]
         codes, out, start, count, first = (array("i") for _ in range(5))
         args, nodes = array("i"), array("B")
-        self.ints = [slots[s] for s, kind in tape.kinds.items() if kind in (int, bool)]
+        self.ints = [slots[s] for s, kind in tape.kinds.items() if kind is bool or
+                     integral(kind)]
         self.kinds = [tape.kinds.get(s, float) for s in tape.outputs]
         self.inner = [slots[s] for s, _ in tape.inner]
         for step in tape.steps:
@@ -357,8 +374,11 @@ class Packed:
             else:
                 operands, which = step.args, step.nodes
             count.append(len(operands))
-            first.append(step.first if isinstance(step, Step) else _summed(tape, step)
-                         if code == CODES["N_SUM"] else 0)
+            first.append(step.first if isinstance(step, Step) else (_summed(tape, step)
+                         if code == CODES["N_SUM"] else 0) |
+                         (NUMPY if numpy_computes(NUMBER_NAMES[step.function],
+                                                [_kind(tape, a) for a in step.args]) else 0) |
+                         (INT if integral(_kind(tape, step.out)) else 0))
             args.extend(slots[a] for a in operands)
             nodes.extend(map(int, which))
         order = list(range(len(tape.steps)))[::-1] if tape.backward_order is None else \
@@ -461,6 +481,8 @@ class NativeProgram:
                 self.packed = Packed(self.tape)
                 self._step = built.library.tg_step
                 self._leaves = [leaf for _, leaf in self.tape.gradients]
+                self._numbers = {float, int, bool, *(k for k in self.tape.kinds.values()
+                                                     if numpy_kind(k))}  # (NumPy's inputs)
                 self._lock = threading.Lock()
         self.kind = "native" if self.packed is not None else "Python"
         if self.reason and self.reason != IN_A_BROWSER:
@@ -521,8 +543,9 @@ class NativeProgram:
                 not {*map(type, leaves), *map(type, grads)} <= {float}:
             return _STOPPED
         kinds = {*map(type, numbers)}
-        if not kinds <= {float} and (not kinds <= {float, int, bool} or any(
-                type(x) is not float and not -EXACT < x < EXACT for x in numbers)):
+        if not kinds <= {float} and (not kinds <= self._numbers or any(
+                type(x) is not float and not double(type(x)) and not -EXACT < x < EXACT
+                for x in numbers)):
             return _STOPPED
         with self._lock:
             count = packed.leaves
