@@ -6,6 +6,7 @@ given as a list, so ``xs.mean()`` raised AttributeError naming an internal class
 double) is computed in its own type, as NumPy does (before: read as float64, silently)."""
 
 import sys
+import warnings
 
 import pytest
 
@@ -66,3 +67,58 @@ def test_an_item_set_in_an_array_given_is_refused_naming_the_line():
     with pytest.raises(RuntimeError, match=r"it changes the array given as argument 0 \(xs\), "
                                            r"at .*xs\[0\] = 5\.0"):
         compile(f, native=False)(np.array([1.0, 2.0]))
+
+
+NUMPYS = {  # (what NumPy's float64 number does that Python's float does not)
+    "repr": lambda xs: len(repr(xs[0])),  # np.float64(10.0)
+    "a NumPy float": lambda xs: float(isinstance(xs[0], np.floating)),
+    "its type": lambda xs: len(type(xs[0]).__name__),
+    "its dtype": lambda xs: float(xs[0].dtype.itemsize) + xs[0].item(),
+    "divided by 0": lambda xs: min(xs[0] / (xs[1] - 2.0), 5.0),  # inf, a RuntimeWarning
+    "floor divided by 0": lambda xs: float(xs[0] // (xs[1] - 2.0) > 1.0),  # inf
+    "overflowed": lambda xs: min(xs[0] ** 400.0, 5.0),  # inf, not OverflowError
+    "to a fraction below 0": lambda xs: float(np.isnan((xs[1] - 5.0) ** 0.5)),  # not complex
+    "ordinary": lambda xs: float(xs[0] * xs[1] + xs[1] / 3.0 - xs[0] ** 0.5),
+}
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["Python", "native"])
+@pytest.mark.parametrize("use", NUMPYS)
+def test_a_float64_arrays_items_are_numpys_numbers(use, native):  # (issue 64)
+    """An item of a float64 array given is NumPy's float64, as in the engine (before: a
+    Python float: its repr 10.0, not a np.floating, a division by zero ZeroDivisionError,
+    silently or loudly wrong); it runs natively where its steps are ordinary numbers."""
+    def f(xs):
+        return W * NUMPYS[use](xs)
+
+    step = compile(f, native=native)
+    for k in range(3):
+        xs = np.array([10.0 + k, 2.0])
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            same(step, f, [W], xs)
+        numpys = [str(w.message) for w in said if w.category is RuntimeWarning]
+        assert numpys[:len(numpys) // 2] == numpys[len(numpys) // 2:]  # (NumPy's, said twice)
+    if sys.version_info >= (3, 11):  # (3.10: float(x) a constant, guarded: captured again)
+        assert step.captures == (1 if use != "repr" else 3)  # (a text: a constant)
+    if native and use == "ordinary":
+        assert step.program().kind == "native" and step.program().fallbacks == 0
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["Python", "native"])
+def test_numpys_warning_is_said_as_the_engine_says_it(native):  # (issue 64)
+    """NumPy's RuntimeWarning of a division by zero is said once where the engine says it:
+    by the program where it computes the division, not again where a guard then fails (the
+    capture's engine run says it) nor at a later call where nothing is divided by zero."""
+    def f(xs):
+        return W * float(min(xs[0] / xs[1], 3.0))
+
+    step = compile(f, native=native)
+    for numbers in ([0.5, 2.0], [2.0, 0.0], [0.5, 1e-200], [4.0, 0.0], [4.0, 0.0]):
+        said = []
+        for run in (step, f):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                out = run(np.array(numbers)).data
+            said.append((out, [str(w.message) for w in caught if w.category is RuntimeWarning]))
+        assert said[0] == said[1], numbers

@@ -82,9 +82,9 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
         shape = getattr(x, "shape", None)
         if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
             dtype: Any = getattr(x, "dtype", None)
-            if getattr(dtype, "kind", "") == "f" and dtype.itemsize != 8:  # (float32, float16,
-                return ("array", str(dtype), shape,  # long double: its numbers as NumPy's,
-                        tuple(key_of(v) for v in x.flat))  # computed in their own type)
+            if getattr(dtype, "kind", "") == "f":  # (its numbers NumPy's, computed in their
+                numbers.extend(x.flat)  # own type: np.float64(1.0) / 0.0 is inf, its repr
+                return ("array", str(dtype), shape)  # np.float64(1.0), its .dtype float64)
             return ("array", str(dtype or ""), key_of(x.tolist()))
         return ("object", id(x))
 

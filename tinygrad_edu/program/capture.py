@@ -76,7 +76,7 @@ from tinygrad_edu.program.traced import (
     set_recording,
     user_code,
 )
-from tinygrad_edu.program.warned import Warned, issue
+from tinygrad_edu.program.warned import Warned, issue, said_if_it_ran
 from tinygrad_edu.program.watching import watching
 
 __all__ = ["Compiled", "ProgramMismatch", "ProgramWarning", "Result", "compile"]
@@ -149,6 +149,7 @@ class _Entry:
         self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
         self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
         self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
+        self.numpy = any(k.__module__ == "numpy" for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
 
 
@@ -336,7 +337,9 @@ class Compiled:
         count = len(program.tape.leaves)
         leaf_numbers = [reading.number_of(v) for v in leaves[:count]]
         try:
-            found = program.function(leaf_numbers, [0.0] * count, numbers, 1.0)
+            found = program.function(leaf_numbers, [0.0] * count, numbers, 1.0) \
+                if not entry.numpy else said_if_it_ran(program.function, leaf_numbers,
+                                                       [0.0] * count, numbers, 1.0)
         except (ArithmeticError, ValueError):
             found = None
             self.last_capture = "a run raised an error: the function runs as the engine"
@@ -393,6 +396,7 @@ class Compiled:
             set_recording(record)
             try:
                 with watcher, warned:
+                    record.said = warned.said()
                     answer = self.function(*traced_args[0], **traced_args[1])
                     decimals_held(p.value for p in watcher.walk.places)  # (its context)
             except BaseException as err:
@@ -453,7 +457,7 @@ class Compiled:
         entry, result = _build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
         entry.functions = functions
-        entry.warned = warned.kept
+        entry.warned = warned.kept_but(record.said_by_steps)  # (the program says its own)
         entry.caches = ran.cache_state(memoized)
         filled = ran.computed(memoized, watcher.codes)  # (a cache filled: the engine's next
         if filled:  # call takes from it what this one computed; no program kept)

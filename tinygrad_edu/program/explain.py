@@ -27,6 +27,7 @@ from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
 from tinygrad_edu.program.traced import user_code
+from tinygrad_edu.program.warned import said_if_it_ran
 
 __all__ = ["ProgramMismatch", "explain", "failed_place", "unknown_numbers", "verify",
            "why_draw", "why_guard", "why_outside"]
@@ -306,8 +307,8 @@ def why_draw(draw: Any) -> str:
 def why_guard(tape: Any, leaves: list[Any], numbers: list[Any]) -> str:
     """Which guard failed (its line): the program is run again as Python to find it."""
     try:
-        where = failed_guard(tape, leaves, numbers)
-    except (ArithmeticError, ValueError):
+        where = said_if_it_ran(failed_guard, tape, leaves, numbers, said=False)  # (NumPy's
+    except (ArithmeticError, ValueError):  # warnings: said by the capture that follows)
         where = None
     return f"a guard failed at {where}" if where else "a guard failed"
 

@@ -88,6 +88,10 @@ COMPARED: dict[str, Callable[[Any, Any], Any]] = {
 """A comparison as a number of the program: True where it holds, else False."""
 
 
+_OF_ITS_TYPE = {"dtype", "shape", "ndim", "size", "itemsize", "nbytes"}
+"""What a NumPy number holds that its type says (an array's dtype picks the program)."""
+
+
 def power(a: Any, b: Any) -> Any:
     """``a ** b`` as Python computes it, where it is a real number; a complex one raises (a
     program that met a real power at its capture takes the engine's way where it is not)."""
@@ -157,6 +161,8 @@ class Recording:
         self.sets: list[Any] = []  # (the sets the learner's ``set()`` made: ``sets.py``)
         self.default_labels: dict[int, tuple[Any, str]] = {}  # (``fields.ClassLabel``)
         self.hashed_made = 0  # (Values made in the call hashed: ``addresses.by_address``)
+        self.said: list[Any] | None = None  # (the warnings caught: ``warned.Warned``)
+        self.said_by_steps: list[Any] = []  # (those a step computed gave: the program's own)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
@@ -307,6 +313,10 @@ class Traced:
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
         if name.startswith("__") or name in Traced.__slots__:
             raise AttributeError(name)
+        if type(self.value).__module__ == "numpy" and name in _OF_ITS_TYPE:
+            return getattr(self.value, name)  # (a NumPy number's dtype: its type's, followed)
+        if name == "item" and type(self.value).__name__ == "float64":  # (np.float64's:
+            return lambda: _step("float", as_float, self)  # float(x), followed)
         return getattr(self._plain(f".{name}"), name)
 
     def __float__(self) -> float:
@@ -504,15 +514,20 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
     found = recording()
     if found is None:
         return function(*values)
+    said = found.said
+    before = len(said) if said is not None else 0
     try:
         result = function(*values)
     except Exception as error:  # (the function may go on: it raises again at every run)
         found.raised.append(Raised(("step", name, function, args), type(error),
                                    learners_line()))
         raise
+    if said is not None and len(said) > before:  # (NumPy's RuntimeWarning of x / 0: the
+        found.said_by_steps += said[before:]  # program's own; a step of constants, below, again)
     if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
             isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_") or
-            getattr(getattr(result, "dtype", None), "kind", "") == "f"))):  # (a float32)
+            getattr(getattr(result, "dtype", None), "kind", "") in ("f", "i", "u")))):  # (a
+        # float32; an int64: a sum of NumPy's bools)
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
@@ -528,10 +543,10 @@ def _binary(name: str, function: Callable[[Any, Any], Any], a: Any, b: Any) -> A
     left, right = _number(a), _number(b)
     if left is None or right is None:
         return _unfollowed(operator.pow if function is power else function, a, b)
-    if function is power:  # (a complex power: the engine's, its operands fixed)
-        x, y = (v.value if isinstance(v, Traced) else v for v in (left, right))
+    if function is power:  # (a complex power: the engine's, its operands fixed; NumPy's
+        x, y = (v.value if isinstance(v, Traced) else v for v in (left, right))  # gives NaN)
         try:
-            result = x ** y
+            result = x ** y if "numpy" not in (type(x).__module__, type(y).__module__) else 0
         except Exception:
             result = None
         if isinstance(result, complex):

@@ -14,7 +14,7 @@ import warnings
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-__all__ = ["Warned", "issue"]
+__all__ = ["Warned", "issue", "said_if_it_ran"]
 
 Kept = tuple[Warning, type[Warning], str, int]
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +34,16 @@ class Warned:
         warnings.filters = _Filters(warnings.filters)
         getattr(warnings, "_filters_mutated", lambda: None)()
         return self
+
+    def said(self) -> list[Any]:
+        """The warnings caught so far (``traced._step`` notes those of a step the program
+        computes: it issues them itself, where the numbers ask)."""
+        return self._found if self._found is not None else []
+
+    def kept_but(self, own: list[Any]) -> list[Kept]:
+        """The warnings kept but those in ``own`` (the program's own: ``said()``'s items)."""
+        skip = {id(w) for w in own}
+        return [k for k, w in zip(self.kept, self._found or ()) if id(w) not in skip]
 
     def __exit__(self, *exc: Any) -> None:
         self._catching.__exit__(*exc)
@@ -104,6 +114,26 @@ def _module_at(filename: str) -> types.ModuleType | None:
         found = next((m for m in list(sys.modules.values()) if isinstance(m, types.ModuleType)
                       and getattr(m, "__file__", None) == filename), None)
         _MODULES[filename] = found
+    return found
+
+
+def said_if_it_ran(run: Any, *args: Any, said: bool = True) -> Any:
+    """``run(*args)`` (a program of NumPy's numbers), the warnings it issues (NumPy's
+    RuntimeWarning of a division by zero) shown only where it ran to the end: where a guard
+    fails (None), the call is captured again, and the engine's run says them (and
+    ``explain.why_guard``'s run again says none: ``said=False``). ``warnings.showwarning`` is
+    taken for the run, not the filters (a change of them would show a warning shown once
+    again at every call)."""
+    kept: list[tuple[Any, ...]] = []
+    shown = warnings.showwarning
+    warnings.showwarning = lambda *a, **k: kept.append((a, k))
+    try:
+        found = run(*args)
+    finally:
+        warnings.showwarning = shown
+    if said and found is not None:
+        for a, k in kept:
+            shown(*a, **k)
     return found
 
 
