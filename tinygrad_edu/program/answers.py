@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import decimal
+import enum
+import fractions
+import reprlib
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -118,19 +123,22 @@ def loss_number(answer: Any) -> Any:
 def engine_answer(given: Any, root: Value, run: Any) -> Any:
     """An answer of the engine with each Value as a ``Result`` (``run``: the engine's
     backward)."""
-    shape, items = answer_shape(given, lambda x: 0, Tape())
+    shape, items = answer_shape(given, lambda x: 0, Tape(), this_call=True)
     return answer(shape, reading.number_of(root),
                   [reading.number_of(x) if isinstance(x, Value) else x for x in items], run)
 
 
-def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
+def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
+                 this_call: bool = False, name: str = "the compiled function"
                  ) -> tuple[Any, list[Any]]:
     """The answer with each Value or traced number replaced by its place among the
-    program's outputs (the loss, its first Value, by ``("loss",)``), and those in order."""
+    program's outputs (the loss, its first Value, by ``("loss",)``), and those in order.
+    An object a program would hand back as the capture's own at every call is refused
+    (``this_call``: the engine's answer of this very call, whose objects are its own)."""
     first = [True]
     items: list[Any] = []
 
-    def shape(x: Any) -> Any:
+    def shape(x: Any, where: str) -> Any:
         if isinstance(x, Value) and first[0]:
             first[0] = False
             return ("loss",)
@@ -138,23 +146,72 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape
             tape.outputs.append(slot_of(x))
             items.append(x)
             return ("output", len(tape.outputs) - 1, isinstance(x, Value))
-        if isinstance(x, list):
-            return [shape(v) for v in x]
-        if isinstance(x, tuple):
-            made = type(x) if type(x) is not tuple and hasattr(type(x), "_make") else tuple
-            return ("tuple", tuple(shape(v) for v in x), made)  # (a namedtuple as itself)
-        if isinstance(x, dict):
-            return ("dict", {k: shape(v) for k, v in x.items()})
-        if _dataclass(x) and any(isinstance(v, (Value, Traced)) for v in outputs_of(x)):
-            return ("dataclass", x, {name: shape(v) for name, v in _fields(x)})
+        if type(x) is list:
+            return [shape(v, f"{where}[{k}]") for k, v in enumerate(x)]
+        if type(x) is tuple or (isinstance(x, tuple) and hasattr(type(x), "_make")):
+            made = type(x) if type(x) is not tuple else tuple
+            return ("tuple", tuple(shape(v, f"{where}[{k}]") for k, v in enumerate(x)),
+                    made)  # (a namedtuple as itself)
+        if type(x) is dict:
+            return ("dict", {k: shape(v, f"{where}[{k!r}]") for k, v in x.items()})
+        if _dataclass(x):  # (a copy at every call, as the engine makes a new one)
+            return ("dataclass", x, {name: shape(v, f"{where}.{name}")
+                                     for name, v in _fields(x)})
         if randomness.is_drawn(x):
             raise TypeError("a compiled function returns Values and numbers, not a NumPy "
                             "array it follows item by item (an array drawn from numpy.random, "
                             "new at every call, or one given, or made of them): return its "
                             "items, [float(m) for m in mask], or the Values made from it")
-        return ("plain", x)
+        if this_call or constant(x):
+            return ("plain", frozenset(frozenset.__iter__(x)) if isinstance(x, frozenset) else x)
+        if isinstance(x, (list, dict)) and _own_class_kept(x):  # (a Counter, a defaultdict)
+            if isinstance(x, dict):
+                return ("dictof", x, {k: shape(v, f"{where}[{k!r}]") for k, v in x.items()})
+            return ("listof", x, [shape(v, f"{where}[{k}]") for k, v in enumerate(x)])
+        raise TypeError(
+            f"{name} returned {_kind(x)} at {where}: a program cannot make it again, and "
+            "would hand back the capture's own object at every call (its numbers and its "
+            "state as they were then). Return what it holds instead (its "
+            "Values and numbers, in a tuple, a list, a dict or a dataclass) and build it "
+            "from the compiled function's answer, outside it")
 
-    return shape(answer), items
+    return shape(answer, "answer"), items
+
+
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range, type(Ellipsis),
+              decimal.Decimal, fractions.Fraction)
+
+
+def constant(x: Any) -> bool:
+    """Whether ``x`` is the same to every call that returns it: an immutable number or text
+    (a NumPy number too), a frozenset or enum member of them, or a function or class defined
+    outside any call (the engine's function returns that very object at every call)."""
+    if type(x) in _IMMUTABLE or isinstance(x, enum.Enum):
+        return True
+    if isinstance(x, frozenset):  # (the capture's own frozenset() while it runs too)
+        return all(constant(v) for v in frozenset.__iter__(x))
+    if type(x).__module__ == "numpy" and type(x).__name__ != "ndarray" and \
+            getattr(getattr(x, "dtype", None), "kind", "V") in tuple("biufcmMSU"):
+        return True  # (a NumPy number, not an array nor a record)
+    if isinstance(x, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return "<locals>" not in getattr(x, "__qualname__", "<locals>")
+    return False
+
+
+def _own_class_kept(x: Any) -> bool:
+    """A list or dict of a class of its own (``Counter``, ``OrderedDict``, ``defaultdict``)
+    that a copy of the captured one, its items the call's, makes again: its attributes and
+    its ``default_factory`` constants."""
+    extra = [getattr(x, "default_factory", None), *getattr(x, "__dict__", {}).values()]
+    return all(constant(v) for v in extra)
+
+
+def _kind(x: Any) -> str:
+    name = type(x).__qualname__
+    where = type(x).__module__
+    shown = name if where in ("builtins", "__main__") else f"{where}.{name}"
+    own = type(x).__repr__ is not object.__repr__
+    return f"an object of class {shown}" + (f" ({reprlib.repr(x)})" if own else "")
 
 
 def answer(shape: Any, out: Any, outputs: Any, run: Any) -> Any:
@@ -172,6 +229,14 @@ def answer(shape: Any, out: Any, outputs: Any, run: Any) -> Any:
         return tuple(items) if shape[2] is tuple else shape[2]._make(items)
     if kind == "dict":
         return {k: answer(s, out, outputs, run) for k, s in shape[1].items()}
+    if kind in ("dictof", "listof"):  # (a copy of the one captured, each item the call's)
+        made = copy.copy(shape[1])
+        made.clear()
+        if kind == "listof":
+            made.extend(answer(s, out, outputs, run) for s in shape[2])
+        for k, s in shape[2].items() if kind == "dictof" else ():
+            made[k] = answer(s, out, outputs, run)
+        return made
     if kind == "dataclass":  # (a copy of the one captured, each field the call's)
         made = copy.copy(shape[1])
         for name, s in shape[2].items():
