@@ -80,6 +80,8 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             numbers.append(x)
             return ("numpy", str(x.dtype))
         shape = getattr(x, "shape", None)
+        if shape is not None and unfollowed(x):  # (an object or structured array, a record,
+            raise _Unfollowed(x)  # a masked array, a memoryview: refused, said where)
         if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
             dtype: Any = getattr(x, "dtype", None)
             if getattr(dtype, "kind", "") == "f":  # (its numbers NumPy's, computed in their
@@ -88,10 +90,54 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             return ("array", str(dtype or ""), key_of(x.tolist()))
         return ("object", id(x))
 
-    key = key_of(tree)
+    try:
+        key = key_of(tree)
+    except _Unfollowed as given:
+        raise TypeError(f"{_where(tree, given.args[0])} is {unfollowed(given.args[0])}") \
+            from None
     if not held_twice and len(set(map(id, kept))) != len(kept):
         return structure_of(tree, True, named)  # (rare: its numbers once, its key says where)
     return (key, node_given[0]), numbers, values
+
+
+class _Unfollowed(Exception):
+    """An argument whose numbers a program would not follow (``unfollowed``)."""
+
+
+def unfollowed(x: Any) -> str:
+    """What an array-like argument is, and what to give instead, where a program would not
+    follow its numbers (its items are no inputs, its bytes not guarded): a NumPy array of
+    objects or of a structured dtype, a record, a masked array, a ``memoryview``; else ''."""
+    kind = getattr(getattr(x, "dtype", None), "kind", "")
+    if type(x) is memoryview:
+        return ("a memoryview: a program does not follow the numbers it shows. Give them as "
+                "a NumPy float array, np.frombuffer(buf), or a list, buf.tolist()")
+    if type(x).__module__.startswith("numpy.ma"):
+        return ("a NumPy masked array: a program follows a float array's items, not what a "
+                "mask hides. Give a float array: xs.filled(0.0) or xs.compressed()")
+    if type(x).__module__ != "numpy" or kind not in ("O", "V"):
+        return ""
+    what = "record" if getattr(x, "ndim", 1) == 0 and type(x).__name__ == "void" else "array"
+    if kind == "O":
+        return (f"a NumPy {what} of dtype object: a program follows the numbers of a float "
+                "array given, not of an object array. Give xs.astype(float), or a list of "
+                "its numbers, [float(v) for v in xs] (a column of text apart)")
+    return (f"a NumPy {what} of the structured dtype {x.dtype}: a program follows the numbers "
+            "of a float array given, not of its fields. Give each field as a float array "
+            "(data['x']), or a record as a dict of floats, dict(zip(row.dtype.names, "
+            "row.tolist()))")
+
+
+def _where(tree: Any, target: Any) -> str:
+    """Where ``target`` is among the call's ``(args, kwargs)``: ``argument 0[1]``."""
+    def look(x: Any, where: str) -> str:
+        if x is target:
+            return where
+        items = x.items() if type(x) is dict else enumerate(x) \
+            if type(x) in (list, tuple) else ()
+        return next((w for k, v in items for w in [look(v, _inside(where, k))] if w), "")
+
+    return look(tree, "") or "an argument"
 
 
 def what_differs(old: Any, new: Any) -> str:

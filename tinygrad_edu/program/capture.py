@@ -254,7 +254,10 @@ class Compiled:
         if not is_grad_enabled():  # (under no_grad(): the engine's nodes, with no graph;
             self.engine_calls += 1  # a program's would pass gradients: runs as the engine)
             return self._as_engine(args, kwargs)
-        key, numbers, values = structure_of((args, kwargs), False, self.named.ids())
+        try:
+            key, numbers, values = structure_of((args, kwargs), False, self.named.ids())
+        except TypeError as err:  # (an argument whose numbers no program follows)
+            raise TypeError(f"{self.__name__}: {err}") from None
         if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)
             return self._as_engine(args, kwargs)
