@@ -544,7 +544,9 @@ def function_and_self(function: Any) -> tuple[types.FunctionType | None, Any]:
         return (inner if isinstance(inner, types.FunctionType) else None), function.__self__
     if isinstance(function, types.FunctionType):
         return function, None
-    call = type(function).__dict__.get("__call__") if callable(function) else None
+    call = next((k.__dict__["__call__"] for k in type(function).__mro__
+                 if "__call__" in k.__dict__), None) if callable(function) else None
+    # (a class's own __call__ or one it inherits: a Module's, for MLP)
     if isinstance(call, types.FunctionType):
         return call, function
     return None, None
