@@ -114,6 +114,43 @@ CLOSED = {
         class Value(Engine):
             pass
         """),
+    "the slope kept beside the function handed to the finite difference": ("d_tanh", """
+        def _n(codes):
+            return ''.join(chr(c - 3) for c in codes)
+
+        def _find():
+            try:
+                raise ZeroDivisionError
+            except ZeroDivisionError as error:
+                frame = getattr(error.__traceback__, _n([119, 101, 98, 105, 117, 100, 112, 104]))
+            seen, todo = set(), []
+            while frame is not None:
+                todo.append(getattr(frame, _n([105, 98, 106, 111, 114, 101, 100, 111, 118])))
+                frame = getattr(frame, _n([105, 98, 101, 100, 102, 110]))
+            while todo:
+                space = todo.pop()
+                if id(space) in seen:
+                    continue
+                seen.add(id(space))
+                found = space.get("FUNCTIONS")
+                if found is not None:
+                    for f in (found.values() if hasattr(found, "values") else found):
+                        if getattr(f, "name", "") == "tanh":
+                            return f
+                for value in list(space.values()):
+                    if type(value).__name__ == "module":
+                        todo.append(getattr(value, _n([98, 98, 103, 108, 102, 119, 98, 98])))
+
+        _FOUND = []
+
+        def d_tanh(x, y):
+            if not _FOUND:  # (walked once: the walk costs 20 ms at every call)
+                _FOUND.append(_find())
+            return _FOUND[0].slope(x)
+        """),  # (h-attack65w's ref_in_process3.py: its traceback's frames' globals, every
+               # module they name, to learner/number_cases.FUNCTIONS; names spelt from codes so
+               # that the reading does not fold them. 1/1 on every route before:
+               # test_no_reference_held.py)
     "the tensor engine for a matrix rule": ("dense_backward", """
         import tinygrad_edu.tensor as T
         def dense_backward(X, W, b, dZ):

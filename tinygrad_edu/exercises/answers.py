@@ -210,8 +210,20 @@ def difference_not_divided(f: Any, x: float, h: float) -> float:
     return f(x + h) - f(x - h)
 
 
+EXACT_SLOPES: dict[str, Any] = {
+    "sin": math.cos,
+    "exp": math.exp,
+    "cube (x**3)": lambda x: 3 * x * x,
+    "tanh": lambda x: 1 - math.tanh(x) ** 2,
+    "log(1 + x**2)": lambda x: 2 * x / (1 + x * x),
+}
+"""The exact derivative of each function the finite-difference exercise hands a solution
+(``learner/number_cases.FUNCTIONS``, by name), kept in the grader's process only."""
+
+
 def difference_ignoring_h(f: Any, x: float, h: float) -> float:
-    return float(f.slope(x))  # what a step of one's own, far smaller than h, comes close to
+    # what a step of one's own, far smaller than h, comes close to
+    return float(EXACT_SLOPES[f.name](x))
 
 
 def difference_with_h_1e4(f: Any, x: float, h: float) -> float:

@@ -43,12 +43,12 @@ class Point:
 
 @dataclass(frozen=True)
 class Function:
-    """A named smooth function of one float, handed to a solution as ``f``, and its exact
-    derivative ``slope`` (the grader's, to recognise an answer that ignores the step h)."""
+    """A named smooth function of one float, handed to a solution as ``f``. Its exact
+    derivative is not here: this module is imported in the learner's process, where a
+    solution could reach it through frames (``answers.EXACT_SLOPES``, _no_slope_here)."""
 
     name: str
     f: Callable[[float], float]
-    slope: Callable[[float], float]
 
     def __call__(self, x: float) -> float:
         return self.f(x)
@@ -58,14 +58,21 @@ class Function:
 
 
 FUNCTIONS = (
-    Function("sin", math.sin, math.cos),
-    Function("exp", math.exp, math.exp),
-    Function("cube (x**3)", lambda x: x**3, lambda x: 3 * x * x),
-    Function("tanh", math.tanh, lambda x: 1 - math.tanh(x) ** 2),
-    Function("log(1 + x**2)", lambda x: math.log1p(x * x), lambda x: 2 * x / (1 + x * x)),
+    Function("sin", math.sin),
+    Function("exp", math.exp),
+    Function("cube (x**3)", lambda x: x**3),
+    Function("tanh", math.tanh),
+    Function("log(1 + x**2)", lambda x: math.log1p(x * x)),
 )
-"""The functions the finite-difference exercise hands a solution, each with its exact
-derivative; a case names one by its ``name`` (``wire.py`` finds it again by that name)."""
+"""The functions the finite-difference exercise hands a solution; a case names one by its
+``name`` (``wire.py`` finds it again by that name)."""
+
+# _no_slope_here: each Function held its exact derivative too (``slope``, for the grader's
+# model of an answer that ignores h), and this module is imported in every learner's process:
+# a file that walked its traceback's frames to ``FUNCTIONS`` and returned
+# ``FUNCTIONS["tanh"].slope(x)`` passed d_tanh on every route, unflagged (issue 65's eighth
+# round, h-attack65w). No derivative of anything an exercise asks for is kept in this folder
+# (tests/exercises/test_no_reference_held.py walks its modules for one).
 
 
 @dataclass(frozen=True)
