@@ -409,6 +409,7 @@ class Traced:
     def __neg__(self) -> Any: return _step("-x", operator.neg, self)
     def __pos__(self) -> Any: return _step("+x", operator.pos, self)
     def __abs__(self) -> Any: return _step("abs", abs, self)
+    def __invert__(self) -> Any: return operator.invert(self._plain("~"))  # (as & below)
 
     def __add__(self, o: Any) -> Any: return _binary("+", operator.add, self, o)
     def __radd__(self, o: Any) -> Any: return _binary("+", operator.add, o, self)
@@ -457,6 +458,11 @@ class Traced:
 
 
 numbers.Real.register(Traced)  # (a real number: the engine's functions take it as one)
+for _name, _op in (("and", operator.and_), ("or", operator.or_), ("xor", operator.xor),
+                  ("lshift", operator.lshift), ("rshift", operator.rshift)):  # (bitwise, of a
+    setattr(Traced, f"__{_name}__", lambda x, o, f=_op: _unfollowed(f, x, o))  # comparison's
+    setattr(Traced, f"__r{_name}__", lambda x, o, f=_op: _unfollowed(f, o, x))  # bool, a count:
+# (its number a constant guarded to the bit: Python's result or error, ``(a > 0) & (b > 0)``)
 
 
 def _number(x: Any) -> Any:
