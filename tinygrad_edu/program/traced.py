@@ -532,8 +532,9 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         found.said_by_steps += said[before:]  # program's own; a step of constants, below, again)
     if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
             isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_") or
-            getattr(getattr(result, "dtype", None), "kind", "") in ("f", "i", "u")))):  # (a
-        # float32; an int64: a sum of NumPy's bools)
+            getattr(getattr(result, "dtype", None), "kind", "") in ("f", "i", "u")) and
+            type(result).__name__ != "ndarray")):  # (a float32; an int64: a sum of NumPy's
+        # bools; an array, A * x.data: no number, made of constants guarded)
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
