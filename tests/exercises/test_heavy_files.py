@@ -7,16 +7,21 @@ stopped reading.
 """
 
 import ast
+import binascii
 import os
 import subprocess
 import sys
 import time
 import types
 
+import pytest
+
 from tinygrad_edu import __main__ as main_module
 from tinygrad_edu.exercises import EXERCISES, loading
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.report import with_classmates
+from tinygrad_edu.exercises.heard import Heard, source_of_tree
+from tinygrad_edu.exercises.learner.audit import RAN, TEXT
 from tinygrad_edu.exercises.loading import FIELDS, LARGEST_COMPILED
 
 HONEST = "def d_tanh(x, y):\n    return 1 - y * y\n"
@@ -143,3 +148,52 @@ def test_the_rule_reading_works_each_node_out_once(tmp_path):
     # every sum of the line complex: each said in a few words, never written out whole
     per_node, why = calls(HONEST + sums + "W = 2j+" + "+".join(["x"] * 600) + "\n")
     assert per_node < 20 and "the complex number 2j" in why, (per_node, why)
+
+
+def heard_compiling(*texts):
+    """What the grader keeps of ``texts``, compiled at run time by a learner's process (the
+    lines its audit hook writes)."""
+    heard = Heard()
+    for text in texts:
+        heard.take(RAN + TEXT + binascii.b2a_base64(text.encode(), newline=False).decode())
+    return heard
+
+
+def test_code_compiled_at_run_time_is_held_to_the_fields_a_file_is():
+    """Before: a file's own f-strings were held to ``FIELDS`` fields, but not the code it
+    compiled at run time, which the grader reads for copies (in the grading process, and
+    again in the report's own): f'{a}{a}...' of 170,000 fields compiled in each of a file's
+    four processes took the report's main process 44 to 57 s each (Python 3.11), the
+    class's report 462 s instead of 11.5 s (h-attack65w). Now the f-strings of what is kept
+    have ``FIELDS`` fields in all; past them, the code is said, not read (a flag for the
+    teacher: ``copies.BUILT``), found from its tokens, never parsed."""
+    many = "t = f'" + "{a}" * (FIELDS + 1000) + "'\n"
+    parse = ast.parse
+    try:
+        ast.parse = None  # (read without the parser)
+        heard = heard_compiling(many)
+    finally:
+        ast.parse = parse
+    assert heard.ran == [], heard.ran
+    assert heard.built == [f"compiled f-strings of {FIELDS + 1000:,} fields ({{...}}) in all, "
+                           f"more than the {FIELDS:,} the grader reads (Python takes a time "
+                           "that grows as the square of their number to read them)"]
+    third = FIELDS // 3 + 1
+    parts = [f"t{i} = f'" + "{a}" * third + "'\n" for i in range(3)]
+    heard = heard_compiling(*parts)
+    assert heard.ran == parts[:2] and len(heard.built) == 1, (len(heard.ran), heard.built)
+    braces = "d = '" + "{" * (FIELDS * 2) + "'\nf = f'{d}'\n"  # (one field in all)
+    assert heard_compiling(braces).ran == [braces]
+
+
+def test_a_tree_sent_as_an_f_string_is_not_parsed():
+    """A syntax tree crosses as the repr of a list (``source_of_tree``), which holds no
+    f-string: data that is one, of many fields, is not a tree, found without parsing it."""
+    data = "[f'" + "{a}" * (FIELDS + 1) + "']"
+    parse = ast.parse
+    try:
+        ast.parse = None
+        with pytest.raises(ValueError, match="not a tree"):
+            source_of_tree(data)
+    finally:
+        ast.parse = parse

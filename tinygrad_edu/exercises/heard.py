@@ -21,6 +21,7 @@ import tokenize
 from typing import Any
 
 from tinygrad_edu.exercises.learner.audit import BUILT, BYTES, OVER, RAN, READ, TEXT, TREE
+from tinygrad_edu.exercises.loading import FIELDS, all_fields
 
 __all__ = ["UNREAD", "Heard", "source_of_tree"]
 
@@ -38,16 +39,19 @@ class Heard:
         self.ran: list[str] = []
         self.built: list[str] = []
         self._size = 0
+        self._fields = 0  # (of the f-strings in ``ran``, or an upper bound: _fields_bounded)
 
     def take(self, line: str) -> None:
         if line.startswith(RAN):
             text, how = _source(line[len(RAN):])
-            if text is not None and self._size + len(text) <= READ:
+            if text is not None and self._size + len(text) > READ:
+                text, how = None, f"compiled more than the grader reads ({READ // 1024} KiB)"
+            if text is not None:
+                text, how = self._fields_bounded(text)
+            if text is not None:
                 self.ran.append(text)
                 self._size += len(text)
                 return
-            if text is not None:
-                how = f"compiled more than the grader reads ({READ // 1024} KiB)"
         elif line.startswith(BUILT):
             how = line[len(BUILT):][:200]
         elif line.startswith(OVER):
@@ -57,6 +61,29 @@ class Heard:
             return
         if how not in self.built and len(self.built) < 20:
             self.built.append(how)
+
+    def _fields_bounded(self, text: str) -> tuple[str | None, str]:
+        """``text``, if the f-strings of all the code kept have at most ``FIELDS`` fields
+        in all; else None and why (_fields_bounded)."""
+        fields = text.count("{")  # (cheap, and at least its fields: only past the bound
+        if self._fields + fields > FIELDS:  # is it read for its f-strings)
+            fields = all_fields(text)
+        if self._fields + fields > FIELDS:
+            return None, (f"compiled f-strings of {self._fields + fields:,} fields ({{...}}) "
+                          f"in all, more than the {FIELDS:,} the grader reads (Python takes "
+                          "a time that grows as the square of their number to read them)")
+        self._fields += fields
+        return text, ""
+
+
+# _fields_bounded: the grader reads the code a process compiled at run time (its copies, in
+# the grading process and again in the class's report), and a file's own f-strings are held
+# to ``loading.FIELDS`` fields, but not this code: a file that compiled f'{a}{a}...' of
+# 170,000 fields in each of its four processes cost the report's main process 44 to 57 s of
+# Python 3.11's parser for each text, the class's report 462 s instead of 11.5 s (issue 65's
+# eighth round, h-attack65w). Kept to FIELDS in all (the parser's time on them at most that
+# of one f-string of FIELDS fields, 0.06 s); past it, the code is not kept but said in
+# ``built``: flagged for the teacher as code the grader did not read.
 
 
 def _source(data: str) -> tuple[str | None, str]:
@@ -106,6 +133,8 @@ def source_of_tree(data: str) -> str:
     """The source of a syntax tree sent as ``audit.py``'s ``tree_data`` writes it: built again
     of the ast module's own classes, and unparsed (raises ValueError, or another error of
     reading, if it is not such a tree)."""
+    if data.count("{") > FIELDS and all_fields(data):  # (no tree's data is an f-string:
+        raise ValueError("not a tree")                 # one of many fields, slow to parse)
     tokens = ast.literal_eval(data)
     if not isinstance(tokens, list) or not tokens:
         raise ValueError("not a tree")
