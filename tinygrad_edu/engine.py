@@ -20,7 +20,7 @@ EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
-NO_OTHER = object()  # apply's b for one operand (exp, log, tanh, relu); not None: x + None fails
+NO_OTHER = object()  # b of exp, log, tanh, relu: a marker no caller gives (x + None must fail)
 
 
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
@@ -32,7 +32,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
     da = da if type(da) is float else da(a_data, b_data, out)
     db = db if type(db) is float else db(a_data, b_data, out)
-    node = object.__new__(Value)  # an empty Value, __init__ not run (it makes leaves); filled below
+    node = object.__new__(Value)  # empty: Value(out) would run __init__, a leaf's; filled below
     node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
     node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
     node._b, node._db = b, db  # the other
