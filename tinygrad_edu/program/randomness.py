@@ -35,7 +35,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.traced import Traced, learners_line, recording
+from tinygrad_edu.program.traced import Traced, _step, as_float, learners_line, recording
 
 __all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn",
            "numpy_state", "patches", "put_back", "state", "unseen_draws"]
@@ -444,8 +444,20 @@ def _array_class(numpy: Any) -> type:
             return plain(self, "astype() of an array followed item by item").astype(
                 dtype, *args, **options)
 
-        def tolist(self) -> Any:
-            return self.view(numpy.ndarray).tolist()
+        def tolist(self) -> Any:  # (Python's numbers, as the engine's array gives them: a
+            return listed(self.view(numpy.ndarray))  # float32's as Python floats, followed)
+
+    def listed(held: Any) -> Any:
+        if isinstance(held, numpy.ndarray) and held.ndim:
+            return [listed(row) for row in held]
+        x = held[()] if isinstance(held, numpy.ndarray) else held
+        value = getattr(x, "value", x)
+        if not isinstance(x, Traced) or type(value).__module__ != "numpy":
+            return x
+        if value.dtype.kind == "f":
+            return _step("float", as_float, x)
+        found = recording()  # (an int, a bool drawn: its number a constant, guarded)
+        return (found.constant(x, "tolist()") if found is not None else value).item()
 
     return Drawn
 
