@@ -151,8 +151,16 @@ FORWARD_DIFFERENCES = (
     "points here.")
 """What a forward pass that takes finite differences is told (``learner/rerun.py``:
 ``ForwardDifferences``)."""
+OWN_NUMBERS = ("your answer computes with numbers of a class of your own "
+               "({what}{at}{line}): that is automatic differentiation, a dual number whose "
+               "own + and * carry the derivative along, which gets the slope from the "
+               "function's evaluation, with no rule written. The exercise is the rule: write "
+               "dy/dx as an expression of the inputs (and y), as the statement asks, as the "
+               "engine's own rules are written. A derivative found so earns no points here.")
+"""What a rule that computes with numbers of its own class is told (``learner/stepped.py``:
+``own_number``)."""
 WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN,
-         "ForwardDifferences": FORWARD_DIFFERENCES}
+         "ForwardDifferences": FORWARD_DIFFERENCES, "OwnNumbers": OWN_NUMBERS}
 """The verdict of each way of getting the slope from the function's values that the watch
 notices, other than a complex number, by the name of its exception."""
 

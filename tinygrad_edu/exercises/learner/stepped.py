@@ -6,6 +6,7 @@ sees each call of a function of the learner's file; ``stepped`` says what it saw
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,7 +17,7 @@ from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.held import complex_held
 from tinygrad_edu.exercises.text_blocks import at_lines
 
-__all__ = ["STEP", "recording", "stepped"]
+__all__ = ["STEP", "own_number", "recording", "stepped"]
 
 STEP = 1e-6
 """Two numbers a function of the learner's own is called at, this close relative to their
@@ -25,14 +26,15 @@ two numbers that close, as the inputs are never drawn that close."""
 
 
 def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
-              plain: Any = float, held: list[tuple[str, int]] | None = None
-              ) -> Callable[..., None]:
+              plain: Any = float, held: list[tuple[str, int]] | None = None,
+              own: list[tuple[str, int]] | None = None) -> Callable[..., None]:
     """A profile function that records every call of a function of the learner's file
     (``file``): its first argument, where it is a number (an instance of ``plain``, a
     watched number, as its ``_number``), and the line it was called on; and in ``held``,
     the first complex number a function of the file holds in its names, is given or gives
     back (``held.complex_held``), with its line: at each call and return of one, and at each
-    call of a builtin it makes."""
+    call of a builtin it makes; and in ``own``, the first number of a class of the file's
+    own (``own_number``) given to a function of the file, with its line."""
     def record(frame: Any, event: str, arg: Any) -> None:
         try:  # (the time limit may stop the learner's code here, in an audit hook that
             code = frame.f_code  # reading f_code calls: a profile function that raises is
@@ -47,6 +49,15 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
                     held.append((found, at.f_lineno))
             if event != "call" or not code.co_argcount:
                 return
+            if own is not None and not own:
+                for name in code.co_varnames[:code.co_argcount]:
+                    found = own_number(frame.f_locals.get(name), file, plain)
+                    if found:
+                        back = frame.f_back
+                        at = back if back is not None and back.f_code.co_filename == file \
+                            else frame
+                        own.append((f"{found}, given to {code.co_name}", at.f_lineno))
+                        break
             first: Any = frame.f_locals.get(code.co_varnames[0])
             if type(first) is plain:
                 first = first._number
@@ -58,6 +69,48 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
 
     return record
 
+
+def own_number(x: Any, file: str | None, plain: Any) -> str:
+    """What ``x`` is, if it is a number of a class of the file's own: an instance of a class
+    the file defines (one of its methods is the file's code) with arithmetic of its own
+    (``+`` or ``*``) that holds a number (a float, or a watched one: in its items, its slots
+    or its attributes); else empty. No rule needs one: it is how a dual number reads the
+    derivative off its own arithmetic (_own_numbers)."""
+    kind = type(x)
+    if file is None or kind is plain or x is None or isinstance(
+            x, (int, float, complex, str, bytes)):
+        return ""
+    mine = arithmetic = False
+    for cls in kind.__mro__[:-1]:
+        space = cls.__dict__
+        arithmetic = arithmetic or "__add__" in space or "__mul__" in space
+        mine = mine or any(getattr(getattr(f, "__code__", None), "co_filename", None) == file
+                           for f in space.values())
+    if not (mine and arithmetic):
+        return ""
+    held: list[Any] = list(x)[:8] if isinstance(x, (tuple, list)) else []
+    for cls in kind.__mro__[:-1]:
+        slots = cls.__dict__.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            descriptor = cls.__dict__.get(slot)
+            if descriptor is not None and hasattr(descriptor, "__get__"):
+                with contextlib.suppress(Exception):
+                    held.append(descriptor.__get__(x, kind))
+    with contextlib.suppress(Exception):
+        held += list(object.__getattribute__(x, "__dict__").values())[:8]
+    if any(type(v) is plain or type(v) is float for v in held):
+        return f"a number of your class {kind.__name__}"
+    return ""
+
+
+# _own_numbers: a rule that wraps its input in a number of its own class, whose + and * carry
+# a second part by the product rule (a dual number: (a, a') * (b, b') = (ab, ab' + a'b)),
+# and computes the op's function on it (exp as its series, a reciprocal by Newton's
+# iteration) reads the exact derivative off that part, with no rule written: d_tanh,
+# d_sigmoid, d_exp and d_div 4/4 on every route, no flag (issue 65's eighth round,
+# h-attack65w's dual_eve.py). Such a number is seen where it is given to a function of the
+# file, as each of its own operators is (``watched.OwnNumbers``). What is not seen: the same
+# arithmetic on plain tuples, through functions of no class (the guide says it).
 
 NUMBERS = (int, float, Fraction, Decimal)
 """The numbers a finite difference is taken in (a bool is an int, and left out later)."""

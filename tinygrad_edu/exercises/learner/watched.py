@@ -51,8 +51,8 @@ from tinygrad_edu.exercises.learner.parts import parts_of
 from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.text_blocks import at_lines
 
-__all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ForwardDifferences", "ShiftedPoint",
-           "Watched", "call", "lines_said", "numbers_at"]
+__all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ForwardDifferences", "OwnNumbers",
+           "ShiftedPoint", "Watched", "call", "lines_said", "numbers_at"]
 
 _SEEN: list[str] = []
 """What the watched numbers saw of complex numbers while a solution ran."""
@@ -89,6 +89,12 @@ class ExactForm(Exception):
     """A rule's answer that took an input's exact form (``x.as_integer_ratio()``, or ``x``
     scaled up and made an integer): how a finite difference is made exact, in integers with
     far more digits than a float has."""
+
+
+class OwnNumbers(Exception):
+    """A rule's answer that computed with numbers of a class of the learner's own, made of
+    its inputs (a dual number: its second part, carried by its own + and *, is the
+    derivative, read off with no rule written)."""
 
 
 class ForwardAgain(Exception):
@@ -374,6 +380,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     restore = _watching_functions(solution)
     calls: dict[Any, list[tuple[Any, int]]] = {}
     held: list[tuple[str, int]] = []
+    own: list[tuple[str, int]] = []
     named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
     given: list[tuple[str, Any, int, Any]] = []
     space = getattr(solution, "__globals__", None)
@@ -381,12 +388,12 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     seeing = CallsSeen(learner_codes([solution, *names.values()], {file} if file else set(),
                                      names.get("__name__", "builtins")), given)
     before = sys.getprofile()
-    sys.setprofile(recording(file, calls, Watched, held))
+    sys.setprofile(recording(file, calls, Watched, held, own))
     seeing.__enter__()
     try:
         answer = solution(*watched)
     except Exception:
-        if not (_SEEN or _SHIFTED or _EXACT or held or named or given):
+        if not (_SEEN or _SHIFTED or _EXACT or held or named or given or own):
             raise
         answer = None
     finally:
@@ -411,6 +418,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
                                  for what, code, offset, _ in given]
     if said:  # (last: what the numbers saw says more; then a name, then a call)
         raise ComplexUsed(said[0])
+    if own:
+        raise OwnNumbers(f"{own[0][0]} {lines_said(file or '', [own[0][1]])}")
     return parts_of(_unwatched(answer), parts, scalar=scalar)
 
 
