@@ -87,7 +87,7 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             if getattr(dtype, "kind", "") == "f":  # (its numbers NumPy's, computed in their
                 numbers.extend(x.flat)  # own type: np.float64(1.0) / 0.0 is inf, its repr
                 return ("array", str(dtype), shape)  # np.float64(1.0), its .dtype float64)
-            return ("array", str(dtype or ""), key_of(x.tolist()))
+            return ("array", type(x), str(dtype or ""), _contents(x.tolist()))
         return ("object", id(x))
 
     try:
@@ -98,6 +98,16 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
     if not held_twice and len(set(map(id, kept))) != len(kept):
         return structure_of(tree, True, named)  # (rare: its numbers once, its key says where)
     return (key, node_given[0]), numbers, values
+
+
+def _contents(x: Any) -> Any:
+    """What an array that is no NumPy float array holds (an int array's, a torch tensor's
+    ``tolist()``), as a key: each float by its bits, no input (a program per contents)."""
+    if type(x) in (list, tuple):
+        return tuple(map(_contents, x))
+    if type(x) is float:
+        return (float, x.hex())
+    return (type(x), x) if type(x) in _PLAIN else (type(x), repr(x))
 
 
 class _Unfollowed(Exception):
