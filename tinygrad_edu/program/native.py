@@ -437,6 +437,8 @@ def why_not_native(tape: Tape) -> str:
             missing.append(f"{step.name!r} of plain numbers")
     if any(not isinstance(c, (float, int, bool)) for c in tape.constants.values()):
         missing.append("a constant of NumPy's")
+    if any(type(c) is int and abs(c) >= 2 ** 1024 for c in tape.constants.values()):
+        missing.append("an int too large for a float (10**400)")  # (C's doubles hold it)
     missing += [f"the guard {check.op!r}" for check in tape.guards if check.op not in GUARDS]
     if not missing:
         return ""
