@@ -311,6 +311,20 @@ def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, ca
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
+def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsys):
+    """Before (h-learner66g D1): a list of lists grown until the memory ran out (4 GB) was
+    "Stopped: your code did not give control back within 7 s ... one call of a built-in
+    function on a huge input", or freed, a reference at a time, for 115 s, then "Stopped."
+    with a PageStop traceback and every later Check garbage, until a reload. About 4 s."""
+    exercises.select_option("#exercise", "d_tanh")
+    said = check(exercises, RIGHT + "\n\nbig = []\nwhile True:\n    big.append([0] * 10 ** 6)\n")
+    line = len(RIGHT.splitlines()) + 5
+    assert re.match(f"your answer, line {line}: running the file (ran out of memory "
+                    r"\(MemoryError\)|did not finish in 5 s)", said), said  # (a slow machine)
+    assert "Traceback" not in said and "Stop" not in exercises.text_content("#state")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
 def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
     """``random._os._exit(0)``: before, the page's Python died ("Python in this page stopped
     working"), at every Check of the file; the command line says it ended the process it
@@ -576,6 +590,7 @@ EXERCISES_STEPS = [
     exercises_endless_recursion_is_a_verdict_that_names_its_line,
     exercises_a_check_starts_from_the_python_the_page_set_up,
     exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
+    exercises_code_that_fills_the_memory_is_told_so_at_its_line,
     exercises_an_exit_of_its_process_is_a_verdict,
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
@@ -591,7 +606,8 @@ EXERCISES_STEPS = [
 EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
                   exercises_after_a_crash_the_grader_is_prepared_again_not_once,
                   exercises_a_worker_left_busy_is_loaded_again,
-                  exercises_end_code_that_will_not_stop}
+                  exercises_end_code_that_will_not_stop,
+                  exercises_code_that_fills_the_memory_is_told_so_at_its_line}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
 answer: the stop that ends a loop in the file's own code, whose countdown the long tier
 watches), and a worker ended and loaded again (``exercises_end_code_that_never_gives_control_

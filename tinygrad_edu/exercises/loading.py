@@ -530,6 +530,12 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
                 f"under `if __name__ == \"__main__\":`, which grading does not run{line}",
                 "exit") from None
         kind = "import" if type(error).__name__ == "ImportRefused" else "crash"
+        if isinstance(error, MemoryError):
+            said = f": {error}" if str(error) else ""
+            raise SolutionFileError(
+                f"{where}: running the file ran out of memory (MemoryError{said}): this line "
+                f"asked for more than there is (a list that grows without end, or one far too "
+                f"big); keep only what the file needs{line}", kind) from None
         raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
                                 f"{error}{line}", kind) from None
     finally:
