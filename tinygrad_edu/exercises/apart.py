@@ -45,6 +45,7 @@ from tinygrad_edu.exercises.loading import (
     cells_of,
     compile_source,
     learner_code,
+    out_of_memory,
     parsed,
     read_source,
 )
@@ -362,6 +363,8 @@ def _load_problem(path: Path, loaded: dict[str, object]) -> str:
                 "so it was stopped (an endless loop?); the file should only define functions "
                 f"and classes{line}")
     message = str(loaded.get("message", ""))
+    if loaded.get("error") == "MemoryError":
+        return out_of_memory(where, message, line)
     if loaded.get("error") == "ModuleNotFoundError" and "'numpy'" in message:
         message += (" (NumPy is not in this Python: the browser's has none, and the "
                     "exercises on arrays are for your machine; the stages of microgpt and "

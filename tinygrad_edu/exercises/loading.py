@@ -531,16 +531,21 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
                 "exit") from None
         kind = "import" if type(error).__name__ == "ImportRefused" else "crash"
         if isinstance(error, MemoryError):
-            said = f": {error}" if str(error) else ""
-            raise SolutionFileError(
-                f"{where}: running the file ran out of memory (MemoryError{said}): this line "
-                f"asked for more than there is (a list that grows without end, or one far too "
-                f"big); keep only what the file needs{line}", kind) from None
+            raise SolutionFileError(out_of_memory(where, str(error), line), kind) from None
         raise SolutionFileError(f"{where}: running the file raised {type(error).__name__}: "
                                 f"{error}{line}", kind) from None
     finally:
         sys.path.remove(folder)
     return module.__dict__
+
+
+def out_of_memory(where: str, message: str, line: str) -> str:
+    """What a file that ran out of memory as it ran is told (here, and by ``apart`` for
+    the learner's process: the same words, h-learner66g D1)."""
+    said = f": {message}" if message else ""
+    return (f"{where}: running the file ran out of memory (MemoryError{said}): this line "
+            f"asked for more than there is (a list that grows without end, or one far too "
+            f"big); keep only what the file needs{line}")
 
 
 def load_solutions(path: str | Path) -> dict[str, Any]:
