@@ -74,3 +74,23 @@ def test_a_dict_of_its_own_class_and_a_dataclass_are_made_again_with_the_calls_n
         seen.append(ours[4])
     assert [len(log.lines) for log in seen] == [7, 7, 7]
     assert step.captures == 1
+
+
+HELD = Aux(W)
+CFG = types.SimpleNamespace(lr=0.1)
+
+
+def with_held(x):
+    return W * x, HELD, CFG
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_an_object_from_outside_returned_is_that_very_object_as_in_the_engine(native):
+    global HELD
+    step = compile(with_held, native=native)
+    for x in (1.0, 2.0):
+        ours = step(x)
+        assert bits(ours[0].data) == bits(with_held(x)[0].data)
+        assert ours[1] is HELD and ours[2] is CFG
+    HELD = Aux(W * 3.0)  # (the global bound to another: that one, at the next call)
+    assert step(1.0)[1] is HELD

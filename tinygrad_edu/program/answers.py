@@ -129,12 +129,14 @@ def engine_answer(given: Any, root: Value, run: Any) -> Any:
 
 
 def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
-                 this_call: bool = False, name: str = "the compiled function"
-                 ) -> tuple[Any, list[Any]]:
+                 this_call: bool = False, name: str = "the compiled function",
+                 outside: Any = ()) -> tuple[Any, list[Any]]:
     """The answer with each Value or traced number replaced by its place among the
     program's outputs (the loss, its first Value, by ``("loss",)``), and those in order.
     An object a program would hand back as the capture's own at every call is refused
-    (``this_call``: the engine's answer of this very call, whose objects are its own)."""
+    (``this_call``: the engine's answer of this very call, whose objects are its own), but
+    one found outside (its id in ``outside``: a place guarded by identity, the very object
+    the engine's function returns at every call, ``return loss, model``)."""
     first = [True]
     items: list[Any] = []
 
@@ -168,6 +170,8 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
             if isinstance(x, dict):
                 return ("dictof", x, {k: shape(v, f"{where}[{k!r}]") for k, v in x.items()})
             return ("listof", x, [shape(v, f"{where}[{k}]") for k, v in enumerate(x)])
+        if id(x) in outside:
+            return ("plain", x)
         raise TypeError(
             f"{name} returned {_kind(x)} at {where}: a program cannot make it again, and "
             "would hand back the capture's own object at every call (its numbers and its "

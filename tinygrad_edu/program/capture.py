@@ -543,7 +543,8 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
     tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),
                                                      *traced_writes],
                                               record, values)
-    shape, items = answers.answer_shape(answer, slot_of, tape, name=name)
+    shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
+                                          outside=outside.walk.where)
     given = {k for k, _ in arg_leaves}
     held_somewhere(tape, outside, record,
                    [v for k, (_, v) in enumerate(tape.gradients) if k not in given], answer)
