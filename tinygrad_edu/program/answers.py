@@ -9,6 +9,7 @@ refused saying what to do instead (return ``loss * 2.0`` from the compiled funct
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 import decimal
@@ -172,6 +173,8 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
             return ("listof", x, [shape(v, f"{where}[{k}]") for k, v in enumerate(x)])
         if id(x) in outside:
             return ("plain", x)
+        if _copied(x):  # (a NumPy array of numbers, a set or a deque of constants: a copy of
+            return ("copy", set(set.__iter__(x)) if isinstance(x, set) else x)  # it, each call)
         raise TypeError(
             f"{name} returned {_kind(x)} at {where}: a program cannot make it again, and "
             "would hand back the capture's own object at every call (its numbers and its "
@@ -199,6 +202,17 @@ def constant(x: Any) -> bool:
         return True  # (a NumPy number, not an array nor a record)
     if isinstance(x, (type, types.FunctionType, types.BuiltinFunctionType)):
         return "<locals>" not in getattr(x, "__qualname__", "<locals>")
+    return False
+
+
+def _copied(x: Any) -> bool:
+    """Whether a copy of ``x`` at every call is the engine's: a NumPy array of numbers (each a
+    constant, guarded, where computed from a number read), or a ``set``, a ``bytearray`` or
+    a ``deque`` of constants (the caller may change the one it gets: a new one each call)."""
+    if type(x).__name__ == "ndarray" and type(x).__module__ == "numpy":
+        return x.dtype.kind in tuple("biufcmMSU")
+    if isinstance(x, set) or type(x) in (bytearray, collections.deque):
+        return all(constant(v) for v in (set.__iter__(x) if isinstance(x, set) else x))
     return False
 
 
@@ -233,6 +247,8 @@ def answer(shape: Any, out: Any, outputs: Any, run: Any) -> Any:
         return tuple(items) if shape[2] is tuple else shape[2]._make(items)
     if kind == "dict":
         return {k: answer(s, out, outputs, run) for k, s in shape[1].items()}
+    if kind == "copy":
+        return copy.copy(shape[1])
     if kind in ("dictof", "listof"):  # (a copy of the one captured, each item the call's)
         made = copy.copy(shape[1])
         made.clear()
