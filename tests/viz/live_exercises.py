@@ -325,6 +325,25 @@ def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsy
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
+def exercises_a_python_that_answers_garbled_is_loaded_again(exercises, capsys):
+    """Before (h-learner66g D1): once the page's Python answered garbage (",\xa51\x00,\xa51..."
+    after code had filled the memory), every Check of that page load, right answers included,
+    ended "Stopped." and "Unexpected token ',' ... is not valid JSON", until a reload. Code
+    that breaks the answer's JSON stands in for that damage here: Python is loaded again,
+    blaming no one's code, and the next Check grades."""
+    exercises.select_option("#exercise", "d_tanh")
+    exercises.fill("#code", RIGHT + "\n\nimport random\n\nrandom._os.sys.modules['json']"
+                            ".dumps = lambda *args, **kw: ',\\xa51'\n")
+    exercises.click("#check")
+    exercises.wait_for_function("!document.getElementById('check').disabled && /started "
+                                "again/.test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    said = exercises.text_content("#output")
+    assert said.startswith("Python in this page stopped working while it graded (its answer "
+                           "came back garbled: "), said
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
 def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
     """``random._os._exit(0)``: before, the page's Python died ("Python in this page stopped
     working"), at every Check of the file; the command line says it ended the process it
@@ -591,6 +610,7 @@ EXERCISES_STEPS = [
     exercises_a_check_starts_from_the_python_the_page_set_up,
     exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
     exercises_code_that_fills_the_memory_is_told_so_at_its_line,
+    exercises_a_python_that_answers_garbled_is_loaded_again,
     exercises_an_exit_of_its_process_is_a_verdict,
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
@@ -607,7 +627,8 @@ EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countd
                   exercises_after_a_crash_the_grader_is_prepared_again_not_once,
                   exercises_a_worker_left_busy_is_loaded_again,
                   exercises_end_code_that_will_not_stop,
-                  exercises_code_that_fills_the_memory_is_told_so_at_its_line}
+                  exercises_code_that_fills_the_memory_is_told_so_at_its_line,
+                  exercises_a_python_that_answers_garbled_is_loaded_again}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
 answer: the stop that ends a loop in the file's own code, whose countdown the long tier
 watches), and a worker ended and loaded again (``exercises_end_code_that_never_gives_control_

@@ -9,7 +9,8 @@
 // another; the exercises' time limit asks the page for a timer (pageTimer). After a call
 // fails, Python is asked whether it still answers: where it does not (Pyodide's "fatal
 // error", after which every call fails), the failure says so (crashed), and the page ends
-// this worker and starts another. The Python it runs can reach this worker's global scope
+// this worker and starts another; so too where its answer is not what Python sends (garbled).
+// The Python it runs can reach this worker's global scope
 // (`import js`): what the worker needs there (`own`: its message handler, postMessage, ...)
 // is put back after each request that changed it, and the page told (`restored`);
 // `js.close()`, which would end the worker after the request with nobody told, is only
@@ -152,12 +153,13 @@ async function handle(event) {
       throw new Error("Python stopped working while it ran this");
     }
     flush();
-    send("done", {result: JSON.parse(answer), seconds: (performance.now() - began) / 1000,
+    send("done", {result: parsed(answer), seconds: (performance.now() - began) / 1000,
                   restored: restore()});
   } catch (error) {  // a failure of the machinery, not of the learner's code
     flush();
     const text = String(error && error.message || error);
-    send("failed", {text: text, crashed: broken === null && !answers(error),
+    send("failed", {text: text, crashed: broken === null && (!!error.garbled ||
+                                                             !answers(error)),
                     restored: restore()});
   }
   current = null;
@@ -177,6 +179,18 @@ function restore() {
   if (closing) changed.push("close");
   closing = false;
   return changed;
+}
+
+// Python's answer, read: one that is no JSON (h-learner66g D1: ",¥1\x00,¥1..." after code
+// filled the memory, and so at every Check after it) means this Python no longer works as
+// it should: error.garbled, and the page loads another (crashed), blaming no one's code.
+function parsed(answer) {
+  try {
+    return JSON.parse(answer);
+  } catch (error) {
+    throw Object.assign(new Error("its answer came back garbled: " + error.message),
+                        {garbled: true});
+  }
 }
 
 // Whether Python still answers after `error` (else it died: Pyodide marks the error of its
