@@ -160,6 +160,26 @@ def exercises_end_code_that_never_gives_control_back(exercises, capsys):
     the_next_check_prepares_the_grader_again(exercises)
 
 
+def exercises_a_huge_builtin_call_is_named_at_its_line(exercises, capsys):
+    """What the page says when code at a line with a huge number never gave control back
+    (the path above, told by verdicts.js; before, h-learner66g D6: sum(range(10 ** 12)) was
+    "one step that runs outside Python's own loop (a loop in JavaScript ...)", no line).
+    Asked of the page's own function: the real path takes 7 s and a new worker."""
+    said = exercises.evaluate("source => window.tinygradVerdicts.unanswered("
+                              "{limit: 5, after: 7}, source)",
+                              RIGHT + "\n\nn = sum(range(10 ** 12))  # all of them\n")
+    assert said == (
+        "Stopped: your code did not give control back within 7 s (the 5 s limit, then 2 s "
+        "more): most likely line 5 (n = sum(range(10 ** 12))): one call of a built-in function "
+        "on a huge input runs outside Python's own loop, and cannot be stopped from Python, "
+        "so the page ended it and started Python again. Your code is kept, and this attempt "
+        "does not count."), said
+    for source in (RIGHT + "\nn = sum(range(10 ** 6))\n",  # (small: nothing to name)
+                   RIGHT + "\na = 10 ** 9\nb = 10 ** 9\n"):  # (two lines: which?)
+        assert "most likely" not in exercises.evaluate(
+            "source => window.tinygradVerdicts.unanswered({limit: 5, after: 7}, source)", source)
+
+
 def the_next_check_prepares_the_grader_again(exercises):
     exercises.fill("#code", RIGHT)  # (in the new Python: before, h-learner66e F11, "Preparing
     exercises.click("#check")  # the grader (about 10 s, once)" after every restart)
@@ -602,6 +622,7 @@ EXERCISES_STEPS = [
     exercises_grade_as_the_command_line_grades,
     exercises_end_code_that_will_not_stop,
     exercises_end_code_that_never_gives_control_back,
+    exercises_a_huge_builtin_call_is_named_at_its_line,
     exercises_start_again_asks_and_the_code_can_be_brought_back,
     exercises_an_untouched_exercise_names_no_file_the_learner_never_saw,
     exercises_an_endless_loop_is_stopped_after_the_promised_5_s,
