@@ -364,6 +364,26 @@ def exercises_a_python_that_answers_garbled_is_loaded_again(exercises, capsys):
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
+def exercises_a_verdict_of_earlier_code_says_so_after_a_reload(exercises, capsys):
+    """Before (h-learner66g D8): reloaded with other code in the editor than its latest
+    Check's (a reload during a Check), the box showed "Your latest Check of this, before the
+    page was loaded again:" and the verdict of code no longer in the editor. A reload:
+    Python is loaded again (about 5 s)."""
+    exercises.select_option("#exercise", "d_tanh")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+    exercises.fill("#code", RIGHT.replace("1 - y * y", "1 - x * x"))
+    exercises.reload()
+    exercises.wait_for_function("document.getElementById('output').textContent.length > 0")
+    assert exercises.text_content("#output").startswith(
+        "Your latest Check of this, before the page was loaded again, was of earlier code, "
+        "not the code in the editor now (press Check to grade that):\n\n✓ d_tanh passed")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")  # (Python loaded again)
+    exercises.reload()
+    exercises.wait_for_function("document.getElementById('output').textContent.length > 0")
+    assert exercises.text_content("#output").startswith(
+        "Your latest Check of this, before the page was loaded again:\n\n✓ d_tanh passed")
+
+
 def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
     """``random._os._exit(0)``: before, the page's Python died ("Python in this page stopped
     working"), at every Check of the file; the command line says it ended the process it
@@ -632,6 +652,7 @@ EXERCISES_STEPS = [
     exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
     exercises_code_that_fills_the_memory_is_told_so_at_its_line,
     exercises_a_python_that_answers_garbled_is_loaded_again,
+    exercises_a_verdict_of_earlier_code_says_so_after_a_reload,
     exercises_an_exit_of_its_process_is_a_verdict,
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
@@ -649,7 +670,8 @@ EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countd
                   exercises_a_worker_left_busy_is_loaded_again,
                   exercises_end_code_that_will_not_stop,
                   exercises_code_that_fills_the_memory_is_told_so_at_its_line,
-                  exercises_a_python_that_answers_garbled_is_loaded_again}
+                  exercises_a_python_that_answers_garbled_is_loaded_again,
+                  exercises_a_verdict_of_earlier_code_says_so_after_a_reload}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
 answer: the stop that ends a loop in the file's own code, whose countdown the long tier
 watches), and a worker ended and loaded again (``exercises_end_code_that_never_gives_control_

@@ -150,10 +150,15 @@
   // The verdict of `name`'s latest Check, from before this page was loaded (none: nothing),
   // in the empty box on the page, said to be that (before, h-learner66e F8: a reload left
   // the box empty until the next Check).
+  // Of code other than the editor's (h-learner66g D8: a reload during a Check), said so.
   function before(name) {
     var text = storage.get(VERDICT + name);
     if (!text) return;
-    shown.write("Your latest Check of this, before the page was loaded again:\n\n", "earlier");
+    var checked = storage.get(CHECKED + name), now = storage.get(CODE + name);
+    shown.write("Your latest Check of this, before the page was loaded again" +
+                (checked !== null && now !== null && !same(checked, now) ? ", was of " +
+                 "earlier code, not the code in the editor now (press Check to grade " +
+                 "that)" : "") + ":\n\n", "earlier");
     shown.write(text, "stdout");
     shown.flush();
   }
