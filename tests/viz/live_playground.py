@@ -106,17 +106,20 @@ def playground_too_large_a_graph_gets_draw_dots_refusal(playground):
 
 def playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(playground):
     playground.fill("#code", "import sys\nsys.modules['__main__'].ran_before = True\n"
-                             "while True:\n    pass\n")
+                             "print('looping')\nwhile True:\n    pass\n")
     playground.click("#run")
     playground.wait_for_function("/^Running… stopped in 30 s if it has not finished$/"
                                  ".test(document.getElementById('state').textContent)")
+    playground.wait_for_function(  # (the code itself runs: Stop lands in its loop, even on a
+        "document.getElementById('output').textContent.indexOf('looping') >= 0")  # busy machine)
     time.sleep(0.3)
     playground.click("#stop")
     playground.wait_for_function("!document.getElementById('run').disabled")
     printed = playground.text_content("#output")
-    assert printed.startswith('Traceback (most recent call last):\n  File "<playground>", line')
-    assert "KeyboardInterrupt" in printed
-    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    assert printed.startswith(
+        'looping\nTraceback (most recent call last):\n  File "<playground>", line'), printed
+    assert "KeyboardInterrupt" in printed, printed
+    assert printed.endswith("Stopped: stopped with the Stop button.\n"), printed
     started = time.perf_counter()
     assert run(playground, "import sys\nprint(hasattr(sys.modules['__main__'], 'ran_before'))"
                ) == "True\n"  # the same Python, not one loaded again
