@@ -66,6 +66,7 @@ def test_the_before_and_after_benchmark_trains_two_versions_alike():
     assert "The losses differ by at most 0.0e+00." in result.stdout
 
 
+@pytest.mark.long(sibling="test_every_mistake_the_exercises_benchmark_makes_is_in_a_model_answer")
 def test_the_exercises_benchmark_grades_a_right_and_a_wrong_file():
     """``benchmarks/bench_exercises.py --quick`` runs: its right answers all pass, its wrong
     ones all fail (the times it prints are not checked: tests never time anything)."""
@@ -97,6 +98,8 @@ def test_every_mistake_the_exercises_benchmark_makes_is_in_a_model_answer():
     assert "grad =" in bench.solutions_file(True, ["Value"])
 
 
+@pytest.mark.long(sibling="tests/exercises/test_report.py::"
+                         "test_the_report_counts_who_passed_and_who_made_each_mistake")
 def test_the_report_benchmark_grades_a_class_and_checks_the_report():
     """``benchmarks/bench_report.py --quick`` runs: the report it times agrees with the
     status of every answer it wrote (the times are not checked)."""

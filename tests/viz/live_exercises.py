@@ -666,6 +666,7 @@ EXERCISES_STEPS = [
 
 
 EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+                  exercises_end_code_that_never_gives_control_back,
                   exercises_after_a_crash_the_grader_is_prepared_again_not_once,
                   exercises_a_worker_left_busy_is_loaded_again,
                   exercises_end_code_that_will_not_stop,
@@ -674,6 +675,8 @@ EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countd
                   exercises_a_verdict_of_earlier_code_says_so_after_a_reload}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
 answer: the stop that ends a loop in the file's own code, whose countdown the long tier
-watches), and a worker ended and loaded again (``exercises_end_code_that_never_gives_control_
+watches). A worker ended and loaded again (``exercises_end_code_that_never_gives_control_
 back``: the path a worker left busy takes, and the one a Stop that is not heard takes once its
-grace is over, ``exercises_end_code_that_will_not_stop``'s)."""
+grace is over, ``exercises_end_code_that_will_not_stop``'s) is the long tier's here (10.7 s);
+the main tier sees live.js end a worker and load another on the playground
+(``playground_a_loop_in_javascript_is_ended_and_said_at_its_line``, the same ``stop``)."""
