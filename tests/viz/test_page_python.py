@@ -302,9 +302,9 @@ def test_what_the_code_changed_in_the_graders_python_is_said_at_its_line(
 @pytest.mark.parametrize("change, did", [
     ("del typing.sys.modules['builtins'].isinstance",
      "deleted the builtin isinstance, which the grader uses too"),
-    ("typing.sys.modules['builtins'].int = None",
-     "replaced the builtin int, which the grader uses too"),
-    ("typing.sys.modules['builtins'].TypeError = None", "replaced the builtin TypeError")])
+    ("typing.sys.modules['builtins'].type = None",
+     "replaced the builtin type, which the grader uses too"),
+    ("typing.sys.modules['builtins'].ValueError = None", "replaced the builtin ValueError")])
 def test_a_builtin_the_grader_uses_changed_is_said_at_its_line(monkeypatch, capsys, change,
                                                                did):
     """Before (h-learner66f N5): "Stopped." and the grader's own traceback (NameError: name
@@ -319,6 +319,24 @@ def test_a_builtin_the_grader_uses_changed_is_said_at_its_line(monkeypatch, caps
     assert f", as your code at your answer, line 2 ({change}) {did}" in out, out
     assert all(vars(builtins).get(name) is value for name, value in names.items())  # (put
     # back: the page's next Check passes, as its session checks)
+
+
+def test_the_time_limit_puts_its_signal_handler_back_whatever_the_builtins(monkeypatch,
+                                                                        capsys):
+    """Before, the limit gave back SIGALRM's old handler through ``signal.signal``, which
+    turns ``Handlers.SIG_DFL`` with ``int()``: after ``int = None`` that raised "signal
+    handler must be ...", the grader's handler stayed set, and the next grading with the same
+    code passed (a verdict that hung on the Check before)."""
+    import signal
+
+    monkeypatch.setattr(apart, "APART", False)
+    before = signal.getsignal(signal.SIGALRM)
+    for _ in range(2):
+        answer = json.loads(check_json(
+            "d_tanh", f"import typing\ntyping.sys.modules['builtins'].int = None\n{RIGHT}", ""))
+        out = capsys.readouterr().out
+        assert answer["code"] == 0, out
+        assert signal.getsignal(signal.SIGALRM) == before
 
 
 def test_the_importers_emptied_are_said_at_their_line():
