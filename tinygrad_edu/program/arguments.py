@@ -15,6 +15,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.numpy_numbers import float_array
 from tinygrad_edu.program.randomness import drawn_array
 from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording, learners_line
@@ -84,8 +85,8 @@ def structure_of(tree: Any, held_twice: bool = False, named: Any = frozenset()
             raise _Unfollowed(x)  # a masked array, a memoryview: refused, said where)
         if shape is not None and hasattr(x, "tolist"):  # (a NumPy array: its entries)
             dtype: Any = getattr(x, "dtype", None)
-            if getattr(dtype, "kind", "") == "f":  # (its numbers NumPy's, computed in their
-                numbers.extend(x.flat)  # own type: np.float64(1.0) / 0.0 is inf, its repr
+            if float_array(x):  # (its numbers NumPy's, computed in their own type:
+                numbers.extend(x.flat)  # np.float64(1.0) / 0.0 is inf, its repr
                 return ("array", str(dtype), shape)  # np.float64(1.0), its .dtype float64)
             return ("array", type(x), str(dtype or ""), _contents(x.tolist()))
         return ("object", id(x))
@@ -376,8 +377,7 @@ def as_traced(tree: Any, counter: Any, numbers: list[Any], record: Recording,
             v, counter, numbers, record, copies, _inside(where, k), made, named)
             for k, v in tree.items()})
         return made[id(tree)][1]
-    if getattr(tree, "shape", None) is not None and hasattr(tree, "tolist") and \
-            not isinstance(tree, Value) and str(getattr(tree, "dtype", "")).startswith("float"):
+    if float_array(tree):
         inputs = [record.input(numbers[k], ("arg", k))
                   for k in (next(counter) for _ in range(tree.size))]
         return copies.add_array(where, drawn_array(tree, inputs))  # (an array: item by item)

@@ -12,7 +12,9 @@ below 2**53 (checked after every run, as Python's ints); its bools as 1.0 and 0.
 
 from __future__ import annotations
 
-__all__ = ["NUMPY_DOUBLE", "double", "integral", "numpy_computes", "numpy_kind",
+from typing import Any
+
+__all__ = ["NUMPY_DOUBLE", "double", "float_array", "integral", "numpy_computes", "numpy_kind",
            "numpy_spelled"]
 
 NUMPY_DOUBLE = {"N_ADD", "N_SUB", "N_MUL", "N_DIV", "N_POW", "N_NEG", "N_ABS", "N_MAX", "N_MIN",
@@ -33,6 +35,13 @@ _OPERATORS = {"N_ADD", "N_SUB", "N_MUL", "N_DIV", "N_POW", "N_NEG", "N_ABS", "N_
 def double(kind: type) -> bool:
     """Whether ``kind`` is NumPy's float64 (``np.float64``; numpy is not imported here)."""
     return kind.__name__ == "float64" and kind.__module__ == "numpy"
+
+
+def float_array(x: Any) -> bool:
+    """Whether ``x`` is NumPy's own array (not a subclass: ``np.matrix``'s ``*`` is a product
+    of matrices) of floats: followed item by item where it is given."""
+    kind = type(x)
+    return kind.__name__ == "ndarray" and kind.__module__ == "numpy" and x.dtype.kind == "f"
 
 
 def numpy_kind(kind: type) -> bool:

@@ -394,7 +394,7 @@ def drawn_array(out: Any, inputs: list[Traced]) -> Any:
     numpy = sys.modules["numpy"]
     if not _ARRAY:
         _ARRAY.append(_array_class(numpy))
-    held = numpy.empty(out.shape, dtype=object)
+    held = numpy.empty(out.shape, dtype=object if inputs else out.dtype)
     for k, x in enumerate(inputs):  # (one at a time: NumPy would ask each for an array)
         held.flat[k] = x
     return held.view(_ARRAY[0])
@@ -413,7 +413,20 @@ def _array_class(numpy: Any) -> type:
 
     class Drawn(numpy.ndarray):
         """An array drawn from numpy.random, or one of floats given (``arguments.as_traced``),
-        followed item by item (``drawn_array``)."""
+        followed item by item (``drawn_array``): to the function, NumPy's array (its class,
+        ``type(xs)``: ``seen.TypeSeen``; its text, of its numbers guarded to the bit)."""
+
+        given_as = numpy.ndarray
+        __class__ = property(lambda self: numpy.ndarray)
+
+        def __repr__(self) -> str:
+            return repr(shown(self, "repr"))
+
+        def __str__(self) -> str:
+            return str(shown(self, "str"))
+
+        def __format__(self, spec: str) -> str:
+            return format(shown(self, "format"), spec)
 
         def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any,
                             **options: Any) -> Any:
@@ -437,8 +450,10 @@ def _array_class(numpy: Any) -> type:
 
         @property
         def dtype(self) -> Any:  # (the engine's array's)
-            values = [getattr(v, "value", v) for v in self.view(numpy.ndarray).flat]
-            return numpy.result_type(*values) if values else numpy.dtype(float)
+            held = self.view(numpy.ndarray)
+            values = [getattr(v, "value", v) for v in held.flat]
+            return numpy.result_type(*values) if values else held.dtype if \
+                held.dtype.kind != "O" else numpy.dtype(float)
 
         def astype(self, dtype: Any, *args: Any, **options: Any) -> Any:
             return plain(self, "astype() of an array followed item by item").astype(
@@ -446,6 +461,10 @@ def _array_class(numpy: Any) -> type:
 
         def tolist(self) -> Any:  # (Python's numbers, as the engine's array gives them: a
             return listed(self.view(numpy.ndarray))  # float32's as Python floats, followed)
+
+    def shown(x: Any, why: str) -> Any:
+        """The engine's array, as its text shows it: its numbers, each guarded to the bit."""
+        return plain(x, f"{why} of an array followed item by item").astype(x.dtype)
 
     def listed(held: Any) -> Any:
         if isinstance(held, numpy.ndarray) and held.ndim:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.randomness import is_drawn
 from tinygrad_edu.program.sets import gone_through, kept_set
 from tinygrad_edu.program.traced import (
     Traced,
@@ -78,8 +79,9 @@ class _Seen(type):
         if cls is TypeSeen and len(args) == 1 and not options:
             x = args[0]
             found = type(x.value) if isinstance(x, Traced) else type(x)
-            if isinstance(x, (list, dict)) and found not in (list, dict):  # (a list or a
-                found = getattr(found, "given_as", found)  # dict given: its copy's class)
+            if (isinstance(x, (list, dict)) and found not in (list, dict)) or is_drawn(x):
+                found = getattr(found, "given_as", found)  # (a list, a dict, an array given:
+                # its copy's class)
             if isinstance(x, Standing):  # (``type(math.tanh)``: a builtin's class)
                 found = type(x.stands_for)
             if found in _SETS:  # (``type(s) is set``: ``set`` as the caller's module has it)
