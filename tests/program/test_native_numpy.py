@@ -21,9 +21,7 @@ import pytest
 from tests.program.native_support import bits, needs_compiler, quiet_native
 from tinygrad_edu import OPS, Value
 from tinygrad_edu.program.native import why_not_native
-from tinygrad_edu.program.program import Program
-from tinygrad_edu.program.tape import NumberStep, Step, Tape
-from tinygrad_edu.program.traced import (
+from tinygrad_edu.program.number_steps import (
     COMPARED,
     as_float,
     floor_divide,
@@ -32,6 +30,8 @@ from tinygrad_edu.program.traced import (
     power,
     total,
 )
+from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.tape import NumberStep, Step, Tape
 
 np = pytest.importorskip("numpy")
 

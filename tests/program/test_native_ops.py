@@ -18,10 +18,10 @@ from tests.differential.programs import EDGE_NUMBERS
 from tests.program.native_support import bits, both, needs_compiler, outcome_of, quiet_native
 from tinygrad_edu import OPS, Value, dot, vsum
 from tinygrad_edu.program.native import GUARDS, native_program
+from tinygrad_edu.program.number_steps import COMPARED
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.reading import operands_of
 from tinygrad_edu.program.tape import Check, NumberStep, Step, Tape, tape_of
-from tinygrad_edu.program.traced import COMPARED
 
 
 @needs_compiler

@@ -28,8 +28,9 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.sets import into_a_set, made_in_call
-from tinygrad_edu.program.traced import recording, user_code
+from tinygrad_edu.program.traced import recording
 
 __all__ = ["Classes"]
 

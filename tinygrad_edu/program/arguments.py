@@ -15,10 +15,11 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.numpy_numbers import float_array
 from tinygrad_edu.program.randomness import drawn_array
 from tinygrad_edu.program.states import exact_key
-from tinygrad_edu.program.traced import Recording, learners_line
+from tinygrad_edu.program.traced import Recording
 
 __all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container",
            "structure_of", "what_differs"]

@@ -59,6 +59,7 @@ from tinygrad_edu.program.captured import captured_tape
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
 from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.identity import tested_later
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.named import Named, held_deeper
 from tinygrad_edu.program.outside import Watcher, _slot
@@ -69,13 +70,7 @@ from tinygrad_edu.program.returned import Outside
 from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.sets import unpacked
 from tinygrad_edu.program.tape import Tape
-from tinygrad_edu.program.traced import (
-    Recording,
-    Traced,
-    recording,
-    set_recording,
-    user_code,
-)
+from tinygrad_edu.program.traced import Recording, Traced, recording, set_recording
 from tinygrad_edu.program.warned import Warned, issue, said_if_it_ran
 from tinygrad_edu.program.watching import watching
 

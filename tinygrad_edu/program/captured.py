@@ -26,8 +26,9 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.errors import real_or_none
 from tinygrad_edu.graph import walk
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.number_steps import COMPARED
 from tinygrad_edu.program.tape import Check, NumberStep, Raises, Step, Tape
-from tinygrad_edu.program.traced import COMPARED, Guard, Recording, Traced
+from tinygrad_edu.program.traced import Guard, Recording, Traced
 from tinygrad_edu.row import GivenOp, ListOp, given_op
 
 __all__ = ["captured_tape", "copy"]

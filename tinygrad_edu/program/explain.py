@@ -22,11 +22,11 @@ from tinygrad_edu.graph import walk
 from tinygrad_edu.program import randomness, reading
 from tinygrad_edu.program.answers import loss_number
 from tinygrad_edu.program.guards import names_of
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import global_name
 from tinygrad_edu.program.program import failed_guard
 from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
-from tinygrad_edu.program.traced import user_code
 from tinygrad_edu.program.warned import said_if_it_ran
 
 __all__ = ["ProgramMismatch", "explain", "failed_place", "unknown_numbers", "verify",

@@ -23,7 +23,8 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.traced import learners_line, recording, user_code
+from tinygrad_edu.program.learners_code import learners_line, user_code
+from tinygrad_edu.program.traced import recording
 
 __all__ = ["ClassLabel", "DataField", "copies"]
 

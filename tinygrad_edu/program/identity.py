@@ -22,7 +22,8 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-from tinygrad_edu.program.traced import _HERE, Recording, Traced, user_code
+from tinygrad_edu.program.learners_code import _HERE, user_code
+from tinygrad_edu.program.traced import Recording, Traced
 
 __all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "seen_at_start",
            "seen_starting", "tested_later"]

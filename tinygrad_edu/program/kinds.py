@@ -26,8 +26,9 @@ from collections import deque
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.states import CTYPES
-from tinygrad_edu.program.traced import Traced, learners_file
+from tinygrad_edu.program.traced import Traced
 
 __all__ = ["kind_of"]
 

@@ -20,8 +20,8 @@ import types
 from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import function_and_self
-from tinygrad_edu.program.traced import user_code
 
 __all__ = ["Named", "held_deeper", "names_read"]
 

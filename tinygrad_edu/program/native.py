@@ -46,17 +46,7 @@ from typing import Any
 
 from tinygrad_edu.ops import find_op
 from tinygrad_edu.program.captured import copy
-from tinygrad_edu.program.numpy_numbers import (
-    double,
-    integral,
-    numpy_computes,
-    numpy_kind,
-    numpy_spelled,
-)
-from tinygrad_edu.program.program import Program
-from tinygrad_edu.program.reading import number_of
-from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
-from tinygrad_edu.program.traced import (
+from tinygrad_edu.program.number_steps import (
     COMPARED,
     as_float,
     floor_divide,
@@ -67,6 +57,16 @@ from tinygrad_edu.program.traced import (
     total,
     total_from,
 )
+from tinygrad_edu.program.numpy_numbers import (
+    double,
+    integral,
+    numpy_computes,
+    numpy_kind,
+    numpy_spelled,
+)
+from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.reading import number_of
+from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, Op
 
 __all__ = ["FLAGS", "Built", "NativeProgram", "NativeUnavailable", "c_code", "library",
@@ -99,7 +99,7 @@ NUMBER_NAMES: dict[Any, str] = {
 spells: Python's operators on floats (``//`` and ``%`` as CPython computes them), ``abs``,
 ``max``, ``min``, ``sum`` (as the running Python sums), ``math.fsum``, ``is_integer``, ``math``'s
 ``exp``, ``log``, ``sqrt``, ``tanh``, ``sin``, ``cos`` and ``fabs``, and a capture's
-comparisons as numbers (1.0 where it holds, else 0.0: ``traced.COMPARED``). Ints and bools
+comparisons as numbers (1.0 where it holds, else 0.0: ``number_steps.COMPARED``). Ints and bools
 are computed as doubles, exact below 2**53 (checked after every run)."""
 
 UNARY_NUMBERS = {"N_NEG", "N_ABS", "N_COPY", "N_ISINT", "N_EXP", "N_LOG", "N_SQRT", "N_TANH",

@@ -56,6 +56,7 @@ from typing import Any
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.identity import seen_at_start, seen_starting
 from tinygrad_edu.program.kinds import _learners, kind_of
+from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -74,13 +75,7 @@ from tinygrad_edu.program.randomness import (
 from tinygrad_edu.program.refused import SEEN_BY_NAME, state_read, took_a_float_only
 from tinygrad_edu.program.seen import TypeSeen, float_seen
 from tinygrad_edu.program.settings import read_by_c
-from tinygrad_edu.program.traced import (
-    _PACKAGE,
-    Recording,
-    Traced,
-    learners_line,
-    user_code,
-)
+from tinygrad_edu.program.traced import Recording, Traced
 from tinygrad_edu.program.unfollowed import Calls
 from tinygrad_edu.program.watching import FOLLOWED, follow_data, put_over
 from tinygrad_edu.program.world import followed_at, reached, streams_read, swapped_in_modules

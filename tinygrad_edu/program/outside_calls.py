@@ -14,10 +14,11 @@ from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import for_the_learner
 from tinygrad_edu.program.seen import HELD_IN, len_seen, stand_in
-from tinygrad_edu.program.traced import recording, user_code
+from tinygrad_edu.program.traced import recording
 
 __all__ = ["environ_once", "files", "imported", "opened"]
 

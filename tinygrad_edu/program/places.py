@@ -33,9 +33,9 @@ from typing import Any
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of
+from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
-from tinygrad_edu.program.traced import learners_file
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
            "item", "own", "reads_of", "same_number", "state_of"]

@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tinygrad_edu.errors import explained
+from tinygrad_edu.program.number_steps import COMPARED
 from tinygrad_edu.program.reading import gradient_number, number_of
 from tinygrad_edu.program.source import python_program, raised_at, raises, same_number
 from tinygrad_edu.program.tape import NumberStep, Raises, Tape, operand_lists
-from tinygrad_edu.program.traced import COMPARED
 from tinygrad_edu.row import GivenOp, ListOp
 
 __all__ = ["Program", "failed_guard"]

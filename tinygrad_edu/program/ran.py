@@ -24,8 +24,8 @@ import os
 import types
 from typing import Any
 
+from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.places import own
-from tinygrad_edu.program.traced import learners_file
 
 __all__ = ["cache_state", "computed", "functions", "guard_named", "registered", "replaced"]
 

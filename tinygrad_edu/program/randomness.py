@@ -35,7 +35,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.program.traced import Traced, _step, as_float, learners_line, recording
+from tinygrad_edu.program.learners_code import learners_line
+from tinygrad_edu.program.number_steps import as_float
+from tinygrad_edu.program.traced import Traced, _step, recording
 
 __all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn",
            "numpy_state", "patches", "put_back", "state", "unseen_draws"]

@@ -25,14 +25,9 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
+from tinygrad_edu.program.learners_code import learners_file, learners_line, user_code
 from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
-from tinygrad_edu.program.traced import (
-    Traced,
-    learners_file,
-    learners_line,
-    recording,
-    user_code,
-)
+from tinygrad_edu.program.traced import Traced, recording
 
 __all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read", "took_a_float_only"]
 

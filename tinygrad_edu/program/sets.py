@@ -31,7 +31,8 @@ import types
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-from tinygrad_edu.program.traced import Recording, learners_file, recording
+from tinygrad_edu.program.learners_code import learners_file
+from tinygrad_edu.program.traced import Recording, recording
 
 __all__ = ["by_address", "gone_through", "into_a_set", "kept_set", "made_in_call",
            "made_into_a_set", "ordered_by_address", "unpacked"]

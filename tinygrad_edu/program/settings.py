@@ -34,8 +34,9 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.kinds import Asked
+from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.refused import for_the_learner
-from tinygrad_edu.program.traced import recording, user_code
+from tinygrad_edu.program.traced import recording
 
 __all__ = ["patches", "read_by_c"]
 

@@ -17,38 +17,37 @@ same, to the last bit.
 An operation that raises while the capture runs (``1 / x.data`` at 0) is recorded too
 (``Recording.raised``): where the function catches the error, the program checks at every
 run that it raises there again. Outside a capture (an object that kept one) a ``Traced``
-computes plain numbers.
+computes plain numbers. The functions its steps compute are ``number_steps.py``'s; the
+learner's line a guard names, ``learners_code.py``'s.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import operator
-import os
-import sysconfig
 import threading
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.learners_code import (
+    called_by_the_engine,
+    learners_line,
+    tested_by_identity,
+)
 from tinygrad_edu.program.nans import HASHED, IDENTITY_FIRST, found_by_identity, is_nan
+from tinygrad_edu.program.number_steps import (
+    COMPARED,
+    as_float,
+    floor_divide,
+    is_integer,
+    modulo,
+    power,
+)
 
-__all__ = ["COMPARED", "Guard", "Recording", "Traced", "fsum", "recording", "total",
-           "total_from"]
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_PACKAGE = os.path.dirname(_HERE)
-_LIBRARIES = tuple(sorted({os.path.realpath(p) for p in (
-    *(sysconfig.get_paths().get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
-    os.path.dirname(os.__file__)) if p}, key=len, reverse=True))
-"""Where the standard library and installed packages are: sysconfig's folders, and the folder
-the standard library's modules come from (a browser's Python keeps them in a zip file,
-/lib/python314.zip, which sysconfig does not name: without it, linecache's own os.stat, as
-the capture reads a line of the learner's, was taken for the learner's)."""
+__all__ = ["Guard", "Raised", "Recording", "Traced", "recording", "set_recording"]
 
 
 @dataclass
@@ -75,58 +74,8 @@ class Raised:
     where: str
 
 
-def less(a: Any, b: Any) -> bool: return a < b
-def at_most(a: Any, b: Any) -> bool: return a <= b
-def greater(a: Any, b: Any) -> bool: return a > b
-def at_least(a: Any, b: Any) -> bool: return a >= b
-def equal(a: Any, b: Any) -> bool: return a == b
-def unequal(a: Any, b: Any) -> bool: return a != b
-
-
-COMPARED: dict[str, Callable[[Any, Any], Any]] = {
-    "<": less, "<=": at_most, ">": greater, ">=": at_least, "==": equal, "!=": unequal}
-"""A comparison as a number of the program: True where it holds, else False."""
-
-
 _OF_ITS_TYPE = {"dtype", "shape", "ndim", "size", "itemsize", "nbytes"}
 """What a NumPy number holds that its type says (an array's dtype picks the program)."""
-
-
-def power(a: Any, b: Any) -> Any:
-    """``a ** b`` as Python computes it, where it is a real number; a complex one raises (a
-    program that met a real power at its capture takes the engine's way where it is not)."""
-    y = a ** b
-    if isinstance(y, complex):
-        raise ValueError(f"{a!r} ** {b!r} is a complex number")
-    return y
-
-
-def floor_divide(a: Any, b: Any) -> Any: return a // b
-def modulo(a: Any, b: Any) -> Any: return a % b
-def is_integer(a: Any) -> bool: return float(a).is_integer()
-def as_float(a: Any) -> float: return float(a)
-
-
-def total(*items: Any) -> Any:
-    """Python's ``sum`` of plain numbers (from 0), as the running Python computes it (from
-    3.12 on, a float sum is compensated)."""
-    return _builtin_sum(items)
-
-
-def total_from(start: Any, *items: Any) -> Any:
-    """Python's ``sum`` of plain numbers from ``start`` (``sum(xs, 0.0)``, ``sum(xs, 0.5)``),
-    as the running Python computes it: from 3.12 on, a float start compensates from the
-    first number on (from an int 0, from the second)."""
-    return _builtin_sum(items, start)
-
-
-_builtin_sum = sum
-_fsum = math.fsum
-
-
-def fsum(*items: Any) -> float:
-    """``math.fsum`` of plain numbers: the step of ``math.fsum(xs)`` of followed numbers."""
-    return _fsum(items)
 
 
 class Recording:
@@ -214,60 +163,6 @@ def set_recording(found: Recording | None) -> None:
     _state.recording = found
 
 
-def learners_line() -> str:
-    """The learner's line on the stack, ``file:line: code``: the first of the learner's
-    code (past this package, the standard library and installed packages), else the first
-    outside this package."""
-    frame = _getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame = frame.f_back  # type: ignore[assignment]
-    found = frame
-    while found is not None and (not learners_file(found.f_code.co_filename) or (
-            found.f_code.co_filename == "<string>" and _written_below(found))):
-        found = found.f_back  # type: ignore[assignment]  # (a dataclass's own methods are
-    frame = found or frame  # made with exec, from <string>: the line that called them)
-    if frame is None:
-        return "?"
-    import linecache
-
-    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    name = frame.f_code.co_filename.rsplit("/", 1)[-1]
-    return f"{name}:{frame.f_lineno}: {text}" if text else f"{name}:{frame.f_lineno}"
-
-
-def user_code(code: types.CodeType) -> bool:
-    """Whether ``code`` is the learner's (not this package's, nor the standard library's or an
-    installed package's)."""
-    return learners_file(code.co_filename)
-
-
-@functools.lru_cache(maxsize=4096)
-def learners_file(name: str) -> bool:
-    """Whether the file ``name`` is the learner's (see ``user_code``)."""
-    if name.startswith("<frozen") or name.startswith(_PACKAGE):
-        return False
-    if "site-packages" in name or "dist-packages" in name:
-        return False
-    return not (os.path.isabs(name) and os.path.realpath(name).startswith(_LIBRARIES))
-
-
-def _written_below(frame: Any) -> bool:
-    """Whether code of the learner's, in a file, called ``frame`` (what ran from it)."""
-    frame = frame.f_back
-    while frame is not None and (frame.f_code.co_filename.startswith("<") or
-                                 not learners_file(frame.f_code.co_filename)):
-        frame = frame.f_back
-    return frame is not None
-
-
-def _called_by_the_engine() -> bool:
-    """Whether the caller of the caller is the engine's code (a conversion to store the
-    number in a node), not the learner's."""
-    frame = _getframe(2)
-    name = frame.f_code.co_filename
-    return name.startswith(_PACKAGE) and not name.startswith(_HERE)
-
-
 class Traced:
     """A plain number the capture follows (see the module's docstring). ``value``: the number
     the engine's run has (a float, an int, a bool, a NumPy float); ``source``: where it comes
@@ -323,7 +218,7 @@ class Traced:
         found = recording()
         if found is None:
             return float(self.value)
-        if _called_by_the_engine():
+        if called_by_the_engine():
             return found.handed(self)
         return float(found.constant(self, "float()"))
 
@@ -393,7 +288,7 @@ class Traced:
             if not isinstance(right, Traced) and is_nan(right):
                 record.refuse(IDENTITY_FIRST)
         found = _step(op, COMPARED[op], self, right)
-        if isinstance(found, Traced) and _tested_by_identity(_getframe(1)):
+        if isinstance(found, Traced) and tested_by_identity(_getframe(1)):
             return bool(found)  # (``pos is True``, ``case True:``: a bool, and a guard)
         if record is not None and isinstance(found, Traced):
             record.compared = True  # (followed: code that runs later must not test it by
@@ -479,38 +374,6 @@ def _number(x: Any) -> Any:
 
         return Traced(number_of(x), ("node", x))
     return None
-
-
-_IDENTITY: dict[types.CodeType, bool] = {}
-
-
-def _tested_by_identity(frame: Any) -> bool:
-    """Whether the learner's code on the stack tests a thing's identity other than None's
-    (``x is True``, ``match x: case False:``): there a comparison must be the very ``True``
-    or ``False`` the engine's run has (a bool, and a guard), not a number followed."""
-    while frame is not None:
-        code = frame.f_code
-        found = _IDENTITY.get(code)
-        if found is None:
-            if len(_IDENTITY) > 4096:
-                _IDENTITY.clear()
-            found = _IDENTITY[code] = user_code(code) and _tests_identity(code)
-        if found:
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _tests_identity(code: types.CodeType) -> bool:
-    import dis
-
-    before: Any = None
-    for instruction in dis.get_instructions(code):
-        if instruction.opname == "IS_OP" and not (before.opname == "LOAD_CONST" and
-                                                  before.argval is None):
-            return True
-        before = instruction
-    return False
 
 
 def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:

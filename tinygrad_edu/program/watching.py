@@ -56,6 +56,8 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.program import outside_calls, reading, settings
 from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
+from tinygrad_edu.program.learners_code import learners_line
+from tinygrad_edu.program.number_steps import as_float, fsum
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks
 from tinygrad_edu.program.seen import (
@@ -66,16 +68,7 @@ from tinygrad_edu.program.seen import (
     summed,
 )
 from tinygrad_edu.program.sets import made_into_a_set
-from tinygrad_edu.program.traced import (
-    Raised,
-    Traced,
-    _state,
-    _step,
-    as_float,
-    fsum,
-    learners_line,
-    recording,
-)
+from tinygrad_edu.program.traced import Raised, Traced, _state, _step, recording
 
 __all__ = ["MATH", "follow_data", "put_over", "watching"]
 

@@ -31,8 +31,8 @@ import warnings
 from typing import Any
 
 from tinygrad_edu.program.kinds import kind_of
+from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.places import MISSING
-from tinygrad_edu.program.traced import learners_line
 
 __all__ = ["followed_at", "iterator_state", "reached", "streams_read", "swapped_in_modules"]
 
