@@ -36,10 +36,24 @@ def power(a: Any, b: Any) -> Any:
     return y
 
 
-def floor_divide(a: Any, b: Any) -> Any: return a // b
-def modulo(a: Any, b: Any) -> Any: return a % b
-def is_integer(a: Any) -> bool: return float(a).is_integer()
-def as_float(a: Any) -> float: return float(a)
+def floor_divide(a: Any, b: Any) -> Any:
+    """``a // b``, as Python (or NumPy) computes it."""
+    return a // b
+
+
+def modulo(a: Any, b: Any) -> Any:
+    """``a % b``, as Python (or NumPy) computes it."""
+    return a % b
+
+
+def is_integer(a: Any) -> bool:
+    """``float(a).is_integer()``: the step of ``x.is_integer()`` of a followed number."""
+    return float(a).is_integer()
+
+
+def as_float(a: Any) -> float:
+    """``float(a)``: the step of ``float(x)`` of a followed number (NumPy's ``x.item()``)."""
+    return float(a)
 
 
 def total(*items: Any) -> Any:

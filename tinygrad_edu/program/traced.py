@@ -160,6 +160,7 @@ def recording() -> Recording | None:
 
 
 def set_recording(found: Recording | None) -> None:
+    """Make ``found`` the capture running in this thread (None: none runs)."""
     _state.recording = found
 
 
