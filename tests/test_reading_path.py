@@ -160,13 +160,12 @@ def test_a_node_is_one_object_for_the_garbage_collector():
 # its last, so that the numbers the page gives cannot go stale: a change that moves them fails
 # here, saying the numbers to write instead.
 READ_RANGES = {
-    "engine.py": [("# The op table", "NO_OTHER = object()"),
-                  ("def apply(", "return node"),
+    "engine.py": [("# The op table", "return node"),
                   ("class Value:", "backward_lists(self, g)")],
     "graph.py": [("def backpropagate(", "return order"),
                  ("def walk(", "A first reading stops here")],
 }
-STOP = "# (a first reading stops here: skip the rest, for other parts of the package)"
+STOP = "# (a first reading stops here: skip the rest"
 
 
 def located(name: str) -> tuple[list[str], list[tuple[int, int]]]:
@@ -207,3 +206,19 @@ def test_the_engine_pages_line_numbers_are_the_lines_to_read():
     stop = int(re.search(r"Stop at line (\d+)", section).group(1))
     assert stop == ranges[-1][1] + 1 and lines[stop - 1].strip().startswith(STOP), (
         f"the page says to stop at engine.py's line {stop}: {lines[stop - 1]!r}")
+
+
+GUARDS = ("is not Value", "is_grad_enabled", "more or named", "create_graph", "skip")
+
+
+def test_the_engines_lines_to_read_hold_the_common_case_alone():
+    """engine.py's first reading is the common case alone (two Values, an op's node, the
+    chain rule): the guards that send the other cases elsewhere (a plain number, an int,
+    no_grad(), Value(data, children, local_grads), backward's options) and their skip
+    comments are outside the lines docs/engine.md gives."""
+    lines, ranges = located("engine.py")
+    for start, end in ranges:
+        for number in range(start, end + 1):
+            found = [g for g in GUARDS if g in lines[number - 1]]
+            assert not found, (f"engine.py line {number}, a line to read first, has {found}: "
+                               f"{lines[number - 1].strip()!r}")

@@ -1,4 +1,4 @@
-"""The scalar engine: the op table, apply(), the Value; then graph.py. docs/engine.md gives
+"""The scalar engine: the op table, make_node(), the Value; then graph.py. docs/engine.md gives
 the lines to read first."""
 from __future__ import annotations  # (skip: typing's Any and ClassVar are imported at the end)
 
@@ -20,59 +20,54 @@ EXP = Op("exp", safe_math.exp, (lambda x, out: out,))
 LOG = Op("log", safe_math.log, (lambda x, out: 1 / x,))
 TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
-NO_OTHER = object()  # b of exp, log, tanh, relu: a marker no caller gives (x + None must fail)
 
 
-def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """A node: out = a op b, with its local derivatives by the row's rules (x * y: two Values)."""
-    if type(b) is not Value or type(a) is not Value or not is_grad_enabled():
-        return apply_rest(row, a, b)  # (skip: x * 2.0, x.exp(): the same, one parent; 2.0 - x)
+def make_node(row: Op, a: Value, b: Value) -> Value:
+    """x * y: the node of an op on two Values, out = a op b, with its local derivatives."""
     a_data, b_data = a._data, b._data
     out = row.forward(a_data, b_data)
     da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
     da = da if type(da) is float else da(a_data, b_data, out)
     db = db if type(db) is float else db(a_data, b_data, out)
-    node = object.__new__(Value)  # empty: Value(out) would run __init__, a leaf's; filled below
+    node = object.__new__(Value)  # a Value with no fields yet (Value(out) would make a leaf)
     node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
     node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
     node._b, node._db = b, db  # the other
-    node._list = node._list_grads = None  # (skip: for a node of dot, vsum or made by hand)
-    if scopes.opened:  # (skip: inside a named_scope, for drawing by parts)
+    node._list = node._list_grads = None  # (a node of dot or vsum keeps its parents here)
+    return node
+
+
+# (skip to the class: apply, every op's entry, gives x * y of two Values to make_node)
+NO_OTHER = object()  # apply's b for x.exp(): a marker no caller gives (x + None must fail)
+
+
+def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
+    """Every op's node: of two Values by make_node, x * 2.0 or x.exp() by make_node_of_one."""
+    if type(b) is Value and type(a) is Value and is_grad_enabled():
+        node = make_node(row, a, b)
+    elif type(a) is Value and (type(b) is float or b is NO_OTHER) and is_grad_enabled():
+        node = make_node_of_one(row, a, b)
+    else:  # 2.0 - x, an int, x + None, no_grad(), a subclass's Value
+        return with_numbers(row, a, b)
+    if scopes.opened:  # inside a named_scope, for drawing by parts
         node._scope = scopes.current()
     return node
 
 
-def apply_rest(row: Op, a: Any, b: Any) -> Value:  # (skip to the class: apply for the rest)
-    """x * 2.0 (2.0 kept in _b), x.exp() (_b None), _db None; for 2.0 - x, an int, x + None,
-    a subclass's Value and no_grad(), with_numbers (below the line)."""
-    if type(a) is not Value or not (type(b) is float or b is NO_OTHER) or not is_grad_enabled():
-        return with_numbers(row, a, b)
-    a_data, da = a._data, row.rules[0]
-    if b is NO_OTHER:  # x.exp()
-        out = row.forward(a_data)
-        da, b = da if type(da) is float else da(a_data, out), None
-    else:  # x * 2.0
-        out = row.forward(a_data, b)
-        da = da if type(da) is float else da(a_data, b, out)
-    node = object.__new__(Value)  # as in apply
-    node._data, node.grad, node._row, node._a, node._da, node._b = out, 0.0, row, a, da, b
-    node._db = node._list = node._list_grads = None
-    if scopes.opened:
-        node._scope = scopes.current()
+def make_node_of_one(row: Op, a: Value, b: Any) -> Value:
+    """x * 2.0 (2.0 kept in _b, _db None) and x.exp() (_b None): a node of one parent."""
+    a_data, da, one = a._data, row.rules[0], b is NO_OTHER
+    out = row.forward(a_data) if one else row.forward(a_data, b)
+    da = da if type(da) is float else da(a_data, out) if one else da(a_data, b, out)
+    node = object.__new__(Value)  # as in make_node
+    node._data, node.grad, node._row, node._a, node._da = out, 0.0, row, a, da
+    node._b, node._db, node._list, node._list_grads = None if one else b, None, None, None
     return node
 
 
 class Value:
-    """A number that remembers how it was computed, so that derivatives can flow back to it."""
-    __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db",  # apply says what each holds
-                 "_list", "_list_grads", "__dict__")  # (skip: _list: dot, vsum; __dict__: a label)
-    def __init__(self, data: float, *more: Any, label: str = "", **named: Any) -> None:
-        if more or named or type(data) is not float or type(label) is not str:  # (skip:
-            return made_by_hand(self, data, more, label, named)  # Value(5), microgpt's form)
-        self._data, self.grad = data, 0.0  # a leaf: an input, a parameter; no row, no operands
-        self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
-        if label:
-            self.label = label  # (its name in drawings, kept in its __dict__)
+    """A number that remembers how it was computed, so that derivatives can flow back to it.
+    Value(2.0) is a leaf (an input, a parameter): its number, grad 0.0, None in the rest."""
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
     def __sub__(self, other: Value | float) -> Value: return apply(SUB, self, other)
     def __mul__(self, other: Value | float) -> Value: return apply(MUL, self, other)
@@ -81,25 +76,32 @@ class Value:
     def log(self) -> Value: return apply(LOG, self)
     def tanh(self) -> Value: return apply(TANH, self)
     def relu(self) -> Value: return apply(RELU, self)
-    def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
-        """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
-        if create_graph or inputs is not None or self._row is None or type(grad) is not float:
-            return backward_more(self, grad, create_graph, inputs)  # (skip: a leaf's; the options)
-        graph.backpropagate(self, grad)  # _backward() at every inner node, walk's list reversed
     def _backward(self) -> None:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
         c = a * b at a = 2, b = 3, with c.grad = 10: a.grad += 3 × 10, b.grad += 2 × 10."""
         g = self.grad
-        if self._da is not None:  # (None where its parents are in _list, below)
+        if self._da is not None:
             self._a.grad += self._da * g
         if self._db is not None:
             self._b.grad += self._db * g
-        if self._list is not None:  # (skip: a node of dot, vsum, or made by hand)
+        if self._list is not None:  # a node of dot or vsum: its parents in a list
             backward_lists(self, g)
-    # (a first reading stops here: skip the rest, for other parts of the package) -----------
+    # (a first reading stops here: skip the rest; f.backward() calls graph.backpropagate(f, 1.0))
+    def __init__(self, data: float, *more: Any, label: str = "", **named: Any) -> None:
+        if more or named or type(data) is not float or type(label) is not str:
+            return made_by_hand(self, data, more, label, named)  # Value(5), microgpt's form
+        self._data, self.grad = data, 0.0  # a leaf: an input, a parameter; no row, no operands
+        self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
+        if label:
+            self.label = label  # (its name in drawings, kept in its __dict__)
+    def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
+        """d(self)/d(v) × grad into the .grad of each v it depends on (a leaf's adds up)."""
+        if create_graph or inputs is not None or self._row is None or type(grad) is not float:
+            return backward_more(self, grad, create_graph, inputs)  # a leaf's; the options
+        graph.backpropagate(self, grad)  # _backward() at every inner node, walk's list reversed
     EMPTY_GRAD: ClassVar[float] = 0.0  # graph.py's: an inner node's grad as a backward pass begins
     def _add_grad(self, g: float) -> None: self.grad += g  # graph.py's: root.grad += seed
-    data = property(operator.attrgetter("_data"), lambda v, x: set_data(v, x), doc="its number")
+    data = property(operator.attrgetter("_data"), doc="its number (set: below the line)")
     @property
     def parents(self) -> tuple[Value, ...]:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
@@ -107,7 +109,10 @@ class Value:
             return (self._a,) if self._db is None else (self._a, self._b)
         return () if self._list is None else self._list  # a leaf: ()
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
-    _data: float  # the fields' types, for the type checker
+    # Its fields, as make_node sets them (__dict__: a label, a scope), with their types.
+    __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads",
+                 "__dict__")
+    _data: float
     grad: Any
     _row: Op | None
     _a: Any
@@ -137,6 +142,19 @@ class Value:
         if isinstance(alpha, Value):  # a setting, not an input: no gradient
             raise TypeError(ops.setting(LEAKY_RELU))
         return apply(LEAKY_RELU, self, alpha)
+
+    @data.setter  # type: ignore[no-redef]
+    def data(self, value: object) -> None:
+        """``v.data = ...``: a real number (or a Value, for its number: micrograd's ``p.data -=
+        lr * p.grad`` with a gradient that is a Value); anything else is a TypeError, rather
+        than a number that is no number. A Value whose number is set keeps the one it replaces
+        (``_data_before``, in its __dict__), so that a picture drawn after an optimizer's step
+        shows the numbers of the forward pass it drew."""
+        number = value if type(value) is float else (
+            value._data if isinstance(value, Value) else as_float(value, "Value.data"))
+        if number != self._data:
+            self._data_before = self._data
+        self._data = number
 
     # ----------------------------------------------------------------------- what it holds
     label: str = ""  # a name for drawings and messages (v.label = "x"), kept in its __dict__
@@ -339,19 +357,6 @@ def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None
     if scopes.opened and row:
         node._scope = scopes.current()
     return node
-
-
-def set_data(node: Value, value: object) -> None:
-    """``v.data = ...``: a real number (or a Value, for its number: micrograd's ``p.data -= lr *
-    p.grad`` with a gradient that is a Value); anything else is a TypeError, rather than a
-    number that is no number. A Value whose number is set keeps the one it replaces
-    (``_data_before``, in its __dict__), so that a picture drawn after an optimizer's step
-    shows the numbers of the forward pass it drew."""
-    number = value if type(value) is float else (
-        value._data if isinstance(value, Value) else as_float(value, "Value.data"))
-    if number != node._data:
-        node._data_before = node._data  # type: ignore[attr-defined]
-    node._data = number
 
 
 def backward_more(root: Value, grad: object, create_graph: bool, inputs: object) -> None:

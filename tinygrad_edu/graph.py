@@ -88,6 +88,9 @@ def walked_on_a_stack(roots: tuple[N, ...]) -> list[N]:
             order.append(stack.pop())  # list it (build_topo's topo.append(v))
         elif node not in seen:  # (a node can be pushed twice before it is first popped)
             seen.add(node)
+            if node._row is None:  # a leaf: no parents to list before it
+                order.append(node)
+                continue
             stack.append(node)  # to be listed once its parents are,
             stack.append(_PARENTS_LISTED)  # which this mark will say when it is popped
             for parent in reversed(node.parents):  # (reversed: the first parent comes first)
