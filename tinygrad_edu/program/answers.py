@@ -12,16 +12,14 @@ from __future__ import annotations
 import collections
 import copy
 import dataclasses
-import decimal
-import enum
-import fractions
 import reprlib
-import types
 from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program.kinds import immutable
+from tinygrad_edu.program.numpy_numbers import PLAIN_KINDS, numpy_array
 from tinygrad_edu.program.tape import Tape
 from tinygrad_edu.program.traced import Traced
 
@@ -165,7 +163,7 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
                             "array it follows item by item (an array drawn from numpy.random, "
                             "new at every call, or one given, or made of them): return its "
                             "items, [float(m) for m in mask], or the Values made from it")
-        if this_call or constant(x):
+        if this_call or immutable(x):
             return ("plain", frozenset(frozenset.__iter__(x)) if isinstance(x, frozenset) else x)
         if isinstance(x, (list, dict)) and _own_class_kept(x):  # (a Counter, a defaultdict)
             if isinstance(x, dict):
@@ -185,34 +183,14 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
     return shape(answer, "answer"), items
 
 
-_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range, type(Ellipsis),
-              decimal.Decimal, fractions.Fraction)
-
-
-def constant(x: Any) -> bool:
-    """Whether ``x`` is the same to every call that returns it: an immutable number or text
-    (a NumPy number too), a frozenset or enum member of them, or a function or class defined
-    outside any call (the engine's function returns that very object at every call)."""
-    if type(x) in _IMMUTABLE or isinstance(x, enum.Enum):
-        return True
-    if isinstance(x, frozenset):  # (the capture's own frozenset() while it runs too)
-        return all(constant(v) for v in frozenset.__iter__(x))
-    if type(x).__module__ == "numpy" and type(x).__name__ != "ndarray" and \
-            getattr(getattr(x, "dtype", None), "kind", "V") in tuple("biufcmMSU"):
-        return True  # (a NumPy number, not an array nor a record)
-    if isinstance(x, (type, types.FunctionType, types.BuiltinFunctionType)):
-        return "<locals>" not in getattr(x, "__qualname__", "<locals>")
-    return False
-
-
 def _copied(x: Any) -> bool:
     """Whether a copy of ``x`` at every call is the engine's: a NumPy array of numbers (each a
     constant, guarded, where computed from a number read), or a ``set``, a ``bytearray`` or
     a ``deque`` of constants (the caller may change the one it gets: a new one each call)."""
-    if type(x).__name__ == "ndarray" and type(x).__module__ == "numpy":
-        return x.dtype.kind in tuple("biufcmMSU")
+    if numpy_array(x):
+        return x.dtype.kind in PLAIN_KINDS
     if isinstance(x, set) or type(x) in (bytearray, collections.deque):
-        return all(constant(v) for v in (set.__iter__(x) if isinstance(x, set) else x))
+        return all(immutable(v) for v in (set.__iter__(x) if isinstance(x, set) else x))
     return False
 
 
@@ -221,7 +199,7 @@ def _own_class_kept(x: Any) -> bool:
     that a copy of the captured one, its items the call's, makes again: its attributes and
     its ``default_factory`` constants."""
     extra = [getattr(x, "default_factory", None), *getattr(x, "__dict__", {}).values()]
-    return all(constant(v) for v in extra)
+    return all(immutable(v) for v in extra)
 
 
 def _kind(x: Any) -> str:

@@ -16,12 +16,12 @@ from typing import Any
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
 from tinygrad_edu.program.learners_code import learners_line
-from tinygrad_edu.program.numpy_numbers import float_array
+from tinygrad_edu.program.numpy_numbers import float_array, masked_array, numpy_float, of_numpy
 from tinygrad_edu.program.randomness import drawn_array
 from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording
 
-__all__ = ["Copies", "as_traced", "numpy_float", "objects_given", "own_container",
+__all__ = ["Copies", "as_traced", "objects_given", "own_container",
            "structure_of", "what_differs"]
 
 
@@ -124,10 +124,10 @@ def unfollowed(x: Any) -> str:
     if type(x) is memoryview:
         return ("a memoryview: a program does not follow the numbers it shows. Give them as "
                 "a NumPy float array, np.frombuffer(buf), or a list, buf.tolist()")
-    if type(x).__module__.startswith("numpy.ma"):
+    if masked_array(x):
         return ("a NumPy masked array: a program follows a float array's items, not what a "
                 "mask hides. Give a float array: xs.filled(0.0) or xs.compressed()")
-    if type(x).__module__ != "numpy" or kind not in ("O", "V"):
+    if not of_numpy(type(x)) or kind not in ("O", "V"):
         return ""
     what = "record" if getattr(x, "ndim", 1) == 0 and type(x).__name__ == "void" else "array"
     if kind == "O":
@@ -203,15 +203,6 @@ def _as_key(x: Any) -> Any:
     if isinstance(x, (bool, int, str, bytes, type(None))):
         return (type(x), x)
     return ("object", id(x))
-
-
-def numpy_float(x: Any) -> Any:
-    """``x`` if it is a NumPy float of no shape (``np.float64(0.5)``: an input, as a float
-    is), else None."""
-    if type(x).__module__ == "numpy" and hasattr(x, "dtype") and x.dtype.kind == "f" and \
-            getattr(x, "shape", None) == ():
-        return x
-    return None
 
 
 def own_container(x: Any) -> bool:

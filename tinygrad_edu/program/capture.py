@@ -62,6 +62,7 @@ from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.named import Named, held_deeper
+from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
@@ -144,7 +145,7 @@ class _Entry:
         self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
         self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
         self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
-        self.numpy = any(k.__module__ == "numpy" for k in program.tape.kinds.values())
+        self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
 
 

@@ -7,13 +7,17 @@ as bytes: an ``array.array``, a buffer, a ctypes object, a NumPy array, a PyTorc
 ``"generator"``, an ``"object"`` whose plain data is walked (the learner's classes, an
 installed package's, a config, a ``threading.local``, a model of ``nn``: ``PLAIN_DATA``), or
 an ``"opaque"`` one, not looked into (``held.py`` and ``states.py`` find what it holds). And
-whether a module is the learner's (``_learners``).
+whether a module is the learner's (``_learners``), and whether a thing is the same object to
+every call that returns it (``immutable``: ``answers.py``).
 """
 
 from __future__ import annotations
 
 import array
 import contextvars
+import decimal
+import enum
+import fractions
 import functools
 import io
 import itertools
@@ -27,16 +31,21 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program.learners_code import learners_file
+from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_scalar
 from tinygrad_edu.program.states import CTYPES
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["kind_of"]
+__all__ = ["immutable", "kind_of"]
 
 _MODULES = sys.modules
 NUMBER_TYPES = (float, int, bool)
-_KINDS: dict[type, str] = {float: "number", int: "number", bool: "number", Traced: "number",
-                           str: "constant", bytes: "constant", type(None): "constant",
-                           complex: "constant", list: "sequence", tuple: "sequence",
+CONSTANT_TYPES = (str, bytes, type(None), complex)
+IMMUTABLE_TYPES = (*NUMBER_TYPES, *CONSTANT_TYPES, range, type(Ellipsis), decimal.Decimal,
+                   fractions.Fraction)
+"""What is the same object to every call that holds it: a number, a text, a constant."""
+_KINDS: dict[type, str] = {**dict.fromkeys(NUMBER_TYPES, "number"), Traced: "number",
+                           **dict.fromkeys(CONSTANT_TYPES, "constant"),
+                           list: "sequence", tuple: "sequence",
                            deque: "sequence", dict: "dict", set: "set", frozenset: "set",
                            Value: "value", array.array: "array", bytearray: "array",
                            memoryview: "array"}
@@ -69,6 +78,22 @@ def kind_of(x: Any) -> str:
     return found
 
 
+def immutable(x: Any) -> bool:
+    """Whether ``x`` is the same to every call that returns it (``answers.py``): an immutable
+    number or text (a NumPy number too), a frozenset or enum member of them, or a function or
+    class defined outside any call (the engine's function returns that very object at every
+    call)."""
+    if type(x) in IMMUTABLE_TYPES or isinstance(x, enum.Enum):
+        return True
+    if isinstance(x, frozenset):  # (the capture's own frozenset() while it runs too)
+        return all(immutable(v) for v in frozenset.__iter__(x))
+    if numpy_scalar(x):
+        return True  # (a NumPy number, not an array nor a record)
+    if isinstance(x, (type, types.FunctionType, types.BuiltinFunctionType)):
+        return "<locals>" not in getattr(x, "__qualname__", "<locals>")
+    return False
+
+
 def _kind_of(x: Any, kind: type) -> str:
     if isinstance(x, Traced):
         return "number"
@@ -78,7 +103,7 @@ def _kind_of(x: Any, kind: type) -> str:
         return "dict"  # (an OrderedDict, a defaultdict, a view of one)
     if isinstance(x, (set, frozenset)):
         return "set"
-    if kind in (str, bytes, type(None), complex) or x is Ellipsis:
+    if kind in CONSTANT_TYPES or x is Ellipsis:
         return "constant"
     if isinstance(x, Value):
         return "value"
@@ -101,12 +126,10 @@ def _kind_of(x: Any, kind: type) -> str:
         return "dict"
     if kind in (set, frozenset):
         return "set"
-    module = kind.__module__
-    if module == "numpy":
-        if kind.__name__ == "ndarray":  # (of objects: its items walked, as a list's)
-            return "sequence" if x.dtype.kind == "O" and x.ndim == 1 else "array"
-        if isinstance(x, (float, int)) or kind.__name__.startswith(("float", "int")):
-            return "number"
+    if numpy_array(x):  # (of objects: its items walked, as a list's)
+        return "sequence" if x.dtype.kind == "O" and x.ndim == 1 else "array"
+    if numpy_real(x):
+        return "number"
     if isinstance(x, types.ModuleType):
         return "module"
     if isinstance(x, type):

@@ -63,6 +63,7 @@ from tinygrad_edu.program.numpy_numbers import (
     numpy_computes,
     numpy_kind,
     numpy_spelled,
+    of_numpy,
 )
 from tinygrad_edu.program.program import Program
 from tinygrad_edu.program.reading import number_of
@@ -270,7 +271,7 @@ def _number_code(step: NumberStep, tape: Tape | None = None) -> int | None:
         return None
     if tape is not None:
         kinds, out = [_kind(tape, a) for a in step.args], _kind(tape, step.out)
-        numpy = any(k.__module__ == "numpy" for k in [*kinds, out])
+        numpy = any(of_numpy(k) for k in [*kinds, out])
         if numpy and not numpy_spelled(name, kinds, out):
             return None
         if not numpy and any(k not in (float, int, bool) for k in [*kinds, out]):

@@ -1,6 +1,9 @@
-"""Which steps of NumPy's numbers the native program computes as NumPy does (``native.py``):
-an item of a float64 array given, ``np.float64(0.5)``, the bools its comparisons give and the
-int64 a sum of them gives (``sum(accuracy) / len(accuracy)`` in micrograd's demo).
+"""NumPy's numbers and arrays as the program layer meets them: the one place that recognises
+them, by their class's module and name (numpy is not imported here: a capture without NumPy
+never loads it), and which of their steps the native program computes as NumPy does
+(``native.py``): an item of a float64 array given, ``np.float64(0.5)``, the bools its
+comparisons give and the int64 a sum of them gives (``sum(accuracy) / len(accuracy)`` in
+micrograd's demo).
 
 NumPy's ordinary float64 numbers are IEEE's, as Python's floats: ``+``, ``-``, ``*``, ``/``,
 ``**`` (libm's ``pow``), and ``//`` and ``%`` in CPython's steps (NumPy took them from it).
@@ -14,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["NUMPY_DOUBLE", "double", "float_array", "integral", "numpy_computes", "numpy_kind",
-           "numpy_spelled"]
+__all__ = ["NUMPY_DOUBLE", "PLAIN_KINDS", "double", "float_array", "followed_numpy", "integral",
+           "masked_array", "numpy_array", "numpy_bool", "numpy_computes", "numpy_float",
+           "numpy_kind", "numpy_real", "numpy_scalar", "numpy_spelled", "of_numpy"]
 
 NUMPY_DOUBLE = {"N_ADD", "N_SUB", "N_MUL", "N_DIV", "N_POW", "N_NEG", "N_ABS", "N_MAX", "N_MIN",
                 "N_COPY", "N_FLOORDIV", "N_MOD", "N_ISINT", "N_SUM", "N_FSUM", "N_EXP",
@@ -34,20 +38,78 @@ _OPERATORS = {"N_ADD", "N_SUB", "N_MUL", "N_DIV", "N_POW", "N_NEG", "N_ABS", "N_
 
 def double(kind: type) -> bool:
     """Whether ``kind`` is NumPy's float64 (``np.float64``; numpy is not imported here)."""
-    return kind.__name__ == "float64" and kind.__module__ == "numpy"
+    return kind.__name__ == "float64" and of_numpy(kind)
+
+
+PLAIN_KINDS = tuple("biufcmMSU")
+"""The kinds of NumPy's dtypes of plain things: bools, ints, floats, complex numbers, times,
+bytes and text (not objects, ``"O"``, nor records, ``"V"``)."""
+
+
+def of_numpy(kind: type) -> bool:
+    """Whether ``kind`` is one of NumPy's own classes (a number's, the array's)."""
+    return kind.__module__ == "numpy"
+
+
+def numpy_array(x: Any) -> bool:
+    """Whether ``x`` is NumPy's own array (``np.ndarray``, not a subclass of it)."""
+    kind = type(x)
+    return kind.__name__ == "ndarray" and kind.__module__ == "numpy"
 
 
 def float_array(x: Any) -> bool:
     """Whether ``x`` is NumPy's own array (not a subclass: ``np.matrix``'s ``*`` is a product
     of matrices) of floats: followed item by item where it is given."""
+    return numpy_array(x) and x.dtype.kind == "f"
+
+
+def masked_array(x: Any) -> bool:
+    """Whether ``x`` is one of NumPy's masked arrays (``np.ma``'s)."""
+    return type(x).__module__.startswith("numpy.ma")
+
+
+def numpy_scalar(x: Any) -> bool:
+    """Whether ``x`` is one of NumPy's numbers (a plain dtype's, of no shape; not an array
+    nor a record): the same object to every call that returns it."""
     kind = type(x)
-    return kind.__name__ == "ndarray" and kind.__module__ == "numpy" and x.dtype.kind == "f"
+    return of_numpy(kind) and kind.__name__ != "ndarray" and \
+        getattr(getattr(x, "dtype", None), "kind", "V") in PLAIN_KINDS
+
+
+def numpy_float(x: Any) -> Any:
+    """``x`` if it is a NumPy float of no shape (``np.float64(0.5)``: an input, as a float
+    is), else None."""
+    if of_numpy(type(x)) and hasattr(x, "dtype") and x.dtype.kind == "f" and \
+            getattr(x, "shape", None) == ():
+        return x
+    return None
+
+
+def numpy_real(x: Any) -> bool:
+    """Whether ``x`` is one of NumPy's floats or ints (a number a capture walks to, as a
+    float: ``np.float32(0.5)``, ``np.int64(3)``)."""
+    kind = type(x)
+    return of_numpy(kind) and kind.__name__ != "ndarray" and (
+        isinstance(x, (float, int)) or kind.__name__.startswith(("float", "int")))
+
+
+def numpy_bool(kind: type) -> bool:
+    """Whether ``kind`` is NumPy's bool (``np.True_``'s class: ``bool``, ``bool_`` before 2.0)."""
+    return of_numpy(kind) and kind.__name__ in ("bool", "bool_")
+
+
+def followed_numpy(x: Any) -> bool:
+    """Whether ``x``, a step's result, is one of NumPy's numbers a program follows: a float,
+    an int (a sum of NumPy's bools: an int64), a bool (not an array: ``A * x.data``)."""
+    kind = type(x)
+    return of_numpy(kind) and kind.__name__ != "ndarray" and (
+        isinstance(x, (float, int)) or numpy_bool(kind) or
+        getattr(getattr(x, "dtype", None), "kind", "") in ("f", "i", "u"))
 
 
 def numpy_kind(kind: type) -> bool:
     """Whether ``kind`` is one of NumPy's numbers native.c computes: float64, bool, int64."""
-    return kind.__module__ == "numpy" and kind.__name__ in ("float64", "bool", "bool_",
-                                                            "int64")
+    return of_numpy(kind) and kind.__name__ in ("float64", "bool", "bool_", "int64")
 
 
 def integral(kind: type) -> bool:
@@ -64,7 +126,7 @@ def numpy_spelled(name: str, kinds: list[type], out: type) -> bool:
     if not all(k in (float, int, bool) or numpy_kind(k) for k in kinds):
         return False
     if name in _COMPARISONS:
-        return out.__module__ == "numpy" and out.__name__ in ("bool", "bool_")
+        return numpy_bool(out)
     return name in NUMPY_DOUBLE and (out is float or double(out) or (
         out is bool and name == "N_ISINT") or (integral(out) and out is not int and
                                                name in _INTS))

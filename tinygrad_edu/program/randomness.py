@@ -37,6 +37,7 @@ from typing import Any
 
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.number_steps import as_float
+from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.traced import Traced, _step, recording
 
 __all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn",
@@ -473,7 +474,7 @@ def _array_class(numpy: Any) -> type:
             return [listed(row) for row in held]
         x = held[()] if isinstance(held, numpy.ndarray) else held
         value = getattr(x, "value", x)
-        if not isinstance(x, Traced) or type(value).__module__ != "numpy":
+        if not isinstance(x, Traced) or not of_numpy(type(value)):
             return x
         if value.dtype.kind == "f":
             return _step("float", as_float, x)

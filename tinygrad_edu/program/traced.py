@@ -46,6 +46,7 @@ from tinygrad_edu.program.number_steps import (
     modulo,
     power,
 )
+from tinygrad_edu.program.numpy_numbers import double, followed_numpy, of_numpy
 
 __all__ = ["Guard", "Raised", "Recording", "Traced", "recording", "set_recording"]
 
@@ -209,9 +210,9 @@ class Traced:
     def __getattr__(self, name: str) -> Any:  # (x.hex(), x.as_integer_ratio(): a constant)
         if name.startswith("__") or name in Traced.__slots__:
             raise AttributeError(name)
-        if type(self.value).__module__ == "numpy" and name in _OF_ITS_TYPE:
+        if of_numpy(type(self.value)) and name in _OF_ITS_TYPE:
             return getattr(self.value, name)  # (a NumPy number's dtype: its type's, followed)
-        if name == "item" and type(self.value).__name__ == "float64":  # (np.float64's:
+        if name == "item" and double(type(self.value)):  # (np.float64's:
             return lambda: _step("float", as_float, self)  # float(x), followed)
         return getattr(self._plain(f".{name}"), name)
 
@@ -259,7 +260,7 @@ class Traced:
         """A NumPy ufunc of numbers (``np.tanh(v.data)``): followed as a step, with NumPy's
         own function (and so NumPy's numbers)."""
         if method != "__call__" or options or not all(
-                _number(x) is not None or type(x).__module__ == "numpy" for x in inputs):
+                _number(x) is not None or of_numpy(type(x)) for x in inputs):
             plain = [x._plain(f"numpy.{ufunc.__name__}") if isinstance(x, Traced) else x
                      for x in inputs]
             return getattr(ufunc, method)(*plain, **options)
@@ -365,8 +366,7 @@ def _number(x: Any) -> Any:
     """``x`` as a comparison or a step reads it: a Traced, a plain number, or None."""
     if isinstance(x, Traced):
         return x
-    if type(x) in (float, int, bool) or (isinstance(x, (int, float)) and
-                                          type(x).__module__ == "numpy"):
+    if type(x) in (float, int, bool) or (isinstance(x, (int, float)) and of_numpy(type(x))):
         return x
     from tinygrad_edu.engine import Value
 
@@ -394,11 +394,8 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         raise
     if said is not None and len(said) > before:  # (NumPy's RuntimeWarning of x / 0: the
         found.said_by_steps += said[before:]  # program's own; a step of constants, below, again)
-    if not (type(result) in (float, int, bool) or (type(result).__module__ == "numpy" and (
-            isinstance(result, (float, int)) or type(result).__name__ in ("bool", "bool_") or
-            getattr(getattr(result, "dtype", None), "kind", "") in ("f", "i", "u")) and
-            type(result).__name__ != "ndarray")):  # (a float32; an int64: a sum of NumPy's
-        # bools; an array, A * x.data: no number, made of constants guarded)
+    if not (type(result) in (float, int, bool) or followed_numpy(result)):  # (a float32; an
+        # int64: a sum of NumPy's bools; an array, A * x.data: no number, constants guarded)
         plain = [found.constant(a, name) if isinstance(a, Traced) else a for a in args]
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
@@ -417,7 +414,7 @@ def _binary(name: str, function: Callable[[Any, Any], Any], a: Any, b: Any) -> A
     if function is power:  # (a complex power: the engine's, its operands fixed; NumPy's
         x, y = (v.value if isinstance(v, Traced) else v for v in (left, right))  # gives NaN)
         try:
-            result = x ** y if "numpy" not in (type(x).__module__, type(y).__module__) else 0
+            result = x ** y if not (of_numpy(type(x)) or of_numpy(type(y))) else 0
         except Exception:
             result = None
         if isinstance(result, complex):

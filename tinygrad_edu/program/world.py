@@ -32,6 +32,7 @@ from typing import Any
 
 from tinygrad_edu.program.kinds import kind_of
 from tinygrad_edu.program.learners_code import learners_line
+from tinygrad_edu.program.numpy_numbers import numpy_array
 from tinygrad_edu.program.places import MISSING
 
 __all__ = ["followed_at", "iterator_state", "reached", "streams_read", "swapped_in_modules"]
@@ -54,8 +55,7 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"({module.lstrip('_')}.{type(x).__name__}): what it gives can change between "
                 "calls, which a program cannot follow; query it outside the compiled "
                 f"function and pass the numbers in, at {line or learners_line()}")
-        elif module == "numpy" and type(x).__name__ == "ndarray" and x.dtype.kind == "O" and \
-                x.ndim != 1:
+        elif numpy_array(x) and x.dtype.kind == "O" and x.ndim != 1:
             record.refused = record.refused or (
                 f"it reaches {place.said()}, a NumPy array of objects of {x.ndim} dimensions: "
                 "what its items hold is not followed (one of one dimension is, as a list); "
