@@ -12,7 +12,8 @@ its steps compute; ``learners_code.py``, whose code runs and the learner's line)
 for, what a capture does with them while it runs and once the function returned, where a
 number found nowhere else is held, what an object it does not look into holds, the guards at
 every call),
-``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws),
+``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws;
+``followed_arrays.py``, an array drawn or given, followed item by item),
 ``identity.py`` (what the code tests with ``is``; ``nans.py``, a NaN found by identity),
 ``seen.py`` (Python's own that take a float), ``sets.py`` and ``addresses.py`` (sets and
 sorts in the order of addresses),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import randomness, reading
+from tinygrad_edu.program import followed_arrays, reading
 from tinygrad_edu.program.kinds import immutable
 from tinygrad_edu.program.numpy_numbers import PLAIN_KINDS, numpy_array
 from tinygrad_edu.program.tape import Tape
@@ -158,7 +158,7 @@ def answer_shape(answer: Any, slot_of: Callable[[Any], int], tape: Tape,
         if _dataclass(x):  # (a copy at every call, as the engine makes a new one)
             return ("dataclass", x, {name: shape(v, f"{where}.{name}")
                                      for name, v in _fields(x)})
-        if randomness.is_drawn(x):
+        if followed_arrays.is_drawn(x):
             raise TypeError("a compiled function returns Values and numbers, not a NumPy "
                             "array it follows item by item (an array drawn from numpy.random, "
                             "new at every call, or one given, or made of them): return its "

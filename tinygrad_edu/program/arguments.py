@@ -15,9 +15,9 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.program import reading
+from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.numpy_numbers import float_array, masked_array, numpy_float, of_numpy
-from tinygrad_edu.program.randomness import drawn_array
 from tinygrad_edu.program.states import exact_key
 from tinygrad_edu.program.traced import Recording
 

@@ -14,7 +14,7 @@ positions of one as long (the same draws), and the positions are what must come 
 
 An array of floats drawn (``rand(2)``, ``normal(size=3)``: a dropout mask, noise) is one
 input per item, and the function meets it as an array whose items are followed
-(``drawn_array``: ``rand(2) > 0.5``, ``mask / (1 - p)``, ``m[0]`` are steps of the
+(``followed_arrays.py``: ``rand(2) > 0.5``, ``mask / (1 - p)``, ``m[0]`` are steps of the
 program; a sum of it, ``np.where``, a product of matrices are made of its numbers, constants
 guarded to the bit); an array of ints drawn picks the program. ``numpy.random.seed`` inside
 the function is a draw too, replayed at every call; so is a state saved and set again
@@ -35,13 +35,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
-from tinygrad_edu.program.number_steps import as_float
-from tinygrad_edu.program.numpy_numbers import of_numpy
-from tinygrad_edu.program.traced import Traced, _step, recording
+from tinygrad_edu.program.traced import Traced, recording
 
-__all__ = ["Draws", "drawn_array", "generator_state", "generators_drawn", "is_drawn",
-           "numpy_state", "patches", "put_back", "state", "unseen_draws"]
+__all__ = ["Draws", "generator_state", "generators_drawn", "numpy_state", "patches", "put_back",
+           "state", "unseen_draws"]
 
 RANDOM = ("random", "uniform", "gauss", "normalvariate", "lognormvariate", "expovariate",
           "vonmisesvariate", "gammavariate", "betavariate", "paretovariate", "weibullvariate",
@@ -378,110 +377,6 @@ def _floats(out: Any) -> bool:
     """Whether ``out`` is an array of floats NumPy drew (``rand(2)``, ``normal(size=3)``)."""
     numpy = sys.modules.get("numpy")
     return numpy is not None and type(out) is numpy.ndarray and out.dtype == numpy.float64
-
-
-_ARRAY: list[Any] = []
-
-
-def is_drawn(x: Any) -> bool:
-    """Whether ``x`` is an array drawn while a capture ran (``drawn_array``)."""
-    return bool(_ARRAY) and isinstance(x, _ARRAY[0])
-
-
-def drawn_array(out: Any, inputs: list[Traced]) -> Any:
-    """An array of floats drawn, as the function meets it while a capture runs: each item a
-    followed number (an input of the program), and what is computed item by item from it
-    (``rand(2) > 0.5``, ``mask / (1 - p)``) followed too; anything else made of it (a sum,
-    a product of matrices, ``np.where``) is made of its numbers, constants guarded to the
-    bit. Its ``dtype`` is the one the engine's array has."""
-    numpy = sys.modules["numpy"]
-    if not _ARRAY:
-        _ARRAY.append(_array_class(numpy))
-    held = numpy.empty(out.shape, dtype=object if inputs else out.dtype)
-    for k, x in enumerate(inputs):  # (one at a time: NumPy would ask each for an array)
-        held.flat[k] = x
-    return held.view(_ARRAY[0])
-
-
-def _array_class(numpy: Any) -> type:
-    def plain(x: Any, why: str) -> Any:
-        if type(x) is tuple:  # (``out=(x,)``: NumPy's own ``x.std()``)
-            return tuple(plain(v, why) for v in x)
-        if not isinstance(x, Drawn):
-            return x
-        found = recording()
-        numbers = [found.constant(v, why) if found is not None and isinstance(v, Traced)
-                   else getattr(v, "value", v) for v in x.flat]
-        return numpy.array(numbers).reshape(x.shape)
-
-    class Drawn(numpy.ndarray):
-        """An array drawn from numpy.random, or one of floats given (``arguments.as_traced``),
-        followed item by item (``drawn_array``): to the function, NumPy's array (its class,
-        ``type(xs)``: ``seen.TypeSeen``; its text, of its numbers guarded to the bit)."""
-
-        given_as = numpy.ndarray
-        __class__ = property(lambda self: numpy.ndarray)
-
-        def __repr__(self) -> str:
-            return repr(shown(self, "repr"))
-
-        def __str__(self) -> str:
-            return str(shown(self, "str"))
-
-        def __format__(self, spec: str) -> str:
-            return format(shown(self, "format"), spec)
-
-        def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any,
-                            **options: Any) -> Any:
-            if method == "__call__" and ufunc.signature is None and not options and \
-                    ufunc.nout == 1 and recording() is not None:
-                try:
-                    out = ufunc(*[x.view(numpy.ndarray) if isinstance(x, Drawn) else x
-                                  for x in inputs], dtype=object)  # (item by item: followed)
-                    return out.view(Drawn) if isinstance(out, numpy.ndarray) else out
-                except TypeError:  # (np.exp, np.tanh: of its numbers, guarded, below)
-                    pass
-            why = f"numpy.{ufunc.__name__} of an array followed item by item"
-            return getattr(ufunc, method)(*[plain(x, why) for x in inputs], **{
-                k: plain(v, why) for k, v in options.items()})
-
-        def __array_function__(self, function: Any, types: Any, args: Any,
-                               options: Any) -> Any:
-            why = f"numpy.{function.__name__} of an array followed item by item"
-            return function(*[plain(x, why) for x in args],
-                            **{k: plain(v, why) for k, v in options.items()})
-
-        @property
-        def dtype(self) -> Any:  # (the engine's array's)
-            held = self.view(numpy.ndarray)
-            values = [getattr(v, "value", v) for v in held.flat]
-            return numpy.result_type(*values) if values else held.dtype if \
-                held.dtype.kind != "O" else numpy.dtype(float)
-
-        def astype(self, dtype: Any, *args: Any, **options: Any) -> Any:
-            return plain(self, "astype() of an array followed item by item").astype(
-                dtype, *args, **options)
-
-        def tolist(self) -> Any:  # (Python's numbers, as the engine's array gives them: a
-            return listed(self.view(numpy.ndarray))  # float32's as Python floats, followed)
-
-    def shown(x: Any, why: str) -> Any:
-        """The engine's array, as its text shows it: its numbers, each guarded to the bit."""
-        return plain(x, f"{why} of an array followed item by item").astype(x.dtype)
-
-    def listed(held: Any) -> Any:
-        if isinstance(held, numpy.ndarray) and held.ndim:
-            return [listed(row) for row in held]
-        x = held[()] if isinstance(held, numpy.ndarray) else held
-        value = getattr(x, "value", x)
-        if not isinstance(x, Traced) or not of_numpy(type(value)):
-            return x
-        if value.dtype.kind == "f":
-            return _step("float", as_float, x)
-        found = recording()  # (an int, a bool drawn: its number a constant, guarded)
-        return (found.constant(x, "tolist()") if found is not None else value).item()
-
-    return Drawn
 
 
 # ----------------------------------------------------------------------------- its own

@@ -30,9 +30,9 @@ from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.followed_arrays import is_drawn
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.number_steps import as_float, total, total_from
-from tinygrad_edu.program.randomness import is_drawn
 from tinygrad_edu.program.sets import gone_through, kept_set
 from tinygrad_edu.program.traced import Traced, _step, recording
 
