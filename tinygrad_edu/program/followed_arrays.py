@@ -19,6 +19,12 @@ __all__ = ["drawn_array", "is_drawn"]
 
 
 _ARRAY: list[Any] = []
+_INDEX = "an index of an array followed item by item"
+_OF_ITS_NUMBERS = ("round", "tobytes", "tostring", "tofile", "dumps", "dump", "byteswap",
+                   "__reduce__", "__reduce_ex__")
+"""What an array's own memory gives (its bytes, pickled: of the engine's floats, not of the
+objects that follow them) and what NumPy computes on an object array otherwise than on its
+floats (``round``): made of its numbers, each a constant guarded to the bit."""
 
 
 def is_drawn(x: Any) -> bool:
@@ -43,8 +49,8 @@ def drawn_array(out: Any, inputs: list[Traced]) -> Any:
 
 def _array_class(numpy: Any) -> type:
     def plain(x: Any, why: str) -> Any:
-        if type(x) is tuple:  # (``out=(x,)``: NumPy's own ``x.std()``)
-            return tuple(plain(v, why) for v in x)
+        if type(x) in (tuple, list):  # (``out=(x,)``: NumPy's own ``x.std()``; a list,
+            return type(x)(plain(v, why) for v in x)  # ``np.concatenate([xs, ys])``)
         if not isinstance(x, Drawn):
             return x
         found = recording()
@@ -96,12 +102,43 @@ def _array_class(numpy: Any) -> type:
             return numpy.result_type(*values) if values else held.dtype if \
                 held.dtype.kind != "O" else numpy.dtype(float)
 
+        def __getitem__(self, key: Any) -> Any:  # (``xs[xs > 0]``: a mask's bools, guarded)
+            return numpy.ndarray.__getitem__(self, plain(key, _INDEX))
+
+        def __setitem__(self, key: Any, value: Any) -> None:
+            numpy.ndarray.__setitem__(self, plain(key, _INDEX), value)
+
+        def __bytes__(self) -> bytes:
+            return bytes(plain(self, "bytes() of an array followed item by item"))
+
+        def view(self, *args: Any, **options: Any) -> Any:  # (``xs.view(np.int64)``: its bits)
+            kind = args[0] if args else options.get("dtype", options.get("type"))
+            if kind is None or (isinstance(kind, type) and issubclass(kind, numpy.ndarray)):
+                return numpy.ndarray.view(self, *args, **options)
+            return plain(self, "view() of an array followed item by item").view(
+                *args, **options)
+
         def astype(self, dtype: Any, *args: Any, **options: Any) -> Any:
             return plain(self, "astype() of an array followed item by item").astype(
                 dtype, *args, **options)
 
         def tolist(self) -> Any:  # (Python's numbers, as the engine's array gives them: a
             return listed(self.view(numpy.ndarray))  # float32's as Python floats, followed)
+
+    def of_its_numbers(name: str) -> Any:
+        """``ndarray``'s method ``name`` of the engine's array: its numbers, each guarded."""
+        method = getattr(numpy.ndarray, name)
+        why = f"{name.strip('_')}() of an array followed item by item"
+
+        def call(self: Any, *args: Any, **options: Any) -> Any:
+            return method(plain(self, why), *args, **options)
+
+        call.__name__ = name
+        return call
+
+    for name in _OF_ITS_NUMBERS:
+        if hasattr(numpy.ndarray, name):
+            setattr(Drawn, name, of_its_numbers(name))
 
     def shown(x: Any, why: str) -> Any:
         """The engine's array, as its text shows it: its numbers, each guarded to the bit."""
