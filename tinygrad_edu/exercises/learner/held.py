@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["SHALLOW", "CallsSeen", "complex_held", "complex_in_names", "is_complex",
@@ -131,12 +132,16 @@ def _learn(kind: type) -> None:
 
 def complex_in_names(function: Any) -> str:
     """A complex number in a name of ``function``'s module, its default arguments or what it
-    closes over (``_I = float("-1") ** 0.5``), or nothing."""
+    closes over (``_I = float("-1") ** 0.5``), or nothing. (It runs before every call of a
+    rule: the types that hold none, a module's functions and modules, are passed over at
+    once, ``PLAIN``.)"""
     space = getattr(function, "__globals__", None)
-    places: list[tuple[str, Any]] = []
-    if isinstance(space, dict):
-        places += [(f"the name {k} of your file", v) for k, v in list(space.items())
+    places: list[tuple[str, Any]] = []  # (a name of the file's, or where else: said if found)
+    if isinstance(space, dict) and not PLAIN.issuperset(map(type, space.values())):
+        places += [(k, v) for k, v in [kv for kv in list(space.items())
+                                       if type(kv[1]) not in PLAIN]
                    if isinstance(k, str) and k not in SKIPPED]
+    names = len(places)
     defaults = getattr(function, "__defaults__", None) or ()
     places += [("a default argument", d) for d in defaults]
     for cell in getattr(function, "__closure__", None) or ():
@@ -144,13 +149,16 @@ def complex_in_names(function: Any) -> str:
             places.append(("a name it closes over", cell.cell_contents))
         except ValueError:  # (a cell not yet filled)
             continue
-    for where, value in places:
+    for k, (where, value) in enumerate(places):
         try:
             found = _held(value)
+            if not found:
+                _learn(type(value))
         except Exception:
             continue
         if found:
-            return f"{found}, held in {where}"
+            return f"{found}, held in " + (f"the name {where} of your file" if k < names
+                                           else where)
     return ""
 
 
@@ -175,31 +183,54 @@ def learner_codes(values: Any, files: set[str], module: Any = None) -> list[Any]
             code = member.__code__ if type(member) is types.FunctionType else None
             if code is not None and code.co_filename in files:
                 stack.append(code)
-    while stack:
-        code = stack.pop()
-        if id(code) not in found:
-            found[id(code)] = code
-            stack += [c for c in code.co_consts if type(c) is types.CodeType]
+    for code in stack:
+        found.update(_nested(code))
     return list(found.values())
 
 
+def _nested(code: Any) -> dict[int, Any]:
+    """``code`` and every code object defined inside it, by id (kept: a rule's are asked
+    for before each of its calls; a code object never changes)."""
+    nested = _NESTED.get(id(code))
+    if nested is not None:  # (the code objects are kept here: an id is theirs alone)
+        return nested
+    nested, stack = {}, [code]
+    while stack:
+        inner = stack.pop()
+        if id(inner) not in nested:
+            nested[id(inner)] = inner
+            stack += [c for c in inner.co_consts if type(c) is types.CodeType]
+    if len(_NESTED) > 4096:
+        _NESTED.clear()
+    _NESTED[id(code)] = nested
+    return nested
+
+
+_NESTED: dict[int, dict[int, Any]] = {}
+
+
 class CallsSeen:
-    """On Python 3.12 and later, while the ``with`` block runs: every call made in ``codes``
-    (the learner's), with its first argument (``sys.monitoring``'s CALL event, only in those
+    """On Python 3.12 and later, while the ``with`` block runs: every call made in the code
+    objects ``codes()`` gives (the learner's: ``learner_codes``, asked for only there), with
+    its first argument (``sys.monitoring``'s CALL event, only in those
     code objects): one given a complex number, ``z.imag`` read through ``getattr(z, ...)``,
     a complex array's ``.sum()``, ``np.exp`` of one, is noted in ``found`` (what, where, and
     ``when()`` then), once.
     That sees the complex step made and used within one expression, held in no name, which
     ``complex_held`` cannot. (Earlier Pythons have no such event: there it stays unseen.)"""
 
-    def __init__(self, codes: list[Any], found: list[tuple[str, Any, int, Any]],
+    def __init__(self, codes: Callable[[], list[Any]], found: list[tuple[str, Any, int, Any]],
                  when: Any = lambda: None) -> None:
-        self.codes, self.found, self.when = codes, found, when
+        self.given, self.found, self.when = codes, found, when
+        self.codes: list[Any] = []
         self.tool: int | None = None
 
     def __enter__(self) -> CallsSeen:
         monitoring = getattr(sys, "monitoring", None)
-        if monitoring is None or not self.codes:
+        if monitoring is None:
+            return self
+        self.codes = self.given()
+        if not self.codes:
             return self
         free = [i for i in range(5, -1, -1) if monitoring.get_tool(i) is None]
         if not free:  # (every tool's id taken: a debugger, coverage and more)

@@ -131,6 +131,9 @@ class _Watch:
                       if hasattr(vars(k).get("__init__"), "__code__")}
         self.made = 0
         self.pending: dict[Any, tuple[Callable[..., None], Any, list[Any], Any]] = {}
+        self.mine: set[Any] = set()  # (the frames of the files' functions running, seen
+        # called: their other events are known by them alone, f_code unread, where an audit
+        # hook runs at each)
 
     def _returned(self, frame: Any, result: Any) -> None:
         """A function of the file called in ``backward()`` at plain floats has returned
@@ -154,14 +157,18 @@ class _Watch:
         if event != "call":  # (the fast way out: it runs at every call and return)
             if event == "return" and self.pending:
                 self._returned(frame, arg)
-            if (event == "c_call" or event == "return") and not self.held and \
-                    frame.f_code.co_filename in self.files and not (  # (at once, in C:
-                    SHALLOW.issuperset(map(type, frame.f_locals.values())) and  # nearly
-                    (event == "c_call" or type(arg) in SHALLOW)):  # every call comes to it)
-                self._held(frame, arg if event == "return" else None)
+            if (event == "c_call" or event == "return") and frame in self.mine:
+                if event == "return":
+                    self.mine.discard(frame)
+                if not self.held and not (  # (at once, in C: nearly every call comes to it)
+                        SHALLOW.issuperset(map(type, frame.f_locals.values())) and
+                        (event == "c_call" or type(arg) in SHALLOW)):
+                    self._held(frame, arg if event == "return" else None)
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
+            if code.co_filename in self.files:
+                self.mine.add(frame)
             if code in self.inits:
                 self.made += 1  # (a node is made: ``_differences`` pairs points within one)
             starred = code.co_flags & STARRED
@@ -198,14 +205,13 @@ class _Watch:
         back (``held.complex_held``): the complex step, taken on the numbers of the nodes
         (``u = a.data``), its unit made at run time (no honest class has one). Said if
         nothing else was (a function of the forward pass at a complex number says more)."""
-        try:
-            if frame.f_code.co_filename in self.files:
-                found = complex_held(frame, returned, inside=False)
-                if found:
-                    code = frame.f_code
-                    self.held = (f"{found}, in {code.co_name} " + watched.lines_said(
-                        code.co_filename, [frame.f_lineno]))
-                    self.held_in_forward = not self.backward
+        try:  # (``frame`` is of the files: ``profile`` saw it called)
+            found = complex_held(frame, returned, inside=False)
+            if found:
+                code = frame.f_code
+                self.held = (f"{found}, in {code.co_name} " + watched.lines_said(
+                    code.co_filename, [frame.f_lineno]))
+                self.held_in_forward = not self.backward
         except BaseException:
             return
 
@@ -497,7 +503,7 @@ class Watching:
         self.restore: Callable[[], None] = lambda: None
         self.given: list[tuple[str, Any, int, Any]] = []
         space = getattr(_holder(cls), "__globals__", None) if on else None
-        self.seeing = CallsSeen(learner_codes(
+        self.seeing = CallsSeen(lambda: learner_codes(
             [cls, *(space.values() if isinstance(space, dict) else ())], self.watch.files,
             getattr(cls, "__module__", None)), self.given, lambda: self.watch.backward)
 
@@ -510,8 +516,8 @@ class Watching:
             finally:
                 watched._FORWARD.clear()
             self.before = sys.getprofile()
-            sys.setprofile(self.watch.profile)
             self.seeing.__enter__()
+            sys.setprofile(self.watch.profile)
         return self.running_backward
 
     def running_backward(self) -> None:

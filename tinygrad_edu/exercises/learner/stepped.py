@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from tinygrad_edu.exercises import limit
-from tinygrad_edu.exercises.learner.held import complex_held
+from tinygrad_edu.exercises.learner.held import PLAIN, complex_held
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["STEP", "own_number", "recording", "stepped"]
@@ -35,12 +35,26 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
     back (``held.complex_held``), with its line: at each call and return of one, and at each
     call of a builtin it makes; and in ``own``, the first number of a class of the file's
     own (``own_number``) given to a function of the file, with its line."""
+    mine: set[Any] = set()  # (the frames of the file's functions running, seen called: its
+    # other events are known by them alone, f_code unread, where an audit hook runs at each)
+
     def record(frame: Any, event: str, arg: Any) -> None:
+        if event != "call":
+            if event == "c_return" or event == "c_exception" or frame not in mine:
+                return  # (at once: what nearly every event comes to)
+            if event == "return":
+                mine.discard(frame)
+            if held is None or held:
+                return
         try:  # (the time limit may stop the learner's code here, in an audit hook that
             code = frame.f_code  # reading f_code calls: a profile function that raises is
             if code.co_filename != file:  # switched off, and the learner's lines, traced,
                 return  # stop it)
-            if held is not None and not held and event in ("call", "return", "c_call"):
+            if event == "call" and held is not None:
+                mine.add(frame)
+            if held is not None and not held and not (  # (at once, in C: nearly every
+                    PLAIN.issuperset(map(type, frame.f_locals.values())) and  # event
+                    type(arg if event == "return" else None) in PLAIN):  # comes to it)
                 found = complex_held(frame, arg if event == "return" else None)
                 if found:
                     back = frame.f_back if event == "call" else None
@@ -84,8 +98,9 @@ def own_number(x: Any, file: str | None, plain: Any) -> str:
     for cls in kind.__mro__[:-1]:
         space = cls.__dict__
         arithmetic = arithmetic or "__add__" in space or "__mul__" in space
-        mine = mine or any(getattr(getattr(f, "__code__", None), "co_filename", None) == file
-                           for f in space.values())
+        mine = mine or (not cls.__flags__ & IMMUTABLE and any(  # (NumPy's array: none of
+            getattr(getattr(f, "__code__", None), "co_filename", None) == file  # its own
+            for f in space.values()))  # can be the file's code, nor become so)
     if not (mine and arithmetic):
         return ""
     held: list[Any] = list(x)[:8] if isinstance(x, (tuple, list)) else []
@@ -112,6 +127,9 @@ def own_number(x: Any, file: str | None, plain: Any) -> str:
 # file, as each of its own operators is (``watched.OwnNumbers``). What is not seen: the same
 # arithmetic on plain tuples, through functions of no class (the guide says it).
 
+IMMUTABLE = 1 << 8
+"""``Py_TPFLAGS_IMMUTABLETYPE``: a type whose attributes cannot be set (one written in C, as
+NumPy's array and Python's own types are)."""
 NUMBERS = (int, float, Fraction, Decimal)
 """The numbers a finite difference is taken in (a bool is an int, and left out later)."""
 

@@ -385,11 +385,12 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     given: list[tuple[str, Any, int, Any]] = []
     space = getattr(solution, "__globals__", None)
     names = space if isinstance(space, dict) else {}
-    seeing = CallsSeen(learner_codes([solution, *names.values()], {file} if file else set(),
-                                     names.get("__name__", "builtins")), given)
+    seeing = CallsSeen(lambda: learner_codes([solution, *names.values()],
+                                             {file} if file else set(),
+                                             names.get("__name__", "builtins")), given)
     before = sys.getprofile()
-    sys.setprofile(recording(file, calls, Watched, held, own))
     seeing.__enter__()
+    sys.setprofile(recording(file, calls, Watched, held, own))
     try:
         answer = solution(*watched)
     except Exception:
