@@ -3,14 +3,16 @@ takes them, in order, on one page with Python loaded once): Stop while Python lo
 first Check, grading as the command line grades, code that will not stop or never gives
 Python control back, Start again, loops and recursion, a clean Python for each Check, a
 worker put back or loaded again, the diagnoses, warnings, a verdict on its own exercise,
-the next stage, the exercises on arrays, what the page's own Python lacks (NumPy) and a flood
-printed before a verdict. ``check`` checks code in its editor."""
+the next stage, the exercises on arrays, what the page's own Python lacks (NumPy), a flood
+printed before a verdict, and last every stage and an exercise of each kind with their model
+answers (``SAMPLE``). ``check`` checks code in its editor."""
 
 import re
 import time
 
 from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
+from tests.exercises.learners import CORRECT_VALUES
 from tests.viz.live import (
     CHAIN,
     DICT_CHAIN,
@@ -24,6 +26,8 @@ from tests.viz.live import (
     definition,
 )
 from tests.viz.test_page_python import MEDDLING, RIGHT
+from tinygrad_edu.exercises import EXERCISES, TRACK
+from tinygrad_edu.exercises.starters import imports_for, model_answer_body, starter_head
 
 
 def check(page, code):
@@ -635,6 +639,41 @@ def exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_
     assert exercises.evaluate(IN_VIEW, "✗ d_tanh: not yet."), said[:3000]
 
 
+SAMPLE = ("d_mul", "d_pow", "central_difference", "topological_sort", "backward", "Value")
+"""The exercises the main tier checks in the page with their model answers, one of each way a
+case reaches it: a rule on numbers, one with two operands and the output, a function handed
+in, a graph to sort, a graph to fill with gradients, a Value class (with a second right one);
+every stage besides. The long tier checks every exercise, and each right Value of the suite
+(test_live_track.py)."""
+
+
+def model_answer(ex):
+    return f"{imports_for([ex])}\n\n{starter_head(ex)}\n{model_answer_body(ex)}\n"
+
+
+def choose(page, ex):
+    page.select_option("#stage" if ex.track else "#exercise", ex.name)
+
+
+def passes_each(page, exercises, values):
+    """Each of ``exercises`` and every stage, with its model answer, then exercise 18 with
+    each of ``values``, through the page's menus, editor and Check: each passes."""
+    answers = [(ex, model_answer(ex)) for ex in (*exercises, *TRACK.values())]
+    answers += [(EXERCISES["Value"], source) for source in values]
+    for ex, code in answers:
+        choose(page, ex)
+        verdict = check(page, code)
+        assert verdict.startswith(f"✓ {ex.name} passed"), verdict
+
+
+def exercises_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers(
+        exercises, capsys):
+    """(Last: on the Python and the grader this session has loaded, where a page of its own
+    loaded them again, about 15 s.)"""
+    values = list(CORRECT_VALUES.values())[1:2]  # (its model answer's sort is recursive)
+    passes_each(exercises, [EXERCISES[name] for name in SAMPLE], values)
+
+
 EXERCISES_STEPS = [
     exercises_stop_while_python_loads_blames_no_code,
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
@@ -662,6 +701,7 @@ EXERCISES_STEPS = [
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
     exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first,
+    exercises_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers,
 ]
 
 

@@ -5,8 +5,9 @@ Chromium on the built site, through the page's own menus, editor and Check butto
   ``Value`` whose topological sort is recursive (as microgpt's ``build_topo``) and with one
   that keeps a stack, then each later stage as a learner writes it (gpt_answers.RIGHT); the
   menu and the progress say so, and the downloaded my_gpt.py passes on this machine;
-- every stage, with its model answer, and an exercise of each kind (``SAMPLE``; every
-  exercise, and exercise 18 with each right ``Value`` of the suite, in the long tier);
+- in the long tier, every exercise and every stage with its model answer, and exercise 18
+  with each right ``Value`` of the suite (the main tier's exercises session, in
+  test_live_pages.py, checks a sample: live_exercises.py's ``SAMPLE``);
 - a Python that dies in the page (freeing a chain deeper than its stack) is loaded again:
   one plain line says so, the code stays, the attempt is not counted, the next Check works
   (the playground's: test_live_pages.py); on a server that does not isolate the page, a
@@ -40,23 +41,15 @@ from tests.viz.live import (
     definition,
     load_serve,
 )
+from tests.viz.live_exercises import choose, passes_each
 from tinygrad_edu.exercises import EXERCISES, TRACK
 from tinygrad_edu.exercises.cli import main as cli
-from tinygrad_edu.exercises.starters import imports_for, model_answer_body, starter_head
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = LIVE
 PROGRESS = "localStorage.getItem('tinygrad_edu.exercises.progress')"
 GRADED = ("!document.getElementById('check').disabled && /graded in|^Stopped|started again/"
           ".test(document.getElementById('state').textContent)")
-
-
-def model_answer(ex):
-    return f"{imports_for([ex])}\n\n{starter_head(ex)}\n{model_answer_body(ex)}\n"
-
-
-def choose(page, ex):
-    page.select_option("#stage" if ex.track else "#exercise", ex.name)
 
 
 def check(page, code):
@@ -67,8 +60,7 @@ def check(page, code):
     return page.text_content("#output")
 
 
-@pytest.mark.long(sibling="test_every_stage_and_an_exercise_of_each_kind_pass_with_their_"
-                          "model_answers")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, tmp_path,
                                                               capsys):
     page = watched.open(server + "exercises-live.html#node")
@@ -201,36 +193,13 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
 
 
 
-SAMPLE = ("d_mul", "d_pow", "central_difference", "topological_sort", "backward", "Value")
-"""The exercises the main tier checks in the page, one of each way a case reaches it: a
-rule on numbers, one with two operands and the output, a function handed in, a graph to
-sort, a graph to fill with gradients, a Value class (with a second right one); every stage
-besides. The long tier checks every exercise, and each right Value of the suite."""
-
-
-def test_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers(watched,
-                                                                                server):
-    values = list(CORRECT_VALUES.values())[1:2]  # (its model answer's sort is recursive)
-    passes_each(watched, server, [EXERCISES[name] for name in SAMPLE], values)
-
-
-@pytest.mark.long(sibling="test_every_stage_and_an_exercise_of_each_kind_pass_with_their_"
-                          "model_answers")
+@pytest.mark.long(sibling="tests/viz/test_live_pages.py::test_the_exercises")
 def test_every_exercise_and_stage_passes_with_its_model_answer(watched, server):
+    """Every exercise and stage with its model answer, and exercise 18 with each right Value
+    of the suite (the main tier's exercises session checks a sample: ``SAMPLE``)."""
     here = [ex for ex in EXERCISES.values() if not ex.arrays]
-    passes_each(watched, server, here, list(CORRECT_VALUES.values()))
-
-
-def passes_each(watched, server, exercises, values):
-    """Each of ``exercises`` and every stage, with its model answer, then exercise 18 with
-    each of ``values``, through the page's menus, editor and Check: each passes."""
     page = watched.open(server + "exercises-live.html#d_mul")
-    answers = [(ex, model_answer(ex)) for ex in (*exercises, *TRACK.values())]
-    answers += [(EXERCISES["Value"], source) for source in values]
-    for ex, code in answers:
-        choose(page, ex)
-        verdict = check(page, code)
-        assert verdict.startswith(f"✓ {ex.name} passed"), verdict
+    passes_each(page, here, list(CORRECT_VALUES.values()))
 
 
 def plain_server(site):
