@@ -208,14 +208,14 @@ def test_the_engine_pages_line_numbers_are_the_lines_to_read():
         f"the page says to stop at engine.py's line {stop}: {lines[stop - 1]!r}")
 
 
-GUARDS = ("is not Value", "is_grad_enabled", "more or named", "create_graph", "skip")
+GUARDS = ("is not Value", "not is_grad_enabled", "more or named", "create_graph", "skip")
 
 
 def test_the_engines_lines_to_read_hold_the_common_case_alone():
-    """engine.py's first reading is the common case alone (two Values, an op's node, the
-    chain rule): the guards that send the other cases elsewhere (a plain number, an int,
-    no_grad(), Value(data, children, local_grads), backward's options) and their skip
-    comments are outside the lines docs/engine.md gives."""
+    """engine.py's first reading is the common case alone: apply's test names the case it
+    builds (two Values, gradients on), and the guards that send the other cases elsewhere (a
+    plain number, an int, no_grad(), Value(data, children, local_grads), backward's options)
+    and their skip comments are outside the lines docs/engine.md gives."""
     lines, ranges = located("engine.py")
     for start, end in ranges:
         for number in range(start, end + 1):

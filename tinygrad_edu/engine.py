@@ -1,4 +1,4 @@
-"""The scalar engine: the op table, make_node(), the Value; then graph.py. docs/engine.md gives
+"""The scalar engine: the op table, apply(), the Value; then graph.py. docs/engine.md gives
 the lines to read first."""
 from __future__ import annotations  # (skip: typing's Any and ClassVar are imported at the end)
 
@@ -8,6 +8,8 @@ import operator
 from tinygrad_edu import graph, safe_math, scopes
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
+
+NO_OTHER = object()  # apply's b for x.exp(): a marker no caller gives (x + None must fail)
 
 # The op table: Op(name, forward, rules), one rule per operand giving d(out)/d(operand): a
 # constant (+'s 1.0), or a function rule(a, b, out) of the numbers (rule(x, out): one operand).
@@ -22,46 +24,38 @@ TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
 
 
-def make_node(row: Op, a: Value, b: Value) -> Value:
-    """x * y: the node of an op on two Values, out = a op b, with its local derivatives."""
-    a_data, b_data = a._data, b._data
-    out = row.forward(a_data, b_data)
-    da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
-    da = da if type(da) is float else da(a_data, b_data, out)
-    db = db if type(db) is float else db(a_data, b_data, out)
-    node = object.__new__(Value)  # a Value with no fields yet (Value(out) would make a leaf)
-    node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its op's row
-    node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
-    node._b, node._db = b, db  # the other
-    node._list = node._list_grads = None  # (a node of dot or vsum keeps its parents here)
-    return node
-
-
-# (skip to the class: apply, every op's entry, gives x * y of two Values to make_node)
-NO_OTHER = object()  # apply's b for x.exp(): a marker no caller gives (x + None must fail)
-
-
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
-    """Every op's node: of two Values by make_node, x * 2.0 or x.exp() by make_node_of_one."""
-    if type(b) is Value and type(a) is Value and is_grad_enabled():
-        node = make_node(row, a, b)
-    elif type(a) is Value and (type(b) is float or b is NO_OTHER) and is_grad_enabled():
-        node = make_node_of_one(row, a, b)
-    else:  # 2.0 - x, an int, x + None, no_grad(), a subclass's Value
+    """An op's node: out = a op b, with its local derivatives (here x * y; the rest: below)."""
+    if type(b) is Value and type(a) is Value and is_grad_enabled():  # x * y, gradients on
+        a_data, b_data = a._data, b._data
+        out = row.forward(a_data, b_data)
+        da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
+        da = da if type(da) is float else da(a_data, b_data, out)
+        db = db if type(db) is float else db(a_data, b_data, out)
+        node = object.__new__(Value)  # a Value with no fields yet (Value(out) makes a leaf)
+        node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its row
+        node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
+        node._b, node._db = b, db  # the other
+        node._list = node._list_grads = None  # (a node of dot or vsum keeps its parents here)
+        if scopes.opened:  # inside a named_scope, for drawing by parts
+            node._scope = scopes.current()
+        return node
+    return apply_rest(row, a, b)  # (skip to the class: x * 2.0, x.exp(), 2.0 - x, no_grad())
+
+
+def apply_rest(row: Op, a: Any, b: Any) -> Value:
+    """apply's other cases: x * 2.0 (2.0 kept in _b, _db None) and x.exp() (_b None), a node
+    of one parent; 2.0 - x, an int, x + None, a subclass's Value, no_grad(): with_numbers."""
+    if type(a) is not Value or not (type(b) is float or b is NO_OTHER) or not is_grad_enabled():
         return with_numbers(row, a, b)
-    if scopes.opened:  # inside a named_scope, for drawing by parts
-        node._scope = scopes.current()
-    return node
-
-
-def make_node_of_one(row: Op, a: Value, b: Any) -> Value:
-    """x * 2.0 (2.0 kept in _b, _db None) and x.exp() (_b None): a node of one parent."""
     a_data, da, one = a._data, row.rules[0], b is NO_OTHER
     out = row.forward(a_data) if one else row.forward(a_data, b)
     da = da if type(da) is float else da(a_data, out) if one else da(a_data, b, out)
-    node = object.__new__(Value)  # as in make_node
+    node = object.__new__(Value)  # as in apply
     node._data, node.grad, node._row, node._a, node._da = out, 0.0, row, a, da
     node._b, node._db, node._list, node._list_grads = None if one else b, None, None, None
+    if scopes.opened:
+        node._scope = scopes.current()
     return node
 
 
@@ -109,7 +103,7 @@ class Value:
             return (self._a,) if self._db is None else (self._a, self._b)
         return () if self._list is None else self._list  # a leaf: ()
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
-    # Its fields, as make_node sets them (__dict__: a label, a scope), with their types.
+    # Its fields, as apply sets them (__dict__: a label, a scope), with their types.
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads",
                  "__dict__")
     _data: float
