@@ -327,6 +327,22 @@ def test_a_hand_made_node_of_followed_numbers_is_one_program():
     assert step.captures == 1
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_the_number_alone_of_a_node_made_outside(native):
+    """h-attack64i L1: the Python program raised NameError 'g4' at the second call (natively at
+    a NaN); the node's .grad is the engine's: untouched (it is not in the loss's graph)."""
+    h = W * 3.0  # (made outside; its number alone is read)
+    h.grad = 5.0
+
+    def f(x):
+        return W * (h.data * x) + W * max(h.item(), x)
+
+    step = compile(f, native=native)
+    for number in (0.5, 0.7, float("nan"), 0.7):
+        same(step, f, [W], number)
+    assert h.grad == 5.0 and step.captures == 1
+
+
 def test_repr_a_hand_made_node_and_numpy_inside():
     import math
 
