@@ -125,6 +125,9 @@ def _array_class(numpy: Any) -> type:
         def tolist(self) -> Any:  # (Python's numbers, as the engine's array gives them: a
             return listed(self.view(numpy.ndarray))  # float32's as Python floats, followed)
 
+        def item(self, *args: Any) -> Any:  # (a Python number, as ``tolist()``'s items)
+            return listed(self.view(numpy.ndarray).item(*args))
+
     def of_its_numbers(name: str) -> Any:
         """``ndarray``'s method ``name`` of the engine's array: its numbers, each guarded."""
         method = getattr(numpy.ndarray, name)
