@@ -55,8 +55,6 @@ def test_an_array_of_a_subclass_is_given_as_itself():
     def product(m):
         return W * float((m * m).sum()), type(m).__name__, str(m[0])
 
-    step = compile(product, native=False)
-    for first in (1.0, 2.0):
-        m = np.matrix([[first, 2.0], [3.0, 4.0]])
-        ours, theirs = step(m), product(m)
-        assert ours[0].data == theirs[0].data and ours[1:] == theirs[1:]
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])  # (a program for its numbers: the engine's,
+    ours, theirs = compile(product, native=False)(m), product(m)  # 27.0, at the first call)
+    assert ours[0].data == theirs[0].data and ours[1:] == theirs[1:]
