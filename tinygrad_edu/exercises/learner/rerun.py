@@ -12,13 +12,14 @@ class's file while the case's graph is built (the forward pass: each function's 
 argument, a ``Value`` as its ``.data``, a property's too), then while ``backward()`` runs. A
 function of the forward pass called there again at numbers next to those it took in the forward
 pass (every argument a number it took there, or one within ``NEXT`` of it, relative, and at
-least one not equal: ``NUDGED`` such points next to one number), or at a complex number (the
-complex step), is a forward pass run again: ``ForwardAgain``, with the function, the number and
-the line of the call. A call at plain floats that made a node (an op such as ``__mul__``) or,
-of the forward pass's, returned nothing (``__init__``) is not looked at (at arrays or complex
-numbers it is): it is the class's own arithmetic, which an honest backward may do at gradients
-and constants (``self.grad += (other * out.grad).data``, the style second derivatives need;
-``Value(1.0)`` next to a tanh of 0.9993 is no step). An honest backward calls no function of
+least one not equal and no number of the graph: ``NUDGED`` such points next to one number),
+or at a complex number (the complex step), is a forward pass run again: ``ForwardAgain``,
+with the function, the number and the line of the call. A call at plain floats that made a
+node (an op such as ``__mul__``) or, of the forward pass's, returned nothing (``__init__``)
+is not looked at (at arrays or complex numbers it is): it is the class's own arithmetic,
+which an honest backward may do at gradients and constants (``self.grad += (other *
+out.grad).data``, the style second derivatives need; ``Value(1.0)`` next to a tanh of
+0.9993 is no step). An honest backward calls no function of
 the forward pass that returns a number at a new point next to an old one: its ``_backward``
 steps take no arguments, and one that recomputes ``tanh`` does so at the node's own number. No
 last-bit exactness is asked (``1 - t**2`` and ``1/cosh(x)**2`` both pass). The expressions are
@@ -361,7 +362,9 @@ class _Watch:
                 u = _nearest(numbers[k], v)
                 if u is None:
                     break
-                if v != u:
+                if v != u and _nearest(self.known, v, 0.0) is None:  # (a number of the
+                    # graph is no step: ``4 / (exp(x) + exp(-x))**2`` at a tanh node's own
+                    # x, next to another node's where the graph's numbers converge)
                     near.append((k, u, v))
             else:
                 for k, u, v in near:
