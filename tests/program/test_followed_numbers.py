@@ -62,6 +62,24 @@ def test_cause_3_a_caught_engine_error_must_raise_again():
         same(step, f, [x])
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_cause_3_the_caught_error_of_another_type_or_text_is_the_engines(native):
+    """h-attack64i S2: (-2.0) ** -1.5 took the except ZeroDivisionError of 0.0 ** -1.5 (2.0,
+    engine 6.0); str(e) kept the captured number ('sqrt: got -2.0', engine 'got -8.0')."""
+    def f(x):
+        try:
+            return x ** -1.5, ""
+        except ZeroDivisionError:
+            return W * 1.0, ""
+        except ValueError as e:
+            return W * 3.0, str(e)
+
+    step = compile(f, native=native)
+    for number in (0.0, -2.0, -4.0, 0.0, -2.0):
+        x = Value(number)
+        assert same(step, f, [x, W], x)[1] == f(x)[1]
+
+
 def test_cause_4_isinstance_and_type_of_a_followed_number():
     def f():
         d = W.data

@@ -229,7 +229,7 @@ class _Builder:
             args = tuple(self.slots[id(x)] if isinstance(x, Value) else self.number(x)
                          for x in operands)
             step = Step(row, -1, args, tuple(isinstance(x, Value) for x in operands))
-        return Raises(step, raised.error, raised.where)
+        return Raises(step, raised.error, raised.where, raised.said)
 
 
 def _recipe(made: tuple[str, tuple[Any, ...]]) -> tuple[Any, tuple[Any, ...]]:

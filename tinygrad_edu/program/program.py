@@ -96,8 +96,8 @@ def failed_guard(tape: Tape, values: Sequence[float], numbers: Sequence[float]
         if isinstance(step, Raises):
             inner = step.step
             operands = [slots[a] for a in inner.args]
-            if not (raises(inner.function, *operands) if isinstance(inner, NumberStep)
-                    else raised_at(inner, *operands)):
+            if not (raises(step, inner.function, *operands) if isinstance(inner, NumberStep)
+                    else raised_at(step, *operands)):
                 return step.where
     for check in tape.guards:
         left, right = slots[check.left], slots[check.right]

@@ -101,13 +101,19 @@ def same_number(a: Any, b: Any) -> bool:
     return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
 
 
-def raises(function: Any, *args: Any) -> bool:
-    """Whether ``function(*args)`` raises the errors of numbers (as it did when captured)."""
+def raises(raised: Raises, function: Any, *args: Any) -> bool:
+    """Whether ``function(*args)`` raises the error it raised when captured: of that very
+    type, with the same text (another would take another ``except``, or say otherwise)."""
     try:
         function(*args)
-    except (ArithmeticError, ValueError):
-        return True
+    except Exception as error:
+        return same_error(raised, error)
     return False
+
+
+def same_error(raised: Raises, error: BaseException) -> bool:
+    """Whether ``error`` is the one the capture saw raised: its type and its args."""
+    return type(error) is raised.error and error.args == raised.said
 
 
 def _check(check: Check) -> str:
@@ -248,20 +254,25 @@ def _raises(raised: Raises, tape: Tape, names: dict[str, Any]) -> list[str]:
         if function is None:
             function = f"number_{len(_NAMES)}"
             _NAMES[function] = step.function
-        test = f"raises({function}, {args})"
+        error = f"raised_{len(_NAMES)}"
+        _NAMES[error] = raised
+        test = f"raises({error}, {function}, {args})"
     else:
         checked = f"raises_{len(_NAMES)}"
-        _NAMES[checked] = functools.partial(raised_at, step)
+        _NAMES[checked] = functools.partial(raised_at, raised)
         test = f"{checked}({args})"
     return [f"    if not {test}:  # it raised when captured: {raised.where}",
             "        return None"]
 
 
-def raised_at(step: Step, *numbers: Any) -> bool:
-    """Whether the engine's op raises at these numbers, in its forward function or in a
-    local derivative (as ``program.replay`` runs it)."""
+def raised_at(raised: Raises, *numbers: Any) -> bool:
+    """Whether the engine's op raises the error it raised when captured (``same_error``) at
+    these numbers, in its forward function or in a local derivative (as ``program.replay``
+    runs it)."""
     from tinygrad_edu.program.tape import operand_lists
 
+    step = raised.step
+    assert isinstance(step, Step)
     values = [0.0] * (max(step.args, default=-1) + 1)
     for slot, number in zip(step.args, numbers):
         values[slot] = number
@@ -273,8 +284,8 @@ def raised_at(step: Step, *numbers: Any) -> bool:
             for rule, node in zip(step.row.rules, step.nodes):
                 if node and callable(rule):
                     rule(*numbers, y)
-    except (ArithmeticError, ValueError):
-        return True
+    except Exception as error:
+        return same_error(raised, error)
     return False
 
 

@@ -64,11 +64,14 @@ class Raises:
     """An operation that raised when the program was captured, where the code caught the
     error and went on (``try: y = x.log() except ValueError: ...``): ``step`` (a ``Step`` or
     a ``NumberStep`` whose ``out`` nothing reads) must raise ``error`` again at every run,
-    or the code would take the other way; ``where``: the learner's line."""
+    of that very type and with the same ``said`` (its args: its text), or the code would
+    take another way (another ``except``) or keep another text (``str(e)``); ``where``: the
+    learner's line."""
 
     step: Step | NumberStep
     error: type
     where: str
+    said: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)

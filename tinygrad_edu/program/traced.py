@@ -73,6 +73,7 @@ class Raised:
     what: tuple[Any, ...]
     error: type
     where: str
+    said: tuple[Any, ...] = ()  # (the error's args: its text, which the code may keep)
 
 
 _OF_ITS_TYPE = {"dtype", "shape", "ndim", "size", "itemsize", "nbytes"}
@@ -390,7 +391,7 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         result = function(*values)
     except Exception as error:  # (the function may go on: it raises again at every run)
         found.raised.append(Raised(("step", name, function, args), type(error),
-                                   learners_line()))
+                                   learners_line(), error.args))
         raise
     if said is not None and len(said) > before:  # (NumPy's RuntimeWarning of x / 0: the
         found.said_by_steps += said[before:]  # program's own; a step of constants, below, again)
@@ -445,7 +446,7 @@ def _divmod(a: Any, b: Any) -> Any:
         found = recording()
         if found is not None:
             found.raised.append(Raised(("step", "//", floor_divide, (left, right)),
-                                       type(error), learners_line()))
+                                       type(error), learners_line(), error.args))
         raise
     return (_step("//", floor_divide, left, right), _step("%", modulo, left, right))
 

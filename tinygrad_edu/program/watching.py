@@ -378,7 +378,8 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
         try:
             node = builder(*args)
         except (ArithmeticError, ValueError) as error:
-            found.raised.append(Raised(("node", row, args[1:]), type(error), learners_line()))
+            found.raised.append(Raised(("node", row, args[1:]), type(error), learners_line(),
+                                       error.args))
             raise
         if node.__class__ is not Value:
             return node
