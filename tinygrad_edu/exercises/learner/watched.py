@@ -516,11 +516,14 @@ def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
             where[key] = watching[id(value)]
 
     space = getattr(solution, "__globals__", None)
+    # The module's names for them, and what its names hold: a dict or list of them (looked
+    # into item by item only where one is there: its __builtins__ holds none, told at once,
+    # in C), a default argument; by type alone, as a stand-in raises at any attribute.
     for key, value in list(space.items()) if isinstance(space, dict) else ():
-        swap(space, key, value)  # (the module's names for them, and what its names hold:
-        if type(value) in (dict, list):  # a dict or list of them, a default argument; by
-            for k, item in list(value.items() if type(value) is dict else  # type alone, as
-                                enumerate(value)):  # a stand-in raises at any attribute)
+        swap(space, key, value)
+        if type(value) in (dict, list) and not watching.keys().isdisjoint(
+                map(id, value.values() if type(value) is dict else value)):
+            for k, item in list(value.items() if type(value) is dict else enumerate(value)):
                 swap(value, k, item)
         defaults = value.__defaults__ if type(value) is types.FunctionType else None
         if isinstance(defaults, tuple) and any(id(d) in watching for d in defaults):
