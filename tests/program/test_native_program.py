@@ -342,3 +342,26 @@ def test_gradients_that_are_no_floats_go_the_python_programs_way():
     x.grad = Value(1.0)
     with pytest.raises(TypeError, match="create_graph=True"):
         program.run()
+
+
+def test_a_programs_run_refuses_when_a_number_read_outside_changed():
+    """h-attack64i S3: g.program().run() and native_program(...).run() gave 1.0 (the old rate)
+    where the engine gives 6.0 after rate = 3.0, or after a parameter was replaced."""
+    from tinygrad_edu.program import compile
+
+    holder = {"rate": 0.5, "a": Value(2.0)}
+
+    def f():
+        return holder["a"] * holder["rate"]
+
+    g = compile(f, native=False)
+    g()
+    fast = native_program(g.program())
+    assert g.program().run() == fast.run() == 1.0
+    for change in ({"rate": 3.0}, {"rate": 0.5, "a": Value(10.0)}):
+        holder.update(change)
+        for run in (g.program().run, fast.run):
+            with pytest.raises(RuntimeError, match=r"no longer gives the engine's numbers: .*"
+                               r"call the compiled function"):
+                run()
+    assert g().data == f().data == 5.0

@@ -250,3 +250,22 @@ def test_an_activation_of_your_own_is_said(torch):
 def test_anything_else_is_said(torch):
     with pytest.raises(TypeError, match="to_torch takes a program, a tape, or a model"):
         to_torch([1.0, 2.0])
+
+
+def test_its_run_checks_the_programs_guards_and_errors(torch):
+    """h-attack64i S3: after a.data = -2.0 the branch a.data > 0 flips (engine -6.0, torch
+    gave -4.0 and the gradient 2.0); log(a * w) at a < 0 gave NaN with finite gradients."""
+    from tinygrad_edu.errors import DomainError
+    from tinygrad_edu.program import compile
+
+    a, w = Value(0.5), Value(2.0)
+    branch = compile(lambda: a * 2.0 if a.data > 0 else a * 3.0)
+    logged = compile(lambda: (a * w).log())
+    branch(), logged()
+    t, u = to_torch(branch.program()), to_torch(logged.program())
+    a.data = -2.0
+    with pytest.raises(RuntimeError, match=r"a guard of this program fails .*a\.data > 0"):
+        t.run()
+    with pytest.raises(DomainError, match=r"log: got -4\.0"):
+        u.run()
+    assert (a.grad, w.grad) == (0.0, 0.0)

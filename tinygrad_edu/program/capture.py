@@ -149,6 +149,16 @@ class _Entry:
         self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
 
 
+    def stale(self) -> str | None:
+        """Why this program no longer holds (a call would capture again), or None. (Not a
+        class registered on an ABC: importing torch registers some, to_torch would refuse.)"""
+        replaced = ran.replaced(self.functions, self.caches)
+        if replaced:
+            return replaced
+        failed = self.outside.check()[0] if self.outside is not None else -1
+        return None if failed == -1 else explaining.why_outside(self, failed)
+
+
 class _Run:
     """A call's run of the program: the numbers it ran on, and the gradients it found from
     the loss (each leaf's, from 0), added by ``backward()``."""
@@ -573,6 +583,7 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
             (k for k, a in arg_leaves if a == at), root)
     entry = _Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
     entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
+    tape.stale = entry.stale
     first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
     return entry, answers.answer(shape, reading.number_of(root), first,
                                  _EngineRun(root, entry))

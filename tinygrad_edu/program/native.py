@@ -65,7 +65,7 @@ from tinygrad_edu.program.numpy_numbers import (
     numpy_spelled,
     of_numpy,
 )
-from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.program import Program, still_holds
 from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, Op
@@ -524,6 +524,7 @@ class NativeProgram:
         leaf's gradient added to its ``.grad``."""
         if self.packed is None:
             return self.python.run(numbers)
+        still_holds(self.tape)
         values = self._leaves
         leaves = values[:self.packed.leaves]
         found = self._native([number_of(leaf) for leaf in leaves],

@@ -26,7 +26,7 @@ from tinygrad_edu.program.source import python_program, raised_at, raises, same_
 from tinygrad_edu.program.tape import NumberStep, Raises, Tape, operand_lists
 from tinygrad_edu.row import GivenOp, ListOp
 
-__all__ = ["Program", "failed_guard"]
+__all__ = ["Program", "failed_guard", "still_holds"]
 
 
 class Program:
@@ -58,6 +58,7 @@ class Program:
     def run(self, numbers: Sequence[float] = ()) -> float:
         """The forward and backward pass: the output's number; each leaf's gradient added to
         its ``.grad``. ``numbers``: the program's number inputs, in order."""
+        still_holds(self.tape)
         leaves = [leaf for _, leaf in self.tape.leaves]
         values = [number_of(leaf) for leaf in leaves]
         grads = [gradient_number(leaf) for leaf in leaves]
@@ -84,6 +85,16 @@ class Program:
     def __repr__(self) -> str:
         return (f"<{self.kind} program of {self.nodes} nodes, {len(self.tape.leaves)} leaves, "
                 f"{len(self.tape.numbers)} number inputs>")
+
+
+def still_holds(tape: Tape) -> None:
+    """Refuse to run a program its compiled function would capture again (``Tape.stale``):
+    its numbers would be the old ones."""
+    why = tape.stale() if tape.stale is not None else None
+    if why:
+        raise RuntimeError(f"this program no longer gives the engine's numbers: {why}; call "
+                           "the compiled function (it captures again; its program() is then "
+                           "the new one)")
 
 
 def failed_guard(tape: Tape, values: Sequence[float], numbers: Sequence[float]

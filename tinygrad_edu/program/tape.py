@@ -114,6 +114,10 @@ class Tape:
     """Nodes made before the capture that the graph passes through (slot, node): the
     program returns their gradients after the leaves', which ``backward()`` sets (an inner
     node holds the latest pass's)."""
+    stale: Callable[[], str | None] | None = None
+    """Why the program no longer gives the engine's numbers (a number outside changed, a
+    parameter replaced), as its compiled function finds it at a call; None: it holds. Set by
+    the capture; ``Program.run``, the native and PyTorch programs refuse to run then."""
     kinds: dict[int, type] = field(default_factory=dict)
     """The kind of a plain number's slot where it is not a float (an int, a bool: a count,
     a comparison): what the program's answer gives there."""

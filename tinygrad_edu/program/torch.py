@@ -5,7 +5,9 @@ tensors that computes the same graph, one torch op per node, in float64: call it
 0-d tensor per leaf (``f.leaves()`` makes them from the leaves' numbers now) and let
 ``torch.autograd`` take the gradients. Its numbers equal ours to about 1e-12 (PyTorch's libm
 and its sums round a little differently: ours sums ``dot`` and ``vsum`` exactly, PyTorch
-rounds every partial sum), and it gives NaN where our engine raises (a log of -1).
+rounds every partial sum). Before it runs, it checks what the program checks: where our
+engine raises (a log of -1) it raises the engine's error, where the code would take another
+branch, or a number read from outside changed, it refuses (call the compiled function).
 
 ``to_torch(model)`` (an ``MLP``, a ``Layer`` or a ``Neuron`` of ``tinygrad_edu.nn``) gives
 the ``torch.nn`` module a PyTorch user would write for it, with the same weights:
@@ -23,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tinygrad_edu.ops import find_op
+from tinygrad_edu.program.program import failed_guard, still_holds
 from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, ListOp
@@ -128,6 +131,12 @@ class TorchProgram:
             raise TypeError(f"this program takes {len(tape.leaves)} leaves and "
                             f"{len(tape.numbers)} numbers; got {len(leaves)} leaves and "
                             f"{len(numbers)} numbers (f.leaves() makes the leaves' tensors)")
+        still_holds(tape)  # (and the program's guards and checks, on these numbers: where
+        where = failed_guard(tape, [_plain(leaf) for leaf in leaves], list(numbers))
+        if where is not None:  # the engine raises, its error; another branch: refused)
+            raise RuntimeError("a guard of this program fails on these numbers: the code that "
+                               f"built it would build another graph now ({where}); call the "
+                               "compiled function, which captures it again")
         slots: dict[int, Any] = dict(self.constants)
         for (slot, _), leaf in zip(tape.leaves, leaves):
             slots[slot] = leaf
