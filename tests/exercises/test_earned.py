@@ -88,10 +88,18 @@ CLOSED = {
         def topological_sort(root):
             return tinygrad_edu.walk(root)
         """),
-    "the graph module's walk for topological_sort": ("topological_sort", """
+    "the graph module's walk, or the sort it calls, for topological_sort": (
+        "topological_sort", """
+        from tinygrad_edu import graph
         from tinygrad_edu.graph import walk
         def topological_sort(root):
-            return walk(root)
+            for sort in (lambda: walk(root), lambda: graph.walked_on_a_stack((root,)),
+                         lambda: graph.seeded_order(root, 1.0),
+                         lambda: graph.zero_grad.__globals__["walked_on_a_stack"]((root,))):
+                try:
+                    return list(sort())
+                except Exception:
+                    pass
         """),
     "paths for sum_over_paths": ("sum_over_paths", """
         import tinygrad_edu

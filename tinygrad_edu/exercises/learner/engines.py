@@ -9,10 +9,11 @@ does the exercise for them (``GROUPS``, by exercise, in four groups):
   engine's ``Value``.
 - ``"engine"``: the scalar engine's own files (``engine.py`` and what it imports), for
   ``sgd_step``, which updates Values' numbers.
-- ``"no chain rule"``: the same, without ``backward()``, ``_backward()`` and
-  ``backpropagate``: ``backward``, ``backward_step`` and ``sum_over_paths`` are the chain
-  rule.
-- ``"no walk"``: the same, without ``walk`` (and what calls it): ``topological_sort`` is it.
+- ``"no chain rule"``: the same, without ``backward()``, ``_backward()``,
+  ``backpropagate`` and every other chain-rule step (``backward_lists``): ``backward``,
+  ``backward_step`` and ``sum_over_paths`` are the chain rule.
+- ``"no walk"``: the same, without ``walk``, the sort it calls (``walked_on_a_stack``) and
+  what calls them: ``topological_sort`` is it.
 
 ``prepare`` sets it up before any of the learner's code runs. ``tinygrad_edu`` is then a
 package of its own making, whose ``__init__.py`` never runs: it holds the engine's public
@@ -40,11 +41,16 @@ GROUPS: dict[str, str] = {
 TAKEN: dict[str, tuple[str, ...]] = {
     "numbers": (),
     "engine": (),
-    "no chain rule": ("backward", "_backward", "backpropagate"),
-    "no walk": ("walk", "backpropagate", "zero_grad", "backward"),
+    "no chain rule": ("backward", "_backward", "backpropagate", "backpropagate_steps",
+                      "backward_lists", "backward_more", "backward_steps"),
+    "no walk": ("walk", "walked_on_a_stack", "seeded_order", "backpropagate",
+                "backpropagate_steps", "zero_grad", "backward", "backward_more",
+                "backward_steps"),
 }
 """What each group's engine is without (the names of ``Value``'s methods and of the
-functions of ``graph.py``)."""
+functions of ``engine.py`` and ``graph.py``): every function that does a chain-rule step, or
+that returns (or walks) a topological order, as the case may be, and what calls them
+(``test_engines_taken.py`` calls every one left on a small graph)."""
 
 PUBLIC = {
     **dict.fromkeys(("Value", "abs_", "cos", "exp", "leaky_relu", "log", "relu", "sigmoid",
@@ -106,11 +112,10 @@ def prepare(package: Path, group: str, exercises: list[str]) -> types.ModuleType
         from tinygrad_edu import engine, graph  # the engine's files, and nothing above them
 
         for name in TAKEN[group]:
-            gone = Unavailable(name, reason, "tinygrad_edu.graph" if name != "_backward"
-                               and name != "backward" else "tinygrad_edu.engine")
             for where in (engine.Value, engine, graph):
                 if name in vars(where):
-                    setattr(where, name, gone)
+                    setattr(where, name, Unavailable(name, reason, where.__name__ if isinstance(
+                        where, types.ModuleType) else where.__module__))
         for name, module_name in PUBLIC.items():
             setattr(root, name, getattr(sys.modules[f"tinygrad_edu.{module_name}"], name))
 
