@@ -306,6 +306,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          'out.append(linear(h, p["mlp_fc2"]))'),
         ("one head over all the features", "head_dim = len(x[0]) // n_head",
          "head_dim, n_head = len(x[0]), 1"),
+        ("head i's features from i, not from i·s", "hs = h * head_dim", "hs = h"),  # (D3)
         ("the MLP's relu missing", 'h = [z.relu() for z in linear(rmsnorm(xt), p["mlp_fc1"])]',
          'h = linear(rmsnorm(xt), p["mlp_fc1"])'),
         ("no rmsnorm before the attention", "xn = [rmsnorm(xt) for xt in x]", "xn = x"),
@@ -345,6 +346,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "m_hat = m[i] / (1 - beta1 ** t)", "m_hat = m[i] / (1 - beta1 ** (t + 1))"),
         ("v̂'s bias correction with t + 1",
          "v_hat = v[i] / (1 - beta2 ** t)", "v_hat = v[i] / (1 - beta2 ** (t + 1))"),
+        ("bias correction without the power t",  # (h-learner66g D2)
+         "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
+         "m_hat = m[i] / (1 - beta1)\n        v_hat = v[i] / (1 - beta2)"),
         ("no bias correction",
          "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
          "m_hat = m[i]\n        v_hat = v[i]"),
@@ -364,6 +368,9 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "train_step": [
         ("gradients not zeroed between steps", "    for p in params:\n        p.grad = 0\n", ""),
+        ("only the first gradient set to 0 (a return inside the loop)",  # (h-learner66g D5)
+         "        p.grad = 0\n    return loss.data",
+         "        p.grad = 0\n        return loss.data"),
         ("the losses summed, not averaged", "loss = (1 / len(losses)) * sum(losses)",
          "loss = sum(losses)"),
         ("each position predicts its own token", "zip(logits, tokens[1:])",

@@ -45,6 +45,11 @@ GRAD_ADDED = r"\.grad\s*\+="
 VISITS = r"\bfor\s+\w+\s+in\b(?!.*(?:_children|parents|local_grads))"
 """The loop that visits the nodes in order (not the one over a node's operands)."""
 
+LOOP = "<loop>"
+"""In a pattern of ``Mistake.where``, any name a ``for`` of that function binds (a loop's, or
+a comprehension's): ``range(<loop>)`` is ``range(t)`` inside ``for t in ...``, empty the
+first time round."""
+
 
 @dataclass(frozen=True)
 class Diagnosis:

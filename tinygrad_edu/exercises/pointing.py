@@ -22,20 +22,24 @@ from pathlib import Path
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.gpt_cases import CUT, EMPTY_SUM
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
+from tinygrad_edu.exercises.mistakes import LOOP
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__: list[str] = []  # the grader's inner workings
 
 
-PROBLEMS = ((EMPTY_SUM, (r"\brange\([^)]*-\s*1\s*\)|\brange\(\s*1\s*,", r"\brange\(",
+PROBLEMS = ((EMPTY_SUM, (rf"\brange\(\s*{LOOP}\s*\)",
+                        r"\brange\([^)]*-\s*1\s*\)|\brange\(\s*1\s*,", r"\brange\(",
                         r"\bsum\(")),
             (CUT, (r"\.data\b",)))
 """An answer of the wrong kind whose line can be found (its text, and patterns of that line
-in the exercise's own function, tried in turn): a sum that added nothing, at the loop one
-short (issue 66: an inner loop one short in linear was told so, with no line); a number
-where a Value was meant, at the line that reads ``.data`` (issue 66, F5: linear with .data
-on both operands was told so, with no line)."""
+in the exercise's own function, tried in turn): a sum that added nothing, at the loop empty
+the first time round (``range(t)`` inside ``for t``: h-learner66g D4, attention's weighted
+sum over range(t) was pointed at its ``for t in range(len(q))``) or one short (issue 66:
+an inner loop one short in linear was told so, with no line); a number where a Value was
+meant, at the line that reads ``.data`` (issue 66, F5: linear with .data on both operands
+was told so, with no line)."""
 
 
 def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
@@ -90,6 +94,8 @@ def _line(where: tuple[str, str] | None, ex: ExerciseSpec, tree: ast.Module, lin
         return ""
     found = max(defs, key=lambda n: getattr(n, "lineno", 0))
     first, last = getattr(found, "lineno", 0), getattr(found, "end_lineno", None) or 0
+    if LOOP in pattern:
+        pattern = pattern.replace(LOOP, _loop_names(found))
     body = getattr(found, "body", None) or [found]  # (its lines, not its def's: 'logits')
     for number in range(getattr(body[0], "lineno", first), last + 1):
         code = lines[number - 1].split("#", 1)[0]
@@ -98,6 +104,15 @@ def _line(where: tuple[str, str] | None, ex: ExerciseSpec, tree: ast.Module, lin
     if function == ex.symbol:
         return ""  # (the stage's own function: its def says nothing new)
     return _said(place(name, cells, first, lines), function, lines[first - 1])
+
+
+def _loop_names(function: ast.AST) -> str:
+    """A pattern of the names the ``for`` loops and comprehensions of ``function`` bind
+    (``mistakes.LOOP``); one that matches nothing where there are none."""
+    names = sorted({n.target.id for n in ast.walk(function)
+                    if isinstance(n, (ast.For, ast.comprehension))
+                    and isinstance(n.target, ast.Name)})
+    return rf"\b(?:{'|'.join(names)})\b" if names else "(?!)"
 
 
 def _said(where: str, function: str, code: str) -> str:

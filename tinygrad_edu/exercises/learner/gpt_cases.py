@@ -246,7 +246,8 @@ def _outputs(got: Any, node: type, count: int, what: str) -> list[Any]:
             raise AnswerError(f"{what} holds the number 0, not a Value: {EMPTY_SUM} (sum() "
                               "of no terms is 0). Does a loop leave entries out "
                               "(range(len(x) - 1) or range(1, len(x)): one short, and empty "
-                              "for one entry)? range(len(x)) goes over them all.")
+                              "for one entry; range(t) in a loop over t: empty at t = 0)? "
+                              "range(len(x)) goes over them all.")
         if isinstance(item, numbers.Real) and not isinstance(item, bool):
             raise AnswerError(f"{what} holds the number {item!r}, not a Value: {CUT}")
         if not _is_node(item, node):

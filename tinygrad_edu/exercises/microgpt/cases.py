@@ -274,6 +274,11 @@ BLOCK_EXAMPLES = (BlockCase(_grid(1, 2, 100), _fixed_block(2), 1, _grid(1, 2, 20
 shrunk, each being slow to run): one position and one head, two positions, two heads (one
 head over all the features shows there), then more of each."""
 
+BLOCK_SMALLEST = (BlockCase(_grid(1, 4, 300), _fixed_block(4), 2, _grid(1, 4, 400)),)
+"""Smaller than the last example (``ExerciseSpec.smallest``): one position of 4 features in
+2 heads, the smallest where head i's features starting at i, not at 2i, show (h-learner66g
+D3: shown on the example of 3 positions)."""
+
 # ----------------------------------------------------------------------------- the model
 
 

@@ -286,8 +286,9 @@ def attention_weights_of_data(q: Any, k: Any, v: Any) -> list[list[Any]]:
 def _block(x: list[list[Any]], p: dict[str, Any], n_head: int, *, heads: bool = True,
            attention_residual: bool = True, mlp_residual: bool = True, relu: bool = True,
            norm_attention: bool = True, norm_mlp: bool = True, project: bool = True,
-           residual_of_norm: bool = False) -> list[list[Any]]:
-    """The reference block, with one of its parts left out or changed."""
+           residual_of_norm: bool = False, heads_at_i: bool = False) -> list[list[Any]]:
+    """The reference block, with one of its parts left out or changed (``heads_at_i``: head
+    i's features start at i, not at i·size)."""
     n = n_head if heads else 1
     size = len(x[0]) // n
     h = [rmsnorm(xt) if norm_attention else xt for xt in x]
@@ -298,7 +299,8 @@ def _block(x: list[list[Any]], p: dict[str, Any], n_head: int, *, heads: bool = 
     v = [linear(ht, p["attn_wv"]) for ht in h]
     joined: list[list[Any]] = [[] for _ in x]
     for head in range(n):
-        part = slice(head * size, (head + 1) * size)
+        start = head if heads_at_i else head * size
+        part = slice(start, start + size)
         outs = R.attention([qt[part] for qt in q], [kt[part] for kt in k],
                            [vt[part] for vt in v])
         for t, out in enumerate(outs):
@@ -325,6 +327,10 @@ def block_without_attention_residual(x: Any, p: Any, n_head: int) -> list[list[A
 
 def block_without_mlp_residual(x: Any, p: Any, n_head: int) -> list[list[Any]]:
     return _block(x, p, n_head, mlp_residual=False)
+
+
+def block_heads_at_i(x: Any, p: Any, n_head: int) -> list[list[Any]]:
+    return _block(x, p, n_head, heads_at_i=True)
 
 
 def block_without_relu(x: Any, p: Any, n_head: int) -> list[list[Any]]:
@@ -451,6 +457,11 @@ def adam_v_step_plus_one(params: Any, m: Any, v: Any, t: int, lr: float,
     _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: t + 1, only="v")
 
 
+def adam_without_power(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
+                       beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: 1)
+
+
 def adam_uncorrected(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
                      beta2: float = 0.99, eps: float = 1e-8) -> None:
     _adam(params, m, v, t, lr, beta1, beta2, eps, corrected=False)
@@ -491,10 +502,11 @@ def adam_ascent(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0
 
 def _train_step(model: dict[str, Any], tokens: list[int], n_head: int, m: list[float],
                 v: list[float], t: int, lr: float, *, zero: bool = True, mean: bool = True,
-                shifted: bool = True, backward: bool = True, short: bool = False) -> float:
-    """The reference step, with one slip: the gradients kept for the next step, the losses
-    summed, each position made to predict its own token, the last position left out (its
-    mean over the others), or no backward."""
+                shifted: bool = True, backward: bool = True, short: bool = False,
+                zero_first: bool = False) -> float:
+    """The reference step, with one slip: the gradients kept for the next step (all, or all
+    but the first: ``zero_first``), the losses summed, each position made to predict its
+    own token, the last position left out (its mean over the others), or no backward."""
     inputs = tokens[:-1]
     targets = tokens[1:] if shifted else tokens[:-1]
     logits = R.gpt(model, inputs, n_head)
@@ -506,7 +518,7 @@ def _train_step(model: dict[str, Any], tokens: list[int], n_head: int, m: list[f
     params = [p for matrix in model.values() for row in matrix for p in row]
     R.adam(params, m, v, t, lr)
     if zero:
-        for p in params:
+        for p in params[:1] if zero_first else params:
             p.grad = 0
     return float(loss.data)
 
@@ -514,6 +526,11 @@ def _train_step(model: dict[str, Any], tokens: list[int], n_head: int, m: list[f
 def train_not_zeroed(model: Any, tokens: list[int], n_head: int, m: Any, v: Any, t: int,
                      lr: float) -> float:
     return _train_step(model, tokens, n_head, m, v, t, lr, zero=False)
+
+
+def train_first_zeroed(model: Any, tokens: list[int], n_head: int, m: Any, v: Any, t: int,
+                       lr: float) -> float:
+    return _train_step(model, tokens, n_head, m, v, t, lr, zero_first=True)
 
 
 def train_summed(model: Any, tokens: list[int], n_head: int, m: Any, v: Any, t: int,

@@ -27,7 +27,7 @@ from tinygrad_edu.exercises.microgpt.node import (
     make_stage,
     part_rows,
 )
-from tinygrad_edu.exercises.mistakes import Mistake
+from tinygrad_edu.exercises.mistakes import LOOP, Mistake
 from tinygrad_edu.exercises.starters import starter
 
 __all__ = ["TRACK"]
@@ -290,7 +290,8 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
                 M.attention_sees_the_future),
         Mistake("causal", "a position does not see itself",
                 "Position t sees 0..t, itself included: range(t + 1), not range(t) (which "
-                "leaves position 0 nothing to look at).", M.attention_without_itself),
+                "leaves position 0 nothing to look at).", M.attention_without_itself,
+                where=("attention", rf"\brange\(\s*{LOOP}\s*\)")),
         Mistake("scale", "scores divided by d instead of sqrt(d)",
                 "A dot product of d numbers of order one grows like sqrt(d): divide by "
                 "sqrt(d) (d ** 0.5) to keep the scores of order one, not by d.",
@@ -338,7 +339,7 @@ BLOCK = make_stage(
     domain="1 to 3 positions of 2 or 4 features, 1 or 2 heads, weights in [-1, 1]",
     cases=C.blocks(), call=Call("gpt_block", ("out", "dx", "dweights")),
     parts=("out", "dx", "dweights"), reference=R.block, examples=C.BLOCK_EXAMPLES,
-    examples_first=True,
+    examples_first=True, smallest=C.BLOCK_SMALLEST,
     rows=part_rows(entry_names("out{}", "x"), entry_names("x{}.grad", "x"),
                _weight_names("grad")),
     max_examples=40, probe_examples=20,
@@ -352,6 +353,12 @@ BLOCK = make_stage(
                 "features of q, k and v, and their outputs are joined. One head over all D "
                 "features weighs positions once, where each head should weigh them its own "
                 "way.", M.block_one_head),
+        Mistake("heads", "head i's features from i, not from i·s",
+                "Head i reads its own s = D / n_head features, i·s to i·s + s - 1: its "
+                "slice starts at i * s. Started at i, the heads overlap (with s = 2, head 1 "
+                "reads features 1 and 2, not 2 and 3), and the last features go unread.",
+                M.block_heads_at_i,
+                where=("block", rf"^\s*\w+\s*=\s*{LOOP}\s*$|\[\s*{LOOP}\s*:")),
         Mistake("relu", "the MLP's relu missing",
                 "Without the relu, fc2·(fc1·h) is one linear map: the MLP adds nothing a "
                 "single matrix could not.", M.block_without_relu),
@@ -468,6 +475,11 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
                 "t is this step's number, from 1: v̂ = v / (1 - beta2**t), as m̂ is in yours, "
                 "not the next step's.", M.adam_v_step_plus_one,
                 where=("adam", r"beta2\s*\*\*")),
+        Mistake("bias", "bias correction without the power t",
+                "Divide by 1 - beta1**t and 1 - beta2**t, t being this step's number: 1 - "
+                "beta1 alone is right at t = 1 only, and from t = 2 on divides by too "
+                "little, so that m̂ and v̂ come out too large.", M.adam_without_power,
+                where=("adam", r"/\s*\(\s*1\s*-\s*beta[12]\s*\)")),
         Mistake("bias", "no bias correction",
                 "m and v start at 0, so early steps are too small unless m and v are divided "
                 "by 1 - beta1**t and 1 - beta2**t.", M.adam_uncorrected),
@@ -529,6 +541,12 @@ and then set every p.grad back to 0: gradients add up, and the next step must st
                 "backward adds to every grad, so the second step's gradients still hold the "
                 "first step's: set every p.grad = 0 after adam (or before backward).",
                 M.train_not_zeroed),
+        Mistake("zero", "only the first gradient set to 0 (a return inside the loop)",
+                "return ends train_step at once: inside the loop that sets p.grad = 0, it "
+                "returns after the first parameter, and every other gradient is carried "
+                "into the next step. Put return loss.data after the loop, at the function's "
+                "own indentation.", M.train_first_zeroed,
+                where=("train_step", r"\breturn\b|\bbreak\b")),
         Mistake("mean", "the losses summed, not averaged",
                 "The loss is the mean over the positions: a long name would otherwise count "
                 "more, and take larger steps.", M.train_summed,
