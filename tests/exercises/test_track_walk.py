@@ -9,7 +9,7 @@ slips; in Chromium: test_live_track.py."""
 
 from tests.exercises.gpt_answers import RIGHT
 from tests.viz.live import definition
-from tinygrad_edu.exercises import check
+from tinygrad_edu.exercises import TRACK, check
 from tinygrad_edu.exercises.cli import main as cli
 
 
@@ -78,3 +78,27 @@ def test_numpy_missing_says_what_needs_it():
                     "module named 'numpy' (NumPy is not in this Python: the browser's has "
                     "none, and the exercises on arrays are for your machine; the stages of "
                     "microgpt and the other exercises need only math)\n    import numpy as np")
+
+
+def test_a_test_at_the_top_level_is_told_what_is_not_in_its_file(tmp_path):
+    """A test of softmax below it, with Value (h-learner66g D7): before, only "NameError:
+    name 'Value' is not defined", where the page and the command lend stage 3 Value only
+    while they grade it. A NameError of another name is as it was."""
+    from tinygrad_edu.exercises.apart import _load_problem, grade_here
+
+    path = tmp_path / "my_gpt.py"
+    path.write_text(definition(RIGHT, "softmax") + "\nprint(softmax([Value(1.0)]))\n",
+                    encoding="utf-8")
+    told = ("\nValue is not in this file when it runs: the grader lends softmax (stage 3) the "
+            "stages it uses, Value (stage 1) among them, only while it grades it. To try "
+            "softmax at the top level, paste your Value above the test.")
+    assert str(grade_here(path, [TRACK["softmax"]]).problem).endswith(
+        "NameError: name 'Value' is not defined\n    print(softmax([Value(1.0)]))" + told)
+    assert _load_problem(path, {"error": "NameError", "message": "name 'Value' is not defined",
+                                "where": "your answer, line 8"}, [TRACK["softmax"]]) == (
+        "your answer, line 8: running the file raised NameError: name 'Value' is not defined"
+        + told)
+    path.write_text(definition(RIGHT, "softmax") + "\nprint(softmax([Valu(1.0)]))\n",
+                    encoding="utf-8")
+    assert str(grade_here(path, [TRACK["softmax"]]).problem).endswith(
+        "NameError: name 'Valu' is not defined\n    print(softmax([Valu(1.0)]))")

@@ -234,7 +234,7 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
     for problem in loaded.get("cell_problems", []):  # (a notebook's cells that raised)
         graded.cell_problems.setdefault(int(problem["cell"]), _load_problem(path, problem))
     if not loaded.get("loaded"):
-        why = _load_problem(path, loaded)
+        why = _load_problem(path, loaded, exercises)
         graded.load_problems.append(SolutionFileError(why, str(loaded.get("kind", "crash"))))
         for ex in exercises:
             graded.absent[ex.name], graded.why[ex.name] = "not graded", why
@@ -349,9 +349,11 @@ DEFINED = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
 """A definition at the top level of a cell, read from its text (it may not be valid Python)."""
 
 
-def _load_problem(path: Path, loaded: dict[str, object]) -> str:
+def _load_problem(path: Path, loaded: dict[str, object],
+                  exercises: Sequence[ExerciseSpec] = ()) -> str:
     """What a file that does not run says (as ``loading.run_code`` says it): where, why, and
-    the line."""
+    the line; for a NameError, what is not in its scope (``_in_scope``: the ``exercises``
+    graded lend it)."""
     kind = str(loaded.get("kind", "crash"))
     where = str(loaded.get("where") or path)
     line = f"\n    {str(loaded['line']).strip()}" if loaded.get("line") else ""
@@ -369,8 +371,25 @@ def _load_problem(path: Path, loaded: dict[str, object]) -> str:
         message += (" (NumPy is not in this Python: the browser's has none, and the "
                     "exercises on arrays are for your machine; the stages of microgpt and "
                     "the other exercises need only math)")
-    return (f"{where}: running the file raised {loaded.get('error', 'an error')}: "
-            f"{message}{line}")
+    named = re.fullmatch(r"name '(\w+)' is not defined", message)
+    return _in_scope(f"{where}: running the file raised {loaded.get('error', 'an error')}: "
+                     f"{message}{line}", named and named[1], exercises)
+
+
+def _in_scope(said: str, name: str | None, exercises: Sequence[ExerciseSpec]) -> str:
+    """``said`` (why the file did not run), and, where it raised NameError for ``name`` and
+    ``name`` is an earlier stage an exercise uses, why it is not in the file's scope, and
+    what to define (h-learner66g D7: a test of softmax at its file's top level, in the
+    exercises page, was told only "NameError: name 'Value' is not defined"). The package's
+    own Value is no stand-in: a learner's process refuses it while a stage is graded."""
+    for ex in exercises:
+        earlier = next((e for e in ex.uses if e.symbol == name), None)
+        if earlier is not None:
+            return (f"{said}\n{name} is not in this file when it runs: the grader lends "
+                    f"{ex.symbol} (stage {ex.number}) the stages it uses, {name} (stage "
+                    f"{earlier.number}) among them, only while it grades it. To try "
+                    f"{ex.symbol} at the top level, paste your {name} above the test.")
+    return said
 
 
 def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
@@ -403,7 +422,9 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
             for ex in exercises:
                 _stopped(graded, ended_here(cause, path, source, changed), [], ex)
         else:
-            graded.problem = error
+            name = getattr(error.__context__, "name", None)  # (a NameError's)
+            graded.problem = SolutionFileError(_in_scope(str(error), name, exercises),
+                                               error.kind)
         return graded
     except BaseException as error:  # (raise GeneratorExit at its top level)
         changed = _changed(before)
