@@ -437,9 +437,8 @@
               "before any of your code ran. Python was started again; your code is kept. " +
               "Press Check to grade it.\n", "stderr");  // of the learner's code had run)
       } else if (error.stopped && error.unread) {  // (a loop in JavaScript: h-learner66f N7)
-        print("\nStopped: " + error.message + ", and your code never gave Python control " +
-              "back to be interrupted: " + live.unreadWhy(source) + ", so the page ended " +
-              "it. Python was started again; your code is kept.\n", "stderr");
+        print("\nStopped: " + error.message + live.neverGaveBack(source) + ". Python was " +
+              "started again; your code is kept.\n", "stderr");
       } else {
         print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that " +
               "loops forever is the usual cause. Python was started again; your code is " +

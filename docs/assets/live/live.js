@@ -551,18 +551,45 @@
     return at >= 0 ? {line: at + 1, text: lines[at].trim()} : null;
   }
 
-  // Why code that never gave Python control back could not be stopped from Python, at its
-  // line (`reachesJs`), for a page to say after "so the page ended it".
+  // The one line of `source` (outside comments) with a number of 10 million or more
+  // (10 ** 12, 10_000_000, 1e9), {line, text}; null where none does, or more than one.
+  function hugeAt(source) {
+    var found = [];
+    source.split("\n").forEach(function (line, i) {
+      var bare = line.replace(/#.*$/, "");
+      if (/\b10\s*\*\*\s*(?:[7-9]|\d\d)|\b[1-9][\d_]{7,}\b|\b\d+(?:\.\d*)?e\+?(?:[7-9]|\d\d)\b/i
+          .test(bare)) found.push({line: i + 1, text: (/["']/.test(bare) ? line : bare).trim()});
+    });
+    return found.length === 1 ? found[0] : null;
+  }
+
+  // Why code that never gave Python control back could not be stopped from Python, for a
+  // page to say before "so the page ended it": at the line that reaches JavaScript
+  // (`reachesJs`: the usual cause, h-learner66e F3, js.eval('while (true) {}')), else where
+  // one line alone computes with a huge number (`hugeAt`: h-learner66g D6, sum(range(10 **
+  // 12)) at the top level was told no line), at that line as the likely one.
   function unreadWhy(source) {
-    var at = reachesJs(source);
-    return at ? "it reaches JavaScript at line " + at.line + " (" + at.text + "), and a " +
-      "loop in JavaScript called from Python (js.eval) cannot be stopped from Python" :
-      "one step that runs outside Python's own loop (a loop in JavaScript called from " +
-      "Python, js.eval, or one call of a built-in function on a huge input) cannot be " +
-      "stopped from Python";
+    var at = reachesJs(source), huge = !at && hugeAt(source);
+    if (at) {
+      return "it reaches JavaScript at line " + at.line + " (" + at.text + "), and a loop " +
+        "in JavaScript called from Python (js.eval) cannot be stopped from Python";
+    }
+    return huge ? "most likely line " + huge.line + " (" + huge.text + "): one call of a " +
+      "built-in function on a huge input runs outside Python's own loop, and cannot be " +
+      "stopped from Python" : "one step that runs outside Python's own loop (a loop in " +
+      "JavaScript called from Python, js.eval, or one call of a built-in function on a " +
+      "huge input) cannot be stopped from Python";
+  }
+
+  // What the exercises and the playground say after "Stopped: <why it stopped>" where the
+  // code never read the interrupt (error.unread: a loop in JavaScript, h-learner66f N7).
+  function neverGaveBack(source) {
+    return ", and your code never gave Python control back to be interrupted: " +
+      unreadWhy(source) + ", so the page ended it";
   }
 
   ns.unreadWhy = unreadWhy;
+  ns.neverGaveBack = neverGaveBack;
   ns.diedAt = diedAt;
   ns.diedFreeingKept = diedFreeingKept;
   ns.CHAIN_FREED = CHAIN_FREED;

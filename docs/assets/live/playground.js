@@ -173,10 +173,9 @@
         $("graph-note").textContent = "Python stopped working before the code ended: " +
           "nothing to draw.";
       } else if (error.stopped) {  // (unread: a loop in JavaScript, h-learner66f N7)
-        print("\nStopped: " + error.message + (error.unread ? ", and your code never gave " +
-              "Python control back to be interrupted: " + live.unreadWhy(source) + ", so " +
-              "the page ended it" : "") + ". Python was started again, with nothing " +
-              "defined: press Run to run the code again.\n", "stderr");
+        print("\nStopped: " + error.message + (error.unread ? live.neverGaveBack(source) : "") +
+              ". Python was started again, with nothing defined: press Run to run the code " +
+              "again.\n", "stderr");
         $("graph-note").textContent = "Stopped before the code ended: nothing to draw.";
         say("Stopped.");
       } else {

@@ -190,33 +190,12 @@
   }
 
   // The worker ended because the code never gave Python control back after its time was up
-  // (live.js: the signal went unread), with the line of the code that reaches JavaScript,
-  // where one does: there, the usual cause (h-learner66e F3, js.eval('while (true) {}')).
-  // Else, where one line alone computes with a huge number (h-learner66g D6: sum(range(10 **
-  // 12)) at the top level was told no line), that line, as the likely one.
+  // (live.js: the signal went unread), saying why at the likely line (live.unreadWhy).
   function unanswered(time, source) {
-    var why = live.unreadWhy(source), at = hugeAt(source);
-    if (at && !/reaches JavaScript/.test(why)) {
-      why = "most likely line " + at.line + " (" + at.text + "): one call of a built-in " +
-        "function on a huge input runs outside Python's own loop, and cannot be stopped " +
-        "from Python";
-    }
     return "Stopped: your code did not give control back within " + time.after + " s (the " +
-      time.limit + " s limit, then " + (time.after - time.limit) + " s more): " + why +
-      ", so the page ended it and started Python again. Your code is kept, and this " +
-      "attempt does not count.";
-  }
-
-  // The one line of `source` (outside comments) with a number of 10 million or more
-  // (10 ** 12, 10_000_000, 1e9), {line, text}; null where none does, or more than one.
-  function hugeAt(source) {
-    var found = [];
-    source.split("\n").forEach(function (line, i) {
-      var bare = line.replace(/#.*$/, "");
-      if (/\b10\s*\*\*\s*(?:[7-9]|\d\d)|\b[1-9][\d_]{7,}\b|\b\d+(?:\.\d*)?e\+?(?:[7-9]|\d\d)\b/i
-          .test(bare)) found.push({line: i + 1, text: (/["']/.test(bare) ? line : bare).trim()});
-    });
-    return found.length === 1 ? found[0] : null;
+      time.limit + " s limit, then " + (time.after - time.limit) + " s more): " +
+      live.unreadWhy(source) + ", so the page ended it and started Python again. Your code " +
+      "is kept, and this attempt does not count.";
   }
 
   // Where the server does not isolate the page (no shared memory), a stop ends Python's
