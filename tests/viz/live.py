@@ -4,8 +4,9 @@ the page's Python loaded and run), how long Python may take to load, code that t
 page's Python down, a learner's definition as the page has it, the site's own server
 (docs/hooks/serve.py), Chromium with a profile of its own, whose cache keeps Python's
 compiled WebAssembly from one page to the next (``profile``), and the pages of a test, each
-request and error watched, starting with nothing stored (``Watched``). The fixtures that
-use them are in conftest.py."""
+request and error watched, starting with nothing stored (``Watched``); a Check of code in
+the exercises page's editor (``check``), and that page as a phone shows it (``on_a_phone``).
+The fixtures that use them are in conftest.py."""
 
 import ast
 import contextlib
@@ -213,3 +214,20 @@ class Watched:
             page.close()
         self.context.remove_listener("request", self._request)
         self.forget()
+
+
+def check(page, code):
+    page.fill("#code", code)
+    page.click("#check")
+    page.wait_for_function("!document.getElementById('check').disabled && "
+                           "/\\(graded in|^Stopped/.test(document.getElementById('state')"
+                           ".textContent)", timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+def on_a_phone(exercises):
+    """The page at 390 px, its editor at the top of the window, as a learner on a phone
+    who pressed Check has it."""
+    exercises.set_viewport_size({"width": 390, "height": 844})
+    exercises.evaluate("window.scrollTo(0, 0); document.getElementById('editor')"
+                       ".scrollIntoView({block: 'start'})")

@@ -14,7 +14,8 @@ one; progress is kept. Opened from disk, the pages say how to serve them. Throug
 request leaves the server and no page logs an error.
 
 Each live page is one test that loads Python once and then takes its steps (the functions
-``playground_*`` of live_playground.py and ``exercises_*`` of live_exercises.py, in order) on
+``playground_*`` of live_playground.py and ``exercises_*`` of live_exercises.py and
+live_exercises_survive.py, in the order live_exercises.py lists them) on
 that page; under pytest-xdist the two tests may run at once, in two workers. Loading takes a
 few seconds (benchmarks/bench_live.py measures it). Like tests/viz/test_replay_browser.py, it
 needs Playwright and a system Chromium, and skips without.

@@ -1,0 +1,348 @@
+"""The steps of the exercises page's session (test_live_pages.py's ``test_the_exercises``)
+that try to take the page's Python down, each followed by a Check that passes: Stop while
+Python loads and while the grader is prepared, a crash, code that will not stop or never gives
+Python control back (a loop in JavaScript, a huge built-in call), endless loops and
+recursion, a Check that changed the page's Python, a long chain freed, the memory filled, a
+garbled answer, the process exited, the worker closed or left busy. The order they are taken
+in, with the other steps: live_exercises.py's ``EXERCISES_STEPS``."""
+
+import re
+import time
+
+from tests.exercises.gpt_answers import RIGHT as GPT
+from tests.exercises.gpt_answers import with_slip
+from tests.viz.live import (
+    CHAIN,
+    DICT_CHAIN,
+    KILLER,
+    LISTED_CHAIN,
+    LOAD_S,
+    VERDICT_SHOWN,
+    check,
+    definition,
+    on_a_phone,
+)
+from tests.viz.test_page_python import MEDDLING, RIGHT
+
+
+def exercises_stop_while_python_loads_blames_no_code(exercises, capsys):
+    """Before: 'A solution that loops forever is the usual cause', where none had run (an
+    independent learner's walk: Check on a fresh page, then Stop)."""
+    assert not exercises.evaluate("/is ready/.test(document.getElementById('state')"
+                                  ".textContent)")
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == (
+        "\nStopped while Python was loading: none of your code ran, and your code is kept. "
+        "Press Check to grade it.\n")
+    assert exercises.text_content("#state") == "Stopped."
+
+
+def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exercises,
+                                                                             capsys):
+    """Before: "stopped in 120 s" alone while the grader was imported (8-18 s), a Stop then
+    showed a traceback through hypothesis's imports, and the next Check could fail
+    ("module 'hypothesis' has no attribute 'core'")."""
+    exercises.wait_for_function("/is ready/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n")
+    exercises.click("#check")
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader (about 10 s, once), then grading…")
+    time.sleep(0.3)
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert exercises.text_content("#output") == ("\nStopped: stopped with the Stop button. "
+                                                 "Your code is kept.\n")
+
+
+def exercises_after_a_crash_the_grader_is_prepared_again_not_once(exercises, capsys):
+    """Python dies before any Check has ended: the next Check prepares the grader again, and
+    says so (before, h-learner66f N10: "Preparing the grader (about 10 s, once)", as the
+    first Check had said). Python's death is said in the console: "crashed"."""
+    exercises.fill("#code", KILLER)
+    exercises.click("#check")
+    exercises.wait_for_function("!document.getElementById('check').disabled && /started "
+                                "again/.test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("Python in this page stopped working")
+    exercises.fill("#code", RIGHT)
+    exercises.click("#check")
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader again (about 10 s: Python was started again), then grading…")
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("✓ d_tanh passed")
+    exercises.evaluate("localStorage.removeItem('tinygrad_edu.exercises.progress')")  # (the
+    return "crashed"  # next step counts the attempts from none: this pass is not its own)
+
+
+def exercises_end_code_that_will_not_stop(exercises, capsys):
+    """A solution that catches the interrupt: its worker is ended, and a new one loads."""
+    stubborn = ("def d_tanh(x, y):\n    while True:\n        try:\n            while True:\n"
+                "                pass\n        except BaseException:\n            pass\n")
+    exercises.fill("#code", stubborn)
+    exercises.click("#check")
+    exercises.wait_for_function("/^Grading…/.test(document.getElementById('state').textContent)")
+    exercises.wait_for_timeout(1000)  # (in its loop: a Stop before it, while the grader draws
+    exercises.click("#stop")  # its inputs, ends the Check there, rightly said as a plain stop)
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
+    assert exercises.text_content("#output").endswith(
+        "Stopped: stopped with the Stop button; it did not stop when interrupted. A solution "
+        "that loops forever is the usual cause. Python was started again; your code is kept.\n")
+    assert exercises.text_content("#state") == "Stopped."
+    assert exercises.input_value("#code") == stubborn
+    the_next_check_prepares_the_grader_again(exercises)
+
+
+JS_LOOP = "import random\n\njs = random._os.sys.modules['js']\njs.eval('while (true) {}')\n"
+
+
+def exercises_end_code_that_never_gives_control_back(exercises, capsys):
+    """A loop in JavaScript called from Python: Python never reads the time limit's signal,
+    and the page ends its worker GRACE_S (2 s) after the limit, saying why at the line (before,
+    h-learner66e F3: "it is stopped in 0 s" until the Check's 120 s, then "it did not stop when
+    interrupted. A solution that loops forever is the usual cause")."""
+    exercises.fill("#code", JS_LOOP + "\n\n" + RIGHT)
+    started = time.perf_counter()
+    exercises.click("#check")
+    exercises.wait_for_function("/your code has run 2 s without finishing/"
+                                ".test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    ran = time.perf_counter()
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=20_000)
+    assert time.perf_counter() - ran < 8, time.perf_counter() - started
+    assert exercises.text_content("#output").endswith(
+        "Stopped: your code did not give control back within 7 s (the 5 s limit, then 2 s "
+        "more): it reaches JavaScript at line 4 (js.eval('while (true) {}')), and a loop in "
+        "JavaScript called from Python (js.eval) cannot be stopped from Python, so the page "
+        "ended it and started Python again. Your code is kept, and this attempt does not "
+        "count.\n")
+    assert exercises.text_content("#state") == "Stopped."
+    the_next_check_prepares_the_grader_again(exercises)
+
+
+def exercises_a_huge_builtin_call_is_named_at_its_line(exercises, capsys):
+    """What the page says when code at a line with a huge number never gave control back
+    (the path above, told by verdicts.js; before, h-learner66g D6: sum(range(10 ** 12)) was
+    "one step that runs outside Python's own loop (a loop in JavaScript ...)", no line), and
+    after a Stop it did not hear (live.js's words, the playground's too: before, no line).
+    Asked of the page's own functions: the real path takes 7 s and a new worker."""
+    said = exercises.evaluate("source => window.tinygradVerdicts.unanswered("
+                              "{limit: 5, after: 7}, source)",
+                              RIGHT + "\n\nn = sum(range(10 ** 12))  # all of them\n")
+    assert said == (
+        "Stopped: your code did not give control back within 7 s (the 5 s limit, then 2 s "
+        "more): most likely line 5 (n = sum(range(10 ** 12))): one call of a built-in function "
+        "on a huge input runs outside Python's own loop, and cannot be stopped from Python, "
+        "so the page ended it and started Python again. Your code is kept, and this attempt "
+        "does not count."), said
+    for source in (RIGHT + "\nn = sum(range(10 ** 6))\n",  # (small: nothing to name)
+                   RIGHT + "\na = 10 ** 9\nb = 10 ** 9\n"):  # (two lines: which?)
+        assert "most likely" not in exercises.evaluate(
+            "source => window.tinygradVerdicts.unanswered({limit: 5, after: 7}, source)", source)
+    said = exercises.evaluate("source => window.tinygradLive.neverGaveBack(source)",
+                              RIGHT + "\n\nn = sum(range(10 ** 12))\n")  # (what a Stop then
+    assert said == (", and your code never gave Python control back to be interrupted: most "
+                    "likely line 5 (n = sum(range(10 ** 12))): one call of a built-in function "
+                    "on a huge input runs outside Python's own loop, and cannot be stopped "
+                    "from Python, so the page ended it"), said  # says, as the playground's)
+
+
+def the_next_check_prepares_the_grader_again(exercises):
+    exercises.fill("#code", RIGHT)  # (in the new Python: before, h-learner66e F11, "Preparing
+    exercises.click("#check")  # the grader (about 10 s, once)" after every restart)
+    exercises.wait_for_function("/^Preparing/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader again (about 10 s: Python was started again), then grading…")
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("✓ d_tanh passed")
+
+
+def exercises_an_endless_loop_is_stopped_after_the_promised_5_s(exercises, capsys):
+    started = time.perf_counter()
+    verdict = check(exercises, "def d_tanh(x, y):\n    while True:\n        try:\n"
+                               "            pass\n        except Exception:\n            pass\n")
+    assert time.perf_counter() - started < 8  # (before: "Grading…" for 120 s)
+    assert "✗ d_tanh: not yet." in verdict and "your function did not finish" in verdict
+    assert "still running after 5 s on this input, so it was stopped" in verdict
+    assert "in your answer, line" in verdict
+
+
+def exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown(exercises, capsys):
+    """The file's own code runs within 5 s too (before: "Grading…" for 120 s), and the
+    state counts down to the stop."""
+    exercises.fill("#code", "def d_tanh(x, y):\n    return 1 - y * y\n\nn = 0\nwhile True:\n"
+                            "    n += 1\n")
+    started = time.perf_counter()
+    exercises.click("#check")
+    exercises.wait_for_function("/your code has run 2 s without finishing: it is stopped in "
+                                "3 s$/.test(document.getElementById('state').textContent)")
+    exercises.wait_for_function("!document.getElementById('check').disabled")
+    assert time.perf_counter() - started < 10
+    verdict = exercises.text_content("#output")
+    assert verdict.startswith("your answer, line ") and verdict.split(": ", 1)[1].startswith(
+        "running the file did not finish in 5 s, so it was stopped (an endless loop?)")
+    assert verdict.rstrip().splitlines()[-1].strip() in ("while True:", "n += 1")
+
+
+RADD = ("    def __radd__(self, other): return self + other",
+        "    def __radd__(self, other): return other + self")  # (2.0 + x: endless)
+
+
+def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, capsys):
+    """Before: Pyodide died ("Maximum call stack size exceeded") and loaded again, no
+    verdict, and so again at each Check; a raised limit the same, after a long countdown.
+    And a GeneratorExit, a KeyboardInterrupt the code raises itself: a verdict too."""
+    exercises.select_option("#stage", "node")
+    value = definition(with_slip(*RADD), "Value").replace(
+        "import math\n", "import math\nimport random\n\nrandom._os.sys.setrecursionlimit(10**6)"
+                         "  # (past the import refused)\n", 1)
+    line = value.splitlines().index(RADD[1]) + 1
+    verdict = check(exercises, value)
+    assert re.search(r"your node raised an error:\n    RecursionError: .*\n      in your answer, "
+                     f"line {line}, in __radd__", verdict), verdict
+    assert "sys.setrecursionlimit(1000000): the Python in this page allows at most " in verdict
+    assert exercises.text_content("#state").startswith("Not yet (graded in")
+    verdict = check(exercises, "import sys\n\nsys.setrecursionlimit(20000)\n" + value)
+    assert verdict.startswith("your answer, line 1: sys may not be imported by a submission")
+    # Whatever the learner raises is a verdict too, the command's (before, issue 66: for
+    # GeneratorExit, "Stopped." and the grader's traceback; for KeyboardInterrupt, taken for
+    # the page's Stop, no verdict at all)
+    value = definition(GPT, "Value")
+    grad = "        self.grad = 1\n"
+    line = value[:value.index(grad)].count("\n") + 2
+    for source, raised, where in (
+            (value.replace(grad, grad + "        raise GeneratorExit\n"), "GeneratorExit",
+             f"line {line}, in backward"),
+            (value.replace(grad, grad + "        raise KeyboardInterrupt\n"),
+             "KeyboardInterrupt", f"line {line}, in backward"),
+            ("raise BaseException('boom')\n" + value, "BaseException: boom",
+             "line 1, in <module>")):
+        verdict = check(exercises, source)
+        assert verdict.startswith(f"✗ node: your code raised {raised} at your answer, "
+                                  f"{where} ("), verdict  # (before, h-learner66e F6: "...,
+        assert "so on your machine the process it is graded in ends there" in verdict  # which
+        assert "does your answer end Python" not in verdict  # ends the process ...: does your
+        # answer end Python, or fill the memory?", no word of what it did)
+        assert exercises.text_content("#state").startswith("Not yet (graded in")
+
+
+def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
+    """What a Check's code changed in the page's Python (the recursion limit, sys's hooks
+    and streams, a module replaced) is put back (before: every later Check "Stopped.",
+    with a RecursionError in copy.deepcopy, until a reload)."""
+    exercises.select_option("#exercise", "d_tanh")
+    check(exercises, MEDDLING)  # (what it says is lost: its code took the output)
+    lowered = check(exercises, "import random\nrandom._os.sys.setrecursionlimit(60)\n\n\n"
+                    + RIGHT)  # (before: three HypothesisWarnings above the verdict, through
+    assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
+    on_a_phone(exercises)
+    said = check(exercises, "import typing\ndel typing.sys.modules['builtins'].isinstance\n\n\n"
+                 + RIGHT)  # (before, h-learner66f N5: "Stopped." and the grader's traceback,
+    assert said.startswith("✗ d_tanh: grading it, the grader's own code raised NameError: "
+                           "name 'isinstance' is not defined, as your code at your answer, "
+                           "line 2 (del typing.sys.modules['builtins'].isinstance) deleted "
+                           "the builtin isinstance, which the grader uses too: "), said
+    assert exercises.text_content("#state").startswith("Not yet (graded in")  # NameError:
+    assert exercises.evaluate(VERDICT_SHOWN, ["✗ d_tanh", "at your answer, line 2"])  # name
+    # 'isinstance' ...); its line and "Take that line out" on screen at 390 px (before: only
+    # the verdict's first line was brought there)
+    exercises.set_viewport_size({"width": 1280, "height": 900})
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
+def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, capsys):
+    """Before (issue 66): a test of the learner's own at the top of the file that let go of a
+    chain of 1,500 objects or more (``del chain``) took the page's Python down: "Python in
+    this page stopped working at line 14 of your code (del chain)", no verdict. One the file
+    keeps to its end is freed after the Check, before the next. A chain of Values with a
+    ``__dict__`` each, as the starter's, of 5,000: before, 1,500 took it down (h-learner66e F1)."""
+    exercises.select_option("#exercise", "d_tanh")
+    said = check(exercises, RIGHT + "\n\n" + CHAIN + "del chain\n")
+    assert said.startswith("✓ d_tanh passed"), said
+    said = check(exercises, RIGHT + "\n\n" + LISTED_CHAIN + "del y\n")  # (DICT_CHAIN's, its
+    assert said.startswith("✓ d_tanh passed"), said  # Values holding the one before through a
+    # list too: before, h-learner66f N8, "Python in this page stopped working at line 19 of
+    # your code (del y)")
+    assert check(exercises, RIGHT + "\n\n" + DICT_CHAIN).startswith("✓ d_tanh passed")
+    assert check(exercises, RIGHT + "\n\n" + CHAIN).startswith("✓ d_tanh passed")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
+def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsys):
+    """Before (h-learner66g D1): a list of lists grown until the memory ran out (4 GB) was
+    "Stopped: your code did not give control back within 7 s ... one call of a built-in
+    function on a huge input", or freed, a reference at a time, for 115 s, then "Stopped."
+    with a PageStop traceback and every later Check garbage, until a reload. About 4 s."""
+    exercises.select_option("#exercise", "d_tanh")
+    said = check(exercises, RIGHT + "\n\nbig = []\nwhile True:\n    big.append([0] * 10 ** 6)\n")
+    line = len(RIGHT.splitlines()) + 5
+    assert re.match(f"your answer, line {line}: running the file (ran out of memory "
+                    r"\(MemoryError\)|did not finish in 5 s)", said), said  # (a slow machine)
+    assert "Traceback" not in said and "Stop" not in exercises.text_content("#state")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
+def exercises_a_python_that_answers_garbled_is_loaded_again(exercises, capsys):
+    """Before (h-learner66g D1): once the page's Python answered garbage (",\xa51\x00,\xa51..."
+    after code had filled the memory), every Check of that page load, right answers included,
+    ended "Stopped." and "Unexpected token ',' ... is not valid JSON", until a reload. Code
+    that breaks the answer's JSON stands in for that damage here: Python is loaded again,
+    blaming no one's code, and the next Check grades."""
+    exercises.select_option("#exercise", "d_tanh")
+    exercises.fill("#code", RIGHT + "\n\nimport random\n\nrandom._os.sys.modules['json']"
+                            ".dumps = lambda *args, **kw: ',\\xa51'\n")
+    exercises.click("#check")
+    exercises.wait_for_function("!document.getElementById('check').disabled && /started "
+                                "again/.test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    said = exercises.text_content("#output")
+    assert said.startswith("Python in this page stopped working while it graded (its answer "
+                           "came back garbled: "), said
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
+def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
+    """``random._os._exit(0)``: before, the page's Python died ("Python in this page stopped
+    working"), at every Check of the file; the command line says it ended the process it
+    was graded in (an independent learner's walk, issue 66)."""
+    said = check(exercises, "import random\n\nrandom._os._exit(0)\n\n\n" + RIGHT)
+    assert said.startswith("✗ d_tanh: "), said
+    assert said.startswith("✗ d_tanh: your code called os._exit(0) at your answer, line 3, in "
+                           "<module> (random._os._exit(0)): os._exit ends its process at once, "
+                           "so on your machine the process it is graded in ends there"), said
+
+
+def exercises_a_worker_its_code_closed_is_put_back(exercises, capsys):
+    """``js.close()``, ``js.onmessage = None``: the worker puts them back and says so (before:
+    the next right answer waited 120 s and was told it loops forever)."""
+    said = check(exercises, "import js\n\njs.close()\n" + RIGHT)
+    assert said.startswith("your answer, line 1: js may not be imported by a submission")
+    closing = "import random\n\njs = random._os.sys.modules['js']\njs.close()\n" \
+              "js.onmessage = None\n" + RIGHT  # (past the import refused)
+    said = check(exercises, closing)
+    assert said.startswith("✓ d_tanh passed") and said.endswith(
+        "\nYour code changed the worker that runs this page's Python (js.onmessage; "
+        "js.close(), which would have ended it): it was put back, and the next run starts as "
+        "this one did.\n")
+    started = time.perf_counter()
+    said = check(exercises, RIGHT)
+    assert said.startswith("✓ d_tanh passed") and "worker" not in said
+    assert time.perf_counter() - started < 5
+
+
+def exercises_a_worker_left_busy_is_loaded_again(exercises, capsys):
+    """A worker left busy (a JavaScript loop the code scheduled) is loaded again at the next
+    Check, which says so and is graded."""
+    busy = "import random\n\njs = random._os.sys.modules['js']\n" \
+           "js.setTimeout(js.eval('() => { while (true) {} }'), 0)\n" + RIGHT
+    assert check(exercises, busy).startswith("✓ d_tanh passed")  # (then the worker is busy)
+    said = check(exercises, RIGHT)  # noticed within 3 s, loaded again, graded there
+    assert said.startswith("The page's Python had stopped answering (code run before may "
+                           "have left its worker busy, or closed it): it is loaded again, "
+                           "and this runs there.\n✓ d_tanh passed"), said
