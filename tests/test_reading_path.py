@@ -185,10 +185,9 @@ def test_the_engine_pages_line_numbers_are_the_lines_to_read():
     page = (Path(__file__).resolve().parents[1] / "docs" / "engine.md").read_text(
         encoding="utf-8")
     section = page.split("## Reading the engine", 1)[1].split("\n## ", 1)[0]
-    items = re.split(r"^\d+\. ", section, flags=re.M)[1:]
+    rows = re.findall(r"^\| `tinygrad_edu/(\w+\.py)` \| (\d+)–(\d+) \|", section, re.M)
     for name in READ_RANGES:
-        item = next((i for i in items if f"`tinygrad_edu/{name}`" in i), "")
-        said = [(int(a), int(b)) for a, b in re.findall(r"lines\s+(\d+)–(\d+)", item)]
+        said = [(int(a), int(b)) for row, a, b in rows if row == name]
         lines, ranges = located(name)
         assert said == ranges, (f"docs/engine.md gives {name}'s lines to read as {said}; "
                                 f"they are {ranges} now: write those")
@@ -206,6 +205,9 @@ def test_the_engine_pages_line_numbers_are_the_lines_to_read():
     stop = int(re.search(r"Stop at line (\d+)", section).group(1))
     assert stop == ranges[-1][1] + 1 and lines[stop - 1].strip().startswith(STOP), (
         f"the page says to stop at engine.py's line {stop}: {lines[stop - 1]!r}")
+    for said in re.findall(r"__slots__, line (\d+)", "\n".join(lines)):  # apply's comment
+        assert lines[int(said) - 1].strip().startswith("__slots__ = "), (
+            f"engine.py says __slots__ is at line {said}: {lines[int(said) - 1]!r}")
 
 
 GUARDS = ("is not Value", "not is_grad_enabled", "more or named", "create_graph", "skip")

@@ -11,8 +11,8 @@ from tinygrad_edu.row import Op
 
 NO_OTHER = object()  # apply's b for x.exp(): a marker no caller gives (x + None must fail)
 
-# The op table: Op(name, forward, rules), one rule per operand giving d(out)/d(operand): a
-# constant (+'s 1.0), or a function rule(a, b, out) of the numbers (rule(x, out): one operand).
+# The op table. Op (row.py) is a record: .name, .forward, .rules (one per operand), and more;
+# a rule is d(out)/d(operand): a constant (+'s 1.0) or rule(a, b, out) on floats (one: x, out).
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
@@ -32,8 +32,8 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-        node = object.__new__(Value)  # a Value with no fields yet (Value(out) makes a leaf)
-        node._data, node.grad, node._row = out, 0.0, row  # its number, its gradient, its row
+        node = object.__new__(Value)  # bare: Value(out) would run __init__, which makes a leaf
+        node._data, node.grad, node._row = out, 0.0, row  # all fields: __slots__, line 107
         node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
         node._b, node._db = b, db  # the other
         node._list = node._list_grads = None  # (a node of dot or vsum keeps its parents here)
