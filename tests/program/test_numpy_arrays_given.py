@@ -122,3 +122,26 @@ def test_numpys_warning_is_said_as_the_engine_says_it(native):  # (issue 64)
                 out = run(np.array(numbers)).data
             said.append((out, [str(w.message) for w in caught if w.category is RuntimeWarning]))
         assert said[0] == said[1], numbers
+
+
+
+TRAIN = np.array([1.0, 2.0])
+ASKS = {"X is TRAIN": lambda X, xs: X is TRAIN, "X.base": lambda X, xs: X.base is None,
+        "X.flags": lambda X, xs: X.flags.writeable, "X.strides": lambda X, xs: X.strides[0] == 8,
+        "np.shares_memory": lambda X, xs: np.shares_memory(X, TRAIN),
+        "xs[0] is xs[1]": lambda X, xs: xs[0] is xs[1]}
+
+
+@pytest.mark.parametrize("asks", sorted(ASKS))
+def test_which_array_or_its_layout_is_refused(asks):
+    """h-attack64i S1: the function gets a copy of a float array given, so what asks which
+    array it is or how it is laid out saw the copy's (X is TRAIN: 1.05 where the engine gives
+    2.1, at the first call): refused, naming it."""
+    v, which = Value(0.7), ASKS[asks]
+
+    def f(X, xs):
+        return v * float(X.sum()) * (1.0 if which(X, xs) else 0.5)
+
+    with pytest.raises(RuntimeError, match="cannot be captured as a program: .*(`is`|"
+                       r"\.base|\.flags|\.strides|shares_memory).* NumPy array"):
+        compile(f)(TRAIN, [TRAIN, TRAIN])

@@ -92,6 +92,8 @@ def _array_class(numpy: Any) -> type:
         def __array_function__(self, function: Any, types: Any, args: Any,
                                options: Any) -> Any:
             why = f"numpy.{function.__name__} of an array followed item by item"
+            if function.__name__ in ("shares_memory", "may_share_memory"):
+                laid_out(self, f"{function.__name__}(...)")
             return function(*[plain(x, why) for x in args],
                             **{k: plain(v, why) for k, v in options.items()})
 
@@ -127,6 +129,21 @@ def _array_class(numpy: Any) -> type:
 
         def item(self, *args: Any) -> Any:  # (a Python number, as ``tolist()``'s items)
             return listed(self.view(numpy.ndarray).item(*args))
+
+        base = property(lambda self: laid_out(self, "base"))
+        flags = property(lambda self: laid_out(self, "flags"))
+        strides = property(lambda self: laid_out(self, "strides"))
+
+    def laid_out(array: Any, name: str) -> Any:
+        """Where the array's memory is (``.base``, ``.flags``, ``.strides``): the stand-in's,
+        not the caller's array's: refused within a capture (h-attack64i S1)."""
+        found = recording()
+        if found is not None:
+            found.refuse(f"it reads .{name} of a NumPy array given (the function gets a "
+                         "copy followed item by item, not the caller's array: its memory, "
+                         "layout and identity are the copy's); pass what it needs as a "
+                         "number or a flag argument")
+        return getattr(numpy.ndarray, name).__get__(array) if name[-1] != ")" else None
 
     def of_its_numbers(name: str) -> Any:
         """``ndarray``'s method ``name`` of the engine's array: its numbers, each guarded."""

@@ -121,6 +121,14 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
     (``verbose is True``) is the engine's. Where it tests two things by identity and is
     given a followed number (in a list, a tuple or a dict too), refused as ``read_in``
     refuses ``a.data is b.data``."""
+    if frame is not None and _identities(code) and any(_holds_array(frame.f_locals.get(
+            name)) for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
+        record.refuse(f"{code.co_name}() tests two things by identity (`is`) and is "
+                      "given a NumPy array of floats: the function gets a copy followed "
+                      "item by item, not the caller's array; pass which one it is as a "
+                      "flag argument (line "
+                      f"{code.co_firstlineno} of {os.path.basename(code.co_filename)})")
+        return
     if frame is not None and _identities(code) and any(all(
             _may_be_read(side, frame, True) for side in pair) for pair in _operands_of(code)):
         given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(
@@ -224,6 +232,16 @@ def _identities(code: types.CodeType) -> bool:
     one: ``pair[0] is pair[1]``) one of them."""
     return any(any(s is True or s == _ITEM for s in pair) and all(pair)
                for pair in _operands_of(code))
+
+
+def _holds_array(x: Any) -> bool:
+    """Whether ``x`` is a NumPy array given followed item by item (a stand-in: ``Drawn``), or
+    a list, a tuple or a dict holding one."""
+    if isinstance(x, (list, tuple)):
+        return any(hasattr(item, "given_as") for item in x)
+    if isinstance(x, dict):
+        return any(hasattr(item, "given_as") for item in x.values())
+    return hasattr(x, "given_as")
 
 
 def _holds_followed(x: Any) -> bool:
