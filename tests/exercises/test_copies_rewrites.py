@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from tests.exercises.test_copies import flagged_in, honest_files, write
+from tests.exercises.test_copies import ATTACKS, flagged_in, honest_files, write
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import model_answers as M
 from tinygrad_edu.exercises.copies import CopyReading
@@ -45,6 +45,13 @@ SAME = [
     ("if flag:\n    e = 1", "if flag is True:\n    e = 1"),
     ("v = e if xs else 0", "v = e if len(xs) else 0"),
     ("e += 1", "e = e + 1"),
+    ("xs.append(e)", "list.append(xs, e)"),  # (methods called unbound: h-attack65x item 3)
+    ("v = xs.pop()", "v = list.pop(xs)"),
+    ("xs.extend(e)", "type(xs).extend(xs, e)"),
+    ("v = d.get(k, 0)", "v = dict.get(d, k, 0)"),
+    ("v = d.get(k, 0)", "v = d.__class__.get(d, k, 0)"),
+    ("v = e.grad", "v = getattr(e, 'grad')"),
+    ("e.grad = v", "setattr(e, 'grad', v)"),
 ]
 """Pairs of forms that do the same (for a dict ``d``, a list ``xs``, a bool ``flag``)."""
 
@@ -56,6 +63,9 @@ APART = [
     ("v = d.get(k, e)", "if k in d:\n    v = d[k]\n    e = 1\nelse:\n    v = e"),
     ("while xs:\n    xs.pop()", "while len(xs) > 1:\n    xs.pop()"),
     ("if flag:\n    e = 1", "if flag == 1.5:\n    e = 1"),
+    ("xs.append(e)", "list.append(xs.copy(), e)"),  # (another list)
+    ("v = e.grad", "v = getattr(e, 'grad', 0)"),  # (a default)
+    ("v = e.grad", "v = getattr(e, k)"),  # (a name given)
 ]
 """Pairs of forms that differ in what they do: read apart."""
 
@@ -139,3 +149,16 @@ def test_a_name_read_only_by_its_own_assignments_is_dead_code(tmp_path):
     counted = read("i = 0\nwhile i < k:\n    i = i + 1\n    xs.pop()")
     assert counted[:4] == ["_", "=", "0", ";"] and counted.count("+") == 1
     assert read("v = 0\nv = v + e") != read("v = 0")
+
+
+def test_a_copy_with_its_methods_called_unbound_is_the_same_copy(tmp_path):
+    """h-attack65x item 3: the model answers' sum_over_paths and backward with every method
+    call written unbound (``list.append(order, node)``, ``dict.get(count, p, 0)``; and
+    ``stack.__class__.append(stack, ...)``, an alias's: the attacker's file parenthesized, as
+    Python asks), and with ``getattr``/``setattr`` of constant names, are flagged as
+    copies."""
+    for name in ("copy_methods_only", "copy_class_methods", "copy_getattr_only"):
+        path = tmp_path / f"{name}.py"
+        path.write_text((ATTACKS / f"{name}.py.txt").read_text(), encoding="utf-8")
+        assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
+            "model_answers.py's sum_over_paths", name

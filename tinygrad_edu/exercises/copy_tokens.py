@@ -289,6 +289,11 @@ class _Plain(ast.NodeTransformer):
     def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
         node = self.generic_visit(node)  # type: ignore[assignment]
         value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                value.func.id == "setattr" and len(value.args) == 3 and not value.keywords \
+                and _named_constant(value.args[1]):  # (setattr(o, "x", v): o.x = v)
+            return ast.Assign([ast.Attribute(value.args[0], _named_constant(value.args[1]),
+                                             ast.Store())], value.args[2], lineno=0)
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             return None  # (a docstring, a bare string)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and len(
@@ -337,6 +342,10 @@ class _Plain(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         node = self.generic_visit(node)  # type: ignore[assignment]
+        bound = _bound(node)
+        if not isinstance(bound, ast.Call):
+            return bound
+        node = bound
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and len(
                 node.args) == 2 and isinstance(node.args[1], ast.Constant) and \
                 node.args[1].value is None:
@@ -419,6 +428,38 @@ class _Plain(ast.NodeTransformer):
 
 
 _ZERO = ast.dump(ast.Constant(0))
+
+TYPES = frozenset({"list", "set", "dict", "str", "tuple", "frozenset", "bytes", "int",
+                   "float", "object"})
+"""Builtin types whose methods a copy may call unbound: ``list.append(xs, e)``."""
+
+
+def _named_constant(node: ast.expr) -> str:
+    """The name ``node`` is as a constant text (``"grad"``), or ""."""
+    text = node.value if isinstance(node, ast.Constant) else None
+    return text if isinstance(text, str) and text.isidentifier() and \
+        not keyword.iskeyword(text) else ""
+
+
+def _bound(node: ast.Call) -> ast.expr:
+    """A method called unbound as it is called bound: ``list.append(xs, e)``,
+    ``type(xs).append(xs, e)`` and ``xs.__class__.append(xs, e)`` as ``xs.append(e)``;
+    ``getattr(o, "x")`` as ``o.x``; else ``node``."""
+    func, args = node.func, node.args
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(args) == 2 and \
+            not node.keywords and _named_constant(args[1]):
+        return ast.Attribute(args[0], _named_constant(args[1]), ast.Load())
+    if not (isinstance(func, ast.Attribute) and args and not isinstance(args[0], ast.Starred)):
+        return node
+    owner, receiver = func.value, ast.dump(args[0])
+    if (isinstance(owner, ast.Name) and owner.id in TYPES) or (
+            isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and
+            owner.func.id == "type" and len(owner.args) == 1 and not owner.keywords and
+            ast.dump(owner.args[0]) == receiver) or (
+            isinstance(owner, ast.Attribute) and owner.attr == "__class__" and
+            ast.dump(owner.value) == receiver):
+        return ast.Call(ast.Attribute(args[0], func.attr, ast.Load()), args[1:], node.keywords)
+    return node
 
 
 def _got(test: ast.expr, then: ast.expr | None, otherwise: ast.expr | None) -> ast.expr | None:
