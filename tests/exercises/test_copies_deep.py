@@ -4,13 +4,15 @@ routes 1 and 4): copying, rewriting and writing out a definition recurse, and on
 copy flag was gone on every route; a hex literal of more than 4,300 digits made the rule
 reading's own ``str()`` fail, so the file's rule exercises came out failed with no reason."""
 
+import ast
 import inspect
 import textwrap
+import time
 
 from tests.exercises.test_copies import flagged_in, write
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import model_answers as M
-from tinygrad_edu.exercises.copies import CopyReading
+from tinygrad_edu.exercises.copies import TOO_LARGE, CopyReading, flag
 from tinygrad_edu.exercises.copy_tokens import DEEP, fingerprints, tokens
 
 
@@ -70,3 +72,35 @@ def test_a_hex_literal_of_many_digits_is_said_not_a_crash(tmp_path, capsys):
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err, out.err
     assert "digits" in out.out or code == 0, out.out
+
+
+def test_a_chain_of_dead_assignments_goes_whole_in_one_reading():
+    """``b = a``, ``c = b``, ... none read: every one is dead code, however long the chain
+    (the reading took ten rounds of the whole definition and left the rest: a class report
+    spent minutes on such a file)."""
+    chain = "\n".join(f"    a{k + 1} = a{k}" for k in range(300))
+    node = ast.parse(f"def f(a0):\n{chain}\n    return 1\n").body[0]
+    assert isinstance(node, ast.FunctionDef)
+    assert tokens(node, {}) == ["return", "0", ";", "<"]
+
+
+def test_a_file_over_the_reading_budget_is_flagged_unread_and_read_fast(tmp_path):
+    """h-attack65x item 4: dead assignments in 60 nested functions (each read alone and in
+    every one around it) held the class report 25 minutes. A file whose reading is over
+    ``READ_MOST`` is not read, and flagged so for the teacher; one just under is read."""
+    def nested(lines):
+        body = "".join("\t" * (k + 1) + f"def g{k}(a):\n" for k in range(60))
+        return "def sum_over_paths(f, x):\n" + body + "".join(
+            "\t" * 61 + f"a{k + 1} = a{k}\n" for k in range(lines)) + "\treturn 0, 0.0\n"
+    over = write(tmp_path, nested(150), "over.py")
+    start = time.process_time()
+    reading = CopyReading(over)
+    said = reading.same(EXERCISES["sum_over_paths"])
+    assert time.process_time() - start < 0.2
+    assert said == TOO_LARGE and reading.material(EXERCISES["sum_over_paths"]) == frozenset()
+    assert flag("sum_over_paths", said).startswith("⚑ sum_over_paths: is more code than")
+    under = write(tmp_path, nested(1) + "\n\n" + inspect.getsource(M.sum_over_paths)
+                  .replace("def sum_over_paths", "def _s") + "\nsum_over_paths = _s\n",
+                  "under.py")
+    assert CopyReading(under).same(EXERCISES["sum_over_paths"]) == \
+        "model_answers.py's sum_over_paths"

@@ -99,8 +99,8 @@ from tinygrad_edu.exercises.heard import UNREAD
 from tinygrad_edu.exercises.loading import cell_texts, imported, parsed, read_source
 from tinygrad_edu.exercises.value_words import NOTE_SORT
 
-__all__ = ["BESIDE", "BUILT", "COMPILED", "COPIED", "CopyReading", "RanReading", "classmates",
-           "flag", "kind_of", "said"]
+__all__ = ["BESIDE", "BUILT", "COMPILED", "COPIED", "TOO_LARGE", "CopyReading", "RanReading",
+           "classmates", "flag", "kind_of", "said"]
 
 COPIED = "the same code as the model answer shipped in the package"
 """What a flagged exercise is, as every route says it."""
@@ -125,6 +125,18 @@ BESIDE = ("renamed and bound to its name, token for token once its own names are
 beside another exercise's copy."""
 MOST = 500
 """The most definitions of a file compared (a file of thousands of them is not an answer)."""
+READ_MOST = 50_000
+"""The most reading a file's definitions are given: the parts of their trees, each counted
+once for every definition it is in (a nested function is read alone and as part of each
+one around it). The largest honest files are about 5,000 (``engine.py``); 50,000 take about
+2 s to read. A file over it is not compared, and flagged (``TOO_LARGE``): a chain of dead
+assignments in 60 nested functions held the class report for 25 minutes (h-attack65x)."""
+TOO_LARGE = ("is more code than the grader reads for copies (its definitions, each nested one "
+             f"counted in every one around it, are over {READ_MOST:,} parts: not compared "
+             "with the answers or classmates; read it)")
+"""What a file over ``READ_MOST`` is flagged with, for the teacher."""
+SAID_AS_IS = (BUILT, TOO_LARGE)
+"""Flags said as they are (not a copy found, with where)."""
 ANSWERS = ("model_answers.py", "answers.py")
 """The package's files of answers (in ``tinygrad_edu/exercises``), the first one that has a
 definition of the name named when several do."""
@@ -137,7 +149,7 @@ lecture, and the sort with a stack of one's own that the Value exercise's note s
 def flag(exercise_name: str, where: str) -> str:
     """The line a flagged exercise's result for the teacher gains (``where``: its
     ``Mark.copied``)."""
-    how = "" if where.startswith(BUILT) else ("; compared with names made anonymous, as "
+    how = "" if where.startswith(SAID_AS_IS) else ("; compared with names made anonymous, as "
                                               "written or numbered, docstrings, comments and "
                                               "dead code left out, light rewrites undone")
     return f"⚑ {exercise_name}: {said(where)[:-1]}{how}). Flagged for the teacher to read, " \
@@ -146,14 +158,15 @@ def flag(exercise_name: str, where: str) -> str:
 
 def said(where: str) -> str:
     """A flag (a ``Mark.copied``) as the teacher reads it: what it is, then where."""
-    return where if where.startswith(BUILT) else f"{COPIED} ({where})"
+    return where if where.startswith(SAID_AS_IS) else f"{COPIED} ({where})"
 
 
 def kind_of(where: str) -> str:
     """What a flag (a ``Mark.copied``) is, in a few words: ``COPIED``, compiled at run time
     or not, or ``BUILT``."""
-    if where.startswith(BUILT):
-        return BUILT
+    for kind in SAID_AS_IS:
+        if where.startswith(kind):
+            return kind
     return f"{COPIED} ({COMPILED})" if where.endswith(COMPILED) else COPIED
 
 
@@ -175,16 +188,20 @@ class CopyReading:
         self._noted: dict[int, bool] = {}  # (a definition's id: whether it sorts as the note)
         self.unparsed = False  # (a block of it is not Python the grader can parse)
         self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
+        work = [0]  # (``READ_MOST``)
         try:
             self.unparsed = _take(cell_texts(path, read_source(path, within) if source is None
                                              else source), self.definitions, self.bound,
-                                  self.methods)
+                                  self.methods, work)
         except Exception:
             self.definitions, self.methods = [], []
         for text in ran:
             with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
-                _take([text], self.compiled, {})
+                _take([text], self.compiled, {}, None, work)
         del self.compiled[MOST:]
+        self.too_large = work[0] > READ_MOST
+        if self.too_large:  # (nothing of it read)
+            self.definitions, self.methods, self.compiled = [], [], []
 
     def same(self, exercise: ExerciseSpec) -> str:
         """The package's answer (``"model_answers.py's backward"``) for the exercise's name
@@ -192,6 +209,8 @@ class CopyReading:
         as; else the answer that a definition of another name bound to the exercise's is
         token for token, its own names numbered (``_exact``), if another exercise's answer
         is copied in the file (``BESIDE``); empty if none is."""
+        if self.too_large:
+            return TOO_LARGE
         own = self._own(exercise.symbol)
         if own or not any(self._exact(exercise.symbol)):
             return own
@@ -360,10 +379,11 @@ def _shipped() -> Fingerprints:
 
 def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, str]]],
           bound: dict[str, list[str]],
-          methods: list[Method] | None = None) -> bool:
+          methods: list[Method] | None = None, work: list[int] | None = None) -> bool:
     """Read ``blocks`` (a file's cells, or code compiled at run time) into ``definitions``
     (at most ``MOST``), ``bound`` and ``methods`` (the functions of its classes' bodies, at
-    most ``MOST``); whether a block is not Python the grader can parse."""
+    most ``MOST``), adding to ``work[0]`` their parts counted as ``READ_MOST`` counts them;
+    whether a block is not Python the grader can parse."""
     imports: dict[str, str] = {}
     unparsed = False
     for block in blocks:
@@ -373,6 +393,10 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
             unparsed = True
             continue
         imports.update(pair for statement in tree.body for pair in imported(statement))
+        if work is not None:
+            work[0] += _work(tree)
+            if work[0] > READ_MOST:
+                return unparsed
         for statement in tree.body:
             if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
                 targets = statement.targets if isinstance(statement, ast.Assign) \
@@ -387,6 +411,19 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
     if methods is not None:
         del methods[MOST:]
     return unparsed
+
+
+def _work(tree: ast.Module) -> int:
+    """The parts of a module's definitions, each counted once for every definition it is in
+    (one pass, whatever the nesting)."""
+    total, stack = 0, list[tuple[ast.AST, int]]([(tree, 0)])
+    while stack:
+        node, inside = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            inside += 1
+        total += inside
+        stack.extend((child, inside) for child in ast.iter_child_nodes(node))
+    return total
 
 
 def _definitions(tree: ast.Module) -> list[Definition]:

@@ -192,22 +192,17 @@ class _Dead(ast.NodeTransformer):
     ``break`` or ``continue`` in their block; a block under a constant false test (its
     ``else`` kept); an ``assert``, an expression statement or a name assigned and never
     read but by such assignments of its own (``x = x``, ``n = n + 1``, ``n += 1``) that
-    calls nothing but ``INERT`` builtins (again and again, until nothing more goes)."""
+    calls nothing but ``INERT`` builtins (until nothing more goes: a chain of them, ``b = a``,
+    ``c = b``, all of it). In time linear in the definition's size: the blocks left out
+    first, then the names read found once (``_read``), then the assignments left out."""
+
+    read: set[str] | None = None
 
     def clean(self, node: ast.AST) -> ast.AST:
-        for _ in range(10):
-            before = ast.dump(node)
-            own = {id(n) for statement in ast.walk(node) if isinstance(
-                statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _inert(
-                statement.value) for target in _targets(statement) if isinstance(
-                target, ast.Name) for n in ast.walk(statement.value or ast.Pass())
-                if isinstance(n, ast.Name) and n.id == target.id}
-            self.read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
-                         and isinstance(n.ctx, ast.Load) and id(n) not in own}
-            node = self.visit(node)
-            if ast.dump(node) == before:
-                break
-        return node
+        self.read = None  # (first the blocks that never run: every assignment kept)
+        node = self.visit(node)
+        self.read = _read(node)
+        return self.visit(node)
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         node = super().generic_visit(node)
@@ -232,12 +227,43 @@ class _Dead(ast.NodeTransformer):
             return list(statement.orelse)
         if isinstance(statement, (ast.Expr, ast.Pass, ast.Assert)) and _inert(statement):
             return []
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
+        if self.read is not None and isinstance(
+                statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
                 _inert(statement.value):
             if all(isinstance(t, ast.Name) and t.id not in self.read
                    for t in _targets(statement)):
                 return []  # (never read but by its own assignments: x = x, x = x + 1)
         return [statement]
+
+
+def _read(node: ast.AST) -> set[str]:
+    """The names a definition reads: in any statement but an assignment to names alone of
+    what calls nothing but ``INERT`` builtins, and in such an assignment, but its own
+    (``n = n + 1``), once a name it assigns is read (a worklist: each statement once)."""
+    read: set[str] = set()
+    needs: dict[str, list[list[str]]] = {}  # (a name: what its assignments read)
+    stack = [node]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _inert(
+                part.value) and all(isinstance(t, ast.Name) for t in _targets(part)):
+            names = {t.id for t in _targets(part) if isinstance(t, ast.Name)}
+            uses = [n.id for n in ast.walk(part.value or ast.Pass()) if isinstance(
+                n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in names]
+            for name in names:
+                needs.setdefault(name, []).append(uses)
+            continue
+        if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Load):
+            read.add(part.id)
+        stack.extend(ast.iter_child_nodes(part))
+    todo = list(read)
+    while todo:
+        for uses in needs.pop(todo.pop(), ()):
+            for name in uses:
+                if name not in read:
+                    read.add(name)
+                    todo.append(name)
+    return read
 
 
 def _targets(statement: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
