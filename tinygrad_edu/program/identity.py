@@ -122,7 +122,9 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
     given a followed number (in a list, a tuple or a dict too), refused as ``read_in``
     refuses ``a.data is b.data``."""
     if frame is not None and _identities(code) and any(_holds_array(frame.f_locals.get(
-            name)) for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]):
+            name)) for name in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]) \
+            and any(not any(_a_class(side, frame) for side in pair)
+                    for pair in _operands_of(code)):
         record.refuse(f"{code.co_name}() tests two things by identity (`is`) and is "
                       "given a NumPy array of floats: the function gets a copy followed "
                       "item by item, not the caller's array; pass which one it is as a "
@@ -238,10 +240,18 @@ def _holds_array(x: Any) -> bool:
     """Whether ``x`` is a NumPy array given followed item by item (a stand-in: ``Drawn``), or
     a list, a tuple or a dict holding one."""
     if isinstance(x, (list, tuple)):
-        return any(hasattr(item, "given_as") for item in x)
+        return any(map(_holds_array, x))
     if isinstance(x, dict):
-        return any(hasattr(item, "given_as") for item in x.values())
-    return hasattr(x, "given_as")
+        return any(map(_holds_array, x.values()))
+    return getattr(getattr(x, "given_as", None), "__name__", "") == "ndarray"
+
+
+def _a_class(side: Any, frame: Any) -> bool:
+    """Whether an operand of ``is`` names a class or None (``type(x) is float``)."""
+    if type(side) is not tuple or len(side) != 1:
+        return False
+    held = frame.f_globals.get(side[0], vars(builtins).get(side[0], MISSING_))
+    return held is None or isinstance(held, type)
 
 
 def _holds_followed(x: Any) -> bool:
