@@ -127,6 +127,11 @@ def unfollowed(x: Any) -> str:
     if masked_array(x):
         return ("a NumPy masked array: a program follows a float array's items, not what a "
                 "mask hides. Give a float array: xs.filled(0.0) or xs.compressed()")
+    if getattr(x, "shape", None) is not None and not hasattr(x, "tolist") and \
+            not hasattr(x, "__dict__") and not of_numpy(type(x)):
+        return (f"a {type(x).__name__} (a shape, no tolist(), its numbers in slots): a "
+                "program neither follows nor guards them (h-attack64i S4). Give its numbers "
+                "as a NumPy float array (np.asarray(x)), or call the function itself")
     if not of_numpy(type(x)) or kind not in ("O", "V"):
         return ""
     what = "record" if getattr(x, "ndim", 1) == 0 and type(x).__name__ == "void" else "array"
@@ -228,9 +233,11 @@ def objects_given(tree: Any, named: Any = frozenset()) -> list[tuple[str, Any]]:
             for k, v in x.items():
                 look(v, f"{where}[{k!r}]")
         elif type(x) not in _PLAIN and type(x) is not float and not isinstance(x, Value) and \
-                numpy_float(x) is None and getattr(x, "shape", None) is None:
-            found.append((where, x))  # (a float's, an int's, a str's subclass too: its
-            # attributes places, itself kept while its program is: its id not another's)
+                numpy_float(x) is None and (getattr(x, "shape", None) is None or
+                                            not hasattr(x, "tolist")):
+            found.append((where, x))  # (a float's, an int's, a str's subclass too, an object
+            # with a shape that is no array (a Tensor): its attributes places, itself kept
+            # while its program is: its id not another's)
 
     args, kwargs = tree
     for k, x in enumerate(args):
