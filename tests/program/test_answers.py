@@ -74,3 +74,21 @@ def test_arithmetic_on_a_result_says_what_to_do():
             make()
     with pytest.raises(AttributeError, match=r"has no 'tanh'.* call .tanh inside the compiled"):
         loss.tanh()
+
+
+def test_a_results_truth_comparisons_and_options_are_a_values():
+    """h-attack64i S6/L5: bool(r) was True and r == 0.0 False where the engine's Value holding
+    0.0 gives False and True; r > 0, sorted(results) raised Python's bare TypeError."""
+    w = Value(2.0)
+    step = compile(lambda x: (w * x).relu())
+    for x in (-1.0, 0.5, 2.0, -1.0):
+        e, r = (w * x).relu(), step(x)
+        assert (bool(r), r == 0.0, r != 0.0, r > 0, r <= 1.0, 1.0 < r) == \
+            (bool(e), e == 0.0, e != 0.0, e > 0, e <= 1.0, 1.0 < e)
+    results = [step(x) for x in (2.0, -1.0, 0.5)]
+    assert [r.data for r in sorted(results)] == [0.0, 1.0, 4.0] and max(results).data == 4.0
+    assert results[0] == results[0] and results[0] != results[2] and results[1] != "0.0"
+    with pytest.raises(TypeError, match=r"abs\(result\): .*result\.data"):
+        abs(results[0])
+    with pytest.raises(TypeError, match=r"create_graph=.*call the function itself"):
+        results[0].backward(create_graph=True)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import collections
 import copy
 import dataclasses
+import operator
 import reprlib
 from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.engine import Value
+from tinygrad_edu.errors import real_or_none
 from tinygrad_edu.program import followed_arrays, reading
 from tinygrad_edu.program.kinds import immutable
 from tinygrad_edu.program.numpy_numbers import PLAIN_KINDS, numpy_array
@@ -30,7 +32,8 @@ __all__ = ["Result", "answer", "answer_shape", "engine_answer", "loss_number", "
 def _no_arithmetic(symbol: str, reflected: bool = False) -> Any:
     def refused(self: Result, other: Any = None) -> Any:
         shown = f"{other!r} {symbol} result" if reflected else \
-            f"result {symbol} {other!r}" if other is not None else f"{symbol}result"
+            f"result {symbol} {other!r}" if other is not None else \
+            f"{symbol}(result)" if symbol.isalpha() else f"{symbol}result"
         raise TypeError(
             f"{shown}: a compiled function's answer is a Result (its number, .data, and "
             "backward() from the loss), not a Value: it takes part in no graph, so no gradient "
@@ -62,8 +65,34 @@ class Result:
     def __repr__(self) -> str:
         return f"Result(data={self.data!r}{', the loss' if self.is_loss else ''})"
 
-    def backward(self, grad: float = 1.0) -> None:
+    def __bool__(self) -> bool:  # (as a Value's: its number is not 0.0)
+        return self.data != 0.0
+
+    def __eq__(self, other: object) -> bool:  # (as a Value's: the same one, or its number)
+        if isinstance(other, (Result, Value)):
+            return self is other
+        number = real_or_none(other)
+        return NotImplemented if number is None else self.data == number
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
+    def __lt__(self, other: object) -> bool: return _compared(operator.lt, self, other)
+    def __le__(self, other: object) -> bool: return _compared(operator.le, self, other)
+    def __gt__(self, other: object) -> bool: return _compared(operator.gt, self, other)
+    def __ge__(self, other: object) -> bool: return _compared(operator.ge, self, other)
+
+    def backward(self, grad: float = 1.0, create_graph: bool = False,
+                 inputs: Any = None) -> None:
         """Every leaf's gradient of the loss × ``grad``, added to its ``.grad``."""
+        if create_graph or inputs is not None:
+            raise TypeError("backward(create_graph=..., inputs=...) on a compiled function's "
+                            "answer: its program computes first derivatives into every "
+                            "leaf; for these options call the function itself (not compiled), "
+                            "or autograd.grad inside it")
         if not self.is_loss:
             raise RuntimeError("backward() on a compiled function's answer runs from its loss "
                                "only (the first Value it returns): call it on that one")
@@ -83,6 +112,13 @@ class Result:
     __truediv__, __rtruediv__ = _no_arithmetic("/"), _no_arithmetic("/", True)
     __pow__, __rpow__ = _no_arithmetic("**"), _no_arithmetic("**", True)
     __neg__ = _no_arithmetic("-")
+    __abs__ = _no_arithmetic("abs")
+
+
+def _compared(compare: Any, r: Result, other: object) -> bool:
+    """``r < other`` and the like, of the numbers (as a Value's ``_compare``)."""
+    number = other.data if isinstance(other, (Result, Value)) else real_or_none(other)
+    return NotImplemented if number is None else bool(compare(r.data, number))
 
 
 def values_in(answer: Any) -> list[Value]:
