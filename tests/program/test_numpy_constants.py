@@ -33,3 +33,12 @@ def test_a_numpy_constant_beside_a_number_that_changes(native):
     finally:
         Cfg.scale = 1.69
     assert step.captures == 2
+
+
+def test_explain_of_an_int_arrays_item_compared_with_a_number_read():
+    """h-attack64i L3: explain() (and verify= on a mismatch) raised TypeError: unhashable type:
+    'numpy.ndarray' where an item of an int array given is compared with a number read."""
+    w = Value(2.0)
+    step = compile(lambda b, arr: (w * b, arr[0] >= b.data), native=False)
+    step(Value(1.0), np.array([0, 40], dtype=np.int32))
+    assert "1 program(s)" in step.explain()

@@ -209,8 +209,18 @@ def unknown_numbers(tape: Any, outside: Any, by_value: bool = True) -> list[tupl
     held = _held_numbers(outside)
     return [(number, node) for number, node in tape.origins.values()
             if not (id(number) in objects or id(number) in where or _found_in(number, held) or
-                    (by_value and ((type(number), number) in literals or
-                                   number in (0.0, 1.0, -1.0))))]
+                    (by_value and _hashable(number) and ((type(number), number) in literals
+                                                         or number in (0.0, 1.0, -1.0))))]
+
+
+def _hashable(number: Any) -> bool:
+    """Whether a constant can be looked up among literals (not a 0-d NumPy array: h-attack64i
+    L3, an item of an int array given compared with a number read)."""
+    try:
+        hash(number)
+    except TypeError:
+        return False
+    return True
 
 
 def _found_in(number: Any, held: set[Any]) -> bool:
