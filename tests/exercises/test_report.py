@@ -504,7 +504,7 @@ def test_a_learners_system_exit_never_ends_the_grader(tmp_path):
     """A SystemExit raised in the learner's process comes back as its name: the grader
     raises a stand-in of that name (an Exception), never SystemExit itself, which a handler
     of Exception lets through. Before: the grading ended (exit code 3), no verdict at all."""
-    from tinygrad_edu.exercises.remote import exception
+    from tinygrad_edu.exercises.replies import exception
 
     error = exception("SystemExit", "3")
     assert isinstance(error, Exception) and type(error).__name__ == "SystemExit"

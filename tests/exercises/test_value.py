@@ -26,7 +26,7 @@ from tests.exercises.learners import (
 from tests.exercises.wrong_answers import WRONG, wrong
 from tinygrad_edu import Value
 from tinygrad_edu.exercises import EXERCISES, ExerciseError, cases, check
-from tinygrad_edu.exercises.learner import watched
+from tinygrad_edu.exercises.learner import watched_numbers
 from tinygrad_edu.exercises.loading import cells_of
 
 
@@ -253,7 +253,7 @@ def test_a_backward_that_runs_the_forward_pass_again_earns_nothing_naming_the_li
         code = f"# cell 1\n{RULES}\n# cell 2\n{cell}"
         name = "/nowhere/hw.ipynb"
         monkeypatch.setitem(linecache.cache, name, (len(code), None, code.splitlines(True), name))
-        monkeypatch.setattr(watched, "CELLS", [list(c) for c in cells_of(Path(name), code)])
+        monkeypatch.setattr(watched_numbers, "CELLS", [list(c) for c in cells_of(Path(name), code)])
         namespace: dict = {}
         exec(compile(code, name, "exec"), namespace)
         verdict = check("Value", namespace["Value"])

@@ -69,7 +69,8 @@ A map of the grading house (who calls each room is in brackets):
   notebook's cells) [apart, report], ``apart.py`` (how every route grades a file: one
   learner's process per group of exercises, each exercise graded here) [check, report,
   the assignments' graders], ``remote.py`` (the grader's end of a learner's process:
-  ``LearnerProcess`` starts it, ``Remote`` is a solution in it) [apart, grading],
+  ``LearnerProcess`` starts it, ``Remote`` is a solution in it; ``process_time.py``, how
+  long it ran; ``replies.py``, its replies read) [apart, grading],
   ``microgpt/answering.py`` (the earlier stages the grader answers for) [apart],
   ``limit.py`` (the time limit) [both sides].
 - The learner's process, ``learner/`` (it imports nothing above it but ``limit``,
@@ -79,7 +80,8 @@ A map of the grading house (who calls each room is in brackets):
   ``audit.py`` (what it tried, as a
   diagnosis), ``imports.py``, ``engines.py`` (the engine without what is asked),
   ``wire.py`` (messages), ``inputs.py``, ``graph_cases.py``, ``expression_cases.py``,
-  ``gpt_cases.py``, ``parts.py``, ``watched.py``, ``nudged.py``, ``rerun.py``,
+  ``gpt_cases.py``, ``parts.py``, ``watched.py`` (its numbers: ``watched_numbers.py``),
+  ``nudged.py``, ``rerun.py``,
   ``answered.py``, ``value_probes.py`` [remote starts it].
 - ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
   machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the

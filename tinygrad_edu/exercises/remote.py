@@ -17,14 +17,13 @@ of tinygrad_edu it does not have, a program run, a tracer set) is in ``reports``
 grader reports such a submission and never scores it. The code it compiled at run time (and
 whether it made code from bytes) is in ``heard`` (``heard.Heard``): the copy check reads it. A
 process that stops answering is ended once it has run a second past its time limit without
-answering (``_Running``: its own time limit's signal, which it may block, did not stop it),
-or after ``DEADLINE`` seconds.
+answering (``process_time.Running``: its own time limit's signal, which it may block, did
+not stop it), or after ``DEADLINE`` seconds.
 """
 
 from __future__ import annotations
 
 import base64
-import builtins
 import os
 import select
 import shutil
@@ -37,15 +36,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tinygrad_edu.errors import DomainError
 from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.heard import Heard
 from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
 from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
-from tinygrad_edu.exercises.learner.parts import AnswerError, Numbers
+from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.loading import learner_code
+from tinygrad_edu.exercises.process_time import Running
+from tinygrad_edu.exercises.replies import answer_part, exception, with_output
 
 __all__ = ["EXERCISE_DEADLINE", "LEARNER", "LearnerProcess", "Remote", "Stopped",
            "too_long"]
@@ -74,8 +74,8 @@ OVERRUN = 1.0
 """Seconds a learner's process may run past its time limit (a call's, the file's, four
 times a call's for the Value exercise's probes) before it is stopped from outside: its own
 time limit is a signal, which its code can block or ignore (it would run to the deadline, 30 s
-an exercise). Its running is the time the machine let it run (``_Running``), so a loaded
-machine stops no honest answer early: there the deadlines above stand."""
+an exercise). Its running is the time the machine let it run (``process_time.Running``), so
+a loaded machine stops no honest answer early: there the deadlines above stand."""
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -250,10 +250,10 @@ class LearnerProcess:
     def _reply(self, seconds: float, running: float | None = None,
                late: Stopped | None = None) -> dict[str, Any]:
         """The process's next message, waited for ``seconds`` at most (then ``late`` is
-        raised, if given); ``running``: the most it may run meanwhile (``_Running``), past
-        which it is stopped."""
+        raised, if given); ``running``: the most it may run meanwhile
+        (``process_time.Running``), past which it is stopped."""
         end = time.monotonic() + seconds
-        ran = _Running(self.process.pid)
+        ran = Running(self.process.pid)
         while True:
             left = end - time.monotonic()
             if left <= 0:
@@ -458,17 +458,17 @@ class Remote:
                 answer = wire.decode(reply["answer"], arrays_as="<f8")
             except Exception:
                 answer = None
-            if not isinstance(answer, tuple) or not all(map(_answer_part, answer)):
+            if not isinstance(answer, tuple) or not all(map(answer_part, answer)):
                 self.process.close()
                 raise Stopped("an answer that is not one (numbers, lists of them, arrays of "
                               "float64 or names)", "ended")
             return answer, printed
         if "problem" in reply:
-            raise _with(AnswerError(str(reply["problem"])[:MESSAGE]), printed, "")
+            raise with_output(AnswerError(str(reply["problem"])[:MESSAGE]), printed, "")
         if "timeout" in reply:
-            raise _with(TimeLimit(self.process.time_limit), printed, text)
+            raise with_output(TimeLimit(self.process.time_limit), printed, text)
         if "error" in reply:
-            raise _with(exception(str(reply["error"])[:200], str(reply.get("message", ""))
+            raise with_output(exception(str(reply["error"])[:200], str(reply.get("message", ""))
                                   [:MESSAGE]), printed, text)
         raise Stopped(f"the process refused the question: {str(reply)[:200]}", "ended")
 
@@ -482,48 +482,6 @@ class Remote:
 
     def __repr__(self) -> str:
         return f"<{self.__name__}, the learner's, in a process of its own>"
-
-
-class _Running:
-    """How long a learner's process has run since it was made, as far as the machine let
-    it: its main thread's time (which runs the learner's code) on a CPU or asleep, not
-    waiting for one (the time since, less the time it waited on a run queue, as Linux counts
-    it in ``/proc/PID/schedstat``), and every thread's CPU time (``/proc/PID/stat``). A
-    loop, or a sleep, with the time limit's signal blocked runs; an honest answer on a
-    loaded machine waits, and its own time limit stops it first. Where ``/proc`` says
-    neither (not Linux), nothing is counted: the deadlines alone stand."""
-
-    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.since = pid, time.monotonic()
-        self.grader = 0.0  # (seconds the grader took answering its questions meanwhile)
-        self.waited, self.cpu = self._counts()
-
-    def over(self, limit: float) -> float | None:
-        """The seconds it has run, if more than ``limit`` (its threads' CPU time, if more
-        than twice ``limit``: threads of its own that keep its main thread waiting)."""
-        waited, cpu = self._counts()
-        if waited is not None and self.waited is not None:
-            ran = time.monotonic() - self.since - self.grader - (waited - self.waited)
-            if ran > limit:
-                return ran
-        if cpu is not None and self.cpu is not None and cpu - self.cpu > 2 * limit:
-            return cpu - self.cpu
-        return None
-
-    def _counts(self) -> tuple[float | None, float | None]:
-        """(seconds its main thread has waited for a CPU, seconds of CPU of all its
-        threads), each None where ``/proc`` does not say."""
-        found: list[float | None] = []
-        for name, read in (("schedstat", lambda f: int(f[1]) / 1e9),
-                           ("stat", lambda f: (int(f[11]) + int(f[12])) / self.TICKS)):
-            try:
-                with open(f"/proc/{self.pid}/{name}", "rb") as file:
-                    found.append(read(file.read().rsplit(b")", 1)[-1].split()))
-            except (OSError, ValueError, IndexError):
-                found.append(None)
-        return found[0], found[1]
 
 
 def needs_numpy(source: str, exercises: Sequence[ExerciseSpec]) -> bool:
@@ -555,45 +513,6 @@ def _protections(said: dict[str, Any]) -> dict[str, Any]:
     return {"applied": [str(a)[:100] for a in applied] if isinstance(applied, list) else [],
             "missing": {str(k)[:100]: str(v)[:MESSAGE] for k, v in missing.items()}
             if isinstance(missing, dict) else {}}
-
-
-def _answer_part(part: Any) -> bool:
-    """A part of an answer as the grader reads one: a number, a bool, a name, None,
-    ``Numbers``, a float64 array, or a tuple or list of these (never a case)."""
-    if part is None or isinstance(part, (bool, int, float, str, Numbers)):
-        return True
-    if isinstance(part, (tuple, list)):
-        return all(map(_answer_part, part))
-    return type(part).__name__ == "ndarray"
-
-
-def _with(error: BaseException, printed: str, text: str) -> BaseException:
-    error.printed = printed  # type: ignore[attr-defined]
-    error.learner_text = text  # type: ignore[attr-defined]
-    return error
-
-
-_STAND_INS: dict[str, type[Exception]] = {}
-
-
-def exception(name: str, message: str) -> BaseException:
-    """An exception of the class named ``name`` (a builtin's name, or a full dotted one):
-    the builtin itself, tinygrad_edu's ``DomainError``, else a stand-in class of that name
-    (one per name, so that two such exceptions have the same class)."""
-    found = getattr(builtins, name, None)
-    if isinstance(found, type) and issubclass(found, Exception) and \
-            not issubclass(found, getattr(builtins, "BaseExceptionGroup", ())):
-        # (never a KeyboardInterrupt, a SystemExit nor a group of exceptions: those end the
-        # grader, wherever a handler of Exception lets them through: a stand-in of that
-        # name instead, an Exception)
-        return found(message)
-    if name == "tinygrad_edu.errors.DomainError":
-        return DomainError(message)
-    if name not in _STAND_INS:
-        short = name.rsplit(".", 1)[-1] or "Exception"
-        module = name.rpartition(".")[0] or ("builtins" if found is not None else "solutions")
-        _STAND_INS[name] = type(short, (Exception,), {"__module__": module})
-    return _STAND_INS[name](message)
 
 
 def group_of(exercise: ExerciseSpec) -> str:

@@ -225,6 +225,18 @@ class CallsSeen:
         self.codes: list[Any] = []
         self.tool: int | None = None
 
+    @classmethod
+    def of(cls, learners: Any, holder: Any, files: set[str], module: Any,
+           found: list[tuple[str, Any, int, Any]], when: Any = lambda: None) -> CallsSeen:
+        """The calls made in the learner's code of ``files``: ``learners`` (a rule, a class
+        Value) and what the names of ``holder``'s module hold (``holder``: a function of that
+        module, its ``__globals__``; None for none), the classes of ``module``
+        (``learner_codes``, asked for only where ``sys.monitoring`` is)."""
+        space = getattr(holder, "__globals__", None)
+        names = space if isinstance(space, dict) else {}
+        return cls(lambda: learner_codes([learners, *names.values()], files, module), found,
+                   when)
+
     def __enter__(self) -> CallsSeen:
         monitoring = getattr(sys, "monitoring", None)
         if monitoring is None:

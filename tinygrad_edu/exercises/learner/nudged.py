@@ -15,7 +15,7 @@ import bisect
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.exercises.learner import watched
+from tinygrad_edu.exercises.learner import watched, watched_numbers
 
 __all__ = ["NUDGED", "run_backward"]
 
@@ -36,8 +36,8 @@ def run_backward(solution: Callable[..., Any], nodes: Any,
     their operand); ``ForwardAgain`` if it evaluated one at ``NUDGED`` numbers next to an
     operand."""
     _NUDGED.clear()
-    watched._FORWARD.clear()
-    watched._FORWARD.update({"functions": tuple(operands), "file": getattr(
+    watched_numbers.FORWARD.clear()
+    watched_numbers.FORWARD.update({"functions": tuple(operands), "file": getattr(
         getattr(solution, "__code__", None), "co_filename", None),
         "operands": {name: sorted(set(values)) for name, values in operands.items()}})
     restore = watched._watching_functions(solution, _watching)
@@ -50,7 +50,7 @@ def run_backward(solution: Callable[..., Any], nodes: Any,
     finally:
         restore()
         found = _forward_again()
-        watched._FORWARD.clear()
+        watched_numbers.FORWARD.clear()
         _NUDGED.clear()
     if found:
         raise watched.ForwardAgain(found)
@@ -79,8 +79,8 @@ def _notice_nudged(name: str, values: list[float], operands: list[float]) -> Non
     for v in values:
         k = bisect.bisect_left(operands, v)
         for u in operands[max(k - 1, 0):k + 1]:
-            if v != u and abs(v - u) <= watched.SMALL * max(abs(u), 1e-3):
-                _NUDGED.setdefault((name, u), {}).setdefault(v, watched._line())
+            if v != u and abs(v - u) <= watched_numbers.SMALL * max(abs(u), 1e-3):
+                _NUDGED.setdefault((name, u), {}).setdefault(v, watched_numbers.here())
     found = _forward_again()
     if found:
         raise watched.ForwardAgain(found)
@@ -92,7 +92,7 @@ def _watching(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
     def watching(*args: Any, **kwargs: Any) -> Any:
         for x in args:
             _notice_nudged(name, watched.numbers_at(name, x),
-                           watched._FORWARD.get("operands", {}).get(name, []))
+                           watched_numbers.FORWARD.get("operands", {}).get(name, []))
         return real(*args, **kwargs)
 
     watching.__name__ = name

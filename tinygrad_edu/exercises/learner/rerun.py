@@ -60,12 +60,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tinygrad_edu.exercises import limit
-from tinygrad_edu.exercises.learner import nudged, watched
+from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
     complex_held,
-    learner_codes,
     line_of,
 )
 
@@ -210,7 +209,7 @@ class _Watch:
             found = complex_held(frame, returned, inside=False)
             if found:
                 code = frame.f_code
-                self.held = (f"{found}, in {code.co_name} " + watched.lines_said(
+                self.held = (f"{found}, in {code.co_name} " + watched_numbers.lines_said(
                     code.co_filename, [frame.f_lineno]))
                 self.held_in_forward = not self.backward
         except BaseException:
@@ -379,7 +378,7 @@ class _Watch:
     def _line(self, frame: Any) -> str:
         while frame is not None:
             if frame.f_code.co_filename in self.files:
-                return ", called " + watched.lines_said(frame.f_code.co_filename,
+                return ", called " + watched_numbers.lines_said(frame.f_code.co_filename,
                                                         [frame.f_lineno])
             frame = frame.f_back
         return ""
@@ -400,8 +399,8 @@ def _held(value: Any) -> Any:
 
 def _defined(code: Any) -> str:
     """Where a function of the class's file begins, as a verdict says a line (``on line 9``;
-    in a notebook, in its cell: ``watched.lines_said``)."""
-    return watched.lines_said(code.co_filename, [code.co_firstlineno])
+    in a notebook, in its cell: ``watched_numbers.lines_said``)."""
+    return watched_numbers.lines_said(code.co_filename, [code.co_firstlineno])
 
 
 def _named(key: Any) -> str:
@@ -505,19 +504,18 @@ class Watching:
         self.before: Any = None
         self.restore: Callable[[], None] = lambda: None
         self.given: list[tuple[str, Any, int, Any]] = []
-        space = getattr(_holder(cls), "__globals__", None) if on else None
-        self.seeing = CallsSeen(lambda: learner_codes(
-            [cls, *(space.values() if isinstance(space, dict) else ())], self.watch.files,
-            getattr(cls, "__module__", None)), self.given, lambda: self.watch.backward)
+        self.seeing = CallsSeen.of(cls, _holder(cls) if on else None, self.watch.files,
+                                   getattr(cls, "__module__", None), self.given,
+                                   lambda: self.watch.backward)
 
     def __enter__(self) -> Callable[[], None]:
         if self.on:
-            watched._FORWARD.clear()
-            watched._FORWARD["functions"] = OWN
+            watched_numbers.FORWARD.clear()
+            watched_numbers.FORWARD["functions"] = OWN
             try:
                 self.restore = watched._watching_functions(_holder(self.cls), self.watch.wrapper)
             finally:
-                watched._FORWARD.clear()
+                watched_numbers.FORWARD.clear()
             self.before = sys.getprofile()
             self.seeing.__enter__()
             sys.setprofile(self.watch.profile)
@@ -536,7 +534,7 @@ class Watching:
         watch = self.watch
         if self.given and not watch.held:  # (one given to a call: Python 3.12 and later)
             what, code, offset, backward = self.given[0]
-            watch.held = f"{what}, in {code.co_name} " + watched.lines_said(
+            watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(
                 code.co_filename, [line_of(code, offset)])
             watch.held_in_forward = not backward
         found, in_forward = (watch.found, watch.in_forward) if watch.found else \

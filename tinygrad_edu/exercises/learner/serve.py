@@ -80,7 +80,14 @@ def _serve(argv: list[str]) -> int:
     TIME_LIMIT, LOAD_LIMIT = float(first["time_limit"]), float(first["load_limit"])
     engines.prepare(package, group, [e["name"] for e in names])
     from tinygrad_edu.exercises import limit
-    from tinygrad_edu.exercises.learner import answered, audit, imports, inputs, sandbox
+    from tinygrad_edu.exercises.learner import (
+        answered,
+        audit,
+        imports,
+        inputs,
+        sandbox,
+        watched_numbers,
+    )
     probes = importlib.import_module("tinygrad_edu.exercises.learner.value_probes") \
         if PROBED in {e["name"] for e in names} else None  # (_probes_alone)
     from tinygrad_edu.exercises.learner.parts import AnswerError
@@ -123,7 +130,7 @@ def _serve(argv: list[str]) -> int:
                                      inputs.rerun.Watching.__exit__,
                                      sys.unraisablehook]))
 
-    inputs.watched.CELLS[:] = first["cells"]  # (a shortcut's line, said in its cell)
+    watched_numbers.CELLS[:] = first["cells"]  # (a shortcut's line, said in its cell)
     context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
