@@ -130,7 +130,7 @@ def unfollowed(x: Any) -> str:
     if getattr(x, "shape", None) is not None and not hasattr(x, "tolist") and \
             not hasattr(x, "__dict__") and not of_numpy(type(x)):
         return (f"a {type(x).__name__} (a shape, no tolist(), its numbers in slots): a "
-                "program neither follows nor guards them (h-attack64i S4). Give its numbers "
+                "program neither follows nor guards them. Give its numbers "
                 "as a NumPy float array (np.asarray(x)), or call the function itself")
     if not of_numpy(type(x)) or kind not in ("O", "V"):
         return ""
