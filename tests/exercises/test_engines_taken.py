@@ -6,7 +6,9 @@ that ``walk``, taken out, calls). Each function is called here, in the grader's 
 fresh graphs with the arguments such functions take; those taken out are skipped, as
 ``engines.prepare`` replaces them."""
 
+import contextvars
 import inspect
+import sys
 import types
 
 from tinygrad_edu import engine
@@ -77,8 +79,34 @@ def _topological(result, nodes):
     return all(place[id(p)] < place[id(n)] for n in nodes for p in n.parents)
 
 
+def _state_kept(modules):
+    """The lists, dicts and sets the modules hold (scopes.opened, graph.before_a_pass ...),
+    copied, to be put back: calling every function opens scopes and the like, which
+    would stay open for the tests run after this one in the same process."""
+    return [(held, type(held)(held)) for name in modules
+            for key, held in vars(sys.modules[name]).items()
+            if type(held) in (list, dict, set) and not key.startswith("__")]
+
+
+def _put_back(kept):
+    for held, copy in kept:
+        held.clear()
+        if isinstance(held, list):
+            held.extend(copy)
+        else:
+            held.update(copy)
+
+
 def test_no_function_a_learners_process_keeps_sorts_or_takes_a_chain_rule_step():
     functions, modules = _engine_functions()
+    kept = _state_kept(modules)
+    try:  # (in a context of its own: grad mode and the open scopes are context variables)
+        contextvars.copy_context().run(_check, functions, modules)
+    finally:
+        _put_back(kept)
+
+
+def _check(functions, modules):
     assert {"tinygrad_edu.engine", "tinygrad_edu.graph"} <= modules, modules
     assert len(functions) > 40, functions
     sorting, stepping = [], []
