@@ -155,6 +155,19 @@ def test_an_op_of_your_own_keeps_the_python_program_and_says_so(softplus):
     assert ours == engine
 
 
+def test_why_a_compiled_function_runs_as_python_is_said_at_the_learners_line(softplus):
+    """The warning names the line that called the compiled function (h-attack64i L6): it
+    named capture.py's, so the default filter showed it once per process, whichever
+    function it was about."""
+    from tinygrad_edu.program import compile
+
+    w = Value(0.5)
+    step = compile(lambda x: softplus(w * x))
+    with pytest.warns(NativeUnavailable, match="'softplus' has no C spelling") as said:
+        step(2.0)
+    assert [w.filename for w in said] == [__file__]
+
+
 def test_a_row_that_is_not_the_built_in_one_of_its_name_has_no_c_spelling():
     again = Op("exp", math.exp, (lambda x, y: y,))  # (an exp defined again, not registered)
     assert c_code(again) is None and c_code(OPS["exp"]) == CODES["EXP"]

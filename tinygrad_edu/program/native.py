@@ -127,6 +127,20 @@ class NativeUnavailable(UserWarning):
     """A program runs as Python, not natively; the message says why, in one line."""
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` of a warning of the frame that calls this (level 1) that names
+    the first line outside the package: the learner's call of a compiled function (which
+    captured), of ``native_program`` or of ``fit(compile=True)``, not a line of
+    ``capture.py`` (under the default filter a warning is shown once per line)."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 # ----------------------------------------------------------------------------- the library
 
 
@@ -490,7 +504,7 @@ class NativeProgram:
         self.kind = "native" if self.packed is not None else "Python"
         if self.reason and self.reason != IN_A_BROWSER:
             warnings.warn(f"this program runs as Python, not natively: {self.reason}",
-                          NativeUnavailable, stacklevel=3)
+                          NativeUnavailable, stacklevel=_callers_level())
 
     @property
     def python(self) -> Program:

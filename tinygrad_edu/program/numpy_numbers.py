@@ -54,7 +54,13 @@ def of_numpy(kind: type) -> bool:
 def numpy_array(x: Any) -> bool:
     """Whether ``x`` is NumPy's own array (``np.ndarray``, not a subclass of it)."""
     kind = type(x)
-    return kind.__name__ == "ndarray" and kind.__module__ == "numpy"
+    return kind.__name__ == "ndarray" and of_numpy(kind)
+
+
+def _numpy_number(kind: type) -> bool:
+    """Whether ``kind`` is one of NumPy's own classes other than its array's (a number's,
+    a record's, ``np.generic``'s subclasses)."""
+    return of_numpy(kind) and kind.__name__ != "ndarray"
 
 
 def float_array(x: Any) -> bool:
@@ -71,8 +77,7 @@ def masked_array(x: Any) -> bool:
 def numpy_scalar(x: Any) -> bool:
     """Whether ``x`` is one of NumPy's numbers (a plain dtype's, of no shape; not an array
     nor a record): the same object to every call that returns it."""
-    kind = type(x)
-    return of_numpy(kind) and kind.__name__ != "ndarray" and \
+    return _numpy_number(type(x)) and \
         getattr(getattr(x, "dtype", None), "kind", "V") in PLAIN_KINDS
 
 
@@ -89,7 +94,7 @@ def numpy_real(x: Any) -> bool:
     """Whether ``x`` is one of NumPy's floats or ints (a number a capture walks to, as a
     float: ``np.float32(0.5)``, ``np.int64(3)``)."""
     kind = type(x)
-    return of_numpy(kind) and kind.__name__ != "ndarray" and (
+    return _numpy_number(kind) and (
         isinstance(x, (float, int)) or kind.__name__.startswith(("float", "int")))
 
 
@@ -102,7 +107,7 @@ def followed_numpy(x: Any) -> bool:
     """Whether ``x``, a step's result, is one of NumPy's numbers a program follows: a float,
     an int (a sum of NumPy's bools: an int64), a bool (not an array: ``A * x.data``)."""
     kind = type(x)
-    return of_numpy(kind) and kind.__name__ != "ndarray" and (
+    return _numpy_number(kind) and (
         isinstance(x, (float, int)) or numpy_bool(kind) or
         getattr(getattr(x, "dtype", None), "kind", "") in ("f", "i", "u"))
 
