@@ -166,6 +166,7 @@ def test_why_a_compiled_function_runs_as_python_is_said_at_the_learners_line(sof
     with pytest.warns(NativeUnavailable, match="'softplus' has no C spelling") as said:
         step(2.0)
     assert [w.filename for w in said] == [__file__]
+    assert step(3.0).data == softplus(w * 3.0).data and step.runs == 1  # (a pure op: a program)
 
 
 def test_a_row_that_is_not_the_built_in_one_of_its_name_has_no_c_spelling():

@@ -12,6 +12,7 @@ import re
 import sys
 import threading
 import time
+import warnings
 
 import pytest
 
@@ -200,3 +201,45 @@ def test_reading_a_file_is_refused_and_writing_one_is_said(tmp_path):
     with pytest.warns(ProgramWarning, match=r"it writes to the file .*log\.txt"):
         assert step().data == 4.0
     assert step().data == 4.0 and step.captures == 1
+
+
+def test_an_op_of_ones_own_that_draws_or_counts_is_called_as_the_engine_calls_it():
+    """h-attack64i S5: a program called such an op's forward again where it also followed
+    what the forward did (its draws, its writes), and the function ran again as the engine
+    where a guard failed after it: other noise ([1.094172, 1.332029, ...] for the engine's
+    [1.094172, 1.260342, ...]), 9 calls for 4. Now the function runs as the engine for those
+    arguments, said once (a pure op of one's own stays a program: test_native_program's
+    test_why_a_compiled_function_runs_as_python_is_said_at_the_learners_line)."""
+    from tinygrad_edu import unary_op
+
+    calls = [0]
+
+    def counting(x):
+        calls[0] += 1
+        return x * calls[0]
+
+    def noise(x):
+        return x + random.gauss(0.0, 0.1)
+
+    def one(x, y):
+        return 1.0
+
+    counted = unary_op("counted", counting, one, register_op=False)
+    noisy = unary_op("noisy", noise, one, register_op=False)
+
+    def f(x):
+        return noisy(counted(W * x))
+
+    numbers = []
+    for g in (f, compile(f, native=False)):
+        random.seed(0)
+        calls[0] = 0
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            numbers.append([g(x).data for x in (0.5, 0.7, 0.5)] + [calls[0], random.random()])
+    assert bits(numbers[0]) == bits(numbers[1])
+    (warned,) = [str(w.message) for w in said if w.category is ProgramWarning]
+    assert "the op 'counted' (an op of your own) writes calls[0] " in warned
+    assert "the op 'noisy' (an op of your own) draws random numbers (random.gauss)" in warned
+    assert "runs as the engine for these arguments" in warned and f"{g!r}".startswith(
+        "<compiled f: 0 program(s)")

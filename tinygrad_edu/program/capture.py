@@ -45,7 +45,7 @@ from typing import Any
 
 from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import is_grad_enabled
-from tinygrad_edu.program import answers, ran, randomness, reading
+from tinygrad_edu.program import answers, own_ops, ran, randomness, reading
 from tinygrad_edu.program import explain as explaining
 from tinygrad_edu.program.answers import Result
 from tinygrad_edu.program.arguments import (
@@ -221,6 +221,7 @@ class Compiled:
         self.dynamic: set[tuple[Any, ...]] = set()  # places read at every call
         self.fixed: set[tuple[Any, ...]] = set()  # (places that cannot be: ``_not_inputs``)
         self.engine_keys: set[Any] = set()  # structures that run as the engine
+        self.as_engine: dict[str, None] = {}  # (why calls ran as it: ``explain.AS_ENGINE``)
         self.streaks: dict[Any, int] = {}  # (captures in a row, by structure)
         self.said: set[str] = set()
         self.warned = False  # (a capture again said)
@@ -259,6 +260,7 @@ class Compiled:
                                "is being captured; call the function itself there")
         if not is_grad_enabled():  # (under no_grad(): the engine's nodes, with no graph;
             self.engine_calls += 1  # a program's would pass gradients: runs as the engine)
+            self.as_engine.setdefault("no_grad")
             return self._as_engine(args, kwargs)
         try:
             key, numbers, values = structure_of((args, kwargs), False, self.named.ids())
@@ -266,9 +268,11 @@ class Compiled:
             raise TypeError(f"{self.__name__}: {err}") from None
         if key[1] or key in self.engine_keys:  # (a node given: no program reads the graph
             self.engine_calls += 1  # it was made from; or a structure no program is reused for)
+            self.as_engine.update({"node": None} if key[1] else {})
             return self._as_engine(args, kwargs)
         if key not in self.programs and len(self.programs) >= STRUCTURES:
             self._bounded(key)  # (one more structure: as the engine, said once)
+            self.as_engine.setdefault("beyond")
             self.engine_calls += 1
             return self._as_engine(args, kwargs)
         checking = self.verify and (self.runs + 1) % self.verify == 0
@@ -474,6 +478,12 @@ class Compiled:
                                  "computed in the capture before, and its cache holds it now")
         for holder, label, steps, line in outside.held:
             self.held.setdefault((id(holder), steps), (holder, label, steps, line))
+        if record.own:  # (an op of one's own drew or wrote: ``own_ops.py``; as the engine)
+            self.engine_keys.add(key)
+            self.as_engine.setdefault(f"{'; '.join(record.own)}: these arguments run as "
+                                      "the engine")
+            warnings.warn(f"{self.__name__}: {own_ops.said(record.own)}", ProgramWarning,
+                          stacklevel=3)
         for said in record.effects:
             if said not in self.said:
                 self.said.add(said)
@@ -481,13 +491,14 @@ class Compiled:
         kept = self.programs.setdefault(key, [])
         if filled:  # (programs that took a number from its cache: not run again)
             kept[:] = [e for e in kept if not any(m in memoized for m, _ in e.caches)]
-        kept.extend([] if filled else [entry])
+        kept.extend([] if filled or record.own else [entry])
         self.last = entry
         del kept[:-self.keep]
         streak = self.streaks.get(key, 0) + 1 if why and "from now on" not in why else 0
         self.streaks[key] = streak
         if streak >= 4:  # (captured again and again, no program ever run again)
             self.engine_keys.add(key)
+            self.as_engine.setdefault("kept")
             warnings.warn(f"{self.__name__}: captured {streak + 1} times in a row, no program "
                           f"run again (the last because {why}); it runs as the engine for "
                           "these arguments from now on (explain() says more)",

@@ -29,8 +29,17 @@ from tinygrad_edu.program.settings import read_by_c
 from tinygrad_edu.program.tape import NumberStep, Raises, Step
 from tinygrad_edu.program.warned import said_if_it_ran
 
-__all__ = ["ProgramMismatch", "explain", "failed_place", "unknown_numbers", "verify",
-           "why_draw", "why_guard", "why_outside"]
+__all__ = ["AS_ENGINE", "ProgramMismatch", "explain", "failed_place", "unknown_numbers",
+           "verify", "why_draw", "why_guard", "why_outside"]
+
+AS_ENGINE = {
+    "node": "a call given a node (a Value made by an op) runs as the engine: a program cannot "
+            "pass gradients into the graph it came from",
+    "no_grad": "a call under no_grad() runs as the engine (its nodes have no graph)",
+    "beyond": "a call with a structure of arguments beyond those kept runs as the engine",
+    "kept": "arguments captured again and again run as the engine (said when it began)"}
+"""Why calls of a compiled function ran as the engine (``Compiled.as_engine``), as
+``explain()`` says it."""
 
 
 class ProgramMismatch(AssertionError):
@@ -47,9 +56,7 @@ def explain(compiled: Any) -> str:
     if compiled.why:
         lines.append("captured again because:")
         lines += [f"  {k + 2}. {why}" for k, why in enumerate(compiled.why)]
-    if compiled.engine_calls:
-        lines.append("a call given a node (a Value made by an op) runs as the engine: a "
-                     "program cannot pass gradients into the graph it came from")
+    lines += [AS_ENGINE.get(why, why) for why in compiled.as_engine]
     if compiled.dynamic:
         lines.append("numbers read at every call (they changed once): " +
                      ", ".join(sorted(_said(key) for key in compiled.dynamic)))

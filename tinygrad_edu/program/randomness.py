@@ -37,6 +37,7 @@ from typing import Any
 
 from tinygrad_edu.program.followed_arrays import drawn_array
 from tinygrad_edu.program.learners_code import learners_line
+from tinygrad_edu.program.own_ops import drawn_inside
 from tinygrad_edu.program.traced import Traced, recording
 
 __all__ = ["Draws", "generator_state", "generators_drawn", "numpy_state", "patches", "put_back",
@@ -289,6 +290,7 @@ def _drawn(where: str, name: str) -> Callable[..., Any]:
         found = recording()
         if found is None or getattr(_inside, "on", False):
             return _original(where, name)(*args, **options)
+        drawn_inside(found, where, name)
         args = tuple(found.constant(a, f"{where}.{name}") if isinstance(a, Traced) else a
                      for a in args)
         options = {k: found.constant(v, f"{where}.{name}") if isinstance(v, Traced) else v

@@ -114,6 +114,8 @@ class Recording:
         self.hashed_made = 0  # (Values made in the call hashed: ``addresses.by_address``)
         self.said: list[Any] | None = None  # (the warnings caught: ``warned.Warned``)
         self.said_by_steps: list[Any] = []  # (those a step computed gave: the program's own)
+        self.in_op = ""  # (an op of one's own whose functions run: ``own_ops.built``)
+        self.own: list[str] = []  # (what ops of one's own drew or wrote: run as the engine)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number

@@ -58,6 +58,7 @@ from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.number_steps import as_float, fsum
+from tinygrad_edu.program.own_ops import built
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import clocks
 from tinygrad_edu.program.seen import (
@@ -376,7 +377,7 @@ def _watched(builder: Callable[..., Any]) -> Callable[..., Any]:
         if found is None:
             return builder(*args)
         try:
-            node = builder(*args)
+            node = built(found, builder, args)  # (an op of one's own: what it did, noted)
         except (ArithmeticError, ValueError) as error:
             found.raised.append(Raised(("node", row, args[1:]), type(error), learners_line(),
                                        error.args))

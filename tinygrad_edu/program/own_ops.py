@@ -1,0 +1,71 @@
+"""Ops of one's own (``unary_op``, ``binary_op``) inside a capture. A program calls an op's
+forward function and its rules itself, at every run, as the engine calls them at every call;
+what they compute from their operands is theirs, and the capture does not follow it. One that
+draws random numbers (a noise op, a dropout written as an op) or writes outside itself (a
+count of its calls) cannot be a step of a program: a run that a guard stops after it, or a
+capture again, would call it once more than the engine does (other draws, another count),
+and the capture's following of its draws and writes would do them twice. So the capture
+notes what such an op did (``built``), and the function runs as the engine for those
+arguments, said once (``capture.py``), as PyTorch's ``torch.compile`` runs an
+``autograd.Function`` with side effects eagerly (a graph break)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.ops import _BUILT_IN, _HIDDEN, OPS
+from tinygrad_edu.program.learners_code import learners_line
+
+__all__ = ["built", "drawn_inside", "said"]
+
+
+def _own(row: Any) -> bool:
+    """Whether ``row`` is an op of one's own (not one of the engine's, by name and identity)."""
+    name = getattr(row, "name", None)
+    return not (name in _BUILT_IN and (OPS.get(name) is row or _HIDDEN.get(name) is row))
+
+
+def built(found: Any, builder: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """``builder(*args)`` (the engine's node builder, ``args[0]`` the op's row) while a
+    capture runs: for an op of one's own, what its functions write outside (a number found
+    at a place of the capture's walk, changed) is noted in ``found.own``."""
+    row = args[0]
+    if not _own(row):
+        return builder(*args)
+    outer, found.in_op = found.in_op, row.name
+    watcher = found.outside
+    before = {id(p): p.read() for p in watcher.walk.places if p.kind == "number"} \
+        if watcher is not None else {}
+    try:
+        return builder(*args)
+    finally:
+        found.in_op = outer
+        if watcher is not None:
+            for place in watcher.walk.places:
+                if place.kind == "number" and place.read() is not before.get(
+                        id(place), place.value):
+                    _noted(found, row.name, f"writes {place.said()}")
+                    break
+
+
+def drawn_inside(found: Any, where: str, name: str) -> None:
+    """A draw from ``random``'s or ``numpy.random``'s global generator (``where.name``),
+    noted if an op of one's own draws it (``found.in_op``)."""
+    if found.in_op:
+        _noted(found, found.in_op, f"draws random numbers ({where}.{name})")
+
+
+def _noted(found: Any, op: str, what: str) -> None:
+    said = f"the op {op!r} (an op of your own) {what} at {learners_line()}"
+    if said not in found.own:
+        found.own.append(said)
+
+
+def said(own: list[str]) -> str:
+    """The warning that a function runs as the engine for its arguments, for what ops of
+    one's own did (``found.own``)."""
+    return (f"{'; '.join(own)}: a program would do it again where the engine does not "
+            "(other draws, another count); it runs as the engine for these arguments from "
+            "now on. To compile it, keep the op's functions to their operands: draw or count "
+            "in the function itself (followed: the engine's numbers)")
