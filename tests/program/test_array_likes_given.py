@@ -58,3 +58,25 @@ def test_an_object_with_a_shape_given_is_guarded_or_refused():
     with pytest.raises(TypeError, match=r"argument 0 is a Tensor \(a shape, no tolist\(\).*"
                        r"np\.asarray\(x\)"):
         compile(lambda t: v * float(t.sum().data))(Tensor(np.array([1.0, 2.0])))
+
+
+HELD = None  # (a Tensor held outside: a global)
+
+
+def test_a_tensor_held_outside_and_changed_in_place_is_guarded():
+    """Left by h-attack64i: a Tensor of the package's held outside the function (a global)
+    and changed in place between calls gave the first call's number (2.1, engine 4.9): the
+    walk did not look into it. Its numbers are guarded now, as a NumPy array's are."""
+    global HELD
+    np = pytest.importorskip("numpy")
+    from tinygrad_edu.tensor import Tensor
+
+    HELD = Tensor(np.array([1.0, 2.0]))
+
+    def g():
+        return W * float(HELD.sum().data)
+
+    step = compile(g, native=False)
+    first = step().data
+    HELD.data[0] = 5.0  # (in place)
+    assert (first, step().data) == (1.5, g().data) and step.captures == 2

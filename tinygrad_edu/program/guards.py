@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from tinygrad_edu.program.kinds import numbers_of
 from tinygrad_edu.program.places import (
     MISSING,
     Place,
@@ -222,7 +223,8 @@ def item_of(holder: Any, child: Place) -> Any:
 def same_array(now: Any, then: Any) -> bool:
     """An array with the same shape, type and numbers (NaN as NaN); a buffer (an
     ``array.array``, a ``memoryview``...) with the same typecode and bytes (``then``: the
-    two, as ``Place.held`` keeps them)."""
+    two, as ``Place.held`` keeps them); a Tensor of this package's by its NumPy array."""
+    now = numbers_of(now)
     if type(then) is tuple:
         return (not then[0] or (isinstance(now, array) and now.typecode == then[0])) and \
             not hasattr(now, "dtype") and buffer_of(now) == then

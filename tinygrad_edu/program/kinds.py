@@ -35,7 +35,7 @@ from tinygrad_edu.program.numpy_numbers import numpy_array, numpy_real, numpy_sc
 from tinygrad_edu.program.states import CTYPES
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["immutable", "kind_of"]
+__all__ = ["immutable", "kind_of", "numbers_of"]
 
 _MODULES = sys.modules
 NUMBER_TYPES = (float, int, bool)
@@ -116,6 +116,8 @@ def _kind_of(x: Any, kind: type) -> str:
         return "object"  # (what it holds: its one place, ``getvalue()``; its own attributes)
     if kind.__module__ == "torch" and kind.__name__ in ("Tensor", "Parameter"):
         return "array"  # (its numbers, held by a copy)
+    if _tensor(kind):
+        return "array"  # (this package's Tensor: its numbers, held by a copy, ``numbers_of``)
     if isinstance(x, threading.local):
         return "object"  # (its attributes: the calling thread's, walked and guarded there)
     if kind is types.SimpleNamespace:
@@ -154,6 +156,19 @@ def _kind_of(x: Any, kind: type) -> str:
         if _plain_data(kind):
             return "object"  # (the learner's class, a model: its plain data walked)
     return "opaque"
+
+
+def _tensor(kind: type) -> bool:
+    """Whether ``kind`` is this package's Tensor (or a subclass): its numbers in its slot
+    ``_data`` (a NumPy array), changed in place by ``t.data[0] = 5.0``."""
+    return any(c.__name__ == "Tensor" and c.__module__ == "tinygrad_edu.tensor.engine"
+               for c in kind.__mro__)
+
+
+def numbers_of(x: Any) -> Any:
+    """What holds an array place's numbers: a Tensor of this package's, its NumPy array
+    (``_data``, not ``data``, which may copy it); anything else, itself."""
+    return x._data if _tensor(type(x)) else x
 
 
 def _plain_data(cls: type) -> bool:

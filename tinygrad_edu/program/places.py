@@ -32,7 +32,7 @@ from typing import Any
 
 from tinygrad_edu.nn.module import Module
 from tinygrad_edu.program import reading
-from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of
+from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of, numbers_of
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
@@ -123,8 +123,9 @@ class Place:
         elif kind == "opaque":  # (what its attributes are: seen to change, by state_of)
             self.held = state_of(value)
         elif kind == "array":  # (its numbers as they were; a buffer's as its bytes)
-            self.held = buffer_of(value) if not hasattr(value, "dtype") else \
-                value.detach().clone() if hasattr(value, "detach") else value.copy()
+            held = numbers_of(value)
+            self.held = buffer_of(held) if not hasattr(held, "dtype") else \
+                held.detach().clone() if hasattr(held, "detach") else held.copy()
 
     def key(self) -> tuple[Any, ...]:
         """The place's name, the same from one capture to the next."""
