@@ -283,6 +283,27 @@ def test_another_thread_reads_plain_numbers_while_a_capture_runs():
     assert seen == [float]
 
 
+def test_a_capture_while_another_threads_capture_watches_is_a_program():
+    """h-attack64i L2: captures in threads at once were refused, "it writes tanh to tanh"
+    (235 of 240 calls in four threads): a module another thread's capture still watched held
+    its stand-in for math.tanh when this one ended, taken for a write of the function's, and
+    a program's guard of math.tanh failed there. ``watching()`` held open here is that other
+    capture."""
+    from tinygrad_edu.program.watching import watching
+
+    w = Value(0.5)
+
+    def f(x):
+        return w * math.tanh(x) + random.random() * 0.0
+
+    random.seed(1)
+    with watching():
+        step = compile(f)
+        got = [step(x).data for x in (0.5, 0.7)]
+    random.seed(1)
+    assert got == [f(x).data for x in (0.5, 0.7)] and step.runs == 1
+
+
 READS = [
     lambda v: v.data, lambda v: -v.data, lambda v: abs(v.data) + 1.0, lambda v: v.data * 0.5,
     lambda v: v.data / 3.0, lambda v: max(v.data, 0.25), lambda v: min(v.data, v.data * 2),

@@ -22,11 +22,12 @@ from tinygrad_edu.program.places import (
     state_of,
     tell,
 )
+from tinygrad_edu.program.seen import Standing
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Traced
 
 __all__ = ["changed", "checks", "item_of", "names_held", "names_of",
-           "same_array", "same_names"]
+           "same_array", "same_names", "stands_for"]
 
 _COMPILED: dict[str, Any] = {}
 
@@ -104,6 +105,10 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             fixed.add(k)  # (its list was checked item by item at once: it is this one)
             if place.kind not in CONTAINERS:
                 continue  # (a container in it may have grown all the same: checked below)
+        elif place.kind == "function":  # (or a capture's stand-in for it: another thread's)
+            names["stands_for"] = stands_for
+            checks.append((place, "is", f"not stands_for({read(place)}, K{k})"))
+            fixed.add(k)
         else:
             differs = "!=" if type(place.value) in (str, bytes) else "is not"  # (a text is
             checks.append((place, "is", f"{read(place)} {differs} K{k}"))  # read anew)
@@ -218,6 +223,14 @@ def item_of(holder: Any, child: Place) -> Any:
         return item(holder, child.step[1])
     except (IndexError, KeyError, TypeError):
         return MISSING
+
+
+def stands_for(x: Any, function: Any) -> bool:
+    """Whether ``x`` is ``function`` or stands in for it while a capture runs (``math.tanh``,
+    ``random.random``, ``seen.Standing``): a module another thread's capture watches holds
+    its stand-in (h-attack64i L2: a capture refused, "it writes tanh to tanh"; a program's
+    guard failed)."""
+    return x is function or (isinstance(x, Standing) and x.stands_for is function)
 
 
 def same_array(now: Any, then: Any) -> bool:

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-from tinygrad_edu.program.guards import changed, checks, item_of, same_array, same_names
+from tinygrad_edu.program.guards import (
+    changed,
+    checks,
+    item_of,
+    same_array,
+    same_names,
+    stands_for,
+)
 from tinygrad_edu.program.left import plain_at, unleak
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING, Place, Walk, length, same_number, state_of
@@ -102,8 +109,9 @@ class Outside:
                 plain_at(place)  # deque it took from, a list it sorted)
             before = start.get(_slot(place), MISSING)
             if now is before or id(now) in installed or (
-                    type(now) is str and same_number(now, before)):  # (a text read anew)
-                continue
+                    type(now) is str and same_number(now, before)) or \
+                    stands_for(now, before) or stands_for(before, now):  # (a text read anew;
+                continue  # Python's function, or another thread's capture's stand-in for it)
             parent = place.parent
             if parent is not None and _slot(parent) not in start:  # (inside something new)
                 plain_at(place)
@@ -142,3 +150,4 @@ class Outside:
                 said.add(id(place.value))
                 record.effect(f"it changes {place.said()} (a program does not change it "
                               "again: do it outside the compiled function)", line=False)
+
