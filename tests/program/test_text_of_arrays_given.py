@@ -8,7 +8,8 @@ text is made of the array's numbers, each guarded to the bit: new numbers, a cap
 ``np.frombuffer(xs.tobytes())`` read the addresses of the objects that followed its floats,
 silently), and a mask (``xs[xs > 0]``), a join (``np.concatenate``), ``xs.round(1)`` and
 ``xs.view(np.int32)`` give the engine's numbers (before: errors, a RecursionError for the
-join). An array of a subclass of NumPy's (``np.matrix``,
+join), and ``memoryview(xs)`` a read-only view of its numbers (before: "memoryview: format O
+not supported"; a write through it is refused). An array of a subclass of NumPy's (``np.matrix``,
 whose ``*`` is a product of matrices, ``np.memmap``) is given as itself, a program for its
 numbers (before: followed as a plain array, ``(m * m).sum()`` 15.0 where the engine's is
 27.0)."""
@@ -32,7 +33,7 @@ def shown(xs):
     memory = (float(np.frombuffer(xs.tobytes(), xs.dtype)[-1]) + xs[xs > 0].sum() +
               np.concatenate([xs, ys]).sum() + xs.round(1).sum() +
               float(xs.view(np.int32)[1] % 7) + pickle.loads(pickle.dumps(xs))[0] +
-              float(bytes(xs)[1]))
+              float(bytes(xs)[1]) + memoryview(xs)[2] + isinstance(memoryview(xs), memoryview))
     return (W * float(xs[0]) * (2.0 if type(xs) is np.ndarray else 3.0), f"{xs}", str(ys),
             repr(xs), format(xs, ""), str.format("{}", ys), type(ys).__name__,
             xs.__class__.__name__, repr(xs[0]), f"{xs[1]:.3g}", len(str(xs)), W * memory)
@@ -49,6 +50,17 @@ def test_the_text_and_type_of_an_array_given_are_the_engines_at_every_call(dtype
             assert ours[0].data == theirs[0].data and ours[1:-1] == theirs[1:-1]
             assert bits(ours[-1].data) == bits(theirs[-1].data)
     assert step.captures == 2  # (the third call's numbers are the second's: its program)
+
+
+def test_a_write_through_a_memoryview_of_an_array_given_is_refused_naming_the_line():
+    def written(xs):
+        view = memoryview(xs)
+        view[0] = 2.0
+        return W * float(xs[0])
+
+    with pytest.raises(RuntimeError, match=r"it writes through memoryview\(\) of a NumPy array "
+                       r"given .* at test_text_of_arrays_given\.py:\d+: +view\[0\] = 2\.0; return"):
+        compile(written)(np.array([1.0, 3.0]))
 
 
 def test_an_array_of_a_subclass_is_given_as_itself():

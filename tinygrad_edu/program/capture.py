@@ -416,7 +416,7 @@ class Compiled:
                 set_recording(None)
                 watcher.restore()
                 clean(watcher)
-                said = took_a_float_only(err)
+                said = took_a_float_only(err, record.views)
                 if said:
                     raise RuntimeError(f"{self.__name__} cannot be captured as a program: "
                                        f"{said}") from err

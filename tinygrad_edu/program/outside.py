@@ -219,7 +219,8 @@ class Watcher:
         a followed number given to Python's code that takes a float object only is refused
         (``float.__mul__(z.data, 2.0)``: the engine gives a number)."""
         if _ident() == self.thread and user_code(code):
-            self.record.refused = self.record.refused or took_a_float_only(error)
+            self.record.refused = self.record.refused or took_a_float_only(
+                error, self.record.views)
 
     def _started(self, code: types.CodeType, offset: int) -> Any:
         """sys.monitoring's PY_START (3.12 on): a function of code not seen yet starts (or

@@ -26,7 +26,14 @@ from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.learners_code import learners_file, learners_line, user_code
-from tinygrad_edu.program.seen import FrozenSetSeen, SetSeen, hash_seen, len_seen, stand_in
+from tinygrad_edu.program.seen import (
+    FrozenSetSeen,
+    MemoryviewSeen,
+    SetSeen,
+    hash_seen,
+    len_seen,
+    stand_in,
+)
 from tinygrad_edu.program.traced import Traced, recording
 
 __all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read", "took_a_float_only"]
@@ -239,7 +246,7 @@ ID_SEEN = _refused(builtins.id, "id()", changes="an object's address (new for ea
 
 
 SEEN_BY_NAME = {"id": ID_SEEN, "len": len_seen, "hash": hash_seen, "set": SetSeen,
-                "frozenset": FrozenSetSeen}
+                "frozenset": FrozenSetSeen, "memoryview": MemoryviewSeen}
 """What the learner's module meets for Python's own while a capture runs (``outside.py``
 puts them there, where its code names them)."""
 
@@ -435,21 +442,28 @@ def _by_value(x: Any, depth: int = 0) -> bool:
 _MISSING = object()
 
 
-def took_a_float_only(err: BaseException) -> str:
+def took_a_float_only(err: BaseException, views: int = 0) -> str:
     """Why a capture raised ``err`` where the engine gives a number: a followed number
     (``z.data``) given to a method of Python's float, which checks in C that it is given a
-    float object, unseen (``float.__mul__(z.data, 2.0)``, ``float.hex(z.data)``), said with
-    the learner's line; else ''."""
-    if type(err) is not TypeError or "'Traced'" not in str(err) or "descriptor" not in str(
-            err):  # (``len(z.data)``: the engine's float raises as well)
-        return ""
+    float object, unseen (``float.__mul__(z.data, 2.0)``, ``float.hex(z.data)``); or, where
+    the capture made ``views`` (``seen.MemoryviewSeen``), a write through a memoryview of a
+    NumPy array given; said with the learner's line; else ''."""
+    written = views and type(err) is TypeError and str(err) == "cannot modify read-only memory"
+    if not written and (type(err) is not TypeError or "'Traced'" not in str(err) or
+                        "descriptor" not in str(err)):  # (``len(z.data)``: the engine's
+        return ""  # float raises as well)
     import re
     import traceback
 
     lines = [f for f in traceback.extract_tb(err.__traceback__) if learners_file(f.filename)]
-    said = re.sub(r"(an? )?'Traced'( object)?", "a followed number", str(err))
     at = f"{os.path.basename(lines[-1].filename)}:{lines[-1].lineno}: {lines[-1].line}" \
         if lines else learners_line()  # (an exception met as it is raised: no traceback yet)
+    if written:
+        return ("it writes through memoryview() of a NumPy array given (the function gets a "
+                "copy followed item by item, and a read-only view of its numbers: a program "
+                f"does not change the caller's array again), at {at}; return the numbers "
+                "instead, or change the array outside the compiled function")
+    said = re.sub(r"(an? )?'Traced'( object)?", "a followed number", str(err))
     return ("it gives a number read from a Value (v.data, or one computed from it) to "
             "Python's code that takes a float object only, which a capture cannot follow "
             f"({said}), at "

@@ -41,6 +41,7 @@ __all__ = [
     "STANDS",
     "DecimalSeen",
     "FrozenSetSeen",
+    "MemoryviewSeen",
     "SetSeen",
     "Standing",
     "TypeSeen",
@@ -161,7 +162,35 @@ for _name in ("__or__", "__and__", "__sub__", "__xor__", "__ror__", "__rand__", 
     setattr(FrozenSetSeen, _name, _kept(frozenset, _name))
 SetSeen.__name__ = SetSeen.__qualname__ = "set"
 FrozenSetSeen.__name__ = FrozenSetSeen.__qualname__ = "frozenset"
-_SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset}
+
+
+class _ViewSeen(type):
+    """The metaclass of ``MemoryviewSeen``: it is ``memoryview`` to ``isinstance`` and
+    ``issubclass`` (no class can derive from ``memoryview``)."""
+
+    def __instancecheck__(cls, x: Any) -> bool:
+        return isinstance(x, memoryview)
+
+    def __subclasscheck__(cls, c: Any) -> bool:
+        return issubclass(c, memoryview)
+
+    def __call__(cls, x: Any) -> memoryview:
+        found = recording()
+        if found is None or not is_drawn(x):
+            return memoryview(x)
+        found.views += 1  # (its numbers, each guarded; read-only: a write would not reach
+        return memoryview(x.astype(x.dtype)).toreadonly()  # the caller's array: refused)
+
+
+class MemoryviewSeen(metaclass=_ViewSeen):
+    """``memoryview`` in the learner's module while a capture runs: of a NumPy array given
+    (or drawn: followed item by item), a read-only view of the engine's numbers, each
+    guarded to the bit (not of the objects that follow them: "format O not supported")."""
+
+
+MemoryviewSeen.__name__ = MemoryviewSeen.__qualname__ = "memoryview"
+_SETS = {set: set, SetSeen: set, frozenset: frozenset, FrozenSetSeen: frozenset,
+         memoryview: memoryview}  # (``type(m) is memoryview``: as the caller's module has it)
 
 
 def float_seen(x: Any = 0.0, /) -> Any:

@@ -116,6 +116,7 @@ class Recording:
         self.said_by_steps: list[Any] = []  # (those a step computed gave: the program's own)
         self.in_op = ""  # (an op of one's own whose functions run: ``own_ops.built``)
         self.own: list[str] = []  # (what ops of one's own drew or wrote: run as the engine)
+        self.views = 0  # (memoryviews of arrays given made: ``seen.MemoryviewSeen``)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
