@@ -78,7 +78,7 @@ def test_the_guard_rails_are_below_the_line_each_once():
     tree = ast.parse(source())
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name in (
-                "with_numbers", "on_numbers", "made_by_hand", "backward_more", "fill"):
+                "with_numbers", "on_numbers", "made_by_hand", "backward_more"):
             assert node.lineno > line, f"{node.name} belongs below the line"
 
 
@@ -133,30 +133,53 @@ def test_a_value_is_defined_in_one_place():
         assert name in written, f"Value.{name} is not written in the class"
 
 
-def test_no_module_sets_an_attribute_of_a_node_class():
+NODE_FIELDS = {name for name in Value.__slots__ if name not in ("__dict__", "grad", "_data")}
+"""The fields a node is built with, which nothing changes after (``grad`` and ``_data`` are
+set again: by backward passes, by ``p.data -= lr * p.grad``)."""
+
+
+def test_no_module_sets_an_attribute_of_a_node_class_and_one_function_builds_every_node():
     """No ``setattr(Value, ...)``, ``Value.x = ...`` (or Tensor's) anywhere in the package,
     but in the capture of a program, which changes what a Value does while it runs and puts
-    it back (program/watching.py)."""
+    it back (program/watching.py). And engine.fill is the one function that sets a node's
+    fields, every one: apply's node, apply_rest's, a leaf's (``__init__``), sums.py's, a node
+    made by hand or under no_grad all call it (copying.py copies any class's node, field by
+    field, with setattr; the tensor engine's nodes are its own)."""
+    setters = set()
     for path in PACKAGE.rglob("*.py"):
         if path.name == "watching.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions, fields_set = [], []
         for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                functions.append(node)
             targets = node.targets if isinstance(node, ast.Assign) else []
             for target in targets:
                 assert not (isinstance(target, ast.Attribute) and isinstance(
                     target.value, ast.Name) and target.value.id in ("Value", "Tensor")), (
                     f"{path.name}:{node.lineno} sets {target.value.id}.{target.attr}")
+                for t in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if isinstance(t, ast.Attribute) and t.attr in NODE_FIELDS:
+                        fields_set.append(node.lineno)
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "setattr":
                 first = node.args[0] if node.args else None
                 assert not (isinstance(first, ast.Name) and first.id in ("Value", "Tensor")), (
                     f"{path.name}:{node.lineno} puts something on {first.id}")
+        if "tensor" not in path.relative_to(PACKAGE).parts:
+            for line in fields_set:  # (in the innermost function around the line)
+                around = [f for f in functions if f.lineno <= line <= (f.end_lineno or 0)]
+                name = max(around, key=lambda f: f.lineno).name if around else "(module)"
+                setters.add(f"{path.name}:{name}")
+    assert setters == {"engine.py:fill"}, f"a node's fields are set in {sorted(setters)}"
+    leaf = engine.fill(engine.bare(Value), 2.0, None)
+    assert all(hasattr(leaf, name) for name in Value.__slots__ if name != "__dict__")
 
 
 def test_every_node_has_every_field_with_one_meaning():
     """Every node has every field, each with the one meaning the class's __slots__ give it
-    (set by apply, by __init__ for a leaf, and by engine.fill for the nodes made below the
-    line): leaves, nodes of one and two operands, with plain numbers, of whole lists, made by
+    (set by engine.fill, the one function that sets them: test_one_function_builds_every_node):
+    leaves, nodes of one and two operands, with plain numbers, of whole lists, made by
     hand, and under no_grad."""
     from tinygrad_edu import dot, no_grad, vsum
 

@@ -1,5 +1,5 @@
-"""The scalar engine: the op table, apply(), the Value; then graph.py. docs/engine.md gives
-the lines to read first."""
+"""The scalar engine: the op table, fill() (every node's fields), apply(), the Value; then
+graph.py. docs/engine.md gives the lines to read first."""
 from __future__ import annotations  # (skip: typing's Any and ClassVar are imported at the end)
 
 import math
@@ -10,6 +10,7 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
 NO_OTHER = object()  # apply's b for x.exp(): a marker no caller gives (x + None must fail)
+bare = object.__new__  # bare(Value): a Value with no fields yet, for fill (Value(2.0): a leaf)
 
 # The op table. Op (row.py) is a record: .name, .forward, .rules (one per operand), and more;
 # a rule is d(out)/d(operand): a constant (+'s 1.0) or rule(a, b, out) on floats (one: x, out).
@@ -24,6 +25,18 @@ TANH = Op("tanh", math.tanh, (lambda x, out: 1 - out * out,))
 RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 0
 
 
+def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None, b: Any = None,
+         db: Any = None, parents: Any = None, local_grads: Any = None) -> Value:
+    """Every node's fields, all set here, for every node (a leaf: its number, grad 0.0, None)."""
+    node._data, node.grad, node._row = data, 0.0, row  # its number, its gradient, its op's row
+    node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
+    node._b, node._db = b, db  # the other
+    node._list, node._list_grads = parents, local_grads  # (dot and vsum's parents: not now)
+    if scopes.opened and row:  # an op's node inside a named_scope, for drawing by parts
+        node._scope = scopes.current()
+    return node
+
+
 def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
     """An op's node: out = a op b, with its local derivatives (here x * y; the rest: below)."""
     if type(b) is Value and type(a) is Value and is_grad_enabled():  # x * y, gradients on
@@ -32,14 +45,7 @@ def apply(row: Op, a: Any, b: Any = NO_OTHER) -> Value:
         da, db = row.rules  # each a float (+'s 1.0: nothing to call) or a function to call
         da = da if type(da) is float else da(a_data, b_data, out)
         db = db if type(db) is float else db(a_data, b_data, out)
-        node = object.__new__(Value)  # bare: Value(out) would run __init__, which makes a leaf
-        node._data, node.grad, node._row = out, 0.0, row  # all fields: __slots__, line 107
-        node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
-        node._b, node._db = b, db  # the other
-        node._list = node._list_grads = None  # (a node of dot or vsum keeps its parents here)
-        if scopes.opened:  # inside a named_scope, for drawing by parts
-            node._scope = scopes.current()
-        return node
+        return fill(bare(Value), out, row, a, da, b, db)
     return apply_rest(row, a, b)  # (skip to the class: x * 2.0, x.exp(), 2.0 - x, no_grad())
 
 
@@ -48,15 +54,12 @@ def apply_rest(row: Op, a: Any, b: Any) -> Value:
     of one parent; 2.0 - x, an int, x + None, a subclass's Value, no_grad(): with_numbers."""
     if type(a) is not Value or not (type(b) is float or b is NO_OTHER) or not is_grad_enabled():
         return with_numbers(row, a, b)
-    a_data, da, one = a._data, row.rules[0], b is NO_OTHER
-    out = row.forward(a_data) if one else row.forward(a_data, b)
-    da = da if type(da) is float else da(a_data, out) if one else da(a_data, b, out)
-    node = object.__new__(Value)  # as in apply
-    node._data, node.grad, node._row, node._a, node._da = out, 0.0, row, a, da
-    node._b, node._db, node._list, node._list_grads = None if one else b, None, None, None
-    if scopes.opened:
-        node._scope = scopes.current()
-    return node
+    a_data, da = a._data, row.rules[0]
+    if b is NO_OTHER:  # x.exp()
+        out = row.forward(a_data)
+        return fill(bare(Value), out, row, a, da if type(da) is float else da(a_data, out))
+    out = row.forward(a_data, b)  # x * 2.0
+    return fill(bare(Value), out, row, a, da if type(da) is float else da(a_data, b, out), b)
 
 
 class Value:
@@ -84,8 +87,7 @@ class Value:
     def __init__(self, data: float, *more: Any, label: str = "", **named: Any) -> None:
         if more or named or type(data) is not float or type(label) is not str:
             return made_by_hand(self, data, more, label, named)  # Value(5), microgpt's form
-        self._data, self.grad = data, 0.0  # a leaf: an input, a parameter; no row, no operands
-        self._row = self._a = self._da = self._b = self._db = self._list = self._list_grads = None
+        fill(self, data, None)  # a leaf: an input, a parameter; no row, no operands
         if label:
             self.label = label  # (its name in drawings, kept in its __dict__)
     def backward(self, grad: float = 1.0, create_graph: bool = False, inputs: Any = None) -> None:
@@ -103,7 +105,7 @@ class Value:
             return (self._a,) if self._db is None else (self._a, self._b)
         return () if self._list is None else self._list  # a leaf: ()
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
-    # Its fields, as apply sets them (__dict__: a label, a scope), with their types.
+    # Its fields, as fill sets them (__dict__: a label, a scope), with their types.
     __slots__ = ("_data", "grad", "_row", "_a", "_da", "_b", "_db", "_list", "_list_grads",
                  "__dict__")
     _data: float
@@ -334,23 +336,7 @@ for row_, (formula_, words_) in WORDS.items():
     row_.formula, row_.local = formula_, words_
 
 
-# ----------------------------------------------------------------------------- every node
-
-
-def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None, b: Any = None,
-         db: Any = None, parents: Any = None, local_grads: Any = None) -> Value:
-    """Every field of a node (the class's ``__slots__`` say what each holds), for the nodes
-    made below the line: a number on the left, an int, under ``no_grad()``, by hand, of whole
-    lists (sums.py). ``apply`` and ``__init__`` set them themselves: a call costs 5% of a step.
-    A node keeps its one or two operands in fields, where microgpt keeps two tuples: one
-    object for Python's garbage collector, not three; a node of whole lists keeps the tuples."""
-    node._data, node.grad, node._row = data, 0.0, row
-    node._a, node._da = a, da
-    node._b, node._db = b, db
-    node._list, node._list_grads = parents, local_grads
-    if scopes.opened and row:
-        node._scope = scopes.current()
-    return node
+# ------------------------------------------------- by hand, under no_grad(), backward's options
 
 
 def backward_more(root: Value, grad: object, create_graph: bool, inputs: object) -> None:
@@ -427,7 +413,7 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
         b = other._data if kind is Value else other  # type: ignore[attr-defined]
         y = row.forward(self._data) if other is NO_OTHER else row.forward(self._data, b)
         # no_graph(node, y) written out: a loop of ops under no_grad() 5% quicker
-        node = fill(object.__new__(Value), y, None)
+        node = fill(bare(Value), y, None)
         node._no_graph = True
         return node
     self_is, other_is = isinstance(self, Value), isinstance(other, Value)
@@ -439,7 +425,7 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
         return NotImplemented  # type: ignore[no-any-return]
     y = row.forward(a) if other is NO_OTHER else row.forward(a, b)
     if not is_grad_enabled():
-        return no_graph(object.__new__(Value), y)
+        return no_graph(bare(Value), y)
     da = db = None
     if self_is:
         rule = row.rules[0]
@@ -450,10 +436,10 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
             raise TypeError(ops.setting(row))
         db = rule if type(rule) is float else rule(a, b, y)
     if not self_is:  # 2.0 - x: x is kept in _a, where parents finds it; 2.0 in _b, and a mark
-        node = fill(object.__new__(Value), y, row, other, db, a, None)
+        node = fill(bare(Value), y, row, other, db, a, None)
         node._number_first = True  # (_operands gives them back in order: 2.0, x)
         return node
-    return fill(object.__new__(Value), y, row, self, da,
+    return fill(bare(Value), y, row, self, da,
                 None if other is NO_OTHER else other if other_is else b, db)
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tinygrad_edu import safe_math, scopes
-from tinygrad_edu.engine import Number, Value, no_graph
+from tinygrad_edu import safe_math
+from tinygrad_edu.engine import Number, Value, bare, fill, no_graph
 from tinygrad_edu.errors import as_float
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.ops import register
@@ -72,15 +72,9 @@ def many(row: ListOp, y: float, parents: tuple[Value, ...], local_grads: tuple[f
     local derivatives (``given``: its lists as given, where plain numbers stood in them), or
     under ``no_grad()`` the value alone."""
     if not is_grad_enabled():
-        return no_graph(object.__new__(Value), y)
-    node = object.__new__(Value)  # (engine.fill, written out: a layer makes a node per neuron)
-    node._data, node.grad, node._row = y, 0.0, row
-    node._a, node._b = given
-    node._da = node._db = None
-    node._list, node._list_grads = parents, local_grads
-    if scopes.opened:
-        node._scope = scopes.current()
-    return node
+        return no_graph(bare(Value), y)
+    a, b = given
+    return fill(bare(Value), y, row, a, None, b, None, parents, local_grads)
 
 
 def _with_numbers(op: ListOp, total: float, operands: Sequence[Any], kept: list[bool],
