@@ -255,22 +255,15 @@ class Value:
     def __bool__(self) -> bool:
         return self._data != 0.0
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Value):
-            return self is other  # the same node
-        number = real_or_none(other)
-        return NotImplemented if number is None else self._data == number
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
+    def __eq__(self, other: object) -> bool: return equal(self, self._data, other)
+    def __ne__(self, other: object) -> bool: return unequal(self, self._data, other)
 
     __hash__ = object.__hash__  # (a class that defines __eq__ must say so)
 
-    def __lt__(self, other: object) -> bool: return _compare(operator.lt, self, other)
-    def __le__(self, other: object) -> bool: return _compare(operator.le, self, other)
-    def __gt__(self, other: object) -> bool: return _compare(operator.gt, self, other)
-    def __ge__(self, other: object) -> bool: return _compare(operator.ge, self, other)
+    def __lt__(self, other: object) -> bool: return compared(operator.lt, self._data, other)
+    def __le__(self, other: object) -> bool: return compared(operator.le, self._data, other)
+    def __gt__(self, other: object) -> bool: return compared(operator.gt, self._data, other)
+    def __ge__(self, other: object) -> bool: return compared(operator.ge, self._data, other)
 
     # ----------------------------------------------------------------------- updates in place
     # Inside no_grad(), p -= lr * p.grad changes p itself, as in PyTorch (an update step);
@@ -284,7 +277,7 @@ class Value:
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any, ClassVar
 
 # What the guard rails below use (the first screen needs none of it).
@@ -455,9 +448,32 @@ def on_numbers(row: Op, *operands: object) -> float:
 # ----------------------------------------------------------------------------- as a number
 
 
-def _compare(compare: object, v: Value, other: object) -> bool:
-    number = other._data if isinstance(other, Value) else real_or_none(other)
-    return NotImplemented if number is None else bool(compare(v._data, number))  # type: ignore[operator]
+def equal(mine: object, number: float, other: object, alike: type | tuple[type, ...] = ()) -> bool:
+    """``mine == other``, where ``number`` is mine's number: for a Value, and for a compiled
+    function's Result (program/answers.py: ``alike``, its class). The same one where other
+    is a Value (or ``alike``), else the numbers; NotImplemented where other is no real
+    number, so that Python asks other."""
+    if isinstance(other, Value) or isinstance(other, alike):
+        return mine is other  # the same node
+    theirs = real_or_none(other)
+    return NotImplemented if theirs is None else number == theirs
+
+
+def unequal(mine: object, number: float, other: object,
+            alike: type | tuple[type, ...] = ()) -> bool:
+    """``mine != other``: not ``equal`` (NotImplemented as it is)."""
+    same = equal(mine, number, other, alike)
+    return same if same is NotImplemented else not same
+
+
+def compared(compare: Callable[[float, float], object], number: float, other: object,
+             alike: type | tuple[type, ...] = ()) -> bool:
+    """``mine < other`` and the like (``compare``: ``operator.lt``...) of the numbers, where
+    ``number`` is mine's: other's a Value's ``_data``, an ``alike``'s ``.data`` (a Result's,
+    program/answers.py), or a real number; NotImplemented for anything else."""
+    theirs = other._data if isinstance(other, Value) else \
+        other.data if isinstance(other, alike) else real_or_none(other)  # type: ignore[attr-defined]
+    return NotImplemented if theirs is None else bool(compare(number, theirs))
 
 
 _IN_PLACE = {"+=": (operator.add, operator.add), "-=": (operator.sub, operator.sub),

@@ -12,13 +12,12 @@ from __future__ import annotations
 import collections
 import copy
 import dataclasses
-import operator
 import reprlib
 from collections.abc import Callable
+from operator import ge, gt, le, lt
 from typing import Any
 
-from tinygrad_edu.engine import Value
-from tinygrad_edu.errors import real_or_none
+from tinygrad_edu.engine import Value, compared, equal, unequal
 from tinygrad_edu.program import followed_arrays, reading
 from tinygrad_edu.program.kinds import immutable
 from tinygrad_edu.program.numpy_numbers import PLAIN_KINDS, numpy_array
@@ -68,22 +67,17 @@ class Result:
     def __bool__(self) -> bool:  # (as a Value's: its number is not 0.0)
         return self.data != 0.0
 
-    def __eq__(self, other: object) -> bool:  # (as a Value's: the same one, or its number)
-        if isinstance(other, (Result, Value)):
-            return self is other
-        number = real_or_none(other)
-        return NotImplemented if number is None else self.data == number
-
-    def __ne__(self, other: object) -> bool:
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
+    # == and the comparisons are a Value's, by the engine's own functions: the same one, or
+    # its number (a Result counts as a Value there)
+    def __eq__(self, other: object) -> bool: return equal(self, self.data, other, Result)
+    def __ne__(self, other: object) -> bool: return unequal(self, self.data, other, Result)
 
     __hash__ = object.__hash__
 
-    def __lt__(self, other: object) -> bool: return _compared(operator.lt, self, other)
-    def __le__(self, other: object) -> bool: return _compared(operator.le, self, other)
-    def __gt__(self, other: object) -> bool: return _compared(operator.gt, self, other)
-    def __ge__(self, other: object) -> bool: return _compared(operator.ge, self, other)
+    def __lt__(self, other: object) -> bool: return compared(lt, self.data, other, Result)
+    def __le__(self, other: object) -> bool: return compared(le, self.data, other, Result)
+    def __gt__(self, other: object) -> bool: return compared(gt, self.data, other, Result)
+    def __ge__(self, other: object) -> bool: return compared(ge, self.data, other, Result)
 
     def backward(self, grad: float = 1.0, create_graph: bool = False,
                  inputs: Any = None) -> None:
@@ -113,12 +107,6 @@ class Result:
     __pow__, __rpow__ = _no_arithmetic("**"), _no_arithmetic("**", True)
     __neg__ = _no_arithmetic("-")
     __abs__ = _no_arithmetic("abs")
-
-
-def _compared(compare: Any, r: Result, other: object) -> bool:
-    """``r < other`` and the like, of the numbers (as a Value's ``_compare``)."""
-    number = other.data if isinstance(other, (Result, Value)) else real_or_none(other)
-    return NotImplemented if number is None else bool(compare(r.data, number))
 
 
 def values_in(answer: Any) -> list[Value]:
