@@ -314,10 +314,13 @@ READS = [
 """Ways code reads a Value's number and computes a plain number from it."""
 
 
-STALE_SAMPLE = range(90)
-"""The main tier's seeds of the never-stale sweep (the long tier runs the 1,425 after them):
-together they read in each of READS' ways and feed back in each of the three, and read in
-each way twice in one graph (a test below says so)."""
+STALE_SAMPLE = (0, 10, 15, 26, 27, 30, 31, 33, 35, 41, 42, 45, 58, 59, 62, 75, 76, 80, 82, 84)
+"""The main tier's seeds of the never-stale sweep (the long tier runs the other 1,495 of
+the first 1,515): together they read in each of READS' ways and feed back in each of the
+three, twice, and read in each way twice in one graph (a test below says so). Twenty of the
+first 90 chosen to cover those (the main tier ran all 90: 23 s of the file's 42, on a loaded
+machine)."""
+STALE_LONG = [seed for seed in range(1515) if seed not in STALE_SAMPLE]
 
 
 def stale_plan(seed: int) -> tuple:
@@ -386,7 +389,7 @@ def test_the_never_stale_sample_reads_and_feeds_back_in_every_way():
 @pytest.mark.long(sibling="test_numbers_read_from_the_graph_are_never_stale")
 @pytest.mark.parametrize("block", range(15))
 def test_numbers_read_from_the_graph_are_never_stale_over_many_seeds(block):
-    for seed in range(90 + block * 95, 90 + block * 95 + 95):
+    for seed in STALE_LONG[block::15]:
         check_never_stale(seed)
 
 
