@@ -132,28 +132,45 @@ def test_each_extra_installs_under_every_python_the_package_promises():
 
 # ----------------------------------------------------------------------------- the long tier
 
-@pytest.mark.long(sibling="test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for")
-def test_the_long_tier_runs_this_only_when_asked_for(request):
-    """The probe of the test below: marked long, so it runs only where --long was given."""
+def tiers_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """pytest in ``folder`` with the suite's settings (pyproject.toml: --strict-markers and
+    the markers) and the two tiers' plugin, tests/tiers.py, which tests/conftest.py loads:
+    without the conftest, which imports PyTorch (that took most of each run's seconds)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.tiers", "-p",
+                           "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"), "--rootdir",
+                           str(folder), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=ALONE)
+
+
+TIERED_TESTS = """import pytest
+
+
+def test_short():
+    pass
+
+
+@pytest.mark.slow
+def test_slow():
+    pass
+
+
+@pytest.mark.long(sibling="test_short")
+def test_the_probe(request):
     assert request.config.getoption("--long")
+"""
 
 
-def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for():
+def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for(tmp_path):
     """A test marked long is collected and reported as skipped (saying how to run it)
-    without --long, and runs with it: the probe above. (The marker is registered: pytest
-    runs with --strict-markers.)"""
-    def pytest_(*args):
-        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p",
-                               "no:cacheprovider", *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=300, env=ALONE)
-
-    probe = (f"{Path(__file__).relative_to(ROOT)}::"
-             f"{test_the_long_tier_runs_this_only_when_asked_for.__name__}")
-    main = pytest_(probe)
+    without --long, and runs with it: the probe. (The markers are registered: pytest runs
+    with --strict-markers.)"""
+    (tmp_path / "test_tiered.py").write_text(TIERED_TESTS)
+    main = tiers_pytest(tmp_path, "-q", "-rs", str(tmp_path / "test_tiered.py"))
     assert main.returncode == 0, main.stdout + main.stderr
-    assert "1 skipped" in main.stdout and "./run.sh test --long" in main.stdout, main.stdout
-    long = pytest_("--long", probe)
-    assert long.returncode == 0 and "1 passed" in long.stdout, long.stdout + long.stderr
+    assert "2 passed, 1 skipped" in main.stdout and "./run.sh test --long" in main.stdout, \
+        main.stdout
+    long = tiers_pytest(tmp_path, "-q", "--long", str(tmp_path / "test_tiered.py"))
+    assert long.returncode == 0 and "3 passed" in long.stdout, long.stdout + long.stderr
 
 
 def stand_in_repo(tmp_path):
@@ -247,18 +264,20 @@ def test_a_job_installs_only_what_the_virtual_environment_lacks(tmp_path):
     assert len(pips("demo")) == 1 and pips("demo") == []
 
 
-def test_the_files_that_take_long_come_first():
+def test_the_files_that_take_long_come_first(tmp_path):
     """The collection puts the files with a test marked slow first, each file's tests together
     and in their order: run.sh's workers take a whole file at a time in that order, so the
     last files to run are short ones."""
-    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p",
-                           "no:cacheprovider", "tests/test_ci.py", "tests/test_benchmarks.py"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=ALONE)
+    (tmp_path / "test_quick.py").write_text("def test_one():\n    pass\n\n\n"
+                                            "def test_two():\n    pass\n")
+    (tmp_path / "test_tiered.py").write_text(TIERED_TESTS)
+    done = tiers_pytest(tmp_path, "--collect-only", "-q", str(tmp_path / "test_quick.py"),
+                        str(tmp_path / "test_tiered.py"))
     assert done.returncode == 0, done.stdout + done.stderr
-    files = [line.split("::")[0] for line in done.stdout.splitlines() if "::" in line]
-    first = files.index("tests/test_ci.py")
-    assert files[:first] == ["tests/test_benchmarks.py"] * first and first > 0
-    assert files[first:] == ["tests/test_ci.py"] * (len(files) - first)
+    tests = [line.rpartition("/")[2] for line in done.stdout.splitlines() if "::" in line]
+    assert tests == ["test_tiered.py::test_short", "test_tiered.py::test_slow",
+                     "test_tiered.py::test_the_probe", "test_quick.py::test_one",
+                     "test_quick.py::test_two"], done.stdout
 
 
 LONG_TESTS = """import pytest
@@ -294,10 +313,7 @@ def test_a_long_test_names_a_short_sibling_of_the_main_tier_or_nothing_runs(tmp_
     the run before any test runs, each named; a sibling in another file is found there."""
     (tmp_path / "test_long.py").write_text(LONG_TESTS)
     (tmp_path / "other.py").write_text("def test_short():\n    pass\n")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.tiers", "-p",
-                           "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"), "--rootdir",
-                           str(tmp_path), str(tmp_path / "test_long.py")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, env=ALONE)
+    done = tiers_pytest(tmp_path, str(tmp_path / "test_long.py"))
     said = done.stdout + done.stderr
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, said
     assert "test_long.py::test_no_sibling is marked long but names no short sibling" in said
