@@ -26,12 +26,12 @@ RELU = Op("relu", safe_math.relu, (safe_math.d_relu,))  # slope 1 above 0, else 
 
 
 def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None, b: Any = None,
-         db: Any = None, parents: Any = None, local_grads: Any = None) -> Value:
+         db: Any = None, list_parents: Any = None, list_grads: Any = None) -> Value:
     """Every node's fields, all set here, for every node (a leaf: its number, grad 0.0, None)."""
     node._data, node.grad, node._row = data, 0.0, row  # its number, its gradient, its op's row
     node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
     node._b, node._db = b, db  # the other
-    node._list, node._list_grads = parents, local_grads  # (dot and vsum's parents: not now)
+    node._list, node._list_grads = list_parents, list_grads  # (dot, vsum's lists: not now)
     if scopes.opened and row:  # an op's node inside a named_scope, for drawing by parts
         node._scope = scopes.current()
     return node
@@ -369,7 +369,7 @@ def made_by_hand(node: Value, data: object, more: tuple[object, ...], label: obj
     elif not is_grad_enabled():
         no_graph(node, number)
     else:
-        fill(node, number, made_by(len(parents), 3), parents=parents, local_grads=grads)
+        fill(node, number, made_by(len(parents), 3), list_parents=parents, list_grads=grads)
     if label:
         node.label = label
 
