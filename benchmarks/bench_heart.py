@@ -47,6 +47,10 @@ from tinygrad_edu.nn.gpt import GPT  # noqa: E402
 from tinygrad_edu.training.data import make_moons  # noqa: E402
 
 PAIRS = 5
+CLEAN = True
+"""Each run after a clean collection (``--quick`` leaves it out: with PyTorch loaded, by
+bench_scalar.py, a collection takes about 0.2 s, most of a smoke test's time, and its times
+are not read)."""
 
 
 def best_of_pairs(runs: dict[str, Callable[[], Any]], gc_enabled: bool, pairs: int
@@ -56,7 +60,8 @@ def best_of_pairs(runs: dict[str, Callable[[], Any]], gc_enabled: bool, pairs: i
     best = {name: float("inf") for name in runs}
     for _ in range(pairs):
         for name, run in runs.items():
-            gc.collect()
+            if CLEAN:
+                gc.collect()
             if not gc_enabled:
                 gc.disable()
             try:
@@ -69,7 +74,8 @@ def best_of_pairs(runs: dict[str, Callable[[], Any]], gc_enabled: bool, pairs: i
 
 
 def peak_mib(run: Callable[[], Any]) -> float:
-    gc.collect()
+    if CLEAN:
+        gc.collect()
     tracemalloc.start()
     try:
         run()
@@ -137,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo-steps", type=int, default=20, help="demo steps per run")
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke test")
     args = parser.parse_args(argv)
+    global CLEAN
+    CLEAN = not args.quick
     if args.quick:
         args.pairs, args.gpt_steps, args.demo_steps = 1, 1, 1
     points = 10 if args.quick else 100  # (the demo's moons: a step is a pass over them all)
