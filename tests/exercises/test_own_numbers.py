@@ -129,12 +129,73 @@ def _shortcut(name, answer):
     return shortcut(exercise, answer, draw_exact(exercise, random.Random(5)))
 
 
-@pytest.mark.parametrize("source", [SLOTS, TUPLE], ids=["slots", "tuple"])
+PAIRS = '''
+def plus(a, b):
+    return (a[0] + b[0], a[1] + b[1])
+
+
+def times(a, b):
+    return (a[0] * b[0], a[0] * b[1] + a[1] * b[0])
+
+
+def of(r, e=0.0):
+    return (r, e)
+'''
+"""A dual number written as a plain pair, its product a function of the file's own (the
+guide's "what remains" before: nothing told it from a rule's own arithmetic on pairs)."""
+PAIR_SERIES = """
+def series_exp(z):
+    k = 0
+    while abs(z[0]) / 2 ** k > 0.25:
+        k += 1
+    w = times(z, of(0.5 ** k))
+    term = total = of(1.0)
+    for n in range(1, 30):
+        term = times(times(term, w), of(1.0 / n))
+        total = plus(total, term)
+    for _ in range(k):
+        total = times(total, total)
+    return total
+
+
+def recip(u):
+    r = of(1.0 / u[0])
+    for _ in range(4):
+        r = times(r, plus(of(2.0), times(of(-1.0), times(u, r))))
+    return r
+
+
+def d_tanh(x, y):
+    e2 = series_exp(times(of(x, 1.0), of(2.0)))
+    return times(plus(e2, of(-1.0)), recip(plus(e2, of(1.0))))[1]
+
+
+def d_sigmoid(x, y):
+    return recip(plus(of(1.0), series_exp(times(of(-1.0), of(x, 1.0)))))[1]
+
+
+def d_exp(x, y):
+    return series_exp(of(x, 1.0))[1]
+
+
+def d_div(a, b, y):
+    return times(of(a, 1.0), recip(of(b)))[1], times(of(a), recip(of(b, 1.0)))[1]
+"""
+"""``SERIES`` on dual numbers written as plain pairs (``PAIRS``, below), multiplied by a
+function of the file's own."""
+
+
+@pytest.mark.parametrize("source", [SLOTS, TUPLE, PAIRS + PAIR_SERIES],
+                         ids=["slots", "tuple", "pairs"])
 @pytest.mark.parametrize("name", ["d_tanh", "d_sigmoid", "d_exp", "d_div"])
 def test_a_rule_by_dual_numbers_earns_nothing(source, name):
+    """As a class's numbers, or as plain pairs multiplied by a function of the file's own
+    (before: the guide's "what remains", nothing told pairs from a rule's arithmetic)."""
     said = _shortcut(name, solution(source, name))
-    assert said.startswith("your answer computes with numbers of a class of your own (a "
-                           "number of your class D, given to "), said
+    given = "(pairs of numbers, multiplied as dual numbers are " if source.startswith(PAIRS) \
+        else "(a number of your class D, given to "
+    assert said.startswith("your answer computes with numbers of a class of your own "
+                           + given), said
     assert " on line " in said and "automatic differentiation" in said, said
 
 
@@ -166,3 +227,113 @@ def d_tanh(x, y):
     return _one_minus(Steps(y), Count() + 1)
 ''', "d_tanh")
     assert _shortcut("d_tanh", answer) == ""
+
+
+AS_CLASS = '''
+def plus(a, b):
+    return a + b
+
+
+def times(a, b):
+    return a * b
+
+
+def of(r, e=0.0):
+    return D.of(r, e)
+'''
+"""The same through a dual class's own + and * (``TUPLE``'s or ``SLOTS``' ``D``)."""
+OPS = '''
+    def _made(self, f, kids):
+        kids = tuple(k if isinstance(k, Value) else Value(float(k)) for k in kids)
+        xs = [k.data for k in kids]
+        local = [f(*[of(x, float(i == j)) for j, x in enumerate(xs)])[1]
+                 for i in range(len(xs))]
+        return Value(f(*[of(x) for x in xs])[0], kids, local)
+
+    def __add__(self, other): return self._made(plus, (self, other))
+    def __mul__(self, other): return self._made(times, (self, other))
+    def tanh(self):
+        def f(z):
+            e = of(math.exp(2 * z[0]), 2 * math.exp(2 * z[0]) * z[1])
+            r = of(1.0 / (e[0] + 1.0))
+            for _ in range(3):
+                r = plus(r, times(r, plus(of(1.0), times(of(-1.0), times(plus(e, of(1.0)), r)))))
+            return plus(of(1.0), times(of(-2.0), r))
+        return self._made(f, (self,))
+'''
+"""The ops' local derivatives from their forward function run on dual numbers (tanh by
+Newton's reciprocal of e^{2x} + 1, as ``dual_value5.py``): no rule written."""
+DUAL_VALUES = {
+    "Value": '''
+class Value:
+    def __init__(self, data, _children=(), _local=()):
+        self.data, self.grad, self._prev, self._local = data, 0.0, tuple(_children), _local
+''' + OPS + '''
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+            elif id(n) not in seen:
+                seen.add(id(n))
+                stack += [(n, True)] + [(k, False) for k in n._prev]
+        self.grad = 1.0
+        for n in reversed(order):
+            for k, d in zip(n._prev, n._local):
+                k.grad += d * n.grad
+''',
+    "node": '''
+class Value:
+    def __init__(self, data, children=(), local_grads=()):
+        self.data, self.grad = data, 0
+        self._children, self._local_grads = children, tuple(local_grads)
+''' + OPS.replace("_made(", "_by(") + '''
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+            elif id(n) not in seen:
+                seen.add(id(n))
+                stack += [(n, True)] + [(k, False) for k in n._children]
+        self.grad = 1
+        for n in reversed(order):
+            for k, d in zip(n._children, n._local_grads):
+                k.grad += d * n.grad
+'''}
+"""A class Value (the Value exercise's, the microgpt track's node) whose ``backward()`` is
+the chain rule, on local derivatives that dual numbers gave."""
+
+
+def _by_duals(stage, numbers):
+    """The Value of ``stage`` (``Value``, ``node``) with its dual numbers ``numbers``."""
+    defs = {"pairs": PAIRS, "tuple": TUPLE.split("\ndef series_exp")[0] + AS_CLASS,
+            "slots": SLOTS.split("\ndef series_exp")[0] + AS_CLASS}[numbers]
+    if numbers != "pairs":  # (a dual class's parts read as a pair's are)
+        defs = defs.replace("class D:", "class D:\n    __getitem__ = lambda self, k: "
+                            "(self.r, self.e)[k]") if numbers == "slots" else defs
+    return solution(defs + DUAL_VALUES[stage], "Value")
+
+
+@pytest.mark.parametrize("numbers", ["pairs", "tuple", "slots"])
+@pytest.mark.parametrize("stage", ["Value", "node"])
+def test_a_value_by_dual_numbers_earns_nothing(stage, numbers):
+    """In the Value exercise and the node stage, a second number class, or pairs multiplied
+    as dual numbers are, fails the expression it is seen on, said with the function and the
+    line (before, h-attack65w's dual_value5.py and dual_node.py took 1/1 on every route:
+    the guide's "what remains" said so)."""
+    from tinygrad_edu.exercises.learner.expression_cases import Expression
+    from tinygrad_edu.exercises.learner.watched import OwnNumbers
+    from tinygrad_edu.exercises.microgpt.node import NODE
+
+    exercise = EXERCISES["Value"] if stage == "Value" else NODE
+    case = Expression(leaves=(0.5, 2.0), steps=(("*", (0, 1), None), ("tanh", (2,), None),
+                                                 ("+", (3, 1), None)))
+    with pytest.raises(OwnNumbers) as raised:
+        exercise.call(_by_duals(stage, numbers), case)
+    said = str(raised.value)
+    words = "pairs of numbers, multiplied as dual numbers are" if numbers == "pairs" else \
+        "a number of your class D, given to "
+    assert said.startswith(words) and ", called on line " in said, said

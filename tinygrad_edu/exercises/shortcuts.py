@@ -157,8 +157,17 @@ OWN_NUMBERS = ("your answer computes with numbers of a class of your own "
                "function's evaluation, with no rule written. The exercise is the rule: write "
                "dy/dx as an expression of the inputs (and y), as the statement asks, as the "
                "engine's own rules are written. A derivative found so earns no points here.")
-"""What a rule that computes with numbers of its own class is told (``learner/stepped.py``:
+"""What a rule that computes with numbers of its own class is told (``learner/duals.py``:
 ``own_number``)."""
+OWN_NUMBERS_VALUE = (
+    "your class computes with dual numbers ({what}{at}{line}): that is automatic "
+    "differentiation, numbers whose own + and * carry the derivative along, which gets "
+    "each op's local derivative from running the op's function on them, with no rule "
+    "written. The exercise is the rules and the chain rule: each op's local derivative "
+    "written as an expression of its operands (for tanh, 1 - t**2), times out.grad, added "
+    "to its operands' grads in topological order. Gradients found so earn no points here.")
+"""``OWN_NUMBERS``' words for a class Value (``learner/rerun.py``: a number of a class of the
+file's own besides the Value, or pairs multiplied as dual numbers are)."""
 WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN,
          "ForwardDifferences": FORWARD_DIFFERENCES, "OwnNumbers": OWN_NUMBERS}
 """The verdict of each way of getting the slope from the function's values that the watch
@@ -178,8 +187,9 @@ def complex_step(exercise: ExerciseSpec, verdict: Verdict) -> Verdict:
         return verdict
     at = f", at {_one_line(failure.case)}"
     if kind in WORDS:
-        words = FORWARD_AGAIN_VALUE if kind == "ForwardAgain" and exercise.kind == "class" \
-            else WORDS[kind]
+        words = WORDS[kind] if exercise.kind != "class" else {
+            "ForwardAgain": FORWARD_AGAIN_VALUE, "OwnNumbers": OWN_NUMBERS_VALUE}.get(
+                kind, WORDS[kind])
         return Verdict(exercise, False, message=words.format(
             what=_said(error, 300), at=at, line=_line_of(failure.error_text)))
     return Verdict(exercise, False, message=COMPLEX.format(

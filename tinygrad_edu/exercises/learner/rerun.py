@@ -35,7 +35,12 @@ graph, or at a complex number (``_differences``: ``ForwardDifferences``). A comp
 held in a name of a function of the class's file, or given back by one, as it runs (the
 complex step taken inline on a node's ``.data``, its unit made at run time: ``held.py``),
 or on Python 3.12 and later given to any call the class's code makes (``held.CallsSeen``),
-is said the same way, in ``backward()`` or in the forward pass, if nothing else was.
+is said the same way, in ``backward()`` or in the forward pass, if nothing else was. And
+a dual number, the local derivatives had by running an op's function on numbers whose own
+``+`` and ``*`` carry a derivative along, is ``OwnNumbers`` where a function of the file is
+given one, as the graph is built or in ``backward()``: a number of a class of the file's own
+besides the class Value and its family, or two pairs of floats that a function gives back
+multiplied as dual numbers are (``duals.DualsGiven``).
 
 What this cannot see: on an expression with no tanh or exp, a forward pass run again with
 functions that are neither the class file's own nor ``OWN`` (``operator.add``,
@@ -61,6 +66,7 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner import nudged, watched, watched_numbers
+from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
@@ -134,6 +140,9 @@ class _Watch:
         self.mine: set[Any] = set()  # (the frames of the files' functions running, seen
         # called: their other events are known by them alone, f_code unread, where an audit
         # hook runs at each)
+        self.duals = DualsGiven(cls, files, self._line, _defined)
+        self.pairs = self.duals.pairs  # (read at every return, with ``pending``)
+        self.plain = self.duals.plain  # (the types given that are no dual number)
 
     def _returned(self, frame: Any, result: Any) -> None:
         """A function of the file called in ``backward()`` at plain floats has returned
@@ -143,6 +152,8 @@ class _Watch:
         nodes at gradients and constants that can lie next to the forward pass's numbers.
         (An op's function, ``lambda a, b: a * b``, returns a number. A call at arrays or
         complex numbers is looked at as it is made, whatever it returns.)"""
+        if self.pairs:  # (two pairs of floats given to it: ``DualsGiven``)
+            self.duals.returned(frame, result)
         try:
             called = self.pending.pop(frame, None)
             if called is None or self.found or isinstance(result, self.cls):
@@ -155,7 +166,7 @@ class _Watch:
 
     def profile(self, frame: Any, event: str, arg: Any) -> None:
         if event != "call":  # (the fast way out: it runs at every call and return)
-            if event == "return" and self.pending:
+            if event == "return" and (self.pending or self.pairs):
                 self._returned(frame, arg)
             if (event == "c_call" or event == "return") and frame in self.mine:
                 if event == "return":
@@ -183,6 +194,11 @@ class _Watch:
             if starred:  # (lambda *a: a[0] + a[1]: its numbers are in the tuple a)
                 more = local.get(names[code.co_argcount + code.co_kwonlyargcount])
                 args += [number(x) for x in more] if type(more) is tuple else []
+            if starred or not self.plain.issuperset(map(type, given)) or (  # (at once: a
+                    len(given) > 1 and type(given[-1]) in SEQUENCES and  # class's number,
+                    type(given[-2]) in SEQUENCES):  # or two pairs, looked at)
+                self.duals.given(code, given + list(more) if starred and type(more) is tuple
+                                 else given, frame)
             if self.backward:
                 judge = self._check
                 if code not in self.forward:  # (its numbers, and the arrays and numbers of the
@@ -537,7 +553,11 @@ class Watching:
             watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(
                 code.co_filename, [line_of(code, offset)])
             watch.held_in_forward = not backward
+        if kind is not None and not issubclass(kind, Exception):
+            return
+        if watch.duals.found and not watch.found:  # (a dual number: before a complex one)
+            raise watched.OwnNumbers(watch.duals.found)
         found, in_forward = (watch.found, watch.in_forward) if watch.found else \
             (watch.held, watch.held_in_forward)
-        if found and (kind is None or issubclass(kind, Exception)):
+        if found:
             raise (watched.ForwardDifferences if in_forward else watched.ForwardAgain)(found)

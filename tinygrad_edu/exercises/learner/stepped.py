@@ -6,7 +6,6 @@ sees each call of a function of the learner's file; ``stepped`` says what it saw
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,10 +13,11 @@ from fractions import Fraction
 from typing import Any
 
 from tinygrad_edu.exercises import limit
+from tinygrad_edu.exercises.learner.duals import DUAL_PAIRS, dual_product, own_number, pair
 from tinygrad_edu.exercises.learner.held import PLAIN, complex_held
 from tinygrad_edu.exercises.text_blocks import at_lines
 
-__all__ = ["STEP", "own_number", "recording", "stepped"]
+__all__ = ["STEP", "recording", "stepped"]
 
 STEP = 1e-6
 """Two numbers a function of the learner's own is called at, this close relative to their
@@ -34,9 +34,12 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
     the first complex number a function of the file holds in its names, is given or gives
     back (``held.complex_held``), with its line: at each call and return of one, and at each
     call of a builtin it makes; and in ``own``, the first number of a class of the file's
-    own (``own_number``) given to a function of the file, with its line."""
+    own (``duals.own_number``) given to a function of the file, or two pairs of numbers
+    given to one that gives back their product as dual numbers multiply
+    (``duals.dual_product``), with its line."""
     mine: set[Any] = set()  # (the frames of the file's functions running, seen called: its
     # other events are known by them alone, f_code unread, where an audit hook runs at each)
+    paired: dict[Any, tuple[tuple[float, float], tuple[float, float]]] = {}
 
     def record(frame: Any, event: str, arg: Any) -> None:
         if event != "call":
@@ -44,7 +47,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
                 return  # (at once: what nearly every event comes to)
             if event == "return":
                 mine.discard(frame)
-            if held is None or held:
+            if (held is None or held) and not (paired and event == "return"):
                 return
         try:  # (the time limit may stop the learner's code here, in an audit hook that
             code = frame.f_code  # reading f_code calls: a profile function that raises is
@@ -52,6 +55,11 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
                 return  # stop it)
             if event == "call" and held is not None:
                 mine.add(frame)
+            if event == "return" and paired:  # (two pairs of numbers given to it)
+                given = paired.pop(frame, None)
+                if given is not None and own is not None and not own and \
+                        dual_product(*given, arg, plain):
+                    own.append((DUAL_PAIRS + f", by {code.co_name}", _caller(frame, file)))
             if held is not None and not held and not (  # (at once, in C: nearly every
                     PLAIN.issuperset(map(type, frame.f_locals.values())) and  # event
                     type(arg if event == "return" else None) in PLAIN):  # comes to it)
@@ -64,14 +72,18 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
             if event != "call" or not code.co_argcount:
                 return
             if own is not None and not own:
+                pairs = []
                 for name in code.co_varnames[:code.co_argcount]:
-                    found = own_number(frame.f_locals.get(name), file, plain)
+                    value = frame.f_locals.get(name)
+                    found = own_number(value, file, plain)
                     if found:
-                        back = frame.f_back
-                        at = back if back is not None and back.f_code.co_filename == file \
-                            else frame
-                        own.append((f"{found}, given to {code.co_name}", at.f_lineno))
+                        own.append((f"{found}, given to {code.co_name}", _caller(frame, file)))
                         break
+                    two = pair(value, plain) if isinstance(value, (tuple, list)) else None
+                    if two is not None:
+                        pairs.append(two)
+                if len(pairs) >= 2 and len(paired) < 64:
+                    paired[frame] = (pairs[0], pairs[1])
             first: Any = frame.f_locals.get(code.co_varnames[0])
             if type(first) is plain:
                 first = first._number
@@ -84,52 +96,13 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
     return record
 
 
-def own_number(x: Any, file: str | None, plain: Any) -> str:
-    """What ``x`` is, if it is a number of a class of the file's own: an instance of a class
-    the file defines (one of its methods is the file's code) with arithmetic of its own
-    (``+`` or ``*``) that holds a number (a float, or a watched one: in its items, its slots
-    or its attributes); else empty. No rule needs one: it is how a dual number reads the
-    derivative off its own arithmetic (_own_numbers)."""
-    kind = type(x)
-    if file is None or kind is plain or x is None or isinstance(
-            x, (int, float, complex, str, bytes)):
-        return ""
-    mine = arithmetic = False
-    for cls in kind.__mro__[:-1]:
-        space = cls.__dict__
-        arithmetic = arithmetic or "__add__" in space or "__mul__" in space
-        mine = mine or (not cls.__flags__ & IMMUTABLE and any(  # (NumPy's array: none of
-            getattr(getattr(f, "__code__", None), "co_filename", None) == file  # its own
-            for f in space.values()))  # can be the file's code, nor become so)
-    if not (mine and arithmetic):
-        return ""
-    held: list[Any] = list(x)[:8] if isinstance(x, (tuple, list)) else []
-    for cls in kind.__mro__[:-1]:
-        slots = cls.__dict__.get("__slots__", ())
-        for slot in (slots,) if isinstance(slots, str) else slots:
-            descriptor = cls.__dict__.get(slot)
-            if descriptor is not None and hasattr(descriptor, "__get__"):
-                with contextlib.suppress(Exception):
-                    held.append(descriptor.__get__(x, kind))
-    with contextlib.suppress(Exception):
-        held += list(object.__getattribute__(x, "__dict__").values())[:8]
-    if any(type(v) is plain or type(v) is float for v in held):
-        return f"a number of your class {kind.__name__}"
-    return ""
+def _caller(frame: Any, file: str | None) -> int:
+    """The line of the learner's file a function of it was called on (its own first line's,
+    if the grader called it)."""
+    back = frame.f_back
+    return (back if back is not None and back.f_code.co_filename == file else frame).f_lineno
 
 
-# _own_numbers: a rule that wraps its input in a number of its own class, whose + and * carry
-# a second part by the product rule (a dual number: (a, a') * (b, b') = (ab, ab' + a'b)),
-# and computes the op's function on it (exp as its series, a reciprocal by Newton's
-# iteration) reads the exact derivative off that part, with no rule written: d_tanh,
-# d_sigmoid, d_exp and d_div 4/4 on every route, no flag (issue 65's eighth round,
-# h-attack65w's dual_eve.py). Such a number is seen where it is given to a function of the
-# file, as each of its own operators is (``watched.OwnNumbers``). What is not seen: the same
-# arithmetic on plain tuples, through functions of no class (the guide says it).
-
-IMMUTABLE = 1 << 8
-"""``Py_TPFLAGS_IMMUTABLETYPE``: a type whose attributes cannot be set (one written in C, as
-NumPy's array and Python's own types are)."""
 NUMBERS = (int, float, Fraction, Decimal)
 """The numbers a finite difference is taken in (a bool is an int, and left out later)."""
 
