@@ -219,3 +219,37 @@ def test_the_complex_step_in_one_expression_earns_nothing(name, given):
         solution(ONE_EXPRESSION, name)
     said = _shortcut(name, answer)
     assert given in said and ", given to " in said and " on line " in said, said
+
+
+CONSTANT = '''
+def d_tanh(x, y):
+    return getattr((math.e ** (2 * (float(x) + 1e-20j)) - 1)
+                   / (math.e ** (2 * (float(x) + 1e-20j)) + 1), "im" + "ag") / 1e-20
+'''
+"""The complex step made and used within one expression, its unit a literal (which the
+file's reading refuses: this is graded here as a function, where no file is read)."""
+CONSTANT_IN_BACKWARD = [(
+    "        self.grad += (1 - t**2) * out.grad",
+    """        self.grad += getattr((math.e ** (2 * (x + 1e-20j)) - 1) / (
+                math.e ** (2 * (x + 1e-20j)) + 1), "im" + "ag") / 1e-20 * out.grad""")]
+
+
+@pytest.mark.parametrize("name", ["d_tanh", "Value"])
+def test_the_complex_step_in_one_expression_on_a_constant_earns_nothing(name):
+    """Under Python 3.10 and 3.11 too, where no call's arguments are seen: a complex
+    constant of the learner's code (before, 3.10 and 3.11: shortcut said '', 1/1)."""
+    answer = value_class(lecture(*CONSTANT_IN_BACKWARD)) if name == "Value" else \
+        solution(CONSTANT, name)
+    said = _shortcut(name, answer)
+    assert "a complex number, (" in said and " on line " in said, said
+
+
+def test_a_method_of_a_complex_array_in_one_expression_earns_nothing():
+    """``ONE_EXPRESSION``'s arrays: under 3.10 and 3.11, seen where a method of the complex
+    array is called (``.sum(axis=1, keepdims=True)``); under 3.12 and later, given to a
+    call first."""
+    said = _shortcut("d_softmax_cross_entropy", solution(ONE_EXPRESSION,
+                                                         "d_softmax_cross_entropy"))
+    assert "an array of complex numbers, " in said and " on line " in said, said
+    if sys.version_info < (3, 12):
+        assert ", whose sum() was called on line " in said, said

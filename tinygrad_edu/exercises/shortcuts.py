@@ -41,7 +41,8 @@ is the complex step too, however its input was made plain (``float(x)``, an arra
 
 What this cannot stop: under Python 3.10 and 3.11, the complex step made and used within one
 expression, on a number or an array made plain first, held in no name and given to no
-function of the file; a finite
+function of the file, its unit made at run time and no method of it called
+(``learner/held_code.py``: a complex constant of the code, ``Zc.sum()``); a finite
 difference of a function the file computes without the op's own, in one function and on a
 number made plain first (``float(x)``), or through the op's own function bound before it is
 graded into an object of its own (a dict, a default argument: ``math``'s or NumPy's), which

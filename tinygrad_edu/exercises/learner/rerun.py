@@ -53,8 +53,10 @@ f(u + h), f(u + 2h): a chain of tanh makes honest numbers so) or whose two point
 taken as two nodes are made, and a property whose getter
 tells the watch's call from others; under Python 3.10 and 3.11, a complex number made and
 used within one expression, held in no name, or only in a list, tuple or set (not looked
-into here: the check runs at every call the class's ops make). A diagnosis, not a boundary:
-the learner's code runs in the process that watches it.
+into here: the check runs at every call the class's ops make), unless it is a constant of
+the class's code (``1e-20j``: ``held_code.py``; a built-in method called on it, which the
+rule's watch sees, is not looked at here, at every call the class's ops make). A
+diagnosis, not a boundary: the learner's code runs in the process that watches it.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ from tinygrad_edu.exercises.learner.held import (
     complex_held,
     line_of,
 )
+from tinygrad_edu.exercises.learner.held_code import complex_constant
 
 __all__ = ["Watching"]
 
@@ -143,6 +146,8 @@ class _Watch:
         self.duals = DualsGiven(cls, files, self._line, _defined)
         self.pairs = self.duals.pairs  # (read at every return, with ``pending``)
         self.plain = self.duals.plain  # (the types given that are no dual number)
+        self.ran: set[Any] = set()  # (the code of the files' functions called: its complex
+        # constants are looked for at the end, ``held_code.complex_constant``)
 
     def _returned(self, frame: Any, result: Any) -> None:
         """A function of the file called in ``backward()`` at plain floats has returned
@@ -178,13 +183,14 @@ class _Watch:
             return
         try:  # (a profile function that raises is switched off: it never does)
             code = frame.f_code
-            if code.co_filename in self.files:
-                self.mine.add(frame)
             if code in self.inits:
                 self.made += 1  # (a node is made: ``_differences`` pairs points within one)
+            if code.co_filename not in self.files:
+                return
+            self.mine.add(frame)
+            self.ran.add(code)
             starred = code.co_flags & STARRED
-            if code.co_filename not in self.files or not (code.co_argcount or starred) or \
-                    self.found:
+            if not (code.co_argcount or starred) or self.found:
                 return
             local = frame.f_locals
             number = self._number
@@ -553,6 +559,11 @@ class Watching:
             watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(
                 code.co_filename, [line_of(code, offset)])
             watch.held_in_forward = not backward
+        constant = complex_constant(list(watch.ran)) if self.on and not watch.held else None
+        if constant is not None:  # (1e-20j in the class's code: 3.10 and 3.11 see no call)
+            what, code, line = constant
+            watch.held = f"{what}, in {code.co_name} " + watched_numbers.lines_said(
+                code.co_filename, [line])
         if kind is not None and not issubclass(kind, Exception):
             return
         if watch.duals.found and not watch.found:  # (a dual number: before a complex one)

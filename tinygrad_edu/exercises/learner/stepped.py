@@ -7,6 +7,7 @@ sees each call of a function of the learner's file; ``stepped`` says what it saw
 from __future__ import annotations
 
 import itertools
+import types
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -15,6 +16,7 @@ from typing import Any
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.duals import DUAL_PAIRS, dual_product, own_number, pair
 from tinygrad_edu.exercises.learner.held import PLAIN, complex_held
+from tinygrad_edu.exercises.learner.held_code import PASSED, complex_receiver
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["STEP", "recording", "stepped"]
@@ -25,18 +27,20 @@ size (and not equal), are the points of a finite difference: no rule calls a fun
 two numbers that close, as the inputs are never drawn that close."""
 
 
-def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
-              plain: Any = float, held: list[tuple[str, int]] | None = None,
-              own: list[tuple[str, int]] | None = None) -> Callable[..., None]:
+def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: Any,
+              held: list[tuple[str, int]], own: list[tuple[str, int]],
+              bound: list[tuple[str, int]], ran: set[Any]) -> Callable[..., None]:
     """A profile function that records every call of a function of the learner's file
     (``file``): its first argument, where it is a number (an instance of ``plain``, a
     watched number, as its ``_number``), and the line it was called on; and in ``held``,
     the first complex number a function of the file holds in its names, is given or gives
     back (``held.complex_held``), with its line: at each call and return of one, and at each
-    call of a builtin it makes; and in ``own``, the first number of a class of the file's
-    own (``duals.own_number``) given to a function of the file, or two pairs of numbers
-    given to one that gives back their product as dual numbers multiply
-    (``duals.dual_product``), with its line."""
+    call of a builtin it makes; in ``bound``, the first complex number or array whose
+    built-in method it calls (``held_code.complex_receiver``), with its line; in ``own``,
+    the first number of a class of the file's own (``duals.own_number``) given to a function
+    of the file, or two pairs of numbers given to one that gives back their product as dual
+    numbers multiply (``duals.dual_product``), with its line; in ``ran``, the code of every
+    function of the file called."""
     mine: set[Any] = set()  # (the frames of the file's functions running, seen called: its
     # other events are known by them alone, f_code unread, where an audit hook runs at each)
     paired: dict[Any, tuple[tuple[float, float], tuple[float, float]]] = {}
@@ -47,20 +51,26 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
                 return  # (at once: what nearly every event comes to)
             if event == "return":
                 mine.discard(frame)
-            if (held is None or held) and not (paired and event == "return"):
-                return
+                if held and not paired:
+                    return
+            elif held and (bound or type(arg) is not METHOD or type(arg.__self__) in PASSED):
+                return  # (a c_call: of a built-in bound to no complex object, at once)
         try:  # (the time limit may stop the learner's code here, in an audit hook that
             code = frame.f_code  # reading f_code calls: a profile function that raises is
             if code.co_filename != file:  # switched off, and the learner's lines, traced,
                 return  # stop it)
-            if event == "call" and held is not None:
+            if event == "call":
                 mine.add(frame)
-            if event == "return" and paired:  # (two pairs of numbers given to it)
-                given = paired.pop(frame, None)
-                if given is not None and own is not None and not own and \
-                        dual_product(*given, arg, plain):
+                ran.add(code)
+            elif event == "return":
+                given = paired.pop(frame, None) if paired else None
+                if given is not None and not own and dual_product(*given, arg, plain):
                     own.append((DUAL_PAIRS + f", by {code.co_name}", _caller(frame, file)))
-            if held is not None and not held and not (  # (at once, in C: nearly every
+            elif not bound and type(arg) is METHOD and type(arg.__self__) not in PASSED:
+                found = complex_receiver(arg)  # (a c_call: 3.10 and 3.11 see no arguments)
+                if found:
+                    bound.append((found, frame.f_lineno))
+            if not held and not (  # (at once, in C: nearly every
                     PLAIN.issuperset(map(type, frame.f_locals.values())) and  # event
                     type(arg if event == "return" else None) in PLAIN):  # comes to it)
                 found = complex_held(frame, arg if event == "return" else None)
@@ -71,7 +81,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]],
                     held.append((found, at.f_lineno))
             if event != "call" or not code.co_argcount:
                 return
-            if own is not None and not own:
+            if not own:
                 pairs = []
                 for name in code.co_varnames[:code.co_argcount]:
                     value = frame.f_locals.get(name)
@@ -103,11 +113,13 @@ def _caller(frame: Any, file: str | None) -> int:
     return (back if back is not None and back.f_code.co_filename == file else frame).f_lineno
 
 
+METHOD = types.BuiltinMethodType
+"""A built-in function or method, bound to its ``__self__`` (a module, for a function)."""
 NUMBERS = (int, float, Fraction, Decimal)
 """The numbers a finite difference is taken in (a bool is an int, and left out later)."""
 
 
-limit.stops_by_lines(recording(None, {}).__code__)
+limit.stops_by_lines(recording(None, {}, float, [], [], [], set()).__code__)
 
 
 def exact_number(x: Any) -> Fraction | None:

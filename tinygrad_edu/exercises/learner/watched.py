@@ -28,8 +28,10 @@ a float of a float stays watched (``KEPT``: ``math.fsum([x])``), and its digits 
 code of the learner's own is not met by the watched numbers; the complex numbers made of it
 are seen where the learner's code holds them (``held.py``: in a name of a function of its
 file, given to one or given back, or in a name of its module; on Python 3.12 and later, given
-to any call). What this cannot see: on 3.10 and 3.11, such a complex number made and used
-within one expression, held in no name; the grader also reads
+to any call; on every Python, a constant of its code, or the object of a built-in method it
+calls: ``held_code.py``). What this cannot see: on 3.10 and 3.11, such a complex number made
+at run time and used within one expression, held in no name, given only to functions; the
+grader also reads
 the rule's whole file for complex numbers (``tinygrad_edu/exercises/rule_reading.py``:
 ``(-1.0) ** 0.5`` too, worked out), and what neither sees, a teacher's reading of the code
 does.
@@ -44,6 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.exercises.learner.held import CallsSeen, complex_in_names, line_of
+from tinygrad_edu.exercises.learner.held_code import complex_constant
 from tinygrad_edu.exercises.learner.parts import parts_of
 from tinygrad_edu.exercises.learner.stepped import recording, stepped
 from tinygrad_edu.exercises.learner.watched_numbers import (
@@ -122,13 +125,16 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     space = getattr(solution, "__globals__", None)
     module = space.get("__name__", "builtins") if isinstance(space, dict) else "builtins"
     seeing = CallsSeen.of(solution, solution, {file} if file else set(), module, given)
-    before = sys.getprofile()
+    bound: list[tuple[str, int]] = []
+    ran: set[Any] = set()  # (the code that ran: a complex constant of it, 1e-20j, is seen
+    before = sys.getprofile()  # on 3.10 too)
     seeing.__enter__()
-    sys.setprofile(recording(file, calls, Watched, held, own))
+    sys.setprofile(recording(file, calls, Watched, held, own, bound, ran))
     try:
         answer = solution(*watched)
     except Exception:
-        if not (SEEN or SHIFTED or EXACT or held or named or given or own):
+        if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or
+                complex_constant(list(ran))):
             raise
         answer = None
     finally:
@@ -136,6 +142,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         sys.setprofile(before)
         restore()
         FORWARD.clear()
+    constant = complex_constant(list(ran))
     seen, shifted, exact = list(SEEN), list(SHIFTED), list(EXACT)
     del SEEN[:], SHIFTED[:], EXACT[:]
     if seen:
@@ -150,7 +157,9 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         raise ShiftedPoint(found)
     said = [f"{what} {lines_said(file or '', [line])}" for what, line in held] + \
         [named] * bool(named) + [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
-                                 for what, code, offset, _ in given]
+                                 for what, code, offset, _ in given] + \
+        [f"{what} {lines_said(file or '', [line])}" for what, line in bound] + \
+        ([f"{constant[0]} {lines_said(file or '', [constant[2]])}"] if constant else [])
     if said:  # (last: what the numbers saw says more; then a name, then a call)
         raise ComplexUsed(said[0])
     if own:
