@@ -83,7 +83,7 @@ import contextlib
 import functools
 import itertools
 import textwrap
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -188,18 +188,18 @@ class CopyReading:
         self._noted: dict[int, bool] = {}  # (a definition's id: whether it sorts as the note)
         self.unparsed = False  # (a block of it is not Python the grader can parse)
         self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
-        work = [0]  # (``READ_MOST``)
+        work = 0  # (its parts, as ``READ_MOST`` counts them)
         try:
-            self.unparsed = _take(cell_texts(path, read_source(path, within) if source is None
-                                             else source), self.definitions, self.bound,
-                                  self.methods, work)
+            self.unparsed, work = _take(cell_texts(
+                path, read_source(path, within) if source is None else source),
+                self.definitions, self.bound, self.methods)
         except Exception:
             self.definitions, self.methods = [], []
         for text in ran:
             with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
-                _take([text], self.compiled, {}, None, work)
+                work = _take([text], self.compiled, {}, None, work)[1]
         del self.compiled[MOST:]
-        self.too_large = work[0] > READ_MOST
+        self.too_large = work > READ_MOST
         if self.too_large:  # (nothing of it read)
             self.definitions, self.methods, self.compiled = [], [], []
 
@@ -378,12 +378,13 @@ def _shipped() -> Fingerprints:
 
 
 def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, str]]],
-          bound: dict[str, list[str]],
-          methods: list[Method] | None = None, work: list[int] | None = None) -> bool:
+          bound: dict[str, list[str]], methods: list[Method] | None = None,
+          work: int = 0) -> tuple[bool, int]:
     """Read ``blocks`` (a file's cells, or code compiled at run time) into ``definitions``
     (at most ``MOST``), ``bound`` and ``methods`` (the functions of its classes' bodies, at
-    most ``MOST``), adding to ``work[0]`` their parts counted as ``READ_MOST`` counts them;
-    whether a block is not Python the grader can parse."""
+    most ``MOST``): whether a block is not Python the grader can parse, and ``work`` (what
+    was read before) with their parts added, counted as ``READ_MOST`` counts them (over it,
+    the blocks after are not read)."""
     imports: dict[str, str] = {}
     unparsed = False
     for block in blocks:
@@ -393,10 +394,10 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
             unparsed = True
             continue
         imports.update(pair for statement in tree.body for pair in imported(statement))
-        if work is not None:
-            work[0] += _work(tree)
-            if work[0] > READ_MOST:
-                return unparsed
+        parts, found, of_classes = _walk(tree)
+        work += parts
+        if work > READ_MOST:
+            return unparsed, work
         for statement in tree.body:
             if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value:
                 targets = statement.targets if isinstance(statement, ast.Assign) \
@@ -404,43 +405,45 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
                 used = [n.id for n in ast.walk(statement.value) if isinstance(n, ast.Name)]
                 for name in (n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)):
                     bound.setdefault(name.id, []).extend(used)
-        definitions += [(node, imports) for node in _definitions(tree)]
+        definitions += [(node, imports) for node in found]
         if methods is not None:
-            methods += [(method, imports, owner) for owner, method in _methods(tree)]
+            methods += [(method, imports, owner) for owner, method in of_classes]
     del definitions[MOST:]
     if methods is not None:
         del methods[MOST:]
-    return unparsed
+    return unparsed, work
 
 
-def _work(tree: ast.Module) -> int:
-    """The parts of a module's definitions, each counted once for every definition it is in
-    (one pass, whatever the nesting)."""
-    total, stack = 0, list[tuple[ast.AST, int]]([(tree, 0)])
-    while stack:
-        node, inside = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+"""The definitions of functions."""
+DEFINED = (*FUNCTIONS, ast.ClassDef)
+"""The definitions a file is read for copies by."""
+NONE: frozenset[int] = frozenset()
+
+
+def _walk(tree: ast.Module) -> tuple[int, list[Definition],
+                                    list[tuple[ast.ClassDef, Definition]]]:
+    """One walk of a module, breadth first (as ``ast.walk``): the parts of its definitions,
+    each counted once for every definition it is in (``READ_MOST``); its functions and
+    classes at any depth, a class's methods read as its part, not apart; and the functions of
+    its classes' bodies (classes at any depth), each with its class, read apart too."""
+    work = 0
+    definitions: list[Definition] = []
+    of_classes: list[tuple[ast.ClassDef, Definition]] = []
+    todo: deque[tuple[ast.AST, int, bool]] = deque([(tree, 0, False)])
+    while todo:
+        node, inside, in_class = todo.popleft()
+        if isinstance(node, DEFINED):
             inside += 1
-        total += inside
-        stack.extend((child, inside) for child in ast.iter_child_nodes(node))
-    return total
-
-
-def _definitions(tree: ast.Module) -> list[Definition]:
-    """The functions and classes of a module, at any depth; a class's methods are read as
-    its part, not apart (``_methods`` reads them apart)."""
-    methods = {id(s) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-               for s in node.body}
-    return [node for node in ast.walk(tree) if isinstance(
-        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and id(node) not in methods]
-
-
-def _methods(tree: ast.Module) -> list[tuple[ast.ClassDef, Definition]]:
-    """The functions of a module's classes' bodies (classes at any depth), each with its
-    class."""
-    return [(node, statement) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-            for statement in node.body
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            if not in_class:
+                definitions.append(node)
+        work += inside
+        body: frozenset[int] = NONE  # (of a class: the ids of its body's statements)
+        if isinstance(node, ast.ClassDef):
+            body = frozenset(id(s) for s in node.body)
+            of_classes += [(node, s) for s in node.body if isinstance(s, FUNCTIONS)]
+        todo.extend((child, inside, id(child) in body) for child in ast.iter_child_nodes(node))
+    return work, definitions, of_classes
 
 
 @functools.cache
@@ -535,5 +538,5 @@ def _read(name: str, top: bool = False) -> list[tuple[Definition, dict[str, str]
         return []
     imports = dict(bound for statement in tree.body for bound in imported(statement))
     nodes = [s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                     ast.ClassDef))] if top else _definitions(tree)
+                                                     ast.ClassDef))] if top else _walk(tree)[1]
     return [(node, imports) for node in nodes]

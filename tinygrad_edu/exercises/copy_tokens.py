@@ -50,7 +50,7 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False,
     it binds (``bound``) numbered in the order it first appears, ``_0``, ``_1``, ... (a copy
     with every name of its own renamed reads the same, and which name is which is kept), the
     others as written."""
-    tree = _Plain().visit(_Dead().clean(_copied(node)))
+    tree = _Plain().visit(_dead_left_out(_copied(node)))
     text = ast.unparse(ast.fix_missing_locations(tree))
     if numbered:
         own, named = bound(tree), True
@@ -187,22 +187,22 @@ _EMPTY = "__empty__"
 """An empty container, however written (a dunder name: kept as it is)."""
 
 
-class _Dead(ast.NodeTransformer):
+def _dead_left_out(node: ast.AST) -> ast.AST:
     """Code that changes nothing left out: statements after a ``return``, ``raise``,
     ``break`` or ``continue`` in their block; a block under a constant false test (its
     ``else`` kept); an ``assert``, an expression statement or a name assigned and never
     read but by such assignments of its own (``x = x``, ``n = n + 1``, ``n += 1``) that
     calls nothing but ``INERT`` builtins (until nothing more goes: a chain of them, ``b = a``,
     ``c = b``, all of it). In time linear in the definition's size: the blocks left out
-    first, then the names read found once (``_read``), then the assignments left out."""
+    first (``_DeadBlocks``), then the names read found once (``_read``), then the
+    assignments left out (``_DeadAssignments``)."""
+    node = _DeadBlocks().visit(node)
+    return _DeadAssignments(*_read(node)).visit(node)
 
-    read: set[str] | None = None
 
-    def clean(self, node: ast.AST) -> ast.AST:
-        self.read = None  # (first the blocks that never run: every assignment kept)
-        node = self.visit(node)
-        self.read = _read(node)
-        return self.visit(node)
+class _DeadBlocks(ast.NodeTransformer):
+    """The statements of each block that never run, or run and change nothing, left out
+    (``_dead_left_out``); every assignment kept."""
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         node = super().generic_visit(node)
@@ -227,27 +227,40 @@ class _Dead(ast.NodeTransformer):
             return list(statement.orelse)
         if isinstance(statement, (ast.Expr, ast.Pass, ast.Assert)) and _inert(statement):
             return []
-        if self.read is not None and isinstance(
-                statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
-                _inert(statement.value):
-            if all(isinstance(t, ast.Name) and t.id not in self.read
-                   for t in _targets(statement)):
-                return []  # (never read but by its own assignments: x = x, x = x + 1)
         return [statement]
 
 
-def _read(node: ast.AST) -> set[str]:
+class _DeadAssignments(_DeadBlocks):
+    """``_DeadBlocks``, and the assignments of ``assigned`` (by id, the names each assigns:
+    to names alone, of what calls nothing but ``INERT`` builtins) to names not ``read``
+    left out. (The blocks are looked at again: a ``return`` brought up by a constant true
+    test's block into the block around it leaves what follows it there.)"""
+
+    def __init__(self, read: set[str], assigned: dict[int, set[str]]) -> None:
+        self.read, self.assigned = read, assigned
+
+    def _kept(self, statement: ast.stmt) -> list[ast.stmt]:
+        names = self.assigned.get(id(statement))
+        if names is not None and names.isdisjoint(self.read):
+            return []  # (never read but by its own assignments: x = x, x = x + 1)
+        return super()._kept(statement)
+
+
+def _read(node: ast.AST) -> tuple[set[str], dict[int, set[str]]]:
     """The names a definition reads: in any statement but an assignment to names alone of
     what calls nothing but ``INERT`` builtins, and in such an assignment, but its own
-    (``n = n + 1``), once a name it assigns is read (a worklist: each statement once)."""
+    (``n = n + 1``), once a name it assigns is read (a worklist: each statement once); and
+    such assignments, by id, with the names each assigns."""
     read: set[str] = set()
+    assigned: dict[int, set[str]] = {}
     needs: dict[str, list[list[str]]] = {}  # (a name: what its assignments read)
     stack = [node]
     while stack:
         part = stack.pop()
         if isinstance(part, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and _inert(
                 part.value) and all(isinstance(t, ast.Name) for t in _targets(part)):
-            names = {t.id for t in _targets(part) if isinstance(t, ast.Name)}
+            names = assigned[id(part)] = {t.id for t in _targets(part)
+                                          if isinstance(t, ast.Name)}
             uses = [n.id for n in ast.walk(part.value or ast.Pass()) if isinstance(
                 n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in names]
             for name in names:
@@ -263,7 +276,7 @@ def _read(node: ast.AST) -> set[str]:
                 if name not in read:
                     read.add(name)
                     todo.append(name)
-    return read
+    return read, assigned
 
 
 def _targets(statement: ast.Assign | ast.AugAssign | ast.AnnAssign) -> list[ast.expr]:
