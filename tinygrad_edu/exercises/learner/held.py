@@ -26,14 +26,15 @@ watch off (it runs in the learner's process: a diagnosis, not a boundary).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SHALLOW", "CallsSeen", "complex_held", "complex_in_names", "is_complex",
-           "learner_codes", "line_of"]
+__all__ = ["SHALLOW", "CallsSeen", "LearnerFrames", "complex_held", "complex_in_names",
+           "is_complex", "learner_codes", "line_of"]
 
 ITEMS = 8
 """How many items of a list, tuple or set a name holds are looked at (a list of the points of
@@ -83,17 +84,16 @@ def _held(x: Any) -> str:
     return ""
 
 
-def complex_held(frame: Any, returned: Any = None, inside: bool = True) -> str:
-    """A complex number in a name of ``frame``'s function, or ``returned`` by it (and, if
-    ``inside``, among the first items of a list, tuple or set they hold): what and where
-    (``a complex number, (0.5+1e-30j), held in z``), or nothing. (It runs at every call of
-    a builtin: the types that can hold none are passed over at once, ``PLAIN``.)"""
+def complex_held(frame: Any, returned: Any = None, inside: bool = True,
+                 names: dict[str, Any] | None = None) -> str:
+    """A complex number in a name of ``frame``'s function (``names``: its ``f_locals``,
+    if read already), or ``returned`` by it (and, if ``inside``, among the first items of a
+    list, tuple or set they hold): what and where (``a complex number, (0.5+1e-30j), held
+    in z``), or nothing. (The types that can hold none are passed over, ``PLAIN``; where
+    all are, ``LearnerFrames.held`` has returned at once.)"""
     try:
         plain = PLAIN if inside else SHALLOW
-        names = frame.f_locals
-        if plain.issuperset(map(type, names.values())) and type(returned) in plain:
-            return ""  # (at once, in C: what nearly every call comes to)
-        for name, value in names.items():
+        for name, value in (frame.f_locals if names is None else names).items():
             kind = type(value)
             if kind in plain:
                 continue
@@ -117,6 +117,27 @@ class Value's ops (``rerun.py``), a list of the step's complex points is passed 
 point, once taken out into a name, is seen)."""
 
 
+class LearnerFrames(set[Any]):
+    """The frames of the learner's functions running, for a profile function
+    (``stepped.recording``, ``rerun.py``): each added where it is seen called, and taken
+    out at its return, so that its other events are known by it alone, ``f_code`` unread
+    (in a learner's process an audit hook runs at each read). ``held`` looks at one for a
+    complex number: in ``kinds`` (``PLAIN``, or ``SHALLOW``: lists, tuples and sets not
+    looked into, where it runs at every call a class Value's ops make), at once."""
+
+    def __init__(self, kinds: set[type]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+    def held(self, frame: Any, returned: Any = None) -> str:
+        """``complex_held`` of ``frame`` and what it ``returned`` (None but at a return)."""
+        kinds = self.kinds
+        names = frame.f_locals
+        if kinds.issuperset(map(type, names.values())) and type(returned) in kinds:
+            return ""  # (at once, in C: what nearly every event comes to)
+        return complex_held(frame, returned, kinds is PLAIN, names)
+
+
 def _learn(kind: type) -> None:
     """Pass over ``kind`` from now on, if it can hold no complex number: neither complex,
     nor NumPy's, nor a list, tuple or set."""
@@ -136,20 +157,17 @@ def complex_in_names(function: Any) -> str:
     rule: the types that hold none, a module's functions and modules, are passed over at
     once, ``PLAIN``.)"""
     space = getattr(function, "__globals__", None)
-    places: list[tuple[str, Any]] = []  # (a name of the file's, or where else: said if found)
-    if isinstance(space, dict) and not PLAIN.issuperset(map(type, space.values())):
-        places += [(k, v) for k, v in [kv for kv in list(space.items())
-                                       if type(kv[1]) not in PLAIN]
-                   if isinstance(k, str) and k not in SKIPPED]
-    names = len(places)
-    defaults = getattr(function, "__defaults__", None) or ()
-    places += [("a default argument", d) for d in defaults]
+    places: list[tuple[str, Any]] = []  # (where, what: said if found)
+    if isinstance(space, dict) and not PLAIN.issuperset(map(type, space.values())):  # (in C)
+        places = [(f"the name {k} of your file", v) for k, v in list(space.items())
+                  if type(v) not in PLAIN and isinstance(k, str) and k not in SKIPPED]
+    places += [("a default argument", d) for d in getattr(function, "__defaults__", None) or ()]
     for cell in getattr(function, "__closure__", None) or ():
         try:
             places.append(("a name it closes over", cell.cell_contents))
         except ValueError:  # (a cell not yet filled)
             continue
-    for k, (where, value) in enumerate(places):
+    for where, value in places:
         try:
             found = _held(value)
             if not found:
@@ -157,8 +175,7 @@ def complex_in_names(function: Any) -> str:
         except Exception:
             continue
         if found:
-            return f"{found}, held in " + (f"the name {where} of your file" if k < names
-                                           else where)
+            return f"{found}, held in {where}"
     return ""
 
 
@@ -166,7 +183,7 @@ def learner_codes(values: Any, files: set[str], module: Any = None) -> list[Any]
     """The code objects of ``files`` among ``values`` (functions, the classes of ``module``
     and their methods, a module's names), with every function defined inside them (a
     ``_backward`` closure, a lambda): what ``CallsSeen`` watches."""
-    found: dict[int, Any] = {}
+    found: dict[int, Any] = {}  # (each once, by identity)
     stack: list[Any] = []
     for value in values:
         kind = type(value)
@@ -184,29 +201,23 @@ def learner_codes(values: Any, files: set[str], module: Any = None) -> list[Any]
             if code is not None and code.co_filename in files:
                 stack.append(code)
     for code in stack:
-        found.update(_nested(code))
+        found.update((id(inner), inner) for inner in _nested(code, id(code)))
     return list(found.values())
 
 
-def _nested(code: Any) -> dict[int, Any]:
-    """``code`` and every code object defined inside it, by id (kept: a rule's are asked
-    for before each of its calls; a code object never changes)."""
-    nested = _NESTED.get(id(code))
-    if nested is not None:  # (the code objects are kept here: an id is theirs alone)
-        return nested
+@functools.lru_cache(maxsize=4096)
+def _nested(code: Any, identity: int) -> tuple[Any, ...]:
+    """``code`` (whose ``id`` is ``identity``) and every code object defined inside it, kept:
+    a rule's are asked for before each of its calls, and a code object never changes. (By
+    identity too: two code objects of equal text, a file loaded twice, are equal, and it is
+    the very ones that run that are watched; a kept one is held, so its id is its own.)"""
     nested, stack = {}, [code]
     while stack:
         inner = stack.pop()
         if id(inner) not in nested:
             nested[id(inner)] = inner
             stack += [c for c in inner.co_consts if type(c) is types.CodeType]
-    if len(_NESTED) > 4096:
-        _NESTED.clear()
-    _NESTED[id(code)] = nested
-    return nested
-
-
-_NESTED: dict[int, dict[int, Any]] = {}
+    return tuple(nested.values())
 
 
 class CallsSeen:

@@ -72,7 +72,7 @@ from tinygrad_edu.exercises.learner.duals import SEQUENCES, DualsGiven
 from tinygrad_edu.exercises.learner.held import (
     SHALLOW,
     CallsSeen,
-    complex_held,
+    LearnerFrames,
     line_of,
 )
 from tinygrad_edu.exercises.learner.held_code import complex_constant
@@ -140,9 +140,7 @@ class _Watch:
                       if hasattr(vars(k).get("__init__"), "__code__")}
         self.made = 0
         self.pending: dict[Any, tuple[Callable[..., None], Any, list[Any], Any]] = {}
-        self.mine: set[Any] = set()  # (the frames of the files' functions running, seen
-        # called: their other events are known by them alone, f_code unread, where an audit
-        # hook runs at each)
+        self.mine = LearnerFrames(SHALLOW)  # (the frames of the files' functions running)
         self.duals = DualsGiven(cls, files, self._line, _defined)
         self.pairs = self.duals.pairs  # (read at every return, with ``pending``)
         self.plain = self.duals.plain  # (the types given that are no dual number)
@@ -176,9 +174,7 @@ class _Watch:
             if (event == "c_call" or event == "return") and frame in self.mine:
                 if event == "return":
                     self.mine.discard(frame)
-                if not self.held and not (  # (at once, in C: nearly every call comes to it)
-                        SHALLOW.issuperset(map(type, frame.f_locals.values())) and
-                        (event == "c_call" or type(arg) in SHALLOW)):
+                if not self.held:
                     self._held(frame, arg if event == "return" else None)
             return
         try:  # (a profile function that raises is switched off: it never does)
@@ -228,7 +224,7 @@ class _Watch:
         (``u = a.data``), its unit made at run time (no honest class has one). Said if
         nothing else was (a function of the forward pass at a complex number says more)."""
         try:  # (``frame`` is of the files: ``profile`` saw it called)
-            found = complex_held(frame, returned, inside=False)
+            found = self.mine.held(frame, returned)
             if found:
                 code = frame.f_code
                 self.held = (f"{found}, in {code.co_name} " + watched_numbers.lines_said(

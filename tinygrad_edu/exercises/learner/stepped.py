@@ -15,7 +15,7 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.duals import DUAL_PAIRS, dual_product, own_number, pair
-from tinygrad_edu.exercises.learner.held import PLAIN, complex_held
+from tinygrad_edu.exercises.learner.held import PLAIN, LearnerFrames
 from tinygrad_edu.exercises.learner.held_code import PASSED, complex_receiver
 from tinygrad_edu.exercises.text_blocks import at_lines
 
@@ -41,8 +41,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
     of the file, or two pairs of numbers given to one that gives back their product as dual
     numbers multiply (``duals.dual_product``), with its line; in ``ran``, the code of every
     function of the file called."""
-    mine: set[Any] = set()  # (the frames of the file's functions running, seen called: its
-    # other events are known by them alone, f_code unread, where an audit hook runs at each)
+    mine = LearnerFrames(PLAIN)  # (the frames of the file's functions running)
     paired: dict[Any, tuple[tuple[float, float], tuple[float, float]]] = {}
 
     def record(frame: Any, event: str, arg: Any) -> None:
@@ -70,10 +69,8 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                 found = complex_receiver(arg)  # (a c_call: 3.10 and 3.11 see no arguments)
                 if found:
                     bound.append((found, frame.f_lineno))
-            if not held and not (  # (at once, in C: nearly every
-                    PLAIN.issuperset(map(type, frame.f_locals.values())) and  # event
-                    type(arg if event == "return" else None) in PLAIN):  # comes to it)
-                found = complex_held(frame, arg if event == "return" else None)
+            if not held:
+                found = mine.held(frame, arg if event == "return" else None)
                 if found:
                     back = frame.f_back if event == "call" else None
                     at = back if back is not None and back.f_code.co_filename == file \
