@@ -349,6 +349,10 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("bias correction without the power t",  # (h-learner66g D2)
          "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
          "m_hat = m[i] / (1 - beta1)\n        v_hat = v[i] / (1 - beta2)"),
+        ("m̂'s bias correction without the power t",  # (h-page9: "No common mistake")
+         "m_hat = m[i] / (1 - beta1 ** t)", "m_hat = m[i] / (1 - beta1)"),
+        ("v̂'s bias correction without the power t",
+         "v_hat = v[i] / (1 - beta2 ** t)", "v_hat = v[i] / (1 - beta2)"),
         ("no bias correction",
          "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
          "m_hat = m[i]\n        v_hat = v[i]"),

@@ -82,6 +82,8 @@ def test_each_slip_is_named(stage, title, old, new, tmp_path):
 
 POINTED = {
     ("adam", "bias correction without the power t"): "        m_hat = m[i] / (1 - beta1)",
+    ("adam", "m̂'s bias correction without the power t"): "        m_hat = m[i] / (1 - beta1)",
+    ("adam", "v̂'s bias correction without the power t"): "        v_hat = v[i] / (1 - beta2)",
     ("block", "head i's features from i, not from i·s"): "        hs = h",
     ("train_step", "only the first gradient set to 0 (a return inside the loop)"):
         "        return loss.data",
@@ -102,7 +104,8 @@ POINTED = {
 of range(t); D3 on 3 positions, where one shows it (``SMALLEST``). h-learner66f N3 and N4:
 the summed losses gave no line; softmax's denominator from .data was "No common mistake
 matches"; attention's unscaled scores and gpt's missing rmsnorm gave no line. Issue 66,
-F5: block's forgotten attention residual (and the MLP's) gave no line."""
+F5: block's forgotten attention residual (and the MLP's) gave no line. ``** t`` left out of
+m̂ alone, or v̂ alone, was "No common mistake matches data" (h-page9)."""
 
 
 def test_an_overflow_on_every_input_is_no_unstable_softmax(tmp_path):

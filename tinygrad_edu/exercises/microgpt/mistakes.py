@@ -462,6 +462,16 @@ def adam_without_power(params: Any, m: Any, v: Any, t: int, lr: float, beta1: fl
     _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: 1)
 
 
+def adam_m_without_power(params: Any, m: Any, v: Any, t: int, lr: float,
+                         beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: 1, only="m")
+
+
+def adam_v_without_power(params: Any, m: Any, v: Any, t: int, lr: float,
+                         beta1: float = 0.85, beta2: float = 0.99, eps: float = 1e-8) -> None:
+    _adam(params, m, v, t, lr, beta1, beta2, eps, step=lambda t: 1, only="v")
+
+
 def adam_uncorrected(params: Any, m: Any, v: Any, t: int, lr: float, beta1: float = 0.85,
                      beta2: float = 0.99, eps: float = 1e-8) -> None:
     _adam(params, m, v, t, lr, beta1, beta2, eps, corrected=False)

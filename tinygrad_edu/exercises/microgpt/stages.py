@@ -480,6 +480,14 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
                 "beta1 alone is right at t = 1 only, and from t = 2 on divides by too "
                 "little, so that m̂ and v̂ come out too large.", M.adam_without_power,
                 where=("adam", r"/\s*\(\s*1\s*-\s*beta[12]\s*\)")),
+        Mistake("bias", "m̂'s bias correction without the power t",
+                "Divide m by 1 - beta1**t, as v̂ = v / (1 - beta2**t) is in yours: 1 - beta1 "
+                "alone is right at t = 1 only, and from t = 2 on m̂ comes out too large.",
+                M.adam_m_without_power, where=("adam", r"/\s*\(\s*1\s*-\s*beta1\s*\)")),
+        Mistake("bias", "v̂'s bias correction without the power t",
+                "Divide v by 1 - beta2**t, as m̂ = m / (1 - beta1**t) is in yours: 1 - beta2 "
+                "alone is right at t = 1 only, and from t = 2 on v̂ comes out too large.",
+                M.adam_v_without_power, where=("adam", r"/\s*\(\s*1\s*-\s*beta2\s*\)")),
         Mistake("bias", "no bias correction",
                 "m and v start at 0, so early steps are too small unless m and v are divided "
                 "by 1 - beta1**t and 1 - beta2**t.", M.adam_uncorrected),
