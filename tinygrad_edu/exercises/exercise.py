@@ -51,7 +51,8 @@ class ExerciseSpec:
     ``smallest`` are the smallest inputs, smallest first (by the case's ``size()``): once an
     answer has failed, the first of them on which it fails as it did is the input shown,
     where hypothesis's shrinking stopped at a larger one (``grading._smallest``; a right
-    answer never runs them).
+    answer never runs them). They are tried on the first failing input drawn, and
+    hypothesis shrinks it only where none of them fails as it does.
 
     A rule exercise has ``exact`` points: where a rule is exact and no numerical derivative
     of the function is, so that an answer which is one earns no points (``shortcuts.py``).

@@ -251,12 +251,14 @@ def _key(exercise: ExerciseSpec, for_probe: bool) -> tuple[ExerciseSpec, bool, i
     return (exercise, for_probe, seed)
 
 
-def search(exercise: ExerciseSpec, solution: Solution | Remote
+def search(exercise: ExerciseSpec, solution: Solution | Remote, shrink: bool = True
            ) -> tuple[Outcome | None, int]:
     """The simplest failing input hypothesis finds, else the first failing worked example
     (the inputs always tried), else None; and how many inputs were tried. With
     ``examples_first`` the examples come first, and a failing one ends the search (with
-    ``shrink_examples``, once hypothesis has looked for a simpler one: ``_simpler``)."""
+    ``shrink_examples``, once hypothesis has looked for a simpler one: ``_simpler``). Not
+    ``shrink``: the first failing input hypothesis draws, as drawn (``grading._grade_stage``
+    tries the exercise's ``smallest`` inputs on it first)."""
     tried = [0]
     examples = exercise.examples
     if exercise.examples_first:
@@ -267,7 +269,7 @@ def search(exercise: ExerciseSpec, solution: Solution | Remote
                 return (_simpler(exercise, solution, outcome, tried)
                         if exercise.shrink_examples else (outcome, tried[0]))
         examples = ()
-    return _drawn(exercise, solution, examples, tried)
+    return _drawn(exercise, solution, examples, tried, shrink)
 
 
 def _simpler(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outcome,
@@ -303,9 +305,10 @@ def _simpler(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outco
 
 
 def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[Any, ...],
-           tried: list[int]) -> tuple[Outcome | None, int]:
-    """The simplest failing input hypothesis finds, else the first failing example of
-    ``examples`` (tried after the drawn ones), else None."""
+           tried: list[int], shrink: bool = True) -> tuple[Outcome | None, int]:
+    """The simplest failing input hypothesis finds (with ``shrink``; else the first it
+    draws), else the first failing example of ``examples`` (tried after the drawn ones),
+    else None."""
     key = _key(exercise, False)
     drawn = _DRAWN.get(key)
     if drawn is not None and all(attempt(exercise, solution, case, expected).ok for case, expected
@@ -325,7 +328,7 @@ def _drawn(exercise: ExerciseSpec, solution: Solution | Remote, examples: tuple[
 
         run = given(exercise.cases)(test)
         run = seed(drawn_from("search", exercise.number))(
-            _settings(exercise.max_examples, shrink=True)(run))
+            _settings(exercise.max_examples, shrink)(run))
         try:
             _quietly(run)
         except Exception as error:

@@ -152,10 +152,12 @@ def logits(draw: st.DrawFn) -> VectorCase:
 
 SOFTMAX_SMALLEST = _smallest_first([
     VectorCase(x, c, "logits") for x, c in (
-        ((0.0,), (1.0,)), ((800.0,), (1.0,)), ((-800.0,), (1.0,)), ((0.0, 0.0), (1.0, 0.0)),
+        ((0.0,), (1.0,)), ((800.0,), (1.0,)), ((-800.0,), (1.0,)), ((1.0,), (1.0,)),
+        ((0.0, 0.0), (1.0, 0.0)),
         ((1.0, 0.0), (1.0, 0.0)), ((800.0, 799.0), (1.0, 0.0)),
         ((-800.0, -801.0), (1.0, 0.0)))])
-"""The smallest inputs (``ExerciseSpec.smallest``): one logit, then two; 0, then ±800."""
+"""The smallest inputs (``ExerciseSpec.smallest``): one logit, then two; 0, then ±800 (and
+1: exp(1) / 1 is wrong in both parts, where no sum divides and no largest is subtracted)."""
 
 SOFTMAX_EXAMPLES = (
     VectorCase((1.0, 2.0, 0.5), (1.0, 0.0, -1.0), "logits"),
