@@ -9,7 +9,14 @@ import sys
 import pytest
 
 from tinygrad_edu.viz import playground, printing
-from tinygrad_edu.viz.printing import HEAD_LINES, TAIL_LINES, Printing, not_shown
+from tinygrad_edu.viz.printing import (
+    HEAD_CHARS,
+    HEAD_LINES,
+    TAIL_CHARS,
+    TAIL_LINES,
+    Printing,
+    not_shown,
+)
 
 
 @pytest.fixture
@@ -62,6 +69,28 @@ def test_a_flood_is_cut_said_so_and_ends_with_its_last_lines(page):
     assert sent[-2] == ("stderr", "the end\n")
     print("the verdict")  # (after the cut: shown again)
     assert sent[-1] == ("stdout", "the verdict\n")
+
+
+def test_one_huge_line_is_shown_by_its_beginning_and_its_end(page):
+    """print('x' * 10 ** 8), one line (h-learner66g D9): before, no beginning was shown
+    (the head takes whole lines), the line about the cut said "… 0 more lines, 0
+    characters not shown so far …", and the whole line went to the page as its last lines,
+    where the page cut it again and said "its beginning and its end are shown". Now the
+    head's room of it, the line saying how much was not shown, and its last TAIL_CHARS."""
+    printing_, sent, now = page
+    printing_.install()
+    for _ in range(4):
+        now[0] += 1  # (said again as it goes on)
+        print("x" * 250_000, end="")
+    print()
+    printing_.settle()
+    assert sent[0] == ("stdout", "x" * HEAD_CHARS + "\n")  # (the cut line on a line of its own)
+    cuts = [text for stream, text in sent if stream == "cut"]
+    hidden = 10 ** 6 - HEAD_CHARS - TAIL_CHARS + 1
+    assert cuts and cuts[-1] == not_shown(1, hidden), cuts
+    assert len(cuts) > 1 and not any(" 0 characters" in c for c in cuts), cuts
+    last = "".join(text for stream, text in sent[sent.index(("cut", cuts[-1])) + 1:-1])
+    assert last == "x" * (TAIL_CHARS - 1) + "\n" and sent[-1] == ("ran", "\n")
 
 
 def test_a_run_settles_before_its_traceback_and_the_next_run_starts_afresh(page):

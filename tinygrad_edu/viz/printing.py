@@ -30,7 +30,8 @@ from typing import Any
 
 from tinygrad_edu.formatting import not_shown
 
-__all__ = ["HEAD_CHARS", "HEAD_LINES", "Printing", "not_shown", "settle"]
+__all__ = ["HEAD_CHARS", "HEAD_LINES", "TAIL_CHARS", "TAIL_LINES", "Printing", "not_shown",
+           "settle"]
 
 HEAD_LINES = 2000
 """The most lines a run shows as they are printed (a training loop's 1,000 lines of loss
@@ -39,6 +40,8 @@ HEAD_CHARS = 100_000
 """The most characters a run shows as they are printed."""
 TAIL_LINES = 30
 """The last lines of a cut output, shown at its end (a traceback after a flood, say)."""
+TAIL_CHARS = 10_000
+"""The most characters of those last lines shown (the end of one huge line, say)."""
 EVERY_S = 0.25
 """How often the line about the cut is said again while a flood goes on."""
 BUFFER_BYTES = 1 << 16
@@ -126,8 +129,8 @@ class Printing:
                 self.send(stream, text)
                 return
             head = self._head(text)
-            if head:
-                self.send(stream, head)
+            if head:  # (cut inside a line: the line about the cut goes on a line of its own)
+                self.send(stream, head if head.endswith("\n") else head + "\n")
             text = text[len(head):]
             self.cut = True
             for name in ("stdout", "stderr"):  # (print looks up sys.stdout at each call)
@@ -146,10 +149,15 @@ class Printing:
         now = self.clock()
         if now - self.said >= EVERY_S:
             self.said = now
-            self.send("cut", not_shown(*self._hidden(), so_far=True))
+            lines, chars = self._hidden()
+            if chars:
+                self.send("cut", not_shown(max(lines, 1), chars, so_far=True))
 
     def _head(self, text: str) -> str:
-        """The part of ``text`` within the run's lines and characters shown."""
+        """The part of ``text`` within the run's lines and characters shown: its whole
+        lines that fit, else, where a line is longer than the room left, the room's
+        characters of it (``print('x' * 10 ** 8)``: before, nothing of it, h-learner66g
+        D9)."""
         room_chars = max(HEAD_CHARS - self.chars, 0)
         room_lines = max(HEAD_LINES - self.lines, 0)
         end = 0
@@ -158,7 +166,7 @@ class Printing:
             if found < 0:
                 break
             end = found + 1
-        return text[:end]
+        return text[:end or (room_chars if room_lines else 0)]
 
     def _trim(self) -> None:
         """Keep the pieces that hold the last ``TAIL_LINES`` lines (and the unfinished
@@ -173,16 +181,19 @@ class Printing:
         self.tail, self.tail_lines = kept, lines
 
     def _last(self) -> list[tuple[str, str]]:
-        """The last ``TAIL_LINES`` lines past the cut, as (stream, text) pieces."""
+        """The last ``TAIL_LINES`` lines past the cut, at most ``TAIL_CHARS`` characters
+        of them, as (stream, text) pieces."""
         self._trim()
-        pieces, lines = [], 0
+        pieces, lines, room = [], 0, TAIL_CHARS
         for stream, text in reversed(self.tail):
             parts = text.splitlines(keepends=True)
             if lines + len(parts) >= TAIL_LINES:
-                pieces.append((stream, "".join(parts[len(parts) - (TAIL_LINES - lines):])))
-                break
-            pieces.append((stream, text))
+                text = "".join(parts[len(parts) - (TAIL_LINES - lines):])
+            pieces.append((stream, text[max(len(text) - room, 0):]))
+            room -= len(pieces[-1][1])
             lines += len(parts)
+            if lines >= TAIL_LINES or room <= 0:
+                break
         return pieces[::-1]
 
     def _hidden(self) -> tuple[int, int]:
@@ -209,8 +220,8 @@ class Printing:
         if self.cut:
             lines, chars = self._hidden()
             last = self._last()
-            if lines:
-                self.send("cut", not_shown(lines, chars))
+            if chars:
+                self.send("cut", not_shown(max(lines, 1), chars))
             for stream, text in last:
                 self.send(stream, text)
             self.send("ran", "\n")  # (its end: the exercises page puts the verdict first)
