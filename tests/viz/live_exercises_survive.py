@@ -97,6 +97,30 @@ def exercises_end_code_that_will_not_stop(exercises, capsys):
     the_next_check_prepares_the_grader_again(exercises)
 
 
+SLOW_TO_FREE = ("class Slow:\n    def __del__(self):  # (freed after the Stop: 10 s and more)\n"
+                "        for _ in range(10 ** 9):\n            pass\n\n\nkept = Slow()\n\n\n"
+                "def d_tanh(x, y):\n    while True:\n        pass\n")
+
+
+def exercises_a_stop_heard_then_slow_to_free_is_said_so(exercises, capsys):
+    """The code stopped at the Stop, and freeing what it kept took Python past the page's
+    grace (a list that grew in a loop without end; here, a slow __del__): before, "it did
+    not stop when interrupted. A solution that loops forever is the usual cause", under
+    the stop's own "It was at your answer, line 12" (h-learner66g D10)."""
+    exercises.fill("#code", SLOW_TO_FREE)
+    exercises.click("#check")
+    exercises.wait_for_function("/^Grading…/.test(document.getElementById('state').textContent)")
+    exercises.wait_for_timeout(1000)  # (in its loop, as above)
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
+    said = exercises.text_content("#output")
+    assert "It was at your answer, line 1" in said and said.endswith(
+        "Stopped: stopped with the Stop button; your code stopped, but what it had made took "
+        "Python more than 2 s to let go of (a list that grew in a loop without end, say). "
+        "Python was started again; your code is kept.\n"), said
+    the_next_check_prepares_the_grader_again(exercises)
+
+
 JS_LOOP = "import random\n\njs = random._os.sys.modules['js']\njs.eval('while (true) {}')\n"
 
 

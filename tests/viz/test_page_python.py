@@ -160,9 +160,15 @@ def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raise
 
 def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     """The page's Stop (SIGINT, which a Check has raise ``PageStop``) ends the Check with
-    where the code was, no verdict and nothing recorded."""
+    where the code was, no verdict and nothing recorded; and the page is told it was heard
+    (``page_python.heard``: what Python does next is its own work, h-learner66g D10)."""
+    from tinygrad_edu.viz import page_python
+
+    told = []
+    monkeypatch.setattr(page_python, "_HEARD", [lambda: told.append("heard")], raising=False)
     monkeypatch.setattr(apart, "APART", False)
     assert '"code": 0' in check_json("d_tanh", RIGHT, "")  # (the grader imported)
+    assert not told
     capsys.readouterr()
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
@@ -172,7 +178,7 @@ def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     finally:
         timer.join()
     out = capsys.readouterr().out
-    assert answer == {"code": 1, "progress": ""}
+    assert answer == {"code": 1, "progress": ""} and told == ["heard"]
     assert out in ("It was at your answer, line 2, in d_tanh  (while True:)\n",  # (where the
                    "It was at your answer, line 3, in d_tanh  (pass)\n")  # loop was stopped)
 
@@ -193,15 +199,37 @@ def test_what_the_code_keeps_is_let_go_of_at_the_end_of_its_check_or_run(monkeyp
     Check or Run is over, within the stack the learner's code ran in (``page_python.let_go``):
     freed later, by the garbage collector wherever it runs (a function's namespace holds
     it, and the function its namespace), it took the page's Python down (issue 66). The
-    page frees it so; here, with the garbage collector off, it is freed at all only so."""
+    page frees it so; here, with the garbage collector off, it is freed at all only so.
+    The page's Stop (or its 120 s limit) landing as the Check frees it is let go of, the
+    verdict as it was: before, ``PageStop`` came out of the Check, a raw traceback through
+    let_go in the page ("Stopped.") and the page's Python half put back (its folder, the
+    progress file's name: h-learner66g D1, h-66o)."""
     import gc
 
+    from tinygrad_edu.viz import page_python
+
     monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
+    emptied = page_python._emptied
+
+    def stopped_there(namespace):
+        signal.raise_signal(signal.SIGINT)  # (the Stop lands as the namespace is freed)
+        emptied(namespace)
+
+    monkeypatch.setattr(page_python, "_emptied", stopped_there)
+    here = os.getcwd()
     gc.collect()
     gc.disable()
     try:
-        assert '"code": 0' in check_json("d_tanh", RIGHT + KEPT, "")
+        try:
+            answer = check_json("d_tanh", RIGHT + KEPT, "")
+        except KeyboardInterrupt as stop:
+            pytest.fail(f"the Stop came out of the Check: {stop!r}")
+        finally:
+            os.chdir(here)
+        assert '"code": 0' in answer
         assert capsys.readouterr().out.endswith("let go of\n")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        monkeypatch.setattr(page_python, "_emptied", emptied)
         playground.run(RIGHT + KEPT)
         assert capsys.readouterr().out == "let go of\n"
     finally:

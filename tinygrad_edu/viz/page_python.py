@@ -14,6 +14,7 @@ import importlib
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -25,7 +26,8 @@ from tinygrad_edu.viz import printing
 from tinygrad_edu.viz.rendering import use_renderer
 
 __all__ = ["ANSWER_FILE", "COMPUTING", "DEPTH", "FILENAME", "FREEING_BYTES", "STACK_BYTES",
-           "PageTimer", "RunStop", "flat_exec", "keep_depth", "kept", "let_go", "start"]
+           "PageTimer", "RunStop", "flat_exec", "heard", "keep_depth", "kept", "let_go",
+           "start"]
 
 FILENAME = "<playground>"
 """The name tracebacks give the learner's code in the playground."""
@@ -51,6 +53,7 @@ def start() -> None:
     keep_depth()
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
     printing.install(lambda stream, text: js.pagePrint(stream, text))
+    _HEARD[:] = [js.pageHeard]
     if not hasattr(signal, "setitimer"):
         signal.setitimer = PageTimer(js.pageTimer)
     for module in (os, sys.modules.get("posix")):
@@ -68,6 +71,19 @@ class ProcessExit(BaseException):
 
 def _exit(status: int) -> NoReturn:
     raise ProcessExit(f"os._exit({status!r})")
+
+
+_HEARD: list[Callable[[], Any]] = []
+"""What tells the page its Stop was heard (``heard``; ``start`` sets it)."""
+
+
+def heard() -> None:
+    """Tell the page its Stop was heard: the code has ended there, and what Python does
+    next (freeing what the code made: ``let_go``) is its own work. Where that takes longer
+    than the page waits, the page says so, not that the code "did not stop when
+    interrupted" under the code's own KeyboardInterrupt (h-learner66g D10)."""
+    for tell in _HEARD:
+        tell()
 
 
 def _page_stop(signum: int, frame: Any) -> None:
@@ -256,12 +272,28 @@ def let_go() -> None:
     code kept there, a long chain of Values say, is freed as it would be at its top level;
     emptied later by Python's garbage collector, wherever that runs, or when the next
     run's namespace takes the place of this one, it could take Python down); then what
-    only a cycle holds (the garbage collector, run here)."""
-    with _freeing():
+    only a cycle holds (the garbage collector, run here). The page's Stop is held off
+    meanwhile (``_stop_held``)."""
+    with _stop_held(), _freeing():
         while _LEFT:
             _emptied(_LEFT.pop())
         gc.collect()  # (what the code made that only a cycle holds: freed here, by this
         # run, its __del__ said with it; left, it was freed in the next run's, anywhere)
+
+
+@contextlib.contextmanager
+def _stop_held() -> Iterator[None]:
+    """The page's Stop (SIGINT, in the main thread) let go of while the block runs: one
+    that lands as ``let_go`` frees what the code kept comes after the code's end, and
+    raised there it cut the freeing short and came out of the Check, a raw traceback
+    through let_go in the page and the page's Python half put back (h-learner66g D1)."""
+    main = threading.current_thread() is threading.main_thread()
+    held = signal.signal(signal.SIGINT, lambda *_: None) if main else None
+    try:
+        yield
+    finally:
+        if held is not None:
+            signal.signal(signal.SIGINT, held)
 
 
 def _emptied(namespace: dict[str, Any]) -> None:

@@ -65,6 +65,7 @@ from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the 
     _page_stop,
     _set_limit,
     flat_exec,
+    heard,
     keep_depth,
     kept,
     let_go,
@@ -142,6 +143,8 @@ def run(source: str) -> Shown:
         ran.ended = "sys.exit()"
     except BaseException as error:
         ran.stopped = isinstance(error, RunStop)  # (the page's Stop, not the code's own)
+        if ran.stopped:
+            heard()
         _print_error(KeyboardInterrupt().with_traceback(_to_the_code(error.__traceback__))
                      if ran.stopped else error)
         ran.failed = True
@@ -485,6 +488,7 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
         except SystemExit as error:
             code = error.code if isinstance(error.code, int) else 1
         except KeyboardInterrupt as stop:  # the page's Stop: no verdict, nothing recorded
+            heard()
             _forget(before)
             print(pointing.stopped_at(stop, ANSWER_FILE), end="")
             code = 1

@@ -440,9 +440,10 @@
         print("\nStopped: " + error.message + live.neverGaveBack(source) + ". Python was " +
               "started again; your code is kept.\n", "stderr");
       } else {
-        print("\n" + (error.stopped ? "Stopped: " + error.message + ". A solution that " +
-              "loops forever is the usual cause. Python was started again; your code is " +
-              "kept." + (python.interrupt ? "" : " " + verdicts.UNINTERRUPTED) : error.message) + "\n",
+        print("\n" + (error.stopped ? "Stopped: " + error.message + (error.heard ? "" :
+              ". A solution that loops forever is the usual cause") + ". Python was " +
+              "started again; your code is kept." +
+              (python.interrupt ? "" : " " + verdicts.UNINTERRUPTED) : error.message) + "\n",
               "stderr");
       }
       job.shown.flush();

@@ -102,6 +102,10 @@
       clearTimeout(job.ack);
       return;
     }
+    if (message.kind === "heard") {  // (Python ended the code at the Stop: its own work left)
+      job.heard = true;
+      return;
+    }
     if (message.restored && message.restored.length) job.onPrint(restoredLine(message.restored),
                                                                  "stderr");
     if (message.kind === "print") {
@@ -154,7 +158,9 @@
   // given), or if we cannot interrupt it, end the worker: error.unread where Python never
   // read the interrupt (code that never gave it control back: a loop in JavaScript it
   // called, h-learner66f N7; before, "it did not stop when interrupted", as for code that
-  // catches KeyboardInterrupt).
+  // catches KeyboardInterrupt); error.heard where the code stopped and Python's own work
+  // after it (freeing what the code made) took the time (before, "it did not stop when
+  // interrupted" under the code's KeyboardInterrupt, h-learner66g D10).
   Python.prototype.stop = function (why, grace) {
     var self = this, job = this.job;
     if (job && this.interrupt && !job.stopped && this.ready) {
@@ -164,7 +170,9 @@
       job.timer = setTimeout(function () {
         if (self.job !== job) return;
         job.unread = self.interrupt[0] !== 0;  // (Python never read it: it never had control)
-        self.end(why + (job.unread ? "" : "; it did not stop when interrupted"));
+        self.end(why + (job.unread ? "" : job.heard ? "; your code stopped, but what it had " +
+          "made took Python more than " + (grace || GRACE_S) + " s to let go of (a list " +
+          "that grew in a loop without end, say)" : "; it did not stop when interrupted"));
       }, (grace || GRACE_S) * 1000);
       return;
     }
@@ -234,6 +242,7 @@
       error.loading = loading;
       error.timed = !!job.timed;
       error.unread = !!job.unread;
+      error.heard = !!job.heard;
       error.unanswered = job.unanswered ? {limit: job.unanswered, after: job.unanswered +
                                            GRACE_S} : null;
       job.reject(error);

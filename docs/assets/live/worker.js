@@ -81,6 +81,10 @@ self.pageTimer = function (seconds, interval) {
   send("timer", {seconds: seconds, interval: interval});
 };
 
+// The page's Stop, heard (tinygrad_edu.viz.page_python.heard): the code has ended, and
+// what Python does next (freeing what it made) is its own work, not the code's.
+self.pageHeard = function () { send("heard", {}); };
+
 async function wheel(name, folder, pyodide) {
   const response = await fetch(new URL("wheels/" + name, live));
   if (!response.ok) throw new Error("cannot load " + name + ": " + response.status);
@@ -169,7 +173,9 @@ async function handle(event) {
 // request's code changed, and says which (with "close" if it asked to close the worker).
 const own = {onmessage: handle, postMessage: self.postMessage, close: self.close};
 ready.then(function () {
-  for (const name of ["pageTimer", "pagePrint", "renderDot", "pyodide"]) own[name] = self[name];
+  for (const name of ["pageTimer", "pagePrint", "pageHeard", "renderDot", "pyodide"]) {
+    own[name] = self[name];
+  }
 });
 self.onmessage = handle;
 
