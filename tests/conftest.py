@@ -2,6 +2,7 @@
 the optional PyTorch oracle, and the built documentation site for the tests that open it in
 a browser."""
 
+import gc
 import math
 import os
 import shutil
@@ -96,3 +97,16 @@ def site(tmp_path_factory):
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return folder
+
+
+@pytest.fixture(scope="module")
+def a_heap_the_size_of_the_pages():
+    """What the worker made before this file is left out of Python's garbage collections
+    (``gc.freeze``) until its end, for the files that run a live page's Python here: a Check
+    or a Run ends in one (``page_python.let_go``), which in the page's Python sees what the
+    page made; in a pytest worker that had run hundreds of files before, it walked their
+    objects too (CI: 2 to 4 s of each such test, at a load of 10). What a test's code makes
+    is collected as in the page."""
+    gc.freeze()
+    yield
+    gc.unfreeze()

@@ -25,16 +25,7 @@ from tinygrad_edu.viz.playground import DEPTH, check_json
 RIGHT = "def d_tanh(x, y):\n    return 1 - y * y\n"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def a_heap_the_size_of_the_pages():
-    """What the worker made before this file is left out of Python's garbage collections
-    (``gc.freeze``) until its end: a Check ends in one (``page_python.let_go``), which in the
-    page's Python sees what the page made; in a pytest worker that had run hundreds of files
-    before this one, it walked their objects too (CI: 2 to 4 s of each test, at a load of 10).
-    What a test's code makes is collected as in the page: the tests below see it freed."""
-    gc.freeze()
-    yield
-    gc.unfreeze()
+pytestmark = pytest.mark.usefixtures("a_heap_the_size_of_the_pages")
 MEDDLING = """import math, random
 sys = random._os.sys
 
