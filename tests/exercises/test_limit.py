@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import traceback
 
 import pytest
@@ -198,3 +199,37 @@ def test_a_stop_that_comes_inside_the_time_limits_trace_function_is_left_to_the_
     finally:
         sys.settrace(before)
     assert space["came"] and stop.up
+
+
+def test_the_time_a_call_waits_for_the_graders_answer_is_not_its_own():
+    """A learner's process asking the grader (an earlier stage it answers for,
+    ``serve._asking``) waits for the grader's time, not its own: a call of 0.1 s that waited
+    0.15 s for an answer goes on, and its own time limit still stops it 0.1 s of its own
+    later. It was stopped as it got the answer: so, most likely, the right attention of
+    test_earned's test_a_later_stage_graded_alone_is_given_no_reference, failed once in CI
+    (load 10) on an input of 3 positions that hypothesis had not shrunk (h-flake9)."""
+    from tinygrad_edu.exercises import limit
+    from tinygrad_edu.exercises.learner import serve
+
+    class SlowGrader:  # (the learner's end of the pipes: the answer comes in 0.15 s)
+        def write_message(self, fd, message):
+            pass
+
+        def read_message(self, fd):
+            time.sleep(0.15)
+            return {"answer": 1.0}
+
+    ask = serve._asking(0, 0, SlowGrader())
+    came = []
+
+    def attention():
+        came.append(ask({"kind": "call", "name": "softmax"}))
+        came.append(time.monotonic())
+        while True:
+            pass
+
+    with pytest.raises(limit.TimeLimit):
+        limit.call_with_time_limit(0.1, attention)
+    assert came[:1] == [{"answer": 1.0}], "stopped as it got the grader's answer"
+    assert time.monotonic() - came[1] >= 0.08
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

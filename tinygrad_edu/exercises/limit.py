@@ -36,7 +36,7 @@ from pathlib import Path
 from types import CodeType, FrameType
 from typing import Any, TypeVar
 
-__all__ = ["TimeLimit", "call_with_time_limit"]
+__all__ = ["TimeLimit", "call_with_time_limit", "not_counted"]
 
 T = TypeVar("T")
 
@@ -89,6 +89,7 @@ def call_with_time_limit(seconds: float, function: Callable[..., T], *args: Any)
         return function(*args)
     stop = _Stop(seconds, sys._getframe())
     stop.start()
+    _RUNNING.append(stop)
     try:
         answer = function(*args)
     except BaseException as error:
@@ -96,10 +97,41 @@ def call_with_time_limit(seconds: float, function: Callable[..., T], *args: Any)
             raise
         raise stop.first from None  # it caught the stop and raised something else
     finally:
+        _RUNNING.remove(stop)
         stop.end()
     if stop.first is not None:  # it caught the stop and returned all the same
         raise stop.first
     return answer
+
+
+def not_counted(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` inside a limited call, its time not counted against that call's
+    limit: a learner's process waiting for the grader's answer to a question of the
+    learner's code (an earlier stage the grader answers for: ``serve._asking``), which is
+    the grader's time, not the learner's (the grader leaves it out of the process's running
+    too: ``process_time.Running.grader``): an honest call whose question a busy grader, on a
+    loaded machine, answered late was stopped as not finishing (a right attention, which
+    asks for softmax at every position). The timer's signal waits meanwhile (where a thread
+    can hold it back), so that a stop never cuts a message in two."""
+    blocked = hasattr(signal, "pthread_sigmask")
+    if blocked:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    stop = _RUNNING[-1] if _RUNNING else None
+    started = time.monotonic()
+    if stop is not None:
+        stop.waiting += 1
+    try:
+        return function(*args)
+    finally:
+        if stop is not None:
+            stop.waiting -= 1
+            stop.postpone(time.monotonic() - started)
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+
+
+_RUNNING: list[_Stop] = []
+"""The limited calls running, the innermost last."""
 
 
 class _Stop:
@@ -111,6 +143,8 @@ class _Stop:
         self.grader = grader
         self.up = False  # the time is up
         self.first: TimeLimit | None = None  # the first stop raised
+        self.ends = 0.0  # when the time is up (``start``; later by the time ``not_counted``)
+        self.waiting = 0  # how many ``not_counted`` calls it is in
 
     def start(self) -> None:
         before = signal.signal(signal.SIGALRM, self.alarm)
@@ -118,6 +152,7 @@ class _Stop:
         # int(), which a learner's code may replace, and the grader's handler would stay set
         self.handler = before.value if isinstance(before, signal.Handlers) else before
         self.trace = sys.gettrace()
+        self.ends = time.monotonic() + self.seconds  # (read before the timer goes off)
         self.outer, self.interval = signal.setitimer(signal.ITIMER_REAL, self.seconds, TICK)
         self.started = time.monotonic()
         if _PY310:  # see the module's docstring
@@ -132,12 +167,23 @@ class _Stop:
             left = max(self.outer - (time.monotonic() - self.started), 1e-3)
             signal.setitimer(signal.ITIMER_REAL, left, self.interval)
 
+    def postpone(self, seconds: float) -> None:
+        """Stop ``seconds`` later (the time ``not_counted``), unless the time is up."""
+        if self.up:
+            return
+        self.ends += seconds
+        left = self.ends - time.monotonic()
+        if left > 0 and not self.waiting:
+            signal.setitimer(signal.ITIMER_REAL, left, TICK)
+
     def alarm(self, signum: int, frame: FrameType | None) -> None:
         """The timer's handler: while the learner's code runs, stop it here, and have its
         lines stop it again from now on."""
         learners = self._learners_frames(frame)
         if not learners:
             return  # the solution has ended: the grader is tidying up
+        if not self.up and (self.waiting or time.monotonic() < self.ends):
+            return  # (a time not counted: ``postpone`` set the timer again)
         self.up = True
         for f in learners:
             f.f_trace, f.f_trace_opcodes = self.line, _PY310

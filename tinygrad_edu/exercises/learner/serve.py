@@ -419,19 +419,16 @@ def _capped_recursion(path: str) -> None:
 def _asking(requests: int, answers: int, wire: Any) -> Any:
     """``ask(question)``: a question to the grader in the middle of a call (an earlier stage
     it answers, ``answered.py``), and its reply. The time limit's signal waits until the
-    reply is read whole, so that a stop never cuts a message in two."""
-    import signal
+    reply is read whole, so that a stop never cuts a message in two, and the wait is not
+    counted against the call's time (``limit.not_counted``): it is the grader's."""
+    from tinygrad_edu.exercises.limit import not_counted  # (imported already: ``_serve``)
+
+    def exchange(question: dict[str, Any]) -> dict[str, Any]:
+        wire.write_message(answers, {"ask": question})
+        return dict(wire.read_message(requests))
 
     def ask(question: dict[str, Any]) -> dict[str, Any]:
-        blocked = hasattr(signal, "pthread_sigmask")
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-        try:
-            wire.write_message(answers, {"ask": question})
-            return dict(wire.read_message(requests))
-        finally:
-            if blocked:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
+        return not_counted(exchange, question)
 
     return ask
 
