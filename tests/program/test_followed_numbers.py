@@ -18,6 +18,7 @@ from tests.program.against_engine import same
 from tests.program.parameters import W
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.program import compile
+from tinygrad_edu.program.capture import ProgramWarning
 
 np = pytest.importorskip("numpy")
 
@@ -348,7 +349,9 @@ def test_a_hand_made_node_of_followed_numbers_is_one_program():
 @pytest.mark.parametrize("native", [True, False])
 def test_the_number_alone_of_a_node_made_outside(native):
     """h-attack64i L1: the Python program raised NameError 'g4' at the second call (natively at
-    a NaN); the node's .grad is the engine's: untouched (it is not in the loss's graph)."""
+    a NaN); the node's .grad is the engine's: untouched (it is not in the loss's graph). Its
+    name is guarded all the same (h-attack64j R1: rebound to another node, the old one's
+    number was read)."""
     h = W * 3.0  # (made outside; its number alone is read)
     h.grad = 5.0
 
@@ -359,6 +362,10 @@ def test_the_number_alone_of_a_node_made_outside(native):
     for number in (0.5, 0.7, float("nan"), 0.7):
         same(step, f, [W], number)
     assert h.grad == 5.0 and step.captures == 1
+    h = W * 7.0  # (a "previous loss" kept: another node under the same name)
+    with pytest.warns(ProgramWarning, match=r"because h \(a closure cell\) is not what it was"):
+        same(step, f, [W], 0.5)
+    assert step.captures == 2
 
 
 def test_repr_a_hand_made_node_and_numpy_inside():

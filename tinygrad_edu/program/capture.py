@@ -563,11 +563,14 @@ def _build(name: str, answer: Any, record: Recording, outside: Outside, count: i
     shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
                                           outside=outside.walk.where)
     given = {k for k, _ in arg_leaves}
+    read = [v for _, v in tape.read]  # (nodes made outside whose numbers alone it read)
     held_somewhere(tape, outside, record,
-                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given], answer)
-    outside.guard({id(v) for _, v in tape.gradients})
+                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
+                   answer)
+    outside.guard({id(v) for _, v in [*tape.gradients, *tape.read]})
     unknown = [v for k, (_, v) in enumerate(tape.gradients)
                if k not in given and id(v) not in outside.walk.where]
+    unknown += [v for v in read if id(v) not in outside.walk.where]
     if unknown:  # (made by a copy in the function, or held where a capture does not look)
         from tinygrad_edu.program.explain import _value
 

@@ -285,7 +285,8 @@ def captured_tape(root: Value, outputs: list[Any], record: Recording, arg_values
     position = {step.out: k for k, step in enumerate(tape.steps) if isinstance(step, Step)}
     tape.backward_order = [position[build.slots[id(n)]] for n in reversed(backward_nodes)]
     in_graph = {id(n) for n in order}  # (a node made outside whose number alone was read:
-    tape.inner = [(s, n) for s, n in tape.inner if id(n) in in_graph]  # its .grad is not set)
+    tape.read = [(s, n) for s, n in tape.inner if id(n) not in in_graph]  # its .grad is
+    tape.inner = [(s, n) for s, n in tape.inner if id(n) in in_graph]  # not set; guarded)
     for g in guards:
         tape.guards.append(Check(g.op, _side(g.left, build), _side(g.right, build),
                                  g.outcome, g.where))

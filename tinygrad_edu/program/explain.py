@@ -121,9 +121,9 @@ def _entry(entry: Any, number: int) -> list[str]:
     if unknown:
         lines.append("  leaves of unknown origin (read by identity; verify= checks): "
                      f"{_some(unknown)}")
-    if tape.inner:
+    if tape.inner or tape.read:
         lines.append(f"  nodes made before the capture (their numbers read at every call): "
-                     f"{_some([_value(n) for _, n in tape.inner])}")
+                     f"{_some([_value(n) for _, n in [*tape.inner, *tape.read]])}")
     if outside is not None:
         numbers = [p for p in outside.walk.places if p.kind == "number"]
         inputs = {id(p) for p in outside.inputs}

@@ -114,6 +114,10 @@ class Tape:
     """Nodes made before the capture that the graph passes through (slot, node): the
     program returns their gradients after the leaves', which ``backward()`` sets (an inner
     node holds the latest pass's)."""
+    read: list[tuple[int, Value]] = field(default_factory=list)
+    """Nodes made before the capture whose numbers alone the function read (``h.data``):
+    read at every run and guarded where they are held, as ``inner``'s, but no gradient slots
+    (``backward()`` does not reach them: their ``.grad`` is not set)."""
     stale: Callable[[], str | None] | None = None
     """Why the program no longer gives the engine's numbers (a number outside changed, a
     parameter replaced), as its compiled function finds it at a call; None: it holds. Set by
