@@ -401,41 +401,72 @@ def test_a_list_of_a_value_and_a_number_read_at_every_call_guards_the_value(nati
         same(step, f, [ps[0], x], x)
 
 
-@pytest.mark.parametrize("kind", ["memoryview", "bytearray", "ctypes"])
+@pytest.mark.parametrize("kind", ["memoryview", "bytearray", "ctypes", "a NumPy array",
+                                  "a Tensor", "a NumPy float", "a float"])
 def test_a_buffer_is_guarded_by_its_bytes(kind):
+    """And a NumPy array, a Tensor, a number held outside: to the bit (h-attack64j S3: 0.0
+    then -0.0 in a NumPy array, a Tensor or a NumPy float, a NaN then -NaN in an array or a
+    float, were the same to their guards: the first one's sign, silently)."""
     import array
     import ctypes
+    import math
+    from math import copysign
+
+    from tinygrad_edu.tensor import Tensor
 
     numbers = array.array("d", [2.0])
+    held = np.array([2.0]) if kind == "a NumPy array" else Tensor(np.array([2.0])) \
+        if kind == "a Tensor" else np.float64(2.0) if kind == "a NumPy float" else 2.0
     if kind == "memoryview":
         view = memoryview(numbers)
 
-        def f():
-            return W * view[0]
+        def read():
+            return view[0]
 
         def change(t):
             numbers[0] = t
     elif kind == "bytearray":
         buffer = bytearray(struct.pack("<d", 2.0))
 
-        def f():
-            return W * struct.unpack("<d", buffer)[0]
+        def read():
+            return struct.unpack("<d", buffer)[0]
 
         def change(t):
             buffer[:] = struct.pack("<d", t)
-    else:
-        held = ctypes.c_double(2.0)
+    elif kind == "ctypes":
+        box = ctypes.c_double(2.0)
 
-        def f():
-            return W * held.value
+        def read():
+            return box.value
 
         def change(t):
-            held.value = t
-    step = compile(f)
-    for t in (2.0, 4.0, 4.0, -0.0):
+            box.value = t
+    elif kind in ("a NumPy array", "a Tensor"):
+        def read():
+            return held[0] if kind == "a NumPy array" else float(held.data[0])
+
+        def change(t):
+            numbers_held = held if kind == "a NumPy array" else held.data
+            numbers_held[0] = t
+    else:
+        def read():
+            return held
+
+        def change(t):
+            nonlocal held
+            held = type(held)(t)
+
+    def f():
+        x = read()
+        return W * (x if x == x else copysign(2.0, x))  # (a NaN's sign)
+
+    step = compile(f, native=False)  # (guards: the same in both)
+    for t in (-math.nan, math.nan, math.nan, 0.0, -0.0) if kind == "a float" else \
+            (0.0, -0.0, -0.0, math.nan, -math.nan):
         change(t)
         same(step, f, [W])
-    assert step.captures == 3 and step.runs == 1
+    if kind not in ("a NumPy float", "a float"):  # (a number: read at every call once changed)
+        assert (step.captures, step.runs) == (4, 1)
 
 
 class Tempered(Value):

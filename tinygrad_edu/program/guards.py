@@ -234,15 +234,31 @@ def stands_for(x: Any, function: Any) -> bool:
 
 
 def same_array(now: Any, then: Any) -> bool:
-    """An array with the same shape, type and numbers (NaN as NaN); a buffer (an
+    """An array with the same shape, type and numbers to the bit (-0.0 not 0.0, a NaN's sign
+    and payload its own; an array of objects by ``==``, NaN as NaN); a buffer (an
     ``array.array``, a ``memoryview``...) with the same typecode and bytes (``then``: the
     two, as ``Place.held`` keeps them); a Tensor of this package's by its NumPy array."""
     now = numbers_of(now)
     if type(then) is tuple:
         return (not then[0] or (isinstance(now, array) and now.typecode == then[0])) and \
             not hasattr(now, "dtype") and buffer_of(now) == then
-    return bool(getattr(now, "shape", None) == then.shape and now.dtype == then.dtype and
-                ((now == then) | ((now != now) & (then != then))).all())
+    if getattr(now, "shape", None) != then.shape or now.dtype != then.dtype:
+        return False
+    if hasattr(then, "detach"):  # (PyTorch's: its bytes, as a flat view)
+        return bool(_bytes_of(now).equal(_bytes_of(then)))
+    if then.dtype.kind == "O":
+        return bool(((now == then) | ((now != now) & (then != then))).all())
+    if then.nbytes > 65536 and then.itemsize in (1, 2, 4, 8):  # (no copies of a big one)
+        bits = f"u{then.itemsize}"
+        return bool((now.view(bits) == then.view(bits)).all())
+    return bool(now.tobytes() == then.tobytes())
+
+
+def _bytes_of(tensor: Any) -> Any:
+    """A PyTorch tensor's bytes, as a flat tensor of them."""
+    import torch
+
+    return tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
 
 
 def _needed(places: list[Place], graph_values: set[int], inputs: set[int]) -> set[int]:

@@ -25,6 +25,7 @@ import gc
 import io
 import math
 import os
+import struct
 import sys
 import types
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
-           "item", "own", "reads_of", "same_number", "state_of"]
+           "item", "own", "reads_of", "same_bits", "same_number", "state_of"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
@@ -528,6 +529,20 @@ def same_number(a: Any, b: Any) -> bool:
         return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (a != a and b != b)
     return bool(a == b)
 
+
+def same_bits(a: Any, b: Any) -> bool:
+    """The very same number held outside, as its guard compares it: of the same type and
+    bits (-0.0 not 0.0, a NaN's sign and payload its own; a NumPy scalar by its bytes)."""
+    if type(a) is not type(b):
+        return False
+    if type(a) is float:
+        return _DOUBLE(a) == _DOUBLE(b)
+    if hasattr(a, "tobytes") and hasattr(a, "dtype"):
+        return bool(a.tobytes() == b.tobytes())
+    return bool(a == b)
+
+
+_DOUBLE = struct.Struct("<d").pack
 
 
 def length(x: Any) -> int:

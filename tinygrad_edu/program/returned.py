@@ -20,7 +20,15 @@ from tinygrad_edu.program.guards import (
 )
 from tinygrad_edu.program.left import plain_at, unleak
 from tinygrad_edu.program.outside import Watcher, _slot
-from tinygrad_edu.program.places import MISSING, Place, Walk, length, same_number, state_of
+from tinygrad_edu.program.places import (
+    MISSING,
+    Place,
+    Walk,
+    length,
+    same_bits,
+    same_number,
+    state_of,
+)
 from tinygrad_edu.program.states import exact_keys
 from tinygrad_edu.program.traced import Recording, Traced
 
@@ -59,7 +67,7 @@ class Outside:
             now = place.read()
             if what == "is":
                 ok = now is place.value or (place.kind in ("number", "constant") and
-                                            same_number(now, place.value))
+                                            same_bits(now, place.value))
             elif what.startswith("len"):
                 ok = length(now) == int(what.split()[1])
             elif what == "state":
@@ -72,8 +80,8 @@ class Outside:
             elif what == "items" and place.kind == "sequence":
                 for child in place.children:  # (the item that changed: a number, an input
                     if not (item_of(now, child) is child.value or (  # from then on)
-                            child.kind == "number" and same_number(item_of(now, child),
-                                                                    child.value))):
+                            child.kind == "number" and same_bits(item_of(now, child),
+                                                                  child.value))):
                         self.failed = child
                         return True
                 ok = True
