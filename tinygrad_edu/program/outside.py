@@ -166,6 +166,10 @@ class Watcher:
                 code = frame.f_code
                 if code not in codes:
                     discover(code, frame.f_globals, frame)
+                    if code.co_freevars:  # (once a tracer returns, Python puts the frame's
+                        _ = frame.f_locals  # dict of locals back in its cells: made again
+                        # from them, so that a number discover installed there as an input,
+                        # a function followed, stays: else 3.10 read the cell's old number)
                 elif code in tested:
                     seen_starting(record, code, frame)
                 if previous is not None:
