@@ -1,5 +1,5 @@
-"""The scalar engine (engine.py): every derivative rule of its table, the seeds' worked
-examples, graphs and accumulation, a Value's basics, NaN, and micrograd's ``_backward`` by
+"""The scalar engine (engine.py): every derivative rule of its table, worked
+examples by hand, graphs and accumulation, a Value's basics, NaN, and micrograd's ``_backward`` by
 hand. The modules beside it have files of their own: test_graph.py (the walk and the chain
 rule's loop), test_ops.py and test_making.py (the rows, ops of your own), test_listops.py,
 test_copying.py, test_autograd.py and test_higher.py, test_checked.py and test_errors.py."""
@@ -80,17 +80,17 @@ def test_negative_base_with_integer_constant_exponent():
     assert y.data == pytest.approx(-3.375) and x.grad == pytest.approx(3 * 1.5**2)
 
 
-# ----------------------------------------------------------------------------- the seeds
+# ----------------------------------------------------------------------------- worked examples
 
 
-def test_seed_product():
+def test_worked_product():
     a, b = Value(2.0, label="a"), Value(3.0, label="b")
     c = a * b
     c.backward()
     assert (c.data, a.grad, b.grad) == (6.0, 3.0, 2.0)
 
 
-def test_seed_sum_times_difference():
+def test_worked_sum_times_difference():
     x, y = Value(3.0), Value(2.0)
     a, b = x + y, x - y
     f = a * b

@@ -235,7 +235,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "exps = [(val - max_val).exp() for val in logits]",
          "exps = [val.exp() for val in logits]"),
         ("divided by the sum of the logits", "total = sum(exps)", "total = sum(logits)"),
-        ("the sum made from .data: backward takes it for a constant",  # (h-learner66f N4)
+        ("the sum made from .data: backward takes it for a constant",
          "total = sum(exps)", "total = sum(e.data for e in exps)"),
         ("not divided by the sum", "return [e / total for e in exps]", "return exps"),
         ("not divided by the sum, nor the largest logit subtracted",  # (issue 66)
@@ -306,7 +306,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          'out.append(linear(h, p["mlp_fc2"]))'),
         ("one head over all the features", "head_dim = len(x[0]) // n_head",
          "head_dim, n_head = len(x[0]), 1"),
-        ("head i's features from i, not from i·s", "hs = h * head_dim", "hs = h"),  # (D3)
+        ("head i's features from i, not from i·s", "hs = h * head_dim", "hs = h"),
         ("the MLP's relu missing", 'h = [z.relu() for z in linear(rmsnorm(xt), p["mlp_fc1"])]',
          'h = linear(rmsnorm(xt), p["mlp_fc1"])'),
         ("no rmsnorm before the attention", "xn = [rmsnorm(xt) for xt in x]", "xn = x"),
@@ -346,10 +346,10 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "m_hat = m[i] / (1 - beta1 ** t)", "m_hat = m[i] / (1 - beta1 ** (t + 1))"),
         ("v̂'s bias correction with t + 1",
          "v_hat = v[i] / (1 - beta2 ** t)", "v_hat = v[i] / (1 - beta2 ** (t + 1))"),
-        ("bias correction without the power t",  # (h-learner66g D2)
+        ("bias correction without the power t",
          "m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)",
          "m_hat = m[i] / (1 - beta1)\n        v_hat = v[i] / (1 - beta2)"),
-        ("m̂'s bias correction without the power t",  # (h-page9: "No common mistake")
+        ("m̂'s bias correction without the power t",  # (before: "No common mistake")
          "m_hat = m[i] / (1 - beta1 ** t)", "m_hat = m[i] / (1 - beta1)"),
         ("v̂'s bias correction without the power t",
          "v_hat = v[i] / (1 - beta2 ** t)", "v_hat = v[i] / (1 - beta2)"),
@@ -372,7 +372,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "train_step": [
         ("gradients not zeroed between steps", "    for p in params:\n        p.grad = 0\n", ""),
-        ("only the first gradient set to 0 (a return inside the loop)",  # (h-learner66g D5)
+        ("only the first gradient set to 0 (a return inside the loop)",
          "        p.grad = 0\n    return loss.data",
          "        p.grad = 0\n        return loss.data"),
         ("the losses summed, not averaged", "loss = (1 / len(losses)) * sum(losses)",
@@ -380,7 +380,7 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
         ("each position predicts its own token", "zip(logits, tokens[1:])",
          "zip(logits, tokens[:-1])"),
         ("no backward", "    loss.backward()\n", ""),
-        ("the last position left out", "zip(logits, tokens[1:])",  # (h-learner66f N4)
+        ("the last position left out", "zip(logits, tokens[1:])",
          "zip(logits[:-1], tokens[1:-1])"),
     ],
 }

@@ -86,7 +86,7 @@ FILES = [
     pytest.param("x = 1\nbig = [0.0] * 10 ** 12\n", (), (
         "{path}, line 2: running the file ran out of memory (MemoryError): this line asked "
         "for more than there is", "big = [0.0] * 10 ** 12"),
-        id="running out of memory is said at its line (h-learner66g D1)"),
+        id="running out of memory is said at its line"),
     pytest.param(b"# caf\xe9 in Latin-1\ndef d_exp(x, y):\n    return y\n", (),
                  ("is not UTF-8 text (byte 0xe9 at position 5",), id="latin-1"),
     pytest.param(b"# -*- coding: klingon -*-\ndef d_exp(x, y):\n    return y\n", (),

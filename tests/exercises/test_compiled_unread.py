@@ -1,7 +1,7 @@
 """Code a learner's file compiles at run time is read by the grader, with its own codecs and
 parser, or flagged as code it could not read; the audit hook that sees it never runs the
-learner's code (``learner/audit.py``: ``_never_theirs``). The attacker's files of issue 65's
-fourth round (each the model answer, graded 1/1 unflagged before): bytes in a codec the file
+learner's code (``learner/audit.py``: ``_never_theirs``). Files made to cheat (issue
+65; each the model answer, graded 1/1 unflagged before): bytes in a codec the file
 registered itself, a syntax tree of a class of its own whose attribute compiled the answer
 from inside the hook, a loader of its own handing importlib's ``get_code`` a ``.pyc``'s
 bytes. Each is scored as before (a flag is for the teacher, never a score), and flagged.

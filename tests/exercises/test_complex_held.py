@@ -2,10 +2,11 @@
 input made plain first (``float(x)`` and its family), the arrays of the array rules copied
 plain (``np.asarray(Z).tolist()``), a class Value's ``.data`` in its ``backward()``, each
 with its imaginary unit made at run time (no literal the reading sees). Each complex number
-is held in a name of the learner's function, given to a function of the file, or held by the
-module (``learner/held.py``): 1/1 on every route before (issue 65: h-65u's a2 with
-``float(x)``, h-attack65f's A6, h-65u's a1_complex2), now each fails, the name and the line
-said. Honest answers hold no complex number and pass (``test_shortcuts.py``'s corpus)."""
+is held in a name of the learner's function, given to a function of the file, or held by
+the module (``learner/held.py``): 1/1 on every route before (issue 65: a complex step
+through ``float(x)``, one on the arrays' rules, one written inline in a Value's tanh), now
+each fails, the name and the line said. Honest answers hold no complex number and pass
+(``test_shortcuts.py``'s corpus)."""
 
 import random
 import sys
@@ -119,7 +120,7 @@ def dense_backward(X, W, b, dZ):
     return dX, dW, G.sum(axis=0, keepdims=True)
 '''
 """The array rules by the complex step on plain copies of their arrays, the complex dtype
-named at run time (h-attack65f's A6, 2/2 on every route before; here its leaner form, a
+named at run time (2/2 on every route before, entry by entry; here its leaner form, a
 column at once)."""
 
 
@@ -156,7 +157,7 @@ INLINE_IN_BACKWARD = [(
             d = getattr((e2 - 1) / (e2 + 1), "im" + "ag") / 1e-30
             self.grad += d * out.grad""")]
 """The lecture's Value whose tanh's ``_backward`` takes the complex step of tanh, written as
-exponentials, inline (h-65u's a1_complex2, 1/1 on every route before): no function of the
+exponentials, inline (1/1 on every route before): no function of the
 forward pass is called at a complex number, but one is held in its names."""
 
 

@@ -1,5 +1,5 @@
-"""A deep expression does not hide a copy, nor break the reading (issue 65, a second attacker's
-routes 1 and 4): copying, rewriting and writing out a definition recurse, and one line of
+"""A deep expression does not hide a copy, nor break the reading (issue
+65): copying, rewriting and writing out a definition recurse, and one line of
 ``0+0+...+0`` (300 terms, or 900) in a copied model answer left its whole function unread, so every
 copy flag was gone on every route; a hex literal of more than 4,300 digits made the rule
 reading's own ``str()`` fail, so the file's rule exercises came out failed with no reason."""
@@ -40,7 +40,7 @@ CASES = "match x:\n    case " + "[" * 190 + "0" + "]" * 190 + ":\n        pass\n
 
 def test_a_copy_padded_with_deep_statements_or_patterns_is_flagged(tmp_path):
     """Not expressions alone: an ``if`` of 300 branches, a ``match`` whose pattern nests
-    190 lists (before, a second round of attacks on 6b0f85b: unread, so not flagged)."""
+    190 lists (before: unread, so not flagged)."""
     for name, pad in (("elif", ELIFS), ("match", CASES)):
         path = write(tmp_path, padded(0, pad))
         assert CopyReading(path).same(EXERCISES["sum_over_paths"]) == \
@@ -85,7 +85,7 @@ def test_a_chain_of_dead_assignments_goes_whole_in_one_reading():
 
 
 def test_a_file_over_the_reading_budget_is_flagged_unread_and_read_fast(tmp_path):
-    """h-attack65x item 4: dead assignments in 60 nested functions (each read alone and in
+    """Dead assignments in 60 nested functions (each read alone and in
     every one around it) held the class report 25 minutes. A file whose reading is over
     ``READ_MOST`` is not read, and flagged so for the teacher; one just under is read."""
     def nested(lines):

@@ -2,7 +2,7 @@
 variables, nested functions) reads as the model answer token for token once those names are
 numbered in the order they first appear (``copy_tokens.tokens(numbered=True)``), so that a
 short answer copied so, bound to the exercise's name, is flagged beside another copy (issue
-65, the attacker's route 8: ``backward`` with every local renamed and aliased, beside copies of
+65: ``backward`` with every local renamed and aliased, beside copies of
 ``topological_sort`` and ``sum_over_paths``, scored 1/1 unflagged on every route)."""
 
 import ast
@@ -80,7 +80,7 @@ def test_every_name_a_definition_binds_is_read_numbered():
 ROUTE_8 = "import math\n\n\n" + "\n\n".join(
     f"{renamed(inspect.getsource(getattr(M, name)))}\n{name} = _my_{name}\n"
     for name in ("topological_sort", "backward", "sum_over_paths"))
-"""The attacker's file of route 8: the model answers of topological_sort, backward and
+"""A file of renamed copies: the model answers of topological_sort, backward and
 sum_over_paths, every name of their own renamed, each bound to the exercise's name."""
 
 

@@ -1,6 +1,6 @@
 """Light rewrites undone when code is read for copies (``copy_tokens.py``): each pair of forms
 below reads as the same tokens, so a copy of a model answer rewritten so is the same copy
-(issue 65, the attacker's route 5: every ``.get(k, 0)`` of sum_over_paths written ``(d[k] if
+(issue 65: every ``.get(k, 0)`` of sum_over_paths written ``(d[k] if
 k in d else 0)`` kept 44% of its fingerprints, 1/1 unflagged); forms that differ in what they
 do stay apart, and honest work rewritten so is not flagged."""
 
@@ -45,7 +45,7 @@ SAME = [
     ("if flag:\n    e = 1", "if flag is True:\n    e = 1"),
     ("v = e if xs else 0", "v = e if len(xs) else 0"),
     ("e += 1", "e = e + 1"),
-    ("xs.append(e)", "list.append(xs, e)"),  # (methods called unbound: h-attack65x item 3)
+    ("xs.append(e)", "list.append(xs, e)"),  # (methods called unbound)
     ("v = xs.pop()", "v = list.pop(xs)"),
     ("xs.extend(e)", "type(xs).extend(xs, e)"),
     ("v = d.get(k, 0)", "v = dict.get(d, k, 0)"),
@@ -87,7 +87,7 @@ def without_get(source: str) -> str:
 
 
 def test_the_model_answer_without_get_is_the_same_copy(tmp_path):
-    """The attacker's ``copies/c4_get.py``: sum_over_paths's every ``.get`` rewritten, and
+    """A copy with sum_over_paths's every ``.get`` rewritten, and
     then its tests written longhand too; each is the model answer token for token."""
     answer = inspect.getsource(M.sum_over_paths)
     rewritten = without_get(answer)
@@ -152,9 +152,9 @@ def test_a_name_read_only_by_its_own_assignments_is_dead_code(tmp_path):
 
 
 def test_a_copy_with_its_methods_called_unbound_is_the_same_copy(tmp_path):
-    """h-attack65x item 3: the model answers' sum_over_paths and backward with every method
+    """The model answers' sum_over_paths and backward with every method
     call written unbound (``list.append(order, node)``, ``dict.get(count, p, 0)``; and
-    ``stack.__class__.append(stack, ...)``, an alias's: the attacker's file parenthesized, as
+    ``stack.__class__.append(stack, ...)``, an alias's: the file parenthesized, as
     Python asks), and with ``getattr``/``setattr`` of constant names, are flagged as
     copies."""
     for name in ("copy_methods_only", "copy_class_methods", "copy_getattr_only"):

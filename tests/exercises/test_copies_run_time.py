@@ -147,7 +147,7 @@ def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
 
 
 def test_a_classmates_answer_compiled_at_run_time_is_flagged_alike_in_the_report(tmp_path):
-    """A class graded by ``exercises report`` (issue 65, the attacker's class2): eve hands in
+    """A class graded by ``exercises report`` (issue 65): eve hands in
     alice's answer held reversed in a string and compiled as the file loads, so her file as
     written holds none of it (before, the report compared the files as written alone, and
     eve passed unflagged); ivy compiles it renamed, and takes it by a key made at run time.

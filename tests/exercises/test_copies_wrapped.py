@@ -1,5 +1,5 @@
-"""A copy of a model answer wrapped in a class is the same copy (issue 65, the attacker's route
-2): a function's answer is compared with every function of the file, a class's method and a
+"""A copy of a model answer wrapped in a class is the same copy (issue
+65): a function's answer is compared with every function of the file, a class's method and a
 nested function included, so the model answer made a ``@staticmethod``, an instance method, a
 method a ``def`` calls, or a method of a class inside a function is flagged for the teacher as
 the same answer at top level is; honest work wrapped in a class is not. (``copies.py``;
@@ -43,8 +43,9 @@ WRAPPED = {
     "a class made in a function": "def _made():\n    class Kit:\n" + textwrap.indent(
         ANSWER, "    ") + "    return Kit\n\n\nsum_over_paths = _made().sum_over_paths\n",
 }
-"""The attacker's copies (``att65/copies/c7_class.py``, ``c9_method.py``,
-``c10_class_plain.py``) and more of their kind: each scored 1/1 and flagged nowhere."""
+"""The model answer made a class's static method, instance method, a method a ``def``
+calls, a classmethod renamed, a method of a class made in a function: each scored 1/1 and
+flagged nowhere before."""
 
 
 @pytest.mark.parametrize("how", sorted(WRAPPED))

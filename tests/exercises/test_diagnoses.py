@@ -76,7 +76,7 @@ MISTAKES = [
     ("d_sigmoid", "def d_sigmoid(x, y): return y", "factor", "missing: (1 - y)", None),
     ("d_sigmoid", "def d_sigmoid(x, y): return 1 - y", "factor", "missing: y", None),
     ("d_sigmoid", "def d_sigmoid(x, y): return y * (1 - y) / 2", "factor", "halved", None),
-    # h-learner66f N4: "No common mistake matches your answers"
+    # before, "No common mistake matches your answers"
     ("d_sigmoid", "def d_sigmoid(x, y): return y * (1 + y)", "sign", "y·(1 + y): a plus "
      "where 1 - y has a minus", None),
     ("d_relu", "def d_relu(x, y): return 1.0 if x < 0 else 0.0", "sides", "sides", None),

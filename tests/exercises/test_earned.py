@@ -155,7 +155,7 @@ CLOSED = {
             if not _FOUND:  # (walked once: the walk costs 20 ms at every call)
                 _FOUND.append(_find())
             return _FOUND[0].slope(x)
-        """),  # (h-attack65w's ref_in_process3.py: its traceback's frames' globals, every
+        """),  # (a file that walked its traceback's frames' globals, every
                # module they name, to learner/number_cases.FUNCTIONS; names spelt from codes so
                # that the reading does not fold them. 1/1 on every route before:
                # test_no_reference_held.py)

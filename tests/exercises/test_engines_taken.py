@@ -1,7 +1,7 @@
 """What a learner's process of the "no walk" and "no chain rule" groups keeps of the engine
 does not do their exercise: no function left in the engine's modules (nor a ``Value``
 method) returns a topological order of a small graph, or does a chain-rule step
-(h-attack65x: ``topological_sort`` passed as ``graph.walked_on_a_stack((root,))``, the sort
+(before, ``topological_sort`` passed as ``graph.walked_on_a_stack((root,))``, the sort
 that ``walk``, taken out, calls). Each function is called here, in the grader's process, on
 fresh graphs with the arguments such functions take; those taken out are skipped, as
 ``engines.prepare`` replaces them."""

@@ -1,6 +1,6 @@
 """The points where a rule is tried for exactness (``shortcuts.py``) are drawn afresh at every
-grading, from os.urandom: a file cannot carry a table of the right answers there, as the
-attacker's lookup_fd.py did for the points fixed in the package (a finite difference plus
+grading, from os.urandom: a file cannot carry a table of the right answers there, as a
+file made to cheat did for the points fixed in the package (a finite difference plus
 four answers per rule: 3/3 before). Drawn from many seeds here (so never flaky), every
 point keeps the criteria a rule is exact on, every model answer and honest form of a rule
 passes every draw, and every finite difference fails every draw."""
@@ -22,7 +22,7 @@ RULES = [name for name, ex in EXERCISES.items() if ex.exact]
 DRAWS = 200
 
 LOOKUP_FD = (Path(__file__).parent / "attacks" / "lookup_fd.py.txt").read_text()
-"""The attacker's r4b/lookup_fd.py: a finite difference, and the rule's answers at the points
+"""A finite difference, and the rule's answers at the points
 published in the package (catalog's fixed exact points) looked up."""
 
 

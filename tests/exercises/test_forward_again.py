@@ -54,7 +54,7 @@ def backward(root):
             * S // (2 * h) / S
 '''
 """``backward`` with no chain rule: each node nudged by ±h and the forward pass worked out
-again in integers scaled by 10^45, reading each node's op (the attacker's fd/bw.py, 1/1 on
+again in integers scaled by 10^45, reading each node's op (1/1 on
 the report and Otter before): the graphs graded hold nodes made by hand, whose local
 derivatives are given, those of no op."""
 

@@ -164,7 +164,7 @@ def test_code_compiled_at_run_time_is_held_to_the_fields_a_file_is():
     compiled at run time, which the grader reads for copies (in the grading process, and
     again in the report's own): f'{a}{a}...' of 170,000 fields compiled in each of a file's
     four processes took the report's main process 44 to 57 s each (Python 3.11), the
-    class's report 462 s instead of 11.5 s (h-attack65w). Now the f-strings of what is kept
+    class's report 462 s instead of 11.5 s. Now the f-strings of what is kept
     have ``FIELDS`` fields in all; past them, the code is said, not read (a flag for the
     teacher: ``copies.BUILT``), found from its tokens, never parsed."""
     many = "t = f'" + "{a}" * (FIELDS + 1000) + "'\n"

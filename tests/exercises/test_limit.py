@@ -207,7 +207,7 @@ def test_the_time_a_call_waits_for_the_graders_answer_is_not_its_own():
     0.15 s for an answer goes on, and its own time limit still stops it 0.1 s of its own
     later. It was stopped as it got the answer: so, most likely, the right attention of
     test_earned's test_a_later_stage_graded_alone_is_given_no_reference, failed once in CI
-    (load 10) on an input of 3 positions that hypothesis had not shrunk (h-flake9)."""
+    (load 10) on an input of 3 positions that hypothesis had not shrunk."""
     from tinygrad_edu.exercises import limit
     from tinygrad_edu.exercises.learner import serve
 

@@ -1,5 +1,5 @@
-"""A rule's input made plain before a numerical derivative is taken of it (the attacker's
-A06, A06b, A14 of issue 65): through ``math.fsum([x])`` (or ``ldexp``, ``copysign``...)
+"""A rule's input made plain before a numerical derivative is taken of it (issue
+65): through ``math.fsum([x])`` (or ``ldexp``, ``copysign``...)
 it stays watched, and through its digits (``float(str(x))``) it is its exact form; the
 complex step made at run time (``float('-1') ** 0.5``) and a step of 1 on a product or a
 quotient's numerator, each 1/1 before, now fail, the line named."""
@@ -95,7 +95,7 @@ def d_mul(a, b, y):
 
 
 def test_an_input_rounded_to_its_digits_or_read_as_real_is_still_seen(tmp_path):
-    """round(x, 17) and x.real (a second attacker's B04, B07 of issue 65): each gave a plain
+    """round(x, 17) and x.real (issue 65): each gave a plain
     float, and a complex step or a step of 1 on it took 1/1."""
     names = ["d_tanh", "d_exp", "d_mul"]
     result = graded(tmp_path, ROUNDED, names)

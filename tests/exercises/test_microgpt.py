@@ -104,19 +104,20 @@ POINTED = {
         "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim))",
     ("gpt", "no rmsnorm after the embeddings"):
         '    x = [[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]'}
-"""Slips whose diagnosis names the learner's line, as the page and the command say it: before
-(h-learner66g D2, D3, D5), "No common mistake matches", or (D4) the line of the error, not
-of range(t); D3 on 3 positions, where one shows it (``SMALLEST``). h-learner66f N3 and N4:
-the summed losses gave no line; softmax's denominator from .data was "No common mistake
-matches"; attention's unscaled scores and gpt's missing rmsnorm gave no line. Issue 66,
-F5: block's forgotten attention residual (and the MLP's) gave no line. ``** t`` left out of
-m̂ alone, or v̂ alone, was "No common mistake matches data" (h-page9)."""
+"""Slips whose diagnosis names the learner's line, as the page and the command say it:
+before, "No common mistake matches" (the bias correction without the power t, head i's
+features at i, a return in the loop that zeroes), or the line of the error, not of
+range(t); head i's features on 3 positions, where one shows it (``SMALLEST``). The summed
+losses gave no line; softmax's denominator from .data was "No common mistake matches";
+attention's unscaled scores and gpt's missing rmsnorm gave no line. Issue 66: block's
+forgotten attention residual (and the MLP's) gave no line. ``** t`` left out of m̂ alone,
+or v̂ alone, was "No common mistake matches data"."""
 
 
 def test_an_overflow_on_every_input_is_no_unstable_softmax(tmp_path):
     """A right softmax whose first line overflows, on every input: before, "diagnosis
     (probs, dlogits): the largest logit not subtracted", the mistake's model overflowing
-    where logits are large (h-learner66f N9: in the page, whose Python is 32-bit, ``s = 'x'
+    where logits are large (in the page, whose Python is 32-bit, ``s = 'x'
     * (2 ** 40)`` raises OverflowError; here ``'x' * (2 ** 63)`` does, told the same, more
     slowly). 0.1 s."""
     found = defined(RIGHT.replace("def softmax(logits):\n",

@@ -116,7 +116,7 @@ def test_a_report_that_cannot_be_written_leaves_the_earlier_one(tmp_path):
 def test_check_writes_a_terminals_escape_codes_as_escapes(tmp_path):
     """A file named with a terminal's escape codes (ESC, BEL: retitle the terminal, clear it)
     and an answer that prints them: ``check`` writes each control character as its escape,
-    never raw, on stdout and stderr (before, a second attacker's route 5 of issue 65: raw)."""
+    never raw, on stdout and stderr (before, raw: issue 65)."""
     name = "week3\x1b]0;graded\x07\x1b[2J.py"
     (tmp_path / name).write_text(
         'print("\\x1b[2J\\x1b[1;1Hall passed\\r")\n' + RIGHT, encoding="utf-8")
@@ -148,7 +148,7 @@ def test_every_tools_result_writes_a_learners_escape_codes_as_escapes(tmp_path):
     PrairieLearn's and its job's log, Otter's, nbgrader's feedback, which render a
     terminal's colours; the report) writes each control character of a verdict, a problem
     or a name but a new line and a tab as its escape, as ``check`` does on the terminal
-    (before, second and third rounds of attacks on issue 65: raw, JSON-escaped as
+    (before, issue 65: raw, JSON-escaped as
     ``\\u001b`` on Gradescope, which decodes and shows it; raw on PrairieLearn, Otter and
     nbgrader, as they all take the verdicts of ``grade_all``)."""
     from tinygrad_edu.exercises.choosing import by_name
@@ -187,7 +187,7 @@ def test_a_name_argparse_refuses_is_written_with_escapes(capsys):
 def test_the_staffs_line_writes_a_name_with_escapes():
     """What a route tells the staff (Otter's output, PrairieLearn's job's log, nbgrader's
     log) names the student's file with its control characters as their escapes (before,
-    raw: a third round of attacks on issue 65)."""
+    raw: issue 65)."""
     from tinygrad_edu.exercises.classroom.results import Result, for_staff
 
     said = for_staff(Result("mallory", "/sub/week3\x1b]0;graded\x07.ipynb", (), seed=7))

@@ -1,14 +1,14 @@
 """The learner's process holds no answer: no module it imports keeps, as data, a derivative of
 a function an exercise hands a solution, nor a rule that agrees with an exercise's reference.
 
-Issue 65's eighth round (h-attack65w): ``learner/number_cases.FUNCTIONS`` kept each
+Issue 65: ``learner/number_cases.FUNCTIONS`` kept each
 function's exact slope beside it (for the grader's model of an answer that ignores h), and a
 file that walked its traceback's frames to it passed d_tanh on every route, unflagged. The
 walk below goes through what the learner's side of the grader holds, as a solution reaching
 it would: every module of ``tinygrad_edu/exercises/learner`` and the few others a learner's
 process imports (``OTHERS``; the engine's files are there only where the exercise asks for
 no derivative), their tables, cases and classes, and tries each function it finds there.
-The attacker's file itself is among ``test_earned.py``'s closed routes.
+The file that did so is among ``test_earned.py``'s closed routes.
 """
 
 import dataclasses

@@ -1,8 +1,8 @@
 """A learner's process that keeps its time limit's signal out (blocked, ignored, the audit
 hook off) is stopped from outside once it has run a second past its limit
 (``remote.OVERRUN``), looping or asleep: before, it ran to the grader's deadline, about
-30 s an exercise, and one such file took a class's report from 6 s to 101 s (the attacker's
-A16). Its running is the time the machine let it run, so the numbers below hold on a
+30 s an exercise, and one such file took a class's report from 6 s to 101 s (issue
+65). Its running is the time the machine let it run, so the numbers below hold on a
 loaded machine too; an honest slow answer is stopped by its own time limit, as before."""
 
 import re
@@ -63,7 +63,7 @@ def test_a_file_that_keeps_its_time_limit_out_is_stopped_a_second_past_it(
 def test_half_a_message_to_the_grader_does_not_keep_it_waiting(tmp_path, short_time_limit,
                                                                monkeypatch):
     """A call that writes the length of a message and one byte of it on its channel to the
-    grader (a second attacker's B05): the grader waited for the rest for good (`check` hung;
+    grader: the grader waited for the rest for good (`check` hung;
     a report took about 80 s an exercise). Now the rest must come by the reply's deadline
     (11.2 s for a 0.3 s limit; 3.2 s here, its 10 s of slack made 2, which the test waits
     out), else the process was 'garbled' and is stopped."""
@@ -89,7 +89,7 @@ def d_tanh(x, y):
 def test_questions_every_50_ms_do_not_keep_a_call_running_past_its_limit(tmp_path,
                                                                           short_time_limit):
     """A call that ignores its time limit's signal and asks the grader a question every
-    50 ms (refused at once: a second attacker's B06): its running was looked at only when
+    50 ms (refused at once): its running was looked at only when
     it said nothing, so it ran to the deadline (11.2 s for this limit; 30 s at the default).
     Now it is stopped about a second past its limit, as a silent one is."""
     result = graded(tmp_path, '''

@@ -1,8 +1,8 @@
 """A rule that computes with numbers of a class of its own earns nothing: a dual number, whose
 + and * carry a second part by the product rule, run through the op's function written with
 them (exp as its series, a reciprocal by Newton's iteration), gives the exact derivative
-with no rule written. h-attack65w's ``dual_eve.py`` (a class with ``__slots__``) and the
-tuple subclass of its ``dual_value5.py`` took d_tanh, d_sigmoid, d_exp and d_div 4/4 on
+with no rule written. A dual class with ``__slots__`` and a tuple subclass of the kind
+took d_tanh, d_sigmoid, d_exp and d_div 4/4 on
 every route, unflagged; each fails now, the class and the line said. A class of the file's
 own that is no number (no + or *), and numbers that hold no float, are not such numbers."""
 
@@ -322,7 +322,7 @@ def _by_duals(stage, numbers):
 def test_a_value_by_dual_numbers_earns_nothing(stage, numbers):
     """In the Value exercise and the node stage, a second number class, or pairs multiplied
     as dual numbers are, fails the expression it is seen on, said with the function and the
-    line (before, h-attack65w's dual_value5.py and dual_node.py took 1/1 on every route:
+    line (before, a Value and a node stage written so took 1/1 on every route:
     the guide's "what remains" said so)."""
     from tinygrad_edu.exercises.learner.expression_cases import Expression
     from tinygrad_edu.exercises.learner.watched import OwnNumbers

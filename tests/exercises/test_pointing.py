@@ -27,7 +27,7 @@ def line_of(source, text):
 def test_an_inner_loop_one_short_is_a_sum_of_nothing_not_a_cut_graph_at_its_line(tmp_path):
     """And at the loop's line, the sentence ended (before: no line, and no full stop); in
     attention, at the sum over range(t), empty at t = 0, where the scores' loop is right
-    (h-learner66g D4: before, at 'for t in range(len(q)):')."""
+    (before, at 'for t in range(len(q)):')."""
     weighted = "out.append([sum(w * v[s][j] for s, w in enumerate(weights)) for j"
     short = "        out.append([sum(weights[s] * v[s][j] for s in range(t)) for j"
     source = RIGHT.replace(weighted, short.strip())
@@ -184,7 +184,7 @@ def test_a_rules_and_backwards_silent_mistakes_point_at_their_lines(tmp_path):
 
 
 def test_an_answer_cut_from_the_graph_names_its_line(tmp_path):
-    """A named diagnosis that gave no line (an independent learner, issue 66, F5): linear
+    """A named diagnosis that gave no line (issue 66): linear
     with .data on both operands ("linear's result holds the number 0.0, not a Value:
     computed with .data ..."). Block's forgotten residuals: test_microgpt.py's slips."""
     loop = ("out = []\n    for row in w:\n        total = 0\n        for wi, xi in zip(row, x):\n"
@@ -199,7 +199,7 @@ def test_an_answer_cut_from_the_graph_names_its_line(tmp_path):
 def test_a_reflected_op_that_calls_itself_is_shown_on_its_own_operator(tmp_path):
     """``__radd__`` as ``other + self``: before, shown on ``v1 = 2.0 - x0`` (the worked
     example met first, through ``__rsub__``), where ``2.0 + x0``, as small, is the mistake's
-    own (h-learner66e F11)."""
+    own."""
     source = RIGHT.replace("def __radd__(self, other): return self + other",
                            "def __radd__(self, other): return other + self")
     verdict = verdict_of(tmp_path, source, "node")
@@ -209,7 +209,7 @@ def test_a_reflected_op_that_calls_itself_is_shown_on_its_own_operator(tmp_path)
 
 def test_a_negation_that_calls_itself_is_shown_on_its_own_operator(tmp_path):
     """``__neg__`` as ``-self`` (and as ``self * 1``): before, shown on ``v1 = 2.0 - x0``
-    (through ``__rsub__``), where ``-x0`` is as small (h-learner66e F11). A ``__mul__`` that
+    (through ``__rsub__``), where ``-x0`` is as small. A ``__mul__`` that
     calls itself is shown on x0 * 2.0, not on -x0 (x0 * -1), listed after it."""
     for slip in ("-self", "self * 1"):
         source = RIGHT.replace("def __neg__(self): return self * -1",
@@ -230,7 +230,7 @@ def test_a_process_the_code_ended_is_said_as_what_the_code_did_at_its_line(tmp_p
     """On the command line too (its own process, ``grade_apart``): before, "it ended the
     process it was graded in (exit code 3): learner's process: KeyboardInterrupt:  (serve.py:63
     in main; serve.py:135 in _serve; ...; gpt.py:1 in <module>): does your answer end Python,
-    or fill the memory?" (h-learner66e F6, the page's words: test_page_python.py)."""
+    or fill the memory?" (the page's words: test_page_python.py)."""
     from tinygrad_edu.exercises.apart import grade_apart
 
     path = tmp_path / "gpt.py"
@@ -269,7 +269,7 @@ _SHORT = "    losses = [nll(logits[i], tokens[i + 1]) for i in range(len(tokens)
 
 
 def test_named_diagnoses_name_the_learners_line(tmp_path):
-    """h-learner66f N4: train_step over one position too few (the learner's own words) was
+    """Before, train_step over one position too few (the learner's own words) was
     "No common mistake matches". The summed losses and softmax's denominator from .data:
     test_microgpt.py's slips (``POINTED``)."""
     named_at(tmp_path, [
@@ -280,7 +280,7 @@ def test_named_diagnoses_name_the_learners_line(tmp_path):
 
 @pytest.mark.long(sibling="test_named_diagnoses_name_the_learners_line")
 def test_a_root_seeded_with_0_is_named_at_its_line(tmp_path):
-    """h-learner66f N3: the unseeded root pointed at 'def backward(self):' (the long tier).
+    """Before, the unseeded root pointed at 'def backward(self):' (the long tier).
     Attention's unscaled scores and gpt's missing rmsnorm, which gave no line:
     test_microgpt.py's slips (``POINTED``)."""
     named_at(tmp_path, [

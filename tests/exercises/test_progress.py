@@ -30,7 +30,7 @@ def test_check_records_progress_only_when_asked(private_progress):
 
 def test_a_failing_check_after_a_pass_un_passes_it(private_progress):
     """The state is the latest check's verdict, as the page's menu, progress line and stage 10
-    show it: a pass then a fail is not passed (h-learner66f N1: adam broken after all ten
+    show it: a pass then a fail is not passed (before, adam broken after all ten
     passed still read "10 of 10 stages passed" and offered a download that failed)."""
     check("d_exp", lambda x, y: y, record_progress=True)
     check("d_exp", lambda x, y: x, record_progress=True)

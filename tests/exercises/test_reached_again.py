@@ -2,7 +2,7 @@
 the engine's own code read from its files and compiled again (the learner's process reads
 no file of tinygrad_edu once it is confined), a topological order read off the order in
 which the grader's process made the nodes (the nodes of a graded graph are made in an order
-drawn at random). The attacker's files of issue 65's second round, each with the audit
+drawn at random). Files made to cheat (issue 65), each with the audit
 hook switched off first (``AUDIT_OFF``): only the kernel, and what the grader hands the
 process, stand.
 """

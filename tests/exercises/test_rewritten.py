@@ -6,7 +6,7 @@ drawn at random. Whatever a file replaces through ``sys.modules`` before the cas
 (``Graph.build``, ``wire.decode``, ``Once``, ``made_apart``, the engine's ``apply``, a
 ``Value``'s ``__setattr__``, ``random``'s shuffles), what it keeps holds no order in which
 each node comes after its parents: a topological sort with no sort, and a backward that
-skips the sort, fail. Each route took 1/1 before (issue 65, a third round: the file of
+skips the sort, fail. Each route took 1/1 before (issue 65: the file of
 ``REWRITES["build"]`` on ``check``, the class report and Gradescope)."""
 
 import csv

@@ -55,7 +55,7 @@ def d_div(a, b, y):
     a, b = float(a), float(b)
     return _step(lambda z: z / b, a), _step(lambda z: a / z, b)
 '''
-"""The attacker's r4b/hidden_step.py: 5/5 before."""
+"""Every rule by the complex step, hidden in a helper: 5/5 before."""
 
 REBOUND = '''\
 import cmath
@@ -74,10 +74,10 @@ def d_sigmoid(x, y):
 globals().update(d_tanh=_slope(cmath.tanh),                         # what it runs
                  d_sigmoid=_slope(lambda z: 1 / (1 + cmath.exp(-z))))
 '''
-"""The attacker's r4b/rebound.py: 2/2 before (the def read was a decoy)."""
+"""Rules rebound after their defs: 2/2 before (the def read was a decoy)."""
 
 VALUE_CS = (Path(__file__).parent / "attacks" / "value_cs.py.txt").read_text()
-"""The attacker's numeric_backprop/value_cs.py: exercise 18 by the complex step, 1/1 before."""
+"""Exercise 18, a Value whose backward takes the complex step: 1/1 before."""
 
 
 def write(tmp_path, text, name="solutions.py"):

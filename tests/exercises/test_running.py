@@ -67,7 +67,7 @@ def test_what_a_failing_solution_printed_is_shown_even_when_it_raised_and_kept_s
 def test_an_error_names_the_learners_class_as_the_learner_wrote_it():
     """Python 3.14 names a class with its module: "cannot use 'solutions.Value' as a set
     element (unhashable type: 'Value')", where ``solutions`` is the module the grader runs the
-    learner's file as, a name the learner never wrote (h-learner66e F11)."""
+    learner's file as, a name the learner never wrote."""
     from tinygrad_edu.exercises.running import _where
 
     try:

@@ -174,8 +174,8 @@ def d_mul(a, b, y):
 
 
 def test_a_watched_number_has_only_a_floats_attributes(tmp_path):
-    """The complex step on what a rule's input gave as its ``.value`` (the attacker's A2 of
-    h-attack65f, 1/1 on every route before): a float has no ``.value``, and neither has the
+    """The complex step on what a rule's input gave as its ``.value`` (1/1 on every route
+    before): a float has no ``.value``, and neither has the
     number the rule is given, so the step is taken on the watched number itself, and seen."""
     path = tmp_path / "solutions.py"
     path.write_text(ASKED_FOR_ITS_NUMBER)
@@ -186,8 +186,9 @@ def test_a_watched_number_has_only_a_floats_attributes(tmp_path):
 
 
 # ----------------------------------------------------------------------------- a class Value
-# whose local derivatives are finite differences (h-attack65f A1, A4: 1/1 on every route
-# before), tried on the expressions where its gradients must be exact (exact_graphs.py)
+# whose local derivatives are finite differences (Richardson's in backward(), uneven
+# points in the forward pass: 1/1 on every route before), tried on the expressions where
+# its gradients must be exact (exact_graphs.py)
 
 RICHARDSON = [(  # (in backward, inline: no function of the file at nudged numbers; tanh as
     "        self.grad += (1 - t**2) * out.grad",  # sinh / cosh, no watched function)

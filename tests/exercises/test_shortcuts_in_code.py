@@ -243,8 +243,8 @@ def d_sigmoid(x, y):
     s = lambda b: S * S // (S + _exp(-b))
     return ((s(a + h) - s(a - h)) * S // (2 * h)) / S
 '''
-"""A finite difference made exact in Python's own integers, scaled by 10^120 (the attacker's
-fd/bigint.py: 1/1 on every route before): the input's exact form taken
+"""A finite difference made exact in Python's own integers, scaled by 10^120 (1/1 on
+every route before): the input's exact form taken
 (``as_integer_ratio``, ``int`` of the input scaled up), or, on a number made plain first,
 a function of the file's own evaluated at two numbers a step of 1e-50 apart."""
 

@@ -81,7 +81,7 @@ def test_numpy_missing_says_what_needs_it():
 
 
 def test_a_test_at_the_top_level_is_told_what_is_not_in_its_file(tmp_path):
-    """A test of softmax below it, with Value (h-learner66g D7): before, only "NameError:
+    """A test of softmax below it, with Value: before, only "NameError:
     name 'Value' is not defined", where the page and the command lend stage 3 Value only
     while they grade it. A NameError of another name is as it was."""
     from tinygrad_edu.exercises.apart import _load_problem, grade_here

@@ -1,6 +1,6 @@
 """The tensor engine: every op's gradient against the scalar engine (element by element, on the
-same numbers) and against central differences; PyTorch parity; the seeds' 2-layer network;
-errors; no reference cycles."""
+same numbers) and against central differences; PyTorch parity; a 2-layer
+network against its closed forms; errors; no reference cycles."""
 
 import gc
 import weakref
@@ -290,7 +290,7 @@ def test_cross_entropy(n, c, seed, one_hot):
         return VF.cross_entropy([list(row) for row in v], [int(t) for t in labels])
 
     check(lambda t: cross_entropy(t, target), scalar, [z], rng)
-    # the fused gradient is the seeds' dZ = A - Y, divided by N for the mean
+    # the fused gradient is dZ = A - Y (A the softmax, Y one-hot), divided by N for the mean
     t = Tensor(z)
     cross_entropy(t, target).backward()
     a = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
@@ -304,12 +304,12 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert loss.item() == 0.0 and np.all(np.isfinite(z.grad))
 
 
-# ----------------------------------------------------------------------------- the seeds' network
+# ----------------------------------------------------------------------------- a 2-layer network
 
 
-def test_two_layer_network_of_the_seeds():
+def test_two_layer_network_against_its_closed_forms():
     """X (10×3) → W1 (3×4), ReLU → W2 (4×2) → softmax + cross-entropy. The tensor gradients
-    are the seeds' closed forms and the scalar engine's, entry by entry."""
+    are the closed forms below and the scalar engine's, entry by entry."""
     rng = np.random.default_rng(7)
     X = rng.normal(size=(10, 3))
     W1, b1 = rng.normal(size=(3, 4)), rng.normal(size=(1, 4)) * 0.1
@@ -325,7 +325,7 @@ def test_two_layer_network_of_the_seeds():
     loss = cross_entropy(Z2, labels)
     loss.backward()
 
-    # The seeds' closed forms (their loss is summed over the batch; ours is the mean: /10)
+    # The closed forms, for a loss summed over the batch (ours is the mean: /10)
     z1 = X @ W1 + b1
     a1 = np.maximum(z1, 0)
     z2 = a1 @ W2 + b2

@@ -294,7 +294,7 @@ def two_layer(activation):
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 @given(data=st.data())
 def test_hessian_vector_product_of_a_two_layer_network(activation, data):
-    # the seeds' network: Z1 = X W1 + b1, A1 = act(Z1), Z2 = A1 W2 + b2, cross entropy
+    # a 2-layer network: Z1 = X W1 + b1, A1 = act(Z1), Z2 = A1 W2 + b2, cross entropy
     n, d, h, c = dims(data, 2, 4), dims(data, 2, 3), dims(data, 2, 4), dims(data, 2, 3)
     labels = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
     x = array(data, (n, d))

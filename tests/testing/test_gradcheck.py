@@ -59,7 +59,7 @@ def test_gradcheck_can_return_the_failing_report():
     a, n = sigmoid(-1.0), sigmoid(1.0)
     assert entry.analytic == a and entry.numeric == pytest.approx(n, rel=1e-9)
     assert entry.abs_error == pytest.approx(n - a, rel=1e-9)
-    assert entry.rel_error == pytest.approx((n - a) / (n + a), rel=1e-9)  # the seeds' formula
+    assert entry.rel_error == pytest.approx((n - a) / (n + a), rel=1e-9)  # |n - a| / |n + a|
     assert "NO" in str(report)
 
 

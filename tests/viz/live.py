@@ -33,7 +33,7 @@ CHAIN = ("class Node:\n    def __init__(self, child=None):\n        self.child =
 (``del chain``), node by node, it goes deeper than the browser's stack, unless the page's
 Python puts a part aside once it is deep (issue 66: it does, at the top level of the code),
 or keeps it to the end of the code, then frees it an object at a time (a line outside a
-loop: h-learner66f N8)."""
+loop)."""
 DICT_CHAIN = ("class Value:\n    def __init__(self, data, children=()):\n"
               "        self.data = data\n        self.grad = 0\n        self._children = children\n"
               "\n    def __add__(self, other):\n"
@@ -44,8 +44,8 @@ and a self-test's chain of 5,000 of them: freeing one takes more of the browser'
 node than a ``CHAIN`` does (issue 66: with the page's stack watched 52 KB deep, 1,500 took
 Python down, where ``CHAIN`` freed 100,000)."""
 LISTED_CHAIN = DICT_CHAIN.replace("    y = y + 1\n", "    y = y + 1\n    y.extra = [y._children]\n")
-"""``DICT_CHAIN`` with each Value holding the one before through a list of its own too (an
-independent learner's walk, h-learner66f N8): let go of at ``del y``, its free went deeper
+"""``DICT_CHAIN`` with each Value holding the one before through a list of its own too (its
+``extra``): let go of at ``del y``, its free went deeper
 into the browser's stack a node than the page's watch on it measured, and took Python down."""
 KILLER = ("import typing\n\n\n" + CHAIN.split("\n\n\n")[0] + "\n\n\ndef undone_then_freed():\n"
           "    wasm = typing.sys.modules['pyodide_js']._module  # (the page's watch on its "

@@ -102,7 +102,7 @@ def exercises_an_untouched_exercise_names_no_file_the_learner_never_saw(exercise
 
 
 def exercises_a_verdict_of_earlier_code_says_so_after_a_reload(exercises, capsys):
-    """Before (h-learner66g D8): reloaded with other code in the editor than its latest
+    """Before, reloaded with other code in the editor than its latest
     Check's (a reload during a Check), the box showed "Your latest Check of this, before the
     page was loaded again:" and the verdict of code no longer in the editor. A reload:
     Python is loaded again (about 5 s)."""
@@ -131,7 +131,7 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     exercises.select_option("#stage", "linear")
     statement = exercises.text_content("#statement")  # (its paragraphs a line each, wrapped
     assert "after backward() on a weighted sum of the outputs." in statement  # by the box:
-    assert "\n    out[j] = w[j][0]·x[0]" in statement  # before, h-learner66e F11, ragged at
+    assert "\n    out[j] = w[j][0]·x[0]" in statement  # before, ragged at
     # 390 px: "... on a weighted sum of" / "the outputs."; a formula stays as it is)
     short = "def linear(x, w):\n    return [sum(wo[i] * x[i] for i in range(len(x) - 1)) " \
             "for wo in w]\n"
@@ -141,16 +141,16 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
     assert ".data" not in said
     assert "range(len(x)) goes over them all.\n    in your answer, line 2, in linear  (return " \
         "[sum(wo[i] * x[i] for i in range(len(x) - 1)) for wo in w])" in said, said  # (before:
-    # no line, and no full stop; before, h-learner66f N2: that line, which names the cause,
+    # no line, and no full stop; before, that line, which names the cause,
     # below the window at 390 px: no diagnosis, so nothing was scrolled to it)
     assert exercises.evaluate(VERDICT_SHOWN, ["✗ linear", "in your answer, line 2"])
     said = check(exercises, "def linear(x, w):\n    return [sum(wi * xi * xi for wi, xi in "
                             "zip(row, x)) for row in w]\n")  # (and "No common mistake
-    assert "\n  No common mistake matches out, dx and dw" in said, said  # matches", N2 too)
+    assert "\n  No common mistake matches out, dx and dw" in said, said  # matches" too)
     assert exercises.evaluate(VERDICT_SHOWN, ["✗ linear", "\n  No common mistake"])
     transposed = "def linear(x, w):\n    return [sum(w[i][j] * x[i] for i in range(len(x))) " \
                  "for j in range(len(w))]\n"
-    for width, height in ((1280, 900), (390, 844)):  # (before, h-learner66e F7: the verdict
+    for width, height in ((1280, 900), (390, 844)):  # (before, the verdict
         exercises.set_viewport_size({"width": width, "height": height})  # at the fold, its
         exercises.evaluate("window.scrollTo(0, 0); document.getElementById('editor')"  # diag-
                            ".scrollIntoView({block: 'start'})")  # nosis below, at both widths)
@@ -193,9 +193,9 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert exercises.text_content("#state") == "Not checked yet."
     assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
     after = exercises.text_content("#next")  # (not all pass in this session: before,
-    left = re.match(r"That was the last stage\. Not passed yet in this browser: stages "  # F9,
-                    r"([\d, ]+ and \d+)\. Next: stage (\d+), ([^.]+)\.Once all 10 pass, "  # no
-                    r"your GPT is whole; next, on your machine:", after)  # stage was named)
+    left = re.match(r"That was the last stage\. Not passed yet in this browser: stages "  # no
+                    r"([\d, ]+ and \d+)\. Next: stage (\d+), ([^.]+)\.Once all 10 pass, "  # stage
+                    r"your GPT is whole; next, on your machine:", after)  # was named)
     assert left, after
     assert "10" not in left[1].split(", ") and left[2] == left[1].split(",")[0], after
     assert exercises.get_attribute("#next p a", "href").startswith("#")
@@ -219,7 +219,7 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     exercises.select_option("#stage", "adam")
     assert exercises.text_content("#state") == \
         "Passed in this browser; Check grades it again."
-    # an edit, then a Check that fails (before, h-learner66f N1: the menu kept "✓ passed", the
+    # an edit, then a Check that fails (before, the menu kept "✓ passed", the
     # progress line its count, stage 10 "All 10 pass" and a download that failed the command
     # line): the marks say the latest Check, and an edit since a pass says so
     stages = exercises.text_content("#progress")
@@ -243,7 +243,7 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
                      exercises.text_content("#next"))
     exercises.select_option("#stage", "adam")
     assert check(exercises, definition(GPT, "adam")).startswith("✓ adam passed")
-    exercises.reload()  # (before, h-learner66e F8: a passed stage, reloaded or chosen again,
+    exercises.reload()  # (before, a passed stage, reloaded or chosen again,
     assert exercises.is_visible("#next")  # showed no next step until Checked again, and its
     assert exercises.text_content("#output").startswith(  # verdict box stayed empty)
         "Your latest Check of this, before the page was loaded again:\n\n✓ adam passed")

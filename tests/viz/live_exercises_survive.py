@@ -60,7 +60,7 @@ def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exe
 
 def exercises_after_a_crash_the_grader_is_prepared_again_not_once(exercises, capsys):
     """Python dies before any Check has ended: the next Check prepares the grader again, and
-    says so (before, h-learner66f N10: "Preparing the grader (about 10 s, once)", as the
+    says so (before, "Preparing the grader (about 10 s, once)", as the
     first Check had said). Python's death is said in the console: "crashed"."""
     exercises.fill("#code", KILLER)
     exercises.click("#check")
@@ -106,7 +106,7 @@ def exercises_a_stop_heard_then_slow_to_free_is_said_so(exercises, capsys):
     """The code stopped at the Stop, and freeing what it kept took Python past the page's
     grace (a list that grew in a loop without end; here, a slow __del__): before, "it did
     not stop when interrupted. A solution that loops forever is the usual cause", under
-    the stop's own "It was at your answer, line 12" (h-learner66g D10)."""
+    the stop's own "It was at your answer, line 12"."""
     exercises.fill("#code", SLOW_TO_FREE)
     exercises.click("#check")
     exercises.wait_for_function("/^Grading…/.test(document.getElementById('state').textContent)")
@@ -127,7 +127,7 @@ JS_LOOP = "import random\n\njs = random._os.sys.modules['js']\njs.eval('while (t
 def exercises_end_code_that_never_gives_control_back(exercises, capsys):
     """A loop in JavaScript called from Python: Python never reads the time limit's signal,
     and the page ends its worker GRACE_S (2 s) after the limit, saying why at the line (before,
-    h-learner66e F3: "it is stopped in 0 s" until the Check's 120 s, then "it did not stop when
+    "it is stopped in 0 s" until the Check's 120 s, then "it did not stop when
     interrupted. A solution that loops forever is the usual cause")."""
     exercises.fill("#code", JS_LOOP + "\n\n" + RIGHT)
     started = time.perf_counter()
@@ -150,7 +150,7 @@ def exercises_end_code_that_never_gives_control_back(exercises, capsys):
 
 def exercises_a_huge_builtin_call_is_named_at_its_line(exercises, capsys):
     """What the page says when code at a line with a huge number never gave control back
-    (the path above, told by verdicts.js; before, h-learner66g D6: sum(range(10 ** 12)) was
+    (the path above, told by verdicts.js; before, sum(range(10 ** 12)) was
     "one step that runs outside Python's own loop (a loop in JavaScript ...)", no line), and
     after a Stop it did not hear (live.js's words, the playground's too: before, no line).
     Asked of the page's own functions: the real path takes 7 s and a new worker."""
@@ -176,7 +176,7 @@ def exercises_a_huge_builtin_call_is_named_at_its_line(exercises, capsys):
 
 
 def the_next_check_prepares_the_grader_again(exercises):
-    exercises.fill("#code", RIGHT)  # (in the new Python: before, h-learner66e F11, "Preparing
+    exercises.fill("#code", RIGHT)  # (in the new Python: before, "Preparing
     exercises.click("#check")  # the grader (about 10 s, once)" after every restart)
     exercises.wait_for_function("/^Preparing/.test(document.getElementById('state')"
                                 ".textContent)", timeout=LOAD_S * 1000)
@@ -249,7 +249,7 @@ def exercises_endless_recursion_is_a_verdict_that_names_its_line(exercises, caps
              "line 1, in <module>")):
         verdict = check(exercises, source)
         assert verdict.startswith(f"✗ node: your code raised {raised} at your answer, "
-                                  f"{where} ("), verdict  # (before, h-learner66e F6: "...,
+                                  f"{where} ("), verdict  # (before: "...,
         assert "so on your machine the process it is graded in ends there" in verdict  # which
         assert "does your answer end Python" not in verdict  # ends the process ...: does your
         # answer end Python, or fill the memory?", no word of what it did)
@@ -267,7 +267,7 @@ def exercises_a_check_starts_from_the_python_the_page_set_up(exercises, capsys):
     assert lowered.startswith("✓ d_tanh passed"), lowered  # /lib/python3.14/site-packages)
     on_a_phone(exercises)
     said = check(exercises, "import typing\ndel typing.sys.modules['builtins'].isinstance\n\n\n"
-                 + RIGHT)  # (before, h-learner66f N5: "Stopped." and the grader's traceback,
+                 + RIGHT)  # (before, "Stopped." and the grader's traceback,
     assert said.startswith("✗ d_tanh: grading it, the grader's own code raised NameError: "
                            "name 'isinstance' is not defined, as your code at your answer, "
                            "line 2 (del typing.sys.modules['builtins'].isinstance) deleted "
@@ -285,13 +285,13 @@ def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, ca
     chain of 1,500 objects or more (``del chain``) took the page's Python down: "Python in
     this page stopped working at line 14 of your code (del chain)", no verdict. One the file
     keeps to its end is freed after the Check, before the next. A chain of Values with a
-    ``__dict__`` each, as the starter's, of 5,000: before, 1,500 took it down (h-learner66e F1)."""
+    ``__dict__`` each, as the starter's, of 5,000: before, 1,500 took it down."""
     exercises.select_option("#exercise", "d_tanh")
     said = check(exercises, RIGHT + "\n\n" + CHAIN + "del chain\n")
     assert said.startswith("✓ d_tanh passed"), said
     said = check(exercises, RIGHT + "\n\n" + LISTED_CHAIN + "del y\n")  # (DICT_CHAIN's, its
     assert said.startswith("✓ d_tanh passed"), said  # Values holding the one before through a
-    # list too: before, h-learner66f N8, "Python in this page stopped working at line 19 of
+    # list too: before, "Python in this page stopped working at line 19 of
     # your code (del y)")
     assert check(exercises, RIGHT + "\n\n" + DICT_CHAIN).startswith("✓ d_tanh passed")
     assert check(exercises, RIGHT + "\n\n" + CHAIN).startswith("✓ d_tanh passed")
@@ -299,7 +299,7 @@ def exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict(exercises, ca
 
 
 def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsys):
-    """Before (h-learner66g D1): a list of lists grown until the memory ran out (4 GB) was
+    """Before, a list of lists grown until the memory ran out (4 GB) was
     "Stopped: your code did not give control back within 7 s ... one call of a built-in
     function on a huge input", or freed, a reference at a time, for 115 s, then "Stopped."
     with a PageStop traceback and every later Check garbage, until a reload. About 4 s."""
@@ -313,7 +313,7 @@ def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsy
 
 
 def exercises_a_python_that_answers_garbled_is_loaded_again(exercises, capsys):
-    """Before (h-learner66g D1): once the page's Python answered garbage (",\xa51\x00,\xa51..."
+    """Before, once the page's Python answered garbage (",\xa51\x00,\xa51..."
     after code had filled the memory), every Check of that page load, right answers included,
     ended "Stopped." and "Unexpected token ',' ... is not valid JSON", until a reload. Code
     that breaks the answer's JSON stands in for that damage here: Python is loaded again,

@@ -164,7 +164,7 @@ def playground_drawings_by_parts_are_shown_not_printed(playground):
     assert playground.text_content("#graph-title").startswith("The drawing shown on line 6")
     assert "layers.0" in svg_of(playground) and "layers.2" in svg_of(playground)
     assert playground.evaluate(OUTSIDE_THEIR_BOXES, svg_of(playground)) == []  # (before,
-    # h-learner66e F10: "grad min -0.213 · mean -0.00027 · max 0.185" cut at "max 0.18",
+    # "grad min -0.213 · mean -0.00027 · max 0.185" cut at "max 0.18",
     # in the fonts of a Linux without Helvetica, wider than Graphviz measured)
     assert playground.text_content("#graph-note") == ""
     run(playground, MLP_LOSS)
@@ -277,7 +277,7 @@ def playground_a_long_chain_let_go_of_is_freed_and_python_lives_on(playground):
     took the page's Python down ("Maximum call stack size exceeded"), as a chain of a
     learner's own class did; Python frees a part at a time now, there and in what the code
     kept to its end. A chain of Values with a ``__dict__`` each (the starter's): before,
-    1,500 took it down (h-learner66e F1); a list inside a list kept to the end, too."""
+    1,500 took it down; a list inside a list kept to the end, too."""
     assert run(playground, FREED) == "5000 1.0\n20000 1.0\n"
     assert run(playground, DICT_CHAIN + "del y\nprint('freed')\n") == "freed\n"
     assert run(playground, CHAIN + "del chain\nprint('freed')\n") == "freed\n"
@@ -354,7 +354,7 @@ def playground_compile_runs_its_python_program_and_shows_it_whole(playground):
 
 def playground_a_loop_in_javascript_is_ended_and_said_at_its_line(playground):
     """A loop in JavaScript the code called never lets Python read the interrupt: Stop ends
-    its worker GRACE_S (2 s) later, saying why at its line (before, h-learner66f N7: "it did
+    its worker GRACE_S (2 s) later, saying why at its line (before, "it did
     not stop when interrupted", as for code that catches KeyboardInterrupt, after the 30 s
     limit too). Before the reload: Python, loading again, is not waited for."""
     playground.fill("#code", "import js\n\nprint('looping')\njs.eval('while (true) {}')\n")

@@ -34,7 +34,7 @@ requires_pure = pytest.mark.skipif(
     PURE is None, reason="graphviz-pure is not installed: pip install graphviz-pure")
 
 
-def seeds_example():
+def sum_times_difference():
     x, y = Value(3.0, label="x"), Value(2.0, label="y")
     return x, y, (x + y) * (x - y)
 
@@ -51,8 +51,8 @@ def edges(source):
 # ----------------------------------------------------------------------------- structure
 
 
-def test_records_ops_and_edges_of_the_seeds_example():
-    f = seeds_example()[2]
+def test_records_ops_and_edges_of_the_sum_times_difference():
+    f = sum_times_difference()[2]
     f.backward()
     d = draw_dot(f)
     assert isinstance(d, graphviz.Digraph) and d.format == "svg"
@@ -88,7 +88,7 @@ def test_counts_for_a_neuron_with_dot_and_constants():
 
 
 def test_show_grad_and_rankdir():
-    f = seeds_example()[2]
+    f = sum_times_difference()[2]
     assert "grad" not in draw_dot(f, show_grad=False).source
     top_down = draw_dot(f, rankdir="TB").source
     assert "rankdir=TB" in top_down and 'label="x | data 3.0 | grad 0.0"' in top_down
@@ -131,7 +131,7 @@ def test_deterministic_across_calls_and_fresh_graphs():
 
 
 def test_frames_highlight_each_step_and_leave_gradients_as_they_were():
-    x, y, f = seeds_example()
+    x, y, f = sum_times_difference()
     pictures = frames(f)
     assert [p.step.name for p in pictures] == ["v3", "v2", "v1"]
     assert (x.grad, y.grad, f.grad) == (0.0, 0.0, 0.0)  # drawing changes nothing it draws
@@ -155,7 +155,7 @@ def test_frames_highlight_each_step_and_leave_gradients_as_they_were():
 
 
 def test_highlight_a_value_or_refuse_a_stranger():
-    x, _, f = seeds_example()
+    x, _, f = sum_times_difference()
     assert viz.HOT in nodes(draw_dot(f, highlight=x).source)["n0"]
     with pytest.raises(ValueError, match="not in this graph"):
         draw_dot(f, highlight=Value(1.0))
@@ -283,8 +283,8 @@ def test_a_value_used_at_every_step_of_a_long_loop_is_drawn_with_copies(rankdir)
 def test_graphs_without_far_arrows_are_drawn_as_before():
     model = MLP(2, [16, 16, 1], seed=0)
     out = model([Value(0.5), Value(-1.0)])  # 437 values: the largest the docs draw
-    for source in (draw_dot(out).source, draw_dot(seeds_example()[2]).source,
-                   frames(seeds_example()[2])[1].source):
+    for source in (draw_dot(out).source, draw_dot(sum_times_difference()[2]).source,
+                   frames(sum_times_difference()[2])[1].source):
         assert "dashed" not in source and "atn" not in source
     assert stretch(draw_dot(out).source) == 0
 
@@ -343,7 +343,7 @@ def test_the_graph_of_a_gradient_can_be_drawn():
 
 @requires_dot
 def test_real_svg_with_graphviz_dot(tmp_path):
-    f = seeds_example()[2]
+    f = sum_times_difference()[2]
     f.backward()
     d = draw_dot(f)
     svg = d.pipe(format="svg", encoding="utf-8")
@@ -369,7 +369,7 @@ def hide_renderers(monkeypatch, tmp_path, keep_pure):
 def test_without_dot_graphviz_pure_renders(monkeypatch, tmp_path):
     hide_renderers(monkeypatch, tmp_path, keep_pure=True)
     assert viz.find_renderer().endswith("graphviz-pure")
-    f = seeds_example()[2]
+    f = sum_times_difference()[2]
     d = draw_dot(f)
     svg = d.pipe(format="svg", encoding="utf-8")
     assert "graphviz-pure" in svg and "<svg" in svg and "data 5.0" in svg
@@ -387,7 +387,7 @@ def test_without_dot_graphviz_pure_renders(monkeypatch, tmp_path):
 def test_with_no_renderer_display_shows_dot_text_and_files_raise(monkeypatch, tmp_path):
     hide_renderers(monkeypatch, tmp_path, keep_pure=False)
     assert viz.find_renderer() is None
-    d = draw_dot(seeds_example()[2])
+    d = draw_dot(sum_times_difference()[2])
     bundle = d._repr_mimebundle_()
     text = bundle["text/plain"]
     assert set(bundle) == {"text/plain"}
@@ -408,7 +408,7 @@ def test_display_survives_a_broken_dot(monkeypatch, tmp_path):
     broken = bin_dir / "dot"
     broken.write_text("#!/bin/sh\necho 'dot: out of cheese' >&2\nexit 3\n")
     broken.chmod(broken.stat().st_mode | stat.S_IXUSR)
-    d = draw_dot(seeds_example()[2])
+    d = draw_dot(sum_times_difference()[2])
     text = d._repr_mimebundle_()["text/plain"]
     assert text.startswith("(drawing failed:") and text.endswith(d.source)
     with pytest.raises(graphviz.CalledProcessError):
@@ -420,7 +420,7 @@ def test_display_survives_a_broken_dot(monkeypatch, tmp_path):
 
 def test_step_slider_moves_through_frames():
     widgets = pytest.importorskip("ipywidgets")
-    x, y, f = seeds_example()
+    x, y, f = sum_times_difference()
     box = step_slider(f)
     slider, caption, picture = box.children
     assert isinstance(box, widgets.VBox) and (slider.min, slider.max) == (1, 3)
@@ -435,7 +435,7 @@ def test_step_slider_moves_through_frames():
 def test_step_slider_without_ipywidgets_returns_frames(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.warns(UserWarning, match="pip install ipywidgets"):
-        pictures = step_slider(seeds_example()[2])
+        pictures = step_slider(sum_times_difference()[2])
     assert [p.step.index for p in pictures] == [1, 2, 3]
     assert all(isinstance(p, Drawing) for p in pictures)
 

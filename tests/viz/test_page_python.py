@@ -44,7 +44,7 @@ sys.setprofile(lambda *args: None)
 sys.excepthook = sys.displayhook = print
 sys.stdout = sys.stderr = Quiet()
 sys.path.insert(0, "/nowhere")
-sys.modules["gc"].disable()  # (h-learner66f N6: before, the collector stayed off, and
+sys.modules["gc"].disable()  # (before, the collector stayed off, and
 sys.modules["gc"].set_threshold(0)  # at threshold 0, for every later Check)
 sys.modules["math"] = sys.modules["made_up"] = type(math)("math")
 math.exp = lambda x: 0.0
@@ -138,7 +138,7 @@ def test_a_limit_the_code_lowers_brings_no_warning_of_hypothesis(capped, monkeyp
 def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raised, said, where):
     """Whatever the learner's code raises, a KeyboardInterrupt or a GeneratorExit of its own,
     ends in a verdict that says what it did at its line, and what that does to a process
-    (issue 66: a raw traceback, "Stopped."; then, h-learner66e F6, "which ends the process
+    (issue 66: a raw traceback, "Stopped."; then, "which ends the process
     it is graded in on your machine: does your answer end Python, or fill the memory?")."""
     monkeypatch.setattr(apart, "APART", False)
     source, line, function = (
@@ -164,7 +164,7 @@ def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raise
 def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     """The page's Stop (SIGINT, which a Check has raise ``PageStop``) ends the Check with
     where the code was, no verdict and nothing recorded; and the page is told it was heard
-    (``page_python.heard``: what Python does next is its own work, h-learner66g D10)."""
+    (``page_python.heard``: what Python does next is its own work)."""
     from tinygrad_edu.viz import page_python
 
     told = []
@@ -206,7 +206,7 @@ def test_what_the_code_keeps_is_let_go_of_at_the_end_of_its_check_or_run(monkeyp
     The page's Stop (or its 120 s limit) landing as the Check frees it is let go of, the
     verdict as it was: before, ``PageStop`` came out of the Check, a raw traceback through
     let_go in the page ("Stopped.") and the page's Python half put back (its folder, the
-    progress file's name: h-learner66g D1, h-66o)."""
+    progress file's name)."""
     import gc
 
     from tinygrad_edu.viz import page_python
@@ -252,7 +252,7 @@ def test_streams_the_code_took_away_still_show_its_verdict(monkeypatch, capsys):
 def test_a_builtin_the_code_replaced_still_shows_its_verdict(monkeypatch, capsys):
     """``builtins.print = 5`` in the file (through typing.sys.modules): before, the page
     showed its own traceback, "in _check: print(f"{verdict}\\n") ... TypeError: 'int' object
-    is not callable", for a verdict (an independent learner's walk, issue 66, F2)."""
+    is not callable", for a verdict (an independent learner's walk, issue 66)."""
     monkeypatch.setattr(apart, "APART", False)  # (as in the browser: graded here)
     taken = "import typing\n\ntyping.sys.modules['builtins'].print = 5\n\n\n"
     assert '"code": 0' in check_json("d_tanh", taken + RIGHT, "")
@@ -312,7 +312,7 @@ typing.sys.setrecursionlimit(depth + 12)
 def test_what_the_code_changed_in_the_graders_python_is_said_at_its_line(
         monkeypatch, capsys, change, line, did):
     """A recursion limit lowered, a name of math replaced: the grader shares the page's
-    Python, and its own code fails. Before (h-learner66e F6): "grading it, it raised
+    Python, and its own code fails. Before: "grading it, it raised
     RecursionError: maximum recursion depth exceeded, which ends the process it is graded in
     on your machine: does your answer end Python, or fill the memory?", no line."""
     from tests.exercises.gpt_answers import RIGHT as TRACK
@@ -338,7 +338,7 @@ def test_what_the_code_changed_in_the_graders_python_is_said_at_its_line(
     ("typing.sys.modules['builtins'].ValueError = None", "replaced the builtin ValueError")])
 def test_a_builtin_the_grader_uses_changed_is_said_at_its_line(monkeypatch, capsys, change,
                                                                did):
-    """Before (h-learner66f N5): "Stopped." and the grader's own traceback (NameError: name
+    """Before: "Stopped." and the grader's own traceback (NameError: name
     'isinstance' is not defined), or "running the file raised TypeError: signal handler must
     be ...", with no line."""
     monkeypatch.setattr(apart, "APART", False)
@@ -372,7 +372,7 @@ def test_the_time_limit_puts_its_signal_handler_back_whatever_the_builtins(monke
 
 def test_the_importers_emptied_are_said_at_their_line():
     """``typing.sys.meta_path.clear()``: in the page, the grader's next import failed (before,
-    h-learner66f N5: "grading it, it raised ValueError: list.remove(x): x not in list, which
+    "grading it, it raised ValueError: list.remove(x): x not in list, which
     ends the process it is graded in on your machine", no line); in CPython the grading
     imports nothing more, so the error is made here."""
     from pathlib import Path
@@ -398,7 +398,7 @@ def test_the_importers_emptied_are_said_at_their_line():
 def test_what_a_del_prints_while_the_grader_frees_its_copies_does_not_come_before_the_verdict(
         monkeypatch, capsys):
     """A ``__del__`` that prints, run as the grader frees its copies of the learner's Values:
-    before (h-learner66e F11), about 100 "freed ..." lines above "✓ node passed". What the
+    before, about 100 "freed ..." lines above "✓ node passed". What the
     code prints in a call the grader makes is not shown (its verdict says it where it
     matters); what it prints meanwhile, outside those calls, is not either. What its top
     level prints still is, before the verdict, as the command line prints it."""
@@ -418,7 +418,7 @@ def test_what_a_del_prints_while_the_grader_frees_its_copies_does_not_come_befor
 def test_the_lines_that_let_go_outside_a_loop_are_found():
     """``page_python._releases``: the lines a page's run keeps what they let go of until its
     end (``del y`` of a chain each Value of which holds the one before through a list of its
-    own took the page's Python down, h-learner66f N8); not the lines in a loop, which run
+    own took the page's Python down); not the lines in a loop, which run
     again and again (what they let go of, kept, could fill the memory)."""
     from tinygrad_edu.viz.page_python import _releases
 

@@ -356,7 +356,7 @@ def test_a_compiled_answer_as_the_last_name_is_described_with_its_program(capsys
     assert shown.program_note.startswith("The program that computed loss. In this page it "
                                          "runs as Python: a browser has no C compiler")
     # its first call's answer (the call captured): the program is the function's, named
-    # after it (before, h-learner66f N10: def out(...), made again under the answer's name)
+    # after it (before, def out(...), made again under the answer's name)
     shown = run(COMPILED.split("step = ")[0] + "x, y = Value(2.0), Value(3.0)\n"
                 "out = compile(loss_of)(x, y)\n")
     assert shown.name == "out" and shown.graph_title == "Graph of out"

@@ -72,7 +72,7 @@ def test_a_flood_is_cut_said_so_and_ends_with_its_last_lines(page):
 
 
 def test_one_huge_line_is_shown_by_its_beginning_and_its_end(page):
-    """print('x' * 10 ** 8), one line (h-learner66g D9): before, no beginning was shown
+    """print('x' * 10 ** 8), one line: before, no beginning was shown
     (the head takes whole lines), the line about the cut said "… 0 more lines, 0
     characters not shown so far …", and the whole line went to the page as its last lines,
     where the page cut it again and said "its beginning and its end are shown". Now the

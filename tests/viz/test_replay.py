@@ -27,7 +27,7 @@ requires_renderer = pytest.mark.skipif(
            "graphviz-pure")
 
 
-def seeds_example():
+def sum_times_difference():
     x, y = Value(3.0, label="x"), Value(2.0, label="y")
     f = (x + y) * (x - y)
     f.label = "f"
@@ -43,7 +43,7 @@ def embedded(page):
 
 @requires_renderer
 def test_the_page_holds_every_step_as_backward_steps_prints_it():
-    f = seeds_example()[2]
+    f = sum_times_difference()[2]
     page = replay_html(f)
     assert isinstance(page, Replay) and page.steps == 3
     frames = embedded(page)["frames"]
@@ -59,7 +59,7 @@ def test_the_page_holds_every_step_as_backward_steps_prints_it():
 
 @requires_renderer
 def test_backward_only_starts_with_every_value_computed():
-    page = replay_html(seeds_example()[2], forward=False)
+    page = replay_html(sum_times_difference()[2], forward=False)
     data = embedded(page)
     assert all(node["known"] for node in data["nodes"])
     assert [fr["kind"] for fr in data["frames"]] == ["start", "backward", "backward",
@@ -69,13 +69,13 @@ def test_backward_only_starts_with_every_value_computed():
 
 @requires_renderer
 def test_gradients_are_left_as_they_were_and_pages_are_reproducible():
-    x, y, f = seeds_example()
+    x, y, f = sum_times_difference()
     f.backward()
     f.backward()  # leaves now hold 12 and -8: the page must still replay one clean pass
     first = replay_html(f)
     assert (x.grad, y.grad, f.grad) == (12.0, -8.0, 1.0)
     assert "x.grad = 6.0, y.grad = -4.0" in first.html
-    again = replay_html(seeds_example()[2])  # a fresh graph built the same way
+    again = replay_html(sum_times_difference()[2])  # a fresh graph built the same way
     assert again.html == first.html
     assert repr(first) == ("<Replay: Forward and backward pass of f = (x + y) * (x - y), 3 "
                            "backward steps>")
@@ -83,7 +83,7 @@ def test_gradients_are_left_as_they_were_and_pages_are_reproducible():
 
 @requires_renderer
 def test_the_page_is_self_contained():
-    page = replay_html(seeds_example()[2]).html
+    page = replay_html(sum_times_difference()[2]).html
     assert page.startswith("<!DOCTYPE html>") and page.count("<svg") == 1
     assert not re.search(r"\b(src|href)\s*=", page)  # nothing to fetch
     assert not re.search(r"@import|url\(", page)
@@ -98,7 +98,7 @@ def test_the_page_is_made_of_the_packages_files_and_allows_only_its_script():
     pages = Path(replay.__file__).parent / "pages"
     script = (pages / "replay.js").read_text(encoding="utf-8").strip()
     style = (pages / "replay.css").read_text(encoding="utf-8").strip()
-    page = replay_html(seeds_example()[2]).html
+    page = replay_html(sum_times_difference()[2]).html
     assert re.search(r"<script>(.*?)</script>", page, re.S).group(1) == script
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     assert f"script-src 'sha256-{digest}';" in page
@@ -143,7 +143,7 @@ def test_a_leaf_or_a_huge_graph_is_refused_with_advice():
 @requires_renderer
 def test_writes_the_file_and_shows_itself_in_a_notebook(tmp_path):
     path = tmp_path / "replay.html"
-    page = replay_html(seeds_example()[2], path)
+    page = replay_html(sum_times_difference()[2], path)
     assert page.path == path and path.read_text(encoding="utf-8") == page.html
     frame = page._repr_html_()
     assert frame.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;")
@@ -153,7 +153,7 @@ def test_writes_the_file_and_shows_itself_in_a_notebook(tmp_path):
 
 def test_without_a_renderer_it_says_what_to_install(monkeypatch, tmp_path):
     hide_renderers(monkeypatch, tmp_path, keep_pure=False)
-    x, y, f = seeds_example()
+    x, y, f = sum_times_difference()
     with pytest.raises(RenderError, match=r"apt-get install graphviz.*pip install graphviz-pure"):
         replay_html(f, tmp_path / "page.html")
     assert not (tmp_path / "page.html").exists()
@@ -164,9 +164,9 @@ def test_without_a_renderer_it_says_what_to_install(monkeypatch, tmp_path):
                     "graphviz-pure (sudo apt-get install graphviz; pip install "
                     "graphviz-pure)")
 def test_graphviz_pure_draws_the_same_nodes(monkeypatch, tmp_path):
-    with_dot = replay_html(seeds_example()[2]).html
+    with_dot = replay_html(sum_times_difference()[2]).html
     hide_renderers(monkeypatch, tmp_path, keep_pure=True)
-    with_pure = replay_html(seeds_example()[2]).html
+    with_pure = replay_html(sum_times_difference()[2]).html
     assert "graphviz-pure" not in with_pure  # its version comment is gone too
     titles = re.compile(r"<title>(n\d+(?:op)?(?:&#45;&gt;n\d+(?:op)?)?)</title>")
     assert sorted(titles.findall(with_pure)) == sorted(titles.findall(with_dot))

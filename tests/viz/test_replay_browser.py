@@ -124,7 +124,7 @@ def open_page(browser, tmp_path):
         page.context.close()
 
 
-def seeds_example():
+def sum_times_difference():
     x, y = Value(3.0, label="x"), Value(2.0, label="y")
     f = (x + y) * (x - y)
     f.label = "f"
@@ -165,7 +165,7 @@ def test_next_through_every_step_shows_backward_steps_and_backward_gradients(
         if PURE is None:
             pytest.skip("graphviz-pure is not installed: pip install graphviz-pure")
         hide_renderers(monkeypatch, tmp_path, keep_pure=True)
-    f = seeds_example()
+    f = sum_times_difference()
     page = open_page(replay_html(f))
     assert page.status() == "start"
     assert page.line().startswith("The inputs hold their numbers.")
@@ -177,7 +177,7 @@ def test_next_through_every_step_shows_backward_steps_and_backward_gradients(
     assert page.boxes()["n2"][1] == "data 5.0"
     assert page.marked("fwd") == ["n0->n2op", "n1->n2op", "n2", "n2op", "n2op->n2"]
     lines = click_through(page)
-    assert lines == [str(step) for step in backward_steps(seeds_example())]
+    assert lines == [str(step) for step in backward_steps(sum_times_difference())]
     assert page.status() == "done"
     assert page.line() == "Done: every value holds df/d(value). x.grad = 6.0, y.grad = -4.0"
     assert final_numbers(page) == expected_after_backward(f)
@@ -185,7 +185,7 @@ def test_next_through_every_step_shows_backward_steps_and_backward_gradients(
 
 
 def test_keys_back_reset_and_what_is_highlighted(open_page):
-    page = open_page(replay_html(seeds_example()))
+    page = open_page(replay_html(sum_times_difference()))
     for _ in range(4):
         page.page.keyboard.press("ArrowRight")
     assert page.status() == "backward step 1 of 3"
@@ -216,7 +216,7 @@ def test_keys_back_reset_and_what_is_highlighted(open_page):
 
 
 def test_play_pause_and_space(open_page):
-    page = open_page(replay_html(seeds_example(), forward=False), fake_clock=True)
+    page = open_page(replay_html(sum_times_difference(), forward=False), fake_clock=True)
     clock, play = page.page.clock, page.page.locator("#play")
     tick = PLAY_INTERVAL_MS
     play.click()
@@ -331,7 +331,7 @@ ROWS_OF_CLAUSES = """() => {
 def test_a_narrow_window_breaks_the_line_between_parts_of_the_chain_rule(open_page):
     """Where the chain-rule line is too wide, it breaks after a ";", never inside
     "dv2/dy = -1 -> y.grad += ...", which would split a number from what it is."""
-    page = open_page(replay_html(seeds_example(), forward=False))
+    page = open_page(replay_html(sum_times_difference(), forward=False))
     page.page.set_viewport_size({"width": 640, "height": 600})
     rows = []
     while not page.page.is_disabled("#next"):
@@ -370,7 +370,7 @@ def test_the_request_check_catches_a_page_that_fetches(browser, tmp_path):
 def test_the_notebook_frame_runs_the_page(browser, tmp_path):
     """What a notebook shows (``_repr_html_``): the page inside a sandboxed frame."""
     host = tmp_path / "notebook.html"
-    frame_html = replay_html(seeds_example())._repr_html_()
+    frame_html = replay_html(sum_times_difference())._repr_html_()
     host.write_text(f"<!DOCTYPE html><html><body>{frame_html}</body></html>", encoding="utf-8")
     page = Opened(browser, host)
     frame = page.page.frame_locator("iframe")
@@ -383,7 +383,7 @@ def test_the_notebook_frame_runs_the_page(browser, tmp_path):
 def test_screenshot_of_a_highlighted_step(open_page, tmp_path):
     """A picture of what a learner sees at the first backward step (look at it yourself:
     pytest --basetemp=DIR keeps it)."""
-    page = open_page(replay_html(seeds_example()))
+    page = open_page(replay_html(sum_times_difference()))
     for _ in range(4):
         page.page.keyboard.press("ArrowRight")
     shot = tmp_path / "replay_step.png"
@@ -477,7 +477,7 @@ def test_the_graph_is_never_shown_with_text_under_11_px_and_the_page_keeps_its_h
     from tinygrad_edu.commands.demo import two_layer_network
 
     loss, params = two_layer_network()
-    for replay in (replay_html(seeds_example()), replay_html(loss, params=params)):
+    for replay in (replay_html(sum_times_difference()), replay_html(loss, params=params)):
         page = open_page(replay, name=f"replay-{replay.steps}.html")
         page.page.set_viewport_size({"width": width, "height": 600})
         page.page.wait_for_timeout(100)  # (the page lays itself out again on a resize)

@@ -19,7 +19,7 @@ from tinygrad_edu.nn import MLP
 from tinygrad_edu.tensor import Tensor
 
 
-def seeds_example():
+def sum_times_difference():
     x, y = Value(3.0, label="x"), Value(2.0, label="y")
     f = (x + y) * (x - y)
     f.label = "f"
@@ -42,9 +42,9 @@ def test_issue_example_reads_like_the_chain_rule():
     assert repr(step) == "<Step 1: c = a * b>"
 
 
-def test_seeds_sum_times_difference_step_by_step():
-    """The seeds' (x + y)(x - y) at x = 3, y = 2: df/dx = 6, df/dy = -4."""
-    x, y, f = seeds_example()
+def test_sum_times_difference_step_by_step():
+    """(x + y)(x - y) at x = 3, y = 2: df/dx = 6, df/dy = -4."""
+    x, y, f = sum_times_difference()
     lines = [str(s) for s in f.backward_steps()]
     assert lines == [
         "f = v1 * v2  upstream df/df = 1.0;  df/dv1 = v2 = 1.0 -> v1.grad += 1.0 * 1.0 = 1.0;  "
@@ -58,7 +58,7 @@ def test_seeds_sum_times_difference_step_by_step():
 
 
 def test_nothing_happens_until_the_first_step():
-    x, _, f = seeds_example()
+    x, _, f = sum_times_difference()
     steps = f.backward_steps()
     assert (f.grad, x.grad) == (0.0, 0.0)
     first = next(steps)
@@ -341,10 +341,10 @@ def test_gradients_changed_during_a_stepping_are_left_and_said():
 
 
 def test_names_are_labels_or_v_numbers_in_walk_order():
-    f = seeds_example()[2]
+    f = sum_times_difference()[2]
     names = node_names(f)
     assert [names[n] for n in walk(f)] == ["x", "y", "v1", "v2", "f"]
-    fresh = seeds_example()[2]
+    fresh = sum_times_difference()[2]
     assert list(node_names(fresh).values()) == list(names.values())
 
 
@@ -356,8 +356,8 @@ def test_repeated_labels_and_clashes_stay_unique():
     assert [names[n] for n in walk(out)] == ["b", "b#2", "v2", "v1", "v3"]
 
 
-def test_text_graph_of_the_seeds_example():
-    f = seeds_example()[2]
+def test_text_graph_of_the_sum_times_difference():
+    f = sum_times_difference()[2]
     f.backward()
     assert text_graph(f) == "\n".join([
         "value  computed as  data  grad",
@@ -386,8 +386,8 @@ def test_module_doctests():
 
 
 def test_function_and_method_agree():
-    _, _, f = seeds_example()
-    _, _, g = seeds_example()
+    _, _, f = sum_times_difference()
+    _, _, g = sum_times_difference()
     assert [str(s) for s in backward_steps(f)] == [str(s) for s in g.backward_steps()]
 
 

@@ -379,7 +379,7 @@ def _load_problem(path: Path, loaded: dict[str, object],
 def _in_scope(said: str, name: str | None, exercises: Sequence[ExerciseSpec]) -> str:
     """``said`` (why the file did not run), and, where it raised NameError for ``name`` and
     ``name`` is an earlier stage an exercise uses, why it is not in the file's scope, and
-    what to define (h-learner66g D7: a test of softmax at its file's top level, in the
+    what to define (a test of softmax at its file's top level, in the
     exercises page, was told only "NameError: name 'Value' is not defined"). The package's
     own Value is no stand-in: a learner's process refuses it while a stage is graded."""
     for ex in exercises:
@@ -477,7 +477,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
 class _Unshown(io.StringIO):
     """Where what the learner's code prints while it is graded goes, outside the calls the
     grader makes (whose prints their outcomes keep): a ``__del__`` run as the grader frees
-    its copies of the learner's Values printed above the verdict (h-learner66e F11: about
+    its copies of the learner's Values printed above the verdict (before, about
     100 "freed ..." lines above "✓ node passed"). Not shown, as the prints of those calls
     are not, nor kept."""
 
@@ -489,7 +489,7 @@ def _changed(before: Shared) -> list[tuple[str, str]]:
     """What the learner's code changed that the grader uses (``before``: as it was), read
     first; then the builtins and importers put back, before the grader uses them again
     (``del typing.sys.modules['builtins'].isinstance``: before, the grader's own traceback,
-    "NameError: name 'isinstance' is not defined", h-learner66f N5)."""
+    "NameError: name 'isinstance' is not defined")."""
     changed = before.changed()
     before.put_back()
     return changed

@@ -10,7 +10,7 @@ anywhere in it, is the same code as (a copy renamed and bound to the exercise's 
 alias, a lambda, a ``def`` that calls it or a decorator is the same copy, as each definition
 is compared; a function's answer is compared with every function of the file, a nested
 function and a class's method too: a copy made a ``@staticmethod`` or a method is the same
-copy, an attacker's route of issue 65). A definition is read as a teacher reading for
+copy, a dishonest file's route in issue 65). A definition is read as a teacher reading for
 copies reads it, in the manner of MOSS:
 
 - dead code left out (statements after a ``return``, ``raise``, ``break`` or ``continue``;
@@ -53,7 +53,7 @@ y``; ``backward`` with every name of its own renamed, which is the note's sort a
 micrograd's loop as a learner's microgpt writes them) is never flagged on its own, nor
 written so under the exercise's name: it is flagged if it is token for token the model
 answer, every name it binds numbered in the order it first appears (``tokens(numbered=True)``:
-however renamed, an attacker's route of issue 65), defined under another name bound to the
+however renamed, a dishonest file's route in issue 65), defined under another name bound to the
 exercise's (``d_tanh = _my_tanh``, a copy hidden as a copy is), in a file where another
 exercise is flagged (``BESIDE``). The track's reference (``microgpt/reference.py``) is
 microgpt's own code, which the track asks learners to write again, so it is not compared.
@@ -130,7 +130,7 @@ READ_MOST = 50_000
 once for every definition it is in (a nested function is read alone and as part of each
 one around it). The largest honest files are about 5,000 (``engine.py``); 50,000 take about
 2 s to read. A file over it is not compared, and flagged (``TOO_LARGE``): a chain of dead
-assignments in 60 nested functions held the class report for 25 minutes (h-attack65x)."""
+assignments in 60 nested functions held the class report for 25 minutes."""
 TOO_LARGE = ("is more code than the grader reads for copies (its definitions, each nested one "
              f"counted in every one around it, are over {READ_MOST:,} parts: not compared "
              "with the answers or classmates; read it)")
@@ -334,7 +334,7 @@ class RanReading:
 CROWD = 5
 """The fewest files code must be in to be the class's, not a pair's own (and in more than
 half of them): a copy ring of three in a class of five was more than half, and its code went
-unflagged (an attacker, issue 65). A ring of up to four is always found; the suite's honest
+unflagged (a dishonest ring, issue 65). A ring of up to four is always found; the suite's honest
 answers, one file from each hand, pair with none even with nothing left out as the class's."""
 
 

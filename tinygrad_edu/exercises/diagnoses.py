@@ -67,8 +67,8 @@ def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool
     float and the other does not is left out (tanh written with exp overflows above
     x = 355, ``math.tanh`` never does: both are right), so long as some row remains where
     the solution answered: one that overflows on every input (``s = 10.0 ** 400`` first) is
-    not explained by a model that overflows on some (h-learner66f N9: before, "the largest
-    logit not subtracted")."""
+    not explained by a model that overflows on some (before, such an answer was told "the
+    largest logit not subtracted")."""
     def agrees(r: int) -> bool:
         if isinstance(got[r], type):
             return model[r] is got[r]

@@ -5,7 +5,7 @@ On a computer the learner's code runs in a process of its own: what ends that pr
 KeyboardInterrupt nothing catches, ``os._exit``) ends it with no verdict, and what the code
 changes in its Python (the recursion limit, ``math.exp``) is its own. Here the grader shares
 the learner's Python, so an error the grader's own code raises may be the learner's change.
-Before (issue 66, h-learner66e F6), each of these was "it raised RecursionError: maximum
+Before (issue 66), each of these was "it raised RecursionError: maximum
 recursion depth exceeded, which ends the process it is graded in on your machine: does your
 answer end Python, or fill the memory?", with no line of the learner's.
 """

@@ -80,8 +80,8 @@ class Heard:
 # the grading process and again in the class's report), and a file's own f-strings are held
 # to ``loading.FIELDS`` fields, but not this code: a file that compiled f'{a}{a}...' of
 # 170,000 fields in each of its four processes cost the report's main process 44 to 57 s of
-# Python 3.11's parser for each text, the class's report 462 s instead of 11.5 s (issue 65's
-# eighth round, h-attack65w). Kept to FIELDS in all (the parser's time on them at most that
+# Python 3.11's parser for each text, the class's report 462 s instead of 11.5 s (issue 65).
+# Kept to FIELDS in all (the parser's time on them at most that
 # of one f-string of FIELDS fields, 0.06 s); past it, the code is not kept but said in
 # ``built``: flagged for the teacher as code the grader did not read.
 

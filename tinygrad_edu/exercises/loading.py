@@ -541,7 +541,7 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
 
 def out_of_memory(where: str, message: str, line: str) -> str:
     """What a file that ran out of memory as it ran is told (here, and by ``apart`` for
-    the learner's process: the same words, h-learner66g D1)."""
+    the learner's process: the same words)."""
     said = f": {message}" if message else ""
     return (f"{where}: running the file ran out of memory (MemoryError{said}): this line "
             f"asked for more than there is (a list that grows without end, or one far too "

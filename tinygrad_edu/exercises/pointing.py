@@ -35,10 +35,10 @@ PROBLEMS = ((EMPTY_SUM, (rf"\brange\(\s*{LOOP}\s*\)",
             (CUT, (r"\.data\b",)))
 """An answer of the wrong kind whose line can be found (its text, and patterns of that line
 in the exercise's own function, tried in turn): a sum that added nothing, at the loop empty
-the first time round (``range(t)`` inside ``for t``: h-learner66g D4, attention's weighted
+the first time round (``range(t)`` inside ``for t``: before, attention's weighted
 sum over range(t) was pointed at its ``for t in range(len(q))``) or one short (issue 66:
 an inner loop one short in linear was told so, with no line); a number where a Value was
-meant, at the line that reads ``.data`` (issue 66, F5: linear with .data on both operands
+meant, at the line that reads ``.data`` (issue 66: linear with .data on both operands
 was told so, with no line)."""
 
 

@@ -188,7 +188,7 @@ def _where(error: BaseException, solution: Solution | Remote) -> str:
 def _unqualified(text: str) -> str:
     """``text`` with the learner's classes named as the learner wrote them: Python 3.14 says
     "cannot use 'solutions.Value' as a set element", ``solutions`` being the module the grader
-    runs the learner's file as, a name the learner never wrote (h-learner66e F11)."""
+    runs the learner's file as, a name the learner never wrote."""
     return re.sub(r"'solutions\.(\w)", r"'\1", text)
 
 

@@ -221,8 +221,8 @@ def unknown_numbers(tape: Any, outside: Any, by_value: bool = True) -> list[tupl
 
 
 def _hashable(number: Any) -> bool:
-    """Whether a constant can be looked up among literals (not a 0-d NumPy array: h-attack64i
-    L3, an item of an int array given compared with a number read)."""
+    """Whether a constant can be looked up among literals (not a 0-d NumPy array: an item
+    of an int array given, compared with a number read, raised TypeError: unhashable)."""
     try:
         hash(number)
     except TypeError:

@@ -136,7 +136,7 @@ def _array_class(numpy: Any) -> type:
 
     def laid_out(array: Any, name: str) -> Any:
         """Where the array's memory is (``.base``, ``.flags``, ``.strides``): the stand-in's,
-        not the caller's array's: refused within a capture (h-attack64i S1)."""
+        not the caller's array's: refused within a capture."""
         found = recording()
         if found is not None:
             found.refuse(f"it reads .{name} of a NumPy array given (the function gets a "

@@ -228,8 +228,8 @@ def item_of(holder: Any, child: Place) -> Any:
 def stands_for(x: Any, function: Any) -> bool:
     """Whether ``x`` is ``function`` or stands in for it while a capture runs (``math.tanh``,
     ``random.random``, ``seen.Standing``): a module another thread's capture watches holds
-    its stand-in (h-attack64i L2: a capture refused, "it writes tanh to tanh"; a program's
-    guard failed)."""
+    its stand-in (before, captures in two threads at once: a capture refused, "it writes
+    tanh to tanh"; a program's guard failed)."""
     return x is function or (isinstance(x, Standing) and x.stands_for is function)
 
 

@@ -439,7 +439,7 @@ the widest: other characters 0.64 (its digits 0.636), bold a tenth more."""
 def drawn_width(line: str, size: float, bold: bool = False) -> float:
     """How wide ``line`` may be drawn at ``size`` points, at most (``_EM``). Graphviz lays a
     box out by Helvetica's widths, where a browser without Helvetica draws its sans-serif,
-    wider: "max 0.185" showed as "max 0.18", cut at the box's edge (h-learner66e F10). A
+    wider: "max 0.185" showed as "max 0.18", cut at the box's edge. A
     part's box is made that wide at least, the text where it always was."""
     return sum(_EM.get(c, 0.64) for c in line) * size * (1.1 if bold else 1.0)
 

@@ -81,7 +81,7 @@ def heard() -> None:
     """Tell the page its Stop was heard: the code has ended there, and what Python does
     next (freeing what the code made: ``let_go``) is its own work. Where that takes longer
     than the page waits, the page says so, not that the code "did not stop when
-    interrupted" under the code's own KeyboardInterrupt (h-learner66g D10)."""
+    interrupted" under the code's own KeyboardInterrupt."""
     for tell in _HEARD:
         tell()
 
@@ -197,7 +197,8 @@ def flat_exec(code: CodeType, namespace: dict[str, Any],
     ``FREEING_BYTES`` of C stack below here, so that a long chain it lets go of (``del
     y``) is freed a part at a time; the modules it imports are imported first, outside that
     stack. The namespace is kept for ``let_go``; where the code ran out of memory, it is
-    emptied at once (h-learner66g D1: 4 GB of lists, kept while the grader answered)."""
+    emptied at once (before, a list of lists grown to 4 GB was kept while the grader
+    answered)."""
     if not any(kept is namespace for kept in _LEFT):
         _LEFT.append(namespace)
     for name in _imports(code):
@@ -235,7 +236,7 @@ def _kept_at_releases(code: CodeType, namespace: dict[str, Any]) -> Iterator[Non
     where a Value takes 16 bytes a node; a chain of Values each holding the one before
     through a list of its own (``y.extra = [y._children]``) takes the browser's stack
     deeper a node than that says, and 5,000 of them let go of at ``del y`` took Python
-    down (h-learner66f N8). Watched with ``sys.monitoring`` (its line events, of this code
+    down. Watched with ``sys.monitoring`` (its line events, of this code
     alone; a line that lets go of nothing is not heard again)."""
     monitoring: Any = getattr(sys, "monitoring", None)  # (Python 3.12 on; Pyodide's: 3.14)
     releases = _releases(code) if sys.platform == "emscripten" and monitoring else {}
@@ -286,7 +287,8 @@ def _stop_held() -> Iterator[None]:
     """The page's Stop (SIGINT, in the main thread) let go of while the block runs: one
     that lands as ``let_go`` frees what the code kept comes after the code's end, and
     raised there it cut the freeing short and came out of the Check, a raw traceback
-    through let_go in the page and the page's Python half put back (h-learner66g D1)."""
+    through let_go in the page and the page's Python half put back (a Stop pressed as 4 GB of
+    lists were freed)."""
     main = threading.current_thread() is threading.main_thread()
     held = signal.signal(signal.SIGINT, lambda *_: None) if main else None
     try:
@@ -325,7 +327,7 @@ WALKED = 4_000_000
 free could go too deep in is thousands of objects of a few references each; the memory a
 learner's code fills (``big.append([0] * 10 ** 6)`` until MemoryError: 1,066 lists, 4 GB)
 is a billion references, which took 115 s to look at one by one, its memory still full
-while the grader answered (h-learner66g D1)."""
+while the grader answered."""
 WIDE = 1000
 """An object with more references than this has only those the garbage collector tracks
 (containers, not numbers or strings) followed, picked out in C."""
@@ -456,7 +458,7 @@ def _imported(name: str, module: Any) -> bool:
 def kept() -> Iterator[None]:
     """Run the block, then put back what it changed: in ``sys`` (the recursion limit, the
     trace and profile functions, the hooks, the streams, the import path), the garbage
-    collector (on or off, its thresholds: h-learner66f N6), in ``builtins``,
+    collector (on or off, its thresholds: a ``gc.disable()`` left it off), in ``builtins``,
     ``signal`` and the standard library's modules the grader computes with (``COMPUTING``:
     ``math.exp = ...``), and the modules replaced or made up in ``sys.modules``. (What the
     code changes in the worker's JavaScript, ``js.onmessage``, the worker puts back.)"""

@@ -156,8 +156,7 @@ class Printing:
     def _head(self, text: str) -> str:
         """The part of ``text`` within the run's lines and characters shown: its whole
         lines that fit, else, where a line is longer than the room left, the room's
-        characters of it (``print('x' * 10 ** 8)``: before, nothing of it, h-learner66g
-        D9)."""
+        characters of it (``print('x' * 10 ** 8)``: before, nothing of it)."""
         room_chars = max(HEAD_CHARS - self.chars, 0)
         room_lines = max(HEAD_LINES - self.lines, 0)
         end = 0

@@ -19,7 +19,7 @@
   var EARLIER = "tinygrad_edu.exercises.earlier.";  // + name: the code "Start again" replaced
   var CHECKED = "tinygrad_edu.exercises.checked.";  // + name: the code its latest Check graded
   var VERDICT = "tinygrad_edu.exercises.verdict.";  // + name: its latest Check's verdict, shown
-  // when it is chosen after a reload, until it is Checked in this page (h-learner66e F8)
+  // when it is chosen after a reload, until it is Checked in this page
   var $ = function (id) { return document.getElementById(id); };
   var code = $("code"), output = $("output"), state = $("state");
   var check = $("check"), stop = $("stop");
@@ -41,7 +41,7 @@
   }
 
   // Whether `name` passed at its latest Check (the progress file keeps that Check's verdict:
-  // a pass then a fail is not passed, h-learner66f N1) and its code was edited since: a pass
+  // a pass then a fail is not passed) and its code was edited since: a pass
   // of other code, said so, and stage 10 offers no "All 10 pass" download for it.
   function edited(name) {
     var checked = storage.get(CHECKED + name), now = storage.get(CODE + name);
@@ -117,7 +117,7 @@
 
   // A statement's paragraphs and items as one line each, for the box to wrap at its width
   // (written wrapped at 90 columns: at 390 px each line wrapped again, ragged, "... on a
-  // weighted sum of" / "the outputs.": h-learner66e F11); a line indented by 4 or more (a
+  // weighted sum of" / "the outputs."); a line indented by 4 or more (a
   // formula, code) stays as it is.
   function reflowed(text) {
     var ITEM = /^(- |\* |\d+[.)] )/, out = [];
@@ -148,9 +148,9 @@
   }
 
   // The verdict of `name`'s latest Check, from before this page was loaded (none: nothing),
-  // in the empty box on the page, said to be that (before, h-learner66e F8: a reload left
+  // in the empty box on the page, said to be that (before, a reload left
   // the box empty until the next Check).
-  // Of code other than the editor's (h-learner66g D8: a reload during a Check), said so.
+  // Of code other than the editor's (a reload during a Check), said so.
   function before(name) {
     var text = storage.get(VERDICT + name);
     if (!text) return;
@@ -316,7 +316,7 @@
   var warm = false;
   var PREPARING = "Preparing the grader (about 10 s, once), then grading…";
   var AGAIN = "Preparing the grader again (about 10 s: Python was started again), then " +
-    "grading…";  // (before, h-learner66e F11: "once", said again after every restart)
+    "grading…";  // (before, "once", said again after every restart)
   var prepared = false;  // (once warm, or begun, in any Python of this page)
   function grading() { return warm ? "Grading…" : prepared ? AGAIN : PREPARING; }
 
@@ -423,8 +423,8 @@
     }).catch(function (error) {
       countdown.stop();
       if ((error.crashed || error.stopped) && !error.loading) prepared = true;  // (its worker
-      // ended once the grader was under way: the next Check prepares it again, h-learner66f
-      // N10; before, "(about 10 s, once)" after a crash where no Check had ended)
+      // ended once the grader was under way: the next Check prepares it again;
+      // before, "(about 10 s, once)" after a crash where no Check had ended)
       if (error.crashed) {
         crashed(error, job, source);
       } else if (error.unanswered) {
@@ -436,7 +436,7 @@
         print("\nStopped: " + error.message + ", while the grader was being prepared, " +
               "before any of your code ran. Python was started again; your code is kept. " +
               "Press Check to grade it.\n", "stderr");  // of the learner's code had run)
-      } else if (error.stopped && error.unread) {  // (a loop in JavaScript: h-learner66f N7)
+      } else if (error.stopped && error.unread) {  // (a loop in JavaScript)
         print("\nStopped: " + error.message + live.neverGaveBack(source) + ". Python was " +
               "started again; your code is kept.\n", "stderr");
       } else {

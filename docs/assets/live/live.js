@@ -157,10 +157,10 @@
   // and the answer says why in .stopped); if it goes on `grace` seconds (GRACE_S unless
   // given), or if we cannot interrupt it, end the worker: error.unread where Python never
   // read the interrupt (code that never gave it control back: a loop in JavaScript it
-  // called, h-learner66f N7; before, "it did not stop when interrupted", as for code that
+  // called; before, "it did not stop when interrupted", as for code that
   // catches KeyboardInterrupt); error.heard where the code stopped and Python's own work
   // after it (freeing what the code made) took the time (before, "it did not stop when
-  // interrupted" under the code's KeyboardInterrupt, h-learner66g D10).
+  // interrupted" under the code's KeyboardInterrupt).
   Python.prototype.stop = function (why, grace) {
     var self = this, job = this.job;
     if (job && this.interrupt && !job.stopped && this.ready) {
@@ -187,8 +187,8 @@
   // time limit): after `seconds`, then every `interval`, SIGALRM; 0 clears it. Without
   // shared memory Python cannot be signalled: the worker is ended when the time is up.
   // Python reads the signal (and sets the buffer back to 0) between its own steps only: code
-  // that never gives it control back (a loop in JavaScript called from Python, js.eval;
-  // h-learner66e F3: "stopped in 0 s" until the Check's 120 s) leaves it unread, and GRACE_S
+  // that never gives it control back (a loop in JavaScript called from Python, js.eval:
+  // before, "stopped in 0 s" until the Check's 120 s) leaves it unread, and GRACE_S
   // after the first ring, if it was never read, the worker is ended (error.unanswered).
   Python.prototype.alarm = function (seconds, interval) {
     var self = this, job = this.job;

@@ -172,7 +172,7 @@
         }
         $("graph-note").textContent = "Python stopped working before the code ended: " +
           "nothing to draw.";
-      } else if (error.stopped) {  // (unread: a loop in JavaScript, h-learner66f N7)
+      } else if (error.stopped) {  // (unread: a loop in JavaScript)
         print("\nStopped: " + error.message + (error.unread ? live.neverGaveBack(source) : "") +
               ". Python was started again, with nothing defined: press Run to run the code " +
               "again.\n", "stderr");

@@ -45,7 +45,7 @@
       return (list.length > 1 ? "s " : " ") + list.map(function (ex) { return ex.number; })
         .join(", ").replace(/, (\d+)$/, " and $1");
     };
-    if (left.length) {  // (the stages still to pass, the first a link: h-learner66e F9)
+    if (left.length) {  // (the stages still to pass, the first a link)
       var todo = say("p", "That was the last stage. Not passed yet in this browser: stage" +
                      stages(left) + ". Next: ");
       link(todo, "stage " + left[0].number + ", " + left[0].title, "#" + left[0].name);
@@ -122,7 +122,7 @@
     return range.getBoundingClientRect();
   }
 
-  // A verdict that did not pass, on screen once its grading ends (h-learner66e F7: at 1280
+  // A verdict that did not pass, on screen once its grading ends (before, at 1280
   // and 390 px it began at the fold, its diagnosis below): its first line and what names
   // its cause (``cause``), in the box and in the window, scrolled as little as that takes;
   // where both do not fit, the cause.
@@ -144,8 +144,8 @@
   // common mistake matches" line; else the first line that names the learner's line (a
   // cause said in words, linear's "holds the number 0 ... in your answer, line 5", or the
   // grader's own code failing "as your code at your answer, line 2 (del ...) deleted the
-  // builtin isinstance ... Take that line out", h-learner66f N5: before, only its first line
-  // was brought on screen); else its first line (N2: before, only a diagnosis was).
+  // builtin isinstance ... Take that line out": before, only its first line
+  // was brought on screen); else its first line (before, only a diagnosis was).
   function cause(text, at) {
     var stop = text.indexOf("\n\n", at), upTo = function (i) {
       return i >= 0 && (stop < 0 || i < stop) ? i : -1;

@@ -77,8 +77,8 @@
 
   // Why code that never gave Python control back could not be stopped from Python, for a
   // page to say before "so the page ended it": at the line that reaches JavaScript
-  // (`reachesJs`: the usual cause, h-learner66e F3, js.eval('while (true) {}')), else where
-  // one line alone computes with a huge number (`hugeAt`: h-learner66g D6, sum(range(10 **
+  // (`reachesJs`: the usual cause, as js.eval('while (true) {}')), else where
+  // one line alone computes with a huge number (`hugeAt`: before, sum(range(10 **
   // 12)) at the top level was told no line), at that line as the likely one.
   function unreadWhy(source) {
     var at = reachesJs(source), huge = !at && hugeAt(source);
@@ -94,7 +94,7 @@
   }
 
   // What the exercises and the playground say after "Stopped: <why it stopped>" where the
-  // code never read the interrupt (error.unread: a loop in JavaScript, h-learner66f N7).
+  // code never read the interrupt (error.unread: a loop in JavaScript).
   function neverGaveBack(source) {
     return ", and your code never gave Python control back to be interrupted: " +
       unreadWhy(source) + ", so the page ended it";

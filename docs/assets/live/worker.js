@@ -187,7 +187,7 @@ function restore() {
   return changed;
 }
 
-// Python's answer, read: one that is no JSON (h-learner66g D1: ",¥1\x00,¥1..." after code
+// Python's answer, read: one that is no JSON (",¥1\x00,¥1..." after code that
 // filled the memory, and so at every Check after it) means this Python no longer works as
 // it should: error.garbled, and the page loads another (crashed), blaming no one's code.
 function parsed(answer) {

@@ -1,4 +1,4 @@
-"""Tensor layers and optimizers: Dense in the seeds' matrix form, Sequential/MLP, state dicts,
+"""Tensor layers and optimizers: Dense as Z = XW + b, Sequential/MLP, state dicts,
 SGD and Adam on tensors against torch.optim, and a small network that learns."""
 
 import re
@@ -24,7 +24,7 @@ from tinygrad_edu.training.optim import clip_grad_norm
 SAME = {"rtol": 1e-10, "atol": 1e-12}
 
 
-def test_dense_shapes_follow_the_seeds():
+def test_dense_shapes_are_those_of_z_equals_xw_plus_b():
     layer = Dense(3, 4, seed=0)
     assert layer.W.shape == (3, 4) and layer.b.shape == (1, 4)
     assert np.all(layer.b.data == 0)
@@ -32,7 +32,7 @@ def test_dense_shapes_follow_the_seeds():
     assert layer(np.ones(3)).shape == (1, 4)  # one sample: b keeps the row axis, as Z = xW + b
 
 
-def test_dense_gradients_are_the_seeds_formulas():
+def test_dense_gradients_are_the_closed_forms():
     """Z = XW + b: dW = Xᵀ·dZ, db = Σ dZ over the batch, dX = dZ·Wᵀ."""
     rng = np.random.default_rng(3)
     layer = Dense(3, 4, seed=1)

@@ -409,7 +409,7 @@ def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:
 # _made_at_run_time: the copy flag read the handed-in file alone, so a file that held the
 # model answer reversed in a string, compiled and run at run time (builtins reached through
 # ``typing.sys.modules``, ``compile`` by a name made of pieces) scored 5/5 unflagged on
-# every route (issue 65, an independent attacker). What the process compiles is now seen
+# every route (issue 65). What the process compiles is now seen
 # where it is compiled, whatever names reach it. Imports from source compile too, and
 # ``dataclasses``, ``namedtuple`` and the like compile code they write: read the same, they
 # are no answer's copy (tests/exercises/test_copies_run_time.py).

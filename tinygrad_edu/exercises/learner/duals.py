@@ -3,10 +3,9 @@ Their product rule, (a, a')·(b, b') = (ab, ab' + a'b), run through an op's func
 with + and * alone (exp as its series, the argument halved and the result squared; a
 reciprocal by Newton's iteration) gives the exact derivative in the second part, with no
 rule written: automatic differentiation, which a rule exercise, the Value exercise and the
-microgpt track's node stage are not (issue 65's eighth round, h-attack65w: ``dual_eve.py``
-took d_tanh, d_sigmoid, d_exp and d_div 4/4 on every route; ``dual_value5.py``, a Value
-whose ops run their forward function on a second, dual class, 1/1; ``dual_node.py``, the
-node stage 1/1).
+microgpt track's node stage are not (issue 65: a dual class with ``__slots__``
+took d_tanh, d_sigmoid, d_exp and d_div 4/4 on every route; a Value whose ops run their
+forward function on a second, dual class, 1/1; a node doing the same, the node stage 1/1).
 
 The watches see them where the learner's code gives them to a function of its file:
 ``own_number``, a number of a class of the file's own (its + or * the file's code, holding
@@ -20,8 +19,8 @@ pair, given to ``__init__``, never multiplied by another.
 
 What they cannot see: a dual product written inline, on floats, in the function that uses
 it (``r, e = a * b, a * e2 + e1 * b``), with no function of the file given the pairs; pairs
-split into four numbers (``mul(a0, a1, b0, b1)``); dual numbers of NumPy arrays (an
-attacker's ``dual_arrays2.py`` on ``d_softmax_cross_entropy``). A teacher's reading sees a
+split into four numbers (``mul(a0, a1, b0, b1)``); dual numbers of NumPy arrays (pairs
+of arrays on ``d_softmax_cross_entropy``, 1/1). A teacher's reading sees a
 class or a pair whose ``*`` makes ``a·b' + a'·b``, an exp written as a series, and an answer
 read off a second part (``.e``, ``[1]``).
 """

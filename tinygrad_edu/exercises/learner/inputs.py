@@ -337,8 +337,9 @@ def taken(case: Any) -> Any:
 # operands: a topological order. While a learner's topological_sort runs, neither the case
 # (read off the caller's frame, sys._getframe(1).f_locals, or found with gc.get_objects(),
 # its names in that order) nor a list of the graph's nodes in the case's order
-# (gc.get_referrers(root)) is held by the learner's process: a second independent
-# attacker's B02 and B02b each took topological_sort 1/1 (check, Gradescope) with no sort.
+# (gc.get_referrers(root)) is held by the learner's process: a topological_sort that
+# read the case off the caller's frame, and one that found it with gc, each took 1/1
+# (check, Gradescope) with no sort.
 # (The case it is sent is scattered now, _scattered, and holds no such order either.)
 
 

@@ -70,8 +70,8 @@ FUNCTIONS = (
 # _no_slope_here: each Function held its exact derivative too (``slope``, for the grader's
 # model of an answer that ignores h), and this module is imported in every learner's process:
 # a file that walked its traceback's frames to ``FUNCTIONS`` and returned
-# ``FUNCTIONS["tanh"].slope(x)`` passed d_tanh on every route, unflagged (issue 65's eighth
-# round, h-attack65w). No derivative of anything an exercise asks for is kept in this folder
+# ``FUNCTIONS["tanh"].slope(x)`` passed d_tanh on every route, unflagged (issue 65).
+# No derivative of anything an exercise asks for is kept in this folder
 # (tests/exercises/test_no_reference_held.py walks its modules for one).
 
 

@@ -153,7 +153,8 @@ def _serve(argv: list[str]) -> int:
 
 # _probes_alone: the Value exercise's probes (``value_probes``) are imported only in a process
 # that grades it: no other exercise's learner may call what they hold (``value_probes``'s
-# ``_no_sort`` says what one did, a second independent attacker's B01).
+# ``_no_sort`` says what one did: a topological_sort that called its walk and sorted
+# nothing).
 
 # _nothing_to_read: the learner's process reads no file of tinygrad_edu once confined.
 # Everything it runs is imported before (``engines.prepare``, the imports above), and the

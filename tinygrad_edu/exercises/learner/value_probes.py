@@ -164,8 +164,8 @@ class _Making:
 # _no_sort: this module has no topological sort. It is imported only where the Value
 # exercise is graded (``serve.PROBED``), whose ``backward()`` needs one: with ``_graph``
 # (a walk that listed each node after the nodes it was made from), imported in every
-# process, a ``topological_sort`` that called it took 1/1 on every route (a second
-# independent attacker's B01), and a Value's backward could have called it too.
+# process, a ``topological_sort`` that called it and sorted nothing took 1/1 on every
+# route, and a Value's backward could have called it too.
 
 
 class _GradWrites:

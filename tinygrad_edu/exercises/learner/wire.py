@@ -38,7 +38,7 @@ nodes are made, ``inputs._scattered``)."""
 # computes it (``values``), which a forward pass graded on it must compute: sent to the
 # learner's process, a Value class whose operators computed nothing (each new node took the
 # next number of the case, kept by a ``wire.decode`` replaced as the file loaded) passed the
-# forward stage, and with an honest backward the whole exercise, 1/1 (issue 65's third round,
+# forward stage, and with an honest backward the whole exercise, 1/1 (issue 65,
 # tests/exercises/test_rewritten.py). A forward-only case crosses without them; the backward
 # stage's check of the numbers (``inputs.call_value_backward``) comes after the forward
 # stage has passed on cases that held none.

@@ -90,7 +90,7 @@ def node_smallest() -> tuple[Expression, ...]:
     op with a number on either side, a power, log, exp, relu, of -1.5 too, x0 with itself),
     then one step on x0 and x1 = -0.5. Of one size, the first that fails as the failure
     found does is shown (``grading._smallest``): -x0 before 2.0 - x0, whose ``__rsub__``
-    negates, where a ``__neg__`` that calls itself is found (h-learner66e F11), and after
+    negates, where a ``__neg__`` that calls itself is found, and after
     x0 * 2.0, since -x0 multiplies by -1 (a ``__mul__`` that calls itself fails there too)."""
     numbered = [expression([1.5], ("neg", (0,)) if op == "neg" else (op, (0,), 2.0))
                 for op in ("+c", "c+", "-c", "*c", "c*", "neg", "c-", "/c", "c/")]
@@ -278,8 +278,8 @@ head over all the features shows there), then more of each."""
 
 BLOCK_SMALLEST = (BlockCase(_grid(1, 4, 300), _fixed_block(4), 2, _grid(1, 4, 400)),)
 """Smaller than the last example (``ExerciseSpec.smallest``): one position of 4 features in
-2 heads, the smallest where head i's features starting at i, not at 2i, show (h-learner66g
-D3: shown on the example of 3 positions)."""
+2 heads, the smallest where head i's features starting at i, not at 2i, show (before,
+shown on the example of 3 positions)."""
 
 # ----------------------------------------------------------------------------- the model
 
