@@ -3,7 +3,7 @@ function's code falls back on (a builtin that a global of the module shadows lat
 ``NameError`` caught, ``getattr(Config, "decay", 1.0)`` on a class or a module, ``hasattr``
 when a base class gains the attribute, an unset slot, a property added to the class): the
 program captures again when it appears, and gives the engine's numbers bit for bit
-(issue 64, h-attack64e's S4)."""
+(issue 64)."""
 
 import types
 import warnings

@@ -77,7 +77,7 @@ def test_arithmetic_on_a_result_says_what_to_do():
 
 
 def test_a_results_truth_comparisons_and_options_are_a_values():
-    """h-attack64i S6/L5: bool(r) was True and r == 0.0 False where the engine's Value holding
+    """Before, bool(r) was True and r == 0.0 False where the engine's Value holding
     0.0 gives False and True; r > 0, sorted(results) raised Python's bare TypeError."""
     w = Value(2.0)
     step = compile(lambda x: (w * x).relu())

@@ -1,5 +1,5 @@
 """What a compiled function returns beside its Values is made again at every call, or refused:
-found by an independent attacker (h-attack64h S1, L6), an object other than a Value, a number,
+found by an independent attacker, an object other than a Value, a number,
 a list, a tuple, a dict or a dataclass came back as the capture's own object at every call (an
 object holding a Value: 1.0 1.0 1.0 where the engine gives 1.0 2.0 3.0, and its backward()
 through the capture's graph; a generator exhausted; a deque or a bytearray shared between

@@ -1,7 +1,7 @@
 """A list or a dict given to a compiled function is, to the function, of the caller's class:
 ``type(batch) is list``, ``d.__class__ is dict``, ``json.dumps(hp)``, ``pickle.dumps``; it
-takes no attribute and no weak reference, as the caller's does not (issue 64, h-attack64e's
-S14). The program gives the engine's numbers bit for bit."""
+takes no attribute and no weak reference, as the caller's does not (issue
+64). The program gives the engine's numbers bit for bit."""
 
 import json
 import pickle

@@ -1,6 +1,6 @@
 """An array-like given that is no NumPy float array (a torch tensor, an object with ``shape``
-and ``tolist()``) is keyed by what it holds, to the bit, and is no input: found by this
-session's helper after h-attack64h, its floats were counted among the call's inputs that no
+and ``tolist()``) is keyed by what it holds, to the bit, and is no input: before, its
+floats were counted among the call's inputs that no
 program reads, so the float given after it read the array's number instead
 (``w * x + float(t.sum())`` of ``torch.tensor([1.0]), 2.0``: engine 2.0, compiled 1.5)."""
 
@@ -38,7 +38,7 @@ def test_an_array_like_given_is_no_input_and_its_numbers_are_guarded():
 
 
 def test_an_object_with_a_shape_given_is_guarded_or_refused():
-    """h-attack64i S4: an object with a .shape and no tolist() was keyed by its address but
+    """Before, an object with a .shape and no tolist() was keyed by its address but
     not kept, its numbers not guarded: Box(x) fresh at each call ran an old Box's program (2.1
     where the engine gives 2.8); a Tensor given changed in place kept its first number (2.1,
     engine 4.9). A Box's attributes are guarded now; a Tensor (its numbers in slots) refused."""
@@ -64,7 +64,7 @@ HELD = None  # (a Tensor held outside: a global)
 
 
 def test_a_tensor_held_outside_and_changed_in_place_is_guarded():
-    """Left by h-attack64i: a Tensor of the package's held outside the function (a global)
+    """Before, a Tensor of the package's held outside the function (a global)
     and changed in place between calls gave the first call's number (2.1, engine 4.9): the
     walk did not look into it. Its numbers are guarded now, as a NumPy array's are."""
     global HELD

@@ -1,5 +1,5 @@
 """A NumPy array on the left of an operator with a followed number is the array NumPy gives,
-its items indexable: found by an independent attacker (h-attack64h L2), ``A * x``, ``A / x``,
+its items indexable: found by an independent attacker, ``A * x``, ``A / x``,
 ``np.array([a.data, b.data]) - max(...)`` (a softmax), ``A * LR`` once the global LR changed
 gave a number of the capture's standing for the array: "'Traced' object is not subscriptable",
 "is not iterable", "has no len()", where the engine gives numbers. The number is a constant

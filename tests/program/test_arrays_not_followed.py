@@ -1,5 +1,5 @@
 """An argument whose numbers a program would not follow is refused at the call, saying what it
-is and what to give: found by an independent attacker (h-attack64h S2, L5), the records of a
+is and what to give: found by an independent attacker, the records of a
 structured array (``np.genfromtxt(..., names=True)``), a NumPy array of objects (or a row of
 one), a memoryview given were no inputs and not guarded: the first call's loss and gradient at
 every call (engine 0.0625, 2.25, 2.25; compiled 0.0625 three times); a masked array raised

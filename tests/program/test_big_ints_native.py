@@ -1,5 +1,5 @@
 """A program holding an int too large for a double runs as Python, said, with the engine's
-numbers: found by an independent attacker (h-attack64h L3), ``(c + 1) * 10**400 // 10**399`` of
+numbers: found by an independent attacker, ``(c + 1) * 10**400 // 10**399`` of
 a count ``c`` raised "OverflowError: int too large to convert to float" natively (the engine and
 ``native=False``: 15.0) while the native program packed its constants."""
 

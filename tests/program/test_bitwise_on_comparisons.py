@@ -1,5 +1,5 @@
 """Bitwise operators on comparison results and counts give Python's numbers (or Python's own
-error): found by an independent attacker (h-attack64h L1), ``(a.data > 0) & (b.data > 0)``,
+error): found by an independent attacker, ``(a.data > 0) & (b.data > 0)``,
 ``^``, ``~``, ``<<`` raised "unsupported operand type(s) for &: 'Traced' and 'Traced'" (a
 class of the capture's) where the engine gives a number. Their operands are constants guarded
 to the bit: another outcome is captured again."""

@@ -284,7 +284,7 @@ def test_another_thread_reads_plain_numbers_while_a_capture_runs():
 
 
 def test_a_capture_while_another_threads_capture_watches_is_a_program():
-    """h-attack64i L2: captures in threads at once were refused, "it writes tanh to tanh"
+    """Before, captures in threads at once were refused, "it writes tanh to tanh"
     (235 of 240 calls in four threads): a module another thread's capture still watched held
     its stand-in for math.tanh when this one ended, taken for a write of the function's, and
     a program's guard of math.tanh failed there. ``watching()`` held open here is that other

@@ -105,8 +105,8 @@ def _elsewhere(kind):
                                   "executor", "timer", "start_new_thread", "pool made before",
                                   "run_in_executor", "process"])
 def test_what_changes_at_every_call_unseen_before_is_refused_with_the_line(kind):
-    """Each kept the first call's number, silently (an independent attacker's C4, C5, C6,
-    S12, W02, B5b; sys.modules taken whole, an object's .__hash__(), a Timer, _thread's, a
+    """Each kept the first call's number, silently (found by independent attackers:
+    sys.modules taken whole, an object's .__hash__(), a Timer, _thread's, a
     pool's worker started before, asyncio's executor, a process's output: issue 64's last
     list)."""
     f = _steps(kind)

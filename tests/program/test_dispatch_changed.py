@@ -2,7 +2,7 @@
 after the capture: a ``functools.partialmethod`` rebound on the class, an implementation
 registered on a ``functools.singledispatchmethod``, an object's ``__class__`` reassigned, a
 class registered on an ABC the code tests with ``isinstance``. Each kept the first capture's
-code, silently (issue 64's attack, h-attack64d group E); each is captured again now."""
+code, silently (issue 64); each is captured again now."""
 
 import abc
 import functools

@@ -65,7 +65,7 @@ def test_cause_3_a_caught_engine_error_must_raise_again():
 
 @pytest.mark.parametrize("native", [True, False])
 def test_cause_3_the_caught_error_of_another_type_or_text_is_the_engines(native):
-    """h-attack64i S2: (-2.0) ** -1.5 took the except ZeroDivisionError of 0.0 ** -1.5 (2.0,
+    """Before, (-2.0) ** -1.5 took the except ZeroDivisionError of 0.0 ** -1.5 (2.0,
     engine 6.0); str(e) kept the captured number ('sqrt: got -2.0', engine 'got -8.0')."""
     def f(x):
         try:
@@ -348,9 +348,9 @@ def test_a_hand_made_node_of_followed_numbers_is_one_program():
 
 @pytest.mark.parametrize("native", [True, False])
 def test_the_number_alone_of_a_node_made_outside(native):
-    """h-attack64i L1: the Python program raised NameError 'g4' at the second call (natively at
+    """Before, the Python program raised NameError 'g4' at the second call (natively at
     a NaN); the node's .grad is the engine's: untouched (it is not in the loss's graph). Its
-    name is guarded all the same (h-attack64j R1: rebound to another node, the old one's
+    name is guarded all the same (before, rebound to another node, the old one's
     number was read)."""
     h = W * 3.0  # (made outside; its number alone is read)
     h.grad = 5.0

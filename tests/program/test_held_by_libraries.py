@@ -1,8 +1,8 @@
 """Numbers and flags held inside the standard library's and C's objects, which a capture does
 not look into: read through their own methods (``Event.is_set()``, ``Lock.locked()``,
 ``Queue.qsize()``, ``getfloat()``, ``.value``), changed between calls. Each gave the
-capture's number again at every call, silently (issue 64's attack, h-attack64d groups B and
-C; ``explain()`` listed some as constants of unknown origin); each is guarded now by what
+capture's number again at every call, silently (issue 64;
+``explain()`` listed some as constants of unknown origin); each is guarded now by what
 the object holds (``states.py``): captured again when it changes, the engine's numbers.
 And those with no ``__dict__`` (an ``RLock`` held, a ``decimal.Context``'s ``prec``, a
 ``__slots__`` class with its own ``__getattribute__``, a dict's ``values()`` whose dict no

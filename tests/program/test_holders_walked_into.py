@@ -1,5 +1,5 @@
 """Holders a capture's walk enters, so a number changed in them between calls is seen (issue
-64, h-attack64e S5): a NumPy array of objects (its items, as a list's), an error kept (its
+64): a NumPy array of objects (its items, as a list's), an error kept (its
 ``args``), an attribute set on a class's method (reached through the class, a bound method,
 a ``staticmethod``), a ``functools.partial``'s own attributes, a tuple subclass's attributes,
 a dataclass's fields (``dataclasses.fields(HP)[0].default``, a field's ``metadata``);
@@ -72,7 +72,7 @@ class Hyper:
     decay: float = dataclasses.field(default=0.5, metadata={"scale": 1.0})
 
 
-def test_a_dataclass_fields_default_and_metadata_changed_are_seen():  # (h-attack64f S3)
+def test_a_dataclass_fields_default_and_metadata_changed_are_seen():
     def f(x):
         lr, decay = dataclasses.fields(Hyper)
         return W * x * lr.default * decay.metadata["scale"]

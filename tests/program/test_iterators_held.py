@@ -2,7 +2,7 @@
 a list iterator, ``itertools.count``/``map``, ``enumerate(zip(...))``, ``csv.reader``, a loader
 object holding a generator), or held an attribute, a default or an item deeper (a trainer's
 ``self.step = itertools.count(1)``). Each gave the first call's number forever, and never
-advanced the caller's iterator (issue 64's attack, h-attack64d group A); each is refused now,
+advanced the caller's iterator (issue 64); each is refused now,
 naming the line and saying what to do. One reached and not advanced is no read."""
 
 import csv
@@ -147,7 +147,7 @@ TRAINER = Trainer()
                                lambda x, s=Warmup(): W * x * next(s)],  # noqa: B008
                          ids=["a global", "an attribute", "a default"])
 def test_an_iterator_class_of_the_learners_is_followed(f):
-    """Refused as "an iterator (Warmup)" before (h-attack64d, loud but wrong 7), while the
+    """Refused as "an iterator (Warmup)" before, while the
     same class with a ``.next()`` method was followed: its ``__next__`` is the learner's code,
     what it writes (``self.t``) written again by the program at every call."""
     def start():
@@ -162,7 +162,7 @@ def test_an_iterator_class_of_the_learners_is_followed(f):
     assert engine[0] != engine[1]
 
 
-def test_a_mock_config_is_no_iterator():  # (h-attack64f L3: refused as one)
+def test_a_mock_config_is_no_iterator():  # (before, refused as one)
     from unittest import mock
 
     cfg = mock.MagicMock()

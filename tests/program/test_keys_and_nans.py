@@ -1,5 +1,5 @@
-"""Equal numbers that are not the same to the code, as the engine's call sees them (issue 64,
-h-attack64e S2, S3): dict keys ``1``, ``1.0`` and ``True`` (or ``0.0`` and ``-0.0``) are one
+"""Equal numbers that are not the same to the code, as the engine's call sees them (issue
+64): dict keys ``1``, ``1.0`` and ``True`` (or ``0.0`` and ``-0.0``) are one
 key to a dict but not to the code that reads them, so they pick programs of their own, given
 or held outside; a NaN that Python finds by identity (``in``, ``count``, ``index``, a
 dict's key, ``hash``) is refused, naming the line, where the engine finds its own NaN."""

@@ -1,6 +1,6 @@
 """A model of the package compiled itself, ``compile(model)``, sees its parameters, neurons and
-layers replaced as ``compile(model.__call__)`` does: found by an independent attacker
-(h-attack64h S5), the capture looked for ``__call__`` on the model's own class only (MLP
+layers replaced as ``compile(model.__call__)`` does: found by an independent attacker,
+the capture looked for ``__call__`` on the model's own class only (MLP
 inherits Module's), so the model was no root of its walk: after
 ``m.layers[1].neurons[0].b = Value(3.0)`` the engine gave 2.832, the program -0.168."""
 

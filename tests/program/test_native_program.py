@@ -156,7 +156,7 @@ def test_an_op_of_your_own_keeps_the_python_program_and_says_so(softplus):
 
 
 def test_why_a_compiled_function_runs_as_python_is_said_at_the_learners_line(softplus):
-    """The warning names the line that called the compiled function (h-attack64i L6): it
+    """The warning names the line that called the compiled function: before, it
     named capture.py's, so the default filter showed it once per process, whichever
     function it was about."""
     from tinygrad_edu.program import compile
@@ -359,7 +359,7 @@ def test_gradients_that_are_no_floats_go_the_python_programs_way():
 
 
 def test_a_programs_run_refuses_when_a_number_read_outside_changed():
-    """h-attack64i S3: g.program().run() and native_program(...).run() gave 1.0 (the old rate)
+    """Before, g.program().run() and native_program(...).run() gave 1.0 (the old rate)
     where the engine gives 6.0 after rate = 3.0, or after a parameter was replaced."""
     from tinygrad_edu.program import compile
 

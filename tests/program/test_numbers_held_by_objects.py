@@ -5,9 +5,9 @@ with ``__float__`` (a learning-rate holder: ``float(LR)``, ``math.log(LR)``, ``"
 given as an argument too). Once the number changed, the capture put the number it follows
 there through the class's own ``__setattr__``, or had ``__float__`` return it:
 ``FrozenInstanceError: cannot assign to field 'lr'``, ``TypeError: lr must be a float, got
-Traced``, ``TypeError: Lr.__float__ returned non-float (type Traced)`` (issue 64's attack,
-h-attack64d, loud but wrong 3, 4, 9). And a ``weakref.proxy`` to a config was refused as
-"an iterator (ProxyType)" (a proxy has every slot: loud but wrong 2). Now each gives the
+Traced``, ``TypeError: Lr.__float__ returned non-float (type Traced)`` (issue
+64). And a ``weakref.proxy`` to a config was refused as
+"an iterator (ProxyType)" (a proxy has every slot). Now each gives the
 engine's numbers: the capture's own writes pass the class's ``__setattr__``; ``float(x)`` of
 such an object follows what its ``__float__`` gives; a number that meets Python's code
 through ``__float__`` is no input (guarded: each change captured again); a proxy is no
@@ -95,7 +95,7 @@ def test_a_number_an_object_guards_or_gives_is_the_engines(name, native):
 def test_a_module_whose_getattr_raises_key_error_is_read_as_the_engine_does(monkeypatch):
     """A PEP 562 ``__getattr__`` that looks names up in a table (``KeyError`` for one it does
     not have): the capture asked it for ``__file__`` and raised ``KeyError: '__file__'``
-    (h-attack64d, loud but wrong 1); it reads the module's own dict now."""
+    before; it reads the module's own dict now."""
     config = types.ModuleType("tg_edu_table_config")
     table = {"lr": 0.5}
     config.__getattr__ = lambda name: table[name]

@@ -2,7 +2,7 @@
 ``xs.mean()``, ``xs > 0``, ``xs.shape``, ``xs * 2``, ``xs.std()``, ``np.exp(xs)`` give the
 engine's numbers bit for bit, at every call, for arrays of other numbers too (before: it was
 given as a list, so ``xs.mean()`` raised AttributeError naming an internal class, and
-``(xs * 2)[1]`` repeated the list; h-attack64f's L1). An array of float32 (float16, long
+``(xs * 2)[1]`` repeated the list). An array of float32 (float16, long
 double) is computed in its own type, as NumPy does (before: read as float64, silently)."""
 
 import sys
@@ -134,7 +134,7 @@ ASKS = {"X is TRAIN": lambda X, xs: X is TRAIN, "X.base": lambda X, xs: X.base i
 
 @pytest.mark.parametrize("asks", sorted(ASKS))
 def test_which_array_or_its_layout_is_refused(asks):
-    """h-attack64i S1: the function gets a copy of a float array given, so what asks which
+    """The function gets a copy of a float array given, so what asks which
     array it is or how it is laid out saw the copy's (X is TRAIN: 1.05 where the engine gives
     2.1, at the first call): refused, naming it."""
     v, which = Value(0.7), ASKS[asks]

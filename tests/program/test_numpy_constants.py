@@ -36,7 +36,7 @@ def test_a_numpy_constant_beside_a_number_that_changes(native):
 
 
 def test_explain_of_an_int_arrays_item_compared_with_a_number_read():
-    """h-attack64i L3: explain() (and verify= on a mismatch) raised TypeError: unhashable type:
+    """Before, explain() (and verify= on a mismatch) raised TypeError: unhashable type:
     'numpy.ndarray' where an item of an int array given is compared with a number read."""
     w = Value(2.0)
     step = compile(lambda b, arr: (w * b, arr[0] >= b.data), native=False)

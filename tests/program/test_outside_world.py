@@ -2,7 +2,7 @@
 code (or a library it calls) uses: the clock and the system's random bytes by other names, a
 generator made with no seed, which thread runs the function, the file system, the
 interpreter's own state, a stream read. Each gave the first call's number again, silently
-(issue 64's attack, h-attack64c groups 2 to 8); each is refused now, naming the line and
+(issue 64); each is refused now, naming the line and
 saying what to do."""
 
 import asyncio
@@ -201,7 +201,7 @@ def test_a_database_or_a_stream_read_from_outside_is_refused(tmp_path):
 
 def test_a_file_reached_and_not_read_is_no_read(tmp_path):
     """A trainer keeping its data file open, the function reading only its ``lr``: refused
-    as "it reads TR.data_file, a stream" before (h-attack64d, loud but wrong 5); the same
+    as "it reads TR.data_file, a stream" before; the same
     file read (its position moved) still is."""
     (tmp_path / "data.txt").write_text("1\n2\n3\n")
 
@@ -223,7 +223,7 @@ def test_a_file_reached_and_not_read_is_no_read(tmp_path):
 
 def test_randoms_global_generator_by_its_private_name_is_refused_as_such():
     """``random._inst.random()`` was refused as "a generator a program cannot follow ...
-    draw from random's global generator", which it is (h-attack64d, loud but wrong 8)."""
+    draw from random's global generator", which it is."""
     with pytest.raises(RuntimeError, match=r"it draws from random's global generator by a way "
                        r"the capture does not see \(random\._inst\.random\); call random's "
                        r"function \(random\.random\(\): followed.* at test_outside_world"):
@@ -231,7 +231,7 @@ def test_randoms_global_generator_by_its_private_name_is_refused_as_such():
 
 
 def test_a_stream_given_as_an_argument_is_refused_at_the_line_that_gave_it():
-    """Its refusal ended "at ?" (h-attack64d, loud but wrong 6): now the line calling the
+    """Its refusal ended "at ?" before: now the line calling the
     compiled function, as an iterator given is said."""
     step = compile(lambda x, buf: x * float(buf.readline()))
     with pytest.raises(RuntimeError, match=r"it reads argument 1, a stream \(StringIO\).*at "

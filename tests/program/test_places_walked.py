@@ -405,7 +405,7 @@ def test_a_list_of_a_value_and_a_number_read_at_every_call_guards_the_value(nati
                                   "a Tensor", "a NumPy float", "a float",
                                   "a float read at every call"])
 def test_a_buffer_is_guarded_by_its_bytes(kind):
-    """And a NumPy array, a Tensor, a number held outside: to the bit (h-attack64j S3: 0.0
+    """And a NumPy array, a Tensor, a number held outside: to the bit (before, 0.0
     then -0.0 in a NumPy array, a Tensor or a NumPy float, a NaN then -NaN in an array or a
     float, were the same to their guards: the first one's sign, silently). A float held in
     a closure cell that read() reads, once changed, read at every call: on Python 3.10 the

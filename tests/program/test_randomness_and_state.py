@@ -204,7 +204,7 @@ def test_reading_a_file_is_refused_and_writing_one_is_said(tmp_path):
 
 
 def test_an_op_of_ones_own_that_draws_or_counts_is_called_as_the_engine_calls_it():
-    """h-attack64i S5: a program called such an op's forward again where it also followed
+    """Before, a program called such an op's forward again where it also followed
     what the forward did (its draws, its writes), and the function ran again as the engine
     where a guard failed after it: other noise ([1.094172, 1.332029, ...] for the engine's
     [1.094172, 1.260342, ...]), 9 calls for 4. Now the function runs as the engine for those

@@ -223,7 +223,7 @@ def test_a_stream_in_memorys_position_is_guarded(make):
 
 def test_a_loggers_own_level_and_its_handlers_are_guarded(monkeypatch):
     """A logger got by its name (``logging.getLogger().level``, how many handlers it has)
-    and a handler's level reached through a logger held outside (h-attack64f's S1)."""
+    and a handler's level reached through a logger held outside."""
     log = logging.getLogger("tg_edu_handled")
     monkeypatch.setattr(log, "level", logging.INFO)
     monkeypatch.setattr(log, "handlers", [logging.NullHandler()])

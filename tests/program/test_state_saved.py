@@ -1,8 +1,8 @@
 """A random state saved and set again inside the function (``st = random.getstate(); peek =
 random.random(); random.setstate(st)``, NumPy's ``get_state``/``set_state``): the program
 sets the state it saved at this call, as the engine does. Before, it set the state saved at
-the capture at every call: the second call on gave the same numbers, silently (issue 64's
-attack, h-attack64d group F)."""
+the capture at every call: the second call on gave the same numbers, silently (issue
+64)."""
 
 import random
 import re
@@ -55,7 +55,7 @@ def random_version(x):
 
 
 @pytest.mark.parametrize("f", [position, random_version])
-def test_a_state_read_and_not_set_again_is_guarded(f):  # (h-attack64f S2, o5)
+def test_a_state_read_and_not_set_again_is_guarded(f):
     step = compile(f)
     for k in range(3):  # (the state read anew; captured again, saying so)
         np.random.seed(0)

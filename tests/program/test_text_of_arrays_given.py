@@ -1,6 +1,6 @@
 """A NumPy array given is, to the function, the engine's array in its text and its type too:
 ``f"{xs}"``, ``str(xs)``, ``repr(xs)``, ``format``, ``type(xs) is np.ndarray`` (found by an
-independent attacker, h-attack64h S4: ``f"{xs}"`` was ``'[np.float64(1.5) np.float64(-2.0)
+independent attacker: ``f"{xs}"`` was ``'[np.float64(1.5) np.float64(-2.0)
 ...]'`` where the engine's is ``'[ 1.5 -2.   0.1]'``, ``repr(xs)`` ``'Drawn([...])'``, and
 ``type(xs) is np.ndarray`` was False, a silent wrong number where code branched on it). The
 text is made of the array's numbers, each guarded to the bit: new numbers, a capture again

@@ -1,9 +1,9 @@
 """``tolist()`` of a NumPy float array given gives Python floats, as in the engine, followed:
-found by an independent attacker (h-attack64h S3), it gave the array's own NumPy numbers, so
+found by an independent attacker, it gave the array's own NumPy numbers, so
 what followed was float32 arithmetic where the engine computes in Python floats
 (``w * sum(xs.tolist())``: engine -0.2999999988824129, compiled -0.30000000447034836). So does
 ``xs.item(k)`` (before: NumPy's number, so ``xs.item(0) / 0.0`` was inf where the engine
-raises ZeroDivisionError, and ``repr`` was ``np.float64(1.5)``, silently: h-prog8)."""
+raises ZeroDivisionError, and ``repr`` was ``np.float64(1.5)``, silently)."""
 
 import statistics
 

@@ -253,7 +253,7 @@ def test_anything_else_is_said(torch):
 
 
 def test_its_run_checks_the_programs_guards_and_errors(torch):
-    """h-attack64i S3: after a.data = -2.0 the branch a.data > 0 flips (engine -6.0, torch
+    """Before, after a.data = -2.0 the branch a.data > 0 flips (engine -6.0, torch
     gave -4.0 and the gradient 2.0); log(a * w) at a < 0 gave NaN with finite gradients."""
     from tinygrad_edu.errors import DomainError
     from tinygrad_edu.program import compile

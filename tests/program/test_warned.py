@@ -1,7 +1,7 @@
 """A warning the function issues is issued again at every call of its program, through the
 filters as they are then, as the engine's call issues it. Before, the program issued none:
 under ``warnings.simplefilter("error")`` (``pytest -W error``) the engine raised UserWarning
-and the program returned 3.0 (issue 64's attack, h-attack64d group G)."""
+and the program returned 3.0 (issue 64)."""
 
 import warnings
 

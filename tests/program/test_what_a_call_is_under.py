@@ -1,5 +1,5 @@
-"""What a compiled call runs under, as the engine's call does (issue 64, h-attack64e S11,
-S13): under ``no_grad()`` its answer has no graph, so ``backward()`` refuses as the engine's;
+"""What a compiled call runs under, as the engine's call does (issue 64):
+under ``no_grad()`` its answer has no graph, so ``backward()`` refuses as the engine's;
 the capture's own warnings filter is not among ``warnings.filters`` as the function sees
 them."""
 

@@ -4,7 +4,7 @@ code that holds them as things rather than calls them, what they stand for: a ke
 made before (``GAIN.get(math.tanh, 1.0)``, ``TABLE[decimal.Decimal]``), a builtin to
 ``isinstance``, ``inspect.isbuiltin`` and ``type(...).__name__``, its module to
 ``__module__``. Each gave the capture's lookup (the key missed) at every call, silently
-(issue 64's attack, h-attack64d group D). And the call stack read from inside
+(issue 64). And the call stack read from inside
 (``sys._getframe(1).f_locals``, ``inspect.currentframe().f_back``), whose frames above the
 compiled function are the capture's and whose caller's locals change between calls, is
 refused, naming the line."""
