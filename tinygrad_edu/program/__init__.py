@@ -3,10 +3,11 @@ program as Python, run it natively (``native.py``), hand it to PyTorch (``torch.
 
 The rooms: ``tape.py`` (a graph as a flat list of steps over numbered slots), ``reading.py``
 (the one place that reads a node's fields), ``source.py`` and ``program.py`` (the tape as
-Python, run), ``capture.py`` (``compile``), with ``arguments.py`` (a call's arguments as a
-capture reads them; ``named.py``, the lists it also names from outside, given as
-themselves), ``traced.py`` (the plain numbers a capture follows; ``number_steps.py``, the functions
-its steps compute; ``learners_code.py``, whose code runs and the learner's line), ``places.py``,
+Python, run), ``capture.py`` (``compile``; ``built.py``, a capture built as the program it
+keeps), with ``arguments.py`` (a call's arguments as a capture reads them; ``named.py``, the
+lists it also names from outside, given as themselves), ``traced.py`` (the plain numbers a
+capture follows; ``number_steps.py``, the functions its steps compute; ``learners_code.py``,
+whose code runs and the learner's line), ``places.py``,
 ``kinds.py``, ``outside.py``, ``returned.py``, ``held.py``, ``states.py`` and ``guards.py``
 (numbers from outside the arguments: where they are, what a capture takes each thing it finds
 for, what a capture does with them while it runs and once the function returned, where a

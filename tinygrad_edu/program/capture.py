@@ -38,7 +38,6 @@ beside every N-th call and compares bit for bit; ``explain()`` lists every sourc
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -55,14 +54,12 @@ from tinygrad_edu.program.arguments import (
     structure_of,
     what_differs,
 )
-from tinygrad_edu.program.captured import captured_tape
+from tinygrad_edu.program.built import EngineRun, Entry, Run, build
 from tinygrad_edu.program.explain import ProgramMismatch, explain, verify
-from tinygrad_edu.program.held import held_somewhere
 from tinygrad_edu.program.identity import tested_later
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.named import Named, held_deeper
-from tinygrad_edu.program.numpy_numbers import of_numpy
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
@@ -111,96 +108,6 @@ def _filled(cell: Any) -> bool:
     return True
 
 
-class _Entry:
-    """One captured program and what it needs at a call: the Values its leaves are (bound
-    again where they were given), how to read the answer, the guards and inputs from
-    outside (``outside``), the draws, where its other number inputs come from, the numbers
-    it writes, and what the capture said."""
-
-    def __init__(self, program: Any, answer: Any, arg_leaves: list[tuple[int, int]],
-                 outside: Outside | None, record: Recording, args: int,
-                 writes: list[tuple[Any, Any]], root: Any) -> None:
-        self.program, self.answer, self.arg_leaves = program, answer, arg_leaves
-        self.outside, self.draws = outside, record.draws or None
-        self.writes, self.root, self.record = writes, root, record
-        self.leaves = [leaf for _, leaf in program.tape.gradients]
-        self.outside_values = {k for k, places in outside.walk.where.items()
-                               if places[0].kind == "value"} if outside is not None else set()
-        given = {k for k, _ in arg_leaves}
-        for k, (_, leaf) in enumerate(program.tape.gradients):
-            if k not in given:
-                self.outside_values.add(id(leaf))
-        self.alias: tuple[int, ...] = ()  # (which Values given are also found outside)
-        places = [p.key() for p in outside.inputs] if outside is not None else []
-        draws = iter(range(len(record.inputs)))
-        self.plan: list[tuple[str, Any, int]] = []
-        for origin in record.inputs[args:]:
-            if origin[0] == "place":
-                self.plan.append(("place", places.index(origin[1]), 0))
-            elif origin[0] == "draw":
-                self.plan.append(("draw", next(draws), 0))
-            else:
-                self.plan.append(("node", origin[1], origin[2]))
-        self.runs = 0
-        self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
-        self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
-        self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
-        self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
-        self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
-
-
-    def stale(self) -> str | None:
-        """Why this program no longer holds (a call would capture again), or None. (Not a
-        class registered on an ABC: importing torch registers some, to_torch would refuse.)"""
-        replaced = ran.replaced(self.functions, self.caches)
-        if replaced:
-            return replaced
-        failed = self.outside.check()[0] if self.outside is not None else -1
-        return None if failed == -1 else explaining.why_outside(self, failed)
-
-
-class _Run:
-    """A call's run of the program: the numbers it ran on, and the gradients it found from
-    the loss (each leaf's, from 0), added by ``backward()``."""
-
-    def __init__(self, entry: _Entry, leaves: list[Value], values: list[Any],
-                 numbers: list[Any], found: tuple[Any, ...]) -> None:
-        self.entry, self.leaves, self.values = entry, leaves, values
-        self.numbers, self.found = numbers, found
-
-    def backward(self, seed: Any) -> None:
-        entry = self.entry
-        if entry.root is not None:  # (the loss is a leaf: the engine's backward on it)
-            root = entry.root if isinstance(entry.root, Value) else self.leaves[entry.root]
-            root.backward(seed)
-            return
-        if type(seed) is not float:
-            from tinygrad_edu.errors import as_float
-
-            seed = as_float(seed, "backward(grad)")
-        count = len(entry.program.tape.leaves)
-        grads = [reading.gradient_number(leaf) for leaf in self.leaves[:count]]
-        if seed == 1.0 and all(g == 0.0 and math.copysign(1.0, g) == 1.0 for g in grads):
-            new = self.found  # (from 0.0, as backward() adds them: the very same numbers)
-        else:  # (gradients held already, or another seed: the whole program again, on the
-            # numbers of this call)
-            new = entry.program.function(self.values, grads, self.numbers, seed)[2]
-        for leaf, grad in zip(self.leaves, new):
-            leaf.grad = grad
-
-
-class _EngineRun:
-    """A call run as the engine (its capture, or a call a program cannot run): its
-    backward() is the engine's. ``entry``: for a capture, what it was captured as (its
-    program, named after the function)."""
-
-    def __init__(self, root: Value, entry: _Entry | None = None) -> None:
-        self.root, self.entry = root, entry
-
-    def backward(self, seed: Any) -> None:
-        self.root.backward(seed)
-
-
 class Compiled:
     """A function captured as programs, one per structure of its arguments (see the
     module's docstring). ``captures``: how many times the function ran as the engine to be
@@ -210,14 +117,14 @@ class Compiled:
     def __init__(self, function: Callable[..., Any], native: bool, keep: int,
                  verify: int = 0) -> None:
         self.function, self.native, self.keep, self.verify = function, native, keep, verify
-        self.programs: dict[Any, list[_Entry]] = {}
+        self.programs: dict[Any, list[Entry]] = {}
         self.captures = 0
         self.runs = 0
         self.engine_calls = 0
         self.checked = 0
         self.last_capture = ""
         self.why: list[str] = []  # (why each capture after the first was made)
-        self.last: _Entry | None = None
+        self.last: Entry | None = None
         self.dynamic: set[tuple[Any, ...]] = set()  # places read at every call
         self.fixed: set[tuple[Any, ...]] = set()  # (places that cannot be: ``_not_inputs``)
         self.engine_keys: set[Any] = set()  # structures that run as the engine
@@ -310,7 +217,7 @@ class Compiled:
                       "or Values (a program's inputs)", ProgramWarning, stacklevel=3)
 
     # ------------------------------------------------------------------------- a run
-    def _run(self, entry: _Entry, numbers: list[Any], values: list[Value]) -> Any:
+    def _run(self, entry: Entry, numbers: list[Any], values: list[Value]) -> Any:
         program = entry.program
         replaced = ran.replaced(entry.functions, entry.caches,  # (autoreload, a cache
                                 entry.registered)  # cleared, a class registered on an ABC)
@@ -367,7 +274,7 @@ class Compiled:
         for place, written in entry.writes:
             place.write(outputs[written] if isinstance(written, int) and
                         not isinstance(written, bool) else written[0])
-        run = _Run(entry, leaves, leaf_numbers, numbers, grads)
+        run = Run(entry, leaves, leaf_numbers, numbers, grads)
         return answers.answer(entry.answer, out, outputs, run), run
 
     def _as_engine(self, args: Any, kwargs: Any) -> Any:
@@ -375,7 +282,7 @@ class Compiled:
         roots = answers.values_in(answer)
         if not roots:
             return answer
-        return answers.engine_answer(answer, roots[0], _EngineRun(roots[0]))
+        return answers.engine_answer(answer, roots[0], EngineRun(roots[0]))
 
     # ------------------------------------------------------------------------- a capture
     def _capture(self, key: Any, args: Any, kwargs: Any, numbers: list[Any],
@@ -467,7 +374,7 @@ class Compiled:
         for v, line in record.default_labels.values():  # (``p.label`` of one with none: it
             if not any(v is given for given in values):  # stays so; an argument's picks
                 watcher.held(v, explaining._value(v), (("attr", "label"),), line)  # its own)
-        entry, result = _build(self.__name__, answer, record, outside, len(numbers),
+        entry, result = build(self.__name__, answer, record, outside, len(numbers),
                                (args, kwargs), values, self.native)
         entry.functions = functions
         entry.warned = warned.kept_but(record.said_by_steps)  # (the program says its own)
@@ -488,10 +395,14 @@ class Compiled:
             if said not in self.said:
                 self.said.add(said)
                 warnings.warn(f"{self.__name__}: {said}", ProgramWarning, stacklevel=3)
+        if outside.changed:  # (a program would not change it again: no program kept, the
+            # next call captured again, as the engine changes it: ``xs.reverse()`` twice)
+            self.last_capture = (f"it changes {outside.changed[0]}, which a program does not "
+                                 "change again")
         kept = self.programs.setdefault(key, [])
         if filled:  # (programs that took a number from its cache: not run again)
             kept[:] = [e for e in kept if not any(m in memoized for m, _ in e.caches)]
-        kept.extend([] if filled or record.own else [entry])
+        kept.extend([] if filled or record.own or outside.changed else [entry])
         self.last = entry
         del kept[:-self.keep]
         streak = self.streaks.get(key, 0) + 1 if why and "from now on" not in why else 0
@@ -506,7 +417,7 @@ class Compiled:
         issue(warned.kept)
         return result
 
-    def _learn(self, entry: _Entry, failed: int) -> None:
+    def _learn(self, entry: Entry, failed: int) -> None:
         """A place whose number changed is an input of every capture from now on."""
         place = explaining.failed_place(entry, failed)
         if place is not None:
@@ -516,7 +427,7 @@ class Compiled:
                 self.last_capture += " (a number: read at every call from now on)"
 
     # ------------------------------------------------------------------------- verify=
-    def _verify(self, entry: _Entry, saved: _Saved, ran: Any, args: Any, kwargs: Any) -> None:
+    def _verify(self, entry: Entry, saved: _Saved, ran: Any, args: Any, kwargs: Any) -> None:
         self.checked += 1
         verify(self, entry, saved, ran, args, kwargs, answers.outputs_of)
 
@@ -525,7 +436,7 @@ class _Saved:
     """What a call changes, saved before it for ``verify=``: the random streams, the places
     the program writes, and its leaves' gradients."""
 
-    def __init__(self, entry: _Entry) -> None:
+    def __init__(self, entry: Entry) -> None:
         self.streams = randomness.state()
         self.places = [(place, place.read()) for place, _ in entry.writes]
 
@@ -543,61 +454,3 @@ def _not_inputs(err: BaseException, watcher: Watcher) -> set[tuple[Any, ...]]:
     held = [p for p in installed if p.parent is not None and any(
         hasattr(type(p.parent.value), name) for name in ("__float__", "__index__", "__int__"))]
     return {p.key() for p in held or installed}
-
-
-# --------------------------------------------------------------------------- the program
-def _build(name: str, answer: Any, record: Recording, outside: Outside, count: int,
-           given: Any, values: list[Value], native: bool) -> tuple[_Entry, Any]:
-    """The captured graph as a program, and the first call's answer."""
-    found = answers.values_in(answer)
-    if not found:
-        raise TypeError(f"{name} returned {answer!r}: a compiled function returns its loss, a "
-                        "Value (or a tuple, a list, a dict or a dataclass whose first Value is "
-                        "the loss)")
-    root = found[0]
-    writes = [(place, x) for place, x in outside.writes]
-    traced_writes = [x for _, x in writes if isinstance(x, Traced)]
-    tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),
-                                                     *traced_writes],
-                                              record, values)
-    shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
-                                          outside=outside.walk.where)
-    given = {k for k, _ in arg_leaves}
-    read = [v for _, v in tape.read]  # (nodes made outside whose numbers alone it read)
-    held_somewhere(tape, outside, record,
-                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
-                   answer)
-    outside.guard({id(v) for _, v in [*tape.gradients, *tape.read]})
-    unknown = [v for k, (_, v) in enumerate(tape.gradients)
-               if k not in given and id(v) not in outside.walk.where]
-    unknown += [v for v in read if id(v) not in outside.walk.where]
-    if unknown:  # (made by a copy in the function, or held where a capture does not look)
-        from tinygrad_edu.program.explain import _value
-
-        record.effect(f"it reads {len(unknown)} Value(s) found nowhere outside it "
-                      f"({', '.join(_value(v) for v in unknown[:3])}): a program reads these "
-                      "very Values at every call (verify= checks; explain() lists them)")
-    written: list[tuple[Any, Any]] = []
-    for place, x in writes:
-        if isinstance(x, Traced):
-            tape.outputs.append(slot_of(x))
-            written.append((place, len(tape.outputs) - 1))
-        else:
-            written.append((place, (x,)))
-    if native:  # (C where it can; its Python program is made only where C stops)
-        from tinygrad_edu.program.native import native_program
-
-        program: Any = native_program(tape, name)
-    else:
-        program = Program(tape, name)
-    leaf_root: Any = None
-    if reading.is_leaf(root):  # (the loss is a leaf: backward() is the engine's, on it)
-        at = next((k for k, v in enumerate(values) if v is root), None)
-        leaf_root = root if at is None else next(
-            (k for k, a in arg_leaves if a == at), root)
-    entry = _Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
-    entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
-    tape.stale = entry.stale
-    first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
-    return entry, answers.answer(shape, reading.number_of(root), first,
-                                 _EngineRun(root, entry))

@@ -25,9 +25,11 @@ returns (``Outside``, in ``returned.py``):
 - a **number written** by the function (``step += 1``, in a global, a cell, an attribute, an
   item) is written again by the program at every call, and read at every call from then on;
   so is a constant written (a string, ``None``); writing anything else (a Value, a list, an
-  object) to a global, a cell or an attribute is refused, naming the line; a
-  container it changes otherwise (an append) is said once, and its check fails at the next
-  call (a program does not change it again);
+  object) to a global, a cell or an attribute is refused, naming the line; a number read
+  at every call that it moves (``xs.reverse()``, a sort, a swap) is written again where it
+  moved; a container it changes otherwise (an append, Values reordered) is said once, and
+  no program of that capture is kept (a program does not change it again): the next call
+  is captured again, as the engine changes it;
 - an **iterator** read from outside (by name; an argument, attribute, item it advanced) and a
   **random generator** it drew from are refused (what they give changes at every call);
 - a followed number the function left outside is put back as its plain number.

@@ -45,6 +45,7 @@ class Outside:
         self.watcher = watcher
         self.walk = watcher.walk  # (as it was: what the guards check)
         self.writes: list[tuple[Place, Any]] = []  # (place, a Traced or a plain number)
+        self.changed: list[str] = []  # (what it changed that a program does not change again)
         self._changes(record)
         self.inputs: list[Place] = [p for p in self.walk.places if p.key() in watcher.dynamic
                                     and p.kind == "number" and type(p.value) is not bool]
@@ -56,6 +57,7 @@ class Outside:
         self.stateful = [p for p in self.walk.places if p.kind == "opaque" and
                          p.held is not None and state_of(p.value) != p.held]
         for place in self.stateful:  # (an object it changed that a capture cannot walk)
+            self.changed.append(place.said())
             record.effect(f"it changes {place.said()} ({type(place.value).__name__}), which a "
                           "program does not change again: it is captured again while it does",
                           line=False)
@@ -104,6 +106,7 @@ class Outside:
         leaks)."""
         start = self.watcher.start
         installed = {id(t) for _, _, t in self.watcher.installed}
+        own = {_slot(p): id(t) for p, _, t in self.watcher.installed}  # (where each was put)
         said: set[int] = set()
         replayed: set[tuple[Any, ...]] = set()  # (items whose numbers a program writes)
         held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
@@ -116,6 +119,11 @@ class Outside:
             if isinstance(now, Traced) and id(now) in installed:  # (an input it moved: a
                 plain_at(place)  # deque it took from, a list it sorted)
             before = start.get(_slot(place), MISSING)
+            if isinstance(now, Traced) and id(now) in installed and own.get(
+                    _slot(place)) != id(now):  # (an input moved here: ``xs.reverse()``,
+                self.writes.append((place, now))  # written again as the number it holds)
+                replayed.add(_slot(place))
+                continue
             if now is before or id(now) in installed or (
                     type(now) is str and same_number(now, before)) or \
                     stands_for(now, before) or stands_for(before, now):  # (a text read anew;
@@ -156,6 +164,7 @@ class Outside:
             if before is place.value and changed(place, start, held.get(id(place.value)),
                                                   replayed):
                 said.add(id(place.value))
+                self.changed.append(place.said())
                 record.effect(f"it changes {place.said()} (a program does not change it "
                               "again: do it outside the compiled function)", line=False)
 

@@ -1,0 +1,168 @@
+"""A capture built as a program that ``compile`` keeps (``build``: the captured graph as a
+tape, then Python or native code; ``Entry``: that program and what a call needs to run it),
+and a call's run of it (``Run``: its gradients, added by ``backward()``; ``EngineRun``: a
+call run as the engine). ``capture.py`` captures and picks the program a call runs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tinygrad_edu.engine import Value
+from tinygrad_edu.program import answers, ran, reading
+from tinygrad_edu.program import explain as explaining
+from tinygrad_edu.program.captured import captured_tape
+from tinygrad_edu.program.held import held_somewhere
+from tinygrad_edu.program.numpy_numbers import of_numpy
+from tinygrad_edu.program.program import Program
+from tinygrad_edu.program.returned import Outside
+from tinygrad_edu.program.traced import Recording, Traced
+
+__all__ = ["EngineRun", "Entry", "Run", "build"]
+
+
+class Entry:
+    """One captured program and what it needs at a call: the Values its leaves are (bound
+    again where they were given), how to read the answer, the guards and inputs from
+    outside (``outside``), the draws, where its other number inputs come from, the numbers
+    it writes, and what the capture said."""
+
+    def __init__(self, program: Any, answer: Any, arg_leaves: list[tuple[int, int]],
+                 outside: Outside | None, record: Recording, args: int,
+                 writes: list[tuple[Any, Any]], root: Any) -> None:
+        self.program, self.answer, self.arg_leaves = program, answer, arg_leaves
+        self.outside, self.draws = outside, record.draws or None
+        self.writes, self.root, self.record = writes, root, record
+        self.leaves = [leaf for _, leaf in program.tape.gradients]
+        self.outside_values = {k for k, places in outside.walk.where.items()
+                               if places[0].kind == "value"} if outside is not None else set()
+        given = {k for k, _ in arg_leaves}
+        for k, (_, leaf) in enumerate(program.tape.gradients):
+            if k not in given:
+                self.outside_values.add(id(leaf))
+        self.alias: tuple[int, ...] = ()  # (which Values given are also found outside)
+        places = [p.key() for p in outside.inputs] if outside is not None else []
+        draws = iter(range(len(record.inputs)))
+        self.plan: list[tuple[str, Any, int]] = []
+        for origin in record.inputs[args:]:
+            if origin[0] == "place":
+                self.plan.append(("place", places.index(origin[1]), 0))
+            elif origin[0] == "draw":
+                self.plan.append(("draw", next(draws), 0))
+            else:
+                self.plan.append(("node", origin[1], origin[2]))
+        self.runs = 0
+        self.functions: list[tuple[Any, Any]] = []  # (``ran.py``: each with the code that ran)
+        self.caches: list[tuple[Any, Any]] = []  # (``ran.py``: memoized, and their state)
+        self.warned: list[Any] = []  # (the warnings it issued: ``warned.py``)
+        self.numpy = any(of_numpy(k) for k in program.tape.kinds.values())
+        self.registered = ran.registered()  # (the ABCs' registrations: ``ran.py``)
+
+
+    def stale(self) -> str | None:
+        """Why this program no longer holds (a call would capture again), or None. (Not a
+        class registered on an ABC: importing torch registers some, to_torch would refuse.)"""
+        replaced = ran.replaced(self.functions, self.caches)
+        if replaced:
+            return replaced
+        failed = self.outside.check()[0] if self.outside is not None else -1
+        return None if failed == -1 else explaining.why_outside(self, failed)
+
+
+class Run:
+    """A call's run of the program: the numbers it ran on, and the gradients it found from
+    the loss (each leaf's, from 0), added by ``backward()``."""
+
+    def __init__(self, entry: Entry, leaves: list[Value], values: list[Any],
+                 numbers: list[Any], found: tuple[Any, ...]) -> None:
+        self.entry, self.leaves, self.values = entry, leaves, values
+        self.numbers, self.found = numbers, found
+
+    def backward(self, seed: Any) -> None:
+        entry = self.entry
+        if entry.root is not None:  # (the loss is a leaf: the engine's backward on it)
+            root = entry.root if isinstance(entry.root, Value) else self.leaves[entry.root]
+            root.backward(seed)
+            return
+        if type(seed) is not float:
+            from tinygrad_edu.errors import as_float
+
+            seed = as_float(seed, "backward(grad)")
+        count = len(entry.program.tape.leaves)
+        grads = [reading.gradient_number(leaf) for leaf in self.leaves[:count]]
+        if seed == 1.0 and all(g == 0.0 and math.copysign(1.0, g) == 1.0 for g in grads):
+            new = self.found  # (from 0.0, as backward() adds them: the very same numbers)
+        else:  # (gradients held already, or another seed: the whole program again, on the
+            # numbers of this call)
+            new = entry.program.function(self.values, grads, self.numbers, seed)[2]
+        for leaf, grad in zip(self.leaves, new):
+            leaf.grad = grad
+
+
+class EngineRun:
+    """A call run as the engine (its capture, or a call a program cannot run): its
+    backward() is the engine's. ``entry``: for a capture, what it was captured as (its
+    program, named after the function)."""
+
+    def __init__(self, root: Value, entry: Entry | None = None) -> None:
+        self.root, self.entry = root, entry
+
+    def backward(self, seed: Any) -> None:
+        self.root.backward(seed)
+
+
+def build(name: str, answer: Any, record: Recording, outside: Outside, count: int,
+           given: Any, values: list[Value], native: bool) -> tuple[Entry, Any]:
+    """The captured graph as a program, and the first call's answer."""
+    found = answers.values_in(answer)
+    if not found:
+        raise TypeError(f"{name} returned {answer!r}: a compiled function returns its loss, a "
+                        "Value (or a tuple, a list, a dict or a dataclass whose first Value is "
+                        "the loss)")
+    root = found[0]
+    writes = [(place, x) for place, x in outside.writes]
+    traced_writes = [x for _, x in writes if isinstance(x, Traced)]
+    tape, arg_leaves, slot_of = captured_tape(root, [*answers.outputs_of(answer),
+                                                     *traced_writes],
+                                              record, values)
+    shape, items = answers.answer_shape(answer, slot_of, tape, name=name,
+                                          outside=outside.walk.where)
+    given = {k for k, _ in arg_leaves}
+    read = [v for _, v in tape.read]  # (nodes made outside whose numbers alone it read)
+    held_somewhere(tape, outside, record,
+                   [v for k, (_, v) in enumerate(tape.gradients) if k not in given] + read,
+                   answer)
+    outside.guard({id(v) for _, v in [*tape.gradients, *tape.read]})
+    unknown = [v for k, (_, v) in enumerate(tape.gradients)
+               if k not in given and id(v) not in outside.walk.where]
+    unknown += [v for v in read if id(v) not in outside.walk.where]
+    if unknown:  # (made by a copy in the function, or held where a capture does not look)
+        from tinygrad_edu.program.explain import _value
+
+        record.effect(f"it reads {len(unknown)} Value(s) found nowhere outside it "
+                      f"({', '.join(_value(v) for v in unknown[:3])}): a program reads these "
+                      "very Values at every call (verify= checks; explain() lists them)")
+    written: list[tuple[Any, Any]] = []
+    for place, x in writes:
+        if isinstance(x, Traced):
+            tape.outputs.append(slot_of(x))
+            written.append((place, len(tape.outputs) - 1))
+        else:
+            written.append((place, (x,)))
+    if native:  # (C where it can; its Python program is made only where C stops)
+        from tinygrad_edu.program.native import native_program
+
+        program: Any = native_program(tape, name)
+    else:
+        program = Program(tape, name)
+    leaf_root: Any = None
+    if reading.is_leaf(root):  # (the loss is a leaf: backward() is the engine's, on it)
+        at = next((k for k, v in enumerate(values) if v is root), None)
+        leaf_root = root if at is None else next(
+            (k for k, a in arg_leaves if a == at), root)
+    entry = Entry(program, shape, arg_leaves, outside, record, count, written, leaf_root)
+    entry.alias = tuple(id(v) if id(v) in entry.outside_values else 0 for v in values)
+    tape.stale = entry.stale
+    first = [reading.number_of(x) if isinstance(x, Value) else x.shown() for x in items]
+    return entry, answers.answer(shape, reading.number_of(root), first,
+                                 EngineRun(root, entry))
