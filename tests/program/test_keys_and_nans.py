@@ -4,6 +4,7 @@ key to a dict but not to the code that reads them, so they pick programs of thei
 or held outside; a NaN that Python finds by identity (``in``, ``count``, ``index``, a
 dict's key, ``hash``) is refused, naming the line, where the engine finds its own NaN."""
 
+import enum
 import math
 
 import pytest
@@ -14,6 +15,36 @@ from tinygrad_edu.program import compile
 
 W = Value(1.5)
 D = {1: 0.5}
+
+
+class Phase(enum.Enum):
+    TRAIN = 1
+
+
+class Key:
+    """A key hashed by its identity."""
+
+
+KEYS = {"a tuple": (0, 1), "a float": 2.5, "a NaN": math.nan, "an object": Key(),
+        "an Enum member": Phase.TRAIN, "a frozenset": frozenset({1}), "bytes": b"lr"}
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("kind", [*KEYS, "a Value under a tuple"])
+def test_what_a_dict_holds_under_any_key_is_guarded(kind, native):
+    """``cfg[(0, 1)]``, ``cfg[2.5]``, ``cfg[Phase.TRAIN]``...: a dict held outside was walked
+    into under a text, an int, a bool or None alone, so a number (or a Value) under any
+    other key, changed between calls, kept the first call's, silently."""
+    key = KEYS.get(kind, (0, 2))
+    cfg = {"other": 1.0, key: Value(1.0) if kind.startswith("a Value") else 0.5}
+
+    def f():
+        return W * cfg[key]
+
+    step = compile(f, native=native)
+    for t in (0.5, 2.0, -3.0, -3.0, 0.0, -0.0):
+        cfg[key] = Value(t) if kind.startswith("a Value") else t
+        same(step, f, [W, cfg[key]] if kind.startswith("a Value") else [W])
 
 
 def test_dict_keys_equal_but_of_another_type_or_sign_pick_another_program():

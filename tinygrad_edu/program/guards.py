@@ -21,6 +21,7 @@ from tinygrad_edu.program.places import (
     own,
     state_of,
     tell,
+    walked_key,
 )
 from tinygrad_edu.program.seen import Standing
 from tinygrad_edu.program.states import exact_keys
@@ -86,10 +87,14 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if step[0] == "tell":  # (its position)
             names["tell"] = tell
             return f"tell({parent})"
+        key = repr(step[1])
+        if type(step[1]) not in (str, int, bool, bytes) and step[1] is not None:
+            key = f"Y{k}"  # (a float, a tuple, an object: the key itself)
+            names[key] = step[1]
         if not plain_items(place.parent.value):  # type: ignore[union-attr]
             names["item"] = item  # (a list or dict of its own class: as it holds it)
-            return f"item({parent}, {step[1]!r})"
-        return f"{parent}[{step[1]!r}]"
+            return f"item({parent}, {key})"
+        return f"{parent}[{key}]"
 
     for place in places:
         if id(place) not in needed or id(place) in inputs:
@@ -302,4 +307,4 @@ def changed(place: Place, start: dict[tuple[Any, ...], Any], count: Any,
         return True
     return any(start.get((id(place.value), ("item", k)), MISSING) is not v and
                (id(place.value), ("item", k)) not in replayed for k, v in items
-               if place.kind != "dict" or type(k) in (str, int, bool) or k is None)
+               if place.kind != "dict" or walked_key(k))

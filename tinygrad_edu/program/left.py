@@ -31,7 +31,7 @@ def plain_at(place: Place) -> None:
 def unleak(x: Any, seen: set[int]) -> None:
     """Every followed number the function left in the container ``x`` (and in the lists,
     dicts, sets and tuples it holds) put back as its plain number, where no place names it
-    (``CACHE[round(x.data, 1)] = x.data * 2``: a dict's item under a float key)."""
+    (``CACHE[round(x.data, 1)] = x.data * 2``: a dict's item under a followed number as its key)."""
     if id(x) in seen:
         return
     seen.add(id(x))

@@ -37,9 +37,10 @@ from tinygrad_edu.program.kinds import _MODULES, Asked, _learners, kind_of, numb
 from tinygrad_edu.program.learners_code import learners_file
 from tinygrad_edu.program.randomness import followed_draw
 from tinygrad_edu.program.states import state_of
+from tinygrad_edu.program.traced import Traced
 
 __all__ = ["MISSING", "Place", "Reads", "Walk", "buffer_of", "function_and_self", "global_name",
-           "item", "own", "reads_of", "same_bits", "same_number", "state_of"]
+           "item", "own", "reads_of", "same_bits", "same_number", "state_of", "walked_key"]
 
 MISSING = object()
 """What a place holds where it holds nothing (a global not made yet, an item taken away)."""
@@ -377,7 +378,7 @@ class Walk:
                 yield Place(place, ("attr", name), held, kind_of(held))
         elif kind in ("sequence", "dict"):
             for k, item in enumerate(list(x)) if kind == "sequence" else list(x.items()):
-                if kind == "sequence" or type(k) in (str, int, bool) or k is None:
+                if kind == "sequence" or walked_key(k):
                     yield Place(place, ("item", k), item, kind_of(item))
             if (isinstance(x, (list, dict)) and type(x) not in (list, dict)) or (
                     type(x) is not tuple and isinstance(x, tuple) and  # (its own class:
@@ -443,6 +444,14 @@ def _descriptors(cls: type) -> list[tuple[str, Any]]:
                     kind_of(v) == "object" and not isinstance(v, type):
                 found[k] = v
     return list(found.items())
+
+
+def walked_key(key: Any) -> bool:
+    """Whether a dict's item under ``key`` is a place of its own: every key (a text, a
+    number, a tuple, an object: ``cfg[(0, 1)]``, ``cfg[1.5]``, ``cfg[Phase.TRAIN]``) but a
+    number the capture follows, that the function put there (put back as its plain number
+    once it returned: ``left.unleak``)."""
+    return not isinstance(key, Traced)
 
 
 def item(holder: Any, key: Any) -> Any:

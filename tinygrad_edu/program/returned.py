@@ -153,7 +153,7 @@ class Outside:
             record.refuse(f"it writes {type(now).__name__} to {place.said()} (a program "
                           f"writes numbers only), at {where}; return it instead")
         unleaked: set[int] = set()
-        for place in end.places:  # (an item no place names: a dict's under a float key)
+        for place in end.places:  # (an item no place names: under a followed key)
             if place.kind in ("sequence", "dict", "set"):
                 unleak(place.value, unleaked)
         for place in end.places:
