@@ -194,19 +194,24 @@ def test_every_node_has_every_field_with_one_meaning():
                 assert hasattr(node, field), f"{node!r} has no {field}"
         for operand, local in ((node._a, node._da), (node._b, node._db)):
             assert (local is None) or isinstance(operand, Value)  # a local derivative: a parent
-            if node._list is None:
-                assert operand is None or isinstance(operand, (Value, float))
-        assert node._da is not None or node._db is None, (  # a parent is in _a first
-            f"{node!r}: a parent in _b with none in _a (parents has one case more)")
+            if node._list is None:  # an operand as given: a Value, a float, or none
+                assert operand is None or isinstance(operand, Value) or type(operand) is float
+                assert (local is None) == (not isinstance(operand, Value) or node._row is None)
         if node._list is not None:  # its parents, and the local derivative towards each
             assert node._da is None and node._db is None
             assert len(node._list) == len(node._list_grads)
             assert all(isinstance(p, Value) for p in node._list)
             assert all(type(d) is float for d in node._list_grads)
-            if node._a is not None:  # its lists as given, where a plain number stood in them
-                assert any(not isinstance(x, Value) for x in (*node._a, *(node._b or ())))
+            given = (*node._a, *(node._b or ()))  # its lists as given: the parents among them
+            assert [x for x in given if isinstance(x, Value)] == list(node._list)
+            assert all(isinstance(x, Value) or type(x) is float for x in given)
+        assert node._operands == tuple(x for x in (node._a, node._b) if x is not None) or \
+            node._list is not None  # what it was computed from: its operands, in order
     assert quiet._row is None and not quiet.requires_grad and a.requires_grad
-    assert (2.0 - a)._operands == (2.0, a) and (2.0 - a).parents == (a,)  # (as written)
+    left = 2.0 - a  # a number on the left stays on the left
+    assert (left._a, left._da, left._b, left._db) == (2.0, None, a, -1.0)
+    assert left._operands == (2.0, a) and left.parents == (a,)
+    assert dot([a, 2.0], [b, a])._operands == (a, 2.0, b, a)
 
 
 def test_the_docstring_and_the_docs_give_the_same_reading_order():

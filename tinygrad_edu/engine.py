@@ -29,8 +29,8 @@ def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None
          db: Any = None, list_parents: Any = None, list_grads: Any = None) -> Value:
     """Every node's fields, all set here, for every node (a leaf: its number, grad 0.0, None)."""
     node._data, node.grad, node._row = data, 0.0, row  # its number, its gradient, its op's row
-    node._a, node._da = a, da  # an operand, and d(node)/d(operand): its local derivative
-    node._b, node._db = b, db  # the other
+    node._a, node._da = a, da  # an operand as given, and d(node)/d(operand) if it is a Value
+    node._b, node._db = b, db  # the other (None: there is none)
     node._list, node._list_grads = list_parents, list_grads  # (dot, vsum's lists: not now)
     if scopes.opened and row:  # an op's node inside a named_scope, for drawing by parts
         node._scope = scopes.current()
@@ -103,6 +103,8 @@ class Value:
         """Its operands whose local derivative is not None (microgpt's _children), for walk."""
         if self._da is not None:  # x * y: (x, y); x * 2.0, exp(x): (x,)
             return (self._a,) if self._db is None else (self._a, self._b)
+        if self._db is not None:  # 2.0 - x: (x,)
+            return (self._b,)
         return () if self._list is None else self._list  # a leaf: ()
     # ==== Below the line: 2.0 - x, an int, no_grad(), the other ops, each once ================
     # Its fields, as fill sets them (__dict__: a label, a scope), with their types.
@@ -155,7 +157,6 @@ class Value:
     # ----------------------------------------------------------------------- what it holds
     label: str = ""  # a name for drawings and messages (v.label = "x"), kept in its __dict__
     _no_graph: bool = False  # True in the __dict__ of a node made under no_grad()
-    _number_first: bool = False  # True in the __dict__ of 2.0 - x (its x in _a, 2.0 in _b)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -179,10 +180,8 @@ class Value:
         beside them (the 2.0 of ``2.0 - x``); an op on lists, its lists one after the other."""
         if self._row is None:
             return ()
-        if self._list is not None:  # (its lists as given, where plain numbers stood in them)
-            return tuple(self._list) if self._a is None else (*self._a, *(self._b or ()))
-        if self._number_first:  # 2.0 - x: x is in _a, 2.0 in _b
-            return (self._b, self._a)
+        if self._list is not None:  # an op on lists: the items of its lists, as given
+            return (*self._a, *(self._b or ()))
         return (self._a,) if self._b is None else (self._a, self._b)
 
     @property
@@ -369,7 +368,7 @@ def made_by_hand(node: Value, data: object, more: tuple[object, ...], label: obj
     elif not is_grad_enabled():
         no_graph(node, number)
     else:
-        fill(node, number, made_by(len(parents), 3), list_parents=parents, list_grads=grads)
+        fill(node, number, made_by(len(parents), 3), parents, None, None, None, parents, grads)
     if label:
         node.label = label
 
@@ -396,8 +395,8 @@ def no_graph(node: Value, data: float) -> Value:
 def with_numbers(row: Op, self: object, other: object) -> Value:
     """``apply`` where an operand is a plain number on the left or an int (or a Value of a
     subclass), and every op under ``no_grad()``: the number is kept (for second derivatives
-    and stepping's words) with no local derivative, in ``_b``: in ``2.0 - x`` too, where x is
-    ``_a`` and a mark, ``_number_first``, says the order. Two plain numbers give a
+    and stepping's words) with no local derivative, where it stands: ``2.0 - x`` keeps 2.0 in
+    ``_a`` (``_da`` None) and x in ``_b``, with its local derivative. Two plain numbers give a
     plain number (``tinygrad_edu.exp(1.0)``); what is no number gives NotImplemented, so that
     Python says "unsupported operand type"."""
     kind = type(other)
@@ -428,10 +427,8 @@ def with_numbers(row: Op, self: object, other: object) -> Value:
         if rule is None:  # a setting (leaky_relu's alpha) given as a Value
             raise TypeError(ops.setting(row))
         db = rule if type(rule) is float else rule(a, b, y)
-    if not self_is:  # 2.0 - x: x is kept in _a, where parents finds it; 2.0 in _b, and a mark
-        node = fill(bare(Value), y, row, other, db, a, None)
-        node._number_first = True  # (_operands gives them back in order: 2.0, x)
-        return node
+    if not self_is:  # 2.0 - x: 2.0 in _a, with no local derivative; x in _b, with one
+        return fill(bare(Value), y, row, a, None, other, db)
     return fill(bare(Value), y, row, self, da,
                 None if other is NO_OTHER else other if other_is else b, db)
 

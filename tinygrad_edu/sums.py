@@ -31,7 +31,7 @@ def vsum(values: Iterable[Value | Number]) -> Value:
     kept = [isinstance(v, Value) for v in vs]
     numbers = [v._data if k else as_float(v, "vsum") for v, k in zip(vs, kept)]
     if all(kept):
-        return many(VSUM, safe_math.fsum(numbers), vs, (1.0,) * len(vs))
+        return many(VSUM, safe_math.fsum(numbers), vs, (1.0,) * len(vs), vs)
     return _with_numbers(VSUM, safe_math.fsum(numbers), vs, kept, numbers, [1.0] * len(vs),
                          None)
 
@@ -56,7 +56,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
             raise ValueError(f"dot: {len(ws)} weights but {len(inputs)} inputs; they must match")
         wd = tuple([w._data for w in ws if isinstance(w, Value)])
         if every_x and len(wd) == len(ws):  # every operand a Value: a layer of neurons
-            nodes.append(many(DOT, safe_math.dot(wd, xd), ws + inputs, xd + wd))
+            nodes.append(many(DOT, safe_math.dot(wd, xd), ws + inputs, xd + wd, ws, inputs))
             continue
         w_kept = [isinstance(w, Value) for w in ws]
         wd = tuple([w._data if k else as_float(w, "dot") for w, k in zip(ws, w_kept)])
@@ -66,14 +66,13 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
 
 
 def many(row: ListOp, y: float, parents: tuple[Value, ...], local_grads: tuple[float, ...],
-         given: tuple[Any, Any] = (None, None)) -> Value:
+         a: tuple[Any, ...], b: tuple[Any, ...] | None = None) -> Value:
     """The row of an op on whole lists applied: a node of the forward value ``y`` with its
     parents and the local derivative towards each, as microgpt keeps a node's children and
-    local derivatives (``given``: its lists as given, where plain numbers stood in them), or
-    under ``no_grad()`` the value alone."""
+    local derivatives, and its operands, ``a`` and ``b`` (dot's two lists; vsum's one), as
+    given, plain numbers among them; under ``no_grad()`` the value alone."""
     if not is_grad_enabled():
         return no_graph(bare(Value), y)
-    a, b = given
     return fill(bare(Value), y, row, a, None, b, None, parents, local_grads)
 
 
@@ -89,8 +88,9 @@ def _with_numbers(op: ListOp, total: float, operands: Sequence[Any], kept: list[
     parents = tuple([v for v, k in zip(operands, kept) if k])
     grads = tuple([d for d, k in zip(local_grads, kept) if k])
     given = tuple([x if k else n for x, n, k in zip(operands, numbers, kept)])
-    lists = (given, None) if first is None else (given[:first], given[first:])
-    return many(op, total, parents, grads, lists)
+    if first is None:
+        return many(op, total, parents, grads, given)
+    return many(op, total, parents, grads, given[:first], given[first:])
 
 
 def _listed(items: Any, who: str, example: str) -> tuple[Any, ...]:
