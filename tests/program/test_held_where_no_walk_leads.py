@@ -43,6 +43,24 @@ def _held_by_name(kind, monkeypatch, tmp_path):
         return (lambda: W * importlib.import_module(name).t), lambda t: setattr(module, "t", t)
     if kind == "__import__":
         return (lambda: W * __import__(name).t), lambda t: setattr(module, "t", t)
+    if kind.endswith("its module replaced in sys.modules"):  # (another module at every call)
+        def replace(t):
+            other = types.ModuleType(name)
+            other.t = t
+            monkeypatch.setitem(sys.modules, name, other)
+
+        def imported():
+            import tg_edu_held
+            return W * tg_edu_held.t
+
+        def imported_from():
+            from tg_edu_held import t
+            return W * t
+
+        return {"import, its module replaced in sys.modules": imported,
+                "from import, its module replaced in sys.modules": imported_from,
+                "__import__, its module replaced in sys.modules":
+                    lambda: W * __import__(name).t}[kind], replace
     if kind == "an installed package's code reads its global":
         path = str(tmp_path / "site-packages" / "tg_edu_lib.py")
         exec(builtins.compile("T = 2.0\ndef scaled(v):\n    return v * T\n", path, "exec"),
@@ -120,6 +138,22 @@ def test_a_number_held_where_a_walk_did_not_lead_is_guarded(kind, start, monkeyp
         same(step, f, [W])
     assert 2 <= step.captures <= 4  # (seen to change: captured again, or read at every call)
     assert "unknown origin" not in step.explain()
+
+
+@pytest.mark.parametrize("kind", ["import, its module replaced in sys.modules",
+                                  "from import, its module replaced in sys.modules",
+                                  "__import__, its module replaced in sys.modules"])
+def test_a_module_an_import_gives_is_guarded_by_its_name(kind, monkeypatch, tmp_path):
+    """``import config`` (``from config import lr``, ``__import__("config")``) in the
+    function, then ``sys.modules["config"]`` replaced by another module between calls: the
+    program read the first module's number, silently (its number was guarded where it was
+    found, in that module, not the module by its name)."""
+    f, change = _held_by_name(kind, monkeypatch, tmp_path)
+    step = compile(f)
+    for t in (2.0, 4.0, -1.5):
+        change(t)
+        same(step, f, [W])
+    assert step.captures == 3
 
 
 @pytest.mark.parametrize("native", [True, False])

@@ -104,6 +104,7 @@ class Watcher:
         self.codes: dict[types.CodeType, dict[str, Any]] = {}
         self.tested: set[types.CodeType] = set()  # (``identity.bool_tests``)
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
+        self.shallow: set[tuple[Any, ...]] = set()  # (roots not walked into: ``_root``)
         self.lines: dict[tuple[Any, ...], str] = {}  # key -> the learner's line that read it
         self.start: dict[tuple[Any, ...], Any] = {}  # (holder, step) -> what it held first
         self.swapped: list[tuple[Any, str, Any, Any]] = []  # (globals or a cell, name...)
@@ -346,12 +347,13 @@ class Watcher:
             self._root(("global", sys.modules, name), sys.modules.get(name, MISSING),
                        _line(code, reads, "globals", held[0]))
 
-    def read_by_name(self, mapping: Any, name: Any, held: Any) -> None:
+    def read_by_name(self, mapping: Any, name: Any, held: Any, into: bool = True) -> None:
         """An item of ``os.environ`` (``os.environb``: its bytes) the function read
-        (``held``: its text, or MISSING), a module ``importlib.import_module`` gave it: a
-        root, guarded to stay the same (``watching.py`` sees the read)."""
+        (``held``: its text, or MISSING), a module ``importlib.import_module`` or an
+        ``import`` gave it: a root, guarded to stay the same (``watching.py`` sees the read);
+        ``into``: walked into (an import's module is where it is the learner's)."""
         if type(name) in (str, bytes):
-            self._root(("global", mapping, name), held, learners_line())
+            self._root(("global", mapping, name), held, learners_line(), into)
 
     def asked(self, asked: Any, key: Any) -> None:
         """A setting the learner's code asked for (``settings.py``; ``key``: which, once a
@@ -388,16 +390,19 @@ class Watcher:
                            "are not guarded; verify= checks)")
         return None
 
-    def _root(self, step: tuple[Any, ...], value: Any, line: str = "") -> None:
+    def _root(self, step: tuple[Any, ...], value: Any, line: str = "",
+              into: bool = True) -> None:
         key = Place(None, step, None, "constant").key()
         if key in self.roots:
             return
         self.roots[key] = step
+        if not into:
+            self.shallow.add(key)
         self.lines[key] = line
         walk = self.walk
         first = len(walk.places)
         functions = len(walk.functions)
-        place = walk.root(step, value)
+        place = walk.root(step, value, into)
         new = walk.places[first:]
         for p in new:
             self.start.setdefault(_slot(p), p.value)

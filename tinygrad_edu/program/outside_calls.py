@@ -1,7 +1,8 @@
 """The calls of Python's library that reach outside the compiled function, as a capture sees
 them (``watching.py`` puts them in place): ``os.environ`` read or written by a variable's name
-(a place the capture guards), or read whole (refused); ``importlib.import_module`` (the
-module it gives the learner's code is a place, as ``sys.modules[name]`` is); ``open``,
+(a place the capture guards), or read whole (refused); ``importlib.import_module`` and
+``__import__`` (an ``import`` statement: the module it gives the learner's code is a place, as
+``sys.modules[name]`` is); ``open``,
 ``io.FileIO`` and ``io.open_code`` (a file read, refused; one written, said once).
 Outside a capture each calls Python's own."""
 
@@ -14,13 +15,14 @@ from collections.abc import Callable
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
+from tinygrad_edu.program.kinds import _learners
 from tinygrad_edu.program.learners_code import user_code
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.refused import for_the_learner
 from tinygrad_edu.program.seen import HELD_IN, len_seen, stand_in
 from tinygrad_edu.program.traced import recording
 
-__all__ = ["environ_once", "files", "imported", "opened"]
+__all__ = ["environ_once", "files", "imported", "imports", "opened"]
 
 
 def environ_once() -> None:
@@ -100,6 +102,42 @@ def imported(original: Callable[..., Any]) -> Callable[..., Any]:
 
     import_module.__doc__ = original.__doc__
     return import_module
+
+
+def imports(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``__import__`` in a capture (what every ``import`` statement calls), where the
+    learner's code imports: the module its code gets is a place, as ``sys.modules[name]``
+    is (``import config`` in the function, then ``sys.modules["config"]`` replaced between
+    calls: captured again)."""
+    def __import__(name: str, globals: Any = None, locals: Any = None,
+                   fromlist: Any = (), level: int = 0) -> Any:
+        module = original(name, globals, locals, fromlist, level)
+        found = recording()
+        if found is not None and found.outside is not None and \
+                user_code(_getframe(1).f_code):
+            key = _absolute(name, globals, level)
+            key = key if fromlist or key is None else key.partition(".")[0]
+            if key is not None and sys.modules.get(key) is module:  # (what it gives; a
+                found.outside.read_by_name(sys.modules, key, module,  # library's by its
+                                           _learners(module))  # identity alone: numpy's)
+        return module
+
+    __import__.__doc__ = original.__doc__
+    return __import__
+
+
+def _absolute(name: str, globals_: Any, level: int) -> str | None:
+    """The name a module is imported by, a relative one (``from . import config``) made
+    absolute as Python does."""
+    if not level:
+        return name
+    try:
+        from importlib.util import resolve_name
+
+        package = globals_.get("__package__") or globals_["__spec__"].parent
+        return resolve_name("." * level + name, package)
+    except Exception:  # (no package: Python raises for the import itself)
+        return None
 
 
 def opened(original: Callable[..., Any]) -> Callable[..., Any]:

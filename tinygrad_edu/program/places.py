@@ -304,10 +304,12 @@ class Walk:
         self.functions: list[types.FunctionType] = []
         self.holders: dict[int, Place] = {}  # (id of an object held: ``held``)
 
-    def root(self, step: tuple[Any, ...], value: Any) -> Place:
+    def root(self, step: tuple[Any, ...], value: Any, into: bool = True) -> Place:
+        """The place ``step`` (holding ``value``) and, where ``into``, every place reachable
+        from it (else it alone: a library's module an ``import`` in the code gives)."""
         place = Place(None, step, value, kind_of(value) if value is not MISSING else "constant")
         self._add(place)
-        if value is not MISSING:
+        if value is not MISSING and into:
             self._into(place)
         return place
 

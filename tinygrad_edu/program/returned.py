@@ -111,9 +111,9 @@ class Outside:
         replayed: set[tuple[Any, ...]] = set()  # (items whose numbers a program writes)
         held = {id(p.value): p.held for p in self.walk.places if p.held is not None}
         end = Walk()  # (as it is now)
-        for step in self.watcher.roots.values():
+        for key, step in self.watcher.roots.items():
             end.root(step, step[1] if step[0] == "object" else
-                     Place(None, step, None, "").read())
+                     Place(None, step, None, "").read(), key not in self.watcher.shallow)
         for place in end.places:
             now = place.value
             if isinstance(now, Traced) and id(now) in installed:  # (an input it moved: a

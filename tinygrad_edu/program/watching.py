@@ -184,6 +184,8 @@ def _patch() -> None:
 
     _put(importlib, "import_module", standing(outside_calls.imported(importlib.import_module),
                                               importlib.import_module))
+    _put(builtins, "__import__", standing(outside_calls.imports(builtins.__import__),
+                                          builtins.__import__))
     opened = standing(outside_calls.opened(builtins.open), builtins.open)
     _put(builtins, "open", opened)  # (pathlib's and numpy's too: they call io.open)
     _put(io, "open", opened)
