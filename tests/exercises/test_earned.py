@@ -377,6 +377,21 @@ def test_the_learners_process_runs_as_another_user_when_the_grader_is_root(tmp_p
     assert "not loaded: []" in verdict, verdict
 
 
+def test_numpy_testing_imported_as_the_graders_own_user_is_no_reach_outside(tmp_path):
+    """A process that stays the grader's user (a teacher who is not root) imports
+    numpy.testing only when the file does, under the audit hook and Landlock; as it is
+    imported, importlib.metadata opens each entry of sys.path it cannot list as a zip (the
+    standard library's zip, /usr/lib/python311.zip on Debian's Python; its folder,
+    site-packages). Before, an honest file that did only `import numpy.testing` was
+    "reported, not scored: its code opened /usr/lib/python311.zip", 0."""
+    path = tmp_path / "solutions.py"
+    path.write_text("import numpy.testing\n\n\ndef d_tanh(x, y):\n    return 1 - y * y\n",
+                    encoding="utf-8")
+    result = grade_apart(path, [EXERCISES["d_tanh"]], user=None)
+    assert not result.reported and result.problem is None, result.reported
+    assert result.verdicts["d_tanh"].passed, result.verdicts
+
+
 @pytest.mark.parametrize("name", ["d_mul", "backward", "topological_sort", "sgd_step"])
 def test_the_learners_process_holds_no_reference_no_grader_and_no_tool(tmp_path, name):
     """What is loaded in the process a solution runs in, as the solution itself sees it."""

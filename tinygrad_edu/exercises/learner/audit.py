@@ -138,6 +138,13 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     channel = (stat.st_dev, stat.st_ino)
     roots = tuple(os.path.normpath(p) for p in readable)
     libraries = tuple(os.path.normpath(p) for p in stdlib)
+    # What Python itself opens as it imports: each entry of sys.path, the entry alone (not
+    # what it holds). importlib.metadata (numpy.testing calls it as it is imported) opens
+    # each entry it cannot list as a zip: the standard library's zip, /usr/lib/python311.zip
+    # on Debian's Python, its folders and site-packages, which Landlock lets no one list. A
+    # file that did only `import numpy.testing` was reported for it, where the process stays
+    # the teacher's user (as root, the grader imports it first).
+    entries = frozenset(os.path.normpath(p) for p in sys.path if p)
     packages = (f"{sep}site-packages{sep}", f"{sep}dist-packages{sep}")
     inside: set[int] = set()  # (the threads the hook is at work in)
     reading: list[str] = []  # (the file the hook opens itself: _imported)
@@ -328,13 +335,16 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     def readable_path(path: Any) -> bool:
         """Whether the process may read ``path``: a string or bytes (never an object of the
         learner's, whose ``__fspath__`` would run) under ``roots``, or the standard
-        library's folders outside any ``site-packages``."""
+        library's folders outside any ``site-packages``, or an entry of ``sys.path`` itself
+        (``entries``)."""
         if type_(path) is bytes_:
             path = path.decode("utf-8", "surrogateescape")
         if type_(path) is not str_:
             return False
         full = normal(path)
         if any_(full == root or full.startswith(root + sep) for root in roots):
+            return True
+        if full in entries:
             return True
         return any_(full.startswith(root + sep) for root in libraries) and not any_(
             folder in full + sep for folder in packages)

@@ -106,6 +106,9 @@ def _serve(argv: list[str]) -> int:
     # the file's code, compiled by the grader (loading.learner_code): a notebook's cells, each
     # at its own lines of the source, or None for a file that is not valid Python
     code = marshal.loads(base64.b64decode(first["code"]))
+    # (NumPy's metadata, which numpy.testing reads as it is imported: importlib.metadata;
+    # listed while the folder can be, before dropping root)
+    itself = _metadata_of(("numpy",))
     random.Random("")  # (3.12 and later load a text seed's sha512 at the first one, here:
     # while the installation can be read; a Python under a folder only root may enter,
     # /root/.pyenv, cannot be once the process is the learner's user)
@@ -119,7 +122,7 @@ def _serve(argv: list[str]) -> int:
             "installed_base": sys.base_prefix, "installed_platbase": sys.base_exec_prefix}
     stdlib = [sysconfig.get_path(p, vars=base) for p in ("stdlib", "platstdlib")]
     readable = [path] + [str(Path(sys.modules[m].__file__ or "").parent)
-                         for m in ("numpy",) if m in sys.modules]
+                         for m in ("numpy",) if m in sys.modules] + itself
     warnings.showwarning = _shown_without_reading(path)
     sys.unraisablehook = ignored_once(path)
     _capped_recursion(path)
@@ -195,6 +198,21 @@ def _import_allowed(allowed: frozenset[str], numpy_parts: tuple[str, ...],
 # -d` makes, graded as root) or the folder changed meanwhile, Python lists it again,
 # confined (Landlock refuses), finds nothing, and the import failed unreported: a fresh
 # clone's CI run failed test_earned so.
+
+
+def _metadata_of(names: tuple[str, ...]) -> list[str]:
+    """The metadata folders (``numpy-2.4.6.dist-info``) beside each of the modules ``names``
+    that is loaded: what ``importlib.metadata`` reads of them."""
+    found = []
+    for name in names:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if not file:
+            continue
+        folder = Path(file).parent.parent
+        with contextlib.suppress(OSError):
+            found += [str(folder / entry) for entry in sorted(os.listdir(folder))
+                      if entry.startswith(f"{name}-") and entry.endswith(".dist-info")]
+    return found
 
 
 def _become(user: str) -> None:
