@@ -179,11 +179,13 @@ def test_gradescope_without_landlock_grades_on_its_stand_in(gradescope):
     container, graded as nobody, the package closed to nobody by setup.sh's chmod): graded,
     every result saying so; a file that reads the package's model answers at grading time
     (the audit hook off) reads nothing (the package is root's only)."""
-    data = grade_on_gradescope(gradescope, {"hw1.py": RIGHT}, runner=without(*NO_LANDLOCK))[0]
+    data, done = grade_on_gradescope(gradescope, {"hw1.py": RIGHT},
+                                     runner=without(*NO_LANDLOCK))
     assert data["score"] == sum(POINTS.values()), data
-    assert "without Landlock (the kernel has no Landlock (ENOSYS" in data["output"]
-    assert "in its place: its code runs as nobody, who cannot read the package" in \
-        data["output"], data["output"]
+    staff = done.stdout + done.stderr  # (the autograder's output: the staff's view)
+    assert "without Landlock (the kernel has no Landlock (ENOSYS" in staff, staff
+    assert "in its place: its code runs as nobody, who cannot read the package nor any " \
+        "copy of it found" in staff, staff
     reads = IMPORTS + READS_THE_ANSWERS.replace("topological_sort(root)", "d_mul(a, b, y)")\
         .replace('space["topological_sort"](root)', 'space["d_mul"](a, b, y)') + REST
     data = grade_on_gradescope(gradescope, {"hw1.py": reads}, runner=without(*NO_LANDLOCK))[0]

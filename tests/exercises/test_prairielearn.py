@@ -161,9 +161,11 @@ esac
 
 @pytest.mark.parametrize("where", ["venv/lib/python3.13/site-packages", "checkout"])
 def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
-    """After installing, run.sh closes the package it installed to other users; a
-    tinygrad_edu that is a checkout (a Python where it is installed editable, whose pip
-    kept it: "already satisfied") is left as it is, said in the log. Before: this suite's
+    """After installing, run.sh closes the package it installed to other users, and the
+    question's own files (its wheels: without Landlock a submission read the model answers
+    out of tests/wheels, 4/4, before); a tinygrad_edu that is a checkout (a Python where it
+    is installed editable, whose pip kept it: "already satisfied") is left as it is, said in
+    the log. Before: this suite's
     PrairieLearn tests, under a Python that lacked networkx (3.12 without PyTorch), made
     run.sh install into that Python and chmod -R go-rwx the developer's checkout, whose
     package no other user could then read (the sandbox's tests as nobody skipped after)."""
@@ -174,7 +176,11 @@ def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
     (package / "__init__.py").write_text("", encoding="utf-8")
     os.chmod(package, 0o755)
     root = tmp_path / "grade"
-    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "wheels").mkdir(parents=True)
+    wheel = root / "tests" / "wheels" / "tg.whl"
+    wheel.write_bytes(b"")
+    for made in (root / "tests", wheel.parent, wheel):
+        made.chmod(0o755 if made.is_dir() else 0o644)  # (as copied from the course's folder)
     (root / "tests" / "run.sh").write_text(template("prairielearn-run.sh", {
         "WHEEL": "tg.whl", "PLUGIN": "0.3.1", "INDEX": '--find-links "$wheels"', "FROM": "",
         "PARTIAL": ""}), encoding="utf-8")
@@ -193,6 +199,8 @@ def test_run_sh_closes_an_installed_package_never_a_checkout(tmp_path, where):
     else:
         assert mode == 0o700, oct(mode)
         assert "not an installed package" not in done.stdout
+    # (the question's wheel, another copy of the package: root's only too, installed or not)
+    assert [m.stat().st_mode & 0o777 for m in (root / "tests", wheel)] == [0o700, 0o600]
 
 
 def test_the_guides_download_is_the_one_the_image_is_tried_with():

@@ -85,7 +85,9 @@ A map of the grading house (who calls each room is in brackets):
   ``answered.py``, ``value_probes.py`` [remote starts it].
 - ``boundary.py``: what each of the teacher's routes needs of the kernel, whether this
   machine has it (else the route grades nothing, unless ``--allow-unsandboxed``), and the
-  line every result states [cli, ``classroom/isolation.py``].
+  line every result states [cli, ``classroom/isolation.py``]; ``package_copies.py``: every
+  copy of the package the grader finds, and which the learner's user can read (a stand-in
+  for Landlock holds only if none) [boundary].
 - Around them: ``cli.py`` (the commands), ``choosing.py``, ``starters.py``,
   ``progress.py`` [cli]; ``classroom/`` (assignments for nbgrader, Gradescope, GitHub
   Classroom; the class report, each submission in a grading process of its own:

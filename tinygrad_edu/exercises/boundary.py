@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,7 +43,7 @@ class Equivalent:
     which says why it does not hold here (None: it holds)."""
 
     said: str
-    why_not: Callable[[], str | None]
+    why_not: Callable[[Sequence[Path]], str | None]
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Route:
     equivalents: Mapping[str, Equivalent] = field(default_factory=dict)
 
 
-def _another_user() -> str | None:
+def _another_user(around: Sequence[Path] = ()) -> str | None:
     from tinygrad_edu.exercises.apart import learner_user
 
     if learner_user() is None:
@@ -63,8 +63,11 @@ def _another_user() -> str | None:
     return None
 
 
-def _package_closed() -> str | None:
-    """Why the learner's user could read the package's files (the references), or None."""
+def _package_closed(around: Sequence[Path] = ()) -> str | None:
+    """Why the learner's user could read the package's files (the references), or None:
+    the package must be root's only, and so must every other copy of it the grader knows of
+    (``package_copies``: another install, the wheel it was installed from, the wheels and
+    zips in the tool's folders ``around``)."""
     why = _another_user()
     if why is not None:
         return why
@@ -77,11 +80,26 @@ def _package_closed() -> str | None:
             return (f"the package is readable by other users ({folder} has mode {mode:o}; "
                     f"chmod -R go-rwx {PACKAGE}, as the Gradescope assignment's setup.sh "
                     "does)")
+    from tinygrad_edu.exercises.apart import learner_user
+    from tinygrad_edu.exercises.package_copies import copies, readable_by
+
+    user = learner_user() or ""
+    files, unsure = copies(PACKAGE, around)
+    if unsure is not None:
+        return unsure
+    opened, unsure = readable_by(user, files)
+    if unsure is not None:
+        return unsure
+    if opened:
+        more = f" (and {len(opened) - 1} more)" if len(opened) > 1 else ""
+        return (f"{user} can read a copy of the package: {opened[0]}{more} (chmod go-rwx "
+                "every copy: the wheels the assignment ships, the folder they are in)")
     return None
 
 
-CLOSED = Equivalent("its code runs as nobody, who cannot read the package (readable by root "
-                    "only: chmod -R go-rwx, as setup.sh does), so not the references",
+CLOSED = Equivalent("its code runs as nobody, who cannot read the package nor any copy of it "
+                    "found (root's only: chmod -R go-rwx, as setup.sh does), so not the "
+                    "references",
                     _package_closed)
 ALONE = Equivalent("one submission per container, its code run as nobody: no other "
                    "student's process or file there to reach", _another_user)
@@ -131,9 +149,11 @@ def found() -> dict[str, str]:
 
 
 def decide(route: str | None, allow_unsandboxed: bool = False,
-           missing: Mapping[str, str] | None = None) -> Decision:
+           missing: Mapping[str, str] | None = None, around: Sequence[Path] = ()) -> Decision:
     """What ``route`` (a key of ``ROUTES``; None: practice) does here (or with ``missing``,
-    the protections lacking, instead of this machine's)."""
+    the protections lacking, instead of this machine's). ``around``: the tool's folders
+    that hold the submissions' (``/autograder``, ``/grade``), where a stand-in looks for
+    copies of the package too."""
     lacking = dict(found() if missing is None else missing)
     if route is None:
         return Decision(None, lacking, {})
@@ -141,7 +161,7 @@ def decide(route: str | None, allow_unsandboxed: bool = False,
     unmet: dict[str, str] = {}
     for name, why in lacking.items():
         equivalent = ROUTES[route].equivalents.get(name)
-        not_here = equivalent.why_not() if equivalent is not None else None
+        not_here = equivalent.why_not(around) if equivalent is not None else None
         if equivalent is not None and not_here is None:
             held[name] = equivalent.said
         else:

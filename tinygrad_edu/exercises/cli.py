@@ -563,7 +563,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, chosen: list
     if form == "text":
         if args.points or args.output:
             parser.error("--points and --output go with --json or --format gradescope")
-        decision = decide(args.route, args.allow_unsandboxed)
+        decision = decide(args.route, args.allow_unsandboxed,
+                          around=[args.file.resolve().parent.parent])
         if decision.refused:
             print(decision.refused, file=sys.stderr)
             return 2

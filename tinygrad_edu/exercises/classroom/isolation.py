@@ -126,10 +126,12 @@ def grade_all(submissions: Iterable[tuple[str, Path]], exercises: Sequence[Exerc
     records. ``batch``: this process grades more submissions with the same seed after these
     (one call per notebook of nbgrader's autograde): what is drawn is drawn here even for one
     submission (``warm_up``), once for them all."""
-    decision = boundary.decide(route, allow_unsandboxed)
-    drawn = begin(seed)
     tasks = [_Task(student, Path(path), [ex.name for ex in exercises])
              for student, path in submissions]
+    # (the tool's folders that hold the submissions': a stand-in looks for copies there)
+    around = [(within or task.path.parent).resolve().parent for task in tasks]
+    decision = boundary.decide(route, allow_unsandboxed, around=around)
+    drawn = begin(seed)
     if decision.refused:
         return [_refused(task, exercises, points, decision, done) for task in tasks]
     jobs = max(1, jobs or _cores())

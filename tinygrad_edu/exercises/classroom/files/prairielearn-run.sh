@@ -33,9 +33,10 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.
   index=(@@INDEX@@)
   echo "tinygrad_edu: installing ${need[*]} (${index[*]})"
   { command -v uv >/dev/null &&
-      uv pip install --python "$(command -v "$python")" "${index[@]}" "${need[@]}"; } ||
+      uv pip install --no-cache --python "$(command -v "$python")" "${index[@]}" "${need[@]}"; } ||
     { { "$python" -m pip --version >/dev/null 2>&1 || "$python" -m ensurepip --default-pip; } &&
-      "$python" -m pip install --disable-pip-version-check "${index[@]}" "${need[@]}"; } ||
+      "$python" -m pip install --disable-pip-version-check --no-cache-dir "${index[@]}" \
+        "${need[@]}"; } ||
     could_not_run "installing what grading needs failed"
   # The grader's files (the references among them), installed here: root's only. The
   # students' code runs as the user nobody, who can read none of them, even where the
@@ -50,6 +51,12 @@ if ! "$python" -I -c 'import tinygrad_edu.exercises, pytest_prairielearn_grader.
             "editable?): not closed to other users; the boundary decides without it" ;;
   esac
 fi
+# The question's own files, its wheels (a copy of the package, the references in it): root's
+# only too, whether the package was installed here or built into the image (without
+# Landlock a submission that opened the wheel ran the model answers out of it). Where a copy
+# stays readable to nobody, the grader finds it and grades nothing (boundary.py)
+chmod -R go-rwx "$root/tests" ||
+  echo "tinygrad_edu: $root/tests could not be closed to other users" >&2
 cd "$root/tests" || could_not_run "no $root/tests"
 rm -f autograder_results.json not_graded.json how_graded.json
 # (pytest.ini: the question's own configuration, so that none of a folder above is read,
