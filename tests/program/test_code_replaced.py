@@ -102,3 +102,25 @@ def test_a_helper_held_in_its_module_is_found_there_not_among_every_object(monke
             same(step, function, [W], Value(1.5))
         assert step.captures == 1
         assert step.programs and all(e.functions for es in step.programs.values() for e in es)
+
+
+@pytest.mark.parametrize("name", ["abs of a number", "abs of a Value", "max", "round"])
+def test_a_builtin_replaced_between_calls_is_seen(name, monkeypatch):
+    """``builtins.abs`` (``max``, ``round``) replaced between calls: the program kept the
+    first one's numbers, silently (W * abs(x.data) at a doubling abs: 6.0 where the engine
+    gives 12.0), and a capture under a replaced ``abs`` or ``round`` took it twice (the
+    capture's own step called ``abs`` by its name: 24.0)."""
+    import builtins
+
+    held = {"abs": builtins.abs, "max": builtins.max, "round": builtins.round}
+    x = Value(-3.0)
+    f = {"abs of a number": lambda: W * abs(x.data), "abs of a Value": lambda: abs(x) * W,
+         "max": lambda: W * max(x.data, 1.0), "round": lambda: W * round(x.data, 1)}[name]
+    key = name.split()[0]
+    step = compile(f)
+    for k in (1.0, 2.0, 3.0, 3.0, 1.0):
+        with monkeypatch.context() as patched:  # (Python's own again before any assert)
+            patched.setattr(builtins, key, held[key] if k == 1.0 else
+                            (lambda *a, k=k, **o: held[key](*a, **o) * k))
+            ours, theirs = step(), f()
+        assert ours.data == theirs.data

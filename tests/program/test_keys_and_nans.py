@@ -120,3 +120,27 @@ def test_a_nan_found_by_index_is_refused_naming_the_line_not_a_value_error():
                                            r"object first .* at test_keys_and_nans.py:\d+: "
                                            r"return ys\[ds.index"):
         g(math.nan)
+
+
+@pytest.mark.parametrize("how", ["in", "count", "index"])
+def test_a_nan_held_outside_is_the_same_only_as_itself(how):
+    """A NaN held outside replaced by another NaN of the same bits passed its guard, where
+    ``NAN in held`` (``count``, ``index``) finds a NaN by its identity alone: the first
+    call's answer, silently (6.0 where the engine gives 10.0). Now the engine's, or refused
+    naming why."""
+    nan = float("nan")
+    held = [nan, 1.0]
+
+    def f():
+        found = nan in held if how == "in" else held.count(nan) if how == "count" else \
+            [*held, nan].index(nan) == 0
+        return W * (3.0 if found else 5.0)
+
+    step = compile(f)
+    for t in (nan, nan, float("nan"), nan, float("nan")):
+        held[0] = t
+        try:
+            same(step, f, [W])
+        except RuntimeError as err:
+            assert "NaN" in str(err)
+            break

@@ -44,6 +44,7 @@ function's own locals, no place. What the capture cannot place is listed by
 
 from __future__ import annotations
 
+import builtins
 import dis
 import functools
 import gc
@@ -273,6 +274,7 @@ class Watcher:
         for name in sorted(names):  # (one missing too: a builtin it falls back to, a name
             self._root(("global", globals_, name), globals_.get(name, MISSING),  # caught as
                        _line(code, reads, "globals", name))  # a NameError: defined later)
+        self._builtins(code, globals_, reads, names)
         for (kind, name), line in reads.lines.items():
             if kind in ("stored_globals", "stored_cells", "attributes"):
                 self.stores.setdefault(name, f"{os.path.basename(code.co_filename)}:{line}")
@@ -288,6 +290,22 @@ class Watcher:
         self.swapped += swapped_in_modules(code, globals_, reads.globals, FOLLOWED)
         self._float(globals_, reads)
         self.classes.watch(code, globals_, frame)
+
+    def _builtins(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads,
+                  names: set[str]) -> None:
+        """The builtins the code falls back on (``abs``, ``max``, ``round``): roots, guarded
+        by identity (``builtins.abs`` replaced between calls: captured again), as Python's
+        own where the capture put its own there (``max``: ``put_over``)."""
+        held = globals_.get("__builtins__", builtins)
+        held = vars(held) if isinstance(held, types.ModuleType) else held
+        if not isinstance(held, dict):
+            return
+        for name in sorted(names):
+            if name in globals_ or name not in held:
+                continue
+            value = put_over(builtins, name) if held is vars(builtins) else MISSING
+            self._root(("global", held, name), held[name] if value is MISSING else value,
+                       _line(code, reads, "globals", name))
 
     def _closure_cells(self, code: types.CodeType, cells: Any, reads: Reads) -> None:
         """The cells ``code`` reads or writes, of ``cells`` (the closure that ran) and of

@@ -17,6 +17,7 @@ decides what a capture does with them, ``guards.py`` checks them.
 
 from __future__ import annotations
 
+import builtins
 import contextvars
 import dataclasses
 import dis
@@ -498,6 +499,8 @@ def global_name(holder: int, name: Any) -> str:
     ``sys.modules['config']``, ``os.environ['LR']``, ``os.environb[b'LR']``."""
     if holder == id(_MODULES):
         return f"sys.modules[{name!r}]"
+    if holder == id(vars(builtins)):
+        return f"builtins.{name}"
     if holder == id(os.environ):
         return f"os.environ[{name!r}]"
     if holder == id(getattr(os, "environb", None)):
@@ -543,9 +546,13 @@ def same_number(a: Any, b: Any) -> bool:
 
 def same_bits(a: Any, b: Any) -> bool:
     """The very same number held outside, as its guard compares it: of the same type and
-    bits (-0.0 not 0.0, a NaN's sign and payload its own; a NumPy scalar by its bytes)."""
+    bits (-0.0 not 0.0; a NumPy scalar by its bytes), a NaN the very same object (Python's
+    ``in``, ``count``, ``index`` and ``is`` find a NaN by its identity alone: another NaN of
+    the same bits is not in the list that holds the first)."""
     if type(a) is not type(b):
         return False
+    if a != a:  # (a NaN)
+        return a is b
     if type(a) is float:
         return _DOUBLE(a) == _DOUBLE(b)
     if hasattr(a, "tobytes") and hasattr(a, "dtype"):

@@ -27,6 +27,8 @@ import math
 import numbers
 import operator
 import threading
+from builtins import abs as _abs  # (Python's own, where the learner's code puts its own)
+from builtins import round as _round
 from collections.abc import Callable
 from dataclasses import dataclass
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
@@ -238,7 +240,7 @@ class Traced:
         return complex(self._plain("complex()"))
 
     def __round__(self, n: int | None = None) -> Any:
-        return round(self._plain("round()"), n)
+        return _round(self._plain("round()"), n)
 
     def __trunc__(self) -> int:
         return math.trunc(self._plain("trunc()"))
@@ -309,7 +311,7 @@ class Traced:
 
     def __neg__(self) -> Any: return _step("-x", operator.neg, self)
     def __pos__(self) -> Any: return _step("+x", operator.pos, self)
-    def __abs__(self) -> Any: return _step("abs", abs, self)
+    def __abs__(self) -> Any: return _step("abs", _abs, self)
     def __invert__(self) -> Any: return operator.invert(self._plain("~"))  # (as & below)
 
     def __add__(self, o: Any) -> Any: return _binary("+", operator.add, self, o)
