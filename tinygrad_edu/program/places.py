@@ -536,7 +536,11 @@ def buffer_of(x: Any) -> tuple[str, bytes]:
 
 
 def same_number(a: Any, b: Any) -> bool:
-    """The very same number: of the same type and bits (NaN as NaN, -0.0 not 0.0)."""
+    """The very same number: of the same type and bits (NaN as NaN, -0.0 not 0.0). Two
+    exist because they compare different things: this one a program's own numbers (its
+    "same" step, native's G_SAME: new objects at every run, so any NaN is the same NaN),
+    ``same_bits`` a number held outside with the one its guard kept (the very NaN object:
+    Python's ``in`` and ``is`` tell NaNs apart by identity)."""
     if type(a) is not type(b):
         return False
     if type(a) is float:
