@@ -11,6 +11,8 @@ import io
 import keyword
 import tokenize
 
+from tinygrad_edu.exercises import copy_forms
+
 __all__ = ["BUILTINS", "GRAM", "INERT", "Definition", "Fingerprints", "bound",
            "fingerprints", "tokens"]
 
@@ -50,7 +52,7 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False,
     it binds (``bound``) numbered in the order it first appears, ``_0``, ``_1``, ... (a copy
     with every name of its own renamed reads the same, and which name is which is kept), the
     others as written."""
-    tree = _Plain().visit(_dead_left_out(_copied(node)))
+    tree = copy_forms.after(_Plain().visit(copy_forms.before(_dead_left_out(_copied(node)))))
     text = ast.unparse(ast.fix_missing_locations(tree))
     if numbered:
         own, named = bound(tree), True
