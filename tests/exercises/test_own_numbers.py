@@ -7,12 +7,15 @@ every route, unflagged; each fails now, the class and the line said. A class of 
 own that is no number (no + or *), and numbers that hold no float, are not such numbers."""
 
 import random
+from pathlib import Path
 
 import pytest
 
 from tests.exercises.learners import solution
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.cases import draw_exact
+from tinygrad_edu.exercises.cli import main as cli
+from tinygrad_edu.exercises.loading import load_solutions
 from tinygrad_edu.exercises.shortcuts import shortcut
 
 SERIES = '''
@@ -337,3 +340,76 @@ def test_a_value_by_dual_numbers_earns_nothing(stage, numbers):
     words = "pairs of numbers, multiplied as dual numbers are" if numbers == "pairs" else \
         "a number of your class D, given to "
     assert said.startswith(words) and ", called on line " in said, said
+
+
+ATTACKS = Path(__file__).parent / "attacks"
+
+
+@pytest.mark.parametrize("name, what", [("d_exp", "(a number of your class D, given to "),
+                                        ("d_tanh", "(a number of your class E, given to "),
+                                        ("d_mul", "(pairs of numbers, multiplied as dual ")])
+def test_dual_numbers_whose_arithmetic_is_no_function_of_the_file_are_seen(name, what):
+    """A dual class whose + and * are ``functools.partialmethod`` of module functions (a
+    tuple subclass of three items), one made by ``type(...)`` with its arithmetic set after,
+    and records with no arithmetic multiplied by a function of the file: each is a class
+    the learner's code made, and each is seen (before: d_tanh, d_sigmoid, d_exp, d_div and
+    d_mul full marks on every route, unflagged)."""
+    found = load_solutions(ATTACKS / "dual_hidden.py.txt")
+    said = _shortcut(name, found[name])
+    assert said.startswith(f"your answer computes with numbers of a class of your own {what}"), \
+        said
+
+
+def test_a_value_by_dual_numbers_of_three_items_earns_nothing():
+    """The Value exercise with every local derivative from the op's forward function run on
+    a tuple subclass of three items whose arithmetic is ``functools.partialmethod`` (before:
+    1/1, unflagged)."""
+    from tinygrad_edu.exercises.learner.expression_cases import Expression
+    from tinygrad_edu.exercises.learner.watched import OwnNumbers
+
+    found = load_solutions(ATTACKS / "value_partial_dual.py.txt")
+    case = Expression(leaves=(0.5, 2.0), steps=(("*", (0, 1), None), ("tanh", (2,), None),
+                                                 ("+", (3, 1), None)))
+    with pytest.raises(OwnNumbers) as raised:
+        EXERCISES["Value"].call(found["Value"], case)
+    assert str(raised.value).startswith("a number of your class D, given to "), raised.value
+
+
+@pytest.mark.slow
+def test_dual_numbers_made_by_the_file_are_seen_in_its_own_process(tmp_path, capsys):
+    """``check`` grades in a process of the learner's own: the classes there before the file
+    runs are noted there (a tuple subclass of three, its + and * partialmethods: before, full
+    marks)."""
+    path = tmp_path / "solutions.py"
+    path.write_text((ATTACKS / "dual_hidden.py.txt").read_text(), encoding="utf-8")
+    assert cli(["check", str(path), "d_exp"]) == 1
+    assert "✗ d_exp: your answer computes with numbers of a class of your own (a number of " \
+        "your class D, given to " in capsys.readouterr().out
+
+
+def test_dual_numbers_written_as_lists_of_three_are_seen():
+    """Parts of a dual number in a list of three (a tag, the value, the derivative), multiplied
+    by a function of the file's own (before: only pairs of two were looked at)."""
+    said = _shortcut("d_exp", solution('''
+def plus(a, b):
+    return ["dual", a[1] + b[1], a[2] + b[2]]
+
+
+def times(a, b):
+    return ["dual", a[1] * b[1], a[1] * b[2] + a[2] * b[1]]
+
+
+def d_exp(x, y):
+    z, k = ["dual", x, 1.0], 0
+    while abs(z[1]) > 0.5:
+        z, k = times(z, ["dual", 0.5, 0.0]), k + 1
+    s = t = ["dual", 1.0, 0.0]
+    for n in range(1, 30):
+        t = times(times(t, z), ["dual", 1.0 / n, 0.0])
+        s = plus(s, t)
+    for _ in range(k):
+        s = times(s, s)
+    return s[2]
+''', "d_exp"))
+    assert said.startswith("your answer computes with numbers of a class of your own (pairs of "
+                           "numbers, multiplied as dual numbers are "), said

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any
 
+from tinygrad_edu.exercises.learner import duals
 from tinygrad_edu.exercises.starters import PROG
 
 __all__ = ["SolutionFileError", "load_solutions"]
@@ -514,6 +515,7 @@ def run_code(code: CodeType, path: Path, builtins: dict[str, Any] | None = None,
         module.__dict__["__builtins__"] = builtins
     folder = str(path.parent.resolve())
     sys.path.insert(0, folder)
+    duals.before_learner()  # (the classes there are before its code runs)
     try:
         if call is None:
             top_level(code, module.__dict__)

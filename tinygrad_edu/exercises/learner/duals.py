@@ -8,12 +8,19 @@ took d_tanh, d_sigmoid, d_exp and d_div 4/4 on every route; a Value whose ops ru
 forward function on a second, dual class, 1/1; a node doing the same, the node stage 1/1).
 
 The watches see them where the learner's code gives them to a function of its file:
-``own_number``, a number of a class of the file's own (its + or * the file's code, holding
-a float), for a rule (``stepped.recording``) and, besides the class Value itself, for a
-class Value's forward pass and ``backward()`` (``rerun.py``); and for a class Value, a dual
-number written as a plain pair, ``dual_product``: a function of the file given two pairs
-of floats that gives back their product as dual numbers multiply (``mul(a, b)`` returning
-``(a[0] * b[0], a[0] * b[1] + a[1] * b[0])``). No honest rule and no honest Value needs
+``own_number``, a number of a class of the file's own, holding a float: a class the
+learner's code made or changed, with arithmetic special methods of its own, whatever
+objects they are (``number_class``: the classes there before the file runs are noted,
+``before_learner``; a dual class whose + and * are ``functools.partialmethod`` of module
+functions, a tuple subclass of three items, took 5/5 and the Value exercise 1/1, unflagged,
+when only a class whose methods were the file's code counted), for a rule
+(``stepped.recording``) and, besides the class Value itself, for a class Value's forward
+pass and ``backward()`` (``rerun.py``); and for a class Value, a dual number written as a
+plain pair, ``dual_product``: a function of the file given two pairs of floats that gives
+back their product as dual numbers multiply (``mul(a, b)`` returning
+``(a[0] * b[0], a[0] * b[1] + a[1] * b[0])``); a tuple or list of up to ``LONGEST`` items,
+or a record (an instance of a class the file made), is read as a pair is, the value and the
+derivative at any two of its places (``pair``). No honest rule and no honest Value needs
 either: a Value's local derivatives are floats, and a microgpt node's ``local_grads`` one
 pair, given to ``__init__``, never multiplied by another.
 
@@ -43,20 +50,82 @@ order the learner's code adds the two terms in."""
 
 
 def number_class(kind: type, files: Any, not_of: Any = None) -> bool:
-    """Whether ``kind`` is a class of the file's own (one of its functions is the code of
-    one of ``files``: a file's name, or a set of them) with arithmetic of its own (``+`` or
-    ``*``), and is not ``not_of`` (the class Value graded), nor of its family."""
-    if not_of is not None and (issubclass(kind, not_of) or kind in not_of.__mro__):
+    """Whether ``kind`` is a class of the file's own with arithmetic of its own, and is not
+    ``not_of`` (the class Value graded), nor of its family: one of its classes made or
+    changed by the learner's code (``made_here``) holds arithmetic special methods
+    (``ARITHMETIC``), whatever objects they are (functions, ``functools.partialmethod``,
+    ``operator`` objects, a callable instance...); or one of its functions is the code of
+    one of ``files`` (a file's name, or a set of them) and it has ``+`` or ``*``."""
+    mro = MRO.__get__(kind)
+    if not_of is not None and (issubclass(kind, not_of) or kind in MRO.__get__(not_of)):
         return False
     within = {files} if isinstance(files, str) else files
     mine = arithmetic = False
-    for cls in kind.__mro__[:-1]:
-        space = cls.__dict__
+    for cls in mro[:-1]:
+        space = DICT.__get__(cls)
+        if made_here(cls) and any(name in space for name in ARITHMETIC):
+            return True
         arithmetic = arithmetic or "__add__" in space or "__mul__" in space
-        mine = mine or (not cls.__flags__ & IMMUTABLE and any(  # (NumPy's array: none of
-            getattr(getattr(f, "__code__", None), "co_filename", None) in within  # its own
-            for f in space.values()))  # can be the file's code, nor become so)
+        mine = mine or (not FLAGS.__get__(cls) & IMMUTABLE and any(  # (NumPy's array: none
+            getattr(getattr(f, "__code__", None), "co_filename", None) in within  # of its
+            for f in space.values()))  # own can be the file's code, nor become so)
     return mine and arithmetic
+
+
+MRO, DICT, FLAGS = (type.__dict__[name] for name in ("__mro__", "__dict__", "__flags__"))
+"""A class's own ``__mro__``, ``__dict__`` and ``__flags__``, whatever its metaclass says
+they are (a metaclass's property of that name would answer first)."""
+
+ARITHMETIC = tuple(
+    [f"__{p}{op}__" for op in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod",
+                               "pow", "divmod") for p in ("", "r", "i")]
+    + ["__neg__", "__pos__", "__abs__"])
+"""The special methods a number's arithmetic (``+``, ``*``, ``-x``...) is made of."""
+
+_before: dict[type, tuple[Any, ...]] | None = None
+
+
+def before_learner() -> None:
+    """Note every class there is, with the objects its arithmetic special methods are,
+    before the learner's code runs (as its file is loaded): a class not noted, or whose
+    arithmetic is no longer what was noted, is one the learner's code made or changed
+    (``made_here``), however it did (a ``class`` statement, ``type(...)``, ``setattr`` on a
+    class, a ``namedtuple``...)."""
+    global _before
+    noted: dict[type, tuple[Any, ...]] = {}
+    waiting: list[type] = [object]
+    while waiting:
+        cls = waiting.pop()
+        subclasses: list[type] = type.__subclasses__(cls)
+        for sub in subclasses:
+            if sub not in noted:
+                noted[sub] = _arithmetic(sub)
+                waiting.append(sub)
+    noted[object] = _arithmetic(object)
+    _before = noted
+
+
+def _arithmetic(cls: type) -> tuple[Any, ...]:
+    """The objects that are ``cls``'s own arithmetic special methods (None where it has none)."""
+    space = DICT.__get__(cls)
+    return tuple(space.get(name) for name in ARITHMETIC)
+
+
+def new_here(cls: type) -> bool:
+    """Whether ``cls`` was made since ``before_learner``: by the learner's code."""
+    return _before is not None and cls not in _before and not FLAGS.__get__(cls) & IMMUTABLE
+
+
+def made_here(cls: type) -> bool:
+    """Whether ``cls`` was made, or its arithmetic changed, since ``before_learner`` (no
+    class written in C can be: the learner's code makes none)."""
+    if _before is None or FLAGS.__get__(cls) & IMMUTABLE:
+        return False
+    was = _before.get(cls)
+    if was is None:
+        return True
+    now = _arithmetic(cls)
+    return any(f is not g for f, g in zip(now, was, strict=True))
 
 
 IMMUTABLE = 1 << 8
@@ -97,38 +166,80 @@ def holding(x: Any, plain: Any = float) -> str:
     return ""
 
 
-def pair(x: Any, plain: Any = float) -> tuple[float, float] | None:
-    """``x`` as a pair of floats (a watched number, an instance of ``plain``, as its
-    float), if it is a tuple or list (or one of their subclasses) of two; else None. (Read
-    as a tuple or list is, whatever a subclass's own ``__getitem__`` says: no code of the
-    learner's runs.)"""
-    if isinstance(x, tuple) and tuple.__len__(x) == 2:
-        a, b = tuple.__getitem__(x, 0), tuple.__getitem__(x, 1)
-    elif isinstance(x, list) and list.__len__(x) == 2:
-        a, b = list.__getitem__(x, 0), list.__getitem__(x, 1)
+def pair(x: Any, plain: Any = float) -> tuple[float | None, ...] | None:
+    """``x`` as the parts of a dual number (a watched number, an instance of ``plain``, as
+    its float; None for a part that is no float), if it holds 2 to ``LONGEST`` parts, at
+    least two of them floats: the items of a tuple or list (or of one of their subclasses: a
+    ``namedtuple``'s), or the slots and attributes of a record, an instance of a class the
+    learner's code made (``new_here``); else None. (Read as a tuple or list is, whatever a
+    subclass's own ``__getitem__`` says.)"""
+    items: list[Any]
+    if isinstance(x, tuple):
+        n = tuple.__len__(x)
+        items = [tuple.__getitem__(x, i) for i in range(min(n, LONGEST + 1))]
+    elif isinstance(x, list):
+        n = list.__len__(x)
+        items = [list.__getitem__(x, i) for i in range(min(n, LONGEST + 1))]
+    elif new_here(type(x)):
+        items = _fields(x)
     else:
         return None
-    a = a._number if type(a) is plain and plain is not float else a
-    b = b._number if type(b) is plain and plain is not float else b
-    return (a, b) if type(a) is float and type(b) is float else None
+    if not 2 <= len(items) <= LONGEST:
+        return None
+    parts = tuple(v._number if type(v) is plain and plain is not float else v for v in items)
+    parts = tuple(v if type(v) is float else None for v in parts)
+    return parts if sum(v is not None for v in parts) >= 2 else None
+
+
+LONGEST = 8
+"""The most parts a dual number written as a tuple, list or record is looked at with: a
+value and a derivative, perhaps more derivatives or a second order's."""
+
+
+def _fields(x: Any) -> list[Any]:
+    """What an instance holds in its slots, then its attributes (as ``holding`` reads)."""
+    kind = type(x)
+    held: list[Any] = []
+    for cls in MRO.__get__(kind)[:-1]:
+        space = DICT.__get__(cls)
+        slots = space.get("__slots__", ())
+        for slot in (slots,) if isinstance(slots, str) else slots:
+            descriptor = space.get(slot)
+            if descriptor is not None and hasattr(descriptor, "__get__"):
+                with contextlib.suppress(Exception):
+                    held.append(descriptor.__get__(x, kind))
+    with contextlib.suppress(Exception):
+        held += list(object.__getattribute__(x, "__dict__").values())[:LONGEST + 1]
+    return held[:LONGEST + 1]
 
 
 def _close(u: float, v: float) -> bool:
     return abs(u - v) <= CLOSE * max(abs(u), abs(v)) or u == v
 
 
-def dual_product(first: tuple[float, float], second: tuple[float, float], result: Any,
-                 plain: Any = float) -> bool:
-    """Whether ``result`` is the pairs' product as dual numbers multiply, (a, a')·(b, b') =
-    (ab, ab' + a'b), where that says something: a derivative part not 0, and not what
-    multiplying the pairs item by item gives."""
+def dual_product(first: tuple[float | None, ...], second: tuple[float | None, ...],
+                 result: Any, plain: Any = float) -> bool:
+    """Whether ``result`` is the product of dual numbers written as ``first`` and
+    ``second`` (``pair``), as dual numbers multiply, (a, a')·(b, b') = (ab, ab' + a'b),
+    with the value at one place and the derivative at another (the same in all three),
+    where that says something: a derivative part not 0, and not what multiplying the parts
+    item by item gives."""
     got = pair(result, plain)
     if got is None:
         return False
-    (a, da), (b, db) = first, second
+    n = min(len(first), len(second), len(got))
+    return any(i != j and _dual_at(first, second, got, i, j)
+               for i in range(n) for j in range(n))
+
+
+def _dual_at(first: tuple[float | None, ...], second: tuple[float | None, ...],
+             got: tuple[float | None, ...], i: int, j: int) -> bool:
+    a, da, b, db, value, part = first[i], first[j], second[i], second[j], got[i], got[j]
+    if a is None or da is None or b is None or db is None or value is None or part is None:
+        return False
     product = a * db + da * b
-    return (da != 0.0 or db != 0.0) and _close(got[0], a * b) and _close(got[1], product) \
-        and not _close(got[1], da * db) and product != 0.0
+    return (da != 0.0 or db != 0.0) and _close(value, a * b) and _close(part, product) \
+        and not _close(part, da * db) and product != 0.0
 
 
 SEQUENCES = frozenset({tuple, list})
@@ -155,7 +266,7 @@ class DualsGiven:
         """The types of arguments that hold no dual number, passed over at once (in C: a
         function of the file is called at every op), the classes of the file's that are
         no number class learned as they are met."""
-        self.pairs: dict[Any, tuple[Any, tuple[float, float], tuple[float, float]]] = {}
+        self.pairs: dict[Any, tuple[Any, tuple[float | None, ...], tuple[float | None, ...]]] = {}
 
     def given(self, code: Any, values: list[Any], frame: Any) -> None:
         """A function of the file called with ``values``: a number of a class of the file's
@@ -166,19 +277,23 @@ class DualsGiven:
         pairs = []
         for x in values:
             kind = type(x)
-            if kind is float or x is None or kind is self.cls:
+            if kind is float or x is None or kind is self.cls or (
+                    kind in self.plain and kind not in SEQUENCES):
                 continue
             if kind not in OTHERS:
                 mine = self.kinds.get(kind)
                 if mine is None:
                     mine = self.kinds[kind] = number_class(kind, self.files, self.cls)
-                    if not mine and not issubclass(kind, (tuple, list)) and \
+                    if not mine and not issubclass(kind, (tuple, list)) and (
+                            not new_here(kind) or issubclass(kind, self.cls)) and \
                             len(self.plain) < 256:
                         self.plain.add(kind)
                 found = holding(x) if mine else ""
                 if found:
                     self.found = f"{found}, given to {code.co_name}{self.line(frame.f_back)}"
                     return
+                if not mine and issubclass(kind, self.cls):
+                    continue  # (no record: a node of the class Value's family)
             two = pair(x) if kind is tuple or kind is list or kind not in OTHERS else None
             if two is not None:
                 pairs.append(two)

@@ -254,6 +254,8 @@ class Context:
         module = types.ModuleType("solutions")
         module.__file__ = path
         module.__dict__["__builtins__"] = builtins
+        from tinygrad_edu.exercises.learner import duals  # (imported already: ``inputs``)
+        duals.before_learner()  # (the classes there are before its code runs)
         sys.modules["solutions"] = module  # (where @dataclass looks its module up: without it,
         printed = _Printed()               # an honest file's @dataclass raised as it loaded)
         cells = code if isinstance(code, list) else [(None, code)]

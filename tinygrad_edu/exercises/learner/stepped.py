@@ -42,7 +42,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
     numbers multiply (``duals.dual_product``), with its line; in ``ran``, the code of every
     function of the file called."""
     mine = LearnerFrames(PLAIN)  # (the frames of the file's functions running)
-    paired: dict[Any, tuple[tuple[float, float], tuple[float, float]]] = {}
+    paired: dict[Any, tuple[tuple[float | None, ...], tuple[float | None, ...]]] = {}
 
     def record(frame: Any, event: str, arg: Any) -> None:
         if event != "call":
@@ -86,7 +86,7 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                     if found:
                         own.append((f"{found}, given to {code.co_name}", _caller(frame, file)))
                         break
-                    two = pair(value, plain) if isinstance(value, (tuple, list)) else None
+                    two = None if type(value) in SIMPLE else pair(value, plain)
                     if two is not None:
                         pairs.append(two)
                 if len(pairs) >= 2 and len(paired) < 64:
@@ -112,6 +112,8 @@ def _caller(frame: Any, file: str | None) -> int:
 
 METHOD = types.BuiltinMethodType
 """A built-in function or method, bound to its ``__self__`` (a module, for a function)."""
+SIMPLE = frozenset({float, int, bool, str, type(None), Fraction, Decimal})
+"""The arguments that are no dual number written as parts (``duals.pair``), passed over."""
 NUMBERS = (int, float, Fraction, Decimal)
 """The numbers a finite difference is taken in (a bool is an int, and left out later)."""
 
