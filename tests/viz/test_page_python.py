@@ -186,6 +186,63 @@ def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
                    "It was at your answer, line 3, in d_tanh  (pass)\n")  # loop was stopped)
 
 
+DROPPED_THERE = """import _thread
+
+stopped = []
+
+
+class Node:
+    def __del__(self, stopped=stopped):  # (the Stop lands here, once: as a Node is freed)
+        if not stopped:
+            stopped.append(1)
+            _thread.interrupt_main()
+
+
+n = 0
+while n < 3 * 10 ** 6:
+    node = Node()
+    n += 1
+print("ran on to", n)
+"""
+
+
+def test_a_stop_that_lands_in_a_del_is_sent_again_and_stops_the_loop(monkeypatch, capsys):
+    """The page's Stop that Python handles as it runs a ``__del__`` (or a weakref's
+    callback, or a garbage collection's) raises there, where Python drops the exception
+    ("Exception ignored in ..."): the loop went on, and the page ended its worker 2 s later,
+    "it did not stop when interrupted" (a loop the page's Stop did not stop, now and then,
+    in the playground's browser test). Now the page is told it was dropped and sends it
+    again (here, a SIGINT 10 ms later, as the page's would be): the loop is stopped at its
+    line, and no "Exception ignored" is printed."""
+    from tinygrad_edu.viz import page_python
+
+    told, asked, ended = [], threading.Event(), threading.Event()
+
+    def page():  # (the page, in a thread of its own: told, it sends the Stop again)
+        while asked.wait(30) and not ended.is_set():
+            asked.clear()
+            ended.wait(0.01)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(page_python, "_DROPPED", [lambda: (told.append("dropped"), asked.set())],
+                        raising=False)
+    monkeypatch.setattr(page_python, "_HEARD", [lambda: told.append("heard")])
+    sends = threading.Thread(target=page)
+    sends.start()
+    try:
+        shown = playground.run(DROPPED_THERE)
+    finally:
+        ended.set()
+        asked.set()
+        sends.join()
+    out, err = capsys.readouterr()
+    assert "ran on to" not in out and "Exception ignored" not in err, (out, err)
+    assert told[0] == "dropped" and told[-1] == "heard"
+    assert shown.note.startswith("The code was stopped on line 1") and \
+        err.endswith("KeyboardInterrupt\n"), (shown.note, err)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 KEPT = """
 
 class Kept:

@@ -27,7 +27,7 @@ from tinygrad_edu.viz.rendering import use_renderer
 
 __all__ = ["ANSWER_FILE", "COMPUTING", "DEPTH", "FILENAME", "FREEING_BYTES", "STACK_BYTES",
            "PageTimer", "RunStop", "flat_exec", "heard", "keep_depth", "kept", "let_go",
-           "start"]
+           "start", "stop_not_dropped", "stops_with"]
 
 FILENAME = "<playground>"
 """The name tracebacks give the learner's code in the playground."""
@@ -54,6 +54,7 @@ def start() -> None:
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
     printing.install(lambda stream, text: js.pagePrint(stream, text))
     _HEARD[:] = [js.pageHeard]
+    _DROPPED[:] = [js.pageDropped]
     if not hasattr(signal, "setitimer"):
         signal.setitimer = PageTimer(js.pageTimer)
     for module in (os, sys.modules.get("posix")):
@@ -94,8 +95,65 @@ def _page_stop(signum: int, frame: Any) -> None:
         from tinygrad_edu.exercises.limit import PageStop
     except ImportError:
         raise KeyboardInterrupt from None
-    raise PageStop
+    _stop_raised(PageStop)
 
+
+_STOPPING: list[int] = []
+"""The page's Stop raised (its id) and not yet out of the code (``stops_with``)."""
+_DROPPED: list[Callable[[], Any]] = []
+"""What tells the page its Stop was dropped (``stop_not_dropped``; ``start`` sets it)."""
+
+
+def _stop_raised(stop: type[BaseException]) -> None:
+    """Raise ``stop``, the page's Stop; but not while one raised before is on its way out
+    of the code (the page sends its Stop again where Python dropped it: ``stop_not_dropped``;
+    a second one then would cut short what the first one's way out runs)."""
+    if _STOPPING:
+        return
+    error = stop()
+    _STOPPING.append(id(error))
+    raise error
+
+
+def stop_not_dropped(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``sys.unraisablehook`` ``hook``, but for the page's Stop: Python runs a SIGINT's
+    handler wherever it checks for signals, and one that lands as it runs a ``__del__``, a
+    weakref's callback or a garbage collection's has its exception dropped there ("Exception
+    ignored in ..."), and the code ran on: the loop a learner stopped went on, and the page
+    ended its worker 2 s later, "it did not stop when interrupted". Dropped so, the Stop is
+    said to the page (``js.pageDropped``), which sends it again, and the next one raised
+    (``_stop_raised``): it lands where the code runs, not in that callback (the odds that it
+    lands in one again are those of the first)."""
+    def unraisable(raised: Any) -> Any:
+        if _STOPPING and id(raised.exc_value) == _STOPPING[0]:
+            _STOPPING[:] = [0]  # (a Stop while the page is told is let go of: raised in this
+            for tell in _DROPPED:  # hook, it would be dropped, and nothing would say so)
+                tell()
+            _STOPPING.clear()
+            return None
+        return hook(raised)
+
+    return unraisable
+
+
+@contextlib.contextmanager
+def stops_with(handler: Callable[[int, Any], Any]) -> Iterator[None]:
+    """In the main thread, the page's Stop (SIGINT) runs ``handler`` for the block (which
+    raises with ``_stop_raised``), and one dropped in a callback is sent again
+    (``stop_not_dropped``); what was there before is put back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _STOPPING.clear()
+    hook = sys.unraisablehook
+    before = signal.signal(signal.SIGINT, handler)
+    sys.unraisablehook = stop_not_dropped(hook)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+        sys.unraisablehook = hook
+        _STOPPING.clear()
 
 
 class RunStop(KeyboardInterrupt):
@@ -107,7 +165,7 @@ class RunStop(KeyboardInterrupt):
 
 def run_stopped(signum: int, frame: Any) -> None:
     """SIGINT while the playground runs code: ``RunStop``."""
-    raise RunStop
+    _stop_raised(RunStop)
 
 
 DEPTH = 2000

@@ -71,6 +71,8 @@ from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the 
     let_go,
     run_stopped,
     start,
+    stop_not_dropped,
+    stops_with,
 )
 from tinygrad_edu.viz.rendering import RenderError
 from tinygrad_edu.viz.replay import Replay, replay_html
@@ -131,29 +133,26 @@ def run(source: str) -> Shown:
                                       f"{where} (above). Correct it and run again.")
     compile_ = codeop.Compile()  # remembers a `from __future__ import` for what follows
     ran = _Run()
-    main = threading.current_thread() is threading.main_thread()
-    stops = signal.signal(signal.SIGINT, run_stopped) if main else None
-    try:
-        for statement in tree.body:
-            _run_statement(statement, compile_, namespace, ran)
-    except SystemExit as error:  # sys.exit(): the code ends, as a script would
-        if error.code not in (None, 0):
-            print(error.code, file=sys.stderr)
+    with stops_with(run_stopped):
+        try:
+            for statement in tree.body:
+                _run_statement(statement, compile_, namespace, ran)
+        except SystemExit as error:  # sys.exit(): the code ends, as a script would
+            if error.code not in (None, 0):
+                print(error.code, file=sys.stderr)
+                ran.failed = True
+            ran.ended = "sys.exit()"
+        except BaseException as error:
+            ran.stopped = isinstance(error, RunStop)  # (the page's Stop, not the code's own)
+            if ran.stopped:
+                heard()
+            _print_error(KeyboardInterrupt().with_traceback(_to_the_code(error.__traceback__))
+                         if ran.stopped else error)
             ran.failed = True
-        ran.ended = "sys.exit()"
-    except BaseException as error:
-        ran.stopped = isinstance(error, RunStop)  # (the page's Stop, not the code's own)
-        if ran.stopped:
-            heard()
-        _print_error(KeyboardInterrupt().with_traceback(_to_the_code(error.__traceback__))
-                     if ran.stopped else error)
-        ran.failed = True
-        ran.ended = f"{'KeyboardInterrupt' if ran.stopped else type(error).__name__}" \
-                    f"{_line_of(error)}"
-    finally:
-        if stops is not None:
-            signal.signal(signal.SIGINT, stops)
-        sys.stdout.flush()
+            ran.ended = f"{'KeyboardInterrupt' if ran.stopped else type(error).__name__}" \
+                        f"{_line_of(error)}"
+        finally:
+            sys.stdout.flush()
     try:
         name = last_value_name(tree, namespace)
         if name is None and not ran.ended:
@@ -459,12 +458,8 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     if asked:
         _forget(before)
         return 1, progress
-    stops = signal.signal(signal.SIGINT, _page_stop) if main else None
-    try:
+    with stops_with(_page_stop):
         return _check(name, source, progress, before)
-    finally:
-        if stops is not None:
-            signal.signal(signal.SIGINT, stops)
 
 
 def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str]:
@@ -482,7 +477,8 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
         os.environ[ENV] = str(path)
         os.chdir(folder)
         loading.top_level = flat_exec
-        sys.unraisablehook = ignored_once(ANSWER_FILE)  # (``kept`` puts Python's back)
+        sys.unraisablehook = stop_not_dropped(ignored_once(ANSWER_FILE))  # (``kept`` puts
+        # Python's back)
         try:
             code = cli.main(["check", ANSWER_FILE, name])
         except SystemExit as error:

@@ -106,6 +106,10 @@
       job.heard = true;
       return;
     }
+    if (message.kind === "dropped") {  // (Python dropped the Stop in a __del__ or a weakref's
+      if (job.stopped && this.interrupt) this.interrupt[0] = 2;  // callback: sent again)
+      return;
+    }
     if (message.restored && message.restored.length) job.onPrint(restoredLine(message.restored),
                                                                  "stderr");
     if (message.kind === "print") {

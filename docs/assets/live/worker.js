@@ -84,6 +84,9 @@ self.pageTimer = function (seconds, interval) {
 // The page's Stop, heard (tinygrad_edu.viz.page_python.heard): the code has ended, and
 // what Python does next (freeing what it made) is its own work, not the code's.
 self.pageHeard = function () { send("heard", {}); };
+// The page's Stop, dropped where Python could not raise it (a __del__, a weakref's callback:
+// tinygrad_edu.viz.page_python.stop_not_dropped): the page sends it again.
+self.pageDropped = function () { send("dropped", {}); };
 
 async function wheel(name, folder, pyodide) {
   const response = await fetch(new URL("wheels/" + name, live));
@@ -173,7 +176,8 @@ async function handle(event) {
 // request's code changed, and says which (with "close" if it asked to close the worker).
 const own = {onmessage: handle, postMessage: self.postMessage, close: self.close};
 ready.then(function () {
-  for (const name of ["pageTimer", "pagePrint", "pageHeard", "renderDot", "pyodide"]) {
+  for (const name of ["pageTimer", "pagePrint", "pageHeard", "pageDropped", "renderDot",
+                      "pyodide"]) {
     own[name] = self[name];
   }
 });
