@@ -155,6 +155,28 @@ def load_hook(name: str = "build"):
     return module
 
 
+def test_the_sites_pyodide_never_sets_its_signal_byte_to_0_over_a_signal():
+    """Pyodide as the site gets it (docs/hooks/live.py): its read of the byte the page writes
+    a signal to sets it to 0 only where it found one, in one step with a second read (issue
+    66: read, then set to 0, it lost a Stop written between the two); a Pyodide that reads
+    it otherwise fails the build, not the Stop."""
+    pytest.importorskip("mkdocs", reason="the docs extra is not installed: ./run.sh docs")
+    from mkdocs.exceptions import PluginError
+
+    live = load_hook("live")
+    read = ("function _Py_CheckEmscriptenSignals_Helper(){if(!Module.Py_EmscriptenSignalBuffer)"
+            "{return 0}try{" + live.SIGNAL_READ + "}catch(e){return 0}}")
+    taken = live.signal_taken(f"let a=1;{read}let b=2;")
+    assert taken == f"let a=1;{read.replace(live.SIGNAL_READ, live.SIGNAL_TAKEN)}let b=2;"
+    assert "[0]=0" not in live.SIGNAL_TAKEN and "if(result)result=Atomics.exchange(" in taken
+    for other in ("let a=1;", read * 2):  # (none, or not one only)
+        with pytest.raises(PluginError, match="does not read its signal byte"):
+            live.signal_taken(other)
+    cached = live.CACHE / "npm" / f"pyodide-{live.NPM['pyodide']}" / "pyodide.asm.mjs"
+    if cached.is_file():  # (the pinned Pyodide, where a build fetched it)
+        assert live.SIGNAL_TAKEN in live.signal_taken(cached.read_text(encoding="utf-8"))
+
+
 def test_the_exercises_page_lists_every_exercise():
     """The table of the exercises page: every exercise, by number, signature and level."""
     pytest.importorskip("hypothesis", reason="tinygrad_edu.exercises needs hypothesis")

@@ -3,7 +3,8 @@ see mkdocs.yml): the pages that run the scalar engine in the reader's browser (t
 the exercises) load everything from there, and nothing from anywhere else.
 
 - Python compiled to WebAssembly: the npm package ``pyodide``, only the files it loads at
-  start (``PYODIDE_FILES``, about 13 MB of its 16);
+  start (``PYODIDE_FILES``, about 13 MB of its 16), with one change (``SIGNAL_READ``: a Stop
+  is never lost);
 - Graphviz compiled to WebAssembly: the npm package ``@viz-js/viz`` (one ES module);
 - the project's own wheel, built from the checkout at every build, and the pure-Python wheels
   it needs from PyPI (``WHEELS``: what the scalar engine, its drawing, its testing helpers and
@@ -51,6 +52,18 @@ PYTHON = "3.14"
 PYODIDE_FILES = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json", "package.json"]
 """What Pyodide loads to start (and its package.json, which names its version and licence)."""
+SIGNAL_READ = ("let result=Module.Py_EmscriptenSignalBuffer[0];"
+               "Module.Py_EmscriptenSignalBuffer[0]=0;return result")
+SIGNAL_TAKEN = ("let result=Module.Py_EmscriptenSignalBuffer[0];if(result)result="
+                "Atomics.exchange(Module.Py_EmscriptenSignalBuffer,0,0);return result")
+"""How Pyodide reads the byte the page writes a signal to (its pyodide.asm.mjs,
+``_Py_CheckEmscriptenSignals_Helper``, every 50 of Python's checks for one): it reads the
+byte, then sets it to 0, two steps, and a signal the page wrote between them was lost. The
+page's Stop, so lost, left the loop it stopped running, and 2 s later the page ended the
+worker, "it did not stop when interrupted" (issue 66: 12 Stops of 750, in Chromium on a busy
+machine). Copied into the site, the byte is set to 0 only where a signal was read, and then
+in one step with its read (``SIGNAL_TAKEN``): a signal written at any moment is read, at
+the latest at the next check. The build fails where a Pyodide reads it otherwise."""
 VIZ_FILES = ["dist/viz.js", "package.json"]
 WHEELS = {"hypothesis": "6.155.7", "sortedcontainers": "2.4.0", "graphviz": "0.21"}
 """Pure-Python wheels from PyPI: graphviz for draw_dot's DOT, hypothesis (and the one package
@@ -167,6 +180,8 @@ def on_post_build(config: MkDocsConfig) -> None:
         out.mkdir(exist_ok=True)
         for name in files:
             shutil.copyfile(folder / name, out / Path(name).name)
+    python = target / "pyodide" / "pyodide.asm.mjs"
+    python.write_text(signal_taken(python.read_text(encoding="utf-8")), encoding="utf-8")
     wheels = target / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
     wheels.mkdir()
@@ -186,6 +201,14 @@ def on_post_build(config: MkDocsConfig) -> None:
     if size > MAX_MB * 1e6:
         raise PluginError(f"the site is {size / 1e6:.1f} MB, more than {MAX_MB} MB: see what "
                           "docs/hooks/live.py copies into site/live/")
+
+
+def signal_taken(script: str) -> str:
+    """Pyodide's pyodide.asm.mjs, its signal read as ``SIGNAL_TAKEN`` (see ``SIGNAL_READ``)."""
+    if script.count(SIGNAL_READ) != 1:
+        raise PluginError(f"Pyodide {NPM['pyodide']} does not read its signal byte as "
+                          "docs/hooks/live.py expects (SIGNAL_READ): see there what to check")
+    return script.replace(SIGNAL_READ, SIGNAL_TAKEN)
 
 
 def run(command: list[str], what: str, hint: str) -> None:
