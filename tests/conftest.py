@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,10 +81,13 @@ def wrong_softplus():
 @pytest.fixture(scope="session")
 def site(tmp_path_factory):
     """The built documentation site: $TINYGRAD_EDU_SITE when that is set (.ci/run builds it
-    with ./run.sh docs first and points there), else built here into a temporary folder
-    once per test session, which needs the docs extra (else the test skips and says so)."""
+    with ./run.sh docs beside the suite and points there: its build's exit status lands in
+    the file $TINYGRAD_EDU_SITE_STATUS, which this waits for), else built here into a
+    temporary folder once per test session, which needs the docs extra (else the test skips
+    and says so)."""
     given = os.environ.get("TINYGRAD_EDU_SITE")
     if given:
+        wait_for_the_sites_build(os.environ.get("TINYGRAD_EDU_SITE_STATUS"))
         folder = Path(given).resolve()
         assert (folder / "index.html").is_file(), (
             f"TINYGRAD_EDU_SITE={given} holds no built site: run ./run.sh docs first")
@@ -97,6 +101,20 @@ def site(tmp_path_factory):
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return folder
+
+
+def wait_for_the_sites_build(status_file: str | None, timeout_s: float = 1200.0) -> None:
+    """Until the build beside the suite has written its exit status (none to wait for: None);
+    fails if the build failed or took longer than ``timeout_s``."""
+    if not status_file:
+        return
+    status, waited = Path(status_file), 0.0
+    while not status.exists():
+        assert waited < timeout_s, f"the site's build (./run.sh docs) took over {timeout_s} s"
+        time.sleep(0.5)
+        waited += 0.5
+    built = status.read_text(encoding="utf-8").strip()
+    assert built == "0", f"./run.sh docs failed (exit status {built}): see its output in CI's log"
 
 
 @pytest.fixture(scope="module")

@@ -280,6 +280,64 @@ def test_the_files_that_take_long_come_first(tmp_path):
                      "test_quick.py::test_two"], done.stdout
 
 
+SITE_TESTS = """import pytest
+
+
+@pytest.fixture
+def site():
+    return None
+
+
+@pytest.mark.slow
+def test_on_the_site(site):
+    pass
+"""
+
+
+def test_while_the_site_builds_the_files_that_open_it_come_after_the_other_long_ones(tmp_path):
+    """.ci/run builds the site beside the suite (TINYGRAD_EDU_SITE_STATUS set): a long file
+    whose tests open it (the fixture ``site``) comes after the other long files, by when it
+    is built; without the build beside, the order is the files' own."""
+    (tmp_path / "test_a_site.py").write_text(SITE_TESTS)
+    (tmp_path / "test_tiered.py").write_text(TIERED_TESTS)
+    (tmp_path / "test_quick.py").write_text("def test_one():\n    pass\n")
+    files = [str(tmp_path / name) for name in ("test_a_site.py", "test_tiered.py",
+                                               "test_quick.py")]
+    orders = []
+    for building in ("", str(tmp_path / "status")):
+        env = {**ALONE, "TINYGRAD_EDU_SITE_STATUS": building}
+        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.tiers", "-p",
+                               "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"),
+                               "--rootdir", str(tmp_path), "--collect-only", "-q", *files],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        orders.append([line.rpartition("/")[2].split("::")[0] for line in
+                       done.stdout.splitlines() if "::" in line])
+    assert orders[0][:2] == ["test_a_site.py", "test_tiered.py"], orders
+    assert orders[1][:4] == ["test_tiered.py"] * 3 + ["test_a_site.py"], orders
+    assert orders[1][-1] == "test_quick.py", orders
+
+
+def test_the_site_built_beside_the_suite_is_waited_for_and_a_failed_build_fails(tmp_path):
+    """The fixture ``site`` waits for the exit status .ci/run's build writes, and fails,
+    naming ./run.sh docs, when it is not 0."""
+    import threading
+
+    from tests.conftest import wait_for_the_sites_build
+
+    status = tmp_path / "status"
+    writer = threading.Timer(0.6, lambda: status.write_text("0\n"))
+    writer.start()
+    wait_for_the_sites_build(str(status))  # (returns once written)
+    writer.join()
+    status.write_text("2\n")
+    with pytest.raises(AssertionError, match=r"./run.sh docs failed \(exit status 2\)"):
+        wait_for_the_sites_build(str(status))
+    with pytest.raises(AssertionError, match=r"took over 1\.0 s"):
+        wait_for_the_sites_build(str(tmp_path / "never"), timeout_s=1.0)
+    wait_for_the_sites_build(None)  # (nothing built beside: nothing to wait for)
+
+
 LONG_TESTS = """import pytest
 
 

@@ -11,13 +11,16 @@ tier by its metadata, naming its sibling the same way (``_notebook_sibling``).
 The files that take long come first: those with a test marked slow (or long, when it runs)
 and the notebooks, each file's tests together and in order. run.sh's workers take a whole
 file at a time in that order (``--dist loadfile --no-loadscope-reorder``), so the last files
-to run are short ones and neither worker waits long for the other at the end.
+to run are short ones and neither worker waits long for the other at the end. While the
+site builds beside the suite (``.ci/run``), the files whose tests open it come after the
+other long files.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -51,7 +54,12 @@ def pytest_collection_modifyitems(config, items):
     heavy = {item.path for item in items
              if not isinstance(item, pytest.Function) or item.get_closest_marker("slow")
              or (long and item.get_closest_marker("long"))}
-    items.sort(key=lambda item: item.path not in heavy)  # (a stable sort)
+    # While the site builds beside the suite (.ci/run), the files that open it come after
+    # the other long files, by when it is built; else right among them.
+    building = bool(os.environ.get("TINYGRAD_EDU_SITE_STATUS"))
+    on_site = {item.path for item in items
+               if building and "site" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: (item.path not in heavy, item.path in on_site))  # (stable)
 
 
 def sibling_problem(item, root: Path) -> str | None:

@@ -3,7 +3,8 @@ copy (``copy_forms.py``): a list for a tuple (``[node, 1]`` for ``(node, True)``
 or 0)`` for ``d.get(k, 0)``, an ``if``/``elif`` turned round with a ``continue``, ``while
 True:`` with a ``break``, ``xs.reverse()`` before the loop. Each of the first three alone was
 flagged, any two together were not (issue 65: sum_over_paths and backward 1/1 unflagged on the
-report and Gradescope); the honest answers of the suite stay unflagged (``test_copies.py``)."""
+report and Gradescope); the honest answers of the suite stay unflagged (``test_copies.py``).
+Each form's pair is in ``test_copies_rewrites.py``'s tables, with the light rewrites."""
 
 import ast
 import inspect
@@ -12,54 +13,10 @@ import re
 import pytest
 
 from tests.exercises.test_copies import ATTACKS, flagged_in, write
-from tests.exercises.test_copies_rewrites import read
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises import model_answers as M
 from tinygrad_edu.exercises.copies import CopyReading
 from tinygrad_edu.exercises.copy_tokens import tokens
-
-SAME = [
-    ("xs.append((e, True))", "xs.append([e, 1])"),
-    ("v = (e, k)", "v = {e, k}"),
-    ("v = d.get(k, 0) + e", "v = (d.get(k) or 0) + e"),
-    ("v = d.get(k, e or 0)", "v = d.get(k) or e or 0"),
-    ("if flag:\n    v = e\nelse:\n    v = d.get(k)",
-     "if not flag:\n    v = d.get(k)\nelse:\n    v = e"),
-    ("v = e if flag else d.get(k)", "v = d.get(k) if not flag else e"),
-    ("for e in xs:\n    if flag:\n        v = e\n    elif e in d:\n        w = e",
-     "for e in xs:\n    if not flag:\n        if e not in d:\n            continue\n"
-     "        w = e\n    else:\n        v = e"),
-    ("for e in xs:\n    if flag:\n        v = e\n    else:\n        w = e",
-     "for e in xs:\n    if flag:\n        v = e\n        continue\n    w = e"),
-    ("for e in xs:\n    v = e", "for e in xs:\n    v = e\n    continue"),
-    ("while xs:\n    v = xs.pop()", "while True:\n    if not xs:\n        break\n"
-     "    v = xs.pop()"),
-    ("for e in xs[::-1]:\n    v = e", "xs.reverse()\nfor e in xs:\n    v = e"),
-]
-"""Pairs of forms that do the same (for a dict ``d``, a list ``xs``, a bool ``flag``)."""
-
-APART = [
-    ("v = d.get(k, 0) + e", "v = (d.get(k) and 0) + e"),  # (not a default)
-    ("for e in xs:\n    if flag:\n        v = e\n    else:\n        w = e",
-     "for e in xs:\n    if flag:\n        v = e\n    w = e"),  # (no continue: both run)
-    ("for e in xs:\n    if flag:\n        v = e\n        continue\n    w = e\nv = 1",
-     "for e in xs:\n    if flag:\n        v = e\n        break\n    w = e\nv = 1"),
-    ("while xs:\n    v = xs.pop()", "while True:\n    v = xs.pop()\n    if not xs:\n"
-     "        break"),  # (the test after the step)
-    ("xs.reverse()\nfor e in d:\n    v = e", "for e in d[::-1]:\n    v = e"),  # (another list)
-]
-"""Pairs of forms that differ in what they do: read apart."""
-
-
-@pytest.mark.parametrize("one, other", SAME)
-def test_forms_edited_by_rote_read_the_same(one, other):
-    assert read(one) == read(other)
-    assert read(one, named=True) == read(other, named=True)
-
-
-@pytest.mark.parametrize("one, other", APART)
-def test_forms_that_differ_read_apart(one, other):
-    assert read(one, named=True) != read(other, named=True)
 
 
 @pytest.mark.parametrize("name, exercise", [("copy_lists_or", "sum_over_paths"),

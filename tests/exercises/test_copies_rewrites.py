@@ -52,6 +52,23 @@ SAME = [
     ("v = d.get(k, 0)", "v = d.__class__.get(d, k, 0)"),
     ("v = e.grad", "v = getattr(e, 'grad')"),
     ("e.grad = v", "setattr(e, 'grad', v)"),
+    # edits by rote, read as the code they copy (copy_forms.py)
+    ("xs.append((e, True))", "xs.append([e, 1])"),
+    ("v = (e, k)", "v = {e, k}"),
+    ("v = d.get(k, 0) + e", "v = (d.get(k) or 0) + e"),
+    ("v = d.get(k, e or 0)", "v = d.get(k) or e or 0"),
+    ("if flag:\n    v = e\nelse:\n    v = d.get(k)",
+     "if not flag:\n    v = d.get(k)\nelse:\n    v = e"),
+    ("v = e if flag else d.get(k)", "v = d.get(k) if not flag else e"),
+    ("for e in xs:\n    if flag:\n        v = e\n    elif e in d:\n        w = e",
+     "for e in xs:\n    if not flag:\n        if e not in d:\n            continue\n"
+     "        w = e\n    else:\n        v = e"),
+    ("for e in xs:\n    if flag:\n        v = e\n    else:\n        w = e",
+     "for e in xs:\n    if flag:\n        v = e\n        continue\n    w = e"),
+    ("for e in xs:\n    v = e", "for e in xs:\n    v = e\n    continue"),
+    ("while xs:\n    v = xs.pop()", "while True:\n    if not xs:\n        break\n"
+     "    v = xs.pop()"),
+    ("for e in xs[::-1]:\n    v = e", "xs.reverse()\nfor e in xs:\n    v = e"),
 ]
 """Pairs of forms that do the same (for a dict ``d``, a list ``xs``, a bool ``flag``)."""
 
@@ -66,6 +83,15 @@ APART = [
     ("xs.append(e)", "list.append(xs.copy(), e)"),  # (another list)
     ("v = e.grad", "v = getattr(e, 'grad', 0)"),  # (a default)
     ("v = e.grad", "v = getattr(e, k)"),  # (a name given)
+    # edits by rote that change what the code does
+    ("v = d.get(k, 0) + e", "v = (d.get(k) and 0) + e"),  # (not a default)
+    ("for e in xs:\n    if flag:\n        v = e\n    else:\n        w = e",
+     "for e in xs:\n    if flag:\n        v = e\n    w = e"),  # (no continue: both run)
+    ("for e in xs:\n    if flag:\n        v = e\n        continue\n    w = e\nv = 1",
+     "for e in xs:\n    if flag:\n        v = e\n        break\n    w = e\nv = 1"),
+    ("while xs:\n    v = xs.pop()", "while True:\n    v = xs.pop()\n    if not xs:\n"
+     "        break"),  # (the test after the step)
+    ("xs.reverse()\nfor e in d:\n    v = e", "for e in d[::-1]:\n    v = e"),  # (another list)
 ]
 """Pairs of forms that differ in what they do: read apart."""
 
