@@ -90,3 +90,51 @@ def test_a_folder_too_large_to_walk_is_not_taken_as_closed(grade_root, monkeypat
     monkeypatch.setattr(package_copies, "MOST", 3)
     decision = decided(grade_root)
     assert "not walked to the end" in decision.refused, decision
+
+
+def test_otters_plugin_closes_the_copies_otters_image_leaves_open(monkeypatch):
+    """Otter's image on Gradescope unpacks the zip in /autograder/source (its wheel in
+    files/, 644) and installs the package from that wheel, and has no setup step of the
+    teacher's to close them: the plugin closes both before it grades (as Gradescope's
+    setup.sh does), so its stand-in for Landlock holds; a package installed from elsewhere
+    (a teacher's own, under ``otter run``) is left as it is. Before: refused, naming the
+    zip's wheel, whatever the teacher did."""
+    pytest.importorskip("otter")
+    if os.geteuid() != 0:
+        pytest.skip("needs root (the stand-in runs the learner's code as nobody)")
+    from tinygrad_edu.exercises.classroom.for_otter_grading import GradeOutside
+
+    top = Path(tempfile.mkdtemp(prefix="tinygrad-edu-otter-"))
+    try:
+        top.chmod(0o755)
+        autograder = top / "autograder"
+        wheel = autograder / "source" / "files" / "tinygrad_edu-0.1.0-py3-none-any.whl"
+        wheel.parent.mkdir(parents=True)
+        (autograder / "submission").mkdir()
+        (autograder / "submission" / "week3.ipynb").write_text("{}", encoding="utf-8")
+        with zipfile.ZipFile(wheel, "w") as packed:
+            packed.writestr("tinygrad_edu/exercises/model_answers.py", "ANSWER = 1\n")
+        package = top / "site-packages" / "tinygrad_edu"
+        (package / "exercises").mkdir(parents=True)
+        (package / "exercises" / "model_answers.py").write_text("ANSWER = 1\n")
+        meta = package.parent / "tinygrad_edu-0.1.0.dist-info"
+        meta.mkdir()
+        monkeypatch.setattr(boundary, "PACKAGE", package)
+        monkeypatch.setattr(package_copies, "_installed", lambda: [])
+        plugin = GradeOutside(str(autograder / "submission" / "week3.ipynb"), None, {})
+        for installed_from, closed in (("/elsewhere/" + wheel.name, False), (wheel, True)):
+            (meta / "direct_url.json").write_text(f'{{"url": "file://{installed_from}"}}')
+            for where, _, files in os.walk(top):  # (as unzipped and installed: 755, 644)
+                os.chmod(where, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(where, name), 0o644)
+            plugin.before_grading(None)
+            decision = boundary.decide("otter", missing=NO_LANDLOCK, around=[autograder])
+            assert (package.stat().st_mode & 0o077 == 0) is closed, installed_from
+            assert wheel.stat().st_mode & 0o077 == 0
+            if closed:
+                assert not decision.refused and "Landlock" in decision.held, decision
+            else:
+                assert f"chmod -R go-rwx {package}" in decision.refused, decision
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

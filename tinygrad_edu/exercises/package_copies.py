@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-__all__ = ["MOST", "copies", "readable_by"]
+__all__ = ["MOST", "copies", "installed_from", "readable_by"]
 
 MOST = 20_000
 """The most entries walked in a tool's folder: beyond, the stand-in cannot be sure."""
@@ -121,6 +121,12 @@ def _installed() -> list[Path]:
         if (package / "exercises").is_dir():
             found.append(package.resolve())
     return found
+
+
+def installed_from(package: Path) -> list[Path]:
+    """What the install ``package`` (a ``tinygrad_edu`` folder) was made from, as its
+    metadata records it: a local wheel, archive or folder (none: from an index)."""
+    return _sources([package])
 
 
 def _sources(installs: Iterable[Path]) -> list[Path]:

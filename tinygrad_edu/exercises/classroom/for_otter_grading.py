@@ -9,10 +9,12 @@ is imported in place of Otter's own). So an assignment made by ``exercises assig
 --for otter`` lists ``GradeOutside`` among its plugins:
 
 - ``before_grading`` (Otter's first event, before it reads anything of the submission but
-  the notebook's JSON): the submission's folder is left holding the notebook alone, with
-  what Otter put there itself (its tests, its files, an empty ``__init__.py``); anything
-  else the student handed in (``.OTTER_LOG``, a ``.py``, a folder) is removed, and the
-  results say so;
+  the notebook's JSON): as root, Otter's own copies of the package are made root's only
+  (``_close_otters_copies``: the zip unpacked, and the package where it was installed from
+  the zip's wheel, as in Otter's image on Gradescope); the submission's folder is left
+  holding the notebook alone, with what Otter put there itself (its tests, its files, an
+  empty ``__init__.py``); anything else the student handed in (``.OTTER_LOG``, a ``.py``, a
+  folder) is removed, and the results say so;
 - ``before_execution``: every code cell of the submission is emptied, and every cell's
   metadata and the notebook's cleared (Otter writes a cell's ``otter`` metadata into the
   code it runs), so that none of the student's code runs in Otter's kernel at all;
@@ -35,6 +37,7 @@ it is used.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -77,6 +80,7 @@ class GradeOutside(AbstractOtterPlugin):
         is removed, its name kept in ``set_aside``."""
         notebook = Path(self.submission_path)
         folder, source = notebook.parent, notebook.parent.parent / "source"
+        _close_otters_copies(source)
         self.set_aside = []
         for entry in sorted(folder.iterdir()):
             if entry.name == notebook.name and not entry.is_symlink():
@@ -150,6 +154,36 @@ class GradeOutside(AbstractOtterPlugin):
             said.append(f"Set aside, not read: {', '.join(aside)} (only the notebook is "
                         "graded)")
         results.set_output(visible("\n".join(said)))  # (names set aside: a student's)
+
+
+def _close_otters_copies(source: Path) -> None:
+    """As root, make root's only (``chmod -R go-rwx``) the copies of the package that Otter's
+    grading leaves readable to every user, as Gradescope's setup.sh does for its own: the
+    autograder's folder ``source`` (the zip unpacked: its wheel in ``files/``, which this
+    plugin copies beside the submission, modes kept), and the package this grader runs if it
+    was installed from there (Otter's image installs it from the zip's wheel, and runs no
+    setup step of the teacher's that could close it). Without Landlock the route's stand-in
+    holds only if nobody can read any copy (``boundary.CLOSED``). A package installed from
+    elsewhere (a teacher's own, under ``otter run``) is left as it is: closing it is theirs
+    (the teaching guide says so), and the stand-in names it if it is open."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not source.is_dir():
+        return
+    from tinygrad_edu.exercises import boundary
+    from tinygrad_edu.exercises.package_copies import installed_from
+
+    closing = [source]
+    inside = source.resolve()
+    if any(made.resolve().is_relative_to(inside) for made in installed_from(boundary.PACKAGE)):
+        closing.append(boundary.PACKAGE)
+    for top in closing:
+        for where, folders, files in os.walk(top):
+            for name in [*folders, *files]:
+                path = os.path.join(where, name)
+                if not os.path.islink(path):
+                    os.chmod(path, os.lstat(path).st_mode & 0o7700)
+        top.chmod(top.stat().st_mode & 0o7700)
+    print(visible("tinygrad_edu: made root's only (chmod -R go-rwx): "
+                  + ", ".join(str(top) for top in closing)))
 
 
 def _remove(entry: Path) -> None:
