@@ -39,16 +39,22 @@ is the complex step too, however its input was made plain (``float(x)``, an arra
 ``.tolist()``) and its unit made (``float("-1") ** 0.5``, a dtype named ``"c" + "16"``):
 ``ComplexUsed``, the name and the line said.
 
+While a rule runs, NumPy's ufuncs, ``cmath``'s functions and ``getattr`` are stand-ins that
+see a complex number given to them on every Python (``learner/given.py``: ``np.sinh(z)``
+under 3.10 and 3.11 too), and a rule on arrays that gives a ufunc or a function of its file
+nudged copies of its arrays (a finite difference on them) fails (``ShiftedPoint``).
+
 What this cannot stop: under Python 3.10 and 3.11, the complex step made and used within one
 expression, on a number or an array made plain first, held in no name and given to no
-function of the file, its unit made at run time and no method of it called
-(``learner/held_code.py``: a complex constant of the code, ``Zc.sum()``); a finite
+function of the file nor to those stand-ins, its unit made at run time and no method of it
+called (``learner/held_code.py``: a complex constant of the code, ``Zc.sum()``); a finite
 difference of a function the file computes without the op's own, in one function and on a
 number made plain first (``float(x)``), or through the op's own function bound before it is
 graded into an object of its own (a dict, a default argument: ``math``'s or NumPy's), which
 the exact points catch unless it is of a high order (a fourth-order difference is within
 about 1e-13); a step on the arrays of ``dense_backward`` (linear: a step of any size is
-exact); code that reaches into the watch itself (it runs in the learner's process: a
+exact) whose nudged copies only operators use; code that reaches into the watch itself (it
+runs in the learner's process: a
 diagnosis, not a boundary). The reading of the code, a teacher's, is the check there. (A
 ``Value`` whose backward takes finite differences of its own forward pass is watched as it
 runs: ``learner/rerun.py``, ``FORWARD_AGAIN_VALUE``.)
@@ -169,7 +175,17 @@ OWN_NUMBERS_VALUE = (
     "to its operands' grads in topological order. Gradients found so earn no points here.")
 """``OWN_NUMBERS``' words for a class Value (``learner/rerun.py``: a number of a class of the
 file's own besides the Value, or pairs multiplied as dual numbers are)."""
-WORDS = {"ShiftedPoint": SHIFTED, "ExactForm": EXACT_FORM, "ForwardAgain": FORWARD_AGAIN,
+DUAL_MATRIX = ("your answer computes with {what}{at}{line}: that is automatic "
+               "differentiation, a dual number a + a'ε written as the matrix [[a, a'], [0, "
+               "a]], whose products carry the derivative along (its inverse, the quotient "
+               "rule's), which gets the slope from the function's evaluation, with no rule "
+               "written. The exercise is the rule: write dy/dx as an expression of the inputs "
+               "(and y), as the statement asks, as the engine's own rules are written. A "
+               "derivative found so earns no points here.")
+"""What a rule that computes with dual numbers as matrices is told (``learner/given.py``:
+``DualMatrices``)."""
+WORDS = {"ShiftedPoint": SHIFTED, "DualMatrix": DUAL_MATRIX, "ExactForm": EXACT_FORM,
+         "ForwardAgain": FORWARD_AGAIN,
          "ForwardDifferences": FORWARD_DIFFERENCES, "OwnNumbers": OWN_NUMBERS}
 """The verdict of each way of getting the slope from the function's values that the watch
 notices, other than a complex number, by the name of its exception."""

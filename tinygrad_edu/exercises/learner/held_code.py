@@ -17,8 +17,9 @@ a rule (``stepped.recording``) and a class Value (``rerun.py``) see instead:
   object for the profile function).
 
 What stays unseen under 3.10 and 3.11: a complex number made at run time (``float("-1") **
-0.5``), used within one expression and given only to functions (``getattr(z, "imag")``,
-``np.exp(Zc)``): a profile function is told which built-in is called, not what it is given.
+0.5``), used within one expression and given only to functions other than NumPy's,
+``cmath``'s and ``getattr``, which are stand-ins while a rule runs (``given.py``): a profile
+function is told which built-in is called, not what it is given.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ sees each call of a function of the learner's file; ``stepped`` says what it saw
 
 from __future__ import annotations
 
+import functools
 import itertools
+import sys
 import types
 from collections.abc import Callable
 from decimal import Decimal
@@ -15,8 +17,10 @@ from typing import Any
 
 from tinygrad_edu.exercises import limit
 from tinygrad_edu.exercises.learner.duals import DUAL_PAIRS, dual_product, own_number, pair
+from tinygrad_edu.exercises.learner.given import MATRICES, NEAR
 from tinygrad_edu.exercises.learner.held import PLAIN, LearnerFrames
 from tinygrad_edu.exercises.learner.held_code import PASSED, complex_receiver
+from tinygrad_edu.exercises.learner.watched_numbers import lines_said
 from tinygrad_edu.exercises.text_blocks import at_lines
 
 __all__ = ["STEP", "recording", "stepped"]
@@ -58,6 +62,8 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
             code = frame.f_code  # reading f_code calls: a profile function that raises is
             if code.co_filename != file:  # switched off, and the learner's lines, traced,
                 return  # stop it)
+            if MATRICES.on and event != "c_call":  # (a rule on numbers: a dual matrix)
+                _matrices(frame, event, arg, code, file)
             if event == "call":
                 mine.add(frame)
                 ran.add(code)
@@ -78,6 +84,10 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
                     held.append((found, at.f_lineno))
             if event != "call" or not code.co_argcount:
                 return
+            if NEAR.on:  # (a rule on arrays: the arrays it is given, ``given.NearArrays``)
+                for name in code.co_varnames[:code.co_argcount]:
+                    NEAR.note(code, frame.f_locals.get(name), lambda: " " + lines_said(
+                        file or "", [_caller(frame, file)]), code.co_name)
             if not own:
                 pairs = []
                 for name in code.co_varnames[:code.co_argcount]:
@@ -101,6 +111,38 @@ def recording(file: str | None, calls: dict[Any, list[tuple[Any, int]]], plain: 
             return
 
     return record
+
+
+def _matrices(frame: Any, event: str, arg: Any, code: Any, file: str | None) -> None:
+    """A matrix of a dual number's form (``given.DualMatrices``) that a function of the
+    learner's file is given (``event``, a call), returns or holds in a name (a return)."""
+    array = ARRAY[0]
+    if array is None:
+        numpy = sys.modules.get("numpy")
+        if numpy is None:
+            return
+        array = ARRAY[0] = numpy.ndarray
+    said = file or ""
+    if event == "call":
+        for name in code.co_varnames[:code.co_argcount]:
+            if isinstance(frame.f_locals.get(name), array):
+                MATRICES.look(frame.f_locals[name], lambda: f"given to {code.co_name} "
+                              f"{lines_said(said, [_caller(frame, file)])}")
+        return
+    if isinstance(arg, array):
+        MATRICES.look(arg, lambda: f"returned by {code.co_name} "
+                      f"{lines_said(said, [frame.f_lineno])}")
+    for name, value in frame.f_locals.items():
+        if isinstance(value, array):
+            MATRICES.look(value, functools.partial(_held_in, name, code, said, frame))
+
+
+def _held_in(name: str, code: Any, file: str, frame: Any) -> str:
+    return f"held in {name}, in {code.co_name} {lines_said(file, [frame.f_lineno])}"
+
+
+ARRAY: list[Any] = [None]
+"""NumPy's ndarray, once NumPy is imported."""
 
 
 def _caller(frame: Any, file: str | None) -> int:

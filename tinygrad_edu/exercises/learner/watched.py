@@ -45,6 +45,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.exercises.learner import given as given_to
 from tinygrad_edu.exercises.learner.held import CallsSeen, complex_in_names, line_of
 from tinygrad_edu.exercises.learner.held_code import complex_constant
 from tinygrad_edu.exercises.learner.parts import parts_of
@@ -65,7 +66,8 @@ from tinygrad_edu.exercises.learner.watched_numbers import (
     watched_through,
 )
 
-__all__ = ["ComplexUsed", "ExactForm", "ForwardAgain", "ForwardDifferences", "OwnNumbers",
+__all__ = ["ComplexUsed", "DualMatrix", "ExactForm", "ForwardAgain", "ForwardDifferences",
+           "OwnNumbers",
            "ShiftedPoint", "call", "forward_of", "numbers_at"]
 
 
@@ -89,6 +91,11 @@ class OwnNumbers(Exception):
     """A rule's answer that computed with numbers of a class of the learner's own, made of
     its inputs (a dual number: its second part, carried by its own + and *, is the
     derivative, read off with no rule written)."""
+
+
+class DualMatrix(Exception):
+    """A rule's answer that computed with a dual number as the matrix [[a, a'], [0, a]]:
+    its products carry the derivative along, as a dual class's do (``given.DualMatrices``)."""
 
 
 class ForwardAgain(Exception):
@@ -116,6 +123,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     count = len(args)
     watched = [Watched(x, (tuple(float(i == k) for i in range(count)), 0.0))
                if isinstance(x, float) else watch(x) for k, x in enumerate(args)]
+    given_to.NEAR.start(args if not scalar else ())
+    given_to.MATRICES.start(scalar)
     restore = _watching_functions(solution)
     calls: dict[Any, list[tuple[Any, int]]] = {}
     held: list[tuple[str, int]] = []
@@ -134,6 +143,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         answer = solution(*watched)
     except Exception:
         if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or
+                given_to.NEAR.said or given_to.MATRICES.said or
                 complex_constant(list(ran))):
             raise
         answer = None
@@ -142,6 +152,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         sys.setprofile(before)
         restore()
         FORWARD.clear()
+        near = given_to.NEAR.stop()
+        matrix = given_to.MATRICES.stop()
     constant = complex_constant(list(ran))
     seen, shifted, exact = list(SEEN), list(SHIFTED), list(EXACT)
     del SEEN[:], SHIFTED[:], EXACT[:]
@@ -151,6 +163,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         raise ShiftedPoint(shifted[0])
     if exact:
         raise ExactForm(exact[0])
+    if near:
+        raise ShiftedPoint(near)
     found = stepped(calls, [x for x in args if isinstance(x, float)],
                     lambda lines: lines_said(file or "", lines))
     if found:
@@ -162,6 +176,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         ([f"{constant[0]} {lines_said(file or '', [constant[2]])}"] if constant else [])
     if said:  # (last: what the numbers saw says more; then a name, then a call)
         raise ComplexUsed(said[0])
+    if matrix:
+        raise DualMatrix(matrix)
     if own:
         raise OwnNumbers(f"{own[0][0]} {lines_said(file or '', [own[0][1]])}")
     return parts_of(unwatched(answer), parts, scalar=scalar)
@@ -206,9 +222,15 @@ def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
                 else (wrap or _watching)(name, real)
             undo.append((module, name, real))
             setattr(module, name, watching[id(real)])
-    if not undo:
+    put_back = None
+    functions: dict[int, Any] = {}
+    if wrap is None:  # (a rule's call: NumPy's other functions, cmath's, getattr told what
+        stand_ins, functions, put_back = given_to.put()  # they are given)
+        watching.update(stand_ins)
+    if not undo and put_back is None:
         return lambda: None
     reals = {id(real): real for _, _, real in undo}
+    reals.update(functions)
 
     def swap(where: Any, key: Any, value: Any) -> None:
         if id(value) in watching and reals.get(id(value)) is value:
@@ -237,6 +259,8 @@ def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
                 where[name] = real
             else:
                 setattr(where, name, real)
+        if put_back is not None:
+            put_back()
 
     return restore
 

@@ -1,0 +1,316 @@
+"""What NumPy's functions, ``cmath``'s and ``getattr`` are given while a rule runs (issue 65).
+
+A complex number is seen by the watched numbers, in the names of the learner's functions
+(``held.py``) and, on Python 3.12 and later, given to any call (``held.CallsSeen``). Under
+Python 3.10 and 3.11 a profile function is told which built-in is called, never what it is
+given, and a NumPy ufunc (``np.sinh``), an object of its own, is no built-in function: its
+call is not told at all. So the complex step made and used within one expression on a number
+made plain, ``getattr(np.sinh(float(x) + 1e-20 * float("-1") ** 0.5), "imag")``, passed
+there (tanh through sinh and cosh, exp through expm1 or exp2: d_tanh, d_exp and d_sigmoid
+3/3 on ``check`` under 3.11, 0/3 under 3.13). ``put`` puts, in their modules (and
+``watched._watching_functions`` in the learner's names for them), stand-ins for each ufunc of
+NumPy, its functions that read a complex number out (``np.imag``...), ``cmath``'s functions
+and ``getattr``, that look at what they are given: a complex number, or an array of them,
+is noted in ``SEEN`` as the watched numbers note one. No rule needs a complex number, so
+nothing right is refused; a stand-in otherwise does what its function does (a ufunc's
+``.reduce``, ``.outer``, ``.at`` are its own).
+
+And on the rules on arrays, the arrays a ufunc, or a function of the learner's file
+(``stepped.recording``), is given are noted (``NearArrays``): arrays that differ from one it
+was given before in some entries by a small step (or, on numbers drawn from a continuum, by
+one step of any size: ``dense_backward`` is linear, where a step of 1 is exact) and equal it
+in the rest are the points of a finite difference, the forward pass run again on a nudged
+copy of the inputs; two of them next to one array, and the rule fails (``ShiftedPoint``).
+This is looked for only where the rule's arrays hold numbers drawn from a continuum (the
+points where a rule is tried for exactness, which every answer that passes reaches): the
+tenths the other inputs are made of can make two rows of an input that close, and an honest
+rule that works row by row would be refused.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from tinygrad_edu.exercises.learner.held import _held
+from tinygrad_edu.exercises.learner.watched_numbers import SEEN, SMALL, here
+
+__all__ = ["MATRICES", "NEAR", "DualMatrices", "NearArrays", "dual_matrix", "next_to",
+           "put"]
+
+READS = ("real", "imag", "angle", "conj", "real_if_close", "array", "asarray", "sum", "prod",
+         "dot", "vdot", "inner", "mean", "isreal", "iscomplex")
+"""NumPy's functions, besides its ufuncs, that a complex step may read its answer out with
+(``np.imag(w)``) or sum it by."""
+UFUNC_PARTS = ("reduce", "accumulate", "reduceat", "outer", "at", "nin", "nout", "nargs",
+               "ntypes", "types", "identity", "signature")
+"""What a ufunc has besides its call, kept by its stand-in."""
+
+
+def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], None]]:
+    """The stand-ins put in place while a rule runs, for NumPy's ufuncs and ``READS``,
+    ``cmath``'s functions and ``getattr``, in their modules (a function another watch put
+    there already is left alone): {id of the function: its stand-in} and {id: the function},
+    for the learner's own names for them, and what puts the functions back."""
+    stand_ins: dict[int, Callable[..., Any]] = {}
+    functions: dict[int, Any] = {}
+    back: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    numpy = sys.modules.get("numpy")
+    for module, names in ((numpy, _numpy_names(numpy) if numpy is not None else ()),
+                          (sys.modules.get("cmath"), _cmath_names()),
+                          (builtins, ("getattr",))):
+        if module is None:
+            continue
+        space = vars(module)
+        reals = {name: space[name] for name in names if name in space}
+        made = _made(module, tuple(reals.items()))
+        for name, real in reals.items():
+            stand_in = made.get(name)
+            if stand_in is not None:
+                stand_ins[id(real)], functions[id(real)] = stand_in, real
+        back.append((space, {name: reals[name] for name in made}))
+        space.update(made)  # (at once: a rule is called hundreds of times in a grading)
+
+    def restore() -> None:
+        for space, reals in back:
+            space.update(reals)
+
+    return stand_ins, functions, restore
+
+
+def _made(module: Any, reals: tuple[tuple[str, Any], ...]) -> dict[str, Callable[..., Any]]:
+    """The stand-ins of the functions ``reals`` (by name) that are the module's own, each
+    made once (a ufunc's ``__doc__`` and ``types`` take a while to make); those that are
+    another watch's stand-ins (the op's own ``tanh``), or not the module's own functions,
+    are left out."""
+    numpy = sys.modules.get("numpy")
+    kinds = (type(builtins.len),) + ((numpy.ufunc,) if numpy is not None else ())
+    made: dict[str, Callable[..., Any]] = {}
+    for name, real in reals:
+        key = (name, id(real))
+        found = _MADE.get(key)
+        if found is None or found[0] is not real:
+            if not (isinstance(real, kinds) or (
+                    numpy is not None and module is numpy and callable(real) and
+                    str(getattr(real, "__module__", "")).startswith("numpy"))):
+                continue
+            found = _MADE[key] = (real, _stand_in(name, real))
+        made[name] = found[1]
+    return made
+
+
+_MADE: dict[tuple[str, int], tuple[Any, Callable[..., Any]]] = {}
+"""Each function's stand-in, by its name and the function's id (with the function)."""
+
+
+@functools.lru_cache(maxsize=4)
+def _numpy_names(numpy: Any) -> tuple[str, ...]:
+    """NumPy's ufuncs and ``READS`` (and the ops' own, which may be the rule's watch's
+    stand-ins as this is first asked: ``_made`` leaves those out)."""
+    return tuple(name for name, value in vars(numpy).items()
+                 if isinstance(value, numpy.ufunc) or name in OPS or
+                 (name in READS and callable(value)))
+
+
+OPS = ("tanh", "exp", "log", "power")
+"""NumPy's names for the ops' own functions (``watched.OUTPUTS``)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _cmath_names() -> tuple[str, ...]:
+    import cmath
+
+    return tuple(name for name, value in vars(cmath).items()
+                 if callable(value) and not name.startswith("_"))
+
+
+def _stand_in(name: str, real: Any) -> Callable[..., Any]:
+    """``real`` (``name``), noting a complex number it is given (and, on a rule on arrays,
+    the arrays: ``NEAR``)."""
+    numpy = sys.modules.get("numpy")
+    ufunc = numpy is not None and isinstance(real, numpy.ufunc)
+
+    def given(*args: Any, **kwargs: Any) -> Any:
+        for x in (*args, *kwargs.values()):
+            if type(x) in PLAIN_KINDS:
+                continue
+            found = _held(x)
+            if found:
+                SEEN.append(f"{found}, given to {name}(){here()}")
+            elif ufunc and NEAR.on:
+                NEAR.note(name, x, here)
+            elif MATRICES.on:
+                MATRICES.look(x, lambda: f"given to {name}(){here()}")
+        result = real(*args, **kwargs)
+        if MATRICES.on:
+            MATRICES.look(result, lambda: f"made by {name}(){here()}")
+        return result
+
+    given.__name__ = given.__qualname__ = name
+    given.__doc__ = getattr(real, "__doc__", None)
+    given._given = real  # type: ignore[attr-defined]
+    if ufunc:
+        for part in UFUNC_PARTS:
+            setattr(given, part, getattr(real, part))
+    return given
+
+
+PLAIN_KINDS = frozenset({float, int, bool, str, type(None)})
+
+
+class NearArrays:
+    """The arrays ufuncs and the learner's functions were given while a rule on arrays ran,
+    by function: each one kept (a copy) unless it is next to one kept before, whose count
+    goes up (``next_to``). ``found`` says the first kept one with ``NUDGED`` next to it."""
+
+    NUDGED = 2
+    KEPT = 4
+    """How many arrays are kept for each function and shape (the first ones given): a
+    finite difference nudges the same array again and again, the first one among them."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.kept: dict[Any, list[list[Any]]] = {}
+        self.said = ""
+
+    def start(self, args: tuple[Any, ...]) -> None:
+        """Before a rule runs on ``args``: on where one of them holds a number off the grid
+        of tenths (numbers drawn from a continuum), else off."""
+        self.kept.clear()
+        self.said = ""
+        numpy = sys.modules.get("numpy")
+        self.on = numpy is not None and any(
+            isinstance(a, numpy.ndarray) and a.dtype.kind == "f" and a.size and bool(
+                numpy.any(numpy.abs(a * 10 - numpy.round(a * 10)) > 1e-6)) for a in args)
+
+    def stop(self) -> str:
+        said = self.said
+        self.on = False
+        self.kept.clear()
+        self.said = ""
+        return said
+
+    def note(self, key: Any, x: Any, where: Callable[[], str] | None = None,
+             name: str = "") -> None:
+        """``x`` given to ``key`` (a ufunc's name, a code object of the learner's file)."""
+        numpy = sys.modules.get("numpy")
+        if self.said or not self.on or numpy is None or not isinstance(x, numpy.ndarray) or \
+                x.dtype.kind != "f" or x.size < 2 or x.size > 100_000:
+            return
+        self.on = False  # (NumPy's functions this calls are the stand-ins)
+        try:
+            self._note(numpy, key, x, where, name)
+        finally:
+            self.on = True
+
+    def _note(self, numpy: Any, key: Any, x: Any, where: Callable[[], str] | None,
+              name: str) -> None:
+        a = x.view(numpy.ndarray)
+        kept = self.kept.setdefault((key, a.shape), [])
+        for entry in kept:
+            if numpy.array_equal(entry[0], a):
+                return
+            step = next_to(entry[0], a)
+            if step is not None:
+                entry[1].add(a.tobytes())  # (the same array given again counts once)
+                if len(entry[1]) >= self.NUDGED:
+                    self.said = (f"{name or key} at {len(entry[1])} arrays that differ from "
+                                 f"one it was given in some entries by a step of {step:.3g} "
+                                 f"and equal it in the rest"
+                                 f"{where() if where is not None else ''}")
+                return
+        if len(kept) < self.KEPT:
+            kept.append([a.copy(), set()])
+
+
+def next_to(a: Any, b: Any) -> float | None:
+    """The step ``b`` is from ``a`` (arrays of one shape), where it is one of a finite
+    difference's points around ``a``: some entries equal, the others moved by a small step
+    (``SMALL``, relative to the entry, and below 1) or all by one step of any size where those
+    entries of ``a`` are no whole numbers (the one-hot labels, and what is made of them, are
+    passed over); else None."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        d = b - a
+        size = np.maximum(np.abs(a), np.abs(b))
+        moved = np.abs(d) > 1e-12 * np.maximum(size, 1.0)
+        if not moved.any() or moved.all() or not np.isfinite(d).all():
+            return None
+        steps = np.abs(d[moved])
+        if bool(np.all((steps <= SMALL * np.abs(a[moved])) & (steps < 1.0))):
+            return float(steps.max())
+        whole = a[moved] == np.round(a[moved])
+        if not whole.any() and float(steps.max() - steps.min()) <= 1e-9 * float(steps.max()):
+            return float(steps.max())
+    return None
+
+
+NEAR = NearArrays()
+"""The arrays noted while the rule on arrays being watched runs."""
+
+
+class DualMatrices:
+    """In a rule on numbers: the first matrix of a dual number's form (``dual_matrix``) that
+    a stand-in or a function of the learner's file (``stepped.recording``) is given, makes,
+    returns or holds, said with where (``said``). A dual number a + a'ε is also the matrix
+    [[a, a'], [0, a]]: their product is the product rule's, their inverse the quotient
+    rule's, and the op's function run on it (exp as a series of products) gives the
+    derivative in its corner, exact, with no rule written (d_mul, d_exp, d_tanh, d_sigmoid
+    and d_div 5/5 on every route before). No rule on numbers makes a square matrix, let alone
+    a triangular one with the same number all along its diagonal."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.said = ""
+
+    def start(self, on: bool) -> None:
+        self.on, self.said = on, ""
+
+    def stop(self) -> str:
+        said, self.on, self.said = self.said, False, ""
+        return said
+
+    def look(self, x: Any, where: Callable[[], str]) -> None:
+        """``x``, seen ``where()`` says, if it is a matrix of the form."""
+        numpy = sys.modules.get("numpy")
+        if self.said or not self.on or numpy is None or not isinstance(x, numpy.ndarray) or \
+                x.ndim != 2:
+            return
+        self.on = False  # (NumPy's functions this calls are the stand-ins)
+        try:
+            found = dual_matrix(x)
+            if found:
+                self.said = f"a dual number as the matrix {found}, {where()}"
+        finally:
+            self.on = True
+
+
+def dual_matrix(x: Any) -> str:
+    """``x`` in a few digits, if it is a square matrix (of order 2 to 8) with one number all
+    along its diagonal, nothing on one side of it and something on the other: a dual number
+    (or one of a higher order) as a matrix, transposed or scaled; else nothing."""
+    import numpy as np
+
+    n = x.shape[0]
+    if x.shape != (n, n) or not 2 <= n <= 8 or x.dtype.kind not in "fiuO":
+        return ""
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return ""
+    diagonal = a.diagonal()
+    if not bool(np.all(diagonal == diagonal[0])) or not np.isfinite(a).all():
+        return ""
+    lower, upper = a[np.tril_indices(n, -1)], a[np.triu_indices(n, 1)]
+    if bool(np.any(lower != 0)) == bool(np.any(upper != 0)):
+        return ""
+    rows = ", ".join("[" + ", ".join(f"{v + 0.0:.4g}" for v in row) + "]" for row in a[:2, :2])
+    return f"[{rows}]" if n == 2 else f"of order {n}, beginning [{rows}, ...]"
+
+
+MATRICES = DualMatrices()
+"""The matrices looked at while the rule on numbers being watched runs."""
