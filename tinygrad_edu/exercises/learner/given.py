@@ -11,9 +11,9 @@ there (tanh through sinh and cosh, exp through expm1 or exp2: d_tanh, d_exp and 
 ``watched._watching_functions`` in the learner's names for them), stand-ins for each ufunc of
 NumPy, its functions that read a complex number out (``np.imag``...), ``cmath``'s functions
 and ``getattr``, that look at what they are given: a complex number, or an array of them,
-is noted in ``SEEN`` as the watched numbers note one. No rule needs a complex number, so
-nothing right is refused; a stand-in otherwise does what its function does (a ufunc's
-``.reduce``, ``.outer``, ``.at`` are its own).
+is noted (``GIVEN``), and the rule fails as where the watched numbers see one. No rule needs
+a complex number, so nothing right is refused; a stand-in otherwise does what its function
+does (a ufunc's ``.reduce``, ``.outer``, ``.at`` are its own).
 
 And on the rules on arrays, the arrays a ufunc, or a function of the learner's file
 (``stepped.recording``), is given are noted (``NearArrays``): arrays that differ from one it
@@ -35,19 +35,17 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.exercises.learner.held import _held
-from tinygrad_edu.exercises.learner.watched_numbers import SEEN, SMALL, here
+from tinygrad_edu.exercises.learner.held import _held, complex_held
+from tinygrad_edu.exercises.learner.watched_numbers import FORWARD, SMALL, here, lines_said
 
-__all__ = ["MATRICES", "NEAR", "DualMatrices", "NearArrays", "dual_matrix", "next_to",
-           "put"]
+__all__ = ["GIVEN", "HELD", "MATRICES", "NEAR", "DualMatrices", "NearArrays", "StandIn",
+           "dual_matrix",
+           "next_to", "put"]
 
 READS = ("real", "imag", "angle", "conj", "real_if_close", "array", "asarray", "sum", "prod",
          "dot", "vdot", "inner", "mean", "isreal", "iscomplex")
 """NumPy's functions, besides its ufuncs, that a complex step may read its answer out with
 (``np.imag(w)``) or sum it by."""
-UFUNC_PARTS = ("reduce", "accumulate", "reduceat", "outer", "at", "nin", "nout", "nargs",
-               "ntypes", "types", "identity", "signature")
-"""What a ufunc has besides its call, kept by its stand-in."""
 
 
 def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], None]]:
@@ -82,28 +80,16 @@ def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], N
 
 
 def _made(module: Any, reals: tuple[tuple[str, Any], ...]) -> dict[str, Callable[..., Any]]:
-    """The stand-ins of the functions ``reals`` (by name) that are the module's own, each
-    made once (a ufunc's ``__doc__`` and ``types`` take a while to make); those that are
-    another watch's stand-ins (the op's own ``tanh``), or not the module's own functions,
-    are left out."""
+    """The stand-ins of the functions ``reals`` (by name) that are the module's own; those
+    that are another watch's stand-ins (the op's own ``tanh``), or not the module's own
+    functions, are left out. (Made afresh at each call, and kept nowhere after: a stand-in
+    of ``np.exp`` is d_exp's slope, which no module of the learner's process holds.)"""
     numpy = sys.modules.get("numpy")
     kinds = (type(builtins.len),) + ((numpy.ufunc,) if numpy is not None else ())
-    made: dict[str, Callable[..., Any]] = {}
-    for name, real in reals:
-        key = (name, id(real))
-        found = _MADE.get(key)
-        if found is None or found[0] is not real:
-            if not (isinstance(real, kinds) or (
-                    numpy is not None and module is numpy and callable(real) and
-                    str(getattr(real, "__module__", "")).startswith("numpy"))):
-                continue
-            found = _MADE[key] = (real, _stand_in(name, real))
-        made[name] = found[1]
-    return made
-
-
-_MADE: dict[tuple[str, int], tuple[Any, Callable[..., Any]]] = {}
-"""Each function's stand-in, by its name and the function's id (with the function)."""
+    return {name: StandIn(name, real) for name, real in reals
+            if isinstance(real, kinds) or (
+                numpy is not None and module is numpy and callable(real) and
+                str(getattr(real, "__module__", "")).startswith("numpy"))}
 
 
 @functools.lru_cache(maxsize=4)
@@ -127,37 +113,63 @@ def _cmath_names() -> tuple[str, ...]:
                  if callable(value) and not name.startswith("_"))
 
 
-def _stand_in(name: str, real: Any) -> Callable[..., Any]:
-    """``real`` (``name``), noting a complex number it is given (and, on a rule on arrays,
-    the arrays: ``NEAR``)."""
-    numpy = sys.modules.get("numpy")
-    ufunc = numpy is not None and isinstance(real, numpy.ufunc)
+class StandIn:
+    """A function (``_real``, named ``_name``) while a rule runs: a complex number it is
+    given is noted (``GIVEN``), and on a rule on arrays the arrays a ufunc is given
+    (``NEAR``), on a rule on numbers a dual matrix (``MATRICES``); otherwise it is the
+    function (its other attributes are the function's: a ufunc's ``.reduce``...)."""
 
-    def given(*args: Any, **kwargs: Any) -> Any:
+    __slots__ = ("_name", "_real", "_ufunc")
+
+    def __init__(self, name: str, real: Any) -> None:
+        numpy = sys.modules.get("numpy")
+        self._name, self._real = name, real
+        self._ufunc = numpy is not None and isinstance(real, numpy.ufunc)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        name = self._name
         for x in (*args, *kwargs.values()):
             if type(x) in PLAIN_KINDS:
                 continue
             found = _held(x)
             if found:
-                SEEN.append(f"{found}, given to {name}(){here()}")
-            elif ufunc and NEAR.on:
+                GIVEN.append(f"{found}, given to {name}(){here()}")
+                _held_by_caller()
+            elif NEAR.on and self._ufunc:
                 NEAR.note(name, x, here)
             elif MATRICES.on:
                 MATRICES.look(x, lambda: f"given to {name}(){here()}")
-        result = real(*args, **kwargs)
+        result = self._real(*args, **kwargs)
         if MATRICES.on:
             MATRICES.look(result, lambda: f"made by {name}(){here()}")
         return result
 
-    given.__name__ = given.__qualname__ = name
-    given.__doc__ = getattr(real, "__doc__", None)
-    given._given = real  # type: ignore[attr-defined]
-    if ufunc:
-        for part in UFUNC_PARTS:
-            setattr(given, part, getattr(real, part))
-    return given
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def __repr__(self) -> str:
+        return repr(self._real)
 
 
+def _held_by_caller() -> None:
+    """Where a stand-in met a complex number, the one a name of the learner's function that
+    called it holds, if any (``HELD``: as the profile function sees one at a built-in's call,
+    which a stand-in, no built-in, is not)."""
+    file = FORWARD.get("file")
+    frame = sys._getframe(2)
+    while frame is not None and file and frame.f_code.co_filename != file:
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is not None and file and not HELD:
+        found = complex_held(frame)
+        if found:
+            HELD.append(f"{found} {lines_said(file, [frame.f_lineno])}")
+
+
+HELD: list[str] = []
+"""What ``_held_by_caller`` found (said as the learner's names are, before ``GIVEN``)."""
+GIVEN: list[str] = []
+"""The complex numbers the stand-ins were given while a rule ran (after what the watched
+numbers saw and what the learner's names held, which say more, in ``watched.call``)."""
 PLAIN_KINDS = frozenset({float, int, bool, str, type(None)})
 
 

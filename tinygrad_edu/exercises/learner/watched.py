@@ -123,6 +123,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     count = len(args)
     watched = [Watched(x, (tuple(float(i == k) for i in range(count)), 0.0))
                if isinstance(x, float) else watch(x) for k, x in enumerate(args)]
+    del given_to.GIVEN[:], given_to.HELD[:]
     given_to.NEAR.start(args if not scalar else ())
     given_to.MATRICES.start(scalar)
     restore = _watching_functions(solution)
@@ -143,7 +144,7 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         answer = solution(*watched)
     except Exception:
         if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or
-                given_to.NEAR.said or given_to.MATRICES.said or
+                given_to.NEAR.said or given_to.MATRICES.said or given_to.GIVEN or
                 complex_constant(list(ran))):
             raise
         answer = None
@@ -154,6 +155,8 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
         FORWARD.clear()
         near = given_to.NEAR.stop()
         matrix = given_to.MATRICES.stop()
+        stand_ins_saw, stand_ins_held = list(given_to.GIVEN), list(given_to.HELD)
+        del given_to.GIVEN[:], given_to.HELD[:]
     constant = complex_constant(list(ran))
     seen, shifted, exact = list(SEEN), list(SHIFTED), list(EXACT)
     del SEEN[:], SHIFTED[:], EXACT[:]
@@ -170,10 +173,12 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     if found:
         raise ShiftedPoint(found)
     said = [f"{what} {lines_said(file or '', [line])}" for what, line in held] + \
-        [named] * bool(named) + [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
-                                 for what, code, offset, _ in given] + \
+        stand_ins_held[:1] + [named] * bool(named) + \
+        [f"{what} {lines_said(file or '', [line_of(code, offset)])}"
+         for what, code, offset, _ in given] + \
         [f"{what} {lines_said(file or '', [line])}" for what, line in bound] + \
-        ([f"{constant[0]} {lines_said(file or '', [constant[2]])}"] if constant else [])
+        ([f"{constant[0]} {lines_said(file or '', [constant[2]])}"] if constant else []) + \
+        stand_ins_saw[:1]
     if said:  # (last: what the numbers saw says more; then a name, then a call)
         raise ComplexUsed(said[0])
     if matrix:
