@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 
 import pytest
@@ -161,6 +162,18 @@ def test_what_the_learner_raises_is_the_answers_error(monkeypatch, capsys, raise
     assert '"code": 0' in check_json("d_tanh", RIGHT, "")
 
 
+def stop_once_in(function: str, timeout_s: float = 120.0) -> None:
+    """SIGINT to this process, as the page's Stop, once its main thread runs ``function``."""
+    main, waited = threading.main_thread().ident, 0.0
+    while waited < timeout_s:
+        frame = sys._current_frames().get(main)
+        if frame is not None and frame.f_code.co_name == function:
+            break
+        time.sleep(0.01)
+        waited += 0.01
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     """The page's Stop (SIGINT, which a Check has raise ``PageStop``) ends the Check with
     where the code was, no verdict and nothing recorded; and the page is told it was heard
@@ -173,8 +186,8 @@ def test_the_pages_stop_is_no_verdict(monkeypatch, capsys):
     assert '"code": 0' in check_json("d_tanh", RIGHT, "")  # (the grader imported)
     assert not told
     capsys.readouterr()
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    timer = threading.Thread(target=stop_once_in, args=("d_tanh",))
+    timer.start()  # (a Stop sent at a fixed time could land before the loop, under load)
     try:
         answer = json.loads(check_json("d_tanh", "def d_tanh(x, y):\n    while True:\n"
                                                  "        pass\n", ""))
