@@ -223,8 +223,8 @@ def test_a_stop_that_lands_in_a_del_is_sent_again_and_stops_the_loop(monkeypatch
     """The page's Stop that Python handles as it runs a ``__del__`` (or a weakref's
     callback, or a garbage collection's) raises there, where Python drops the exception
     ("Exception ignored in ..."): the loop went on, and the page ended its worker 2 s later,
-    "it did not stop when interrupted" (a loop the page's Stop did not stop, now and then,
-    in the playground's browser test). Now the page is told it was dropped and sends it
+    "it did not stop when interrupted" (a Stop lost as Pyodide reads for one is another
+    matter: docs/hooks/live.py's signal_taken). Now the page is told it was dropped and sends it
     again (here, a SIGINT 10 ms later, as the page's would be): the loop is stopped at its
     line, and no "Exception ignored" is printed."""
     from tinygrad_edu.viz import page_python
