@@ -230,31 +230,3 @@ def test_a_number_found_one_object_with_another_only_in_a_helper_is_captured_aga
     finally:
         cfg[0] = DEFAULT
     assert step.captures == 3 and step.runs == 3
-
-
-counts = [0, 0]
-parts = [1, 2]
-
-
-def counted():
-    counts[0] += 1
-    counts[1] += 1
-    last = parts[-1]
-    k = sum(1.0 for p in parts if p is last)  # (an `is` in a generator expression)
-    return W * k * counts[0]
-
-
-def test_numbers_it_writes_are_written_once_where_a_capture_is_made_again_at_once():
-    """Two counters equal (one int object, as is parts[0] at first), read at every call once
-    written, in code that tests identity: each capture guards them, and one made again at once
-    (the `is` found as the generator expression starts) first puts back what the first
-    wrote (before, the counters' stand-ins were left there: an IndexError); the numbers are
-    the engine's, then the engine's own calls once captured again and again."""
-    step = compile(counted)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ProgramWarning)
-        ours = [step().data for _ in range(8)]
-    assert counts == [8, 8]
-    counts[:] = [0, 0]
-    assert ours == [counted().data for _ in range(8)]
-    counts[:] = [0, 0]

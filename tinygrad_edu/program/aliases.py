@@ -29,10 +29,9 @@ from typing import Any
 
 from tinygrad_edu.program.identity import operand_start
 from tinygrad_edu.program.learners_code import user_code
-from tinygrad_edu.program.left import clean
 from tinygrad_edu.program.traced import Traced
 
-__all__ = ["held_late", "is_number", "number_held", "pattern", "put_back", "tests_by_identity"]
+__all__ = ["held_late", "is_number", "number_held", "pattern", "tests_by_identity"]
 
 _SPANS: dict[types.CodeType, tuple[Any, ...]] = {}
 _MISSING = object()
@@ -62,7 +61,7 @@ def tests_by_identity(code: types.CodeType, globals_: dict[str, Any]) -> bool:
     neither of which is surely no number (see the module's docstring)."""
     spans = _SPANS.get(code)
     if spans is None:
-        spans = _spans(code) if user_code(code) else ()
+        spans = _spans(code) if user_code(code) and _IS_OP in code.co_code[::2] else ()
         if len(_SPANS) > 4096:
             _SPANS.clear()
         _SPANS[code] = spans
@@ -72,12 +71,9 @@ def tests_by_identity(code: types.CodeType, globals_: dict[str, Any]) -> bool:
 
 def _spans(code: types.CodeType) -> tuple[Any, ...]:
     """Each ``is`` of ``code`` as the instructions of its two operands (``None`` where they
-    cannot be told apart: 3.13's two locals loaded at once), and of the code it holds (a
-    comprehension, a generator expression, a lambda: seen as the code starts, before its
-    globals are walked and its inputs put in place)."""
+    cannot be told apart: 3.13's two locals loaded at once)."""
     at = list(dis.get_instructions(code))
-    found = [span for inner in code.co_consts if isinstance(inner, types.CodeType)
-             and _IS_OP in inner.co_code[::2] for span in _spans(inner)]
+    found = []
     for k, instruction in enumerate(at):
         if instruction.opname != "IS_OP":
             continue
@@ -125,16 +121,3 @@ def held_late(places: list[Any], installed: list[Any]) -> set[tuple[Any, ...]]:
             held[id(place.value)] = held.get(id(place.value), 0) + 1
     return {place.key() for place, number, _ in installed
             if place.kind == "number" and held.get(id(number), 0) > 1}
-
-
-def put_back(watcher: Any) -> None:
-    """Before a capture made again at once (``held_late``): the numbers the function wrote
-    at the places found outside put back as they were (``n[0] += 1`` once, as the engine's
-    call), and no followed number left outside."""
-    for place in watcher.walk.places:
-        if place.kind == "number" and place.read() is not place.value:
-            try:
-                place.write(place.value, own=True)
-            except (AttributeError, KeyError, IndexError, TypeError, ValueError):
-                pass
-    clean(watcher)

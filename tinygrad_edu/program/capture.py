@@ -46,7 +46,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.program import answers, own_ops, ran, randomness, reading
 from tinygrad_edu.program import explain as explaining
-from tinygrad_edu.program.aliases import held_late, put_back
+from tinygrad_edu.program.aliases import held_late
 from tinygrad_edu.program.answers import Result
 from tinygrad_edu.program.arguments import (
     Copies,
@@ -342,8 +342,6 @@ class Compiled:
                 record.read_here.clear()  # (frames, and what they hold: not kept)
         late = held_late(watcher.walk.places, watcher.installed) if (
             watcher.identities or record.identities) else set()  # (``aliases.py``)
-        if late:
-            put_back(watcher)  # (what it wrote outside: as it was)
         if fixed or late:  # (captured again at once, those numbers guarded: each change a
             self.dynamic -= fixed  # capture; those one object with another number outside
             self.fixed |= fixed  # guarded in that capture only)
@@ -428,10 +426,7 @@ class Compiled:
         place = explaining.failed_place(entry, failed)
         if place is not None and entry.outside is not None and \
                 not entry.outside.by_identity:  # (one object, or not: no input for that)
-            if place.kind == "number" and place.key() in self.dynamic:  # (guarded in that
-                self.last_capture += (" (one object with another number outside when "  # one
-                                      "captured, and the code tests identity)")  # only)
-            elif place.kind == "number" and bool not in (type(place.value), type(
+            if place.kind == "number" and bool not in (type(place.value), type(
                     place.read())) and place.key() not in self.fixed:
                 self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)
                 self.last_capture += " (a number: read at every call from now on)"
