@@ -8,17 +8,12 @@ answer of ``is``.
 So where code of the learner's that ran tests two things by identity (``tests_by_identity``),
 neither of them surely no number (``None``, ``True``, a text, a class: ``type(x) is float``,
 a module, a function, a list held by a global), a program also checks at every call which of
-the numbers it found outside (and the numbers of the Values of its graph found there) are one
-object, as they were when it was captured (``pattern``; ``guards.py`` checks it at once: how
-many objects, and those that were one still one); where that changes, it is captured again,
-the number no input for that. While a capture runs, a place read at every call holds a
-stand-in (``Traced``) that is no other place's object: a place that holds the same object as
-another number found outside is guarded instead, for that capture (``Watcher._install``;
-found only later, ``held_late``: captured again so). The learner's ``max`` (``min``) of
-numbers some of which are held outside, in code that tests identity, is Python's own, which
-gives the very object (which one, guarded: ``seen.largest_or_smallest``); a Value whose number
-is the very object of a number outside, read where the code tests identity, is refused
-(``identity.read_in``). Code that tests nothing by identity pays nothing."""
+the numbers it found outside are one object (``pattern``: as they were when it was captured;
+where that changes, it is captured again, the number no input for that). While a capture runs,
+a place read at every call holds a stand-in (``Traced``) that is no other place's object: a
+place that holds the same object as another number found outside is guarded instead, for
+that capture (``Watcher._install``; found only later, ``held_late``: captured again so).
+Code that tests nothing by identity pays nothing."""
 
 from __future__ import annotations
 
