@@ -207,26 +207,3 @@ def test_the_max_of_numbers_outside_tested_by_identity_is_the_very_object():
     finally:
         cfg[0] = DEFAULT
     assert step.runs >= 2
-
-
-def pick(x):
-    return 1.0 if x is DEFAULT else 2.0
-
-
-def read_then_picked():
-    x = cfg[0]
-    return W * x * pick(x)
-
-
-def test_a_number_found_one_object_with_another_only_in_a_helper_is_captured_again():
-    """cfg[0] read at every call holds DEFAULT's object when captured, and DEFAULT is found
-    only as pick() starts (after cfg[0] held the capture's stand-in): captured again at
-    once with cfg[0] guarded (before, pick() given it was refused at every call)."""
-    step = compile(read_then_picked)
-    try:
-        _calls(step, read_then_picked, [_set(cfg, 0, 2.0), _set(cfg, 0, 3.0),
-                                        _set(cfg, 0, DEFAULT), _set(cfg, 0, 4.0),
-                                        _set(cfg, 0, DEFAULT), _set(cfg, 0, 5.0)])
-    finally:
-        cfg[0] = DEFAULT
-    assert step.captures == 3 and step.runs == 3
