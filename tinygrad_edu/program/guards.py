@@ -179,16 +179,11 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
         if len(numbers) > 1:
             outside.numbers = numbers
             names["pattern"], names["aliased"] = pattern, outside.aliased
-            outside.pattern = pattern([number_held(p) for p in numbers])
+            names["P"] = outside.pattern = pattern([number_held(p) for p in numbers])
             read_now = ", ".join(f"v{p.index}" if id(p) in inputs else f"{read(p)}._data"
                                  if p.kind == "value" else read(p) for p in numbers)
-            ones = " and ".join(f"now[{k}] is now[{j}]" for k, j in enumerate(
-                outside.pattern) if j != k)  # (those that were one object: still one)
-            names["D"] = len(set(outside.pattern))  # (and no more are one object)
-            lines.append(f"        now = ({read_now},)")
-            ones = f" or not ({ones})" if ones else ""
-            lines.append(f"        if len(set(map(id, now))) != D{ones}: "
-                         "return aliased(pattern(now)), None")
+            lines.append(f"        now = pattern(({read_now},))")
+            lines.append("        if now != P: return aliased(now), None")
     got = ", ".join(f"v{p.index}" for p in keep)
     lines.append(f"        return -1, ({got}{',' if keep else ''})")
     lines.append("    except (AttributeError, KeyError, IndexError, TypeError, ValueError):")
