@@ -23,10 +23,9 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.learners_code import _HERE, user_code
-from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.traced import Recording, Traced
 
-__all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "read_outside", "seen_at_start",
+__all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "seen_at_start",
            "seen_starting", "tested_later"]
 
 _BOOL_TESTS: dict[types.CodeType, Any] = {}
@@ -96,14 +95,6 @@ def _chain(span: list[Any], arguments: set[str], written: set[str]) -> tuple[str
     return None
 
 
-def read_outside(record: Any, x: Any) -> bool:
-    """Whether ``x`` is the stand-in of a number outside read at every call (``cfg[0]``
-    once it changed): its ``is`` is the place's object's, checked by ``aliases.pattern`` (a number
-    read from a Value, or computed, is refused where the code tests it by identity)."""
-    return type(x) is Traced and x.source[0] == "input" and \
-        record.inputs[x.source[1]][0] == "place"
-
-
 def operand_start(at: list[Any], end: int) -> int:
     """Where the operand that ends before ``at[end]`` starts."""
     import dis
@@ -145,7 +136,7 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
         given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(
             code.co_flags & 4) + bool(code.co_flags & 8)]  # (and ``*args``, ``**kw``)
         held = frame.f_locals
-        if any(_holds_followed(record, held.get(name)) for name in given):
+        if any(_holds_followed(held.get(name)) for name in given):
             import dis
 
             line = next((getattr(getattr(i, "positions", None), "lineno", None) for i in
@@ -204,20 +195,7 @@ def read_in(record: Recording, v: Any) -> None:
     frame: Any = _getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_HERE):
         frame = frame.f_back  # (``item()``: this folder's own)
-    if frame is None:
-        return
-    outside = record.outside
-    if outside is not None and outside.number_ids.get(id(number_of(v))):
-        from tinygrad_edu.program.aliases import tests_by_identity
-
-        if tests_by_identity(frame.f_code, frame.f_globals):
-            record.refuse("it tests numbers by identity (`is`) where it reads the number of a "
-                          "Value that holds the very float object a number outside holds "
-                          "(Value(DEFAULT).data is DEFAULT): whether a Value's number is one "
-                          "object with another is no number a program can follow; compare "
-                          "numbers with ==")
-            return
-    if not _compares_identities(frame):
+    if frame is None or not _compares_identities(frame):
         return
     if record.read_here.setdefault(frame, id(v)) != id(v):
         record.refuse("it tests two things by identity (`is`) where it reads the numbers of "
@@ -265,8 +243,7 @@ def _holds_array(x: Any) -> bool:
         return any(map(_holds_array, x))
     if isinstance(x, dict):
         return any(map(_holds_array, x.values()))
-    return type(x) is not Traced and getattr(  # (a followed number's attribute: a guard)
-        getattr(x, "given_as", None), "__name__", "") == "ndarray"
+    return getattr(getattr(x, "given_as", None), "__name__", "") == "ndarray"
 
 
 def _a_class(side: Any, frame: Any) -> bool:
@@ -277,16 +254,13 @@ def _a_class(side: Any, frame: Any) -> bool:
     return held is None or isinstance(held, type)
 
 
-def _holds_followed(record: Recording, x: Any) -> bool:
-    """Whether ``x`` is a followed number, or a list, a tuple or a dict holding one (not a
-    number outside read at every call: whether it is one object with another number outside
-    is checked at every call, ``aliases.py``)."""
+def _holds_followed(x: Any) -> bool:
+    """Whether ``x`` is a followed number, or a list, a tuple or a dict holding one."""
     if isinstance(x, (list, tuple)):  # (a list given: the capture's copy, of a class of its own)
-        return any(type(item) is Traced and not read_outside(record, item) for item in x)
+        return any(type(item) is Traced for item in x)
     if isinstance(x, dict):
-        return any(type(item) is Traced and not read_outside(record, item)
-                   for item in x.values())
-    return type(x) is Traced and not read_outside(record, x)
+        return any(type(item) is Traced for item in x.values())
+    return type(x) is Traced
 
 
 def _may_be_read(side: Any, frame: Any, items: bool) -> bool:

@@ -423,13 +423,6 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         # it is depends on the numbers, and so do its numbers' ways: guarded)
         if len(items) == 1:
             return items[0]
-        caller = _getframe(1)
-        if user_code(caller.f_code) and any(type(x) is not Traced or x.source[0] == "input"
-                                            for x in items):
-            from tinygrad_edu.program.aliases import tests_by_identity
-
-            if tests_by_identity(caller.f_code, caller.f_globals):  # (the very object
-                return builtin(items, **options)  # given, which one guarded: `is` sees it)
         return _step(name, builtin, *items)
 
     chosen.__name__ = name
