@@ -160,12 +160,12 @@ class _Stop:
 
     def end(self) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        left = sys.getrecursionlimit()  # (the code may have lowered it to just above its depth:
-        sys.setrecursionlimit(left + 100)  # signal.signal's enum calls need room; put back below)
+        depth = sys.getrecursionlimit()  # (the code may have lowered it to just above its
+        sys.setrecursionlimit(depth + 100)  # depth: signal.signal's enum calls need room)
         try:
             signal.signal(signal.SIGALRM, 0 if self.handler is None else self.handler)  # 0: SIG_DFL
         finally:
-            sys.setrecursionlimit(left)
+            sys.setrecursionlimit(depth)
         if sys.gettrace() is not self.trace:
             sys.settrace(self.trace)
         if self.outer:
