@@ -296,3 +296,33 @@ def test_the_ops_own_functions_are_stand_ins_in_the_other_rules():
         "def d_exp(x, y):\n    return getattr((1 + np.tanh((float(x) + 1e-20 * float('-1') "
         "** 0.5) / 2)) / (1 - np.tanh(float(x) / 2)), 'imag') / 1e-20\n", "d_exp"))
     assert "given to tanh() on line 5" in said, said
+
+
+def _stopped(*args, **kwargs):
+    raise KeyboardInterrupt  # (the page's Stop; the time limit's stop is one too)
+
+
+@pytest.mark.parametrize("where", ["as getattr's stand-in is made", "as the file's names "
+                                   "are read", "as the profile function is made"])
+def test_a_stop_as_a_rule_starts_leaves_every_function_itself(monkeypatch, where):
+    """A stop that lands after the stand-ins are put and before the rule runs, or half-way
+    through putting them, leaves NumPy's, cmath's and ``getattr`` themselves. Before, the
+    stand-ins stayed put for the rest of the process: ``getattr(v, "_data")`` in code a
+    program captured later read a number where it reads a Value's ``.data``."""
+    import builtins
+    import cmath
+
+    from tinygrad_edu.exercises.learner import watched
+
+    before = (np.sinh, np.imag, cmath.exp, builtins.getattr)
+    if where == "as getattr's stand-in is made":
+        made = given._made
+        monkeypatch.setattr(given, "_made", lambda module, reals: _stopped() if
+                            module is builtins else made(module, reals))
+    elif where == "as the file's names are read":
+        monkeypatch.setattr(watched, "complex_in_names", _stopped)
+    else:
+        monkeypatch.setattr(watched, "recording", _stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _shortcut("d_tanh", solution("def d_tanh(x, y):\n    return 1 - y * y\n", "d_tanh"))
+    assert (np.sinh, np.imag, cmath.exp, builtins.getattr) == before

@@ -56,26 +56,30 @@ def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], N
     stand_ins: dict[int, Callable[..., Any]] = {}
     functions: dict[int, Any] = {}
     back: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    numpy = sys.modules.get("numpy")
-    for module, names in ((numpy, _numpy_names(numpy) if numpy is not None else ()),
-                          (sys.modules.get("cmath"), _cmath_names()),
-                          (builtins, ("getattr",))):
-        if module is None:
-            continue
-        space = vars(module)
-        reals = {name: space[name] for name in names if name in space}
-        made = _made(module, tuple(reals.items()))
-        for name, real in reals.items():
-            stand_in = made.get(name)
-            if stand_in is not None:
-                stand_ins[id(real)], functions[id(real)] = stand_in, real
-        back.append((space, {name: reals[name] for name in made}))
-        space.update(made)  # (at once: a rule is called hundreds of times in a grading)
 
     def restore() -> None:
         for space, reals in back:
             space.update(reals)
 
+    numpy = sys.modules.get("numpy")
+    try:  # (what is put is put back if anything stops it half-way)
+        for module, names in ((numpy, _numpy_names(numpy) if numpy is not None else ()),
+                              (sys.modules.get("cmath"), _cmath_names()),
+                              (builtins, ("getattr",))):
+            if module is None:
+                continue
+            space = vars(module)
+            reals = {name: space[name] for name in names if name in space}
+            made = _made(module, tuple(reals.items()))
+            for name, real in reals.items():
+                stand_in = made.get(name)
+                if stand_in is not None:
+                    stand_ins[id(real)], functions[id(real)] = stand_in, real
+            back.append((space, {name: reals[name] for name in made}))
+            space.update(made)  # (at once: a rule is called hundreds of times in a grading)
+    except BaseException:
+        restore()
+        raise
     return stand_ins, functions, restore
 
 

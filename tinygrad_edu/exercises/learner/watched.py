@@ -126,31 +126,33 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     del given_to.GIVEN[:], given_to.HELD[:]
     given_to.NEAR.start(args if not scalar else ())
     given_to.MATRICES.start(scalar)
-    restore = _watching_functions(solution)
     calls: dict[Any, list[tuple[Any, int]]] = {}
     held: list[tuple[str, int]] = []
     own: list[tuple[str, int]] = []
-    named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
     given: list[tuple[str, Any, int, Any]] = []
-    space = getattr(solution, "__globals__", None)
-    module = space.get("__name__", "builtins") if isinstance(space, dict) else "builtins"
-    seeing = CallsSeen.of(solution, solution, {file} if file else set(), module, given)
     bound: list[tuple[str, int]] = []
     ran: set[Any] = set()  # (the code that ran: a complex constant of it, 1e-20j, is seen
     before = sys.getprofile()  # on 3.10 too)
-    seeing.__enter__()
-    sys.setprofile(recording(file, calls, Watched, held, own, bound, ran))
-    try:
-        answer = solution(*watched)
-    except Exception:
-        if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or
-                given_to.NEAR.said or given_to.MATRICES.said or given_to.GIVEN or
-                complex_constant(list(ran))):
-            raise
-        answer = None
+    restore = _watching_functions(solution)
+    try:  # (from here on, whatever is raised, even a stop: the functions are put back)
+        named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
+        space = getattr(solution, "__globals__", None)
+        module = space.get("__name__", "builtins") if isinstance(space, dict) else "builtins"
+        seeing = CallsSeen.of(solution, solution, {file} if file else set(), module, given)
+        seeing.__enter__()
+        try:
+            sys.setprofile(recording(file, calls, Watched, held, own, bound, ran))
+            answer = solution(*watched)
+        except Exception:
+            if not (SEEN or SHIFTED or EXACT or held or named or given or own or bound or
+                    given_to.NEAR.said or given_to.MATRICES.said or given_to.GIVEN or
+                    complex_constant(list(ran))):
+                raise
+            answer = None
+        finally:
+            seeing.__exit__()
+            sys.setprofile(before)
     finally:
-        seeing.__exit__()
-        sys.setprofile(before)
         restore()
         FORWARD.clear()
         near = given_to.NEAR.stop()
@@ -213,8 +215,32 @@ def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
     ``cmath.tanh``... and the learner's module's names for them) note where they are
     evaluated (``wrap(name, real)``'s, for ``rerun.py``): at a complex number, or at an input
     shifted by a step. Returns what puts them back."""
-    names = FORWARD.get("functions", ())
     undo: list[tuple[Any, str, Any]] = []
+    put_back: list[Callable[[], None]] = []
+
+    def restore() -> None:
+        for where, name, real in reversed(undo):
+            if isinstance(where, (dict, list)):
+                where[name] = real
+            else:
+                setattr(where, name, real)
+        undo.clear()
+        while put_back:
+            put_back.pop()()
+
+    try:  # (what it put in place is put back if anything stops it half-way)
+        _watch(solution, wrap, undo, put_back)
+    except BaseException:
+        restore()
+        raise
+    return restore
+
+
+def _watch(solution: Any, wrap: Any, undo: list[tuple[Any, str, Any]],
+           put_back: list[Callable[[], None]]) -> None:
+    """``_watching_functions``'s work: what it puts in place, noted in ``undo`` and
+    ``put_back`` as it is put."""
+    names = FORWARD.get("functions", ())
     watching: dict[int, Any] = {}
     kept = KEPT if FORWARD.get("inputs") else ()  # (a rule's call, not a backward's)
     for module_name in ("math", "cmath", "numpy"):
@@ -227,13 +253,13 @@ def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
                 else (wrap or _watching)(name, real)
             undo.append((module, name, real))
             setattr(module, name, watching[id(real)])
-    put_back = None
     functions: dict[int, Any] = {}
     if wrap is None:  # (a rule's call: NumPy's other functions, cmath's, getattr told what
-        stand_ins, functions, put_back = given_to.put()  # they are given)
+        stand_ins, functions, back = given_to.put()  # they are given)
+        put_back.append(back)
         watching.update(stand_ins)
-    if not undo and put_back is None:
-        return lambda: None
+    if not undo and not put_back:
+        return
     reals = {id(real): real for _, _, real in undo}
     reals.update(functions)
 
@@ -257,17 +283,6 @@ def _watching_functions(solution: Any, wrap: Any = None) -> Callable[[], None]:
             undo.append((value, "__defaults__", defaults))
             value.__defaults__ = tuple(watching.get(id(d), d) if reals.get(id(d)) is d
                                        else d for d in defaults)
-
-    def restore() -> None:
-        for where, name, real in reversed(undo):
-            if isinstance(where, (dict, list)):
-                where[name] = real
-            else:
-                setattr(where, name, real)
-        if put_back is not None:
-            put_back()
-
-    return restore
 
 
 def _watching(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
