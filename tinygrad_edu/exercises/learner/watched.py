@@ -133,7 +133,12 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
     bound: list[tuple[str, int]] = []
     ran: set[Any] = set()  # (the code that ran: a complex constant of it, 1e-20j, is seen
     before = sys.getprofile()  # on 3.10 too)
-    restore = _watching_functions(solution)
+    room = sys.getrecursionlimit()  # (code that set the limit just above its depth: the
+    sys.setrecursionlimit(room + 100)  # functions are put, and put back, all the same)
+    try:
+        restore = _watching_functions(solution)
+    finally:
+        sys.setrecursionlimit(room)
     try:  # (from here on, whatever is raised, even a stop: the functions are put back)
         named = complex_in_names(solution)  # (``_I = float("-1") ** 0.5`` in the file)
         space = getattr(solution, "__globals__", None)
@@ -153,7 +158,12 @@ def call(solution: Callable[..., Any], case: Any, parts: tuple[str, ...],
             seeing.__exit__()
             sys.setprofile(before)
     finally:
-        restore()
+        room = sys.getrecursionlimit()
+        sys.setrecursionlimit(room + 100)
+        try:
+            restore()
+        finally:
+            sys.setrecursionlimit(room)
         FORWARD.clear()
         near = given_to.NEAR.stop()
         matrix = given_to.MATRICES.stop()
