@@ -316,9 +316,9 @@ def test_a_stop_as_a_rule_starts_leaves_every_function_itself(monkeypatch, where
 
     before = (np.sinh, np.imag, cmath.exp, builtins.getattr)
     if where == "as getattr's stand-in is made":
-        made = given._made
-        monkeypatch.setattr(given, "_made", lambda module, reals: _stopped() if
-                            module is builtins else made(module, reals))
+        stand_in = given.StandIn
+        monkeypatch.setattr(given, "StandIn", lambda name, real, ufunc: _stopped() if
+                            name == "getattr" else stand_in(name, real, ufunc))
     elif where == "as the file's names are read":
         monkeypatch.setattr(watched, "complex_in_names", _stopped)
     else:

@@ -52,7 +52,10 @@ def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], N
     """The stand-ins put in place while a rule runs, for NumPy's ufuncs and ``READS``,
     ``cmath``'s functions and ``getattr``, in their modules (a function another watch put
     there already is left alone): {id of the function: its stand-in} and {id: the function},
-    for the learner's own names for them, and what puts the functions back."""
+    for the learner's own names for them, and what puts the functions back. (Made afresh at
+    each call, and kept nowhere after: a stand-in of ``np.exp`` is d_exp's slope, which no
+    module of the learner's process holds; only the names are kept. A rule is called
+    thousands of times in a grading: this is a loop of plain steps.)"""
     stand_ins: dict[int, Callable[..., Any]] = {}
     functions: dict[int, Any] = {}
     back: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -62,6 +65,8 @@ def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], N
             space.update(reals)
 
     numpy = sys.modules.get("numpy")
+    ufunc = numpy.ufunc if numpy is not None else None
+    kinds = (_BUILTIN, ufunc)
     try:  # (what is put is put back if anything stops it half-way)
         for module, names in ((numpy, _numpy_names(numpy) if numpy is not None else ()),
                               (sys.modules.get("cmath"), _cmath_names()),
@@ -69,37 +74,31 @@ def put() -> tuple[dict[int, Callable[..., Any]], dict[int, Any], Callable[[], N
             if module is None:
                 continue
             space = vars(module)
-            reals = {name: space[name] for name in names if name in space}
-            made = _made(module, tuple(reals.items()))
-            for name, real in reals.items():
-                stand_in = made.get(name)
-                if stand_in is not None:
+            made: dict[str, Any] = {}
+            reals: dict[str, Any] = {}
+            for name in names:  # (the module's own functions: not another watch's stand-in)
+                real = space.get(name)
+                kind = type(real)
+                if kind in kinds or (module is numpy and callable(real) and str(
+                        getattr(real, "__module__", "")).startswith("numpy")):
+                    made[name] = stand_in = StandIn(name, real, kind is ufunc)
+                    reals[name] = real
                     stand_ins[id(real)], functions[id(real)] = stand_in, real
-            back.append((space, {name: reals[name] for name in made}))
-            space.update(made)  # (at once: a rule is called hundreds of times in a grading)
+            back.append((space, reals))
+            space.update(made)  # (at once, one update)
     except BaseException:
         restore()
         raise
     return stand_ins, functions, restore
 
 
-def _made(module: Any, reals: tuple[tuple[str, Any], ...]) -> dict[str, Callable[..., Any]]:
-    """The stand-ins of the functions ``reals`` (by name) that are the module's own; those
-    that are another watch's stand-ins (the op's own ``tanh``), or not the module's own
-    functions, are left out. (Made afresh at each call, and kept nowhere after: a stand-in
-    of ``np.exp`` is d_exp's slope, which no module of the learner's process holds.)"""
-    numpy = sys.modules.get("numpy")
-    kinds = (type(builtins.len),) + ((numpy.ufunc,) if numpy is not None else ())
-    return {name: StandIn(name, real) for name, real in reals
-            if isinstance(real, kinds) or (
-                numpy is not None and module is numpy and callable(real) and
-                str(getattr(real, "__module__", "")).startswith("numpy"))}
+_BUILTIN = type(len)
 
 
 @functools.lru_cache(maxsize=4)
 def _numpy_names(numpy: Any) -> tuple[str, ...]:
     """NumPy's ufuncs and ``READS`` (and the ops' own, which may be the rule's watch's
-    stand-ins as this is first asked: ``_made`` leaves those out)."""
+    stand-ins as this is first asked: ``put`` leaves those out)."""
     return tuple(name for name, value in vars(numpy).items()
                  if isinstance(value, numpy.ufunc) or name in OPS or
                  (name in READS and callable(value)))
@@ -125,10 +124,8 @@ class StandIn:
 
     __slots__ = ("_name", "_real", "_ufunc")
 
-    def __init__(self, name: str, real: Any) -> None:
-        numpy = sys.modules.get("numpy")
-        self._name, self._real = name, real
-        self._ufunc = numpy is not None and isinstance(real, numpy.ufunc)
+    def __init__(self, name: str, real: Any, ufunc: bool) -> None:
+        self._name, self._real, self._ufunc = name, real, ufunc
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         name = self._name

@@ -39,6 +39,7 @@ does.
 
 from __future__ import annotations
 
+import builtins
 import operator
 import sys
 import types
@@ -282,9 +283,10 @@ def _watch(solution: Any, wrap: Any, undo: list[tuple[Any, str, Any]],
     # The module's names for them, and what its names hold: a dict or list of them (looked
     # into item by item only where one is there: its __builtins__ holds none, told at once,
     # in C), a default argument; by type alone, as a stand-in raises at any attribute.
+    held = _BUILTINS  # (Python's own names: getattr's is put in place there, by ``put``)
     for key, value in list(space.items()) if isinstance(space, dict) else ():
         swap(space, key, value)
-        if type(value) in (dict, list) and not watching.keys().isdisjoint(
+        if type(value) in (dict, list) and value is not held and not watching.keys().isdisjoint(
                 map(id, value.values() if type(value) is dict else value)):
             for k, item in list(value.items() if type(value) is dict else enumerate(value)):
                 swap(value, k, item)
@@ -293,6 +295,9 @@ def _watch(solution: Any, wrap: Any, undo: list[tuple[Any, str, Any]],
             undo.append((value, "__defaults__", defaults))
             value.__defaults__ = tuple(watching.get(id(d), d) if reals.get(id(d)) is d
                                        else d for d in defaults)
+
+
+_BUILTINS = vars(builtins)
 
 
 def _watching(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
