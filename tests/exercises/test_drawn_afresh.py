@@ -15,8 +15,10 @@ recorded in the result, that grades the file again on the same inputs.
 
 import csv
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +206,34 @@ def test_a_table_made_for_one_seed_fails_at_the_next_grading(tmp_path):
                     "--seed", "99"], capture_output=True, text=True, timeout=300, check=True)
     (row,) = csv.DictReader(report.read_text("utf-8").splitlines())
     assert row["seed"] == "99" and row["score"] == "1", row
+
+
+DRAWS = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+if len(sys.argv) > 2:
+    import {module}  # a module of the user's own, written with numbers
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.running import probe_cases, search
+from tests.exercises.learners import solution
+cases = probe_cases(EXERCISES["d_tanh"])
+_, tried = search(EXERCISES["d_tanh"], solution("def d_tanh(x, y):\\n    return 1 - y * y\\n",
+                                                "d_tanh"))
+print(hashlib.sha256(repr(cases).encode()).hexdigest(), tried)
+"""
+
+
+def test_one_seed_draws_the_same_inputs_whatever_modules_are_loaded(tmp_path):
+    """``--seed`` draws the same inputs in any process: hypothesis no longer mixes in the
+    numbers written in the modules loaded that it takes for the user's own (tinygrad_edu's
+    own files too, where it comes from a clone rather than a wheel). Before, a module of
+    400 numbers loaded beside the grader changed every input drawn from seed 7."""
+    (tmp_path / "numbers_here.py").write_text(
+        "NUMBERS = [" + ", ".join(f"{0.1 + k * 0.0371:.6f}" for k in range(400)) + "]\n")
+    script = DRAWS.format(module="numbers_here")
+    env = {**os.environ, cases.SEED: "7"}
+    runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path), *extra], env=env,
+                           capture_output=True, text=True, timeout=300, check=True,
+                           cwd=Path(__file__).resolve().parents[2]).stdout
+            for extra in ((), ("loaded",))]
+    assert runs[0] == runs[1] and runs[0].strip(), runs

@@ -215,9 +215,35 @@ def _quietly(run: Any) -> None:
     learner's: where the learner's code lowered the recursion limit (to 60) and the page's
     Python keeps it under its own (``viz.page_python.DEPTH``), hypothesis could not set it
     back and said so, three lines through its own files before the verdict (issue 66)."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _drawn_alike():
         warnings.simplefilter("ignore", HypothesisWarning)
         run()
+
+
+@contextlib.contextmanager
+def _drawn_alike() -> Any:
+    """While the grader draws, hypothesis mixes none of the numbers written in the source of
+    the modules loaded into its draws. It does (6.131 on) for every module it takes for the
+    user's own (not the standard library's, not in site-packages), reading and parsing each
+    file once a process: a grading's inputs from one seed then hung on what was loaded, and
+    on whether tinygrad_edu came from a clone or a wheel (``--seed`` drew other inputs), and
+    every grading's process parsed each of the package's files (1 s of a 2.9 s ``check``).
+    Where a hypothesis has no such numbers, or keeps them otherwise, nothing changes."""
+    providers: Any = sys.modules.get("hypothesis.internal.conjecture.providers")
+    local = getattr(providers, "_get_local_constants", None)
+    cache: Any = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    none = getattr(providers, "Constants", None)
+    if local is None or not hasattr(cache, "clear") or none is None:
+        yield
+        return
+    empty = none()
+    providers._get_local_constants = lambda: empty
+    cache.clear()  # (what it kept of the numbers found so far)
+    try:
+        yield
+    finally:
+        providers._get_local_constants = local
+        cache.clear()
 
 
 def _failure_in(error: BaseException) -> Outcome | None:
