@@ -283,14 +283,16 @@ def _watch(solution: Any, wrap: Any, undo: list[tuple[Any, str, Any]],
     # The module's names for them, and what its names hold: a dict or list of them (looked
     # into item by item only where one is there: its __builtins__ holds none, told at once,
     # in C), a default argument; by type alone, as a stand-in raises at any attribute.
-    held = _BUILTINS  # (Python's own names: getattr's is put in place there, by ``put``)
-    for key, value in list(space.items()) if isinstance(space, dict) else ():
-        swap(space, key, value)
-        if type(value) in (dict, list) and value is not held and not watching.keys().isdisjoint(
-                map(id, value.values() if type(value) is dict else value)):
-            for k, item in list(value.items() if type(value) is dict else enumerate(value)):
+    held, ids = _BUILTINS, watching.keys()  # (Python's own names: getattr's is put in
+    for key, value in list(space.items()) if isinstance(space, dict) else ():  # place there)
+        if id(value) in ids:
+            swap(space, key, value)
+        kind = type(value)
+        if (kind is dict or kind is list) and value is not held and not ids.isdisjoint(
+                map(id, value.values() if kind is dict else value)):
+            for k, item in list(value.items() if kind is dict else enumerate(value)):
                 swap(value, k, item)
-        defaults = value.__defaults__ if type(value) is types.FunctionType else None
+        defaults = value.__defaults__ if kind is types.FunctionType else None
         if isinstance(defaults, tuple) and any(id(d) in watching for d in defaults):
             undo.append((value, "__defaults__", defaults))
             value.__defaults__ = tuple(watching.get(id(d), d) if reals.get(id(d)) is d
