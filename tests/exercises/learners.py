@@ -23,6 +23,20 @@ RULES = "\n".join([
 ])
 
 
+def said_at_exact_points(name, answer, seed=3):
+    """What the grader says of ``answer`` on the points where it is tried for exactness,
+    drawn from ``seed``, watched as every other input is (and cheaper to reach than all of
+    them: the verdict of ``check`` says the same on its first input); "" if nothing."""
+    import random
+
+    from tinygrad_edu.exercises import EXERCISES
+    from tinygrad_edu.exercises.cases import draw_exact
+    from tinygrad_edu.exercises.shortcuts import shortcut
+
+    exercise = EXERCISES[name]
+    return shortcut(exercise, answer, draw_exact(exercise, random.Random(seed)))
+
+
 def solution(source, name):
     """The function ``name`` from learner-style source code."""
     namespace = {}

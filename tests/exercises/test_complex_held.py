@@ -8,16 +8,12 @@ through ``float(x)``, one on the arrays' rules, one written inline in a Value's 
 each fails, the name and the line said. Honest answers hold no complex number and pass
 (``test_shortcuts.py``'s corpus)."""
 
-import random
 import sys
 
 import numpy as np
 import pytest
 
-from tests.exercises.learners import lecture, solution, value_class
-from tinygrad_edu.exercises import EXERCISES
-from tinygrad_edu.exercises.cases import draw_exact
-from tinygrad_edu.exercises.shortcuts import shortcut
+from tests.exercises.learners import lecture, said_at_exact_points, solution, value_class
 
 MADE_PLAIN = '''
 import math
@@ -68,17 +64,9 @@ held by the module (d_mul)."""
     ("d_tanh", "held in z on line"), ("d_exp", "held in z on line"),
     ("d_sigmoid", "returned by _unit on line"), ("d_mul", "held in the name _I of your file")])
 def test_the_complex_step_on_an_input_made_plain_earns_nothing(name, held):
-    said = _shortcut(name, solution(MADE_PLAIN, name))
+    said = said_at_exact_points(name, solution(MADE_PLAIN, name))
     assert "your answer computes with complex numbers (it met " in said, said
     assert held in said, said
-
-
-def _shortcut(name, answer):
-    """What the grader says of ``answer`` on the points where it is tried for exactness,
-    watched as every other input is (and cheaper to reach than all of them: the verdict
-    of ``check`` says the same on its first input)."""
-    exercise = EXERCISES[name]
-    return shortcut(exercise, answer, draw_exact(exercise, random.Random(3)))
 
 
 ON_PLAIN_COPIES = '''
@@ -128,14 +116,14 @@ column at once)."""
     ("d_softmax_cross_entropy", "an array of complex numbers, held in Z on line"),
     ("dense_backward", "a complex number, (0+1j), held in unit on line")])
 def test_the_complex_step_on_plain_copies_of_arrays_earns_nothing(name, held):
-    said = _shortcut(name, solution(ON_PLAIN_COPIES, name))
+    said = said_at_exact_points(name, solution(ON_PLAIN_COPIES, name))
     assert "your answer computes with complex numbers (it met " in said, said
     assert held in said, said
 
 
 def test_an_array_rule_of_python_loops_passes():
     """An honest dense_backward of loops over the entries, as a learner may write it."""
-    assert _shortcut("dense_backward", solution('''
+    assert said_at_exact_points("dense_backward", solution('''
         def dense_backward(X, W, b, dZ):
             dX, dW = np.zeros(X.shape), np.zeros(W.shape)
             for i in range(X.shape[0]):
@@ -164,7 +152,7 @@ forward pass is called at a complex number, but one is held in its names."""
 def test_the_complex_step_inline_in_a_values_backward_earns_nothing():
     """(On the expressions where a class is tried for exactness, watched as every other
     input is: the complex step is exact there, and passed before.)"""
-    said = _shortcut("Value", value_class(lecture(*INLINE_IN_BACKWARD)))
+    said = said_at_exact_points("Value", value_class(lecture(*INLINE_IN_BACKWARD)))
     assert "your backward() runs the forward pass again (" in said, said
     assert "a complex number, (" in said and "held in z, in _backward on line" in said, said
 
@@ -218,7 +206,7 @@ ONE_EXPRESSION_IN_BACKWARD = [(
 def test_the_complex_step_in_one_expression_earns_nothing(name, given):
     answer = value_class(lecture(*ONE_EXPRESSION_IN_BACKWARD)) if name == "Value" else \
         solution(ONE_EXPRESSION, name)
-    said = _shortcut(name, answer)
+    said = said_at_exact_points(name, answer)
     assert given in said and ", given to " in said and " on line " in said, said
 
 
@@ -241,7 +229,7 @@ def test_the_complex_step_in_one_expression_on_a_constant_earns_nothing(name):
     constant of the learner's code (before, 3.10 and 3.11: shortcut said '', 1/1)."""
     answer = value_class(lecture(*CONSTANT_IN_BACKWARD)) if name == "Value" else \
         solution(CONSTANT, name)
-    said = _shortcut(name, answer)
+    said = said_at_exact_points(name, answer)
     assert "a complex number, (" in said and " on line " in said, said
 
 
@@ -249,7 +237,7 @@ def test_a_method_of_a_complex_array_in_one_expression_earns_nothing():
     """``ONE_EXPRESSION``'s arrays: under 3.10 and 3.11, seen where a method of the complex
     array is called (``.sum(axis=1, keepdims=True)``); under 3.12 and later, given to a
     call first."""
-    said = _shortcut("d_softmax_cross_entropy", solution(ONE_EXPRESSION,
+    said = said_at_exact_points("d_softmax_cross_entropy", solution(ONE_EXPRESSION,
                                                          "d_softmax_cross_entropy"))
     assert "an array of complex numbers, " in said and " on line " in said, said
     if sys.version_info < (3, 12):

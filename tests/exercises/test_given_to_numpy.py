@@ -9,18 +9,15 @@ linear ``dense_backward``: both exact enough to pass, 2/2 before) fails: a ufunc
 function of the file given arrays that equal one it was given but in a few entries, moved by
 a step. Honest rules, row by row with helpers of their own, pass on every input."""
 
-import random
 
 import numpy as np
 import pytest
 
-from tests.exercises.learners import solution
+from tests.exercises.learners import said_at_exact_points, solution
 from tinygrad_edu.exercises import EXERCISES
-from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.learner import given
 from tinygrad_edu.exercises.learner.number_cases import Arrays
 from tinygrad_edu.exercises.learner.watched import call
-from tinygrad_edu.exercises.shortcuts import shortcut
 
 ONE_EXPRESSION = '''
 _IM = "im" + "ag"
@@ -49,16 +46,11 @@ held in no name: through NumPy's ufuncs that are not the op's own, or with opera
 its imaginary part read by ``getattr``."""
 
 
-def _shortcut(name, answer, seed=3):
-    exercise = EXERCISES[name]
-    return shortcut(exercise, answer, draw_exact(exercise, random.Random(seed)))
-
-
 @pytest.mark.parametrize("name, where", [
     ("d_tanh", "given to sinh() on line 9"), ("d_exp", "given to expm1() on line 14"),
     ("d_sigmoid", "given to exp2() on line 18"), ("d_mul", "given to getattr() on line 23")])
 def test_the_complex_step_given_to_numpy_or_getattr_earns_nothing(name, where):
-    said = _shortcut(name, solution(ONE_EXPRESSION, name))
+    said = said_at_exact_points(name, solution(ONE_EXPRESSION, name))
     assert "your answer computes with complex numbers (it met a complex number, (" in said, said
     assert where in said, said
 
@@ -68,7 +60,7 @@ def test_numpys_functions_are_themselves_again_after_a_rule_and_keep_their_parts
     import cmath
 
     before = (np.sinh, np.add, np.imag, cmath.exp, builtins.getattr)
-    assert _shortcut("d_tanh", solution("def d_tanh(x, y):\n    return np.add.reduce("
+    assert said_at_exact_points("d_tanh", solution("def d_tanh(x, y):\n    return np.add.reduce("
                                         "[1.0, -y * y])\n", "d_tanh")) == ""
     assert (np.sinh, np.add, np.imag, cmath.exp, builtins.getattr) == before
 
@@ -149,7 +141,7 @@ def d_softmax_cross_entropy(Z, Y):
     (INLINE, "d_softmax_cross_entropy", "(exp at 2 arrays that differ from one it was given "
                                         "in some entries by a step of")])
 def test_a_finite_difference_on_the_arrays_earns_nothing(source, name, where):
-    said = _shortcut(name, solution(source, name))
+    said = said_at_exact_points(name, solution(source, name))
     assert "your answer evaluates the function at a point shifted from its input " in said, said
     assert where in said, said
 
@@ -184,7 +176,7 @@ def dense_backward(X, W, b, dZ):
 def test_honest_rules_row_by_row_pass_on_rows_alike(name):
     answer = solution(ROW_BY_ROW, name)
     for seed in range(2):
-        assert _shortcut(name, answer, seed) == ""
+        assert said_at_exact_points(name, answer, seed) == ""
     # rows of tenths that differ in an entry, as the other inputs may draw them
     Z = np.array([[1.2, 3.9, 0.5, 2.0], [1.2, 4.0, 0.5, 2.0], [1.2, 3.9, 0.6, 2.0]])
     arrays = {"d_softmax_cross_entropy": (("Z", Z), ("Y", np.eye(4)[[0, 1, 2]])),
@@ -274,7 +266,7 @@ in a name."""
     (MATRICES_INLINE, "d_exp", "of order 3, beginning [[-0.02211, 0], [0.01562, -0.02211], "
                                "...], held in M, in d_exp on line 14")])
 def test_a_rule_by_dual_numbers_as_matrices_earns_nothing(source, name, what):
-    said = _shortcut(name, solution(source, name))
+    said = said_at_exact_points(name, solution(source, name))
     assert said.startswith("your answer computes with a dual number as the matrix "), said
     assert what in said, said
 
@@ -290,9 +282,9 @@ def test_the_form_of_a_dual_matrix(matrix, dual):
 def test_the_ops_own_functions_are_stand_ins_in_the_other_rules():
     """``np.tanh`` is the op's own, watched otherwise, while d_tanh runs: it is a stand-in
     all the same in d_exp's, graded after."""
-    assert _shortcut("d_tanh", solution("def d_tanh(x, y):\n    return 1 - np.tanh(x) ** 2\n",
-                                        "d_tanh")) == ""
-    said = _shortcut("d_exp", solution(
+    assert said_at_exact_points("d_tanh", solution(
+        "def d_tanh(x, y):\n    return 1 - np.tanh(x) ** 2\n", "d_tanh")) == ""
+    said = said_at_exact_points("d_exp", solution(
         "def d_exp(x, y):\n    return getattr((1 + np.tanh((float(x) + 1e-20 * float('-1') "
         "** 0.5) / 2)) / (1 - np.tanh(float(x) / 2)), 'imag') / 1e-20\n", "d_exp"))
     assert "given to tanh() on line 5" in said, said
@@ -324,5 +316,6 @@ def test_a_stop_as_a_rule_starts_leaves_every_function_itself(monkeypatch, where
     else:
         monkeypatch.setattr(watched, "recording", _stopped)
     with pytest.raises(KeyboardInterrupt):
-        _shortcut("d_tanh", solution("def d_tanh(x, y):\n    return 1 - y * y\n", "d_tanh"))
+        said_at_exact_points("d_tanh", solution("def d_tanh(x, y):\n    return 1 - y * y\n",
+                                                "d_tanh"))
     assert (np.sinh, np.imag, cmath.exp, builtins.getattr) == before

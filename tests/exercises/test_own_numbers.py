@@ -6,17 +6,14 @@ took d_tanh, d_sigmoid, d_exp and d_div 4/4 on
 every route, unflagged; each fails now, the class and the line said. A class of the file's
 own that is no number (no + or *), and numbers that hold no float, are not such numbers."""
 
-import random
 from pathlib import Path
 
 import pytest
 
-from tests.exercises.learners import solution
+from tests.exercises.learners import said_at_exact_points, solution
 from tinygrad_edu.exercises import EXERCISES
-from tinygrad_edu.exercises.cases import draw_exact
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.loading import load_solutions
-from tinygrad_edu.exercises.shortcuts import shortcut
 
 SERIES = '''
 def series_exp(z):
@@ -124,12 +121,8 @@ class D(tuple):
 """``dual_value5.py``'s: a tuple subclass with no ``__init__`` of its own."""
 
 
-def _shortcut(name, answer):
-    """What the grader says of ``answer`` on the points where it is tried for exactness,
-    watched as every other input is (the verdict of ``check`` says the same on its first
-    input)."""
-    exercise = EXERCISES[name]
-    return shortcut(exercise, answer, draw_exact(exercise, random.Random(5)))
+def at_seed_5(name, answer):  # (this file's points: drawn from seed 5)
+    return said_at_exact_points(name, answer, seed=5)
 
 
 PAIRS = '''
@@ -194,7 +187,7 @@ function of the file's own."""
 def test_a_rule_by_dual_numbers_earns_nothing(source, name):
     """As a class's numbers, or as plain pairs multiplied by a function of the file's own
     (before: the guide's "what remains", nothing told pairs from a rule's arithmetic)."""
-    said = _shortcut(name, solution(source, name))
+    said = at_seed_5(name, solution(source, name))
     given = "(pairs of numbers, multiplied as dual numbers are " if source.startswith(PAIRS) \
         else "(a number of your class D, given to "
     assert said.startswith("your answer computes with numbers of a class of your own "
@@ -229,7 +222,7 @@ def _one_minus(steps, count):
 def d_tanh(x, y):
     return _one_minus(Steps(y), Count() + 1)
 ''', "d_tanh")
-    assert _shortcut("d_tanh", answer) == ""
+    assert at_seed_5("d_tanh", answer) == ""
 
 
 AS_CLASS = '''
@@ -355,7 +348,7 @@ def test_dual_numbers_whose_arithmetic_is_no_function_of_the_file_are_seen(name,
     the learner's code made, and each is seen (before: d_tanh, d_sigmoid, d_exp, d_div and
     d_mul full marks on every route, unflagged)."""
     found = load_solutions(ATTACKS / "dual_hidden.py.txt")
-    said = _shortcut(name, found[name])
+    said = at_seed_5(name, found[name])
     assert said.startswith(f"your answer computes with numbers of a class of your own {what}"), \
         said
 
@@ -390,7 +383,7 @@ def test_dual_numbers_made_by_the_file_are_seen_in_its_own_process(tmp_path, cap
 def test_dual_numbers_written_as_lists_of_three_are_seen():
     """Parts of a dual number in a list of three (a tag, the value, the derivative), multiplied
     by a function of the file's own (before: only pairs of two were looked at)."""
-    said = _shortcut("d_exp", solution('''
+    said = at_seed_5("d_exp", solution('''
 def plus(a, b):
     return ["dual", a[1] + b[1], a[2] + b[2]]
 
