@@ -515,8 +515,8 @@ def test_without_landlock_the_teachers_routes_refuse(tmp_path):
     assert "Graded with --allow-unsandboxed" in data["protections"]
     gradescope = json.loads(without_landlock("exercises", "check", str(path), "d_mul",
                                              "--format", "gradescope").stdout)
-    assert gradescope["score"] == 0 and "Not graded: not grading: Gradescope's " \
-        "run_autograder needs Landlock" in gradescope["output"], gradescope["output"]
+    assert gradescope["score"] == 0 and gradescope["output"].startswith(
+        "Not graded: Gradescope's run_autograder needs Landlock"), gradescope["output"]
     assert "its stand-in here does not hold" in gradescope["output"]
     report = tmp_path / "report.csv"
     done = without_landlock("exercises", "report", str(tmp_path), "d_mul", "-o", str(report))

@@ -57,6 +57,7 @@ from tinygrad_edu.exercises.choosing import by_name
 from tinygrad_edu.exercises.classroom.isolation import grade_all
 from tinygrad_edu.exercises.classroom.results import (
     for_staff,
+    not_graded,
     partial_credit_on,
     unpathed_result,
 )
@@ -144,7 +145,7 @@ class GradeOutside(AbstractOtterPlugin):
                 test.test_case_results.append(TestCaseResult(hidden, flag(
                     mark.name, mark.copied), False))
             test.update_score(mark.points)
-        said = [f"Not graded: {result.problem.message}"] if result.problem is not None else []
+        said = [not_graded(result.problem.message)] if result.problem is not None else []
         said.append(how_graded(result, "otter"))
         # (the protections and the teacher's command: Otter's stdout, which Gradescope shows
         # the staff alone unless the assignment sets show_stdout)

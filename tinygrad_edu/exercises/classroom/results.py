@@ -23,7 +23,7 @@ from tinygrad_edu.exercises.text_blocks import CONTROLS, visible
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__ = ["PROBLEMS", "STATUSES", "Found", "Mark", "Problem", "Result", "as_gradescope",
-           "as_json", "as_sent", "first_line", "not_run", "points_for", "unpathed",
+           "as_json", "as_sent", "first_line", "not_graded", "not_run", "points_for", "unpathed",
            "visible_result"]
 
 STATUSES = ("passed", "failed", "not started", "missing", "not graded")
@@ -317,7 +317,7 @@ def as_gradescope(result: Result) -> dict[str, Any]:
                       "visibility": "hidden",
                       "extra_data": {"copied": {m.name: m.copied for m in copied}}})
     if result.problem is not None:
-        output = f"Not graded: {result.problem.message}"
+        output = not_graded(result.problem.message)
     else:
         passed = sum(m.passed for m in result.marks)
         output = (f"{result.file}: {passed} of {len(result.marks)} exercises pass "
@@ -412,3 +412,9 @@ def visible_result(result: Result) -> Result:
 
 def _number(x: float) -> str:
     return f"{x:g}"
+
+
+def not_graded(message: str) -> str:
+    """What a tool shows where a submission was not graded: ``message`` after "Not graded:"
+    (said once: the boundary's refusal starts "not grading: " itself)."""
+    return "Not graded: " + message.removeprefix("not grading: ")
