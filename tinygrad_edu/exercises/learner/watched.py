@@ -283,8 +283,8 @@ def _watch(solution: Any, wrap: Any, undo: list[tuple[Any, str, Any]],
     # The module's names for them, and what its names hold: a dict or list of them (looked
     # into item by item only where one is there: its __builtins__ holds none, told at once,
     # in C), a default argument; by type alone, as a stand-in raises at any attribute.
-    held, ids = _BUILTINS, watching.keys()  # (Python's own names: getattr's is put in
-    for key, value in list(space.items()) if isinstance(space, dict) else ():  # place there)
+    held, ids = vars(builtins), watching.keys()  # (Python's own names: getattr's is put
+    for key, value in list(space.items()) if isinstance(space, dict) else ():  # in place there)
         if id(value) in ids:
             swap(space, key, value)
         kind = type(value)
@@ -297,9 +297,6 @@ def _watch(solution: Any, wrap: Any, undo: list[tuple[Any, str, Any]],
             undo.append((value, "__defaults__", defaults))
             value.__defaults__ = tuple(watching.get(id(d), d) if reals.get(id(d)) is d
                                        else d for d in defaults)
-
-
-_BUILTINS = vars(builtins)
 
 
 def _watching(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
