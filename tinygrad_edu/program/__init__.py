@@ -15,7 +15,8 @@ number found nowhere else is held, what an object it does not look into holds, t
 every call),
 ``left.py`` (a followed number left outside, put back), ``randomness.py`` (random draws;
 ``followed_arrays.py``, an array drawn or given, followed item by item),
-``identity.py`` (what the code tests with ``is``; ``nans.py``, a NaN found by identity),
+``identity.py`` (what the code tests with ``is``; ``nans.py``, a NaN found by identity;
+``aliases.py``, numbers found outside that are one object),
 ``seen.py`` (Python's own that take a float), ``sets.py`` and ``addresses.py`` (sets and
 sorts in the order of addresses),
 ``watching.py`` (what a capture changes while it runs; ``outside_calls.py``, its

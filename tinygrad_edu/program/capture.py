@@ -46,6 +46,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.program import answers, own_ops, ran, randomness, reading
 from tinygrad_edu.program import explain as explaining
+from tinygrad_edu.program.aliases import held_late, put_back
 from tinygrad_edu.program.answers import Result
 from tinygrad_edu.program.arguments import (
     Copies,
@@ -231,6 +232,7 @@ class Compiled:
             return None
         inputs: tuple[Any, ...] = ()
         if entry.outside is not None:
+            entry.outside.by_identity = ""  # (``aliased`` says it where that failed)
             failed, inputs = entry.outside.check()
             if failed != -1:
                 self.last_capture = explaining.why_outside(entry, failed)
@@ -286,7 +288,7 @@ class Compiled:
 
     # ------------------------------------------------------------------------- a capture
     def _capture(self, key: Any, args: Any, kwargs: Any, numbers: list[Any],
-                 values: list[Value]) -> Any:
+                 values: list[Value], back: frozenset[tuple[Any, ...]] = frozenset()) -> Any:
         self.captures += 1
         why = ""
         if self.captures > 1:
@@ -305,7 +307,7 @@ class Compiled:
         made: dict[int, Any] = {}  # (the copies, by the id of the list given)
         traced_args = as_traced((args, kwargs), iter(range(len(numbers))), numbers, record,
                                 copies, made=made, named=names_held)
-        watcher = Watcher(record, self.function, self.dynamic)
+        watcher = Watcher(record, self.function, self.dynamic, back)
         for where, x in objects_given((args, kwargs), names_held):  # (objects given: places too)
             watcher._root(("object", x, where), x)
         for holder, label, steps, line in self.held.values():  # (found at a capture before)
@@ -338,13 +340,17 @@ class Compiled:
                 set_recording(None)
                 watcher.restore()
                 record.read_here.clear()  # (frames, and what they hold: not kept)
-        if fixed:  # (captured again at once, those numbers guarded: each change a capture)
-            self.dynamic -= fixed
-            self.fixed |= fixed
+        late = held_late(watcher.walk.places, watcher.installed) if (
+            watcher.identities or record.identities) else set()  # (``aliases.py``)
+        if late:
+            put_back(watcher)  # (what it wrote outside: as it was)
+        if fixed or late:  # (captured again at once, those numbers guarded: each change a
+            self.dynamic -= fixed  # capture; those one object with another number outside
+            self.fixed |= fixed  # guarded in that capture only)
             self.captures -= 1
             if why:
                 self.why.pop()
-            return self._capture(key, args, kwargs, numbers, values)
+            return self._capture(key, args, kwargs, numbers, values, back | late)
         if copies.changed(self.function):
             record.refused = record.refused or copies.changed(self.function)
         record.refused = record.refused or held_deeper(made, watcher.walk, watcher.codes,
@@ -420,8 +426,12 @@ class Compiled:
     def _learn(self, entry: Entry, failed: int) -> None:
         """A place whose number changed is an input of every capture from now on."""
         place = explaining.failed_place(entry, failed)
-        if place is not None:
-            if place.kind == "number" and bool not in (type(place.value), type(
+        if place is not None and entry.outside is not None and \
+                not entry.outside.by_identity:  # (one object, or not: no input for that)
+            if place.kind == "number" and place.key() in self.dynamic:  # (guarded in that
+                self.last_capture += (" (one object with another number outside when "  # one
+                                      "captured, and the code tests identity)")  # only)
+            elif place.kind == "number" and bool not in (type(place.value), type(
                     place.read())) and place.key() not in self.fixed:
                 self.dynamic.add(place.key())  # (a bool stays guarded: ``FLAG is True``)
                 self.last_capture += " (a number: read at every call from now on)"

@@ -286,7 +286,7 @@ def why_outside(entry: Any, failed: int) -> str:
         root = root.parent
     line = entry.outside.watcher.lines.get(root.key()) or ""
     shown = f", read at {line}" if ": " in line else ""  # (where its code is known)
-    return f"{_changed(place)}{shown}"
+    return f"{entry.outside.by_identity or _changed(place)}{shown}"
 
 
 def _changed(place: Any) -> str:

@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from tinygrad_edu.program.aliases import is_number, number_held, pattern
 from tinygrad_edu.program.kinds import numbers_of
 from tinygrad_edu.program.places import (
     MISSING,
@@ -172,6 +173,22 @@ def checks(outside: Any, graph_values: set[int]) -> tuple[Callable[[], Any], str
             lines.append(f"        v{k} = {read(place)}")
             lines.append(f"        if type(v{k}) is not T{k}: return {k}, None")
             keep.append(place)
+    if outside.identities:  # (the code tests numbers by identity: which are one object,
+        numbers = [p for p in places if id(p) in needed and (  # Values' numbers too)
+            is_number(p) or (p.kind == "value" and id(p.value) in graph_values))]
+        if len(numbers) > 1:
+            outside.numbers = numbers
+            names["pattern"], names["aliased"] = pattern, outside.aliased
+            outside.pattern = pattern([number_held(p) for p in numbers])
+            read_now = ", ".join(f"v{p.index}" if id(p) in inputs else f"{read(p)}._data"
+                                 if p.kind == "value" else read(p) for p in numbers)
+            ones = " and ".join(f"now[{k}] is now[{j}]" for k, j in enumerate(
+                outside.pattern) if j != k)  # (those that were one object: still one)
+            names["D"] = len(set(outside.pattern))  # (and no more are one object)
+            lines.append(f"        now = ({read_now},)")
+            ones = f" or not ({ones})" if ones else ""
+            lines.append(f"        if len(set(map(id, now))) != D{ones}: "
+                         "return aliased(pattern(now)), None")
     got = ", ".join(f"v{p.index}" for p in keep)
     lines.append(f"        return -1, ({got}{',' if keep else ''})")
     lines.append("    except (AttributeError, KeyError, IndexError, TypeError, ValueError):")

@@ -16,6 +16,7 @@ follow."""
 from __future__ import annotations
 
 import builtins
+import dis
 import numbers
 import os
 import types
@@ -23,10 +24,11 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.learners_code import _HERE, user_code
+from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.traced import Recording, Traced
 
-__all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "seen_at_start",
-           "seen_starting", "tested_later"]
+__all__ = ["ANYTHING", "bool_tests", "operand_start", "read_in", "read_outside", "seen_at_start",
+           "seen_starting", "tested_later", "tests_by_identity"]
 
 _BOOL_TESTS: dict[types.CodeType, Any] = {}
 ANYTHING = "anything"
@@ -95,6 +97,14 @@ def _chain(span: list[Any], arguments: set[str], written: set[str]) -> tuple[str
     return None
 
 
+def read_outside(record: Any, x: Any) -> bool:
+    """Whether ``x`` is the stand-in of a number outside read at every call (``cfg[0]``
+    once it changed): its ``is`` is the place's object's, checked by ``aliases.pattern`` (a number
+    read from a Value, or computed, is refused where the code tests it by identity)."""
+    return type(x) is Traced and x.source[0] == "input" and \
+        record.inputs[x.source[1]][0] == "place"
+
+
 def operand_start(at: list[Any], end: int) -> int:
     """Where the operand that ends before ``at[end]`` starts."""
     import dis
@@ -136,7 +146,7 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
         given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount + bool(
             code.co_flags & 4) + bool(code.co_flags & 8)]  # (and ``*args``, ``**kw``)
         held = frame.f_locals
-        if any(_holds_followed(held.get(name)) for name in given):
+        if any(_holds_followed(record, held.get(name)) for name in given):
             import dis
 
             line = next((getattr(getattr(i, "positions", None), "lineno", None) for i in
@@ -195,7 +205,18 @@ def read_in(record: Recording, v: Any) -> None:
     frame: Any = _getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_HERE):
         frame = frame.f_back  # (``item()``: this folder's own)
-    if frame is None or not _compares_identities(frame):
+    if frame is None:
+        return
+    outside = record.outside
+    if outside is not None and outside.number_ids.get(id(number_of(v))):
+        if tests_by_identity(frame.f_code, frame.f_globals):
+            record.refuse("it tests numbers by identity (`is`) where it reads the number of a "
+                          "Value that holds the very float object a number outside holds "
+                          "(Value(DEFAULT).data is DEFAULT): whether a Value's number is one "
+                          "object with another is no number a program can follow; compare "
+                          "numbers with ==")
+            return
+    if not _compares_identities(frame):
         return
     if record.read_here.setdefault(frame, id(v)) != id(v):
         record.refuse("it tests two things by identity (`is`) where it reads the numbers of "
@@ -243,7 +264,8 @@ def _holds_array(x: Any) -> bool:
         return any(map(_holds_array, x))
     if isinstance(x, dict):
         return any(map(_holds_array, x.values()))
-    return getattr(getattr(x, "given_as", None), "__name__", "") == "ndarray"
+    return type(x) is not Traced and getattr(  # (a followed number's attribute: a guard)
+        getattr(x, "given_as", None), "__name__", "") == "ndarray"
 
 
 def _a_class(side: Any, frame: Any) -> bool:
@@ -254,13 +276,16 @@ def _a_class(side: Any, frame: Any) -> bool:
     return held is None or isinstance(held, type)
 
 
-def _holds_followed(x: Any) -> bool:
-    """Whether ``x`` is a followed number, or a list, a tuple or a dict holding one."""
+def _holds_followed(record: Recording, x: Any) -> bool:
+    """Whether ``x`` is a followed number, or a list, a tuple or a dict holding one (not a
+    number outside read at every call: whether it is one object with another number outside
+    is checked at every call, ``aliases.py``)."""
     if isinstance(x, (list, tuple)):  # (a list given: the capture's copy, of a class of its own)
-        return any(type(item) is Traced for item in x)
+        return any(type(item) is Traced and not read_outside(record, item) for item in x)
     if isinstance(x, dict):
-        return any(type(item) is Traced for item in x.values())
-    return type(x) is Traced
+        return any(type(item) is Traced and not read_outside(record, item)
+                   for item in x.values())
+    return type(x) is Traced and not read_outside(record, x)
 
 
 def _may_be_read(side: Any, frame: Any, items: bool) -> bool:
@@ -309,3 +334,67 @@ def _operands(code: types.CodeType) -> tuple[Any, ...]:
             left = operand_start(at, right)
             found.append((side(at[left:right]), side(at[right:k])))
     return tuple(found)
+
+
+_SPANS: dict[types.CodeType, tuple[Any, ...]] = {}
+_MISSING = object()
+_CALLS = ("CALL", "CALL_FUNCTION", "CALL_METHOD", "PRECALL")
+_IS_OP = dis.opmap["IS_OP"]
+
+
+def tests_by_identity(code: types.CodeType, globals_: dict[str, Any]) -> bool:
+    """Whether the learner's ``code`` tests two things by identity (``is``, ``is not``)
+    neither of which is surely no number (see the module's docstring)."""
+    spans = _SPANS.get(code)
+    if spans is None:
+        spans = _spans(code) if user_code(code) else ()
+        if len(_SPANS) > 4096:
+            _SPANS.clear()
+        _SPANS[code] = spans
+    return any(not _no_number(left, globals_) and not _no_number(right, globals_)
+               for left, right in spans)
+
+
+def _spans(code: types.CodeType) -> tuple[Any, ...]:
+    """Each ``is`` of ``code`` as the instructions of its two operands (``None`` where they
+    cannot be told apart: 3.13's two locals loaded at once), and of the code it holds (a
+    comprehension, a generator expression, a lambda: seen as the code starts, before its
+    globals are walked and its inputs put in place)."""
+    at = list(dis.get_instructions(code))
+    found = [span for inner in code.co_consts if isinstance(inner, types.CodeType)
+             and _IS_OP in inner.co_code[::2] for span in _spans(inner)]
+    for k, instruction in enumerate(at):
+        if instruction.opname != "IS_OP":
+            continue
+        right = operand_start(at, k)
+        left = operand_start(at, right) if right > 0 else right
+        spans: tuple[Any, Any] = (at[left:right], at[right:k])
+        if any(i.opname == "LOAD_FAST_LOAD_FAST" for i in at[left:k]):
+            spans = (None, None)  # (3.13: two locals loaded at once, perhaps numbers)
+        found.append(spans)
+    return tuple(found)
+
+
+def _no_number(span: Any, globals_: dict[str, Any]) -> bool:
+    """Whether an operand is surely no number: a constant that is none (``None``, ``True``, a
+    text), ``type(...)``, or a global (then attributes of modules and classes) that holds no
+    number now."""
+    if not span:
+        return False
+    first, last = span[0], span[-1]
+    if len(span) == 1 and first.opname == "LOAD_CONST":
+        return type(first.argval) not in (int, float, complex)
+    if first.opname in _NAMED and first.argval == "type" and last.opname in _CALLS:
+        return "type" not in globals_  # (Python's ``type(x)``: a class)
+    if first.opname not in _NAMED or any(i.opname not in ("LOAD_ATTR", "LOAD_METHOD")
+                                         for i in span[1:]):
+        return False
+    held = globals_.get(first.argval, _MISSING)
+    if held is _MISSING:
+        held = vars(builtins).get(first.argval, _MISSING)
+    for i in span[1:]:
+        if not isinstance(held, (types.ModuleType, type)):
+            return False  # (an attribute of an object: it may hold a number later)
+        held = vars(held).get(i.argval, _MISSING)
+    return held is not _MISSING and not isinstance(held, (int, float, complex)) and \
+        type(held).__module__ != "numpy"

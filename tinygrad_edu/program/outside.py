@@ -57,7 +57,8 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
-from tinygrad_edu.program.identity import seen_at_start, seen_starting
+from tinygrad_edu.program.aliases import is_number
+from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
 from tinygrad_edu.program.places import (
@@ -99,9 +100,14 @@ class Watcher:
     roots, walked as they were), the functions it imported by name that a capture follows,
     a ``type`` and a ``float`` of its own; generators it drew from, refused."""
 
-    def __init__(self, record: Recording, function: Any, dynamic: set[tuple[Any, ...]]) -> None:
+    def __init__(self, record: Recording, function: Any, dynamic: set[tuple[Any, ...]],
+                 back: frozenset[tuple[Any, ...]] = frozenset()) -> None:
         self.record = record
         self.dynamic = dynamic  # (places that are inputs: a number read at every call)
+        self.held_back = set(back)  # (inputs guarded in this capture: ``aliases.py``)
+        self.number_ids: dict[int, int] = {}  # (id of a number found outside: how often)
+        self.identities = False  # (code that ran tests numbers by identity: ``aliases``)
+        self.deferred: list[Place] | None = None  # (``_discover``'s roots, walked)
         self.codes: dict[types.CodeType, dict[str, Any]] = {}
         self.tested: set[types.CodeType] = set()  # (``identity.bool_tests``)
         self.roots: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # key -> step
@@ -266,6 +272,19 @@ class Watcher:
         if seen_at_start(code):  # (seen at every start)
             self.tested.add(code)
             seen_starting(self.record, code, frame)
+        self.identities = self.identities or tests_by_identity(code, globals_)
+        self.deferred = []  # (its roots' inputs installed once all are walked: ``_install``)
+        try:
+            self._roots_of(code, globals_, frame)
+        finally:
+            deferred, self.deferred = self.deferred, None
+            if self.dynamic:
+                self._install(deferred)
+        self.classes.watch(code, globals_, frame)
+
+    def _roots_of(self, code: types.CodeType, globals_: dict[str, Any],
+                  frame: types.FrameType | None) -> None:
+        """The globals, builtins, cells and modules the learner's ``code`` reads: roots."""
         reads = reads_of(code)
         names = reads.globals | reads.stored_globals
         if "globals" in reads.globals and "globals" not in globals_:  # (globals()["lr"]:
@@ -289,7 +308,6 @@ class Watcher:
         self._swap(globals_, reads.globals)
         self.swapped += swapped_in_modules(code, globals_, reads.globals, FOLLOWED)
         self._float(globals_, reads)
-        self.classes.watch(code, globals_, frame)
 
     def _builtins(self, code: types.CodeType, globals_: dict[str, Any], reads: Reads,
                   names: set[str]) -> None:
@@ -424,6 +442,8 @@ class Watcher:
         new = walk.places[first:]
         for p in new:
             self.start.setdefault(_slot(p), p.value)
+            if is_number(p):
+                self.number_ids[id(p.value)] = self.number_ids.get(id(p.value), 0) + 1
         self.functions += walk.functions[functions:]
         self.generators += [(p, generator_state(p.value)) for p in new if p.kind == "generator"]
         self.streams += reached(self.record, new, line)  # (``world.py``)
@@ -436,7 +456,9 @@ class Watcher:
                 f"it reads {place.said()}, {what} ({type(value).__name__}): what it gives "
                 "changes at every call, which a program cannot follow; pass what it gives "
                 f"as arguments, at {line or '?'}")
-        if self.dynamic:
+        if self.deferred is not None:
+            self.deferred += new
+        elif self.dynamic:
             self._install(new)
 
     def held(self, holder: Any, label: str, steps: tuple[tuple[str, Any], ...],
@@ -449,6 +471,8 @@ class Watcher:
         new = walk.places[first:]
         for p in new:
             self.start.setdefault(_slot(p), p.value)
+            if is_number(p):
+                self.number_ids[id(p.value)] = self.number_ids.get(id(p.value), 0) + 1
         self.lines.setdefault(walk.holders[id(holder)].key(), line)
         if self.dynamic:
             self._install(new)
@@ -456,10 +480,16 @@ class Watcher:
 
     def _install(self, places: list[Place]) -> None:
         """The places that are inputs (``dynamic``) hold a traced number while the capture
-        runs."""
+        runs; one whose number another place found outside holds too (the very object:
+        ``cfg[0] is DEFAULT`` would see a stand-in) is guarded in this capture
+        (``aliases.py``)."""
         for place in places:
             if place.kind == "number" and type(place.value) not in (Traced, bool) and \
                     place.key() in self.dynamic:  # (a bool stays guarded: ``FLAG is True``)
+                if place.key() in self.held_back or (self.identities and self.number_ids.get(
+                        id(place.value), 0) > 1):
+                    self.held_back.add(place.key())
+                    continue
                 traced = self.record.input(place.value, ("place", place.key(), place.said()))
                 place.write(traced, own=True)
                 self.installed.append((place, place.value, traced))

@@ -24,7 +24,7 @@ from concurrent import futures
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
 from typing import Any
 
-from tinygrad_edu.program.identity import operand_start
+from tinygrad_edu.program.identity import operand_start, read_outside
 from tinygrad_edu.program.learners_code import learners_file, learners_line, user_code
 from tinygrad_edu.program.seen import (
     FrozenSetSeen,
@@ -157,8 +157,11 @@ def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
     number read one of them, refused (as ``a.data is b.data``: ``identity.read_in``)."""
     def call(a: Any, b: Any, /) -> bool:
         found = recording()
-        if found is not None and a is not b and Traced in (type(a), type(b)) and \
-                user_code(_getframe(1).f_code):
+        if found is not None and user_code(_getframe(1).f_code):
+            found.identities = True  # (numbers outside checked to be one object or not)
+        if found is not None and a is not b and any(  # (a number outside read at every
+                type(x) is Traced and not read_outside(found, x) for x in (a, b)) and \
+                user_code(_getframe(1).f_code):  # call: as ``aliases.py`` checks it)
             found.refuse(f"it tests a number read by identity (operator.{function.__name__}"
                          "): whether two Values hold one float object is no number a "
                          "program can follow; compare numbers with ==")

@@ -48,7 +48,12 @@ class Outside:
         self.changed: list[str] = []  # (what it changed that a program does not change again)
         self._changes(record)
         self.inputs: list[Place] = [p for p in self.walk.places if p.key() in watcher.dynamic
-                                    and p.kind == "number" and type(p.value) is not bool]
+                                    and p.kind == "number" and type(p.value) is not bool
+                                    and p.key() not in watcher.held_back]
+        self.identities = watcher.identities or record.identities  # (``aliases.py``)
+        self.numbers: list[Place] = []  # (the numbers outside one object checked at once)
+        self.pattern: tuple[int, ...] = ()  # (which of them were one object: ``aliases``)
+        self.by_identity = ""  # (why the last failed check failed, where it is identity)
         self.check: Callable[[], Any] = lambda: (-1, ())
         self.text = ""
         self.chains: list[list[tuple[Place, str]]] = []
@@ -95,6 +100,19 @@ class Outside:
                 self.failed = place
                 return True
         return False
+
+    def aliased(self, now: tuple[int, ...]) -> int:
+        """The numbers outside (``numbers``) are not one object where they were, or are one
+        where they were not (``now``, as ``aliases.pattern`` gives): which, said (``failed``
+        that place; no input for that, its number may be the same)."""
+        then = self.pattern
+        k = next(k for k, (a, b) in enumerate(zip(now, then)) if a != b)
+        place, other = self.numbers[k], self.numbers[min(now[k], then[k])]
+        self.failed = place
+        self.by_identity = (f"{_said(place)} is {'now' if now[k] < k else 'no longer'} the "
+                            f"very object {_said(other)} holds, and the code tests numbers "
+                            "by identity (`is`)")
+        return 0
 
     def guard(self, graph_values: set[int]) -> None:
         """The guards and inputs, once the graph's Values are known (``_checks``)."""
@@ -168,3 +186,7 @@ class Outside:
                 record.effect(f"it changes {place.said()} (a program does not change it "
                               "again: do it outside the compiled function)", line=False)
 
+
+def _said(place: Place) -> str:
+    """A number found outside as Python names it (a Value's: ``w.data``)."""
+    return f"{place.said()}.data" if place.kind == "value" else place.said()

@@ -31,6 +31,7 @@ from sys import _getframe  # (Python's own: a capture puts its own in sys while 
 from typing import Any
 
 from tinygrad_edu.program.followed_arrays import is_drawn
+from tinygrad_edu.program.identity import tests_by_identity
 from tinygrad_edu.program.learners_code import learners_line, user_code
 from tinygrad_edu.program.number_steps import as_float, total, total_from
 from tinygrad_edu.program.sets import gone_through, kept_set
@@ -423,6 +424,11 @@ def largest_or_smallest(builtin: Callable[..., Any], name: str) -> Callable[...,
         # it is depends on the numbers, and so do its numbers' ways: guarded)
         if len(items) == 1:
             return items[0]
+        caller = _getframe(1)
+        if user_code(caller.f_code) and any(type(x) is not Traced or x.source[0] == "input"
+                                            for x in items):
+            if tests_by_identity(caller.f_code, caller.f_globals):  # (the very object
+                return builtin(items, **options)  # given, which one guarded: `is` sees it)
         return _step(name, builtin, *items)
 
     chosen.__name__ = name

@@ -119,6 +119,7 @@ class Recording:
         self.in_op = ""  # (an op of one's own whose functions run: ``own_ops.built``)
         self.own: list[str] = []  # (what ops of one's own drew or wrote: run as the engine)
         self.views = 0  # (memoryviews of arrays given made: ``seen.MemoryviewSeen``)
+        self.identities = False  # (``operator.is_`` called by the learner: ``aliases.py``)
 
     def input(self, number: Any, origin: tuple[Any, ...]) -> Traced:
         """A number the program reads at every run (an argument's, a random draw, a number
