@@ -4,9 +4,9 @@ try to take the page's Python down (Stop, loops, recursion, crashes, the memory,
 live_exercises_survive.py) among these, which try what a learner reads: grading as the
 command line grades, Start again, a verdict after a reload, the diagnoses, warnings, a
 verdict on its own exercise, the next stage, the exercises on arrays, what the page's own
-Python lacks (NumPy), a flood printed before a verdict, and last every stage and an
-exercise of each kind with their model answers (``SAMPLE``). ``live.check`` checks code in
-its editor."""
+Python lacks (NumPy), a flood printed before a verdict, and last three stages and an
+exercise of each kind with their model answers (``STAGES``, ``SAMPLE``). ``live.check`` checks
+code in its editor."""
 
 import re
 
@@ -324,8 +324,13 @@ SAMPLE = ("d_mul", "d_pow", "central_difference", "topological_sort", "backward"
 """The exercises the main tier checks in the page with their model answers, one of each way a
 case reaches it: a rule on numbers, one with two operands and the output, a function handed
 in, a graph to sort, a graph to fill with gradients, a Value class (with a second right one);
-every stage besides. The long tier checks every exercise, and each right Value of the suite
-(test_live_track.py)."""
+and the stages of ``STAGES``. The long tier checks every exercise and every stage, and each
+right Value of the suite (test_live_track.py)."""
+
+STAGES = ("node", "attention", "train_step")
+"""The stages the main tier checks in the page with their model answers: the first, the one
+of most arithmetic (attention) and the last, which trains (every stage: the long tier; each
+stage's model answer is graded under the main Python in tests/exercises/test_microgpt.py)."""
 
 
 def model_answer(ex):
@@ -336,10 +341,11 @@ def choose(page, ex):
     page.select_option("#stage" if ex.track else "#exercise", ex.name)
 
 
-def passes_each(page, exercises, values):
-    """Each of ``exercises`` and every stage, with its model answer, then exercise 18 with
-    each of ``values``, through the page's menus, editor and Check: each passes."""
-    answers = [(ex, model_answer(ex)) for ex in (*exercises, *TRACK.values())]
+def passes_each(page, exercises, values, stages=tuple(TRACK)):
+    """Each of ``exercises`` and of ``stages`` (every stage, unless told), with its model
+    answer, then exercise 18 with each of ``values``, through the page's menus, editor and
+    Check: each passes."""
+    answers = [(ex, model_answer(ex)) for ex in (*exercises, *(TRACK[s] for s in stages))]
     answers += [(EXERCISES["Value"], source) for source in values]
     for ex, code in answers:
         choose(page, ex)
@@ -347,12 +353,12 @@ def passes_each(page, exercises, values):
         assert verdict.startswith(f"✓ {ex.name} passed"), verdict
 
 
-def exercises_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers(
+def exercises_three_stages_and_an_exercise_of_each_kind_pass_with_their_model_answers(
         exercises, capsys):
     """(Last: on the Python and the grader this session has loaded, where a page of its own
     loaded them again, about 15 s.)"""
     values = list(CORRECT_VALUES.values())[1:2]  # (its model answer's sort is recursive)
-    passes_each(exercises, [EXERCISES[name] for name in SAMPLE], values)
+    passes_each(exercises, [EXERCISES[name] for name in SAMPLE], values, STAGES)
 
 
 EXERCISES_STEPS = [
@@ -384,7 +390,7 @@ EXERCISES_STEPS = [
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
     exercises_on_arrays_say_how_to_do_them_locally,
     exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first,
-    exercises_every_stage_and_an_exercise_of_each_kind_pass_with_their_model_answers,
+    exercises_three_stages_and_an_exercise_of_each_kind_pass_with_their_model_answers,
 ]
 
 
