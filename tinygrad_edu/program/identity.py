@@ -241,13 +241,20 @@ def _compares_identities(frame: Any) -> bool:
 
 
 def _operands_of(code: types.CodeType) -> tuple[Any, ...]:
-    operands = _OPERANDS.get(code)
-    if operands is None:
-        operands = _operands(code) if user_code(code) else ()
-        if len(_OPERANDS) > 4096:
-            _OPERANDS.clear()
-        _OPERANDS[code] = operands
-    return operands
+    return _of_code(_OPERANDS, code, _operands)
+
+
+def _of_code(cache: dict[types.CodeType, tuple[Any, ...]], code: types.CodeType,
+             read: Any) -> tuple[Any, ...]:
+    """``read(code)`` of the learner's ``code`` (nothing of other code), kept in ``cache`` (at
+    most 4096 codes: then it starts again)."""
+    found = cache.get(code)
+    if found is None:
+        found = read(code) if user_code(code) else ()
+        if len(cache) > 4096:
+            cache.clear()
+        cache[code] = found
+    return found
 
 
 def _identities(code: types.CodeType) -> bool:
@@ -345,14 +352,8 @@ _IS_OP = dis.opmap["IS_OP"]
 def tests_by_identity(code: types.CodeType, globals_: dict[str, Any]) -> bool:
     """Whether the learner's ``code`` tests two things by identity (``is``, ``is not``)
     neither of which is surely no number (see the module's docstring)."""
-    spans = _SPANS.get(code)
-    if spans is None:
-        spans = _spans(code) if user_code(code) else ()
-        if len(_SPANS) > 4096:
-            _SPANS.clear()
-        _SPANS[code] = spans
     return any(not _no_number(left, globals_) and not _no_number(right, globals_)
-               for left, right in spans)
+               for left, right in _of_code(_SPANS, code, _spans))
 
 
 def _spans(code: types.CodeType) -> tuple[Any, ...]:
