@@ -21,7 +21,9 @@ from __future__ import annotations
 import ast
 import json
 import os
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +62,36 @@ def pytest_collection_modifyitems(config, items):
     on_site = {item.path for item in items
                if building and "site" in getattr(item, "fixturenames", ())}
     items.sort(key=lambda item: (item.path not in heavy, item.path in on_site))  # (stable)
+
+
+ParameterSet = type(pytest.param(None))
+
+
+def sampled(values: Iterable[Any], keep: int | Collection[Any], sibling: str,
+            several: bool = False) -> list[Any]:
+    """``values`` for ``pytest.mark.parametrize``, all but a sample of them in the long tier:
+    ``keep``, the values the main tier keeps (or, a number, the first ``keep``), the others
+    marked long with ``sibling`` as their short sibling (this same test, at the values it
+    keeps: the same code, on fewer cases). ``several``: each value is a tuple, one item per
+    argument. A value that is a ``pytest.param`` keeps its own marks and id."""
+    values = list(values)
+    kept = set(range(keep)) if isinstance(keep, int) else {
+        i for i, value in enumerate(values) if _bare(value) in keep}
+    if not 0 < len(kept) < len(values):
+        raise ValueError(f"a sample keeps some of the values, not none or all: {keep!r}")
+    long = pytest.mark.long(sibling=sibling)
+    return [value if i in kept else
+            pytest.param(*value.values, marks=[*value.marks, long], id=value.id)
+            if isinstance(value, ParameterSet) else
+            pytest.param(*(value if several else (value,)), marks=long)
+            for i, value in enumerate(values)]
+
+
+def _bare(value: Any) -> Any:
+    """A parameter's value, out of its ``pytest.param`` if it has one."""
+    if isinstance(value, ParameterSet):
+        return value.values[0] if len(value.values) == 1 else value.values
+    return value
 
 
 def sibling_problem(item, root: Path) -> str | None:

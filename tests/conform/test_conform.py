@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import torch
+from tests.tiers import sampled
 from tinygrad_edu.testing import conform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,9 @@ def planted(name):
     return report_of(engine(name), only=sorted({p[1] for p in PLANTED if p[0] == name}))
 
 
-@pytest.mark.parametrize(("name", "row", "column", "kind", "cause", "line"), PLANTED,
+@pytest.mark.parametrize(("name", "row", "column", "kind", "cause", "line"),
+                         sampled(PLANTED, 6, "test_a_planted_bug_is_found_named_and_located",
+                                 several=True),
                          ids=[f"{p[0]}-{p[1]}" for p in PLANTED])
 def test_a_planted_bug_is_found_named_and_located(name, row, column, kind, cause, line):
     if kind == "convention" and torch is None:
