@@ -34,16 +34,42 @@ def _behaviour(outcome: Outcome) -> Any:
     return type(outcome.error) if outcome.error is not None else None
 
 
-def _model_answers(exercise: ExerciseSpec, mistake: Mistake, cases: list[Any]) -> list[Any]:
-    """What the mistaken solution does on each case (its answer or its exception's type)."""
+def _model_answers(exercise: ExerciseSpec, mistake: Mistake, outcomes: list[Outcome],
+                   got: list[Any]) -> list[Any] | None:
+    """What the mistaken solution does on each outcome's case (its answer or its exception's
+    type); None as soon as one case rules it out (``_rules_out``): most models are ruled
+    out on the first case, the learner's failure, and need not run on the others."""
     answers: list[Any] = []
     assert mistake.solution is not None, f"the mistake {mistake.key} has no solution to run"
-    for case in cases:
+    for o, learners in zip(outcomes, got):
         try:
-            answers.append(run_solution(mistake.solution, exercise, case)[0])
+            answer = run_solution(mistake.solution, exercise, o.case)[0]
         except Exception as error:  # a mistake can fail where the learner's fails
-            answers.append(type(error))
+            answer = type(error)
+        if _rules_out(answer, learners, o.expected, len(exercise.parts)):
+            return None
+        answers.append(answer)
     return answers
+
+
+def _rules_out(model: Any, got: Any, expected: Any, n: int) -> bool:
+    """One case shows a mistake's model is not the learner's mistake, whatever the other
+    cases give: in a part the model changes there (``_changed_parts``: every part, where it
+    raises) it does not do what the learner's solution did, on a case ``_explains`` compares
+    (not one where only one of the two overflows)."""
+    if (got is OverflowError) != (model is OverflowError):
+        return False
+    changed = range(n) if not isinstance(model, tuple) else [
+        i for i in range(n) if not _same(model[i], expected[i])]
+    return any(not _agrees(got, model, i) for i in changed)
+
+
+def _agrees(got: Any, model: Any, i: int) -> bool:
+    """A model does what the learner's solution did on one case, for part ``i``: the same
+    answer there, or an exception of the same type."""
+    if isinstance(got, type):
+        return model is got
+    return isinstance(got, tuple) and isinstance(model, tuple) and _same(got[i], model[i])
 
 
 def _same(got: Any, model: Any) -> bool:
@@ -69,19 +95,13 @@ def _explains(got: list[Any], model: list[Any], rows: list[int], i: int) -> bool
     the solution answered: one that overflows on every input (``s = 10.0 ** 400`` first) is
     not explained by a model that overflows on some (before, such an answer was told "the
     largest logit not subtracted")."""
-    def agrees(r: int) -> bool:
-        if isinstance(got[r], type):
-            return model[r] is got[r]
-        return (isinstance(got[r], tuple) and isinstance(model[r], tuple)
-                and _same(got[r][i], model[r][i]))
-
     def overflow_on_one_side(r: int) -> bool:
         return (got[r] is OverflowError) != (model[r] is OverflowError)
 
     compared = [r for r in rows if not overflow_on_one_side(r)]
     if len(compared) < len(rows) and all(isinstance(got[r], type) for r in compared):
         return False
-    return bool(compared) and all(agrees(r) for r in compared)
+    return bool(compared) and all(_agrees(got[r], model[r], i) for r in compared)
 
 
 def _generic(i: int, exercise: ExerciseSpec, outcomes: list[Outcome]) -> list[tuple[Mistake, Any]]:
@@ -162,7 +182,6 @@ def diagnose(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome],
         if explained:
             return explained
     outcomes = [o for o in [failure, *outcomes] if _behaviour(o) is not None]
-    cases = [o.case for o in outcomes]
     got = [_behaviour(o) for o in outcomes]
     answered = [o for o in outcomes if o.got is not None]
     mistakes = list(exercise.mistakes)
@@ -173,7 +192,9 @@ def diagnose(exercise: ExerciseSpec, failure: Outcome, outcomes: list[Outcome],
     for mistake in mistakes:
         if mistake.solution is None:
             continue
-        model = _model_answers(exercise, mistake, cases)
+        model = _model_answers(exercise, mistake, outcomes, got)
+        if model is None:
+            continue
         changed = _changed_parts(model, outcomes, len(exercise.parts))
         if changed and all(_explains(got, model, rows, i) for i in changed):
             models.append((mistake, changed))
