@@ -42,6 +42,7 @@ def _model_answers(exercise: ExerciseSpec, mistake: Mistake, outcomes: list[Outc
     answers: list[Any] = []
     assert mistake.solution is not None, f"the mistake {mistake.key} has no solution to run"
     for o, learners in zip(outcomes, got):
+        answer: Any
         try:
             answer = run_solution(mistake.solution, exercise, o.case)[0]
         except Exception as error:  # a mistake can fail where the learner's fails
