@@ -327,10 +327,11 @@ in, a graph to sort, a graph to fill with gradients, a Value class (with a secon
 and the stages of ``STAGES``. The long tier checks every exercise and every stage, and each
 right Value of the suite (test_live_track.py)."""
 
-STAGES = ("node", "attention", "train_step")
-"""The stages the main tier checks in the page with their model answers: the first, the one
-of most arithmetic (attention) and the last, which trains (every stage: the long tier; each
-stage's model answer is graded under the main Python in tests/exercises/test_microgpt.py)."""
+STAGES = ("attention",)
+"""The stage the main tier checks here with its model answer, the one of most arithmetic
+(``exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after`` passes adam and the
+last, which trains; every stage: the long tier; each stage's model answer is graded under
+the main Python in tests/exercises/test_microgpt.py)."""
 
 
 def model_answer(ex):
@@ -394,7 +395,10 @@ EXERCISES_STEPS = [
 ]
 
 
-EXERCISES_LONG = {exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
+EXERCISES_LONG = {exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
+                  exercises_a_check_starts_from_the_python_the_page_set_up,
+                  exercises_say_what_the_pages_python_lacks_and_a_verdict_after_a_flood_comes_first,
+                  exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
                   exercises_end_code_that_never_gives_control_back,
                   exercises_after_a_crash_the_grader_is_prepared_again_not_once,
                   exercises_a_worker_left_busy_is_loaded_again,
@@ -409,4 +413,8 @@ watches). A worker ended and loaded again (``exercises_end_code_that_never_gives
 back``: the path a worker left busy takes, and the one a Stop that is not heard takes once its
 grace is over, ``exercises_end_code_that_will_not_stop``'s) is the long tier's here (10.7 s);
 the main tier sees live.js end a worker and load another on the playground
-(``playground_a_loop_in_javascript_is_ended_and_said_at_its_line``, the same ``stop``)."""
+(``playground_a_loop_in_javascript_is_ended_and_said_at_its_line``, the same ``stop``). What
+a Check leaves in the page's Python, a long chain freed after a verdict, and a flood before
+one (with the refusal of NumPy) are the long tier's here too: the main tier runs the same
+Python under CPython (tests/viz/test_page_python.py, test_printing.py) and the same worker's
+flood on the playground (``playground_a_flood_never_freezes_the_page_and_stop_interrupts_it``)."""

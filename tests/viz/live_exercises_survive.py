@@ -335,6 +335,7 @@ def exercises_an_exit_of_its_process_is_a_verdict(exercises, capsys):
     """``random._os._exit(0)``: before, the page's Python died ("Python in this page stopped
     working"), at every Check of the file; the command line says it ended the process it
     was graded in (an independent learner's walk, issue 66)."""
+    exercises.select_option("#exercise", "d_tanh")
     said = check(exercises, "import random\n\nrandom._os._exit(0)\n\n\n" + RIGHT)
     assert said.startswith("✗ d_tanh: "), said
     assert said.startswith("✗ d_tanh: your code called os._exit(0) at your answer, line 3, in "
