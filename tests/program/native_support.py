@@ -9,7 +9,8 @@ import warnings
 import pytest
 
 from tinygrad_edu import Value
-from tinygrad_edu.program.native import NativeUnavailable, library, native_program
+from tinygrad_edu.program.c_build import library
+from tinygrad_edu.program.native import NativeUnavailable, native_program
 
 BUILT = library()
 needs_compiler = pytest.mark.skipif(

@@ -25,7 +25,7 @@ from tinygrad_edu import OPS, Value, dot, vsum
 from tinygrad_edu.engine import apply as apply_row
 from tinygrad_edu.nn import MLP, hinge_loss, l2_penalty
 from tinygrad_edu.ops import _HIDDEN
-from tinygrad_edu.program import native
+from tinygrad_edu.program import c_build
 from tinygrad_edu.program.native import C_NAMES, CODES, NativeUnavailable, c_code, native_program
 from tinygrad_edu.program.tape import tape_of
 from tinygrad_edu.row import Op
@@ -191,7 +191,7 @@ def test_every_built_in_op_is_spelled_in_c():
 @pytest.fixture
 def fresh_build(monkeypatch, tmp_path):
     """No library built yet in this process, and an empty cache folder."""
-    monkeypatch.setattr(native, "_BUILT", {})
+    monkeypatch.setattr(c_build, "_BUILT", {})
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     return tmp_path
 
@@ -212,13 +212,13 @@ def test_no_compiler_runs_as_python_and_says_so(fresh_build, monkeypatch):
 def test_in_a_browser_the_program_runs_as_python_and_says_so_plainly(fresh_build, monkeypatch):
     """Pyodide has no compiler: its reason says so in its repr, with nothing to install,
     and no warning (before: "install one (apt-get install gcc ...)")."""
-    monkeypatch.setattr(native.sys, "platform", "emscripten")
+    monkeypatch.setattr(c_build.sys, "platform", "emscripten")
     x = Value(2.0)
     y = x.exp() * x
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         program = native_program(tape_of(y))
-    assert program.kind == "Python" and program.reason == native.IN_A_BROWSER
+    assert program.kind == "Python" and program.reason == c_build.IN_A_BROWSER
     assert "apt-get" not in repr(program) and "the same numbers" in repr(program)
     ours, engine = both(y, [x], program.run)
     assert ours == engine
@@ -250,7 +250,7 @@ def test_a_library_the_system_refuses_to_load_runs_as_python(fresh_build, monkey
 @pytest.mark.slow
 def test_processes_building_at_once_each_load_a_whole_library(tmp_path):
     code = textwrap.dedent("""
-        from tinygrad_edu.program.native import library
+        from tinygrad_edu.program.c_build import library
         built = library()
         assert built.library is not None, built.reason
         print(built.path)

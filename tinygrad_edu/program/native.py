@@ -1,5 +1,5 @@
 """A program run natively: the tape read by a loop in C (``native.c``), built once per machine
-with the C compiler found there and loaded with the standard library's ctypes.
+with the C compiler found there and loaded with the standard library's ctypes (``c_build.py``).
 
 ``native_program(program)`` packs the program's tape into arrays, once per structure: an op
 code per step, its operands' slots, which of them are nodes. Each ``run`` writes the leaves'
@@ -25,26 +25,19 @@ from __future__ import annotations
 
 import builtins
 import ctypes
-import hashlib
 import math
 import operator
 import os
 import re
-import shlex
-import shutil
-import stat
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 import warnings
 from array import array
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tinygrad_edu.ops import find_op
+from tinygrad_edu.program.c_build import IN_A_BROWSER, SOURCE, TEXT, library
 from tinygrad_edu.program.captured import copy
 from tinygrad_edu.program.number_steps import (
     COMPARED,
@@ -70,13 +63,7 @@ from tinygrad_edu.program.reading import number_of
 from tinygrad_edu.program.tape import NumberStep, Raises, Step, Tape
 from tinygrad_edu.row import GivenOp, Op
 
-__all__ = ["FLAGS", "Built", "NativeProgram", "NativeUnavailable", "c_code", "library",
-           "native_program"]
-
-SOURCE = Path(__file__).with_name("native.c")
-FLAGS = ("-O2", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math")
-"""How native.c is built (then ``-lm``): optimised, but no fast-math and no contraction of
-``a * b + c`` into one rounding, which would change the numbers."""
+__all__ = ["NativeProgram", "NativeUnavailable", "c_code", "native_program"]
 
 C_NAMES = {"+": "ADD", "-": "SUB", "*": "MUL", "/": "DIV", "**": "POW", "neg": "NEG",
            "exp": "EXP", "log": "LOG", "sqrt": "SQRT", "tanh": "TANH", "sigmoid": "SIGMOID",
@@ -119,7 +106,6 @@ def _codes(text: str) -> dict[str, int]:
     return {name.strip(): i for i, name in enumerate(body.split(",")) if name.strip()}
 
 
-TEXT = SOURCE.read_text(encoding="utf-8")
 CODES = _codes(TEXT)
 
 
@@ -139,122 +125,6 @@ def _callers_level() -> int:
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     return level
-
-
-# ----------------------------------------------------------------------------- the library
-
-
-class Built:
-    """native.c built and loaded (``library``), or why not (``reason``); ``path``: the shared
-    library; ``seconds``: how long compiling it took in this process (0.0: it was in the
-    cache)."""
-
-    def __init__(self, library: ctypes.CDLL | None, reason: str, path: str = "",
-                 seconds: float = 0.0) -> None:
-        self.library, self.reason, self.path, self.seconds = library, reason, path, seconds
-
-    def __repr__(self) -> str:
-        return f"<native.c built at {self.path}>" if self.library else f"<not built: {self.reason}>"
-
-
-_BUILT: dict[tuple[str, ...], Built] = {}
-_LOCK = threading.Lock()
-
-
-IN_A_BROWSER = ("this Python runs in a web page (Pyodide), where there is no C compiler, "
-                "so the program runs as the Python program it is: the same numbers, bit for "
-                "bit; on a computer it runs as C where a C compiler is found")
-"""Why a program runs as Python in a browser's Python: said plainly, with nothing to
-install (``NativeProgram`` says it in its repr, not as a warning: there is nothing to do)."""
-
-
-def compiler() -> tuple[list[str], str]:
-    """The C compiler's command (``CC``, else ``cc``, ``gcc`` or ``clang`` on PATH), or an
-    empty one and why there is none (in a browser's Python: ``IN_A_BROWSER``)."""
-    if sys.platform == "emscripten":
-        return [], IN_A_BROWSER
-    given = os.environ.get("CC", "").strip()
-    if given:
-        words = shlex.split(given)
-        found = shutil.which(words[0])
-        if found is None:
-            return [], (f"no C compiler: CC={given!r} is not found (set CC to a C compiler, "
-                        "or unset it to use cc)")
-        return [found, *words[1:]], ""
-    for name in ("cc", "gcc", "clang"):
-        found = shutil.which(name)
-        if found is not None:
-            return [found], ""
-    return [], ("no C compiler found (cc, gcc or clang on PATH); install one (apt-get install "
-                "gcc, xcode-select --install) or set CC")
-
-
-def library() -> Built:
-    """native.c built and loaded, once per process and compiler (the shared library is kept
-    in a per-user cache folder, named by a hash of the source, the compiler and the flags,
-    so a second process loads it at once); or, in ``reason``, why not."""
-    command, reason = compiler()
-    key = tuple(command) or (reason,)
-    with _LOCK:
-        if key not in _BUILT:
-            _BUILT[key] = _build(command) if command else Built(None, reason)
-        return _BUILT[key]
-
-
-def cache_folder() -> Path:
-    """Where built libraries are kept: ``$XDG_CACHE_HOME/tinygrad_edu`` (or
-    ``~/.cache/tinygrad_edu``); a folder of this user's own, which nobody else can write."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "tinygrad_edu"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    info = folder.stat()
-    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or
-                                  info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
-        raise PermissionError(f"{folder} is not this user's own folder (others may write "
-                              "there): set XDG_CACHE_HOME to one that is")
-    return folder
-
-
-def _build(command: list[str]) -> Built:
-    seconds = 0.0
-    try:
-        stamp = os.stat(command[0])
-        identity = "\n".join([TEXT, *command, *FLAGS, str(stamp.st_size), str(stamp.st_mtime_ns),
-                              sys.platform, os.uname().machine if hasattr(os, "uname") else ""])
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:20]
-        folder = cache_folder()
-    except OSError as error:
-        return Built(None, f"no folder to build the native program in: {error}")
-    path = folder / f"native-{digest}.so"
-    if not path.exists():
-        handle, temporary = tempfile.mkstemp(prefix=f"native-{digest}-", suffix=".so",
-                                             dir=folder)
-        os.close(handle)
-        start = time.perf_counter()
-        try:
-            done = subprocess.run([*command, *FLAGS, "-o", temporary, str(SOURCE), "-lm"],
-                                  capture_output=True, text=True, timeout=120, check=False)
-            if done.returncode == 0:
-                os.replace(temporary, path)  # (whole or not at all: another may be loading)
-        except (OSError, subprocess.SubprocessError) as error:
-            return Built(None, f"the C compiler {command[0]} could not run: {error}")
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-        if done.returncode != 0:
-            said = (done.stderr or done.stdout).strip().splitlines()
-            errors = [line for line in said if "error" in line.lower()]
-            first = (errors or said or [f"exit status {done.returncode}"])[0].strip()
-            return Built(None, f"the C compiler {command[0]} failed on native.c: {first}")
-        seconds = time.perf_counter() - start
-    try:
-        loaded = ctypes.CDLL(str(path))
-    except OSError as error:
-        return Built(None, f"the built library could not be loaded (does the system forbid "
-                            f"running code built here?): {error}")
-    loaded.tg_step.argtypes = [ctypes.c_void_p]
-    loaded.tg_step.restype = ctypes.c_int
-    return Built(loaded, "", str(path), seconds)
 
 
 # ----------------------------------------------------------------------------- the tape as arrays
