@@ -312,3 +312,67 @@ def test_an_attribute_or_a_global_tested_by_identity_after_a_comparison_is_the_e
         finally:
             m.flag = True
             globals()["FLAGGED"] = True
+
+
+# Ints computed from a counter, tested by identity: CPython keeps one object of each int from
+# -5 to 256, so the engine's ``t + 1 is WARM`` holds at 3 (an attacker's, after issue 64's
+# identity work: the program took the other branch, or wrote another state for good, with
+# no warning, on every Python, as Python and as C).
+WARM = CAP = 3
+EVERY = 2
+t = 0
+counter = [0]
+last = [None]
+
+
+def warm():
+    global t
+    t += 1
+    return W * 2.0 if t is WARM else W * t
+
+
+def clipped():
+    global t
+    t += 1
+    m = max(t, CAP)
+    return W * (1.0 if m is CAP else 0.5 * m)
+
+
+def every_second():
+    global t
+    t += 1
+    s = W * 2.0
+    if last[0] is None:
+        last[0] = t
+    elif t - last[0] is EVERY:
+        s = s * 3.0
+        last[0] = t
+    return s
+
+
+def from_outside():
+    k = counter[0] + 1
+    return W * 2.0 if k is WARM else W + W * k
+
+
+@pytest.mark.parametrize("native", [False, True], ids=["python", "native"])
+@pytest.mark.parametrize("f", [warm, clipped, every_second, from_outside],
+                         ids=lambda f: f.__name__)
+def test_an_int_computed_from_a_counter_tested_by_identity_is_the_engines(f, native):
+    global t
+    t, counter[0], last[0] = 0, 0, None
+    step = compile(f, native=native)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ProgramWarning)
+        for call in range(7):
+            counter[0] = call
+            state = (t, last[0])
+            W.grad = 0.0
+            ours = step()
+            ours.backward()
+            got = (ours.data, W.grad, t, last[0])
+            t, last[0] = state  # (the engine's call from the same state)
+            W.grad = 0.0
+            theirs = f()
+            theirs.backward()
+            assert got == (theirs.data, W.grad, t, last[0]), (f.__name__, call)

@@ -407,7 +407,20 @@ def _step(name: str, function: Callable[..., Any], *args: Any) -> Any:
         return function(*plain)  # (no number a program follows: the operands fixed)
     traced = Traced(result, ("step", name, function, args))
     found.steps.append(traced)
+    if type(result) is int and SMALL_INTS[0] <= result <= SMALL_INTS[1] and \
+            tested_by_identity(_getframe(1)):
+        return found.constant(traced, "an int where the code tests by identity (`is`): "
+                                      "CPython keeps one object of each small int")
     return traced
+
+
+SMALL_INTS = (-5, 256)
+"""The ints CPython keeps one object of (3.10-3.13): computed anywhere, ``t + 1`` at 3 is the
+very object a constant 3 is, so ``t + 1 is WARM`` holds in the engine's run. Where the
+learner's code on the stack tests by identity, an int computed in that range is the plain int
+the engine has, a constant of the program with a guard that it stays the same (another
+number: captured again): a followed number there is another object, and ``is`` would not see
+the same thing. (A larger int computed is a new object in both: never another's.)"""
 
 
 def _binary(name: str, function: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
