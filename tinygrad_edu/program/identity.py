@@ -153,9 +153,10 @@ def seen_starting(record: Recording, code: types.CodeType, frame: Any) -> None:
                          dis.get_instructions(code) if i.opname == "IS_OP"), None) or \
                 code.co_firstlineno  # (3.11 on: the line of its ``is``)
             record.refuse(f"{code.co_name}() tests two things by identity (`is`) and is "
-                          "given a number read from a Value or a float of its arguments: "
-                          "whether two numbers are one float object (a.data is b.data, "
-                          "a[0] is a[1] of [F, F]) is no number a program can follow; "
+                          "given a number the program follows (read from a Value, an "
+                          "argument's, or computed from one): whether two numbers are one "
+                          "object (a.data is b.data, a[0] is a[1] of [F, F]) is no number "
+                          "a program can follow; "
                           "compare numbers with == (line "
                           f"{line} of {os.path.basename(code.co_filename)})")
             return

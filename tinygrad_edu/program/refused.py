@@ -163,8 +163,9 @@ def _identity(function: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool
                 type(x) is Traced and not read_outside(found, x) for x in (a, b)) and \
                 user_code(_getframe(1).f_code):  # call: as ``aliases.py`` checks it)
             found.refuse(f"it tests a number read by identity (operator.{function.__name__}"
-                         "): whether two Values hold one float object is no number a "
-                         "program can follow; compare numbers with ==")
+                         "): whether two numbers are one object (two Values' numbers, an "
+                         "int computed from one that changes) is no number a program can "
+                         "follow; compare numbers with ==")
         return function(a, b)
 
     call.__name__ = function.__name__
