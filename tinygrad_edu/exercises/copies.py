@@ -89,6 +89,7 @@ from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tinygrad_edu.exercises.copy_forms import IDENTITY, identities
 from tinygrad_edu.exercises.copy_tokens import (
     GRAM,
     Definition,
@@ -396,6 +397,7 @@ def _take(blocks: Sequence[str], definitions: list[tuple[Definition, dict[str, s
             unparsed = True
             continue
         imports.update(pair for statement in tree.body for pair in imported(statement))
+        imports.update(dict.fromkeys(identities(tree.body), IDENTITY))
         parts, found, of_classes = _walk(tree)
         work += parts
         if work > READ_MOST:

@@ -14,17 +14,73 @@ as the code it copies:
   way the test is written (``not`` is already read as nothing: ``if not t: a else: b`` and
   ``if t: b else: a`` are one), by their shape, names left aside (``after``).
 
-``before`` runs before the light rewrites of ``copy_tokens._Plain``, ``after`` after them."""
+- a call of a function that gives back its one argument (``def _(v): return v``, ``_ =
+  lambda v: v``, at the file's top level or in the definition) is its argument: a copy
+  with every name it reads wrapped so (``_(node).parents``), made by a script in a second,
+  kept every line and name of the answer (an attacker's, issue 65: it scored as an honest
+  answer on every route, unflagged).
+
+``unwrapped`` runs first, ``before`` before the light rewrites of ``copy_tokens._Plain``,
+``after`` after them."""
 
 from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-__all__ = ["after", "before"]
+__all__ = ["IDENTITY", "after", "before", "identities", "unwrapped"]
+
+IDENTITY = "(a function that gives back its argument)"
+"""What a file's ``imports`` (its top-level names, ``copies._take``) hold for a name bound to
+a function that gives back its one argument (``identities``)."""
 
 Tree = TypeVar("Tree", bound=ast.AST)
+
+
+def identities(statements: Iterable[ast.AST]) -> set[str]:
+    """The names ``statements`` bind to a function that gives back its one argument: ``def
+    _(v): return v`` (a docstring allowed, no decorator) or ``_ = lambda v: v``."""
+    found: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, ast.FunctionDef) and not statement.decorator_list:
+            body = statement.body[1:] if ast.get_docstring(statement) else statement.body
+            if _gives_back(statement.args, body):
+                found.add(statement.name)
+        elif isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Lambda) \
+                and _gives_back(statement.value.args, [ast.Return(statement.value.body)]):
+            found.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+    return found
+
+
+def _gives_back(args: ast.arguments, body: list[ast.stmt]) -> bool:
+    given = [*args.posonlyargs, *args.args]
+    return (len(given) == 1 and not (args.vararg or args.kwarg or args.kwonlyargs)
+            and len(body) == 1 and isinstance(body[0], ast.Return)
+            and isinstance(body[0].value, ast.Name) and body[0].value.id == given[0].arg)
+
+
+def unwrapped(tree: Tree, imports: Mapping[str, str]) -> Tree:
+    """``tree`` (in place) with each call of a function that gives back its argument read as
+    that argument: those of the file's top level (``IDENTITY`` in ``imports``) and those the
+    definition binds itself."""
+    names = {name for name, what in imports.items() if what == IDENTITY}
+    names |= identities(ast.walk(tree))
+    return _Unwrapped(names).visit(tree) if names else tree
+
+
+class _Unwrapped(ast.NodeTransformer):
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        if isinstance(node.func, ast.Name) and node.func.id in self.names and len(
+                node.args) == 1 and not isinstance(node.args[0], ast.Starred) and \
+                not node.keywords:
+            return node.args[0]
+        return node
 
 
 def before(tree: ast.AST) -> ast.AST:

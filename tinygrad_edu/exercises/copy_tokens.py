@@ -52,7 +52,8 @@ def tokens(node: Definition, imports: dict[str, str], named: bool = False,
     it binds (``bound``) numbered in the order it first appears, ``_0``, ``_1``, ... (a copy
     with every name of its own renamed reads the same, and which name is which is kept), the
     others as written."""
-    tree = copy_forms.after(_Plain().visit(copy_forms.before(_dead_left_out(_copied(node)))))
+    tree = copy_forms.after(_Plain().visit(copy_forms.before(_dead_left_out(
+        copy_forms.unwrapped(_copied(node), imports)))))
     text = ast.unparse(ast.fix_missing_locations(tree))
     if numbered:
         own, named = bound(tree), True
