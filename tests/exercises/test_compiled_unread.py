@@ -185,6 +185,20 @@ def test_a_tree_built_of_the_ast_modules_classes_is_read_back():
         ast.unparse(tree)))
 
 
+def test_a_tree_forged_to_unparse_as_no_tree_does_is_unread_not_an_error():
+    """A BinOp whose operator is a Name: ast.unparse raised KeyError, which the grader did
+    not catch (an attacker's, issue 65): now read as unread, flagged for the teacher."""
+    import binascii
+
+    from tinygrad_edu.exercises.heard import _source
+    from tinygrad_edu.exercises.learner.audit import TREE
+
+    forged = [("n", "BinOp", ("left", "op", "right")), ("n", "Name", ("id",)), ("c", "a"),
+              ("n", "Name", ("id",)), ("c", "b"), ("n", "Name", ("id",)), ("c", "c")]
+    data = TREE + binascii.b2a_base64(repr(forged).encode()).decode().strip()
+    assert _source(data) == (None, f"{UNREAD} (a syntax tree)")
+
+
 def _tokens(node):
     """``audit.py``'s tree as plain data, written here the long way for the test."""
     import ast

@@ -104,9 +104,8 @@ def _source(data: str) -> tuple[str | None, str]:
     if tag == TREE:
         try:
             return source_of_tree(text), ""
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError,
-                AttributeError, IndexError):
-            return None, f"{UNREAD} (a syntax tree)"
+        except Exception:  # (a tree forged to unparse as no tree does: a BinOp whose op is
+            return None, f"{UNREAD} (a syntax tree)"  # a Name, KeyError; anything else)
     return None, UNREAD
 
 
