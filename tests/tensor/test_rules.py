@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import torch
+from tests.tiers import sampled
 from tinygrad_edu import GradcheckError, grad
 from tinygrad_edu.tensor import Tensor
 from tinygrad_edu.tensor.engine import OPS, binary_op, sigmoid, tensor_op, unary_op
@@ -320,8 +321,15 @@ def test_a_broken_rule_is_caught(name, operand, how, monkeypatch):
     assert f"{name} at " in str(failure.value) and ": first derivatives" in str(failure.value)
 
 
+SPREAD = RULES[::4]
+"""The rules the main tier breaks under ``create_graph`` (every fourth, in the registry's
+order: of one operand and of two, elementwise and not); the long tier breaks every one."""
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name, operand", RULES)
+@pytest.mark.parametrize("name, operand", sampled(
+    RULES, SPREAD, "test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check",
+    several=True))
 def test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check(name, operand,
                                                                          monkeypatch):
     op = OPS[name]
@@ -339,7 +347,9 @@ def test_a_rule_broken_on_tensors_only_is_caught_by_the_second_order_check(name,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, operand", RULES)
+@pytest.mark.parametrize("name, operand", sampled(
+    RULES, SPREAD, "test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught",
+    several=True))
 def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand, monkeypatch):
     # the same numbers everywhere, but under create_graph the rule gets g's numbers instead of
     # g: only the second-order check's derivative with respect to u (the seed) shows it
@@ -353,7 +363,8 @@ def test_a_rule_that_takes_its_gradient_out_of_the_graph_is_caught(name, operand
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, operand", RULES)
+@pytest.mark.parametrize("name, operand", sampled(
+    RULES, SPREAD, "test_control_an_unbroken_copy_passes", several=True))
 def test_control_an_unbroken_copy_passes(name, operand, monkeypatch):
     op = OPS[name]
     rule = op.rules[operand]
