@@ -414,9 +414,9 @@ def test_otter_without_landlock_grades_nothing(otter):
     honest, results = otter_run(otter, "honest-no-landlock", {n: answer(n) for n in NAMES},
                                 prefix=without(*NO_LANDLOCK))
     assert sum(t["score"] for t in honest.values()) == 0, honest
-    assert "not grading: Otter-Grader (tinygrad_edu's plugin) needs Landlock" in \
+    assert "Not graded: Otter-Grader (tinygrad_edu's plugin) needs Landlock" in \
         results["output"], results["output"]
-    assert "--allow-unsandboxed" in results["output"]
+    assert "set allow_unsandboxed: true in the plugin's configuration" in results["output"]
 
 
 

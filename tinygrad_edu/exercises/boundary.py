@@ -49,10 +49,12 @@ class Equivalent:
 @dataclass(frozen=True)
 class Route:
     """A teacher's route: how it is run (``how``), and the boundary it has of its own in
-    place of a missing protection (``equivalents``); every other protection it needs."""
+    place of a missing protection (``equivalents``); every other protection it needs; and
+    how its teacher grades anyway (``opt_out``: the route's own place for ``ALLOW``)."""
 
     how: str
     equivalents: Mapping[str, Equivalent] = field(default_factory=dict)
+    opt_out: str = f"add {ALLOW}"
 
 
 def _another_user(around: Sequence[Path] = ()) -> str | None:
@@ -106,11 +108,22 @@ ALONE = Equivalent("one submission per container, its code run as nobody: no oth
 
 ROUTES: dict[str, Route] = {
     "report": Route("exercises report"),
-    "nbgrader": Route("nbgrader autograde (tinygrad_edu's preprocessor)"),
-    "otter": Route("Otter-Grader (tinygrad_edu's plugin)", {LANDLOCK: CLOSED}),
-    "gradescope": Route("Gradescope's run_autograder", {LANDLOCK: CLOSED, SECCOMP: ALONE}),
-    "prairielearn": Route("PrairieLearn's external grader", {LANDLOCK: CLOSED, SECCOMP: ALONE}),
-    "classroom": Route("GitHub Classroom's workflow"),
+    "nbgrader": Route("nbgrader autograde (tinygrad_edu's preprocessor)", opt_out=(
+        "set c.GradeOutside.allow_unsandboxed = True in nbgrader_config.py (exercises "
+        f"assignment --for nbgrader {ALLOW} writes it)")),
+    "otter": Route("Otter-Grader (tinygrad_edu's plugin)", {LANDLOCK: CLOSED}, opt_out=(
+        "set allow_unsandboxed: true in the plugin's configuration of the assignment's "
+        f"notebook, then otter assign again (exercises assignment --for otter {ALLOW} "
+        "writes it)")),
+    "gradescope": Route("Gradescope's run_autograder", {LANDLOCK: CLOSED, SECCOMP: ALONE},
+                        opt_out=f"add {ALLOW} to run_autograder's command (exercises "
+                                f"assignment --for gradescope {ALLOW} writes it)"),
+    "prairielearn": Route("PrairieLearn's external grader", {LANDLOCK: CLOSED, SECCOMP: ALONE},
+                          opt_out=f"set {ALLOW_ENV}=1 where it grades (exercises assignment "
+                                  f"--for prairielearn {ALLOW} writes it in run.sh)"),
+    "classroom": Route("GitHub Classroom's workflow", opt_out=(
+        f"add {ALLOW} to the workflow's commands (exercises assignment --for classroom "
+        f"{ALLOW} writes it)")),
     "machine": Route("exercises check --json"),
 }
 """Each route, by name: every protection is needed, but those it has an equivalent for."""
@@ -174,8 +187,8 @@ def decide(route: str | None, allow_unsandboxed: bool = False,
     what = "; ".join(f"{name} ({why})" for name, why in unmet.items())
     return Decision(route, lacking, held, refused=(
         f"not grading: {ROUTES[route].how} needs {', '.join(unmet)}, and this machine lacks "
-        f"{what}; to grade anyway, with what there is, add {ALLOW} (every result then says "
-        "so)"))
+        f"{what}; to grade anyway, with what there is, {ROUTES[route].opt_out} (every result "
+        "then says so)"))
 
 
 def stated(decision: Decision, lacked: Mapping[str, str] | None = None) -> str:
