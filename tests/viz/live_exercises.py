@@ -293,6 +293,15 @@ def exercises_a_verdict_lands_on_its_own_exercise(exercises, capsys):
 
 
 def exercises_on_arrays_say_how_to_do_them_locally(exercises, capsys):
+    """(And a statement is plain text: its Markdown left out, a sentence whose line begins
+    with a number kept whole; before, ``backward()``, *derivative rule* and "must start
+    from" / "0." showed so.)"""
+    exercises.select_option("#exercise", "d_mul")
+    statement = exercises.text_content("#statement")
+    assert "``" not in statement and "*derivative rule*" not in statement, statement
+    assert "backward()" in statement and "derivative rule" in statement
+    exercises.select_option("#stage", "train_step")
+    assert "must start from 0." in exercises.text_content("#statement")
     exercises.select_option("#exercise", "dense_backward")
     assert exercises.is_hidden("#editor")
     text = exercises.text_content("#local")

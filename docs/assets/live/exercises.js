@@ -98,7 +98,8 @@
     if (location.hash !== "#" + chosen.name) history.replaceState(null, "", "#" + chosen.name);
     $("statement").textContent = (chosen.track ? "Build " + chosen.track + " yourself, stage " +
       chosen.number : "Exercise " + chosen.number) + " (level " + chosen.level + "): " +
-      chosen.title + "\n\n" + reflowed(chosen.statement) + "\n\nGraded on: " + chosen.domain;
+      chosen.title + "\n\n" + plain(reflowed(chosen.statement)) + "\n\nGraded on: " +
+      chosen.domain;
     var kept = running && running.ex === chosen ? running : held[chosen.name] || null;
     delete held[chosen.name];
     box(kept);
@@ -119,16 +120,27 @@
   // (written wrapped at 90 columns: at 390 px each line wrapped again, ragged, "... on a
   // weighted sum of" / "the outputs."); a line indented by 4 or more (a
   // formula, code) stays as it is.
+  // A numbered item starts a list only at 1, or after another item ("... must start
+  // from" / "0. Return the loss": one sentence, as Markdown reads it).
   function reflowed(text) {
-    var ITEM = /^(- |\* |\d+[.)] )/, out = [];
+    var ITEM = /^(- |\* |\d+[.)] )/, FIRST = /^(- |\* |1[.)] )/, out = [];
     text.split("\n").forEach(function (line) {
       var last = out.length ? out[out.length - 1] : "";
+      var starts = FIRST.test(line) || ITEM.test(line) && ITEM.test(last);
       var goesOn = last.trim() && line.trim() && /^\S/.test(last) && (
-        /^\S/.test(line) && !ITEM.test(line) || /^ {2}\S/.test(line) && ITEM.test(last));
+        /^\S/.test(line) && !starts || /^ {2}\S/.test(line) && ITEM.test(last));
       if (goesOn) out[out.length - 1] = last + " " + line.trim();
       else out.push(line);
     });
     return out.join("\n");
+  }
+
+  // A statement's markup, written for the notebooks' Markdown, left out of the page's plain
+  // text: ``node.parents`` is node.parents, *derivative rule* is derivative rule (a
+  // product, a * b or 2*x*y, is left as it is).
+  function plain(text) {
+    return text.replace(/``([^`]+)``/g, "$1")
+      .replace(/(^|[^\w*])\*([^*\s][^*\n]*?)\*(?![\w*])/g, "$1$2");
   }
 
   // The box of the verdict on the page: `kept`'s (the chosen one's Check under way, or one that
