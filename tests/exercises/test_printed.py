@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tinygrad_edu.exercises import check, grading, running
+from tinygrad_edu.exercises import EXERCISES, check, grading, running
 from tinygrad_edu.exercises.cli import main as cli
 from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.printed import LAST, Printed, printed_lines, shortened
@@ -139,6 +139,23 @@ def test_endless_recursion_is_named_with_its_line_and_through_an_operator_its_wa
                               "answer, line 2, in d_tanh  (return d_tanh(x, y))")
     assert said == ("Endless recursion at line 2: d_tanh calls itself (perhaps through an "
                     "operator) again and again until Python's stack runs out.")
+
+
+def test_endless_recursion_graded_in_this_process_names_the_line_that_calls(tmp_path):
+    """Graded in the grader's own process (as the exercises page grades): the recursion
+    stopped as a call began, at the ``def`` line (where the watch sees every call), was
+    blamed there, line 1, where the command line says line 2 (a learner-tester's, issue
+    66)."""
+    import importlib.util
+
+    path = tmp_path / "deep.py"
+    path.write_text("def d_mul(a, b, y):\n    return d_mul(a, b, y)\n", encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("deep", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    said = str(EXERCISES["d_mul"].check(module.d_mul))
+    assert "line 2, in d_mul  (return d_mul(a, b, y))" in said, said
+    assert "Endless recursion at line 2: d_mul calls itself" in said, said
 
 
 @pytest.mark.long(sibling="test_endless_recursion_is_named_with_its_line_and_through_an_"
