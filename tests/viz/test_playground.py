@@ -312,6 +312,20 @@ def test_the_graph_is_shown_as_the_program_compile_runs():
         "x is a leaf")
 
 
+def test_a_program_of_an_mlp_is_shown_whole_as_python_with_its_lambdas_as_defs():
+    """The program of micrograd's MLP calls the op table's lambdas (``dot``, and ``dot``'s
+    local rule): each is shown as a ``def`` of the program's name for it, and the whole view
+    is Python. Before: ``dot = <lambda>`` and a line cut out of a ``ListOp(...)`` call (a
+    learner-tester's, issue 66)."""
+    import ast
+
+    code = ("from tinygrad_edu import Value\nfrom tinygrad_edu.nn import MLP\n"
+            "model = MLP(2, [3, 1], seed=0)\nloss = model([Value(0.5), Value(-1.0)])\n")
+    shown = run(code).program
+    assert "<lambda>" not in shown and "def dot(ws, xs):\n    return safe_math.dot(" in shown
+    ast.parse(shown)
+
+
 COMPILED = ("from tinygrad_edu import Value\nfrom tinygrad_edu.program import compile\n\n"
             "def loss_of(x, y):\n    return (x * y + x / (y + 4)).relu() + 7\n\n"
             "step = compile(loss_of)\nx, y = Value(2.0), Value(3.0)\nloss = step(x, y)\n"

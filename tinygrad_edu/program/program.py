@@ -171,6 +171,8 @@ def helpers_of(text: str, names: dict[str, Any]) -> str:
         module = getattr(function, "__module__", None) or "builtins"
         try:
             code = textwrap.dedent(inspect.getsource(function)).rstrip("\n")
+            if own == "<lambda>":  # (its source: the lines it sits in, a call's fragment)
+                code, own = _as_def(function, name) or code, name
         except (OSError, TypeError):
             said = [] if module.split(".")[0] in defined else [f"import {module}"]
             defined.add(module.split(".")[0])
@@ -190,6 +192,26 @@ def helpers_of(text: str, names: dict[str, Any]) -> str:
         return ""
     return "# The functions the program calls, as the package writes them:\n\n" + \
         "\n\n".join(parts) + "\n"
+
+
+def _as_def(function: Any, name: str) -> str | None:
+    """A lambda as a ``def`` of the program's name for it (``dot = <lambda>`` and the line of
+    ``ListOp("dot", lambda ws, xs: ...,`` it sits in were shown, which is no Python), found in
+    its module's source by its line and its parameters; None where that is not one lambda."""
+    code = function.__code__
+    module = inspect.getmodule(function)
+    try:
+        tree = ast.parse(inspect.getsource(module)) if module is not None else None
+    except (OSError, TypeError, SyntaxError):
+        tree = None
+    given = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
+             and n.lineno == code.co_firstlineno and given == [
+                 a.arg for a in (*n.args.posonlyargs, *n.args.args, *n.args.kwonlyargs)]
+             ] if tree is not None else []
+    if len(found) != 1 or found[0].args.vararg or found[0].args.kwarg:
+        return None
+    return f"def {name}({ast.unparse(found[0].args)}):\n    return {ast.unparse(found[0].body)}"
 
 
 _OWN = {"float", "same_number", "raises"}
