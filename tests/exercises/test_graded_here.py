@@ -23,7 +23,7 @@ def test_a_loop_at_the_top_level_is_stopped_and_said(tmp_path, monkeypatch):
     assert graded.problem is not None and graded.problem.kind == "loop"
     text = str(graded.problem)
     assert text.startswith(f"{path}, line ")
-    assert "did not finish in 0.5 s, so it was stopped (an endless loop?)" in text
+    assert "did not finish in 0.5 s, so it was stopped (an endless loop, or a long one?)" in text
     assert text.splitlines()[-1].strip() in ("while True:", "n += 1")
 
 

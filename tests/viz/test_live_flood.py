@@ -71,7 +71,7 @@ def test_a_flood_at_the_top_of_a_file_is_cut_and_the_right_answer_passes(watched
     clean, _ = timed(page, "#check", GRADED, RIGHT)
     seconds, printed = timed(page, "#check", GRADED, FLOOD + "\n\n" + RIGHT)
     assert page.text_content("#state").startswith("Passed"), printed[-3000:]  # (before: "Not
-    # yet": the file "did not finish in 5 s, so it was stopped (an endless loop?)")
+    # yet": the file "did not finish in 5 s, so it was stopped (an endless loop, or a long one?)")
     assert seconds < clean + 5, (seconds, clean)
     # the verdict first, then what the file printed, cut (before: the verdict under 100 kB
     # of printed lines, at the bottom of the box, the box at its top)

@@ -362,8 +362,8 @@ def _load_problem(path: Path, loaded: dict[str, object],
                 f"`if __name__ == \"__main__\":`, which grading does not run{line}")
     if kind == "loop":
         return (f"{where}: running the file did not finish in {loaded.get('seconds', 5):g} s, "
-                "so it was stopped (an endless loop?); the file should only define functions "
-                f"and classes{line}")
+                "so it was stopped (an endless loop, or a long one?); the file should only "
+                f"define functions and classes{line}")
     message = str(loaded.get("message", ""))
     if loaded.get("error") == "MemoryError":
         return out_of_memory(where, message, line)
