@@ -99,20 +99,71 @@ pip_install() {  # pip_install DIR -e ".[EXTRAS]": this project and its EXTRAS i
                  # the virtual environment DIR, unless it has them already: its .installed
                  # keeps each extra installed, with a checksum of pyproject.toml (pip, even
                  # with nothing to do, takes 5-10 s; a changed pyproject.toml installs again,
-                 # and so does removing .installed)
-  local dir=$1 sum extra missing=""
+                 # and so does removing .installed). With uv (PyPI's, put into DIR by pip
+                 # first: 4 s), which installs the same packages as pip 9 times sooner (the
+                 # test job's: 14 s against 2 minutes); with pip where uv cannot be had, or
+                 # fails, or TINYGRAD_EDU_NO_UV=1
+  local dir=$1 sum extra missing="" options=() cert
   shift
   sum=$(cksum < pyproject.toml | cut -d" " -f1)
   [[ "$*" =~ ^-e\ \.\[([a-z,]+)\]$ ]] || { echo "pip_install: not -e .[EXTRAS]: $*" >&2; return 2; }
-  for extra in ${BASH_REMATCH[1]//,/ }; do
+  local extras=${BASH_REMATCH[1]}
+  for extra in ${extras//,/ }; do
     grep -qxF "$sum $extra" "$dir/.installed" 2>/dev/null || missing+=" $extra"
   done
   [ -n "$missing" ] || return 0
   say "installing Python packages into $dir: $*"
-  # shellcheck disable=SC2086  # (TINYGRAD_EDU_PIP_ARGS: more pip options, .ci/run's)
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check \
-    ${TINYGRAD_EDU_PIP_ARGS:-} "$@" &&
-    printf "$sum %s\n" ${BASH_REMATCH[1]//,/ } >> "$dir/.installed"
+  if [ "${TINYGRAD_EDU_NO_UV:-}" != 1 ] &&
+     { [ -x "$dir/bin/uv" ] || "$dir/bin/python" -m pip install --quiet \
+         --disable-pip-version-check uv >/dev/null 2>&1; } &&
+     mapfile -t options < <(uv_options "$dir") && cert=$(pip_setting "$dir" cert) &&
+     ( [ -z "$cert" ] || export SSL_CERT_FILE=$cert
+       exec "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" \
+         --index-strategy unsafe-best-match "${options[@]}" "$@" ); then
+    :
+  else
+    [ "${TINYGRAD_EDU_NO_UV:-}" = 1 ] || say "uv could not install them: pip installs them"
+    # shellcheck disable=SC2086  # (TINYGRAD_EDU_PIP_ARGS: more pip options, .ci/run's)
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check \
+      ${TINYGRAD_EDU_PIP_ARGS:-} "$@" || return 1
+  fi
+  printf "$sum %s\n" ${extras//,/ } >> "$dir/.installed"
+}
+
+# pip's settings, from its configuration files and PIP_* variables as `pip config list` shows
+# them (a variable over the site's file over the user's over the machine's), for uv, which
+# reads none of them: uv_options DIR, the options for its indexes and constraints, one word a
+# line (with pip's choice among indexes, the newest release any of them has:
+# --index-strategy unsafe-best-match); pip_setting DIR NAME, one setting's value (or nothing)
+pip_settings() {
+  "$1/bin/python" -m pip config list 2>/dev/null | "$1/bin/python" -c '
+import ast, sys
+rank, found = {"global": 0, "user": 1, "site": 2, ":env:": 3}, {}
+for line in sys.stdin:
+    name, _, value = line.strip().partition("=")
+    scope, _, key = name.rpartition(".")
+    if value and rank.get(scope, -1) >= found.get(key, (-1,))[0]:
+        found[key] = (rank.get(scope, -1), ast.literal_eval(value))
+for key, (_, value) in sorted(found.items()):
+    print(key, " ".join(value.split()))'
+}
+
+pip_setting() {
+  pip_settings "$1" | sed -n "s/^$2 //p"
+}
+
+uv_options() {
+  local key value item
+  while read -r key value; do
+    case "$key" in
+      index-url|extra-index-url|find-links|constraint)
+        for item in $value; do printf -- '--%s\n%s\n' "$key" "$item"; done ;;
+      trusted-host)
+        for item in $value; do printf -- '--allow-insecure-host\n%s\n' "$item"; done ;;
+      no-index)
+        case "$value" in 1|true|yes|on) echo --no-index ;; esac ;;
+    esac
+  done < <(pip_settings "$1")
 }
 
 minor_of() {  # minor_of PYTHON: its minor version (10 for 3.10); fails if it does not run

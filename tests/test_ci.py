@@ -174,9 +174,11 @@ def test_a_test_marked_long_is_skipped_unless_the_long_tier_is_asked_for(tmp_pat
 
 
 def stand_in_repo(tmp_path):
-    """A copy of run.sh (and pyproject.toml) whose .venv's Python is a stand-in that writes
-    down each call of pytest and pip (in the file ``calls``, returned with the copy), and
-    tools found on the PATH, so that nothing is installed with apt-get."""
+    """A copy of run.sh (and pyproject.toml) whose .venv's Python and uv are stand-ins that
+    write down each call of pytest, pip and uv (in the file ``calls``, returned with the
+    copy; uv's exit code is $UV_EXIT, and pip's configuration is a find-links and a
+    constraint, set by a file and by a variable), and tools found on the PATH, so that
+    nothing is installed with apt-get."""
     repo, bin_ = tmp_path / "repo", tmp_path / "bin"
     (repo / ".venv" / "bin").mkdir(parents=True)
     bin_.mkdir()
@@ -187,12 +189,21 @@ def stand_in_repo(tmp_path):
     python.write_text(f"""#!/bin/sh
 case "$1 $2" in
   "-m pytest") echo "$*" >> {calls}; echo "== no tests ran =="; exit "$PYTEST_EXIT" ;;
-  "-m pip") echo "$*" >> {calls} ;;
+  "-m pip") echo "$*" >> {calls}
+    if [ "$3 $4" = "config list" ]; then
+      echo "global.find-links='/machine/wheels'"
+      echo ":env:.find-links='/wheels  /more'"
+      echo "user.constraint='/pins.txt'"
+    fi ;;
   "--version "*) echo "Python 3.11.0" ;;
+  "-c "*) exec {sys.executable} "$@" ;;
 esac
 exit 0
 """)
     python.chmod(0o755)
+    uv = repo / ".venv" / "bin" / "uv"
+    uv.write_text(f"#!/bin/sh\necho uv \"$*\" >> {calls}\nexit ${{UV_EXIT:-0}}\n")
+    uv.chmod(0o755)
     for tool in ("dot", "chromium"):  # found, so nothing is installed
         (bin_ / tool).write_text("#!/bin/sh\n")
         (bin_ / tool).chmod(0o755)
@@ -252,16 +263,42 @@ def test_a_job_installs_only_what_the_virtual_environment_lacks(tmp_path):
         calls.unlink(missing_ok=True)
         done = run_job(repo, tmp_path, *args)
         assert done.returncode == 0, done.stderr
-        return [c for c in calls.read_text().splitlines() if c.startswith("-m pip")] \
+        return [c for c in calls.read_text().splitlines()
+                if c.startswith(("-m pip install", "uv pip install"))] \
             if calls.exists() else []
 
     first = pips("test", "--version")
     assert len(first) == 1 and first[0].endswith(" -e .[dev,plot,render,docs,torch]"), first
     assert pips("test", "--version") == [] and pips("demo") == []
-    assert pips("bench") == ["-m pip install --quiet --disable-pip-version-check -e .[bench]"]
+    assert pips("bench")[0].endswith(" -e .[bench]")
     with (repo / "pyproject.toml").open("a", encoding="utf-8") as file:
         file.write("# changed\n")
     assert len(pips("demo")) == 1 and pips("demo") == []
+
+
+def test_uv_installs_with_pips_settings_and_pip_does_where_uv_fails(tmp_path):
+    """uv installs with pip's indexes and constraints, which it does not read itself (pip's
+    variable over its files, as pip takes them); where uv fails, or is not wanted, pip
+    installs, and the extras are recorded as installed only once one of them has."""
+    repo, calls = stand_in_repo(tmp_path)
+
+    def install(**env):
+        calls.unlink(missing_ok=True)
+        (repo / ".venv" / ".installed").unlink(missing_ok=True)
+        done = run_job(repo, tmp_path, "demo", **env)
+        return done, [c for c in calls.read_text().splitlines() if " install " in c]
+
+    done, called = install()
+    assert done.returncode == 0 and called == [
+        "uv pip install --quiet --python .venv/bin/python --index-strategy unsafe-best-match "
+        "--constraint /pins.txt --find-links /wheels --find-links /more -e .[plot,render]"], called
+    done, called = install(UV_EXIT="2")
+    assert done.returncode == 0 and len(called) == 2 and called[1].startswith(
+        "-m pip install --quiet --disable-pip-version-check ") and "-e .[plot,render]" in called[1]
+    done, called = install(TINYGRAD_EDU_NO_UV="1")
+    assert done.returncode == 0 and [c.split()[:3] for c in called] == [["-m", "pip", "install"]]
+    assert [line.split()[1] for line in (repo / ".venv" / ".installed").read_text().splitlines()] \
+        == ["plot", "render"]
 
 
 def test_the_files_that_take_long_come_first(tmp_path):
