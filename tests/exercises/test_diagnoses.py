@@ -217,6 +217,8 @@ MISTAKES += [
     ("backward", wrong("backward", "breadth-first"), "order", "breadth-first", None),
     ("backward", wrong("backward", "recursion once per path"), "order", "once per path",
      None),
+    ("backward", wrong("backward", "a sort of its own with no visited set"), "visited",
+     "listed once per path", None),
 ]
 
 # `=` for `+=` whatever order the learner's own sort visits the nodes in (issue 67: only

@@ -268,6 +268,19 @@ WRONG = {
                         visit(parent)
                 visit(root)
          """),
+        ("a sort of its own with no visited set", """
+            def backward(root):
+                topo = []
+                def build_topo(v):
+                    for child in v.parents:
+                        build_topo(child)
+                    topo.append(v)
+                build_topo(root)
+                root.grad = 1.0
+                for node in reversed(topo):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
     ],
     "d_softmax_cross_entropy": [
         ("Y not subtracted", """

@@ -378,6 +378,24 @@ def backward_breadth_first_flipped(root: Value) -> None:
         backward_step(node)
 
 
+def backward_with_repeats(root: Value) -> None:
+    """Its own sort with no set of visited nodes (``build_topo`` without ``visited``): a
+    node is listed after its parents every time a path reaches it, so its gradient is
+    passed on once for each listing."""
+    order: list[Value] = []
+    stack = [(root, False)]
+    while stack:  # build_topo(v): build_topo(each parent); append v, with a stack
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in reversed(node.parents))
+    root.grad = 1.0
+    for node in reversed(order):
+        backward_step(node)
+
+
 def backward_once_per_path(root: Value) -> None:
     """A node passes its gradient on every time a path reaches it, with whatever it holds
     by then: recursion with no topological order."""
