@@ -27,6 +27,23 @@ def test_a_loop_at_the_top_level_is_stopped_and_said(tmp_path, monkeypatch):
     assert text.splitlines()[-1].strip() in ("while True:", "n += 1")
 
 
+def test_a_printing_loop_at_the_top_level_is_told_that_printing_takes_the_time(
+        tmp_path, monkeypatch):
+    """A long but finite loop that prints at the top level (the page's and the command
+    line's words are the same): before, "an endless loop, or a long one?", above thousands
+    of its lines on the page; a function that prints so is told so already."""
+    monkeypatch.setattr(serve, "LOAD_LIMIT", 0.5)
+    path = tmp_path / "your answer"
+    path.write_text("for i in range(10**8):\n    print(i)\n\n"
+                    "def d_tanh(x, y):\n    return 1 - y * y\n", encoding="utf-8")
+    graded = apart.grade_here(path, [get_exercise("d_tanh")])
+    assert graded.problem is not None and graded.problem.kind == "loop"
+    text = str(graded.problem)
+    assert "so it was stopped (it printed " in text and " lines by then, and printing that " \
+        "much takes the time: take the print out of the loop, or print every 1000th turn)" \
+        in text and "endless" not in text, text
+
+
 @pytest.mark.slow  # (a long run: under the main Python only)
 @pytest.mark.parametrize("source", [RIGHT, with_slip(*ITERATIVE_SORT)],
                          ids=["recursive build_topo", "iterative sort"])

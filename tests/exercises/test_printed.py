@@ -177,3 +177,24 @@ def test_a_del_that_raises_is_graded_not_reported(tmp_path, capsys, monkeypatch)
     assert cli(["check", "delattr.py", "node"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("✓ node passed") and "reported" not in text, text
+
+
+def test_a_file_stopped_while_it_prints_at_its_top_level_is_told_printing_takes_the_time(
+        tmp_path, monkeypatch, capsys):
+    """A long but finite loop that prints at the file's top level, in a learner's process:
+    told how many lines it printed and that printing them is what takes the time (before,
+    "an endless loop, or a long one?"); one that prints little is still asked whether it
+    loops without end. (In the page's Python: tests/exercises/test_graded_here.py.)"""
+    monkeypatch.setattr(serve, "LOAD_LIMIT", 0.5)
+    said = {}
+    for name, body in (("flood", "for i in range(10**8):\n    print(i)\n"),
+                       ("quiet", "n = 0\nwhile True:\n    n += 1\n")):
+        path = tmp_path / f"{name}.py"
+        path.write_text(body + "\n\ndef d_mul(a, b, y):\n    return b * y, a * y\n",
+                        encoding="utf-8")
+        assert cli(["check", str(path), "d_mul"]) != 0
+        out, err = capsys.readouterr()
+        said[name] = out + err
+    assert "so it was stopped (it printed " in said["flood"] and " lines by then, and " \
+        "printing that much takes the time" in said["flood"], said["flood"]
+    assert "(an endless loop, or a long one?)" in said["quiet"], said["quiet"]

@@ -34,10 +34,11 @@ from typing import Any
 from tinygrad_edu.exercises import remote, running
 from tinygrad_edu.exercises.ended_here import Shared, ended_here, ended_there
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.grading import grade
+from tinygrad_edu.exercises.grading import CHATTY, grade
 from tinygrad_edu.exercises.learner import serve
 from tinygrad_edu.exercises.learner.engines import group_of
 from tinygrad_edu.exercises.learner.imports import refused_import
+from tinygrad_edu.exercises.learner.printed import printed_lines
 from tinygrad_edu.exercises.limit import PageStop, TimeLimit
 from tinygrad_edu.exercises.loading import (
     SolutionFileError,
@@ -361,9 +362,15 @@ def _load_problem(path: Path, loaded: dict[str, object],
         return (f"{where}: the file exits when it runs; put the code that exits under "
                 f"`if __name__ == \"__main__\":`, which grading does not run{line}")
     if kind == "loop":
+        counted = loaded.get("lines")  # (here, in the page; in a process, what it printed)
+        lines = counted if isinstance(counted, int) else printed_lines(
+            str(loaded.get("printed") or ""))
+        why = ("an endless loop, or a long one?" if lines < CHATTY else
+               f"it printed {lines:,} lines by then, and printing that much takes the time: "
+               "take the print out of the loop, or print every 1000th turn")
         return (f"{where}: running the file did not finish in {loaded.get('seconds', 5):g} s, "
-                "so it was stopped (an endless loop, or a long one?); the file should only "
-                f"define functions and classes{line}")
+                f"so it was stopped ({why}); the file should only define functions and "
+                f"classes{line}")
     message = str(loaded.get("message", ""))
     if loaded.get("error") == "MemoryError":
         return out_of_memory(where, message, line)
@@ -506,6 +513,7 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
 
     code = compile_source(source, path)
     refuse_imports(path, source, [], [parsed(source)])
+    counted = sys.stdout = _Counted(sys.stdout)  # (a flood is told so, as in a process)
     try:
         return run_code(code, path, guarded_builtins(), functools.partial(
             call_with_time_limit, serve.LOAD_LIMIT))
@@ -515,8 +523,25 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
         where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
         line = (frames[-1].line or "") if frames else ""
         raise SolutionFileError(_load_problem(path, {
-            "kind": "loop", "seconds": serve.LOAD_LIMIT, "where": where, "line": line}),
-            "loop") from None
+            "kind": "loop", "seconds": serve.LOAD_LIMIT, "where": where, "line": line,
+            "lines": counted.lines}), "loop") from None
+    finally:
+        if sys.stdout is counted:
+            sys.stdout = counted.stream
+
+
+class _Counted:
+    """``stream`` (``sys.stdout``), counting the lines written to it (``lines``)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.lines = stream, 0
+
+    def write(self, text: str) -> int:
+        self.lines += text.count("\n") if isinstance(text, str) else 0
+        return self.stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:  # (flush, fileno, encoding...: the stream's)
+        return getattr(self.stream, name)
 
 
 def _stand_ins(graded: Graded, ex: ExerciseSpec) -> list[ExerciseSpec]:
