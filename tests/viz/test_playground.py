@@ -101,6 +101,23 @@ def test_sys_exit_ends_the_code_as_a_script(capsys):
     assert not ran("import sys\nprint(1)\nsys.exit()\nprint(2)\n", capsys)[0].error
     shown, _, err = ran("import sys\nsys.exit('bye')\n", capsys)
     assert shown.error and err == "bye\n"
+    # a status is not printed, as Python prints none (before: a bare "2"), but said
+    shown, _, err = ran("raise SystemExit(2)\n", capsys)
+    assert shown.error and err == "" and shown.note == (
+        "The code ended with sys.exit(2) on line 1 before it named a Value: nothing to draw.")
+
+
+def test_os_exit_ends_the_code_and_is_said_not_shown_as_a_traceback(capsys, monkeypatch):
+    """``os._exit`` as the page's Python has it (``page_python.start``: raised, where it
+    would end that Python): before, its traceback through page_python.py was shown."""
+    from tinygrad_edu.viz import page_python
+
+    monkeypatch.setattr(os, "_exit", page_python._exit)
+    shown, out, err = ran("import os\nprint(1)\nos._exit(0)\nprint(2)\n", capsys)
+    assert not shown.error and out == "1\n" and err == "" and shown.note == (
+        "The code ended with os._exit(0) on line 3 before it named a Value: nothing to draw.")
+    shown, _, err = ran("import os\nos._exit(1)\n", capsys)
+    assert shown.error and err == "" and "os._exit(1) on line 2" in shown.note
 
 
 def test_a_future_import_holds_for_the_lines_after_it(capsys):

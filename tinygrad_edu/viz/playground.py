@@ -60,6 +60,7 @@ from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the 
     FILENAME,
     STACK_BYTES,
     PageTimer,
+    ProcessExit,
     RunStop,
     _capped,
     _page_stop,
@@ -138,10 +139,16 @@ def run(source: str) -> Shown:
             for statement in tree.body:
                 _run_statement(statement, compile_, namespace, ran)
         except SystemExit as error:  # sys.exit(): the code ends, as a script would
-            if error.code not in (None, 0):
-                print(error.code, file=sys.stderr)
-                ran.failed = True
             ran.ended = "sys.exit()"
+            if error.code not in (None, 0):
+                ran.failed = True
+                if isinstance(error.code, int):  # (a status, which Python does not print)
+                    ran.ended = f"sys.exit({error.code}){_line_of(error)}"
+                else:
+                    print(error.code, file=sys.stderr)
+        except ProcessExit as error:  # os._exit(): raised here, where it would end the page's
+            ran.ended = f"{error}{_line_of(error)}"  # Python (``page_python.start``)
+            ran.failed = str(error) != "os._exit(0)"
         except BaseException as error:
             ran.stopped = isinstance(error, RunStop)  # (the page's Stop, not the code's own)
             if ran.stopped:
@@ -320,8 +327,8 @@ def _show_result(name: str, result: Any, ran: _Run) -> Shown:
 
 
 def _no_value_note(ran: _Run) -> str:
-    if ran.ended == "sys.exit()":
-        return "The code ended with sys.exit() before it named a Value: nothing to draw."
+    if ran.ended.startswith(("sys.exit(", "os._exit(")):
+        return f"The code ended with {ran.ended} before it named a Value: nothing to draw."
     if ran.stopped:
         return f"The code was stopped{ran.ended.removeprefix('KeyboardInterrupt')} before " \
                "it named a Value: nothing to draw."
