@@ -169,6 +169,11 @@ def test_without_torch_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # (import torch raises ImportError)
     with pytest.raises(ImportError, match=r"pip install -e '\.\[torch\]'"):
         to_torch(tape_of(Value(1.0) * 2.0))
+    # in a web page's Python, where nothing can be installed: said so (before: only pip)
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    with pytest.raises(ImportError, match=r"a web page's Python \(Pyodide\) does not have: "
+                                          r"run this on your computer"):
+        to_torch(tape_of(Value(1.0) * 2.0))
 
 
 # ----------------------------------------------------------------------------- models

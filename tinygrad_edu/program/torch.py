@@ -21,6 +21,7 @@ these is called, never when tinygrad_edu is.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +38,10 @@ def _torch() -> Any:
     try:
         import torch
     except ImportError:
+        if sys.platform == "emscripten":  # (a web page's Python: nothing to install there)
+            raise ImportError("to_torch needs PyTorch, which a web page's Python (Pyodide) "
+                              "does not have: run this on your computer, with tinygrad_edu's "
+                              "torch extra installed (pip install -e '.[torch]')") from None
         raise ImportError("to_torch needs PyTorch, an optional extra of tinygrad_edu: pip install "
                           "-e '.[torch]' (or pip install torch)") from None
     return torch
