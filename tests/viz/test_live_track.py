@@ -148,9 +148,9 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
     time.sleep(2)  # (in the loop by then: 5 s would stop it)
     page.click("#stop")
     page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
-    assert page.text_content("#output") == ("It was at your answer, line 13, in __add__  (pass)"
-                                            "\n\nStopped: stopped with the Stop button. Your "
-                                            "code is kept.\n")
+    assert page.text_content("#output") == ("\nStopped: stopped with the Stop button.\nIt "
+                                            "was at your answer, line 13, in __add__  (pass)\n"
+                                            "Your code is kept.\n")  # (before: where, first)
 
 
 def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
@@ -174,7 +174,8 @@ def a_python_that_dies_comes_back_and_the_code_stays(page, watched):
                         page.text_content("#state"))
     assert page.input_value("#code") == KILLER
     assert page.evaluate(PROGRESS) == before
-    assert page.locator("#stage option:checked").text_content().endswith("✓ passed")
+    assert page.locator("#stage option:checked").text_content().endswith(
+        "✓ passed before your last edit")  # (the stage's pass stands: the code is another)
     crash = watched.errors[logged:]  # (Pyodide says so in the console: expected here)
     assert any("Pyodide has suffered a fatal error" in e for e in crash)
     del watched.errors[logged:]
@@ -340,4 +341,9 @@ def test_the_way_in_and_what_a_learner_needs_are_on_screen_at_both_widths(watche
         # page's top, the editor three screens down at 390 px, below the fold at 1280)
         assert page.input_value("#stage") == "attention"
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.close()
+        page.goto(server + "exercises-live.html")  # opened with no #: at its top, its title
+        page.wait_for_load_state("load")           # on the first screen
+        page.wait_for_timeout(100)  # (after the load's own turn: where a link lands)
+        assert page.evaluate("scrollY") == 0, width  # (before: at the editor, its menus
+        assert page.evaluate(ON_SCREEN, ["article h1", True]) == [True], width  # under the
+        page.close()  # header at 1280 px, the title and the menus off the screen at 390)

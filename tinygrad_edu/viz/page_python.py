@@ -74,17 +74,18 @@ def _exit(status: int) -> NoReturn:
     raise ProcessExit(f"os._exit({status!r})")
 
 
-_HEARD: list[Callable[[], Any]] = []
+_HEARD: list[Callable[[str], Any]] = []
 """What tells the page its Stop was heard (``heard``; ``start`` sets it)."""
 
 
-def heard() -> None:
-    """Tell the page its Stop was heard: the code has ended there, and what Python does
-    next (freeing what the code made: ``let_go``) is its own work. Where that takes longer
-    than the page waits, the page says so, not that the code "did not stop when
+def heard(where: str = "") -> None:
+    """Tell the page its Stop was heard: the code has ended there (``where``: "It was at
+    your answer, line 3, ...", which the page says after its "Stopped:"), and what Python
+    does next (freeing what the code made: ``let_go``) is its own work. Where that takes
+    longer than the page waits, the page says so, not that the code "did not stop when
     interrupted" under the code's own KeyboardInterrupt."""
     for tell in _HEARD:
-        tell()
+        tell(where)
 
 
 def _page_stop(signum: int, frame: Any) -> None:

@@ -443,10 +443,21 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
     FILE NAME``, the file named ``ANSWER_FILE`` and the progress file holding ``progress``
     (JSON text, or empty for a first check). Prints what the command prints; returns its
     exit code and the progress file's text afterwards. Stopped (the page's Stop), it
-    prints where the code was and records nothing, and forgets the modules imported
-    meanwhile (one stopped half-way leaves its package without it: "module 'hypothesis'
-    has no attribute 'core'" at the next Check). The Stop, SIGINT, raises ``PageStop``
-    meanwhile: a KeyboardInterrupt the code raises itself is its answer's error."""
+    prints where the code was and records nothing (``checked``)."""
+    code, after, where = checked(name, source, progress)
+    print(where, end="")
+    return code, after
+
+
+def checked(name: str, source: str, progress: str = "") -> tuple[int, str, str]:
+    """``check``, which returns where the code was when the page's Stop stopped it ("It was
+    at your answer, line 3, in d_tanh  (pass)"; else nothing) rather than printing it, and
+    tells the page at once (``heard``): the page says it after its "Stopped:" (before, above
+    it), though Python be ended meanwhile. Stopped, it forgets the modules
+    imported meanwhile (one stopped half-way leaves its package without it: "module
+    'hypothesis' has no attribute 'core'" at the next Check). The Stop, SIGINT, raises
+    ``PageStop`` meanwhile: a KeyboardInterrupt the code raises itself is its answer's
+    error."""
     before = set(sys.modules)
     main = threading.current_thread() is threading.main_thread()
     # The first Check imports hypothesis and the grader (8-18 s): a Stop then is kept until
@@ -464,12 +475,12 @@ def check(name: str, source: str, progress: str = "") -> tuple[int, str]:
             signal.signal(signal.SIGINT, waits)
     if asked:
         _forget(before)
-        return 1, progress
+        return 1, progress, ""
     with stops_with(_page_stop):
         return _check(name, source, progress, before)
 
 
-def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str]:
+def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int, str, str]:
     from tinygrad_edu.exercises import cli, loading, pointing
     from tinygrad_edu.exercises.learner.printed import ignored_once
     from tinygrad_edu.exercises.progress import ENV
@@ -486,14 +497,15 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
         loading.top_level = flat_exec
         sys.unraisablehook = stop_not_dropped(ignored_once(ANSWER_FILE))  # (``kept`` puts
         # Python's back)
+        where = ""
         try:
             code = cli.main(["check", ANSWER_FILE, name])
         except SystemExit as error:
             code = error.code if isinstance(error.code, int) else 1
         except KeyboardInterrupt as stop:  # the page's Stop: no verdict, nothing recorded
-            heard()
+            where = pointing.stopped_at(stop, ANSWER_FILE)
+            heard(where)  # (told at once: a Python slow to free what the code made is ended)
             _forget(before)
-            print(pointing.stopped_at(stop, ANSWER_FILE), end="")
             code = 1
         finally:
             loading.top_level = exec
@@ -504,7 +516,7 @@ def _check(name: str, source: str, progress: str, before: set[str]) -> tuple[int
             else:
                 os.environ[ENV] = old
             printing.settle()
-        return code, path.read_text(encoding="utf-8") if path.exists() else progress
+        return code, path.read_text(encoding="utf-8") if path.exists() else progress, where
 
 
 def _forget_lines() -> None:
@@ -535,7 +547,7 @@ def check_json(name: str, source: str, progress: str) -> str:
     """``check(name, source, progress)`` as JSON, for the page; what the code changed in
     the page's Python is put back afterwards (``kept``)."""
     with kept():
-        code, after = check(name, source, progress)
+        code, after, _ = checked(name, source, progress)  # (where: told by ``heard``)
         printing.settle()
     return json.dumps({"code": code, "progress": after})
 

@@ -275,9 +275,12 @@
 
   live.editor(code, function () { check.click(); });
   fillMenus();
-  choose(location.hash.slice(1) || all[0].name);
-  land();
-  window.addEventListener("load", function () { setTimeout(land, 0); });
+  var linked = location.hash.slice(1);  // (opened with no #, the page stays at its top, its
+  choose(linked || all[0].name);        // title first; before, it went to the editor of the
+  if (linked) {                         // first exercise, its menus under the header at
+    land();                             // 1280 px, the title and the menus off screen at 390)
+    window.addEventListener("load", function () { setTimeout(land, 0); });
+  }
   MENUS.forEach(function (m) {
     m[1].addEventListener("change", function () {
       if (m[1].value) choose(m[1].value);
@@ -418,8 +421,10 @@
         throw Object.assign(new Error("no verdict came back"), {crashed: true});
       }
       if (!answer.stopped) warm = prepared = true;
-      if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was)
-        print("\nStopped: " + answer.stopped + ". Your code is kept.\n", "stderr");
+      if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was;
+        // where the code was, after the "Stopped:" line: before, above it)
+        print("\nStopped: " + answer.stopped + (answer.where ? ".\n" + answer.where : ". ") +
+              "Your code is kept.\n", "stderr");
         ended(job, "Stopped.", false);
         return;
       }
@@ -452,9 +457,9 @@
         print("\nStopped: " + error.message + live.neverGaveBack(source) + ". Python was " +
               "started again; your code is kept.\n", "stderr");
       } else {
-        print("\n" + (error.stopped ? "Stopped: " + error.message + (error.heard ? "" :
-              ". A solution that loops forever is the usual cause") + ". Python was " +
-              "started again; your code is kept." +
+        print("\n" + (error.stopped ? "Stopped: " + error.message + (!error.heard ?
+              ". A solution that loops forever is the usual cause. " : error.where ? ".\n" +
+              error.where : ". ") + "Python was started again; your code is kept." +
               (python.interrupt ? "" : " " + verdicts.UNINTERRUPTED) : error.message) + "\n",
               "stderr");
       }

@@ -102,8 +102,9 @@
       clearTimeout(job.ack);
       return;
     }
-    if (message.kind === "heard") {  // (Python ended the code at the Stop: its own work left)
-      job.heard = true;
+    if (message.kind === "heard") {  // (Python ended the code at the Stop: its own work left;
+      job.heard = true;              // where: the line the code was at)
+      job.where = message.where || "";
       return;
     }
     if (message.kind === "dropped") {  // (Python dropped the Stop in a __del__ or a weakref's
@@ -122,7 +123,8 @@
       clearTimeout(job.timer);
       this.alarm(0);
       this.job = null;
-      message.stopped = job.stopped;  // interrupted, and it stopped: why
+      message.stopped = job.stopped;  // interrupted, and it stopped: why (and where)
+      message.where = job.where || "";
       if (message.kind === "done") job.resolve(message);
       else job.reject(new Error(message.text));
     }
@@ -247,6 +249,7 @@
       error.timed = !!job.timed;
       error.unread = !!job.unread;
       error.heard = !!job.heard;
+      error.where = job.where || "";
       error.unanswered = job.unanswered ? {limit: job.unanswered, after: job.unanswered +
                                            GRACE_S} : null;
       job.reject(error);

@@ -81,9 +81,10 @@ self.pageTimer = function (seconds, interval) {
   send("timer", {seconds: seconds, interval: interval});
 };
 
-// The page's Stop, heard (tinygrad_edu.viz.page_python.heard): the code has ended, and
-// what Python does next (freeing what it made) is its own work, not the code's.
-self.pageHeard = function () { send("heard", {}); };
+// The page's Stop, heard (tinygrad_edu.viz.page_python.heard): the code has ended (where:
+// the line it was at, or ""), and what Python does next (freeing what it made) is its own
+// work, not the code's.
+self.pageHeard = function (where) { send("heard", {where: String(where || "")}); };
 // The page's Stop, dropped where Python could not raise it (a __del__, a weakref's callback:
 // tinygrad_edu.viz.page_python.stop_not_dropped): the page sends it again.
 self.pageDropped = function () { send("dropped", {}); };
