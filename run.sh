@@ -130,20 +130,21 @@ pip_install() {  # pip_install DIR -e ".[EXTRAS]": this project and its EXTRAS i
   printf "$sum %s\n" ${extras//,/ } >> "$dir/.installed"
 }
 
-# pip's settings, from its configuration files and PIP_* variables as `pip config list` shows
-# them (a variable over the site's file over the user's over the machine's), for uv, which
-# reads none of them: uv_options DIR, the options for its indexes and constraints, one word a
-# line (with pip's choice among indexes, the newest release any of them has:
-# --index-strategy unsafe-best-match); pip_setting DIR NAME, one setting's value (or nothing)
+# pip's settings for `pip install`, from its configuration files (merged: `pip config list`
+# shows each section's value) and PIP_* variables, as pip takes them (a variable over the
+# files' [install] over their [global]), for uv, which reads none of them: uv_options DIR,
+# the options for its indexes and constraints, one word a line (with pip's choice among
+# indexes, the newest release any of them has: --index-strategy unsafe-best-match);
+# pip_setting DIR NAME, one setting's value (or nothing)
 pip_settings() {
   "$1/bin/python" -m pip config list 2>/dev/null | "$1/bin/python" -c '
 import ast, sys
-rank, found = {"global": 0, "user": 1, "site": 2, ":env:": 3}, {}
+rank, found = {"global": 0, "install": 1, ":env:": 2}, {}
 for line in sys.stdin:
     name, _, value = line.strip().partition("=")
     scope, _, key = name.rpartition(".")
-    if value and rank.get(scope, -1) >= found.get(key, (-1,))[0]:
-        found[key] = (rank.get(scope, -1), ast.literal_eval(value))
+    if value and scope in rank and rank[scope] >= found.get(key, (-1,))[0]:
+        found[key] = (rank[scope], ast.literal_eval(value))
 for key, (_, value) in sorted(found.items()):
     print(key, " ".join(value.split()))'
 }
@@ -161,7 +162,7 @@ uv_options() {
       trusted-host)
         for item in $value; do printf -- '--allow-insecure-host\n%s\n' "$item"; done ;;
       no-index)
-        case "$value" in 1|true|yes|on) echo --no-index ;; esac ;;
+        case "${value,,}" in 1|t|true|y|yes|on) echo --no-index ;; esac ;;
     esac
   done < <(pip_settings "$1")
 }
