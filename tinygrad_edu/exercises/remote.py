@@ -97,8 +97,9 @@ and a class's report stay small."""
 LOOK, FIRST_LOOK = 0.25, 0.05
 """Seconds between two looks at a process that has not answered yet: has it stopped itself?
 The first look waits less: most answers come sooner, and how long the process runs
-(``process_time.Running``, which reads /proc) is counted only after it (reading /proc at
-every question took a tenth of the grader's time)."""
+(``process_time.Running``, which reads /proc) is counted from FIRST_LOOK after the question
+on, or from the first look that finds no answer (reading /proc at every question took a
+tenth of the grader's time)."""
 
 FOLDERS: str | None = None
 """Where each learner's process gets its folder (None: the system's temporary folder); a
@@ -255,8 +256,9 @@ class LearnerProcess:
         """The process's next message, waited for ``seconds`` at most (then ``late`` is
         raised, if given); ``running``: the most it may run meanwhile
         (``process_time.Running``), past which it is stopped."""
-        end = time.monotonic() + seconds
-        ran: Running | None = None  # (counted from the first look that found no answer)
+        asked = time.monotonic()
+        end = asked + seconds
+        ran: Running | None = None  # (counted from FIRST_LOOK on: ``LOOK``'s docstring)
         while True:
             left = end - time.monotonic()
             if left <= 0:
@@ -271,9 +273,10 @@ class LearnerProcess:
             if self.reports:
                 self.close()
                 raise Stopped("; ".join(self.reports), "reported", self.reports)
-            if not ready and ran is None:
-                ran = Running(self.process.pid)
-                continue
+            if ran is None and (not ready or time.monotonic() - asked >= FIRST_LOOK):
+                ran = Running(self.process.pid)  # (a process that asks the grader question
+                if not ready:                    # after question is counted from then too)
+                    continue
             if not ready and self._stopped_itself():
                 self.close()
                 raise Stopped("it stopped its own process (a stop signal, SIGSTOP or SIGTSTP), "
