@@ -32,7 +32,15 @@ def test_a_printing_loop_at_the_top_level_is_told_that_printing_takes_the_time(
     """A long but finite loop that prints at the top level (the page's and the command
     line's words are the same): before, "an endless loop, or a long one?", above thousands
     of its lines on the page; a function that prints so is told so already."""
+    import sys
+
+    from tinygrad_edu.viz import printing
+
     monkeypatch.setattr(serve, "LOAD_LIMIT", 0.5)
+    for name in ("stdout", "stderr", "stdin"):  # (put back afterwards)
+        monkeypatch.setattr(sys, name, getattr(sys, name))
+    monkeypatch.setattr(printing, "_installed", [])
+    printing.install(lambda stream, text: None)  # (the page's streams, as in Pyodide)
     path = tmp_path / "your answer"
     path.write_text("for i in range(10**8):\n    print(i)\n\n"
                     "def d_tanh(x, y):\n    return 1 - y * y\n", encoding="utf-8")

@@ -362,7 +362,7 @@ def _load_problem(path: Path, loaded: dict[str, object],
         return (f"{where}: the file exits when it runs; put the code that exits under "
                 f"`if __name__ == \"__main__\":`, which grading does not run{line}")
     if kind == "loop":
-        counted = loaded.get("lines")  # (here, in the page; in a process, what it printed)
+        counted = loaded.get("lines")  # (in the page: its count; in a process, what it printed)
         lines = counted if isinstance(counted, int) else printed_lines(
             str(loaded.get("printed") or ""))
         why = ("an endless loop, or a long one?" if lines < CHATTY else
@@ -513,7 +513,7 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
 
     code = compile_source(source, path)
     refuse_imports(path, source, [], [parsed(source)])
-    counted = sys.stdout = _Counted(sys.stdout)  # (a flood is told so, as in a process)
+    printed = printing.lines_so_far()  # (a flood is told so, as in a process)
     try:
         return run_code(code, path, guarded_builtins(), functools.partial(
             call_with_time_limit, serve.LOAD_LIMIT))
@@ -524,24 +524,7 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
         line = (frames[-1].line or "") if frames else ""
         raise SolutionFileError(_load_problem(path, {
             "kind": "loop", "seconds": serve.LOAD_LIMIT, "where": where, "line": line,
-            "lines": counted.lines}), "loop") from None
-    finally:
-        if sys.stdout is counted:
-            sys.stdout = counted.stream
-
-
-class _Counted:
-    """``stream`` (``sys.stdout``), counting the lines written to it (``lines``)."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream, self.lines = stream, 0
-
-    def write(self, text: str) -> int:
-        self.lines += text.count("\n") if isinstance(text, str) else 0
-        return self.stream.write(text)
-
-    def __getattr__(self, name: str) -> Any:  # (flush, fileno, encoding...: the stream's)
-        return getattr(self.stream, name)
+            "lines": printing.lines_so_far() - printed}), "loop") from None
 
 
 def _stand_ins(graded: Graded, ex: ExerciseSpec) -> list[ExerciseSpec]:

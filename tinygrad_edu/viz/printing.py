@@ -239,6 +239,12 @@ def install(send: Callable[[str, str], Any]) -> Printing:
     return printing
 
 
+def lines_so_far() -> int:
+    """The lines the page's Python has printed in this run (shown, and counted past the
+    cut; ``settle`` begins another); 0 where ``install`` has made no ``Printing``."""
+    return _installed[0].lines + _installed[0].over_lines if _installed else 0
+
+
 def settle() -> None:
     """End the page's output of a run (``Printing.settle``); elsewhere, flush the
     streams."""
