@@ -101,10 +101,14 @@ def test_sys_exit_ends_the_code_as_a_script(capsys):
     assert not ran("import sys\nprint(1)\nsys.exit()\nprint(2)\n", capsys)[0].error
     shown, _, err = ran("import sys\nsys.exit('bye')\n", capsys)
     assert shown.error and err == "bye\n"
-    # a status is not printed, as Python prints none (before: a bare "2"), but said
+    # a status is said, with its line (before: a bare "2"), a Value named or not
     shown, _, err = ran("raise SystemExit(2)\n", capsys)
-    assert shown.error and err == "" and shown.note == (
-        "The code ended with sys.exit(2) on line 1 before it named a Value: nothing to draw.")
+    assert shown.error and err == "The code ended with sys.exit(2) on line 1.\n" and \
+        shown.note == ("The code ended with sys.exit(2) on line 1 before it named a Value: "
+                       "nothing to draw.")
+    shown, _, err = ran("from tinygrad_edu import Value\nx = Value(1.0)\nraise SystemExit(3)\n",
+                        capsys)
+    assert shown.error and err == "The code ended with sys.exit(3) on line 3.\n"
 
 
 def test_os_exit_ends_the_code_and_is_said_not_shown_as_a_traceback(capsys, monkeypatch):
@@ -117,7 +121,8 @@ def test_os_exit_ends_the_code_and_is_said_not_shown_as_a_traceback(capsys, monk
     assert not shown.error and out == "1\n" and err == "" and shown.note == (
         "The code ended with os._exit(0) on line 3 before it named a Value: nothing to draw.")
     shown, _, err = ran("import os\nos._exit(1)\n", capsys)
-    assert shown.error and err == "" and "os._exit(1) on line 2" in shown.note
+    assert shown.error and err == "The code ended with os._exit(1) on line 2.\n" and \
+        "os._exit(1) on line 2" in shown.note
 
 
 def test_a_future_import_holds_for_the_lines_after_it(capsys):

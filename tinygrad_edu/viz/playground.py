@@ -142,13 +142,16 @@ def run(source: str) -> Shown:
             ran.ended = "sys.exit()"
             if error.code not in (None, 0):
                 ran.failed = True
-                if isinstance(error.code, int):  # (a status, which Python does not print)
-                    ran.ended = f"sys.exit({error.code}){_line_of(error)}"
+                if isinstance(error.code, int):  # (a status, which Python does not print:
+                    ran.ended = f"sys.exit({error.code}){_line_of(error)}"  # said instead)
+                    print(f"The code ended with {ran.ended}.", file=sys.stderr)
                 else:
                     print(error.code, file=sys.stderr)
         except ProcessExit as error:  # os._exit(): raised here, where it would end the page's
             ran.ended = f"{error}{_line_of(error)}"  # Python (``page_python.start``)
             ran.failed = str(error) != "os._exit(0)"
+            if ran.failed:
+                print(f"The code ended with {ran.ended}.", file=sys.stderr)
         except BaseException as error:
             ran.stopped = isinstance(error, RunStop)  # (the page's Stop, not the code's own)
             if ran.stopped:
