@@ -219,6 +219,8 @@ MISTAKES += [
      None),
     ("backward", wrong("backward", "a sort of its own with no visited set"), "visited",
      "listed once per path", None),
+    ("backward", wrong("backward", "a sort with a stack and no visited set"), "visited",
+     "listed once per path", None),
 ]
 
 # `=` for `+=` whatever order the learner's own sort visits the nodes in (issue 67: only

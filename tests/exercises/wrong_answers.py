@@ -281,6 +281,22 @@ WRONG = {
                     for parent, local in zip(node.parents, node.local_grads):
                         parent.grad += local * node.grad
          """),
+        ("a sort with a stack and no visited set", """
+            def backward(root):
+                topo, stack = [], [(root, False)]
+                while stack:
+                    v, done = stack.pop()
+                    if done:
+                        topo.append(v)
+                    else:
+                        stack.append((v, True))
+                        for child in v.parents:
+                            stack.append((child, False))
+                root.grad = 1.0
+                for node in reversed(topo):
+                    for parent, local in zip(node.parents, node.local_grads):
+                        parent.grad += local * node.grad
+         """),
     ],
     "d_softmax_cross_entropy": [
         ("Y not subtracted", """

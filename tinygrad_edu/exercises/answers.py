@@ -378,10 +378,10 @@ def backward_breadth_first_flipped(root: Value) -> None:
         backward_step(node)
 
 
-def backward_with_repeats(root: Value) -> None:
-    """Its own sort with no set of visited nodes (``build_topo`` without ``visited``): a
-    node is listed after its parents every time a path reaches it, so its gradient is
-    passed on once for each listing."""
+def _repeated(root: Value, flip: bool) -> list[Value]:
+    """A sort with no set of visited nodes (``build_topo`` without ``visited``): a node
+    after its parents every time a path reaches it (``flip``: the parents taken last
+    operand first, as a stack that pushes them in order takes them)."""
     order: list[Value] = []
     stack = [(root, False)]
     while stack:  # build_topo(v): build_topo(each parent); append v, with a stack
@@ -390,9 +390,22 @@ def backward_with_repeats(root: Value) -> None:
             order.append(node)
         else:
             stack.append((node, True))
-            stack.extend((parent, False) for parent in reversed(node.parents))
+            parents = node.parents if flip else tuple(reversed(node.parents))
+            stack.extend((parent, False) for parent in parents)
+    return order
+
+
+def backward_with_repeats(root: Value) -> None:
+    """Its own sort with no visited set: a node listed once per path passes its gradient
+    on once for each listing."""
     root.grad = 1.0
-    for node in reversed(order):
+    for node in reversed(_repeated(root, flip=False)):
+        backward_step(node)
+
+
+def backward_with_repeats_flipped(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(_repeated(root, flip=True)):
         backward_step(node)
 
 

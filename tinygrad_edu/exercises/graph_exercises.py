@@ -200,12 +200,13 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
         *(Mistake("order", "nodes visited breadth-first (nearest the root first)", _BREADTH,
                   model) for model in (A.backward_breadth_first,
                                        A.backward_breadth_first_flipped)),
-        Mistake("visited", "a node listed once per path (a sort with no visited set)",
-                "Your own sort lists a node every time a path reaches it (it keeps no set of "
-                "the nodes already visited), so a node reached along two paths (v in v·v) "
-                "is listed twice and passes its gradient on twice. Keep a set of visited "
-                "nodes in the sort and list each node once, or use walk(root).",
-                A.backward_with_repeats),
+        *(Mistake("visited", "a node listed once per path (no visited set)",
+                  "Your own sort lists a node every time a path reaches it (it keeps no set "
+                  "of the nodes already visited), so a node reached along two paths (v in "
+                  "v·v) is listed twice and passes its gradient on twice. Keep a set of "
+                  "visited nodes in the sort and list each node once, or use walk(root).",
+                  model)  # (a recursive sort, or one with a stack: their orders differ)
+          for model in (A.backward_with_repeats, A.backward_with_repeats_flipped)),
         *(Mistake("order", "a node passes its gradient on once per path (no topological order)",
                 "Your backward passes a node's gradient on every time it reaches the node, "
                 "along each path from the root, with whatever gradient the node holds by "

@@ -73,7 +73,7 @@ class TimeLimit(BaseException):
 
 class PageStop(KeyboardInterrupt):
     """The page's Stop, or its time limit for a Check, interrupting the browser's Python
-    (``viz.playground.check`` has SIGINT raise it): the Check ends with no verdict. Any other
+    (``viz.playground.checked`` has SIGINT raise it): the Check ends with no verdict. Any other
     exception the learner's code raises while graded here, a KeyboardInterrupt or a
     GeneratorExit of its own, is its answer's error: the verdict the command gives, whose
     learner's process that exception ends."""

@@ -1,6 +1,6 @@
 // The exercises in the browser (exercises-live.md): pick one, write the answer, Check. The
 // grading is `python -m tinygrad_edu exercises check solutions.py NAME` run in the browser's
-// Python (tinygrad_edu.viz.playground.check): the same verdict, failing input and diagnosis.
+// Python (tinygrad_edu.viz.playground.checked): the same verdict, failing input and diagnosis.
 // The progress file that command writes is kept in the browser's local storage, and so are
 // the code of each exercise and its latest verdict (shown again after a reload). The exercises and the stages of microgpt have a menu each.
 // While a grading runs, a countdown says when it will be stopped; a stop, or a Python that
