@@ -35,7 +35,9 @@ def load(ref: str, name: str = NAME) -> ModuleType:
                          f"({detail.decode(errors='replace').strip() or error})") from None
     root = Path(tempfile.mkdtemp(prefix=f"{name}_"))
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(root, filter="data")
+        # (git's archive of this repository; tarfile's filters came with Python 3.10.12
+        # and 3.11.4: Debian 12's 3.11.2 has none)
+        tar.extractall(root, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     package = root / name
     (root / "tinygrad_edu").rename(package)
     word = re.compile(r"\btinygrad_edu\b")

@@ -233,7 +233,16 @@ def npm_package(name: str, version: str) -> Path:
         (tarball,) = Path(tmp).glob("*.tgz")
         unpacked = Path(tmp) / "unpacked"
         with tarfile.open(tarball) as tar:
-            tar.extractall(unpacked, filter="data")
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(unpacked, filter="data")
+            else:  # (no filters before Python 3.10.12 and 3.11.4: Debian 12's 3.11.2) what
+                # "data" allows of a package: its files and folders, each inside the folder
+                odd = [m.name for m in tar.getmembers() if not (m.isfile() or m.isdir())
+                       or m.name.startswith("/") or ".." in Path(m.name).parts]
+                if odd:
+                    raise PluginError(f"the npm package {name}@{version} holds what is not "
+                                      f"a file or folder inside it: {', '.join(odd[:5])}")
+                tar.extractall(unpacked)
         folder.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(folder, ignore_errors=True)
         shutil.move(unpacked / "package", folder)

@@ -177,10 +177,11 @@ def _where(error: BaseException, solution: Solution | Remote) -> str:
     code = getattr(solution, "__code__", None)
     own = [f for f in frames if code is not None and f.filename == code.co_filename]
     frames = own or frames
-    if isinstance(error, RecursionError) and len(frames) > 1 and frames[-1].name == \
+    while isinstance(error, RecursionError) and len(frames) > 1 and frames[-1].name == \
             frames[-2].name and (frames[-1].line or "").startswith(("def ", "async def ")):
         frames = frames[:-1]  # (stopped as the call began, where a watch sees every call:
-        # the line that calls is the one the learner reads, as on the command line)
+        # the line that calls is the one the learner reads, as on the command line; Python
+        # 3.11.2 ends such a traceback with two frames at the def line)
     text = _unqualified(f"{type(error).__name__}: {error}")
     if frames:
         f = frames[-1]
