@@ -165,6 +165,25 @@ def test_a_notebook_is_graded_by_its_code_cells(tmp_path):
     assert result.problem.kind == "unreadable" and "is not a notebook" in result.problem.message
 
 
+@pytest.mark.parametrize("end", ["\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
+                                 "\u2029", "\x0b"])
+def test_a_notebook_is_graded_as_python_reads_its_lines(tmp_path, end):
+    """A character ``str.splitlines`` ends a line at and Python does not (a form feed, a
+    file separator...), inside a comment: Jupyter runs the function as Python reads it,
+    returning 0.0, and so must the grade. Before: the comment's tail was graded as a line of
+    its own, ``return 1 - y * y``, and the wrong answer passed (an attacker's, issue 65)."""
+    source = (f"def d_tanh(x, y):\n    # see my notes{end}    return 1 - y * y\n"
+              "    return 0.0\r\n")
+    path = tmp_path / "work.ipynb"
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": source,
+                                           "metadata": {}}]}), encoding="utf-8")
+    namespace: dict = {}
+    exec(read_source(path), namespace)
+    assert namespace["d_tanh"](0.5, 0.5) == 0.0
+    result = submissions.grade_file(path, [EXERCISES["d_tanh"]], {"d_tanh": 1.0})
+    assert result.problem is None and result.marks[0].status == "failed"
+
+
 @pytest.mark.parametrize("text, why", [
     pytest.param("[" * 100_000 + "]" * 100_000, "its JSON nests too deep to be read",
                  id="nested deeper than Python's recursion"),

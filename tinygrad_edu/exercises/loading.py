@@ -268,11 +268,20 @@ def notebook_code(path: Path, text: str) -> str:
                                 "Jupyter", "unreadable") from None
     blocks = []
     for number, source in sources:
-        lines = source.splitlines()
+        lines = _LINE_END.split(source)
+        if lines[-1] == "":  # (a last line end ends a line: none after it)
+            lines.pop()
         for k in _magics(lines):
             lines[k] = f"# {lines[k]}"
         blocks.append(f"# cell {number}\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+"""Where Python ends a line of code, and nowhere else: ``str.splitlines`` also ends one at a
+form feed, a file separator and the like, which Python reads inside a comment, so that
+``# see notes\x0c    return 1 - y * y`` was graded as a return that Jupyter never runs
+(a right answer graded where the notebook's function returns 0.0: an attacker's, issue 65)."""
 
 
 def _magics(lines: list[str]) -> list[int]:
