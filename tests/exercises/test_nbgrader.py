@@ -9,6 +9,7 @@ with this Python's bin/ first on PATH (nbgrader calls alembic)."""
 import copy
 import csv
 import json
+import os
 import re
 import shutil
 import sys
@@ -90,6 +91,39 @@ def test_a_report_on_an_nbgrader_course_takes_the_assignments_points(tmp_path):
     points, said = assignment_points(course, submissions)
     assert points == {} and "give them as the assignment was made, --points" in said, said
 
+
+
+@needs_nbgrader
+def test_autograde_stops_at_a_submission_that_is_not_files(tmp_path):
+    """nbgrader reads and copies a submission as the teacher, following links: a link to a
+    classmate's notebook took their full marks, a link beside the notebook to the source
+    notebook came back in the feedback, and a FIFO hung autograde for the class (an
+    attacker's, issue 65). The course's config stops autograde first, naming each."""
+    course = tmp_path / "course"
+    assert cli(["assignment", "d_mul", "--for", "nbgrader", "-o", str(course),
+                "--name", "ps1"]) == 0
+    nbgrader(course, "generate_assignment", "ps1")
+    release = course / "release" / "ps1" / "ps1.ipynb"
+    handed = {s: course / "submitted" / s / "ps1" for s in ("right", "linker", "leaker", "fifo")}
+    for folder in handed.values():
+        folder.mkdir(parents=True)
+    shutil.copy(release, handed["right"] / "ps1.ipynb")
+    (handed["linker"] / "ps1.ipynb").symlink_to(handed["right"] / "ps1.ipynb")
+    shutil.copy(release, handed["leaker"] / "ps1.ipynb")
+    (handed["leaker"] / "notes.txt").symlink_to(course / "source" / "ps1" / "ps1.ipynb")
+    os.mkfifo(handed["fifo"] / "ps1.ipynb")
+    graded = run([sys.executable, "-m", "nbgrader", "autograde", "ps1"], course)
+    said = graded.stdout + graded.stderr
+    assert graded.returncode == 1 and "stopped before grading anything" in said, said
+    for where in ("linker/ps1/ps1.ipynb (a symbolic link)",
+                  "leaker/ps1/notes.txt (a symbolic link)", "fifo/ps1/ps1.ipynb (a FIFO)"):
+        assert f"submitted/{where}" in said, said
+    assert not (course / "autograded").exists()
+    for student in ("linker", "fifo"):  # removed: the class is graded
+        shutil.rmtree(handed[student].parent)
+    (handed["leaker"] / "notes.txt").unlink()
+    nbgrader(course, "autograde", "ps1")
+    assert sorted(p.name for p in (course / "autograded").iterdir()) == ["leaker", "right"]
 
 
 FRAME_WALK = """\

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -75,8 +77,43 @@ from tinygrad_edu.exercises.classroom.results import (
 )
 
 __all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId",
-           "autograde_preprocessors", "sanitize_preprocessors"]
+           "autograde_preprocessors", "handed_in_as_files", "sanitize_preprocessors"]
 
+
+
+def handed_in_as_files(config: Any = None, argv: list[str] | None = None) -> None:
+    """Stop ``nbgrader autograde`` before it reads any submission, where one holds what is
+    not a file or a folder, and say what to remove. nbgrader reads and copies each
+    submission as the teacher's user, following links: a symbolic link to a classmate's
+    notebook was graded as the student's own (their full marks), links to the source
+    notebook and the gradebook came back in the student's feedback, and a FIFO (or a link
+    to /dev/zero) hung autograde for the whole class (or filled the disk), an attacker's
+    (issue 65). The course's ``nbgrader_config.py`` calls it with nbgrader's ``c``, whose
+    ``CourseDirectory.root`` and ``submitted_directory`` it reads; ``argv``: the command's
+    (default ``sys.argv``), checked for ``autograde``."""
+    if "autograde" not in (sys.argv if argv is None else argv)[1:]:
+        return
+    section = (config or {}).get("CourseDirectory", {})
+    folder = Path(section.get("root", ".")) / section.get("submitted_directory", "submitted")
+    if not folder.is_dir():
+        return
+    odd = []
+    for parent, folders, files in os.walk(folder):  # (links to folders: listed, not entered)
+        for name in sorted(folders + files):
+            path = Path(parent, name)
+            mode = path.lstat().st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a FIFO"
+                        if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                        or stat.S_ISBLK(mode) else "a socket")
+                odd.append(f"  {path} ({kind})")
+    if odd:
+        sys.stderr.write(
+            "nbgrader autograde stopped before grading anything: a submission is graded as "
+            "the files a student handed in, and these are not files (nbgrader would read and "
+            "copy what they point to, as your user):\n" + "\n".join(odd) + "\nRemove them "
+            "(or put the student's own file in their place), then run autograde again.\n")
+        raise SystemExit(1)
 
 
 class GradeOutside(Execute):
