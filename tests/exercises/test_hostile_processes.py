@@ -249,3 +249,24 @@ def test_a_student_cannot_lower_the_limits_of_the_class(teacher):  # noqa: F811
         ("carol", "dave", "erin"), 3.0), rows
     assert float(rows["aaron"]["score"]) == 0 and "resource limits" in rows["aaron"]["problem"]
     subprocess.run(["pkill", "-KILL", "-u", TEACHER], check=False)  # (none left, if it failed)
+
+
+def test_a_flood_on_the_channel_of_the_graders_check_is_stopped_and_said(tmp_path):
+    """A process that writes on the audit's channel itself (``os.write``, which no audit
+    event sees), without end and with no line end: the grader read it as one line, copying
+    all it had at each read, and never came back to its deadlines, 115 s for the exercise
+    (a PrairieLearn question of three took 6 minutes, past its timeout; an attacker's,
+    issue 65). It is stopped once it wrote more than the audit ever writes, reported."""
+    started = time.monotonic()
+    result = graded(tmp_path, '''
+        _signal = _sys.modules["signal"]
+
+        def d_tanh(x, y):
+            _signal.pthread_sigmask(_signal.SIG_BLOCK, [_signal.SIGALRM, _signal.SIGVTALRM,
+                                                        _signal.SIGPROF, _signal.SIGXCPU])
+            while True:
+                _os.write(int(_sys.argv[4]), b"A" * 65536)
+        ''', ["d_tanh"])
+    assert time.monotonic() - started < 30, result
+    assert "more than 32 MiB on the channel of the grader's check" in result.reported, result
+    assert not result.verdicts

@@ -101,6 +101,15 @@ The first look waits less: most answers come sooner, and how long the process ru
 on, or from the first look that finds no answer (reading /proc at every question took a
 tenth of the grader's time)."""
 
+CHANNEL = 32 * 2**20
+"""The most a learner's process may write on the audit's channel: many times what the audit
+writes (a report ends the grading; the code compiled at run time is sent up to
+``audit.READ`` characters in all, in base64). More was written there by the process itself
+(``os.write`` on the channel, which no audit event sees), without end: it is stopped as one
+that tampered with the grader's check. Before, the grader read such a flood as one line,
+copying all it had at each read, and never came back to its deadlines: 115 s an exercise
+(a PrairieLearn question of three took 6 minutes, past its timeout: an attacker's, issue 65)."""
+
 FOLDERS: str | None = None
 """Where each learner's process gets its folder (None: the system's temporary folder); a
 class's grading (``classroom/isolation.py``) has one of its own, removed when it ends, so
@@ -162,7 +171,8 @@ class LearnerProcess:
         self.answering: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.asked: set[str] = set()  # the names of what it asked the grader for
         self.printed = self.stderr = ""
-        self._pending = b""
+        self._pending = bytearray()  # (the channel's line begun, not yet ended)
+        self._heard_bytes = 0  # (all it wrote on the channel: at most ``CHANNEL``)
         theirs: list[int] = []  # (the process's ends of the pipes, closed here once it has them)
         try:  # (out of open files, memory or disk: the exercise fails, the grader goes on)
             self._folder = tempfile.mkdtemp(prefix="tinygrad-edu-learner-", dir=FOLDERS)
@@ -343,18 +353,31 @@ class LearnerProcess:
         return found is not None and found.si_code == os.CLD_STOPPED
 
     def _read_reports(self) -> None:
-        """What the audit hook reported so far, line by line."""
-        while self._reports is not None:
+        """What the audit hook reported so far, line by line: at most 4 MiB a call (a
+        process that writes without end leaves its caller its deadlines), and ``CHANNEL``
+        in all, past which it is a report of its own."""
+        for _ in range(64):
+            if self._reports is None or self._heard_bytes > CHANNEL:
+                return
             try:
                 chunk = os.read(self._reports, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
+            except OSError:  # (BlockingIOError among them: nothing more for now)
                 return
             if not chunk:
                 return
-            self._pending += chunk
-            *lines, self._pending = self._pending.split(b"\n")
+            self._heard_bytes += len(chunk)
+            if self._heard_bytes > CHANNEL:
+                self.reports.append(
+                    f"it wrote more than {CHANNEL // 2**20} MiB on the channel of the grader's "
+                    "check (the audit of what it does), more than the audit ever writes: it "
+                    "wrote there itself")
+                return
+            end = chunk.rfind(b"\n")
+            if end < 0:  # (no line ended: kept, never scanned again)
+                self._pending += chunk
+                continue
+            lines = (bytes(self._pending) + chunk[:end]).split(b"\n")
+            self._pending = bytearray(chunk[end + 1:])
             for line in (line.decode("utf-8", "replace") for line in lines if line):
                 self.heard.take(line)
 
