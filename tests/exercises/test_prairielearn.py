@@ -52,6 +52,11 @@ def test_the_question_folder_is_what_prairielearn_reads(question):
     info = json.loads((question / "info.json").read_text("utf-8"))
     assert info["gradingMethod"] == "External" and info["type"] == "v3"
     assert info["externalGradingOptions"]["entrypoint"] == "/grade/tests/run.sh"
+    # long enough for the slowest grading the grader allows (before: 300 s, whatever the
+    # number of exercises; the grader lets each take up to STUCK_DEADLINE)
+    from tinygrad_edu.exercises.classroom.isolation import LOAD_DEADLINE, STUCK_DEADLINE
+    assert info["externalGradingOptions"]["timeout"] >= \
+        60 + LOAD_DEADLINE + len(NAMES) * STUCK_DEADLINE
     page = (question / "question.html").read_text("utf-8")
     assert '<pl-file-editor file-name="user_code.py"' in page
     assert 'source-file-name="initial_code.py"' in page and "<pl-external-grader-results>" in page

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import shlex
 import shutil
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from tinygrad_edu.exercises.boundary import ALLOW_ENV
 from tinygrad_edu.exercises.classroom.assignment import AssignmentError, points_text, template
+from tinygrad_edu.exercises.classroom.isolation import LOAD_DEADLINE, STUCK_DEADLINE
 from tinygrad_edu.exercises.classroom.wheel import project_wheel
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.starters import starter_file
@@ -64,6 +66,20 @@ DOWNLOAD = (f"pip download --only-binary=:all: --python-version {IMAGE_PYTHON} -
             f"pytest-prairielearn-grader=={PLUGIN_VERSION} networkx pandas plot-serializer")
 """The command that fills a folder with the wheels the question carries (DIR: the folder)."""
 
+
+SET_UP = 60.0
+"""Seconds ``run.sh`` may take before grading: installing what the image lacks (about half
+a minute with uv) and starting Python."""
+
+
+def timeout_for(exercises: int) -> int:
+    """The question's timeout in seconds (info.json's): the set-up, the file's load and the
+    longest the grader lets each exercise take (``isolation.STUCK_DEADLINE``: an answer
+    slow on every input, or a process that will not answer), rounded up to 10 s. A fixed
+    300 s let a file slow at every call (80 s an exercise) outlast it from four exercises
+    on: PrairieLearn then killed the grading, and showed no verdict (an attacker's,
+    issue 65)."""
+    return int(math.ceil((SET_UP + LOAD_DEADLINE + exercises * STUCK_DEADLINE) / 10) * 10)
 
 def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                             folder: Path, name: str, wheel: Path | None = None,
@@ -94,7 +110,8 @@ def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[s
         "topic": "Backpropagation", "tags": ["tinygrad_edu"], "type": "v3",
         "singleVariant": True, "gradingMethod": "External",
         "externalGradingOptions": {"enabled": True, "image": "prairielearn/grader-python",
-                                   "entrypoint": "/grade/tests/run.sh", "timeout": 300,
+                                   "entrypoint": "/grade/tests/run.sh",
+                                   "timeout": timeout_for(len(exercises)),
                                    **({"enableNetworking": True} if network else {})}},
         indent=2) + "\n", encoding="utf-8")
     page = question / "question.html"
