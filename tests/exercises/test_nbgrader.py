@@ -126,6 +126,9 @@ def test_autograde_stops_at_a_submission_that_is_not_files(tmp_path):
     assert sorted(p.name for p in (course / "autograded").iterdir()) == ["leaker", "right"]
 
 
+SCRIPT = "<script>document.title = 'mine'</script>my notes [a](javascript:void(0))"
+
+
 FRAME_WALK = """\
     try:
         raise ValueError
@@ -205,6 +208,11 @@ def round_trip(tmp_path_factory):
                                       "metadata": {}, "outputs": [], "execution_count": None,
                                       "cell_type": "code",
                                       "source": f"open({str(ran)!r}, 'w').write('x')"})
+        if student == "wrong":  # (and HTML of its own: see below)
+            notebook["cells"] += [
+                {"cell_type": "markdown", "id": "mine", "metadata": {}, "source": SCRIPT},
+                {"cell_type": "raw", "id": "raw", "metadata": {"raw_mimetype": "text/html"},
+                 "source": "<img src=x onerror=\"document.title='raw'\">"}]
         if student == "copies":
             at = next(i for i, c in enumerate(notebook["cells"])
                       if c["metadata"].get("nbgrader", {}).get("grade_id") == "d_tanh-graded")
@@ -267,6 +275,17 @@ def test_nbgraders_round_trip(round_trip):
         autograde_log
     assert not any("⚑" in text for text in feedback.values())
     wrong = feedback["wrong"]
+    # the student's Markdown and raw cells are shown as their text, never run as HTML in the
+    # feedback's page, nor in formgrader's, which shows the autograded notebook (an
+    # attacker's, issue 65: a <script> in a Markdown cell reached the feedback as is)
+    assert "<script>document.title" not in wrong and "<img src=x" not in wrong
+    assert "&lt;script&gt;document.title" in wrong and "my notes" in wrong
+    assert 'href="javascript:' not in wrong
+    autograded = json.loads((course / "autograded" / "wrong" / "ps1" / "ps1.ipynb").read_text(
+        "utf-8"))["cells"]
+    written = {c["id"]: "".join(c["source"]) for c in autograded if c["id"] in ("mine", "raw")}
+    assert written["mine"] == f"```text\n{SCRIPT}\n```", written
+    assert written["raw"].startswith("```text\n<img src=x"), written
     assert "✗ d_tanh: not yet." in wrong
     assert "diagnosis: the input x used where the output y was meant." in wrong
     assert "instead of" in wrong and "a reused node loses a path" in wrong

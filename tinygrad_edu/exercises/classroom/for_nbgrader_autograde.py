@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -44,6 +45,7 @@ try:
         CheckCellMetadata,
         DeduplicateIds,
         Execute,
+        NbGraderPreprocessor,
     )
     from traitlets import Bool
 except ImportError:  # (see the module's docstring)
@@ -54,7 +56,7 @@ except ImportError:  # (see the module's docstring)
             raise ImportError("tinygrad_edu's preprocessor of nbgrader autograde needs "
                               "nbgrader: pip install nbgrader")
 
-    CheckCellMetadata = DeduplicateIds = Execute
+    CheckCellMetadata = DeduplicateIds = NbGraderPreprocessor = Execute
 
     class Bool:  # type: ignore[no-redef]
         """Where traitlets is missing: a setting's default, as the class shows it."""
@@ -76,7 +78,7 @@ from tinygrad_edu.exercises.classroom.results import (
     unpathed_result,
 )
 
-__all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId",
+__all__ = ["CheckSubmittedMetadata", "GradeOutside", "KeepOneGradeId", "WrittenAsText",
            "autograde_preprocessors", "handed_in_as_files", "sanitize_preprocessors"]
 
 
@@ -302,13 +304,40 @@ class CheckSubmittedMetadata(CheckCellMetadata):
                 "are; remove that metadata and autograde this student again") from None
 
 
+class WrittenAsText(NbGraderPreprocessor):
+    """The student's Markdown and raw cells (those not locked: the teacher's come back as
+    the teacher wrote them) shown as the text they are, in a fence longer than any run of
+    backquotes in them: nbgrader's feedback and formgrader render a Markdown cell's HTML as
+    it is (their templates do not sanitize), so a student's ``<script>``, an
+    ``onerror=`` or a ``javascript:`` link ran in the page of the feedback, and in the
+    teacher's formgrader, logged in to the teacher's Jupyter server (an attacker's, issue
+    65). The written answers read as the student typed them, unrendered."""
+
+    def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
+        from nbgrader.utils import is_locked
+
+        if cell.cell_type not in ("markdown", "raw") or is_locked(cell):
+            return cell, resources
+        fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`+", cell.source))])
+        cell.cell_type = "markdown"
+        for key in ("raw_mimetype", "format"):
+            cell.metadata.pop(key, None)
+        cell.source = f"{fence}text\n{cell.source}\n{fence}"
+        return cell, resources
+
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        for index, cell in enumerate(nb.cells):
+            nb.cells[index], resources = self.preprocess_cell(cell, resources, index)
+        return nb, resources
+
+
 def sanitize_preprocessors() -> list[Any]:
     """nbgrader's preprocessors of ``autograde``'s first step, sanitizing a submission, with
     ``KeepOneGradeId`` and ``CheckSubmittedMetadata`` in the place of ``DeduplicateIds`` and
-    ``CheckCellMetadata``: what a course's ``nbgrader_config.py`` sets
-    ``c.Autograde.sanitize_preprocessors`` to."""
+    ``CheckCellMetadata``, and ``WrittenAsText`` last: what a course's
+    ``nbgrader_config.py`` sets ``c.Autograde.sanitize_preprocessors`` to."""
     from nbgrader.converters import Autograde
 
     ours = {DeduplicateIds: KeepOneGradeId, CheckCellMetadata: CheckSubmittedMetadata}
     default = Autograde.class_traits()["sanitize_preprocessors"].default()
-    return [ours.get(step, step) for step in default]
+    return [*(ours.get(step, step) for step in default), WrittenAsText]
