@@ -69,11 +69,16 @@ apt_install() {  # apt_install PACKAGE... ; returns 1 if we may not install syst
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-find_python() {  # the system's python3 first: Debian's and Ubuntu's is built with
-                 # profile-guided optimization, its interpreter not through a shared libpython,
-                 # and runs Python code about 35% faster than pyenv's default build (the
-                 # suite: 1.5 times sooner); then the first on the PATH
-  for py in /usr/bin/python3 python3 python3.13 python3.12 python3.11 python3.10 python; do
+find_python() {  # the system's python3 first, where it can make a virtual environment
+                 # (Debian's and Ubuntu's is built with profile-guided optimization, its
+                 # interpreter not through a shared libpython, and runs Python code about 35%
+                 # faster than pyenv's default build); then the first on the PATH (which
+                 # make_venv gives the venv module if need be)
+  if /usr/bin/python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' \
+       2>/dev/null; then
+    echo /usr/bin/python3; return 0
+  fi
+  for py in python3 python3.13 python3.12 python3.11 python3.10 python; do
     if command -v "$py" >/dev/null &&
        "$py" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
       echo "$py"; return 0

@@ -268,5 +268,20 @@ def test_a_flood_on_the_channel_of_the_graders_check_is_stopped_and_said(tmp_pat
                 _os.write(int(_sys.argv[4]), b"A" * 65536)
         ''', ["d_tanh"])
     assert time.monotonic() - started < 30, result
-    assert "more than 32 MiB on the channel of the grader's check" in result.reported, result
+    assert "more than the audit ever writes" in result.reported, result
     assert not result.verdicts
+
+
+def test_a_forged_line_longer_than_the_audit_writes_is_not_read(tmp_path):
+    """One line forged as code compiled at run time, tagged as a syntax tree's data, 8 MiB,
+    then its line end: the grader decoded and parsed such a line whole (an 11 MiB tree's: 18 s
+    and 3 GB, a reviewer's, issue 65). A line longer than the audit's longest is reported,
+    not read."""
+    started = time.monotonic()
+    result = graded(tmp_path, '''
+        def d_tanh(x, y):
+            _os.write(int(_sys.argv[4]), b"\\x00ran t" + b"A" * (8 << 20) + b"\\n")
+            return 1 - y * y
+        ''', ["d_tanh"])
+    assert time.monotonic() - started < 30, result
+    assert "more than the audit ever writes (a line over 3 MiB" in result.reported, result

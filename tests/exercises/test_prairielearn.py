@@ -56,7 +56,8 @@ def test_the_question_folder_is_what_prairielearn_reads(question):
     # number of exercises; the grader lets each take up to STUCK_DEADLINE)
     from tinygrad_edu.exercises.classroom.isolation import LOAD_DEADLINE, STUCK_DEADLINE
     assert info["externalGradingOptions"]["timeout"] >= \
-        60 + LOAD_DEADLINE + len(NAMES) * STUCK_DEADLINE
+        60 + len(NAMES) * (LOAD_DEADLINE + STUCK_DEADLINE)  # (a grading process stopped at
+    # an exercise is started again for the next, loading the file again: isolation.py)
     page = (question / "question.html").read_text("utf-8")
     assert '<pl-file-editor file-name="user_code.py"' in page
     assert 'source-file-name="initial_code.py"' in page and "<pl-external-grader-results>" in page

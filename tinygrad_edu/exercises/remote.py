@@ -40,7 +40,7 @@ from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.heard import Heard
 from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
-from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST
+from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST, READ
 from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.loading import learner_code
@@ -108,7 +108,10 @@ writes (a report ends the grading; the code compiled at run time is sent up to
 (``os.write`` on the channel, which no audit event sees), without end: it is stopped as one
 that tampered with the grader's check. Before, the grader read such a flood as one line,
 copying all it had at each read, and never came back to its deadlines: 115 s an exercise
-(a PrairieLearn question of three took 6 minutes, past its timeout: an attacker's, issue 65)."""
+(a PrairieLearn question of three took 6 minutes, past its timeout: an attacker's, issue 65).
+Nor may one line be longer than the audit's longest, ``audit.READ`` characters of code in
+base64 (``LINE``): a forged one was parsed whole, 18 s and 3 GB for 11 MiB (a reviewer's)."""
+LINE = 6 * READ
 
 FOLDERS: str | None = None
 """Where each learner's process gets its folder (None: the system's temporary folder); a
@@ -366,18 +369,21 @@ class LearnerProcess:
             if not chunk:
                 return
             self._heard_bytes += len(chunk)
-            if self._heard_bytes > CHANNEL:
-                self.reports.append(
-                    f"it wrote more than {CHANNEL // 2**20} MiB on the channel of the grader's "
-                    "check (the audit of what it does), more than the audit ever writes: it "
-                    "wrote there itself")
-                return
             end = chunk.rfind(b"\n")
+            lines: list[bytes] = []
             if end < 0:  # (no line ended: kept, never scanned again)
                 self._pending += chunk
-                continue
-            lines = (bytes(self._pending) + chunk[:end]).split(b"\n")
-            self._pending = bytearray(chunk[end + 1:])
+            else:
+                lines = (bytes(self._pending) + chunk[:end]).split(b"\n")
+                self._pending = bytearray(chunk[end + 1:])
+            if self._heard_bytes > CHANNEL or len(self._pending) > LINE or any(
+                    len(line) > LINE for line in lines):
+                self._heard_bytes = CHANNEL + 1  # (nothing more is read)
+                self.reports.append(
+                    "it wrote on the channel of the grader's check (the audit of what it "
+                    f"does) more than the audit ever writes (a line over {LINE // 2**20} MiB, "
+                    f"or over {CHANNEL // 2**20} MiB in all): it wrote there itself")
+                return
             for line in (line.decode("utf-8", "replace") for line in lines if line):
                 self.heard.take(line)
 

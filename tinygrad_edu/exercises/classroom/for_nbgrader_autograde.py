@@ -304,19 +304,27 @@ class CheckSubmittedMetadata(CheckCellMetadata):
                 "are; remove that metadata and autograde this student again") from None
 
 
+_MARKUP = re.compile(r"[<&]|\]\s*[(\[]|^\s*\[[^\]]*\]:", re.M)
+"""What in Markdown can become HTML of its own or a link: a tag, an entity, a link or an
+image (inline, by reference, or a reference's definition)."""
+
+
 class WrittenAsText(NbGraderPreprocessor):
-    """The student's Markdown and raw cells (those not locked: the teacher's come back as
-    the teacher wrote them) shown as the text they are, in a fence longer than any run of
+    """The Markdown and raw cells that are not locked (the student's, and any the teacher
+    did not lock; locked ones come back as the teacher wrote them) that hold HTML, an entity
+    or a link (``_MARKUP``), shown as the text they are, in a fence longer than any run of
     backquotes in them: nbgrader's feedback and formgrader render a Markdown cell's HTML as
-    it is (their templates do not sanitize), so a student's ``<script>``, an
-    ``onerror=`` or a ``javascript:`` link ran in the page of the feedback, and in the
-    teacher's formgrader, logged in to the teacher's Jupyter server (an attacker's, issue
-    65). The written answers read as the student typed them, unrendered."""
+    it is (their templates do not sanitize), so a student's ``<script>``, an ``onerror=``
+    or a ``javascript:`` link ran in the page of the feedback, and in the teacher's
+    formgrader, logged in to the teacher's Jupyter server (an attacker's, issue 65). Such a
+    written answer reads as the student typed it, unrendered; one left as given ("YOUR
+    ANSWER HERE") is untouched, so nbgrader still scores it 0 with "No response."."""
 
     def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
         from nbgrader.utils import is_locked
 
-        if cell.cell_type not in ("markdown", "raw") or is_locked(cell):
+        if cell.cell_type not in ("markdown", "raw") or is_locked(cell) or (
+                cell.cell_type == "markdown" and not _MARKUP.search(cell.source)):
             return cell, resources
         fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`+", cell.source))])
         cell.cell_type = "markdown"

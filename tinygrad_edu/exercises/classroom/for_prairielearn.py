@@ -73,13 +73,14 @@ a minute with uv) and starting Python."""
 
 
 def timeout_for(exercises: int) -> int:
-    """The question's timeout in seconds (info.json's): the set-up, the file's load and the
-    longest the grader lets each exercise take (``isolation.STUCK_DEADLINE``: an answer
-    slow on every input, or a process that will not answer), rounded up to 10 s. A fixed
+    """The question's timeout in seconds (info.json's): the set-up, and for each exercise
+    the file's load (a grading process stopped at an exercise is started again, loading the
+    file again) and the longest the grader lets it take (``isolation.STUCK_DEADLINE``: an
+    answer slow on every input, or a process that will not answer), rounded up to 10 s. A fixed
     300 s let a file slow at every call (80 s an exercise) outlast it from four exercises
     on: PrairieLearn then killed the grading, and showed no verdict (an attacker's,
     issue 65)."""
-    return int(math.ceil((SET_UP + LOAD_DEADLINE + exercises * STUCK_DEADLINE) / 10) * 10)
+    return int(math.ceil((SET_UP + exercises * (LOAD_DEADLINE + STUCK_DEADLINE)) / 10) * 10)
 
 def prairielearn_assignment(exercises: Sequence[ExerciseSpec], points: Mapping[str, float],
                             folder: Path, name: str, wheel: Path | None = None,
