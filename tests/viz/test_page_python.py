@@ -26,7 +26,6 @@ from tinygrad_edu.viz.playground import DEPTH, check_json
 RIGHT = "def d_tanh(x, y):\n    return 1 - y * y\n"
 
 
-pytestmark = pytest.mark.usefixtures("a_heap_the_size_of_the_pages")
 MEDDLING = """import math, random
 sys = random._os.sys
 

@@ -24,7 +24,6 @@ from tinygrad_edu.program.tape import tape_of
 from tinygrad_edu.viz.playground import assigned_names, check, exercises, run
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.usefixtures("a_heap_the_size_of_the_pages")  # (tests/conftest.py)
 
 
 def ran(source, capsys):
