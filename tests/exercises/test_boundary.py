@@ -35,6 +35,7 @@ from tests.exercises.assignment_runs import (
     gradescope_env,
 )
 from tests.exercises.class_work import IMPORTS, answer
+from tests.tiers import sampled
 
 RIGHT = IMPORTS + "\n\n".join(answer(n) for n in NAMES)
 REST = "\n\n".join(answer(n) for n in NAMES if n != "d_mul")
@@ -79,11 +80,15 @@ def mul(data):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["argparse", "tinygrad_edu", "json"])
+@pytest.mark.parametrize("module", sampled(
+    ["tinygrad_edu", "argparse", "json"], 1,
+    "test_a_module_handed_in_beside_the_file_is_never_imported"))
 def test_a_module_handed_in_beside_the_file_is_never_imported(gradescope, module):
     """A file named like a module the grader imports, beside the starter: before, it ran as
     root in the grader's own process (the submission folder came first on sys.path) and
-    rewrote results.json with full marks."""
+    rewrote results.json with full marks. The main tier hands in the grader's own package;
+    the long tier, two modules of the standard library too (one cause, the folder's place
+    on sys.path: a Gradescope grading each, 3.5 s of CPU)."""
     root, _ = gradescope
     hijack = (f"import os\nopen({str(root / 'results' / 'results.json')!r}, 'w').write("
               "'{\"score\": 100}')\nos._exit(0)\n")
