@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.exercises.gpt_answers import RIGHT, SLIPS, with_slip
-from tinygrad_edu.exercises import TRACK
+from tinygrad_edu.exercises import EXERCISES, TRACK
 from tinygrad_edu.exercises.apart import grade_here
 
 LINEAR = "return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]"
@@ -286,3 +286,33 @@ def test_a_root_seeded_with_0_is_named_at_its_line(tmp_path):
     named_at(tmp_path, [
         ("node", "        self.grad = 1\n", "        self.grad = 0\n",
          "every gradient 0: the root not seeded with 1", "        self.grad = 0")])
+
+
+@pytest.mark.parametrize("end", ["\x0c", "\x1c", "\u2028"])
+def test_a_line_is_quoted_as_python_numbers_it(tmp_path, end):
+    """A character ``str.splitlines`` ends a line at and Python does not (a form feed, a file
+    separator, a line separator), in a comment above: the line a verdict names is quoted as
+    Python reads it. Before, the lines were counted by ``splitlines``, and the quote was a
+    piece of the comment: "line 2: os may not be imported ... more notes", "line 6, in
+    d_tanh (on this)", "line 5, in softmax (the notes)"."""
+    from tinygrad_edu.exercises.apart import grade_apart
+
+    path = tmp_path / "work.py"
+    path.write_text(f"# my notes{end} more notes\nimport os\n", encoding="utf-8")
+    problem = str(grade_apart(path, [EXERCISES["d_tanh"]]).problem)
+    assert problem.startswith(f"{path}, line 2: os may not be imported"), problem
+    assert problem.endswith("\n    import os"), problem
+
+    path.write_text(f"def d_tanh(x, y):\n    # my notes{end} on this\n"
+                    "    raise ValueError('mine')\n", encoding="utf-8")
+    said = str(grade_apart(path, [EXERCISES["d_tanh"]]).verdicts["d_tanh"])
+    assert f"in {path.name}, line 3, in d_tanh  (raise ValueError('mine'))" in said, said
+
+    path = tmp_path / "gpt.py"
+    source = RIGHT.replace("    return [e / total for e in exps]",
+                           f"    # the notes{end} on this\n    raise GeneratorExit")
+    path.write_text(source, encoding="utf-8")
+    said = str(grade_apart(path, [TRACK["softmax"]]).verdicts["softmax"])
+    line = source.split("\n").index("    raise GeneratorExit") + 1  # (not line_of: splitlines)
+    assert said.startswith(f"✗ softmax: your code raised GeneratorExit at {path}, line {line}, "
+                           "in softmax (raise GeneratorExit)"), said

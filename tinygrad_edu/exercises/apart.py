@@ -168,8 +168,9 @@ def refuse_imports(path: Path, source: str, cells: list[tuple[int, int, int]],
     refused = next((r for r in map(refused_import, trees) if r is not None), None)
     if refused is not None:
         lineno, why = refused
-        line = source.splitlines()[lineno - 1].strip()
-        where = place(str(path), cells, lineno, source.split("\n"))
+        lines = source.split("\n")  # (as Python numbers them: read_source ended each at \n)
+        line = lines[lineno - 1].strip()
+        where = place(str(path), cells, lineno, lines)
         raise SolutionFileError(f"{where}: {why}\n    {line}",
                                 "import")
 

@@ -146,7 +146,7 @@ def ended_there(stop: Stopped, path: Path | str, source: str) -> Stopped:
         return stop
     at, _, function = mine[-1].partition(" in ")
     number = int(at.rpartition(":")[2] or 0)
-    lines = source.splitlines()
+    lines = source.split("\n")  # (as Python numbers them: not splitlines, ``_line_naming``)
     text = f" ({lines[number - 1].strip()[:100]})" if 0 < number <= len(lines) else ""
     said = f"{name}: {message}" if message.strip() else name
     return Stopped(_did(name, said, message, name in _INTERRUPTS, f"at {path}, line {number}, "
@@ -162,7 +162,9 @@ def _line_naming(source: str, name: str) -> tuple[int, str] | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    lines, hits = source.splitlines(), []  # (ast.walk: not in the lines' order)
+    # (the lines as Python numbers them: read_source ended each at \n, and str.splitlines
+    # also ends one at a form feed and the like, which Python reads inside a line)
+    lines, hits = source.split("\n"), []  # (ast.walk: not in the lines' order)
     for node in ast.walk(tree):
         targets: list[ast.expr] = []
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
