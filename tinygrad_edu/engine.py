@@ -9,11 +9,12 @@ from tinygrad_edu import graph, safe_math, scopes
 from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
-NO_OTHER = object()  # apply's b for x.exp(): a marker no caller gives (x + None must fail)
-bare = object.__new__  # bare(Value): a Value with no fields yet, for fill (Value(2.0): a leaf)
+NO_OTHER = object()  # apply's b for an op of one operand, x.exp() (not None: x + None fails)
+bare = object.__new__  # bare(Value): a new Value with no fields yet; fill() sets them all
 
-# The op table. Op (row.py) is a record: .name, .forward, .rules (one per operand), and more;
-# a rule is d(out)/d(operand): a constant (+'s 1.0) or rule(a, b, out) on floats (one: x, out).
+# The op table. Op (row.py) is a record: .name, .forward, .rules (one per operand), and more.
+# A rule is d(out)/d(operand): a float where that is a constant (+'s 1.0), else a function of
+# the floats: rule(a, b, out) for an op of two operands (a * b), rule(x, out) for one (exp).
 ADD = Op("+", operator.add, (1.0, 1.0))
 SUB = Op("-", operator.sub, (1.0, -1.0))
 MUL = Op("*", operator.mul, (lambda a, b, out: b, lambda a, b, out: a))
@@ -32,7 +33,7 @@ def fill(node: Value, data: float, row: Op | None, a: Any = None, da: Any = None
     node._a, node._da = a, da  # an operand as given, and d(node)/d(operand) if it is a Value
     node._b, node._db = b, db  # the other (None: there is none)
     node._list, node._list_grads = list_parents, list_grads  # (dot, vsum's lists: not now)
-    if scopes.opened and row:  # an op's node inside a named_scope, for drawing by parts
+    if scopes.opened and row:  # (for drawings only: a node made inside a named_scope)
         node._scope = scopes.current()
     return node
 
@@ -64,7 +65,8 @@ def apply_rest(row: Op, a: Any, b: Any) -> Value:
 
 class Value:
     """A number that remembers how it was computed, so that derivatives can flow back to it.
-    Value(2.0) is a leaf (an input, a parameter): its number, grad 0.0, None in the rest."""
+    Value(2.0) is a leaf, an input or a parameter: its __init__ (below the line) calls
+    fill(self, 2.0, None). A node an op makes is made by apply, above."""
     def __add__(self, other: Value | float) -> Value: return apply(ADD, self, other)
     def __sub__(self, other: Value | float) -> Value: return apply(SUB, self, other)
     def __mul__(self, other: Value | float) -> Value: return apply(MUL, self, other)

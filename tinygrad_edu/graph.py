@@ -41,7 +41,8 @@ def walk(*roots: N) -> list[N]:
                     build_topo(parent)
                 topo.append(v)
 
-    v.parents: its operands with a local derivative, _a and _b (x * 2.0: x alone; a leaf: none).
+    v.parents (a property of the Value): its operands with a local derivative, _a and _b
+    (x * 2.0: x alone; a leaf: none).
     Here the calls are kept in a list, so depth has no recursion limit (how: a second
     reading, docs/engine-design.md). A first reading stops here."""
     return walked_on_a_stack(roots)  # (how: below zero_grad, for a second reading)
