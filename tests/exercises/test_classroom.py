@@ -32,6 +32,7 @@ def refused(source):
     "import math\nimport numpy as np\nfrom numpy.linalg import norm\n",
     "from tinygrad_edu import walk, Value\nfrom collections import deque\nimport itertools\n",
     "from __future__ import annotations\nfrom math import *\n",
+    "from collections import abc\nfrom numpy import random as npr, linalg\n",
 ])
 def test_a_submission_may_import_math_numpy_and_the_engine(source):
     assert refused(source) is None
@@ -45,6 +46,10 @@ def test_a_submission_may_import_math_numpy_and_the_engine(source):
     ("import tinygrad_edu.exercises.model_answers as key\n", 1, "its answers"),
     ("from . import helpers\n", 1, "a relative import"),
     ("import helpers\n", 1, "which may import only abc, bisect"),
+    # a module an allowed one keeps under a name of its own: the import of os or sys all
+    # the same (an attacker's `from random import _os` was let through, issue 65)
+    ("from random import _os\n", 1, "random._os is the module os: os may not be imported"),
+    ("import math\nfrom typing import List, sys as s\n", 2, "typing.sys is the module sys"),
 ])
 def test_a_submission_may_not_import_the_answers_nor_the_system(source, line, words):
     found = refused(source)

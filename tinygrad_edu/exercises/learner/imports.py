@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import importlib.util
 import sys
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -100,7 +102,22 @@ def refused_import(tree: ast.AST) -> tuple[int, str] | None:
             why = why_refused(module)
             if why is not None:
                 return node.lineno, why
+        for name in modules[1:] if isinstance(node, ast.ImportFrom) else ():
+            reached = _module_named(name)
+            if reached is not None and why_refused(reached) is not None:
+                return node.lineno, f"{name} is the module {reached}: {why_refused(reached)}"
     return None
+
+
+def _module_named(dotted: str) -> str | None:
+    """The name of the module that ``from a import b`` binds to b, where it binds one
+    (``from random import _os``: os, which random keeps under that name), else None."""
+    package, _, name = dotted.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(package), name, None)
+    except ImportError:
+        return None
+    return found.__name__ if isinstance(found, types.ModuleType) else None
 
 
 def guarded_builtins() -> dict[str, Any]:
