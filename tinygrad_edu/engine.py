@@ -10,7 +10,7 @@ from tinygrad_edu.grad_mode import is_grad_enabled
 from tinygrad_edu.row import Op
 
 NO_OTHER = object()  # apply's b for an op of one operand, x.exp() (not None: x + None fails)
-bare = object.__new__  # bare(Value): a new Value with no fields yet; fill() sets them all
+bare = object.__new__  # bare(Value): a Value with no fields yet (not Value(): no __init__)
 
 # The op table. Op (row.py) is a record: .name, .forward, .rules (one per operand), and more.
 # A rule is d(out)/d(operand): a float where that is a constant (+'s 1.0), else a function of
