@@ -79,9 +79,9 @@ class Value:
         """The chain rule at this node: parent.grad += local derivative × self.grad. For
         c = a * b at a = 2, b = 3, with c.grad = 10: a.grad += 3 × 10, b.grad += 2 × 10."""
         g = self.grad
-        if self._da is not None:
+        if self._da is not None:  # (None: _a is a plain number, as 2.0 in 2.0 - x)
             self._a.grad += self._da * g
-        if self._db is not None:
+        if self._db is not None:  # (None: _b is a number, as in x * 2.0, or there is none)
             self._b.grad += self._db * g
         if self._list is not None:  # a node of dot or vsum: its parents in a list
             backward_lists(self, g)
