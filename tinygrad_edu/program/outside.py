@@ -58,6 +58,7 @@ from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.aliases import is_number
+from tinygrad_edu.program.held_calls import unseen_state
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
@@ -450,6 +451,11 @@ class Watcher:
         if FOLLOWED:  # (else at ``__enter__``: roots found before the capture's functions)
             self.installed += followed_at(self.record, new, FOLLOWED, lambda p: line)
         kind = place.kind
+        held_call = next((why for p in new if p.kind in ("function", "opaque") and id(
+            p.value) not in FOLLOWED for why in [unseen_state(p.value, p.said())] if why), None)
+        if held_call:  # (a C function bound before the call, held: ``held_calls.py``)
+            self.record.refused = self.record.refused or (
+                f"{held_call}, at {line or learners_line()}")
         if kind == "iterator" and step[0] != "object":
             what = "an iterator"
             self.record.refused = self.record.refused or (

@@ -30,6 +30,7 @@ import types
 import warnings
 from typing import Any
 
+from tinygrad_edu.program.held_calls import held_unseen, unseen_state
 from tinygrad_edu.program.kinds import kind_of
 from tinygrad_edu.program.learners_code import learners_line
 from tinygrad_edu.program.numpy_numbers import numpy_array
@@ -152,12 +153,12 @@ def followed_at(record: Any, places: list[Any], followed: dict[int, Any],
         try:
             place.write(staticmethod(ours) if static else ours)
         except (TypeError, AttributeError, KeyError, IndexError):  # (a tuple's item...)
-            if getattr(ours, "refused", False):
+            if getattr(ours, "refused", False) or unseen_state(place.value, place.said()):
+                # (called there, the function itself runs unseen: a draw of random.random in
+                # a default was the capture's at every call, issue 64; sum, math.exp: the
+                # followed numbers go through them as they are)
                 record.refused = record.refused or (
-                    f"it holds {getattr(place.value, '__qualname__', place.value)!r} at "
-                    f"{place.said()}, where a capture cannot see it called, and what it gives "
-                    "can change at every call, which a program cannot follow; read it outside "
-                    f"the compiled function and pass it in, at "
+                    f"{held_unseen(place.value, place.said())}, at "
                     f"{line_of(place) or learners_line()}")
             continue
         installed.append((place, place.held if static else place.value, place.read()))

@@ -1,0 +1,94 @@
+"""A C function bound before the call and held where the capture cannot put its own (a
+default, a tuple, a closure cell, a global): a draw of ``random.random``, the next item of an
+iterator, a deque's item, a dict's number read through its bound ``get``, a file opened, the
+clock, text written to a StringIO. Each was called unseen while the capture ran, and the
+program gave what it gave then at every call, silently: the same draw, the same batch, the
+gradient on the wrong parameter (issue 64, an attacker's S1, S5, S6, S9, S10). Each is
+refused now, naming what is held and where; a pure one held so (``math.exp``) is not."""
+
+import collections
+import datetime
+import io
+import itertools
+import math
+import os
+import random
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.program import compile
+
+W = Value(1.0)
+CONFIG = {"optimizer": {"lr": 0.5}}
+
+
+def _default_draw(x, draw=random.random):
+    return W * x * draw()
+
+
+def _closure(held, use):
+    def f(x):
+        return use(held, x)
+    return f
+
+
+def _opened(path):
+    def f(x, opener=open):
+        with opener(path) as stream:
+            return W * x * float(stream.read())
+    return f
+
+
+CASES = {
+    "random.random as a default": (lambda path: _default_draw, "'Random.random' at "),
+    "random.getrandbits in a tuple": (
+        lambda path: _closure((random.getrandbits,), lambda t, x: W * x * t[0](3)),
+        "'Random.getrandbits' at "),
+    "an iterator's __next__": (
+        lambda path: _closure(iter([0.5, 0.25]).__next__, lambda n, x: W * x * n()),
+        "'list_iterator.__next__' at "),
+    "a deque's popleft": (
+        lambda path: _closure(collections.deque([1.0, 2.0]).popleft, lambda p, x: W * x * p()),
+        "'deque.popleft' at "),
+    "the Values of a cycle": (
+        lambda path: _closure(itertools.cycle([Value(1.0), Value(2.0)]).__next__,
+                              lambda p, x: p() * x),
+        "'cycle.__next__' at "),
+    "a nested dict's get": (
+        lambda path: _closure(CONFIG["optimizer"].get, lambda hp, x: W * x * hp("lr")),
+        "'dict.get' at "),
+    "open as a default": (_opened, "'open' at "),
+    "datetime.now in a tuple": (
+        lambda path: _closure((datetime.datetime.now,),
+                              lambda c, x: W * x * c[0]().microsecond),
+        "'datetime.now' at "),
+    "a StringIO's write": (
+        lambda path: _closure(io.StringIO().write, lambda write, x: (write("1"), W * x)[1]),
+        "'StringIO.write' at "),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_stateful_function_held_where_a_capture_cannot_see_it_called_is_refused(case, tmp_path):
+    path = tmp_path / "lr.txt"
+    path.write_text("0.5", encoding="utf-8")
+    make, held = CASES[case]
+    with pytest.raises(RuntimeError, match=f"it holds {held}.*, where a capture cannot see it "
+                       "called, and what it gives can change at every call, which a program "
+                       "cannot follow.*call it by its name inside the function"):
+        compile(make(os.fspath(path)))(Value(1.0))
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_pure_functions_held_so_are_followed(native):
+    """``math.exp`` as a default, a text's ``join`` and a float's ``hex`` held bound: no state
+    to read or change, so the function is a program and gives the engine's numbers."""
+    def f(x, exp=math.exp, joined=", ".join, hexed=(2.5).hex):
+        tag = joined([hexed(), "a"])
+        return W * x * exp(0.5) * float(len(tag))
+
+    step = compile(f, native=native)
+    for number in (1.0, 2.0, -3.0):
+        assert step(Value(number)).data == f(Value(number)).data
+    assert step.captures == 1

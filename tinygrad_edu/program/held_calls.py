@@ -1,0 +1,62 @@
+"""Python's own (C) functions that read or change a state a program does not follow, held
+where a capture cannot put its own: the capture refuses the function, naming the place.
+
+The capture follows what the learner's code calls by name (``random.random()``, ``next(it)``,
+``HIST.append(x)``, ``open(path)``, ``time.time()``: its own stand-ins, or a check of what
+changed). A C function bound before the call and held in a default, a tuple, a global, a
+closure cell or a partial (``def f(x, draw=random.random)``, ``next_batch =
+iter(loader).__next__``, ``log = HIST.append``, ``hp = CONFIG["optimizer"].get``,
+``(datetime.now,)``) would be called unseen: what it gave at the capture would be a constant
+of the program (the same draw, the same batch at every call), what it changed would be
+changed once, silently (issue 64). So where the capture's walk (``outside.py``) reaches one
+from what the function reads, or finds a function it follows where it cannot put its own
+(``world.followed_at``: a tuple's item, a default), the function is not made a program
+(``compile`` says why and where), whatever the C function is bound to but a number, a text
+or another value that cannot change, or a module of pure functions (``math.exp``).
+``unseen_state`` says why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import types
+from typing import Any
+
+__all__ = ["held_unseen", "unseen_state"]
+
+_BOUND_C = (types.BuiltinMethodType, types.MethodWrapperType)
+_UNCHANGING = (int, float, complex, str, bytes, tuple, frozenset, range, slice, type(None))
+_STATEFUL_MODULES = frozenset({"time", "os", "posix", "nt", "io", "_io", "sys", "_random",
+                               "random", "datetime", "_datetime", "gc", "select", "socket"})
+"""Modules whose C functions read or change the world (a clock, files, the process)."""
+_NOW = frozenset({"now", "utcnow", "today", "fromtimestamp"})
+"""The class methods of ``datetime``'s classes that read the clock."""
+
+
+def unseen_state(function: Any, where: str) -> str | None:
+    """Why ``function``, held at ``where`` (a place the capture reached: a default, a
+    global, an item), would read or change a state no program follows if the learner's code
+    called it (see above): ``held_unseen``'s words; None where it would not."""
+    if not isinstance(function, _BOUND_C):
+        return None
+    owner = function.__self__
+    if owner is None or isinstance(owner, _UNCHANGING):
+        return None
+    if isinstance(owner, types.ModuleType):
+        return held_unseen(function, where) if owner.__name__ in _STATEFUL_MODULES else None
+    if isinstance(owner, type):
+        stateful = issubclass(owner, (datetime.date, datetime.time)) and function.__name__ in _NOW
+        return held_unseen(function, where) if stateful else None
+    return held_unseen(function, where, bound=True)
+
+
+def held_unseen(function: Any, where: str, bound: bool = False) -> str:
+    """The words of a refusal of ``function`` held at ``where`` (here, and for a function a
+    capture follows but cannot put its own in place of: ``world.followed_at``)."""
+    name = getattr(function, "__qualname__", None) or getattr(function, "__name__", "?")
+    return (f"it holds {name!r} at {where}, where a capture cannot see it called, and what it "
+            "gives can change at every call, which a program cannot follow" +
+            (" (a method bound before the call: a draw, the next item, an item taken or "
+             "added)" if bound else "") +
+            "; call it by its name inside the function, or outside the compiled function and "
+            "pass what it gives in")
