@@ -316,3 +316,50 @@ def test_a_line_is_quoted_as_python_numbers_it(tmp_path, end):
     line = source.split("\n").index("    raise GeneratorExit") + 1  # (not line_of: splitlines)
     assert said.startswith(f"✗ softmax: your code raised GeneratorExit at {path}, line {line}, "
                            "in softmax (raise GeneratorExit)"), said
+
+
+_RMSNORM = ("    ms = sum(xi * xi for xi in x) / len(x)\n    scale = (ms + 1e-5) ** -0.5\n"
+            "    return [xi * scale for xi in x]\n")
+_STARTER_DOC = '    """x: a list of Values. Return x / sqrt(mean(x²) + 1e-5)."""\n'
+
+
+def test_a_docstring_or_comment_is_never_the_line_pointed_at(tmp_path):
+    """rmsnorm's 1e-5 outside the root under the starter's docstring (which says sqrt and
+    1e-5), with comments that say ** 0.5 + 1e-5, and a mean square of xi ** 2 (a line of a
+    root's ** too): pointed at the line that adds the 1e-5, once (the error's line, or the
+    diagnosis's). Before: "line 2, in rmsnorm (\"\"\"x: a list of Values. Return x /
+    sqrt(mean(x²) + 1e-5).\"\"\")", the docstring; and without it, the mean square's line."""
+    assert _STARTER_DOC.strip() in TRACK["rmsnorm"].starter
+    for doc in (_STARTER_DOC, ""):
+        for body, shown in [
+                ("    ms = sum(xi * xi for xi in x) / len(x)\n    scale = ms ** -0.5 + 1e-5\n"
+                 "    return [xi * scale for xi in x]\n", "    scale = ms ** -0.5 + 1e-5"),
+                ("    ms = sum(xi ** 2 for xi in x) / len(x)  # the mean of x ** 2, + 1e-5\n"
+                 "    # then scale = 1 / (ms ** 0.5 + 1e-5), 1 / sqrt\n"
+                 "    scale = 1 / (ms ** 0.5 + 1e-5)\n    return [xi * scale for xi in x]\n",
+                 "    scale = 1 / (ms ** 0.5 + 1e-5)")]:
+            source = RIGHT.replace("def rmsnorm(x):\n" + _RMSNORM, "def rmsnorm(x):\n" + doc + body)
+            assert source != RIGHT
+            verdict = verdict_of(tmp_path, source, "rmsnorm")
+            said = str(verdict)
+            assert [d.title for d in verdict.diagnoses] == ["1e-5 added outside the square root"]
+            line = line_of(source, shown)
+            assert said.count(f"in gpt.py, line {line}, in rmsnorm  ({shown.strip()})") == 1, said
+            assert re.findall(r"line (\d+), in rmsnorm", said) == [str(line)], said
+
+
+def test_an_inner_index_loop_one_short_is_pointed_at_not_the_outer_loop(tmp_path):
+    """linear as ``for j in range(len(w))`` with an inner ``for i in range(len(x) - 1)``:
+    before, "in gpt.py, line N, in linear (for j in range(len(w)):)", the outer loop (the
+    call inside the short range, len(x), hid its - 1); range(1, len(x)) was pointed at."""
+    for short in ("range(len(x) - 1)", "range(len(w[j])-1)", "range(1, len(x))"):
+        loop = ("out = []\n    for j in range(len(w)):\n        total = 0\n"
+                f"        for i in {short}:\n            total += w[j][i] * x[i]\n"
+                "        out.append(total)\n    return out")
+        source = RIGHT.replace(LINEAR, loop)
+        said = str(verdict_of(tmp_path, source, "linear"))
+        assert "holds the number 0, not a Value: a sum that added nothing" in said, said
+        line = line_of(source, f"        for i in {short}:")
+        assert (f"goes over them all.\n    in gpt.py, line {line}, in linear  "
+                f"(for i in {short}:)") in said, said
+

@@ -9,10 +9,15 @@ from typing import Any
 
 from tinygrad_edu.exercises.text_blocks import indent
 
-__all__ = ["Diagnosis", "Mistake"]
+__all__ = ["Diagnosis", "Mistake", "Where"]
 
 Solution = Callable[..., Any]
 """A learner's answer to an exercise: a function, or for the Value exercise a class."""
+
+
+Where = tuple[str, str | tuple[str, ...]]
+"""Where a mistake is made (``Mistake.where``): a function's name, and a pattern of the line
+in it, or patterns tried in turn."""
 
 
 @dataclass(frozen=True)
@@ -23,13 +28,13 @@ class Mistake:
     of one kind: ``sign``, ``factor``, ``in_out``, ``upstream``, ``assign``, ``shape``,
     ``batch_sum`` and a few that belong to one exercise. ``where``, if given, says where in
     the learner's code the mistake is made: the function or method, and a pattern of the
-    line in it (``pointing.py``)."""
+    line in it, or patterns tried in turn (``pointing.py``)."""
 
     key: str
     title: str
     hint: str
     solution: Solution | None = field(default=None, repr=False, compare=False)
-    where: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    where: Where | None = field(default=None, repr=False, compare=False)
 
 
 RETURN = r"\breturn\b"
@@ -44,6 +49,14 @@ GRAD_ADDED = r"\.grad\s*\+="
 
 VISITS = r"\bfor\s+\w+\s+in\b(?!.*(?:_children|parents|local_grads))"
 """The loop that visits the nodes in order (not the one over a node's operands)."""
+
+_ARGS = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))*"
+"""What a call's parentheses may hold: anything, with calls two deep inside (``len(x)``,
+``len(w[j])``, ``len(x[0])``)."""
+
+ONE_SHORT = rf"\brange\({_ARGS}-\s*1\s*\)|\brange\(\s*1\s*,"
+"""A loop one short: ``range(len(x) - 1)``, ``range(1, len(x))`` (``pointing.PROBLEMS``,
+a sum of nothing; linear's last product left out)."""
 
 LOOP = "<loop>"
 """In a pattern of ``Mistake.where``, any name a ``for`` of that function binds (a loop's, or

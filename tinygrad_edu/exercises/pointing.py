@@ -8,36 +8,42 @@ adds it to the diagnosis, as an error's line is shown: ``in your answer, line 27
 (return ...)``. A method whose line the pattern does not find is pointed at by its
 ``def``; a stage's own function is not (the learner knows which function the stage is),
 and nothing is said where the name is not defined as expected, nor where the error the
-verdict shows names that line already.
+verdict shows names that line already. A pattern is looked for in the code alone, never in
+a comment or a docstring (``_code_lines``; before, rmsnorm's starter docstring, "x /
+sqrt(mean(x²) + 1e-5)", was the line its root's mistakes pointed at). A mistake may give
+several patterns, tried in turn (the first that finds a line wins).
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import io
 import re
+import tokenize
 import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.gpt_cases import CUT, EMPTY_SUM
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
-from tinygrad_edu.exercises.mistakes import LOOP
+from tinygrad_edu.exercises.mistakes import LOOP, ONE_SHORT, Where
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
 __all__: list[str] = []  # the grader's inner workings
 
 
-PROBLEMS = ((EMPTY_SUM, (rf"\brange\(\s*{LOOP}\s*\)",
-                        r"\brange\([^)]*-\s*1\s*\)|\brange\(\s*1\s*,", r"\brange\(",
+PROBLEMS = ((EMPTY_SUM, (rf"\brange\(\s*{LOOP}\s*\)", ONE_SHORT, r"\brange\(",
                         r"\bsum\(")),
             (CUT, (r"\.data\b",)))
 """An answer of the wrong kind whose line can be found (its text, and patterns of that line
 in the exercise's own function, tried in turn): a sum that added nothing, at the loop empty
 the first time round (``range(t)`` inside ``for t``: before, attention's weighted
 sum over range(t) was pointed at its ``for t in range(len(q))``) or one short (issue 66:
-an inner loop one short in linear was told so, with no line); a number where a Value was
+an inner loop one short in linear was told so, with no line; then ``range(len(x) - 1)``,
+a call inside the range, was not seen as one short, and the outer loop was pointed at); a
+number where a Value was
 meant, at the line that reads ``.data`` (issue 66: linear with .data on both operands
 was told so, with no line)."""
 
@@ -77,13 +83,14 @@ def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:
     return verdict
 
 
-def _line(where: tuple[str, str] | None, ex: ExerciseSpec, tree: ast.Module, lines: list[str],
+def _line(where: Where | None, ex: ExerciseSpec, tree: ast.Module, lines: list[str],
           name: str, cells: list[tuple[int, int, int]]) -> str:
-    """The line ``where`` (a function's name, and a pattern of the line) says, in
-    ``tree``'s last definition of that function: ``in your answer, line 27, in log (...)``."""
+    """The line ``where`` (a function's name, and a pattern of the line, or patterns tried
+    in turn) says, in ``tree``'s last definition of that function: ``in your answer, line
+    27, in log (...)``."""
     if not where:
         return ""
-    function, pattern = where
+    function, patterns = where
     defs: list[ast.AST] = [n for n in tree.body if isinstance(n, ast.FunctionDef)
                            and n.name == function]
     for node in tree.body:
@@ -94,16 +101,54 @@ def _line(where: tuple[str, str] | None, ex: ExerciseSpec, tree: ast.Module, lin
         return ""
     found = max(defs, key=lambda n: getattr(n, "lineno", 0))
     first, last = getattr(found, "lineno", 0), getattr(found, "end_lineno", None) or 0
-    if LOOP in pattern:
-        pattern = pattern.replace(LOOP, _loop_names(found))
     body = getattr(found, "body", None) or [found]  # (its lines, not its def's: 'logits')
-    for number in range(getattr(body[0], "lineno", first), last + 1):
-        code = lines[number - 1].split("#", 1)[0]
-        if pattern and re.search(pattern, code):
-            return _said(place(name, cells, number, lines), function, lines[number - 1])
+    code = _code_lines(lines, first, last)
+    for pattern in (patterns,) if isinstance(patterns, str) else patterns:
+        if LOOP in pattern:
+            pattern = pattern.replace(LOOP, _loop_names(found))
+        for number in range(getattr(body[0], "lineno", first), last + 1):
+            if pattern and re.search(pattern, code[number]):
+                return _said(place(name, cells, number, lines), function, lines[number - 1])
     if function == ex.symbol:
         return ""  # (the stage's own function: its def says nothing new)
     return _said(place(name, cells, first, lines), function, lines[first - 1])
+
+
+def _code_lines(lines: list[str], first: int, last: int) -> dict[int, str]:
+    """Lines ``first`` to ``last`` of ``lines`` (counted from 1; a function's), each with its
+    comments and docstrings blanked (a statement that is a string and nothing else, where
+    it is): what a pattern may match. A string in an expression stays (``p["attn_wo"]`` is
+    where block's residual is). Where the lines cannot be read as Python tokens, each line
+    before its first ``#``."""
+    code = {n: lines[n - 1] for n in range(first, last + 1)}
+    text = "\n".join(lines[first - 1:last]) + "\n"
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return {n: line.split("#", 1)[0] for n, line in code.items()}
+
+    def blank(token: tokenize.TokenInfo) -> None:
+        (row, start), (end_row, end) = token.start, token.end
+        for number in range(first + row - 1, first + end_row):
+            line = code[number]
+            left = start if number == first + row - 1 else 0
+            right = end if number == first + end_row - 1 else len(line)
+            code[number] = line[:left] + " " * (right - left) + line[right:]
+
+    strings: list[tokenize.TokenInfo] | None = []  # (a statement's strings, while only those)
+    for token in tokens:
+        kind = tokenize.tok_name[token.type]
+        if kind == "COMMENT":
+            blank(token)
+        elif kind == "NEWLINE" or (kind == "OP" and token.string == ";"):
+            for string in strings or ():
+                blank(string)
+            strings = []
+        elif kind == "STRING" and strings is not None:
+            strings.append(token)
+        elif kind not in ("NL", "INDENT", "DEDENT"):
+            strings = None
+    return code
 
 
 def _loop_names(function: ast.AST) -> str:

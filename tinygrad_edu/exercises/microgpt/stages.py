@@ -44,6 +44,11 @@ _GRAPH_CUT = (
 PRODUCT, ROOT = r"\*", r"\*\*|sqrt"
 """Where linear's mistakes are (the line of its products) and rmsnorm's (of its root)."""
 
+_EPS = r"(?:\b1(?:\.0*)?[eE]-0*5\b|\beps\w*|\b0\.00001\b)"
+EPS_ADDED = (rf"\+\s*{_EPS}|{_EPS}\s*\+", ROOT)
+"""Where rmsnorm's 1e-5 outside the root is: the line that adds it (``ms ** -0.5 + 1e-5``,
+``root + eps``), else the root's (a mean square of ``xi ** 2`` is a root's line too)."""
+
 
 def _from_data(reference: Callable[..., Any]) -> Mistake:
     """The mistake of a stage whose outputs were made from ``.data``."""
@@ -219,7 +224,7 @@ square root as a power: (ms + 1e-5) ** -0.5 multiplies by 1/sqrt.
                   "when every x[i] is 0, ms is 0, and ms ** -0.5 (or the root's slope, "
                   "0.5 * ms ** -0.5, in backward) divides by zero before the 1e-5 is added "
                   "(ZeroDivisionError). Inside, it keeps what is raised to the power away "
-                  "from 0.", model, where=("rmsnorm", ROOT))
+                  "from 0.", model, where=("rmsnorm", EPS_ADDED))
           for model in (M.rmsnorm_eps_outside, M.rmsnorm_eps_outside_root)),
         Mistake("mean", "the sum of squares, not their mean",
                 "ms is the *mean* square: the sum of x[i]² divided by n = len(x).",
