@@ -205,6 +205,10 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "def __neg__(self): return self * -1", "def __neg__(self): return self * 1"),
         ("a ** k: the local derivative's sign flipped",
          "(other * self.data ** (other - 1),)", "(-other * self.data ** (other - 1),)"),
+        ("the upstream gradient not multiplied in",  # (before: "No common mistake matches")
+         "child.grad += local_grad * v.grad", "child.grad += local_grad"),
+        ("the local derivative not multiplied in",
+         "child.grad += local_grad * v.grad", "child.grad += v.grad"),
     ],
     "linear": [
         ("w read by its columns (transposed)",

@@ -134,6 +134,8 @@ MISTAKES = [
     ("backward_step", wrong("backward_step", "no upstream"),
      "upstream", "upstream gradient not multiplied", None),
     ("backward_step", wrong("backward_step", "data for grad"), "data_grad", "node.data used", None),
+    ("backward_step", wrong("backward_step", "no local derivative"),  # (before: no mistake)
+     "local", "local derivative not multiplied", None),
     ("topological_sort", wrong("topological_sort", "no visited set"),
      "duplicates", "more than once", None),
     ("topological_sort", wrong("topological_sort", "reversed"), "reversed", "reversed", None),
@@ -157,6 +159,13 @@ MISTAKES = [
     ("backward", wrong("backward", "= for +="), "assign", "a reused node loses a path", None),
     ("backward", wrong("backward", "no upstream"),
      "upstream", "upstream gradient not multiplied", None),
+    ("backward", """
+        def backward(root):
+            root.grad = 1.0
+            for node in reversed(walk(root)):
+                for parent, local in zip(node.parents, node.local_grads):
+                    parent.grad += node.grad      # (before: no mistake matched)
+     """, "local", "local derivative not multiplied", None),
     ("backward", wrong("backward", "not reversed"), "order", "not reversed", None),
     ("backward", wrong("backward", "root never seeded"), "seed", "not seeded", None),
     ("d_softmax_cross_entropy", wrong("d_softmax_cross_entropy", "Y not subtracted"),

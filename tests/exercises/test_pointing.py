@@ -363,3 +363,28 @@ def test_an_inner_index_loop_one_short_is_pointed_at_not_the_outer_loop(tmp_path
         assert (f"goes over them all.\n    in gpt.py, line {line}, in linear  "
                 f"(for i in {short}:)") in said, said
 
+
+def test_a_missing_chain_rule_factor_is_named_at_its_line(tmp_path):
+    """The node's backward with no node.grad, or no local derivative, in its one line of
+    the chain rule; and the backward exercise's with no local derivative. Before: "No common
+    mistake matches your answers" (each but the backward exercise's missing node.grad)."""
+    grad_line = "                child.grad += local_grad * v.grad"
+    named_at(tmp_path, [
+        ("node", grad_line, "                child.grad += local_grad",
+         "the upstream gradient not multiplied in", "                child.grad += local_grad"),
+        ("node", grad_line, "                child.grad += v.grad",
+         "the local derivative not multiplied in", "                child.grad += v.grad")])
+    from tinygrad_edu.exercises import get_exercise
+
+    path = tmp_path / "answers.py"
+    for slip, title in [("local", "the upstream gradient not multiplied in"),
+                        ("node.grad", "the local derivative not multiplied in")]:
+        source = RULE_AND_BACKWARD.replace("    for node in order:",
+                                           "    for node in reversed(order):").replace(
+            "parent.grad += local * node.grad", f"parent.grad += {slip}")
+        path.write_text(source, encoding="utf-8")
+        verdict = grade_here(path, [get_exercise("backward")]).verdicts["backward"]
+        assert [d.title for d in verdict.diagnoses] == [title], str(verdict)
+        line = line_of(source, f"            parent.grad += {slip}")
+        assert verdict.diagnosis.line == (f"in answers.py, line {line}, in backward  "
+                                          f"(parent.grad += {slip})"), str(verdict)

@@ -303,6 +303,11 @@ def step_without_upstream(node: Value) -> None:
         parent.grad += local
 
 
+def step_without_local(node: Value) -> None:
+    for parent in node.parents:
+        parent.grad += node.grad
+
+
 def step_with_data(node: Value) -> None:
     for parent, local in zip(node.parents, node.local_grads):
         parent.grad += local * node.data
@@ -318,6 +323,12 @@ def backward_without_upstream(root: Value) -> None:
     root.grad = 1.0
     for node in reversed(walk(root)):
         step_without_upstream(node)
+
+
+def backward_without_local(root: Value) -> None:
+    root.grad = 1.0
+    for node in reversed(walk(root)):
+        step_without_local(node)
 
 
 def backward_in_forward_order(root: Value) -> None:

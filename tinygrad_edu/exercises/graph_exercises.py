@@ -37,6 +37,12 @@ _STEP_UPSTREAM = Mistake(
     "upstream", "the upstream gradient not multiplied in",
     "The chain rule multiplies the local derivative by the gradient arriving from above, "
     "node.grad = dL/d(node): parent.grad += local * node.grad.", A.step_without_upstream)
+_STEP_LOCAL = Mistake(
+    "local", "the local derivative not multiplied in",
+    "The chain rule multiplies the gradient arriving from above, node.grad, by the local "
+    "derivative d(node)/d(parent), the parent's entry in node.local_grads: parent.grad += "
+    "local * node.grad. Without it every operation passes its gradient on as if its slope "
+    "were 1, as + does (in x * x, x.grad must be 2x, not 2).", A.step_without_local)
 
 STEP = Exercise(
     number=13, name="backward_step", title="one step of backward: pass a gradient on",
@@ -57,6 +63,7 @@ in place and return nothing.
     reference=A.backward_step, rows=lambda case: [f"{n}.grad" for n in "ab"[:len(case.values)]],
     mistakes=(dataclasses.replace(_STEP_ASSIGN, where=("backward_step", GRAD_SET)),
               dataclasses.replace(_STEP_UPSTREAM, where=("backward_step", GRAD_ADDED)),
+              dataclasses.replace(_STEP_LOCAL, where=("backward_step", GRAD_ADDED)),
               Mistake("data_grad", "node.data used where node.grad was meant",
                       "The upstream gradient is node.grad, dL/d(node); node.data is the node's "
                       "value from the forward pass.", A.step_with_data)),
@@ -180,6 +187,8 @@ On f = (x + y)(x - y) at x = 3, y = 2 you should get x.grad = 6, y.grad = -4.
                 where=("backward", GRAD_SET)),
         Mistake(_STEP_UPSTREAM.key, _STEP_UPSTREAM.title, _STEP_UPSTREAM.hint,
                 A.backward_without_upstream, where=("backward", GRAD_ADDED)),
+        dataclasses.replace(_STEP_LOCAL, solution=A.backward_without_local,
+                            where=("backward", GRAD_ADDED)),
         Mistake("order", "nodes visited parents first (not reversed)",
                 "Backward must visit the topological order *backwards*: a node passes its "
                 "gradient on only after every node made from it has added to it. Going "

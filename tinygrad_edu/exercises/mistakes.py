@@ -25,7 +25,7 @@ class Mistake:
     """A common mistake: a short ``title``, the ``hint`` a teacher would give and, for the
     mistakes an exercise knows in advance, a ``solution`` that makes exactly that mistake
     (the grader compares the learner's answers with its answers). ``key`` groups mistakes
-    of one kind: ``sign``, ``factor``, ``in_out``, ``upstream``, ``assign``, ``shape``,
+    of one kind: ``sign``, ``factor``, ``in_out``, ``upstream``, ``local``, ``assign``, ``shape``,
     ``batch_sum`` and a few that belong to one exercise. ``where``, if given, says where in
     the learner's code the mistake is made: the function or method, and a pattern of the
     line in it, or patterns tried in turn (``pointing.py``)."""

@@ -62,6 +62,8 @@ if id(node) not in seen:
     order.append(node)"""
 NODE_ASSIGNS = _node(_ASSIGN)
 NODE_ASSIGNS_RECURSIVE = _node(_backward(_BUILD_TOPO), _ASSIGN)  # (microgpt's own order)
+NODE_WITHOUT_UPSTREAM = _node(("local * node.grad", "local"))
+NODE_WITHOUT_LOCAL = _node(("local * node.grad", "node.grad"))
 NODE_NOT_REVERSED = _node(("for node in reversed(order):", "for node in order:"))
 NODE_UNSEEDED = _node(("        self.grad = 1\n", ""))
 NODE_NO_VISITED = _node(_backward("""

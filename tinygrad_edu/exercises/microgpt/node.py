@@ -23,7 +23,7 @@ from tinygrad_edu.exercises.learner.inputs import Call
 from tinygrad_edu.exercises.microgpt import cases as C
 from tinygrad_edu.exercises.microgpt import mistakes as M
 from tinygrad_edu.exercises.microgpt import reference as R
-from tinygrad_edu.exercises.mistakes import GRAD_SET, RETURN, VISITS, Mistake
+from tinygrad_edu.exercises.mistakes import GRAD_ADDED, GRAD_SET, RETURN, VISITS, Mistake
 
 __all__ = ["NODE"]
 
@@ -210,6 +210,18 @@ NODE = make_stage(
                   "overwrites the others.", model,
                   where=("backward", GRAD_SET))
           for model in (M.NODE_ASSIGNS_RECURSIVE, M.NODE_ASSIGNS)),
+        Mistake("upstream", "the upstream gradient not multiplied in",
+                "The chain rule multiplies the local derivative by the gradient arriving "
+                "from above, node.grad = d(root)/d(node): child.grad += local * node.grad. "
+                "Without it each child gets only its own local derivative, as if the node "
+                "were the root (in y = 2 * x; z = y * y, x.grad must be 2 · 2y, not 2).",
+                M.NODE_WITHOUT_UPSTREAM, where=("backward", GRAD_ADDED)),
+        Mistake("local", "the local derivative not multiplied in",
+                "The chain rule multiplies the gradient arriving from above, node.grad, by "
+                "the local derivative d(node)/d(child), the child's entry in _local_grads: "
+                "child.grad += local * node.grad. Without it every operation passes its "
+                "gradient on as if its slope were 1, as + does (in x * 2.0, x.grad must be "
+                "2, not 1).", M.NODE_WITHOUT_LOCAL, where=("backward", GRAD_ADDED)),
         Mistake("order", "the root reached last: the order not reversed",
                 _TOPO + "Yours reaches the root last, so every other node passes its grad on "
                 "while it is still 0, and only the root's children get a gradient. List the "
