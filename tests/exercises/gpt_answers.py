@@ -231,6 +231,11 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "sum(wi * xi for wi, xi in zip(wo, x))", "sum(wi.data * xi for wi, xi in zip(wo, x))"),
         ("x's .data used: no gradient reaches x",
          "sum(wi * xi for wi, xi in zip(wo, x))", "sum(wi * xi.data for wi, xi in zip(wo, x))"),
+        ("the last product left out (a loop one short)",  # (before: "No common mistake")
+         "    return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]\n",
+         "    out = []\n    for j in range(len(w)):\n        total = w[j][0] * x[0]\n"
+         "        for i in range(1, len(x) - 1):\n            total += w[j][i] * x[i]\n"
+         "        out.append(total)\n    return out\n"),
     ],
     "softmax": [
         ("the outputs made from .data: no gradient reaches the inputs",

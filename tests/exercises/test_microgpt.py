@@ -102,7 +102,9 @@ POINTED = {
     ("attention", "scores not scaled"):
         "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim))",
     ("gpt", "no rmsnorm after the embeddings"):
-        '    x = [[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]'}
+        '    x = [[t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])]',
+    ("linear", "the last product left out (a loop one short)"):
+        "        for i in range(1, len(x) - 1):"}
 """Slips whose diagnosis names the learner's line, as the page and the command say it:
 before, "No common mistake matches" (the bias correction without the power t, head i's
 features at i, a return in the loop that zeroes), or the line of the error, not of
@@ -110,7 +112,8 @@ range(t); head i's features on 3 positions, where one shows it (``SMALLEST``). T
 losses gave no line; softmax's denominator from .data was "No common mistake matches";
 attention's unscaled scores and gpt's missing rmsnorm gave no line. Issue 66: block's
 forgotten attention residual (and the MLP's) gave no line. ``** t`` left out of m̂ alone,
-or v̂ alone, was "No common mistake matches data"."""
+or v̂ alone, was "No common mistake matches data". linear's last product left out
+(range(1, len(x) - 1) after w[j][0]·x[0]) was "No common mistake matches out, dx and dw"."""
 
 
 def test_an_overflow_on_every_input_is_no_unstable_softmax(tmp_path):

@@ -130,6 +130,16 @@ def linear_last_term(x: list[Any], w: list[list[Any]]) -> list[Any]:
     return out
 
 
+def linear_last_dropped(x: list[Any], w: list[list[Any]]) -> list[Any]:
+    out = []
+    for row in w:
+        total = row[0] * x[0]
+        for i in range(1, len(x) - 1):  # (one short: the last product left out)
+            total += row[i] * x[i]
+        out.append(total)
+    return out
+
+
 def linear_w_data(x: list[Any], w: list[list[Any]]) -> list[Any]:
     return [sum(wi.data * xi for wi, xi in zip(row, x)) for row in w]
 

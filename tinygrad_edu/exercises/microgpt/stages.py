@@ -27,7 +27,7 @@ from tinygrad_edu.exercises.microgpt.node import (
     make_stage,
     part_rows,
 )
-from tinygrad_edu.exercises.mistakes import LOOP, Mistake
+from tinygrad_edu.exercises.mistakes import LOOP, ONE_SHORT, Mistake
 from tinygrad_edu.exercises.starters import starter
 
 __all__ = ["TRACK"]
@@ -108,6 +108,12 @@ the outputs.
                 "loop over i) instead of added to (total = total + wi * xi, starting from 0 "
                 "once per row).", M.linear_last_term,
                 where=("linear", PRODUCT)),
+        Mistake("sum", "the last product left out (a loop one short)",
+                "out[j] adds up a product for every i, the last one too: Σ_i w[j][i]·x[i] "
+                "for i from 0 to len(x) - 1. range(1, len(x) - 1) after w[j][0]·x[0] stops "
+                "one short (range stops before its end): range(1, len(x)) goes on to the "
+                "last, and range(len(x)) from total = 0 does it all.", M.linear_last_dropped,
+                where=("linear", (ONE_SHORT, PRODUCT))),
         _from_data(R.linear), _data_of("w", M.linear_w_data), _data_of("x", M.linear_x_data),
     ))
 
