@@ -380,6 +380,16 @@ def playground_compile_runs_its_python_program_and_shows_it_whole(playground):
         printed
 
 
+def playground_a_compiled_answer_is_labelled_as_what_it_is(playground):
+    """A compiled function that computes no loss: its answer, shown as the last line's value,
+    is the first Value, which backward() starts from (before: "Result(data=6.0, the loss)",
+    for x * 2.0, a tester's walk)."""
+    printed = run(playground, "from tinygrad_edu import Value\nfrom tinygrad_edu.program "
+                              "import compile\n\ndouble = compile(lambda x: x * 2.0)\n"
+                              "first = double(Value(3.0))\ndouble(Value(3.0))\n")
+    assert printed == "Result(data=6.0, backward() starts here)\n", printed
+
+
 def playground_a_loop_in_javascript_is_ended_and_said_at_its_line(playground):
     """A loop in JavaScript the code called never lets Python read the interrupt: Stop ends
     its worker GRACE_S (2 s) later, saying why at its line (before, "it did
@@ -421,6 +431,7 @@ PLAYGROUND_STEPS = [
     playground_a_flood_never_freezes_the_page_and_stop_interrupts_it,
     playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
     playground_compile_runs_its_python_program_and_shows_it_whole,
+    playground_a_compiled_answer_is_labelled_as_what_it_is,
     playground_a_long_chain_let_go_of_is_freed_and_python_lives_on,
     playground_says_what_happened_in_its_own_python,
     playground_a_python_that_dies_is_loaded_again_and_the_code_stays,

@@ -62,7 +62,10 @@ class Result:
         return format(self.data, spec)
 
     def __repr__(self) -> str:
-        return f"Result(data={self.data!r}{', the loss' if self.is_loss else ''})"
+        # (the first Value, which backward() runs from: named so, not "the loss", which
+        # it is only where the function computes one; before, step(x) returning x * 2.0
+        # showed Result(data=6.0, the loss) in the playground)
+        return f"Result(data={self.data!r}{', backward() starts here' if self.is_loss else ''})"
 
     def __bool__(self) -> bool:  # (as a Value's: its number is not 0.0)
         return self.data != 0.0
