@@ -26,6 +26,7 @@ from tests.viz.live import (
 from tests.viz.live_exercises_survive import (
     exercises_a_check_starts_from_the_python_the_page_set_up,
     exercises_a_huge_builtin_call_is_named_at_its_line,
+    exercises_a_list_grown_in_the_function_gets_its_verdict_soon_after_the_stop,
     exercises_a_loop_at_the_top_level_is_stopped_too_with_a_countdown,
     exercises_a_python_that_answers_garbled_is_loaded_again,
     exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict,
@@ -35,10 +36,12 @@ from tests.viz.live_exercises_survive import (
     exercises_after_a_crash_the_grader_is_prepared_again_not_once,
     exercises_an_endless_loop_is_stopped_after_the_promised_5_s,
     exercises_an_exit_of_its_process_is_a_verdict,
+    exercises_code_that_fills_the_memory_and_holds_python_is_told_so,
     exercises_code_that_fills_the_memory_is_told_so_at_its_line,
     exercises_end_code_that_never_gives_control_back,
     exercises_end_code_that_will_not_stop,
     exercises_endless_recursion_is_a_verdict_that_names_its_line,
+    exercises_memory_grown_at_the_top_level_is_a_verdict_at_its_line,
     exercises_stop_while_python_loads_blames_no_code,
     exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line,
 )
@@ -175,6 +178,67 @@ def exercises_the_diagnoses_name_the_mistake_and_its_line(exercises, capsys):
         "not divided by the sum" in said, said
 
 
+REFUSED = (("import sys\n\n\ndef linear(x, w):\n" + LINEAR, "your answer, line 1: sys may not "
+            "be imported by a submission"),
+           ("def linear(x, w):\n" + LINEAR.replace("for wo in w]", "for wo in w"),
+            "SyntaxError: '[' was never closed"),
+           ("big = [0] * 10**10\n\n\ndef linear(x, w):\n" + LINEAR,
+            "your answer, line 1: running the file raised OverflowError"))
+"""Files refused before they are graded (a tester's walk): an import refused, a SyntaxError,
+an error as the file runs."""
+
+
+def exercises_a_file_refused_after_a_pass_makes_it_not_yet(exercises, capsys):
+    """Each Check's verdict is the state, as the page says: a pass, then a file refused before
+    it is graded, is not passed, in the menu, the count and the next step (before: "Not
+    yet" beside Check, and "✓ passed", the count and "Next: stage 3" kept)."""
+    exercises.select_option("#stage", "linear")
+    for refused, said in REFUSED:
+        assert check(exercises, "def linear(x, w):\n" + LINEAR).startswith("✓ linear passed")
+        passed = exercises.text_content("#progress")
+        n = int(re.search(r"(\d+) of 10 stages", passed)[1])
+        verdict = check(exercises, refused)
+        assert said in verdict, verdict
+        assert exercises.text_content("#state").startswith("Not yet (graded in")
+        assert re.search(r"  ✗ \d+ attempts$", exercises.text_content("#stage option:checked"))
+        assert exercises.text_content("#progress") == passed.replace(f" {n} of 10",
+                                                                     f" {n - 1} of 10")
+        assert exercises.is_hidden("#next")
+
+
+def exercises_a_refusal_stands_after_a_reload_and_a_stop_changes_nothing(exercises, capsys):
+    """After a reload, a pass then a refusal shows the refusal and no next step (before: the
+    refusal beside "Next: stage 3"); a Check stopped by the learner gives no verdict, and
+    the state stays the one before it, as the page says. A reload: Python is loaded again."""
+    exercises.select_option("#stage", "linear")
+    right = "def linear(x, w):\n" + LINEAR
+    assert check(exercises, right).startswith("✓ linear passed")
+    check(exercises, REFUSED[0][0])
+    exercises.reload()
+    exercises.wait_for_function("document.getElementById('output').textContent.length > 0")
+    assert exercises.text_content("#output").startswith(
+        "Your latest Check of this, before the page was loaded again:\n\n" + REFUSED[0][1])
+    assert exercises.is_hidden("#next")
+    assert re.search(r"  ✗ \d+ attempts$", exercises.text_content("#stage option:checked"))
+    assert check(exercises, right).startswith("✓ linear passed")
+    passed = exercises.text_content("#progress")
+    exercises.fill("#code", "def linear(x, w):\n    while True:\n        pass\n")
+    exercises.click("#check")
+    exercises.wait_for_function("/your code has run 1 s/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    exercises.click("#stop")
+    exercises.wait_for_function("!document.getElementById('check').disabled",
+                                timeout=LOAD_S * 1000)
+    assert exercises.text_content("#output").startswith("\nStopped: stopped with the Stop "
+                                                        "button")
+    assert exercises.text_content("#progress") == passed
+    assert exercises.text_content("#stage option:checked").endswith(
+        "✓ passed before your last edit")
+    check(exercises, REFUSED[0][0])  # (and refused again: not passed, as the steps after
+    assert re.search(r"  ✗ \d+ attempts$",  # it have it in the main tier)
+                     exercises.text_content("#stage option:checked"))
+
+
 def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercises, capsys):
     """Before: nothing under a pass (the footer's "Next" went to another guide), nothing
     after stage 10; then, the next step under the verdict, below the fold of a learner who
@@ -191,7 +255,12 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
     assert exercises.evaluate(EDITOR_SHOWN)  # (the link lands on the editor)
     # its own state beside Check (before: adam's "Passed (graded in 0.2 s).")
     assert exercises.text_content("#state") == "Not checked yet."
+    exercises.set_viewport_size({"width": 1280, "height": 800})  # (the pass brings the closing
     assert check(exercises, definition(GPT, "train_step")).startswith("✓ train_step passed")
+    assert exercises.evaluate("document.getElementById('next').getBoundingClientRect()"  # box
+                              ".bottom") <= 800  # whole on screen: before, its bottom at 938)
+    assert exercises.evaluate(NEXT_SHOWN)  # (its first line too)
+    exercises.set_viewport_size({"width": 1280, "height": 900})
     after = exercises.text_content("#next")  # (not all pass in this session: before,
     left = re.match(r"That was the last stage\. Not passed yet in this browser: stages "  # no
                     r"([\d, ]+ and \d+)\. Next: stage (\d+), ([^.]+)\.Once all 10 pass, "  # stage
@@ -390,11 +459,16 @@ EXERCISES_STEPS = [
     exercises_a_stop_heard_then_slow_to_free_is_said_so,
     exercises_code_that_fills_the_memory_is_told_so_at_its_line,
     exercises_a_python_that_answers_garbled_is_loaded_again,
+    exercises_code_that_fills_the_memory_and_holds_python_is_told_so,
+    exercises_memory_grown_at_the_top_level_is_a_verdict_at_its_line,
+    exercises_a_list_grown_in_the_function_gets_its_verdict_soon_after_the_stop,
     exercises_a_verdict_of_earlier_code_says_so_after_a_reload,
     exercises_an_exit_of_its_process_is_a_verdict,
     exercises_a_worker_its_code_closed_is_put_back,
     exercises_a_worker_left_busy_is_loaded_again,
     exercises_the_diagnoses_name_the_mistake_and_its_line,
+    exercises_a_file_refused_after_a_pass_makes_it_not_yet,
+    exercises_a_refusal_stands_after_a_reload_and_a_stop_changes_nothing,
     exercises_a_warning_quotes_this_checks_line,
     exercises_a_verdict_lands_on_its_own_exercise,
     exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after,
@@ -415,6 +489,10 @@ EXERCISES_LONG = {exercises_a_self_test_that_frees_a_long_chain_gets_its_verdict
                   exercises_a_stop_heard_then_slow_to_free_is_said_so,
                   exercises_code_that_fills_the_memory_is_told_so_at_its_line,
                   exercises_a_python_that_answers_garbled_is_loaded_again,
+                  exercises_code_that_fills_the_memory_and_holds_python_is_told_so,
+                  exercises_memory_grown_at_the_top_level_is_a_verdict_at_its_line,
+                  exercises_a_list_grown_in_the_function_gets_its_verdict_soon_after_the_stop,
+                  exercises_a_refusal_stands_after_a_reload_and_a_stop_changes_nothing,
                   exercises_a_verdict_of_earlier_code_says_so_after_a_reload}
 """The steps only the long tier takes. The main tier still sees a loop stopped at 5 s (in an
 answer: the stop that ends a loop in the file's own code, whose countdown the long tier

@@ -316,6 +316,92 @@ def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsy
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
 
+GROWN_AT_THE_TOP = "big = []\nwhile True:\n    big.append(bytearray(100 * 2**20))\n"
+"""A tester's file: memory grown at its top level, 100 MB at a time, until there is no more.
+Its last allocations, of memory never used before, can each take seconds on a busy machine:
+one took the page past the 5 s limit and its 2 s grace, and the page ended Python, saying
+"a loop in JavaScript called from Python ... cannot be stopped from Python" (7.3 s, "Stopped.",
+nothing recorded: 2 Checks of 6 on a machine at load 8)."""
+
+HELD_AT_THE_MEMORYS_END = (
+    "import random\n\nworker = random._os.sys.modules['j' + 's']\n"
+    "run = getattr(worker, 'ev' + 'al')\n"
+    "run('const m = self[\"py\" + \"odide\"]._module.memory; "
+    "while (m.buffer.byteLength < 4 * 2 ** 30 - 2 ** 26) "
+    "{ try { m.grow(1600); } catch (e) { break; } } while (true) {}')\n\n\n" + RIGHT)
+"""A stand-in for an allocation at the memory's end that never returns: Python's memory grown
+to its end (by JavaScript the code reaches under other names, which the page does not see
+as JavaScript), then held. Before, "a loop in JavaScript called from Python"."""
+
+
+def exercises_code_that_fills_the_memory_and_holds_python_is_told_so(exercises, capsys):
+    """The page hears of the memory Python grows (worker.js's watchMemory): where the memory
+    was filled and the signal then went unread, it waits MEMORY_GRACE_S (8 s) more for
+    Python's MemoryError, and where none comes it says the memory ran out, a verdict: not
+    yet, counted (before: "Stopped: ... a loop in JavaScript called from Python", nothing
+    recorded)."""
+    exercises.select_option("#exercise", "d_tanh")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+    said = check(exercises, HELD_AT_THE_MEMORYS_END)
+    assert re.fullmatch(
+        r"✗ d_tanh: not yet: your code used more memory than this page's Python has \(it took "
+        r"(?:3\.9|4\.0) GB of the 4\.0 GB there is\), and did not give control back within 15 "
+        r"s \(the 5 s limit, then 10 s more\), so the page ended it and started Python "
+        r"again\. A list that grows without end, or one far too big\? Keep only what your "
+        r"code needs \(python -m tinygrad_edu exercises check on your machine names the line "
+        r"that ran out of memory\)\. Your code is kept\.\n", said), said
+    assert "JavaScript" not in said
+    assert re.fullmatch(r"Not yet \(graded in \d+\.\d s\): your code used more memory than "
+                        r"this page's Python has\.", exercises.text_content("#state"))
+    assert re.search(r"  ✗ \d+ attempts?$", exercises.text_content("#exercise option:checked"))
+
+
+def exercises_memory_grown_at_the_top_level_is_a_verdict_at_its_line(exercises, capsys):
+    """``GROWN_AT_THE_TOP``, in a Python whose memory was never grown (the step before loaded
+    it again): Python's own MemoryError, at line 3, or where the machine is slow enough that
+    it never comes, the page's word that the memory ran out; never the loop in JavaScript."""
+    exercises.select_option("#exercise", "d_tanh")
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+    said = check(exercises, GROWN_AT_THE_TOP)
+    assert "JavaScript" not in said and "Stopped" not in said, said
+    assert said.startswith(("your answer, line 3: running the file ran out of memory "
+                            "(MemoryError)", "✗ d_tanh: not yet: your code used more memory "
+                            "than this page's Python has")), said
+    assert exercises.text_content("#state").startswith("Not yet (graded in")
+    assert re.search(r"  ✗ \d+ attempts?$", exercises.text_content("#exercise option:checked"))
+    assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
+
+
+GROWN_IN_THE_FUNCTION = ("def d_tanh(x, y):\n    big = []\n    while True:\n"
+                         "        if len(big) < 300:\n            big.append([0] * 10**6)\n")
+"""A list grown inside the function until the 5 s stop: 300 lists of a million (1.2 GB,
+short of the memory's end, which would end it with a MemoryError first)."""
+
+
+def exercises_a_list_grown_in_the_function_gets_its_verdict_soon_after_the_stop(exercises,
+                                                                              capsys):
+    """Before, the verdict came 2 to 3 s after the 5 s stop here (10 s for a tester's list,
+    grown to the memory's end), the countdown back at "stopped in 115 s" meanwhile: the
+    page's gc.collect() looked at each of the list's references, kept by the stop's
+    traceback (running.attempt clears those frames now)."""
+    exercises.select_option("#exercise", "d_tanh")
+    exercises.fill("#code", GROWN_IN_THE_FUNCTION)
+    exercises.click("#check")
+    exercises.wait_for_function("/your code has run 3 s without finishing/"
+                                ".test(document.getElementById('state').textContent)",
+                                timeout=LOAD_S * 1000)
+    exercises.wait_for_function("!/without finishing/.test(document.getElementById('state')"
+                                ".textContent)", polling=50, timeout=LOAD_S * 1000)
+    stopped = time.perf_counter()  # (the stop: its countdown gone)
+    exercises.wait_for_function("/^Not yet \\(graded in/.test(document.getElementById('state')"
+                                ".textContent)", polling=50, timeout=LOAD_S * 1000)
+    took = time.perf_counter() - stopped
+    said = exercises.text_content("#output")
+    assert "still running after 5 s on this input, so it was stopped" in said, said
+    assert took < 1.5, took
+    print(f"a list grown in the function: its verdict {took:.1f} s after the stop")
+
+
 def exercises_a_python_that_answers_garbled_is_loaded_again(exercises, capsys):
     """Before, once the page's Python answered garbage (",\xa51\x00,\xa51..."
     after code had filled the memory), every Check of that page load, right answers included,

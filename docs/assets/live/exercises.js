@@ -40,6 +40,39 @@
     }
   }
 
+  // How many Checks of `name` the progress file's text `text` counts (0 where it is not one).
+  function attempts(text, name) {
+    try {
+      var record = (JSON.parse(text || "{}").exercises || {})[name];
+      return record ? Number(record.attempts) || 0 : 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  // A Check of `name` that ended without a pass the grader did not count (a file refused
+  // before it was graded: an import refused, a SyntaxError, an error as it ran; or the
+  // memory filled), counted here as the progress file counts one that fails: an attempt,
+  // not passed. Before, a pass then such a Check kept "✓ passed" in the menu, the count,
+  // and the next step after a reload, where the page promises "a Check that fails after a
+  // pass makes it 'not yet' again" (a tester's walk). Whether the browser kept it.
+  function notPassed(name) {
+    var data;
+    try {
+      data = JSON.parse(storage.get(PROGRESS) || "{}");
+    } catch (e) {
+      data = {};
+    }
+    if (!data || typeof data !== "object") data = {};
+    var records = data.exercises && typeof data.exercises === "object" ? data.exercises : {};
+    var record = records[name] || {attempts: 0};
+    records[name] = {attempts: (Number(record.attempts) || 0) + 1, passed: false};
+    var sorted = {};  // (in order of name, as the command line writes them)
+    Object.keys(records).sort().forEach(function (n) { sorted[n] = records[n]; });
+    return storage.set(PROGRESS, JSON.stringify({version: data.version || 1,
+                                                 exercises: sorted}, null, 1));
+  }
+
   // Whether `name` passed at its latest Check (the progress file keeps that Check's verdict:
   // a pass then a fail is not passed) and its code was edited since: a pass
   // of other code, said so, and stage 10 offers no "All 10 pass" download for it.
@@ -388,7 +421,10 @@
     endedHere[job.ex.name] = true;
     if (chosen === job.ex) {
       if (text) say(text);
-      if (passed) next(job.ex);
+      if (passed) {
+        next(job.ex);
+        verdicts.nextInView($("next"));
+      }
       return true;
     }
     text = text || "Not graded: Python in this page stopped working while it graded.";
@@ -412,7 +448,8 @@
     countdown.doing = grading();
     say(python.ready ? grading() : "Loading Python, then grading…");
     countdown.start();
-    var source = code.value;
+    var source = code.value, began = performance.now();
+    var memory = null;  // (whether the progress kept a verdict of memory filled, once one)
     python.call("check", {name: ex.name, code: source, progress: storage.get(PROGRESS) || ""},
                 print, LIMIT).then(function (answer) {
       countdown.stop();
@@ -428,9 +465,13 @@
         ended(job, "Stopped.", false);
         return;
       }
+      var counted = attempts(storage.get(PROGRESS), ex.name);
       var kept = storage.set(PROGRESS, answer.result.progress);
       storage.set(CHECKED + ex.name, source);
       var passed = answer.result.code === 0;
+      if (!passed && attempts(answer.result.progress, ex.name) === counted) {
+        kept = notPassed(ex.name);  // (refused before it was graded: not counted there)
+      }
       job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
       storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
       fillMenus();
@@ -444,6 +485,13 @@
       // before, "(about 10 s, once)" after a crash where no Check had ended)
       if (error.crashed) {
         crashed(error, job, source);
+      } else if (error.unanswered && live.filled(error.memory) && !live.reachesJs(source)) {
+        print((job.shown.text() ? "\n" : "") + verdicts.outOfMemory(ex.name, error.memory,
+              error.unanswered) + "\n", "stderr");
+        memory = notPassed(ex.name);  // (a verdict: not yet, counted)
+        storage.set(CHECKED + ex.name, source);
+        storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
+        fillMenus();
       } else if (error.unanswered) {
         print("\n" + verdicts.unanswered(error.unanswered, source) + "\n", "stderr");
       } else if (error.stopped && error.loading) {  // (nothing of the learner's had run)
@@ -454,7 +502,8 @@
               "before any of your code ran. Python was started again; your code is kept. " +
               "Press Check to grade it.\n", "stderr");  // of the learner's code had run)
       } else if (error.stopped && error.unread) {  // (a loop in JavaScript)
-        print("\nStopped: " + error.message + live.neverGaveBack(source) + ". Python was " +
+        print("\nStopped: " + error.message + live.neverGaveBack(source, error.memory) +
+              ". Python was " +
               "started again; your code is kept.\n", "stderr");
       } else {
         print("\n" + (error.stopped ? "Stopped: " + error.message + (!error.heard ?
@@ -464,6 +513,13 @@
               "stderr");
       }
       job.shown.flush();
+      if (memory !== null) {
+        if (ended(job, "Not yet (graded in " + ((performance.now() - began) / 1000)
+            .toFixed(1) + " s): your code used more memory than this page's Python has" +
+            (memory ? "." : "; this browser does not let the page keep your progress."),
+            false)) toVerdict(ex.name, true);
+        return;
+      }
       ended(job, error.crashed ? "" : "Stopped.", false);
     }).then(function () {
       job.shown.flush();

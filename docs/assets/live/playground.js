@@ -173,9 +173,9 @@
         $("graph-note").textContent = "Python stopped working before the code ended: " +
           "nothing to draw.";
       } else if (error.stopped) {  // (unread: a loop in JavaScript)
-        print("\nStopped: " + error.message + (error.unread ? live.neverGaveBack(source) : "") +
-              ". Python was started again, with nothing defined: press Run to run the code " +
-              "again.\n", "stderr");
+        print("\nStopped: " + error.message + (error.unread ?
+              live.neverGaveBack(source, error.memory) : "") + ". Python was started " +
+              "again, with nothing defined: press Run to run the code again.\n", "stderr");
         $("graph-note").textContent = "Stopped before the code ended: nothing to draw.";
         say("Stopped.");
       } else {

@@ -77,6 +77,18 @@
     say("span", ".", p2);
   }
 
+  // The next step `box`, shown under a pass, brought whole into the window where its end is
+  // below it, scrolled as little as that takes and never past its top (under the header):
+  // after stage 10 its closing box (the download, the commands, the guide's next page) ran
+  // below the fold at 1280x800, its bottom at y = 938 (a tester's walk).
+  function nextInView(box) {
+    if (box.hidden) return;
+    var r = box.getBoundingClientRect(), header = document.querySelector(".md-header");
+    var top = header ? header.getBoundingClientRect().bottom : 0;
+    var by = Math.min(r.bottom + 8 - innerHeight, r.top - top - 8);
+    if (r.bottom > innerHeight && by > 0) window.scrollBy(0, by);
+  }
+
   // The verdict comes after what the code printed; where that was cut (a flood), the verdict
   // is moved before it (shown.first), as the command line shows it first. Otherwise, once the
   // grading ends, the output box `output` (all its text on the page) is scrolled to the
@@ -198,6 +210,22 @@
       "is kept, and this attempt does not count.";
   }
 
+  // The verdict where the code filled the memory Python has and then never gave it control
+  // back (live.js waited MEMORY_GRACE_S more for Python's MemoryError, said at its line
+  // where it comes): `name`, the exercise; `memory`, worker.js's report; `time`, as for
+  // `unanswered`. Before, "a loop in JavaScript called from Python ... cannot be stopped
+  // from Python", for a list of bytearrays grown without end (a tester's walk).
+  function outOfMemory(name, memory, time) {
+    var gb = function (bytes) { return (bytes / Math.pow(2, 30)).toFixed(1) + " GB"; };
+    return "✗ " + name + ": not yet: your code used more memory than this page's Python " +
+      "has (it took " + gb(memory.bytes) + " of the " + gb(memory.most) + " there is), and " +
+      "did not give control back within " + time.after + " s (the " + time.limit + " s " +
+      "limit, then " + (time.after - time.limit) + " s more), so the page ended it and " +
+      "started Python again. A list that grows without end, or one far too big? Keep only " +
+      "what your code needs (python -m tinygrad_edu exercises check on your machine names " +
+      "the line that ran out of memory). Your code is kept.";
+  }
+
   // Where the server does not isolate the page (no shared memory), a stop ends Python's
   // worker: nothing is left to say where the code was.
   var UNINTERRUPTED = "This server does not isolate the page (it sends no " +
@@ -206,7 +234,8 @@
     "--serve (or with those headers), the page names the line; so does python -m " +
     "tinygrad_edu exercises check on your machine.";
 
-  window.tinygradVerdicts = {nextStep: nextStep, toVerdict: toVerdict, latest: latest,
-                             crashed: crashed, unanswered: unanswered,
+  window.tinygradVerdicts = {nextStep: nextStep, nextInView: nextInView, toVerdict: toVerdict,
+                             latest: latest, crashed: crashed, unanswered: unanswered,
+                             outOfMemory: outOfMemory,
                              UNINTERRUPTED: UNINTERRUPTED};
 })();

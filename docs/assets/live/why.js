@@ -95,12 +95,21 @@
 
   // What the exercises and the playground say after "Stopped: <why it stopped>" where the
   // code never read the interrupt (error.unread: a loop in JavaScript).
-  function neverGaveBack(source) {
+  // With `memory` (worker.js's report) that says the code filled the memory, and no line
+  // that reaches JavaScript, that instead (before, a list grown without end was told "a
+  // loop in JavaScript called from Python").
+  function neverGaveBack(source, memory) {
+    if (ns.filled && ns.filled(memory) && !reachesJs(source)) {
+      return ", and your code, which had filled the memory this page's Python has (a list " +
+        "that grows without end, or one far too big?), never gave Python control back to " +
+        "be interrupted, so the page ended it";
+    }
     return ", and your code never gave Python control back to be interrupted: " +
       unreadWhy(source) + ", so the page ended it";
   }
 
   ns.unreadWhy = unreadWhy;
+  ns.reachesJs = reachesJs;
   ns.neverGaveBack = neverGaveBack;
   ns.diedAt = diedAt;
   ns.diedFreeingKept = diedFreeingKept;

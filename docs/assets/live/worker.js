@@ -117,10 +117,37 @@ async function start() {
   const playground = pyodide.pyimport("tinygrad_edu.viz.playground");
   lap("import");
   self.pyodide = pyodide;
+  watchMemory(pyodide._module);
   send("ready", {seconds: (performance.now() - began) / 1000, times: times,
                  python: pyodide.runPython("import platform; platform.python_version()"),
                  manifest: manifest});
   return playground;
+}
+
+// The memory Python has: a WebAssembly memory, grown each time Python asks for more than
+// it has, up to the most there is (4 GB), never shrunk. Each growth is told to the page
+// (memory: the bytes it has now, the most, and whether a growth was refused). Code that
+// fills it (a list of bytearrays grown without end) spends its last seconds in one
+// allocation after another of memory never used before, each in a single step of
+// Python's, which is not where Python reads the page's signal: on a busy machine one such
+// step took past the time limit and its 2 s grace, and the page ended the worker saying
+// "a loop in JavaScript called from Python" (a tester's walk); told of the memory, the page
+// waits for Python's own MemoryError, and says the memory ran out where it never comes.
+function watchMemory(module) {
+  const memory = module && module.memory;
+  if (!memory || typeof memory.grow !== "function") return;
+  const grow = memory.grow;
+  const most = typeof module.getHeapMax === "function" ? module.getHeapMax() : 2 ** 32;
+  memory.grow = function (pages) {
+    let refused = true;
+    try {
+      const before = grow.call(memory, pages);
+      refused = false;
+      return before;
+    } finally {
+      send("memory", {bytes: memory.buffer.byteLength, most: most, refused: refused});
+    }
+  };
 }
 
 // The "Watch it learn" page: tinygrad_edu.viz.watch's page functions, by name, with JSON
