@@ -4,7 +4,9 @@ iterator, a deque's item, a dict's number read through its bound ``get``, a file
 clock, text written to a StringIO. Each was called unseen while the capture ran, and the
 program gave what it gave then at every call, silently: the same draw, the same batch, the
 gradient on the wrong parameter (issue 64, an attacker's S1, S5, S6, S9, S10). Each is
-refused now, naming what is held and where; a pure one held so (``math.exp``) is not."""
+refused now, naming what is held and where; a pure one held so (``math.exp``) is not.
+And ``type`` under another name (``T = type``, ``type = type``): the capture's number type
+leaked, ``type(x.data) is float`` false from the first call (S2)."""
 
 import collections
 import datetime
@@ -13,6 +15,8 @@ import itertools
 import math
 import os
 import random
+import sys
+import types
 
 import pytest
 
@@ -92,3 +96,44 @@ def test_pure_functions_held_so_are_followed(native):
     for number in (1.0, 2.0, -3.0):
         assert step(Value(number)).data == f(Value(number)).data
     assert step.captures == 1
+
+
+T = type
+
+
+def _typed_by_another_name(x):
+    return W * x * (2.0 if T(x.data) is float else 3.0)
+
+
+def _typed_by_a_default(x, typ=type):
+    return W * x * (2.0 if typ(x.data) is float else 3.0)
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_type_held_by_another_name_is_the_captures_own(native, tmp_path):
+    """``T = type`` in the module, ``type = type`` at a module's top: the capture's ``type``
+    there too (the engine's numbers); ``typ=type`` as a default: refused, naming it."""
+    step = compile(_typed_by_another_name, native=native)
+    assert [step(Value(1.0)).data for _ in range(3)] == [2.0] * 3
+    path = tmp_path / "typed_here.py"
+    path.write_text("type = type\nfrom tinygrad_edu import Value\nW = Value(1.0)\n"
+                    "def g(x):\n    return W * x * (2.0 if type(x.data) is float else 3.0)\n",
+                    encoding="utf-8")
+    module = types.ModuleType("typed_here")
+    module.__file__ = str(path)
+    sys.modules["typed_here"] = module
+    try:
+        exec(compile_source(path), vars(module))
+        step = compile(module.g, native=native)
+        assert [step(Value(1.0)).data for _ in range(2)] == [2.0, 2.0]
+    finally:
+        del sys.modules["typed_here"]
+    with pytest.raises(RuntimeError, match=r"it holds type at _typed_by_a_default.__defaults__"
+                       r"\[0\], where a capture cannot put its own type"):
+        compile(_typed_by_a_default, native=native)(Value(1.0))
+
+
+def compile_source(path):
+    import builtins
+
+    return builtins.compile(path.read_text(encoding="utf-8"), str(path), "exec")

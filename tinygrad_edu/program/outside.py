@@ -92,6 +92,12 @@ __all__ = ["Watcher"]
 _MONITORING: Any = getattr(sys, "monitoring", None)  # (3.12 on)
 _NO_DATA = ("module", "class", "function", "method")  # (a module's globals that hold no data)
 _DATA = ("number", "constant", "sequence", "dict", "set", "array", "value")
+SEEN_HELD = {id(getattr(builtins, name)): ours
+             for name, ours in (("type", TypeSeen), *SEEN_BY_NAME.items())}
+"""id(Python's own ``type``, ``len``, ``set``...) -> what the learner's module meets for it
+while a capture runs (``_swap``), under any name its globals hold it by (``T = type``,
+``from builtins import type``); ``type`` held elsewhere (a default, a cell, an item):
+refused."""
 
 
 # ----------------------------------------------------------------------------- the watcher
@@ -453,6 +459,12 @@ class Watcher:
         kind = place.kind
         held_call = next((why for p in new if p.kind in ("function", "opaque") and id(
             p.value) not in FOLLOWED for why in [unseen_state(p.value, p.said())] if why), None)
+        held_call = held_call or next((
+            f"it holds {p.value.__name__} at {p.said()}, where a capture cannot put its own "
+            f"{p.value.__name__} (the one that sees a number it follows as the engine's "
+            f"number: type(x.data) is float); call {p.value.__name__}() by its name" for p in new
+            if p.value is type and (  # (set, len... held so: seen where they are used)
+                p.parent is not None or p.step[0] != "global")), None)  # (a global: ``_swap``)
         if held_call:  # (a C function bound before the call, held: ``held_calls.py``)
             self.record.refused = self.record.refused or (
                 f"{held_call}, at {line or learners_line()}")
@@ -503,7 +515,8 @@ class Watcher:
     def _swap(self, globals_: dict[str, Any], names: set[str]) -> None:
         for name in names:
             held = globals_.get(name, MISSING)
-            ours = FOLLOWED.get(id(held)) if held is not MISSING else None
+            ours = FOLLOWED.get(id(held), SEEN_HELD.get(id(held))) if held is not MISSING \
+                else None  # (``T = type``, ``from builtins import type``: ours there too)
             if ours is not None and ours is not held:
                 globals_[name] = ours
                 self.swapped.append((globals_, name, held, ours))
