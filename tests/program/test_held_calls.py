@@ -137,3 +137,33 @@ def compile_source(path):
     import builtins
 
     return builtins.compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_numbers_written_into_an_array_held_outside_are_the_engines_at_every_call(native):
+    """``OUT[0] = loss.data`` into a NumPy array or an ``array.array`` held outside: written
+    at the capture only, so a caller that zeroed the buffer before each call read 0.0 from the
+    second call on (an attacker's S10). Now said, and each call is the engine's."""
+    import array
+    import warnings
+
+    import numpy as np
+
+    out, kept = np.zeros(1), array.array("d", [0.0])
+
+    def evaluate(x):
+        loss = (W * x).tanh()
+        out[0] = loss.data
+        kept[0] = loss.data
+        return loss
+
+    step = compile(evaluate, native=native)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        for number in (1.0, 1.0, 2.0):
+            out[:] = 0.0
+            kept[0] = 0.0
+            expected = math.tanh(W.data * number)
+            step(Value(number))
+            assert (out[0], kept[0]) == (expected, expected)
+    assert any("it changes the numbers of out" in str(w.message) for w in said)

@@ -175,6 +175,13 @@ class Outside:
             if place.kind in ("sequence", "dict", "set"):
                 unleak(place.value, unleaked)
         for place in end.places:
+            if place.kind == "array" and id(place.value) not in said and id(
+                    place.value) in held and not same_array(place.value, held[id(place.value)]):
+                said.add(id(place.value))  # (``OUT[0] = loss.data`` into an array held
+                self.changed.append(place.said())  # outside: done at the capture only, and
+                record.effect(f"it changes the numbers of {place.said()} (a program does not "
+                              "change them again: return the numbers instead)", line=False)
+                continue  # unseen where the caller set it back before a call, issue 64)
             if place.kind not in ("sequence", "dict", "set") or id(place.value) in said or \
                     place.step == ("attr", "__dict__"):
                 continue
