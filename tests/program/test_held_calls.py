@@ -6,7 +6,8 @@ program gave what it gave then at every call, silently: the same draw, the same 
 gradient on the wrong parameter (issue 64, an attacker's S1, S5, S6, S9, S10). Each is
 refused now, naming what is held and where; a pure one held so (``math.exp``) is not.
 And ``type`` under another name (``T = type``, ``type = type``): the capture's number type
-leaked, ``type(x.data) is float`` false from the first call (S2)."""
+leaked, ``type(x.data) is float`` false from the first call (S2). And two found beside them:
+numbers written into an array held outside (S10), a lazy module that broke a warning (L1)."""
 
 import collections
 import datetime
@@ -167,3 +168,33 @@ def test_numbers_written_into_an_array_held_outside_are_the_engines_at_every_cal
             step(Value(number))
             assert (out[0], kept[0]) == (expected, expected)
     assert any("it changes the numbers of out" in str(w.message) for w in said)
+
+
+def test_a_warning_issued_again_finds_its_module_past_a_lazy_module(tmp_path):
+    """A module in ``sys.modules`` whose ``__getattr__`` raises KeyError for a name it lacks
+    (``return _V[name]``), put there before the learner's: a program that issued NumPy's
+    warning again looked up the modules' ``__file__`` with getattr, and the call died with
+    KeyError: '__file__' where the engine runs (an attacker's L1). It reads each module's
+    own dictionary now."""
+    import importlib
+    import warnings
+
+    lazy = types.ModuleType("lazy_settings_here")
+    exec("_V = {'lr': 0.5}\ndef __getattr__(name):\n    return _V[name]\n", vars(lazy))
+    sys.modules[lazy.__name__] = lazy
+    (tmp_path / "overflowing_here.py").write_text(
+        "import numpy as np\nfrom tinygrad_edu import Value\nW = Value(1.0)\n"
+        "def f(x):\n    n = np.int64(2) * np.int64(2**62)  # (NumPy: a RuntimeWarning)\n"
+        "    return W * x * float(n)\n", encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        learner = importlib.import_module("overflowing_here")
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            step = compile(learner.f)
+            expected = learner.f(Value(1.0)).data
+            assert [step(Value(1.0)).data for _ in range(3)] == [expected] * 3
+    finally:
+        sys.path.remove(str(tmp_path))
+        del sys.modules[lazy.__name__]
+        sys.modules.pop("overflowing_here", None)

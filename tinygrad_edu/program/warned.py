@@ -110,11 +110,11 @@ def _module_at(filename: str) -> types.ModuleType | None:
     """The module whose file ``filename`` is (its registry of warnings shown, its name for
     the filters), as ``warnings.warn`` finds it from the caller's frame."""
     found = _MODULES.get(filename)
-    if found is None or getattr(found, "__file__", None) != filename:
+    if found is None or vars(found).get("__file__") != filename:
         found = next((m for m in list(sys.modules.values()) if isinstance(m, types.ModuleType)
-                      and getattr(m, "__file__", None) == filename), None)
-        _MODULES[filename] = found
-    return found
+                      and vars(m).get("__file__") == filename), None)
+        _MODULES[filename] = found  # (its own dict: a module's __getattr__ may raise KeyError
+    return found  # for a name it lacks, where getattr's default covers AttributeError only)
 
 
 def said_if_it_ran(run: Any, *args: Any, said: bool = True) -> Any:
