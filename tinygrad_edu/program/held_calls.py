@@ -13,7 +13,8 @@ from what the function reads, or finds a function it follows where it cannot put
 (``world.followed_at``: a tuple's item, a default), the function is not made a program
 (``compile`` says why and where), whatever the C function is bound to but a number, a text
 or another value that cannot change, or a module of pure functions (``math.exp``).
-``unseen_state`` says why.
+``unseen_state`` says why; ``type_held``, for Python's ``type`` held so (the capture puts its
+own ``type`` under a global's name only).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import datetime
 import types
 from typing import Any
 
-__all__ = ["held_unseen", "unseen_state"]
+__all__ = ["held_unseen", "type_held", "unseen_state"]
 
 _BOUND_C = (types.BuiltinMethodType, types.MethodWrapperType)
 _UNCHANGING = (int, float, complex, str, bytes, tuple, frozenset, range, slice, type(None))
@@ -60,3 +61,12 @@ def held_unseen(function: Any, where: str, bound: bool = False) -> str:
              "added)" if bound else "") +
             "; call it by its name inside the function, or outside the compiled function and "
             "pass what it gives in")
+
+
+def type_held(where: str) -> str:
+    """The words of a refusal of Python's ``type`` held at ``where`` (a default, a cell, an
+    item): a capture puts its own ``type`` under a name of the module's globals only, the one
+    that sees a number it follows as the engine's number (``type(x.data) is float``)."""
+    return (f"it holds type at {where}, where a capture cannot put its own type (the one that "
+            "sees a number it follows as the engine's number: type(x.data) is float); call "
+            "type() by its name")

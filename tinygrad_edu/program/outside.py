@@ -58,7 +58,7 @@ from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.aliases import is_number
-from tinygrad_edu.program.held_calls import unseen_state
+from tinygrad_edu.program.held_calls import type_held, unseen_state
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
@@ -459,12 +459,9 @@ class Watcher:
         kind = place.kind
         held_call = next((why for p in new if p.kind in ("function", "opaque") and id(
             p.value) not in FOLLOWED for why in [unseen_state(p.value, p.said())] if why), None)
-        held_call = held_call or next((
-            f"it holds {p.value.__name__} at {p.said()}, where a capture cannot put its own "
-            f"{p.value.__name__} (the one that sees a number it follows as the engine's "
-            f"number: type(x.data) is float); call {p.value.__name__}() by its name" for p in new
-            if p.value is type and (  # (set, len... held so: seen where they are used)
-                p.parent is not None or p.step[0] != "global")), None)  # (a global: ``_swap``)
+        held_call = held_call or next((type_held(p.said()) for p in new if p.value is type and (
+            p.parent is not None or p.step[0] != "global")), None)  # (a global: ``_swap``;
+        # set, len... held so are seen where they are used)
         if held_call:  # (a C function bound before the call, held: ``held_calls.py``)
             self.record.refused = self.record.refused or (
                 f"{held_call}, at {line or learners_line()}")
