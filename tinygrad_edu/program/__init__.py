@@ -60,6 +60,9 @@ capture's thread alone, put back when the last capture ends; ``watching.py``):
   imported them by name): over followed numbers they are steps of the program (``sum`` as
   the running Python sums), a print is said once, a random draw is an input drawn again from
   the same stream; the clock, the interpreter's state and the file system are refused.
+- **``logging.Logger.handle``, ``sys.stdout`` and ``sys.stderr``**: a line logged or written
+  out is said once, as a print is (``written_out.py``); the two streams are C objects whose
+  methods cannot be put in place, so each is an object of the capture's that writes to it.
 - **The collector's first threshold**: 0 while a capture runs (no collection: what one
   runs, finalizers and ``gc.callbacks``, is not the function's), where ``gc.disable()`` would
   tell a library asking ``gc.isenabled()`` (``timeit``) otherwise than the engine's call.

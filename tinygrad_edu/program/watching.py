@@ -20,6 +20,8 @@ capture, see things as they are), and is put back when the last capture ends.
   running Python sums; ``print`` prints the numbers and is said once (a program does not
   print). Each function a module holds is put there as a ``seen.Standing``: held as a thing
   (a key of a dict, ``inspect.isbuiltin(max)``), it is the function it stands for.
+- **``logging.Logger.handle``, ``sys.stdout`` and ``sys.stderr``** (``written_out.py``): a
+  line logged or written out by the capture's thread is said once, as a print is.
 - **``random`` and ``numpy.random``'s global generator** (``randomness.py``).
 - **``decimal.Decimal``, ``json.dumps``/``dump``, ``pickle.dumps``/``dump``** (``seen.py``).
 - **``importlib.import_module``**: the module it gives the learner's code is a place, as
@@ -53,7 +55,7 @@ from typing import Any
 
 from tinygrad_edu import copying, engine, sums
 from tinygrad_edu.engine import Value
-from tinygrad_edu.program import outside_calls, reading, settings
+from tinygrad_edu.program import outside_calls, reading, settings, written_out
 from tinygrad_edu.program.fields import ClassLabel, DataField, copies
 from tinygrad_edu.program.identity import read_in
 from tinygrad_edu.program.learners_code import learners_line
@@ -140,8 +142,8 @@ def _put(owner: Any, name: str, new: Any) -> None:
                       if isinstance(owner, type) else getattr(owner, name)))
     if isinstance(owner, types.ModuleType) and isinstance(new, Standing):
         FOLLOWED.setdefault(id(new.stands_for), new)
-    if isinstance(owner, types.ModuleType):
-        _OVER[(id(owner), name)] = _original[-1][2]
+    if isinstance(owner, types.ModuleType) and not isinstance(new, written_out.Written):
+        _OVER[(id(owner), name)] = _original[-1][2]  # (``sys.stdout``: not a root for it)
     setattr(owner, name, new)
 
 
@@ -193,7 +195,8 @@ def _patch() -> None:
     if accessor is not None and "open" in vars(accessor):  # (3.10's pathlib: its own)
         _put(accessor, "open", staticmethod(opened))
     for owner, name, new in [*randomness.patches(), *clocks(), *seen(),
-                             *outside_calls.files(), *settings.patches()]:
+                             *outside_calls.files(), *settings.patches(),
+                             *written_out.patches()]:
         held = getattr(owner, name)
         if isinstance(new, type) and isinstance(owner, types.ModuleType):
             FOLLOWED[id(held)] = new
@@ -487,6 +490,9 @@ def _printed(original: Callable[..., Any]) -> Callable[..., Any]:
             args = tuple(a.value if isinstance(a, Traced) else  # (printing fixes nothing)
                          _shown(a, reading.number_of(a)) if isinstance(a, Value) else a
                          for a in args)
+            with written_out.saying():  # (sys.stdout's write: the print is said)
+                original(*args, **options)
+            return
         original(*args, **options)
 
     return print
