@@ -64,7 +64,7 @@ from tinygrad_edu.program.named import Named, held_deeper
 from tinygrad_edu.program.outside import Watcher, _slot
 from tinygrad_edu.program.places import MISSING
 from tinygrad_edu.program.program import Program
-from tinygrad_edu.program.refused import took_a_float_only
+from tinygrad_edu.program.refused import engines_words, took_a_float_only
 from tinygrad_edu.program.returned import Outside
 from tinygrad_edu.program.seen import decimals_held
 from tinygrad_edu.program.sets import unpacked
@@ -335,7 +335,10 @@ class Compiled:
                                        f"{record.refused}") from err
                 fixed = _not_inputs(err, watcher)
                 if not fixed:
-                    raise
+                    own = engines_words(err)  # (``len(z.data)``: the engine's error, its
+                    if own is None:  # words: 'float', not the capture's number's class)
+                        raise
+                    raise own.with_traceback(err.__traceback__) from None
             finally:
                 set_recording(None)
                 watcher.restore()

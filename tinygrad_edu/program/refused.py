@@ -16,9 +16,11 @@ import operator
 import os
 import pathlib
 import random
+import re
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from concurrent import futures
 from sys import _getframe  # (Python's own: a capture puts its own in sys while it runs)
@@ -36,7 +38,8 @@ from tinygrad_edu.program.seen import (
 )
 from tinygrad_edu.program.traced import Traced, recording
 
-__all__ = ["SEEN_BY_NAME", "clocks", "for_the_learner", "state_read", "took_a_float_only"]
+__all__ = ["SEEN_BY_NAME", "clocks", "engines_words", "for_the_learner", "state_read",
+           "took_a_float_only"]
 
 
 def clocks() -> list[tuple[Any, str, Any]]:
@@ -446,19 +449,27 @@ def _by_value(x: Any, depth: int = 0) -> bool:
 _MISSING = object()
 
 
+_RAISES_TOO = ("has no len()", "is not iterable", "is not subscriptable", "is not callable",
+               "to bytes", "does not support item", "is not reversible", "is not a mapping",
+               "is not an iterator", "must be an iterable", "is not a sequence")
+"""What a TypeError naming the capture's number says where Python raises it for a float (or
+an int) too (``len(z.data)``): the engine's error, not a refusal."""
+_OWN = "returned non-"  # (``LR.__float__`` gave the capture's number: ``capture._not_inputs``)
+
+
 def took_a_float_only(err: BaseException, views: int = 0) -> str:
     """Why a capture raised ``err`` where the engine gives a number: a followed number
-    (``z.data``) given to a method of Python's float, which checks in C that it is given a
-    float object, unseen (``float.__mul__(z.data, 2.0)``, ``float.hex(z.data)``); or, where
-    the capture made ``views`` (``seen.MemoryviewSeen``), a write through a memoryview of a
-    NumPy array given; said with the learner's line; else ''."""
+    (``z.data``) given to Python's code that checks in C that it is given a float object,
+    unseen (``float.__mul__(z.data, 2.0)``, ``float.hex(z.data)``,
+    ``datetime.timedelta(seconds=z.data)``), or whose attribute of Python's float the capture's
+    number lacks (``z.data.__getnewargs__()``); or, where the capture made ``views``
+    (``seen.MemoryviewSeen``), a write through a memoryview of a NumPy array given; said with
+    the learner's line; else ''."""
     written = views and type(err) is TypeError and str(err) == "cannot modify read-only memory"
-    if not written and (type(err) is not TypeError or "'Traced'" not in str(err) or
-                        "descriptor" not in str(err)):  # (``len(z.data)``: the engine's
-        return ""  # float raises as well)
-    import re
-    import traceback
-
+    attribute = _float_attribute(err)
+    if not written and not attribute and (type(err) is not TypeError or not _names_traced(
+            str(err)) or any(too in str(err) for too in (*_RAISES_TOO, _OWN))):  # (``len(
+        return ""  # z.data)``: the engine's float raises as well)
     lines = [f for f in traceback.extract_tb(err.__traceback__) if learners_file(f.filename)]
     at = f"{os.path.basename(lines[-1].filename)}:{lines[-1].lineno}: {lines[-1].line}" \
         if lines else learners_line()  # (an exception met as it is raised: no traceback yet)
@@ -467,9 +478,41 @@ def took_a_float_only(err: BaseException, views: int = 0) -> str:
                 "copy followed item by item, and a read-only view of its numbers: a program "
                 f"does not change the caller's array again), at {at}; return the numbers "
                 "instead, or change the array outside the compiled function")
-    said = re.sub(r"(an? )?'Traced'( object)?", "a followed number", str(err))
+    if attribute:
+        return (f"it reads {attribute!r} of a number read from a Value (v.data, or one "
+                "computed from it), an attribute of Python's own number a capture does not "
+                f"follow, at {at}; compute what needs it outside the compiled function and "
+                "pass that in")
+    said = re.sub(r"(an? )?'?Traced'?( object)?", "a followed number", str(err))
+    advice = ("use the operator (z.data * 2.0) or the number's own method (z.data.hex()), "
+              "which a capture sees") if "descriptor" in str(err) else (
+        "compute what needs it outside the compiled function and pass that in (or call the "
+        "function without compile)")
     return ("it gives a number read from a Value (v.data, or one computed from it) to "
             "Python's code that takes a float object only, which a capture cannot follow "
-            f"({said}), at "
-            f"{at}; use the operator (z.data * 2.0) or the number's own method (z.data.hex()), "
-            "which a capture sees")
+            f"({said}), at {at}; {advice}")
+
+
+def _names_traced(said: str) -> bool:
+    return re.search(r"\bTraced\b", said) is not None
+
+
+def _float_attribute(err: BaseException) -> str:
+    """The attribute of Python's own number that the capture's number lacks, where ``err`` is
+    the AttributeError of reading it (``z.data.__getnewargs__``); else ''."""
+    if type(err) is not AttributeError:
+        return ""
+    obj, name = getattr(err, "obj", None), getattr(err, "name", None)
+    if not isinstance(obj, Traced) or not isinstance(name, str):
+        return ""
+    return name if hasattr(type(obj.value), name) else ""
+
+
+def engines_words(err: BaseException) -> BaseException | None:
+    """``err`` as the engine's call raises it, where it names the capture's number and
+    Python raises it for the engine's float too (``len(z.data)``: "object of type 'float'
+    has no len()"); else None."""
+    said = str(err)
+    if type(err) is not TypeError or not _names_traced(said) or _OWN in said:
+        return None
+    return TypeError(re.sub(r"\bTraced\b", "float", said))
