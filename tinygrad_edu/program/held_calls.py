@@ -15,15 +15,27 @@ from what the function reads, or finds a function it follows where it cannot put
 or another value that cannot change, or a module of pure functions (``math.exp``).
 ``unseen_state`` says why; ``type_held``, for Python's ``type`` held so (the capture puts its
 own ``type`` under a global's name only).
+
+The engine's own ways to a Value's number, bound before the call (an attacker's S7): an
+``operator.attrgetter("_data")`` (``Value.data.fget`` is one), ``Value.data`` itself or its
+``__get__``, read the field by its name, which the capture follows where the learner's code
+reads it (``reads_data``: ``watching.follow_data``); ``Value.__dict__["_data"]`` or
+``["grad"]`` (the slots themselves, or their ``__get__``) and Value's methods that give its
+number (``Value.item``, ``w.item``, ``Value.__float__``), held, read it where no capture sees:
+the number (or gradient) of the capture was the program's at every call. They are refused,
+naming what is held and where (``engines_own``).
 """
 
 from __future__ import annotations
 
 import datetime
+import operator
 import types
 from typing import Any
 
-__all__ = ["held_unseen", "type_held", "unseen_state"]
+from tinygrad_edu.engine import Value
+
+__all__ = ["engines_own", "held_unseen", "reads_data", "type_held", "unseen_state"]
 
 _BOUND_C = (types.BuiltinMethodType, types.MethodWrapperType)
 _UNCHANGING = (int, float, complex, str, bytes, tuple, frozenset, range, slice, type(None))
@@ -38,8 +50,8 @@ def unseen_state(function: Any, where: str) -> str | None:
     """Why ``function``, held at ``where`` (a place the capture reached: a default, a
     global, an item), would read or change a state no program follows if the learner's code
     called it (see above): ``held_unseen``'s words; None where it would not."""
-    if not isinstance(function, _BOUND_C):
-        return None
+    if not isinstance(function, _BOUND_C) or reads_data(function):  # (``Value.data.__get__``:
+        return None  # followed)
     owner = function.__self__
     if owner is None or isinstance(owner, _UNCHANGING):
         return None
@@ -70,3 +82,56 @@ def type_held(where: str) -> str:
     return (f"it holds type at {where}, where a capture cannot put its own type (the one that "
             "sees a number it follows as the engine's number: type(x.data) is float); call "
             "type() by its name")
+
+
+_HAS = dict(vars(Value))  # (Value's own, before any capture puts its own in place)
+_FIELDS = {id(_HAS[name]): name for name in ("_data", "grad") if name in _HAS}
+_READERS = {id(_HAS[name]): name for name in (
+    "item", "detach", "backward", "__float__", "__int__", "__round__", "__format__", "__repr__",
+    "__bool__", "__lt__", "__le__", "__gt__", "__ge__", "__copy__", "__deepcopy__",
+    "__reduce__") if isinstance(_HAS.get(name), types.FunctionType)}
+"""Value's methods that give its number (or its gradient) to code, as the engine has them:
+a capture puts its own in their place on the class (``watching.py``)."""
+
+
+def reads_data(x: Any) -> bool:
+    """Whether ``x``, held by the learner's code, reads a Value's ``_data`` by its name when
+    called (an ``operator.attrgetter`` naming it: ``Value.data.fget`` is one; ``Value.data``
+    itself, or its ``__get__``), which a capture follows once it knows to
+    (``watching.follow_data``)."""
+    if isinstance(x, types.MethodWrapperType):
+        x = x.__self__
+    if x is _HAS.get("data"):
+        return True
+    if type(x) is not operator.attrgetter:
+        return False
+    try:
+        names = x.__reduce__()[1]
+    except Exception:
+        return False
+    return any(type(n) is str and "_data" in n.split(".") for n in names)
+
+
+def engines_own(x: Any, where: str) -> str | None:
+    """The words of a refusal of ``x`` held at ``where``, where it is one of Value's own
+    slots (``_data``, ``grad``), their ``__get__``, or one of its methods that give its number
+    (``Value.item``, ``w.item``) as the engine has them (see above); else None."""
+    if isinstance(x, (types.MethodWrapperType, types.MethodType)):
+        held = x.__self__ if isinstance(x, types.MethodWrapperType) else x.__func__
+    else:
+        held = x
+    field = _FIELDS.get(id(held))
+    if field is not None and held is _HAS[field]:
+        what = "number" if field == "_data" else "gradient"
+        return (f"it holds Value's own field {field!r} (a Value's {what}, read past what a "
+                f"capture sees) at {where}, bound before the call: what it read at the capture "
+                "would be the program's at every call; " + (
+                    "read x.data (or x._data) by its name, which a capture follows"
+                    if field == "_data" else "read gradients outside the compiled function"))
+    method = _READERS.get(id(held))
+    if method is not None and held is _HAS[method]:
+        return (f"it holds Value's own method {method!r} at {where}, bound before the call, "
+                "where a capture cannot see the number it gives: what it gave at the capture "
+                f"would be the program's at every call; call x.{method}() by its name (or "
+                "x.data), which a capture follows")
+    return None

@@ -58,7 +58,7 @@ from typing import Any
 
 from tinygrad_edu.program.addresses import Classes
 from tinygrad_edu.program.aliases import is_number
-from tinygrad_edu.program.held_calls import type_held, unseen_state
+from tinygrad_edu.program.held_calls import engines_own, reads_data, type_held, unseen_state
 from tinygrad_edu.program.identity import seen_at_start, seen_starting, tests_by_identity
 from tinygrad_edu.program.kinds import _learners, kind_of
 from tinygrad_edu.program.learners_code import _PACKAGE, learners_line, user_code
@@ -155,6 +155,8 @@ class Watcher:
         self.thread = _ident()
         self.installed += followed_at(self.record, list(self.walk.places), FOLLOWED,
                                       self._line_of)
+        if any(p.kind == "opaque" and reads_data(p.value) for p in self.walk.places):
+            follow_data()  # (``attrgetter("_data")`` in a default: held_calls.reads_data)
         self.numpy_start = numpy_state()  # (``randomness.unseen_draws``)
         for asked in read_by_c():  # (settings C code reads for the code: guarded)
             self._root(("object", asked, asked.label), asked)
@@ -457,8 +459,14 @@ class Watcher:
         if FOLLOWED:  # (else at ``__enter__``: roots found before the capture's functions)
             self.installed += followed_at(self.record, new, FOLLOWED, lambda p: line)
         kind = place.kind
-        held_call = next((why for p in new if p.kind in ("function", "opaque") and id(
-            p.value) not in FOLLOWED for why in [unseen_state(p.value, p.said())] if why), None)
+        held_call = next((why for p in new if p.kind in (  # (``Value.item`` held:
+            "function", "opaque", "method") for why in [engines_own(p.value, p.said())] if why),
+            None)  # ``held_calls.py``; ``attrgetter("_data")``, followed)
+        held_call = held_call or next((why for p in new if p.kind in ("function", "opaque") and
+                                       id(p.value) not in FOLLOWED for why in [
+                                           unseen_state(p.value, p.said())] if why), None)
+        if any(p.kind == "opaque" and reads_data(p.value) for p in new):
+            follow_data()
         held_call = held_call or next((type_held(p.said()) for p in new if p.value is type and (
             p.parent is not None or p.step[0] != "global")), None)  # (a global: ``_swap``;
         # set, len... held so are seen where they are used)
