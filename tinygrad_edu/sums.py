@@ -54,7 +54,7 @@ def dots(rows: Iterable[Sequence[Value | Number]], xs: Sequence[Value | Number])
         ws = _listed(row, "dot", _EXAMPLE)
         if len(ws) != len(inputs):
             raise ValueError(f"dot: {len(ws)} weights but {len(inputs)} inputs; they must match")
-        wd = tuple([w._data for w in ws if isinstance(w, Value)])
+        wd = tuple([w._data for w in ws if type(w) is Value])  # (a subclass: below)
         if every_x and len(wd) == len(ws):  # every operand a Value: a layer of neurons
             nodes.append(many(DOT, safe_math.dot(wd, xd), ws + inputs, xd + wd, ws, inputs))
             continue
