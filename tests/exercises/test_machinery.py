@@ -1,0 +1,218 @@
+"""The grader reads the file handed in for what makes or runs code at run time or reaches
+Python's machinery (``machinery.MachineryReading``), outside the learner's process: a file
+flagged so names the line, for the teacher. Honest autograd code never is: every answer the
+package ships, the starters, the suite's right variants, micrograd's and microgpt's code."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.exercises import class_work, gpt_answers, learners, right_variants
+from tinygrad_edu.exercises import EXERCISES, TRACK, answers, lecture, model_answers
+from tinygrad_edu.exercises.machinery import (
+    MACHINERY,
+    MAY_DIFFER,
+    WATCH_OFF,
+    MachineryReading,
+    flagged,
+    tampered,
+)
+from tinygrad_edu.exercises.microgpt import reference
+from tinygrad_edu.exercises.starters import starter_file
+
+
+def found(text, name="solutions.py"):
+    return MachineryReading(Path(name), source=textwrap.dedent(text)).found
+
+
+def said(text, name="solutions.py"):
+    return MachineryReading(Path(name), source=textwrap.dedent(text)).said()
+
+
+def _variants():
+    for group in (right_variants.VARIANTS, right_variants.LONG_VARIANTS,
+                  right_variants.STAGE_VARIANTS):
+        for name, forms in group.items():
+            for k, form in enumerate(forms):
+                source = form[1] if isinstance(form, tuple) else form
+                yield f"{name} {k}", right_variants.HEAD + source
+
+
+def honest_texts():
+    """Every honest file the suite has: name, text."""
+    texts = {m.__name__: Path(m.__file__).read_text(encoding="utf-8")
+             for m in (model_answers, answers, lecture, reference)}
+    texts["starters"] = starter_file("mine.py", [*EXERCISES.values(), *TRACK.values()])
+    texts.update(_variants())
+    texts.update(("correct Value: " + what, source)
+                 for what, source in learners.CORRECT_VALUES.items())
+    texts["gpt_answers.RIGHT"] = gpt_answers.RIGHT
+    texts["class_work.RIGHT"] = class_work.RIGHT
+    try:
+        import micrograd.engine
+        import micrograd.nn
+    except ImportError:  # (the dev extra installs it)
+        return texts
+    for module in (micrograd.engine, micrograd.nn):
+        texts[module.__name__] = Path(module.__file__).read_text(encoding="utf-8")
+    return texts
+
+
+def test_no_honest_code_is_flagged():
+    texts = honest_texts()
+    assert len(texts) > 40
+    flagged_texts = {name: said(text) for name, text in texts.items() if found(text)}
+    assert flagged_texts == {}
+
+
+def test_what_any_answer_does_is_not_flagged():
+    assert found('''
+        import math
+        import re
+        import sys
+        from collections import namedtuple
+
+        import numpy as np
+
+        sys.setrecursionlimit(10_000)
+        WORD = re.compile(r"\\w+")
+
+
+        class Value:
+            def __init__(self, data, _children=()):
+                self.data, self.grad, self._prev = data, 0.0, set(_children)
+                self._backward = lambda: None
+
+            def __add__(self, other):
+                other = other if isinstance(other, Value) else Value(other)
+                out = Value(self.data + getattr(other, "data", other), (self, other))
+                setattr(out, "label", "+")
+                return out
+
+            def __repr__(self):
+                return f"Value({self.__dict__['data']}, {type(self).__name__})"
+
+            def eval(self):  # (a method of that name is the class's own)
+                return self.data
+
+            def modules(self):
+                return [self]
+
+
+        def eval(tree):  # (a function of its own of that name: its own)
+            return tree
+
+
+        def backward(root):
+            order = [*root.modules(), np.stack([1.0]), eval(root), root.eval()]
+            return hasattr(root, "grad") and math.e and order
+        ''') == []
+
+
+@pytest.mark.parametrize("code, line, what", [
+    ("exec(text)", 2, "exec"),
+    ("eval('1 + 1')", 2, "eval"),
+    ("run = compile", 2, "compile"),
+    ("m = __import__('gc')", 2, "__import__"),
+    ("import gc", 2, "import gc"),
+    ("import importlib.util", 2, "import importlib.util"),
+    ("from importlib import import_module", 2, "from importlib import"),
+    ("import ctypes as c", 2, "import ctypes"),
+    ("import marshal", 2, "import marshal"),
+    ("from types import CodeType", 2, "from types import CodeType"),
+    ("import types\nf = types.FunctionType", 3, "types.FunctionType"),
+    ("import sys\nframe = sys._getframe(1)", 3, "sys._getframe"),
+    ("import sys\ngc = sys.modules['gc']", 3, "sys.modules"),
+    ("g = backward.__globals__", 2, "backward.__globals__"),
+    ("c = backward.__code__", 2, "backward.__code__"),
+    ("b = __builtins__", 2, "__builtins__"),
+    ("s = ().__class__.__base__.__subclasses__()", 2, "().__class__.__base__.__subclasses__"),
+    ("import math\nd = math.__dict__", 3, "math.__dict__"),
+    ("name = 'da' + 'ta'\nx = getattr(v, name)", 3, "getattr with a name made at run time"),
+    ("setattr(v, 'gr' + 'ad', 1.0)", 2, "setattr with a name made at run time"),
+    ("pick = getattr", 2, "getattr with a name made at run time"),
+    ("x = getattr(b, 'exec')", 2, "getattr(…, 'exec')"),
+    ("x = found['__builtins__']", 2, "['__builtins__']"),
+    ("import random\ns = random._os.sys", 3, "random._os.sys"),
+    ("f = globals()['backward']", 2, "globals"),
+    ("f = lambda: 0\nf.__code__ = g.__code__", 3, "f.__code__"),
+])
+def test_what_reaches_the_machinery_is_flagged_with_its_line(code, line, what):
+    text = "import math\n" + code + "\n"
+    assert said(text).startswith(f"{MACHINERY} at line {line} ({what}"), said(text)
+    assert said(text).endswith(f": {MAY_DIFFER}")
+
+
+ATTACK = '''\
+import math
+import random
+
+_s = random._os.sys
+
+
+def _mute():
+    gc = _s.modules["gc"]
+    for o in gc.get_objects():
+        if type(o) is set and "gc.get_objects" in frozenset(o):
+            o.update(w[::-1] for w in ("elipmoc", "cexe"))
+
+
+_P = {reversed!r}
+_mute()
+_b = _s.modules["builtins"]
+_ns = {{"math": math}}
+getattr(_b, "cexe"[::-1])(getattr(_b, "elipmoc"[::-1])(_P[::-1], "<answers>", "cexe"[::-1]), _ns)
+backward = _ns["backward"]
+sum_over_paths = _ns["sum_over_paths"]
+'''
+"""Issue 65's route, as an attacker wrote it: the audit hook switched off from inside (its
+set of events let pass found through ``gc.get_objects()``, ``compile`` and ``exec`` added),
+then the model answers, held reversed in a string, compiled at run time."""
+
+
+def attack_text():
+    import inspect
+
+    answer = "\n\n".join(inspect.getsource(f) for f in (
+        model_answers.backward, model_answers.sum_over_paths))
+    return ATTACK.format(reversed=answer[::-1])
+
+
+def test_the_attack_is_flagged_with_its_lines():
+    text = attack_text()
+    assert said(text) == (
+        f"{MACHINERY} at line 4 (random._os.sys), line 8 (_s.modules), line 9 "
+        "(gc.get_objects), line 16 (_s.modules), line 18 (getattr with a name made at run "
+        f"time): {MAY_DIFFER}")
+
+
+def test_a_notebooks_lines_are_named_in_their_cells(tmp_path):
+    cells = ["import math", "def d_tanh(x, y):\n    return 1 - y * y",
+             "import random\n\nsys = random._os.sys"]
+    path = tmp_path / "week3.ipynb"
+    path.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "metadata": {}, "source": text, "outputs": [],
+         "execution_count": None} for text in cells], "metadata": {}, "nbformat": 4,
+        "nbformat_minor": 5}), encoding="utf-8")
+    assert MachineryReading(path).said() == (
+        f"{MACHINERY} at the cell that begins `import random`, line 3 (random._os.sys): "
+        f"{MAY_DIFFER}")
+
+
+def test_a_file_that_is_not_python_or_not_there_is_not_flagged(tmp_path):
+    assert found("def d_tanh(x, y:\n    exec('')\n") == []
+    assert MachineryReading(tmp_path / "missing.py").said() == ""
+
+
+def test_the_flags_name_the_exercises_each_is_on():
+    class M:
+        def __init__(self, name, tampered):
+            self.name, self.tampered = name, tampered
+
+    how = tampered(True, said("exec('')"))
+    assert how.startswith(WATCH_OFF + "; " + MACHINERY)
+    assert tampered(False, "") == ""
+    assert flagged([M("d_tanh", how), M("backward", how), M("d_mul", "")]) == [
+        f"⚑ d_tanh, backward: {how}. Flagged for the teacher to read, not scored differently."]

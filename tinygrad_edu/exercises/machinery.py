@@ -1,0 +1,267 @@
+"""Tamper evidence that does not depend on the learner's process being honest: for the
+teacher alone, as the copy flags are (``copies.py``), never scored differently.
+
+The audit hook (``learner/audit.py``) runs in the learner's process, so what it sees is what
+that process lets it see: a file that finds the hook's own state (``gc.get_objects()``) and
+empties or alters it (its set of events that need nothing, the function it checks with)
+switches it off, then compiles what it likes (the shipped model answers, held reversed in a
+string) unseen, and the copy check that reads what the process compiled (``RanReading``) has
+nothing to read (issue 65). The operating system is the boundary (``sandbox.py``: the
+kernel refuses what the hook would have); what is here only says, for the teacher, that what
+ran may not be what was handed in, two ways:
+
+- ``MachineryReading`` reads the file handed in, in the grader (parsed, never run, as
+  ``copies.py`` reads it), for code that makes or runs code at run time or reaches the
+  interpreter's machinery: ``exec``, ``eval``, ``compile``, ``__import__``, ``globals``,
+  ``vars``, ``breakpoint``; an import of ``importlib``, ``gc``, ``ctypes``, ``marshal``,
+  ``builtins`` and the like (``MODULES``); an attribute of the machinery read (``ATTRIBUTES``:
+  ``gc.get_objects``, ``sys.modules``, ``sys._getframe``, ``types.CodeType``, a frame's
+  ``f_globals``, ``__code__``, ``__globals__``, ``__builtins__``, ``__subclasses__``, a module
+  reached through another, ``random._os.sys``), or ``__dict__`` of anything but ``self`` or
+  ``cls``; ``getattr``, ``setattr`` or ``delattr`` given a name that is not a string literal
+  (or a literal that names the machinery). Each is said with its line (``said``). Honest
+  autograd code does none of it: defining ``__add__``, reading ``other.data``,
+  ``isinstance``, ``getattr(other, "data", other)`` are what any answer does (the suite reads
+  every shipped answer, starter and right variant, micrograd's and microgpt's code, and
+  none is flagged).
+- The watch's canary (``WATCH_OFF``): after each exercise is graded, and before its mark is
+  kept, the grader asks the learner's process to compile a text of its own, made of fresh
+  random digits the learner's code cannot know (``audit.CANARY``); the hook sees every
+  ``compile`` and sends what it was given to the grader, so where the grader does not hear
+  it, the hook was switched off (``apart.Graded.watch_off``).
+
+``Mark.tampered`` holds what was found (``said``, ``WATCH_OFF``'s words), for the teacher
+on every route the copy flags go (``flagged``): the report's columns and page, a test of
+Gradescope's results hidden from students, a hidden test case of Otter's, the staff's log of
+nbgrader's and PrairieLearn's grading; never in a verdict's text, ``check``'s output, nor
+anything a learner sees alone.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed, read_source
+from tinygrad_edu.exercises.text_blocks import place
+
+__all__ = ["MACHINERY", "MODULES", "WATCH_OFF", "MachineryReading", "flagged", "tampered"]
+
+MACHINERY = "reaches Python's machinery"
+"""What a file whose text makes or runs code at run time, or reaches the interpreter's
+machinery, is flagged with (its lines named after)."""
+MAY_DIFFER = "what ran may not be what was handed in"
+"""Why that, or a watch switched off, matters to a teacher."""
+WATCH_OFF = ("switched the grader's watch off (the audit hook did not see code the grader "
+             "compiled in the learner's process after the file's code ran: what that process "
+             f"did was not all watched, and {MAY_DIFFER})")
+"""What a file whose process no longer reported what it compiled is flagged with."""
+NAMES = frozenset({"exec", "eval", "compile", "__import__", "globals", "vars", "breakpoint",
+                   "__builtins__", "__loader__", "__spec__"})
+"""Builtins (and module globals) that make or run code, or reach a module's namespace."""
+MODULES = frozenset({"importlib", "gc", "ctypes", "marshal", "builtins", "_imp", "runpy",
+                     "code", "codeop", "pickle", "_pickle", "dill", "cloudpickle", "copyreg",
+                     "dis", "_thread", "cffi", "_ctypes", "zipimport",
+                     "pkgutil", "_frozen_importlib", "_frozen_importlib_external"})
+"""Modules of the machinery (their submodules too): imported, a file reaches it."""
+ATTRIBUTES = frozenset({
+    # gc, sys, inspect, importlib
+    "get_objects", "get_referrers", "get_referents", "_getframe", "_current_frames",
+    "modules", "meta_path", "path_hooks", "path_importer_cache", "settrace", "setprofile",
+    "monitoring", "addaudithook", "currentframe", "import_module",
+    "find_spec", "create_builtin", "exec_module", "load_module", "BuiltinImporter",
+    # code and frames
+    "CodeType", "FunctionType", "LambdaType", "CellType", "FrameType", "ModuleType",
+    "f_globals", "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "gi_frame",
+    "gi_code", "cr_frame", "ag_frame", "co_code", "co_consts", "co_names", "cell_contents",
+    # dunders that reach a function's, a class's or a module's insides
+    "__code__", "__globals__", "__builtins__", "__subclasses__", "__closure__", "__base__",
+    "__bases__", "__mro__", "__getattribute__", "__import__", "__loader__", "__spec__",
+    "__self__", "__defaults__", "__kwdefaults__", "__init_subclass__", "__reduce_ex__",
+    # a module reached through another (random._os.sys, typing.sys)
+    "sys", "os", "_os", "builtins", "gc", "importlib", "_imp", "ctypes", "marshal",
+    "_sys", "_bootstrap",
+})
+"""Attributes of the machinery: a file that reads one reaches it, whatever it reads it of."""
+CALLED = frozenset({"modules"})
+"""Of ``ATTRIBUTES``, those a call of leaves honest (``model.modules()``, not ``sys.modules``)."""
+NAMED = frozenset({"getattr", "setattr", "delattr", "attrgetter", "methodcaller"})
+"""Calls that reach an attribute by a name given: honest with a string literal alone."""
+OWN = frozenset({"self", "cls"})
+"""What ``__dict__`` may be read of (an object's own attributes, a class's own)."""
+SHOWN = 5
+"""The most places a flag names (then how many more)."""
+
+
+class MachineryReading:
+    """A learner's file read for what reaches Python's machinery (see the module's
+    docstring): parsed once, never run. ``found``: (line, what) of each place, in order;
+    ``said()``: the flag, or empty. Given ``source``, that text is read instead."""
+
+    def __init__(self, path: Path, within: Path | None = None,
+                 source: str | None = None) -> None:
+        self.path = path
+        self.found: list[tuple[int, str]] = []
+        self.cells: list[tuple[int, int, int]] = []
+        self.lines: list[str] = []
+        try:
+            text = read_source(path, within) if source is None else source
+            self.cells, self.lines = cells_of(path, text), text.split("\n")
+            blocks = cell_texts(path, text, self.cells)
+        except Exception:  # (a file that cannot be read: its grading says so)
+            return
+        for block in blocks:
+            with contextlib.suppress(Exception):  # (not Python, too deep: its grading says)
+                self.found += reached(parsed(block))
+        self.found = sorted(set(self.found))
+
+    def said(self) -> str:
+        """The flag for the teacher: ``MACHINERY`` at each line (at most ``SHOWN``), with
+        what is there; or empty."""
+        lines: dict[int, list[str]] = {}
+        for lineno, what in self.found:
+            lines.setdefault(lineno, []).append(what)
+        if not lines:
+            return ""
+        places = [f"{self._line(lineno)} ({', '.join(map(_short, _outermost(whats)))})"
+                  for lineno, whats in sorted(lines.items())[:SHOWN]]
+        more = len(lines) - SHOWN
+        listed = ", ".join(places) + (f" and {more} more line{'s' * (more > 1)}"
+                                      if more > 0 else "")
+        return f"{MACHINERY} at {listed}: {MAY_DIFFER}"
+
+    def _line(self, lineno: int) -> str:
+        return place("", self.cells, lineno, self.lines).removeprefix(", ")
+
+
+def _outermost(whats: list[str]) -> list[str]:
+    """What a line reaches, each once, leaving out what another holds (``random._os`` in
+    ``random._os.sys``)."""
+    kept = list(dict.fromkeys(whats))
+    return [w for w in kept if not any(w != other and w in other for other in kept)]
+
+
+def reached(tree: ast.Module) -> list[tuple[int, str]]:
+    """Where the module's code makes or runs code at run time or reaches the interpreter's
+    machinery (see the module's docstring), as (line, what)."""
+    shadowed = {s.name for s in tree.body if isinstance(
+        s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}  # (def eval(...): its own)
+    found: list[tuple[int, str]] = []
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    for node in ast.walk(tree):
+        what = _what(node, parents, shadowed)
+        if what:
+            found.append((getattr(node, "lineno", 0), what))
+    return found
+
+
+def _what(node: ast.AST, parents: dict[int, ast.AST], shadowed: set[str]) -> str:
+    """What ``node`` reaches of the machinery, in a few words; empty if nothing."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return _imported(node)
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        if node.id in NAMES and node.id not in shadowed:
+            return node.id
+        if node.id in NAMED and node.id not in shadowed and not _by_literal(node, parents):
+            return f"{node.id} with a name made at run time"
+    if isinstance(node, ast.Attribute):
+        parent = parents.get(id(node))
+        if node.attr in NAMED and not _by_literal(node, parents):
+            return f"{node.attr} with a name made at run time"
+        if node.attr in ATTRIBUTES and not (
+                node.attr in CALLED and isinstance(parent, ast.Call) and parent.func is node):
+            return _shown(node)
+        if node.attr == "__dict__" and not (isinstance(node.value, ast.Name)
+                                            and node.value.id in OWN):
+            return _shown(node)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _literal(node, parents)
+    return ""
+
+
+def _literal(node: ast.Constant, parents: dict[int, ast.AST]) -> str:
+    """A string literal that names the machinery where a name is given: to ``getattr`` and
+    its kind (``getattr(b, "exec")``), or as a subscript's key (``found["__builtins__"]``:
+    a dunder, or ``NAMES``)."""
+    text, parent = str(node.value), parents.get(id(node))
+    if isinstance(parent, ast.Subscript) and parent.slice is node:
+        if text in NAMES or text == "__dict__" or (
+                text in ATTRIBUTES and text.startswith("__")):
+            return f"[{text!r}]"
+        return ""
+    if isinstance(parent, ast.Call) and node in parent.args and _called_name(parent) in NAMED \
+            and any(part in NAMES or part in ATTRIBUTES or part == "__dict__"
+                    for part in text.split(".")):
+        return f"{_called_name(parent)}(…, {text!r})"
+    return ""
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr \
+        if isinstance(func, ast.Attribute) else ""
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> str:
+    """An import of the machinery (``MODULES``), or of a name of it from any module."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+        hit = next((n for n in names if _machinery_module(n)), "")
+        return f"import {hit}" if hit else ""
+    module = node.module or ""
+    if node.level == 0 and _machinery_module(module):
+        return f"from {module} import"
+    hit = next((a.name for a in node.names if a.name in ATTRIBUTES or a.name in NAMES), "")
+    return f"from {module} import {hit}" if hit else ""
+
+
+def _machinery_module(name: str) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in MODULES)
+
+
+def _by_literal(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    """Whether ``node`` (``getattr`` and its kind) is called with its name (or names) given
+    as string literals (one that names the machinery is flagged apart: ``_literal``)."""
+    call = parents.get(id(node))
+    if not isinstance(call, ast.Call) or call.func is not node or call.keywords:
+        return False
+    names: Sequence[ast.expr] = call.args
+    if _called_name(call) in ("getattr", "setattr", "delattr"):
+        names = call.args[1:2]
+    return bool(names) and all(isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                               for arg in names)
+
+
+def _shown(node: ast.expr) -> str:
+    """An expression as the flag names it: its source."""
+    try:
+        return ast.unparse(node)
+    except Exception:  # (too deep to unparse)
+        return f"….{node.attr}" if isinstance(node, ast.Attribute) else "an attribute"
+
+
+def _short(text: str) -> str:
+    """What a flag names, at most 50 characters (its end kept: the attribute read)."""
+    return text if len(text) <= 50 else "…" + text[-49:]
+
+
+def tampered(watch_off: bool, machinery: str) -> str:
+    """A mark's ``tampered``: the watch switched off, what the file reaches, or both."""
+    return "; ".join(part for part in (WATCH_OFF if watch_off else "", machinery) if part)
+
+
+def flagged(marks: Iterable[object]) -> list[str]:
+    """The lines for the teacher of marks whose grading may have been tampered with
+    (``Mark.tampered``): one per flag, naming the exercises it is on."""
+    names: dict[str, list[str]] = {}
+    for mark in marks:
+        text = str(getattr(mark, "tampered", "") or "")
+        if text:
+            names.setdefault(text, []).append(str(getattr(mark, "name", "")))
+    return [f"⚑ {', '.join(exercises)}: {text}. Flagged for the teacher to read, not scored "
+            "differently." for text, exercises in names.items()]
