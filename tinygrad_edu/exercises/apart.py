@@ -13,7 +13,9 @@ A file whose code reached outside its process (the audit hook's reports: a file 
 grader's opened, a module of tinygrad_edu it does not have imported, a program run, a
 tracer set) is ``reported``: the grading stops there, and no exercise of it is scored. The
 code its processes compiled at run time is kept (``ran``; ``built``: code they made from
-bytes), for the copy check to read as it reads the file (``copies.py``).
+bytes), for the copy check to read as it reads the file (``copies.py``); after each
+exercise, the grader checks that the audit hook of its process still watches (a canary:
+``watch_off``, ``machinery.py``).
 """
 
 from __future__ import annotations
@@ -69,7 +71,9 @@ class Graded:
     the words to show in ``why``); ``printed``: what the file printed when it ran;
     ``load_problems``: why it did not run in the process of a group (in every one: that is
     the ``problem``); ``ran``: the code its processes compiled at run time (each text once),
-``built``: how they made code that has no source to read (``learner/audit.py``)."""
+``built``: how they made code that has no source to read (``learner/audit.py``);
+``watch_off``: whether the audit hook of a process was found switched off after an exercise
+was graded (its canary not heard: ``remote.LearnerProcess.watching``, ``machinery.py``)."""
 
     path: Path
     problem: SolutionFileError | None = None
@@ -86,6 +90,7 @@ class Graded:
     unprotected: dict[str, str] = field(default_factory=dict)  # protections its processes lacked
     ran: list[str] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
+    watch_off: bool = False
 
 
 APART = sys.platform != "emscripten"
@@ -259,6 +264,7 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
                 verdict = grade(ex, Remote(process, ex.symbol, info))
                 verdict = pointed(verdict, process.source, path)
                 graded.verdicts[ex.name] = _saying_what_answered(verdict, ex, process.asked)
+                _watched(graded, process)
             except Stopped as stop:
                 left = _stopped(graded, ended_there(stop, path, process.source),
                                 exercises[k + 1:], ex)
@@ -270,6 +276,23 @@ def _grade_in(process: LearnerProcess, graded: Graded, path: Path,
             _ran(graded, process)
             each(graded, ex.name)
     return []
+
+
+def _watched(graded: Graded, process: LearnerProcess) -> None:
+    """Whether the audit hook of ``process`` still watches, once an exercise is graded
+    (``LearnerProcess.watching``): if not, or if the process ends before it says,
+    ``graded.watch_off`` (a report of the hook's raises ``Stopped``). A process the grader
+    ended already (a call past its time) is not asked."""
+    if not process.open:
+        return
+    process.exercise_begins(None)  # (the grader's canary: not the exercise's time)
+    try:
+        heard = process.watching()
+    except Stopped as stop:
+        if stop.kind == "reported":
+            raise
+        heard = False
+    graded.watch_off = graded.watch_off or not heard
 
 
 def _ran(graded: Graded, process: LearnerProcess) -> None:

@@ -20,11 +20,23 @@ import io
 import tokenize
 from typing import Any
 
-from tinygrad_edu.exercises.learner.audit import BUILT, BYTES, OVER, RAN, READ, TEXT, TREE
+from tinygrad_edu.exercises.learner.audit import (
+    BUILT,
+    BYTES,
+    CANARY,
+    CANARY_DIGITS,
+    OVER,
+    RAN,
+    READ,
+    TEXT,
+    TREE,
+)
 from tinygrad_edu.exercises.loading import FIELDS, all_fields
 
-__all__ = ["UNREAD", "Heard", "source_of_tree"]
+__all__ = ["UNREAD", "Heard", "canary_text", "source_of_tree"]
 
+CANARIES = 256
+"""The most canaries kept (the grader asks one for each exercise graded)."""
 UNREAD = "compiled what the grader could not read"
 """How ``built`` says that code compiled at run time could not be read as source."""
 
@@ -32,18 +44,24 @@ UNREAD = "compiled what the grader could not read"
 class Heard:
     """What the grader has heard on a learner's process's channel (``take``, line by line):
     the audit's ``reports``; the code it compiled at run time (``ran``, up to ``READ``
-    characters in all); how it made code that has no source to read (``built``)."""
+    characters in all); how it made code that has no source to read (``built``); the
+    grader's canaries it compiled (``canaries``: ``learner/audit.py``'s ``CANARY``, kept
+    apart, never read as the file's code)."""
 
     def __init__(self) -> None:
         self.reports: list[str] = []
         self.ran: list[str] = []
         self.built: list[str] = []
+        self.canaries: set[str] = set()
         self._size = 0
         self._fields = 0  # (of the f-strings in ``ran``, or an upper bound: _fields_bounded)
 
     def take(self, line: str) -> None:
         if line.startswith(RAN):
             text, how = _source(line[len(RAN):])
+            if text is not None and _is_canary(text) and len(self.canaries) < CANARIES:
+                self.canaries.add(text)
+                return
             if text is not None and self._size + len(text) > READ:
                 text, how = None, f"compiled more than the grader reads ({READ // 1024} KiB)"
             if text is not None:
@@ -84,6 +102,19 @@ class Heard:
 # Kept to FIELDS in all (the parser's time on them at most that
 # of one f-string of FIELDS fields, 0.06 s); past it, the code is not kept but said in
 # ``built``: flagged for the teacher as code the grader did not read.
+
+
+def canary_text(digits: str) -> str:
+    """The text the learner's process compiles for the grader's watch (``CANARY``), of
+    ``CANARY_DIGITS`` hex digits."""
+    return f"{CANARY}{digits}\n"
+
+
+def _is_canary(text: str) -> bool:
+    """Whether ``text`` is a canary, and nothing more (code that begins so is code)."""
+    digits = text[len(CANARY):-1]
+    return text.startswith(CANARY) and text.endswith("\n") and len(digits) == CANARY_DIGITS \
+        and all(c in "0123456789abcdef" for c in digits)
 
 
 def _source(data: str) -> tuple[str | None, str]:

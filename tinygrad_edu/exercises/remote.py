@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -38,9 +39,9 @@ from typing import Any
 
 from tinygrad_edu.exercises import syscall_filter
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.heard import Heard
+from tinygrad_edu.exercises.heard import Heard, canary_text
 from tinygrad_edu.exercises.learner import engines, sandbox, serve, wire
-from tinygrad_edu.exercises.learner.audit import CHANNEL_LOST, READ
+from tinygrad_edu.exercises.learner.audit import CANARY_DIGITS, CHANNEL_LOST, READ
 from tinygrad_edu.exercises.learner.parts import AnswerError
 from tinygrad_edu.exercises.limit import TimeLimit
 from tinygrad_edu.exercises.loading import learner_code
@@ -245,6 +246,22 @@ class LearnerProcess:
         process."""
         self.exercise_seconds = seconds or 0.0
         self.ends = None if seconds is None else time.monotonic() + seconds
+
+    @property
+    def open(self) -> bool:
+        """Whether the grader can still ask the process (it has not closed it)."""
+        return self._requests is not None
+
+    def watching(self) -> bool:
+        """Whether the audit hook of the process still watches: it is asked to compile a
+        canary of fresh random digits (``audit.CANARY``), which the hook sends here as it
+        sends all code compiled, before the process answers (``Stopped`` if it does not
+        answer). Where it is not heard, the learner's code switched the hook off
+        (``machinery.WATCH_OFF``: for the teacher)."""
+        digits = secrets.token_hex(CANARY_DIGITS // 2)
+        self.ask({"op": "watch", "digits": digits})  # (its reply is the process's to forge)
+        self._read_reports()
+        return canary_text(digits) in self.heard.canaries
 
     def answer_for(self, names: Sequence[str]) -> None:
         """From now on the grader answers for the learner's ``names`` (the earlier stages of

@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["BUILT", "CHANNEL_LOST", "OVER", "RAN", "install"]
+__all__ = ["BUILT", "CANARY", "CHANNEL_LOST", "OVER", "RAN", "install"]
 
 RAN = "\x00ran "
 """A line of the channel that is code compiled at run time, not a report (no report starts
@@ -63,6 +63,13 @@ OVER = "\x00over "
 READ = 512 * 1024
 """The most characters (or bytes) of code compiled at run time sent to the grader: a
 submission's own limit (``loading.read_source``), each text once."""
+CANARY = "# the grader's watch: "
+"""What a text the grader has this process compile after the learner's code ran begins with
+(then ``CANARY_DIGITS`` fresh random hex digits and a new line: ``heard.canary_text``). The
+hook sends it as it sends any code compiled, whatever it sent before (``sent``, ``READ``):
+where the grader does not hear it, the hook was switched off (``machinery.WATCH_OFF``)."""
+CANARY_DIGITS = 32
+"""How many hex digits a canary holds."""
 OWN = frozenset({"sys._getframe", "sys._getframemodulename", "object.__getattr__"})
 """The events the hook itself raises as it works (it looks at frames); the ``open`` of a
 compiled module's file it reads (``_imported``) is its own too. Any other event raised while
@@ -162,6 +169,8 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     alarm = {int(signal.SIGALRM)}
     block, unblock = signal.SIG_BLOCK, signal.SIG_UNBLOCK
     sent: set[str | bytes] = set()
+    canary, canary_size = CANARY, len(CANARY) + CANARY_DIGITS + 1
+    canary_bytes = CANARY.encode("ascii")  # (what ``compile`` of a string is heard with)
     size = [0]
     quiet: set[str] = set()  # (events the check does nothing with, whatever their arguments)
     most_quiet = QUIET
@@ -274,6 +283,12 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             else:
                 sending(f"{built}compile() of a {type_name(kind)} of its own")
                 return
+            mark: Any = canary_bytes if tag == bytes_tag else canary if tag == text_tag \
+                else None
+            if mark is not None and len_(data) == canary_size and data.startswith(mark):
+                raw = data if tag == bytes_tag else data.encode("utf-8", "surrogatepass")
+                sending(ran + tag + base64(raw, newline=False).decode("ascii"))  # (the
+                return  # grader's watch: sent whatever was sent before, CANARY)
             if data in sent or size[0] > read:  # (past READ: said once)
                 return
             if size[0] + len_(data) > read:

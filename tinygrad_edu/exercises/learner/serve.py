@@ -9,8 +9,10 @@ may import (imported now, so that nothing needs loading later), the learner's so
 no longer read what only root can: the grader's files). Then it adds the audit hook
 (``audit.install``), runs the file with a time limit, and says what the file defines. The
 questions that follow: run an exercise's solution on a case (``"call"``), or probe the
-learner's class (``"probe"``, the Value exercise). Every answer is data (``wire.py``): the
-grader compares it with its references, in its own process, once this one has ended.
+learner's class (``"probe"``, the Value exercise); and after each exercise, compile the
+grader's canary (``"watch"``: whether the audit hook still watches, ``machinery.py``).
+Every answer is data (``wire.py``): the grader compares it with its references, in its own
+process, once this one has ended.
 
 ``main(argv)`` runs it: ``argv`` is the package's folder and the file descriptors of the
 grader's requests, of the answers, and of the audit's reports.
@@ -139,6 +141,7 @@ def _serve(argv: list[str]) -> int:
     watched_numbers.CELLS[:] = first["cells"]  # (a shortcut's line, said in its cell)
     context = Context(wire, inputs, probes, limit, AnswerError, path, first["cells"])
     context.ask, context.answering = _asking(requests, answers, wire), answered
+    context.canary = (audit.CANARY, audit.CANARY_DIGITS)
     wire.write_message(answers, {"sandbox": {  # (said before any of the learner's code runs)
         "applied": confined.applied, "missing": confined.missing}})
     lacking = [name for name in first.get("require") or () if name in confined.missing]
@@ -245,6 +248,7 @@ class Context:
         self.found: dict[str, Any] = {}
         self.namespace: dict[str, Any] = {}  # the learner's module's own
         self.stood_in: list[str] = []  # the names the grader answers for now (``answered``)
+        self.canary: tuple[str, int] = ("", 0)  # (``audit.CANARY``, ``CANARY_DIGITS``)
 
     def load(self, code: Any, path: str, names: list[dict[str, Any]],
              builtins: dict[str, Any]) -> dict[str, Any]:
@@ -324,6 +328,8 @@ class Context:
                 return self.probe(request)
             if op == "answered":
                 return self.answered(request)
+            if op == "watch":
+                return self.watched(request)
         except self.wire.WireError as error:
             return {"refused": str(error)}
         return {"refused": f"no such question: {op!r:.40}"}
@@ -383,6 +389,18 @@ class Context:
             self.stood_in.append(name)   # the learner's own is still what ``call`` grades)
         return {"answered": names}
 
+    def watched(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Compile the grader's canary (``audit.CANARY`` and the fresh digits it sent) as any
+        code is compiled: the audit hook, where it still watches, sends it to the grader
+        (``remote.LearnerProcess.watching``)."""
+        canary, size = self.canary
+        digits = request.get("digits")
+        if not isinstance(digits, str) or len(digits) != size or \
+                digits.strip("0123456789abcdef"):
+            return {"refused": "no canary"}
+        _compile(f"{canary}{digits}\n", "<the grader's watch>", "exec")
+        return {"watched": True}
+
     def probe(self, request: dict[str, Any]) -> dict[str, Any]:
         if self.probes is None or request.get("exercise") != PROBED:
             return {"refused": f"no probe of {str(request.get('exercise'))[:40]!r} here"}
@@ -393,6 +411,9 @@ class Context:
             found = self.limit.call_with_time_limit(
                 TIME_LIMIT * 4, getattr(self.probes, what), cls, *args)
         return {"facts": found}  # (facts, never words: the grader says them, value_words.py)
+
+
+_compile = compile  # (the grader's, bound before any of the learner's code ran)
 
 
 def _Printed() -> Printed:

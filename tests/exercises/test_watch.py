@@ -1,0 +1,81 @@
+"""The grader's watch: after each exercise, the learner's process compiles a canary of fresh
+random digits, and the grader checks that the audit hook sent it (``remote.watching``): a
+file that switched the hook off from inside its process (issue 65: its set of events let
+pass found through ``gc.get_objects()``, or its check replaced) is found out, whatever its
+text (``test_tampered_routes.py``: flagged for the teacher on every route)."""
+
+import binascii
+
+import pytest
+
+from tests.exercises.test_copies import write
+from tinygrad_edu.exercises import EXERCISES
+from tinygrad_edu.exercises.apart import grade_apart
+from tinygrad_edu.exercises.heard import Heard, canary_text
+from tinygrad_edu.exercises.learner.audit import BYTES, CANARY, RAN, READ, TEXT
+
+D_TANH = "\n\ndef d_tanh(x, y):\n    return 1 - y * y\n"
+
+GC = '''
+import random
+
+_s = random._os.sys
+_gc = _s.modules.get("gc") or _s.modules["_imp"].create_builtin(
+    _s.modules["importlib._bootstrap"].BuiltinImporter.find_spec("gc"))
+'''
+"""``gc``, reached from inside the process without an import the hook sees."""
+
+MUTED = GC + '''
+for _o in _gc.get_objects():
+    if type(_o) is set and "gc.get_objects" in frozenset(_o):
+        _o.add("compile")
+'''
+"""The hook's set of events let pass, found from inside the process, ``compile`` added."""
+
+EMPTIED = GC + '''
+for _f in _gc.get_objects():
+    if type(_f).__name__ == "function" and _f.__name__ == "hook" and _f.__closure__:
+        for _cell in _f.__closure__:
+            if getattr(_cell.cell_contents, "__name__", "") == "check":
+                _cell.cell_contents = lambda event, args: None
+'''
+"""The hook's own check replaced (the suite's kernel-boundary tests' route,
+``test_boundary.READS_THE_ANSWERS``)."""
+
+
+def _line(text):
+    return RAN + TEXT + binascii.b2a_base64(text.encode(), newline=False).decode()
+
+
+def test_a_canary_heard_is_kept_apart_from_the_code_compiled():
+    heard = Heard()
+    canary = canary_text("0123456789abcdef" * 2)
+    heard.take(_line(canary))
+    heard.take(_line(canary + "exec('')\n"))  # (code that begins so is code)
+    heard.take(_line(CANARY + "not hex digits, as long as them!\n"))
+    other = canary_text("f" * 32)  # (as the hook sends it: compile's bytes)
+    heard.take(RAN + BYTES + binascii.b2a_base64(other.encode(), newline=False).decode())
+    assert heard.canaries == {canary, other}
+    assert heard.ran == [canary + "exec('')\n", CANARY + "not hex digits, as long as them!\n"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["muted", "emptied"])
+def test_a_hook_switched_off_from_inside_is_seen(tmp_path, how):
+    """Whatever of the hook's state was changed, the canary is not heard: ``watch_off``;
+    an honest file's is heard, however much it compiled (past ``READ``, which the hook
+    sends no more of)."""
+    path = write(tmp_path, (MUTED if how == "muted" else EMPTIED) + D_TANH)
+    graded = grade_apart(path, [EXERCISES["d_tanh"]])
+    assert graded.verdicts["d_tanh"].passed and graded.watch_off and not graded.reported
+
+
+@pytest.mark.slow
+def test_an_honest_file_keeps_the_watch_even_past_what_the_hook_sends(tmp_path):
+    path = write(tmp_path, f"compile('x = 1' + ' ' * {READ + 10}, 'a', 'exec')\n" + D_TANH)
+    graded = grade_apart(path, [EXERCISES["d_tanh"], EXERCISES["d_mul"]])
+    assert graded.verdicts["d_tanh"].passed and not graded.watch_off
+    assert any("more than the grader reads" in how for how in graded.built), graded.built
+    path = write(tmp_path, D_TANH, "honest.py")
+    graded = grade_apart(path, [EXERCISES["d_tanh"]])
+    assert graded.verdicts["d_tanh"].passed and not graded.watch_off and not graded.built
