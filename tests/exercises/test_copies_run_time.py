@@ -34,6 +34,7 @@ from tinygrad_edu.exercises.copies import (
     CopyReading,
     classmates,
 )
+from tinygrad_edu.exercises.machinery import MACHINERY
 
 HIDDEN = '''
 import typing
@@ -115,7 +116,8 @@ def test_a_copy_compiled_at_run_time_is_flagged_for_the_teacher(tmp_path):
     assert any("def sum_over_paths" in text for text in result.ran)
     assert Result.from_json(as_sent(result)).ran == result.ran and "ran" not in as_json(result)
     hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
-    assert len(hidden) == 1 and COMPILED in hidden[0]["output"], hidden
+    assert len(hidden) == 2 and COMPILED in hidden[0]["output"], hidden
+    assert MACHINERY in hidden[1]["output"] and COMPILED not in hidden[1]["output"], hidden
     row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
     assert row["copied"] == f"sum_over_paths: {COPIED} ({COMPILED})"
 
@@ -134,7 +136,7 @@ def test_code_built_from_bytes_is_flagged_as_not_read(tmp_path):
     row = next(csv.DictReader(io.StringIO(report_csv([result], RUN_TIME))))
     assert row["copied"] == f"sum_over_paths, d_mul: {BUILT}"
     assert all(BUILT in t["output"] for t in as_gradescope(result)["tests"]
-               if t["visibility"] == "hidden")
+               if t["visibility"] == "hidden" and "same code" in t["name"])
 
 
 def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):

@@ -152,9 +152,16 @@ import random
 _s = random._os.sys
 
 
+def _gc():
+    gc = _s.modules.get("gc")
+    if gc is None:  # (not loaded: made without an import the hook would see)
+        spec = _s.modules["importlib._bootstrap"].BuiltinImporter.find_spec("gc")
+        gc = _s.modules["_imp"].create_builtin(spec)
+    return gc
+
+
 def _mute():
-    gc = _s.modules["gc"]
-    for o in gc.get_objects():
+    for o in _gc().get_objects():
         if type(o) is set and "gc.get_objects" in frozenset(o):
             o.update(w[::-1] for w in ("elipmoc", "cexe"))
 
@@ -183,9 +190,10 @@ def attack_text():
 def test_the_attack_is_flagged_with_its_lines():
     text = attack_text()
     assert said(text) == (
-        f"{MACHINERY} at line 4 (random._os.sys), line 8 (_s.modules), line 9 "
-        "(gc.get_objects), line 16 (_s.modules), line 18 (getattr with a name made at run "
-        f"time): {MAY_DIFFER}")
+        f"{MACHINERY} at line 4 (random._os.sys), line 8 (_s.modules), line 10 "
+        "(…'importlib._bootstrap'].BuiltinImporter.find_spec), line 11 "
+        "(_s.modules['_imp'].create_builtin), line 16 (_gc().get_objects) and 2 more lines: "
+        f"{MAY_DIFFER}")
 
 
 def test_a_notebooks_lines_are_named_in_their_cells(tmp_path):

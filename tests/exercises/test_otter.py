@@ -421,12 +421,17 @@ def test_otter_without_landlock_grades_nothing(otter):
 
 
 @needs_otter
-def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
+@pytest.mark.parametrize("flag, said", [
+    ({"copied": "model_answers.py's backward"}, "⚑ backward: the same code as the model answer"),
+    ({"tampered": "switched the grader's watch off (...)"},
+     "⚑ backward: switched the grader's watch off (...). Flagged for the teacher")])
+def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch, flag, said):
     """The short sibling of the next test: the plugin's ``after_grading`` on Otter's own
     results of one question, with tinygrad_edu's grading of a copy of the model answer
     (``backward``), then Otter's own results for Gradescope: the flag is a hidden test case,
     in the question's result (hidden from students), never in the public tests' summary,
-    which carries the pass's note (before: "All test cases passed!" alone)."""
+    which carries the pass's note (before: "All test cases passed!" alone). So is a flag that
+    what ran may not be what was handed in (``machinery.py``: before, none)."""
     from otter.run.run_autograder.autograder_config import AutograderConfig
     from otter.test_files import GradingResults
     from otter.test_files.abstract_test import TestCase
@@ -436,7 +441,7 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     from tinygrad_edu.exercises.classroom.results import Mark, Result
 
     copied = Mark("backward", EXERCISES["backward"].number, "passed", 1.0, 1.0,
-                  "✓ backward passed (a note)", copied="model_answers.py's backward")
+                  "✓ backward passed (a note)", **flag)
     monkeypatch.setattr(for_otter_grading, "grade_all", lambda *a, **k: [Result(
         "week4", "week4.ipynb", (copied,), protections="Protections: all of them.")])
     test = OKTestFile("backward", "tests/backward.py", [TestCase(
@@ -447,7 +452,7 @@ def test_otters_plugin_hides_a_copys_flag_from_students(tmp_path, monkeypatch):
     data = results.to_gradescope_dict(AutograderConfig())
     (question,) = [t for t in data["tests"] if t["name"] == "backward"]
     assert question["score"] == 1.0 and question["visibility"] == "hidden"
-    assert "⚑ backward: the same code as the model answer" in question["output"]
+    assert said in question["output"]
     public = [t for t in data["tests"] if t["visibility"] == "visible"]
     assert public and not any("⚑" in t.get("output", "") for t in public), public
     assert "⚑" not in data.get("output", "")

@@ -97,9 +97,10 @@ def check_for_machines(path: Path, chosen: Sequence[ExerciseSpec], form: str,
     data = as_json(result) if form == "json" else as_gradescope(result)
     if form == "gradescope" and for_staff(result):  # (the autograder's output: the staff's)
         _say(for_staff(result))
-    if form == "json":  # (a copy's flag is the teacher's alone, never a learner's check's)
-        for mark in data["exercises"]:
+    if form == "json":  # (a copy's flag is the teacher's alone, never a learner's check's;
+        for mark in data["exercises"]:  # so is one of tampering, machinery.py)
             mark.pop("copied", None)
+            mark.pop("tampered", None)
     if not _write(json.dumps(shown_data(data), indent=2, ensure_ascii=False) + "\n", output):
         return 1
     return 0 if result.passed else 1

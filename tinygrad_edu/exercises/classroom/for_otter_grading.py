@@ -63,6 +63,7 @@ from tinygrad_edu.exercises.classroom.results import (
 )
 from tinygrad_edu.exercises.classroom.results import said as how_graded
 from tinygrad_edu.exercises.copies import flag
+from tinygrad_edu.exercises.machinery import flagged
 from tinygrad_edu.exercises.text_blocks import visible
 
 __all__ = ["GradeOutside", "NotYet", "feedback"]
@@ -144,6 +145,11 @@ class GradeOutside(AbstractOtterPlugin):
                                              points=0)
                 test.test_case_results.append(TestCaseResult(hidden, flag(
                     mark.name, mark.copied), False))
+            if mark.tampered:  # (the teacher's alone too, so: machinery.py)
+                hidden = dataclasses.replace(test.test_cases[0], name="tampered",
+                                             hidden=True, points=0)
+                test.test_case_results += [TestCaseResult(hidden, line, False)
+                                           for line in flagged([mark])]
             test.update_score(mark.points)
         said = [not_graded(result.problem.message)] if result.problem is not None else []
         said.append(how_graded(result, "otter"))

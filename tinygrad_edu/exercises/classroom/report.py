@@ -237,7 +237,8 @@ def summary(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> dic
                    "failure": FAILURES.get(m.failure, ""),
                    "mistakes": [d.title for d in m.diagnoses], "verdict": m.text,
                    "copied": m.copied, "flag": said(m.copied) if m.copied else "",
-                   "alike": list(m.alike), "alike_said": alike_said(m) if m.alike else ""}
+                   "alike": list(m.alike), "alike_said": alike_said(m) if m.alike else "",
+                   "tampered": m.tampered}
                   for m in r.marks]} for r in results]
     return {"submissions": len(results), "exercises": rows, "students": students}
 
@@ -249,14 +250,15 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
     (``copied``) the exercises whose code is the same as an answer the package ships
     (``copies.py``: flagged, not scored differently), those whose code is the same as
     classmates' (``alike``: each with their names, and whose code that is was compiled at run
-    time: ``alike_said``), then the protections its grading
+    time: ``alike_said``), those whose grading may have been tampered with (``tampered``:
+    ``machinery.py``, with what was found), then the protections its grading
     found (``boundary.stated``) and the seed its inputs were drawn from (``--seed``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "file", "score", "max_score", "problem", *(
         column for ex in exercises
         for column in (ex.name, f"{ex.name} points", f"{ex.name} mistakes")), "copied",
-        "alike", "protections", "seed"])
+        "alike", "tampered", "protections", "seed"])
     for r in results:
         marks = {m.name: m for m in r.marks}
         problem = "" if r.problem is None else f"{PROBLEMS[r.problem.kind]}: {r.problem.message}"
@@ -272,6 +274,12 @@ def report_csv(results: Sequence[Result], exercises: Sequence[ExerciseSpec]) -> 
         cells.append("; ".join(f"{', '.join(names)}: {kind}" for kind, names in kinds.items()))
         cells.append(_cell("; ".join(f"{m.name}: {alike_said(m)}" for m in r.marks
                                      if m.alike)))
+        tampered: dict[str, list[str]] = {}  # (machinery.py: what, on which exercises)
+        for m in r.marks:
+            if m.tampered:
+                tampered.setdefault(m.tampered, []).append(m.name)
+        cells.append(_cell("; ".join(f"{', '.join(names)}: {what}"
+                                     for what, names in tampered.items())))
         cells += [_cell(r.protections), "" if r.seed is None else str(r.seed)]
         writer.writerow(cells)
     return out.getvalue()

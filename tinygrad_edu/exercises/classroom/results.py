@@ -18,6 +18,7 @@ from tinygrad_edu.exercises.cases import SEED
 from tinygrad_edu.exercises.copies import flag
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.limit import TimeLimit
+from tinygrad_edu.exercises.machinery import flagged
 from tinygrad_edu.exercises.starters import PROG
 from tinygrad_edu.exercises.text_blocks import CONTROLS, visible
 from tinygrad_edu.exercises.verdicts import Verdict
@@ -81,7 +82,9 @@ class Mark:
     as (``copies.py``: flagged for the teacher, not scored differently), empty if none;
     ``alike`` the classmates whose code for it is the same (``exercises report`` alone:
     ``report.with_classmates``), ``alike_compiled`` those of the pair whose code that is
-    was compiled at run time."""
+    was compiled at run time. ``tampered`` says, for the teacher alone as ``copied``, that
+    what ran may not be what was handed in (``machinery.py``: the file reaches Python's
+    machinery, its process switched the grader's watch off), empty if neither."""
 
     name: str
     number: int
@@ -101,6 +104,7 @@ class Mark:
     an error``, ``did not finish``), what is not as asked, what it is instead of the answer;
     empty where a diagnosis says it, or nothing can (a wrong answer: its failing input is
     in ``text``). The report's CSV gives it beside the diagnoses' titles."""
+    tampered: str = ""
 
     @property
     def passed(self) -> bool:
@@ -170,7 +174,7 @@ def mark_json(m: Mark) -> dict[str, Any]:
     return {"name": m.name, "number": m.number, "status": m.status, "passed": m.passed,
             "points": m.points, "max_points": m.max_points, "failure": m.failure,
             "diagnoses": [asdict(d) for d in m.diagnoses], "reason": m.reason,
-            "verdict": m.text, "copied": m.copied}
+            "verdict": m.text, "copied": m.copied, "tampered": m.tampered}
 
 
 def mark_from_json(data: dict[str, Any]) -> Mark:
@@ -179,7 +183,8 @@ def mark_from_json(data: dict[str, Any]) -> Mark:
                 points=data["points"], max_points=data["max_points"], text=data["verdict"],
                 diagnoses=tuple(Found(**d) for d in data["diagnoses"]),
                 failure=data["failure"], copied=str(data.get("copied") or ""),
-                reason=str(data.get("reason") or ""))
+                reason=str(data.get("reason") or ""),
+                tampered=str(data.get("tampered") or ""))
 
 
 PARTIAL = "TINYGRAD_EDU_PARTIAL_CREDIT"
@@ -301,7 +306,8 @@ def as_gradescope(result: Result) -> dict[str, Any]:
     diagnosis, ``visibility``), the total ``score``, and an ``output`` for the whole
     submission: what was graded, or why the file does not run, and how (``said``). The
     exercises that are the same code as an answer the package ships (``copies.py``) are
-    said in a test of no points that Gradescope hides from students: for the teacher."""
+    said in a test of no points that Gradescope hides from students: for the teacher; so
+    are those whose grading may have been tampered with (``machinery.py``), in another."""
     tests: list[dict[str, Any]] = [
         {"name": f"{m.number}. {m.name}", "number": str(m.number), "score": m.points,
          "max_score": m.max_points, "status": "passed" if m.passed else "failed",
@@ -316,6 +322,13 @@ def as_gradescope(result: Result) -> dict[str, Any]:
                       "output": "\n".join(flag(m.name, m.copied) for m in copied),
                       "visibility": "hidden",
                       "extra_data": {"copied": {m.name: m.copied for m in copied}}})
+    tampered = flagged(result.marks)
+    if tampered:  # (the teacher's alone too: machinery.py)
+        tests.append({"name": "For the teacher: what ran may not be what was handed in",
+                      "score": 0.0, "max_score": 0.0, "status": "passed",
+                      "output": "\n".join(tampered), "visibility": "hidden",
+                      "extra_data": {"tampered": {m.name: m.tampered for m in result.marks
+                                                  if m.tampered}}})
     if result.problem is not None:
         output = not_graded(result.problem.message)
     else:
@@ -343,9 +356,11 @@ def for_staff(result: Result, file: str = "") -> str:
     that grades the file again on the same inputs, whole (the staff run it where they
     have the file: ``check`` with the file's name, or ``file``, where they have it, and its
     exercises); and the exercises flagged as the same code as an answer the package ships
-    (``copies.flag``: nbgrader and PrairieLearn have no other channel the staff alone read)."""
+    (``copies.flag``: nbgrader and PrairieLearn have no other channel the staff alone read),
+    and those whose grading may have been tampered with (``machinery.flagged``)."""
     lines = [result.protections] if result.protections else []
     lines += [flag(m.name, m.copied) for m in result.marks if m.copied]
+    lines += flagged(result.marks)  # (machinery.py)
     if result.seed is not None:
         names = " ".join(m.name for m in result.marks)
         file = shlex.quote(file or os.path.basename(result.file))  # (as the staff have it,

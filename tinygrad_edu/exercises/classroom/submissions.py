@@ -7,7 +7,9 @@ computes with complex numbers).
 What was graded is also compared with the answers the package ships (``copies.py``): a
 mark whose code is the same is flagged (``Mark.copied``, for the teacher alone: never in its
 text), never scored differently; so is one whose file compiled such code at run time, or
-made code from bytes (``apart.Graded.ran``, ``built``).
+made code from bytes (``apart.Graded.ran``, ``built``). A mark whose file's text reaches
+Python's machinery, or whose process switched the grader's watch off
+(``apart.Graded.watch_off``), is flagged so too (``Mark.tampered``, ``machinery.py``).
 
 ``grade_file`` never raises for what is wrong with the submission: a file that cannot be
 read, is not valid Python, imports what it may not, raises an error, exits, or runs past its
@@ -40,6 +42,7 @@ from tinygrad_edu.exercises.classroom.results import (
 from tinygrad_edu.exercises.copies import CopyReading, RanReading
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import SolutionFileError, defined_names, read_source
+from tinygrad_edu.exercises.machinery import MachineryReading, tampered
 from tinygrad_edu.exercises.rule_reading import RuleReading, reads
 from tinygrad_edu.exercises.text_blocks import indent
 
@@ -157,13 +160,14 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
 
     reading = RuleReading(path, within) if any(reads(ex) for ex in exercises) else None
     copies = (CopyReading(path, within), RanReading())
+    machinery = MachineryReading(path, within).said()  # (the file's text, read here)
 
     def each(graded: Graded, name: str) -> None:
         ex = next(e for e in exercises if e.name == name)
         if reading is not None:  # (before its mark is sent: a rule's code read too)
             reading.refuse(graded, ex)
         if marked is not None:
-            marked(_mark(graded, ex, points[name], copies))
+            marked(_mark(graded, ex, points[name], copies, machinery))
 
     graded = grade_apart(path, exercises, each=each, within=within)
     if reading is not None:
@@ -178,16 +182,18 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
         return dataclasses.replace(_not_graded(student, path, exercises, points, Problem(
             "reported", f"{path}: reported, not scored: its code {graded.reported}"),
             "it was reported", began), unprotected=graded.unprotected)
-    marks = tuple(_mark(graded, ex, points[ex.name], copies) for ex in exercises)
+    marks = tuple(_mark(graded, ex, points[ex.name], copies, machinery) for ex in exercises)
     return Result(student, str(path), marks, None, time.perf_counter() - began,
                   graded.unprotected, ran=tuple(graded.ran))  # (for classmates: report.py)
 
 
 def _mark(graded: Graded, ex: ExerciseSpec, points: float,
-          copies: tuple[CopyReading, RanReading] | None = None) -> Mark:
+          copies: tuple[CopyReading, RanReading] | None = None, machinery: str = "") -> Mark:
     """The mark of one exercise of a file graded apart; flagged (``copies.py``) if what was
     graded is the same code as an answer the package ships, in the file or in code it
-    compiled at run time, or if it ran code made from bytes."""
+    compiled at run time, or if it ran code made from bytes; and flagged (``machinery.py``)
+    if what ran may not be what was handed in: the file's text reaches Python's machinery
+    (``machinery``: said so), or its process switched the grader's watch off."""
     verdict = graded.verdicts.get(ex.name)
     if verdict is not None and ex.name in graded.ended:  # (it ended Python, or took too long)
         return Mark(ex.name, ex.number, "failed", 0.0, points, str(verdict),
@@ -198,7 +204,8 @@ def _mark(graded: Graded, ex: ExerciseSpec, points: float,
         mark = mark_of(ex, verdict, points)
         same = "" if copies is None else (copies[0].same(ex) or copies[1].same(
             ex, graded.ran, graded.built))
-        return dataclasses.replace(mark, copied=same) if same else mark  # (the teacher's:
+        how = tampered(graded.watch_off, machinery)
+        return dataclasses.replace(mark, copied=same, tampered=how)  # (the teacher's:
         # never in the text a learner reads, copies.py)
     absent, why = graded.absent[ex.name], graded.why[ex.name]
     if absent == "not a function":

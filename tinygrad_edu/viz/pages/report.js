@@ -150,6 +150,7 @@
         if (why) add(cell, "span", why, "why");
         if (m.copied) add(cell, "span", "⚑ " + m.flag, "why");
         if (m.alike.length) add(cell, "span", "⚑ " + m.alike_said, "why");
+        if (m.tampered) add(cell, "span", "⚑ " + m.tampered, "why");
       });
     });
   }
