@@ -64,6 +64,9 @@ The file is not all that runs: code it compiles at run time (from a string it ho
 say) is seen in the learner's process (``learner/audit.py``) and read here as the file is
 (``RanReading``): a copy there is flagged so, ``COMPILED``; code made from bytes
 (``marshal``, ``types.CodeType``) has no source to read, and is flagged as such (``BUILT``).
+Neither is seen where the learner's code switched the hook off from inside its process:
+``machinery.py`` says so, and what in the file's text reaches Python's machinery
+(``Mark.tampered``, on the same channels as these flags).
 
 ``exercises report`` also compares classmates (``classmates``): two files whose code for an
 exercise shares enough that the package does not ship and most of the class does not write,

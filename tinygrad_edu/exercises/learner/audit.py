@@ -25,7 +25,11 @@ unparses. ``BUILT`` says where code is made from what has no source to read:
 ``marshal.loads`` of bytes that are not a compiled module's file the process may read (an
 import's), ``types.CodeType`` and ``code.replace``, or ``compile`` of an object of the
 learner's own classes. The grader compares that code with its answers as it does the file
-(``copies.py``): a flag for the teacher, never a report.
+(``copies.py``): a flag for the teacher, never a report. The hook lives in the process it
+watches, whose code can reach its state and switch it off: after each exercise the grader
+has the process compile a canary (``CANARY``), which the hook sends whatever it sent
+before; where the grader does not hear it, it flags the file for the teacher
+(``machinery.py``).
 
 The hook never runs the learner's code (``_never_theirs``): it calls only what it bound when
 it was added (no global name is read when it runs), looks at exact types alone, and reads a
