@@ -70,8 +70,10 @@ submission's own limit (``loading.read_source``), each text once."""
 CANARY = "# the grader's watch: "
 """What a text the grader has this process compile after the learner's code ran begins with
 (then ``CANARY_DIGITS`` fresh random hex digits and a new line: ``heard.canary_text``). The
-hook sends it as it sends any code compiled, whatever it sent before (``sent``, ``READ``):
-where the grader does not hear it, the hook was switched off (``machinery.WATCH_OFF``)."""
+hook sends it as it sends any code compiled, whatever it sent before (``sent``, ``READ``),
+unless an event it checks is among those it lets pass (``quiet``: the learner's code added
+it): where the grader does not hear it, the hook was switched off
+(``machinery.WATCH_OFF``)."""
 CANARY_DIGITS = 32
 """How many hex digits a canary holds."""
 OWN = frozenset({"sys._getframe", "sys._getframemodulename", "object.__getattr__"})
@@ -175,6 +177,8 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     sent: set[str | bytes] = set()
     canary, canary_size = CANARY, len(CANARY) + CANARY_DIGITS + 1
     canary_bytes = CANARY.encode("ascii")  # (what ``compile`` of a string is heard with)
+    own_checks = frozenset({"compile", "marshal.loads", "code.__new__", "open", "import",
+                            "sys.settrace", "sys.setprofile"})
     size = [0]
     quiet: set[str] = set()  # (events the check does nothing with, whatever their arguments)
     most_quiet = QUIET
@@ -290,6 +294,9 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             mark: Any = canary_bytes if tag == bytes_tag else canary if tag == text_tag \
                 else None
             if mark is not None and len_(data) == canary_size and data.startswith(mark):
+                if type_(quiet) is not set_ or any_(type_(e) is not str_ or checked(e)
+                                                    for e in quiet):
+                    return  # (events it checks let pass: switched off, said by silence)
                 raw = data if tag == bytes_tag else data.encode("utf-8", "surrogatepass")
                 sending(ran + tag + base64(raw, newline=False).decode("ascii"))  # (the
                 return  # grader's watch: sent whatever was sent before, CANARY)
@@ -394,6 +401,11 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             check(event, args)
         finally:
             inside.discard(me)
+
+    def checked(event: str) -> bool:
+        """Whether ``check`` looks at ``event`` (never let pass: never in ``quiet``)."""
+        return event in own_checks or event in itself_only or event.startswith(refused) or \
+            event in refused
 
     def check(event: str, args: tuple[Any, ...]) -> None:
         if event in ("compile", "marshal.loads", "code.__new__"):
