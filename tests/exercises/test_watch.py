@@ -84,3 +84,16 @@ def test_an_honest_file_keeps_the_watch_even_past_what_the_hook_sends(tmp_path):
     path = write(tmp_path, D_TANH, "honest.py")
     graded = grade_apart(path, [EXERCISES["d_tanh"]])
     assert graded.verdicts["d_tanh"].passed and not graded.watch_off and not graded.built
+
+
+@pytest.mark.long(sibling="test_an_honest_file_keeps_the_watch_even_past_what_the_hook_sends")
+def test_every_right_variant_keeps_the_watch(tmp_path):
+    """Every honest form of every exercise of the suite's corpus, graded: its canary is heard
+    (no honest process puts an event the hook checks among those it lets pass)."""
+    from tests.exercises import right_variants
+
+    for name, forms in right_variants.VARIANTS.items():
+        for k, (what, source) in enumerate(forms):
+            path = write(tmp_path, right_variants.HEAD + source, f"{name}_{k}.py")
+            graded = grade_apart(path, [EXERCISES[name]])
+            assert graded.verdicts[name].passed and not graded.watch_off, (name, what)
