@@ -138,6 +138,18 @@ def test_what_any_answer_does_is_not_flagged():
     ("import random\ns = random._os.sys", 3, "random._os.sys"),
     ("f = globals()['backward']", 2, "globals"),
     ("f = lambda: 0\nf.__code__ = g.__code__", 3, "f.__code__"),
+    # an attacker's second round (issue 65): a field path, a traceback, names made of texts
+    ("from string import Formatter", 2, "from string import Formatter"),
+    ("import string\nf = string.Formatter()", 3, "string.Formatter"),
+    ("g = F.get_field('0.x', (f,), {})", 2, "F.get_field"),
+    ("g = '{0.__globals__}'.format(f)", 2, "the text '{0.__globals__}'"),
+    ("tb = e.__traceback__", 2, "e.__traceback__"),
+    ("n = tb.tb_next", 2, "tb.tb_next"),
+    ("run = b['ex' + 'ec']", 2, "a text made to be 'exec'"),
+    ("run = b['cexe'[::-1]]", 2, "a text made to be 'exec'"),
+    ("run = b[''.join(['com', 'pile'])]", 2, "a text made to be 'compile'"),
+    ("at = '.tb_' + 'frame'", 2, "a text made to be '.tb_frame'"),
+    ("from operator import attrgetter as ag", 2, "from operator import attrgetter"),
 ])
 def test_what_reaches_the_machinery_is_flagged_with_its_line(code, line, what):
     text = "import math\n" + code + "\n"
@@ -194,6 +206,25 @@ def test_the_attack_is_flagged_with_its_lines():
         "(…'importlib._bootstrap'].BuiltinImporter.find_spec), line 11 "
         "(_s.modules['_imp'].create_builtin), line 16 (_gc().get_objects) and 2 more lines: "
         f"{MAY_DIFFER}")
+
+
+@pytest.mark.parametrize("name", ["attack65b_carl.py.txt", "attack65b_eve.py.txt"])
+def test_an_attackers_second_round_is_flagged(name):
+    """Issue 65, a second attacker: the hook's state reached through a traceback's frames
+    and string.Formatter's field paths (eve: the model answers compiled unseen), and a
+    complex step compiled from a text at run time (carl); each 1/1 or 3/3 unflagged on every
+    route before."""
+    text = (Path(__file__).parent / "attacks" / name).read_text(encoding="utf-8")
+    assert "get_field" in said(text) and said(text).endswith(f": {MAY_DIFFER}")
+
+
+def test_prose_that_names_the_machinery_is_not_flagged():
+    assert found('''
+        def backward(root):
+            """We compile the graph in order and exec nothing: __globals__ is not read."""
+            print("compile", "exec", "eval")
+            return root
+        ''') == []
 
 
 def test_a_notebooks_lines_are_named_in_their_cells(tmp_path):

@@ -12,7 +12,7 @@ from tests.exercises.test_copies import write
 from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.exercises.apart import grade_apart
 from tinygrad_edu.exercises.heard import Heard, canary_text
-from tinygrad_edu.exercises.learner.audit import BYTES, CANARY, RAN, READ, TEXT
+from tinygrad_edu.exercises.learner.audit import BYTES, CANARY, RAN, READ, TALLY, TEXT
 
 D_TANH = "\n\ndef d_tanh(x, y):\n    return 1 - y * y\n"
 
@@ -54,13 +54,36 @@ def _line(text):
 def test_a_canary_heard_is_kept_apart_from_the_code_compiled():
     heard = Heard()
     canary = canary_text("0123456789abcdef" * 2)
+    heard.take(TALLY + "0 0 0")  # (as the hook sends it before each canary: nothing sent yet)
     heard.take(_line(canary))
-    heard.take(_line(canary + "exec('')\n"))  # (code that begins so is code)
-    heard.take(_line(CANARY + "not hex digits, as long as them!\n"))
+    code = [canary + "exec('')\n", CANARY + "not hex digits, as long as them!\n"]
+    for text in code:  # (code that begins so is code)
+        heard.take(_line(text))
     other = canary_text("f" * 32)  # (as the hook sends it: compile's bytes)
+    heard.take(TALLY + _tally(code))
     heard.take(RAN + BYTES + binascii.b2a_base64(other.encode(), newline=False).decode())
     assert heard.canaries == {canary, other}
-    assert heard.ran == [canary + "exec('')\n", CANARY + "not hex digits, as long as them!\n"]
+    assert heard.ran == code
+
+
+def _tally(texts):
+    crcs = sum(binascii.crc32(text.encode()) for text in texts) & 0xFFFFFFFF
+    return f"{sum(map(len, texts))} {len(texts)} {crcs}"
+
+
+@pytest.mark.parametrize("told", ["past what it reads", "a text it never sent", "none"])
+def test_a_canary_whose_hook_tally_is_not_what_was_heard_is_not_heard(told):
+    """Issue 65's second attacker set the hook's count past what it reads (it then sent no
+    code, and still the canary); a hook told a text was sent that never was skips it too:
+    the tally sent before the canary says so."""
+    heard = Heard()
+    code = ["x = 1\n"]
+    heard.take(_line(code[0]))
+    heard.take(TALLY + {"past what it reads": f"{1 << 40} 1 {_tally(code).split()[2]}",
+                        "a text it never sent": _tally([*code, "answer = 2\n"]),
+                        "none": ""}[told])
+    heard.take(_line(canary_text("a" * 32)))
+    assert heard.canaries == set()
 
 
 @pytest.mark.slow

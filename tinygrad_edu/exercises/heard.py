@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import binascii
 import codecs
+import contextlib
 import io
 import tokenize
 from typing import Any
@@ -28,6 +29,7 @@ from tinygrad_edu.exercises.learner.audit import (
     OVER,
     RAN,
     READ,
+    TALLY,
     TEXT,
     TREE,
 )
@@ -54,14 +56,24 @@ class Heard:
         self.built: list[str] = []
         self.canaries: set[str] = set()
         self._size = 0
+        self._tally = [0, 0, 0]  # (what the hook sent: characters, texts, their CRC-32s)
+        self._over = False
+        self._claimed: list[int] | None = None  # (the hook's TALLY before a canary)
         self._fields = 0  # (of the f-strings in ``ran``, or an upper bound: _fields_bounded)
 
     def take(self, line: str) -> None:
+        if line.startswith(TALLY):
+            with contextlib.suppress(ValueError):
+                self._claimed = [int(part) for part in line[len(TALLY):].split()][:3]
+            return
         if line.startswith(RAN):
             text, how = _source(line[len(RAN):])
-            if text is not None and _is_canary(text) and len(self.canaries) < CANARIES:
-                self.canaries.add(text)
+            if text is not None and _is_canary(text):
+                claimed, self._claimed = self._claimed, None
+                if claimed == self._expected() and len(self.canaries) < CANARIES:
+                    self.canaries.add(text)  # (heard, and the hook's tally is what was heard)
                 return
+            self._count(line[len(RAN):])
             if text is not None and self._size + len(text) > READ:
                 text, how = None, f"compiled more than the grader reads ({READ // 1024} KiB)"
             if text is not None:
@@ -74,11 +86,28 @@ class Heard:
             how = line[len(BUILT):][:200]
         elif line.startswith(OVER):
             how = f"compiled more than the grader reads ({READ // 1024} KiB)"
+            self._over = True
         else:
             self.reports.append(line)
             return
         if how not in self.built and len(self.built) < 20:
             self.built.append(how)
+
+    def _count(self, data: str) -> None:
+        """What a ``RAN`` line adds to the hook's tally, counted as the hook counts it
+        (``audit.TALLY``): a text's characters or bytes' length, one text, its CRC-32."""
+        with contextlib.suppress(binascii.Error, ValueError, UnicodeDecodeError):
+            raw = binascii.a2b_base64(data[1:])
+            length = len(raw) if data[:1] == BYTES else len(raw.decode("utf-8", "surrogatepass"))
+            self._tally[0] += length
+            self._tally[1] += 1
+            self._tally[2] = (self._tally[2] + binascii.crc32(raw)) & 0xFFFFFFFF
+
+    def _expected(self) -> list[int]:
+        """The tally a hook that was not tampered with sends: past ``READ``, its count is
+        set to ``READ`` + 1 (and it said ``OVER``)."""
+        size, texts, total = self._tally
+        return [READ + 1 if self._over else size, texts, total]
 
     def _fields_bounded(self, text: str) -> tuple[str | None, str]:
         """``text``, if the f-strings of all the code kept have at most ``FIELDS`` fields

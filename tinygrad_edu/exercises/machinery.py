@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -76,6 +77,9 @@ ATTRIBUTES = frozenset({
     "CodeType", "FunctionType", "LambdaType", "CellType", "FrameType", "ModuleType",
     "f_globals", "f_locals", "f_back", "f_builtins", "f_code", "tb_frame", "gi_frame",
     "gi_code", "cr_frame", "ag_frame", "co_code", "co_consts", "co_names", "cell_contents",
+    "__traceback__", "tb_next", "f_lasti", "co_freevars",
+    # a field read by its name given as text (string.Formatter().get_field(...))
+    "get_field", "Formatter",
     # dunders that reach a function's, a class's or a module's insides
     "__code__", "__globals__", "__builtins__", "__subclasses__", "__closure__", "__base__",
     "__bases__", "__mro__", "__getattribute__", "__import__", "__loader__", "__spec__",
@@ -180,8 +184,78 @@ def _what(node: ast.AST, parents: dict[int, ast.AST], shadowed: set[str]) -> str
                                             and node.value.id in OWN):
             return _shown(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _literal(node, parents)
+        return _literal(node, parents) or _names_inside(node.value, parents.get(id(node)))
+    if isinstance(node, (ast.BinOp, ast.Subscript, ast.Call)):
+        text, parent = _folded(node), parents.get(id(node))
+        if text is not None and (parent is None or _folded(parent) is None):  # (the whole)
+            return _made(text)
     return ""
+
+
+INSIDE = frozenset(a for a in ATTRIBUTES if a.startswith("__") or a[:3] in (
+    "tb_", "f_l", "f_g", "f_b", "co_", "cel", "gi_", "cr_", "ag_")) | {"__dict__"}
+"""Names of the machinery that give a text away wherever it holds them: a format string
+(``"{0.__globals__}"``), a field path (``get_field("0.__globals__[__builtins__]")``)."""
+
+
+def _names_inside(text: str, parent: ast.AST | None) -> str:
+    """A literal holding a name of ``INSIDE`` among its words (not a docstring's)."""
+    if isinstance(parent, ast.Expr) or len(text) > 2000:  # (a docstring, prose)
+        return ""
+    words = set(_WORDS.findall(text))
+    hit = sorted(words & INSIDE)
+    return f"the text {_short(repr(text))}" if hit else ""
+
+
+def _made(text: str) -> str:
+    """A text made from literals at run time (``"ex" + "ec"``, ``"cexe"[::-1]``,
+    ``"".join(...)``) that is a name of the machinery, or holds one (``INSIDE``)."""
+    if text in NAMES or text in MODULES or text in ATTRIBUTES or \
+            set(_WORDS.findall(text)) & INSIDE:
+        return f"a text made to be {_short(repr(text))}"
+    return ""
+
+
+def _folded(node: ast.AST, depth: int = 0) -> str | None:
+    """The text an expression of string literals makes (``+``, ``*`` by a number, a slice,
+    ``"".join`` of literals), or None if it is not one."""
+    if depth > 50:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp):
+        left, right = _folded(node.left, depth + 1), _folded(node.right, depth + 1)
+        if isinstance(node.op, ast.Add) and left is not None and right is not None:
+            return left + right if len(left) + len(right) < 10_000 else None
+        if isinstance(node.op, ast.Mult) and (left is None) != (right is None):
+            count = node.right if left is not None else node.left
+            if isinstance(count, ast.Constant) and type(count.value) is int and \
+                    0 <= count.value < 100:
+                return (left if left is not None else right or "") * count.value
+        return None
+    if isinstance(node, ast.Subscript):
+        text = _folded(node.value, depth + 1)
+        if text is None:
+            return None
+        with contextlib.suppress(Exception):
+            key = ast.literal_eval(node.slice) if not isinstance(node.slice, ast.Slice) else \
+                slice(*(None if part is None else ast.literal_eval(part)
+                        for part in (node.slice.lower, node.slice.upper, node.slice.step)))
+            made = text[key]
+            return made if isinstance(made, str) else None
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "join" and len(node.args) == 1 and not node.keywords:
+        glue = _folded(node.func.value, depth + 1)
+        items = node.args[0]
+        if glue is not None and isinstance(items, (ast.List, ast.Tuple)):
+            parts = [_folded(item, depth + 1) for item in items.elts]
+            if all(part is not None for part in parts):
+                return glue.join(parts)  # type: ignore[arg-type]
+    return None
+
+
+_WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _literal(node: ast.Constant, parents: dict[int, ast.AST]) -> str:
@@ -216,7 +290,8 @@ def _imported(node: ast.Import | ast.ImportFrom) -> str:
     module = node.module or ""
     if node.level == 0 and _machinery_module(module):
         return f"from {module} import"
-    hit = next((a.name for a in node.names if a.name in ATTRIBUTES or a.name in NAMES), "")
+    hit = next((a.name for a in node.names if a.name in ATTRIBUTES or a.name in NAMES or (
+        a.name in NAMED and a.asname not in (None, a.name))), "")  # (renamed: not checked)
     return f"from {module} import {hit}" if hit else ""
 
 

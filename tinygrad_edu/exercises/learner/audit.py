@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["BUILT", "CANARY", "CHANNEL_LOST", "OVER", "RAN", "install"]
+__all__ = ["BUILT", "CANARY", "CHANNEL_LOST", "OVER", "RAN", "TALLY", "install"]
 
 RAN = "\x00ran "
 """A line of the channel that is code compiled at run time, not a report (no report starts
@@ -76,6 +76,12 @@ it): where the grader does not hear it, the hook was switched off
 (``machinery.WATCH_OFF``)."""
 CANARY_DIGITS = 32
 """How many hex digits a canary holds."""
+TALLY = "\x00tally "
+"""A line of the channel sent just before a canary: what the hook holds as sent (how many
+characters in all, past ``READ`` or not, how many texts, the sum of their CRC-32s), which
+the grader checks against what it heard (``heard.Heard``): a hook whose count was set past
+``READ``, or told a text was sent that never was, stops sending code while it still sends
+the canary (issue 65's second attacker), and is found so."""
 OWN = frozenset({"sys._getframe", "sys._getframemodulename", "object.__getattr__"})
 """The events the hook itself raises as it works (it looks at frames); the ``open`` of a
 compiled module's file it reads (``_imported``) is its own too. Any other event raised while
@@ -147,6 +153,7 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     type_name = type.__dict__["__name__"].__get__  # (a class's name, whatever its metaclass)
     method, function = type(_syntax_classes.__get__(0)), type(_syntax_classes)
     own_events, ran, built, over, read, channel_lost = OWN, RAN, BUILT, OVER, READ, CHANNEL_LOST
+    tally_tag, crc = TALLY, binascii.crc32
     text_tag, bytes_tag, tree_tag = TEXT, BYTES, TREE
     refused, what_is, itself_only = REFUSED, dict(WHAT), dict(ITSELF_ONLY)
     writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT
@@ -297,6 +304,12 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
                 if type_(quiet) is not set_ or any_(type_(e) is not str_ or checked(e)
                                                     for e in quiet):
                     return  # (events it checks let pass: switched off, said by silence)
+                total = 0  # (the sum of what it holds as sent: the grader's to compare)
+                for held in sent:
+                    one: Any = held
+                    total += crc(one if type_(one) is bytes_ else
+                                 one.encode("utf-8", "surrogatepass"))
+                sending(f"{tally_tag}{size[0]} {len_(sent)} {total & 0xFFFFFFFF}")
                 raw = data if tag == bytes_tag else data.encode("utf-8", "surrogatepass")
                 sending(ran + tag + base64(raw, newline=False).decode("ascii"))  # (the
                 return  # grader's watch: sent whatever was sent before, CANARY)
