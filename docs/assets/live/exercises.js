@@ -5,7 +5,8 @@
 // the code of each exercise and its latest verdict (shown again after a reload). The exercises and the stages of microgpt have a menu each.
 // While a grading runs, a countdown says when it will be stopped; a stop, or a Python that
 // dies in the page, loads Python again and keeps the code, and a grading that did not end
-// with a verdict does not count. "Start again" asks first, and keeps the code it replaces
+// with a verdict does not count; but Python that died at a line of the learner's code
+// (verdicts.diedInCode) is a verdict, "not yet", as the command line's for the same code. "Start again" asks first, and keeps the code it replaces
 // so that it can be brought back. A Check's verdict lands on its own exercise: chosen away
 // while it grades, its box goes with it, and is shown again when it is chosen again.
 // What is shown once a Check ends (the verdict on screen, the next step, a crash told) is
@@ -388,11 +389,17 @@
   });
   var countdown = new live.Countdown(python, "Grading…", grades);
 
-  function crashed(error, job, source) {  // one plain line: what happened, what is kept, what to do
+  // Python died in the page as it graded: where the code's own line did it, its verdict
+  // (verdicts.endedPython), and true; else one plain line: what happened, what is kept, what
+  // to do, and false (the page's own failure: the attempt does not count).
+  function crashed(error, job, source) {
     var why = String(error.message).split("\n")[0].slice(0, 120);
-    var text = verdicts.crashed(why, job.shown.text(), source, python.crashes);
+    var at = verdicts.diedInCode(job.shown.text(), source);
+    var text = at ? verdicts.endedPython(job.ex.name, why, at) :
+      verdicts.crashed(why, job.shown.text(), source, python.crashes);
     job.shown.clear();
     job.shown.write(text, "stderr");
+    return !!at;
   }
 
   // The verdict on screen once its grading ends (what was queued, on the page first).
@@ -450,6 +457,7 @@
     countdown.start();
     var source = code.value, began = performance.now();
     var memory = null;  // (whether the progress kept a verdict of memory filled, once one)
+    var died = null;  // (the same, of the code ending Python, once one: endedPython)
     python.call("check", {name: ex.name, code: source, progress: storage.get(PROGRESS) || ""},
                 print, LIMIT).then(function (answer) {
       countdown.stop();
@@ -484,7 +492,12 @@
       // ended once the grader was under way: the next Check prepares it again;
       // before, "(about 10 s, once)" after a crash where no Check had ended)
       if (error.crashed) {
-        crashed(error, job, source);
+        if (crashed(error, job, source)) {  // (a verdict: not yet, counted, as on the
+          died = notPassed(ex.name);        // command line)
+          storage.set(CHECKED + ex.name, source);
+          storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
+          fillMenus();
+        }
       } else if (error.unanswered && live.filled(error.memory) && !live.reachesJs(source)) {
         print((job.shown.text() ? "\n" : "") + verdicts.outOfMemory(ex.name, error.memory,
               error.unanswered) + "\n", "stderr");
@@ -513,10 +526,12 @@
               "stderr");
       }
       job.shown.flush();
-      if (memory !== null) {
+      if (memory !== null || died !== null) {
+        var kept = memory !== null ? memory : died;
         if (ended(job, "Not yet (graded in " + ((performance.now() - began) / 1000)
-            .toFixed(1) + " s): your code used more memory than this page's Python has" +
-            (memory ? "." : "; this browser does not let the page keep your progress."),
+            .toFixed(1) + " s): your code " + (memory !== null ? "used more memory than this " +
+            "page's Python has" : "ended the Python it was graded in") +
+            (kept ? "." : "; this browser does not let the page keep your progress."),
             false)) toVerdict(ex.name, true);
         return;
       }

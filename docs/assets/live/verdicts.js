@@ -176,8 +176,35 @@
     return where.length ? lineEnd(Math.min.apply(null, where)) : at;
   }
 
+  // Python died in the page while it graded, at a line of the learner's code that is not
+  // one letting go of what it held (`at`, live.diedAt's; null: none such): the code ended
+  // the Python it was graded in, as on the command line it ends the process it is graded in
+  // ("✗ NAME: grading it, it ended the process it was graded in (signal 11)"), a verdict
+  // like that one: `name`, the exercise; `why`, the error's first line. Before, "this attempt
+  // does not count" and the stage's earlier pass kept, where the command line failed the
+  // same code (a tester's walk: map() nested a million deep, then next()).
+  function endedPython(name, why, at) {
+    return "✗ " + name + ": grading it, your code ended the Python it was graded in, at " +
+      "your answer, line " + at.line + " (" + at.text + "): " + why + ". Code nested deeper " +
+      "than the stack has room for, in calls Python's recursion limit does not see (map(), " +
+      "a generator or a built-in function nested thousands deep), ends Python itself, here " +
+      "and on your machine (python -m tinygrad_edu exercises check: \"it ended the process " +
+      "it was graded in\"). Run it by hand on the exercise's worked example to see what " +
+      "stops it. Python is loaded again, and your code is kept.\n";
+  }
+
+  // Whether Python's death in the page (its printed stack, `printed`; the code, `source`)
+  // was the learner's code's doing: where the stack names a line of it (live.diedAt) that is
+  // not one letting go of what the code held, and Python did not die freeing what the code
+  // kept (both the page's own limit: a computer frees such a chain): that line; else null.
+  function diedInCode(printed, source) {
+    var at = live.diedAt(printed, "your answer", source);
+    return at && !at.freeing && !live.diedFreeingKept(printed) ? at : null;
+  }
+
   // Python died in the page while it graded (`why`: its error's first line; `printed`: what
-  // the box held; `source`: the code graded; `crashes`: how many times it died in this page):
+  // the box held; `source`: the code graded; `crashes`: how many times it died in this page),
+  // not of the learner's code's doing (`diedInCode`: the verdict `endedPython` is for that):
   // one plain line, what happened, what is kept, what to do.
   function crashed(why, printed, source, crashes) {
     var at = live.diedAt(printed, "your answer", source);
@@ -236,6 +263,7 @@
 
   window.tinygradVerdicts = {nextStep: nextStep, nextInView: nextInView, toVerdict: toVerdict,
                              latest: latest, crashed: crashed, unanswered: unanswered,
+                             endedPython: endedPython, diedInCode: diedInCode,
                              outOfMemory: outOfMemory,
                              UNINTERRUPTED: UNINTERRUPTED};
 })();

@@ -1,0 +1,88 @@
+"""Verdicts the exercises page gives where the command line gives them (a tester's walk of
+issue 66, in Chromium, through the page's own menus, editor and Check): code that ends the
+page's Python, memory filled at a file's top level, recursion deeper than the limit, a
+print flood at a file's top level; and the closing step after stage 10, and where a stage's
+link lands. The fixtures are in conftest.py; one page serves the tests of this module
+(Python loaded once, about 10 s), each starting from no stored progress."""
+
+import re
+
+import pytest
+
+from tests.exercises.gpt_answers import RIGHT as GPT
+from tests.viz.live import LIVE, LOAD_S, Watched, definition
+from tinygrad_edu.exercises.cli import main as cli
+
+pytestmark = LIVE
+LINEAR = definition(GPT, "linear")
+MAP_NESTED = LINEAR.replace(
+    "def linear(x, w):\n",
+    "def linear(x, w):\n    it = iter([0])\n    for _ in range(10**6):\n"
+    "        it = map(abs, it)\n    next(it)  # (map inside map, a million deep)\n")
+"""A tester's linear that ends Python: ``next`` of a map inside a map a million deep goes
+down the C stack with no Python frame between, which Python's recursion limit does not
+count: the browser's stack overflows (Pyodide's fatal error), and so does the process's on a
+computer (signal 11)."""
+
+GRADED = ("!document.getElementById('check').disabled && /graded in|^Stopped|started again/"
+          ".test(document.getElementById('state').textContent)")
+
+
+def check(page, code):
+    """Write ``code`` in the editor, press Check, and return what the box shows once the
+    Check ends (a verdict, or Python loaded again with none)."""
+    page.fill("#code", code)
+    page.click("#check")
+    page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
+    return page.text_content("#output")
+
+
+@pytest.fixture(scope="module")
+def page(chromium, server, site):
+    watch = Watched(chromium, server, site)
+    opened = watch.open(server + "exercises-live.html")
+    yield opened
+    watch.close()
+    assert watch.outside == [], "requests that left the server"
+
+
+@pytest.fixture
+def exercises(page):
+    """The module's page, on stage 2 (linear), with no progress stored."""
+    page.evaluate("localStorage.clear()")
+    page.select_option("#stage", "linear")
+    return page
+
+
+def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tmp_path,
+                                                                    capsys):
+    """Before: "Python in this page stopped working at line 5 ... this attempt does not count",
+    the stage's earlier pass kept (progress "1 of 10 stages passed", the menu's "✓ passed"),
+    where ``exercises check`` says "✗ linear: grading it, it ended the process it was graded
+    in (signal 11)"."""
+    assert check(exercises, LINEAR).startswith("✓ linear passed")
+    line = MAP_NESTED.splitlines().index("    next(it)  # (map inside map, a million deep)") + 1
+    said = check(exercises, MAP_NESTED)
+    assert said.startswith(f"✗ linear: grading it, your code ended the Python it was graded "
+                           f"in, at your answer, line {line} (next(it)): Maximum call stack "
+                           f"size exceeded."), said
+    assert "attempt does not count" not in said, said
+    assert re.fullmatch(r"Not yet \(graded in \d+\.\d s\): your code ended the Python it was "
+                        r"graded in\.", exercises.text_content("#state"))
+    assert re.search(r"stage 2\. .*  ✗ 2 attempts$",
+                     exercises.text_content("#stage option:checked")), \
+        exercises.text_content("#stage option:checked")
+    assert exercises.text_content("#progress").endswith("0 of 10 stages passed in this browser")
+    # the command line, on the same code: a verdict that fails it too
+    (tmp_path / "mine.py").write_text(MAP_NESTED)
+    capsys.readouterr()
+    assert cli(["check", str(tmp_path / "mine.py"), "linear"]) != 0
+    assert "✗ linear: grading it, it ended the process it was graded in (signal 11)" in \
+        capsys.readouterr().out
+    # a reload keeps that verdict, and the next Check of a right answer passes
+    exercises.reload()
+    exercises.wait_for_function("/is ready/.test(document.getElementById('state')"
+                                ".textContent)", timeout=LOAD_S * 1000)
+    assert "✗ linear: grading it, your code ended the Python" in exercises.text_content(
+        "#output")
+    assert check(exercises, LINEAR).startswith("✓ linear passed")
