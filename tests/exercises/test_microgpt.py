@@ -224,7 +224,7 @@ def test_endless_recursion_is_shown_on_one_step(tmp_path):
     verdict = grade(TRACK["node"], found["Value"])
     assert isinstance(verdict.failure.error, RecursionError)
     assert verdict.failure.case.size() == (1, 1), verdict
-    assert "Endless recursion at line 33: __sub__ calls itself" in str(verdict)
+    assert "nested calls at line 33: __sub__ calls itself" in str(verdict)
 
 
 @pytest.mark.slow  # (a long run: under the main Python only)

@@ -204,7 +204,7 @@ def test_a_reflected_op_that_calls_itself_is_shown_on_its_own_operator(tmp_path)
                            "def __radd__(self, other): return other + self")
     verdict = verdict_of(tmp_path, source, "node")
     assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = 2.0 + x0", str(verdict)
-    assert "Endless recursion at line " in str(verdict)
+    assert re.search(r"Recursion deeper than (the limit|this Python's stack allows)", str(verdict))
 
 
 def test_a_negation_that_calls_itself_is_shown_on_its_own_operator(tmp_path):
@@ -216,7 +216,7 @@ def test_a_negation_that_calls_itself_is_shown_on_its_own_operator(tmp_path):
                                f"def __neg__(self): return {slip}")
         verdict = verdict_of(tmp_path, source, "node")
         assert str(verdict.failure.case) == "x0 = Value(1.5)\nv1 = -x0", str(verdict)
-    assert "Endless recursion at line " in str(verdict_of(tmp_path, RIGHT.replace(
+    assert "nested calls at line " in str(verdict_of(tmp_path, RIGHT.replace(
         "def __neg__(self): return self * -1", "def __neg__(self): return -self"), "node"))
     source = re.sub(r"def __mul__\(self, other\):.*?\n(?=    def )",
                     "def __mul__(self, other):\n        return self * other\n\n", RIGHT,

@@ -7,6 +7,7 @@ where a print in backward a million times took minutes (1m51 s on the command li
 that said nothing, and 120 s in the page, "Stopped: still running after 120 s"). The page
 itself, timed: tests/viz/test_live_flood.py."""
 
+import re
 import time
 
 import pytest
@@ -127,18 +128,56 @@ def test_endless_recursion_is_named_with_its_line_and_through_an_operator_its_wa
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "RecursionError" in text and "Fix the error first" not in text, text
-    assert "Endless recursion at line 7: __radd__ calls itself (perhaps through an operator) " \
-        "again and again until Python's stack runs out. 2.0 + x calls x.__radd__(2.0); if " \
-        "__radd__ computes other + self, that is 2.0 + x again. Write it as self + other." \
-        in text and "signal" not in text
+    assert f"Recursion deeper than the limit of {serve.DEPTH} nested calls at line 7: " \
+        "__radd__ calls itself (perhaps through an operator), and either never stops " \
+        "(endless recursion: check the case that should end it) or stops only past the " \
+        "limit (recursion that deep is better written as a loop). 2.0 + x calls " \
+        "x.__radd__(2.0); if __radd__ computes other + self, that is 2.0 + x again, without " \
+        "end. Write it as self + other." in text and "signal" not in text
     assert "answers.py:2: RuntimeWarning: sys.setrecursionlimit(1000000): the grader allows " \
         f"at most {serve.DEPTH} nested calls, as the exercises page does" in text
     assert "  random._os.sys.setrecursionlimit(10**6)\n" in text
     assert serve.DEPTH == DEPTH  # (the page's: the same verdicts)
     said = grading._recursion("RecursionError: maximum recursion depth exceeded\n  in your "
-                              "answer, line 2, in d_tanh  (return d_tanh(x, y))")
-    assert said == ("Endless recursion at line 2: d_tanh calls itself (perhaps through an "
-                    "operator) again and again until Python's stack runs out.")
+                              "answer, line 2, in d_tanh  (return d_tanh(x, y))", 1000)
+    assert said == ("Recursion deeper than the limit of 1000 nested calls at line 2: d_tanh "
+                    "calls itself (perhaps through an operator), and either never stops "
+                    "(endless recursion: check the case that should end it) or stops only "
+                    "past the limit (recursion that deep is better written as a loop).")
+    said = grading._recursion("RecursionError: Stack overflow (used 80 kB)\n  in your "
+                              "answer, line 2, in d_tanh  (return d_tanh(x, y))", 2000)
+    assert said.startswith("Recursion deeper than this Python's stack allows (it ran out "
+                           "before the limit of 2000 nested calls) at line 2: d_tanh calls "
+                           "itself (perhaps through an operator), and either never stops "), said
+
+
+FINITE = ("def deep(n):\n    return 0 if n == 0 else 1 + deep(n - 1)\n\n\n"
+          "def d_tanh(x, y):\n    return 1 - y * y + 0 * deep(5000)\n")
+"""A tester's finite recursion, 5000 deep: it ends, but deeper than the limit."""
+
+
+def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(tmp_path, capsys):
+    """Before, "Endless recursion at line 2: deep calls itself ... again and again" for a
+    recursion that ends at depth 5000 (a tester's walk, on the page and here): now what it
+    is, deeper than the limit of the learner's process (its own, 1000, said as it is), endless
+    or too deep; graded in this process (as the page grades), the limit here."""
+    path = tmp_path / "answers.py"
+    path.write_text(FINITE, encoding="utf-8")
+    assert cli(["check", str(path), "d_tanh"]) == 1
+    text = capsys.readouterr().out
+    assert "Endless" not in text and "again and again" not in text, text
+    assert "Recursion deeper than the limit of 1000 nested calls at line 2: deep calls " \
+        "itself (perhaps through an operator), and either never stops (endless recursion: " \
+        "check the case that should end it) or stops only past the limit" in text, text
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("finite", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    said = str(EXERCISES["d_tanh"].check(module.d_tanh))
+    assert re.search(r"Recursion deeper than the limit of \d+ nested calls at line 2: deep "
+                     r"calls itself", said), said
+    assert "Endless" not in said, said
 
 
 def test_endless_recursion_graded_in_this_process_names_the_line_that_calls(tmp_path):
@@ -155,7 +194,8 @@ def test_endless_recursion_graded_in_this_process_names_the_line_that_calls(tmp_
     spec.loader.exec_module(module)
     said = str(EXERCISES["d_mul"].check(module.d_mul))
     assert "line 2, in d_mul  (return d_mul(a, b, y))" in said, said
-    assert "Endless recursion at line 2: d_mul calls itself" in said, said
+    assert "Recursion deeper than the limit of " in said and " nested calls at line 2: d_mul " \
+        "calls itself" in said, said
 
 
 @pytest.mark.long(sibling="test_endless_recursion_is_named_with_its_line_and_through_an_"

@@ -3,7 +3,7 @@ commonest slips, each now said plainly, here through the command, which says the
 class or function under another name is pointed at by the name the stage asks for (it said
 "name yours node, or add node = value" for class value), and a single Value returned
 where a list was asked for is said so (it showed the repr of a class of the grader's),
-NumPy missing with what needs it. Endless recursion and a print flood: test_printed.py;
+NumPy missing with what needs it. Recursion past the limit and a print flood: test_printed.py;
 input() in the page: tests/viz/test_printing.py; a - b computed as a + b: test_microgpt.py's
 slips; in Chromium: test_live_track.py."""
 

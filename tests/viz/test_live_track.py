@@ -129,7 +129,8 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
         "read from; write the value into your code instead" in said, said
     said = check(page, node.replace("def __radd__(self, other): return self + other",
                                     "def __radd__(self, other): return other + self"))
-    assert "Endless recursion at line 32: __radd__ calls itself" in said, said
+    assert "Recursion deeper than this Python's stack allows (it ran out before the limit " \
+        "of 2000 nested calls) at line 32: __radd__ calls itself" in said, said
     assert said.count("Write it as self + other.") == 1
     said = check(page, node.replace("def __sub__(self, other): return self + (-other)",
                                     "def __sub__(self, other): return self + other"))

@@ -86,3 +86,16 @@ def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tm
     assert "✗ linear: grading it, your code ended the Python" in exercises.text_content(
         "#output")
     assert check(exercises, LINEAR).startswith("✓ linear passed")
+
+
+def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercises):
+    """Before: "Endless recursion at line 2: deep calls itself ... again and again" for
+    deep(5000), which ends (the command line said the same): now deeper than the page's
+    limit of 2000 nested calls, endless or too deep, in the command line's words."""
+    source = ("def deep(n):\n    return 0 if n == 0 else 1 + deep(n - 1)\n\n\n"
+              + LINEAR.replace("    return [", "    deep(5000)\n    return ["))
+    said = check(exercises, source)
+    assert "Endless" not in said and "again and again" not in said, said
+    assert "Recursion deeper than the limit of 2000 nested calls at line 2: deep calls itself " \
+        "(perhaps through an operator), and either never stops (endless recursion: check the " \
+        "case that should end it) or stops only past the limit" in said, said

@@ -220,7 +220,8 @@ def _grade_stage(exercise: ExerciseSpec, solution: Solution | Remote) -> Verdict
     message = "" if failure.problem else _what_differs(exercise, failure, outcomes, diagnoses)
     if failure.error is not None and not diagnoses:
         what = "these lines" if exercise.kind == "class" else "your function"
-        message = (_recursion(failure.error_text) if isinstance(failure.error, RecursionError)
+        message = (_recursion(failure.error_text, getattr(failure.error, "limit", None))
+                   if isinstance(failure.error, RecursionError)
                    else _unhashable(failure.error_text) or
                    f"Fix the error first: run {what} by hand on the input above.")
     return Verdict(exercise, False, failure=failure, diagnoses=diagnoses, message=message,
@@ -258,20 +259,30 @@ _REFLECTED = {"__radd__": ("+", "self + other"), "__rmul__": ("*", "self * other
               "__rsub__": ("-", "other + (-self)"), "__rtruediv__": ("/", "other * self ** -1")}
 
 
-def _recursion(where: str) -> str:
-    """What to do about a RecursionError (``where``: the error with the learner's line): a
-    call that comes back to itself without end, often through an operator."""
+def _recursion(where: str, limit: int | None = None) -> str:
+    """What to do about a RecursionError (``where``: the error with the learner's line;
+    ``limit``: the recursion limit it went past, where known): a call that comes back to
+    itself more than the limit allows, without end or too deep, often through an operator.
+    Before, "Endless recursion" for every one, a finite deep(5000) among them (a tester's
+    walk); Python cannot tell the two apart, and neither does this."""
     found = re.search(r"line (\d+), in (\w+)", where)
+    stack = "Stack overflow" in where  # (the C stack's end, before the limit: the page's)
+    allowed = f" of {limit} nested calls" if limit else ""
+    deeper = (f"deeper than this Python's stack allows (it ran out before the limit{allowed})"
+              if stack else f"deeper than the limit{allowed}")
+    why = ("and either never stops (endless recursion: check the case that should end it) or "
+           f"stops only past {'what the stack allows' if stack else 'the limit'} (recursion "
+           "that deep is better written as a loop).")
     if found is None:
-        return ("Endless recursion: a function of yours calls itself (perhaps through an "
-                "operator) again and again until Python's stack runs out.")
+        return (f"Recursion {deeper}: a function of yours calls itself (perhaps through an "
+                f"operator), {why}")
     line, name = found.groups()
-    text = (f"Endless recursion at line {line}: {name} calls itself (perhaps through an "
-            f"operator) again and again until Python's stack runs out.")
+    text = (f"Recursion {deeper} at line {line}: {name} calls itself (perhaps through an "
+            f"operator), {why}")
     if name in _REFLECTED:
         op, fix = _REFLECTED[name]
         text += (f" 2.0 {op} x calls x.{name}(2.0); if {name} computes other {op} self, "
-                 f"that is 2.0 {op} x again. Write it as {fix}.")
+                 f"that is 2.0 {op} x again, without end. Write it as {fix}.")
     return text
 
 

@@ -524,8 +524,10 @@ class Remote:
         if "timeout" in reply:
             raise with_output(TimeLimit(self.process.time_limit), printed, text)
         if "error" in reply:
-            raise with_output(exception(str(reply["error"])[:200], str(reply.get("message", ""))
-                                  [:MESSAGE]), printed, text)
+            error = exception(str(reply["error"])[:200], str(reply.get("message", ""))[:MESSAGE])
+            if isinstance(reply.get("limit"), int) and not isinstance(reply["limit"], bool):
+                error.limit = reply["limit"]  # type: ignore[attr-defined]  # (RecursionError's)
+            raise with_output(error, printed, text)
         raise Stopped(f"the process refused the question: {str(reply)[:200]}", "ended")
 
     def probe(self, what: str, *args: Any) -> Any:

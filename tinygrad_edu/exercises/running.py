@@ -140,6 +140,9 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
         return outcome
     except (Exception, SystemExit, TimeLimit) as error:  # a verdict, not a crash
         outcome.error, outcome.error_text = error, _where(error, solution)
+        if isinstance(error, RecursionError) and not hasattr(error, "limit"):
+            error.limit = sys.getrecursionlimit()  # type: ignore[attr-defined]  # (run here:
+            # the limit it went past; from a learner's process, as it sent it: remote.py)
         outcome.printed = out.getvalue()
         if isinstance(error, TimeLimit):
             # The frames the stop came through, cleared once its text is made: a finished
