@@ -61,6 +61,14 @@ freed, ``CHAIN``)."""
 EDITOR_SHOWN = """() => { const r = document.getElementById("code").getBoundingClientRect();
                          return r.top >= 0 && r.top < innerHeight - 100; }"""
 """The exercises page's editor is on screen (its top, and some lines of it)."""
+LANDED = """() => { const header = document.querySelector(".md-header").getBoundingClientRect();
+    const s = document.getElementById("statement").getBoundingClientRect();
+    const e = document.getElementById("code").getBoundingClientRect();
+    const start = s.top >= header.bottom - 1 && s.top < innerHeight - 40;
+    const fits = e.bottom - s.top <= innerHeight - header.bottom - 8;
+    return start && (!fits || e.top >= 0 && e.bottom <= innerHeight); }"""
+"""Where a link to a stage lands: the start of its statement on screen, under the header,
+and where the statement's start and the editor fit on screen together, the editor too."""
 
 VERDICT_SHOWN = """([mark, cause]) => {
     const box = document.getElementById("output"), text = box.textContent;

@@ -14,8 +14,8 @@ from tests.exercises.gpt_answers import RIGHT as GPT
 from tests.exercises.gpt_answers import with_slip
 from tests.exercises.learners import CORRECT_VALUES
 from tests.viz.live import (
-    EDITOR_SHOWN,
     IN_VIEW,
+    LANDED,
     LOAD_S,
     NEXT_SHOWN,
     VERDICT_SHOWN,
@@ -252,7 +252,7 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
                                                "backward, Adam")
     exercises.click("#next a")
     exercises.wait_for_function("document.getElementById('stage').value === 'train_step'")
-    assert exercises.evaluate(EDITOR_SHOWN)  # (the link lands on the editor)
+    assert exercises.evaluate(LANDED)  # (the link lands on the statement, and editor)
     # its own state beside Check (before: adam's "Passed (graded in 0.2 s).")
     assert exercises.text_content("#state") == "Not checked yet."
     exercises.set_viewport_size({"width": 1280, "height": 800})  # (the pass brings the closing

@@ -33,8 +33,8 @@ import pytest
 from tests.exercises.gpt_answers import ITERATIVE_SORT, RIGHT, with_slip
 from tests.exercises.learners import CORRECT_VALUES
 from tests.viz.live import (
-    EDITOR_SHOWN,
     KILLER,
+    LANDED,
     LIVE,
     LOAD_S,
     Watched,
@@ -79,7 +79,7 @@ def test_a_learner_builds_microgpt_stage_by_stage_in_one_page(watched, server, t
     for ex in list(TRACK.values())[1:]:
         page.click("#next a")  # the pass's next step, followed as a learner does
         page.wait_for_function(f"document.getElementById('stage').value === '{ex.name}'")
-        assert page.evaluate(EDITOR_SHOWN)
+        assert page.evaluate(LANDED)
         assert page.input_value("#code") == ex.starter
         verdict = check(page, definition(RIGHT, ex.symbol))
         assert verdict.startswith(f"✓ {ex.name} passed"), verdict
@@ -338,7 +338,7 @@ def test_the_way_in_and_what_a_learner_needs_are_on_screen_at_both_widths(watche
         for control in ("#exercise", "#stage", "#code", "#check", "#stop", "#starter",
                         "#download", "#progress"):
             assert page.evaluate(ON_SCREEN, [control, False]) == [True], (width, control)
-        page.wait_for_function(EDITOR_SHOWN)  # the link lands on the editor (before: the
+        page.wait_for_function(LANDED)  # the link lands on the statement (before: the
         # page's top, the editor three screens down at 390 px, below the fold at 1280)
         assert page.input_value("#stage") == "attention"
         assert page.evaluate("document.documentElement.scrollWidth") <= width

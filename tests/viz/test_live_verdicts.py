@@ -10,7 +10,9 @@ import re
 import pytest
 
 from tests.exercises.gpt_answers import RIGHT as GPT
-from tests.viz.live import LIVE, LOAD_S, Watched, definition
+from tests.viz.live import LANDED, LIVE, LOAD_S, Watched, definition
+from tests.viz.live_exercises import model_answer
+from tinygrad_edu.exercises import TRACK
 from tinygrad_edu.exercises.cli import main as cli
 
 pytestmark = LIVE
@@ -99,3 +101,35 @@ def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercise
     assert "Recursion deeper than the limit of 2000 nested calls at line 2: deep calls itself " \
         "(perhaps through an operator), and either never stops (endless recursion: check the " \
         "case that should end it) or stops only past the limit" in said, said
+
+
+def test_a_stage_link_lands_on_the_statements_start_and_the_editor_where_they_fit(page,
+                                                                                 server):
+    """Before: the editor at the top, the statement's start above the screen (752 px up for
+    stage 1 at 390 px; 17 to 221 px at 1280)."""
+    for width, height in ((390, 844), (1280, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        for stage in ("node", "attention", "train_step"):
+            page.goto(server + "about:blank")
+            page.goto(server + f"exercises-live.html#{stage}")
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(100)  # (after the load's own turn: where a link lands)
+            assert page.input_value("#stage") == stage
+            header = page.evaluate("document.querySelector('.md-header')"
+                                   ".getBoundingClientRect().bottom")
+            top = page.evaluate("document.getElementById('statement')"
+                                ".getBoundingClientRect().top")
+            assert header - 1 <= top <= header + 40, (width, stage, top, header)
+            assert page.evaluate(LANDED), (width, stage)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
+    """Before: "# 3. train it; then it makes up names", where a tester's training took
+    274 s."""
+    exercises.select_option("#stage", "train_step")
+    assert check(exercises, model_answer(TRACK["train_step"])).startswith(
+        "✓ train_step passed")
+    closing = exercises.text_content("#next")
+    assert "# 3. train it (300 steps: it takes minutes, about 5); then it makes up names:\n" \
+        "python -m tinygrad_edu exercises train my_gpt.py" in closing, closing

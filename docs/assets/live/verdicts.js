@@ -69,7 +69,7 @@
     say("pre", "# 1. Download my answers (the button above): your stages, saved as my_gpt.py\n" +
         "# 2. the same verdicts, on your machine:\n" +
         "python -m tinygrad_edu exercises check my_gpt.py microgpt\n" +
-        "# 3. train it; then it makes up names:\n" +
+        "# 3. train it (300 steps: it takes minutes, about 5); then it makes up names:\n" +
         "python -m tinygrad_edu exercises train my_gpt.py");
     var p2 = say("p", "Then the guide's next step: ");
     link(p2, "watch it learn, then your Value against PyTorch",

@@ -352,9 +352,10 @@ class Context:
             return {"timeout": str(stop)[:2000], "text": _where_in(stop, self.path, self.cells),
                     "printed": printed.getvalue()}
         except (Exception, SystemExit) as error:
-            reply = {"error": _name_of(type(error)), "message": str(error)[:2000],
-                     "text": _where_in(error, self.path, self.cells),
-                     "printed": printed.getvalue()}
+            reply: dict[str, Any] = {"error": _name_of(type(error)),
+                                     "message": str(error)[:2000],
+                                     "text": _where_in(error, self.path, self.cells),
+                                     "printed": printed.getvalue()}
             if isinstance(error, RecursionError):  # (the limit it went past: the verdict
                 reply["limit"] = sys.getrecursionlimit()  # names it, grading._recursion)
             return reply
