@@ -133,3 +133,22 @@ def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
     closing = exercises.text_content("#next")
     assert "# 3. train it (300 steps: it takes minutes, about 5); then it makes up names:\n" \
         "python -m tinygrad_edu exercises train my_gpt.py" in closing, closing
+
+
+def test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function(exercises):
+    """Before: the verdict on a file that printed 10**7 lines as it ran, then about 2,000 of
+    them (the page's cut as they came), where the same flood in the function is shown in
+    its first lines (at most 12, 600 characters) and its last 3, as the grader shows what a
+    call printed."""
+    said = check(exercises, "for i in range(10**7):\n    print(i)\n\n\n" + LINEAR)
+    verdict, heading, printed = said.partition(
+        "\nWhat your file printed as it ran (cut), before that verdict:\n")
+    assert heading, said[:3000]
+    lines = printed.splitlines()
+    assert len(lines) <= 12 + 1 + 3, (len(lines), printed[:3000])
+    assert lines[:12] == [str(i) for i in range(12)], lines
+    assert re.fullmatch(r"… [\d,]+ more lines, [\d,]+ characters not shown …", lines[-4]), lines
+    last = [int(line) for line in lines[-3:]]
+    assert last == [last[0], last[0] + 1, last[0] + 2], lines
+    shown = int(lines[-4].split()[1].replace(",", "")) + 15
+    assert shown == last[-1] + 1, (shown, lines)  # (each line printed: shown, or counted)

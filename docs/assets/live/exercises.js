@@ -485,7 +485,8 @@
       if (!passed && attempts(answer.result.progress, ex.name) === counted) {
         kept = notPassed(ex.name);  // (refused before it was graded: not counted there)
       }
-      job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n");
+      job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n",
+                      true);
       storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
       fillMenus();
       if (ended(job, (passed ? "Passed" : "Not yet") + " (graded in " +

@@ -508,9 +508,14 @@
   // What came after a cut output (the grader's verdict after a learner's flood), moved
   // before it, under which `heading` is put: the reader sees the verdict at the top, not
   // under 100 kB of printed lines. Nothing moves without a cut output or with nothing after.
-  Output.prototype.first = function (heading) {
+  // With `short`, the cut output is shortened as the verdict of a call shortens what the
+  // call printed (`shorten`): before, a flood at a file's top level left its first 2,000
+  // lines under the verdict, where one in a function the grader calls showed 3 and 3 (a
+  // tester's walk).
+  Output.prototype.first = function (heading, short) {
     this.flush();
     if (this.ran === null || !this.ran.nextSibling) return;
+    if (short) this.shorten();
     var after = document.createDocumentFragment();
     while (this.ran.nextSibling) after.appendChild(this.ran.nextSibling);
     var head = document.createElement("span");
@@ -519,6 +524,64 @@
     after.appendChild(head);
     this.box.insertBefore(after, this.box.firstChild);
     this.box.scrollTop = 0;
+  };
+
+  // How the grader shortens what a call printed, in a verdict (tinygrad_edu.exercises's
+  // learner/printed.py `shortened(text, 600, 12, 3)`): its first lines, at most 12 and 600
+  // characters, a line saying how much was not shown, and its last 3 lines.
+  var SHORT_CHARS = 600, SHORT_LINES = 12, SHORT_LAST = 3;
+  var PY_CUT = /^… ([\d,]+) more lines?, ([\d,]+) characters not shown(?: so far)? …\n?$/;
+  var PAGE_CUT = /^… ([\d,]+) characters not shown \(.*\) …\n?$/;
+
+  function count(text) { return Number(text.replace(/,/g, "")) || 0; }
+
+  // The cut output before `ran` (what the code printed as it ran, a flood), shortened so
+  // (SHORT_*), the lines left out counted with those the cuts before left out (Python's
+  // line about its cut, tinygrad_edu.viz.printing, and this page's own).
+  Output.prototype.shorten = function () {
+    var box = this.box, nodes = [];
+    for (var n = box.firstChild; n && n !== this.ran; n = n.nextSibling) nodes.push(n);
+    var text = nodes.map(function (node) { return node.textContent; }).join("");
+    var lines = 0, chars = 0, pieces = [];
+    text.split(/(?<=\n)/).forEach(function (line) {
+      var python = PY_CUT.exec(line), page = PAGE_CUT.exec(line);
+      if (python) {
+        lines += count(python[1]);
+        chars += count(python[2]);
+      } else if (page) {
+        if (pieces[pieces.length - 1] === "\n") pieces.pop();  // (the page's cut's own)
+        chars += count(page[1]);
+      } else if (line) {
+        pieces.push(line);
+      }
+    });
+    var head = [], used = 0;
+    for (var i = 0; i < pieces.length && head.length < SHORT_LINES; i++) {
+      if (head.length && used + pieces[i].length > SHORT_CHARS) break;
+      head.push(pieces[i].slice(0, SHORT_CHARS));
+      used += head[head.length - 1].length;
+      chars += pieces[i].length - head[head.length - 1].length;
+    }
+    var rest = pieces.slice(head.length);
+    var tail = rest.slice(Math.max(rest.length - SHORT_LAST, 0));
+    rest.slice(0, rest.length - tail.length).forEach(function (line) {
+      lines += 1;
+      chars += line.length;
+    });
+    if (!lines && !chars) return;
+    nodes.forEach(function (node) { node.remove(); });
+    var shown = head.join("");
+    var put = function (said, stream) {
+      var span = document.createElement("span");
+      span.className = stream;
+      span.textContent = said;
+      box.insertBefore(span, this.ran);
+    }.bind(this);
+    put(shown + (shown && !/\n$/.test(shown) ? "\n" : ""), "stdout");
+    put("… " + Math.max(lines, 1).toLocaleString("en") + " more line" + (lines === 1 ? "" : "s") +
+        ", " + chars.toLocaleString("en") + " characters not shown …\n", "cut");
+    put(tail.join(""), "stdout");
+    this.cut = this.told = null;
   };
 
   Output.prototype.text = function () {
