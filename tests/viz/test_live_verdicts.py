@@ -144,6 +144,7 @@ def test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function(exercises)
     verdict, heading, printed = said.partition(
         "\nWhat your file printed as it ran (cut), before that verdict:\n")
     assert heading, said[:3000]
+    assert "take the print out of the loop" in verdict, verdict
     lines = printed.splitlines()
     assert len(lines) <= 12 + 1 + 3, (len(lines), printed[:3000])
     assert lines[:12] == [str(i) for i in range(12)], lines
