@@ -310,8 +310,9 @@ def exercises_code_that_fills_the_memory_is_told_so_at_its_line(exercises, capsy
     exercises.select_option("#exercise", "d_tanh")
     said = check(exercises, RIGHT + "\n\nbig = []\nwhile True:\n    big.append([0] * 10 ** 6)\n")
     line = len(RIGHT.splitlines()) + 5
-    assert re.match(f"your answer, line {line}: running the file (ran out of memory "
-                    r"\(MemoryError\)|did not finish in 5 s)", said), said  # (a slow machine)
+    assert said.startswith(f"your answer, line {line}: running the file ran out of memory"), \
+        said  # (a MemoryError; or, on a slow machine, 1 GB more taken by the 5 s stop: before,
+    # "did not finish in 5 s ... (an endless loop, or a long one?)")
     assert "Traceback" not in said and "Stop" not in exercises.text_content("#state")
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
 
@@ -364,8 +365,8 @@ def exercises_memory_grown_at_the_top_level_is_a_verdict_at_its_line(exercises, 
     assert check(exercises, RIGHT).startswith("✓ d_tanh passed")
     said = check(exercises, GROWN_AT_THE_TOP)
     assert "JavaScript" not in said and "Stopped" not in said, said
-    assert said.startswith(("your answer, line 3: running the file ran out of memory "
-                            "(MemoryError)", "✗ d_tanh: not yet: your code used more memory "
+    assert said.startswith(("your answer, line 3: running the file ran out of memory",
+                            "✗ d_tanh: not yet: your code used more memory "
                             "than this page's Python has")), said
     assert exercises.text_content("#state").startswith("Not yet (graded in")
     assert re.search(r"  ✗ \d+ attempts?$", exercises.text_content("#exercise option:checked"))

@@ -153,3 +153,27 @@ def test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function(exercises)
     assert last == [last[0], last[0] + 1, last[0] + 2], lines
     shown = int(lines[-4].split()[1].replace(",", "")) + 15
     assert shown == last[-1] + 1, (shown, lines)  # (each line printed: shown, or counted)
+
+
+GROWN_AT_THE_TOP = "big = []\nwhile True:\n    big.append([0.0] * 10**6)\n\n\n"
+"""A tester's file: a list of lists grown without end at its top level (on the command line,
+MemoryError at line 3: a learner's process may take 1 GB more)."""
+
+
+def test_memory_grown_at_the_top_level_is_said_to_run_out_at_its_line(exercises):
+    """Before: "your answer, line 3: running the file did not finish in 5 s, so it was
+    stopped (an endless loop, or a long one?)", the countdown at "stopped in 0 s" for 2 s
+    more; in a function, the same list was MemoryError at its line."""
+    exercises.evaluate("""() => { window.saidStates = [];
+        new MutationObserver(() => window.saidStates.push(
+            document.getElementById('state').textContent)).observe(
+            document.getElementById('state'), {childList: true, characterData: true,
+                                               subtree: true}); }""")
+    said = check(exercises, GROWN_AT_THE_TOP + LINEAR)
+    assert said.startswith("your answer, line 3: running the file ran out of memory"), said
+    assert "endless loop" not in said and "JavaScript" not in said, said
+    assert "    big.append([0.0] * 10**6)" in said, said
+    assert exercises.text_content("#state").startswith("Not yet (graded in")
+    states = exercises.evaluate("window.saidStates")
+    assert not [s for s in states if "stopped in 0 s" in s], states
+    assert check(exercises, LINEAR).startswith("✓ linear passed")

@@ -498,3 +498,21 @@ def test_the_lines_that_let_go_outside_a_loop_are_found():
     assert _releases(compile(source, "f", "exec")) == {1: {"V"}, 5: {"y"}, 10: {"y"},
                                                         12: {"w"}}
 
+
+
+def test_memory_past_what_a_learners_process_may_take_is_said_as_there():
+    """The page's top level that took more memory than a learner's process may take on a
+    computer, stopped by the time limit: told it ran out of memory at its line, as there
+    (test_live_verdicts.py tries it in Chromium); outside Pyodide the memory is not read."""
+    from tinygrad_edu.exercises.apart import grew_past
+    from tinygrad_edu.exercises.learner import sandbox
+    from tinygrad_edu.viz import page_python
+
+    assert page_python.MORE_MEMORY == sandbox.MORE_MEMORY
+    assert page_python.memory_bytes() is None
+    assert grew_past("your answer, line 3", 3 * 2 ** 30, 5, "big.append([0.0] * 10**6)") == (
+        "your answer, line 3: running the file ran out of memory: in its 5 s it took 3.0 GB "
+        "more, past the 1 GB more a learner's process may take on your machine (there, "
+        "MemoryError at this line), and it was stopped: this line asks for more and more (a "
+        "list that grows without end, or one far too big); keep only what the file needs\n"
+        "    big.append([0.0] * 10**6)")

@@ -530,14 +530,17 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
     """What the learner's file defines, run here (``loading.load_solutions``) within
     ``serve.LOAD_LIMIT`` seconds, with the imports a learner's process allows (read first,
     then each one made, as there); a ``SolutionFileError`` of kind ``"loop"`` (saying the
-    line it was on) when it runs longer."""
+    line it was on) when it runs longer, but where it took ``page_python.MORE_MEMORY`` more
+    memory meanwhile (in the page), one saying it ran out of memory (``grew_past``)."""
     from tinygrad_edu.exercises.learner.imports import guarded_builtins
     from tinygrad_edu.exercises.limit import call_with_time_limit
     from tinygrad_edu.exercises.loading import run_code
+    from tinygrad_edu.viz.page_python import MORE_MEMORY, memory_bytes
 
     code = compile_source(source, path)
     refuse_imports(path, source, [], [parsed(source)])
     printed = printing.lines_so_far()  # (a flood is told so, as in a process)
+    memory = memory_bytes()  # (what the page's Python has before: None here)
     try:
         return run_code(code, path, guarded_builtins(), functools.partial(
             call_with_time_limit, serve.LOAD_LIMIT))
@@ -546,9 +549,31 @@ def _run_here(path: Path, source: str) -> dict[str, Any]:
                   if f.filename == str(path)]
         where = f"{path}, line {frames[-1].lineno}" if frames else str(path)
         line = (frames[-1].line or "") if frames else ""
+        now = memory_bytes()
+        if memory is not None and now is not None and now - memory >= MORE_MEMORY:
+            raise SolutionFileError(grew_past(where, now - memory, serve.LOAD_LIMIT, line),
+                                    "crash") from None  # (a MemoryError's kind, there)
         raise SolutionFileError(_load_problem(path, {
             "kind": "loop", "seconds": serve.LOAD_LIMIT, "where": where, "line": line,
             "lines": printing.lines_so_far() - printed}), "loop") from None
+
+
+def grew_past(where: str, grown: int, seconds: float, line: str) -> str:
+    """What a file whose top level took ``grown`` bytes more memory in the page before its
+    time limit (``seconds``) stopped it at ``where`` (``line``, its text) is told: that it
+    ran out of memory, as a learner's process on a computer, which may take
+    ``page_python.MORE_MEMORY`` more, tells it with a MemoryError at that line. Before, "did
+    not finish in 5 s ... (an endless loop, or a long one?)", where a function growing the
+    same list was told MemoryError (a tester's walk): the page has 4 GB, and its last
+    allocations, of memory never used before, are slow."""
+    from tinygrad_edu.viz.page_python import MORE_MEMORY
+
+    said = f"\n    {line.strip()}" if line else ""
+    return (f"{where}: running the file ran out of memory: in its {seconds:g} s it took "
+            f"{grown / 2 ** 30:.1f} GB more, past the {MORE_MEMORY / 2 ** 30:g} GB more a "
+            f"learner's process may take on your machine (there, MemoryError at this line), "
+            f"and it was stopped: this line asks for more and more (a list that grows "
+            f"without end, or one far too big); keep only what the file needs{said}")
 
 
 def _stand_ins(graded: Graded, ex: ExerciseSpec) -> list[ExerciseSpec]:

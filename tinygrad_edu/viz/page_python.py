@@ -25,9 +25,9 @@ from typing import Any, NoReturn
 from tinygrad_edu.viz import printing
 from tinygrad_edu.viz.rendering import use_renderer
 
-__all__ = ["ANSWER_FILE", "COMPUTING", "DEPTH", "FILENAME", "FREEING_BYTES", "STACK_BYTES",
-           "PageTimer", "RunStop", "flat_exec", "heard", "keep_depth", "kept", "let_go",
-           "start", "stop_not_dropped", "stops_with"]
+__all__ = ["ANSWER_FILE", "COMPUTING", "DEPTH", "FILENAME", "FREEING_BYTES", "MORE_MEMORY",
+           "STACK_BYTES", "PageTimer", "RunStop", "flat_exec", "heard", "keep_depth", "kept",
+           "let_go", "memory_bytes", "start", "stop_not_dropped", "stops_with"]
 
 FILENAME = "<playground>"
 """The name tracebacks give the learner's code in the playground."""
@@ -72,6 +72,26 @@ class ProcessExit(BaseException):
 
 def _exit(status: int) -> NoReturn:
     raise ProcessExit(f"os._exit({status!r})")
+
+
+MORE_MEMORY = 1 << 30
+"""The memory a learner's process may take beyond its size when it starts, on a computer
+(``exercises/learner/sandbox.py``'s ``MORE_MEMORY``): past it, MemoryError. Code that took
+as much more in the page, and was stopped by the time limit rather than by a MemoryError
+(the page has 4 GB), is told it ran out of memory, as there (``exercises/apart.py``)."""
+
+
+def memory_bytes() -> int | None:
+    """The bytes of memory the page's Python has now: Pyodide's WebAssembly memory, grown
+    each time Python asks for more than it has, never shrunk; None outside Pyodide, or where
+    it cannot be read."""
+    if sys.platform != "emscripten":
+        return None
+    try:
+        module = sys.modules["pyodide_js"]._module
+        return int(module.HEAPU8.length)
+    except Exception:  # (no such module, or no such view)
+        return None
 
 
 _HEARD: list[Callable[[str], Any]] = []

@@ -336,6 +336,12 @@
   }
 
   Countdown.prototype.text = function (left) {
+    if (left.alarm !== null && left.alarm <= 0) {  // (the time is up, and Python has not yet
+      // read the signal: code that fills the memory spends seconds in one allocation;
+      // before, "it is stopped in 0 s" all that while, a tester's walk)
+      return this.doing + " your code has run " + Math.floor(left.ran) + " s without " +
+        "finishing: its time is up, and it is being stopped…";
+    }
     if (left.alarm !== null) {
       return this.doing + " your code has run " + Math.floor(left.ran) + " s without " +
         "finishing: it is stopped in " + Math.max(0, Math.ceil(left.alarm)) + " s";
