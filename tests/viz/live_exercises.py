@@ -272,7 +272,7 @@ def exercises_a_pass_shows_the_next_stage_and_the_last_what_comes_after(exercise
         "# 1. Download my answers (the button above): your stages, saved as my_gpt.py",
         "# 2. the same verdicts, on your machine:",  # wrapped into the next one at 390 px)
         "python -m tinygrad_edu exercises check my_gpt.py microgpt",
-        "# 3. train it; then it makes up names:",
+        "# 3. train it (300 steps: it takes minutes, about 5); then it makes up names:",
         "python -m tinygrad_edu exercises train my_gpt.py"]
     assert exercises.get_attribute("#next a[href^=guides]", "href") == \
         "guides/microgpt.html#watch-it-learn"
