@@ -3,7 +3,9 @@ issue 66, in Chromium, through the page's own menus, editor and Check): code tha
 page's Python, memory filled at a file's top level, recursion deeper than the limit, a
 print flood at a file's top level; and the closing step after stage 10, and where a stage's
 link lands. The fixtures are in conftest.py; one page serves the tests of this module
-(Python loaded once, about 10 s), each starting from no stored progress."""
+(Python loaded once, about 10 s), each starting from no stored progress. CI runs the
+recursion's and the flood's (about 20 s with the page's load); the other four, 50 s more,
+run in the long tier (./run.sh test --long)."""
 
 import re
 
@@ -56,6 +58,7 @@ def exercises(page):
     return page
 
 
+@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
 def test_code_that_ends_python_is_a_verdict_as_on_the_command_line(exercises, tmp_path,
                                                                     capsys):
     """Before: "Python in this page stopped working at line 5 ... this attempt does not count",
@@ -103,6 +106,7 @@ def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(exercise
         "case that should end it) or stops only past the limit" in said, said
 
 
+@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
 def test_a_stage_link_lands_on_the_statements_start_and_the_editor_where_they_fit(page,
                                                                                  server):
     """Before: the editor at the top, the statement's start above the screen (752 px up for
@@ -124,6 +128,7 @@ def test_a_stage_link_lands_on_the_statements_start_and_the_editor_where_they_fi
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
+@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
 def test_the_closing_step_after_stage_10_says_training_takes_minutes(exercises):
     """Before: "# 3. train it; then it makes up names", where a tester's training took
     274 s."""
@@ -160,6 +165,7 @@ GROWN_AT_THE_TOP = "big = []\nwhile True:\n    big.append([0.0] * 10**6)\n\n\n"
 MemoryError at line 3: a learner's process may take 1 GB more)."""
 
 
+@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
 def test_memory_grown_at_the_top_level_is_said_to_run_out_at_its_line(exercises):
     """Before: "your answer, line 3: running the file did not finish in 5 s, so it was
     stopped (an endless loop, or a long one?)", the countdown at "stopped in 0 s" for 2 s
