@@ -114,6 +114,15 @@ class Twin:
             m.model.w = Value(change[1])
         elif kind == "recode":
             m.scaled.__code__ = m.scaled_anew.__code__
+        elif kind == "zero_buffers":  # (what a caller reads after each call, zeroed before it)
+            if hasattr(m, "OUT"):
+                m.OUT[:] = 0.0
+            if hasattr(m, "AOUT"):
+                m.AOUT[0] = m.AOUT[1] = 0.0
+            if hasattr(m, "COUT"):
+                m.COUT.value = 0.0
+        elif kind == "held_config":
+            m.CONFIG["opt"]["lr"] = change[1]
         elif kind == "outside":
             key, new = change[1], change[2]
             if key == "lr":
@@ -210,7 +219,19 @@ class Twin:
         leaks = [type(x).__name__ for x in _everything(m) if type(x).__name__ == "Traced"]
         seen.append(("leaks", leaks))
         seen.append(("history", [bits(x) for x in m.history]))
+        seen.append(("buffers", [bits(x) for x in buffers(m)]))
         return seen
+
+
+def buffers(module: types.ModuleType) -> list[float]:
+    """The numbers of the buffers the function writes into (fuzz_cases.py: ``BUFFERS``)."""
+    found: list[float] = []
+    for name in ("OUT", "AOUT"):
+        if hasattr(module, name):
+            found += [float(x) for x in getattr(module, name)]
+    if hasattr(module, "COUT"):
+        found.append(module.COUT.value)
+    return found
 
 
 def _number(x: Any) -> Any:
