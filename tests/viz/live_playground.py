@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tests.viz.live import CHAIN, DICT_CHAIN, KILLER, LOAD_S, still
-from tests.viz.test_playground import COMPILED
+from tests.viz.test_playground import COMPILED, COMPILED_LAST
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -390,6 +390,26 @@ def playground_a_compiled_answer_is_labelled_as_what_it_is(playground):
     assert printed == "Result(data=6.0, backward() starts here)\n", printed
 
 
+def playground_a_compiled_function_last_shows_its_program(playground):
+    """``g = compile(f); g(); g``: the views describe g, the compiled function, with the
+    program its call ran, and say the graph and the replay do not apply (before: all three
+    described b, a leaf named before it, "b is a leaf ... no program to run")."""
+    run(playground, COMPILED_LAST)
+    assert playground.text_content("#graph-title").startswith("Graph of g")
+    note = playground.text_content("#graph-note")
+    assert note.startswith("g is a compiled function (compile(f)), not a Value: it has no "
+                           "graph of its own to draw."), note
+    assert playground.locator("#graph img").count() == 0
+    assert playground.text_content("#replay-note").startswith(
+        "No replay: g is a compiled function, not a Value")
+    assert playground.text_content("#program").startswith(
+        "def f(leaves, grads, numbers, seed):")
+    assert playground.is_visible("#program")
+    assert playground.text_content("#program-note").startswith(
+        "The program g ran at its last call, compile(f)'s capture of f.")
+    assert "b is a leaf" not in playground.text_content("body")
+
+
 def playground_a_loop_in_javascript_is_ended_and_said_at_its_line(playground):
     """A loop in JavaScript the code called never lets Python read the interrupt: Stop ends
     its worker GRACE_S (2 s) later, saying why at its line (before, "it did
@@ -432,6 +452,7 @@ PLAYGROUND_STEPS = [
     playground_the_replay_keeps_the_value_it_works_on_on_screen_at_both_widths,
     playground_compile_runs_its_python_program_and_shows_it_whole,
     playground_a_compiled_answer_is_labelled_as_what_it_is,
+    playground_a_compiled_function_last_shows_its_program,
     playground_a_long_chain_let_go_of_is_freed_and_python_lives_on,
     playground_says_what_happened_in_its_own_python,
     playground_a_python_that_dies_is_loaded_again_and_the_code_stays,

@@ -396,3 +396,35 @@ def test_a_compiled_answer_as_the_last_name_is_described_with_its_program(capsys
                 "out = compile(loss_of)(x, y)\n")
     assert shown.name == "out" and shown.graph_title == "Graph of out"
     assert shown.program.startswith("def loss_of(leaves, grads, numbers, seed):"), shown.program
+
+
+COMPILED_LAST = ("from tinygrad_edu import Value\nfrom tinygrad_edu.program import compile\n\n"
+                 "a, b = Value(2.0, label='a'), Value(-3.0, label='b')\n\n"
+                 "def f():\n    return (a * b).tanh() + a\n\n"
+                 "g = compile(f)\ng()\ng\n")
+"""A compiled function itself as the last name (tester66b's p2; tests/viz/test_live_pages.py
+runs it in the page too)."""
+
+
+def test_a_compiled_function_as_the_last_name_is_described_with_its_program(capsys):
+    """Before: the views described b, a leaf named before g ("b is a leaf ... no program to
+    run"), and g's program was never shown."""
+    shown = run(COMPILED_LAST)
+    assert shown.name == "g" and shown.graph_title == "Graph of g"
+    assert shown.graph_note.startswith("g is a compiled function (compile(f)), not a Value: "
+                                       "it has no graph of its own to draw."), shown.graph_note
+    assert "Call f() itself" in shown.graph_note
+    assert shown.svg is None and shown.replay is None
+    assert shown.replay_note.startswith("No replay: g is a compiled function")
+    namespace: dict = {}
+    exec(COMPILED_LAST, namespace)
+    assert shown.program.startswith(namespace["g"].source().rstrip("\n"))
+    assert shown.program.startswith("def f(leaves, grads, numbers, seed):"), shown.program
+    assert shown.program_note.startswith("The program g ran at its last call, compile(f)'s "
+                                         "capture of f. In this page it runs as Python")
+    # not called yet: no program, said so
+    shown = run(COMPILED_LAST.replace("g()\n", ""))
+    assert shown.name == "g" and shown.program is None
+    assert shown.program_note == ("No program yet: g is a compiled function that has not "
+                                  "been called. Call it once (g()) to capture f as a program, "
+                                  "which is shown here.")

@@ -11,9 +11,10 @@ each expression statement's value printed with ``repr`` (``next(steps)`` shows t
 (``draw_dot(loss, depth=1)``, ``replay_html(f)``, ``paths(f, x).draw()``) is shown instead,
 as a notebook shows it. An error stops it and is printed to ``sys.stderr`` as Python prints
 it: the traceback from the learner's first line on, with the lines of their code. Then the
-last name the code gives a ``Value`` (``f = ...``, ``L += ...``; not a loop's variable) is
-shown: its graph as ``draw_dot`` draws it (by its parts, ``depth=1``, when it is too large
-to draw value by value and has parts), unless the code showed a drawing of its own, and the
+last name the code gives a ``Value`` (``f = ...``, ``L += ...``; not a loop's variable), a
+compiled function or its answer (``viz.compiled_shown``: its program) is shown: a Value's
+graph as ``draw_dot`` draws it (by its parts, ``depth=1``, when it is too large to draw
+value by value and has parts), unless the code showed a drawing of its own, and the
 replay page of its forward and backward pass that ``replay_html`` makes (a graph too large
 to draw gets their refusal instead). ``Shown.note`` says in a sentence what happened. Each
 run starts from a fresh namespace, as a script does.
@@ -52,6 +53,7 @@ from tinygrad_edu.engine import Value
 from tinygrad_edu.graph import walk
 from tinygrad_edu.scopes import scope_of
 from tinygrad_edu.viz import printing
+from tinygrad_edu.viz.compiled_shown import compiled_shown, program_of, result_shown
 from tinygrad_edu.viz.drawing import draw_dot
 from tinygrad_edu.viz.layout import MAX_NODES, GraphTooLarge, checked_layout
 from tinygrad_edu.viz.page_python import (  # noqa: F401  (the worker's and the tests')
@@ -168,7 +170,9 @@ def run(source: str) -> Shown:
         if name is None and not ran.ended:
             ran.in_a_list = last_list_of_values(tree, namespace)
         if name is not None and not isinstance(namespace[name], Value):
-            return _show_result(name, namespace[name], ran)
+            shown = (result_shown if _is_result(namespace[name]) else compiled_shown)(
+                name, namespace[name])
+            return Shown(**shown, error=ran.failed)
         return _show(name, None if name is None else namespace[name], ran)
     finally:
         let_go()  # (what the code kept, freed as at its top level: ``flat_exec``)
@@ -198,6 +202,12 @@ def _run_statement(statement: ast.stmt, compile_: codeop.Compile, namespace: dic
 def _is_drawing(value: Any) -> bool:
     """A picture to show: a graphviz graph (``draw_dot``'s Drawing), with DOT text to draw."""
     return hasattr(value, "pipe") and isinstance(getattr(value, "source", None), str)
+
+
+def _is_result(value: Any) -> bool:
+    """A compiled function's answer (``tinygrad_edu.program.Result``)."""
+    capture = sys.modules.get("tinygrad_edu.program.capture")
+    return capture is not None and isinstance(value, capture.Result)
 
 
 def _is_replay(value: Any) -> bool:
@@ -263,70 +273,9 @@ def _show(name: str | None, root: Value | None, ran: _Run) -> Shown:
     if ran.replay is None:
         replay_title = f"Replay of {name}"
         replay, replay_note = _replay_of(name, root)
-    program, program_note = _program_of(name, root)
+    program, program_note = program_of(name, root)
     return Shown(name, svg, graph_note, replay, replay_note, ran.failed, graph_title,
                  replay_title, program=program, program_note=program_note)
-
-
-PROGRAM_LINES = 120
-"""The most lines of a program the page shows (its beginning and its end)."""
-
-
-IN_THE_PAGE = ("In this page it runs as Python: a browser has no C compiler (on a computer, "
-               "compile() runs it as C where it finds one, with the same numbers).")
-
-
-def _program_of(name: str, root: Value) -> tuple[str | None, str | None]:
-    """``root``'s graph as the Python program it becomes (``tinygrad_edu.program``), the
-    middle of a long one left out, then the functions it calls; or why there is none."""
-    from tinygrad_edu.program.program import Program
-    from tinygrad_edu.program.reading import is_leaf
-    from tinygrad_edu.program.tape import tape_of
-
-    if is_leaf(root):
-        return None, f"{name} is a leaf: its graph is one number, no program to run."
-    try:
-        program = Program(tape_of(root), name if name.isidentifier() else "program")
-    except Exception as error:  # (a graph the program cannot take: said, never raised)
-        return None, f"No program: {type(error).__name__}: {error}"
-    return _program_text(program), (
-        f"{name}'s graph as a program: compile(f) captures a function of Values as one; run "
-        f"on the same numbers, it gives backward()'s numbers bit for bit. {IN_THE_PAGE}")
-
-
-def _program_text(program: Any) -> str:
-    """A program's source, the middle of a long one left out, then the functions it
-    calls (``Program.helpers``)."""
-    lines = program.source().splitlines()
-    if len(lines) > PROGRAM_LINES:
-        half = PROGRAM_LINES // 2
-        lines = [*lines[:half], f"    # ... {len(lines) - PROGRAM_LINES} lines more ...",
-                 *lines[-half:]]
-    helpers = program.helpers()
-    return "\n".join(lines) + (f"\n\n{helpers.rstrip()}" if helpers else "")
-
-
-def _show_result(name: str, result: Any, ran: _Run) -> Shown:
-    """The last name holds a compiled function's answer (a ``Result``): said so, with the
-    program that computed it; it has no graph of its own to draw or replay."""
-    from tinygrad_edu.program.program import Program
-    from tinygrad_edu.program.tape import tape_of
-
-    run_ = getattr(result, "_run", None)
-    root = getattr(run_, "root", None)
-    program = getattr(getattr(run_, "entry", None), "program", None)
-    program = getattr(program, "python", program)  # (a native program: its Python)
-    if program is None and isinstance(root, Value):  # (the call that captured it)
-        program = Program(tape_of(root), name)
-    what = (f"{name} is a compiled function's answer (a Result, {result.data!r}), not a "
-            "Value: the program computed it, so it has no graph of its own")
-    text = _program_text(program) if program is not None else None
-    return Shown(name, None, f"{what} to draw. Call the function itself (not the compiled "
-                 "one) to draw the graph that was captured.", None,
-                 f"No replay: {what} to step through.", ran.failed, f"Graph of {name}",
-                 f"Replay of {name}", program=text, program_note=(
-                     f"The program that computed {name}. {IN_THE_PAGE}" if text else
-                     f"No program: {name} is a Result with no program behind it."))
 
 
 def _no_value_note(ran: _Run) -> str:
@@ -406,10 +355,11 @@ def assigned_names(tree: ast.Module) -> list[str]:
 
 
 def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
-    """The last name in the source that now holds a Value of the scalar engine, or a
-    compiled function's answer (``tinygrad_edu.program.Result``, a Value's number)."""
-    result = sys.modules.get("tinygrad_edu.program.capture")
-    kinds = (Value, result.Result) if result is not None else (Value,)
+    """The last name in the source that now holds a Value of the scalar engine, a compiled
+    function's answer (``tinygrad_edu.program.Result``, a Value's number) or a compiled
+    function (``tinygrad_edu.program.Compiled``: ``g = compile(f)``)."""
+    capture = sys.modules.get("tinygrad_edu.program.capture")
+    kinds = (Value, capture.Result, capture.Compiled) if capture is not None else (Value,)
     for name in reversed(assigned_names(tree)):
         if isinstance(namespace.get(name), kinds):
             return name
