@@ -205,6 +205,12 @@ SLIPS: dict[str, list[tuple[str, str, str]]] = {
          "def __neg__(self): return self * -1", "def __neg__(self): return self * 1"),
         ("a ** k: the local derivative's sign flipped",
          "(other * self.data ** (other - 1),)", "(-other * self.data ** (other - 1),)"),
+        ("log: the local derivative's sign flipped",  # (before: "No common mistake matches")
+         "(1 / self.data,)", "(-1 / self.data,)"),
+        ("exp: the local derivative's sign flipped",
+         "(self,), (math.exp(self.data),)", "(self,), (-math.exp(self.data),)"),
+        ("relu: the local derivative's sign flipped",
+         "(float(self.data > 0),)", "(-float(self.data > 0),)"),
         ("the upstream gradient not multiplied in",  # (before: "No common mistake matches")
          "child.grad += local_grad * v.grad", "child.grad += local_grad"),
         ("the local derivative not multiplied in",

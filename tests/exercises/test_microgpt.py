@@ -67,9 +67,11 @@ def a_slip_is_named(stage, title, old, new, tmp_path, monkeypatch):
         path = tmp_path / "gpt.py"
         path.write_text(source, encoding="utf-8")
         verdict = grade_here(path, [TRACK[stage]]).verdicts[stage]
-        shown = POINTED[stage, title]
+        shown, function = POINTED[stage, title], stage
+        if isinstance(shown, tuple):  # (a method of the node: the line, and its method)
+            shown, function = shown
         line = source.splitlines().index(shown) + 1
-        assert verdict.diagnosis.line == f"in gpt.py, line {line}, in {stage}  " \
+        assert verdict.diagnosis.line == f"in gpt.py, line {line}, in {function}  " \
                                          f"({shown.strip()[:100]})", verdict
     else:
         found = defined(source, tmp_path)
@@ -85,6 +87,15 @@ def a_slip_is_named(stage, title, old, new, tmp_path, monkeypatch):
 
 
 POINTED = {
+    ("node", "log: the local derivative's sign flipped"):
+        ("        return Value(math.log(self.data), (self,), (-1 / self.data,))", "log"),
+    ("node", "exp: the local derivative's sign flipped"):
+        ("        return Value(math.exp(self.data), (self,), (-math.exp(self.data),))", "exp"),
+    ("node", "relu: the local derivative's sign flipped"):
+        ("        return Value(max(0, self.data), (self,), (-float(self.data > 0),))", "relu"),
+    ("node", "a ** k: the local derivative's sign flipped"): (
+        "        return Value(self.data ** other, (self,), (-other * self.data ** (other - 1),))",
+        "__pow__"),
     ("adam", "bias correction without the power t"): "        m_hat = m[i] / (1 - beta1)",
     ("adam", "m̂'s bias correction without the power t"): "        m_hat = m[i] / (1 - beta1)",
     ("adam", "v̂'s bias correction without the power t"): "        v_hat = v[i] / (1 - beta2)",
@@ -113,7 +124,9 @@ losses gave no line; softmax's denominator from .data was "No common mistake mat
 attention's unscaled scores and gpt's missing rmsnorm gave no line. Issue 66: block's
 forgotten attention residual (and the MLP's) gave no line. ``** t`` left out of m̂ alone,
 or v̂ alone, was "No common mistake matches data". linear's last product left out
-(range(1, len(x) - 1) after w[j][0]·x[0]) was "No common mistake matches out, dx and dw"."""
+(range(1, len(x) - 1) after w[j][0]·x[0]) was "No common mistake matches out, dx and dw".
+A node's log with its local derivative's sign flipped (-1 / self.data) was "No common mistake
+matches" (tester66b's m04), and exp's and relu's were too."""
 
 
 def test_an_overflow_on_every_input_is_no_unstable_softmax(tmp_path):

@@ -388,3 +388,25 @@ def test_a_missing_chain_rule_factor_is_named_at_its_line(tmp_path):
         line = line_of(source, f"            parent.grad += {slip}")
         assert verdict.diagnosis.line == (f"in answers.py, line {line}, in backward  "
                                           f"(parent.grad += {slip})"), str(verdict)
+
+
+def test_a_rules_flipped_sign_points_at_its_return(tmp_path):
+    """-1/x for log's slope (and exp's, tanh's, relu's, sigmoid's slopes negated): named, at
+    the learner's return line. Before: the generic "sign flipped", with no line."""
+    from tinygrad_edu.exercises import get_exercise
+
+    flipped = {"d_exp": "return -y", "d_log": "return -1 / x", "d_tanh": "return y * y - 1",
+               "d_relu": "return -1.0 if x > 0 else 0.0",
+               "d_sigmoid": "return -y * (1 - y)"}
+    source = "import math\n\n" + "".join(
+        f"def {name}(x, y):\n    slope = 0.0  # worked out below\n    {line}\n\n\n"
+        for name, line in flipped.items())
+    path = tmp_path / "rules.py"
+    path.write_text(source, encoding="utf-8")
+    verdicts = grade_here(path, [get_exercise(name) for name in flipped]).verdicts
+    for name, shown in flipped.items():
+        (said,) = verdicts[name].diagnoses
+        assert said.title == "the slope's sign flipped", verdicts[name]
+        line = next(k for k, text in enumerate(source.splitlines(), 1) if shown in text)
+        assert said.line == f"in rules.py, line {line}, in {name}  ({shown})", said
+        assert said.line in str(verdicts[name])

@@ -46,9 +46,9 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
            kinks: Sequence[float] = (), examples: Sequence[float] = ()) -> Exercise:
     """A one-input rule ``d_f(x, y)``: x is the input and y = f(x) the output, the two numbers
     ``unary_op`` hands a derivative rule. ``rule`` is the derivative written with y where it
-    can be, ``x_rule`` written with x alone. Three mistakes come with every such exercise:
-    x where y was meant, y where x was meant, and y itself instead of its slope. ``examples``
-    are the points always tried."""
+    can be, ``x_rule`` written with x alone. Four mistakes come with every such exercise:
+    x where y was meant, y where x was meant, y itself instead of its slope, and the slope's
+    sign flipped. ``examples`` are the points always tried."""
     lo, hi = interval
     kink_text = f", at least 0.001 away from {', '.join(f'{k:g}' for k in kinks)}" if kinks else ""
     common = (
@@ -64,6 +64,11 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
         Mistake("value", "the function's value instead of its slope",
                 f"You returned y = {output} itself. A derivative rule returns dy/dx: how fast "
                 "y changes when x changes.", lambda x, y: y, where=(name, RETURN)),
+        Mistake("sign", "the slope's sign flipped",  # (before: no line)
+                f"Every value is minus the right one (the rule is {rule}): a minus crept "
+                "in, or a term was turned round. Check the sign at a point where it is easy "
+                "to know, as the statement says.",
+                lambda x, y: -reference(x, y), where=(name, RETURN)),
     )
     return Exercise(
         number=number, name=name, title=title, level=1, params="x, y",

@@ -85,6 +85,9 @@ NODE_SUB_PLUS = _node(("return self + (-other)", "return self + other"))
 NODE_RTRUEDIV_REVERSED = _node(("return other * self**-1", "return self * other**-1"))
 NODE_NEG_ONE = _node(("return self * -1", "return self * 1"))
 NODE_POW_SIGN = _node(("(k * self.data ** (k - 1),)", "(-k * self.data ** (k - 1),)"))
+NODE_LOG_SIGN = _node(("(1 / self.data,)", "(-1 / self.data,)"))
+NODE_EXP_SIGN = _node(("return Value(e, (self,), (e,))", "return Value(e, (self,), (-e,))"))
+NODE_RELU_SIGN = _node(("(float(self.data > 0),)", "(-float(self.data > 0),)"))
 
 # ----------------------------------------------------------------------------- .data
 

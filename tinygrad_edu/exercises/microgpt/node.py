@@ -158,12 +158,24 @@ NODE_LOCALS = make_stage(
                 "The local derivative of log at a is 1/a, to the first power: 1/a**2 is the "
                 "slope of -1/a, not of log (at a = 2, log's slope is 0.5, not 0.25).",
                 M.NODE_LOG_SQUARED, where=("log", RETURN)),
+        Mistake("sign", "log: the local derivative's sign flipped",
+                "log grows wherever it is defined: its slope at a is 1/a, positive for every "
+                "a > 0 (at a = 2, 0.5). -1/a is the slope of -log a, which falls.",
+                M.NODE_LOG_SIGN, where=("log", RETURN)),
         Mistake("in_out", "exp: the input where the output was meant",
                 "exp is its own slope: d(e**a)/da = e**a, the output you just computed; you "
                 "stored a, the input.", M.NODE_EXP_INPUT, where=("exp", RETURN)),
+        Mistake("sign", "exp: the local derivative's sign flipped",
+                "exp is its own slope, d(e**a)/da = e**a, positive for every a: exp always "
+                "grows. -e**a is the slope of -e**a, which falls (at a = 0, exp's is 1).",
+                M.NODE_EXP_SIGN, where=("exp", RETURN)),
         Mistake("sides", "relu: slope 1 on both sides",
                 "relu is flat below 0: there its slope is 0, and 1 only where a > 0 "
                 "(float(a.data > 0)).", M.NODE_RELU_ONE, where=("relu", RETURN)),
+        Mistake("sign", "relu: the local derivative's sign flipped",
+                "relu never falls: its slope is 1 where a > 0 (it is a there) and 0 below, "
+                "float(a.data > 0); yours gives -1 where a > 0.",
+                M.NODE_RELU_SIGN, where=("relu", RETURN)),
     ))
 
 _NO_VISITED = (
