@@ -104,6 +104,40 @@ def test_an_assign_is_named_at_its_line(label, method, code):
     assert f"in hw.py, line {number}, in {method}  ({code})" in text, text
 
 
+SUB_OF_ITS_OWN = ("        return self + (-other)\n", """\
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data - other.data, (self, other), '-')
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+""")
+
+
+@pytest.mark.parametrize("method, old, new", [
+    ("tanh", "self.grad += (1 - t**2) * out.grad", "self.grad += -(1 - t**2) * out.grad"),
+    ("exp", "self.grad += out.data * out.grad", "self.grad += -out.data * out.grad"),
+    ("relu", "self.grad += (out.data > 0) * out.grad",
+     "self.grad += -(out.data > 0) * out.grad"),
+    ("__pow__", "self.grad += other * (self.data ** (other - 1)) * out.grad",
+     "self.grad += -other * (self.data ** (other - 1)) * out.grad"),
+    ("__sub__", *SUB_OF_ITS_OWN)], ids=["tanh", "exp", "relu", "pow", "sub"])
+def test_a_steps_flipped_sign_is_named_at_its_line(method, old, new):
+    """A step's local derivative with its sign flipped (tanh's -(1 - t**2), and exp's,
+    relu's, pow's, and a - b of its own whose b gets +1): said to be minus the right one,
+    at the line in the method that wrote it (pow's, where 2.0 / x ran it). Before: "the
+    local derivative ... is wrong", with no line."""
+    from tinygrad_edu.exercises.pointing import pointed
+
+    source = lecture((old, new))
+    code = "other.grad += out.grad" if method == "__sub__" else new
+    number = [line.strip() for line in source.split("\n")].index(code) + 1
+    text = str(pointed(check("Value", value_class(source)), source, Path("hw.py")))
+    assert "its sign flipped" in text and "minus the right one" in text, text
+    assert f"in hw.py, line {number}, in {method}  ({code})" in text, text
+
+
 @pytest.mark.parametrize("source, shows", [
     pytest.param(lecture(), Shows(passed=True, words=(
         "One limit, which does not fail the exercise", "raised RecursionError",

@@ -238,9 +238,40 @@ def _local(fact: dict[str, Any], case: Any, wanted: Sequence[Sequence[tuple[int,
     if close(got, want):  # (the step is right there: nothing to say)
         raise _Invalid
     name, of = names[k], names[j]
+    text = _texts(case)[k] if k < len(_texts(case)) else ""
+    method = fact.get("method")
+    where = None  # (its line, where the step is the node's own op's: pointing.py)
+    if method in STEPS and method == _op_method(text):  # (the node's own op: its operand's)
+        mine = r"\bself\.grad\b" if text.startswith((f"{of} ", f"{of}.")) else r"\bother\.grad\b"
+        where = (method, (rf"{mine}\s*\+?=", r"\.grad\s*\+?="))
+    elif method in _ONE_OPERAND:  # (an op made of others, 2.0 / x of **: its one grad line)
+        where = (method, r"\.grad\s*\+?=")
+    said = (f"Run on its own (grad 1 on {name}, 0 on the nodes below), the step of "
+            f"{_node({'index': k, 'inside': False}, case)} gives d{name}/d{of} = {got!r}; at "
+            f"these numbers it is {want!r}.")
+    if abs(want) > 1e-9 and close(got, -want):  # (before: "is wrong", the sign unsaid)
+        return Mistake(
+            "sign", f"the local derivative d{name}/d{of}: its sign flipped",
+            f"{said} That is minus the right one: look for a minus in this op's _backward "
+            "(a term turned round, or the rule of the op's negative).", where=where)
     return Mistake(
         "local", f"the local derivative d{name}/d{of} is wrong",
-        f"Run on its own (grad 1 on {name}, 0 on the nodes below), the step of "
-        f"{_node({'index': k, 'inside': False}, case)} gives d{name}/d{of} = {got!r}; at "
-        f"these numbers it is {want!r}. Check the local derivative in this op's _backward "
-        "(is it the derivative of the right function, at the input, times out.grad?).")
+        f"{said} Check the local derivative in this op's _backward (is it the derivative "
+        "of the right function, at the input, times out.grad?).", where=where)
+
+
+_ONE_OPERAND = ("tanh", "exp", "relu", "__pow__")
+"""The methods whose step writes one operand's grad (a line to point at, whichever node's
+step ran it)."""
+
+_OPS = ((".tanh()", "tanh"), (".exp()", "exp"), (".relu()", "relu"), (" ** ", "__pow__"),
+        (" * ", "__mul__"), (" / ", "__truediv__"), (" + ", "__add__"), (" - ", "__sub__"))
+"""A node's line of the case's code, by what it holds, and the method of its op."""
+
+
+def _op_method(text: str) -> str | None:
+    """The method whose step a node of the case's line ``text`` (``x0 * x1``) runs, its
+    operand a Value on the left; None for another (a reflected op, a negation)."""
+    if text.startswith(("-", "(")) or text[:1].isdigit():
+        return None
+    return next((method for op, method in _OPS if op in text), None)

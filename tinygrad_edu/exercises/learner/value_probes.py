@@ -228,6 +228,7 @@ class _Run:
         self.uses: list[tuple[Any, Any, int]] = []  # node, child, how many times its step
         # wrote the child's grad
         self.grads = Numbers(0.0 for _ in self.nodes)
+        self.writer: dict[int, Any] = {}  # (the code that last wrote a node's grad, by id)
         for node in self.every:
             original = node._backward
             step = self._accumulating(node, original, writes) if accumulate else original
@@ -271,6 +272,8 @@ class _Run:
             for k, b, z in zip(kids, before, zero):
                 own = [w for w in zero_writes if w[0] is k]
                 self.uses.append((node, k, len(own)))
+                if own:
+                    self.writer[id(k)] = own[-1][2]
                 share, assigned = _shares(own, [w for w in high_writes if w[0] is k], z)
                 if assigned is not None:
                     self.assigned.append((node, k, b, share, assigned))
@@ -489,7 +492,9 @@ def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]
     own (grad 1 on the node, 0 below, `=` counted as `+=`), differ from the engine's:
     ``wanted[k]`` holds, for node k, each operand's index and the engine's local derivative
     towards it (the grader works them out; this process has no engine). The fact: the
-    node's index, the operand's, and the derivative the step gave (``got``)."""
+    node's index, the operand's, the derivative the step gave (``got``), and the method
+    whose code last wrote the operand's grad there (``method``, one of ``STEPS``, or
+    None)."""
     try:
         with _GradWrites(cls) as writes:
             run = _Run(cls, case, True, writes)
@@ -501,12 +506,15 @@ def _local_fact(cls: type, case: Any, wanted: list[list[tuple[int, float]]]
                 for n in run.graph(mine):
                     n.grad = 0.0
                 mine.grad = 1.0
+                run.writer.clear()
                 for n in reversed(run.graph(mine)):
                     if id(n) not in below:
                         n._backward()
                 for (j, want), t in zip(operands, theirs):
                     if not close(float(t.grad), float(want)):
-                        return {"node": k, "of": j, "got": float(t.grad)}
+                        code = run.writer.get(id(t))
+                        return {"node": k, "of": j, "got": float(t.grad),
+                                "method": _method_of(cls, code) if code else None}
     except (Exception, SystemExit):
         return None
     return None
