@@ -87,6 +87,11 @@ def a_slip_is_named(stage, title, old, new, tmp_path, monkeypatch):
 
 
 POINTED = {
+    ("attention", "a position sees the positions after it"):
+        "                  for s in range(len(k))]",
+    ("gpt", "only the first layer"): "    while li < 1:",
+    ("adam", "no bias correction"): "        m_hat = m[i]",
+    ("adam", "a step uphill"): "        p.data += lr * m_hat / (v_hat ** 0.5 + eps)",
     ("node", "log: the local derivative's sign flipped"):
         ("        return Value(math.log(self.data), (self,), (-1 / self.data,))", "log"),
     ("node", "exp: the local derivative's sign flipped"):
@@ -126,7 +131,9 @@ forgotten attention residual (and the MLP's) gave no line. ``** t`` left out of 
 or v̂ alone, was "No common mistake matches data". linear's last product left out
 (range(1, len(x) - 1) after w[j][0]·x[0]) was "No common mistake matches out, dx and dw".
 A node's log with its local derivative's sign flipped (-1 / self.data) was "No common mistake
-matches" (tester66b's m04), and exp's and relu's were too."""
+matches" (tester66b's m04), and exp's and relu's were too. Attention that sees every key,
+gpt that runs only its first layer, Adam with no bias correction and Adam's step uphill were
+named with no line (tester66b's m15, m19, m20, m22)."""
 
 
 def test_an_overflow_on_every_input_is_no_unstable_softmax(tmp_path):

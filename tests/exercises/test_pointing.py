@@ -410,3 +410,28 @@ def test_a_rules_flipped_sign_points_at_its_return(tmp_path):
         line = next(k for k, text in enumerate(source.splitlines(), 1) if shown in text)
         assert said.line == f"in rules.py, line {line}, in {name}  ({shown})", said
         assert said.line in str(verdicts[name])
+
+
+_LAYER0 = ('    p = {k[len("layer0."):]: w for k, w in model.items() '
+           'if k.startswith("layer0.")}')
+_STEP = "        p.data -= lr * m[i] / (v[i] ** 0.5 + eps)"
+_EVERY_KEY = ("        logits = [sum(a * b for a, b in zip(q[t], ks)) / head_dim ** 0.5 "
+              "for ks in k]")
+
+
+def test_silent_mistakes_written_otherwise_are_named_at_their_lines(tmp_path):
+    """The first layer written out (layer0), Adam with no m̂ at all, attention over every key
+    as `for ks in k`: named at the learner's line (before, each was named with no line:
+    tester66b's m19, m20, m15; their slips as test_microgpt.py writes them: ``POINTED``)."""
+    loop = ('    li = 0\n    while f"layer{li}.attn_wq" in model:\n'
+            '        p = {k[len(f"layer{li}."):]: w for k, w in model.items() '
+            'if k.startswith(f"layer{li}.")}\n        x = block(x, p, n_head)\n        li += 1\n')
+    named_at(tmp_path, [
+        ("gpt", loop, f"{_LAYER0}\n    x = block(x, p, n_head)\n", "only the first layer",
+         _LAYER0),
+        ("adam", "        m_hat = m[i] / (1 - beta1 ** t)\n        v_hat = v[i] / (1 - beta2 ** t)"
+         "\n        p.data -= lr * m_hat / (v_hat ** 0.5 + eps)", _STEP, "no bias correction",
+         _STEP),
+        ("attention", "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim)) / "
+         "head_dim ** 0.5\n                  for s in range(t + 1)]", _EVERY_KEY,
+         "a position sees the positions after it", _EVERY_KEY)])

@@ -58,6 +58,21 @@ ONE_SHORT = rf"\brange\({_ARGS}-\s*1\s*\)|\brange\(\s*1\s*,"
 """A loop one short: ``range(len(x) - 1)``, ``range(1, len(x))`` (``pointing.PROBLEMS``,
 a sum of nothing; linear's last product left out)."""
 
+SEES_EVERY_KEY = (r"\brange\(\s*len\(\s*k\s*\)\s*\)", r"\benumerate\(\s*k\s*\)",
+                  r"\bzip\(\s*k\b", r"\bfor\s+\w+\s+in\s+k\b")
+"""Where attention lets a position see every key, those after it too (a loop over all of
+``k``, not ``range(t + 1)``; issue 66: named, with no line)."""
+
+ONE_LAYER = (r"layer0\b", r"\bwhile\b", r"\bfor\s+\w+\s+in\s+range\(", r"\bblock\(")
+"""Where gpt runs only its first layer: a ``layer0`` written out, else its loop over the
+layers, else its call of block."""
+
+M_HAT = (r"\bm_?hat\s*=", r"\bp\.data\s*[-+]?=")
+"""Where Adam's bias correction belongs: the line that makes m̂, else the step itself."""
+
+STEP_ADDED = (r"\bp\.data\s*\+=", r"\bp\.data\s*=[^=]")
+"""Where Adam steps uphill: the line that adds the step to p.data."""
+
 LOOP = "<loop>"
 """In a pattern of ``Mistake.where``, any name a ``for`` of that function binds (a loop's, or
 a comprehension's): ``range(<loop>)`` is ``range(t)`` inside ``for t in ...``, empty the

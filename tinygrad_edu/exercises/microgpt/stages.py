@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from tinygrad_edu.exercises import mistakes as W
 from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.learner.inputs import Call
 from tinygrad_edu.exercises.microgpt import cases as C
@@ -298,7 +299,7 @@ k = [[0], [1]], v = [[1], [3]]: out = [[1.0], [2.4621...]].
         Mistake("causal", "a position sees the positions after it",
                 "Position t may only weigh positions 0..t: range(t + 1). Seeing the whole "
                 "sequence lets it read the very token it is asked to predict.",
-                M.attention_sees_the_future),
+                M.attention_sees_the_future, where=("attention", W.SEES_EVERY_KEY)),
         Mistake("causal", "a position does not see itself",
                 "Position t sees 0..t, itself included: range(t + 1), not range(t) (which "
                 "leaves position 0 nothing to look at).", M.attention_without_itself,
@@ -427,7 +428,7 @@ GPT = make_stage(
                 where=("gpt", r"wpe")),
         Mistake("layers", "only the first layer",
                 "Run every layer the model holds, layer0, layer1, ...: each block's output is "
-                "the next block's input.", M.gpt_first_layer_only),
+                "the next block's input.", M.gpt_first_layer_only, where=("gpt", W.ONE_LAYER)),
         Mistake("positions", "every token given the same position",
                 "Position t adds wpe[t]: the row of its own position, not the last one.",
                 M.gpt_last_position_embedding),
@@ -501,7 +502,7 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
                 M.adam_v_without_power, where=("adam", r"/\s*\(\s*1\s*-\s*beta2\s*\)")),
         Mistake("bias", "no bias correction",
                 "m and v start at 0, so early steps are too small unless m and v are divided "
-                "by 1 - beta1**t and 1 - beta2**t.", M.adam_uncorrected),
+                "by 1 - beta1**t and 1 - beta2**t.", M.adam_uncorrected, where=("adam", W.M_HAT)),
         Mistake("kept", "m and v not kept in the lists",
                 "Store the new moments back, m[i] = ... and v[i] = ...: the next step starts "
                 "from them.", M.adam_moments_not_kept),
@@ -523,7 +524,7 @@ are microgpt's: beta1 = 0.85, beta2 = 0.99, eps = 1e-8.
                 M.adam_data_unchanged, where=("adam", r"\bp\s*=[^=]")),
         Mistake("sign", "a step uphill",
                 "Subtract: p.data -= lr·m̂ / (sqrt(v̂) + eps). m̂ points uphill.",
-                M.adam_ascent),
+                M.adam_ascent, where=("adam", W.STEP_ADDED)),
     ))
 
 TRAIN = make_stage(
