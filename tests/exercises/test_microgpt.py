@@ -172,7 +172,8 @@ SMALLEST = {
     ("rmsnorm", "the sum of squares, not their mean"): (2, 2),
     ("linear", "every output from the first row"): (1, 2),
     ("attention", "scores divided by d instead of sqrt(d)"): (2, 2),
-    ("train_step", "gradients not zeroed between steps"): (6, 1, 2),
+    ("train_step", "gradients not zeroed between steps"): (1, 6, 2),  # (heads, tokens, D)
+    ("train_step", "the losses summed, not averaged"): (1, 7, 2),
     ("block", "head i's features from i, not from i·s"): (1, 2),  # (positions, heads)
     ("block", "no rmsnorm before the attention"): (1, 1),
     ("block", "one head over all the features"): (2, 2),

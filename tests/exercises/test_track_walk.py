@@ -46,6 +46,11 @@ def test_the_loss_returned_as_a_value_is_said_so(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "train_step should return the loss as a number, got its Value (data " in said, said
     assert "): return loss.data" in said and "object at 0" not in said
+    # shown on one head and names of one letter, at its line (before: on two heads and a
+    # name of two letters, though every input shows it, and no line; tester66b's m25)
+    assert "n_head = 1, " in said and "step 1: tokens [2, 0, 2]" in said, said
+    line = path.read_text(encoding="utf-8").splitlines().index("    return loss") + 1
+    assert f"in my_gpt.py, line {line}, in train_step  (return loss)" in said, said
 
 
 def test_a_sum_started_again_inside_the_loop_is_named_as_it_is_written():

@@ -93,8 +93,11 @@ def _smallest(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outc
     (issue 66). One of the same size comes first where it is listed before ``failure``'s:
     ``__radd__`` that calls itself, found on 2.0 - x0 (a worked example, through
     ``__rsub__``), is shown on 2.0 + x0. Only a failing answer runs them, and none past a
-    stop (a loop)."""
-    if failure.problem or not exercise.smallest:
+    stop (a loop). An answer of the wrong kind (``Outcome.problem``: a Value where a number
+    was asked for) is shown on the first that gives the same problem, its numbers aside
+    (before, train_step's ``return loss`` was shown on two heads and a name of two letters,
+    though every input shows it)."""
+    if not exercise.smallest:
         return failure
     wrong = {i for o in (failure, *outcomes) if o.got is not None for i in o.wrong}
     for case in exercise.smallest:
@@ -106,12 +109,21 @@ def _smallest(exercise: ExerciseSpec, solution: Solution | Remote, failure: Outc
             tried = attempt(exercise, solution, case)
         except TimeLimit:
             return failure
-        if failure.error is not None:
+        if failure.problem:
+            if tried.problem and _numbers_aside(tried.problem) == _numbers_aside(
+                    failure.problem):
+                return tried
+        elif failure.error is not None:
             if type(tried.error) is type(failure.error):
                 return tried
         elif tried.got is not None and tried.wrong and wrong <= set(tried.wrong):
             return tried
     return failure
+
+
+def _numbers_aside(text: str) -> str:
+    """``text`` with each number in it made ``#``: a problem's kind, whatever the input."""
+    return re.sub(r"-?\d[\d.]*(?:e[-+]?\d+)?", "#", text)
 
 
 def _signature_problem(exercise: ExerciseSpec, solution: Solution | Remote) -> str:

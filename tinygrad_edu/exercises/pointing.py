@@ -25,7 +25,7 @@ import traceback
 from pathlib import Path
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
-from tinygrad_edu.exercises.learner.gpt_cases import CUT, EMPTY_SUM
+from tinygrad_edu.exercises.learner.gpt_cases import CUT, EMPTY_SUM, LOSS_VALUE
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
 from tinygrad_edu.exercises.mistakes import LOOP, ONE_SHORT, Where
 from tinygrad_edu.exercises.text_blocks import place
@@ -36,7 +36,7 @@ __all__: list[str] = []  # the grader's inner workings
 
 PROBLEMS = ((EMPTY_SUM, (rf"\brange\(\s*{LOOP}\s*\)", ONE_SHORT, r"\brange\(",
                         r"\bsum\(")),
-            (CUT, (r"\.data\b",)))
+            (CUT, (r"\.data\b",)), (LOSS_VALUE, (r"\breturn\b",)))
 """An answer of the wrong kind whose line can be found (its text, and patterns of that line
 in the exercise's own function, tried in turn): a sum that added nothing, at the loop empty
 the first time round (``range(t)`` inside ``for t``: before, attention's weighted
@@ -45,7 +45,8 @@ an inner loop one short in linear was told so, with no line; then ``range(len(x)
 a call inside the range, was not seen as one short, and the outer loop was pointed at); a
 number where a Value was
 meant, at the line that reads ``.data`` (issue 66: linear with .data on both operands
-was told so, with no line)."""
+was told so, with no line); train_step's loss returned as its Value, at its
+return."""
 
 
 def pointed(verdict: Verdict, source: str, path: Path) -> Verdict:

@@ -25,6 +25,9 @@ __all__ = ["GPT_CALLS"]
 EMPTY_SUM = "a sum that added nothing"
 """What an answer that holds the number 0 where a Value was meant is said to be (a loop one
 short, empty for one entry); ``pointing.pointed`` names the line of the loop."""
+LOSS_VALUE = "return the loss as a number, got its Value"
+"""What train_step returning its loss's Value is said to do; ``pointing.pointed`` names the
+line of its return."""
 CUT = "computed with .data, the graph is cut and no gradient can flow back."
 """What a number where a Value was meant is said to be; ``pointing.pointed`` names the line
 that reads ``.data``."""
@@ -199,9 +202,11 @@ class TrainCase:
     lr: float
 
     def size(self) -> tuple[int, int, int]:
-        """The tokens of its names, then its heads, then its features: two names of one
-        letter each ([2, 0, 2], [2, 1, 2]) with one head of 2 features is the smallest."""
-        return (sum(len(n) for n in self.names), self.n_head, len(self.weights[0][1][0]))
+        """Its heads, then the tokens of its names, then its features: two names of one
+        letter each ([2, 0, 2], [2, 1, 2]) with one head of 2 features is the smallest, and
+        one head comes before two (issue 66: the losses summed were shown on two heads,
+        where one head and names of one and two letters show them)."""
+        return (self.n_head, sum(len(n) for n in self.names), len(self.weights[0][1][0]))
 
     def __str__(self) -> str:
         steps = "; ".join(f"step {t}: tokens {list(n)}" for t, n in enumerate(self.names, 1))
@@ -398,8 +403,8 @@ def call_train(solution: Callable[..., Any], case: TrainCase, node: type) -> tup
     for t, tokens in enumerate(case.names, 1):
         loss = solution(model, list(tokens), case.n_head, m, v, t, case.lr)
         if _is_node(loss, node):  # (not a Value's repr, which names a class of the grader's)
-            raise AnswerError(f"train_step should return the loss as a number, got its Value "
-                              f"(data {getattr(loss, 'data', None)!r:.30}): return loss.data")
+            raise AnswerError(f"train_step should {LOSS_VALUE} (data "
+                              f"{getattr(loss, 'data', None)!r:.30}): return loss.data")
         if not isinstance(loss, numbers.Real) or isinstance(loss, bool):
             raise AnswerError(f"train_step should return the loss as a number (loss.data), "
                               f"got {loss!r:.60}")

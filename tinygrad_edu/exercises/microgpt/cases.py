@@ -380,8 +380,12 @@ TRAIN_EXAMPLES = (TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 1, 2), (2, 1, 2)),
 
 TRAIN_SMALLEST = _smallest_first([
     TrainCase(_fixed_model(3, 2, 2, 1), ((2, 0, 2), (2, 1, 2)), 1, 0.1),
-    TrainCase(_fixed_model(3, 2, 2, 1), ((2, 0, 2), (2, 1, 2)), 2, 0.1),
-    TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 1, 2), (2, 1, 2)), 1, 0.1)])
-"""The smallest inputs (``ExerciseSpec.smallest``): two names of one letter each, one head
-then two; then a name of two letters first (issue 66: gradients not zeroed were shown on
-two heads and [2, 0, 1, 2], where one head and [2, 0, 2] show them)."""
+    TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 2), (2, 1, 0, 2)), 1, 0.1),
+    TrainCase(_fixed_model(3, 2, 3, 1), ((2, 0, 1, 2), (2, 1, 2)), 1, 0.1),
+    TrainCase(_fixed_model(3, 2, 2, 1), ((2, 0, 2), (2, 1, 2)), 2, 0.1)])
+"""The smallest inputs (``ExerciseSpec.smallest``, one head first): two names of one letter
+each; then a name of two letters, second, then first; then two heads (issue 66: gradients
+not zeroed were shown on two heads and [2, 0, 1, 2], where one head and [2, 0, 2] show
+them; the losses summed on two heads, where one head shows them once the names differ in
+length: two names of one letter give losses twice the mean and, Adam's step being the same
+for a gradient twice as large, the same weights)."""
