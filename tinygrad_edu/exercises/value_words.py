@@ -21,7 +21,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.parts import close
 from tinygrad_edu.exercises.learner.value_probes import STEPS
-from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
+from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake, Where
 
 __all__ = ["NOTE_SORT", "diagnoses"]
 
@@ -240,7 +240,7 @@ def _local(fact: dict[str, Any], case: Any, wanted: Sequence[Sequence[tuple[int,
     name, of = names[k], names[j]
     text = _texts(case)[k] if k < len(_texts(case)) else ""
     method = fact.get("method")
-    where = None  # (its line, where the step is the node's own op's: pointing.py)
+    where: Where | None = None  # (its line, where the step is the node's own op's)
     if method in STEPS and method == _op_method(text):  # (the node's own op: its operand's)
         mine = r"\bself\.grad\b" if text.startswith((f"{of} ", f"{of}.")) else r"\bother\.grad\b"
         where = (method, (rf"{mine}\s*\+?=", r"\.grad\s*\+?="))
