@@ -64,7 +64,7 @@ def _unary(number: int, name: str, title: str, statement: str, *, forward: Calla
         Mistake("value", "the function's value instead of its slope",
                 f"You returned y = {output} itself. A derivative rule returns dy/dx: how fast "
                 "y changes when x changes.", lambda x, y: y, where=(name, RETURN)),
-        Mistake("sign", "the slope's sign flipped",  # (before: no line)
+        Mistake("sign", "sign flipped",  # (as the generic one, and now with its line)
                 f"Every value is minus the right one (the rule is {rule}): a minus crept "
                 "in, or a term was turned round. Check the sign at a point where it is easy "
                 "to know, as the statement says.",
