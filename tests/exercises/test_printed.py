@@ -159,14 +159,15 @@ FINITE = ("def deep(n):\n    return 0 if n == 0 else 1 + deep(n - 1)\n\n\n"
 def test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless(tmp_path, capsys):
     """Before, "Endless recursion at line 2: deep calls itself ... again and again" for a
     recursion that ends at depth 5000 (a tester's walk, on the page and here): now what it
-    is, deeper than the limit of the learner's process (its own, 1000, said as it is), endless
-    or too deep; graded in this process (as the page grades), the limit here."""
+    is, deeper than the limit of the learner's process (the page's, serve.DEPTH, as the
+    page's: a second tester found deep(1500) passed on the page and failed here at Python's
+    1000), endless or too deep; graded in this process (as the page grades), the limit here."""
     path = tmp_path / "answers.py"
     path.write_text(FINITE, encoding="utf-8")
     assert cli(["check", str(path), "d_tanh"]) == 1
     text = capsys.readouterr().out
     assert "Endless" not in text and "again and again" not in text, text
-    assert "Recursion deeper than the limit of 1000 nested calls at line 2: deep calls " \
+    assert f"Recursion deeper than the limit of {serve.DEPTH} nested calls at line 2: deep calls " \
         "itself (perhaps through an operator), and either never stops (endless recursion: " \
         "check the case that should end it) or stops only past the limit" in text, text
     import importlib.util
@@ -238,3 +239,13 @@ def test_a_file_stopped_while_it_prints_at_its_top_level_is_told_printing_takes_
     assert "so it was stopped (it printed " in said["flood"] and " lines by then, and " \
         "printing that much takes the time" in said["flood"], said["flood"]
     assert "(an endless loop, or a long one?)" in said["quiet"], said["quiet"]
+
+
+def test_a_recursion_the_page_allows_passes_here_too(tmp_path, capsys):
+    """The page grades under serve.DEPTH nested calls; so does the learner's process here
+    (deep(1500) in d_tanh passed on the page and failed here at Python's default 1000)."""
+    path = tmp_path / "answers.py"
+    path.write_text("def deep(n):\n    return 0 if n == 0 else deep(n - 1)\n\n\n"
+                    "def d_tanh(x, y):\n    deep(1500)\n    return 1 - y * y\n",
+                    encoding="utf-8")
+    assert cli(["check", str(path), "d_tanh"]) == 0, capsys.readouterr().out

@@ -450,8 +450,10 @@ def _capped_recursion(path: str) -> None:
     (``random._os.sys``); at 10**6, endless recursion through an operator (``__radd__`` as
     ``other + self``) overflowed the C stack, and the process ended with a segmentation
     fault ("signal 11"), where the page, which allows ``DEPTH``, named the line (issue
-    66)."""
+    66). The limit starts at ``DEPTH`` too, the page's: ``deep(1500)`` passed on the page
+    and failed here at Python's 1000, where the guide promises the same verdicts."""
     set_limit = sys.setrecursionlimit
+    set_limit(DEPTH)
 
     def setrecursionlimit(limit: int) -> None:
         if isinstance(limit, int) and limit > DEPTH:
