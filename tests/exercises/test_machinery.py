@@ -43,7 +43,11 @@ def _variants():
 def honest_texts():
     """Every honest file the suite has: name, text."""
     texts = {m.__name__: Path(m.__file__).read_text(encoding="utf-8")
-             for m in (model_answers, answers, lecture, reference)}
+             for m in (model_answers, answers, lecture)}
+    # the track's references, as a learner writes them: not the grader's own tool beside
+    # them (source_of, which reads their source with inspect for the mistakes' models)
+    texts[reference.__name__] = Path(reference.__file__).read_text(encoding="utf-8").replace(
+        "import inspect\n", "").split("\n@functools.cache\ndef source_of")[0]
     texts["starters"] = starter_file("mine.py", [*EXERCISES.values(), *TRACK.values()])
     texts.update(_variants())
     texts.update(("correct Value: " + what, source)
@@ -150,6 +154,12 @@ def test_what_any_answer_does_is_not_flagged():
     ("run = b[''.join(['com', 'pile'])]", 2, "a text made to be 'compile'"),
     ("at = '.tb_' + 'frame'", 2, "a text made to be '.tb_frame'"),
     ("from operator import attrgetter as ag", 2, "from operator import attrgetter"),
+    # a third attacker's: inspect as an attribute of an allowed module, its ways in
+    ("import dataclasses\ni = dataclasses.inspect", 3, "dataclasses.inspect"),
+    ("m = dict(I.getmembers(f))[name]", 2, "I.getmembers"),
+    ("c = I.getclosurevars(check).nonlocals", 2, "I.getclosurevars"),
+    ("run = b[''.join(reversed('cexe'))]", 2, "a text made to be 'exec'"),
+    ("key = '__' + rev(name) + '__'", 2, "a dunder name made at run time"),
 ])
 def test_what_reaches_the_machinery_is_flagged_with_its_line(code, line, what):
     text = "import math\n" + code + "\n"
@@ -208,14 +218,15 @@ def test_the_attack_is_flagged_with_its_lines():
         f"{MAY_DIFFER}")
 
 
-@pytest.mark.parametrize("name", ["attack65b_carl.py.txt", "attack65b_eve.py.txt"])
+@pytest.mark.parametrize("name", ["attack65b_carl.py.txt", "attack65b_eve.py.txt",
+                                  "attack65c_inspect.py.txt"])
 def test_an_attackers_second_round_is_flagged(name):
     """Issue 65, a second attacker: the hook's state reached through a traceback's frames
     and string.Formatter's field paths (eve: the model answers compiled unseen), and a
     complex step compiled from a text at run time (carl); each 1/1 or 3/3 unflagged on every
     route before."""
     text = (Path(__file__).parent / "attacks" / name).read_text(encoding="utf-8")
-    assert "get_field" in said(text) and said(text).endswith(f": {MAY_DIFFER}")
+    assert said(text).startswith(MACHINERY) and said(text).endswith(f": {MAY_DIFFER}")
 
 
 def test_prose_that_names_the_machinery_is_not_flagged():

@@ -71,7 +71,8 @@ def _tally(texts):
     return f"{sum(map(len, texts))} {len(texts)} {crcs}"
 
 
-@pytest.mark.parametrize("told", ["past what it reads", "a text it never sent", "none"])
+@pytest.mark.parametrize("told", ["past what it reads", "a text it never sent", "none",
+                                  "a text of a kind of its own"])
 def test_a_canary_whose_hook_tally_is_not_what_was_heard_is_not_heard(told):
     """Issue 65's second attacker set the hook's count past what it reads (it then sent no
     code, and still the canary); a hook told a text was sent that never was skips it too:
@@ -81,7 +82,9 @@ def test_a_canary_whose_hook_tally_is_not_what_was_heard_is_not_heard(told):
     heard.take(_line(code[0]))
     heard.take(TALLY + {"past what it reads": f"{1 << 40} 1 {_tally(code).split()[2]}",
                         "a text it never sent": _tally([*code, "answer = 2\n"]),
-                        "none": ""}[told])
+                        "none": "",
+                        # (a str subclass equal to any text, put among those it sent: -1)
+                        "a text of a kind of its own": f"{len(code[0])} 1 -1"}[told])
     heard.take(_line(canary_text("a" * 32)))
     assert heard.canaries == set()
 

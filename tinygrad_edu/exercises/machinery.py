@@ -65,7 +65,7 @@ NAMES = frozenset({"exec", "eval", "compile", "__import__", "globals", "vars", "
 MODULES = frozenset({"importlib", "gc", "ctypes", "marshal", "builtins", "_imp", "runpy",
                      "code", "codeop", "pickle", "_pickle", "dill", "cloudpickle", "copyreg",
                      "dis", "_thread", "cffi", "_ctypes", "zipimport",
-                     "pkgutil", "_frozen_importlib", "_frozen_importlib_external"})
+                     "pkgutil", "_frozen_importlib", "_frozen_importlib_external", "inspect"})
 """Modules of the machinery (their submodules too): imported, a file reaches it."""
 ATTRIBUTES = frozenset({
     # gc, sys, inspect, importlib
@@ -86,7 +86,10 @@ ATTRIBUTES = frozenset({
     "__self__", "__defaults__", "__kwdefaults__", "__init_subclass__", "__reduce_ex__",
     # a module reached through another (random._os.sys, typing.sys)
     "sys", "os", "_os", "builtins", "gc", "importlib", "_imp", "ctypes", "marshal",
-    "_sys", "_bootstrap",
+    "_sys", "_bootstrap", "inspect",
+    # inspect's ways to frames, closures and attributes by a name given (dataclasses.inspect)
+    "getmembers", "getmembers_static", "getclosurevars", "getargvalues", "getouterframes",
+    "getinnerframes", "getattr_static", "getsource",
 })
 """Attributes of the machinery: a file that reads one reaches it, whatever it reads it of."""
 CALLED = frozenset({"modules"})
@@ -189,6 +192,9 @@ def _what(node: ast.AST, parents: dict[int, ast.AST], shadowed: set[str]) -> str
         text, parent = _folded(node), parents.get(id(node))
         if text is not None and (parent is None or _folded(parent) is None):  # (the whole)
             return _made(text)
+        if isinstance(node, ast.BinOp) and not (isinstance(parent, ast.BinOp) and
+                                                isinstance(parent.op, ast.Add)):
+            return _dunder_made(node)
     return ""
 
 
@@ -244,6 +250,10 @@ def _folded(node: ast.AST, depth: int = 0) -> str | None:
             made = text[key]
             return made if isinstance(made, str) else None
         return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id == "reversed" and len(node.args) == 1 and not node.keywords:
+        text = _folded(node.args[0], depth + 1)  # (a text reversed, to be joined)
+        return None if text is None else text[::-1]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
             node.func.attr == "join" and len(node.args) == 1 and not node.keywords:
         glue = _folded(node.func.value, depth + 1)
@@ -252,7 +262,28 @@ def _folded(node: ast.AST, depth: int = 0) -> str | None:
             parts = [_folded(item, depth + 1) for item in items.elts]
             if all(part is not None for part in parts):
                 return glue.join(parts)  # type: ignore[arg-type]
+        joined = _folded(items, depth + 1) if glue is not None else None
+        return None if joined is None or glue is None else glue.join(joined)
     return None
+
+
+def _dunder_made(node: ast.BinOp) -> str:
+    """A name made at run time between two ``"__"`` (``"__" + name + "__"``): a dunder whose
+    name the file does not write."""
+    parts: list[ast.expr] = []
+    stack: list[ast.expr] = [node]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+            stack += [part.right, part.left]
+        else:
+            parts.append(part)
+    first, last = parts[0], parts[-1]
+    if len(parts) > 2 and all(isinstance(p, ast.Constant) and isinstance(p.value, str)
+                              for p in (first, last)) and \
+            str(first.value).endswith("__") and str(last.value).startswith("__"):  # type: ignore[attr-defined]
+        return "a dunder name made at run time"
+    return ""
 
 
 _WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -307,9 +307,13 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
                 total = 0  # (the sum of what it holds as sent: the grader's to compare)
                 for held in sent:
                     one: Any = held
+                    if type_(one) is not bytes_ and type_(one) is not str_:  # (one of its
+                        total = -1  # own kind, equal to any text: a text said sent unsent)
+                        break
                     total += crc(one if type_(one) is bytes_ else
                                  one.encode("utf-8", "surrogatepass"))
-                sending(f"{tally_tag}{size[0]} {len_(sent)} {total & 0xFFFFFFFF}")
+                sending(f"{tally_tag}{size[0]} {len_(sent)} "
+                        f"{total & 0xFFFFFFFF if total >= 0 else total}")
                 raw = data if tag == bytes_tag else data.encode("utf-8", "surrogatepass")
                 sending(ran + tag + base64(raw, newline=False).decode("ascii"))  # (the
                 return  # grader's watch: sent whatever was sent before, CANARY)
