@@ -63,12 +63,14 @@ EDITOR_SHOWN = """() => { const r = document.getElementById("code").getBoundingC
 """The exercises page's editor is on screen (its top, and some lines of it)."""
 LANDED = """() => { const header = document.querySelector(".md-header").getBoundingClientRect();
     const s = document.getElementById("statement").getBoundingClientRect();
-    const e = document.getElementById("code").getBoundingClientRect();
-    const start = s.top >= header.bottom - 1 && s.top < innerHeight - 40;
-    const fits = e.bottom - s.top <= innerHeight - header.bottom - 8;
-    return start && (!fits || e.top >= 0 && e.bottom <= innerHeight); }"""
-"""Where a link to a stage lands: the start of its statement on screen, under the header,
-and where the statement's start and the editor fit on screen together, the editor too."""
+    const e = document.getElementById("editor").getBoundingClientRect();
+    const under = (top) => top >= header.bottom - 1 && top < header.bottom + 40;
+    const fits = e.top - s.top + 160 <= innerHeight - header.bottom - 8;
+    const shown = e.top >= header.bottom - 1 && e.top < innerHeight - 100;
+    return shown && (!fits || under(s.top)); }"""
+"""Where a link to a stage lands: the editor on screen, under the header (as near it as the
+page's end lets it come), at any width; where the statement's start fits above the
+editor's first lines, the statement's start under the header too."""
 
 VERDICT_SHOWN = """([mark, cause]) => {
     const box = document.getElementById("output"), text = box.textContent;

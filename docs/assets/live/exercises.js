@@ -299,16 +299,21 @@
                       function () { $("download").click(); });
   }
 
-  // A link to an exercise or a stage (exercises-live.html#node) lands with the start of its
-  // statement under the header: the editor below it is on screen too where both fit, and
-  // where they do not, the statement is read first (before, the editor at the top, the
-  // statement's start scrolled above the screen: 752 px up for stage 1 at 390 px, a
-  // tester's walk). The page has no element of that id to go to.
+  // A link to an exercise or a stage (exercises-live.html#node) lands on its editor, under
+  // the header, at any width; where the start of its statement fits on screen above the
+  // editor's first lines (EDITOR_SHOWN px), it lands on the statement's start instead, the
+  // editor below it (a tester's walk found the start 752 px above the screen at 390 px; a
+  // second found the editor below it once the start came first). The page has no element
+  // of that id to go to.
+  var EDITOR_SHOWN = 160;
   function land() {
     if (!chosen.arrays && location.hash.slice(1) === chosen.name) {
       var header = document.querySelector(".md-header");
       var top = header ? header.getBoundingClientRect().bottom : 0;
-      window.scrollBy(0, $("statement").getBoundingClientRect().top - top - 8);
+      var start = $("statement").getBoundingClientRect().top;
+      var editor = $("editor").getBoundingClientRect().top;
+      var fits = editor - start + EDITOR_SHOWN <= window.innerHeight - top - 8;
+      window.scrollBy(0, (fits ? start : editor) - top - 8);
     }
   }
 
