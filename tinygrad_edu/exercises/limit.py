@@ -38,6 +38,11 @@ from typing import Any, TypeVar
 
 __all__ = ["TimeLimit", "call_with_time_limit", "not_counted"]
 
+_set_recursion_limit = sys.setrecursionlimit
+"""Python's own, bound as the grader imports this module: the learner's process caps what
+its code sets at the page's limit, with a warning (``serve._capped_recursion``), which the
+grader's own room for ``signal.signal`` (``end``) must not meet."""
+
 T = TypeVar("T")
 
 _PY310 = sys.version_info < (3, 11)
@@ -161,11 +166,11 @@ class _Stop:
     def end(self) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         depth = sys.getrecursionlimit()  # (the code may have lowered it to just above its
-        sys.setrecursionlimit(depth + 100)  # depth: signal.signal's enum calls need room)
+        _set_recursion_limit(depth + 100)  # depth: signal.signal's enum calls need room)
         try:
             signal.signal(signal.SIGALRM, 0 if self.handler is None else self.handler)  # 0: SIG_DFL
         finally:
-            sys.setrecursionlimit(depth)
+            _set_recursion_limit(depth)
         if sys.gettrace() is not self.trace:
             sys.settrace(self.trace)
         if self.outer:
