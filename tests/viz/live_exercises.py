@@ -59,7 +59,8 @@ def exercises_grade_as_the_command_line_grades(exercises, capsys):
     assert "diagnosis: the input x used where the output y was meant." in verdict
     code, _ = check_here("d_tanh", wrong)  # the command line, here in CPython
     here = capsys.readouterr().out  # the same verdicts; where it was graded, said plainly
-    assert code == 1 and verdict.split("\nGraded ")[0] == here.split("\nGraded ")[0], (verdict, here)
+    assert code == 1 and verdict.split("\nGraded ")[0] == here.split("\nGraded ")[0], (
+        verdict, here)
     assert "\nGraded in this page's Python, for practice: your code ran beside" in verdict
     assert "\nGraded on your machine, for practice: your code ran in processes" in here
     assert "grade that counts" not in verdict  # (a learner on their own)
