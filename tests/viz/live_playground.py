@@ -406,7 +406,7 @@ def playground_a_compiled_function_last_shows_its_program(playground):
         "def f(leaves, grads, numbers, seed):")
     assert playground.is_visible("#program")
     assert playground.text_content("#program-note").startswith(
-        "The program g ran at its last call, compile(f)'s capture of f.")
+        "The program of g's last call (captured then, or run), compile(f)'s capture of f.")
     assert "b is a leaf" not in playground.text_content("body")
 
 

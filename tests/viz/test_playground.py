@@ -420,8 +420,9 @@ def test_a_compiled_function_as_the_last_name_is_described_with_its_program(caps
     exec(COMPILED_LAST, namespace)
     assert shown.program.startswith(namespace["g"].source().rstrip("\n"))
     assert shown.program.startswith("def f(leaves, grads, numbers, seed):"), shown.program
-    assert shown.program_note.startswith("The program g ran at its last call, compile(f)'s "
-                                         "capture of f. In this page it runs as Python")
+    assert shown.program_note.startswith("The program of g's last call (captured then, or "
+                                         "run), compile(f)'s capture of f. In this page it "
+                                         "runs as Python")
     # not called yet: no program, said so
     shown = run(COMPILED_LAST.replace("g()\n", ""))
     assert shown.name == "g" and shown.program is None

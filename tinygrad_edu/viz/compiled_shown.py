@@ -99,7 +99,8 @@ def compiled_shown(name: str, compiled: Any) -> dict[str, Any]:
         replay_note=f"No replay: {name} is a compiled function, not a Value: it has no "
                     "backward pass of its own to step through.",
         program=text,
-        program_note=(f"The program {name} ran at its last call, {captured}. {IN_THE_PAGE}"
+        program_note=(f"The program of {name}'s last call (captured then, or run), {captured}. "
+                      f"{IN_THE_PAGE}"
                       if text else
                       f"No program yet: {name} is a compiled function that has not been "
                       f"called. Call it once ({name}({_arguments(compiled)})) to capture "
