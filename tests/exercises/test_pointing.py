@@ -436,3 +436,22 @@ def test_silent_mistakes_written_otherwise_are_named_at_their_lines(tmp_path):
         ("attention", "        logits = [sum(q[t][j] * k[s][j] for j in range(head_dim)) / "
          "head_dim ** 0.5\n                  for s in range(t + 1)]", _EVERY_KEY,
          "a position sees the positions after it", _EVERY_KEY)])
+
+
+_ALL_Q = "                  for s in range(len(q))]"
+_ALL_T = "        for s in range(T):"
+
+
+def test_attention_over_every_position_is_named_at_its_inner_loop(tmp_path):
+    """Attention's inner loop over every position written `range(len(q))` (the outer loop's
+    own words) or `range(T)`, `T = len(q)`: named at the inner loop, not the outer one and
+    not the loop over features (before, named with no line: a third tester of issue 66)."""
+    right = ("    for t in range(len(q)):\n        logits = [sum(q[t][j] * k[s][j] for j in "
+             "range(head_dim)) / head_dim ** 0.5\n                  for s in range(t + 1)]")
+    by_t = ("    T = len(q)\n    for t in range(T):\n        logits = []\n"
+            f"{_ALL_T}\n            logits.append(sum(q[t][j] * k[s][j] for j in "
+            "range(head_dim)) / head_dim ** 0.5)")
+    named_at(tmp_path, [
+        ("attention", right, right.replace("range(t + 1)", "range(len(q))"),
+         "a position sees the positions after it", _ALL_Q),
+        ("attention", right, by_t, "a position sees the positions after it", _ALL_T)])

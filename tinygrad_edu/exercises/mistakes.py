@@ -58,10 +58,17 @@ ONE_SHORT = rf"\brange\({_ARGS}-\s*1\s*\)|\brange\(\s*1\s*,"
 """A loop one short: ``range(len(x) - 1)``, ``range(1, len(x))`` (``pointing.PROBLEMS``,
 a sum of nothing; linear's last product left out)."""
 
+WHOLE = "<a loop inside a loop, over a whole argument>"
+"""A pattern of ``Mistake.where`` that is not a pattern of text: the line of a loop (a
+``for`` or a comprehension's) inside another loop of that function, over the whole of one of
+its arguments: ``range(len(q))``, or ``range(T)`` where ``T = len(q)``
+(``pointing._inner_loops_over_all``)."""
+
 SEES_EVERY_KEY = (r"\brange\(\s*len\(\s*k\s*\)\s*\)", r"\benumerate\(\s*k\s*\)",
-                  r"\bzip\(\s*k\b", r"\bfor\s+\w+\s+in\s+k\b")
+                  r"\bzip\(\s*k\b", r"\bfor\s+\w+\s+in\s+k\b", WHOLE)
 """Where attention lets a position see every key, those after it too (a loop over all of
-``k``, not ``range(t + 1)``; issue 66: named, with no line)."""
+``k``, not ``range(t + 1)``; issue 66: named, with no line; then a loop over
+``range(len(q))`` or ``range(T)`` inside the loop over t was named with no line)."""
 
 ONE_LAYER = (r"layer0\b", r"\bwhile\b", r"\bfor\s+\w+\s+in\s+range\(", r"\bblock\(")
 """Where gpt runs only its first layer: a ``layer0`` written out, else its loop over the

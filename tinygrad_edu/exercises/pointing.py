@@ -27,7 +27,7 @@ from pathlib import Path
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner.gpt_cases import CUT, EMPTY_SUM, LOSS_VALUE
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed
-from tinygrad_edu.exercises.mistakes import LOOP, ONE_SHORT, Where
+from tinygrad_edu.exercises.mistakes import LOOP, ONE_SHORT, WHOLE, Where
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -105,6 +105,12 @@ def _line(where: Where | None, ex: ExerciseSpec, tree: ast.Module, lines: list[s
     body = getattr(found, "body", None) or [found]  # (its lines, not its def's: 'logits')
     code = _code_lines(lines, first, last)
     for pattern in (patterns,) if isinstance(patterns, str) else patterns:
+        if pattern == WHOLE:
+            numbers = _inner_loops_over_all(found)
+            if numbers:
+                return _said(place(name, cells, numbers[0], lines), function,
+                             lines[numbers[0] - 1])
+            continue
         if LOOP in pattern:
             pattern = pattern.replace(LOOP, _loop_names(found))
         for number in range(getattr(body[0], "lineno", first), last + 1):
@@ -159,6 +165,42 @@ def _loop_names(function: ast.AST) -> str:
                     if isinstance(n, (ast.For, ast.comprehension))
                     and isinstance(n.target, ast.Name)})
     return rf"\b(?:{'|'.join(names)})\b" if names else "(?!)"
+
+
+def _inner_loops_over_all(function: ast.AST) -> list[int]:
+    """The lines of the loops (``for`` statements and comprehensions) inside another loop of
+    ``function`` that go over the whole of one of its arguments: ``range(len(q))``, or
+    ``range(T)`` where ``T = len(q)`` (``mistakes.WHOLE``). Not ``range(len(q[0]))``, nor
+    ``range(head_dim)``: a loop over features is no mistake there."""
+    arguments = getattr(function, "args", None)
+    names = {a.arg for a in arguments.args} if arguments is not None else set()
+
+    def length(node: ast.AST) -> bool:  # len(q), q an argument
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "len" and len(node.args) == 1
+                and isinstance(node.args[0], ast.Name) and node.args[0].id in names)
+
+    lengths = {target.id for node in ast.walk(function) if isinstance(node, ast.Assign)
+               and length(node.value) for target in node.targets
+               if isinstance(target, ast.Name)}
+
+    def over_all(node: ast.AST) -> bool:
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "range" and len(node.args) == 1):
+            return False
+        (end,) = node.args
+        return length(end) or (isinstance(end, ast.Name) and end.id in lengths)
+
+    inner: list[ast.AST] = []  # (what runs inside a loop: a for's body, a comprehension's rest)
+    for node in ast.walk(function):
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            inner += node.body
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            inner += node.generators[1:] + [c for g in node.generators for c in g.ifs]
+            inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    return sorted({n.iter.lineno for part in inner for n in ast.walk(part)
+                   if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension))
+                   and over_all(n.iter)})
 
 
 def _said(where: str, function: str, code: str) -> str:
