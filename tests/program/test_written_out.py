@@ -137,3 +137,37 @@ def test_the_streams_are_python_s_own_again_after_a_capture():
 
     _said(f, calls=1)
     assert sys.stdout is before[0] and sys.stderr is before[1]
+
+
+def test_a_file_written_is_said_once_with_its_line(tmp_path):
+    """A file held outside that the function writes to, by a global or through an object
+    (an attacker of issue 64: ``FH.write("step\\n")`` was written at the capture only, and
+    nothing said); one only reached, a trainer's log file, says nothing."""
+    held = open(tmp_path / "log.txt", "w")
+    logs = type("Logs", (), {})()
+    logs.file = held
+    quiet = open(tmp_path / "quiet.txt", "w")
+    try:
+        def f(x):
+            held.write("a step\n")
+            return (W * x).tanh()
+
+        def g(x):
+            logs.file.write("a step\n")
+            return (W * x).tanh()
+
+        def h(x):
+            assert not quiet.closed
+            return (W * x).tanh()
+
+        for function, line in ((f, 'held.write("a step\\n")'),
+                               (g, 'logs.file.write("a step\\n")')):
+            step, said = _said(function)
+            assert step.captures == 1, step.explain()
+            assert len(said) == 1 and "(TextIOWrapper)" in said[0] and line in said[0], said
+            assert "a program does not write again" in said[0]
+        step, said = _said(h)
+        assert said == [] and step.captures == 1
+    finally:
+        held.close()
+        quiet.close()

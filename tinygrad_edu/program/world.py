@@ -67,12 +67,23 @@ def reached(record: Any, places: list[Any], line: str) -> list[tuple[Any, Any, s
                 f"it reaches {place.said()}, a queue.SimpleQueue: what it holds cannot be "
                 "seen, so what it gives cannot be guarded; take the numbers out of it "
                 f"outside the compiled function and pass them in, at {line or learners_line()}")
-        elif isinstance(x, io.IOBase) and x not in (sys.stdin, sys.stdout, sys.stderr):
+        elif isinstance(x, io.IOBase) and not _standard(place):
             streams.append((place, _position(x), line or learners_line()))  # (an
             # argument's: the line that gave it)
         elif place.kind == "iterator":
             streams.append((place, iterator_state(x), line or learners_line()))
     return streams
+
+
+def _standard(place: Any) -> bool:
+    """Whether ``place`` holds ``sys.stdin``, ``sys.stdout`` or ``sys.stderr`` (what a
+    capture's ``Written`` holds), or a part of one (``OUT.buffer``)."""
+    held = [sys.stdin, *[getattr(s, "_stream", s) for s in (sys.stdout, sys.stderr)]]
+    while place is not None:
+        if any(place.value is s for s in held):
+            return True
+        place = place.parent
+    return False
 
 
 def _position(stream: Any) -> Any:
@@ -92,7 +103,9 @@ def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
     """A stream reached from outside that the function read (one whose position it moved,
     its length kept where it can be written too; one that can only be read and has no
     position: a pipe), refused, naming the line that reached it (one reached and not read,
-    a trainer's data file, is none); an iterator the function advanced, as
+    a trainer's data file, is none); one it wrote to (made longer, or moved where it cannot
+    be read: a file of its log), said once, as a print is (before, written at the capture
+    only, silently: an attacker of issue 64); an iterator the function advanced, as
     ``iterators_read``."""
     for place, before, line in streams:
         stream = place.value
@@ -100,12 +113,18 @@ def streams_read(record: Any, streams: list[tuple[Any, Any, str]]) -> None:
             iterators_read(record, place, before, line)
             continue
         try:
-            if not stream.readable():
-                continue
-            only_read = not stream.writable()
+            readable, only_read = stream.readable(), not stream.writable()
         except ValueError:  # (closed)
             continue
         now = _position(stream)
+        if not only_read and before is not None and now is not None and now != before and (
+                now[1] != before[1] or not readable) and not hasattr(stream, "getvalue"):
+            # (longer, or moved and never read; one in memory: its text is guarded)
+            record.effect(f"it writes to {place.said()}, a stream ({type(stream).__name__}) "
+                          "(a program does not write again: write outside the compiled "
+                          f"function, from what it returns), at {line or '?'}", line=False)
+        if not readable:
+            continue
         if (only_read and (before is None or now is None)) or (  # (a pipe: no position)
                 before is not None and now is not None and now[0] != before[0] and
                 (only_read or now[1] == before[1])):  # (reached and not read: no read)
