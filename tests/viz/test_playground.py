@@ -429,3 +429,18 @@ def test_a_compiled_function_as_the_last_name_is_described_with_its_program(caps
     assert shown.program_note == ("No program yet: g is a compiled function that has not "
                                   "been called. Call it once (g()) to capture f as a program, "
                                   "which is shown here.")
+
+
+def test_the_compiled_function_written_last_is_the_one_described(capsys):
+    """The last statement a compiled function's name by itself: that one is described, as a
+    notebook shows a cell's last expression. Before, the one assigned last was (``other``,
+    h's program), though the output line showed step (issue 66's fourth tester, D1)."""
+    source = ("from tinygrad_edu import Value\nfrom tinygrad_edu.program import compile\n"
+              "a = Value(2.0)\ndef f():\n    return (a * 3.0).relu() / 2.0\n"
+              "def h():\n    return a.tanh()\n"
+              "step = compile(f)\nother = compile(h)\nstep()\nother()\nstep\n")
+    shown = run(source)
+    assert shown.name == "step" and shown.graph_title == "Graph of step", shown.graph_title
+    assert "compile(f)'s capture of f" in shown.program_note, shown.program_note
+    shown = run(source.removesuffix("step\n"))  # (no last name: the one assigned last)
+    assert shown.name == "other"

@@ -357,9 +357,16 @@ def assigned_names(tree: ast.Module) -> list[str]:
 def last_value_name(tree: ast.Module, namespace: dict[str, Any]) -> str | None:
     """The last name in the source that now holds a Value of the scalar engine, a compiled
     function's answer (``tinygrad_edu.program.Result``, a Value's number) or a compiled
-    function (``tinygrad_edu.program.Compiled``: ``g = compile(f)``)."""
+    function (``tinygrad_edu.program.Compiled``: ``g = compile(f)``); where the last
+    statement is such a name by itself, that name, as a notebook shows the last expression
+    of a cell (before, ``step = compile(f); other = compile(h); step`` described ``other``:
+    issue 66's fourth tester)."""
     capture = sys.modules.get("tinygrad_edu.program.capture")
     kinds = (Value, capture.Result, capture.Compiled) if capture is not None else (Value,)
+    last = tree.body[-1] if tree.body else None
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Name) and \
+            isinstance(namespace.get(last.value.id), kinds):
+        return last.value.id
     for name in reversed(assigned_names(tree)):
         if isinstance(namespace.get(name), kinds):
             return name
