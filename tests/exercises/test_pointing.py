@@ -455,3 +455,16 @@ def test_attention_over_every_position_is_named_at_its_inner_loop(tmp_path):
         ("attention", right, right.replace("range(t + 1)", "range(len(q))"),
          "a position sees the positions after it", _ALL_Q),
         ("attention", right, by_t, "a position sees the positions after it", _ALL_T)])
+
+
+_SUMMED = "    x = [[a + b for a, b in zip(wte[tok], wpe[t])] for t, tok in enumerate(tokens)]"
+
+
+def test_gpt_without_rmsnorm_is_named_where_the_embeddings_are_added(tmp_path):
+    """The embeddings unpacked first (``wte, wpe = model["wte"], model["wpe"]``), then added
+    with no rmsnorm: named at the line that adds them. Before, at the line that unpacks
+    them, which only names two things (issue 66's fourth tester, D3)."""
+    right = ('    x = [rmsnorm([t + p for t, p in zip(model["wte"][tok], model["wpe"][pos])])\n'
+             "         for pos, tok in enumerate(tokens)]")
+    named_at(tmp_path, [("gpt", right, '    wte, wpe = model["wte"], model["wpe"]\n' + _SUMMED,
+                         "no rmsnorm after the embeddings", _SUMMED)])

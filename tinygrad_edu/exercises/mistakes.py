@@ -70,6 +70,12 @@ SEES_EVERY_KEY = (r"\brange\(\s*len\(\s*k\s*\)\s*\)", r"\benumerate\(\s*k\s*\)",
 ``k``, not ``range(t + 1)``; issue 66: named, with no line; then a loop over
 ``range(len(q))`` or ``range(T)`` inside the loop over t was named with no line)."""
 
+EMBEDDINGS_ADDED = (r"\bwpe\s*\[", r"[\"']wpe[\"']\s*\]\s*\[", r"wpe")
+"""Where gpt adds the two embeddings (where rmsnorm belongs): the first line that indexes
+wpe (``wpe[t]``, ``model["wpe"][pos]``), else the first that names it (before, that one
+always: ``wte, wpe = model["wte"], model["wpe"]``, which only unpacks two names, issue 66's
+fourth tester)."""
+
 ONE_LAYER = (r"layer0\b", r"\bwhile\b", r"\bfor\s+\w+\s+in\s+range\(", r"\bblock\(")
 """Where gpt runs only its first layer: a ``layer0`` written out, else its loop over the
 layers, else its call of block."""

@@ -425,7 +425,7 @@ GPT = make_stage(
         Mistake("norm", "no rmsnorm after the embeddings",
                 "microgpt normalises the sum of the two embeddings before the first block: "
                 "x[t] = rmsnorm(wte[tokens[t]] + wpe[t]).", M.gpt_without_norm,
-                where=("gpt", r"wpe")),
+                where=("gpt", W.EMBEDDINGS_ADDED)),
         Mistake("layers", "only the first layer",
                 "Run every layer the model holds, layer0, layer1, ...: each block's output is "
                 "the next block's input.", M.gpt_first_layer_only, where=("gpt", W.ONE_LAYER)),
