@@ -27,7 +27,6 @@ mistakes are built here, beside the references:
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any
 
 from tinygrad_edu.engine import Value
@@ -35,6 +34,7 @@ from tinygrad_edu.exercises import value_words
 from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.learner import value_probes
+from tinygrad_edu.exercises.learner.serve import DEPTH
 from tinygrad_edu.exercises.learner.value_probes import ASSIGN_PROBES, METHODS, REVERSE
 from tinygrad_edu.exercises.mistakes import Diagnosis, Mistake
 from tinygrad_edu.exercises.remote import Remote
@@ -351,7 +351,7 @@ def recursion_note(outcome: Outcome) -> str | None:
         f"One limit, which does not fail the exercise: backward() on a sum of {chain.n + 1} "
         f"terms (s = x, then s = s + x, {chain.n} times: a chain {chain.n} nodes deep) "
         "raised RecursionError. Your topological sort calls itself once for every node along "
-        f"the chain, and Python stops at sys.getrecursionlimit() = {sys.getrecursionlimit()} "
+        f"the chain, and Python stops at sys.getrecursionlimit() = {DEPTH} "
         "nested calls. That is a limit of depth, not a wrong number: every value and "
         "gradient your Value gave on the inputs tried is right, and micrograd's own "
         "build_topo stops at the same depth, so the exercise passes. But a loss summed over "

@@ -10,7 +10,6 @@ stage are here too: every stage is made as this one is.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from tinygrad_edu.exercises.comparing import Outcome
 from tinygrad_edu.exercises.grading import Exercise
 from tinygrad_edu.exercises.learner.expression_cases import local_rows
 from tinygrad_edu.exercises.learner.inputs import Call
+from tinygrad_edu.exercises.learner.serve import DEPTH
 from tinygrad_edu.exercises.microgpt import cases as C
 from tinygrad_edu.exercises.microgpt import mistakes as M
 from tinygrad_edu.exercises.microgpt import reference as R
@@ -190,7 +190,7 @@ def _recursion_note(outcome: Outcome) -> str | None:
     return (
         "One limit, which does not fail the stage: backward() on a sum of 2001 terms (a chain "
         "2000 nodes deep) raised RecursionError. A topological sort that calls itself once "
-        f"per node stops at sys.getrecursionlimit() = {sys.getrecursionlimit()} nested calls, "
+        f"per node stops at sys.getrecursionlimit() = {DEPTH} nested calls, "
         "as microgpt's own build_topo does. A loss summed over a long sequence is such a "
         "chain; to lift the limit, sort with a stack of your own:\n"
         "    order, seen, todo = [], set(), [(self, False)]\n"
