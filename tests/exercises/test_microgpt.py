@@ -249,15 +249,20 @@ def test_endless_recursion_is_shown_on_one_step(tmp_path):
 
 
 @pytest.mark.slow  # (a long run: under the main Python only)
-def test_the_whole_track_graded_apart_passes_and_a_wrong_stage_sinks_no_other(tmp_path):
+def test_the_whole_track_graded_apart_passes_and_a_wrong_stage_sinks_no_other(tmp_path,
+                                                                              capsys):
     """In the learner's own process (as every route grades a file): the right file passes
-    every stage; with its Value's `=` slip and an unstable softmax, those two fail, named as
-    in this process, and the stages after them pass, the grader answering for those two
-    where they are used (and saying so)."""
-    right = grade_apart(defined_path(RIGHT, tmp_path, "right.py"), list(TRACK.values()))
-    assert right.problem is None and not right.reported
-    assert all(v.passed for v in right.verdicts.values()), right.verdicts
-    assert set(right.verdicts) == set(TRACK)
+    every stage, and `check` then names the training command (before, only the page's last
+    panel did: issue 66's fourth tester, D11); with its Value's `=` slip and an unstable
+    softmax, those two fail, named as in this process, and the stages after them pass, the
+    grader answering for those two where they are used (and saying so)."""
+    from tinygrad_edu.exercises.cli import main as cli
+
+    right = defined_path(RIGHT, tmp_path, "right.py")
+    assert cli(["check", str(right), "microgpt"]) == 0
+    out = capsys.readouterr().out
+    assert "right.py: 10 of 10 attempted stages of microgpt pass." in out, out
+    assert f"Every stage passes: train it, python -m tinygrad_edu exercises train {right}" in out
     wrong = with_slip(*SLIPS["node"][0][1:])
     wrong = wrong.replace(*SLIPS["softmax"][0][1:])
     graded = grade_apart(defined_path(wrong, tmp_path, "wrong.py"), list(TRACK.values()))

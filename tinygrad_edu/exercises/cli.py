@@ -268,6 +268,8 @@ def _check(path: Path, names: list[Exercise], required: bool = True,
     if missing:
         extra.append(f"{len(missing)} not in the file")
     print(summary + (f"; {', '.join(extra)}" if extra else "") + ".")
+    if {ex.name for ex in passed} >= set(TRACK):  # (the closing step, as the page says it)
+        print(f"Every stage passes: train it, {PROG} train {path}  (300 steps, a few minutes).")
     print(textwrap.fill(_practice(path, decision.route if decision else None), 92))
     print(seed_text(grading_seed()))
     if not passed and not failed:

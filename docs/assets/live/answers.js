@@ -68,7 +68,9 @@
     chosen.forEach(function (ex) { ex.code = hoisted(ex.code, imports); });
     var blocks = [(track ?
       '"""My microgpt, from the exercises page (' + date + ').\nGrade it with\n' +
-      'python -m tinygrad_edu exercises check ' + fileName + ' ' + track + '\n"""\n\n' :
+      'python -m tinygrad_edu exercises check ' + fileName + ' ' + track + '\n' +
+      'and, once every stage passes, train it (300 steps, a few minutes) with\n' +
+      'python -m tinygrad_edu exercises train ' + fileName + '\n"""\n\n' :
       '"""My answers to the tinygrad_edu exercises, from the exercises page (' +
       date + ').\nGrade them with\npython -m tinygrad_edu exercises check ' + fileName +
       '\n"""\n\n') + imports.join("\n") + "\n"];
