@@ -261,3 +261,28 @@ def test_a_stopped_function_lets_go_of_what_it_held_at_once(short_time_limit):
         assert held and all(ref() is None for ref in held), len(held)
     finally:
         gc.enable()
+
+
+def test_memory_grown_past_a_processs_room_in_the_page_is_told_so(short_time_limit,
+                                                                  monkeypatch):
+    """In the page's Python (4 GB, no limit of its own), a function that grows a list until
+    the time limit stops it is told it ran out of memory, at its line, as a learner's process
+    on a computer tells it with a MemoryError (before, "An endless loop?", where the command
+    line says MemoryError: issue 66's fourth tester, D2). The page's memory is read from
+    Pyodide, here a stand-in that grows 0.6 GB at each reading."""
+    from tinygrad_edu.viz import page_python
+
+    readings = iter(range(0, 10 * 2 ** 30, 600 * 2 ** 20))
+    monkeypatch.setattr(page_python, "memory_bytes", lambda: next(readings))
+
+    def d_tanh(x, y):
+        while True:
+            pass
+
+    verdict = str(check("d_tanh", d_tanh))
+    assert "MemoryError: it ran out of memory (it took 0.6 GB more)" not in verdict, verdict
+    readings = iter(range(0, 10 * 2 ** 30, 1200 * 2 ** 20))
+    verdict = str(check("d_tanh", d_tanh))
+    assert "MemoryError: it ran out of memory (it took 1.2 GB more)" in verdict, verdict
+    assert "while True:" in verdict and "past the 1 GB more a learner's process" in verdict
+    assert "An endless loop?" not in verdict and "TimeLimit" not in verdict, verdict

@@ -318,6 +318,13 @@ def _stopped(stop: TimeLimit) -> str:
                 f"the print out of the loop (or print every 1000th turn) and check again. "
                 f"On the last input ({lines:,} lines) it printed:\n"
                 + indent(shortened(outcome.printed if outcome else "", 600, 12, 3).rstrip(), 4))
+    grown = getattr(stop, "grown", 0)  # (the page's Python, which has 4 GB: running.py)
+    if grown:
+        return (f"In its {stop.seconds:g} s it took {grown / 2 ** 30:.1f} GB more memory, "
+                "past the 1 GB more a learner's process may take on your machine (there, "
+                "MemoryError at the line above): that line asks for more and more (a list "
+                "that grows without end, or one far too big); keep only what the function "
+                "needs.")
     if lines < CHATTY:
         return ("An endless loop? The line above is where your function was when it was "
                 "stopped; a print inside the loop shows what changes from one turn to the "

@@ -74,6 +74,7 @@ class TimeLimit(BaseException):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"still running after {seconds:g} s on this input, so it was stopped")
         self.outcome: Any = None  # (the grader's Outcome)
+        self.seconds = seconds
 
 
 class PageStop(KeyboardInterrupt):

@@ -127,7 +127,10 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
     outcome = Outcome(case, expected)
     out = Printed()
     started = time.monotonic()
-    try:
+    from tinygrad_edu.viz.page_python import MORE_MEMORY, memory_bytes  # (as apart.py)
+
+    memory = None if isinstance(solution, Remote) else memory_bytes()  # (the page's: None
+    try:  # elsewhere)
         if isinstance(solution, Remote):  # (its time limit is its own process's)
             got, outcome.printed = run_solution(solution, exercise, case, out)
         else:
@@ -157,6 +160,13 @@ def attempt(exercise: ExerciseSpec, solution: Solution | Remote, case: Any,
             # in all, where kept they made each run fail at once: 12 s).
             _let_go(error.__traceback__)
             error.outcome = outcome
+            now = memory_bytes() if memory is not None else None
+            if now is not None and memory is not None and now - memory >= MORE_MEMORY:
+                error.grown = now - memory  # type: ignore[attr-defined]  # (a learner's
+                outcome.error_text = outcome.error_text.replace(  # process on a computer
+                    f"{type(error).__name__}: {error}",  # raises MemoryError: said so)
+                    f"MemoryError: it ran out of memory (it took {(now - memory) / 2 ** 30:.1f}"
+                    " GB more)", 1)
             raise
         _counted(outcome, time.monotonic() - started)
         return outcome
