@@ -249,3 +249,29 @@ def test_a_recursion_the_page_allows_passes_here_too(tmp_path, capsys):
                     "def d_tanh(x, y):\n    deep(1500)\n    return 1 - y * y\n",
                     encoding="utf-8")
     assert cli(["check", str(path), "d_tanh"]) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("apart", [True, False])
+def test_the_lines_and_characters_not_shown_are_counted_exactly(apart):
+    """Wherever the kept part ends, the line saying what was not shown counts exactly the
+    lines and characters between the kept part and the last lines, and printed_lines the
+    lines printed (a last one unfinished too). Before, where the kept part ended with a
+    line's text and print's "\\n" came in its next write, that "\\n" was counted as a line
+    not shown: one line and one character too many (issue 66's fourth tester, D5)."""
+    from tinygrad_edu.exercises.learner.printed import Printed, cut_of, printed_lines
+
+    for kept in range(50, 200):
+        out, total = Printed(kept=kept), ""
+        for i in range(1000):
+            for piece in ((f"debug {i}", "\n") if apart else (f"debug {i}\n",)):
+                out.write(piece)
+            total += f"debug {i}\n"
+        out.write("debug 1000")
+        total += "debug 1000"
+        text = out.getvalue()
+        before, lines, chars, after = cut_of(text)
+        shown = before if total.startswith(before) else before[:-1]  # (a "\n" after a part)
+        assert total.startswith(shown) and total.endswith(after), kept
+        assert (lines, chars) == (total.count("\n") - shown.count("\n") - after.count("\n"),
+                                  len(total) - len(shown) - len(after)), kept
+        assert printed_lines(text) == 1001, kept

@@ -142,3 +142,17 @@ def test_input_says_the_page_has_no_keyboard(page):
     assert text.startswith("a number? ")
     assert text.endswith("EOFError: EOF when reading a line: the Python in this page has no "
                          "keyboard to read from; write the value into your code instead\n")
+
+
+def test_a_floods_lines_are_counted_to_the_last(page):
+    """lines_so_far counts every line printed, the one the cut came in too (before, that
+    one was sent and not counted: a flood at a file's top level was said to have printed one
+    line fewer than it had, issue 66's fourth tester, D5)."""
+    printing_, _, _ = page
+    printing_.install()
+    for i in range(3 * HEAD_LINES):
+        print(f"line {i}")
+    sys.stdout.write("line")  # (a line stopped half-way: not a line yet)
+    sys.stdout.flush()  # (past the cut, written a block at a time)
+    assert printing.lines_so_far() == 3 * HEAD_LINES
+    printing_.settle()

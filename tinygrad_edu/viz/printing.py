@@ -131,6 +131,8 @@ class Printing:
             head = self._head(text)
             if head:  # (cut inside a line: the line about the cut goes on a line of its own)
                 self.send(stream, head if head.endswith("\n") else head + "\n")
+                self.lines += head.count("\n")  # (before, not counted: the count of a flood
+                self.chars += len(head)  # was one short, issue 66's fourth tester)
             text = text[len(head):]
             self.cut = True
             for name in ("stdout", "stderr"):  # (print looks up sys.stdout at each call)

@@ -53,7 +53,11 @@ class Printed(io.StringIO):
                 return super().write(text)
             cut = max(room, 0)  # (at the end of a line, where one ends in the room)
             end = text.rfind("\n", 0, cut)
-            if end >= 0 or super().getvalue().endswith("\n"):
+            ended = super().getvalue().endswith("\n")
+            if end < 0 and not ended and text.startswith("\n"):
+                end = 0  # (the end of the line kept, print's "\n" written after its text:
+                # before, counted as a line not shown, one line and one character too many)
+            if end >= 0 or ended:
                 cut = end + 1
             super().write(text[:cut])
             self.rest = rest = [text[cut:]]
