@@ -160,6 +160,21 @@ def test_what_any_answer_does_is_not_flagged():
     ("c = I.getclosurevars(check).nonlocals", 2, "I.getclosurevars"),
     ("run = b[''.join(reversed('cexe'))]", 2, "a text made to be 'exec'"),
     ("key = '__' + rev(name) + '__'", 2, "a dunder name made at run time"),
+    # a fourth attacker's (a65): names read by patterns, with no attribute written
+    ("match e:\n    case object(__traceback__=tb): pass", 3,
+     "a class pattern reading __traceback__"),
+    ("match tb:\n    case object(tb_frame=fr, tb_next=nx): pass", 3,
+     "a class pattern reading tb_frame, tb_next"),
+    ("match fr:\n    case object(f_locals=loc, f_builtins=fb): pass", 3,
+     "a class pattern reading f_locals, f_builtins"),
+    ("match print:\n    case object(__self__=b): pass", 3, "a class pattern reading __self__"),
+    ("match object:\n    case object(__getattribute__=ga): pass", 3,
+     "a class pattern reading __getattribute__"),
+    ("import copy\nmatch copy:\n    case object(copyreg=c): pass", 4,
+     "a class pattern reading copyreg"),
+    ("match g:\n    case {'__builtins__': b}: pass", 3, "['__builtins__']"),
+    ("class P:\n    __match_args__ = ('tb_frame',)", 3, "__match_args__ reading tb_frame"),
+    ("self = BaseException\nd = self.__dict__", 3, "self.__dict__"),
 ])
 def test_what_reaches_the_machinery_is_flagged_with_its_line(code, line, what):
     text = "import math\n" + code + "\n"
@@ -227,6 +242,41 @@ def test_an_attackers_second_round_is_flagged(name):
     route before."""
     text = (Path(__file__).parent / "attacks" / name).read_text(encoding="utf-8")
     assert said(text).startswith(MACHINERY) and said(text).endswith(f": {MAY_DIFFER}")
+
+
+@pytest.mark.parametrize("name", ["match_quiet.py.txt", "match_quiet_classmate.py.txt",
+                                  "pair_run_time.py.txt"])
+def test_an_attackers_patterns_are_flagged(name):
+    """A fourth attacker (a65): the audit hook's state, a traceback's frames and a frame's
+    builtins (so ``exec``) read through class patterns alone, ``case object(tb_frame=fr)``,
+    with no attribute written (the model answers or a classmate's compiled with the watch
+    briefly off, m1 and m2; a pair's answer compiled with it on, m3): 3/3 or 2/2 unflagged on
+    every route before. A pattern's keywords are names read (``names_read.py``)."""
+    text = (Path(__file__).parent / "attacks" / name).read_text(encoding="utf-8")
+    assert "a class pattern reading __traceback__" in said(text), said(text)
+    assert "f_builtins" in said(text), said(text)
+    alice = (Path(__file__).parent / "attacks" / "match_quiet_alice.py.txt").read_text()
+    assert found(alice) == []  # (the classmate m2 copies: honest)
+
+
+def test_patterns_of_honest_code_are_not_flagged():
+    assert found('''
+        def kind(node):
+            match node:
+                case object(data=d, grad=g, parents=[p, q]):
+                    return d + g, p, q
+                case {"op": "+", "args": args}:
+                    return args
+                case _:
+                    return None
+
+
+        class Pair:
+            __match_args__ = ("first", "second")
+
+            def __init__(self):
+                self.__dict__.update(first=1, second=2)
+        ''') == []
 
 
 def test_prose_that_names_the_machinery_is_not_flagged():

@@ -191,12 +191,33 @@ def test_which_exercises_are_read():
     ("def f(z):\n    return z.conjugate()", ".conjugate"),
     ("def f(z):\n    return z.real", ".real"),
     ("def f(x):\n    return eval('x')", "eval()"),
+    ("def f(z):\n    match z:\n        case object(imag=im):\n            return im",
+     "imag= in a class pattern"),
+    ("def f(z):\n    match z:\n        case object(f_builtins=b):\n            return b",
+     "f_builtins= in a class pattern"),
+    ("class P:\n    __match_args__ = ('imag',)", "'imag' in __match_args__"),
+    ("def f(z):\n    return z.__complex__()", ".__complex__"),
 ], ids=["pow", "through names", "math", "dtype code", "roots", "longdouble", "conjugate",
-        "real", "eval"])
+        "real", "eval", "pattern imag", "pattern f_builtins", "__match_args__",
+        "__complex__"])
 def test_the_reading_finds_what_is_looked_for_anywhere(source, what, tmp_path):
     path = write(tmp_path, source + "\n\n\ndef d_tanh(x, y):\n    return 1 - y * y\n")
     why = RuleReading(path).why(EXERCISES["d_tanh"])
     assert why.startswith("your file ") and f"it uses {what}" in why, why
+
+
+COMPLEX_STEP_MATCH = (Path(__file__).parent / "attacks" / "complex_step_match.py.txt"
+                      ).read_text()
+"""A fourth attacker's (a65, b1): d_tanh by the complex step with i made by an operator,
+``(x - x - 1) ** 0.5``, tanh written with ``**``, and the imaginary part read by a class
+pattern, ``case object(imag=im)``: 1/1 unflagged on Python 3.11 and 3.13 before."""
+
+
+def test_a_complex_step_read_by_a_pattern_fails(tmp_path):
+    why = RuleReading(write(tmp_path, COMPLEX_STEP_MATCH)).why(EXERCISES["d_tanh"])
+    assert why.startswith("your d_tanh computes with complex numbers (at solutions.py, line "
+                          "12, it "
+                          "uses imag= in a class pattern: `case object(imag=im):`)"), why
 
 
 def test_names_of_the_learners_own_are_no_builtins(tmp_path):

@@ -46,6 +46,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, parsed, read_source
+from tinygrad_edu.exercises.names_read import attributes_read, is_key
 from tinygrad_edu.exercises.text_blocks import place
 
 __all__ = ["MACHINERY", "MODULES", "WATCH_OFF", "MachineryReading", "flagged", "tampered"]
@@ -84,9 +85,10 @@ ATTRIBUTES = frozenset({
     "__code__", "__globals__", "__builtins__", "__subclasses__", "__closure__", "__base__",
     "__bases__", "__mro__", "__getattribute__", "__import__", "__loader__", "__spec__",
     "__self__", "__defaults__", "__kwdefaults__", "__init_subclass__", "__reduce_ex__",
-    # a module reached through another (random._os.sys, typing.sys)
+    # a module reached through another (random._os.sys, typing.sys, copy.copyreg)
     "sys", "os", "_os", "builtins", "gc", "importlib", "_imp", "ctypes", "marshal",
-    "_sys", "_bootstrap", "inspect",
+    "_sys", "_bootstrap", "inspect", "copyreg", "_thread", "runpy", "codeop", "_pickle",
+    "zipimport", "pkgutil", "_ctypes", "_frozen_importlib", "_frozen_importlib_external",
     # inspect's ways to frames, closures and attributes by a name given (dataclasses.inspect)
     "getmembers", "getmembers_static", "getclosurevars", "getargvalues", "getouterframes",
     "getinnerframes", "getattr_static", "getsource",
@@ -155,20 +157,27 @@ def reached(tree: ast.Module) -> list[tuple[int, str]]:
     machinery (see the module's docstring), as (line, what)."""
     shadowed = {s.name for s in tree.body if isinstance(
         s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}  # (def eval(...): its own)
+    rebound = {node.id for node in ast.walk(tree)
+               if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)} | {
+        node.name for node in ast.walk(tree) if isinstance(node, (ast.MatchAs, ast.MatchStar))
+        and node.name}
+    own = OWN - rebound  # (self = BaseException: its __dict__ is no object's own)
     found: list[tuple[int, str]] = []
     parents: dict[int, ast.AST] = {}
     for node in ast.walk(tree):
         for child in ast.iter_child_nodes(node):
             parents[id(child)] = node
     for node in ast.walk(tree):
-        what = _what(node, parents, shadowed)
+        what = _what(node, parents, shadowed, own)
         if what:
             found.append((getattr(node, "lineno", 0), what))
     return found
 
 
-def _what(node: ast.AST, parents: dict[int, ast.AST], shadowed: set[str]) -> str:
-    """What ``node`` reaches of the machinery, in a few words; empty if nothing."""
+def _what(node: ast.AST, parents: dict[int, ast.AST], shadowed: set[str],
+          own: frozenset[str] = OWN) -> str:
+    """What ``node`` reaches of the machinery, in a few words; empty if nothing (``own``:
+    the names whose ``__dict__`` may be read, ``OWN`` that the file never binds)."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         return _imported(node)
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
@@ -184,8 +193,13 @@ def _what(node: ast.AST, parents: dict[int, ast.AST], shadowed: set[str]) -> str
                 node.attr in CALLED and isinstance(parent, ast.Call) and parent.func is node):
             return _shown(node)
         if node.attr == "__dict__" and not (isinstance(node.value, ast.Name)
-                                            and node.value.id in OWN):
+                                            and node.value.id in own):
             return _shown(node)
+    elif attributes_read(node):  # (a class pattern's keywords, __match_args__: names read)
+        hit = [name for name in attributes_read(node)
+               if name in ATTRIBUTES or name in NAMED or name == "__dict__"]
+        how = "a class pattern" if isinstance(node, ast.MatchClass) else "__match_args__"
+        return f"{how} reading {', '.join(hit)}" if hit else ""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return _literal(node, parents) or _names_inside(node.value, parents.get(id(node)))
     if isinstance(node, (ast.BinOp, ast.Subscript, ast.Call)):
@@ -294,7 +308,7 @@ def _literal(node: ast.Constant, parents: dict[int, ast.AST]) -> str:
     its kind (``getattr(b, "exec")``), or as a subscript's key (``found["__builtins__"]``:
     a dunder, or ``NAMES``)."""
     text, parent = str(node.value), parents.get(id(node))
-    if isinstance(parent, ast.Subscript) and parent.slice is node:
+    if is_key(node, parent):  # (found["__builtins__"], case {"__builtins__": b})
         if text in NAMES or text == "__dict__" or (
                 text in ATTRIBUTES and text.startswith("__")):
             return f"[{text!r}]"

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinygrad_edu.exercises.exercise import ExerciseSpec
 from tinygrad_edu.exercises.loading import cell_texts, cells_of, imported, parsed, read_source
+from tinygrad_edu.exercises.names_read import attributes_read
 from tinygrad_edu.exercises.text_blocks import place
 from tinygrad_edu.exercises.verdicts import Verdict
 
@@ -81,9 +82,11 @@ COMPLEX_NAMES = frozenset({"complex", "complex64", "complex128", "complex256", "
 """Names of complex types (Python's, NumPy's): as a name, or an attribute (``np.complex128``)."""
 COMPLEX_ATTRIBUTES = COMPLEX_NAMES | {"imag", "real", "conjugate", "conj", "emath", "scimath",
                                       "iscomplex", "iscomplexobj", "roots", "eig", "eigvals",
-                                      "fft", "ifft", "angle"}
+                                      "fft", "ifft", "angle", "__complex__", "real_if_close",
+                                      "isreal", "isrealobj", "sort_complex"}
 """Attributes that make or read complex numbers: ``z.imag``, ``z.conjugate()``,
-``np.emath.sqrt(-1)``, ``np.roots([1, 0, 1])`` (the roots ±1j)."""
+``np.emath.sqrt(-1)``, ``np.roots([1, 0, 1])`` (the roots ±1j); read however the file reads
+an attribute (``case object(imag=im)``: ``names_read.py``)."""
 DTYPE_CODES = {**dict.fromkeys(("F", "D", "G", "c8", "c16", "c32", "<c8", "<c16", "<c32"),
                                "complex"),
                **dict.fromkeys(("g", "f12", "f16", "<f12", "<f16"), "exact")}
@@ -95,8 +98,9 @@ DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "exec", "eval", "compile
                            "__builtins__"})
 """Builtins that reach a module's names, or run code made at run time."""
 DYNAMIC_ATTRIBUTES = frozenset({"__dict__", "__globals__", "__code__", "__builtins__",
-                                "__closure__", "f_globals", "f_locals", "f_back", "tb_frame",
-                                "gi_frame", "cr_frame", "ag_frame", "cell_contents"})
+                                "__closure__", "f_globals", "f_locals", "f_back", "f_builtins",
+                                "tb_frame", "gi_frame", "cr_frame", "ag_frame", "cell_contents",
+                                "__self__"})
 """Attributes that reach a module's (or a function's) names and code."""
 
 WORDS = {
@@ -278,14 +282,18 @@ class _Reader:
             value = self.constants.get(node.id)
             if isinstance(value, complex):
                 return *line, f"{node.id} (the complex number {value:.3g})", "complex"
-        elif isinstance(node, ast.Attribute):
-            at = line[0], (node.end_col_offset or 0) - len(node.attr)
-            if node.attr in COMPLEX_ATTRIBUTES:
-                return *at, f".{node.attr}", "complex"
-            if node.attr in LONG_FLOATS or node.attr in EXACT_ATTRIBUTES:
-                return *at, f".{node.attr}", "exact"
-            if node.attr in DYNAMIC_ATTRIBUTES:
-                return *at, f".{node.attr}", "dynamic"
+        elif attributes_read(node):  # (x.imag; case object(imag=im); __match_args__)
+            at = (line[0], (node.end_col_offset or 0) - len(node.attr)) \
+                if isinstance(node, ast.Attribute) else line
+            for name in attributes_read(node):
+                kind = "complex" if name in COMPLEX_ATTRIBUTES else "exact" if (
+                    name in LONG_FLOATS or name in EXACT_ATTRIBUTES) else "dynamic" \
+                    if name in DYNAMIC_ATTRIBUTES else None
+                if kind is not None:
+                    return *at, f".{name}" if isinstance(node, ast.Attribute) else \
+                        f"{name}= in a class pattern" if isinstance(node, ast.MatchClass) \
+                        else f"{name!r} in __match_args__", kind
+            return None
         elif isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)):
             value = _value(node, self.constants, self.modules, self.known)
             if isinstance(value, complex):
