@@ -114,6 +114,7 @@ def test_a_copy_compiled_at_run_time_is_flagged_for_the_teacher(tmp_path):
     assert "⚑" not in paths.text and not result.marks[1].copied
     # what it compiled goes back from a grading process with its result, never in check --json
     assert any("def sum_over_paths" in text for text in result.ran)
+    assert result.made == ()  # (the file's own code compiled it, no module's: audit.BY_MODULE)
     assert Result.from_json(as_sent(result)).ran == result.ran and "ran" not in as_json(result)
     hidden = [t for t in as_gradescope(result)["tests"] if t["visibility"] == "hidden"]
     assert len(hidden) == 2 and COMPILED in hidden[0]["output"], hidden
@@ -144,6 +145,8 @@ def test_an_honest_file_whose_modules_compile_code_is_not_flagged(tmp_path):
                         {"sum_over_paths": 2.0, "d_mul": 1.0})
     assert result.problem is None and result.score == 3.0, result.marks
     assert result.ran  # (its modules compiled code: namedtuple's, dataclass's)
+    assert set(result.made) == set(result.ran)  # (each a module's, none the file's own)
+    assert Result.from_json(as_sent(result)).made == result.made  # (from a grading process)
     assert not any(m.copied for m in result.marks)
     assert not any(t["visibility"] == "hidden" for t in as_gradescope(result)["tests"])
 
@@ -183,3 +186,21 @@ def test_a_classmates_answer_compiled_at_run_time_is_flagged_alike_in_the_report
     assert rows["ivy"]["alike"] == f"sum_over_paths: the same code as alice, eve's {said}"
     assert rows["gus"]["alike"] == rows["hal"]["alike"] == ""
     assert not any(row["copied"] for row in rows.values())
+
+
+def test_a_pairs_answer_compiled_at_run_time_is_theirs_however_many_compile_it(tmp_path):
+    """A pair that holds the same answer encoded, each file compiling it at run time with its
+    own code (a65's m3): no file holds it as written, but the code is theirs, not a module's,
+    and they are alike; what modules' code wrote (a dataclass's methods), two files or more
+    having it, is still no pair's (before, the pair went unflagged: both were taken for the
+    modules' own)."""
+    answer = textwrap.dedent(BOBS)
+    for name in ("eve", "frank"):
+        write(tmp_path, "_ns = {}\n", f"{name}.py")
+    write(tmp_path, HONEST_PATHS, "gus.py")
+    ran = {name: CopyReading(tmp_path / f"{name}.py", ran=[answer]) for name in ("eve", "frank")}
+    assert classmates({**ran, "gus": CopyReading(tmp_path / "gus.py")}, RUN_TIME[0]) == {
+        "eve": ("frank",), "frank": ("eve",)}
+    made = {name: CopyReading(tmp_path / f"{name}.py", ran=[answer], made=[answer])
+            for name in ("eve", "frank")}
+    assert classmates({**made, "gus": CopyReading(tmp_path / "gus.py")}, RUN_TIME[0]) == {}

@@ -70,7 +70,8 @@ class Graded:
     (``absent``: ``"missing"``, ``"not yours"``, ``"not a function"``, ``"not graded"``, with
     the words to show in ``why``); ``printed``: what the file printed when it ran;
     ``load_problems``: why it did not run in the process of a group (in every one: that is
-    the ``problem``); ``ran``: the code its processes compiled at run time (each text once),
+    the ``problem``); ``ran``: the code its processes compiled at run time (each text once;
+``made``: those a module's code wrote, not the file's: ``heard.Heard.made``),
 ``built``: how they made code that has no source to read (``learner/audit.py``);
 ``watch_off``: whether the audit hook of a process was found switched off after an exercise
 was graded (its canary not heard: ``remote.LearnerProcess.watching``, ``machinery.py``)."""
@@ -89,6 +90,7 @@ was graded (its canary not heard: ``remote.LearnerProcess.watching``, ``machiner
     cell_names: dict[int, set[str]] = field(default_factory=dict)  # what each cell defines
     unprotected: dict[str, str] = field(default_factory=dict)  # protections its processes lacked
     ran: list[str] = field(default_factory=list)
+    made: set[str] = field(default_factory=set)
     built: list[str] = field(default_factory=list)
     watch_off: bool = False
 
@@ -300,6 +302,7 @@ def _ran(graded: Graded, process: LearnerProcess) -> None:
     ``graded`` (each once)."""
     known = set(graded.ran)
     graded.ran += [text for text in process.heard.ran if text not in known]
+    graded.made |= process.heard.made - known
     graded.built += [how for how in process.heard.built if how not in graded.built]
 
 

@@ -89,7 +89,7 @@ import functools
 import itertools
 import textwrap
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from tinygrad_edu.exercises.copy_forms import IDENTITY, identities
@@ -181,10 +181,12 @@ class CopyReading:
     once, never run (a file that cannot be read or parsed has no copy to flag). Given
     ``source``, that text is read instead (code the file compiled at run time). Given
     ``ran``, the code the file compiled at run time (``apart.Graded.ran``) is read with it
-    (``material``), for the class's report to compare with classmates."""
+    (``material``), for the class's report to compare with classmates; of it, ``made`` is
+    what a module's code wrote, not the file's (``apart.Graded.made``)."""
 
     def __init__(self, path: Path, within: Path | None = None,
-                 source: str | None = None, ran: Sequence[str] = ()) -> None:
+                 source: str | None = None, ran: Sequence[str] = (),
+                 made: Collection[str] = ()) -> None:
         self.path = path
         self.definitions: list[tuple[Definition, dict[str, str]]] = []
         self.methods: list[Method] = []  # (of its classes, read apart too)
@@ -194,6 +196,7 @@ class CopyReading:
         self._noted: dict[int, bool] = {}  # (a definition's id: whether it sorts as the note)
         self.unparsed = False  # (a block of it is not Python the grader can parse)
         self.compiled: list[tuple[Definition, dict[str, str]]] = []  # (of ``ran``)
+        self.made: set[int] = set()  # (of ``compiled``, the ids of what modules' code wrote)
         work = 0  # (its parts, as ``READ_MOST`` counts them)
         try:
             self.unparsed, work = _take(cell_texts(
@@ -202,8 +205,11 @@ class CopyReading:
         except Exception:
             self.definitions, self.methods = [], []
         for text in ran:
+            before = len(self.compiled)
             with contextlib.suppress(Exception):  # (what cannot be read is flagged apart)
                 work = _take([text], self.compiled, {}, None, work)[1]
+            if text in made:
+                self.made.update(id(node) for node, _ in self.compiled[before:])
         del self.compiled[MOST:]
         self.too_large = work > READ_MOST
         if self.too_large:  # (nothing of it read)
@@ -292,17 +298,20 @@ class CopyReading:
             todo += self.bound.get(name, [])
         return found
 
-    def material(self, exercise: ExerciseSpec, compiled: bool = True) -> Fingerprints:
+    def material(self, exercise: ExerciseSpec, compiled: bool = True, made: bool = True
+                 ) -> Fingerprints:
         """What the file defines for the exercise, as fingerprints: its definitions of the
         exercise's name, and of every name they (or an assignment of that name) use that the
         file defines, and so on (an alias, a helper, a helper's helper); and unless
         ``compiled`` is false, every definition of the code it compiled at run time (``ran``:
-        however named, and however the file reaches it, a key made at run time included)."""
+        however named, and however the file reaches it, a key made at run time included),
+        what modules' code wrote of it too unless ``made`` is false."""
         found = set[tuple[str, ...]]()
         for node, imports in self.reached(exercise.symbol):
             found |= self._fingerprints(node, imports)
         for node, imports in self.compiled if compiled else ():
-            found |= self._fingerprints(node, imports)
+            if made or id(node) not in self.made:
+                found |= self._fingerprints(node, imports)
         return frozenset(found)
 
     def _fingerprints(self, node: Definition, imports: dict[str, str], named: bool = False
@@ -352,10 +361,11 @@ def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec,
     false) less every fingerprint of what the package ships (its answers, the track's
     reference, ``COMMON``) and less those in more than half of the files as written and in
     at least ``CROWD`` of them (what a class writes alike is no pair's own; code compiled
-    at run time is no one's writing, and counts for none), and less what two files or more
-    compiled at run time that no file holds as written (the modules' own: a dataclass's
-    methods); two are alike when they share at least ``FEWEST`` of what is left, and at least
-    ``SHARE`` of the smaller's."""
+    at run time is no one's writing, and counts for none), and less what modules' code wrote
+    at run time in two files or more that no file holds as written (the modules' own: a
+    dataclass's methods; ``CopyReading.made``); what a file's own code compiled at run time
+    is its own, however many compiled it. Two are alike when they share at least ``FEWEST``
+    of what is left, and at least ``SHARE`` of the smaller's."""
     shipped = _shipped()
     written = {student: reading.material(exercise, compiled=False) - shipped
                for student, reading in readings.items()}
@@ -363,9 +373,12 @@ def classmates(readings: Mapping[str, CopyReading], exercise: ExerciseSpec,
     crowd = max(CROWD - 1, len(written) // 2)  # (the most files a pair's own code is in)
     ran = {student: reading.material(exercise) - shipped - written[student]
            for student, reading in readings.items() if compiled and reading.compiled}
-    made, everyone = Counter(p for prints in ran.values() for p in prints), counts.keys()
-    own = {student: frozenset(p for p in prints | {q for q in ran.get(student, ())
-                                                   if made[q] < 2 or q in everyone}
+    theirs = {student: readings[student].material(exercise, made=False) for student in ran}
+    made = Counter(p for student, prints in ran.items() for p in prints - theirs[student])
+    everyone = counts.keys()
+    own = {student: frozenset(p for p in prints | {q for q in ran.get(student, ()) if
+                                                   q in theirs[student] or made[q] < 2
+                                                   or q in everyone}
                               if counts[p] <= crowd) for student, prints in written.items()}
     alike: dict[str, list[str]] = {}
     for one, other in itertools.combinations(sorted(own), 2):

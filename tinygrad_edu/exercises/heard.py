@@ -23,6 +23,7 @@ from typing import Any
 
 from tinygrad_edu.exercises.learner.audit import (
     BUILT,
+    BY_MODULE,
     BYTES,
     CANARY,
     CANARY_DIGITS,
@@ -46,13 +47,15 @@ UNREAD = "compiled what the grader could not read"
 class Heard:
     """What the grader has heard on a learner's process's channel (``take``, line by line):
     the audit's ``reports``; the code it compiled at run time (``ran``, up to ``READ``
-    characters in all); how it made code that has no source to read (``built``); the
-    grader's canaries it compiled (``canaries``: ``learner/audit.py``'s ``CANARY``, kept
-    apart, never read as the file's code)."""
+    characters in all; ``made``: those of it a module's code wrote, ``audit.BY_MODULE``);
+    how it made code that has no source to read (``built``); the grader's canaries it
+    compiled (``canaries``: ``learner/audit.py``'s ``CANARY``, kept apart, never read as the
+    file's code)."""
 
     def __init__(self) -> None:
         self.reports: list[str] = []
         self.ran: list[str] = []
+        self.made: set[str] = set()  # (of ``ran``, what a module's code wrote: BY_MODULE)
         self.built: list[str] = []
         self.canaries: set[str] = set()
         self._size = 0
@@ -67,19 +70,24 @@ class Heard:
                 self._claimed = [int(part) for part in line[len(TALLY):].split()][:3]
             return
         if line.startswith(RAN):
-            text, how = _source(line[len(RAN):])
+            data = line[len(RAN):]
+            by_module = data.startswith(BY_MODULE)
+            data = data.removeprefix(BY_MODULE)
+            text, how = _source(data)
             if text is not None and _is_canary(text):
                 claimed, self._claimed = self._claimed, None
                 if claimed == self._expected() and len(self.canaries) < CANARIES:
                     self.canaries.add(text)  # (heard, and the hook's tally is what was heard)
                 return
-            self._count(line[len(RAN):])
+            self._count(data)
             if text is not None and self._size + len(text) > READ:
                 text, how = None, f"compiled more than the grader reads ({READ // 1024} KiB)"
             if text is not None:
                 text, how = self._fields_bounded(text)
             if text is not None:
                 self.ran.append(text)
+                if by_module:
+                    self.made.add(text)
                 self._size += len(text)
                 return
         elif line.startswith(BUILT):

@@ -370,17 +370,18 @@ def _result(task: _Task, exercises: Sequence[ExerciseSpec], points: Mapping[str,
         return Result(task.student, str(task.path), marks, task.problem, seconds)
     unprotected: dict[str, str] = {}
     ran: tuple[str, ...] = ()
+    made: tuple[str, ...] = ()
     if data is not None:
         result = Result.from_json(data)
         if result.problem is not None:
             return Result(result.student, result.file, result.marks, result.problem, seconds,
                           result.unprotected)
         task.marks.update((m.name, m) for m in result.marks)
-        file, unprotected, ran = result.file, result.unprotected, result.ran
+        file, unprotected, ran, made = result.file, result.unprotected, result.ran, result.made
     else:
         file = str(task.path)
     marks = tuple(task.marks[ex.name] for ex in exercises)
-    return Result(task.student, file, marks, None, seconds, unprotected, ran=ran)
+    return Result(task.student, file, marks, None, seconds, unprotected, ran=ran, made=made)
 
 
 def _child(connection: Connection, student: str, path: str, names: list[str],

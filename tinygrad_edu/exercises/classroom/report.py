@@ -305,7 +305,8 @@ def with_classmates(results: Sequence[Result], exercises: Sequence[ExerciseSpec]
     readings = {}
     for r in results:
         try:
-            readings[r.student] = CopyReading(locate(Path(r.file)), within, ran=r.ran)
+            readings[r.student] = CopyReading(locate(Path(r.file)), within, ran=r.ran,
+                                              made=r.made)
         except Exception:  # (no file to read: nothing to compare)
             continue
     alike = {ex.name: _alike(readings, ex) for ex in exercises}

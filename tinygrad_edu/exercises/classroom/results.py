@@ -142,6 +142,9 @@ class Result:
     """The code the file compiled at run time (``apart.Graded.ran``), which the class's report
     compares with classmates' files (``report.with_classmates``). A grading process sends
     it back with its result (``as_sent``); ``check --json`` never prints it."""
+    made: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Of ``ran``, the code a module's code wrote (a dataclass's methods: ``Graded.made``),
+    not the file's: what two files or more have of it is no pair's (``copies.classmates``)."""
 
     @property
     def score(self) -> float:
@@ -166,7 +169,8 @@ class Result:
                    tuple(mark_from_json(m) for m in data["exercises"]), problem,
                    data.get("seconds", 0.0), dict(data.get("unprotected") or {}),
                    str(data.get("protections") or ""), data.get("seed"),
-                   tuple(str(text) for text in data.get("ran") or ()))
+                   tuple(str(text) for text in data.get("ran") or ()),
+                   tuple(str(text) for text in data.get("made") or ()))
 
 
 def mark_json(m: Mark) -> dict[str, Any]:
@@ -296,8 +300,8 @@ def as_json(result: Result) -> dict[str, Any]:
 
 def as_sent(result: Result) -> dict[str, Any]:
     """A result as a grading process sends it back (``Result.from_json`` reads it):
-    ``as_json``'s form and the code the file compiled at run time (``Result.ran``)."""
-    return {**as_json(result), "ran": list(result.ran)}
+    ``as_json``'s form and the code the file compiled at run time (``Result.ran``, ``made``)."""
+    return {**as_json(result), "ran": list(result.ran), "made": list(result.made)}
 
 
 def as_gradescope(result: Result) -> dict[str, Any]:

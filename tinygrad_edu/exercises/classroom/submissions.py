@@ -184,7 +184,8 @@ def grade_file(path: Path, exercises: Sequence[ExerciseSpec], points: Mapping[st
             "it was reported", began), unprotected=graded.unprotected)
     marks = tuple(_mark(graded, ex, points[ex.name], copies, machinery) for ex in exercises)
     return Result(student, str(path), marks, None, time.perf_counter() - began,
-                  graded.unprotected, ran=tuple(graded.ran))  # (for classmates: report.py)
+                  graded.unprotected, ran=tuple(graded.ran),  # (for classmates: report.py)
+                  made=tuple(text for text in graded.ran if text in graded.made))
 
 
 def _mark(graded: Graded, ex: ExerciseSpec, points: float,

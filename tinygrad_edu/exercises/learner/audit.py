@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterable
 from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["BUILT", "CANARY", "CHANNEL_LOST", "OVER", "RAN", "TALLY", "install"]
+__all__ = ["BUILT", "BY_MODULE", "CANARY", "CHANNEL_LOST", "OVER", "RAN", "TALLY", "install"]
 
 RAN = "\x00ran "
 """A line of the channel that is code compiled at run time, not a report (no report starts
@@ -60,6 +60,13 @@ so: ``reported`` writes text of its own, new lines made spaces): a letter for wh
 TEXT, BYTES, TREE = "s", "b", "t"
 """What a ``RAN`` line carries: a string's text (UTF-8); bytes as they were given; a syntax
 tree as plain data (``_tree_data``: the ``repr`` of a flat list of tuples)."""
+BY_MODULE = "m"
+"""A letter before a ``RAN`` line's tag: the code was written by a module's code, not the
+learner's (``_by_module``)."""
+RUNS_GIVEN = frozenset({"timeit", "doctest", "pdb", "bdb", "profile", "cProfile", "trace",
+                        "code", "codeop", "runpy", "typing", "ast"})
+"""Modules (by their file's name) that compile the text they are given (a statement to time,
+a docstring's examples, an annotation): what they compile is the learner's."""
 BUILT = "\x00built "
 """A line of the channel that says code was made from what has no source to read (and how)."""
 OVER = "\x00over "
@@ -154,7 +161,8 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     method, function = type(_syntax_classes.__get__(0)), type(_syntax_classes)
     own_events, ran, built, over, read, channel_lost = OWN, RAN, BUILT, OVER, READ, CHANNEL_LOST
     tally_tag, crc = TALLY, binascii.crc32
-    text_tag, bytes_tag, tree_tag = TEXT, BYTES, TREE
+    text_tag, bytes_tag, tree_tag, by_module_tag = TEXT, BYTES, TREE, BY_MODULE
+    runs_given = RUNS_GIVEN
     refused, what_is, itself_only = REFUSED, dict(WHAT), dict(ITSELF_ONLY)
     writes = os.O_WRONLY | os.O_RDWR | os.O_CREAT
     frame_locals = frozenset({dict_, type(getframe().f_locals)})  # (3.13: a proxy)
@@ -187,6 +195,7 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     own_checks = frozenset({"compile", "marshal.loads", "code.__new__", "open", "import",
                             "sys.settrace", "sys.setprofile"})
     size = [0]
+    posed = [False]  # (the learner's code compiled under a module's file name: _by_module)
     quiet: set[str] = set()  # (events the check does nothing with, whatever their arguments)
     most_quiet = QUIET
 
@@ -279,6 +288,31 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
                 return None
         return repr_(out)
 
+    def module_file(name: Any) -> bool:
+        """Whether a code's file name is a module's: the standard library's or an installed
+        package's file (importlib's own, frozen), not one that compiles what it is given."""
+        if type_(name) is not str_:
+            return False
+        stem = name.rsplit(sep, 1)[-1].removesuffix(".py")
+        return stem not in runs_given and (name.startswith("<frozen ") or (
+            name.startswith(sep) and (any_(name.startswith(root + sep) for root in libraries)
+                                      or any_(folder in name for folder in packages))))
+
+    def by_module(args: tuple[Any, ...]) -> bool:  # (_by_module)
+        """Whether the code ``compile`` is given was written by a module's code: the frame
+        that called it (``exec``, ``eval``, ``compile``) runs a module's file
+        (``module_file``), and the learner's code never compiled code of its own under
+        such a name (then nothing is)."""
+        try:
+            frame: FrameType = getframe(4)  # (0: here, 1: made_at_run_time, 2: check, 3: hook)
+        except Shallow:
+            return False
+        if module_file(frame.f_code.co_filename):
+            return not posed[0]
+        if len_(args) > 1 and module_file(args[1]):
+            posed[0] = True
+        return False
+
     def made_at_run_time(event: str, args: tuple[Any, ...]) -> None:  # (_made_at_run_time)
         if event == "compile":
             source: Any = args[0] if args else None
@@ -326,7 +360,8 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
             sent.add(data)
             size[0] += len_(data)
             raw = data if tag == bytes_tag else data.encode("utf-8", "surrogatepass")
-            sending(ran + tag + base64(raw, newline=False).decode("ascii"))
+            whose = by_module_tag if by_module(args) else ""
+            sending(ran + whose + tag + base64(raw, newline=False).decode("ascii"))
         elif event == "marshal.loads":
             if not imported(args[0] if args else None):
                 sending(f"{built}marshal.loads() of bytes")
@@ -483,3 +518,13 @@ def own_code_of(functions: Iterable[Callable[..., Any]]) -> set[CodeType]:
 # where it is compiled, whatever names reach it. Imports from source compile too, and
 # ``dataclasses``, ``namedtuple`` and the like compile code they write: read the same, they
 # are no answer's copy (tests/exercises/test_copies_run_time.py).
+
+
+# _by_module: the class's report took what two files or more compiled at run time, that no
+# file holds as written, for the modules' own (a dataclass's methods), so a pair that held
+# the same answer encoded and compiled it with their own code went unflagged (a65's m3). Who
+# called ``compile`` (or ``exec``, ``eval``) now says whose the code is: a module's file
+# (the standard library's, an installed package's, importlib's frozen code), or the
+# learner's (their file, code they compiled, a module that compiles what it is given:
+# RUNS_GIVEN). A file name is the learner's to give (compile(text, ".../dataclasses.py")),
+# so once their code compiles under a module's name, nothing is a module's any more.
