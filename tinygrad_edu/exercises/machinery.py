@@ -18,8 +18,10 @@ ran may not be what was handed in, two ways:
   ``gc.get_objects``, ``sys.modules``, ``sys._getframe``, ``types.CodeType``, a frame's
   ``f_globals``, ``__code__``, ``__globals__``, ``__builtins__``, ``__subclasses__``, a module
   reached through another, ``random._os.sys``), or ``__dict__`` of anything but ``self`` or
-  ``cls``; ``getattr``, ``setattr`` or ``delattr`` given a name that is not a string literal
-  (or a literal that names the machinery). Each is said with its line (``said``). Honest
+  ``cls`` (names the file never binds), each read wherever the syntax reads a name
+  (``names_read.py``: ``case object(tb_frame=fr)`` too); ``getattr``, ``setattr`` or
+  ``delattr`` given a name that is not a string literal (or a literal that names the
+  machinery). Each is said with its line (``said``). Honest
   autograd code does none of it: defining ``__add__``, reading ``other.data``,
   ``isinstance``, ``getattr(other, "data", other)`` are what any answer does (the suite reads
   every shipped answer, starter and right variant, micrograd's and microgpt's code, and

@@ -23,7 +23,8 @@ Nowhere in the file, not only in the graded function, may there be
   file (``10 ** 120``, ``1 << 400``), the scale of a finite difference in integers;
 - a name bound dynamically: ``globals()``, ``locals()``, ``vars()``, ``exec``, ``eval``,
   ``compile``, ``__dict__``, ``__globals__``, ``__code__``, ``__builtins__`` or a frame's
-  ``f_globals``, with which a file installs under an exercise's name code other than the
+  ``f_globals`` (an attribute read wherever the syntax reads one: ``names_read.py``), with
+  which a file installs under an exercise's name code other than the
   ``def`` the grader reads (a decoy that raises, and ``globals().update(d_tanh=...)``).
 
 An honest file needs none of them (no rule on real numbers needs a complex number, and a
