@@ -92,10 +92,11 @@ def test_the_attackers_class_is_flagged_and_the_honest_files_are_not(tmp_path):
 @pytest.mark.long(sibling="tests/exercises/test_copies_run_time.py::"
                           "test_a_pairs_answer_compiled_at_run_time_is_theirs_however_many_"
                           "compile_it")
-def test_code_compiled_under_a_modules_name_is_still_the_files(tmp_path):
+def test_code_compiled_under_a_modules_name_or_given_to_it_is_still_the_files(tmp_path):
     """A file that compiles code of its own named as a module's file (dataclasses.py), and
-    from that code compiles an answer: the answer is the file's, not a module's (before the
-    file named itself so, a module's frame would have called compile)."""
+    from that code compiles an answer; and one that gives an answer to a module's function
+    that writes code (``dataclasses._create_fn``): each answer is the file's, not a
+    module's, though a module's frame called ``exec``."""
     answer = textwrap.dedent('''
         def sum_over_paths(root, x):
             return 1, 1.0
@@ -108,6 +109,12 @@ def test_code_compiled_under_a_modules_name_is_still_the_files(tmp_path):
                  "'_b.exec(answer, globals())', "
                  f"{dataclasses.__file__!r}, 'exec'), _ns)\n"
                  "sum_over_paths = _ns['sum_over_paths']\n", "posed.py")
+    result = grade_file(path, [EXERCISES["sum_over_paths"]], {"sum_over_paths": 1.0})
+    assert any("def sum_over_paths" in text for text in result.ran), result
+    assert result.made == (), result.made
+    # a module's function that writes code, called by the file's own code: given the code
+    path = write(tmp_path, "import dataclasses\n\nsum_over_paths = dataclasses._create_fn("
+                 "'sum_over_paths', ['root', 'x'], ['return 1, 1.0'])\n", "given.py")
     result = grade_file(path, [EXERCISES["sum_over_paths"]], {"sum_over_paths": 1.0})
     assert any("def sum_over_paths" in text for text in result.ran), result
     assert result.made == (), result.made

@@ -301,14 +301,18 @@ def install(report_fd: int, readable: Iterable[str], stdlib: Iterable[str],
     def by_module(args: tuple[Any, ...]) -> bool:  # (_by_module)
         """Whether the code ``compile`` is given was written by a module's code: the frame
         that called it (``exec``, ``eval``, ``compile``) runs a module's file
-        (``module_file``), and the learner's code never compiled code of its own under
-        such a name (then nothing is)."""
+        (``module_file``), and so does the frame that called that one (a module's function
+        that writes code, called by the learner's, ``dataclasses._create_fn``, is given
+        the code); and the learner's code never compiled code of its own under such a
+        name (then nothing is)."""
         try:
             frame: FrameType = getframe(4)  # (0: here, 1: made_at_run_time, 2: check, 3: hook)
         except Shallow:
             return False
         if module_file(frame.f_code.co_filename):
-            return not posed[0]
+            caller = frame.f_back
+            return not posed[0] and caller is not None and module_file(
+                caller.f_code.co_filename)
         if len_(args) > 1 and module_file(args[1]):
             posed[0] = True
         return False
