@@ -54,16 +54,24 @@ def exercises_the_first_check_prepares_the_grader_and_stop_there_is_one_line(exe
     time.sleep(0.3)
     exercises.click("#stop")
     exercises.wait_for_function("!document.getElementById('check').disabled")
-    assert exercises.text_content("#output") == ("\nStopped: stopped with the Stop button. "
-                                                 "Your code is kept.\n")
+    assert exercises.text_content("#output") == ("\nStopped: you pressed Stop. "
+                                                 "Your code is kept.\n")  # (before, "Stopped:
+    # stopped with the Stop button.", a fourth tester's walk)
 
 
 def exercises_after_a_crash_the_grader_is_prepared_again_not_once(exercises, capsys):
     """Python dies before any Check has ended: the next Check prepares the grader again, and
     says so (before, "Preparing the grader (about 10 s, once)", as the
-    first Check had said). Python's death is said in the console: "crashed"."""
+    first Check had said). Python's death is said in the console: "crashed". The Check that
+    dies comes after one stopped as it prepared the grader (the step before): it says it
+    prepares it again, not "once"."""
     exercises.fill("#code", KILLER)
-    exercises.click("#check")
+    exercises.click("#check")  # (after the step before's Stop, which the grader's imports
+    # kept: they were forgotten, and are made again; before, "(about 10 s, once)" again, a
+    # fourth tester's walk)
+    assert exercises.text_content("#state").startswith(
+        "Preparing the grader again (a few seconds: the Check that prepared it was stopped), "
+        "then grading…"), exercises.text_content("#state")
     exercises.wait_for_function("!document.getElementById('check').disabled && /started "
                                 "again/.test(document.getElementById('state').textContent)",
                                 timeout=LOAD_S * 1000)
@@ -90,7 +98,7 @@ def exercises_end_code_that_will_not_stop(exercises, capsys):
     exercises.click("#stop")  # its inputs, ends the Check there, rightly said as a plain stop)
     exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
     assert exercises.text_content("#output").endswith(
-        "Stopped: stopped with the Stop button; it did not stop when interrupted. A solution "
+        "Stopped: you pressed Stop; it did not stop when interrupted. A solution "
         "that loops forever is the usual cause. Python was started again; your code is kept.\n")
     assert exercises.text_content("#state") == "Stopped."
     assert exercises.input_value("#code") == stubborn
@@ -115,7 +123,7 @@ def exercises_a_stop_heard_then_slow_to_free_is_said_so(exercises, capsys):
     exercises.wait_for_function("!document.getElementById('check').disabled", timeout=10_000)
     said = exercises.text_content("#output")
     assert said.endswith(  # (where it was, after "Stopped:"; before, above it)
-        "Stopped: stopped with the Stop button; your code stopped, but what it had made took "
+        "Stopped: you pressed Stop; your code stopped, but what it had made took "
         "Python more than 2 s to let go of (a list that grew in a loop without end, say).\n"
         "It was at your answer, line 12, in d_tanh  (pass)\n"
         "Python was started again; your code is kept.\n") or said.endswith(

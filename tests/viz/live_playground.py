@@ -119,7 +119,7 @@ def playground_stop_interrupts_a_loop_that_never_ends_and_python_stays_loaded(pl
     assert printed.startswith(
         'looping\nTraceback (most recent call last):\n  File "<playground>", line'), printed
     assert "KeyboardInterrupt" in printed, printed
-    assert printed.endswith("Stopped: stopped with the Stop button.\n"), printed
+    assert printed.endswith("Stopped: you pressed Stop.\n"), printed
     assert playground.text_content("#state") == "Stopped."
     started = time.perf_counter()
     assert run(playground, "import sys\nprint(hasattr(sys.modules['__main__'], 'ran_before'))"
@@ -221,7 +221,7 @@ def playground_a_flood_never_freezes_the_page_and_stop_interrupts_it(playground)
     printed = playground.text_content("#output")
     assert len(printed) < 300_000  # its beginning and its end
     assert printed.startswith("line 0\nline 1\n") and "KeyboardInterrupt" in printed
-    assert printed.endswith("Stopped: stopped with the Stop button.\n")
+    assert printed.endswith("Stopped: you pressed Stop.\n")
     box = playground.evaluate(BOX, "output")  # it scrolls in a box of its own, at its end
     assert box["height"] < 600 and box["scrolled"] > 0 and box["atEnd"]
     assert playground.evaluate(BOX, "graph-title")["top"] - box["bottom"] < 100
@@ -422,7 +422,7 @@ def playground_a_loop_in_javascript_is_ended_and_said_at_its_line(playground):
     playground.click("#stop")
     playground.wait_for_function("!document.getElementById('run').disabled", timeout=20_000)
     assert playground.text_content("#output") == (
-        "looping\n\nStopped: stopped with the Stop button, and your code never gave Python "
+        "looping\n\nStopped: you pressed Stop, and your code never gave Python "
         "control back to be interrupted: it reaches JavaScript at line 4 (js.eval('while "
         "(true) {}')), and a loop in JavaScript called from Python (js.eval) cannot be "
         "stopped from Python, so the page ended it. Python was started again, with nothing "

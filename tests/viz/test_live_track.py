@@ -121,7 +121,8 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
     ReferenceError); __radd__ as other + self, "Fix the error first: run these lines by
     hand"; a - b as a + b, "No common mistake matches"; class value, "name yours node, or
     add node = value"; one Value for a list, the repr of a class of the grader's; the Stop
-    during a Check, only "Stopped: stopped with the Stop button"."""
+    during a Check, only "Stopped: stopped with the Stop button" (now "Stopped: you pressed
+    Stop")."""
     page = watched.open(server + "exercises-live.html#node")
     node = definition(RIGHT, "Value")
     said = check(page, "x = input('a number? ')\n" + node)
@@ -149,7 +150,7 @@ def test_the_slips_a_learners_walk_met_are_said_plainly(watched, server):
     time.sleep(2)  # (in the loop by then: 5 s would stop it)
     page.click("#stop")
     page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
-    assert page.text_content("#output") == ("\nStopped: stopped with the Stop button.\nIt "
+    assert page.text_content("#output") == ("\nStopped: you pressed Stop.\nIt "
                                             "was at your answer, line 13, in __add__  (pass)\n"
                                             "Your code is kept.\n")  # (before: where, first)
 
@@ -234,7 +235,7 @@ def test_on_a_plain_server_a_stop_loads_python_again_and_the_code_stays(chromium
         page.click("#stop")
         page.wait_for_function(GRADED, timeout=LOAD_S * 1000)
         assert page.text_content("#output") == (
-            "\nStopped: stopped with the Stop button, while the grader was being prepared, "
+            "\nStopped: you pressed Stop, while the grader was being prepared, "
             "before any of your code ran. Python was started again; your code is kept. Press "
             "Check to grade it.\n")
         looping = "def d_tanh(x, y):\n    return 1 - y * y\n\nwhile True:\n    pass\n"

@@ -181,3 +181,24 @@ def test_memory_grown_at_the_top_level_is_said_to_run_out_at_its_line(exercises)
     states = exercises.evaluate("window.saidStates")
     assert not [s for s in states if "stopped in 0 s" in s], states
     assert check(exercises, LINEAR).startswith("✓ linear passed")
+
+
+@pytest.mark.long(sibling="test_a_finite_recursion_deeper_than_the_limit_is_not_called_endless")
+def test_what_a_button_did_while_python_loads_is_still_said_once_it_is_ready(watched, server):
+    """Before, at 390 px: "Your earlier code is back." (Bring back my earlier code, pressed
+    while Python loaded) replaced at once by "Python 3.14.2 is ready." (a fourth tester's
+    walk)."""
+    page = watched.open(server + "exercises-live.html#softmax")
+    page.set_viewport_size({"width": 390, "height": 844})
+    state = "document.getElementById('state').textContent"
+    assert not page.evaluate(f"/is ready/.test({state})")  # (Python loads)
+    mine = "def softmax(logits):\n    return logits\n"
+    page.fill("#code", mine)
+    page.click("#starter")
+    page.click("#replace")
+    page.click("#earlier")
+    assert page.input_value("#code") == mine
+    assert page.text_content("#state") == "Your earlier code is back."
+    page.wait_for_function(f"/is ready/.test({state})", timeout=LOAD_S * 1000)
+    assert re.fullmatch(r"Your earlier code is back\. Python [\d.]+ is ready\.",
+                        page.text_content("#state")), page.text_content("#state")

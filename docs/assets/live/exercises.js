@@ -266,7 +266,7 @@
 
   $("starter").addEventListener("click", function () {
     if (same(code.value, chosen.starter)) {
-      say("This is the starter already.");
+      tell("This is the starter already.");
       return;
     }
     asking(true);
@@ -278,7 +278,7 @@
     set(chosen.starter);
     asking(false);
     showEarlier();
-    say("The starter is back; \"Bring back my earlier code\" undoes it.");
+    tell("The starter is back; \"Bring back my earlier code\" undoes it.");
   });
   $("earlier").addEventListener("click", function () {
     var earlier = storage.get(EARLIER + chosen.name), now = code.value;
@@ -290,7 +290,7 @@
     }
     set(earlier);
     showEarlier();
-    say("Your earlier code is back.");
+    tell("Your earlier code is back.");
   });
 
   // The next step under a pass of `passed` (null: none), verdicts.js's.
@@ -349,7 +349,7 @@
     var text = window.tinygradAnswers.file(all, function (n) { return storage.get(CODE + n); },
                                           new Date().toISOString().slice(0, 10), name, track);
     if (text === null) {
-      state.textContent = "Nothing to download yet: no answer differs from its starter.";
+      tell("Nothing to download yet: no answer differs from its starter.");
       return;
     }
     var link = document.body.appendChild(document.createElement("a"));
@@ -358,11 +358,24 @@
     link.click();
     link.remove();
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-    state.textContent = "Saved " + name + ": grade it with python -m tinygrad_edu " +
-      "exercises check " + name + (track ? " " + track : "") + ", or hand it in.";
+    tell("Saved " + name + ": grade it with python -m tinygrad_edu exercises check " + name +
+         (track ? " " + track : "") + ", or hand it in.");
   });
 
-  function say(text) { state.textContent = text; }
+  function say(text) {
+    state.textContent = text;
+    told = "";
+  }
+
+  // What a button did (Bring back, Start again, a download), said beside Check; said while
+  // Python loads, it stays there when Python is ready, the readiness said after it (before,
+  // "Your earlier code is back." was replaced at once by "Python 3.14.2 is ready.": a
+  // tester's walk at 390 px).
+  var told = "";
+  function tell(text) {
+    say(text);
+    told = python && python.ready ? "" : text;
+  }
 
   if (!live.served($("live-notice"))) {
     check.disabled = true;
@@ -376,8 +389,17 @@
   var PREPARING = "Preparing the grader (about 10 s, once), then grading…";
   var AGAIN = "Preparing the grader again (about 10 s: Python was started again), then " +
     "grading…";  // (before, "once", said again after every restart)
-  var prepared = false;  // (once warm, or begun, in any Python of this page)
-  function grading() { return warm ? "Grading…" : prepared ? AGAIN : PREPARING; }
+  // A Stop during the Check that prepared the grader (Python kept) forgets what it had
+  // imported (playground.checked): the next Check prepares it again, in seconds (its files
+  // read once already). Before, "(about 10 s, once)" again (a tester's walk).
+  var RESUMED = "Preparing the grader again (a few seconds: the Check that prepared it was " +
+    "stopped), then grading…";
+  // "": never begun in this page; "stopped": begun in this Python, then stopped; "python":
+  // begun (or warm) in a Python of this page that was started again since
+  var prepared = "";
+  function grading() {
+    return warm ? "Grading…" : prepared === "stopped" ? RESUMED : prepared ? AGAIN : PREPARING;
+  }
 
   var again = "";  // why Python was loaded again, while it loads: "stopped", "crashed"
   var python = new live.Python(function (what, detail) {
@@ -386,12 +408,13 @@
                       "Loading Python (a few seconds, once)…");
     } else if (what === "restarting") {
       again = detail;
+      if (warm || prepared) prepared = "python";  // (a new Python: nothing of it imported)
       warm = false;
       say("Loading Python again…");
     } else if (what === "ready") {
       if (python.busy()) grades(grading());
-      else say(again === "crashed" ? "Python " + detail.python +
-          " was started again, and is ready." : "Python " + detail.python + " is ready.");
+      else say((told ? told + " " : "") + (again === "crashed" ? "Python " + detail.python +
+          " was started again, and is ready." : "Python " + detail.python + " is ready."));
       again = "";
     } else if (what === "failed") {
       say("Python could not start: " + detail);
@@ -475,7 +498,8 @@
         python.crashed("no verdict came back");
         throw Object.assign(new Error("no verdict came back"), {crashed: true});
       }
-      if (!answer.stopped) warm = prepared = true;
+      if (!answer.stopped) warm = true;
+      else if (!warm) prepared = "stopped";  // (what it imported is forgotten: see RESUMED)
       if (answer.stopped) {  // (interrupted: nothing is recorded, the progress is as it was;
         // where the code was, after the "Stopped:" line: before, above it)
         print("\nStopped: " + answer.stopped + (answer.where ? ".\n" + answer.where : ". ") +
@@ -558,13 +582,16 @@
   // it is given PREPARING_S for that, and stays loaded, rather than GRACE_S, after which its
   // worker was ended ("it did not stop when interrupted") and Python loaded again.
   var PREPARING_S = 30;
+  // Why a Stop stopped it, after "Stopped: " (before, "Stopped: stopped with the Stop
+  // button.", stopped twice: a tester's walk)
+  var PRESSED = "you pressed Stop";
   stop.addEventListener("click", function () {
     if (!warm && python.ready && python.busy() && !python.begun() && python.interrupt) {
       countdown.stop();
       grades("Stopping once the grader is prepared (a few seconds)…");
-      python.stop("stopped with the Stop button", PREPARING_S);
+      python.stop(PRESSED, PREPARING_S);
       return;
     }
-    python.stop("stopped with the Stop button");
+    python.stop(PRESSED);
   });
 })();

@@ -189,7 +189,8 @@
     });
   });
   stop.addEventListener("click", function () {
-    python.stop("stopped with the Stop button");
+    python.stop("you pressed Stop");  // ("Stopped: you pressed Stop.": before,
+    // "Stopped: stopped with the Stop button.")
   });
 
   function show(result) {
