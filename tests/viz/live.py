@@ -64,13 +64,20 @@ EDITOR_SHOWN = """() => { const r = document.getElementById("code").getBoundingC
 LANDED = """() => { const header = document.querySelector(".md-header").getBoundingClientRect();
     const s = document.getElementById("statement").getBoundingClientRect();
     const e = document.getElementById("editor").getBoundingClientRect();
+    const b = document.getElementById("check").parentNode.getBoundingClientRect();
     const under = (top) => top >= header.bottom - 1 && top < header.bottom + 40;
-    const fits = e.top - s.top + 160 <= innerHeight - header.bottom - 8;
+    const room = innerHeight - header.bottom - 8;
+    const fits = e.top - s.top + 160 <= room && b.bottom - s.top + 4 <= room;
     const shown = e.top >= header.bottom - 1 && e.top < innerHeight - 100;
     return shown && (!fits || under(s.top)); }"""
 """Where a link to a stage lands: the editor on screen, under the header (as near it as the
 page's end lets it come), at any width; where the statement's start fits above the
-editor's first lines, the statement's start under the header too."""
+editor's first lines and its buttons, the statement's start under the header too."""
+BUTTONS_SHOWN = """() => { const header = document.querySelector(".md-header").getBoundingClientRect();
+    return [...document.querySelectorAll("#check, #stop, #starter")].every(button => {
+        const r = button.getBoundingClientRect();
+        return r.top >= header.bottom && r.bottom <= innerHeight; }); }"""
+"""The editor's buttons (Check, Stop, Start again) are on screen, whole."""
 
 VERDICT_SHOWN = """([mark, cause]) => {
     const box = document.getElementById("output"), text = box.textContent;

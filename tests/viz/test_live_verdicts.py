@@ -12,7 +12,15 @@ import re
 import pytest
 
 from tests.exercises.gpt_answers import RIGHT as GPT
-from tests.viz.live import EDITOR_SHOWN, LANDED, LIVE, LOAD_S, Watched, definition
+from tests.viz.live import (
+    BUTTONS_SHOWN,
+    EDITOR_SHOWN,
+    LANDED,
+    LIVE,
+    LOAD_S,
+    Watched,
+    definition,
+)
 from tests.viz.live_exercises import model_answer
 from tinygrad_edu.exercises import TRACK
 from tinygrad_edu.exercises.cli import main as cli
@@ -115,7 +123,7 @@ def test_a_stage_link_lands_on_the_editor_and_the_statements_start_where_they_fi
     widths, the statement's start too where it fits."""
     for width, height in ((390, 844), (1280, 800)):
         page.set_viewport_size({"width": width, "height": height})
-        for stage in ("node", "attention", "train_step"):
+        for stage in ("node", "nll", "attention", "train_step"):
             page.goto(server + "about:blank")
             page.goto(server + f"exercises-live.html#{stage}")
             page.wait_for_load_state("load")
@@ -123,6 +131,10 @@ def test_a_stage_link_lands_on_the_editor_and_the_statements_start_where_they_fi
             assert page.input_value("#stage") == stage
             assert page.evaluate(LANDED), (width, stage)
             assert page.evaluate(EDITOR_SHOWN), (width, stage)
+            # and its buttons (before, Check 3-5 px below the fold: #nll at 390x844, #node
+            # at 1280x800, a fourth tester's walk)
+            assert page.evaluate(BUTTONS_SHOWN), (width, stage, page.evaluate(
+                "document.getElementById('check').getBoundingClientRect().bottom"))
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
