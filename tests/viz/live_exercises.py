@@ -59,8 +59,11 @@ def exercises_grade_as_the_command_line_grades(exercises, capsys):
     assert "diagnosis: the input x used where the output y was meant." in verdict
     code, _ = check_here("d_tanh", wrong)  # the command line, here in CPython
     here = capsys.readouterr().out  # the same verdicts; where it was graded, said plainly
-    assert code == 1 and verdict.split("\nGraded ")[0] == here.split("\nGraded ")[0], (
-        verdict, here)
+    assert code == 1 and verdict.split("\n\n")[0] == here.split("\n\n")[0], (verdict, here)
+    # the count under it, of this browser's (before, the command line's "your answer: 0 of
+    # 1 attempted exercises pass.", of the one answer a Check grades: a fourth tester's walk)
+    assert "\n\nyour answer: 0 of 1 attempted exercises pass.\nGraded " in here, here
+    assert "\n\n0 of 17 exercises passed in this browser.\nGraded " in verdict, verdict
     assert "\nGraded in this page's Python, for practice: your code ran beside" in verdict
     assert "\nGraded on your machine, for practice: your code ran in processes" in here
     assert "grade that counts" not in verdict  # (a learner on their own)
@@ -68,7 +71,9 @@ def exercises_grade_as_the_command_line_grades(exercises, capsys):
         "0 of 17 exercises and 0 of 10 stages passed in this browser")
 
     right = "def d_tanh(x, y):\n    return 1 - y * y\n"
-    assert check(exercises, right).startswith("✓ d_tanh passed: it agrees with the reference")
+    said = check(exercises, right)
+    assert said.startswith("✓ d_tanh passed: it agrees with the reference")
+    assert "\n\n1 of 17 exercises passed in this browser.\nGraded " in said, said
     assert exercises.text_content("#progress") == (
         "1 of 17 exercises and 0 of 10 stages passed in this browser")
     assert exercises.text_content("#next").startswith("Next: exercise ")  # (the next one)

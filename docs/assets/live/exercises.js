@@ -95,6 +95,8 @@
   var MENUS = [["", $("exercise"), "pick an exercise"],
                ["microgpt", $("stage"), "pick a stage"]];
 
+  var tally = {};  // by track ("" for the exercises): {passed, here}, as fillMenus counts
+
   function fillMenus() {
     var record = progress(), counts = {};
     MENUS.forEach(function (m) {
@@ -115,6 +117,7 @@
       });
     });
     showChoice();
+    tally = counts;
     $("progress").textContent = counts[""].passed + " of " + counts[""].here + " exercises and " +
       counts.microgpt.passed + " of " + counts.microgpt.here + " stages passed in this browser";
   }
@@ -440,6 +443,25 @@
     return !!at;
   }
 
+  // The command line's count under a verdict, "your answer: 1 of 1 attempted stages of
+  // microgpt pass." (of the file it graded: here, the one answer of this Check), said as
+  // this browser counts them, as the progress beside the menus does: "10 of 10 stages of
+  // microgpt passed in this browser." Before, "1 of 1 attempted" under each stage's pass,
+  // with all ten passed (a tester's walk). In `box`, the Check of `ex`, once fillMenus
+  // has counted it.
+  var SUMMARY = /^your answer: \d+ of 1 attempted (?:stages of microgpt|exercises) pass\.$/m;
+  function browserCount(box, ex) {
+    var count = tally[ex.track || ""];
+    if (!count) return;
+    var walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      if (!SUMMARY.test(node.textContent)) continue;
+      node.textContent = node.textContent.replace(SUMMARY, count.passed + " of " + count.here +
+        (ex.track ? " stages of " + ex.track : " exercises") + " passed in this browser.");
+      return;
+    }
+  }
+
   // The verdict on screen once its grading ends (what was queued, on the page first).
   function toVerdict(name, failed) {
     shown.flush();
@@ -521,14 +543,15 @@
       }
       job.shown.first("\nWhat your file printed as it ran (cut), before that verdict:\n",
                       true);
-      storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
       fillMenus();
+      browserCount(job.box, ex);
+      storage.set(VERDICT + ex.name, verdicts.latest(job.shown.text(), ex.name));
       if (ended(job, (passed ? "Passed" : "Not yet") + " (graded in " +
                 answer.seconds.toFixed(1) + " s)" + (kept ? "." : "; this browser does not " +
                 "let the page keep your progress."), passed)) toVerdict(ex.name, !passed);
     }).catch(function (error) {
       countdown.stop();
-      if ((error.crashed || error.stopped) && !error.loading) prepared = true;  // (its worker
+      if ((error.crashed || error.stopped) && !error.loading) prepared = "python";  // (its worker
       // ended once the grader was under way: the next Check prepares it again;
       // before, "(about 10 s, once)" after a crash where no Check had ended)
       if (error.crashed) {
