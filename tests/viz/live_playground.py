@@ -372,6 +372,15 @@ def playground_compile_runs_its_python_program_and_shows_it_whole(playground):
     assert program.startswith("def loss_of(leaves, grads, numbers, seed):")
     assert "def div(" in program and "relu_rule0 = d_relu" in program
     assert "a browser has no C compiler" in playground.text_content("#program-note")
+    playground.set_viewport_size({"width": 390, "height": 844})  # its lines whole, side by
+    try:  # side as written (before, wrapped at 390 px, the indentation lost: a fourth
+        shown = playground.evaluate("""() => {  // tester's walk)
+            const box = document.getElementById("program"), style = getComputedStyle(box);
+            return {wraps: style.whiteSpace, wide: box.scrollWidth > box.clientWidth};
+        }""")
+        assert shown == {"wraps": "pre", "wide": True}, shown
+    finally:
+        playground.set_viewport_size({"width": 1280, "height": 900})
     # (before: any plain number in it, "it reads os.stat() ... at linecache.py:146"); the
     # learner's own os.stat is still refused, at its line
     printed = run(playground, COMPILED.replace("    return", "    import os\n    os.stat('/')"

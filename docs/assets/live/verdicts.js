@@ -96,23 +96,17 @@
   // lines the code printed above it do not hide it (issue 66: the learner scrolled past 2,000
   // lines to find it). Nothing moves if it is in view already.
   function toVerdict(output, name, failed) {
-    var walker = document.createTreeWalker(output, NodeFilter.SHOW_TEXT), node, found = null;
-    var at = -1;
-    while ((node = walker.nextNode())) {
-      var text = node.textContent;
-      ["✗ " + name, "✓ " + name].forEach(function (mark) {
-        var i = text.lastIndexOf(mark);
-        while (i > 0 && text[i - 1] !== "\n") i = text.lastIndexOf(mark, i - 1);
-        if (i >= 0 && (found !== node || i > at)) {
-          found = node;
-          at = i;
-        }
-      });
-    }
-    if (found === null) return;
-    var line = charRect(found, at), box = output.getBoundingClientRect();
+    tables(output);
+    var text = output.textContent, at = -1;
+    ["✗ " + name, "✓ " + name].forEach(function (mark) {
+      var i = text.lastIndexOf(mark);
+      while (i > 0 && text[i - 1] !== "\n") i = text.lastIndexOf(mark, i - 1);
+      at = Math.max(at, i);
+    });
+    if (at < 0) return;
+    var line = charRect(output, at), box = output.getBoundingClientRect();
     if (line.top < box.top || line.bottom > box.bottom) output.scrollTop += line.top - box.top - 4;
-    if (failed) onScreen(output, found, at);
+    if (failed) onScreen(output, text, at);
   }
 
   // A verdict's text to keep for after a reload, from `text` (the box's): from its first
@@ -127,28 +121,98 @@
     return text.slice(Math.max(at, 0), Math.max(at, 0) + KEPT_CHARS);
   }
 
-  function charRect(node, at) {
-    var range = document.createRange();
-    range.setStart(node, at);
-    range.setEnd(node, at + 1);
-    return range.getBoundingClientRect();
+  // Where the character `at` of the box `output`'s text is on the page (the box's text in
+  // text nodes of its spans: a table's, tables(), one of them).
+  function charRect(output, at) {
+    var walker = document.createTreeWalker(output, NodeFilter.SHOW_TEXT), n = 0, node;
+    while ((node = walker.nextNode())) {
+      if (at < n + node.length) {
+        var range = document.createRange();
+        range.setStart(node, at - n);
+        range.setEnd(node, at - n + 1);
+        return range.getBoundingClientRect();
+      }
+      n += node.length;
+    }
+    return output.getBoundingClientRect();
   }
 
   // A verdict that did not pass, on screen once its grading ends (before, at 1280
   // and 390 px it began at the fold, its diagnosis below): its first line and what names
   // its cause (``cause``), in the box and in the window, scrolled as little as that takes;
-  // where both do not fit, the cause.
-  function onScreen(output, node, at) {
-    var text = node.textContent, end = cause(text, at);
-    var box = output.getBoundingClientRect(), last = charRect(node, end);
-    if (last.bottom > box.bottom) output.scrollTop += last.bottom - box.bottom + 4;
+  // where both do not fit, its first line, at the top of the box and under the header, and
+  // what follows it (the failing input) as far as the box goes. Before, the cause came
+  // first there: at 390 px a long verdict (block's, 1416 px) was scrolled in its box past
+  // its first line and its failing input (a tester's walk).
+  function onScreen(output, text, at) {
+    var end = cause(text, at);
+    var box = output.getBoundingClientRect(), last = charRect(output, end);
+    var first = charRect(output, at);
+    var both = last.bottom - first.top + 8 <= output.clientHeight;
+    if (!both) output.scrollTop += first.top - box.top - 4;
+    else if (last.bottom > box.bottom) output.scrollTop += last.bottom - box.bottom + 4;
     box = output.getBoundingClientRect();
-    last = charRect(node, end);
-    var first = charRect(node, at), header = document.querySelector(".md-header");
+    last = charRect(output, end);
+    first = charRect(output, at);
+    var header = document.querySelector(".md-header");
     var from = Math.max(first.top, box.top) - 4, to = Math.min(last.bottom, box.bottom) + 4;
     var high = header ? header.getBoundingClientRect().bottom : 0;
-    var by = to > innerHeight ? to - innerHeight : from < high ? from - high : 0;
+    var by = to - from > innerHeight - high ? from - high : to > innerHeight ?
+      to - innerHeight : from < high ? from - high : 0;
     if (by) window.scrollBy(0, by);
+  }
+
+  // The verdict's tables of expected against got (tinygrad_edu.exercises.verdicts: a
+  // header line, "expected  got", then a row a line, its columns lined up with spaces), in
+  // `output`, each put in an element of its own (class "table", extra.css) that keeps its
+  // lines whole and scrolls sideways where it is wider than the box; the rest wraps at the
+  // box's width. Before, at 390 px a row wrapped, its "got" under its name (a tester's
+  // walk). The text is the same, character for character.
+  var HEADER = /^ +expected {2,}got *\n?$/, GAP = /\S {2,}\S/;
+  function tables(output) {
+    Array.prototype.slice.call(output.childNodes).forEach(function (span) {
+      if (span.nodeType !== 1 || span.className !== "stdout" || span.children.length) return;
+      var lines = span.textContent.split(/(?<=\n)/), out = [], table = null, indent = -1;
+      lines.forEach(function (line) {
+        var lead = line.length - line.replace(/^ +/, "").length;
+        if (table && GAP.test(line) && (indent < 0 ? lead < table[0].length - table[0]
+            .replace(/^ +/, "").length : lead === indent)) {
+          if (indent < 0) indent = lead;
+          table.push(line);
+          return;
+        }
+        if (table) out.push(table);
+        table = null;
+        if (HEADER.test(line) && /\n$/.test(line)) {
+          table = [line];
+          indent = -1;
+        } else {
+          out.push(line);
+        }
+      });
+      if (table) out.push(table);
+      if (!out.some(function (piece) { return typeof piece !== "string" && piece.length > 1; }))
+        return;
+      span.textContent = "";
+      var text = "";
+      var put = function () {
+        if (text) span.appendChild(document.createTextNode(text));
+        text = "";
+      };
+      out.forEach(function (piece) {
+        if (typeof piece === "string") {
+          text += piece;
+        } else if (piece.length < 2) {
+          text += piece.join("");
+        } else {
+          put();
+          var block = span.appendChild(document.createElement("span"));
+          block.className = "table";
+          block.textContent = piece.join("");
+        }
+      });
+      put();
+    });
   }
 
   // Where what names a verdict's cause ends, in `text` (the verdict's first line at `at`):
