@@ -73,7 +73,8 @@ LANDED = """() => { const header = document.querySelector(".md-header").getBound
 """Where a link to a stage lands: the editor on screen, under the header (as near it as the
 page's end lets it come), at any width; where the statement's start fits above the
 editor's first lines and its buttons, the statement's start under the header too."""
-BUTTONS_SHOWN = """() => { const header = document.querySelector(".md-header").getBoundingClientRect();
+BUTTONS_SHOWN = """() => {
+    const header = document.querySelector(".md-header").getBoundingClientRect();
     return [...document.querySelectorAll("#check, #stop, #starter")].every(button => {
         const r = button.getBoundingClientRect();
         return r.top >= header.bottom && r.bottom <= innerHeight; }); }"""
