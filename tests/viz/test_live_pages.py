@@ -186,6 +186,11 @@ def test_from_disk_the_live_pages_say_how_to_serve_them(watched, site):
         page = watched.open((site / name).as_uri())
         assert page.is_visible("#live-notice")
         assert "./run.sh docs --serve" in page.text_content("#live-notice")
+        # (before, python3 -m http.server offered as its equal: a fourth tester's walk)
+        assert "A plain static server, python3 -m http.server among them, runs these pages " \
+            "but cannot let them interrupt Python" in page.text_content("#live-notice")
+        assert "./run.sh docs --serve sends those headers, and the page names the line." in \
+            page.text_content("#live-notice")
         assert page.is_disabled(button)
         page.close()
 

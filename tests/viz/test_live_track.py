@@ -349,3 +349,44 @@ def test_the_way_in_and_what_a_learner_needs_are_on_screen_at_both_widths(watche
         assert page.evaluate("scrollY") == 0, width  # (before: at the editor, its menus
         assert page.evaluate(ON_SCREEN, ["article h1", True]) == [True], width  # under the
         page.close()  # header at 1280 px, the title and the menus off the screen at 390)
+
+
+@pytest.mark.long(sibling="tests/viz/test_live_verdicts.py::"
+                  "test_a_print_flood_at_the_top_level_is_cut_as_one_in_the_function")
+def test_on_a_plain_server_a_print_flood_is_said_to_print_too_much_and_shown(chromium, site):
+    """Before, on a server that does not isolate the page (Python ended at the time limit,
+    not interrupted): a print in a loop of the graded function was "still running after
+    5 s. A solution that loops forever is the usual cause", and nothing it printed was
+    shown; so too at the file's top level, its lines above (a fourth tester's walk)."""
+    httpd, url = plain_server(site)
+    watch = Watched(chromium, url, site)
+    try:
+        page = watch.open(url + "exercises-live.html#d_tanh")
+        assert page.evaluate("crossOriginIsolated") is False
+        flood = "def d_tanh(x, y):\n    for i in range(10**8):\n        print('debug', i)\n" \
+                "    return 1 - y * y\n"
+        said = check(page, flood)
+        assert "A solution that loops forever" not in said, said
+        assert re.search(r"Stopped: still running after 5 s\. Your code was printing all the "
+                         r"while: it had printed [\d,]+ lines by then \([\d,]+ characters\)\. "
+                         r"Printing that much takes the time: take the print out of the loop, "
+                         r"or print less\. What it printed \(cut\):\n", said), said
+        shown = said.split("What it printed (cut):\n")[1].splitlines()
+        assert shown[:12] == [f"debug {i}" for i in range(12)], shown
+        assert re.fullmatch(r"… [\d,]+ more lines not shown …", shown[12]), shown
+        last = [int(line.split()[1]) for line in shown[13:16]]
+        assert last == [last[0], last[0] + 1, last[0] + 2], shown
+        assert shown[16].startswith("Python was started again; your code is kept. This "
+                                    "server does not isolate the page"), shown
+        said = check(page, "for i in range(10**8):\n    print('line', i)\n\n\n"
+                     "def d_tanh(x, y):\n    return 1 - y * y\n")
+        assert said.startswith("line 0\nline 1\n"), said[:200]
+        assert "Stopped: still running after 5 s. Your file was printing all the while (what " \
+            "it printed is above, cut). Printing that much takes the time" in said, said[-2000:]
+        assert "A solution that loops forever" not in said
+        assert check(page, "def d_tanh(x, y):\n    return 1 - y * y\n").startswith(
+            "✓ d_tanh passed")
+        assert watch.outside == [] and watch.errors == []
+    finally:
+        watch.close()
+        httpd.shutdown()

@@ -156,3 +156,33 @@ def test_a_floods_lines_are_counted_to_the_last(page):
     sys.stdout.flush()  # (past the cut, written a block at a time)
     assert printing.lines_so_far() == 3 * HEAD_LINES
     printing_.settle()
+
+
+def test_a_flood_the_grader_keeps_is_told_to_the_page_as_it_grows(monkeypatch):
+    """What a graded call prints (the grader's Printed), past what it keeps, is told to the
+    page (at most every EVERY_S), so that where the page can only end Python (a server that
+    does not isolate it) it shows what the call printed, and says it printed too much
+    (before: "A solution that loops forever is the usual cause", nothing shown: a fourth
+    tester's D9). Elsewhere (the command line) nothing is told."""
+    from tinygrad_edu.exercises.learner.printed import KEPT, Printed
+
+    told = []
+    monkeypatch.setattr(printing, "_floods", [])
+    monkeypatch.setattr(printing, "_flood_said", [0.0])
+    out = Printed()
+    for i in range(10_000):
+        out.write(f"debug {i}\n")
+    assert told == []  # (nobody to tell)
+    printing.tell_floods(lambda *said: told.append(said))
+    out = Printed()
+    lines = 0
+    while not told:
+        out.write(f"debug {lines}\n")
+        lines += 1
+    head, counted, chars, end = told[0]
+    assert head.startswith("debug 0\ndebug 1\n") and len(head) <= 2_000
+    assert counted == lines and chars == sum(len(f"debug {i}\n") for i in range(lines))
+    assert chars > KEPT and end.endswith(f"debug {lines - 1}\n")
+    for i in range(lines, lines + 10_000):
+        out.write(f"debug {i}\n")
+    assert len(told) == 1  # (told again EVERY_S later, not at each write)

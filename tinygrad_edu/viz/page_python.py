@@ -53,6 +53,7 @@ def start() -> None:
     keep_depth()
     use_renderer(lambda source, format, engine: str(js.renderDot(source, format, engine)))
     printing.install(lambda stream, text: js.pagePrint(stream, text))
+    printing.tell_floods(lambda head, lines, chars, end: js.pagePrinted(head, lines, chars, end))
     _HEARD[:] = [js.pageHeard]
     _DROPPED[:] = [js.pageDropped]
     if not hasattr(signal, "setitimer"):

@@ -582,7 +582,9 @@
               ". Python was " +
               "started again; your code is kept.\n", "stderr");
       } else {
-        print("\n" + (error.stopped ? "Stopped: " + error.message + (!error.heard ?
+        var flood = !error.heard && (error.printed || job.shown.told !== null);  // (D9)
+        print("\n" + (error.stopped ? "Stopped: " + error.message + (flood ?
+              verdicts.printedTooMuch(error.printed) : !error.heard ?
               ". A solution that loops forever is the usual cause. " : error.where ? ".\n" +
               error.where : ". ") + "Python was started again; your code is kept." +
               (python.interrupt ? "" : " " + verdicts.UNINTERRUPTED) : error.message) + "\n",

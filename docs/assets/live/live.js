@@ -42,6 +42,12 @@
     say("pre", "./run.sh docs --serve        # in a clone: builds site/ and prints the " +
         "address to open\npython3 -m http.server -d site -b 127.0.0.1 8000   " +
         "# or any static server, on the built site/");
+    // (before, the second offered as the first's equal: a tester's walk)
+    say("p", "A plain static server, python3 -m http.server among them, runs these pages " +
+        "but cannot let them interrupt Python (it sends no Cross-Origin-Opener-Policy and " +
+        "Cross-Origin-Embedder-Policy headers): code stopped there, by Stop or its time " +
+        "limit, is ended without the line it was on. ./run.sh docs --serve sends those " +
+        "headers, and the page names the line.");
     say("p", "The other pages work from disk as they are.");
     return false;
   }
@@ -121,6 +127,11 @@
     if (message.kind === "memory") {  // (the memory Python has grew: worker.js's watchMemory)
       job.memory = {bytes: message.bytes, most: message.most,
                     refused: message.refused || !!(job.memory && job.memory.refused)};
+      return;
+    }
+    if (message.kind === "printed") {  // (a flood the grader keeps for its verdict, so far:
+      job.printed = {head: message.head, lines: message.lines, chars: message.chars,  // its
+                     end: message.end, at: performance.now()};  // worker's flooded)
       return;
     }
     if (message.kind === "dropped") {  // (Python dropped the Stop in a __del__ or a weakref's
@@ -275,6 +286,10 @@
       error.where = job.where || "";
       error.unanswered = job.unanswered || null;
       error.memory = job.memory || null;  // (worker.js's last word on the memory)
+      // what the code was printing when it was ended, told within the last second (a flood
+      // is told every 0.25 s: an older one was of a call that had ended)
+      error.printed = job.printed && performance.now() - job.printed.at < 1000 ?
+        job.printed : null;
       job.reject(error);
     }
     this.onState("restarting", crashed ? "crashed" : "stopped");

@@ -317,6 +317,33 @@
       "the line that ran out of memory). Your code is kept.";
   }
 
+  // What a Check ended by its time limit was printing (live.js's error.printed: a call's
+  // flood, which the grader keeps for its verdict; null: a flood of the file's top level,
+  // shown above as it came), said where the page could only end Python (a server that does
+  // not isolate it), in place of "A solution that loops forever is the usual cause": the
+  // code printed too much, and what it printed, cut as a verdict cuts it (its first lines,
+  // at most 12 and 600 characters, and its last 3). Before, a print in a loop was said to
+  // loop forever, and nothing it printed was shown (a tester's walk).
+  function printedTooMuch(printed) {
+    var advice = " Printing that much takes the time: take the print out of the loop, or " +
+      "print less. ";
+    if (!printed) return ". Your file was printing all the while (what it printed is " +
+      "above, cut)." + advice;
+    var lines = printed.head.split(/(?<=\n)/).filter(Boolean), head = [], used = 0;
+    for (var i = 0; i < lines.length && head.length < 12; i++) {
+      if (!/\n$/.test(lines[i]) || head.length && used + lines[i].length > 600) break;
+      head.push(lines[i]);
+      used += lines[i].length;
+    }
+    var end = printed.end.split(/(?<=\n)/).filter(Boolean).slice(1);
+    var tail = end.slice(-3), hidden = printed.lines - head.length - tail.length;
+    var n = function (x) { return x.toLocaleString("en"); };
+    return ". Your code was printing all the while: it had printed " + n(printed.lines) +
+      " lines by then (" + n(printed.chars) + " characters)." + advice + "What it printed " +
+      "(cut):\n" + head.join("") + (hidden > 0 ? "… " + n(hidden) + " more line" +
+      (hidden === 1 ? "" : "s") + " not shown …\n" : "") + tail.join("");
+  }
+
   // Where the server does not isolate the page (no shared memory), a stop ends Python's
   // worker: nothing is left to say where the code was.
   var UNINTERRUPTED = "This server does not isolate the page (it sends no " +
@@ -328,6 +355,6 @@
   window.tinygradVerdicts = {nextStep: nextStep, nextInView: nextInView, toVerdict: toVerdict,
                              latest: latest, crashed: crashed, unanswered: unanswered,
                              endedPython: endedPython, diedInCode: diedInCode,
-                             outOfMemory: outOfMemory,
+                             outOfMemory: outOfMemory, printedTooMuch: printedTooMuch,
                              UNINTERRUPTED: UNINTERRUPTED};
 })();

@@ -85,6 +85,13 @@ self.pageTimer = function (seconds, interval) {
 // the line it was at, or ""), and what Python does next (freeing what it made) is its own
 // work, not the code's.
 self.pageHeard = function (where) { send("heard", {where: String(where || "")}); };
+// A call's output that the grader keeps for its verdict, grown past what it keeps
+// (tinygrad_edu.viz.printing.flooded): told to the page, which shows it where its worker is
+// ended before the verdict comes (a server that does not isolate the page).
+self.pagePrinted = function (head, lines, chars, end) {
+  send("printed", {head: String(head), lines: Number(lines), chars: Number(chars),
+                   end: String(end)});
+};
 // The page's Stop, dropped where Python could not raise it (a __del__, a weakref's callback:
 // tinygrad_edu.viz.page_python.stop_not_dropped): the page sends it again.
 self.pageDropped = function () { send("dropped", {}); };
@@ -204,8 +211,8 @@ async function handle(event) {
 // request's code changed, and says which (with "close" if it asked to close the worker).
 const own = {onmessage: handle, postMessage: self.postMessage, close: self.close};
 ready.then(function () {
-  for (const name of ["pageTimer", "pagePrint", "pageHeard", "pageDropped", "renderDot",
-                      "pyodide"]) {
+  for (const name of ["pageTimer", "pagePrint", "pageHeard", "pageDropped", "pagePrinted",
+                      "renderDot", "pyodide"]) {
     own[name] = self[name];
   }
 });

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tinygrad_edu.formatting import not_shown
+from tinygrad_edu.viz import printing
 
 __all__: list[str] = []  # the grader's inner workings
 
@@ -29,6 +30,7 @@ KEPT = 20_000
 LAST = 5
 """The last lines of a cut output that are kept, after the line saying what was cut."""
 _END = 2_000  # the last characters past the cut kept, for those lines
+_HEAD = 2_000  # the first characters of a flood the page is told (printing.flooded)
 _CUT = re.compile(r"^… ([\d,]+) more lines?, ([\d,]+) characters not shown …$", re.M)
 
 
@@ -73,6 +75,10 @@ class Printed(io.StringIO):
         self.over_chars += len(counted)
         self.end = (self.end + counted)[-_END:]
         self.rest = []
+        if printing.flood_due():  # (the page's Python: told to the page, viz/printing.py)
+            kept = super().getvalue()
+            printing.flooded(kept[:_HEAD], kept.count("\n") + self.over_lines,
+                             len(kept) + self.over_chars, self.end)
 
     def getvalue(self) -> str:
         kept = super().getvalue()
