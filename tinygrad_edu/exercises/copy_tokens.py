@@ -116,6 +116,12 @@ as the one name ``deep``. Copying, rewriting and writing out a tree recurse, and
 ``0+0+...+0`` of 300 terms, an ``if`` of 300 ``elif`` branches (each an ``if`` within the one
 before) or a ``match`` pattern of lists 190 deep would otherwise leave its whole function
 unread (its copy of a model answer unflagged)."""
+DEEP_STATEMENTS = 40
+"""How many statements deep a definition is read: a statement within more is read as
+``deep`` too. Its tokens are read from the tree written out, and Python's tokenizer takes at
+most 99 levels of indentation from 3.12 on (a ``match`` indents its cases' bodies twice; the
+rewrites write an ``if`` of 300 ``elif`` branches as ``if`` within ``if``, 100 deep, which left
+its function unread there)."""
 
 
 def _deep(child: ast.AST) -> ast.AST | None:
@@ -133,21 +139,23 @@ def _deep(child: ast.AST) -> ast.AST | None:
 
 def _copied(node: Definition) -> Definition:
     """A copy of ``node``, each expression, statement or pattern deeper than ``DEEP`` in it
-    replaced by ``deep`` (found without recursion; ``node`` itself is put back as it was)."""
+    (a statement within more than ``DEEP_STATEMENTS`` statements) replaced by ``deep`` (found
+    without recursion; ``node`` itself is put back as it was)."""
     cut: list[tuple[ast.AST, str, int | None, ast.AST, ast.AST]] = []
-    stack: list[tuple[ast.AST, int]] = [(node, 0)]
+    stack: list[tuple[ast.AST, int, int]] = [(node, 0, 0)]  # (a node, its depth, statements)
     while stack:
-        parent, depth = stack.pop()
+        parent, depth, statements = stack.pop()
         for field, value in ast.iter_fields(parent):
             for index, child in (enumerate(value) if isinstance(value, list)
                                  else [(None, value)]):
                 if not isinstance(child, ast.AST):
                     continue
-                stand_in = _deep(child) if depth >= DEEP else None
+                within = statements + isinstance(child, ast.stmt)
+                stand_in = _deep(child) if depth >= DEEP or within > DEEP_STATEMENTS else None
                 if stand_in is not None:
                     cut.append((parent, field, index, child, stand_in))
                 else:
-                    stack.append((child, depth + 1))
+                    stack.append((child, depth + 1, within))
     for parent, field, index, _, stand_in in cut:
         _put(parent, field, index, stand_in)
     try:
