@@ -35,7 +35,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tinygrad_edu.exercises.learner.held import _held, complex_held
+from tinygrad_edu.exercises.learner.held import StandsIn, _held, complex_held
 from tinygrad_edu.exercises.learner.watched_numbers import FORWARD, SMALL, here, lines_said
 
 __all__ = ["GIVEN", "HELD", "MATRICES", "NEAR", "DualMatrices", "NearArrays", "StandIn",
@@ -116,7 +116,7 @@ def _cmath_names() -> tuple[str, ...]:
                  if callable(value) and not name.startswith("_"))
 
 
-class StandIn:
+class StandIn(StandsIn):
     """A function (``_real``, named ``_name``) while a rule runs: a complex number it is
     given is noted (``GIVEN``), and on a rule on arrays the arrays a ufunc is given
     (``NEAR``), on a rule on numbers a dual matrix (``MATRICES``); otherwise it is the
