@@ -448,6 +448,7 @@ def grade_here(path: Path, exercises: Sequence[ExerciseSpec]) -> Graded:
     try:
         source = read_source(path)
         found = _run_here(path, source)
+        before.ran()
     except SolutionFileError as error:
         changed = _changed(before)
         cause = error.__context__  # (the grader's own error, after the file changed what

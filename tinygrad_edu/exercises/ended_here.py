@@ -36,6 +36,8 @@ class Shared:
     names: dict[str, dict[str, Any]]
     builtins: dict[str, Any]
     finders: list[Any]
+    left: int = 0
+    """The recursion limit the file left as it ran (``ran``; 0 before)."""
 
     @classmethod
     def now(cls) -> Shared:
@@ -45,12 +47,19 @@ class Shared:
             name: dict(vars(sys.modules[name])) for name in COMPUTING if name in sys.modules},
             dict(vars(builtins)), list(sys.meta_path))
 
+    def ran(self) -> None:
+        """Once the file has run: the recursion limit it left, which the grader's own code
+        may move later (hypothesis, putting back a limit it raised, fails on Python 3.12 and
+        later below the depth it is at, and leaves its own: the limit the file set was then
+        not said, only "it raised RecursionError: cannot set the recursion limit")."""
+        self.left = sys.getrecursionlimit()
+
     def changed(self) -> list[tuple[str, str]]:
         """What the code changed that the grader uses: (what it did, the name a line of it
         that does it reads: ``setrecursionlimit``, ``exp``). Read before the builtins are put
         back (``put_back``), with none of them: the code may have deleted any."""
         found: list[tuple[str, str]] = []
-        limit = sys.getrecursionlimit()
+        limit = min(sys.getrecursionlimit(), self.left or self.limit)
         if limit < self.limit:
             found.append((f"set the recursion limit to {limit}", "setrecursionlimit"))
         for module, names in self.names.items():
